@@ -1,0 +1,73 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { StudioError } from '../../engine/errors.js';
+import { loadModel } from '../../engine/onnx/load-model.js';
+import { saveModel } from '../../engine/onnx/save-model.js';
+import type { CliCommand } from '../cli-context.js';
+import { parseCount, requireString, writeJson } from '../cli-context.js';
+import { formatBytes } from '../format.js';
+import { ProgressBar } from '../progress-bar.js';
+
+/** onnx's own default: tensors of 1 KiB or more go to the external data file. */
+const DEFAULT_THRESHOLD = 1024;
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+export const convertCommand: CliCommand = {
+  name: 'convert',
+  summary: 'Re-save a model, moving large tensors to an external data file or folding external data back in.',
+  usage: 'onnx-studio convert MODEL -o OUT [--external-data] [--size-threshold BYTES] [--force] [--json]',
+  help: [
+    '  -o, --output PATH       where to write the model (required; never the input)',
+    '  --external-data         store tensors of at least --size-threshold bytes in OUT.data beside OUT',
+    '                          (required for models over 2 GiB); without it external data is folded back in',
+    `  --size-threshold BYTES  smallest tensor moved to external data (default ${DEFAULT_THRESHOLD})`,
+    '  --force                 replace OUT (and OUT.data) if they exist',
+    '  --json                  print {output, outputBytes, externalDataBytes}',
+  ].join('\n'),
+  options: {
+    output: { type: 'string', short: 'o' },
+    'external-data': { type: 'boolean' },
+    'size-threshold': { type: 'string' },
+    force: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const [input, ...extra] = ctx.positionals;
+    if (!input) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
+    if (extra.length > 0) throw new StudioError('BAD_REQUEST', `convert takes one model, got also: ${extra.join(' ')}.`);
+    const output = requireString(ctx, 'output', 'output path');
+    const external = ctx.values['external-data'] === true;
+    const thresholdRaw = ctx.values['size-threshold'];
+    if (typeof thresholdRaw === 'string' && !external) {
+      throw new StudioError('BAD_REQUEST', '--size-threshold only applies with --external-data.');
+    }
+    const threshold = typeof thresholdRaw === 'string' ? parseCount('size-threshold', thresholdRaw) : DEFAULT_THRESHOLD;
+    if (sameFile(input, output)) {
+      throw new StudioError('BAD_REQUEST', 'The output is the input model. ONNX Studio never overwrites an input: choose another -o path.');
+    }
+    const model = await loadModel(input);
+    const bar = new ProgressBar(ctx.stderr, 'Saving');
+    const result = await saveModel(model.proto, output, {
+      sourceDir: model.dir,
+      force: ctx.values.force === true,
+      signal: ctx.signal,
+      onProgress: (done, total) => bar.update(done, total),
+      ...(external ? { externalData: { thresholdBytes: threshold } } : {}),
+    });
+    bar.done();
+    const summary = { output: result.output, outputBytes: result.outputBytes, externalDataBytes: result.externalDataBytes };
+    if (ctx.json) {
+      writeJson(ctx, summary);
+    } else {
+      const data = result.externalDataPath ? ` + ${formatBytes(result.externalDataBytes)} in ${result.externalDataPath}` : '';
+      ctx.stdout.write(`Wrote ${result.output} (${formatBytes(result.outputBytes)}${data})\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,55 @@
+import type { ModelSummary } from '../../../shared/model-summary.js';
+import { StudioError } from '../../engine/errors.js';
+import { inspectModel } from '../../engine/inspect/inspect-model.js';
+import type { CliCommand, CliContext } from '../cli-context.js';
+import { writeJson } from '../cli-context.js';
+import { formatBytes, formatCount, formatShape, formatTable } from '../format.js';
+
+function printSummary(ctx: CliContext, s: ModelSummary): void {
+  const out: string[] = [];
+  out.push(`Model       ${s.path}`);
+  out.push(`File        ${formatBytes(s.fileBytes)}${s.externalDataBytes ? ` + ${formatBytes(s.externalDataBytes)} external data` : ''}`);
+  out.push(`IR version  ${s.irVersion}`);
+  out.push(`Producer    ${[s.producer.name, s.producer.version].filter(Boolean).join(' ') || '(not recorded)'}`);
+  out.push(`Opsets      ${Object.entries(s.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ')}`);
+  out.push(`Nodes       ${formatCount(s.nodes)}`);
+  out.push(`Parameters  ${formatCount(s.parameters)}`);
+  out.push('');
+  out.push(formatTable(['Input', 'Type', 'Shape'], s.inputs.map((v) => [v.name, v.dtype, formatShape(v.shape)])));
+  out.push('');
+  out.push(formatTable(['Output', 'Type', 'Shape'], s.outputs.map((v) => [v.name, v.dtype, formatShape(v.shape)])));
+  out.push('');
+  const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]);
+  out.push(formatTable(['Op type', 'Count'], ops));
+  if (Object.keys(s.parameterBytes).length > 0) {
+    out.push('');
+    out.push(formatTable(['Weights dtype', 'Bytes', 'Size'], Object.entries(s.parameterBytes).map(([d, b]) => [d, b, formatBytes(b)])));
+  }
+  if (s.largestTensors.length > 0) {
+    out.push('');
+    out.push(
+      formatTable(
+        ['Largest tensors', 'Type', 'Shape', 'Size'],
+        s.largestTensors.map((t) => [t.name, t.dtype, formatShape(t.shape), formatBytes(t.bytes)]),
+      ),
+    );
+  }
+  ctx.stdout.write(`${out.join('\n')}\n`);
+}
+
+export const inspectCommand: CliCommand = {
+  name: 'inspect',
+  summary: 'Summarize a model: inputs, outputs, operators, parameters and sizes.',
+  usage: 'onnx-studio inspect MODEL [--json]',
+  help: '  --json         print one JSON object (fields in docs/cli.md) instead of tables',
+  options: {},
+  async run(ctx) {
+    const [model, ...extra] = ctx.positionals;
+    if (!model) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
+    if (extra.length > 0) throw new StudioError('BAD_REQUEST', `inspect takes one model, got also: ${extra.join(' ')}.`);
+    const summary = await inspectModel(model);
+    if (ctx.json) writeJson(ctx, summary);
+    else printSummary(ctx, summary);
+    return 0;
+  },
+};

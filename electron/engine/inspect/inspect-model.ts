@@ -1,0 +1,167 @@
+import type { AttributeProto, GraphProto, SparseTensorProto, TensorProto, TypeProto, ValueInfoProto } from 'onnx-buf';
+import type { LargestTensor, ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
+import { dtypeName, elementCount } from '../onnx/dtypes.js';
+import { expectedByteLength, isExternal } from '../onnx/external-data.js';
+import { loadModel, type LoadedModel } from '../onnx/load-model.js';
+import { walkGraphs } from '../onnx/walk-graphs.js';
+
+const FLOAT = 1;
+const INT64 = 7;
+const STRING = 8;
+
+/** Describes a value's type for people: `float32` for tensors, `sequence<float32>` and so on otherwise. */
+export function describeType(type: TypeProto | undefined): { dtype: string; shape: (number | string | null)[] } {
+  const value = type?.value;
+  switch (value?.case) {
+    case 'tensorType':
+    case 'sparseTensorType': {
+      const shape = value.value.shape?.dim.map((d) =>
+        d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : null,
+      );
+      return { dtype: dtypeName(value.value.elemType), shape: shape ?? [] };
+    }
+    case 'sequenceType':
+      return { dtype: `sequence<${describeType(value.value.elemType).dtype}>`, shape: [] };
+    case 'optionalType':
+      return { dtype: `optional<${describeType(value.value.elemType).dtype}>`, shape: [] };
+    case 'mapType':
+      return { dtype: `map<${dtypeName(value.value.keyType)},${describeType(value.value.valueType).dtype}>`, shape: [] };
+    default:
+      return { dtype: 'unknown', shape: [] };
+  }
+}
+
+function summarizeValue(vi: ValueInfoProto): TensorSummary {
+  return { name: vi.name, ...describeType(vi.type) };
+}
+
+/** Bytes a tensor's data occupies wherever it is stored (raw, typed fields, or an external file). */
+function storedBytes(t: TensorProto): number {
+  if (isExternal(t)) {
+    const length = t.externalData.find((e) => e.key === 'length')?.value;
+    if (length !== undefined) return Number(length);
+  }
+  if (t.rawData.byteLength > 0) return t.rawData.byteLength;
+  if (t.dataType === STRING) return t.stringData.reduce((n, s) => n + s.byteLength, 0);
+  return Number(expectedByteLength(t) ?? 0n);
+}
+
+interface ConstantRecord {
+  name: string;
+  dataType: number;
+  dims: bigint[];
+  bytes: number;
+}
+
+/** Every constant tensor: initializers, sparse initializers and Constant-node values, subgraphs included. */
+function collectConstants(graph: GraphProto): ConstantRecord[] {
+  const out: ConstantRecord[] = [];
+  const dense = (t: TensorProto, name = t.name) => out.push({ name, dataType: t.dataType, dims: t.dims, bytes: storedBytes(t) });
+  const sparse = (s: SparseTensorProto, name: string) => {
+    // Count the logical (dense) elements; bytes are what is stored: values plus indices.
+    const values = s.values;
+    const bytes = (values ? storedBytes(values) : 0) + (s.indices ? storedBytes(s.indices) : 0);
+    out.push({ name, dataType: values?.dataType ?? FLOAT, dims: s.dims, bytes });
+  };
+  walkGraphs(graph, (g) => {
+    for (const t of g.initializer) dense(t);
+    for (const s of g.sparseInitializer) sparse(s, s.values?.name ?? '');
+    for (const node of g.node) {
+      if (node.opType !== 'Constant' || (node.domain !== '' && node.domain !== 'ai.onnx')) continue;
+      const name = node.output[0] ?? node.name;
+      for (const attr of node.attribute) constantAttribute(attr, name, dense, sparse, out);
+    }
+  });
+  return out;
+}
+
+function constantAttribute(
+  attr: AttributeProto,
+  name: string,
+  dense: (t: TensorProto, name: string) => void,
+  sparse: (s: SparseTensorProto, name: string) => void,
+  out: ConstantRecord[],
+): void {
+  switch (attr.name) {
+    case 'value':
+      if (attr.t) dense(attr.t, name);
+      return;
+    case 'sparse_value':
+      if (attr.sparseTensor) sparse(attr.sparseTensor, name);
+      return;
+    case 'value_float':
+      out.push({ name, dataType: FLOAT, dims: [], bytes: 4 });
+      return;
+    case 'value_floats':
+      out.push({ name, dataType: FLOAT, dims: [BigInt(attr.floats.length)], bytes: 4 * attr.floats.length });
+      return;
+    case 'value_int':
+      out.push({ name, dataType: INT64, dims: [], bytes: 8 });
+      return;
+    case 'value_ints':
+      out.push({ name, dataType: INT64, dims: [BigInt(attr.ints.length)], bytes: 8 * attr.ints.length });
+      return;
+    case 'value_string':
+      out.push({ name, dataType: STRING, dims: [], bytes: attr.s.byteLength });
+      return;
+    case 'value_strings':
+      out.push({ name, dataType: STRING, dims: [BigInt(attr.strings.length)], bytes: attr.strings.reduce((n, s) => n + s.byteLength, 0) });
+      return;
+  }
+}
+
+function safeCount(dims: bigint[]): number {
+  try {
+    return Number(elementCount(dims));
+  } catch {
+    return 0;
+  }
+}
+
+/** The `inspect` summary of an already loaded model. */
+export function summarizeModel(model: LoadedModel): ModelSummary {
+  const proto = model.proto;
+  const graph = proto.graph as GraphProto; // loadModel guarantees a graph
+  const initializerNames = new Set(graph.initializer.map((t) => t.name));
+  const opsets: Record<string, number> = {};
+  for (const op of proto.opsetImport) opsets[op.domain === 'ai.onnx' ? '' : op.domain] = Number(op.version);
+  const opCounts: Record<string, number> = {};
+  for (const node of graph.node) {
+    const key = node.domain === '' || node.domain === 'ai.onnx' ? node.opType : `${node.domain}::${node.opType}`;
+    opCounts[key] = (opCounts[key] ?? 0) + 1;
+  }
+  const constants = collectConstants(graph);
+  let parameters = 0;
+  const parameterBytes: Record<string, number> = {};
+  for (const c of constants) {
+    parameters += safeCount(c.dims);
+    const key = dtypeName(c.dataType);
+    parameterBytes[key] = (parameterBytes[key] ?? 0) + c.bytes;
+  }
+  const largestTensors: LargestTensor[] = constants
+    .slice()
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 10)
+    .map((c) => ({ name: c.name, dtype: dtypeName(c.dataType), shape: c.dims.map(Number), bytes: c.bytes }));
+  return {
+    path: model.path,
+    fileBytes: model.fileBytes,
+    externalDataBytes: model.externalDataBytes,
+    irVersion: Number(proto.irVersion),
+    producer: { name: proto.producerName, version: proto.producerVersion },
+    opsets,
+    // Models from IR < 4 also list initializers as inputs; those are weights, not inputs a user feeds.
+    inputs: graph.input.filter((vi) => !initializerNames.has(vi.name)).map(summarizeValue),
+    outputs: graph.output.map(summarizeValue),
+    nodes: graph.node.length,
+    opCounts,
+    parameters,
+    parameterBytes,
+    largestTensors,
+  };
+}
+
+/** Loads a model and summarizes it: the engine side of `onnx-studio inspect` and the app's Model view. */
+export async function inspectModel(file: string): Promise<ModelSummary> {
+  return summarizeModel(await loadModel(file));
+}

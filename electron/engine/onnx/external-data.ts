@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TensorProto_DataLocation, type TensorProto } from 'onnx-buf';
+import { StudioError } from '../errors.js';
+import { elementCount, tensorByteLength } from './dtypes.js';
+
+/** Where one tensor's bytes live outside the model file. */
+export interface ExternalRef {
+  /** Absolute, resolved path of the data file (inside the model's folder). */
+  file: string;
+  /** The `location` as written in the model. */
+  location: string;
+  offset: number;
+  length: number;
+}
+
+export function isExternal(tensor: TensorProto): boolean {
+  return tensor.dataLocation === TensorProto_DataLocation.EXTERNAL;
+}
+
+function entry(tensor: TensorProto, key: string): string | undefined {
+  return tensor.externalData.find((e) => e.key === key)?.value;
+}
+
+function parseCount(tensor: TensorProto, key: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
+    throw new StudioError(
+      'MODEL_INVALID',
+      `Tensor '${tensor.name}' has an invalid external-data ${key} '${raw}'.`,
+    );
+  }
+  return Number(raw);
+}
+
+/**
+ * Resolves a tensor's external-data `location` against the model's folder. A location that is absolute, or
+ * that resolves (symbolic links included) outside the model's folder, is refused: a crafted model could
+ * otherwise make the tool read any file on the machine (a known class of attack on ONNX tooling).
+ */
+export function resolveExternalLocation(modelDir: string, tensor: TensorProto): string {
+  const location = entry(tensor, 'location');
+  if (location === undefined || location === '') {
+    throw new StudioError(
+      'MODEL_INVALID',
+      `Tensor '${tensor.name}' is marked external but names no data file (no 'location').`,
+    );
+  }
+  if (location.includes('\0')) {
+    throw new StudioError(
+      'MODEL_INVALID',
+      `Tensor '${tensor.name}' has an external-data location with a NUL byte.`,
+    );
+  }
+  const unsafe = () =>
+    new StudioError(
+      'MODEL_INVALID',
+      `Refusing external-data location '${location}' of tensor '${tensor.name}': it points outside the model's folder. ` +
+        `External data files must sit beside the model (or below its folder). Only open models from sources you trust.`,
+    );
+  if (path.isAbsolute(location) || path.win32.isAbsolute(location)) throw unsafe();
+  const root = fs.realpathSync(modelDir);
+  const resolved = path.resolve(root, location.replace(/\\/g, '/'));
+  if (!isInside(root, resolved)) throw unsafe();
+  let real: string;
+  try {
+    real = fs.realpathSync(resolved);
+  } catch {
+    throw new StudioError(
+      'IO',
+      `External data file '${location}' of tensor '${tensor.name}' is missing. Keep the data file beside the model (${root}).`,
+    );
+  }
+  if (!isInside(root, real)) throw unsafe();
+  return real;
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** The expected byte length of a tensor's data from its dims and type, or undefined for strings. */
+export function expectedByteLength(tensor: TensorProto): bigint | undefined {
+  if (tensor.dataType === 8) return undefined; // strings have no fixed size
+  try {
+    return tensorByteLength(tensor.dataType, elementCount(tensor.dims));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Describes where an external tensor's bytes are and checks that the file holds them, without reading
+ * them. File sizes are cached per path (`sizes`) because one data file usually holds every tensor.
+ */
+export function externalRef(
+  modelDir: string,
+  tensor: TensorProto,
+  sizes = new Map<string, number>(),
+): ExternalRef {
+  const file = resolveExternalLocation(modelDir, tensor);
+  const location = entry(tensor, 'location') as string;
+  let size = sizes.get(file);
+  if (size === undefined) {
+    const stat = fs.statSync(file);
+    if (!stat.isFile())
+      throw new StudioError(
+        'IO',
+        `External data location '${location}' of tensor '${tensor.name}' is not a file.`,
+      );
+    size = stat.size;
+    sizes.set(file, size);
+  }
+  const offset = parseCount(tensor, 'offset', entry(tensor, 'offset')) ?? 0;
+  const expected = expectedByteLength(tensor);
+  const declared = parseCount(tensor, 'length', entry(tensor, 'length'));
+  const length = declared ?? (expected !== undefined ? Number(expected) : size - offset);
+  if (declared !== undefined && expected !== undefined && BigInt(declared) !== expected) {
+    throw new StudioError(
+      'MODEL_INVALID',
+      `Tensor '${tensor.name}' declares ${declared} bytes of external data, but its shape and type need ${expected}.`,
+    );
+  }
+  if (offset + length > size) {
+    throw new StudioError(
+      'IO',
+      `External data file '${location}' is too short for tensor '${tensor.name}': it needs bytes ${offset}..${offset + length} ` +
+        `but the file has ${size}. The data file is truncated or belongs to another model.`,
+    );
+  }
+  return { file, location, offset, length };
+}
+
+/** Reads an external tensor's bytes. */
+export async function readExternalBytes(ref: ExternalRef): Promise<Uint8Array> {
+  const handle = await fs.promises.open(ref.file, 'r');
+  try {
+    const out = Buffer.allocUnsafe(ref.length);
+    let done = 0;
+    while (done < ref.length) {
+      const { bytesRead } = await handle.read(out, done, ref.length - done, ref.offset + done);
+      if (bytesRead === 0) throw new StudioError('IO', `External data file '${ref.location}' ended early.`);
+      done += bytesRead;
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}

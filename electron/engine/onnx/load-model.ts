@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema, type ModelProto } from 'onnx-buf';
+import { StudioError } from '../errors.js';
+import { sniffFileType } from './sniff-file-type.js';
+import { validateModel } from './validate-model.js';
+
+/** A parsed model together with where it came from (external data is resolved against `dir`). */
+export interface LoadedModel {
+  proto: ModelProto;
+  /** Absolute path of the .onnx file. */
+  path: string;
+  /** Absolute folder of the .onnx file: external data locations are relative to it. */
+  dir: string;
+  /** Size of the .onnx file in bytes. */
+  fileBytes: number;
+  /** Bytes of tensor data that live in external data files. */
+  externalDataBytes: number;
+}
+
+/** A protobuf message cannot exceed 2 GiB, so no valid .onnx file can either. */
+const MAX_PROTO_BYTES = 2 ** 31 - 1;
+
+function ioError(file: string, error: NodeJS.ErrnoException): StudioError {
+  switch (error.code) {
+    case 'ENOENT':
+      return new StudioError('IO', `No such file: ${file}. Check the path.`);
+    case 'EISDIR':
+      return new StudioError('IO', `${file} is a folder. Choose the .onnx file inside it.`);
+    case 'EACCES':
+    case 'EPERM':
+      return new StudioError('IO', `Permission denied reading ${file}. Check the file's permissions.`);
+    default:
+      return new StudioError('IO', `Cannot read ${file}: ${error.message}`);
+  }
+}
+
+/**
+ * Reads, parses and validates an ONNX model. Every problem with the file becomes a StudioError: `IO` when it
+ * cannot be read, `MODEL_PARSE` when it is not an ONNX protobuf, `MODEL_INVALID` when it parses but is not a
+ * usable model (no graph, a cycle, tensor data that does not match its shape, unsafe external data).
+ * Nothing is allocated from sizes the file claims, so absurd dims cannot exhaust memory.
+ */
+export async function loadModel(file: string): Promise<LoadedModel> {
+  const absolute = path.resolve(file);
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(absolute);
+  } catch (error) {
+    throw ioError(absolute, error as NodeJS.ErrnoException);
+  }
+  if (stat.isDirectory()) throw ioError(absolute, { code: 'EISDIR' } as NodeJS.ErrnoException);
+  if (!stat.isFile()) throw new StudioError('IO', `${absolute} is not a regular file.`);
+  if (stat.size === 0)
+    throw new StudioError('MODEL_PARSE', `${absolute} is empty (0 bytes), not an ONNX model.`);
+  if (stat.size > MAX_PROTO_BYTES) {
+    throw new StudioError(
+      'MODEL_PARSE',
+      `${absolute} is ${(stat.size / 2 ** 30).toFixed(1)} GiB; an ONNX file cannot exceed 2 GiB (larger models keep ` +
+        `their weights in external data files), so this is not a valid ONNX model.`,
+    );
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(absolute);
+  } catch (error) {
+    throw ioError(absolute, error as NodeJS.ErrnoException);
+  }
+  const proto = parseModelBytes(bytes, absolute);
+  const dir = path.dirname(absolute);
+  const { externalDataBytes } = validateModel(proto, dir, absolute);
+  return { proto, path: absolute, dir, fileBytes: stat.size, externalDataBytes };
+}
+
+/** Parses bytes as a ModelProto, turning decoder failures into a MODEL_PARSE error that names the file. */
+export function parseModelBytes(bytes: Uint8Array, label: string): ModelProto {
+  const sniffed = sniffFileType(bytes.subarray(0, 64));
+  if (sniffed) {
+    throw new StudioError(
+      'MODEL_PARSE',
+      `${label} is ${sniffed.name}, not an ONNX model.${sniffed.hint ? ` ${sniffed.hint}` : ' Choose a .onnx file.'}`,
+    );
+  }
+  let proto: ModelProto;
+  try {
+    proto = fromBinary(ModelProtoSchema, bytes);
+  } catch (error) {
+    // RangeError covers decoder recursion on hostile nesting; every decoder error means the same thing here.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StudioError(
+      'MODEL_PARSE',
+      `${label} is not a valid ONNX model: the protobuf data is corrupt or truncated (${reason}). ` +
+        `Re-export or re-download the model.`,
+      { detail: reason },
+    );
+  }
+  if (!proto.graph && proto.irVersion === 0n && proto.opsetImport.length === 0) {
+    throw new StudioError(
+      'MODEL_PARSE',
+      `${label} is not an ONNX model (no graph, IR version or opset found in it).`,
+    );
+  }
+  return proto;
+}

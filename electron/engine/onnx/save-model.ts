@@ -1,0 +1,298 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { create, type DescMessage, type Message, type MessageInitShape } from '@bufbuild/protobuf';
+import {
+  ModelProtoSchema,
+  StringStringEntryProtoSchema,
+  TensorProtoSchema,
+  TensorProto_DataLocation,
+  type ModelProto,
+  type TensorProto,
+} from 'onnx-buf';
+import { StudioError } from '../errors.js';
+import { externalRef, isExternal, readExternalBytes, type ExternalRef } from './external-data.js';
+import { StreamingProtoWriter, type ByteSink } from './proto-stream-writer.js';
+import { commitTempFiles, removeQuietly, tempPathFor } from './atomic-files.js';
+import { forEachTensor } from './walk-tensors.js';
+
+export interface SaveModelOptions {
+  /**
+   * Move the data of every tensor of at least `thresholdBytes` into one external data file beside the
+   * output (named `fileName`, default `<output name>.data`). Without this option, external data of the
+   * source model is folded back into the .onnx file.
+   */
+  externalData?: { thresholdBytes: number; fileName?: string };
+  /** Folder that the model's existing external-data locations are relative to (the source model's folder). */
+  sourceDir?: string;
+  /** Replace an existing output. Without it an existing output is an error and nothing is written. */
+  force?: boolean;
+  signal?: AbortSignal;
+  /** Called as bytes are written; `total` counts the .onnx and external data files together. */
+  onProgress?: (written: number, total: number) => void;
+}
+
+export interface SaveModelResult {
+  output: string;
+  outputBytes: number;
+  /** Bytes of the external data file, 0 when none was written. */
+  externalDataBytes: number;
+  externalDataPath?: string;
+}
+
+/** Largest serialized protobuf message: a model above this must keep its weights in external data. */
+export const MAX_PROTO_BYTES = 2 ** 31 - 1;
+/** Tensors of at least this size start on a 64 KiB boundary in the data file, so runtimes can memory-map them. */
+const ALIGN_THRESHOLD = 1 << 20;
+const LARGE_ALIGNMENT = 64 * 1024;
+const SMALL_ALIGNMENT = 16;
+const COPY_CHUNK = 16 << 20;
+
+interface PlannedExternal {
+  tensor: TensorProto;
+  offset: number;
+  length: number;
+  /** Inline bytes to move out, or where the source model already keeps them. */
+  source: Uint8Array | ExternalRef;
+}
+
+function entries(pairs: Record<string, string>) {
+  return Object.entries(pairs).map(([key, value]) => create(StringStringEntryProtoSchema, { key, value }));
+}
+
+/**
+ * A shallow copy of a tensor with some fields dropped and others set. `create()` would hand back the
+ * message itself if given one, so the copy starts from a plain object of the fields that are set (own
+ * properties, which keeps proto2 presence) and keeps unknown fields.
+ */
+function copyTensor(
+  tensor: TensorProto,
+  omit: (keyof TensorProto)[],
+  set: Partial<TensorProto>,
+): TensorProto {
+  const init: Record<string, unknown> = {};
+  for (const key of Object.keys(tensor)) {
+    if (key !== '$typeName' && key !== '$unknown' && !omit.includes(key as keyof TensorProto)) {
+      init[key] = (tensor as unknown as Record<string, unknown>)[key];
+    }
+  }
+  const copy = create(TensorProtoSchema, { ...init, ...set } as MessageInitShape<typeof TensorProtoSchema>);
+  if (tensor.$unknown) copy.$unknown = tensor.$unknown;
+  return copy;
+}
+
+/** A copy of `tensor` that points at `location` instead of holding data. */
+function asExternal(tensor: TensorProto, location: string, offset: number, length: number): TensorProto {
+  return copyTensor(tensor, ['rawData', 'externalData'], {
+    dataLocation: TensorProto_DataLocation.EXTERNAL,
+    externalData: entries({ location, offset: String(offset), length: String(length) }),
+  });
+}
+
+/** A copy of an external tensor with its bytes inline. */
+function asInline(tensor: TensorProto, bytes: Uint8Array): TensorProto {
+  return copyTensor(tensor, ['externalData', 'dataLocation'], { rawData: bytes as Uint8Array<ArrayBuffer> });
+}
+
+/** Decides, before anything is written, which tensors change form and what bytes each needs. */
+async function planTensors(model: ModelProto, options: SaveModelOptions, dataFileName: string) {
+  const replacements = new Map<TensorProto, TensorProto>();
+  const external: PlannedExternal[] = [];
+  const sizes = new Map<string, number>();
+  const pending: { tensor: TensorProto; ref: ExternalRef }[] = [];
+  let offset = 0;
+  forEachTensor(model, (tensor) => {
+    const ref = isExternal(tensor) ? externalRef(requireSourceDir(options), tensor, sizes) : undefined;
+    const length = ref ? ref.length : tensor.rawData.byteLength;
+    // Like onnx's own saver, only tensors held as raw bytes move out; typed-field tensors are small in practice.
+    const moveOut =
+      options.externalData &&
+      (ref || (tensor.rawData.byteLength > 0 && length >= options.externalData.thresholdBytes));
+    if (moveOut) {
+      const alignment = length >= ALIGN_THRESHOLD ? LARGE_ALIGNMENT : SMALL_ALIGNMENT;
+      offset = Math.ceil(offset / alignment) * alignment;
+      external.push({ tensor, offset, length, source: ref ?? tensor.rawData });
+      replacements.set(tensor, asExternal(tensor, dataFileName, offset, length));
+      offset += length;
+    } else if (ref) {
+      pending.push({ tensor, ref });
+    }
+  });
+  // Folding external data back in needs the bytes in memory: the result is one protobuf (< 2 GiB) anyway.
+  for (const { tensor, ref } of pending) {
+    replacements.set(tensor, asInline(tensor, await readExternalBytes(ref)));
+  }
+  return { replacements, external, dataBytes: offset };
+}
+
+function requireSourceDir(options: SaveModelOptions): string {
+  if (!options.sourceDir) {
+    throw new StudioError(
+      'INTERNAL',
+      'The model has external data but saveModel was not told the source folder.',
+    );
+  }
+  return options.sourceDir;
+}
+
+/** Writes to an open file descriptor, reporting progress and honouring cancellation between chunks. */
+function fileSink(
+  fd: number,
+  progress: () => void,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+): ByteSink {
+  return {
+    write(chunk) {
+      if (signal?.aborted) throw new StudioError('CANCELLED', 'Saving was cancelled.');
+      let done = 0;
+      while (done < chunk.byteLength) done += fs.writeSync(fd, chunk, done, chunk.byteLength - done);
+      onBytes(chunk.byteLength);
+      progress();
+    },
+  };
+}
+
+async function writeDataFile(
+  planned: PlannedExternal[],
+  sink: ByteSink,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let position = 0;
+  const padding = new Uint8Array(LARGE_ALIGNMENT);
+  const readFds = new Map<string, number>();
+  try {
+    for (const item of planned) {
+      if (item.offset > position) sink.write(padding.subarray(0, item.offset - position));
+      if (item.source instanceof Uint8Array) {
+        sink.write(item.source);
+      } else {
+        const ref = item.source;
+        let fd = readFds.get(ref.file);
+        if (fd === undefined) {
+          fd = fs.openSync(ref.file, 'r');
+          readFds.set(ref.file, fd);
+        }
+        const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK, ref.length));
+        for (let done = 0; done < ref.length;) {
+          if (signal?.aborted) throw new StudioError('CANCELLED', 'Saving was cancelled.');
+          const n = fs.readSync(
+            fd,
+            buffer,
+            0,
+            Math.min(buffer.byteLength, ref.length - done),
+            ref.offset + done,
+          );
+          if (n === 0) throw new StudioError('IO', `External data file '${ref.location}' ended early.`);
+          sink.write(buffer.subarray(0, n));
+          done += n;
+        }
+      }
+      position = item.offset + item.length;
+    }
+  } finally {
+    for (const fd of readFds.values()) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Saves a model atomically: the .onnx file (and its external data file, if any) are written to temporary
+ * files in the destination folder and renamed into place only when complete, so a crash, a cancellation
+ * or a full disk never leaves a half-written model behind. The model object is not modified.
+ */
+export async function saveModel(
+  model: ModelProto,
+  output: string,
+  options: SaveModelOptions = {},
+): Promise<SaveModelResult> {
+  const target = path.resolve(output);
+  const dataFileName = options.externalData?.fileName ?? `${path.basename(target)}.data`;
+  const dataPath = path.join(path.dirname(target), dataFileName);
+  if (options.externalData && (dataFileName.includes('/') || dataFileName.includes('\\'))) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `The external data file name '${dataFileName}' must be a plain file name.`,
+    );
+  }
+  for (const existing of options.externalData ? [target, dataPath] : [target]) {
+    if (!options.force && fs.existsSync(existing)) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `${existing} already exists. Choose another output path or pass --force to replace it.`,
+      );
+    }
+  }
+  if (!fs.existsSync(path.dirname(target))) {
+    throw new StudioError('IO', `The output folder ${path.dirname(target)} does not exist.`);
+  }
+
+  const { replacements, external, dataBytes } = await planTensors(model, options, dataFileName);
+  const substitute = (desc: DescMessage, message: Message) =>
+    desc.typeName === TensorProtoSchema.typeName
+      ? (replacements.get(message as TensorProto) ?? message)
+      : message;
+
+  const temps: string[] = [];
+  let written = 0;
+  let total = dataBytes;
+  const progress = () => options.onProgress?.(written, total);
+  const onBytes = (n: number) => (written += n);
+  try {
+    // Measure before writing anything: a model over 2 GiB must fail before a byte is on disk.
+    const modelTemp = tempPathFor(target);
+    temps.push(modelTemp);
+    const fd = fs.openSync(modelTemp, 'wx');
+    let modelBytes = 0;
+    try {
+      const writer = new StreamingProtoWriter(fileSink(fd, progress, onBytes, options.signal), substitute);
+      modelBytes = writer.measure(ModelProtoSchema, model);
+      if (modelBytes > MAX_PROTO_BYTES) {
+        throw new StudioError(
+          'BAD_REQUEST',
+          `The model would be ${(modelBytes / 2 ** 30).toFixed(2)} GiB, over the 2 GiB limit of one ONNX file. ` +
+            `Save it with external data (--external-data).`,
+        );
+      }
+      total += modelBytes;
+      writer.write(ModelProtoSchema, model);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    let dataTemp: string | undefined;
+    if (options.externalData && external.length > 0) {
+      dataTemp = tempPathFor(dataPath);
+      temps.push(dataTemp);
+      const dfd = fs.openSync(dataTemp, 'wx');
+      try {
+        await writeDataFile(external, fileSink(dfd, progress, onBytes, options.signal), options.signal);
+        fs.fsyncSync(dfd);
+      } finally {
+        fs.closeSync(dfd);
+      }
+    }
+    // Data first, model last: a reader never sees a model whose data file is not there yet.
+    commitTempFiles(
+      dataTemp
+        ? [
+            [dataTemp, dataPath],
+            [modelTemp, target],
+          ]
+        : [[modelTemp, target]],
+    );
+    return {
+      output: target,
+      outputBytes: modelBytes,
+      externalDataBytes: dataTemp ? dataBytes : 0,
+      ...(dataTemp ? { externalDataPath: dataPath } : {}),
+    };
+  } catch (error) {
+    for (const t of temps) removeQuietly(t);
+    if (error instanceof StudioError) throw error;
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'ENOSPC')
+      throw new StudioError('IO', `The disk is full while writing ${target}. Free some space and retry.`);
+    if (e.code === 'EACCES' || e.code === 'EPERM')
+      throw new StudioError('IO', `Permission denied writing ${target}.`);
+    throw error;
+  }
+}

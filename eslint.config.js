@@ -1,0 +1,64 @@
+// ESLint flat config. The import-boundary rules below are the architecture, enforced: the engine and
+// shared/ run under plain Node (and shared/ also in the browser), so neither may reach for Electron; the
+// renderer is a sandboxed web page, so it may not import Node modules; and only the IPC registration file
+// and the preload may touch Electron's IPC objects.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeModules = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const electronOnly = { name: 'electron', message: 'Only electron/main and electron/preload may import electron.' };
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'renderer/dist/**', 'playwright-report/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['electron/engine/**', 'electron/cli/**', 'electron/scripts/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [electronOnly] }] },
+  },
+  {
+    files: ['shared/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnly, ...nodeModules.map((name) => ({ name, message: 'shared/ must run in Node and the browser alike.' }))],
+          patterns: [{ group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing above it.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['renderer/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnly, ...nodeModules.map((name) => ({ name, message: 'The renderer is a sandboxed page: no Node modules.' }))],
+          patterns: [{ group: ['**/electron/**'], message: 'The renderer talks to the engine only through StudioHost.' }],
+        },
+      ],
+    },
+  },
+  {
+    // Only the IPC registration file and the preload touch ipcMain / ipcRenderer.
+    files: ['electron/main/**'],
+    ignores: ['electron/main/ipc.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'Register IPC in electron/main/ipc.ts only.' }] },
+      ],
+    },
+  },
+  {
+    files: ['**/*.cjs', '**/*.cts'],
+    languageOptions: { sourceType: 'commonjs' },
+  },
+);

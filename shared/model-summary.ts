@@ -1,0 +1,42 @@
+/**
+ * What `inspect` reports about a model. This is the JSON contract of `onnx-studio inspect --json` and the
+ * Model view of the app. Sizes are bytes.
+ */
+export interface TensorSummary {
+  name: string;
+  /** Lower-case element type, e.g. `float32`, `float16`, `int8`. */
+  dtype: string;
+  /** Static dims are numbers; symbolic dims are their names; unknown dims are `null`. */
+  shape: (number | string | null)[];
+}
+
+export interface LargestTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: number;
+}
+
+export interface ModelSummary {
+  path: string;
+  /** Size of the .onnx file itself. */
+  fileBytes: number;
+  /** Bytes of tensor data stored in external data files. */
+  externalDataBytes: number;
+  irVersion: number;
+  producer: { name: string; version: string };
+  /** Opset version per domain; the default ONNX domain is `""`. */
+  opsets: Record<string, number>;
+  inputs: TensorSummary[];
+  outputs: TensorSummary[];
+  /** Nodes of the main graph (subgraph nodes not counted). */
+  nodes: number;
+  /** Node count per op type, main graph only; non-default domains are written `domain::OpType`. */
+  opCounts: Record<string, number>;
+  /** Elements of every constant tensor (initializers, sparse initializers, Constant nodes), subgraphs included. */
+  parameters: number;
+  /** Bytes of constant tensor data per dtype. */
+  parameterBytes: Record<string, number>;
+  /** The ten largest constant tensors. */
+  largestTensors: LargestTensor[];
+}
