@@ -51,6 +51,8 @@ interface ConstantRecord {
   dataType: number;
   dims: bigint[];
   bytes: number;
+  /** False for the indices of a sparse tensor: stored bytes, but not parameters. */
+  counts?: false;
 }
 
 /** Every constant tensor: initializers, sparse initializers and Constant-node values, subgraphs included. */
@@ -58,10 +60,12 @@ function collectConstants(graph: GraphProto): ConstantRecord[] {
   const out: ConstantRecord[] = [];
   const dense = (t: TensorProto, name = t.name) => out.push({ name, dataType: t.dataType, dims: t.dims, bytes: storedBytes(t) });
   const sparse = (s: SparseTensorProto, name: string) => {
-    // Count the logical (dense) elements; bytes are what is stored: values plus indices.
-    const values = s.values;
-    const bytes = (values ? storedBytes(values) : 0) + (s.indices ? storedBytes(s.indices) : 0);
-    out.push({ name, dataType: values?.dataType ?? FLOAT, dims: s.dims, bytes });
+    // Parameters are the logical (dense) elements; bytes are what is stored, values and indices each
+    // under their own dtype.
+    out.push({ name, dataType: s.values?.dataType ?? FLOAT, dims: s.dims, bytes: s.values ? storedBytes(s.values) : 0 });
+    if (s.indices) {
+      out.push({ name: `${name} (indices)`, dataType: s.indices.dataType, dims: s.indices.dims, bytes: storedBytes(s.indices), counts: false });
+    }
   };
   walkGraphs(graph, (g) => {
     for (const t of g.initializer) dense(t);
@@ -134,7 +138,7 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
   let parameters = 0;
   const parameterBytes: Record<string, number> = {};
   for (const c of constants) {
-    parameters += safeCount(c.dims);
+    if (c.counts !== false) parameters += safeCount(c.dims);
     const key = dtypeName(c.dataType);
     parameterBytes[key] = (parameterBytes[key] ?? 0) + c.bytes;
   }

@@ -29,6 +29,8 @@ export interface SaveModelOptions {
   signal?: AbortSignal;
   /** Called as bytes are written; `total` counts the .onnx and external data files together. */
   onProgress?: (written: number, total: number) => void;
+  /** The largest .onnx file allowed (default and maximum: protobuf's 2 GiB). Lowered only by tests. */
+  protoLimitBytes?: number;
 }
 
 export interface SaveModelResult {
@@ -245,7 +247,7 @@ export async function saveModel(
     try {
       const writer = new StreamingProtoWriter(fileSink(fd, progress, onBytes, options.signal), substitute);
       modelBytes = writer.measure(ModelProtoSchema, model);
-      if (modelBytes > MAX_PROTO_BYTES) {
+      if (modelBytes > Math.min(options.protoLimitBytes ?? MAX_PROTO_BYTES, MAX_PROTO_BYTES)) {
         throw new StudioError(
           'BAD_REQUEST',
           `The model would be ${(modelBytes / 2 ** 30).toFixed(2)} GiB, over the 2 GiB limit of one ONNX file. ` +

@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BAD_MODEL_CASES } from '../engine/testing/bad-model-cases.js';
+import { buildCnn, buildMlp } from '../engine/testing/model-fixtures.js';
+import { makeTempDir } from '../engine/testing/temp-dir.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Runs the CLI from source (through tsx) so the test never sees a stale build. */
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'electron/cli/bin.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('onnx-studio CLI', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let mlp: string;
+  beforeEach(() => {
+    tmp = makeTempDir();
+    mlp = path.join(tmp.dir, 'mlp.onnx');
+    fs.writeFileSync(mlp, toBinary(ModelProtoSchema, buildMlp()));
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('prints help listing the commands', () => {
+    const r = cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/inspect/);
+    expect(r.stdout).toMatch(/convert/);
+    expect(cli('convert', '--help').stdout).toMatch(/--external-data/);
+  });
+
+  it('inspect --json prints exactly one JSON object with the contract fields', () => {
+    const r = cli('inspect', mlp, '--json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['path', 'fileBytes', 'externalDataBytes', 'irVersion', 'producer', 'opsets', 'inputs', 'outputs', 'nodes', 'opCounts', 'parameters', 'parameterBytes', 'largestTensors']) {
+      expect(json).toHaveProperty(key);
+    }
+    expect(json.parameters).toBe(32 * 16 + 32 + 32 * 8 + 8);
+    expect(r.stderr).toBe('');
+  });
+
+  it('inspect without --json prints readable tables', () => {
+    const r = cli('inspect', mlp);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Parameters\s+808/);
+    expect(r.stdout).toMatch(/fc1\.weight\s+float32\s+\[32, 16\]/);
+  });
+
+  for (const c of BAD_MODEL_CASES) {
+    it(`exits 2 with one clear line for ${c.name}`, () => {
+      const file = c.make(tmp.dir);
+      const r = cli('inspect', file, '--json');
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(c.message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
+    });
+  }
+
+  it('exits 2 on an unknown command or flag', () => {
+    expect(cli('frobnicate').code).toBe(2);
+    const r = cli('inspect', mlp, '--bogus');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bogus/);
+  });
+
+  it('convert moves weights out and back, atomically, never over the input', () => {
+    const cnn = path.join(tmp.dir, 'cnn.onnx');
+    const original = toBinary(ModelProtoSchema, buildCnn());
+    fs.writeFileSync(cnn, original);
+    const ext = cli('convert', cnn, '-o', path.join(tmp.dir, 'ext', 'cnn.onnx'), '--external-data', '--json');
+    expect(ext.code).toBe(2); // output folder does not exist
+    fs.mkdirSync(path.join(tmp.dir, 'ext'));
+    const ok = cli('convert', cnn, '-o', path.join(tmp.dir, 'ext', 'cnn.onnx'), '--external-data', '--size-threshold', '256', '--json');
+    expect(ok.code).toBe(0);
+    const json = JSON.parse(ok.stdout) as { output: string; outputBytes: number; externalDataBytes: number };
+    expect(json.externalDataBytes).toBeGreaterThan(0);
+    expect(fs.statSync(path.join(tmp.dir, 'ext', 'cnn.onnx.data')).size).toBe(json.externalDataBytes);
+    expect(fs.statSync(json.output).size).toBe(json.outputBytes);
+
+    const back = cli('convert', json.output, '-o', path.join(tmp.dir, 'back.onnx'), '--json');
+    expect(back.code).toBe(0);
+    expect(fs.readFileSync(path.join(tmp.dir, 'back.onnx')).equals(Buffer.from(original))).toBe(true);
+
+    const again = cli('convert', json.output, '-o', path.join(tmp.dir, 'back.onnx'));
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/--force/);
+    expect(cli('convert', json.output, '-o', path.join(tmp.dir, 'back.onnx'), '--force').code).toBe(0);
+
+    const self = cli('convert', cnn, '-o', cnn, '--force');
+    expect(self.code).toBe(2);
+    expect(fs.readFileSync(cnn).equals(Buffer.from(original))).toBe(true);
+  });
+
+  it('the installed bin runs the compiled CLI', () => {
+    const bin = path.join(root, 'bin/onnx-studio.js');
+    // `npm test` builds first; run `npm run build` before running this file alone.
+    const r = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
