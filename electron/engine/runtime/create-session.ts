@@ -1,0 +1,53 @@
+import * as ort from 'onnxruntime-node';
+import { StudioError } from '../errors.js';
+
+export interface SessionSettings {
+  /** Execution providers in order of preference (default `['cpu']`). */
+  executionProviders?: string[];
+  /** Threads inside one operator (0 = onnxruntime's default: one per physical core). */
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Whether idle intra-op threads spin-wait for work. Spinning makes a lone session slightly faster but
+   * steals CPU from anything else running, which skews interleaved benchmarks.
+   */
+  allowSpinning?: boolean;
+  /** Write the optimized graph here (to check which fusions onnxruntime applied). */
+  optimizedModelFilePath?: string;
+  enableProfiling?: boolean;
+  profileFilePrefix?: string;
+}
+
+/** onnxruntime's session options from our settings. */
+export function toOrtOptions(settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: settings.executionProviders ?? ['cpu'],
+    graphOptimizationLevel: settings.graphOptimizationLevel ?? 'all',
+    logSeverityLevel: 3,
+  };
+  if (settings.intraOpThreads) options.intraOpNumThreads = settings.intraOpThreads;
+  if (settings.interOpThreads) options.interOpNumThreads = settings.interOpThreads;
+  if (settings.optimizedModelFilePath) options.optimizedModelFilePath = settings.optimizedModelFilePath;
+  if (settings.enableProfiling) {
+    options.enableProfiling = true;
+    if (settings.profileFilePrefix) options.profileFilePrefix = settings.profileFilePrefix;
+  }
+  if (settings.allowSpinning !== undefined) {
+    options.extra = { session: { intra_op: { allow_spinning: settings.allowSpinning ? '1' : '0' } } };
+  }
+  return options;
+}
+
+/** Creates an onnxruntime session; onnxruntime's failures become ORT errors that say which model. */
+export async function createSession(model: string | Uint8Array, settings: SessionSettings = {}): Promise<ort.InferenceSession> {
+  try {
+    return typeof model === 'string'
+      ? await ort.InferenceSession.create(model, toOrtOptions(settings))
+      : await ort.InferenceSession.create(model, toOrtOptions(settings));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const label = typeof model === 'string' ? model : 'the model';
+    throw new StudioError('ORT', `onnxruntime could not load ${label}: ${reason}`, { detail: reason });
+  }
+}

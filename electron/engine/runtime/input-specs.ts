@@ -1,0 +1,85 @@
+import type { Tensor } from 'onnxruntime-node';
+import type { ModelProto } from 'onnx-buf';
+import { StudioError } from '../errors.js';
+import { describeType } from '../inspect/inspect-model.js';
+import { ortTypeOf } from './ort-types.js';
+
+/** A model input with every dimension made concrete, ready for building feeds. */
+export interface ResolvedInput {
+  name: string;
+  /** ONNX element type number. */
+  elemType: number;
+  ortType: Tensor.Type;
+  /** The shape as the model declares it: numbers, symbolic names, or null for unknown. */
+  declared: (number | string | null)[];
+  /** The concrete shape used. */
+  dims: number[];
+}
+
+export interface ShapeOverrides {
+  /** Whole shapes per input name (`--shape x=1x3x224x224`). */
+  shapes?: Record<string, number[]>;
+  /** Values of symbolic dims by name (`--dim batch=8`). */
+  dims?: Record<string, number>;
+  /** Used for symbolic or unknown dims with no override (default 1). */
+  defaultDim?: number;
+}
+
+/**
+ * Makes every input's shape concrete: `--shape` wins, then `--dim` by symbolic name, then the default (1).
+ * Returns notes saying which dims were defaulted, so the output can state them. Inputs that are also
+ * initializers (old IR versions list weights as inputs) are not inputs a user feeds, and are skipped.
+ */
+export function resolveInputSpecs(model: ModelProto, overrides: ShapeOverrides = {}): { inputs: ResolvedInput[]; notes: string[] } {
+  const graph = model.graph;
+  if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
+  const weights = new Set(graph.initializer.map((t) => t.name));
+  const fallback = overrides.defaultDim ?? 1;
+  const notes: string[] = [];
+  const inputs: ResolvedInput[] = [];
+  const known = new Set<string>();
+  for (const vi of graph.input) {
+    if (weights.has(vi.name)) continue;
+    known.add(vi.name);
+    const type = vi.type?.value;
+    if (type?.case !== 'tensorType') {
+      throw new StudioError('BAD_REQUEST', `Input '${vi.name}' is a ${describeType(vi.type).dtype}, not a tensor; ONNX Studio feeds tensor inputs only.`);
+    }
+    const ortType = ortTypeOf(type.value.elemType);
+    if (!ortType) {
+      throw new StudioError('BAD_REQUEST', `Input '${vi.name}' has element type ${describeType(vi.type).dtype}, which onnxruntime cannot feed.`);
+    }
+    const declared = describeType(vi.type).shape;
+    const whole = overrides.shapes?.[vi.name];
+    let dims: number[];
+    if (whole) {
+      if (type.value.shape && whole.length !== declared.length) {
+        throw new StudioError('BAD_REQUEST', `--shape ${vi.name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.join(', ')}].`);
+      }
+      declared.forEach((d, i) => {
+        if (typeof d === 'number' && d !== whole[i]) {
+          throw new StudioError('BAD_REQUEST', `--shape ${vi.name}: dim ${i} is fixed to ${d} by the model, got ${whole[i]}.`);
+        }
+      });
+      dims = whole;
+    } else {
+      dims = declared.map((d, i) => {
+        if (typeof d === 'number' && d >= 0) return d;
+        if (typeof d === 'string' && overrides.dims?.[d] !== undefined) return overrides.dims[d];
+        notes.push(
+          typeof d === 'string'
+            ? `dim '${d}' of input '${vi.name}' set to ${fallback} (use --dim ${d}=N)`
+            : `unknown dim ${i} of input '${vi.name}' set to ${fallback} (use --shape ${vi.name}=...)`,
+        );
+        return fallback;
+      });
+    }
+    inputs.push({ name: vi.name, elemType: type.value.elemType, ortType, declared, dims });
+  }
+  for (const name of Object.keys(overrides.shapes ?? {})) {
+    if (!known.has(name)) {
+      throw new StudioError('BAD_REQUEST', `--shape names '${name}', which is not an input of the model (inputs: ${[...known].join(', ')}).`);
+    }
+  }
+  return { inputs, notes: [...new Set(notes)] };
+}

@@ -1,0 +1,76 @@
+import * as ort from 'onnxruntime-node';
+import { float32ArrayToFloat16 } from '../onnx/float16.js';
+import type { ResolvedInput } from './input-specs.js';
+
+/** Seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal values (Box-Muller): closer to real normalized activations than uniform noise. */
+function normals(count: number, next: () => number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const u = Math.max(next(), 1e-12);
+    const v = next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    out[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < count) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+  return out;
+}
+
+/**
+ * Random inputs of the right type and shape. Floats are standard normal; integer inputs (token ids,
+ * indices) are small non-negative numbers below `intHigh` so that embedding lookups stay in range; inputs
+ * whose name says they are masks get all ones; bools are random.
+ */
+export function syntheticTensor(input: ResolvedInput, next: () => number, intHigh = 100): ort.Tensor {
+  const count = input.dims.reduce((a, b) => a * b, 1);
+  const isMask = /mask/i.test(input.name);
+  const int = (_i: number) => (isMask ? 1 : Math.floor(next() * intHigh));
+  switch (input.ortType) {
+    case 'float32':
+      return new ort.Tensor('float32', normals(count, next), input.dims);
+    case 'float64':
+      return new ort.Tensor('float64', Float64Array.from(normals(count, next)), input.dims);
+    case 'float16':
+      return new ort.Tensor('float16', float32ArrayToFloat16(normals(count, next)), input.dims);
+    case 'int64':
+      return new ort.Tensor('int64', BigInt64Array.from({ length: count }, (_, i) => BigInt(int(i))), input.dims);
+    case 'uint64':
+      return new ort.Tensor('uint64', BigUint64Array.from({ length: count }, (_, i) => BigInt(int(i))), input.dims);
+    case 'int32':
+      return new ort.Tensor('int32', Int32Array.from({ length: count }, (_, i) => int(i)), input.dims);
+    case 'uint32':
+      return new ort.Tensor('uint32', Uint32Array.from({ length: count }, (_, i) => int(i)), input.dims);
+    case 'int16':
+      return new ort.Tensor('int16', Int16Array.from({ length: count }, (_, i) => int(i)), input.dims);
+    case 'uint16':
+      return new ort.Tensor('uint16', Uint16Array.from({ length: count }, (_, i) => int(i)), input.dims);
+    case 'int8':
+      return new ort.Tensor('int8', Int8Array.from({ length: count }, (_, i) => Math.min(int(i), 127)), input.dims);
+    case 'uint8':
+      return new ort.Tensor('uint8', Uint8Array.from({ length: count }, () => Math.floor(next() * 256)), input.dims);
+    case 'bool':
+      return new ort.Tensor('bool', Uint8Array.from({ length: count }, () => (isMask || next() < 0.5 ? 1 : 0)), input.dims);
+    case 'string':
+      return new ort.Tensor('string', Array.from({ length: count }, (_, i) => `sample ${i}`), input.dims);
+    default:
+      throw new Error(`Cannot make synthetic data of type ${input.ortType} for input '${input.name}'.`);
+  }
+}
+
+/** One feed (all inputs) drawn from `next`. */
+export function syntheticFeed(inputs: ResolvedInput[], next: () => number): Record<string, ort.Tensor> {
+  const feed: Record<string, ort.Tensor> = {};
+  for (const input of inputs) feed[input.name] = syntheticTensor(input, next);
+  return feed;
+}
