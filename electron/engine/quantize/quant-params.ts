@@ -1,0 +1,178 @@
+/**
+ * The arithmetic of linear quantization, shared by every method: q = clamp(round(x / scale) + zeroPoint),
+ * x ≈ (q - zeroPoint) * scale. Conventions follow ONNX Runtime's quantization tools so that our models and
+ * theirs agree: the float range always includes 0 (so 0 is exactly representable, which padding and ReLU
+ * need), symmetric int8 uses [-127, 127] (not -128, so the range is symmetric), and `reduceRange` drops
+ * one bit (for CPUs without VNNI, where u8 x s8 products can saturate 16-bit accumulators).
+ */
+
+export type QuantType = 'int8' | 'uint8' | 'int4' | 'uint4';
+
+export interface QuantRange {
+  qmin: number;
+  qmax: number;
+}
+
+export interface QuantParams {
+  scale: number;
+  zeroPoint: number;
+}
+
+/** The integer range of a type under the symmetric / reduced-range conventions. */
+export function quantRange(type: QuantType, options: { symmetric?: boolean; reduceRange?: boolean } = {}): QuantRange {
+  const { symmetric = false, reduceRange = false } = options;
+  switch (type) {
+    case 'int8':
+      if (reduceRange) return { qmin: -64, qmax: 64 }; // 7 bits, as onnxruntime's tools use
+      return symmetric ? { qmin: -127, qmax: 127 } : { qmin: -128, qmax: 127 };
+    case 'uint8':
+      return reduceRange ? { qmin: 0, qmax: 127 } : { qmin: 0, qmax: 255 };
+    case 'int4':
+      return symmetric ? { qmin: -7, qmax: 7 } : { qmin: -8, qmax: 7 };
+    case 'uint4':
+      return { qmin: 0, qmax: 15 };
+  }
+}
+
+/** Float32 rounding of a scale: models store float32, so compute with exactly what will be stored. */
+const f32 = Math.fround;
+
+/**
+ * Scale and zero point for a float range. Symmetric: the zero point is the middle of the integer range
+ * (0 for int8, 128 for uint8) and the range is ±max(|min|, |max|). A range of all zeros gets scale 1 so
+ * that dequantization stays finite.
+ */
+export function computeQuantParams(min: number, max: number, range: QuantRange, symmetric: boolean): QuantParams {
+  let rmin = Math.min(min, 0);
+  let rmax = Math.max(max, 0);
+  if (!Number.isFinite(rmin) || !Number.isFinite(rmax)) {
+    throw new RangeError(`cannot quantize a range containing ${Number.isFinite(rmin) ? rmax : rmin}`);
+  }
+  if (symmetric) {
+    const absMax = Math.max(Math.abs(rmin), Math.abs(rmax));
+    rmin = -absMax;
+    rmax = absMax;
+  }
+  const span = rmax - rmin;
+  if (span === 0) {
+    return { scale: 1, zeroPoint: symmetric ? Math.round((range.qmin + range.qmax) / 2) : range.qmin };
+  }
+  const scale = f32(span / (range.qmax - range.qmin));
+  const zeroPoint = symmetric
+    ? Math.round((range.qmin + range.qmax) / 2)
+    : Math.min(range.qmax, Math.max(range.qmin, Math.round(range.qmin - rmin / scale)));
+  return { scale, zeroPoint };
+}
+
+/** Round half to even, as onnxruntime's QuantizeLinear does (std::nearbyint in the default mode). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Quantizes `values[start..end)` with one scale and zero point into `out` (same positions). */
+export function quantizeInto(
+  values: Float32Array,
+  params: QuantParams,
+  range: QuantRange,
+  out: Int8Array | Uint8Array | Int32Array,
+  start = 0,
+  end = values.length,
+  stride = 1,
+): void {
+  const inv = 1 / params.scale;
+  const { qmin, qmax } = range;
+  const zp = params.zeroPoint;
+  for (let i = start; i < end; i += stride) {
+    const q = roundHalfEven((values[i] as number) * inv) + zp;
+    out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
+  }
+}
+
+/** Min and max of the elements of `values` that belong to channel `c` along `axis` of `dims`. */
+export function channelMinMax(values: Float32Array, dims: readonly number[], axis: number): { min: Float32Array; max: Float32Array } {
+  const channels = dims[axis] ?? 1;
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const min = new Float32Array(channels).fill(Infinity);
+  const max = new Float32Array(channels).fill(-Infinity);
+  for (let i = 0; i < values.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    const v = values[i] as number;
+    if (v < (min[c] as number)) min[c] = v;
+    if (v > (max[c] as number)) max[c] = v;
+  }
+  return { min, max };
+}
+
+/** Result of quantizing one weight tensor. */
+export interface QuantizedWeight {
+  /** Quantized values in the original layout. */
+  data: Int8Array | Uint8Array;
+  /** One entry per channel (per-channel) or a single entry (per-tensor). */
+  scales: Float32Array;
+  zeroPoints: Int32Array;
+  /** The channel axis, or undefined for per-tensor. */
+  axis: number | undefined;
+}
+
+/**
+ * Quantizes a weight tensor per tensor or per channel along `axis`. Per-channel gives every output
+ * channel its own scale, which keeps small channels from being crushed by a large one: the usual choice
+ * for Conv and MatMul weights.
+ */
+export function quantizeWeight(
+  values: Float32Array,
+  dims: readonly number[],
+  options: { type: 'int8' | 'uint8'; symmetric: boolean; reduceRange?: boolean; axis?: number },
+): QuantizedWeight {
+  const range = quantRange(options.type, { symmetric: options.symmetric, reduceRange: options.reduceRange ?? false });
+  const data = options.type === 'int8' ? new Int8Array(values.length) : new Uint8Array(values.length);
+  if (options.axis === undefined) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (values.length === 0) min = max = 0;
+    const p = computeQuantParams(min, max, range, options.symmetric);
+    quantizeInto(values, p, range, data);
+    return { data, scales: Float32Array.of(p.scale), zeroPoints: Int32Array.of(p.zeroPoint), axis: undefined };
+  }
+  const axis = options.axis;
+  const channels = dims[axis] ?? 1;
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const { min, max } = channelMinMax(values, dims, axis);
+  const scales = new Float32Array(channels);
+  const zeroPoints = new Int32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const p = computeQuantParams(min[c] as number, max[c] as number, range, options.symmetric);
+    scales[c] = p.scale;
+    zeroPoints[c] = p.zeroPoint;
+    for (let o = 0; o < outer; o++) {
+      const start = (o * channels + c) * inner;
+      quantizeInto(values, p, range, data, start, start + inner);
+    }
+  }
+  return { data, scales, zeroPoints, axis };
+}
+
+/** Dequantizes back to float (for measuring error and for tests). */
+export function dequantizeWeight(q: QuantizedWeight, dims: readonly number[]): Float32Array {
+  const out = new Float32Array(q.data.length);
+  if (q.axis === undefined) {
+    const s = q.scales[0] as number;
+    const z = q.zeroPoints[0] as number;
+    for (let i = 0; i < out.length; i++) out[i] = ((q.data[i] as number) - z) * s;
+    return out;
+  }
+  const channels = dims[q.axis] ?? 1;
+  const inner = dims.slice(q.axis + 1).reduce((a, b) => a * b, 1);
+  for (let i = 0; i < out.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    out[i] = ((q.data[i] as number) - (q.zeroPoints[c] as number)) * (q.scales[c] as number);
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+import type { ModelProto } from 'onnx-buf';
+import { z } from 'zod';
+import type { SampleSource } from '../datasets/sample-source.js';
+
+/** Options every method understands (the flags of `onnx-studio quantize`). */
+export const commonQuantizeOptionsSchema = z
+  .object({
+    /** One scale per tensor instead of per output channel. */
+    perTensor: z.boolean().default(false),
+    /** Asymmetric weights (a zero point per channel) instead of symmetric. */
+    asymmetric: z.boolean().default(false),
+    /** 7-bit weights, for CPUs without VNNI where 8-bit products can saturate. */
+    reduceRange: z.boolean().default(false),
+    /** Only quantize nodes of these op types (default: every type the method supports). */
+    opTypes: z.array(z.string().min(1)).optional(),
+    /** Leave these nodes (by name) in float. */
+    excludeNodes: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export type CommonQuantizeOptions = z.infer<typeof commonQuantizeOptionsSchema>;
+
+/** A node left in float, and why (reported to the user). */
+export interface SkippedNode {
+  name: string;
+  opType: string;
+  reason: string;
+}
+
+export interface QuantizeProgress {
+  /** e.g. 'calibrating', 'quantizing'. */
+  phase: string;
+  done: number;
+  total: number;
+}
+
+/** What a method gets: a private copy of the model to rewrite in place, and the run's context. */
+export interface QuantizeInput<Options> {
+  model: ModelProto;
+  options: Options;
+  common: CommonQuantizeOptions;
+  /** Calibration samples, for methods that need them. */
+  calibration?: SampleSource;
+  /** The original model's path, for methods that run it (calibration). */
+  modelPath: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: QuantizeProgress) => void;
+  /** Human-readable notes (e.g. "opset raised from 11 to 13 for per-axis DequantizeLinear"). */
+  note: (message: string) => void;
+}
+
+export interface QuantizeOutcome {
+  quantizedNodes: number;
+  skippedNodes: SkippedNode[];
+}
+
+/**
+ * One quantization method. Methods register under their CLI name with an option schema, so the CLI,
+ * the app's forms and recipe validation all come from one table (architecture practice 8).
+ */
+export interface QuantizeMethod<Schema extends z.ZodType = z.ZodType> {
+  name: string;
+  summary: string;
+  /** Method-specific options (beyond the common ones), validated before the method runs. */
+  optionSchema: Schema;
+  /** Whether the method needs `calibration` samples. */
+  needsCalibration: boolean;
+  quantize(input: QuantizeInput<z.infer<Schema>>): Promise<QuantizeOutcome>;
+}
