@@ -1,0 +1,36 @@
+/**
+ * An error the user can act on: what went wrong (the engine's message), what to do (a hint per error
+ * code), and the technical detail folded away for bug reports.
+ */
+import type { ErrorCode, StudioErrorInfo } from '../../../shared/errors.js';
+
+const WHAT_TO_DO: Record<ErrorCode, string> = {
+  MODEL_PARSE:
+    'Check that the file is an ONNX model and was copied or downloaded completely. Re-exporting it from your framework usually fixes a damaged file.',
+  MODEL_INVALID:
+    'The file is ONNX but does not follow the spec. Run onnx.checker.check_model on it, or re-export it with a newer exporter.',
+  IO: 'Check that the file still exists and that you are allowed to read it, then try again.',
+  ORT: 'onnxruntime could not load the model. Check that its opset and operators are supported, or try a different execution provider.',
+  ENGINE_CRASHED:
+    'The engine stopped unexpectedly and was restarted. Try again; if it happens again with this model, please report it.',
+  CANCELLED: 'The operation was cancelled. Start it again when you are ready.',
+  BAD_REQUEST: 'Choose an .onnx file with Open…, or drop one on the window.',
+  INTERNAL: 'This is a bug in ONNX Studio. Please report it and include the technical details below.',
+};
+
+export function ErrorPanel({ title, error }: { title: string; error: StudioErrorInfo }) {
+  return (
+    <section className="error-panel" role="alert" aria-labelledby="error-title">
+      <h2 id="error-title">{title}</h2>
+      <p className="error-message">{error.message}</p>
+      <p>
+        <strong>What to do: </strong>
+        {WHAT_TO_DO[error.code]}
+      </p>
+      <details>
+        <summary>Technical details</summary>
+        <pre>{[`code: ${error.code}`, error.detail].filter(Boolean).join('\n')}</pre>
+      </details>
+    </section>
+  );
+}

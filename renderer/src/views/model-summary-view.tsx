@@ -1,0 +1,118 @@
+/** The inspect result: headline numbers, the model's inputs and outputs, and which operators it uses. */
+import type { ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
+import { baseName, formatBytes, formatCount, formatDomain, formatExact, formatShape } from '../format.js';
+
+export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
+  const weightBytes = Object.values(summary.parameterBytes).reduce((sum, b) => sum + b, 0);
+  const opsets = Object.entries(summary.opsets)
+    .map(([domain, version]) => `${formatDomain(domain)} ${version}`)
+    .join(', ');
+  const producer = [summary.producer.name, summary.producer.version].filter(Boolean).join(' ') || 'unknown';
+
+  return (
+    <article className="summary" aria-labelledby="summary-title">
+      <header>
+        <h1 id="summary-title">{baseName(summary.path)}</h1>
+        <p className="muted path" title={summary.path}>
+          {summary.path}
+        </p>
+      </header>
+
+      <dl className="stats">
+        <Stat label="File size" value={formatBytes(summary.fileBytes)} />
+        {summary.externalDataBytes > 0 && (
+          <Stat label="External data" value={formatBytes(summary.externalDataBytes)} />
+        )}
+        <Stat label="Nodes" value={formatExact(summary.nodes)} />
+        <Stat
+          label="Parameters"
+          value={formatCount(summary.parameters)}
+          title={formatExact(summary.parameters)}
+        />
+        <Stat label="Weights" value={formatBytes(weightBytes)} />
+        <Stat label="Opsets" value={opsets || 'none'} />
+        <Stat label="IR version" value={String(summary.irVersion)} />
+        <Stat label="Producer" value={producer} />
+      </dl>
+
+      <TensorTable caption="Inputs" tensors={summary.inputs} />
+      <TensorTable caption="Outputs" tensors={summary.outputs} />
+      <OpCountTable opCounts={summary.opCounts} nodes={summary.nodes} />
+    </article>
+  );
+}
+
+function Stat({ label, value, title }: { label: string; value: string; title?: string }) {
+  return (
+    <div className="stat">
+      <dt>{label}</dt>
+      <dd title={title}>{value}</dd>
+    </div>
+  );
+}
+
+function TensorTable({ caption, tensors }: { caption: string; tensors: TensorSummary[] }) {
+  return (
+    <table>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Type</th>
+          <th scope="col">Shape</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tensors.length === 0 ? (
+          <tr>
+            <td colSpan={3} className="muted">
+              None
+            </td>
+          </tr>
+        ) : (
+          tensors.map((t) => (
+            <tr key={t.name}>
+              <td>
+                <code>{t.name}</code>
+              </td>
+              <td>{t.dtype}</td>
+              <td>
+                <code>{formatShape(t.shape)}</code>
+              </td>
+            </tr>
+          ))
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+function OpCountTable({ opCounts, nodes }: { opCounts: Record<string, number>; nodes: number }) {
+  // Most frequent first; ties alphabetically so the order is stable between runs.
+  const rows = Object.entries(opCounts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  return (
+    <table>
+      <caption>Operators</caption>
+      <thead>
+        <tr>
+          <th scope="col">Op type</th>
+          <th scope="col" className="num">
+            Count
+          </th>
+          <th scope="col" className="num">
+            Share of nodes
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([op, count]) => (
+          <tr key={op}>
+            <td>{op}</td>
+            <td className="num">{formatExact(count)}</td>
+            <td className="num">{nodes > 0 ? `${((count / nodes) * 100).toFixed(1)}%` : '–'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
