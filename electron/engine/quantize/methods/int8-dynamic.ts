@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { StudioError } from '../../errors.js';
+import { DEFAULT_OP_TYPES, DynamicQuantizer, SUPPORTED_OP_TYPES } from '../dynamic/quantize-graph.js';
+import { registerQuantizeMethod } from '../method-registry.js';
+import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
+
+/*
+ * int8-dynamic: int8 weights (per column / per output channel, symmetric by default) and activations
+ * quantized at run time, in the form onnxruntime's CPU provider runs fastest: one com.microsoft
+ * DynamicQuantizeMatMul per MatMul/Gemm (uint8 activations x int8 weights, prepacked, bias folded in).
+ * `form: 'onnx'` writes the standard-domain DynamicQuantizeLinear + MatMulInteger + Cast + Mul chain
+ * instead (what onnxruntime's Python quantizer writes; onnxruntime fuses it back into the same kernel).
+ * See docs/quantize-dynamic.md.
+ */
+
+export const int8DynamicOptionsSchema = z
+  .object({
+    /**
+     * 'fused': com.microsoft DynamicQuantizeMatMul (any opset, fast without graph optimizations).
+     * 'onnx': DynamicQuantizeLinear + MatMulInteger + Cast + Mul (standard ops, opset >= 11).
+     */
+    form: z.enum(['fused', 'onnx']).default('fused'),
+  })
+  .strict();
+
+export type Int8DynamicOptions = z.infer<typeof int8DynamicOptionsSchema>;
+
+async function quantize(input: QuantizeInput<Int8DynamicOptions>): Promise<QuantizeOutcome> {
+  const { common } = input;
+  if (input.signal?.aborted) throw new StudioError('CANCELLED', 'Quantization was cancelled.');
+  const requested = common.opTypes;
+  if (requested) {
+    const unsupported = requested.filter((t) => !SUPPORTED_OP_TYPES.includes(t));
+    if (unsupported.length > 0) {
+      input.note(
+        `int8-dynamic quantizes ${SUPPORTED_OP_TYPES.join(', ')}; ignored --op-types ${unsupported.join(', ')}.`,
+      );
+    }
+  }
+  const quantizer = new DynamicQuantizer(input.model, {
+    perChannel: !common.perTensor,
+    symmetric: !common.asymmetric,
+    reduceRange: common.reduceRange,
+    form: input.options.form,
+    opTypes: new Set(requested ?? DEFAULT_OP_TYPES),
+    explicitOpTypes: requested !== undefined,
+    excludeNodes: new Set(common.excludeNodes),
+    signal: input.signal,
+    onNode: input.onProgress
+      ? (done, total) => input.onProgress?.({ phase: 'quantizing', done, total })
+      : undefined,
+    note: input.note,
+  });
+  return quantizer.run();
+}
+
+export const int8DynamicMethod: QuantizeMethod<typeof int8DynamicOptionsSchema> = {
+  name: 'int8-dynamic',
+  summary:
+    'int8 weights, activations quantized at run time (com.microsoft DynamicQuantizeMatMul): smaller and faster ' +
+    'MatMul/Gemm on CPU, no calibration data needed.',
+  optionSchema: int8DynamicOptionsSchema,
+  needsCalibration: false,
+  quantize,
+};
+
+registerQuantizeMethod(int8DynamicMethod);
