@@ -14,6 +14,11 @@ import { ScalarType, type DescField, type DescMessage, type Message } from '@buf
 /** Receives the serialized bytes in order. Chunks may alias the caller's data: copy if kept. */
 export interface ByteSink {
   write(chunk: Uint8Array): void;
+  /**
+   * True when the sink is done with each chunk once write() returns (it wrote or copied it): the writer
+   * then hands over its reusable staging buffer instead of a copy. Leave unset for sinks that keep chunks.
+   */
+  readonly consumesChunks?: boolean;
 }
 
 /** Lets the caller swap a message for another at write time (e.g. move a tensor's data to an external file). */
@@ -34,21 +39,68 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const LARGE_BYTES = 64 * 1024;
 const STAGING_BYTES = 1 << 20;
 const textEncoder = new TextEncoder();
+const EMPTY = Buffer.alloc(0);
 
-function sortedFields(desc: DescMessage): DescField[] {
-  let fields = sortedFieldCache.get(desc);
-  if (!fields) {
-    fields = desc.fields.concat().sort((a, b) => a.number - b.number);
-    for (const f of fields) {
-      if (f.fieldKind === 'map') throw new Error(`map fields are not supported (${desc.typeName}.${f.name})`);
-      if (f.fieldKind === 'message' && f.delimitedEncoding)
-        throw new Error(`groups are not supported (${f.name})`);
-    }
-    sortedFieldCache.set(desc, fields);
-  }
-  return fields;
+const SINGULAR_MESSAGE = 0;
+const MESSAGE_LIST = 1;
+const SINGULAR_SCALAR = 2;
+const SCALAR_LIST = 3;
+
+/**
+ * What the writer needs to know about one field, computed once per message type. DescField objects
+ * differ in shape by field kind, so reading them in the hot loops was megamorphic; plans all share one.
+ */
+interface FieldPlan {
+  readonly field: DescField;
+  readonly localName: string;
+  readonly number: number;
+  readonly tagSize: number;
+  readonly kind: typeof SINGULAR_MESSAGE | typeof MESSAGE_LIST | typeof SINGULAR_SCALAR | typeof SCALAR_LIST;
+  /** The child type of message fields (undefined for scalars). */
+  readonly message: DescMessage | undefined;
+  /** The scalar type of scalar and enum fields (enums are INT32 on the wire). */
+  readonly scalar: ScalarType;
+  readonly wire: number;
+  readonly packed: boolean;
 }
-const sortedFieldCache = new WeakMap<DescMessage, DescField[]>();
+
+function planOf(desc: DescMessage, field: DescField): FieldPlan {
+  if (field.fieldKind === 'map')
+    throw new Error(`map fields are not supported (${desc.typeName}.${field.name})`);
+  if (field.fieldKind === 'message' && field.delimitedEncoding)
+    throw new Error(`groups are not supported (${field.name})`);
+  const isList = field.fieldKind === 'list';
+  const message =
+    field.fieldKind === 'message' || (field.fieldKind === 'list' && field.listKind === 'message')
+      ? field.message
+      : undefined;
+  const scalar = message ? ScalarType.BYTES : scalarTypeOf(field);
+  return {
+    field,
+    localName: field.localName,
+    number: field.number,
+    tagSize: tagSize(field.number),
+    kind: message ? (isList ? MESSAGE_LIST : SINGULAR_MESSAGE) : isList ? SCALAR_LIST : SINGULAR_SCALAR,
+    message,
+    scalar,
+    wire: message ? LENGTH_DELIMITED : wireTypeOf(scalar),
+    packed: isList && !message && field.packed,
+  };
+}
+
+/** The fields of a message type in field-number order (the order protobuf writes them). */
+function fieldPlans(desc: DescMessage): FieldPlan[] {
+  let plans = fieldPlanCache.get(desc);
+  if (!plans) {
+    plans = desc.fields
+      .concat()
+      .sort((a, b) => a.number - b.number)
+      .map((f) => planOf(desc, f));
+    fieldPlanCache.set(desc, plans);
+  }
+  return plans;
+}
+const fieldPlanCache = new WeakMap<DescMessage, FieldPlan[]>();
 
 function varintSize(value: number): number {
   if (value < 0) return 10;
@@ -126,6 +178,34 @@ function wireTypeOf(type: ScalarType): number {
   }
 }
 
+/** Bytes per element of the fixed-width scalar types, undefined for varints and strings/bytes. */
+function fixedWidthOf(type: ScalarType): number | undefined {
+  switch (type) {
+    case ScalarType.DOUBLE:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return 8;
+    case ScalarType.FLOAT:
+    case ScalarType.FIXED32:
+    case ScalarType.SFIXED32:
+      return 4;
+    case ScalarType.BOOL:
+      return 1;
+    default:
+      return undefined;
+  }
+}
+
+/** Bytes of the values of a repeated scalar field, without tags (the payload when packed). */
+function listPayloadSize(type: ScalarType, items: unknown[]): number {
+  // Fixed-width lists (float_data, double_data: millions of elements in some models) need no loop.
+  const width = fixedWidthOf(type);
+  if (width !== undefined) return items.length * width;
+  let payload = 0;
+  for (const item of items) payload += scalarSize(type, item);
+  return payload;
+}
+
 function scalarSize(type: ScalarType, value: unknown): number {
   switch (type) {
     case ScalarType.STRING: {
@@ -163,11 +243,16 @@ function scalarSize(type: ScalarType, value: unknown): number {
 
 /** Serializes a message tree in two passes: sizes, then bytes. */
 export class StreamingProtoWriter {
-  private readonly sizes = new WeakMap<object, number>();
+  /** Sizes of every message of the last measured tree, in the (pre-)order write() visits them. */
+  private sizes: number[] = [];
+  private measuredRoot: Message | undefined;
+  private cursor = 0;
   private readonly substituted = new WeakMap<object, Message>();
-  private readonly staging = Buffer.allocUnsafe(STAGING_BYTES);
+  // Allocated by write() once the size is known: a small message gets a small buffer (saving many small
+  // models must not allocate, and garbage-collect, 1 MiB each time).
+  private staging = EMPTY;
   private used = 0;
-  private readonly view = new DataView(this.staging.buffer, this.staging.byteOffset, this.staging.byteLength);
+  private view = new DataView(EMPTY.buffer, EMPTY.byteOffset, EMPTY.byteLength);
 
   constructor(
     private readonly sink: ByteSink,
@@ -176,13 +261,25 @@ export class StreamingProtoWriter {
 
   /** Total serialized size of `message`, computing and caching the sizes of every nested message. */
   measure(desc: DescMessage, message: Message): number {
-    return this.sizeOf(desc, this.resolve(desc, message));
+    const root = this.resolve(desc, message);
+    if (this.measuredRoot === root) return this.sizes[0]!;
+    this.sizes = [];
+    this.measuredRoot = root;
+    return this.sizeOf(desc, root);
   }
 
   /** Writes `message` (measured first if needed) and flushes. */
   write(desc: DescMessage, message: Message): void {
     const resolved = this.resolve(desc, message);
-    this.sizeOf(desc, resolved);
+    const size = this.measure(desc, message);
+    // No single ensure(n) asks for more than max(size, 10) bytes (a varint reserves 10), so size + 16
+    // always suffices; STAGING_BYTES caps it for large models, whose big bytes fields bypass staging.
+    const capacity = Math.min(STAGING_BYTES, size + 16);
+    if (this.staging.byteLength < capacity) {
+      this.staging = Buffer.allocUnsafe(capacity);
+      this.view = new DataView(this.staging.buffer, this.staging.byteOffset, this.staging.byteLength);
+    }
+    this.cursor = 1;
     this.writeMessage(desc, resolved as AnyMessage);
     this.flush();
   }
@@ -198,88 +295,87 @@ export class StreamingProtoWriter {
   }
 
   private sizeOf(desc: DescMessage, message: Message): number {
-    const cached = this.sizes.get(message);
-    if (cached !== undefined) return cached;
+    const slot = this.sizes.length;
+    this.sizes.push(0);
     const msg = message as AnyMessage;
     let size = 0;
-    for (const field of sortedFields(desc)) {
-      const tag = tagSize(field.number);
-      if (field.fieldKind === 'list') {
-        const items = msg[field.localName] as unknown[];
-        if (items.length === 0) continue;
-        if (field.listKind === 'message') {
-          for (const item of items) {
-            const child = this.resolve(field.message, item as Message);
-            const n = this.sizeOf(field.message, child);
-            size += tag + varintSize(n) + n;
-          }
-        } else {
-          const type = scalarTypeOf(field);
-          let payload = 0;
-          for (const item of items) payload += scalarSize(type, item);
-          size += field.packed ? tag + varintSize(payload) + payload : items.length * tag + payload;
+    for (const plan of fieldPlans(desc)) {
+      const tag = plan.tagSize;
+      if (plan.kind === MESSAGE_LIST) {
+        const items = msg[plan.localName] as Message[];
+        const childDesc = plan.message!;
+        for (const item of items) {
+          const n = this.sizeOf(childDesc, this.resolve(childDesc, item));
+          size += tag + varintSize(n) + n;
         }
-        continue;
-      }
-      const value = singularValue(field, msg);
-      if (value === undefined) continue;
-      if (field.fieldKind === 'message') {
-        const child = this.resolve(field.message, value as Message);
-        const n = this.sizeOf(field.message, child);
-        size += tag + varintSize(n) + n;
+      } else if (plan.kind === SCALAR_LIST) {
+        const items = msg[plan.localName] as unknown[];
+        if (items.length === 0) continue;
+        const payload = listPayloadSize(plan.scalar, items);
+        size += plan.packed ? tag + varintSize(payload) + payload : items.length * tag + payload;
       } else {
-        size += tag + scalarSize(scalarTypeOf(field), value);
+        const value = singularValue(plan.field, msg);
+        if (value === undefined) continue;
+        if (plan.kind === SINGULAR_MESSAGE) {
+          const n = this.sizeOf(plan.message!, this.resolve(plan.message!, value as Message));
+          size += tag + varintSize(n) + n;
+        } else {
+          size += tag + scalarSize(plan.scalar, value);
+        }
       }
     }
-    for (const u of msg.$unknown ?? []) size += tagSize(u.no) + u.data.byteLength;
-    this.sizes.set(message, size);
+    const unknown = msg.$unknown;
+    if (unknown) for (const u of unknown) size += tagSize(u.no) + u.data.byteLength;
+    this.sizes[slot] = size;
     return size;
   }
 
   private writeMessage(desc: DescMessage, msg: AnyMessage): void {
-    for (const field of sortedFields(desc)) {
-      if (field.fieldKind === 'list') {
-        const items = msg[field.localName] as unknown[];
+    for (const plan of fieldPlans(desc)) {
+      if (plan.kind === MESSAGE_LIST) {
+        const items = msg[plan.localName] as Message[];
+        for (const item of items) this.writeChild(plan.number, plan.message!, item);
+      } else if (plan.kind === SCALAR_LIST) {
+        const items = msg[plan.localName] as unknown[];
         if (items.length === 0) continue;
-        if (field.listKind === 'message') {
-          for (const item of items) this.writeChild(field.number, field.message, item as Message);
-        } else {
-          const type = scalarTypeOf(field);
-          if (field.packed) {
-            let payload = 0;
-            for (const item of items) payload += scalarSize(type, item);
-            this.tag(field.number, LENGTH_DELIMITED);
-            this.varint(payload);
-            for (const item of items) this.scalar(type, item);
+        const type = plan.scalar;
+        if (plan.packed) {
+          this.tag(plan.number, LENGTH_DELIMITED);
+          this.varint(listPayloadSize(type, items));
+          if (type === ScalarType.FLOAT || type === ScalarType.DOUBLE) {
+            this.packedFloats(items as number[], type === ScalarType.FLOAT ? 4 : 8);
           } else {
-            const wire = wireTypeOf(type);
-            for (const item of items) {
-              this.tag(field.number, wire);
-              this.scalar(type, item);
-            }
+            for (const item of items) this.scalar(type, item);
+          }
+        } else {
+          for (const item of items) {
+            this.tag(plan.number, plan.wire);
+            this.scalar(type, item);
           }
         }
-        continue;
-      }
-      const value = singularValue(field, msg);
-      if (value === undefined) continue;
-      if (field.fieldKind === 'message') {
-        this.writeChild(field.number, field.message, value as Message);
       } else {
-        const type = scalarTypeOf(field);
-        this.tag(field.number, wireTypeOf(type));
-        this.scalar(type, value);
+        const value = singularValue(plan.field, msg);
+        if (value === undefined) continue;
+        if (plan.kind === SINGULAR_MESSAGE) {
+          this.writeChild(plan.number, plan.message!, value as Message);
+        } else {
+          this.tag(plan.number, plan.wire);
+          this.scalar(plan.scalar, value);
+        }
       }
     }
-    for (const u of msg.$unknown ?? []) {
-      this.tag(u.no, u.wireType);
-      this.bytesRaw(u.data);
+    const unknown = msg.$unknown;
+    if (unknown) {
+      for (const u of unknown) {
+        this.tag(u.no, u.wireType);
+        this.bytesRaw(u.data);
+      }
     }
   }
 
   private writeChild(fieldNo: number, desc: DescMessage, message: Message): void {
     const child = this.resolve(desc, message);
-    const size = this.sizes.get(child);
+    const size = this.sizes[this.cursor++];
     if (size === undefined) throw new Error('internal: message written before it was measured');
     this.tag(fieldNo, LENGTH_DELIMITED);
     this.varint(size);
@@ -292,8 +388,12 @@ export class StreamingProtoWriter {
 
   private flush(): void {
     if (this.used === 0) return;
-    // The sink may keep the chunk (in-memory sinks do), so hand it a copy of the staging area.
-    this.sink.write(Uint8Array.prototype.slice.call(this.staging, 0, this.used));
+    // A sink that may keep the chunk (in-memory sinks do) gets a copy of the staging area.
+    this.sink.write(
+      this.sink.consumesChunks
+        ? this.staging.subarray(0, this.used)
+        : Uint8Array.prototype.slice.call(this.staging, 0, this.used),
+    );
     this.used = 0;
   }
 
@@ -323,6 +423,27 @@ export class StreamingProtoWriter {
       v >>= 7n;
     }
     this.staging[this.used++] = Number(v);
+  }
+
+  /**
+   * The elements of a packed float / double list, in tight loops over the staging area: the generic
+   * per-element path boxes every value and made float_data weights ~10x slower to write.
+   */
+  private packedFloats(items: number[], width: 4 | 8): void {
+    const n = items.length;
+    let i = 0;
+    while (i < n) {
+      this.ensure(width);
+      const end = Math.min(n, i + Math.floor((this.staging.byteLength - this.used) / width));
+      const view = this.view;
+      let used = this.used;
+      if (width === 4) {
+        for (; i < end; i++, used += 4) view.setFloat32(used, items[i]!, true);
+      } else {
+        for (; i < end; i++, used += 8) view.setFloat64(used, items[i]!, true);
+      }
+      this.used = used;
+    }
   }
 
   private bytesRaw(data: Uint8Array): void {

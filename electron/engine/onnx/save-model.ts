@@ -144,6 +144,7 @@ function fileSink(
   signal?: AbortSignal,
 ): ByteSink {
   return {
+    consumesChunks: true, // written out before write() returns
     write(chunk) {
       if (signal?.aborted) throw new StudioError('CANCELLED', 'Saving was cancelled.');
       let done = 0;
@@ -228,10 +229,14 @@ export async function saveModel(
   }
 
   const { replacements, external, dataBytes } = await planTensors(model, options, dataFileName);
-  const substitute = (desc: DescMessage, message: Message) =>
-    desc.typeName === TensorProtoSchema.typeName
-      ? (replacements.get(message as TensorProto) ?? message)
-      : message;
+  // Without replacements the writer skips a WeakMap lookup per message (~15% of its time on small tensors).
+  const substitute =
+    replacements.size === 0
+      ? undefined
+      : (desc: DescMessage, message: Message) =>
+          desc.typeName === TensorProtoSchema.typeName
+            ? (replacements.get(message as TensorProto) ?? message)
+            : message;
 
   const temps: string[] = [];
   let written = 0;

@@ -1,0 +1,432 @@
+/**
+ * Model I/O benchmark: our loadModel + saveModel round trip against Python's `onnx.load` +
+ * `SerializeToString()` written to a file, on models built here (run by `npm run bench:io`).
+ *
+ *   node out/electron/scripts/bench-io.js [--runs N] [--only NAME[,NAME...]] [--dir FOLDER] [--keep]
+ *
+ * --keep leaves the built models in the work folder (for profiling: `node --cpu-prof bench-io.js --measure
+ * MODEL OUT 1` times our side alone).
+ *
+ * Each side is measured in its own fresh process (so peak-RSS figures are not polluted by building the
+ * models): one warm-up round trip, then N timed ones (default 5); the median is reported. Both sides
+ * fsync the file they write (saveModel always does, for atomic saves), so they do the same work.
+ * Peak RSS delta is the rise of the process's peak resident set over its size after imports.
+ * Python is the first of $PYTHON, python3, /usr/bin/python3 that can `import onnx`.
+ *
+ * Internal: `bench-io.js --measure IN OUT RUNS` times our side and prints JSON (used by the parent).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { create } from '@bufbuild/protobuf';
+import {
+  GraphProtoSchema,
+  ModelProtoSchema,
+  OperatorSetIdProtoSchema,
+  TensorProtoSchema,
+  TensorProto_DataType,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from 'onnx-buf';
+import { makeNode, makeValueInfo } from '../engine/onnx/graph-build.js';
+import { loadModel } from '../engine/onnx/load-model.js';
+import { saveModel } from '../engine/onnx/save-model.js';
+
+const FLOAT = TensorProto_DataType.FLOAT;
+const DEFAULT_RUNS = 5;
+
+interface Timings {
+  /** Seconds per timed run (warm-up excluded). */
+  load: number[];
+  save: number[];
+  total: number[];
+  peakRssDeltaBytes: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Test models, built with our own engine.
+
+/** A cheap deterministic pattern (xorshift32 block, replicated): values in [-0.05, 0.05). */
+function patternFloats(count: number, seed: number): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(count);
+  const block = Math.min(count, 4099); // odd length so tensors do not repeat on power-of-two strides
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < block; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = ((x >>> 0) / 4294967296 - 0.5) * 0.1;
+  }
+  for (let filled = block; filled < count; filled *= 2) {
+    out.copyWithin(filled, 0, Math.min(filled, count - filled));
+  }
+  return out;
+}
+
+function rawTensor(name: string, dims: number[], seed: number): TensorProto {
+  const values = patternFloats(
+    dims.reduce((a, b) => a * b, 1),
+    seed,
+  );
+  if (os.endianness() !== 'LE')
+    throw new Error('bench-io builds raw_data in host byte order: little-endian only');
+  return create(TensorProtoSchema, {
+    name,
+    dataType: FLOAT,
+    dims: dims.map(BigInt),
+    rawData: new Uint8Array(values.buffer),
+  });
+}
+
+function floatDataTensor(name: string, dims: number[], seed: number): TensorProto {
+  const values = patternFloats(
+    dims.reduce((a, b) => a * b, 1),
+    seed,
+  );
+  return create(TensorProtoSchema, {
+    name,
+    dataType: FLOAT,
+    dims: dims.map(BigInt),
+    floatData: Array.from(values),
+  });
+}
+
+function model(
+  name: string,
+  nodes: NodeProto[],
+  initializer: TensorProto[],
+  input: number[],
+  output: number[],
+) {
+  return create(ModelProtoSchema, {
+    irVersion: 8n,
+    producerName: 'onnx-studio bench-io',
+    opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })],
+    graph: create(GraphProtoSchema, {
+      name,
+      node: nodes,
+      initializer,
+      input: [makeValueInfo('x', FLOAT, input)],
+      output: [makeValueInfo('y', FLOAT, output)],
+    }),
+  });
+}
+
+/** `layers` x (MatMul by a [width, width] weight, then Relu). */
+function mlp(name: string, layers: number, width: number, tensor: typeof rawTensor): ModelProto {
+  const nodes: NodeProto[] = [];
+  const weights: TensorProto[] = [];
+  let h = 'x';
+  for (let i = 0; i < layers; i++) {
+    weights.push(tensor(`w${i}`, [width, width], i + 1));
+    const last = i === layers - 1;
+    nodes.push(makeNode('MatMul', [h, `w${i}`], [`mm${i}`], { name: `matmul${i}` }));
+    nodes.push(makeNode('Relu', [`mm${i}`], [last ? 'y' : `h${i}`], { name: `relu${i}` }));
+    h = `h${i}`;
+  }
+  return model(name, nodes, weights, [1, width], [1, width]);
+}
+
+/** A chain of `count` Add nodes, each adding its own small raw_data initializer of `size` floats. */
+function manySmall(name: string, count: number, size: number): ModelProto {
+  const nodes: NodeProto[] = [];
+  const weights: TensorProto[] = [];
+  for (let i = 0; i < count; i++) {
+    weights.push(rawTensor(`b${i}`, [size], i + 1));
+    nodes.push(
+      makeNode('Add', [i === 0 ? 'x' : `s${i - 1}`, `b${i}`], [i === count - 1 ? 'y' : `s${i}`], {
+        name: `add${i}`,
+      }),
+    );
+  }
+  return model(name, nodes, weights, [size], [size]);
+}
+
+interface ModelSpec {
+  name: string;
+  description: string;
+  build: () => ModelProto;
+}
+
+const MODELS: ModelSpec[] = [
+  {
+    name: 'mlp-400MB',
+    description: '20 x [2240, 2240] float32 weights in raw_data (401 MB)',
+    build: () => mlp('mlp_raw', 20, 2240, rawTensor),
+  },
+  {
+    name: 'many-small',
+    description: '20,000 initializers of 256 float32 (raw_data) and 20,000 Add nodes',
+    build: () => manySmall('many_small', 20_000, 256),
+  },
+  {
+    name: 'float-data',
+    description: '12 x [1024, 1024] float32 weights in float_data (50 MB)',
+    build: () => mlp('mlp_float_data', 12, 1024, floatDataTensor),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------
+// Measuring.
+
+/** Child mode: times our round trip in a fresh process and prints Timings as JSON. */
+async function measureOurs(input: string, output: string, runs: number): Promise<void> {
+  const baseline = process.resourceUsage().maxRSS * 1024;
+  const t: Timings = { load: [], save: [], total: [], peakRssDeltaBytes: 0 };
+  for (let i = 0; i <= runs; i++) {
+    const t0 = performance.now();
+    const loaded = await loadModel(input);
+    const t1 = performance.now();
+    await saveModel(loaded.proto, output, { sourceDir: loaded.dir, force: true });
+    const t2 = performance.now();
+    if (i === 0) continue; // warm-up
+    t.load.push((t1 - t0) / 1000);
+    t.save.push((t2 - t1) / 1000);
+    t.total.push((t2 - t0) / 1000);
+  }
+  t.peakRssDeltaBytes = process.resourceUsage().maxRSS * 1024 - baseline;
+  process.stdout.write(`${JSON.stringify(t)}\n`);
+}
+
+const PYTHON_MEASURE = `
+import json, os, resource, sys, time
+import onnx
+src, dst, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+out = {"load": [], "save": [], "total": []}
+for i in range(runs + 1):
+    t0 = time.perf_counter()
+    m = onnx.load(src)
+    t1 = time.perf_counter()
+    with open(dst, "wb") as f:
+        f.write(m.SerializeToString())
+        f.flush()
+        os.fsync(f.fileno())
+    t2 = time.perf_counter()
+    del m
+    if i == 0:
+        continue
+    out["load"].append(t1 - t0)
+    out["save"].append(t2 - t1)
+    out["total"].append(t2 - t0)
+out["peakRssDeltaBytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - baseline
+print(json.dumps(out))
+`;
+
+const PYTHON_VERSIONS = `
+import json, sys, onnx, google.protobuf
+from google.protobuf.internal import api_implementation
+print(json.dumps({"python": sys.version.split()[0], "onnx": onnx.__version__,
+                  "protobuf": google.protobuf.__version__, "impl": api_implementation.Type()}))
+`;
+
+interface PythonInfo {
+  exe: string;
+  python: string;
+  onnx: string;
+  protobuf: string;
+  impl: string;
+}
+
+function findPython(): PythonInfo | undefined {
+  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(
+    (c): c is string => c !== undefined && c !== '',
+  );
+  for (const exe of candidates) {
+    const r = spawnSync(exe, ['-c', PYTHON_VERSIONS], { encoding: 'utf8' });
+    if (r.status === 0) {
+      try {
+        return { exe, ...(JSON.parse(r.stdout) as Omit<PythonInfo, 'exe'>) };
+      } catch {
+        // not the JSON we asked for: try the next candidate
+      }
+    }
+  }
+  return undefined;
+}
+
+function runJson(exe: string, args: string[], what: string): Timings {
+  const r = spawnSync(exe, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (r.status !== 0) {
+    throw new Error(`${what} failed (exit ${r.status ?? r.signal}):\n${r.stderr}`);
+  }
+  const last = r.stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(last) as Timings;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Whether two files hold the same bytes (compared in chunks: the files can be large). */
+function sameFile(a: string, b: string): boolean {
+  if (fs.statSync(a).size !== fs.statSync(b).size) return false;
+  const fa = fs.openSync(a, 'r');
+  const fb = fs.openSync(b, 'r');
+  try {
+    const ba = Buffer.allocUnsafe(16 << 20);
+    const bb = Buffer.allocUnsafe(16 << 20);
+    for (;;) {
+      const na = fs.readSync(fa, ba, 0, ba.length, null);
+      const nb = fs.readSync(fb, bb, 0, bb.length, null);
+      if (na !== nb || !ba.subarray(0, na).equals(bb.subarray(0, nb))) return false;
+      if (na === 0) return true;
+    }
+  } finally {
+    fs.closeSync(fa);
+    fs.closeSync(fb);
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const sec = (s: number) => (s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function parseArgs(argv: string[]) {
+  let runs = DEFAULT_RUNS;
+  let only: string[] | undefined;
+  let dir: string | undefined;
+  let keep = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--runs') runs = Number(value());
+    else if (arg === '--only') only = value().split(',');
+    else if (arg === '--dir') dir = value();
+    else if (arg === '--keep') keep = true;
+    else
+      throw new Error(
+        `Unknown argument ${arg}. Usage: bench-io.js [--runs N] [--only NAME,...] [--dir FOLDER] [--keep]`,
+      );
+  }
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  return { runs, only, dir, keep };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--measure') {
+    const [, input, output, runs] = argv;
+    await measureOurs(input!, output!, Number(runs));
+    return;
+  }
+  const { runs, only, dir, keep } = parseArgs(argv);
+  const specs = only ? MODELS.filter((m) => only.includes(m.name)) : MODELS;
+  if (specs.length === 0)
+    throw new Error(`No model named ${only?.join(', ')}; have ${MODELS.map((m) => m.name).join(', ')}`);
+  const self = fileURLToPath(import.meta.url);
+  const python = findPython();
+  const cpus = os.cpus();
+
+  console.log('ONNX model I/O benchmark: loadModel + saveModel vs onnx.load + SerializeToString + write');
+  console.log(
+    `Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.platform()} ${os.release()}`,
+  );
+  console.log(
+    `Node ${process.version}` +
+      (python
+        ? `; Python ${python.python} (${python.exe}), onnx ${python.onnx}, protobuf ${python.protobuf} (${python.impl} implementation)`
+        : '; Python with onnx NOT found (set $PYTHON): measuring our side only'),
+  );
+  console.log(
+    `Median of ${runs} runs after 1 warm-up, each side in a fresh process; both sides fsync their output.\n`,
+  );
+
+  const work = fs.mkdtempSync(path.join(dir ?? os.tmpdir(), 'onnx-bench-io-'));
+  const rows: string[][] = [
+    [
+      'model',
+      'file',
+      'ours load',
+      'ours save',
+      'ours total',
+      'python load',
+      'python save',
+      'python total',
+      'ratio py/ours',
+      'ours peak RSS +',
+      'python peak RSS +',
+    ],
+  ];
+  const checks: string[] = [];
+  try {
+    for (const spec of specs) {
+      const source = path.join(work, `${spec.name}.onnx`);
+      const oursOut = path.join(work, `${spec.name}.ours.onnx`);
+      const pyOut = path.join(work, `${spec.name}.python.onnx`);
+      process.stdout.write(`${spec.name}: ${spec.description}: building... `);
+      let t0 = performance.now();
+      await saveModel(spec.build(), source);
+      const size = fs.statSync(source).size;
+      process.stdout.write(`${mb(size)} in ${sec((performance.now() - t0) / 1000)}; ours... `);
+
+      t0 = performance.now();
+      const ours = runJson(
+        process.execPath,
+        [self, '--measure', source, oursOut, String(runs)],
+        'our round trip',
+      );
+      process.stdout.write(`${sec((performance.now() - t0) / 1000)}; `);
+      let py: Timings | undefined;
+      if (python) {
+        process.stdout.write('python... ');
+        t0 = performance.now();
+        py = runJson(
+          python.exe,
+          ['-c', PYTHON_MEASURE, source, pyOut, String(runs)],
+          'the Python round trip',
+        );
+        process.stdout.write(`${sec((performance.now() - t0) / 1000)}`);
+      }
+      process.stdout.write('\n');
+
+      const oursTotal = median(ours.total);
+      rows.push([
+        spec.name,
+        mb(size),
+        sec(median(ours.load)),
+        sec(median(ours.save)),
+        sec(oursTotal),
+        py ? sec(median(py.load)) : 'n/a',
+        py ? sec(median(py.save)) : 'n/a',
+        py ? sec(median(py.total)) : 'n/a',
+        py ? `${(median(py.total) / oursTotal).toFixed(2)}x` : 'n/a',
+        mb(ours.peakRssDeltaBytes),
+        py ? mb(py.peakRssDeltaBytes) : 'n/a',
+      ]);
+      const vsPython = py ? (sameFile(oursOut, pyOut) ? 'byte-identical to' : 'DIFFERS from') : undefined;
+      const vsSource = sameFile(oursOut, source) ? 'byte-identical to' : 'DIFFERS from';
+      checks.push(
+        `${spec.name}: our output is ${vsSource} the source file` +
+          (vsPython ? ` and ${vsPython} Python's output` : ' (no Python output to compare)'),
+      );
+      for (const f of keep ? [] : [source, oursOut, pyOut]) fs.rmSync(f, { force: true });
+    }
+  } finally {
+    if (keep) console.log(`\nModels kept in ${work}`);
+    else fs.rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`\n${table(rows)}\n`);
+  console.log(
+    'ratio > 1: we are faster. Peak RSS +: rise of the process peak over its size after imports.\n',
+  );
+  for (const c of checks) console.log(c);
+  if (checks.some((c) => c.includes('DIFFERS'))) process.exitCode = 1;
+}
+
+await main();
