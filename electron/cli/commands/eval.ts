@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { StudioError } from '../../engine/errors.js';
+import type { OutputFidelity } from '../../engine/evaluate/fidelity-metrics.js';
+import { type EvalReport, evaluateModel } from '../../engine/evaluate/evaluate-model.js';
+import type { TaskRequest } from '../../engine/evaluate/task.js';
+import type { CliCommand, CliContext } from '../cli-context.js';
+import { writeJson } from '../cli-context.js';
+import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
+import { formatCount, formatTable } from '../format.js';
+import { ProgressBar } from '../progress-bar.js';
+import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
+
+const TASKS: readonly TaskRequest[] = ['auto', 'classification', 'regression'];
+
+/** Per-class rows printed in the table before switching to the worst classes only. */
+const MAX_CLASS_ROWS = 30;
+/** Largest confusion matrix printed as a table. */
+const MAX_CONFUSION = 20;
+
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+const num = (v: number) => (Number.isNaN(v) ? 'NaN' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4));
+
+function fidelityRows(list: OutputFidelity[]): (string | number)[][] {
+  return list.map((f) => [
+    f.output,
+    f.cosine.toFixed(6),
+    f.worstSampleCosine.toFixed(6),
+    f.sqnrDb === null ? 'inf (identical)' : f.sqnrDb.toFixed(2),
+    num(f.maxAbsErr),
+    num(f.meanAbsErr),
+    f.top1Agreement === null ? '-' : pct(f.top1Agreement),
+  ]);
+}
+
+function printReport(ctx: CliContext, r: EvalReport): void {
+  const out: string[] = [];
+  out.push(`Model      ${r.model}`);
+  if (r.reference) out.push(`Reference  ${r.reference}`);
+  out.push(`Data       ${r.data}`);
+  out.push(`Task       ${r.taskReason}`);
+  out.push(
+    `Samples    ${formatCount(r.samples)} in ${r.seconds.toFixed(2)} s (${r.samplesPerSecond.toFixed(1)} samples/s; ` +
+      `data ${Math.round(r.timing.dataMs)} ms, inference ${Math.round(r.timing.inferenceMs)} ms` +
+      `${r.reference ? `, reference ${Math.round(r.timing.referenceMs)} ms` : ''})`,
+  );
+  if (r.task === 'classification' && r.accuracy !== undefined) {
+    const rows: (string | number)[][] = [['Accuracy', `${pct(r.accuracy)} (${r.correct}/${r.samples})`]];
+    if (r.top5 !== undefined) rows.push(['Top-5 accuracy', pct(r.top5)]);
+    rows.push(['Precision (macro)', num(r.precision ?? 0)], ['Recall (macro)', num(r.recall ?? 0)], ['F1 (macro)', num(r.f1 ?? 0)]);
+    out.push('', formatTable(['Metric', 'Value'], rows));
+    const perClass = r.perClass ?? [];
+    const named = perClass.some((c) => c.name !== undefined);
+    let shown = perClass;
+    if (perClass.length > MAX_CLASS_ROWS) {
+      shown = [...perClass].sort((a, b) => a.f1 - b.f1 || a.class - b.class).slice(0, 10);
+      out.push('', `${perClass.length} classes; the 10 with the lowest F1 (all of them with --json):`);
+    }
+    out.push(
+      '',
+      formatTable(
+        ['Class', ...(named ? ['Name'] : []), 'Support', 'Predicted', 'Precision', 'Recall', 'F1'],
+        shown.map((c) => [c.class, ...(named ? [c.name ?? ''] : []), c.support, c.predicted, num(c.precision), num(c.recall), num(c.f1)]),
+      ),
+    );
+    if (r.confusion && perClass.length <= MAX_CONFUSION) {
+      out.push('', 'Confusion matrix (rows: true class, columns: predicted class):');
+      out.push(formatTable(['', ...perClass.map((c) => String(c.class))], r.confusion.map((row, i) => [String(perClass[i]!.class), ...row])));
+    }
+  }
+  if (r.task === 'regression' && r.mae !== undefined) {
+    out.push('', formatTable(['Metric', 'Value'], [['MAE', num(r.mae)], ['MSE', num(r.mse ?? 0)], ['RMSE', num(r.rmse ?? 0)]]));
+  }
+  if (r.fidelity) {
+    out.push('', `Fidelity against the reference:`);
+    out.push(
+      formatTable(
+        ['Output', 'Cosine', 'Worst cosine', 'SQNR dB', 'Max abs err', 'Mean abs err', 'Top-1 agreement'],
+        fidelityRows(r.fidelity.outputs ?? [r.fidelity]),
+      ),
+    );
+  }
+  for (const note of r.notes) out.push(`Note: ${note}`);
+  ctx.stdout.write(`${out.join('\n')}\n`);
+}
+
+export const evalCommand: CliCommand = {
+  name: 'eval',
+  summary: 'Measure accuracy on labeled data, and fidelity against a reference model.',
+  usage:
+    'onnx-studio eval MODEL --data DATA [--labels LABELS] [--reference MODEL] [--task auto|classification|regression] [--json]',
+  help: [
+    '  --data DATA             synthetic | FILE.npy | FILE.npz | FILE.jsonl | an image folder | SPEC.json',
+    '  --reference MODEL       compare every output with this model (e.g. the float32 original): cosine,',
+    '                          SQNR, abs errors, top-1 agreement; works without labels',
+    '  --task MODE             auto (default: decided from the labels and the output) | classification | regression',
+    '  --output NAME           the output task metrics read (default: the first)',
+    '  --samples N             synthetic: how many (default 100); other data: evaluate N samples only',
+    DATA_HELP,
+    '  --shape INPUT=1x3x224x224, --dim NAME=VALUE   shape synthetic data (and symbolic image sizes)',
+    '  --json                  print one JSON object (fields in docs/cli.md)',
+  ].join('\n'),
+  options: {
+    data: { type: 'string' },
+    reference: { type: 'string' },
+    task: { type: 'string' },
+    output: { type: 'string' },
+    ...DATA_OPTIONS,
+    ...SHAPE_OPTIONS,
+  },
+  async run(ctx) {
+    const [model, ...extra] = ctx.positionals;
+    if (!model) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
+    if (extra.length > 0) throw new StudioError('BAD_REQUEST', `eval takes one model, got also: ${extra.join(' ')}. Compare with --reference MODEL.`);
+    const taskRaw = ctx.values.task;
+    let task: TaskRequest = 'auto';
+    if (typeof taskRaw === 'string') {
+      if (!TASKS.includes(taskRaw as TaskRequest)) throw new StudioError('BAD_REQUEST', `--task must be one of ${TASKS.join(', ')}, got '${taskRaw}'.`);
+      task = taskRaw as TaskRequest;
+    }
+    const dataRaw = ctx.values.data;
+    const { spec, baseDir } = await parseDataFlags(typeof dataRaw === 'string' ? dataRaw : undefined, ctx.values);
+    const shapes = parseShapeFlags(ctx.values.shape, ctx.values.dim);
+    const reference = typeof ctx.values.reference === 'string' ? ctx.values.reference : undefined;
+    const output = typeof ctx.values.output === 'string' ? ctx.values.output : undefined;
+    const bar = new ProgressBar(ctx.stderr, `Evaluating ${path.basename(model)}`);
+    let report: EvalReport;
+    try {
+      report = await evaluateModel({
+        model,
+        data: spec,
+        baseDir,
+        task,
+        shapes,
+        signal: ctx.signal,
+        onProgress: (done, total) => bar.update(done, total ?? 0),
+        ...(reference !== undefined ? { reference } : {}),
+        ...(output !== undefined ? { output } : {}),
+      });
+    } finally {
+      bar.done();
+    }
+    if (ctx.json) writeJson(ctx, report);
+    else printReport(ctx, report);
+    return 0;
+  },
+};

@@ -1,0 +1,43 @@
+import type { DatasetKind, DatasetSpec } from '../../../shared/dataset-spec.js';
+import { StudioError } from '../errors.js';
+import type { ResolvedInput } from '../runtime/input-specs.js';
+import type { SampleSource } from './sample-source.js';
+
+/** A SampleSource opened from a dataset spec, with what evaluation needs to know about its labels. */
+export interface DatasetSource extends SampleSource {
+  /** Whether samples carry labels (`Sample.label`). */
+  readonly hasLabels: boolean;
+  /** Class names by class index, when the data names its classes (image folders: the sub-folder names). */
+  readonly classNames?: readonly string[];
+  /** What the user should know: defaults that were chosen, conversions, files skipped. */
+  readonly notes: readonly string[];
+}
+
+export interface OpenContext {
+  /** Folder that relative paths in the spec are resolved against. */
+  baseDir: string;
+  /** Read at most this many samples. */
+  limit?: number;
+}
+
+/** One dataset kind: how to open it. Registered by kind in `open-dataset.ts`. */
+export interface DatasetReader<K extends DatasetKind = DatasetKind> {
+  kind: K;
+  /** One line for help texts and GUI pickers. */
+  summary: string;
+  /**
+   * Opens the data for a model with these inputs, checking names, element types and shapes before any sample
+   * is produced, so a mismatch is reported before the first inference.
+   */
+  open(spec: Extract<DatasetSpec, { kind: K }>, inputs: ResolvedInput[], context: OpenContext): Promise<DatasetSource>;
+}
+
+/** Throws a CANCELLED error when `signal` has been aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled.');
+}
+
+/** The sample count after applying a limit. */
+export function limited(count: number, limit: number | undefined): number {
+  return limit === undefined ? count : Math.min(count, limit);
+}

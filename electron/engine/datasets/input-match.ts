@@ -1,0 +1,96 @@
+import type { DatasetDtype } from '../../../shared/dataset-spec.js';
+import { StudioError } from '../errors.js';
+import type { ResolvedInput } from '../runtime/input-specs.js';
+import { conversionProblem, isDatasetDtype } from './element-convert.js';
+
+/*
+ * Checks data against the model's inputs before any sample runs, and decides the shape each sample is fed
+ * with. A sample is one item: its shape is either exactly the input's shape (models without a batch axis),
+ * or the input's shape without its leading batch axis, which is then fed as 1. Fixed dims must match;
+ * symbolic dims take the data's size, the same symbol the same size across all inputs.
+ */
+
+export function formatDims(dims: readonly (number | string | null)[]): string {
+  return `[${dims.map((d) => (d === null || (typeof d === 'number' && d < 0) ? '?' : String(d))).join(', ')}]`;
+}
+
+function expects(input: ResolvedInput): string {
+  return `the model expects ${input.ortType} ${formatDims(input.declared)}`;
+}
+
+/** Symbol name -> size and the input that fixed it, shared by the inputs of one sample. */
+export type SymbolBindings = Map<string, { size: number; input: string }>;
+
+/**
+ * The dims to feed a sample of `sampleShape` (element type `dtype`, from `label`) to `input`, or a
+ * BAD_REQUEST error naming the input, what the model expects and what the data has.
+ */
+export function fitSample(
+  input: ResolvedInput,
+  dtype: DatasetDtype,
+  sampleShape: readonly number[],
+  label: string,
+  symbols: SymbolBindings = new Map(),
+): number[] {
+  const has = `${label} has ${dtype} samples of shape ${formatDims(sampleShape)}`;
+  const fail = (why: string) => new StudioError('BAD_REQUEST', `Input '${input.name}': ${expects(input)}, but ${has}: ${why}.`);
+  if (!isDatasetDtype(input.ortType)) throw fail(`ONNX Studio cannot feed ${input.ortType} inputs from data files`);
+  const problem = conversionProblem(dtype, input.ortType);
+  if (problem) throw fail(problem);
+
+  const declared = input.declared;
+  let dims: number[];
+  let offset: number;
+  if (declared.length === sampleShape.length) {
+    dims = [...sampleShape];
+    offset = 0;
+  } else if (declared.length === sampleShape.length + 1) {
+    const batch = declared[0];
+    if (typeof batch === 'number' && batch > 1) {
+      throw fail(`the model takes a fixed batch of ${batch} while ONNX Studio feeds one sample per run; export the model with batch 1 or a dynamic batch axis`);
+    }
+    dims = [1, ...sampleShape];
+    offset = 1;
+    if (typeof batch === 'string') bind(symbols, batch, 1, input.name, fail);
+  } else {
+    const want = declared.length - 1;
+    throw fail(
+      `a sample needs ${declared.length} dims${want >= 1 ? ` (or ${want} without the batch axis)` : ''}, the data has ${sampleShape.length}`,
+    );
+  }
+  for (let i = 0; i < sampleShape.length; i++) {
+    const d = declared[i + offset];
+    const size = sampleShape[i]!;
+    if (typeof d === 'number' && d >= 0 && d !== size) throw fail(`dim ${i + offset} is ${size} where the model fixes ${d}`);
+    if (typeof d === 'string') bind(symbols, d, size, input.name, fail);
+  }
+  return dims;
+}
+
+function bind(symbols: SymbolBindings, name: string, size: number, input: string, fail: (why: string) => StudioError): void {
+  const known = symbols.get(name);
+  if (known && known.size !== size) {
+    throw fail(`dim '${name}' is ${size} here but ${known.size} for input '${known.input}'`);
+  }
+  if (!known) symbols.set(name, { size, input });
+}
+
+/**
+ * Checks that the data provides exactly the model's inputs (`provided` names in the data, `label` the file),
+ * with a message listing both sides.
+ */
+export function checkInputNames(inputs: readonly ResolvedInput[], provided: readonly string[], label: string): void {
+  const want = inputs.map((i) => i.name);
+  const missing = want.filter((n) => !provided.includes(n));
+  const extra = provided.filter((n) => !want.includes(n));
+  if (missing.length === 0 && extra.length === 0) return;
+  const parts: string[] = [];
+  if (missing.length > 0) parts.push(`no data for input${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}`);
+  if (extra.length > 0) parts.push(`${extra.map((n) => `'${n}'`).join(', ')} ${extra.length > 1 ? 'are not inputs' : 'is not an input'} of the model`);
+  throw new StudioError(
+    'BAD_REQUEST',
+    `${label}: ${parts.join('; ')}. The model's inputs are ${want.map((n) => `'${n}'`).join(', ')}; the data has ${
+      provided.length > 0 ? provided.map((n) => `'${n}'`).join(', ') : 'none'
+    }.`,
+  );
+}

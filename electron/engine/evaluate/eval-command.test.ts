@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Writable } from 'node:stream';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isUserError } from '../../../shared/errors.js';
+import { evalCommand } from '../../cli/commands/eval.js';
+import type { CliContext } from '../../cli/cli-context.js';
+import { encodeNpyArray } from '../datasets/npy-format.js';
+import { toErrorInfo } from '../errors.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+
+/*
+ * `onnx-studio eval` end to end, in process: flags parsed the way electron/cli/main.ts parses them, errors
+ * mapped to exit codes the way it maps them (2 for the user's input, 1 for internal failures).
+ */
+
+const DIGITS = fileURLToPath(new URL('../testing/fixtures/digits/', import.meta.url));
+const model = path.join(DIGITS, 'digits.onnx');
+const inputs = path.join(DIGITS, 'test-inputs.npy');
+const labels = path.join(DIGITS, 'test-labels.npy');
+const measured = JSON.parse(fs.readFileSync(path.join(DIGITS, 'digits.json'), 'utf8')) as { accuracy: number; correct: number };
+
+function sink(): { stream: Writable & { isTTY?: boolean }; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      text += chunk.toString();
+      callback();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+async function runEval(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = sink();
+  const err = sink();
+  let code: number;
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        options: { json: { type: 'boolean' }, verbose: { type: 'boolean' }, ...evalCommand.options },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (error) {
+      throw Object.assign(new Error((error as Error).message), { user: true });
+    }
+    const ctx: CliContext = {
+      positionals: parsed.positionals,
+      values: parsed.values as CliContext['values'],
+      json: parsed.values.json === true,
+      verbose: false,
+      stdout: out.stream,
+      stderr: err.stream,
+      signal: new AbortController().signal,
+    };
+    code = await evalCommand.run(ctx);
+  } catch (error) {
+    const info = toErrorInfo(error);
+    const user = (error as { user?: boolean }).user === true || isUserError(info.code);
+    err.stream.write(`onnx-studio: ${user ? '' : 'internal error: '}${info.message}\n`);
+    code = user ? 2 : 1;
+  }
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+describe('onnx-studio eval', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeAll(async () => {
+    tmp = makeTempDir();
+    const good = Buffer.alloc(64, 8);
+    for (const c of ['0', '1']) {
+      fs.mkdirSync(path.join(tmp.dir, 'imgs', c), { recursive: true });
+      await sharp(good, { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(path.join(tmp.dir, 'imgs', c, 'a.png'));
+    }
+    fs.writeFileSync(path.join(tmp.dir, 'imgs', '1', 'b.png'), 'this is not a png');
+    fs.mkdirSync(path.join(tmp.dir, 'no-images', 'cats'), { recursive: true });
+    fs.writeFileSync(path.join(tmp.dir, 'wrong-shape.npy'), encodeNpyArray(new Float32Array(4 * 64), 'float32', [4, 64]));
+    fs.writeFileSync(path.join(tmp.dir, 'short-labels.npy'), encodeNpyArray(BigInt64Array.from([1n, 2n]), 'int64', [2]));
+    fs.writeFileSync(path.join(tmp.dir, 'spec.json'), JSON.stringify({ kind: 'npy', path: inputs, labels, limit: 20 }));
+    fs.writeFileSync(path.join(tmp.dir, 'bad-spec.json'), JSON.stringify({ kind: 'npy', path: inputs, normalize: true }));
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('--json prints one object with the contract fields', async () => {
+    const r = await runEval(model, '--data', inputs, '--labels', labels, '--reference', model, '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const json = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['samples', 'task', 'seconds', 'accuracy', 'top5', 'precision', 'recall', 'f1', 'perClass', 'confusion', 'fidelity']) {
+      expect(json).toHaveProperty(key);
+    }
+    expect(json.samples).toBe(360);
+    expect(json.task).toBe('classification');
+    expect(json.accuracy).toBe(measured.accuracy);
+    expect(json.fidelity).toMatchObject({ cosine: 1, sqnrDb: null, maxAbsErr: 0, meanAbsErr: 0, top1Agreement: 1 });
+  });
+
+  it('prints readable tables by default', async () => {
+    const r = await runEval(model, '--data', inputs, '--labels', labels);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Task\s+classification: labels are class indices and output 'logits'/);
+    expect(r.stdout).toMatch(new RegExp(`Accuracy\\s+97\\.50% \\(${measured.correct}/360\\)`));
+    expect(r.stdout).toMatch(/Confusion matrix/);
+    expect(r.stdout).toMatch(/Class\s+Support\s+Predicted\s+Precision\s+Recall\s+F1/);
+  });
+
+  it('reads a dataset spec and limits samples; regression with --task; fidelity-only on synthetic data', async () => {
+    const spec = await runEval(model, '--data', path.join(tmp.dir, 'spec.json'), '--samples', '10', '--json');
+    expect(spec.code).toBe(0);
+    expect(JSON.parse(spec.stdout).samples).toBe(10);
+    const synthetic = await runEval(model, '--data', 'synthetic', '--samples', '5', '--seed', '3', '--reference', model, '--dim', 'batch=1', '--json');
+    expect(synthetic.code).toBe(0);
+    expect(JSON.parse(synthetic.stdout)).toMatchObject({ samples: 5, task: 'none', fidelity: { exact: true } });
+    const table = await runEval(model, '--data', 'synthetic', '--samples', '3', '--reference', model);
+    expect(table.stdout).toMatch(/Fidelity against the reference:[\s\S]*logits\s+1\.000000\s+1\.000000\s+inf \(identical\)/);
+  });
+
+  const at = (name: string) => path.join(tmp.dir, name);
+  const bad: [string, () => string[], RegExp][] = [
+    ['a corrupt image', () => ['--data', at('imgs'), '--scale', '0.0625'], /Cannot decode image .*b\.png/],
+    ['an npy with the wrong shape', () => ['--data', at('wrong-shape.npy')], /Input 'input': the model expects float32 \[batch, 1, 8, 8\], but wrong-shape\.npy has float32 samples of shape \[64\]/],
+    ['labels shorter than the inputs', () => ['--data', inputs, '--labels', at('short-labels.npy')], /short-labels\.npy has 2 labels but test-inputs\.npy has 360 samples/],
+    ['a folder with no images', () => ['--data', at('no-images')], /holds no images/],
+    ['a spec with an unknown field', () => ['--data', at('bad-spec.json')], /bad-spec\.json is not a valid dataset spec: Unrecognized key: "normalize"/],
+    ['a missing data file', () => ['--data', at('nope.npy')], /No such file or folder/],
+    ['an unknown task', () => ['--data', inputs, '--labels', labels, '--task', 'ranking'], /--task must be one of auto, classification, regression/],
+    ['image flags on .npy data', () => ['--data', inputs, '--size', '8'], /--size does not apply to \.npy data/],
+    ['--seed with real data', () => ['--data', inputs, '--seed', '1'], /--seed applies to --data synthetic only/],
+    ['a bad --mean', () => ['--data', at('imgs'), '--mean', '1,2'], /--mean expects 1 or 3/],
+    ['an unknown flag', () => ['--data', inputs, '--bogus'], /bogus/],
+    ['no --data', () => [], /Missing --data/],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`exits 2 with one clear line for ${what}`, async () => {
+      const r = await runEval(model, ...args(), '--json');
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+});

@@ -1,0 +1,272 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { GraphProtoSchema, ModelProtoSchema, TensorProto_DataType as DT } from 'onnx-buf';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StudioError } from '../errors.js';
+import { encodeNpyArray } from '../datasets/npy-format.js';
+import { openDataset } from '../datasets/open-dataset.js';
+import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { loadModel } from '../onnx/load-model.js';
+import { decodeToFloat32 } from '../onnx/tensor-codec.js';
+import { resolveInputSpecs } from '../runtime/input-specs.js';
+import { makeModel } from '../testing/model-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { evaluateModel } from './evaluate-model.js';
+
+const DIGITS = fileURLToPath(new URL('../testing/fixtures/digits/', import.meta.url));
+const digitsModel = path.join(DIGITS, 'digits.onnx');
+const digitsInputs = path.join(DIGITS, 'test-inputs.npy');
+const digitsLabels = path.join(DIGITS, 'test-labels.npy');
+
+interface TrainingReport {
+  samples: number;
+  correct: number;
+  accuracy: number;
+  top5: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  perClass: { class: number; support: number; precision: number; recall: number; f1: number }[];
+  confusion: number[][];
+}
+const measured = JSON.parse(fs.readFileSync(path.join(DIGITS, 'digits.json'), 'utf8')) as TrainingReport;
+
+async function expectError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(StudioError);
+  expect((error as StudioError).code).toBe(code);
+  expect((error as StudioError).message).toMatch(message);
+}
+
+/** The held-out split: 360 rows of 64 float32 values k/16, and their digits. */
+function heldOut(): { rows: Float32Array[]; labels: number[] } {
+  const x = fs.readFileSync(digitsInputs);
+  const y = fs.readFileSync(digitsLabels);
+  const xOffset = x.length - 360 * 64 * 4;
+  const yOffset = y.length - 360 * 8;
+  const rows = Array.from({ length: 360 }, (_, i) => new Float32Array(x.buffer.slice(x.byteOffset + xOffset + i * 256, x.byteOffset + xOffset + (i + 1) * 256)));
+  const labels = Array.from({ length: 360 }, (_, i) => Number(y.readBigInt64LE(yOffset + i * 8)));
+  return { rows, labels };
+}
+
+describe('the trained digits classifier', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let images: string;
+  let order: number[];
+  const { rows, labels } = heldOut();
+
+  beforeAll(async () => {
+    tmp = makeTempDir();
+    images = path.join(tmp.dir, 'digits');
+    // One 8-bit gray PNG per held-out sample, pixel = 16 * value (the original 0..16 scale), in a folder per digit.
+    await Promise.all(
+      rows.map(async (row, i) => {
+        const dir = path.join(images, String(labels[i]));
+        fs.mkdirSync(dir, { recursive: true });
+        const pixels = Buffer.from(Array.from(row, (v) => v * 16));
+        await sharp(pixels, { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(path.join(dir, `${String(i).padStart(3, '0')}.png`));
+      }),
+    );
+    // Image folders are read class by class, files sorted by name.
+    order = Array.from({ length: 360 }, (_, i) => i).sort((a, b) => labels[a]! - labels[b]! || a - b);
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('reproduces the accuracy and scikit-learn metrics the training script measured, from .npy', async () => {
+    const r = await evaluateModel({ model: digitsModel, data: { kind: 'npy', path: digitsInputs, labels: digitsLabels } });
+    expect(r.samples).toBe(measured.samples);
+    expect(r.task).toBe('classification');
+    expect(r.correct).toBe(measured.correct);
+    expect(Math.abs(r.accuracy! - measured.accuracy)).toBeLessThan(1e-9);
+    expect(Math.abs(r.top5! - measured.top5)).toBeLessThan(1e-9);
+    expect(Math.abs(r.precision! - measured.precision)).toBeLessThan(1e-12);
+    expect(Math.abs(r.recall! - measured.recall)).toBeLessThan(1e-12);
+    expect(Math.abs(r.f1! - measured.f1)).toBeLessThan(1e-12);
+    expect(r.confusion).toEqual(measured.confusion);
+    r.perClass!.forEach((c, i) => {
+      const m = measured.perClass[i]!;
+      expect(c.class).toBe(m.class);
+      expect(c.support).toBe(m.support);
+      for (const key of ['precision', 'recall', 'f1'] as const) expect(Math.abs(c[key] - m[key])).toBeLessThan(1e-12);
+    });
+  });
+
+  it('turns PNGs of the same split into bit-identical tensors', async () => {
+    const { inputs } = resolveInputSpecs((await loadModel(digitsModel)).proto);
+    const source = await openDataset({ kind: 'images', path: images, preprocessing: { scale: 1 / 16 } }, inputs);
+    expect(source.describe()).toMatch(/360 images in 10 classes; 8x8 gray nchw, stretch \(bilinear\), scale 0\.0625/);
+    let n = 0;
+    for await (const sample of source.samples()) {
+      const i = order[sample.index]!;
+      expect(sample.label).toBe(labels[i]);
+      const t = sample.inputs.input!;
+      expect(t.dims).toEqual([1, 1, 8, 8]);
+      expect(Buffer.from((t.data as Float32Array).buffer).equals(Buffer.from(rows[i]!.buffer))).toBe(true);
+      n++;
+    }
+    expect(n).toBe(360);
+  });
+
+  it('reproduces the accuracy from the image folder', async () => {
+    const r = await evaluateModel({ model: digitsModel, data: { kind: 'images', path: images, preprocessing: { scale: 0.0625 } } });
+    expect(r.correct).toBe(measured.correct);
+    expect(Math.abs(r.accuracy! - measured.accuracy)).toBeLessThan(1e-9);
+    expect(Math.abs(r.f1! - measured.f1)).toBeLessThan(1e-12);
+    expect(r.perClass!.map((c) => c.name)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  });
+
+  it('measures fidelity against a reference, with and without labels', async () => {
+    // A variant: the classifier's bias shifted by 0.05 per class (class k: +0.05 k).
+    const model = await loadModel(digitsModel);
+    const gemm = model.proto.graph!.node.find((n) => n.opType === 'Gemm')!;
+    const bias = model.proto.graph!.initializer.find((t) => t.name === gemm.input[2])!;
+    const values = decodeToFloat32(bias).map((v, k) => v + 0.05 * k);
+    Object.assign(bias, makeFloatTensor(bias.name, [10], values));
+    const variant = path.join(tmp.dir, 'variant.onnx');
+    fs.writeFileSync(variant, toBinary(ModelProtoSchema, model.proto));
+
+    const r = await evaluateModel({ model: variant, reference: digitsModel, data: { kind: 'npy', path: digitsInputs }, limit: 50 });
+    expect(r.task).toBe('none');
+    expect(r.samples).toBe(50);
+    // Independent arithmetic: the outputs differ by exactly the bias shift.
+    const shift = Array.from({ length: 10 }, (_, k) => Math.fround(0.05 * k));
+    const a = await ort.InferenceSession.create(digitsModel);
+    let refSq = 0;
+    let errSq = 0;
+    let agree = 0;
+    let maxAbs = 0;
+    for (let i = 0; i < 50; i++) {
+      const out = (await a.run({ input: new ort.Tensor('float32', rows[i]!, [1, 1, 8, 8]) })).logits!.data as Float32Array;
+      const shifted = Array.from(out, (v, k) => Math.fround(v + shift[k]!));
+      out.forEach((v, k) => {
+        refSq += v * v;
+        errSq += (shifted[k]! - v) ** 2;
+        maxAbs = Math.max(maxAbs, Math.abs(shifted[k]! - v));
+      });
+      if (shifted.indexOf(Math.max(...shifted)) === Array.from(out).indexOf(Math.max(...out))) agree++;
+    }
+    const f = r.fidelity!;
+    expect(f.output).toBe('logits');
+    expect(f.sqnrDb!).toBeCloseTo(10 * Math.log10(refSq / errSq), 3);
+    expect(f.maxAbsErr).toBeCloseTo(maxAbs, 5);
+    expect(f.top1Agreement).toBe(agree / 50);
+    expect(f.cosine).toBeGreaterThan(0.99);
+    expect(f.cosine).toBeLessThan(1);
+    expect(f.exact).toBe(false);
+
+    const both = await evaluateModel({ model: digitsModel, reference: digitsModel, data: { kind: 'npy', path: digitsInputs, labels: digitsLabels } });
+    expect(both.correct).toBe(measured.correct);
+    expect(both.fidelity).toMatchObject({ cosine: 1, sqnrDb: null, maxAbsErr: 0, top1Agreement: 1, exact: true });
+    expect(both.timing.referenceMs).toBeGreaterThan(0);
+  });
+
+  it('refuses data it cannot measure, and labels outside the output', async () => {
+    await expectError(
+      evaluateModel({ model: digitsModel, data: { kind: 'npy', path: digitsInputs } }),
+      'BAD_REQUEST',
+      /Nothing to measure: .* has no labels and no --reference was given/,
+    );
+    const bad = path.join(tmp.dir, 'labels-12.npy');
+    fs.writeFileSync(bad, encodeNpyArray(BigInt64Array.from({ length: 360 }, (_, i) => BigInt(i === 3 ? 12 : 0)), 'int64', [360]));
+    await expectError(
+      evaluateModel({ model: digitsModel, data: { kind: 'npy', path: digitsInputs, labels: bad } }),
+      'BAD_REQUEST',
+      /Sample 3: label 12 is not a class index of output 'logits' \(0 to 9\)/,
+    );
+    const many = path.join(tmp.dir, 'many');
+    const png = path.join(images, '0', fs.readdirSync(path.join(images, '0'))[0]!);
+    for (let c = 0; c < 11; c++) {
+      const dir = path.join(many, `c${String(c).padStart(2, '0')}`);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.copyFileSync(png, path.join(dir, 'a.png'));
+    }
+    await expectError(evaluateModel({ model: digitsModel, data: { kind: 'images', path: many, preprocessing: { scale: 1 / 16 } } }), 'BAD_REQUEST', /has 11 classes .* scores only 10/);
+    await expectError(evaluateModel({ model: digitsModel, data: { kind: 'synthetic', samples: 2, seed: 0 }, task: 'classification', reference: digitsModel }), 'BAD_REQUEST', /--task classification needs labels/);
+  });
+});
+
+describe('evaluation on small built models', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeAll(() => {
+    tmp = makeTempDir();
+  });
+  afterAll(() => tmp.cleanup());
+
+  const save = (name: string, graph: Parameters<typeof makeModel>[0]) => {
+    const file = path.join(tmp.dir, name);
+    fs.writeFileSync(file, toBinary(ModelProtoSchema, makeModel(graph)));
+    return file;
+  };
+
+  it('computes regression metrics against float labels', async () => {
+    // y = x . [1, 2, 3]
+    const model = save(
+      'linear.onnx',
+      create(GraphProtoSchema, {
+        name: 'linear',
+        input: [makeValueInfo('x', DT.FLOAT, ['batch', 3])],
+        output: [makeValueInfo('y', DT.FLOAT, ['batch', 1])],
+        initializer: [makeFloatTensor('w', [3, 1], [1, 2, 3])],
+        node: [makeNode('MatMul', ['x', 'w'], ['y'])],
+      }),
+    );
+    const x = path.join(tmp.dir, 'x.npy');
+    fs.writeFileSync(x, encodeNpyArray(Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), 'float32', [3, 3])); // y = 1, 2, 3
+    const t = path.join(tmp.dir, 't.npy');
+    fs.writeFileSync(t, encodeNpyArray(Float64Array.from([1.5, 2, 1]), 'float64', [3]));
+    const r = await evaluateModel({ model, data: { kind: 'npy', path: x, labels: t } });
+    expect(r.task).toBe('regression');
+    expect(r.taskReason).toMatch(/^regression: labels are not whole numbers; output 'y' \(float32 \[1, 1\]\)/);
+    expect(r.mae).toBeCloseTo(2.5 / 3, 12);
+    expect(r.mse).toBeCloseTo(4.25 / 3, 12);
+    expect(r.rmse).toBeCloseTo(Math.sqrt(4.25 / 3), 12);
+    expect(r.accuracy).toBeUndefined();
+  });
+
+  it('feeds a float16 variant and its float32 reference the same sample, and compares every output', async () => {
+    const reference = save(
+      'ref.onnx',
+      create(GraphProtoSchema, {
+        name: 'ref',
+        input: [makeValueInfo('x', DT.FLOAT, ['batch', 4])],
+        output: [makeValueInfo('scores', DT.FLOAT, ['batch', 4]), makeValueInfo('relu', DT.FLOAT, ['batch', 4])],
+        node: [makeNode('Identity', ['x'], ['scores']), makeNode('Relu', ['x'], ['relu'])],
+      }),
+    );
+    const half = save(
+      'half.onnx',
+      create(GraphProtoSchema, {
+        name: 'half',
+        input: [makeValueInfo('x', DT.FLOAT16, ['batch', 4])],
+        output: [makeValueInfo('scores', DT.FLOAT, ['batch', 4]), makeValueInfo('relu', DT.FLOAT, ['batch', 4])],
+        node: [makeNode('Cast', ['x'], ['scores'], { attributes: { to: { int: DT.FLOAT } } }), makeNode('Relu', ['scores'], ['relu'])],
+      }),
+    );
+    const progress: number[] = [];
+    const r = await evaluateModel({ model: half, reference, data: { kind: 'synthetic', samples: 20, seed: 4 }, onProgress: (d) => progress.push(d) });
+    expect(progress).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(r.output).toBe('scores');
+    // float16 values are exact in float32, so both models see the same numbers.
+    expect(r.fidelity).toMatchObject({ output: 'scores', exact: true, top1Agreement: 1 });
+    expect(r.fidelity!.outputs!.map((o) => [o.output, o.exact])).toEqual([
+      ['scores', true],
+      ['relu', true],
+    ]);
+    expect(r.notes.join()).toMatch(/dim 'batch' of input 'x' set to 1/);
+  });
+
+  it('stops with CANCELLED when the signal aborts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const model = path.join(tmp.dir, 'ref.onnx');
+    await expectError(
+      evaluateModel({ model, reference: model, data: { kind: 'synthetic', samples: 5, seed: 0 }, signal: controller.signal }),
+      'CANCELLED',
+      /Cancelled/,
+    );
+  });
+});

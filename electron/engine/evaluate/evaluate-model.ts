@@ -1,0 +1,293 @@
+import path from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import type { DatasetSpec } from '../../../shared/dataset-spec.js';
+import { StudioError } from '../errors.js';
+import type { DatasetSource } from '../datasets/dataset-source.js';
+import { castTensor, isDatasetDtype, tensorToFloat64 } from '../datasets/element-convert.js';
+import { checkInputNames, formatDims } from '../datasets/input-match.js';
+import { openDataset } from '../datasets/open-dataset.js';
+import { type LoadedModel, loadModel } from '../onnx/load-model.js';
+import { createSession, type SessionSettings } from '../runtime/create-session.js';
+import { type ResolvedInput, resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
+import { ClassificationAccumulator, type ClassMetrics } from './classification-metrics.js';
+import { FidelityAccumulator, type OutputFidelity } from './fidelity-metrics.js';
+import { RegressionAccumulator } from './regression-metrics.js';
+import { isVector, planTask, type TaskPlan, type TaskRequest } from './task.js';
+
+export interface EvaluateOptions {
+  /** The model to evaluate. */
+  model: string;
+  /** Where the samples come from. */
+  data: DatasetSpec;
+  /** Folder that relative paths in `data` are resolved against (default: the working directory). */
+  baseDir?: string;
+  /** A reference model (usually the float32 original) to compare every output with. */
+  reference?: string;
+  /** `auto` (default) decides from the labels and the output's shape. */
+  task?: TaskRequest;
+  /** The output that task metrics read (default: the model's first output). */
+  output?: string;
+  /** `--shape` / `--dim`: shapes synthetic data and fills symbolic image sizes. */
+  shapes?: ShapeOverrides;
+  /** Evaluate at most this many samples. */
+  limit?: number;
+  session?: SessionSettings;
+  signal?: AbortSignal;
+  /** Called after every sample; `total` is undefined when the data cannot say in advance. */
+  onProgress?: (done: number, total: number | undefined) => void;
+}
+
+/** Fidelity of the measured output, with every output listed under `outputs` when there are several. */
+export interface FidelityReport extends OutputFidelity {
+  outputs?: OutputFidelity[];
+}
+
+/** What `onnx-studio eval --json` prints (field names fixed by docs/cli.md; times in ms unless named). */
+export interface EvalReport {
+  model: string;
+  reference?: string;
+  /** The data, described (path, counts, preprocessing). */
+  data: string;
+  samples: number;
+  /** `none` when there are no labels and only fidelity against the reference is measured. */
+  task: 'classification' | 'regression' | 'none';
+  /** What was decided and why, e.g. `classification: labels are class indices and output 'logits' ... scores 10 classes`. */
+  taskReason: string;
+  /** The output task metrics read. */
+  output: string;
+  seconds: number;
+  samplesPerSecond: number;
+  /** Where the time went: waiting for data (reading, decoding), running the model, running the reference. */
+  timing: { dataMs: number; inferenceMs: number; referenceMs: number };
+  notes: string[];
+  correct?: number;
+  accuracy?: number;
+  top5?: number;
+  precision?: number;
+  recall?: number;
+  f1?: number;
+  perClass?: ClassMetrics[];
+  /** Rows: true class, columns: predicted class, both in the order of `perClass`. */
+  confusion?: number[][];
+  mae?: number;
+  mse?: number;
+  rmse?: number;
+  fidelity?: FidelityReport;
+}
+
+function labelText(label: number | Float64Array): string {
+  return typeof label === 'number' ? String(label) : `[${Array.from(label.slice(0, 4)).join(', ')}${label.length > 4 ? ', ...' : ''}]`;
+}
+
+/** Output names of the reference matched to the model's: by name, or by position when names differ. */
+function matchOutputs(model: readonly string[], reference: readonly string[], notes: string[]): Map<string, string> {
+  if (model.every((n) => reference.includes(n))) return new Map(model.map((n) => [n, n]));
+  if (model.length === reference.length) {
+    notes.push(`reference outputs matched by position: ${model.map((n, i) => `${n} ~ ${reference[i]}`).join(', ')}`);
+    return new Map(model.map((n, i) => [n, reference[i]!]));
+  }
+  throw new StudioError(
+    'BAD_REQUEST',
+    `The reference's outputs (${reference.join(', ')}) do not match the model's (${model.join(', ')}); compare a model with a variant of itself.`,
+  );
+}
+
+/**
+ * Runs the model on every sample of the data and measures it: classification or regression metrics against
+ * the labels, and fidelity of every output against a reference model. Metrics are accumulated as the
+ * samples stream, in float64; no outputs are kept.
+ */
+export async function evaluateModel(options: EvaluateOptions): Promise<EvalReport> {
+  const started = performance.now();
+  const notes: string[] = [];
+  const loaded = await loadModel(options.model);
+  const resolved = resolveInputSpecs(loaded.proto, options.shapes ?? {});
+  let refInputs: ResolvedInput[] | undefined;
+  let refPath: string | undefined;
+  if (options.reference !== undefined) {
+    const ref = await loadModel(options.reference);
+    refPath = ref.path;
+    refInputs = resolveInputSpecs(ref.proto, options.shapes ?? {}).inputs;
+    checkInputNames(refInputs, resolved.inputs.map((i) => i.name), `The reference ${path.basename(ref.path)}`);
+  }
+  const source = await openDataset(options.data, resolved.inputs, {
+    ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+  });
+  if (options.data.kind === 'synthetic') notes.push(...resolved.notes);
+  notes.push(...source.notes);
+  const requested = options.task ?? 'auto';
+  if (!source.hasLabels && refInputs === undefined) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `Nothing to measure: ${source.describe()} has no labels and no --reference was given. Add labels (--labels FILE.npy, class folders) or compare with --reference MODEL.`,
+    );
+  }
+  if (!source.hasLabels && requested !== 'auto') {
+    throw new StudioError('BAD_REQUEST', `--task ${requested} needs labels, and ${source.describe()} has none.`);
+  }
+
+  const session = await createSession(loaded.path, options.session ?? {});
+  let refSession: ort.InferenceSession | undefined;
+  try {
+    if (refPath !== undefined) refSession = await createSession(refPath, options.session ?? {});
+    return await measure(options, { loaded, source, session, refSession, refPath, refInputs, notes, started, requested });
+  } finally {
+    await session.release();
+    await refSession?.release();
+  }
+}
+
+interface Prepared {
+  loaded: LoadedModel;
+  source: DatasetSource;
+  session: ort.InferenceSession;
+  refSession: ort.InferenceSession | undefined;
+  refPath: string | undefined;
+  refInputs: ResolvedInput[] | undefined;
+  notes: string[];
+  started: number;
+  requested: TaskRequest;
+}
+
+/** The sample loop and the report, once the data is open and the sessions exist. */
+async function measure(options: EvaluateOptions, prepared: Prepared): Promise<EvalReport> {
+  const { loaded, source, session, refSession, refPath, refInputs, notes, started, requested } = prepared;
+  const outputName = options.output ?? session.outputNames[0];
+  if (outputName === undefined || !session.outputNames.includes(outputName)) {
+    throw new StudioError('BAD_REQUEST', `The model has no output '${options.output}' (outputs: ${session.outputNames.join(', ')}).`);
+  }
+  const outputMap = refSession ? matchOutputs(session.outputNames, refSession.outputNames, notes) : undefined;
+  const refTypes = new Map(refInputs?.map((i) => [i.name, i.ortType]));
+
+  let plan: TaskPlan | undefined;
+  let classification: ClassificationAccumulator | undefined;
+  let regression: RegressionAccumulator | undefined;
+  const fidelity = new Map<string, FidelityAccumulator>();
+  const timing = { dataMs: 0, inferenceMs: 0, referenceMs: 0 };
+  let done = 0;
+  const total = source.count;
+  const classNames = source.classNames;
+
+  let mark = performance.now();
+  for await (const sample of source.samples(options.signal)) {
+    const t0 = performance.now();
+    timing.dataMs += t0 - mark;
+    const outputs = await runChecked(session, sample.inputs, path.basename(loaded.path));
+    const t1 = performance.now();
+    timing.inferenceMs += t1 - t0;
+    const where = `Sample ${sample.index}`;
+    const measured = outputs[outputName]!;
+
+    if (sample.label !== undefined) {
+      if (!plan) {
+        plan = planTask(requested, sample.label, { name: outputName, type: measured.type, dims: measured.dims });
+        if (plan.mode === 'scores') {
+          classification = new ClassificationAccumulator(plan.classes);
+          if (classNames && classNames.length > plan.classes) {
+            throw new StudioError(
+              'BAD_REQUEST',
+              `The data has ${classNames.length} classes (${classNames.slice(0, 5).join(', ')}${classNames.length > 5 ? ', ...' : ''}) but output '${outputName}' scores only ${plan.classes}.`,
+            );
+          }
+        } else if (plan.mode === 'label') classification = new ClassificationAccumulator();
+        else regression = new RegressionAccumulator();
+      }
+      const values = tensorToFloat64(measured);
+      const label = sample.label;
+      if (plan.task === 'classification') {
+        if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || (plan.mode === 'scores' && label >= plan.classes)) {
+          const range = plan.mode === 'scores' ? ` (0 to ${plan.classes - 1})` : '';
+          throw new StudioError('BAD_REQUEST', `${where}: label ${labelText(label)} is not a class index of output '${outputName}'${range}.`);
+        }
+        if (plan.mode === 'scores') {
+          if (values.length !== plan.classes) {
+            throw new StudioError('BAD_REQUEST', `${where}: output '${outputName}' has ${values.length} values, the first sample had ${plan.classes}.`);
+          }
+          classification!.addScores(values, label);
+        } else classification!.addPrediction(values[0]!, label);
+      } else {
+        const target = typeof label === 'number' ? [label] : label;
+        if (target.length !== values.length) {
+          throw new StudioError('BAD_REQUEST', `${where}: output '${outputName}' has ${values.length} values but the label has ${target.length}.`);
+        }
+        regression!.add(values, target);
+      }
+    } else if (source.hasLabels) {
+      throw new StudioError('BAD_REQUEST', `${where} has no label.`);
+    }
+
+    if (refSession && outputMap) {
+      const feed: Record<string, ort.Tensor> = {};
+      for (const [name, tensor] of Object.entries(sample.inputs)) {
+        const want = refTypes.get(name);
+        feed[name] = want && want !== tensor.type && isDatasetDtype(want) ? castTensor(tensor, want, `Reference input '${name}'`) : tensor;
+      }
+      const t2 = performance.now();
+      const refOutputs = await runChecked(refSession, feed, path.basename(refPath!));
+      timing.referenceMs += performance.now() - t2;
+      for (const name of session.outputNames) {
+        const actual = outputs[name]!;
+        const expected = refOutputs[outputMap.get(name)!]!;
+        if (actual.type === 'string' || expected.type === 'string') continue;
+        if (actual.data.length !== expected.data.length) {
+          throw new StudioError(
+            'BAD_REQUEST',
+            `${where}: output '${name}' is ${formatDims(actual.dims)} but the reference's is ${formatDims(expected.dims)}; they cannot be compared.`,
+          );
+        }
+        let acc = fidelity.get(name);
+        if (!acc) {
+          const classScores = isVector(actual.dims) && actual.data.length >= 2;
+          acc = new FidelityAccumulator(name, classScores);
+          fidelity.set(name, acc);
+        }
+        acc.add(tensorToFloat64(actual), tensorToFloat64(expected));
+      }
+    }
+    done++;
+    options.onProgress?.(done, total);
+    mark = performance.now();
+  }
+  if (done === 0) throw new StudioError('BAD_REQUEST', `${source.describe()} produced no samples.`);
+
+  const seconds = (performance.now() - started) / 1000;
+  const report: EvalReport = {
+    model: loaded.path,
+    ...(refPath !== undefined ? { reference: refPath } : {}),
+    data: source.describe(),
+    samples: done,
+    task: plan?.task ?? 'none',
+    taskReason: plan?.reason ?? 'none: the data has no labels; only fidelity against the reference is measured',
+    output: outputName,
+    seconds,
+    samplesPerSecond: done / seconds,
+    timing,
+    notes,
+  };
+  if (classification) {
+    const { samples: _samples, ...metrics } = classification.result(classNames);
+    Object.assign(report, metrics);
+  }
+  if (regression) {
+    const { mae, mse, rmse } = regression.result();
+    Object.assign(report, { mae, mse, rmse });
+  }
+  if (refSession) {
+    const all = session.outputNames.flatMap((n) => fidelity.get(n)?.result() ?? []);
+    const primary = all.find((f) => f.output === outputName) ?? all[0];
+    if (primary) report.fidelity = { ...primary, ...(all.length > 1 ? { outputs: all } : {}) };
+    else notes.push('no output could be compared with the reference (string outputs only)');
+  }
+  return report;
+}
+
+/** session.run, with onnxruntime's complaints (shape or type errors inside the model) as ORT errors. */
+async function runChecked(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, label: string): Promise<ort.InferenceSession.ReturnType> {
+  try {
+    return await session.run(feeds);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StudioError('ORT', `onnxruntime failed running ${label}: ${reason}`, { detail: reason });
+  }
+}

@@ -1,0 +1,101 @@
+import { argmax } from './classification-metrics.js';
+import { RunningSum } from './running-sum.js';
+
+/** How closely one output of a model follows the same output of a reference model, over all samples. */
+export interface OutputFidelity {
+  output: string;
+  /**
+   * Cosine similarity of all the output's values (every sample, flattened) with the reference's: 1 is
+   * identical direction. 1 when both are all zeros, 0 when only one is.
+   */
+  cosine: number;
+  /** Lowest cosine similarity of a single sample (the worst case behind the average). */
+  worstSampleCosine: number;
+  /**
+   * Signal-to-quantization-noise ratio in dB: 10 log10(sum ref^2 / sum (out - ref)^2). `null` when the
+   * outputs are identical (infinite SQNR).
+   */
+  sqnrDb: number | null;
+  maxAbsErr: number;
+  meanAbsErr: number;
+  /**
+   * Share of samples whose top-1 class matches the reference's; `null` when the output is not class scores
+   * (one vector of at least 2 values per sample).
+   */
+  top1Agreement: number | null;
+  /** Whether every value equals the reference's exactly. */
+  exact: boolean;
+}
+
+function cosineOf(dot: number, a: number, b: number): number {
+  if (a === 0 && b === 0) return 1;
+  if (a === 0 || b === 0) return 0;
+  return dot / Math.sqrt(a * b);
+}
+
+/** Accumulates fidelity for one output, one sample at a time, in float64. */
+export class FidelityAccumulator {
+  private readonly dot = new RunningSum();
+  private readonly actualSq = new RunningSum();
+  private readonly referenceSq = new RunningSum();
+  private readonly errorSq = new RunningSum();
+  private readonly absErr = new RunningSum();
+  private maxAbs = 0;
+  private worstCosine = 1;
+  private values = 0;
+  private samples = 0;
+  private agree = 0;
+  private nan = false;
+
+  /** `classScores`: whether top-1 agreement applies (the output is one score vector per sample). */
+  constructor(
+    readonly output: string,
+    private readonly classScores: boolean,
+  ) {}
+
+  add(actual: ArrayLike<number>, reference: ArrayLike<number>): void {
+    let dot = 0;
+    let aa = 0;
+    let rr = 0;
+    let ee = 0;
+    let abs = 0;
+    for (let i = 0; i < actual.length; i++) {
+      const a = actual[i]!;
+      const r = reference[i]!;
+      const e = a - r;
+      dot += a * r;
+      aa += a * a;
+      rr += r * r;
+      ee += e * e;
+      const ae = Math.abs(e);
+      abs += ae;
+      if (ae > this.maxAbs) this.maxAbs = ae;
+      else if (Number.isNaN(ae)) this.nan = true;
+    }
+    this.dot.add(dot);
+    this.actualSq.add(aa);
+    this.referenceSq.add(rr);
+    this.errorSq.add(ee);
+    this.absErr.add(abs);
+    const cosine = cosineOf(dot, aa, rr);
+    if (!(cosine >= this.worstCosine)) this.worstCosine = cosine;
+    this.values += actual.length;
+    this.samples++;
+    if (this.classScores && argmax(actual) === argmax(reference)) this.agree++;
+  }
+
+  result(): OutputFidelity {
+    const err = this.errorSq.value;
+    const exact = err === 0 && !this.nan;
+    return {
+      output: this.output,
+      cosine: cosineOf(this.dot.value, this.actualSq.value, this.referenceSq.value),
+      worstSampleCosine: this.worstCosine,
+      sqnrDb: exact ? null : 10 * Math.log10(this.referenceSq.value / err),
+      maxAbsErr: this.nan ? NaN : this.maxAbs,
+      meanAbsErr: this.values === 0 ? 0 : this.absErr.value / this.values,
+      top1Agreement: this.classScores ? (this.samples === 0 ? 0 : this.agree / this.samples) : null,
+      exact,
+    };
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * A dataset spec: where evaluation, calibration and benchmark samples come from, and how raw data becomes
+ * model inputs. One schema for the CLI (`--data SPEC.json`, or built from flags), the GUI's forms and
+ * recipes. Objects are strict, so a misspelled field is an error instead of a silently ignored setting.
+ *
+ * Relative paths are resolved against the folder of the spec file (or the working directory when the spec
+ * was built from command-line flags).
+ */
+import { z } from 'zod';
+
+/** The dataset kinds, one reader each (`electron/engine/datasets/`). */
+export const DATASET_KINDS = ['synthetic', 'npy', 'npz', 'jsonl', 'images'] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
+
+/** Element types a dataset can produce (onnxruntime's names). */
+export const DATASET_DTYPES = [
+  'float32',
+  'float64',
+  'float16',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'bool',
+] as const;
+export type DatasetDtype = (typeof DATASET_DTYPES)[number];
+
+/** Image file extensions an image folder reads (decoded with sharp/libvips), lower case. */
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif'] as const;
+
+const positiveInt = z.number().int().positive();
+const count = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const filePath = z.string().min(1, 'The path is empty.').refine((p) => !p.includes('\0'), 'The path contains a NUL character.');
+const finite = z.number().finite();
+
+/**
+ * How an image becomes an input tensor, in this order: decode (8-bit sRGB, alpha dropped, no EXIF rotation)
+ * -> resize -> channel order -> `(pixel * scale - mean[c]) / std[c]` in float64 -> the target dtype (floats
+ * rounded to nearest, integers rounded and clamped to their range) -> layout.
+ * Every field is optional: what is missing comes from the model's input (size, layout, channels, dtype).
+ */
+export const imagePreprocessingSchema = z.strictObject({
+  /** Output height and width in pixels: one number for a square, or `[height, width]`. Default: the model's. */
+  size: z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).optional(),
+  /**
+   * `stretch` resizes to exactly the size (aspect ratio not kept; the default). `shorter-side-crop` scales the
+   * image so it covers the size (shorter side / cropFraction), then takes the centre crop.
+   */
+  resize: z.enum(['stretch', 'shorter-side-crop']).optional(),
+  /**
+   * With `shorter-side-crop`: the crop's share of the resized image, e.g. 0.875 for the classic ImageNet
+   * "resize to 256, centre-crop 224". Default 1 (the crop touches the shorter side).
+   */
+  cropFraction: z.number().gt(0).max(1).optional(),
+  /** Resampling filter (default `bilinear`). */
+  interpolation: z.enum(['nearest', 'bilinear', 'bicubic', 'lanczos3']).optional(),
+  /** Channel order, or `gray` (ITU-R 601-2 luma, as Pillow's `convert('L')`). Default from the model: 1 -> gray, 3 -> rgb. */
+  channels: z.enum(['rgb', 'bgr', 'gray']).optional(),
+  /** Default from the model's input shape (`[N, C, H, W]` vs `[N, H, W, C]`). */
+  layout: z.enum(['nchw', 'nhwc']).optional(),
+  /** Pixel multiplier (default 1/255 for float inputs, 1 for integer inputs). */
+  scale: finite.optional(),
+  /** Subtracted after scaling: one value, or one per channel (default 0). */
+  mean: z.array(finite).min(1).max(3).optional(),
+  /** Divided by after subtracting the mean: one value, or one per channel (default 1). */
+  std: z.array(finite.refine((v) => v !== 0, 'std values must not be 0')).min(1).max(3).optional(),
+  /** The tensor's element type; must be the model input's (which is the default). */
+  dtype: z.enum(DATASET_DTYPES).optional(),
+});
+export type ImagePreprocessing = z.infer<typeof imagePreprocessingSchema>;
+
+/** Evaluate only the first `limit` samples (all when absent). */
+const limit = count.optional();
+
+/** Seeded random inputs shaped from the model (symbolic dims from `--dim`, default 1). No labels. */
+export const syntheticSpecSchema = z.strictObject({
+  kind: z.literal('synthetic'),
+  samples: count,
+  seed: z.number().int().min(0).max(0xffffffff).default(0),
+});
+
+/** One `.npy` array for a single-input model; the first axis is the sample axis. */
+export const npySpecSchema = z.strictObject({
+  kind: z.literal('npy'),
+  path: filePath,
+  /** A `.npy` of labels, one per sample: class indices (integers) or target values. */
+  labels: filePath.optional(),
+  limit,
+});
+
+/** A `.npz` holding one array per model input (named like the inputs), optionally `labels` / `label`. */
+export const npzSpecSchema = z.strictObject({
+  kind: z.literal('npz'),
+  path: filePath,
+  /** A separate `.npy` of labels (instead of a `labels` array inside the `.npz`). */
+  labels: filePath.optional(),
+  limit,
+});
+
+/** One sample per line: `{"inputs": {NAME: {"dims": [...], "data": [...]}}, "label": ...}`. */
+export const jsonlSpecSchema = z.strictObject({
+  kind: z.literal('jsonl'),
+  path: filePath,
+  limit,
+});
+
+/**
+ * A folder of images in class sub-folders (label = index of the sorted folder names), or a flat folder of
+ * images without labels.
+ */
+export const imagesSpecSchema = z.strictObject({
+  kind: z.literal('images'),
+  path: filePath,
+  preprocessing: imagePreprocessingSchema.optional(),
+  limit,
+});
+
+export const datasetSpecSchema = z.discriminatedUnion('kind', [
+  syntheticSpecSchema,
+  npySpecSchema,
+  npzSpecSchema,
+  jsonlSpecSchema,
+  imagesSpecSchema,
+]);
+
+/** A validated dataset spec (defaults applied). */
+export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
+/** A dataset spec as written in a file or sent by the GUI (defaults not yet applied). */
+export type DatasetSpecInput = z.input<typeof datasetSpecSchema>;
+export type SyntheticSpec = z.infer<typeof syntheticSpecSchema>;
+export type NpySpec = z.infer<typeof npySpecSchema>;
+export type NpzSpec = z.infer<typeof npzSpecSchema>;
+export type JsonlSpec = z.infer<typeof jsonlSpecSchema>;
+export type ImagesSpec = z.infer<typeof imagesSpecSchema>;
+
+/** The schema of each kind, for generated forms and per-kind validation. */
+export const DATASET_SPEC_SCHEMAS = {
+  synthetic: syntheticSpecSchema,
+  npy: npySpecSchema,
+  npz: npzSpecSchema,
+  jsonl: jsonlSpecSchema,
+  images: imagesSpecSchema,
+} as const satisfies Record<DatasetKind, z.ZodType>;
+
+/** Zod's issues as one line: `preprocessing.mean: ...; foo: Unrecognized key`. */
+export function describeSpecIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.map(String).join('.');
+      return where ? `${where}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+/** Validates a dataset spec; the error message is one line naming every wrong field. */
+export function parseDatasetSpec(value: unknown): { ok: true; spec: DatasetSpec } | { ok: false; message: string } {
+  const parsed = datasetSpecSchema.safeParse(value);
+  return parsed.success ? { ok: true, spec: parsed.data } : { ok: false, message: describeSpecIssues(parsed.error) };
+}
