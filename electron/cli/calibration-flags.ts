@@ -1,0 +1,44 @@
+import type { SampleSource } from '../engine/datasets/sample-source.js';
+import { openDataset } from '../engine/datasets/open-dataset.js';
+import { loadModel } from '../engine/onnx/load-model.js';
+import { resolveInputSpecs } from '../engine/runtime/input-specs.js';
+import type { CliContext } from './cli-context.js';
+import { DATA_OPTIONS, parseDataFlags } from './data-flags.js';
+import { parseShapeFlags } from './shape-flags.js';
+
+/** Synthetic calibration uses this many samples unless --calib-samples says otherwise. */
+const DEFAULT_SYNTHETIC_SAMPLES = 64;
+
+// Calibration takes the data flags of `eval` except --labels (calibration needs none) and --samples
+// (--calib-samples sets the count).
+const { labels: _labels, samples: _samples, ...calibrationDataOptions } = DATA_OPTIONS;
+
+export const CALIBRATION_OPTIONS = {
+  ...calibrationDataOptions,
+  'calib-data': { type: 'string' },
+} as const;
+
+export const CALIBRATION_HELP = [
+  '  --calib-data DATA        calibration data for int8-static: synthetic, FILE.npy, FILE.npz, FILE.jsonl,',
+  '                           an image folder, or SPEC.json (see docs/cli.md, Data); image folders take',
+  '                           the preprocessing flags of `eval` (--size, --resize, --mean, --std, ...)',
+  '  --calib-method M         int8-static: minmax | percentile | entropy (default percentile)',
+  '  --calib-samples N        int8-static: use at most N calibration samples (synthetic: default 64)',
+  '  --seed S                 seed of synthetic calibration data (default 0)',
+  '  --shape INPUT=1x3x224x224, --dim NAME=N   concrete shapes for models with symbolic dims',
+].join('\n');
+
+/** The calibration SampleSource the flags describe, or undefined when --calib-data is absent. */
+export async function openCalibrationData(ctx: CliContext, modelPath: string): Promise<SampleSource | undefined> {
+  const data = ctx.values['calib-data'];
+  if (data === undefined) return undefined;
+  const { spec, baseDir } = await parseDataFlags(typeof data === 'string' ? data : undefined, ctx.values, {
+    dataFlag: 'calib-data',
+    samplesFlag: 'calib-samples',
+    defaultSyntheticSamples: DEFAULT_SYNTHETIC_SAMPLES,
+  });
+  const model = await loadModel(modelPath);
+  const { inputs, notes } = resolveInputSpecs(model.proto, parseShapeFlags(ctx.values.shape, ctx.values.dim));
+  for (const note of notes) ctx.stderr.write(`note: ${note}\n`);
+  return openDataset(spec, inputs, { baseDir });
+}
