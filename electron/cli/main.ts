@@ -6,10 +6,11 @@ import type { CliCommand, CliContext } from './cli-context.js';
 import { convertCommand } from './commands/convert.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
+import { pruneCommand } from './commands/prune.js';
 import { quantizeCommand } from './commands/quantize.js';
 
 /** The `onnx-studio` command: the same engine as the app, for scripts and CI. Exit codes: 0 ok, 2 bad input, 1 internal. */
-const COMMANDS: CliCommand[] = [inspectCommand, convertCommand, quantizeCommand, evalCommand];
+const COMMANDS: CliCommand[] = [inspectCommand, convertCommand, quantizeCommand, pruneCommand, evalCommand];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },

@@ -1,0 +1,294 @@
+import { create } from '@bufbuild/protobuf';
+import { GraphProtoSchema } from 'onnx-buf';
+import { z } from 'zod';
+import { StudioError } from '../../errors.js';
+import { dataTypeByteSize, replaceConstant, sparsifyTensor, tensorRawBytes } from '../../onnx/constants.js';
+import { makeRawTensor } from '../../onnx/graph-build.js';
+import { GraphIndex } from '../../onnx/graph.js';
+import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
+import { registerPruneMethod } from '../method-registry.js';
+import { nodeLabel } from '../node-attributes.js';
+import {
+  DEFAULT_PRUNE_OP_TYPES,
+  type PrunedLayer,
+  type PruneInput,
+  type PruneOutcome,
+  type SkippedPrune,
+} from '../prune-method.js';
+import { markSmallest } from '../select-smallest.js';
+import { type WeightSlot, weightSlot } from '../weights.js';
+
+/*
+ * Unstructured magnitude pruning: the smallest weights (by absolute value) of Conv, ConvTranspose, Gemm and
+ * MatMul become zero, per layer or ranked globally, or in an N:M pattern (N kept of every M along the input
+ * dimension, as sparse tensor cores want). The tensors keep their shapes, so dense kernels do the same work:
+ * the win is in compressed size (and in what a later quantization or sparse runtime makes of the zeros).
+ */
+
+export const magnitudeOptionsSchema = z
+  .object({
+    /** Keep N of every M consecutive weights along the input dimension, e.g. '2:4' (fixes sparsity to 1 - N/M). */
+    pattern: z
+      .string()
+      .regex(/^\d+:\d+$/, 'write the pattern as N:M, e.g. 2:4')
+      .optional(),
+    /**
+     * 'sparse' stores each pruned initializer as an ONNX sparse initializer when that is smaller (above about
+     * 67% sparsity for float32, since every kept value carries an 8-byte index). onnxruntime densifies them at load.
+     */
+    storage: z.enum(['dense', 'sparse']).default('dense'),
+  })
+  .strict();
+
+export type MagnitudeOptions = z.infer<typeof magnitudeOptionsSchema>;
+
+/** Keep N of every M: parsed and checked. */
+export function parsePattern(pattern: string): { keep: number; of: number } {
+  const [n, m] = pattern.split(':').map(Number) as [number, number];
+  if (!(m >= 1 && n >= 0 && n <= m)) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `Pattern ${pattern} must be N:M with 0 <= N <= M and M >= 1 (e.g. 2:4).`,
+    );
+  }
+  return { keep: n, of: m };
+}
+
+interface Layer {
+  slot: WeightSlot;
+  values: Float32Array;
+  mask: Uint8Array;
+}
+
+/** Marks, in each run of `of` consecutive positions along `axis`, all but the `keep` largest magnitudes. */
+function markPattern(
+  magnitudes: Float32Array,
+  dims: readonly number[],
+  axis: number,
+  keep: number,
+  of: number,
+): Uint8Array {
+  const mask = new Uint8Array(magnitudes.length);
+  const length = dims[axis]!;
+  let outer = 1;
+  for (let i = 0; i < axis; i++) outer *= dims[i]!;
+  let inner = 1;
+  for (let i = axis + 1; i < dims.length; i++) inner *= dims[i]!;
+  const group: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (let r = 0; r < inner; r++) {
+      for (let start = 0; start < length; start += of) {
+        group.length = 0;
+        for (let c = start; c < Math.min(length, start + of); c++) group.push((o * length + c) * inner + r);
+        const drop = group.length - Math.min(group.length, keep);
+        if (drop <= 0) continue;
+        // Stable: ties keep the earlier weight.
+        const ranked = group.slice().sort((a, b) => magnitudes[a]! - magnitudes[b]! || b - a);
+        for (let d = 0; d < drop; d++) mask[ranked[d]!] = 1;
+      }
+    }
+  }
+  return mask;
+}
+
+function checkCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StudioError('CANCELLED', 'Pruning was cancelled.');
+}
+
+async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<PruneOutcome> {
+  const { model, common, options, signal, onProgress, note } = input;
+  const graph = model.graph ?? create(GraphProtoSchema);
+  const opTypes = new Set(common.opTypes ?? DEFAULT_PRUNE_OP_TYPES);
+  for (const t of opTypes) {
+    if (!DEFAULT_PRUNE_OP_TYPES.includes(t)) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `magnitude pruning prunes the weights of ${DEFAULT_PRUNE_OP_TYPES.join(', ')}; '${t}' is not one of them.`,
+      );
+    }
+  }
+  const pattern = options.pattern === undefined ? undefined : parsePattern(options.pattern);
+  let target = common.sparsity;
+  if (pattern) {
+    const implied = 1 - pattern.keep / pattern.of;
+    if (Math.abs(implied - common.sparsity) > 1e-9) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `Pattern ${options.pattern} keeps ${pattern.keep} of every ${pattern.of} weights, which is sparsity ${implied}; ` +
+          `--sparsity ${common.sparsity} contradicts it. Leave --sparsity out or set it to ${implied}.`,
+      );
+    }
+    target = implied;
+  }
+  const excluded = new Set(common.excludeNodes);
+  const index = new GraphIndex(graph);
+  const skipped: SkippedPrune[] = [];
+  const layers: Layer[] = [];
+  const owner = new Map<string, string>();
+  for (const node of graph.node) {
+    if (!opTypes.has(node.opType)) continue;
+    const name = nodeLabel(node);
+    if (excluded.has(node.name)) {
+      skipped.push({ name, opType: node.opType, reason: 'excluded (--exclude-nodes)' });
+      continue;
+    }
+    const slot = weightSlot(index, node);
+    if ('reason' in slot) {
+      skipped.push({ name, opType: node.opType, reason: slot.reason });
+      continue;
+    }
+    // A weight also read by something else (a tied embedding's Gather, an excluded node) must stay whole.
+    const other = index
+      .consumersOf(slot.ref.name)
+      .find((c) => !opTypes.has(c.node.opType) || excluded.has(c.node.name));
+    const captured = index.implicitConsumersOf(slot.ref.name)[0];
+    if (other || captured || index.isGraphOutput(slot.ref.name)) {
+      const by = other
+        ? `'${nodeLabel(other.node)}' (${other.node.opType})`
+        : captured
+          ? `a subgraph of '${nodeLabel(captured)}'`
+          : 'a model output';
+      skipped.push({
+        name,
+        opType: node.opType,
+        reason: `its weight '${slot.ref.name}' is also read by ${by}`,
+      });
+      continue;
+    }
+    const first = owner.get(slot.ref.name);
+    if (first !== undefined) {
+      skipped.push({
+        name,
+        opType: node.opType,
+        reason: `shares its weight '${slot.ref.name}' with '${first}', pruned there`,
+      });
+      continue;
+    }
+    owner.set(slot.ref.name, name);
+    const values = Float32Array.from(decodeToFloat32(slot.ref.tensor));
+    layers.push({ slot, values, mask: new Uint8Array(values.length) });
+  }
+
+  const magnitudes = (l: Layer): Float32Array => l.values.map(Math.abs);
+  if (pattern) {
+    layers.forEach((l, i) => {
+      checkCancelled(signal);
+      l.mask = markPattern(magnitudes(l), l.slot.dims, l.slot.reductionAxis, pattern.keep, pattern.of);
+      onProgress?.({ phase: 'ranking', done: i + 1, total: layers.length });
+    });
+  } else if (common.scope === 'global') {
+    const total = layers.reduce((n, l) => n + l.values.length, 0);
+    const all = new Float32Array(total);
+    let at = 0;
+    for (const l of layers) {
+      all.set(magnitudes(l), at);
+      at += l.values.length;
+    }
+    const mask = markSmallest(all, Math.round(target * total));
+    at = 0;
+    for (const l of layers) {
+      l.mask = mask.slice(at, at + l.values.length);
+      at += l.values.length;
+    }
+    onProgress?.({ phase: 'ranking', done: 1, total: 1 });
+  } else {
+    layers.forEach((l, i) => {
+      checkCancelled(signal);
+      l.mask = markSmallest(magnitudes(l), Math.round(target * l.values.length));
+      onProgress?.({ phase: 'ranking', done: i + 1, total: layers.length });
+    });
+  }
+
+  const report: PrunedLayer[] = [];
+  let prunedNodes = 0;
+  let zeros = 0;
+  let elements = 0;
+  const changed: WeightSlot[] = [];
+  layers.forEach((l, i) => {
+    checkCancelled(signal);
+    const { slot } = l;
+    const size = dataTypeByteSize(slot.ref.tensor.dataType)!;
+    const bytes = Uint8Array.from(tensorRawBytes(slot.ref.tensor));
+    let newly = 0;
+    let layerZeros = 0;
+    for (let e = 0; e < l.values.length; e++) {
+      if (l.mask[e] && l.values[e] !== 0) {
+        bytes.fill(0, e * size, (e + 1) * size);
+        newly++;
+      }
+      if (l.mask[e] || l.values[e] === 0) layerZeros++;
+    }
+    if (newly > 0) {
+      replaceConstant(slot.ref, makeRawTensor(slot.ref.name, slot.ref.tensor.dataType, slot.dims, bytes));
+      prunedNodes++;
+      changed.push(slot);
+    }
+    zeros += layerZeros;
+    elements += l.values.length;
+    report.push({
+      name: nodeLabel(slot.node),
+      opType: slot.node.opType,
+      unit: 'weights',
+      weight: slot.ref.name,
+      total: l.values.length,
+      removed: layerZeros,
+      sparsity: l.values.length > 0 ? layerZeros / l.values.length : 0,
+    });
+    onProgress?.({ phase: 'pruning', done: i + 1, total: layers.length });
+  });
+
+  if (options.storage === 'sparse') storeSparse(input, changed);
+  note(
+    'Unstructured zeros keep every tensor its shape: dense kernels do the same work, so latency and the ' +
+      'uncompressed size do not change. The win shows compressed (gzipBytes), with --sparse-storage at high ' +
+      'sparsity, or after quantizing the pruned model; structured pruning makes the model itself smaller and faster.',
+  );
+  return {
+    achievedSparsity: elements > 0 ? zeros / elements : 0,
+    prunedNodes,
+    removedChannels: 0,
+    layers: report,
+    skipped,
+    targetSparsity: target,
+    measureCompressed: true,
+  };
+}
+
+/** Moves pruned initializers into sparse_initializer where the sparse encoding is smaller. */
+function storeSparse(input: PruneInput<MagnitudeOptions>, slots: WeightSlot[]): void {
+  const { model, note } = input;
+  const graph = model.graph!;
+  if (model.irVersion < 6n) {
+    note(
+      `Sparse storage needs IR version 6 or later (this model is IR ${model.irVersion}); weights stay dense.`,
+    );
+    return;
+  }
+  let moved = 0;
+  let constants = 0;
+  for (const slot of slots) {
+    if (slot.ref.kind !== 'initializer') {
+      if (slot.ref.kind === 'constant-node') constants++;
+      continue;
+    }
+    const dense = slot.ref.initializer;
+    const sparse = sparsifyTensor(dense);
+    const size = dataTypeByteSize(dense.dataType)!;
+    const nnz = Number(sparse.values?.dims[0] ?? 0n);
+    if (nnz * (size + 8) >= tensorRawBytes(dense).length) continue;
+    graph.initializer = graph.initializer.filter((t) => t !== dense);
+    graph.sparseInitializer.push(sparse);
+    moved++;
+  }
+  note(
+    `Sparse storage: ${moved} of ${slots.length} pruned weights stored as sparse initializers (the rest are smaller dense).`,
+  );
+  if (constants > 0) note(`${constants} pruned weights live in Constant nodes and stay dense.`);
+}
+
+registerPruneMethod({
+  name: 'magnitude',
+  summary: 'Zero the smallest weights (unstructured, optional N:M); smaller compressed, not faster',
+  optionSchema: magnitudeOptionsSchema,
+  prune: pruneMagnitude,
+});

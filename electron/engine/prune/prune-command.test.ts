@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CliContext } from '../../cli/cli-context.js';
+import { pruneCommand } from '../../cli/commands/prune.js';
+import { StudioError } from '../errors.js';
+import { modelBytes } from '../testing/model-fixtures.js';
+import { buildResidualBnCnn } from '../testing/prune-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+
+/*
+ * The `prune` command through its run(ctx), with arguments parsed the way electron/cli/main.ts parses them
+ * (until the command is wired there and the spawned-CLI tests cover it).
+ */
+
+function collect(): PassThrough & { text: () => string } {
+  const stream = new PassThrough() as PassThrough & { text: () => string };
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.text = () => Buffer.concat(chunks).toString('utf8');
+  return stream;
+}
+
+async function cli(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string; error?: StudioError }> {
+  const parsed = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, verbose: { type: 'boolean' }, ...pruneCommand.options },
+    allowPositionals: true,
+    strict: true,
+  });
+  const stdout = collect();
+  const stderr = collect();
+  const ctx: CliContext = {
+    positionals: parsed.positionals,
+    values: parsed.values as CliContext['values'],
+    json: parsed.values.json === true,
+    verbose: false,
+    stdout,
+    stderr,
+    signal: new AbortController().signal,
+  };
+  try {
+    const code = await pruneCommand.run(ctx);
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  } catch (error) {
+    if (!(error instanceof StudioError)) throw error;
+    return { code: 2, stdout: stdout.text(), stderr: stderr.text(), error };
+  }
+}
+
+let tmp: ReturnType<typeof makeTempDir>;
+let model: string;
+beforeEach(() => {
+  tmp = makeTempDir('onnx-studio-prune-cli-');
+  model = path.join(tmp.dir, 'model.onnx');
+  fs.writeFileSync(model, modelBytes(buildResidualBnCnn()));
+});
+afterEach(() => tmp.cleanup());
+
+describe('onnx-studio prune', () => {
+  it('--json prints exactly one JSON object with the contract fields', async () => {
+    const out = path.join(tmp.dir, 'out.onnx');
+    const r = await cli(model, '-o', out, '--method', 'structured', '--sparsity', '0.5', '--json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of [
+      'output',
+      'method',
+      'targetSparsity',
+      'achievedSparsity',
+      'prunedNodes',
+      'removedChannels',
+      'inputBytes',
+      'outputBytes',
+      'layers',
+      'skipped',
+    ]) {
+      expect(json).toHaveProperty(key);
+    }
+    expect(json).toMatchObject({
+      output: out,
+      method: 'structured',
+      targetSparsity: 0.5,
+      removedChannels: 16,
+    });
+    expect(r.stderr).toMatch(/note: /);
+  });
+
+  it('prints a readable table without --json', async () => {
+    const r = await cli(
+      model,
+      '-o',
+      path.join(tmp.dir, 'out.onnx'),
+      '--method',
+      'structured',
+      '--sparsity',
+      '0.5',
+      '--scope',
+      'global',
+      '--round-to',
+      '2',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Sparsity\s+target 50\.0%/);
+    expect(r.stdout).toMatch(/stem\.conv\s+Conv\s+8\s+\d+\s+[\d.]+%\s+block\.b\.conv/);
+    expect(r.stdout).toMatch(/Skipped\s+Op type\s+Reason/);
+    const m = await cli(
+      model,
+      '-o',
+      path.join(tmp.dir, 'm.onnx'),
+      '--method',
+      'magnitude',
+      '--pattern',
+      '2:4',
+    );
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/Gzipped/);
+    expect(m.stdout).toMatch(/target 50\.0%/);
+  });
+
+  it('exits 2 with a clear message for wrong input', async () => {
+    const out = path.join(tmp.dir, 'out.onnx');
+    const cases: [string[], RegExp][] = [
+      [['-o', out, '--method', 'structured', '--sparsity', '0.5'], /Missing MODEL/],
+      [[model, '--method', 'structured', '--sparsity', '0.5'], /pass --output/],
+      [[model, '-o', out, '--sparsity', '0.5'], /pass --method/],
+      [[model, '-o', out, '--method', 'structured'], /--sparsity/],
+      [
+        [model, '-o', out, '--method', 'structured', '--sparsity', '50%'],
+        /--sparsity must be a number from 0 to 1/,
+      ],
+      [
+        [model, '-o', out, '--method', 'structured', '--sparsity', '0.5', '--scope', 'net'],
+        /--scope must be global or layer/,
+      ],
+      [
+        [model, '-o', out, '--method', 'structured', '--sparsity', '0.5', '--pattern', '2:4'],
+        /--pattern applies to magnitude only/,
+      ],
+      [
+        [model, '-o', out, '--method', 'magnitude', '--sparsity', '0.5', '--round-to', '8'],
+        /--round-to applies to structured only/,
+      ],
+      [[model, '-o', out, '--method', 'lottery', '--sparsity', '0.5'], /Unknown pruning method/],
+      [[model, '-o', model, '--method', 'structured', '--sparsity', '0.5'], /never overwrites/],
+      [
+        [path.join(tmp.dir, 'missing.onnx'), '-o', out, '--method', 'structured', '--sparsity', '0.5'],
+        /No such file/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.error?.message).toMatch(message);
+      expect(r.stdout).toBe('');
+    }
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('lists both methods in its help', () => {
+    expect(pruneCommand.help).toMatch(/magnitude\s+Zero the smallest weights/);
+    expect(pruneCommand.help).toMatch(/structured\s+Remove whole channels/);
+  });
+});

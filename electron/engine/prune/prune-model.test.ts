@@ -1,0 +1,225 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StudioError } from '../errors.js';
+import { loadModel } from '../onnx/load-model.js';
+import { saveModel } from '../onnx/save-model.js';
+import '../quantize/methods/int8-weight.js';
+import { RECIPE_METADATA_KEY, quantizeModel } from '../quantize/quantize-model.js';
+import { createSession } from '../runtime/create-session.js';
+import { buildMlp, modelBytes } from '../testing/model-fixtures.js';
+import { modelFidelity, seededFeeds } from '../testing/prune-fidelity.js';
+import { buildResidualBnCnn } from '../testing/prune-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { pruneMethods } from './all-methods.js';
+import { pruneModel } from './prune-model.js';
+
+let tmp: ReturnType<typeof makeTempDir>;
+let input: string;
+beforeEach(() => {
+  tmp = makeTempDir('onnx-studio-prune-model-');
+  input = path.join(tmp.dir, 'model.onnx');
+  fs.writeFileSync(input, modelBytes(buildResidualBnCnn()));
+});
+afterEach(() => tmp.cleanup());
+
+const out = (name: string): string => path.join(tmp.dir, name);
+
+async function errorOf(promise: Promise<unknown>): Promise<StudioError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof StudioError) return error;
+    throw error;
+  }
+  throw new Error('expected a StudioError');
+}
+
+describe('pruneModel', () => {
+  it('registers magnitude and structured with option schemas', () => {
+    expect(pruneMethods().map((m) => m.name)).toEqual(['magnitude', 'structured']);
+    for (const m of pruneMethods()) expect(m.optionSchema.safeParse({}).success).toBe(true);
+  });
+
+  it('reports the contract fields and records the recipe in metadata_props', async () => {
+    const report = await pruneModel({
+      input,
+      output: out('a.onnx'),
+      method: 'structured',
+      common: { sparsity: 0.5 },
+      options: { criterion: 'l1' },
+    });
+    for (const key of [
+      'output',
+      'method',
+      'targetSparsity',
+      'achievedSparsity',
+      'prunedNodes',
+      'removedChannels',
+      'inputBytes',
+      'outputBytes',
+      'layers',
+    ]) {
+      expect(report).toHaveProperty(key);
+    }
+    expect(report.output).toBe(out('a.onnx'));
+    expect(report.targetSparsity).toBe(0.5);
+    expect(report.inputBytes).toBe(fs.statSync(input).size);
+    expect(report.outputBytes).toBe(fs.statSync(out('a.onnx')).size);
+    const model = fromBinary(ModelProtoSchema, fs.readFileSync(out('a.onnx')));
+    const recipe = JSON.parse(
+      model.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
+    ) as Record<string, unknown>;
+    expect(recipe).toMatchObject({
+      operation: 'prune',
+      method: 'structured',
+      common: { sparsity: 0.5, scope: 'layer' },
+      options: { criterion: 'l1' },
+    });
+
+    // A variant of a variant keeps the history.
+    await pruneModel({
+      input: out('a.onnx'),
+      output: out('b.onnx'),
+      method: 'magnitude',
+      common: { sparsity: 0.3 },
+    });
+    const twice = fromBinary(ModelProtoSchema, fs.readFileSync(out('b.onnx')));
+    const history = JSON.parse(twice.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value) as {
+      method: string;
+      previous: { method: string };
+    };
+    expect(history.method).toBe('magnitude');
+    expect(history.previous.method).toBe('structured');
+  });
+
+  it('never writes to its input and replaces an output only with force', async () => {
+    const before = fs.readFileSync(input);
+    expect(
+      (await errorOf(pruneModel({ input, output: input, method: 'structured', common: { sparsity: 0.5 } })))
+        .message,
+    ).toMatch(/never overwrites/);
+    fs.writeFileSync(out('exists.onnx'), 'x');
+    const exists = await errorOf(
+      pruneModel({ input, output: out('exists.onnx'), method: 'structured', common: { sparsity: 0.5 } }),
+    );
+    expect(exists.code).toBe('BAD_REQUEST');
+    expect(exists.message).toMatch(/--force/);
+    await pruneModel({
+      input,
+      output: out('exists.onnx'),
+      method: 'structured',
+      common: { sparsity: 0.5 },
+      force: true,
+    });
+    expect(fs.readFileSync(input).equals(before)).toBe(true);
+    expect(fs.readdirSync(tmp.dir).sort()).toEqual(['exists.onnx', 'model.onnx']);
+  });
+
+  it('rejects bad options with a message that names them', async () => {
+    const cases: [Record<string, unknown>, Record<string, unknown>, string, RegExp][] = [
+      [{ sparsity: 1.5 }, {}, 'structured', /sparsity/],
+      [{}, {}, 'structured', /sparsity/],
+      [{ sparsity: 0.5, scope: 'model' }, {}, 'structured', /scope/],
+      [{ sparsity: 0.5 }, { roundTo: 0 }, 'structured', /roundTo/],
+      [{ sparsity: 0.5 }, { pattern: 'half' }, 'magnitude', /N:M/],
+      [
+        { sparsity: 0.5 },
+        {},
+        'random',
+        /Unknown pruning method 'random'. Choose one of: magnitude, structured/,
+      ],
+    ];
+    for (const [common, options, method, message] of cases) {
+      const error = await errorOf(pruneModel({ input, output: out('bad.onnx'), method, common, options }));
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.message).toMatch(message);
+    }
+    expect(fs.existsSync(out('bad.onnx'))).toBe(false);
+  });
+
+  it('stops when cancelled and writes nothing', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    for (const method of ['magnitude', 'structured']) {
+      const error = await errorOf(
+        pruneModel({
+          input,
+          output: out('c.onnx'),
+          method,
+          common: { sparsity: 0.5 },
+          signal: controller.signal,
+        }),
+      );
+      expect(error.code).toBe('CANCELLED');
+    }
+    expect(fs.existsSync(out('c.onnx'))).toBe(false);
+  });
+
+  it('reports progress', async () => {
+    const phases = new Set<string>();
+    await pruneModel({
+      input,
+      output: out('p.onnx'),
+      method: 'structured',
+      common: { sparsity: 0.5 },
+      onProgress: (p) => phases.add(p.phase),
+    });
+    expect([...phases]).toEqual(['analysing', 'scoring', 'pruning']);
+  });
+
+  it('keeps external data external', async () => {
+    const loaded = await loadModel(input);
+    const external = path.join(tmp.dir, 'ext.onnx');
+    await saveModel(loaded.proto, external, { externalData: { thresholdBytes: 256 } });
+    const report = await pruneModel({
+      input: external,
+      output: out('ext-pruned.onnx'),
+      method: 'structured',
+      common: { sparsity: 0.5 },
+    });
+    expect(fs.existsSync(out('ext-pruned.onnx.data'))).toBe(true);
+    expect(report.inputBytes).toBeGreaterThan(fs.statSync(external).size);
+    const session = await createSession(out('ext-pruned.onnx'));
+    await session.run(seededFeeds(loaded.proto, 1, 1)[0]!);
+    await session.release();
+  });
+
+  it('prune then quantize: the pruned model feeds int8-weight quantization', async () => {
+    for (const method of ['structured', 'magnitude']) {
+      const pruned = out(`${method}.onnx`);
+      await pruneModel({ input, output: pruned, method, common: { sparsity: 0.5 } });
+      const quantized = out(`${method}.int8.onnx`);
+      const report = await quantizeModel({ input: pruned, output: quantized, method: 'int8-weight' });
+      expect(report.quantizedNodes).toBeGreaterThan(0);
+      expect(report.outputBytes).toBeLessThan(fs.statSync(pruned).size);
+      const model = (await loadModel(pruned)).proto;
+      const fidelity = await modelFidelity(pruned, quantized, model, { samples: 4 });
+      expect(fidelity.cosine).toBeGreaterThan(0.99);
+      const recipe = JSON.parse(
+        (await loadModel(quantized)).proto.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
+      ) as {
+        operation: string;
+        previous: { operation: string };
+      };
+      expect(recipe.operation).toBe('quantize');
+      expect(recipe.previous.operation).toBe('prune');
+    }
+  });
+
+  it('prunes the MLP fixture whose batch is symbolic', async () => {
+    fs.writeFileSync(out('mlp.onnx'), modelBytes(buildMlp()));
+    const report = await pruneModel({
+      input: out('mlp.onnx'),
+      output: out('mlp-pruned.onnx'),
+      method: 'structured',
+      common: { sparsity: 0.5 },
+    });
+    expect(report.removedChannels).toBe(16);
+    const session = await createSession(out('mlp-pruned.onnx'));
+    await session.run(seededFeeds(buildMlp(), 1, 1, 4)[0]!);
+    await session.release();
+  });
+});
