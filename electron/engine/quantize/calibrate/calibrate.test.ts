@@ -1,0 +1,266 @@
+import { create } from '@bufbuild/protobuf';
+import * as ort from 'onnxruntime-node';
+import { GraphProtoSchema, TensorProto_DataType } from 'onnx-buf';
+import { describe, expect, it } from 'vitest';
+import type { SampleSource } from '../../datasets/sample-source.js';
+import { StudioError } from '../../errors.js';
+import { makeNode, makeValueInfo } from '../../onnx/graph-build.js';
+import { makeModel, mulberry32 } from '../../testing/model-fixtures.js';
+import { augmentForCalibration, calibrateModel } from './calibrate.js';
+import { CalibrationCollector, entropyRange } from './collector.js';
+import { entropyThreshold } from './entropy.js';
+import { StreamingHistogram } from './histogram.js';
+
+/** input [1, n] -> Relu -> Neg -> `output`: three tensors with known ranges. */
+function tinyModel(n: number) {
+  const FLOAT = TensorProto_DataType.FLOAT;
+  return makeModel(
+    create(GraphProtoSchema, {
+      name: 'tiny',
+      input: [makeValueInfo('input', FLOAT, [1, n])],
+      output: [makeValueInfo('output', FLOAT, [1, n])],
+      node: [
+        makeNode('Relu', ['input'], ['relu.out'], { name: 'relu' }),
+        makeNode('Neg', ['relu.out'], ['output'], { name: 'neg' }),
+      ],
+    }),
+  );
+}
+
+function arraySource(arrays: Float32Array[], onYield?: (i: number) => void): SampleSource {
+  return {
+    count: arrays.length,
+    describe: () => `${arrays.length} arrays`,
+    async *samples(signal?: AbortSignal) {
+      for (let index = 0; index < arrays.length; index++) {
+        if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled.');
+        onYield?.(index);
+        yield {
+          index,
+          inputs: { input: new ort.Tensor('float32', arrays[index]!, [1, arrays[index]!.length]) },
+        };
+      }
+    },
+  };
+}
+
+function normalArrays(count: number, n: number, seed: number, scale = 1): Float32Array[] {
+  const next = mulberry32(seed);
+  return Array.from({ length: count }, () =>
+    Float32Array.from({ length: n }, () => {
+      const u = Math.max(next(), 1e-12);
+      return scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+    }),
+  );
+}
+
+describe('StreamingHistogram', () => {
+  it('counts by magnitude on two sides and tracks exact min, max and zeros', () => {
+    const h = new StreamingHistogram(4);
+    h.add(Float32Array.of(-1.9, -0.6, 0, 0.4, 0.6, 1.2, 1.9, 2));
+    expect(h.range).toBeCloseTo(2, 5);
+    expect(h.min).toBeCloseTo(-1.9, 6);
+    expect(h.max).toBe(2);
+    expect(h.count).toBe(8);
+    expect(h.zeros).toBe(1);
+    // bins of width ~0.5: positive [0,.5) [.5,1) [1,1.5) [1.5,2]; negative mirrored.
+    expect([...h.positive]).toEqual([2, 1, 1, 2]);
+    expect([...h.negative]).toEqual([0, 1, 0, 1]);
+  });
+
+  it('doubles its range exactly: the same counts as a histogram built with the final range', () => {
+    const values = [0.1, 0.3, 0.49, 0.9, -0.7, 3.5, -0.2, 1.2];
+    const grown = new StreamingHistogram(8);
+    grown.add(Float32Array.from(values.slice(0, 5))); // range ~0.9
+    grown.add(Float32Array.from(values.slice(5))); // 3.5: range doubles twice, to ~3.6
+    expect(grown.range).toBeCloseTo(3.6, 5);
+    const direct = new StreamingHistogram(8);
+    direct.add(Float32Array.of(Math.fround(0.9) * 4)); // the same final range from the start
+    direct.add(Float32Array.from(values));
+    direct.positive[7]! -= 1; // take the range-setting value back out
+    expect([...grown.positive]).toEqual([...direct.positive]);
+    expect([...grown.negative]).toEqual([...direct.negative]);
+    expect([...grown.positive]).toEqual([2, 2, 1, 0, 0, 0, 0, 1]); // bins of ~0.45
+    expect(grown.count).toBe(8);
+  });
+
+  it('ignores NaN and infinities', () => {
+    const h = new StreamingHistogram(4);
+    h.add(Float32Array.of(NaN, 1, Infinity, -1, -Infinity));
+    expect(h.count).toBe(2);
+    expect(h.nonFinite).toBe(3);
+    expect([h.min, h.max]).toEqual([-1, 1]);
+  });
+
+  it('percentile: the central p% of a known distribution', () => {
+    // 0, 0.001, ..., 99.999 in ten chunks: uniform on [0, 100).
+    const h = new StreamingHistogram(2048);
+    for (let chunk = 0; chunk < 10; chunk++) {
+      h.add(Float32Array.from({ length: 10_000 }, (_, i) => (chunk * 10_000 + i) / 1000));
+    }
+    const r99 = h.percentileRange(99); // cut 0.5% per side
+    const w = h.binWidth;
+    expect(r99.min).toBeCloseTo(0.5, 1);
+    expect(Math.abs(r99.min - 0.5)).toBeLessThan(w);
+    expect(Math.abs(r99.max - 99.5)).toBeLessThan(w);
+    const r90 = h.percentileRange(90);
+    expect(Math.abs(r90.min - 5)).toBeLessThan(w);
+    expect(Math.abs(r90.max - 95)).toBeLessThan(w);
+    // 100 keeps everything, exactly.
+    expect(h.percentileRange(100)).toEqual({ min: 0, max: Math.fround(99.999) });
+  });
+
+  it('percentile: a symmetric distribution with a few outliers', () => {
+    const h = new StreamingHistogram(2048);
+    const values = Float32Array.from({ length: 100_000 }, (_, i) => -1 + (2 * i) / 99_999);
+    values[0] = -50;
+    values[1] = 50;
+    h.add(values);
+    const r = h.percentileRange(99.99);
+    // 5 values cut per side: both outliers and 4 more.
+    expect(r.min).toBeGreaterThan(-1.01);
+    expect(r.max).toBeLessThan(1.01);
+    expect(r.max).toBeGreaterThan(0.99);
+  });
+});
+
+describe('entropyThreshold', () => {
+  it('picks the threshold with the least KL divergence on a hand-computed histogram', () => {
+    // counts [6, 2, 1, 1], bin width 0.5, 2 quantized bins. Candidates (P with outliers folded into
+    // its last bin, Q = the first i bins merged into 2 groups, spread over P's non-zero bins):
+    //   i=2: P = [6, 4]/10, Q = [6, 2]/8                 KL = 0.6 ln(0.6/0.75) + 0.4 ln(0.4/0.25)   = 0.05411
+    //   i=3: P = [6, 2, 2]/10, Q = [6, 1.5, 1.5]/9       KL = 0.6 ln(0.6/0.667) + 0.4 ln(0.2/0.1667) = 0.00971
+    //   i=4: P = [6, 2, 1, 1]/10, Q = [4, 4, 1, 1]/10    KL = 0.6 ln(0.6/0.4) + 0.2 ln(0.2/0.4)      = 0.10465
+    // so i = 3: the threshold is 3 x 0.5 = 1.5.
+    expect(entropyThreshold([6, 2, 1, 1], 0.5, 2)).toBeCloseTo(1.5, 12);
+  });
+
+  it('keeps the full range when merging loses nothing, and ignores trailing empty bins', () => {
+    // [4, 4, 0, 1]: with i = 4, Q equals P exactly (KL 0).
+    expect(entropyThreshold([4, 4, 0, 1, 0, 0], 1, 2)).toBe(4);
+    expect(entropyThreshold([0, 0, 0], 1, 2)).toBe(0);
+    expect(entropyThreshold([3, 1], 1, 2)).toBe(2);
+  });
+
+  it('clips a far outlier of a bell-shaped distribution', () => {
+    const h = new StreamingHistogram(2048);
+    for (const a of normalArrays(20, 2000, 9)) h.add(a.map(Math.abs));
+    h.add(Float32Array.of(40));
+    const r = entropyRange(h);
+    expect(r.min).toBeGreaterThanOrEqual(0);
+    expect(r.max).toBeGreaterThan(2);
+    expect(r.max).toBeLessThan(10);
+  });
+});
+
+describe('CalibrationCollector', () => {
+  it('minmax is exact across samples', () => {
+    const c = new CalibrationCollector(['a'], { method: 'minmax' });
+    c.addValues('a', Float32Array.of(1, 2, 3));
+    c.endSample();
+    c.addValues('a', Float32Array.of(-0.25, 2.5));
+    c.endSample();
+    c.addMinMax('a', 0, 7.125);
+    expect(c.ranges().get('a')).toEqual({ min: -0.25, max: 7.125 });
+  });
+
+  it('holds a fixed amount of memory whatever the number of samples', () => {
+    for (const method of ['minmax', 'percentile', 'entropy'] as const) {
+      const c = new CalibrationCollector(['a', 'b'], { method, bins: 512 });
+      const arrays = normalArrays(200, 256, 3);
+      c.addValues('a', arrays[0]!);
+      c.addValues('b', arrays[0]!);
+      c.endSample();
+      const after1 = c.byteSize();
+      for (const a of arrays.slice(1)) {
+        c.addValues('a', a);
+        c.addValues(
+          'b',
+          a.map((v) => v * 100),
+        );
+        c.endSample();
+      }
+      expect(c.samples).toBe(200);
+      expect(c.byteSize()).toBe(after1);
+    }
+  });
+});
+
+describe('calibrateModel', () => {
+  it('minmax through the augmented model (in-graph ReduceMin/ReduceMax) is exact', async () => {
+    const model = tinyModel(4);
+    const { model: augmented, probes } = augmentForCalibration(model, ['input', 'relu.out'], 'minmax');
+    expect(augmented.graph!.node.map((n) => n.opType)).toEqual([
+      'Relu',
+      'Neg',
+      'ReduceMin',
+      'ReduceMax',
+      'ReduceMin',
+      'ReduceMax',
+    ]);
+    expect(probes).toHaveLength(2);
+    expect(model.graph!.node).toHaveLength(2); // the original is untouched
+    const source = arraySource([Float32Array.of(-3, 1, 2, 0.5), Float32Array.of(0, -1, 4.25, 0)]);
+    const result = await calibrateModel(model, ['input', 'relu.out', 'output'], source, { method: 'minmax' });
+    expect(result.samples).toBe(2);
+    expect(result.ranges.get('input')).toEqual({ min: -3, max: 4.25 });
+    expect(result.ranges.get('relu.out')).toEqual({ min: 0, max: 4.25 });
+    expect(result.ranges.get('output')).toEqual({ min: -4.25, max: -0 }); // Neg(0) is -0
+  });
+
+  it('streams samples into fixed-size statistics, with progress per sample and a sample cap', async () => {
+    const progress: number[] = [];
+    const arrays = normalArrays(300, 64, 5);
+    const result = await calibrateModel(tinyModel(64), ['input', 'relu.out'], arraySource(arrays), {
+      method: 'percentile',
+      bins: 256,
+      maxSamples: 250,
+      onProgress: (p) => {
+        expect(p.phase).toBe('calibrating');
+        expect(p.total).toBe(250);
+        progress.push(p.done);
+      },
+    });
+    expect(result.samples).toBe(250);
+    expect(progress).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    // Two histograms of 2 x 256 float64 counts, whatever the number of samples.
+    const fresh = new CalibrationCollector(['input', 'relu.out'], { method: 'percentile', bins: 256 });
+    expect(result.collector.byteSize()).toBe(fresh.byteSize());
+    const r = result.ranges.get('input')!;
+    expect(r.min).toBeLessThan(-3);
+    expect(r.max).toBeGreaterThan(3);
+    expect(result.ranges.get('relu.out')!.min).toBe(0);
+  });
+
+  it('stops between samples when cancelled', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const promise = calibrateModel(
+      tinyModel(8),
+      ['input'],
+      arraySource(normalArrays(50, 8, 1), (i) => seen.push(i)),
+      {
+        method: 'entropy',
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.done === 3) controller.abort();
+        },
+      },
+    );
+    await expect(promise).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen.length).toBeLessThanOrEqual(4);
+  });
+
+  it('says which input a sample lacks', async () => {
+    const source: SampleSource = {
+      count: 1,
+      describe: () => 'wrong',
+      async *samples() {
+        yield { index: 0, inputs: { other: new ort.Tensor('float32', new Float32Array(2), [1, 2]) } };
+      },
+    };
+    await expect(calibrateModel(tinyModel(2), ['input'], source, { method: 'minmax' })).rejects.toThrow(
+      /no value for model input 'input'/,
+    );
+  });
+});

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { StudioError } from '../../errors.js';
+import { calibrateModel } from '../calibrate/calibrate.js';
+import { registerQuantizeMethod } from '../method-registry.js';
+import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
+import { inferElementTypes } from '../static/element-types.js';
+import { prepareQdqOpset } from '../static/opset.js';
+import { preoptimizeModel } from '../static/preoptimize.js';
+import { emitQdq } from '../static/qdq-emit.js';
+import { DEFAULT_OP_TYPES, type PlanOptions, calibrationTensors, planQdq } from '../static/qdq-plan.js';
+
+/*
+ * int8-static: QDQ-format static quantization with calibrated activation ranges. What is emitted and
+ * why is described in docs/quantize-static.md; the pieces are:
+ *   static/preoptimize.ts  onnxruntime basic-level pre-optimization (BatchNorm folding, MatMul+Add -> Gemm)
+ *   static/opset.ts        which Q/DQ forms the model's opset allows (raise to 13, or com.microsoft Q/DQ)
+ *   static/qdq-plan.ts     which tensors get Q/DQ so that onnxruntime fuses every group
+ *   calibrate/             streaming calibration (minmax, percentile, entropy) in bounded memory
+ *   static/qdq-emit.ts     the rewrite: Q/DQ nodes, int8 weights, int32 biases
+ */
+
+export const int8StaticOptionsSchema = z
+  .object({
+    /** How activation ranges are chosen from the calibration statistics. */
+    calibMethod: z.enum(['minmax', 'percentile', 'entropy']).default('percentile'),
+    /** The central percentage of values kept by the percentile method. */
+    percentile: z.number().gt(50).lte(100).default(99.999),
+    /** Use at most this many calibration samples. */
+    calibSamples: z.number().int().min(1).optional(),
+    /** Activation type: uint8 (asymmetric, the fast path on x86) or int8 (asymmetric). */
+    activationType: z.enum(['uint8', 'int8']).default('uint8'),
+    /** Histogram bins per sign for the percentile and entropy methods. */
+    histogramBins: z.number().int().min(256).max(65536).multipleOf(2).default(2048),
+    /** Run onnxruntime's basic graph optimizations first (folds BatchNorm into Conv, MatMul+Add into Gemm). */
+    optimize: z.boolean().default(true),
+  })
+  .strict();
+
+export type Int8StaticOptions = z.infer<typeof int8StaticOptionsSchema>;
+
+async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<QuantizeOutcome> {
+  const { model, options, common, note, signal } = input;
+  const cancelled = (): StudioError => new StudioError('CANCELLED', 'Quantization was cancelled.');
+  if (!input.calibration) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      "int8-static needs calibration data: pass --calib-data (a dataset, or 'synthetic').",
+    );
+  }
+  if (!model.graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
+  if (signal?.aborted) throw cancelled();
+
+  if (options.optimize) {
+    try {
+      const result = await preoptimizeModel(model);
+      if (result.changes.length > 0) {
+        note(
+          `Graph pre-optimized with onnxruntime's basic level before quantization: ${result.changes.join(', ')}.`,
+        );
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      note(`onnxruntime's basic pre-optimization failed (${reason}); the graph is quantized as it is.`);
+    }
+  }
+  if (signal?.aborted) throw cancelled();
+
+  const forms = prepareQdqOpset(model, !common.perTensor, note);
+  const graph = model.graph!;
+  const planOptions: PlanOptions = {
+    opTypes: new Set(common.opTypes ?? DEFAULT_OP_TYPES),
+    quantizeAllSelected: common.opTypes !== undefined,
+    excludeNodes: new Set(common.excludeNodes),
+    perTensor: common.perTensor,
+    maxPool8Bit: forms.maxPool8Bit,
+    qlinearOps: forms.qlinearOps,
+    types: inferElementTypes(graph),
+  };
+  let plan = planQdq(graph, planOptions);
+  if (plan.nodes.length === 0) {
+    note('Nothing to quantize: no node of the selected op types can be quantized.');
+    return { quantizedNodes: 0, skippedNodes: plan.skipped };
+  }
+
+  const roots = calibrationTensors(plan);
+  const calibration = await calibrateModel(model, roots, input.calibration, {
+    method: options.calibMethod,
+    percentile: options.percentile,
+    bins: options.histogramBins,
+    ...(options.calibSamples !== undefined ? { maxSamples: options.calibSamples } : {}),
+    ...(signal ? { signal } : {}),
+    ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+  });
+  note(
+    `Calibrated ${roots.length} activation tensors over ${calibration.samples} samples with ${options.calibMethod}` +
+      (options.calibMethod === 'percentile' ? ` (${options.percentile})` : '') +
+      '.',
+  );
+  const missing = roots.filter((r) => !calibration.ranges.has(r));
+  if (missing.length > 0) {
+    plan = planQdq(graph, { ...planOptions, banned: new Set(missing) });
+  }
+  if (signal?.aborted) throw cancelled();
+
+  const emitted = emitQdq(model, plan, {
+    activationType: options.activationType,
+    symmetricWeights: !common.asymmetric,
+    reduceRange: common.reduceRange,
+    forms,
+    ranges: calibration.ranges,
+    note,
+    ...(signal ? { signal } : {}),
+    ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+  });
+  if (options.activationType === 'int8') {
+    note(
+      'int8 activations: onnxruntime on x86 only fuses int8 QDQ groups after converting them to uint8, which it does ' +
+        'only for tensors with a single consumer; uint8 activations (the default) fuse everywhere on x86.',
+    );
+  }
+  return { quantizedNodes: emitted.quantizedNodes, skippedNodes: plan.skipped };
+}
+
+export const int8StaticMethod: QuantizeMethod<typeof int8StaticOptionsSchema> = {
+  name: 'int8-static',
+  summary:
+    'int8 weights and uint8 activations in QDQ format, with activation ranges calibrated on sample data (fused by onnxruntime into QLinearConv / QLinearMatMul).',
+  optionSchema: int8StaticOptionsSchema,
+  needsCalibration: true,
+  quantize: quantizeStatic,
+};
+
+registerQuantizeMethod(int8StaticMethod);

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { toBinary } from '@bufbuild/protobuf';
+import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
+import type * as ort from 'onnxruntime-node';
+import { subgraphsOf } from '../../onnx/graph.js';
+import { saveModel } from '../../onnx/save-model.js';
+import { tensorByteSize } from '../../onnx/tensor-codec.js';
+import { createSession, type SessionSettings } from '../../runtime/create-session.js';
+
+/** Above this many bytes of tensor data a model is handed to onnxruntime as a file with external data. */
+export const IN_MEMORY_LIMIT_BYTES = 1.5 * 2 ** 30;
+
+/** Bytes of tensor data in the model (initializers, sparse initializers, Constant nodes, subgraphs included). */
+export function modelTensorBytes(model: ModelProto): number {
+  let bytes = 0;
+  const visit = (graph: NonNullable<ModelProto['graph']>): void => {
+    for (const t of graph.initializer) bytes += tensorByteSize(t);
+    for (const s of graph.sparseInitializer) if (s.values) bytes += tensorByteSize(s.values);
+    for (const node of graph.node) {
+      for (const a of node.attribute) if (a.t) bytes += tensorByteSize(a.t);
+      for (const sub of subgraphsOf(node)) visit(sub);
+    }
+  };
+  if (model.graph) visit(model.graph);
+  return bytes;
+}
+
+/**
+ * An onnxruntime session for an in-memory model: from its serialized bytes when it fits in a protobuf
+ * message comfortably, else from a temporary file whose weights are in external data (protobuf cannot
+ * hold more than 2 GiB). `close` releases the session and removes the temporary files.
+ */
+export async function openModelSession(
+  model: ModelProto,
+  settings: SessionSettings = {},
+): Promise<{ session: ort.InferenceSession; close: () => Promise<void> }> {
+  if (modelTensorBytes(model) < IN_MEMORY_LIMIT_BYTES) {
+    const session = await createSession(toBinary(ModelProtoSchema, model), settings);
+    return { session, close: () => session.release() };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-session-'));
+  try {
+    const file = path.join(dir, 'model.onnx');
+    await saveModel(model, file, { externalData: { thresholdBytes: 1024 } });
+    const session = await createSession(file, settings);
+    return {
+      session,
+      close: async () => {
+        await session.release();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}

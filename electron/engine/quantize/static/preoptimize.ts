@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
+import { normalizeDomain, opsetImports } from '../../onnx/graph.js';
+import { createSession } from '../../runtime/create-session.js';
+import { IN_MEMORY_LIMIT_BYTES, modelTensorBytes } from './ort-model.js';
+
+/**
+ * Runs onnxruntime's basic (level 1) graph optimizations over the model and puts the result back into
+ * `model`, as ONNX Runtime's `quant_pre_process` does before static quantization. Level 1 is made of
+ * semantics-preserving, provider-independent rewrites whose results are plain ONNX: constant folding,
+ * Conv+BatchNormalization / Conv+Add / Conv+Mul folding, MatMul+Add -> Gemm, Identity / Dropout
+ * elimination. Folding BatchNorm into the Conv weights matters most: otherwise a float BatchNorm sits
+ * between every quantized Conv and its activation and no QDQ group can fuse.
+ *
+ * The graph is replaced; the model's own opset imports, IR version and metadata are kept (onnxruntime
+ * lists every domain it knows in the file it writes). Returns a short description of what changed, or
+ * throws when onnxruntime cannot load the model.
+ */
+export async function preoptimizeModel(
+  model: ModelProto,
+): Promise<{ nodesBefore: number; nodesAfter: number; changes: string[] }> {
+  const graph = model.graph;
+  if (!graph) return { nodesBefore: 0, nodesAfter: 0, changes: [] };
+  if (modelTensorBytes(model) >= IN_MEMORY_LIMIT_BYTES) {
+    throw new Error('the model is too large to pass through onnxruntime in memory');
+  }
+  const before = countOps(model);
+  const nodesBefore = graph.node.length;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-preopt-'));
+  try {
+    const out = path.join(dir, 'optimized.onnx');
+    const session = await createSession(toBinary(ModelProtoSchema, model), {
+      graphOptimizationLevel: 'basic',
+      optimizedModelFilePath: out,
+      intraOpThreads: 1,
+    });
+    await session.release();
+    const optimized = fromBinary(ModelProtoSchema, fs.readFileSync(out));
+    if (!optimized.graph) throw new Error('onnxruntime wrote a model without a graph');
+    // Keep our opset imports, plus any domain the optimized graph really uses that we did not import.
+    const used = new Set(optimized.graph.node.map((n) => normalizeDomain(n.domain)));
+    const ours = opsetImports(model);
+    for (const entry of optimized.opsetImport) {
+      const domain = normalizeDomain(entry.domain);
+      if (used.has(domain) && !ours.has(domain)) model.opsetImport.push(entry);
+    }
+    // onnxruntime writes sparse initializers back with compact (int8/int16/int32) indices, which the
+    // ONNX spec does not allow; their values are untouched by the optimizer, so put the originals back.
+    const originalSparse = new Map(graph.sparseInitializer.map((sp) => [sp.values?.name ?? '', sp]));
+    optimized.graph.sparseInitializer = optimized.graph.sparseInitializer.map(
+      (sp) => originalSparse.get(sp.values?.name ?? '') ?? sp,
+    );
+    model.graph = optimized.graph;
+    const after = countOps(model);
+    const changes: string[] = [];
+    for (const [op, n] of before) {
+      const m = after.get(op) ?? 0;
+      if (m < n) changes.push(`${n - m} ${op} removed`);
+    }
+    for (const [op, m] of after) {
+      const n = before.get(op) ?? 0;
+      if (m > n) changes.push(`${m - n} ${op} added`);
+    }
+    return { nodesBefore, nodesAfter: model.graph.node.length, changes };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function countOps(model: ModelProto): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const n of model.graph?.node ?? []) out.set(n.opType, (out.get(n.opType) ?? 0) + 1);
+  return out;
+}

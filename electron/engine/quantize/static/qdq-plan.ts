@@ -1,0 +1,520 @@
+import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
+import {
+  type ConstantRef,
+  GraphIndex,
+  findConstant,
+  normalizeDomain,
+  subgraphsOf,
+  topologicalOrder,
+} from '../../onnx/graph.js';
+import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
+import type { SkippedNode } from '../quantize-method.js';
+
+/*
+ * Which tensors of a float graph get QuantizeLinear/DequantizeLinear, so that onnxruntime's CPU provider
+ * can fuse every group into an integer kernel (see docs/quantize-static.md). Node roles:
+ *
+ *   compute  Conv -> QLinearConv, MatMul -> QLinearMatMul / MatMulIntegerToFloat, Gemm -> QGemm,
+ *            Add/Mul -> QLinearAdd/QLinearMul, Concat -> QLinearConcat: every activation input is
+ *            quantized; the output is quantized for Conv/Add/Mul/Concat (their fused kernels produce 8-bit
+ *            output), and for MatMul/Gemm only when a consumer wants it quantized (otherwise the fused
+ *            kernel outputs float directly, which is both faster and more accurate). Add/Mul/Concat are
+ *            quantized only when all their activation inputs already are (a residual Add between convs),
+ *            unless --op-types names them.
+ *   unary    AveragePool / GlobalAveragePool / LeakyRelu / Sigmoid -> QLinear* kernels with their own
+ *            output parameters, quantized only when their input already is.
+ *   share    MaxPool / Reshape / Transpose / Flatten / Squeeze / Unsqueeze / Resize / Slice: the output
+ *            shares the input's parameters, so onnxruntime drops the DQ -> op -> Q pair and runs the op
+ *            on 8-bit data; quantized only when their input already is.
+ *   fold     A Relu (or a Clip whose lower bound is <= 0) right after a quantized producer is removed:
+ *            the producer's output quantizer, calibrated on the Relu's output, has its zero point at the
+ *            bottom of the integer range and so clamps exactly like the Relu did. A MatMul/Gemm followed
+ *            by a foldable Relu always gets an output quantizer: onnxruntime takes a group whose output
+ *            passes through a Relu only when a Q follows (else it fuses Gemm+Relu in float, dequantizing
+ *            the weights at every run).
+ */
+
+export type Role = 'conv' | 'matmul' | 'gemm' | 'binary' | 'concat' | 'unary' | 'share';
+
+export const COMPUTE_OPS: Record<string, Role> = {
+  Conv: 'conv',
+  MatMul: 'matmul',
+  Gemm: 'gemm',
+  Add: 'binary',
+  Mul: 'binary',
+  Concat: 'concat',
+};
+export const UNARY_OPS = new Set(['AveragePool', 'GlobalAveragePool', 'LeakyRelu', 'Sigmoid']);
+export const SHARE_OPS = new Set([
+  'MaxPool',
+  'Reshape',
+  'Transpose',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Resize',
+  'Slice',
+]);
+export const FOLD_OPS = new Set(['Relu', 'Clip']);
+/** Every op type the method knows (the default for --op-types). */
+export const DEFAULT_OP_TYPES = [...Object.keys(COMPUTE_OPS), ...UNARY_OPS, ...SHARE_OPS, ...FOLD_OPS];
+
+/**
+ * The name a node had before onnxruntime's pre-optimization fused it: MatMul + Add becomes a Gemm named
+ * `<matmul name>/MatMulAddFusion` (other fusions keep the surviving node's name).
+ */
+export function originalNodeName(name: string): string {
+  return name.replace(/\/[A-Za-z]+Fusion(_token_\d+)?$/, '');
+}
+
+/** A constant weight as float32 values, with the values that hold it (to clean up afterwards). */
+export interface ResolvedConstant {
+  name: string;
+  values: Float32Array;
+  dims: number[];
+  /** The constant's definition (initializer, sparse initializer or Constant node). */
+  ref: ConstantRef;
+  /** A Cast node between the constant and its consumer, when the weight was stored in another float type. */
+  cast?: NodeProto;
+}
+
+export interface PlannedNode {
+  node: NodeProto;
+  role: Role;
+  /** Input slots holding activations to quantize (dedicated DQ each). */
+  activationSlots: number[];
+  /** Input slots holding constants quantized with the activation type, per tensor (Add/Mul/Concat). */
+  constantSlots: { slot: number; constant: ResolvedConstant }[];
+  /** The weight (Conv W, MatMul/Gemm B) and its per-channel axis (undefined: per-tensor). */
+  weight?: { slot: number; constant: ResolvedConstant; axis: number | undefined; multiplier: number };
+  /** The bias (Conv B, Gemm C), quantized to int32. */
+  bias?: { slot: number; constant: ResolvedConstant; multiplier: number };
+  /** Whether the (effective) output gets a quantizer. */
+  outputQuantized: boolean;
+  /** The Relu/Clip folded into this node's output quantizer. */
+  fold?: NodeProto;
+}
+
+export interface QdqPlan {
+  nodes: PlannedNode[];
+  /** Tensors to quantize (after folds: a folded node's output is the Relu's output name). */
+  tensors: Set<string>;
+  /** Tensor -> the tensor whose calibrated range gives its parameters (share ops chain to their input). */
+  root: Map<string, string>;
+  skipped: SkippedNode[];
+}
+
+export interface PlanOptions {
+  opTypes: ReadonlySet<string>;
+  excludeNodes: ReadonlySet<string>;
+  perTensor: boolean;
+  /** Whether MaxPool may run on 8-bit tensors (opset >= 12). */
+  maxPool8Bit: boolean;
+  /** Whether QLinearConv / QLinearMatMul exist at the model's opset (10+); if not, Conv and MatMul stay float. */
+  qlinearOps: boolean;
+  /** Element types of the graph's values. */
+  types: ReadonlyMap<string, number>;
+  /**
+   * Quantize every selected Add/Mul/Concat (when the user named the op types), not only those whose
+   * activation inputs are quantized anyway.
+   */
+  quantizeAllSelected?: boolean;
+  /** Tensors that must not be quantized (e.g. calibration produced no statistics for them). */
+  banned?: ReadonlySet<string>;
+}
+
+function attrInt(node: NodeProto, name: string, fallback: number): number {
+  const a = node.attribute.find((x) => x.name === name);
+  return a ? Number(a.i) : fallback;
+}
+function attrFloat(node: NodeProto, name: string, fallback: number): number {
+  const a = node.attribute.find((x) => x.name === name);
+  return a ? a.f : fallback;
+}
+
+const FLOAT_TYPES = new Set<number>([DT.FLOAT, DT.FLOAT16, DT.BFLOAT16, DT.DOUBLE]);
+
+/** A float constant feeding `name` (directly, or through a Cast to float32), decoded to float32. */
+export function resolveConstant(index: GraphIndex, name: string): ResolvedConstant | undefined {
+  const direct = findConstant(index, name, { searchOuterScopes: false });
+  if (direct) {
+    if (!FLOAT_TYPES.has(direct.tensor.dataType)) return undefined;
+    if (direct.tensor.dataType !== DT.FLOAT) return undefined; // a non-float32 constant cannot feed float32 compute
+    return {
+      name,
+      values: decodeToFloat32(direct.tensor),
+      dims: direct.tensor.dims.map(Number),
+      ref: direct,
+    };
+  }
+  const producer = index.producer(name);
+  const cast = producer?.node;
+  if (
+    cast &&
+    cast.opType === 'Cast' &&
+    normalizeDomain(cast.domain) === '' &&
+    attrInt(cast, 'to', 0) === DT.FLOAT
+  ) {
+    const source = findConstant(index, cast.input[0] ?? '', { searchOuterScopes: false });
+    if (source && FLOAT_TYPES.has(source.tensor.dataType)) {
+      return {
+        name,
+        values: decodeToFloat32(source.tensor),
+        dims: source.tensor.dims.map(Number),
+        ref: source,
+        cast,
+      };
+    }
+  }
+  return undefined;
+}
+
+interface Candidate {
+  node: NodeProto;
+  role: Role;
+  activationSlots: number[];
+  constantSlots: { slot: number; constant: ResolvedConstant }[];
+  weight?: PlannedNode['weight'];
+  bias?: PlannedNode['bias'];
+}
+
+/** Checks a compute node; returns the candidate, or the reason it stays float. */
+function examineCompute(
+  node: NodeProto,
+  role: Role,
+  index: GraphIndex,
+  options: PlanOptions,
+): Candidate | string {
+  const isFloat = (name: string): boolean => options.types.get(name) === DT.FLOAT;
+  const inputs = node.input;
+  const activationSlots: number[] = [];
+  const constantSlots: Candidate['constantSlots'] = [];
+  switch (role) {
+    case 'conv': {
+      const w = resolveConstant(index, inputs[1] ?? '');
+      if (!w) return 'the weight is not a float32 constant';
+      if (w.dims.length < 3) return `the weight has rank ${w.dims.length}`;
+      if (findConstant(index, inputs[0] ?? '', { searchOuterScopes: false }))
+        return 'the input is a constant';
+      const out = w.dims[0] ?? 0;
+      let bias: PlannedNode['bias'];
+      if (inputs[2]) {
+        const b = resolveConstant(index, inputs[2]);
+        if (!b) return 'the bias is not a float32 constant';
+        if (b.values.length !== out)
+          return `the bias has ${b.values.length} values for ${out} output channels`;
+        bias = { slot: 2, constant: b, multiplier: 1 };
+      }
+      activationSlots.push(0);
+      return {
+        node,
+        role,
+        activationSlots,
+        constantSlots,
+        weight: { slot: 1, constant: w, axis: options.perTensor ? undefined : 0, multiplier: 1 },
+        ...(bias ? { bias } : {}),
+      };
+    }
+    case 'matmul': {
+      const a = inputs[0] ?? '';
+      const b = inputs[1] ?? '';
+      if (findConstant(index, a, { searchOuterScopes: false })) return 'the first input is a constant';
+      const w = resolveConstant(index, b);
+      if (w) {
+        if (w.dims.length < 1) return 'the weight is a scalar';
+        if (!isFloat(a) && options.types.has(a)) return 'the input is not float32';
+        const axis = options.perTensor || w.dims.length !== 2 ? undefined : 1;
+        return {
+          node,
+          role,
+          activationSlots: [0],
+          constantSlots,
+          weight: { slot: 1, constant: w, axis, multiplier: 1 },
+        };
+      }
+      if (!isFloat(a) || !isFloat(b)) return 'the inputs are not float32 (or of unknown type)';
+      return { node, role, activationSlots: [0, 1], constantSlots };
+    }
+    case 'gemm': {
+      const a = inputs[0] ?? '';
+      if (findConstant(index, a, { searchOuterScopes: false })) return 'the first input is a constant';
+      const w = resolveConstant(index, inputs[1] ?? '');
+      if (!w) return 'the weight (B) is not a float32 constant';
+      if (w.dims.length !== 2) return `the weight has rank ${w.dims.length}`;
+      const transB = attrInt(node, 'transB', 0) !== 0;
+      const n = (transB ? w.dims[0] : w.dims[1]) ?? 0;
+      const alpha = attrFloat(node, 'alpha', 1);
+      const beta = attrFloat(node, 'beta', 1);
+      let bias: PlannedNode['bias'];
+      if (inputs[2]) {
+        const c = resolveConstant(index, inputs[2]);
+        if (!c) return 'the bias (C) is not a float32 constant';
+        const shapeOk =
+          c.values.length === n && (c.dims.length === 1 || (c.dims.length === 2 && c.dims[0] === 1));
+        const scalar = c.values.length === 1;
+        if (!shapeOk && !scalar) return `the bias (C) has shape [${c.dims.join(', ')}], not [N] or [1, N]`;
+        bias = { slot: 2, constant: c, multiplier: beta };
+      }
+      const axis = options.perTensor ? undefined : transB ? 0 : 1;
+      return {
+        node,
+        role,
+        activationSlots: [0],
+        constantSlots,
+        weight: { slot: 1, constant: w, axis, multiplier: alpha },
+        ...(bias ? { bias } : {}),
+      };
+    }
+    case 'binary':
+    case 'concat': {
+      let anyFloat = false;
+      let anyActivation = false;
+      const present = inputs.map((name, slot) => ({ name, slot })).filter((x) => x.name !== '');
+      if (role === 'binary' && present.length !== 2) return 'it does not have two inputs';
+      for (const { name, slot } of present) {
+        const c = resolveConstant(index, name);
+        if (c) {
+          anyFloat = true;
+          constantSlots.push({ slot, constant: c });
+          continue;
+        }
+        if (findConstant(index, name, { searchOuterScopes: false }))
+          return `input '${name}' is a non-float32 constant`;
+        const t = options.types.get(name);
+        if (t !== undefined && t !== DT.FLOAT) return `input '${name}' is not float32`;
+        if (t === DT.FLOAT) anyFloat = true;
+        anyActivation = true;
+        activationSlots.push(slot);
+      }
+      if (!anyActivation) return 'all its inputs are constants';
+      if (!anyFloat) return 'the input types are unknown';
+      return { node, role, activationSlots, constantSlots };
+    }
+    default:
+      return 'unsupported';
+  }
+}
+
+/**
+ * Plans the QDQ rewrite of the main graph (subgraph nodes stay float and are reported). The graph is
+ * not modified.
+ */
+export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
+  const index = new GraphIndex(graph);
+  const banned = options.banned ?? new Set<string>();
+  const skipped: QdqPlan['skipped'] = [];
+  const order = topologicalOrder(index);
+  const isFloat = (name: string): boolean => options.types.get(name) === DT.FLOAT;
+  const skip = (node: NodeProto, reason: string): void => {
+    skipped.push({
+      name: originalNodeName(node.name) || (node.output[0] ?? ''),
+      opType: node.opType,
+      reason,
+    });
+  };
+  const excluded = (node: NodeProto): boolean =>
+    options.excludeNodes.has(node.name) || options.excludeNodes.has(originalNodeName(node.name));
+  const selected = (node: NodeProto): boolean =>
+    normalizeDomain(node.domain) === '' && options.opTypes.has(node.opType);
+
+  // Compute candidates.
+  const candidates = new Map<NodeProto, Candidate>();
+  for (const node of order) {
+    if (!selected(node)) continue;
+    const role = COMPUTE_OPS[node.opType];
+    if (!role) continue;
+    if (excluded(node)) {
+      skip(node, 'excluded by --exclude-nodes');
+      continue;
+    }
+    if (!options.qlinearOps && (role === 'conv' || role === 'matmul')) {
+      skip(
+        node,
+        "onnxruntime would fuse it into QLinearConv/QLinearMatMul, which need opset 10, and the model's opset could not be raised",
+      );
+      continue;
+    }
+    const result = examineCompute(node, role, index, options);
+    if (typeof result === 'string') {
+      skip(node, result);
+      continue;
+    }
+    candidates.set(node, result);
+  }
+  for (const node of graph.node) {
+    for (const sub of subgraphsOf(node)) reportSubgraph(sub, options, skip);
+  }
+
+  // Drop candidates touching banned tensors, until stable (folds can make a banned Relu output a node's output).
+  const foldOf = new Map<NodeProto, NodeProto>();
+  const effectiveOutput = (node: NodeProto): string => {
+    const fold = foldOf.get(node);
+    return fold ? (fold.output[0] ?? '') : (node.output[0] ?? '');
+  };
+  const foldTarget = (node: NodeProto): NodeProto | undefined => {
+    const out = node.output[0] ?? '';
+    if (node.output.length !== 1 || out === '' || index.isGraphOutput(out)) return undefined;
+    if (index.implicitConsumersOf(out).length > 0) return undefined;
+    const consumers = index.consumersOf(out);
+    if (consumers.length !== 1) return undefined;
+    const next = consumers[0]!.node;
+    if (normalizeDomain(next.domain) !== '' || !FOLD_OPS.has(next.opType) || consumers[0]!.inputIndex !== 0)
+      return undefined;
+    if (excluded(next) || next.output.length !== 1 || !next.output[0]) return undefined;
+    if (next.opType === 'Clip') {
+      // Lower bound from the attribute (opset < 11) or input 1; folding is exact only when it is <= 0.
+      const minAttr = next.attribute.find((a) => a.name === 'min');
+      let lower = minAttr ? minAttr.f : -Infinity;
+      if (next.input[1]) {
+        const c = resolveConstant(index, next.input[1]);
+        if (!c || c.values.length !== 1) return undefined;
+        lower = c.values[0] as number;
+      }
+      if (next.input[2] && !resolveConstant(index, next.input[2])) return undefined;
+      if (lower > 0) return undefined;
+    }
+    return next;
+  };
+
+  const feedsLoneReluOrClip = (node: NodeProto): boolean => {
+    const out = node.output[0] ?? '';
+    const consumers = index.consumersOf(out);
+    return consumers.length === 1 && FOLD_OPS.has(consumers[0]!.node.opType) && !index.isGraphOutput(out);
+  };
+  const tensors = new Set<string>();
+  const root = new Map<string, string>();
+  const active = new Map<NodeProto, PlannedNode>();
+  for (;;) {
+    tensors.clear();
+    root.clear();
+    active.clear();
+    foldOf.clear();
+    // Conv/MatMul/Gemm always run quantized; Add/Mul/Concat only when all their activation inputs are
+    // quantized anyway (or when --op-types names them): quantizing a residual Add between two quantized
+    // convs saves two DQs, but quantizing a bias Add after a float-output MatMul or the Adds and Muls of a
+    // GELU or a LayerNorm would only add Q/DQ pairs and error.
+    const elementwise = (c: Candidate): boolean => c.role === 'binary' || c.role === 'concat';
+    // A bias Add right after a MatMul is quantized too: left float, onnxruntime's MatMul+Add -> Gemm
+    // fusion (which pre-optimization normally does first) would pull the MatMul out of its QDQ group.
+    const isBiasAdd = (c: Candidate): boolean => {
+      if (c.node.opType !== 'Add' || c.constantSlots.length !== 1 || c.activationSlots.length !== 1)
+        return false;
+      const input = c.node.input[c.activationSlots[0]!]!;
+      const producer = index.producer(input)?.node;
+      return (
+        !!producer && candidates.get(producer)?.role === 'matmul' && index.consumersOf(input).length === 1
+      );
+    };
+    const always = [...candidates.values()].filter(
+      (c) => !elementwise(c) || options.quantizeAllSelected || isBiasAdd(c),
+    );
+    const enabled = new Set<Candidate>(always);
+    // 1. Activation inputs of the candidates that always run quantized.
+    for (const c of always) for (const slot of c.activationSlots) tensors.add(c.node.input[slot]!);
+    // 2. Their folds and outputs.
+    for (const c of always) {
+      const fold = foldTarget(c.node);
+      // MatMul/Gemm followed by a Relu/Clip get an output quantizer too: onnxruntime only takes a group
+      // whose output goes through a Relu when a Q follows it (otherwise it fuses Gemm+Relu in float and
+      // the weights are dequantized at every run).
+      const wantsOutput =
+        c.role === 'conv' || elementwise(c) || fold !== undefined || feedsLoneReluOrClip(c.node);
+      if (fold) foldOf.set(c.node, fold);
+      if (wantsOutput) tensors.add(effectiveOutput(c.node));
+    }
+    // 3. In graph order: Add/Mul/Concat whose activation inputs are quantized, and unary and share ops
+    //    whose input is.
+    for (const t of tensors) root.set(t, t);
+    const passThrough = new Map<NodeProto, PlannedNode>();
+    for (const node of order) {
+      const c = candidates.get(node);
+      if (c && elementwise(c) && !enabled.has(c)) {
+        if (!c.activationSlots.every((slot) => tensors.has(node.input[slot]!))) continue;
+        const fold = foldTarget(node);
+        if (fold) foldOf.set(node, fold);
+        const out = effectiveOutput(node);
+        tensors.add(out);
+        root.set(out, out);
+        enabled.add(c);
+        continue;
+      }
+      if (!selected(node) || excluded(node)) continue;
+      const isUnary = UNARY_OPS.has(node.opType);
+      const isShare = SHARE_OPS.has(node.opType);
+      if (!isUnary && !isShare) continue;
+      const input = node.input[0] ?? '';
+      if (!tensors.has(input) || (!isFloat(input) && options.types.has(input))) continue;
+      if (banned.has(root.get(input) ?? input)) continue;
+      if (
+        node.opType === 'MaxPool' &&
+        (!options.maxPool8Bit || node.output.filter((o) => o !== '').length > 1)
+      )
+        continue;
+      if (node.output.length < 1 || !node.output[0]) continue;
+      if (isUnary) {
+        const fold = foldTarget(node);
+        if (fold) foldOf.set(node, fold);
+      }
+      const out = effectiveOutput(node);
+      if (banned.has(out) && isUnary) continue;
+      tensors.add(out);
+      root.set(out, isShare ? (root.get(input) ?? input) : out);
+      passThrough.set(node, {
+        node,
+        role: isUnary ? 'unary' : 'share',
+        activationSlots: [0],
+        constantSlots: [],
+        outputQuantized: true,
+        ...(foldOf.get(node) ? { fold: foldOf.get(node)! } : {}),
+      });
+    }
+    // 4. Roots that lack statistics: drop the candidates that need them and plan again.
+    const needsBanned = [...enabled].filter((c) => {
+      const ins = c.activationSlots.some((s) => banned.has(root.get(c.node.input[s]!) ?? c.node.input[s]!));
+      const out = tensors.has(effectiveOutput(c.node)) && banned.has(root.get(effectiveOutput(c.node)) ?? '');
+      return ins || out;
+    });
+    if (needsBanned.length > 0) {
+      for (const c of needsBanned) {
+        candidates.delete(c.node);
+        skip(c.node, 'calibration gave no statistics for one of its tensors');
+      }
+      continue;
+    }
+    for (const c of enabled) {
+      const out = effectiveOutput(c.node);
+      active.set(c.node, {
+        node: c.node,
+        role: c.role,
+        activationSlots: c.activationSlots,
+        constantSlots: c.constantSlots,
+        ...(c.weight ? { weight: c.weight } : {}),
+        ...(c.bias ? { bias: c.bias } : {}),
+        outputQuantized: tensors.has(out),
+        ...(foldOf.get(c.node) ? { fold: foldOf.get(c.node)! } : {}),
+      });
+    }
+    for (const [node, p] of passThrough) active.set(node, p);
+    break;
+  }
+  const nodes = order.filter((n) => active.has(n)).map((n) => active.get(n)!);
+  return { nodes, tensors, root, skipped };
+}
+
+function reportSubgraph(
+  graph: GraphProto,
+  options: PlanOptions,
+  skip: (node: NodeProto, reason: string) => void,
+): void {
+  for (const node of graph.node) {
+    if (normalizeDomain(node.domain) === '' && COMPUTE_OPS[node.opType] && options.opTypes.has(node.opType)) {
+      skip(node, 'it is inside a subgraph (If/Loop/Scan body), which int8-static leaves in float');
+    }
+    for (const sub of subgraphsOf(node)) reportSubgraph(sub, options, skip);
+  }
+}
+
+/** The calibration roots of a plan (tensors whose ranges are needed). */
+export function calibrationTensors(plan: QdqPlan): string[] {
+  return [...new Set([...plan.tensors].map((t) => plan.root.get(t) ?? t))];
+}
