@@ -1,0 +1,387 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { clone, create } from '@bufbuild/protobuf';
+import * as ort from 'onnxruntime-node';
+import {
+  GraphProtoSchema,
+  type ModelProto,
+  ModelProtoSchema,
+  type NodeProto,
+  TensorProto_DataType as DT,
+} from 'onnx-buf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { float16ArrayToFloat32 } from '../../onnx/float16.js';
+import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
+import { loadModel } from '../../onnx/load-model.js';
+import { decodeTensor } from '../../onnx/tensor-codec.js';
+import {
+  buildCnn,
+  buildConstantWeightModel,
+  buildIfModel,
+  buildMlp,
+  buildSparseInitializerModel,
+  makeModel,
+  randomFloats,
+} from '../../testing/model-fixtures.js';
+import { makeTempDir } from '../../testing/temp-dir.js';
+import { buildAttentionBlock } from '../../testing/transformer-fixtures.js';
+import { RECIPE_METADATA_KEY, quantizeModel } from '../quantize-model.js';
+import {
+  buildSharedWeightMlp,
+  cosine,
+  countOps,
+  floatFeed,
+  initializerBytes,
+  quantizeInMemory,
+  modelBytes,
+  runModel,
+  top1Agreement,
+  withOpset,
+} from '../weight-only/test-support.js';
+import { DEFAULT_FP16_BLOCK_LIST, fp16Method } from './fp16.js';
+
+const method = fp16Method;
+
+function elemType(
+  model: ModelProto,
+  list: 'input' | 'output' | 'valueInfo',
+  name: string,
+): number | undefined {
+  const vi = model.graph![list].find((v) => v.name === name);
+  const t = vi?.type?.value;
+  return t?.case === 'tensorType' ? t.value.elemType : undefined;
+}
+
+function casts(model: ModelProto): NodeProto[] {
+  return model.graph!.node.filter((n) => n.opType === 'Cast');
+}
+
+function castTo(node: NodeProto): number {
+  return Number(node.attribute.find((a) => a.name === 'to')!.i);
+}
+
+async function expectAgreement(
+  original: ModelProto,
+  converted: ModelProto,
+  feed: Record<string, ort.Tensor>,
+  classes?: number,
+  feed16?: Record<string, ort.Tensor>,
+): Promise<void> {
+  const a = await runModel(original, feed);
+  const b = await runModel(converted, feed16 ?? feed);
+  const name = Object.keys(a)[0]!;
+  expect(cosine(a[name]!, b[name]!)).toBeGreaterThanOrEqual(0.999);
+  if (classes) expect(top1Agreement(a[name]!, b[name]!, classes)).toBeGreaterThanOrEqual(0.95);
+}
+
+function floatInitializers(model: ModelProto): number[] {
+  return model.graph!.initializer.map((t) => t.dataType);
+}
+
+describe('fp16 on the fixtures', () => {
+  const mlp = buildMlp({ inputSize: 64, hiddenSize: 256, outputSize: 16 });
+
+  it('MLP: float16 weights and compute, float32 interface through Casts', async () => {
+    const r = await quantizeInMemory(method, mlp);
+    expect(r.quantizedNodes).toBe(4);
+    expect(r.skippedNodes).toEqual([]);
+    expect(floatInitializers(r.model).every((t) => t === DT.FLOAT16)).toBe(true);
+    const g = r.model.graph!;
+    expect(g.node.map((n) => n.opType)).toEqual(['Cast', 'Gemm', 'Relu', 'MatMul', 'Add', 'Cast']);
+    expect(castTo(g.node[0]!)).toBe(DT.FLOAT16);
+    expect(g.node[0]!.input[0]).toBe('input');
+    expect(castTo(g.node[5]!)).toBe(DT.FLOAT);
+    expect(g.node[5]!.output[0]).toBe('logits');
+    expect(elemType(r.model, 'input', 'input')).toBe(DT.FLOAT);
+    expect(elemType(r.model, 'output', 'logits')).toBe(DT.FLOAT);
+    const ratio = initializerBytes(r.model) / initializerBytes(mlp);
+    expect(ratio).toBeCloseTo(0.5, 3);
+    await expectAgreement(mlp, r.model, floatFeed('input', [64, 64], 1), 16);
+  });
+
+  it('IR < 4 models that list initializers as inputs: weights converted, input entries removed', async () => {
+    const model = clone(ModelProtoSchema, mlp);
+    model.irVersion = 3n;
+    for (const t of model.graph!.initializer)
+      model.graph!.input.push(makeValueInfo(t.name, DT.FLOAT, t.dims.map(Number)));
+    const r = await quantizeInMemory(method, model);
+    expect(r.model.graph!.input.map((i) => i.name)).toEqual(['input']);
+    expect(r.notes.join('\n')).toMatch(/listed as graph inputs/);
+    await expectAgreement(mlp, r.model, floatFeed('input', [16, 64], 13), 16);
+  });
+
+  it('keepIoTypes false: float16 inputs and outputs, no Casts', async () => {
+    const r = await quantizeInMemory(method, mlp, {}, { keepIoTypes: false });
+    expect(casts(r.model)).toHaveLength(0);
+    expect(elemType(r.model, 'input', 'input')).toBe(DT.FLOAT16);
+    expect(elemType(r.model, 'output', 'logits')).toBe(DT.FLOAT16);
+    await expectAgreement(
+      mlp,
+      r.model,
+      floatFeed('input', [64, 64], 2),
+      16,
+      floatFeed('input', [64, 64], 2, 'float16'),
+    );
+  });
+
+  it('CNN, and the same CNN at opset 11', async () => {
+    for (const opset of [17, 11]) {
+      const cnn = withOpset(buildCnn({ batch: 8 }), opset);
+      const r = await quantizeInMemory(method, cnn);
+      expect(r.quantizedNodes).toBe(8);
+      expect(r.model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', opset]]);
+      await expectAgreement(cnn, r.model, floatFeed('input', [8, 3, 16, 16], 3), 10);
+    }
+  });
+
+  it('Constant-node weights: the Constant values become float16', async () => {
+    const model = buildConstantWeightModel();
+    const r = await quantizeInMemory(method, model);
+    for (const c of r.model.graph!.node.filter((n) => n.opType === 'Constant')) {
+      expect(c.attribute.find((a) => a.name === 'value')!.t!.dataType).toBe(DT.FLOAT16);
+    }
+    await expectAgreement(model, r.model, floatFeed('input', [32, 8], 4), 4);
+  });
+
+  it('shared weight and sparse-initializer weight', async () => {
+    const shared = buildSharedWeightMlp();
+    const r = await quantizeInMemory(method, shared);
+    expect(r.model.graph!.initializer.filter((t) => t.name.startsWith('shared.weight'))).toHaveLength(1);
+    await expectAgreement(shared, r.model, floatFeed('input', [64, 64], 5), 16);
+    const sparse = buildSparseInitializerModel();
+    const s = await quantizeInMemory(method, sparse);
+    expect(s.model.graph!.sparseInitializer[0]!.values!.dataType).toBe(DT.FLOAT16);
+    await expectAgreement(sparse, s.model, floatFeed('input', [16, 8], 5));
+  });
+
+  it('half-precision weights behind a Cast to float: the Casts fold into float16 weights', async () => {
+    for (const [weightDtype, weightStorage] of [
+      ['float16', 'initializer'],
+      ['bfloat16', 'constant-node'],
+    ] as const) {
+      const model = buildAttentionBlock({ weightDtype, weightStorage, batch: 2, seq: 8 });
+      const r = await quantizeInMemory(method, model);
+      // Only the interface Casts remain.
+      expect(casts(r.model).map((c) => c.output[0])).toEqual(['input_fp16', 'logits']);
+      expect(r.model.graph!.node.some((n) => n.opType === 'Constant')).toBe(false);
+      expect(floatInitializers(r.model).filter((t) => t === DT.FLOAT || t === DT.BFLOAT16)).toEqual([]);
+      expect(r.notes.join('\n')).toMatch(/Casts of half-precision weights were folded/);
+      await expectAgreement(model, r.model, floatFeed('input', [2, 8, 64], 6), 16);
+    }
+  });
+
+  it('attention block at opset 11 (decomposed LayerNorm) and 17 (LayerNormalization)', async () => {
+    for (const opset of [11, 17]) {
+      const model = buildAttentionBlock({ opset, batch: 2, seq: 8 });
+      const r = await quantizeInMemory(method, model);
+      expect(r.skippedNodes).toEqual([]);
+      await expectAgreement(model, r.model, floatFeed('input', [2, 8, 64], 7), 16);
+    }
+  });
+
+  it('blocked ops stay float32 with Casts around them and are reported', async () => {
+    // input -> MatMul -> CumSum -> Relu -> MatMul -> TopK(values) -> output
+    const graph = create(GraphProtoSchema, {
+      name: 'blocked',
+      input: [makeValueInfo('x', DT.FLOAT, ['b', 32])],
+      output: [makeValueInfo('y', DT.FLOAT, ['b', 8])],
+      initializer: [
+        makeFloatTensor('w1', [32, 32], randomFloats(1024, 1, 0.2)),
+        makeFloatTensor('w2', [32, 16], randomFloats(512, 2, 0.2)),
+        makeInt64Tensor('axis', [], [1]),
+        makeInt64Tensor('k', [1], [8]),
+      ],
+      node: [
+        makeNode('MatMul', ['x', 'w1'], ['h'], { name: 'mm1' }),
+        makeNode('CumSum', ['h', 'axis'], ['c'], { name: 'cumsum' }),
+        makeNode('Relu', ['c'], ['r'], { name: 'relu' }),
+        makeNode('MatMul', ['r', 'w2'], ['m'], { name: 'mm2' }),
+        makeNode('TopK', ['m', 'k'], ['y', 'idx'], { name: 'topk' }),
+      ],
+    });
+    const model = makeModel(graph);
+    const r = await quantizeInMemory(method, model);
+    expect(r.skippedNodes.map((s) => [s.name, s.reason])).toEqual([
+      ['cumsum', 'in the default float16 block list'],
+      ['topk', 'in the default float16 block list'],
+    ]);
+    const byName = (n: string) => r.model.graph!.node.find((x) => x.name === n)!;
+    const producerOf = (v: string) => r.model.graph!.node.find((x) => x.output.includes(v))!;
+    // CumSum reads a float32 Cast of mm1's float16 output, and Relu a float16 Cast of CumSum's output.
+    expect(castTo(producerOf(byName('cumsum').input[0]!))).toBe(DT.FLOAT);
+    expect(castTo(producerOf(byName('relu').input[0]!))).toBe(DT.FLOAT16);
+    expect(castTo(producerOf(byName('topk').input[0]!))).toBe(DT.FLOAT);
+    // TopK produces the float32 graph output itself: no Cast after it.
+    expect(byName('topk').output[0]).toBe('y');
+    await expectAgreement(model, r.model, floatFeed('x', [16, 32], 8));
+    expect(DEFAULT_FP16_BLOCK_LIST).toEqual(
+      expect.arrayContaining(['Resize', 'TopK', 'NonMaxSuppression', 'Range', 'CumSum']),
+    );
+  });
+
+  it('honours blockOpTypes, --exclude-nodes and --op-types', async () => {
+    const cnn = buildCnn({ batch: 4 });
+    const r = await quantizeInMemory(method, cnn, { excludeNodes: ['conv2'] }, { blockOpTypes: ['Gemm'] });
+    expect(r.skippedNodes).toEqual([
+      { name: 'conv2', opType: 'Conv', reason: 'excluded by --exclude-nodes' },
+      { name: 'fc', opType: 'Gemm', reason: 'in the block list (blockOpTypes)' },
+    ]);
+    const types = Object.fromEntries(r.model.graph!.initializer.map((t) => [t.name, t.dataType]));
+    expect(types['conv1.weight']).toBe(DT.FLOAT16);
+    expect(types['conv2.weight']).toBe(DT.FLOAT);
+    expect(types['fc.weight']).toBe(DT.FLOAT);
+    await expectAgreement(cnn, r.model, floatFeed('input', [4, 3, 16, 16], 9), 10);
+    const only = await quantizeInMemory(method, cnn, { opTypes: ['Conv', 'Relu'] });
+    expect(only.quantizedNodes).toBe(4);
+    expect(only.skippedNodes.every((s) => s.reason === 'not in --op-types')).toBe(true);
+    await expectAgreement(cnn, only.model, floatFeed('input', [4, 3, 16, 16], 9), 10);
+  });
+
+  it('values beyond the float16 range are clamped and counted', async () => {
+    const w = randomFloats(64, 3, 1);
+    w[0] = 1e6;
+    w[5] = -7e4;
+    const graph = create(GraphProtoSchema, {
+      name: 'big',
+      input: [makeValueInfo('x', DT.FLOAT, [1, 8])],
+      output: [makeValueInfo('y', DT.FLOAT, [1, 8])],
+      initializer: [makeFloatTensor('w', [8, 8], w)],
+      node: [makeNode('MatMul', ['x', 'w'], ['y'])],
+    });
+    const r = await quantizeInMemory(method, makeModel(graph));
+    expect(r.notes.join('\n')).toMatch(
+      /2 values beyond the float16 range were clamped to ±65504 in 1 tensors \(w\)/,
+    );
+    const half = float16ArrayToFloat32(decodeTensor(r.model.graph!.initializer[0]!).values as Uint16Array);
+    expect(half[0]).toBe(65504);
+    expect(half[5]).toBe(-65504);
+  });
+
+  it('float-typed attributes and shape math: ConstantOfShape value, Cast to, value_info', async () => {
+    // x [2, 8] float, ids [2, 8] int64:
+    //   bias = ConstantOfShape([2, 8], value = 0.25 float);  idsf = Cast(ids, to = FLOAT)
+    //   h = MatMul(x + bias + idsf * 0.01, w)
+    //   n = Cast(Mul(Cast(Shape(h), FLOAT), 1.0), INT64) -- shape math: stays float32
+    //   y = Reshape(h, n)
+    const graph = create(GraphProtoSchema, {
+      name: 'attrs',
+      input: [makeValueInfo('x', DT.FLOAT, [2, 8]), makeValueInfo('ids', DT.INT64, [2, 8])],
+      output: [makeValueInfo('y', DT.FLOAT, [2, 8])],
+      valueInfo: [makeValueInfo('h', DT.FLOAT, [2, 8]), makeValueInfo('shape_f', DT.FLOAT, [2])],
+      initializer: [
+        makeInt64Tensor('shape', [2], [2, 8]),
+        makeFloatTensor('w', [8, 8], randomFloats(64, 4, 0.3)),
+        makeFloatTensor('scale', [], [0.01]),
+        makeFloatTensor('one', [], [1]),
+      ],
+      node: [
+        makeNode('ConstantOfShape', ['shape'], ['bias'], {
+          name: 'cos',
+          attributes: { value: { tensor: makeFloatTensor('', [1], [0.25]) } },
+        }),
+        makeNode('Cast', ['ids'], ['idsf'], { name: 'cast_ids', attributes: { to: { int: DT.FLOAT } } }),
+        makeNode('Mul', ['idsf', 'scale'], ['idss'], { name: 'mul_ids' }),
+        makeNode('Add', ['x', 'bias'], ['a1'], { name: 'add1' }),
+        makeNode('Add', ['a1', 'idss'], ['a2'], { name: 'add2' }),
+        makeNode('MatMul', ['a2', 'w'], ['h'], { name: 'mm' }),
+        makeNode('Shape', ['h'], ['shape_i'], { name: 'shape_of' }),
+        makeNode('Cast', ['shape_i'], ['shape_f'], {
+          name: 'shape_to_float',
+          attributes: { to: { int: DT.FLOAT } },
+        }),
+        makeNode('Mul', ['shape_f', 'one'], ['shape_m'], { name: 'shape_mul' }),
+        makeNode('Cast', ['shape_m'], ['n'], { name: 'shape_to_int', attributes: { to: { int: DT.INT64 } } }),
+        makeNode('Reshape', ['h', 'n'], ['y'], { name: 'reshape' }),
+      ],
+    });
+    const model = makeModel(graph);
+    const r = await quantizeInMemory(method, model);
+    const byName = (n: string) => r.model.graph!.node.find((x) => x.name === n)!;
+    expect(byName('cos').attribute[0]!.t!.dataType).toBe(DT.FLOAT16);
+    expect(castTo(byName('cast_ids'))).toBe(DT.FLOAT16);
+    expect(castTo(byName('shape_to_float'))).toBe(DT.FLOAT);
+    expect(r.skippedNodes.map((s) => s.name).sort()).toEqual(['shape_mul', 'shape_to_float', 'shape_to_int']);
+    expect(r.skippedNodes[0]!.reason).toMatch(/shape math/);
+    expect(elemType(r.model, 'valueInfo', 'h')).toBe(DT.FLOAT16);
+    expect(elemType(r.model, 'valueInfo', 'shape_f')).toBe(DT.FLOAT);
+    const ids = new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: 16 }, (_, i) => BigInt(i)),
+      [2, 8],
+    );
+    await expectAgreement(model, r.model, { ...floatFeed('x', [2, 8], 10), ids });
+  });
+
+  it('If: the node and its branches stay float32; captured values get Casts', async () => {
+    const model = buildIfModel();
+    const r = await quantizeInMemory(method, model);
+    expect(r.skippedNodes).toEqual([
+      { name: 'branch', opType: 'If', reason: 'holds subgraphs; kept in float32 with its subgraphs' },
+    ]);
+    const branch = r.model.graph!.node.find((n) => n.name === 'branch')!;
+    const thenBranch = branch.attribute.find((a) => a.name === 'then_branch')!.g!;
+    const captured = thenBranch.node[0]!.input[0]!;
+    expect(captured).not.toBe('hidden');
+    expect(castTo(r.model.graph!.node.find((n) => n.output[0] === captured)!)).toBe(DT.FLOAT);
+    expect(r.notes.join('\n')).toMatch(/kept in float32 with their subgraphs/);
+    const feed = floatFeed('input', [8, 4], 11);
+    for (const cond of [true, false])
+      await expectAgreement(model, r.model, { ...feed, cond: new ort.Tensor('bool', [cond ? 1 : 0], []) });
+  });
+
+  it('reports progress and stops on cancellation', async () => {
+    const seen: number[] = [];
+    await quantizeInMemory(method, buildCnn(), {}, {}, { onProgress: (p) => seen.push(p.done) });
+    expect(seen.at(-1)).toBe(8);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(
+      quantizeInMemory(method, buildCnn(), {}, {}, { signal: aborted.signal }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
+    const midway = new AbortController();
+    await expect(
+      quantizeInMemory(
+        method,
+        buildCnn(),
+        {},
+        {},
+        { signal: midway.signal, onProgress: (p) => p.done === 2 && midway.abort() },
+      ),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+});
+
+describe('fp16 through quantizeModel', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeAll(() => {
+    tmp = makeTempDir();
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('writes a half-size model that runs, with the recipe in metadata_props', async () => {
+    const model = buildCnn({ batch: 4 });
+    const input = path.join(tmp.dir, 'cnn.onnx');
+    const output = path.join(tmp.dir, 'cnn.fp16.onnx');
+    fs.writeFileSync(input, modelBytes(model));
+    const report = await quantizeModel({
+      input,
+      output,
+      method: 'fp16',
+      options: { blockOpTypes: ['Gemm'] },
+    });
+    expect(report.quantizedNodes).toBe(7);
+    expect(report.outputBytes).toBeLessThan(report.inputBytes * 0.75);
+    const loaded = await loadModel(output);
+    const recipe = JSON.parse(
+      loaded.proto.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
+    ) as Record<string, unknown>;
+    expect(recipe).toMatchObject({ method: 'fp16', options: { keepIoTypes: true, blockOpTypes: ['Gemm'] } });
+    await expectAgreement(model, loaded.proto, floatFeed('input', [4, 3, 16, 16], 12), 10);
+    await expect(
+      quantizeModel({ input, output: `${output}2`, method: 'fp16', options: { keepIoTypes: 'no' } }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    expect(countOps(loaded.proto, 'Cast')).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,271 @@
+import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { z } from 'zod';
+import { float32ArrayToFloat16 } from '../../onnx/float16.js';
+import { UniqueNameGenerator, opsetVersion, setOpsetVersion } from '../../onnx/graph.js';
+import { littleEndianBytes, makeNode, makeRawTensor } from '../../onnx/graph-build.js';
+import { registerQuantizeMethod } from '../method-registry.js';
+import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
+import { quantizeInt8 } from '../weight-only/int8-kernel.js';
+import {
+  type GraphScope,
+  NodeProgress,
+  type ResolvedWeight,
+  graphScopes,
+  intAttribute,
+  nodeLabel,
+  noteUnsupportedOpTypes,
+  removeUnusedOriginals,
+  resolveWeight,
+  selectNode,
+  storedBytes,
+  throwIfCancelled,
+} from '../weight-only/weights.js';
+
+/*
+ * int8-weight: weight-only int8. Every constant weight of a supported node is stored as int8 with a
+ * scale and zero point per output channel (or per tensor), and a DequantizeLinear in front of the
+ * unchanged float node rebuilds it at run time:
+ *
+ *   W_q (int8), W_scale, W_zero_point -> DequantizeLinear(axis) -> [Cast] -> Conv / MatMul / Gemm / ...
+ *
+ * The file shrinks to about a quarter, compute stays float, and every execution provider runs it
+ * (DequantizeLinear is a standard op). Biases and everything else stay float. A weight shared by
+ * several nodes is quantized once and its DequantizeLinear output shared.
+ *
+ * Opsets: per-axis DequantizeLinear needs default-domain opset 13 (per-tensor 10). Below that the
+ * com.microsoft DequantizeLinear (same semantics, `axis` at any opset, in ONNX Runtime) is emitted
+ * rather than raising the model's opset, which would change the meaning of other ops. float16 weights
+ * get a float16 scale at opset >= 19 (DequantizeLinear then outputs float16); otherwise, and for
+ * bfloat16, a Cast after a float32 DequantizeLinear restores the type the node expects.
+ */
+
+export const int8WeightOptionsSchema = z.object({}).strict();
+
+/** Which input of each supported op is its weight, and the per-channel axis for a weight of rank `rank`. */
+interface WeightSlot {
+  input: number;
+  /** The channel axis, or a reason the weight's shape does not fit. */
+  axis(node: NodeProto, rank: number): number | undefined | { reason: string };
+  /** Nodes of this op whose input is not a constant float are not weight-bearing (not reported). */
+  silentWhenNotWeight?: boolean;
+}
+
+const SLOTS: ReadonlyMap<string, WeightSlot> = new Map<string, WeightSlot>([
+  // Conv weight [M, C/group, k...]: output channels on axis 0.
+  ['Conv', { input: 1, axis: (_n, rank) => (rank >= 3 ? 0 : { reason: `Conv weight has rank ${rank}` }) }],
+  // ConvTranspose weight [C, M/group, k...]: output channels on axis 1.
+  [
+    'ConvTranspose',
+    { input: 1, axis: (_n, rank) => (rank >= 3 ? 1 : { reason: `ConvTranspose weight has rank ${rank}` }) },
+  ],
+  // MatMul B [..., K, N]: output columns on the last axis.
+  ['MatMul', { input: 1, axis: (_n, rank) => (rank >= 2 ? rank - 1 : undefined) }],
+  // Gemm B [K, N], or [N, K] when transB = 1.
+  [
+    'Gemm',
+    {
+      input: 1,
+      axis: (node, rank) =>
+        rank === 2 ? (intAttribute(node, 'transB', 0) !== 0 ? 0 : 1) : { reason: `Gemm B has rank ${rank}` },
+    },
+  ],
+  // Gather data (embedding tables [rows, width]): one scale per row.
+  ['Gather', { input: 0, axis: (_n, rank) => (rank >= 2 ? 0 : undefined), silentWhenNotWeight: true }],
+]);
+
+export const INT8_WEIGHT_OP_TYPES: ReadonlySet<string> = new Set(SLOTS.keys());
+
+/** One quantized copy of a weight (per weight, axis and view type), shared by its consumers. */
+interface Plan {
+  weight: ResolvedWeight;
+  /** The value consumers read instead of the weight. */
+  output: string;
+  /** The graph holding the stored weight: the new initializers and nodes go there. */
+  graph: GraphProto;
+  tensors: ReturnType<typeof makeRawTensor>[];
+  nodes: NodeProto[];
+  quantizedBytes: number;
+  floatBytes: number;
+}
+
+interface Candidate {
+  scope: GraphScope;
+  node: NodeProto;
+  slot: WeightSlot;
+}
+
+async function quantizeInt8Weights(
+  input: QuantizeInput<z.infer<typeof int8WeightOptionsSchema>>,
+): Promise<QuantizeOutcome> {
+  const { model, common, note, signal } = input;
+  throwIfCancelled(signal);
+  noteUnsupportedOpTypes(common, INT8_WEIGHT_OP_TYPES, 'int8-weight', note);
+  const opset = opsetVersion(model, '') ?? 1;
+  const perChannel = !common.perTensor;
+  const needOpset = perChannel ? 13 : 10;
+  const contribDq = opset < needOpset;
+  const names = new UniqueNameGenerator(model);
+  const skippedNodes: SkippedNode[] = [];
+
+  const candidates: Candidate[] = [];
+  for (const scope of graphScopes(model)) {
+    for (const node of scope.graph.node) {
+      const selection = selectNode(node, common, INT8_WEIGHT_OP_TYPES);
+      if (selection.kind === 'ignore') continue;
+      if (selection.kind === 'skip') {
+        skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason: selection.reason });
+        continue;
+      }
+      candidates.push({ scope, node, slot: SLOTS.get(node.opType)! });
+    }
+  }
+
+  const progress = new NodeProgress(candidates.length, signal, input.onProgress);
+  const plans = new Map<string, Plan>();
+  const rewrites: { node: NodeProto; slot: number; value: string; plan: Plan }[] = [];
+  for (const { scope, node, slot } of candidates) {
+    const outcome = planNode(scope, node, slot);
+    if ('reason' in outcome) {
+      if (!outcome.silent)
+        skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason: outcome.reason });
+    } else {
+      rewrites.push({ node, slot: slot.input, value: outcome.plan.output, plan: outcome.plan });
+    }
+    await progress.step();
+  }
+
+  function planNode(
+    scope: GraphScope,
+    node: NodeProto,
+    slot: WeightSlot,
+  ): { plan: Plan } | { reason: string; silent: boolean } {
+    const weight = resolveWeight(scope.index, node.input[slot.input] ?? '');
+    if ('reason' in weight) return { reason: weight.reason, silent: slot.silentWhenNotWeight === true };
+    const rank = weight.dims.length;
+    const axisOrReason = slot.axis(node, rank);
+    if (typeof axisOrReason === 'object') return { reason: axisOrReason.reason, silent: false };
+    const axis = perChannel ? axisOrReason : undefined;
+    const key = `${weight.key}|${axis ?? 'tensor'}`;
+    const existing = plans.get(key);
+    if (existing) return { plan: existing };
+    const count = weight.dims.reduce((a, b) => a * b, 1);
+    const channels = axis === undefined ? 1 : (weight.dims[axis] ?? 1);
+    const original = storedBytes(weight.ref);
+    const quantized = count + channels * 5; // int8 values, a float32 scale and an int8 zero point per channel
+    if (quantized >= original) {
+      return {
+        reason: `weight '${weight.name}' is too small to gain from int8 (${count} values)`,
+        silent: false,
+      };
+    }
+    let q: ReturnType<typeof quantizeInt8>;
+    try {
+      q = quantizeInt8(weight.values(), weight.dims, {
+        axis,
+        symmetric: !common.asymmetric,
+        reduceRange: common.reduceRange,
+      });
+    } catch (error) {
+      return {
+        reason: `weight '${weight.name}' cannot be quantized: ${(error as Error).message}`,
+        silent: false,
+      };
+    }
+    const base = weight.ref.name;
+    const qName = names.next(`${base}_quantized`);
+    const scaleName = names.next(`${base}_scale`);
+    const zpName = names.next(`${base}_zero_point`);
+    const paramDims = axis === undefined ? [] : [channels];
+    // float16 weights: a float16 scale makes DequantizeLinear output float16 directly (opset >= 19).
+    const halfScale = weight.viewType === DT.FLOAT16 && !contribDq && opset >= 19;
+    const scaleTensor = halfScale
+      ? makeRawTensor(scaleName, DT.FLOAT16, paramDims, littleEndianBytes(float32ArrayToFloat16(q.scales)))
+      : makeRawTensor(scaleName, DT.FLOAT, paramDims, littleEndianBytes(q.scales));
+    const tensors = [
+      makeRawTensor(
+        qName,
+        DT.INT8,
+        weight.dims,
+        new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength),
+      ),
+      scaleTensor,
+      makeRawTensor(
+        zpName,
+        DT.INT8,
+        paramDims,
+        new Uint8Array(q.zeroPoints.buffer, q.zeroPoints.byteOffset, q.zeroPoints.byteLength),
+      ),
+    ];
+    const needsCast = weight.viewType !== DT.FLOAT && !halfScale;
+    const dqOut = names.next(needsCast ? `${base}_dequantized_float` : `${base}_dequantized`);
+    const nodes = [
+      makeNode('DequantizeLinear', [qName, scaleName, zpName], [dqOut], {
+        name: names.next(`${base}_DequantizeLinear`),
+        ...(contribDq ? { domain: 'com.microsoft' } : {}),
+        ...(axis === undefined ? {} : { attributes: { axis: { int: axis } } }),
+      }),
+    ];
+    let output = dqOut;
+    if (needsCast) {
+      output = names.next(`${base}_dequantized`);
+      nodes.push(
+        makeNode('Cast', [dqOut], [output], {
+          name: names.next(`${base}_Cast`),
+          attributes: { to: { int: weight.viewType } },
+        }),
+      );
+    }
+    const plan: Plan = {
+      weight,
+      output,
+      graph: weight.ref.graph,
+      tensors,
+      nodes,
+      quantizedBytes: tensors.reduce((a, t) => a + t.rawData.length, 0),
+      floatBytes: original,
+    };
+    plans.set(key, plan);
+    return { plan };
+  }
+
+  // Apply: new initializers and DequantizeLinear nodes go at the front of the graph holding the weight
+  // (their inputs are all initializers); consumers then read the dequantized value.
+  const inserted = new Map<GraphProto, number>();
+  for (const plan of plans.values()) {
+    plan.graph.initializer.push(...plan.tensors);
+    const at = inserted.get(plan.graph) ?? 0;
+    plan.graph.node.splice(at, 0, ...plan.nodes);
+    inserted.set(plan.graph, at + plan.nodes.length);
+  }
+  for (const r of rewrites) r.node.input[r.slot] = r.value;
+  const inputsRemoved = removeUnusedOriginals([...plans.values()].map((p) => p.weight));
+
+  if (plans.size > 0) {
+    if (contribDq) {
+      if ((opsetVersion(model, 'com.microsoft') ?? 0) < 1) setOpsetVersion(model, 'com.microsoft', 1);
+      note(
+        `The model's opset is ${opset}; ${perChannel ? 'per-channel' : 'per-tensor'} DequantizeLinear needs ${needOpset}, ` +
+          'so the com.microsoft DequantizeLinear (same semantics, valid at any opset, run by ONNX Runtime) was used instead of raising the opset.',
+      );
+    }
+    const q = [...plans.values()].reduce((a, p) => a + p.quantizedBytes, 0);
+    const f = [...plans.values()].reduce((a, p) => a + p.floatBytes, 0);
+    note(`${plans.size} weights quantized to int8: ${f} -> ${q} bytes (${((q / f) * 100).toFixed(1)}%).`);
+    if (inputsRemoved > 0) {
+      note(
+        `${inputsRemoved} quantized weights were also listed as graph inputs (IR < 4 style); those input entries were removed.`,
+      );
+    }
+  }
+  return { quantizedNodes: rewrites.length, skippedNodes };
+}
+
+export const int8WeightMethod: QuantizeMethod<typeof int8WeightOptionsSchema> = {
+  name: 'int8-weight',
+  summary: 'weight-only int8 (DequantizeLinear before float ops): ~4x smaller, runs on every EP',
+  optionSchema: int8WeightOptionsSchema,
+  needsCalibration: false,
+  quantize: quantizeInt8Weights,
+};
+
+registerQuantizeMethod(int8WeightMethod);

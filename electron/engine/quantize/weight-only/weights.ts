@@ -1,0 +1,258 @@
+import {
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  TensorProto_DataType as DT,
+} from 'onnx-buf';
+import { StudioError } from '../../errors.js';
+import { dtypeName } from '../../onnx/dtypes.js';
+import {
+  type ConstantRef,
+  GraphIndex,
+  findConstant,
+  removeInitializer,
+  removeNode,
+  subgraphsOf,
+} from '../../onnx/graph.js';
+import { decodeToFloat32, tensorByteSize } from '../../onnx/tensor-codec.js';
+import type { CommonQuantizeOptions, QuantizeProgress } from '../quantize-method.js';
+
+/*
+ * What the weight-only methods share: walking the main graph and its subgraphs with indexes that
+ * know their enclosing scopes, choosing nodes from --op-types / --exclude-nodes, finding the constant
+ * weight behind a node input (initializer, sparse initializer or Constant node, possibly behind a Cast
+ * to float as half-precision checkpoints are exported), cancellation, and removing originals that the
+ * rewrite left unused.
+ */
+
+/** One graph of the model (the main graph or a subgraph) with an index whose `parent` is its enclosing graph's. */
+export interface GraphScope {
+  graph: GraphProto;
+  index: GraphIndex;
+}
+
+/** The main graph and, depth first, every subgraph (If branches, Loop/Scan bodies). */
+export function graphScopes(model: ModelProto): GraphScope[] {
+  const out: GraphScope[] = [];
+  const visit = (graph: GraphProto, parent: GraphIndex | undefined): void => {
+    const index = new GraphIndex(graph, parent);
+    out.push({ graph, index });
+    for (const node of graph.node) for (const sub of subgraphsOf(node)) visit(sub, index);
+  };
+  if (model.graph) visit(model.graph, undefined);
+  return out;
+}
+
+export function isDefaultDomain(domain: string): boolean {
+  return domain === '' || domain === 'ai.onnx';
+}
+
+/** A display name for a node (its name, or op type and first output when unnamed). */
+export function nodeLabel(node: NodeProto): string {
+  return node.name !== '' ? node.name : `${node.opType}(${node.output[0] ?? ''})`;
+}
+
+/** Whether a node is a candidate: its op type is supported and selected; or why it is left out. */
+export type Selection = { kind: 'candidate' } | { kind: 'ignore' } | { kind: 'skip'; reason: string };
+
+export function selectNode(
+  node: NodeProto,
+  common: CommonQuantizeOptions,
+  supported: ReadonlySet<string>,
+): Selection {
+  if (!isDefaultDomain(node.domain) || !supported.has(node.opType)) return { kind: 'ignore' };
+  if (common.opTypes && !common.opTypes.includes(node.opType)) return { kind: 'ignore' };
+  if (node.name !== '' && common.excludeNodes.includes(node.name)) {
+    return { kind: 'skip', reason: 'excluded by --exclude-nodes' };
+  }
+  return { kind: 'candidate' };
+}
+
+/** Notes op types named in --op-types that the method never quantizes. */
+export function noteUnsupportedOpTypes(
+  common: CommonQuantizeOptions,
+  supported: ReadonlySet<string>,
+  method: string,
+  note: (message: string) => void,
+): void {
+  const unknown = (common.opTypes ?? []).filter((t) => !supported.has(t));
+  if (unknown.length > 0) {
+    note(
+      `${method} does not quantize ${unknown.join(', ')} (it handles ${[...supported].join(', ')}); ignored.`,
+    );
+  }
+}
+
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StudioError('CANCELLED', 'Quantization was cancelled.');
+}
+
+/** Reports progress and gives the event loop a turn every few nodes, so that an abort can land. */
+export class NodeProgress {
+  #done = 0;
+  #lastYield = performance.now();
+
+  constructor(
+    readonly total: number,
+    readonly signal: AbortSignal | undefined,
+    readonly onProgress: ((p: QuantizeProgress) => void) | undefined,
+    readonly phase = 'quantizing',
+  ) {
+    onProgress?.({ phase, done: 0, total });
+  }
+
+  /** Call after each node; throws CANCELLED when the signal has fired. */
+  async step(): Promise<void> {
+    this.#done += 1;
+    this.onProgress?.({ phase: this.phase, done: this.#done, total: this.total });
+    if (performance.now() - this.#lastYield > 50) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.#lastYield = performance.now();
+    }
+    throwIfCancelled(this.signal);
+  }
+}
+
+export function intAttribute(node: NodeProto, name: string, fallback: number): number {
+  const a = node.attribute.find((x: AttributeProto) => x.name === name);
+  return a ? Number(a.i) : fallback;
+}
+
+export function floatAttribute(node: NodeProto, name: string, fallback: number): number {
+  const a = node.attribute.find((x: AttributeProto) => x.name === name);
+  return a ? a.f : fallback;
+}
+
+const FLOAT_TYPES: ReadonlySet<number> = new Set([DT.FLOAT, DT.FLOAT16, DT.BFLOAT16, DT.DOUBLE]);
+
+/** A constant float weight as a node sees it. */
+export interface ResolvedWeight {
+  /** The value the node reads. */
+  name: string;
+  /** Where the stored data lives. */
+  ref: ConstantRef;
+  /** The Cast between the stored constant and the node, if any, and the graph that holds it. */
+  cast: { node: NodeProto; graph: GraphProto } | undefined;
+  /** The element type the node sees (the Cast's `to`, else the stored type). */
+  viewType: number;
+  storedType: number;
+  dims: number[];
+  /**
+   * True when a graph input of the same name could override the stored value (IR < 4 models list
+   * initializers as inputs). Such weights are quantized as constants and their input entries removed.
+   */
+  overridable: boolean;
+  /** Identifies the stored tensor and its view across the whole model (for sharing quantized copies). */
+  key: string;
+  /** The values as float32 (decoded on first use; may alias the tensor: do not write). */
+  values(): Float32Array;
+}
+
+const graphIds = new WeakMap<GraphProto, number>();
+let nextGraphId = 1;
+/** A number identifying a graph object for the life of the process (keys of shared quantized copies). */
+export function graphId(graph: GraphProto): number {
+  let id = graphIds.get(graph);
+  if (id === undefined) {
+    id = nextGraphId++;
+    graphIds.set(graph, id);
+  }
+  return id;
+}
+
+/**
+ * The float constant behind input `name` of a node in `index`'s graph, looking through one Cast to a
+ * float type; or why it is not one.
+ */
+export function resolveWeight(index: GraphIndex, name: string): ResolvedWeight | { reason: string } {
+  if (name === '') return { reason: 'the weight input is missing' };
+  let ref = findConstant(index, name, { allowOverridable: true });
+  let cast: ResolvedWeight['cast'];
+  if (!ref) {
+    const producer = findProducer(index, name);
+    const node = producer?.node;
+    if (producer && node && node.opType === 'Cast' && isDefaultDomain(node.domain) && node.input[0]) {
+      const inner = findConstant(producer.index, node.input[0], { allowOverridable: true });
+      if (inner) {
+        ref = inner;
+        cast = { node, graph: producer.index.graph };
+      }
+    }
+  }
+  if (!ref) return { reason: `weight '${name}' is computed at run time, not a constant` };
+  const tensor = ref.tensor;
+  const storedType = tensor.dataType;
+  if (!FLOAT_TYPES.has(storedType)) {
+    return { reason: `weight '${name}' is ${dtypeName(storedType)}, not a float type` };
+  }
+  const viewType = cast ? intAttribute(cast.node, 'to', DT.FLOAT) : storedType;
+  if (viewType !== DT.FLOAT && viewType !== DT.FLOAT16 && viewType !== DT.BFLOAT16) {
+    return {
+      reason: `weight '${name}' is used as ${dtypeName(viewType)}; only float32, float16 and bfloat16 are supported`,
+    };
+  }
+  let decoded: Float32Array | undefined;
+  const stored = ref;
+  return {
+    name,
+    ref: stored,
+    cast,
+    viewType,
+    storedType,
+    dims: tensor.dims.map(Number),
+    overridable: stored.kind === 'initializer' && stored.overridable,
+    key: `${graphId(stored.graph)}:${stored.name}${cast ? `:cast${graphId(cast.graph)}:${cast.node.output[0] ?? ''}` : ''}`,
+    values: () => (decoded ??= decodeToFloat32(stored.tensor)),
+  };
+}
+
+/** The node producing `name` in this graph or an enclosing one, with that graph's index. */
+function findProducer(index: GraphIndex, name: string): { node: NodeProto; index: GraphIndex } | undefined {
+  for (let idx: GraphIndex | undefined = index; idx; idx = idx.parent) {
+    const p = idx.producer(name);
+    if (p) return { node: p.node, index: idx };
+    if (idx.definesLocally(name)) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * After a rewrite: removes the stored weights (and the Casts in front of them) that nothing reads any
+ * more. `weights` are the resolved weights whose consumers were rewritten. Returns how many graph
+ * input entries of overridable initializers were removed with them.
+ */
+export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number {
+  const seen = new Set<string>();
+  let inputsRemoved = 0;
+  for (const w of weights) {
+    if (seen.has(w.key)) continue;
+    seen.add(w.key);
+    if (w.cast) {
+      const out = w.cast.node.output[0] ?? '';
+      if (!new GraphIndex(w.cast.graph).isUsed(out)) removeNode(w.cast.graph, w.cast.node);
+    }
+    const index = new GraphIndex(w.ref.graph);
+    if (index.isUsed(w.ref.name)) continue;
+    switch (w.ref.kind) {
+      case 'initializer':
+      case 'sparse-initializer':
+        if (w.overridable) inputsRemoved += 1;
+        removeInitializer(w.ref.graph, w.ref.name, { removeInput: true });
+        break;
+      case 'constant-node':
+        removeNode(w.ref.graph, w.ref.node);
+        break;
+    }
+  }
+  return inputsRemoved;
+}
+
+/** Bytes a constant takes in the file as stored (a sparse one: its values and indices). */
+export function storedBytes(ref: ConstantRef): number {
+  if (ref.kind === 'sparse-initializer') {
+    const { values, indices } = ref.sparse;
+    return (values ? tensorByteSize(values) : 0) + (indices ? tensorByteSize(indices) : 0);
+  }
+  return tensorByteSize(ref.tensor);
+}
