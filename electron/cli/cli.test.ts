@@ -1,24 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BAD_MODEL_CASES } from '../engine/testing/bad-model-cases.js';
 import { buildCnn, buildMlp } from '../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
+import { repoRoot, runCliProcess as cli } from './testing/run-cli.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Runs the CLI from source (through tsx) so the test never sees a stale build. */
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'electron/cli/bin.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const root = repoRoot;
 
 describe('onnx-studio CLI', () => {
   let tmp: ReturnType<typeof makeTempDir>;

@@ -15,9 +15,17 @@ const METHOD_FLAGS: { flag: string; option: string; methods: string[]; parse: (v
   { flag: 'activation-type', option: 'activationType', methods: ['int8-static'], parse: String },
   { flag: 'dynamic-form', option: 'form', methods: ['int8-dynamic'], parse: String },
   { flag: 'block-size', option: 'blockSize', methods: ['int4'], parse: positiveInt('block-size') },
+  { flag: 'accuracy-level', option: 'accuracyLevel', methods: ['int4'], parse: wholeNumber('accuracy-level') },
   { flag: 'no-keep-io-types', option: 'keepIoTypes', methods: ['fp16'], parse: () => false },
   { flag: 'block-ops', option: 'blockOpTypes', methods: ['fp16'], parse: (v) => splitList(String(v)) },
 ];
+
+function wholeNumber(flag: string) {
+  return (v: string | boolean) => {
+    if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new StudioError('BAD_REQUEST', `--${flag} must be a whole number, got '${String(v)}'.`);
+    return Number(v);
+  };
+}
 
 function positiveInt(flag: string) {
   return (v: string | boolean) => {
@@ -76,6 +84,7 @@ export const quantizeCommand: CliCommand = {
       '  --dynamic-form F         int8-dynamic: fused (com.microsoft DynamicQuantizeMatMul, default) or onnx',
       '                           (standard DynamicQuantizeLinear + MatMulInteger, for other runtimes)',
       '  --block-size 32|64|128   int4 block size (default 32)',
+      '  --accuracy-level N       int4: MatMulNBits accuracy_level (default 4: int8 activations, fastest on CPU)',
       '  --no-keep-io-types       fp16: make the model inputs/outputs float16 too',
       '  --block-ops A,B          fp16: also keep these op types in float32',
       CALIBRATION_HELP,
@@ -92,6 +101,7 @@ export const quantizeCommand: CliCommand = {
     'op-types': { type: 'string' },
     'exclude-nodes': { type: 'string' },
     'block-size': { type: 'string' },
+    'accuracy-level': { type: 'string' },
     'no-keep-io-types': { type: 'boolean' },
     'block-ops': { type: 'string' },
     'calib-method': { type: 'string' },

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StudioError } from '../../engine/errors.js';
+import { buildCnn, buildMlp, modelBytes } from '../../engine/testing/model-fixtures.js';
+import { makeTempDir } from '../../engine/testing/temp-dir.js';
+import type { CliContext } from '../cli-context.js';
+import { benchCommand } from './bench.js';
+
+/** Runs `onnx-studio bench ARGS` in this process (the engine still runs in its own, forked one). */
+async function bench(positionals: string[], values: CliContext['values'], json = false) {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        append(String(chunk));
+        callback();
+      },
+    });
+  const ctx: CliContext = {
+    positionals,
+    values,
+    json,
+    verbose: false,
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+    signal: new AbortController().signal,
+  };
+  const code = await benchCommand.run(ctx).catch((error: unknown) => error);
+  return { code, stdout, stderr };
+}
+
+describe('onnx-studio bench', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let mlp: string;
+  let cnn: string;
+  beforeAll(() => {
+    tmp = makeTempDir();
+    mlp = path.join(tmp.dir, 'mlp.onnx');
+    cnn = path.join(tmp.dir, 'cnn.onnx');
+    fs.writeFileSync(mlp, modelBytes(buildMlp()));
+    fs.writeFileSync(cnn, modelBytes(buildCnn()));
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('--json prints one object with results[] and comparisons[] as in docs/cli.md', async () => {
+    const r = await bench([mlp, cnn], { iterations: '8', warmup: '1', threads: '1' }, true);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const json = JSON.parse(r.stdout) as { results: Record<string, unknown>[]; comparisons: Record<string, unknown>[] };
+    expect(json.results).toHaveLength(2);
+    for (const result of json.results) {
+      for (const key of ['model', 'ep', 'threads', 'initMs', 'firstRunMs', 'iterations', 'meanMs', 'stdMs', 'minMs', 'p50Ms', 'p90Ms', 'p95Ms', 'p99Ms', 'maxMs', 'throughput', 'peakRssBytes']) {
+        expect(result).toHaveProperty(key);
+      }
+      expect(result.iterations).toBe(8);
+      expect(result.threads).toBe(1);
+      expect(result).not.toHaveProperty('profile');
+    }
+    expect(json.comparisons).toEqual([
+      expect.objectContaining({ model: cnn, baseline: mlp, p50Ratio: expect.any(Number), sizeRatio: fs.statSync(cnn).size / fs.statSync(mlp).size }),
+    ]);
+  });
+
+  it('shapes symbolic dims with --dim and leaves comparisons out for one model', async () => {
+    const r = await bench([mlp], { iterations: '3', warmup: '0', dim: ['batch=4'] }, true);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { results: { inputs: unknown }[]; comparisons?: unknown; notes: string[] };
+    expect(json.results[0]?.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [4, 16] }]);
+    expect(json.comparisons).toBeUndefined();
+    expect(json.notes.join('\n')).not.toMatch(/dim 'batch'/);
+  });
+
+  it('prints a readable table with ratios, the defaulted dims and the spinning setting', async () => {
+    const r = await bench([mlp, cnn], { iterations: '4', warmup: '0', profile: true });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Model\s+Init ms\s+First ms\s+Runs\s+Mean\s+Std\s+Min\s+p50\s+p90\s+p95\s+p99\s+Max\s+Runs\/s\s+Peak RSS/);
+    expect(r.stdout).toMatch(/cnn\.onnx\s+\d+\.\d+x\s+1\.\d+x/);
+    expect(r.stdout).toMatch(/thread spinning off/);
+    expect(r.stdout).toMatch(/mlp\.onnx: dim 'batch' of input 'input' set to 1 \(use --dim batch=N\)/);
+    expect(r.stdout).toMatch(/Profile of cnn\.onnx/);
+    expect(r.stdout).toMatch(/Percentiles interpolate linearly/);
+    const trace = /trace: (\S+)\)/.exec(r.stdout)?.[1];
+    if (trace) fs.rmSync(path.dirname(trace), { recursive: true, force: true });
+  });
+
+  it('refuses wrong flags and unavailable providers with one clear user error', async () => {
+    const both = await bench([mlp], { iterations: '3', duration: '1' });
+    expect(both.code).toBeInstanceOf(StudioError);
+    expect((both.code as StudioError).code).toBe('BAD_REQUEST');
+    const ep = await bench([mlp], { ep: 'tpu' });
+    expect((ep.code as StudioError).message).toMatch(/--ep must be one of cpu, webgpu, cuda, tensorrt, dml, coreml/);
+    const foreign = process.platform === 'darwin' ? 'dml' : 'coreml';
+    const missing = await bench([mlp], { ep: foreign, iterations: '1' });
+    expect((missing.code as StudioError).code).toBe('BAD_REQUEST');
+    expect((missing.code as StudioError).message).toMatch(/not available here/);
+    const none = await bench([], {});
+    expect((none.code as StudioError).message).toMatch(/Missing MODEL/);
+  });
+
+  it('--list-providers --json lists every provider', async () => {
+    const r = await bench([], { 'list-providers': true }, true);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { providers: { name: string; available: boolean }[] };
+    expect(json.providers.map((p) => p.name)).toEqual(['cpu', 'webgpu', 'cuda', 'tensorrt', 'dml', 'coreml']);
+    expect(json.providers[0]?.available).toBe(true);
+  });
+});

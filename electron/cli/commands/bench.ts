@@ -1,0 +1,296 @@
+import path from 'node:path';
+import {
+  EXECUTION_PROVIDERS,
+  OPT_LEVELS,
+  parseLatencyMetricName,
+  type BenchData,
+  type BenchModelResult,
+  type BenchParams,
+  type BenchReport,
+  type ExecutionProvider,
+  type OptLevel,
+  type ProviderStatus,
+} from '../../../shared/engine-protocol.js';
+import { BENCH_DEFAULTS, benchParams } from '../../engine/bench/run-benchmark.js';
+import { StudioError } from '../../engine/errors.js';
+import { EngineClient } from '../../engine/host/engine-client.js';
+import type { CliCommand, CliContext } from '../cli-context.js';
+import { writeJson } from '../cli-context.js';
+import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
+import { formatBytes } from '../format.js';
+import { ProgressBar } from '../progress-bar.js';
+import { SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
+
+/** Dataset samples held in memory (and cycled through) when --samples is not given. */
+const DEFAULT_DATASET_FEEDS = 16;
+
+function str(ctx: CliContext, name: string): string | undefined {
+  const value = ctx.values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function wholeNumber(flag: string, raw: string, min: number): number {
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new StudioError('BAD_REQUEST', `--${flag} expects a whole number of at least ${min}, got '${raw}'.`);
+  }
+  return value;
+}
+
+function choice<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  const value = raw.trim().toLowerCase();
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new StudioError('BAD_REQUEST', `--${flag} must be one of ${allowed.join(', ')}, got '${raw}'.`);
+  }
+  return value as T;
+}
+
+/** The benchmark the flags describe (validated; defaults as in the help). */
+export async function benchParamsFromFlags(ctx: CliContext, models: string[]): Promise<BenchParams> {
+  const iterationsRaw = str(ctx, 'iterations');
+  const durationRaw = str(ctx, 'duration');
+  if (iterationsRaw !== undefined && durationRaw !== undefined) {
+    throw new StudioError('BAD_REQUEST', 'Pass either --iterations or --duration, not both.');
+  }
+  let durationMs: number | undefined;
+  if (durationRaw !== undefined) {
+    const seconds = Number(durationRaw.trim());
+    if (durationRaw.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new StudioError('BAD_REQUEST', `--duration expects a number of seconds above 0, got '${durationRaw}'.`);
+    }
+    durationMs = seconds * 1000;
+  }
+  const spinRaw = str(ctx, 'spin');
+  const dataRaw = str(ctx, 'data') ?? 'synthetic';
+  const samplesRaw = str(ctx, 'samples');
+  const { spec, baseDir } = await parseDataFlags(dataRaw, ctx.values, { defaultSyntheticSamples: BENCH_DEFAULTS.data.samples });
+  const data: BenchData =
+    spec.kind === 'synthetic'
+      ? { kind: 'synthetic', samples: spec.samples, seed: spec.seed }
+      : { kind: 'dataset', spec, baseDir, maxSamples: samplesRaw === undefined ? DEFAULT_DATASET_FEEDS : wholeNumber('samples', samplesRaw, 1) };
+  const overrides = parseShapeFlags(ctx.values.shape, ctx.values.dim);
+  const threads = str(ctx, 'threads');
+  const interThreads = str(ctx, 'inter-threads');
+  const warmup = str(ctx, 'warmup');
+  const ep = str(ctx, 'ep');
+  const optLevel = str(ctx, 'opt-level');
+  return benchParams({
+    models: models.map((m) => path.resolve(m)),
+    ...(ep !== undefined ? { ep: choice<ExecutionProvider>('ep', ep, EXECUTION_PROVIDERS) } : {}),
+    ...(threads !== undefined ? { intraOpThreads: wholeNumber('threads', threads, 0) } : {}),
+    ...(interThreads !== undefined ? { interOpThreads: wholeNumber('inter-threads', interThreads, 0) } : {}),
+    ...(optLevel !== undefined ? { optLevel: choice<OptLevel>('opt-level', optLevel, OPT_LEVELS) } : {}),
+    ...(spinRaw !== undefined ? { allowSpinning: choice('spin', spinRaw, ['on', 'off'] as const) === 'on' } : {}),
+    ...(warmup !== undefined ? { warmup: wholeNumber('warmup', warmup, 0) } : {}),
+    ...(iterationsRaw !== undefined ? { iterations: wholeNumber('iterations', iterationsRaw, 1) } : {}),
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    shapes: overrides.shapes ?? {},
+    dims: overrides.dims ?? {},
+    data,
+    profile: ctx.values.profile === true,
+  });
+}
+
+/**
+ * A plain-text table. `align` has one letter per column, `l` or `r`; by default the first column is left-aligned
+ * and the others, which hold numbers, right-aligned.
+ */
+function table(headers: string[], rows: string[][], align = `l${'r'.repeat(headers.length - 1)}`): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (align[i] === 'r' ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** ms with about four significant digits. */
+function ms(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  if (value >= 100) return value.toFixed(1);
+  if (value >= 10) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+function ratio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}x` : '-';
+}
+
+/** Names for the table: base names when they are unique, else the paths; a model given twice gets `(2)`. */
+function labelsFor(models: string[]): string[] {
+  const bases = models.map((m) => path.basename(m));
+  const names = new Set(bases).size === bases.length ? bases : models;
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    return n === 1 ? name : `${name} (${n})`;
+  });
+}
+
+function describeSettings(report: BenchReport): string {
+  const s = report.settings;
+  const runs = s.iterations !== undefined ? `${s.iterations} timed runs` : `timed runs for ${s.durationMs !== undefined ? s.durationMs / 1000 : '?'} s`;
+  const threads = s.threads === 0 ? 'default (one per physical core)' : String(s.threads);
+  const several = report.results.length > 1;
+  return [
+    `Execution provider ${s.ep}; intra-op threads ${threads}${s.interOpThreads ? `, inter-op threads ${s.interOpThreads}` : ''}; ` +
+      `graph optimization ${s.optLevel}; thread spinning ${s.allowSpinning ? 'on' : 'off'}.`,
+    `${report.results[0]?.warmup ?? s.warmup} warmup runs${s.warmup > 0 ? ` (at least ${s.warmup}, and 0.2 s)` : ''} + ${runs} per model` +
+      `${several ? ', interleaved (A B A B ...) in one engine process' : ''}; inputs: ${s.data}.`,
+  ].join('\n');
+}
+
+function printReport(ctx: CliContext, report: BenchReport): void {
+  const labels = labelsFor(report.results.map((r) => r.model));
+  const label = (i: number) => labels[i] ?? '';
+  const out: string[] = [describeSettings(report), ''];
+  const inputRows = (r: BenchModelResult) => r.inputs.map((i) => [i.name, i.dtype, `[${i.shape.join(', ')}]`]);
+  const sameInputs = new Set(report.results.map((r) => JSON.stringify(r.inputs))).size === 1;
+  for (const [i, r] of (sameInputs ? report.results.slice(0, 1) : report.results).entries()) {
+    if (!sameInputs) out.push(`Inputs of ${label(i)}:`);
+    out.push(table(['Input', 'Type', 'Shape'], inputRows(r), 'lll'), '');
+  }
+  out.push(
+    table(
+      ['Model', 'Init ms', 'First ms', 'Runs', 'Mean', 'Std', 'Min', 'p50', 'p90', 'p95', 'p99', 'Max', 'Runs/s', 'Peak RSS'],
+      report.results.map((r, i) => [
+        label(i),
+        ms(r.initMs),
+        ms(r.firstRunMs),
+        String(r.iterations),
+        ms(r.meanMs),
+        ms(r.stdMs),
+        ms(r.minMs),
+        ms(r.p50Ms),
+        ms(r.p90Ms),
+        ms(r.p95Ms),
+        ms(r.p99Ms),
+        ms(r.maxMs),
+        r.throughput >= 100 ? r.throughput.toFixed(0) : r.throughput.toFixed(1),
+        formatBytes(r.peakRssBytes),
+      ]),
+    ),
+  );
+  out.push('Latencies in ms.');
+  if (report.comparisons.length > 0) {
+    out.push('');
+    out.push(`Against ${label(0)} (the first model; below 1.00x is faster / smaller):`);
+    out.push(table(['Model', 'p50 ratio', 'Size ratio'], report.comparisons.map((c, i) => [label(i + 1), ratio(c.p50Ratio), ratio(c.sizeRatio)])));
+  }
+  for (const [i, r] of report.results.entries()) if (r.profile) out.push('', ...profileLines(r, label(i)));
+  if (report.notes.length > 0) {
+    out.push('', 'Notes:', ...report.notes.map((n) => `  - ${n}`));
+  }
+  out.push(
+    '',
+    `Percentiles interpolate linearly between sorted runs (numpy's default); std is the sample standard deviation; ` +
+      `Runs/s = 1000 / mean; peak RSS is the engine process's (${report.settings.rssMethod === 'exact' ? "the kernel's high-water mark" : 'sampled after every run'}).`,
+  );
+  ctx.stdout.write(`${out.join('\n')}\n`);
+}
+
+function profileLines(r: BenchModelResult, label: string): string[] {
+  const p = r.profile;
+  if (!p) return [];
+  return [
+    `Profile of ${label}: kernel time per run over ${p.runs} measured runs (trace: ${p.traceFile})`,
+    table(['Op type', 'ms/run', '%'], p.byOpType.map((o) => [o.opType, ms(o.ms), o.pct.toFixed(1)])),
+    '',
+    table(['Slowest nodes', 'Op type', 'ms/run'], p.topNodes.map((n) => [n.name, n.opType, ms(n.ms)]), 'llr'),
+  ];
+}
+
+function printProviders(ctx: CliContext, providers: ProviderStatus[]): void {
+  const rows = providers.map((p) => [p.name, p.available ? 'yes' : 'no', p.listed ? (p.bundled ? 'bundled' : 'opt-in download') : 'not in this build']);
+  const out = [table(['Provider', 'Usable here', 'onnxruntime-node'], rows, 'lll')];
+  const missing = providers.filter((p) => !p.available);
+  if (missing.length > 0) {
+    out.push('', ...missing.map((p) => `${p.name}: ${p.reason ?? 'not available'}\n  ${p.hint ?? ''}`.trimEnd()));
+  }
+  ctx.stdout.write(`${out.join('\n')}\n`);
+}
+
+export const benchCommand: CliCommand = {
+  name: 'bench',
+  summary: 'Measure latency and memory of one or several models on this machine (interleaved, with ratios).',
+  usage:
+    'onnx-studio bench MODEL [MODEL...] [--ep cpu|webgpu|cuda|tensorrt|dml|coreml] [--threads N] [--warmup N] ' +
+    '[--iterations N | --duration SECONDS] [--shape INPUT=1x3x224x224] [--dim NAME=VALUE] [--data DATA] ' +
+    '[--opt-level disabled|basic|extended|all] [--spin on|off] [--profile] [--list-providers] [--json]',
+  help: [
+    `  --ep NAME              execution provider (default ${BENCH_DEFAULTS.ep}); see --list-providers`,
+    '  --threads N            intra-op threads (default 0: onnxruntime picks one per physical core)',
+    '  --inter-threads N      inter-op threads (default 0: onnxruntime\'s default)',
+    `  --warmup N             untimed runs per model before measuring (default ${BENCH_DEFAULTS.warmup}; unless 0, warmup`,
+    '                         also lasts at least 0.2 s so that fast models reach steady state)',
+    `  --iterations N         timed runs per model (default ${BENCH_DEFAULTS.iterations})`,
+    '  --duration SECONDS     instead of --iterations: measure for this long (every model gets the same runs)',
+    '  --shape INPUT=1x3x224x224  a whole input shape (repeatable)',
+    '  --dim NAME=VALUE       a symbolic dim, e.g. --dim batch=8 (repeatable; unset symbolic dims are 1)',
+    `  --data DATA            inputs: synthetic (default), FILE.npy, FILE.npz, FILE.jsonl, an image folder or SPEC.json`,
+    `  --samples N            distinct inputs the runs cycle through (synthetic default ${BENCH_DEFAULTS.data.samples}, datasets ${DEFAULT_DATASET_FEEDS})`,
+    `  --opt-level LEVEL      graph optimization: disabled | basic | extended | all (default ${BENCH_DEFAULTS.optLevel})`,
+    '  --spin on|off          let idle onnxruntime threads spin-wait (default off: spinning threads of one model',
+    '                         steal CPU from the next one in an interleaved run; on can help a model running alone)',
+    '  --profile              aggregate onnxruntime\'s profiling trace by op type and node (adds overhead)',
+    '  --list-providers       show which execution providers work on this machine, and how to get the others',
+    '  --json                 print {results, comparisons} (fields in docs/cli.md)',
+    DATA_HELP,
+  ].join('\n'),
+  options: {
+    ep: { type: 'string' },
+    threads: { type: 'string' },
+    'inter-threads': { type: 'string' },
+    warmup: { type: 'string' },
+    iterations: { type: 'string' },
+    duration: { type: 'string' },
+    ...SHAPE_OPTIONS,
+    data: { type: 'string' },
+    ...DATA_OPTIONS,
+    'opt-level': { type: 'string' },
+    spin: { type: 'string' },
+    profile: { type: 'boolean' },
+    'list-providers': { type: 'boolean' },
+  },
+  async run(ctx) {
+    const client = new EngineClient(ctx.verbose ? { onOutput: (line) => ctx.stderr.write(`[engine] ${line}\n`) } : {});
+    try {
+      if (ctx.values['list-providers'] === true) {
+        if (ctx.positionals.length > 0) throw new StudioError('BAD_REQUEST', '--list-providers takes no MODEL.');
+        const providers = await client.call('providers', {}, { signal: ctx.signal });
+        if (ctx.json) writeJson(ctx, { providers });
+        else printProviders(ctx, providers);
+        return 0;
+      }
+      if (ctx.positionals.length === 0) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of one or more .onnx files.');
+      const params = await benchParamsFromFlags(ctx, ctx.positionals);
+      const bar = new ProgressBar(ctx.stderr, 'Benchmarking');
+      let report: BenchReport;
+      try {
+        report = await client.call('bench', params, {
+          signal: ctx.signal,
+          onEvent: (event) => {
+            if (event.type === 'progress') bar.update(Math.round(event.fraction * 1000), 1000);
+            else if (event.type === 'log' && ctx.verbose) ctx.stderr.write(`${event.level}: ${event.message}\n`);
+            else if (event.type === 'metric' && ctx.verbose && parseLatencyMetricName(event.name) === undefined) {
+              ctx.stderr.write(`${event.name}: ${event.values.join(', ')} ${event.unit}\n`);
+            }
+          },
+        });
+      } finally {
+        bar.done();
+      }
+      if (ctx.json) {
+        const { results, comparisons, settings, notes } = report;
+        writeJson(ctx, results.length > 1 ? { results, comparisons, settings, notes } : { results, settings, notes });
+      } else {
+        printReport(ctx, report);
+      }
+      return 0;
+    } finally {
+      await client.dispose();
+    }
+  },
+};

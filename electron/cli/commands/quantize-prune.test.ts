@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { toBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCnn, buildMlp } from '../../engine/testing/model-fixtures.js';
+import { makeTempDir } from '../../engine/testing/temp-dir.js';
+import { repoRoot, runCliProcess as cli } from '../testing/run-cli.js';
+
+const digits = path.join(repoRoot, 'electron/engine/testing/fixtures/digits');
+
+describe('onnx-studio quantize and prune', () => {
+  const tmp = makeTempDir();
+  const mlp = path.join(tmp.dir, 'mlp.onnx');
+  const cnn = path.join(tmp.dir, 'cnn.onnx');
+  beforeAll(() => {
+    // Large enough that weights, not graph overhead, dominate the file size.
+    fs.writeFileSync(mlp, toBinary(ModelProtoSchema, buildMlp({ inputSize: 64, hiddenSize: 256, outputSize: 10 })));
+    fs.writeFileSync(cnn, toBinary(ModelProtoSchema, buildCnn()));
+  });
+  afterAll(() => tmp.cleanup());
+
+  for (const [method, extra, maxRatio] of [
+    ['int8-dynamic', [], 0.32],
+    ['int8-weight', [], 0.32],
+    ['fp16', [], 0.55],
+    ['int4', ['--block-size', '16'], 0.25],
+    ['int8-static', ['--calib-data', 'synthetic', '--calib-samples', '8'], 0.32],
+  ] as const) {
+    it(`${method}: writes a smaller model that onnxruntime runs, JSON per the contract`, async () => {
+      const out = path.join(tmp.dir, `mlp-${method}.onnx`);
+      const r = cli('quantize', mlp, '-o', out, '--method', method, ...extra, '--json');
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.code).toBe(0);
+      const json = JSON.parse(r.stdout) as Record<string, unknown>;
+      for (const key of ['output', 'method', 'inputBytes', 'outputBytes', 'quantizedNodes', 'skippedNodes', 'seconds']) {
+        expect(json).toHaveProperty(key);
+      }
+      expect(json.method).toBe(method);
+      expect(json.quantizedNodes).toBeGreaterThan(0);
+      expect((json.outputBytes as number) / (json.inputBytes as number)).toBeLessThan(maxRatio);
+      const session = await ort.InferenceSession.create(out);
+      const result = await session.run({ input: new ort.Tensor('float32', new Float32Array(128).fill(0.5), [2, 64]) });
+      expect(result.logits!.dims).toEqual([2, 10]);
+      await session.release();
+    });
+  }
+
+  it('int8-static calibrates from an .npy dataset', () => {
+    const out = path.join(tmp.dir, 'digits-static.onnx');
+    const r = cli('quantize', path.join(digits, 'digits.onnx'), '-o', out, '--method', 'int8-static', '--calib-data', path.join(digits, 'test-inputs.npy'), '--calib-samples', '32', '--json');
+    expect(r.code).toBe(0);
+    const evalRun = cli('eval', out, '--data', path.join(digits, 'test-inputs.npy'), '--labels', path.join(digits, 'test-labels.npy'), '--json');
+    expect(evalRun.code).toBe(0);
+    expect((JSON.parse(evalRun.stdout) as { accuracy: number }).accuracy).toBeGreaterThan(0.95);
+  });
+
+  it('refuses wrong input with exit 2 and one line', () => {
+    const cases = [
+      ['quantize', mlp, '-o', path.join(tmp.dir, 'x.onnx'), '--method', 'int3'],
+      ['quantize', mlp, '-o', path.join(tmp.dir, 'x.onnx'), '--method', 'fp16', '--block-size', '32'],
+      ['quantize', mlp, '-o', path.join(tmp.dir, 'x.onnx'), '--method', 'int8-static'],
+      ['quantize', mlp, '-o', mlp, '--method', 'fp16', '--force'],
+      ['prune', cnn, '-o', path.join(tmp.dir, 'x.onnx'), '--method', 'structured', '--sparsity', '1.5'],
+    ];
+    for (const args of cases) {
+      const r = cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(fs.existsSync(path.join(tmp.dir, 'x.onnx'))).toBe(false);
+  });
+
+  it('prune structured shrinks a CNN and reports the contract fields; the result quantizes', () => {
+    const pruned = path.join(tmp.dir, 'cnn-pruned.onnx');
+    const r = cli('prune', cnn, '-o', pruned, '--method', 'structured', '--sparsity', '0.5', '--json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as Record<string, number>;
+    for (const key of ['output', 'method', 'targetSparsity', 'achievedSparsity', 'prunedNodes', 'removedChannels', 'inputBytes', 'outputBytes']) {
+      expect(json).toHaveProperty(key);
+    }
+    expect(json.removedChannels).toBeGreaterThan(0);
+    expect(json.outputBytes).toBeLessThan(json.inputBytes);
+    const q = cli('quantize', pruned, '-o', path.join(tmp.dir, 'cnn-pruned-int8.onnx'), '--method', 'int8-weight', '--json');
+    expect(q.code).toBe(0);
+  });
+});
