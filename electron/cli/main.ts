@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isUserError } from '../../shared/errors.js';
 import { StudioError, toErrorInfo } from '../engine/errors.js';
 import type { CliCommand, CliContext } from './cli-context.js';
+import { benchCommand } from './commands/bench.js';
 import { convertCommand } from './commands/convert.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -10,7 +11,7 @@ import { pruneCommand } from './commands/prune.js';
 import { quantizeCommand } from './commands/quantize.js';
 
 /** The `onnx-studio` command: the same engine as the app, for scripts and CI. Exit codes: 0 ok, 2 bad input, 1 internal. */
-const COMMANDS: CliCommand[] = [inspectCommand, convertCommand, quantizeCommand, pruneCommand, evalCommand];
+const COMMANDS: CliCommand[] = [inspectCommand, convertCommand, quantizeCommand, pruneCommand, benchCommand, evalCommand];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -90,7 +91,9 @@ export async function runCli(
   } catch (error) {
     const info = toErrorInfo(error);
     const user = isUserError(info.code);
-    io.stderr.write(`onnx-studio: ${user ? '' : 'internal error: '}${info.message}\n`);
+    // A cancellation is neither the user's mistake nor an internal failure: say it plainly.
+    const prefix = user || info.code === 'CANCELLED' ? '' : 'internal error: ';
+    io.stderr.write(`onnx-studio: ${prefix}${info.message}\n`);
     if (verbose && info.detail) io.stderr.write(`${info.detail}\n`);
     if (verbose && error instanceof Error && error.stack && !info.detail) io.stderr.write(`${error.stack}\n`);
     if (info.code === 'CANCELLED') return 130;

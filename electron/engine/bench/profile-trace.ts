@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { NodeTime, OpTypeTime } from '../../../shared/engine-protocol.js';
+import { StudioError } from '../errors.js';
+
+/*
+ * onnxruntime's profiler writes a Chrome trace: a JSON array of "complete" events (`ph: "X"`, `ts` and `dur` in
+ * microseconds). Per run there is one `model_run` event (cat `Session`) and, for each node executed, an event
+ * named `<node name>_kernel_time` (cat `Node`) whose `args.op_name` is the op type (after fusion: a fused node
+ * shows as `FusedConv`, `FusedGemm`, ...). The file of a long benchmark can be large (one event per node per
+ * run, each with thread statistics), so it is read line by line (onnxruntime writes one event per line) and
+ * only a few numbers per kernel event are kept.
+ */
+
+/** The fields of a trace event that the aggregation reads. */
+export interface TraceEvent {
+  cat?: string;
+  name?: string;
+  ph?: string;
+  ts?: number;
+  dur?: number;
+  args?: { op_name?: unknown; [key: string]: unknown };
+}
+
+const KERNEL_SUFFIX = '_kernel_time';
+
+/** Reads a trace file's events, streaming when the file has onnxruntime's one-event-per-line layout. */
+export async function* readTraceEvents(file: string): AsyncGenerator<TraceEvent> {
+  const stream = fs.createReadStream(file, { encoding: 'utf8' });
+  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  let lineByLine = true;
+  try {
+    for await (const raw of lines) {
+      const line = raw.trim();
+      if (line === '' || line === '[' || line === ']') continue;
+      try {
+        yield JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line) as TraceEvent;
+      } catch {
+        lineByLine = false;
+        break;
+      }
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  if (lineByLine) return;
+  // Another layout (e.g. a pretty-printed or single-line trace): parse the whole file.
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await fs.promises.readFile(file, 'utf8'));
+  } catch (error) {
+    throw new StudioError('ORT', `onnxruntime's profiling trace ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const events = Array.isArray(parsed) ? parsed : (parsed as { traceEvents?: unknown }).traceEvents;
+  if (!Array.isArray(events)) throw new StudioError('ORT', `onnxruntime's profiling trace ${file} holds no list of events.`);
+  yield* events as TraceEvent[];
+}
+
+export interface ProfileAggregate {
+  byOpType: OpTypeTime[];
+  topNodes: NodeTime[];
+  /** Runs aggregated (after skipping). */
+  runs: number;
+}
+
+export interface AggregateOptions {
+  /** Leave out the first runs in time order (the first run and warmup), which are slower than steady state. */
+  skipRuns?: number;
+  /** How many nodes `topNodes` lists (default 10). */
+  topNodes?: number;
+}
+
+/**
+ * Kernel time by op type and by node, per run, over the runs after `skipRuns`. Each kernel event is assigned to
+ * the `model_run` whose time span contains it; kernels outside every run (none in practice) are ignored.
+ */
+export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Iterable<TraceEvent>, options: AggregateOptions = {}): Promise<ProfileAggregate> {
+  const runs: { start: number; end: number }[] = [];
+  const nodeNames: string[] = [];
+  const nodeOps: string[] = [];
+  const nodeIds = new Map<string, number>();
+  const kernelTs: number[] = [];
+  const kernelDur: number[] = [];
+  const kernelNode: number[] = [];
+  for await (const e of events) {
+    if (e.ph !== undefined && e.ph !== 'X') continue;
+    if (typeof e.ts !== 'number' || typeof e.dur !== 'number' || typeof e.name !== 'string') continue;
+    if (e.cat === 'Session' && e.name === 'model_run') {
+      runs.push({ start: e.ts, end: e.ts + e.dur });
+    } else if (e.cat === 'Node' && e.name.endsWith(KERNEL_SUFFIX)) {
+      const name = e.name.slice(0, -KERNEL_SUFFIX.length);
+      const opType = typeof e.args?.op_name === 'string' ? e.args.op_name : 'unknown';
+      const key = `${opType}\u0000${name}`;
+      let id = nodeIds.get(key);
+      if (id === undefined) {
+        id = nodeNames.length;
+        nodeIds.set(key, id);
+        nodeNames.push(name);
+        nodeOps.push(opType);
+      }
+      kernelTs.push(e.ts);
+      kernelDur.push(e.dur);
+      kernelNode.push(id);
+    }
+  }
+  runs.sort((a, b) => a.start - b.start);
+  const kept = runs.slice(Math.min(options.skipRuns ?? 0, runs.length));
+  const firstKept = kept[0]?.start ?? Infinity;
+  const nodeMicros = new Float64Array(nodeNames.length);
+  for (let k = 0; k < kernelTs.length; k++) {
+    const ts = kernelTs[k] as number;
+    if (ts < firstKept) continue;
+    // The last kept run starting at or before ts (binary search), if ts lies inside it.
+    let lo = 0;
+    let hi = kept.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((kept[mid] as { start: number }).start <= ts) lo = mid;
+      else hi = mid - 1;
+    }
+    const run = kept[lo];
+    if (!run || ts > run.end) continue;
+    const node = kernelNode[k] as number;
+    nodeMicros[node] = (nodeMicros[node] as number) + (kernelDur[k] as number);
+  }
+  const perRun = (micros: number) => (kept.length > 0 ? micros / 1000 / kept.length : 0);
+  const opMicros = new Map<string, number>();
+  let totalMicros = 0;
+  nodeMicros.forEach((micros, id) => {
+    const op = nodeOps[id] as string;
+    opMicros.set(op, (opMicros.get(op) ?? 0) + micros);
+    totalMicros += micros;
+  });
+  const byOpType = [...opMicros]
+    .filter(([, micros]) => micros > 0)
+    .map(([opType, micros]) => ({ opType, ms: perRun(micros), pct: totalMicros > 0 ? (100 * micros) / totalMicros : 0 }))
+    .sort((a, b) => b.ms - a.ms || a.opType.localeCompare(b.opType));
+  const topNodes = [...nodeMicros]
+    .map((micros, id) => ({ name: nodeNames[id] as string, opType: nodeOps[id] as string, ms: perRun(micros) }))
+    .filter((n) => n.ms > 0)
+    .sort((a, b) => b.ms - a.ms || a.name.localeCompare(b.name))
+    .slice(0, options.topNodes ?? 10);
+  return { byOpType, topNodes, runs: kept.length };
+}
+
+/** Reads and aggregates a trace file. */
+export function aggregateProfileFile(file: string, options: AggregateOptions = {}): Promise<ProfileAggregate> {
+  return aggregateProfile(readTraceEvents(file), options);
+}

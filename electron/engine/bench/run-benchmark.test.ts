@@ -1,0 +1,188 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { GraphProtoSchema, TensorProto_DataType as DataType } from 'onnx-buf';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StudioError } from '../errors.js';
+import { makeAttribute, makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { buildCnn, buildMlp, makeModel, modelBytes, randomFloats } from '../testing/model-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { benchParams, runBenchmark } from './run-benchmark.js';
+
+/**
+ * A token model: `input_ids` int64 [batch, sequence] -> Gather(embedding [100, 4]); `attention_mask` bool
+ * [batch, sequence] -> Cast -> Unsqueeze -> Mul: `hidden` float [batch, sequence, 4].
+ */
+function buildTokenModel() {
+  const cast = makeNode('Cast', ['attention_mask'], ['mask_f'], { name: 'cast' });
+  cast.attribute.push(makeAttribute('to', { int: DataType.FLOAT }));
+  return makeModel(
+    create(GraphProtoSchema, {
+      name: 'tokens',
+      input: [makeValueInfo('input_ids', DataType.INT64, ['batch', 'sequence']), makeValueInfo('attention_mask', DataType.BOOL, ['batch', 'sequence'])],
+      output: [makeValueInfo('hidden', DataType.FLOAT, ['batch', 'sequence', 4])],
+      initializer: [makeFloatTensor('embedding', [100, 4], randomFloats(400, 5)), makeInt64Tensor('axes', [1], [-1])],
+      node: [
+        makeNode('Gather', ['embedding', 'input_ids'], ['embedded'], { name: 'gather' }),
+        cast,
+        makeNode('Unsqueeze', ['mask_f', 'axes'], ['mask3'], { name: 'unsqueeze' }),
+        makeNode('Mul', ['embedded', 'mask3'], ['hidden'], { name: 'mul' }),
+      ],
+    }),
+  );
+}
+
+async function failure(promise: Promise<unknown>): Promise<StudioError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof StudioError)) throw new Error(`expected a StudioError, got ${String(error)}`);
+  return error;
+}
+
+describe('runBenchmark', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let mlp: string;
+  let cnn: string;
+  beforeEach(() => {
+    tmp = makeTempDir();
+    mlp = path.join(tmp.dir, 'mlp.onnx');
+    cnn = path.join(tmp.dir, 'cnn.onnx');
+    fs.writeFileSync(mlp, modelBytes(buildMlp()));
+    fs.writeFileSync(cnn, modelBytes(buildCnn()));
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('benchmarks two models interleaved, with figures, ratios, phases and streamed samples', async () => {
+    const phases: string[] = [];
+    const streamed: number[][] = [[], []];
+    const fractions: number[] = [];
+    const report = await runBenchmark(benchParams({ models: [mlp, cnn], warmup: 2, iterations: 15, intraOpThreads: 1 }), {
+      onPhase: (phase, model) => phases.push(`${phase}${model === mlp ? ' mlp' : model === cnn ? ' cnn' : ''}`),
+      onProgress: (fraction) => fractions.push(fraction),
+      onSamples: (i, values) => streamed[i]?.push(...values),
+      sampleBatchMs: 0,
+    });
+    expect(report.results.map((r) => r.model)).toEqual([mlp, cnn]);
+    for (const r of report.results) {
+      expect(r.iterations).toBe(15);
+      // At least the runs asked for, and more until WARMUP_MIN_MS had passed (these models take microseconds).
+      expect(r.warmup).toBeGreaterThan(2);
+      expect(r.ep).toBe('cpu');
+      expect(r.threads).toBe(1);
+      for (const key of ['initMs', 'firstRunMs', 'meanMs', 'minMs', 'p50Ms', 'maxMs', 'throughput'] as const) expect(r[key]).toBeGreaterThan(0);
+      expect(r.stdMs).toBeGreaterThanOrEqual(0);
+      expect(r.minMs).toBeLessThanOrEqual(r.p50Ms);
+      expect(r.p50Ms).toBeLessThanOrEqual(r.p90Ms);
+      expect(r.p90Ms).toBeLessThanOrEqual(r.p95Ms);
+      expect(r.p95Ms).toBeLessThanOrEqual(r.p99Ms);
+      expect(r.p99Ms).toBeLessThanOrEqual(r.maxMs);
+      expect(r.throughput).toBeCloseTo(1000 / r.meanMs, 9);
+      expect(r.peakRssBytes).toBeGreaterThan(10 * 2 ** 20);
+      expect(r.profile).toBeUndefined();
+    }
+    const [a, b] = report.results;
+    expect(a?.modelBytes).toBe(fs.statSync(mlp).size);
+    expect(report.comparisons).toEqual([
+      { model: cnn, baseline: mlp, p50Ratio: (b?.p50Ms ?? 0) / (a?.p50Ms ?? 1), sizeRatio: fs.statSync(cnn).size / fs.statSync(mlp).size },
+    ]);
+    // Progress only moves forward, from 0 to 1.
+    expect(fractions[0]).toBe(0);
+    expect(fractions.at(-1)).toBe(1);
+    expect(fractions).toEqual([...fractions].sort((x, y) => x - y));
+    // Every measured sample was streamed, in run order per model.
+    expect(streamed.map((s) => s.length)).toEqual([15, 15]);
+    // Session creation and first run per model, then warmup and measuring over both.
+    expect(phases).toEqual([
+      'probing providers',
+      'loading model mlp',
+      'loading model cnn',
+      'creating session mlp',
+      'first run mlp',
+      'creating session cnn',
+      'first run cnn',
+      'warmup',
+      'measuring',
+      'releasing',
+    ]);
+    expect(a?.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 16] }]);
+    expect(report.notes.join('\n')).toMatch(/mlp\.onnx: dim 'batch' of input 'input' set to 1 \(use --dim batch=N\)/);
+    expect(report.settings).toMatchObject({ ep: 'cpu', threads: 1, allowSpinning: false, warmup: 2, iterations: 15, data: 'synthetic (4 samples, seed 0)' });
+  });
+
+  it('feeds int64 token ids and bool masks shaped by --dim', async () => {
+    const tokens = path.join(tmp.dir, 'tokens.onnx');
+    fs.writeFileSync(tokens, modelBytes(buildTokenModel()));
+    const report = await runBenchmark(benchParams({ models: [tokens], warmup: 0, iterations: 3, dims: { batch: 2, sequence: 8 } }));
+    expect(report.results[0]?.inputs).toEqual([
+      { name: 'input_ids', dtype: 'int64', shape: [2, 8] },
+      { name: 'attention_mask', dtype: 'bool', shape: [2, 8] },
+    ]);
+    expect(report.comparisons).toEqual([]);
+    expect(report.notes.some((n) => /dim '/.test(n))).toBe(false);
+    expect(report.notes.join('\n')).toMatch(/spinning is off/);
+  });
+
+  it('in duration mode gives every model the same number of runs', async () => {
+    const report = await runBenchmark(benchParams({ models: [mlp, mlp], warmup: 0, durationMs: 50, intraOpThreads: 1 }));
+    const [a, b] = report.results;
+    expect(a?.iterations).toBeGreaterThan(0);
+    expect(b?.iterations).toBe(a?.iterations);
+    expect(report.settings.durationMs).toBe(50);
+    expect(report.settings.iterations).toBeUndefined();
+  });
+
+  it('aggregates the profiling trace over the measured runs', async () => {
+    const report = await runBenchmark(benchParams({ models: [cnn], warmup: 1, iterations: 4, profile: true, intraOpThreads: 1 }));
+    const profile = report.results[0]?.profile;
+    expect(profile?.runs).toBe(4);
+    expect(profile?.byOpType.map((o) => o.opType)).toContain('MaxPool');
+    expect(profile?.topNodes.length).toBeGreaterThan(0);
+    expect(fs.existsSync(profile?.traceFile ?? '')).toBe(true);
+    expect(report.notes.join('\n')).toMatch(/profiler overhead/);
+    fs.rmSync(path.dirname(profile?.traceFile ?? ''), { recursive: true, force: true });
+  });
+
+  it('stops with CANCELLED at the next run when the signal aborts', async () => {
+    const controller = new AbortController();
+    let samples = 0;
+    const error = await failure(
+      runBenchmark(benchParams({ models: [mlp], warmup: 0, iterations: 1_000_000 }), {
+        signal: controller.signal,
+        sampleBatchMs: 0,
+        onSamples: (_i, values) => {
+          samples += values.length;
+          if (samples >= 5) controller.abort();
+        },
+      }),
+    );
+    expect(error.code).toBe('CANCELLED');
+    expect(samples).toBe(5);
+  });
+
+  it('refuses bad settings, unavailable providers and unreadable models with user errors', async () => {
+    expect(() => benchParams({ models: [mlp], iterations: 0 })).toThrow(/iterations/);
+    expect(() => benchParams({ models: [mlp], iterations: 5, durationMs: 100 })).toThrow(/exactly one/);
+    expect(() => benchParams({ models: [] })).toThrow(StudioError);
+    const foreign = process.platform === 'darwin' ? 'dml' : 'coreml';
+    const ep = await failure(runBenchmark(benchParams({ models: [mlp], ep: foreign })));
+    expect(ep.code).toBe('BAD_REQUEST');
+    expect(ep.message).toMatch(/not available here/);
+    const missing = await failure(runBenchmark(benchParams({ models: [mlp, path.join(tmp.dir, 'nope.onnx')] })));
+    expect(missing.code).toBe('IO');
+    const shape = await failure(runBenchmark(benchParams({ models: [cnn], shapes: { input: [1, 4, 16, 16] } })));
+    expect(shape.code).toBe('BAD_REQUEST');
+  });
+
+  it('reads its inputs from a dataset spec', async () => {
+    const report = await runBenchmark(
+      benchParams({ models: [mlp], warmup: 0, iterations: 2, data: { kind: 'dataset', spec: { kind: 'synthetic', samples: 3, seed: 1 }, maxSamples: 2 } }),
+    );
+    expect(report.results[0]?.iterations).toBe(2);
+    expect(report.settings.data).toMatch(/2 samples in memory/);
+    const bad = await failure(runBenchmark(benchParams({ models: [mlp], data: { kind: 'dataset', spec: { kind: 'npy' }, maxSamples: 2 } })));
+    expect(bad.code).toBe('BAD_REQUEST');
+    expect(bad.message).toMatch(/path/);
+  });
+});

@@ -1,0 +1,388 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import {
+  benchParamsSchema,
+  type BenchComparison,
+  type BenchInputInfo,
+  type BenchModelResult,
+  type BenchParams,
+  type BenchReport,
+  type EnginePhase,
+} from '../../../shared/engine-protocol.js';
+import { StudioError } from '../errors.js';
+import { loadModel } from '../onnx/load-model.js';
+import { createSession, type SessionSettings } from '../runtime/create-session.js';
+import { ensureProviderAvailable } from '../runtime/execution-providers.js';
+import { resolveInputSpecs } from '../runtime/input-specs.js';
+import { prepareFeeds, type Feed } from './bench-feeds.js';
+import { runInterleaved, type Runner } from './interleave.js';
+import { PeakRssMeter } from './peak-rss.js';
+import { aggregateProfileFile } from './profile-trace.js';
+import { summarize } from './statistics.js';
+
+/** What a benchmark reports while it runs. Every hook is optional and called outside the timed regions. */
+export interface BenchHooks {
+  signal?: AbortSignal;
+  /** The job moved on to another phase (unthrottled; the host uses it to say where a crash happened). */
+  onPhase?: (phase: EnginePhase, model?: string) => void;
+  /** Completed fraction of the whole benchmark (0..1), called after every run: throttle it downstream. */
+  onProgress?: (fraction: number, stage: string) => void;
+  onLog?: (level: 'info' | 'warn', message: string) => void;
+  /** Latency samples (ms) of one model, in run order, batched about every `sampleBatchMs`. */
+  onSamples?: (modelIndex: number, values: number[]) => void;
+  /** How often samples are flushed to `onSamples` (default 100 ms). */
+  sampleBatchMs?: number;
+}
+
+/**
+ * Warmup goes on for at least this long (ms) unless it is 0. Ten runs warm a large model up, but a model of a
+ * few microseconds needs a few thousand before V8 has optimized the JavaScript around each run; right after a
+ * full garbage collection (which the engine does before measuring memory) the first thousand or so runs of
+ * such a model measured 15% slower.
+ */
+export const WARMUP_MIN_MS = 200;
+
+/** Defaults of `onnx-studio bench`. */
+export const BENCH_DEFAULTS = {
+  ep: 'cpu',
+  intraOpThreads: 0,
+  interOpThreads: 0,
+  optLevel: 'all',
+  allowSpinning: false,
+  warmup: 10,
+  iterations: 100,
+  data: { kind: 'synthetic', samples: 4, seed: 0 },
+} as const satisfies Partial<BenchParams>;
+
+/** Fills in the defaults and validates; a bad value is a BAD_REQUEST naming it. */
+export function benchParams(partial: Partial<BenchParams> & { models: string[] }): BenchParams {
+  const { iterations, durationMs, ...rest } = partial;
+  const candidate = {
+    ep: BENCH_DEFAULTS.ep,
+    intraOpThreads: BENCH_DEFAULTS.intraOpThreads,
+    interOpThreads: BENCH_DEFAULTS.interOpThreads,
+    optLevel: BENCH_DEFAULTS.optLevel,
+    allowSpinning: BENCH_DEFAULTS.allowSpinning,
+    warmup: BENCH_DEFAULTS.warmup,
+    shapes: {},
+    dims: {},
+    data: { ...BENCH_DEFAULTS.data },
+    profile: false,
+    ...rest,
+    ...(durationMs === undefined ? { iterations: iterations ?? BENCH_DEFAULTS.iterations } : { durationMs, ...(iterations === undefined ? {} : { iterations }) }),
+  };
+  return parseBenchParams(candidate);
+}
+
+/** Validates untrusted benchmark parameters (from IPC, a recipe or a test). */
+export function parseBenchParams(value: unknown): BenchParams {
+  const parsed = benchParamsSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new StudioError('BAD_REQUEST', `Invalid benchmark settings: ${where}${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+interface PreparedModel {
+  path: string;
+  label: string;
+  modelBytes: number;
+  feeds: Feed[];
+  inputs: BenchInputInfo[];
+}
+
+function describeTensor(name: string, tensor: ort.Tensor): BenchInputInfo {
+  return { name, dtype: tensor.type, shape: [...tensor.dims] };
+}
+
+/** Short, unambiguous labels for notes: base names, or the full paths when base names collide. */
+function labels(paths: string[]): string[] {
+  const bases = paths.map((p) => path.basename(p));
+  return new Set(bases).size === bases.length ? bases : paths;
+}
+
+function sessionSettings(params: BenchParams, profilePrefix: string | undefined): SessionSettings {
+  return {
+    executionProviders: [params.ep],
+    intraOpThreads: params.intraOpThreads,
+    interOpThreads: params.interOpThreads,
+    graphOptimizationLevel: params.optLevel,
+    allowSpinning: params.allowSpinning,
+    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
+  };
+}
+
+function spinningNote(params: BenchParams): { level: 'info' | 'warn'; message: string } {
+  if (params.intraOpThreads === 1) {
+    return { level: 'info', message: 'intra-op threads: 1, so thread spinning does not apply.' };
+  }
+  if (!params.allowSpinning) {
+    return {
+      level: 'info',
+      message:
+        'intra-op spinning is off (the default): idle onnxruntime threads sleep instead of spin-waiting, so interleaved ' +
+        'models do not steal CPU from each other. A model running alone can be slightly faster with --spin on.',
+    };
+  }
+  return params.models.length > 1
+    ? {
+        level: 'warn',
+        message:
+          'intra-op spinning is on: each session\'s idle threads spin-wait while the next model runs and steal its CPU, ' +
+          'which skews interleaved ratios (two copies of one model measured a p50 ratio of 1.68 this way). Use --spin off to compare models.',
+      }
+    : { level: 'info', message: 'intra-op spinning is on: idle onnxruntime threads spin-wait for work (fastest for a model running alone).' };
+}
+
+async function findProfileFile(prefix: string): Promise<string> {
+  const dir = path.dirname(prefix);
+  const base = `${path.basename(prefix)}_`;
+  const files = (await fs.promises.readdir(dir)).filter((f) => f.startsWith(base) && f.endsWith('.json'));
+  const file = files.sort().at(-1);
+  if (!file) throw new StudioError('ORT', `onnxruntime wrote no profiling trace for ${prefix}.`);
+  return path.join(dir, file);
+}
+
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
+ * Benchmarks one or several models on the same inputs: for each model, session creation and the first run
+ * are timed on their own; then warmup and the measured runs go round-robin over the models (A B A B ...),
+ * one session each, in this process. Returns the figures per model and ratios against the first.
+ * Stops with CANCELLED at the next run after `hooks.signal` aborts; sessions are always released.
+ */
+export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}): Promise<BenchReport> {
+  const started = performance.now();
+  const { signal } = hooks;
+  const checkCancelled = () => {
+    if (signal?.aborted) throw new StudioError('CANCELLED', 'The benchmark was cancelled.');
+  };
+  const notes: string[] = [];
+  const note = (level: 'info' | 'warn', message: string) => {
+    if (notes.includes(message)) return;
+    notes.push(message);
+    hooks.onLog?.(level, message);
+  };
+
+  hooks.onPhase?.('probing providers');
+  await ensureProviderAvailable(params.ep);
+
+  // Load and check every model before creating any session: a typo in the last path should not cost the
+  // time of creating the others. The parsed protos are dropped before measuring.
+  const names = labels(params.models.map((m) => path.resolve(m)));
+  const prepared: PreparedModel[] = [];
+  let dataDescription = '';
+  for (const [i, modelPath] of params.models.entries()) {
+    checkCancelled();
+    hooks.onPhase?.('loading model', modelPath);
+    const loaded = await loadModel(modelPath);
+    const { inputs, notes: dimNotes } = resolveInputSpecs(loaded.proto, { shapes: params.shapes, dims: params.dims });
+    const { feeds, description, notes: dataNotes } = await prepareFeeds(inputs, params.data, signal);
+    dataDescription = description;
+    const label = names[i] as string;
+    for (const modelNote of [...dimNotes, ...dataNotes]) note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
+    const first = feeds[0] as Feed;
+    prepared.push({
+      path: loaded.path,
+      label,
+      modelBytes: loaded.fileBytes + loaded.externalDataBytes,
+      feeds,
+      inputs: Object.entries(first).map(([name, tensor]) => describeTensor(name, tensor)),
+    });
+  }
+  const spin = spinningNote(params);
+  note(spin.level, spin.message);
+  if (params.profile) note('info', 'profiling is on: the timings include onnxruntime\'s profiler overhead; compare models with profiling off.');
+
+  collectGarbage();
+  const meter = PeakRssMeter.start();
+  const profileDir = params.profile ? await fs.promises.mkdtemp(path.join(os.tmpdir(), 'onnx-studio-profile-')) : undefined;
+  const sessions: ort.InferenceSession[] = [];
+  const initMs: number[] = [];
+  const firstRunMs: number[] = [];
+  const allModels = prepared.map((p) => p.path).join(', ');
+
+  // Progress: warmup counts for its share of the planned runs (it may run longer, see WARMUP_MIN_MS); the
+  // measured runs count one by one, or follow the clock in duration mode.
+  const rounds = params.iterations;
+  const warmupRuns = prepared.length * params.warmup;
+  const warmupShare = params.durationMs !== undefined ? (warmupRuns > 0 ? 0.1 : 0) : warmupRuns / (warmupRuns + prepared.length * (rounds ?? 0));
+  let warmupDone = 0;
+  let measuredDone = 0;
+  let measureStart: number | undefined;
+  const progress = (stage: string) => {
+    if (!hooks.onProgress) return;
+    const warm = warmupRuns > 0 ? Math.min(1, warmupDone / warmupRuns) : 1;
+    const measured =
+      measureStart === undefined
+        ? 0
+        : params.durationMs !== undefined
+          ? Math.min(1, (performance.now() - measureStart) / params.durationMs)
+          : measuredDone / (prepared.length * (rounds ?? 1));
+    hooks.onProgress(warmupShare * warm + (1 - warmupShare) * measured, stage);
+  };
+
+  let succeeded = false;
+  try {
+    for (const [i, model] of prepared.entries()) {
+      checkCancelled();
+      hooks.onPhase?.('creating session', model.path);
+      let t0 = performance.now();
+      const session = await createSession(model.path, sessionSettings(params, profileDir ? path.join(profileDir, `model-${i}`) : undefined));
+      initMs.push(performance.now() - t0);
+      sessions.push(session);
+      if (meter.needsSampling) meter.sample();
+      hooks.onPhase?.('first run', model.path);
+      t0 = performance.now();
+      await session.run(model.feeds[0] as Feed);
+      firstRunMs.push(performance.now() - t0);
+      if (meter.needsSampling) meter.sample();
+    }
+
+    const runners: Runner[] = prepared.map((model, i) => {
+      const session = sessions[i] as ort.InferenceSession;
+      const feeds = model.feeds;
+      let next = 0;
+      return {
+        run: async () => {
+          await session.run(feeds[next] as Feed);
+          next = next + 1 === feeds.length ? 0 : next + 1;
+        },
+      };
+    });
+
+    hooks.onPhase?.('warmup', allModels);
+    progress('warming up');
+    let lastReport = performance.now();
+    const warmup = await runInterleaved(runners, {
+      rounds: params.warmup,
+      minDurationMs: params.warmup > 0 ? WARMUP_MIN_MS : 0,
+      ...(signal ? { signal } : {}),
+      onRun: () => {
+        warmupDone++;
+        if (meter.needsSampling) meter.sample();
+        const now = performance.now();
+        if (now - lastReport >= 100) {
+          lastReport = now;
+          progress('warming up');
+        }
+      },
+    });
+
+    const warmupRounds = warmup[0]?.length ?? 0;
+    hooks.onPhase?.('measuring', allModels);
+    const batchMs = hooks.sampleBatchMs ?? 100;
+    const pending: number[][] = prepared.map(() => []);
+    const flush = () => {
+      for (const [i, values] of pending.entries()) {
+        if (values.length > 0) {
+          hooks.onSamples?.(i, values);
+          pending[i] = [];
+        }
+      }
+      progress('measuring');
+    };
+    measureStart = performance.now();
+    lastReport = measureStart;
+    const samples = await runInterleaved(runners, {
+      ...(rounds !== undefined ? { rounds } : { durationMs: params.durationMs as number }),
+      ...(signal ? { signal } : {}),
+      onRun: (i, ms) => {
+        measuredDone++;
+        (pending[i] as number[]).push(ms);
+        if (meter.needsSampling) meter.sample();
+        const now = performance.now();
+        if (now - lastReport >= batchMs) {
+          lastReport = now;
+          flush();
+        }
+      },
+    });
+    flush();
+
+    const profiles: (BenchModelResult['profile'] | undefined)[] = [];
+    if (profileDir) {
+      for (const [i, model] of prepared.entries()) {
+        checkCancelled();
+        hooks.onPhase?.('profiling', model.path);
+        const session = sessions[i] as ort.InferenceSession;
+        session.endProfiling();
+        const traceFile = await findProfileFile(path.join(profileDir, `model-${i}`));
+        const aggregate = await aggregateProfileFile(traceFile, { skipRuns: 1 + warmupRounds });
+        profiles.push({ ...aggregate, traceFile });
+      }
+    }
+
+    const peakRssBytes = meter.peakBytes();
+    const results: BenchModelResult[] = prepared.map((model, i) => {
+      const s = summarize(samples[i] as number[]);
+      const profile = profiles[i];
+      return {
+        model: model.path,
+        ep: params.ep,
+        threads: params.intraOpThreads,
+        interOpThreads: params.interOpThreads,
+        initMs: initMs[i] as number,
+        firstRunMs: firstRunMs[i] as number,
+        warmup: warmupRounds,
+        iterations: s.count,
+        meanMs: s.meanMs,
+        stdMs: s.stdMs,
+        minMs: s.minMs,
+        p50Ms: s.p50Ms,
+        p90Ms: s.p90Ms,
+        p95Ms: s.p95Ms,
+        p99Ms: s.p99Ms,
+        maxMs: s.maxMs,
+        throughput: s.throughput,
+        peakRssBytes,
+        modelBytes: model.modelBytes,
+        inputs: model.inputs,
+        ...(profile ? { profile } : {}),
+      };
+    });
+    const baseline = results[0] as BenchModelResult;
+    const comparisons: BenchComparison[] = results.slice(1).map((r) => ({
+      model: r.model,
+      baseline: baseline.model,
+      p50Ratio: r.p50Ms / baseline.p50Ms,
+      sizeRatio: r.modelBytes / baseline.modelBytes,
+    }));
+    succeeded = true;
+    return {
+      results,
+      comparisons,
+      settings: {
+        ep: params.ep,
+        threads: params.intraOpThreads,
+        interOpThreads: params.interOpThreads,
+        optLevel: params.optLevel,
+        allowSpinning: params.allowSpinning,
+        warmup: params.warmup,
+        ...(params.iterations !== undefined ? { iterations: params.iterations } : {}),
+        ...(params.durationMs !== undefined ? { durationMs: params.durationMs } : {}),
+        data: dataDescription,
+        rssMethod: meter.method,
+      },
+      notes,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    hooks.onPhase?.('releasing', allModels);
+    for (const session of sessions) {
+      try {
+        await session.release();
+      } catch {
+        // Releasing is best effort: a session that failed to release cannot be used again anyway.
+      }
+    }
+    // Traces of a benchmark that did not finish are of no use to anyone; those of one that did are reported.
+    if (profileDir && !succeeded) await fs.promises.rm(profileDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,92 @@
+import { TensorProto_DataType as DataType } from 'onnx-buf';
+import { describe, expect, it } from 'vitest';
+import { StudioError } from '../errors.js';
+import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { buildCnn, buildMlp, makeModel } from '../testing/model-fixtures.js';
+import { create } from '@bufbuild/protobuf';
+import { GraphProtoSchema } from 'onnx-buf';
+import { resolveInputSpecs } from './input-specs.js';
+import { seededRandom, syntheticFeed } from './synthetic-feeds.js';
+
+/** Token ids [batch, sequence] int64, a bool mask [batch, sequence] and an input with an unknown dim. */
+function tokenModel() {
+  return makeModel(
+    create(GraphProtoSchema, {
+      name: 'tokens',
+      input: [
+        makeValueInfo('input_ids', DataType.INT64, ['batch', 'sequence']),
+        makeValueInfo('attention_mask', DataType.BOOL, ['batch', 'sequence']),
+        makeValueInfo('extra', DataType.FLOAT, [null, 4]),
+      ],
+      output: [makeValueInfo('ids_out', DataType.INT64, ['batch', 'sequence'])],
+      node: [makeNode('Identity', ['input_ids'], ['ids_out'])],
+    }),
+  );
+}
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof StudioError ? error.code : 'not a StudioError';
+  }
+  return undefined;
+}
+
+describe('resolveInputSpecs', () => {
+  it('sets symbolic and unknown dims to 1 by default and says so', () => {
+    const { inputs, notes } = resolveInputSpecs(tokenModel());
+    expect(inputs.map((i) => [i.name, i.ortType, i.dims])).toEqual([
+      ['input_ids', 'int64', [1, 1]],
+      ['attention_mask', 'bool', [1, 1]],
+      ['extra', 'float32', [1, 4]],
+    ]);
+    expect(inputs[0]?.declared).toEqual(['batch', 'sequence']);
+    // One note per defaulted symbolic dim (not per input), one per unknown dim.
+    expect(notes).toEqual([
+      "dim 'batch' of input 'input_ids' set to 1 (use --dim batch=N)",
+      "dim 'sequence' of input 'input_ids' set to 1 (use --dim sequence=N)",
+      "dim 'batch' of input 'attention_mask' set to 1 (use --dim batch=N)",
+      "dim 'sequence' of input 'attention_mask' set to 1 (use --dim sequence=N)",
+      "unknown dim 0 of input 'extra' set to 1 (use --shape extra=...)",
+    ]);
+  });
+
+  it('uses --dim values by name across inputs, and --shape for whole inputs', () => {
+    const { inputs, notes } = resolveInputSpecs(tokenModel(), { dims: { batch: 2, sequence: 7 }, shapes: { extra: [3, 4] } });
+    expect(inputs.map((i) => i.dims)).toEqual([
+      [2, 7],
+      [2, 7],
+      [3, 4],
+    ]);
+    expect(notes).toEqual([]);
+  });
+
+  it('honours a different default dim', () => {
+    const { inputs } = resolveInputSpecs(buildMlp({ batch: 'N' }), { defaultDim: 8 });
+    expect(inputs[0]?.dims).toEqual([8, 16]);
+  });
+
+  it('leaves fixed dims alone and refuses --shape that contradicts them or names no input', () => {
+    expect(resolveInputSpecs(buildCnn()).inputs[0]?.dims).toEqual([1, 3, 16, 16]);
+    expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { input: [1, 4, 16, 16] } }))).toBe('BAD_REQUEST');
+    expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { input: [1, 3, 16] } }))).toBe('BAD_REQUEST');
+    expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { pixels: [1, 3, 16, 16] } }))).toBe('BAD_REQUEST');
+  });
+});
+
+describe('syntheticFeed', () => {
+  it('is seeded, typed per input, keeps token ids small and masks all ones', () => {
+    const { inputs } = resolveInputSpecs(tokenModel(), { dims: { batch: 2, sequence: 5 } });
+    const a = syntheticFeed(inputs, seededRandom(3));
+    const b = syntheticFeed(inputs, seededRandom(3));
+    expect(a.input_ids?.type).toBe('int64');
+    expect(a.input_ids?.dims).toEqual([2, 5]);
+    const ids = a.input_ids?.data as BigInt64Array;
+    expect([...ids].every((v) => v >= 0n && v < 100n)).toBe(true);
+    expect(a.attention_mask?.type).toBe('bool');
+    expect([...(a.attention_mask?.data as Uint8Array)].every((v) => v === 1)).toBe(true);
+    expect([...(b.input_ids?.data as BigInt64Array)]).toEqual([...ids]);
+    expect([...(b.extra?.data as Float32Array)]).toEqual([...(a.extra?.data as Float32Array)]);
+  });
+});

@@ -1,0 +1,339 @@
+/**
+ * The message protocol between the main side (the CLI, Electron's main process, `serve`) and the engine
+ * process that runs inference. Declared once here and typed at both ends; `electron/engine/host/` implements
+ * both ends for Node (`child_process.fork`), and the Electron launcher (`utilityProcess.fork`) sends exactly the
+ * same messages.
+ *
+ * The conversation:
+ * - The engine says `ready` once it listens.
+ * - The main side sends `start` with a fresh request id; the engine answers with job events keyed by that id
+ *   (`event.jobId === id`): any number of `progress`/`log`/`metric` events, then exactly one terminal event
+ *   (`result`, `failed` or `cancelled`). The events are the app's `JobEvent`s, so the job manager can forward
+ *   them to the renderer unchanged.
+ * - The engine also sends `phase` messages, unthrottled, whenever a job moves on (e.g. from `creating session`
+ *   to `measuring`). They are not for display: if the engine process dies, the main side uses the last phase
+ *   to say which model and which phase the crash happened in.
+ * - `cancel` asks a job to stop; the engine stops it at the next iteration. A native call that never returns
+ *   cannot see the request, so the main side kills the process after a grace period.
+ *
+ * Every message is plain JSON data (no typed arrays, no bigint) so it crosses `process.send`, Electron's
+ * structured clone and a WebSocket alike. Messages are checked with the type guards at the bottom before use.
+ */
+import { z } from 'zod';
+import type { StudioErrorInfo } from './errors.js';
+import type { JobEvent } from './ipc-contract.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Benchmark request
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Execution providers the CLI and app know by name (onnxruntime's own names). Which of them work on a given
+ * machine is reported by the `providers` request: `cpu` always; `webgpu` ships with onnxruntime-node but needs
+ * a GPU adapter; `cuda` and `tensorrt` need the opt-in CUDA build on Linux x64 (`npm run setup:cuda`);
+ * `dml` is Windows only and `coreml` macOS only (neither is in onnxruntime-node 1.30's Linux build).
+ */
+export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dml', 'coreml'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/** onnxruntime's graph optimization levels (`--opt-level`). */
+export const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+export type OptLevel = (typeof OPT_LEVELS)[number];
+
+/** Where the inputs come from: seeded random tensors shaped from the model, or a dataset. */
+export const benchDataSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('synthetic'),
+    /** How many distinct feeds to prepare; the runs cycle through them. */
+    samples: z.number().int().min(1).max(1024),
+    seed: z.number().int(),
+  }),
+  z.strictObject({
+    kind: z.literal('dataset'),
+    /** A dataset spec (`DatasetSpec` of shared/dataset-spec.ts), validated by the engine before use. */
+    spec: z.unknown(),
+    /** Relative paths in the spec resolve against this folder. */
+    baseDir: z.string().optional(),
+    /** At most this many samples are read into memory before timing; the runs cycle through them. */
+    maxSamples: z.number().int().min(1).max(1024),
+  }),
+]);
+export type BenchData = z.infer<typeof benchDataSchema>;
+
+/**
+ * One benchmark of one or several models. Several models run interleaved (A B A B ...) in one engine process,
+ * one session each, so a noisy machine affects them alike. No defaults or transforms here (the parsed type is
+ * the input type); `benchParams()` in `electron/engine/bench/` fills in the defaults.
+ */
+export const benchParamsSchema = z
+  .strictObject({
+    /** Paths of the models, baseline first (ratios are against it). */
+    models: z.array(z.string().min(1)).min(1).max(64),
+    ep: z.enum(EXECUTION_PROVIDERS),
+    /** Threads inside one operator; 0 = onnxruntime's default (one per physical core). */
+    intraOpThreads: z.number().int().min(0).max(4096),
+    /** Threads running independent operators in parallel; 0 = onnxruntime's default. */
+    interOpThreads: z.number().int().min(0).max(4096),
+    optLevel: z.enum(OPT_LEVELS),
+    /**
+     * `session.intra_op.allow_spinning`. Off by default: spinning threads of one session steal CPU from the
+     * next session in an interleaved run (two copies of one model measured a p50 ratio of 1.68 with spinning
+     * on, 1.00 with it off). On can make a lone model a little faster.
+     */
+    allowSpinning: z.boolean(),
+    /**
+     * Untimed runs per model before measuring (after the timed first run). Unless 0, warmup also lasts at
+     * least 200 ms, so that tiny models reach steady state; results report the runs actually made.
+     */
+    warmup: z.number().int().min(0).max(1_000_000),
+    /** Timed runs per model. Exactly one of `iterations` and `durationMs` is set. */
+    iterations: z.number().int().min(1).max(10_000_000).optional(),
+    /** Measure for this long (ms, all models together); every model gets the same number of runs. */
+    durationMs: z.number().positive().max(86_400_000).optional(),
+    /** Whole input shapes by input name (`--shape`). */
+    shapes: z.record(z.string(), z.array(z.number().int().min(0))),
+    /** Values of symbolic dims by name (`--dim`); other symbolic dims are 1, and the result's notes say so. */
+    dims: z.record(z.string(), z.number().int().min(1)),
+    data: benchDataSchema,
+    /** Record onnxruntime's profiling trace and aggregate it (timings then include the profiler's overhead). */
+    profile: z.boolean(),
+  })
+  .refine((p) => (p.iterations === undefined) !== (p.durationMs === undefined), {
+    message: 'Set exactly one of iterations and durationMs.',
+  });
+export type BenchParams = z.infer<typeof benchParamsSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Benchmark result (the `--json` output of `onnx-studio bench` is `{results, comparisons}` of this)
+// ---------------------------------------------------------------------------------------------------------
+
+export interface OpTypeTime {
+  opType: string;
+  /** Kernel time per measured run, averaged over the measured runs (ms). */
+  ms: number;
+  /** Share of all kernel time, 0 to 100. */
+  pct: number;
+}
+
+export interface NodeTime {
+  name: string;
+  opType: string;
+  /** Kernel time per measured run (ms). */
+  ms: number;
+}
+
+/** onnxruntime's profiling trace, aggregated over the measured runs (first run and warmup excluded). */
+export interface BenchProfile {
+  byOpType: OpTypeTime[];
+  /** The ten slowest nodes. */
+  topNodes: NodeTime[];
+  /** How many runs the aggregate covers. */
+  runs: number;
+  /** The raw trace (Chrome trace format: open it in chrome://tracing or ui.perfetto.dev). */
+  traceFile: string;
+}
+
+export interface BenchInputInfo {
+  name: string;
+  dtype: string;
+  /** The concrete shape fed. */
+  shape: number[];
+}
+
+/** One model's figures. Times are ms; "p50" etc. use linear interpolation between order statistics. */
+export interface BenchModelResult {
+  model: string;
+  ep: ExecutionProvider;
+  /** Intra-op threads asked for; 0 = onnxruntime's default (one per physical core). */
+  threads: number;
+  interOpThreads: number;
+  /** Session creation: reading the file, graph optimization, kernel setup (ms). */
+  initMs: number;
+  /** The first run after creation, which pays for lazy allocations (ms); not part of the statistics. */
+  firstRunMs: number;
+  /** Untimed warmup runs made (at least the number asked for; more when they took under 200 ms). */
+  warmup: number;
+  /** Timed runs the statistics are over. */
+  iterations: number;
+  meanMs: number;
+  /** Sample standard deviation (n - 1). */
+  stdMs: number;
+  minMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Runs per second of one stream of sequential runs: 1000 / meanMs. */
+  throughput: number;
+  /**
+   * Peak resident memory of the engine process during this benchmark (bytes). Models benchmarked together
+   * share the process, so they report the same peak; benchmark a model alone for its own.
+   */
+  peakRssBytes: number;
+  /** The model file plus its external data (bytes). */
+  modelBytes: number;
+  inputs: BenchInputInfo[];
+  profile?: BenchProfile;
+}
+
+export interface BenchComparison {
+  model: string;
+  /** The first model. */
+  baseline: string;
+  /** p50 of this model / p50 of the baseline: below 1 is faster. */
+  p50Ratio: number;
+  /** modelBytes of this model / modelBytes of the baseline. */
+  sizeRatio: number;
+}
+
+export interface BenchReport {
+  results: BenchModelResult[];
+  /** One entry per model after the first; empty for a single model. */
+  comparisons: BenchComparison[];
+  settings: {
+    ep: ExecutionProvider;
+    threads: number;
+    interOpThreads: number;
+    optLevel: OptLevel;
+    allowSpinning: boolean;
+    warmup: number;
+    iterations?: number;
+    durationMs?: number;
+    /** The inputs, e.g. `synthetic (4 samples, seed 0)`. */
+    data: string;
+    /** How peakRssBytes was measured: `exact` (the OS's high-water mark) or `sampled` (after every run). */
+    rssMethod: 'exact' | 'sampled';
+  };
+  /** Things the reader should know: defaulted dims, spinning, profiling overhead. */
+  notes: string[];
+  /** Wall time of the whole job (s). */
+  seconds: number;
+}
+
+/**
+ * Latency samples stream as `metric` events named `latency/<index of the model in params.models>`, in ms rounded
+ * to 0.1 us, batched about every 100 ms. Only measured runs stream (not the first run or warmup).
+ */
+export function latencyMetricName(modelIndex: number): string {
+  return `latency/${modelIndex}`;
+}
+
+/** The model index of a latency metric name, or undefined for other metrics. */
+export function parseLatencyMetricName(name: string): number | undefined {
+  const match = /^latency\/(\d+)$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Execution providers and engine state
+// ---------------------------------------------------------------------------------------------------------
+
+export interface ProviderStatus {
+  name: ExecutionProvider;
+  /** onnxruntime-node lists it for this platform (`listSupportedBackends()`). */
+  listed: boolean;
+  /** Its library ships with onnxruntime-node (otherwise it is an opt-in download). */
+  bundled: boolean;
+  /** A session was actually created with it here. */
+  available: boolean;
+  /** Why it is not available (onnxruntime's message), when it is not. */
+  reason?: string;
+  /** How to get it, when it is not available. */
+  hint?: string;
+}
+
+export interface EngineStats {
+  pid: number;
+  /** Resident memory now (bytes). */
+  rssBytes: number;
+  heapUsedBytes: number;
+  uptimeMs: number;
+}
+
+/** Test-only ways to misbehave, to prove crash recovery and kill-on-cancel. Refused unless the engine was
+ * started with `ONNX_STUDIO_ENGINE_TEST_HOOKS=1`. */
+export const TEST_CRASH_MODES = ['abort', 'exit', 'hang'] as const;
+export type TestCrashMode = (typeof TEST_CRASH_MODES)[number];
+
+/** Env var that enables the `testCrash` request in the engine process (tests set it; nothing else should). */
+export const ENGINE_TEST_HOOKS_ENV = 'ONNX_STUDIO_ENGINE_TEST_HOOKS';
+
+// ---------------------------------------------------------------------------------------------------------
+// Methods and messages
+// ---------------------------------------------------------------------------------------------------------
+
+/** Method name → params → result value. */
+export interface EngineMethods {
+  bench: { params: BenchParams; result: BenchReport };
+  /** Lists every known execution provider and probes those onnxruntime lists by creating a tiny session. */
+  providers: { params: Record<string, never>; result: ProviderStatus[] };
+  ping: { params: Record<string, never>; result: EngineStats };
+  /** Test only: `abort` calls process.abort(), `exit` exits, `hang` blocks the event loop forever like a
+   * native call that never returns. */
+  testCrash: { params: { mode: TestCrashMode }; result: never };
+}
+
+export type EngineMethod = keyof EngineMethods;
+export type EngineParams<M extends EngineMethod> = EngineMethods[M]['params'];
+export type EngineResult<M extends EngineMethod> = EngineMethods[M]['result'];
+
+export type EngineRequest = { [M in EngineMethod]: { method: M; params: EngineParams<M> } }[EngineMethod];
+
+/** What a job is doing, for crash messages and progress stages. */
+export type EnginePhase =
+  | 'queued'
+  | 'loading model'
+  | 'probing providers'
+  | 'creating session'
+  | 'first run'
+  | 'warmup'
+  | 'measuring'
+  | 'profiling'
+  | 'releasing'
+  | 'running';
+
+/** Main side → engine. */
+export type HostToEngineMessage =
+  | { type: 'start'; id: string; request: EngineRequest }
+  | { type: 'cancel'; id: string };
+
+/** Engine → main side. `event.jobId` is the request id. */
+export type EngineToHostMessage =
+  | { type: 'ready'; pid: number; testHooks: boolean }
+  | { type: 'phase'; id: string; phase: EnginePhase; model?: string }
+  | { type: 'event'; event: JobEvent };
+
+/** The error a job fails with when the engine process dies under it. */
+export interface EngineCrashInfo extends StudioErrorInfo {
+  code: 'ENGINE_CRASHED';
+}
+
+const ENGINE_METHOD_NAMES: readonly string[] = ['bench', 'providers', 'ping', 'testCrash'] satisfies EngineMethod[];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Structural check of a message arriving at the engine (params are validated per method afterwards). */
+export function isHostToEngineMessage(value: unknown): value is HostToEngineMessage {
+  if (!isRecord(value) || typeof value.id !== 'string' || value.id === '') return false;
+  if (value.type === 'cancel') return true;
+  if (value.type !== 'start' || !isRecord(value.request)) return false;
+  return typeof value.request.method === 'string' && ENGINE_METHOD_NAMES.includes(value.request.method) && isRecord(value.request.params);
+}
+
+/** Structural check of a message arriving from the engine. */
+export function isEngineToHostMessage(value: unknown): value is EngineToHostMessage {
+  if (!isRecord(value)) return false;
+  switch (value.type) {
+    case 'ready':
+      return typeof value.pid === 'number';
+    case 'phase':
+      return typeof value.id === 'string' && typeof value.phase === 'string';
+    case 'event':
+      return isRecord(value.event) && typeof value.event.jobId === 'string' && typeof value.event.type === 'string' && typeof value.event.seq === 'number';
+    default:
+      return false;
+  }
+}
