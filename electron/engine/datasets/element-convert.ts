@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { DatasetDtype } from '../../../shared/dataset-spec.js';
 import { StudioError } from '../errors.js';
 import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../onnx/float16.js';
+import type { NumericArray } from '../onnx/tensor-codec.js';
 
 /*
  * Element types of data files and how their values become the element type a model input wants.
@@ -9,17 +10,7 @@ import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../onnx/float16.js
  * Uint8Array of 0/1, exactly as onnxruntime-node takes them.
  */
 
-export type NumericArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+export type { NumericArray };
 
 interface Layout {
   bytes: number;

@@ -22,7 +22,8 @@ import { packInt4, packUint4, unpackInt4, unpackUint4 } from './packed-int.js';
 
 const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 
-type NumericArray =
+/** Every typed array a tensor decodes to. */
+export type NumericArray =
   | Float32Array
   | Float64Array
   | Int8Array

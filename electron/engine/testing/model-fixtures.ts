@@ -18,6 +18,7 @@ import {
   makeRawTensor,
   makeValueInfo,
 } from '../onnx/graph-build.js';
+import { seededRandom } from '../runtime/synthetic-feeds.js';
 
 /*
  * Small but real ONNX models built in code, for tests across the project. Every builder returns a
@@ -30,17 +31,8 @@ export const FIXTURE_OPSET = 17;
 
 const FLOAT = TensorProto_DataType.FLOAT;
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a tiny seeded PRNG returning floats in [0, 1) (the one synthetic inputs use). */
+export const mulberry32 = seededRandom;
 
 /** `count` deterministic float32 values uniform in [-scale, scale). */
 export function randomFloats(count: number, seed: number, scale = 1): Float32Array {

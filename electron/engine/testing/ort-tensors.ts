@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { dtypeName } from '../onnx/dtypes.js';
 import { float16BitsToFloat32 } from '../onnx/float16.js';
 import { decodeTensor } from '../onnx/tensor-codec.js';
+import { ortTypeOf } from '../runtime/ort-types.js';
 
 /*
  * Test helpers between ONNX TensorProtos (the `.pb` files of ONNX's backend test data) and
@@ -12,30 +13,7 @@ import { decodeTensor } from '../onnx/tensor-codec.js';
  * within a tolerance (against stored expectations) or exactly (run-to-run).
  */
 
-/** The onnxruntime-node tensor type of each ONNX data type it can exchange with JS. */
-const ORT_TYPES: ReadonlyMap<number, ort.Tensor.Type> = new Map<number, ort.Tensor.Type>([
-  [DataType.FLOAT, 'float32'],
-  [DataType.DOUBLE, 'float64'],
-  [DataType.FLOAT16, 'float16'],
-  [DataType.INT8, 'int8'],
-  [DataType.UINT8, 'uint8'],
-  [DataType.INT16, 'int16'],
-  [DataType.UINT16, 'uint16'],
-  [DataType.INT32, 'int32'],
-  [DataType.UINT32, 'uint32'],
-  [DataType.INT64, 'int64'],
-  [DataType.UINT64, 'uint64'],
-  [DataType.BOOL, 'bool'],
-  [DataType.STRING, 'string'],
-]);
-
-/**
- * The `ort.Tensor` type for an ONNX data type, or undefined when the JS binding cannot feed or fetch it
- * (bfloat16, float8, int4/uint4 in unpacked form, complex, ...).
- */
-export function ortTypeOf(dataType: number): ort.Tensor.Type | undefined {
-  return ORT_TYPES.get(dataType);
-}
+export { ortTypeOf };
 
 /** Reads a serialized TensorProto (`input_0.pb`, `output_0.pb`, ...). */
 export function readTensorProto(file: string): TensorProto {
