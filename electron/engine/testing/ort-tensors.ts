@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { fromBinary } from '@bufbuild/protobuf';
-import { TensorProto_DataType as DataType, TensorProtoSchema, type TensorProto } from 'onnx-buf';
+import { TensorProtoSchema, type TensorProto } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import { dtypeName } from '../onnx/dtypes.js';
 import { float16BitsToFloat32 } from '../onnx/float16.js';
