@@ -81,7 +81,7 @@ describe('onnx-studio quantize and prune', () => {
       expect(json).toHaveProperty(key);
     }
     expect(json.removedChannels).toBeGreaterThan(0);
-    expect(json.outputBytes).toBeLessThan(json.inputBytes);
+    expect(json.outputBytes).toBeLessThan(json.inputBytes as number);
     const q = cli('quantize', pruned, '-o', path.join(tmp.dir, 'cnn-pruned-int8.onnx'), '--method', 'int8-weight', '--json');
     expect(q.code).toBe(0);
   });

@@ -11,6 +11,7 @@ import {
   TensorProto_DataType,
 } from 'onnx-buf';
 import { StudioError } from '../errors.js';
+import { dtypeBits, elementCount } from './dtypes.js';
 import { copyBytes, littleEndianBytes, makeAttribute, makeRawTensor, makeValueInfo } from './graph-build.js';
 import { type GraphIndex, sparseName } from './graph-index.js';
 
@@ -23,42 +24,13 @@ const DT = TensorProto_DataType;
 
 /** Bytes per element of a fixed-width data type; undefined for STRING, sub-byte and unknown types. */
 export function dataTypeByteSize(dataType: number): number | undefined {
-  switch (dataType) {
-    case DT.UINT8:
-    case DT.INT8:
-    case DT.BOOL:
-    case DT.FLOAT8E4M3FN:
-    case DT.FLOAT8E4M3FNUZ:
-    case DT.FLOAT8E5M2:
-    case DT.FLOAT8E5M2FNUZ:
-    case DT.FLOAT8E8M0:
-      return 1;
-    case DT.UINT16:
-    case DT.INT16:
-    case DT.FLOAT16:
-    case DT.BFLOAT16:
-      return 2;
-    case DT.FLOAT:
-    case DT.INT32:
-    case DT.UINT32:
-      return 4;
-    case DT.INT64:
-    case DT.UINT64:
-    case DT.DOUBLE:
-    case DT.COMPLEX64:
-      return 8;
-    case DT.COMPLEX128:
-      return 16;
-    default:
-      return undefined;
-  }
+  const bits = dtypeBits(dataType);
+  return bits !== undefined && bits >= 8 ? bits / 8 : undefined;
 }
 
 /** The number of elements a tensor's dims describe (1 for a scalar). */
 export function tensorElementCount(tensor: { dims: readonly bigint[] }): number {
-  let n = 1;
-  for (const d of tensor.dims) n *= Number(d);
-  return n;
+  return Number(elementCount(tensor.dims));
 }
 
 function dataTypeName(dataType: number): string {
