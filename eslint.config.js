@@ -61,4 +61,9 @@ export default tseslint.config(
     files: ['**/*.cjs', '**/*.cts'],
     languageOptions: { sourceType: 'commonjs' },
   },
+  {
+    // Plain JavaScript entry points (bin/) run under Node; TypeScript files get their globals from tsc.
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+  },
 );
