@@ -10,7 +10,7 @@ const nodeModules = [...builtinModules, ...builtinModules.map((m) => `node:${m}`
 const electronOnly = { name: 'electron', message: 'Only electron/main and electron/preload may import electron.' };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'renderer/dist/**', 'playwright-report/**', 'test-results/**'] },
+  { ignores: ['out/**', 'dist/**', 'tmp/**', 'node_modules/**', 'renderer/dist/**', 'playwright-report/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
