@@ -1,23 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUserError } from '../../../shared/errors.js';
-import { evalCommand } from '../../cli/commands/eval.js';
-import type { CliContext } from '../../cli/cli-context.js';
-import { encodeNpyArray } from '../datasets/npy-format.js';
-import { toErrorInfo } from '../errors.js';
-import { makeTempDir } from '../testing/temp-dir.js';
+import { runCli } from '../main.js';
+import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
+import { makeTempDir } from '../../engine/testing/temp-dir.js';
 
-/*
- * `onnx-studio eval` end to end, in process: flags parsed the way electron/cli/main.ts parses them, errors
- * mapped to exit codes the way it maps them (2 for the user's input, 1 for internal failures).
- */
+/* `onnx-studio eval` end to end, in process, through the CLI's own entry (runCli). */
 
-const DIGITS = fileURLToPath(new URL('../testing/fixtures/digits/', import.meta.url));
+const DIGITS = fileURLToPath(new URL('../../engine/testing/fixtures/digits/', import.meta.url));
 const model = path.join(DIGITS, 'digits.onnx');
 const inputs = path.join(DIGITS, 'test-inputs.npy');
 const labels = path.join(DIGITS, 'test-labels.npy');
@@ -34,38 +27,11 @@ function sink(): { stream: Writable & { isTTY?: boolean }; text: () => string } 
   return { stream, text: () => text };
 }
 
+/** Runs `onnx-studio eval ...` in process through the real CLI entry (flag parsing, exit codes). */
 async function runEval(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = sink();
   const err = sink();
-  let code: number;
-  try {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        options: { json: { type: 'boolean' }, verbose: { type: 'boolean' }, ...evalCommand.options },
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (error) {
-      throw Object.assign(new Error((error as Error).message), { user: true });
-    }
-    const ctx: CliContext = {
-      positionals: parsed.positionals,
-      values: parsed.values as CliContext['values'],
-      json: parsed.values.json === true,
-      verbose: false,
-      stdout: out.stream,
-      stderr: err.stream,
-      signal: new AbortController().signal,
-    };
-    code = await evalCommand.run(ctx);
-  } catch (error) {
-    const info = toErrorInfo(error);
-    const user = (error as { user?: boolean }).user === true || isUserError(info.code);
-    err.stream.write(`onnx-studio: ${user ? '' : 'internal error: '}${info.message}\n`);
-    code = user ? 2 : 1;
-  }
+  const code = await runCli(['eval', ...args], { stdout: out.stream, stderr: err.stream });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
