@@ -1,19 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliContext } from '../../cli/cli-context.js';
-import { pruneCommand } from '../../cli/commands/prune.js';
-import { StudioError } from '../errors.js';
-import { modelBytes } from '../testing/model-fixtures.js';
-import { buildResidualBnCnn } from '../testing/prune-fixtures.js';
-import { makeTempDir } from '../testing/temp-dir.js';
+import { runCli } from '../main.js';
+import { modelBytes } from '../../engine/testing/model-fixtures.js';
+import { buildResidualBnCnn } from '../../engine/testing/prune-fixtures.js';
+import { makeTempDir } from '../../engine/testing/temp-dir.js';
 
-/*
- * The `prune` command through its run(ctx), with arguments parsed the way electron/cli/main.ts parses them
- * (until the command is wired there and the spawned-CLI tests cover it).
- */
+/* The `prune` command in process, through the CLI's own entry (runCli: flag parsing, exit codes). */
 
 function collect(): PassThrough & { text: () => string } {
   const stream = new PassThrough() as PassThrough & { text: () => string };
@@ -23,33 +17,11 @@ function collect(): PassThrough & { text: () => string } {
   return stream;
 }
 
-async function cli(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string; error?: StudioError }> {
-  const parsed = parseArgs({
-    args,
-    options: { json: { type: 'boolean' }, verbose: { type: 'boolean' }, ...pruneCommand.options },
-    allowPositionals: true,
-    strict: true,
-  });
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = collect();
   const stderr = collect();
-  const ctx: CliContext = {
-    positionals: parsed.positionals,
-    values: parsed.values as CliContext['values'],
-    json: parsed.values.json === true,
-    verbose: false,
-    stdout,
-    stderr,
-    signal: new AbortController().signal,
-  };
-  try {
-    const code = await pruneCommand.run(ctx);
-    return { code, stdout: stdout.text(), stderr: stderr.text() };
-  } catch (error) {
-    if (!(error instanceof StudioError)) throw error;
-    return { code: 2, stdout: stdout.text(), stderr: stderr.text(), error };
-  }
+  const code = await runCli(['prune', ...args], { stdout, stderr });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -155,14 +127,16 @@ describe('onnx-studio prune', () => {
     for (const [args, message] of cases) {
       const r = await cli(...args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.error?.message).toMatch(message);
+      expect(r.stderr).toMatch(message);
       expect(r.stdout).toBe('');
     }
     expect(fs.existsSync(out)).toBe(false);
   });
 
-  it('lists both methods in its help', () => {
-    expect(pruneCommand.help).toMatch(/magnitude\s+Zero the smallest weights/);
-    expect(pruneCommand.help).toMatch(/structured\s+Remove whole channels/);
+  it('lists both methods in its help', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/magnitude\s+Zero the smallest weights/);
+    expect(r.stdout).toMatch(/structured\s+Remove whole channels/);
   });
 });
