@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/engine/**', 'electron/cli/**', 'electron/scripts/**'],
+    files: ['electron/engine/**', 'electron/cli/**', 'electron/scripts/**', 'electron/serve/**'],
     rules: { 'no-restricted-imports': ['error', { paths: [electronOnly] }] },
   },
   {

@@ -1,10 +1,12 @@
 /**
- * The IPC contract between the renderer and the Electron main process, declared once and typed at both
- * ends: `electron/main/ipc.ts` registers exactly these handlers, `electron/preload/preload.cts` exposes
- * exactly `StudioApi`, and the renderer talks to it through its `StudioHost`.
+ * The contract between the renderer and the backend, declared once and typed at both ends. The same methods
+ * and events travel over Electron IPC (`electron/main/ipc.ts` registers them, `electron/preload/preload.cts`
+ * exposes them as `window.studio`) and over the WebSocket of `onnx-studio serve` (`shared/ws-protocol.ts`
+ * wraps them in envelopes). Both hosts dispatch to one host-independent implementation
+ * (`electron/engine/jobs/studio-backend.ts`), so a method behaves the same in the app and in a browser.
  *
  * Rules every method follows:
- * - Requests are validated in main with the zod schema below before anything else sees them.
+ * - Requests are validated with the zod schema below before anything else sees them.
  * - Every response is a `Result<T>`: errors are values, never thrown across IPC (Electron keeps only the
  *   message of a thrown error, and a rejected promise in the renderer is easy to forget).
  * - Request schemas use no defaults or transforms, so a request's input type equals its parsed type and
@@ -14,8 +16,13 @@
  * bundle does not need.
  */
 import { z } from 'zod';
+import { datasetSpecSchema, describeSpecIssues, type DatasetSpecInput } from './dataset-spec.js';
+import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './engine-protocol.js';
 import type { Result, StudioErrorInfo } from './errors.js';
+import type { JobResults } from './job-results.js';
 import type { ModelSummary } from './model-summary.js';
+import type { BenchRecord, Workspace, WorkspaceListing, WorkspaceVariant } from './workspace.js';
+import type { StudioReport } from './report.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Channels
@@ -27,22 +34,60 @@ import type { ModelSummary } from './model-summary.js';
  * a typo or a renamed channel fails to compile there.
  */
 export const IPC_CHANNELS = {
-  /** Request/response: read a model and summarize it. */
+  /** Request/response: read a model and summarize it (runs off the UI thread; adds it to the recent list). */
   modelInspect: 'studio:model.inspect',
-  /** Request/response: show the native Open dialog for a model. */
+  /** Request/response: show the native Open dialog for a model (Electron only). */
   modelOpenDialog: 'studio:model.openDialog',
+  /** Request/response: native dialog to pick a file or folder, e.g. a dataset (Electron only). */
+  dialogOpenPath: 'studio:dialog.openPath',
+  /** Request/response: native Save dialog, e.g. where to export a variant (Electron only). */
+  dialogSavePath: 'studio:dialog.savePath',
+  /** Request/response: list a folder on the backend's machine (the file browser of `serve`). */
+  fsList: 'studio:fs.list',
   /** Request/response: start a long-running job; its progress arrives as `jobEvent`s. */
   jobStart: 'studio:job.start',
-  /** Request/response: ask a running job to stop. */
+  /** Request/response: ask a running or queued job to stop. */
   jobCancel: 'studio:job.cancel',
-  /** Event, main → renderer: one `JobEvent`. */
+  /** Request/response: the jobs of this session (queued, running and recently ended), to catch up after a reload. */
+  jobList: 'studio:job.list',
+  /** Request/response: the workspace of a model (its variants and results); empty if nothing was made yet. */
+  workspaceGet: 'studio:workspace.get',
+  /** Request/response: every model that has a workspace, most recently changed first. */
+  workspaceList: 'studio:workspace.list',
+  /** Request/response: give a variant another display name. */
+  workspaceRenameVariant: 'studio:workspace.renameVariant',
+  /** Request/response: delete a variant's file and its results. */
+  workspaceRemoveVariant: 'studio:workspace.removeVariant',
+  /** Request/response: record a benchmark the renderer measured itself (onnxruntime-web, WebGPU/WASM). */
+  workspaceAddBenchRecord: 'studio:workspace.addBenchRecord',
+  /** Request/response: the comparison report of a workspace, as self-contained HTML and as JSON. */
+  reportBuild: 'studio:report.build',
+  /** Request/response: write the report (report.html + report.json) into a folder on the backend's machine. */
+  reportSave: 'studio:report.save',
+  /** Request/response: every quantization/pruning method with its options as form fields, and the dataset kinds. */
+  methodsList: 'studio:methods.list',
+  /** Request/response: the execution providers of onnxruntime-node here, and why unavailable ones are. */
+  engineProviders: 'studio:engine.providers',
+  /** Request/response: recently opened models, newest first. */
+  recentList: 'studio:recent.list',
+  /** Request/response: forget the recently opened models. */
+  recentClear: 'studio:recent.clear',
+  /** Request/response: version, host kind, capabilities, the bundled sample model. */
+  appInfo: 'studio:app.info',
+  /** Event, backend → renderer: one `JobEvent`. */
   jobEvent: 'studio:job.event',
   /** Event, main → renderer: the user chose a menu command the renderer carries out (e.g. File > Open…). */
   menuCommand: 'studio:menu.command',
+  /** Event, main → renderer: open this model (File > Open Recent, a file given to the app by the OS). */
+  modelOpenRequest: 'studio:model.openRequest',
+  /** Event, backend → renderer: a workspace changed (a variant or result was added, renamed or removed). */
+  workspaceChanged: 'studio:workspace.changed',
+  /** Event, backend → renderer: the recent-models list changed. */
+  recentChanged: 'studio:recent.changed',
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
-// Request schemas (validated in main before any handler runs)
+// Request schemas (validated before any handler runs)
 // ---------------------------------------------------------------------------------------------------------
 
 /**
@@ -57,36 +102,407 @@ export const absolutePathSchema = z
   .refine((p) => !p.includes('\0'), 'The path contains a NUL character.')
   .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), 'The path must be absolute.');
 
+const emptyRequestSchema = z.strictObject({});
+
 export const inspectModelRequestSchema = z.strictObject({
   /** Absolute path of the `.onnx` file. The file is only read, never written. */
   path: absolutePathSchema,
 });
 
-export const openModelDialogRequestSchema = z.strictObject({});
+export const openModelDialogRequestSchema = emptyRequestSchema;
 
-/** The kinds of job the engine runs; each kind's options are validated by the engine's method registry. */
-export const JOB_KINDS = ['quantize', 'prune', 'bench', 'evaluate'] as const;
+const fileFilterSchema = z.strictObject({
+  /** e.g. `NumPy arrays`. */
+  name: z.string().min(1).max(100),
+  /** Without dots, e.g. `['npy', 'npz']`; `['*']` for all files. */
+  extensions: z.array(z.string().min(1).max(20)).min(1).max(20),
+});
+
+export const openPathDialogRequestSchema = z.strictObject({
+  /** A file, or a folder (e.g. an image folder dataset). */
+  kind: z.enum(['file', 'folder']),
+  title: z.string().max(200).optional(),
+  filters: z.array(fileFilterSchema).max(10).optional(),
+});
+
+export const savePathDialogRequestSchema = z.strictObject({
+  title: z.string().max(200).optional(),
+  /** Suggested path or file name. */
+  defaultPath: z.string().max(4096).optional(),
+  filters: z.array(fileFilterSchema).max(10).optional(),
+});
+
+export const fsListRequestSchema = z.strictObject({
+  /** The folder to list. */
+  path: absolutePathSchema,
+});
+
+/** A variant's id, or `'original'` for the workspace's own model (see shared/workspace.ts). */
+const targetSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/, 'A target is "original" or a variant id.');
+
+/** A dataset spec (shared/dataset-spec.ts), checked here so a mistake is reported before a job is queued. */
+const datasetSpecInputSchema = z.custom<DatasetSpecInput>().superRefine((value, ctx) => {
+  const parsed = datasetSpecSchema.safeParse(value);
+  if (!parsed.success)
+    ctx.addIssue({ code: 'custom', message: `Invalid dataset: ${describeSpecIssues(parsed.error)}` });
+});
+
+export const dataRefSchema = z.strictObject({
+  spec: datasetSpecInputSchema,
+  /** Folder that relative paths in `spec` resolve against (default: the model's folder). */
+  baseDir: absolutePathSchema.optional(),
+});
+
+const optionsRecordSchema = z.record(z.string(), z.unknown());
+const shapesSchema = z.record(z.string(), z.array(z.number().int().min(0)).max(16));
+const dimsSchema = z.record(z.string(), z.number().int().min(1));
+/** Display name of the variant a job makes (default: the method's name, made unique). */
+const variantNameSchema = z.string().min(1).max(120);
+
+/** The kinds of job; each kind's spec is below, and `JobResults` (shared/job-results.ts) types each result. */
+export const JOB_KINDS = ['inspect', 'quantize', 'prune', 'bench', 'evaluate', 'export'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
-export const jobSpecSchema = z.strictObject({
-  kind: z.enum(JOB_KINDS),
-  /** Absolute path of the model the job reads. Originals are never written; outputs go elsewhere. */
+/**
+ * Every job names `modelPath`: the original model, whose workspace records what the job makes or measures.
+ * Originals are never written; variants are written into the workspace folder.
+ */
+export const inspectJobSpecSchema = z.strictObject({
+  kind: z.literal('inspect'),
   modelPath: absolutePathSchema,
-  /**
-   * Method options. Only their shape (a plain object) is checked here; the engine validates them against the
-   * option schema its registry holds for `kind`, so the GUI, CLI and recipes share one definition.
-   */
-  options: z.record(z.string(), z.unknown()),
 });
+
+export const quantizeJobSpecSchema = z.strictObject({
+  kind: z.literal('quantize'),
+  modelPath: absolutePathSchema,
+  /** Quantize this target (default `'original'`); e.g. a pruned variant. */
+  source: targetSchema.optional(),
+  /** A method name from `studio:methods.list` (`int8-dynamic`, `int8-static`, `fp16`, ...). */
+  method: z.string().min(1).max(100),
+  /** Options every method understands (`quantize.common` fields of the catalog). */
+  common: optionsRecordSchema.optional(),
+  /** The method's own options (its `fields` in the catalog); validated by the engine's registry. */
+  options: optionsRecordSchema.optional(),
+  /** Calibration samples, for methods with `needsCalibration`. */
+  calibration: dataRefSchema.optional(),
+  /** Concrete input shapes for synthetic calibration data of models with symbolic dims. */
+  shapes: shapesSchema.optional(),
+  dims: dimsSchema.optional(),
+  name: variantNameSchema.optional(),
+});
+
+export const pruneJobSpecSchema = z.strictObject({
+  kind: z.literal('prune'),
+  modelPath: absolutePathSchema,
+  source: targetSchema.optional(),
+  method: z.string().min(1).max(100),
+  /** `sparsity` (0..1) is required; see `prune.common` fields of the catalog. */
+  common: optionsRecordSchema,
+  options: optionsRecordSchema.optional(),
+  name: variantNameSchema.optional(),
+});
+
+const benchDataSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('synthetic'),
+    /** How many distinct random feeds to prepare; runs cycle through them. */
+    samples: z.number().int().min(1).max(1024),
+    seed: z.number().int().min(0).max(0xffffffff),
+  }),
+  z.strictObject({
+    kind: z.literal('dataset'),
+    data: dataRefSchema,
+    /** At most this many samples are read into memory before timing. */
+    maxSamples: z.number().int().min(1).max(1024),
+  }),
+]);
+
+export const benchJobSpecSchema = z
+  .strictObject({
+    kind: z.literal('bench'),
+    modelPath: absolutePathSchema,
+    /** What to measure, baseline first (ratios are against it); default `['original']`. Run interleaved. */
+    targets: z.array(targetSchema).min(1).max(16).optional(),
+    /** Default `cpu`. */
+    ep: z.enum(EXECUTION_PROVIDERS).optional(),
+    /** Intra-op threads; 0 or absent = onnxruntime's default. */
+    intraOpThreads: z.number().int().min(0).max(4096).optional(),
+    interOpThreads: z.number().int().min(0).max(4096).optional(),
+    optLevel: z.enum(OPT_LEVELS).optional(),
+    allowSpinning: z.boolean().optional(),
+    /** Untimed runs per model before measuring (default 10). */
+    warmup: z.number().int().min(0).max(1_000_000).optional(),
+    /** Timed runs per model (default 100); or set `durationMs` instead. */
+    iterations: z.number().int().min(1).max(10_000_000).optional(),
+    /** Measure for this long (ms, all targets together) instead of a number of runs. */
+    durationMs: z.number().positive().max(86_400_000).optional(),
+    shapes: shapesSchema.optional(),
+    dims: dimsSchema.optional(),
+    /** Default: 4 synthetic feeds, seed 0. */
+    data: benchDataSpecSchema.optional(),
+    /** Record and aggregate onnxruntime's profile (per-op times; adds overhead to the timings). */
+    profile: z.boolean().optional(),
+  })
+  .refine((s) => s.iterations === undefined || s.durationMs === undefined, {
+    message: 'Set iterations or durationMs, not both.',
+  });
+
+export const evaluateJobSpecSchema = z.strictObject({
+  kind: z.literal('evaluate'),
+  modelPath: absolutePathSchema,
+  /** The target to evaluate (default `'original'`). */
+  target: targetSchema.optional(),
+  /** The samples (with labels for accuracy). */
+  data: dataRefSchema,
+  /** Compare every output with this target's (usually `'original'`) for fidelity. */
+  reference: targetSchema.optional(),
+  task: z.enum(['auto', 'classification', 'regression']).optional(),
+  /** Evaluate at most this many samples. */
+  limit: z.number().int().min(1).optional(),
+  shapes: shapesSchema.optional(),
+  dims: dimsSchema.optional(),
+});
+
+export const exportJobSpecSchema = z.strictObject({
+  kind: z.literal('export'),
+  modelPath: absolutePathSchema,
+  /** The variant to export. */
+  target: targetSchema,
+  /** Where to write it (atomically: a temporary file in that folder, renamed when complete). */
+  outputPath: absolutePathSchema,
+  /** Replace an existing file. Without it the job ends with `{written: false, reason: 'exists'}` (ask, then retry). */
+  overwrite: z.boolean().optional(),
+  /**
+   * Replacing the original model itself additionally needs this (without it: `{written: false, reason:
+   * 'original'}`; the UI asks for an explicit confirmation): originals are sacred.
+   */
+  replaceOriginal: z.boolean().optional(),
+});
+
+export const jobSpecSchema = z.discriminatedUnion('kind', [
+  inspectJobSpecSchema,
+  quantizeJobSpecSchema,
+  pruneJobSpecSchema,
+  benchJobSpecSchema,
+  evaluateJobSpecSchema,
+  exportJobSpecSchema,
+]);
 
 export const cancelJobRequestSchema = z.strictObject({
   jobId: z.string().min(1).max(200),
 });
 
+export const workspaceRequestSchema = z.strictObject({
+  /** The original model's absolute path. */
+  modelPath: absolutePathSchema,
+});
+
+export const renameVariantRequestSchema = z.strictObject({
+  modelPath: absolutePathSchema,
+  variantId: targetSchema,
+  name: variantNameSchema,
+});
+
+export const removeVariantRequestSchema = z.strictObject({
+  modelPath: absolutePathSchema,
+  variantId: targetSchema,
+});
+
+const finiteMs = z.number().finite().min(0);
+
+/** One model's figures from a benchmark the renderer ran (onnxruntime-web). */
+export const benchTargetResultInputSchema = z.strictObject({
+  target: targetSchema,
+  modelBytes: z.number().int().min(0),
+  iterations: z.number().int().min(1),
+  meanMs: finiteMs,
+  stdMs: finiteMs,
+  minMs: finiteMs,
+  p50Ms: finiteMs,
+  p90Ms: finiteMs,
+  p95Ms: finiteMs,
+  p99Ms: finiteMs,
+  maxMs: finiteMs,
+  throughput: z.number().finite().min(0),
+  initMs: finiteMs.optional(),
+  firstRunMs: finiteMs.optional(),
+  /** At most 2,000 latency samples (thin them evenly before sending). */
+  samples: z.array(finiteMs).max(2000).optional(),
+});
+
+export const addBenchRecordRequestSchema = z.strictObject({
+  modelPath: absolutePathSchema,
+  engine: z.literal('onnxruntime-web'),
+  /** `webgpu` or `wasm`. */
+  provider: z.string().min(1).max(40),
+  /** Legend text, e.g. `onnxruntime-web webgpu (SwiftShader)`. */
+  label: z.string().min(1).max(200),
+  results: z.array(benchTargetResultInputSchema).min(1).max(16),
+  notes: z.array(z.string().max(1000)).max(20).optional(),
+});
+
+export const reportSaveRequestSchema = z.strictObject({
+  modelPath: absolutePathSchema,
+  /** Folder to write `report.html` and `report.json` into (created if missing). */
+  outputDir: absolutePathSchema,
+  /** Replace existing report files. */
+  overwrite: z.boolean().optional(),
+});
+
 export type InspectModelRequest = z.infer<typeof inspectModelRequestSchema>;
 export type OpenModelDialogRequest = z.infer<typeof openModelDialogRequestSchema>;
+export type OpenPathDialogRequest = z.infer<typeof openPathDialogRequestSchema>;
+export type SavePathDialogRequest = z.infer<typeof savePathDialogRequestSchema>;
+export type FsListRequest = z.infer<typeof fsListRequestSchema>;
+export type DataRef = z.infer<typeof dataRefSchema>;
+export type InspectJobSpec = z.infer<typeof inspectJobSpecSchema>;
+export type QuantizeJobSpec = z.infer<typeof quantizeJobSpecSchema>;
+export type PruneJobSpec = z.infer<typeof pruneJobSpecSchema>;
+export type BenchJobSpec = z.infer<typeof benchJobSpecSchema>;
+export type EvaluateJobSpec = z.infer<typeof evaluateJobSpecSchema>;
+export type ExportJobSpec = z.infer<typeof exportJobSpecSchema>;
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type CancelJobRequest = z.infer<typeof cancelJobRequestSchema>;
+export type WorkspaceRequest = z.infer<typeof workspaceRequestSchema>;
+export type RenameVariantRequest = z.infer<typeof renameVariantRequestSchema>;
+export type RemoveVariantRequest = z.infer<typeof removeVariantRequestSchema>;
+export type BenchTargetResultInput = z.infer<typeof benchTargetResultInputSchema>;
+export type AddBenchRecordRequest = z.infer<typeof addBenchRecordRequestSchema>;
+export type ReportSaveRequest = z.infer<typeof reportSaveRequestSchema>;
+export type EmptyRequest = Record<string, never>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Response types
+// ---------------------------------------------------------------------------------------------------------
+
+export interface FsEntry {
+  name: string;
+  /** Absolute path. */
+  path: string;
+  kind: 'file' | 'folder';
+  /** File size, for files. */
+  bytes?: number;
+}
+
+export interface FsListing {
+  /** The folder listed (absolute, normalized). */
+  path: string;
+  /** Its parent, or `null` at a root. */
+  parent: string | null;
+  /** Folders first, then files, each sorted by name. Hidden entries (dot files) are left out. */
+  entries: FsEntry[];
+}
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A job as `studio:job.list` reports it. Times are ms since the Unix epoch. */
+export interface JobInfo {
+  jobId: string;
+  spec: JobSpec;
+  state: JobState;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  /** The last progress event. */
+  progress?: { fraction: number; stage: string; etaMs?: number };
+  /** The terminal event, once the job ended. */
+  terminal?: TerminalJobEvent;
+  /** The `seq` of the last event sent for this job. */
+  lastSeq: number;
+}
+
+/** The type of one form field; `json` is for anything richer (edit it as JSON text). */
+export type OptionFieldType = 'boolean' | 'integer' | 'number' | 'string' | 'enum' | 'string-list' | 'json';
+
+/** One option of a method, ready to render as a form control. Generated from the engine's zod schemas. */
+export interface OptionField {
+  /** Key in the options object; nested objects are flattened with dots (`preprocessing.resize`). */
+  name: string;
+  /** Human label, e.g. `Per tensor`. */
+  label: string;
+  type: OptionFieldType;
+  /** Required fields have no default and must be filled in. */
+  required: boolean;
+  default?: unknown;
+  description?: string;
+  /** The allowed values, for `enum`. */
+  choices?: string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
+  /** A regular expression a `string` must match. */
+  pattern?: string;
+}
+
+export interface MethodDescription {
+  /** The job kind whose `method` this is. */
+  kind: 'quantize' | 'prune';
+  name: string;
+  summary: string;
+  /** Whether the method needs `calibration` data (quantize jobs). */
+  needsCalibration: boolean;
+  /** The method's own options (`options` of the job spec) as JSON Schema (draft 2020-12, input side). */
+  optionsSchema: Record<string, unknown>;
+  /** The same options flattened into ready-made form fields, for renderers that prefer them. */
+  fields: OptionField[];
+}
+
+export interface MethodFamily {
+  /** Options every method of the family understands (`common` of the job spec), as JSON Schema. */
+  commonSchema: Record<string, unknown>;
+  /** The same as form fields. */
+  commonFields: OptionField[];
+  methods: MethodDescription[];
+}
+
+export interface DatasetKindDescription {
+  kind: string;
+  summary: string;
+  /** The spec of this kind (shared/dataset-spec.ts) as JSON Schema. */
+  schema: Record<string, unknown>;
+  /** Fields of the spec besides `kind` (nested preprocessing flattened with dots). */
+  fields: OptionField[];
+}
+
+/** Everything the Optimize view's forms are generated from (the engine's registries, never a copy). */
+export interface MethodCatalog {
+  quantize: MethodFamily;
+  prune: MethodFamily;
+  datasets: DatasetKindDescription[];
+}
+
+/** The sample model bundled with the app, with its data, so a new user can try every feature at once. */
+export interface SampleModelInfo {
+  /** Absolute path of digits.onnx: an 8x8 handwritten digit classifier (10 classes). */
+  modelPath: string;
+  /** `.npy` of its 360 test inputs (first axis = samples). */
+  inputsPath: string;
+  /** `.npy` of the integer labels of those inputs. */
+  labelsPath: string;
+  /** A dataset spec of its 360 labelled test images (npy inputs + npy labels). */
+  data: DataRef;
+  description: string;
+}
+
+export interface AppInfo {
+  version: string;
+  /** Which host serves the contract. */
+  host: 'electron' | 'serve';
+  platform: string;
+  /** What this host can do: native dialogs exist only in Electron; `serve` offers `fs.list` and uploads. */
+  capabilities: { nativeDialogs: boolean; fileBrowser: boolean; upload: boolean };
+  /** Where workspaces are stored. */
+  dataDir: string;
+  homeDir: string;
+  /** Absent when the sample is not installed. */
+  sample?: SampleModelInfo;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Request/response methods
@@ -97,36 +513,101 @@ export interface IpcMethods {
   [IPC_CHANNELS.modelInspect]: { request: InspectModelRequest; response: ModelSummary };
   /** `null` when the user closed the dialog without choosing a file. */
   [IPC_CHANNELS.modelOpenDialog]: { request: OpenModelDialogRequest; response: string | null };
+  [IPC_CHANNELS.dialogOpenPath]: { request: OpenPathDialogRequest; response: string | null };
+  [IPC_CHANNELS.dialogSavePath]: { request: SavePathDialogRequest; response: string | null };
+  [IPC_CHANNELS.fsList]: { request: FsListRequest; response: FsListing };
   [IPC_CHANNELS.jobStart]: { request: JobSpec; response: { jobId: string } };
   /** `cancelled` is false when the job had already finished (or never existed); that is not an error. */
   [IPC_CHANNELS.jobCancel]: { request: CancelJobRequest; response: { cancelled: boolean } };
+  [IPC_CHANNELS.jobList]: { request: EmptyRequest; response: JobInfo[] };
+  [IPC_CHANNELS.workspaceGet]: { request: WorkspaceRequest; response: Workspace };
+  [IPC_CHANNELS.workspaceList]: { request: EmptyRequest; response: WorkspaceListing[] };
+  [IPC_CHANNELS.workspaceRenameVariant]: { request: RenameVariantRequest; response: WorkspaceVariant };
+  /** `removed` is false when there was no such variant. */
+  [IPC_CHANNELS.workspaceRemoveVariant]: { request: RemoveVariantRequest; response: { removed: boolean } };
+  [IPC_CHANNELS.workspaceAddBenchRecord]: { request: AddBenchRecordRequest; response: BenchRecord };
+  [IPC_CHANNELS.reportBuild]: { request: WorkspaceRequest; response: { html: string; json: StudioReport } };
+  [IPC_CHANNELS.reportSave]: { request: ReportSaveRequest; response: { htmlPath: string; jsonPath: string } };
+  [IPC_CHANNELS.methodsList]: { request: EmptyRequest; response: MethodCatalog };
+  [IPC_CHANNELS.engineProviders]: { request: EmptyRequest; response: ProviderStatus[] };
+  [IPC_CHANNELS.recentList]: { request: EmptyRequest; response: string[] };
+  [IPC_CHANNELS.recentClear]: { request: EmptyRequest; response: Record<string, never> };
+  [IPC_CHANNELS.appInfo]: { request: EmptyRequest; response: AppInfo };
 }
 
 export type IpcMethodChannel = keyof IpcMethods;
 export type IpcRequest<C extends IpcMethodChannel> = IpcMethods[C]['request'];
 export type IpcResponse<C extends IpcMethodChannel> = Result<IpcMethods[C]['response']>;
 
-/** The schema main parses each method's payload with; the mapped type keeps it in step with `IpcMethods`. */
+/** The schema each method's payload is parsed with; the mapped type keeps it in step with `IpcMethods`. */
 export const IPC_REQUEST_SCHEMAS: { [C in IpcMethodChannel]: z.ZodType<IpcRequest<C>> } = {
   [IPC_CHANNELS.modelInspect]: inspectModelRequestSchema,
   [IPC_CHANNELS.modelOpenDialog]: openModelDialogRequestSchema,
+  [IPC_CHANNELS.dialogOpenPath]: openPathDialogRequestSchema,
+  [IPC_CHANNELS.dialogSavePath]: savePathDialogRequestSchema,
+  [IPC_CHANNELS.fsList]: fsListRequestSchema,
   [IPC_CHANNELS.jobStart]: jobSpecSchema,
   [IPC_CHANNELS.jobCancel]: cancelJobRequestSchema,
+  [IPC_CHANNELS.jobList]: emptyRequestSchema,
+  [IPC_CHANNELS.workspaceGet]: workspaceRequestSchema,
+  [IPC_CHANNELS.workspaceList]: emptyRequestSchema,
+  [IPC_CHANNELS.workspaceRenameVariant]: renameVariantRequestSchema,
+  [IPC_CHANNELS.workspaceRemoveVariant]: removeVariantRequestSchema,
+  [IPC_CHANNELS.workspaceAddBenchRecord]: addBenchRecordRequestSchema,
+  [IPC_CHANNELS.reportBuild]: workspaceRequestSchema,
+  [IPC_CHANNELS.reportSave]: reportSaveRequestSchema,
+  [IPC_CHANNELS.methodsList]: emptyRequestSchema,
+  [IPC_CHANNELS.engineProviders]: emptyRequestSchema,
+  [IPC_CHANNELS.recentList]: emptyRequestSchema,
+  [IPC_CHANNELS.recentClear]: emptyRequestSchema,
+  [IPC_CHANNELS.appInfo]: emptyRequestSchema,
 };
 
+/** Every method channel, for hosts that register them all (and tests that check they do). */
+export const IPC_METHOD_CHANNELS = Object.keys(IPC_REQUEST_SCHEMAS) as IpcMethodChannel[];
+
+/** Methods only a host with native UI can answer; `serve` answers them with a BAD_REQUEST saying what to use instead. */
+export const NATIVE_DIALOG_CHANNELS: readonly IpcMethodChannel[] = [
+  IPC_CHANNELS.modelOpenDialog,
+  IPC_CHANNELS.dialogOpenPath,
+  IPC_CHANNELS.dialogSavePath,
+];
+
+/** Parses a method's payload; the error message names the first problem, `detail` lists them all. */
+export function parseIpcRequest<C extends IpcMethodChannel>(
+  channel: C,
+  payload: unknown,
+): { ok: true; value: IpcRequest<C> } | { ok: false; error: StudioErrorInfo } {
+  const parsed = IPC_REQUEST_SCHEMAS[channel].safeParse(payload);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`);
+  return {
+    ok: false,
+    error: {
+      code: 'BAD_REQUEST',
+      message: `The request to ${channel} was malformed: ${issues[0] ?? 'invalid payload'}. This is a bug in the page that sent it; reload it and try again.`,
+      detail: issues.join('\n'),
+    },
+  };
+}
+
+export function isIpcMethodChannel(value: unknown): value is IpcMethodChannel {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(IPC_REQUEST_SCHEMAS, value);
+}
+
 // ---------------------------------------------------------------------------------------------------------
-// Events (main → renderer)
+// Events (backend → renderer)
 // ---------------------------------------------------------------------------------------------------------
 
 /** Menu commands main forwards to the renderer, which owns the flow (e.g. open → inspect → show). */
-export type MenuCommand = 'open-model';
+export type MenuCommand = 'open-model' | 'open-sample' | 'export-variant' | 'export-report';
 
 interface JobEventBase {
   /** The id `studio:job.start` returned. */
   jobId: string;
   /** Per-job sequence number: 0 for the first event, +1 for each next one, so gaps and reordering show. */
   seq: number;
-  /** When the engine emitted the event, in ms since the Unix epoch. */
+  /** When the event was emitted, in ms since the Unix epoch. */
   timeMs: number;
 }
 
@@ -135,8 +616,10 @@ export interface JobProgressEvent extends JobEventBase {
   type: 'progress';
   /** Completed fraction of the whole job, 0 to 1. */
   fraction: number;
-  /** Short human-readable stage, e.g. `calibrating` or `warming up`. */
+  /** Short human-readable stage, e.g. `queued`, `calibrating` or `warming up`. */
   stage: string;
+  /** Estimated time left (ms), once the job has run long enough to tell. */
+  etaMs?: number;
 }
 
 export interface JobLogEvent extends JobEventBase {
@@ -148,7 +631,10 @@ export interface JobLogEvent extends JobEventBase {
 /** Measurements for charts. Samples are batched: a 10,000-run benchmark sends a few events, not 10,000. */
 export interface JobMetricEvent extends JobEventBase {
   type: 'metric';
-  /** Metric name, e.g. `latency` or `top1`. */
+  /**
+   * Metric name. Benchmarks stream `latency/<i>` (ms), `i` indexing the job's targets (see
+   * `parseLatencyMetricName` in shared/engine-protocol.ts).
+   */
   name: string;
   /** Unit of `values`, e.g. `ms`, `bytes`, `ratio` (0 to 1) or `count`. */
   unit: string;
@@ -156,7 +642,7 @@ export interface JobMetricEvent extends JobEventBase {
   values: number[];
 }
 
-/** Terminal: the job finished; `result`'s type depends on the job kind. */
+/** Terminal: the job finished; `result`'s type depends on the job kind (`JobResults`). */
 export interface JobResultEvent<R = unknown> extends JobEventBase {
   type: 'result';
   result: R;
@@ -184,13 +670,22 @@ export function isTerminalJobEvent<R>(event: JobEvent<R>): event is TerminalJobE
   return event.type === 'result' || event.type === 'failed' || event.type === 'cancelled';
 }
 
+/** The result of a job of kind `K`, e.g. `JobResultOf<'quantize'>`. */
+export type JobResultOf<K extends JobKind> = JobResults[K];
+
 /** Event channel → payload. */
 export interface IpcEvents {
   [IPC_CHANNELS.jobEvent]: JobEvent;
   [IPC_CHANNELS.menuCommand]: MenuCommand;
+  [IPC_CHANNELS.modelOpenRequest]: { path: string };
+  [IPC_CHANNELS.workspaceChanged]: { modelPath: string; key: string };
+  [IPC_CHANNELS.recentChanged]: string[];
 }
 
 export type IpcEventChannel = keyof IpcEvents;
+
+/** One event with its channel, as hosts fan them out. */
+export type StudioEvent = { [C in IpcEventChannel]: { channel: C; payload: IpcEvents[C] } }[IpcEventChannel];
 
 // ---------------------------------------------------------------------------------------------------------
 // The preload API (`window.studio`)
@@ -209,17 +704,33 @@ export interface DroppedFile {
 }
 
 /**
- * What the preload exposes as `window.studio`: a narrow, typed surface. The renderer never sees
- * `ipcRenderer` itself, so a compromised page can call these methods and nothing else. No method rejects;
- * failures come back as `{ ok: false, error }`.
+ * What the preload exposes as `window.studio`: a narrow, typed surface, one function per contract method.
+ * The renderer never sees `ipcRenderer` itself, so a compromised page can call these methods and nothing
+ * else. No method rejects; failures come back as `{ ok: false, error }`.
  */
 export interface StudioApi {
   /** Summarize the model at an absolute path. */
   inspectModel(path: string): Promise<Result<ModelSummary>>;
   /** Show the native Open dialog; the value is the chosen path, or `null` if the user cancelled. */
   openModelDialog(): Promise<Result<string | null>>;
+  openPathDialog(request: OpenPathDialogRequest): Promise<Result<string | null>>;
+  savePathDialog(request: SavePathDialogRequest): Promise<Result<string | null>>;
+  listFolder(path: string): Promise<Result<FsListing>>;
   startJob(spec: JobSpec): Promise<Result<{ jobId: string }>>;
   cancelJob(jobId: string): Promise<Result<{ cancelled: boolean }>>;
+  listJobs(): Promise<Result<JobInfo[]>>;
+  getWorkspace(modelPath: string): Promise<Result<Workspace>>;
+  listWorkspaces(): Promise<Result<WorkspaceListing[]>>;
+  renameVariant(request: RenameVariantRequest): Promise<Result<WorkspaceVariant>>;
+  removeVariant(request: RemoveVariantRequest): Promise<Result<{ removed: boolean }>>;
+  addBenchRecord(request: AddBenchRecordRequest): Promise<Result<BenchRecord>>;
+  buildReport(modelPath: string): Promise<Result<{ html: string; json: StudioReport }>>;
+  saveReport(request: ReportSaveRequest): Promise<Result<{ htmlPath: string; jsonPath: string }>>;
+  listMethods(): Promise<Result<MethodCatalog>>;
+  listProviders(): Promise<Result<ProviderStatus[]>>;
+  listRecent(): Promise<Result<string[]>>;
+  clearRecent(): Promise<Result<Record<string, never>>>;
+  appInfo(): Promise<Result<AppInfo>>;
   /**
    * The absolute path of a dropped file (Electron's `webUtils.getPathForFile`, since sandboxed pages no
    * longer see `File.path`). Empty string when the file has no path on disk, e.g. one built in the page.
@@ -228,4 +739,7 @@ export interface StudioApi {
   /** Subscribe to every job's events; filter by `jobId`. */
   onJobEvent(listener: (event: JobEvent) => void): Unsubscribe;
   onMenuCommand(listener: (command: MenuCommand) => void): Unsubscribe;
+  onModelOpenRequest(listener: (request: { path: string }) => void): Unsubscribe;
+  onWorkspaceChanged(listener: (change: { modelPath: string; key: string }) => void): Unsubscribe;
+  onRecentChanged(listener: (recent: string[]) => void): Unsubscribe;
 }

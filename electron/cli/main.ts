@@ -1,28 +1,34 @@
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { isUserError } from '../../shared/errors.js';
 import { StudioError, toErrorInfo } from '../engine/errors.js';
 import type { CliCommand, CliContext } from './cli-context.js';
+import { cliVersion } from './version.js';
 import { benchCommand } from './commands/bench.js';
 import { convertCommand } from './commands/convert.js';
+import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
 import { pruneCommand } from './commands/prune.js';
 import { quantizeCommand } from './commands/quantize.js';
+import { serveCommand } from './commands/serve.js';
 
 /** The `onnx-studio` command: the same engine as the app, for scripts and CI. Exit codes: 0 ok, 2 bad input, 1 internal. */
-const COMMANDS: CliCommand[] = [inspectCommand, convertCommand, quantizeCommand, pruneCommand, benchCommand, evalCommand];
+const COMMANDS: CliCommand[] = [
+  inspectCommand,
+  convertCommand,
+  quantizeCommand,
+  pruneCommand,
+  benchCommand,
+  evalCommand,
+  serveCommand,
+  demoCommand,
+];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -59,7 +65,7 @@ export async function runCli(
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    io.stdout.write(`${version()}\n`);
+    io.stdout.write(`${cliVersion()}\n`);
     return 0;
   }
   const verbose = rest.includes('--verbose');

@@ -6,8 +6,15 @@
  * check who is calling, and lets us attach a Content-Security-Policy header to every response.
  */
 import { protocol } from 'electron';
-import { readFile } from 'node:fs/promises';
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { WORKSPACE_FILES_SEGMENT, ORIGINAL_TARGET } from '../../shared/workspace.js';
+import type { WorkspaceStore } from '../engine/workspace/workspace-store.js';
+import { contentTypeFor, resolveInsideRoot } from './renderer-files.js';
+
+export { resolveInsideRoot } from './renderer-files.js';
 
 export const APP_SCHEME = 'app';
 /** The one host the scheme serves. URLs look like `app://renderer/index.html`. */
@@ -15,59 +22,101 @@ export const APP_HOST = 'renderer';
 export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
 /**
- * Scripts only from our own files (no inline script, no eval); inline styles are allowed because React sets
- * `style` attributes; images may be data:/blob: URLs generated in the page.
+ * Scripts only from our own files (no inline script, no eval) plus WebAssembly compilation, which
+ * onnxruntime-web needs to benchmark in the page; workers from our files or blob: URLs (onnxruntime-web's
+ * proxy worker); inline styles because React sets `style` attributes; images may be data:/blob: URLs
+ * generated in the page (chart exports).
  */
-export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:";
+export const RENDERER_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self' blob: data:",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
+/** Headers of every response: the CSP, and cross-origin isolation (SharedArrayBuffer for threaded WASM). */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': RENDERER_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
 /**
  * Must run before `app` is ready: Chromium fixes scheme privileges at startup. `standard` gives the scheme
- * real origins and relative-URL resolution; `secure` makes it a secure context like https; `supportFetchAPI`
- * lets the page `fetch()` its own assets.
+ * real origins and relative-URL resolution; `secure` makes it a secure context like https (WebGPU needs
+ * one); `supportFetchAPI` lets the page `fetch()` its own assets and workspace models; `stream` serves
+ * large model files without buffering them whole.
  */
 export function registerAppSchemePrivileges(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
   ]);
 }
 
-/** Serve files under `rootDir` at `app://renderer/…`. Call after `app` is ready. */
-export function registerAppProtocol(rootDir: string): void {
+/**
+ * Serve files under `rootDir` at `app://renderer/…`, and workspace models at
+ * `app://renderer/workspace-files/<key>/<target>` (only models a workspace knows, never a path from the
+ * URL). Call after `app` is ready.
+ */
+export function registerAppProtocol(rootDir: string, store: WorkspaceStore): void {
   const root = resolve(rootDir);
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== APP_HOST) return textResponse(404, 'Not found');
+    const segments = url.pathname.split('/').filter(Boolean);
+    if (segments[0] === WORKSPACE_FILES_SEGMENT) return workspaceFile(store, segments.slice(1));
     const filePath = resolveInsideRoot(root, url.pathname === '/' ? '/index.html' : url.pathname);
     if (filePath === null) return textResponse(403, 'Forbidden');
     try {
       const body = await readFile(filePath);
       return new Response(body, {
         status: 200,
-        headers: {
-          'Content-Type': CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream',
-          'Content-Security-Policy': RENDERER_CSP,
-          'X-Content-Type-Options': 'nosniff',
-        },
+        headers: { 'Content-Type': contentTypeFor(filePath), ...SECURITY_HEADERS },
       });
     } catch {
       return textResponse(404, 'Not found');
     }
   });
+}
+
+async function workspaceFile(store: WorkspaceStore, segments: string[]): Promise<Response> {
+  let key: string;
+  let target: string;
+  try {
+    key = decodeURIComponent(segments[0] ?? '');
+    target = decodeURIComponent(segments[1] ?? '');
+  } catch {
+    return textResponse(400, 'Bad request');
+  }
+  if (segments.length !== 2) return textResponse(404, 'Not found');
+  const ws = await store.getByKey(key);
+  const file = !ws
+    ? undefined
+    : target === ORIGINAL_TARGET
+      ? ws.model.path
+      : ws.variants.find((v) => v.id === target)?.path;
+  if (!file) return textResponse(404, 'No such model in the workspace');
+  try {
+    const info = await stat(file);
+    const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
+    return new Response(body, {
+      status: 200,
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(info.size),
+        ...SECURITY_HEADERS,
+      },
+    });
+  } catch {
+    return textResponse(404, 'Not found');
+  }
 }
 
 /** True when `url` is a page of our renderer; IPC handlers only answer frames showing such a page. */
@@ -79,25 +128,6 @@ export function isAppUrl(url: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * The file a URL path names, or `null` when it would escape `root`. The URL parser already folds `..`
- * segments, but percent-decoding can reintroduce them (`%2e%2e%2f`), so the decoded path is resolved and
- * checked again.
- */
-export function resolveInsideRoot(root: string, urlPathname: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPathname);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0')) return null;
-  const candidate = resolve(root, `.${sep}${decoded}`);
-  const rel = relative(root, candidate);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null;
-  return candidate;
 }
 
 function textResponse(status: number, text: string): Response {

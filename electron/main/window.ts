@@ -3,7 +3,7 @@
  * model files from anywhere, so it is treated as untrusted: it runs sandboxed, without Node, and can only
  * reach the narrow `window.studio` API the preload exposes.
  */
-import { BrowserWindow, shell, type Session, type WebContents } from 'electron';
+import { BrowserWindow, shell, type Rectangle, type Session, type WebContents } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { APP_ENTRY_URL } from './app-protocol.js';
 
@@ -18,10 +18,12 @@ const EXTERNAL_HOSTS: ReadonlySet<string> = new Set([
   'netron.app',
 ]);
 
-export function createMainWindow(): BrowserWindow {
+/** `bounds`: where to open (the remembered position and size, see window-state.ts). */
+export function createMainWindow(
+  bounds: Partial<Rectangle> & { width: number; height: number } = { width: 1280, height: 820 },
+): BrowserWindow {
   const window = new BrowserWindow({
-    width: 1280,
-    height: 820,
+    ...bounds,
     minWidth: 720,
     minHeight: 480,
     title: 'ONNX Studio',

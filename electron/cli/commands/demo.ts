@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobSpec, TerminalJobEvent } from '../../../shared/ipc-contract.js';
+import type {
+  BenchJobResult,
+  EvaluateJobResult,
+  QuantizeReportInfo,
+  VariantJobResult,
+} from '../../../shared/job-results.js';
+import type { ModelSummary } from '../../../shared/model-summary.js';
+import type { StudioReport } from '../../../shared/report.js';
+import { StudioError } from '../../engine/errors.js';
+import { sampleModel } from '../../engine/jobs/sample-model.js';
+import { StudioBackend } from '../../engine/jobs/studio-backend.js';
+import type { CliCommand, CliContext } from '../cli-context.js';
+import { writeJson } from '../cli-context.js';
+import { formatBytes, formatTable } from '../format.js';
+import { cliVersion } from '../version.js';
+
+const DEFAULT_OUT = 'onnx-studio-demo';
+
+/** The variants the demo makes: the three recipes most users start with. */
+const RECIPES: {
+  name: string;
+  spec: (model: string, data: NonNullable<ReturnType<typeof sampleModel>>['data']) => JobSpec;
+}[] = [
+  { name: 'int8-dynamic', spec: (modelPath) => ({ kind: 'quantize', modelPath, method: 'int8-dynamic' }) },
+  {
+    name: 'int8-static',
+    spec: (modelPath, data) => ({
+      kind: 'quantize',
+      modelPath,
+      method: 'int8-static',
+      calibration: data,
+      options: { calibSamples: 128 },
+    }),
+  },
+  { name: 'fp16', spec: (modelPath) => ({ kind: 'quantize', modelPath, method: 'fp16' }) },
+];
+
+function positiveInt(flag: string, raw: string | boolean | string[] | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--${flag} must be a whole number of at least 1, got '${String(raw)}'.`,
+    );
+  }
+  return Number(raw);
+}
+
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  summary: 'Run the whole pipeline on the bundled digits model and write an HTML + JSON report.',
+  usage: 'onnx-studio demo [--out DIR] [--iterations N] [--force] [--json]',
+  help: [
+    `  --out DIR        where to write report.html, report.json and the workspace (default ./${DEFAULT_OUT})`,
+    '  --iterations N   timed runs per model in the benchmark (default 300)',
+    '  --force          replace a report already in DIR',
+    '  --json           print {out, html, json, rows} as one JSON object',
+  ].join('\n'),
+  options: {
+    out: { type: 'string' },
+    iterations: { type: 'string' },
+    force: { type: 'boolean' },
+  },
+  async run(ctx) {
+    if (ctx.positionals.length > 0)
+      throw new StudioError(
+        'BAD_REQUEST',
+        `demo takes no arguments, got: ${ctx.positionals.join(' ')}. Use --out DIR.`,
+      );
+    const sample = sampleModel();
+    if (!sample)
+      throw new StudioError(
+        'INTERNAL',
+        'The bundled sample model is missing from this installation. Reinstall ONNX Studio.',
+      );
+    const out = path.resolve(typeof ctx.values.out === 'string' ? ctx.values.out : DEFAULT_OUT);
+    const iterations = positiveInt('iterations', ctx.values.iterations, 300);
+    const force = ctx.values.force === true;
+    for (const file of ['report.html', 'report.json']) {
+      if (fs.existsSync(path.join(out, file)) && !force) {
+        throw new StudioError(
+          'BAD_REQUEST',
+          `${path.join(out, file)} already exists. Choose another --out folder or pass --force to replace it.`,
+        );
+      }
+    }
+    const dataDir = path.join(out, 'workspace');
+    if (force) fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.mkdirSync(out, { recursive: true });
+
+    const version = cliVersion();
+    const backend = new StudioBackend({
+      dataDir,
+      host: 'serve',
+      version,
+      capabilities: { nativeDialogs: false, fileBrowser: false, upload: false },
+    });
+    const started = performance.now();
+    const step = (text: string) =>
+      ctx.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${text}\n`);
+    const onAbort = () => void backend.jobs.cancelAll();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const model = sample.modelPath;
+      const runJob = async <T>(spec: JobSpec, what: string): Promise<T> => {
+        const { jobId } = backend.jobs.start(spec);
+        const end = (await backend.jobs.whenDone(jobId)) as TerminalJobEvent<T>;
+        if (end.type === 'result') return end.result;
+        if (end.type === 'cancelled') throw new StudioError('CANCELLED', 'The demo was cancelled.');
+        throw new StudioError(
+          end.error.code,
+          `${what} failed: ${end.error.message}`,
+          end.error.detail === undefined ? undefined : { detail: end.error.detail },
+        );
+      };
+
+      step(`inspect ${model}`);
+      const summary = await runJob<ModelSummary>({ kind: 'inspect', modelPath: model }, 'inspect');
+      step(
+        `  ${summary.nodes} nodes, ${summary.parameters.toLocaleString('en-US')} parameters, ${formatBytes(summary.fileBytes)}`,
+      );
+
+      const variants: VariantJobResult<QuantizeReportInfo>[] = [];
+      for (const recipe of RECIPES) {
+        step(`quantize ${recipe.name}`);
+        const made = await runJob<VariantJobResult<QuantizeReportInfo>>(
+          recipe.spec(model, sample.data),
+          `quantize ${recipe.name}`,
+        );
+        variants.push(made);
+        step(
+          `  ${formatBytes(made.report.inputBytes)} -> ${formatBytes(made.report.outputBytes)} (${made.report.quantizedNodes} nodes)`,
+        );
+      }
+
+      const targets = ['original', ...variants.map((v) => v.variant.id)];
+      step(`bench ${targets.length} models interleaved, ${iterations} runs each`);
+      const bench = await runJob<BenchJobResult>(
+        { kind: 'bench', modelPath: model, targets, iterations },
+        'bench',
+      );
+      const names = ['original', ...variants.map((v) => v.variant.name)];
+      bench.report.results.forEach((r, i) =>
+        step(`  ${names[i]}: p50 ${r.p50Ms.toFixed(4)} ms, p99 ${r.p99Ms.toFixed(4)} ms`),
+      );
+
+      for (const target of targets) {
+        step(
+          `eval ${target === 'original' ? 'original' : variants.find((v) => v.variant.id === target)!.variant.name} on ${sample.inputsPath}`,
+        );
+        const evaluation = await runJob<EvaluateJobResult>(
+          {
+            kind: 'evaluate',
+            modelPath: model,
+            target,
+            data: sample.data,
+            ...(target === 'original' ? {} : { reference: 'original' }),
+          },
+          `eval ${target}`,
+        );
+        const f = evaluation.report.fidelity;
+        step(
+          `  accuracy ${((evaluation.report.accuracy ?? 0) * 100).toFixed(2)}%${f ? `, top-1 agreement ${((f.top1Agreement ?? 0) * 100).toFixed(2)}%, cosine ${f.cosine.toFixed(5)}` : ''}`,
+        );
+      }
+
+      step(`report -> ${out}`);
+      const saved = await backend.dispatch('studio:report.save', {
+        modelPath: model,
+        outputDir: out,
+        overwrite: true,
+      });
+      if (!saved.ok) throw new StudioError(saved.error.code, saved.error.message);
+      const report = JSON.parse(fs.readFileSync(saved.value.jsonPath, 'utf8')) as StudioReport;
+      printResult(ctx, out, saved.value, report);
+      return 0;
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await backend.dispose();
+    }
+  },
+};
+
+function printResult(
+  ctx: CliContext,
+  out: string,
+  files: { htmlPath: string; jsonPath: string },
+  report: StudioReport,
+): void {
+  if (ctx.json) {
+    writeJson(ctx, { out, html: files.htmlPath, json: files.jsonPath, rows: report.rows });
+    return;
+  }
+  const rows = report.rows.map((r) => [
+    r.name,
+    formatBytes(r.fileBytes),
+    r.target === 'original' ? '' : `${r.sizeRatio.toFixed(2)}x`,
+    r.latency ? r.latency.p50Ms.toFixed(4) : '-',
+    r.latency?.p50Ratio !== undefined && r.target !== 'original' ? `${r.latency.p50Ratio.toFixed(2)}x` : '',
+    r.accuracy !== undefined ? `${(r.accuracy * 100).toFixed(2)}%` : '-',
+    r.fidelity?.top1Agreement != null ? `${(r.fidelity.top1Agreement * 100).toFixed(2)}%` : '-',
+  ]);
+  ctx.stdout.write(
+    [
+      formatTable(
+        ['Model', 'Size', 'Size ratio', 'p50 ms', 'p50 ratio', 'Accuracy', 'Top-1 agreement'],
+        rows,
+      ),
+      '',
+      `Report: ${files.htmlPath}`,
+      `Data:   ${files.jsonPath}`,
+      `Variants and results: ${path.join(out, 'workspace')}`,
+      '',
+    ].join('\n'),
+  );
+}

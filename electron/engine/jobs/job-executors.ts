@@ -1,0 +1,508 @@
+/**
+ * What each kind of job does: resolve its targets in the workspace, run the work where it belongs (the
+ * benchmark engine process for `bench`, a task process for the rest), and record what it made or measured
+ * in the workspace. Errors are StudioErrors whose message says what to do.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
+import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import type { BenchParams, BenchReport } from '../../../shared/engine-protocol.js';
+import type {
+  BenchJobSpec,
+  EvaluateJobSpec,
+  ExportJobSpec,
+  InspectJobSpec,
+  JobSpec,
+  PruneJobSpec,
+  QuantizeJobSpec,
+} from '../../../shared/ipc-contract.js';
+import type {
+  BenchJobResult,
+  EvalReportInfo,
+  EvaluateJobResult,
+  ExportJobResult,
+  PruneReportInfo,
+  QuantizeReportInfo,
+  VariantJobResult,
+} from '../../../shared/job-results.js';
+import type { ModelSummary } from '../../../shared/model-summary.js';
+import {
+  ORIGINAL_TARGET,
+  type BenchTargetResult,
+  type VariantRecipe,
+  type Workspace,
+  type WorkspaceVariant,
+} from '../../../shared/workspace.js';
+import { benchParams } from '../bench/run-benchmark.js';
+import { StudioError } from '../errors.js';
+import type { EvalReport } from '../evaluate/evaluate-model.js';
+import type { EngineClient } from '../host/engine-client.js';
+import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
+import type { PruneReport } from '../prune/prune-model.js';
+import type { QuantizeReport } from '../quantize/quantize-model.js';
+import type { RecentModels } from '../workspace/recent-models.js';
+import type { WorkspaceStore } from '../workspace/workspace-store.js';
+import type { JobContext, JobLane } from './job-manager.js';
+import type { TaskPool } from './task-pool.js';
+import type { TaskRequest } from './task-protocol.js';
+
+// The engine's reports must fit the shared result types the renderer reads: if a field changes type in the
+// engine, these lines stop compiling.
+type Assignable<T, U extends T> = U;
+export type _QuantizeReportFits = Assignable<QuantizeReportInfo, QuantizeReport>;
+export type _PruneReportFits = Assignable<PruneReportInfo, PruneReport>;
+export type _EvalReportFits = Assignable<EvalReportInfo, EvalReport>;
+
+/** Most latency samples kept per target in the workspace (for the distribution chart). */
+const MAX_STORED_SAMPLES = 2000;
+
+export interface ExecutorDeps {
+  store: WorkspaceStore;
+  recent: RecentModels;
+  tasks: TaskPool;
+  engine: EngineClient;
+}
+
+/** Which lane a job runs in (see job-manager.ts). */
+export function laneOf(spec: JobSpec): JobLane {
+  switch (spec.kind) {
+    case 'inspect':
+      return 'inspect';
+    case 'bench':
+    case 'evaluate':
+      return 'inference';
+    case 'quantize':
+      // Calibration runs the model on every sample: that is inference, and it would disturb a benchmark.
+      return spec.calibration ? 'inference' : 'transform';
+    case 'prune':
+    case 'export':
+      return 'transform';
+  }
+}
+
+/** Benchmarks run alone, so nothing of ours competes with them for the CPU. */
+export function isExclusive(spec: JobSpec): boolean {
+  return spec.kind === 'bench';
+}
+
+/** Runs a task in a task process, forwarding its events; returns its result or throws its error. */
+async function runTask<R>(deps: ExecutorDeps, task: TaskRequest, ctx: JobContext): Promise<R> {
+  const end = await deps.tasks.run(task, {
+    signal: ctx.signal,
+    onEvent: (event) => {
+      if (event.type === 'progress') ctx.progress(event.fraction, event.stage);
+      else if (event.type === 'log') ctx.log(event.level, event.message);
+      else if (event.type === 'metric') ctx.metric(event.name, event.unit, event.values);
+    },
+  });
+  switch (end.type) {
+    case 'result':
+      return end.result as R;
+    case 'failed':
+      throw new StudioError(
+        end.error.code,
+        end.error.message,
+        end.error.detail === undefined ? undefined : { detail: end.error.detail },
+      );
+    case 'cancelled':
+      throw new StudioError('CANCELLED', 'Cancelled.');
+  }
+}
+
+function throwIfCancelled(ctx: JobContext): void {
+  if (ctx.signal.aborted) throw new StudioError('CANCELLED', 'Cancelled.');
+}
+
+/** Reads and summarizes a model in a task process, and remembers it (recent list, workspace summary). */
+export async function inspectInTask(
+  deps: ExecutorDeps,
+  modelPath: string,
+  ctx?: JobContext,
+): Promise<ModelSummary> {
+  const summary = ctx
+    ? await runTask<ModelSummary>(deps, { kind: 'inspect', path: modelPath }, ctx)
+    : await runTask<ModelSummary>(deps, { kind: 'inspect', path: modelPath }, detachedContext());
+  await Promise.all([deps.recent.add(modelPath), deps.store.setSummary(modelPath, summary)]);
+  return summary;
+}
+
+function detachedContext(): JobContext {
+  return {
+    jobId: 'request',
+    signal: new AbortController().signal,
+    progress: () => {},
+    log: () => {},
+    metric: () => {},
+  };
+}
+
+function dataBaseDir(modelPath: string, baseDir: string | undefined): string {
+  return baseDir ?? path.dirname(path.resolve(modelPath));
+}
+
+/** A dataset spec with its relative paths made absolute (for commands that run from anywhere). */
+function absoluteSpec(spec: DatasetSpecInput, baseDir: string): DatasetSpecInput {
+  const abs = (p: string) => path.resolve(baseDir, p);
+  switch (spec.kind) {
+    case 'synthetic':
+      return spec;
+    case 'npy':
+    case 'npz':
+      return {
+        ...spec,
+        path: abs(spec.path),
+        ...(spec.labels !== undefined ? { labels: abs(spec.labels) } : {}),
+      };
+    case 'jsonl':
+    case 'images':
+      return { ...spec, path: abs(spec.path) };
+  }
+}
+
+function outputSlug(recipe: VariantRecipe): string {
+  const sparsity =
+    recipe.operation === 'prune' && typeof recipe.common.sparsity === 'number'
+      ? `${Math.round(recipe.common.sparsity * 100)}`
+      : '';
+  return `${recipe.method}${sparsity}`.replace(/[^A-Za-z0-9]+/g, '-');
+}
+
+/**
+ * The `onnx-studio` command(s) that make the variant from the original model, one per line (a variant of a
+ * variant needs its parent's command first). Outputs are suggested next to the original model.
+ */
+export function variantCliCommand(
+  ws: Workspace,
+  recipe: VariantRecipe,
+  parent: string,
+): { command: string; output: string } {
+  const dir = path.dirname(ws.model.path);
+  const base = path.basename(ws.model.path, path.extname(ws.model.path));
+  let input = ws.model.path;
+  const lines: string[] = [];
+  let stem = base;
+  if (parent !== ORIGINAL_TARGET) {
+    const chain: WorkspaceVariant[] = [];
+    let cursor: string = parent;
+    while (cursor !== ORIGINAL_TARGET && chain.length < 16) {
+      const v = ws.variants.find((x) => x.id === cursor);
+      if (!v) break;
+      chain.unshift(v);
+      cursor = v.parent;
+    }
+    for (const v of chain) {
+      stem = `${stem}-${outputSlug(v.recipe)}`;
+      const output = path.join(dir, `${stem}.onnx`);
+      lines.push(formatCliCommand(recipeCommand(v.recipe, input, output)));
+      input = output;
+    }
+  }
+  const output = path.join(dir, `${stem}-${outputSlug(recipe)}.onnx`);
+  lines.push(formatCliCommand(recipeCommand(recipe, input, output)));
+  return { command: lines.join('\n'), output };
+}
+
+async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
+  deps: ExecutorDeps,
+  spec: QuantizeJobSpec | PruneJobSpec,
+  ctx: JobContext,
+): Promise<VariantJobResult<R>> {
+  const parent = spec.source ?? ORIGINAL_TARGET;
+  const source = await deps.store.resolveTarget(spec.modelPath, parent);
+  const slot = await deps.store.newVariantSlot(spec.modelPath, spec.method);
+  const common = spec.common ?? {};
+  const options = spec.options ?? {};
+  let recipe: VariantRecipe;
+  let task: TaskRequest;
+  if (spec.kind === 'quantize') {
+    const baseDir = spec.calibration ? dataBaseDir(spec.modelPath, spec.calibration.baseDir) : undefined;
+    recipe = {
+      operation: 'quantize',
+      method: spec.method,
+      common,
+      options,
+      ...(spec.calibration && baseDir
+        ? { calibration: { spec: absoluteSpec(spec.calibration.spec, baseDir), baseDir } }
+        : {}),
+      ...(spec.shapes ? { shapes: spec.shapes } : {}),
+      ...(spec.dims ? { dims: spec.dims } : {}),
+    };
+    task = {
+      kind: 'quantize',
+      input: source.path,
+      output: slot.path,
+      method: spec.method,
+      common,
+      options,
+      force: false,
+      ...(spec.calibration && baseDir
+        ? {
+            calibration: {
+              spec: spec.calibration.spec,
+              baseDir,
+              ...(spec.shapes ? { shapes: spec.shapes } : {}),
+              ...(spec.dims ? { dims: spec.dims } : {}),
+            },
+          }
+        : {}),
+    };
+  } else {
+    recipe = { operation: 'prune', method: spec.method, common, options };
+    task = {
+      kind: 'prune',
+      input: source.path,
+      output: slot.path,
+      method: spec.method,
+      common,
+      options,
+      force: false,
+    };
+  }
+  let report: R;
+  try {
+    report = await runTask<R>(deps, task, ctx);
+    throwIfCancelled(ctx);
+  } catch (error) {
+    removeQuietly(slot.path);
+    throw error;
+  }
+  ctx.progress(0.98, 'recording');
+  const ws = await deps.store.get(spec.modelPath);
+  const { command } = variantCliCommand(ws, recipe, parent);
+  const variant = await deps.store.addVariant(spec.modelPath, slot, {
+    name:
+      spec.name ??
+      (parent === ORIGINAL_TARGET ? spec.method : `${source.variant?.name ?? parent} + ${spec.method}`),
+    parent,
+    recipe,
+    report,
+    cliCommand: command,
+  });
+  return { report, variant };
+}
+
+/** Evenly spaced picks so a long run still draws its whole distribution from at most `max` values. */
+export function thinSamples(values: readonly number[], max = MAX_STORED_SAMPLES): number[] {
+  if (values.length <= max) return [...values];
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) out.push(values[Math.floor((i * values.length) / max)]!);
+  return out;
+}
+
+async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): Promise<BenchJobResult> {
+  const targets = spec.targets ?? [ORIGINAL_TARGET];
+  if (new Set(targets).size !== targets.length) {
+    throw new StudioError('BAD_REQUEST', 'A target is listed twice in the benchmark. List each model once.');
+  }
+  const models: string[] = [];
+  for (const target of targets) models.push((await deps.store.resolveTarget(spec.modelPath, target)).path);
+  let data: BenchParams['data'] | undefined;
+  if (spec.data?.kind === 'synthetic')
+    data = { kind: 'synthetic', samples: spec.data.samples, seed: spec.data.seed };
+  else if (spec.data?.kind === 'dataset') {
+    data = {
+      kind: 'dataset',
+      spec: spec.data.data.spec,
+      baseDir: dataBaseDir(spec.modelPath, spec.data.data.baseDir),
+      maxSamples: spec.data.maxSamples,
+    };
+  }
+  const params = benchParams({
+    models,
+    ...(spec.ep !== undefined ? { ep: spec.ep } : {}),
+    ...(spec.intraOpThreads !== undefined ? { intraOpThreads: spec.intraOpThreads } : {}),
+    ...(spec.interOpThreads !== undefined ? { interOpThreads: spec.interOpThreads } : {}),
+    ...(spec.optLevel !== undefined ? { optLevel: spec.optLevel } : {}),
+    ...(spec.allowSpinning !== undefined ? { allowSpinning: spec.allowSpinning } : {}),
+    ...(spec.warmup !== undefined ? { warmup: spec.warmup } : {}),
+    ...(spec.iterations !== undefined ? { iterations: spec.iterations } : {}),
+    ...(spec.durationMs !== undefined ? { durationMs: spec.durationMs } : {}),
+    ...(spec.shapes !== undefined ? { shapes: spec.shapes } : {}),
+    ...(spec.dims !== undefined ? { dims: spec.dims } : {}),
+    ...(data !== undefined ? { data } : {}),
+    ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
+  });
+  const samples: number[][] = targets.map(() => []);
+  const report: BenchReport = await deps.engine.call('bench', params, {
+    signal: ctx.signal,
+    onEvent: (event) => {
+      if (event.type === 'progress') ctx.progress(event.fraction, event.stage);
+      else if (event.type === 'log') ctx.log(event.level, event.message);
+      else if (event.type === 'metric') {
+        ctx.metric(event.name, event.unit, event.values);
+        const index = /^latency\/(\d+)$/.exec(event.name)?.[1];
+        if (index !== undefined) samples[Number(index)]?.push(...event.values);
+      }
+    },
+  });
+  throwIfCancelled(ctx);
+  const results: BenchTargetResult[] = report.results.map((r, i) => {
+    const result: BenchTargetResult = {
+      target: targets[i]!,
+      modelBytes: r.modelBytes,
+      iterations: r.iterations,
+      meanMs: r.meanMs,
+      stdMs: r.stdMs,
+      minMs: r.minMs,
+      p50Ms: r.p50Ms,
+      p90Ms: r.p90Ms,
+      p95Ms: r.p95Ms,
+      p99Ms: r.p99Ms,
+      maxMs: r.maxMs,
+      initMs: r.initMs,
+      firstRunMs: r.firstRunMs,
+      throughput: r.throughput,
+      peakRssBytes: r.peakRssBytes,
+      samples: thinSamples(samples[i] ?? []),
+    };
+    if (r.profile) result.profile = r.profile;
+    return result;
+  });
+  const s = report.settings;
+  const record = await deps.store.addBenchRecord(spec.modelPath, {
+    engine: 'onnxruntime-node',
+    provider: s.ep,
+    label: `onnxruntime-node ${s.ep}${s.threads > 0 ? `, ${s.threads} threads` : ''}`,
+    results,
+    settings: s,
+    notes: report.notes,
+  });
+  return { report, recordId: record.id };
+}
+
+async function evaluate(
+  deps: ExecutorDeps,
+  spec: EvaluateJobSpec,
+  ctx: JobContext,
+): Promise<EvaluateJobResult> {
+  const target = spec.target ?? ORIGINAL_TARGET;
+  const model = await deps.store.resolveTarget(spec.modelPath, target);
+  const reference =
+    spec.reference !== undefined ? await deps.store.resolveTarget(spec.modelPath, spec.reference) : undefined;
+  if (reference && reference.path === model.path) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      'The reference is the model being evaluated. Compare a variant with the original instead.',
+    );
+  }
+  const report = await runTask<EvalReportInfo>(
+    deps,
+    {
+      kind: 'evaluate',
+      model: model.path,
+      data: spec.data.spec,
+      baseDir: dataBaseDir(spec.modelPath, spec.data.baseDir),
+      ...(reference ? { reference: reference.path } : {}),
+      ...(spec.task !== undefined ? { task: spec.task } : {}),
+      ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+      ...(spec.shapes ? { shapes: spec.shapes } : {}),
+      ...(spec.dims ? { dims: spec.dims } : {}),
+    },
+    ctx,
+  );
+  throwIfCancelled(ctx);
+  const record = await deps.store.addEvalRecord(spec.modelPath, {
+    target,
+    ...(spec.reference !== undefined ? { reference: spec.reference } : {}),
+    report,
+  });
+  return { report, recordId: record.id };
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+/** Copies a file atomically (temp file in the destination folder, then rename), reporting progress. */
+async function copyAtomic(source: string, destination: string, ctx: JobContext): Promise<number> {
+  const total = (await fs.promises.stat(source)).size;
+  const temp = tempPathFor(destination);
+  let copied = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      copied += chunk.length;
+      ctx.progress(total > 0 ? copied / total : 1, 'copying');
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(fs.createReadStream(source), counter, fs.createWriteStream(temp, { flags: 'wx' }), {
+      signal: ctx.signal,
+    });
+    await fs.promises.rename(temp, destination);
+  } catch (error) {
+    removeQuietly(temp);
+    if (ctx.signal.aborted) throw new StudioError('CANCELLED', 'Export was cancelled; nothing was written.');
+    throw new StudioError(
+      'IO',
+      `Could not write ${destination}: ${(error as Error).message}. Check the folder exists and is writable.`,
+    );
+  }
+  return copied;
+}
+
+async function exportVariant(
+  deps: ExecutorDeps,
+  spec: ExportJobSpec,
+  ctx: JobContext,
+): Promise<ExportJobResult> {
+  const destination = path.resolve(spec.outputPath);
+  const source = await deps.store.resolveTarget(spec.modelPath, spec.target);
+  if (sameFile(source.path, destination)) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      'The destination is the variant itself. Choose another file to export to.',
+    );
+  }
+  if (sameFile(spec.modelPath, destination) && !spec.replaceOriginal)
+    return { written: false, reason: 'original', path: destination };
+  if (fs.existsSync(destination) && !spec.overwrite && !spec.replaceOriginal)
+    return { written: false, reason: 'exists', path: destination };
+  if (!fs.existsSync(path.dirname(destination))) {
+    throw new StudioError(
+      'IO',
+      `The folder ${path.dirname(destination)} does not exist. Choose an existing folder.`,
+    );
+  }
+  const hasExternalData = fs.existsSync(`${source.path}.data`);
+  let bytes: number;
+  if (hasExternalData) {
+    // The .onnx file names its data file; re-saving writes both under the new name.
+    const saved = await runTask<{ path: string; bytes: number }>(
+      deps,
+      { kind: 'export', input: source.path, output: destination, force: true },
+      ctx,
+    );
+    bytes = saved.bytes;
+  } else {
+    bytes = await copyAtomic(source.path, destination, ctx);
+  }
+  const ws = await deps.store.get(spec.modelPath);
+  const cliCommand = source.variant ? source.variant.cliCommand : `# the original model: ${ws.model.path}`;
+  return { written: true, path: destination, bytes, cliCommand };
+}
+
+/** Runs one job of any kind. */
+export function executeJob(deps: ExecutorDeps, spec: JobSpec, ctx: JobContext): Promise<unknown> {
+  switch (spec.kind) {
+    case 'inspect':
+      return inspectInTask(deps, (spec satisfies InspectJobSpec).modelPath, ctx);
+    case 'quantize':
+      return makeVariant<QuantizeReportInfo>(deps, spec, ctx);
+    case 'prune':
+      return makeVariant<PruneReportInfo>(deps, spec, ctx);
+    case 'bench':
+      return bench(deps, spec, ctx);
+    case 'evaluate':
+      return evaluate(deps, spec, ctx);
+    case 'export':
+      return exportVariant(deps, spec, ctx);
+  }
+}

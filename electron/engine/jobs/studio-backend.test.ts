@@ -1,0 +1,249 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IpcEvents, JobSpec, MethodCatalog, TerminalJobEvent } from '../../../shared/ipc-contract.js';
+import type {
+  BenchJobResult,
+  EvaluateJobResult,
+  ExportJobResult,
+  QuantizeReportInfo,
+  VariantJobResult,
+} from '../../../shared/job-results.js';
+import type { Workspace } from '../../../shared/workspace.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { sampleModel } from './sample-model.js';
+import { StudioBackend } from './studio-backend.js';
+
+const sample = sampleModel()!;
+let tmp: ReturnType<typeof makeTempDir>;
+let backend: StudioBackend;
+let model: string;
+
+function makeBackend(): StudioBackend {
+  return new StudioBackend({
+    dataDir: path.join(tmp.dir, 'data'),
+    host: 'serve',
+    version: '0.0.0-test',
+    capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+  });
+}
+
+async function run<T>(spec: JobSpec): Promise<TerminalJobEvent<T>> {
+  const started = await backend.dispatch('studio:job.start', spec);
+  if (!started.ok) throw new Error(started.error.message);
+  return (await backend.jobs.whenDone(started.value.jobId)) as TerminalJobEvent<T>;
+}
+
+async function value<T>(spec: JobSpec): Promise<T> {
+  const end = await run<T>(spec);
+  if (end.type !== 'result') throw new Error(`${spec.kind} ended ${end.type}: ${JSON.stringify(end)}`);
+  return end.result;
+}
+
+beforeAll(() => {
+  tmp = makeTempDir('onnx-studio-backend-');
+  // A copy, so the workspace (keyed by path) is this test's own.
+  model = path.join(tmp.dir, 'digits.onnx');
+  fs.copyFileSync(sample.modelPath, model);
+  backend = makeBackend();
+});
+
+afterAll(async () => {
+  await backend.dispose();
+  tmp.cleanup();
+});
+
+describe('StudioBackend', () => {
+  it('describes every method with forms generated from the registries', async () => {
+    const r = await backend.dispatch('studio:methods.list', {});
+    expect(r.ok).toBe(true);
+    const catalog = (r as { value: MethodCatalog }).value;
+    expect(catalog.quantize.methods.map((m) => m.name)).toEqual(
+      expect.arrayContaining(['int8-dynamic', 'int8-static', 'fp16', 'int4', 'int8-weight']),
+    );
+    const staticMethod = catalog.quantize.methods.find((m) => m.name === 'int8-static')!;
+    expect(staticMethod.needsCalibration).toBe(true);
+    expect(staticMethod.fields.find((f) => f.name === 'calibMethod')).toMatchObject({
+      type: 'enum',
+      choices: ['minmax', 'percentile', 'entropy'],
+      default: 'percentile',
+      required: false,
+    });
+    expect(catalog.quantize.commonFields.find((f) => f.name === 'perTensor')).toMatchObject({
+      type: 'boolean',
+      default: false,
+      description: expect.any(String),
+    });
+    expect(catalog.prune.commonFields.find((f) => f.name === 'sparsity')).toMatchObject({
+      type: 'number',
+      required: true,
+      minimum: 0,
+      maximum: 1,
+    });
+    expect(catalog.datasets.find((d) => d.kind === 'images')?.fields.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['path', 'preprocessing.resize', 'preprocessing.mean']),
+    );
+  });
+
+  it('makes variants, measures them and records everything in the workspace, which survives a restart', async () => {
+    const changes: IpcEvents['studio:workspace.changed'][] = [];
+    backend.onEvent((e) => e.channel === 'studio:workspace.changed' && changes.push(e.payload));
+    const dyn = await value<VariantJobResult<QuantizeReportInfo>>({
+      kind: 'quantize',
+      modelPath: model,
+      method: 'int8-dynamic',
+    });
+    const stat = await value<VariantJobResult<QuantizeReportInfo>>({
+      kind: 'quantize',
+      modelPath: model,
+      method: 'int8-static',
+      calibration: sample.data,
+      options: { calibSamples: 32, calibMethod: 'minmax' },
+      name: 'static (minmax)',
+    });
+    expect(stat.variant.name).toBe('static (minmax)');
+    for (const flag of [
+      /--method int8-static/,
+      /--calib-method minmax/,
+      /--calib-samples 32/,
+      /--calib-data \S+test-inputs\.npy/,
+    ]) {
+      expect(stat.variant.cliCommand).toMatch(flag);
+    }
+    const bench = await value<BenchJobResult>({
+      kind: 'bench',
+      modelPath: model,
+      targets: ['original', dyn.variant.id],
+      iterations: 30,
+      warmup: 0,
+    });
+    expect(bench.report.results).toHaveLength(2);
+    const evaluation = await value<EvaluateJobResult>({
+      kind: 'evaluate',
+      modelPath: model,
+      target: stat.variant.id,
+      data: sample.data,
+      reference: 'original',
+    });
+    expect(evaluation.report.accuracy).toBeGreaterThan(0.9);
+    expect(evaluation.report.fidelity?.top1Agreement).toBeGreaterThan(0.9);
+    expect(changes.length).toBeGreaterThanOrEqual(4);
+
+    // A new backend on the same data folder (the app restarted) sees the same workspace.
+    const restarted = makeBackend();
+    try {
+      const r = await restarted.dispatch('studio:workspace.get', { modelPath: model });
+      const ws = (r as { value: Workspace }).value;
+      expect(ws.variants.map((v) => v.name)).toEqual(['int8-dynamic', 'static (minmax)']);
+      expect(ws.benchmarks[0]!.results.map((x) => x.target)).toEqual(['original', dyn.variant.id]);
+      expect(ws.benchmarks[0]!.results[0]!.samples).toHaveLength(30);
+      expect(ws.evaluations[0]).toMatchObject({ target: stat.variant.id, reference: 'original' });
+      const report = await restarted.dispatch('studio:report.build', { modelPath: model });
+      expect(report.ok && report.value.json.rows.map((row) => row.name)).toEqual([
+        'original',
+        'int8-dynamic',
+        'static (minmax)',
+      ]);
+    } finally {
+      await restarted.dispose();
+    }
+  });
+
+  it('fails a job whose engine process crashed with ENGINE_CRASHED, then runs the next one in a fresh engine', async () => {
+    const started = await backend.dispatch('studio:job.start', {
+      kind: 'bench',
+      modelPath: model,
+      durationMs: 60_000,
+      warmup: 0,
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    const jobId = started.value.jobId;
+    // Wait until it is measuring, then kill the engine process from outside: a real crash.
+    await new Promise<void>((resolve) => {
+      const off = backend.jobs.onEvent((e) => {
+        if (e.jobId === jobId && e.type === 'metric') {
+          off();
+          resolve();
+        }
+      });
+    });
+    const pid = backend.engine.pid!;
+    process.kill(pid, 'SIGKILL');
+    const end = await backend.jobs.whenDone(jobId)!;
+    expect(end).toMatchObject({ type: 'failed', error: { code: 'ENGINE_CRASHED' } });
+    expect((end as { error: { message: string } }).error.message).toMatch(
+      /crashed \(SIGKILL\).*digits\.onnx.*phase: measuring/,
+    );
+    const next = await value<BenchJobResult>({ kind: 'bench', modelPath: model, iterations: 5, warmup: 0 });
+    expect(next.report.results[0]!.iterations).toBe(5);
+    expect(backend.engine.pid).not.toBe(pid);
+  });
+
+  it('cancels a running benchmark', async () => {
+    const started = await backend.dispatch('studio:job.start', {
+      kind: 'bench',
+      modelPath: model,
+      durationMs: 60_000,
+      warmup: 0,
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    const jobId = started.value.jobId;
+    await new Promise<void>((resolve) => {
+      const off = backend.jobs.onEvent((e) => e.jobId === jobId && e.type === 'metric' && (off(), resolve()));
+    });
+    expect(await backend.dispatch('studio:job.cancel', { jobId })).toEqual({
+      ok: true,
+      value: { cancelled: true },
+    });
+    expect(await backend.jobs.whenDone(jobId)).toMatchObject({ type: 'cancelled' });
+  });
+
+  it('exports atomically, and asks before replacing a file or the original', async () => {
+    const ws = (await backend.dispatch('studio:workspace.get', { modelPath: model })) as { value: Workspace };
+    const variant = ws.value.variants[0]!;
+    const out = path.join(tmp.dir, 'exported.onnx');
+    const first = await value<ExportJobResult>({
+      kind: 'export',
+      modelPath: model,
+      target: variant.id,
+      outputPath: out,
+    });
+    expect(first).toMatchObject({ written: true, path: out, bytes: variant.fileBytes });
+    expect(fs.readFileSync(out).equals(fs.readFileSync(variant.path))).toBe(true);
+    expect(
+      await value<ExportJobResult>({ kind: 'export', modelPath: model, target: variant.id, outputPath: out }),
+    ).toEqual({ written: false, reason: 'exists', path: out });
+    const before = fs.readFileSync(model);
+    expect(
+      await value<ExportJobResult>({
+        kind: 'export',
+        modelPath: model,
+        target: variant.id,
+        outputPath: model,
+        overwrite: true,
+      }),
+    ).toEqual({
+      written: false,
+      reason: 'original',
+      path: model,
+    });
+    expect(fs.readFileSync(model).equals(before)).toBe(true);
+    expect(fs.readdirSync(tmp.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('reports a bad job with a message that says what to do', async () => {
+    const end = await run({ kind: 'quantize', modelPath: model, method: 'int9-magic' });
+    expect(end).toMatchObject({
+      type: 'failed',
+      error: {
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/Unknown quantization method 'int9-magic'. Choose one of/),
+      },
+    });
+    const missing = await run({ kind: 'bench', modelPath: model, targets: ['v-gone'] });
+    expect(missing).toMatchObject({
+      type: 'failed',
+      error: { code: 'BAD_REQUEST', message: expect.stringMatching(/no variant 'v-gone'.*Reload/) },
+    });
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * The one implementation of the contract (shared/ipc-contract.ts), host-independent: Electron's ipc.ts and
+ * the `serve` WebSocket both validate a request, call `dispatch`, and fan out `onEvent`. It owns the job
+ * manager, the workspace store, the recent list, the task processes and the benchmark engine process.
+ * Native dialogs are the one thing a host adds (`hostHandlers`); `serve` has none and says what to use instead.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Result } from '../../../shared/errors.js';
+import {
+  IPC_CHANNELS,
+  parseIpcRequest,
+  type AppInfo,
+  type FsEntry,
+  type FsListing,
+  type IpcMethodChannel,
+  type IpcMethods,
+  type IpcRequest,
+  type IpcResponse,
+  type JobSpec,
+  type SampleModelInfo,
+  type StudioEvent,
+} from '../../../shared/ipc-contract.js';
+import { StudioError, toErrorInfo } from '../errors.js';
+import { EngineClient } from '../host/engine-client.js';
+import { buildReport, saveReport } from '../report/report-files.js';
+import { dataPaths } from '../workspace/data-dir.js';
+import { RecentModels } from '../workspace/recent-models.js';
+import { WorkspaceStore } from '../workspace/workspace-store.js';
+import { executeJob, inspectInTask, isExclusive, laneOf, type ExecutorDeps } from './job-executors.js';
+import { JobManager, type JobLane } from './job-manager.js';
+import { sampleModel } from './sample-model.js';
+import { TaskPool } from './task-pool.js';
+
+export type HostHandler<C extends IpcMethodChannel> = (
+  request: IpcRequest<C>,
+  context: unknown,
+) => Promise<IpcMethods[C]['response']>;
+export type HostHandlers = { [C in IpcMethodChannel]?: HostHandler<C> };
+
+export interface StudioBackendOptions {
+  /** Where workspaces and the recent list live (the user data folder; a temp folder in tests). */
+  dataDir: string;
+  host: AppInfo['host'];
+  version: string;
+  capabilities: AppInfo['capabilities'];
+  /** Handlers the host answers itself (native dialogs). Anything else here overrides the default. */
+  hostHandlers?: HostHandlers;
+  /** The benchmark engine (default: a fresh `EngineClient` forking the engine process). */
+  engine?: EngineClient;
+  /** Task processes (default: a fresh `TaskPool` with `child_process.fork`). */
+  tasks?: TaskPool;
+  /** The bundled sample (default: found on disk; `null` for none). */
+  sample?: SampleModelInfo | null;
+  concurrency?: Partial<Record<JobLane, number>>;
+}
+
+type Handler<C extends IpcMethodChannel> = (
+  request: IpcRequest<C>,
+  context: unknown,
+) => Promise<IpcMethods[C]['response']>;
+
+/** Folders first, then files; dot files left out; at most this many entries (a huge folder is cut, and says so). */
+const MAX_FS_ENTRIES = 2000;
+
+export class StudioBackend {
+  readonly store: WorkspaceStore;
+  readonly recent: RecentModels;
+  readonly jobs: JobManager<JobSpec>;
+  readonly engine: EngineClient;
+  readonly tasks: TaskPool;
+  private readonly deps: ExecutorDeps;
+  private readonly listeners = new Set<(event: StudioEvent) => void>();
+  private readonly handlers: { [C in IpcMethodChannel]: Handler<C> };
+  private readonly options: StudioBackendOptions;
+
+  constructor(options: StudioBackendOptions) {
+    this.options = options;
+    const paths = dataPaths(options.dataDir);
+    this.store = new WorkspaceStore(paths.workspaces);
+    this.recent = new RecentModels(paths.recent);
+    this.engine = options.engine ?? new EngineClient();
+    this.tasks = options.tasks ?? new TaskPool();
+    this.deps = { store: this.store, recent: this.recent, tasks: this.tasks, engine: this.engine };
+    this.jobs = new JobManager<JobSpec>({
+      execute: (spec, ctx) => executeJob(this.deps, spec, ctx),
+      laneOf,
+      isExclusive,
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    });
+    this.jobs.onEvent((event) => this.emit({ channel: IPC_CHANNELS.jobEvent, payload: event }));
+    this.store.onChange((change) => this.emit({ channel: IPC_CHANNELS.workspaceChanged, payload: change }));
+    this.recent.onChange((paths) => this.emit({ channel: IPC_CHANNELS.recentChanged, payload: paths }));
+    this.handlers = {
+      ...this.defaultHandlers(),
+      ...(options.hostHandlers as Partial<{ [C in IpcMethodChannel]: Handler<C> }>),
+    };
+  }
+
+  /** Every event for the UI (job events, workspace and recent-list changes). */
+  onEvent(listener: (event: StudioEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Validates a payload from the UI with the contract's schema and runs the method. Never throws: failures
+   * are `{ ok: false, error }`. `context` is passed to host handlers (Electron: the IPC event).
+   */
+  async dispatch<C extends IpcMethodChannel>(
+    channel: C,
+    payload: unknown,
+    context?: unknown,
+  ): Promise<IpcResponse<C>> {
+    const parsed = parseIpcRequest(channel, payload);
+    if (!parsed.ok) return parsed;
+    try {
+      const handler = this.handlers[channel] as Handler<C>;
+      return { ok: true, value: await handler(parsed.value, context) } as IpcResponse<C>;
+    } catch (error) {
+      return { ok: false, error: toErrorInfo(error) } as Result<never>;
+    }
+  }
+
+  /** Cancels every job and ends the engine and task processes. */
+  async dispose(): Promise<void> {
+    await this.jobs.cancelAll();
+    await Promise.all([this.engine.dispose(), this.tasks.dispose()]);
+  }
+
+  appInfo(): AppInfo {
+    const info: AppInfo = {
+      version: this.options.version,
+      host: this.options.host,
+      platform: process.platform,
+      capabilities: this.options.capabilities,
+      dataDir: this.options.dataDir,
+      homeDir: os.homedir(),
+    };
+    const sample = this.options.sample === undefined ? sampleModel() : (this.options.sample ?? undefined);
+    if (sample) info.sample = sample;
+    return info;
+  }
+
+  private emit(event: StudioEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error('[backend] an event listener threw:', error);
+      }
+    }
+  }
+
+  private defaultHandlers(): { [C in IpcMethodChannel]: Handler<C> } {
+    const noDialog = async (): Promise<never> => {
+      throw new StudioError(
+        'BAD_REQUEST',
+        'There are no native file dialogs in the browser: choose the file in the file browser, type its path, or drop it on the page to upload it.',
+      );
+    };
+    const handlers: { [C in IpcMethodChannel]: Handler<C> } = {
+      [IPC_CHANNELS.modelInspect]: (request) => inspectInTask(this.deps, request.path),
+      [IPC_CHANNELS.modelOpenDialog]: noDialog,
+      [IPC_CHANNELS.dialogOpenPath]: noDialog,
+      [IPC_CHANNELS.dialogSavePath]: noDialog,
+      [IPC_CHANNELS.fsList]: (request) => listFolder(request.path),
+      [IPC_CHANNELS.jobStart]: async (spec) => ({ jobId: this.jobs.start(spec).jobId }),
+      [IPC_CHANNELS.jobCancel]: async (request) => ({ cancelled: this.jobs.cancel(request.jobId) }),
+      [IPC_CHANNELS.jobList]: async () => this.jobs.list(),
+      [IPC_CHANNELS.workspaceGet]: (request) => this.store.get(request.modelPath),
+      [IPC_CHANNELS.workspaceList]: () => this.store.list(),
+      [IPC_CHANNELS.workspaceRenameVariant]: (request) =>
+        this.store.renameVariant(request.modelPath, request.variantId, request.name),
+      [IPC_CHANNELS.workspaceRemoveVariant]: async (request) => ({
+        removed: await this.store.removeVariant(request.modelPath, request.variantId),
+      }),
+      [IPC_CHANNELS.workspaceAddBenchRecord]: async (request) => {
+        const ws = await this.store.get(request.modelPath);
+        for (const r of request.results) await this.store.resolveTarget(ws.model.path, r.target);
+        return this.store.addBenchRecord(request.modelPath, {
+          engine: request.engine,
+          provider: request.provider,
+          label: request.label,
+          results: request.results,
+          notes: request.notes ?? [],
+        });
+      },
+      [IPC_CHANNELS.reportBuild]: async (request) =>
+        buildReport(await this.store.get(request.modelPath), this.options.version),
+      [IPC_CHANNELS.reportSave]: async (request) =>
+        saveReport(
+          await this.store.get(request.modelPath),
+          this.options.version,
+          request.outputDir,
+          request.overwrite ?? false,
+        ),
+      [IPC_CHANNELS.methodsList]: async () => (await import('./method-catalog.js')).methodCatalog(),
+      [IPC_CHANNELS.engineProviders]: () => this.engine.call('providers', {}),
+      [IPC_CHANNELS.recentList]: () => this.recent.list(),
+      [IPC_CHANNELS.recentClear]: async () => {
+        await this.recent.clear();
+        return {};
+      },
+      [IPC_CHANNELS.appInfo]: async () => this.appInfo(),
+    };
+    return handlers;
+  }
+}
+
+/** Lists a folder for the file browser: folders first, then files, no dot files. */
+export async function listFolder(folder: string): Promise<FsListing> {
+  const resolved = path.resolve(folder);
+  let dirents: fs.Dirent[];
+  try {
+    dirents = await fs.promises.readdir(resolved, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new StudioError('IO', `No such folder: ${resolved}. Check the path.`);
+    if (code === 'ENOTDIR') throw new StudioError('IO', `${resolved} is a file, not a folder.`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new StudioError('IO', `Permission denied listing ${resolved}.`);
+    throw new StudioError('IO', `Cannot list ${resolved}: ${(error as Error).message}`);
+  }
+  const entries: FsEntry[] = [];
+  for (const d of dirents) {
+    if (d.name.startsWith('.')) continue;
+    const full = path.join(resolved, d.name);
+    let isDir = d.isDirectory();
+    let isFile = d.isFile();
+    let bytes: number | undefined;
+    if (d.isSymbolicLink() || isFile) {
+      try {
+        const st = await fs.promises.stat(full);
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+        if (isFile) bytes = st.size;
+      } catch {
+        continue;
+      }
+    }
+    if (isDir) entries.push({ name: d.name, path: full, kind: 'folder' });
+    else if (isFile)
+      entries.push({ name: d.name, path: full, kind: 'file', ...(bytes !== undefined ? { bytes } : {}) });
+  }
+  entries.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'folder' ? -1 : 1));
+  const parent = path.dirname(resolved);
+  return {
+    path: resolved,
+    parent: parent === resolved ? null : parent,
+    entries: entries.slice(0, MAX_FS_ENTRIES),
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * What a task process does for each task: calls the engine capability with the job's AbortSignal and turns
+ * its progress callbacks into one 0..1 fraction for the whole job. Runs inside the task process only.
+ */
+import path from 'node:path';
+import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
+import { TEST_CRASH_MODES, type EnginePhase, type TestCrashMode } from '../../../shared/engine-protocol.js';
+import { openDataset } from '../datasets/open-dataset.js';
+import type { SampleSource } from '../datasets/sample-source.js';
+import { StudioError } from '../errors.js';
+import { evaluateModel } from '../evaluate/evaluate-model.js';
+import { inspectModel } from '../inspect/inspect-model.js';
+import { loadModel } from '../onnx/load-model.js';
+import { saveModel } from '../onnx/save-model.js';
+import { pruneModel } from '../prune/prune-model.js';
+import '../prune/all-methods.js';
+import { quantizeModel } from '../quantize/quantize-model.js';
+import '../quantize/all-methods.js';
+import { resolveInputSpecs } from '../runtime/input-specs.js';
+import type { TaskRequest } from './task-protocol.js';
+
+export interface TaskHooks {
+  signal: AbortSignal;
+  /** Fraction of the whole task, 0..1 (throttled downstream). */
+  progress(fraction: number, stage: string): void;
+  log(level: 'info' | 'warn', message: string): void;
+  /** Where the task is, for crash messages. */
+  phase(phase: EnginePhase, model?: string): void;
+}
+
+export interface TaskOptions {
+  testHooks: boolean;
+}
+
+/**
+ * Spans of the whole job each reported phase covers, in order. A phase not listed (a method's own) takes the
+ * span of `quantizing`/`pruning`, so the bar never runs backwards.
+ */
+const PHASE_SPANS: Record<string, [number, number]> = {
+  calibrating: [0.05, 0.65],
+  quantizing: [0.65, 0.95],
+  analysing: [0.05, 0.15],
+  ranking: [0.15, 0.45],
+  scoring: [0.15, 0.45],
+  pruning: [0.45, 0.95],
+};
+
+function spanOf(phase: string, calibrated: boolean, fallback: string): [number, number] {
+  if (phase === 'quantizing' && !calibrated) return [0.05, 0.95];
+  return PHASE_SPANS[phase] ?? PHASE_SPANS[fallback] ?? [0.05, 0.95];
+}
+
+function validSpec(spec: unknown, what: string) {
+  const parsed = parseDatasetSpec(spec);
+  if (!parsed.ok)
+    throw new StudioError('BAD_REQUEST', `The ${what} is not a valid dataset: ${parsed.message}.`);
+  return parsed.spec;
+}
+
+function misbehave(mode: TestCrashMode): never {
+  switch (mode) {
+    case 'abort':
+      process.abort();
+      break;
+    case 'exit':
+      process.exit(3);
+      break;
+    case 'hang':
+      // Blocks forever without burning CPU, like a native call that never returns.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      break;
+  }
+  throw new Error('unreachable');
+}
+
+export async function runTask(task: TaskRequest, hooks: TaskHooks, options: TaskOptions): Promise<unknown> {
+  const { signal } = hooks;
+  switch (task.kind) {
+    case 'inspect':
+      hooks.phase('loading model', task.path);
+      hooks.progress(0, 'reading');
+      return inspectModel(task.path);
+
+    case 'quantize': {
+      hooks.phase('loading model', task.input);
+      hooks.progress(0, 'loading');
+      let calibration: SampleSource | undefined;
+      if (task.calibration) {
+        const spec = validSpec(task.calibration.spec, 'calibration data');
+        const model = await loadModel(task.input);
+        const { inputs, notes } = resolveInputSpecs(model.proto, {
+          shapes: task.calibration.shapes ?? {},
+          dims: task.calibration.dims ?? {},
+        });
+        for (const note of notes) hooks.log('info', note);
+        calibration = await openDataset(spec, inputs, { baseDir: task.calibration.baseDir });
+      }
+      hooks.phase('running', task.input);
+      const report = await quantizeModel({
+        input: task.input,
+        output: task.output,
+        method: task.method,
+        common: task.common,
+        options: task.options,
+        force: task.force,
+        signal,
+        onProgress: (p) => {
+          const [from, to] = spanOf(p.phase, calibration !== undefined, 'quantizing');
+          hooks.progress(from + (to - from) * (p.total > 0 ? p.done / p.total : 0), p.phase);
+        },
+        ...(calibration ? { calibration } : {}),
+      });
+      for (const note of report.notes) hooks.log('info', note);
+      return report;
+    }
+
+    case 'prune': {
+      hooks.phase('running', task.input);
+      hooks.progress(0, 'loading');
+      const report = await pruneModel({
+        input: task.input,
+        output: task.output,
+        method: task.method,
+        common: task.common,
+        options: task.options,
+        force: task.force,
+        signal,
+        onProgress: (p) => {
+          const [from, to] = spanOf(p.phase, false, 'pruning');
+          hooks.progress(from + (to - from) * (p.total > 0 ? p.done / p.total : 0), p.phase);
+        },
+      });
+      for (const note of report.notes) hooks.log('info', note);
+      return report;
+    }
+
+    case 'evaluate': {
+      hooks.phase('running', task.model);
+      hooks.progress(0, 'loading');
+      const report = await evaluateModel({
+        model: task.model,
+        data: validSpec(task.data, 'evaluation data'),
+        baseDir: task.baseDir,
+        ...(task.reference !== undefined ? { reference: task.reference } : {}),
+        ...(task.task !== undefined ? { task: task.task } : {}),
+        ...(task.limit !== undefined ? { limit: task.limit } : {}),
+        shapes: { shapes: task.shapes ?? {}, dims: task.dims ?? {} },
+        signal,
+        onProgress: (done, total) => {
+          if (total) hooks.progress(done / total, 'evaluating');
+          else hooks.progress(0, `evaluating (${done} samples)`);
+        },
+      });
+      for (const note of report.notes) hooks.log('info', note);
+      return report;
+    }
+
+    case 'export': {
+      hooks.phase('loading model', task.input);
+      hooks.progress(0, 'reading');
+      const model = await loadModel(task.input);
+      hooks.phase('running', task.input);
+      const saved = await saveModel(model.proto, task.output, {
+        sourceDir: model.dir,
+        force: task.force,
+        signal,
+        onProgress: (done, total) => hooks.progress(total > 0 ? 0.1 + (0.9 * done) / total : 0.5, 'writing'),
+        ...(model.externalDataBytes > 0 ? { externalData: { thresholdBytes: 1024 } } : {}),
+      });
+      return { path: saved.output, bytes: saved.outputBytes + saved.externalDataBytes };
+    }
+
+    case 'testCrash': {
+      if (!options.testHooks)
+        throw new StudioError('BAD_REQUEST', 'testCrash is a test-only task and is disabled here.');
+      if (!TEST_CRASH_MODES.includes(task.mode))
+        throw new StudioError('BAD_REQUEST', `Unknown testCrash mode '${String(task.mode)}'.`);
+      hooks.phase('running', `testCrash ${task.mode}`);
+      // Let the phase message leave before misbehaving, as a real task's would have.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return misbehave(task.mode);
+    }
+
+    case 'testSleep': {
+      if (!options.testHooks)
+        throw new StudioError('BAD_REQUEST', 'testSleep is a test-only task and is disabled here.');
+      const started = Date.now();
+      while (Date.now() - started < task.ms) {
+        if (signal.aborted) throw new StudioError('CANCELLED', 'Cancelled.');
+        hooks.progress((Date.now() - started) / task.ms, 'sleeping');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return { sleptMs: Date.now() - started, pid: process.pid, cwd: path.basename(process.cwd()) };
+    }
+  }
+}

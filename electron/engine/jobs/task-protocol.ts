@@ -1,0 +1,72 @@
+/**
+ * Messages between the job manager's side and a task process (task-process.ts), which runs the engine's
+ * file-to-file capabilities (inspect, quantize, prune, evaluate) away from the process that serves the UI.
+ * Both ends are Node (a `child_process.fork` child, or an Electron utility process), so these types stay
+ * here rather than in `shared/`.
+ *
+ * The task process answers with the engine protocol's messages (`ready`, `phase`, `event`:
+ * `EngineToHostMessage` of shared/engine-protocol.ts), sent through the engine's own `JobEmitter`, so events
+ * are numbered, throttled and terminated exactly as the benchmark engine's are.
+ */
+import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import type { TestCrashMode } from '../../../shared/engine-protocol.js';
+
+export interface ShapeHints {
+  shapes?: Record<string, number[]>;
+  dims?: Record<string, number>;
+}
+
+export type TaskRequest =
+  | { kind: 'inspect'; path: string }
+  | {
+      kind: 'quantize';
+      input: string;
+      output: string;
+      method: string;
+      common: Record<string, unknown>;
+      options: Record<string, unknown>;
+      calibration?: { spec: DatasetSpecInput; baseDir: string } & ShapeHints;
+      force: boolean;
+    }
+  | {
+      kind: 'prune';
+      input: string;
+      output: string;
+      method: string;
+      common: Record<string, unknown>;
+      options: Record<string, unknown>;
+      force: boolean;
+    }
+  | ({
+      kind: 'evaluate';
+      model: string;
+      data: DatasetSpecInput;
+      baseDir: string;
+      reference?: string;
+      task?: 'auto' | 'classification' | 'regression';
+      limit?: number;
+    } & ShapeHints)
+  /** Re-save a model elsewhere (a variant with external data: the data file is rewritten under the new name). */
+  | { kind: 'export'; input: string; output: string; force: boolean }
+  /** Test only (refused unless the process was started with ONNX_STUDIO_ENGINE_TEST_HOOKS=1). */
+  | { kind: 'testCrash'; mode: TestCrashMode }
+  /** Test only: a cancellable loop that reports progress every 10 ms for `ms`. */
+  | { kind: 'testSleep'; ms: number };
+
+export type TaskKind = TaskRequest['kind'];
+
+export type HostToTaskMessage =
+  { type: 'start'; id: string; task: TaskRequest } | { type: 'cancel'; id: string };
+
+export function isHostToTaskMessage(value: unknown): value is HostToTaskMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  if (typeof m.id !== 'string' || m.id === '') return false;
+  if (m.type === 'cancel') return true;
+  return (
+    m.type === 'start' &&
+    typeof m.task === 'object' &&
+    m.task !== null &&
+    typeof (m.task as { kind?: unknown }).kind === 'string'
+  );
+}

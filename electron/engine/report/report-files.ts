@@ -1,0 +1,347 @@
+/**
+ * The comparison report of a workspace: `report.json` (the `StudioReport` of shared/report.ts) and a
+ * self-contained `report.html` with inline SVG charts (size, latency with p90/p99 whiskers, accuracy,
+ * fidelity, the latency-vs-accuracy Pareto view, latency distributions, per-op time), the comparison table
+ * and the CLI commands that reproduce each variant. No scripts and no external resources: it opens offline,
+ * from an e-mail attachment or a CI artifact, and passes a strict CSP.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { compareTargets, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
+import { ORIGINAL_TARGET, type BenchRecord, type Workspace } from '../../../shared/workspace.js';
+import { StudioError } from '../errors.js';
+import { writeFileAtomic } from '../onnx/atomic-files.js';
+import { barChart, escapeXml, histogramChart, scatterChart, type BarRow } from './svg-charts.js';
+
+/** Binary units, as the CLI prints them. */
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+const ratio = (v: number) => `${v.toFixed(2)}x`;
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+
+/** The report's data. */
+export function reportJson(workspace: Workspace, version: string, now = new Date()): StudioReport {
+  return {
+    generatedBy: `onnx-studio ${version}`,
+    generatedAt: now.toISOString(),
+    model: {
+      path: workspace.model.path,
+      ...(workspace.model.summary ? { summary: workspace.model.summary } : {}),
+    },
+    rows: compareTargets(workspace),
+    benchmarks: workspace.benchmarks,
+    workspace,
+  };
+}
+
+const STYLE = `
+:root { color-scheme: light dark; --fg: #1d2330; --muted: #5b6473; --bg: #ffffff; --panel: #f5f7fa; --line: #d9dee6; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6e9ef; --muted: #9aa3b2; --bg: #14171d; --panel: #1c2028; --line: #333a46; } }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); margin: 0; padding: 24px 32px 48px; max-width: 1100px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 32px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+.muted { color: var(--muted); } code, pre { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+pre { background: var(--panel); padding: 10px 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0; } th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-weight: 600; background: var(--panel); } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.better { color: #2e8540; } .worse { color: #c0392b; }
+.chart { margin: 12px 0 20px; overflow-x: auto; } svg { max-width: 100%; height: auto; }
+svg text { fill: var(--fg); font: 12px system-ui, sans-serif; } svg .chart-title { font-weight: 600; font-size: 13px; }
+svg .tick { fill: var(--muted); font-size: 11px; } svg .axis { fill: var(--muted); } svg .grid { stroke: var(--line); stroke-width: 1; }
+svg .whisker { stroke: var(--fg); stroke-width: 1.4; } svg .value { font-variant-numeric: tabular-nums; }
+`;
+
+function cell(text: string, cls = ''): string {
+  return `<td${cls ? ` class="${cls}"` : ''}>${escapeXml(text)}</td>`;
+}
+
+function ratioCell(value: number | undefined, lowerIsBetter: boolean): string {
+  if (value === undefined) return cell('–', 'num');
+  const good = lowerIsBetter ? value < 0.98 : value > 1.02;
+  const bad = lowerIsBetter ? value > 1.02 : value < 0.98;
+  return cell(ratio(value), `num${good ? ' better' : bad ? ' worse' : ''}`);
+}
+
+function comparisonTable(rows: ComparisonRow[]): string {
+  const head = [
+    'Model',
+    'Made by',
+    'Size',
+    'Size ratio',
+    'p50 ms',
+    'p90 ms',
+    'p99 ms',
+    'p50 ratio',
+    'Accuracy',
+    'Δ accuracy',
+    'Cosine',
+    'SQNR dB',
+    'Top-1 agree',
+  ];
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  const body = rows.map((r) => {
+    const delta = r.accuracyDelta;
+    return [
+      '<tr>',
+      cell(r.name),
+      cell(r.recipe ?? '—'),
+      cell(formatBytes(r.fileBytes), 'num'),
+      ratioCell(r.target === ORIGINAL_TARGET ? undefined : r.sizeRatio, true),
+      cell(r.latency ? ms(r.latency.p50Ms) : '–', 'num'),
+      cell(r.latency ? ms(r.latency.p90Ms) : '–', 'num'),
+      cell(r.latency ? ms(r.latency.p99Ms) : '–', 'num'),
+      ratioCell(r.target === ORIGINAL_TARGET ? undefined : r.latency?.p50Ratio, true),
+      cell(r.accuracy !== undefined ? pct(r.accuracy) : '–', 'num'),
+      cell(
+        delta !== undefined && r.target !== ORIGINAL_TARGET
+          ? `${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(2)} pt`
+          : '–',
+        `num${delta !== undefined && delta < -0.005 ? ' worse' : ''}`,
+      ),
+      cell(r.fidelity ? r.fidelity.cosine.toFixed(5) : '–', 'num'),
+      cell(r.fidelity ? (r.fidelity.sqnrDb === null ? '∞' : r.fidelity.sqnrDb.toFixed(1)) : '–', 'num'),
+      cell(r.fidelity?.top1Agreement != null ? pct(r.fidelity.top1Agreement) : '–', 'num'),
+      '</tr>',
+    ].join('');
+  });
+  return `<table><thead><tr>${head.map((h, i) => `<th${numeric.has(i) ? ' class="num"' : ''}>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
+function latestNodeBench(workspace: Workspace): BenchRecord | undefined {
+  for (let i = workspace.benchmarks.length - 1; i >= 0; i--)
+    if (workspace.benchmarks[i]!.engine === 'onnxruntime-node') return workspace.benchmarks[i];
+  return workspace.benchmarks[workspace.benchmarks.length - 1];
+}
+
+function charts(report: StudioReport): string[] {
+  const { rows, workspace } = report;
+  const nameOf = (target: string) => rows.find((r) => r.target === target)?.name ?? target;
+  const out: string[] = [];
+  out.push(
+    barChart({
+      title: 'File size',
+      unit: 'B',
+      rows: rows.map((r) => ({
+        label: r.name,
+        value: r.fileBytes,
+        note: r.target === ORIGINAL_TARGET ? '' : ratio(r.sizeRatio),
+      })),
+      format: formatBytes,
+      tickFormat: formatBytes,
+    }),
+  );
+  const timed = rows.filter((r) => r.latency);
+  if (timed.length > 0) {
+    out.push(
+      barChart({
+        title: 'Latency: p50 (bar) with p90 and p99 (whisker)',
+        unit: 'ms',
+        rows: timed.map<BarRow>((r) => ({
+          label: r.name,
+          value: r.latency!.p50Ms,
+          whisker: [r.latency!.p90Ms, r.latency!.p99Ms],
+          note:
+            r.target === ORIGINAL_TARGET || r.latency!.p50Ratio === undefined
+              ? ''
+              : ratio(r.latency!.p50Ratio),
+        })),
+      }),
+    );
+  }
+  const scored = rows.filter((r) => r.accuracy !== undefined);
+  if (scored.length > 0) {
+    out.push(
+      barChart({
+        title: 'Accuracy (top-1, on the labelled data)',
+        unit: '',
+        rows: scored.map((r) => ({
+          label: r.name,
+          value: r.accuracy!,
+          note:
+            r.accuracyDelta !== undefined && r.target !== ORIGINAL_TARGET
+              ? `${(r.accuracyDelta * 100).toFixed(2)} pt`
+              : '',
+        })),
+        format: pct,
+      }),
+    );
+  }
+  const faithful = rows.filter((r) => r.fidelity?.top1Agreement != null);
+  if (faithful.length > 0) {
+    out.push(
+      barChart({
+        title: 'Fidelity: top-1 agreement with the original',
+        unit: '',
+        rows: faithful.map((r) => ({
+          label: r.name,
+          value: r.fidelity!.top1Agreement!,
+          note: `cosine ${r.fidelity!.cosine.toFixed(4)}`,
+        })),
+        format: pct,
+      }),
+    );
+  }
+  const pareto = rows.filter(
+    (r) => r.latency && (r.accuracy !== undefined || r.fidelity?.top1Agreement != null),
+  );
+  if (pareto.length > 0) {
+    const useAccuracy = pareto.every((r) => r.accuracy !== undefined);
+    out.push(
+      scatterChart({
+        title: `Pareto view: p50 latency against ${useAccuracy ? 'accuracy' : 'top-1 agreement'} (bubble area: file size)`,
+        xLabel: 'p50 latency (ms)',
+        yLabel: useAccuracy ? 'accuracy' : 'top-1 agreement',
+        points: pareto.map((r) => ({
+          label: r.name,
+          x: r.latency!.p50Ms,
+          y: useAccuracy ? r.accuracy! : (r.fidelity?.top1Agreement ?? 0),
+          size: r.fileBytes,
+        })),
+      }),
+    );
+  }
+  const bench = latestNodeBench(workspace);
+  const series = (bench?.results ?? [])
+    .filter((r) => (r.samples?.length ?? 0) > 0)
+    .map((r) => ({ label: nameOf(r.target), values: r.samples! }));
+  if (series.length > 0) {
+    out.push(
+      histogramChart({
+        title: `Latency distribution (${bench!.label})`,
+        xLabel: 'latency per run (ms)',
+        series,
+      }),
+    );
+  }
+  for (const result of bench?.results ?? []) {
+    if (!result.profile || result.profile.byOpType.length === 0) continue;
+    out.push(
+      barChart({
+        title: `Time per operator type: ${nameOf(result.target)}`,
+        unit: 'ms',
+        rows: result.profile.byOpType
+          .slice(0, 12)
+          .map((o) => ({ label: o.opType, value: o.ms, note: `${o.pct.toFixed(1)}%` })),
+      }),
+    );
+  }
+  return out;
+}
+
+/** The report as one self-contained HTML page. */
+export function reportHtml(report: StudioReport): string {
+  const { workspace } = report;
+  const summary = workspace.model.summary;
+  const title = `ONNX Studio report: ${path.basename(workspace.model.path)}`;
+  const model: string[] = [];
+  model.push(`<tr><th>Model</th>${cell(workspace.model.path)}</tr>`);
+  model.push(`<tr><th>Size</th>${cell(formatBytes(workspace.model.fileBytes))}</tr>`);
+  if (summary) {
+    model.push(
+      `<tr><th>Inputs</th>${cell(summary.inputs.map((i) => `${i.name}: ${i.dtype}[${i.shape.map((d) => d ?? '?').join(', ')}]`).join('; '))}</tr>`,
+    );
+    model.push(
+      `<tr><th>Outputs</th>${cell(summary.outputs.map((i) => `${i.name}: ${i.dtype}[${i.shape.map((d) => d ?? '?').join(', ')}]`).join('; '))}</tr>`,
+    );
+    model.push(
+      `<tr><th>Nodes</th>${cell(
+        `${summary.nodes} (${Object.entries(summary.opCounts)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 8)
+          .map(([op, n]) => `${op} ${n}`)
+          .join(', ')})`,
+      )}</tr>`,
+    );
+    model.push(
+      `<tr><th>Parameters</th>${cell(
+        `${summary.parameters.toLocaleString('en-US')} (${Object.entries(summary.parameterBytes)
+          .map(([d, b]) => `${d} ${formatBytes(b)}`)
+          .join(', ')})`,
+      )}</tr>`,
+    );
+  }
+  const commands = workspace.variants.map(
+    (v) => `<h3>${escapeXml(v.name)}</h3><pre>${escapeXml(v.cliCommand)}</pre>`,
+  );
+  const notes = [
+    ...workspace.benchmarks.flatMap((b) => b.notes.map((n) => `${b.label}: ${n}`)),
+    ...workspace.variants.flatMap((v) => v.report.notes.map((n) => `${v.name}: ${n}`)),
+  ];
+  const benchSettings = workspace.benchmarks.map((b) => {
+    const s = b.settings;
+    const detail = s
+      ? `${s.iterations !== undefined ? `${s.iterations} runs` : `${s.durationMs} ms`}, warmup ${s.warmup}, threads ${s.threads || 'default'}, opt level ${s.optLevel}, data ${s.data}`
+      : '';
+    return `<li>${escapeXml(`${b.createdAt}: ${b.label} — ${b.results.length} model(s)${detail ? `; ${detail}` : ''}`)}</li>`;
+  });
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeXml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeXml(title)}</h1>
+<p class="muted">${escapeXml(`${report.generatedBy}, ${report.generatedAt}. ${workspace.variants.length} variant(s), ${workspace.benchmarks.length} benchmark(s), ${workspace.evaluations.length} evaluation(s).`)}</p>
+<h2>Model</h2>
+<table>${model.join('')}</table>
+<h2>Comparison</h2>
+<p class="muted">Ratios are against the original (below 1 is smaller or faster). Latency ratios come from one interleaved benchmark where possible.</p>
+${comparisonTable(report.rows)}
+<h2>Charts</h2>
+${charts(report)
+  .map((svg) => `<div class="chart">${svg}</div>`)
+  .join('\n')}
+${benchSettings.length > 0 ? `<h2>Benchmarks</h2><ul>${benchSettings.join('')}</ul>` : ''}
+${commands.length > 0 ? `<h2>Reproduce with the command line</h2>${commands.join('\n')}` : ''}
+${notes.length > 0 ? `<h2>Notes</h2><ul>${notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul>` : ''}
+</body>
+</html>
+`;
+}
+
+/** The report as HTML and JSON (for the UI to show or download). */
+export function buildReport(workspace: Workspace, version: string): { html: string; json: StudioReport } {
+  const json = reportJson(workspace, version);
+  return { html: reportHtml(json), json };
+}
+
+/** Writes `report.html` and `report.json` into `outputDir` (created if missing), atomically. */
+export async function saveReport(
+  workspace: Workspace,
+  version: string,
+  outputDir: string,
+  overwrite: boolean,
+): Promise<{ htmlPath: string; jsonPath: string }> {
+  const dir = path.resolve(outputDir);
+  await fs.promises.mkdir(dir, { recursive: true }).catch((error: Error) => {
+    throw new StudioError('IO', `Cannot create ${dir}: ${error.message}. Choose another folder.`);
+  });
+  const htmlPath = path.join(dir, 'report.html');
+  const jsonPath = path.join(dir, 'report.json');
+  if (!overwrite) {
+    for (const file of [htmlPath, jsonPath]) {
+      if (fs.existsSync(file))
+        throw new StudioError(
+          'BAD_REQUEST',
+          `${file} already exists. Choose another folder, or confirm to replace it.`,
+        );
+    }
+  }
+  const { html, json } = buildReport(workspace, version);
+  await writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+  await writeFileAtomic(htmlPath, html);
+  return { htmlPath, jsonPath };
+}

@@ -1,0 +1,215 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { QuantizeReportInfo } from '../../../shared/job-results.js';
+import { WORKSPACE_VERSION } from '../../../shared/workspace.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { RecentModels } from './recent-models.js';
+import { WorkspaceStore, workspaceKey } from './workspace-store.js';
+
+const report = (output: string, bytes: number): QuantizeReportInfo => ({
+  output,
+  method: 'int8-dynamic',
+  inputBytes: 1000,
+  outputBytes: bytes,
+  quantizedNodes: 3,
+  skippedNodes: [],
+  seconds: 0.1,
+  notes: [],
+});
+
+describe('WorkspaceStore', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let model: string;
+  beforeEach(() => {
+    tmp = makeTempDir();
+    model = path.join(tmp.dir, 'models', 'My Model.onnx');
+    fs.mkdirSync(path.dirname(model));
+    fs.writeFileSync(model, Buffer.alloc(1000, 1));
+  });
+  afterEach(() => tmp.cleanup());
+
+  async function addVariant(store: WorkspaceStore, name = 'int8-dynamic') {
+    const slot = await store.newVariantSlot(model, name);
+    fs.writeFileSync(slot.path, Buffer.alloc(260, 2));
+    return store.addVariant(model, slot, {
+      name,
+      parent: 'original',
+      recipe: { operation: 'quantize', method: name, common: {}, options: {} },
+      report: report(slot.path, 260),
+      cliCommand: `onnx-studio quantize x -o y --method ${name}`,
+    });
+  }
+
+  it('gives an empty workspace for a new model without writing anything', async () => {
+    const store = new WorkspaceStore(path.join(tmp.dir, 'data'));
+    const ws = await store.get(model);
+    expect(ws).toMatchObject({
+      version: WORKSPACE_VERSION,
+      key: workspaceKey(model),
+      variants: [],
+      benchmarks: [],
+      evaluations: [],
+    });
+    expect(ws.model).toMatchObject({ path: path.resolve(model), fileBytes: 1000 });
+    expect(fs.existsSync(path.join(tmp.dir, 'data'))).toBe(false);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('persists variants and results across a restart (a new store on the same folder)', async () => {
+    const root = path.join(tmp.dir, 'data');
+    const first = new WorkspaceStore(root);
+    const changes: string[] = [];
+    first.onChange((c) => changes.push(c.key));
+    const v = await addVariant(first);
+    await first.addBenchRecord(model, {
+      engine: 'onnxruntime-node',
+      provider: 'cpu',
+      label: 'onnxruntime-node cpu',
+      notes: [],
+      results: [
+        {
+          target: 'original',
+          modelBytes: 1000,
+          iterations: 10,
+          meanMs: 2,
+          stdMs: 0.1,
+          minMs: 1.8,
+          p50Ms: 2,
+          p90Ms: 2.2,
+          p95Ms: 2.3,
+          p99Ms: 2.5,
+          maxMs: 3,
+          throughput: 500,
+        },
+        {
+          target: v.id,
+          modelBytes: 260,
+          iterations: 10,
+          meanMs: 1,
+          stdMs: 0.1,
+          minMs: 0.9,
+          p50Ms: 1,
+          p90Ms: 1.1,
+          p95Ms: 1.2,
+          p99Ms: 1.3,
+          maxMs: 2,
+          throughput: 1000,
+          samples: [1, 1.1],
+        },
+      ],
+    });
+    expect(changes).toHaveLength(2);
+
+    const second = new WorkspaceStore(root);
+    const ws = await second.get(model);
+    expect(ws.variants).toHaveLength(1);
+    expect(ws.variants[0]).toMatchObject({
+      id: v.id,
+      name: 'int8-dynamic',
+      fileBytes: 260,
+      parent: 'original',
+    });
+    expect(ws.benchmarks[0]!.results[1]!.samples).toEqual([1, 1.1]);
+    expect(await second.list()).toEqual([
+      expect.objectContaining({
+        key: ws.key,
+        modelPath: path.resolve(model),
+        variants: 1,
+        modelExists: true,
+      }),
+    ]);
+    // The file on disk is complete JSON, and no temporary files are left behind.
+    const folder = path.join(root, ws.key);
+    expect(JSON.parse(fs.readFileSync(path.join(folder, 'workspace.json'), 'utf8')).version).toBe(
+      WORKSPACE_VERSION,
+    );
+    expect(fs.readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('makes names unique, renames, and removes a variant with its file and results', async () => {
+    const store = new WorkspaceStore(path.join(tmp.dir, 'data'));
+    const a = await addVariant(store);
+    const b = await addVariant(store);
+    expect(b.name).toBe('int8-dynamic (2)');
+    expect((await store.renameVariant(model, b.id, 'fast one')).name).toBe('fast one');
+    await store.addEvalRecord(model, {
+      target: a.id,
+      reference: 'original',
+      report: {
+        model: a.path,
+        data: 'd',
+        samples: 1,
+        task: 'none',
+        taskReason: '',
+        output: 'y',
+        seconds: 0,
+        samplesPerSecond: 0,
+        timing: { dataMs: 0, inferenceMs: 0, referenceMs: 0 },
+        notes: [],
+      },
+    });
+    expect(await store.removeVariant(model, a.id)).toBe(true);
+    expect(fs.existsSync(a.path)).toBe(false);
+    const ws = await store.get(model);
+    expect(ws.variants.map((v) => v.name)).toEqual(['fast one']);
+    expect(ws.evaluations).toEqual([]);
+    expect(await store.removeVariant(model, a.id)).toBe(false);
+    await expect(store.resolveTarget(model, a.id)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await store.resolveTarget(model, 'original')).path).toBe(path.resolve(model));
+  });
+
+  it('serializes concurrent updates so none is lost', async () => {
+    const store = new WorkspaceStore(path.join(tmp.dir, 'data'));
+    await Promise.all(Array.from({ length: 8 }, () => addVariant(store)));
+    expect((await store.get(model)).variants).toHaveLength(8);
+  });
+
+  it('keeps a damaged workspace file aside instead of failing, and refuses a newer format', async () => {
+    const root = path.join(tmp.dir, 'data');
+    const store = new WorkspaceStore(root);
+    await addVariant(store);
+    const file = path.join(root, workspaceKey(model), 'workspace.json');
+    fs.writeFileSync(file, '{"version": 1, "model": ');
+    expect((await store.get(model)).variants).toEqual([]);
+    expect(fs.readdirSync(path.dirname(file)).some((f) => f.startsWith('workspace.json.damaged-'))).toBe(
+      true,
+    );
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: WORKSPACE_VERSION + 1,
+        model: {},
+        variants: [],
+        benchmarks: [],
+        evaluations: [],
+      }),
+    );
+    await expect(store.get(model)).rejects.toThrow(/newer ONNX Studio/);
+  });
+
+  it('refuses keys that could name another folder', async () => {
+    const store = new WorkspaceStore(path.join(tmp.dir, 'data'));
+    expect(await store.getByKey('../etc')).toBeUndefined();
+    expect(await store.getByKey('..')).toBeUndefined();
+    expect(workspaceKey(model)).toMatch(/^my-model-[0-9a-f]{12}$/);
+  });
+});
+
+describe('RecentModels', () => {
+  it('keeps the newest first without duplicates, persists, and clears', async () => {
+    const tmp = makeTempDir();
+    try {
+      const file = path.join(tmp.dir, 'recent.json');
+      const recent = new RecentModels(file);
+      await recent.add('/a.onnx');
+      await recent.add('/b.onnx');
+      await recent.add('/a.onnx');
+      expect(await new RecentModels(file).list()).toEqual(['/a.onnx', '/b.onnx']);
+      await recent.clear();
+      expect(await recent.list()).toEqual([]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});

@@ -1,0 +1,312 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { JobEvent, TerminalJobEvent } from '../../shared/ipc-contract.js';
+import type { VariantJobResult, QuantizeReportInfo } from '../../shared/job-results.js';
+import type { ModelSummary } from '../../shared/model-summary.js';
+import { workspaceFileUrlPath, type Workspace } from '../../shared/workspace.js';
+import { wsUrlFor, type WsServerMessage } from '../../shared/ws-protocol.js';
+import { StudioBackend } from '../engine/jobs/studio-backend.js';
+import { sampleModel } from '../engine/jobs/sample-model.js';
+import { makeTempDir } from '../engine/testing/temp-dir.js';
+import { startServeServer, type RunningServer } from './serve-server.js';
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A GET with the path sent exactly as written (fetch and URL would normalize `..` away). */
+function raw(
+  port: number,
+  rawPath: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: rawPath, method: options.method ?? 'GET', headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** A WebSocket client that collects every message and answers requests by id. */
+class Client {
+  readonly messages: WsServerMessage[] = [];
+  private nextId = 1;
+  private waiters: { test: (m: WsServerMessage) => boolean; resolve: (m: WsServerMessage) => void }[] = [];
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as WsServerMessage;
+      this.messages.push(message);
+      for (const w of [...this.waiters]) {
+        if (w.test(message)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(message);
+        }
+      }
+    });
+  }
+
+  static async connect(url: string, headers?: Record<string, string>): Promise<Client> {
+    const socket = new WebSocket(url, headers ? { headers } : undefined);
+    const client = new Client(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+    return client;
+  }
+
+  waitFor(test: (m: WsServerMessage) => boolean): Promise<WsServerMessage> {
+    const found = this.messages.find(test);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => this.waiters.push({ test, resolve }));
+  }
+
+  async request<T = unknown>(
+    channel: string,
+    payload: unknown,
+  ): Promise<{ ok: boolean; value?: T; error?: { code: string; message: string } }> {
+    const id = this.nextId++;
+    this.socket.send(JSON.stringify({ type: 'request', id, channel, payload }));
+    const response = await this.waitFor((m) => m.type === 'response' && m.id === id);
+    return (response as { response: { ok: boolean; value?: T; error?: { code: string; message: string } } })
+      .response;
+  }
+
+  jobEvents(jobId: string): JobEvent[] {
+    return this.messages.flatMap((m) =>
+      m.type === 'event' && m.channel === 'studio:job.event' && m.payload.jobId === jobId ? [m.payload] : [],
+    );
+  }
+
+  terminal(jobId: string): Promise<TerminalJobEvent> {
+    return this.waitFor(
+      (m) =>
+        m.type === 'event' &&
+        m.channel === 'studio:job.event' &&
+        m.payload.jobId === jobId &&
+        ['result', 'failed', 'cancelled'].includes(m.payload.type),
+    ).then((m) => (m as { payload: TerminalJobEvent }).payload);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+describe('onnx-studio serve', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let backend: StudioBackend;
+  let server: RunningServer;
+  let base: string;
+  const sample = sampleModel()!;
+
+  beforeAll(async () => {
+    tmp = makeTempDir('onnx-studio-serve-');
+    const rendererDir = path.join(tmp.dir, 'renderer');
+    fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
+    fs.writeFileSync(
+      path.join(rendererDir, 'index.html'),
+      '<!doctype html><title>ONNX Studio</title><script type="module" src="./assets/app.js"></script>',
+    );
+    fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log("app")');
+    fs.writeFileSync(path.join(tmp.dir, 'secret.txt'), 'top secret');
+    backend = new StudioBackend({
+      dataDir: path.join(tmp.dir, 'data'),
+      host: 'serve',
+      version: '0.0.0-test',
+      capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+    });
+    server = await startServeServer({
+      backend,
+      rendererDir,
+      uploadsDir: path.join(tmp.dir, 'data', 'uploads'),
+      version: '0.0.0-test',
+      log: () => {},
+    });
+    base = `/${server.token}`;
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await backend.dispose();
+    tmp.cleanup();
+  });
+
+  it('binds 127.0.0.1 and prints a URL carrying a random token', () => {
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/${server.token}/`);
+    expect(server.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  });
+
+  it('refuses every HTTP request without the right token', async () => {
+    for (const p of [
+      '/',
+      '/index.html',
+      '/assets/app.js',
+      `/${server.token.slice(0, -1)}x/`,
+      `/${server.token}x/index.html`,
+      '/ws',
+      '/upload?name=a.onnx',
+    ]) {
+      const r = await raw(server.port, p);
+      expect(r.status, p).toBe(401);
+      expect(r.body.toString()).toMatch(/access token/);
+    }
+  });
+
+  it('serves the app with the token, with security headers', async () => {
+    const page = await raw(server.port, `${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.body.toString()).toMatch(/ONNX Studio/);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self' 'wasm-unsafe-eval'/);
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect((await raw(server.port, `${base}/assets/app.js`)).headers['content-type']).toMatch(/javascript/);
+    const redirect = await raw(server.port, base);
+    expect(redirect.status).toBe(308);
+    expect(redirect.headers.location).toBe(`${base}/`);
+  });
+
+  it('refuses path traversal, however it is spelled', async () => {
+    for (const p of [
+      `${base}/../secret.txt`,
+      `${base}/%2e%2e/secret.txt`,
+      `${base}/..%2fsecret.txt`,
+      `${base}/assets/..%2f..%2fsecret.txt`,
+      `${base}/%2e%2e%2f%2e%2e%2fsecret.txt`,
+      `${base}/..%5csecret.txt`,
+      `${base}/assets/%00app.js`,
+      `${base}/workspace-files/..%2f..%2fsecret.txt/original`,
+      `${base}/workspace-files/%2e%2e/original`,
+    ]) {
+      const r = await raw(server.port, p);
+      expect([401, 404, 400], p).toContain(r.status);
+      expect(r.body.toString(), p).not.toMatch(/top secret/);
+    }
+  });
+
+  it('refuses a Host header that is not loopback (DNS rebinding)', async () => {
+    const r = await raw(server.port, `${base}/`, { headers: { Host: `evil.example:${server.port}` } });
+    expect(r.status).toBe(403);
+  });
+
+  it('refuses WebSocket connections without the token or from another origin', async () => {
+    await expect(Client.connect(`ws://127.0.0.1:${server.port}/ws`)).rejects.toThrow(/401/);
+    await expect(Client.connect(`ws://127.0.0.1:${server.port}/nottoken/ws`)).rejects.toThrow(/401/);
+    await expect(Client.connect(wsUrlFor(server.url), { Origin: 'http://evil.example' })).rejects.toThrow(
+      /403/,
+    );
+  });
+
+  it('answers malformed messages and payloads with errors, not silence', async () => {
+    const client = await Client.connect(wsUrlFor(server.url), { Origin: `http://127.0.0.1:${server.port}` });
+    try {
+      const hello = await client.waitFor((m) => m.type === 'hello');
+      expect(hello).toMatchObject({ type: 'hello', protocol: 1, host: 'serve' });
+      client.socket.send('not json');
+      await client.waitFor((m) => m.type === 'error' && /not valid JSON/.test(m.error.message));
+      const unknown = await client.request('studio:no.such', {});
+      expect(unknown.error?.message).toMatch(/Unknown method/);
+      const bad = await client.request('studio:model.inspect', { path: 'relative/model.onnx' });
+      expect(bad.error).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(bad.error?.message).toMatch(/must be absolute/);
+      const extra = await client.request('studio:job.start', {
+        kind: 'quantize',
+        modelPath: sample.modelPath,
+        method: 'int8-dynamic',
+        sneaky: true,
+      });
+      expect(extra.error).toMatchObject({ code: 'BAD_REQUEST' });
+      const dialog = await client.request('studio:model.openDialog', {});
+      expect(dialog.error?.message).toMatch(/file browser/);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('runs a full inspect and quantize job over a real WebSocket and serves the variant', async () => {
+    const client = await Client.connect(wsUrlFor(server.url));
+    try {
+      const inspected = await client.request<ModelSummary>('studio:model.inspect', {
+        path: sample.modelPath,
+      });
+      expect(inspected.ok).toBe(true);
+      expect(inspected.value?.inputs.length).toBeGreaterThan(0);
+
+      const inspectJob = await client.request<{ jobId: string }>('studio:job.start', {
+        kind: 'inspect',
+        modelPath: sample.modelPath,
+      });
+      const inspectEnd = await client.terminal(inspectJob.value!.jobId);
+      expect(inspectEnd).toMatchObject({ type: 'result', result: { nodes: inspected.value!.nodes } });
+
+      const started = await client.request<{ jobId: string }>('studio:job.start', {
+        kind: 'quantize',
+        modelPath: sample.modelPath,
+        method: 'int8-dynamic',
+      });
+      expect(started.ok).toBe(true);
+      const jobId = started.value!.jobId;
+      const end = await client.terminal(jobId);
+      expect(end.type).toBe('result');
+      const result = (end as { result: VariantJobResult<QuantizeReportInfo> }).result;
+      expect(result.report.method).toBe('int8-dynamic');
+      expect(result.report.outputBytes).toBeLessThan(result.report.inputBytes);
+      expect(result.variant.cliCommand).toMatch(
+        /^onnx-studio quantize .*digits\.onnx -o .* --method int8-dynamic$/,
+      );
+
+      // Events arrived numbered from 0 with no gaps, progress first, exactly one terminal event last.
+      const events = client.jobEvents(jobId);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+      expect(events[0]?.type).toBe('progress');
+      expect(events.filter((e) => ['result', 'failed', 'cancelled'].includes(e.type))).toHaveLength(1);
+      await client.waitFor((m) => m.type === 'event' && m.channel === 'studio:workspace.changed');
+
+      const ws = await client.request<Workspace>('studio:workspace.get', { modelPath: sample.modelPath });
+      expect(ws.value?.variants.map((v) => v.id)).toContain(result.variant.id);
+      const listed = await client.request<{ jobId: string; state: string }[]>('studio:job.list', {});
+      expect(listed.value?.find((j) => j.jobId === jobId)?.state).toBe('succeeded');
+
+      const file = await raw(
+        server.port,
+        `${base}/${workspaceFileUrlPath(ws.value!.key, result.variant.id)}`,
+      );
+      expect(file.status).toBe(200);
+      expect(file.body.length).toBe(result.variant.fileBytes);
+      expect(
+        (await raw(server.port, `${base}/${workspaceFileUrlPath(ws.value!.key, 'v-nope')}`)).status,
+      ).toBe(404);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('stores uploads under the data folder with a safe name', async () => {
+    const r = await raw(server.port, `${base}/upload?name=${encodeURIComponent('../../evil name.onnx')}`, {
+      method: 'POST',
+      body: Buffer.from('model bytes'),
+    });
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body.toString()) as { ok: boolean; value: { path: string; bytes: number } };
+    expect(body.value.bytes).toBe(11);
+    expect(path.basename(body.value.path)).toBe('evil name.onnx');
+    expect(body.value.path.startsWith(path.join(tmp.dir, 'data', 'uploads') + path.sep)).toBe(true);
+    expect(fs.readFileSync(body.value.path, 'utf8')).toBe('model bytes');
+  });
+});

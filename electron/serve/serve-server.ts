@@ -1,0 +1,394 @@
+/**
+ * The `onnx-studio serve` server: the built renderer over HTTP and the IPC contract over a WebSocket, for a
+ * browser on this machine or (with --host) on another. Every request carries the token in its path
+ * (`/<token>/...`); anything else is refused. Payloads are validated with the contract's zod schemas by the
+ * backend, exactly as the Electron IPC handlers do. See shared/ws-protocol.ts for the URLs and messages.
+ */
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { StudioErrorInfo } from '../../shared/errors.js';
+import { isIpcMethodChannel, type StudioEvent } from '../../shared/ipc-contract.js';
+import { ORIGINAL_TARGET } from '../../shared/workspace.js';
+import {
+  SERVE_PATHS,
+  WS_MAX_MESSAGE_BYTES,
+  WS_PROTOCOL_VERSION,
+  isValidRequestId,
+  isWsClientMessage,
+  type UploadResponse,
+  type WsServerMessage,
+} from '../../shared/ws-protocol.js';
+import { removeQuietly, tempPathFor } from '../engine/onnx/atomic-files.js';
+import type { StudioBackend } from '../engine/jobs/studio-backend.js';
+import { contentTypeFor, resolveInsideRoot } from '../main/renderer-files.js';
+import { hostAllowed, newToken, originAllowed, setCommonHeaders, tokenMatches } from './http-security.js';
+
+export interface ServeOptions {
+  backend: StudioBackend;
+  /** The built renderer (`out/renderer`). */
+  rendererDir: string;
+  /** Where uploaded models are stored (a folder of the data dir). */
+  uploadsDir: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default: a fresh random token. Tests pass one. */
+  token?: string;
+  version: string;
+  /** Where to report server-side problems (default: console.error). */
+  log?: (message: string) => void;
+}
+
+export interface RunningServer {
+  /** The URL to open: `http://HOST:PORT/<token>/`. */
+  url: string;
+  token: string;
+  host: string;
+  port: number;
+  /** Connected WebSocket clients. */
+  readonly clients: number;
+  close(): Promise<void>;
+}
+
+/** A WebSocket client whose unsent data exceeds this is dropped (it reconnects and catches up with job.list). */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(`${text}\n`);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify(value));
+}
+
+const UNAUTHORIZED =
+  'Unauthorized: this ONNX Studio server needs its access token. Open the URL that `onnx-studio serve` printed when it started (it ends with /<token>/).';
+
+/** A file name from an upload request, reduced to something safe to create: no folders, no dot files. */
+export function safeUploadName(raw: string | null): string | null {
+  if (!raw) return null;
+  const base = raw.split(/[\\/]/).pop() ?? '';
+  const cleaned = base
+    .replace(/[^A-Za-z0-9._ -]/g, '_')
+    .replace(/^[.\s]+/, '')
+    .slice(0, 200)
+    .trim();
+  return cleaned === '' ? null : cleaned;
+}
+
+export async function startServeServer(options: ServeOptions): Promise<RunningServer> {
+  const { backend } = options;
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? newToken();
+  const rendererDir = path.resolve(options.rendererDir);
+  const log = options.log ?? ((m: string) => console.error(m));
+  let port = 0;
+
+  const server = http.createServer((req, res) => {
+    handleHttp(req, res).catch((error: unknown) => {
+      log(`onnx-studio serve: ${req.method} ${redact(req.url ?? '')} failed: ${(error as Error).message}`);
+      if (!res.headersSent) sendText(res, 500, 'Internal error. See the terminal running onnx-studio serve.');
+      else res.destroy();
+    });
+  });
+  // Uploads of large models can take a while; requests still may not idle forever.
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+
+  const redact = (url: string) => url.replace(token, '<token>');
+
+  /** The path after `/<token>`, or null when the token is missing or wrong. */
+  function authorize(req: IncomingMessage): { rest: string; url: URL } | null {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = /^\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    if (!match || !tokenMatches(match[1]!, token)) return null;
+    return { rest: match[2] ?? '', url };
+  }
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setCommonHeaders(res, req);
+    if (!hostAllowed(req.headers.host, host, port)) {
+      sendText(
+        res,
+        403,
+        'Forbidden: unexpected Host header. Open the server by the URL it printed (127.0.0.1 or localhost).',
+      );
+      return;
+    }
+    const auth = authorize(req);
+    if (!auth) {
+      sendText(res, 401, UNAUTHORIZED);
+      return;
+    }
+    const { rest, url } = auth;
+    if (rest === '') {
+      // `/<token>` without the slash: relative URLs in the page would lose the token.
+      res.writeHead(308, { Location: `/${token}/` });
+      res.end();
+      return;
+    }
+    const segments = rest.split('/').filter(Boolean);
+    if (segments[0] === SERVE_PATHS.ws) {
+      sendText(res, 426, 'This address is the WebSocket endpoint; connect with a WebSocket client.');
+      return;
+    }
+    if (segments[0] === SERVE_PATHS.upload) {
+      await handleUpload(req, res, url);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendText(res, 405, 'Method not allowed.');
+      return;
+    }
+    if (segments[0] === SERVE_PATHS.workspaceFiles) {
+      await handleWorkspaceFile(req, res, segments.slice(1));
+      return;
+    }
+    const file = resolveInsideRoot(rendererDir, rest === '/' ? '/index.html' : rest);
+    if (file === null) {
+      sendText(res, 404, 'Not found.');
+      return;
+    }
+    // Vite names assets by content hash: they never change under one name. Everything else is revalidated.
+    const cache = rest.startsWith('/assets/')
+      ? 'public, max-age=31536000, immutable'
+      : path.basename(file) === 'index.html'
+        ? 'no-store'
+        : 'no-cache';
+    await sendFile(req, res, file, cache);
+  }
+
+  async function sendFile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    file: string,
+    cache: string,
+  ): Promise<void> {
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.stat(file);
+    } catch {
+      sendText(res, 404, 'Not found.');
+      return;
+    }
+    if (!stat.isFile()) {
+      sendText(res, 404, 'Not found.');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': contentTypeFor(file),
+      'Content-Length': stat.size,
+      'Cache-Control': cache,
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    await pipeline(fs.createReadStream(file), res);
+  }
+
+  async function handleWorkspaceFile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    segments: string[],
+  ): Promise<void> {
+    const [rawKey, rawTarget, ...extra] = segments;
+    let key: string;
+    let target: string;
+    try {
+      key = decodeURIComponent(rawKey ?? '');
+      target = decodeURIComponent(rawTarget ?? '');
+    } catch {
+      sendText(res, 400, 'Bad request.');
+      return;
+    }
+    if (extra.length > 0 || !key || !target) {
+      sendText(res, 404, 'Not found.');
+      return;
+    }
+    // Only files the workspace knows are served, by key and id: never a path from the request.
+    const ws = await backend.store.getByKey(key);
+    const file = !ws
+      ? undefined
+      : target === ORIGINAL_TARGET
+        ? ws.model.path
+        : ws.variants.find((v) => v.id === target)?.path;
+    if (!file) {
+      sendText(res, 404, 'No such model in the workspace. Reload the workspace.');
+      return;
+    }
+    await sendFile(req, res, file, 'no-store');
+  }
+
+  async function handleUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      sendText(res, 405, 'Upload with POST.');
+      return;
+    }
+    const name = safeUploadName(url.searchParams.get('name'));
+    if (!name) {
+      const body: UploadResponse = {
+        ok: false,
+        error: {
+          code: 'BAD_REQUEST',
+          message: 'The upload needs a file name: POST /<token>/upload?name=model.onnx.',
+        },
+      };
+      sendJson(res, 400, body);
+      return;
+    }
+    const dir = path.join(options.uploadsDir, randomBytes(6).toString('hex'));
+    await fs.promises.mkdir(dir, { recursive: true });
+    const target = path.join(dir, name);
+    const temp = tempPathFor(target);
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    try {
+      await pipeline(req, fs.createWriteStream(temp, { flags: 'wx' }));
+      await fs.promises.rename(temp, target);
+    } catch (error) {
+      removeQuietly(temp);
+      const body: UploadResponse = {
+        ok: false,
+        error: {
+          code: 'IO',
+          message: `The upload of ${name} failed: ${(error as Error).message}. Try again.`,
+        },
+      };
+      if (!res.headersSent) sendJson(res, 500, body);
+      return;
+    }
+    const body: UploadResponse = { ok: true, value: { path: target, bytes } };
+    sendJson(res, 200, body);
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // WebSocket
+  // ------------------------------------------------------------------------------------------------------
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
+  const sockets = new Set<WebSocket>();
+
+  server.on('upgrade', (req, socket, head) => {
+    const refuse = (status: number, text: string) => {
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}\n`,
+      );
+    };
+    if (!hostAllowed(req.headers.host, host, port)) return refuse(403, 'Forbidden: unexpected Host header.');
+    const auth = authorize(req);
+    if (!auth) return refuse(401, UNAUTHORIZED);
+    if (auth.rest !== `/${SERVE_PATHS.ws}`) return refuse(404, 'Not found.');
+    if (!originAllowed(req.headers.origin, req.headers.host))
+      return refuse(403, 'Forbidden: pages from another origin may not connect.');
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+  });
+
+  function send(ws: WebSocket, message: WsServerMessage | string): void {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      // A client that cannot keep up would grow our memory without bound.
+      ws.terminate();
+      return;
+    }
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  function onConnection(ws: WebSocket): void {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('error', () => sockets.delete(ws));
+    send(ws, { type: 'hello', protocol: WS_PROTOCOL_VERSION, version: options.version, host: 'serve' });
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      void onMessage(ws, data, isBinary);
+    });
+  }
+
+  async function onMessage(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
+    const fail = (error: StudioErrorInfo, id?: number | string) =>
+      send(ws, id === undefined ? { type: 'error', error } : { type: 'error', id, error });
+    if (isBinary)
+      return fail({
+        code: 'BAD_REQUEST',
+        message: 'Messages must be JSON text, not binary. Upload files with POST /<token>/upload.',
+      });
+    let message: unknown;
+    try {
+      message = JSON.parse(data.toString());
+    } catch {
+      return fail({ code: 'BAD_REQUEST', message: 'The message is not valid JSON. Reload the page.' });
+    }
+    if (!isWsClientMessage(message)) {
+      const id = (message as { id?: unknown } | null)?.id;
+      return fail(
+        {
+          code: 'BAD_REQUEST',
+          message: 'Not a request: expected {type: "request", id, channel, payload}. Reload the page.',
+        },
+        isValidRequestId(id) ? id : undefined,
+      );
+    }
+    const { id, channel, payload } = message;
+    if (!isIpcMethodChannel(channel)) {
+      send(ws, {
+        type: 'response',
+        id,
+        channel,
+        response: {
+          ok: false,
+          error: {
+            code: 'BAD_REQUEST',
+            message: `Unknown method '${String(channel).slice(0, 100)}'. The page and the server are different versions: reload the page.`,
+          },
+        },
+      });
+      return;
+    }
+    const response = await backend.dispatch(channel, payload);
+    send(ws, { type: 'response', id, channel, response });
+  }
+
+  const unsubscribe = backend.onEvent((event: StudioEvent) => {
+    if (sockets.size === 0) return;
+    // Serialized once for every client.
+    const text = JSON.stringify({ type: 'event', channel: event.channel, payload: event.payload });
+    for (const ws of sockets) send(ws, text);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+
+  return {
+    url: `http://${urlHost}:${port}/${token}/`,
+    token,
+    host,
+    port,
+    get clients() {
+      return sockets.size;
+    },
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.close(1001, 'The server is shutting down.');
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The comparison of a workspace's models: one row per target (the original first, then each variant) with
+ * size, latency and accuracy or fidelity, each with its ratio to the original. The Compare view, the exported
+ * report and `onnx-studio demo` all use these rows, so they show the same numbers. Pure functions, no I/O.
+ */
+import type { ModelSummary } from './model-summary.js';
+import { ORIGINAL_TARGET, type BenchRecord, type BenchTargetResult, type Workspace } from './workspace.js';
+
+export interface ComparisonRow {
+  /** `'original'` or a variant id. */
+  target: string;
+  /** `original` or the variant's name. */
+  name: string;
+  path: string;
+  fileBytes: number;
+  /** fileBytes / the original's. */
+  sizeRatio: number;
+  /** How it was made, e.g. `quantize int8-dynamic` (absent for the original). */
+  recipe?: string;
+  cliCommand?: string;
+  /** The most recent benchmark of this target. */
+  latency?: {
+    p50Ms: number;
+    p90Ms: number;
+    p99Ms: number;
+    meanMs: number;
+    /** p50 / the original's p50, from the same benchmark when it measured both (interleaved, so fair). */
+    p50Ratio?: number;
+    /** Which runtime and provider measured it. */
+    label: string;
+    recordId: string;
+  };
+  /** Top-1 accuracy of the most recent evaluation with labels (classification). */
+  accuracy?: number;
+  /** accuracy - the original's accuracy (on the same data description). */
+  accuracyDelta?: number;
+  /** Fidelity of the most recent evaluation against the original. */
+  fidelity?: { cosine: number; sqnrDb: number | null; top1Agreement: number | null };
+}
+
+export interface StudioReport {
+  /** e.g. `onnx-studio 0.1.0`. */
+  generatedBy: string;
+  generatedAt: string;
+  model: { path: string; summary?: ModelSummary };
+  rows: ComparisonRow[];
+  /** Every benchmark, so charts of the latency distribution can be redrawn from the JSON alone. */
+  benchmarks: BenchRecord[];
+  workspace: Workspace;
+}
+
+function latestFor(
+  records: readonly BenchRecord[],
+  target: string,
+): { record: BenchRecord; result: BenchTargetResult } | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i]!;
+    const result = record.results.find((r) => r.target === target);
+    if (result) return { record, result };
+  }
+  return undefined;
+}
+
+function describeRecipe(workspace: Workspace, target: string): string | undefined {
+  const variant = workspace.variants.find((v) => v.id === target);
+  if (!variant) return undefined;
+  const { recipe } = variant;
+  const extra =
+    recipe.operation === 'prune' && typeof recipe.common.sparsity === 'number'
+      ? ` ${Math.round(recipe.common.sparsity * 100)}%`
+      : '';
+  return `${recipe.operation} ${recipe.method}${extra}`;
+}
+
+/** The comparison rows of a workspace: the original first, then the variants in the order they were made. */
+export function compareTargets(workspace: Workspace): ComparisonRow[] {
+  const originalBytes = workspace.model.fileBytes;
+  const targets = [
+    { target: ORIGINAL_TARGET, name: 'original', path: workspace.model.path, fileBytes: originalBytes },
+    ...workspace.variants.map((v) => ({ target: v.id, name: v.name, path: v.path, fileBytes: v.fileBytes })),
+  ];
+  const originalLatest = latestFor(workspace.benchmarks, ORIGINAL_TARGET);
+  const accuracyOf = (target: string) => {
+    for (let i = workspace.evaluations.length - 1; i >= 0; i--) {
+      const e = workspace.evaluations[i]!;
+      if (e.target === target && e.report.accuracy !== undefined)
+        return { accuracy: e.report.accuracy, data: e.report.data };
+    }
+    return undefined;
+  };
+  const originalAccuracy = accuracyOf(ORIGINAL_TARGET);
+  return targets.map((t) => {
+    const row: ComparisonRow = {
+      target: t.target,
+      name: t.name,
+      path: t.path,
+      fileBytes: t.fileBytes,
+      sizeRatio: originalBytes > 0 ? t.fileBytes / originalBytes : 1,
+    };
+    const recipe = describeRecipe(workspace, t.target);
+    if (recipe) row.recipe = recipe;
+    const variant = workspace.variants.find((v) => v.id === t.target);
+    if (variant) row.cliCommand = variant.cliCommand;
+    const latest = latestFor(workspace.benchmarks, t.target);
+    if (latest) {
+      const { record, result } = latest;
+      const sameRecordOriginal = record.results.find((r) => r.target === ORIGINAL_TARGET);
+      const base = sameRecordOriginal ?? originalLatest?.result;
+      row.latency = {
+        p50Ms: result.p50Ms,
+        p90Ms: result.p90Ms,
+        p99Ms: result.p99Ms,
+        meanMs: result.meanMs,
+        label: record.label,
+        recordId: record.id,
+        ...(base && base.p50Ms > 0 ? { p50Ratio: result.p50Ms / base.p50Ms } : {}),
+      };
+    }
+    const accuracy = accuracyOf(t.target);
+    if (accuracy) {
+      row.accuracy = accuracy.accuracy;
+      if (originalAccuracy && originalAccuracy.data === accuracy.data)
+        row.accuracyDelta = accuracy.accuracy - originalAccuracy.accuracy;
+    }
+    for (let i = workspace.evaluations.length - 1; i >= 0; i--) {
+      const e = workspace.evaluations[i]!;
+      if (e.target === t.target && e.reference === ORIGINAL_TARGET && e.report.fidelity) {
+        const f = e.report.fidelity;
+        row.fidelity = { cosine: f.cosine, sqnrDb: f.sqnrDb, top1Agreement: f.top1Agreement };
+        break;
+      }
+    }
+    return row;
+  });
+}

@@ -1,0 +1,167 @@
+/**
+ * The workspace: everything ONNX Studio made and measured for one model, persisted on disk so it is there
+ * after a restart. One workspace per original model (keyed by its absolute path); variants live as files in
+ * the workspace's folder, results as JSON next to them (`electron/engine/workspace/`).
+ *
+ * Models are referred to by a *target*: `'original'` for the model the workspace belongs to, or a variant's
+ * id. Bench and evaluate jobs name targets, never arbitrary paths, so the charts can line results up by
+ * variant.
+ *
+ * Sizes are bytes, times ms, fractions 0..1, timestamps ISO 8601 strings (UTC).
+ */
+import type { BenchProfile, BenchReport } from './engine-protocol.js';
+import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from './job-results.js';
+import type { ModelSummary } from './model-summary.js';
+
+/** Version of the on-disk format; a newer file than the app understands is refused with a message. */
+export const WORKSPACE_VERSION = 1;
+
+/** The target name of the workspace's own model. */
+export const ORIGINAL_TARGET = 'original';
+
+/** Where a job's input data came from: a dataset spec (shared/dataset-spec.ts) and the folder its relative paths use. */
+export interface DataRefInfo {
+  spec: unknown;
+  baseDir?: string;
+}
+
+/** How a variant was made: enough to make it again (and to print the CLI command that does). */
+export type VariantRecipe =
+  | {
+      operation: 'quantize';
+      method: string;
+      common: Record<string, unknown>;
+      options: Record<string, unknown>;
+      calibration?: DataRefInfo;
+      shapes?: Record<string, number[]>;
+      dims?: Record<string, number>;
+    }
+  | {
+      operation: 'prune';
+      method: string;
+      common: Record<string, unknown>;
+      options: Record<string, unknown>;
+    };
+
+export interface WorkspaceVariant {
+  /** Stable id, e.g. `v-1f3a9c0d`; what bench/evaluate/export jobs name as their target. */
+  id: string;
+  /** Display name, unique in the workspace, e.g. `int8-dynamic` or `int8-dynamic (2)`. */
+  name: string;
+  /** Absolute path of the variant's .onnx file (inside the workspace folder). */
+  path: string;
+  /** The .onnx file plus any external data. */
+  fileBytes: number;
+  createdAt: string;
+  /** The target it was made from: `'original'`, or a variant id (e.g. pruned, then quantized). */
+  parent: string;
+  recipe: VariantRecipe;
+  report: QuantizeReportInfo | PruneReportInfo;
+  /** The `onnx-studio` command(s) that reproduce it from the original model, one per line. */
+  cliCommand: string;
+}
+
+/** Latency statistics of one model (ms), as a benchmark measured them. */
+export interface LatencyStats {
+  iterations: number;
+  meanMs: number;
+  stdMs: number;
+  minMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Session creation, when measured. */
+  initMs?: number;
+  /** The first run after session creation, when measured. */
+  firstRunMs?: number;
+}
+
+export interface BenchTargetResult extends LatencyStats {
+  /** `'original'` or a variant id. */
+  target: string;
+  /** Bytes of the model measured. */
+  modelBytes: number;
+  /** Runs per second of one sequential stream: 1000 / meanMs. */
+  throughput: number;
+  peakRssBytes?: number;
+  /**
+   * Latency samples (ms) in run order for the distribution chart: all of them up to 2,000, evenly thinned
+   * above that.
+   */
+  samples?: number[];
+  profile?: BenchProfile;
+}
+
+/** Which runtime measured a benchmark. */
+export type BenchEngine = 'onnxruntime-node' | 'onnxruntime-web';
+
+export interface BenchRecord {
+  id: string;
+  createdAt: string;
+  engine: BenchEngine;
+  /** Execution provider: `cpu`, `cuda`, `webgpu`, `wasm`, ... */
+  provider: string;
+  /** Where it ran, for chart legends, e.g. `onnxruntime-node cpu` or `onnxruntime-web webgpu (SwiftShader)`. */
+  label: string;
+  /** One per target, baseline first. */
+  results: BenchTargetResult[];
+  /** The engine's settings (onnxruntime-node benchmarks). */
+  settings?: BenchReport['settings'];
+  notes: string[];
+}
+
+export interface EvalRecord {
+  id: string;
+  createdAt: string;
+  /** The target evaluated. */
+  target: string;
+  /** The target compared with for fidelity, when there was one. */
+  reference?: string;
+  report: EvalReportInfo;
+}
+
+export interface Workspace {
+  version: typeof WORKSPACE_VERSION;
+  /** Derived from the model's absolute path; names the workspace folder. */
+  key: string;
+  model: {
+    /** Absolute path of the original model. */
+    path: string;
+    /** Its size (file plus external data) when the workspace last saw it. */
+    fileBytes: number;
+    /** Its modification time (ms since the epoch) when the workspace last saw it. */
+    mtimeMs: number;
+    /** The last inspect summary. */
+    summary?: ModelSummary;
+  };
+  createdAt: string;
+  updatedAt: string;
+  variants: WorkspaceVariant[];
+  benchmarks: BenchRecord[];
+  evaluations: EvalRecord[];
+}
+
+/** One line of the list of workspaces (the "recent models" of the empty state). */
+export interface WorkspaceListing {
+  key: string;
+  modelPath: string;
+  variants: number;
+  updatedAt: string;
+  /** False when the original model is no longer where it was. */
+  modelExists: boolean;
+}
+
+/**
+ * The URL path, relative to the page, where the renderer can fetch a workspace model's bytes (for
+ * onnxruntime-web benchmarks in the page). Served by both hosts: `app://renderer/workspace-files/...` in
+ * Electron, `/<token>/workspace-files/...` by `onnx-studio serve`. Only workspace models are served, never an
+ * arbitrary path. Resolve it against `document.baseURI`.
+ */
+export function workspaceFileUrlPath(workspaceKey: string, target: string): string {
+  return `workspace-files/${encodeURIComponent(workspaceKey)}/${encodeURIComponent(target)}`;
+}
+
+/** The first path segment of `workspaceFileUrlPath`. */
+export const WORKSPACE_FILES_SEGMENT = 'workspace-files';
