@@ -36,6 +36,8 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**'],
+    // The build config and unit tests run in Node; the rule is for page code.
+    ignores: ['renderer/vite.config.ts', 'renderer/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

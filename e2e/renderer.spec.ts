@@ -1,81 +1,37 @@
 /**
- * The built renderer in a real browser, with the mock host (`?host=mock`) standing in for Electron.
- * A tiny static server on 127.0.0.1 serves `out/renderer/` with the same CSP header the `app://` protocol
- * sends, so a build that breaks under the CSP (an inline script, eval) fails here too.
+ * Component tests of the views and charts: the built renderer in Debian's Chromium with the mock host
+ * (`?host=mock`, renderer/src/host/mock-host.ts) standing in for the backend. The mock answers every contract
+ * method like the real one (jobs stream progress and latency samples, can be cancelled, exports ask before
+ * replacing files), so each view is driven end to end without an engine.
  */
-import { expect, test, type Page } from '@playwright/test';
-import { existsSync } from 'node:fs';
+import { expect, test, type Download, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, relative, resolve, sep } from 'node:path';
+import { startStaticRenderer, type StaticRenderer } from './support/static-renderer.js';
+import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
 
-const RENDERER_DIR = resolve(import.meta.dirname, '../out/renderer');
-/** Keep in step with RENDERER_CSP in electron/main/app-protocol.ts (not imported: that file loads electron). */
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:";
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
-
-let server: Server;
-let origin: string;
-
+let server: StaticRenderer;
 test.beforeAll(async () => {
-  if (!existsSync(resolve(RENDERER_DIR, 'index.html'))) {
-    throw new Error(
-      `No built renderer in ${RENDERER_DIR}. Run: npx vite build --config renderer/vite.config.ts`,
-    );
-  }
-  server = createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-    const file = resolve(RENDERER_DIR, `.${sep}${pathname === '/' ? 'index.html' : pathname}`);
-    if (relative(RENDERER_DIR, file).startsWith('..')) {
-      res.writeHead(403).end();
-      return;
-    }
-    readFile(file).then(
-      (body) => {
-        res.writeHead(200, {
-          'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-          'Content-Security-Policy': CSP,
-        });
-        res.end(body);
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startStaticRenderer();
 });
-
 test.afterAll(async () => {
-  await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+  await server?.close();
 });
 
-// Any console error or uncaught exception (a CSP violation shows up as one) fails the test.
-let pageErrors: string[] = [];
+let checkErrors: () => void;
 test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  // The console only says "404"; this says which file was missing.
-  page.on('response', (response) => {
-    if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
-  });
+  // "No available adapters." is Chromium's own warning-level log when probing WebGPU with --disable-gpu.
+  checkErrors = watchPageErrors(page);
 });
-test.afterEach(() => {
-  expect(pageErrors, 'errors in the page').toEqual([]);
-});
+test.afterEach(() => checkErrors());
 
-async function openMockApp(page: Page): Promise<void> {
-  await page.goto(`${origin}/index.html?host=mock`);
+async function openMock(page: Page, query = ''): Promise<void> {
+  await page.goto(`${server.origin}/index.html?host=mock${query}`);
+}
+
+async function openSample(page: Page): Promise<void> {
+  await openMock(page);
+  await page.getByRole('button', { name: 'Try the sample model' }).click();
+  await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
 }
 
 /** Drop a file built in the page onto the window, as a user dragging it from their file manager would. */
@@ -88,103 +44,481 @@ async function dropFile(page: Page, name: string): Promise<void> {
   await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer });
 }
 
-test('a new user sees how to open a model', async ({ page }) => {
-  await openMockApp(page);
-  await expect(page.getByRole('heading', { name: 'Open an ONNX model' })).toBeVisible();
-  await expect(page.getByText(/Drop an .onnx file anywhere on this window/)).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Open model…' })).toBeVisible();
-});
+/** The view on screen (Optimize stays mounted, hidden, once visited). */
+function shown(page: Page) {
+  return page.locator('[role="tabpanel"]:not([hidden])');
+}
 
-test('Open shows the summary of the chosen model', async ({ page }) => {
-  await openMockApp(page);
-  await page.getByRole('button', { name: 'Open model…' }).click();
+async function downloadText(download: Download): Promise<string> {
+  return readFile((await download.path()) as string, 'utf8');
+}
 
-  await expect(page.getByRole('heading', { name: 'mobilenet-v2.onnx' })).toBeVisible();
-  await expect(page.getByText('/models/mobilenet-v2.onnx')).toBeVisible();
-
-  const inputs = page.getByRole('table', { name: 'Inputs' });
-  await expect(inputs.getByRole('row', { name: /input\s+float32\s+\[batch, 3, 224, 224\]/ })).toBeVisible();
-  const outputs = page.getByRole('table', { name: 'Outputs' });
-  await expect(outputs.getByRole('row', { name: /logits\s+float32\s+\[batch, 1000\]/ })).toBeVisible();
-
-  const stats = page.locator('.stats');
-  await expect(stats.getByText('Nodes')).toBeVisible();
-  await expect(stats.locator('dd').filter({ hasText: /^105$/ })).toBeVisible();
-  await expect(stats.locator('dd').filter({ hasText: /^3\.5M$/ })).toBeVisible();
-
-  // Most frequent op first.
-  const opRows = page.getByRole('table', { name: 'Operators' }).locator('tbody tr');
-  await expect(opRows.first()).toContainText('Conv');
-  await expect(opRows.first()).toContainText('52');
-});
-
-test('a dropped model that cannot be parsed shows what went wrong and what to do', async ({ page }) => {
-  await openMockApp(page);
-  await dropFile(page, 'broken.onnx');
-
-  const alert = page.getByRole('alert');
-  await expect(alert.getByRole('heading', { name: 'Could not open broken.onnx' })).toBeVisible();
-  await expect(alert).toContainText('the protobuf data ends early');
-  await expect(alert).toContainText('What to do:');
-  await expect(alert).toContainText('Re-exporting it from your framework');
-});
-
-test('a dropped file that is not .onnx is refused without asking the host', async ({ page }) => {
-  await openMockApp(page);
-  await dropFile(page, 'notes.txt');
-  await expect(
-    page.getByRole('alert').getByRole('heading', { name: 'notes.txt is not an ONNX model' }),
-  ).toBeVisible();
-});
-
-test('without a host the page explains that it needs the app', async ({ page }) => {
-  await page.goto(`${origin}/index.html`);
-  await expect(page.getByRole('heading', { name: 'ONNX Studio is not connected' })).toBeVisible();
-});
-
-test('a preload-style window.studio is used, and File > Open from the menu opens a model', async ({
-  page,
-}) => {
-  // Stand-in for the preload: the page must prefer window.studio over any flag, and route menu commands.
-  await page.addInitScript(() => {
-    let menuListener: ((command: string) => void) | undefined;
-    const summary = {
-      path: '/work/resnet.onnx',
-      fileBytes: 1024,
-      externalDataBytes: 0,
-      irVersion: 9,
-      producer: { name: 'test', version: '1' },
-      opsets: { '': 18 },
-      inputs: [{ name: 'pixels', dtype: 'float16', shape: [1, 3, null, null] }],
-      outputs: [{ name: 'scores', dtype: 'float16', shape: [1, 10] }],
-      nodes: 2,
-      opCounts: { Relu: 2 },
-      parameters: 0,
-      parameterBytes: {},
-      largestTensors: [],
-    };
-    Object.assign(window, {
-      studio: {
-        inspectModel: async (path: string) => ({ ok: true, value: { ...summary, path } }),
-        openModelDialog: async () => ({ ok: true, value: '/work/resnet.onnx' }),
-        startJob: async () => ({ ok: false, error: { code: 'INTERNAL', message: 'no jobs' } }),
-        cancelJob: async () => ({ ok: true, value: { cancelled: false } }),
-        getPathForFile: () => '',
-        onJobEvent: () => () => {},
-        onMenuCommand: (listener: (command: string) => void) => {
-          menuListener = listener;
-          return () => (menuListener = undefined);
-        },
-      },
-      fireMenuCommand: (command: string) => menuListener?.(command),
-    });
-  });
-  await page.goto(`${origin}/index.html?host=mock`);
-  await expect(page.getByRole('heading', { name: 'Open an ONNX model' })).toBeVisible();
-
-  await page.evaluate(() =>
-    (window as unknown as { fireMenuCommand(c: string): void }).fireMenuCommand('open-model'),
+/** Queue int8-dynamic (and whatever else `extra` checks) with the default follow-ups, and wait for them. */
+async function makeInt8Variant(page: Page, extra?: (page: Page) => Promise<void>): Promise<void> {
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+  await extra?.(page);
+  await page.getByTestId('queue-jobs').click();
+  const jobs = shown(page).getByTestId('job');
+  await expect(jobs.filter({ hasText: 'Quantize: int8-dynamic' })).toHaveAttribute('data-status', 'done');
+  await expect(jobs.filter({ hasText: /^Benchmark original \+ int8-dynamic/ })).toHaveAttribute(
+    'data-status',
+    'done',
+    { timeout: 15_000 },
   );
-  await expect(page.getByRole('heading', { name: 'resnet.onnx' })).toBeVisible();
-  await expect(page.getByRole('table', { name: 'Inputs' })).toContainText('[1, 3, ?, ?]');
+  await expect(jobs.filter({ hasText: 'Evaluate int8-dynamic' })).toHaveAttribute('data-status', 'done');
+}
+
+test.describe('first screen', () => {
+  test('a new user sees how to open a model and can try the sample', async ({ page }) => {
+    await openMock(page);
+    await expect(page.getByRole('heading', { name: 'Open an ONNX model' })).toBeVisible();
+    await expect(page.getByText(/Drop an .onnx file anywhere on this window/)).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Open model…' })).toBeVisible();
+    await expect(page.getByText(/handwritten-digits classifier/)).toBeVisible();
+    await page.getByRole('button', { name: 'Try the sample model' }).click();
+    await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
+    await expect(page.getByRole('tab', { name: 'Model' })).toHaveAttribute('aria-selected', 'true');
+  });
+
+  test('without a host the page explains that it needs the app', async ({ page }) => {
+    await page.goto(`${server.origin}/index.html`);
+    await expect(page.getByRole('heading', { name: 'ONNX Studio is not connected' })).toBeVisible();
+    await expect(page.getByText(/onnx-studio serve/).first()).toBeVisible();
+  });
+
+  test('a dropped model that cannot be parsed shows what went wrong and what to do', async ({ page }) => {
+    await openMock(page);
+    await dropFile(page, 'broken.onnx');
+    const alert = page.getByRole('alert');
+    await expect(alert.getByRole('heading', { name: 'Could not open broken.onnx' })).toBeVisible();
+    await expect(alert).toContainText('the protobuf data ends early');
+    await expect(alert).toContainText('What to do:');
+    await expect(alert).toContainText('Re-exporting it from your framework');
+  });
+
+  test('a dropped file that is not .onnx is refused without asking the host', async ({ page }) => {
+    await openMock(page);
+    await dropFile(page, 'notes.txt');
+    await expect(
+      page.getByRole('alert').getByRole('heading', { name: 'notes.txt is not an ONNX model' }),
+    ).toBeVisible();
+  });
+});
+
+test.describe('Model view', () => {
+  test('shows the IO tables, the op-type and dtype charts, largest tensors and external data', async ({
+    page,
+  }) => {
+    await openMock(page);
+    await page.getByRole('button', { name: 'Open model…' }).click();
+    await expect(page.getByRole('heading', { name: 'mobilenet-v2.onnx' })).toBeVisible();
+    await expect(page.getByText('/models/mobilenet-v2.onnx').first()).toBeVisible();
+
+    const inputs = page.getByRole('table', { name: 'Inputs' });
+    await expect(inputs.getByRole('row', { name: /input\s+float32\s+\[batch, 3, 224, 224\]/ })).toBeVisible();
+    const outputs = page.getByRole('table', { name: 'Outputs' });
+    await expect(outputs.getByRole('row', { name: /logits\s+float32\s+\[batch, 1000\]/ })).toBeVisible();
+
+    const stats = page.locator('.stats');
+    await expect(stats.locator('dd').filter({ hasText: /^105$/ })).toBeVisible();
+    await expect(stats.locator('dd').filter({ hasText: /^3\.5M$/ })).toBeVisible();
+
+    // The histogram draws one bar per op type, most frequent first, with its count as label.
+    const histogram = page.getByTestId('chart-op-histogram');
+    await expect(histogram.locator('.recharts-bar-rectangle')).toHaveCount(8);
+    await expect(
+      histogram.locator('.recharts-cartesian-axis-tick-value', { hasText: /^Conv$/ }),
+    ).toBeVisible();
+    await expect(histogram.locator('.recharts-label-list').first()).toContainText('52');
+    await expect(page.getByTestId('chart-dtype-bytes')).toContainText('13.3 MiB');
+
+    const opRows = page.getByRole('table', { name: 'Operators' }).locator('tbody tr');
+    await expect(opRows.first()).toContainText('Conv');
+    await expect(opRows.first()).toContainText('52');
+    await expect(page.getByRole('table', { name: 'Largest tensors' })).toContainText('classifier.1.weight');
+    await expect(page.getByRole('table', { name: 'Parameter bytes by dtype' })).toContainText('100.0%');
+    await expect(page.getByTestId('external-data')).toContainText('External data: none');
+  });
+
+  test('a preload-style window.studio wins over ?host=mock, and File > Open from the menu opens a model', async ({
+    page,
+  }) => {
+    // Stand-in for the preload: every contract method, answering like an empty backend.
+    await page.addInitScript(() => {
+      let menuListener: ((command: string) => void) | undefined;
+      const summary = {
+        path: '/work/resnet.onnx',
+        fileBytes: 1024,
+        externalDataBytes: 0,
+        irVersion: 9,
+        producer: { name: 'test', version: '1' },
+        opsets: { '': 18 },
+        inputs: [{ name: 'pixels', dtype: 'float16', shape: [1, 3, null, null] }],
+        outputs: [{ name: 'scores', dtype: 'float16', shape: [1, 10] }],
+        nodes: 2,
+        opCounts: { Relu: 2 },
+        parameters: 0,
+        parameterBytes: {},
+        largestTensors: [],
+      };
+      const ok = (value: unknown) => Promise.resolve({ ok: true, value });
+      const off = () => () => {};
+      Object.assign(window, {
+        studio: {
+          inspectModel: (path: string) => ok({ ...summary, path }),
+          openModelDialog: () => ok('/work/resnet.onnx'),
+          getWorkspace: () =>
+            ok({
+              version: 1,
+              key: 'k',
+              model: { path: '/work/resnet.onnx', fileBytes: 1024, mtimeMs: 0 },
+              createdAt: '',
+              updatedAt: '',
+              variants: [],
+              benchmarks: [],
+              evaluations: [],
+            }),
+          appInfo: () =>
+            ok({
+              version: '1',
+              host: 'electron',
+              platform: 'linux',
+              capabilities: { nativeDialogs: true, fileBrowser: false, upload: false },
+              dataDir: '/d',
+              homeDir: '/h',
+            }),
+          listJobs: () => ok([]),
+          listMethods: () =>
+            ok({
+              quantize: { commonSchema: {}, commonFields: [], methods: [] },
+              prune: { commonSchema: {}, commonFields: [], methods: [] },
+              datasets: [],
+            }),
+          listProviders: () => ok([]),
+          listRecent: () => ok([]),
+          getPathForFile: () => '',
+          onJobEvent: off,
+          onWorkspaceChanged: off,
+          onModelOpenRequest: off,
+          onRecentChanged: off,
+          onMenuCommand: (listener: (command: string) => void) => {
+            menuListener = listener;
+            return () => (menuListener = undefined);
+          },
+        },
+        fireMenuCommand: (command: string) => menuListener?.(command),
+      });
+    });
+    await page.goto(`${server.origin}/index.html?host=mock`);
+    await expect(page.getByRole('heading', { name: 'Open an ONNX model' })).toBeVisible();
+    // No sample in this backend: the button is not offered.
+    await expect(page.getByRole('button', { name: 'Try the sample model' })).toHaveCount(0);
+    await page.evaluate(() =>
+      (window as unknown as { fireMenuCommand(c: string): void }).fireMenuCommand('open-model'),
+    );
+    await expect(page.getByRole('heading', { name: 'resnet.onnx' })).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Inputs' })).toContainText('[1, 3, ?, ?]');
+  });
+});
+
+test.describe('Optimize view', () => {
+  test('forms are generated from the method catalog and check values before queueing', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await expect(page.getByRole('group', { name: 'Quantization' }).getByRole('checkbox')).toHaveCount(4);
+    await page.getByRole('checkbox', { name: /int8-static/ }).check();
+    const options = page.getByRole('group', { name: 'int8-static options' });
+    await expect(options.getByLabel('Calib method')).toHaveValue('percentile');
+    await expect(options.getByLabel('Calib method').locator('option')).toHaveText([
+      'minmax',
+      'percentile (default)',
+      'entropy',
+    ]);
+    await expect(options.getByLabel('Per tensor')).not.toBeChecked();
+    await options.getByLabel('Percentile').fill('40');
+    await page.getByRole('checkbox', { name: /magnitude/ }).check();
+    await page
+      .getByRole('group', { name: 'magnitude options' })
+      .getByLabel(/Sparsity/)
+      .fill('');
+    await page.getByTestId('queue-jobs').click();
+    await expect(options.getByText('Percentile must be more than 50.')).toBeVisible();
+    await expect(page.getByText('Sparsity is required.')).toBeVisible();
+    await expect(page.getByText('Some fields need attention')).toBeVisible();
+    await expect(page.getByTestId('jobs-empty')).toBeVisible();
+
+    // The dataset form follows the kind, and explains what is wrong.
+    await page.getByLabel('Kind').first().selectOption('images');
+    await expect(page.getByText('Preprocessing (empty fields follow the model’s input)')).toBeVisible();
+    await page.getByLabel('Size (H or HxW)').fill('big');
+    await page.getByTestId('dataset-path').fill('');
+    await page.getByTestId('queue-jobs').click();
+    await expect(page.getByText('Write the size as 224 or 224x320')).toBeVisible();
+    await expect(page.getByText('Enter the image folder.')).toBeVisible();
+  });
+
+  test('queued jobs show progress with time left, follow-ups run, and a failed job says what to do', async ({
+    page,
+  }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    // The sample's labelled test set is filled in.
+    await expect(page.getByTestId('dataset-path')).toHaveValue(/test-inputs\.npy$/);
+    await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+    await page.getByRole('checkbox', { name: /^fail/ }).check();
+    await page.getByTestId('queue-jobs').click();
+
+    const quantize = shown(page).getByTestId('job').filter({ hasText: 'Quantize: int8-dynamic' });
+    const bar = quantize.getByRole('progressbar');
+    await expect(bar).toBeVisible();
+    await expect(quantize.getByRole('button', { name: /Cancel Quantize: int8-dynamic/ })).toBeVisible();
+    await expect(quantize.getByTestId('eta')).toHaveText(/left|estimating|waiting/);
+    await expect(quantize).toHaveAttribute('data-status', 'done');
+    await expect(page.getByRole('button', { name: /running: show them/ })).toBeVisible();
+
+    const failed = shown(page).getByTestId('job').filter({ hasText: 'Quantize: fail' });
+    await expect(failed).toHaveAttribute('data-status', 'failed');
+    await expect(failed.getByRole('alert')).toContainText('failed on purpose');
+    await expect(failed.getByRole('alert')).toContainText(
+      'What to do: Check the options and data the message names',
+    );
+
+    // Follow-ups: the new variant is benchmarked beside the original and both are evaluated.
+    const jobs = shown(page).getByTestId('job');
+    await expect(
+      jobs.filter({ hasText: 'Benchmark original + int8-dynamic (onnxruntime-node, cpu)' }),
+    ).toHaveAttribute('data-status', 'done', { timeout: 15_000 });
+    await expect(jobs.filter({ hasText: 'Evaluate original' })).toHaveAttribute('data-status', 'done');
+    await expect(jobs.filter({ hasText: 'Evaluate int8-dynamic' })).toHaveAttribute('data-status', 'done');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}mock-optimize.png`, fullPage: true });
+
+    await page.getByRole('button', { name: 'Clear finished' }).click();
+    await expect(page.getByTestId('jobs-empty')).toBeVisible();
+  });
+});
+
+test.describe('Compare view', () => {
+  test('an empty comparison tells the user what to do', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await expect(page.getByRole('heading', { name: 'Nothing to compare yet' })).toBeVisible();
+    await expect(page.getByTestId('chart-latency')).toContainText('Run a benchmark to see latencies here.');
+    await page.getByRole('button', { name: 'Go to Optimize' }).click();
+    await expect(page.getByRole('tab', { name: 'Optimize' })).toHaveAttribute('aria-selected', 'true');
+  });
+
+  test('charts show size, latency with whiskers, accuracy, Pareto, distribution and per-op time, with ratios', async ({
+    page,
+  }) => {
+    await openSample(page);
+    await makeInt8Variant(page);
+    await page.getByRole('tab', { name: 'Compare' }).click();
+
+    await expect(page.getByTestId('chart-size')).toContainText('16.3 KiB');
+    await expect(page.getByTestId('chart-size')).toContainText('×0.27');
+    const latency = page.getByTestId('chart-latency');
+    await expect(latency.locator('.recharts-bar-rectangle')).toHaveCount(2);
+    await expect(latency.locator('.recharts-errorBar')).not.toHaveCount(0);
+    await expect(latency).toContainText(/\d\.\d+ ms ×0\.\d+/);
+    await expect(page.getByTestId('chart-quality')).toContainText('97.50%');
+    await expect(page.getByTestId('chart-quality')).toContainText('×0.99');
+    await expect(page.getByTestId('chart-pareto').locator('.recharts-scatter-symbol')).toHaveCount(2);
+    await expect(
+      page.getByTestId('chart-histogram').locator('.recharts-bar-rectangle').first(),
+    ).toBeVisible();
+    await expect(page.getByTestId('chart-op-breakdown')).toContainText('ConvInteger');
+
+    const table = page.getByTestId('compare-table');
+    await expect(table.locator('tbody tr')).toHaveCount(2);
+    await expect(table.locator('tr[data-variant="int8-dynamic"]')).toContainText('×0.27');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}mock-compare.png`, fullPage: true });
+
+    // Save the table as CSV and a chart as SVG and PNG.
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Save CSV' }).click(),
+    ]);
+    expect(csv.suggestedFilename()).toBe('onnx-studio-comparison.csv');
+    const text = await downloadText(csv);
+    expect(text.split('\r\n')[0]).toBe(
+      'variant,bytes,size_ratio,engine_provider,p50_ms,p90_ms,p99_ms,p50_ratio,accuracy,quality_ratio,pareto_front',
+    );
+    expect(text).toMatch(/\r\nint8-dynamic,\d+,0\.2\d+,onnxruntime-node\/cpu,[\d.]+,/);
+    const [svg] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Save Latency (p50, whiskers to p90 and p99) as SVG' }).click(),
+    ]);
+    expect(svg.suggestedFilename()).toMatch(/\.svg$/);
+    const svgText = await downloadText(svg);
+    expect(svgText).toContain('<svg');
+    expect(svgText).toContain('xmlns="http://www.w3.org/2000/svg"');
+    expect(svgText).not.toContain('var(--');
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /Save File size as PNG/ }).click(),
+    ]);
+    const bytes = await readFile((await png.path()) as string);
+    expect([...bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  });
+
+  test('the latency distribution updates live while a benchmark streams, and the benchmark can be cancelled', async ({
+    page,
+  }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await page.getByLabel('Runs').first().fill('3000');
+    await page.getByRole('button', { name: 'Benchmark 1 model' }).click();
+    const job = shown(page).getByTestId('job').filter({ hasText: 'Benchmark original' });
+    await expect(job).toHaveAttribute('data-status', 'running');
+    const subtitle = page.getByTestId('chart-histogram').locator('.chart-subtitle');
+    await expect(subtitle).toContainText('updating live');
+    const countNow = async () => Number((await subtitle.textContent())?.match(/(\d+) timed runs/)?.[1] ?? 0);
+    const first = await countNow();
+    await expect.poll(countNow).toBeGreaterThan(first);
+    await expect(page.getByTestId('compare-table').locator('.tag.live')).toBeVisible();
+
+    await job.getByRole('button', { name: /Cancel Benchmark original/ }).click();
+    await expect(shown(page).getByTestId('job')).toHaveCount(0); // finished jobs leave the Compare view's list
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await expect(shown(page).getByTestId('job').filter({ hasText: 'Benchmark original' })).toHaveAttribute(
+      'data-status',
+      'cancelled',
+    );
+  });
+
+  test('unavailable providers say why; a browser benchmark runs with onnxruntime-web (wasm) and is labelled so', async ({
+    page,
+  }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    // Native providers the engine cannot use are disabled, with the reason.
+    await expect(
+      page.getByLabel('Execution provider').locator('option', { hasText: 'cuda (unavailable)' }),
+    ).toBeDisabled();
+    await page.getByText('Why some providers are unavailable').click();
+    await expect(page.getByText('Not in this onnxruntime-node build.')).toBeVisible();
+    // This browser runs with --disable-gpu: WebGPU has no adapter, and says so.
+    await expect(page.getByTestId('web-unavailable-webgpu')).toContainText('found no GPU adapter');
+
+    await page.getByLabel('Runs').nth(1).fill('50');
+    await page.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    const job = shown(page)
+      .getByTestId('job')
+      .filter({ hasText: 'Browser benchmark original (onnxruntime-web, wasm)' });
+    await expect(job).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await expect(page.getByTestId('chart-latency')).toContainText('Measured with onnxruntime-web · wasm');
+    await expect(page.getByTestId('compare-table')).toContainText('p50 (onnxruntime-web · wasm)');
+    await expect(page.getByTestId('compare-table').locator('tbody tr').first()).toContainText(/\d ms/);
+  });
+});
+
+test.describe('Export view', () => {
+  test('with no variant it explains what Export does', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Export' }).click();
+    await expect(page.getByRole('heading', { name: 'No variant to export yet' })).toBeVisible();
+  });
+
+  test('saves a variant, asks before replacing a file or the original, shows the CLI command and the report', async ({
+    page,
+  }) => {
+    await openSample(page);
+    await makeInt8Variant(page);
+    await page.getByRole('tab', { name: 'Export' }).click();
+    await expect(page.getByRole('radio', { name: /int8-dynamic/ })).toBeChecked();
+    const destination = page.getByTestId('export-destination');
+    await expect(destination).toHaveValue('/opt/onnx-studio/samples/digits/digits.int8-dynamic.onnx');
+    await expect(page.getByTestId('cli-command')).toContainText(
+      'onnx-studio quantize /opt/onnx-studio/samples/digits/digits.onnx',
+    );
+    await expect(page.getByTestId('cli-command')).toContainText('--method int8-dynamic');
+
+    await page.getByRole('button', { name: 'Save variant' }).click();
+    await expect(page.getByTestId('export-saved')).toContainText('Saved digits.int8-dynamic.onnx');
+
+    // The same path again: a file is there now, so the user is asked.
+    await page.getByRole('button', { name: 'Save variant' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Replace the existing file?' });
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByRole('button', { name: 'Keep it' })).toBeFocused();
+    await dialog.getByRole('button', { name: 'Replace' }).click();
+    await expect(page.getByTestId('export-saved')).toBeVisible();
+
+    // Over the original: a stronger question, and Escape keeps it.
+    await destination.fill('/opt/onnx-studio/samples/digits/digits.onnx');
+    await page.getByRole('button', { name: 'Save variant' }).click();
+    const original = page.getByRole('dialog', { name: 'Replace the original model?' });
+    await expect(original).toContainText('cannot be undone');
+    await page.keyboard.press('Escape');
+    await expect(original).toHaveCount(0);
+    await expect(page.getByTestId('export-saved')).toHaveCount(0);
+
+    // A bad destination is an error with what to do.
+    await destination.fill('/tmp/out.txt');
+    await page.getByRole('button', { name: 'Save variant' }).click();
+    await expect(page.getByRole('alert')).toContainText('does not end in .onnx');
+
+    // The report: HTML and JSON downloads, or files in a folder.
+    const downloads: Download[] = [];
+    page.on('download', (d) => downloads.push(d));
+    await page.getByRole('button', { name: 'Download report (HTML + JSON)' }).click();
+    await expect
+      .poll(() => downloads.map((d) => d.suggestedFilename()).sort())
+      .toEqual(['digits-report.html', 'digits-report.json']);
+    await page.getByRole('button', { name: 'Write report files' }).click();
+    await expect(page.getByTestId('report-saved')).toContainText('digits-report/report.html');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}mock-export.png`, fullPage: true });
+  });
+});
+
+test.describe('themes, keyboard and serve-like hosts', () => {
+  test('the theme can be switched and is remembered; chart colors follow it', async ({ page }) => {
+    await openSample(page);
+    const bar = page.getByTestId('chart-op-histogram').locator('.recharts-bar-rectangle path').first();
+    const lightFill = await bar.getAttribute('fill');
+    await page.getByRole('button', { name: /Theme: system/ }).click();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+    await page.getByRole('button', { name: /Theme: light/ }).click();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+    await expect.poll(() => bar.getAttribute('fill')).not.toBe(lightFill);
+    await page.screenshot({ path: `${SCREENSHOT_DIR}mock-model-dark.png`, fullPage: true });
+    await page.reload();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  });
+
+  test('views can be reached with the keyboard', async ({ page }) => {
+    await openSample(page);
+    await page.keyboard.press('Alt+3');
+    await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('tab', { name: 'Compare' })).toBeFocused();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByRole('tab', { name: 'Export' })).toHaveAttribute('aria-selected', 'true');
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByRole('tab', { name: 'Model' })).toBeFocused();
+    await page.keyboard.press('End');
+    await expect(page.getByRole('tab', { name: 'Export' })).toHaveAttribute('aria-selected', 'true');
+    // Tab leaves the tab bar into the view.
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('button', { name: 'Go to Optimize' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('tab', { name: 'Optimize' })).toHaveAttribute('aria-selected', 'true');
+  });
+
+  test('without native dialogs, models open through the in-page file browser', async ({ page }) => {
+    await openMock(page, '&scenario=serve');
+    await page.getByRole('button', { name: 'Open model…' }).click();
+    const browser = page.getByRole('dialog', { name: 'Open an ONNX model' });
+    await browser.getByRole('button', { name: /models/ }).click();
+    // Only .onnx files (and folders) are offered.
+    await expect(browser.getByRole('button', { name: /notes\.txt/ })).toHaveCount(0);
+    await browser.getByRole('button', { name: /mobilenet-v2\.onnx/ }).click();
+    await expect(page.getByRole('heading', { name: 'mobilenet-v2.onnx' })).toBeVisible();
+    // A dropped file is uploaded to the server, then opened from there.
+    await dropFile(page, 'uploaded.onnx');
+    await expect(page.getByRole('heading', { name: 'uploaded.onnx' })).toBeVisible();
+    await expect(page.getByText('/uploads/uploaded.onnx').first()).toBeVisible();
+  });
 });

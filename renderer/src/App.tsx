@@ -1,141 +1,357 @@
 /**
- * The first screen: an empty state until the user opens or drops a model, then the model's summary or an
- * error they can act on. All outside effects go through the `StudioHost` it is given.
+ * The studio shell: toolbar (open, sample, theme), the four views as tabs (Model, Optimize, Compare,
+ * Export), drag and drop of .onnx files, and keyboard shortcuts. All outside effects go through the
+ * `StudioHost` it is given, by way of `useStudio`.
+ *
+ * Keyboard: Ctrl/⌘+O opens a model; Alt+1..4 switch views; in the tab bar the arrow keys, Home and End move
+ * between tabs (the WAI-ARIA tabs pattern), and Tab moves into the view.
  */
-import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
-import type { StudioErrorInfo } from '../../shared/errors.js';
-import type { ModelSummary } from '../../shared/model-summary.js';
+import { useCallback, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { FileBrowser } from './forms/file-browser.js';
 import { baseName } from './format.js';
+import { HostContext } from './host/host-context.js';
 import type { StudioHost } from './host/studio-host.js';
+import { isActive } from './state/studio-state.js';
+import { useStudio } from './state/use-studio.js';
+import { applyThemeChoice, loadThemeChoice, type ThemeChoice } from './theme.js';
+import { CompareView } from './views/compare-view.js';
 import { EmptyState } from './views/empty-state.js';
 import { ErrorPanel } from './views/error-panel.js';
+import { ExportView } from './views/export-view.js';
 import { ModelSummaryView } from './views/model-summary-view.js';
+import { OptimizeView } from './views/optimize-view.js';
 
-type ViewState =
-  | { kind: 'empty' }
-  | { kind: 'loading'; path: string }
-  | { kind: 'loaded'; summary: ModelSummary }
-  | { kind: 'failed'; title: string; error: StudioErrorInfo };
+export const TABS = [
+  { id: 'model', label: 'Model' },
+  { id: 'optimize', label: 'Optimize' },
+  { id: 'compare', label: 'Compare' },
+  { id: 'export', label: 'Export' },
+] as const;
+export type TabId = (typeof TABS)[number]['id'];
+
+const THEME_NEXT: Record<ThemeChoice, ThemeChoice> = { system: 'light', light: 'dark', dark: 'system' };
+const THEME_TEXT: Record<ThemeChoice, string> = {
+  system: 'Theme: system',
+  light: 'Theme: light',
+  dark: 'Theme: dark',
+};
 
 export function App({ host }: { host: StudioHost }) {
-  const [view, setView] = useState<ViewState>({ kind: 'empty' });
+  const studio = useStudio(host);
+  const { state, view, actions, appInfo } = studio;
+  const [tab, setTab] = useState<TabId>('model');
+  const [browsing, setBrowsing] = useState(false);
+  // Optimize is mounted on first visit and then kept (hidden) so its forms survive a look at other views.
+  const [optimizeVisited, setOptimizeVisited] = useState(false);
+  useEffect(() => {
+    if (tab === 'optimize') setOptimizeVisited(true);
+  }, [tab]);
+  const [recent, setRecent] = useState<string[]>([]);
+  const [connection, setConnection] = useState<'connected' | 'reconnecting' | 'closed'>('connected');
+  const [theme, setTheme] = useState<ThemeChoice>(loadThemeChoice);
   const [dragging, setDragging] = useState(false);
-  // Each inspect gets a number; an answer that arrives after a newer request started is dropped, so
-  // opening two models quickly cannot show the first one last.
-  const latestRequest = useRef(0);
   // dragenter/dragleave fire for every child element crossed; count them to know when the drag left.
   const dragDepth = useRef(0);
+  const tabRefs = useRef<Partial<Record<TabId, HTMLButtonElement | null>>>({});
 
-  const inspect = useCallback(
-    async (path: string) => {
-      const request = ++latestRequest.current;
-      setView({ kind: 'loading', path });
-      const result = await host.inspectModel(path);
-      if (request !== latestRequest.current) return;
-      setView(
-        result.ok
-          ? { kind: 'loaded', summary: result.value }
-          : { kind: 'failed', title: `Could not open ${baseName(path)}`, error: result.error },
-      );
-    },
-    [host],
-  );
+  useEffect(() => applyThemeChoice(theme), [theme]);
 
+  useEffect(() => {
+    let live = true;
+    void host.listRecent().then((r) => {
+      if (live && r.ok) setRecent(r.value);
+    });
+    const off = host.onRecentChanged(setRecent);
+    return () => {
+      live = false;
+      off();
+    };
+  }, [host]);
+
+  // `serve` only: a dropped connection is shown until it is back (the host reconnects by itself).
+  useEffect(() => {
+    const withConnection = host as StudioHost & {
+      onConnectionChange?: (l: (s: 'connected' | 'reconnecting' | 'closed') => void) => () => void;
+    };
+    return withConnection.onConnectionChange?.(setConnection);
+  }, [host]);
+
+  /** The native Open dialog where there is one; the in-page browser of the backend's disk otherwise. */
   const openWithDialog = useCallback(async () => {
-    const result = await host.openModelDialog();
-    if (!result.ok) {
-      setView({ kind: 'failed', title: 'Could not show the Open dialog', error: result.error });
-    } else if (result.value !== null) {
-      await inspect(result.value);
+    if (appInfo && !appInfo.capabilities.nativeDialogs) {
+      setBrowsing(true);
+      return;
     }
-  }, [host, inspect]);
+    const result = await host.openModelDialog();
+    if (!result.ok) actions.showError('Could not show the Open dialog', result.error);
+    else if (result.value !== null) await actions.openModel(result.value);
+  }, [actions, appInfo, host]);
 
-  // File > Open… in the app menu arrives as a command, so the menu and the button share one flow.
+  // Menu commands arrive from the app menu, so the menu and the buttons share one flow.
   useEffect(
     () =>
       host.onMenuCommand((command) => {
         if (command === 'open-model') void openWithDialog();
+        else if (command === 'open-sample') void actions.openSample();
+        else if ((command === 'export-variant' || command === 'export-report') && state.model)
+          setTab('export');
       }),
-    [host, openWithDialog],
+    [host, actions, openWithDialog, state.model],
   );
+
+  // A newly opened model starts on its summary.
+  const openedPath = state.model?.path;
+  useEffect(() => {
+    if (openedPath) setTab('model');
+  }, [openedPath]);
+
+  const loaded = view.kind === 'loaded' && state.model !== null;
+
+  const onKeyDown = useCallback(
+    (event: globalThis.KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'o') {
+        // In the desktop app the menu accelerator handles it; in a browser this is the only way.
+        if (host.kind !== 'electron') {
+          event.preventDefault();
+          void openWithDialog();
+        }
+        return;
+      }
+      if (event.altKey && !event.ctrlKey && !event.metaKey && /^[1-4]$/.test(event.key) && loaded) {
+        const next = TABS[Number(event.key) - 1];
+        if (next) {
+          event.preventDefault();
+          setTab(next.id);
+          tabRefs.current[next.id]?.focus();
+        }
+      }
+    },
+    [openWithDialog, host.kind, loaded],
+  );
+  useEffect(() => {
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [onKeyDown]);
+
+  const onTabKey = (event: KeyboardEvent<HTMLButtonElement>, index: number) => {
+    const last = TABS.length - 1;
+    const target =
+      event.key === 'ArrowRight'
+        ? index === last
+          ? 0
+          : index + 1
+        : event.key === 'ArrowLeft'
+          ? index === 0
+            ? last
+            : index - 1
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? last
+              : undefined;
+    if (target === undefined) return;
+    event.preventDefault();
+    const next = TABS[target];
+    if (next) {
+      setTab(next.id);
+      tabRefs.current[next.id]?.focus();
+    }
+  };
 
   const openDroppedFile = (file: File) => {
     if (!file.name.toLowerCase().endsWith('.onnx')) {
-      setView({
-        kind: 'failed',
-        title: `${file.name} is not an ONNX model`,
-        error: { code: 'BAD_REQUEST', message: `ONNX Studio opens .onnx files; ${file.name} is not one.` },
+      actions.showError(`${file.name} is not an ONNX model`, {
+        code: 'BAD_REQUEST',
+        message: `ONNX Studio opens .onnx files; ${file.name} is not one.`,
       });
       return;
     }
     const path = host.getPathForFile(file);
-    if (path === null) {
-      setView({
-        kind: 'failed',
-        title: `Could not open ${file.name}`,
-        error: {
-          code: 'BAD_REQUEST',
-          message: `${file.name} has no location on disk (it may have been dragged from a browser or an archive). Save it to a folder first, then open it from there.`,
-        },
+    if (path !== null) {
+      void actions.openModel(path);
+      return;
+    }
+    if (host.uploadFile) {
+      // A browser page cannot name a path on the server: send the file, then open the server's copy.
+      void host.uploadFile(file).then((uploaded) => {
+        if (uploaded.ok) void actions.openModel(uploaded.value.path);
+        else actions.showError(`Could not upload ${file.name}`, uploaded.error);
       });
       return;
     }
-    void inspect(path);
+    actions.showError(`Could not open ${file.name}`, {
+      code: 'BAD_REQUEST',
+      message: `${file.name} has no location on disk (it may have been dragged from a browser or an archive). Save it to a folder first, then open it from there.`,
+    });
   };
 
   const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files');
+  const running = state.jobs.filter(isActive).length;
 
   return (
-    <div
-      className={dragging ? 'app dragging' : 'app'}
-      data-testid="drop-zone"
-      onDragEnter={(event) => {
-        if (!carriesFiles(event)) return;
-        dragDepth.current += 1;
-        setDragging(true);
-      }}
-      onDragLeave={() => {
-        dragDepth.current = Math.max(0, dragDepth.current - 1);
-        if (dragDepth.current === 0) setDragging(false);
-      }}
-      // Both handlers must cancel the default, or Chromium treats the drop as a navigation to the file.
-      onDragOver={(event) => {
-        event.preventDefault();
-        event.dataTransfer.dropEffect = carriesFiles(event) ? 'copy' : 'none';
-      }}
-      onDrop={(event) => {
-        event.preventDefault();
-        dragDepth.current = 0;
-        setDragging(false);
-        const file = event.dataTransfer.files[0];
-        if (file) openDroppedFile(file);
-      }}
-    >
-      <header className="toolbar">
-        <span className="brand">ONNX Studio</span>
-        {view.kind !== 'empty' && (
-          <button type="button" onClick={() => void openWithDialog()}>
-            Open model…
+    <HostContext.Provider value={{ host, appInfo }}>
+      <div
+        className={dragging ? 'app dragging' : 'app'}
+        data-testid="drop-zone"
+        onDragEnter={(event) => {
+          if (!carriesFiles(event)) return;
+          dragDepth.current += 1;
+          setDragging(true);
+        }}
+        onDragLeave={() => {
+          dragDepth.current = Math.max(0, dragDepth.current - 1);
+          if (dragDepth.current === 0) setDragging(false);
+        }}
+        // Both handlers must cancel the default, or Chromium treats the drop as a navigation to the file.
+        onDragOver={(event) => {
+          event.preventDefault();
+          event.dataTransfer.dropEffect = carriesFiles(event) ? 'copy' : 'none';
+        }}
+        onDrop={(event) => {
+          event.preventDefault();
+          dragDepth.current = 0;
+          setDragging(false);
+          const file = event.dataTransfer.files[0];
+          if (file) openDroppedFile(file);
+        }}
+      >
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="toolbar">
+          <span className="brand">ONNX Studio</span>
+          {loaded && state.model && (
+            <span className="toolbar-model muted" title={state.model.path}>
+              {baseName(state.model.path)}
+            </span>
+          )}
+          <span className="toolbar-spacer" />
+          {running > 0 && (
+            <button
+              type="button"
+              className="small activity"
+              onClick={() => setTab('optimize')}
+              aria-label={`${running} jobs running: show them`}
+            >
+              {running} running
+            </button>
+          )}
+          {view.kind !== 'empty' && (
+            <>
+              <button type="button" onClick={() => void openWithDialog()}>
+                Open model…
+              </button>
+              <button type="button" onClick={() => void actions.openSample()}>
+                Try the sample model
+              </button>
+            </>
+          )}
+          <button
+            type="button"
+            className="small"
+            onClick={() => setTheme(THEME_NEXT[theme])}
+            aria-label={`${THEME_TEXT[theme]}. Switch theme`}
+          >
+            {THEME_TEXT[theme]}
           </button>
-        )}
-      </header>
+        </header>
 
-      <main className="content">
-        {view.kind === 'empty' && <EmptyState onOpen={() => void openWithDialog()} />}
-        {view.kind === 'loading' && (
-          <p className="loading" role="status">
-            Reading {baseName(view.path)}…
+        {connection !== 'connected' && (
+          <p className="connection-banner" role="status">
+            {connection === 'reconnecting'
+              ? 'The connection to onnx-studio serve was lost. Reconnecting… Check that the serve process is still running; jobs keep running there.'
+              : 'Disconnected from onnx-studio serve. Reload the page to connect again.'}
           </p>
         )}
-        {view.kind === 'loaded' && <ModelSummaryView summary={view.summary} />}
-        {view.kind === 'failed' && <ErrorPanel title={view.title} error={view.error} />}
-      </main>
+        {loaded && (
+          <nav className="tabs" role="tablist" aria-label="Views">
+            {TABS.map((t, i) => (
+              <button
+                key={t.id}
+                ref={(el) => {
+                  tabRefs.current[t.id] = el;
+                }}
+                type="button"
+                role="tab"
+                id={`tab-${t.id}`}
+                aria-selected={tab === t.id}
+                aria-controls={`panel-${t.id}`}
+                tabIndex={tab === t.id ? 0 : -1}
+                onClick={() => setTab(t.id)}
+                onKeyDown={(e) => onTabKey(e, i)}
+                title={`Alt+${i + 1}`}
+              >
+                {t.label}
+              </button>
+            ))}
+          </nav>
+        )}
 
-      {dragging && (
-        <div className="drop-overlay" aria-hidden="true">
-          Drop the .onnx file to open it
-        </div>
-      )}
-    </div>
+        <main className="content" id="main" tabIndex={-1}>
+          {view.kind === 'empty' && (
+            <EmptyState
+              onOpen={() => void openWithDialog()}
+              onTrySample={() => void actions.openSample()}
+              sampleAvailable={appInfo ? appInfo.sample !== undefined : true}
+              recent={recent}
+              onOpenRecent={(path) => void actions.openModel(path)}
+            />
+          )}
+          {view.kind === 'loading' && (
+            <p className="loading" role="status">
+              Reading {baseName(view.path)}…
+            </p>
+          )}
+          {view.kind === 'failed' && <ErrorPanel title={view.title} error={view.error} />}
+          {loaded && state.model && (
+            <>
+              {tab !== 'optimize' && (
+                <section role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="panel">
+                  {tab === 'model' && <ModelSummaryView summary={state.model} />}
+                  {tab === 'compare' && (
+                    <CompareView host={host} studio={studio} onGoToOptimize={() => setTab('optimize')} />
+                  )}
+                  {tab === 'export' && (
+                    <ExportView host={host} studio={studio} onGoToOptimize={() => setTab('optimize')} />
+                  )}
+                </section>
+              )}
+              {/* Optimize is mounted on first visit and then stays (hidden), so the recipes and data a user
+                  filled in survive a look at Compare. */}
+              {(optimizeVisited || tab === 'optimize') && (
+                <section
+                  role="tabpanel"
+                  id="panel-optimize"
+                  aria-labelledby="tab-optimize"
+                  className="panel"
+                  hidden={tab !== 'optimize'}
+                >
+                  <OptimizeView key={state.model.path} host={host} studio={studio} />
+                </section>
+              )}
+            </>
+          )}
+        </main>
+
+        {dragging && (
+          <div className="drop-overlay" aria-hidden="true">
+            Drop the .onnx file to open it
+          </div>
+        )}
+        {browsing && (
+          <FileBrowser
+            mode="file"
+            title="Open an ONNX model"
+            extensions={['onnx']}
+            {...(state.model ? { start: state.model.path } : {})}
+            onChoose={(path) => {
+              setBrowsing(false);
+              void actions.openModel(path);
+            }}
+            onClose={() => setBrowsing(false)}
+          />
+        )}
+      </div>
+    </HostContext.Provider>
   );
 }

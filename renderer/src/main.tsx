@@ -1,21 +1,34 @@
 /**
- * Renderer entry: pick the host, then render. Inside the desktop app the preload has put `window.studio`
- * on the page, and that always wins. In a plain browser (vite dev, the e2e tests) `?host=mock` loads the
- * mock host, as a separate chunk so its canned data stays out of the app's startup path.
+ * Renderer entry: pick the host, then render.
+ * - Inside the desktop app the preload has put `window.studio` on the page, and that always wins.
+ * - Served by `onnx-studio serve` (`http://HOST:PORT/<token>/`), the page connects to its WebSocket.
+ * - `?host=mock` (vite dev, the component tests) loads the mock host, as a separate chunk so its canned data
+ *   stays out of the app's startup path.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import type { StudioErrorInfo } from '../../shared/errors.js';
 import { App } from './App.js';
 import { createElectronHost, findStudioApi } from './host/electron-host.js';
 import type { StudioHost } from './host/studio-host.js';
+import { connectWsHost, looksLikeServePage } from './host/ws-host.js';
+import { applyThemeChoice, loadThemeChoice } from './theme.js';
+import { ErrorPanel } from './views/error-panel.js';
 import './styles.css';
 
-async function resolveHost(): Promise<StudioHost | null> {
+type Resolved = { host: StudioHost } | { error: StudioErrorInfo } | null;
+
+async function resolveHost(): Promise<Resolved> {
   const api = findStudioApi();
-  if (api) return createElectronHost(api);
-  if (new URLSearchParams(window.location.search).get('host') === 'mock') {
+  if (api) return { host: createElectronHost(api) };
+  const params = new URLSearchParams(window.location.search);
+  if (params.get('host') === 'mock') {
     const { createMockHost } = await import('./host/mock-host.js');
-    return createMockHost();
+    return { host: createMockHost({ scenario: params.get('scenario') ?? undefined }) };
+  }
+  if (looksLikeServePage(window.location.href)) {
+    const connected = await connectWsHost({ pageUrl: window.location.href });
+    return connected.ok ? { host: connected.value } : { error: connected.error };
   }
   return null;
 }
@@ -26,17 +39,33 @@ function NoHost() {
       <section className="error-panel" role="alert">
         <h1>ONNX Studio is not connected</h1>
         <p>
-          This page is the interface of the ONNX Studio desktop app and needs the app to run. Start ONNX
-          Studio, or add <code>?host=mock</code> to the address to try the interface with sample data.
+          This page is the interface of ONNX Studio and needs the app or <code>onnx-studio serve</code> behind
+          it. Start the desktop app, or run <code>npx onnx-studio serve</code> and open the address it prints.
+          Add <code>?host=mock</code> to this address to try the interface with sample data.
         </p>
       </section>
     </main>
   );
 }
 
+// Apply the saved theme before the first paint, so a dark-theme user never sees a white flash.
+applyThemeChoice(loadThemeChoice());
+
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');
 const root = createRoot(container);
-void resolveHost().then((host) => {
-  root.render(<StrictMode>{host ? <App host={host} /> : <NoHost />}</StrictMode>);
+void resolveHost().then((resolved) => {
+  root.render(
+    <StrictMode>
+      {resolved === null ? (
+        <NoHost />
+      ) : 'error' in resolved ? (
+        <main className="content">
+          <ErrorPanel title="Could not connect to onnx-studio serve" error={resolved.error} />
+        </main>
+      ) : (
+        <App host={resolved.host} />
+      )}
+    </StrictMode>,
+  );
 });

@@ -8,15 +8,36 @@ export function findStudioApi(): StudioApi | undefined {
 }
 
 export function createElectronHost(api: StudioApi): StudioHost {
-  return {
-    kind: 'electron',
+  // Spread the API's own methods (the contextBridge object is plain), then adjust what differs.
+  const host: StudioHost = {
     inspectModel: (path) => api.inspectModel(path),
     openModelDialog: () => api.openModelDialog(),
+    openPathDialog: (request) => api.openPathDialog(request),
+    savePathDialog: (request) => api.savePathDialog(request),
+    listFolder: (path) => api.listFolder(path),
     startJob: (spec) => api.startJob(spec),
     cancelJob: (jobId) => api.cancelJob(jobId),
-    // webUtils answers '' for files that exist only in memory; the views want an explicit "no path".
-    getPathForFile: (file) => api.getPathForFile(file) || null,
+    listJobs: () => api.listJobs(),
+    getWorkspace: (modelPath) => api.getWorkspace(modelPath),
+    listWorkspaces: () => api.listWorkspaces(),
+    renameVariant: (request) => api.renameVariant(request),
+    removeVariant: (request) => api.removeVariant(request),
+    addBenchRecord: (request) => api.addBenchRecord(request),
+    buildReport: (modelPath) => api.buildReport(modelPath),
+    saveReport: (request) => api.saveReport(request),
+    listMethods: () => api.listMethods(),
+    listProviders: () => api.listProviders(),
+    listRecent: () => api.listRecent(),
+    clearRecent: () => api.clearRecent(),
+    appInfo: () => api.appInfo(),
     onJobEvent: (listener) => api.onJobEvent(listener),
     onMenuCommand: (listener) => api.onMenuCommand(listener),
+    onModelOpenRequest: (listener) => api.onModelOpenRequest(listener),
+    onWorkspaceChanged: (listener) => api.onWorkspaceChanged(listener),
+    onRecentChanged: (listener) => api.onRecentChanged(listener),
+    kind: 'electron',
+    // webUtils answers '' for files that exist only in memory; the views want an explicit "no path".
+    getPathForFile: (file) => api.getPathForFile(file) || null,
   };
+  return host;
 }

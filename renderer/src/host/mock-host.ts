@@ -1,15 +1,42 @@
 /**
- * A `StudioHost` with canned answers, for component tests, the browser e2e tests and UI work in plain
- * `vite dev` (open the page with `?host=mock`). Behaviour is chosen by file name so tests need no setup:
- * a name containing `broken` fails to parse, `missing` fails with an IO error, anything else inspects as
- * `SAMPLE_SUMMARY`.
+ * A `StudioHost` with an in-memory backend, for component tests, the browser tests of the built renderer and
+ * UI work in plain `vite dev` (open the page with `?host=mock`). It answers every contract method the way
+ * the real backend does (results, workspace changes, job events with progress, streamed latency samples,
+ * cancellation, export confirmations), with made-up but plausible numbers, so every view can be driven
+ * without an engine.
+ *
+ * Behaviour is chosen by name so tests need no setup: a model whose file name contains `broken` fails to
+ * parse, `missing` fails with an IO error; a quantize method named `fail` fails. `?scenario=serve` makes it
+ * behave like `onnx-studio serve` (no native dialogs: the in-page file browser is used).
  */
-import type { Result } from '../../../shared/errors.js';
+import type { BenchProfile, ProviderStatus } from '../../../shared/engine-protocol.js';
+import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
+import type {
+  AppInfo,
+  FsEntry,
+  FsListing,
+  JobEvent,
+  JobInfo,
+  JobSpec,
+  MenuCommand,
+  MethodCatalog,
+  OptionField,
+} from '../../../shared/ipc-contract.js';
+import type { ExportJobResult } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
+import type { StudioReport } from '../../../shared/report.js';
+import type {
+  BenchRecord,
+  BenchTargetResult,
+  Workspace,
+  WorkspaceVariant,
+} from '../../../shared/workspace.js';
 import type { StudioHost } from './studio-host.js';
 
 /** The path the mock Open dialog "chooses". */
 export const MOCK_DIALOG_PATH = '/models/mobilenet-v2.onnx';
+/** The mock's bundled sample. */
+export const MOCK_SAMPLE_PATH = '/opt/onnx-studio/samples/digits/digits.onnx';
 
 /** A small but realistic summary (MobileNetV2-like) so every part of the summary view has data. */
 export const SAMPLE_SUMMARY: ModelSummary = {
@@ -25,7 +52,26 @@ export const SAMPLE_SUMMARY: ModelSummary = {
   opCounts: { Conv: 52, Clip: 35, Add: 10, GlobalAveragePool: 1, Flatten: 1, Gemm: 1, Shape: 3, Gather: 2 },
   parameters: 3_487_816,
   parameterBytes: { float32: 13_951_264 },
-  largestTensors: [{ name: 'classifier.1.weight', dtype: 'float32', shape: [1000, 1280], bytes: 5_120_000 }],
+  largestTensors: [
+    { name: 'classifier.1.weight', dtype: 'float32', shape: [1000, 1280], bytes: 5_120_000 },
+    { name: 'features.18.0.weight', dtype: 'float32', shape: [1280, 320, 1, 1], bytes: 1_638_400 },
+  ],
+};
+
+const DIGITS_SUMMARY: ModelSummary = {
+  path: MOCK_SAMPLE_PATH,
+  fileBytes: 16_642,
+  externalDataBytes: 0,
+  irVersion: 8,
+  producer: { name: 'onnx-studio-fixture', version: '1' },
+  opsets: { '': 17 },
+  inputs: [{ name: 'input', dtype: 'float32', shape: ['batch', 1, 8, 8] }],
+  outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', 10] }],
+  nodes: 9,
+  opCounts: { Conv: 2, Relu: 3, Flatten: 1, Gemm: 2, MaxPool: 1 },
+  parameters: 3_690,
+  parameterBytes: { float32: 14_760 },
+  largestTensors: [{ name: 'fc1.weight', dtype: 'float32', shape: [32, 64], bytes: 8_192 }],
 };
 
 export interface MockHostOptions {
@@ -33,51 +79,723 @@ export interface MockHostOptions {
   latencyMs?: number;
   /** What the Open dialog returns; `null` acts like the user cancelled. */
   dialogPath?: string | null;
+  /** `serve`: behave like `onnx-studio serve` (no native dialogs, a file browser). */
+  scenario?: string | undefined;
+  /** Milliseconds per benchmark run in the simulation (default 4): 200 runs take about a second. */
+  msPerRun?: number;
+}
+
+function field(name: string, type: OptionField['type'], extra: Partial<OptionField> = {}): OptionField {
+  const label = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return { name, label: label.charAt(0).toUpperCase() + label.slice(1), type, required: false, ...extra };
+}
+
+/** The real catalog's shape, for the methods the engine registers. */
+export const MOCK_CATALOG: MethodCatalog = {
+  quantize: {
+    commonSchema: {},
+    commonFields: [
+      field('perTensor', 'boolean', {
+        default: false,
+        description: 'One scale per tensor instead of one per output channel.',
+      }),
+      field('asymmetric', 'boolean', { default: false }),
+      field('reduceRange', 'boolean', { default: false }),
+      field('opTypes', 'string-list'),
+      field('excludeNodes', 'string-list', { default: [] }),
+    ],
+    methods: [
+      {
+        kind: 'quantize',
+        name: 'int8-dynamic',
+        summary: 'int8 weights, activations quantized at run time (no data needed)',
+        needsCalibration: false,
+        optionsSchema: {},
+        fields: [field('form', 'enum', { choices: ['fused', 'onnx'], default: 'fused' })],
+      },
+      {
+        kind: 'quantize',
+        name: 'int8-static',
+        summary: 'int8 weights and activations with calibrated ranges (QDQ)',
+        needsCalibration: true,
+        optionsSchema: {},
+        fields: [
+          field('calibMethod', 'enum', {
+            choices: ['minmax', 'percentile', 'entropy'],
+            default: 'percentile',
+          }),
+          field('percentile', 'number', { default: 99.999, exclusiveMinimum: 50, maximum: 100 }),
+          field('calibSamples', 'integer', { minimum: 1 }),
+        ],
+      },
+      {
+        kind: 'quantize',
+        name: 'fp16',
+        summary: 'float16 weights and compute',
+        needsCalibration: false,
+        optionsSchema: {},
+        fields: [field('keepIoTypes', 'boolean', { default: true })],
+      },
+      {
+        kind: 'quantize',
+        name: 'fail',
+        summary: 'a method that always fails (mock only)',
+        needsCalibration: false,
+        optionsSchema: {},
+        fields: [],
+      },
+    ],
+  },
+  prune: {
+    commonSchema: {},
+    commonFields: [
+      { ...field('sparsity', 'number', { minimum: 0, maximum: 1 }), required: true },
+      field('scope', 'enum', { choices: ['layer', 'global'], default: 'layer' }),
+    ],
+    methods: [
+      {
+        kind: 'prune',
+        name: 'magnitude',
+        summary: 'zero the smallest weights',
+        needsCalibration: false,
+        optionsSchema: {},
+        fields: [field('pattern', 'string', { pattern: '^\\d+:\\d+$' })],
+      },
+      {
+        kind: 'prune',
+        name: 'structured',
+        summary: 'remove whole output channels',
+        needsCalibration: false,
+        optionsSchema: {},
+        fields: [field('criterion', 'enum', { choices: ['l1', 'l2'], default: 'l2' })],
+      },
+    ],
+  },
+  datasets: [],
+};
+
+const FOLDERS: Record<string, FsEntry[]> = {
+  '/': [
+    { name: 'models', path: '/models', kind: 'folder' },
+    { name: 'data', path: '/data', kind: 'folder' },
+  ],
+  '/models': [
+    { name: 'broken.onnx', path: '/models/broken.onnx', kind: 'file', bytes: 1024 },
+    { name: 'mobilenet-v2.onnx', path: '/models/mobilenet-v2.onnx', kind: 'file', bytes: 13_964_571 },
+    { name: 'notes.txt', path: '/models/notes.txt', kind: 'file', bytes: 12 },
+  ],
+  '/data': [
+    { name: 'calib.npy', path: '/data/calib.npy', kind: 'file', bytes: 602_240 },
+    { name: 'images', path: '/data/images', kind: 'folder' },
+  ],
+  '/data/images': [],
+};
+
+function parentPath(path: string): string | null {
+  if (path === '/') return null;
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Deterministic pseudo-random numbers, so screenshots and assertions are stable. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+function stats(samples: number[]): Omit<BenchTargetResult, 'target' | 'modelBytes' | 'throughput'> {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => {
+    const h = ((sorted.length - 1) * p) / 100;
+    const lo = Math.floor(h);
+    const hi = Math.min(lo + 1, sorted.length - 1);
+    return (sorted[lo] as number) + (h - lo) * ((sorted[hi] as number) - (sorted[lo] as number));
+  };
+  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+  const std = Math.sqrt(samples.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, samples.length - 1));
+  return {
+    iterations: samples.length,
+    meanMs: mean,
+    stdMs: std,
+    minMs: sorted[0] as number,
+    p50Ms: at(50),
+    p90Ms: at(90),
+    p95Ms: at(95),
+    p99Ms: at(99),
+    maxMs: sorted[sorted.length - 1] as number,
+  };
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type EventBody = DistributiveOmit<JobEvent, 'jobId' | 'seq' | 'timeMs'>;
+
+interface MockJob {
+  info: JobInfo;
+  timer?: ReturnType<typeof setTimeout>;
+  cancel: () => void;
 }
 
 export function createMockHost(options: MockHostOptions = {}): StudioHost {
   const latencyMs = options.latencyMs ?? 150;
   const dialogPath = options.dialogPath === undefined ? MOCK_DIALOG_PATH : options.dialogPath;
-  const unsupported = {
-    ok: false,
-    error: { code: 'INTERNAL', message: 'The mock host does not run jobs.' },
-  } as const;
-  return {
-    kind: 'mock',
-    inspectModel: async (path) => {
-      await delay(latencyMs);
-      return mockInspect(path);
-    },
-    openModelDialog: async () => ({ ok: true, value: dialogPath }),
-    startJob: async () => unsupported,
-    cancelJob: async () => ({ ok: true, value: { cancelled: false } }),
-    getPathForFile: (file) => `/dropped/${file.name}`,
-    onJobEvent: () => () => {},
-    onMenuCommand: () => () => {},
+  const serve = options.scenario === 'serve';
+  const msPerRun = options.msPerRun ?? 4;
+  const listeners = {
+    job: new Set<(e: JobEvent) => void>(),
+    menu: new Set<(c: MenuCommand) => void>(),
+    open: new Set<(r: { path: string }) => void>(),
+    workspace: new Set<(c: { modelPath: string; key: string }) => void>(),
+    recent: new Set<(r: string[]) => void>(),
   };
-}
+  const workspaces = new Map<string, Workspace>();
+  const jobs = new Map<string, MockJob>();
+  const files = new Set<string>(['/models/mobilenet-v2.onnx', MOCK_SAMPLE_PATH, '/models/existing.onnx']);
+  let recent: string[] = [];
+  let counter = 0;
 
-function mockInspect(path: string): Result<ModelSummary> {
-  const name = path.split(/[\\/]/).pop() ?? path;
-  if (name.includes('broken')) {
-    return {
-      ok: false,
-      error: {
+  const sub = <T>(set: Set<T>, l: T) => {
+    set.add(l);
+    return () => {
+      set.delete(l);
+    };
+  };
+  const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+  const fail = (error: StudioErrorInfo): { ok: false; error: StudioErrorInfo } => ({ ok: false, error });
+
+  const summaryFor = (path: string): Result<ModelSummary> => {
+    const name = path.split(/[\\/]/).pop() ?? path;
+    if (name.includes('broken')) {
+      return fail({
         code: 'MODEL_PARSE',
         message: `${name} is not a valid ONNX file: the protobuf data ends early. Re-export or re-download the model.`,
         detail: 'mock: truncated protobuf at byte 1024',
+      });
+    }
+    if (name.includes('missing'))
+      return fail({ code: 'IO', message: `${path} does not exist. Check the path and try again.` });
+    if (path === MOCK_SAMPLE_PATH) return ok(DIGITS_SUMMARY);
+    return ok({ ...SAMPLE_SUMMARY, path });
+  };
+
+  const workspaceFor = (modelPath: string): Workspace => {
+    let ws = workspaces.get(modelPath);
+    if (!ws) {
+      const summary = summaryFor(modelPath);
+      const now = new Date(0).toISOString();
+      ws = {
+        version: 1,
+        key: `ws-${workspaces.size + 1}`,
+        model: {
+          path: modelPath,
+          fileBytes: summary.ok ? summary.value.fileBytes : 0,
+          mtimeMs: 0,
+          ...(summary.ok ? { summary: summary.value } : {}),
+        },
+        createdAt: now,
+        updatedAt: now,
+        variants: [],
+        benchmarks: [],
+        evaluations: [],
+      };
+      workspaces.set(modelPath, ws);
+    }
+    return ws;
+  };
+
+  const changed = (ws: Workspace) => {
+    ws.updatedAt = new Date().toISOString();
+    for (const l of listeners.workspace) l({ modelPath: ws.model.path, key: ws.key });
+  };
+
+  /** Run a job: progress events every ~100 ms over `durationMs`, `onTick` per step, then `finish`. */
+  const runJob = (
+    spec: JobSpec,
+    durationMs: number,
+    stage: string,
+    finish: () => Result<unknown>,
+    onTick?: (fraction: number, emit: (e: EventBody) => void) => void,
+  ): string => {
+    counter += 1;
+    const jobId = `mock-job-${counter}`;
+    let seq = 0;
+    const info: JobInfo = { jobId, spec, state: 'queued', createdAt: Date.now(), lastSeq: -1 };
+    const emit = (body: EventBody) => {
+      const event = { ...body, jobId, seq: seq++, timeMs: Date.now() } as JobEvent;
+      info.lastSeq = event.seq;
+      if (event.type === 'progress')
+        info.progress = {
+          fraction: event.fraction,
+          stage: event.stage,
+          ...(event.etaMs !== undefined ? { etaMs: event.etaMs } : {}),
+        };
+      for (const l of listeners.job) l(event);
+    };
+    const started = Date.now();
+    let cancelled = false;
+    const job: MockJob = {
+      info,
+      cancel: () => {
+        cancelled = true;
       },
     };
-  }
-  if (name.includes('missing')) {
-    return {
-      ok: false,
-      error: { code: 'IO', message: `${path} does not exist. Check the path and try again.` },
+    jobs.set(jobId, job);
+    const step = () => {
+      if (cancelled) {
+        info.state = 'cancelled';
+        info.endedAt = Date.now();
+        emit({ type: 'cancelled' });
+        return;
+      }
+      const fraction = Math.min(1, (Date.now() - started) / durationMs);
+      if (fraction < 1) {
+        info.state = 'running';
+        info.startedAt ??= Date.now();
+        onTick?.(fraction, emit);
+        const elapsed = Date.now() - started;
+        emit({
+          type: 'progress',
+          fraction,
+          stage,
+          ...(fraction > 0.05 ? { etaMs: (elapsed * (1 - fraction)) / fraction } : {}),
+        });
+        job.timer = setTimeout(step, 100);
+        return;
+      }
+      onTick?.(1, emit);
+      const result = finish();
+      info.endedAt = Date.now();
+      if (result.ok) {
+        info.state = 'succeeded';
+        emit({ type: 'result', result: result.value });
+      } else {
+        info.state = 'failed';
+        emit({ type: 'failed', error: result.error });
+      }
     };
-  }
-  return { ok: true, value: { ...SAMPLE_SUMMARY, path } };
+    // Start after the caller has the id, like the real job manager (events may still race the answer).
+    setTimeout(() => {
+      emit({ type: 'progress', fraction: 0, stage: 'queued' });
+      job.timer = setTimeout(step, 50);
+    }, 0);
+    return jobId;
+  };
+
+  const variantName = (ws: Workspace, base: string) => {
+    const taken = new Set(ws.variants.map((v) => v.name));
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n++) if (!taken.has(`${base} (${n})`)) return `${base} (${n})`;
+  };
+
+  const startJob = (spec: JobSpec): Result<{ jobId: string }> => {
+    const ws = workspaceFor(spec.modelPath);
+    switch (spec.kind) {
+      case 'inspect':
+        return ok({ jobId: runJob(spec, 200, 'reading', () => summaryFor(spec.modelPath)) });
+      case 'quantize':
+      case 'prune': {
+        const method = spec.method;
+        const jobId = runJob(spec, 900, spec.kind === 'quantize' ? 'quantizing' : 'pruning', () => {
+          if (method === 'fail') {
+            return fail({
+              code: 'BAD_REQUEST',
+              message: 'The mock method "fail" failed on purpose: choose another method.',
+            });
+          }
+          const factor = spec.kind === 'prune' ? 1 : method === 'fp16' ? 0.5 : 0.27;
+          const id = `v-${((counter * 2654435761) >>> 0).toString(16).slice(0, 8)}`;
+          const name = variantName(
+            ws,
+            spec.name ??
+              (spec.kind === 'prune'
+                ? `${method} ${Math.round(Number(spec.common.sparsity ?? 0) * 100)}%`
+                : method),
+          );
+          const path = `/data/workspaces/${ws.key}/${id}.onnx`;
+          const outputBytes = Math.round(ws.model.fileBytes * factor);
+          const report = {
+            output: path,
+            method,
+            inputBytes: ws.model.fileBytes,
+            outputBytes,
+            quantizedNodes: 53,
+            skippedNodes: [],
+            seconds: 0.9,
+            notes: [],
+          };
+          const variant: WorkspaceVariant = {
+            id,
+            name,
+            path,
+            fileBytes: outputBytes,
+            createdAt: new Date().toISOString(),
+            parent: 'original',
+            recipe:
+              spec.kind === 'quantize'
+                ? { operation: 'quantize', method, common: spec.common ?? {}, options: spec.options ?? {} }
+                : { operation: 'prune', method, common: spec.common, options: spec.options ?? {} },
+            report:
+              spec.kind === 'quantize'
+                ? report
+                : {
+                    ...report,
+                    targetSparsity: 0.5,
+                    achievedSparsity: 0.5,
+                    prunedNodes: 53,
+                    removedChannels: 0,
+                    layers: [],
+                    skipped: [],
+                    parameters: { before: 1, after: 1 },
+                  },
+            cliCommand: `onnx-studio ${spec.kind} ${spec.modelPath} -o ${path} --method ${method}`,
+          };
+          ws.variants.push(variant);
+          files.add(path);
+          changed(ws);
+          return ok({ report, variant });
+        });
+        return ok({ jobId });
+      }
+      case 'bench': {
+        const targets = spec.targets ?? ['original'];
+        const iterations = spec.iterations ?? 100;
+        const random = lcg(targets.length * 7919 + iterations);
+        const base = spec.modelPath === MOCK_SAMPLE_PATH ? 0.05 : 6;
+        const factorOf = (t: string) =>
+          t === 'original' ? 1 : 0.55 + 0.1 * (ws.variants.findIndex((v) => v.id === t) % 3);
+        const samples: number[][] = targets.map(() => []);
+        let streamed = 0;
+        const draw = (t: string) =>
+          base * factorOf(t) * Math.exp(0.08 * gaussian(random)) * (random() < 0.02 ? 2.5 : 1);
+        const jobId = runJob(
+          spec,
+          Math.max(300, iterations * targets.length * msPerRun),
+          'measuring',
+          () => {
+            const results: BenchTargetResult[] = targets.map((target, i) => {
+              const s = samples[i] as number[];
+              const variant = ws.variants.find((v) => v.id === target);
+              const st = stats(s.length > 0 ? s : [base]);
+              return {
+                target,
+                modelBytes: variant?.fileBytes ?? ws.model.fileBytes,
+                throughput: 1000 / st.meanMs,
+                ...st,
+                initMs: 40,
+                firstRunMs: base * 3,
+                samples: s.slice(0, 2000),
+                ...(spec.profile ? { profile: mockProfile(st.meanMs, variant !== undefined) } : {}),
+              };
+            });
+            const record: BenchRecord = {
+              id: `b-${counter}`,
+              createdAt: new Date().toISOString(),
+              engine: 'onnxruntime-node',
+              provider: spec.ep ?? 'cpu',
+              label: `onnxruntime-node ${spec.ep ?? 'cpu'}`,
+              results,
+              notes: [],
+            };
+            ws.benchmarks.push(record);
+            changed(ws);
+            const report = {
+              results: results.map((r) => ({
+                ...r,
+                model: r.target,
+                ep: spec.ep ?? 'cpu',
+                threads: 0,
+                interOpThreads: 0,
+                warmup: 10,
+                peakRssBytes: 1,
+                inputs: [],
+              })),
+              comparisons: [],
+              settings: {},
+              notes: [],
+              seconds: 1,
+            };
+            return ok({ report, recordId: record.id });
+          },
+          (fraction, emit) => {
+            const due = Math.floor(fraction * iterations);
+            if (due <= streamed) return;
+            targets.forEach((t, i) => {
+              const batch = Array.from({ length: due - streamed }, () => Math.round(draw(t) * 1e4) / 1e4);
+              (samples[i] as number[]).push(...batch);
+              emit({ type: 'metric', name: `latency/${i}`, unit: 'ms', values: batch });
+            });
+            streamed = due;
+          },
+        );
+        return ok({ jobId });
+      }
+      case 'evaluate': {
+        const target = spec.target ?? 'original';
+        const jobId = runJob(spec, 600, 'evaluating', () => {
+          const isOriginal = target === 'original';
+          const index = ws.variants.findIndex((v) => v.id === target);
+          const labelled = spec.data.spec.kind !== 'synthetic';
+          const report = {
+            model: target,
+            data: JSON.stringify(spec.data.spec),
+            samples: 360,
+            task: labelled ? ('classification' as const) : ('none' as const),
+            taskReason: 'mock',
+            output: 'logits',
+            seconds: 0.6,
+            samplesPerSecond: 600,
+            timing: { dataMs: 1, inferenceMs: 1, referenceMs: 1 },
+            notes: [],
+            ...(labelled
+              ? { accuracy: isOriginal ? 0.975 : 0.975 - 0.0056 * (index + 1), correct: 351 }
+              : {}),
+            ...(!isOriginal && spec.reference
+              ? {
+                  fidelity: {
+                    output: 'logits',
+                    cosine: 0.9993 - 0.0004 * index,
+                    worstSampleCosine: 0.99,
+                    sqnrDb: 31.5,
+                    maxAbsErr: 0.2,
+                    meanAbsErr: 0.02,
+                    top1Agreement: 0.9917 - 0.003 * index,
+                    exact: false,
+                  },
+                }
+              : {}),
+          };
+          ws.evaluations.push({
+            id: `e-${counter}`,
+            createdAt: new Date().toISOString(),
+            target,
+            ...(spec.reference ? { reference: spec.reference } : {}),
+            report,
+          });
+          changed(ws);
+          return ok({ report, recordId: `e-${counter}` });
+        });
+        return ok({ jobId });
+      }
+      case 'export': {
+        const jobId = runJob(spec, 200, 'writing', (): Result<ExportJobResult> => {
+          const variant = ws.variants.find((v) => v.id === spec.target);
+          if (!variant)
+            return fail({ code: 'BAD_REQUEST', message: `No variant ${spec.target} in this workspace.` });
+          if (spec.outputPath === spec.modelPath && !spec.replaceOriginal)
+            return ok({ written: false, reason: 'original', path: spec.outputPath });
+          if (files.has(spec.outputPath) && !spec.overwrite)
+            return ok({ written: false, reason: 'exists', path: spec.outputPath });
+          if (!spec.outputPath.toLowerCase().endsWith('.onnx')) {
+            return fail({
+              code: 'BAD_REQUEST',
+              message: `${spec.outputPath} does not end in .onnx. Choose a file name ending in .onnx.`,
+            });
+          }
+          files.add(spec.outputPath);
+          return ok({
+            written: true,
+            path: spec.outputPath,
+            bytes: variant.fileBytes,
+            cliCommand: variant.cliCommand,
+          });
+        });
+        return ok({ jobId });
+      }
+    }
+  };
+
+  const host: StudioHost = {
+    kind: 'mock',
+    inspectModel: async (path) => {
+      await delay(latencyMs);
+      const summary = summaryFor(path);
+      if (summary.ok) {
+        recent = [path, ...recent.filter((p) => p !== path)].slice(0, 10);
+        for (const l of listeners.recent) l(recent);
+      }
+      return summary;
+    },
+    openModelDialog: async () =>
+      serve
+        ? fail({ code: 'BAD_REQUEST', message: 'No native dialogs in a browser: use the file browser.' })
+        : ok(dialogPath),
+    openPathDialog: async (r) => ok(r.kind === 'folder' ? '/data/images' : '/data/calib.npy'),
+    savePathDialog: async (r) => ok(r.defaultPath ?? '/models/exported.onnx'),
+    listFolder: async (path): Promise<Result<FsListing>> => {
+      const entries = FOLDERS[path];
+      if (!entries)
+        return fail({
+          code: 'IO',
+          message: `${path} is not a folder that can be read. Choose another folder.`,
+        });
+      return ok({ path, parent: parentPath(path), entries });
+    },
+    startJob: async (spec) => startJob(spec),
+    cancelJob: async (jobId) => {
+      const job = jobs.get(jobId);
+      if (
+        !job ||
+        job.info.state === 'succeeded' ||
+        job.info.state === 'failed' ||
+        job.info.state === 'cancelled'
+      ) {
+        return ok({ cancelled: false });
+      }
+      job.cancel();
+      return ok({ cancelled: true });
+    },
+    listJobs: async () => ok([...jobs.values()].map((j) => j.info)),
+    getWorkspace: async (modelPath) => {
+      const summary = summaryFor(modelPath);
+      if (!summary.ok) return summary;
+      return ok(structuredClone(workspaceFor(modelPath)));
+    },
+    listWorkspaces: async () =>
+      ok(
+        [...workspaces.values()].map((w) => ({
+          key: w.key,
+          modelPath: w.model.path,
+          variants: w.variants.length,
+          updatedAt: w.updatedAt,
+          modelExists: true,
+        })),
+      ),
+    renameVariant: async (r) => {
+      const v = workspaceFor(r.modelPath).variants.find((x) => x.id === r.variantId);
+      if (!v) return fail({ code: 'BAD_REQUEST', message: 'No such variant.' });
+      v.name = r.name;
+      changed(workspaceFor(r.modelPath));
+      return ok(v);
+    },
+    removeVariant: async (r) => {
+      const ws = workspaceFor(r.modelPath);
+      const before = ws.variants.length;
+      ws.variants = ws.variants.filter((v) => v.id !== r.variantId);
+      changed(ws);
+      return ok({ removed: ws.variants.length < before });
+    },
+    addBenchRecord: async (r) => {
+      const ws = workspaceFor(r.modelPath);
+      const record: BenchRecord = {
+        id: `b-web-${++counter}`,
+        createdAt: new Date().toISOString(),
+        engine: r.engine,
+        provider: r.provider,
+        label: r.label,
+        results: r.results,
+        notes: r.notes ?? [],
+      };
+      ws.benchmarks.push(record);
+      changed(ws);
+      return ok(record);
+    },
+    buildReport: async (modelPath) => {
+      const ws = workspaceFor(modelPath);
+      const json: StudioReport = {
+        generatedBy: 'onnx-studio mock',
+        generatedAt: new Date().toISOString(),
+        model: { path: modelPath },
+        rows: [],
+        benchmarks: ws.benchmarks,
+        workspace: ws,
+      };
+      return ok({ html: `<!doctype html><title>Report</title><h1>${modelPath}</h1>`, json });
+    },
+    saveReport: async (r) =>
+      ok({ htmlPath: `${r.outputDir}/report.html`, jsonPath: `${r.outputDir}/report.json` }),
+    listMethods: async () => ok(MOCK_CATALOG),
+    listProviders: async (): Promise<Result<ProviderStatus[]>> =>
+      ok([
+        { name: 'cpu', listed: true, bundled: true, available: true },
+        {
+          name: 'webgpu',
+          listed: true,
+          bundled: true,
+          available: false,
+          reason: 'No GPU adapter was found.',
+          hint: 'Run on a machine with a GPU and current drivers.',
+        },
+        {
+          name: 'cuda',
+          listed: false,
+          bundled: false,
+          available: false,
+          reason: 'Not in this onnxruntime-node build.',
+          hint: 'Run npm run setup:cuda on Linux x64 with CUDA 12.',
+        },
+      ]),
+    listRecent: async () => ok(recent),
+    clearRecent: async () => {
+      recent = [];
+      for (const l of listeners.recent) l(recent);
+      return ok({});
+    },
+    appInfo: async (): Promise<Result<AppInfo>> =>
+      ok({
+        version: '0.0.0-mock',
+        host: serve ? 'serve' : 'electron',
+        platform: 'linux',
+        capabilities: { nativeDialogs: !serve, fileBrowser: serve, upload: serve },
+        dataDir: '/data',
+        homeDir: '/',
+        sample: {
+          modelPath: MOCK_SAMPLE_PATH,
+          inputsPath: '/opt/onnx-studio/samples/digits/test-inputs.npy',
+          labelsPath: '/opt/onnx-studio/samples/digits/test-labels.npy',
+          data: {
+            spec: {
+              kind: 'npy',
+              path: '/opt/onnx-studio/samples/digits/test-inputs.npy',
+              labels: '/opt/onnx-studio/samples/digits/test-labels.npy',
+            },
+          },
+          description: 'Handwritten digits (8x8), 10 classes, 360 labelled test images.',
+        },
+      }),
+    getPathForFile: (file) => (serve ? null : `/dropped/${file.name}`),
+    ...(serve
+      ? { uploadFile: async (file: File) => ok({ path: `/uploads/${file.name}`, bytes: file.size }) }
+      : {}),
+    onJobEvent: (l) => sub(listeners.job, l),
+    onMenuCommand: (l) => sub(listeners.menu, l),
+    onModelOpenRequest: (l) => sub(listeners.open, l),
+    onWorkspaceChanged: (l) => sub(listeners.workspace, l),
+    onRecentChanged: (l) => sub(listeners.recent, l),
+  };
+  return host;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Standard normal draw (Box-Muller). */
+function gaussian(random: () => number): number {
+  const u = Math.max(random(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+function mockProfile(meanMs: number, quantized: boolean): BenchProfile {
+  const shares: [string, number][] = quantized
+    ? [
+        ['ConvInteger', 0.5],
+        ['DynamicQuantizeLinear', 0.2],
+        ['Clip', 0.12],
+        ['Add', 0.1],
+        ['Gemm', 0.08],
+      ]
+    : [
+        ['Conv', 0.72],
+        ['Clip', 0.12],
+        ['Add', 0.1],
+        ['Gemm', 0.06],
+      ];
+  return {
+    byOpType: shares.map(([opType, pct]) => ({ opType, ms: meanMs * 0.9 * pct, pct: pct * 100 })),
+    topNodes: [],
+    runs: 100,
+    traceFile: '/tmp/profile.json',
+  };
 }

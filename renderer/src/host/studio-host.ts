@@ -1,23 +1,22 @@
 /**
  * Everything the views need from the outside world. Views receive a `StudioHost` and never touch
- * `window.studio` (or a socket) directly, so the same views run in Electron, against `onnx-studio serve`,
- * and in tests with a mock.
+ * `window.studio` (or a socket) directly, so the same views run in Electron (`electron-host.ts`), in a
+ * browser against `onnx-studio serve` (`ws-host.ts`), and in tests with a mock (`mock-host.ts`).
+ *
+ * It is the contract's `StudioApi` (shared/ipc-contract.ts), method for method, plus what differs by host:
+ * which host it is, and how a dropped file reaches the backend (a path in Electron, an upload to `serve`).
+ * No method rejects; failures come back as `{ ok: false, error }`.
  */
 import type { Result } from '../../../shared/errors.js';
-import type { JobEvent, JobSpec, MenuCommand, Unsubscribe } from '../../../shared/ipc-contract.js';
-import type { ModelSummary } from '../../../shared/model-summary.js';
+import type { StudioApi } from '../../../shared/ipc-contract.js';
 
-export interface StudioHost {
-  /** Which implementation is running; useful in diagnostics, not for branching in views. */
-  readonly kind: 'electron' | 'mock';
-  /** Summarize the model at an absolute path. Never rejects; failures are `{ ok: false }`. */
-  inspectModel(path: string): Promise<Result<ModelSummary>>;
-  /** Let the user pick a model; the value is its path, or `null` if they cancelled. */
-  openModelDialog(): Promise<Result<string | null>>;
-  startJob(spec: JobSpec): Promise<Result<{ jobId: string }>>;
-  cancelJob(jobId: string): Promise<Result<{ cancelled: boolean }>>;
-  /** Where a dropped file lives on disk, or `null` when it has no path (e.g. dragged out of a browser). */
+export type HostKind = 'electron' | 'serve' | 'mock';
+
+export interface StudioHost extends Omit<StudioApi, 'getPathForFile'> {
+  /** Which implementation is running; used to word hints, never to branch logic. */
+  readonly kind: HostKind;
+  /** Where a dropped file lives on the backend's disk, or `null` when the page cannot know (a browser). */
   getPathForFile(file: File): string | null;
-  onJobEvent(listener: (event: JobEvent) => void): Unsubscribe;
-  onMenuCommand(listener: (command: MenuCommand) => void): Unsubscribe;
+  /** Copy a file the page has to the backend and answer its path there (`serve`); absent where paths exist. */
+  uploadFile?(file: File): Promise<Result<{ path: string; bytes: number }>>;
 }

@@ -1,5 +1,22 @@
-/** What a new user sees first: what the app wants (an .onnx file) and the two ways to give it. */
-export function EmptyState({ onOpen }: { onOpen: () => void }) {
+/**
+ * What a new user sees first: what the app wants (an .onnx file), the ways to give it, a sample model to
+ * try every feature with in the first minute, and the models opened before.
+ */
+import { baseName } from '../format.js';
+
+export function EmptyState({
+  onOpen,
+  onTrySample,
+  sampleAvailable,
+  recent,
+  onOpenRecent,
+}: {
+  onOpen: () => void;
+  onTrySample: () => void;
+  sampleAvailable: boolean;
+  recent: string[];
+  onOpenRecent: (path: string) => void;
+}) {
   return (
     <section className="empty-state" aria-labelledby="empty-title">
       <h1 id="empty-title">Open an ONNX model</h1>
@@ -7,11 +24,40 @@ export function EmptyState({ onOpen }: { onOpen: () => void }) {
         Drop an <code>.onnx</code> file anywhere on this window, or choose one from your disk. ONNX Studio
         reads the model and shows its inputs, outputs, size and operators. Your file is never modified.
       </p>
-      <button type="button" className="primary" onClick={onOpen}>
-        Open model…
-      </button>
+      <div className="button-row center">
+        <button type="button" className="primary" onClick={onOpen}>
+          Open model…
+        </button>
+        {sampleAvailable && (
+          <button type="button" onClick={onTrySample}>
+            Try the sample model
+          </button>
+        )}
+      </div>
+      {sampleAvailable && (
+        <p className="muted">
+          The sample is a small handwritten-digits classifier with its labelled test set: quantize it,
+          benchmark it and compare accuracy in about a minute.
+        </p>
+      )}
+      {recent.length > 0 && (
+        <nav aria-label="Recent models" className="recent">
+          <h2>Recent</h2>
+          <ul>
+            {recent.slice(0, 8).map((path) => (
+              <li key={path}>
+                <button type="button" className="link" onClick={() => onOpenRecent(path)} title={path}>
+                  {baseName(path)}
+                </button>
+                <span className="muted path-inline"> {path}</span>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
       <p className="muted">
-        Shortcut: <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>O</kbd>
+        Shortcuts: <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>O</kbd> open · <kbd>Alt</kbd> + <kbd>1</kbd>–
+        <kbd>4</kbd> switch views
       </p>
     </section>
   );

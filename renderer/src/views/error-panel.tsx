@@ -2,6 +2,7 @@
  * An error the user can act on: what went wrong (the engine's message), what to do (a hint per error
  * code), and the technical detail folded away for bug reports.
  */
+import { useId } from 'react';
 import type { ErrorCode, StudioErrorInfo } from '../../../shared/errors.js';
 
 const WHAT_TO_DO: Record<ErrorCode, string> = {
@@ -18,14 +19,36 @@ const WHAT_TO_DO: Record<ErrorCode, string> = {
   INTERNAL: 'This is a bug in ONNX Studio. Please report it and include the technical details below.',
 };
 
-export function ErrorPanel({ title, error }: { title: string; error: StudioErrorInfo }) {
+/** What to do about a failed job: its input is options and data rather than a file to open. */
+export const JOB_WHAT_TO_DO: Partial<Record<ErrorCode, string>> = {
+  BAD_REQUEST: 'Check the options and data the message names, correct them, and queue the job again.',
+  IO: 'Check that the files the job reads exist and can be read, and that the workspace folder has free space.',
+};
+
+/**
+ * `compact`: a smaller panel inside a list (a failed job), with a lower heading. `whatToDo` overrides the
+ * per-code hints where the context knows better.
+ */
+export function ErrorPanel({
+  title,
+  error,
+  compact = false,
+  whatToDo,
+}: {
+  title: string;
+  error: StudioErrorInfo;
+  compact?: boolean;
+  whatToDo?: Partial<Record<ErrorCode, string>>;
+}) {
+  const id = useId();
+  const Heading = compact ? 'h3' : 'h2';
   return (
-    <section className="error-panel" role="alert" aria-labelledby="error-title">
-      <h2 id="error-title">{title}</h2>
+    <section className={compact ? 'error-panel compact' : 'error-panel'} role="alert" aria-labelledby={id}>
+      <Heading id={id}>{title}</Heading>
       <p className="error-message">{error.message}</p>
       <p>
         <strong>What to do: </strong>
-        {WHAT_TO_DO[error.code]}
+        {whatToDo?.[error.code] ?? WHAT_TO_DO[error.code]}
       </p>
       <details>
         <summary>Technical details</summary>

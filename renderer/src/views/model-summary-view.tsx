@@ -1,5 +1,9 @@
-/** The inspect result: headline numbers, the model's inputs and outputs, and which operators it uses. */
-import type { ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
+/**
+ * The Model view: headline numbers, the model's inputs and outputs, which operators it uses (chart and
+ * table), where its weight bytes go by dtype, its largest tensors, and whether it keeps data externally.
+ */
+import type { LargestTensor, ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
+import { DtypeBytesChart, OpHistogramChart } from '../charts/model-charts.js';
 import { baseName, formatBytes, formatCount, formatDomain, formatExact, formatShape } from '../format.js';
 
 export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
@@ -35,9 +39,19 @@ export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
         <Stat label="Producer" value={producer} />
       </dl>
 
+      <ExternalDataNote summary={summary} />
+
       <TensorTable caption="Inputs" tensors={summary.inputs} />
       <TensorTable caption="Outputs" tensors={summary.outputs} />
+
+      <div className="chart-grid">
+        <OpHistogramChart opCounts={summary.opCounts} />
+        <DtypeBytesChart parameterBytes={summary.parameterBytes} />
+      </div>
+
       <OpCountTable opCounts={summary.opCounts} nodes={summary.nodes} />
+      <DtypeTable parameterBytes={summary.parameterBytes} />
+      <LargestTensorsTable tensors={summary.largestTensors} />
     </article>
   );
 }
@@ -112,6 +126,104 @@ function OpCountTable({ opCounts, nodes }: { opCounts: Record<string, number>; n
             <td className="num">{nodes > 0 ? `${((count / nodes) * 100).toFixed(1)}%` : '–'}</td>
           </tr>
         ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ExternalDataNote({ summary }: { summary: ModelSummary }) {
+  if (summary.externalDataBytes <= 0) {
+    return (
+      <p className="muted note" data-testid="external-data">
+        External data: none. Every weight is stored inside the .onnx file.
+      </p>
+    );
+  }
+  const total = summary.fileBytes + summary.externalDataBytes;
+  return (
+    <p className="note" data-testid="external-data">
+      External data: {formatBytes(summary.externalDataBytes)} of weights live in files beside the model (
+      {((summary.externalDataBytes / total) * 100).toFixed(0)}% of {formatBytes(total)}). Keep them in the
+      same folder when you copy the model; exported variants carry their own.
+    </p>
+  );
+}
+
+function DtypeTable({ parameterBytes }: { parameterBytes: Record<string, number> }) {
+  const rows = Object.entries(parameterBytes).sort(([, a], [, b]) => b - a);
+  const total = rows.reduce((sum, [, b]) => sum + b, 0);
+  return (
+    <table>
+      <caption>Parameter bytes by dtype</caption>
+      <thead>
+        <tr>
+          <th scope="col">Type</th>
+          <th scope="col" className="num">
+            Bytes
+          </th>
+          <th scope="col" className="num">
+            Share
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.length === 0 ? (
+          <tr>
+            <td colSpan={3} className="muted">
+              No weights
+            </td>
+          </tr>
+        ) : (
+          rows.map(([dtype, bytes]) => (
+            <tr key={dtype}>
+              <td>{dtype}</td>
+              <td className="num" title={`${formatExact(bytes)} bytes`}>
+                {formatBytes(bytes)}
+              </td>
+              <td className="num">{total > 0 ? `${((bytes / total) * 100).toFixed(1)}%` : '–'}</td>
+            </tr>
+          ))
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+function LargestTensorsTable({ tensors }: { tensors: LargestTensor[] }) {
+  return (
+    <table>
+      <caption>Largest tensors</caption>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Type</th>
+          <th scope="col">Shape</th>
+          <th scope="col" className="num">
+            Size
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {tensors.length === 0 ? (
+          <tr>
+            <td colSpan={4} className="muted">
+              No constant tensors
+            </td>
+          </tr>
+        ) : (
+          tensors.map((t) => (
+            <tr key={t.name}>
+              <td>
+                <code>{t.name}</code>
+              </td>
+              <td>{t.dtype}</td>
+              <td>
+                <code>{formatShape(t.shape)}</code>
+              </td>
+              <td className="num">{formatBytes(t.bytes)}</td>
+            </tr>
+          ))
+        )}
       </tbody>
     </table>
   );

@@ -1,0 +1,243 @@
+/**
+ * The whole loop against a real `onnx-studio serve` (engine process, job manager, workspace on disk) in
+ * Debian's Chromium: open the sample model, make an int8 variant and benchmark it, read real numbers off the
+ * charts, cancel a running job, export the variant and run the exported file with onnxruntime-node.
+ *
+ * The server is started here on a free port with a temporary data folder, and its URL (with the access
+ * token) is read from its `--json` line on stdout. Screenshots go to out/e2e/screenshots.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import * as ort from 'onnxruntime-node';
+import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
+import { REPO_ROOT } from './support/static-renderer.js';
+
+let serve: ChildProcess | undefined;
+let serveUrl = '';
+let dataDir = '';
+let outDir = '';
+let serveLog = '';
+
+async function startServe(): Promise<string> {
+  for (const built of ['out/electron/cli/bin.js', 'out/renderer/index.html']) {
+    if (!existsSync(join(REPO_ROOT, built))) {
+      throw new Error(
+        `${built} is missing. Run: npx tsc -p tsconfig.build.json && npx vite build --config renderer/vite.config.ts`,
+      );
+    }
+  }
+  dataDir = await mkdtemp(join(tmpdir(), 'onnx-studio-e2e-data-'));
+  outDir = await mkdtemp(join(tmpdir(), 'onnx-studio-e2e-out-'));
+  const child = spawn(
+    process.execPath,
+    ['bin/onnx-studio.js', 'serve', '--port', '0', '--data-dir', dataDir, '--json'],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  serve = child;
+  child.stderr?.on('data', (chunk: Buffer) => {
+    serveLog += chunk.toString();
+  });
+  const lines = createInterface({ input: child.stdout! });
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`onnx-studio serve printed no URL within 30 s. Its stderr:\n${serveLog}`)),
+      30_000,
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`onnx-studio serve exited (${code}) before listening. Its stderr:\n${serveLog}`)),
+    );
+    // The --json object may span several lines: gather them until they parse.
+    let text = '';
+    lines.on('line', (line) => {
+      text += `${line}\n`;
+      try {
+        const info = JSON.parse(text) as { url: string };
+        clearTimeout(timer);
+        lines.removeAllListeners('line');
+        resolve(info.url);
+      } catch {
+        // not complete yet
+      }
+    });
+  });
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  serveUrl = await startServe();
+  expect(serveUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[^/]+\/$/);
+});
+
+test.afterAll(async () => {
+  if (serve && serve.exitCode === null) {
+    const exited = new Promise((done) => serve?.once('exit', done));
+    serve.kill('SIGTERM');
+    await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
+    if (serve.exitCode === null) serve.kill('SIGKILL');
+  }
+  for (const dir of [dataDir, outDir]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+let checkErrors: () => void;
+test.beforeEach(({ page }) => {
+  checkErrors = watchPageErrors(page);
+});
+test.afterEach(() => checkErrors());
+
+function shown(page: Page) {
+  return page.locator('[role="tabpanel"]:not([hidden])');
+}
+
+async function openSample(page: Page): Promise<void> {
+  await page.goto(serveUrl);
+  await page.getByRole('button', { name: 'Try the sample model' }).click();
+  await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible({ timeout: 20_000 });
+}
+
+test('a request without the token is refused', async ({ page }) => {
+  checkErrors = () => {}; // the 401 is the point
+  const url = new URL(serveUrl);
+  const response = await page.goto(`${url.origin}/wrong-token/`);
+  expect(response?.status()).toBe(401);
+});
+
+test('open the sample, make an int8 variant, benchmark and evaluate it, and read real numbers off the charts', async ({
+  page,
+}) => {
+  await openSample(page);
+  await expect(page.getByRole('table', { name: 'Inputs' })).toContainText('[batch, 1, 8, 8]');
+  await expect(
+    page.getByTestId('chart-op-histogram').locator('.recharts-bar-rectangle').first(),
+  ).toBeVisible();
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-model.png`, fullPage: true });
+
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+  await expect(page.getByTestId('dataset-path')).toHaveValue(/test-inputs\.npy$/);
+  await page.getByTestId('queue-jobs').click();
+
+  const jobs = shown(page).getByTestId('job');
+  await expect(jobs.filter({ hasText: 'Quantize: int8-dynamic' })).toHaveAttribute('data-status', 'done', {
+    timeout: 60_000,
+  });
+  await expect(jobs.filter({ hasText: /^Benchmark original \+ int8-dynamic/ })).toHaveAttribute(
+    'data-status',
+    'done',
+    { timeout: 90_000 },
+  );
+  await expect(jobs.filter({ hasText: 'Evaluate original' })).toHaveAttribute('data-status', 'done', {
+    timeout: 60_000,
+  });
+  await expect(jobs.filter({ hasText: 'Evaluate int8-dynamic' })).toHaveAttribute('data-status', 'done', {
+    timeout: 60_000,
+  });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-optimize.png`, fullPage: true });
+
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  const table = page.getByTestId('compare-table');
+  const original = table.locator('tr[data-variant="original"]');
+  const int8 = table.locator('tr[data-variant="int8-dynamic"]');
+  // The trained sample scores 97.5% on its 360 test digits (electron/engine/testing/fixtures/digits/digits.json).
+  await expect(original).toContainText('97.50%');
+  await expect(int8).toContainText(/9\d\.\d\d%/);
+  await expect(int8).toContainText(/×0\.\d+/); // size ratio: int8 weights are smaller
+  const p50 = await int8.locator('td').nth(1).textContent();
+  expect(p50).toMatch(/\d+(\.\d+)? ms/);
+  await expect(page.getByTestId('chart-size')).toContainText(/KiB ×0\.\d+/);
+  await expect(page.getByTestId('chart-latency').locator('.recharts-bar-rectangle')).toHaveCount(2);
+  await expect(page.getByTestId('chart-latency')).toContainText(/ms ×\d\.\d+/);
+  await expect(page.getByTestId('chart-quality')).toContainText('97.50%');
+  await expect(page.getByTestId('chart-pareto').locator('.recharts-scatter-symbol')).toHaveCount(2);
+  await expect(page.getByTestId('chart-histogram').locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(
+    page.getByTestId('chart-op-breakdown').locator('.recharts-bar-rectangle').first(),
+  ).toBeVisible();
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-compare.png`, fullPage: true });
+});
+
+test('a running benchmark can be cancelled', async ({ page }) => {
+  await openSample(page);
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByLabel('Runs').first().fill('2000000');
+  await page.getByLabel('Profile operators').uncheck();
+  await page.getByRole('button', { name: /Benchmark 2 models/ }).click();
+  const job = shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-dynamic' });
+  await expect(job).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+  // Samples stream in: the distribution shows the live run.
+  await expect(page.getByTestId('chart-histogram').locator('.chart-subtitle')).toContainText(
+    'updating live',
+    { timeout: 30_000 },
+  );
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-running.png`, fullPage: true });
+  await job.getByRole('button', { name: /^Cancel / }).click();
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await expect(
+    shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-dynamic' }).first(),
+  ).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
+});
+
+test('the variant is exported where the user says, never over a file without asking, and the file runs', async ({
+  page,
+}) => {
+  await openSample(page);
+  await page.getByRole('tab', { name: 'Export' }).click();
+  await expect(page.getByRole('radio', { name: /int8-dynamic/ })).toBeChecked();
+  await expect(page.getByTestId('cli-command')).toContainText('onnx-studio quantize');
+  await expect(page.getByTestId('cli-command')).toContainText('--method int8-dynamic');
+
+  const target = join(outDir, 'digits-int8.onnx');
+  await page.getByTestId('export-destination').fill(target);
+  await page.getByRole('button', { name: 'Save variant' }).click();
+  await expect(page.getByTestId('export-saved')).toContainText(`to ${target}`, { timeout: 30_000 });
+  const written = await stat(target);
+
+  // Again: the file exists now, so the app asks; keeping it leaves the file alone.
+  await page.getByRole('button', { name: 'Save variant' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Replace the existing file?' });
+  await expect(dialog).toBeVisible({ timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  expect((await stat(target)).mtimeMs).toBe(written.mtimeMs);
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-export.png`, fullPage: true });
+
+  // The exported model runs: ten class scores for one 8x8 digit.
+  const session = await ort.InferenceSession.create(target);
+  try {
+    const input = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: 64 }, (_, i) => (i % 9) / 9),
+      [1, 1, 8, 8],
+    );
+    const outputs = await session.run({ [session.inputNames[0]!]: input });
+    const scores = outputs[session.outputNames[0]!]!;
+    expect(scores.dims).toEqual([1, 10]);
+    expect(Array.from(scores.data as Float32Array).every(Number.isFinite)).toBe(true);
+  } finally {
+    await session.release();
+  }
+});
+
+test('the page benchmarks in the browser with onnxruntime-web (wasm) from the served files', async ({
+  page,
+}) => {
+  await openSample(page);
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByLabel('Runs').nth(1).fill('50');
+  await page.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
+  const sources = page.getByLabel('Latency measured with');
+  await expect(sources.locator('option', { hasText: 'onnxruntime-web · wasm' })).toHaveCount(1, {
+    timeout: 60_000,
+  });
+  await sources.selectOption({ label: 'onnxruntime-web · wasm' });
+  await expect(
+    page.getByTestId('compare-table').locator('tr[data-variant="int8-dynamic"] td').nth(1),
+  ).toContainText(/\d ms/);
+});

@@ -1,0 +1,474 @@
+/**
+ * The Compare view's charts. Each takes rows already derived by `state/compare-data.ts`, so what a chart
+ * shows, the table and the exported CSV agree. Animations are off: the charts redraw as samples stream
+ * in, and an animation restarting ten times a second only blurs the numbers.
+ */
+import { memo, useMemo, type ReactNode } from 'react';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  ErrorBar,
+  LabelList,
+  Legend,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+  ZAxis,
+} from 'recharts';
+import { formatBytes } from '../format.js';
+import {
+  formatMs,
+  formatQuality,
+  formatRatio,
+  QUALITY_LABELS,
+  type CompareRow,
+  type OpBreakdownRow,
+  type QualityMetric,
+} from '../state/compare-data.js';
+import { histogram } from '../state/statistics.js';
+import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
+import { ChartCard } from './chart-card.js';
+
+const BAR_HEIGHT = 260;
+
+/** 10% room on each side of the data, so bubbles and their labels stay inside the plot. */
+function padDomain([min, max]: readonly [number, number]): [number, number] {
+  const span = max - min || Math.abs(max) * 0.1 || 1;
+  return [min - span * 0.15, max + span * 0.15];
+}
+
+function tooltipStyle(colors: ChartColors) {
+  return { background: colors.surface, borderColor: colors.grid, color: colors.text };
+}
+
+function axisProps(colors: ChartColors) {
+  return { stroke: colors.muted, tick: { fill: colors.text, fontSize: 12 } };
+}
+
+/** A bar per variant, each labelled with its value and its ratio to the original. */
+function RatioBarChart({
+  rows,
+  value,
+  format,
+  ratioOf,
+  unitLabel,
+}: {
+  rows: CompareRow[];
+  value: (r: CompareRow) => number | undefined;
+  format: (v: number) => string;
+  ratioOf: (r: CompareRow) => number | undefined;
+  unitLabel: string;
+}) {
+  const colors = useChartColors();
+  const data = rows
+    .filter((r) => value(r) !== undefined)
+    .map((r) => ({
+      label: r.label,
+      value: value(r) as number,
+      index: r.index,
+      caption: `${format(value(r) as number)} ${r.isOriginal ? '' : formatRatio(ratioOf(r))}`.trim(),
+    }));
+  return (
+    <ResponsiveContainer width="100%" height={BAR_HEIGHT}>
+      <BarChart data={data} margin={{ top: 24, right: 16, bottom: 8, left: 8 }}>
+        <CartesianGrid stroke={colors.grid} vertical={false} />
+        <XAxis dataKey="label" {...axisProps(colors)} interval={0} />
+        <YAxis {...axisProps(colors)} tickFormatter={(v: number) => format(v)} width={80} />
+        <Tooltip formatter={(v) => [format(Number(v)), unitLabel]} contentStyle={tooltipStyle(colors)} />
+        <Bar dataKey="value" name={unitLabel} isAnimationActive={false}>
+          {data.map((d) => (
+            <Cell key={d.label} fill={seriesColor(colors, d.index)} />
+          ))}
+          <LabelList dataKey="caption" position="top" fill={colors.text} fontSize={12} />
+        </Bar>
+      </BarChart>
+    </ResponsiveContainer>
+  );
+}
+
+function SizeChartView({ rows }: { rows: CompareRow[] }) {
+  const has = rows.some((r) => r.bytes !== undefined);
+  return (
+    <ChartCard
+      id="size"
+      title="File size"
+      subtitle="The .onnx file plus external data; the ratio is to the original (×0.25 is four times smaller)."
+      {...(has ? {} : { empty: <p className="muted">Sizes appear as variants are made.</p> })}
+    >
+      <RatioBarChart
+        rows={rows}
+        value={(r) => r.bytes}
+        format={formatBytes}
+        ratioOf={(r) => r.sizeRatio}
+        unitLabel="size"
+      />
+    </ChartCard>
+  );
+}
+
+/** An x-axis tick with the category name and, under it, the bar's caption (value and ratio). */
+function CaptionTick(props: {
+  x?: number;
+  y?: number;
+  payload?: { value?: string | number };
+  captions: Record<string, string>;
+  colors: ChartColors;
+}) {
+  const { x = 0, y = 0, payload, captions, colors } = props;
+  const name = String(payload?.value ?? '');
+  return (
+    <g transform={`translate(${x},${y})`}>
+      <text textAnchor="middle" fill={colors.text} fontSize={12}>
+        <tspan x={0} dy="0.9em">
+          {name}
+        </tspan>
+        <tspan x={0} dy="1.3em" fill={colors.muted}>
+          {captions[name] ?? ''}
+        </tspan>
+      </text>
+    </g>
+  );
+}
+
+/** Tick labels that stay distinct however close the values are: enough decimals for a fifth of the span. */
+export function spanFormatter(
+  values: readonly number[],
+  format: (v: number, decimals: number) => string,
+): (v: number) => string {
+  const finite = values.filter(Number.isFinite);
+  const span = finite.length > 1 ? Math.max(...finite) - Math.min(...finite) : Math.abs(finite[0] ?? 1);
+  const decimals = span > 0 ? Math.min(6, Math.max(0, Math.ceil(-Math.log10(span / 5)))) : 2;
+  return (v) => format(v, decimals);
+}
+
+function LatencyChartView({
+  rows,
+  sourceLabel,
+  controls,
+}: {
+  rows: CompareRow[];
+  sourceLabel: string;
+  controls?: ReactNode;
+  /** Changes when `controls` show something else (memoized charts compare this, not the elements). */
+  controlsKey?: string;
+}) {
+  const colors = useChartColors();
+  const data = rows
+    .filter((r) => r.p50Ms !== undefined)
+    .map((r) => ({
+      label: r.label,
+      index: r.index,
+      p50: r.p50Ms as number,
+      // ErrorBar takes [below, above] the bar's value: the whiskers reach up to p90 and p99.
+      toP90: [0, Math.max(0, (r.p90Ms ?? r.p50Ms ?? 0) - (r.p50Ms as number))],
+      toP99: [0, Math.max(0, (r.p99Ms ?? r.p50Ms ?? 0) - (r.p50Ms as number))],
+      caption:
+        `${formatMs(r.p50Ms)} ${r.isOriginal ? '' : formatRatio(r.latencyRatio)}`.trim() +
+        (r.latency?.final ? '' : ' (live)'),
+    }));
+  const captions = Object.fromEntries(data.map((d) => [d.label, d.caption]));
+  return (
+    <ChartCard
+      id="latency"
+      title="Latency (p50, whiskers to p90 and p99)"
+      subtitle={`Measured with ${sourceLabel}; the ratio is to the original's p50 (below ×1 is faster).`}
+      {...(controls ? { controls } : {})}
+      {...(data.length > 0 ? {} : { empty: <p className="muted">Run a benchmark to see latencies here.</p> })}
+    >
+      <ResponsiveContainer width="100%" height={BAR_HEIGHT}>
+        <BarChart data={data} margin={{ top: 16, right: 16, bottom: 8, left: 8 }}>
+          <CartesianGrid stroke={colors.grid} vertical={false} />
+          <XAxis
+            dataKey="label"
+            {...axisProps(colors)}
+            interval={0}
+            height={44}
+            tick={<CaptionTick captions={captions} colors={colors} />}
+          />
+          <YAxis {...axisProps(colors)} tickFormatter={(v: number) => formatMs(v)} width={80} />
+          <Tooltip formatter={(v) => [formatMs(Number(v)), 'p50']} contentStyle={tooltipStyle(colors)} />
+          <Bar dataKey="p50" name="p50" isAnimationActive={false}>
+            {data.map((d) => (
+              <Cell key={d.label} fill={seriesColor(colors, d.index)} />
+            ))}
+            <ErrorBar dataKey="toP99" width={6} stroke={colors.whisker} strokeWidth={1} direction="y" />
+            <ErrorBar dataKey="toP90" width={12} stroke={colors.whisker} strokeWidth={2} direction="y" />
+          </Bar>
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+function QualityChartView({ rows, metric }: { rows: CompareRow[]; metric: QualityMetric | undefined }) {
+  const has = metric !== undefined && rows.some((r) => r.quality !== undefined);
+  return (
+    <ChartCard
+      id="quality"
+      title={metric ? QUALITY_LABELS[metric] : 'Accuracy or fidelity'}
+      subtitle={
+        metric === 'accuracy'
+          ? 'Share of labelled samples classified correctly; the ratio is to the original.'
+          : 'How closely each variant follows the original on the same inputs (1 = identical).'
+      }
+      {...(has
+        ? {}
+        : {
+            empty: (
+              <p className="muted">
+                Evaluate the variants on a dataset to compare accuracy (with labels) or fidelity to the
+                original (without).
+              </p>
+            ),
+          })}
+    >
+      <RatioBarChart
+        rows={rows}
+        value={(r) => r.quality}
+        format={(v) => formatQuality(v, metric)}
+        ratioOf={(r) => r.qualityRatio}
+        unitLabel={metric ?? 'quality'}
+      />
+    </ChartCard>
+  );
+}
+
+function ParetoChartView({
+  rows,
+  metric,
+  front,
+}: {
+  rows: CompareRow[];
+  metric: QualityMetric | undefined;
+  front: Set<string>;
+}) {
+  const colors = useChartColors();
+  const points = rows.filter((r) => r.p50Ms !== undefined && r.quality !== undefined);
+  const xTick = spanFormatter(
+    points.map((p) => p.p50Ms as number),
+    (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 2))} ms`,
+  );
+  const yTick = spanFormatter(
+    points.map((p) => (metric === 'cosine' ? (p.quality as number) : (p.quality as number) * 100)),
+    (v, d) => (metric === 'cosine' ? v.toFixed(Math.max(d, 3)) : `${v.toFixed(Math.max(d, 1))}%`),
+  );
+  return (
+    <ChartCard
+      id="pareto"
+      title="Latency vs quality (bubble = file size)"
+      subtitle="Up and to the left is better. Variants on the Pareto front (nothing else is both faster and better) are outlined."
+      {...(points.length > 0 && metric
+        ? {}
+        : { empty: <p className="muted">Benchmark and evaluate the variants to place them here.</p> })}
+    >
+      <ResponsiveContainer width="100%" height={300}>
+        <ScatterChart margin={{ top: 28, right: 40, bottom: 8, left: 8 }}>
+          <CartesianGrid stroke={colors.grid} />
+          <XAxis
+            type="number"
+            dataKey="p50Ms"
+            name="p50 latency"
+            {...axisProps(colors)}
+            tickFormatter={xTick}
+            domain={padDomain}
+            height={40}
+            label={{ value: 'p50 latency', position: 'insideBottom', offset: 0, fill: colors.muted }}
+          />
+          <YAxis
+            type="number"
+            dataKey="quality"
+            name={metric ? QUALITY_LABELS[metric] : 'quality'}
+            {...axisProps(colors)}
+            tickFormatter={(v: number) => yTick(metric === 'cosine' ? v : v * 100)}
+            domain={padDomain}
+            width={80}
+          />
+          <ZAxis type="number" dataKey="bytes" range={[80, 900]} name="size" />
+          <Tooltip
+            contentStyle={tooltipStyle(colors)}
+            formatter={(v, name) =>
+              name === 'size'
+                ? formatBytes(Number(v))
+                : name === 'p50 latency'
+                  ? formatMs(Number(v))
+                  : formatQuality(Number(v), metric)
+            }
+          />
+          <Legend verticalAlign="top" wrapperStyle={{ color: colors.text, paddingBottom: 8 }} />
+          {points.map((p) => (
+            <Scatter
+              key={p.id}
+              name={p.label}
+              data={[p]}
+              fill={seriesColor(colors, p.index)}
+              fillOpacity={0.75}
+              stroke={front.has(p.id) ? colors.text : 'none'}
+              strokeWidth={2}
+              isAnimationActive={false}
+            >
+              <LabelList dataKey="label" position="top" fill={colors.text} fontSize={11} />
+            </Scatter>
+          ))}
+        </ScatterChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+function LatencyHistogramChartView({
+  samples,
+  label,
+  live,
+  controls,
+}: {
+  samples: number[] | undefined;
+  label: string;
+  live: boolean;
+  controls?: ReactNode;
+  /** Changes when `controls` show something else (memoized charts compare this, not the elements). */
+  controlsKey?: string;
+}) {
+  const colors = useChartColors();
+  const bins = useMemo(() => histogram(samples ?? [], 30), [samples]);
+  const data = bins.map((b) => ({
+    ms: (b.from + b.to) / 2,
+    count: b.count,
+    range: `${formatMs(b.from)} – ${formatMs(b.to)}`,
+  }));
+  return (
+    <ChartCard
+      id="histogram"
+      title={`Latency distribution: ${label}`}
+      subtitle={`${samples?.length ?? 0} timed runs${live ? ', updating live as samples stream in' : ''}. A long right tail means occasional slow runs.`}
+      {...(controls ? { controls } : {})}
+      {...(data.length > 0
+        ? {}
+        : {
+            empty: <p className="muted">The distribution appears while a benchmark of this variant runs.</p>,
+          })}
+    >
+      <ResponsiveContainer width="100%" height={BAR_HEIGHT}>
+        <BarChart data={data} barCategoryGap={1} margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
+          <CartesianGrid stroke={colors.grid} vertical={false} />
+          <XAxis
+            dataKey="ms"
+            {...axisProps(colors)}
+            tickFormatter={(v: number) => formatMs(v)}
+            label={{ value: 'run time', position: 'insideBottom', offset: -12, fill: colors.muted }}
+          />
+          <YAxis {...axisProps(colors)} allowDecimals={false} width={50} />
+          <Tooltip
+            contentStyle={tooltipStyle(colors)}
+            labelFormatter={(_l, payload) => String(payload?.[0]?.payload?.range ?? '')}
+            formatter={(v) => [String(v), 'runs']}
+          />
+          <Bar dataKey="count" fill={colors.accent} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+function OpBreakdownChartView({ rows, opTypes }: { rows: OpBreakdownRow[]; opTypes: string[] }) {
+  const colors = useChartColors();
+  return (
+    <ChartCard
+      id="op-breakdown"
+      title="Time per operator type"
+      subtitle="Kernel time per run from onnxruntime's profiler, by op type: where each variant spends its time."
+      {...(rows.length > 0
+        ? {}
+        : { empty: <p className="muted">Benchmark with “Profile operators” on to see where time goes.</p> })}
+    >
+      <ResponsiveContainer width="100%" height={Math.max(160, rows.length * 44 + 80)}>
+        <BarChart data={rows} layout="vertical" margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
+          <CartesianGrid stroke={colors.grid} horizontal={false} />
+          <XAxis type="number" {...axisProps(colors)} tickFormatter={(v: number) => formatMs(v)} />
+          <YAxis type="category" dataKey="label" width={150} {...axisProps(colors)} />
+          <Tooltip
+            contentStyle={tooltipStyle(colors)}
+            formatter={(v, name) => [formatMs(Number(v)), String(name)]}
+          />
+          <Legend wrapperStyle={{ color: colors.text }} />
+          {opTypes.map((op, i) => (
+            <Bar
+              key={op}
+              dataKey={op}
+              stackId="ops"
+              fill={seriesColor(colors, i)}
+              isAnimationActive={false}
+            />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+/**
+ * The charts re-render only when what they draw changed: while a benchmark streams, the size, quality and
+ * per-op charts stay as they are, and only the latency figures and the distribution update. Each comparator
+ * looks at the few numbers its chart draws (rows are a handful of variants, so this is cheap), never at the
+ * sample arrays, which are compared by identity.
+ */
+function sameBy<P>(signature: (props: P) => unknown): (a: P, b: P) => boolean {
+  return (a, b) => JSON.stringify(signature(a)) === JSON.stringify(signature(b));
+}
+
+export const SizeChart = memo(
+  SizeChartView,
+  sameBy((p: { rows: CompareRow[] }) =>
+    p.rows.map((r) => [r.label, r.index, r.isOriginal, r.bytes, r.sizeRatio]),
+  ),
+);
+
+export const QualityChart = memo(
+  QualityChartView,
+  sameBy((p: { rows: CompareRow[]; metric: QualityMetric | undefined }) => [
+    p.metric,
+    p.rows.map((r) => [r.label, r.index, r.isOriginal, r.quality, r.qualityRatio]),
+  ]),
+);
+
+export const LatencyChart = memo(
+  LatencyChartView,
+  sameBy((p: { rows: CompareRow[]; sourceLabel: string; controlsKey?: string }) => [
+    p.sourceLabel,
+    p.controlsKey,
+    p.rows.map((r) => [
+      r.label,
+      r.index,
+      r.isOriginal,
+      r.p50Ms,
+      r.p90Ms,
+      r.p99Ms,
+      r.latencyRatio,
+      r.latency?.final,
+    ]),
+  ]),
+);
+
+export const ParetoChart = memo(
+  ParetoChartView,
+  sameBy((p: { rows: CompareRow[]; metric: QualityMetric | undefined; front: Set<string> }) => [
+    p.metric,
+    [...p.front],
+    p.rows.map((r) => [r.id, r.label, r.index, r.p50Ms, r.quality, r.bytes]),
+  ]),
+);
+
+export const OpBreakdownChart = memo(
+  OpBreakdownChartView,
+  sameBy((p: { rows: OpBreakdownRow[]; opTypes: string[] }) => p),
+);
+
+export const LatencyHistogramChart = memo(
+  LatencyHistogramChartView,
+  (a, b) =>
+    a.samples === b.samples && a.label === b.label && a.live === b.live && a.controlsKey === b.controlsKey,
+);

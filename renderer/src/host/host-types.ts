@@ -1,0 +1,24 @@
+/**
+ * Renderer-side names for contract types, so views import from one place. Everything here is declared in
+ * `shared/`; nothing is invented by the renderer.
+ */
+export type {
+  AppInfo,
+  JobSpec,
+  MethodCatalog,
+  MethodDescription,
+  OptionField,
+  SampleModelInfo,
+  FsListing,
+  FsEntry,
+  JobInfo,
+} from '../../../shared/ipc-contract.js';
+export type {
+  BenchRecord,
+  BenchTargetResult,
+  EvalRecord,
+  VariantRecipe,
+  Workspace,
+  WorkspaceVariant,
+} from '../../../shared/workspace.js';
+export type { EvalReportInfo, ExportJobResult, JobResults } from '../../../shared/job-results.js';

@@ -1,0 +1,141 @@
+/**
+ * The serve host against a real WebSocket server speaking shared/ws-protocol.ts (the `ws` package in Node
+ * stands in for `onnx-studio serve` and for the browser's WebSocket).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { WsClientMessage } from '../../../shared/ws-protocol.js';
+import {
+  CHANNELS,
+  connectWsHost,
+  looksLikeServePage,
+  type SocketLike,
+  type WsStudioHost,
+} from './ws-host.js';
+
+const TOKEN = 'tok123';
+let server: WebSocketServer | undefined;
+let host: WsStudioHost | undefined;
+
+afterEach(async () => {
+  host?.close();
+  host = undefined;
+  await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+  server = undefined;
+});
+
+/** A server that says hello and answers requests with `answer`, refusing paths without the token. */
+async function startServer(
+  answer: (m: WsClientMessage) => unknown = () => ({ ok: true, value: null }),
+): Promise<string> {
+  server = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    verifyClient: (info: { req: { url?: string } }) => info.req.url === `/${TOKEN}/ws`,
+  });
+  server.on('connection', (socket) => {
+    socket.send(JSON.stringify({ type: 'hello', protocol: 1, version: 'test', host: 'serve' }));
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as WsClientMessage;
+      socket.send(
+        JSON.stringify({
+          type: 'response',
+          id: message.id,
+          channel: message.channel,
+          response: answer(message),
+        }),
+      );
+    });
+  });
+  await new Promise((done) => server?.on('listening', done));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+const createSocket = (url: string) => new WebSocket(url) as unknown as SocketLike;
+
+describe('the serve host', () => {
+  it('recognizes serve pages by their token segment', () => {
+    expect(looksLikeServePage('http://127.0.0.1:5123/abcDEF123/')).toBe(true);
+    expect(looksLikeServePage('http://127.0.0.1:5123/abc/index.html?x=1')).toBe(true);
+    expect(looksLikeServePage('http://127.0.0.1:5123/index.html?host=mock')).toBe(false);
+    expect(looksLikeServePage('http://127.0.0.1:5123/')).toBe(false);
+    expect(looksLikeServePage('app://renderer/index.html')).toBe(false);
+  });
+
+  it('sends contract requests in envelopes and resolves each with its response', async () => {
+    const seen: WsClientMessage[] = [];
+    const origin = await startServer((m) => {
+      seen.push(m);
+      return m.channel === CHANNELS.modelInspect
+        ? { ok: false, error: { code: 'IO', message: 'no such file' } }
+        : { ok: true, value: { jobId: 'j1' } };
+    });
+    const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket });
+    expect(connected.ok).toBe(true);
+    host = connected.ok ? connected.value : undefined;
+    const [started, inspected] = await Promise.all([
+      host!.startJob({ kind: 'bench', modelPath: '/m.onnx', targets: ['original'] }),
+      host!.inspectModel('/m.onnx'),
+    ]);
+    expect(started).toEqual({ ok: true, value: { jobId: 'j1' } });
+    expect(inspected).toEqual({ ok: false, error: { code: 'IO', message: 'no such file' } });
+    expect(seen.map((m) => [m.type, m.channel, m.payload])).toEqual([
+      ['request', 'studio:job.start', { kind: 'bench', modelPath: '/m.onnx', targets: ['original'] }],
+      ['request', 'studio:model.inspect', { path: '/m.onnx' }],
+    ]);
+    expect(host!.getPathForFile({} as File)).toBeNull();
+  });
+
+  it('fans events out by channel', async () => {
+    const origin = await startServer();
+    const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket });
+    host = connected.ok ? connected.value : undefined;
+    const jobEvents: unknown[] = [];
+    const changes: unknown[] = [];
+    host!.onJobEvent((e) => jobEvents.push(e));
+    const off = host!.onWorkspaceChanged((c) => changes.push(c));
+    const event = { type: 'progress', jobId: 'j', seq: 0, timeMs: 1, fraction: 0.5, stage: 's' };
+    for (const client of server!.clients) {
+      client.send(JSON.stringify({ type: 'event', channel: 'studio:job.event', payload: event }));
+      client.send(
+        JSON.stringify({
+          type: 'event',
+          channel: 'studio:workspace.changed',
+          payload: { modelPath: '/m', key: 'k' },
+        }),
+      );
+    }
+    await expect.poll(() => jobEvents.length).toBe(1);
+    await expect.poll(() => changes.length).toBe(1);
+    expect(jobEvents[0]).toEqual(event);
+    off();
+  });
+
+  it('says the token is wrong when the server refuses the upgrade', async () => {
+    const origin = await startServer();
+    const connected = await connectWsHost({ pageUrl: `${origin}/wrong-token/`, createSocket });
+    expect(connected.ok).toBe(false);
+    expect(!connected.ok && connected.error.message).toMatch(/refused the connection.*token/);
+  });
+
+  it('answers requests in flight with an error when the connection drops, then reconnects', async () => {
+    const origin = await startServer((m) =>
+      m.channel === CHANNELS.appInfo ? undefined : { ok: true, value: [] },
+    );
+    const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket });
+    host = connected.ok ? connected.value : undefined;
+    const states: string[] = [];
+    host!.onConnectionChange((s) => states.push(s));
+    // Never answered: the server drops every client instead.
+    server!.removeAllListeners('connection');
+    server!.on('connection', (socket) =>
+      socket.send(JSON.stringify({ type: 'hello', protocol: 1, version: 'test', host: 'serve' })),
+    );
+    const pending = host!.listRecent();
+    for (const client of server!.clients) client.terminate();
+    const answer = await pending;
+    expect(answer.ok).toBe(false);
+    expect(!answer.ok && answer.error.message).toMatch(/Lost the connection to onnx-studio serve/);
+    await expect.poll(() => states, { timeout: 5000 }).toEqual(['reconnecting', 'connected']);
+  });
+});

@@ -1,0 +1,336 @@
+/**
+ * The `StudioHost` of `onnx-studio serve`: the same contract over a WebSocket (shared/ws-protocol.ts).
+ * Requests carry an id and resolve with the matching response; events fan out to subscribers by channel.
+ *
+ * The connection is kept alive: when it drops, requests in flight resolve with an error saying so, and the
+ * host reconnects with backoff (0.5 s doubling to 8 s). Subscribers of `onConnectionChange` hear about it,
+ * so the page can show a banner and, once back, ask `listJobs` for what it missed.
+ */
+import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
+import type {
+  IPC_CHANNELS,
+  IpcEventChannel,
+  IpcEvents,
+  IpcMethodChannel,
+  IpcRequest,
+  IpcResponse,
+  Unsubscribe,
+} from '../../../shared/ipc-contract.js';
+import {
+  isWsServerMessage,
+  uploadUrlFor,
+  wsUrlFor,
+  WS_PROTOCOL_VERSION,
+  type UploadResponse,
+  type WsRequestMessage,
+  type WsServerMessage,
+} from '../../../shared/ws-protocol.js';
+import type { StudioHost } from './studio-host.js';
+
+/**
+ * The contract's channel names. A copy, because loading shared/ipc-contract.ts at runtime would pull zod into
+ * the page; typed as `typeof IPC_CHANNELS`, so a renamed or missing channel fails to compile.
+ */
+export const CHANNELS: typeof IPC_CHANNELS = {
+  modelInspect: 'studio:model.inspect',
+  modelOpenDialog: 'studio:model.openDialog',
+  dialogOpenPath: 'studio:dialog.openPath',
+  dialogSavePath: 'studio:dialog.savePath',
+  fsList: 'studio:fs.list',
+  jobStart: 'studio:job.start',
+  jobCancel: 'studio:job.cancel',
+  jobList: 'studio:job.list',
+  workspaceGet: 'studio:workspace.get',
+  workspaceList: 'studio:workspace.list',
+  workspaceRenameVariant: 'studio:workspace.renameVariant',
+  workspaceRemoveVariant: 'studio:workspace.removeVariant',
+  workspaceAddBenchRecord: 'studio:workspace.addBenchRecord',
+  reportBuild: 'studio:report.build',
+  reportSave: 'studio:report.save',
+  methodsList: 'studio:methods.list',
+  engineProviders: 'studio:engine.providers',
+  recentList: 'studio:recent.list',
+  recentClear: 'studio:recent.clear',
+  appInfo: 'studio:app.info',
+  jobEvent: 'studio:job.event',
+  menuCommand: 'studio:menu.command',
+  modelOpenRequest: 'studio:model.openRequest',
+  workspaceChanged: 'studio:workspace.changed',
+  recentChanged: 'studio:recent.changed',
+};
+
+export type ConnectionState = 'connected' | 'reconnecting' | 'closed';
+
+/** The parts of the DOM WebSocket this host uses, so tests can pass `ws`'s implementation. */
+export interface SocketLike {
+  readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+export type SocketFactory = (url: string) => SocketLike;
+
+export interface WsHostOptions {
+  /** The page's URL (`location.href`): `http://HOST:PORT/<token>/...`. */
+  pageUrl: string;
+  /** Default: the browser's WebSocket. */
+  createSocket?: SocketFactory;
+  /** How long the first connection may take before `connectWsHost` gives up (ms, default 10 s). */
+  connectTimeoutMs?: number;
+  /** Default: the browser's fetch (for uploads). */
+  fetch?: typeof fetch;
+}
+
+export interface WsStudioHost extends StudioHost {
+  onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
+  /** Close for good (tests, page unload). */
+  close(): void;
+}
+
+const OPEN = 1;
+
+/**
+ * True when the page looks served by `onnx-studio serve`: an http(s) page whose first path segment is the
+ * token (a name without a dot, unlike `index.html` of a plain static server).
+ */
+export function looksLikeServePage(href: string): boolean {
+  try {
+    const url = new URL(href);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+    const first = url.pathname.split('/').filter(Boolean)[0];
+    return first !== undefined && !first.includes('.') && url.searchParams.get('host') !== 'mock';
+  } catch {
+    return false;
+  }
+}
+
+function lost(channel: string): StudioErrorInfo {
+  return {
+    code: 'IO',
+    message: `Lost the connection to onnx-studio serve before it answered ${channel}. Check that the serve process is still running; the page reconnects by itself, then try again.`,
+  };
+}
+
+/** Connects and waits for the server's `hello`; resolves with the host, or an error to show. */
+export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHost>> {
+  const createSocket: SocketFactory =
+    options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+  const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const url = wsUrlFor(options.pageUrl);
+  const pending = new Map<number, { channel: string; resolve: (r: Result<unknown>) => void }>();
+  const listeners = new Map<IpcEventChannel, Set<(payload: unknown) => void>>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  let socket: SocketLike | undefined;
+  let nextId = 1;
+  let closed = false;
+  let backoffMs = 500;
+  let everConnected = false;
+
+  const emitConnection = (state: ConnectionState) => {
+    for (const l of connectionListeners) l(state);
+  };
+
+  const failPending = () => {
+    for (const [id, p] of pending) {
+      pending.delete(id);
+      p.resolve({ ok: false, error: lost(p.channel) });
+    }
+  };
+
+  const onMessage = (message: WsServerMessage) => {
+    switch (message.type) {
+      case 'response': {
+        const p = typeof message.id === 'number' ? pending.get(message.id) : undefined;
+        if (p && typeof message.id === 'number') {
+          pending.delete(message.id);
+          p.resolve(message.response as Result<unknown>);
+        }
+        return;
+      }
+      case 'event': {
+        for (const l of listeners.get(message.channel) ?? []) l(message.payload);
+        return;
+      }
+      case 'error': {
+        const p = typeof message.id === 'number' ? pending.get(message.id) : undefined;
+        if (p && typeof message.id === 'number') {
+          pending.delete(message.id);
+          p.resolve({ ok: false, error: message.error });
+        }
+        return;
+      }
+      case 'hello':
+        return;
+    }
+  };
+
+  const request = <C extends IpcMethodChannel>(channel: C, payload: IpcRequest<C>): Promise<IpcResponse<C>> =>
+    new Promise((resolve) => {
+      if (!socket || socket.readyState !== OPEN) {
+        resolve({ ok: false, error: lost(channel) } as IpcResponse<C>);
+        return;
+      }
+      const id = nextId++;
+      pending.set(id, { channel, resolve: resolve as (r: Result<unknown>) => void });
+      const message: WsRequestMessage<C> = { type: 'request', id, channel, payload };
+      socket.send(JSON.stringify(message));
+    });
+
+  const subscribe = <C extends IpcEventChannel>(
+    channel: C,
+    listener: (payload: IpcEvents[C]) => void,
+  ): Unsubscribe => {
+    let set = listeners.get(channel);
+    if (!set) listeners.set(channel, (set = new Set()));
+    const wrapped = listener as (payload: unknown) => void;
+    set.add(wrapped);
+    return () => {
+      set.delete(wrapped);
+    };
+  };
+
+  const host: WsStudioHost = {
+    kind: 'serve',
+    inspectModel: (path) => request(CHANNELS.modelInspect, { path }),
+    openModelDialog: () => request(CHANNELS.modelOpenDialog, {}),
+    openPathDialog: (r) => request(CHANNELS.dialogOpenPath, r),
+    savePathDialog: (r) => request(CHANNELS.dialogSavePath, r),
+    listFolder: (path) => request(CHANNELS.fsList, { path }),
+    startJob: (spec) => request(CHANNELS.jobStart, spec),
+    cancelJob: (jobId) => request(CHANNELS.jobCancel, { jobId }),
+    listJobs: () => request(CHANNELS.jobList, {}),
+    getWorkspace: (modelPath) => request(CHANNELS.workspaceGet, { modelPath }),
+    listWorkspaces: () => request(CHANNELS.workspaceList, {}),
+    renameVariant: (r) => request(CHANNELS.workspaceRenameVariant, r),
+    removeVariant: (r) => request(CHANNELS.workspaceRemoveVariant, r),
+    addBenchRecord: (r) => request(CHANNELS.workspaceAddBenchRecord, r),
+    buildReport: (modelPath) => request(CHANNELS.reportBuild, { modelPath }),
+    saveReport: (r) => request(CHANNELS.reportSave, r),
+    listMethods: () => request(CHANNELS.methodsList, {}),
+    listProviders: () => request(CHANNELS.engineProviders, {}),
+    listRecent: () => request(CHANNELS.recentList, {}),
+    clearRecent: () => request(CHANNELS.recentClear, {}),
+    appInfo: () => request(CHANNELS.appInfo, {}),
+    // A browser never knows where a dropped file is on the server's disk: it uploads instead.
+    getPathForFile: () => null,
+    uploadFile: async (file) => {
+      try {
+        const response = await doFetch(uploadUrlFor(options.pageUrl, file.name), {
+          method: 'POST',
+          body: file,
+          headers: { 'Content-Type': 'application/octet-stream' },
+        });
+        const body = (await response.json()) as UploadResponse;
+        return body;
+      } catch (error) {
+        return {
+          ok: false,
+          error: {
+            code: 'IO',
+            message: `Could not upload ${file.name} to onnx-studio serve: ${error instanceof Error ? error.message : String(error)}. Check that the serve process is running, or open the model by its path on the server.`,
+          },
+        };
+      }
+    },
+    onJobEvent: (l) => subscribe(CHANNELS.jobEvent, l),
+    onMenuCommand: (l) => subscribe(CHANNELS.menuCommand, l),
+    onModelOpenRequest: (l) => subscribe(CHANNELS.modelOpenRequest, l),
+    onWorkspaceChanged: (l) => subscribe(CHANNELS.workspaceChanged, l),
+    onRecentChanged: (l) => subscribe(CHANNELS.recentChanged, l),
+    onConnectionChange: (l) => {
+      connectionListeners.add(l);
+      return () => {
+        connectionListeners.delete(l);
+      };
+    },
+    close: () => {
+      closed = true;
+      socket?.close(1000, 'page closed');
+      failPending();
+      emitConnection('closed');
+    },
+  };
+
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (result: Result<WsStudioHost>) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
+      settle({
+        ok: false,
+        error: {
+          code: 'IO',
+          message: `onnx-studio serve did not answer at ${url.replace(/\/[^/]+\/ws$/, '/…/ws')} within ${Math.round((options.connectTimeoutMs ?? 10_000) / 1000)} s. Check that it is running and that this is the address it printed (with its token).`,
+        },
+      });
+      closed = true;
+      socket?.close();
+    }, options.connectTimeoutMs ?? 10_000);
+
+    const open = () => {
+      const s = createSocket(url);
+      socket = s;
+      s.onmessage = (event) => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(String(event.data));
+        } catch {
+          return;
+        }
+        if (!isWsServerMessage(parsed)) return;
+        if (parsed.type !== 'hello') {
+          onMessage(parsed);
+          return;
+        }
+        // The server speaks first; its hello means the socket is usable.
+        if (parsed.protocol !== WS_PROTOCOL_VERSION) {
+          clearTimeout(timer);
+          closed = true;
+          s.close();
+          settle({
+            ok: false,
+            error: {
+              code: 'BAD_REQUEST',
+              message: `This page speaks protocol ${WS_PROTOCOL_VERSION} and the server ${String(parsed.protocol)}: they come from different ONNX Studio versions. Reload the page; if it persists, restart onnx-studio serve.`,
+            },
+          });
+          return;
+        }
+        everConnected = true;
+        backoffMs = 500;
+        clearTimeout(timer);
+        settle({ ok: true, value: host });
+        emitConnection('connected');
+      };
+      s.onclose = (event) => {
+        failPending();
+        if (closed) return;
+        if (!everConnected) {
+          // Refused before the upgrade: most likely a wrong or missing token.
+          clearTimeout(timer);
+          settle({
+            ok: false,
+            error: {
+              code: 'BAD_REQUEST',
+              message: `onnx-studio serve refused the connection${event.reason ? ` (${event.reason})` : ''}. Open the exact address serve printed, including its token.`,
+            },
+          });
+          return;
+        }
+        emitConnection('reconnecting');
+        setTimeout(open, backoffMs);
+        backoffMs = Math.min(8000, backoffMs * 2);
+      };
+      s.onerror = () => {
+        // onclose follows and handles it.
+      };
+    };
+    open();
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * What the Compare view plots, derived from the variants: one row per variant with its size, latency
+ * (from one measurement source) and quality, each with its ratio to the original. Pure, so the charts,
+ * the CSV, the report and the tests all read the same numbers.
+ */
+import { measurementKey, type MeasurementSource } from './studio-state.js';
+import type { Evaluation, LatencyMeasurement, Variant } from './variants.js';
+
+/** Which quality figure is compared: accuracy against labels, or fidelity against the original. */
+export type QualityMetric = 'accuracy' | 'top1Agreement' | 'cosine';
+
+export const QUALITY_LABELS: Record<QualityMetric, string> = {
+  accuracy: 'Accuracy (top-1)',
+  top1Agreement: 'Top-1 agreement with the original',
+  cosine: 'Output cosine similarity to the original',
+};
+
+export interface CompareRow {
+  id: string;
+  label: string;
+  isOriginal: boolean;
+  /** Position in the variant list: picks the series color. */
+  index: number;
+  bytes?: number;
+  sizeRatio?: number;
+  latency?: LatencyMeasurement;
+  p50Ms?: number;
+  p90Ms?: number;
+  p99Ms?: number;
+  latencyRatio?: number;
+  quality?: number;
+  qualityRatio?: number;
+}
+
+/** Every measurement source some variant has, the native engine first. */
+export function measurementSources(variants: readonly Variant[]): MeasurementSource[] {
+  const seen = new Map<string, MeasurementSource>();
+  for (const v of variants) {
+    for (const m of Object.values(v.latency))
+      seen.set(measurementKey(m), { engine: m.engine, provider: m.provider });
+  }
+  return [...seen.values()].sort((a, b) =>
+    a.engine === b.engine ? a.provider.localeCompare(b.provider) : a.engine === 'onnxruntime-node' ? -1 : 1,
+  );
+}
+
+export function describeSource(source: MeasurementSource): string {
+  return `${source.engine} · ${source.provider}`;
+}
+
+/** The best quality figure the evaluations support: accuracy if any variant has labels, else fidelity. */
+export function pickQualityMetric(variants: readonly Variant[]): QualityMetric | undefined {
+  const evaluations = variants.map((v) => v.evaluation).filter((e): e is Evaluation => e !== undefined);
+  if (evaluations.some((e) => typeof e.accuracy === 'number')) return 'accuracy';
+  if (evaluations.some((e) => typeof e.fidelity?.top1Agreement === 'number')) return 'top1Agreement';
+  if (evaluations.some((e) => typeof e.fidelity?.cosine === 'number')) return 'cosine';
+  return undefined;
+}
+
+export function qualityOf(variant: Variant, metric: QualityMetric): number | undefined {
+  const e = variant.evaluation;
+  if (metric === 'accuracy') return typeof e?.accuracy === 'number' ? e.accuracy : undefined;
+  // The original is the reference of every fidelity figure: it agrees with itself.
+  if (variant.isOriginal) return 1;
+  const value = metric === 'top1Agreement' ? e?.fidelity?.top1Agreement : e?.fidelity?.cosine;
+  return typeof value === 'number' ? value : undefined;
+}
+
+function ratio(value: number | undefined, base: number | undefined): number | undefined {
+  return value !== undefined && base !== undefined && base > 0 ? value / base : undefined;
+}
+
+export function compareRows(
+  variants: readonly Variant[],
+  source: MeasurementSource | undefined,
+  metric: QualityMetric | undefined,
+): CompareRow[] {
+  const key = source ? measurementKey(source) : undefined;
+  const original = variants.find((v) => v.isOriginal);
+  const baseLatency = key && original ? original.latency[key]?.stats?.p50Ms : undefined;
+  const baseQuality = metric && original ? qualityOf(original, metric) : undefined;
+  return variants.map((v, index) => {
+    const latency = key ? v.latency[key] : undefined;
+    const stats = latency?.stats;
+    const quality = metric ? qualityOf(v, metric) : undefined;
+    const row: CompareRow = { id: v.id, label: v.label, isOriginal: v.isOriginal, index };
+    if (v.bytes !== undefined) row.bytes = v.bytes;
+    const sizeRatio = ratio(v.bytes, original?.bytes);
+    if (sizeRatio !== undefined) row.sizeRatio = sizeRatio;
+    if (latency) row.latency = latency;
+    if (stats) {
+      row.p50Ms = stats.p50Ms;
+      row.p90Ms = stats.p90Ms;
+      row.p99Ms = stats.p99Ms;
+      const latencyRatio = ratio(stats.p50Ms, baseLatency);
+      if (latencyRatio !== undefined) row.latencyRatio = latencyRatio;
+    }
+    if (quality !== undefined) {
+      row.quality = quality;
+      const qualityRatio = ratio(quality, baseQuality);
+      if (qualityRatio !== undefined) row.qualityRatio = qualityRatio;
+    }
+    return row;
+  });
+}
+
+/** "×0.26" with enough digits to tell close values apart. */
+export function formatRatio(r: number | undefined): string {
+  if (r === undefined || !Number.isFinite(r)) return '–';
+  return `×${r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}`;
+}
+
+/** Milliseconds with 3 significant digits (0.0123 ms, 1.23 ms, 123 ms). */
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  return `${ms.toPrecision(3)} ms`;
+}
+
+export function formatQuality(value: number | undefined, metric: QualityMetric | undefined): string {
+  if (value === undefined || metric === undefined) return '–';
+  return metric === 'cosine' ? value.toFixed(5) : `${(value * 100).toFixed(2)}%`;
+}
+
+/** The variants on the Pareto front: no other variant is at least as fast and at least as good, and better in one. */
+export function paretoFront(rows: readonly CompareRow[]): Set<string> {
+  const points = rows.filter((r) => r.p50Ms !== undefined && r.quality !== undefined);
+  const front = new Set<string>();
+  for (const p of points) {
+    const dominated = points.some(
+      (q) =>
+        q !== p &&
+        (q.p50Ms as number) <= (p.p50Ms as number) &&
+        (q.quality as number) >= (p.quality as number) &&
+        ((q.p50Ms as number) < (p.p50Ms as number) || (q.quality as number) > (p.quality as number)),
+    );
+    if (!dominated) front.add(p.id);
+  }
+  return front;
+}
+
+export interface OpBreakdownRow {
+  label: string;
+  /** opType → ms per run. */
+  [opType: string]: number | string;
+}
+
+/**
+ * Per-op kernel time per variant as stacked-bar rows: the op types that take the most time across all
+ * profiled variants get their own segment, the rest are summed as "other".
+ */
+export function opBreakdown(
+  variants: readonly Variant[],
+  maxTypes = 8,
+): { rows: OpBreakdownRow[]; opTypes: string[] } {
+  const profiled = variants.filter((v) => v.profile && v.profile.byOpType.length > 0);
+  const totals = new Map<string, number>();
+  for (const v of profiled)
+    for (const op of v.profile?.byOpType ?? []) totals.set(op.opType, (totals.get(op.opType) ?? 0) + op.ms);
+  const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([op]) => op);
+  const kept = ranked.slice(0, maxTypes);
+  const hasOther = ranked.length > kept.length;
+  const rows = profiled.map((v) => {
+    const row: OpBreakdownRow = { label: v.label };
+    let other = 0;
+    for (const op of v.profile?.byOpType ?? []) {
+      if (kept.includes(op.opType)) row[op.opType] = op.ms;
+      else other += op.ms;
+    }
+    if (hasOther) row.other = other;
+    return row;
+  });
+  return { rows, opTypes: hasOther ? [...kept, 'other'] : kept };
+}

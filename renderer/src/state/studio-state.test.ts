@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import type { JobInfo } from '../../../shared/ipc-contract.js';
+import {
+  initialState,
+  latencyMetricIndex,
+  studioReducer,
+  type StudioAction,
+  type StudioState,
+} from './studio-state.js';
+import { benchRecord, events, MODEL_PATH, SUMMARY, variant, workspace } from './test-fixtures.js';
+
+function run(state: StudioState, ...actions: StudioAction[]): StudioState {
+  return actions.reduce(studioReducer, state);
+}
+
+const opened = run(initialState, { type: 'model-opened', summary: SUMMARY, workspace: workspace() });
+
+describe('studio state', () => {
+  it('tracks a job from queued to done, with progress, ETA and notes', () => {
+    const [queued, progress, warn, result] = events(
+      'j1',
+      { type: 'progress', fraction: 0, stage: 'queued' },
+      { type: 'progress', fraction: 0.4, stage: 'quantizing', etaMs: 1500 },
+      { type: 'log', level: 'warn', message: 'opset raised to 13' },
+      { type: 'result', result: { report: {}, variant: variant('v1', 'int8-dynamic', 1000) } },
+    );
+    let state = run(opened, {
+      type: 'job-submitted',
+      jobId: 'j1',
+      kind: 'quantize',
+      title: 'Quantize',
+      modelPath: MODEL_PATH,
+      atMs: 900,
+    });
+    expect(state.jobs[0]).toMatchObject({ status: 'queued', stage: 'queued' });
+    state = run(state, { type: 'job-event', event: queued! }, { type: 'job-event', event: progress! });
+    expect(state.jobs[0]).toMatchObject({
+      status: 'running',
+      fraction: 0.4,
+      stage: 'quantizing',
+      etaMs: 1500,
+      etaAtMs: 1100,
+      runningSinceMs: 1100,
+    });
+    state = run(state, { type: 'job-event', event: warn! }, { type: 'job-event', event: result! });
+    expect(state.jobs[0]).toMatchObject({
+      status: 'done',
+      fraction: 1,
+      notes: ['opset raised to 13'],
+      finishedAtMs: 1300,
+    });
+    expect(state.jobs[0]?.result).toMatchObject({ variant: { id: 'v1' } });
+  });
+
+  it('replays events that arrived before startJob answered, in order', () => {
+    const [a, b] = events(
+      'j2',
+      { type: 'progress', fraction: 0.2, stage: 'warmup' },
+      { type: 'failed', error: { code: 'ORT', message: 'boom' } },
+    );
+    let state = run(opened, { type: 'job-event', event: b! }, { type: 'job-event', event: a! });
+    expect(state.earlyEvents).toHaveLength(2);
+    state = run(state, {
+      type: 'job-submitted',
+      jobId: 'j2',
+      kind: 'bench',
+      title: 'Bench',
+      modelPath: MODEL_PATH,
+      atMs: 0,
+    });
+    expect(state.earlyEvents).toHaveLength(0);
+    expect(state.jobs[0]).toMatchObject({ status: 'failed', error: { code: 'ORT', message: 'boom' } });
+  });
+
+  it('drops duplicates and anything after the terminal event', () => {
+    const [p, done, late] = events(
+      'j3',
+      { type: 'progress', fraction: 0.5, stage: 'x' },
+      { type: 'cancelled' },
+      { type: 'progress', fraction: 0.9, stage: 'y' },
+    );
+    const state = run(
+      opened,
+      { type: 'job-submitted', jobId: 'j3', kind: 'bench', title: 'B', modelPath: MODEL_PATH, atMs: 0 },
+      { type: 'job-event', event: p! },
+      { type: 'job-event', event: p! },
+      { type: 'job-event', event: done! },
+      { type: 'job-event', event: late! },
+    );
+    expect(state.jobs[0]).toMatchObject({ status: 'cancelled', fraction: 0.5 });
+  });
+
+  it('streams latency samples per target, keeps final figures until the workspace has the record', () => {
+    const source = { engine: 'onnxruntime-node' as const, provider: 'cpu' };
+    const [m0, m1, m0b, result] = events(
+      'b1',
+      { type: 'metric', name: 'latency/0', unit: 'ms', values: [2, 2.2] },
+      { type: 'metric', name: 'latency/1', unit: 'ms', values: [1] },
+      { type: 'metric', name: 'latency/0', unit: 'ms', values: [2.1] },
+      {
+        type: 'result',
+        result: {
+          report: {
+            results: [
+              {
+                p50Ms: 2.1,
+                p90Ms: 2.2,
+                p95Ms: 2.2,
+                p99Ms: 2.2,
+                meanMs: 2.1,
+                stdMs: 0.1,
+                minMs: 2,
+                maxMs: 2.2,
+                iterations: 3,
+              },
+            ],
+          },
+          recordId: 'r1',
+        },
+      },
+    );
+    let state = run(
+      opened,
+      {
+        type: 'job-submitted',
+        jobId: 'b1',
+        kind: 'bench',
+        title: 'B',
+        modelPath: MODEL_PATH,
+        targets: ['original', 'v1'],
+        measurement: source,
+        atMs: 0,
+      },
+      { type: 'job-event', event: m0! },
+      { type: 'job-event', event: m1! },
+      { type: 'job-event', event: m0b! },
+    );
+    expect(state.jobs[0]?.status).toBe('running');
+    expect(state.live[0]?.samples).toEqual({ original: [2, 2.2, 2.1], v1: [1] });
+    state = run(state, { type: 'job-event', event: result! });
+    expect(state.live[0]).toMatchObject({ recordId: 'r1', final: { original: { p50Ms: 2.1, count: 3 } } });
+    state = run(state, {
+      type: 'workspace-loaded',
+      workspace: workspace({ benchmarks: [benchRecord('r1', 'cpu', { original: 2.1 })] }),
+    });
+    expect(state.live).toHaveLength(0);
+  });
+
+  it('ignores a workspace of another model', () => {
+    const other = workspace({ model: { path: '/other.onnx', fileBytes: 1, mtimeMs: 0 } });
+    expect(run(opened, { type: 'workspace-loaded', workspace: other }).workspace).toBe(opened.workspace);
+  });
+
+  it('adopts jobs it did not start (after a reload) and catches up on missed events', () => {
+    const info: JobInfo = {
+      jobId: 'j9',
+      spec: { kind: 'bench', modelPath: MODEL_PATH, targets: ['original', 'v1'] },
+      state: 'running',
+      createdAt: 5,
+      startedAt: 6,
+      progress: { fraction: 0.7, stage: 'measuring' },
+      lastSeq: 12,
+    };
+    let state = run(opened, {
+      type: 'jobs-synced',
+      jobs: [info],
+      titles: { j9: 'Benchmark original + int8' },
+    });
+    expect(state.jobs[0]).toMatchObject({
+      jobId: 'j9',
+      title: 'Benchmark original + int8',
+      status: 'running',
+      fraction: 0.7,
+      targets: ['original', 'v1'],
+      lastSeq: 12,
+    });
+    state = run(state, {
+      type: 'jobs-synced',
+      jobs: [
+        {
+          ...info,
+          state: 'succeeded',
+          lastSeq: 20,
+          endedAt: 9,
+          terminal: { type: 'result', jobId: 'j9', seq: 20, timeMs: 9, result: 1 },
+        },
+      ],
+      titles: {},
+    });
+    expect(state.jobs[0]).toMatchObject({ status: 'done', fraction: 1, finishedAtMs: 9, result: 1 });
+  });
+
+  it('records a job that could not start, and clears finished jobs on request', () => {
+    let state = run(opened, {
+      type: 'job-submit-failed',
+      jobId: 'x',
+      kind: 'quantize',
+      title: 'Quantize',
+      modelPath: MODEL_PATH,
+      error: { code: 'BAD_REQUEST', message: 'bad' },
+      atMs: 1,
+    });
+    expect(state.jobs[0]).toMatchObject({ status: 'failed', error: { message: 'bad' } });
+    state = run(state, { type: 'jobs-cleared' });
+    expect(state.jobs).toEqual([]);
+  });
+
+  it('reads metric names', () => {
+    expect(latencyMetricIndex('latency/3')).toBe(3);
+    expect(latencyMetricIndex('top1')).toBeUndefined();
+  });
+});
+
+describe('batched events', () => {
+  it('applies a batch in order, the same as one by one', () => {
+    const batch = events(
+      'j7',
+      { type: 'progress', fraction: 0.1, stage: 'measuring' },
+      { type: 'progress', fraction: 0.6, stage: 'measuring' },
+      { type: 'cancelled' },
+    );
+    const submitted = run(opened, {
+      type: 'job-submitted',
+      jobId: 'j7',
+      kind: 'bench',
+      title: 'B',
+      modelPath: MODEL_PATH,
+      atMs: 0,
+    });
+    const oneByOne = run(submitted, ...batch.map((event) => ({ type: 'job-event' as const, event })));
+    expect(run(submitted, { type: 'job-events', events: batch })).toEqual(oneByOne);
+    expect(oneByOne.jobs[0]).toMatchObject({ status: 'cancelled', fraction: 0.6 });
+  });
+});

@@ -1,0 +1,435 @@
+/**
+ * The renderer's state: the open model, its workspace (variants and every result, as the backend persists
+ * them), the jobs of this session, and the latency samples of benchmarks that are still streaming. One pure
+ * reducer turns host answers and events into state, so every view reads one source and the flow is testable
+ * without a DOM.
+ *
+ * The workspace is the source of truth for results: when a job ends, the backend records its result and
+ * says `workspaceChanged`, and the page fetches the workspace again. Until then (a few ms), and while a
+ * benchmark runs, the page shows what the job events carried: `live` runs.
+ *
+ * Job events can arrive before `startJob` has answered with the job's id, so events for unknown jobs wait in
+ * `earlyEvents` and are replayed when the job is registered.
+ */
+import type { BenchReport } from '../../../shared/engine-protocol.js';
+import type { StudioErrorInfo } from '../../../shared/errors.js';
+import type { JobEvent, JobInfo, JobKind } from '../../../shared/ipc-contract.js';
+import type { ModelSummary } from '../../../shared/model-summary.js';
+import type { Workspace } from '../../../shared/workspace.js';
+import type { LatencyStats } from './statistics.js';
+
+export type Engine = 'onnxruntime-node' | 'onnxruntime-web';
+
+/** Which runtime and provider measured a latency: onnxruntime-node with `cpu`, onnxruntime-web with `webgpu`... */
+export interface MeasurementSource {
+  engine: Engine;
+  provider: string;
+}
+
+export function measurementKey(source: MeasurementSource): string {
+  return `${source.engine}/${source.provider}`;
+}
+
+/** The engine's job kinds, plus benchmarks the page runs itself with onnxruntime-web. */
+export type StudioJobKind = JobKind | 'web-bench';
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobRecord {
+  jobId: string;
+  kind: StudioJobKind;
+  title: string;
+  /** The original model whose workspace the job belongs to. */
+  modelPath: string;
+  /** The targets a benchmark measures, baseline first (metric `latency/<i>` is `targets[i]`). */
+  targets: string[];
+  /** Who measures, for benchmarks. */
+  measurement?: MeasurementSource;
+  status: JobStatus;
+  /** 0..1. */
+  fraction: number;
+  stage: string;
+  /** The backend's estimate of the time left (ms), when it has one. */
+  etaMs?: number;
+  /** When the estimate was made (ms since the epoch), so the page can count it down. */
+  etaAtMs?: number;
+  submittedAtMs: number;
+  /** When the job left the queue; the page's own ETA counts from here. */
+  runningSinceMs?: number;
+  finishedAtMs?: number;
+  error?: StudioErrorInfo;
+  /** Warnings and errors the job logged, newest last. */
+  notes: string[];
+  cancelRequested: boolean;
+  lastSeq: number;
+  /** The terminal result, for jobs whose caller waits on it (export). */
+  result?: unknown;
+}
+
+/** Latency samples of one benchmark as they stream, per target, and its final figures once it ends. */
+export interface LiveRun {
+  jobId: string;
+  modelPath: string;
+  source: MeasurementSource;
+  targets: string[];
+  samples: Record<string, number[]>;
+  /** Final figures per target from the job's result, shown until the workspace has the record. */
+  final?: Record<string, LatencyStats & { initMs?: number }>;
+  /** The workspace record the result was stored as. */
+  recordId?: string;
+}
+
+export interface StudioState {
+  model: ModelSummary | null;
+  workspace: Workspace | null;
+  /** Newest last. */
+  jobs: JobRecord[];
+  live: LiveRun[];
+  earlyEvents: JobEvent[];
+}
+
+export const MAX_LIVE_SAMPLES = 50_000;
+const MAX_EARLY_EVENTS = 500;
+const MAX_NOTES = 20;
+const MAX_FINISHED_JOBS = 50;
+
+export const initialState: StudioState = {
+  model: null,
+  workspace: null,
+  jobs: [],
+  live: [],
+  earlyEvents: [],
+};
+
+export type StudioAction =
+  | { type: 'model-opened'; summary: ModelSummary; workspace: Workspace | null }
+  | { type: 'workspace-loaded'; workspace: Workspace }
+  | {
+      type: 'job-submitted';
+      jobId: string;
+      kind: StudioJobKind;
+      title: string;
+      modelPath: string;
+      targets?: string[];
+      measurement?: MeasurementSource;
+      atMs: number;
+    }
+  | {
+      type: 'job-submit-failed';
+      jobId: string;
+      kind: StudioJobKind;
+      title: string;
+      modelPath: string;
+      error: StudioErrorInfo;
+      atMs: number;
+    }
+  | { type: 'job-event'; event: JobEvent }
+  /** Several events at once: the page batches them so a streaming benchmark re-renders a few times a second. */
+  | { type: 'job-events'; events: JobEvent[] }
+  | { type: 'jobs-synced'; jobs: JobInfo[]; titles: Record<string, string> }
+  | { type: 'cancel-requested'; jobId: string }
+  /** A message about a job from the page itself (e.g. cancelling it failed). */
+  | { type: 'job-note'; jobId: string; message: string }
+  | { type: 'jobs-cleared' };
+
+export function isActive(job: JobRecord): boolean {
+  return job.status === 'queued' || job.status === 'running';
+}
+
+export function studioReducer(state: StudioState, action: StudioAction): StudioState {
+  switch (action.type) {
+    case 'model-opened':
+      return {
+        ...state,
+        model: action.summary,
+        workspace: action.workspace,
+        live: state.live.filter((run) => run.modelPath === action.summary.path && !run.recordId),
+      };
+    case 'workspace-loaded': {
+      if (!state.model || action.workspace.model.path !== state.model.path) return state;
+      const recorded = new Set(action.workspace.benchmarks.map((b) => b.id));
+      // Runs whose record arrived are shown from the workspace now.
+      const live = state.live.filter((run) => !(run.recordId && recorded.has(run.recordId)));
+      return { ...state, workspace: action.workspace, live };
+    }
+    case 'job-submitted': {
+      const job: JobRecord = {
+        jobId: action.jobId,
+        kind: action.kind,
+        title: action.title,
+        modelPath: action.modelPath,
+        targets: action.targets ?? [],
+        status: 'queued',
+        fraction: 0,
+        stage: 'queued',
+        submittedAtMs: action.atMs,
+        notes: [],
+        cancelRequested: false,
+        lastSeq: -1,
+        ...(action.measurement ? { measurement: action.measurement } : {}),
+      };
+      let next: StudioState = { ...state, jobs: trimJobs([...state.jobs, job]) };
+      if (action.measurement) {
+        next = {
+          ...next,
+          live: [
+            ...next.live,
+            {
+              jobId: action.jobId,
+              modelPath: action.modelPath,
+              source: action.measurement,
+              targets: job.targets,
+              samples: {},
+            },
+          ],
+        };
+      }
+      const early = state.earlyEvents.filter((e) => e.jobId === action.jobId);
+      if (early.length > 0) {
+        next = { ...next, earlyEvents: state.earlyEvents.filter((e) => e.jobId !== action.jobId) };
+        for (const event of early.sort((a, b) => a.seq - b.seq)) next = applyJobEvent(next, event);
+      }
+      return next;
+    }
+    case 'job-submit-failed':
+      return {
+        ...state,
+        jobs: trimJobs([
+          ...state.jobs,
+          {
+            jobId: action.jobId,
+            kind: action.kind,
+            title: action.title,
+            modelPath: action.modelPath,
+            targets: [],
+            status: 'failed',
+            fraction: 0,
+            stage: 'not started',
+            submittedAtMs: action.atMs,
+            finishedAtMs: action.atMs,
+            error: action.error,
+            notes: [],
+            cancelRequested: false,
+            lastSeq: -1,
+          },
+        ]),
+      };
+    case 'job-event':
+      return applyJobEvent(state, action.event);
+    case 'job-events':
+      return action.events.reduce(applyJobEvent, state);
+    case 'jobs-synced':
+      return syncJobs(state, action.jobs, action.titles);
+    case 'cancel-requested':
+      return updateJob(state, action.jobId, (job) => ({ ...job, cancelRequested: true }));
+    case 'job-note':
+      return updateJob(state, action.jobId, (job) => ({
+        ...job,
+        notes: [...job.notes, action.message].slice(-MAX_NOTES),
+      }));
+    case 'jobs-cleared':
+      return { ...state, jobs: state.jobs.filter(isActive) };
+  }
+}
+
+/** Finished jobs beyond the newest 50 are dropped; active ones always stay. */
+function trimJobs(jobs: JobRecord[]): JobRecord[] {
+  const finished = jobs.filter((j) => !isActive(j));
+  if (finished.length <= MAX_FINISHED_JOBS) return jobs;
+  const drop = new Set(finished.slice(0, finished.length - MAX_FINISHED_JOBS).map((j) => j.jobId));
+  return jobs.filter((j) => !drop.has(j.jobId));
+}
+
+function updateJob(state: StudioState, jobId: string, update: (job: JobRecord) => JobRecord): StudioState {
+  const index = state.jobs.findIndex((j) => j.jobId === jobId);
+  if (index < 0) return state;
+  const jobs = state.jobs.slice();
+  jobs[index] = update(jobs[index] as JobRecord);
+  return { ...state, jobs };
+}
+
+function updateLive(state: StudioState, jobId: string, update: (run: LiveRun) => LiveRun): StudioState {
+  const index = state.live.findIndex((r) => r.jobId === jobId);
+  if (index < 0) return state;
+  const live = state.live.slice();
+  live[index] = update(live[index] as LiveRun);
+  return { ...state, live };
+}
+
+/**
+ * The target index of a `latency/<index>` metric (shared/engine-protocol.ts names them so). Re-implemented
+ * here because that module loads zod at runtime, which the page's bundle leaves out.
+ */
+export function latencyMetricIndex(name: string): number | undefined {
+  const match = /^latency\/(\d+)$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
+  const job = state.jobs.find((j) => j.jobId === event.jobId);
+  if (!job) return { ...state, earlyEvents: [...state.earlyEvents, event].slice(-MAX_EARLY_EVENTS) };
+  // Duplicates (a reconnecting socket may resend) and events after the terminal one are dropped.
+  if (event.seq <= job.lastSeq || !isActive(job)) return state;
+  const seen: JobRecord = { ...job, lastSeq: event.seq };
+
+  switch (event.type) {
+    case 'progress': {
+      const running = event.stage !== 'queued';
+      const next: JobRecord = {
+        ...seen,
+        status: running ? 'running' : 'queued',
+        fraction: event.fraction,
+        stage: event.stage,
+      };
+      if (running && seen.runningSinceMs === undefined) next.runningSinceMs = event.timeMs;
+      if (event.etaMs !== undefined) {
+        next.etaMs = event.etaMs;
+        next.etaAtMs = event.timeMs;
+      } else {
+        delete next.etaMs;
+        delete next.etaAtMs;
+      }
+      return updateJob(state, job.jobId, () => next);
+    }
+    case 'log':
+      return updateJob(state, job.jobId, () =>
+        event.level === 'warn' || event.level === 'error'
+          ? { ...seen, notes: [...seen.notes, event.message].slice(-MAX_NOTES) }
+          : seen,
+      );
+    case 'metric': {
+      const withJob = updateJob(state, job.jobId, () =>
+        seen.status === 'queued'
+          ? { ...seen, status: 'running', runningSinceMs: seen.runningSinceMs ?? event.timeMs }
+          : seen,
+      );
+      const index = latencyMetricIndex(event.name);
+      const target = index === undefined ? undefined : job.targets[index];
+      if (target === undefined) return withJob;
+      return updateLive(withJob, job.jobId, (run) => {
+        const samples = (run.samples[target] ?? []).concat(event.values);
+        if (samples.length > MAX_LIVE_SAMPLES) samples.splice(0, samples.length - MAX_LIVE_SAMPLES);
+        return { ...run, samples: { ...run.samples, [target]: samples } };
+      });
+    }
+    case 'failed':
+      return dropLive(
+        updateJob(state, job.jobId, () => ({
+          ...seen,
+          status: 'failed',
+          error: event.error,
+          finishedAtMs: event.timeMs,
+        })),
+        job.jobId,
+      );
+    case 'cancelled':
+      return dropLive(
+        updateJob(state, job.jobId, () => ({ ...seen, status: 'cancelled', finishedAtMs: event.timeMs })),
+        job.jobId,
+      );
+    case 'result': {
+      const done = updateJob(state, job.jobId, () => ({
+        ...seen,
+        status: 'done',
+        fraction: 1,
+        stage: 'done',
+        finishedAtMs: event.timeMs,
+        result: event.result,
+      }));
+      return finishLive(done, job, event.result);
+    }
+  }
+}
+
+function dropLive(state: StudioState, jobId: string): StudioState {
+  return state.live.some((r) => r.jobId === jobId)
+    ? { ...state, live: state.live.filter((r) => r.jobId !== jobId) }
+    : state;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A benchmark's result: keep its final figures beside the streamed samples until the workspace record
+ * arrives. Engine jobs answer `{report, recordId}`; browser runs answer the same shape built by the page.
+ */
+function finishLive(state: StudioState, job: JobRecord, result: unknown): StudioState {
+  if (!job.measurement) return state;
+  const report =
+    isRecord(result) && isRecord(result.report) ? (result.report as Partial<BenchReport>) : undefined;
+  const results = Array.isArray(report?.results) ? report.results : [];
+  const final: Record<string, LatencyStats & { initMs?: number }> = {};
+  results.forEach((r, i) => {
+    const target = job.targets[i];
+    if (target === undefined || !isRecord(r) || typeof r.p50Ms !== 'number') return;
+    final[target] = {
+      count: r.iterations,
+      meanMs: r.meanMs,
+      stdMs: r.stdMs,
+      minMs: r.minMs,
+      p50Ms: r.p50Ms,
+      p90Ms: r.p90Ms,
+      p95Ms: r.p95Ms,
+      p99Ms: r.p99Ms,
+      maxMs: r.maxMs,
+      initMs: r.initMs,
+    };
+  });
+  const recordId = isRecord(result) && typeof result.recordId === 'string' ? result.recordId : undefined;
+  if (recordId && state.workspace?.benchmarks.some((b) => b.id === recordId))
+    return dropLive(state, job.jobId);
+  return updateLive(state, job.jobId, (run) => ({ ...run, final, ...(recordId ? { recordId } : {}) }));
+}
+
+/** Jobs the backend knows and this page does not (after a reload or reconnect): add them, update the rest. */
+function syncJobs(state: StudioState, infos: JobInfo[], titles: Record<string, string>): StudioState {
+  let next = state;
+  for (const info of infos) {
+    const known = next.jobs.find((j) => j.jobId === info.jobId);
+    const status: JobStatus =
+      info.state === 'succeeded'
+        ? 'done'
+        : info.state === 'failed'
+          ? 'failed'
+          : info.state === 'cancelled'
+            ? 'cancelled'
+            : info.state;
+    if (known) {
+      // Events missed while disconnected: take the backend's view if it is further along.
+      if (info.lastSeq > known.lastSeq && isActive(known)) {
+        next = updateJob(next, info.jobId, (j) => recordFromInfo(info, j.title, status, j));
+      }
+      continue;
+    }
+    next = {
+      ...next,
+      jobs: trimJobs([...next.jobs, recordFromInfo(info, titles[info.jobId] ?? info.spec.kind, status)]),
+    };
+  }
+  return next;
+}
+
+function recordFromInfo(info: JobInfo, title: string, status: JobStatus, base?: JobRecord): JobRecord {
+  const terminal = info.terminal;
+  const record: JobRecord = {
+    notes: [],
+    cancelRequested: false,
+    ...base,
+    jobId: info.jobId,
+    kind: info.spec.kind,
+    title,
+    modelPath: info.spec.modelPath,
+    targets: info.spec.kind === 'bench' ? (info.spec.targets ?? ['original']) : (base?.targets ?? []),
+    status,
+    fraction: status === 'done' ? 1 : (info.progress?.fraction ?? 0),
+    stage: info.progress?.stage ?? (status === 'queued' ? 'queued' : status),
+    submittedAtMs: info.createdAt,
+    lastSeq: info.lastSeq,
+  };
+  if (info.startedAt !== undefined) record.runningSinceMs = info.startedAt;
+  if (info.endedAt !== undefined) record.finishedAtMs = info.endedAt;
+  if (terminal?.type === 'failed') record.error = terminal.error;
+  if (terminal?.type === 'result') record.result = terminal.result;
+  return record;
+}

@@ -1,0 +1,101 @@
+/** Builders for state tests: a model summary, a workspace and job events, with only the fields that matter. */
+import type { JobEvent } from '../../../shared/ipc-contract.js';
+import type { ModelSummary } from '../../../shared/model-summary.js';
+import type { BenchRecord, Workspace, WorkspaceVariant } from '../../../shared/workspace.js';
+
+export const MODEL_PATH = '/models/net.onnx';
+
+export const SUMMARY: ModelSummary = {
+  path: MODEL_PATH,
+  fileBytes: 4000,
+  externalDataBytes: 0,
+  irVersion: 8,
+  producer: { name: 't', version: '1' },
+  opsets: { '': 17 },
+  inputs: [],
+  outputs: [],
+  nodes: 1,
+  opCounts: { Conv: 1 },
+  parameters: 1000,
+  parameterBytes: { float32: 4000 },
+  largestTensors: [],
+};
+
+export function variant(id: string, name: string, fileBytes: number): WorkspaceVariant {
+  return {
+    id,
+    name,
+    path: `/ws/${id}.onnx`,
+    fileBytes,
+    createdAt: '2026-01-01T00:00:00Z',
+    parent: 'original',
+    recipe: { operation: 'quantize', method: name, common: {}, options: {} },
+    report: {
+      output: `/ws/${id}.onnx`,
+      method: name,
+      inputBytes: 4000,
+      outputBytes: fileBytes,
+      quantizedNodes: 1,
+      skippedNodes: [],
+      seconds: 1,
+      notes: [],
+    },
+    cliCommand: `onnx-studio quantize ${MODEL_PATH} -o out.onnx --method ${name}`,
+  };
+}
+
+export function benchRecord(
+  id: string,
+  provider: string,
+  p50: Record<string, number>,
+  engine: BenchRecord['engine'] = 'onnxruntime-node',
+): BenchRecord {
+  return {
+    id,
+    createdAt: '2026-01-01T00:00:00Z',
+    engine,
+    provider,
+    label: `${engine} ${provider}`,
+    notes: [],
+    results: Object.entries(p50).map(([target, p]) => ({
+      target,
+      modelBytes: 1,
+      throughput: 1000 / p,
+      iterations: 100,
+      meanMs: p,
+      stdMs: 0.1,
+      minMs: p * 0.9,
+      p50Ms: p,
+      p90Ms: p * 1.2,
+      p95Ms: p * 1.3,
+      p99Ms: p * 1.5,
+      maxMs: p * 2,
+      samples: [p, p],
+    })),
+  };
+}
+
+export function workspace(partial: Partial<Workspace> = {}): Workspace {
+  return {
+    version: 1,
+    key: 'net-1234',
+    model: { path: MODEL_PATH, fileBytes: 4000, mtimeMs: 0 },
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+    variants: [],
+    benchmarks: [],
+    evaluations: [],
+    ...partial,
+  };
+}
+
+type Body = JobEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, 'jobId' | 'seq' | 'timeMs'>
+    : never
+  : never;
+
+/** Numbered events of one job. */
+export function events(jobId: string, ...bodies: Body[]): JobEvent[] {
+  return bodies.map((body, seq) => ({ ...body, jobId, seq, timeMs: 1000 + seq * 100 }) as JobEvent);
+}

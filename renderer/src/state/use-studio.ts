@@ -1,0 +1,642 @@
+/**
+ * The controller between the views and the host: it owns the studio state, feeds host events into the
+ * reducer, keeps the workspace fresh, and turns user intentions (open, queue recipes, benchmark, evaluate,
+ * export, cancel) into contract calls. Views get `state`, the derived `variants`, and `actions`; none of
+ * them starts a job itself.
+ */
+import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import type { StudioErrorInfo } from '../../../shared/errors.js';
+import type { AppInfo, JobEvent, JobInfo, JobSpec } from '../../../shared/ipc-contract.js';
+import type { ExportJobResult } from '../../../shared/job-results.js';
+import { ORIGINAL_TARGET, workspaceFileUrlPath } from '../../../shared/workspace.js';
+import { baseName } from '../format.js';
+import type { StudioHost } from '../host/studio-host.js';
+import {
+  runWebBench,
+  WebBenchCancelled,
+  type WebBenchReport,
+  type WebProvider,
+} from '../webbench/ort-web-bench.js';
+import { thinSamples } from './statistics.js';
+import {
+  initialState,
+  isActive,
+  studioReducer,
+  type JobRecord,
+  type StudioJobKind,
+  type StudioState,
+} from './studio-state.js';
+import { deriveVariants, type Variant } from './variants.js';
+
+export interface BenchSettings {
+  /** Native execution provider, e.g. `cpu`. */
+  ep: string;
+  warmup: number;
+  iterations: number;
+  /** Record onnxruntime's profile for the per-op breakdown (adds a little overhead to every run). */
+  profile: boolean;
+}
+
+export const DEFAULT_BENCH: BenchSettings = { ep: 'cpu', warmup: 10, iterations: 200, profile: true };
+
+export interface WebBenchSettings {
+  provider: WebProvider;
+  warmup: number;
+  iterations: number;
+}
+
+/** One recipe to apply to the original model. */
+export interface RecipeRequest {
+  kind: 'quantize' | 'prune';
+  method: string;
+  common: Record<string, unknown>;
+  options: Record<string, unknown>;
+  /** Calibration samples, for methods that need them. */
+  calibration?: DatasetSpecInput;
+  /** Display name of the variant (default: the backend's, from the method). */
+  name?: string;
+}
+
+/** What to do with each variant once it is made. */
+export interface FollowUp {
+  bench?: BenchSettings;
+  evaluate?: DatasetSpecInput;
+}
+
+export type ModelView =
+  | { kind: 'empty' }
+  | { kind: 'loading'; path: string }
+  | { kind: 'loaded' }
+  | { kind: 'failed'; title: string; error: StudioErrorInfo };
+
+export type ExportOutcome = { ok: true; value: ExportJobResult } | { ok: false; error: StudioErrorInfo };
+
+export interface StudioActions {
+  openModel(path: string): Promise<void>;
+  openSample(): Promise<void>;
+  showError(title: string, error: StudioErrorInfo): void;
+  queueRecipes(recipes: RecipeRequest[], followUp?: FollowUp): Promise<void>;
+  /** `names`: display names the workspace may not have yet (a variant that was just made). */
+  benchmark(targets: string[], settings: BenchSettings, names?: Record<string, string>): Promise<void>;
+  evaluate(targets: string[], data: DatasetSpecInput, names?: Record<string, string>): Promise<void>;
+  webBenchmark(targets: string[], settings: WebBenchSettings): Promise<void>;
+  exportVariant(
+    target: string,
+    outputPath: string,
+    confirm: { overwrite: boolean; replaceOriginal: boolean },
+  ): Promise<ExportOutcome>;
+  cancel(jobId: string): Promise<void>;
+  clearFinishedJobs(): void;
+  refreshWorkspace(): Promise<void>;
+}
+
+export interface Studio {
+  state: StudioState;
+  variants: Variant[];
+  view: ModelView;
+  /** What the host is and can do; null until it answered. */
+  appInfo: AppInfo | null;
+  /** The dataset to suggest in forms (the sample's labelled test set after "Try the sample model"). */
+  suggestedData: DatasetSpecInput | undefined;
+  actions: StudioActions;
+}
+
+/** How often batched job events are applied (ms). */
+const FLUSH_MS = 200;
+
+let localCounter = 0;
+function localJobId(prefix: string): string {
+  localCounter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${localCounter}`;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A short title for a job the page did not start itself (found after a reload). */
+export function titleForSpec(spec: JobSpec, names: (target: string) => string): string {
+  switch (spec.kind) {
+    case 'inspect':
+      return `Inspect ${baseName(spec.modelPath)}`;
+    case 'quantize':
+      return `Quantize: ${spec.name ?? spec.method}`;
+    case 'prune':
+      return `Prune: ${spec.name ?? spec.method}`;
+    case 'bench':
+      return `Benchmark ${(spec.targets ?? [ORIGINAL_TARGET]).map(names).join(' + ')} (${spec.ep ?? 'cpu'})`;
+    case 'evaluate':
+      return `Evaluate ${names(spec.target ?? ORIGINAL_TARGET)}`;
+    case 'export':
+      return `Export ${names(spec.target)}`;
+  }
+}
+
+export function useStudio(host: StudioHost): Studio {
+  const [state, dispatch] = useReducer(studioReducer, initialState);
+  const [view, setView] = useState<ModelView>({ kind: 'empty' });
+  const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
+  const [suggestedData, setSuggestedData] = useState<DatasetSpecInput | undefined>(undefined);
+  const variants = useMemo(() => deriveVariants(state), [state]);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const variantsRef = useRef(variants);
+  variantsRef.current = variants;
+  const latestOpen = useRef(0);
+  const followUps = useRef(new Map<string, FollowUp>());
+  const waiters = useRef(new Map<string, (job: JobRecord) => void>());
+  const webRuns = useRef(new Map<string, AbortController>());
+  const originalEvaluated = useRef(new Set<string>());
+
+  const nameOf = useCallback(
+    (target: string) => variantsRef.current.find((v) => v.id === target)?.label ?? target,
+    [],
+  );
+
+  const refreshWorkspace = useCallback(async () => {
+    const model = stateRef.current.model;
+    if (!model) return;
+    const result = await host.getWorkspace(model.path);
+    if (result.ok) dispatch({ type: 'workspace-loaded', workspace: result.value });
+  }, [host]);
+
+  const syncJobs = useCallback(async () => {
+    const result = await host.listJobs();
+    if (!result.ok) return;
+    const titles: Record<string, string> = {};
+    for (const info of result.value) titles[info.jobId] = titleForSpec(info.spec, nameOf);
+    dispatch({ type: 'jobs-synced', jobs: result.value as JobInfo[], titles });
+  }, [host, nameOf]);
+
+  /**
+   * Job events are applied in batches, at most every FLUSH_MS, as a transition: a benchmark streams samples
+   * and progress for every model ten times a second, and re-rendering the charts for each event would keep
+   * the page's main thread busy (long tasks over 50 ms). A transition lets React render in slices and keeps
+   * clicks (Cancel) responsive.
+   */
+  const pendingEvents = useRef<JobEvent[]>([]);
+  const flushTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const queueEvent = useCallback((event: JobEvent) => {
+    pendingEvents.current.push(event);
+    if (flushTimer.current !== undefined) return;
+    flushTimer.current = setTimeout(() => {
+      flushTimer.current = undefined;
+      const events = pendingEvents.current;
+      pendingEvents.current = [];
+      startTransition(() => dispatch({ type: 'job-events', events }));
+    }, FLUSH_MS);
+  }, []);
+  useEffect(
+    () => () => {
+      if (flushTimer.current !== undefined) clearTimeout(flushTimer.current);
+    },
+    [],
+  );
+
+  // Host events: job events into the reducer; workspace changes of the open model refetch it.
+  useEffect(() => host.onJobEvent(queueEvent), [host, queueEvent]);
+  useEffect(
+    () =>
+      host.onWorkspaceChanged((change) => {
+        if (change.modelPath === stateRef.current.model?.path) void refreshWorkspace();
+      }),
+    [host, refreshWorkspace],
+  );
+  useEffect(() => {
+    let live = true;
+    void host.appInfo().then((r) => {
+      if (live && r.ok) setAppInfo(r.value);
+    });
+    void syncJobs();
+    // After `serve` comes back, catch up on what happened meanwhile.
+    const withConnection = host as StudioHost & {
+      onConnectionChange?: (l: (s: string) => void) => () => void;
+    };
+    const off = withConnection.onConnectionChange?.((s) => {
+      if (s === 'connected') {
+        void syncJobs();
+        void refreshWorkspace();
+      }
+    });
+    return () => {
+      live = false;
+      off?.();
+    };
+  }, [host, syncJobs, refreshWorkspace]);
+
+  const submit = useCallback(
+    async (
+      kind: StudioJobKind & JobSpec['kind'],
+      title: string,
+      spec: JobSpec,
+      extra: { targets?: string[]; measured?: boolean } = {},
+    ): Promise<string | undefined> => {
+      const result = await host.startJob(spec);
+      const atMs = Date.now();
+      if (!result.ok) {
+        dispatch({
+          type: 'job-submit-failed',
+          jobId: localJobId('failed'),
+          kind,
+          title,
+          modelPath: spec.modelPath,
+          error: result.error,
+          atMs,
+        });
+        return undefined;
+      }
+      dispatch({
+        type: 'job-submitted',
+        jobId: result.value.jobId,
+        kind,
+        title,
+        modelPath: spec.modelPath,
+        atMs,
+        ...(extra.targets ? { targets: extra.targets } : {}),
+        ...(extra.measured && spec.kind === 'bench'
+          ? { measurement: { engine: 'onnxruntime-node' as const, provider: spec.ep ?? 'cpu' } }
+          : {}),
+      });
+      return result.value.jobId;
+    },
+    [host],
+  );
+
+  const openModel = useCallback(
+    async (path: string) => {
+      const request = ++latestOpen.current;
+      setView({ kind: 'loading', path });
+      const [summary, workspace] = await Promise.all([host.inspectModel(path), host.getWorkspace(path)]);
+      if (request !== latestOpen.current) return;
+      if (!summary.ok) {
+        setView({ kind: 'failed', title: `Could not open ${baseName(path)}`, error: summary.error });
+        return;
+      }
+      // A workspace that cannot be read must not stop the model from opening: it opens without variants.
+      dispatch({
+        type: 'model-opened',
+        summary: summary.value,
+        workspace: workspace.ok ? workspace.value : null,
+      });
+      setView({ kind: 'loaded' });
+    },
+    [host],
+  );
+
+  const openSample = useCallback(async () => {
+    const info = appInfo ?? (await host.appInfo().then((r) => (r.ok ? r.value : null)));
+    const sample = info?.sample;
+    if (!sample) {
+      setView({
+        kind: 'failed',
+        title: 'The sample model is not installed',
+        error: {
+          code: 'IO',
+          message:
+            'This installation has no bundled sample model (digits.onnx). Reinstall ONNX Studio, or open any .onnx model of your own.',
+        },
+      });
+      return;
+    }
+    setSuggestedData(sample.data.spec);
+    await openModel(sample.modelPath);
+  }, [appInfo, host, openModel]);
+
+  const benchmark = useCallback(
+    async (targets: string[], settings: BenchSettings, names: Record<string, string> = {}) => {
+      const model = stateRef.current.model;
+      if (!model || targets.length === 0) return;
+      const label = (t: string) => names[t] ?? nameOf(t);
+      const spec: JobSpec = {
+        kind: 'bench',
+        modelPath: model.path,
+        targets,
+        ep: settings.ep as NonNullable<Extract<JobSpec, { kind: 'bench' }>['ep']>,
+        warmup: settings.warmup,
+        iterations: settings.iterations,
+        profile: settings.profile,
+      };
+      const title = `Benchmark ${targets.map(label).join(' + ')} (onnxruntime-node, ${settings.ep})`;
+      await submit('bench', title, spec, { targets, measured: true });
+    },
+    [submit, nameOf],
+  );
+
+  const evaluate = useCallback(
+    async (targets: string[], data: DatasetSpecInput, names: Record<string, string> = {}) => {
+      const model = stateRef.current.model;
+      if (!model) return;
+      for (const target of targets) {
+        const spec: JobSpec = {
+          kind: 'evaluate',
+          modelPath: model.path,
+          target,
+          data: { spec: data },
+          ...(target !== ORIGINAL_TARGET ? { reference: ORIGINAL_TARGET } : {}),
+        };
+        await submit('evaluate', `Evaluate ${names[target] ?? nameOf(target)}`, spec);
+      }
+    },
+    [submit, nameOf],
+  );
+
+  const queueRecipes = useCallback(
+    async (recipes: RecipeRequest[], followUp?: FollowUp) => {
+      const model = stateRef.current.model;
+      if (!model) return;
+      for (const recipe of recipes) {
+        const spec: JobSpec =
+          recipe.kind === 'quantize'
+            ? {
+                kind: 'quantize',
+                modelPath: model.path,
+                method: recipe.method,
+                common: recipe.common,
+                options: recipe.options,
+                ...(recipe.calibration ? { calibration: { spec: recipe.calibration } } : {}),
+                ...(recipe.name ? { name: recipe.name } : {}),
+              }
+            : {
+                kind: 'prune',
+                modelPath: model.path,
+                method: recipe.method,
+                common: recipe.common,
+                options: recipe.options,
+                ...(recipe.name ? { name: recipe.name } : {}),
+              };
+        const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
+        const jobId = await submit(recipe.kind, `${verb}: ${recipe.name ?? describeRecipe(recipe)}`, spec);
+        if (jobId && followUp && (followUp.bench || followUp.evaluate))
+          followUps.current.set(jobId, followUp);
+      }
+    },
+    [submit],
+  );
+
+  // Jobs that ended: resolve whoever waits on them, and run follow-ups of new variants.
+  useEffect(() => {
+    for (const job of state.jobs) {
+      if (isActive(job)) continue;
+      const waiter = waiters.current.get(job.jobId);
+      if (waiter) {
+        waiters.current.delete(job.jobId);
+        waiter(job);
+      }
+      const followUp = followUps.current.get(job.jobId);
+      if (!followUp) continue;
+      followUps.current.delete(job.jobId);
+      const result = job.result as { variant?: { id?: unknown; name?: unknown } } | undefined;
+      const id = typeof result?.variant?.id === 'string' ? result.variant.id : undefined;
+      if (job.status !== 'done' || !id) continue;
+      // The workspace may not list the new variant yet: name it from the result.
+      const names: Record<string, string> =
+        typeof result?.variant?.name === 'string' ? { [id]: result.variant.name } : {};
+      if (followUp.bench) void benchmark([ORIGINAL_TARGET, id], followUp.bench, names);
+      if (followUp.evaluate) {
+        // The original is evaluated once per dataset, as the baseline of every variant's accuracy.
+        const key = `${job.modelPath}\n${JSON.stringify(followUp.evaluate)}`;
+        const needsOriginal = !originalEvaluated.current.has(key);
+        originalEvaluated.current.add(key);
+        void evaluate(needsOriginal ? [ORIGINAL_TARGET, id] : [id], followUp.evaluate, names);
+      }
+    }
+  }, [state.jobs, benchmark, evaluate]);
+
+  const waitFor = useCallback(
+    (jobId: string) =>
+      new Promise<JobRecord>((resolve) => {
+        const job = stateRef.current.jobs.find((j) => j.jobId === jobId);
+        if (job && !isActive(job)) resolve(job);
+        else waiters.current.set(jobId, resolve);
+      }),
+    [],
+  );
+
+  const exportVariant = useCallback(
+    async (
+      target: string,
+      outputPath: string,
+      confirm: { overwrite: boolean; replaceOriginal: boolean },
+    ): Promise<ExportOutcome> => {
+      const model = stateRef.current.model;
+      if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
+      const spec: JobSpec = {
+        kind: 'export',
+        modelPath: model.path,
+        target,
+        outputPath,
+        ...(confirm.overwrite ? { overwrite: true } : {}),
+        ...(confirm.replaceOriginal ? { replaceOriginal: true } : {}),
+      };
+      const title = `Export ${nameOf(target)} to ${baseName(outputPath)}`;
+      const result = await host.startJob(spec);
+      if (!result.ok) return { ok: false, error: result.error };
+      dispatch({
+        type: 'job-submitted',
+        jobId: result.value.jobId,
+        kind: 'export',
+        title,
+        modelPath: model.path,
+        atMs: Date.now(),
+      });
+      const job = await waitFor(result.value.jobId);
+      if (job.status === 'done') return { ok: true, value: job.result as ExportJobResult };
+      return {
+        ok: false,
+        error: job.error ?? {
+          code: 'CANCELLED',
+          message: 'The export was cancelled; the destination was not changed.',
+        },
+      };
+    },
+    [host, nameOf, waitFor],
+  );
+
+  const webBenchmark = useCallback(
+    async (targets: string[], settings: WebBenchSettings) => {
+      const model = stateRef.current.model;
+      const workspace = stateRef.current.workspace;
+      if (!model || targets.length === 0) return;
+      const jobId = localJobId('web');
+      const controller = new AbortController();
+      webRuns.current.set(jobId, controller);
+      let seq = 0;
+      // Through the same batching as engine events, so streamed samples cost the page the same.
+      const emit = (body: DistributiveOmit<JobEvent, 'jobId' | 'seq' | 'timeMs'>) =>
+        queueEvent({ ...body, jobId, seq: seq++, timeMs: Date.now() } as JobEvent);
+      dispatch({
+        type: 'job-submitted',
+        jobId,
+        kind: 'web-bench',
+        title: `Browser benchmark ${targets.map(nameOf).join(' + ')} (onnxruntime-web, ${settings.provider})`,
+        modelPath: model.path,
+        targets,
+        measurement: { engine: 'onnxruntime-web', provider: settings.provider },
+        atMs: Date.now(),
+      });
+      try {
+        if (!workspace) {
+          emit({
+            type: 'failed',
+            error: {
+              code: 'IO',
+              message:
+                'The model’s workspace could not be read, so the page cannot load the model. Reopen the model and try again.',
+            },
+          });
+          return;
+        }
+        emit({ type: 'progress', fraction: 0, stage: 'loading models' });
+        const models = [];
+        for (const target of targets) {
+          const url = new URL(workspaceFileUrlPath(workspace.key, target), document.baseURI).href;
+          const response = await fetch(url, { signal: controller.signal });
+          if (!response.ok) {
+            emit({
+              type: 'failed',
+              error: {
+                code: 'IO',
+                message: `Could not load ${nameOf(target)} into the page (HTTP ${response.status}). The host serves only models of the open workspace; reopen the model and try again.`,
+              },
+            });
+            return;
+          }
+          models.push({ name: nameOf(target), bytes: new Uint8Array(await response.arrayBuffer()) });
+        }
+        const report = await runWebBench(models, {
+          ...settings,
+          checkAgainstWasm: settings.provider === 'webgpu',
+          signal: controller.signal,
+          onProgress: (fraction, stage) => emit({ type: 'progress', fraction, stage }),
+          onSamples: (index, values) =>
+            emit({ type: 'metric', name: `latency/${index}`, unit: 'ms', values }),
+        });
+        const recordId = await storeWebBench(
+          host,
+          model.path,
+          targets,
+          models.map((m) => m.bytes.byteLength),
+          report,
+        );
+        emit({ type: 'result', result: { report, ...(recordId ? { recordId } : {}) } });
+      } catch (error) {
+        if (error instanceof WebBenchCancelled || controller.signal.aborted) emit({ type: 'cancelled' });
+        else {
+          emit({
+            type: 'failed',
+            error: {
+              code: 'ORT',
+              message: `onnxruntime-web (${settings.provider}) could not run the model: ${error instanceof Error ? error.message : String(error)}`,
+            },
+          });
+        }
+      } finally {
+        webRuns.current.delete(jobId);
+      }
+    },
+    [host, nameOf, queueEvent],
+  );
+
+  const cancel = useCallback(
+    async (jobId: string) => {
+      dispatch({ type: 'cancel-requested', jobId });
+      const web = webRuns.current.get(jobId);
+      if (web) {
+        web.abort();
+        return;
+      }
+      const result = await host.cancelJob(jobId);
+      if (!result.ok)
+        dispatch({ type: 'job-note', jobId, message: `Could not cancel: ${result.error.message}` });
+    },
+    [host],
+  );
+
+  // Menu and OS requests: open a model, open the sample.
+  useEffect(() => host.onModelOpenRequest((r) => void openModel(r.path)), [host, openModel]);
+
+  const actions = useMemo<StudioActions>(
+    () => ({
+      openModel,
+      openSample,
+      showError: (title, error) => setView({ kind: 'failed', title, error }),
+      queueRecipes,
+      benchmark,
+      evaluate,
+      webBenchmark,
+      exportVariant,
+      cancel,
+      clearFinishedJobs: () => dispatch({ type: 'jobs-cleared' }),
+      refreshWorkspace,
+    }),
+    [
+      openModel,
+      openSample,
+      queueRecipes,
+      benchmark,
+      evaluate,
+      webBenchmark,
+      exportVariant,
+      cancel,
+      refreshWorkspace,
+    ],
+  );
+
+  return { state, variants, view, appInfo, suggestedData, actions };
+}
+
+/** `int8-static (entropy)`, `magnitude 50%`: the job title before the backend names the variant. */
+export function describeRecipe(
+  recipe: Pick<RecipeRequest, 'kind' | 'method' | 'common' | 'options'>,
+): string {
+  if (recipe.kind === 'prune') {
+    const s = recipe.common.sparsity;
+    return `${recipe.method}${typeof s === 'number' ? ` ${Math.round(s * 100)}%` : ''}`;
+  }
+  const details: string[] = [];
+  if (typeof recipe.options.calibMethod === 'string') details.push(recipe.options.calibMethod);
+  if (typeof recipe.options.blockSize === 'number') details.push(`block ${recipe.options.blockSize}`);
+  if (recipe.common.perTensor === true) details.push('per-tensor');
+  return details.length > 0 ? `${recipe.method} (${details.join(', ')})` : recipe.method;
+}
+
+/** Store a browser benchmark in the workspace, so it is in the comparison, the report and after a restart. */
+async function storeWebBench(
+  host: StudioHost,
+  modelPath: string,
+  targets: string[],
+  bytes: number[],
+  report: WebBenchReport,
+): Promise<string | undefined> {
+  const label = `onnxruntime-web ${report.provider}${report.adapter ? ` (${report.adapter})` : ''}`;
+  const notes = report.results
+    .filter((r) => r.agreement)
+    .map(
+      (r) =>
+        `${r.model}: WebGPU outputs vs WASM on the same input: max |difference| ${r.agreement?.maxAbsDiff.toExponential(2)}, cosine ${r.agreement?.cosine.toFixed(6)}, same top class: ${r.agreement?.sameTop1 ? 'yes' : 'no'}.`,
+    );
+  const stored = await host.addBenchRecord({
+    modelPath,
+    engine: 'onnxruntime-web',
+    provider: report.provider,
+    label: label.slice(0, 200),
+    results: report.results.map((r, i) => ({
+      target: targets[i] ?? ORIGINAL_TARGET,
+      modelBytes: bytes[i] ?? 0,
+      iterations: r.iterations,
+      meanMs: r.meanMs,
+      stdMs: r.stdMs,
+      minMs: r.minMs,
+      p50Ms: r.p50Ms,
+      p90Ms: r.p90Ms,
+      p95Ms: r.p95Ms,
+      p99Ms: r.p99Ms,
+      maxMs: r.maxMs,
+      throughput: r.meanMs > 0 ? 1000 / r.meanMs : 0,
+      initMs: r.initMs,
+      firstRunMs: r.firstRunMs,
+      samples: thinSamples(r.samples, 2000),
+    })),
+    ...(notes.length > 0 ? { notes } : {}),
+  });
+  return stored.ok ? stored.value.id : undefined;
+}

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { compareRows, formatRatio, opBreakdown, paretoFront, pickQualityMetric } from './compare-data.js';
+import { initialState, studioReducer } from './studio-state.js';
+import { benchRecord, MODEL_PATH, SUMMARY, variant, workspace } from './test-fixtures.js';
+import { deriveVariants } from './variants.js';
+
+const ws = workspace({
+  variants: [variant('v1', 'int8-dynamic', 1000), variant('v2', 'fp16', 2000)],
+  benchmarks: [
+    benchRecord('old', 'cpu', { original: 9, v1: 9 }),
+    benchRecord('b1', 'cpu', { original: 4, v1: 2, v2: 3 }),
+    benchRecord('w1', 'webgpu', { original: 1, v1: 0.5 }, 'onnxruntime-web'),
+  ],
+  evaluations: [
+    { id: 'e0', createdAt: '', target: 'original', report: evalReport(0.95) },
+    {
+      id: 'e1',
+      createdAt: '',
+      target: 'v1',
+      reference: 'original',
+      report: { ...evalReport(0.9), fidelity: fidelity(0.98) },
+    },
+    {
+      id: 'e2',
+      createdAt: '',
+      target: 'v2',
+      reference: 'original',
+      report: { ...evalReport(0.95), fidelity: fidelity(1) },
+    },
+  ],
+});
+
+function evalReport(accuracy: number) {
+  return {
+    model: 'm',
+    data: 'npy test',
+    samples: 100,
+    task: 'classification' as const,
+    taskReason: '',
+    output: 'y',
+    seconds: 1,
+    samplesPerSecond: 1,
+    timing: { dataMs: 0, inferenceMs: 0, referenceMs: 0 },
+    notes: [],
+    accuracy,
+  };
+}
+function fidelity(top1: number) {
+  return {
+    output: 'y',
+    cosine: 0.999,
+    worstSampleCosine: 0.99,
+    sqnrDb: 30,
+    maxAbsErr: 0.1,
+    meanAbsErr: 0.01,
+    top1Agreement: top1,
+    exact: false,
+  };
+}
+
+const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+
+describe('variants and the comparison', () => {
+  it('derives the original and each variant with its latest figures per source', () => {
+    const variants = deriveVariants(state);
+    expect(variants.map((v) => [v.id, v.label, v.bytes])).toEqual([
+      ['original', 'original', 4000],
+      ['v1', 'int8-dynamic', 1000],
+      ['v2', 'fp16', 2000],
+    ]);
+    const v1 = variants[1]!;
+    expect(Object.keys(v1.latency).sort()).toEqual(['onnxruntime-node/cpu', 'onnxruntime-web/webgpu']);
+    expect(v1.latency['onnxruntime-node/cpu']?.stats?.p50Ms).toBe(2);
+    expect(v1.evaluation).toEqual({
+      accuracy: 0.9,
+      data: 'npy test',
+      samples: 100,
+      fidelity: { cosine: 0.999, top1Agreement: 0.98, sqnrDb: 30 },
+    });
+    expect(v1.cliCommand).toContain('--method int8-dynamic');
+  });
+
+  it('overlays a benchmark that is still streaming', () => {
+    const live = studioReducer(state, {
+      type: 'job-submitted',
+      jobId: 'b2',
+      kind: 'bench',
+      title: 'B',
+      modelPath: MODEL_PATH,
+      targets: ['v2'],
+      measurement: { engine: 'onnxruntime-node', provider: 'cpu' },
+      atMs: 0,
+    });
+    const streaming = studioReducer(live, {
+      type: 'job-event',
+      event: {
+        type: 'metric',
+        name: 'latency/0',
+        unit: 'ms',
+        values: [5, 7],
+        jobId: 'b2',
+        seq: 0,
+        timeMs: 1,
+      },
+    });
+    const v2 = deriveVariants(streaming)[2]!;
+    expect(v2.latency['onnxruntime-node/cpu']).toMatchObject({
+      final: false,
+      samples: [5, 7],
+      stats: { p50Ms: 6 },
+    });
+  });
+
+  it('computes ratios to the original from one source, and the Pareto front', () => {
+    const variants = deriveVariants(state);
+    const metric = pickQualityMetric(variants);
+    expect(metric).toBe('accuracy');
+    const rows = compareRows(variants, { engine: 'onnxruntime-node', provider: 'cpu' }, metric);
+    expect(rows.map((r) => [r.label, r.sizeRatio, r.latencyRatio, r.qualityRatio])).toEqual([
+      ['original', 1, 1, 1],
+      ['int8-dynamic', 0.25, 0.5, 0.9 / 0.95],
+      ['fp16', 0.5, 0.75, 1],
+    ]);
+    expect([...paretoFront(rows)].sort()).toEqual(['v1', 'v2']);
+    const web = compareRows(variants, { engine: 'onnxruntime-web', provider: 'webgpu' }, metric);
+    expect(web[1]?.latencyRatio).toBe(0.5);
+    expect(web[2]?.p50Ms).toBeUndefined();
+  });
+
+  it('falls back to fidelity when nothing has labels; the original agrees with itself', () => {
+    const unlabelled = workspace({
+      variants: [variant('v1', 'int8', 1000)],
+      evaluations: [
+        {
+          id: 'e',
+          createdAt: '',
+          target: 'v1',
+          reference: 'original',
+          report: { ...evalReport(0), accuracy: undefined, fidelity: fidelity(0.97) },
+        },
+      ],
+    });
+    const variants = deriveVariants(
+      studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: unlabelled }),
+    );
+    expect(pickQualityMetric(variants)).toBe('top1Agreement');
+    expect(compareRows(variants, undefined, 'top1Agreement').map((r) => r.quality)).toEqual([1, 0.97]);
+  });
+
+  it('stacks the costliest op types and folds the rest into other', () => {
+    const profiled = deriveVariants(state).map((v, i) => ({
+      ...v,
+      profile: {
+        byOpType: [
+          { opType: 'Conv', ms: 3 - i, pct: 60 },
+          { opType: 'Relu', ms: 1, pct: 20 },
+          { opType: 'Add', ms: 0.5, pct: 10 },
+        ],
+        topNodes: [],
+        runs: 1,
+        traceFile: '',
+      },
+    }));
+    const { rows, opTypes } = opBreakdown(profiled, 2);
+    expect(opTypes).toEqual(['Conv', 'Relu', 'other']);
+    expect(rows[0]).toEqual({ label: 'original', Conv: 3, Relu: 1, other: 0.5 });
+  });
+
+  it('formats ratios', () => {
+    expect(formatRatio(0.2512)).toBe('×0.25');
+    expect(formatRatio(12.34)).toBe('×12.3');
+    expect(formatRatio(0.0123)).toBe('×0.012');
+    expect(formatRatio(undefined)).toBe('–');
+  });
+});

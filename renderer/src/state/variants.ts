@@ -1,0 +1,146 @@
+/**
+ * The models the views show: the original and each variant of its workspace, with the latest latency per
+ * measurement source (the workspace's records, overlaid with benchmarks still streaming), the latest
+ * operator profile, and the latest evaluation. Derived, never stored, so there is one truth: the workspace.
+ */
+import type { BenchProfile } from '../../../shared/engine-protocol.js';
+import { ORIGINAL_TARGET, type VariantRecipe } from '../../../shared/workspace.js';
+import { latencyStats, type LatencyStats } from './statistics.js';
+import { measurementKey, type Engine, type MeasurementSource, type StudioState } from './studio-state.js';
+
+export interface LatencyMeasurement extends MeasurementSource {
+  /** Legend text, e.g. `onnxruntime-node cpu` or `onnxruntime-web webgpu (SwiftShader)`. */
+  label: string;
+  /** Samples in run order (ms): all of a live run, up to 2,000 of a stored one. */
+  samples: number[];
+  stats?: LatencyStats;
+  /** False while the benchmark runs: the figures are live and will change. */
+  final: boolean;
+  initMs?: number;
+}
+
+export interface Evaluation {
+  /** Top-1 accuracy against labels. */
+  accuracy?: number;
+  /** The data it was measured on, described. */
+  data?: string;
+  samples?: number;
+  /** Against the original on the same inputs. */
+  fidelity?: { cosine: number; top1Agreement: number | null; sqnrDb: number | null };
+}
+
+export interface Variant {
+  /** The target name: `original` or the variant's id. */
+  id: string;
+  label: string;
+  path: string;
+  isOriginal: boolean;
+  /** The .onnx file plus external data. */
+  bytes?: number;
+  recipe?: VariantRecipe;
+  /** The `onnx-studio` command(s) that make it again. */
+  cliCommand?: string;
+  /** Latency per measurement source (`measurementKey`). */
+  latency: Record<string, LatencyMeasurement>;
+  profile?: BenchProfile;
+  evaluation?: Evaluation;
+}
+
+const ENGINES: readonly string[] = ['onnxruntime-node', 'onnxruntime-web'];
+
+export function deriveVariants(state: StudioState): Variant[] {
+  const model = state.model;
+  if (!model) return [];
+  const ws = state.workspace;
+  const variants: Variant[] = [
+    {
+      id: ORIGINAL_TARGET,
+      label: 'original',
+      path: model.path,
+      isOriginal: true,
+      bytes: ws?.model.fileBytes ?? model.fileBytes + model.externalDataBytes,
+      latency: {},
+    },
+  ];
+  for (const v of ws?.variants ?? []) {
+    variants.push({
+      id: v.id,
+      label: v.name,
+      path: v.path,
+      isOriginal: false,
+      bytes: v.fileBytes,
+      recipe: v.recipe,
+      cliCommand: v.cliCommand,
+      latency: {},
+    });
+  }
+  const byId = new Map(variants.map((v) => [v.id, v]));
+
+  // Stored benchmarks, oldest first, so the latest of each source wins.
+  for (const record of ws?.benchmarks ?? []) {
+    if (!ENGINES.includes(record.engine)) continue;
+    const source = { engine: record.engine as Engine, provider: record.provider };
+    for (const r of record.results) {
+      const variant = byId.get(r.target);
+      if (!variant) continue;
+      const m: LatencyMeasurement = {
+        ...source,
+        label: record.label,
+        samples: r.samples ?? [],
+        final: true,
+        stats: {
+          count: r.iterations,
+          meanMs: r.meanMs,
+          stdMs: r.stdMs,
+          minMs: r.minMs,
+          p50Ms: r.p50Ms,
+          p90Ms: r.p90Ms,
+          p95Ms: r.p95Ms,
+          p99Ms: r.p99Ms,
+          maxMs: r.maxMs,
+        },
+        ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
+      };
+      variant.latency[measurementKey(source)] = m;
+      if (r.profile && r.profile.byOpType.length > 0) variant.profile = r.profile;
+    }
+  }
+
+  // Benchmarks still streaming (or just finished, before the workspace has their record).
+  for (const run of state.live) {
+    if (run.modelPath !== model.path) continue;
+    const key = measurementKey(run.source);
+    for (const target of run.targets) {
+      const variant = byId.get(target);
+      const samples = run.samples[target] ?? [];
+      const final = run.final?.[target];
+      if (!variant || (samples.length === 0 && !final)) continue;
+      const stats = final ?? latencyStats(samples);
+      variant.latency[key] = {
+        ...run.source,
+        label: `${run.source.engine} ${run.source.provider}`,
+        samples,
+        final: final !== undefined,
+        ...(stats ? { stats } : {}),
+        ...(final?.initMs !== undefined ? { initMs: final.initMs } : {}),
+      };
+    }
+  }
+
+  for (const e of ws?.evaluations ?? []) {
+    const variant = byId.get(e.target);
+    if (!variant) continue;
+    const evaluation: Evaluation = { ...variant.evaluation };
+    if (e.report.accuracy !== undefined) {
+      evaluation.accuracy = e.report.accuracy;
+      evaluation.data = e.report.data;
+      evaluation.samples = e.report.samples;
+    }
+    if (e.reference === ORIGINAL_TARGET && e.report.fidelity) {
+      const f = e.report.fidelity;
+      evaluation.fidelity = { cosine: f.cosine, top1Agreement: f.top1Agreement, sqnrDb: f.sqnrDb };
+    }
+    variant.evaluation = evaluation;
+  }
+  return variants;
+}

@@ -1,0 +1,543 @@
+/**
+ * The Compare view: every variant beside the original on size, latency and quality, each with its ratio to
+ * the original; a Pareto scatter; the latency distribution of one variant, live while samples stream; and
+ * per-operator time from a profile. Benchmarks run on the native engine (onnxruntime-node, the provider the
+ * user picks) or in this page (onnxruntime-web on WebGPU or WASM); results say which.
+ */
+import { useEffect, useId, useMemo, useState } from 'react';
+import type { ProviderStatus } from '../../../shared/engine-protocol.js';
+import {
+  LatencyChart,
+  LatencyHistogramChart,
+  OpBreakdownChart,
+  ParetoChart,
+  QualityChart,
+  SizeChart,
+} from '../charts/compare-charts.js';
+import { downloadText } from '../export/download.js';
+import { toCsv } from '../export/csv.js';
+import { DatasetForm } from '../forms/dataset-form.js';
+import {
+  buildDatasetSpec,
+  draftFromSpec,
+  emptyDatasetDraft,
+  type DatasetDraft,
+} from '../forms/dataset-draft.js';
+import { formatBytes } from '../format.js';
+import type { StudioHost } from '../host/studio-host.js';
+import {
+  compareRows,
+  describeSource,
+  formatMs,
+  formatQuality,
+  formatRatio,
+  measurementSources,
+  opBreakdown,
+  paretoFront,
+  pickQualityMetric,
+  QUALITY_LABELS,
+  type CompareRow,
+  type QualityMetric,
+} from '../state/compare-data.js';
+import { isActive, measurementKey, type MeasurementSource } from '../state/studio-state.js';
+import { DEFAULT_BENCH, type Studio } from '../state/use-studio.js';
+import type { Variant } from '../state/variants.js';
+import {
+  probeWebProviders,
+  type WebBenchReport,
+  type WebProvider,
+  type WebProviderStatus,
+} from '../webbench/ort-web-bench.js';
+import { JobList } from './job-list.js';
+
+export function CompareView({
+  host,
+  studio,
+  onGoToOptimize,
+}: {
+  host: StudioHost;
+  studio: Studio;
+  onGoToOptimize: () => void;
+}) {
+  const { state, actions, variants } = studio;
+  const sources = useMemo(() => measurementSources(variants), [variants]);
+  const [sourceKey, setSourceKey] = useState<string | undefined>(undefined);
+  const source: MeasurementSource | undefined =
+    sources.find((s) => measurementKey(s) === sourceKey) ?? sources[0];
+  const metric = pickQualityMetric(variants);
+  const rows = useMemo(() => compareRows(variants, source, metric), [variants, source, metric]);
+  const front = useMemo(() => paretoFront(rows), [rows]);
+  const breakdown = useMemo(() => opBreakdown(variants), [variants]);
+  const [histogramId, setHistogramId] = useState<string | undefined>(undefined);
+  const histogramVariant =
+    variants.find((v) => v.id === histogramId) ?? pickHistogramVariant(variants, source);
+  const histogramMeasurement = source ? histogramVariant?.latency[measurementKey(source)] : undefined;
+
+  const nothingYet = variants.length <= 1 && sources.length === 0 && !variants[0]?.evaluation;
+  const activeJobs = state.jobs.filter(isActive);
+
+  const sourceSelect =
+    sources.length > 1 ? (
+      <label className="inline-select">
+        <span className="visually-hidden">Measured with</span>
+        <select
+          value={source ? measurementKey(source) : ''}
+          onChange={(e) => setSourceKey(e.target.value)}
+          aria-label="Latency measured with"
+        >
+          {sources.map((s) => (
+            <option key={measurementKey(s)} value={measurementKey(s)}>
+              {describeSource(s)}
+            </option>
+          ))}
+        </select>
+      </label>
+    ) : undefined;
+
+  const histogramSelect = (
+    <select
+      aria-label="Variant shown in the distribution"
+      value={histogramVariant?.id ?? ''}
+      onChange={(e) => setHistogramId(e.target.value)}
+    >
+      {variants.map((v) => (
+        <option key={v.id} value={v.id}>
+          {v.label}
+        </option>
+      ))}
+    </select>
+  );
+
+  return (
+    <div className="compare">
+      {nothingYet && (
+        <section className="empty-hint" aria-labelledby="compare-empty-title">
+          <h2 id="compare-empty-title">Nothing to compare yet</h2>
+          <p>
+            Make variants in <strong>Optimize</strong> (for example int8 quantization); each one appears here
+            beside the original with its size, latency and accuracy. You can also benchmark the original right
+            now below.
+          </p>
+          <button type="button" className="primary" onClick={onGoToOptimize}>
+            Go to Optimize
+          </button>
+        </section>
+      )}
+
+      <MeasurePanel host={host} studio={studio} />
+
+      {activeJobs.length > 0 && <JobList jobs={activeJobs} onCancel={(id) => void actions.cancel(id)} />}
+
+      <div className="chart-grid">
+        <SizeChart rows={rows} />
+        <LatencyChart
+          rows={rows}
+          sourceLabel={source ? describeSource(source) : 'the engine'}
+          controlsKey={sources.map(measurementKey).join('|')}
+          {...(sourceSelect ? { controls: sourceSelect } : {})}
+        />
+        <QualityChart rows={rows} metric={metric} />
+        <ParetoChart rows={rows} metric={metric} front={front} />
+        <LatencyHistogramChart
+          samples={histogramMeasurement?.samples}
+          label={`${histogramVariant?.label ?? '–'}${source ? ` (${describeSource(source)})` : ''}`}
+          live={histogramMeasurement ? !histogramMeasurement.final : false}
+          controlsKey={`${histogramVariant?.id}|${variants.map((v) => `${v.id}:${v.label}`).join('|')}`}
+          controls={histogramSelect}
+        />
+        <OpBreakdownChart rows={breakdown.rows} opTypes={breakdown.opTypes} />
+      </div>
+
+      <CompareTable
+        rows={rows}
+        metric={metric}
+        sourceLabel={source ? describeSource(source) : undefined}
+        front={front}
+      />
+      <WebAgreement studio={studio} />
+    </div>
+  );
+}
+
+/** The variant whose distribution to show: one measuring now, else the last one measured. */
+function pickHistogramVariant(variants: Variant[], source: MeasurementSource | undefined) {
+  if (!source) return variants[0];
+  const key = measurementKey(source);
+  return (
+    variants.find((v) => v.latency[key] && !v.latency[key].final) ??
+    [...variants].reverse().find((v) => (v.latency[key]?.samples.length ?? 0) > 0) ??
+    variants[0]
+  );
+}
+
+function CompareTable({
+  rows,
+  metric,
+  sourceLabel,
+  front,
+}: {
+  rows: CompareRow[];
+  metric: QualityMetric | undefined;
+  sourceLabel: string | undefined;
+  front: Set<string>;
+}) {
+  const qualityLabel = metric ? QUALITY_LABELS[metric] : 'Quality';
+  const saveCsv = () => {
+    const header = [
+      'variant',
+      'bytes',
+      'size_ratio',
+      'engine_provider',
+      'p50_ms',
+      'p90_ms',
+      'p99_ms',
+      'p50_ratio',
+      metric ?? 'quality',
+      'quality_ratio',
+      'pareto_front',
+    ];
+    const body = rows.map((r) => [
+      r.label,
+      r.bytes,
+      r.sizeRatio,
+      r.latency ? `${r.latency.engine}/${r.latency.provider}` : '',
+      r.p50Ms,
+      r.p90Ms,
+      r.p99Ms,
+      r.latencyRatio,
+      r.quality,
+      r.qualityRatio,
+      front.has(r.id),
+    ]);
+    downloadText(toCsv(header, body), 'onnx-studio-comparison.csv', 'text/csv');
+  };
+  return (
+    <section className="table-card" aria-labelledby="compare-table-title">
+      <header className="section-header">
+        <h2 id="compare-table-title">All figures</h2>
+        <button type="button" className="small" onClick={saveCsv}>
+          Save CSV
+        </button>
+      </header>
+      <table aria-labelledby="compare-table-title" data-testid="compare-table">
+        <thead>
+          <tr>
+            <th scope="col">Variant</th>
+            <th scope="col" className="num">
+              Size
+            </th>
+            <th scope="col" className="num">
+              p50{sourceLabel ? ` (${sourceLabel})` : ''}
+            </th>
+            <th scope="col" className="num">
+              p90
+            </th>
+            <th scope="col" className="num">
+              p99
+            </th>
+            <th scope="col" className="num">
+              {qualityLabel}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id} data-variant={r.label}>
+              <th scope="row">
+                {r.label}
+                {front.has(r.id) && (
+                  <span className="tag" title="No other variant is both faster and better">
+                    Pareto
+                  </span>
+                )}
+              </th>
+              <td className="num">
+                {r.bytes !== undefined ? formatBytes(r.bytes) : '–'}{' '}
+                {!r.isOriginal && <span className="ratio">{formatRatio(r.sizeRatio)}</span>}
+              </td>
+              <td className="num">
+                {formatMs(r.p50Ms)}{' '}
+                {!r.isOriginal && r.p50Ms !== undefined && (
+                  <span className="ratio">{formatRatio(r.latencyRatio)}</span>
+                )}
+                {r.latency && !r.latency.final && <span className="tag live">live</span>}
+              </td>
+              <td className="num">{formatMs(r.p90Ms)}</td>
+              <td className="num">{formatMs(r.p99Ms)}</td>
+              <td className="num">
+                {formatQuality(r.quality, metric)}{' '}
+                {!r.isOriginal && r.quality !== undefined && (
+                  <span className="ratio">{formatRatio(r.qualityRatio)}</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** WebGPU results checked against WASM on the same input: a GPU that computes wrong is worse than a slow one. */
+function WebAgreement({ studio }: { studio: Studio }) {
+  const rows = studio.state.jobs
+    .filter((j) => j.kind === 'web-bench' && j.status === 'done')
+    .flatMap((j) => {
+      const result = j.result as { report?: WebBenchReport } | undefined;
+      return (result?.report?.results ?? []).flatMap((r) =>
+        r.agreement ? [{ model: r.model, ...r.agreement }] : [],
+      );
+    });
+  if (rows.length === 0) return null;
+  return (
+    <table data-testid="web-agreement">
+      <caption>onnxruntime-web: WebGPU outputs against WASM (same input)</caption>
+      <thead>
+        <tr>
+          <th scope="col">Variant</th>
+          <th scope="col" className="num">
+            Max |difference|
+          </th>
+          <th scope="col" className="num">
+            Cosine
+          </th>
+          <th scope="col">Same top class</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr key={i}>
+            <td>{r.model}</td>
+            <td className="num">{r.maxAbsDiff.toExponential(2)}</td>
+            <td className="num">{r.cosine.toFixed(6)}</td>
+            <td>{r.sameTop1 ? 'yes' : 'no'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Choose which variants to measure, and run an engine benchmark, a browser benchmark or an evaluation. */
+function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
+  const { actions, suggestedData, variants } = studio;
+  const id = useId();
+  const [include, setInclude] = useState<Record<string, boolean>>({});
+  const chosen = variants.filter((v) => include[v.id] !== false).map((v) => v.id);
+
+  const [providers, setProviders] = useState<ProviderStatus[] | null>(null);
+  const [providersError, setProvidersError] = useState<string | null>(null);
+  const [ep, setEp] = useState(DEFAULT_BENCH.ep);
+  const [iterations, setIterations] = useState(String(DEFAULT_BENCH.iterations));
+  const [warmup, setWarmup] = useState(String(DEFAULT_BENCH.warmup));
+  const [profile, setProfile] = useState(DEFAULT_BENCH.profile);
+
+  const [webProviders, setWebProviders] = useState<WebProviderStatus[] | null>(null);
+  const [webProvider, setWebProvider] = useState<WebProvider>('wasm');
+  const [webIterations, setWebIterations] = useState('100');
+
+  const [draft, setDraft] = useState<DatasetDraft>(() =>
+    suggestedData ? draftFromSpec(suggestedData) : emptyDatasetDraft(),
+  );
+  const [evalSubmitted, setEvalSubmitted] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    void host.listProviders().then((r) => {
+      if (!live) return;
+      if (r.ok) setProviders(r.value);
+      else setProvidersError(r.error.message);
+    });
+    void probeWebProviders().then((statuses) => {
+      if (!live) return;
+      setWebProviders(statuses);
+      if (statuses.some((s) => s.provider === 'webgpu' && s.available)) setWebProvider('webgpu');
+    });
+    return () => {
+      live = false;
+    };
+  }, [host]);
+
+  useEffect(() => {
+    if (suggestedData) setDraft(draftFromSpec(suggestedData));
+  }, [suggestedData]);
+
+  const iterationsN = Number(iterations);
+  const warmupN = Number(warmup);
+  const benchValid =
+    Number.isInteger(iterationsN) && iterationsN >= 1 && Number.isInteger(warmupN) && warmupN >= 0;
+  const webIterationsN = Number(webIterations);
+  const webValid = Number.isInteger(webIterationsN) && webIterationsN >= 1;
+  const selectedWeb = webProviders?.find((p) => p.provider === webProvider);
+  const dataset = buildDatasetSpec(draft);
+  const unavailable = (providers ?? []).filter((p) => !p.available);
+
+  return (
+    <section className="measure-panel" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Measure</h2>
+      <fieldset className="variant-picks">
+        <legend>Variants to measure</legend>
+        {variants.map((v) => (
+          <label key={v.id} className="check-inline">
+            <input
+              type="checkbox"
+              checked={include[v.id] !== false}
+              onChange={(e) => setInclude((c) => ({ ...c, [v.id]: e.target.checked }))}
+            />
+            {v.label}
+          </label>
+        ))}
+      </fieldset>
+
+      <div className="measure-grid">
+        <fieldset>
+          <legend>Engine benchmark (onnxruntime-node)</legend>
+          <div className="field-row">
+            <div className="field">
+              <label htmlFor={`${id}-ep`}>Execution provider</label>
+              <select id={`${id}-ep`} value={ep} onChange={(e) => setEp(e.target.value)}>
+                {(providers ?? [{ name: 'cpu', available: true } as ProviderStatus]).map((p) => (
+                  <option key={p.name} value={p.name} disabled={!p.available}>
+                    {p.name}
+                    {p.available ? '' : ' (unavailable)'}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <SmallNumber label="Runs" value={iterations} onChange={setIterations} />
+            <SmallNumber label="Warmup" value={warmup} onChange={setWarmup} />
+          </div>
+          <div className="field field-check">
+            <input
+              id={`${id}-profile`}
+              type="checkbox"
+              checked={profile}
+              onChange={(e) => setProfile(e.target.checked)}
+            />
+            <label htmlFor={`${id}-profile`}>Profile operators (per-op time; adds a little overhead)</label>
+          </div>
+          <button
+            type="button"
+            className="primary"
+            disabled={!benchValid || chosen.length === 0}
+            onClick={() =>
+              void actions.benchmark(chosen, { ep, iterations: iterationsN, warmup: warmupN, profile })
+            }
+          >
+            Benchmark {chosen.length} {chosen.length === 1 ? 'model' : 'models'}
+          </button>
+          {!benchValid && (
+            <p className="field-error">Runs must be a whole number of at least 1 and warmup at least 0.</p>
+          )}
+          {providersError && (
+            <p className="field-hint">
+              Could not list execution providers: {providersError} CPU is always available.
+            </p>
+          )}
+          {unavailable.length > 0 && (
+            <details className="provider-reasons">
+              <summary>Why some providers are unavailable</summary>
+              <ul>
+                {unavailable.map((p) => (
+                  <li key={p.name}>
+                    <strong>{p.name}</strong>: {p.reason ?? 'not available on this machine.'} {p.hint}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+        </fieldset>
+
+        <fieldset>
+          <legend>Browser benchmark (onnxruntime-web, in this page)</legend>
+          <div className="field-row">
+            <div className="field">
+              <label htmlFor={`${id}-web`}>Provider</label>
+              <select
+                id={`${id}-web`}
+                value={webProvider}
+                onChange={(e) => setWebProvider(e.target.value as WebProvider)}
+              >
+                {(webProviders ?? []).map((p) => (
+                  <option key={p.provider} value={p.provider} disabled={!p.available}>
+                    {p.provider}
+                    {p.available ? '' : ' (unavailable)'}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <SmallNumber label="Runs" value={webIterations} onChange={setWebIterations} />
+          </div>
+          {webProviders === null && <p className="field-hint">Checking WebGPU and WebAssembly…</p>}
+          {(webProviders ?? [])
+            .filter((p) => !p.available)
+            .map((p) => (
+              <p key={p.provider} className="field-hint" data-testid={`web-unavailable-${p.provider}`}>
+                <strong>{p.provider} unavailable:</strong> {p.reason}
+              </p>
+            ))}
+          {selectedWeb?.available && selectedWeb.detail && (
+            <p className="field-hint">Using {selectedWeb.detail}.</p>
+          )}
+          <button
+            type="button"
+            disabled={!webValid || chosen.length === 0 || !selectedWeb?.available}
+            onClick={() =>
+              void actions.webBenchmark(chosen, {
+                provider: webProvider,
+                iterations: webIterationsN,
+                warmup: 10,
+              })
+            }
+          >
+            Run in this browser ({webProvider})
+          </button>
+        </fieldset>
+
+        <fieldset>
+          <legend>Evaluate accuracy / fidelity</legend>
+          <DatasetForm
+            draft={draft}
+            errors={evalSubmitted && !dataset.ok ? dataset.errors : {}}
+            onChange={setDraft}
+            legend="Data"
+          />
+          <button
+            type="button"
+            disabled={chosen.length === 0}
+            onClick={() => {
+              setEvalSubmitted(true);
+              if (dataset.ok) void actions.evaluate(chosen, dataset.spec);
+            }}
+          >
+            Evaluate {chosen.length} {chosen.length === 1 ? 'model' : 'models'}
+          </button>
+        </fieldset>
+      </div>
+    </section>
+  );
+}
+
+function SmallNumber({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="field narrow">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="text"
+        inputMode="numeric"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,382 @@
+/**
+ * The Export view: save the chosen variant where the user wants it (an export job writes it atomically; it
+ * never replaces the original or another file without an explicit confirmation), get the report (HTML with
+ * charts, and JSON) as a download or written into a folder, and the exact CLI command that makes the variant
+ * again.
+ */
+import { useEffect, useId, useRef, useState } from 'react';
+import type { StudioErrorInfo } from '../../../shared/errors.js';
+import { downloadText, safeFileName } from '../export/download.js';
+import { PathField } from '../forms/path-field.js';
+import { baseName, formatBytes } from '../format.js';
+import type { StudioHost } from '../host/studio-host.js';
+import {
+  formatMs,
+  formatQuality,
+  measurementSources,
+  pickQualityMetric,
+  qualityOf,
+} from '../state/compare-data.js';
+import { measurementKey } from '../state/studio-state.js';
+import type { Studio } from '../state/use-studio.js';
+import type { Variant } from '../state/variants.js';
+import { ErrorPanel } from './error-panel.js';
+
+/** `/models/net.onnx` + `int8-static (2)` → `/models/net.int8-static-2.onnx`. */
+export function suggestedDestination(originalPath: string, label: string): string {
+  const slash = Math.max(originalPath.lastIndexOf('/'), originalPath.lastIndexOf('\\'));
+  const folder = originalPath.slice(0, slash + 1);
+  const name = originalPath.slice(slash + 1).replace(/\.onnx$/i, '');
+  return `${folder}${name}.${safeFileName(label.replace(/[()]/g, '')).toLowerCase()}.onnx`;
+}
+
+function folderOf(path: string): string {
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return slash <= 0 ? path.slice(0, slash + 1) : path.slice(0, slash);
+}
+
+type SaveState =
+  | { kind: 'idle' }
+  | { kind: 'saving' }
+  | { kind: 'confirm'; reason: 'exists' | 'original'; path: string }
+  | { kind: 'saved'; path: string; bytes: number }
+  | { kind: 'failed'; error: StudioErrorInfo };
+
+type ReportState =
+  | { kind: 'idle' }
+  | { kind: 'working' }
+  | { kind: 'saved'; htmlPath: string; jsonPath: string }
+  | { kind: 'downloaded' }
+  | { kind: 'failed'; error: StudioErrorInfo };
+
+export function ExportView({
+  host,
+  studio,
+  onGoToOptimize,
+}: {
+  host: StudioHost;
+  studio: Studio;
+  onGoToOptimize: () => void;
+}) {
+  const { state, variants, actions } = studio;
+  const model = state.model;
+  const made = variants.filter((v) => !v.isOriginal);
+  const [chosenId, setChosenId] = useState<string | undefined>(undefined);
+  const chosen = made.find((v) => v.id === chosenId) ?? made[made.length - 1];
+  const [destination, setDestination] = useState('');
+  const [save, setSave] = useState<SaveState>({ kind: 'idle' });
+  const [reportDir, setReportDir] = useState('');
+  const [report, setReport] = useState<ReportState>({ kind: 'idle' });
+  const [copied, setCopied] = useState(false);
+  const id = useId();
+
+  // A new choice suggests a new destination beside the original.
+  const modelPath = model?.path;
+  const chosenLabel = chosen?.label;
+  useEffect(() => {
+    if (modelPath && chosenLabel) setDestination(suggestedDestination(modelPath, chosenLabel));
+    setSave({ kind: 'idle' });
+  }, [modelPath, chosenLabel]);
+  useEffect(() => {
+    if (modelPath)
+      setReportDir(
+        `${folderOf(modelPath)}/${safeFileName(baseName(modelPath).replace(/\.onnx$/i, ''))}-report`.replace(
+          /\/\//g,
+          '/',
+        ),
+      );
+  }, [modelPath]);
+
+  if (!model) return null;
+  if (!chosen) {
+    return (
+      <section className="empty-hint" aria-labelledby="export-empty-title">
+        <h2 id="export-empty-title">No variant to export yet</h2>
+        <p>
+          Export saves a variant you made (quantized or pruned) to a file of your choice, with a report of how
+          it compares and the command that makes it again. Make one in <strong>Optimize</strong> first.
+        </p>
+        <button type="button" className="primary" onClick={onGoToOptimize}>
+          Go to Optimize
+        </button>
+      </section>
+    );
+  }
+
+  const run = async (confirm: { overwrite: boolean; replaceOriginal: boolean }) => {
+    const target = destination.trim();
+    if (target === '') {
+      setSave({
+        kind: 'failed',
+        error: {
+          code: 'BAD_REQUEST',
+          message: 'Enter where to save the variant: an absolute path ending in .onnx.',
+        },
+      });
+      return;
+    }
+    // Checked here as well as by the backend: the original is never replaced without the user saying so.
+    if (!confirm.replaceOriginal && samePath(target, model.path)) {
+      setSave({ kind: 'confirm', reason: 'original', path: target });
+      return;
+    }
+    setSave({ kind: 'saving' });
+    const outcome = await actions.exportVariant(chosen.id, target, confirm);
+    if (!outcome.ok) setSave({ kind: 'failed', error: outcome.error });
+    else if (outcome.value.written)
+      setSave({ kind: 'saved', path: outcome.value.path, bytes: outcome.value.bytes });
+    else setSave({ kind: 'confirm', reason: outcome.value.reason, path: outcome.value.path });
+  };
+
+  const cli = chosen.cliCommand;
+
+  const copy = async () => {
+    if (!cli) return;
+    try {
+      await navigator.clipboard.writeText(cli);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      // No clipboard permission (e.g. an http page on another host): select the text so Ctrl+C works.
+      const pre = document.getElementById(`${id}-cli`);
+      if (pre) window.getSelection()?.selectAllChildren(pre);
+    }
+  };
+
+  const download = async () => {
+    setReport({ kind: 'working' });
+    const result = await host.buildReport(model.path);
+    if (!result.ok) {
+      setReport({ kind: 'failed', error: result.error });
+      return;
+    }
+    const stem = safeFileName(`${baseName(model.path).replace(/\.onnx$/i, '')}-report`);
+    downloadText(result.value.html, `${stem}.html`, 'text/html');
+    downloadText(`${JSON.stringify(result.value.json, null, 2)}\n`, `${stem}.json`, 'application/json');
+    setReport({ kind: 'downloaded' });
+  };
+
+  const saveReport = async (overwrite: boolean) => {
+    const dir = reportDir.trim();
+    if (dir === '') {
+      setReport({
+        kind: 'failed',
+        error: { code: 'BAD_REQUEST', message: 'Enter the folder to write the report into.' },
+      });
+      return;
+    }
+    setReport({ kind: 'working' });
+    const result = await host.saveReport({
+      modelPath: model.path,
+      outputDir: dir,
+      ...(overwrite ? { overwrite: true } : {}),
+    });
+    setReport(result.ok ? { kind: 'saved', ...result.value } : { kind: 'failed', error: result.error });
+  };
+
+  return (
+    <div className="export">
+      <section aria-labelledby={`${id}-pick`}>
+        <h2 id={`${id}-pick`}>Variant</h2>
+        <VariantPicker variants={made} all={variants} chosenId={chosen.id} onChoose={setChosenId} />
+      </section>
+
+      <section aria-labelledby={`${id}-save`}>
+        <h2 id={`${id}-save`}>Save the model</h2>
+        <PathField
+          label="Save as"
+          value={destination}
+          onChange={(v) => {
+            setDestination(v);
+            if (save.kind !== 'saving') setSave({ kind: 'idle' });
+          }}
+          picker={{ mode: 'save', extensions: ['onnx'] }}
+          hint="An absolute path on the machine running ONNX Studio. The file is written completely or not at all."
+          testId="export-destination"
+        />
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void run({ overwrite: false, replaceOriginal: false })}
+          disabled={save.kind === 'saving'}
+        >
+          {save.kind === 'saving' ? 'Saving…' : 'Save variant'}
+        </button>
+        {save.kind === 'saved' && (
+          <p className="success" role="status" data-testid="export-saved">
+            Saved {baseName(save.path)} ({formatBytes(save.bytes)}) to {save.path}.
+          </p>
+        )}
+        {save.kind === 'failed' && (
+          <ErrorPanel
+            title="The variant was not saved"
+            error={save.error}
+            whatToDo={{
+              BAD_REQUEST: 'Check the destination path (absolute, ending in .onnx) and try again.',
+              IO: 'Check that the folder exists, that you may write there, and that the disk has space.',
+            }}
+          />
+        )}
+        {save.kind === 'confirm' && (
+          <ConfirmDialog
+            title={save.reason === 'original' ? 'Replace the original model?' : 'Replace the existing file?'}
+            message={
+              save.reason === 'original'
+                ? `${save.path} is the model you opened. Replacing it with the ${chosen.label} variant cannot be undone, and the comparison loses its baseline.`
+                : `${save.path} already exists. Replacing it cannot be undone.`
+            }
+            confirmLabel={save.reason === 'original' ? 'Replace the original' : 'Replace'}
+            onConfirm={() =>
+              void run(
+                save.reason === 'original'
+                  ? { overwrite: true, replaceOriginal: true }
+                  : { overwrite: true, replaceOriginal: false },
+              )
+            }
+            onCancel={() => setSave({ kind: 'idle' })}
+          />
+        )}
+      </section>
+
+      <section aria-labelledby={`${id}-cli-title`}>
+        <h2 id={`${id}-cli-title`}>Make it again from the command line</h2>
+        {cli ? (
+          <>
+            <pre id={`${id}-cli`} className="cli" data-testid="cli-command">
+              {cli}
+            </pre>
+            <button type="button" onClick={() => void copy()}>
+              {copied ? 'Copied' : 'Copy command'}
+            </button>
+          </>
+        ) : (
+          <p className="muted">This variant’s recipe is not recorded, so no command can be shown.</p>
+        )}
+      </section>
+
+      <section aria-labelledby={`${id}-report`}>
+        <h2 id={`${id}-report`}>Report</h2>
+        <p className="muted">
+          Every variant with its size, latency and accuracy, the charts, and how each was made: an HTML page
+          and the same figures as JSON.
+        </p>
+        <div className="button-row">
+          <button type="button" onClick={() => void download()} disabled={report.kind === 'working'}>
+            Download report (HTML + JSON)
+          </button>
+        </div>
+        <PathField
+          label="Or write it into a folder"
+          value={reportDir}
+          onChange={setReportDir}
+          picker={{ mode: 'folder' }}
+          hint="report.html and report.json are written there (the folder is created if needed)."
+        />
+        <button type="button" onClick={() => void saveReport(false)} disabled={report.kind === 'working'}>
+          Write report files
+        </button>
+        {report.kind === 'downloaded' && (
+          <p className="success" role="status">
+            The report was downloaded.
+          </p>
+        )}
+        {report.kind === 'saved' && (
+          <p className="success" role="status" data-testid="report-saved">
+            Wrote {report.htmlPath} and {report.jsonPath}.
+          </p>
+        )}
+        {report.kind === 'failed' && <ErrorPanel title="The report was not written" error={report.error} />}
+      </section>
+    </div>
+  );
+}
+
+function samePath(a: string, b: string): boolean {
+  const norm = (p: string) => p.replace(/\\/g, '/').replace(/\/+/g, '/');
+  return norm(a) === norm(b);
+}
+
+function VariantPicker({
+  variants,
+  all,
+  chosenId,
+  onChoose,
+}: {
+  variants: Variant[];
+  all: Variant[];
+  chosenId: string;
+  onChoose: (id: string) => void;
+}) {
+  const source = measurementSources(all)[0];
+  const metric = pickQualityMetric(all);
+  return (
+    <div role="radiogroup" aria-label="Variant to export" className="variant-list">
+      {variants.map((v) => {
+        const p50 = source ? v.latency[measurementKey(source)]?.stats?.p50Ms : undefined;
+        const quality = metric ? qualityOf(v, metric) : undefined;
+        return (
+          <label key={v.id} className={v.id === chosenId ? 'variant-option chosen' : 'variant-option'}>
+            <input
+              type="radio"
+              name="export-variant"
+              value={v.id}
+              checked={v.id === chosenId}
+              onChange={() => onChoose(v.id)}
+            />
+            <span className="variant-name">{v.label}</span>
+            <span className="muted">
+              {v.bytes !== undefined ? formatBytes(v.bytes) : '–'} · p50 {formatMs(p50)} ·{' '}
+              {formatQuality(quality, metric)}
+            </span>
+          </label>
+        );
+      })}
+    </div>
+  );
+}
+
+/** A modal question. The native <dialog> traps focus, and Escape cancels. */
+function ConfirmDialog({
+  title,
+  message,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+}: {
+  title: string;
+  message: string;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const id = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby={`${id}-t`}
+      aria-describedby={`${id}-m`}
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+      className="confirm"
+    >
+      <h2 id={`${id}-t`}>{title}</h2>
+      <p id={`${id}-m`}>{message}</p>
+      <div className="button-row">
+        <button type="button" onClick={onCancel} autoFocus>
+          Keep it
+        </button>
+        <button type="button" className="danger" onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * Every job with a progress bar, its stage, the time left, and a Cancel button while it can still be
+ * stopped. A failed job shows the engine's message and what to do.
+ */
+import { useEffect, useState } from 'react';
+import { estimateRemainingMs, formatDuration } from '../state/eta.js';
+import { isActive, type JobRecord } from '../state/studio-state.js';
+import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
+
+const STATUS_TEXT: Record<JobRecord['status'], string> = {
+  queued: 'Queued',
+  running: 'Running',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** Re-render once a second while something runs, so ETAs count down. */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return active ? Math.max(now, Date.now()) : now;
+}
+
+export function JobList({
+  jobs,
+  onCancel,
+  onClear,
+}: {
+  jobs: JobRecord[];
+  onCancel: (jobId: string) => void;
+  onClear?: () => void;
+}) {
+  const anyActive = jobs.some(isActive);
+  const now = useNow(anyActive);
+  if (jobs.length === 0) {
+    return (
+      <p className="muted" data-testid="jobs-empty">
+        No jobs yet. Pick a recipe above and press Queue: each job shows its progress here and can be
+        cancelled.
+      </p>
+    );
+  }
+  const finished = jobs.some((j) => !isActive(j));
+  return (
+    <section aria-labelledby="jobs-title" className="job-list">
+      <header className="section-header">
+        <h2 id="jobs-title">Jobs</h2>
+        {finished && onClear && (
+          <button type="button" className="small" onClick={onClear}>
+            Clear finished
+          </button>
+        )}
+      </header>
+      <ol>
+        {[...jobs].reverse().map((job) => (
+          <JobItem key={job.jobId} job={job} now={now} onCancel={onCancel} />
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function JobItem({ job, now, onCancel }: { job: JobRecord; now: number; onCancel: (jobId: string) => void }) {
+  const active = isActive(job);
+  const pct = Math.round(job.fraction * 100);
+  // The backend's estimate counted down from when it was made; the page's own from the progress so far.
+  const eta =
+    job.status !== 'running'
+      ? undefined
+      : job.etaMs !== undefined && job.etaAtMs !== undefined
+        ? Math.max(0, job.etaMs - Math.max(0, now - job.etaAtMs))
+        : job.runningSinceMs !== undefined
+          ? estimateRemainingMs(job.runningSinceMs, now, job.fraction)
+          : undefined;
+  const elapsed =
+    job.finishedAtMs !== undefined && job.runningSinceMs !== undefined
+      ? job.finishedAtMs - job.runningSinceMs
+      : undefined;
+  return (
+    <li className={`job job-${job.status}`} data-testid="job" data-status={job.status} aria-label={job.title}>
+      <div className="job-head">
+        <span className="job-title">{job.title}</span>
+        <span className={`badge badge-${job.status}`}>{STATUS_TEXT[job.status]}</span>
+      </div>
+      {job.status !== 'failed' && (
+        <div
+          className="progress"
+          role="progressbar"
+          aria-label={`Progress of ${job.title}`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={pct}
+          aria-valuetext={`${pct}%${eta !== undefined ? `, ${formatDuration(eta)} left` : ''}`}
+        >
+          <div className="progress-fill" style={{ width: `${pct}%` }} />
+        </div>
+      )}
+      <div className="job-meta">
+        <span>
+          {active
+            ? `${pct}% · ${job.stage}`
+            : job.status === 'done'
+              ? 'Finished'
+              : job.status === 'cancelled'
+                ? 'Stopped'
+                : ''}
+          {elapsed !== undefined && job.status === 'done' ? ` in ${formatDuration(elapsed)}` : ''}
+        </span>
+        {active && (
+          <span className="eta" data-testid="eta">
+            {job.status === 'queued'
+              ? 'waiting for the jobs before it'
+              : eta !== undefined
+                ? `${eta < 1000 ? '' : 'about '}${formatDuration(eta)} left`
+                : 'estimating time left…'}
+          </span>
+        )}
+        {active && (
+          <button
+            type="button"
+            className="small danger"
+            onClick={() => onCancel(job.jobId)}
+            disabled={job.cancelRequested}
+            aria-label={`Cancel ${job.title}`}
+          >
+            {job.cancelRequested ? 'Cancelling…' : 'Cancel'}
+          </button>
+        )}
+      </div>
+      {job.notes.length > 0 && (
+        <ul className="job-notes">
+          {job.notes.map((note, i) => (
+            <li key={i}>{note}</li>
+          ))}
+        </ul>
+      )}
+      {job.status === 'failed' && job.error && (
+        <ErrorPanel title={`${job.title} failed`} error={job.error} compact whatToDo={JOB_WHAT_TO_DO} />
+      )}
+    </li>
+  );
+}

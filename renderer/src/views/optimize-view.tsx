@@ -1,0 +1,335 @@
+/**
+ * The Optimize view: pick one or more recipes (every quantization and pruning method the engine registers,
+ * each with a form generated from its option schema), pick or describe the data, and queue the jobs. What
+ * to do with each new variant (benchmark it beside the original, evaluate it) is chosen here too, so one
+ * click takes a user from a model to numbers.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import type { StudioErrorInfo } from '../../../shared/errors.js';
+import { DatasetForm } from '../forms/dataset-form.js';
+import {
+  buildDatasetSpec,
+  draftFromSpec,
+  emptyDatasetDraft,
+  withoutLabels,
+  type DatasetDraft,
+} from '../forms/dataset-draft.js';
+import { SchemaForm } from '../forms/schema-form.js';
+import {
+  initialValues,
+  toOptions,
+  validate,
+  type FormValues,
+  type OptionField,
+} from '../forms/schema-fields.js';
+import type { MethodCatalog, MethodDescription } from '../host/host-types.js';
+import type { StudioHost } from '../host/studio-host.js';
+import { DEFAULT_BENCH, type RecipeRequest, type Studio } from '../state/use-studio.js';
+import { ErrorPanel } from './error-panel.js';
+import { JobList } from './job-list.js';
+
+interface Selection {
+  common: FormValues;
+  options: FormValues;
+}
+
+type CatalogState =
+  | { kind: 'loading' }
+  | { kind: 'loaded'; catalog: MethodCatalog }
+  | { kind: 'failed'; error: StudioErrorInfo };
+
+const methodKey = (m: MethodDescription) => `${m.kind}:${m.name}`;
+
+/** Sensible starting values the schemas cannot know, e.g. a sparsity to try. */
+const PRESETS: Record<string, Record<string, unknown>> = { prune: { sparsity: 0.5 } };
+
+export function OptimizeView({ host, studio }: { host: StudioHost; studio: Studio }) {
+  const { state, actions, suggestedData } = studio;
+  const [catalog, setCatalog] = useState<CatalogState>({ kind: 'loading' });
+  const [selected, setSelected] = useState<Record<string, Selection>>({});
+  const [draft, setDraft] = useState<DatasetDraft>(() =>
+    suggestedData ? draftFromSpec(suggestedData) : emptyDatasetDraft(),
+  );
+  const [benchAfter, setBenchAfter] = useState(true);
+  const [evaluateAfter, setEvaluateAfter] = useState(true);
+  const [submitted, setSubmitted] = useState(false);
+  const [queueing, setQueueing] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    void host.listMethods().then((result) => {
+      if (!live) return;
+      setCatalog(
+        result.ok ? { kind: 'loaded', catalog: result.value } : { kind: 'failed', error: result.error },
+      );
+    });
+    return () => {
+      live = false;
+    };
+  }, [host]);
+
+  useEffect(() => {
+    if (suggestedData) setDraft(draftFromSpec(suggestedData));
+  }, [suggestedData]);
+
+  const methods =
+    catalog.kind === 'loaded' ? [...catalog.catalog.quantize.methods, ...catalog.catalog.prune.methods] : [];
+  const fieldsFor = useMemo(() => {
+    const cache = new Map<string, { common: OptionField[]; options: OptionField[] }>();
+    if (catalog.kind !== 'loaded') return cache;
+    for (const group of [catalog.catalog.quantize, catalog.catalog.prune]) {
+      for (const m of group.methods)
+        cache.set(methodKey(m), { common: group.commonFields, options: m.fields });
+    }
+    return cache;
+  }, [catalog]);
+
+  const toggle = (m: MethodDescription, on: boolean) => {
+    const key = methodKey(m);
+    setSelected((current) => {
+      const next = { ...current };
+      if (!on) delete next[key];
+      else {
+        const fields = fieldsFor.get(key);
+        next[key] = {
+          common: initialValues(fields?.common ?? [], PRESETS[m.kind]),
+          options: initialValues(fields?.options ?? []),
+        };
+      }
+      return next;
+    });
+  };
+
+  const chosen = methods.filter((m) => selected[methodKey(m)]);
+  const needsData = chosen.some((m) => m.needsCalibration) || evaluateAfter;
+  const dataset = buildDatasetSpec(draft);
+  const formErrors = new Map<string, { common: Record<string, string>; options: Record<string, string> }>();
+  for (const m of chosen) {
+    const key = methodKey(m);
+    const fields = fieldsFor.get(key);
+    const sel = selected[key];
+    if (!fields || !sel) continue;
+    formErrors.set(key, {
+      common: validate(fields.common, sel.common),
+      options: validate(fields.options, sel.options),
+    });
+  }
+  const hasFormErrors = [...formErrors.values()].some(
+    (e) => Object.keys(e.common).length + Object.keys(e.options).length > 0,
+  );
+  const datasetErrors = needsData && !dataset.ok ? dataset.errors : {};
+  const canQueue =
+    chosen.length > 0 && !hasFormErrors && Object.keys(datasetErrors).length === 0 && !queueing;
+
+  const queue = async () => {
+    setSubmitted(true);
+    if (!canQueue) return;
+    const data: DatasetSpecInput | undefined = dataset.ok ? dataset.spec : undefined;
+    const recipes: RecipeRequest[] = chosen.map((m) => {
+      const key = methodKey(m);
+      const fields = fieldsFor.get(key);
+      const sel = selected[key] as Selection;
+      return {
+        kind: m.kind,
+        method: m.name,
+        common: toOptions(fields?.common ?? [], sel.common),
+        options: toOptions(fields?.options ?? [], sel.options),
+        ...(m.needsCalibration && data ? { calibration: withoutLabels(data) } : {}),
+      };
+    });
+    setQueueing(true);
+    try {
+      await actions.queueRecipes(recipes, {
+        ...(benchAfter ? { bench: DEFAULT_BENCH } : {}),
+        ...(evaluateAfter && data ? { evaluate: data } : {}),
+      });
+    } finally {
+      setQueueing(false);
+    }
+  };
+
+  const variantJobs = state.jobs;
+
+  return (
+    <div className="optimize">
+      <section aria-labelledby="recipes-title">
+        <h2 id="recipes-title">1. Choose recipes</h2>
+        <p className="muted">
+          Each recipe makes one variant of{' '}
+          <strong>{state.model ? state.model.path.split(/[\\/]/).pop() : 'the model'}</strong>. The original
+          file is never changed. Pick several to compare them.
+        </p>
+        {catalog.kind === 'loading' && (
+          <p className="loading" role="status">
+            Loading the available methods…
+          </p>
+        )}
+        {catalog.kind === 'failed' && (
+          <ErrorPanel title="Could not load the optimization methods" error={catalog.error} />
+        )}
+        {catalog.kind === 'loaded' && (
+          <div className="recipe-groups">
+            <RecipeGroup
+              title="Quantization"
+              methods={catalog.catalog.quantize.methods}
+              selected={selected}
+              fieldsFor={fieldsFor}
+              errors={submitted ? formErrors : new Map()}
+              onToggle={toggle}
+              onChange={(key, sel) => setSelected((c) => ({ ...c, [key]: sel }))}
+            />
+            <RecipeGroup
+              title="Pruning"
+              methods={catalog.catalog.prune.methods}
+              selected={selected}
+              fieldsFor={fieldsFor}
+              errors={submitted ? formErrors : new Map()}
+              onToggle={toggle}
+              onChange={(key, sel) => setSelected((c) => ({ ...c, [key]: sel }))}
+            />
+          </div>
+        )}
+      </section>
+
+      <section aria-labelledby="data-title">
+        <h2 id="data-title">2. Data</h2>
+        <p className="muted">
+          Used to calibrate static quantization and to evaluate each variant.
+          {chosen.some((m) => m.needsCalibration) ? ' A method you chose needs calibration data.' : ''}
+        </p>
+        <DatasetForm
+          draft={draft}
+          errors={submitted ? datasetErrors : {}}
+          onChange={setDraft}
+          legend="Dataset"
+        />
+      </section>
+
+      <section aria-labelledby="then-title">
+        <h2 id="then-title">3. Then</h2>
+        <div className="field field-check">
+          <input
+            id="bench-after"
+            type="checkbox"
+            checked={benchAfter}
+            onChange={(e) => setBenchAfter(e.target.checked)}
+          />
+          <label htmlFor="bench-after">
+            Benchmark each new variant beside the original ({DEFAULT_BENCH.ep}, {DEFAULT_BENCH.iterations}{' '}
+            runs, with an operator profile)
+          </label>
+        </div>
+        <div className="field field-check">
+          <input
+            id="evaluate-after"
+            type="checkbox"
+            checked={evaluateAfter}
+            onChange={(e) => setEvaluateAfter(e.target.checked)}
+          />
+          <label htmlFor="evaluate-after">
+            Evaluate each new variant on the data (accuracy with labels, fidelity to the original)
+          </label>
+        </div>
+        <div className="queue-row">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void queue()}
+            disabled={queueing}
+            data-testid="queue-jobs"
+          >
+            {chosen.length <= 1 ? 'Queue job' : `Queue ${chosen.length} jobs`}
+          </button>
+          {submitted && chosen.length === 0 && (
+            <p className="field-error" role="alert">
+              Choose at least one recipe above.
+            </p>
+          )}
+          {submitted && (hasFormErrors || Object.keys(datasetErrors).length > 0) && (
+            <p className="field-error" role="alert">
+              Some fields need attention; they are marked above.
+            </p>
+          )}
+        </div>
+      </section>
+
+      <JobList
+        jobs={variantJobs}
+        onCancel={(id) => void actions.cancel(id)}
+        onClear={actions.clearFinishedJobs}
+      />
+    </div>
+  );
+}
+
+function RecipeGroup({
+  title,
+  methods,
+  selected,
+  fieldsFor,
+  errors,
+  onToggle,
+  onChange,
+}: {
+  title: string;
+  methods: MethodDescription[];
+  selected: Record<string, Selection>;
+  fieldsFor: Map<string, { common: OptionField[]; options: OptionField[] }>;
+  errors: Map<string, { common: Record<string, string>; options: Record<string, string> }>;
+  onToggle: (m: MethodDescription, on: boolean) => void;
+  onChange: (key: string, sel: Selection) => void;
+}) {
+  return (
+    <fieldset className="recipe-group">
+      <legend>{title}</legend>
+      {methods.length === 0 && (
+        <p className="muted">No {title.toLowerCase()} methods are available in this engine.</p>
+      )}
+      {methods.map((m) => {
+        const key = methodKey(m);
+        const sel = selected[key];
+        const fields = fieldsFor.get(key);
+        const err = errors.get(key) ?? { common: {}, options: {} };
+        const checkboxId = `recipe-${key.replace(/[^\w-]/g, '-')}`;
+        return (
+          <div key={key} className={sel ? 'recipe recipe-on' : 'recipe'}>
+            <div className="recipe-head">
+              <input
+                id={checkboxId}
+                type="checkbox"
+                checked={!!sel}
+                onChange={(e) => onToggle(m, e.target.checked)}
+              />
+              <label htmlFor={checkboxId}>
+                <strong>{m.name}</strong>
+                <span className="muted"> — {m.summary}</span>
+                {m.needsCalibration && <span className="tag">needs data</span>}
+              </label>
+            </div>
+            {sel && fields && (
+              <div className="recipe-options" role="group" aria-label={`${m.name} options`}>
+                <SchemaForm
+                  idPrefix={`${key}.common`}
+                  fields={fields.common}
+                  values={sel.common}
+                  errors={err.common}
+                  onChange={(common) => onChange(key, { ...sel, common })}
+                />
+                {fields.options.length > 0 && (
+                  <SchemaForm
+                    idPrefix={`${key}.options`}
+                    fields={fields.options}
+                    values={sel.options}
+                    errors={err.options}
+                    onChange={(options) => onChange(key, { ...sel, options })}
+                  />
+                )}
+              </div>
+            )}
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}

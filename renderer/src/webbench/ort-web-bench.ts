@@ -1,0 +1,445 @@
+/**
+ * The second benchmark path: the page runs models itself with onnxruntime-web, on WebGPU where this
+ * Chromium has an adapter and on WebAssembly (CPU) everywhere. It measures what a browser deployment gets
+ * and lets any machine with WebGPU measure GPU latency without a native GPU provider.
+ *
+ * onnxruntime-web is loaded on first use (`ort-loader.ts`: its JS and a ~28 MB .wasm from the build's own
+ * assets; nothing is fetched from a CDN).
+ *
+ * Timing: each run is `await session.run(feeds)` between two `performance.now()` calls. With WebGPU the
+ * outputs are read back to the CPU inside `run`, so a run's time includes the GPU finishing its work.
+ * WASM inference runs on the page's thread; the loop yields to the event loop every ~30 ms so the page keeps
+ * answering clicks (Cancel) during a long benchmark.
+ */
+import type * as Ort from 'onnxruntime-web';
+import { latencyStats } from '../state/statistics.js';
+import { loadOrt, wasmThreads } from './ort-loader.js';
+import { seededRandom } from './seeded-random.js';
+
+export type WebProvider = 'webgpu' | 'wasm';
+export const WEB_PROVIDERS: readonly WebProvider[] = ['webgpu', 'wasm'];
+
+export interface WebProviderStatus {
+  provider: WebProvider;
+  available: boolean;
+  /** Why not, in words a user can act on. */
+  reason?: string;
+  /** The adapter (WebGPU): vendor and architecture as the browser reports them. */
+  detail?: string;
+}
+
+export interface WebBenchModel {
+  /** Shown in results, e.g. the variant's label. */
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface WebBenchOptions {
+  provider: WebProvider;
+  /** Untimed runs before measuring. */
+  warmup: number;
+  /** Timed runs per model. */
+  iterations: number;
+  /** With WebGPU: also run the first input on WASM and compare the outputs. */
+  checkAgainstWasm?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, stage: string) => void;
+  /** Timed samples (ms) of model `index`, in batches. */
+  onSamples?: (index: number, samples: number[]) => void;
+}
+
+export interface WebBenchModelResult {
+  model: string;
+  engine: 'onnxruntime-web';
+  provider: WebProvider;
+  initMs: number;
+  firstRunMs: number;
+  warmup: number;
+  iterations: number;
+  meanMs: number;
+  stdMs: number;
+  minMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Every timed run (ms), in order. */
+  samples: number[];
+  /** The inputs fed: name, dtype and the concrete shape (symbolic dims are 1). */
+  inputs: { name: string; dtype: string; shape: number[] }[];
+  /** With `checkAgainstWasm`: how far the WebGPU outputs are from the WASM ones on the same input. */
+  agreement?: OutputAgreement;
+}
+
+export interface OutputAgreement {
+  /** The largest absolute difference over every output value. */
+  maxAbsDiff: number;
+  /** Cosine similarity of all output values, flattened. */
+  cosine: number;
+  /** Same arg-max in every output row (class scores agree on the top class). */
+  sameTop1: boolean;
+}
+
+export interface WebBenchReport {
+  results: WebBenchModelResult[];
+  provider: WebProvider;
+  /** The WebGPU adapter, when used. */
+  adapter?: string;
+  seconds: number;
+}
+
+/** The benchmark stopped because the user cancelled it. */
+export class WebBenchCancelled extends Error {
+  constructor() {
+    super('The browser benchmark was cancelled.');
+    this.name = 'WebBenchCancelled';
+  }
+}
+
+/** Which providers can run here, and why not when they cannot. Never throws. */
+export async function probeWebProviders(): Promise<WebProviderStatus[]> {
+  const wasm: WebProviderStatus =
+    typeof WebAssembly === 'object'
+      ? {
+          provider: 'wasm',
+          available: true,
+          detail: globalThis.crossOriginIsolated
+            ? `WebAssembly SIMD, ${wasmThreads()} threads`
+            : 'WebAssembly SIMD, 1 thread (the page is not cross-origin isolated)',
+        }
+      : { provider: 'wasm', available: false, reason: 'This browser has no WebAssembly.' };
+  return [await probeWebGpu(), wasm];
+}
+
+async function probeWebGpu(): Promise<WebProviderStatus> {
+  const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
+  if (!gpu) {
+    return {
+      provider: 'webgpu',
+      available: false,
+      reason: globalThis.isSecureContext
+        ? 'This browser does not offer WebGPU. Use a recent Chrome, Edge or Chromium (on Linux start it with --enable-unsafe-webgpu), or the desktop app.'
+        : 'WebGPU needs a secure page: open ONNX Studio at http://127.0.0.1 or localhost (as `onnx-studio serve` prints), not at another address.',
+    };
+  }
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) {
+      return {
+        provider: 'webgpu',
+        available: false,
+        reason:
+          'WebGPU is present but found no GPU adapter: the GPU may be blocklisted, hardware acceleration may be off, or the browser runs with --disable-gpu. Benchmark with WASM instead, or enable the GPU in the browser settings.',
+      };
+    }
+    const info = adapter.info;
+    const detail = info
+      ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ')
+      : undefined;
+    return { provider: 'webgpu', available: true, ...(detail ? { detail } : {}) };
+  } catch (error) {
+    return { provider: 'webgpu', available: false, reason: `WebGPU failed to start: ${messageOf(error)}` };
+  }
+}
+
+interface GpuLike {
+  requestAdapter(): Promise<{
+    info?: { vendor?: string; architecture?: string; description?: string };
+  } | null>;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Make the feeds of a session: seeded random values of each input's type, symbolic dims as 1. */
+export function makeFeeds(
+  ort: typeof Ort,
+  session: Ort.InferenceSession,
+  seed: number,
+): Record<string, Ort.Tensor> {
+  const random = seededRandom(seed);
+  const feeds: Record<string, Ort.Tensor> = {};
+  session.inputNames.forEach((name, i) => {
+    const meta = session.inputMetadata[i];
+    if (!meta || !meta.isTensor) {
+      throw new Error(`Input ${name} is not a tensor; the browser benchmark feeds tensors only.`);
+    }
+    const shape = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
+    const size = shape.reduce((a, b) => a * b, 1);
+    feeds[name] = randomTensor(ort, meta.type, shape, size, random, name);
+  });
+  return feeds;
+}
+
+function randomTensor(
+  ort: typeof Ort,
+  type: string,
+  shape: number[],
+  size: number,
+  random: () => number,
+  name: string,
+): Ort.Tensor {
+  switch (type) {
+    case 'float32':
+      return new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: size }, () => random() * 2 - 1),
+        shape,
+      );
+    case 'float16': {
+      const halfs = Uint16Array.from({ length: size }, () => toHalf(random() * 2 - 1));
+      return new ort.Tensor('float16', halfs, shape);
+    }
+    case 'int32':
+      return new ort.Tensor(
+        'int32',
+        Int32Array.from({ length: size }, () => Math.floor(random() * 10)),
+        shape,
+      );
+    case 'int64':
+      return new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: size }, () => BigInt(Math.floor(random() * 10))),
+        shape,
+      );
+    case 'int8':
+      return new ort.Tensor(
+        'int8',
+        Int8Array.from({ length: size }, () => Math.floor(random() * 256) - 128),
+        shape,
+      );
+    case 'uint8':
+      return new ort.Tensor(
+        'uint8',
+        Uint8Array.from({ length: size }, () => Math.floor(random() * 256)),
+        shape,
+      );
+    case 'bool':
+      return new ort.Tensor(
+        'bool',
+        Uint8Array.from({ length: size }, () => (random() < 0.5 ? 1 : 0)),
+        shape,
+      );
+    default:
+      throw new Error(
+        `Input ${name} has type ${type}, which the browser benchmark cannot generate. Benchmark this model with the engine (onnxruntime-node) instead.`,
+      );
+  }
+}
+
+/** float32 → IEEE half bits (round to nearest even), for float16 inputs. */
+export function toHalf(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0] as number;
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = ((bits >>> 23) & 0xff) - 127 + 15;
+  const mant = bits & 0x7fffff;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    const m = (mant | 0x800000) >>> (1 - exp);
+    return sign | ((m + 0x1000) >>> 13);
+  }
+  if (exp >= 31) return sign | 0x7c00;
+  const rounded = mant + 0xfff + ((mant >>> 13) & 1);
+  if (rounded & 0x800000) return exp + 1 >= 31 ? sign | 0x7c00 : sign | ((exp + 1) << 10);
+  return sign | (exp << 10) | (rounded >>> 13);
+}
+
+function checkCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new WebBenchCancelled();
+}
+
+const YIELD_EVERY_MS = 30;
+const SAMPLE_BATCH_MS = 100;
+
+/**
+ * Benchmark each model in turn: create a session, one timed first run, `warmup` untimed runs, then
+ * `iterations` timed runs. Sessions are released before the next model so GPU memory does not pile up.
+ */
+export async function runWebBench(
+  models: readonly WebBenchModel[],
+  options: WebBenchOptions,
+): Promise<WebBenchReport> {
+  const started = performance.now();
+  const ort = await loadOrt();
+  const status = (await probeWebProviders()).find((s) => s.provider === options.provider);
+  if (!status?.available) throw new Error(status?.reason ?? `${options.provider} is not available here.`);
+  const perModel = options.warmup + options.iterations + 1;
+  const total = Math.max(1, models.length * perModel);
+  const results: WebBenchModelResult[] = [];
+
+  for (const [index, model] of models.entries()) {
+    checkCancelled(options.signal);
+    const done = index * perModel;
+    options.onProgress?.(done / total, `creating session (${model.name})`);
+    const t0 = performance.now();
+    const session = await ort.InferenceSession.create(model.bytes, {
+      executionProviders: [options.provider],
+      graphOptimizationLevel: 'all',
+    });
+    try {
+      const initMs = performance.now() - t0;
+      const feeds = makeFeeds(ort, session, 0);
+      const first = performance.now();
+      const firstOutputs = await session.run(feeds);
+      const firstRunMs = performance.now() - first;
+      let agreement: OutputAgreement | undefined;
+      if (options.checkAgainstWasm && options.provider !== 'wasm') {
+        options.onProgress?.(done / total, `checking outputs against WASM (${model.name})`);
+        agreement = await compareWithWasm(ort, model.bytes, feeds, firstOutputs);
+      }
+      disposeAll(firstOutputs);
+
+      let lastYield = performance.now();
+      const maybeYield = async () => {
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = performance.now();
+        }
+      };
+      for (let i = 0; i < options.warmup; i++) {
+        checkCancelled(options.signal);
+        disposeAll(await session.run(feeds));
+        options.onProgress?.((done + 1 + i) / total, `warmup (${model.name})`);
+        await maybeYield();
+      }
+      const samples: number[] = [];
+      let batch: number[] = [];
+      let lastBatch = performance.now();
+      for (let i = 0; i < options.iterations; i++) {
+        checkCancelled(options.signal);
+        const t = performance.now();
+        const outputs = await session.run(feeds);
+        const ms = performance.now() - t;
+        disposeAll(outputs);
+        samples.push(ms);
+        batch.push(Math.round(ms * 10_000) / 10_000);
+        if (performance.now() - lastBatch > SAMPLE_BATCH_MS) {
+          options.onSamples?.(index, batch);
+          batch = [];
+          lastBatch = performance.now();
+          options.onProgress?.((done + 1 + options.warmup + i) / total, `measuring (${model.name})`);
+        }
+        await maybeYield();
+      }
+      if (batch.length > 0) options.onSamples?.(index, batch);
+      const stats = latencyStats(samples);
+      if (!stats) throw new Error('No runs were measured; set at least one iteration.');
+      results.push({
+        model: model.name,
+        engine: 'onnxruntime-web',
+        provider: options.provider,
+        initMs,
+        firstRunMs,
+        warmup: options.warmup,
+        iterations: stats.count,
+        meanMs: stats.meanMs,
+        stdMs: stats.stdMs,
+        minMs: stats.minMs,
+        p50Ms: stats.p50Ms,
+        p90Ms: stats.p90Ms,
+        p95Ms: stats.p95Ms,
+        p99Ms: stats.p99Ms,
+        maxMs: stats.maxMs,
+        samples,
+        inputs: Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] })),
+        ...(agreement ? { agreement } : {}),
+      });
+    } finally {
+      await session.release();
+    }
+  }
+  options.onProgress?.(1, 'done');
+  return {
+    results,
+    provider: options.provider,
+    ...(status.detail && options.provider === 'webgpu' ? { adapter: status.detail } : {}),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function disposeAll(outputs: Ort.InferenceSession.OnnxValueMapType): void {
+  for (const value of Object.values(outputs)) (value as Ort.Tensor).dispose?.();
+}
+
+async function compareWithWasm(
+  ort: typeof Ort,
+  bytes: Uint8Array,
+  feeds: Record<string, Ort.Tensor>,
+  outputs: Ort.InferenceSession.OnnxValueMapType,
+): Promise<OutputAgreement> {
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  try {
+    const reference = await session.run(feeds);
+    const result = compareOutputs(outputs, reference);
+    disposeAll(reference);
+    return result;
+  } finally {
+    await session.release();
+  }
+}
+
+/** How closely two runs' outputs agree (same names, same order). */
+export function compareOutputs(
+  a: Ort.InferenceSession.OnnxValueMapType,
+  b: Ort.InferenceSession.OnnxValueMapType,
+): OutputAgreement {
+  let maxAbsDiff = 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  let sameTop1 = true;
+  for (const [name, value] of Object.entries(a)) {
+    const other = b[name] as Ort.Tensor | undefined;
+    const tensor = value as Ort.Tensor;
+    if (!other) throw new Error(`Output ${name} is missing from the WASM run.`);
+    const x = numeric(tensor);
+    const y = numeric(other);
+    if (x.length !== y.length)
+      throw new Error(`Output ${name} has ${x.length} values on one provider and ${y.length} on the other.`);
+    for (let i = 0; i < x.length; i++) {
+      const p = x[i] as number;
+      const q = y[i] as number;
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(p - q));
+      dot += p * q;
+      na += p * p;
+      nb += q * q;
+    }
+    const row = tensor.dims.length > 0 ? (tensor.dims[tensor.dims.length - 1] ?? 1) : 1;
+    if (row > 1) {
+      for (let start = 0; start + row <= x.length; start += row) {
+        if (argmax(x, start, row) !== argmax(y, start, row)) sameTop1 = false;
+      }
+    }
+  }
+  const cosine = na === 0 && nb === 0 ? 1 : na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+  return { maxAbsDiff, cosine, sameTop1 };
+}
+
+function numeric(tensor: Ort.Tensor): ArrayLike<number> {
+  const data = tensor.data;
+  // float16 tensors hold the raw half bits.
+  if (tensor.type === 'float16' && data instanceof Uint16Array) return Array.from(data, fromHalf);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Array.from(data, Number);
+  if (Array.isArray(data)) return data.map(Number);
+  return data as ArrayLike<number>;
+}
+
+/** IEEE half bits → number. */
+export function fromHalf(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 31) return mant === 0 ? sign * Infinity : NaN;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+function argmax(values: ArrayLike<number>, start: number, length: number): number {
+  let best = start;
+  for (let i = start + 1; i < start + length; i++)
+    if ((values[i] as number) > (values[best] as number)) best = i;
+  return best - start;
+}
