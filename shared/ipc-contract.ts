@@ -23,68 +23,13 @@ import type { JobResults } from './job-results.js';
 import type { ModelSummary } from './model-summary.js';
 import type { BenchRecord, Workspace, WorkspaceListing, WorkspaceVariant } from './workspace.js';
 import type { StudioReport } from './report.js';
+import { IPC_CHANNELS } from './ipc-channels.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Channels
 // ---------------------------------------------------------------------------------------------------------
 
-/**
- * Every channel name, namespaced `studio:<area>.<verb>` so they cannot collide with a library's channels.
- * The sandboxed preload cannot load this file at runtime, so it keeps a copy typed as `typeof IPC_CHANNELS`:
- * a typo or a renamed channel fails to compile there.
- */
-export const IPC_CHANNELS = {
-  /** Request/response: read a model and summarize it (runs off the UI thread; adds it to the recent list). */
-  modelInspect: 'studio:model.inspect',
-  /** Request/response: show the native Open dialog for a model (Electron only). */
-  modelOpenDialog: 'studio:model.openDialog',
-  /** Request/response: native dialog to pick a file or folder, e.g. a dataset (Electron only). */
-  dialogOpenPath: 'studio:dialog.openPath',
-  /** Request/response: native Save dialog, e.g. where to export a variant (Electron only). */
-  dialogSavePath: 'studio:dialog.savePath',
-  /** Request/response: list a folder on the backend's machine (the file browser of `serve`). */
-  fsList: 'studio:fs.list',
-  /** Request/response: start a long-running job; its progress arrives as `jobEvent`s. */
-  jobStart: 'studio:job.start',
-  /** Request/response: ask a running or queued job to stop. */
-  jobCancel: 'studio:job.cancel',
-  /** Request/response: the jobs of this session (queued, running and recently ended), to catch up after a reload. */
-  jobList: 'studio:job.list',
-  /** Request/response: the workspace of a model (its variants and results); empty if nothing was made yet. */
-  workspaceGet: 'studio:workspace.get',
-  /** Request/response: every model that has a workspace, most recently changed first. */
-  workspaceList: 'studio:workspace.list',
-  /** Request/response: give a variant another display name. */
-  workspaceRenameVariant: 'studio:workspace.renameVariant',
-  /** Request/response: delete a variant's file and its results. */
-  workspaceRemoveVariant: 'studio:workspace.removeVariant',
-  /** Request/response: record a benchmark the renderer measured itself (onnxruntime-web, WebGPU/WASM). */
-  workspaceAddBenchRecord: 'studio:workspace.addBenchRecord',
-  /** Request/response: the comparison report of a workspace, as self-contained HTML and as JSON. */
-  reportBuild: 'studio:report.build',
-  /** Request/response: write the report (report.html + report.json) into a folder on the backend's machine. */
-  reportSave: 'studio:report.save',
-  /** Request/response: every quantization/pruning method with its options as form fields, and the dataset kinds. */
-  methodsList: 'studio:methods.list',
-  /** Request/response: the execution providers of onnxruntime-node here, and why unavailable ones are. */
-  engineProviders: 'studio:engine.providers',
-  /** Request/response: recently opened models, newest first. */
-  recentList: 'studio:recent.list',
-  /** Request/response: forget the recently opened models. */
-  recentClear: 'studio:recent.clear',
-  /** Request/response: version, host kind, capabilities, the bundled sample model. */
-  appInfo: 'studio:app.info',
-  /** Event, backend → renderer: one `JobEvent`. */
-  jobEvent: 'studio:job.event',
-  /** Event, main → renderer: the user chose a menu command the renderer carries out (e.g. File > Open…). */
-  menuCommand: 'studio:menu.command',
-  /** Event, main → renderer: open this model (File > Open Recent, a file given to the app by the OS). */
-  modelOpenRequest: 'studio:model.openRequest',
-  /** Event, backend → renderer: a workspace changed (a variant or result was added, renamed or removed). */
-  workspaceChanged: 'studio:workspace.changed',
-  /** Event, backend → renderer: the recent-models list changed. */
-  recentChanged: 'studio:recent.changed',
-} as const;
+export { IPC_CHANNELS };
 
 // ---------------------------------------------------------------------------------------------------------
 // Request schemas (validated before any handler runs)

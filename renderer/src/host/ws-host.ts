@@ -7,8 +7,8 @@
  * so the page can show a banner and, once back, ask `listJobs` for what it missed.
  */
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
+import { IPC_CHANNELS } from '../../../shared/ipc-channels.js';
 import type {
-  IPC_CHANNELS,
   IpcEventChannel,
   IpcEvents,
   IpcMethodChannel,
@@ -27,37 +27,8 @@ import {
 } from '../../../shared/ws-protocol.js';
 import type { StudioHost } from './studio-host.js';
 
-/**
- * The contract's channel names. A copy, because loading shared/ipc-contract.ts at runtime would pull zod into
- * the page; typed as `typeof IPC_CHANNELS`, so a renamed or missing channel fails to compile.
- */
-export const CHANNELS: typeof IPC_CHANNELS = {
-  modelInspect: 'studio:model.inspect',
-  modelOpenDialog: 'studio:model.openDialog',
-  dialogOpenPath: 'studio:dialog.openPath',
-  dialogSavePath: 'studio:dialog.savePath',
-  fsList: 'studio:fs.list',
-  jobStart: 'studio:job.start',
-  jobCancel: 'studio:job.cancel',
-  jobList: 'studio:job.list',
-  workspaceGet: 'studio:workspace.get',
-  workspaceList: 'studio:workspace.list',
-  workspaceRenameVariant: 'studio:workspace.renameVariant',
-  workspaceRemoveVariant: 'studio:workspace.removeVariant',
-  workspaceAddBenchRecord: 'studio:workspace.addBenchRecord',
-  reportBuild: 'studio:report.build',
-  reportSave: 'studio:report.save',
-  methodsList: 'studio:methods.list',
-  engineProviders: 'studio:engine.providers',
-  recentList: 'studio:recent.list',
-  recentClear: 'studio:recent.clear',
-  appInfo: 'studio:app.info',
-  jobEvent: 'studio:job.event',
-  menuCommand: 'studio:menu.command',
-  modelOpenRequest: 'studio:model.openRequest',
-  workspaceChanged: 'studio:workspace.changed',
-  recentChanged: 'studio:recent.changed',
-};
+/** The contract's channel names (a zod-free module, safe to load in the page). */
+export const CHANNELS = IPC_CHANNELS;
 
 export type ConnectionState = 'connected' | 'reconnecting' | 'closed';
 
