@@ -55,6 +55,43 @@ export async function quantizeInMemory(
   return { ...outcome, model: copy, notes };
 }
 
+/**
+ * Checks that a method stops with CANCELLED both when the signal is already aborted and when it aborts
+ * midway (as soon as progress reports `abortAtDone` nodes done). Resolves with the error of each run.
+ */
+export async function cancellationErrors(
+  method: QuantizeMethod,
+  model: ModelProto,
+  abortAtDone: number,
+): Promise<unknown[]> {
+  const before = new AbortController();
+  before.abort();
+  const midway = new AbortController();
+  const runs = [
+    quantizeInMemory(method, model, {}, {}, { signal: before.signal }),
+    quantizeInMemory(
+      method,
+      model,
+      {},
+      {},
+      {
+        signal: midway.signal,
+        onProgress: (p) => {
+          if (p.done === abortAtDone) midway.abort();
+        },
+      },
+    ),
+  ];
+  return Promise.all(
+    runs.map((run) =>
+      run.then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    ),
+  );
+}
+
 export function modelBytes(model: ModelProto): Uint8Array {
   return toBinary(ModelProtoSchema, model);
 }
