@@ -324,9 +324,7 @@ test.describe('Compare view', () => {
     await expect(page.getByTestId('chart-quality')).toContainText('97.50%');
     await expect(page.getByTestId('chart-quality')).toContainText('×0.99');
     await expect(page.getByTestId('chart-pareto').locator('.recharts-scatter-symbol')).toHaveCount(2);
-    await expect(
-      page.getByTestId('chart-histogram').locator('.recharts-bar-rectangle').first(),
-    ).toBeVisible();
+    await expect(page.getByTestId('chart-histogram').locator('.histogram-bar').first()).toBeVisible();
     await expect(page.getByTestId('chart-op-breakdown')).toContainText('ConvInteger');
 
     const table = page.getByTestId('compare-table');
@@ -360,6 +358,26 @@ test.describe('Compare view', () => {
     ]);
     const bytes = await readFile((await png.path()) as string);
     expect([...bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+
+    // Legends are HTML on screen and are drawn into saved files; the distribution (our own SVG) saves too.
+    const opLegend = page.getByRole('list', { name: 'Time per operator type: legend' });
+    await expect(opLegend).toContainText('ConvInteger');
+    const [opSvg] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Save Time per operator type as SVG' }).click(),
+    ]);
+    const opSvgText = await downloadText(opSvg);
+    expect(opSvgText).toContain('>ConvInteger</text>');
+    expect(opSvgText).toContain('recharts-surface');
+    await expect(page.getByRole('list', { name: /Latency vs quality.*legend/ }).locator('li')).toHaveText([
+      'original',
+      'int8-dynamic',
+    ]);
+    const [histogramSvg] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /Save Latency distribution.* as SVG/ }).click(),
+    ]);
+    expect(await downloadText(histogramSvg)).toMatch(/class="histogram-bar"[^>]*height="[1-9]/);
   });
 
   test('the latency distribution updates live while a benchmark streams, and the benchmark can be cancelled', async ({

@@ -157,7 +157,7 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
   await expect(page.getByTestId('chart-latency')).toContainText(/ms ×\d\.\d+/);
   await expect(page.getByTestId('chart-quality')).toContainText('97.50%');
   await expect(page.getByTestId('chart-pareto').locator('.recharts-scatter-symbol')).toHaveCount(2);
-  await expect(page.getByTestId('chart-histogram').locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(page.getByTestId('chart-histogram').locator('.histogram-bar').first()).toBeVisible();
   await expect(
     page.getByTestId('chart-op-breakdown').locator('.recharts-bar-rectangle').first(),
   ).toBeVisible();

@@ -54,6 +54,8 @@ export default defineConfig({
   root: import.meta.dirname,
   base: './',
   plugins: [react(), onnxruntimeWebFiles()],
+  // The browser benchmark's worker is an ES module (it imports onnxruntime-web at run time).
+  worker: { format: 'es' },
   build: {
     outDir: '../out/renderer',
     // The output folder is outside `root`, where Vite will not empty it unless asked.

@@ -6,13 +6,15 @@
  * the Model view is on screen.
  *
  * Run (after building out/electron and out/renderer):
- *   npx tsx e2e/scripts/measure-renderer-long-tasks.ts [--runs 3000]
+ *   npx tsx e2e/scripts/measure-renderer-long-tasks.ts [--runs 3000] [--profile DIR]
+ * With --profile, each phase's main-thread CPU profile is written to DIR/<phase>.cpuprofile (open it in
+ * Chromium's DevTools Performance panel; build the renderer with `--minify false` for readable names).
  * Prints one JSON object: per phase, the number of long tasks and the longest (ms). A figure, not a test:
  * it depends on the machine. Results are recorded in docs/renderer.md.
  */
 import { chromium, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +22,8 @@ import { createInterface } from 'node:readline';
 const ROOT = resolve(import.meta.dirname, '../..');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3000;
+const profileArg = process.argv.indexOf('--profile');
+const PROFILE_DIR = profileArg > 0 ? process.argv[profileArg + 1] : undefined;
 
 async function startServe(dataDir: string) {
   const child = spawn(
@@ -44,6 +48,24 @@ async function startServe(dataDir: string) {
     });
   });
   return { url, stop: () => child.kill('SIGTERM') };
+}
+
+/** Starts the page's CPU profiler when --profile is given; `stop(phase)` writes what it recorded. */
+async function phaseProfiler(page: Page) {
+  if (!PROFILE_DIR) return { start: async () => {}, stop: async (_phase: string) => {} };
+  await mkdir(PROFILE_DIR, { recursive: true });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  return {
+    start: async () => {
+      await cdp.send('Profiler.start');
+    },
+    stop: async (phase: string) => {
+      const { profile } = await cdp.send('Profiler.stop');
+      await writeFile(join(PROFILE_DIR, `${phase}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
 }
 
 async function longTasks(page: Page): Promise<number[]> {
@@ -88,6 +110,8 @@ try {
   await page.getByRole('heading', { name: 'digits.onnx' }).waitFor();
   await page.waitForTimeout(500);
   const load = await longTasks(page);
+  const profiler = await phaseProfiler(page);
+  await profiler.start();
 
   await page.getByRole('tab', { name: 'Optimize' }).click();
   await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
@@ -106,17 +130,22 @@ try {
     .and(page.locator('[data-status="done"]'))
     .waitFor({ timeout: 120_000 });
   const optimize = await longTasks(page);
+  await profiler.stop('optimize');
+  await profiler.start();
 
   await page.getByRole('tab', { name: 'Compare' }).click();
   await page.getByLabel('Runs').first().fill(String(RUNS));
   await page.getByRole('button', { name: /Benchmark 2 models/ }).click();
   await activeJobsDone(page);
   const stream = await longTasks(page);
+  await profiler.stop('stream');
+  await profiler.start();
 
   await page.getByLabel('Runs').nth(1).fill('200');
   await page.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
   await activeJobsDone(page);
   const web = await longTasks(page);
+  await profiler.stop('web');
 
   console.log(
     JSON.stringify(

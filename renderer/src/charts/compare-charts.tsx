@@ -2,8 +2,12 @@
  * The Compare view's charts. Each takes rows already derived by `state/compare-data.ts`, so what a chart
  * shows, the table and the exported CSV agree. Animations are off: the charts redraw as samples stream
  * in, and an animation restarting ten times a second only blurs the numbers.
+ *
+ * The recharts charts take turns to draw (take-turns.tsx), so opening Compare or a streamed batch never
+ * makes several of them work in one main-thread task; the latency distribution, which redraws on every
+ * batch, is our own SVG (histogram-svg.tsx).
  */
-import { memo, useMemo, type ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import {
   Bar,
   BarChart,
@@ -11,7 +15,6 @@ import {
   Cell,
   ErrorBar,
   LabelList,
-  Legend,
   ResponsiveContainer,
   Scatter,
   ScatterChart,
@@ -33,15 +36,18 @@ import {
 import { histogram } from '../state/statistics.js';
 import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
 import { ChartCard } from './chart-card.js';
+import { HistogramSvg } from './histogram-svg.js';
+import { takingTurns, type PendingProp } from './take-turns.js';
 
 const BAR_HEIGHT = 260;
 
+const PARETO_HEIGHT = 300;
+
 /**
  * Axes get a fixed tick interval: with recharts' default ('preserveEnd') every tick label is measured in the
- * DOM (a forced layout each) on every update to decide which fit, which made each streamed batch of the live
- * histogram (30 bins whose labels move) a 60–150 ms main-thread task. The histogram labels every 6th bin.
+ * DOM (a forced layout each) on every update to decide which fit.
  */
-const HISTOGRAM_TICK_INTERVAL = 5;
+const HISTOGRAM_LABEL_EVERY = 6;
 
 /** 10% room on each side of the data, so bubbles and their labels stay inside the plot. */
 function padDomain([min, max]: readonly [number, number]): [number, number] {
@@ -98,11 +104,13 @@ function RatioBarChart({
   );
 }
 
-function SizeChartView({ rows }: { rows: CompareRow[] }) {
+function SizeChartView({ rows, pending }: { rows: CompareRow[] } & PendingProp) {
   const has = rows.some((r) => r.bytes !== undefined);
   return (
     <ChartCard
       id="size"
+      pending={pending}
+      height={BAR_HEIGHT}
       title="File size"
       subtitle="The .onnx file plus external data; the ratio is to the original (×0.25 is four times smaller)."
       {...(has ? {} : { empty: <p className="muted">Sizes appear as variants are made.</p> })}
@@ -157,7 +165,8 @@ function LatencyChartView({
   rows,
   sourceLabel,
   controls,
-}: {
+  pending,
+}: PendingProp & {
   rows: CompareRow[];
   sourceLabel: string;
   controls?: ReactNode;
@@ -182,6 +191,8 @@ function LatencyChartView({
   return (
     <ChartCard
       id="latency"
+      pending={pending}
+      height={BAR_HEIGHT}
       title="Latency (p50, whiskers to p90 and p99)"
       subtitle={`Measured with ${sourceLabel}; the ratio is to the original's p50 (below ×1 is faster).`}
       {...(controls ? { controls } : {})}
@@ -212,11 +223,17 @@ function LatencyChartView({
   );
 }
 
-function QualityChartView({ rows, metric }: { rows: CompareRow[]; metric: QualityMetric | undefined }) {
+function QualityChartView({
+  rows,
+  metric,
+  pending,
+}: { rows: CompareRow[]; metric: QualityMetric | undefined } & PendingProp) {
   const has = metric !== undefined && rows.some((r) => r.quality !== undefined);
   return (
     <ChartCard
       id="quality"
+      pending={pending}
+      height={BAR_HEIGHT}
       title={metric ? QUALITY_LABELS[metric] : 'Accuracy or fidelity'}
       subtitle={
         metric === 'accuracy'
@@ -249,7 +266,8 @@ function ParetoChartView({
   rows,
   metric,
   front,
-}: {
+  pending,
+}: PendingProp & {
   rows: CompareRow[];
   metric: QualityMetric | undefined;
   front: Set<string>;
@@ -267,13 +285,20 @@ function ParetoChartView({
   return (
     <ChartCard
       id="pareto"
+      pending={pending}
+      height={PARETO_HEIGHT}
+      legend={points.map((p) => ({
+        label: p.label,
+        color: seriesColor(colors, p.index),
+        outlined: front.has(p.id),
+      }))}
       title="Latency vs quality (bubble = file size)"
       subtitle="Up and to the left is better. Variants on the Pareto front (nothing else is both faster and better) are outlined."
       {...(points.length > 0 && metric
         ? {}
         : { empty: <p className="muted">Benchmark and evaluate the variants to place them here.</p> })}
     >
-      <ResponsiveContainer width="100%" height={300}>
+      <ResponsiveContainer width="100%" height={PARETO_HEIGHT}>
         <ScatterChart margin={{ top: 28, right: 40, bottom: 8, left: 8 }}>
           <CartesianGrid stroke={colors.grid} />
           <XAxis
@@ -308,28 +333,26 @@ function ParetoChartView({
                   : formatQuality(Number(v), metric)
             }
           />
-          <Legend verticalAlign="top" wrapperStyle={{ color: colors.text, paddingBottom: 8 }} />
-          {points.map((p) => (
-            <Scatter
-              key={p.id}
-              name={p.label}
-              data={[p]}
-              fill={seriesColor(colors, p.index)}
-              fillOpacity={0.75}
-              stroke={front.has(p.id) ? colors.text : 'none'}
-              strokeWidth={2}
-              isAnimationActive={false}
-            >
-              <LabelList dataKey="label" position="top" fill={colors.text} fontSize={11} />
-            </Scatter>
-          ))}
+          {/* One series with a colored cell per variant: a Scatter per variant made recharts redo its
+              per-series work for each. */}
+          <Scatter data={points} fillOpacity={0.75} strokeWidth={2} isAnimationActive={false}>
+            {points.map((p) => (
+              <Cell
+                key={p.id}
+                fill={seriesColor(colors, p.index)}
+                stroke={front.has(p.id) ? colors.text : 'none'}
+              />
+            ))}
+            <LabelList dataKey="label" position="top" fill={colors.text} fontSize={11} />
+          </Scatter>
         </ScatterChart>
       </ResponsiveContainer>
     </ChartCard>
   );
 }
 
-function LatencyHistogramChartView({
+/** Our own SVG, not recharts: it redraws on every streamed batch and must stay cheap (histogram-svg.tsx). */
+export function LatencyHistogramChart({
   samples,
   label,
   live,
@@ -339,63 +362,58 @@ function LatencyHistogramChartView({
   label: string;
   live: boolean;
   controls?: ReactNode;
-  /** Changes when `controls` show something else (memoized charts compare this, not the elements). */
-  controlsKey?: string;
 }) {
   const colors = useChartColors();
   const bins = useMemo(() => histogram(samples ?? [], 30), [samples]);
-  const data = bins.map((b) => ({
-    ms: (b.from + b.to) / 2,
-    count: b.count,
-    range: `${formatMs(b.from)} – ${formatMs(b.to)}`,
-  }));
+  const runs = samples?.length ?? 0;
   return (
     <ChartCard
       id="histogram"
       title={`Latency distribution: ${label}`}
-      subtitle={`${samples?.length ?? 0} timed runs${live ? ', updating live as samples stream in' : ''}. A long right tail means occasional slow runs.`}
+      subtitle={`${runs} timed runs${live ? ', updating live as samples stream in' : ''}. A long right tail means occasional slow runs.`}
       {...(controls ? { controls } : {})}
-      {...(data.length > 0
+      {...(bins.length > 0
         ? {}
         : {
             empty: <p className="muted">The distribution appears while a benchmark of this variant runs.</p>,
           })}
     >
-      <ResponsiveContainer width="100%" height={BAR_HEIGHT}>
-        <BarChart data={data} barCategoryGap={1} margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
-          <CartesianGrid stroke={colors.grid} vertical={false} />
-          <XAxis
-            dataKey="ms"
-            {...axisProps(colors)}
-            interval={HISTOGRAM_TICK_INTERVAL}
-            tickFormatter={(v: number) => formatMs(v)}
-            label={{ value: 'run time', position: 'insideBottom', offset: -12, fill: colors.muted }}
-          />
-          <YAxis {...axisProps(colors)} interval={0} allowDecimals={false} width={50} />
-          <Tooltip
-            contentStyle={tooltipStyle(colors)}
-            labelFormatter={(_l, payload) => String(payload?.[0]?.payload?.range ?? '')}
-            formatter={(v) => [String(v), 'runs']}
-          />
-          <Bar dataKey="count" fill={colors.accent} isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
+      <HistogramSvg
+        bins={bins}
+        height={BAR_HEIGHT}
+        colors={colors}
+        labelEvery={HISTOGRAM_LABEL_EVERY}
+        formatValue={formatMs}
+        xLabel="run time"
+        unit="runs"
+        description={`Latency distribution of ${label}: ${runs} runs${
+          bins.length > 0 ? ` from ${formatMs(bins[0]?.from)} to ${formatMs(bins[bins.length - 1]?.to)}` : ''
+        }.`}
+      />
     </ChartCard>
   );
 }
 
-function OpBreakdownChartView({ rows, opTypes }: { rows: OpBreakdownRow[]; opTypes: string[] }) {
+function OpBreakdownChartView({
+  rows,
+  opTypes,
+  pending,
+}: { rows: OpBreakdownRow[]; opTypes: string[] } & PendingProp) {
   const colors = useChartColors();
+  const height = Math.max(160, rows.length * 44 + 80);
   return (
     <ChartCard
       id="op-breakdown"
+      pending={pending}
+      height={height}
+      legend={opTypes.map((op, i) => ({ label: op, color: seriesColor(colors, i) }))}
       title="Time per operator type"
       subtitle="Kernel time per run from onnxruntime's profiler, by op type: where each variant spends its time."
       {...(rows.length > 0
         ? {}
         : { empty: <p className="muted">Benchmark with “Profile operators” on to see where time goes.</p> })}
     >
-      <ResponsiveContainer width="100%" height={Math.max(160, rows.length * 44 + 80)}>
+      <ResponsiveContainer width="100%" height={height}>
         <BarChart data={rows} layout="vertical" margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
           <CartesianGrid stroke={colors.grid} horizontal={false} />
           <XAxis type="number" {...axisProps(colors)} tickFormatter={(v: number) => formatMs(v)} />
@@ -404,7 +422,6 @@ function OpBreakdownChartView({ rows, opTypes }: { rows: OpBreakdownRow[]; opTyp
             contentStyle={tooltipStyle(colors)}
             formatter={(v, name) => [formatMs(Number(v)), String(name)]}
           />
-          <Legend wrapperStyle={{ color: colors.text }} />
           {opTypes.map((op, i) => (
             <Bar
               key={op}
@@ -421,33 +438,25 @@ function OpBreakdownChartView({ rows, opTypes }: { rows: OpBreakdownRow[]; opTyp
 }
 
 /**
- * The charts re-render only when what they draw changed: while a benchmark streams, the size, quality and
- * per-op charts stay as they are, and only the latency figures and the distribution update. Each comparator
- * looks at the few numbers its chart draws (rows are a handful of variants, so this is cheap), never at the
- * sample arrays, which are compared by identity.
+ * Each chart redraws only when what it draws changed: while a benchmark streams, the size, quality and
+ * per-op charts stay as they are, and only the latency figures move. A signature lists the few numbers a
+ * chart draws (rows are a handful of variants, so comparing them is cheap), never the sample arrays.
  */
-function sameBy<P>(signature: (props: P) => unknown): (a: P, b: P) => boolean {
-  return (a, b) => JSON.stringify(signature(a)) === JSON.stringify(signature(b));
-}
-
-export const SizeChart = memo(
-  SizeChartView,
-  sameBy((p: { rows: CompareRow[] }) =>
-    p.rows.map((r) => [r.label, r.index, r.isOriginal, r.bytes, r.sizeRatio]),
-  ),
+export const SizeChart = takingTurns(SizeChartView, (p: { rows: CompareRow[] }) =>
+  p.rows.map((r) => [r.label, r.index, r.isOriginal, r.bytes, r.sizeRatio]),
 );
 
-export const QualityChart = memo(
+export const QualityChart = takingTurns(
   QualityChartView,
-  sameBy((p: { rows: CompareRow[]; metric: QualityMetric | undefined }) => [
+  (p: { rows: CompareRow[]; metric: QualityMetric | undefined }) => [
     p.metric,
     p.rows.map((r) => [r.label, r.index, r.isOriginal, r.quality, r.qualityRatio]),
-  ]),
+  ],
 );
 
-export const LatencyChart = memo(
+export const LatencyChart = takingTurns(
   LatencyChartView,
-  sameBy((p: { rows: CompareRow[]; sourceLabel: string; controlsKey?: string }) => [
+  (p: { rows: CompareRow[]; sourceLabel: string; controlsKey?: string }) => [
     p.sourceLabel,
     p.controlsKey,
     p.rows.map((r) => [
@@ -460,25 +469,19 @@ export const LatencyChart = memo(
       r.latencyRatio,
       r.latency?.final,
     ]),
-  ]),
+  ],
 );
 
-export const ParetoChart = memo(
+export const ParetoChart = takingTurns(
   ParetoChartView,
-  sameBy((p: { rows: CompareRow[]; metric: QualityMetric | undefined; front: Set<string> }) => [
+  (p: { rows: CompareRow[]; metric: QualityMetric | undefined; front: Set<string> }) => [
     p.metric,
     [...p.front],
     p.rows.map((r) => [r.id, r.label, r.index, r.p50Ms, r.quality, r.bytes]),
-  ]),
+  ],
 );
 
-export const OpBreakdownChart = memo(
+export const OpBreakdownChart = takingTurns(
   OpBreakdownChartView,
-  sameBy((p: { rows: OpBreakdownRow[]; opTypes: string[] }) => p),
-);
-
-export const LatencyHistogramChart = memo(
-  LatencyHistogramChartView,
-  (a, b) =>
-    a.samples === b.samples && a.label === b.label && a.live === b.live && a.controlsKey === b.controlsKey,
+  (p: { rows: OpBreakdownRow[]; opTypes: string[] }) => p,
 );

@@ -3,6 +3,7 @@ import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis
 import { formatBytes, formatExact } from '../format.js';
 import { seriesColor, useChartColors } from '../theme.js';
 import { ChartCard } from './chart-card.js';
+import { takingTurns, type PendingProp } from './take-turns.js';
 
 /** More op types than this are folded into "other" so the bars stay readable. */
 const MAX_OP_BARS = 20;
@@ -17,13 +18,15 @@ export function opHistogramData(opCounts: Record<string, number>): { op: string;
   return [...kept, { op: `other (${rows.length - kept.length} types)`, count: other }];
 }
 
-export function OpHistogramChart({ opCounts }: { opCounts: Record<string, number> }) {
+function OpHistogramChartView({ opCounts, pending }: { opCounts: Record<string, number> } & PendingProp) {
   const colors = useChartColors();
   const data = opHistogramData(opCounts);
   const height = Math.max(120, data.length * 24 + 40);
   return (
     <ChartCard
       id="op-histogram"
+      pending={pending}
+      height={height}
       title="Operators by type"
       subtitle="Nodes in the main graph; the op types that dominate are where quantization pays off."
       {...(data.length === 0 ? { empty: <p className="muted">This graph has no nodes.</p> } : {})}
@@ -56,19 +59,25 @@ export function OpHistogramChart({ opCounts }: { opCounts: Record<string, number
   );
 }
 
-export function DtypeBytesChart({ parameterBytes }: { parameterBytes: Record<string, number> }) {
+function DtypeBytesChartView({
+  parameterBytes,
+  pending,
+}: { parameterBytes: Record<string, number> } & PendingProp) {
   const colors = useChartColors();
   const data = Object.entries(parameterBytes)
     .sort(([, a], [, b]) => b - a)
     .map(([dtype, bytes]) => ({ dtype, bytes }));
+  const height = Math.max(100, data.length * 32 + 40);
   return (
     <ChartCard
       id="dtype-bytes"
+      pending={pending}
+      height={height}
       title="Weight bytes by type"
       subtitle="Constant tensor data per element type; float32 weights are what int8 (4x) and fp16 (2x) shrink."
       {...(data.length === 0 ? { empty: <p className="muted">This model stores no weights.</p> } : {})}
     >
-      <ResponsiveContainer width="100%" height={Math.max(100, data.length * 32 + 40)}>
+      <ResponsiveContainer width="100%" height={height}>
         <BarChart data={data} layout="vertical" margin={{ top: 4, right: 80, bottom: 4, left: 8 }}>
           <CartesianGrid stroke={colors.grid} horizontal={false} />
           <XAxis
@@ -107,3 +116,14 @@ export function DtypeBytesChart({ parameterBytes }: { parameterBytes: Record<str
     </ChartCard>
   );
 }
+
+/** Both charts draw in turns (take-turns.tsx), so opening a model is not one long task. */
+export const OpHistogramChart = takingTurns(
+  OpHistogramChartView,
+  (p: { opCounts: Record<string, number> }) => p,
+);
+
+export const DtypeBytesChart = takingTurns(
+  DtypeBytesChartView,
+  (p: { parameterBytes: Record<string, number> }) => p,
+);

@@ -4,23 +4,96 @@
  * a canvas at twice the size for sharp text.
  */
 
-/** The chart's SVG as a standalone document, with a background so it is readable in any viewer. */
-export function serializeChartSvg(svg: SVGSVGElement, background: string): string {
-  const clone = svg.cloneNode(true) as SVGSVGElement;
-  const { width, height } = svg.getBoundingClientRect();
-  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** A series in a chart's legend (drawn as HTML on screen, into the file on export). */
+export interface LegendEntry {
+  label: string;
+  color: string;
+  /** Drawn with an outline (e.g. a point on the Pareto front). */
+  outlined?: boolean;
+}
+
+const LEGEND_ROW = 20;
+
+/**
+ * Places legend entries in rows across `width`, estimating text width from its length (the file is read
+ * by other programs, which cannot measure text for us; 7 px per character at 12 px errs on the roomy side).
+ */
+export function layoutLegend(
+  entries: readonly LegendEntry[],
+  width: number,
+): { entry: LegendEntry; x: number; y: number }[] {
+  const placed: { entry: LegendEntry; x: number; y: number }[] = [];
+  let x = 8;
+  let y = 0;
+  for (const entry of entries) {
+    const itemWidth = 22 + entry.label.length * 7 + 14;
+    if (x > 8 && x + itemWidth > width) {
+      x = 8;
+      y += LEGEND_ROW;
+    }
+    placed.push({ entry, x, y });
+    x += itemWidth;
+  }
+  return placed;
+}
+
+function legendGroup(entries: readonly LegendEntry[], width: number, textColor: string) {
+  const group = document.createElementNS(SVG_NS, 'g');
+  const placed = layoutLegend(entries, width);
+  for (const { entry, x, y } of placed) {
+    const swatch = document.createElementNS(SVG_NS, 'rect');
+    for (const [k, v] of Object.entries({ x: x, y: y + 5, width: 12, height: 12, fill: entry.color }))
+      swatch.setAttribute(k, String(v));
+    if (entry.outlined) {
+      swatch.setAttribute('stroke', textColor);
+      swatch.setAttribute('stroke-width', '2');
+    }
+    const text = document.createElementNS(SVG_NS, 'text');
+    for (const [k, v] of Object.entries({ x: x + 18, y: y + 15, fill: textColor, 'font-size': 12 }))
+      text.setAttribute(k, String(v));
+    text.textContent = entry.label;
+    group.append(swatch, text);
+  }
+  const rows = placed.length > 0 ? (placed[placed.length - 1]?.y ?? 0) / LEGEND_ROW + 1 : 0;
+  return { group, height: rows * LEGEND_ROW + (rows > 0 ? 6 : 0) };
+}
+
+/**
+ * The chart's SVG as a standalone document, with a background so it is readable in any viewer, and the
+ * legend (shown as HTML beside the chart on screen) drawn above it.
+ */
+export function serializeChartSvg(
+  svg: SVGSVGElement,
+  background: string,
+  legend?: { entries: readonly LegendEntry[]; textColor: string },
+): { text: string; width: number; height: number } {
+  const source = svg.cloneNode(true) as SVGSVGElement;
+  const { width, height: chartHeight } = svg.getBoundingClientRect();
+  const { group: legendNodes, height: legendHeight } = legend
+    ? legendGroup(legend.entries, width, legend.textColor)
+    : { group: null, height: 0 };
+  const height = chartHeight + legendHeight;
+  // The chart goes into a fresh <svg> of the full size, shifted below the legend.
+  const clone = document.createElementNS(SVG_NS, 'svg');
+  clone.setAttribute('xmlns', SVG_NS);
   clone.setAttribute('width', String(Math.round(width)));
   clone.setAttribute('height', String(Math.round(height)));
-  if (!clone.getAttribute('viewBox'))
-    clone.setAttribute('viewBox', `0 0 ${Math.round(width)} ${Math.round(height)}`);
-  const rect = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  clone.setAttribute('viewBox', `0 0 ${Math.round(width)} ${Math.round(height)}`);
+  source.setAttribute('x', '0');
+  source.setAttribute('y', String(legendHeight));
+  clone.append(source);
+  if (legendNodes) clone.append(legendNodes);
+  const rect = document.createElementNS(SVG_NS, 'rect');
   rect.setAttribute('width', '100%');
   rect.setAttribute('height', '100%');
   rect.setAttribute('fill', background);
   clone.insertBefore(rect, clone.firstChild);
   // Text inherits the page's font through CSS; name it explicitly for viewers without the stylesheet.
   clone.setAttribute('font-family', getComputedStyle(svg).fontFamily || 'sans-serif');
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}`;
+  const text = `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}`;
+  return { text, width, height };
 }
 
 /** Render SVG text into a PNG blob at `scale` times its size. */

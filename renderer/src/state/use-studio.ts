@@ -12,12 +12,8 @@ import type { ExportJobResult } from '../../../shared/job-results.js';
 import { ORIGINAL_TARGET, workspaceFileUrlPath } from '../../../shared/workspace.js';
 import { baseName } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
-import {
-  runWebBench,
-  WebBenchCancelled,
-  type WebBenchReport,
-  type WebProvider,
-} from '../webbench/ort-web-bench.js';
+import { WebBenchCancelled, type WebBenchReport, type WebProvider } from '../webbench/ort-web-bench.js';
+import { runWebBenchInWorker } from '../webbench/web-bench-client.js';
 import { thinSamples } from './statistics.js';
 import {
   initialState,
@@ -502,7 +498,7 @@ export function useStudio(host: StudioHost): Studio {
           }
           models.push({ name: nameOf(target), bytes: new Uint8Array(await response.arrayBuffer()) });
         }
-        const report = await runWebBench(models, {
+        const report = await runWebBenchInWorker(models, {
           ...settings,
           checkAgainstWasm: settings.provider === 'webgpu',
           signal: controller.signal,

@@ -142,7 +142,6 @@ export function CompareView({
           samples={histogramMeasurement?.samples}
           label={`${histogramVariant?.label ?? '–'}${source ? ` (${describeSource(source)})` : ''}`}
           live={histogramMeasurement ? !histogramMeasurement.final : false}
-          controlsKey={`${histogramVariant?.id}|${variants.map((v) => `${v.id}:${v.label}`).join('|')}`}
           controls={histogramSelect}
         />
         <OpBreakdownChart rows={breakdown.rows} opTypes={breakdown.opTypes} />

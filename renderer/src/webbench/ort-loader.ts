@@ -15,10 +15,18 @@ export function wasmThreads(): number {
 export const ORT_MODULE_PATH = 'ort/ort.bundle.min.mjs';
 
 let ortPromise: Promise<typeof Ort> | undefined;
+/** The page's base URL; a worker has no document and is told it (web-bench.worker.ts). */
+let baseUrl: string | undefined;
+
+export function setOrtBaseUrl(url: string): void {
+  baseUrl = url;
+}
 
 export function loadOrt(): Promise<typeof Ort> {
   ortPromise ??= (
-    import(/* @vite-ignore */ new URL(ORT_MODULE_PATH, document.baseURI).href) as Promise<typeof Ort>
+    import(/* @vite-ignore */ new URL(ORT_MODULE_PATH, baseUrl ?? document.baseURI).href) as Promise<
+      typeof Ort
+    >
   ).then(
     (ort) => {
       ort.env.wasm.numThreads = wasmThreads();

@@ -8,7 +8,7 @@
  *
  * Timing: each run is `await session.run(feeds)` between two `performance.now()` calls. With WebGPU the
  * outputs are read back to the CPU inside `run`, so a run's time includes the GPU finishing its work.
- * WASM inference runs on the page's thread; the loop yields to the event loop every ~30 ms so the page keeps
+ * It runs in a dedicated worker (web-bench-client.ts), off the page's thread; the loop still yields every ~30 ms
  * answering clicks (Cancel) during a long benchmark.
  */
 import type * as Ort from 'onnxruntime-web';
