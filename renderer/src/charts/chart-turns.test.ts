@@ -25,15 +25,20 @@ function manualClock() {
   return { clock, advance };
 }
 
+/** A queue with a 50 ms gap on a manual clock, and a log of the grants in the order they ran. */
+function setup() {
+  const { clock, advance } = manualClock();
+  const log: string[] = [];
+  return { queue: new TurnQueue(50, clock), advance, log, grant: (name: string) => () => log.push(name) };
+}
+
 describe('chart turns', () => {
   it('grants one turn at a time, a gap apart, in the order asked', () => {
-    const { clock, advance } = manualClock();
-    const queue = new TurnQueue(50, clock);
-    const log: string[] = [];
+    const { queue, advance, log, grant } = setup();
     const [a, b, c] = [{}, {}, {}];
-    queue.request(a, () => log.push('a'));
-    queue.request(b, () => log.push('b'));
-    queue.request(c, () => log.push('c'));
+    queue.request(a, grant('a'));
+    queue.request(b, grant('b'));
+    queue.request(c, grant('c'));
     advance(0);
     expect(log).toEqual(['a']);
     advance(49);
@@ -46,28 +51,24 @@ describe('chart turns', () => {
   });
 
   it('a chart that asks again keeps its place and gets its newest grant only', () => {
-    const { clock, advance } = manualClock();
-    const queue = new TurnQueue(50, clock);
-    const log: string[] = [];
+    const { queue, advance, log, grant } = setup();
     const [a, b] = [{}, {}];
-    queue.request(a, () => log.push('a1'));
-    queue.request(b, () => log.push('b1'));
-    queue.request(a, () => log.push('a2'));
+    queue.request(a, grant('a1'));
+    queue.request(b, grant('b1'));
+    queue.request(a, grant('a2'));
     advance(100);
     expect(log).toEqual(['a2', 'b1']);
   });
 
   it('a cancelled turn is never granted, and a late request still waits out the gap', () => {
-    const { clock, advance } = manualClock();
-    const queue = new TurnQueue(50, clock);
-    const log: string[] = [];
+    const { queue, advance, log, grant } = setup();
     const [a, b] = [{}, {}];
-    queue.request(a, () => log.push('a'));
-    queue.request(b, () => log.push('b'));
+    queue.request(a, grant('a'));
+    queue.request(b, grant('b'));
     queue.cancel(b);
     advance(10);
     expect(log).toEqual(['a']);
-    queue.request(b, () => log.push('b'));
+    queue.request(b, grant('b'));
     advance(39);
     expect(log).toEqual(['a']);
     advance(1);
@@ -75,13 +76,11 @@ describe('chart turns', () => {
   });
 
   it('a grant that throws does not stop the queue', () => {
-    const { clock, advance } = manualClock();
-    const queue = new TurnQueue(50, clock);
-    const log: string[] = [];
+    const { queue, advance, log, grant } = setup();
     queue.request({}, () => {
       throw new Error('render failed');
     });
-    queue.request({}, () => log.push('next'));
+    queue.request({}, grant('next'));
     expect(() => advance(0)).toThrow('render failed');
     advance(50);
     expect(log).toEqual(['next']);

@@ -39,20 +39,25 @@ export function layoutLegend(
   return placed;
 }
 
+function svgElement(name: string, attributes: Record<string, string | number>): SVGElement {
+  const element = document.createElementNS(SVG_NS, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  return element;
+}
+
 function legendGroup(entries: readonly LegendEntry[], width: number, textColor: string) {
-  const group = document.createElementNS(SVG_NS, 'g');
+  const group = svgElement('g', {});
   const placed = layoutLegend(entries, width);
   for (const { entry, x, y } of placed) {
-    const swatch = document.createElementNS(SVG_NS, 'rect');
-    for (const [k, v] of Object.entries({ x: x, y: y + 5, width: 12, height: 12, fill: entry.color }))
-      swatch.setAttribute(k, String(v));
-    if (entry.outlined) {
-      swatch.setAttribute('stroke', textColor);
-      swatch.setAttribute('stroke-width', '2');
-    }
-    const text = document.createElementNS(SVG_NS, 'text');
-    for (const [k, v] of Object.entries({ x: x + 18, y: y + 15, fill: textColor, 'font-size': 12 }))
-      text.setAttribute(k, String(v));
+    const swatch = svgElement('rect', {
+      x,
+      y: y + 5,
+      width: 12,
+      height: 12,
+      fill: entry.color,
+      ...(entry.outlined ? { stroke: textColor, 'stroke-width': 2 } : {}),
+    });
+    const text = svgElement('text', { x: x + 18, y: y + 15, fill: textColor, 'font-size': 12 });
     text.textContent = entry.label;
     group.append(swatch, text);
   }
@@ -76,20 +81,20 @@ export function serializeChartSvg(
     : { group: null, height: 0 };
   const height = chartHeight + legendHeight;
   // The chart goes into a fresh <svg> of the full size, shifted below the legend.
-  const clone = document.createElementNS(SVG_NS, 'svg');
-  clone.setAttribute('xmlns', SVG_NS);
-  clone.setAttribute('width', String(Math.round(width)));
-  clone.setAttribute('height', String(Math.round(height)));
-  clone.setAttribute('viewBox', `0 0 ${Math.round(width)} ${Math.round(height)}`);
+  const clone = svgElement('svg', {
+    xmlns: SVG_NS,
+    width: Math.round(width),
+    height: Math.round(height),
+    viewBox: `0 0 ${Math.round(width)} ${Math.round(height)}`,
+  });
   source.setAttribute('x', '0');
   source.setAttribute('y', String(legendHeight));
   clone.append(source);
   if (legendNodes) clone.append(legendNodes);
-  const rect = document.createElementNS(SVG_NS, 'rect');
-  rect.setAttribute('width', '100%');
-  rect.setAttribute('height', '100%');
-  rect.setAttribute('fill', background);
-  clone.insertBefore(rect, clone.firstChild);
+  clone.insertBefore(
+    svgElement('rect', { width: '100%', height: '100%', fill: background }),
+    clone.firstChild,
+  );
   // Text inherits the page's font through CSS; name it explicitly for viewers without the stylesheet.
   clone.setAttribute('font-family', getComputedStyle(svg).fontFamily || 'sans-serif');
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}`;

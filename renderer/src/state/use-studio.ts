@@ -498,6 +498,8 @@ export function useStudio(host: StudioHost): Studio {
           }
           models.push({ name: nameOf(target), bytes: new Uint8Array(await response.arrayBuffer()) });
         }
+        // Read before the bytes move to the benchmark's worker.
+        const modelBytes = models.map((m) => m.bytes.byteLength);
         const report = await runWebBenchInWorker(models, {
           ...settings,
           checkAgainstWasm: settings.provider === 'webgpu',
@@ -506,13 +508,7 @@ export function useStudio(host: StudioHost): Studio {
           onSamples: (index, values) =>
             emit({ type: 'metric', name: `latency/${index}`, unit: 'ms', values }),
         });
-        const recordId = await storeWebBench(
-          host,
-          model.path,
-          targets,
-          models.map((m) => m.bytes.byteLength),
-          report,
-        );
+        const recordId = await storeWebBench(host, model.path, targets, modelBytes, report);
         emit({ type: 'result', result: { report, ...(recordId ? { recordId } : {}) } });
       } catch (error) {
         if (error instanceof WebBenchCancelled || controller.signal.aborted) emit({ type: 'cancelled' });

@@ -8,8 +8,8 @@
  *
  * Timing: each run is `await session.run(feeds)` between two `performance.now()` calls. With WebGPU the
  * outputs are read back to the CPU inside `run`, so a run's time includes the GPU finishing its work.
- * It runs in a dedicated worker (web-bench-client.ts), off the page's thread; the loop still yields every ~30 ms
- * answering clicks (Cancel) during a long benchmark.
+ * It runs in a dedicated worker (web-bench-client.ts), off the page's thread; the page cancels by
+ * terminating the worker, so the loop never has to yield to hear about it.
  */
 import type * as Ort from 'onnxruntime-web';
 import { latencyStats } from '../state/statistics.js';
@@ -251,7 +251,6 @@ function checkCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new WebBenchCancelled();
 }
 
-const YIELD_EVERY_MS = 30;
 const SAMPLE_BATCH_MS = 100;
 
 /**
@@ -292,18 +291,10 @@ export async function runWebBench(
       }
       disposeAll(firstOutputs);
 
-      let lastYield = performance.now();
-      const maybeYield = async () => {
-        if (performance.now() - lastYield > YIELD_EVERY_MS) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = performance.now();
-        }
-      };
       for (let i = 0; i < options.warmup; i++) {
         checkCancelled(options.signal);
         disposeAll(await session.run(feeds));
         options.onProgress?.((done + 1 + i) / total, `warmup (${model.name})`);
-        await maybeYield();
       }
       const samples: number[] = [];
       let batch: number[] = [];
@@ -322,7 +313,6 @@ export async function runWebBench(
           lastBatch = performance.now();
           options.onProgress?.((done + 1 + options.warmup + i) / total, `measuring (${model.name})`);
         }
-        await maybeYield();
       }
       if (batch.length > 0) options.onSamples?.(index, batch);
       const stats = latencyStats(samples);

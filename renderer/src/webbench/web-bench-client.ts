@@ -1,6 +1,9 @@
 /**
  * Runs the browser benchmark in a dedicated worker (web-bench.worker.ts) with the same options and result
  * as `runWebBench`, so the page's thread only receives messages while onnxruntime-web works.
+ *
+ * The models' bytes are moved to the worker, not copied (a copy of a large model would itself block the
+ * page): their buffers are empty once this is called.
  */
 import {
   WebBenchCancelled,
@@ -55,8 +58,7 @@ export function runWebBenchInWorker(
     const start: StartWebBench = {
       type: 'start',
       baseUrl: document.baseURI,
-      // Copies: the page keeps its bytes (the transfer below would otherwise empty them).
-      models: models.map((m) => ({ name: m.name, bytes: m.bytes.slice() })),
+      models: models.map((m) => ({ name: m.name, bytes: m.bytes })),
       provider: options.provider,
       warmup: options.warmup,
       iterations: options.iterations,
