@@ -126,12 +126,19 @@ test.describe('Model view', () => {
 
     // The histogram draws one bar per op type, most frequent first, with its count as label.
     const histogram = page.getByTestId('chart-op-histogram');
-    await expect(histogram.locator('.recharts-bar-rectangle')).toHaveCount(8);
-    await expect(
-      histogram.locator('.recharts-cartesian-axis-tick-value', { hasText: /^Conv$/ }),
-    ).toBeVisible();
-    await expect(histogram.locator('.recharts-label-list').first()).toContainText('52');
-    await expect(page.getByTestId('chart-dtype-bytes')).toContainText('13.3 MiB');
+    await expect(histogram.locator('.bar-rect')).toHaveCount(8);
+    await expect(histogram.locator('.bar-label').first()).toHaveText('Conv');
+    await expect(histogram.locator('.bar-value').first()).toHaveText('52');
+    // Bars are to scale: Conv's 52 nodes against the next type's count.
+    const widths = await histogram
+      .locator('.bar-rect')
+      .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('width'))));
+    const labels = await histogram.locator('.bar-value').allTextContents();
+    expect(widths[1]! / widths[0]!).toBeCloseTo(Number(labels[1]) / Number(labels[0]), 2);
+    const dtype = page.getByTestId('chart-dtype-bytes');
+    await expect(dtype).toContainText('13.3 MiB');
+    // The byte axis counts in round MiB.
+    await expect(dtype.locator('svg text', { hasText: /^5\.00 MiB$/ })).toHaveCount(1);
 
     const opRows = page.getByRole('table', { name: 'Operators' }).locator('tbody tr');
     await expect(opRows.first()).toContainText('Conv');
@@ -385,7 +392,7 @@ test.describe('Compare view', () => {
   }) => {
     await openSample(page);
     await page.getByRole('tab', { name: 'Compare' }).click();
-    await page.getByLabel('Runs').first().fill('3000');
+    await page.getByLabel('Runs', { exact: true }).first().fill('3000');
     await page.getByRole('button', { name: 'Benchmark 1 model' }).click();
     const job = shown(page).getByTestId('job').filter({ hasText: 'Benchmark original' });
     await expect(job).toHaveAttribute('data-status', 'running');
@@ -419,7 +426,7 @@ test.describe('Compare view', () => {
     // This browser runs with --disable-gpu: WebGPU has no adapter, and says so.
     await expect(page.getByTestId('web-unavailable-webgpu')).toContainText('found no GPU adapter');
 
-    await page.getByLabel('Runs').nth(1).fill('50');
+    await page.getByLabel('Runs', { exact: true }).nth(1).fill('50');
     await page.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
     await page.getByRole('tab', { name: 'Optimize' }).click();
     const job = shown(page)
@@ -490,12 +497,77 @@ test.describe('Export view', () => {
     await expect(page.getByTestId('report-saved')).toContainText('digits-report/report.html');
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-export.png`, fullPage: true });
   });
+
+  test('a variant can be the start of another recipe, renamed, and removed with its results', async ({
+    page,
+  }) => {
+    await openSample(page);
+    await makeInt8Variant(page);
+    await page.getByRole('tab', { name: 'Export' }).click();
+    const manage = page.getByRole('group', { name: 'Manage int8-dynamic' });
+    await expect(manage).toContainText('Made from the original model.');
+
+    // Make a variant from it: Optimize opens with the variant as the starting point.
+    await manage.getByRole('button', { name: 'Make a variant from it…' }).click();
+    const optimize = shown(page);
+    await expect(optimize.getByLabel('Start from')).toHaveValue(/^v-/);
+    await expect(optimize.getByLabel('Start from').locator('option:checked')).toHaveText('int8-dynamic');
+    await expect(optimize).toContainText('Each recipe makes one variant of the int8-dynamic variant');
+    await optimize.getByRole('checkbox', { name: /int8-dynamic/ }).uncheck();
+    await optimize.getByRole('checkbox', { name: /^fp16/ }).check();
+    await optimize.getByLabel(/^Benchmark each new variant/).uncheck();
+    await optimize.getByLabel(/^Evaluate each new variant/).uncheck();
+    await page.getByTestId('queue-jobs').click();
+    await expect(
+      optimize.getByTestId('job').filter({ hasText: 'Quantize: fp16 (from int8-dynamic)' }),
+    ).toHaveAttribute('data-status', 'done');
+
+    await page.getByRole('tab', { name: 'Export' }).click();
+    await expect(page.getByRole('radio', { name: /int8-dynamic \+ fp16/ })).toBeChecked();
+    const stacked = page.getByRole('group', { name: 'Manage int8-dynamic + fp16' });
+    await expect(stacked).toContainText('Made from int8-dynamic.');
+
+    // Rename: an empty name is refused with what to do; Escape keeps the old name; Enter saves.
+    await stacked.getByRole('button', { name: 'Rename…' }).click();
+    await stacked.getByLabel('New name').fill('   ');
+    await stacked.getByRole('button', { name: 'Save name' }).click();
+    await expect(page.getByRole('alert')).toContainText('Enter a name');
+    await stacked.getByRole('button', { name: 'Rename…' }).click();
+    await stacked.getByLabel('New name').fill('half size');
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('radio', { name: /int8-dynamic \+ fp16/ })).toBeChecked();
+    await stacked.getByRole('button', { name: 'Rename…' }).click();
+    await stacked.getByLabel('New name').fill('half size');
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('radio', { name: /half size/ })).toBeChecked();
+    await expect(page.getByRole('status')).toContainText('Renamed int8-dynamic + fp16.');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}mock-variant-actions.png`, fullPage: true });
+
+    // Remove the parent: asked first (Keep it has the focus), then it and its results are gone.
+    await page.getByRole('radio', { name: /^int8-dynamic/ }).check();
+    await page
+      .getByRole('group', { name: 'Manage int8-dynamic' })
+      .getByRole('button', { name: 'Remove…' })
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Remove int8-dynamic?' });
+    await expect(dialog.getByRole('button', { name: 'Keep it' })).toBeFocused();
+    await dialog.getByRole('button', { name: 'Remove' }).click();
+    await expect(page.getByRole('radio', { name: /^int8-dynamic/ })).toHaveCount(0);
+    await expect(page.getByRole('status')).toContainText('Removed int8-dynamic and its results.');
+    await expect(page.getByRole('group', { name: 'Manage half size' })).toContainText(
+      'Made from a variant that was since removed.',
+    );
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    const table = page.getByTestId('compare-table');
+    await expect(table.locator('tr[data-variant="half size"]')).toBeVisible();
+    await expect(table.locator('tr[data-variant="int8-dynamic"]')).toHaveCount(0);
+  });
 });
 
 test.describe('themes, keyboard and serve-like hosts', () => {
   test('the theme can be switched and is remembered; chart colors follow it', async ({ page }) => {
     await openSample(page);
-    const bar = page.getByTestId('chart-op-histogram').locator('.recharts-bar-rectangle path').first();
+    const bar = page.getByTestId('chart-op-histogram').locator('.bar-rect').first();
     const lightFill = await bar.getAttribute('fill');
     await page.getByRole('button', { name: /Theme: system/ }).click();
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');

@@ -116,7 +116,7 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
   await openSample(page);
   await expect(page.getByRole('table', { name: 'Inputs' })).toContainText('[batch, 1, 8, 8]');
   await expect(
-    page.getByTestId('chart-op-histogram').locator('.recharts-bar-rectangle').first(),
+    page.getByTestId('chart-op-histogram').locator('.bar-rect').first(),
   ).toBeVisible();
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-model.png`, fullPage: true });
 
@@ -167,7 +167,7 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
 test('a running benchmark can be cancelled', async ({ page }) => {
   await openSample(page);
   await page.getByRole('tab', { name: 'Compare' }).click();
-  await page.getByLabel('Runs').first().fill('2000000');
+  await page.getByLabel('Runs', { exact: true }).first().fill('2000000');
   await page.getByLabel('Profile operators').uncheck();
   await page.getByRole('button', { name: /Benchmark 2 models/ }).click();
   const job = shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-dynamic' });
@@ -230,7 +230,7 @@ test('the page benchmarks in the browser with onnxruntime-web (wasm) from the se
 }) => {
   await openSample(page);
   await page.getByRole('tab', { name: 'Compare' }).click();
-  await page.getByLabel('Runs').nth(1).fill('50');
+  await page.getByLabel('Runs', { exact: true }).nth(1).fill('50');
   await page.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
   const sources = page.getByLabel('Latency measured with');
   await expect(sources.locator('option', { hasText: 'onnxruntime-web · wasm' })).toHaveCount(1, {

@@ -34,7 +34,7 @@ test('the digits model runs on webgpu and wasm in the page, and the outputs agre
   await expect(provider).toHaveValue('webgpu');
   await expect(page.getByText(/Using google swiftshader|Using .*swiftshader/i)).toBeVisible();
 
-  const runs = page.getByLabel('Runs').nth(1);
+  const runs = page.getByLabel('Runs', { exact: true }).nth(1);
   await runs.fill('30');
   await page.getByRole('button', { name: 'Run in this browser (webgpu)' }).click();
   const webgpuJob = page.getByTestId('job').filter({ hasText: '(onnxruntime-web, webgpu)' });

@@ -61,7 +61,8 @@ export default defineConfig({
     // The output folder is outside `root`, where Vite will not empty it unless asked.
     emptyOutDir: true,
     sourcemap: true,
-    // recharts and React make the one startup chunk; onnxruntime-web loads on demand from ort/.
+    // React and the app shell make the startup chunk; recharts comes with the chart views (App.tsx loads
+    // them lazily) and onnxruntime-web on demand from ort/.
     chunkSizeWarningLimit: 900,
   },
   server: { host: '127.0.0.1', strictPort: true },

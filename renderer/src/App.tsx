@@ -6,19 +6,26 @@
  * Keyboard: Ctrl/⌘+O opens a model; Alt+1..4 switch views; in the tab bar the arrow keys, Home and End move
  * between tabs (the WAI-ARIA tabs pattern), and Tab moves into the view.
  */
-import { useCallback, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  type DragEvent,
+  type KeyboardEvent,
+} from 'react';
+import { ORIGINAL_TARGET } from '../../shared/workspace.js';
 import { FileBrowser } from './forms/file-browser.js';
 import { baseName } from './format.js';
 import { HostContext } from './host/host-context.js';
 import type { StudioHost } from './host/studio-host.js';
+import { lazyModule, type ModuleState } from './lazy-module.js';
 import { isActive } from './state/studio-state.js';
 import { useStudio } from './state/use-studio.js';
 import { applyThemeChoice, loadThemeChoice, type ThemeChoice } from './theme.js';
-import { CompareView } from './views/compare-view.js';
 import { EmptyState } from './views/empty-state.js';
 import { ErrorPanel } from './views/error-panel.js';
 import { ExportView } from './views/export-view.js';
-import { ModelSummaryView } from './views/model-summary-view.js';
 import { OptimizeView } from './views/optimize-view.js';
 
 export const TABS = [
@@ -36,6 +43,33 @@ const THEME_TEXT: Record<ThemeChoice, string> = {
   dark: 'Theme: dark',
 };
 
+/*
+ * The chart views load on demand (lazy-module.ts). recharts is most of the bundle and only Compare uses it:
+ * evaluating it at startup made the first paint one long task. The Model view's module is fetched while the
+ * model is parsed.
+ */
+const modelViewModule = lazyModule(() => import('./views/model-summary-view.js'));
+const compareViewModule = lazyModule(() => import('./views/compare-view.js'));
+
+function ModuleStatus({ state }: { state: ModuleState<unknown> }) {
+  if (state.kind === 'failed') {
+    return (
+      <ErrorPanel
+        title="Could not load this view"
+        error={{
+          code: 'IO',
+          message: `${state.message} The app's files may have changed since this page loaded: reload the page.`,
+        }}
+      />
+    );
+  }
+  return (
+    <p className="loading" role="status">
+      Loading the view…
+    </p>
+  );
+}
+
 export function App({ host }: { host: StudioHost }) {
   const studio = useStudio(host);
   const { state, view, actions, appInfo } = studio;
@@ -46,6 +80,8 @@ export function App({ host }: { host: StudioHost }) {
   useEffect(() => {
     if (tab === 'optimize') setOptimizeVisited(true);
   }, [tab]);
+  // What Optimize's recipes start from; Export's "Make a variant from it" sets it.
+  const [recipeSource, setRecipeSource] = useState<string>(ORIGINAL_TARGET);
   const [recent, setRecent] = useState<string[]>([]);
   const [connection, setConnection] = useState<'connected' | 'reconnecting' | 'closed'>('connected');
   const [theme, setTheme] = useState<ThemeChoice>(loadThemeChoice);
@@ -103,9 +139,22 @@ export function App({ host }: { host: StudioHost }) {
   const openedPath = state.model?.path;
   useEffect(() => {
     if (openedPath) setTab('model');
+    setRecipeSource(ORIGINAL_TARGET);
   }, [openedPath]);
 
   const loaded = view.kind === 'loaded' && state.model !== null;
+  useEffect(() => {
+    if (view.kind === 'loading') void modelViewModule.preload();
+  }, [view.kind]);
+  const modelView = modelViewModule.useModule(loaded && tab === 'model');
+  const compareView = compareViewModule.useModule(loaded && tab === 'compare');
+  // Compare's module (with recharts) takes one 40–60 ms task to start. Do it while the user reads the model,
+  // not when they first look at Compare, which is often while a benchmark streams.
+  useEffect(() => {
+    if (!loaded) return;
+    const idle = requestIdleCallback(() => void compareViewModule.preload(), { timeout: 3000 });
+    return () => cancelIdleCallback(idle);
+  }, [loaded]);
 
   const onKeyDown = useCallback(
     (event: globalThis.KeyboardEvent) => {
@@ -307,12 +356,32 @@ export function App({ host }: { host: StudioHost }) {
             <>
               {tab !== 'optimize' && (
                 <section role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="panel">
-                  {tab === 'model' && <ModelSummaryView summary={state.model} />}
-                  {tab === 'compare' && (
-                    <CompareView host={host} studio={studio} onGoToOptimize={() => setTab('optimize')} />
-                  )}
+                  {tab === 'model' &&
+                    (modelView.kind === 'loaded' ? (
+                      <modelView.module.ModelSummaryView summary={state.model} />
+                    ) : (
+                      <ModuleStatus state={modelView} />
+                    ))}
+                  {tab === 'compare' &&
+                    (compareView.kind === 'loaded' ? (
+                      <compareView.module.CompareView
+                        host={host}
+                        studio={studio}
+                        onGoToOptimize={() => setTab('optimize')}
+                      />
+                    ) : (
+                      <ModuleStatus state={compareView} />
+                    ))}
                   {tab === 'export' && (
-                    <ExportView host={host} studio={studio} onGoToOptimize={() => setTab('optimize')} />
+                    <ExportView
+                      host={host}
+                      studio={studio}
+                      onGoToOptimize={() => setTab('optimize')}
+                      onMakeFrom={(target) => {
+                        setRecipeSource(target);
+                        setTab('optimize');
+                      }}
+                    />
                   )}
                 </section>
               )}
@@ -326,7 +395,13 @@ export function App({ host }: { host: StudioHost }) {
                   className="panel"
                   hidden={tab !== 'optimize'}
                 >
-                  <OptimizeView key={state.model.path} host={host} studio={studio} />
+                  <OptimizeView
+                    key={state.model.path}
+                    host={host}
+                    studio={studio}
+                    source={recipeSource}
+                    onSourceChange={setRecipeSource}
+                  />
                 </section>
               )}
             </>

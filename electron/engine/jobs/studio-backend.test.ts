@@ -149,6 +149,71 @@ describe('StudioBackend', () => {
     }
   });
 
+  it('stacks recipes on a variant, and renames and removes variants with their results', async () => {
+    // A model of its own, so this workspace starts empty.
+    const own = path.join(tmp.dir, 'stacked.onnx');
+    fs.copyFileSync(sample.modelPath, own);
+    const pruned = await value<VariantJobResult<QuantizeReportInfo>>({
+      kind: 'prune',
+      modelPath: own,
+      method: 'magnitude',
+      common: { sparsity: 0.3 },
+    });
+    const stacked = await value<VariantJobResult<QuantizeReportInfo>>({
+      kind: 'quantize',
+      modelPath: own,
+      source: pruned.variant.id,
+      method: 'int8-dynamic',
+    });
+    expect(stacked.variant).toMatchObject({ parent: pruned.variant.id, name: 'magnitude + int8-dynamic' });
+    expect(stacked.report.inputBytes).toBe(fs.statSync(pruned.variant.path).size);
+    // The command makes the pruned model first, then quantizes that file.
+    const [pruneLine, quantizeLine] = stacked.variant.cliCommand.split('\n');
+    expect(pruneLine).toMatch(/^onnx-studio prune \S+stacked\.onnx -o (\S+) .*--sparsity 0\.3/);
+    const prunedOutput = /-o (\S+)/.exec(pruneLine!)![1]!;
+    expect(quantizeLine).toContain(`onnx-studio quantize ${prunedOutput} `);
+
+    // onnxruntime runs the stacked variant, and it still answers like the original.
+    const evaluation = await value<EvaluateJobResult>({
+      kind: 'evaluate',
+      modelPath: own,
+      target: stacked.variant.id,
+      data: sample.data,
+      reference: 'original',
+    });
+    expect(evaluation.report.fidelity?.top1Agreement).toBeGreaterThan(0.8);
+
+    const renamed = await backend.dispatch('studio:workspace.renameVariant', {
+      modelPath: own,
+      variantId: stacked.variant.id,
+      name: '  pruned then int8  ',
+    });
+    expect(renamed.ok && renamed.value.name).toBe('pruned then int8');
+    const clash = await backend.dispatch('studio:workspace.renameVariant', {
+      modelPath: own,
+      variantId: pruned.variant.id,
+      name: 'pruned then int8',
+    });
+    expect(clash.ok && clash.value.name).toBe('pruned then int8 (2)');
+
+    // Removing the stacked variant deletes its file and the evaluation that measured it; its parent stays.
+    const removed = await backend.dispatch('studio:workspace.removeVariant', {
+      modelPath: own,
+      variantId: stacked.variant.id,
+    });
+    expect(removed.ok && removed.value.removed).toBe(true);
+    expect(fs.existsSync(stacked.variant.path)).toBe(false);
+    const ws = (await backend.dispatch('studio:workspace.get', { modelPath: own })) as { value: Workspace };
+    expect(ws.value.variants.map((v) => v.id)).toEqual([pruned.variant.id]);
+    expect(ws.value.evaluations.filter((e) => e.target === stacked.variant.id)).toEqual([]);
+    expect(fs.existsSync(pruned.variant.path)).toBe(true);
+    const again = await backend.dispatch('studio:workspace.removeVariant', {
+      modelPath: own,
+      variantId: stacked.variant.id,
+    });
+    expect(again.ok && again.value.removed).toBe(false);
+  });
+
   it('fails a job whose engine process crashed with ENGINE_CRASHED, then runs the next one in a fresh engine', async () => {
     const started = await backend.dispatch('studio:job.start', {
       kind: 'bench',

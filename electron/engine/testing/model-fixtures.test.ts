@@ -6,6 +6,7 @@ import {
   buildCnn,
   buildConstantWeightModel,
   buildIfModel,
+  buildDeepMlp,
   buildMlp,
   buildSparseInitializerModel,
   concreteInputShape,
@@ -74,6 +75,7 @@ describe('model fixtures', () => {
       buildConstantWeightModel,
       buildIfModel,
       buildSparseInitializerModel,
+      () => buildDeepMlp({ layers: 3, width: 8 }),
     ]) {
       const a = modelBytes(build());
       expect(Buffer.from(a).equals(Buffer.from(modelBytes(build())))).toBe(true);
@@ -83,6 +85,19 @@ describe('model fixtures', () => {
       expect(parsed.graph?.input.length).toBeGreaterThan(0);
       expect(parsed.graph?.output.length).toBeGreaterThan(0);
     }
+  });
+
+  it('deep MLP chains its layers and runs in onnxruntime', async () => {
+    const model = buildDeepMlp({ layers: 4, width: 16 });
+    expect(model.graph?.node.map((n) => n.opType)).toEqual(
+      Array.from({ length: 4 }, () => ['MatMul', 'Add', 'Relu']).flat(),
+    );
+    const out = await run(model, { input: new ort.Tensor('float32', randomFloats(2 * 16, 5), [2, 16]) });
+    expect(out.output?.dims).toEqual([2, 16]);
+    // Relu last: nothing negative, and not everything zero.
+    const values = [...(out.output?.data as Float32Array)];
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeGreaterThan(0);
   });
 
   it('MLP matches a forward pass computed by hand', async () => {

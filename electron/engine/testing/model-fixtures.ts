@@ -123,6 +123,35 @@ export function buildMlp(options: MlpOptions = {}): ModelProto {
   return makeModel(graph);
 }
 
+/**
+ * A deep MLP: `layers` x (MatMul by a [width, width] weight, Add a [width] bias, Relu), input `input`
+ * [batch, width], output `output`. Sized for scale measurements: 400 layers of width 256 weigh about 100 MB
+ * in 1,200 nodes and 800 initializers, like a real mid-sized network.
+ */
+export function buildDeepMlp(options: { layers: number; width: number; seed?: number }): ModelProto {
+  const { layers, width } = options;
+  const seed = options.seed ?? 1;
+  const nodes: NodeProto[] = [];
+  const initializers: TensorProto[] = [];
+  let h = 'input';
+  for (let i = 0; i < layers; i++) {
+    const out = i === layers - 1 ? 'output' : `layer${i}.out`;
+    initializers.push(randomTensor(`layer${i}.weight`, [width, width], seed + 2 * i, 1 / Math.sqrt(width)));
+    initializers.push(randomTensor(`layer${i}.bias`, [width], seed + 2 * i + 1, 0.1));
+    nodes.push(makeNode('MatMul', [h, `layer${i}.weight`], [`layer${i}.mm`], { name: `layer${i}_matmul` }));
+    nodes.push(makeNode('Add', [`layer${i}.mm`, `layer${i}.bias`], [`layer${i}.add`], { name: `layer${i}_add` }));
+    nodes.push(makeNode('Relu', [`layer${i}.add`], [out], { name: `layer${i}_relu` }));
+    h = out;
+  }
+  const graph = makeGraph('deep-mlp', {
+    inputs: [makeValueInfo('input', FLOAT, ['batch', width])],
+    outputs: [makeValueInfo('output', FLOAT, ['batch', width])],
+    initializers,
+    nodes,
+  });
+  return makeModel(graph);
+}
+
 export interface CnnOptions {
   /** The batch dimension (default 1). */
   batch?: number | string;

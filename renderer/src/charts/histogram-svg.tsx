@@ -5,40 +5,11 @@
  * about a millisecond. It keeps the look of the other charts (same colors, axes, grid) and saves as SVG/PNG
  * like them (ChartCard finds `svg.chart-svg`).
  */
-import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { HistogramBin } from '../state/statistics.js';
 import type { ChartColors } from '../theme.js';
+import { countTicks, useWidth } from './svg-chart-support.js';
 
 const MARGIN = { top: 8, right: 16, bottom: 40, left: 50 };
-
-/** Round tick values for a count axis from 0 to `max`: steps of 1, 2 or 5 × 10^k, at most `maxTicks` + 1. */
-export function countTicks(max: number, maxTicks = 5): number[] {
-  if (!(max > 0)) return [0];
-  const raw = max / maxTicks;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = Math.max(1, ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude);
-  const ticks: number[] = [];
-  for (let v = 0; v <= max + step / 2 && ticks.length <= maxTicks + 1; v += step) ticks.push(v);
-  if ((ticks[ticks.length - 1] as number) < max) ticks.push(ticks.length * step);
-  return ticks;
-}
-
-/** The width of the element, kept current as the layout changes. */
-function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number] {
-  const ref = useRef<T>(null);
-  const [width, setWidth] = useState(0);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    setWidth(el.clientWidth);
-    const observer = new ResizeObserver(([entry]) => {
-      if (entry) setWidth(Math.floor(entry.contentRect.width));
-    });
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-  return [ref, width];
-}
 
 export interface HistogramSvgProps {
   bins: HistogramBin[];

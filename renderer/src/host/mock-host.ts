@@ -408,21 +408,29 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
               message: 'The mock method "fail" failed on purpose: choose another method.',
             });
           }
+          const parent = spec.source ?? 'original';
+          const from = ws.variants.find((v) => v.id === parent);
+          if (parent !== 'original' && !from) {
+            return fail({
+              code: 'BAD_REQUEST',
+              message: `There is no variant '${parent}' in the workspace. Reload the workspace.`,
+            });
+          }
+          const inputBytes = from?.fileBytes ?? ws.model.fileBytes;
           const factor = spec.kind === 'prune' ? 1 : method === 'fp16' ? 0.5 : 0.27;
           const id = `v-${((counter * 2654435761) >>> 0).toString(16).slice(0, 8)}`;
-          const name = variantName(
-            ws,
-            spec.name ??
-              (spec.kind === 'prune'
-                ? `${method} ${Math.round(Number(spec.common.sparsity ?? 0) * 100)}%`
-                : method),
-          );
+          const recipeName =
+            spec.kind === 'prune'
+              ? `${method} ${Math.round(Number(spec.common.sparsity ?? 0) * 100)}%`
+              : method;
+          // Named like the engine names it: a stacked recipe says what it started from.
+          const name = variantName(ws, spec.name ?? (from ? `${from.name} + ${method}` : recipeName));
           const path = `/data/workspaces/${ws.key}/${id}.onnx`;
-          const outputBytes = Math.round(ws.model.fileBytes * factor);
+          const outputBytes = Math.round(inputBytes * factor);
           const report = {
             output: path,
             method,
-            inputBytes: ws.model.fileBytes,
+            inputBytes,
             outputBytes,
             quantizedNodes: 53,
             skippedNodes: [],
@@ -435,7 +443,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
             path,
             fileBytes: outputBytes,
             createdAt: new Date().toISOString(),
-            parent: 'original',
+            parent,
             recipe:
               spec.kind === 'quantize'
                 ? { operation: 'quantize', method, common: spec.common ?? {}, options: spec.options ?? {} }
@@ -669,7 +677,8 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     renameVariant: async (r) => {
       const v = workspaceFor(r.modelPath).variants.find((x) => x.id === r.variantId);
       if (!v) return fail({ code: 'BAD_REQUEST', message: 'No such variant.' });
-      v.name = r.name;
+      const name = r.name.trim();
+      if (name !== v.name) v.name = variantName(workspaceFor(r.modelPath), name);
       changed(workspaceFor(r.modelPath));
       return ok(v);
     },
@@ -677,6 +686,11 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       const ws = workspaceFor(r.modelPath);
       const before = ws.variants.length;
       ws.variants = ws.variants.filter((v) => v.id !== r.variantId);
+      // Like the engine: every result that measured it goes with it.
+      for (const record of ws.benchmarks)
+        record.results = record.results.filter((x) => x.target !== r.variantId);
+      ws.benchmarks = ws.benchmarks.filter((record) => record.results.length > 0);
+      ws.evaluations = ws.evaluations.filter((e) => e.target !== r.variantId && e.reference !== r.variantId);
       changed(ws);
       return ok({ removed: ws.variants.length < before });
     },

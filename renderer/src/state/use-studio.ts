@@ -42,10 +42,12 @@ export interface WebBenchSettings {
   iterations: number;
 }
 
-/** One recipe to apply to the original model. */
+/** One recipe to apply to the original model, or to a variant of it. */
 export interface RecipeRequest {
   kind: 'quantize' | 'prune';
   method: string;
+  /** The variant id to start from (e.g. quantize a pruned variant); the original when absent. */
+  source?: string;
   common: Record<string, unknown>;
   options: Record<string, unknown>;
   /** Calibration samples, for methods that need them. */
@@ -67,6 +69,7 @@ export type ModelView =
   | { kind: 'failed'; title: string; error: StudioErrorInfo };
 
 export type ExportOutcome = { ok: true; value: ExportJobResult } | { ok: false; error: StudioErrorInfo };
+export type ActionOutcome = { ok: true } | { ok: false; error: StudioErrorInfo };
 
 export interface StudioActions {
   openModel(path: string): Promise<void>;
@@ -82,6 +85,10 @@ export interface StudioActions {
     outputPath: string,
     confirm: { overwrite: boolean; replaceOriginal: boolean },
   ): Promise<ExportOutcome>;
+  /** Give a variant a new display name (the workspace keeps names unique). */
+  renameVariant(target: string, name: string): Promise<ActionOutcome>;
+  /** Delete a variant's file and every result that measured it. */
+  removeVariant(target: string): Promise<ActionOutcome>;
   cancel(jobId: string): Promise<void>;
   clearFinishedJobs(): void;
   refreshWorkspace(): Promise<void>;
@@ -260,8 +267,12 @@ export function useStudio(host: StudioHost): Studio {
   const openModel = useCallback(
     async (path: string) => {
       const request = ++latestOpen.current;
+      // Marks for DevTools' timeline and e2e/scripts/measure-model-open.ts: how long parsing took, and
+      // (with ModelSummaryView's mark) how long the page took to show the result.
+      performance.mark('studio:open-model');
       setView({ kind: 'loading', path });
       const [summary, workspace] = await Promise.all([host.inspectModel(path), host.getWorkspace(path)]);
+      performance.mark('studio:model-parsed');
       if (request !== latestOpen.current) return;
       if (!summary.ok) {
         setView({ kind: 'failed', title: `Could not open ${baseName(path)}`, error: summary.error });
@@ -345,6 +356,7 @@ export function useStudio(host: StudioHost): Studio {
             ? {
                 kind: 'quantize',
                 modelPath: model.path,
+                ...(recipe.source ? { source: recipe.source } : {}),
                 method: recipe.method,
                 common: recipe.common,
                 options: recipe.options,
@@ -354,18 +366,24 @@ export function useStudio(host: StudioHost): Studio {
             : {
                 kind: 'prune',
                 modelPath: model.path,
+                ...(recipe.source ? { source: recipe.source } : {}),
                 method: recipe.method,
                 common: recipe.common,
                 options: recipe.options,
                 ...(recipe.name ? { name: recipe.name } : {}),
               };
         const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
-        const jobId = await submit(recipe.kind, `${verb}: ${recipe.name ?? describeRecipe(recipe)}`, spec);
+        const from = recipe.source ? ` (from ${nameOf(recipe.source)})` : '';
+        const jobId = await submit(
+          recipe.kind,
+          `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`,
+          spec,
+        );
         if (jobId && followUp && (followUp.bench || followUp.evaluate))
           followUps.current.set(jobId, followUp);
       }
     },
-    [submit],
+    [submit, nameOf],
   );
 
   // Jobs that ended: resolve whoever waits on them, and run follow-ups of new variants.
@@ -528,6 +546,30 @@ export function useStudio(host: StudioHost): Studio {
     [host, nameOf, queueEvent],
   );
 
+  const renameVariant = useCallback(
+    async (target: string, name: string): Promise<ActionOutcome> => {
+      const model = stateRef.current.model;
+      if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
+      const result = await host.renameVariant({ modelPath: model.path, variantId: target, name });
+      if (!result.ok) return result;
+      await refreshWorkspace();
+      return { ok: true };
+    },
+    [host, refreshWorkspace],
+  );
+
+  const removeVariant = useCallback(
+    async (target: string): Promise<ActionOutcome> => {
+      const model = stateRef.current.model;
+      if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
+      const result = await host.removeVariant({ modelPath: model.path, variantId: target });
+      if (!result.ok) return result;
+      await refreshWorkspace();
+      return { ok: true };
+    },
+    [host, refreshWorkspace],
+  );
+
   const cancel = useCallback(
     async (jobId: string) => {
       dispatch({ type: 'cancel-requested', jobId });
@@ -556,6 +598,8 @@ export function useStudio(host: StudioHost): Studio {
       evaluate,
       webBenchmark,
       exportVariant,
+      renameVariant,
+      removeVariant,
       cancel,
       clearFinishedJobs: () => dispatch({ type: 'jobs-cleared' }),
       refreshWorkspace,
@@ -568,6 +612,8 @@ export function useStudio(host: StudioHost): Studio {
       evaluate,
       webBenchmark,
       exportVariant,
+      renameVariant,
+      removeVariant,
       cancel,
       refreshWorkspace,
     ],

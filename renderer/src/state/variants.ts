@@ -38,6 +38,8 @@ export interface Variant {
   /** The .onnx file plus external data. */
   bytes?: number;
   recipe?: VariantRecipe;
+  /** What it was made from: `original` or another variant's id (which may since have been removed). */
+  parent?: string;
   /** The `onnx-studio` command(s) that make it again. */
   cliCommand?: string;
   /** Latency per measurement source (`measurementKey`). */
@@ -70,6 +72,7 @@ export function deriveVariants(state: StudioState): Variant[] {
       isOriginal: false,
       bytes: v.fileBytes,
       recipe: v.recipe,
+      parent: v.parent,
       cliCommand: v.cliCommand,
       latency: {},
     });

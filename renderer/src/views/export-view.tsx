@@ -4,7 +4,7 @@
  * charts, and JSON) as a download or written into a folder, and the exact CLI command that makes the variant
  * again.
  */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { downloadText, safeFileName } from '../export/download.js';
 import { PathField } from '../forms/path-field.js';
@@ -17,10 +17,12 @@ import {
   pickQualityMetric,
   qualityOf,
 } from '../state/compare-data.js';
-import { measurementKey } from '../state/studio-state.js';
+import { isActive, measurementKey } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 import { ErrorPanel } from './error-panel.js';
+import { VariantActions } from './variant-actions.js';
 
 /** `/models/net.onnx` + `int8-static (2)` → `/models/net.int8-static-2.onnx`. */
 export function suggestedDestination(originalPath: string, label: string): string {
@@ -53,10 +55,13 @@ export function ExportView({
   host,
   studio,
   onGoToOptimize,
+  onMakeFrom,
 }: {
   host: StudioHost;
   studio: Studio;
   onGoToOptimize: () => void;
+  /** Start new recipes from this variant (in Optimize). */
+  onMakeFrom: (target: string) => void;
 }) {
   const { state, variants, actions } = studio;
   const model = state.model;
@@ -179,6 +184,14 @@ export function ExportView({
       <section aria-labelledby={`${id}-pick`}>
         <h2 id={`${id}-pick`}>Variant</h2>
         <VariantPicker variants={made} all={variants} chosenId={chosen.id} onChoose={setChosenId} />
+        <VariantActions
+          variant={chosen}
+          variants={variants}
+          jobsRunning={state.jobs.some(isActive)}
+          onRename={actions.renameVariant}
+          onRemove={actions.removeVariant}
+          onMakeFrom={onMakeFrom}
+        />
       </section>
 
       <section aria-labelledby={`${id}-save`}>
@@ -332,51 +345,5 @@ function VariantPicker({
         );
       })}
     </div>
-  );
-}
-
-/** A modal question. The native <dialog> traps focus, and Escape cancels. */
-function ConfirmDialog({
-  title,
-  message,
-  confirmLabel,
-  onConfirm,
-  onCancel,
-}: {
-  title: string;
-  message: string;
-  confirmLabel: string;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const id = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      aria-labelledby={`${id}-t`}
-      aria-describedby={`${id}-m`}
-      onCancel={(e) => {
-        e.preventDefault();
-        onCancel();
-      }}
-      className="confirm"
-    >
-      <h2 id={`${id}-t`}>{title}</h2>
-      <p id={`${id}-m`}>{message}</p>
-      <div className="button-row">
-        <button type="button" onClick={onCancel} autoFocus>
-          Keep it
-        </button>
-        <button type="button" className="danger" onClick={onConfirm}>
-          {confirmLabel}
-        </button>
-      </div>
-    </dialog>
   );
 }

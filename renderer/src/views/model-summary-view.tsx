@@ -2,6 +2,7 @@
  * The Model view: headline numbers, the model's inputs and outputs, which operators it uses (chart and
  * table), where its weight bytes go by dtype, its largest tensors, and whether it keeps data externally.
  */
+import { useEffect } from 'react';
 import type { LargestTensor, ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
 import { DtypeBytesChart, OpHistogramChart } from '../charts/model-charts.js';
 import { baseName, formatBytes, formatCount, formatDomain, formatExact, formatShape } from '../format.js';
@@ -12,6 +13,10 @@ export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
     .map(([domain, version]) => `${formatDomain(domain)} ${version}`)
     .join(', ');
   const producer = [summary.producer.name, summary.producer.version].filter(Boolean).join(' ') || 'unknown';
+  // The view is in the DOM: the end of "open a model" in DevTools' timeline (see use-studio's marks).
+  useEffect(() => {
+    performance.mark('studio:model-view-shown');
+  }, [summary]);
 
   return (
     <article className="summary" aria-labelledby="summary-title">

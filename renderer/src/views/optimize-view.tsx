@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
+import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
 import { DatasetForm } from '../forms/dataset-form.js';
 import {
   buildDatasetSpec,
@@ -44,8 +45,22 @@ const methodKey = (m: MethodDescription) => `${m.kind}:${m.name}`;
 /** Sensible starting values the schemas cannot know, e.g. a sparsity to try. */
 const PRESETS: Record<string, Record<string, unknown>> = { prune: { sparsity: 0.5 } };
 
-export function OptimizeView({ host, studio }: { host: StudioHost; studio: Studio }) {
-  const { state, actions, suggestedData } = studio;
+export function OptimizeView({
+  host,
+  studio,
+  source,
+  onSourceChange,
+}: {
+  host: StudioHost;
+  studio: Studio;
+  /** What the recipes start from: `original` or a variant id. */
+  source: string;
+  onSourceChange: (target: string) => void;
+}) {
+  const { state, actions, suggestedData, variants } = studio;
+  const made = variants.filter((v) => !v.isOriginal);
+  // A variant removed since it was chosen falls back to the original.
+  const sourceVariant = made.find((v) => v.id === source);
   const [catalog, setCatalog] = useState<CatalogState>({ kind: 'loading' });
   const [selected, setSelected] = useState<Record<string, Selection>>({});
   const [draft, setDraft] = useState<DatasetDraft>(() =>
@@ -135,6 +150,7 @@ export function OptimizeView({ host, studio }: { host: StudioHost; studio: Studi
         method: m.name,
         common: toOptions(fields?.common ?? [], sel.common),
         options: toOptions(fields?.options ?? [], sel.options),
+        ...(sourceVariant ? { source: sourceVariant.id } : {}),
         ...(m.needsCalibration && data ? { calibration: withoutLabels(data) } : {}),
       };
     });
@@ -157,9 +173,36 @@ export function OptimizeView({ host, studio }: { host: StudioHost; studio: Studi
         <h2 id="recipes-title">1. Choose recipes</h2>
         <p className="muted">
           Each recipe makes one variant of{' '}
-          <strong>{state.model ? state.model.path.split(/[\\/]/).pop() : 'the model'}</strong>. The original
-          file is never changed. Pick several to compare them.
+          <strong>
+            {sourceVariant
+              ? `the ${sourceVariant.label} variant`
+              : state.model
+                ? state.model.path.split(/[\\/]/).pop()
+                : 'the model'}
+          </strong>
+          . The original file is never changed. Pick several to compare them.
         </p>
+        {made.length > 0 && (
+          <div className="field recipe-source">
+            <label htmlFor="recipe-source">Start from</label>
+            <select
+              id="recipe-source"
+              value={sourceVariant ? sourceVariant.id : ORIGINAL_TARGET}
+              onChange={(e) => onSourceChange(e.target.value)}
+            >
+              <option value={ORIGINAL_TARGET}>the original model</option>
+              {made.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.label}
+                </option>
+              ))}
+            </select>
+            <p className="field-hint">
+              Start from a variant to stack recipes, e.g. prune first, then quantize the pruned variant.
+              Accuracy and latency are still compared with the original.
+            </p>
+          </div>
+        )}
         {catalog.kind === 'loading' && (
           <p className="loading" role="status">
             Loading the available methods…

@@ -1,0 +1,115 @@
+/**
+ * Horizontal bars, one per category, drawn as plain SVG by React: the Model view's charts (operators by
+ * type, weight bytes by dtype). With recharts, the first chart drawn after opening a model was a 50–60 ms
+ * main-thread task on a 2-core machine (its per-chart store and text measuring, code the page had not run
+ * yet); these few rectangles cost a millisecond or two, and the Model view no longer loads recharts at all.
+ * Looks like the other charts (colors, grid, axis) and saves as SVG/PNG like them (`svg.chart-svg`).
+ */
+import type { ChartColors } from '../theme.js';
+import { useWidth } from './svg-chart-support.js';
+
+export interface BarRow {
+  label: string;
+  value: number;
+  color: string;
+}
+
+export interface BarListSvgProps {
+  rows: BarRow[];
+  colors: ChartColors;
+  /** Room for the category labels on the left (px). */
+  labelWidth: number;
+  /** Room for the value printed after each bar (px). */
+  valueWidth: number;
+  /** Tick values of the value axis, from 0; the last is the axis's end. */
+  ticks: number[];
+  formatValue: (v: number) => string;
+  /** What a value is, for the hover text ("nodes"); empty when the formatted value says it. */
+  unit: string;
+  /** Read out by screen readers. */
+  description: string;
+}
+
+const ROW = 24;
+const TOP = 4;
+const AXIS = 26;
+
+/** The chart's height for `rows` bars. */
+export function barListHeight(rows: number): number {
+  return TOP + Math.max(1, rows) * ROW + AXIS;
+}
+
+export function BarListSvg(props: BarListSvgProps) {
+  const [container, width] = useWidth<HTMLDivElement>();
+  const height = barListHeight(props.rows.length);
+  return (
+    <div ref={container} style={{ width: '100%', height }}>
+      {width > 0 && <BarListDrawing {...props} width={width} height={height} />}
+    </div>
+  );
+}
+
+function BarListDrawing({
+  rows,
+  colors,
+  labelWidth,
+  valueWidth,
+  ticks,
+  formatValue,
+  unit,
+  description,
+  width,
+  height,
+}: BarListSvgProps & { width: number; height: number }) {
+  const left = labelWidth;
+  const plotWidth = Math.max(10, width - left - valueWidth);
+  const end = ticks[ticks.length - 1] || 1;
+  const x = (v: number) => left + (Math.max(0, v) / end) * plotWidth;
+  const axisY = TOP + rows.length * ROW;
+  const text = { fill: colors.text, fontSize: 12 };
+  return (
+    <svg
+      className="chart-svg"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={description}
+    >
+      {ticks.map((t) => (
+        <g key={t}>
+          <line x1={x(t)} x2={x(t)} y1={TOP} y2={axisY} stroke={colors.grid} />
+          <text x={x(t)} y={axisY + 8} dy="0.71em" textAnchor="middle" fill={colors.muted} fontSize={12}>
+            {formatValue(t)}
+          </text>
+        </g>
+      ))}
+      <line x1={left} x2={left} y1={TOP} y2={axisY} stroke={colors.muted} />
+      <line x1={left} x2={left + plotWidth} y1={axisY} y2={axisY} stroke={colors.muted} />
+      {rows.map((row, i) => {
+        const top = TOP + i * ROW;
+        const middle = top + ROW / 2;
+        return (
+          <g key={row.label}>
+            <text className="bar-label" x={left - 8} y={middle} dy="0.32em" textAnchor="end" {...text}>
+              {row.label}
+            </text>
+            <rect
+              className="bar-rect"
+              x={left}
+              y={top + 3}
+              width={Math.max(0.5, x(row.value) - left)}
+              height={ROW - 6}
+              fill={row.color}
+            >
+              <title>{`${row.label}: ${formatValue(row.value)}${unit ? ` ${unit}` : ''}`}</title>
+            </rect>
+            <text className="bar-value" x={x(row.value) + 6} y={middle} dy="0.32em" {...text}>
+              {formatValue(row.value)}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}

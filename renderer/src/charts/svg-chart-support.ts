@@ -1,0 +1,42 @@
+/**
+ * What our own SVG charts (histogram-svg.tsx, bar-list-svg.tsx) share: round axis ticks and the width of
+ * their container. Drawn by React rather than recharts where a chart must be cheap (see those files).
+ */
+import { useEffect, useRef, useState, type RefObject } from 'react';
+
+/** Round tick values for a count axis from 0 to `max`: steps of 1, 2 or 5 × 10^k, at most `maxTicks` + 1. */
+export function countTicks(max: number, maxTicks = 5): number[] {
+  if (!(max > 0)) return [0];
+  const raw = max / maxTicks;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = Math.max(1, ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude);
+  const ticks: number[] = [];
+  for (let v = 0; v <= max + step / 2 && ticks.length <= maxTicks + 1; v += step) ticks.push(v);
+  if ((ticks[ticks.length - 1] as number) < max) ticks.push(ticks.length * step);
+  return ticks;
+}
+
+/** The width of the element, kept current as the layout changes. */
+export function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number] {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    setWidth(el.clientWidth);
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry) setWidth(Math.floor(entry.contentRect.width));
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
+
+/** Round ticks for a byte axis: round numbers of the unit the largest value is shown in (5 MiB, not 4.8). */
+export function byteTicks(max: number, maxTicks = 5): number[] {
+  if (!(max > 0)) return [0];
+  const unit = 1024 ** Math.max(0, Math.floor(Math.log(max) / Math.log(1024)));
+  return countTicks(max / unit, maxTicks).map((t) => t * unit);
+}

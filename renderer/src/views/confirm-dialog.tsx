@@ -1,0 +1,50 @@
+/**
+ * A modal question before something that cannot be undone (replacing a file, removing a variant). The
+ * native <dialog> traps focus, Escape cancels, and the safe choice has the focus.
+ */
+import { useEffect, useId, useRef } from 'react';
+
+export function ConfirmDialog({
+  title,
+  message,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+}: {
+  title: string;
+  message: string;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const id = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby={`${id}-t`}
+      aria-describedby={`${id}-m`}
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+      className="confirm"
+    >
+      <h2 id={`${id}-t`}>{title}</h2>
+      <p id={`${id}-m`}>{message}</p>
+      <div className="button-row">
+        <button type="button" onClick={onCancel} autoFocus>
+          Keep it
+        </button>
+        <button type="button" className="danger" onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
