@@ -80,7 +80,9 @@ try {
     if (run === 0) await profiler.start();
     await entry.click();
     await page.getByRole('heading', { name: fileName }).waitFor({ timeout: 120_000 });
-    const painted = await page.evaluate(() => (window as unknown as { __painted: Promise<number> }).__painted);
+    const painted = await page.evaluate(
+      () => (window as unknown as { __painted: Promise<number> }).__painted,
+    );
     await page.waitForTimeout(300);
     if (run === 0) await profiler.stop('model-open');
     // No named functions inside: tsx would wrap them in a helper the page does not have.

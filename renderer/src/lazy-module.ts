@@ -8,9 +8,7 @@
 import { useEffect, useReducer } from 'react';
 
 export type ModuleState<M> =
-  | { kind: 'loading' }
-  | { kind: 'loaded'; module: M }
-  | { kind: 'failed'; message: string };
+  { kind: 'loading' } | { kind: 'loaded'; module: M } | { kind: 'failed'; message: string };
 
 export interface LazyModule<M> {
   /** Starts loading (once); call it as early as the module is likely needed. */

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema, type ModelProto } from 'onnx-buf';
+import { type ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
+import { decodeModel } from './decode-model.js';
 import { sniffFileType } from './sniff-file-type.js';
 import { validateModel } from './validate-model.js';
 
@@ -84,7 +84,7 @@ export function parseModelBytes(bytes: Uint8Array, label: string): ModelProto {
   }
   let proto: ModelProto;
   try {
-    proto = fromBinary(ModelProtoSchema, bytes);
+    proto = decodeModel(bytes);
   } catch (error) {
     // RangeError covers decoder recursion on hostile nesting; every decoder error means the same thing here.
     const reason = error instanceof Error ? error.message : String(error);

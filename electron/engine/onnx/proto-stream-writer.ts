@@ -39,6 +39,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const LARGE_BYTES = 64 * 1024;
 const STAGING_BYTES = 1 << 20;
 const textEncoder = new TextEncoder();
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const EMPTY = Buffer.alloc(0);
 
 const SINGULAR_MESSAGE = 0;
@@ -430,6 +431,16 @@ export class StreamingProtoWriter {
    * per-element path boxes every value and made float_data weights ~10x slower to write.
    */
   private packedFloats(items: number[], width: 4 | 8): void {
+    // Lists decoded by decode-model.ts are typed arrays over the file's little-endian bytes: write those
+    // bytes as they are (by reference when large), which also keeps NaN payloads bit for bit.
+    const typed = items as unknown as Float32Array | Float64Array;
+    if (
+      LITTLE_ENDIAN &&
+      (typed instanceof Float32Array ? width === 4 : typed instanceof Float64Array && width === 8)
+    ) {
+      this.bytesRaw(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
+      return;
+    }
     const n = items.length;
     let i = 0;
     while (i < n) {

@@ -33,7 +33,6 @@ export function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number]
   return [ref, width];
 }
 
-
 /** Round ticks for a byte axis: round numbers of the unit the largest value is shown in (5 MiB, not 4.8). */
 export function byteTicks(max: number, maxTicks = 5): number[] {
   if (!(max > 0)) return [0];
