@@ -6,7 +6,7 @@
  * Looks like the other charts (colors, grid, axis) and saves as SVG/PNG like them (`svg.chart-svg`).
  */
 import type { ChartColors } from '../theme.js';
-import { useWidth } from './svg-chart-support.js';
+import { SvgChart } from './svg-chart-support.js';
 
 export interface BarRow {
   label: string;
@@ -40,12 +40,12 @@ export function barListHeight(rows: number): number {
 }
 
 export function BarListSvg(props: BarListSvgProps) {
-  const [container, width] = useWidth<HTMLDivElement>();
-  const height = barListHeight(props.rows.length);
   return (
-    <div ref={container} style={{ width: '100%', height }}>
-      {width > 0 && <BarListDrawing {...props} width={width} height={height} />}
-    </div>
+    <SvgChart
+      height={barListHeight(props.rows.length)}
+      description={props.description}
+      draw={(width) => <BarListDrawing {...props} width={width} />}
+    />
   );
 }
 
@@ -57,10 +57,8 @@ function BarListDrawing({
   ticks,
   formatValue,
   unit,
-  description,
   width,
-  height,
-}: BarListSvgProps & { width: number; height: number }) {
+}: BarListSvgProps & { width: number }) {
   const left = labelWidth;
   const plotWidth = Math.max(10, width - left - valueWidth);
   const end = ticks[ticks.length - 1] || 1;
@@ -68,14 +66,7 @@ function BarListDrawing({
   const axisY = TOP + rows.length * ROW;
   const text = { fill: colors.text, fontSize: 12 };
   return (
-    <svg
-      className="chart-svg"
-      width={width}
-      height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-label={description}
-    >
+    <>
       {ticks.map((t) => (
         <g key={t}>
           <line x1={x(t)} x2={x(t)} y1={TOP} y2={axisY} stroke={colors.grid} />
@@ -110,6 +101,6 @@ function BarListDrawing({
           </g>
         );
       })}
-    </svg>
+    </>
   );
 }

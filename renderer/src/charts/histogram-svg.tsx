@@ -7,7 +7,7 @@
  */
 import type { HistogramBin } from '../state/statistics.js';
 import type { ChartColors } from '../theme.js';
-import { countTicks, useWidth } from './svg-chart-support.js';
+import { countTicks, SvgChart } from './svg-chart-support.js';
 
 const MARGIN = { top: 8, right: 16, bottom: 40, left: 50 };
 
@@ -27,11 +27,12 @@ export interface HistogramSvgProps {
 }
 
 export function HistogramSvg(props: HistogramSvgProps) {
-  const [container, width] = useWidth<HTMLDivElement>();
   return (
-    <div ref={container} style={{ width: '100%', height: props.height }}>
-      {width > 0 && <HistogramDrawing {...props} width={width} />}
-    </div>
+    <SvgChart
+      height={props.height}
+      description={props.description}
+      draw={(width) => <HistogramDrawing {...props} width={width} />}
+    />
   );
 }
 
@@ -44,7 +45,6 @@ function HistogramDrawing({
   formatValue,
   xLabel,
   unit,
-  description,
 }: HistogramSvgProps & { width: number }) {
   const plotWidth = Math.max(10, width - MARGIN.left - MARGIN.right);
   const plotHeight = Math.max(10, height - MARGIN.top - MARGIN.bottom);
@@ -57,14 +57,7 @@ function HistogramDrawing({
   const text = { fill: colors.text, fontSize: 12 };
 
   return (
-    <svg
-      className="chart-svg"
-      width={width}
-      height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-label={description}
-    >
+    <>
       {ticks.map((t) => (
         <g key={t}>
           <line x1={MARGIN.left} x2={MARGIN.left + plotWidth} y1={y(t)} y2={y(t)} stroke={colors.grid} />
@@ -109,6 +102,6 @@ function HistogramDrawing({
       >
         {xLabel}
       </text>
-    </svg>
+    </>
   );
 }

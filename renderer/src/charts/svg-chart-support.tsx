@@ -1,8 +1,9 @@
 /**
- * What our own SVG charts (histogram-svg.tsx, bar-list-svg.tsx) share: round axis ticks and the width of
- * their container. Drawn by React rather than recharts where a chart must be cheap (see those files).
+ * What our own SVG charts (histogram-svg.tsx, bar-list-svg.tsx) share: round axis ticks, and the measured
+ * box with the <svg> element that ChartCard saves (class `chart-svg`). Drawn by React rather than recharts
+ * where a chart must be cheap (see those files).
  */
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 
 /** Round tick values for a count axis from 0 to `max`: steps of 1, 2 or 5 × 10^k, at most `maxTicks` + 1. */
 export function countTicks(max: number, maxTicks = 5): number[] {
@@ -17,7 +18,7 @@ export function countTicks(max: number, maxTicks = 5): number[] {
 }
 
 /** The width of the element, kept current as the layout changes. */
-export function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number] {
+function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number] {
   const ref = useRef<T>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {
@@ -38,4 +39,34 @@ export function byteTicks(max: number, maxTicks = 5): number[] {
   if (!(max > 0)) return [0];
   const unit = 1024 ** Math.max(0, Math.floor(Math.log(max) / Math.log(1024)));
   return countTicks(max / unit, maxTicks).map((t) => t * unit);
+}
+
+/** A chart's box, as wide as its container; `draw` fills the <svg> once the width is known. */
+export function SvgChart({
+  height,
+  description,
+  draw,
+}: {
+  height: number;
+  /** Read out by screen readers. */
+  description: string;
+  draw: (width: number) => ReactNode;
+}) {
+  const [container, width] = useWidth<HTMLDivElement>();
+  return (
+    <div ref={container} style={{ width: '100%', height }}>
+      {width > 0 && (
+        <svg
+          className="chart-svg"
+          width={width}
+          height={height}
+          viewBox={`0 0 ${width} ${height}`}
+          role="img"
+          aria-label={description}
+        >
+          {draw(width)}
+        </svg>
+      )}
+    </div>
+  );
 }
