@@ -26,6 +26,7 @@ import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
 import { summarize } from '../engine/bench/statistics.js';
 import type { SampleSource } from '../engine/datasets/sample-source.js';
 import { syntheticSource } from '../engine/datasets/synthetic-source.js';
+import { cosineSimilarity } from '../engine/evaluate/fidelity-metrics.js';
 import { quantizeMethods } from '../engine/quantize/all-methods.js';
 import { quantizeModel } from '../engine/quantize/quantize-model.js';
 import { createSession } from '../engine/runtime/create-session.js';
@@ -131,18 +132,6 @@ interface Variant {
   outputs: Float32Array[];
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
-
 interface ModelResult {
   model: string;
   variants: {
@@ -234,7 +223,8 @@ async function benchModel(bench: BenchModel, args: Args, dir: string): Promise<M
       if (v.error) return { variant: v.name, bytes: 0, sizeRatio: 0, error: v.error };
       const s = summarize(v.times);
       const cos =
-        v.outputs.reduce((acc, o, i) => acc + cosine(fp32.outputs[i]!, o), 0) / Math.max(1, v.outputs.length);
+        v.outputs.reduce((acc, o, i) => acc + cosineSimilarity(fp32.outputs[i]!, o), 0) /
+        Math.max(1, v.outputs.length);
       return {
         variant: v.name,
         bytes: v.bytes,

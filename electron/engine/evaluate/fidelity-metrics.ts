@@ -33,6 +33,20 @@ function cosineOf(dot: number, a: number, b: number): number {
   return dot / Math.sqrt(a * b);
 }
 
+/** Cosine similarity of two vectors of the same length: 1 when both are all zeros, 0 when only one is. */
+export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    dot += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return cosineOf(dot, aa, bb);
+}
+
 /** Accumulates fidelity for one output, one sample at a time, in float64. */
 export class FidelityAccumulator {
   private readonly dot = new RunningSum();

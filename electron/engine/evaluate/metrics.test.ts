@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../testing/model-fixtures.js';
 import { argmax, ClassificationAccumulator, rankOf } from './classification-metrics.js';
-import { FidelityAccumulator } from './fidelity-metrics.js';
+import { cosineSimilarity, FidelityAccumulator } from './fidelity-metrics.js';
 import { RegressionAccumulator } from './regression-metrics.js';
 import { RunningSum } from './running-sum.js';
 import { planTask } from './task.js';
@@ -179,6 +179,13 @@ describe('fidelity metrics', () => {
     const oneZero = new FidelityAccumulator('z', false);
     oneZero.add([0, 0], [1, 0]);
     expect(oneZero.result()).toMatchObject({ cosine: 0, sqnrDb: 0 });
+  });
+  it('cosine similarity of two vectors, with the zero-vector conventions of the accumulator', () => {
+    expect(cosineSimilarity([2, 4, 0], [1, 2, 0])).toBeCloseTo(1, 15);
+    expect(cosineSimilarity([1, 0], [0, 3])).toBe(0);
+    expect(cosineSimilarity([3, 4], [4, 3])).toBeCloseTo(24 / 25, 15);
+    expect(cosineSimilarity([0, 0], [0, 0])).toBe(1);
+    expect(cosineSimilarity([0, 0], [1, 0])).toBe(0);
   });
 });
 

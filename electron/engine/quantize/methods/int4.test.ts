@@ -31,7 +31,7 @@ import { simdAvailable } from '../weight-only/simd-kernels.js';
 import {
   buildFloat16Mlp,
   buildSharedWeightMlp,
-  cosine,
+  expectAgreement,
   countOps,
   floatFeed,
   initializerBytes,
@@ -39,7 +39,6 @@ import {
   quantizeInMemory,
   runModel,
   seededValues,
-  top1Agreement,
   cancellationErrors,
 } from '../weight-only/test-support.js';
 import { int4Method } from './int4.js';
@@ -58,21 +57,6 @@ function init(model: ModelProto, name: string) {
 
 function nbits(model: ModelProto): NodeProto[] {
   return model.graph!.node.filter((n) => n.opType === 'MatMulNBits');
-}
-
-async function expectAgreement(
-  original: ModelProto,
-  quantized: ModelProto,
-  feed: Record<string, ort.Tensor>,
-  minCosine: number,
-  classes?: number,
-  minTop1 = 0.8,
-): Promise<void> {
-  const a = await runModel(original, feed);
-  const b = await runModel(quantized, feed);
-  const name = Object.keys(a)[0]!;
-  expect(cosine(a[name]!, b[name]!)).toBeGreaterThanOrEqual(minCosine);
-  if (classes) expect(top1Agreement(a[name]!, b[name]!, classes)).toBeGreaterThanOrEqual(minTop1);
 }
 
 /** A one-node MatMulNBits model over a quantized [K, N] weight. */
@@ -252,7 +236,11 @@ describe('int4 on the fixtures', () => {
       ['', 17],
       ['com.microsoft', 1],
     ]);
-    await expectAgreement(mlp, r.model, floatFeed('input', [128, 256], 1), 0.98, 16);
+    await expectAgreement(mlp, r.model, floatFeed('input', [128, 256], 1), {
+      minCosine: 0.98,
+      classes: 16,
+      minTop1: 0.8,
+    });
   });
 
   it('MatMul weights shrink below 0.2x (block 32: 0.156x, block 128: 0.133x)', async () => {
@@ -267,7 +255,11 @@ describe('int4 on the fixtures', () => {
       expect(after / before).toBeCloseTo(expected, 2);
       expect(after / before).toBeLessThan(0.2);
       expect(nbits(r.model).every((n) => attrs(n).block_size === blockSize)).toBe(true);
-      await expectAgreement(mlp, r.model, floatFeed('input', [64, 256], 2), 0.98, 16);
+      await expectAgreement(mlp, r.model, floatFeed('input', [64, 256], 2), {
+        minCosine: 0.98,
+        classes: 16,
+        minTop1: 0.8,
+      });
     }
   });
 
@@ -276,7 +268,11 @@ describe('int4 on the fixtures', () => {
     const fc2 = nbits(r.model)[1]!;
     expect(fc2.input).toEqual(['relu1.out', 'fc2.weight_Q4', 'fc2.weight_scales', 'fc2.weight_zero_points']);
     expect(init(r.model, 'fc2.weight_zero_points').dims).toEqual([16n * 4n]); // 8 blocks -> 4 bytes per column
-    await expectAgreement(mlp, r.model, floatFeed('input', [64, 256], 3), 0.98, 16);
+    await expectAgreement(mlp, r.model, floatFeed('input', [64, 256], 3), {
+      minCosine: 0.98,
+      classes: 16,
+      minTop1: 0.8,
+    });
   });
 
   it('K not a multiple of the block size is padded (K = 100, block 64)', async () => {
@@ -286,7 +282,11 @@ describe('int4 on the fixtures', () => {
       const fc1 = nbits(r.model)[0]!;
       expect(attrs(fc1)).toMatchObject({ K: 100, N: 96, block_size: 64 });
       expect(init(r.model, fc1.input[1]!).dims).toEqual([96n, 2n, 32n]);
-      await expectAgreement(model, r.model, floatFeed('input', [64, 100], 4), 0.98, 10);
+      await expectAgreement(model, r.model, floatFeed('input', [64, 100], 4), {
+        minCosine: 0.98,
+        classes: 10,
+        minTop1: 0.8,
+      });
     }
   });
 
@@ -296,7 +296,11 @@ describe('int4 on the fixtures', () => {
     gemm.attribute.push(makeAttribute('alpha', { float: 0.5 }), makeAttribute('beta', { float: 2 }));
     const r = await quantizeInMemory(method, model);
     expect(r.quantizedNodes).toBe(2);
-    await expectAgreement(model, r.model, floatFeed('input', [64, 64], 5), 0.98, 16);
+    await expectAgreement(model, r.model, floatFeed('input', [64, 64], 5), {
+      minCosine: 0.98,
+      classes: 16,
+      minTop1: 0.8,
+    });
 
     const transA = create(GraphProtoSchema, {
       name: 'gemm_ta',
@@ -329,7 +333,11 @@ describe('int4 on the fixtures', () => {
     const [mm1, mm2] = nbits(r.model);
     expect(mm1!.input.slice(1)).toEqual(mm2!.input.slice(1));
     expect(r.model.graph!.initializer.filter((t) => t.name.startsWith('shared.weight'))).toHaveLength(2);
-    await expectAgreement(model, r.model, floatFeed('input', [128, 64], 6), 0.97, 16, 0.75);
+    await expectAgreement(model, r.model, floatFeed('input', [128, 64], 6), {
+      minCosine: 0.97,
+      classes: 16,
+      minTop1: 0.75,
+    });
   });
 
   it('Constant-node weights', async () => {
@@ -337,7 +345,11 @@ describe('int4 on the fixtures', () => {
     const r = await quantizeInMemory(method, model);
     expect(r.quantizedNodes).toBe(1);
     expect(r.model.graph!.node.some((n) => n.output[0] === 'const.weight')).toBe(false);
-    await expectAgreement(model, r.model, floatFeed('input', [32, 8], 7), 0.98, 4);
+    await expectAgreement(model, r.model, floatFeed('input', [32, 8], 7), {
+      minCosine: 0.98,
+      classes: 4,
+      minTop1: 0.8,
+    });
   });
 
   it('float16 models get float16 scales; float16 / bfloat16 weights behind a Cast get float32 scales', async () => {
@@ -345,7 +357,11 @@ describe('int4 on the fixtures', () => {
     const r = await quantizeInMemory(method, f16);
     expect(r.quantizedNodes).toBe(2);
     for (const n of nbits(r.model)) expect(init(r.model, n.input[2]!).dataType).toBe(DT.FLOAT16);
-    await expectAgreement(f16, r.model, floatFeed('input', [64, 64], 8, 'float16'), 0.98, 16);
+    await expectAgreement(f16, r.model, floatFeed('input', [64, 64], 8, 'float16'), {
+      minCosine: 0.98,
+      classes: 16,
+      minTop1: 0.8,
+    });
     for (const weightDtype of ['float16', 'bfloat16'] as const) {
       const model = buildAttentionBlock({ weightDtype, batch: 4, seq: 16 });
       const q = await quantizeInMemory(method, model);
@@ -354,7 +370,11 @@ describe('int4 on the fixtures', () => {
       expect(q.model.graph!.initializer.some((t) => t.name === `layer0.q_proj.weight_${weightDtype}`)).toBe(
         false,
       );
-      await expectAgreement(model, q.model, floatFeed('input', [4, 16, 64], 9), 0.98, 16, 0.75);
+      await expectAgreement(model, q.model, floatFeed('input', [4, 16, 64], 9), {
+        minCosine: 0.98,
+        classes: 16,
+        minTop1: 0.75,
+      });
     }
   });
 
@@ -367,7 +387,11 @@ describe('int4 on the fixtures', () => {
       ['com.microsoft', 1],
     ]);
     expect(r.skippedNodes.map((s) => s.name).sort()).toEqual(['layer0_attn_v', 'layer0_qk']);
-    await expectAgreement(model, r.model, floatFeed('input', [4, 16, 64], 10), 0.98, 16, 0.75);
+    await expectAgreement(model, r.model, floatFeed('input', [4, 16, 64], 10), {
+      minCosine: 0.98,
+      classes: 16,
+      minTop1: 0.75,
+    });
   });
 
   it('honours --op-types and --exclude-nodes; leaves Conv alone', async () => {
@@ -415,7 +439,11 @@ describe('int4 through quantizeModel', () => {
       loaded.proto.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
     ) as Record<string, unknown>;
     expect(recipe).toMatchObject({ method: 'int4', options: { blockSize: 64, accuracyLevel: 4 } });
-    await expectAgreement(model, loaded.proto, floatFeed('input', [64, 256], 11), 0.98, 16);
+    await expectAgreement(model, loaded.proto, floatFeed('input', [64, 256], 11), {
+      minCosine: 0.98,
+      classes: 16,
+      minTop1: 0.8,
+    });
     await expect(
       quantizeModel({ input, output: `${output}.bad`, method: 'int4', options: { blockSize: 48 } }),
     ).rejects.toMatchObject({

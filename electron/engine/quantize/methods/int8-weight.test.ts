@@ -24,14 +24,12 @@ import { simdAvailable } from '../weight-only/simd-kernels.js';
 import {
   buildFloat16Mlp,
   buildSharedWeightMlp,
-  cosine,
+  expectAgreement,
   countOps,
   floatFeed,
   initializerBytes,
   modelBytes,
   quantizeInMemory,
-  runModel,
-  top1Agreement,
   withOpset,
   cancellationErrors,
 } from '../weight-only/test-support.js';
@@ -52,24 +50,6 @@ function init(model: ModelProto, name: string) {
 function axisOf(node: NodeProto): number | undefined {
   const a = node.attribute.find((x) => x.name === 'axis');
   return a ? Number(a.i) : undefined;
-}
-
-/** Runs both models on the same feed and checks agreement. */
-async function expectAgreement(
-  original: ModelProto,
-  quantized: ModelProto,
-  feed: Record<string, ort.Tensor>,
-  minCosine: number,
-  classes?: number,
-  minTop1 = 0.95,
-): Promise<number> {
-  const a = await runModel(original, feed);
-  const b = await runModel(quantized, feed);
-  const name = Object.keys(a)[0]!;
-  const c = cosine(a[name]!, b[name]!);
-  expect(c).toBeGreaterThanOrEqual(minCosine);
-  if (classes) expect(top1Agreement(a[name]!, b[name]!, classes)).toBeGreaterThanOrEqual(minTop1);
-  return c;
 }
 
 describe('int8 kernel', () => {
@@ -177,7 +157,10 @@ describe('int8-weight on the fixtures', () => {
         (z) => z === 0,
       ),
     ).toBe(true);
-    const c = await expectAgreement(mlp, r.model, floatFeed('input', [64, 64], 1), 0.99, 16);
+    const c = await expectAgreement(mlp, r.model, floatFeed('input', [64, 64], 1), {
+      minCosine: 0.99,
+      classes: 16,
+    });
     expect(c).toBeGreaterThan(0.999);
   });
 
@@ -203,7 +186,10 @@ describe('int8-weight on the fixtures', () => {
       expect(axisOf(dq)).toBe(0);
       expect(init(r.model, conv.input[2]!).dataType).toBe(DT.FLOAT);
     }
-    await expectAgreement(cnn, r.model, floatFeed('input', [16, 3, 16, 16], 2), 0.99, 10);
+    await expectAgreement(cnn, r.model, floatFeed('input', [16, 3, 16, 16], 2), {
+      minCosine: 0.99,
+      classes: 10,
+    });
   });
 
   it('Constant-node weights become int8 initializers; the Constant node goes away', async () => {
@@ -213,7 +199,7 @@ describe('int8-weight on the fixtures', () => {
     const g = r.model.graph!;
     expect(g.node.some((n) => n.opType === 'Constant' && n.output[0] === 'const.weight')).toBe(false);
     expect(g.node.some((n) => n.opType === 'Constant' && n.output[0] === 'const.bias')).toBe(true);
-    await expectAgreement(model, r.model, floatFeed('input', [32, 8], 3), 0.99, 4);
+    await expectAgreement(model, r.model, floatFeed('input', [32, 8], 3), { minCosine: 0.99, classes: 4 });
   });
 
   it('a weight feeding two MatMuls is quantized once and shared', async () => {
@@ -223,7 +209,7 @@ describe('int8-weight on the fixtures', () => {
     expect(countOps(r.model, 'DequantizeLinear')).toBe(2);
     const [mm1, mm2] = r.model.graph!.node.filter((n) => n.name === 'mm1' || n.name === 'mm2');
     expect(mm1!.input[1]).toBe(mm2!.input[1]);
-    await expectAgreement(model, r.model, floatFeed('input', [64, 64], 4), 0.99, 16);
+    await expectAgreement(model, r.model, floatFeed('input', [64, 64], 4), { minCosine: 0.99, classes: 16 });
   });
 
   it('a sparse-initializer weight is quantized to a dense int8 initializer', async () => {
@@ -231,7 +217,7 @@ describe('int8-weight on the fixtures', () => {
     const r = await quantizeInMemory(method, model);
     expect(r.quantizedNodes).toBe(1);
     expect(r.model.graph!.sparseInitializer).toHaveLength(0);
-    await expectAgreement(model, r.model, floatFeed('input', [16, 8], 5), 0.99);
+    await expectAgreement(model, r.model, floatFeed('input', [16, 8], 5), { minCosine: 0.99 });
   });
 
   it('float16 weights of a float16 model: float16 scales at opset 19, a Cast below it', async () => {
@@ -244,7 +230,11 @@ describe('int8-weight on the fixtures', () => {
       for (const d of dq)
         expect(init(r.model, d.input[1]!).dataType).toBe(opset >= 19 ? DT.FLOAT16 : DT.FLOAT);
       expect(countOps(r.model, 'Cast')).toBe(opset >= 19 ? 0 : 2);
-      await expectAgreement(model, r.model, floatFeed('input', [64, 64], 6, 'float16'), 0.99, 16, 0.9);
+      await expectAgreement(model, r.model, floatFeed('input', [64, 64], 6, 'float16'), {
+        minCosine: 0.99,
+        classes: 16,
+        minTop1: 0.9,
+      });
     }
   });
 
@@ -259,7 +249,10 @@ describe('int8-weight on the fixtures', () => {
       expect(r.model.graph!.initializer.some((t) => t.name === `layer0.q_proj.weight_${weightDtype}`)).toBe(
         false,
       );
-      await expectAgreement(model, r.model, floatFeed('input', [2, 8, 64], 7), 0.99, 16);
+      await expectAgreement(model, r.model, floatFeed('input', [2, 8, 64], 7), {
+        minCosine: 0.99,
+        classes: 16,
+      });
     }
   });
 
@@ -270,12 +263,18 @@ describe('int8-weight on the fixtures', () => {
     const opsets = Object.fromEntries(r.model.opsetImport.map((o) => [o.domain, Number(o.version)]));
     expect(opsets).toEqual({ '': 11, 'com.microsoft': 1 });
     expect(r.notes.join('\n')).toMatch(/com\.microsoft DequantizeLinear/);
-    await expectAgreement(cnn, r.model, floatFeed('input', [8, 3, 16, 16], 8), 0.99, 10);
+    await expectAgreement(cnn, r.model, floatFeed('input', [8, 3, 16, 16], 8), {
+      minCosine: 0.99,
+      classes: 10,
+    });
     // Per tensor needs only opset 10: the standard op.
     const pt = await quantizeInMemory(method, cnn, { perTensor: true });
     expect(dqNodes(pt.model).every((n) => n.domain === '' && axisOf(n) === undefined)).toBe(true);
     expect(pt.model.opsetImport).toHaveLength(1);
-    await expectAgreement(cnn, pt.model, floatFeed('input', [8, 3, 16, 16], 8), 0.99, 10);
+    await expectAgreement(cnn, pt.model, floatFeed('input', [8, 3, 16, 16], 8), {
+      minCosine: 0.99,
+      classes: 10,
+    });
   });
 
   it('opset-11 attention block (decomposed LayerNorm): weights quantized, activation MatMuls reported', async () => {
@@ -284,7 +283,10 @@ describe('int8-weight on the fixtures', () => {
     expect(r.quantizedNodes).toBe(7);
     expect(r.skippedNodes.map((s) => s.name).sort()).toEqual(['layer0_attn_v', 'layer0_qk']);
     expect(r.skippedNodes[0]!.reason).toMatch(/not a constant/);
-    await expectAgreement(model, r.model, floatFeed('input', [2, 8, 64], 9), 0.99, 16);
+    await expectAgreement(model, r.model, floatFeed('input', [2, 8, 64], 9), {
+      minCosine: 0.99,
+      classes: 16,
+    });
   });
 
   it('--per-tensor, --asymmetric and --reduce-range', async () => {
@@ -293,14 +295,17 @@ describe('int8-weight on the fixtures', () => {
       expect(axisOf(d)).toBeUndefined();
       expect(init(pt.model, d.input[1]!).dims).toEqual([]);
     }
-    await expectAgreement(mlp, pt.model, floatFeed('input', [64, 64], 10), 0.99, 16);
+    await expectAgreement(mlp, pt.model, floatFeed('input', [64, 64], 10), { minCosine: 0.99, classes: 16 });
 
     const asym = await quantizeInMemory(method, mlp, { asymmetric: true });
     const zps = dqNodes(asym.model).flatMap((d) =>
       Array.from(decodeTensor(init(asym.model, d.input[2]!)).values as Int8Array),
     );
     expect(zps.some((z) => z !== 0)).toBe(true);
-    await expectAgreement(mlp, asym.model, floatFeed('input', [64, 64], 10), 0.99, 16);
+    await expectAgreement(mlp, asym.model, floatFeed('input', [64, 64], 10), {
+      minCosine: 0.99,
+      classes: 16,
+    });
 
     const rr = await quantizeInMemory(method, mlp, { reduceRange: true });
     const q = dqNodes(rr.model).flatMap((d) =>
@@ -308,7 +313,7 @@ describe('int8-weight on the fixtures', () => {
     );
     expect(Math.max(...q)).toBeLessThanOrEqual(64);
     expect(Math.min(...q)).toBeGreaterThanOrEqual(-64);
-    await expectAgreement(mlp, rr.model, floatFeed('input', [64, 64], 10), 0.99, 16);
+    await expectAgreement(mlp, rr.model, floatFeed('input', [64, 64], 10), { minCosine: 0.99, classes: 16 });
   });
 
   it('honours --op-types and --exclude-nodes', async () => {
@@ -336,7 +341,7 @@ describe('int8-weight on the fixtures', () => {
         model,
         r.model,
         { ...feed, cond: new ort.Tensor('bool', [cond ? 1 : 0], []) },
-        0.99,
+        { minCosine: 0.99 },
       );
     }
   });
@@ -350,7 +355,7 @@ describe('int8-weight on the fixtures', () => {
     expect(r.quantizedNodes).toBe(2);
     expect(r.model.graph!.input.map((i) => i.name)).toEqual(['input', 'fc1.bias', 'fc2.bias']);
     expect(r.notes.join('\n')).toMatch(/listed as graph inputs/);
-    await expectAgreement(mlp, r.model, floatFeed('input', [16, 64], 12), 0.99);
+    await expectAgreement(mlp, r.model, floatFeed('input', [16, 64], 12), { minCosine: 0.99 });
   });
 
   it('reports progress per node and stops on cancellation', async () => {
@@ -397,6 +402,9 @@ describe('int8-weight through quantizeModel', () => {
       method: 'int8-weight',
       common: { excludeNodes: ['fc2_matmul'] },
     });
-    await expectAgreement(model, loaded.proto, floatFeed('input', [32, 64], 13), 0.99, 16);
+    await expectAgreement(model, loaded.proto, floatFeed('input', [32, 64], 13), {
+      minCosine: 0.99,
+      classes: 16,
+    });
   });
 });

@@ -8,6 +8,9 @@ import {
   TensorProto_DataType as DT,
 } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
+import { expect } from 'vitest';
+import { argmax } from '../../evaluate/classification-metrics.js';
+import { cosineSimilarity } from '../../evaluate/fidelity-metrics.js';
 import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../onnx/float16.js';
 import {
   littleEndianBytes,
@@ -153,32 +156,41 @@ export function floatFeed(
   };
 }
 
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
-
 /** Fraction of rows (of `classes` values each) whose arg-max agrees. */
 export function top1Agreement(a: Float32Array, b: Float32Array, classes: number): number {
   const rows = a.length / classes;
   let same = 0;
   for (let r = 0; r < rows; r++) {
-    let ia = 0;
-    let ib = 0;
-    for (let c = 1; c < classes; c++) {
-      if (a[r * classes + c]! > a[r * classes + ia]!) ia = c;
-      if (b[r * classes + c]! > b[r * classes + ib]!) ib = c;
-    }
-    if (ia === ib) same++;
+    const [from, to] = [r * classes, (r + 1) * classes];
+    if (argmax(a.subarray(from, to)) === argmax(b.subarray(from, to))) same++;
   }
   return same / rows;
+}
+
+/**
+ * Runs the original and the quantized model on the same feed (or `quantizedFeed`, e.g. float16 inputs) and
+ * expects their first outputs to agree: cosine at least `minCosine`, and with `classes` (scores per row)
+ * the top-1 class of at least `minTop1` of the rows. Returns the cosine.
+ */
+export async function expectAgreement(
+  original: ModelProto,
+  quantized: ModelProto,
+  feed: Record<string, ort.Tensor>,
+  limits: {
+    minCosine: number;
+    classes?: number;
+    minTop1?: number;
+    quantizedFeed?: Record<string, ort.Tensor>;
+  },
+): Promise<number> {
+  const a = await runModel(original, feed);
+  const b = await runModel(quantized, limits.quantizedFeed ?? feed);
+  const name = Object.keys(a)[0]!;
+  const c = cosineSimilarity(a[name]!, b[name]!);
+  expect(c).toBeGreaterThanOrEqual(limits.minCosine);
+  if (limits.classes)
+    expect(top1Agreement(a[name]!, b[name]!, limits.classes)).toBeGreaterThanOrEqual(limits.minTop1 ?? 0.95);
+  return c;
 }
 
 export function countOps(model: ModelProto, opType: string, domain?: string): number {
