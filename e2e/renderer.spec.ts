@@ -107,6 +107,21 @@ test.describe('first screen', () => {
 });
 
 test.describe('Model view', () => {
+  test('a view whose code cannot load says so and what to do, and the other views still work', async ({
+    page,
+  }) => {
+    // The failed request is the point of this test.
+    checkErrors = watchPageErrors(page, [/model-summary-view/, /Failed to load resource/]);
+    await page.route(/\/assets\/model-summary-view-[\w-]+\.js$/, (route) => route.abort());
+    await openMock(page);
+    await page.getByRole('button', { name: 'Try the sample model' }).click();
+    const alert = page.getByRole('alert');
+    await expect(alert.getByRole('heading', { name: 'Could not load this view' })).toBeVisible();
+    await expect(alert).toContainText('reload the page');
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await expect(page.getByRole('checkbox', { name: /int8-dynamic/ })).toBeVisible();
+  });
+
   test('shows the IO tables, the op-type and dtype charts, largest tensors and external data', async ({
     page,
   }) => {
