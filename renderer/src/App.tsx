@@ -51,16 +51,21 @@ const THEME_TEXT: Record<ThemeChoice, string> = {
 const modelViewModule = lazyModule(() => import('./views/model-summary-view.js'));
 const compareViewModule = lazyModule(() => import('./views/compare-view.js'));
 
-function ModuleStatus({ state }: { state: ModuleState<unknown> }) {
+function ModuleStatus({ state, onRetry }: { state: ModuleState<unknown>; onRetry: () => void }) {
   if (state.kind === 'failed') {
     return (
-      <ErrorPanel
-        title="Could not load this view"
-        error={{
-          code: 'IO',
-          message: `${state.message} The app's files may have changed since this page loaded: reload the page.`,
-        }}
-      />
+      <>
+        <ErrorPanel
+          title="Could not load this view"
+          error={{
+            code: 'IO',
+            message: `${state.message} Try again. If it keeps failing, the app's files changed since this window opened: reload the page, or restart ONNX Studio.`,
+          }}
+        />
+        <button type="button" onClick={onRetry}>
+          Try again
+        </button>
+      </>
     );
   }
   return (
@@ -146,12 +151,17 @@ export function App({ host }: { host: StudioHost }) {
   useEffect(() => {
     if (view.kind === 'loading') void modelViewModule.preload();
   }, [view.kind]);
-  const modelView = modelViewModule.useModule(loaded && tab === 'model');
-  const compareView = compareViewModule.useModule(loaded && tab === 'compare');
+  const [modelView, retryModelView] = modelViewModule.useModule(loaded && tab === 'model');
+  const [compareView, retryCompareView] = compareViewModule.useModule(loaded && tab === 'compare');
   // Compare's module (with recharts) takes one 40–60 ms task to start. Do it while the user reads the model,
   // not when they first look at Compare, which is often while a benchmark streams.
   useEffect(() => {
     if (!loaded) return;
+    // Not every browser has requestIdleCallback (Safari); a timer does the same job less politely.
+    if (typeof requestIdleCallback !== 'function') {
+      const timer = setTimeout(() => void compareViewModule.preload(), 1000);
+      return () => clearTimeout(timer);
+    }
     const idle = requestIdleCallback(() => void compareViewModule.preload(), { timeout: 3000 });
     return () => cancelIdleCallback(idle);
   }, [loaded]);
@@ -360,7 +370,7 @@ export function App({ host }: { host: StudioHost }) {
                     (modelView.kind === 'loaded' ? (
                       <modelView.module.ModelSummaryView summary={state.model} />
                     ) : (
-                      <ModuleStatus state={modelView} />
+                      <ModuleStatus state={modelView} onRetry={retryModelView} />
                     ))}
                   {tab === 'compare' &&
                     (compareView.kind === 'loaded' ? (
@@ -370,7 +380,7 @@ export function App({ host }: { host: StudioHost }) {
                         onGoToOptimize={() => setTab('optimize')}
                       />
                     ) : (
-                      <ModuleStatus state={compareView} />
+                      <ModuleStatus state={compareView} onRetry={retryCompareView} />
                     ))}
                   {tab === 'export' && (
                     <ExportView

@@ -5,16 +5,19 @@
  * Here the component re-renders as soon as the module is in, and a module that cannot load is an error to
  * show rather than a thrown promise.
  */
-import { useEffect, useReducer } from 'react';
+import { useCallback, useEffect, useReducer } from 'react';
 
 export type ModuleState<M> =
   { kind: 'loading' } | { kind: 'loaded'; module: M } | { kind: 'failed'; message: string };
 
 export interface LazyModule<M> {
-  /** Starts loading (once); call it as early as the module is likely needed. */
+  /** Starts loading (once; again after a failure); call it as early as the module is likely needed. */
   preload(): Promise<void>;
-  /** The module's state, loading it when `wanted`; the component re-renders when it changes. */
-  useModule(wanted: boolean): ModuleState<M>;
+  /**
+   * The module's state, loading it when `wanted`, and `retry` for after a failure. The component re-renders
+   * when the state changes.
+   */
+  useModule(wanted: boolean): [ModuleState<M>, () => void];
 }
 
 export function lazyModule<M>(load: () => Promise<M>): LazyModule<M> {
@@ -27,6 +30,8 @@ export function lazyModule<M>(load: () => Promise<M>): LazyModule<M> {
       },
       (error: unknown) => {
         state = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+        // A later preload or retry tries again (the import may have failed on a passing network error).
+        pending = undefined;
       },
     ));
   return {
@@ -38,6 +43,12 @@ export function lazyModule<M>(load: () => Promise<M>): LazyModule<M> {
       const seen = state;
       useEffect(() => {
         if (!wanted) return;
+        if (state !== seen) {
+          rerender();
+          return;
+        }
+        // A failure waits for `retry`, so a module that cannot load is not requested in a loop.
+        if (state.kind !== 'loading') return;
         let live = true;
         void preload().then(() => {
           if (live && state !== seen) rerender();
@@ -46,7 +57,12 @@ export function lazyModule<M>(load: () => Promise<M>): LazyModule<M> {
           live = false;
         };
       }, [wanted, seen]);
-      return seen;
+      const retry = useCallback(() => {
+        if (state.kind !== 'failed') return;
+        state = { kind: 'loading' };
+        rerender();
+      }, []);
+      return [seen, retry];
     },
   };
 }

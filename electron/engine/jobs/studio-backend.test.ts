@@ -196,16 +196,55 @@ describe('StudioBackend', () => {
     });
     expect(clash.ok && clash.value.name).toBe('pruned then int8 (2)');
 
-    // Removing the stacked variant deletes its file and the evaluation that measured it; its parent stays.
+    // While a job reads the variant, removing it is refused with what to do.
+    const started = await backend.dispatch('studio:job.start', {
+      kind: 'bench',
+      modelPath: own,
+      targets: ['original', stacked.variant.id],
+      durationMs: 60_000,
+      warmup: 0,
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    const busy = await backend.dispatch('studio:workspace.removeVariant', {
+      modelPath: own,
+      variantId: stacked.variant.id,
+    });
+    expect(busy.ok).toBe(false);
+    expect(!busy.ok && busy.error).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: /in use by a .*bench job.*cancel it/,
+    });
+    expect(fs.existsSync(stacked.variant.path)).toBe(true);
+    await backend.dispatch('studio:job.cancel', { jobId: started.value.jobId });
+    await backend.jobs.whenDone(started.value.jobId);
+    await value<BenchJobResult>({
+      kind: 'bench',
+      modelPath: own,
+      targets: ['original', stacked.variant.id],
+      iterations: 5,
+      warmup: 0,
+    });
+    const get = async () =>
+      ((await backend.dispatch('studio:workspace.get', { modelPath: own })) as { value: Workspace }).value;
+    const measuring = (ws: Workspace) => ({
+      evaluations: ws.evaluations.filter((e) => e.target === stacked.variant.id).length,
+      benchmarks: ws.benchmarks.flatMap((b) => b.results).filter((r) => r.target === stacked.variant.id)
+        .length,
+      originalBenchmarks: ws.benchmarks.flatMap((b) => b.results).filter((r) => r.target === 'original')
+        .length,
+    });
+    expect(measuring(await get())).toEqual({ evaluations: 1, benchmarks: 1, originalBenchmarks: 1 });
+
+    // Removing it deletes its file and every result that measured it; its parent and the original's stay.
     const removed = await backend.dispatch('studio:workspace.removeVariant', {
       modelPath: own,
       variantId: stacked.variant.id,
     });
     expect(removed.ok && removed.value.removed).toBe(true);
     expect(fs.existsSync(stacked.variant.path)).toBe(false);
-    const ws = (await backend.dispatch('studio:workspace.get', { modelPath: own })) as { value: Workspace };
-    expect(ws.value.variants.map((v) => v.id)).toEqual([pruned.variant.id]);
-    expect(ws.value.evaluations.filter((e) => e.target === stacked.variant.id)).toEqual([]);
+    const ws = await get();
+    expect(ws.variants.map((v) => v.id)).toEqual([pruned.variant.id]);
+    expect(measuring(ws)).toEqual({ evaluations: 0, benchmarks: 0, originalBenchmarks: 1 });
     expect(fs.existsSync(pruned.variant.path)).toBe(true);
     const again = await backend.dispatch('studio:workspace.removeVariant', {
       modelPath: own,

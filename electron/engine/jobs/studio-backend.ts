@@ -30,6 +30,7 @@ import { RecentModels } from '../workspace/recent-models.js';
 import { WorkspaceStore } from '../workspace/workspace-store.js';
 import { executeJob, inspectInTask, isExclusive, laneOf, type ExecutorDeps } from './job-executors.js';
 import { JobManager, type JobLane } from './job-manager.js';
+import { activeJobReading } from './job-targets.js';
 import { sampleModel } from './sample-model.js';
 import { TaskPool } from './task-pool.js';
 
@@ -173,9 +174,17 @@ export class StudioBackend {
       [IPC_CHANNELS.workspaceList]: () => this.store.list(),
       [IPC_CHANNELS.workspaceRenameVariant]: (request) =>
         this.store.renameVariant(request.modelPath, request.variantId, request.name),
-      [IPC_CHANNELS.workspaceRemoveVariant]: async (request) => ({
-        removed: await this.store.removeVariant(request.modelPath, request.variantId),
-      }),
+      [IPC_CHANNELS.workspaceRemoveVariant]: async (request) => {
+        // A job reading the file (or about to) would fail halfway, or lose its result's variant.
+        const busy = activeJobReading(this.jobs.list(), request.modelPath, request.variantId);
+        if (busy) {
+          throw new StudioError(
+            'BAD_REQUEST',
+            `The variant is in use by a ${busy.state} ${busy.spec.kind} job (${busy.jobId}). Wait for it to finish or cancel it, then remove the variant.`,
+          );
+        }
+        return { removed: await this.store.removeVariant(request.modelPath, request.variantId) };
+      },
       [IPC_CHANNELS.workspaceAddBenchRecord]: async (request) => {
         const ws = await this.store.get(request.modelPath);
         for (const r of request.results) await this.store.resolveTarget(ws.model.path, r.target);

@@ -1,4 +1,4 @@
-import { clearField, clone, create, isFieldSet } from '@bufbuild/protobuf';
+import { clearField, create, isFieldSet } from '@bufbuild/protobuf';
 import {
   type AttributeProto,
   type GraphProto,
@@ -14,6 +14,7 @@ import { StudioError } from '../errors.js';
 import { dtypeBits, elementCount } from './dtypes.js';
 import { copyBytes, littleEndianBytes, makeAttribute, makeRawTensor, makeValueInfo } from './graph-build.js';
 import { type GraphIndex, sparseName } from './graph-index.js';
+import { cloneProto } from './clone-proto.js';
 
 /*
  * Constants: where a weight lives (initializer, sparse initializer, or Constant node), reading its
@@ -221,7 +222,7 @@ export function densifySparseTensor(sparse: SparseTensorProto): TensorProto {
       `Cannot densify the ${label}: ${dataTypeName(values.dataType)} values are not supported.`,
     );
   }
-  const flat = clone(TensorProtoSchema, values);
+  const flat = cloneProto(TensorProtoSchema, values);
   flat.dims = [BigInt(nnz)];
   const src = tensorRawBytes(flat);
   const dense = new Uint8Array(total * size);
@@ -469,7 +470,7 @@ const TENSOR_DATA_FIELDS = TensorProtoSchema.fields.filter(
 
 /** Overwrites `target`'s data fields (dims, type, data, external-data info) with a copy of `source`'s. */
 export function assignTensorData(target: TensorProto, source: TensorProto): void {
-  const copy = clone(TensorProtoSchema, source) as unknown as Record<string, unknown>;
+  const copy = cloneProto(TensorProtoSchema, source) as unknown as Record<string, unknown>;
   const out = target as unknown as Record<string, unknown>;
   for (const field of TENSOR_DATA_FIELDS) {
     if (isFieldSet(source, field)) out[field.localName] = copy[field.localName];
@@ -510,7 +511,7 @@ export function replaceConstant(
       const graph = ref.graph;
       const at = graph.sparseInitializer.indexOf(ref.sparse);
       if (at >= 0) graph.sparseInitializer.splice(at, 1);
-      const dense = clone(TensorProtoSchema, tensor);
+      const dense = cloneProto(TensorProtoSchema, tensor);
       dense.name = ref.name;
       graph.initializer.push(dense);
       ref.index.rebuild();
@@ -526,7 +527,7 @@ export function replaceConstant(
       break;
     }
     case 'constant-node': {
-      const copy = clone(TensorProtoSchema, tensor);
+      const copy = cloneProto(TensorProtoSchema, tensor);
       copy.name = ref.name;
       const attribute = makeAttribute('value', { tensor: copy });
       const node = ref.node;

@@ -16,6 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { makeModel, randomFloats } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { cloneProto } from './clone-proto.js';
 import { decodeModel } from './decode-model.js';
 import { makeNode, makeValueInfo } from './graph-build.js';
 import { loadModel } from './load-model.js';
@@ -159,9 +160,31 @@ describe('decodeModel', () => {
 
   it('refuses a float list that is not whole values or has a wrong wire type', () => {
     const ragged = [...DIMS_4, ...TYPE_FLOAT, 0x22, 0x03, 1, 2, 3, ...NAME_W];
-    expect(() => decodeModel(modelWithTensorBytes(ragged))).toThrow(/float_data holds 3 bytes/);
+    expect(() => decodeModel(modelWithTensorBytes(ragged))).toThrow(/float_data of tensor 'w' holds 3 bytes/);
     const varintWire = [...DIMS_4, ...TYPE_FLOAT, 0x20, 0x05, ...NAME_W];
-    expect(() => decodeModel(modelWithTensorBytes(varintWire))).toThrow(/float_data has wire type 0/);
+    expect(() => decodeModel(modelWithTensorBytes(varintWire))).toThrow(/float_data of tensor 'w' has wire type 0/);
+  });
+});
+
+describe('cloneProto', () => {
+  it('copies typed float lists as typed arrays of their own, and the rest like clone()', () => {
+    const bytes = toBinary(ModelProtoSchema, floatDataModel(randomFloats(64, 1), Float64Array.from([1, 2])));
+    const model = decodeModel(bytes);
+    const copy = cloneProto(ModelProtoSchema, model);
+    const [bias, biasCopy] = [model.graph!.initializer[0]!, copy.graph!.initializer[0]!];
+    expect(biasCopy.floatData).toBeInstanceOf(Float32Array);
+    expect(biasCopy.floatData).toEqual(bias.floatData);
+    expect(copy.graph!.node[0]!.attribute[0]!.t!.doubleData).toEqual(Float64Array.from([1, 2]));
+    // Its own copy: changing it leaves the original (and the file's bytes) alone.
+    biasCopy.floatData[0] = 42;
+    expect(bias.floatData[0]).not.toBe(42);
+    expect(bias.floatData).toBeInstanceOf(Float32Array);
+    biasCopy.floatData[0] = bias.floatData[0]!;
+    expect(Buffer.from(toBinary(ModelProtoSchema, copy)).equals(Buffer.from(bytes))).toBe(true);
+    // A single tensor, and a message without typed lists.
+    expect(cloneProto(TensorProtoSchema, bias).floatData).toEqual(bias.floatData);
+    const plain = fromBinary(ModelProtoSchema, bytes);
+    expect(toBinary(ModelProtoSchema, cloneProto(ModelProtoSchema, plain))).toEqual(bytes);
   });
 });
 
@@ -202,6 +225,6 @@ describe('models with float_data weights', () => {
     const error = await loadModel(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StudioError);
     expect((error as StudioError).code).toBe('MODEL_PARSE');
-    expect((error as StudioError).message).toMatch(/float_data holds 3 bytes/);
+    expect((error as StudioError).message).toMatch(/float_data of tensor 'w' holds 3 bytes/);
   });
 });

@@ -8,13 +8,14 @@ import { forEachTensor } from './walk-tensors.js';
  * Decoding ONNX bytes into a ModelProto, fast where weights are stored in TensorProto.float_data or
  * double_data (`onnx.helper.make_tensor`'s default, and some older exporters).
  *
- * protobuf-es decodes a packed `repeated float` one element at a time into a JS array: 48 MB of float_data
- * took 1.3 s and ~500 MB of memory (Python's C++ protobuf: 46 ms). So the model is first decoded with a copy
- * of onnx.proto's schema in which TensorProto has no float_data and double_data fields. protobuf-es then keeps
- * those fields as unknown fields: slices of the file's bytes, with their wire types, in order. Each slice is
- * turned into a Float32Array (Float64Array) of the values: a view of the bytes when the packed payload is
- * aligned, else one copy. The fields keep their meaning (element count, indexing, iteration), and the stream
- * writer writes typed arrays back byte for byte, so a load-save round trip stays identical.
+ * protobuf-es decodes a packed `repeated float` one element at a time into a JS array: loading a model
+ * with 48 MB of float_data took 1.55 s and 1.2 GB of memory (Python's C++ protobuf: 47 ms; see
+ * docs/benchmarks.md). So the model is first decoded with a copy of onnx.proto's schema in which TensorProto
+ * has no float_data and double_data fields. protobuf-es then keeps those fields as unknown fields: slices of
+ * the file's bytes, with their wire types, in order. Each slice becomes a Float32Array (Float64Array) of the
+ * values: a view of the bytes when the packed payload is aligned, else one copy. The fields keep their
+ * meaning (element count, indexing, iteration); the stream writer writes typed arrays back byte for byte,
+ * so a load-save round trip stays identical, and clone-proto.ts copies them without unpacking them.
  *
  * Every encoding the standard decoder accepts is handled: one packed run (what every writer emits), several
  * packed runs (concatenated), or unpacked elements. A big-endian host, where the typed arrays would read the
@@ -61,17 +62,18 @@ function lengthPrefix(data: Uint8Array): [number, number] {
  * (double); `single` is the wire type of one unpacked element.
  */
 function valuesOf(records: UnknownField[], width: 4 | 8, single: number, field: string): Uint8Array {
+  // `field` names the list and its tensor, e.g. "float_data of tensor 'fc1.weight'".
   const runs: Uint8Array[] = [];
   for (const record of records) {
     if (record.wireType === WIRE_LENGTH_DELIMITED) {
       const [length, prefix] = lengthPrefix(record.data);
       if (length % width !== 0)
-        throw new Error(`TensorProto.${field} holds ${length} bytes, not a whole number of values`);
+        throw new Error(`the ${field} holds ${length} bytes, not a whole number of values`);
       runs.push(record.data.subarray(prefix, prefix + length));
     } else if (record.wireType === single) {
       runs.push(record.data);
     } else {
-      throw new Error(`TensorProto.${field} has wire type ${record.wireType}`);
+      throw new Error(`the ${field} has wire type ${record.wireType}, which a value list cannot have`);
     }
   }
   if (runs.length === 1) return runs[0]!;
@@ -101,10 +103,12 @@ function restoreFloatLists(tensor: TensorProto): void {
   const unknown = record.$unknown;
   const floats = unknown?.filter((u) => u.no === FLOAT_DATA) ?? [];
   const doubles = unknown?.filter((u) => u.no === DOUBLE_DATA) ?? [];
+  const of = `of tensor '${tensor.name || '(unnamed)'}'`;
   // Typed as number[] by onnx-buf: a typed array reads the same (length, index, iteration).
-  record.floatData = floats.length > 0 ? typedValues(valuesOf(floats, 4, WIRE_FIXED32, 'float_data'), 4) : [];
+  record.floatData =
+    floats.length > 0 ? typedValues(valuesOf(floats, 4, WIRE_FIXED32, `float_data ${of}`), 4) : [];
   record.doubleData =
-    doubles.length > 0 ? typedValues(valuesOf(doubles, 8, WIRE_FIXED64, 'double_data'), 8) : [];
+    doubles.length > 0 ? typedValues(valuesOf(doubles, 8, WIRE_FIXED64, `double_data ${of}`), 8) : [];
   if (unknown && floats.length + doubles.length > 0) {
     const rest = unknown.filter((u) => u.no !== FLOAT_DATA && u.no !== DOUBLE_DATA);
     if (rest.length > 0) record.$unknown = rest;

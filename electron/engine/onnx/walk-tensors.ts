@@ -11,6 +11,15 @@ export function forEachTensor(model: ModelProto, visit: (tensor: TensorProto) =>
   walk(ModelProtoSchema, model, visit);
 }
 
+/** The same for any ONNX message (a graph, a node, a tensor itself), in the same order. */
+export function forEachTensorIn(
+  desc: DescMessage,
+  message: Message,
+  visit: (tensor: TensorProto) => void,
+): void {
+  walk(desc, message, visit);
+}
+
 const tensorHolders = new WeakMap<DescMessage, boolean>();
 
 /** Whether messages of this type can contain a TensorProto at any depth (memoized, cycle-safe). */

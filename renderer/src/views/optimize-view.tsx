@@ -4,7 +4,7 @@
  * to do with each new variant (benchmark it beside the original, evaluate it) is chosen here too, so one
  * click takes a user from a model to numbers.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
@@ -61,6 +61,11 @@ export function OptimizeView({
   const made = variants.filter((v) => !v.isOriginal);
   // A variant removed since it was chosen falls back to the original.
   const sourceVariant = made.find((v) => v.id === source);
+  // Export's "Make a variant from it…" lands here: put the focus where the choice is shown.
+  const sourceSelect = useRef<HTMLSelectElement>(null);
+  useEffect(() => {
+    if (source !== ORIGINAL_TARGET) sourceSelect.current?.focus();
+  }, [source]);
   const [catalog, setCatalog] = useState<CatalogState>({ kind: 'loading' });
   const [selected, setSelected] = useState<Record<string, Selection>>({});
   const [draft, setDraft] = useState<DatasetDraft>(() =>
@@ -186,7 +191,9 @@ export function OptimizeView({
           <div className="field recipe-source">
             <label htmlFor="recipe-source">Start from</label>
             <select
+              ref={sourceSelect}
               id="recipe-source"
+              aria-describedby="recipe-source-hint"
               value={sourceVariant ? sourceVariant.id : ORIGINAL_TARGET}
               onChange={(e) => onSourceChange(e.target.value)}
             >
@@ -197,7 +204,7 @@ export function OptimizeView({
                 </option>
               ))}
             </select>
-            <p className="field-hint">
+            <p id="recipe-source-hint" className="field-hint">
               Start from a variant to stack recipes, e.g. prune first, then quantize the pruned variant.
               Accuracy and latency are still compared with the original.
             </p>

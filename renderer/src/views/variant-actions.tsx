@@ -3,7 +3,7 @@
  * that measured it), or start new recipes from it (e.g. quantize a pruned variant). Shown under the Export
  * view's variant list, for the chosen variant.
  */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
 import type { ActionOutcome } from '../state/use-studio.js';
@@ -16,7 +16,8 @@ const MAX_NAME = 120;
 
 type ActionState =
   | { kind: 'idle' }
-  | { kind: 'renaming'; draft: string }
+  /** `error`: why the typed name cannot be saved, shown on the field (the form stays open). */
+  | { kind: 'renaming'; draft: string; error?: string }
   | { kind: 'confirm-remove' }
   | { kind: 'working' }
   | { kind: 'done'; message: string }
@@ -41,10 +42,23 @@ export function VariantActions({
 }) {
   const [action, setAction] = useState<ActionState>({ kind: 'idle' });
   const id = useId();
-
-  // Another variant chosen: drop a half-typed name or an open question about the previous one.
+  const renameButton = useRef<HTMLButtonElement>(null);
+  // Set when the form or the question that had the focus goes away: the focus goes back to Rename….
+  const refocus = useRef(false);
+  const finish = (next: ActionState) => {
+    refocus.current = true;
+    setAction(next);
+  };
   useEffect(() => {
-    setAction((a) => (a.kind === 'renaming' || a.kind === 'confirm-remove' ? { kind: 'idle' } : a));
+    if (!refocus.current || action.kind === 'renaming' || action.kind === 'working') return;
+    refocus.current = false;
+    renameButton.current?.focus();
+  }, [action]);
+
+  // Another variant chosen: drop a half-typed name, an open question or an error about the previous one.
+  // "Removed …" stays: removing is what chose another variant.
+  useEffect(() => {
+    setAction((a) => (a.kind === 'done' ? a : { kind: 'idle' }));
   }, [variant.id]);
 
   const parent = variant.parent;
@@ -56,20 +70,16 @@ export function VariantActions({
   const rename = async (draft: string) => {
     const name = draft.trim();
     if (name === '') {
-      setAction({
-        kind: 'failed',
-        title: 'The variant was not renamed',
-        error: { code: 'BAD_REQUEST', message: 'Enter a name (1 to 120 characters).' },
-      });
+      setAction({ kind: 'renaming', draft, error: `Enter a name (1 to ${MAX_NAME} characters).` });
       return;
     }
     if (name === variant.label) {
-      setAction({ kind: 'idle' });
+      finish({ kind: 'idle' });
       return;
     }
     setAction({ kind: 'working' });
     const outcome = await onRename(variant.id, name);
-    setAction(
+    finish(
       outcome.ok
         ? { kind: 'done', message: `Renamed ${variant.label}.` }
         : { kind: 'failed', title: 'The variant was not renamed', error: outcome.error },
@@ -80,7 +90,7 @@ export function VariantActions({
     const label = variant.label;
     setAction({ kind: 'working' });
     const outcome = await onRemove(variant.id);
-    setAction(
+    finish(
       outcome.ok
         ? { kind: 'done', message: `Removed ${label} and its results.` }
         : { kind: 'failed', title: 'The variant was not removed', error: outcome.error },
@@ -104,21 +114,29 @@ export function VariantActions({
             value={action.draft}
             maxLength={MAX_NAME}
             autoFocus
+            aria-invalid={action.error ? true : undefined}
+            aria-describedby={action.error ? `${id}-name-error` : undefined}
             onChange={(e) => setAction({ kind: 'renaming', draft: e.target.value })}
             onKeyDown={(e) => {
-              if (e.key === 'Escape') setAction({ kind: 'idle' });
+              if (e.key === 'Escape') finish({ kind: 'idle' });
             }}
           />
           <button type="submit" className="primary">
             Save name
           </button>
-          <button type="button" onClick={() => setAction({ kind: 'idle' })}>
+          <button type="button" onClick={() => finish({ kind: 'idle' })}>
             Cancel
           </button>
+          {action.error && (
+            <p id={`${id}-name-error`} className="field-error" role="alert">
+              {action.error}
+            </p>
+          )}
         </form>
       ) : (
         <div className="button-row">
           <button
+            ref={renameButton}
             type="button"
             onClick={() => setAction({ kind: 'renaming', draft: variant.label })}
             disabled={action.kind === 'working'}
@@ -133,14 +151,16 @@ export function VariantActions({
             className="danger"
             onClick={() => setAction({ kind: 'confirm-remove' })}
             disabled={action.kind === 'working' || jobsRunning}
-            title={jobsRunning ? 'Wait for the running jobs to finish first.' : undefined}
+            aria-describedby={jobsRunning ? `${id}-busy` : undefined}
           >
             Remove…
           </button>
         </div>
       )}
       {jobsRunning && action.kind !== 'renaming' && (
-        <p className="field-hint">A variant can be removed once the running jobs have finished.</p>
+        <p id={`${id}-busy`} className="field-hint">
+          A variant can be removed once the running jobs have finished.
+        </p>
       )}
       {action.kind === 'done' && (
         <p className="success" role="status">
@@ -154,6 +174,7 @@ export function VariantActions({
           message="Its file in the workspace and every benchmark and evaluation of it are deleted. Files you exported stay where they are. This cannot be undone."
           confirmLabel="Remove"
           onConfirm={() => void remove()}
+          // The dialog gives the focus back to Remove… as it closes.
           onCancel={() => setAction({ kind: 'idle' })}
         />
       )}

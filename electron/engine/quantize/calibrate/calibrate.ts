@@ -1,4 +1,3 @@
-import { clone } from '@bufbuild/protobuf';
 import { type ModelProto, ModelProtoSchema, TensorProto_DataType } from 'onnx-buf';
 import type * as ort from 'onnxruntime-node';
 import type { SampleSource } from '../../datasets/sample-source.js';
@@ -9,6 +8,7 @@ import type { SessionSettings } from '../../runtime/create-session.js';
 import { openModelSession } from '../static/ort-model.js';
 import type { QuantizeProgress } from '../quantize-method.js';
 import { type CalibrationMethod, CalibrationCollector, type TensorRange } from './collector.js';
+import { cloneProto } from '../../onnx/clone-proto.js';
 
 export interface CalibrateOptions {
   method: CalibrationMethod;
@@ -51,7 +51,7 @@ export function augmentForCalibration(
   tensors: readonly string[],
   method: CalibrationMethod,
 ): { model: ModelProto; probes: Probe[] } {
-  const copy = clone(ModelProtoSchema, model);
+  const copy = cloneProto(ModelProtoSchema, model);
   const graph = copy.graph;
   if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
   const names = new UniqueNameGenerator(graph);

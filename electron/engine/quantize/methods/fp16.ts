@@ -1,4 +1,3 @@
-import { clone } from '@bufbuild/protobuf';
 import {
   type GraphProto,
   type NodeProto,
@@ -33,6 +32,7 @@ import {
   nodeLabel,
   throwIfCancelled,
 } from '../weight-only/weights.js';
+import { cloneProto } from '../../onnx/clone-proto.js';
 
 /*
  * fp16: float32 weights and compute to float16 (what GPUs and ARM CPUs run at twice the speed and half
@@ -143,7 +143,7 @@ function setElemType(vi: ValueInfoProto, elemType: number): void {
 
 /** A copy of a tensor's data under another name (a float16 weight moved behind a folded Cast). */
 function renamedCopy(tensor: TensorProto, name: string): TensorProto {
-  const copy = clone(TensorProtoSchema, tensor);
+  const copy = cloneProto(TensorProtoSchema, tensor);
   copy.name = name;
   return copy;
 }

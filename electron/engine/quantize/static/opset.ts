@@ -1,6 +1,5 @@
 import type { GraphProto, ModelProto, NodeProto } from 'onnx-buf';
 import { TensorProto_DataType as DT } from 'onnx-buf';
-import { clone } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
 import { float32ToFloat16Bits } from '../../onnx/float16.js';
 import { decodeToFloat32, encodeTensor } from '../../onnx/tensor-codec.js';
@@ -15,6 +14,7 @@ import {
   subgraphsOf,
 } from '../../onnx/graph.js';
 import { inferElementTypes } from './element-types.js';
+import { cloneProto } from '../../onnx/clone-proto.js';
 
 /*
  * Where QuantizeLinear / DequantizeLinear can be emitted for a model, by its default-domain opset:
@@ -414,7 +414,7 @@ export function upgradeTo13(model: ModelProto, from: number): string[] | undefin
   if (!graph) return undefined;
   if (opsetUpgradeBlockers(graph, from).length > 0) return undefined;
   const converted = new Set<string>();
-  const copy = clone(GraphProtoSchema, graph);
+  const copy = cloneProto(GraphProtoSchema, graph);
   const failed = convertGraph(copy, from, converted, new Map());
   if (failed) return undefined;
   model.graph = copy;
