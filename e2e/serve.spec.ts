@@ -115,9 +115,7 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
 }) => {
   await openSample(page);
   await expect(page.getByRole('table', { name: 'Inputs' })).toContainText('[batch, 1, 8, 8]');
-  await expect(
-    page.getByTestId('chart-op-histogram').locator('.bar-rect').first(),
-  ).toBeVisible();
+  await expect(page.getByTestId('chart-op-histogram').locator('.bar-rect').first()).toBeVisible();
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-model.png`, fullPage: true });
 
   await page.getByRole('tab', { name: 'Optimize' }).click();
@@ -240,4 +238,67 @@ test('the page benchmarks in the browser with onnxruntime-web (wasm) from the se
   await expect(
     page.getByTestId('compare-table').locator('tr[data-variant="int8-dynamic"] td').nth(1),
   ).toContainText(/\d ms/);
+});
+
+test('a variant made from another is stacked by the engine, renamed and removed, and the workspace keeps it so', async ({
+  page,
+}) => {
+  await openSample(page);
+  const optimize = shown(page);
+  const jobs = optimize.getByTestId('job');
+  // Prune first (no follow-ups, to keep it short)...
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await page.getByRole('checkbox', { name: /^magnitude/ }).check();
+  await page.getByLabel(/^Benchmark each new variant/).uncheck();
+  await page.getByLabel(/^Evaluate each new variant/).uncheck();
+  await page.getByTestId('queue-jobs').click();
+  await expect(jobs.filter({ hasText: /^Prune: magnitude/ })).toHaveAttribute('data-status', 'done', {
+    timeout: 60_000,
+  });
+
+  // ...then quantize the pruned variant.
+  await page.getByRole('tab', { name: 'Export' }).click();
+  await page.getByRole('radio', { name: /^magnitude/ }).check();
+  await page.getByRole('button', { name: 'Make a variant from it…' }).click();
+  await expect(optimize.getByLabel('Start from').locator('option:checked')).toHaveText('magnitude');
+  await page.getByRole('checkbox', { name: /^magnitude/ }).uncheck();
+  await page.getByRole('checkbox', { name: /^int8-dynamic/ }).check();
+  await page.getByTestId('queue-jobs').click();
+  await expect(jobs.filter({ hasText: 'Quantize: int8-dynamic (from magnitude)' })).toHaveAttribute(
+    'data-status',
+    'done',
+    { timeout: 60_000 },
+  );
+
+  await page.getByRole('tab', { name: 'Export' }).click();
+  await expect(page.getByRole('radio', { name: /^magnitude \+ int8-dynamic/ })).toBeChecked();
+  const stacked = page.getByRole('group', { name: 'Manage magnitude + int8-dynamic' });
+  await expect(stacked).toContainText('Made from magnitude.');
+  // The command makes the pruned model, then quantizes that file.
+  const cli = page.getByTestId('cli-command');
+  await expect(cli).toContainText(/onnx-studio prune \S+digits\.onnx -o (\S+)[^\n]*--method magnitude/);
+  await expect(cli).toContainText(/\nonnx-studio quantize \S+ -o \S+ --method int8-dynamic/);
+
+  await stacked.getByRole('button', { name: 'Rename…' }).click();
+  await stacked.getByLabel('New name').fill('pruned, then int8');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('radio', { name: /^pruned, then int8/ })).toBeChecked();
+
+  // The workspace is on the server: a new page sees the name, and a removal.
+  await openSample(page);
+  await page.getByRole('tab', { name: 'Export' }).click();
+  await page.getByRole('radio', { name: /^pruned, then int8/ }).check();
+  await page
+    .getByRole('group', { name: 'Manage pruned, then int8' })
+    .getByRole('button', { name: 'Remove…' })
+    .click();
+  await page
+    .getByRole('dialog', { name: 'Remove pruned, then int8?' })
+    .getByRole('button', { name: 'Remove' })
+    .click();
+  await expect(page.getByRole('status')).toContainText('Removed pruned, then int8 and its results.');
+  await openSample(page);
+  await page.getByRole('tab', { name: 'Export' }).click();
+  await expect(page.getByRole('radio', { name: /^magnitude/ })).toHaveCount(1);
+  await expect(page.getByRole('radio', { name: /^pruned, then int8/ })).toHaveCount(0);
 });
