@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobInfo, JobSpec } from '../../../shared/ipc-contract.js';
-import { activeJobReading, targetsOf } from './job-targets.js';
+import { targetsOf } from '../../../shared/job-targets.js';
+import { activeJobReading } from './job-targets.js';
 
 const modelPath = '/models/net.onnx';
 
