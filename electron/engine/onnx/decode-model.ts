@@ -101,15 +101,21 @@ function typedValues(bytes: Uint8Array, width: 4 | 8): Float32Array | Float64Arr
 function restoreFloatLists(tensor: TensorProto): void {
   const record = tensor as unknown as Record<string, unknown> & { $unknown?: UnknownField[] };
   const unknown = record.$unknown;
-  const floats = unknown?.filter((u) => u.no === FLOAT_DATA) ?? [];
-  const doubles = unknown?.filter((u) => u.no === DOUBLE_DATA) ?? [];
+  if (!unknown) {
+    // Most tensors (raw_data, external data): nothing to move, just the empty lists.
+    record.floatData = [];
+    record.doubleData = [];
+    return;
+  }
+  const floats = unknown.filter((u) => u.no === FLOAT_DATA);
+  const doubles = unknown.filter((u) => u.no === DOUBLE_DATA);
   const of = `of tensor '${tensor.name || '(unnamed)'}'`;
   // Typed as number[] by onnx-buf: a typed array reads the same (length, index, iteration).
   record.floatData =
     floats.length > 0 ? typedValues(valuesOf(floats, 4, WIRE_FIXED32, `float_data ${of}`), 4) : [];
   record.doubleData =
     doubles.length > 0 ? typedValues(valuesOf(doubles, 8, WIRE_FIXED64, `double_data ${of}`), 8) : [];
-  if (unknown && floats.length + doubles.length > 0) {
+  if (floats.length + doubles.length > 0) {
     const rest = unknown.filter((u) => u.no !== FLOAT_DATA && u.no !== DOUBLE_DATA);
     if (rest.length > 0) record.$unknown = rest;
     else delete record.$unknown;
