@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Result } from '../../../shared/errors.js';
+import { variantInUseMessage } from '../../../shared/job-targets.js';
 import {
   IPC_CHANNELS,
   parseIpcRequest,
@@ -178,10 +179,7 @@ export class StudioBackend {
         // A job reading the file (or about to) would fail halfway, or lose its result's variant.
         const busy = activeJobReading(this.jobs.list(), request.modelPath, request.variantId);
         if (busy) {
-          throw new StudioError(
-            'BAD_REQUEST',
-            `The variant is in use by a ${busy.state} ${busy.spec.kind} job (${busy.jobId}). Wait for it to finish or cancel it, then remove the variant.`,
-          );
+          throw new StudioError('BAD_REQUEST', variantInUseMessage(busy));
         }
         return { removed: await this.store.removeVariant(request.modelPath, request.variantId) };
       },

@@ -23,7 +23,7 @@ import type {
   OptionField,
 } from '../../../shared/ipc-contract.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
-import { targetsOf } from '../../../shared/job-targets.js';
+import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { StudioReport } from '../../../shared/report.js';
 import type {
@@ -685,18 +685,12 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     },
     removeVariant: async (r) => {
       // Like the engine: not while a job reads it.
-      const busy = [...jobs.values()].find(
-        (j) =>
-          (j.info.state === 'queued' || j.info.state === 'running') &&
-          j.info.spec.modelPath === r.modelPath &&
-          targetsOf(j.info.spec).includes(r.variantId),
+      const busy = activeJobReading(
+        [...jobs.values()].map((j) => j.info),
+        r.modelPath,
+        r.variantId,
       );
-      if (busy) {
-        return fail({
-          code: 'BAD_REQUEST',
-          message: `The variant is in use by a ${busy.info.state} ${busy.info.spec.kind} job (${busy.info.jobId}). Wait for it to finish or cancel it, then remove the variant.`,
-        });
-      }
+      if (busy) return fail({ code: 'BAD_REQUEST', message: variantInUseMessage(busy) });
       const ws = workspaceFor(r.modelPath);
       const before = ws.variants.length;
       ws.variants = ws.variants.filter((v) => v.id !== r.variantId);

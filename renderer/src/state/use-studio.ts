@@ -546,28 +546,30 @@ export function useStudio(host: StudioHost): Studio {
     [host, nameOf, queueEvent],
   );
 
-  const renameVariant = useCallback(
-    async (target: string, name: string): Promise<ActionOutcome> => {
+  /** Changes one variant of the open model's workspace, then shows the workspace as it is now. */
+  const changeVariant = useCallback(
+    async (
+      change: (modelPath: string) => Promise<{ ok: true } | { ok: false; error: StudioErrorInfo }>,
+    ): Promise<ActionOutcome> => {
       const model = stateRef.current.model;
       if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
-      const result = await host.renameVariant({ modelPath: model.path, variantId: target, name });
+      const result = await change(model.path);
       if (!result.ok) return result;
       await refreshWorkspace();
       return { ok: true };
     },
-    [host, refreshWorkspace],
+    [refreshWorkspace],
+  );
+
+  const renameVariant = useCallback(
+    (target: string, name: string) =>
+      changeVariant((modelPath) => host.renameVariant({ modelPath, variantId: target, name })),
+    [host, changeVariant],
   );
 
   const removeVariant = useCallback(
-    async (target: string): Promise<ActionOutcome> => {
-      const model = stateRef.current.model;
-      if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
-      const result = await host.removeVariant({ modelPath: model.path, variantId: target });
-      if (!result.ok) return result;
-      await refreshWorkspace();
-      return { ok: true };
-    },
-    [host, refreshWorkspace],
+    (target: string) => changeVariant((modelPath) => host.removeVariant({ modelPath, variantId: target })),
+    [host, changeVariant],
   );
 
   const cancel = useCallback(
