@@ -1,64 +1,13 @@
 /**
  * The `onnx-studio` command that makes a variant again from its recipe, for the Export view, the report and
- * `variant.cliCommand`. The flag tables mirror `electron/cli/commands/{quantize,prune}.ts` and the data
- * flags of docs/cli.md; an option the CLI has no flag for is listed in a trailing comment rather than
- * silently dropped, so the command never claims to reproduce something it does not.
+ * `variant.cliCommand`. Method flags come from the catalog (each option declares its flag, see
+ * shared/options/option-spec.ts); an option without a flag is listed in a trailing comment rather than silently
+ * dropped, so the command never claims to reproduce something it does not.
  */
 import type { DatasetSpecInput } from './dataset-spec.js';
+import type { MethodCatalog } from './ipc-contract.js';
+import { flagsFromOptions } from './options/cli-flags.js';
 import type { VariantRecipe } from './workspace.js';
-
-type FlagWriter = (value: unknown) => string[] | undefined;
-
-const list =
-  (flag: string): FlagWriter =>
-  (v) =>
-    Array.isArray(v) && v.length > 0 ? [flag, v.map(String).join(',')] : undefined;
-const switchOn =
-  (flag: string): FlagWriter =>
-  (v) =>
-    v === true ? [flag] : undefined;
-const switchOff =
-  (flag: string): FlagWriter =>
-  (v) =>
-    v === false ? [flag] : undefined;
-const value =
-  (flag: string): FlagWriter =>
-  (v) =>
-    typeof v === 'string' || typeof v === 'number' ? [flag, String(v)] : undefined;
-
-const QUANTIZE_COMMON: Record<string, FlagWriter> = {
-  perTensor: switchOn('--per-tensor'),
-  asymmetric: switchOn('--asymmetric'),
-  reduceRange: switchOn('--reduce-range'),
-  opTypes: list('--op-types'),
-  excludeNodes: list('--exclude-nodes'),
-};
-
-const QUANTIZE_OPTIONS: Record<string, FlagWriter> = {
-  calibMethod: value('--calib-method'),
-  calibSamples: value('--calib-samples'),
-  activationType: value('--activation-type'),
-  form: value('--dynamic-form'),
-  blockSize: value('--block-size'),
-  keepIoTypes: switchOff('--no-keep-io-types'),
-  blockOpTypes: list('--block-ops'),
-};
-
-const PRUNE_COMMON: Record<string, FlagWriter> = {
-  sparsity: value('--sparsity'),
-  scope: value('--scope'),
-  opTypes: list('--op-types'),
-  excludeNodes: list('--exclude-nodes'),
-};
-
-const PRUNE_OPTIONS: Record<string, FlagWriter> = {
-  pattern: value('--pattern'),
-  storage: (v) => (v === 'sparse' ? ['--sparse-storage'] : undefined),
-  criterion: value('--criterion'),
-  batchNormAware: switchOff('--no-bn-scale'),
-  roundTo: value('--round-to'),
-  maxLayerSparsity: value('--max-layer-sparsity'),
-};
 
 /** Quotes for POSIX shells when needed: `'it'\''s'`. Plain paths stay readable. */
 export function shellQuote(arg: string): string {
@@ -114,37 +63,31 @@ export interface CliCommandLine {
 }
 
 /** `onnx-studio quantize|prune MODEL -o OUT --method ...` for one recipe. */
-export function recipeCommand(recipe: VariantRecipe, inputPath: string, outputPath: string): CliCommandLine {
-  const quantize = recipe.operation === 'quantize';
+export function recipeCommand(
+  recipe: VariantRecipe,
+  inputPath: string,
+  outputPath: string,
+  catalog: MethodCatalog,
+): CliCommandLine {
   const args = ['onnx-studio', recipe.operation, inputPath, '-o', outputPath, '--method', recipe.method];
-  const unmapped: string[] = [];
-  const add = (table: Record<string, FlagWriter>, options: Record<string, unknown>) => {
-    for (const [key, v] of Object.entries(options)) {
-      if (v === undefined) continue;
-      const writer = table[key];
-      const flags = writer?.(v);
-      if (flags) args.push(...flags);
-      else if (!writer) unmapped.push(`${key}=${JSON.stringify(v)}`);
-      // A known option at its CLI default (e.g. keepIoTypes: true) needs no flag.
-    }
-  };
-  add(quantize ? QUANTIZE_COMMON : PRUNE_COMMON, recipe.common);
-  add(quantize ? QUANTIZE_OPTIONS : PRUNE_OPTIONS, recipe.options);
+  const family = recipe.operation === 'quantize' ? catalog.quantize : catalog.prune;
+  const flags = flagsFromOptions(family, recipe.method, recipe.common, recipe.options);
+  args.push(...flags.args);
   if (recipe.operation === 'quantize') {
     if (recipe.calibration) {
-      const flags = dataFlags(recipe.calibration.spec as DatasetSpecInput, '--calib-data');
+      const data = dataFlags(recipe.calibration.spec as DatasetSpecInput, '--calib-data');
       // --calib-samples may already be set from the method options.
       if (args.includes('--calib-samples')) {
-        const i = flags.indexOf('--calib-samples');
-        if (i >= 0) flags.splice(i, 2);
+        const i = data.indexOf('--calib-samples');
+        if (i >= 0) data.splice(i, 2);
       }
-      args.push(...flags);
+      args.push(...data);
     }
     for (const [name, dims] of Object.entries(recipe.shapes ?? {}))
       args.push('--shape', `${name}=${dims.join('x')}`);
     for (const [name, size] of Object.entries(recipe.dims ?? {})) args.push('--dim', `${name}=${size}`);
   }
-  return { command: args.map(shellQuote).join(' '), unmapped };
+  return { command: args.map(shellQuote).join(' '), unmapped: flags.unmapped };
 }
 
 /** The command plus a comment line for options the CLI cannot set, ready to paste into a terminal. */

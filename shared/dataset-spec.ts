@@ -74,37 +74,39 @@ export const imagePreprocessingSchema = z.strictObject({
 export type ImagePreprocessing = z.infer<typeof imagePreprocessingSchema>;
 
 /** Evaluate only the first `limit` samples (all when absent). */
-const limit = count.optional();
+const limit = count.optional().describe('Use only the first N samples.');
+const dataPath = filePath.describe('File or folder, absolute or relative to the data folder.');
+const labelsPath = filePath.optional().describe('A .npy of labels, one per sample (class indices or target values).');
 
 /** Seeded random inputs shaped from the model (symbolic dims from `--dim`, default 1). No labels. */
 export const syntheticSpecSchema = z.strictObject({
   kind: z.literal('synthetic'),
-  samples: count,
-  seed: z.number().int().min(0).max(0xffffffff).default(0),
+  samples: count.describe('Number of random samples.'),
+  seed: z.number().int().min(0).max(0xffffffff).default(0).describe('Seed of the random generator (the same seed gives the same samples).'),
 });
 
 /** One `.npy` array for a single-input model; the first axis is the sample axis. */
 export const npySpecSchema = z.strictObject({
   kind: z.literal('npy'),
-  path: filePath,
+  path: dataPath,
   /** A `.npy` of labels, one per sample: class indices (integers) or target values. */
-  labels: filePath.optional(),
+  labels: labelsPath,
   limit,
 });
 
 /** A `.npz` holding one array per model input (named like the inputs), optionally `labels` / `label`. */
 export const npzSpecSchema = z.strictObject({
   kind: z.literal('npz'),
-  path: filePath,
+  path: dataPath,
   /** A separate `.npy` of labels (instead of a `labels` array inside the `.npz`). */
-  labels: filePath.optional(),
+  labels: labelsPath,
   limit,
 });
 
 /** One sample per line: `{"inputs": {NAME: {"dims": [...], "data": [...]}}, "label": ...}`. */
 export const jsonlSpecSchema = z.strictObject({
   kind: z.literal('jsonl'),
-  path: filePath,
+  path: dataPath,
   limit,
 });
 
@@ -114,7 +116,7 @@ export const jsonlSpecSchema = z.strictObject({
  */
 export const imagesSpecSchema = z.strictObject({
   kind: z.literal('images'),
-  path: filePath,
+  path: dataPath,
   preprocessing: imagePreprocessingSchema.optional(),
   limit,
 });
@@ -136,6 +138,15 @@ export type NpySpec = z.infer<typeof npySpecSchema>;
 export type NpzSpec = z.infer<typeof npzSpecSchema>;
 export type JsonlSpec = z.infer<typeof jsonlSpecSchema>;
 export type ImagesSpec = z.infer<typeof imagesSpecSchema>;
+
+/** One line per kind, for the catalog and the forms. */
+export const DATASET_KIND_SUMMARIES: Record<DatasetKind, string> = {
+  synthetic: 'Seeded random inputs shaped from the model (no labels: fidelity only).',
+  npy: 'One .npy array for a single-input model (first axis = samples), optional labels .npy.',
+  npz: 'A .npz with one array per model input, named like the inputs.',
+  jsonl: 'One sample per line: {"inputs": {NAME: {"dims": [...], "data": [...]}}, "label": ...}.',
+  images: 'A folder of images in class sub-folders (label = index of the sorted folder names).',
+};
 
 /** The schema of each kind, for generated forms and per-kind validation. */
 export const DATASET_SPEC_SCHEMAS = {

@@ -383,6 +383,16 @@ export interface OptionField {
   multipleOf?: number;
   /** A regular expression a `string` must match. */
   pattern?: string;
+  /** The `onnx-studio` flag that sets it, without dashes (shared/options/option-spec.ts). */
+  flag?: string;
+  /** Why it has no flag, when it has none. */
+  appOnly?: string;
+  /** What a value looks like (the input's placeholder). */
+  example?: string;
+  /** Common options: the methods it applies to (absent: all of the family). */
+  methods?: readonly string[];
+  /** The value a flag without an argument sets (booleans: the opposite of the default). */
+  switchTo?: string | number | boolean;
 }
 
 export interface MethodDescription {

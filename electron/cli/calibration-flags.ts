@@ -22,8 +22,6 @@ export const CALIBRATION_HELP = [
   '  --calib-data DATA        calibration data for int8-static: synthetic, FILE.npy, FILE.npz, FILE.jsonl,',
   '                           an image folder, or SPEC.json (see docs/cli.md, Data); image folders take',
   '                           the preprocessing flags of `eval` (--size, --resize, --mean, --std, ...)',
-  '  --calib-method M         int8-static: minmax | percentile | entropy (default percentile)',
-  '  --calib-samples N        int8-static: use at most N calibration samples (synthetic: default 64)',
   '  --seed S                 seed of synthetic calibration data (default 0)',
   '  --shape INPUT=1x3x224x224, --dim NAME=N   concrete shapes for models with symbolic dims',
 ].join('\n');

@@ -103,11 +103,11 @@ describe('onnx-studio prune', () => {
       [[model, '-o', out, '--method', 'structured'], /--sparsity/],
       [
         [model, '-o', out, '--method', 'structured', '--sparsity', '50%'],
-        /--sparsity must be a number from 0 to 1/,
+        /--sparsity expects a number, got '50%'/,
       ],
       [
         [model, '-o', out, '--method', 'structured', '--sparsity', '0.5', '--scope', 'net'],
-        /--scope must be global or layer/,
+        /--scope must be one of layer, global, got 'net'/,
       ],
       [
         [model, '-o', out, '--method', 'structured', '--sparsity', '0.5', '--pattern', '2:4'],

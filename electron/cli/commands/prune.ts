@@ -1,117 +1,24 @@
+import { flagHelp, parseArgsOptions } from '../../../shared/options/cli-flags.js';
 import { StudioError } from '../../engine/errors.js';
-import { pruneMethods } from '../../engine/prune/all-methods.js';
+import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { pruneModel } from '../../engine/prune/prune-model.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
 import { formatBytes, formatTable } from '../format.js';
+import { methodListHelp, methodOptionsFromFlags } from '../method-flags.js';
 import { ProgressBar } from '../progress-bar.js';
 
-function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-function fraction(flag: string, raw: string, { allowOne = true } = {}): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1 || (!allowOne && value === 1)) {
-    throw new StudioError(
-      'BAD_REQUEST',
-      `--${flag} must be a number from 0 to 1 (a fraction, e.g. 0.5), got '${raw}'.`,
-    );
+/** With an N:M pattern and no --sparsity, the pattern fixes the sparsity (1 - N/M). */
+function sparsityFromPattern(values: CliContext['values']): CliContext['values'] {
+  const pattern = values.pattern;
+  if (values.sparsity !== undefined || typeof pattern !== 'string') return values;
+  const match = /^(\d+):(\d+)$/.exec(pattern);
+  if (!match) return values;
+  const [n, m] = [Number(match[1]), Number(match[2])];
+  if (!(m >= 1 && n <= m)) {
+    throw new StudioError('BAD_REQUEST', `--pattern ${pattern} must be N:M with N <= M and M >= 1 (e.g. 2:4).`);
   }
-  return value;
-}
-
-function positiveInt(flag: string, raw: string): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) {
-    throw new StudioError('BAD_REQUEST', `--${flag} must be a whole number of at least 1, got '${raw}'.`);
-  }
-  return Number(raw);
-}
-
-/** Method-specific flags: which option each sets and which methods accept it. */
-const METHOD_FLAGS: {
-  flag: string;
-  option: string;
-  methods: string[];
-  parse: (v: string | boolean) => unknown;
-}[] = [
-  { flag: 'pattern', option: 'pattern', methods: ['magnitude'], parse: String },
-  { flag: 'sparse-storage', option: 'storage', methods: ['magnitude'], parse: () => 'sparse' },
-  {
-    flag: 'criterion',
-    option: 'criterion',
-    methods: ['structured'],
-    parse: (v) => {
-      if (v !== 'l1' && v !== 'l2')
-        throw new StudioError('BAD_REQUEST', `--criterion must be l1 or l2, got '${String(v)}'.`);
-      return v;
-    },
-  },
-  { flag: 'no-bn-scale', option: 'batchNormAware', methods: ['structured'], parse: () => false },
-  {
-    flag: 'round-to',
-    option: 'roundTo',
-    methods: ['structured'],
-    parse: (v) => positiveInt('round-to', String(v)),
-  },
-  {
-    flag: 'max-layer-sparsity',
-    option: 'maxLayerSparsity',
-    methods: ['structured'],
-    parse: (v) => fraction('max-layer-sparsity', String(v)),
-  },
-];
-
-function methodOptions(ctx: CliContext, method: string): Record<string, unknown> {
-  const options: Record<string, unknown> = {};
-  for (const f of METHOD_FLAGS) {
-    const value = ctx.values[f.flag];
-    if (value === undefined) continue;
-    if (!f.methods.includes(method)) {
-      throw new StudioError(
-        'BAD_REQUEST',
-        `--${f.flag} applies to ${f.methods.join(', ')} only, not ${method}.`,
-      );
-    }
-    options[f.option] = f.parse(value as string | boolean);
-  }
-  return options;
-}
-
-/** The common options; with an N:M pattern and no --sparsity, the pattern fixes the sparsity. */
-function commonOptions(ctx: CliContext): Record<string, unknown> {
-  const raw = ctx.values.sparsity;
-  const pattern = ctx.values.pattern;
-  let sparsity: number;
-  if (typeof raw === 'string') sparsity = fraction('sparsity', raw);
-  else if (typeof pattern === 'string' && /^\d+:\d+$/.test(pattern)) {
-    const [n, m] = pattern.split(':').map(Number) as [number, number];
-    if (!(m >= 1 && n <= m))
-      throw new StudioError(
-        'BAD_REQUEST',
-        `--pattern ${pattern} must be N:M with N <= M and M >= 1 (e.g. 2:4).`,
-      );
-    sparsity = 1 - n / m;
-  } else {
-    throw new StudioError(
-      'BAD_REQUEST',
-      'Missing sparsity: pass --sparsity (a fraction from 0 to 1, e.g. 0.5).',
-    );
-  }
-  const common: Record<string, unknown> = { sparsity };
-  const scope = ctx.values.scope;
-  if (scope !== undefined) {
-    if (scope !== 'global' && scope !== 'layer')
-      throw new StudioError('BAD_REQUEST', `--scope must be global or layer, got '${String(scope)}'.`);
-    common.scope = scope;
-  }
-  if (typeof ctx.values['op-types'] === 'string') common.opTypes = splitList(ctx.values['op-types']);
-  if (typeof ctx.values['exclude-nodes'] === 'string')
-    common.excludeNodes = splitList(ctx.values['exclude-nodes']);
-  return common;
+  return { ...values, sparsity: String(1 - n / m) };
 }
 
 const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -124,38 +31,20 @@ export const pruneCommand: CliCommand = {
     return [
       '  -o, --output PATH          where to write the variant (never the input)',
       '  --method METHOD            one of:',
-      ...pruneMethods().map((m) => `      ${m.name.padEnd(12)} ${m.summary}`),
-      '  --sparsity X               fraction to remove, 0..1: of the weights (magnitude) or of the',
-      '                             output channels (structured); 0 leaves the model numerically unchanged',
-      '  --scope layer|global       layer (default): every layer loses the same fraction;',
-      '                             global: one ranking across layers',
-      '  --op-types A,B             only prune these op types (default Conv,ConvTranspose,Gemm,MatMul)',
-      '  --exclude-nodes A,B        leave these nodes (by name) unpruned (structured: their output channels)',
-      '  --pattern N:M              magnitude: keep N of every M weights along the input axis (e.g. 2:4)',
-      '  --sparse-storage           magnitude: store pruned weights as sparse initializers where smaller',
-      '  --criterion l1|l2          structured: channel norm used for ranking (default l2)',
-      '  --no-bn-scale              structured: ignore the scale of a following BatchNorm when ranking',
-      '  --round-to N               structured: round kept channels up to a multiple of N (e.g. 8)',
-      '  --max-layer-sparsity X     structured, global scope: the most one group may lose (default 0.9)',
+      ...methodListHelp(methodCatalog().prune),
+      ...flagHelp(methodCatalog().prune),
       '  --force                    replace OUT if it exists',
       '  --json                     print {output, method, targetSparsity, achievedSparsity, prunedNodes,',
       '                             removedChannels, inputBytes, outputBytes, layers, skipped, ...}',
     ].join('\n');
   },
-  options: {
-    output: { type: 'string', short: 'o' },
-    method: { type: 'string' },
-    sparsity: { type: 'string' },
-    scope: { type: 'string' },
-    'op-types': { type: 'string' },
-    'exclude-nodes': { type: 'string' },
-    pattern: { type: 'string' },
-    'sparse-storage': { type: 'boolean' },
-    criterion: { type: 'string' },
-    'no-bn-scale': { type: 'boolean' },
-    'round-to': { type: 'string' },
-    'max-layer-sparsity': { type: 'string' },
-    force: { type: 'boolean' },
+  get options() {
+    return {
+      output: { type: 'string', short: 'o' },
+      method: { type: 'string' },
+      ...parseArgsOptions(methodCatalog().prune),
+      force: { type: 'boolean' },
+    } as const;
   },
   async run(ctx) {
     const [input, ...extra] = ctx.positionals;
@@ -163,15 +52,9 @@ export const pruneCommand: CliCommand = {
     if (extra.length > 0)
       throw new StudioError('BAD_REQUEST', `prune takes one model, got also: ${extra.join(' ')}.`);
     const output = requireString(ctx, 'output', 'output path');
-    const method = requireString(
-      ctx,
-      'method',
-      `method (one of ${pruneMethods()
-        .map((m) => m.name)
-        .join(', ')})`,
-    );
-    const options = methodOptions(ctx, method);
-    const common = commonOptions(ctx);
+    const family = methodCatalog().prune;
+    const method = requireString(ctx, 'method', `method (one of ${family.methods.map((m) => m.name).join(', ')})`);
+    const { common, options } = methodOptionsFromFlags('prune', method, sparsityFromPattern(ctx.values));
     const bar = new ProgressBar(ctx.stderr, 'Pruning');
     const report = await pruneModel({
       input,

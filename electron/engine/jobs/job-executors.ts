@@ -48,6 +48,8 @@ import type { WorkspaceStore } from '../workspace/workspace-store.js';
 import type { JobContext, JobLane } from './job-manager.js';
 import type { TaskPool } from './task-pool.js';
 import type { TaskRequest } from './task-protocol.js';
+import { methodCatalog } from './method-catalog.js';
+import { defaultVariantName } from '../../../shared/variant-naming.js';
 
 // The engine's reports must fit the shared result types the renderer reads: if a field changes type in the
 // engine, these lines stop compiling.
@@ -196,12 +198,12 @@ export function variantCliCommand(
     for (const v of chain) {
       stem = `${stem}-${outputSlug(v.recipe)}`;
       const output = path.join(dir, `${stem}.onnx`);
-      lines.push(formatCliCommand(recipeCommand(v.recipe, input, output)));
+      lines.push(formatCliCommand(recipeCommand(v.recipe, input, output, methodCatalog())));
       input = output;
     }
   }
   const output = path.join(dir, `${stem}-${outputSlug(recipe)}.onnx`);
-  lines.push(formatCliCommand(recipeCommand(recipe, input, output)));
+  lines.push(formatCliCommand(recipeCommand(recipe, input, output, methodCatalog())));
   return { command: lines.join('\n'), output };
 }
 
@@ -275,7 +277,7 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
   const variant = await deps.store.addVariant(spec.modelPath, slot, {
     name:
       spec.name ??
-      (parent === ORIGINAL_TARGET ? spec.method : `${source.variant?.name ?? parent} + ${spec.method}`),
+      defaultVariantName(spec, parent === ORIGINAL_TARGET ? undefined : (source.variant?.name ?? parent)),
     parent,
     recipe,
     report,

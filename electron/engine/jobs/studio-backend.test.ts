@@ -165,7 +165,7 @@ describe('StudioBackend', () => {
       source: pruned.variant.id,
       method: 'int8-dynamic',
     });
-    expect(stacked.variant).toMatchObject({ parent: pruned.variant.id, name: 'magnitude + int8-dynamic' });
+    expect(stacked.variant).toMatchObject({ parent: pruned.variant.id, name: 'magnitude 30% + int8-dynamic' });
     expect(stacked.report.inputBytes).toBe(fs.statSync(pruned.variant.path).size);
     // The command makes the pruned model first, then quantizes that file.
     const [pruneLine, quantizeLine] = stacked.variant.cliCommand.split('\n');

@@ -1,30 +1,11 @@
 import type { ModelProto } from 'onnx-buf';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** Op types whose weights pruning touches when `opTypes` is not given. */
 export const DEFAULT_PRUNE_OP_TYPES: readonly string[] = ['Conv', 'ConvTranspose', 'Gemm', 'MatMul'];
 
-/** Options every pruning method understands (the common flags of `onnx-studio prune`). */
-export const commonPruneOptionsSchema = z
-  .object({
-    /**
-     * Fraction to remove, 0..1: of the weights (magnitude) or of the output channels (structured). 0 leaves
-     * the model numerically unchanged.
-     */
-    sparsity: z.number().min(0).max(1),
-    /**
-     * `layer`: every layer (or channel group) loses the same fraction. `global`: one ranking across layers, so
-     * layers with many weak weights/channels lose more and the rest less.
-     */
-    scope: z.enum(['layer', 'global']).default('layer'),
-    /** Only prune the weights of these op types (default: Conv, ConvTranspose, Gemm, MatMul). */
-    opTypes: z.array(z.string().min(1)).optional(),
-    /** Leave these nodes (by name) unpruned: their weights (magnitude) or their output channels (structured). */
-    excludeNodes: z.array(z.string().min(1)).default([]),
-  })
-  .strict();
-
-export type CommonPruneOptions = z.infer<typeof commonPruneOptionsSchema>;
+export { commonPruneOptionsSchema, type CommonPruneOptions } from '../../../shared/options/prune-options.js';
+import type { CommonPruneOptions } from '../../../shared/options/prune-options.js';
 
 /** What one pruned layer (magnitude) or channel group (structured) lost; part of the report. */
 export interface PrunedLayer {

@@ -12,7 +12,7 @@ import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { loadModel } from '../onnx/load-model.js';
 import { saveModel } from '../onnx/save-model.js';
 import { RECIPE_METADATA_KEY } from '../quantize/quantize-model.js';
-import { pruneMethod } from './method-registry.js';
+import { pruneMethod } from './all-methods.js';
 import {
   type PrunedLayer,
   type PruneProgress,

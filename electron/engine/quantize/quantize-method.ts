@@ -1,24 +1,9 @@
 import type { ModelProto } from 'onnx-buf';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { SampleSource } from '../datasets/sample-source.js';
 
-/** Options every method understands (the flags of `onnx-studio quantize`). */
-export const commonQuantizeOptionsSchema = z
-  .object({
-    /** One scale per tensor instead of per output channel. */
-    perTensor: z.boolean().default(false),
-    /** Asymmetric weights (a zero point per channel) instead of symmetric. */
-    asymmetric: z.boolean().default(false),
-    /** 7-bit weights, for CPUs without VNNI where 8-bit products can saturate. */
-    reduceRange: z.boolean().default(false),
-    /** Only quantize nodes of these op types (default: every type the method supports). */
-    opTypes: z.array(z.string().min(1)).optional(),
-    /** Leave these nodes (by name) in float. */
-    excludeNodes: z.array(z.string().min(1)).default([]),
-  })
-  .strict();
-
-export type CommonQuantizeOptions = z.infer<typeof commonQuantizeOptionsSchema>;
+export { commonQuantizeOptionsSchema, type CommonQuantizeOptions } from '../../../shared/options/quantize-options.js';
+import type { CommonQuantizeOptions } from '../../../shared/options/quantize-options.js';
 
 /** A node left in float, and why (reported to the user). */
 export interface SkippedNode {
@@ -63,7 +48,7 @@ export interface QuantizeMethod<Schema extends z.ZodType = z.ZodType> {
   summary: string;
   /** Method-specific options (beyond the common ones), validated before the method runs. */
   optionSchema: Schema;
-  /** Whether the method needs `calibration` samples. */
-  needsCalibration: boolean;
+  /** Whether the method needs `calibration` samples (from its spec in shared/options/quantize-options.ts). */
+  needsCalibration?: boolean;
   quantize(input: QuantizeInput<z.infer<Schema>>): Promise<QuantizeOutcome>;
 }

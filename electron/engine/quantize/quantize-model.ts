@@ -7,7 +7,7 @@ import { StudioError } from '../errors.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { loadModel } from '../onnx/load-model.js';
 import { saveModel } from '../onnx/save-model.js';
-import { quantizeMethod } from './method-registry.js';
+import { quantizeMethod } from './all-methods.js';
 import { commonQuantizeOptionsSchema, type QuantizeProgress, type SkippedNode } from './quantize-method.js';
 
 export interface QuantizeRequest {

@@ -1,3 +1,4 @@
+import { uniqueVariantName } from '../../../shared/variant-naming.js';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -261,7 +262,7 @@ export class WorkspaceStore {
       const variant: WorkspaceVariant = {
         ...input,
         id: slot.id,
-        name: uniqueName(ws, input.name),
+        name: uniqueVariantName(ws, input.name),
         path: slot.path,
         fileBytes: st.bytes + externalBytes,
         createdAt: nowIso(),
@@ -281,7 +282,7 @@ export class WorkspaceStore {
         );
       const trimmed = name.trim();
       if (!trimmed) throw new StudioError('BAD_REQUEST', 'A variant name cannot be empty.');
-      variant.name = trimmed === variant.name ? trimmed : uniqueName(ws, trimmed);
+      variant.name = trimmed === variant.name ? trimmed : uniqueVariantName(ws, trimmed);
       return variant;
     });
   }
@@ -381,11 +382,3 @@ export class WorkspaceStore {
   }
 }
 
-function uniqueName(ws: Workspace, wanted: string): string {
-  const taken = new Set(ws.variants.map((v) => v.name));
-  if (!taken.has(wanted)) return wanted;
-  for (let i = 2; ; i++) {
-    const candidate = `${wanted} (${i})`;
-    if (!taken.has(candidate)) return candidate;
-  }
-}

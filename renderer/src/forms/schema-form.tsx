@@ -100,9 +100,11 @@ function SchemaField({
           inputMode={field.type === 'number' || field.type === 'integer' ? 'decimal' : undefined}
           value={text}
           placeholder={
-            field.type === 'string-list'
-              ? 'comma-separated, e.g. Conv, MatMul'
-              : field.default !== undefined
+            field.example !== undefined
+              ? field.example
+              : field.type === 'string-list'
+                ? 'comma-separated names'
+                : field.default !== undefined
                 ? JSON.stringify(field.default).replace(/^"|"$/g, '')
                 : ''
           }

@@ -20,8 +20,10 @@ import type {
   JobSpec,
   MenuCommand,
   MethodCatalog,
-  OptionField,
 } from '../../../shared/ipc-contract.js';
+import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
+import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
+import { defaultVariantName, uniqueVariantName } from '../../../shared/variant-naming.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
@@ -29,6 +31,7 @@ import type { StudioReport } from '../../../shared/report.js';
 import type {
   BenchRecord,
   BenchTargetResult,
+  VariantRecipe,
   Workspace,
   WorkspaceVariant,
 } from '../../../shared/workspace.js';
@@ -86,94 +89,22 @@ export interface MockHostOptions {
   msPerRun?: number;
 }
 
-function field(name: string, type: OptionField['type'], extra: Partial<OptionField> = {}): OptionField {
-  const label = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-  return { name, label: label.charAt(0).toUpperCase() + label.slice(1), type, required: false, ...extra };
-}
-
-/** The real catalog's shape, for the methods the engine registers. */
-export const MOCK_CATALOG: MethodCatalog = {
-  quantize: {
-    commonSchema: {},
-    commonFields: [
-      field('perTensor', 'boolean', {
-        default: false,
-        description: 'One scale per tensor instead of one per output channel.',
-      }),
-      field('asymmetric', 'boolean', { default: false }),
-      field('reduceRange', 'boolean', { default: false }),
-      field('opTypes', 'string-list'),
-      field('excludeNodes', 'string-list', { default: [] }),
-    ],
-    methods: [
-      {
-        kind: 'quantize',
-        name: 'int8-dynamic',
-        summary: 'int8 weights, activations quantized at run time (no data needed)',
-        needsCalibration: false,
-        optionsSchema: {},
-        fields: [field('form', 'enum', { choices: ['fused', 'onnx'], default: 'fused' })],
-      },
-      {
-        kind: 'quantize',
-        name: 'int8-static',
-        summary: 'int8 weights and activations with calibrated ranges (QDQ)',
-        needsCalibration: true,
-        optionsSchema: {},
-        fields: [
-          field('calibMethod', 'enum', {
-            choices: ['minmax', 'percentile', 'entropy'],
-            default: 'percentile',
-          }),
-          field('percentile', 'number', { default: 99.999, exclusiveMinimum: 50, maximum: 100 }),
-          field('calibSamples', 'integer', { minimum: 1 }),
-        ],
-      },
-      {
-        kind: 'quantize',
-        name: 'fp16',
-        summary: 'float16 weights and compute',
-        needsCalibration: false,
-        optionsSchema: {},
-        fields: [field('keepIoTypes', 'boolean', { default: true })],
-      },
-      {
-        kind: 'quantize',
-        name: 'fail',
-        summary: 'a method that always fails (mock only)',
-        needsCalibration: false,
-        optionsSchema: {},
-        fields: [],
-      },
-    ],
-  },
-  prune: {
-    commonSchema: {},
-    commonFields: [
-      { ...field('sparsity', 'number', { minimum: 0, maximum: 1 }), required: true },
-      field('scope', 'enum', { choices: ['layer', 'global'], default: 'layer' }),
-    ],
-    methods: [
-      {
-        kind: 'prune',
-        name: 'magnitude',
-        summary: 'zero the smallest weights',
-        needsCalibration: false,
-        optionsSchema: {},
-        fields: [field('pattern', 'string', { pattern: '^\\d+:\\d+$' })],
-      },
-      {
-        kind: 'prune',
-        name: 'structured',
-        summary: 'remove whole output channels',
-        needsCalibration: false,
-        optionsSchema: {},
-        fields: [field('criterion', 'enum', { choices: ['l1', 'l2'], default: 'l2' })],
-      },
-    ],
-  },
-  datasets: [],
-};
+/**
+ * The real catalog (derived from the same option declarations as the engine's), plus one mock-only method
+ * that always fails, for the error paths of the UI.
+ */
+export const MOCK_CATALOG: MethodCatalog = (() => {
+  const catalog = buildMethodCatalog();
+  catalog.quantize.methods.push({
+    kind: 'quantize',
+    name: 'fail',
+    summary: 'a method that always fails (mock only)',
+    needsCalibration: false,
+    optionsSchema: {},
+    fields: [],
+  });
+  return catalog;
+})();
 
 const FOLDERS: Record<string, FsEntry[]> = {
   '/': [
@@ -388,11 +319,6 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     return jobId;
   };
 
-  const variantName = (ws: Workspace, base: string) => {
-    const taken = new Set(ws.variants.map((v) => v.name));
-    if (!taken.has(base)) return base;
-    for (let n = 2; ; n++) if (!taken.has(`${base} (${n})`)) return `${base} (${n})`;
-  };
 
   const startJob = (spec: JobSpec): Result<{ jobId: string }> => {
     const ws = workspaceFor(spec.modelPath);
@@ -420,12 +346,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
           const inputBytes = from?.fileBytes ?? ws.model.fileBytes;
           const factor = spec.kind === 'prune' ? 1 : method === 'fp16' ? 0.5 : 0.27;
           const id = `v-${((counter * 2654435761) >>> 0).toString(16).slice(0, 8)}`;
-          const recipeName =
-            spec.kind === 'prune'
-              ? `${method} ${Math.round(Number(spec.common.sparsity ?? 0) * 100)}%`
-              : method;
-          // Named like the engine names it: a stacked recipe says what it started from.
-          const name = variantName(ws, spec.name ?? (from ? `${from.name} + ${method}` : recipeName));
+          const name = uniqueVariantName(ws, spec.name ?? defaultVariantName(spec, from?.name));
           const path = `/data/workspaces/${ws.key}/${id}.onnx`;
           const outputBytes = Math.round(inputBytes * factor);
           const report = {
@@ -438,6 +359,10 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
             seconds: 0.9,
             notes: [],
           };
+          const recipe: VariantRecipe =
+            spec.kind === 'quantize'
+              ? { operation: 'quantize', method, common: spec.common ?? {}, options: spec.options ?? {} }
+              : { operation: 'prune', method, common: spec.common, options: spec.options ?? {} };
           const variant: WorkspaceVariant = {
             id,
             name,
@@ -445,10 +370,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
             fileBytes: outputBytes,
             createdAt: new Date().toISOString(),
             parent,
-            recipe:
-              spec.kind === 'quantize'
-                ? { operation: 'quantize', method, common: spec.common ?? {}, options: spec.options ?? {} }
-                : { operation: 'prune', method, common: spec.common, options: spec.options ?? {} },
+            recipe,
             report:
               spec.kind === 'quantize'
                 ? report
@@ -462,7 +384,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
                     skipped: [],
                     parameters: { before: 1, after: 1 },
                   },
-            cliCommand: `onnx-studio ${spec.kind} ${spec.modelPath} -o ${path} --method ${method}`,
+            cliCommand: formatCliCommand(recipeCommand(recipe, spec.modelPath, path, MOCK_CATALOG)),
           };
           ws.variants.push(variant);
           files.add(path);
@@ -679,7 +601,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       const v = workspaceFor(r.modelPath).variants.find((x) => x.id === r.variantId);
       if (!v) return fail({ code: 'BAD_REQUEST', message: 'No such variant.' });
       const name = r.name.trim();
-      if (name !== v.name) v.name = variantName(workspaceFor(r.modelPath), name);
+      if (name !== v.name) v.name = uniqueVariantName(workspaceFor(r.modelPath), name);
       changed(workspaceFor(r.modelPath));
       return ok(v);
     },

@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
+import { commonFieldsFor } from '../../../shared/options/catalog-fields.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
 import { DatasetForm } from '../forms/dataset-form.js';
 import {
@@ -100,7 +101,7 @@ export function OptimizeView({
     if (catalog.kind !== 'loaded') return cache;
     for (const group of [catalog.catalog.quantize, catalog.catalog.prune]) {
       for (const m of group.methods)
-        cache.set(methodKey(m), { common: group.commonFields, options: m.fields });
+        cache.set(methodKey(m), { common: commonFieldsFor(group, m.name), options: m.fields });
     }
     return cache;
   }, [catalog]);

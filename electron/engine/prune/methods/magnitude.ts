@@ -17,6 +17,7 @@ import {
 } from '../prune-method.js';
 import { markSmallest } from '../select-smallest.js';
 import { type WeightSlot, weightSlot } from '../weights.js';
+import { magnitudeOptionsSchema, PRUNE_METHOD_SPECS } from '../../../../shared/options/prune-options.js';
 
 /*
  * Unstructured magnitude pruning: the smallest weights (by absolute value) of Conv, ConvTranspose, Gemm and
@@ -25,20 +26,7 @@ import { type WeightSlot, weightSlot } from '../weights.js';
  * the win is in compressed size (and in what a later quantization or sparse runtime makes of the zeros).
  */
 
-export const magnitudeOptionsSchema = z
-  .object({
-    /** Keep N of every M consecutive weights along the input dimension, e.g. '2:4' (fixes sparsity to 1 - N/M). */
-    pattern: z
-      .string()
-      .regex(/^\d+:\d+$/, 'write the pattern as N:M, e.g. 2:4')
-      .optional(),
-    /**
-     * 'sparse' stores each pruned initializer as an ONNX sparse initializer when that is smaller (above about
-     * 67% sparsity for float32, since every kept value carries an 8-byte index). onnxruntime densifies them at load.
-     */
-    storage: z.enum(['dense', 'sparse']).default('dense'),
-  })
-  .strict();
+export { magnitudeOptionsSchema };
 
 export type MagnitudeOptions = z.infer<typeof magnitudeOptionsSchema>;
 
@@ -287,8 +275,6 @@ function storeSparse(input: PruneInput<MagnitudeOptions>, slots: WeightSlot[]): 
 }
 
 registerPruneMethod({
-  name: 'magnitude',
-  summary: 'Zero the smallest weights (unstructured, optional N:M); smaller compressed, not faster',
-  optionSchema: magnitudeOptionsSchema,
+  ...PRUNE_METHOD_SPECS.magnitude,
   prune: pruneMagnitude,
 });

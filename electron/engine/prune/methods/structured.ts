@@ -11,6 +11,7 @@ import {
   type PruneOutcome,
   type SkippedPrune,
 } from '../prune-method.js';
+import { structuredOptionsSchema, PRUNE_METHOD_SPECS } from '../../../../shared/options/prune-options.js';
 
 /*
  * Structured channel pruning: whole output channels of Conv / ConvTranspose and output features of Gemm /
@@ -19,18 +20,7 @@ import {
  * together are pruned as one group or not at all; see channel-analysis.ts. The model gets smaller and faster.
  */
 
-export const structuredOptionsSchema = z
-  .object({
-    /** How a channel's weights are measured: L1 (sum of |w|) or L2 (Euclidean) norm. */
-    criterion: z.enum(['l1', 'l2']).default('l2'),
-    /** Multiply by the scale of a BatchNorm that directly follows the layer. */
-    batchNormAware: z.boolean().default(true),
-    /** Round each group's kept channel count up to a multiple of this (e.g. 8 for SIMD-friendly widths). */
-    roundTo: z.number().int().min(1).default(1),
-    /** Global scope: the largest fraction any one group may lose (keeps a thin layer from vanishing). */
-    maxLayerSparsity: z.number().gt(0).max(1).default(0.9),
-  })
-  .strict();
+export { structuredOptionsSchema };
 
 export type StructuredOptions = z.infer<typeof structuredOptionsSchema>;
 
@@ -129,9 +119,6 @@ async function pruneStructured(input: PruneInput<StructuredOptions>): Promise<Pr
 }
 
 registerPruneMethod({
-  name: 'structured',
-  summary:
-    'Remove whole channels/features (L1/L2, BatchNorm-aware) with their dependents; smaller and faster',
-  optionSchema: structuredOptionsSchema,
+  ...PRUNE_METHOD_SPECS.structured,
   prune: pruneStructured,
 });

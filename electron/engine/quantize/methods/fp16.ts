@@ -33,6 +33,7 @@ import {
   throwIfCancelled,
 } from '../weight-only/weights.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
+import { fp16OptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/options/quantize-options.js';
 
 /*
  * fp16: float32 weights and compute to float16 (what GPUs and ARM CPUs run at twice the speed and half
@@ -116,14 +117,7 @@ const FLOAT32_ONLY_OUTPUTS: ReadonlyMap<string, ReadonlySet<number>> = new Map([
 /** Ops that only look at the shape of a tensor: they accept either type and need no Cast. */
 const TYPE_AGNOSTIC = new Set(['Shape', 'Size']);
 
-export const fp16OptionsSchema = z
-  .object({
-    /** Keep float32 graph inputs/outputs (Casts at the boundary); false makes them float16. */
-    keepIoTypes: z.boolean().default(true),
-    /** Op types to keep in float32 on top of DEFAULT_FP16_BLOCK_LIST. */
-    blockOpTypes: z.array(z.string().min(1)).default([]),
-  })
-  .strict();
+export { fp16OptionsSchema };
 
 type Fp16Options = z.infer<typeof fp16OptionsSchema>;
 
@@ -414,10 +408,7 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
 }
 
 export const fp16Method: QuantizeMethod<typeof fp16OptionsSchema> = {
-  name: 'fp16',
-  summary: 'float16 weights and compute (inputs/outputs stay float32): ~2x smaller, fast on GPUs',
-  optionSchema: fp16OptionsSchema,
-  needsCalibration: false,
+  ...QUANTIZE_METHOD_SPECS.fp16,
   quantize: convertToFloat16,
 };
 

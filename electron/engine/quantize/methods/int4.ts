@@ -22,6 +22,7 @@ import {
   storedBytes,
   throwIfCancelled,
 } from '../weight-only/weights.js';
+import { int4OptionsSchema, QUANTIZE_METHOD_SPECS, INT4_BLOCK_SIZES } from '../../../../shared/options/quantize-options.js';
 
 /*
  * int4: weight-only block-wise 4-bit quantization of MatMul weights into ONNX Runtime's
@@ -45,22 +46,9 @@ import {
  * rounding of A (about 0.5% relative error per output), small next to the 4-bit weight error.
  */
 
-export const INT4_BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
+export { INT4_BLOCK_SIZES };
 
-export const int4OptionsSchema = z
-  .object({
-    /** Weights per quantization block along K (a power of two; 32 keeps the most accuracy, 128 the smallest file). */
-    blockSize: z
-      .number()
-      .int()
-      .refine((v) => (INT4_BLOCK_SIZES as readonly number[]).includes(v), {
-        message: `block size must be one of ${INT4_BLOCK_SIZES.join(', ')}`,
-      })
-      .default(32),
-    /** MatMulNBits accuracy_level: 4 = int8 compute on CPU (fastest), 0 = unset (float compute). */
-    accuracyLevel: z.number().int().min(0).max(4).default(4),
-  })
-  .strict();
+export { int4OptionsSchema };
 
 type Int4Options = z.infer<typeof int4OptionsSchema>;
 
@@ -256,11 +244,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
 }
 
 export const int4Method: QuantizeMethod<typeof int4OptionsSchema> = {
-  name: 'int4',
-  summary:
-    'weight-only block-wise int4 MatMul weights (com.microsoft MatMulNBits): ~7x smaller MatMuls, ORT only',
-  optionSchema: int4OptionsSchema,
-  needsCalibration: false,
+  ...QUANTIZE_METHOD_SPECS.int4,
   quantize: quantizeInt4,
 };
 

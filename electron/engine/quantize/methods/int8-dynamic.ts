@@ -3,6 +3,7 @@ import { StudioError } from '../../errors.js';
 import { DEFAULT_OP_TYPES, DynamicQuantizer, SUPPORTED_OP_TYPES } from '../dynamic/quantize-graph.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
+import { int8DynamicOptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/options/quantize-options.js';
 
 /*
  * int8-dynamic: int8 weights (per column / per output channel, symmetric by default) and activations
@@ -13,15 +14,7 @@ import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize
  * See docs/quantize-dynamic.md.
  */
 
-export const int8DynamicOptionsSchema = z
-  .object({
-    /**
-     * 'fused': com.microsoft DynamicQuantizeMatMul (any opset, fast without graph optimizations).
-     * 'onnx': DynamicQuantizeLinear + MatMulInteger + Cast + Mul (standard ops, opset >= 11).
-     */
-    form: z.enum(['fused', 'onnx']).default('fused'),
-  })
-  .strict();
+export { int8DynamicOptionsSchema };
 
 export type Int8DynamicOptions = z.infer<typeof int8DynamicOptionsSchema>;
 
@@ -55,12 +48,7 @@ async function quantize(input: QuantizeInput<Int8DynamicOptions>): Promise<Quant
 }
 
 export const int8DynamicMethod: QuantizeMethod<typeof int8DynamicOptionsSchema> = {
-  name: 'int8-dynamic',
-  summary:
-    'int8 weights, activations quantized at run time (com.microsoft DynamicQuantizeMatMul): smaller and faster ' +
-    'MatMul/Gemm on CPU, no calibration data needed.',
-  optionSchema: int8DynamicOptionsSchema,
-  needsCalibration: false,
+  ...QUANTIZE_METHOD_SPECS['int8-dynamic'],
   quantize,
 };
 

@@ -8,6 +8,7 @@ import { prepareQdqOpset } from '../static/opset.js';
 import { preoptimizeModel } from '../static/preoptimize.js';
 import { emitQdq } from '../static/qdq-emit.js';
 import { DEFAULT_OP_TYPES, type PlanOptions, calibrationTensors, planQdq } from '../static/qdq-plan.js';
+import { int8StaticOptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/options/quantize-options.js';
 
 /*
  * int8-static: QDQ-format static quantization with calibrated activation ranges. What is emitted and
@@ -19,22 +20,7 @@ import { DEFAULT_OP_TYPES, type PlanOptions, calibrationTensors, planQdq } from 
  *   static/qdq-emit.ts     the rewrite: Q/DQ nodes, int8 weights, int32 biases
  */
 
-export const int8StaticOptionsSchema = z
-  .object({
-    /** How activation ranges are chosen from the calibration statistics. */
-    calibMethod: z.enum(['minmax', 'percentile', 'entropy']).default('percentile'),
-    /** The central percentage of values kept by the percentile method. */
-    percentile: z.number().gt(50).lte(100).default(99.999),
-    /** Use at most this many calibration samples. */
-    calibSamples: z.number().int().min(1).optional(),
-    /** Activation type: uint8 (asymmetric, the fast path on x86) or int8 (asymmetric). */
-    activationType: z.enum(['uint8', 'int8']).default('uint8'),
-    /** Histogram bins per sign for the percentile and entropy methods. */
-    histogramBins: z.number().int().min(256).max(65536).multipleOf(2).default(2048),
-    /** Run onnxruntime's basic graph optimizations first (folds BatchNorm into Conv, MatMul+Add into Gemm). */
-    optimize: z.boolean().default(true),
-  })
-  .strict();
+export { int8StaticOptionsSchema };
 
 export type Int8StaticOptions = z.infer<typeof int8StaticOptionsSchema>;
 
@@ -122,11 +108,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
 }
 
 export const int8StaticMethod: QuantizeMethod<typeof int8StaticOptionsSchema> = {
-  name: 'int8-static',
-  summary:
-    'int8 weights and uint8 activations in QDQ format, with activation ranges calibrated on sample data (fused by onnxruntime into QLinearConv / QLinearMatMul).',
-  optionSchema: int8StaticOptionsSchema,
-  needsCalibration: true,
+  ...QUANTIZE_METHOD_SPECS['int8-static'],
   quantize: quantizeStatic,
 };
 

@@ -20,6 +20,7 @@ import {
   storedBytes,
   throwIfCancelled,
 } from '../weight-only/weights.js';
+import { int8WeightOptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/options/quantize-options.js';
 
 /*
  * int8-weight: weight-only int8. Every constant weight of a supported node is stored as int8 with a
@@ -39,7 +40,7 @@ import {
  * bfloat16, a Cast after a float32 DequantizeLinear restores the type the node expects.
  */
 
-export const int8WeightOptionsSchema = z.object({}).strict();
+export { int8WeightOptionsSchema };
 
 /** Which input of each supported op is its weight, and the per-channel axis for a weight of rank `rank`. */
 interface WeightSlot {
@@ -261,10 +262,7 @@ async function quantizeInt8Weights(
 }
 
 export const int8WeightMethod: QuantizeMethod<typeof int8WeightOptionsSchema> = {
-  name: 'int8-weight',
-  summary: 'weight-only int8 (DequantizeLinear before float ops): ~4x smaller, runs on every EP',
-  optionSchema: int8WeightOptionsSchema,
-  needsCalibration: false,
+  ...QUANTIZE_METHOD_SPECS['int8-weight'],
   quantize: quantizeInt8Weights,
 };
 

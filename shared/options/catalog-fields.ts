@@ -1,0 +1,7 @@
+/** Reading the catalog's fields (zod-free, so the page can use it without bundling zod). */
+import type { MethodFamily, OptionField } from '../ipc-contract.js';
+
+/** The common fields that mean something to one method (the fp16 form shows no int8 options). */
+export function commonFieldsFor(family: MethodFamily, method: string): OptionField[] {
+  return family.commonFields.filter((f) => !f.methods || f.methods.includes(method));
+}
