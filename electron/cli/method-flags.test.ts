@@ -1,0 +1,122 @@
+/**
+ * Every option of every method survives recipe -> reproduce command -> CLI parsing -> recipe, and every
+ * option has a flag or says why not. The values tried are the first non-default ones the option's own
+ * schema accepts, so adding an option to a schema adds it to this walk.
+ */
+import { parseArgs } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { recipeCommand } from '../../shared/cli-command.js';
+import type { OptionField } from '../../shared/ipc-contract.js';
+import { commonFieldsFor } from '../../shared/options/catalog-fields.js';
+import { flagHelp } from '../../shared/options/cli-flags.js';
+import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from '../../shared/options/prune-options.js';
+import { commonQuantizeOptionsSchema, QUANTIZE_METHOD_SPECS } from '../../shared/options/quantize-options.js';
+import type { VariantRecipe } from '../../shared/workspace.js';
+import { methodCatalog } from '../engine/jobs/method-catalog.js';
+import { pruneMethods } from '../engine/prune/all-methods.js';
+import { quantizeMethods } from '../engine/quantize/all-methods.js';
+import { pruneCommand } from './commands/prune.js';
+import { quantizeCommand } from './commands/quantize.js';
+import { methodOptionsFromFlags } from './method-flags.js';
+
+const CANDIDATES: unknown[] = [true, false, 64, 16, 0, 3, 4096, 0.25, 0.75, 99.9, 1, '2:4', ['Conv', 'MatMul'], ['/a/b', 'n 2']];
+
+/** A value of the field that its schema accepts and that differs from the default. */
+function nonDefaultValue(field: OptionField, schema: z.ZodType): unknown {
+  const candidates = field.type === 'enum' ? (field.choices ?? []) : CANDIDATES;
+  for (const candidate of candidates) {
+    if (JSON.stringify(candidate) === JSON.stringify(field.default)) continue;
+    if (schema.safeParse(candidate).success) return candidate;
+  }
+  throw new Error(`no non-default value found for ${field.name}`);
+}
+
+/** Splits a command our shellQuote wrote back into arguments. */
+function shellSplit(command: string): string[] {
+  const args: string[] = [];
+  for (const match of command.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)) {
+    args.push(match[1] !== undefined ? match[1].replace(/'\\''/g, "'") : match[2]!);
+  }
+  return args;
+}
+
+const families = [
+  {
+    kind: 'quantize' as const,
+    command: quantizeCommand,
+    common: commonQuantizeOptionsSchema,
+    specs: QUANTIZE_METHOD_SPECS as Record<string, { optionSchema: z.ZodObject }>,
+  },
+  {
+    kind: 'prune' as const,
+    command: pruneCommand,
+    common: commonPruneOptionsSchema,
+    specs: PRUNE_METHOD_SPECS as Record<string, { optionSchema: z.ZodObject }>,
+  },
+];
+
+describe('method options <-> CLI flags', () => {
+  it('the engine registers exactly the declared methods, with the declared schemas', () => {
+    expect(quantizeMethods().map((m) => m.name).sort()).toEqual(Object.keys(QUANTIZE_METHOD_SPECS).sort());
+    expect(pruneMethods().map((m) => m.name).sort()).toEqual(Object.keys(PRUNE_METHOD_SPECS).sort());
+    for (const m of [...quantizeMethods(), ...pruneMethods()]) {
+      const specs: Record<string, { optionSchema: unknown }> = { ...QUANTIZE_METHOD_SPECS, ...PRUNE_METHOD_SPECS };
+      expect(m.optionSchema, m.name).toBe(specs[m.name]!.optionSchema);
+    }
+  });
+
+  it('every option has a flag or an app-only reason, and a help line', () => {
+    const catalog = methodCatalog();
+    for (const family of [catalog.quantize, catalog.prune]) {
+      for (const field of [...family.commonFields, ...family.methods.flatMap((m) => m.fields)]) {
+        expect(field.flag ?? field.appOnly, field.name).toBeTruthy();
+        expect(field.description, field.name).toBeTruthy();
+      }
+      const help = flagHelp(family).join('\n');
+      for (const field of family.methods.flatMap((m) => m.fields)) if (field.flag) expect(help).toContain(`--${field.flag}`);
+    }
+  });
+
+  for (const family of families) {
+    for (const [method, spec] of Object.entries(family.specs)) {
+      const description = methodCatalog()[family.kind].methods.find((m) => m.name === method)!;
+      const fields = [
+        ...commonFieldsFor(methodCatalog()[family.kind], method).map((f) => ({ f, where: 'common' as const })),
+        ...description.fields.map((f) => ({ f, where: 'options' as const })),
+      ];
+      for (const { f, where } of fields) {
+        it(`${family.kind} ${method}: ${f.name} round-trips through --${f.flag}`, () => {
+          const schema = (where === 'common' ? family.common : spec.optionSchema).shape[f.name] as z.ZodType;
+          const value = nonDefaultValue(f, schema);
+          const common: Record<string, unknown> = family.kind === 'prune' ? { sparsity: 0.4 } : {};
+          const options: Record<string, unknown> = {};
+          (where === 'common' ? common : options)[f.name] = value;
+          const recipe = { operation: family.kind, method, common, options } as VariantRecipe;
+          const line = recipeCommand(recipe, 'in.onnx', 'out.onnx', methodCatalog());
+          expect(line.unmapped).toEqual([]);
+          const argv = shellSplit(line.command);
+          expect(argv.slice(0, 2)).toEqual(['onnx-studio', family.kind]);
+          const { values } = parseArgs({ args: argv.slice(2), options: family.command.options, allowPositionals: true, strict: true });
+          expect(values.method).toBe(method);
+          const back = methodOptionsFromFlags(family.kind, method, values);
+          expect(family.common.parse(back.common)).toEqual(family.common.parse(common));
+          expect(spec.optionSchema.parse(back.options)).toEqual(spec.optionSchema.parse(options));
+        });
+      }
+    }
+  }
+
+  it('refuses a flag of another method, and a common flag the method ignores, naming who it is for', () => {
+    expect(() => methodOptionsFromFlags('quantize', 'fp16', { 'block-size': '64' })).toThrow(/--block-size applies to int4 only, not fp16/);
+    expect(() => methodOptionsFromFlags('quantize', 'fp16', { 'per-tensor': true })).toThrow(/--per-tensor applies to int8-dynamic, int8-static, int8-weight only/);
+    expect(() => methodOptionsFromFlags('quantize', 'int4', { 'block-size': '48' })).toThrow(/--block-size: block size must be one of/);
+    expect(() => methodOptionsFromFlags('prune', 'structured', { sparsity: '1.5' })).toThrow(/--sparsity: /);
+  });
+
+  it('the fp16 form shows no int8 options', () => {
+    const names = commonFieldsFor(methodCatalog().quantize, 'fp16').map((f) => f.name);
+    expect(names).toEqual(['opTypes', 'excludeNodes']);
+    expect(commonFieldsFor(methodCatalog().quantize, 'int8-static').map((f) => f.name)).toContain('perTensor');
+  });
+});
