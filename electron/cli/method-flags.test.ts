@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { recipeCommand } from '../../shared/cli-command.js';
 import type { OptionField } from '../../shared/ipc-contract.js';
 import { commonFieldsFor } from '../../shared/options/catalog-fields.js';
-import { flagHelp } from '../../shared/options/cli-flags.js';
+import { type FlagValues, flagHelp } from '../../shared/options/cli-flags.js';
 import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from '../../shared/options/prune-options.js';
 import { commonQuantizeOptionsSchema, QUANTIZE_METHOD_SPECS } from '../../shared/options/quantize-options.js';
 import type { VariantRecipe } from '../../shared/workspace.js';
@@ -87,7 +87,8 @@ describe('method options <-> CLI flags', () => {
       ];
       for (const { f, where } of fields) {
         it(`${family.kind} ${method}: ${f.name} round-trips through --${f.flag}`, () => {
-          const schema = (where === 'common' ? family.common : spec.optionSchema).shape[f.name] as z.ZodType;
+          const shape: Record<string, z.ZodType> = (where === 'common' ? family.common : spec.optionSchema).shape;
+          const schema = shape[f.name]!;
           const value = nonDefaultValue(f, schema);
           const common: Record<string, unknown> = family.kind === 'prune' ? { sparsity: 0.4 } : {};
           const options: Record<string, unknown> = {};
@@ -99,7 +100,7 @@ describe('method options <-> CLI flags', () => {
           expect(argv.slice(0, 2)).toEqual(['onnx-studio', family.kind]);
           const { values } = parseArgs({ args: argv.slice(2), options: family.command.options, allowPositionals: true, strict: true });
           expect(values.method).toBe(method);
-          const back = methodOptionsFromFlags(family.kind, method, values);
+          const back = methodOptionsFromFlags(family.kind, method, values as FlagValues);
           expect(family.common.parse(back.common)).toEqual(family.common.parse(common));
           expect(spec.optionSchema.parse(back.options)).toEqual(spec.optionSchema.parse(options));
         });

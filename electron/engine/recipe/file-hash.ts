@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { StudioError } from '../errors.js';
+
+/** sha256 of a file, streamed (multi-GB models are never held in memory for this). */
+export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(fs.createReadStream(file), hash, ...(signal ? [{ signal }] : []));
+  return hash.digest('hex');
+}
+
+/** Every file below a folder, as sorted paths relative to it with '/' separators. */
+async function filesBelow(root: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string, prefix: string) => {
+    const entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    for (const entry of entries) {
+      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(path.join(dir, entry.name), rel);
+      else if (entry.isFile()) found.push(rel);
+    }
+  };
+  await walk(root, '');
+  return found.sort();
+}
+
+/**
+ * The content hash of a file, or of a folder: sha256 of its sorted `relative/path\tsha256\n` lines, so renaming,
+ * adding, removing or changing any file below it changes the hash.
+ */
+export async function sha256Path(target: string, signal?: AbortSignal): Promise<string> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(target);
+  } catch {
+    throw new StudioError('IO', `No such file or folder: ${target}. Check the path.`);
+  }
+  if (!stat.isDirectory()) return sha256File(target, signal);
+  const listing = createHash('sha256');
+  for (const rel of await filesBelow(target)) {
+    listing.update(`${rel}\t${await sha256File(path.join(target, rel), signal)}\n`);
+  }
+  return listing.digest('hex');
+}

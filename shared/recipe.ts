@@ -1,0 +1,174 @@
+/**
+ * The recipe document: a whole experiment as data (`onnx-studio run RECIPE.json`, `onnx-studio recipe
+ * VARIANT.onnx`, and the `onnx_studio.recipe` metadata every variant carries). It names its files by name and
+ * sha256 only, never by a path of the machine that wrote it, so a recipe can be mailed, committed and run
+ * elsewhere: `run` looks the files up beside the recipe (or in `--model` / `--data-dir`) and refuses one whose
+ * hash differs. Documented in docs/cli.md ("Recipes").
+ */
+import { z } from 'zod';
+import { type DatasetSpecInput, datasetSpecSchema } from './dataset-spec.js';
+import type { MethodSpec } from './options/option-spec.js';
+import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from './options/prune-options.js';
+import { commonQuantizeOptionsSchema, QUANTIZE_METHOD_SPECS } from './options/quantize-options.js';
+
+export const RECIPE_VERSION = 1;
+
+/** Metadata key under which a variant records the recipe that made it. */
+export const RECIPE_METADATA_KEY = 'onnx_studio.recipe';
+
+const fileName = z
+  .string()
+  .min(1)
+  .refine((n) => !/[\\/\0]/.test(n) && n !== '.' && n !== '..', 'a file name, not a path');
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 as 64 lower-case hex digits');
+
+/**
+ * A file (or an image folder) by name and content hash. A folder's hash is the sha256 of its sorted
+ * `relative/path\tsha256\n` lines (every file below it).
+ */
+export const fileRefSchema = z.strictObject({ name: fileName, sha256 });
+export type FileRef = z.infer<typeof fileRefSchema>;
+
+/**
+ * A dataset by role: its spec with `path` / `labels` reduced to file names, and the hash of each file it names.
+ * Synthetic data names no files.
+ */
+export const datasetRefSchema = z
+  .strictObject({ spec: datasetSpecSchema, files: z.array(fileRefSchema).default([]) })
+  .superRefine((ref, ctx) => {
+    for (const name of datasetFileNames(ref.spec)) {
+      if (!fileName.safeParse(name).success) {
+        ctx.addIssue({ code: 'custom', path: ['spec'], message: `'${name}' must be a file name, not a path` });
+      } else if (!ref.files.some((f) => f.name === name)) {
+        ctx.addIssue({ code: 'custom', path: ['files'], message: `no sha256 for '${name}'` });
+      }
+    }
+  });
+export type DatasetRef = z.infer<typeof datasetRefSchema>;
+
+/** The files a dataset spec names (data, then labels). */
+export function datasetFileNames(spec: DatasetSpecInput): string[] {
+  if (spec.kind === 'synthetic') return [];
+  return 'labels' in spec && spec.labels !== undefined ? [spec.path, spec.labels] : [spec.path];
+}
+
+/** Concrete sizes for symbolic dims: whole input shapes, or one value per dim name. */
+export const inputSpecSchema = z.strictObject({
+  shapes: z.record(z.string(), z.array(z.number().int().min(1))).optional(),
+  dims: z.record(z.string(), z.number().int().min(1)).optional(),
+});
+export type RecipeInputs = z.infer<typeof inputSpecSchema>;
+
+const options = z.record(z.string(), z.unknown()).default({});
+
+export const quantizeStepSchema = z.strictObject({
+  kind: z.literal('quantize'),
+  method: z.string(),
+  common: options,
+  options,
+  /** Calibration data (methods that need it, e.g. int8-static). */
+  calibration: datasetRefSchema.optional(),
+});
+
+export const pruneStepSchema = z.strictObject({
+  kind: z.literal('prune'),
+  method: z.string(),
+  common: options,
+  options,
+});
+
+/** Benchmark the current model, interleaved with the source (the baseline) unless `baseline` is false. */
+export const benchStepSchema = z.strictObject({
+  kind: z.literal('bench'),
+  iterations: z.number().int().min(1).default(100),
+  warmup: z.number().int().min(0).default(10),
+  ep: z.string().default('cpu'),
+  baseline: z.boolean().default(true),
+});
+
+/** Evaluate the current model on the evaluation data; with `reference`, also its fidelity to the source. */
+export const evalStepSchema = z.strictObject({
+  kind: z.literal('eval'),
+  evaluation: datasetRefSchema,
+  reference: z.boolean().default(true),
+});
+
+/** Write the current model (with its external data, if any) under this file name in the output folder. */
+export const exportStepSchema = z.strictObject({
+  kind: z.literal('export'),
+  name: fileName.refine((n) => n.toLowerCase().endsWith('.onnx'), 'must end in .onnx'),
+});
+
+export const recipeStepSchema = z.discriminatedUnion('kind', [
+  pruneStepSchema,
+  quantizeStepSchema,
+  benchStepSchema,
+  evalStepSchema,
+  exportStepSchema,
+]);
+
+export type RecipeStep = z.infer<typeof recipeStepSchema>;
+export type TransformStep = z.infer<typeof quantizeStepSchema> | z.infer<typeof pruneStepSchema>;
+
+const METHOD_SPECS: Record<TransformStep['kind'], Record<string, MethodSpec>> = {
+  quantize: QUANTIZE_METHOD_SPECS,
+  prune: PRUNE_METHOD_SPECS,
+};
+const COMMON_SCHEMAS = { quantize: commonQuantizeOptionsSchema, prune: commonPruneOptionsSchema };
+
+export const recipeSchema = z
+  .strictObject({
+    version: z.literal(RECIPE_VERSION),
+    tool: z.literal('onnx-studio').default('onnx-studio'),
+    /** The model the first step reads: its file name and the sha256 of that .onnx file. */
+    source: fileRefSchema,
+    inputs: inputSpecSchema.default({}),
+    steps: z.array(recipeStepSchema).min(1),
+  })
+  .superRefine((recipe, ctx) => {
+    recipe.steps.forEach((step, i) => {
+      if (step.kind !== 'quantize' && step.kind !== 'prune') return;
+      const specs = METHOD_SPECS[step.kind];
+      const spec = Object.hasOwn(specs, step.method) ? specs[step.method] : undefined;
+      if (!spec) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'method'],
+          message: `unknown ${step.kind} method '${step.method}' (one of ${Object.keys(specs).join(', ')})`,
+        });
+        return;
+      }
+      for (const [key, schema, value] of [
+        ['common', COMMON_SCHEMAS[step.kind], step.common],
+        ['options', spec.optionSchema, step.options],
+      ] as const) {
+        const parsed = (schema as z.ZodType).safeParse(value);
+        if (!parsed.success) {
+          for (const issue of parsed.error.issues) {
+            ctx.addIssue({ code: 'custom', path: ['steps', i, key, ...issue.path], message: issue.message });
+          }
+        }
+      }
+      if (step.kind === 'quantize' && spec.needsCalibration && !step.calibration) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i, 'calibration'], message: `${step.method} needs calibration data` });
+      }
+    });
+  });
+
+export type Recipe = z.infer<typeof recipeSchema>;
+export type RecipeInput = z.input<typeof recipeSchema>;
+
+/** Validates a recipe; the message names every bad field by its path (`steps.1.options.blockSize: ...`). */
+export function parseRecipe(value: unknown): { ok: true; recipe: Recipe } | { ok: false; message: string } {
+  const parsed = recipeSchema.safeParse(value);
+  if (parsed.success) return { ok: true, recipe: parsed.data };
+  const message = parsed.error.issues
+    .map((issue) => `${issue.path.map(String).join('.') || 'recipe'}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, message };
+}
+
+/** The steps that change the model (what a variant's recorded recipe holds). */
+export function isTransformStep(step: RecipeStep): step is TransformStep {
+  return step.kind === 'quantize' || step.kind === 'prune';
+}
