@@ -105,7 +105,8 @@ describe('EngineClient with a forked engine process', () => {
     expect(benchEnd.error.code).toBe('ENGINE_CRASHED');
     // SIGABRT where there are signals; an exit code on Windows.
     expect(benchEnd.error.message).toMatch(/The engine process (crashed \(SIGABRT\)|exited unexpectedly \(exit code \d+\)) while benchmarking /);
-    expect(benchEnd.error.message).toContain(`benchmarking ${mlp} (phase: measuring)`);
+    // Models are named by file name, as in every crash message.
+    expect(benchEnd.error.message).toContain(`benchmarking ${path.basename(mlp)} (phase: measuring)`);
     expect(crashEnd.error.code).toBe('ENGINE_CRASHED');
     expect(client.activeJobs).toBe(0);
     // The next request starts a fresh process.
