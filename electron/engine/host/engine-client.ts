@@ -39,7 +39,7 @@ const ADVICE: Record<EngineMethod, string> = {
     'onnxruntime may have hit a malformed model, an execution provider failure or a lack of memory: check the model ' +
     'with `onnx-studio inspect`, try --ep cpu or a smaller --shape, then start the job again (it gets a fresh engine).',
   providers:
-    'onnxruntime may have hit an execution provider failure: try again (it gets a fresh engine), or run with --verbose ' +
+    'onnxruntime may have hit an execution provider failure: try again (it gets a fresh engine), or run onnx-studio with --verbose ' +
     'to see its output.',
   ping: 'Try again: the next request starts a fresh engine.',
   testCrash: 'Try again: the next request starts a fresh engine.',
