@@ -40,7 +40,7 @@ export interface UtilityTransportOptions {
 }
 
 /** Starts one utility process and adapts it to `EngineTransport`. */
-export function utilityTransport(options: UtilityTransportOptions): EngineTransport {
+export function utilityTransport<Out extends object = HostToEngineMessage>(options: UtilityTransportOptions): EngineTransport<Out> {
   const child = options.fork(options.entry, [], {
     stdio: 'pipe',
     serviceName: options.serviceName,
@@ -76,7 +76,7 @@ export function utilityTransport(options: UtilityTransportOptions): EngineTransp
     get pid() {
       return child.pid;
     },
-    send(message: HostToEngineMessage) {
+    send(message: Out) {
       if (exited) throw new Error('The engine process has exited.');
       child.postMessage(message);
     },
@@ -96,6 +96,6 @@ export function utilityTransport(options: UtilityTransportOptions): EngineTransp
 }
 
 /** A launcher for `EngineClient` / `TaskPool`. */
-export function utilityLauncher(options: UtilityTransportOptions): EngineLauncher {
-  return () => utilityTransport(options);
+export function utilityLauncher<Out extends object = HostToEngineMessage>(options: UtilityTransportOptions): EngineLauncher<Out> {
+  return () => utilityTransport<Out>(options);
 }

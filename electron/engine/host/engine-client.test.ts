@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_TEST_HOOKS_ENV, parseLatencyMetricName } from '../../../shared/engine-protocol.js';
 import type { JobEvent } from '../../../shared/ipc-contract.js';
 import { benchParams } from '../bench/run-benchmark.js';
+import { waitForEvent } from '../testing/job-events.js';
 import { buildCnn, buildMlp, modelBytes } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { EngineClient } from './engine-client.js';
@@ -15,13 +16,6 @@ import { forkEngine } from './engine-transport.js';
  */
 
 const withHooks = { ...process.env, [ENGINE_TEST_HOOKS_ENV]: '1' };
-
-/** Resolves with the first event `predicate` accepts. */
-function waitForEvent(predicate: (event: JobEvent) => boolean): { listener: (event: JobEvent) => void; seen: Promise<JobEvent> } {
-  let resolve!: (event: JobEvent) => void;
-  const seen = new Promise<JobEvent>((r) => (resolve = r));
-  return { listener: (event) => (predicate(event) ? resolve(event) : undefined), seen };
-}
 
 /** Each job's events have its id, and seq 0, 1, 2, ... with exactly one terminal event, last. */
 function expectWellFormed(events: JobEvent[], jobId: string): void {
@@ -105,7 +99,8 @@ describe('EngineClient with a forked engine process', () => {
     expect(benchEnd.error.code).toBe('ENGINE_CRASHED');
     // SIGABRT where there are signals; an exit code on Windows.
     expect(benchEnd.error.message).toMatch(/The engine process (crashed \(SIGABRT\)|exited unexpectedly \(exit code \d+\)) while benchmarking /);
-    expect(benchEnd.error.message).toContain(`benchmarking ${mlp} (phase: measuring)`);
+    // Models are named by file name, as in every crash message.
+    expect(benchEnd.error.message).toContain(`benchmarking ${path.basename(mlp)} (phase: measuring)`);
     expect(crashEnd.error.code).toBe('ENGINE_CRASHED');
     expect(client.activeJobs).toBe(0);
     // The next request starts a fresh process.

@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import {
-  isEngineToHostMessage,
-  type EngineMethod,
-  type EngineParams,
-  type EnginePhase,
-  type EngineRequest,
-  type EngineResult,
-  type HostToEngineMessage,
-} from '../../../shared/engine-protocol.js';
-import type { StudioErrorInfo } from '../../../shared/errors.js';
-import { isTerminalJobEvent, type JobEvent, type TerminalJobEvent } from '../../../shared/ipc-contract.js';
+import type { EngineMethod, EngineParams, EngineRequest, EngineResult, HostToEngineMessage } from '../../../shared/engine-protocol.js';
+import type { JobEvent, TerminalJobEvent } from '../../../shared/ipc-contract.js';
 import { StudioError } from '../errors.js';
-import { forkEngine, type EngineExit, type EngineLauncher, type EngineTransport } from './engine-transport.js';
+import { forkEngine, type EngineLauncher } from './engine-transport.js';
+import { launchFailed, ProcessSupervisor } from './process-supervisor.js';
 
 export interface EngineClientOptions {
   /** Starts an engine process (default: `forkEngine()`, i.e. `child_process.fork`). */
@@ -33,41 +24,7 @@ export interface EngineJob<M extends EngineMethod> {
 
 export type EngineEventListener<M extends EngineMethod> = (event: JobEvent<EngineResult<M>>) => void;
 
-interface EngineProcess {
-  transport: EngineTransport;
-  ready: boolean;
-  exited: boolean;
-  /** Messages waiting for `ready`. */
-  pending: HostToEngineMessage[];
-  jobs: Set<string>;
-  /** The last lines it printed, for crash reports. */
-  outputTail: string[];
-  partialLine: string;
-  /** Why we killed it, when we did. */
-  killedBecause?: { reason: 'cancel'; job: JobState } | { reason: 'start-timeout' } | { reason: 'dispose' };
-  startTimer?: NodeJS.Timeout;
-  exitedPromise: Promise<void>;
-  markExited: () => void;
-}
-
-interface JobState {
-  id: string;
-  method: EngineMethod;
-  /** What the job does, for messages: `benchmarking`, `probing execution providers`. */
-  work: string;
-  /** The models the request names (bench), used until the engine reports a phase. */
-  models: string[];
-  phase: EnginePhase | 'starting engine';
-  model?: string;
-  lastSeq: number;
-  onEvent: ((event: JobEvent) => void) | undefined;
-  resolve: (event: TerminalJobEvent) => void;
-  proc: EngineProcess;
-  cancelRequested: boolean;
-  graceTimer?: NodeJS.Timeout;
-}
-
-const OUTPUT_TAIL_LINES = 30;
+type EngineStart = Extract<HostToEngineMessage, { type: 'start' }>;
 
 const WORK: Record<EngineMethod, string> = {
   bench: 'benchmarking',
@@ -76,28 +33,35 @@ const WORK: Record<EngineMethod, string> = {
   testCrash: 'running a test crash',
 };
 
-function describeExit(exit: EngineExit): string {
-  if (exit.error) return `could not be started (${exit.error})`;
-  if (exit.signal) return `crashed (${exit.signal})`;
-  return `exited unexpectedly (exit code ${exit.code})`;
-}
+/** What to do after a crash: inference can fail in onnxruntime itself, a ping only in the process. */
+const ADVICE: Record<EngineMethod, string> = {
+  bench:
+    'onnxruntime may have hit a malformed model, an execution provider failure or a lack of memory: check the model ' +
+    'with `onnx-studio inspect`, try --ep cpu or a smaller --shape, then start the job again (it gets a fresh engine).',
+  providers:
+    'onnxruntime may have hit an execution provider failure: try again (it gets a fresh engine), or run onnx-studio with --verbose ' +
+    'to see its output.',
+  ping: 'Try again: the next request starts a fresh engine.',
+  testCrash: 'Try again: the next request starts a fresh engine.',
+};
 
 /**
  * The main side's handle on the engine process. It starts the process on the first request, sends typed
  * requests with fresh ids, routes the streamed events back to each job's listener by id, and guarantees
- * every job exactly one terminal event:
- * - If the process dies (a native crash, out of memory, killed), every job in flight fails with
- *   ENGINE_CRASHED, saying which model and which phase it was in; the next request starts a fresh process.
- * - `cancel` asks the engine to stop the job at its next iteration; if the job has not ended after
- *   `cancelGraceMs` (a native call that does not return), the process is killed and the job ends `cancelled`.
+ * every job exactly one terminal event. The process's lifecycle (start timeout, cancel then kill, the crash
+ * message) is `ProcessSupervisor`'s; what is the engine's own is that one process runs every job, so:
+ * - If the process dies, every job in flight fails with ENGINE_CRASHED; the next request starts a fresh one.
+ * - A cancelled job that does not stop within `cancelGraceMs` is ended by killing the process, which ends
+ *   the other jobs in it too (they are told why).
  */
 export class EngineClient {
   private readonly launch: EngineLauncher;
   private readonly cancelGraceMs: number;
   private readonly startTimeoutMs: number;
   private readonly onOutput: ((line: string) => void) | undefined;
-  private current: EngineProcess | undefined;
-  private readonly jobs = new Map<string, JobState>();
+  private current: ProcessSupervisor<EngineStart> | undefined;
+  /** The process each job started and not yet ended runs in. */
+  private readonly jobs = new Map<string, ProcessSupervisor<EngineStart>>();
 
   constructor(options: EngineClientOptions = {}) {
     this.launch = options.launch ?? (() => forkEngine());
@@ -108,7 +72,7 @@ export class EngineClient {
 
   /** The engine process's id, while one is running. */
   get pid(): number | undefined {
-    return this.current?.transport.pid;
+    return this.current?.pid;
   }
 
   /** Jobs started and not yet ended. */
@@ -119,35 +83,27 @@ export class EngineClient {
   /** Starts a job; its events go to `onEvent` (the terminal one included) and `done` resolves with the last. */
   start<M extends EngineMethod>(method: M, params: EngineParams<M>, onEvent?: EngineEventListener<M>): EngineJob<M> {
     const id = randomUUID();
-    let resolve!: (event: TerminalJobEvent) => void;
-    const done = new Promise<TerminalJobEvent>((r) => (resolve = r));
-    let proc: EngineProcess;
+    const listener = onEvent as ((event: JobEvent) => void) | undefined;
+    let ended: Promise<TerminalJobEvent>;
     try {
-      proc = this.ensureProcess();
+      const proc = this.process();
+      this.jobs.set(id, proc);
+      ended = proc
+        .run({
+          message: { type: 'start', id, request: { method, params } as EngineRequest },
+          work: WORK[method],
+          models: method === 'bench' ? ((params as EngineParams<'bench'>).models ?? []) : [],
+          advice: ADVICE[method],
+          onEvent: listener,
+        })
+        .finally(() => this.jobs.delete(id));
     } catch (error) {
-      const info: StudioErrorInfo =
-        error instanceof StudioError ? error.toInfo() : { code: 'ENGINE_CRASHED', message: `The engine process could not be started: ${String(error)}` };
-      const event: TerminalJobEvent = { jobId: id, seq: 0, timeMs: Date.now(), type: 'failed', error: info };
-      onEvent?.(event as JobEvent<EngineResult<M>>);
-      resolve(event);
-      return { id, done: done as Promise<TerminalJobEvent<EngineResult<M>>> };
+      ended = Promise.resolve(launchFailed(id, error));
     }
-    const models = method === 'bench' ? ((params as EngineParams<'bench'>).models ?? []) : [];
-    const job: JobState = {
-      id,
-      method,
-      work: WORK[method],
-      models,
-      phase: proc.ready ? 'queued' : 'starting engine',
-      lastSeq: -1,
-      onEvent: onEvent as ((event: JobEvent) => void) | undefined,
-      resolve,
-      proc,
-      cancelRequested: false,
-    };
-    this.jobs.set(id, job);
-    proc.jobs.add(id);
-    this.send(proc, { type: 'start', id, request: { method, params } as EngineRequest });
+    const done = ended.then((event) => {
+      listener?.(event);
+      return event;
+    });
     return { id, done: done as Promise<TerminalJobEvent<EngineResult<M>>> };
   }
 
@@ -186,25 +142,7 @@ export class EngineClient {
    * within the grace period is ended by killing its process (other jobs in it then fail with ENGINE_CRASHED).
    */
   cancel(id: string): boolean {
-    const job = this.jobs.get(id);
-    if (!job) return false;
-    if (job.cancelRequested) return true;
-    job.cancelRequested = true;
-    const proc = job.proc;
-    const queued = proc.pending.findIndex((m) => m.type === 'start' && m.id === id);
-    if (queued >= 0) {
-      // The process has not started yet, so the engine never saw the job.
-      proc.pending.splice(queued, 1);
-      this.finish(job, { jobId: id, seq: job.lastSeq + 1, timeMs: Date.now(), type: 'cancelled' });
-      return true;
-    }
-    this.send(proc, { type: 'cancel', id });
-    job.graceTimer = setTimeout(() => {
-      if (!this.jobs.has(id) || proc.exited) return;
-      proc.killedBecause ??= { reason: 'cancel', job };
-      proc.transport.kill();
-    }, this.cancelGraceMs);
-    return true;
+    return this.jobs.get(id)?.cancel(id) ?? false;
   }
 
   /** Stops the engine process; jobs in flight end `cancelled`. The next request starts a fresh process. */
@@ -212,155 +150,22 @@ export class EngineClient {
     const proc = this.current;
     if (!proc) return;
     this.current = undefined;
-    proc.killedBecause ??= { reason: 'dispose' };
-    for (const id of proc.jobs) {
-      const job = this.jobs.get(id);
-      if (job) job.cancelRequested = true;
-    }
-    proc.transport.kill();
-    await proc.exitedPromise;
+    await proc.stop();
   }
 
-  private ensureProcess(): EngineProcess {
-    if (this.current && !this.current.exited) return this.current;
-    const transport = this.launch();
-    let markExited!: () => void;
-    const proc: EngineProcess = {
-      transport,
-      ready: false,
-      exited: false,
-      pending: [],
-      jobs: new Set(),
-      outputTail: [],
-      partialLine: '',
-      exitedPromise: new Promise<void>((r) => (markExited = r)),
-      markExited: () => markExited(),
-    };
-    transport.onMessage((message) => this.onMessage(proc, message));
-    transport.onOutput((chunk) => this.onChunk(proc, chunk));
-    transport.onExit((exit) => this.onExit(proc, exit));
-    proc.startTimer = setTimeout(() => {
-      if (proc.ready || proc.exited) return;
-      proc.killedBecause ??= { reason: 'start-timeout' };
-      transport.kill();
-    }, this.startTimeoutMs);
-    proc.startTimer.unref();
+  private process(): ProcessSupervisor<EngineStart> {
+    if (this.current?.alive) return this.current;
+    const proc: ProcessSupervisor<EngineStart> = new ProcessSupervisor<EngineStart>({
+      launch: this.launch,
+      kind: 'engine',
+      startTimeoutMs: this.startTimeoutMs,
+      cancelGraceMs: this.cancelGraceMs,
+      onOutput: this.onOutput,
+      onExit: () => {
+        if (this.current === proc) this.current = undefined;
+      },
+    });
     this.current = proc;
     return proc;
-  }
-
-  private send(proc: EngineProcess, message: HostToEngineMessage): void {
-    if (proc.exited) return;
-    if (!proc.ready) {
-      proc.pending.push(message);
-      return;
-    }
-    try {
-      proc.transport.send(message);
-    } catch {
-      // The channel closed under us: the process is dying, and its exit fails the jobs it held.
-    }
-  }
-
-  private onMessage(proc: EngineProcess, message: unknown): void {
-    if (!isEngineToHostMessage(message)) {
-      this.onLine(proc, `[engine client] ignored a malformed message: ${JSON.stringify(message)?.slice(0, 200)}`);
-      return;
-    }
-    switch (message.type) {
-      case 'ready': {
-        proc.ready = true;
-        clearTimeout(proc.startTimer);
-        const pending = proc.pending.splice(0);
-        for (const m of pending) this.send(proc, m);
-        for (const id of proc.jobs) {
-          const job = this.jobs.get(id);
-          if (job?.phase === 'starting engine') job.phase = 'queued';
-        }
-        return;
-      }
-      case 'phase': {
-        const job = this.jobs.get(message.id);
-        if (!job || job.proc !== proc) return;
-        job.phase = message.phase;
-        if (message.model !== undefined) job.model = message.model;
-        return;
-      }
-      case 'event': {
-        const event = message.event;
-        const job = this.jobs.get(event.jobId);
-        if (!job || job.proc !== proc) return;
-        job.lastSeq = event.seq;
-        if (isTerminalJobEvent(event)) this.finish(job, event);
-        else job.onEvent?.(event);
-        return;
-      }
-    }
-  }
-
-  private finish(job: JobState, event: TerminalJobEvent): void {
-    if (!this.jobs.has(job.id)) return;
-    clearTimeout(job.graceTimer);
-    this.jobs.delete(job.id);
-    job.proc.jobs.delete(job.id);
-    job.onEvent?.(event);
-    job.resolve(event);
-  }
-
-  private onChunk(proc: EngineProcess, chunk: string): void {
-    const lines = (proc.partialLine + chunk).split(/\r?\n/);
-    proc.partialLine = lines.pop() ?? '';
-    for (const line of lines) this.onLine(proc, line);
-  }
-
-  private onLine(proc: EngineProcess, line: string): void {
-    if (line.trim() === '') return;
-    proc.outputTail.push(line);
-    if (proc.outputTail.length > OUTPUT_TAIL_LINES) proc.outputTail.shift();
-    this.onOutput?.(line);
-  }
-
-  private onExit(proc: EngineProcess, exit: EngineExit): void {
-    if (proc.partialLine) this.onLine(proc, proc.partialLine);
-    proc.partialLine = '';
-    proc.exited = true;
-    clearTimeout(proc.startTimer);
-    if (this.current === proc) this.current = undefined;
-    const detail = proc.outputTail.length > 0 ? `Last output of the engine process:\n${proc.outputTail.join('\n')}` : undefined;
-    for (const id of [...proc.jobs]) {
-      const job = this.jobs.get(id);
-      if (!job) continue;
-      const base = { jobId: id, seq: job.lastSeq + 1, timeMs: Date.now() };
-      if (job.cancelRequested) {
-        this.finish(job, { ...base, type: 'cancelled' });
-        continue;
-      }
-      const error: StudioErrorInfo = { code: 'ENGINE_CRASHED', message: this.crashMessage(job, proc, exit) };
-      if (detail !== undefined) error.detail = detail;
-      this.finish(job, { ...base, type: 'failed', error });
-    }
-    proc.markExited();
-  }
-
-  private crashMessage(job: JobState, proc: EngineProcess, exit: EngineExit): string {
-    const model = job.model ?? (job.models.length > 0 ? job.models.join(', ') : undefined);
-    const where = `while ${job.work}${model ? ` ${model}` : ''} (phase: ${job.phase})`;
-    const killed = proc.killedBecause;
-    if (killed?.reason === 'cancel') {
-      const other = killed.job.model ?? killed.job.models.map((m) => path.basename(m)).join(', ');
-      return (
-        `The engine process was stopped ${where}: a cancelled job (${killed.job.work}${other ? ` ${other}` : ''}) did not stop ` +
-        `within ${this.cancelGraceMs} ms, and ending it meant ending the process. Start this job again.`
-      );
-    }
-    if (killed?.reason === 'start-timeout') {
-      return `The engine process did not start within ${Math.round(this.startTimeoutMs / 1000)} s ${where}. Try again; if it keeps happening, run with --verbose to see its output.`;
-    }
-    const advice =
-      job.method === 'bench' || job.method === 'providers'
-        ? ' onnxruntime may have hit a malformed model, an execution provider failure or a lack of memory; ' +
-          'check the model with `onnx-studio inspect`, try --ep cpu or a smaller --shape. The next request starts a fresh engine.'
-        : ' The next request starts a fresh engine.';
-    return `The engine process ${describeExit(exit)} ${where}.${advice}`;
   }
 }

@@ -1,22 +1,10 @@
-import {
-  TEST_CRASH_MODES,
-  isHostToEngineMessage,
-  latencyMetricName,
-  type EngineRequest,
-  type EngineStats,
-  type EngineToHostMessage,
-  type TestCrashMode,
-} from '../../../shared/engine-protocol.js';
+import { isHostToEngineMessage, latencyMetricName, type EngineRequest, type EngineStats } from '../../../shared/engine-protocol.js';
 import { parseBenchParams, runBenchmark } from '../bench/run-benchmark.js';
 import { StudioError, toErrorInfo } from '../errors.js';
 import { probeProviders } from '../runtime/execution-providers.js';
 import { JobEmitter } from './job-emitter.js';
-
-/** The engine's end of the channel to the main side (process.send, or Electron's parentPort). */
-export interface ParentChannel {
-  send(message: EngineToHostMessage): void;
-  onMessage(listener: (message: unknown) => void): void;
-}
+import type { OwnerChannel } from './owner-channel.js';
+import { testCrash } from './test-hooks.js';
 
 export interface EngineOptions {
   /** Accept `testCrash` requests (only when the tests started the engine with the test-hooks env var). */
@@ -56,24 +44,8 @@ function engineStats(): EngineStats {
   return { pid: process.pid, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeMs: Math.round(process.uptime() * 1000) };
 }
 
-function misbehave(mode: TestCrashMode): never {
-  switch (mode) {
-    case 'abort':
-      process.abort();
-      break;
-    case 'exit':
-      process.exit(3);
-      break;
-    case 'hang':
-      // Blocks the event loop forever without burning CPU, like a native call that never returns.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-      break;
-  }
-  throw new Error('unreachable');
-}
-
 /** Wires the engine's request handling to the channel and says `ready`. */
-export function startEngine(channel: ParentChannel, options: EngineOptions): void {
+export function startEngine(channel: OwnerChannel, options: EngineOptions): void {
   const jobs = new Map<string, RunningJob>();
   const inference = new SerialQueue();
 
@@ -104,15 +76,8 @@ export function startEngine(channel: ParentChannel, options: EngineOptions): voi
           });
         });
       }
-      case 'testCrash': {
-        if (!options.testHooks) throw new StudioError('BAD_REQUEST', 'testCrash is a test-only request and is disabled in this engine.');
-        const mode = request.params.mode;
-        if (!TEST_CRASH_MODES.includes(mode)) throw new StudioError('BAD_REQUEST', `Unknown testCrash mode '${String(mode)}'.`);
-        emitter.phase('running', `testCrash ${mode}`);
-        // Let the phase message leave before misbehaving, as a real job's would have.
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        return misbehave(mode);
-      }
+      case 'testCrash':
+        return testCrash(request.params.mode, options.testHooks, (phase, model) => emitter.phase(phase, model));
     }
   }
 

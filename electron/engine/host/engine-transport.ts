@@ -16,15 +16,17 @@ export interface EngineExit {
 }
 
 /**
- * One running engine process, as the client sees it. The Node implementation below uses
- * `child_process.fork`; the Electron one (in electron/main) wraps `utilityProcess.fork` the same way.
- * Listeners are registered once, right after launch, before any message can arrive.
+ * One running child process (the engine process or a task process), as its supervisor sees it. `Out` is
+ * what the owner sends it: `HostToEngineMessage` for the engine, the task protocol's messages for a task
+ * process. The Node implementation below uses `child_process.fork`; the Electron one (in electron/main)
+ * wraps `utilityProcess.fork` the same way. Listeners are registered once, right after launch, before any
+ * message can arrive.
  */
-export interface EngineTransport {
+export interface EngineTransport<Out extends object = HostToEngineMessage> {
   /** The process id, once known. */
   readonly pid: number | undefined;
   /** Sends a message; throws if the channel is already closed (the exit listener then reports why). */
-  send(message: HostToEngineMessage): void;
+  send(message: Out): void;
   onMessage(listener: (message: unknown) => void): void;
   /** Output the process writes (onnxruntime's native log, crash reports), in chunks. */
   onOutput(listener: (chunk: string) => void): void;
@@ -34,8 +36,8 @@ export interface EngineTransport {
   kill(): void;
 }
 
-/** Starts an engine process. */
-export type EngineLauncher = () => EngineTransport;
+/** Starts a child process. */
+export type EngineLauncher<Out extends object = HostToEngineMessage> = () => EngineTransport<Out>;
 
 export interface NodeEngineOptions {
   /** The engine entry file (default: engine-process.js beside this file, or the .ts source run through tsx). */
@@ -47,24 +49,29 @@ export interface NodeEngineOptions {
 }
 
 /**
- * Where the engine entry is: the compiled `engine-process.js` next to this module when running from `out/`,
- * or, when running from the TypeScript sources (tests, `node --import tsx`), `engine-process.ts` run through
- * tsx, so a test never forks a stale build.
+ * Where a child process entry is: the compiled `<name>.js` beside `moduleUrl` when running from `out/`, or,
+ * when running from the TypeScript sources (tests, `node --import tsx`), `<name>.ts` run through tsx, so a
+ * test never forks a stale build.
  */
-export function defaultEngineEntry(): { entry: string; execArgv: string[] } {
-  const js = fileURLToPath(new URL('./engine-process.js', import.meta.url));
+export function childEntry(moduleUrl: string, name: string): { entry: string; execArgv: string[] } {
+  const js = fileURLToPath(new URL(`./${name}.js`, moduleUrl));
   if (fs.existsSync(js)) return { entry: js, execArgv: [] };
-  const ts = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
+  const ts = fileURLToPath(new URL(`./${name}.ts`, moduleUrl));
   if (fs.existsSync(ts)) {
     let tsx: string;
     try {
       tsx = createRequire(import.meta.url).resolve('tsx');
     } catch {
-      throw new StudioError('INTERNAL', 'The engine process is not built and tsx is not installed: run `npm run build`.');
+      throw new StudioError('INTERNAL', `The ${name} entry is not built and tsx is not installed: run \`npm run build\`.`);
     }
     return { entry: ts, execArgv: ['--import', pathToFileURL(tsx).href] };
   }
-  throw new StudioError('INTERNAL', `The engine process entry is missing (${js}): run \`npm run build\`.`);
+  throw new StudioError('INTERNAL', `The ${name} entry is missing (${js}): run \`npm run build\`.`);
+}
+
+/** The engine process entry (engine-process.js, or its source through tsx). */
+export function defaultEngineEntry(): { entry: string; execArgv: string[] } {
+  return childEntry(import.meta.url, 'engine-process');
 }
 
 /**
@@ -80,8 +87,11 @@ export const ENGINE_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: '131072',
 };
 
-/** Starts the engine with `child_process.fork`: an IPC channel for messages, stdout and stderr piped. */
-export function forkEngine(options: NodeEngineOptions = {}): EngineTransport {
+/**
+ * Starts a child process with `child_process.fork`: an IPC channel for messages, stdout and stderr piped. The
+ * engine process by default; a task process when `entry` names the task entry.
+ */
+export function forkEngine<Out extends object = HostToEngineMessage>(options: NodeEngineOptions = {}): EngineTransport<Out> {
   const defaults = options.entry === undefined ? defaultEngineEntry() : { entry: options.entry, execArgv: [] };
   // --expose-gc lets a benchmark collect the parsed model protos before it starts measuring memory.
   const execArgv = options.execArgv ?? ['--expose-gc', ...defaults.execArgv];

@@ -4,11 +4,12 @@
  */
 import path from 'node:path';
 import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
-import { TEST_CRASH_MODES, type EnginePhase, type TestCrashMode } from '../../../shared/engine-protocol.js';
+import type { EnginePhase } from '../../../shared/engine-protocol.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import type { SampleSource } from '../datasets/sample-source.js';
 import { StudioError } from '../errors.js';
 import { evaluateModel } from '../evaluate/evaluate-model.js';
+import { requireTestHooks, testCrash } from '../host/test-hooks.js';
 import { inspectModel } from '../inspect/inspect-model.js';
 import { loadModel } from '../onnx/load-model.js';
 import { saveModel } from '../onnx/save-model.js';
@@ -55,22 +56,6 @@ function validSpec(spec: unknown, what: string) {
   if (!parsed.ok)
     throw new StudioError('BAD_REQUEST', `The ${what} is not a valid dataset: ${parsed.message}.`);
   return parsed.spec;
-}
-
-function misbehave(mode: TestCrashMode): never {
-  switch (mode) {
-    case 'abort':
-      process.abort();
-      break;
-    case 'exit':
-      process.exit(3);
-      break;
-    case 'hang':
-      // Blocks forever without burning CPU, like a native call that never returns.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-      break;
-  }
-  throw new Error('unreachable');
 }
 
 export async function runTask(task: TaskRequest, hooks: TaskHooks, options: TaskOptions): Promise<unknown> {
@@ -170,20 +155,11 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
       return { path: saved.output, bytes: saved.outputBytes + saved.externalDataBytes };
     }
 
-    case 'testCrash': {
-      if (!options.testHooks)
-        throw new StudioError('BAD_REQUEST', 'testCrash is a test-only task and is disabled here.');
-      if (!TEST_CRASH_MODES.includes(task.mode))
-        throw new StudioError('BAD_REQUEST', `Unknown testCrash mode '${String(task.mode)}'.`);
-      hooks.phase('running', `testCrash ${task.mode}`);
-      // Let the phase message leave before misbehaving, as a real task's would have.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      return misbehave(task.mode);
-    }
+    case 'testCrash':
+      return testCrash(task.mode, options.testHooks, (phase, model) => hooks.phase(phase, model));
 
     case 'testSleep': {
-      if (!options.testHooks)
-        throw new StudioError('BAD_REQUEST', 'testSleep is a test-only task and is disabled here.');
+      requireTestHooks(options.testHooks, 'testSleep');
       const started = Date.now();
       while (Date.now() - started < task.ms) {
         if (signal.aborted) throw new StudioError('CANCELLED', 'Cancelled.');

@@ -4,55 +4,17 @@
  * event loop of the process serving the UI for seconds (and a native crash would take it down); here they
  * only block this process. Started by `TaskPool` (task-pool.ts) with `child_process.fork` under Node or
  * `utilityProcess.fork` in Electron; never start it directly. Nothing here imports Electron: under Electron
- * the channel is `process.parentPort`.
+ * the channel is `process.parentPort` (see owner-channel.ts).
  */
-import { ENGINE_TEST_HOOKS_ENV, type EngineToHostMessage } from '../../../shared/engine-protocol.js';
 import { toErrorInfo } from '../errors.js';
 import { JobEmitter } from '../host/job-emitter.js';
+import { connectToOwner } from '../host/owner-channel.js';
+import { testHooksEnabled } from '../host/test-hooks.js';
 import { runTask } from './task-handlers.js';
 import { isHostToTaskMessage } from './task-protocol.js';
 
-interface ElectronParentPort {
-  postMessage(message: unknown): void;
-  on(event: 'message', listener: (event: { data: unknown }) => void): void;
-}
-
-interface Channel {
-  send(message: EngineToHostMessage): void;
-  onMessage(listener: (message: unknown) => void): void;
-}
-
-function parentChannel(): Channel | undefined {
-  const parentPort = (process as { parentPort?: ElectronParentPort }).parentPort;
-  if (parentPort) {
-    return {
-      send: (message) => parentPort.postMessage(message),
-      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data)),
-    };
-  }
-  const send = process.send?.bind(process);
-  if (!send) return undefined;
-  // The owner going away ends this process: it must never outlive the app.
-  process.on('disconnect', () => process.exit(0));
-  return {
-    send: (message) => {
-      send(message, undefined, {}, () => undefined);
-    },
-    onMessage: (listener) => process.on('message', listener),
-  };
-}
-
-// Ctrl+C reaches the whole process group; stopping tasks is the owner's decision (cancel, then kill).
-process.on('SIGINT', () => undefined);
-
-const channel = parentChannel();
-if (!channel) {
-  process.stderr.write(
-    'The onnx-studio task process must be started by its pool (electron/engine/jobs/task-pool.ts).\n',
-  );
-  process.exit(2);
-}
-const testHooks = process.env[ENGINE_TEST_HOOKS_ENV] === '1';
+const channel = connectToOwner('electron/engine/jobs/task-pool.ts');
+const testHooks = testHooksEnabled();
 const running = new Map<string, AbortController>();
 
 channel.onMessage((message) => {
