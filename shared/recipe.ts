@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { type DatasetSpecInput, datasetSpecSchema } from './dataset-spec.js';
+import { EXECUTION_PROVIDERS } from './engine-protocol.js';
 import type { MethodSpec } from './options/option-spec.js';
 import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from './options/prune-options.js';
 import { commonQuantizeOptionsSchema, QUANTIZE_METHOD_SPECS } from './options/quantize-options.js';
@@ -82,7 +83,7 @@ export const benchStepSchema = z.strictObject({
   kind: z.literal('bench'),
   iterations: z.number().int().min(1).default(100),
   warmup: z.number().int().min(0).default(10),
-  ep: z.string().default('cpu'),
+  ep: z.enum(EXECUTION_PROVIDERS).default('cpu'),
   baseline: z.boolean().default(true),
 });
 

@@ -10,6 +10,8 @@ import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
 import { pruneCommand } from './commands/prune.js';
 import { quantizeCommand } from './commands/quantize.js';
+import { recipeCommand } from './commands/recipe.js';
+import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 
 /** The `onnx-studio` command: the same engine as the app, for scripts and CI. Exit codes: 0 ok, 2 bad input, 1 internal. */
@@ -20,6 +22,8 @@ const COMMANDS: CliCommand[] = [
   pruneCommand,
   benchCommand,
   evalCommand,
+  runCommand,
+  recipeCommand,
   serveCommand,
   demoCommand,
 ];

@@ -8,7 +8,7 @@ import { openCalibrationData, CALIBRATION_OPTIONS, CALIBRATION_HELP } from '../c
 import { formatBytes, formatTable } from '../format.js';
 import { methodListHelp, methodOptionsFromFlags } from '../method-flags.js';
 import { ProgressBar } from '../progress-bar.js';
-import { SHAPE_OPTIONS } from '../shape-flags.js';
+import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
 
 export const quantizeCommand: CliCommand = {
   name: 'quantize',
@@ -51,6 +51,7 @@ export const quantizeCommand: CliCommand = {
       method,
       common,
       options,
+      inputs: parseShapeFlags(ctx.values.shape, ctx.values.dim),
       force: ctx.values.force === true,
       signal: ctx.signal,
       onProgress: (p) => bar.update(p.done, p.total),

@@ -62,7 +62,8 @@ export async function openDataset(spec: DatasetSpec, inputs: ResolvedInput[], op
   const limits = [specLimit, options.limit].filter((v): v is number => v !== undefined);
   const context: OpenContext = { baseDir: path.resolve(options.baseDir ?? process.cwd()) };
   if (limits.length > 0) context.limit = Math.min(...limits);
-  return reader.open(spec as never, inputs, context);
+  const source = await reader.open(spec as never, inputs, context);
+  return Object.assign(source, { origin: { spec, baseDir: context.baseDir } });
 }
 
 /** Reads and validates a dataset spec JSON file; relative paths in it are relative to its folder. */

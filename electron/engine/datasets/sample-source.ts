@@ -1,4 +1,5 @@
 import type { Tensor } from 'onnxruntime-node';
+import type { DatasetSpec } from '../../../shared/dataset-spec.js';
 
 /** One sample: a value for every model input, and its label when the dataset has labels. */
 export interface Sample {
@@ -18,6 +19,8 @@ export interface SampleSource {
   readonly count: number | undefined;
   /** Human-readable description for logs and reports, e.g. `synthetic (100 samples, seed 0)`. */
   describe(): string;
+  /** The spec and folder it was opened from (set by `openDataset`), so recipes can record it by name and hash. */
+  readonly origin?: { spec: DatasetSpec; baseDir: string };
   /** Iterates the samples; stops early (throwing a CANCELLED StudioError) when `signal` aborts. */
   samples(signal?: AbortSignal): AsyncIterable<Sample>;
 }

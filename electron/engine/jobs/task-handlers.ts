@@ -89,6 +89,7 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
         options: task.options,
         force: task.force,
         signal,
+        inputs: { shapes: task.calibration?.shapes ?? {}, dims: task.calibration?.dims ?? {} },
         onProgress: (p) => {
           const [from, to] = spanOf(p.phase, calibration !== undefined, 'quantizing');
           hooks.progress(from + (to - from) * (p.total > 0 ? p.done / p.total : 0), p.phase);

@@ -7,7 +7,8 @@ import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
 import { saveModel } from '../onnx/save-model.js';
 import '../quantize/methods/int8-weight.js';
-import { RECIPE_METADATA_KEY, quantizeModel } from '../quantize/quantize-model.js';
+import { quantizeModel } from '../quantize/quantize-model.js';
+import { lastRecordedStep, recordedRecipe } from '../testing/recorded-step.js';
 import { createSession } from '../runtime/create-session.js';
 import { buildMlp, modelBytes } from '../testing/model-fixtures.js';
 import { modelFidelity, seededFeeds } from '../testing/prune-fidelity.js';
@@ -69,11 +70,9 @@ describe('pruneModel', () => {
     expect(report.inputBytes).toBe(fs.statSync(input).size);
     expect(report.outputBytes).toBe(fs.statSync(out('a.onnx')).size);
     const model = fromBinary(ModelProtoSchema, fs.readFileSync(out('a.onnx')));
-    const recipe = JSON.parse(
-      model.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
-    ) as Record<string, unknown>;
+    const recipe = lastRecordedStep(model);
     expect(recipe).toMatchObject({
-      operation: 'prune',
+      kind: 'prune',
       method: 'structured',
       common: { sparsity: 0.5, scope: 'layer' },
       options: { criterion: 'l1' },
@@ -87,12 +86,11 @@ describe('pruneModel', () => {
       common: { sparsity: 0.3 },
     });
     const twice = fromBinary(ModelProtoSchema, fs.readFileSync(out('b.onnx')));
-    const history = JSON.parse(twice.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value) as {
-      method: string;
-      previous: { method: string };
-    };
-    expect(history.method).toBe('magnitude');
-    expect(history.previous.method).toBe('structured');
+    const history = recordedRecipe(twice);
+    expect(history.steps.map((step) => [step.kind, 'method' in step ? step.method : '']).join()).toBe('prune,structured,prune,magnitude');
+    // The chain starts at the first model, by name and hash, not at the intermediate file.
+    expect(history.source.name).toBe(path.basename(input));
+    expect(history.source.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('never writes to its input and replaces an output only with force', async () => {
@@ -198,14 +196,8 @@ describe('pruneModel', () => {
       const model = (await loadModel(pruned)).proto;
       const fidelity = await modelFidelity(pruned, quantized, model, { samples: 4 });
       expect(fidelity.cosine).toBeGreaterThan(0.99);
-      const recipe = JSON.parse(
-        (await loadModel(quantized)).proto.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
-      ) as {
-        operation: string;
-        previous: { operation: string };
-      };
-      expect(recipe.operation).toBe('quantize');
-      expect(recipe.previous.operation).toBe('prune');
+      const recipe = recordedRecipe((await loadModel(quantized)).proto);
+      expect(recipe.steps.map((step) => step.kind)).toEqual(['prune', 'quantize']);
     }
   });
 

@@ -1,17 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { create } from '@bufbuild/protobuf';
-import { type ModelProto, StringStringEntryProtoSchema } from 'onnx-buf';
-import { StudioError } from '../errors.js';
+import type { ModelProto } from 'onnx-buf';
 import { CONSTANT_VALUE_ATTRIBUTES, constantAttributeTensor, tensorElementCount } from '../onnx/constants.js';
-import { graphProblems } from '../onnx/graph.js';
-import { inlineExternalData } from '../onnx/inline-external-data.js';
-import { loadModel } from '../onnx/load-model.js';
-import { saveModel } from '../onnx/save-model.js';
-import { RECIPE_METADATA_KEY } from '../quantize/quantize-model.js';
+import { parseMethodOptions, transformModel } from '../transform/transform-model.js';
 import { pruneMethod } from './all-methods.js';
 import {
   type PrunedLayer,
@@ -60,53 +53,6 @@ export interface PruneReport {
   notes: string[];
 }
 
-function parseOptions<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ):
-      | { success: true; data: T }
-      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
-  },
-  value: unknown,
-  what: string,
-): T {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.map(String).join('.') || 'options'}: ${i.message}`)
-      .join('; ');
-    throw new StudioError('BAD_REQUEST', `Invalid ${what}: ${issues}.`);
-  }
-  return parsed.data;
-}
-
-function recordRecipe(model: ModelProto, recipe: Record<string, unknown>): void {
-  const existing = model.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY);
-  if (existing) {
-    // A variant of a variant (e.g. pruned, then quantized): keep the history, newest outermost.
-    let previous: unknown = existing.value;
-    try {
-      previous = JSON.parse(existing.value) as unknown;
-    } catch {
-      // keep the raw string
-    }
-    existing.value = JSON.stringify({ ...recipe, previous });
-  } else {
-    model.metadataProps.push(
-      create(StringStringEntryProtoSchema, { key: RECIPE_METADATA_KEY, value: JSON.stringify(recipe) }),
-    );
-  }
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
-  } catch {
-    return path.resolve(a) === path.resolve(b);
-  }
-}
-
 /** Elements of every constant tensor of the main graph: initializers, sparse initializers, Constant nodes. */
 export function countParameters(model: ModelProto): number {
   const graph = model.graph;
@@ -150,68 +96,40 @@ export async function gzipSize(file: string, signal?: AbortSignal): Promise<numb
 }
 
 /**
- * Prunes a model file into a new file: validates the recipe, loads the model (external data read into memory
- * so every weight looks alike), runs the method on that private copy, checks the graph is still sound,
- * records the recipe in `metadata_props`, and saves atomically (with external data again if the input had it).
+ * Prunes a model file into a new file through the shared transform pipeline (transform/transform-model.ts),
+ * and measures what it removed.
  */
 export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
   const started = performance.now();
   const method = pruneMethod(request.method);
-  const common = parseOptions(commonPruneOptionsSchema, request.common, 'pruning options');
-  const options = parseOptions(
-    method.optionSchema as never,
-    request.options,
-    `${method.name} options`,
-  ) as unknown;
-  if (sameFile(request.input, request.output)) {
-    throw new StudioError(
-      'BAD_REQUEST',
-      'The output is the input model. ONNX Studio never overwrites an input: choose another -o path.',
-    );
-  }
-  if (!request.force && fs.existsSync(request.output)) {
-    throw new StudioError(
-      'BAD_REQUEST',
-      `${path.resolve(request.output)} already exists. Choose another output path or pass --force to replace it.`,
-    );
-  }
-  const loaded = await loadModel(request.input);
-  await inlineExternalData(loaded.proto, loaded.dir);
-  const before = countParameters(loaded.proto);
-  const notes: string[] = [];
-  const outcome = await method.prune({
-    model: loaded.proto,
-    options: options as never,
-    common,
-    note: (message) => notes.push(message),
-    ...(request.signal ? { signal: request.signal } : {}),
-    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-  });
-  if (request.signal?.aborted) throw new StudioError('CANCELLED', 'Pruning was cancelled.');
-  const problems = graphProblems(loaded.proto.graph!);
-  if (problems.length > 0) {
-    throw new StudioError('INTERNAL', `Pruning produced an invalid graph: ${problems[0]}`, {
-      detail: problems.join('\n'),
-    });
-  }
-  const targetSparsity = outcome.targetSparsity ?? common.sparsity;
-  recordRecipe(loaded.proto, {
-    tool: 'onnx-studio',
-    operation: 'prune',
-    method: method.name,
-    common: { ...common, sparsity: targetSparsity },
-    options,
-    source: path.basename(loaded.path),
-  });
-  const saved = await saveModel(loaded.proto, request.output, {
-    force: request.force ?? false,
-    ...(request.signal ? { signal: request.signal } : {}),
-    ...(loaded.externalDataBytes > 0 ? { externalData: { thresholdBytes: 1024 } } : {}),
-  });
+  const common = parseMethodOptions(commonPruneOptionsSchema, request.common, 'pruning options');
+  const options = parseMethodOptions(method.optionSchema as never, request.options, `${method.name} options`) as Record<string, unknown>;
+  let before = 0;
+  const { outcome, loaded, saved, notes } = await transformModel(
+    request,
+    'Pruning',
+    ({ model, note }) => {
+      before = countParameters(model);
+      return method.prune({
+        model,
+        options: options as never,
+        common,
+        note,
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      });
+    },
+    (o) => ({
+      kind: 'prune',
+      method: method.name,
+      common: { ...common, sparsity: o.targetSparsity ?? common.sparsity },
+      options,
+    }),
+  );
   const report: PruneReport = {
     output: saved.output,
     method: method.name,
-    targetSparsity,
+    targetSparsity: outcome.targetSparsity ?? common.sparsity,
     achievedSparsity: outcome.achievedSparsity,
     prunedNodes: outcome.prunedNodes,
     removedChannels: outcome.removedChannels,

@@ -1,14 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { create } from '@bufbuild/protobuf';
-import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
+import type { RecipeInputs } from '../../../shared/recipe.js';
 import type { SampleSource } from '../datasets/sample-source.js';
 import { StudioError } from '../errors.js';
-import { inlineExternalData } from '../onnx/inline-external-data.js';
-import { loadModel } from '../onnx/load-model.js';
-import { saveModel } from '../onnx/save-model.js';
+import { datasetRef } from '../recipe/dataset-ref.js';
+import { parseMethodOptions, transformModel } from '../transform/transform-model.js';
 import { quantizeMethod } from './all-methods.js';
 import { commonQuantizeOptionsSchema, type QuantizeProgress, type SkippedNode } from './quantize-method.js';
+
+export { RECIPE_METADATA_KEY } from '../../../shared/recipe.js';
 
 export interface QuantizeRequest {
   input: string;
@@ -19,6 +17,8 @@ export interface QuantizeRequest {
   /** Method-specific options; validated by the method's schema. */
   options?: Record<string, unknown>;
   calibration?: SampleSource;
+  /** Input shapes used for calibration, recorded with the recipe. */
+  inputs?: RecipeInputs;
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: QuantizeProgress) => void;
@@ -36,38 +36,6 @@ export interface QuantizeReport {
   notes: string[];
 }
 
-/** Metadata key under which the recipe that made a variant is recorded in the model itself. */
-export const RECIPE_METADATA_KEY = 'onnx_studio.recipe';
-
-function parseOptions<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'options'}: ${i.message}`).join('; ');
-    throw new StudioError('BAD_REQUEST', `Invalid ${what}: ${issues}.`);
-  }
-  return parsed.data;
-}
-
-function recordRecipe(model: ModelProto, recipe: Record<string, unknown>): void {
-  const value = JSON.stringify(recipe);
-  const existing = model.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY);
-  if (existing) {
-    // A variant of a variant: keep the history, newest last.
-    const previous = JSON.parse(existing.value) as unknown;
-    existing.value = JSON.stringify({ ...recipe, previous });
-  } else {
-    model.metadataProps.push(create(StringStringEntryProtoSchema, { key: RECIPE_METADATA_KEY, value }));
-  }
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
-  } catch {
-    return path.resolve(a) === path.resolve(b);
-  }
-}
-
 /**
  * Quantizes a model file into a new file: validates the recipe, loads the model (external data is read
  * into memory so every weight looks alike), runs the method on that private copy, records the recipe in
@@ -76,42 +44,38 @@ function sameFile(a: string, b: string): boolean {
 export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeReport> {
   const started = performance.now();
   const method = quantizeMethod(request.method);
-  const common = parseOptions(commonQuantizeOptionsSchema, request.common, 'quantization options');
-  const options = parseOptions(method.optionSchema as never, request.options, `${method.name} options`) as unknown;
+  const common = parseMethodOptions(commonQuantizeOptionsSchema, request.common, 'quantization options');
+  const options = parseMethodOptions(method.optionSchema as never, request.options, `${method.name} options`) as Record<string, unknown>;
   if (method.needsCalibration && !request.calibration) {
     throw new StudioError('BAD_REQUEST', `${method.name} needs calibration data: pass --calib-data (a dataset, or 'synthetic').`);
   }
-  if (sameFile(request.input, request.output)) {
-    throw new StudioError('BAD_REQUEST', 'The output is the input model. ONNX Studio never overwrites an input: choose another -o path.');
+  const origin = request.calibration?.origin;
+  const calibrationRef = origin ? await datasetRef(origin.spec, origin.baseDir, request.signal) : undefined;
+  const { outcome, loaded, saved, notes } = await transformModel(
+    request,
+    'Quantization',
+    ({ model, loaded, note }) =>
+      method.quantize({
+        model,
+        options: options as never,
+        common,
+        modelPath: loaded.path,
+        note,
+        ...(request.calibration ? { calibration: request.calibration } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      }),
+    () => ({
+      kind: 'quantize',
+      method: method.name,
+      common,
+      options,
+      ...(calibrationRef ? { calibration: calibrationRef } : {}),
+    }),
+  );
+  if (request.calibration && !calibrationRef) {
+    notes.push('The calibration data was not opened from a dataset spec, so the recorded recipe does not name it.');
   }
-  const loaded = await loadModel(request.input);
-  await inlineExternalData(loaded.proto, loaded.dir);
-  const notes: string[] = [];
-  const outcome = await method.quantize({
-    model: loaded.proto,
-    options: options as never,
-    common,
-    modelPath: loaded.path,
-    note: (message) => notes.push(message),
-    ...(request.calibration ? { calibration: request.calibration } : {}),
-    ...(request.signal ? { signal: request.signal } : {}),
-    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-  });
-  if (request.signal?.aborted) throw new StudioError('CANCELLED', 'Quantization was cancelled.');
-  recordRecipe(loaded.proto, {
-    tool: 'onnx-studio',
-    operation: 'quantize',
-    method: method.name,
-    common,
-    options,
-    source: path.basename(loaded.path),
-    ...(request.calibration ? { calibration: request.calibration.describe() } : {}),
-  });
-  const saved = await saveModel(loaded.proto, request.output, {
-    force: request.force ?? false,
-    ...(request.signal ? { signal: request.signal } : {}),
-    ...(loaded.externalDataBytes > 0 ? { externalData: { thresholdBytes: 1024 } } : {}),
-  });
   return {
     output: saved.output,
     method: method.name,

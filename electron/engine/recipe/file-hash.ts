@@ -6,8 +6,14 @@ import { StudioError } from '../errors.js';
 
 /** sha256 of a file, streamed (multi-GB models are never held in memory for this). */
 export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
+  if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled while hashing.');
   const hash = createHash('sha256');
-  await pipeline(fs.createReadStream(file), hash, ...(signal ? [{ signal }] : []));
+  try {
+    await pipeline(fs.createReadStream(file), hash, ...(signal ? [{ signal }] : []));
+  } catch (error) {
+    if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled while hashing.');
+    throw new StudioError('IO', `Cannot read ${file}: ${(error as Error).message}`);
+  }
   return hash.digest('hex');
 }
 

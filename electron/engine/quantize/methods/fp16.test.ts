@@ -25,7 +25,8 @@ import {
 } from '../../testing/model-fixtures.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { buildAttentionBlock } from '../../testing/transformer-fixtures.js';
-import { RECIPE_METADATA_KEY, quantizeModel } from '../quantize-model.js';
+import { quantizeModel } from '../quantize-model.js';
+import { lastRecordedStep } from '../../testing/recorded-step.js';
 import {
   buildSharedWeightMlp,
   expectAgreement,
@@ -366,9 +367,7 @@ describe('fp16 through quantizeModel', () => {
     expect(report.quantizedNodes).toBe(7);
     expect(report.outputBytes).toBeLessThan(report.inputBytes * 0.75);
     const loaded = await loadModel(output);
-    const recipe = JSON.parse(
-      loaded.proto.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
-    ) as Record<string, unknown>;
+    const recipe = lastRecordedStep(loaded.proto);
     expect(recipe).toMatchObject({ method: 'fp16', options: { keepIoTypes: true, blockOpTypes: ['Gemm'] } });
     await expectAgreement(model, loaded.proto, floatFeed('input', [4, 3, 16, 16], 12), {
       minCosine: 0.999,

@@ -21,7 +21,8 @@ import {
 } from '../../testing/model-fixtures.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { buildAttentionBlock } from '../../testing/transformer-fixtures.js';
-import { RECIPE_METADATA_KEY, quantizeModel } from '../quantize-model.js';
+import { quantizeModel } from '../quantize-model.js';
+import { lastRecordedStep } from '../../testing/recorded-step.js';
 import {
   type WeightLayout,
   dequantizeBlockwise4Bit,
@@ -435,9 +436,7 @@ describe('int4 through quantizeModel', () => {
     expect(report.quantizedNodes).toBe(2);
     expect(report.outputBytes).toBeLessThan(report.inputBytes * 0.2);
     const loaded = await loadModel(output);
-    const recipe = JSON.parse(
-      loaded.proto.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
-    ) as Record<string, unknown>;
+    const recipe = lastRecordedStep(loaded.proto);
     expect(recipe).toMatchObject({ method: 'int4', options: { blockSize: 64, accuracyLevel: 4 } });
     await expectAgreement(model, loaded.proto, floatFeed('input', [64, 256], 11), {
       minCosine: 0.98,

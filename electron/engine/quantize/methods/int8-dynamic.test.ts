@@ -38,7 +38,8 @@ import {
 import { CONV_DEFAULT_SKIP_REASON } from '../dynamic/quantize-graph.js';
 import { optimizedGraph } from '../dynamic/optimized-graph.js';
 import { quantizeMethod } from '../method-registry.js';
-import { RECIPE_METADATA_KEY, quantizeModel } from '../quantize-model.js';
+import { quantizeModel } from '../quantize-model.js';
+import { lastRecordedStep } from '../../testing/recorded-step.js';
 import {
   type QuantizeOutcome,
   type QuantizeProgress,
@@ -202,7 +203,7 @@ async function expectCancelled(promise: Promise<unknown>): Promise<void> {
 describe('int8-dynamic: registration', () => {
   it('registers under its CLI name with defaults', () => {
     expect(quantizeMethod('int8-dynamic')).toBe(int8DynamicMethod);
-    expect(int8DynamicMethod.needsCalibration).toBe(false);
+    expect(int8DynamicMethod.needsCalibration ?? false).toBe(false);
     expect(int8DynamicOptionsSchema.parse({})).toEqual({ form: 'fused' });
     expect(int8DynamicOptionsSchema.safeParse({ form: 'qdq' }).success).toBe(false);
     expect(int8DynamicOptionsSchema.safeParse({ blockSize: 32 }).success).toBe(false);
@@ -652,12 +653,7 @@ describe('int8-dynamic: through quantizeModel', () => {
       expect(report.outputBytes).toBe(fs.statSync(output).size);
       expect(report.outputBytes / report.inputBytes).toBeLessThan(0.35);
       const loaded = await loadModel(output);
-      const recipe = JSON.parse(
-        loaded.proto.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
-      ) as {
-        method: string;
-        options: unknown;
-      };
+      const recipe = lastRecordedStep(loaded.proto);
       expect(recipe.method).toBe('int8-dynamic');
       expect(recipe.options).toEqual({ form: 'fused' });
       const f = await fidelity(block, loaded.proto, attentionFeed());

@@ -18,7 +18,8 @@ import {
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { buildAttentionBlock } from '../../testing/transformer-fixtures.js';
 import { quantizeWeight } from '../quant-params.js';
-import { RECIPE_METADATA_KEY, quantizeModel } from '../quantize-model.js';
+import { quantizeModel } from '../quantize-model.js';
+import { lastRecordedStep } from '../../testing/recorded-step.js';
 import { quantizeInt8 } from '../weight-only/int8-kernel.js';
 import { simdAvailable } from '../weight-only/simd-kernels.js';
 import {
@@ -393,12 +394,9 @@ describe('int8-weight through quantizeModel', () => {
     ]);
     expect(report.outputBytes).toBeLessThan(report.inputBytes * 0.5);
     const loaded = await loadModel(output);
-    const recipe = JSON.parse(
-      loaded.proto.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY)!.value,
-    ) as Record<string, unknown>;
+    const recipe = lastRecordedStep(loaded.proto);
     expect(recipe).toMatchObject({
-      tool: 'onnx-studio',
-      operation: 'quantize',
+      kind: 'quantize',
       method: 'int8-weight',
       common: { excludeNodes: ['fc2_matmul'] },
     });

@@ -1,0 +1,115 @@
+/**
+ * The one pipeline every model transform goes through (quantize and prune alike):
+ * validate the request -> load (external data read in, so every weight looks alike) -> apply the method to
+ * this private copy -> check the graph is still sound -> record the recipe -> save atomically (with external
+ * data again if the input had it). Methods only rewrite a model; nothing else here differs between them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelProto } from 'onnx-buf';
+import type { RecipeInputs, TransformStep } from '../../../shared/recipe.js';
+import { StudioError } from '../errors.js';
+import { graphProblems } from '../onnx/graph-index.js';
+import { inlineExternalData } from '../onnx/inline-external-data.js';
+import { type LoadedModel, loadModel } from '../onnx/load-model.js';
+import { saveModel, type SaveModelResult } from '../onnx/save-model.js';
+import { sha256File } from '../recipe/file-hash.js';
+import { extendRecipe, readRecordedRecipe, writeRecipe } from '../recipe/recorded-recipe.js';
+
+export interface TransformRequest {
+  input: string;
+  output: string;
+  force?: boolean;
+  signal?: AbortSignal;
+  /** Input shapes the step used (calibration), recorded with the recipe. */
+  inputs?: RecipeInputs;
+}
+
+export interface TransformContext {
+  model: ModelProto;
+  loaded: LoadedModel;
+  note: (message: string) => void;
+}
+
+export interface TransformResult<O> {
+  outcome: O;
+  loaded: LoadedModel;
+  saved: SaveModelResult;
+  notes: string[];
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+/**
+ * Runs `apply` on a private copy of the input model and saves the result with its recipe. `step(outcome)`
+ * gives the step to record (a method may settle an option, e.g. an N:M pattern fixes the sparsity).
+ */
+export async function transformModel<O>(
+  request: TransformRequest,
+  verb: 'Quantization' | 'Pruning',
+  apply: (context: TransformContext) => Promise<O>,
+  step: (outcome: O) => TransformStep,
+): Promise<TransformResult<O>> {
+  if (sameFile(request.input, request.output)) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      'The output is the input model. ONNX Studio never overwrites an input: choose another -o path.',
+    );
+  }
+  if (!request.force && fs.existsSync(request.output)) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${path.resolve(request.output)} already exists. Choose another output path or pass --force to replace it.`,
+    );
+  }
+  const cancelled = () => new StudioError('CANCELLED', `${verb} was cancelled.`);
+  if (request.signal?.aborted) throw cancelled();
+  const loaded = await loadModel(request.input);
+  const notes: string[] = [];
+  const recorded = readRecordedRecipe(loaded.proto);
+  if (recorded.kind === 'unreadable') {
+    notes.push(`The input's recorded recipe could not be used (${recorded.reason}); the new recipe starts from this model.`);
+  }
+  const source =
+    recorded.kind === 'recipe'
+      ? undefined
+      : { name: path.basename(loaded.path), sha256: await sha256File(loaded.path, request.signal) };
+  await inlineExternalData(loaded.proto, loaded.dir);
+  const outcome = await apply({ model: loaded.proto, loaded, note: (m) => notes.push(m) });
+  if (request.signal?.aborted) throw cancelled();
+  const problems = graphProblems(loaded.proto.graph!);
+  if (problems.length > 0) {
+    throw new StudioError('INTERNAL', `${verb} produced an invalid graph: ${problems[0]}`, {
+      detail: problems.join('\n'),
+    });
+  }
+  writeRecipe(loaded.proto, extendRecipe(recorded, () => source!, step(outcome), request.inputs));
+  const saved = await saveModel(loaded.proto, request.output, {
+    force: request.force ?? false,
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(loaded.externalDataBytes > 0 ? { externalData: { thresholdBytes: 1024 } } : {}),
+  });
+  return { outcome, loaded, saved, notes };
+}
+
+/** Validates a method's options with its schema; a bad value is a BAD_REQUEST naming it. */
+export function parseMethodOptions<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  value: unknown,
+  what: string,
+): T {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.map(String).join('.') || 'options'}: ${i.message}`)
+      .join('; ');
+    throw new StudioError('BAD_REQUEST', `Invalid ${what}: ${issues}.`);
+  }
+  return parsed.data;
+}
