@@ -12,3 +12,22 @@ export function runCliProcess(...args: string[]): { code: number | null; stdout:
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Runs the CLI in this process (fast; the same `runCli` the bin calls), collecting what it writes. */
+export async function runCliInProcess(
+  args: string[],
+  signal?: AbortSignal,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { runCli } = await import('../main.js');
+  const { PassThrough } = await import('node:stream');
+  const collect = () => {
+    const stream = new PassThrough();
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+  };
+  const out = collect();
+  const err = collect();
+  const code = await runCli(args, { stdout: out.stream, stderr: err.stream }, signal);
+  return { code, stdout: out.text(), stderr: err.text() };
+}
