@@ -21,6 +21,10 @@ export const IPC_CHANNELS = {
   jobCancel: 'studio:job.cancel',
   /** Request/response: the jobs of this session (queued, running and recently ended), to catch up after a reload. */
   jobList: 'studio:job.list',
+  /** Request/response: make a variant, then benchmark and evaluate it, as one pipeline the backend runs and keeps. */
+  pipelineStart: 'studio:pipeline.start',
+  /** Request/response: run an interrupted, failed or cancelled pipeline again from its first unfinished step. */
+  pipelineRerun: 'studio:pipeline.rerun',
   /** Request/response: the workspace of a model (its variants and results); empty if nothing was made yet. */
   workspaceGet: 'studio:workspace.get',
   /** Request/response: every model that has a workspace, most recently changed first. */

@@ -21,7 +21,7 @@ import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './engine-p
 import type { Result, StudioErrorInfo } from './errors.js';
 import type { JobResults } from './job-results.js';
 import type { ModelSummary } from './model-summary.js';
-import type { BenchRecord, Workspace, WorkspaceListing, WorkspaceVariant } from './workspace.js';
+import type { BenchRecord, PipelineRecord, Workspace, WorkspaceListing, WorkspaceVariant } from './workspace.js';
 import type { StudioReport } from './report.js';
 import { IPC_CHANNELS } from './ipc-channels.js';
 
@@ -237,6 +237,32 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
   exportJobSpecSchema,
 ]);
 
+/** Benchmark settings of a pipeline (its targets are the original and the variant it made). */
+export const pipelineBenchSchema = z.strictObject({
+  ep: z.enum(EXECUTION_PROVIDERS).optional(),
+  warmup: z.number().int().min(0).max(1_000_000).optional(),
+  iterations: z.number().int().min(1).max(10_000_000).optional(),
+  profile: z.boolean().optional(),
+});
+
+/**
+ * Make a variant, then (optionally) benchmark it against the original and evaluate it on data. The backend
+ * runs the steps (shared/pipeline-runner.ts), keeps the pipeline in the workspace, and streams each step's job
+ * events; the original is evaluated on a dataset once per workspace, as the baseline of every variant.
+ */
+export const pipelineRequestSchema = z.strictObject({
+  make: z.discriminatedUnion('kind', [quantizeJobSpecSchema, pruneJobSpecSchema]),
+  bench: pipelineBenchSchema.optional(),
+  evaluate: z.strictObject({ data: dataRefSchema }).optional(),
+  /** Shown in the pipeline list (default: from the recipe). */
+  title: z.string().min(1).max(200).optional(),
+});
+
+export const pipelineRerunRequestSchema = z.strictObject({
+  modelPath: absolutePathSchema,
+  pipelineId: z.string().min(1).max(100),
+});
+
 export const cancelJobRequestSchema = z.strictObject({
   jobId: z.string().min(1).max(200),
 });
@@ -311,6 +337,8 @@ export type BenchJobSpec = z.infer<typeof benchJobSpecSchema>;
 export type EvaluateJobSpec = z.infer<typeof evaluateJobSpecSchema>;
 export type ExportJobSpec = z.infer<typeof exportJobSpecSchema>;
 export type JobSpec = z.infer<typeof jobSpecSchema>;
+export type PipelineRequest = z.infer<typeof pipelineRequestSchema>;
+export type PipelineRerunRequest = z.infer<typeof pipelineRerunRequestSchema>;
 export type CancelJobRequest = z.infer<typeof cancelJobRequestSchema>;
 export type WorkspaceRequest = z.infer<typeof workspaceRequestSchema>;
 export type RenameVariantRequest = z.infer<typeof renameVariantRequestSchema>;
@@ -475,6 +503,8 @@ export interface IpcMethods {
   /** `cancelled` is false when the job had already finished (or never existed); that is not an error. */
   [IPC_CHANNELS.jobCancel]: { request: CancelJobRequest; response: { cancelled: boolean } };
   [IPC_CHANNELS.jobList]: { request: EmptyRequest; response: JobInfo[] };
+  [IPC_CHANNELS.pipelineStart]: { request: PipelineRequest; response: PipelineRecord };
+  [IPC_CHANNELS.pipelineRerun]: { request: PipelineRerunRequest; response: PipelineRecord };
   [IPC_CHANNELS.workspaceGet]: { request: WorkspaceRequest; response: Workspace };
   [IPC_CHANNELS.workspaceList]: { request: EmptyRequest; response: WorkspaceListing[] };
   [IPC_CHANNELS.workspaceRenameVariant]: { request: RenameVariantRequest; response: WorkspaceVariant };
@@ -504,6 +534,8 @@ export const IPC_REQUEST_SCHEMAS: { [C in IpcMethodChannel]: z.ZodType<IpcReques
   [IPC_CHANNELS.jobStart]: jobSpecSchema,
   [IPC_CHANNELS.jobCancel]: cancelJobRequestSchema,
   [IPC_CHANNELS.jobList]: emptyRequestSchema,
+  [IPC_CHANNELS.pipelineStart]: pipelineRequestSchema,
+  [IPC_CHANNELS.pipelineRerun]: pipelineRerunRequestSchema,
   [IPC_CHANNELS.workspaceGet]: workspaceRequestSchema,
   [IPC_CHANNELS.workspaceList]: emptyRequestSchema,
   [IPC_CHANNELS.workspaceRenameVariant]: renameVariantRequestSchema,
@@ -674,6 +706,8 @@ export interface StudioApi {
   startJob(spec: JobSpec): Promise<Result<{ jobId: string }>>;
   cancelJob(jobId: string): Promise<Result<{ cancelled: boolean }>>;
   listJobs(): Promise<Result<JobInfo[]>>;
+  startPipeline(request: PipelineRequest): Promise<Result<PipelineRecord>>;
+  rerunPipeline(request: PipelineRerunRequest): Promise<Result<PipelineRecord>>;
   getWorkspace(modelPath: string): Promise<Result<Workspace>>;
   listWorkspaces(): Promise<Result<WorkspaceListing[]>>;
   renameVariant(request: RenameVariantRequest): Promise<Result<WorkspaceVariant>>;

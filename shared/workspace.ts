@@ -141,6 +141,40 @@ export interface Workspace {
   variants: WorkspaceVariant[];
   benchmarks: BenchRecord[];
   evaluations: EvalRecord[];
+  /** What the app asked for in one go (make a variant, then benchmark and evaluate it), newest last. */
+  pipelines?: PipelineRecord[];
+}
+
+export type PipelineStepKind = 'make' | 'bench' | 'evaluate-original' | 'evaluate';
+export type PipelineStepStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted' | 'skipped';
+export type PipelineStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface PipelineStepRecord {
+  kind: PipelineStepKind;
+  title: string;
+  status: PipelineStepStatus;
+  /** The job that ran (or runs) this step. */
+  jobId?: string;
+  error?: { code: string; message: string };
+  /** Why a step was skipped, or what else the user should know. */
+  note?: string;
+}
+
+/**
+ * A pipeline the backend runs step by step (shared/pipeline-runner.ts) and keeps here, so a reloaded page or
+ * a restarted app shows it running, finished, or interrupted (and able to run again).
+ */
+export interface PipelineRecord {
+  id: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  status: PipelineStatus;
+  /** The PipelineRequest (shared/ipc-contract.ts) it was started with; validated again before a re-run. */
+  request: unknown;
+  /** The variant the `make` step made, once it has. */
+  variant?: string;
+  steps: PipelineStepRecord[];
 }
 
 /** One line of the list of workspaces (the "recent models" of the empty state). */

@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Result } from '../../../shared/errors.js';
 import { variantInUseMessage } from '../../../shared/job-targets.js';
+import { PipelineRefusal, PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
+import type { Workspace } from '../../../shared/workspace.js';
 import {
   IPC_CHANNELS,
   parseIpcRequest,
@@ -28,7 +30,7 @@ import { EngineClient } from '../host/engine-client.js';
 import { buildReport, saveReport } from '../report/report-files.js';
 import { dataPaths } from '../workspace/data-dir.js';
 import { RecentModels } from '../workspace/recent-models.js';
-import { WorkspaceStore } from '../workspace/workspace-store.js';
+import { newId, WorkspaceStore } from '../workspace/workspace-store.js';
 import { executeJob, inspectInTask, isExclusive, laneOf, type ExecutorDeps } from './job-executors.js';
 import { JobManager, type JobLane } from './job-manager.js';
 import { activeJobReading } from './job-targets.js';
@@ -72,6 +74,7 @@ export class StudioBackend {
   readonly jobs: JobManager<JobSpec>;
   readonly engine: EngineClient;
   readonly tasks: TaskPool;
+  readonly pipelines: PipelineRunner;
   private readonly deps: ExecutorDeps;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
   private readonly handlers: { [C in IpcMethodChannel]: Handler<C> };
@@ -90,6 +93,24 @@ export class StudioBackend {
       laneOf,
       isExclusive,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    });
+    this.pipelines = new PipelineRunner({
+      startJob: (spec) => {
+        const { jobId, done } = this.jobs.start(spec);
+        return {
+          jobId,
+          done: done.then((end): PipelineJobOutcome => {
+            if (end.type === 'result') return { status: 'done', result: end.result };
+            if (end.type === 'failed') return { status: 'failed', error: end.error };
+            return { status: 'cancelled' };
+          }),
+        };
+      },
+      update: async (modelPath, mutate) => {
+        await this.store.update(modelPath, mutate);
+      },
+      newId: () => newId('p'),
+      now: () => new Date().toISOString(),
     });
     this.jobs.onEvent((event) => this.emit({ channel: IPC_CHANNELS.jobEvent, payload: event }));
     this.store.onChange((change) => this.emit({ channel: IPC_CHANNELS.workspaceChanged, payload: change }));
@@ -145,6 +166,14 @@ export class StudioBackend {
     return info;
   }
 
+  /** A workspace, with pipelines that a restart cut off marked as interrupted (and saved so). */
+  private async workspace(modelPath: string): Promise<Workspace> {
+    const ws = await this.store.get(modelPath);
+    if (!this.pipelines.reconcile(ws)) return ws;
+    await this.store.update(modelPath, (w) => this.pipelines.reconcile(w));
+    return this.store.get(modelPath);
+  }
+
   private emit(event: StudioEvent): void {
     for (const listener of this.listeners) {
       try {
@@ -171,7 +200,16 @@ export class StudioBackend {
       [IPC_CHANNELS.jobStart]: async (spec) => ({ jobId: this.jobs.start(spec).jobId }),
       [IPC_CHANNELS.jobCancel]: async (request) => ({ cancelled: this.jobs.cancel(request.jobId) }),
       [IPC_CHANNELS.jobList]: async () => this.jobs.list(),
-      [IPC_CHANNELS.workspaceGet]: (request) => this.store.get(request.modelPath),
+      [IPC_CHANNELS.pipelineStart]: (request) => this.pipelines.start(request),
+      [IPC_CHANNELS.pipelineRerun]: async (request) => {
+        try {
+          return await this.pipelines.rerun(await this.workspace(request.modelPath), request.pipelineId);
+        } catch (error) {
+          if (error instanceof PipelineRefusal) throw new StudioError('BAD_REQUEST', error.message);
+          throw error;
+        }
+      },
+      [IPC_CHANNELS.workspaceGet]: (request) => this.workspace(request.modelPath),
       [IPC_CHANNELS.workspaceList]: () => this.store.list(),
       [IPC_CHANNELS.workspaceRenameVariant]: (request) =>
         this.store.renameVariant(request.modelPath, request.variantId, request.name),

@@ -49,7 +49,7 @@ function slug(text: string, max = 40): string {
 }
 
 /** A new id with a prefix: `v-` variants, `b-` benchmarks, `e-` evaluations. */
-export function newId(prefix: 'v' | 'b' | 'e'): string {
+export function newId(prefix: 'v' | 'b' | 'e' | 'p'): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
 

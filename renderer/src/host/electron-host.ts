@@ -18,6 +18,8 @@ export function createElectronHost(api: StudioApi): StudioHost {
     startJob: (spec) => api.startJob(spec),
     cancelJob: (jobId) => api.cancelJob(jobId),
     listJobs: () => api.listJobs(),
+    startPipeline: (request) => api.startPipeline(request),
+    rerunPipeline: (request) => api.rerunPipeline(request),
     getWorkspace: (modelPath) => api.getWorkspace(modelPath),
     listWorkspaces: () => api.listWorkspaces(),
     renameVariant: (request) => api.renameVariant(request),

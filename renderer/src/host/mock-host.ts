@@ -23,6 +23,7 @@ import type {
 } from '../../../shared/ipc-contract.js';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
+import { PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
 import { defaultVariantName, uniqueVariantName } from '../../../shared/variant-naming.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
@@ -268,6 +269,17 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
           ...(event.etaMs !== undefined ? { etaMs: event.etaMs } : {}),
         };
       for (const l of listeners.job) l(event);
+      const settle = jobEnds.get(jobId);
+      if (settle && (event.type === 'result' || event.type === 'failed' || event.type === 'cancelled')) {
+        jobEnds.delete(jobId);
+        settle(
+          event.type === 'result'
+            ? { status: 'done', result: event.result }
+            : event.type === 'failed'
+              ? { status: 'failed', error: event.error }
+              : { status: 'cancelled' },
+        );
+      }
     };
     const started = Date.now();
     let cancelled = false;
@@ -541,6 +553,25 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     }
   };
 
+  // The product's pipeline runner, over the simulated jobs and the in-memory workspaces.
+  const jobEnds = new Map<string, (outcome: PipelineJobOutcome) => void>();
+  let pipelineCounter = 0;
+  const pipelines = new PipelineRunner({
+    startJob: (spec) => {
+      const started = startJob(spec);
+      if (!started.ok) throw started.error;
+      const { jobId } = started.value;
+      return { jobId, done: new Promise<PipelineJobOutcome>((resolve) => jobEnds.set(jobId, resolve)) };
+    },
+    update: async (modelPath, mutate) => {
+      const ws = workspaceFor(modelPath);
+      mutate(ws);
+      changed(ws);
+    },
+    newId: () => `p-${++pipelineCounter}`,
+    now: () => new Date().toISOString(),
+  });
+
   const host: StudioHost = {
     kind: 'mock',
     inspectModel: async (path) => {
@@ -568,6 +599,14 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       return ok({ path, parent: parentPath(path), entries });
     },
     startJob: async (spec) => startJob(spec),
+    startPipeline: async (request) => ok(await pipelines.start(request)),
+    rerunPipeline: async (request) => {
+      try {
+        return ok(await pipelines.rerun(workspaceFor(request.modelPath), request.pipelineId));
+      } catch (error) {
+        return fail({ code: 'BAD_REQUEST', message: (error as Error).message });
+      }
+    },
     cancelJob: async (jobId) => {
       const job = jobs.get(jobId);
       if (

@@ -4,6 +4,7 @@
  * export, cancel) into contract calls. Views get `state`, the derived `variants`, and `actions`; none of
  * them starts a job itself.
  */
+import { type BenchSettings, type FollowUp, pipelineJobActions, pipelineRequests, type RecipeRequest } from './pipeline-requests.js';
 import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
@@ -25,14 +26,7 @@ import {
 } from './studio-state.js';
 import { deriveVariants, type Variant } from './variants.js';
 
-export interface BenchSettings {
-  /** Native execution provider, e.g. `cpu`. */
-  ep: string;
-  warmup: number;
-  iterations: number;
-  /** Record onnxruntime's profile for the per-op breakdown (adds a little overhead to every run). */
-  profile: boolean;
-}
+export type { BenchSettings, FollowUp, RecipeRequest };
 
 export const DEFAULT_BENCH: BenchSettings = { ep: 'cpu', warmup: 10, iterations: 200, profile: true };
 
@@ -40,26 +34,6 @@ export interface WebBenchSettings {
   provider: WebProvider;
   warmup: number;
   iterations: number;
-}
-
-/** One recipe to apply to the original model, or to a variant of it. */
-export interface RecipeRequest {
-  kind: 'quantize' | 'prune';
-  method: string;
-  /** The variant id to start from (e.g. quantize a pruned variant); the original when absent. */
-  source?: string;
-  common: Record<string, unknown>;
-  options: Record<string, unknown>;
-  /** Calibration samples, for methods that need them. */
-  calibration?: DatasetSpecInput;
-  /** Display name of the variant (default: the backend's, from the method). */
-  name?: string;
-}
-
-/** What to do with each variant once it is made. */
-export interface FollowUp {
-  bench?: BenchSettings;
-  evaluate?: DatasetSpecInput;
 }
 
 export type ModelView =
@@ -75,7 +49,10 @@ export interface StudioActions {
   openModel(path: string): Promise<void>;
   openSample(): Promise<void>;
   showError(title: string, error: StudioErrorInfo): void;
+  /** One pipeline per recipe (make, then the follow-ups), run and kept by the backend. */
   queueRecipes(recipes: RecipeRequest[], followUp?: FollowUp): Promise<void>;
+  /** Run an interrupted, failed or cancelled pipeline again from its first unfinished step. */
+  rerunPipeline(pipelineId: string): Promise<void>;
   /** `names`: display names the workspace may not have yet (a variant that was just made). */
   benchmark(targets: string[], settings: BenchSettings, names?: Record<string, string>): Promise<void>;
   evaluate(targets: string[], data: DatasetSpecInput, names?: Record<string, string>): Promise<void>;
@@ -145,10 +122,8 @@ export function useStudio(host: StudioHost): Studio {
   const variantsRef = useRef(variants);
   variantsRef.current = variants;
   const latestOpen = useRef(0);
-  const followUps = useRef(new Map<string, FollowUp>());
   const waiters = useRef(new Map<string, (job: JobRecord) => void>());
   const webRuns = useRef(new Map<string, AbortController>());
-  const originalEvaluated = useRef(new Set<string>());
 
   const nameOf = useCallback(
     (target: string) => variantsRef.current.find((v) => v.id === target)?.label ?? target,
@@ -350,43 +325,46 @@ export function useStudio(host: StudioHost): Studio {
     async (recipes: RecipeRequest[], followUp?: FollowUp) => {
       const model = stateRef.current.model;
       if (!model) return;
-      for (const recipe of recipes) {
-        const spec: JobSpec =
-          recipe.kind === 'quantize'
-            ? {
-                kind: 'quantize',
-                modelPath: model.path,
-                ...(recipe.source ? { source: recipe.source } : {}),
-                method: recipe.method,
-                common: recipe.common,
-                options: recipe.options,
-                ...(recipe.calibration ? { calibration: { spec: recipe.calibration } } : {}),
-                ...(recipe.name ? { name: recipe.name } : {}),
-              }
-            : {
-                kind: 'prune',
-                modelPath: model.path,
-                ...(recipe.source ? { source: recipe.source } : {}),
-                method: recipe.method,
-                common: recipe.common,
-                options: recipe.options,
-                ...(recipe.name ? { name: recipe.name } : {}),
-              };
-        const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
-        const from = recipe.source ? ` (from ${nameOf(recipe.source)})` : '';
-        const jobId = await submit(
-          recipe.kind,
-          `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`,
-          spec,
-        );
-        if (jobId && followUp && (followUp.bench || followUp.evaluate))
-          followUps.current.set(jobId, followUp);
+      for (const [i, request] of pipelineRequests(model.path, recipes, followUp).entries()) {
+        const recipe = recipes[i]!;
+        const result = await host.startPipeline(request);
+        if (!result.ok) {
+          const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
+          const from = recipe.source ? ` (from ${nameOf(recipe.source)})` : '';
+          dispatch({
+            type: 'job-submit-failed',
+            jobId: localJobId('failed'),
+            kind: recipe.kind,
+            title: `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`,
+            modelPath: model.path,
+            error: result.error,
+            atMs: Date.now(),
+          });
+        }
       }
+      void refreshWorkspace();
     },
-    [submit, nameOf],
+    [host, nameOf, refreshWorkspace],
   );
 
-  // Jobs that ended: resolve whoever waits on them, and run follow-ups of new variants.
+  const rerunPipeline = useCallback(
+    async (pipelineId: string) => {
+      const model = stateRef.current.model;
+      if (!model) return;
+      const result = await host.rerunPipeline({ modelPath: model.path, pipelineId });
+      if (!result.ok) setView({ kind: 'failed', title: 'Could not run the pipeline again', error: result.error });
+      void refreshWorkspace();
+    },
+    [host, refreshWorkspace],
+  );
+
+  // Jobs the backend started for a pipeline: show them in the job list (benchmarks stream live).
+  useEffect(() => {
+    const actions = pipelineJobActions(state, state.workspace?.pipelines ?? [], Date.now());
+    for (const action of actions) dispatch(action);
+  }, [state]);
+
+  // Jobs that ended: resolve whoever waits on them.
   useEffect(() => {
     for (const job of state.jobs) {
       if (isActive(job)) continue;
@@ -395,25 +373,8 @@ export function useStudio(host: StudioHost): Studio {
         waiters.current.delete(job.jobId);
         waiter(job);
       }
-      const followUp = followUps.current.get(job.jobId);
-      if (!followUp) continue;
-      followUps.current.delete(job.jobId);
-      const result = job.result as { variant?: { id?: unknown; name?: unknown } } | undefined;
-      const id = typeof result?.variant?.id === 'string' ? result.variant.id : undefined;
-      if (job.status !== 'done' || !id) continue;
-      // The workspace may not list the new variant yet: name it from the result.
-      const names: Record<string, string> =
-        typeof result?.variant?.name === 'string' ? { [id]: result.variant.name } : {};
-      if (followUp.bench) void benchmark([ORIGINAL_TARGET, id], followUp.bench, names);
-      if (followUp.evaluate) {
-        // The original is evaluated once per dataset, as the baseline of every variant's accuracy.
-        const key = `${job.modelPath}\n${JSON.stringify(followUp.evaluate)}`;
-        const needsOriginal = !originalEvaluated.current.has(key);
-        originalEvaluated.current.add(key);
-        void evaluate(needsOriginal ? [ORIGINAL_TARGET, id] : [id], followUp.evaluate, names);
-      }
     }
-  }, [state.jobs, benchmark, evaluate]);
+  }, [state.jobs]);
 
   const waitFor = useCallback(
     (jobId: string) =>
@@ -596,6 +557,7 @@ export function useStudio(host: StudioHost): Studio {
       openSample,
       showError: (title, error) => setView({ kind: 'failed', title, error }),
       queueRecipes,
+      rerunPipeline,
       benchmark,
       evaluate,
       webBenchmark,
@@ -610,6 +572,7 @@ export function useStudio(host: StudioHost): Studio {
       openModel,
       openSample,
       queueRecipes,
+      rerunPipeline,
       benchmark,
       evaluate,
       webBenchmark,

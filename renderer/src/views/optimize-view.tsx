@@ -30,6 +30,7 @@ import type { StudioHost } from '../host/studio-host.js';
 import { DEFAULT_BENCH, type RecipeRequest, type Studio } from '../state/use-studio.js';
 import { ErrorPanel } from './error-panel.js';
 import { JobList } from './job-list.js';
+import { PipelineList } from './pipeline-list.js';
 
 interface Selection {
   common: FormValues;
@@ -304,6 +305,11 @@ export function OptimizeView({
           )}
         </div>
       </section>
+
+      <PipelineList
+        pipelines={state.workspace?.pipelines ?? []}
+        onRerun={(id) => void actions.rerunPipeline(id)}
+      />
 
       <JobList
         jobs={variantJobs}

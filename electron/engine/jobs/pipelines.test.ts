@@ -1,0 +1,118 @@
+/**
+ * Pipelines through the real backend: the recipe, its benchmark and its evaluation run as jobs the backend
+ * starts itself, the state is kept in the workspace file, and a backend started again (an app restart) finds a
+ * cut-off pipeline interrupted and can finish it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineRecord, Workspace } from '../../../shared/workspace.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { sampleModel } from './sample-model.js';
+import { StudioBackend } from './studio-backend.js';
+
+const sample = sampleModel()!;
+let tmp: ReturnType<typeof makeTempDir>;
+let model: string;
+const backends: StudioBackend[] = [];
+
+function makeBackend(): StudioBackend {
+  const backend = new StudioBackend({
+    dataDir: path.join(tmp.dir, 'data'),
+    host: 'serve',
+    version: '0.0.0-test',
+    capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+  });
+  backends.push(backend);
+  return backend;
+}
+
+async function workspace(backend: StudioBackend): Promise<Workspace> {
+  const r = await backend.dispatch('studio:workspace.get', { modelPath: model });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+beforeAll(() => {
+  tmp = makeTempDir('onnx-studio-pipelines-');
+  model = path.join(tmp.dir, 'digits.onnx');
+  fs.copyFileSync(sample.modelPath, model);
+});
+
+afterAll(async () => {
+  for (const b of backends) await b.dispose();
+  tmp.cleanup();
+});
+
+describe('pipelines in the backend', () => {
+  it('make, benchmark and evaluate run as one pipeline kept in the workspace', async () => {
+    const backend = makeBackend();
+    const started = await backend.dispatch('studio:pipeline.start', {
+      make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic', common: {}, options: {} },
+      bench: { iterations: 20, warmup: 2 },
+      evaluate: { data: sample.data },
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    expect(started.value.status).toBe('running');
+    await backend.pipelines.whenSettled(started.value.id);
+    const ws = await workspace(backend);
+    const record = ws.pipelines!.find((p) => p.id === started.value.id)!;
+    expect(record.status).toBe('done');
+    expect(record.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done']);
+    const variant = ws.variants.find((v) => v.id === record.variant)!;
+    expect(variant.name).toBe('int8-dynamic');
+    expect(ws.benchmarks.at(-1)!.results.map((r) => r.target)).toEqual(['original', variant.id]);
+    expect(ws.evaluations.map((e) => e.target).sort()).toEqual(['original', variant.id].sort());
+    // Every step names the job that ran it, and the job manager knows it.
+    const jobs = backend.jobs.list().map((j) => j.jobId);
+    for (const step of record.steps) expect(jobs).toContain(step.jobId);
+  });
+
+  it('a restarted backend shows a cut-off pipeline as interrupted and runs it again to the end', async () => {
+    // What a pipeline looks like on disk when the app stopped during its benchmark.
+    const first = makeBackend();
+    const ws = await workspace(first);
+    const made = ws.variants[0]!;
+    const cutOff: PipelineRecord = {
+      id: 'p-cutoff',
+      title: 'Quantize: int8-dynamic',
+      createdAt: ws.createdAt,
+      updatedAt: ws.createdAt,
+      status: 'running',
+      request: {
+        make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic', common: {}, options: {} },
+        bench: { iterations: 10, warmup: 1 },
+      },
+      variant: made.id,
+      steps: [
+        { kind: 'make', title: 'Quantize: int8-dynamic', status: 'done', jobId: 'job-gone-1' },
+        { kind: 'bench', title: 'Benchmark original + int8-dynamic (onnxruntime-node, cpu)', status: 'running', jobId: 'job-gone-2' },
+      ],
+    };
+    await first.store.update(model, (w) => {
+      w.pipelines = [...(w.pipelines ?? []), cutOff];
+    });
+    const benchmarksBefore = ws.benchmarks.length;
+
+    const restarted = makeBackend();
+    const seen = (await workspace(restarted)).pipelines!.find((p) => p.id === 'p-cutoff')!;
+    expect(seen.status).toBe('interrupted');
+    expect(seen.steps.map((s) => s.status)).toEqual(['done', 'interrupted']);
+    // Saved so: the file says it too.
+    const onDisk = JSON.parse(fs.readFileSync(path.join(tmp.dir, 'data', 'workspaces', ws.key, 'workspace.json'), 'utf8')) as Workspace;
+    expect(onDisk.pipelines!.find((p) => p.id === 'p-cutoff')!.status).toBe('interrupted');
+
+    const again = await restarted.dispatch('studio:pipeline.rerun', { modelPath: model, pipelineId: 'p-cutoff' });
+    if (!again.ok) throw new Error(again.error.message);
+    await restarted.pipelines.whenSettled('p-cutoff');
+    const after = await workspace(restarted);
+    expect(after.pipelines!.find((p) => p.id === 'p-cutoff')!.status).toBe('done');
+    expect(after.benchmarks.length).toBe(benchmarksBefore + 1);
+    expect(after.benchmarks.at(-1)!.results.map((r) => r.target)).toEqual(['original', made.id]);
+    // The make step was not run again: no new variant.
+    expect(after.variants.length).toBe(ws.variants.length);
+
+    const refused = await restarted.dispatch('studio:pipeline.rerun', { modelPath: model, pipelineId: 'p-cutoff' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/nothing to run again/) } });
+  });
+});

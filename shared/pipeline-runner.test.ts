@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import type { JobSpec, PipelineRequest } from './ipc-contract.js';
+import { type PipelineJobOutcome, PipelineRunner } from './pipeline-runner.js';
+import type { Workspace } from './workspace.js';
+
+const MODEL = '/models/m.onnx';
+
+/** A host whose jobs end when the test says so, over one in-memory workspace. */
+function fakeHost() {
+  const ws: Workspace = {
+    version: 1,
+    key: 'k',
+    model: { path: MODEL, fileBytes: 1, mtimeMs: 0 },
+    createdAt: '',
+    updatedAt: '',
+    variants: [{ id: 'v-pruned', name: 'pruned', path: '/w/p.onnx', fileBytes: 1, createdAt: '', parent: 'original', recipe: { operation: 'prune', method: 'magnitude', common: {}, options: {} }, report: {} as never, cliCommand: '' }],
+    benchmarks: [],
+    evaluations: [],
+  };
+  const jobs: { spec: JobSpec; jobId: string; end: (o: PipelineJobOutcome) => void }[] = [];
+  let ids = 0;
+  const waiting: (() => void)[] = [];
+  const host = {
+    ws,
+    jobs,
+    startJob(spec: JobSpec) {
+      const jobId = `j${jobs.length + 1}`;
+      let end!: (o: PipelineJobOutcome) => void;
+      const done = new Promise<PipelineJobOutcome>((resolve) => (end = resolve));
+      jobs.push({ spec, jobId, end });
+      for (const w of waiting.splice(0)) w();
+      return { jobId, done };
+    },
+    async update(_modelPath: string, mutate: (w: Workspace) => void) {
+      mutate(ws);
+    },
+    newId: () => `p${++ids}`,
+    now: () => 'now',
+    /** Resolves once `n` jobs were started. */
+    async jobsStarted(n: number) {
+      while (jobs.length < n) await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+  };
+  return host;
+}
+
+const request: PipelineRequest = {
+  make: { kind: 'quantize', modelPath: MODEL, method: 'int8-dynamic', common: {}, options: {} },
+  bench: { ep: 'cpu', iterations: 20 },
+  evaluate: { data: { spec: { kind: 'npy', path: '/d/x.npy', labels: '/d/y.npy' } } },
+};
+const made = { status: 'done', result: { variant: { id: 'v-new' } } } as const;
+
+describe('PipelineRunner', () => {
+  it('makes the variant, then benchmarks and evaluates it; the original is evaluated once per dataset', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const first = await runner.start(request);
+    expect(first.steps.map((s) => s.title)).toEqual([
+      'Quantize: int8-dynamic',
+      'Benchmark original + int8-dynamic (onnxruntime-node, cpu)',
+      'Evaluate original',
+      'Evaluate int8-dynamic',
+    ]);
+    await host.jobsStarted(1);
+    expect(host.ws.pipelines![0]!.steps[0]).toMatchObject({ status: 'running', jobId: 'j1' });
+    host.jobs[0]!.end(made);
+    await host.jobsStarted(2);
+    expect(host.jobs[1]!.spec).toMatchObject({ kind: 'bench', targets: ['original', 'v-new'], iterations: 20 });
+    host.jobs[1]!.end({ status: 'done', result: {} });
+    await host.jobsStarted(3);
+    expect(host.jobs[2]!.spec).toMatchObject({ kind: 'evaluate', target: 'original' });
+    host.jobs[2]!.end({ status: 'done', result: {} });
+    await host.jobsStarted(4);
+    expect(host.jobs[3]!.spec).toMatchObject({ kind: 'evaluate', target: 'v-new', reference: 'original' });
+    host.jobs[3]!.end({ status: 'done', result: {} });
+    await runner.whenSettled(first.id);
+    expect(host.ws.pipelines![0]).toMatchObject({ status: 'done', variant: 'v-new' });
+
+    // A second recipe on the same data does not evaluate the original again, and says so.
+    const second = await runner.start({ ...request, make: { ...request.make, method: 'fp16', source: 'v-pruned' } });
+    expect(second.steps[0]!.title).toBe('Quantize: fp16 (from pruned)');
+    await host.jobsStarted(5);
+    host.jobs[4]!.end(made);
+    await host.jobsStarted(6);
+    host.jobs[5]!.end({ status: 'done', result: {} });
+    await host.jobsStarted(7);
+    expect(host.jobs[6]!.spec).toMatchObject({ kind: 'evaluate', target: 'v-new' });
+    host.jobs[6]!.end({ status: 'done', result: {} });
+    await runner.whenSettled(second.id);
+    const steps = host.ws.pipelines![1]!.steps;
+    expect(steps[2]).toMatchObject({ status: 'skipped', note: 'The original was already evaluated on this data.' });
+    expect(host.ws.pipelines![1]!.status).toBe('done');
+  });
+
+  it('a failed make skips the rest; a failed benchmark does not stop the evaluation', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const p = await runner.start(request);
+    await host.jobsStarted(1);
+    host.jobs[0]!.end({ status: 'failed', error: { code: 'BAD_REQUEST', message: 'no such method' } });
+    await runner.whenSettled(p.id);
+    expect(host.ws.pipelines![0]!.status).toBe('failed');
+    expect(host.ws.pipelines![0]!.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped']);
+    expect(host.ws.pipelines![0]!.steps[0]!.error).toEqual({ code: 'BAD_REQUEST', message: 'no such method' });
+
+    const q = await runner.start(request);
+    await host.jobsStarted(2);
+    host.jobs[1]!.end(made);
+    await host.jobsStarted(3);
+    host.jobs[2]!.end({ status: 'failed', error: { code: 'ENGINE_CRASHED', message: 'crashed' } });
+    await host.jobsStarted(4);
+    host.jobs[3]!.end({ status: 'done', result: {} });
+    await host.jobsStarted(5);
+    host.jobs[4]!.end({ status: 'done', result: {} });
+    await runner.whenSettled(q.id);
+    expect(host.ws.pipelines![1]!.steps.map((s) => s.status)).toEqual(['done', 'failed', 'done', 'done']);
+    expect(host.ws.pipelines![1]!.status).toBe('failed');
+  });
+
+  it('a cancelled step cancels the pipeline: later steps are skipped', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const p = await runner.start(request);
+    await host.jobsStarted(1);
+    host.jobs[0]!.end(made);
+    await host.jobsStarted(2);
+    host.jobs[1]!.end({ status: 'cancelled' });
+    await runner.whenSettled(p.id);
+    expect(host.ws.pipelines![0]!.steps.map((s) => s.status)).toEqual(['done', 'cancelled', 'skipped', 'skipped']);
+    expect(host.ws.pipelines![0]!.status).toBe('cancelled');
+  });
+
+  it('after a restart, a running pipeline is interrupted; run again, it finishes from the first unfinished step', async () => {
+    const host = fakeHost();
+    const before = new PipelineRunner(host);
+    const p = await before.start(request);
+    await host.jobsStarted(1);
+    host.jobs[0]!.end(made);
+    await host.jobsStarted(2);
+    // The app stops here: a new runner (a new process) finds the pipeline marked running.
+    const after = new PipelineRunner(host);
+    expect(after.reconcile(host.ws)).toBe(true);
+    expect(after.reconcile(host.ws)).toBe(false);
+    const record = host.ws.pipelines![0]!;
+    expect(record.status).toBe('interrupted');
+    expect(record.steps.map((s) => s.status)).toEqual(['done', 'interrupted', 'interrupted', 'interrupted']);
+    expect(record.steps[1]!.note).toMatch(/stopped before this step finished/);
+    // The first runner still holds its own: the original process never reconciles its live pipelines.
+    expect(before.reconcile(host.ws)).toBe(false);
+
+    const again = await after.rerun(host.ws, p.id);
+    expect(again.steps.map((s) => s.status)).toEqual(['done', 'pending', 'pending', 'pending']);
+    await expect(after.rerun(host.ws, p.id)).rejects.toThrow(/still running/);
+    await host.jobsStarted(3);
+    expect(host.jobs[2]!.spec).toMatchObject({ kind: 'bench', targets: ['original', 'v-new'] });
+    for (const n of [3, 4, 5]) {
+      await host.jobsStarted(n);
+      host.jobs[n - 1]!.end({ status: 'done', result: {} });
+    }
+    await after.whenSettled(p.id);
+    expect(host.ws.pipelines![0]!.status).toBe('done');
+    await expect(after.rerun(host.ws, p.id)).rejects.toThrow(/nothing to run again/);
+    await expect(after.rerun(host.ws, 'p-missing')).rejects.toThrow(/no pipeline 'p-missing'/);
+  });
+
+  it('a job the host refuses fails its step with the host message', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner({
+      ...host,
+      startJob: () => {
+        throw { code: 'BAD_REQUEST', message: 'refused' };
+      },
+    });
+    const p = await runner.start({ make: request.make });
+    await runner.whenSettled(p.id);
+    expect(host.ws.pipelines![0]!.steps[0]).toMatchObject({ status: 'failed', error: { code: 'BAD_REQUEST', message: 'refused' } });
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * Runs pipelines: make a variant, then benchmark and evaluate it, one job after the other, keeping the
+ * pipeline's state in the workspace so that a reloaded page, or an app started again, sees where it is. The
+ * backend runs it over its job manager and workspace store; the mock host over its simulated jobs: the same
+ * decisions in both (which steps run, what is skipped and why, what an interruption means).
+ */
+import type { StudioErrorInfo } from './errors.js';
+import type { JobSpec, PipelineRequest } from './ipc-contract.js';
+import { pipelineRequestSchema } from './ipc-contract.js';
+import type { PipelineRecord, PipelineStepKind, PipelineStepRecord, Workspace } from './workspace.js';
+import { ORIGINAL_TARGET } from './workspace.js';
+
+export type PipelineJobOutcome =
+  | { status: 'done'; result: unknown }
+  | { status: 'failed'; error: StudioErrorInfo }
+  | { status: 'cancelled' };
+
+/** What the runner needs from its host. */
+export interface PipelineHost {
+  /** Queues a job; `done` settles when it ends. Throws (a StudioError or `{code, message}`) when refused. */
+  startJob(spec: JobSpec): { jobId: string; done: Promise<PipelineJobOutcome> };
+  /** Applies `mutate` to the workspace and saves it (the host tells the pages it changed). */
+  update(modelPath: string, mutate: (ws: Workspace) => void): Promise<void>;
+  newId(): string;
+  now(): string;
+}
+
+function describeMake(make: PipelineRequest['make']): string {
+  const sparsity = make.kind === 'prune' ? Number(make.common.sparsity) : NaN;
+  return Number.isFinite(sparsity) ? `${make.method} ${Math.round(sparsity * 100)}%` : make.method;
+}
+
+function stepTitles(request: PipelineRequest, sourceName?: string): { kind: PipelineStepKind; title: string }[] {
+  const what = request.make.name ?? describeMake(request.make);
+  const from = sourceName ? ` (from ${sourceName})` : '';
+  const steps: { kind: PipelineStepKind; title: string }[] = [
+    { kind: 'make', title: `${request.make.kind === 'quantize' ? 'Quantize' : 'Prune'}: ${what}${from}` },
+  ];
+  if (request.bench) {
+    steps.push({ kind: 'bench', title: `Benchmark original + ${what} (onnxruntime-node, ${request.bench.ep ?? 'cpu'})` });
+  }
+  if (request.evaluate) {
+    steps.push({ kind: 'evaluate-original', title: 'Evaluate original' });
+    steps.push({ kind: 'evaluate', title: `Evaluate ${what}` });
+  }
+  return steps;
+}
+
+function sameData(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Whether another pipeline of the workspace already evaluated the original on this data. */
+export function originalEvaluatedOn(ws: Workspace, data: unknown, except: string): boolean {
+  return (ws.pipelines ?? []).some((p) => {
+    if (p.id === except) return false;
+    const parsed = pipelineRequestSchema.safeParse(p.request);
+    return (
+      parsed.success &&
+      sameData(parsed.data.evaluate?.data, data) &&
+      p.steps.some((s) => s.kind === 'evaluate-original' && s.status === 'done')
+    );
+  });
+}
+
+function jobFor(kind: PipelineStepKind, request: PipelineRequest, variant: string): JobSpec {
+  const modelPath = request.make.modelPath;
+  switch (kind) {
+    case 'make':
+      return request.make;
+    case 'bench':
+      return { kind: 'bench', modelPath, targets: [ORIGINAL_TARGET, variant], ...request.bench };
+    case 'evaluate-original':
+      return { kind: 'evaluate', modelPath, target: ORIGINAL_TARGET, data: request.evaluate!.data };
+    case 'evaluate':
+      return { kind: 'evaluate', modelPath, target: variant, data: request.evaluate!.data, reference: ORIGINAL_TARGET };
+  }
+}
+
+function errorInfo(error: unknown): { code: string; message: string } {
+  if (error && typeof error === 'object' && 'message' in error) {
+    const code = 'code' in error && typeof error.code === 'string' ? error.code : 'INTERNAL';
+    return { code, message: String((error as { message: unknown }).message) };
+  }
+  return { code: 'INTERNAL', message: String(error) };
+}
+
+/** A request the runner refuses (the user's mistake, e.g. re-running a pipeline that is running): BAD_REQUEST. */
+export class PipelineRefusal extends Error {
+  readonly code = 'BAD_REQUEST';
+}
+
+export class PipelineRunner {
+  /** Pipelines running in this process (any other marked running was cut off by a restart). */
+  private readonly live = new Map<string, Promise<void>>();
+
+  constructor(private readonly host: PipelineHost) {}
+
+  /** Records the pipeline and starts its first step; the returned record is its state at the start. */
+  async start(request: PipelineRequest): Promise<PipelineRecord> {
+    const now = this.host.now();
+    let record: PipelineRecord | undefined;
+    await this.host.update(request.make.modelPath, (ws) => {
+      const source = request.make.source ? ws.variants.find((v) => v.id === request.make.source)?.name : undefined;
+      const steps = stepTitles(request, source);
+      record = {
+        id: this.host.newId(),
+        title: request.title ?? steps[0]!.title,
+        createdAt: now,
+        updatedAt: now,
+        status: 'running',
+        request,
+        steps: steps.map((s) => ({ ...s, status: 'pending' })),
+      };
+      ws.pipelines = [...(ws.pipelines ?? []), record];
+    });
+    this.launch(request, record!.id);
+    return record!;
+  }
+
+  /** Runs a pipeline that is not running again, from its first step that did not finish. */
+  async rerun(ws: Workspace, pipelineId: string): Promise<PipelineRecord> {
+    const record = ws.pipelines?.find((p) => p.id === pipelineId);
+    if (!record) throw new PipelineRefusal(`There is no pipeline '${pipelineId}' in this workspace. Reload it.`);
+    if (this.live.has(pipelineId)) throw new PipelineRefusal('That pipeline is still running.');
+    const parsed = pipelineRequestSchema.safeParse(record.request);
+    if (!parsed.success) throw new PipelineRefusal('That pipeline was recorded in a form this version cannot run.');
+    if (record.steps.every((s) => s.status === 'done' || s.status === 'skipped')) {
+      throw new PipelineRefusal('Every step of that pipeline finished: there is nothing to run again.');
+    }
+    const reset = (steps: PipelineStepRecord[]): PipelineStepRecord[] =>
+      steps.map((s) => (s.status === 'done' ? s : { kind: s.kind, title: s.title, status: 'pending' }));
+    const next: PipelineRecord = { ...record, status: 'running', updatedAt: this.host.now(), steps: reset(record.steps) };
+    await this.host.update(ws.model.path, (w) => {
+      w.pipelines = (w.pipelines ?? []).map((p) => (p.id === pipelineId ? next : p));
+    });
+    this.launch(parsed.data, pipelineId);
+    return next;
+  }
+
+  /**
+   * Marks pipelines that say they are running but are not running here as interrupted (the app or `serve`
+   * stopped under them). Returns whether anything changed (the host then saves the workspace).
+   */
+  reconcile(ws: Workspace): boolean {
+    let changed = false;
+    for (const p of ws.pipelines ?? []) {
+      if (p.status !== 'running' || this.live.has(p.id)) continue;
+      changed = true;
+      p.status = 'interrupted';
+      for (const s of p.steps) {
+        if (s.status === 'running' || s.status === 'pending') {
+          s.status = 'interrupted';
+          s.note = 'ONNX Studio stopped before this step finished. Run the pipeline again to finish it.';
+        }
+      }
+    }
+    return changed;
+  }
+
+  /** Settles when the pipeline's run in this process ends (for tests and shutdown). */
+  whenSettled(pipelineId: string): Promise<void> {
+    return this.live.get(pipelineId) ?? Promise.resolve();
+  }
+
+  private launch(request: PipelineRequest, id: string): void {
+    const run = this.run(request, id).finally(() => this.live.delete(id));
+    this.live.set(id, run);
+  }
+
+  private async patch(modelPath: string, id: string, change: (p: PipelineRecord) => void): Promise<PipelineRecord | undefined> {
+    let found: PipelineRecord | undefined;
+    await this.host.update(modelPath, (ws) => {
+      found = ws.pipelines?.find((p) => p.id === id);
+      if (!found) return;
+      change(found);
+      found.updatedAt = this.host.now();
+    });
+    return found;
+  }
+
+  private async run(request: PipelineRequest, id: string): Promise<void> {
+    const modelPath = request.make.modelPath;
+    let stop: 'cancelled' | 'failed' | undefined;
+    let anyFailed = false;
+    for (let index = 0; ; index++) {
+      let record: PipelineRecord | undefined;
+      let skipNote: string | undefined;
+      await this.host.update(modelPath, (ws) => {
+        record = ws.pipelines?.find((p) => p.id === id);
+        const step = record?.steps[index];
+        if (step?.status === 'pending' && step.kind === 'evaluate-original' && originalEvaluatedOn(ws, request.evaluate?.data, id)) {
+          skipNote = 'The original was already evaluated on this data.';
+        }
+      });
+      const step = record?.steps[index];
+      if (!record || !step) break;
+      if (step.status !== 'pending') continue;
+      if (stop || skipNote) {
+        await this.patch(modelPath, id, (p) => {
+          p.steps[index] = { ...p.steps[index]!, status: 'skipped', note: skipNote ?? `Not run: an earlier step was ${stop}.` };
+        });
+        continue;
+      }
+      if (step.kind !== 'make' && !record.variant) {
+        stop = 'failed';
+        await this.patch(modelPath, id, (p) => {
+          p.steps[index] = { ...p.steps[index]!, status: 'skipped', note: 'Not run: no variant was made.' };
+        });
+        continue;
+      }
+      let outcome: PipelineJobOutcome;
+      try {
+        const job = this.host.startJob(jobFor(step.kind, request, record.variant ?? ''));
+        await this.patch(modelPath, id, (p) => {
+          p.steps[index] = { ...p.steps[index]!, status: 'running', jobId: job.jobId };
+        });
+        outcome = await job.done;
+      } catch (error) {
+        outcome = { status: 'failed', error: errorInfo(error) as StudioErrorInfo };
+      }
+      await this.patch(modelPath, id, (p) => {
+        const s = p.steps[index]!;
+        if (outcome.status === 'done') {
+          p.steps[index] = { ...s, status: 'done' };
+          const variant = (outcome.result as { variant?: { id?: unknown } } | undefined)?.variant?.id;
+          if (step.kind === 'make' && typeof variant === 'string') p.variant = variant;
+        } else if (outcome.status === 'failed') {
+          p.steps[index] = { ...s, status: 'failed', error: { code: outcome.error.code, message: outcome.error.message } };
+        } else {
+          p.steps[index] = { ...s, status: 'cancelled' };
+        }
+      });
+      if (outcome.status === 'cancelled') stop = 'cancelled';
+      if (outcome.status === 'failed') {
+        anyFailed = true;
+        // Without a variant nothing after can run; a failed measurement does not stop the other one.
+        if (step.kind === 'make') stop = 'failed';
+      }
+    }
+    await this.patch(modelPath, id, (p) => {
+      p.status = stop === 'cancelled' ? 'cancelled' : stop === 'failed' || anyFailed ? 'failed' : 'done';
+    });
+  }
+}
