@@ -253,7 +253,15 @@ test.describe('Optimize view', () => {
   test('forms are generated from the method catalog and check values before queueing', async ({ page }) => {
     await openSample(page);
     await page.getByRole('tab', { name: 'Optimize' }).click();
-    await expect(page.getByRole('group', { name: 'Quantization' }).getByRole('checkbox')).toHaveCount(4);
+    // Every method the engine declares (the mock serves the same catalog), plus the mock's failing one.
+    await expect(page.getByRole('group', { name: 'Quantization' }).getByRole('checkbox')).toHaveCount(6);
+    // fp16 shows only the options it reads: no int8 ones; node lists ask for node names.
+    await page.getByRole('checkbox', { name: /^fp16/ }).check();
+    const fp16 = page.getByRole('group', { name: 'fp16 options' });
+    await expect(fp16.getByLabel('Keep io types')).toBeChecked();
+    for (const int8Only of ['Per tensor', 'Asymmetric', 'Reduce range']) await expect(fp16.getByLabel(int8Only)).toHaveCount(0);
+    await expect(fp16.getByLabel('Exclude nodes')).toHaveAttribute('placeholder', /node names/);
+    await page.getByRole('checkbox', { name: /^fp16/ }).uncheck();
     await page.getByRole('checkbox', { name: /int8-static/ }).check();
     const options = page.getByRole('group', { name: 'int8-static options' });
     await expect(options.getByLabel('Calib method')).toHaveValue('percentile');
@@ -318,6 +326,13 @@ test.describe('Optimize view', () => {
     ).toHaveAttribute('data-status', 'done', { timeout: 15_000 });
     await expect(jobs.filter({ hasText: 'Evaluate original' })).toHaveAttribute('data-status', 'done');
     await expect(jobs.filter({ hasText: 'Evaluate int8-dynamic' })).toHaveAttribute('data-status', 'done');
+    // The backend keeps both recipes as pipelines: one done, one failed at its first step with a way to retry.
+    const pipelines = page.getByTestId('pipeline');
+    await expect(pipelines.filter({ hasText: 'Quantize: int8-dynamic' }).first()).toHaveAttribute('data-status', 'done');
+    const failedPipeline = pipelines.filter({ hasText: 'Quantize: fail' });
+    await expect(failedPipeline).toHaveAttribute('data-status', 'failed');
+    await expect(failedPipeline.locator('[data-status="skipped"]')).toHaveCount(3);
+    await expect(failedPipeline.getByRole('button', { name: 'Run again' })).toBeVisible();
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-optimize.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Clear finished' }).click();

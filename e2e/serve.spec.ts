@@ -139,6 +139,13 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
     timeout: 60_000,
   });
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-optimize.png`, fullPage: true });
+  // The pipeline is the backend's: a reloaded page still shows it, finished, with every step done.
+  await page.reload();
+  await openSample(page);
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  const pipeline = page.getByTestId('pipeline').filter({ hasText: 'Quantize: int8-dynamic' }).first();
+  await expect(pipeline).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  await expect(pipeline.locator('.pipeline-step[data-status="done"]')).toHaveCount(4);
 
   await page.getByRole('tab', { name: 'Compare' }).click();
   const table = page.getByTestId('compare-table');

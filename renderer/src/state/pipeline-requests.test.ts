@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineRecord } from '../../../shared/workspace.js';
-import { pipelineJobActions, pipelineRequests } from './pipeline-requests.js';
+import { finishedUnknownJobs, pipelineJobActions, pipelineRequests, pipelineStepTitles } from './pipeline-requests.js';
 import { initialState, type StudioState } from './studio-state.js';
 
 describe('pipeline requests', () => {
@@ -55,5 +55,8 @@ describe('pipeline requests', () => {
     ]);
     const known = { ...state, jobs: [{ jobId: 'j2' } as StudioState['jobs'][number]] };
     expect(pipelineJobActions(known, [pipeline], 5)).toEqual([]);
+    // The make step ended before the page saw it: its job is fetched from the backend's list.
+    expect(finishedUnknownJobs(known, [pipeline])).toEqual(['j1']);
+    expect(pipelineStepTitles([pipeline])).toEqual({ j1: 'Quantize: fp16', j2: 'Benchmark original + fp16 (onnxruntime-node, cpu)' });
   });
 });

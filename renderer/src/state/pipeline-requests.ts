@@ -93,3 +93,25 @@ export function pipelineJobActions(state: StudioState, pipelines: readonly Pipel
   }
   return actions;
 }
+
+/** The title of the pipeline step each job ran, by job id (the job list names them so after a reload too). */
+export function pipelineStepTitles(pipelines: readonly PipelineRecord[]): Record<string, string> {
+  const titles: Record<string, string> = {};
+  for (const p of pipelines) for (const s of p.steps) if (s.jobId) titles[s.jobId] = s.title;
+  return titles;
+}
+
+/**
+ * Jobs of pipeline steps that already ended before the page saw them running (a quick step between two
+ * workspace refreshes): the page asks the backend's job list for them.
+ */
+export function finishedUnknownJobs(state: StudioState, pipelines: readonly PipelineRecord[]): string[] {
+  const known = new Set(state.jobs.map((j) => j.jobId));
+  const ids: string[] = [];
+  for (const p of pipelines) {
+    for (const s of p.steps) {
+      if (s.jobId && s.status !== 'running' && s.status !== 'pending' && !known.has(s.jobId)) ids.push(s.jobId);
+    }
+  }
+  return ids;
+}

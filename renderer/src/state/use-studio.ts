@@ -4,7 +4,15 @@
  * export, cancel) into contract calls. Views get `state`, the derived `variants`, and `actions`; none of
  * them starts a job itself.
  */
-import { type BenchSettings, type FollowUp, pipelineJobActions, pipelineRequests, type RecipeRequest } from './pipeline-requests.js';
+import {
+  type BenchSettings,
+  type FollowUp,
+  finishedUnknownJobs,
+  pipelineJobActions,
+  pipelineRequests,
+  pipelineStepTitles,
+  type RecipeRequest,
+} from './pipeline-requests.js';
 import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
@@ -140,8 +148,9 @@ export function useStudio(host: StudioHost): Studio {
   const syncJobs = useCallback(async () => {
     const result = await host.listJobs();
     if (!result.ok) return;
+    const stepTitles = pipelineStepTitles(stateRef.current.workspace?.pipelines ?? []);
     const titles: Record<string, string> = {};
-    for (const info of result.value) titles[info.jobId] = titleForSpec(info.spec, nameOf);
+    for (const info of result.value) titles[info.jobId] = stepTitles[info.jobId] ?? titleForSpec(info.spec, nameOf);
     dispatch({ type: 'jobs-synced', jobs: result.value as JobInfo[], titles });
   }, [host, nameOf]);
 
@@ -358,11 +367,19 @@ export function useStudio(host: StudioHost): Studio {
     [host, refreshWorkspace],
   );
 
-  // Jobs the backend started for a pipeline: show them in the job list (benchmarks stream live).
+  // Jobs the backend started for a pipeline: show them in the job list (benchmarks stream live). One that
+  // ended before the page saw it running is fetched from the backend's job list, once.
+  const askedForJobs = useRef(new Set<string>());
   useEffect(() => {
-    const actions = pipelineJobActions(state, state.workspace?.pipelines ?? [], Date.now());
-    for (const action of actions) dispatch(action);
-  }, [state]);
+    const pipelines = state.workspace?.pipelines ?? [];
+    // A job the page has shown once is never fetched back (e.g. after "Clear finished").
+    for (const job of state.jobs) askedForJobs.current.add(job.jobId);
+    for (const action of pipelineJobActions(state, pipelines, Date.now())) dispatch(action);
+    const missing = finishedUnknownJobs(state, pipelines).filter((id) => !askedForJobs.current.has(id));
+    if (missing.length === 0) return;
+    for (const id of missing) askedForJobs.current.add(id);
+    void syncJobs();
+  }, [state, syncJobs]);
 
   // Jobs that ended: resolve whoever waits on them.
   useEffect(() => {
