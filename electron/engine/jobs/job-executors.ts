@@ -50,6 +50,7 @@ import type { TaskPool } from './task-pool.js';
 import type { TaskRequest } from './task-protocol.js';
 import { methodCatalog } from './method-catalog.js';
 import { defaultVariantName } from '../../../shared/variant-naming.js';
+import { checkExport } from '../../../shared/export-checks.js';
 
 // The engine's reports must fit the shared result types the renderer reads: if a field changes type in the
 // engine, these lines stop compiling.
@@ -457,16 +458,17 @@ async function exportVariant(
 ): Promise<ExportJobResult> {
   const destination = path.resolve(spec.outputPath);
   const source = await deps.store.resolveTarget(spec.modelPath, spec.target);
-  if (sameFile(source.path, destination)) {
-    throw new StudioError(
-      'BAD_REQUEST',
-      'The destination is the variant itself. Choose another file to export to.',
-    );
-  }
-  if (sameFile(spec.modelPath, destination) && !spec.replaceOriginal)
-    return { written: false, reason: 'original', path: destination };
-  if (fs.existsSync(destination) && !spec.overwrite && !spec.replaceOriginal)
-    return { written: false, reason: 'exists', path: destination };
+  const check = checkExport({
+    destination,
+    variantPath: source.path,
+    modelPath: spec.modelPath,
+    exists: fs.existsSync(destination),
+    sameFile,
+    ...(spec.overwrite !== undefined ? { overwrite: spec.overwrite } : {}),
+    ...(spec.replaceOriginal !== undefined ? { replaceOriginal: spec.replaceOriginal } : {}),
+  });
+  if (check.kind === 'refuse') throw new StudioError('BAD_REQUEST', check.message);
+  if (check.kind === 'ask') return { written: false, reason: check.reason, path: destination };
   if (!fs.existsSync(path.dirname(destination))) {
     throw new StudioError(
       'IO',

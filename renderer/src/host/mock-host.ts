@@ -24,6 +24,7 @@ import type {
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
 import { PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
+import { checkExport } from '../../../shared/export-checks.js';
 import { defaultVariantName, uniqueVariantName } from '../../../shared/variant-naming.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
@@ -530,16 +531,16 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
           const variant = ws.variants.find((v) => v.id === spec.target);
           if (!variant)
             return fail({ code: 'BAD_REQUEST', message: `No variant ${spec.target} in this workspace.` });
-          if (spec.outputPath === spec.modelPath && !spec.replaceOriginal)
-            return ok({ written: false, reason: 'original', path: spec.outputPath });
-          if (files.has(spec.outputPath) && !spec.overwrite)
-            return ok({ written: false, reason: 'exists', path: spec.outputPath });
-          if (!spec.outputPath.toLowerCase().endsWith('.onnx')) {
-            return fail({
-              code: 'BAD_REQUEST',
-              message: `${spec.outputPath} does not end in .onnx. Choose a file name ending in .onnx.`,
-            });
-          }
+          const check = checkExport({
+            destination: spec.outputPath,
+            variantPath: variant.path,
+            modelPath: spec.modelPath,
+            exists: files.has(spec.outputPath),
+            ...(spec.overwrite !== undefined ? { overwrite: spec.overwrite } : {}),
+            ...(spec.replaceOriginal !== undefined ? { replaceOriginal: spec.replaceOriginal } : {}),
+          });
+          if (check.kind === 'refuse') return fail({ code: 'BAD_REQUEST', message: check.message });
+          if (check.kind === 'ask') return ok({ written: false, reason: check.reason, path: spec.outputPath });
           files.add(spec.outputPath);
           return ok({
             written: true,

@@ -1,0 +1,173 @@
+/**
+ * One contract, two hosts: every rule below is asserted against the mock host the UI tests use and against a
+ * real `onnx-studio serve` (the real backend, over its WebSocket, through the page's own ws-host). A rule the
+ * mock invents, or one the product lacks, fails here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { JobSpec, TerminalJobEvent } from '../../shared/ipc-contract.js';
+import { QUANTIZE_METHOD_SPECS } from '../../shared/options/quantize-options.js';
+import type { Workspace } from '../../shared/workspace.js';
+import { createMockHost, MOCK_SAMPLE_PATH } from '../../renderer/src/host/mock-host.js';
+import type { StudioHost } from '../../renderer/src/host/studio-host.js';
+import { connectWsHost, type SocketLike } from '../../renderer/src/host/ws-host.js';
+import { sampleModel } from '../engine/jobs/sample-model.js';
+import { StudioBackend } from '../engine/jobs/studio-backend.js';
+import { makeTempDir } from '../engine/testing/temp-dir.js';
+import { startServeServer } from './serve-server.js';
+
+interface Subject {
+  host: StudioHost;
+  modelPath: string;
+  /** A folder the host can write exports into. */
+  outDir: string;
+  close(): Promise<void>;
+}
+
+function terminal(host: StudioHost, jobId: string): Promise<TerminalJobEvent> {
+  return new Promise((resolve) => {
+    const off = host.onJobEvent((e) => {
+      if (e.jobId === jobId && (e.type === 'result' || e.type === 'failed' || e.type === 'cancelled')) {
+        off();
+        resolve(e as TerminalJobEvent);
+      }
+    });
+  });
+}
+
+async function runJob(host: StudioHost, spec: JobSpec): Promise<TerminalJobEvent> {
+  const started = await host.startJob(spec);
+  if (!started.ok) throw new Error(started.error.message);
+  return terminal(host, started.value.jobId);
+}
+
+/** The workspace once `test` holds, re-checked on every workspace change the host announces. */
+async function workspaceWhen(host: StudioHost, modelPath: string, test: (ws: Workspace) => boolean): Promise<Workspace> {
+  for (;;) {
+    const changed = new Promise<void>((resolve) => {
+      const off = host.onWorkspaceChanged(() => {
+        off();
+        resolve();
+      });
+    });
+    const r = await host.getWorkspace(modelPath);
+    if (r.ok && test(r.value)) return r.value;
+    await changed;
+  }
+}
+
+const subjects: [string, () => Promise<Subject>][] = [
+  [
+    'mock host',
+    async () => ({
+      host: createMockHost({ latencyMs: 0, msPerRun: 0 }),
+      modelPath: MOCK_SAMPLE_PATH,
+      outDir: '/models',
+      close: async () => {},
+    }),
+  ],
+  [
+    'onnx-studio serve',
+    async () => {
+      const tmp = makeTempDir('onnx-studio-contract-');
+      const sample = sampleModel()!;
+      const modelPath = path.join(tmp.dir, 'digits.onnx');
+      fs.copyFileSync(sample.modelPath, modelPath);
+      const backend = new StudioBackend({
+        dataDir: path.join(tmp.dir, 'data'),
+        host: 'serve',
+        version: 'test',
+        capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+      });
+      fs.mkdirSync(path.join(tmp.dir, 'renderer'));
+      const server = await startServeServer({
+        backend,
+        rendererDir: path.join(tmp.dir, 'renderer'),
+        uploadsDir: path.join(tmp.dir, 'uploads'),
+        version: 'test',
+        log: () => {},
+      });
+      const connected = await connectWsHost({
+        pageUrl: server.url,
+        createSocket: (url: string) => new WebSocket(url) as unknown as SocketLike,
+      });
+      if (!connected.ok) throw new Error(connected.error.message);
+      const host = connected.value;
+      return {
+        host,
+        modelPath,
+        outDir: tmp.dir,
+        close: async () => {
+          host.close();
+          await server.close();
+          await backend.dispose();
+          tmp.cleanup();
+        },
+      };
+    },
+  ],
+];
+
+for (const [name, make] of subjects) {
+  describe(`host contract: ${name}`, () => {
+    let s: Subject;
+    let variantId = '';
+    beforeAll(async () => {
+      s = await make();
+    });
+    afterAll(async () => s.close());
+
+    it('lists every declared method, forms derived from the same declarations', async () => {
+      const r = await s.host.listMethods();
+      if (!r.ok) throw new Error(r.error.message);
+      expect(r.value.quantize.methods.map((m) => m.name)).toEqual(expect.arrayContaining(Object.keys(QUANTIZE_METHOD_SPECS)));
+      const int4 = r.value.quantize.methods.find((m) => m.name === 'int4')!;
+      expect(int4.fields.find((f) => f.name === 'accuracyLevel')).toMatchObject({ flag: 'accuracy-level', default: 4 });
+    });
+
+    it('a pipeline makes a variant and evaluates it, and is kept in the workspace', async () => {
+      const sample = await s.host.appInfo();
+      if (!sample.ok || !sample.value.sample) throw new Error('no sample');
+      const started = await s.host.startPipeline({
+        make: { kind: 'quantize', modelPath: s.modelPath, method: 'int8-dynamic', common: {}, options: {} },
+        evaluate: { data: sample.value.sample.data },
+      });
+      if (!started.ok) throw new Error(started.error.message);
+      const ws = await workspaceWhen(s.host, s.modelPath, (w) => w.pipelines?.find((p) => p.id === started.value.id)?.status !== 'running');
+      const record = ws.pipelines!.find((p) => p.id === started.value.id)!;
+      expect(record.steps.map((st) => st.status)).toEqual(['done', 'done', 'done']);
+      const variant = ws.variants.find((v) => v.id === record.variant)!;
+      expect(variant.name).toBe('int8-dynamic');
+      expect(variant.cliCommand).toContain('--method int8-dynamic');
+      variantId = variant.id;
+    });
+
+    it('names a pruned variant by method and sparsity, and keeps names unique on rename', async () => {
+      const pruned = await runJob(s.host, { kind: 'prune', modelPath: s.modelPath, method: 'magnitude', common: { sparsity: 0.5 } });
+      expect(pruned.type).toBe('result');
+      const made = (pruned as { result: { variant: { id: string; name: string } } }).result.variant;
+      expect(made.name).toBe('magnitude 50%');
+      const renamed = await s.host.renameVariant({ modelPath: s.modelPath, variantId: made.id, name: 'int8-dynamic' });
+      expect(renamed.ok && renamed.value.name).toBe('int8-dynamic (2)');
+    });
+
+    it('export refuses a file that is not .onnx, and asks before replacing the original', async () => {
+      const bad = await runJob(s.host, { kind: 'export', modelPath: s.modelPath, target: variantId, outputPath: path.join(s.outDir, 'model.txt') });
+      expect(bad).toMatchObject({ type: 'failed', error: { code: 'BAD_REQUEST', message: expect.stringMatching(/does not end in \.onnx/) } });
+      const over = await runJob(s.host, { kind: 'export', modelPath: s.modelPath, target: variantId, outputPath: s.modelPath });
+      expect(over).toMatchObject({ type: 'result', result: { written: false, reason: 'original' } });
+      const ok = await runJob(s.host, { kind: 'export', modelPath: s.modelPath, target: variantId, outputPath: path.join(s.outDir, 'small.onnx') });
+      expect(ok).toMatchObject({ type: 'result', result: { written: true } });
+    });
+
+    it('a pipeline that is not running cannot be run again when every step finished', async () => {
+      const ws = await s.host.getWorkspace(s.modelPath);
+      if (!ws.ok) throw new Error(ws.error.message);
+      const done = ws.value.pipelines!.find((p) => p.status === 'done')!;
+      const again = await s.host.rerunPipeline({ modelPath: s.modelPath, pipelineId: done.id });
+      expect(again).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/nothing to run again/) } });
+    });
+  });
+}
