@@ -41,18 +41,18 @@ export class StandInIpcMain implements IpcMainLike {
   }
 }
 
-/** A window showing `url`; `send` records each message and hands a structured clone to `deliver`. */
+/**
+ * A window showing `url` (or whatever page `url()` says it shows now); `send` records each message and hands
+ * a structured clone to `deliver`.
+ */
 export class StandInWindow implements IpcWindow {
   destroyed = false;
   readonly sent: { channel: string; payload: unknown }[] = [];
   readonly webContents: IpcWindow['webContents'];
 
-  constructor(
-    public url: string,
-    deliver?: (channel: string, payload: unknown) => void,
-  ) {
+  constructor(url: string | (() => string), deliver?: (channel: string, payload: unknown) => void) {
     this.webContents = {
-      getURL: () => this.url,
+      getURL: () => (typeof url === 'string' ? url : url()),
       isDestroyed: () => this.destroyed,
       send: (channel: string, ...args: unknown[]) => {
         if (this.destroyed) throw new Error('Object has been destroyed');
