@@ -1,7 +1,8 @@
 /**
  * End-to-end tests, in Debian's Chromium (no Playwright browser download needed):
- * - `renderer`: the built UI with the mock host (views and charts, component-level), and the Electron app
- *   where its binary is installed (skipped, saying why, where it is not);
+ * - `renderer`: the built UI with the mock host (views and charts, component-level), the compiled preload
+ *   bridged to the real IPC handlers (preload-bridge.spec.ts, no Electron binary needed), and the Electron
+ *   app where its binary is installed (skipped, saying why, where it is not);
  * - `webgpu`: onnxruntime-web in the page on WebGPU (SwiftShader, a software adapter) and on WASM;
  * - `serve`: the whole loop against a real `onnx-studio serve` (engine, workspace, jobs).
  * Screenshots are kept in out/e2e/screenshots, traces of failures in out/e2e/test-results.
@@ -42,7 +43,7 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM, args: [...QUIET, '--disable-gpu'] },
   },
   projects: [
-    { name: 'renderer', testMatch: ['renderer.spec.ts', 'electron-app.spec.ts'] },
+    { name: 'renderer', testMatch: ['renderer.spec.ts', 'electron-app.spec.ts', 'preload-bridge.spec.ts'] },
     {
       name: 'webgpu',
       testMatch: 'webgpu.spec.ts',

@@ -12,14 +12,12 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { WORKSPACE_FILES_SEGMENT, ORIGINAL_TARGET } from '../../shared/workspace.js';
 import type { WorkspaceStore } from '../engine/workspace/workspace-store.js';
+import { APP_HOST, APP_SCHEME } from './app-url.js';
 import { contentTypeFor, resolveInsideRoot } from './renderer-files.js';
 
 export { resolveInsideRoot } from './renderer-files.js';
 
-export const APP_SCHEME = 'app';
-/** The one host the scheme serves. URLs look like `app://renderer/index.html`. */
-export const APP_HOST = 'renderer';
-export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+export { APP_ENTRY_URL, APP_HOST, APP_SCHEME, isAppUrl } from './app-url.js';
 
 /**
  * Scripts only from our own files (no inline script, no eval) plus WebAssembly compilation, which
@@ -116,17 +114,6 @@ async function workspaceFile(store: WorkspaceStore, segments: string[]): Promise
     });
   } catch {
     return textResponse(404, 'Not found');
-  }
-}
-
-/** True when `url` is a page of our renderer; IPC handlers only answer frames showing such a page. */
-export function isAppUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    // Compare scheme and host rather than `origin`: WHATWG URL reports `null` as the origin of custom schemes.
-    return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST;
-  } catch {
-    return false;
   }
 }
 
