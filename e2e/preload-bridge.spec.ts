@@ -51,6 +51,8 @@ const API_CHANNELS = {
   startJob: IPC_CHANNELS.jobStart,
   cancelJob: IPC_CHANNELS.jobCancel,
   listJobs: IPC_CHANNELS.jobList,
+  startPipeline: IPC_CHANNELS.pipelineStart,
+  rerunPipeline: IPC_CHANNELS.pipelineRerun,
   getWorkspace: IPC_CHANNELS.workspaceGet,
   listWorkspaces: IPC_CHANNELS.workspaceList,
   renameVariant: IPC_CHANNELS.workspaceRenameVariant,
@@ -284,6 +286,12 @@ test('every method round-trips to the real handlers and backend, and job events 
   expect(ws.ok).toBe(true);
   const variantId = ws.ok ? ws.value.variants[0]!.id : '';
 
+  // A pipeline that fails at once (no such method), to run again below.
+  const failing = { make: { kind: 'quantize' as const, modelPath: model, method: 'no-such-method' } };
+  const first = await studio(page, 'startPipeline', failing);
+  const pipelineId = first.ok ? first.value.id : '';
+  await backend.pipelines.whenSettled(pipelineId);
+
   const calls: { [M in ApiMethod]: Parameters<StudioApi[M]> } = {
     inspectModel: [model],
     openModelDialog: [],
@@ -293,6 +301,8 @@ test('every method round-trips to the real handlers and backend, and job events 
     startJob: [{ kind: 'inspect', modelPath: model }],
     cancelJob: ['no-such-job'],
     listJobs: [],
+    startPipeline: [failing],
+    rerunPipeline: [{ modelPath: model, pipelineId }],
     getWorkspace: [model],
     listWorkspaces: [],
     renameVariant: [{ modelPath: model, variantId, name: 'renamed in the page' }],
