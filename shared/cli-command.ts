@@ -6,7 +6,7 @@
  */
 import type { DatasetSpecInput } from './dataset-spec.js';
 import type { MethodCatalog } from './ipc-contract.js';
-import { flagsFromOptions } from './options/cli-flags.js';
+import { fieldFlagsFromValues, flagsFromOptions } from './options/cli-flags.js';
 import type { VariantRecipe } from './workspace.js';
 
 /** Quotes for POSIX shells when needed: `'it'\''s'`. Plain paths stay readable. */
@@ -16,7 +16,7 @@ export function shellQuote(arg: string): string {
 }
 
 /** The data flags for a dataset spec (`--data` for eval, `--calib-data` for calibration). */
-export function dataFlags(spec: DatasetSpecInput, dataFlag: '--data' | '--calib-data'): string[] {
+export function dataFlags(spec: DatasetSpecInput, dataFlag: '--data' | '--calib-data', catalog: MethodCatalog): string[] {
   switch (spec.kind) {
     case 'synthetic':
       return [
@@ -37,20 +37,8 @@ export function dataFlags(spec: DatasetSpecInput, dataFlag: '--data' | '--calib-
     case 'jsonl':
       return [dataFlag, spec.path];
     case 'images': {
-      const p = spec.preprocessing ?? {};
-      const flags = [dataFlag, spec.path];
-      if (p.size !== undefined)
-        flags.push('--size', Array.isArray(p.size) ? p.size.join('x') : String(p.size));
-      if (p.resize) flags.push('--resize', p.resize);
-      if (p.cropFraction !== undefined) flags.push('--crop-fraction', String(p.cropFraction));
-      if (p.interpolation) flags.push('--interpolation', p.interpolation);
-      if (p.channels) flags.push('--channels', p.channels);
-      if (p.layout) flags.push('--layout', p.layout);
-      if (p.scale !== undefined) flags.push('--scale', String(p.scale));
-      if (p.mean) flags.push('--mean', p.mean.join(','));
-      if (p.std) flags.push('--std', p.std.join(','));
-      if (p.dtype) flags.push('--dtype', p.dtype);
-      return flags;
+      const fields = catalog.datasets.find((d) => d.kind === 'images')?.fields ?? [];
+      return [dataFlag, spec.path, ...fieldFlagsFromValues(fields, { preprocessing: spec.preprocessing ?? {} }).args];
     }
   }
 }
@@ -75,7 +63,7 @@ export function recipeCommand(
   args.push(...flags.args);
   if (recipe.operation === 'quantize') {
     if (recipe.calibration) {
-      const data = dataFlags(recipe.calibration.spec as DatasetSpecInput, '--calib-data');
+      const data = dataFlags(recipe.calibration.spec as DatasetSpecInput, '--calib-data', catalog);
       // --calib-samples may already be set from the method options.
       if (args.includes('--calib-samples')) {
         const i = data.indexOf('--calib-samples');

@@ -7,6 +7,7 @@
  * was built from command-line flags).
  */
 import { z } from 'zod';
+import { option } from './options/option-spec.js';
 
 /** The dataset kinds, one reader each (`electron/engine/datasets/`). */
 export const DATASET_KINDS = ['synthetic', 'npy', 'npz', 'jsonl', 'images'] as const;
@@ -36,6 +37,9 @@ const positiveInt = z.number().int().positive();
 const count = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const filePath = z.string().min(1, 'The path is empty.').refine((p) => !p.includes('\0'), 'The path contains a NUL character.');
 const finite = z.number().finite();
+/** Per-channel values: one for every channel, or one per channel of an RGB/BGR image. */
+const oneOrThree = (values: number[]) => values.length !== 2;
+const ONE_OR_THREE = 'give 1 or 3 values (one for every channel, or one per channel)';
 
 /**
  * How an image becomes an input tensor, in this order: decode (8-bit sRGB, alpha dropped, no EXIF rotation)
@@ -43,34 +47,77 @@ const finite = z.number().finite();
  * rounded to nearest, integers rounded and clamped to their range) -> layout.
  * Every field is optional: what is missing comes from the model's input (size, layout, channels, dtype).
  */
-export const imagePreprocessingSchema = z.strictObject({
-  /** Output height and width in pixels: one number for a square, or `[height, width]`. Default: the model's. */
-  size: z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).optional(),
-  /**
-   * `stretch` resizes to exactly the size (aspect ratio not kept; the default). `shorter-side-crop` scales the
-   * image so it covers the size (shorter side / cropFraction), then takes the centre crop.
-   */
-  resize: z.enum(['stretch', 'shorter-side-crop']).optional(),
-  /**
-   * With `shorter-side-crop`: the crop's share of the resized image, e.g. 0.875 for the classic ImageNet
-   * "resize to 256, centre-crop 224". Default 1 (the crop touches the shorter side).
-   */
-  cropFraction: z.number().gt(0).max(1).optional(),
-  /** Resampling filter (default `bilinear`). */
-  interpolation: z.enum(['nearest', 'bilinear', 'bicubic', 'lanczos3']).optional(),
-  /** Channel order, or `gray` (ITU-R 601-2 luma, as Pillow's `convert('L')`). Default from the model: 1 -> gray, 3 -> rgb. */
-  channels: z.enum(['rgb', 'bgr', 'gray']).optional(),
-  /** Default from the model's input shape (`[N, C, H, W]` vs `[N, H, W, C]`). */
-  layout: z.enum(['nchw', 'nhwc']).optional(),
-  /** Pixel multiplier (default 1/255 for float inputs, 1 for integer inputs). */
-  scale: finite.optional(),
-  /** Subtracted after scaling: one value, or one per channel (default 0). */
-  mean: z.array(finite).min(1).max(3).optional(),
-  /** Divided by after subtracting the mean: one value, or one per channel (default 1). */
-  std: z.array(finite.refine((v) => v !== 0, 'std values must not be 0')).min(1).max(3).optional(),
-  /** The tensor's element type; must be the model input's (which is the default). */
-  dtype: z.enum(DATASET_DTYPES).optional(),
-});
+export const imagePreprocessingSchema = z
+  .strictObject({
+    /** Output height and width in pixels: one number for a square, or `[height, width]`. Default: the model's. */
+    size: option(z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).optional(), {
+      description: 'Output size in pixels, H or HxW (default: the model input).',
+      flag: 'size',
+      format: 'size',
+      example: '224 or 224x192',
+    }),
+    /**
+     * `stretch` resizes to exactly the size (aspect ratio not kept; the default). `shorter-side-crop` scales the
+     * image so it covers the size (shorter side / cropFraction), then takes the centre crop.
+     */
+    resize: option(z.enum(['stretch', 'shorter-side-crop']).optional(), {
+      description: 'stretch (default) | shorter-side-crop (scale to cover, centre crop).',
+      flag: 'resize',
+    }),
+    /**
+     * With `shorter-side-crop`: the crop's share of the resized image, e.g. 0.875 for the classic ImageNet
+     * "resize to 256, centre-crop 224". Default 1 (the crop touches the shorter side).
+     */
+    cropFraction: option(z.number().gt(0).max(1).optional(), {
+      description: 'With shorter-side-crop: the crop share, e.g. 0.875 = resize 256, crop 224.',
+      flag: 'crop-fraction',
+      format: 'ratio',
+    }),
+    /** Resampling filter (default `bilinear`). */
+    interpolation: option(z.enum(['nearest', 'bilinear', 'bicubic', 'lanczos3']).optional(), {
+      description: 'Resampling filter (default bilinear).',
+      flag: 'interpolation',
+    }),
+    /** Channel order, or `gray` (ITU-R 601-2 luma, as Pillow's `convert('L')`). Default from the model: 1 -> gray, 3 -> rgb. */
+    channels: option(z.enum(['rgb', 'bgr', 'gray']).optional(), {
+      description: 'Channel order (default: rgb for 3 channels, gray for 1).',
+      flag: 'channels',
+    }),
+    /** Default from the model's input shape (`[N, C, H, W]` vs `[N, H, W, C]`). */
+    layout: option(z.enum(['nchw', 'nhwc']).optional(), {
+      description: 'Tensor layout (default: from the model input shape).',
+      flag: 'layout',
+    }),
+    /** Pixel multiplier (default 1/255 for float inputs, 1 for integer inputs). */
+    scale: option(finite.optional(), {
+      description: 'Pixel multiplier, e.g. 0.00392 or 1/255 (default 1/255; 1 for integer inputs).',
+      flag: 'scale',
+      format: 'ratio',
+    }),
+    /** Subtracted after scaling: one value, or one per channel (default 0). */
+    mean: option(z.array(finite).min(1).max(3).refine(oneOrThree, ONE_OR_THREE).optional(), {
+      description: 'Subtracted after scaling: one value or one per channel (default 0).',
+      flag: 'mean',
+      format: 'numbers',
+      example: '0.485,0.456,0.406',
+    }),
+    /** Divided by after subtracting the mean: one value, or one per channel (default 1). */
+    std: option(z.array(finite.refine((v) => v !== 0, 'std values must not be 0')).min(1).max(3).refine(oneOrThree, ONE_OR_THREE).optional(), {
+      description: 'Divided by after the mean: one value or one per channel (default 1).',
+      flag: 'std',
+      format: 'numbers',
+      example: '0.229,0.224,0.225',
+    }),
+    /** The tensor's element type; must be the model input's (which is the default). */
+    dtype: option(z.enum(DATASET_DTYPES).optional(), {
+      description: "The tensor element type (must be the model input's, the default).",
+      flag: 'dtype',
+    }),
+  })
+  .refine((p) => p.cropFraction === undefined || p.resize === 'shorter-side-crop', {
+    message: 'cropFraction applies with resize shorter-side-crop',
+    path: ['cropFraction'],
+  });
 export type ImagePreprocessing = z.infer<typeof imagePreprocessingSchema>;
 
 /** Evaluate only the first `limit` samples (all when absent). */

@@ -421,6 +421,8 @@ export interface OptionField {
   methods?: readonly string[];
   /** The value a flag without an argument sets (booleans: the opposite of the default). */
   switchTo?: string | number | boolean;
+  /** How the CLI writes the value (shared/options/option-spec.ts `format`). */
+  format?: 'size' | 'numbers' | 'ratio';
 }
 
 export interface MethodDescription {

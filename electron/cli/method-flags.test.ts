@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { recipeCommand } from '../../shared/cli-command.js';
+import { dataFlags, recipeCommand } from '../../shared/cli-command.js';
+import { imagePreprocessingSchema } from '../../shared/dataset-spec.js';
 import type { OptionField } from '../../shared/ipc-contract.js';
 import { commonFieldsFor } from '../../shared/options/catalog-fields.js';
 import { type FlagValues, flagHelp } from '../../shared/options/cli-flags.js';
@@ -18,9 +19,10 @@ import { pruneMethods } from '../engine/prune/all-methods.js';
 import { quantizeMethods } from '../engine/quantize/all-methods.js';
 import { pruneCommand } from './commands/prune.js';
 import { quantizeCommand } from './commands/quantize.js';
+import { DATA_OPTIONS, preprocessingFromFlags } from './data-flags.js';
 import { methodOptionsFromFlags } from './method-flags.js';
 
-const CANDIDATES: unknown[] = [true, false, 64, 16, 0, 3, 4096, 0.25, 0.75, 99.9, 1, '2:4', ['Conv', 'MatMul'], ['/a/b', 'n 2']];
+const CANDIDATES: unknown[] = [true, false, 64, 16, 0, 3, 4096, 0.25, 0.75, 99.9, 1, '2:4', ['Conv', 'MatMul'], ['/a/b', 'n 2'], [0.5, 0.25, 0.125], [96, 64]];
 
 /** A value of the field that its schema accepts and that differs from the default. */
 function nonDefaultValue(field: OptionField, schema: z.ZodType): unknown {
@@ -119,5 +121,28 @@ describe('method options <-> CLI flags', () => {
     const names = commonFieldsFor(methodCatalog().quantize, 'fp16').map((f) => f.name);
     expect(names).toEqual(['opTypes', 'excludeNodes']);
     expect(commonFieldsFor(methodCatalog().quantize, 'int8-static').map((f) => f.name)).toContain('perTensor');
+  });
+
+  it('every image preprocessing option round-trips through its data flag', () => {
+    const images = methodCatalog().datasets.find((d) => d.kind === 'images')!;
+    const fields = images.fields.filter((f) => f.name.startsWith('preprocessing.'));
+    expect(fields.length).toBeGreaterThan(8);
+    for (const field of fields) {
+      const key = field.name.slice('preprocessing.'.length);
+      expect(field.flag, key).toBeTruthy();
+      const shape: Record<string, z.ZodType> = imagePreprocessingSchema.shape;
+      const base = key === 'resize' ? {} : { resize: 'shorter-side-crop' };
+      const preprocessing = { ...base, [key]: nonDefaultValue(field, shape[key]!) };
+      const argv = dataFlags({ kind: 'images', path: '/data/imgs', preprocessing } as never, '--data', methodCatalog());
+      const { values } = parseArgs({ args: argv.slice(2), options: DATA_OPTIONS, strict: true });
+      expect(preprocessingFromFlags(values as FlagValues), key).toEqual(imagePreprocessingSchema.parse(preprocessing));
+    }
+  });
+
+  it('refuses bad image flags by their flag name', () => {
+    expect(() => preprocessingFromFlags({ size: 'big' })).toThrow(/--size expects H or HxW/);
+    expect(() => preprocessingFromFlags({ mean: '1,2' })).toThrow(/--mean: give 1 or 3 values/);
+    expect(() => preprocessingFromFlags({ 'crop-fraction': '0.875' })).toThrow(/--crop-fraction: cropFraction applies with resize shorter-side-crop/);
+    expect(preprocessingFromFlags({ scale: '1/255', channels: 'BGR' })).toEqual({ scale: 1 / 255, channels: 'bgr' });
   });
 });

@@ -54,6 +54,8 @@ export function parseArgsOptions(family: MethodFamily): Record<string, { type: '
 
 function valueName(field: OptionField): string {
   if (isSwitch(field)) return '';
+  if (field.format === 'size') return 'H[xW]';
+  if (field.format === 'numbers') return 'a[,b,c]';
   if (field.type === 'enum') return (field.choices ?? []).join('|');
   if (field.type === 'integer') return 'N';
   if (field.type === 'number') return 'X';
@@ -61,16 +63,35 @@ function valueName(field: OptionField): string {
   return field.example ?? 'VALUE';
 }
 
+/** Help column where descriptions start (flags longer than this put the text on the next line). */
+const HELP_COLUMN = 27;
+
+function defaultText(field: OptionField): string {
+  const d = field.default;
+  if (d === undefined || isSwitch(field) || (Array.isArray(d) && d.length === 0)) return '';
+  return ` (default ${typeof d === 'string' ? d : JSON.stringify(d)})`;
+}
+
+function helpLine(flag: string, field: OptionField, prefix = ''): string {
+  const left = `  --${flag}${valueName(field) ? ` ${valueName(field)}` : ''}`;
+  // A negating switch (--no-optimize) turns off something the description states positively.
+  const turnsOff = field.type === 'boolean' && field.default === true ? ' On by default; this flag turns it off.' : '';
+  const text = `${prefix}${field.description ?? field.label}${defaultText(field)}${turnsOff}`;
+  return left.length >= HELP_COLUMN - 1 ? `${left}\n${' '.repeat(HELP_COLUMN)}${text}` : `${left.padEnd(HELP_COLUMN)}${text}`;
+}
+
+/** A number as the CLI accepts it: decimal, exponent, or a fraction like `1/255`. */
+function parseRatio(text: string): number {
+  const fraction = /^([-+]?[\d.]+(?:e[-+]?\d+)?)\/([\d.]+(?:e[-+]?\d+)?)$/i.exec(text);
+  return fraction ? Number(fraction[1]) / Number(fraction[2]) : text === '' ? NaN : Number(text);
+}
+
 /** `--help` lines for a family's option flags: common ones first, then each method's. */
 export function flagHelp(family: MethodFamily): string[] {
   const lines: string[] = [];
   for (const [flag, { field, scope }] of familyFlags(family)) {
-    const left = `  --${flag}${valueName(field) ? ` ${valueName(field)}` : ''}`;
     const owners = scope === 'common' ? field.methods : scope;
-    const prefix = owners ? `${owners.join(', ')}: ` : '';
-    const fallback = field.default !== undefined && !isSwitch(field) ? ` (default ${JSON.stringify(field.default)})` : '';
-    const text = `${prefix}${field.description ?? field.label}${fallback}`;
-    lines.push(left.length >= 28 ? `${left}\n${' '.repeat(28)}${text}` : `${left.padEnd(28)}${text}`);
+    lines.push(helpLine(flag, field, owners ? `${owners.join(', ')}: ` : ''));
   }
   return lines;
 }
@@ -78,26 +99,40 @@ export function flagHelp(family: MethodFamily): string[] {
 function parseValue(field: OptionField, flag: string, raw: string | boolean): Parsed<unknown> {
   if (isSwitch(field)) return { ok: true, value: switchValue(field) };
   const text = String(raw).trim();
+  if (field.format === 'size') {
+    const m = /^(\d+)(?:[x,](\d+))?$/.exec(text);
+    if (!m) return { ok: false, message: `--${flag} expects H or HxW in pixels (like 224 or 224x192), got '${String(raw)}'.` };
+    return { ok: true, value: m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])] };
+  }
+  if (field.format === 'numbers') {
+    const values = text.split(',').map((v) => parseRatio(v.trim()));
+    if (values.some((v) => !Number.isFinite(v))) {
+      return { ok: false, message: `--${flag} expects numbers separated by commas (like ${field.example ?? '0.5,0.5,0.5'}), got '${String(raw)}'.` };
+    }
+    return { ok: true, value: values };
+  }
   switch (field.type) {
     case 'integer':
     case 'number': {
-      const n = text === '' ? NaN : Number(text);
+      const n = field.format === 'ratio' ? parseRatio(text) : text === '' ? NaN : Number(text);
       if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) {
-        return { ok: false, message: `--${flag} expects ${field.type === 'integer' ? 'a whole number' : 'a number'}, got '${String(raw)}'.` };
+        const like = field.format === 'ratio' ? ' (like 0.5 or 1/255)' : '';
+        return { ok: false, message: `--${flag} expects ${field.type === 'integer' ? 'a whole number' : 'a number'}${like}, got '${String(raw)}'.` };
       }
       return { ok: true, value: n };
     }
-    case 'enum':
-      if (!(field.choices ?? []).includes(text)) {
-        return { ok: false, message: `--${flag} must be one of ${(field.choices ?? []).join(', ')}, got '${String(raw)}'.` };
-      }
-      return { ok: true, value: text };
+    case 'enum': {
+      const choices = field.choices ?? [];
+      const value = choices.includes(text) ? text : choices.find((c) => c === text.toLowerCase());
+      if (value === undefined) return { ok: false, message: `--${flag} must be one of ${choices.join(', ')}, got '${String(raw)}'.` };
+      return { ok: true, value };
+    }
     case 'string-list':
       return {
         ok: true,
         value: text
           .split(',')
-          .map((s) => s.trim())
+          .map((v) => v.trim())
           .filter(Boolean),
       };
     case 'json':
@@ -143,7 +178,8 @@ function sameValue(a: unknown, b: unknown): boolean {
 function writeFlag(field: OptionField, value: unknown): string[] | undefined {
   const flag = `--${field.flag!}`;
   if (isSwitch(field)) return sameValue(value, switchValue(field)) ? [flag] : undefined;
-  if (field.type === 'string-list' && Array.isArray(value)) return [flag, value.map(String).join(',')];
+  if (field.format === 'size') return [flag, Array.isArray(value) ? value.join('x') : String(value)];
+  if ((field.format === 'numbers' || field.type === 'string-list') && Array.isArray(value)) return [flag, value.map(String).join(',')];
   if (field.type === 'json') return [flag, JSON.stringify(value)];
   if (typeof value === 'string' || typeof value === 'number') return [flag, String(value)];
   return undefined;
@@ -178,4 +214,58 @@ export function flagsFromOptions(
   write(family.commonFields, common);
   write(description?.fields ?? [], options);
   return { args, unmapped };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Plain field lists (a dataset kind's options): dotted names (`preprocessing.size`) are nested keys.
+// ---------------------------------------------------------------------------------------------------------
+
+function withFlags(fields: readonly OptionField[]): OptionField[] {
+  return fields.filter((f) => f.flag !== undefined);
+}
+
+/** `node:util` parseArgs entries for the fields that have flags. */
+export function fieldParseArgs(fields: readonly OptionField[]): Record<string, { type: 'string' | 'boolean' }> {
+  return Object.fromEntries(withFlags(fields).map((f) => [f.flag!, { type: isSwitch(f) ? ('boolean' as const) : ('string' as const) }]));
+}
+
+/** `--help` lines for the fields that have flags. */
+export function fieldHelp(fields: readonly OptionField[]): string[] {
+  return withFlags(fields).map((f) => helpLine(f.flag!, f));
+}
+
+/** The object the flags describe (only the fields whose flag was given), nested along dotted names. */
+export function valuesFromFieldFlags(fields: readonly OptionField[], values: FlagValues): Parsed<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const field of withFlags(fields)) {
+    const raw = values[field.flag!];
+    if (raw === undefined || raw === false) continue;
+    const parsed = parseValue(field, field.flag!, Array.isArray(raw) ? raw.join(',') : raw);
+    if (!parsed.ok) return parsed;
+    const keys = field.name.split('.');
+    let target = out;
+    for (const key of keys.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
+    target[keys.at(-1)!] = parsed.value;
+  }
+  return { ok: true, value: out };
+}
+
+/** The flags that set the values of `object` (nested along dotted names); defaults need none. */
+export function fieldFlagsFromValues(fields: readonly OptionField[], object: Record<string, unknown>): { args: string[]; unmapped: string[] } {
+  const args: string[] = [];
+  const unmapped: string[] = [];
+  for (const field of fields) {
+    let value: unknown = object;
+    for (const key of field.name.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+    if (value === undefined || sameValue(value, field.default)) continue;
+    const flags = field.flag ? writeFlag(field, value) : undefined;
+    if (flags) args.push(...flags);
+    else unmapped.push(`${field.name}=${JSON.stringify(value)}`);
+  }
+  return { args, unmapped };
+}
+
+/** The flag of a field, by its (dotted) name: for messages that should name what the user typed. */
+export function flagOf(fields: readonly OptionField[], name: string): string | undefined {
+  return fields.find((f) => f.name === name)?.flag;
 }

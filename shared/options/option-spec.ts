@@ -23,6 +23,11 @@ export interface OptionMeta {
    * of the default (`--per-tensor` sets true, `--no-keep-io-types` sets false).
    */
   switchTo?: string | number | boolean;
+  /**
+   * How the CLI writes a value that is not a plain number, string or name list: `size` (`224` or `224x192`),
+   * `numbers` (`0.485,0.456,0.406`), `ratio` (a number that may be written `1/255`).
+   */
+  format?: 'size' | 'numbers' | 'ratio';
 }
 
 /** Declares an option: its schema (type, bounds, default) with its metadata attached. */

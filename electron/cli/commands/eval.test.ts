@@ -98,7 +98,7 @@ describe('onnx-studio eval', () => {
     ['an unknown task', () => ['--data', inputs, '--labels', labels, '--task', 'ranking'], /--task must be one of auto, classification, regression/],
     ['image flags on .npy data', () => ['--data', inputs, '--size', '8'], /--size does not apply to \.npy data/],
     ['--seed with real data', () => ['--data', inputs, '--seed', '1'], /--seed applies to --data synthetic only/],
-    ['a bad --mean', () => ['--data', at('imgs'), '--mean', '1,2'], /--mean expects 1 or 3/],
+    ['a bad --mean', () => ['--data', at('imgs'), '--mean', '1,2'], /--mean: give 1 or 3 values/],
     ['an unknown flag', () => ['--data', inputs, '--bogus'], /bogus/],
     ['no --data', () => [], /Missing --data/],
   ];

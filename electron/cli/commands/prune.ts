@@ -29,13 +29,13 @@ export const pruneCommand: CliCommand = {
   usage: 'onnx-studio prune MODEL -o OUT --method magnitude|structured --sparsity 0..1 [options] [--json]',
   get help() {
     return [
-      '  -o, --output PATH          where to write the variant (never the input)',
-      '  --method METHOD            one of:',
+      '  -o, --output PATH        where to write the variant (never the input)',
+      '  --method METHOD          one of:',
       ...methodListHelp(methodCatalog().prune),
       ...flagHelp(methodCatalog().prune),
-      '  --force                    replace OUT if it exists',
-      '  --json                     print {output, method, targetSparsity, achievedSparsity, prunedNodes,',
-      '                             removedChannels, inputBytes, outputBytes, layers, skipped, ...}',
+      '  --force                  replace OUT if it exists',
+      '  --json                   print {output, method, targetSparsity, achievedSparsity, prunedNodes,',
+      '                           removedChannels, inputBytes, outputBytes, layers, skipped, ...}',
     ].join('\n');
   },
   get options() {
