@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { datasetSpecSchema, describeSpecIssues, type DatasetSpecInput } from './dataset-spec.js';
-import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './engine-protocol.js';
+import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './bench.js';
 import type { Result, StudioErrorInfo } from './errors.js';
 import type { JobResults } from './job-results.js';
 import type { ModelSummary } from './model-summary.js';
@@ -588,7 +588,7 @@ export interface JobMetricEvent extends JobEventBase {
   type: 'metric';
   /**
    * Metric name. Benchmarks stream `latency/<i>` (ms), `i` indexing the job's targets (see
-   * `parseLatencyMetricName` in shared/engine-protocol.ts).
+   * `parseLatencyMetricName` in shared/bench.ts).
    */
   name: string;
   /** Unit of `values`, e.g. `ms`, `bytes`, `ratio` (0 to 1) or `count`. */

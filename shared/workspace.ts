@@ -9,8 +9,8 @@
  *
  * Sizes are bytes, times ms, fractions 0..1, timestamps ISO 8601 strings (UTC).
  */
-import type { BenchProfile, BenchReport } from './engine-protocol.js';
-import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from './job-results.js';
+import type { BenchProfile, BenchReport } from './bench.js';
+import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from './job-reports.js';
 import type { ModelSummary } from './model-summary.js';
 
 /** Version of the on-disk format; a newer file than the app understands is refused with a message. */

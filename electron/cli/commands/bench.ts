@@ -10,7 +10,7 @@ import {
   type ExecutionProvider,
   type OptLevel,
   type ProviderStatus,
-} from '../../../shared/engine-protocol.js';
+} from '../../../shared/bench.js';
 import { BENCH_DEFAULTS, benchParams } from '../../engine/bench/run-benchmark.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';

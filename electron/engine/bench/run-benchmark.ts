@@ -9,8 +9,8 @@ import {
   type BenchModelResult,
   type BenchParams,
   type BenchReport,
-  type EnginePhase,
-} from '../../../shared/engine-protocol.js';
+} from '../../../shared/bench.js';
+import type { EnginePhase } from '../host/engine-protocol.js';
 import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
-import type { BenchParams, BenchReport } from '../../../shared/engine-protocol.js';
+import type { BenchParams, BenchReport } from '../../../shared/bench.js';
 import type {
   BenchJobSpec,
   EvaluateJobSpec,
@@ -19,13 +19,11 @@ import type {
   PruneJobSpec,
   QuantizeJobSpec,
 } from '../../../shared/ipc-contract.js';
+import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type {
   BenchJobResult,
-  EvalReportInfo,
   EvaluateJobResult,
   ExportJobResult,
-  PruneReportInfo,
-  QuantizeReportInfo,
   VariantJobResult,
 } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';

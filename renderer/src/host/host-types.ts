@@ -21,4 +21,5 @@ export type {
   Workspace,
   WorkspaceVariant,
 } from '../../../shared/workspace.js';
-export type { EvalReportInfo, ExportJobResult, JobResults } from '../../../shared/job-results.js';
+export type { EvalReportInfo } from '../../../shared/job-reports.js';
+export type { ExportJobResult, JobResults } from '../../../shared/job-results.js';

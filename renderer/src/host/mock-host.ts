@@ -9,7 +9,7 @@
  * parse, `missing` fails with an IO error; a quantize method named `fail` fails. `?scenario=serve` makes it
  * behave like `onnx-studio serve` (no native dialogs: the in-page file browser is used).
  */
-import type { BenchProfile, ProviderStatus } from '../../../shared/engine-protocol.js';
+import type { BenchProfile, ProviderStatus } from '../../../shared/bench.js';
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
 import type {
   AppInfo,

@@ -11,7 +11,7 @@
  * Job events can arrive before `startJob` has answered with the job's id, so events for unknown jobs wait in
  * `earlyEvents` and are replayed when the job is registered.
  */
-import type { BenchReport } from '../../../shared/engine-protocol.js';
+import type { BenchReport } from '../../../shared/bench.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { JobEvent, JobInfo, JobKind } from '../../../shared/ipc-contract.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
@@ -256,7 +256,7 @@ function updateLive(state: StudioState, jobId: string, update: (run: LiveRun) =>
 }
 
 /**
- * The target index of a `latency/<index>` metric (shared/engine-protocol.ts names them so). Re-implemented
+ * The target index of a `latency/<index>` metric (shared/bench.ts names them so). Re-implemented
  * here because that module loads zod at runtime, which the page's bundle leaves out.
  */
 export function latencyMetricIndex(name: string): number | undefined {

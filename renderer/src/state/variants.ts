@@ -3,7 +3,7 @@
  * measurement source (the workspace's records, overlaid with benchmarks still streaming), the latest
  * operator profile, and the latest evaluation. Derived, never stored, so there is one truth: the workspace.
  */
-import type { BenchProfile } from '../../../shared/engine-protocol.js';
+import type { BenchProfile } from '../../../shared/bench.js';
 import { ORIGINAL_TARGET, type VariantRecipe } from '../../../shared/workspace.js';
 import { latencyStats, type LatencyStats } from './statistics.js';
 import { measurementKey, type Engine, type MeasurementSource, type StudioState } from './studio-state.js';
