@@ -5,6 +5,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import localRules from './eslint-rules/no-import-cycles.js';
 
 const nodeModules = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const electronOnly = { name: 'electron', message: 'Only electron/main and electron/preload may import electron.' };
@@ -17,6 +18,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // No import cycles anywhere in our own code (`import type` included): in shared/, domain leaves (errors,
+    // model-summary, dataset-spec, bench, job-reports, latency-stats) import nothing above them, protocols
+    // (ipc-contract, ws-protocol) sit on top. See eslint-rules/no-import-cycles.js.
+    files: ['electron/**/*.{ts,cts,mts}', 'shared/**/*.ts', 'renderer/src/**/*.{ts,tsx}', 'e2e/**/*.ts'],
+    plugins: { local: localRules },
+    rules: { 'local/no-import-cycles': 'error' },
   },
   {
     files: ['electron/engine/**', 'electron/cli/**', 'electron/scripts/**', 'electron/serve/**'],
