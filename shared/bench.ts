@@ -1,9 +1,9 @@
 /**
  * The benchmark domain, shared by every side: what a benchmark is asked (`BenchParams`, the execution
- * providers and optimization levels), what it answers (`BenchReport`), how its latency samples stream, and
- * which execution providers work here (`ProviderStatus`). Plain data and pure functions, importing nothing
- * else of `shared/`: the engine-process protocol that carries these (`electron/engine/host/engine-protocol.ts`),
- * the app contract (`ipc-contract.ts`) and the workspace all build on it.
+ * providers and optimization levels), what it answers (`BenchReport`), and which execution providers work
+ * here (`ProviderStatus`). Plain data, importing nothing else of `shared/`: the engine-process protocol that
+ * carries these (`electron/engine/host/engine-protocol.ts`), the app contract (`ipc-contract.ts`) and the
+ * workspace all build on it. Latency statistics and the names of streamed samples are in latency-stats.ts.
  */
 import { z } from 'zod';
 
@@ -193,20 +193,6 @@ export interface BenchReport {
   notes: string[];
   /** Wall time of the whole job (s). */
   seconds: number;
-}
-
-/**
- * Latency samples stream as `metric` events named `latency/<index of the model in params.models>`, in ms rounded
- * to 0.1 us, batched about every 100 ms. Only measured runs stream (not the first run or warmup).
- */
-export function latencyMetricName(modelIndex: number): string {
-  return `latency/${modelIndex}`;
-}
-
-/** The model index of a latency metric name, or undefined for other metrics. */
-export function parseLatencyMetricName(name: string): number | undefined {
-  const match = /^latency\/(\d+)$/.exec(name);
-  return match ? Number(match[1]) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -588,7 +588,7 @@ export interface JobMetricEvent extends JobEventBase {
   type: 'metric';
   /**
    * Metric name. Benchmarks stream `latency/<i>` (ms), `i` indexing the job's targets (see
-   * `parseLatencyMetricName` in shared/bench.ts).
+   * `parseLatencyMetricName` in shared/latency-stats.ts).
    */
   name: string;
   /** Unit of `values`, e.g. `ms`, `bytes`, `ratio` (0 to 1) or `count`. */

@@ -2,7 +2,6 @@ import path from 'node:path';
 import {
   EXECUTION_PROVIDERS,
   OPT_LEVELS,
-  parseLatencyMetricName,
   type BenchData,
   type BenchModelResult,
   type BenchParams,
@@ -11,6 +10,7 @@ import {
   type OptLevel,
   type ProviderStatus,
 } from '../../../shared/bench.js';
+import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
 import { BENCH_DEFAULTS, benchParams } from '../../engine/bench/run-benchmark.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';

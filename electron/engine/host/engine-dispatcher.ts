@@ -1,4 +1,4 @@
-import { latencyMetricName } from '../../../shared/bench.js';
+import { latencyMetricName } from '../../../shared/latency-stats.js';
 import { isHostToEngineMessage, type EngineRequest, type EngineStats } from './engine-protocol.js';
 import { parseBenchParams, runBenchmark } from '../bench/run-benchmark.js';
 import { StudioError, toErrorInfo } from '../errors.js';
