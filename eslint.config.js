@@ -9,6 +9,10 @@ import localRules from './eslint-rules/no-import-cycles.js';
 
 const nodeModules = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const electronOnly = { name: 'electron', message: 'Only electron/main and electron/preload may import electron.' };
+const sharedPaths = [electronOnly, ...nodeModules.map((name) => ({ name, message: 'shared/ must run in Node and the browser alike.' }))];
+const sharedUp = { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing above it.' };
+/** The top layer of shared/: the protocols and the helpers built on their types. */
+const sharedProtocolModules = ['ipc-contract', 'ws-protocol', 'job-targets'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'tmp/**', 'node_modules/**', 'renderer/dist/**', 'playwright-report/**', 'test-results/**'] },
@@ -37,8 +41,29 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [electronOnly, ...nodeModules.map((name) => ({ name, message: 'shared/ must run in Node and the browser alike.' }))],
-          patterns: [{ group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing above it.' }],
+          paths: sharedPaths,
+          patterns: [sharedUp],
+        },
+      ],
+    },
+  },
+  {
+    // Layers inside shared/: the protocols (the app contract, its WebSocket envelope, and helpers over job
+    // specs) sit on top; every other module is domain (types and pure functions) and may not import them.
+    files: ['shared/**'],
+    ignores: sharedProtocolModules.map((m) => `shared/${m}.ts`),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: sharedPaths,
+          patterns: [
+            sharedUp,
+            {
+              group: sharedProtocolModules.map((m) => `**/${m}.js`),
+              message: 'Domain modules of shared/ do not import protocols (ipc-contract, ws-protocol, job-targets); move the declaration down into a domain module.',
+            },
+          ],
         },
       ],
     },

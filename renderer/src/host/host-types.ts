@@ -5,14 +5,12 @@
 export type {
   AppInfo,
   JobSpec,
-  MethodCatalog,
-  MethodDescription,
-  OptionField,
   SampleModelInfo,
   FsListing,
   FsEntry,
   JobInfo,
 } from '../../../shared/ipc-contract.js';
+export type { MethodCatalog, MethodDescription, OptionField } from '../../../shared/method-catalog-types.js';
 export type {
   BenchRecord,
   BenchTargetResult,

@@ -19,8 +19,8 @@ import type {
   JobInfo,
   JobSpec,
   MenuCommand,
-  MethodCatalog,
 } from '../../../shared/ipc-contract.js';
+import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
 import { defaultVariantName, uniqueVariantName } from '../../../shared/variant-naming.js';
