@@ -18,6 +18,9 @@
  *
  * Every message is plain JSON data (no typed arrays, no bigint) so it crosses `process.send`, Electron's
  * structured clone and a WebSocket alike. Messages are checked with the type guards at the bottom before use.
+ *
+ * Only the main side's engine code and the engine process use this file. What they carry that the app and
+ * the page also need (bench params and reports, execution providers) is domain, in shared/bench.ts.
  */
 import type { BenchParams, BenchReport, ProviderStatus } from '../../../shared/bench.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
