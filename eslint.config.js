@@ -5,9 +5,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import localRules from './eslint-rules/no-import-cycles.js';
 
 const nodeModules = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const electronOnly = { name: 'electron', message: 'Only electron/main and electron/preload may import electron.' };
+const sharedPaths = [electronOnly, ...nodeModules.map((name) => ({ name, message: 'shared/ must run in Node and the browser alike.' }))];
+const sharedUp = { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing above it.' };
+/** The top layer of shared/: the protocols and the helpers built on their types (pipeline-runner runs jobs). */
+const sharedProtocolModules = ['ipc-contract', 'ws-protocol', 'job-targets', 'pipeline-runner'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'tmp/**', 'node_modules/**', 'renderer/dist/**', 'playwright-report/**', 'test-results/**'] },
@@ -19,6 +24,14 @@ export default tseslint.config(
     },
   },
   {
+    // No import cycles anywhere in our own code (`import type` included): in shared/, domain leaves (errors,
+    // model-summary, dataset-spec, bench, job-reports, latency-stats) import nothing above them, protocols
+    // (ipc-contract, ws-protocol) sit on top. See eslint-rules/no-import-cycles.js.
+    files: ['electron/**/*.{ts,cts,mts}', 'shared/**/*.ts', 'renderer/src/**/*.{ts,tsx}', 'e2e/**/*.ts'],
+    plugins: { local: localRules },
+    rules: { 'local/no-import-cycles': 'error' },
+  },
+  {
     files: ['electron/engine/**', 'electron/cli/**', 'electron/scripts/**', 'electron/serve/**'],
     rules: { 'no-restricted-imports': ['error', { paths: [electronOnly] }] },
   },
@@ -28,8 +41,29 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [electronOnly, ...nodeModules.map((name) => ({ name, message: 'shared/ must run in Node and the browser alike.' }))],
-          patterns: [{ group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing above it.' }],
+          paths: sharedPaths,
+          patterns: [sharedUp],
+        },
+      ],
+    },
+  },
+  {
+    // Layers inside shared/: the protocols (the app contract, its WebSocket envelope, and helpers over job
+    // specs) sit on top; every other module is domain (types and pure functions) and may not import them.
+    files: ['shared/**'],
+    ignores: sharedProtocolModules.flatMap((m) => [`shared/${m}.ts`, `shared/${m}.test.ts`]),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: sharedPaths,
+          patterns: [
+            sharedUp,
+            {
+              group: sharedProtocolModules.map((m) => `**/${m}.js`),
+              message: 'Domain modules of shared/ do not import protocols (ipc-contract, ws-protocol, job-targets, pipeline-runner); move the declaration down into a domain module.',
+            },
+          ],
         },
       ],
     },

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['electron/**/*.test.ts', 'shared/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}'],
+    include: ['electron/**/*.test.ts', 'shared/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'eslint-rules/**/*.test.js'],
     exclude: ['node_modules/**', 'out/**', 'e2e/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -5,7 +5,7 @@
  * dropped, so the command never claims to reproduce something it does not.
  */
 import type { DatasetSpecInput } from './dataset-spec.js';
-import type { MethodCatalog } from './ipc-contract.js';
+import type { MethodCatalog } from './method-catalog-types.js';
 import { fieldFlagsFromValues, flagsFromOptions } from './options/cli-flags.js';
 import type { VariantRecipe } from './workspace.js';
 

@@ -17,9 +17,10 @@
  */
 import { z } from 'zod';
 import { datasetSpecSchema, describeSpecIssues, type DatasetSpecInput } from './dataset-spec.js';
-import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './engine-protocol.js';
+import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './bench.js';
 import type { Result, StudioErrorInfo } from './errors.js';
 import type { JobResults } from './job-results.js';
+import type { MethodCatalog } from './method-catalog-types.js';
 import type { ModelSummary } from './model-summary.js';
 import type { BenchRecord, PipelineRecord, Workspace, WorkspaceListing, WorkspaceVariant } from './workspace.js';
 import type { StudioReport } from './report.js';
@@ -388,80 +389,6 @@ export interface JobInfo {
   lastSeq: number;
 }
 
-/** The type of one form field; `json` is for anything richer (edit it as JSON text). */
-export type OptionFieldType = 'boolean' | 'integer' | 'number' | 'string' | 'enum' | 'string-list' | 'json';
-
-/** One option of a method, ready to render as a form control. Generated from the engine's zod schemas. */
-export interface OptionField {
-  /** Key in the options object; nested objects are flattened with dots (`preprocessing.resize`). */
-  name: string;
-  /** Human label, e.g. `Per tensor`. */
-  label: string;
-  type: OptionFieldType;
-  /** Required fields have no default and must be filled in. */
-  required: boolean;
-  default?: unknown;
-  description?: string;
-  /** The allowed values, for `enum`. */
-  choices?: string[];
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  multipleOf?: number;
-  /** A regular expression a `string` must match. */
-  pattern?: string;
-  /** The `onnx-studio` flag that sets it, without dashes (shared/options/option-spec.ts). */
-  flag?: string;
-  /** Why it has no flag, when it has none. */
-  appOnly?: string;
-  /** What a value looks like (the input's placeholder). */
-  example?: string;
-  /** Common options: the methods it applies to (absent: all of the family). */
-  methods?: readonly string[];
-  /** The value a flag without an argument sets (booleans: the opposite of the default). */
-  switchTo?: string | number | boolean;
-  /** How the CLI writes the value (shared/options/option-spec.ts `format`). */
-  format?: 'size' | 'numbers' | 'ratio';
-}
-
-export interface MethodDescription {
-  /** The job kind whose `method` this is. */
-  kind: 'quantize' | 'prune';
-  name: string;
-  summary: string;
-  /** Whether the method needs `calibration` data (quantize jobs). */
-  needsCalibration: boolean;
-  /** The method's own options (`options` of the job spec) as JSON Schema (draft 2020-12, input side). */
-  optionsSchema: Record<string, unknown>;
-  /** The same options flattened into ready-made form fields, for renderers that prefer them. */
-  fields: OptionField[];
-}
-
-export interface MethodFamily {
-  /** Options every method of the family understands (`common` of the job spec), as JSON Schema. */
-  commonSchema: Record<string, unknown>;
-  /** The same as form fields. */
-  commonFields: OptionField[];
-  methods: MethodDescription[];
-}
-
-export interface DatasetKindDescription {
-  kind: string;
-  summary: string;
-  /** The spec of this kind (shared/dataset-spec.ts) as JSON Schema. */
-  schema: Record<string, unknown>;
-  /** Fields of the spec besides `kind` (nested preprocessing flattened with dots). */
-  fields: OptionField[];
-}
-
-/** Everything the Optimize view's forms are generated from (the engine's registries, never a copy). */
-export interface MethodCatalog {
-  quantize: MethodFamily;
-  prune: MethodFamily;
-  datasets: DatasetKindDescription[];
-}
-
 /** The sample model bundled with the app, with its data, so a new user can try every feature at once. */
 export interface SampleModelInfo {
   /** Absolute path of digits.onnx: an 8x8 handwritten digit classifier (10 classes). */
@@ -622,7 +549,7 @@ export interface JobMetricEvent extends JobEventBase {
   type: 'metric';
   /**
    * Metric name. Benchmarks stream `latency/<i>` (ms), `i` indexing the job's targets (see
-   * `parseLatencyMetricName` in shared/engine-protocol.ts).
+   * `parseLatencyMetricName` in shared/latency-stats.ts).
    */
   name: string;
   /** Unit of `values`, e.g. `ms`, `bytes`, `ratio` (0 to 1) or `count`. */

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { type DatasetSpecInput, datasetSpecSchema } from './dataset-spec.js';
-import { EXECUTION_PROVIDERS } from './engine-protocol.js';
+import { EXECUTION_PROVIDERS } from './bench.js';
 import type { MethodSpec } from './options/option-spec.js';
 import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from './options/prune-options.js';
 import { commonQuantizeOptionsSchema, QUANTIZE_METHOD_SPECS } from './options/quantize-options.js';

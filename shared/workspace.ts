@@ -9,8 +9,9 @@
  *
  * Sizes are bytes, times ms, fractions 0..1, timestamps ISO 8601 strings (UTC).
  */
-import type { BenchProfile, BenchReport } from './engine-protocol.js';
-import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from './job-results.js';
+import type { BenchProfile, BenchReport } from './bench.js';
+import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from './job-reports.js';
+import type { LatencyStats } from './latency-stats.js';
 import type { ModelSummary } from './model-summary.js';
 
 /** Version of the on-disk format; a newer file than the app understands is refused with a message. */
@@ -59,23 +60,6 @@ export interface WorkspaceVariant {
   report: QuantizeReportInfo | PruneReportInfo;
   /** The `onnx-studio` command(s) that reproduce it from the original model, one per line. */
   cliCommand: string;
-}
-
-/** Latency statistics of one model (ms), as a benchmark measured them. */
-export interface LatencyStats {
-  iterations: number;
-  meanMs: number;
-  stdMs: number;
-  minMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  /** Session creation, when measured. */
-  initMs?: number;
-  /** The first run after session creation, when measured. */
-  firstRunMs?: number;
 }
 
 export interface BenchTargetResult extends LatencyStats {

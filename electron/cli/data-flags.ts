@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type DatasetSpec, type ImagePreprocessing, imagePreprocessingSchema, parseDatasetSpec } from '../../shared/dataset-spec.js';
-import type { OptionField } from '../../shared/ipc-contract.js';
+import type { OptionField } from '../../shared/method-catalog-types.js';
 import { fieldHelp, fieldParseArgs, flagOf, valuesFromFieldFlags } from '../../shared/options/cli-flags.js';
 import { methodCatalog } from '../engine/jobs/method-catalog.js';
 import { readDatasetSpecFile } from '../engine/datasets/open-dataset.js';

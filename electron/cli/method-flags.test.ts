@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { dataFlags, recipeCommand } from '../../shared/cli-command.js';
 import { imagePreprocessingSchema } from '../../shared/dataset-spec.js';
-import type { OptionField } from '../../shared/ipc-contract.js';
+import type { OptionField } from '../../shared/method-catalog-types.js';
 import { commonFieldsFor } from '../../shared/options/catalog-fields.js';
 import { type FlagValues, flagHelp } from '../../shared/options/cli-flags.js';
 import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from '../../shared/options/prune-options.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { MethodFamily } from '../../shared/ipc-contract.js';
+import type { MethodFamily } from '../../shared/method-catalog-types.js';
 import { type FlagValues, optionsFromFlags } from '../../shared/options/cli-flags.js';
 import { StudioError } from '../engine/errors.js';
 import { methodCatalog } from '../engine/jobs/method-catalog.js';

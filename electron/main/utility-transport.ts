@@ -7,7 +7,7 @@
  * Typed against the small part of Electron's API it uses, and Electron is passed in: this file imports
  * nothing from `electron` at runtime, so it is tested under plain Node with a fake.
  */
-import type { HostToEngineMessage } from '../../shared/engine-protocol.js';
+import type { HostToEngineMessage } from '../engine/host/engine-protocol.js';
 import type { EngineExit, EngineLauncher, EngineTransport } from '../engine/host/engine-transport.js';
 
 /** The part of Electron's `UtilityProcess` used here. */

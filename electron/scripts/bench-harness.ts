@@ -29,7 +29,7 @@ import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TensorPro
 import type * as ort from 'onnxruntime-node';
 import { WARMUP_MIN_MS, benchParams, runBenchmark } from '../engine/bench/run-benchmark.js';
 import { prepareFeeds } from '../engine/bench/bench-feeds.js';
-import { summarize } from '../engine/bench/statistics.js';
+import { summarize } from '../../shared/latency-stats.js';
 import { EngineClient } from '../engine/host/engine-client.js';
 import { loadModel } from '../engine/onnx/load-model.js';
 import { makeFloatTensor, makeNode, makeValueInfo } from '../engine/onnx/graph-build.js';

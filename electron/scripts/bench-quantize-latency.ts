@@ -23,7 +23,7 @@ import path from 'node:path';
 import { toBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
 import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
-import { summarize } from '../engine/bench/statistics.js';
+import { summarize } from '../../shared/latency-stats.js';
 import type { SampleSource } from '../engine/datasets/sample-source.js';
 import { syntheticSource } from '../engine/datasets/synthetic-source.js';
 import { cosineSimilarity } from '../engine/evaluate/fidelity-metrics.js';

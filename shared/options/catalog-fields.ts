@@ -1,5 +1,5 @@
 /** Reading the catalog's fields (zod-free, so the page can use it without bundling zod). */
-import type { MethodFamily, OptionField } from '../ipc-contract.js';
+import type { MethodFamily, OptionField } from '../method-catalog-types.js';
 
 /** The common fields that mean something to one method (the fp16 form shows no int8 options). */
 export function commonFieldsFor(family: MethodFamily, method: string): OptionField[] {

@@ -3,7 +3,7 @@
  * see option-spec.ts). The CLI parses with it, prints `--help` with it, and the reproduce command writes flags
  * with it, so the three cannot disagree. Pure functions: they run in the CLI, the backend and the page.
  */
-import type { MethodFamily, OptionField } from '../ipc-contract.js';
+import type { MethodFamily, OptionField } from '../method-catalog-types.js';
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
 

@@ -13,7 +13,7 @@ import type {
   MethodFamily,
   OptionField,
   OptionFieldType,
-} from '../ipc-contract.js';
+} from '../method-catalog-types.js';
 import type { MethodSpec } from './option-spec.js';
 import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from './prune-options.js';
 import { commonQuantizeOptionsSchema, QUANTIZE_METHOD_SPECS } from './quantize-options.js';

@@ -2,7 +2,6 @@ import path from 'node:path';
 import {
   EXECUTION_PROVIDERS,
   OPT_LEVELS,
-  parseLatencyMetricName,
   type BenchData,
   type BenchModelResult,
   type BenchParams,
@@ -10,7 +9,8 @@ import {
   type ExecutionProvider,
   type OptLevel,
   type ProviderStatus,
-} from '../../../shared/engine-protocol.js';
+} from '../../../shared/bench.js';
+import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
 import { BENCH_DEFAULTS, benchParams } from '../../engine/bench/run-benchmark.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';

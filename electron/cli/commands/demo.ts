@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobSpec, TerminalJobEvent } from '../../../shared/ipc-contract.js';
+import type { QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type {
   BenchJobResult,
   EvaluateJobResult,
-  QuantizeReportInfo,
   VariantJobResult,
 } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseLatencyMetricName } from '../../../shared/engine-protocol.js';
+import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
 import { parseRecipe, type RecipeStep } from '../../../shared/recipe.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import type { BenchData } from '../../../shared/engine-protocol.js';
+import type { BenchData } from '../../../shared/bench.js';
 import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
 import type { SampleSource } from '../datasets/sample-source.js';
 import { syntheticSource } from '../datasets/synthetic-source.js';

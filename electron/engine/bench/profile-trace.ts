@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { NodeTime, OpTypeTime } from '../../../shared/engine-protocol.js';
+import type { NodeTime, OpTypeTime } from '../../../shared/bench.js';
 import { StudioError } from '../errors.js';
 
 /*

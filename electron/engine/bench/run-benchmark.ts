@@ -9,8 +9,8 @@ import {
   type BenchModelResult,
   type BenchParams,
   type BenchReport,
-  type EnginePhase,
-} from '../../../shared/engine-protocol.js';
+} from '../../../shared/bench.js';
+import type { EnginePhase } from '../host/engine-protocol.js';
 import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
@@ -20,7 +20,7 @@ import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { PeakRssMeter } from './peak-rss.js';
 import { aggregateProfileFile } from './profile-trace.js';
-import { summarize } from './statistics.js';
+import { summarize } from '../../../shared/latency-stats.js';
 
 /** What a benchmark reports while it runs. Every hook is optional and called outside the timed regions. */
 export interface BenchHooks {
@@ -331,7 +331,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
         initMs: initMs[i] as number,
         firstRunMs: firstRunMs[i] as number,
         warmup: warmupRounds,
-        iterations: s.count,
+        iterations: s.iterations,
         meanMs: s.meanMs,
         stdMs: s.stdMs,
         minMs: s.minMs,

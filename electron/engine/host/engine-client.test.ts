@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINE_TEST_HOOKS_ENV, parseLatencyMetricName } from '../../../shared/engine-protocol.js';
+import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
+import { ENGINE_TEST_HOOKS_ENV } from './engine-protocol.js';
 import type { JobEvent } from '../../../shared/ipc-contract.js';
 import { benchParams } from '../bench/run-benchmark.js';
 import { waitForEvent } from '../testing/job-events.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EngineMethod, EngineParams, EngineRequest, EngineResult, HostToEngineMessage } from '../../../shared/engine-protocol.js';
+import type { EngineMethod, EngineParams, EngineRequest, EngineResult, HostToEngineMessage } from './engine-protocol.js';
 import type { JobEvent, TerminalJobEvent } from '../../../shared/ipc-contract.js';
 import { StudioError } from '../errors.js';
 import { forkEngine, type EngineLauncher } from './engine-transport.js';

@@ -1,4 +1,5 @@
-import { isHostToEngineMessage, latencyMetricName, type EngineRequest, type EngineStats } from '../../../shared/engine-protocol.js';
+import { latencyMetricName } from '../../../shared/latency-stats.js';
+import { isHostToEngineMessage, type EngineRequest, type EngineStats } from './engine-protocol.js';
 import { parseBenchParams, runBenchmark } from '../bench/run-benchmark.js';
 import { StudioError, toErrorInfo } from '../errors.js';
 import { probeProviders } from '../runtime/execution-providers.js';

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { HostToEngineMessage } from '../../../shared/engine-protocol.js';
+import type { HostToEngineMessage } from './engine-protocol.js';
 import { StudioError } from '../errors.js';
 
 /** How an engine process ended. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineToHostMessage } from '../../../shared/engine-protocol.js';
+import type { EngineToHostMessage } from './engine-protocol.js';
 import { JobEmitter } from './job-emitter.js';
 
 function setup() {

@@ -1,5 +1,5 @@
 import type { StudioErrorInfo } from '../../../shared/errors.js';
-import type { EnginePhase, EngineToHostMessage } from '../../../shared/engine-protocol.js';
+import type { EnginePhase, EngineToHostMessage } from './engine-protocol.js';
 import type { JobEvent } from '../../../shared/ipc-contract.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -3,7 +3,7 @@
  * process and the task processes alike. Under Node the channel is the `child_process.fork` IPC channel; under
  * Electron it is `process.parentPort`, which a utility process provides. Nothing here imports Electron.
  */
-import type { EngineToHostMessage } from '../../../shared/engine-protocol.js';
+import type { EngineToHostMessage } from './engine-protocol.js';
 
 /** The child's end of the channel to its owner. */
 export interface OwnerChannel {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { isEngineToHostMessage, type EnginePhase } from '../../../shared/engine-protocol.js';
+import { isEngineToHostMessage, type EnginePhase } from './engine-protocol.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { isTerminalJobEvent, type JobEvent, type TerminalJobEvent } from '../../../shared/ipc-contract.js';
 import { StudioError, toErrorInfo } from '../errors.js';

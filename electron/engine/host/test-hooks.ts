@@ -3,7 +3,7 @@
  * exit, hang in a call that never returns), so tests prove crash recovery and kill-on-cancel against a real
  * process. Refused unless the process was started with `ONNX_STUDIO_ENGINE_TEST_HOOKS=1`, which only tests set.
  */
-import { ENGINE_TEST_HOOKS_ENV, TEST_CRASH_MODES, type TestCrashMode } from '../../../shared/engine-protocol.js';
+import { ENGINE_TEST_HOOKS_ENV, TEST_CRASH_MODES, type TestCrashMode } from './engine-protocol.js';
 import { StudioError } from '../errors.js';
 
 /** Whether this process was started with the test hooks on. */

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
-import type { BenchParams, BenchReport } from '../../../shared/engine-protocol.js';
+import type { BenchParams, BenchReport } from '../../../shared/bench.js';
 import type {
   BenchJobSpec,
   EvaluateJobSpec,
@@ -19,15 +19,14 @@ import type {
   PruneJobSpec,
   QuantizeJobSpec,
 } from '../../../shared/ipc-contract.js';
+import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type {
   BenchJobResult,
-  EvalReportInfo,
   EvaluateJobResult,
   ExportJobResult,
-  PruneReportInfo,
-  QuantizeReportInfo,
   VariantJobResult,
 } from '../../../shared/job-results.js';
+import { latencyStatsOf, parseLatencyMetricName, thinSamples } from '../../../shared/latency-stats.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import {
   ORIGINAL_TARGET,
@@ -58,9 +57,6 @@ type Assignable<T, U extends T> = U;
 export type _QuantizeReportFits = Assignable<QuantizeReportInfo, QuantizeReport>;
 export type _PruneReportFits = Assignable<PruneReportInfo, PruneReport>;
 export type _EvalReportFits = Assignable<EvalReportInfo, EvalReport>;
-
-/** Most latency samples kept per target in the workspace (for the distribution chart). */
-const MAX_STORED_SAMPLES = 2000;
 
 export interface ExecutorDeps {
   store: WorkspaceStore;
@@ -287,14 +283,6 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
   return { report, variant };
 }
 
-/** Evenly spaced picks so a long run still draws its whole distribution from at most `max` values. */
-export function thinSamples(values: readonly number[], max = MAX_STORED_SAMPLES): number[] {
-  if (values.length <= max) return [...values];
-  const out: number[] = [];
-  for (let i = 0; i < max; i++) out.push(values[Math.floor((i * values.length) / max)]!);
-  return out;
-}
-
 async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): Promise<BenchJobResult> {
   const targets = spec.targets ?? [ORIGINAL_TARGET];
   if (new Set(targets).size !== targets.length) {
@@ -336,8 +324,8 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
       else if (event.type === 'log') ctx.log(event.level, event.message);
       else if (event.type === 'metric') {
         ctx.metric(event.name, event.unit, event.values);
-        const index = /^latency\/(\d+)$/.exec(event.name)?.[1];
-        if (index !== undefined) samples[Number(index)]?.push(...event.values);
+        const index = parseLatencyMetricName(event.name);
+        if (index !== undefined) samples[index]?.push(...event.values);
       }
     },
   });
@@ -346,17 +334,7 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
     const result: BenchTargetResult = {
       target: targets[i]!,
       modelBytes: r.modelBytes,
-      iterations: r.iterations,
-      meanMs: r.meanMs,
-      stdMs: r.stdMs,
-      minMs: r.minMs,
-      p50Ms: r.p50Ms,
-      p90Ms: r.p90Ms,
-      p95Ms: r.p95Ms,
-      p99Ms: r.p99Ms,
-      maxMs: r.maxMs,
-      initMs: r.initMs,
-      firstRunMs: r.firstRunMs,
+      ...latencyStatsOf(r),
       throughput: r.throughput,
       peakRssBytes: r.peakRssBytes,
       samples: thinSamples(samples[i] ?? []),

@@ -4,7 +4,7 @@
  * declared method is registered and the reverse), so building it loads no engine code.
  */
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
-import type { MethodCatalog } from '../../../shared/ipc-contract.js';
+import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 
 let cached: MethodCatalog | undefined;
 

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IpcEvents, JobSpec, MethodCatalog, TerminalJobEvent } from '../../../shared/ipc-contract.js';
+import type { IpcEvents, JobSpec, TerminalJobEvent } from '../../../shared/ipc-contract.js';
+import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
+import type { QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type {
   BenchJobResult,
   EvaluateJobResult,
   ExportJobResult,
-  QuantizeReportInfo,
   VariantJobResult,
 } from '../../../shared/job-results.js';
 import type { Workspace } from '../../../shared/workspace.js';

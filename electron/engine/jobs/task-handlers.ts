@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
-import type { EnginePhase } from '../../../shared/engine-protocol.js';
+import type { EnginePhase } from '../host/engine-protocol.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import type { SampleSource } from '../datasets/sample-source.js';
 import { StudioError } from '../errors.js';

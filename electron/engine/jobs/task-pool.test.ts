@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENGINE_TEST_HOOKS_ENV } from '../../../shared/engine-protocol.js';
+import { ENGINE_TEST_HOOKS_ENV } from '../host/engine-protocol.js';
 import type { JobEvent } from '../../../shared/ipc-contract.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import { sampleModel } from './sample-model.js';

@@ -5,11 +5,11 @@
  * here rather than in `shared/`.
  *
  * The task process answers with the engine protocol's messages (`ready`, `phase`, `event`:
- * `EngineToHostMessage` of shared/engine-protocol.ts), sent through the engine's own `JobEmitter`, so events
+ * `EngineToHostMessage` of ../host/engine-protocol.ts), sent through the engine's own `JobEmitter`, so events
  * are numbered, throttled and terminated exactly as the benchmark engine's are.
  */
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
-import type { TestCrashMode } from '../../../shared/engine-protocol.js';
+import type { TestCrashMode } from '../host/engine-protocol.js';
 
 export interface ShapeHints {
   shapes?: Record<string, number[]>;

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BenchParams, BenchReport } from '../../../shared/engine-protocol.js';
+import type { BenchParams, BenchReport } from '../../../shared/bench.js';
 import type { Recipe, RecipeStep } from '../../../shared/recipe.js';
 import { benchParams } from '../bench/run-benchmark.js';
 import { openDataset } from '../datasets/open-dataset.js';

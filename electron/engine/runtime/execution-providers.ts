@@ -12,7 +12,7 @@ import {
   ValueInfoProtoSchema,
 } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
-import { EXECUTION_PROVIDERS, type ExecutionProvider, type ProviderStatus } from '../../../shared/engine-protocol.js';
+import { EXECUTION_PROVIDERS, type ExecutionProvider, type ProviderStatus } from '../../../shared/bench.js';
 import { StudioError } from '../errors.js';
 
 /*

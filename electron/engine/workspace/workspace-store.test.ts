@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { QuantizeReportInfo } from '../../../shared/job-results.js';
+import type { QuantizeReportInfo } from '../../../shared/job-reports.js';
 import { WORKSPACE_VERSION } from '../../../shared/workspace.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { RecentModels } from './recent-models.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OptionField } from '../../../shared/ipc-contract.js';
+import type { OptionField } from '../../../shared/method-catalog-types.js';
 import { describeConstraints, initialValues, toOptions, validate } from './schema-fields.js';
 
 const fields: OptionField[] = [

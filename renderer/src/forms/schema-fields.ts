@@ -7,7 +7,7 @@
  * Values are kept as the user's raw text for number, list and JSON fields (so "0." can be typed), and
  * converted by `toOptions` when the form is submitted.
  */
-import type { OptionField } from '../../../shared/ipc-contract.js';
+import type { OptionField } from '../../../shared/method-catalog-types.js';
 
 export type { OptionField };
 

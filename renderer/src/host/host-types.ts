@@ -5,14 +5,12 @@
 export type {
   AppInfo,
   JobSpec,
-  MethodCatalog,
-  MethodDescription,
-  OptionField,
   SampleModelInfo,
   FsListing,
   FsEntry,
   JobInfo,
 } from '../../../shared/ipc-contract.js';
+export type { MethodCatalog, MethodDescription, OptionField } from '../../../shared/method-catalog-types.js';
 export type {
   BenchRecord,
   BenchTargetResult,
@@ -21,4 +19,5 @@ export type {
   Workspace,
   WorkspaceVariant,
 } from '../../../shared/workspace.js';
-export type { EvalReportInfo, ExportJobResult, JobResults } from '../../../shared/job-results.js';
+export type { EvalReportInfo } from '../../../shared/job-reports.js';
+export type { ExportJobResult, JobResults } from '../../../shared/job-results.js';

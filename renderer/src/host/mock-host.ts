@@ -9,7 +9,7 @@
  * parse, `missing` fails with an IO error; a quantize method named `fail` fails. `?scenario=serve` makes it
  * behave like `onnx-studio serve` (no native dialogs: the in-page file browser is used).
  */
-import type { BenchProfile, ProviderStatus } from '../../../shared/engine-protocol.js';
+import type { BenchProfile, ProviderStatus } from '../../../shared/bench.js';
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
 import type {
   AppInfo,
@@ -19,8 +19,8 @@ import type {
   JobInfo,
   JobSpec,
   MenuCommand,
-  MethodCatalog,
 } from '../../../shared/ipc-contract.js';
+import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
 import { PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
@@ -28,6 +28,7 @@ import { checkExport } from '../../../shared/export-checks.js';
 import { defaultVariantName, uniqueVariantName } from '../../../shared/variant-naming.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
+import { latencyStatsOf, summarize } from '../../../shared/latency-stats.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { StudioReport } from '../../../shared/report.js';
 import type {
@@ -141,29 +142,6 @@ function lcg(seed: number): () => number {
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 4294967296;
-  };
-}
-
-function stats(samples: number[]): Omit<BenchTargetResult, 'target' | 'modelBytes' | 'throughput'> {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => {
-    const h = ((sorted.length - 1) * p) / 100;
-    const lo = Math.floor(h);
-    const hi = Math.min(lo + 1, sorted.length - 1);
-    return (sorted[lo] as number) + (h - lo) * ((sorted[hi] as number) - (sorted[lo] as number));
-  };
-  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-  const std = Math.sqrt(samples.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, samples.length - 1));
-  return {
-    iterations: samples.length,
-    meanMs: mean,
-    stdMs: std,
-    minMs: sorted[0] as number,
-    p50Ms: at(50),
-    p90Ms: at(90),
-    p95Ms: at(95),
-    p99Ms: at(99),
-    maxMs: sorted[sorted.length - 1] as number,
   };
 }
 
@@ -425,7 +403,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
             const results: BenchTargetResult[] = targets.map((target, i) => {
               const s = samples[i] as number[];
               const variant = ws.variants.find((v) => v.id === target);
-              const st = stats(s.length > 0 ? s : [base]);
+              const st = latencyStatsOf(summarize(s.length > 0 ? s : [base]));
               return {
                 target,
                 modelBytes: variant?.fileBytes ?? ws.model.fileBytes,

@@ -1,54 +1,15 @@
 /**
  * Latency statistics computed in the page: live figures while samples stream, and the whole summary for
- * onnxruntime-web runs. Percentiles use the engine's definition (linear interpolation between order
- * statistics, numpy's default), so a live p50 converges on the one the engine reports at the end.
+ * onnxruntime-web runs. They are the engine's own functions (shared/latency-stats.ts), so a live p50
+ * converges on the one the engine reports at the end.
  */
+import { percentileOfSorted, summarize, type LatencyStats } from '../../../shared/latency-stats.js';
 
-export interface LatencyStats {
-  count: number;
-  meanMs: number;
-  /** Sample standard deviation (n - 1; 0 for one sample), as the engine reports it. */
-  stdMs: number;
-  minMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
-
-/** The p-th percentile (0..100) of samples sorted ascending; NaN when there are none. */
-export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const h = ((n - 1) * Math.min(100, Math.max(0, p))) / 100;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  const a = sorted[lo] as number;
-  const b = sorted[hi] as number;
-  return a + (h - lo) * (b - a);
-}
-
+/** The statistics of samples (the engine's `summarize`); undefined when there are none. */
 export function latencyStats(samples: ArrayLike<number>): LatencyStats | undefined {
-  const n = samples.length;
-  if (n === 0) return undefined;
-  const sorted = Float64Array.from(samples).sort();
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += sorted[i] as number;
-  const mean = sum / n;
-  let squares = 0;
-  for (let i = 0; i < n; i++) squares += ((sorted[i] as number) - mean) ** 2;
-  return {
-    count: n,
-    meanMs: mean,
-    stdMs: n > 1 ? Math.sqrt(squares / (n - 1)) : 0,
-    minMs: sorted[0] as number,
-    p50Ms: percentileOfSorted(sorted, 50),
-    p90Ms: percentileOfSorted(sorted, 90),
-    p95Ms: percentileOfSorted(sorted, 95),
-    p99Ms: percentileOfSorted(sorted, 99),
-    maxMs: sorted[n - 1] as number,
-  };
+  if (samples.length === 0) return undefined;
+  const { throughput: _throughput, ...stats } = summarize(samples);
+  return stats;
 }
 
 export interface HistogramBin {
@@ -87,13 +48,4 @@ export function histogram(samples: ArrayLike<number>, binCount = 30): HistogramB
     (bins[index] as HistogramBin).count += 1;
   }
   return bins;
-}
-
-/** At most `max` samples, evenly spaced over the run (the contract keeps 2,000 per benchmark). */
-export function thinSamples(samples: readonly number[], max: number): number[] {
-  if (samples.length <= max) return samples.slice();
-  const out: number[] = [];
-  const step = samples.length / max;
-  for (let i = 0; i < max; i++) out.push(samples[Math.floor(i * step)] as number);
-  return out;
 }

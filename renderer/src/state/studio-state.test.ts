@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../../shared/ipc-contract.js';
 import {
   initialState,
-  latencyMetricIndex,
   studioReducer,
   type StudioAction,
   type StudioState,
@@ -138,7 +137,7 @@ describe('studio state', () => {
     expect(state.jobs[0]?.status).toBe('running');
     expect(state.live[0]?.samples).toEqual({ original: [2, 2.2, 2.1], v1: [1] });
     state = run(state, { type: 'job-event', event: result! });
-    expect(state.live[0]).toMatchObject({ recordId: 'r1', final: { original: { p50Ms: 2.1, count: 3 } } });
+    expect(state.live[0]).toMatchObject({ recordId: 'r1', final: { original: { p50Ms: 2.1, iterations: 3 } } });
     state = run(state, {
       type: 'workspace-loaded',
       workspace: workspace({ benchmarks: [benchRecord('r1', 'cpu', { original: 2.1 })] }),
@@ -203,11 +202,6 @@ describe('studio state', () => {
     expect(state.jobs[0]).toMatchObject({ status: 'failed', error: { message: 'bad' } });
     state = run(state, { type: 'jobs-cleared' });
     expect(state.jobs).toEqual([]);
-  });
-
-  it('reads metric names', () => {
-    expect(latencyMetricIndex('latency/3')).toBe(3);
-    expect(latencyMetricIndex('top1')).toBeUndefined();
   });
 });
 

@@ -11,12 +11,12 @@
  * Job events can arrive before `startJob` has answered with the job's id, so events for unknown jobs wait in
  * `earlyEvents` and are replayed when the job is registered.
  */
-import type { BenchReport } from '../../../shared/engine-protocol.js';
+import type { BenchReport } from '../../../shared/bench.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { JobEvent, JobInfo, JobKind } from '../../../shared/ipc-contract.js';
+import { latencyStatsOf, parseLatencyMetricName, type LatencyStats } from '../../../shared/latency-stats.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
-import type { LatencyStats } from './statistics.js';
 
 export type Engine = 'onnxruntime-node' | 'onnxruntime-web';
 
@@ -73,7 +73,7 @@ export interface LiveRun {
   targets: string[];
   samples: Record<string, number[]>;
   /** Final figures per target from the job's result, shown until the workspace has the record. */
-  final?: Record<string, LatencyStats & { initMs?: number }>;
+  final?: Record<string, LatencyStats>;
   /** The workspace record the result was stored as. */
   recordId?: string;
 }
@@ -255,14 +255,6 @@ function updateLive(state: StudioState, jobId: string, update: (run: LiveRun) =>
   return { ...state, live };
 }
 
-/**
- * The target index of a `latency/<index>` metric (shared/engine-protocol.ts names them so). Re-implemented
- * here because that module loads zod at runtime, which the page's bundle leaves out.
- */
-export function latencyMetricIndex(name: string): number | undefined {
-  const match = /^latency\/(\d+)$/.exec(name);
-  return match ? Number(match[1]) : undefined;
-}
 
 function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
   const job = state.jobs.find((j) => j.jobId === event.jobId);
@@ -302,7 +294,7 @@ function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
           ? { ...seen, status: 'running', runningSinceMs: seen.runningSinceMs ?? event.timeMs }
           : seen,
       );
-      const index = latencyMetricIndex(event.name);
+      const index = parseLatencyMetricName(event.name);
       const target = index === undefined ? undefined : job.targets[index];
       if (target === undefined) return withJob;
       return updateLive(withJob, job.jobId, (run) => {
@@ -359,22 +351,11 @@ function finishLive(state: StudioState, job: JobRecord, result: unknown): Studio
   const report =
     isRecord(result) && isRecord(result.report) ? (result.report as Partial<BenchReport>) : undefined;
   const results = Array.isArray(report?.results) ? report.results : [];
-  const final: Record<string, LatencyStats & { initMs?: number }> = {};
+  const final: Record<string, LatencyStats> = {};
   results.forEach((r, i) => {
     const target = job.targets[i];
     if (target === undefined || !isRecord(r) || typeof r.p50Ms !== 'number') return;
-    final[target] = {
-      count: r.iterations,
-      meanMs: r.meanMs,
-      stdMs: r.stdMs,
-      minMs: r.minMs,
-      p50Ms: r.p50Ms,
-      p90Ms: r.p90Ms,
-      p95Ms: r.p95Ms,
-      p99Ms: r.p99Ms,
-      maxMs: r.maxMs,
-      initMs: r.initMs,
-    };
+    final[target] = latencyStatsOf(r);
   });
   const recordId = isRecord(result) && typeof result.recordId === 'string' ? result.recordId : undefined;
   if (recordId && state.workspace?.benchmarks.some((b) => b.id === recordId))

@@ -18,12 +18,12 @@ import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { AppInfo, JobEvent, JobInfo, JobSpec } from '../../../shared/ipc-contract.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
+import { latencyStatsOf, thinSamples } from '../../../shared/latency-stats.js';
 import { ORIGINAL_TARGET, workspaceFileUrlPath } from '../../../shared/workspace.js';
 import { baseName } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
 import { WebBenchCancelled, type WebBenchReport, type WebProvider } from '../webbench/ort-web-bench.js';
 import { runWebBenchInWorker } from '../webbench/web-bench-client.js';
-import { thinSamples } from './statistics.js';
 import {
   initialState,
   isActive,
@@ -642,18 +642,8 @@ async function storeWebBench(
     results: report.results.map((r, i) => ({
       target: targets[i] ?? ORIGINAL_TARGET,
       modelBytes: bytes[i] ?? 0,
-      iterations: r.iterations,
-      meanMs: r.meanMs,
-      stdMs: r.stdMs,
-      minMs: r.minMs,
-      p50Ms: r.p50Ms,
-      p90Ms: r.p90Ms,
-      p95Ms: r.p95Ms,
-      p99Ms: r.p99Ms,
-      maxMs: r.maxMs,
+      ...latencyStatsOf(r),
       throughput: r.meanMs > 0 ? 1000 / r.meanMs : 0,
-      initMs: r.initMs,
-      firstRunMs: r.firstRunMs,
       samples: thinSamples(r.samples, 2000),
     })),
     ...(notes.length > 0 ? { notes } : {}),

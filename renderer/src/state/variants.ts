@@ -3,9 +3,10 @@
  * measurement source (the workspace's records, overlaid with benchmarks still streaming), the latest
  * operator profile, and the latest evaluation. Derived, never stored, so there is one truth: the workspace.
  */
-import type { BenchProfile } from '../../../shared/engine-protocol.js';
+import type { BenchProfile } from '../../../shared/bench.js';
 import { ORIGINAL_TARGET, type VariantRecipe } from '../../../shared/workspace.js';
-import { latencyStats, type LatencyStats } from './statistics.js';
+import { latencyStatsOf, type LatencyStats } from '../../../shared/latency-stats.js';
+import { latencyStats } from './statistics.js';
 import { measurementKey, type Engine, type MeasurementSource, type StudioState } from './studio-state.js';
 
 export interface LatencyMeasurement extends MeasurementSource {
@@ -91,17 +92,7 @@ export function deriveVariants(state: StudioState): Variant[] {
         label: record.label,
         samples: r.samples ?? [],
         final: true,
-        stats: {
-          count: r.iterations,
-          meanMs: r.meanMs,
-          stdMs: r.stdMs,
-          minMs: r.minMs,
-          p50Ms: r.p50Ms,
-          p90Ms: r.p90Ms,
-          p95Ms: r.p95Ms,
-          p99Ms: r.p99Ms,
-          maxMs: r.maxMs,
-        },
+        stats: latencyStatsOf(r),
         ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
       };
       variant.latency[measurementKey(source)] = m;

@@ -5,7 +5,7 @@
  * user picks) or in this page (onnxruntime-web on WebGPU or WASM); results say which.
  */
 import { useEffect, useId, useMemo, useState } from 'react';
-import type { ProviderStatus } from '../../../shared/engine-protocol.js';
+import type { ProviderStatus } from '../../../shared/bench.js';
 import {
   LatencyChart,
   LatencyHistogramChart,

@@ -12,6 +12,7 @@
  * terminating the worker, so the loop never has to yield to hear about it.
  */
 import type * as Ort from 'onnxruntime-web';
+import { latencyStatsOf } from '../../../shared/latency-stats.js';
 import { latencyStats } from '../state/statistics.js';
 import { loadOrt, wasmThreads } from './ort-loader.js';
 import { seededRandom } from './seeded-random.js';
@@ -324,15 +325,7 @@ export async function runWebBench(
         initMs,
         firstRunMs,
         warmup: options.warmup,
-        iterations: stats.count,
-        meanMs: stats.meanMs,
-        stdMs: stats.stdMs,
-        minMs: stats.minMs,
-        p50Ms: stats.p50Ms,
-        p90Ms: stats.p90Ms,
-        p95Ms: stats.p95Ms,
-        p99Ms: stats.p99Ms,
-        maxMs: stats.maxMs,
+        ...latencyStatsOf(stats),
         samples,
         inputs: Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] })),
         ...(agreement ? { agreement } : {}),

@@ -1,5 +1,7 @@
 /**
- * Summary statistics of latency samples.
+ * Latency statistics, once for every side: the engine's benchmark, the page's live figures and onnxruntime-web
+ * runs, the workspace's records and the mock host all use these definitions. A leaf of `shared/`: it imports
+ * nothing (and no zod), so the page can load it.
  *
  * Percentiles use linear interpolation between order statistics (Hyndman & Fan type 7, the default of
  * numpy.percentile, R's quantile and Excel's PERCENTILE.INC): with the n samples sorted ascending as
@@ -11,8 +13,9 @@
  * The standard deviation is the sample standard deviation (divisor n - 1; 0 for a single sample).
  */
 
-export interface LatencySummary {
-  count: number;
+/** Latency statistics of one model (ms), as a benchmark measured them. */
+export interface LatencyStats {
+  iterations: number;
   meanMs: number;
   stdMs: number;
   minMs: number;
@@ -21,6 +24,14 @@ export interface LatencySummary {
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Session creation, when measured. */
+  initMs?: number;
+  /** The first run after session creation, when measured. */
+  firstRunMs?: number;
+}
+
+/** The statistics of a list of samples (`summarize`). */
+export interface LatencySummary extends LatencyStats {
   /** Runs per second of one sequential stream: 1000 / meanMs (0 when the mean is 0 or there are no samples). */
   throughput: number;
 }
@@ -47,7 +58,7 @@ export function percentile(samples: ArrayLike<number>, p: number): number {
 export function summarize(samples: ArrayLike<number>): LatencySummary {
   const n = samples.length;
   if (n === 0) {
-    return { count: 0, meanMs: NaN, stdMs: NaN, minMs: NaN, p50Ms: NaN, p90Ms: NaN, p95Ms: NaN, p99Ms: NaN, maxMs: NaN, throughput: 0 };
+    return { iterations: 0, meanMs: NaN, stdMs: NaN, minMs: NaN, p50Ms: NaN, p90Ms: NaN, p95Ms: NaN, p99Ms: NaN, maxMs: NaN, throughput: 0 };
   }
   const sorted = Float64Array.from(samples).sort();
   // Welford's algorithm: no catastrophic cancellation when the spread is tiny next to the mean.
@@ -61,7 +72,7 @@ export function summarize(samples: ArrayLike<number>): LatencySummary {
   }
   const std = n > 1 ? Math.sqrt(m2 / (n - 1)) : 0;
   return {
-    count: n,
+    iterations: n,
     meanMs: mean,
     stdMs: std,
     minMs: sorted[0] as number,
@@ -72,4 +83,50 @@ export function summarize(samples: ArrayLike<number>): LatencySummary {
     maxMs: sorted[n - 1] as number,
     throughput: mean > 0 ? 1000 / mean : 0,
   };
+}
+
+/**
+ * The latency figures of one benchmarked model, copied field by field: from the engine's `BenchModelResult`,
+ * an onnxruntime-web run's result or a stored `BenchTargetResult` (all of them are `LatencyStats`) into a
+ * workspace record or the page's state. `initMs` and `firstRunMs` are kept when measured.
+ */
+export function latencyStatsOf(r: LatencyStats): LatencyStats {
+  return {
+    iterations: r.iterations,
+    meanMs: r.meanMs,
+    stdMs: r.stdMs,
+    minMs: r.minMs,
+    p50Ms: r.p50Ms,
+    p90Ms: r.p90Ms,
+    p95Ms: r.p95Ms,
+    p99Ms: r.p99Ms,
+    maxMs: r.maxMs,
+    ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
+    ...(r.firstRunMs !== undefined ? { firstRunMs: r.firstRunMs } : {}),
+  };
+}
+
+/** Most latency samples a workspace keeps per benchmarked model (for the distribution chart). */
+export const MAX_STORED_SAMPLES = 2000;
+
+/** Evenly spaced picks so a long run still draws its whole distribution from at most `max` values. */
+export function thinSamples(values: readonly number[], max = MAX_STORED_SAMPLES): number[] {
+  if (values.length <= max) return [...values];
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) out.push(values[Math.floor((i * values.length) / max)]!);
+  return out;
+}
+
+/**
+ * Latency samples stream as `metric` events named `latency/<index of the model in params.models>`, in ms rounded
+ * to 0.1 us, batched about every 100 ms. Only measured runs stream (not the first run or warmup).
+ */
+export function latencyMetricName(modelIndex: number): string {
+  return `latency/${modelIndex}`;
+}
+
+/** The model index of a latency metric name, or undefined for other metrics. */
+export function parseLatencyMetricName(name: string): number | undefined {
+  const match = /^latency\/(\d+)$/.exec(name);
+  return match ? Number(match[1]) : undefined;
 }

@@ -1,0 +1,120 @@
+/**
+ * The reports of the quantize, prune and evaluate jobs, as plain JSON. These mirror the engine's report types
+ * (`electron/engine/quantize/quantize-model.ts`, `prune/prune-model.ts`, `evaluate/evaluate-model.ts`): the
+ * backend checks at compile time that every engine report is assignable to the type here, so the two cannot
+ * drift apart silently. `shared/` cannot import the engine (it runs in the browser too), hence the copies.
+ *
+ * Sizes are bytes, times ms unless the field name says otherwise (`seconds`), fractions 0..1.
+ */
+
+/** A node a quantizer left in float, and why. */
+export interface SkippedNodeInfo {
+  name: string;
+  opType: string;
+  reason: string;
+}
+
+/** The JSON of `onnx-studio quantize --json`. */
+export interface QuantizeReportInfo {
+  output: string;
+  method: string;
+  inputBytes: number;
+  outputBytes: number;
+  quantizedNodes: number;
+  skippedNodes: SkippedNodeInfo[];
+  seconds: number;
+  notes: string[];
+}
+
+export interface PrunedLayerInfo {
+  name: string;
+  opType: string;
+  unit: 'weights' | 'channels';
+  weight?: string;
+  total: number;
+  removed: number;
+  sparsity: number;
+  group?: string[];
+}
+
+export interface SkippedPruneInfo {
+  name: string;
+  opType: string;
+  reason: string;
+  channels?: number;
+  group?: string[];
+}
+
+/** The JSON of `onnx-studio prune --json`. */
+export interface PruneReportInfo {
+  output: string;
+  method: string;
+  targetSparsity: number;
+  achievedSparsity: number;
+  prunedNodes: number;
+  removedChannels: number;
+  inputBytes: number;
+  outputBytes: number;
+  layers: PrunedLayerInfo[];
+  skipped: SkippedPruneInfo[];
+  parameters: { before: number; after: number };
+  gzipBytes?: { input: number; output: number };
+  seconds: number;
+  notes: string[];
+}
+
+export interface ClassMetricsInfo {
+  class: number;
+  name?: string;
+  support: number;
+  predicted: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export interface OutputFidelityInfo {
+  output: string;
+  /** Cosine similarity of all values with the reference's (1 = same direction). */
+  cosine: number;
+  worstSampleCosine: number;
+  /** Signal-to-quantization-noise ratio (dB); `null` when identical (infinite). */
+  sqnrDb: number | null;
+  maxAbsErr: number;
+  meanAbsErr: number;
+  /** Share of samples whose top-1 class matches the reference's; `null` when the output is not class scores. */
+  top1Agreement: number | null;
+  exact: boolean;
+}
+
+export interface FidelityReportInfo extends OutputFidelityInfo {
+  outputs?: OutputFidelityInfo[];
+}
+
+/** The JSON of `onnx-studio eval --json`. */
+export interface EvalReportInfo {
+  model: string;
+  reference?: string;
+  data: string;
+  samples: number;
+  task: 'classification' | 'regression' | 'none';
+  taskReason: string;
+  output: string;
+  seconds: number;
+  samplesPerSecond: number;
+  timing: { dataMs: number; inferenceMs: number; referenceMs: number };
+  notes: string[];
+  correct?: number;
+  accuracy?: number;
+  top5?: number;
+  precision?: number;
+  recall?: number;
+  f1?: number;
+  perClass?: ClassMetricsInfo[];
+  /** Rows: true class, columns: predicted class, in the order of `perClass`. */
+  confusion?: number[][];
+  mae?: number;
+  mse?: number;
+  rmse?: number;
+  fidelity?: FidelityReportInfo;
+}
