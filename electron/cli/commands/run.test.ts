@@ -93,6 +93,34 @@ describe('onnx-studio recipe + run', () => {
     ]);
   });
 
+  it('a model with external data: the hash covers its .data file, and an export of the same name is byte-identical', async () => {
+    const dir = path.join(tmp.dir, 'external');
+    fs.mkdirSync(dir);
+    const converted = await cli(['convert', path.join(work, 'mlp.onnx'), '-o', path.join(dir, 'mlp.onnx'), '--external-data', '--size-threshold', '1024']);
+    expect(converted.code).toBe(0);
+    const variant = path.join(dir, 'mlp.int8.onnx');
+    expect((await cli(['quantize', path.join(dir, 'mlp.onnx'), '-o', variant, '--method', 'int8-weight'])).code).toBe(0);
+    expect(fs.existsSync(`${variant}.data`)).toBe(true);
+    const recipe = JSON.parse((await cli(['recipe', variant])).stdout) as { steps: unknown[] };
+    recipe.steps.push({ kind: 'export', name: 'mlp.int8.onnx' });
+    const elsewhere = path.join(tmp.dir, 'external-elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.writeFileSync(path.join(elsewhere, 'recipe.json'), JSON.stringify(recipe));
+    for (const f of ['mlp.onnx', 'mlp.onnx.data']) fs.copyFileSync(path.join(dir, f), path.join(elsewhere, f));
+    const run = await cli(['run', path.join(elsewhere, 'recipe.json'), '--out', path.join(elsewhere, 'out')]);
+    expect(run.code).toBe(0);
+    for (const f of ['mlp.int8.onnx', 'mlp.int8.onnx.data']) {
+      expect(Buffer.compare(fs.readFileSync(path.join(elsewhere, 'out', f)), fs.readFileSync(path.join(dir, f))), f).toBe(0);
+    }
+    // Weights changed in the .data file (the .onnx file is the same): refused.
+    const data = fs.readFileSync(path.join(elsewhere, 'mlp.onnx.data'));
+    data[100] = data[100]! ^ 0xff;
+    fs.writeFileSync(path.join(elsewhere, 'mlp.onnx.data'), data);
+    const refused = await cli(['run', path.join(elsewhere, 'recipe.json'), '--out', path.join(elsewhere, 'out2')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/source model .*mlp\.onnx is not the file the recipe was recorded with/);
+  });
+
   describe('refusals', () => {
     const dir = path.join(tmp.dir, 'refusals');
     const recipePath = path.join(dir, 'recipe.json');

@@ -26,6 +26,8 @@ export async function datasetRef(spec: DatasetSpec, baseDir: string, signal?: Ab
 }
 
 export interface ResolveOptions {
+  /** How to hash a found file (default: `sha256Path`; models use `sha256Model`, which covers external data). */
+  hash?: (file: string) => Promise<string>;
   /** Folders searched for the files, in order. */
   dirs: string[];
   /** Use a file whose sha256 differs from the recorded one (with a warning) instead of refusing it. */
@@ -49,7 +51,7 @@ export async function findRecordedFile(
       `The ${options.role} '${file.name}' was not found in ${options.dirs.join(' or ')}. Put it there, or pass the folder that holds it.`,
     );
   }
-  const actual = await sha256Path(found, options.signal);
+  const actual = options.hash ? await options.hash(found) : await sha256Path(found, options.signal);
   if (actual !== file.sha256) {
     const message = `The ${options.role} ${found} is not the file the recipe was recorded with (sha256 ${actual.slice(0, 12)}… instead of ${file.sha256.slice(0, 12)}…).`;
     if (!options.allowChanged) {

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
+import { isExternal, resolveExternalLocation } from '../onnx/external-data.js';
+import { forEachTensor } from '../onnx/walk-tensors.js';
 
 /** sha256 of a file, streamed (multi-GB models are never held in memory for this). */
 export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
@@ -49,4 +52,21 @@ export async function sha256Path(target: string, signal?: AbortSignal): Promise<
     listing.update(`${rel}\t${await sha256File(path.join(target, rel), signal)}\n`);
   }
   return listing.digest('hex');
+}
+
+/**
+ * The content hash of a model: its .onnx file, and with external data each data file it names (sorted by
+ * name), so changed weights in a `.data` file change the hash too. Without external data it is the sha256 of
+ * the .onnx file alone (what `sha256sum model.onnx` prints).
+ */
+export async function sha256Model(modelPath: string, model: ModelProto, signal?: AbortSignal): Promise<string> {
+  const onnx = await sha256File(modelPath, signal);
+  const files = new Set<string>();
+  forEachTensor(model, (tensor) => {
+    if (isExternal(tensor)) files.add(resolveExternalLocation(path.dirname(modelPath), tensor));
+  });
+  if (files.size === 0) return onnx;
+  const combined = createHash('sha256').update(`${path.basename(modelPath)}\t${onnx}\n`);
+  for (const file of [...files].sort()) combined.update(`${path.basename(file)}\t${await sha256File(file, signal)}\n`);
+  return combined.digest('hex');
 }

@@ -20,6 +20,7 @@ import { type PruneReport, pruneModel } from '../prune/prune-model.js';
 import { type QuantizeReport, quantizeModel } from '../quantize/quantize-model.js';
 import { resolveInputSpecs } from '../runtime/input-specs.js';
 import { findRecordedFile, resolveDatasetRef } from './dataset-ref.js';
+import { sha256Model } from './file-hash.js';
 
 export interface RunRecipeOptions {
   recipe: Recipe;
@@ -87,21 +88,18 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
   const { recipe, signal } = options;
   const warn = options.warn ?? (() => {});
   const dataDirs = [...(options.dataDirs ?? []), options.recipeDir];
+  // A model's hash covers its external data files too.
+  const hashModel = async (file: string) => sha256Model(file, (await loadModel(file)).proto, signal);
+  const sourceOptions = {
+    role: 'source model',
+    allowChanged: options.allowChanged ?? false,
+    warn,
+    hash: hashModel,
+    ...(signal ? { signal } : {}),
+  };
   const source = options.model
-    ? await findRecordedFile({ ...recipe.source, name: path.basename(options.model) }, {
-        dirs: [path.dirname(path.resolve(options.model))],
-        role: 'source model',
-        allowChanged: options.allowChanged ?? false,
-        warn,
-        ...(signal ? { signal } : {}),
-      })
-    : await findRecordedFile(recipe.source, {
-        dirs: [options.recipeDir],
-        role: 'source model',
-        allowChanged: options.allowChanged ?? false,
-        warn,
-        ...(signal ? { signal } : {}),
-      });
+    ? await findRecordedFile({ ...recipe.source, name: path.basename(options.model) }, { ...sourceOptions, dirs: [path.dirname(path.resolve(options.model))] })
+    : await findRecordedFile(recipe.source, { ...sourceOptions, dirs: [options.recipeDir] });
   await fs.promises.mkdir(options.outDir, { recursive: true });
   const stem = path.basename(recipe.source.name, path.extname(recipe.source.name));
   const shapes = { shapes: recipe.inputs.shapes ?? {}, dims: recipe.inputs.dims ?? {} };

@@ -13,7 +13,7 @@ import { graphProblems } from '../onnx/graph-index.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { saveModel, type SaveModelResult } from '../onnx/save-model.js';
-import { sha256File } from '../recipe/file-hash.js';
+import { sha256Model } from '../recipe/file-hash.js';
 import { extendRecipe, readRecordedRecipe, writeRecipe } from '../recipe/recorded-recipe.js';
 
 export interface TransformRequest {
@@ -79,7 +79,7 @@ export async function transformModel<O>(
   const source =
     recorded.kind === 'recipe'
       ? undefined
-      : { name: path.basename(loaded.path), sha256: await sha256File(loaded.path, request.signal) };
+      : { name: path.basename(loaded.path), sha256: await sha256Model(loaded.path, loaded.proto, request.signal) };
   await inlineExternalData(loaded.proto, loaded.dir);
   const outcome = await apply({ model: loaded.proto, loaded, note: (m) => notes.push(m) });
   if (request.signal?.aborted) throw cancelled();
