@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Worker } from 'node:worker_threads';
 import type { ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { isExternal, resolveExternalLocation } from '../onnx/external-data.js';
@@ -12,12 +13,45 @@ export async function sha256File(file: string, signal?: AbortSignal): Promise<st
   if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled while hashing.');
   const hash = createHash('sha256');
   try {
-    await pipeline(fs.createReadStream(file), hash, ...(signal ? [{ signal }] : []));
+    await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 22 }), hash, ...(signal ? [{ signal }] : []));
   } catch (error) {
     if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled while hashing.');
     throw new StudioError('IO', `Cannot read ${file}: ${(error as Error).message}`);
   }
   return hash.digest('hex');
+}
+
+/**
+ * The same hashes computed on another thread, so hashing a multi-GB model overlaps the work on it instead of
+ * adding to it (the main thread is busy quantizing meanwhile). Plain JavaScript: it runs under tsx and in the
+ * built engine alike.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+(async () => {
+  const hashes = [];
+  for (const file of workerData.files) {
+    const hash = createHash('sha256');
+    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 22 })) hash.update(chunk);
+    hashes.push(hash.digest('hex'));
+  }
+  parentPort.postMessage({ hashes });
+})().catch((error) => parentPort.postMessage({ error: String(error && error.message || error) }));
+`;
+
+/** sha256 of each file, in order, on a worker thread. */
+export function sha256FilesOffThread(files: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { files } });
+    worker.once('message', (m: { hashes?: string[]; error?: string }) => {
+      void worker.terminate();
+      if (m.hashes) resolve(m.hashes);
+      else reject(new StudioError('IO', `Cannot hash ${files.join(', ')}: ${m.error ?? 'unknown error'}`));
+    });
+    worker.once('error', (error) => reject(new StudioError('IO', `Cannot hash ${files.join(', ')}: ${error.message}`)));
+  });
 }
 
 /** Every file below a folder, as sorted paths relative to it with '/' separators. */
@@ -60,13 +94,24 @@ export async function sha256Path(target: string, signal?: AbortSignal): Promise<
  * the .onnx file alone (what `sha256sum model.onnx` prints).
  */
 export async function sha256Model(modelPath: string, model: ModelProto, signal?: AbortSignal): Promise<string> {
-  const onnx = await sha256File(modelPath, signal);
+  const data = externalDataFiles(modelPath, model);
+  if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled while hashing.');
+  const [onnx, ...hashes] = await sha256FilesOffThread([modelPath, ...data]);
+  return combineModelHash(modelPath, onnx!, data, hashes);
+}
+
+/** The external data files a model names, sorted (resolved inside the model's folder). */
+function externalDataFiles(modelPath: string, model: ModelProto): string[] {
   const files = new Set<string>();
   forEachTensor(model, (tensor) => {
     if (isExternal(tensor)) files.add(resolveExternalLocation(path.dirname(modelPath), tensor));
   });
-  if (files.size === 0) return onnx;
+  return [...files].sort();
+}
+
+function combineModelHash(modelPath: string, onnx: string, data: string[], hashes: string[]): string {
+  if (data.length === 0) return onnx;
   const combined = createHash('sha256').update(`${path.basename(modelPath)}\t${onnx}\n`);
-  for (const file of [...files].sort()) combined.update(`${path.basename(file)}\t${await sha256File(file, signal)}\n`);
+  data.forEach((file, i) => combined.update(`${path.basename(file)}\t${hashes[i]}\n`));
   return combined.digest('hex');
 }

@@ -76,10 +76,9 @@ export async function transformModel<O>(
   if (recorded.kind === 'unreadable') {
     notes.push(`The input's recorded recipe could not be used (${recorded.reason}); the new recipe starts from this model.`);
   }
-  const source =
-    recorded.kind === 'recipe'
-      ? undefined
-      : { name: path.basename(loaded.path), sha256: await sha256Model(loaded.path, loaded.proto, request.signal) };
+  // Hashed on another thread while the method works; only needed when the recipe is written.
+  const sourceHash = recorded.kind === 'recipe' ? undefined : sha256Model(loaded.path, loaded.proto, request.signal);
+  sourceHash?.catch(() => {});
   await inlineExternalData(loaded.proto, loaded.dir);
   const outcome = await apply({ model: loaded.proto, loaded, note: (m) => notes.push(m) });
   if (request.signal?.aborted) throw cancelled();
@@ -89,6 +88,7 @@ export async function transformModel<O>(
       detail: problems.join('\n'),
     });
   }
+  const source = sourceHash ? { name: path.basename(loaded.path), sha256: await sourceHash } : undefined;
   writeRecipe(loaded.proto, extendRecipe(recorded, () => source!, step(outcome), request.inputs));
   const saved = await saveModel(loaded.proto, request.output, {
     force: request.force ?? false,
