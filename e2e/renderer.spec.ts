@@ -333,6 +333,14 @@ test.describe('Optimize view', () => {
     await expect(failedPipeline).toHaveAttribute('data-status', 'failed');
     await expect(failedPipeline.locator('[data-status="skipped"]')).toHaveCount(3);
     await expect(failedPipeline.getByRole('button', { name: 'Run again' })).toBeVisible();
+    for (const [width, height] of [
+      [1440, 900],
+      [1024, 700],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await page.locator('.pipeline-list').screenshot({ path: `${SCREENSHOT_DIR}mock-pipelines-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-optimize.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Clear finished' }).click();

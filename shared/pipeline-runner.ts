@@ -198,7 +198,7 @@ export class PipelineRunner {
       if (step.status !== 'pending') continue;
       if (stop || skipNote) {
         await this.patch(modelPath, id, (p) => {
-          p.steps[index] = { ...p.steps[index]!, status: 'skipped', note: skipNote ?? `Not run: an earlier step was ${stop}.` };
+          p.steps[index] = { ...p.steps[index]!, status: 'skipped', note: skipNote ?? (stop === 'failed' ? 'Not run: an earlier step failed.' : 'Not run: an earlier step was cancelled.') };
         });
         continue;
       }
