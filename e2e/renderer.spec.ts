@@ -286,10 +286,20 @@ test.describe('Optimize view', () => {
     // The dataset form follows the kind, and explains what is wrong.
     await page.getByLabel('Kind').first().selectOption('images');
     await expect(page.getByText('Preprocessing (empty fields follow the model’s input)')).toBeVisible();
-    await page.getByLabel('Size (H or HxW)').fill('big');
+    // The preprocessing fields come from the schema's declarations, and read text as the CLI's flags do.
+    await expect(page.getByLabel('Dtype')).toBeVisible();
+    await page.getByLabel('Size', { exact: true }).fill('big');
     await page.getByTestId('dataset-path').fill('');
     await page.getByTestId('queue-jobs').click();
-    await expect(page.getByText('Write the size as 224 or 224x320')).toBeVisible();
+    await expect(page.getByText("Size expects H or HxW in pixels (like 224 or 224x192), got 'big'.")).toBeVisible();
+    for (const [width, height] of [
+      [1440, 900],
+      [1024, 700],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await page.locator('.preprocessing').screenshot({ path: `${SCREENSHOT_DIR}mock-preprocessing-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
     await expect(page.getByText('Enter the image folder.')).toBeVisible();
   });
 

@@ -72,6 +72,7 @@ export const imagePreprocessingSchema = z
       description: 'With shorter-side-crop: the crop share, e.g. 0.875 = resize 256, crop 224.',
       flag: 'crop-fraction',
       format: 'ratio',
+      example: '0.875',
     }),
     /** Resampling filter (default `bilinear`). */
     interpolation: option(z.enum(['nearest', 'bilinear', 'bicubic', 'lanczos3']).optional(), {
@@ -93,19 +94,20 @@ export const imagePreprocessingSchema = z
       description: 'Pixel multiplier, e.g. 0.00392 or 1/255 (default 1/255; 1 for integer inputs).',
       flag: 'scale',
       format: 'ratio',
+      example: '1/255',
     }),
     /** Subtracted after scaling: one value, or one per channel (default 0). */
     mean: option(z.array(finite).min(1).max(3).refine(oneOrThree, ONE_OR_THREE).optional(), {
       description: 'Subtracted after scaling: one value or one per channel (default 0).',
       flag: 'mean',
-      format: 'numbers',
+      format: 'channels',
       example: '0.485,0.456,0.406',
     }),
     /** Divided by after subtracting the mean: one value, or one per channel (default 1). */
     std: option(z.array(finite.refine((v) => v !== 0, 'std values must not be 0')).min(1).max(3).refine(oneOrThree, ONE_OR_THREE).optional(), {
       description: 'Divided by after the mean: one value or one per channel (default 1).',
       flag: 'std',
-      format: 'numbers',
+      format: 'channels',
       example: '0.229,0.224,0.225',
     }),
     /** The tensor's element type; must be the model input's (which is the default). */

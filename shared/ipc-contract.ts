@@ -90,11 +90,14 @@ const targetSchema = z
   .max(100)
   .regex(/^[A-Za-z0-9_-]+$/, 'A target is "original" or a variant id.');
 
+/** How a dataset problem starts its message, so `parseIpcRequest` can tell it from a malformed request. */
+const INVALID_DATASET = 'Invalid dataset:';
+
 /** A dataset spec (shared/dataset-spec.ts), checked here so a mistake is reported before a job is queued. */
 const datasetSpecInputSchema = z.custom<DatasetSpecInput>().superRefine((value, ctx) => {
   const parsed = datasetSpecSchema.safeParse(value);
   if (!parsed.success)
-    ctx.addIssue({ code: 'custom', message: `Invalid dataset: ${describeSpecIssues(parsed.error)}` });
+    ctx.addIssue({ code: 'custom', message: `${INVALID_DATASET} ${describeSpecIssues(parsed.error)}` });
 });
 
 export const dataRefSchema = z.strictObject({
@@ -497,6 +500,18 @@ export function parseIpcRequest<C extends IpcMethodChannel>(
   const parsed = IPC_REQUEST_SCHEMAS[channel].safeParse(payload);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issues = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`);
+  // A dataset the user described (a zero std, a crop without shorter-side-crop) is their input, not a page bug.
+  const dataset = parsed.error.issues.find((i) => i.message.startsWith(INVALID_DATASET));
+  if (dataset) {
+    return {
+      ok: false,
+      error: {
+        code: 'BAD_REQUEST',
+        message: `The dataset is not valid: ${dataset.message.slice(INVALID_DATASET.length).trim()}. Correct it and try again.`,
+        detail: issues.join('\n'),
+      },
+    };
+  }
   return {
     ok: false,
     error: {

@@ -39,7 +39,7 @@ export interface OptionField {
   /** The value a flag without an argument sets (booleans: the opposite of the default). */
   switchTo?: string | number | boolean;
   /** How the CLI writes the value (shared/options/option-spec.ts `format`). */
-  format?: 'size' | 'numbers' | 'ratio';
+  format?: 'size' | 'channels' | 'ratio';
 }
 
 export interface MethodDescription {

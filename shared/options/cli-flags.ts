@@ -55,7 +55,7 @@ export function parseArgsOptions(family: MethodFamily): Record<string, { type: '
 function valueName(field: OptionField): string {
   if (isSwitch(field)) return '';
   if (field.format === 'size') return 'H[xW]';
-  if (field.format === 'numbers') return 'a[,b,c]';
+  if (field.format === 'channels') return 'a[,b,c]';
   if (field.type === 'enum') return (field.choices ?? []).join('|');
   if (field.type === 'integer') return 'N';
   if (field.type === 'number') return 'X';
@@ -96,18 +96,28 @@ export function flagHelp(family: MethodFamily): string[] {
   return lines;
 }
 
-function parseValue(field: OptionField, flag: string, raw: string | boolean): Parsed<unknown> {
+/**
+ * A typed value from text as a user writes it, for the CLI and the app's forms alike. `name` is what messages
+ * call it: `--size` on the command line, `Size` in a form.
+ */
+export function parseFieldText(field: OptionField, name: string, raw: string | boolean): Parsed<unknown> {
   if (isSwitch(field)) return { ok: true, value: switchValue(field) };
   const text = String(raw).trim();
   if (field.format === 'size') {
-    const m = /^(\d+)(?:[x,](\d+))?$/.exec(text);
-    if (!m) return { ok: false, message: `--${flag} expects H or HxW in pixels (like 224 or 224x192), got '${String(raw)}'.` };
+    const m = /^(\d+)(?:\s*[x×,]\s*(\d+))?$/i.exec(text);
+    if (!m) return { ok: false, message: `${name} expects H or HxW in pixels (like 224 or 224x192), got '${String(raw)}'.` };
     return { ok: true, value: m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])] };
   }
-  if (field.format === 'numbers') {
-    const values = text.split(',').map((v) => parseRatio(v.trim()));
-    if (values.some((v) => !Number.isFinite(v))) {
-      return { ok: false, message: `--${flag} expects numbers separated by commas (like ${field.example ?? '0.5,0.5,0.5'}), got '${String(raw)}'.` };
+  if (field.format === 'channels') {
+    const values = text
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(parseRatio);
+    if (values.length === 0 || values.some((v) => !Number.isFinite(v))) {
+      return { ok: false, message: `${name} expects numbers separated by commas (like ${field.example ?? '0.5,0.5,0.5'}), got '${String(raw)}'.` };
+    }
+    if (values.length !== 1 && values.length !== 3) {
+      return { ok: false, message: `${name}: give 1 or 3 values (one for every channel, or one per channel), got ${values.length}.` };
     }
     return { ok: true, value: values };
   }
@@ -117,14 +127,14 @@ function parseValue(field: OptionField, flag: string, raw: string | boolean): Pa
       const n = field.format === 'ratio' ? parseRatio(text) : text === '' ? NaN : Number(text);
       if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) {
         const like = field.format === 'ratio' ? ' (like 0.5 or 1/255)' : '';
-        return { ok: false, message: `--${flag} expects ${field.type === 'integer' ? 'a whole number' : 'a number'}${like}, got '${String(raw)}'.` };
+        return { ok: false, message: `${name} expects ${field.type === 'integer' ? 'a whole number' : 'a number'}${like}, got '${String(raw)}'.` };
       }
       return { ok: true, value: n };
     }
     case 'enum': {
       const choices = field.choices ?? [];
       const value = choices.includes(text) ? text : choices.find((c) => c === text.toLowerCase());
-      if (value === undefined) return { ok: false, message: `--${flag} must be one of ${choices.join(', ')}, got '${String(raw)}'.` };
+      if (value === undefined) return { ok: false, message: `${name} must be one of ${choices.join(', ')}, got '${String(raw)}'.` };
       return { ok: true, value };
     }
     case 'string-list':
@@ -139,7 +149,7 @@ function parseValue(field: OptionField, flag: string, raw: string | boolean): Pa
       try {
         return { ok: true, value: JSON.parse(text) as unknown };
       } catch {
-        return { ok: false, message: `--${flag} expects JSON, got '${String(raw)}'.` };
+        return { ok: false, message: `${name} expects JSON, got '${String(raw)}'.` };
       }
     default:
       return { ok: true, value: text };
@@ -164,7 +174,7 @@ export function optionsFromFlags(
     if (owners && !owners.includes(method)) {
       return { ok: false, message: `--${flag} applies to ${owners.join(', ')} only, not ${method}.` };
     }
-    const parsed = parseValue(field, flag, Array.isArray(raw) ? raw.join(',') : raw);
+    const parsed = parseFieldText(field, `--${flag}`, Array.isArray(raw) ? raw.join(',') : raw);
     if (!parsed.ok) return parsed;
     (scope === 'common' ? common : options)[field.name] = parsed.value;
   }
@@ -175,11 +185,19 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** A value as text the way `parseFieldText` reads it back (a form's starting value, a flag's argument). */
+export function formatFieldText(field: OptionField, value: unknown): string {
+  if (field.format === 'size' && Array.isArray(value)) return value.join('x');
+  if (Array.isArray(value)) return value.map(String).join(field.format === 'channels' ? ', ' : ',');
+  if (field.type === 'json') return JSON.stringify(value);
+  return String(value);
+}
+
 function writeFlag(field: OptionField, value: unknown): string[] | undefined {
   const flag = `--${field.flag!}`;
   if (isSwitch(field)) return sameValue(value, switchValue(field)) ? [flag] : undefined;
   if (field.format === 'size') return [flag, Array.isArray(value) ? value.join('x') : String(value)];
-  if ((field.format === 'numbers' || field.type === 'string-list') && Array.isArray(value)) return [flag, value.map(String).join(',')];
+  if ((field.format === 'channels' || field.type === 'string-list') && Array.isArray(value)) return [flag, value.map(String).join(',')];
   if (field.type === 'json') return [flag, JSON.stringify(value)];
   if (typeof value === 'string' || typeof value === 'number') return [flag, String(value)];
   return undefined;
@@ -240,7 +258,7 @@ export function valuesFromFieldFlags(fields: readonly OptionField[], values: Fla
   for (const field of withFlags(fields)) {
     const raw = values[field.flag!];
     if (raw === undefined || raw === false) continue;
-    const parsed = parseValue(field, field.flag!, Array.isArray(raw) ? raw.join(',') : raw);
+    const parsed = parseFieldText(field, `--${field.flag!}`, Array.isArray(raw) ? raw.join(',') : raw);
     if (!parsed.ok) return parsed;
     const keys = field.name.split('.');
     let target = out;

@@ -25,9 +25,9 @@ export interface OptionMeta {
   switchTo?: string | number | boolean;
   /**
    * How the CLI writes a value that is not a plain number, string or name list: `size` (`224` or `224x192`),
-   * `numbers` (`0.485,0.456,0.406`), `ratio` (a number that may be written `1/255`).
+   * `channels` (one value, or one per channel: `0.485,0.456,0.406`), `ratio` (a number that may be written `1/255`).
    */
-  format?: 'size' | 'numbers' | 'ratio';
+  format?: 'size' | 'channels' | 'ratio';
 }
 
 /** Declares an option: its schema (type, bounds, default) with its metadata attached. */

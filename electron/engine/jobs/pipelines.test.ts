@@ -115,4 +115,14 @@ describe('pipelines in the backend', () => {
     const refused = await restarted.dispatch('studio:pipeline.rerun', { modelPath: model, pipelineId: 'p-cutoff' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/nothing to run again/) } });
   });
+
+  it('a dataset the user got wrong is refused as their input, not as a bug in the page', async () => {
+    const backend = makeBackend();
+    const refused = await backend.dispatch('studio:pipeline.start', {
+      make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic' },
+      evaluate: { data: { spec: { kind: 'images', path: '/imgs', preprocessing: { std: [0] } } } },
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/^The dataset is not valid: preprocessing\.std\.0: std values must not be 0\. Correct it/) } });
+    expect(JSON.stringify(refused)).not.toMatch(/bug in the page/);
+  });
 });

@@ -4,18 +4,25 @@
  * before a job is queued. The engine validates the spec again with the shared zod schema.
  */
 import type { DatasetKind, DatasetSpecInput, ImagePreprocessing } from '../../../shared/dataset-spec.js';
+import type { MethodCatalog, OptionField } from '../../../shared/method-catalog-types.js';
+import { formatFieldText } from '../../../shared/options/cli-flags.js';
+import { toOptions, validate } from './schema-fields.js';
 
-export interface ImageDraft {
-  size: string;
-  resize: '' | 'stretch' | 'shorter-side-crop';
-  cropFraction: string;
-  interpolation: '' | 'nearest' | 'bilinear' | 'bicubic' | 'lanczos3';
-  channels: '' | 'rgb' | 'bgr' | 'gray';
-  layout: '' | 'nchw' | 'nhwc';
-  scale: string;
-  mean: string;
-  std: string;
+/** Image preprocessing as typed, by option key (`size`, `mean`, ...): the keys of the catalog's image fields. */
+export type ImageDraft = Record<string, string>;
+
+/**
+ * The image preprocessing fields of the catalog (shared/dataset-spec.ts declares them, with their flags), keyed
+ * without their `preprocessing.` prefix. The form is generated from these.
+ */
+export function imageFieldsOf(catalog: MethodCatalog | undefined): OptionField[] {
+  const fields = catalog?.datasets.find((d) => d.kind === 'images')?.fields ?? [];
+  return fields
+    .filter((f) => f.name.startsWith(PREFIX))
+    .map((f) => ({ ...f, name: f.name.slice(PREFIX.length) }));
 }
+
+const PREFIX = 'preprocessing.';
 
 export interface DatasetDraft {
   kind: DatasetKind;
@@ -46,24 +53,14 @@ export function emptyDatasetDraft(kind: DatasetKind = 'synthetic'): DatasetDraft
     samples: '32',
     seed: '0',
     limit: '',
-    image: {
-      size: '',
-      resize: '',
-      cropFraction: '',
-      interpolation: '',
-      channels: '',
-      layout: '',
-      scale: '',
-      mean: '',
-      std: '',
-    },
+    image: {},
   };
 }
 
 export type DatasetBuild =
   { ok: true; spec: DatasetSpecInput } | { ok: false; errors: Partial<Record<string, string>> };
 
-export function buildDatasetSpec(draft: DatasetDraft): DatasetBuild {
+export function buildDatasetSpec(draft: DatasetDraft, imageFields: readonly OptionField[] = []): DatasetBuild {
   const errors: Partial<Record<string, string>> = {};
   const int = (key: string, text: string, label: string, min: number): number | undefined => {
     if (text.trim() === '') return undefined;
@@ -107,7 +104,7 @@ export function buildDatasetSpec(draft: DatasetDraft): DatasetBuild {
       if (Object.keys(errors).length > 0) return { ok: false, errors };
       return { ok: true, spec: { kind: 'jsonl', path, ...(limit !== undefined ? { limit } : {}) } };
     case 'images': {
-      const preprocessing = buildPreprocessing(draft.image, errors);
+      const preprocessing = buildPreprocessing(draft.image, imageFields, errors);
       if (Object.keys(errors).length > 0) return { ok: false, errors };
       return {
         ok: true,
@@ -122,61 +119,24 @@ export function buildDatasetSpec(draft: DatasetDraft): DatasetBuild {
   }
 }
 
+/** Checked and typed with the field rules the CLI's flags use (shared/options/cli-flags.ts). */
 function buildPreprocessing(
   draft: ImageDraft,
+  fields: readonly OptionField[],
   errors: Partial<Record<string, string>>,
-): ImagePreprocessing | undefined {
-  const out: ImagePreprocessing = {};
-  const size = draft.size.trim();
-  if (size !== '') {
-    const match = /^(\d+)(?:\s*[x×,]\s*(\d+))?$/i.exec(size);
-    const h = match ? Number(match[1]) : NaN;
-    const w = match?.[2] !== undefined ? Number(match[2]) : h;
-    if (!match || !(h >= 1) || !(w >= 1))
-      errors['image.size'] = 'Write the size as 224 or 224x320 (height x width).';
-    else out.size = h === w ? h : [h, w];
+): ImagePreprocessing {
+  for (const [key, message] of Object.entries(validate(fields, draft))) errors[`image.${key}`] = message;
+  // Only values the user typed: an empty field follows the model's input.
+  const typed = fields.filter((f) => (draft[f.name] ?? '').trim() !== '');
+  const out: Record<string, unknown> = {};
+  for (const field of typed) {
+    const value = toOptions([{ ...field, default: undefined }], draft)[field.name];
+    if (value !== undefined) out[field.name] = value;
   }
-  if (draft.resize) out.resize = draft.resize;
-  if (draft.interpolation) out.interpolation = draft.interpolation;
-  if (draft.channels) out.channels = draft.channels;
-  if (draft.layout) out.layout = draft.layout;
-  const crop = draft.cropFraction.trim();
-  if (crop !== '') {
-    const n = Number(crop);
-    if (!(n > 0 && n <= 1))
-      errors['image.cropFraction'] = 'Crop fraction must be more than 0 and at most 1, e.g. 0.875.';
-    else out.cropFraction = n;
+  if (out.cropFraction !== undefined && out.resize !== 'shorter-side-crop') {
+    errors['image.cropFraction'] ??= 'Crop fraction applies with Resize shorter-side-crop.';
   }
-  const scale = draft.scale.trim();
-  if (scale !== '') {
-    const n = parseScale(scale);
-    if (n === undefined) errors['image.scale'] = 'Scale must be a number, e.g. 0.00392 or 1/255.';
-    else out.scale = n;
-  }
-  for (const key of ['mean', 'std'] as const) {
-    const text = draft[key].trim();
-    if (text === '') continue;
-    const values = text
-      .split(/[\s,]+/)
-      .filter(Boolean)
-      .map(Number);
-    if (values.length < 1 || values.length > 3 || values.some((v) => !Number.isFinite(v))) {
-      errors[`image.${key}`] =
-        `${key === 'mean' ? 'Mean' : 'Std'} takes 1 or 3 numbers, e.g. 0.485, 0.456, 0.406.`;
-    } else if (key === 'std' && values.includes(0)) {
-      errors['image.std'] = 'Std values must not be 0.';
-    } else {
-      out[key] = values;
-    }
-  }
-  return out;
-}
-
-/** "1/255" is how people write the usual scale; accept it as well as a decimal. */
-function parseScale(text: string): number | undefined {
-  const fraction = /^(-?\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)$/.exec(text);
-  const value = fraction ? Number(fraction[1]) / Number(fraction[2]) : Number(text);
-  return Number.isFinite(value) ? value : undefined;
+  return out as ImagePreprocessing;
 }
 
 /** One line describing a spec, for job titles and reports. */
@@ -192,7 +152,7 @@ export function describeDataset(spec: DatasetSpecInput): string {
 }
 
 /** A form draft showing an existing spec (e.g. the sample model's labelled test set). */
-export function draftFromSpec(spec: DatasetSpecInput): DatasetDraft {
+export function draftFromSpec(spec: DatasetSpecInput, imageFields: readonly OptionField[] = []): DatasetDraft {
   const draft = emptyDatasetDraft(spec.kind);
   switch (spec.kind) {
     case 'synthetic':
@@ -208,23 +168,13 @@ export function draftFromSpec(spec: DatasetSpecInput): DatasetDraft {
     case 'jsonl':
       return { ...draft, path: spec.path, limit: spec.limit !== undefined ? String(spec.limit) : '' };
     case 'images': {
-      const p = spec.preprocessing ?? {};
-      return {
-        ...draft,
-        path: spec.path,
-        limit: spec.limit !== undefined ? String(spec.limit) : '',
-        image: {
-          size: p.size === undefined ? '' : Array.isArray(p.size) ? p.size.join('x') : String(p.size),
-          resize: p.resize ?? '',
-          cropFraction: p.cropFraction !== undefined ? String(p.cropFraction) : '',
-          interpolation: p.interpolation ?? '',
-          channels: p.channels ?? '',
-          layout: p.layout ?? '',
-          scale: p.scale !== undefined ? String(p.scale) : '',
-          mean: p.mean?.join(', ') ?? '',
-          std: p.std?.join(', ') ?? '',
-        },
-      };
+      const p = (spec.preprocessing ?? {}) as Record<string, unknown>;
+      const image: ImageDraft = {};
+      for (const [key, value] of Object.entries(p)) {
+        const field = imageFields.find((f) => f.name === key);
+        if (value !== undefined) image[key] = field ? formatFieldText(field, value) : String(value);
+      }
+      return { ...draft, path: spec.path, limit: spec.limit !== undefined ? String(spec.limit) : '', image };
     }
   }
 }

@@ -4,7 +4,8 @@
  */
 import { useId } from 'react';
 import type { DatasetKind } from '../../../shared/dataset-spec.js';
-import { DATASET_KIND_LABELS, type DatasetDraft, type ImageDraft } from './dataset-draft.js';
+import type { OptionField } from '../../../shared/method-catalog-types.js';
+import { DATASET_KIND_LABELS, type DatasetDraft } from './dataset-draft.js';
 
 /** The kinds in the order the menu lists them (the labels' keys: shared/dataset-spec.ts loads zod at runtime). */
 const KINDS = Object.keys(DATASET_KIND_LABELS) as DatasetKind[];
@@ -15,17 +16,19 @@ export function DatasetForm({
   errors,
   onChange,
   legend,
+  imageFields,
 }: {
   draft: DatasetDraft;
   errors: Partial<Record<string, string>>;
   onChange: (draft: DatasetDraft) => void;
   legend: string;
+  /** The image preprocessing options, from the catalog (`imageFieldsOf`). */
+  imageFields: readonly OptionField[];
 }) {
   const id = useId();
   const set = <K extends keyof DatasetDraft>(key: K, value: DatasetDraft[K]) =>
     onChange({ ...draft, [key]: value });
-  const setImage = <K extends keyof ImageDraft>(key: K, value: ImageDraft[K]) =>
-    onChange({ ...draft, image: { ...draft.image, [key]: value } });
+  const setImage = (key: string, value: string) => onChange({ ...draft, image: { ...draft.image, [key]: value } });
 
   return (
     <fieldset className="dataset-form">
@@ -97,65 +100,28 @@ export function DatasetForm({
             <details className="preprocessing" open>
               <summary>Preprocessing (empty fields follow the model’s input)</summary>
               <div className="field-row">
-                <TextField
-                  label="Size (H or HxW)"
-                  value={draft.image.size}
-                  onChange={(v) => setImage('size', v)}
-                  error={errors['image.size']}
-                  placeholder="224"
-                />
-                <SelectField
-                  label="Resize"
-                  value={draft.image.resize}
-                  options={['', 'stretch', 'shorter-side-crop']}
-                  onChange={(v) => setImage('resize', v as ImageDraft['resize'])}
-                />
-                <TextField
-                  label="Crop fraction"
-                  value={draft.image.cropFraction}
-                  onChange={(v) => setImage('cropFraction', v)}
-                  error={errors['image.cropFraction']}
-                  placeholder="0.875"
-                />
-                <SelectField
-                  label="Interpolation"
-                  value={draft.image.interpolation}
-                  options={['', 'bilinear', 'nearest', 'bicubic', 'lanczos3']}
-                  onChange={(v) => setImage('interpolation', v as ImageDraft['interpolation'])}
-                />
-                <SelectField
-                  label="Channels"
-                  value={draft.image.channels}
-                  options={['', 'rgb', 'bgr', 'gray']}
-                  onChange={(v) => setImage('channels', v as ImageDraft['channels'])}
-                />
-                <SelectField
-                  label="Layout"
-                  value={draft.image.layout}
-                  options={['', 'nchw', 'nhwc']}
-                  onChange={(v) => setImage('layout', v as ImageDraft['layout'])}
-                />
-                <TextField
-                  label="Scale"
-                  value={draft.image.scale}
-                  onChange={(v) => setImage('scale', v)}
-                  error={errors['image.scale']}
-                  placeholder="1/255"
-                />
-                <TextField
-                  label="Mean"
-                  value={draft.image.mean}
-                  onChange={(v) => setImage('mean', v)}
-                  error={errors['image.mean']}
-                  placeholder="0.485, 0.456, 0.406"
-                />
-                <TextField
-                  label="Std"
-                  value={draft.image.std}
-                  onChange={(v) => setImage('std', v)}
-                  error={errors['image.std']}
-                  placeholder="0.229, 0.224, 0.225"
-                />
+                {imageFields.map((field) =>
+                  field.type === 'enum' ? (
+                    <SelectField
+                      key={field.name}
+                      label={field.label}
+                      value={draft.image[field.name] ?? ''}
+                      options={['', ...(field.choices ?? [])]}
+                      onChange={(v) => setImage(field.name, v)}
+                      hint={field.description}
+                    />
+                  ) : (
+                    <TextField
+                      key={field.name}
+                      label={field.label}
+                      value={draft.image[field.name] ?? ''}
+                      onChange={(v) => setImage(field.name, v)}
+                      error={errors[`image.${field.name}`]}
+                      placeholder={field.example ?? ''}
+                      hint={field.description}
+                    />
+                  ),
+                )}
               </div>
             </details>
           )}
@@ -171,14 +137,18 @@ function TextField({
   onChange,
   error,
   placeholder,
+  hint,
 }: {
   label: string;
   value: string;
   onChange: (v: string) => void;
   error?: string | undefined;
   placeholder?: string;
+  /** Shown under the field, replaced by the error while there is one. */
+  hint?: string | undefined;
 }) {
   const id = useId();
+  const help = error ?? hint;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -189,11 +159,11 @@ function TextField({
         placeholder={placeholder}
         onChange={(e) => onChange(e.target.value)}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-err` : undefined}
+        aria-describedby={help ? `${id}-help` : undefined}
       />
-      {error && (
-        <p id={`${id}-err`} className="field-error">
-          {error}
+      {help && (
+        <p id={`${id}-help`} className={error ? 'field-error' : 'field-hint'}>
+          {help}
         </p>
       )}
     </div>
@@ -205,23 +175,35 @@ function SelectField({
   value,
   options,
   onChange,
+  hint,
 }: {
   label: string;
   value: string;
   options: string[];
   onChange: (v: string) => void;
+  hint?: string | undefined;
 }) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-describedby={hint ? `${id}-help` : undefined}
+      >
         {options.map((o) => (
           <option key={o} value={o}>
             {o === '' ? '(from the model)' : o}
           </option>
         ))}
       </select>
+      {hint && (
+        <p id={`${id}-help`} className="field-hint">
+          {hint}
+        </p>
+      )}
     </div>
   );
 }

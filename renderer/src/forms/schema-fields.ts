@@ -8,6 +8,7 @@
  * converted by `toOptions` when the form is submitted.
  */
 import type { OptionField } from '../../../shared/method-catalog-types.js';
+import { parseFieldText } from '../../../shared/options/cli-flags.js';
 
 export type { OptionField };
 
@@ -56,10 +57,14 @@ function fieldError(field: OptionField, raw: string | boolean | undefined): stri
   if (field.type === 'boolean') return undefined;
   const text = typeof raw === 'string' ? raw.trim() : '';
   if (text === '') return field.required ? `${field.label} is required.` : undefined;
+  // Sizes, per-channel values and fractions like 1/255 read the same as on the command line.
+  const parsed = field.format ? parseFieldText(field, field.label, text) : undefined;
+  if (parsed && !parsed.ok) return parsed.message;
+  if (field.format && field.type === 'json') return undefined;
   switch (field.type) {
     case 'number':
     case 'integer': {
-      const n = Number(text);
+      const n = parsed?.ok ? Number(parsed.value) : Number(text);
       if (!Number.isFinite(n)) return `${field.label} must be a number.`;
       if (field.type === 'integer' && !Number.isInteger(n)) return `${field.label} must be a whole number.`;
       const min = bound(field.minimum);
@@ -139,6 +144,10 @@ function parseValue(field: OptionField, raw: string | boolean | undefined): unkn
   if (field.type === 'boolean') return raw === true;
   const text = typeof raw === 'string' ? raw.trim() : '';
   if (text === '') return undefined;
+  if (field.format) {
+    const parsed = parseFieldText(field, field.label, text);
+    return parsed.ok ? parsed.value : undefined;
+  }
   switch (field.type) {
     case 'number':
     case 'integer':
@@ -175,6 +184,6 @@ export function describeConstraints(field: OptionField): string | undefined {
   if (field.exclusiveMaximum !== undefined) parts.push(`less than ${field.exclusiveMaximum}`);
   if (field.multipleOf !== undefined) parts.push(`a multiple of ${field.multipleOf}`);
   if (field.type === 'string-list') parts.push('names separated by commas; empty means all');
-  if (field.type === 'json') parts.push('JSON');
+  if (field.type === 'json' && !field.format) parts.push('JSON');
   return parts.length > 0 ? `${parts.join(', ')}.` : undefined;
 }

@@ -4,6 +4,7 @@
  * per-operator time from a profile. Benchmarks run on the native engine (onnxruntime-node, the provider the
  * user picks) or in this page (onnxruntime-web on WebGPU or WASM); results say which.
  */
+import type { OptionField } from '../../../shared/method-catalog-types.js';
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { ProviderStatus } from '../../../shared/bench.js';
 import {
@@ -21,6 +22,7 @@ import {
   buildDatasetSpec,
   draftFromSpec,
   emptyDatasetDraft,
+  imageFieldsOf,
   type DatasetDraft,
 } from '../forms/dataset-draft.js';
 import { formatBytes } from '../format.js';
@@ -339,6 +341,17 @@ function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
     suggestedData ? draftFromSpec(suggestedData) : emptyDatasetDraft(),
   );
   const [evalSubmitted, setEvalSubmitted] = useState(false);
+  // The image preprocessing form is generated from the catalog's declarations.
+  const [imageFields, setImageFields] = useState<OptionField[]>([]);
+  useEffect(() => {
+    let live = true;
+    void host.listMethods().then((r) => {
+      if (live && r.ok) setImageFields(imageFieldsOf(r.value));
+    });
+    return () => {
+      live = false;
+    };
+  }, [host]);
 
   useEffect(() => {
     let live = true;
@@ -368,7 +381,7 @@ function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
   const webIterationsN = Number(webIterations);
   const webValid = Number.isInteger(webIterationsN) && webIterationsN >= 1;
   const selectedWeb = webProviders?.find((p) => p.provider === webProvider);
-  const dataset = buildDatasetSpec(draft);
+  const dataset = buildDatasetSpec(draft, imageFields);
   const unavailable = (providers ?? []).filter((p) => !p.available);
 
   return (
@@ -496,6 +509,7 @@ function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
         <fieldset>
           <legend>Evaluate accuracy / fidelity</legend>
           <DatasetForm
+            imageFields={imageFields}
             draft={draft}
             errors={evalSubmitted && !dataset.ok ? dataset.errors : {}}
             onChange={setDraft}

@@ -14,6 +14,7 @@ import {
   buildDatasetSpec,
   draftFromSpec,
   emptyDatasetDraft,
+  imageFieldsOf,
   withoutLabels,
   type DatasetDraft,
 } from '../forms/dataset-draft.js';
@@ -125,7 +126,8 @@ export function OptimizeView({
 
   const chosen = methods.filter((m) => selected[methodKey(m)]);
   const needsData = chosen.some((m) => m.needsCalibration) || evaluateAfter;
-  const dataset = buildDatasetSpec(draft);
+  const imageFields = useMemo(() => imageFieldsOf(catalog.kind === 'loaded' ? catalog.catalog : undefined), [catalog]);
+  const dataset = buildDatasetSpec(draft, imageFields);
   const formErrors = new Map<string, { common: Record<string, string>; options: Record<string, string> }>();
   for (const m of chosen) {
     const key = methodKey(m);
@@ -251,6 +253,7 @@ export function OptimizeView({
           {chosen.some((m) => m.needsCalibration) ? ' A method you chose needs calibration data.' : ''}
         </p>
         <DatasetForm
+          imageFields={imageFields}
           draft={draft}
           errors={submitted ? datasetErrors : {}}
           onChange={setDraft}
