@@ -125,13 +125,20 @@ export type ImagePreprocessing = z.infer<typeof imagePreprocessingSchema>;
 /** Evaluate only the first `limit` samples (all when absent). */
 const limit = count.optional().describe('Use only the first N samples.');
 const dataPath = filePath.describe('File or folder, absolute or relative to the data folder.');
-const labelsPath = filePath.optional().describe('A .npy of labels, one per sample (class indices or target values).');
+const labelsPath = option(filePath.optional(), {
+  description: 'A .npy of labels, one per sample: class indices (integers) or target values (floats).',
+  flag: 'labels',
+  example: 'FILE.npy',
+});
 
 /** Seeded random inputs shaped from the model (symbolic dims from `--dim`, default 1). No labels. */
 export const syntheticSpecSchema = z.strictObject({
   kind: z.literal('synthetic'),
   samples: count.describe('Number of random samples.'),
-  seed: z.number().int().min(0).max(0xffffffff).default(0).describe('Seed of the random generator (the same seed gives the same samples).'),
+  seed: option(z.number().int().min(0).max(0xffffffff).default(0), {
+    description: 'Seed of the random generator (the same seed gives the same samples).',
+    flag: 'seed',
+  }),
 });
 
 /** One `.npy` array for a single-input model; the first axis is the sample axis. */

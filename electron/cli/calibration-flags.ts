@@ -11,7 +11,9 @@ const DEFAULT_SYNTHETIC_SAMPLES = 64;
 
 // Calibration takes the data flags of `eval` except --labels (calibration needs none) and --samples
 // (--calib-samples sets the count).
-const { labels: _labels, samples: _samples, ...calibrationDataOptions } = DATA_OPTIONS;
+const calibrationDataOptions = Object.fromEntries(
+  Object.entries(DATA_OPTIONS).filter(([flag]) => flag !== 'labels' && flag !== 'samples'),
+) as Record<string, { type: 'string' | 'boolean' }>;
 
 export const CALIBRATION_OPTIONS = {
   ...calibrationDataOptions,

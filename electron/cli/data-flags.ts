@@ -20,18 +20,34 @@ function imageFields(): OptionField[] {
   return methodCatalog().datasets.find((d) => d.kind === 'images')!.fields.filter((f) => f.flag !== undefined);
 }
 
+/**
+ * The flags of every dataset kind's options, once each (`labels` belongs to npy and npz alike), from their
+ * declarations in shared/dataset-spec.ts. `--samples` is the caller's: a count for synthetic data, a limit for
+ * files.
+ */
+function kindFields(): OptionField[] {
+  const seen = new Set<string>();
+  const fields: OptionField[] = [];
+  for (const kind of methodCatalog().datasets) {
+    for (const field of kind.fields) {
+      if (!field.flag || seen.has(field.flag) || field.name.startsWith('preprocessing.')) continue;
+      seen.add(field.flag);
+      fields.push(field);
+    }
+  }
+  return fields;
+}
+
 /** The parseArgs entries for the data flags (shared by eval, quantize's calibration, bench). */
 export const DATA_OPTIONS = {
-  labels: { type: 'string' },
   samples: { type: 'string' },
-  seed: { type: 'string' },
+  ...fieldParseArgs(kindFields()),
   ...fieldParseArgs(imageFields()),
 } as const;
 
 /** Help lines for DATA_OPTIONS (`samples` is described by the caller, whose meaning it sets). */
 export const DATA_HELP = [
-  '  --labels FILE.npy       labels for .npy/.npz data: class indices (ints) or target values (floats)',
-  '  --seed S                seed of synthetic data (default 0)',
+  ...fieldHelp(kindFields()),
   'Image folders (defaults come from the model input):',
   ...fieldHelp(imageFields()),
 ].join('\n');
