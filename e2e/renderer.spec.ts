@@ -34,6 +34,18 @@ async function openSample(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
 }
 
+/** A part of the page at a large and a small window (1440x900, 1024x700), for looking at the layout. */
+async function screenshotAtTwoSizes(page: Page, selector: string, name: string): Promise<void> {
+  for (const [width, height] of [
+    [1440, 900],
+    [1024, 700],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.locator(selector).screenshot({ path: `${SCREENSHOT_DIR}${name}-${width}.png` });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
 /** Drop a file built in the page onto the window, as a user dragging it from their file manager would. */
 async function dropFile(page: Page, name: string): Promise<void> {
   const dataTransfer = await page.evaluateHandle((fileName) => {
@@ -292,14 +304,7 @@ test.describe('Optimize view', () => {
     await page.getByTestId('dataset-path').fill('');
     await page.getByTestId('queue-jobs').click();
     await expect(page.getByText("Size expects H or HxW in pixels (like 224 or 224x192), got 'big'.")).toBeVisible();
-    for (const [width, height] of [
-      [1440, 900],
-      [1024, 700],
-    ] as const) {
-      await page.setViewportSize({ width, height });
-      await page.locator('.preprocessing').screenshot({ path: `${SCREENSHOT_DIR}mock-preprocessing-${width}.png` });
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await screenshotAtTwoSizes(page, '.preprocessing', 'mock-preprocessing');
     await expect(page.getByText('Enter the image folder.')).toBeVisible();
   });
 
@@ -343,14 +348,7 @@ test.describe('Optimize view', () => {
     await expect(failedPipeline).toHaveAttribute('data-status', 'failed');
     await expect(failedPipeline.locator('[data-status="skipped"]')).toHaveCount(3);
     await expect(failedPipeline.getByRole('button', { name: 'Run again' })).toBeVisible();
-    for (const [width, height] of [
-      [1440, 900],
-      [1024, 700],
-    ] as const) {
-      await page.setViewportSize({ width, height });
-      await page.locator('.pipeline-list').screenshot({ path: `${SCREENSHOT_DIR}mock-pipelines-${width}.png` });
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await screenshotAtTwoSizes(page, '.pipeline-list', 'mock-pipelines');
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-optimize.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Clear finished' }).click();

@@ -6,29 +6,16 @@
  * and the reproduce command are derived (shared/options/cli-flags.ts). Nothing else lists options.
  */
 import type { z } from 'zod';
+import type { OptionField } from '../method-catalog-types.js';
 
-export interface OptionMeta {
+/**
+ * What an option declares besides its schema. The same keys reach the catalog's `OptionField` (through
+ * `z.toJSONSchema`), so their meaning is written once, there: flag, appOnly, example, methods, switchTo, format.
+ */
+export type OptionMeta = {
   /** One line of help: the CLI's `--help`, the form's hint, docs. */
   description: string;
-  /** The CLI flag without its dashes, e.g. `block-size`. Absent only with `appOnly`. */
-  flag?: string;
-  /** Why the option has no CLI flag (listed by the reproduce command instead of being silently dropped). */
-  appOnly?: string;
-  /** What a value looks like, for the form's placeholder and the help's value name, e.g. `Conv, MatMul`. */
-  example?: string;
-  /** Common options only: the methods the option means something to (absent: every method of the family). */
-  methods?: readonly string[];
-  /**
-   * A flag that takes no value and sets the option to this. Booleans need none: their flag sets the opposite
-   * of the default (`--per-tensor` sets true, `--no-keep-io-types` sets false).
-   */
-  switchTo?: string | number | boolean;
-  /**
-   * How the CLI writes a value that is not a plain number, string or name list: `size` (`224` or `224x192`),
-   * `channels` (one value, or one per channel: `0.485,0.456,0.406`), `ratio` (a number that may be written `1/255`).
-   */
-  format?: 'size' | 'channels' | 'ratio';
-}
+} & Pick<OptionField, 'flag' | 'appOnly' | 'example' | 'methods' | 'switchTo' | 'format'>;
 
 /** Declares an option: its schema (type, bounds, default) with its metadata attached. */
 export function option<T extends z.ZodType>(schema: T, meta: OptionMeta): T {

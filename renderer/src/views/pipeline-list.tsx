@@ -27,14 +27,14 @@ export function PipelineList({
   if (pipelines.length === 0) return null;
   const newest = [...pipelines].reverse().slice(0, SHOWN);
   return (
-    <section aria-labelledby="pipelines-title" className="pipeline-list">
+    <section aria-labelledby="pipelines-title" className="job-list pipeline-list">
       <header className="section-header">
         <h2 id="pipelines-title">Pipelines</h2>
         {pipelines.length > SHOWN && <span className="muted">newest {SHOWN} of {pipelines.length}</span>}
       </header>
       <ol>
         {newest.map((p) => (
-          <li key={p.id} className="pipeline" data-testid="pipeline" data-status={p.status}>
+          <li key={p.id} className="job pipeline" data-testid="pipeline" data-status={p.status}>
             <div className="job-head">
               <span className="job-title">{p.title}</span>
               <span className={`badge badge-${p.status === 'interrupted' || p.status === 'cancelled' ? 'failed' : p.status}`}>
