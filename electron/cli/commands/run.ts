@@ -97,6 +97,7 @@ export const runCommand: CliCommand = {
     let bar: ProgressBar | undefined;
     const client = new EngineClient(ctx.verbose ? { onOutput: (line) => ctx.stderr.write(`[engine] ${line}\n`) } : {});
     let result: RunRecipeResult;
+    let current = -1;
     try {
       result = await runRecipe({
         recipe,
@@ -108,6 +109,7 @@ export const runCommand: CliCommand = {
         ...(typeof ctx.values.model === 'string' ? { model: ctx.values.model } : {}),
         warn: (message) => ctx.stderr.write(`note: ${message}\n`),
         onStepStart: (index, step) => {
+          current = index;
           bar?.done();
           ctx.stderr.write(`[${index + 1}/${total}] ${describeStep(step)}\n`);
           bar = new ProgressBar(ctx.stderr, `Step ${index + 1}`);
@@ -124,6 +126,14 @@ export const runCommand: CliCommand = {
             },
           }),
       });
+    } catch (error) {
+      if (error instanceof StudioError && error.code === 'CANCELLED' && current >= 0) {
+        throw new StudioError(
+          'CANCELLED',
+          `Stopped at step ${current + 1} of ${total} (${recipe.steps[current]!.kind}). The models of the finished steps are in ${outDir}.`,
+        );
+      }
+      throw error;
     } finally {
       bar?.done();
       await client.dispose();
