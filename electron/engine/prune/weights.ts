@@ -1,6 +1,6 @@
 import { type NodeProto, TensorProto_DataType } from 'onnx-buf';
+import { intAttribute } from '../onnx/attributes.js';
 import { type ConstantRef, type GraphIndex, findConstant } from '../onnx/graph.js';
-import { intAttr } from './node-attributes.js';
 
 /*
  * Where the weight of a Conv / ConvTranspose / Gemm / MatMul lives, for both pruning methods. Weights may be
@@ -70,7 +70,7 @@ function reductionAxis(node: NodeProto, slot: number, rank: number): number {
     case 'ConvTranspose':
       return 0;
     case 'Gemm':
-      return slot === 1 ? (intAttr(node, 'transB', 0) ? 1 : 0) : intAttr(node, 'transA', 0) ? 0 : 1;
+      return slot === 1 ? (intAttribute(node, 'transB', 0) ? 1 : 0) : intAttribute(node, 'transA', 0) ? 0 : 1;
     default:
       return slot === 1 ? rank - 2 : rank - 1;
   }

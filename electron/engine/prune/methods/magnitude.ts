@@ -7,7 +7,7 @@ import { makeRawTensor } from '../../onnx/graph-build.js';
 import { GraphIndex } from '../../onnx/graph.js';
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
 import { registerPruneMethod } from '../method-registry.js';
-import { nodeLabel } from '../node-attributes.js';
+import { nodeLabel } from '../node-label.js';
 import {
   DEFAULT_PRUNE_OP_TYPES,
   type PrunedLayer,

@@ -1,6 +1,7 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
 import { TensorProto_DataType } from 'onnx-buf';
 import { StudioError } from '../../errors.js';
+import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import { makeFloatTensor, makeValueInfo } from '../../onnx/graph-build.js';
 import {
@@ -72,16 +73,6 @@ export const CONV_DEFAULT_SKIP_REASON =
 
 function isDefaultDomain(node: NodeProto): boolean {
   return node.domain === '' || node.domain === 'ai.onnx';
-}
-
-function intAttr(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? Number(a.i) : fallback;
-}
-
-function floatAttr(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? a.f : fallback;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -428,12 +419,12 @@ export class DynamicQuantizer {
     graph: GraphProto,
     cache: Map<string, QuantizedWeightNames>,
   ): Replacement {
-    if (intAttr(node, 'transA', 0) !== 0) this.#skip('Gemm with transA = 1 is left in float');
+    if (intAttribute(node, 'transA', 0) !== 0) this.#skip('Gemm with transA = 1 is left in float');
     const w = this.#weight(node, index, 1, 0);
     if (w.dims.length !== 2) this.#skip(`the Gemm weight '${w.name}' is not 2-D`);
-    const transB = intAttr(node, 'transB', 0) !== 0;
-    const alpha = floatAttr(node, 'alpha', 1);
-    const beta = floatAttr(node, 'beta', 1);
+    const transB = intAttribute(node, 'transB', 0) !== 0;
+    const alpha = floatAttribute(node, 'alpha', 1);
+    const beta = floatAttribute(node, 'beta', 1);
     if (alpha === 0 || !Number.isFinite(alpha)) this.#skip(`Gemm alpha = ${alpha} is left in float`);
     const n = transB ? w.dims[0]! : w.dims[1]!;
     const float16 = w.computeType === DT.FLOAT16;

@@ -7,6 +7,7 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { z } from 'zod';
+import { attributeOf, intAttribute, setIntAttribute } from '../../onnx/attributes.js';
 import { float32ToFloat16Clamped } from '../../onnx/float16.js';
 import {
   GraphIndex,
@@ -27,7 +28,6 @@ import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from
 import { inferElemTypes } from '../weight-only/elem-types.js';
 import {
   NodeProgress,
-  intAttribute,
   isDefaultDomain,
   nodeLabel,
   throwIfCancelled,
@@ -320,9 +320,9 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
   // 4. Attributes carrying the float type, on converted nodes.
   for (const node of converted) {
     if (node.opType === 'Cast' && intAttribute(node, 'to', 0) === F32) {
-      node.attribute = node.attribute.map((a) => (a.name === 'to' ? makeAttribute('to', { int: F16 }) : a));
+      setIntAttribute(node, 'to', F16);
     } else if (node.opType === 'ConstantOfShape') {
-      const value = node.attribute.find((a) => a.name === 'value');
+      const value = attributeOf(node, 'value');
       if (!value?.t) {
         const zero = makeRawTensor('value', F16, [1], new Uint8Array(2));
         node.attribute = [
@@ -333,9 +333,7 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
         value.t = toHalf(value.t, value.t.name);
       }
     } else if (node.opType === 'EyeLike' && intAttribute(node, 'dtype', 0) === F32) {
-      node.attribute = node.attribute.map((a) =>
-        a.name === 'dtype' ? makeAttribute('dtype', { int: F16 }) : a,
-      );
+      setIntAttribute(node, 'dtype', F16);
     }
   }
 

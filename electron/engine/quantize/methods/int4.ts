@@ -1,5 +1,6 @@
 import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { z } from 'zod';
+import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
 import { UniqueNameGenerator, opsetVersion, setOpsetVersion, valueInfo } from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeRawTensor } from '../../onnx/graph-build.js';
@@ -10,10 +11,8 @@ import {
   type GraphScope,
   NodeProgress,
   type ResolvedWeight,
-  floatAttribute,
   graphId,
   graphScopes,
-  intAttribute,
   nodeLabel,
   noteUnsupportedOpTypes,
   removeUnusedOriginals,

@@ -1,5 +1,6 @@
 import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { z } from 'zod';
+import { intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
 import { UniqueNameGenerator, opsetVersion, setOpsetVersion } from '../../onnx/graph.js';
 import { littleEndianBytes, makeNode, makeRawTensor } from '../../onnx/graph-build.js';
@@ -11,7 +12,6 @@ import {
   NodeProgress,
   type ResolvedWeight,
   graphScopes,
-  intAttribute,
   nodeLabel,
   noteUnsupportedOpTypes,
   removeUnusedOriginals,

@@ -5,6 +5,7 @@ import {
   sparseName,
   topologicalOrder,
 } from '../../onnx/graph.js';
+import { intAttribute } from '../../onnx/attributes.js';
 
 /*
  * Element types of a graph's values, by forward propagation from what is declared (inputs, value_info,
@@ -44,11 +45,6 @@ const FOLLOW_INPUT: Record<string, number> = {
   CastLike: 1,
   Expand: 0,
 };
-
-function intAttribute(node: NodeProto, name: string): number | undefined {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? Number(a.i) : undefined;
-}
 
 /** Element types of every value in `graph` that can be typed (by name). */
 export function inferElementTypes(

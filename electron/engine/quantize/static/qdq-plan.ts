@@ -1,4 +1,5 @@
 import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import {
   type ConstantRef,
   GraphIndex,
@@ -123,15 +124,6 @@ export interface PlanOptions {
   banned?: ReadonlySet<string>;
 }
 
-function attrInt(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? Number(a.i) : fallback;
-}
-function attrFloat(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? a.f : fallback;
-}
-
 const FLOAT_TYPES = new Set<number>([DT.FLOAT, DT.FLOAT16, DT.BFLOAT16, DT.DOUBLE]);
 
 /** A float constant feeding `name` (directly, or through a Cast to float32), decoded to float32. */
@@ -153,7 +145,7 @@ export function resolveConstant(index: GraphIndex, name: string): ResolvedConsta
     cast &&
     cast.opType === 'Cast' &&
     normalizeDomain(cast.domain) === '' &&
-    attrInt(cast, 'to', 0) === DT.FLOAT
+    intAttribute(cast, 'to', 0) === DT.FLOAT
   ) {
     const source = findConstant(index, cast.input[0] ?? '', { searchOuterScopes: false });
     if (source && FLOAT_TYPES.has(source.tensor.dataType)) {
@@ -241,10 +233,10 @@ function examineCompute(
       const w = resolveConstant(index, inputs[1] ?? '');
       if (!w) return 'the weight (B) is not a float32 constant';
       if (w.dims.length !== 2) return `the weight has rank ${w.dims.length}`;
-      const transB = attrInt(node, 'transB', 0) !== 0;
+      const transB = intAttribute(node, 'transB', 0) !== 0;
       const n = (transB ? w.dims[0] : w.dims[1]) ?? 0;
-      const alpha = attrFloat(node, 'alpha', 1);
-      const beta = attrFloat(node, 'beta', 1);
+      const alpha = floatAttribute(node, 'alpha', 1);
+      const beta = floatAttribute(node, 'beta', 1);
       let bias: PlannedNode['bias'];
       if (inputs[2]) {
         const c = resolveConstant(index, inputs[2]);
@@ -363,8 +355,7 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
     if (excluded(next) || next.output.length !== 1 || !next.output[0]) return undefined;
     if (next.opType === 'Clip') {
       // Lower bound from the attribute (opset < 11) or input 1; folding is exact only when it is <= 0.
-      const minAttr = next.attribute.find((a) => a.name === 'min');
-      let lower = minAttr ? minAttr.f : -Infinity;
+      let lower = floatAttribute(next, 'min', -Infinity);
       if (next.input[1]) {
         const c = resolveConstant(index, next.input[1]);
         if (!c || c.values.length !== 1) return undefined;

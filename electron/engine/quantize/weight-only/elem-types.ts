@@ -6,7 +6,8 @@ import {
   sparseName,
   topologicalOrder,
 } from '../../onnx/graph.js';
-import { intAttribute, isDefaultDomain } from './weights.js';
+import { attributeOf, intAttribute } from '../../onnx/attributes.js';
+import { isDefaultDomain } from './weights.js';
 
 /*
  * Element types of a graph's values without ONNX shape inference (which has no JS port): declared
@@ -33,10 +34,6 @@ const BOOL_OUTPUT = new Set([
   'RegexFullMatch',
 ]);
 const WINDOWS = new Set(['HannWindow', 'HammingWindow', 'BlackmanWindow', 'MelWeightMatrix']);
-
-function attr(node: NodeProto, name: string) {
-  return node.attribute.find((a) => a.name === name);
-}
 
 function constantNodeType(node: NodeProto): number | undefined {
   const a = node.attribute.find((x) => CONSTANT_VALUE_ATTRIBUTES.has(x.name));
@@ -97,14 +94,14 @@ export function outputElemTypes(
     case 'CastLike':
       return [input(1)];
     case 'ConstantOfShape': {
-      const v = attr(node, 'value');
+      const v = attributeOf(node, 'value');
       return [v?.t ? v.t.dataType : DT.FLOAT];
     }
     case 'EyeLike':
     case 'RandomNormalLike':
     case 'RandomUniformLike':
     case 'Bernoulli':
-      return [attr(node, 'dtype') ? intAttribute(node, 'dtype', DT.FLOAT) : input(0)];
+      return [attributeOf(node, 'dtype') ? intAttribute(node, 'dtype', DT.FLOAT) : input(0)];
     case 'RandomNormal':
     case 'RandomUniform':
       return [intAttribute(node, 'dtype', DT.FLOAT)];
@@ -147,11 +144,11 @@ export function outputElemTypes(
     case 'ImageDecoder':
       return [DT.UINT8];
     case 'If':
-      return bodyOutputTypes(attr(node, 'then_branch')?.g);
+      return bodyOutputTypes(attributeOf(node, 'then_branch')?.g);
     case 'Loop':
-      return bodyOutputTypes(attr(node, 'body')?.g).slice(1);
+      return bodyOutputTypes(attributeOf(node, 'body')?.g).slice(1);
     case 'Scan':
-      return bodyOutputTypes(attr(node, 'body')?.g);
+      return bodyOutputTypes(attributeOf(node, 'body')?.g);
     case 'SequenceEmpty':
     case 'SequenceConstruct':
     case 'SplitToSequence':

@@ -1,11 +1,11 @@
 import {
-  type AttributeProto,
   type GraphProto,
   type ModelProto,
   type NodeProto,
   TensorProto_DataType as DT,
 } from 'onnx-buf';
 import { StudioError } from '../../errors.js';
+import { intAttribute } from '../../onnx/attributes.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import {
   type ConstantRef,
@@ -112,16 +112,6 @@ export class NodeProgress {
     }
     throwIfCancelled(this.signal);
   }
-}
-
-export function intAttribute(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x: AttributeProto) => x.name === name);
-  return a ? Number(a.i) : fallback;
-}
-
-export function floatAttribute(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x: AttributeProto) => x.name === name);
-  return a ? a.f : fallback;
 }
 
 const FLOAT_TYPES: ReadonlySet<number> = new Set([DT.FLOAT, DT.FLOAT16, DT.BFLOAT16, DT.DOUBLE]);
