@@ -64,7 +64,9 @@ describe('attribute readers', () => {
 
 describe('attribute writers', () => {
   it('set an INT attribute in place or append it, and remove by name', () => {
-    const node = makeNode('Conv', ['x', 'w'], ['y'], { attributes: { group: { int: 4 }, kernel_shape: { ints: [3, 3] } } });
+    const node = makeNode('Conv', ['x', 'w'], ['y'], {
+      attributes: { group: { int: 4 }, kernel_shape: { ints: [3, 3] } },
+    });
     setIntAttribute(node, 'group', 2);
     setIntAttribute(node, 'axis', -1);
     expect(node.attribute.map((a) => a.name)).toEqual(['group', 'kernel_shape', 'axis']);

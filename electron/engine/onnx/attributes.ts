@@ -1,4 +1,9 @@
-import { type AttributeProto, AttributeProto_AttributeType as T, type GraphProto, type NodeProto } from 'onnx-buf';
+import {
+  type AttributeProto,
+  AttributeProto_AttributeType as T,
+  type GraphProto,
+  type NodeProto,
+} from 'onnx-buf';
 import { makeAttribute } from './graph-build.js';
 
 /*

@@ -25,7 +25,7 @@ import { littleEndianBytes, makeAttribute, makeNode, makeRawTensor } from '../..
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
-import { inferElemTypes } from '../weight-only/elem-types.js';
+import { inferElementTypes } from '../../onnx/element-types.js';
 import {
   NodeProgress,
   isDefaultDomain,
@@ -54,7 +54,7 @@ import { fp16OptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/opt
  *   itself becomes float16.
  * - Attributes that carry the float type are rewritten on converted nodes: Cast `to`, ConstantOfShape
  *   `value`, EyeLike `dtype`. value_info and graph input/output types are updated.
- * Only the main graph is converted; element types come from a small type inference (elem-types.ts).
+ * Only the main graph is converted; element types come from a small type inference (onnx/element-types.ts).
  */
 
 export const DEFAULT_FP16_BLOCK_LIST: readonly string[] = [
@@ -154,7 +154,7 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
   const keepIo = options.keepIoTypes;
   const blocked = new Set([...DEFAULT_FP16_BLOCK_LIST, ...options.blockOpTypes]);
   const index = new GraphIndex(graph);
-  const types = inferElemTypes(index);
+  const types = inferElementTypes(index);
   const isFloat = (name: string): boolean => name !== '' && types.get(name) === F32;
   const names = new UniqueNameGenerator(model);
   const skippedNodes: SkippedNode[] = [];

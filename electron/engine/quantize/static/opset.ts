@@ -20,7 +20,7 @@ import {
   setOpsetVersion,
   subgraphsOf,
 } from '../../onnx/graph.js';
-import { inferElementTypes } from './element-types.js';
+import { inferElementTypes } from '../../onnx/element-types.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
 
 /*
