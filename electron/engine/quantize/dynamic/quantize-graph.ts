@@ -15,8 +15,9 @@ import {
   subgraphsOf,
   valueInfo,
 } from '../../onnx/graph.js';
+import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
 import { encodeTensor } from '../../onnx/tensor-codec.js';
-import { quantizeWeight } from '../quant-params.js';
+import { allFinite, quantizeWeight } from '../quant-params.js';
 import type { SkippedNode } from '../quantize-method.js';
 import { quantizeColumns } from './column-quant.js';
 import {
@@ -28,7 +29,6 @@ import {
   emitFusedMatMul,
   emitOnnxMatMul,
 } from './emit.js';
-import { type ResolvedConstant, allFinite, resolveFloatConstant } from './weights.js';
 
 /*
  * The graph rewrite behind int8-dynamic: every MatMul / Gemm (and, when asked, Conv) with a constant
