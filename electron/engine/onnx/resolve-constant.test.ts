@@ -76,4 +76,14 @@ describe('resolveFloatConstant corner cases', () => {
     expect(resolveFloatConstant(inner, 'w', false).ok).toBe(true);
     expect(resolveFloatConstant(inner, 'w', false, { searchOuterScopes: false }).ok).toBe(false);
   });
+
+  it('finds a Cast in an enclosing graph only when asked (the weight-only methods), with its graph', () => {
+    const g = graph();
+    const outer = new GraphIndex(g);
+    const inner = new GraphIndex(create(GraphProtoSchema, { name: 'body' }), outer);
+    expect(resolveFloatConstant(inner, 'w16_float', false).ok).toBe(false);
+    const r = resolveFloatConstant(inner, 'w16_float', false, { castInOuterScopes: true });
+    expect(r.ok && r.constant.cast?.name).toBe('cast');
+    expect(r.ok && r.constant.castGraph).toBe(g);
+  });
 });

@@ -1,4 +1,4 @@
-import { type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { intAttribute } from './attributes.js';
 import { type ConstantRef, findConstant } from './constants.js';
 import { dtypeName } from './dtypes.js';
@@ -22,6 +22,8 @@ export interface ResolvedConstant {
   ref: ConstantRef;
   /** The Cast between the stored constant and the node, if any. */
   cast: NodeProto | undefined;
+  /** The graph that holds the Cast (the node's own, unless `castInOuterScopes`). */
+  castGraph: GraphProto | undefined;
   /** The element type the node sees (the Cast's `to`, else the stored type). */
   computeType: number;
   /** The stored element type. */
@@ -35,18 +37,30 @@ export interface ResolvedConstant {
 export type ConstantLookup = { ok: true; constant: ResolvedConstant } | { ok: false; reason: string };
 
 export interface ResolveConstantOptions {
-  /**
-   * Look in enclosing graphs too (default true). The Cast is only looked for in the node's own graph:
-   * the callers remove it after a rewrite, and can only do that where they edit.
-   */
+  /** Look for the constant in enclosing graphs too (default true). */
   searchOuterScopes?: boolean;
+  /**
+   * Look for the Cast in enclosing graphs too (default false: int8-dynamic removes the Cast after a
+   * rewrite from the graph it edits; the weight-only methods remove it from `castGraph`).
+   */
+  castInOuterScopes?: boolean;
 }
 
-/** The default-domain Cast that produces `name` in this graph, if any. */
-function castProducing(index: GraphIndex, name: string): NodeProto | undefined {
-  const node = index.producer(name)?.node;
-  const isCast = node?.opType === 'Cast' && (node.domain === '' || node.domain === 'ai.onnx');
-  return isCast && node.input[0] ? node : undefined;
+/** The default-domain Cast that produces `name`, with the index of the graph holding it. */
+function castProducing(
+  index: GraphIndex,
+  name: string,
+  outer: boolean,
+): { node: NodeProto; index: GraphIndex } | undefined {
+  for (let idx: GraphIndex | undefined = index; idx; idx = outer ? idx.parent : undefined) {
+    const node = idx.producer(name)?.node;
+    if (node) {
+      const isCast = node.opType === 'Cast' && (node.domain === '' || node.domain === 'ai.onnx');
+      return isCast && node.input[0] ? { node, index: idx } : undefined;
+    }
+    if (idx.definesLocally(name)) return undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -63,10 +77,10 @@ export function resolveFloatConstant(
 ): ConstantLookup {
   const scope = { allowOverridable, searchOuterScopes: options.searchOuterScopes ?? true };
   let ref = findConstant(index, name, scope);
-  let cast: NodeProto | undefined;
+  let cast: { node: NodeProto; index: GraphIndex } | undefined;
   if (!ref) {
-    cast = castProducing(index, name);
-    ref = cast && findConstant(index, cast.input[0]!, scope);
+    cast = castProducing(index, name, options.castInOuterScopes ?? false);
+    ref = cast && findConstant(cast.index, cast.node.input[0]!, scope);
     if (!ref) cast = undefined;
   }
   if (!ref) {
@@ -80,7 +94,7 @@ export function resolveFloatConstant(
   if (!FLOAT_TYPES.has(storedType)) {
     return { ok: false, reason: `'${name}' is stored as ${dtypeName(storedType)}, not a float type` };
   }
-  const computeType = cast ? intAttribute(cast, 'to', DT.UNDEFINED) : storedType;
+  const computeType = cast ? intAttribute(cast.node, 'to', DT.UNDEFINED) : storedType;
   if (!FLOAT_TYPES.has(computeType)) {
     return { ok: false, reason: `'${name}' is cast to ${dtypeName(computeType)}` };
   }
@@ -88,7 +102,8 @@ export function resolveFloatConstant(
   const constant: ResolvedConstant = {
     name,
     ref,
-    cast,
+    cast: cast?.node,
+    castGraph: cast?.index.graph,
     computeType,
     storedType,
     dims: tensor.dims.map(Number),

@@ -121,7 +121,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     const isGemm = node.opType === 'Gemm';
     const weight = resolveWeight(scope.index, node.input[1] ?? '');
     if ('reason' in weight) return weight;
-    if (weight.viewType !== DT.FLOAT && weight.viewType !== DT.FLOAT16) {
+    if (weight.computeType !== DT.FLOAT && weight.computeType !== DT.FLOAT16) {
       return { reason: `MatMulNBits on CPU takes float32 or float16; B is used as bfloat16` };
     }
     if (weight.dims.length !== 2)
@@ -149,10 +149,10 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
         return { reason: `Gemm bias C has shape [${c.dims.join(', ')}]; MatMulNBits' bias must be [${N}]` };
       }
       if (beta !== 0) {
-        const values = Float32Array.from(c.values(), (v) => v * beta);
+        const values = Float32Array.from(c.values, (v) => v * beta);
         const name = names.next(`${c.ref.name}_bias`);
         bias =
-          weight.viewType === DT.FLOAT16
+          weight.computeType === DT.FLOAT16
             ? makeRawTensor(name, DT.FLOAT16, [N], littleEndianBytes(float32ArrayToFloat16(values)))
             : makeRawTensor(name, DT.FLOAT, [N], littleEndianBytes(values));
         replaced.push(c);
@@ -160,7 +160,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     }
     const kBlocks = Math.ceil(K / blockSize);
     const packedBytes =
-      N * kBlocks * (blockSize / 2 + (weight.viewType === DT.FLOAT16 ? 2 : 4)) +
+      N * kBlocks * (blockSize / 2 + (weight.computeType === DT.FLOAT16 ? 2 : 4)) +
       (symmetric ? 0 : N * Math.ceil(kBlocks / 2));
     const original = storedBytes(weight.ref);
     if (packedBytes >= original) {
@@ -172,7 +172,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     if (!plan) {
       let q: ReturnType<typeof quantizeBlockwise4Bit>;
       try {
-        q = quantizeBlockwise4Bit(weight.values(), { K, N, layout, blockSize, symmetric });
+        q = quantizeBlockwise4Bit(weight.values, { K, N, layout, blockSize, symmetric });
       } catch (error) {
         return { reason: `B cannot be quantized: ${(error as Error).message}` };
       }
@@ -183,7 +183,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
       const zName = q.zeroPoints ? names.next(`${base}_zero_points`) : undefined;
       const tensors = [
         makeRawTensor(bName, DT.UINT8, [N, q.kBlocks, q.blobSize], q.packed),
-        weight.viewType === DT.FLOAT16
+        weight.computeType === DT.FLOAT16
           ? makeRawTensor(
               sName,
               DT.FLOAT16,
