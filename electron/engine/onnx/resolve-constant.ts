@@ -1,7 +1,7 @@
 import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { intAttribute } from './attributes.js';
 import { type ConstantRef, findConstant } from './constants.js';
-import { dtypeName } from './dtypes.js';
+import { dtypeName, isFloatDtype } from './dtypes.js';
 import type { GraphIndex } from './graph-index.js';
 import { decodeToFloat32 } from './tensor-codec.js';
 
@@ -11,8 +11,6 @@ import { decodeToFloat32 } from './tensor-codec.js';
  * bfloat16 checkpoints of float32 models are exported. The caller decides which compute types it
  * takes (int8-static only float32; int8-dynamic float32 and float16).
  */
-
-const FLOAT_TYPES: ReadonlySet<number> = new Set([DT.FLOAT, DT.FLOAT16, DT.BFLOAT16, DT.DOUBLE]);
 
 /** A constant float tensor as a node sees it. */
 export interface ResolvedConstant {
@@ -91,11 +89,11 @@ export function resolveFloatConstant(
   }
   const tensor = ref.tensor;
   const storedType = tensor.dataType;
-  if (!FLOAT_TYPES.has(storedType)) {
+  if (!isFloatDtype(storedType)) {
     return { ok: false, reason: `'${name}' is stored as ${dtypeName(storedType)}, not a float type` };
   }
   const computeType = cast ? intAttribute(cast.node, 'to', DT.UNDEFINED) : storedType;
-  if (!FLOAT_TYPES.has(computeType)) {
+  if (!isFloatDtype(computeType)) {
     return { ok: false, reason: `'${name}' is cast to ${dtypeName(computeType)}` };
   }
   let cached: Float32Array | undefined;

@@ -9,6 +9,7 @@ import {
 import { StudioError } from '../errors.js';
 import { attributeOf, floatAttribute, intAttribute, intsAttribute } from '../onnx/attributes.js';
 import { dataTypeByteSize } from '../onnx/constants.js';
+import { isFloatDtype } from '../onnx/dtypes.js';
 import {
   type ConstantRef,
   GraphIndex,
@@ -29,7 +30,7 @@ import {
   singleLayout,
 } from './channel-layout.js';
 import { nodeLabel } from './node-label.js';
-import { constantInput, isFloatType } from './weights.js';
+import { constantInput } from './weights.js';
 
 /*
  * The dependency analysis of structured pruning, on the ONNX graph itself.
@@ -341,7 +342,7 @@ class ChannelTracer {
   }
 
   floatValues(ref: ConstantRef): Float64Array | undefined {
-    if (!isFloatType(ref.tensor.dataType)) return undefined;
+    if (!isFloatDtype(ref.tensor.dataType)) return undefined;
     try {
       const { values } = decodeTensor(ref.tensor);
       if (values instanceof Float32Array || values instanceof Float64Array) return Float64Array.from(values);
@@ -451,7 +452,7 @@ class ChannelTracer {
     const x = this.channel(node, 0);
     if (!this.onlySlots(node, [0], `'${label}'`)) return;
     const weight = constantInput(this.index, node, 1);
-    if (!weight || !isFloatType(weight.tensor.dataType) || weight.tensor.dims.length < 3) {
+    if (!weight || !isFloatDtype(weight.tensor.dataType) || weight.tensor.dims.length < 3) {
       this.block(x, `'${label}' has no constant float weight`);
       return;
     }
@@ -523,7 +524,7 @@ class ChannelTracer {
     const a = this.channel(node, 0);
     if (!this.onlySlots(node, [0], `'${label}'`)) return;
     const b = constantInput(this.index, node, 1);
-    if (!b || b.tensor.dims.length !== 2 || !isFloatType(b.tensor.dataType)) {
+    if (!b || b.tensor.dims.length !== 2 || !isFloatDtype(b.tensor.dataType)) {
       this.block(a, `'${label}' has no constant 2-D float weight`);
       return;
     }
@@ -562,7 +563,7 @@ class ChannelTracer {
     const a = this.channel(node, 0);
     if (!this.onlySlots(node, [0], `'${label}'`)) return;
     const b = constantInput(this.index, node, 1);
-    if (!b || b.tensor.dims.length !== 2 || !isFloatType(b.tensor.dataType)) {
+    if (!b || b.tensor.dims.length !== 2 || !isFloatDtype(b.tensor.dataType)) {
       this.block(a, `'${label}' has no constant 2-D float weight`);
       return;
     }
