@@ -15,6 +15,7 @@ import { dtypeBits, elementCount } from './dtypes.js';
 import { copyBytes, littleEndianBytes, makeAttribute, makeRawTensor, makeValueInfo } from './graph-build.js';
 import { type GraphIndex, sparseName } from './graph-index.js';
 import { cloneProto } from './clone-proto.js';
+import { isDefaultDomain } from './domains.js';
 
 /*
  * Constants: where a weight lives (initializer, sparse initializer, or Constant node), reading its
@@ -400,10 +401,6 @@ function lazyTensor<T extends object>(
     enumerable: true,
     get: () => (cached ??= compute()),
   }) as T & { readonly tensor: TensorProto };
-}
-
-function isDefaultDomain(domain: string): boolean {
-  return domain === '' || domain === 'ai.onnx';
 }
 
 /** The dense tensor a Constant node's value attribute stands for. */

@@ -1,6 +1,7 @@
 import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { attributeOf, graphAttribute, intAttribute } from './attributes.js';
 import { CONSTANT_VALUE_ATTRIBUTES, constantAttributeTensor } from './constants.js';
+import { isDefaultDomain } from './domains.js';
 import { GraphIndex, sparseName, topologicalOrder } from './graph-index.js';
 
 /*
@@ -79,10 +80,6 @@ function bodyOutputTypes(body: GraphProto | undefined): (number | undefined)[] {
   const types = new Map<string, number>();
   declaredTypes(body, types);
   return body.output.map((o) => types.get(o.name));
-}
-
-function isDefaultDomain(domain: string): boolean {
-  return domain === '' || domain === 'ai.onnx';
 }
 
 /** The output element types of one node, given a lookup of its inputs' types. */

@@ -9,6 +9,7 @@ import {
 } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { CONSTANT_VALUE_ATTRIBUTES, constantAttributeTensor } from './constants.js';
+import { normalizeDomain } from './domains.js';
 import { GraphIndex, localDefinitions, sparseName, subgraphsOf } from './graph-index.js';
 import { collectNames } from './unique-names.js';
 
@@ -50,6 +51,7 @@ export {
   tensorElementCount,
   tensorRawBytes,
 } from './constants.js';
+export { isDefaultDomain, normalizeDomain } from './domains.js';
 export { UniqueNameGenerator, collectNames } from './unique-names.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -122,11 +124,6 @@ export function valueInfo(graph: GraphProto, name: string): ValueTypeInfo | unde
 
 // ---------------------------------------------------------------------------------------------
 // Opsets
-
-/** The canonical spelling of an operator domain: `ai.onnx` is the default domain `""`. */
-export function normalizeDomain(domain: string): string {
-  return domain === 'ai.onnx' ? '' : domain;
-}
 
 /** The model's opset version per domain (default domain under `""`; the highest if listed twice). */
 export function opsetImports(model: ModelProto): Map<string, number> {

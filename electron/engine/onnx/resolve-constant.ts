@@ -1,6 +1,7 @@
 import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { intAttribute } from './attributes.js';
 import { type ConstantRef, findConstant } from './constants.js';
+import { isDefaultDomain } from './domains.js';
 import { dtypeName, isFloatDtype } from './dtypes.js';
 import type { GraphIndex } from './graph-index.js';
 import { decodeToFloat32 } from './tensor-codec.js';
@@ -53,7 +54,7 @@ function castProducing(
   for (let idx: GraphIndex | undefined = index; idx; idx = outer ? idx.parent : undefined) {
     const node = idx.producer(name)?.node;
     if (node) {
-      const isCast = node.opType === 'Cast' && (node.domain === '' || node.domain === 'ai.onnx');
+      const isCast = node.opType === 'Cast' && isDefaultDomain(node.domain);
       return isCast && node.input[0] ? { node, index: idx } : undefined;
     }
     if (idx.definesLocally(name)) return undefined;

@@ -9,6 +9,7 @@ import {
 import { StudioError } from '../errors.js';
 import { attributeOf, floatAttribute, intAttribute, intsAttribute } from '../onnx/attributes.js';
 import { dataTypeByteSize } from '../onnx/constants.js';
+import { isDefaultDomain } from '../onnx/domains.js';
 import { isFloatDtype } from '../onnx/dtypes.js';
 import {
   type ConstantRef,
@@ -412,7 +413,7 @@ class ChannelTracer {
 
   visit(node: NodeProto): void {
     const reads = node.input.some((name) => name !== '' && this.tensors.has(name));
-    const domain = node.domain === '' || node.domain === 'ai.onnx';
+    const domain = isDefaultDomain(node.domain);
     if (!domain) {
       if (reads)
         this.blockInputs(

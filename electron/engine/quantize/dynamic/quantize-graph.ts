@@ -2,6 +2,7 @@ import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
 import { TensorProto_DataType } from 'onnx-buf';
 import { StudioError } from '../../errors.js';
 import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import { makeFloatTensor, makeValueInfo } from '../../onnx/graph-build.js';
 import {
@@ -71,10 +72,6 @@ export const CONV_DEFAULT_SKIP_REASON =
   'ConvInteger (im2col, unpacked weights) measured slower than float Conv on the CPU provider. Pass --op-types ' +
   'with Conv to quantize it anyway, or use int8-static (QLinearConv).';
 
-function isDefaultDomain(node: NodeProto): boolean {
-  return node.domain === '' || node.domain === 'ai.onnx';
-}
-
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new StudioError('CANCELLED', 'Quantization was cancelled.');
 }
@@ -138,7 +135,7 @@ export class DynamicQuantizer {
   #countCandidates(graph: GraphProto): number {
     let n = 0;
     for (const node of graph.node) {
-      if (isDefaultDomain(node) && SUPPORTED_OP_TYPES.includes(node.opType)) n++;
+      if (isDefaultDomain(node.domain) && SUPPORTED_OP_TYPES.includes(node.opType)) n++;
       for (const sub of subgraphsOf(node)) n += this.#countCandidates(sub);
     }
     return n;
@@ -153,7 +150,7 @@ export class DynamicQuantizer {
     const claimed = new Set<NodeProto>();
     let lastYield = performance.now();
     for (const node of [...graph.node]) {
-      if (!isDefaultDomain(node) || !SUPPORTED_OP_TYPES.includes(node.opType)) continue;
+      if (!isDefaultDomain(node.domain) || !SUPPORTED_OP_TYPES.includes(node.opType)) continue;
       throwIfAborted(this.#s.signal);
       try {
         const r = this.#plan(node, index, graph, cache, claimed);
@@ -348,7 +345,7 @@ export class DynamicQuantizer {
     const consumers = index.consumersOf(out);
     if (consumers.length !== 1) return undefined;
     const add = consumers[0]!.node;
-    if (add.opType !== 'Add' || !isDefaultDomain(add) || add.input.length !== 2 || claimed.has(add))
+    if (add.opType !== 'Add' || !isDefaultDomain(add.domain) || add.input.length !== 2 || claimed.has(add))
       return undefined;
     const other = add.input[0] === out ? add.input[1] : add.input[0];
     if (other === undefined || other === out || other === '') return undefined;

@@ -8,6 +8,7 @@ import {
 } from 'onnx-buf';
 import { z } from 'zod';
 import { attributeOf, intAttribute, setIntAttribute } from '../../onnx/attributes.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
 import { float32ToFloat16Clamped } from '../../onnx/float16.js';
 import {
   GraphIndex,
@@ -28,7 +29,6 @@ import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from
 import { inferElementTypes } from '../../onnx/element-types.js';
 import {
   NodeProgress,
-  isDefaultDomain,
   nodeLabel,
   throwIfCancelled,
 } from '../weight-only/weights.js';

@@ -5,6 +5,7 @@ import {
   TensorProto_DataType as DT,
 } from 'onnx-buf';
 import { StudioError } from '../../errors.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import {
   type ConstantRef,
@@ -41,10 +42,6 @@ export function graphScopes(model: ModelProto): GraphScope[] {
   };
   if (model.graph) visit(model.graph, undefined);
   return out;
-}
-
-export function isDefaultDomain(domain: string): boolean {
-  return domain === '' || domain === 'ai.onnx';
 }
 
 /** A display name for a node (its name, or op type and first output when unnamed). */
