@@ -403,6 +403,27 @@ function lazyTensor<T extends object>(
   }) as T & { readonly tensor: TensorProto };
 }
 
+/**
+ * The element type and dims of a Constant node's value, read without densifying a sparse value;
+ * undefined when the node has no value attribute or it is malformed (callers skip such nodes).
+ */
+export function constantNodeValueType(
+  node: NodeProto,
+): { dataType: number; dims: readonly bigint[] } | undefined {
+  const attribute = node.attribute.find((a) => CONSTANT_VALUE_ATTRIBUTES.has(a.name));
+  if (!attribute) return undefined;
+  if (attribute.name === 'sparse_value') {
+    const sparse = attribute.sparseTensor;
+    return sparse?.values ? { dataType: sparse.values.dataType, dims: sparse.dims } : undefined;
+  }
+  try {
+    const tensor = constantAttributeTensor(attribute);
+    return { dataType: tensor.dataType, dims: tensor.dims };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The dense tensor a Constant node's value attribute stands for. */
 export function constantAttributeTensor(attribute: AttributeProto, name = ''): TensorProto {
   switch (attribute.name) {

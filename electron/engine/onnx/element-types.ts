@@ -1,6 +1,6 @@
 import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { attributeOf, graphAttribute, intAttribute } from './attributes.js';
-import { CONSTANT_VALUE_ATTRIBUTES, constantAttributeTensor } from './constants.js';
+import { constantNodeValueType } from './constants.js';
 import { isDefaultDomain } from './domains.js';
 import { GraphIndex, sparseName, topologicalOrder } from './graph-index.js';
 
@@ -43,18 +43,6 @@ const SEQUENCE_OUTPUT = new Set([
   'SequenceMap',
   'Optional',
 ]);
-
-/** The element type of a Constant node's value, or undefined when it has none. */
-function constantNodeType(node: NodeProto): number | undefined {
-  const a = node.attribute.find((x) => CONSTANT_VALUE_ATTRIBUTES.has(x.name));
-  if (!a) return undefined;
-  if (a.name === 'sparse_value') return a.sparseTensor?.values?.dataType;
-  try {
-    return constantAttributeTensor(a).dataType;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The types a graph states: inputs, value_info and outputs, then initializers and sparse
@@ -100,7 +88,7 @@ export function outputElementTypes(
   }
   switch (node.opType) {
     case 'Constant':
-      return [constantNodeType(node)];
+      return [constantNodeValueType(node)?.dataType];
     case 'Cast':
       return [intAttribute(node, 'to')];
     case 'CastLike':

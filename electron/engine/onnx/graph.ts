@@ -8,7 +8,7 @@ import {
   type TypeProto,
 } from 'onnx-buf';
 import { StudioError } from '../errors.js';
-import { CONSTANT_VALUE_ATTRIBUTES, constantAttributeTensor } from './constants.js';
+import { constantNodeValueType } from './constants.js';
 import { normalizeDomain } from './domains.js';
 import { GraphIndex, localDefinitions, sparseName, subgraphsOf } from './graph-index.js';
 import { collectNames } from './unique-names.js';
@@ -42,6 +42,7 @@ export {
   type ReplaceConstantOptions,
   assignTensorData,
   constantAttributeTensor,
+  constantNodeValueType,
   dataTypeByteSize,
   densifySparseTensor,
   findConstant,
@@ -104,22 +105,8 @@ export function valueInfo(graph: GraphProto, name: string): ValueTypeInfo | unde
   if (sparse?.values)
     return { elemType: sparse.values.dataType, shape: sparse.dims.map(Number), rankKnown: true };
   const node = graph.node.find((n) => n.opType === 'Constant' && n.output[0] === name);
-  const attribute = node?.attribute.find((a) => CONSTANT_VALUE_ATTRIBUTES.has(a.name));
-  if (attribute) {
-    if (attribute.name === 'sparse_value' && attribute.sparseTensor?.values) {
-      return {
-        elemType: attribute.sparseTensor.values.dataType,
-        shape: attribute.sparseTensor.dims.map(Number),
-        rankKnown: true,
-      };
-    }
-    try {
-      return fromTensor(constantAttributeTensor(attribute, name));
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+  const constant = node && constantNodeValueType(node);
+  return constant && fromTensor(constant);
 }
 
 // ---------------------------------------------------------------------------------------------
