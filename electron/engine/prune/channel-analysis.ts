@@ -20,6 +20,7 @@ import {
   topologicalOrder,
   valueInfo,
 } from '../onnx/graph.js';
+import { nodeLabel } from '../onnx/node-label.js';
 import { decodeTensor } from '../onnx/tensor-codec.js';
 import {
   type Layout,
@@ -30,7 +31,6 @@ import {
   scaleLayout,
   singleLayout,
 } from './channel-layout.js';
-import { nodeLabel } from './node-label.js';
 import { constantInput } from './weights.js';
 
 /*

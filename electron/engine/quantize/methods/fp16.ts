@@ -23,13 +23,13 @@ import {
   topologicalOrder,
 } from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeNode, makeRawTensor } from '../../onnx/graph-build.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { inferElementTypes } from '../../onnx/element-types.js';
 import {
   NodeProgress,
-  nodeLabel,
   throwIfCancelled,
 } from '../weight-only/weights.js';
 import { cloneProto } from '../../onnx/clone-proto.js';

@@ -4,6 +4,7 @@ import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
 import { UniqueNameGenerator, opsetVersion, setOpsetVersion, valueInfo } from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeRawTensor } from '../../onnx/graph-build.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { type WeightLayout, quantizeBlockwise4Bit } from '../weight-only/int4-kernel.js';
@@ -13,7 +14,6 @@ import {
   type ResolvedWeight,
   graphId,
   graphScopes,
-  nodeLabel,
   noteUnsupportedOpTypes,
   removeUnusedOriginals,
   resolveWeight,

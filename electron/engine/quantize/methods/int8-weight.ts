@@ -4,6 +4,7 @@ import { intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
 import { UniqueNameGenerator, opsetVersion, setOpsetVersion } from '../../onnx/graph.js';
 import { littleEndianBytes, makeNode, makeRawTensor } from '../../onnx/graph-build.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { quantizeInt8 } from '../weight-only/int8-kernel.js';
@@ -12,7 +13,6 @@ import {
   NodeProgress,
   type ResolvedWeight,
   graphScopes,
-  nodeLabel,
   noteUnsupportedOpTypes,
   removeUnusedOriginals,
   resolveWeight,

@@ -44,11 +44,6 @@ export function graphScopes(model: ModelProto): GraphScope[] {
   return out;
 }
 
-/** A display name for a node (its name, or op type and first output when unnamed). */
-export function nodeLabel(node: NodeProto): string {
-  return node.name !== '' ? node.name : `${node.opType}(${node.output[0] ?? ''})`;
-}
-
 /** Whether a node is a candidate: its op type is supported and selected; or why it is left out. */
 export type Selection = { kind: 'candidate' } | { kind: 'ignore' } | { kind: 'skip'; reason: string };
 
