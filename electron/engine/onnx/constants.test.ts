@@ -20,6 +20,7 @@ import {
   randomFloats,
 } from '../testing/model-fixtures.js';
 import {
+  constantNodeValueType,
   densifySparseTensor,
   findConstant,
   floatValues,
@@ -317,4 +318,49 @@ describe('replaceConstant', () => {
       expect(await runModel(model, x, [2, 8])).toEqual(before);
     },
   );
+});
+
+// One reader for graph.ts valueInfo, onnx/element-types.ts and prune's countParameters, which each had
+// their own; prune's counted a sparse value without values by its dims, the others left it out.
+describe('constantNodeValueType', () => {
+  const constant = (attributes: Parameters<typeof makeNode>[3]) =>
+    makeNode('Constant', [], ['c'], attributes);
+
+  it('reads the type and dims of every value form, a sparse one without densifying it', () => {
+    const dense = constant({
+      attributes: { value: { tensor: makeFloatTensor('', [2, 3], new Float32Array(6)) } },
+    });
+    expect(constantNodeValueType(dense)).toEqual({ dataType: F, dims: [2n, 3n] });
+    expect(constantNodeValueType(constant({ attributes: { value_ints: { ints: [1, 2] } } }))).toEqual({
+      dataType: I64,
+      dims: [2n],
+    });
+    const sparse = create(SparseTensorProtoSchema, {
+      values: makeFloatTensor('', [1], [5]),
+      indices: makeInt64Tensor('', [1], [999]), // out of range: densifying would throw
+      dims: [10n],
+    });
+    const node = makeNode('Constant', [], ['c']);
+    node.attribute.push(
+      create(AttributeProtoSchema, {
+        name: 'sparse_value',
+        type: AttributeProto_AttributeType.SPARSE_TENSOR,
+        sparseTensor: sparse,
+      }),
+    );
+    expect(constantNodeValueType(node)).toEqual({ dataType: F, dims: [10n] });
+  });
+
+  it('is undefined for a Constant without a value or with a malformed one (a sparse value without values)', () => {
+    expect(constantNodeValueType(makeNode('Constant', [], ['c']))).toBeUndefined();
+    const node = makeNode('Constant', [], ['c']);
+    node.attribute.push(
+      create(AttributeProtoSchema, {
+        name: 'sparse_value',
+        type: AttributeProto_AttributeType.SPARSE_TENSOR,
+        sparseTensor: create(SparseTensorProtoSchema, { dims: [4n] }),
+      }),
+    );
+    expect(constantNodeValueType(node)).toBeUndefined();
+  });
 });

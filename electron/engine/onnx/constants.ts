@@ -15,6 +15,7 @@ import { dtypeBits, elementCount } from './dtypes.js';
 import { copyBytes, littleEndianBytes, makeAttribute, makeRawTensor, makeValueInfo } from './graph-build.js';
 import { type GraphIndex, sparseName } from './graph-index.js';
 import { cloneProto } from './clone-proto.js';
+import { isDefaultDomain } from './domains.js';
 
 /*
  * Constants: where a weight lives (initializer, sparse initializer, or Constant node), reading its
@@ -402,8 +403,25 @@ function lazyTensor<T extends object>(
   }) as T & { readonly tensor: TensorProto };
 }
 
-function isDefaultDomain(domain: string): boolean {
-  return domain === '' || domain === 'ai.onnx';
+/**
+ * The element type and dims of a Constant node's value, read without densifying a sparse value;
+ * undefined when the node has no value attribute or it is malformed (callers skip such nodes).
+ */
+export function constantNodeValueType(
+  node: NodeProto,
+): { dataType: number; dims: readonly bigint[] } | undefined {
+  const attribute = node.attribute.find((a) => CONSTANT_VALUE_ATTRIBUTES.has(a.name));
+  if (!attribute) return undefined;
+  if (attribute.name === 'sparse_value') {
+    const sparse = attribute.sparseTensor;
+    return sparse?.values ? { dataType: sparse.values.dataType, dims: sparse.dims } : undefined;
+  }
+  try {
+    const tensor = constantAttributeTensor(attribute);
+    return { dataType: tensor.dataType, dims: tensor.dims };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The dense tensor a Constant node's value attribute stands for. */

@@ -1,7 +1,15 @@
 import { TensorProto_DataType as DataType } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
-import { dtypeBits, dtypeInfo, dtypeName, elementCount, isSubByteDtype, tensorByteLength } from './dtypes.js';
+import {
+  dtypeBits,
+  dtypeInfo,
+  dtypeName,
+  elementCount,
+  isFloatDtype,
+  isSubByteDtype,
+  tensorByteLength,
+} from './dtypes.js';
 
 describe('dtypeName', () => {
   it.each([
@@ -110,6 +118,17 @@ describe('elementCount', () => {
       expect(error).toBeInstanceOf(StudioError);
       expect((error as StudioError).code).toBe('MODEL_INVALID');
       expect((error as StudioError).message).toContain('[2, -1]');
+    }
+  });
+});
+
+describe('isFloatDtype', () => {
+  it('is true for the float types weights are stored in, not for 8-bit floats or integers', () => {
+    for (const t of [DataType.FLOAT, DataType.FLOAT16, DataType.BFLOAT16, DataType.DOUBLE]) {
+      expect(isFloatDtype(t)).toBe(true);
+    }
+    for (const t of [DataType.FLOAT8E4M3FN, DataType.INT8, DataType.INT64, DataType.UNDEFINED]) {
+      expect(isFloatDtype(t)).toBe(false);
     }
   });
 });

@@ -63,6 +63,21 @@ export function isSubByteDtype(dataType: number): boolean {
   return bits !== undefined && bits < 8;
 }
 
+const WEIGHT_FLOAT_TYPES: ReadonlySet<number> = new Set([
+  DataType.FLOAT,
+  DataType.FLOAT16,
+  DataType.BFLOAT16,
+  DataType.DOUBLE,
+]);
+
+/**
+ * True for the float types model weights are stored in (float32, float16, bfloat16, double): the ones
+ * the quantizers and pruners read as numbers. The 8- and 4-bit floats are already quantized formats.
+ */
+export function isFloatDtype(dataType: number): boolean {
+  return WEIGHT_FLOAT_TYPES.has(dataType);
+}
+
 /**
  * Bytes `elementCount` elements occupy in `raw_data`, rounding packed types up to whole bytes
  * (3 int4 elements take 2 bytes). Throws BAD_REQUEST for types without a fixed width.

@@ -8,7 +8,8 @@ import {
   type TypeProto,
 } from 'onnx-buf';
 import { StudioError } from '../errors.js';
-import { CONSTANT_VALUE_ATTRIBUTES, constantAttributeTensor } from './constants.js';
+import { constantNodeValueType } from './constants.js';
+import { normalizeDomain } from './domains.js';
 import { GraphIndex, localDefinitions, sparseName, subgraphsOf } from './graph-index.js';
 import { collectNames } from './unique-names.js';
 
@@ -41,6 +42,7 @@ export {
   type ReplaceConstantOptions,
   assignTensorData,
   constantAttributeTensor,
+  constantNodeValueType,
   dataTypeByteSize,
   densifySparseTensor,
   findConstant,
@@ -50,6 +52,7 @@ export {
   tensorElementCount,
   tensorRawBytes,
 } from './constants.js';
+export { isDefaultDomain, normalizeDomain } from './domains.js';
 export { UniqueNameGenerator, collectNames } from './unique-names.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -102,31 +105,12 @@ export function valueInfo(graph: GraphProto, name: string): ValueTypeInfo | unde
   if (sparse?.values)
     return { elemType: sparse.values.dataType, shape: sparse.dims.map(Number), rankKnown: true };
   const node = graph.node.find((n) => n.opType === 'Constant' && n.output[0] === name);
-  const attribute = node?.attribute.find((a) => CONSTANT_VALUE_ATTRIBUTES.has(a.name));
-  if (attribute) {
-    if (attribute.name === 'sparse_value' && attribute.sparseTensor?.values) {
-      return {
-        elemType: attribute.sparseTensor.values.dataType,
-        shape: attribute.sparseTensor.dims.map(Number),
-        rankKnown: true,
-      };
-    }
-    try {
-      return fromTensor(constantAttributeTensor(attribute, name));
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+  const constant = node && constantNodeValueType(node);
+  return constant && fromTensor(constant);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Opsets
-
-/** The canonical spelling of an operator domain: `ai.onnx` is the default domain `""`. */
-export function normalizeDomain(domain: string): string {
-  return domain === 'ai.onnx' ? '' : domain;
-}
 
 /** The model's opset version per domain (default domain under `""`; the highest if listed twice). */
 export function opsetImports(model: ModelProto): Map<string, number> {

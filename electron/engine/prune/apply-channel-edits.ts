@@ -1,10 +1,10 @@
 import type { GraphProto, NodeProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
+import { setIntAttribute } from '../onnx/attributes.js';
 import { type ConstantRef, replaceConstant } from '../onnx/graph.js';
 import { decodeTensor, encodeTensor } from '../onnx/tensor-codec.js';
 import type { ChannelAnalysis } from './channel-analysis.js';
 import { type KeptChannels, keptLength, keptPositions, resolveLayout } from './channel-layout.js';
-import { setIntAttr } from './node-attributes.js';
 import { sliceTensorAxis } from './tensor-slice.js';
 
 /*
@@ -31,7 +31,7 @@ export function applyChannelEdits(
     if (edit.kind === 'group') {
       const { changed: any } = keptPositions(edit.layout, keptOf);
       if (!any) continue;
-      setIntAttr(edit.node, 'group', keptLength(edit.layout, keptOf));
+      setIntAttribute(edit.node, 'group', keptLength(edit.layout, keptOf));
       changed.add(edit.node);
       continue;
     }

@@ -7,7 +7,10 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { StudioError } from '../errors.js';
+import { attributeOf, floatAttribute, intAttribute, intsAttribute } from '../onnx/attributes.js';
 import { dataTypeByteSize } from '../onnx/constants.js';
+import { isDefaultDomain } from '../onnx/domains.js';
+import { isFloatDtype } from '../onnx/dtypes.js';
 import {
   type ConstantRef,
   GraphIndex,
@@ -17,6 +20,7 @@ import {
   topologicalOrder,
   valueInfo,
 } from '../onnx/graph.js';
+import { nodeLabel } from '../onnx/node-label.js';
 import { decodeTensor } from '../onnx/tensor-codec.js';
 import {
   type Layout,
@@ -27,8 +31,7 @@ import {
   scaleLayout,
   singleLayout,
 } from './channel-layout.js';
-import { floatAttr, intAttr, intsAttr, nodeLabel } from './node-attributes.js';
-import { constantInput, isFloatType } from './weights.js';
+import { constantInput } from './weights.js';
 
 /*
  * The dependency analysis of structured pruning, on the ONNX graph itself.
@@ -340,7 +343,7 @@ class ChannelTracer {
   }
 
   floatValues(ref: ConstantRef): Float64Array | undefined {
-    if (!isFloatType(ref.tensor.dataType)) return undefined;
+    if (!isFloatDtype(ref.tensor.dataType)) return undefined;
     try {
       const { values } = decodeTensor(ref.tensor);
       if (values instanceof Float32Array || values instanceof Float64Array) return Float64Array.from(values);
@@ -352,7 +355,7 @@ class ChannelTracer {
 
   /** Axes from an attribute (older opsets) or a constant input (newer ones); null when neither is given. */
   axesOf(node: NodeProto, inputSlot: number): number[] | null | undefined {
-    const attr = intsAttr(node, 'axes');
+    const attr = intsAttribute(node, 'axes');
     if (attr) return attr;
     const name = node.input[inputSlot];
     if (name === undefined || name === '') return null;
@@ -410,7 +413,7 @@ class ChannelTracer {
 
   visit(node: NodeProto): void {
     const reads = node.input.some((name) => name !== '' && this.tensors.has(name));
-    const domain = node.domain === '' || node.domain === 'ai.onnx';
+    const domain = isDefaultDomain(node.domain);
     if (!domain) {
       if (reads)
         this.blockInputs(
@@ -450,13 +453,13 @@ class ChannelTracer {
     const x = this.channel(node, 0);
     if (!this.onlySlots(node, [0], `'${label}'`)) return;
     const weight = constantInput(this.index, node, 1);
-    if (!weight || !isFloatType(weight.tensor.dataType) || weight.tensor.dims.length < 3) {
+    if (!weight || !isFloatDtype(weight.tensor.dataType) || weight.tensor.dims.length < 3) {
       this.block(x, `'${label}' has no constant float weight`);
       return;
     }
     const wd = weight.tensor.dims.map(Number);
     const rank = wd.length;
-    const group = intAttr(node, 'group', 1);
+    const group = intAttribute(node, 'group', 1);
     const inChannels = transpose ? wd[0]! : wd[1]! * group;
     const outChannels = transpose ? wd[1]! * group : wd[0]!;
     const axisFromEnd = -(rank - 1);
@@ -522,12 +525,12 @@ class ChannelTracer {
     const a = this.channel(node, 0);
     if (!this.onlySlots(node, [0], `'${label}'`)) return;
     const b = constantInput(this.index, node, 1);
-    if (!b || b.tensor.dims.length !== 2 || !isFloatType(b.tensor.dataType)) {
+    if (!b || b.tensor.dims.length !== 2 || !isFloatDtype(b.tensor.dataType)) {
       this.block(a, `'${label}' has no constant 2-D float weight`);
       return;
     }
-    const transA = intAttr(node, 'transA', 0);
-    const transB = intAttr(node, 'transB', 0);
+    const transA = intAttribute(node, 'transA', 0);
+    const transB = intAttribute(node, 'transB', 0);
     const bd = b.tensor.dims.map(Number);
     const n = transB ? bd[0]! : bd[1]!;
     if (a) {
@@ -561,7 +564,7 @@ class ChannelTracer {
     const a = this.channel(node, 0);
     if (!this.onlySlots(node, [0], `'${label}'`)) return;
     const b = constantInput(this.index, node, 1);
-    if (!b || b.tensor.dims.length !== 2 || !isFloatType(b.tensor.dataType)) {
+    if (!b || b.tensor.dims.length !== 2 || !isFloatDtype(b.tensor.dataType)) {
       this.block(a, `'${label}' has no constant 2-D float weight`);
       return;
     }
@@ -616,7 +619,7 @@ class ChannelTracer {
     if (node.opType === 'BatchNormalization' && source) {
       const gamma = this.floatValues(constantInput(this.index, node, 1)!);
       const variance = this.floatValues(constantInput(this.index, node, 4)!);
-      const eps = floatAttr(node, 'epsilon', 1e-5);
+      const eps = floatAttribute(node, 'epsilon', 1e-5);
       if (gamma && variance && gamma.length === variance.length) {
         source.bnScale = gamma.map((g, i) => Math.abs(g) / Math.sqrt(variance[i]! + eps));
       }
@@ -627,7 +630,7 @@ class ChannelTracer {
     const label = nodeLabel(node);
     const x = this.channel(node, 0)!;
     if (!this.onlySlots(node, [0], `'${label}'`)) return;
-    const axis = intAttr(node, 'axis', -1);
+    const axis = intAttribute(node, 'axis', -1);
     const fromEnd = axis < 0 ? axis : x.rank !== undefined ? axis - x.rank : undefined;
     if (fromEnd === undefined) {
       this.block(x, `'${label}' normalizes axes that cannot be located`);
@@ -733,7 +736,7 @@ class ChannelTracer {
       return;
     }
     const first = present[0]!;
-    const axis = intAttr(node, 'axis', 1);
+    const axis = intAttribute(node, 'axis', 1);
     const ranks = new Set(present.map((t) => t.rank));
     const rank = ranks.size === 1 ? [...ranks][0] : undefined;
     const concatFromEnd = axis < 0 ? axis : rank !== undefined ? axis - rank : undefined;
@@ -780,7 +783,7 @@ class ChannelTracer {
     const label = nodeLabel(node);
     const x = this.channel(node, 0)!;
     const front = this.front(x);
-    let axis = intAttr(node, 'axis', 1);
+    let axis = intAttribute(node, 'axis', 1);
     if (front === undefined || x.rank === undefined) {
       this.block(x, `'${label}' flattens a tensor of unknown rank`);
       return;
@@ -805,20 +808,20 @@ class ChannelTracer {
   /** The dims [start, end) a Shape node returns for an input of rank `rank` (its start/end attributes, clamped). */
   shapeRange(shape: NodeProto, rank: number): [number, number] {
     const clamp = (v: number): number => Math.min(rank, Math.max(0, v < 0 ? v + rank : v));
-    const has = (n: string): boolean => shape.attribute.some((a) => a.name === n);
+    const has = (n: string): boolean => attributeOf(shape, n) !== undefined;
     return [
-      clamp(has('start') ? intAttr(shape, 'start', 0) : 0),
-      clamp(has('end') ? intAttr(shape, 'end', rank) : rank),
+      clamp(has('start') ? intAttribute(shape, 'start', 0) : 0),
+      clamp(has('end') ? intAttribute(shape, 'end', rank) : rank),
     ];
   }
 
   /** The [start, end) a step-1 Slice of a 1-D tensor of `length` entries keeps, or undefined. */
   sliceRange(node: NodeProto, length: number): [number, number] | undefined {
-    const fromAttributes = this.opset < 10 || node.attribute.some((a) => a.name === 'starts');
-    const starts = fromAttributes ? intsAttr(node, 'starts') : this.intValues(node.input[1]);
-    const ends = fromAttributes ? intsAttr(node, 'ends') : this.intValues(node.input[2]);
+    const fromAttributes = this.opset < 10 || attributeOf(node, 'starts') !== undefined;
+    const starts = fromAttributes ? intsAttribute(node, 'starts') : this.intValues(node.input[1]);
+    const ends = fromAttributes ? intsAttribute(node, 'ends') : this.intValues(node.input[2]);
     const axes = fromAttributes
-      ? intsAttr(node, 'axes')
+      ? intsAttribute(node, 'axes')
       : node.input[3]
         ? this.intValues(node.input[3])
         : undefined;
@@ -877,7 +880,7 @@ class ChannelTracer {
       case 'Gather': {
         const entries = inner();
         const at = this.intValues(producer.input[1]);
-        if (!entries || !at || intAttr(producer, 'axis', 0) !== 0) return undefined;
+        if (!entries || !at || intAttribute(producer, 'axis', 0) !== 0) return undefined;
         const picked = at.map((i) => entries[i < 0 ? i + entries.length : i]);
         return picked.every((e) => e !== undefined) ? (picked as ShapeEntry[]) : undefined;
       }
@@ -902,7 +905,7 @@ class ChannelTracer {
     const entries = this.shapeEntries(node.input[1] ?? '', node);
     if (!entries) return fail('to a shape computed at run time');
     if (entries.length !== 2) return fail(`to ${entries.length} dims, not a flatten into [batch, features]`);
-    const allowZero = intAttr(node, 'allowzero', 0) === 1;
+    const allowZero = intAttribute(node, 'allowzero', 0) === 1;
     const [d0, d1] = entries as [ShapeEntry, ShapeEntry];
     const declared = this.declared(data);
     const batch = declared?.rankKnown ? declared.shape[0] : undefined;
@@ -936,7 +939,7 @@ class ChannelTracer {
     const x = this.channel(node, 0)!;
     const rank = x.rank;
     const perm =
-      intsAttr(node, 'perm') ??
+      intsAttribute(node, 'perm') ??
       (rank === undefined ? undefined : Array.from({ length: rank }, (_, i) => rank - 1 - i));
     if (!perm || (rank !== undefined && perm.length !== rank)) {
       this.block(x, `'${label}' permutes axes of unknown rank`);
@@ -993,9 +996,9 @@ class ChannelTracer {
     if (!this.onlySlots(node, [0], `'${label}'`)) return;
     const front = this.front(x);
     const axes = this.axesOf(node, 1);
-    const keep = intAttr(node, 'keepdims', 1) === 1;
+    const keep = intAttribute(node, 'keepdims', 1) === 1;
     if (axes === null || (axes && axes.length === 0)) {
-      if (intAttr(node, 'noop_with_empty_axes', 0) === 1) this.set(node.output[0], x);
+      if (intAttribute(node, 'noop_with_empty_axes', 0) === 1) this.set(node.output[0], x);
       else this.block(x, `'${label}' reduces over all axes, channels included`);
       return;
     }
@@ -1021,7 +1024,7 @@ class ChannelTracer {
     const x = this.channel(node, 0)!;
     if (!this.onlySlots(node, [0], `'${label}'`)) return;
     const front = this.front(x);
-    const pads = intsAttr(node, 'pads') ?? this.intValues(node.input[1]);
+    const pads = intsAttribute(node, 'pads') ?? this.intValues(node.input[1]);
     if (front === undefined || x.rank === undefined || !pads || pads.length !== 2 * x.rank || node.input[3]) {
       this.block(x, `'${label}' pads axes that cannot be located`);
       return;
@@ -1041,7 +1044,7 @@ class ChannelTracer {
     // Upsample and Resize-10 take (X, scales); Resize-11 and later (X, roi, scales, sizes).
     const scalesSlot = node.opType === 'Resize' && this.opset >= 11 ? 2 : 1;
     const scalesRef = node.input[scalesSlot] ? constantInput(this.index, node, scalesSlot) : undefined;
-    const scalesAttr = node.attribute.find((a) => a.name === 'scales')?.floats;
+    const scalesAttr = attributeOf(node, 'scales')?.floats;
     const scales =
       scalesAttr && scalesAttr.length > 0 ? scalesAttr : scalesRef ? this.floatValues(scalesRef) : undefined;
     const sizes = node.opType === 'Resize' && this.opset >= 11 ? node.input[3] : undefined;
@@ -1061,7 +1064,7 @@ class ChannelTracer {
     const x = this.channel(node, 0)!;
     const front = this.front(x);
     const modern = this.opset >= 13;
-    const axis = intAttr(node, 'axis', modern ? -1 : 1);
+    const axis = intAttribute(node, 'axis', modern ? -1 : 1);
     const fromEnd = axis < 0 ? axis : x.rank !== undefined ? axis - x.rank : undefined;
     const touches =
       fromEnd === undefined ? true : modern ? fromEnd === x.axisFromEnd : x.axisFromEnd >= fromEnd;
@@ -1106,7 +1109,7 @@ class ChannelTracer {
         case 'Gather': {
           const at = this.intValues(user.input[1]);
           return (
-            intAttr(user, 'axis', 0) === 0 &&
+            intAttribute(user, 'axis', 0) === 0 &&
             at !== undefined &&
             at.every((i) => (i < 0 ? i + length : i) !== entry)
           );

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { ModelProto } from 'onnx-buf';
-import { CONSTANT_VALUE_ATTRIBUTES, constantAttributeTensor, tensorElementCount } from '../onnx/constants.js';
+import { constantNodeValueType, tensorElementCount } from '../onnx/constants.js';
 import { parseMethodOptions, transformModel } from '../transform/transform-model.js';
 import { pruneMethod } from './all-methods.js';
 import {
@@ -62,17 +62,9 @@ export function countParameters(model: ModelProto): number {
   for (const s of graph.sparseInitializer) n += tensorElementCount(s);
   for (const node of graph.node) {
     if (node.opType !== 'Constant') continue;
-    const attribute = node.attribute.find((a) => CONSTANT_VALUE_ATTRIBUTES.has(a.name));
-    if (!attribute) continue;
-    if (attribute.name === 'sparse_value' && attribute.sparseTensor)
-      n += tensorElementCount(attribute.sparseTensor);
-    else {
-      try {
-        n += tensorElementCount(constantAttributeTensor(attribute));
-      } catch {
-        // a malformed Constant counts nothing
-      }
-    }
+    // A malformed Constant counts nothing.
+    const constant = constantNodeValueType(node);
+    if (constant) n += tensorElementCount(constant);
   }
   return n;
 }

@@ -1,23 +1,12 @@
 import { type NodeProto, TensorProto_DataType } from 'onnx-buf';
+import { intAttribute } from '../onnx/attributes.js';
+import { isFloatDtype } from '../onnx/dtypes.js';
 import { type ConstantRef, type GraphIndex, findConstant } from '../onnx/graph.js';
-import { intAttr } from './node-attributes.js';
 
 /*
  * Where the weight of a Conv / ConvTranspose / Gemm / MatMul lives, for both pruning methods. Weights may be
  * initializers, sparse initializers or Constant nodes (`findConstant` hides the difference).
  */
-
-const FLOAT_TYPES: ReadonlySet<number> = new Set([
-  TensorProto_DataType.FLOAT,
-  TensorProto_DataType.FLOAT16,
-  TensorProto_DataType.BFLOAT16,
-  TensorProto_DataType.DOUBLE,
-]);
-
-/** Whether values of this data type can be ranked by magnitude (float32/16, bfloat16, double). */
-export function isFloatType(dataType: number): boolean {
-  return FLOAT_TYPES.has(dataType);
-}
 
 /**
  * The constant behind a node input, or undefined when it is computed at run time. Initializers that a graph
@@ -53,7 +42,7 @@ export function weightSlot(index: GraphIndex, node: NodeProto): WeightSlot | { r
     const ref = constantInput(index, node, slot);
     if (!ref) continue;
     const dims = ref.tensor.dims.map(Number);
-    if (!isFloatType(ref.tensor.dataType)) {
+    if (!isFloatDtype(ref.tensor.dataType)) {
       const type = TensorProto_DataType[ref.tensor.dataType] ?? String(ref.tensor.dataType);
       return { reason: `its weight '${ref.name}' is ${type}, not a float type (prune before quantizing)` };
     }
@@ -70,7 +59,7 @@ function reductionAxis(node: NodeProto, slot: number, rank: number): number {
     case 'ConvTranspose':
       return 0;
     case 'Gemm':
-      return slot === 1 ? (intAttr(node, 'transB', 0) ? 1 : 0) : intAttr(node, 'transA', 0) ? 0 : 1;
+      return slot === 1 ? (intAttribute(node, 'transB', 0) ? 1 : 0) : intAttribute(node, 'transA', 0) ? 0 : 1;
     default:
       return slot === 1 ? rank - 2 : rank - 1;
   }

@@ -176,3 +176,9 @@ export function dequantizeWeight(q: QuantizedWeight, dims: readonly number[]): F
   }
   return out;
 }
+
+/** Whether every value of the array is finite (a weight holding inf or NaN has no quantization range). */
+export function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) return false;
+  return true;
+}

@@ -5,9 +5,9 @@ import { StudioError } from '../../errors.js';
 import { dataTypeByteSize, replaceConstant, sparsifyTensor, tensorRawBytes } from '../../onnx/constants.js';
 import { makeRawTensor } from '../../onnx/graph-build.js';
 import { GraphIndex } from '../../onnx/graph.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
 import { registerPruneMethod } from '../method-registry.js';
-import { nodeLabel } from '../node-attributes.js';
 import {
   DEFAULT_PRUNE_OP_TYPES,
   type PrunedLayer,

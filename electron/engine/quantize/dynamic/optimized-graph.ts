@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
+import { normalizeDomain } from '../../onnx/domains.js';
 import { createSession } from '../../runtime/create-session.js';
 
 /*
@@ -36,7 +37,7 @@ export async function optimizedGraph(
     const optimized = fromBinary(ModelProtoSchema, fs.readFileSync(file));
     const opCounts = new Map<string, number>();
     for (const node of optimized.graph?.node ?? []) {
-      const domain = node.domain === 'ai.onnx' ? '' : node.domain;
+      const domain = normalizeDomain(node.domain);
       const key = domain === '' ? node.opType : `${domain}:${node.opType}`;
       opCounts.set(key, (opCounts.get(key) ?? 0) + 1);
     }

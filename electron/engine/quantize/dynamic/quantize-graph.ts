@@ -1,6 +1,8 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
 import { TensorProto_DataType } from 'onnx-buf';
 import { StudioError } from '../../errors.js';
+import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import { makeFloatTensor, makeValueInfo } from '../../onnx/graph-build.js';
 import {
@@ -14,8 +16,9 @@ import {
   subgraphsOf,
   valueInfo,
 } from '../../onnx/graph.js';
+import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
 import { encodeTensor } from '../../onnx/tensor-codec.js';
-import { quantizeWeight } from '../quant-params.js';
+import { allFinite, quantizeWeight } from '../quant-params.js';
 import type { SkippedNode } from '../quantize-method.js';
 import { quantizeColumns } from './column-quant.js';
 import {
@@ -27,7 +30,6 @@ import {
   emitFusedMatMul,
   emitOnnxMatMul,
 } from './emit.js';
-import { type ResolvedConstant, allFinite, resolveFloatConstant } from './weights.js';
 
 /*
  * The graph rewrite behind int8-dynamic: every MatMul / Gemm (and, when asked, Conv) with a constant
@@ -69,20 +71,6 @@ export const CONV_DEFAULT_SKIP_REASON =
   'Conv is left in float by default: onnxruntime has no fused dynamic Conv kernel, and DynamicQuantizeLinear + ' +
   'ConvInteger (im2col, unpacked weights) measured slower than float Conv on the CPU provider. Pass --op-types ' +
   'with Conv to quantize it anyway, or use int8-static (QLinearConv).';
-
-function isDefaultDomain(node: NodeProto): boolean {
-  return node.domain === '' || node.domain === 'ai.onnx';
-}
-
-function intAttr(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? Number(a.i) : fallback;
-}
-
-function floatAttr(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? a.f : fallback;
-}
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new StudioError('CANCELLED', 'Quantization was cancelled.');
@@ -147,7 +135,7 @@ export class DynamicQuantizer {
   #countCandidates(graph: GraphProto): number {
     let n = 0;
     for (const node of graph.node) {
-      if (isDefaultDomain(node) && SUPPORTED_OP_TYPES.includes(node.opType)) n++;
+      if (isDefaultDomain(node.domain) && SUPPORTED_OP_TYPES.includes(node.opType)) n++;
       for (const sub of subgraphsOf(node)) n += this.#countCandidates(sub);
     }
     return n;
@@ -162,7 +150,7 @@ export class DynamicQuantizer {
     const claimed = new Set<NodeProto>();
     let lastYield = performance.now();
     for (const node of [...graph.node]) {
-      if (!isDefaultDomain(node) || !SUPPORTED_OP_TYPES.includes(node.opType)) continue;
+      if (!isDefaultDomain(node.domain) || !SUPPORTED_OP_TYPES.includes(node.opType)) continue;
       throwIfAborted(this.#s.signal);
       try {
         const r = this.#plan(node, index, graph, cache, claimed);
@@ -357,7 +345,7 @@ export class DynamicQuantizer {
     const consumers = index.consumersOf(out);
     if (consumers.length !== 1) return undefined;
     const add = consumers[0]!.node;
-    if (add.opType !== 'Add' || !isDefaultDomain(add) || add.input.length !== 2 || claimed.has(add))
+    if (add.opType !== 'Add' || !isDefaultDomain(add.domain) || add.input.length !== 2 || claimed.has(add))
       return undefined;
     const other = add.input[0] === out ? add.input[1] : add.input[0];
     if (other === undefined || other === out || other === '') return undefined;
@@ -428,12 +416,12 @@ export class DynamicQuantizer {
     graph: GraphProto,
     cache: Map<string, QuantizedWeightNames>,
   ): Replacement {
-    if (intAttr(node, 'transA', 0) !== 0) this.#skip('Gemm with transA = 1 is left in float');
+    if (intAttribute(node, 'transA', 0) !== 0) this.#skip('Gemm with transA = 1 is left in float');
     const w = this.#weight(node, index, 1, 0);
     if (w.dims.length !== 2) this.#skip(`the Gemm weight '${w.name}' is not 2-D`);
-    const transB = intAttr(node, 'transB', 0) !== 0;
-    const alpha = floatAttr(node, 'alpha', 1);
-    const beta = floatAttr(node, 'beta', 1);
+    const transB = intAttribute(node, 'transB', 0) !== 0;
+    const alpha = floatAttribute(node, 'alpha', 1);
+    const beta = floatAttribute(node, 'beta', 1);
     if (alpha === 0 || !Number.isFinite(alpha)) this.#skip(`Gemm alpha = ${alpha} is left in float`);
     const n = transB ? w.dims[0]! : w.dims[1]!;
     const float16 = w.computeType === DT.FLOAT16;

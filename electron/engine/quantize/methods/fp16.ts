@@ -7,6 +7,8 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { z } from 'zod';
+import { attributeOf, intAttribute, setIntAttribute } from '../../onnx/attributes.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
 import { float32ToFloat16Clamped } from '../../onnx/float16.js';
 import {
   GraphIndex,
@@ -21,15 +23,13 @@ import {
   topologicalOrder,
 } from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeNode, makeRawTensor } from '../../onnx/graph-build.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
-import { inferElemTypes } from '../weight-only/elem-types.js';
+import { inferElementTypes } from '../../onnx/element-types.js';
 import {
   NodeProgress,
-  intAttribute,
-  isDefaultDomain,
-  nodeLabel,
   throwIfCancelled,
 } from '../weight-only/weights.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
@@ -54,7 +54,7 @@ import { fp16OptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/opt
  *   itself becomes float16.
  * - Attributes that carry the float type are rewritten on converted nodes: Cast `to`, ConstantOfShape
  *   `value`, EyeLike `dtype`. value_info and graph input/output types are updated.
- * Only the main graph is converted; element types come from a small type inference (elem-types.ts).
+ * Only the main graph is converted; element types come from a small type inference (onnx/element-types.ts).
  */
 
 export const DEFAULT_FP16_BLOCK_LIST: readonly string[] = [
@@ -154,7 +154,7 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
   const keepIo = options.keepIoTypes;
   const blocked = new Set([...DEFAULT_FP16_BLOCK_LIST, ...options.blockOpTypes]);
   const index = new GraphIndex(graph);
-  const types = inferElemTypes(index);
+  const types = inferElementTypes(index);
   const isFloat = (name: string): boolean => name !== '' && types.get(name) === F32;
   const names = new UniqueNameGenerator(model);
   const skippedNodes: SkippedNode[] = [];
@@ -320,9 +320,9 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
   // 4. Attributes carrying the float type, on converted nodes.
   for (const node of converted) {
     if (node.opType === 'Cast' && intAttribute(node, 'to', 0) === F32) {
-      node.attribute = node.attribute.map((a) => (a.name === 'to' ? makeAttribute('to', { int: F16 }) : a));
+      setIntAttribute(node, 'to', F16);
     } else if (node.opType === 'ConstantOfShape') {
-      const value = node.attribute.find((a) => a.name === 'value');
+      const value = attributeOf(node, 'value');
       if (!value?.t) {
         const zero = makeRawTensor('value', F16, [1], new Uint8Array(2));
         node.attribute = [
@@ -333,9 +333,7 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
         value.t = toHalf(value.t, value.t.name);
       }
     } else if (node.opType === 'EyeLike' && intAttribute(node, 'dtype', 0) === F32) {
-      node.attribute = node.attribute.map((a) =>
-        a.name === 'dtype' ? makeAttribute('dtype', { int: F16 }) : a,
-      );
+      setIntAttribute(node, 'dtype', F16);
     }
   }
 

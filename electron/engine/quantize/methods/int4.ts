@@ -1,8 +1,10 @@
 import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { z } from 'zod';
+import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
 import { UniqueNameGenerator, opsetVersion, setOpsetVersion, valueInfo } from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeRawTensor } from '../../onnx/graph-build.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { type WeightLayout, quantizeBlockwise4Bit } from '../weight-only/int4-kernel.js';
@@ -10,11 +12,8 @@ import {
   type GraphScope,
   NodeProgress,
   type ResolvedWeight,
-  floatAttribute,
   graphId,
   graphScopes,
-  intAttribute,
-  nodeLabel,
   noteUnsupportedOpTypes,
   removeUnusedOriginals,
   resolveWeight,
@@ -122,7 +121,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     const isGemm = node.opType === 'Gemm';
     const weight = resolveWeight(scope.index, node.input[1] ?? '');
     if ('reason' in weight) return weight;
-    if (weight.viewType !== DT.FLOAT && weight.viewType !== DT.FLOAT16) {
+    if (weight.computeType !== DT.FLOAT && weight.computeType !== DT.FLOAT16) {
       return { reason: `MatMulNBits on CPU takes float32 or float16; B is used as bfloat16` };
     }
     if (weight.dims.length !== 2)
@@ -150,10 +149,10 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
         return { reason: `Gemm bias C has shape [${c.dims.join(', ')}]; MatMulNBits' bias must be [${N}]` };
       }
       if (beta !== 0) {
-        const values = Float32Array.from(c.values(), (v) => v * beta);
+        const values = Float32Array.from(c.values, (v) => v * beta);
         const name = names.next(`${c.ref.name}_bias`);
         bias =
-          weight.viewType === DT.FLOAT16
+          weight.computeType === DT.FLOAT16
             ? makeRawTensor(name, DT.FLOAT16, [N], littleEndianBytes(float32ArrayToFloat16(values)))
             : makeRawTensor(name, DT.FLOAT, [N], littleEndianBytes(values));
         replaced.push(c);
@@ -161,7 +160,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     }
     const kBlocks = Math.ceil(K / blockSize);
     const packedBytes =
-      N * kBlocks * (blockSize / 2 + (weight.viewType === DT.FLOAT16 ? 2 : 4)) +
+      N * kBlocks * (blockSize / 2 + (weight.computeType === DT.FLOAT16 ? 2 : 4)) +
       (symmetric ? 0 : N * Math.ceil(kBlocks / 2));
     const original = storedBytes(weight.ref);
     if (packedBytes >= original) {
@@ -173,7 +172,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     if (!plan) {
       let q: ReturnType<typeof quantizeBlockwise4Bit>;
       try {
-        q = quantizeBlockwise4Bit(weight.values(), { K, N, layout, blockSize, symmetric });
+        q = quantizeBlockwise4Bit(weight.values, { K, N, layout, blockSize, symmetric });
       } catch (error) {
         return { reason: `B cannot be quantized: ${(error as Error).message}` };
       }
@@ -184,7 +183,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
       const zName = q.zeroPoints ? names.next(`${base}_zero_points`) : undefined;
       const tensors = [
         makeRawTensor(bName, DT.UINT8, [N, q.kBlocks, q.blobSize], q.packed),
-        weight.viewType === DT.FLOAT16
+        weight.computeType === DT.FLOAT16
           ? makeRawTensor(
               sName,
               DT.FLOAT16,

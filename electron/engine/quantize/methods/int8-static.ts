@@ -3,7 +3,7 @@ import { StudioError } from '../../errors.js';
 import { calibrateModel } from '../calibrate/calibrate.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
-import { inferElementTypes } from '../static/element-types.js';
+import { inferElementTypes } from '../../onnx/element-types.js';
 import { prepareQdqOpset } from '../static/opset.js';
 import { preoptimizeModel } from '../static/preoptimize.js';
 import { emitQdq } from '../static/qdq-emit.js';

@@ -1,8 +1,10 @@
 import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { z } from 'zod';
+import { intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
 import { UniqueNameGenerator, opsetVersion, setOpsetVersion } from '../../onnx/graph.js';
 import { littleEndianBytes, makeNode, makeRawTensor } from '../../onnx/graph-build.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { quantizeInt8 } from '../weight-only/int8-kernel.js';
@@ -11,8 +13,6 @@ import {
   NodeProgress,
   type ResolvedWeight,
   graphScopes,
-  intAttribute,
-  nodeLabel,
   noteUnsupportedOpTypes,
   removeUnusedOriginals,
   resolveWeight,
@@ -161,7 +161,7 @@ async function quantizeInt8Weights(
     }
     let q: ReturnType<typeof quantizeInt8>;
     try {
-      q = quantizeInt8(weight.values(), weight.dims, {
+      q = quantizeInt8(weight.values, weight.dims, {
         axis,
         symmetric: !common.asymmetric,
         reduceRange: common.reduceRange,
@@ -178,7 +178,7 @@ async function quantizeInt8Weights(
     const zpName = names.next(`${base}_zero_point`);
     const paramDims = axis === undefined ? [] : [channels];
     // float16 weights: a float16 scale makes DequantizeLinear output float16 directly (opset >= 19).
-    const halfScale = weight.viewType === DT.FLOAT16 && !contribDq && opset >= 19;
+    const halfScale = weight.computeType === DT.FLOAT16 && !contribDq && opset >= 19;
     const scaleTensor = halfScale
       ? makeRawTensor(scaleName, DT.FLOAT16, paramDims, littleEndianBytes(float32ArrayToFloat16(q.scales)))
       : makeRawTensor(scaleName, DT.FLOAT, paramDims, littleEndianBytes(q.scales));
@@ -197,7 +197,7 @@ async function quantizeInt8Weights(
         new Uint8Array(q.zeroPoints.buffer, q.zeroPoints.byteOffset, q.zeroPoints.byteLength),
       ),
     ];
-    const needsCast = weight.viewType !== DT.FLOAT && !halfScale;
+    const needsCast = weight.computeType !== DT.FLOAT && !halfScale;
     const dqOut = names.next(needsCast ? `${base}_dequantized_float` : `${base}_dequantized`);
     const nodes = [
       makeNode('DequantizeLinear', [qName, scaleName, zpName], [dqOut], {
@@ -212,7 +212,7 @@ async function quantizeInt8Weights(
       nodes.push(
         makeNode('Cast', [dqOut], [output], {
           name: names.next(`${base}_Cast`),
-          attributes: { to: { int: weight.viewType } },
+          attributes: { to: { int: weight.computeType } },
         }),
       );
     }

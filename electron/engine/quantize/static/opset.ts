@@ -1,6 +1,13 @@
 import type { GraphProto, ModelProto, NodeProto } from 'onnx-buf';
 import { TensorProto_DataType as DT } from 'onnx-buf';
 import { GraphProtoSchema } from 'onnx-buf';
+import {
+  floatAttribute,
+  intAttribute,
+  intsAttribute,
+  removeAttributes,
+  stringAttribute,
+} from '../../onnx/attributes.js';
 import { float32ToFloat16Bits } from '../../onnx/float16.js';
 import { decodeToFloat32, encodeTensor } from '../../onnx/tensor-codec.js';
 import { makeAttribute, makeNode } from '../../onnx/graph-build.js';
@@ -13,7 +20,7 @@ import {
   setOpsetVersion,
   subgraphsOf,
 } from '../../onnx/graph.js';
-import { inferElementTypes } from './element-types.js';
+import { inferElementTypes } from '../../onnx/element-types.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
 
 /*
@@ -216,14 +223,6 @@ interface ConvertContext {
   constantFloats(name: string): Float32Array | undefined;
 }
 
-function ints(node: NodeProto, name: string): number[] | undefined {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? a.ints.map(Number) : undefined;
-}
-function withoutAttributes(node: NodeProto, names: string[]): void {
-  node.attribute = node.attribute.filter((a) => !names.includes(a.name));
-}
-
 /** Converters from the attribute forms (before 13) to the input forms of opset 13. */
 const CONVERTERS: Record<string, { below: number; convert: Converter }> = {
   // axes / split became inputs at 13.
@@ -235,10 +234,10 @@ const CONVERTERS: Record<string, { below: number; convert: Converter }> = {
   Slice: {
     below: 10,
     convert: (n, c) => {
-      const starts = ints(n, 'starts');
-      const ends = ints(n, 'ends');
+      const starts = intsAttribute(n, 'starts');
+      const ends = intsAttribute(n, 'ends');
       if (!starts || !ends) return undefined;
-      const axes = ints(n, 'axes');
+      const axes = intsAttribute(n, 'axes');
       const inputs = [
         n.input[0] ?? '',
         c.addInt64(`${n.name || 'slice'}_starts`, starts),
@@ -246,7 +245,7 @@ const CONVERTERS: Record<string, { below: number; convert: Converter }> = {
       ];
       if (axes) inputs.push(c.addInt64(`${n.name || 'slice'}_axes`, axes));
       n.input = inputs;
-      withoutAttributes(n, ['starts', 'ends', 'axes']);
+      removeAttributes(n, ['starts', 'ends', 'axes']);
       return [n];
     },
   },
@@ -254,10 +253,10 @@ const CONVERTERS: Record<string, { below: number; convert: Converter }> = {
   TopK: {
     below: 10,
     convert: (n, c) => {
-      const k = n.attribute.find((a) => a.name === 'k');
-      if (!k) return undefined;
-      n.input = [n.input[0] ?? '', c.addInt64(`${n.name || 'topk'}_k`, [Number(k.i)])];
-      withoutAttributes(n, ['k']);
+      const k = intAttribute(n, 'k');
+      if (k === undefined) return undefined;
+      n.input = [n.input[0] ?? '', c.addInt64(`${n.name || 'topk'}_k`, [k])];
+      removeAttributes(n, ['k']);
       return [n];
     },
   },
@@ -267,14 +266,14 @@ const CONVERTERS: Record<string, { below: number; convert: Converter }> = {
     convert: (n, c) => {
       const type = c.types.get(n.input[0] ?? '') ?? DT.FLOAT;
       if (type !== DT.FLOAT && type !== DT.DOUBLE && type !== DT.FLOAT16) return undefined;
-      const min = n.attribute.find((a) => a.name === 'min');
-      const max = n.attribute.find((a) => a.name === 'max');
+      const min = floatAttribute(n, 'min');
+      const max = floatAttribute(n, 'max');
       const inputs = [n.input[0] ?? ''];
-      inputs.push(min ? c.addScalar(`${n.name || 'clip'}_min`, type, min.f) : '');
-      if (max) inputs.push(c.addScalar(`${n.name || 'clip'}_max`, type, max.f));
+      inputs.push(min !== undefined ? c.addScalar(`${n.name || 'clip'}_min`, type, min) : '');
+      if (max !== undefined) inputs.push(c.addScalar(`${n.name || 'clip'}_max`, type, max));
       while (inputs.at(-1) === '' && inputs.length > 1) inputs.pop();
       n.input = inputs;
-      withoutAttributes(n, ['min', 'max']);
+      removeAttributes(n, ['min', 'max']);
       return [n];
     },
   },
@@ -282,17 +281,17 @@ const CONVERTERS: Record<string, { below: number; convert: Converter }> = {
   Pad: {
     below: 11,
     convert: (n, c) => {
-      const pads = ints(n, 'pads');
+      const pads = intsAttribute(n, 'pads');
       if (!pads) return undefined;
       const type = c.types.get(n.input[0] ?? '') ?? DT.FLOAT;
-      const value = n.attribute.find((a) => a.name === 'value');
+      const value = floatAttribute(n, 'value', 0);
       const inputs = [n.input[0] ?? '', c.addInt64(`${n.name || 'pad'}_pads`, pads)];
-      if (value && value.f !== 0) {
+      if (value !== 0) {
         if (type !== DT.FLOAT && type !== DT.DOUBLE && type !== DT.FLOAT16) return undefined;
-        inputs.push(c.addScalar(`${n.name || 'pad'}_value`, type, value.f));
+        inputs.push(c.addScalar(`${n.name || 'pad'}_value`, type, value));
       }
       n.input = inputs;
-      withoutAttributes(n, ['pads', 'value']);
+      removeAttributes(n, ['pads', 'value']);
       return [n];
     },
   },
@@ -300,18 +299,18 @@ const CONVERTERS: Record<string, { below: number; convert: Converter }> = {
   Dropout: {
     below: 12,
     convert: (n, c) => {
-      const ratio = n.attribute.find((a) => a.name === 'ratio');
+      const ratio = floatAttribute(n, 'ratio');
       const type = c.types.get(n.input[0] ?? '') ?? DT.FLOAT;
       n.input = [n.input[0] ?? ''];
-      if (ratio)
+      if (ratio !== undefined)
         n.input.push(
           c.addScalar(
             `${n.name || 'dropout'}_ratio`,
             type === DT.DOUBLE || type === DT.FLOAT16 ? type : DT.FLOAT,
-            ratio.f,
+            ratio,
           ),
         );
-      withoutAttributes(n, ['ratio', 'is_test']);
+      removeAttributes(n, ['ratio', 'is_test']);
       return [n];
     },
   },
@@ -322,8 +321,7 @@ const CONVERTERS: Record<string, { below: number; convert: Converter }> = {
     convert: (n, c) => {
       const scales = c.constantFloats(n.input[1] ?? '');
       if (!scales || scales.some((v) => !(v >= 1))) return undefined;
-      const modeAttr = n.attribute.find((a) => a.name === 'mode');
-      const mode = modeAttr ? new TextDecoder().decode(modeAttr.s) : 'nearest';
+      const mode = stringAttribute(n, 'mode', 'nearest');
       if (mode !== 'nearest' && mode !== 'linear') return undefined;
       n.opType = 'Resize';
       n.input = [n.input[0] ?? '', '', n.input[1] ?? ''];
@@ -343,8 +341,8 @@ const CONVERTERS: Record<string, { below: number; convert: Converter }> = {
 };
 
 function moveIntsToInput(node: NodeProto, c: ConvertContext, attribute: string, slot: number): NodeProto[] {
-  const values = ints(node, attribute);
-  withoutAttributes(node, [attribute]);
+  const values = intsAttribute(node, attribute);
+  removeAttributes(node, [attribute]);
   if (values) {
     while (node.input.length < slot) node.input.push('');
     node.input.splice(
@@ -357,9 +355,8 @@ function moveIntsToInput(node: NodeProto, c: ConvertContext, attribute: string, 
 }
 
 function coercedToSingleAxis(node: NodeProto, c: ConvertContext): NodeProto[] {
-  const axisAttr = node.attribute.find((a) => a.name === 'axis');
-  const axis = axisAttr ? Number(axisAttr.i) : 1;
-  withoutAttributes(node, ['axis']);
+  const axis = intAttribute(node, 'axis', 1);
+  removeAttributes(node, ['axis']);
   node.attribute.push(makeAttribute('axis', { int: -1 }));
   if (axis === -1) return [node];
   const input = node.input[0] ?? '';

@@ -20,7 +20,8 @@ import {
 import type { QuantizeProgress } from '../quantize-method.js';
 import type { TensorRange } from '../calibrate/collector.js';
 import { MS_DOMAIN, type QdqForms } from './opset.js';
-import type { PlannedNode, QdqPlan, ResolvedConstant } from './qdq-plan.js';
+import type { ResolvedConstant } from '../../onnx/resolve-constant.js';
+import type { PlannedNode, QdqPlan } from './qdq-plan.js';
 
 export type ActivationType = 'uint8' | 'int8';
 

@@ -1,7 +1,7 @@
 import { TensorProto_DataType as DT } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { buildConvNet } from '../../testing/conv-fixtures.js';
-import { inferElementTypes } from './element-types.js';
+import { inferElementTypes } from '../../onnx/element-types.js';
 import { preoptimizeModel } from './preoptimize.js';
 import {
   DEFAULT_OP_TYPES,

@@ -1,13 +1,13 @@
 import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import {
-  type ConstantRef,
   GraphIndex,
   findConstant,
   normalizeDomain,
   subgraphsOf,
   topologicalOrder,
 } from '../../onnx/graph.js';
-import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
+import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
 import type { SkippedNode } from '../quantize-method.js';
 
 /*
@@ -67,17 +67,6 @@ export function originalNodeName(name: string): string {
   return name.replace(/\/[A-Za-z]+Fusion(_token_\d+)?$/, '');
 }
 
-/** A constant weight as float32 values, with the values that hold it (to clean up afterwards). */
-export interface ResolvedConstant {
-  name: string;
-  values: Float32Array;
-  dims: number[];
-  /** The constant's definition (initializer, sparse initializer or Constant node). */
-  ref: ConstantRef;
-  /** A Cast node between the constant and its consumer, when the weight was stored in another float type. */
-  cast?: NodeProto;
-}
-
 export interface PlannedNode {
   node: NodeProto;
   role: Role;
@@ -123,50 +112,13 @@ export interface PlanOptions {
   banned?: ReadonlySet<string>;
 }
 
-function attrInt(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? Number(a.i) : fallback;
-}
-function attrFloat(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x) => x.name === name);
-  return a ? a.f : fallback;
-}
-
-const FLOAT_TYPES = new Set<number>([DT.FLOAT, DT.FLOAT16, DT.BFLOAT16, DT.DOUBLE]);
-
-/** A float constant feeding `name` (directly, or through a Cast to float32), decoded to float32. */
+/**
+ * A float constant feeding `name` (directly, or through a Cast to float32) that float32 compute can
+ * read, in this graph only (QDQ nodes are emitted next to their consumer).
+ */
 export function resolveConstant(index: GraphIndex, name: string): ResolvedConstant | undefined {
-  const direct = findConstant(index, name, { searchOuterScopes: false });
-  if (direct) {
-    if (!FLOAT_TYPES.has(direct.tensor.dataType)) return undefined;
-    if (direct.tensor.dataType !== DT.FLOAT) return undefined; // a non-float32 constant cannot feed float32 compute
-    return {
-      name,
-      values: decodeToFloat32(direct.tensor),
-      dims: direct.tensor.dims.map(Number),
-      ref: direct,
-    };
-  }
-  const producer = index.producer(name);
-  const cast = producer?.node;
-  if (
-    cast &&
-    cast.opType === 'Cast' &&
-    normalizeDomain(cast.domain) === '' &&
-    attrInt(cast, 'to', 0) === DT.FLOAT
-  ) {
-    const source = findConstant(index, cast.input[0] ?? '', { searchOuterScopes: false });
-    if (source && FLOAT_TYPES.has(source.tensor.dataType)) {
-      return {
-        name,
-        values: decodeToFloat32(source.tensor),
-        dims: source.tensor.dims.map(Number),
-        ref: source,
-        cast,
-      };
-    }
-  }
-  return undefined;
+  const found = resolveFloatConstant(index, name, false, { searchOuterScopes: false });
+  return found.ok && found.constant.computeType === DT.FLOAT ? found.constant : undefined;
 }
 
 interface Candidate {
@@ -241,10 +193,10 @@ function examineCompute(
       const w = resolveConstant(index, inputs[1] ?? '');
       if (!w) return 'the weight (B) is not a float32 constant';
       if (w.dims.length !== 2) return `the weight has rank ${w.dims.length}`;
-      const transB = attrInt(node, 'transB', 0) !== 0;
+      const transB = intAttribute(node, 'transB', 0) !== 0;
       const n = (transB ? w.dims[0] : w.dims[1]) ?? 0;
-      const alpha = attrFloat(node, 'alpha', 1);
-      const beta = attrFloat(node, 'beta', 1);
+      const alpha = floatAttribute(node, 'alpha', 1);
+      const beta = floatAttribute(node, 'beta', 1);
       let bias: PlannedNode['bias'];
       if (inputs[2]) {
         const c = resolveConstant(index, inputs[2]);
@@ -363,8 +315,7 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
     if (excluded(next) || next.output.length !== 1 || !next.output[0]) return undefined;
     if (next.opType === 'Clip') {
       // Lower bound from the attribute (opset < 11) or input 1; folding is exact only when it is <= 0.
-      const minAttr = next.attribute.find((a) => a.name === 'min');
-      let lower = minAttr ? minAttr.f : -Infinity;
+      let lower = floatAttribute(next, 'min', -Infinity);
       if (next.input[1]) {
         const c = resolveConstant(index, next.input[1]);
         if (!c || c.values.length !== 1) return undefined;

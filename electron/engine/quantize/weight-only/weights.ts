@@ -1,21 +1,21 @@
 import {
-  type AttributeProto,
   type GraphProto,
   type ModelProto,
   type NodeProto,
   TensorProto_DataType as DT,
 } from 'onnx-buf';
 import { StudioError } from '../../errors.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import {
   type ConstantRef,
   GraphIndex,
-  findConstant,
   removeInitializer,
   removeNode,
   subgraphsOf,
 } from '../../onnx/graph.js';
-import { decodeToFloat32, tensorByteSize } from '../../onnx/tensor-codec.js';
+import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
+import { tensorByteSize } from '../../onnx/tensor-codec.js';
 import type { CommonQuantizeOptions, QuantizeProgress } from '../quantize-method.js';
 
 /*
@@ -42,15 +42,6 @@ export function graphScopes(model: ModelProto): GraphScope[] {
   };
   if (model.graph) visit(model.graph, undefined);
   return out;
-}
-
-export function isDefaultDomain(domain: string): boolean {
-  return domain === '' || domain === 'ai.onnx';
-}
-
-/** A display name for a node (its name, or op type and first output when unnamed). */
-export function nodeLabel(node: NodeProto): string {
-  return node.name !== '' ? node.name : `${node.opType}(${node.output[0] ?? ''})`;
 }
 
 /** Whether a node is a candidate: its op type is supported and selected; or why it is left out. */
@@ -114,30 +105,11 @@ export class NodeProgress {
   }
 }
 
-export function intAttribute(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x: AttributeProto) => x.name === name);
-  return a ? Number(a.i) : fallback;
-}
-
-export function floatAttribute(node: NodeProto, name: string, fallback: number): number {
-  const a = node.attribute.find((x: AttributeProto) => x.name === name);
-  return a ? a.f : fallback;
-}
-
-const FLOAT_TYPES: ReadonlySet<number> = new Set([DT.FLOAT, DT.FLOAT16, DT.BFLOAT16, DT.DOUBLE]);
-
-/** A constant float weight as a node sees it. */
-export interface ResolvedWeight {
-  /** The value the node reads. */
-  name: string;
-  /** Where the stored data lives. */
-  ref: ConstantRef;
-  /** The Cast between the stored constant and the node, if any, and the graph that holds it. */
-  cast: { node: NodeProto; graph: GraphProto } | undefined;
-  /** The element type the node sees (the Cast's `to`, else the stored type). */
-  viewType: number;
-  storedType: number;
-  dims: number[];
+/**
+ * A constant float weight as a node sees it (see onnx/resolve-constant.ts), with what the weight-only
+ * methods add: whether a graph input could override it, and a key for sharing quantized copies.
+ */
+export interface ResolvedWeight extends ResolvedConstant {
   /**
    * True when a graph input of the same name could override the stored value (IR < 4 models list
    * initializers as inputs). Such weights are quantized as constants and their input entries removed.
@@ -145,8 +117,6 @@ export interface ResolvedWeight {
   overridable: boolean;
   /** Identifies the stored tensor and its view across the whole model (for sharing quantized copies). */
   key: string;
-  /** The values as float32 (decoded on first use; may alias the tensor: do not write). */
-  values(): Float32Array;
 }
 
 const graphIds = new WeakMap<GraphProto, number>();
@@ -162,59 +132,26 @@ export function graphId(graph: GraphProto): number {
 }
 
 /**
- * The float constant behind input `name` of a node in `index`'s graph, looking through one Cast to a
- * float type; or why it is not one.
+ * The float constant behind input `name` of a node in `index`'s graph, looking through one Cast (in
+ * this graph or an enclosing one) to float32, float16 or bfloat16; or why it is not one.
  */
 export function resolveWeight(index: GraphIndex, name: string): ResolvedWeight | { reason: string } {
   if (name === '') return { reason: 'the weight input is missing' };
-  let ref = findConstant(index, name, { allowOverridable: true });
-  let cast: ResolvedWeight['cast'];
-  if (!ref) {
-    const producer = findProducer(index, name);
-    const node = producer?.node;
-    if (producer && node && node.opType === 'Cast' && isDefaultDomain(node.domain) && node.input[0]) {
-      const inner = findConstant(producer.index, node.input[0], { allowOverridable: true });
-      if (inner) {
-        ref = inner;
-        cast = { node, graph: producer.index.graph };
-      }
-    }
-  }
-  if (!ref) return { reason: `weight '${name}' is computed at run time, not a constant` };
-  const tensor = ref.tensor;
-  const storedType = tensor.dataType;
-  if (!FLOAT_TYPES.has(storedType)) {
-    return { reason: `weight '${name}' is ${dtypeName(storedType)}, not a float type` };
-  }
-  const viewType = cast ? intAttribute(cast.node, 'to', DT.FLOAT) : storedType;
-  if (viewType !== DT.FLOAT && viewType !== DT.FLOAT16 && viewType !== DT.BFLOAT16) {
+  const found = resolveFloatConstant(index, name, true, { castInOuterScopes: true });
+  if (!found.ok) return { reason: found.reason };
+  const c = found.constant;
+  if (c.computeType !== DT.FLOAT && c.computeType !== DT.FLOAT16 && c.computeType !== DT.BFLOAT16) {
     return {
-      reason: `weight '${name}' is used as ${dtypeName(viewType)}; only float32, float16 and bfloat16 are supported`,
+      reason: `weight '${name}' is used as ${dtypeName(c.computeType)}; only float32, float16 and bfloat16 are supported`,
     };
   }
-  let decoded: Float32Array | undefined;
-  const stored = ref;
-  return {
-    name,
-    ref: stored,
-    cast,
-    viewType,
-    storedType,
-    dims: tensor.dims.map(Number),
+  const stored = c.ref;
+  const castKey = c.cast ? `:cast${graphId(c.castGraph!)}:${c.cast.output[0] ?? ''}` : '';
+  // Object.assign keeps the lazy `values` getter (a spread would decode the tensor now).
+  return Object.assign(c, {
     overridable: stored.kind === 'initializer' && stored.overridable,
-    key: `${graphId(stored.graph)}:${stored.name}${cast ? `:cast${graphId(cast.graph)}:${cast.node.output[0] ?? ''}` : ''}`,
-    values: () => (decoded ??= decodeToFloat32(stored.tensor)),
-  };
-}
-
-/** The node producing `name` in this graph or an enclosing one, with that graph's index. */
-function findProducer(index: GraphIndex, name: string): { node: NodeProto; index: GraphIndex } | undefined {
-  for (let idx: GraphIndex | undefined = index; idx; idx = idx.parent) {
-    const p = idx.producer(name);
-    if (p) return { node: p.node, index: idx };
-    if (idx.definesLocally(name)) return undefined;
-  }
-  return undefined;
+    key: `${graphId(stored.graph)}:${stored.name}${castKey}`,
+  });
 }
 
 /**
@@ -228,9 +165,9 @@ export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number
   for (const w of weights) {
     if (seen.has(w.key)) continue;
     seen.add(w.key);
-    if (w.cast) {
-      const out = w.cast.node.output[0] ?? '';
-      if (!new GraphIndex(w.cast.graph).isUsed(out)) removeNode(w.cast.graph, w.cast.node);
+    if (w.cast && w.castGraph) {
+      const out = w.cast.output[0] ?? '';
+      if (!new GraphIndex(w.castGraph).isUsed(out)) removeNode(w.castGraph, w.cast);
     }
     const index = new GraphIndex(w.ref.graph);
     if (index.isUsed(w.ref.name)) continue;

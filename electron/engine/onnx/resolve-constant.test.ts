@@ -1,11 +1,11 @@
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema, TensorProto_DataType as DT } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
-import { float32ArrayToFloat16 } from '../../onnx/float16.js';
-import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
-import { GraphIndex } from '../../onnx/graph.js';
-import { encodeTensor } from '../../onnx/tensor-codec.js';
-import { allFinite, resolveFloatConstant } from './weights.js';
+import { float32ArrayToFloat16 } from './float16.js';
+import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from './graph-build.js';
+import { GraphIndex } from './graph.js';
+import { encodeTensor } from './tensor-codec.js';
+import { resolveFloatConstant } from './resolve-constant.js';
 
 function graph() {
   return create(GraphProtoSchema, {
@@ -61,10 +61,29 @@ describe('resolveFloatConstant', () => {
   });
 });
 
-describe('allFinite', () => {
-  it('spots inf and NaN', () => {
-    expect(allFinite(Float32Array.of(1, -2, 0))).toBe(true);
-    expect(allFinite(Float32Array.of(1, Infinity))).toBe(false);
-    expect(allFinite(Float32Array.of(NaN))).toBe(false);
+// The two former copies (quantize/static/qdq-plan.ts, quantize/dynamic/weights.ts) differed on these.
+describe('resolveFloatConstant corner cases', () => {
+  it('does not take the input of a Cast without `to` as a weight (dynamic took it as the stored type)', () => {
+    const g = graph();
+    g.node.push(makeNode('Cast', ['w'], ['cast_no_to'], { name: 'bad_cast' }));
+    const r = resolveFloatConstant(new GraphIndex(g), 'cast_no_to', false);
+    expect(r.ok).toBe(false);
+  });
+
+  it("looks in enclosing graphs unless told not to (int8-static stays in the node's graph)", () => {
+    const outer = new GraphIndex(graph());
+    const inner = new GraphIndex(create(GraphProtoSchema, { name: 'body' }), outer);
+    expect(resolveFloatConstant(inner, 'w', false).ok).toBe(true);
+    expect(resolveFloatConstant(inner, 'w', false, { searchOuterScopes: false }).ok).toBe(false);
+  });
+
+  it('finds a Cast in an enclosing graph only when asked (the weight-only methods), with its graph', () => {
+    const g = graph();
+    const outer = new GraphIndex(g);
+    const inner = new GraphIndex(create(GraphProtoSchema, { name: 'body' }), outer);
+    expect(resolveFloatConstant(inner, 'w16_float', false).ok).toBe(false);
+    const r = resolveFloatConstant(inner, 'w16_float', false, { castInOuterScopes: true });
+    expect(r.ok && r.constant.cast?.name).toBe('cast');
+    expect(r.ok && r.constant.castGraph).toBe(g);
   });
 });
