@@ -130,3 +130,13 @@ export function parseLatencyMetricName(name: string): number | undefined {
   const match = /^latency\/(\d+)$/.exec(name);
   return match ? Number(match[1]) : undefined;
 }
+
+/**
+ * A model's p50 over the original's: against the original of the same interleaved benchmark when that run
+ * measured it (both saw the same machine state), else against the original's latest p50. The app, the report
+ * and the CSV all use this one ratio.
+ */
+export function p50RatioToOriginal(p50Ms: number, sameRunOriginalP50Ms?: number, latestOriginalP50Ms?: number): number | undefined {
+  const base = sameRunOriginalP50Ms ?? latestOriginalP50Ms;
+  return base !== undefined && base > 0 ? p50Ms / base : undefined;
+}

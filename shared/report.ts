@@ -3,6 +3,7 @@
  * size, latency and accuracy or fidelity, each with its ratio to the original. The Compare view, the exported
  * report and `onnx-studio demo` all use these rows, so they show the same numbers. Pure functions, no I/O.
  */
+import { p50RatioToOriginal } from './latency-stats.js';
 import type { ModelSummary } from './model-summary.js';
 import { ORIGINAL_TARGET, type BenchRecord, type BenchTargetResult, type Workspace } from './workspace.js';
 
@@ -105,7 +106,7 @@ export function compareTargets(workspace: Workspace): ComparisonRow[] {
     if (latest) {
       const { record, result } = latest;
       const sameRecordOriginal = record.results.find((r) => r.target === ORIGINAL_TARGET);
-      const base = sameRecordOriginal ?? originalLatest?.result;
+      const p50Ratio = p50RatioToOriginal(result.p50Ms, sameRecordOriginal?.p50Ms, originalLatest?.result.p50Ms);
       row.latency = {
         p50Ms: result.p50Ms,
         p90Ms: result.p90Ms,
@@ -113,7 +114,7 @@ export function compareTargets(workspace: Workspace): ComparisonRow[] {
         meanMs: result.meanMs,
         label: record.label,
         recordId: record.id,
-        ...(base && base.p50Ms > 0 ? { p50Ratio: result.p50Ms / base.p50Ms } : {}),
+        ...(p50Ratio !== undefined ? { p50Ratio } : {}),
       };
     }
     const accuracy = accuracyOf(t.target);

@@ -3,6 +3,7 @@
  * (from one measurement source) and quality, each with its ratio to the original. Pure, so the charts,
  * the CSV, the report and the tests all read the same numbers.
  */
+import { p50RatioToOriginal } from '../../../shared/latency-stats.js';
 import { measurementKey, type MeasurementSource } from './studio-state.js';
 import type { Evaluation, LatencyMeasurement, Variant } from './variants.js';
 
@@ -92,7 +93,7 @@ export function compareRows(
       row.p50Ms = stats.p50Ms;
       row.p90Ms = stats.p90Ms;
       row.p99Ms = stats.p99Ms;
-      const latencyRatio = ratio(stats.p50Ms, baseLatency);
+      const latencyRatio = p50RatioToOriginal(stats.p50Ms, latency?.sameRunOriginalP50Ms, baseLatency);
       if (latencyRatio !== undefined) row.latencyRatio = latencyRatio;
     }
     if (quality !== undefined) {

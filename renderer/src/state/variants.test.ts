@@ -127,6 +127,20 @@ describe('variants and the comparison', () => {
     expect(web[2]?.p50Ms).toBeUndefined();
   });
 
+  it('divides by the original of the same interleaved run, like the report, not by the latest original', () => {
+    // v2 was measured beside an original at 4 ms; later the original alone measured 2 ms (a quieter machine).
+    const later = workspace({
+      variants: [variant('v2', 'fp16', 2000)],
+      benchmarks: [benchRecord('b1', 'cpu', { original: 4, v2: 3 }), benchRecord('b2', 'cpu', { original: 2 })],
+    });
+    const variants = deriveVariants(studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: later }));
+    const rows = compareRows(variants, { engine: 'onnxruntime-node', provider: 'cpu' }, undefined);
+    expect(rows.map((r) => [r.label, r.p50Ms, r.latencyRatio])).toEqual([
+      ['original', 2, 1],
+      ['fp16', 3, 0.75],
+    ]);
+  });
+
   it('falls back to fidelity when nothing has labels; the original agrees with itself', () => {
     const unlabelled = workspace({
       variants: [variant('v1', 'int8', 1000)],

@@ -18,6 +18,8 @@ export interface LatencyMeasurement extends MeasurementSource {
   /** False while the benchmark runs: the figures are live and will change. */
   final: boolean;
   initMs?: number;
+  /** The original's p50 in the same (interleaved) run, when that run measured it: the fair base of a ratio. */
+  sameRunOriginalP50Ms?: number;
 }
 
 export interface Evaluation {
@@ -84,6 +86,7 @@ export function deriveVariants(state: StudioState): Variant[] {
   for (const record of ws?.benchmarks ?? []) {
     if (!ENGINES.includes(record.engine)) continue;
     const source = { engine: record.engine as Engine, provider: record.provider };
+    const sameRunOriginal = record.results.find((r) => r.target === ORIGINAL_TARGET);
     for (const r of record.results) {
       const variant = byId.get(r.target);
       if (!variant) continue;
@@ -94,6 +97,7 @@ export function deriveVariants(state: StudioState): Variant[] {
         final: true,
         stats: latencyStatsOf(r),
         ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
+        ...(sameRunOriginal ? { sameRunOriginalP50Ms: sameRunOriginal.p50Ms } : {}),
       };
       variant.latency[measurementKey(source)] = m;
       if (r.profile && r.profile.byOpType.length > 0) variant.profile = r.profile;
@@ -104,6 +108,10 @@ export function deriveVariants(state: StudioState): Variant[] {
   for (const run of state.live) {
     if (run.modelPath !== model.path) continue;
     const key = measurementKey(run.source);
+    const originalSamples = run.samples[ORIGINAL_TARGET] ?? [];
+    const originalLive = run.targets.includes(ORIGINAL_TARGET)
+      ? (run.final?.[ORIGINAL_TARGET] ?? latencyStats(originalSamples))
+      : undefined;
     for (const target of run.targets) {
       const variant = byId.get(target);
       const samples = run.samples[target] ?? [];
@@ -117,6 +125,7 @@ export function deriveVariants(state: StudioState): Variant[] {
         final: final !== undefined,
         ...(stats ? { stats } : {}),
         ...(final?.initMs !== undefined ? { initMs: final.initMs } : {}),
+        ...(originalLive ? { sameRunOriginalP50Ms: originalLive.p50Ms } : {}),
       };
     }
   }
