@@ -109,6 +109,20 @@ test.describe('first screen', () => {
     await expect(alert).toContainText('Re-exporting it from your framework');
   });
 
+  test('a model that cannot be opened leaves the open model open, with the error beside it', async ({ page }) => {
+    await openSample(page);
+    await dropFile(page, 'broken.onnx');
+    const error = page.getByTestId('open-error');
+    await expect(error.getByRole('heading', { name: 'Could not open broken.onnx' })).toBeVisible();
+    await expect(error).toContainText('digits.onnx is still open.');
+    await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
+    await expect(page.getByRole('tab', { name: 'Model' })).toBeVisible();
+    await screenshotAtTwoSizes(page, 'main', 'mock-open-error');
+    await error.getByRole('button', { name: 'Dismiss' }).click();
+    await expect(error).toHaveCount(0);
+    await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
+  });
+
   test('a dropped file that is not .onnx is refused without asking the host', async ({ page }) => {
     await openMock(page);
     await dropFile(page, 'notes.txt');

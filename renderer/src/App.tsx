@@ -362,6 +362,17 @@ export function App({ host }: { host: StudioHost }) {
             </p>
           )}
           {view.kind === 'failed' && <ErrorPanel title={view.title} error={view.error} />}
+          {view.kind === 'loaded' && view.openError && (
+            <div className="open-error" data-testid="open-error">
+              <ErrorPanel title={view.openError.title} error={view.openError.error} compact />
+              <p className="muted">
+                {state.model ? `${baseName(state.model.path)} is still open. ` : ''}
+                <button type="button" className="small" onClick={actions.dismissError}>
+                  Dismiss
+                </button>
+              </p>
+            </div>
+          )}
           {loaded && state.model && (
             <>
               {tab !== 'optimize' && (

@@ -47,7 +47,8 @@ export interface WebBenchSettings {
 export type ModelView =
   | { kind: 'empty' }
   | { kind: 'loading'; path: string }
-  | { kind: 'loaded' }
+  /** `openError`: another model could not be opened; the open one stays, with the error beside it. */
+  | { kind: 'loaded'; openError?: { title: string; error: StudioErrorInfo } }
   | { kind: 'failed'; title: string; error: StudioErrorInfo };
 
 export type ExportOutcome = { ok: true; value: ExportJobResult } | { ok: false; error: StudioErrorInfo };
@@ -56,7 +57,10 @@ export type ActionOutcome = { ok: true } | { ok: false; error: StudioErrorInfo }
 export interface StudioActions {
   openModel(path: string): Promise<void>;
   openSample(): Promise<void>;
+  /** Show an error: beside the open model when there is one (it stays open), else in its place. */
   showError(title: string, error: StudioErrorInfo): void;
+  /** Hide the error shown beside the open model. */
+  dismissError(): void;
   /** One pipeline per recipe (make, then the follow-ups), run and kept by the backend. */
   queueRecipes(recipes: RecipeRequest[], followUp?: FollowUp): Promise<void>;
   /** Run an interrupted, failed or cancelled pipeline again from its first unfinished step. */
@@ -248,6 +252,10 @@ export function useStudio(host: StudioHost): Studio {
     [host],
   );
 
+  const showError = useCallback((title: string, error: StudioErrorInfo) => {
+    setView(stateRef.current.model ? { kind: 'loaded', openError: { title, error } } : { kind: 'failed', title, error });
+  }, []);
+
   const openModel = useCallback(
     async (path: string) => {
       const request = ++latestOpen.current;
@@ -259,7 +267,7 @@ export function useStudio(host: StudioHost): Studio {
       performance.mark('studio:model-parsed');
       if (request !== latestOpen.current) return;
       if (!summary.ok) {
-        setView({ kind: 'failed', title: `Could not open ${baseName(path)}`, error: summary.error });
+        showError(`Could not open ${baseName(path)}`, summary.error);
         return;
       }
       // A workspace that cannot be read must not stop the model from opening: it opens without variants.
@@ -270,7 +278,7 @@ export function useStudio(host: StudioHost): Studio {
       });
       setView({ kind: 'loaded' });
     },
-    [host],
+    [host, showError],
   );
 
   const openSample = useCallback(async () => {
@@ -572,7 +580,8 @@ export function useStudio(host: StudioHost): Studio {
     () => ({
       openModel,
       openSample,
-      showError: (title, error) => setView({ kind: 'failed', title, error }),
+      showError,
+      dismissError: () => setView({ kind: 'loaded' }),
       queueRecipes,
       rerunPipeline,
       benchmark,
@@ -588,6 +597,7 @@ export function useStudio(host: StudioHost): Studio {
     [
       openModel,
       openSample,
+      showError,
       queueRecipes,
       rerunPipeline,
       benchmark,
