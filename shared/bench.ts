@@ -5,6 +5,7 @@
  * carries these (`electron/engine/host/engine-protocol.ts`), the app contract (`ipc-contract.ts`) and the
  * workspace all build on it. Latency statistics and the names of streamed samples are in latency-stats.ts.
  */
+import type { LatencyStats } from './latency-stats.js';
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -125,7 +126,8 @@ export interface BenchInputInfo {
 }
 
 /** One model's figures. Times are ms; "p50" etc. use linear interpolation between order statistics. */
-export interface BenchModelResult {
+/** One model's figures; the latency statistics (iterations, mean, std, percentiles) are `LatencyStats`. */
+export interface BenchModelResult extends LatencyStats {
   model: string;
   ep: ExecutionProvider;
   /** Intra-op threads asked for; 0 = onnxruntime's default (one per physical core). */
@@ -137,17 +139,6 @@ export interface BenchModelResult {
   firstRunMs: number;
   /** Untimed warmup runs made (at least the number asked for; more when they took under 200 ms). */
   warmup: number;
-  /** Timed runs the statistics are over. */
-  iterations: number;
-  meanMs: number;
-  /** Sample standard deviation (n - 1). */
-  stdMs: number;
-  minMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
   /** Runs per second of one stream of sequential runs: 1000 / meanMs. */
   throughput: number;
   /**

@@ -8,6 +8,7 @@ import type { StudioErrorInfo } from './errors.js';
 import type { JobSpec, PipelineRequest } from './ipc-contract.js';
 import { pipelineRequestSchema } from './ipc-contract.js';
 import type { PipelineRecord, PipelineStepKind, PipelineStepRecord, Workspace } from './workspace.js';
+import { defaultVariantName } from './variant-naming.js';
 import { ORIGINAL_TARGET } from './workspace.js';
 
 export type PipelineJobOutcome =
@@ -25,13 +26,9 @@ export interface PipelineHost {
   now(): string;
 }
 
-function describeMake(make: PipelineRequest['make']): string {
-  const sparsity = make.kind === 'prune' ? Number(make.common.sparsity) : NaN;
-  return Number.isFinite(sparsity) ? `${make.method} ${Math.round(sparsity * 100)}%` : make.method;
-}
 
 function stepTitles(request: PipelineRequest, sourceName?: string): { kind: PipelineStepKind; title: string }[] {
-  const what = request.make.name ?? describeMake(request.make);
+  const what = request.make.name ?? defaultVariantName(request.make);
   const from = sourceName ? ` (from ${sourceName})` : '';
   const steps: { kind: PipelineStepKind; title: string }[] = [
     { kind: 'make', title: `${request.make.kind === 'quantize' ? 'Quantize' : 'Prune'}: ${what}${from}` },

@@ -13,6 +13,12 @@ export function defaultVariantName(
   return parentName ? `${parentName} + ${own}` : own;
 }
 
+/** A file-name-safe stem for a step: `int8-dynamic`, `structured30` (the sparsity in percent). */
+export function stepSlug(step: { method: string; common?: Record<string, unknown> }): string {
+  const sparsity = typeof step.common?.sparsity === 'number' ? `${Math.round(step.common.sparsity * 100)}` : '';
+  return `${step.method}${sparsity}`.replace(/[^A-Za-z0-9]+/g, '-');
+}
+
 export function uniqueVariantName(ws: Pick<Workspace, 'variants'>, wanted: string): string {
   const taken = new Set(ws.variants.map((v) => v.name));
   if (!taken.has(wanted)) return wanted;

@@ -48,7 +48,7 @@ import type { JobContext, JobLane } from './job-manager.js';
 import type { TaskPool } from './task-pool.js';
 import type { TaskRequest } from './task-protocol.js';
 import { methodCatalog } from './method-catalog.js';
-import { defaultVariantName } from '../../../shared/variant-naming.js';
+import { defaultVariantName, stepSlug } from '../../../shared/variant-naming.js';
 import { checkExport } from '../../../shared/export-checks.js';
 
 // The engine's reports must fit the shared result types the renderer reads: if a field changes type in the
@@ -161,13 +161,6 @@ function absoluteSpec(spec: DatasetSpecInput, baseDir: string): DatasetSpecInput
   }
 }
 
-function outputSlug(recipe: VariantRecipe): string {
-  const sparsity =
-    recipe.operation === 'prune' && typeof recipe.common.sparsity === 'number'
-      ? `${Math.round(recipe.common.sparsity * 100)}`
-      : '';
-  return `${recipe.method}${sparsity}`.replace(/[^A-Za-z0-9]+/g, '-');
-}
 
 /**
  * The `onnx-studio` command(s) that make the variant from the original model, one per line (a variant of a
@@ -193,13 +186,13 @@ export function variantCliCommand(
       cursor = v.parent;
     }
     for (const v of chain) {
-      stem = `${stem}-${outputSlug(v.recipe)}`;
+      stem = `${stem}-${stepSlug(v.recipe)}`;
       const output = path.join(dir, `${stem}.onnx`);
       lines.push(formatCliCommand(recipeCommand(v.recipe, input, output, methodCatalog())));
       input = output;
     }
   }
-  const output = path.join(dir, `${stem}-${outputSlug(recipe)}.onnx`);
+  const output = path.join(dir, `${stem}-${stepSlug(recipe)}.onnx`);
   lines.push(formatCliCommand(recipeCommand(recipe, input, output, methodCatalog())));
   return { command: lines.join('\n'), output };
 }

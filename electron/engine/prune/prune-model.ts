@@ -23,6 +23,8 @@ export interface PruneRequest {
   options?: Record<string, unknown>;
   force?: boolean;
   signal?: AbortSignal;
+  /** The input's content hash, when the caller already computed it (see TransformRequest). */
+  sourceSha256?: string;
   onProgress?: (progress: PruneProgress) => void;
 }
 

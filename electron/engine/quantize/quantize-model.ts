@@ -19,6 +19,8 @@ export interface QuantizeRequest {
   calibration?: SampleSource;
   /** Input shapes used for calibration, recorded with the recipe. */
   inputs?: RecipeInputs;
+  /** The input's content hash, when the caller already computed it (see TransformRequest). */
+  sourceSha256?: string;
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: QuantizeProgress) => void;

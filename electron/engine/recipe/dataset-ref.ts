@@ -38,11 +38,11 @@ export interface ResolveOptions {
   signal?: AbortSignal;
 }
 
-/** Finds a file by name in the search folders and checks its hash. */
+/** Finds a file by name in the search folders and checks its hash; returns where it is and its actual hash. */
 export async function findRecordedFile(
   file: { name: string; sha256: string },
   options: ResolveOptions,
-): Promise<string> {
+): Promise<{ path: string; sha256: string }> {
   const candidates = options.dirs.map((d) => path.join(d, file.name));
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) {
@@ -59,7 +59,7 @@ export async function findRecordedFile(
     }
     options.warn?.(`${message} Used anyway (--allow-changed-data).`);
   }
-  return found;
+  return { path: found, sha256: actual };
 }
 
 /** The spec and base folder a recorded dataset opens with on this machine. */
@@ -73,7 +73,7 @@ export async function resolveDatasetRef(
   for (const name of names) {
     const file = ref.files.find((f) => f.name === name);
     if (!file) throw new StudioError('BAD_REQUEST', `The recipe names ${options.role} '${name}' without its sha256.`);
-    located.set(name, await findRecordedFile(file, options));
+    located.set(name, (await findRecordedFile(file, options)).path);
   }
   const spec = { ...ref.spec };
   if (spec.kind !== 'synthetic') {

@@ -42,7 +42,8 @@ export function readRecordedRecipe(model: ModelProto): RecordedRecipe {
  */
 export function extendRecipe(
   recorded: RecordedRecipe,
-  inputFile: () => FileRef,
+  /** The input model itself: the source when it records no usable recipe. */
+  inputFile: FileRef | undefined,
   step: TransformStep,
   inputs: RecipeInputs = {},
 ): Recipe {
@@ -55,10 +56,14 @@ export function extendRecipe(
   return {
     version: RECIPE_VERSION,
     tool: 'onnx-studio',
-    source: previous?.source ?? inputFile(),
+    source: previous?.source ?? inputFile ?? missingSource(),
     inputs: merged,
     steps: [...(previous?.steps.filter((s) => s.kind === 'quantize' || s.kind === 'prune') ?? []), step],
   };
+}
+
+function missingSource(): never {
+  throw new Error('extendRecipe: an input without a recorded recipe needs its own file reference');
 }
 
 /** Writes the recipe into the model's metadata, replacing any earlier one. */

@@ -21,6 +21,7 @@ import { type QuantizeReport, quantizeModel } from '../quantize/quantize-model.j
 import { resolveInputSpecs } from '../runtime/input-specs.js';
 import { findRecordedFile, resolveDatasetRef } from './dataset-ref.js';
 import { sha256Model } from './file-hash.js';
+import { stepSlug } from '../../../shared/variant-naming.js';
 
 export interface RunRecipeOptions {
   recipe: Recipe;
@@ -56,10 +57,6 @@ export interface RunRecipeResult {
   steps: (StepResult & { index: number; seconds: number })[];
 }
 
-function stepSlug(step: RecipeStep & { kind: 'quantize' | 'prune' }): string {
-  const sparsity = step.kind === 'prune' && typeof step.common.sparsity === 'number' ? Math.round(step.common.sparsity * 100) : '';
-  return `${step.method}${sparsity}`.replace(/[^A-Za-z0-9]+/g, '-');
-}
 
 /** Copies a model (and rewrites its external data beside the copy) atomically under a new name. */
 async function exportModel(model: string, target: string, signal?: AbortSignal): Promise<number> {
@@ -97,9 +94,12 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
     hash: hashModel,
     ...(signal ? { signal } : {}),
   };
-  const source = options.model
+  const found = options.model
     ? await findRecordedFile({ ...recipe.source, name: path.basename(options.model) }, { ...sourceOptions, dirs: [path.dirname(path.resolve(options.model))] })
     : await findRecordedFile(recipe.source, { ...sourceOptions, dirs: [options.recipeDir] });
+  const source = found.path;
+  // The first transform records the source's hash; it was just computed, so it is handed on, not redone.
+  const sourceHash = (input: string) => (input === source ? { sourceSha256: found.sha256 } : {});
   await fs.promises.mkdir(options.outDir, { recursive: true });
   const stem = path.basename(recipe.source.name, path.extname(recipe.source.name));
   const shapes = { shapes: recipe.inputs.shapes ?? {}, dims: recipe.inputs.dims ?? {} };
@@ -138,6 +138,7 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
             common: step.common,
             options: step.options,
             inputs: recipe.inputs,
+            ...sourceHash(current),
             force: true,
             onProgress: (p) => progress(p.done, p.total),
             ...(calibration ? { calibration } : {}),
@@ -151,6 +152,7 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
             method: step.method,
             common: step.common,
             options: step.options,
+            ...sourceHash(current),
             force: true,
             onProgress: (p) => progress(p.done, p.total),
             ...(signal ? { signal } : {}),

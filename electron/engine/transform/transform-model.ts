@@ -23,6 +23,8 @@ export interface TransformRequest {
   signal?: AbortSignal;
   /** Input shapes the step used (calibration), recorded with the recipe. */
   inputs?: RecipeInputs;
+  /** The input's content hash when the caller has just computed it (`run` checks its source first). */
+  sourceSha256?: string;
 }
 
 export interface TransformContext {
@@ -77,7 +79,12 @@ export async function transformModel<O>(
     notes.push(`The input's recorded recipe could not be used (${recorded.reason}); the new recipe starts from this model.`);
   }
   // Hashed on another thread while the method works; only needed when the recipe is written.
-  const sourceHash = recorded.kind === 'recipe' ? undefined : sha256Model(loaded.path, loaded.proto, request.signal);
+  const sourceHash =
+    recorded.kind === 'recipe'
+      ? undefined
+      : request.sourceSha256 !== undefined
+        ? Promise.resolve(request.sourceSha256)
+        : sha256Model(loaded.path, loaded.proto, request.signal);
   sourceHash?.catch(() => {});
   await inlineExternalData(loaded.proto, loaded.dir);
   const outcome = await apply({ model: loaded.proto, loaded, note: (m) => notes.push(m) });
@@ -89,7 +96,7 @@ export async function transformModel<O>(
     });
   }
   const source = sourceHash ? { name: path.basename(loaded.path), sha256: await sourceHash } : undefined;
-  writeRecipe(loaded.proto, extendRecipe(recorded, () => source!, step(outcome), request.inputs));
+  writeRecipe(loaded.proto, extendRecipe(recorded, source, step(outcome), request.inputs));
   const saved = await saveModel(loaded.proto, request.output, {
     force: request.force ?? false,
     ...(request.signal ? { signal: request.signal } : {}),

@@ -12,7 +12,7 @@
  * terminating the worker, so the loop never has to yield to hear about it.
  */
 import type * as Ort from 'onnxruntime-web';
-import { latencyStatsOf } from '../../../shared/latency-stats.js';
+import { type LatencyStats, latencyStatsOf } from '../../../shared/latency-stats.js';
 import { latencyStats } from '../state/statistics.js';
 import { loadOrt, wasmThreads } from './ort-loader.js';
 import { seededRandom } from './seeded-random.js';
@@ -49,22 +49,14 @@ export interface WebBenchOptions {
   onSamples?: (index: number, samples: number[]) => void;
 }
 
-export interface WebBenchModelResult {
+/** One model's figures in the page; the latency statistics are `LatencyStats`. */
+export interface WebBenchModelResult extends LatencyStats {
   model: string;
   engine: 'onnxruntime-web';
   provider: WebProvider;
   initMs: number;
   firstRunMs: number;
   warmup: number;
-  iterations: number;
-  meanMs: number;
-  stdMs: number;
-  minMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
   /** Every timed run (ms), in order. */
   samples: number[];
   /** The inputs fed: name, dtype and the concrete shape (symbolic dims are 1). */
