@@ -213,6 +213,14 @@ export const DATASET_SPEC_SCHEMAS = {
   images: imagesSpecSchema,
 } as const satisfies Record<DatasetKind, z.ZodType>;
 
+/**
+ * True when the data certainly has no labels: synthetic data, or a .npy without a labels file (a .npz, a
+ * .jsonl or an image folder may carry them inside).
+ */
+export function datasetLacksLabels(spec: DatasetSpecInput): boolean {
+  return spec.kind === 'synthetic' || (spec.kind === 'npy' && spec.labels === undefined);
+}
+
 /** Zod's issues as one line: `preprocessing.mean: ...; foo: Unrecognized key`. */
 export function describeSpecIssues(error: z.ZodError): string {
   return error.issues

@@ -17,7 +17,7 @@ function fakeHost() {
     benchmarks: [],
     evaluations: [],
   };
-  const jobs: { spec: JobSpec; jobId: string; end: (o: PipelineJobOutcome) => void }[] = [];
+  const jobs: { spec: JobSpec; jobId: string; ended: boolean; end: (o: PipelineJobOutcome) => void }[] = [];
   let ids = 0;
   const waiting: (() => void)[] = [];
   const host = {
@@ -25,9 +25,10 @@ function fakeHost() {
     jobs,
     startJob(spec: JobSpec) {
       const jobId = `j${jobs.length + 1}`;
-      let end!: (o: PipelineJobOutcome) => void;
-      const done = new Promise<PipelineJobOutcome>((resolve) => (end = resolve));
-      jobs.push({ spec, jobId, end });
+      let resolveDone!: (o: PipelineJobOutcome) => void;
+      const done = new Promise<PipelineJobOutcome>((resolve) => (resolveDone = resolve));
+      const job = { spec, jobId, ended: false, end: (o: PipelineJobOutcome) => ((job.ended = true), resolveDone(o)) };
+      jobs.push(job);
       for (const w of waiting.splice(0)) w();
       return { jobId, done };
     },
@@ -175,5 +176,47 @@ describe('PipelineRunner', () => {
     const p = await runner.start({ make: request.make });
     await runner.whenSettled(p.id);
     expect(host.ws.pipelines![0]!.steps[0]).toMatchObject({ status: 'failed', error: { code: 'BAD_REQUEST', message: 'refused' } });
+  });
+
+  it('without labels the original needs no evaluation of its own: the variant is compared by fidelity', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const p = await runner.start({ make: request.make, evaluate: { data: { spec: { kind: 'synthetic', samples: 8 } } } });
+    await host.jobsStarted(1);
+    host.jobs[0]!.end(made);
+    await host.jobsStarted(2);
+    expect(host.jobs[1]!.spec).toMatchObject({ kind: 'evaluate', target: 'v-new', reference: 'original' });
+    host.jobs[1]!.end({ status: 'done', result: {} });
+    await runner.whenSettled(p.id);
+    const record = host.ws.pipelines![0]!;
+    expect(record.steps.map((s) => s.status)).toEqual(['done', 'skipped', 'done']);
+    expect(record.steps[1]!.note).toMatch(/no labels, so the variant is compared with the original by fidelity/);
+    expect(record.status).toBe('done');
+  });
+
+  it('two pipelines started together evaluate the original once', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const both = { make: request.make, evaluate: request.evaluate! };
+    const first = await runner.start(both);
+    const second = await runner.start(both);
+    await host.jobsStarted(2);
+    host.jobs[0]!.end(made);
+    host.jobs[1]!.end(made);
+    // Each pipeline's next step is claimed in one update: only one starts the original's evaluation.
+    await host.jobsStarted(4);
+    // Finish every job as it comes, until both pipelines have run out of steps.
+    const settled = Promise.all([runner.whenSettled(first.id), runner.whenSettled(second.id)]);
+    let done = false;
+    void settled.then(() => (done = true));
+    while (!done) {
+      for (const job of host.jobs) if (!job.ended) job.end({ status: 'done', result: {} });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const originals = host.jobs.filter((j) => j.spec.kind === 'evaluate' && j.spec.target === 'original');
+    expect(originals).toHaveLength(1);
+    const notes = host.ws.pipelines!.map((p) => p.steps.find((s) => s.kind === 'evaluate-original'));
+    expect(notes.map((s) => s?.status).sort()).toEqual(['done', 'skipped']);
+    expect(notes.find((s) => s?.status === 'skipped')?.note).toBe('Another pipeline is evaluating the original on this data.');
   });
 });

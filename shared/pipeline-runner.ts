@@ -7,6 +7,7 @@
 import type { StudioErrorInfo } from './errors.js';
 import type { JobSpec, PipelineRequest } from './ipc-contract.js';
 import { pipelineRequestSchema } from './ipc-contract.js';
+import { type DatasetSpecInput, datasetLacksLabels } from './dataset-spec.js';
 import type { PipelineRecord, PipelineStepKind, PipelineStepRecord, Workspace } from './workspace.js';
 import { defaultVariantName } from './variant-naming.js';
 import { ORIGINAL_TARGET } from './workspace.js';
@@ -47,17 +48,28 @@ function sameData(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Whether another pipeline of the workspace already evaluated the original on this data. */
-export function originalEvaluatedOn(ws: Workspace, data: unknown, except: string): boolean {
-  return (ws.pipelines ?? []).some((p) => {
-    if (p.id === except) return false;
-    const parsed = pipelineRequestSchema.safeParse(p.request);
-    return (
-      parsed.success &&
-      sameData(parsed.data.evaluate?.data, data) &&
-      p.steps.some((s) => s.kind === 'evaluate-original' && s.status === 'done')
-    );
-  });
+/**
+ * Why the original needs no evaluation of its own on this data, or undefined when it does. Its evaluation is
+ * the accuracy baseline: data without labels has none (the variant is compared with it by fidelity instead),
+ * and one evaluation per dataset serves every pipeline of the workspace, also one still running.
+ */
+export function originalEvaluationNotNeeded(
+  ws: Workspace,
+  data: { spec: DatasetSpecInput } | undefined,
+  except: string,
+): string | undefined {
+  if (data && datasetLacksLabels(data.spec)) {
+    return 'Not needed: the data has no labels, so the variant is compared with the original by fidelity.';
+  }
+  for (const p of ws.pipelines ?? []) {
+    if (p.id === except) continue;
+    const other = pipelineRequestSchema.safeParse(p.request);
+    if (!other.success || !sameData(other.data.evaluate?.data, data)) continue;
+    const step = p.steps.find((s) => s.kind === 'evaluate-original');
+    if (step?.status === 'done') return 'The original was already evaluated on this data.';
+    if (step?.status === 'running') return 'Another pipeline is evaluating the original on this data.';
+  }
+  return undefined;
 }
 
 function jobFor(kind: PipelineStepKind, request: PipelineRequest, variant: string): JobSpec {
@@ -111,8 +123,10 @@ export class PipelineRunner {
       };
       ws.pipelines = [...(ws.pipelines ?? []), record];
     });
-    this.launch(request, record!.id);
-    return record!;
+    // A copy: the record in the workspace changes as soon as the first step is claimed.
+    const started = structuredClone(record!);
+    this.launch(request, started.id);
+    return started;
   }
 
   /** Runs a pipeline that is not running again, from its first step that did not finish. */
@@ -131,8 +145,9 @@ export class PipelineRunner {
     await this.host.update(ws.model.path, (w) => {
       w.pipelines = (w.pipelines ?? []).map((p) => (p.id === pipelineId ? next : p));
     });
+    const restarted = structuredClone(next);
     this.launch(parsed.data, pipelineId);
-    return next;
+    return restarted;
   }
 
   /**
@@ -182,35 +197,35 @@ export class PipelineRunner {
     let anyFailed = false;
     for (let index = 0; ; index++) {
       let record: PipelineRecord | undefined;
-      let skipNote: string | undefined;
+      let claimed = false;
+      // Decide and claim the step in one update, so two pipelines never both start the original's baseline.
       await this.host.update(modelPath, (ws) => {
         record = ws.pipelines?.find((p) => p.id === id);
         const step = record?.steps[index];
-        if (step?.status === 'pending' && step.kind === 'evaluate-original' && originalEvaluatedOn(ws, request.evaluate?.data, id)) {
-          skipNote = 'The original was already evaluated on this data.';
+        if (!record || !step || step.status !== 'pending') return;
+        const skip = (note: string) => {
+          record!.steps[index] = { ...step, status: 'skipped', note };
+          record!.updatedAt = this.host.now();
+        };
+        if (stop) return skip(stop === 'failed' ? 'Not run: an earlier step failed.' : 'Not run: an earlier step was cancelled.');
+        if (step.kind !== 'make' && !record.variant) {
+          stop = 'failed';
+          return skip('Not run: no variant was made.');
         }
+        const notNeeded = step.kind === 'evaluate-original' ? originalEvaluationNotNeeded(ws, request.evaluate?.data, id) : undefined;
+        if (notNeeded) return skip(notNeeded);
+        record.steps[index] = { ...step, status: 'running' };
+        record.updatedAt = this.host.now();
+        claimed = true;
       });
       const step = record?.steps[index];
       if (!record || !step) break;
-      if (step.status !== 'pending') continue;
-      if (stop || skipNote) {
-        await this.patch(modelPath, id, (p) => {
-          p.steps[index] = { ...p.steps[index]!, status: 'skipped', note: skipNote ?? (stop === 'failed' ? 'Not run: an earlier step failed.' : 'Not run: an earlier step was cancelled.') };
-        });
-        continue;
-      }
-      if (step.kind !== 'make' && !record.variant) {
-        stop = 'failed';
-        await this.patch(modelPath, id, (p) => {
-          p.steps[index] = { ...p.steps[index]!, status: 'skipped', note: 'Not run: no variant was made.' };
-        });
-        continue;
-      }
+      if (!claimed) continue;
       let outcome: PipelineJobOutcome;
       try {
         const job = this.host.startJob(jobFor(step.kind, request, record.variant ?? ''));
         await this.patch(modelPath, id, (p) => {
-          p.steps[index] = { ...p.steps[index]!, status: 'running', jobId: job.jobId };
+          p.steps[index] = { ...p.steps[index]!, jobId: job.jobId };
         });
         outcome = await job.done;
       } catch (error) {
