@@ -58,6 +58,8 @@ const API_CHANNELS = {
   renameVariant: IPC_CHANNELS.workspaceRenameVariant,
   removeVariant: IPC_CHANNELS.workspaceRemoveVariant,
   addBenchRecord: IPC_CHANNELS.workspaceAddBenchRecord,
+  setExperiment: IPC_CHANNELS.experimentSet,
+  checkDataset: IPC_CHANNELS.datasetCheck,
   buildReport: IPC_CHANNELS.reportBuild,
   saveReport: IPC_CHANNELS.reportSave,
   listMethods: IPC_CHANNELS.methodsList,

@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'ENGINE_CRASHED',
   'CANCELLED',
   'BAD_REQUEST',
+  /** The data or input spec does not fit the model (names the input, what it expects and what it got). */
+  'BAD_INPUT',
   'INTERNAL',
 ] as const;
 
@@ -26,5 +28,5 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: StudioError
 
 /** Errors caused by the user's input (exit code 2 in the CLI); the rest are internal failures (exit 1). */
 export function isUserError(code: ErrorCode): boolean {
-  return code === 'MODEL_PARSE' || code === 'MODEL_INVALID' || code === 'IO' || code === 'BAD_REQUEST';
+  return code === 'MODEL_PARSE' || code === 'MODEL_INVALID' || code === 'IO' || code === 'BAD_REQUEST' || code === 'BAD_INPUT';
 }

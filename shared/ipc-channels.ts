@@ -35,6 +35,10 @@ export const IPC_CHANNELS = {
   workspaceRemoveVariant: 'studio:workspace.removeVariant',
   /** Request/response: record a benchmark the renderer measured itself (onnxruntime-web, WebGPU/WASM). */
   workspaceAddBenchRecord: 'studio:workspace.addBenchRecord',
+  /** Request/response: set the experiment of a model (input spec, datasets by role); answers the workspace. */
+  experimentSet: 'studio:experiment.set',
+  /** Request/response: check a dataset against a model before a job is queued (shapes, dtypes, labels). */
+  datasetCheck: 'studio:dataset.check',
   /** Request/response: the comparison report of a workspace, as self-contained HTML and as JSON. */
   reportBuild: 'studio:report.build',
   /** Request/response: write the report (report.html + report.json) into a folder on the backend's machine. */

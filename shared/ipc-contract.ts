@@ -18,11 +18,20 @@
 import { z } from 'zod';
 import { datasetSpecSchema, describeSpecIssues, type DatasetSpecInput } from './dataset-spec.js';
 import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './bench.js';
+import { inputSpecSchema, inputValuesSchema } from './input-spec.js';
 import type { Result, StudioErrorInfo } from './errors.js';
 import type { JobResults } from './job-results.js';
 import type { MethodCatalog } from './method-catalog-types.js';
 import type { ModelSummary } from './model-summary.js';
-import type { BenchRecord, PipelineRecord, Workspace, WorkspaceListing, WorkspaceVariant } from './workspace.js';
+import type {
+  BenchRecord,
+  DatasetIdentity,
+  FedInput,
+  PipelineRecord,
+  Workspace,
+  WorkspaceListing,
+  WorkspaceVariant,
+} from './workspace.js';
 import type { StudioReport } from './report.js';
 import { IPC_CHANNELS } from './ipc-channels.js';
 
@@ -109,6 +118,8 @@ export const dataRefSchema = z.strictObject({
 const optionsRecordSchema = z.record(z.string(), z.unknown());
 const shapesSchema = z.record(z.string(), z.array(z.number().int().min(0)).max(16));
 const dimsSchema = z.record(z.string(), z.number().int().min(1));
+/** Values to feed inputs whose values matter (integers such as a sample rate), by input name. */
+const valuesSchema = z.record(z.string(), inputValuesSchema);
 /** Display name of the variant a job makes (default: the method's name, made unique). */
 const variantNameSchema = z.string().min(1).max(120);
 
@@ -138,9 +149,13 @@ export const quantizeJobSpecSchema = z.strictObject({
   options: optionsRecordSchema.optional(),
   /** Calibration samples, for methods with `needsCalibration`. */
   calibration: dataRefSchema.optional(),
-  /** Concrete input shapes for synthetic calibration data of models with symbolic dims. */
+  /**
+   * Concrete input shapes (and values) for synthetic calibration data of models with symbolic dims. Absent:
+   * the workspace's experiment input spec, if any.
+   */
   shapes: shapesSchema.optional(),
   dims: dimsSchema.optional(),
+  values: valuesSchema.optional(),
   name: variantNameSchema.optional(),
 });
 
@@ -189,8 +204,10 @@ export const benchJobSpecSchema = z
     iterations: z.number().int().min(1).max(10_000_000).optional(),
     /** Measure for this long (ms, all targets together) instead of a number of runs. */
     durationMs: z.number().positive().max(86_400_000).optional(),
+    /** Absent (with `dims` and `values`): the workspace's experiment input spec, if any. */
     shapes: shapesSchema.optional(),
     dims: dimsSchema.optional(),
+    values: valuesSchema.optional(),
     /** Default: 4 synthetic feeds, seed 0. */
     data: benchDataSpecSchema.optional(),
     /** Record and aggregate onnxruntime's profile (per-op times; adds overhead to the timings). */
@@ -214,6 +231,37 @@ export const evaluateJobSpecSchema = z.strictObject({
   limit: z.number().int().min(1).optional(),
   shapes: shapesSchema.optional(),
   dims: dimsSchema.optional(),
+});
+
+/** A dataset for one role of the experiment; `null` removes it. */
+const experimentDatasetSchema = z.strictObject({
+  /** Shown beside figures (default: the main file's name). */
+  name: z.string().min(1).max(120).optional(),
+  data: dataRefSchema,
+});
+
+export const experimentSetRequestSchema = z.strictObject({
+  modelPath: absolutePathSchema,
+  /** The input spec every job of this model uses; `null` forgets it. Checked against the model. */
+  inputs: inputSpecSchema.nullable().optional(),
+  /** Record the spec as confirmed by the user (the app stops asking). */
+  confirmInputs: z.boolean().optional(),
+  /** Datasets by role; a role left out stays as it is, `null` removes it. */
+  datasets: z
+    .strictObject({
+      calibration: experimentDatasetSchema.nullable().optional(),
+      evaluation: experimentDatasetSchema.nullable().optional(),
+    })
+    .optional(),
+});
+
+export const datasetCheckRequestSchema = z.strictObject({
+  modelPath: absolutePathSchema,
+  /** What the data is for: calibration needs inputs only; evaluation needs labels or a reference. */
+  role: z.enum(['calibration', 'evaluation']),
+  data: dataRefSchema,
+  /** The model to check against (default `'original'`). */
+  target: targetSchema.optional(),
 });
 
 export const exportJobSpecSchema = z.strictObject({
@@ -350,6 +398,8 @@ export type RemoveVariantRequest = z.infer<typeof removeVariantRequestSchema>;
 export type BenchTargetResultInput = z.infer<typeof benchTargetResultInputSchema>;
 export type AddBenchRecordRequest = z.infer<typeof addBenchRecordRequestSchema>;
 export type ReportSaveRequest = z.infer<typeof reportSaveRequestSchema>;
+export type ExperimentSetRequest = z.infer<typeof experimentSetRequestSchema>;
+export type DatasetCheckRequest = z.infer<typeof datasetCheckRequestSchema>;
 export type EmptyRequest = Record<string, never>;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -372,6 +422,27 @@ export interface FsListing {
   parent: string | null;
   /** Folders first, then files, each sorted by name. Hidden entries (dot files) are left out. */
   entries: FsEntry[];
+}
+
+/**
+ * What `studio:dataset.check` found: the data fits the model (otherwise the answer is a BAD_INPUT error
+ * naming the input, or a BAD_REQUEST naming the file or the labels).
+ */
+export interface DatasetCheckReport {
+  identity: DatasetIdentity;
+  /** The inputs of the first sample as they would be fed. */
+  inputs: FedInput[];
+  /** Present when the data has labels. */
+  labels?: {
+    count: number;
+    /** Smallest and largest label (class ids for classification). */
+    min: number;
+    max: number;
+    /** Classes the model's output scores (its last dim), when it reads as class scores. */
+    modelClasses?: number;
+  };
+  /** Things worth knowing that do not stop the job (e.g. fewer samples than a calibration usually needs). */
+  warnings: string[];
 }
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -443,6 +514,8 @@ export interface IpcMethods {
   /** `removed` is false when there was no such variant. */
   [IPC_CHANNELS.workspaceRemoveVariant]: { request: RemoveVariantRequest; response: { removed: boolean } };
   [IPC_CHANNELS.workspaceAddBenchRecord]: { request: AddBenchRecordRequest; response: BenchRecord };
+  [IPC_CHANNELS.experimentSet]: { request: ExperimentSetRequest; response: Workspace };
+  [IPC_CHANNELS.datasetCheck]: { request: DatasetCheckRequest; response: DatasetCheckReport };
   [IPC_CHANNELS.reportBuild]: { request: WorkspaceRequest; response: { html: string; json: StudioReport } };
   [IPC_CHANNELS.reportSave]: { request: ReportSaveRequest; response: { htmlPath: string; jsonPath: string } };
   [IPC_CHANNELS.methodsList]: { request: EmptyRequest; response: MethodCatalog };
@@ -473,6 +546,8 @@ export const IPC_REQUEST_SCHEMAS: { [C in IpcMethodChannel]: z.ZodType<IpcReques
   [IPC_CHANNELS.workspaceRenameVariant]: renameVariantRequestSchema,
   [IPC_CHANNELS.workspaceRemoveVariant]: removeVariantRequestSchema,
   [IPC_CHANNELS.workspaceAddBenchRecord]: addBenchRecordRequestSchema,
+  [IPC_CHANNELS.experimentSet]: experimentSetRequestSchema,
+  [IPC_CHANNELS.datasetCheck]: datasetCheckRequestSchema,
   [IPC_CHANNELS.reportBuild]: workspaceRequestSchema,
   [IPC_CHANNELS.reportSave]: reportSaveRequestSchema,
   [IPC_CHANNELS.methodsList]: emptyRequestSchema,
@@ -657,6 +732,8 @@ export interface StudioApi {
   renameVariant(request: RenameVariantRequest): Promise<Result<WorkspaceVariant>>;
   removeVariant(request: RemoveVariantRequest): Promise<Result<{ removed: boolean }>>;
   addBenchRecord(request: AddBenchRecordRequest): Promise<Result<BenchRecord>>;
+  setExperiment(request: ExperimentSetRequest): Promise<Result<Workspace>>;
+  checkDataset(request: DatasetCheckRequest): Promise<Result<DatasetCheckReport>>;
   buildReport(modelPath: string): Promise<Result<{ html: string; json: StudioReport }>>;
   saveReport(request: ReportSaveRequest): Promise<Result<{ htmlPath: string; jsonPath: string }>>;
   listMethods(): Promise<Result<MethodCatalog>>;

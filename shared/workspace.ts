@@ -11,6 +11,7 @@
  */
 import type { BenchProfile, BenchReport } from './bench.js';
 import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from './job-reports.js';
+import type { InputSpec } from './input-spec.js';
 import type { LatencyStats } from './latency-stats.js';
 import type { ModelSummary } from './model-summary.js';
 
@@ -34,8 +35,11 @@ export type VariantRecipe =
       common: Record<string, unknown>;
       options: Record<string, unknown>;
       calibration?: DataRefInfo;
+      /** The calibration data it was made with. */
+      calibrationDataset?: DatasetIdentity;
       shapes?: Record<string, number[]>;
       dims?: Record<string, number>;
+      values?: InputSpec['values'];
     }
   | {
       operation: 'prune';
@@ -81,6 +85,45 @@ export interface BenchTargetResult extends LatencyStats {
 /** Which runtime measured a benchmark. */
 export type BenchEngine = 'onnxruntime-node' | 'onnxruntime-web';
 
+/** The concrete inputs a measurement fed (name, dtype, shape), shown beside its figures. */
+export interface FedInput {
+  name: string;
+  dtype: string;
+  shape: number[];
+}
+
+/**
+ * Which data a figure was measured on: enough to tell two datasets apart and to see that a chart mixes them.
+ * `sha256` covers the dataset's files (a synthetic dataset hashes its description).
+ */
+export interface DatasetIdentity {
+  /** The name the user gave the dataset, else its main file's name (`test-inputs.npy`), or `synthetic`. */
+  name: string;
+  samples: number;
+  sha256: string;
+}
+
+/** A dataset the experiment uses in one role. */
+export interface ExperimentDataset {
+  /** Shown in forms and beside figures; default: the main file's name. */
+  name: string;
+  data: DataRefInfo;
+}
+
+export type DatasetRole = 'calibration' | 'evaluation';
+
+/**
+ * The user's experiment on this model, owned by the backend: the inputs every job feeds and the datasets
+ * by role. Never inherited from another model; the bundled sample brings its own.
+ */
+export interface Experiment {
+  /** Concrete shapes (and values of integer inputs) for every job of this model that does not set its own. */
+  inputs?: InputSpec;
+  /** When the user confirmed `inputs` (ISO time); absent while they are only the guesses. */
+  inputsConfirmedAt?: string;
+  datasets?: Partial<Record<DatasetRole, ExperimentDataset>>;
+}
+
 export interface BenchRecord {
   id: string;
   createdAt: string;
@@ -93,6 +136,10 @@ export interface BenchRecord {
   results: BenchTargetResult[];
   /** The engine's settings (onnxruntime-node benchmarks). */
   settings?: BenchReport['settings'];
+  /** The inputs fed (the same for every target of one run). */
+  inputs?: FedInput[];
+  /** The dataset fed, when the benchmark ran on data rather than synthetic inputs. */
+  dataset?: DatasetIdentity;
   notes: string[];
 }
 
@@ -103,6 +150,10 @@ export interface EvalRecord {
   target: string;
   /** The target compared with for fidelity, when there was one. */
   reference?: string;
+  /** The data evaluated on. */
+  dataset?: DatasetIdentity;
+  /** The inputs fed for the first sample (data decides the shapes). */
+  inputs?: FedInput[];
   report: EvalReportInfo;
 }
 
@@ -127,6 +178,8 @@ export interface Workspace {
   evaluations: EvalRecord[];
   /** What the app asked for in one go (make a variant, then benchmark and evaluate it), newest last. */
   pipelines?: PipelineRecord[];
+  /** Input spec and datasets by role (set with `studio:experiment.set`). */
+  experiment?: Experiment;
 }
 
 export type PipelineStepKind = 'make' | 'bench' | 'evaluate-original' | 'evaluate';

@@ -25,6 +25,8 @@ export function createElectronHost(api: StudioApi): StudioHost {
     renameVariant: (request) => api.renameVariant(request),
     removeVariant: (request) => api.removeVariant(request),
     addBenchRecord: (request) => api.addBenchRecord(request),
+    setExperiment: (request) => api.setExperiment(request),
+    checkDataset: (request) => api.checkDataset(request),
     buildReport: (modelPath) => api.buildReport(modelPath),
     saveReport: (request) => api.saveReport(request),
     listMethods: () => api.listMethods(),

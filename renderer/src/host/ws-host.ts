@@ -180,6 +180,8 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
     renameVariant: (r) => request(CHANNELS.workspaceRenameVariant, r),
     removeVariant: (r) => request(CHANNELS.workspaceRemoveVariant, r),
     addBenchRecord: (r) => request(CHANNELS.workspaceAddBenchRecord, r),
+    setExperiment: (r) => request(CHANNELS.experimentSet, r),
+    checkDataset: (r) => request(CHANNELS.datasetCheck, r),
     buildReport: (modelPath) => request(CHANNELS.reportBuild, { modelPath }),
     saveReport: (r) => request(CHANNELS.reportSave, r),
     listMethods: () => request(CHANNELS.methodsList, {}),

@@ -1,0 +1,148 @@
+/**
+ * The input spec of an experiment: the concrete shape of every model input, and for inputs that are not
+ * free-form floats (a sample rate, token ids, a mask) which values to feed. Models often leave dims open
+ * (`x [?, 3, 48, ?]`) or take integers whose value matters (`sr = 16000`); running them with a guessed
+ * shape gives numbers that look right and are not, so the app asks for the spec (prefilled with the guesses
+ * below, each with its reason) and every job of the model uses it.
+ *
+ * Plain data and pure functions: the engine, the CLI, the app and the mock host share them.
+ */
+import { z } from 'zod';
+import type { TensorSummary } from './model-summary.js';
+
+/** Which values to feed an input: one constant everywhere, or whole numbers drawn uniformly from [min, max]. */
+export const inputValuesSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant'), value: z.number().finite() }),
+  z
+    .strictObject({ kind: z.literal('range'), min: z.number().finite(), max: z.number().finite() })
+    .refine((r) => r.min <= r.max, { message: 'min must not be above max.' }),
+]);
+export type InputValues = z.infer<typeof inputValuesSchema>;
+
+/** Concrete shapes by input name, and value rules for the inputs that need them. */
+export const inputSpecSchema = z.strictObject({
+  shapes: z.record(z.string(), z.array(z.number().int().min(0)).max(16)),
+  values: z.record(z.string(), inputValuesSchema).optional(),
+});
+export type InputSpec = z.infer<typeof inputSpecSchema>;
+
+/** Where a guessed dim came from, so the form can say why it holds that number. */
+export type DimSource = 'model' | 'batch' | 'name' | 'image' | 'default';
+
+export interface DimGuess {
+  value: number;
+  source: DimSource;
+  /** Human-readable, e.g. `batch: one sample per run` or `width of a 48-pixel text line`. */
+  reason: string;
+}
+
+export interface InputGuess {
+  name: string;
+  dtype: string;
+  declared: TensorSummary['shape'];
+  dims: DimGuess[];
+  /** For integer and bool inputs: the values to feed, with the reason. */
+  values?: { values: InputValues; reason: string };
+}
+
+const FLOAT_TYPES = new Set(['float32', 'float16', 'float64', 'bfloat16']);
+
+export function isOpenDim(d: number | string | null): boolean {
+  return typeof d !== 'number' || d < 0;
+}
+
+/**
+ * True when running the model needs choices the model does not make itself: a symbolic or unknown dim, or
+ * an input that is not a float tensor (its values matter). The app asks before anything runs.
+ */
+export function needsInputSpec(inputs: readonly TensorSummary[]): boolean {
+  return inputs.some((i) => i.shape.some(isOpenDim) || !FLOAT_TYPES.has(i.dtype));
+}
+
+const BATCH_NAMES = /^(n|b|bs|batch|batch_?size|batches|num_?samples|unk__\d+)$/i;
+const SEQUENCE_NAMES = /(seq|sequence|token|length|len|time|frames|steps)/i;
+const HEIGHT_NAMES = /^(h|height|img_?h|image_?height)$/i;
+const WIDTH_NAMES = /^(w|width|img_?w|image_?width)$/i;
+const SAMPLE_RATE_NAMES = /^(sr|sample_?rate|sampling_?rate)$/i;
+
+/** A default sequence length for transformer-like inputs. */
+const SEQUENCE_LENGTH = 128;
+/** The usual input side of image classifiers. */
+const IMAGE_SIDE = 224;
+/** A text-line recognizer's usual width (e.g. PaddleOCR's 320 for a 48-pixel-high line). */
+const TEXT_LINE_WIDTH = 320;
+
+function guessDim(input: TensorSummary, index: number): DimGuess {
+  const d = input.shape[index] ?? null;
+  if (!isOpenDim(d)) return { value: d as number, source: 'model', reason: 'fixed by the model' };
+  const name = typeof d === 'string' ? d : '';
+  const rank = input.shape.length;
+  if (index === 0 && (rank >= 2 || BATCH_NAMES.test(name))) {
+    return { value: 1, source: 'batch', reason: 'batch: one sample per run' };
+  }
+  if (BATCH_NAMES.test(name)) return { value: 1, source: 'batch', reason: `'${name}' reads as a batch size` };
+  const image = rank === 4 && typeof input.shape[1] === 'number' && [1, 3, 4].includes(input.shape[1]) && index >= 2;
+  if (image || HEIGHT_NAMES.test(name) || WIDTH_NAMES.test(name)) {
+    const other = image ? input.shape[index === 2 ? 3 : 2] : null;
+    const otherSize = typeof other === 'number' && other > 0 ? other : undefined;
+    if (index === 3 && otherSize !== undefined && otherSize <= 64) {
+      return { value: TEXT_LINE_WIDTH, source: 'image', reason: `width of a ${otherSize}-pixel-high text line` };
+    }
+    if (otherSize !== undefined) return { value: otherSize, source: 'image', reason: 'square image, like the other side' };
+    return { value: IMAGE_SIDE, source: 'image', reason: `image side (${IMAGE_SIDE}, the usual classifier input)` };
+  }
+  if (SEQUENCE_NAMES.test(name)) {
+    return { value: SEQUENCE_LENGTH, source: 'name', reason: `'${name}' reads as a sequence length` };
+  }
+  return {
+    value: 1,
+    source: 'default',
+    reason: name ? `nothing tells the size of '${name}': 1 until you set it` : 'unknown size: 1 until you set it',
+  };
+}
+
+function guessValues(input: TensorSummary, shape: number[]): InputGuess['values'] {
+  if (FLOAT_TYPES.has(input.dtype)) return undefined;
+  if (input.dtype === 'bool') return { values: { kind: 'range', min: 0, max: 1 }, reason: 'random true/false' };
+  if (SAMPLE_RATE_NAMES.test(input.name)) {
+    return { values: { kind: 'constant', value: 16000 }, reason: 'a sample rate: 16 kHz, the usual rate of speech models' };
+  }
+  if (/mask/i.test(input.name)) return { values: { kind: 'constant', value: 1 }, reason: 'a mask: every position on' };
+  const scalar = shape.reduce((a, b) => a * b, 1) === 1;
+  if (scalar) return { values: { kind: 'constant', value: 1 }, reason: 'a single number: set the value the model expects' };
+  return { values: { kind: 'range', min: 0, max: 99 }, reason: 'ids or indices: 0 to 99 keeps lookups in range' };
+}
+
+/** A prefilled spec for every input, each dim and value with the reason it was chosen. */
+export function guessInputSpec(inputs: readonly TensorSummary[]): InputGuess[] {
+  return inputs.map((input) => {
+    const dims = input.shape.map((_, i) => guessDim(input, i));
+    const values = guessValues(
+      input,
+      dims.map((d) => d.value),
+    );
+    return { name: input.name, dtype: input.dtype, declared: input.shape, dims, ...(values ? { values } : {}) };
+  });
+}
+
+/** The spec the guesses add up to. */
+export function specFromGuesses(guesses: readonly InputGuess[]): InputSpec {
+  const shapes: Record<string, number[]> = {};
+  const values: Record<string, InputValues> = {};
+  for (const g of guesses) {
+    shapes[g.name] = g.dims.map((d) => d.value);
+    if (g.values) values[g.name] = g.values.values;
+  }
+  return Object.keys(values).length > 0 ? { shapes, values } : { shapes };
+}
+
+/** `x float32 [1, 3, 48, 320]`, for tables, tooltips and reports. */
+export function describeInputShape(input: { name: string; dtype: string; shape: readonly number[] }): string {
+  return `${input.name} ${input.dtype} [${input.shape.join(', ')}]`;
+}
+
+/** `1x3x48x320` per input, joined: the short form beside a latency or a score. */
+export function shortShapes(inputs: readonly { name: string; shape: readonly number[] }[]): string {
+  if (inputs.length === 1) return inputs[0]!.shape.join('x');
+  return inputs.map((i) => `${i.name} ${i.shape.join('x')}`).join(', ');
+}
