@@ -3,88 +3,31 @@
  * Debian's Chromium: open the sample model, make an int8 variant and benchmark it, read real numbers off the
  * charts, cancel a running job, export the variant and run the exported file with onnxruntime-node.
  *
- * The server is started here on a free port with a temporary data folder, and its URL (with the access
- * token) is read from its `--json` line on stdout. Screenshots go to out/e2e/screenshots.
+ * The server runs on a free port with a temporary data folder (support/serve-process.ts). Screenshots go to
+ * out/e2e/screenshots.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
-import { REPO_ROOT } from './support/static-renderer.js';
+import { startServe, type ServeProcess } from './support/serve-process.js';
 
-let serve: ChildProcess | undefined;
+let server: ServeProcess;
 let serveUrl = '';
-let dataDir = '';
 let outDir = '';
-let serveLog = '';
-
-async function startServe(): Promise<string> {
-  for (const built of ['out/electron/cli/bin.js', 'out/renderer/index.html']) {
-    if (!existsSync(join(REPO_ROOT, built))) {
-      throw new Error(
-        `${built} is missing. Run: npx tsc -p tsconfig.build.json && npx vite build --config renderer/vite.config.ts`,
-      );
-    }
-  }
-  dataDir = await mkdtemp(join(tmpdir(), 'onnx-studio-e2e-data-'));
-  outDir = await mkdtemp(join(tmpdir(), 'onnx-studio-e2e-out-'));
-  const child = spawn(
-    process.execPath,
-    ['bin/onnx-studio.js', 'serve', '--port', '0', '--data-dir', dataDir, '--json'],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  serve = child;
-  child.stderr?.on('data', (chunk: Buffer) => {
-    serveLog += chunk.toString();
-  });
-  const lines = createInterface({ input: child.stdout! });
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`onnx-studio serve printed no URL within 30 s. Its stderr:\n${serveLog}`)),
-      30_000,
-    );
-    child.once('exit', (code) =>
-      reject(new Error(`onnx-studio serve exited (${code}) before listening. Its stderr:\n${serveLog}`)),
-    );
-    // The --json object may span several lines: gather them until they parse.
-    let text = '';
-    lines.on('line', (line) => {
-      text += `${line}\n`;
-      try {
-        const info = JSON.parse(text) as { url: string };
-        clearTimeout(timer);
-        lines.removeAllListeners('line');
-        resolve(info.url);
-      } catch {
-        // not complete yet
-      }
-    });
-  });
-}
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  serveUrl = await startServe();
+  server = await startServe();
+  serveUrl = server.url;
+  outDir = server.outDir;
   expect(serveUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[^/]+\/$/);
 });
 
 test.afterAll(async () => {
-  if (serve && serve.exitCode === null) {
-    const exited = new Promise((done) => serve?.once('exit', done));
-    serve.kill('SIGTERM');
-    await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
-    if (serve.exitCode === null) serve.kill('SIGKILL');
-  }
-  for (const dir of [dataDir, outDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 let checkErrors: () => void;
