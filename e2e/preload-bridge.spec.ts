@@ -332,6 +332,14 @@ test('every method round-trips to the real handlers and backend, and job events 
         ],
       },
     ],
+    setExperiment: [{ modelPath: model, inputs: { shapes: { input: [1, 1, 8, 8] } }, confirmInputs: true }],
+    checkDataset: [
+      {
+        modelPath: model,
+        role: 'evaluation',
+        data: { spec: { kind: 'npy', path: join(DIGITS_DIR, 'test-inputs.npy'), labels: join(DIGITS_DIR, 'test-labels.npy') } },
+      },
+    ],
     buildReport: [model],
     saveReport: [{ modelPath: model, outputDir: join(tmp, 'report') }],
     removeVariant: [{ modelPath: model, variantId }],

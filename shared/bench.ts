@@ -1,12 +1,13 @@
 /**
  * The benchmark domain, shared by every side: what a benchmark is asked (`BenchParams`, the execution
  * providers and optimization levels), what it answers (`BenchReport`), and which execution providers work
- * here (`ProviderStatus`). Plain data, importing nothing else of `shared/`: the engine-process protocol that
+ * here (`ProviderStatus`). Plain data (importing only other plain data of `shared/`): the engine-process protocol that
  * carries these (`electron/engine/host/engine-protocol.ts`), the app contract (`ipc-contract.ts`) and the
  * workspace all build on it. Latency statistics and the names of streamed samples are in latency-stats.ts.
  */
 import type { LatencyStats } from './latency-stats.js';
 import { z } from 'zod';
+import { inputValuesSchema } from './input-spec.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Benchmark request
@@ -79,6 +80,8 @@ export const benchParamsSchema = z
     shapes: z.record(z.string(), z.array(z.number().int().min(0))),
     /** Values of symbolic dims by name (`--dim`); other symbolic dims are 1, and the result's notes say so. */
     dims: z.record(z.string(), z.number().int().min(1)),
+    /** Values synthetic inputs are filled with, by input name (`--value sr=16000`). */
+    values: z.record(z.string(), inputValuesSchema),
     data: benchDataSchema,
     /** Record onnxruntime's profiling trace and aggregate it (timings then include the profiler's overhead). */
     profile: z.boolean(),

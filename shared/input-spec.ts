@@ -146,3 +146,28 @@ export function shortShapes(inputs: readonly { name: string; shape: readonly num
   if (inputs.length === 1) return inputs[0]!.shape.join('x');
   return inputs.map((i) => `${i.name} ${i.shape.join('x')}`).join(', ');
 }
+
+/**
+ * Why `spec` cannot feed a model with these inputs, or undefined when it can: every input needs a shape of
+ * its rank, matching the dims the model fixes; values may only name inputs. Messages name the input and say
+ * what the model expects.
+ */
+export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSpec): string | undefined {
+  const names = inputs.map((i) => i.name);
+  for (const name of [...Object.keys(spec.shapes), ...Object.keys(spec.values ?? {})]) {
+    if (!names.includes(name)) return `'${name}' is not an input of the model (its inputs: ${names.join(', ')}).`;
+  }
+  for (const input of inputs) {
+    const shape = spec.shapes[input.name];
+    const declared = `[${input.shape.map((d) => (isOpenDim(d) ? '?' : String(d))).join(', ')}]`;
+    if (!shape) return `Input '${input.name}' has no shape: give all ${input.shape.length} dims of ${declared}.`;
+    if (shape.length !== input.shape.length) {
+      return `Input '${input.name}' takes ${input.shape.length} dims ${declared}, the spec gives ${shape.length}.`;
+    }
+    for (const [i, d] of input.shape.entries()) {
+      if (!isOpenDim(d) && shape[i] !== d) return `Input '${input.name}': dim ${i} is fixed to ${d} by the model, the spec gives ${shape[i]}.`;
+      if (shape[i]! < 1) return `Input '${input.name}': dim ${i} must be at least 1.`;
+    }
+  }
+  return undefined;
+}

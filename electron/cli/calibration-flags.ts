@@ -1,10 +1,10 @@
 import type { SampleSource } from '../engine/datasets/sample-source.js';
 import { openDataset } from '../engine/datasets/open-dataset.js';
 import { loadModel } from '../engine/onnx/load-model.js';
-import { resolveInputSpecs } from '../engine/runtime/input-specs.js';
+import { isDefaultedDimsNote, resolveInputSpecs } from '../engine/runtime/input-specs.js';
 import type { CliContext } from './cli-context.js';
 import { DATA_OPTIONS, parseDataFlags } from './data-flags.js';
-import { parseShapeFlags } from './shape-flags.js';
+import { parseShapeFlags, SHAPE_HELP } from './shape-flags.js';
 
 /** Synthetic calibration uses this many samples unless --calib-samples says otherwise. */
 const DEFAULT_SYNTHETIC_SAMPLES = 64;
@@ -25,7 +25,7 @@ export const CALIBRATION_HELP = [
   '                           an image folder, or SPEC.json (see docs/cli.md, Data); image folders take',
   '                           the preprocessing flags of `eval` (--size, --resize, --mean, --std, ...)',
   '  --seed S                 seed of synthetic calibration data (default 0)',
-  '  --shape INPUT=1x3x224x224, --dim NAME=N   concrete shapes for models with symbolic dims',
+  ...SHAPE_HELP,
 ].join('\n');
 
 /** The calibration SampleSource the flags describe, or undefined when --calib-data is absent. */
@@ -38,7 +38,7 @@ export async function openCalibrationData(ctx: CliContext, modelPath: string): P
     defaultSyntheticSamples: DEFAULT_SYNTHETIC_SAMPLES,
   });
   const model = await loadModel(modelPath);
-  const { inputs, notes } = resolveInputSpecs(model.proto, parseShapeFlags(ctx.values.shape, ctx.values.dim));
-  for (const note of notes) ctx.stderr.write(`note: ${note}\n`);
+  const { inputs, notes } = resolveInputSpecs(model.proto, parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value));
+  for (const note of notes) ctx.stderr.write(`${isDefaultedDimsNote(note) ? 'warning' : 'note'}: ${note}\n`);
   return openDataset(spec, inputs, { baseDir });
 }

@@ -1,4 +1,5 @@
 import { StudioError } from '../engine/errors.js';
+import type { InputValues } from '../../shared/input-spec.js';
 import type { ShapeOverrides } from '../engine/runtime/input-specs.js';
 
 function asList(value: unknown): string[] {
@@ -6,8 +7,11 @@ function asList(value: unknown): string[] {
   return Array.isArray(value) ? (value as string[]) : [String(value)];
 }
 
-/** `--shape INPUT=1x3x224x224` (repeatable) and `--dim NAME=VALUE` (repeatable) as ShapeOverrides. */
-export function parseShapeFlags(shapeFlags: unknown, dimFlags: unknown): ShapeOverrides {
+/**
+ * `--shape INPUT=1x3x224x224`, `--dim NAME=VALUE` and `--value INPUT=V` or `INPUT=MIN:MAX` (each repeatable)
+ * as ShapeOverrides.
+ */
+export function parseShapeFlags(shapeFlags: unknown, dimFlags: unknown, valueFlags?: unknown): ShapeOverrides {
   const shapes: Record<string, number[]> = {};
   for (const flag of asList(shapeFlags)) {
     const match = /^(.+)=(\d+(?:[x,]\d+)*)$/.exec(flag);
@@ -20,11 +24,29 @@ export function parseShapeFlags(shapeFlags: unknown, dimFlags: unknown): ShapeOv
     if (!match || Number(match[2]) < 1) throw new StudioError('BAD_REQUEST', `--dim expects NAME=VALUE with VALUE >= 1, got '${flag}'.`);
     dims[match[1]!] = Number(match[2]);
   }
-  return { shapes, dims };
+  const values: Record<string, InputValues> = {};
+  for (const flag of asList(valueFlags)) {
+    const number = '(-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?)';
+    const constant = new RegExp(`^(.+)=${number}$`, 'i').exec(flag);
+    const range = new RegExp(`^(.+)=${number}:${number}$`, 'i').exec(flag);
+    if (constant) values[constant[1]!] = { kind: 'constant', value: Number(constant[2]) };
+    else if (range && Number(range[2]) <= Number(range[3])) values[range[1]!] = { kind: 'range', min: Number(range[2]), max: Number(range[3]) };
+    else throw new StudioError('BAD_REQUEST', `--value expects INPUT=VALUE or INPUT=MIN:MAX (MIN <= MAX), got '${flag}'.`);
+  }
+  return Object.keys(values).length > 0 ? { shapes, dims, values } : { shapes, dims };
 }
 
 /** The parseArgs option entries for --shape and --dim, shared by every command that feeds a model. */
 export const SHAPE_OPTIONS = {
   shape: { type: 'string', multiple: true },
   dim: { type: 'string', multiple: true },
+  value: { type: 'string', multiple: true },
 } as const;
+
+/** The help lines of SHAPE_OPTIONS. */
+export const SHAPE_HELP = [
+  '  --shape INPUT=1x3x224x224  a whole input shape (repeatable)',
+  '  --dim NAME=N               the size of a symbolic dim, e.g. --dim batch=8 (repeatable; unset dims are 1, with a warning)',
+  '  --value INPUT=V            fill an input of synthetic data with V, e.g. --value sr=16000, or INPUT=MIN:MAX for',
+  '                             whole numbers drawn from MIN..MAX (repeatable; integer inputs default to 0..99)',
+];

@@ -387,6 +387,25 @@ const VALID: {
       expect(record.results.map((r) => r.target)).toEqual(['original']);
     },
   },
+  [IPC_CHANNELS.experimentSet]: {
+    request: () => ({ modelPath: model, inputs: { shapes: { input: [1, 1, 8, 8] } }, confirmInputs: true }),
+    check: (ws) => {
+      expect(ws.experiment?.inputs).toEqual({ shapes: { input: [1, 1, 8, 8] } });
+      expect(ws.experiment?.inputsConfirmedAt).toMatch(/^\d{4}-/);
+    },
+  },
+  [IPC_CHANNELS.datasetCheck]: {
+    request: () => ({
+      modelPath: model,
+      role: 'evaluation',
+      data: { spec: { kind: 'npy', path: path.join(path.dirname(DIGITS), 'test-inputs.npy'), labels: path.join(path.dirname(DIGITS), 'test-labels.npy') } },
+    }),
+    check: (report) => {
+      expect(report.identity).toMatchObject({ name: 'test-inputs.npy', samples: 360 });
+      expect(report.labels).toMatchObject({ count: 360, min: 0, max: 9, modelClasses: 10 });
+      expect(report.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 1, 8, 8] }]);
+    },
+  },
   [IPC_CHANNELS.reportBuild]: {
     request: () => ({ modelPath: model }),
     check: (report) => {

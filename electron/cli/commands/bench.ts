@@ -19,7 +19,7 @@ import { writeJson } from '../cli-context.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatBytes } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
-import { SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
+import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
 
 /** Dataset samples held in memory (and cycled through) when --samples is not given. */
 const DEFAULT_DATASET_FEEDS = 16;
@@ -68,7 +68,7 @@ export async function benchParamsFromFlags(ctx: CliContext, models: string[]): P
     spec.kind === 'synthetic'
       ? { kind: 'synthetic', samples: spec.samples, seed: spec.seed }
       : { kind: 'dataset', spec, baseDir, maxSamples: samplesRaw === undefined ? DEFAULT_DATASET_FEEDS : wholeNumber('samples', samplesRaw, 1) };
-  const overrides = parseShapeFlags(ctx.values.shape, ctx.values.dim);
+  const overrides = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
   const threads = str(ctx, 'threads');
   const interThreads = str(ctx, 'inter-threads');
   const warmup = str(ctx, 'warmup');
@@ -86,6 +86,7 @@ export async function benchParamsFromFlags(ctx: CliContext, models: string[]): P
     ...(durationMs !== undefined ? { durationMs } : {}),
     shapes: overrides.shapes ?? {},
     dims: overrides.dims ?? {},
+    values: overrides.values ?? {},
     data,
     profile: ctx.values.profile === true,
   });
@@ -217,7 +218,7 @@ export const benchCommand: CliCommand = {
   summary: 'Measure latency and memory of one or several models on this machine (interleaved, with ratios).',
   usage:
     'onnx-studio bench MODEL [MODEL...] [--ep cpu|webgpu|cuda|tensorrt|dml|coreml] [--threads N] [--warmup N] ' +
-    '[--iterations N | --duration SECONDS] [--shape INPUT=1x3x224x224] [--dim NAME=VALUE] [--data DATA] ' +
+    '[--iterations N | --duration SECONDS] [--shape INPUT=1x3x224x224] [--dim NAME=VALUE] [--value INPUT=V] [--data DATA] ' +
     '[--opt-level disabled|basic|extended|all] [--spin on|off] [--profile] [--list-providers] [--json]',
   help: [
     `  --ep NAME              execution provider (default ${BENCH_DEFAULTS.ep}); see --list-providers`,
@@ -227,8 +228,7 @@ export const benchCommand: CliCommand = {
     '                         also lasts at least 0.2 s so that fast models reach steady state)',
     `  --iterations N         timed runs per model (default ${BENCH_DEFAULTS.iterations})`,
     '  --duration SECONDS     instead of --iterations: measure for this long (every model gets the same runs)',
-    '  --shape INPUT=1x3x224x224  a whole input shape (repeatable)',
-    '  --dim NAME=VALUE       a symbolic dim, e.g. --dim batch=8 (repeatable; unset symbolic dims are 1)',
+    ...SHAPE_HELP,
     `  --data DATA            inputs: synthetic (default), FILE.npy, FILE.npz, FILE.jsonl, an image folder or SPEC.json`,
     `  --samples N            distinct inputs the runs cycle through (synthetic default ${BENCH_DEFAULTS.data.samples}, datasets ${DEFAULT_DATASET_FEEDS})`,
     `  --opt-level LEVEL      graph optimization: disabled | basic | extended | all (default ${BENCH_DEFAULTS.optLevel})`,
@@ -273,7 +273,9 @@ export const benchCommand: CliCommand = {
           signal: ctx.signal,
           onEvent: (event) => {
             if (event.type === 'progress') bar.update(Math.round(event.fraction * 1000), 1000);
-            else if (event.type === 'log' && ctx.verbose) ctx.stderr.write(`${event.level}: ${event.message}\n`);
+            else if (event.type === 'log' && (ctx.verbose || event.level === 'warn')) {
+              ctx.stderr.write(`${event.level === 'warn' ? 'warning' : event.level}: ${event.message}\n`);
+            }
             else if (event.type === 'metric' && ctx.verbose && parseLatencyMetricName(event.name) === undefined) {
               ctx.stderr.write(`${event.name}: ${event.values.join(', ')} ${event.unit}\n`);
             }

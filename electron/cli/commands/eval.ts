@@ -8,7 +8,7 @@ import { writeJson } from '../cli-context.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatCount, formatTable } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
-import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
+import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
 
 const TASKS: readonly TaskRequest[] = ['auto', 'classification', 'regression'];
 
@@ -96,7 +96,7 @@ export const evalCommand: CliCommand = {
     '  --output NAME           the output task metrics read (default: the first)',
     '  --samples N             synthetic: how many (default 100); other data: evaluate N samples only',
     DATA_HELP,
-    '  --shape INPUT=1x3x224x224, --dim NAME=VALUE   shape synthetic data (and symbolic image sizes)',
+    ...SHAPE_HELP,
     '  --json                  print one JSON object (fields in docs/cli.md)',
   ].join('\n'),
   options: {
@@ -119,7 +119,7 @@ export const evalCommand: CliCommand = {
     }
     const dataRaw = ctx.values.data;
     const { spec, baseDir } = await parseDataFlags(typeof dataRaw === 'string' ? dataRaw : undefined, ctx.values);
-    const shapes = parseShapeFlags(ctx.values.shape, ctx.values.dim);
+    const shapes = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
     const reference = typeof ctx.values.reference === 'string' ? ctx.values.reference : undefined;
     const output = typeof ctx.values.output === 'string' ? ctx.values.output : undefined;
     const bar = new ProgressBar(ctx.stderr, `Evaluating ${path.basename(model)}`);

@@ -8,6 +8,7 @@ import { openCalibrationData, CALIBRATION_OPTIONS, CALIBRATION_HELP } from '../c
 import { formatBytes, formatTable } from '../format.js';
 import { methodListHelp, methodOptionsFromFlags } from '../method-flags.js';
 import { ProgressBar } from '../progress-bar.js';
+import { isDefaultedDimsNote } from '../../engine/runtime/input-specs.js';
 import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
 
 export const quantizeCommand: CliCommand = {
@@ -51,14 +52,14 @@ export const quantizeCommand: CliCommand = {
       method,
       common,
       options,
-      inputs: parseShapeFlags(ctx.values.shape, ctx.values.dim),
+      inputs: parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value),
       force: ctx.values.force === true,
       signal: ctx.signal,
       onProgress: (p) => bar.update(p.done, p.total),
       ...(calibration ? { calibration } : {}),
     });
     bar.done();
-    for (const note of report.notes) ctx.stderr.write(`note: ${note}\n`);
+    for (const note of report.notes) ctx.stderr.write(`${isDefaultedDimsNote(note) ? 'warning' : 'note'}: ${note}\n`);
     if (ctx.json) {
       writeJson(ctx, report);
       return 0;

@@ -15,6 +15,7 @@ import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
+import { runFailure } from '../runtime/run-failure.js';
 import { resolveInputSpecs } from '../runtime/input-specs.js';
 import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
@@ -68,6 +69,7 @@ export function benchParams(partial: Partial<BenchParams> & { models: string[] }
     warmup: BENCH_DEFAULTS.warmup,
     shapes: {},
     dims: {},
+    values: {},
     data: { ...BENCH_DEFAULTS.data },
     profile: false,
     ...rest,
@@ -182,11 +184,13 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     checkCancelled();
     hooks.onPhase?.('loading model', modelPath);
     const loaded = await loadModel(modelPath);
-    const { inputs, notes: dimNotes } = resolveInputSpecs(loaded.proto, { shapes: params.shapes, dims: params.dims });
+    const { inputs, notes: dimNotes } = resolveInputSpecs(loaded.proto, { shapes: params.shapes, dims: params.dims, values: params.values });
     const { feeds, description, notes: dataNotes } = await prepareFeeds(inputs, params.data, signal);
     dataDescription = description;
     const label = names[i] as string;
-    for (const modelNote of [...dimNotes, ...dataNotes]) note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
+    // Variants share the original's inputs: the defaulted-dims warning is said once, not once per model.
+    for (const dimNote of dimNotes) note('warn', dimNote);
+    for (const modelNote of dataNotes) note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
     const first = feeds[0] as Feed;
     prepared.push({
       path: loaded.path,
@@ -240,7 +244,11 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       if (meter.needsSampling) meter.sample();
       hooks.onPhase?.('first run', model.path);
       t0 = performance.now();
-      await session.run(model.feeds[0] as Feed);
+      try {
+        await session.run(model.feeds[0] as Feed);
+      } catch (error) {
+        throw runFailure(error, model.inputs, model.label);
+      }
       firstRunMs.push(performance.now() - t0);
       if (meter.needsSampling) meter.sample();
     }

@@ -33,7 +33,7 @@ export function fitSample(
   symbols: SymbolBindings = new Map(),
 ): number[] {
   const has = `${label} has ${dtype} samples of shape ${formatDims(sampleShape)}`;
-  const fail = (why: string) => new StudioError('BAD_REQUEST', `Input '${input.name}': ${expects(input)}, but ${has}: ${why}.`);
+  const fail = (why: string) => new StudioError('BAD_INPUT', `Input '${input.name}': ${expects(input)}, but ${has}: ${why}.`);
   if (!isDatasetDtype(input.ortType)) throw fail(`ONNX Studio cannot feed ${input.ortType} inputs from data files`);
   const problem = conversionProblem(dtype, input.ortType);
   if (problem) throw fail(problem);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
+import { runFailure } from '../runtime/run-failure.js';
 import { StudioError } from '../errors.js';
 import type { DatasetSource } from '../datasets/dataset-source.js';
 import { castTensor, isDatasetDtype, tensorToFloat64 } from '../datasets/element-convert.js';
@@ -287,7 +288,7 @@ async function runChecked(session: ort.InferenceSession, feeds: Record<string, o
   try {
     return await session.run(feeds);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new StudioError('ORT', `onnxruntime failed running ${label}: ${reason}`, { detail: reason });
+    const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
+    throw runFailure(error, fed, label);
   }
 }

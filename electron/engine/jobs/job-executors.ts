@@ -50,6 +50,9 @@ import type { TaskRequest } from './task-protocol.js';
 import { methodCatalog } from './method-catalog.js';
 import { defaultVariantName, stepSlug } from '../../../shared/variant-naming.js';
 import { checkExport } from '../../../shared/export-checks.js';
+import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
+import { datasetIdentity } from '../datasets/dataset-identity.js';
+import { experimentDatasetFor, withExperimentInputs } from '../../../shared/experiment.js';
 
 // The engine's reports must fit the shared result types the renderer reads: if a field changes type in the
 // engine, these lines stop compiling.
@@ -88,7 +91,7 @@ export function isExclusive(spec: JobSpec): boolean {
 }
 
 /** Runs a task in a task process, forwarding its events; returns its result or throws its error. */
-async function runTask<R>(deps: ExecutorDeps, task: TaskRequest, ctx: JobContext): Promise<R> {
+export async function runTask<R>(deps: ExecutorDeps, task: TaskRequest, ctx: JobContext): Promise<R> {
   const end = await deps.tasks.run(task, {
     signal: ctx.signal,
     onEvent: (event) => {
@@ -128,7 +131,7 @@ export async function inspectInTask(
   return summary;
 }
 
-function detachedContext(): JobContext {
+export function detachedContext(): JobContext {
   return {
     jobId: 'request',
     signal: new AbortController().signal,
@@ -221,6 +224,7 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
         : {}),
       ...(spec.shapes ? { shapes: spec.shapes } : {}),
       ...(spec.dims ? { dims: spec.dims } : {}),
+      ...(spec.values ? { values: spec.values } : {}),
     };
     task = {
       kind: 'quantize',
@@ -237,6 +241,7 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
               baseDir,
               ...(spec.shapes ? { shapes: spec.shapes } : {}),
               ...(spec.dims ? { dims: spec.dims } : {}),
+              ...(spec.values ? { values: spec.values } : {}),
             },
           }
         : {}),
@@ -306,6 +311,7 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
     ...(spec.durationMs !== undefined ? { durationMs: spec.durationMs } : {}),
     ...(spec.shapes !== undefined ? { shapes: spec.shapes } : {}),
     ...(spec.dims !== undefined ? { dims: spec.dims } : {}),
+    ...(spec.values !== undefined ? { values: spec.values } : {}),
     ...(data !== undefined ? { data } : {}),
     ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
   });
@@ -336,12 +342,14 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
     return result;
   });
   const s = report.settings;
+  const fed = report.results[0]?.inputs;
   const record = await deps.store.addBenchRecord(spec.modelPath, {
     engine: 'onnxruntime-node',
     provider: s.ep,
     label: `onnxruntime-node ${s.ep}${s.threads > 0 ? `, ${s.threads} threads` : ''}`,
     results,
     settings: s,
+    ...(fed ? { inputs: fed } : {}),
     notes: report.notes,
   });
   return { report, recordId: record.id };
@@ -378,9 +386,14 @@ async function evaluate(
     ctx,
   );
   throwIfCancelled(ctx);
+  const baseDir = dataBaseDir(spec.modelPath, spec.data.baseDir);
+  const parsed = parseDatasetSpec(spec.data.spec);
+  const named = experimentDatasetFor(await deps.store.get(spec.modelPath), spec.data);
+  const dataset = parsed.ok ? await datasetIdentity(parsed.spec, baseDir, report.samples, named?.name, ctx.signal) : undefined;
   const record = await deps.store.addEvalRecord(spec.modelPath, {
     target,
     ...(spec.reference !== undefined ? { reference: spec.reference } : {}),
+    ...(dataset ? { dataset } : {}),
     report,
   });
   return { report, recordId: record.id };
@@ -464,8 +477,9 @@ async function exportVariant(
   return { written: true, path: destination, bytes, cliCommand };
 }
 
-/** Runs one job of any kind. */
-export function executeJob(deps: ExecutorDeps, spec: JobSpec, ctx: JobContext): Promise<unknown> {
+/** Runs one job of any kind; a job that states no input shapes runs with its model's experiment input spec. */
+export async function executeJob(deps: ExecutorDeps, given: JobSpec, ctx: JobContext): Promise<unknown> {
+  const spec = given.kind === 'bench' || given.kind === 'quantize' ? withExperimentInputs(given, await deps.store.get(given.modelPath)) : given;
   switch (spec.kind) {
     case 'inspect':
       return inspectInTask(deps, (spec satisfies InspectJobSpec).modelPath, ctx);

@@ -22,6 +22,7 @@ import {
   type IpcRequest,
   type IpcResponse,
   type JobSpec,
+  type PipelineRequest,
   type SampleModelInfo,
   type StudioEvent,
 } from '../../../shared/ipc-contract.js';
@@ -34,6 +35,8 @@ import { newId, WorkspaceStore } from '../workspace/workspace-store.js';
 import { executeJob, inspectInTask, isExclusive, laneOf, type ExecutorDeps } from './job-executors.js';
 import { JobManager, type JobLane } from './job-manager.js';
 import { activeJobReading } from './job-targets.js';
+import { sampleDatasets } from '../../../shared/experiment.js';
+import { checkDatasetInTask, setExperiment } from './experiment.js';
 import { sampleModel } from './sample-model.js';
 import { TaskPool } from './task-pool.js';
 
@@ -166,12 +169,30 @@ export class StudioBackend {
     return info;
   }
 
-  /** A workspace, with pipelines that a restart cut off marked as interrupted (and saved so). */
+  /**
+   * A workspace, with pipelines that a restart cut off marked as interrupted (and saved so). The bundled
+   * sample's workspace gets the sample's datasets the first time: they belong to it and to no other model.
+   */
   private async workspace(modelPath: string): Promise<Workspace> {
     const ws = await this.store.get(modelPath);
-    if (!this.pipelines.reconcile(ws)) return ws;
-    await this.store.update(modelPath, (w) => this.pipelines.reconcile(w));
+    const sample = this.appInfo().sample;
+    const seedSample = sample !== undefined && path.resolve(modelPath) === path.resolve(sample.modelPath) && !ws.experiment?.datasets;
+    if (!seedSample && !this.pipelines.reconcile(ws)) return ws;
+    await this.store.update(modelPath, (w) => {
+      this.pipelines.reconcile(w);
+      if (seedSample) w.experiment = { ...w.experiment, datasets: sampleDatasets(sample) };
+    });
     return this.store.get(modelPath);
+  }
+
+  /** Checks the data a pipeline will use before any of its steps is queued (one message, nothing half-run). */
+  private async checkPipelineData(request: PipelineRequest): Promise<void> {
+    const modelPath = request.make.modelPath;
+    const source = request.make.source;
+    if (request.make.kind === 'quantize' && request.make.calibration) {
+      await checkDatasetInTask(this.deps, { modelPath, role: 'calibration', data: request.make.calibration, ...(source ? { target: source } : {}) });
+    }
+    if (request.evaluate) await checkDatasetInTask(this.deps, { modelPath, role: 'evaluation', data: request.evaluate.data });
   }
 
   private emit(event: StudioEvent): void {
@@ -200,7 +221,10 @@ export class StudioBackend {
       [IPC_CHANNELS.jobStart]: async (spec) => ({ jobId: this.jobs.start(spec).jobId }),
       [IPC_CHANNELS.jobCancel]: async (request) => ({ cancelled: this.jobs.cancel(request.jobId) }),
       [IPC_CHANNELS.jobList]: async () => this.jobs.list(),
-      [IPC_CHANNELS.pipelineStart]: (request) => this.pipelines.start(request),
+      [IPC_CHANNELS.pipelineStart]: async (request) => {
+        await this.checkPipelineData(request);
+        return this.pipelines.start(request);
+      },
       [IPC_CHANNELS.pipelineRerun]: async (request) => {
         try {
           return await this.pipelines.rerun(await this.workspace(request.modelPath), request.pipelineId);
@@ -232,6 +256,8 @@ export class StudioBackend {
           notes: request.notes ?? [],
         });
       },
+      [IPC_CHANNELS.experimentSet]: (request) => setExperiment(this.deps, request),
+      [IPC_CHANNELS.datasetCheck]: (request) => checkDatasetInTask(this.deps, request),
       [IPC_CHANNELS.reportBuild]: async (request) =>
         buildReport(await this.store.get(request.modelPath), this.options.version),
       [IPC_CHANNELS.reportSave]: async (request) =>

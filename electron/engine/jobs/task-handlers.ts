@@ -17,8 +17,9 @@ import { pruneModel } from '../prune/prune-model.js';
 import '../prune/all-methods.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import '../quantize/all-methods.js';
-import { resolveInputSpecs } from '../runtime/input-specs.js';
-import type { TaskRequest } from './task-protocol.js';
+import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
+import { checkDataset } from '../datasets/check-dataset.js';
+import type { ShapeHints, TaskRequest } from './task-protocol.js';
 
 export interface TaskHooks {
   signal: AbortSignal;
@@ -58,6 +59,10 @@ function validSpec(spec: unknown, what: string) {
   return parsed.spec;
 }
 
+function shapeOverrides(hints: ShapeHints): ShapeOverrides {
+  return { shapes: hints.shapes ?? {}, dims: hints.dims ?? {}, ...(hints.values ? { values: hints.values } : {}) };
+}
+
 export async function runTask(task: TaskRequest, hooks: TaskHooks, options: TaskOptions): Promise<unknown> {
   const { signal } = hooks;
   switch (task.kind) {
@@ -73,10 +78,7 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
       if (task.calibration) {
         const spec = validSpec(task.calibration.spec, 'calibration data');
         const model = await loadModel(task.input);
-        const { inputs, notes } = resolveInputSpecs(model.proto, {
-          shapes: task.calibration.shapes ?? {},
-          dims: task.calibration.dims ?? {},
-        });
+        const { inputs, notes } = resolveInputSpecs(model.proto, shapeOverrides(task.calibration));
         for (const note of notes) hooks.log('info', note);
         calibration = await openDataset(spec, inputs, { baseDir: task.calibration.baseDir });
       }
@@ -89,7 +91,7 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
         options: task.options,
         force: task.force,
         signal,
-        inputs: { shapes: task.calibration?.shapes ?? {}, dims: task.calibration?.dims ?? {} },
+        inputs: shapeOverrides(task.calibration ?? {}),
         onProgress: (p) => {
           const [from, to] = spanOf(p.phase, calibration !== undefined, 'quantizing');
           hooks.progress(from + (to - from) * (p.total > 0 ? p.done / p.total : 0), p.phase);
@@ -130,7 +132,7 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
         ...(task.reference !== undefined ? { reference: task.reference } : {}),
         ...(task.task !== undefined ? { task: task.task } : {}),
         ...(task.limit !== undefined ? { limit: task.limit } : {}),
-        shapes: { shapes: task.shapes ?? {}, dims: task.dims ?? {} },
+        shapes: shapeOverrides(task),
         signal,
         onProgress: (done, total) => {
           if (total) hooks.progress(done / total, 'evaluating');
@@ -140,6 +142,19 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
       for (const note of report.notes) hooks.log('info', note);
       return report;
     }
+
+    case 'checkDataset':
+      hooks.phase('loading model', task.model);
+      hooks.progress(0, 'checking');
+      return checkDataset({
+        model: task.model,
+        spec: validSpec(task.data, `${task.role} data`),
+        baseDir: task.baseDir,
+        role: task.role,
+        shapes: shapeOverrides(task),
+        ...(task.name !== undefined ? { name: task.name } : {}),
+        signal,
+      });
 
     case 'export': {
       hooks.phase('loading model', task.input);

@@ -46,6 +46,7 @@ const WORK: Record<TaskKind, string> = {
   prune: 'pruning',
   evaluate: 'evaluating',
   export: 'exporting',
+  checkDataset: 'checking the data',
   testCrash: 'running a test crash',
   testSleep: 'running a test task',
 };
@@ -59,6 +60,7 @@ function taskModel(task: TaskRequest): string | undefined {
     case 'export':
       return task.input;
     case 'evaluate':
+    case 'checkDataset':
       return task.model;
     default:
       return undefined;

@@ -9,11 +9,14 @@
  * are numbered, throttled and terminated exactly as the benchmark engine's are.
  */
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import type { InputValues } from '../../../shared/input-spec.js';
+import type { DatasetRole } from '../../../shared/workspace.js';
 import type { TestCrashMode } from '../host/engine-protocol.js';
 
 export interface ShapeHints {
   shapes?: Record<string, number[]>;
   dims?: Record<string, number>;
+  values?: Record<string, InputValues>;
 }
 
 export type TaskRequest =
@@ -46,6 +49,8 @@ export type TaskRequest =
       task?: 'auto' | 'classification' | 'regression';
       limit?: number;
     } & ShapeHints)
+  /** Check data against a model before a job uses it (datasets/check-dataset.ts). */
+  | ({ kind: 'checkDataset'; model: string; data: DatasetSpecInput; baseDir: string; role: DatasetRole; name?: string } & ShapeHints)
   /** Re-save a model elsewhere (a variant with external data: the data file is rewritten under the new name). */
   | { kind: 'export'; input: string; output: string; force: boolean }
   /** Test only (refused unless the process was started with ONNX_STUDIO_ENGINE_TEST_HOOKS=1). */

@@ -5,7 +5,7 @@ import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { buildCnn, buildMlp, makeModel } from '../testing/model-fixtures.js';
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
-import { resolveInputSpecs } from './input-specs.js';
+import { isDefaultedDimsNote, resolveInputSpecs } from './input-specs.js';
 import { seededRandom, syntheticFeed } from './synthetic-feeds.js';
 
 /** Token ids [batch, sequence] int64, a bool mask [batch, sequence] and an input with an unknown dim. */
@@ -42,14 +42,14 @@ describe('resolveInputSpecs', () => {
       ['extra', 'float32', [1, 4]],
     ]);
     expect(inputs[0]?.declared).toEqual(['batch', 'sequence']);
-    // One note per defaulted symbolic dim (not per input), one per unknown dim.
-    expect(notes).toEqual([
-      "dim 'batch' of input 'input_ids' set to 1 (use --dim batch=N)",
-      "dim 'sequence' of input 'input_ids' set to 1 (use --dim sequence=N)",
-      "dim 'batch' of input 'attention_mask' set to 1 (use --dim batch=N)",
-      "dim 'sequence' of input 'attention_mask' set to 1 (use --dim sequence=N)",
-      "unknown dim 0 of input 'extra' set to 1 (use --shape extra=...)",
-    ]);
+    // One warning naming every defaulted dim: symbolic ones per input, unknown ones by position.
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toBe(
+      "dim 'batch' of input 'input_ids', dim 'sequence' of input 'input_ids', dim 'batch' of input 'attention_mask', " +
+        "dim 'sequence' of input 'attention_mask', unknown dim 0 of input 'extra' were set to 1 because nothing set them: " +
+        'the figures are for that size. Set them with --dim NAME=N or --shape INPUT=AxBxC (the app asks in the Model view).',
+    );
+    expect(isDefaultedDimsNote(notes[0]!)).toBe(true);
   });
 
   it('uses --dim values by name across inputs, and --shape for whole inputs', () => {
@@ -69,9 +69,9 @@ describe('resolveInputSpecs', () => {
 
   it('leaves fixed dims alone and refuses --shape that contradicts them or names no input', () => {
     expect(resolveInputSpecs(buildCnn()).inputs[0]?.dims).toEqual([1, 3, 16, 16]);
-    expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { input: [1, 4, 16, 16] } }))).toBe('BAD_REQUEST');
-    expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { input: [1, 3, 16] } }))).toBe('BAD_REQUEST');
-    expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { pixels: [1, 3, 16, 16] } }))).toBe('BAD_REQUEST');
+    expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { input: [1, 4, 16, 16] } }))).toBe('BAD_INPUT');
+    expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { input: [1, 3, 16] } }))).toBe('BAD_INPUT');
+    expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { pixels: [1, 3, 16, 16] } }))).toBe('BAD_INPUT');
   });
 });
 

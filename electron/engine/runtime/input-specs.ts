@@ -1,5 +1,6 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { ModelProto } from 'onnx-buf';
+import type { InputValues } from '../../../shared/input-spec.js';
 import { StudioError } from '../errors.js';
 import { describeType } from '../inspect/inspect-model.js';
 import { ortTypeOf } from './ort-types.js';
@@ -14,6 +15,8 @@ export interface ResolvedInput {
   declared: (number | string | null)[];
   /** The concrete shape used. */
   dims: number[];
+  /** The values synthetic data feeds it (`--value`), when the user chose them. */
+  values?: InputValues;
 }
 
 export interface ShapeOverrides {
@@ -23,6 +26,8 @@ export interface ShapeOverrides {
   dims?: Record<string, number>;
   /** Used for symbolic or unknown dims with no override (default 1). */
   defaultDim?: number;
+  /** Values for synthetic data per input name (`--value sr=16000`, `--value ids=0:999`). */
+  values?: Record<string, InputValues>;
 }
 
 /**
@@ -35,7 +40,7 @@ export function resolveInputSpecs(model: ModelProto, overrides: ShapeOverrides =
   if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
   const weights = new Set(graph.initializer.map((t) => t.name));
   const fallback = overrides.defaultDim ?? 1;
-  const notes: string[] = [];
+  const defaulted: string[] = [];
   const inputs: ResolvedInput[] = [];
   const known = new Set<string>();
   for (const vi of graph.input) {
@@ -54,11 +59,11 @@ export function resolveInputSpecs(model: ModelProto, overrides: ShapeOverrides =
     let dims: number[];
     if (whole) {
       if (type.value.shape && whole.length !== declared.length) {
-        throw new StudioError('BAD_REQUEST', `--shape ${vi.name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.join(', ')}].`);
+        throw new StudioError('BAD_INPUT', `--shape ${vi.name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.join(', ')}].`);
       }
       declared.forEach((d, i) => {
         if (typeof d === 'number' && d !== whole[i]) {
-          throw new StudioError('BAD_REQUEST', `--shape ${vi.name}: dim ${i} is fixed to ${d} by the model, got ${whole[i]}.`);
+          throw new StudioError('BAD_INPUT', `--shape ${vi.name}: dim ${i} is fixed to ${d} by the model, got ${whole[i]}.`);
         }
       });
       dims = whole;
@@ -66,20 +71,34 @@ export function resolveInputSpecs(model: ModelProto, overrides: ShapeOverrides =
       dims = declared.map((d, i) => {
         if (typeof d === 'number' && d >= 0) return d;
         if (typeof d === 'string' && overrides.dims?.[d] !== undefined) return overrides.dims[d];
-        notes.push(
-          typeof d === 'string'
-            ? `dim '${d}' of input '${vi.name}' set to ${fallback} (use --dim ${d}=N)`
-            : `unknown dim ${i} of input '${vi.name}' set to ${fallback} (use --shape ${vi.name}=...)`,
-        );
+        defaulted.push(typeof d === 'string' ? `dim '${d}' of input '${vi.name}'` : `unknown dim ${i} of input '${vi.name}'`);
         return fallback;
       });
     }
-    inputs.push({ name: vi.name, elemType: type.value.elemType, ortType, declared, dims });
+    const values = overrides.values?.[vi.name];
+    inputs.push({ name: vi.name, elemType: type.value.elemType, ortType, declared, dims, ...(values ? { values } : {}) });
   }
-  for (const name of Object.keys(overrides.shapes ?? {})) {
-    if (!known.has(name)) {
-      throw new StudioError('BAD_REQUEST', `--shape names '${name}', which is not an input of the model (inputs: ${[...known].join(', ')}).`);
+  for (const [flag, names] of [['--shape', Object.keys(overrides.shapes ?? {})], ['--value', Object.keys(overrides.values ?? {})]] as const) {
+    for (const name of names) {
+      if (!known.has(name)) {
+        throw new StudioError('BAD_INPUT', `${flag} names '${name}', which is not an input of the model (inputs: ${[...known].join(', ')}).`);
+      }
     }
   }
-  return { inputs, notes: [...new Set(notes)] };
+  return { inputs, notes: defaulted.length > 0 ? [defaultedDimsNote(defaulted, fallback)] : [] };
+}
+
+/**
+ * The one warning about dims nothing set: every such dim named, and how to set them. A benchmark at a guessed
+ * size is a wrong number, so this is said once, loudly, rather than once per dim in a list of notes.
+ */
+export function defaultedDimsNote(defaulted: readonly string[], value: number): string {
+  return `${defaulted.join(', ')} ${defaulted.length > 1 ? 'were' : 'was'} set to ${value} because nothing set ${
+    defaulted.length > 1 ? 'them' : 'it'
+  }: the figures are for that size. Set them with --dim NAME=N or --shape INPUT=AxBxC (the app asks in the Model view).`;
+}
+
+/** True for the note of `defaultedDimsNote`, which commands print as a warning. */
+export function isDefaultedDimsNote(note: string): boolean {
+  return note.includes('because nothing set');
 }

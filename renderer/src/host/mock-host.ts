@@ -13,13 +13,17 @@ import type { BenchProfile, ProviderStatus } from '../../../shared/bench.js';
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
 import type {
   AppInfo,
+  DatasetCheckReport,
   FsEntry,
   FsListing,
   JobEvent,
   JobInfo,
   JobSpec,
   MenuCommand,
+  SampleModelInfo,
 } from '../../../shared/ipc-contract.js';
+import { experimentDatasetFor, sampleDatasets } from '../../../shared/experiment.js';
+import { inputSpecProblem } from '../../../shared/input-spec.js';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
@@ -34,6 +38,9 @@ import type { StudioReport } from '../../../shared/report.js';
 import type {
   BenchRecord,
   BenchTargetResult,
+  DatasetIdentity,
+  Experiment,
+  FedInput,
   VariantRecipe,
   Workspace,
   WorkspaceVariant,
@@ -44,6 +51,34 @@ import type { StudioHost } from './studio-host.js';
 export const MOCK_DIALOG_PATH = '/models/mobilenet-v2.onnx';
 /** The mock's bundled sample. */
 export const MOCK_SAMPLE_PATH = '/opt/onnx-studio/samples/digits/digits.onnx';
+
+function mockDatasetName(data: { spec: unknown }): string {
+  const spec = data.spec as { kind: string; path?: string };
+  return spec.path ? (spec.path.split('/').pop() ?? spec.path) : 'synthetic';
+}
+
+/** A made-up but stable identity: the name the backend would give, a hash-like id from the spec. */
+function mockIdentity(ws: Workspace, data: { spec: unknown }, samples: number): DatasetIdentity {
+  const named = experimentDatasetFor(ws, data as Parameters<typeof experimentDatasetFor>[1]);
+  let h = 0x811c9dc5;
+  for (const ch of JSON.stringify(data.spec)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return { name: named?.name ?? mockDatasetName(data), samples, sha256: h.toString(16).padStart(8, '0').repeat(8) };
+}
+
+/** The mock's bundled sample and its labelled test set. */
+const MOCK_SAMPLE_INFO: SampleModelInfo = {
+          modelPath: MOCK_SAMPLE_PATH,
+          inputsPath: '/opt/onnx-studio/samples/digits/test-inputs.npy',
+          labelsPath: '/opt/onnx-studio/samples/digits/test-labels.npy',
+          data: {
+            spec: {
+              kind: 'npy',
+              path: '/opt/onnx-studio/samples/digits/test-inputs.npy',
+              labels: '/opt/onnx-studio/samples/digits/test-labels.npy',
+            },
+          },
+          description: 'Handwritten digits (8x8), 10 classes, 360 labelled test images.',
+        };
 
 /** A small but realistic summary (MobileNetV2-like) so every part of the summary view has data. */
 export const SAMPLE_SUMMARY: ModelSummary = {
@@ -215,11 +250,21 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
         variants: [],
         benchmarks: [],
         evaluations: [],
+        // The sample brings its own datasets; every other model starts with none.
+        ...(modelPath === MOCK_SAMPLE_PATH ? { experiment: { datasets: sampleDatasets(MOCK_SAMPLE_INFO) } } : {}),
       };
       workspaces.set(modelPath, ws);
     }
     return ws;
   };
+
+  /** What the engine would feed: the experiment's shapes, else the model's with open dims at 1. */
+  const fedInputs = (ws: Workspace): FedInput[] =>
+    (ws.model.summary?.inputs ?? []).map((i) => ({
+      name: i.name,
+      dtype: i.dtype,
+      shape: ws.experiment?.inputs?.shapes[i.name] ?? i.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1)),
+    }));
 
   const changed = (ws: Workspace) => {
     ws.updatedAt = new Date().toISOString();
@@ -422,6 +467,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
               provider: spec.ep ?? 'cpu',
               label: `onnxruntime-node ${spec.ep ?? 'cpu'}`,
               results,
+              inputs: fedInputs(ws),
               notes: [],
             };
             ws.benchmarks.push(record);
@@ -497,6 +543,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
             createdAt: new Date().toISOString(),
             target,
             ...(spec.reference ? { reference: spec.reference } : {}),
+            dataset: mockIdentity(ws, spec.data, report.samples),
             report,
           });
           changed(ws);
@@ -642,6 +689,58 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       changed(ws);
       return ok({ removed: ws.variants.length < before });
     },
+    setExperiment: async (r) => {
+      const ws = workspaceFor(r.modelPath);
+      const summary = ws.model.summary;
+      if (r.inputs && summary) {
+        const problem = inputSpecProblem(summary.inputs, r.inputs);
+        if (problem) return fail({ code: 'BAD_INPUT', message: `${problem} Correct the input spec and save it again.` });
+      }
+      const experiment: Experiment = { ...ws.experiment };
+      if (r.inputs === null) {
+        delete experiment.inputs;
+        delete experiment.inputsConfirmedAt;
+      } else if (r.inputs) experiment.inputs = r.inputs;
+      if (r.confirmInputs && experiment.inputs) experiment.inputsConfirmedAt = new Date().toISOString();
+      if (r.datasets) {
+        const datasets = { ...experiment.datasets };
+        for (const role of ['calibration', 'evaluation'] as const) {
+          const given = r.datasets[role];
+          if (given === null) delete datasets[role];
+          else if (given) datasets[role] = { name: given.name ?? mockDatasetName(given.data), data: given.data };
+        }
+        experiment.datasets = datasets;
+      }
+      ws.experiment = experiment;
+      changed(ws);
+      return ok(structuredClone(ws));
+    },
+    checkDataset: async (r): Promise<Result<DatasetCheckReport>> => {
+      const spec = r.data.spec as { kind: string; path?: string; labels?: string };
+      if (spec.labels?.includes('wrong-labels')) {
+        return fail({
+          code: 'BAD_REQUEST',
+          message: `${spec.labels.split('/').pop()} holds class labels from 0 to 99, but the model scores 10 classes (0 to 9). Check that it is the labels file of this dataset and of this model.`,
+        });
+      }
+      if (spec.path?.includes('wrong-shape')) {
+        return fail({
+          code: 'BAD_INPUT',
+          message: `Input 'input': the model expects float32 [batch, 3, 224, 224], but ${spec.path.split('/').pop()} has float32 samples of shape [1, 28, 28]: a sample needs 4 dims (or 3 without the batch axis), the data has 3.`,
+        });
+      }
+      const ws = workspaceFor(r.modelPath);
+      const labelled = spec.labels !== undefined;
+      return ok({
+        identity: mockIdentity(ws, r.data, 360),
+        inputs: fedInputs(ws),
+        ...(labelled ? { labels: { count: 360, min: 0, max: 9, modelClasses: 10 } } : {}),
+        warnings:
+          r.role === 'evaluation' && !labelled
+            ? ["no labels: accuracy cannot be measured; variants are compared with the original's outputs (fidelity) instead"]
+            : [],
+      });
+    },
     addBenchRecord: async (r) => {
       const ws = workspaceFor(r.modelPath);
       const record: BenchRecord = {
@@ -706,19 +805,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
         capabilities: { nativeDialogs: !serve, fileBrowser: serve, upload: serve },
         dataDir: '/data',
         homeDir: '/',
-        sample: {
-          modelPath: MOCK_SAMPLE_PATH,
-          inputsPath: '/opt/onnx-studio/samples/digits/test-inputs.npy',
-          labelsPath: '/opt/onnx-studio/samples/digits/test-labels.npy',
-          data: {
-            spec: {
-              kind: 'npy',
-              path: '/opt/onnx-studio/samples/digits/test-inputs.npy',
-              labels: '/opt/onnx-studio/samples/digits/test-labels.npy',
-            },
-          },
-          description: 'Handwritten digits (8x8), 10 classes, 360 labelled test images.',
-        },
+        sample: MOCK_SAMPLE_INFO,
       }),
     getPathForFile: (file) => (serve ? null : `/dropped/${file.name}`),
     ...(serve

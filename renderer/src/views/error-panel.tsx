@@ -11,17 +11,21 @@ const WHAT_TO_DO: Record<ErrorCode, string> = {
   MODEL_INVALID:
     'The file is ONNX but does not follow the spec. Run onnx.checker.check_model on it, or re-export it with a newer exporter.',
   IO: 'Check that the file still exists and that you are allowed to read it, then try again.',
-  ORT: 'onnxruntime could not load the model. Check that its opset and operators are supported, or try a different execution provider.',
+  ORT: 'onnxruntime could not load or run the model. Check that its opset and operators are supported, or try a different execution provider.',
   ENGINE_CRASHED:
     'The engine stopped unexpectedly and was restarted. Try again; if it happens again with this model, please report it.',
   CANCELLED: 'The operation was cancelled. Start it again when you are ready.',
   BAD_REQUEST: 'Choose an .onnx file with Open…, or drop one on the window.',
+  BAD_INPUT:
+    "Set the model's input shapes and values in the Model view, or choose data whose samples fit the model's inputs.",
   INTERNAL: 'This is a bug in ONNX Studio. Please report it and include the technical details below.',
 };
 
 /** What to do about a failed job: its input is options and data rather than a file to open. */
 export const JOB_WHAT_TO_DO: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'Check the options and data the message names, correct them, and queue the job again.',
+  BAD_INPUT:
+    "Set the model's input shapes and values in the Model view (Input spec), or choose data whose samples fit the model's inputs, then queue the job again.",
   IO: 'Check that the files the job reads exist and can be read, and that the workspace folder has free space.',
 };
 

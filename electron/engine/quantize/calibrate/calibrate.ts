@@ -1,6 +1,7 @@
 import { type ModelProto, ModelProtoSchema, TensorProto_DataType } from 'onnx-buf';
 import type * as ort from 'onnxruntime-node';
 import type { SampleSource } from '../../datasets/sample-source.js';
+import { runFailure } from '../../runtime/run-failure.js';
 import { StudioError } from '../../errors.js';
 import { makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { UniqueNameGenerator } from '../../onnx/unique-names.js';
@@ -136,10 +137,8 @@ export async function calibrateModel(
       try {
         results = await session.run(feeds, fetches);
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new StudioError('ORT', `Calibration failed on sample ${sample.index}: ${reason}`, {
-          detail: reason,
-        });
+        const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
+        throw runFailure(error, fed, `Calibration sample ${sample.index}`);
       }
       for (const probe of probes) {
         if (probe.value !== undefined) {

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import type { DatasetSpec } from '../../../shared/dataset-spec.js';
+import type { DatasetCheckReport } from '../../../shared/ipc-contract.js';
+import type { DatasetRole } from '../../../shared/workspace.js';
+import { StudioError } from '../errors.js';
+import { describeType } from '../inspect/inspect-model.js';
+import { loadModel } from '../onnx/load-model.js';
+import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
+import { datasetIdentity } from './dataset-identity.js';
+import { openDataset } from './open-dataset.js';
+
+/** Labels beyond this many are not read by a check (the count still is); a check must stay quick. */
+const MAX_CHECKED_SAMPLES = 20_000;
+/** Fewer calibration samples than this give noisy ranges. */
+const FEW_CALIBRATION_SAMPLES = 16;
+
+export interface CheckDatasetOptions {
+  model: string;
+  spec: DatasetSpec;
+  baseDir: string;
+  role: DatasetRole;
+  shapes?: ShapeOverrides;
+  name?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Checks data against a model before any job uses it: the inputs fit (names, dtypes, shapes: `openDataset`
+ * refuses a mismatch with BAD_INPUT naming the input), the labels count one per sample (BAD_REQUEST), and
+ * class labels lie within the classes the model scores. Reads the labels, not the model's outputs: quick.
+ */
+export async function checkDataset(options: CheckDatasetOptions): Promise<DatasetCheckReport> {
+  const loaded = await loadModel(options.model);
+  const { inputs } = resolveInputSpecs(loaded.proto, options.shapes ?? {});
+  const source = await openDataset(options.spec, inputs, { baseDir: options.baseDir });
+  let count = 0;
+  let first: DatasetCheckReport['inputs'] | undefined;
+  let min = Infinity;
+  let max = -Infinity;
+  let integers = true;
+  let labelled = 0;
+  for await (const sample of source.samples(options.signal)) {
+    if (!first) first = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
+    if (typeof sample.label === 'number') {
+      labelled++;
+      min = Math.min(min, sample.label);
+      max = Math.max(max, sample.label);
+      if (!Number.isInteger(sample.label)) integers = false;
+    } else if (sample.label !== undefined) {
+      labelled++;
+      integers = false;
+    }
+    count++;
+    if (count >= MAX_CHECKED_SAMPLES) break;
+  }
+  const total = source.count ?? count;
+  if (total === 0 || !first) throw new StudioError('BAD_REQUEST', 'The dataset holds no samples. Choose a file with at least one sample.');
+  const warnings: string[] = [];
+  if (count < total) warnings.push(`labels were checked on the first ${count} of ${total} samples`);
+  const report: DatasetCheckReport = {
+    identity: await datasetIdentity(options.spec, options.baseDir, total, options.name, options.signal),
+    inputs: first,
+    warnings,
+  };
+  const labelsFile = 'labels' in options.spec && options.spec.labels ? path.basename(options.spec.labels) : 'the labels';
+  if (source.hasLabels && labelled > 0 && Number.isFinite(min)) {
+    const classes = modelClasses(loaded.proto.graph?.output[0]?.type);
+    report.labels = { count: total, min, max, ...(classes !== undefined ? { modelClasses: classes } : {}) };
+    if (options.role === 'evaluation' && integers && classes !== undefined && (min < 0 || max >= classes)) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `${labelsFile} holds class labels from ${min} to ${max}, but the model scores ${classes} classes (0 to ${classes - 1}). Check that it is the labels file of this dataset and of this model.`,
+      );
+    }
+  }
+  if (options.role === 'evaluation' && !source.hasLabels) {
+    warnings.push('no labels: accuracy cannot be measured; variants are compared with the original\'s outputs (fidelity) instead');
+  }
+  if (options.role === 'calibration' && total < FEW_CALIBRATION_SAMPLES) {
+    warnings.push(`only ${total} sample${total === 1 ? '' : 's'}: calibration ranges from so few are noisy; 100 or more is usual`);
+  }
+  return report;
+}
+
+/** The number of classes a model's output scores: the last dim of a [batch, classes] or [classes] output. */
+function modelClasses(type: Parameters<typeof describeType>[0]): number | undefined {
+  if (!type) return undefined;
+  const { shape } = describeType(type);
+  const last = shape[shape.length - 1];
+  if (shape.length > 2 || typeof last !== 'number' || last < 2) return undefined;
+  return last;
+}

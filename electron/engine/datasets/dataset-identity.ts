@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { DatasetSpec } from '../../../shared/dataset-spec.js';
+import type { DatasetIdentity } from '../../../shared/workspace.js';
+import { datasetRef } from '../recipe/dataset-ref.js';
+
+/** The name a dataset is shown by when the user gave none: its main file's name, or `synthetic`. */
+export function defaultDatasetName(spec: { kind: string; path?: string }): string {
+  return spec.kind === 'synthetic' || spec.path === undefined ? 'synthetic' : path.basename(spec.path);
+}
+
+/**
+ * Which data a figure was measured on. The sha256 is the file's own for a one-file dataset (the same hash the
+ * recipe records), else a hash over the files' names and hashes; a synthetic dataset hashes its spec, since
+ * its seed and size decide its content.
+ */
+export async function datasetIdentity(
+  spec: DatasetSpec,
+  baseDir: string,
+  samples: number,
+  name?: string,
+  signal?: AbortSignal,
+): Promise<DatasetIdentity> {
+  const ref = await datasetRef(spec, baseDir, signal);
+  const sha256 =
+    ref.files.length === 1
+      ? ref.files[0]!.sha256
+      : createHash('sha256')
+          .update(JSON.stringify(ref.files.length > 0 ? ref.files : ref.spec))
+          .digest('hex');
+  return { name: name ?? defaultDatasetName(spec), samples, sha256 };
+}

@@ -1,0 +1,32 @@
+import { StudioError } from '../errors.js';
+
+/** What was fed to a model: the names, element types and shapes of its inputs. */
+export interface FedTensor {
+  name: string;
+  dtype: string;
+  shape: readonly number[];
+}
+
+function describeFeed(fed: readonly FedTensor[]): string {
+  return fed.map((t) => `${t.name} ${t.dtype} [${t.shape.join(', ')}]`).join(', ');
+}
+
+/**
+ * A failure of onnxruntime's `run` as an error that names its cause. The model loaded, so what failed is the
+ * model on these inputs: a dimension onnxruntime checks against the declared shape, a Reshape or an If that
+ * needs particular sizes or values. That is the user's input spec, not a bug of ours (BAD_INPUT), and the
+ * message lists exactly what was fed and where to change it.
+ */
+export function runFailure(error: unknown, fed: readonly FedTensor[], what: string): StudioError {
+  if (error instanceof StudioError) return error;
+  const reason = (error instanceof Error ? error.message : String(error)).trim();
+  // onnxruntime's messages carry a C++ source location; the node name and the status message are what matter.
+  const node = /running (\w+) node\. Name:'([^']*)'/.exec(reason);
+  const status = /Status Message: (?:\S+:\d+ \S+ )?(.*)$/s.exec(reason)?.[1]?.trim();
+  const inside = node ? ` Node '${node[2]}' (${node[1]}) failed${status ? `: ${status}` : ''}.` : ` onnxruntime said: ${reason}`;
+  return new StudioError(
+    'BAD_INPUT',
+    `${what} could not run on the inputs it was given (${describeFeed(fed)}).${inside} The input shapes or values probably do not fit the model: set them in the Model view's input spec (CLI: --shape, --dim, --value) or use data of the right shape.`,
+    { detail: reason },
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * What jobs take from their model's experiment (workspace.ts `Experiment`), as pure functions the backend
+ * and the mock host share: the input spec a job runs with, the experiment dataset some data is, and the
+ * bundled sample's own datasets.
+ */
+import type { JobSpec, SampleModelInfo } from './ipc-contract.js';
+import type { DataRefInfo, DatasetRole, Experiment, ExperimentDataset, Workspace } from './workspace.js';
+
+const ROLES: readonly DatasetRole[] = ['calibration', 'evaluation'];
+
+/** The input spec a job runs with: its own shapes, dims and values, else the experiment's. */
+export function withExperimentInputs<S extends JobSpec>(spec: S, ws: Workspace): S {
+  if (spec.kind !== 'bench' && spec.kind !== 'quantize') return spec;
+  const own = spec.shapes !== undefined || spec.dims !== undefined || spec.values !== undefined;
+  const inputs = ws.experiment?.inputs;
+  if (own || !inputs) return spec;
+  return { ...spec, shapes: inputs.shapes, ...(inputs.values ? { values: inputs.values } : {}) };
+}
+
+/** The experiment dataset whose data this is, if any (to name a figure by it). */
+export function experimentDatasetFor(ws: Workspace, data: DataRefInfo): ExperimentDataset | undefined {
+  return ROLES.map((r) => ws.experiment?.datasets?.[r]).find(
+    (d) => d !== undefined && canonical(d.data.spec) === canonical(data.spec),
+  );
+}
+
+/** JSON with sorted keys: two specs written in a different key order are the same data. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/** The bundled sample's own datasets (its labelled test set serves both roles), for its workspace alone. */
+export function sampleDatasets(sample: SampleModelInfo): Experiment['datasets'] {
+  return {
+    calibration: { name: 'digits test set (sample)', data: sample.data },
+    evaluation: { name: 'digits test set (sample)', data: sample.data },
+  };
+}
+
