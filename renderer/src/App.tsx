@@ -24,6 +24,9 @@ import { isActive } from './state/studio-state.js';
 import { useStudio } from './state/use-studio.js';
 import { applyThemeChoice, loadThemeChoice, type ThemeChoice } from './theme.js';
 import { EmptyState } from './views/empty-state.js';
+import { JobStatusBar } from './views/job-status-bar.js';
+import { InputSpecPanel, InputSpecRequired } from './views/input-spec-panel.js';
+import { inputSpecState } from './state/experiment.js';
 import { ErrorPanel } from './views/error-panel.js';
 import { ExportView } from './views/export-view.js';
 import { OptimizeView } from './views/optimize-view.js';
@@ -245,10 +248,11 @@ export function App({ host }: { host: StudioHost }) {
   };
 
   const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files');
+  const inputsReady = state.model ? inputSpecState(state.model, state.workspace).ready : true;
   const running = state.jobs.filter(isActive).length;
 
   return (
-    <HostContext.Provider value={{ host, appInfo }}>
+    <HostContext.Provider value={{ host, appInfo, ...(state.model ? { modelPath: state.model.path } : {}) }}>
       <div
         className={dragging ? 'app dragging' : 'app'}
         data-testid="drop-zone"
@@ -377,6 +381,12 @@ export function App({ host }: { host: StudioHost }) {
             <>
               {tab !== 'optimize' && (
                 <section role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="panel">
+                  {tab === 'model' && (
+                    <InputSpecPanel key={state.model.path} studio={studio} summary={state.model} workspace={state.workspace} />
+                  )}
+                  {tab !== 'model' && tab !== 'export' && !inputsReady && (
+                    <InputSpecRequired summary={state.model} onGoToModel={() => setTab('model')} />
+                  )}
                   {tab === 'model' &&
                     (modelView.kind === 'loaded' ? (
                       <modelView.module.ModelSummaryView summary={state.model} />
@@ -388,6 +398,7 @@ export function App({ host }: { host: StudioHost }) {
                       <compareView.module.CompareView
                         host={host}
                         studio={studio}
+                        inputsReady={inputsReady}
                         onGoToOptimize={() => setTab('optimize')}
                       />
                     ) : (
@@ -416,7 +427,9 @@ export function App({ host }: { host: StudioHost }) {
                   className="panel"
                   hidden={tab !== 'optimize'}
                 >
+                  {!inputsReady && <InputSpecRequired summary={state.model} onGoToModel={() => setTab('model')} />}
                   <OptimizeView
+                    inputsReady={inputsReady}
                     key={state.model.path}
                     host={host}
                     studio={studio}
@@ -428,6 +441,8 @@ export function App({ host }: { host: StudioHost }) {
             </>
           )}
         </main>
+
+        <JobStatusBar jobs={state.jobs} onCancel={(id) => void actions.cancel(id)} onClear={actions.clearFinishedJobs} />
 
         {dragging && (
           <div className="drop-overlay" aria-hidden="true">

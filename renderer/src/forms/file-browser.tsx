@@ -1,12 +1,15 @@
 /**
  * A file browser over the backend's disk (`studio:fs.list`), for hosts without native dialogs: in a browser
  * page served by `onnx-studio serve` the files live on the server, which only the server can list. A modal
- * <dialog>: focus stays inside, Escape closes it, and every entry is a button reachable with Tab.
+ * <dialog>: focus stays inside, Escape closes it, and every entry is a button reachable with Tab. A typed
+ * path goes straight to a folder (or picks a file); Home, the model's folder and recent folders are one
+ * click away; it opens beside the open model unless the field already names a place.
  */
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { FsListing } from '../../../shared/ipc-contract.js';
 import { formatBytes } from '../format.js';
 import { useHostContext } from '../host/host-context.js';
+import { loadRecentFolders, rememberFolder } from './recent-folders.js';
 
 export interface FileBrowserProps {
   /** `file`: pick an existing file; `folder`: pick a folder; `save`: pick a folder and type a file name. */
@@ -31,7 +34,17 @@ function join(folder: string, name: string): string {
 }
 
 export function FileBrowser({ mode, title, start, extensions, onChoose, onClose }: FileBrowserProps) {
-  const { host, appInfo } = useHostContext();
+  const { host, appInfo, modelPath } = useHostContext();
+  const [typed, setTyped] = useState('');
+  // The path field follows the folder shown, unless the user is typing in it (a listing that arrives late
+  // must not overwrite what they typed).
+  const userTyping = useRef(false);
+  const [recentFolders] = useState(loadRecentFolders);
+  const choose = (path: string) => {
+    rememberFolder(mode === 'folder' ? path : parentOf(path));
+    onChoose(path);
+  };
+  const matches = (name: string) => !extensions || extensions.some((x) => name.toLowerCase().endsWith(`.${x}`));
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
   const [listing, setListing] = useState<FsListing | null>(null);
@@ -55,25 +68,114 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
     const home = appInfo?.homeDir ?? '/';
-    const first = start ? (mode === 'folder' ? start : parentOf(start)) : home;
-    void open(first, home);
+    const beside = modelPath ? parentOf(modelPath) : home;
+    const first = start ? (mode === 'folder' ? start : parentOf(start)) : beside;
+    void open(first, beside);
     return () => dialog?.close();
-  }, [appInfo?.homeDir, mode, open, start]);
+  }, [appInfo?.homeDir, mode, open, start, modelPath]);
+
+  useEffect(() => {
+    if (listing && !userTyping.current) setTyped(listing.path);
+  }, [listing]);
+
+  /** A typed path: a folder opens; a file is picked (file mode) or named (save mode) from its folder. */
+  const goTo = async (raw: string) => {
+    userTyping.current = false;
+    const path = raw.trim();
+    if (path === '') return;
+    const asFolder = await host.listFolder(path);
+    if (asFolder.ok) {
+      setError(null);
+      setListing(asFolder.value);
+      return;
+    }
+    const folder = await host.listFolder(parentOf(path));
+    const entry = folder.ok ? folder.value.entries.find((e) => e.path === path || e.name === path.split(/[\\/]/).pop()) : undefined;
+    if (folder.ok && mode === 'save') {
+      setListing(folder.value);
+      setFileName(path.split(/[\\/]/).pop() ?? '');
+      return;
+    }
+    if (folder.ok && entry?.kind === 'file' && mode === 'file') {
+      if (matches(entry.name)) choose(entry.path);
+      else setError(`${entry.name} is not a ${extensions?.map((x) => `.${x}`).join(' or ')} file.`);
+      return;
+    }
+    setError(asFolder.error.message);
+  };
+
+  const navigate = (folder: string) => {
+    userTyping.current = false;
+    void open(folder);
+  };
+
+  const places = [
+    { label: 'Home', path: appInfo?.homeDir ?? '/' },
+    ...(modelPath ? [{ label: "Model's folder", path: parentOf(modelPath) }] : []),
+  ];
 
   const visible = (listing?.entries ?? []).filter(
     (e) =>
       e.kind === 'folder' ||
       mode === 'save' ||
       !extensions ||
-      extensions.some((x) => e.name.toLowerCase().endsWith(`.${x}`)),
+      matches(e.name),
   );
 
   return (
     <dialog ref={ref} className="file-browser" aria-labelledby={`${id}-title`} onCancel={onClose}>
       <h2 id={`${id}-title`}>{title}</h2>
-      <p className="muted path" title={listing?.path}>
-        {listing?.path ?? 'Loading…'}
+      <form
+        className="fs-path-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void goTo(typed);
+        }}
+      >
+        <label htmlFor={`${id}-path`} className="visually-hidden">
+          Path
+        </label>
+        <input
+          id={`${id}-path`}
+          type="text"
+          value={typed}
+          placeholder={listing?.path ?? 'Loading…'}
+          onChange={(e) => {
+            userTyping.current = true;
+            setTyped(e.target.value);
+          }}
+          spellCheck={false}
+          data-testid="fs-path"
+          aria-describedby={`${id}-path-hint`}
+        />
+        <button type="submit">Go</button>
+      </form>
+      <p id={`${id}-path-hint`} className="field-hint">
+        Type or paste a folder, or a file to pick it, and press Enter.
       </p>
+      <div className="fs-places" role="group" aria-label="Places">
+        {places.map((p) => (
+          <button key={p.label} type="button" className="small" onClick={() => navigate(p.path)}>
+            {p.label}
+          </button>
+        ))}
+        {recentFolders.length > 0 && (
+          <select
+            aria-label="Recent folders"
+            value=""
+            onChange={(e) => {
+              if (e.target.value) navigate(e.target.value);
+            }}
+          >
+            <option value="">Recent folders…</option>
+            {recentFolders.map((f) => (
+              <option key={f} value={f}>
+                {f}
+              </option>
+            ))}
+          </select>
+        )}
+      </div>
       {error && (
         <p className="inline-error" role="alert">
           {error}
@@ -82,8 +184,8 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
       <ul className="fs-entries" aria-label="Folder contents">
         {listing?.parent && (
           <li>
-            <button type="button" className="fs-entry" onClick={() => void open(listing.parent as string)}>
-              ⬑ Parent folder
+            <button type="button" className="fs-entry" onClick={() => navigate(listing.parent as string)}>
+              <span className="fs-icon fs-icon-up" aria-hidden="true" /> Parent folder
             </button>
           </li>
         )}
@@ -93,12 +195,12 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
               type="button"
               className={`fs-entry fs-${entry.kind}`}
               onClick={() => {
-                if (entry.kind === 'folder') void open(entry.path);
+                if (entry.kind === 'folder') navigate(entry.path);
                 else if (mode === 'save') setFileName(entry.name);
-                else if (mode === 'file') onChoose(entry.path);
+                else if (mode === 'file') choose(entry.path);
               }}
             >
-              <span aria-hidden="true">{entry.kind === 'folder' ? '📁' : '📄'}</span> {entry.name}
+              <span className={`fs-icon fs-icon-${entry.kind}`} aria-hidden="true" /> {entry.name}
               {entry.bytes !== undefined && <span className="muted"> {formatBytes(entry.bytes)}</span>}
             </button>
           </li>
@@ -126,7 +228,7 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
           Cancel
         </button>
         {mode === 'folder' && listing && (
-          <button type="button" className="primary" onClick={() => onChoose(listing.path)}>
+          <button type="button" className="primary" onClick={() => choose(listing.path)}>
             Choose this folder
           </button>
         )}
@@ -135,7 +237,7 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
             type="button"
             className="primary"
             disabled={fileName.trim() === ''}
-            onClick={() => onChoose(join(listing.path, fileName.trim()))}
+            onClick={() => choose(join(listing.path, fileName.trim()))}
           >
             Save here
           </button>

@@ -7,6 +7,8 @@ export interface HostContextValue {
   host: StudioHost;
   /** Null until the host answered `appInfo`. */
   appInfo: AppInfo | null;
+  /** The open model's path: file pickers start beside it. */
+  modelPath?: string;
 }
 
 export const HostContext = createContext<HostContextValue | null>(null);

@@ -6,6 +6,7 @@
 import { p50RatioToOriginal } from '../../../shared/latency-stats.js';
 import { measurementKey, type MeasurementSource } from './studio-state.js';
 import type { Evaluation, LatencyMeasurement, Variant } from './variants.js';
+import type { DatasetIdentity } from '../../../shared/workspace.js';
 
 /** Which quality figure is compared: accuracy against labels, or fidelity against the original. */
 export type QualityMetric = 'accuracy' | 'top1Agreement' | 'cosine';
@@ -31,6 +32,8 @@ export interface CompareRow {
   latencyRatio?: number;
   quality?: number;
   qualityRatio?: number;
+  /** The data the quality figure was measured on. */
+  dataset?: DatasetIdentity;
 }
 
 /** Every measurement source some variant has, the native engine first. */
@@ -98,6 +101,7 @@ export function compareRows(
     }
     if (quality !== undefined) {
       row.quality = quality;
+      if (v.evaluation?.dataset) row.dataset = v.evaluation.dataset;
       const qualityRatio = ratio(quality, baseQuality);
       if (qualityRatio !== undefined) row.qualityRatio = qualityRatio;
     }

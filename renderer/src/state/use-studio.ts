@@ -15,11 +15,19 @@ import {
 } from './pipeline-requests.js';
 import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
-import type { StudioErrorInfo } from '../../../shared/errors.js';
-import type { AppInfo, JobEvent, JobInfo, JobSpec } from '../../../shared/ipc-contract.js';
+import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
+import type { InputSpec } from '../../../shared/input-spec.js';
+import type {
+  AppInfo,
+  DatasetCheckReport,
+  ExperimentSetRequest,
+  JobEvent,
+  JobInfo,
+  JobSpec,
+} from '../../../shared/ipc-contract.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { latencyStatsOf, thinSamples } from '../../../shared/latency-stats.js';
-import { ORIGINAL_TARGET, workspaceFileUrlPath } from '../../../shared/workspace.js';
+import { ORIGINAL_TARGET, workspaceFileUrlPath, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
 import { baseName } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
 import { WebBenchCancelled, type WebBenchReport, type WebProvider } from '../webbench/ort-web-bench.js';
@@ -78,6 +86,12 @@ export interface StudioActions {
   renameVariant(target: string, name: string): Promise<ActionOutcome>;
   /** Delete a variant's file and every result that measured it. */
   removeVariant(target: string): Promise<ActionOutcome>;
+  /** Save the open model's input spec (confirmed: jobs may run). */
+  saveInputSpec(spec: InputSpec): Promise<ActionOutcome>;
+  /** Keep datasets by role in the open model's experiment. */
+  saveDatasets(datasets: Partial<Record<DatasetRole, DatasetSpecInput>>): Promise<ActionOutcome>;
+  /** Check data against the open model (shapes, dtypes, labels) before a job uses it. */
+  checkDataset(role: DatasetRole, spec: DatasetSpecInput): Promise<Result<DatasetCheckReport>>;
   cancel(jobId: string): Promise<void>;
   clearFinishedJobs(): void;
   refreshWorkspace(): Promise<void>;
@@ -89,8 +103,6 @@ export interface Studio {
   view: ModelView;
   /** What the host is and can do; null until it answered. */
   appInfo: AppInfo | null;
-  /** The dataset to suggest in forms (the sample's labelled test set after "Try the sample model"). */
-  suggestedData: DatasetSpecInput | undefined;
   actions: StudioActions;
 }
 
@@ -127,7 +139,6 @@ export function useStudio(host: StudioHost): Studio {
   const [state, dispatch] = useReducer(studioReducer, initialState);
   const [view, setView] = useState<ModelView>({ kind: 'empty' });
   const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
-  const [suggestedData, setSuggestedData] = useState<DatasetSpecInput | undefined>(undefined);
   const variants = useMemo(() => deriveVariants(state), [state]);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -149,12 +160,25 @@ export function useStudio(host: StudioHost): Studio {
     if (result.ok) dispatch({ type: 'workspace-loaded', workspace: result.value });
   }, [host]);
 
+  /**
+   * Catches up with the backend's jobs (after a reload, a reconnect). Their titles name variants by display
+   * name, never by id: each job's own workspace (the open model's or another's) says which name an id has.
+   */
   const syncJobs = useCallback(async () => {
     const result = await host.listJobs();
     if (!result.ok) return;
-    const stepTitles = pipelineStepTitles(stateRef.current.workspace?.pipelines ?? []);
+    const workspaces = new Map<string, Workspace>();
+    for (const modelPath of new Set(result.value.map((info) => info.spec.modelPath))) {
+      const ws = await host.getWorkspace(modelPath);
+      if (ws.ok) workspaces.set(modelPath, ws.value);
+    }
     const titles: Record<string, string> = {};
-    for (const info of result.value) titles[info.jobId] = stepTitles[info.jobId] ?? titleForSpec(info.spec, nameOf);
+    for (const info of result.value) {
+      const ws = workspaces.get(info.spec.modelPath);
+      const stepTitles = pipelineStepTitles(ws?.pipelines ?? []);
+      const names = (target: string) => ws?.variants.find((v) => v.id === target)?.name ?? nameOf(target);
+      titles[info.jobId] = stepTitles[info.jobId] ?? titleForSpec(info.spec, names);
+    }
     dispatch({ type: 'jobs-synced', jobs: result.value as JobInfo[], titles });
   }, [host, nameOf]);
 
@@ -296,7 +320,7 @@ export function useStudio(host: StudioHost): Studio {
       });
       return;
     }
-    setSuggestedData(sample.data.spec);
+    // The sample's datasets come with its workspace (the backend keeps them there), never to other models.
     await openModel(sample.modelPath);
   }, [appInfo, host, openModel]);
 
@@ -576,6 +600,44 @@ export function useStudio(host: StudioHost): Studio {
   // Menu and OS requests: open a model, open the sample.
   useEffect(() => host.onModelOpenRequest((r) => void openModel(r.path)), [host, openModel]);
 
+  const saveInputSpec = useCallback(
+    async (spec: InputSpec): Promise<ActionOutcome> => {
+      const model = stateRef.current.model;
+      if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
+      const result = await host.setExperiment({ modelPath: model.path, inputs: spec, confirmInputs: true });
+      if (!result.ok) return result;
+      dispatch({ type: 'workspace-loaded', workspace: result.value });
+      return { ok: true };
+    },
+    [host],
+  );
+
+  const saveDatasets = useCallback(
+    async (datasets: Partial<Record<DatasetRole, DatasetSpecInput>>): Promise<ActionOutcome> => {
+      const model = stateRef.current.model;
+      if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
+      const request: ExperimentSetRequest['datasets'] = {};
+      for (const role of ['calibration', 'evaluation'] as const) {
+        const spec = datasets[role];
+        if (spec) request[role] = { data: { spec } };
+      }
+      const result = await host.setExperiment({ modelPath: model.path, datasets: request });
+      if (!result.ok) return result;
+      dispatch({ type: 'workspace-loaded', workspace: result.value });
+      return { ok: true };
+    },
+    [host],
+  );
+
+  const checkDataset = useCallback(
+    async (role: DatasetRole, spec: DatasetSpecInput): Promise<Result<DatasetCheckReport>> => {
+      const model = stateRef.current.model;
+      if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
+      return host.checkDataset({ modelPath: model.path, role, data: { spec } });
+    },
+    [host],
+  );
+
   const actions = useMemo<StudioActions>(
     () => ({
       openModel,
@@ -593,6 +655,9 @@ export function useStudio(host: StudioHost): Studio {
       cancel,
       clearFinishedJobs: () => dispatch({ type: 'jobs-cleared' }),
       refreshWorkspace,
+      saveInputSpec,
+      saveDatasets,
+      checkDataset,
     }),
     [
       openModel,
@@ -608,10 +673,13 @@ export function useStudio(host: StudioHost): Studio {
       removeVariant,
       cancel,
       refreshWorkspace,
+      saveInputSpec,
+      saveDatasets,
+      checkDataset,
     ],
   );
 
-  return { state, variants, view, appInfo, suggestedData, actions };
+  return { state, variants, view, appInfo, actions };
 }
 
 /** `int8-static (entropy)`, `magnitude 50%`: the job title before the backend names the variant. */

@@ -4,7 +4,7 @@
  * operator profile, and the latest evaluation. Derived, never stored, so there is one truth: the workspace.
  */
 import type { BenchProfile } from '../../../shared/bench.js';
-import { ORIGINAL_TARGET, type VariantRecipe } from '../../../shared/workspace.js';
+import { ORIGINAL_TARGET, type DatasetIdentity, type FedInput, type VariantRecipe } from '../../../shared/workspace.js';
 import { latencyStatsOf, type LatencyStats } from '../../../shared/latency-stats.js';
 import { latencyStats } from './statistics.js';
 import { measurementKey, type Engine, type MeasurementSource, type StudioState } from './studio-state.js';
@@ -20,6 +20,8 @@ export interface LatencyMeasurement extends MeasurementSource {
   initMs?: number;
   /** The original's p50 in the same (interleaved) run, when that run measured it: the fair base of a ratio. */
   sameRunOriginalP50Ms?: number;
+  /** The inputs the benchmark fed (shapes), when it recorded them. */
+  inputs?: FedInput[];
 }
 
 export interface Evaluation {
@@ -28,6 +30,8 @@ export interface Evaluation {
   /** The data it was measured on, described. */
   data?: string;
   samples?: number;
+  /** Which data the accuracy was measured on (name, samples, sha256), when recorded. */
+  dataset?: DatasetIdentity;
   /** Against the original on the same inputs. */
   fidelity?: { cosine: number; top1Agreement: number | null; sqnrDb: number | null };
 }
@@ -98,6 +102,7 @@ export function deriveVariants(state: StudioState): Variant[] {
         stats: latencyStatsOf(r),
         ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
         ...(sameRunOriginal ? { sameRunOriginalP50Ms: sameRunOriginal.p50Ms } : {}),
+        ...(record.inputs ? { inputs: record.inputs } : {}),
       };
       variant.latency[measurementKey(source)] = m;
       if (r.profile && r.profile.byOpType.length > 0) variant.profile = r.profile;
@@ -138,6 +143,8 @@ export function deriveVariants(state: StudioState): Variant[] {
       evaluation.accuracy = e.report.accuracy;
       evaluation.data = e.report.data;
       evaluation.samples = e.report.samples;
+      if (e.dataset) evaluation.dataset = e.dataset;
+      else delete evaluation.dataset;
     }
     if (e.reference === ORIGINAL_TARGET && e.report.fidelity) {
       const f = e.report.fidelity;

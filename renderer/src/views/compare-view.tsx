@@ -51,15 +51,24 @@ import {
   type WebProviderStatus,
 } from '../webbench/ort-web-bench.js';
 import { JobList } from './job-list.js';
+import { ErrorPanel } from './error-panel.js';
+import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import type { StudioErrorInfo } from '../../../shared/errors.js';
+import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
+import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
+import { describeDataset, experimentDataset, mixedDatasets } from '../state/experiment.js';
 
 export function CompareView({
   host,
   studio,
   onGoToOptimize,
+  inputsReady,
 }: {
   host: StudioHost;
   studio: Studio;
   onGoToOptimize: () => void;
+  /** False while the model's input spec is not set: nothing is measured on guessed shapes. */
+  inputsReady: boolean;
 }) {
   const { state, actions, variants } = studio;
   const sources = useMemo(() => measurementSources(variants), [variants]);
@@ -75,6 +84,7 @@ export function CompareView({
     variants.find((v) => v.id === histogramId) ?? pickHistogramVariant(variants, source);
   const histogramMeasurement = source ? histogramVariant?.latency[measurementKey(source)] : undefined;
 
+  const mixed = mixedDatasets(rows.map((r) => r.dataset));
   const nothingYet = variants.length <= 1 && sources.length === 0 && !variants[0]?.evaluation;
   const activeJobs = state.jobs.filter(isActive);
 
@@ -126,7 +136,14 @@ export function CompareView({
         </section>
       )}
 
-      <MeasurePanel host={host} studio={studio} />
+      <MeasurePanel host={host} studio={studio} inputsReady={inputsReady} />
+
+      {mixed.length > 0 && (
+        <p className="banner banner-warn" role="status" data-testid="mixed-datasets">
+          <strong>These accuracies were measured on different datasets:</strong>{' '}
+          {mixed.map(describeDataset).join(', ')}. Evaluate every variant on the same data to compare them.
+        </p>
+      )}
 
       {activeJobs.length > 0 && <JobList jobs={activeJobs} onCancel={(id) => void actions.cancel(id)} />}
 
@@ -193,8 +210,12 @@ function CompareTable({
       'p90_ms',
       'p99_ms',
       'p50_ratio',
+      'inputs',
       metric ?? 'quality',
       'quality_ratio',
+      'dataset',
+      'dataset_samples',
+      'dataset_sha256',
       'pareto_front',
     ];
     const body = rows.map((r) => [
@@ -206,8 +227,12 @@ function CompareTable({
       r.p90Ms,
       r.p99Ms,
       r.latencyRatio,
+      r.latency?.inputs ? r.latency.inputs.map(describeInputShape).join('; ') : '',
       r.quality,
       r.qualityRatio,
+      r.dataset?.name ?? '',
+      r.dataset?.samples,
+      r.dataset?.sha256 ?? '',
       front.has(r.id),
     ]);
     downloadText(toCsv(header, body), 'onnx-studio-comparison.csv', 'text/csv');
@@ -236,9 +261,11 @@ function CompareTable({
             <th scope="col" className="num">
               p99
             </th>
+            <th scope="col">Inputs</th>
             <th scope="col" className="num">
               {qualityLabel}
             </th>
+            <th scope="col">Data</th>
           </tr>
         </thead>
         <tbody>
@@ -265,11 +292,17 @@ function CompareTable({
               </td>
               <td className="num">{formatMs(r.p90Ms)}</td>
               <td className="num">{formatMs(r.p99Ms)}</td>
+              <td className="inputs-cell" data-testid="row-inputs">
+                {r.latency?.inputs ? shortShapes(r.latency.inputs) : '–'}
+              </td>
               <td className="num">
                 {formatQuality(r.quality, metric)}{' '}
                 {!r.isOriginal && r.quality !== undefined && (
                   <span className="ratio">{formatRatio(r.qualityRatio)}</span>
                 )}
+              </td>
+              <td className="data-cell" data-testid="row-dataset">
+                {r.dataset ? describeDataset(r.dataset) : '–'}
               </td>
             </tr>
           ))}
@@ -320,8 +353,8 @@ function WebAgreement({ studio }: { studio: Studio }) {
 }
 
 /** Choose which variants to measure, and run an engine benchmark, a browser benchmark or an evaluation. */
-function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
-  const { actions, suggestedData, variants } = studio;
+function MeasurePanel({ host, studio, inputsReady }: { host: StudioHost; studio: Studio; inputsReady: boolean }) {
+  const { actions, variants, state } = studio;
   const id = useId();
   const [include, setInclude] = useState<Record<string, boolean>>({});
   const chosen = variants.filter((v) => include[v.id] !== false).map((v) => v.id);
@@ -337,10 +370,34 @@ function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
   const [webProvider, setWebProvider] = useState<WebProvider>('wasm');
   const [webIterations, setWebIterations] = useState('100');
 
-  const [draft, setDraft] = useState<DatasetDraft>(() =>
-    suggestedData ? draftFromSpec(suggestedData) : emptyDatasetDraft(),
-  );
+  const savedEval = experimentDataset(state.workspace, 'evaluation')?.spec;
+  const [draft, setDraft] = useState<DatasetDraft>(() => (savedEval ? draftFromSpec(savedEval) : emptyDatasetDraft()));
   const [evalSubmitted, setEvalSubmitted] = useState(false);
+  const [evalCheck, setEvalCheck] = useState<{ error?: StudioErrorInfo; note?: string } | null>(null);
+  const savedKey = JSON.stringify(savedEval ?? null);
+  useEffect(() => {
+    if (savedEval) setDraft((d) => (JSON.stringify(d) === JSON.stringify(emptyDatasetDraft()) ? draftFromSpec(savedEval) : d));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [savedKey]);
+
+  /** Checks the data first; the original is only evaluated with labels (without, it is the reference). */
+  const evaluateChosen = async (spec: DatasetSpecInput) => {
+    const check = await actions.checkDataset('evaluation', spec);
+    if (!check.ok) {
+      setEvalCheck({ error: check.error });
+      return;
+    }
+    const labelled = check.value.labels !== undefined;
+    const targets = labelled ? chosen : chosen.filter((t) => t !== ORIGINAL_TARGET);
+    setEvalCheck(
+      labelled || targets.length === chosen.length
+        ? null
+        : { note: 'The data has no labels: the original is not evaluated (it is the reference the variants are compared with).' },
+    );
+    if (targets.length === 0) return;
+    await actions.saveDatasets({ evaluation: spec });
+    await actions.evaluate(targets, spec);
+  };
   // The image preprocessing form is generated from the catalog's declarations.
   const [imageFields, setImageFields] = useState<OptionField[]>([]);
   useEffect(() => {
@@ -369,10 +426,6 @@ function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
       live = false;
     };
   }, [host]);
-
-  useEffect(() => {
-    if (suggestedData) setDraft(draftFromSpec(suggestedData));
-  }, [suggestedData]);
 
   const iterationsN = Number(iterations);
   const warmupN = Number(warmup);
@@ -431,7 +484,7 @@ function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
           <button
             type="button"
             className="primary"
-            disabled={!benchValid || chosen.length === 0}
+            disabled={!benchValid || chosen.length === 0 || !inputsReady}
             onClick={() =>
               void actions.benchmark(chosen, { ep, iterations: iterationsN, warmup: warmupN, profile })
             }
@@ -493,7 +546,7 @@ function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
           )}
           <button
             type="button"
-            disabled={!webValid || chosen.length === 0 || !selectedWeb?.available}
+            disabled={!webValid || chosen.length === 0 || !selectedWeb?.available || !inputsReady}
             onClick={() =>
               void actions.webBenchmark(chosen, {
                 provider: webProvider,
@@ -518,13 +571,20 @@ function MeasurePanel({ host, studio }: { host: StudioHost; studio: Studio }) {
           <button
             type="button"
             disabled={chosen.length === 0}
+            data-testid="evaluate-models"
             onClick={() => {
               setEvalSubmitted(true);
-              if (dataset.ok) void actions.evaluate(chosen, dataset.spec);
+              if (dataset.ok) void evaluateChosen(dataset.spec);
             }}
           >
             Evaluate {chosen.length} {chosen.length === 1 ? 'model' : 'models'}
           </button>
+          {evalCheck?.error && (
+            <div data-testid="eval-check-error">
+              <ErrorPanel title="The data does not fit this model; nothing was evaluated" error={evalCheck.error} compact />
+            </div>
+          )}
+          {evalCheck?.note && <p className="field-hint">{evalCheck.note}</p>}
         </fieldset>
       </div>
     </section>

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { estimateRemainingMs, formatDuration } from '../state/eta.js';
 import { isActive, type JobRecord } from '../state/studio-state.js';
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
+import { baseName } from '../format.js';
 
 const STATUS_TEXT: Record<JobRecord['status'], string> = {
   queued: 'Queued',
@@ -30,10 +31,13 @@ export function JobList({
   jobs,
   onCancel,
   onClear,
+  showModel,
 }: {
   jobs: JobRecord[];
   onCancel: (jobId: string) => void;
   onClear?: () => void;
+  /** Name each job's model (the panel lists the jobs of every model opened in this session). */
+  showModel?: boolean;
 }) {
   const anyActive = jobs.some(isActive);
   const now = useNow(anyActive);
@@ -57,15 +61,20 @@ export function JobList({
         )}
       </header>
       <ol>
-        {[...jobs].reverse().map((job) => (
-          <JobItem key={job.jobId} job={job} now={now} onCancel={onCancel} />
+        {jobsNewestFirst(jobs).map((job) => (
+          <JobItem key={job.jobId} job={job} now={now} onCancel={onCancel} showModel={showModel === true} />
         ))}
       </ol>
     </section>
   );
 }
 
-function JobItem({ job, now, onCancel }: { job: JobRecord; now: number; onCancel: (jobId: string) => void }) {
+/** Newest first by submission time, ties by id: the order never changes while jobs progress or after a reload. */
+export function jobsNewestFirst(jobs: readonly JobRecord[]): JobRecord[] {
+  return [...jobs].sort((a, b) => b.submittedAtMs - a.submittedAtMs || (a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0));
+}
+
+function JobItem({ job, now, onCancel, showModel }: { job: JobRecord; now: number; onCancel: (jobId: string) => void; showModel: boolean }) {
   const active = isActive(job);
   const pct = Math.round(job.fraction * 100);
   // The backend's estimate counted down from when it was made; the page's own from the progress so far.
@@ -84,7 +93,10 @@ function JobItem({ job, now, onCancel }: { job: JobRecord; now: number; onCancel
   return (
     <li className={`job job-${job.status}`} data-testid="job" data-status={job.status} aria-label={job.title}>
       <div className="job-head">
-        <span className="job-title">{job.title}</span>
+        <span className="job-title">
+          {showModel && job.modelPath && <span className="job-model">{baseName(job.modelPath)}</span>}
+          {job.title}
+        </span>
         <span className={`badge badge-${job.status}`}>{STATUS_TEXT[job.status]}</span>
       </div>
       {job.status !== 'failed' && (

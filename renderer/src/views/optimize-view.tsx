@@ -8,7 +8,10 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { commonFieldsFor } from '../../../shared/options/catalog-fields.js';
-import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
+import { ORIGINAL_TARGET, type DatasetRole } from '../../../shared/workspace.js';
+import type { DatasetCheckReport } from '../../../shared/ipc-contract.js';
+import { shortShapes } from '../../../shared/input-spec.js';
+import { describeDataset, experimentDataset } from '../state/experiment.js';
 import { DatasetForm } from '../forms/dataset-form.js';
 import {
   buildDatasetSpec,
@@ -53,14 +56,17 @@ export function OptimizeView({
   studio,
   source,
   onSourceChange,
+  inputsReady,
 }: {
   host: StudioHost;
   studio: Studio;
+  /** False while the model's input spec is not set: nothing is queued on guessed shapes. */
+  inputsReady: boolean;
   /** What the recipes start from: `original` or a variant id. */
   source: string;
   onSourceChange: (target: string) => void;
 }) {
-  const { state, actions, suggestedData, variants } = studio;
+  const { state, actions, variants } = studio;
   const made = variants.filter((v) => !v.isOriginal);
   // A variant removed since it was chosen falls back to the original.
   const sourceVariant = made.find((v) => v.id === source);
@@ -71,9 +77,21 @@ export function OptimizeView({
   }, [source]);
   const [catalog, setCatalog] = useState<CatalogState>({ kind: 'loading' });
   const [selected, setSelected] = useState<Record<string, Selection>>({});
-  const [draft, setDraft] = useState<DatasetDraft>(() =>
-    suggestedData ? draftFromSpec(suggestedData) : emptyDatasetDraft(),
-  );
+  // Each role's data starts from what this model's experiment keeps (the sample brings its own); the view
+  // is keyed by model, so nothing carries over from another model.
+  const [calibDraft, setCalibDraft] = useState<DatasetDraft>(() => draftOf(experimentDataset(state.workspace, 'calibration')?.spec));
+  const [evalDraft, setEvalDraft] = useState<DatasetDraft>(() => draftOf(experimentDataset(state.workspace, 'evaluation')?.spec));
+  const [checks, setChecks] = useState<Partial<Record<DatasetRole, DatasetCheckReport>>>({});
+  const [checkError, setCheckError] = useState<{ role: DatasetRole; error: StudioErrorInfo } | null>(null);
+  // The workspace may arrive after the view: fill empty forms from the experiment once it does.
+  const experimentKey = JSON.stringify(state.workspace?.experiment?.datasets ?? {});
+  useEffect(() => {
+    const calib = experimentDataset(state.workspace, 'calibration')?.spec;
+    const evaluation = experimentDataset(state.workspace, 'evaluation')?.spec;
+    setCalibDraft((d) => (calib && isEmptyDraft(d) ? draftFromSpec(calib) : d));
+    setEvalDraft((d) => (evaluation && isEmptyDraft(d) ? draftFromSpec(evaluation) : d));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [experimentKey]);
   const [benchAfter, setBenchAfter] = useState(true);
   const [evaluateAfter, setEvaluateAfter] = useState(true);
   const [submitted, setSubmitted] = useState(false);
@@ -91,10 +109,6 @@ export function OptimizeView({
       live = false;
     };
   }, [host]);
-
-  useEffect(() => {
-    if (suggestedData) setDraft(draftFromSpec(suggestedData));
-  }, [suggestedData]);
 
   const methods =
     catalog.kind === 'loaded' ? [...catalog.catalog.quantize.methods, ...catalog.catalog.prune.methods] : [];
@@ -125,9 +139,10 @@ export function OptimizeView({
   };
 
   const chosen = methods.filter((m) => selected[methodKey(m)]);
-  const needsData = chosen.some((m) => m.needsCalibration) || evaluateAfter;
+  const needsCalibration = chosen.some((m) => m.needsCalibration);
   const imageFields = useMemo(() => imageFieldsOf(catalog.kind === 'loaded' ? catalog.catalog : undefined), [catalog]);
-  const dataset = buildDatasetSpec(draft, imageFields);
+  const calibDataset = buildDatasetSpec(calibDraft, imageFields);
+  const evalDataset = buildDatasetSpec(evalDraft, imageFields);
   const formErrors = new Map<string, { common: Record<string, string>; options: Record<string, string> }>();
   for (const m of chosen) {
     const key = methodKey(m);
@@ -142,14 +157,43 @@ export function OptimizeView({
   const hasFormErrors = [...formErrors.values()].some(
     (e) => Object.keys(e.common).length + Object.keys(e.options).length > 0,
   );
-  const datasetErrors = needsData && !dataset.ok ? dataset.errors : {};
+  const calibErrors = needsCalibration && !calibDataset.ok ? calibDataset.errors : {};
+  const evalErrors = evaluateAfter && !evalDataset.ok ? evalDataset.errors : {};
+  const datasetErrors = { ...calibErrors, ...evalErrors };
   const canQueue =
-    chosen.length > 0 && !hasFormErrors && Object.keys(datasetErrors).length === 0 && !queueing;
+    inputsReady && chosen.length > 0 && !hasFormErrors && Object.keys(datasetErrors).length === 0 && !queueing;
+
+  /** Checks each dataset the recipes will use against the model; the first problem stops the queueing. */
+  const checkData = async (used: Partial<Record<DatasetRole, DatasetSpecInput>>): Promise<boolean> => {
+    const found: Partial<Record<DatasetRole, DatasetCheckReport>> = {};
+    for (const role of ['calibration', 'evaluation'] as const) {
+      const spec = used[role];
+      if (!spec) continue;
+      const result = await actions.checkDataset(role, spec);
+      if (!result.ok) {
+        setCheckError({ role, error: result.error });
+        setChecks({});
+        return false;
+      }
+      found[role] = result.value;
+    }
+    setCheckError(null);
+    setChecks(found);
+    return true;
+  };
 
   const queue = async () => {
     setSubmitted(true);
     if (!canQueue) return;
-    const data: DatasetSpecInput | undefined = dataset.ok ? dataset.spec : undefined;
+    const calibration: DatasetSpecInput | undefined =
+      needsCalibration && calibDataset.ok ? withoutLabels(calibDataset.spec) : undefined;
+    const data: DatasetSpecInput | undefined = evaluateAfter && evalDataset.ok ? evalDataset.spec : undefined;
+    setQueueing(true);
+    try {
+      const used = { ...(calibration ? { calibration } : {}), ...(data ? { evaluation: data } : {}) };
+      if (!(await checkData(used))) return;
+      // The data becomes this model's experiment: it is there next time, and never for another model.
+      await actions.saveDatasets(used);
     const recipes: RecipeRequest[] = chosen.map((m) => {
       const key = methodKey(m);
       const fields = fieldsFor.get(key);
@@ -160,11 +204,9 @@ export function OptimizeView({
         common: toOptions(fields?.common ?? [], sel.common),
         options: toOptions(fields?.options ?? [], sel.options),
         ...(sourceVariant ? { source: sourceVariant.id } : {}),
-        ...(m.needsCalibration && data ? { calibration: withoutLabels(data) } : {}),
+        ...(m.needsCalibration && calibration ? { calibration } : {}),
       };
     });
-    setQueueing(true);
-    try {
       await actions.queueRecipes(recipes, {
         ...(benchAfter ? { bench: DEFAULT_BENCH } : {}),
         ...(evaluateAfter && data ? { evaluate: data } : {}),
@@ -249,16 +291,48 @@ export function OptimizeView({
       <section aria-labelledby="data-title">
         <h2 id="data-title">2. Data</h2>
         <p className="muted">
-          Used to calibrate static quantization and to evaluate each variant.
-          {chosen.some((m) => m.needsCalibration) ? ' A method you chose needs calibration data.' : ''}
+          Data by role, kept with this model: calibration data sets the ranges of static quantization;
+          evaluation data measures each variant (accuracy with labels, fidelity to the original without).
+          Both are checked against the model before anything is queued.
         </p>
-        <DatasetForm
-          imageFields={imageFields}
-          draft={draft}
-          errors={submitted ? datasetErrors : {}}
-          onChange={setDraft}
-          legend="Dataset"
-        />
+        <div className="dataset-roles">
+          {needsCalibration && (
+            <div className="dataset-role" data-testid="dataset-calibration">
+              <DatasetForm
+                imageFields={imageFields}
+                draft={calibDraft}
+                errors={submitted ? calibErrors : {}}
+                onChange={setCalibDraft}
+                legend="Calibration data"
+              />
+              <CheckLine report={checks.calibration} />
+            </div>
+          )}
+          {evaluateAfter && (
+            <div className="dataset-role" data-testid="dataset-evaluation">
+              <DatasetForm
+                imageFields={imageFields}
+                draft={evalDraft}
+                errors={submitted ? evalErrors : {}}
+                onChange={setEvalDraft}
+                legend="Evaluation data"
+              />
+              <CheckLine report={checks.evaluation} />
+            </div>
+          )}
+          {!needsCalibration && !evaluateAfter && (
+            <p className="muted">No data needed: none of the chosen recipes calibrates, and evaluation is off below.</p>
+          )}
+        </div>
+        {checkError && (
+          <div data-testid="data-check-error">
+            <ErrorPanel
+              title={`The ${checkError.role} data does not fit this model; nothing was queued`}
+              error={checkError.error}
+              compact
+            />
+          </div>
+        )}
       </section>
 
       <section aria-labelledby="then-title">
@@ -291,11 +365,16 @@ export function OptimizeView({
             type="button"
             className="primary"
             onClick={() => void queue()}
-            disabled={queueing}
+            disabled={queueing || !inputsReady}
             data-testid="queue-jobs"
           >
             {chosen.length <= 1 ? 'Queue job' : `Queue ${chosen.length} jobs`}
           </button>
+          {!inputsReady && (
+            <p className="field-error" role="alert">
+              Set the model's input shapes in the Model view first.
+            </p>
+          )}
           {submitted && chosen.length === 0 && (
             <p className="field-error" role="alert">
               Choose at least one recipe above.
@@ -320,6 +399,28 @@ export function OptimizeView({
         onClear={actions.clearFinishedJobs}
       />
     </div>
+  );
+}
+
+function draftOf(spec: DatasetSpecInput | undefined): DatasetDraft {
+  return spec ? draftFromSpec(spec) : emptyDatasetDraft();
+}
+
+function isEmptyDraft(draft: DatasetDraft): boolean {
+  return JSON.stringify(draft) === JSON.stringify(emptyDatasetDraft());
+}
+
+/** What the check found, beside the dataset: the samples, the label range and the shapes fed. */
+function CheckLine({ report }: { report: DatasetCheckReport | undefined }) {
+  if (!report) return null;
+  const labels = report.labels
+    ? `labels ${report.labels.min}–${report.labels.max}${report.labels.modelClasses ? ` (model: ${report.labels.modelClasses} classes)` : ''}`
+    : 'no labels';
+  return (
+    <p className="field-hint check-line" data-testid="data-check">
+      Checked: {describeDataset(report.identity)} · {labels} · fed as {shortShapes(report.inputs)}
+      {report.warnings.length > 0 && <> · {report.warnings.join('; ')}</>}
+    </p>
   );
 }
 

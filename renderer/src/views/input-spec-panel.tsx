@@ -1,0 +1,247 @@
+/**
+ * The model's input spec, asked before anything runs: every open dim (symbolic or unknown) as a number with
+ * the reason of its prefilled guess, and for inputs that are not floats the values to feed (a constant such
+ * as `sr = 16000`, or a range of ids). Saved into the workspace's experiment, so every job of this model
+ * (benchmarks, synthetic calibration) uses it, and shown beside every latency it produced.
+ */
+import { useEffect, useId, useState } from 'react';
+import { isOpenDim, shortShapes, type InputSpec, type InputValues } from '../../../shared/input-spec.js';
+import type { ModelSummary } from '../../../shared/model-summary.js';
+import type { Workspace } from '../../../shared/workspace.js';
+import { inputSpecState } from '../state/experiment.js';
+import type { Studio } from '../state/use-studio.js';
+import { ErrorPanel } from './error-panel.js';
+import type { StudioErrorInfo } from '../../../shared/errors.js';
+
+interface InputDraft {
+  dims: string[];
+  values?: { kind: InputValues['kind']; a: string; b: string };
+}
+
+function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDraft> {
+  const drafts: Record<string, InputDraft> = {};
+  for (const input of summary.inputs) {
+    const shape = spec.shapes[input.name] ?? input.shape.map((d) => (isOpenDim(d) ? 1 : (d as number)));
+    const v = spec.values?.[input.name];
+    drafts[input.name] = {
+      dims: shape.map(String),
+      ...(v
+        ? {
+            values:
+              v.kind === 'constant'
+                ? { kind: 'constant', a: String(v.value), b: '' }
+                : { kind: 'range', a: String(v.min), b: String(v.max) },
+          }
+        : {}),
+    };
+  }
+  return drafts;
+}
+
+/** The spec the form describes, or the first problem in it. */
+export function specFromDraft(
+  summary: ModelSummary,
+  drafts: Record<string, InputDraft>,
+): { ok: true; spec: InputSpec } | { ok: false; message: string } {
+  const shapes: Record<string, number[]> = {};
+  const values: Record<string, InputValues> = {};
+  for (const input of summary.inputs) {
+    const draft = drafts[input.name];
+    if (!draft) continue;
+    const dims = draft.dims.map(Number);
+    const bad = dims.findIndex((d) => !Number.isInteger(d) || d < 1);
+    if (bad >= 0) return { ok: false, message: `Input '${input.name}': dim ${bad} must be a whole number of at least 1.` };
+    shapes[input.name] = dims;
+    if (draft.values) {
+      const a = Number(draft.values.a);
+      const b = Number(draft.values.b);
+      if (draft.values.a.trim() === '' || !Number.isFinite(a)) {
+        return { ok: false, message: `Input '${input.name}': give a number.` };
+      }
+      if (draft.values.kind === 'constant') values[input.name] = { kind: 'constant', value: a };
+      else {
+        if (!Number.isFinite(b) || draft.values.b.trim() === '' || a > b) {
+          return { ok: false, message: `Input '${input.name}': give a range from a smaller to a larger number.` };
+        }
+        values[input.name] = { kind: 'range', min: a, max: b };
+      }
+    }
+  }
+  return { ok: true, spec: Object.keys(values).length > 0 ? { shapes, values } : { shapes } };
+}
+
+export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio; summary: ModelSummary; workspace: Workspace | null }) {
+  const id = useId();
+  const state = inputSpecState(summary, workspace);
+  const [drafts, setDrafts] = useState(() => draftOf(state.spec, summary));
+  const [editing, setEditing] = useState(!state.ready);
+  const [error, setError] = useState<StudioErrorInfo | null>(null);
+  const [saving, setSaving] = useState(false);
+  const specKey = JSON.stringify(state.spec);
+  useEffect(() => {
+    setDrafts(draftOf(state.spec, summary));
+    // A saved spec of another model, or a spec changed elsewhere, replaces the form.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [summary.path, specKey]);
+  useEffect(() => setEditing(!state.ready), [summary.path, state.ready]);
+
+  if (!state.needed && !workspace?.experiment?.inputs) return null;
+  const parsed = specFromDraft(summary, drafts);
+  const saved = workspace?.experiment?.inputs;
+
+  const save = async () => {
+    if (!parsed.ok) return;
+    setSaving(true);
+    const result = await studio.actions.saveInputSpec(parsed.spec);
+    setSaving(false);
+    if (!result.ok) setError(result.error);
+    else {
+      setError(null);
+      setEditing(false);
+    }
+  };
+
+  if (!editing && saved) {
+    const fed = summary.inputs.map((i) => ({ name: i.name, shape: saved.shapes[i.name] ?? [] }));
+    return (
+      <section className="input-spec input-spec-set" aria-labelledby={`${id}-title`} data-testid="input-spec">
+        <h2 id={`${id}-title`}>Input spec</h2>
+        <p>
+          Every job of this model feeds <strong data-testid="input-spec-summary">{shortShapes(fed)}</strong>
+          {saved.values && Object.keys(saved.values).length > 0 && (
+            <>
+              {' '}with{' '}
+              {Object.entries(saved.values)
+                .map(([name, v]) => (v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`))
+                .join(', ')}
+            </>
+          )}
+          .{' '}
+          <button type="button" className="small" onClick={() => setEditing(true)}>
+            Edit
+          </button>
+        </p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="input-spec input-spec-ask" aria-labelledby={`${id}-title`} data-testid="input-spec">
+      <h2 id={`${id}-title`}>Set the input shapes before running anything</h2>
+      <p className="muted">
+        This model leaves some input sizes open{summary.inputs.some((i) => i.dtype !== 'float32' && i.dtype !== 'float16') ? ' or takes inputs whose values matter' : ''}.
+        Benchmarks, calibration and synthetic data use exactly what you set here; a guessed size gives a wrong
+        latency. The fields are prefilled with guesses, each with its reason.
+      </p>
+      {state.guesses.map((guess) => {
+        const draft = drafts[guess.name];
+        if (!draft) return null;
+        const setDraft = (next: InputDraft) => setDrafts((d) => ({ ...d, [guess.name]: next }));
+        return (
+          <fieldset key={guess.name} className="input-spec-input">
+            <legend>
+              <code>{guess.name}</code> <span className="muted">{guess.dtype} [{guess.declared.map((d) => (isOpenDim(d) ? (typeof d === 'string' ? d : '?') : d)).join(', ')}]</span>
+            </legend>
+            <div className="input-spec-dims">
+              {guess.dims.map((dim, i) => {
+                const open = isOpenDim(guess.declared[i] ?? null);
+                const label = typeof guess.declared[i] === 'string' ? String(guess.declared[i]) : `dim ${i}`;
+                const fieldId = `${id}-${guess.name}-${i}`;
+                return (
+                  <div key={i} className={open ? 'field input-dim open' : 'field input-dim'}>
+                    <label htmlFor={fieldId}>{label}</label>
+                    <input
+                      id={fieldId}
+                      type="number"
+                      min={1}
+                      step={1}
+                      inputMode="numeric"
+                      disabled={!open}
+                      value={draft.dims[i] ?? ''}
+                      aria-describedby={open ? `${fieldId}-why` : undefined}
+                      onChange={(e) => setDraft({ ...draft, dims: draft.dims.map((d, k) => (k === i ? e.target.value : d)) })}
+                    />
+                    {open && (
+                      <span id={`${fieldId}-why`} className="field-hint">
+                        {dim.reason}
+                      </span>
+                    )}
+                  </div>
+                );
+              })}
+            </div>
+            {draft.values && (
+              <div className="input-spec-values">
+                <div className="field">
+                  <label htmlFor={`${id}-${guess.name}-kind`}>Values</label>
+                  <select
+                    id={`${id}-${guess.name}-kind`}
+                    value={draft.values.kind}
+                    onChange={(e) => setDraft({ ...draft, values: { ...draft.values!, kind: e.target.value as InputValues['kind'] } })}
+                  >
+                    <option value="constant">one value</option>
+                    <option value="range">whole numbers from… to…</option>
+                  </select>
+                </div>
+                <div className="field">
+                  <label htmlFor={`${id}-${guess.name}-a`}>{draft.values.kind === 'constant' ? 'Value' : 'From'}</label>
+                  <input
+                    id={`${id}-${guess.name}-a`}
+                    type="number"
+                    value={draft.values.a}
+                    onChange={(e) => setDraft({ ...draft, values: { ...draft.values!, a: e.target.value } })}
+                  />
+                </div>
+                {draft.values.kind === 'range' && (
+                  <div className="field">
+                    <label htmlFor={`${id}-${guess.name}-b`}>To</label>
+                    <input
+                      id={`${id}-${guess.name}-b`}
+                      type="number"
+                      value={draft.values.b}
+                      onChange={(e) => setDraft({ ...draft, values: { ...draft.values!, b: e.target.value } })}
+                    />
+                  </div>
+                )}
+                {guess.values && <p className="field-hint">{guess.values.reason}</p>}
+              </div>
+            )}
+          </fieldset>
+        );
+      })}
+      {!parsed.ok && (
+        <p className="field-error" role="alert">
+          {parsed.message}
+        </p>
+      )}
+      {error && <ErrorPanel title="The input spec was not saved" error={error} compact />}
+      <div className="queue-row">
+        <button type="button" className="primary" disabled={!parsed.ok || saving} onClick={() => void save()} data-testid="save-input-spec">
+          Use these inputs
+        </button>
+        {saved && (
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** Shown on Optimize and Compare while the input spec is missing: nothing runs on a guessed shape. */
+export function InputSpecRequired({ summary, onGoToModel }: { summary: ModelSummary; onGoToModel: () => void }) {
+  const open = summary.inputs.filter((i) => i.shape.some(isOpenDim) || !['float32', 'float16', 'float64'].includes(i.dtype));
+  return (
+    <section className="banner banner-warn" role="status" data-testid="input-spec-required">
+      <p>
+        <strong>Set the input shapes first.</strong> {open.map((i) => `${i.name} ${i.dtype} [${i.shape.map((d) => (isOpenDim(d) ? '?' : d)).join(', ')}]`).join(', ')}{' '}
+        {open.length === 1 ? 'needs' : 'need'} sizes or values that the model does not fix. Jobs stay off until you
+        set them, so no figure is measured on a guessed shape.
+      </p>
+      <button type="button" className="primary" onClick={onGoToModel}>
+        Set input shapes
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * Jobs, visible from every view: a status bar at the bottom of the window says how many jobs run and how
+ * many failed, and opens a panel with every job of this session (any model), each with its model, progress,
+ * Cancel, and for a failure its message and what to do. A failure the user has not looked at stays
+ * highlighted until they open the panel.
+ */
+import { useEffect, useId, useRef, useState } from 'react';
+import { isActive, type JobRecord } from '../state/studio-state.js';
+import { JobList } from './job-list.js';
+
+export function JobStatusBar({
+  jobs,
+  onCancel,
+  onClear,
+}: {
+  jobs: JobRecord[];
+  onCancel: (jobId: string) => void;
+  onClear: () => void;
+}) {
+  const id = useId();
+  const [open, setOpen] = useState(false);
+  const [seenFailures, setSeenFailures] = useState<ReadonlySet<string>>(new Set());
+  const dialog = useRef<HTMLDialogElement>(null);
+  const running = jobs.filter((j) => j.status === 'running').length;
+  const queued = jobs.filter((j) => j.status === 'queued').length;
+  const failed = jobs.filter((j) => j.status === 'failed');
+  const unseen = failed.filter((j) => !seenFailures.has(j.jobId)).length;
+  const active = jobs.filter(isActive);
+  const fraction = active.length > 0 ? active.reduce((a, j) => a + j.fraction, 0) / active.length : 0;
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  useEffect(() => {
+    if (open) setSeenFailures(new Set(failed.map((j) => j.jobId)));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [open, failed.length]);
+
+  if (jobs.length === 0) return null;
+  const parts: string[] = [];
+  if (running > 0) parts.push(`${running} running`);
+  if (queued > 0) parts.push(`${queued} queued`);
+  if (failed.length > 0) parts.push(`${failed.length} failed`);
+  if (parts.length === 0) parts.push(`${jobs.length} finished`);
+  return (
+    <footer className="status-bar" data-testid="status-bar">
+      <button
+        type="button"
+        className={unseen > 0 ? 'status-jobs status-failed' : 'status-jobs'}
+        onClick={() => setOpen(true)}
+        aria-haspopup="dialog"
+        data-testid="status-jobs"
+      >
+        Jobs: {parts.join(' · ')}
+        {active.length > 0 && (
+          <span className="status-progress" aria-hidden="true">
+            <span style={{ width: `${Math.round(fraction * 100)}%` }} />
+          </span>
+        )}
+      </button>
+      {unseen > 0 && <span className="status-hint">{unseen === 1 ? 'A job failed: open the list to see why.' : `${unseen} jobs failed: open the list to see why.`}</span>}
+      <dialog ref={dialog} className="jobs-panel" aria-labelledby={`${id}-title`} onCancel={() => setOpen(false)} data-testid="jobs-panel">
+        <header className="section-header">
+          <h2 id={`${id}-title`}>All jobs</h2>
+          <button type="button" className="small" onClick={() => setOpen(false)}>
+            Close
+          </button>
+        </header>
+        <JobList jobs={jobs} onCancel={onCancel} onClear={onClear} showModel />
+      </dialog>
+    </footer>
+  );
+}
