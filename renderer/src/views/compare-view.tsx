@@ -377,7 +377,6 @@ function MeasurePanel({ host, studio, inputsReady }: { host: StudioHost; studio:
   const savedKey = JSON.stringify(savedEval ?? null);
   useEffect(() => {
     if (savedEval) setDraft((d) => (JSON.stringify(d) === JSON.stringify(emptyDatasetDraft()) ? draftFromSpec(savedEval) : d));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [savedKey]);
 
   /** Checks the data first; the original is only evaluated with labels (without, it is the reference). */

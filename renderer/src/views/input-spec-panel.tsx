@@ -81,7 +81,6 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
   useEffect(() => {
     setDrafts(draftOf(state.spec, summary));
     // A saved spec of another model, or a spec changed elsewhere, replaces the form.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [summary.path, specKey]);
   useEffect(() => setEditing(!state.ready), [summary.path, state.ready]);
 

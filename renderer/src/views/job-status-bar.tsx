@@ -36,7 +36,6 @@ export function JobStatusBar({
   }, [open]);
   useEffect(() => {
     if (open) setSeenFailures(new Set(failed.map((j) => j.jobId)));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open, failed.length]);
 
   if (jobs.length === 0) return null;

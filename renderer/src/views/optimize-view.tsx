@@ -90,7 +90,6 @@ export function OptimizeView({
     const evaluation = experimentDataset(state.workspace, 'evaluation')?.spec;
     setCalibDraft((d) => (calib && isEmptyDraft(d) ? draftFromSpec(calib) : d));
     setEvalDraft((d) => (evaluation && isEmptyDraft(d) ? draftFromSpec(evaluation) : d));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [experimentKey]);
   const [benchAfter, setBenchAfter] = useState(true);
   const [evaluateAfter, setEvaluateAfter] = useState(true);
