@@ -7,7 +7,7 @@
  */
 import type { LatencyStats } from './latency-stats.js';
 import { z } from 'zod';
-import { inputValuesSchema } from './input-spec.js';
+import { inputValuesSchema } from './input-spec-schema.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Benchmark request

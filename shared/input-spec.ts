@@ -7,24 +7,19 @@
  *
  * Plain data and pure functions: the engine, the CLI, the app and the mock host share them.
  */
-import { z } from 'zod';
 import type { TensorSummary } from './model-summary.js';
 
 /** Which values to feed an input: one constant everywhere, or whole numbers drawn uniformly from [min, max]. */
-export const inputValuesSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('constant'), value: z.number().finite() }),
-  z
-    .strictObject({ kind: z.literal('range'), min: z.number().finite(), max: z.number().finite() })
-    .refine((r) => r.min <= r.max, { message: 'min must not be above max.' }),
-]);
-export type InputValues = z.infer<typeof inputValuesSchema>;
+export type InputValues = { kind: 'constant'; value: number } | { kind: 'range'; min: number; max: number };
 
-/** Concrete shapes by input name, and value rules for the inputs that need them. */
-export const inputSpecSchema = z.strictObject({
-  shapes: z.record(z.string(), z.array(z.number().int().min(0)).max(16)),
-  values: z.record(z.string(), inputValuesSchema).optional(),
-});
-export type InputSpec = z.infer<typeof inputSpecSchema>;
+/**
+ * Concrete shapes by input name, and value rules for the inputs that need them. Plain types here (the page
+ * imports this module and must not load zod); their schemas are in input-spec-schema.ts.
+ */
+export interface InputSpec {
+  shapes: Record<string, number[]>;
+  values?: Record<string, InputValues>;
+}
 
 /** Where a guessed dim came from, so the form can say why it holds that number. */
 export type DimSource = 'model' | 'batch' | 'name' | 'image' | 'default';

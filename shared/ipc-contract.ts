@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { datasetSpecSchema, describeSpecIssues, type DatasetSpecInput } from './dataset-spec.js';
 import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './bench.js';
-import { inputSpecSchema, inputValuesSchema } from './input-spec.js';
+import { inputSpecSchema, inputValuesSchema } from './input-spec-schema.js';
 import type { Result, StudioErrorInfo } from './errors.js';
 import type { JobResults } from './job-results.js';
 import type { MethodCatalog } from './method-catalog-types.js';

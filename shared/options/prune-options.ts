@@ -80,12 +80,17 @@ export const structuredOptionsSchema = z
 export const PRUNE_METHOD_SPECS = {
   magnitude: {
     name: 'magnitude',
-    summary: 'Zero the smallest weights (unstructured, optional N:M); smaller compressed, not faster',
+    summary:
+      'Zero the smallest weights (unstructured, optional N:M): smaller once compressed, not faster; ' +
+      'without fine-tuning, accuracy drops as the ratio grows: evaluate before you keep it',
     optionSchema: magnitudeOptionsSchema,
   },
   structured: {
     name: 'structured',
-    summary: 'Remove whole channels/features (L1/L2, BatchNorm-aware) with their dependents; smaller and faster',
+    summary:
+      'Remove whole channels/features (L1/L2, BatchNorm-aware) with their dependents: a smaller model, often faster. ' +
+      'One-shot pruning without fine-tuning costs accuracy, often a lot: start with a small ratio (0.1-0.2) and evaluate; ' +
+      'fine-tune the pruned model in your framework to win the accuracy back',
     optionSchema: structuredOptionsSchema,
   },
 } as const satisfies Record<string, MethodSpec>;

@@ -37,9 +37,13 @@ import { histogram } from '../state/statistics.js';
 import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
 import { ChartCard } from './chart-card.js';
 import { HistogramSvg } from './histogram-svg.js';
+import { byteTicks, latencyAxis, shareTicks } from './axis-scale.js';
+import { OTHER_OPS } from '../state/compare-data.js';
 import { takingTurns, type PendingProp } from './take-turns.js';
 
 const BAR_HEIGHT = 260;
+/** The "other" op types' grey: distinct from every series colour, in both themes. */
+const OTHER_COLOR = '#9aa0a6';
 
 const PARETO_HEIGHT = 300;
 
@@ -53,6 +57,12 @@ const HISTOGRAM_LABEL_EVERY = 6;
 function padDomain([min, max]: readonly [number, number]): [number, number] {
   const span = max - min || Math.abs(max) * 0.1 || 1;
   return [min - span * 0.15, max + span * 0.15];
+}
+
+/** A share's padded domain: room below, but never past 1 (100%, identical outputs). */
+function shareDomain(extent: readonly [number, number]): [number, number] {
+  const [min, max] = padDomain(extent);
+  return [Math.max(0, min), Math.min(1, max)];
 }
 
 function tooltipStyle(colors: ChartColors) {
@@ -70,12 +80,15 @@ function RatioBarChart({
   format,
   ratioOf,
   unitLabel,
+  axis,
 }: {
   rows: CompareRow[];
   value: (r: CompareRow) => number | undefined;
   format: (v: number) => string;
   ratioOf: (r: CompareRow) => number | undefined;
   unitLabel: string;
+  /** Round ticks (the first is 0, the last the top of the axis) and how to label them. */
+  axis: (max: number) => { ticks: number[]; format: (v: number) => string };
 }) {
   const colors = useChartColors();
   const data = rows
@@ -86,12 +99,20 @@ function RatioBarChart({
       index: r.index,
       caption: `${format(value(r) as number)} ${r.isOriginal ? '' : formatRatio(ratioOf(r))}`.trim(),
     }));
+  const scale = axis(Math.max(0, ...data.map((d) => d.value)));
   return (
     <ResponsiveContainer width="100%" height={BAR_HEIGHT}>
       <BarChart data={data} margin={{ top: 24, right: 16, bottom: 8, left: 8 }}>
         <CartesianGrid stroke={colors.grid} vertical={false} />
         <XAxis dataKey="label" {...axisProps(colors)} interval={0} />
-        <YAxis {...axisProps(colors)} interval={0} tickFormatter={(v: number) => format(v)} width={80} />
+        <YAxis
+          {...axisProps(colors)}
+          interval={0}
+          ticks={scale.ticks}
+          domain={[0, scale.ticks[scale.ticks.length - 1] ?? 'auto']}
+          tickFormatter={scale.format}
+          width={80}
+        />
         <Tooltip formatter={(v) => [format(Number(v)), unitLabel]} contentStyle={tooltipStyle(colors)} />
         <Bar dataKey="value" name={unitLabel} isAnimationActive={false}>
           {data.map((d) => (
@@ -121,6 +142,7 @@ function SizeChartView({ rows, pending }: { rows: CompareRow[] } & PendingProp) 
         format={formatBytes}
         ratioOf={(r) => r.sizeRatio}
         unitLabel="size"
+        axis={(max) => byteTicks(max, { headroom: 0.15 })}
       />
     </ChartCard>
   );
@@ -188,13 +210,21 @@ function LatencyChartView({
         (r.latency?.final ? '' : ' (live)'),
     }));
   const captions = Object.fromEntries(data.map((d) => [d.label, d.caption]));
+  const axis = latencyAxis(
+    data.map((d) => d.p50),
+    rows.filter((r) => r.p50Ms !== undefined).map((r) => r.p99Ms ?? r.p90Ms ?? 0),
+  );
+  const top = axis.ticks[axis.ticks.length - 1] ?? 1;
+  const tick = spanFormatter(axis.ticks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 1))} ms`);
   return (
     <ChartCard
       id="latency"
       pending={pending}
       height={BAR_HEIGHT}
       title="Latency (p50, whiskers to p90 and p99)"
-      subtitle={`Measured with ${sourceLabel}; the ratio is to the original's p50 (below ×1 is faster).`}
+      subtitle={`Measured with ${sourceLabel}; the ratio is to the original's p50 (below ×1 is faster).${
+        axis.clipped ? ' The axis fits the bars: longer whiskers are cut at the top (p90/p99 in the table).' : ''
+      }`}
       {...(controls ? { controls } : {})}
       {...(data.length > 0 ? {} : { empty: <p className="muted">Run a benchmark to see latencies here.</p> })}
     >
@@ -208,7 +238,15 @@ function LatencyChartView({
             height={44}
             tick={<CaptionTick captions={captions} colors={colors} />}
           />
-          <YAxis {...axisProps(colors)} interval={0} tickFormatter={(v: number) => formatMs(v)} width={80} />
+          <YAxis
+            {...axisProps(colors)}
+            interval={0}
+            ticks={axis.ticks}
+            domain={[0, top]}
+            allowDataOverflow
+            tickFormatter={tick}
+            width={80}
+          />
           <Tooltip formatter={(v) => [formatMs(Number(v)), 'p50']} contentStyle={tooltipStyle(colors)} />
           <Bar dataKey="p50" name="p50" isAnimationActive={false}>
             {data.map((d) => (
@@ -257,6 +295,7 @@ function QualityChartView({
         format={(v) => formatQuality(v, metric)}
         ratioOf={(r) => r.qualityRatio}
         unitLabel={metric ?? 'quality'}
+        axis={() => ({ ticks: shareTicks(), format: (v) => (metric === 'cosine' ? v.toFixed(2) : `${Math.round(v * 100)}%`) })}
       />
     </ChartCard>
   );
@@ -319,7 +358,7 @@ function ParetoChartView({
             {...axisProps(colors)}
             tickFormatter={(v: number) => yTick(metric === 'cosine' ? v : v * 100)}
             interval={0}
-            domain={padDomain}
+            domain={shareDomain}
             width={80}
           />
           <ZAxis type="number" dataKey="bytes" range={[80, 900]} name="size" />
@@ -343,7 +382,8 @@ function ParetoChartView({
                 stroke={front.has(p.id) ? colors.text : 'none'}
               />
             ))}
-            <LabelList dataKey="label" position="top" fill={colors.text} fontSize={11} />
+            {/* No labels on the points: close variants stacked them on top of each other. The legend names
+                each colour. */}
           </Scatter>
         </ScatterChart>
       </ResponsiveContainer>
@@ -394,6 +434,11 @@ export function LatencyHistogramChart({
   );
 }
 
+/** One colour per op type; "other" (the sum of the rest) is a grey no op type uses. */
+function opColor(colors: ChartColors, op: string, index: number): string {
+  return op === OTHER_OPS ? OTHER_COLOR : seriesColor(colors, index);
+}
+
 function OpBreakdownChartView({
   rows,
   opTypes,
@@ -406,7 +451,7 @@ function OpBreakdownChartView({
       id="op-breakdown"
       pending={pending}
       height={height}
-      legend={opTypes.map((op, i) => ({ label: op, color: seriesColor(colors, i) }))}
+      legend={opTypes.map((op, i) => ({ label: op, color: opColor(colors, op, i) }))}
       title="Time per operator type"
       subtitle="Kernel time per run from onnxruntime's profiler, by op type: where each variant spends its time."
       {...(rows.length > 0
@@ -427,7 +472,7 @@ function OpBreakdownChartView({
               key={op}
               dataKey={op}
               stackId="ops"
-              fill={seriesColor(colors, i)}
+              fill={opColor(colors, op, i)}
               isAnimationActive={false}
             />
           ))}

@@ -109,6 +109,15 @@ export function compareRows(
   });
 }
 
+/** Points of accuracy (0-100 scale) a variant lost against the original; undefined unless both were measured. */
+export function accuracyDropPoints(row: CompareRow, original: CompareRow | undefined, metric: QualityMetric | undefined): number | undefined {
+  if (metric !== 'accuracy' || row.isOriginal || row.quality === undefined || original?.quality === undefined) return undefined;
+  return (original.quality - row.quality) * 100;
+}
+
+/** A drop worth a warning beside the variant: more than one point of accuracy. */
+export const NOTABLE_DROP_POINTS = 1;
+
 /** "×0.26" with enough digits to tell close values apart. */
 export function formatRatio(r: number | undefined): string {
   if (r === undefined || !Number.isFinite(r)) return '–';
@@ -150,13 +159,17 @@ export interface OpBreakdownRow {
   [opType: string]: number | string;
 }
 
+/** The segment that sums the op types without one of their own. */
+export const OTHER_OPS = 'other';
+
 /**
  * Per-op kernel time per variant as stacked-bar rows: the op types that take the most time across all
  * profiled variants get their own segment, the rest are summed as "other".
  */
 export function opBreakdown(
   variants: readonly Variant[],
-  maxTypes = 8,
+  // One colour each from the 8-colour palette, with room left for "other" (drawn grey).
+  maxTypes = 7,
 ): { rows: OpBreakdownRow[]; opTypes: string[] } {
   const profiled = variants.filter((v) => v.profile && v.profile.byOpType.length > 0);
   const totals = new Map<string, number>();
@@ -172,8 +185,8 @@ export function opBreakdown(
       if (kept.includes(op.opType)) row[op.opType] = op.ms;
       else other += op.ms;
     }
-    if (hasOther) row.other = other;
+    if (hasOther) row[OTHER_OPS] = other;
     return row;
   });
-  return { rows, opTypes: hasOther ? [...kept, 'other'] : kept };
+  return { rows, opTypes: hasOther ? [...kept, OTHER_OPS] : kept };
 }

@@ -28,8 +28,10 @@ import {
 import { formatBytes } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
 import {
+  accuracyDropPoints,
   compareRows,
   describeSource,
+  NOTABLE_DROP_POINTS,
   formatMs,
   formatQuality,
   formatRatio,
@@ -300,6 +302,7 @@ function CompareTable({
                 {!r.isOriginal && r.quality !== undefined && (
                   <span className="ratio">{formatRatio(r.qualityRatio)}</span>
                 )}
+                <DropBadge points={accuracyDropPoints(r, rows.find((o) => o.isOriginal), metric)} />
               </td>
               <td className="data-cell" data-testid="row-dataset">
                 {r.dataset ? describeDataset(r.dataset) : '–'}
@@ -309,6 +312,16 @@ function CompareTable({
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** A measured accuracy loss, loud enough to see beside the variant (pruning without fine-tuning can cost a lot). */
+function DropBadge({ points }: { points: number | undefined }) {
+  if (points === undefined || points <= NOTABLE_DROP_POINTS) return null;
+  return (
+    <span className="badge badge-drop" data-testid="accuracy-drop" title="Accuracy lost against the original on the same data">
+      −{points.toFixed(1)} pts
+    </span>
   );
 }
 

@@ -49,7 +49,14 @@ type CatalogState =
 const methodKey = (m: MethodDescription) => `${m.kind}:${m.name}`;
 
 /** Sensible starting values the schemas cannot know, e.g. a sparsity to try. */
-const PRESETS: Record<string, Record<string, unknown>> = { prune: { sparsity: 0.5 } };
+/**
+ * Starting values the schemas cannot know: a pruning ratio to try. Modest on purpose: one-shot structured
+ * pruning of 50% took a digits classifier from 99.1% to 44% accuracy; 20% of channels is a careful start.
+ */
+const PRESETS: Record<string, Record<string, unknown>> = {
+  'prune:structured': { sparsity: 0.2 },
+  'prune:magnitude': { sparsity: 0.3 },
+};
 
 export function OptimizeView({
   host,
@@ -129,7 +136,7 @@ export function OptimizeView({
       else {
         const fields = fieldsFor.get(key);
         next[key] = {
-          common: initialValues(fields?.common ?? [], PRESETS[m.kind]),
+          common: initialValues(fields?.common ?? [], PRESETS[key]),
           options: initialValues(fields?.options ?? []),
         };
       }

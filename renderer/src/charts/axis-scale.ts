@@ -1,0 +1,64 @@
+/**
+ * Axis domains and ticks a reader takes in at a glance: round steps (1, 2 or 5 times a power of ten; for
+ * sizes, of a power of 1024's unit), a top a little above the tallest bar so its value label fits, and
+ * quality axes that never pass 100%. Pure: tested in axis-scale.test.ts.
+ */
+
+/** The smallest of 1, 2, 5 × 10^k that is at least `raw`. */
+export function niceStep(raw: number): number {
+  if (!(raw > 0) || !Number.isFinite(raw)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * power >= raw * (1 - 1e-9)) return m * power;
+  return 10 * power;
+}
+
+/** Ticks from 0 in round steps up to at least `max` (with `headroom`, e.g. 0.12 for a value label above the bar). */
+export function niceTicks(max: number, options: { count?: number; headroom?: number } = {}): number[] {
+  const count = options.count ?? 4;
+  const top = max * (1 + (options.headroom ?? 0));
+  if (!(top > 0) || !Number.isFinite(top)) return [0, 1];
+  const step = niceStep(top / count);
+  const n = Math.ceil(top / step - 1e-9);
+  return Array.from({ length: n + 1 }, (_, i) => roundTo(i * step, step));
+}
+
+function roundTo(value: number, step: number): number {
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)) + 1);
+  return Number(value.toFixed(decimals));
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Byte ticks in round steps of the unit the largest value reads in (0, 50 KiB, 100 KiB... not 146.5 KiB). */
+export function byteTicks(max: number, options: { count?: number; headroom?: number } = {}): { ticks: number[]; format: (v: number) => string } {
+  let unit = 0;
+  let scaled = max * (1 + (options.headroom ?? 0));
+  while (scaled >= 1024 && unit < BYTE_UNITS.length - 1) {
+    scaled /= 1024;
+    unit++;
+  }
+  const factor = 1024 ** unit;
+  const ticks = niceTicks(scaled, { count: options.count ?? 4 }).map((t) => t * factor);
+  const format = (v: number) => {
+    const x = v / factor;
+    return `${Number.isInteger(x) ? x : Number(x.toPrecision(3))} ${BYTE_UNITS[unit]}`;
+  };
+  return { ticks, format };
+}
+
+/**
+ * A latency axis scaled to the bars (p50), not to the whiskers: a p99 of 8 ms must not flatten 0.17 ms
+ * bars. Returns the ticks and whether some whisker reaches past the top (then it is clipped, and the chart
+ * says so; the values are in the tooltip and the table).
+ */
+export function latencyAxis(p50s: readonly number[], whiskerTops: readonly number[]): { ticks: number[]; clipped: boolean } {
+  const max = Math.max(0, ...p50s.filter(Number.isFinite));
+  const ticks = niceTicks(max, { headroom: 0.35 });
+  const top = ticks[ticks.length - 1] ?? 0;
+  return { ticks, clipped: whiskerTops.some((w) => w > top) };
+}
+
+/** Ticks for a share (accuracy, agreement, cosine): 0 to 1 in round steps, never above 1 (100%). */
+export function shareTicks(): number[] {
+  return [0, 0.25, 0.5, 0.75, 1];
+}
