@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../../engine/errors.js';
 import { buildCnn, buildMlp, modelBytes } from '../../engine/testing/model-fixtures.js';
+import { awkwardModelFiles } from '../../engine/testing/awkward-models.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import type { CliContext } from '../cli-context.js';
 import { benchCommand } from './bench.js';
@@ -44,6 +45,24 @@ describe('onnx-studio bench', () => {
     fs.writeFileSync(cnn, modelBytes(buildCnn()));
   });
   afterAll(() => tmp.cleanup());
+
+  it('--value fills an integer input; without the right length the model fails with BAD_INPUT naming its inputs', async () => {
+    const speech = path.join(tmp.dir, 'speech-gate.onnx');
+    fs.writeFileSync(speech, awkwardModelFiles()['speech-gate.onnx']!);
+    const bad = await bench([speech], { iterations: '2', warmup: '0' }, true);
+    expect(bad.code).toBeInstanceOf(StudioError);
+    expect((bad.code as StudioError).code).toBe('BAD_INPUT');
+    expect((bad.code as StudioError).message).toMatch(/audio float32 \[1, 1\], sr int64 \[1\]/);
+    const good = await bench([speech], { iterations: '2', warmup: '0', dim: ['samples=16000'], value: ['sr=16000'] }, true);
+    expect(good.code).toBe(0);
+    const json = JSON.parse(good.stdout) as { results: { inputs: unknown }[] };
+    expect(json.results[0]?.inputs).toEqual([
+      { name: 'audio', dtype: 'float32', shape: [1, 16000] },
+      { name: 'sr', dtype: 'int64', shape: [1] },
+    ]);
+    const malformed = await bench([speech], { value: ['sr=abc'] }, true);
+    expect((malformed.code as StudioError).message).toMatch(/--value expects INPUT=VALUE or INPUT=MIN:MAX/);
+  });
 
   it('--json prints one object with results[] and comparisons[] as in docs/cli.md', async () => {
     const r = await bench([mlp, cnn], { iterations: '8', warmup: '1', threads: '1' }, true);

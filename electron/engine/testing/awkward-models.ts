@@ -8,8 +8,8 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema, type ModelProto, TensorProto_DataType } from 'onnx-buf';
-import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../../electron/engine/onnx/graph-build.js';
-import { makeModel, modelBytes, randomFloats } from '../../electron/engine/testing/model-fixtures.js';
+import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { makeModel, modelBytes, randomFloats } from './model-fixtures.js';
 
 const FLOAT = TensorProto_DataType.FLOAT;
 const INT64 = TensorProto_DataType.INT64;

@@ -1,0 +1,150 @@
+/**
+ * The experiment through the real backend: an input spec set once is what every job of the model feeds, data
+ * is checked against the model before anything is queued, figures record what produced them, and a model
+ * that cannot run on its inputs fails with a typed error naming them, never as a bug of ours.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobResultEvent, JobFailedEvent, JobSpec } from '../../../shared/ipc-contract.js';
+import type { Workspace } from '../../../shared/workspace.js';
+import { encodeNpyArray } from '../datasets/npy-format.js';
+import { awkwardModelFiles } from '../testing/awkward-models.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { sampleModel } from './sample-model.js';
+import { StudioBackend } from './studio-backend.js';
+
+const sample = sampleModel()!;
+let tmp: ReturnType<typeof makeTempDir>;
+let backend: StudioBackend;
+let digits: string;
+let textLine: string;
+let speech: string;
+
+beforeAll(() => {
+  tmp = makeTempDir('onnx-studio-experiment-');
+  for (const [name, bytes] of Object.entries(awkwardModelFiles())) fs.writeFileSync(path.join(tmp.dir, name), bytes);
+  textLine = path.join(tmp.dir, 'text-line.onnx');
+  speech = path.join(tmp.dir, 'speech-gate.onnx');
+  digits = path.join(tmp.dir, 'digits.onnx');
+  fs.copyFileSync(sample.modelPath, digits);
+  fs.copyFileSync(sample.inputsPath, path.join(tmp.dir, 'inputs.npy'));
+  fs.copyFileSync(sample.labelsPath, path.join(tmp.dir, 'labels.npy'));
+  // Labels of another task (ids up to 99) and a file with one label too few.
+  fs.writeFileSync(path.join(tmp.dir, 'labels-100.npy'), encodeNpyArray(BigInt64Array.from({ length: 360 }, (_, i) => BigInt(i % 100)), 'int64', [360]));
+  fs.writeFileSync(path.join(tmp.dir, 'labels-short.npy'), encodeNpyArray(BigInt64Array.from({ length: 359 }, () => 1n), 'int64', [359]));
+  // Samples of the wrong size for the digits model (1x6x6 instead of 1x8x8).
+  fs.writeFileSync(path.join(tmp.dir, 'small.npy'), encodeNpyArray(new Float32Array(4 * 36), 'float32', [4, 1, 6, 6]));
+  backend = new StudioBackend({
+    dataDir: path.join(tmp.dir, 'data'),
+    host: 'serve',
+    version: '0.0.0-test',
+    capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+    sample,
+  });
+});
+
+afterAll(async () => {
+  await backend.dispose();
+  tmp.cleanup();
+});
+
+async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+async function runJob(spec: JobSpec): Promise<JobResultEvent | JobFailedEvent> {
+  const { done } = backend.jobs.start(spec);
+  const end = await done;
+  if (end.type === 'cancelled') throw new Error('cancelled');
+  return end;
+}
+
+const npy = (file: string, labels?: string) => ({
+  spec: { kind: 'npy' as const, path: path.join(tmp.dir, file), ...(labels ? { labels: path.join(tmp.dir, labels) } : {}) },
+});
+
+describe('the experiment on the backend', () => {
+  it('keeps an input spec checked against the model, and every benchmark of the model feeds it', async () => {
+    const refused = await backend.dispatch('studio:experiment.set', { modelPath: textLine, inputs: { shapes: { x: [1, 4, 48, 320] } } });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/'x': dim 1 is fixed to 3/) });
+
+    const ws = await ok(backend.dispatch('studio:experiment.set', { modelPath: textLine, inputs: { shapes: { x: [1, 3, 48, 160] } }, confirmInputs: true }));
+    expect(ws.experiment?.inputs).toEqual({ shapes: { x: [1, 3, 48, 160] } });
+    expect(ws.experiment?.inputsConfirmedAt).toBeDefined();
+
+    const end = await runJob({ kind: 'bench', modelPath: textLine, iterations: 3, warmup: 0 });
+    expect(end.type).toBe('result');
+    const after: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: textLine }));
+    expect(after.benchmarks.at(-1)?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 160] }]);
+    // No warning about defaulted dims: the spec set them all.
+    expect(after.benchmarks.at(-1)?.notes.join(' ')).not.toMatch(/because nothing set/);
+  });
+
+  it('names the inputs when a model cannot run on them, and runs once the spec fits', async () => {
+    const failed = await runJob({ kind: 'bench', modelPath: speech, iterations: 3, warmup: 0 });
+    expect(failed.type).toBe('failed');
+    if (failed.type === 'failed') {
+      expect(failed.error.code).toBe('BAD_INPUT');
+      expect(failed.error.message).toMatch(/audio float32 \[1, 1\], sr int64 \[1\]/);
+      expect(failed.error.message).toMatch(/Node 'frame' \(Reshape\) failed/);
+      expect(failed.error.message).not.toMatch(/bug/i);
+    }
+    await ok(
+      backend.dispatch('studio:experiment.set', {
+        modelPath: speech,
+        inputs: { shapes: { audio: [1, 16000], sr: [1] }, values: { sr: { kind: 'constant', value: 16000 } } },
+        confirmInputs: true,
+      }),
+    );
+    const end = await runJob({ kind: 'bench', modelPath: speech, iterations: 3, warmup: 0 });
+    expect(end.type).toBe('result');
+    const ws: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: speech }));
+    expect(ws.benchmarks.at(-1)?.inputs).toEqual([
+      { name: 'audio', dtype: 'float32', shape: [1, 16000] },
+      { name: 'sr', dtype: 'int64', shape: [1] },
+    ]);
+  });
+
+  it('checks data before it is used: counts, label range, shapes', async () => {
+    const report = await ok(backend.dispatch('studio:dataset.check', { modelPath: digits, role: 'evaluation', data: npy('inputs.npy', 'labels.npy') }));
+    expect(report).toMatchObject({ identity: { name: 'inputs.npy', samples: 360 }, labels: { count: 360, min: 0, max: 9, modelClasses: 10 } });
+    expect(report.identity.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const range = await backend.dispatch('studio:dataset.check', { modelPath: digits, role: 'evaluation', data: npy('inputs.npy', 'labels-100.npy') });
+    expect(range.ok ? undefined : range.error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/labels-100\.npy holds class labels from 0 to 99, but the model scores 10 classes/) });
+    const short = await backend.dispatch('studio:dataset.check', { modelPath: digits, role: 'evaluation', data: npy('inputs.npy', 'labels-short.npy') });
+    expect(short.ok ? undefined : short.error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/359 labels but .* 360 samples/) });
+    const shape = await backend.dispatch('studio:dataset.check', { modelPath: digits, role: 'calibration', data: npy('small.npy') });
+    expect(shape.ok ? undefined : shape.error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/Input 'input'/) });
+
+    // A pipeline with the wrong labels is refused before any of its steps runs.
+    const pipeline = await backend.dispatch('studio:pipeline.start', {
+      make: { kind: 'quantize', modelPath: digits, method: 'int8-dynamic', common: {}, options: {} },
+      evaluate: { data: npy('inputs.npy', 'labels-100.npy') },
+    });
+    expect(pipeline.ok).toBe(false);
+    const ws: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: digits }));
+    expect(ws.pipelines ?? []).toHaveLength(0);
+    expect(ws.variants).toHaveLength(0);
+  });
+
+  it('records the dataset of an evaluation, named as the experiment names it', async () => {
+    await ok(backend.dispatch('studio:experiment.set', { modelPath: digits, datasets: { evaluation: { name: 'digits test', data: npy('inputs.npy', 'labels.npy') } } }));
+    const end = await runJob({ kind: 'evaluate', modelPath: digits, data: npy('inputs.npy', 'labels.npy') });
+    expect(end.type).toBe('result');
+    const ws: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: digits }));
+    expect(ws.evaluations.at(-1)?.dataset).toMatchObject({ name: 'digits test', samples: 360 });
+  });
+
+  it('gives the bundled sample its own datasets, and no other model any', async () => {
+    const own: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: sample.modelPath }));
+    expect(own.experiment?.datasets?.evaluation?.data).toEqual(sample.data);
+    expect(own.experiment?.datasets?.calibration?.data).toEqual(sample.data);
+    const other: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: textLine }));
+    expect(other.experiment?.datasets).toBeUndefined();
+  });
+});

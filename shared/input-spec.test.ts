@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { guessInputSpec, inputSpecProblem, needsInputSpec, shortShapes, specFromGuesses } from './input-spec.js';
+
+describe('input spec guesses', () => {
+  it('guesses batch 1, a text line 320 wide beside a 48-pixel height, and says why', () => {
+    const [x] = guessInputSpec([{ name: 'x', dtype: 'float32', shape: [null, 3, 48, null] }]);
+    expect(x!.dims.map((d) => d.value)).toEqual([1, 3, 48, 320]);
+    expect(x!.dims[0]!.reason).toMatch(/batch/);
+    expect(x!.dims[3]!.reason).toMatch(/48-pixel-high text line/);
+    expect(x!.dims[1]!.source).toBe('model');
+  });
+
+  it('guesses square images, sequence lengths by name, and 1 with a reason when nothing tells', () => {
+    const spec = specFromGuesses(
+      guessInputSpec([
+        { name: 'image', dtype: 'float32', shape: ['batch', 3, 'height', 'width'] },
+        { name: 'input_ids', dtype: 'int64', shape: ['batch', 'sequence'] },
+        { name: 'attention_mask', dtype: 'int64', shape: ['batch', 'sequence'] },
+        { name: 'audio', dtype: 'float32', shape: [1, 'samples'] },
+        { name: 'sr', dtype: 'int64', shape: [1] },
+      ]),
+    );
+    expect(spec.shapes).toEqual({ image: [1, 3, 224, 224], input_ids: [1, 128], attention_mask: [1, 128], audio: [1, 1], sr: [1] });
+    expect(spec.values).toEqual({
+      input_ids: { kind: 'range', min: 0, max: 99 },
+      attention_mask: { kind: 'constant', value: 1 },
+      sr: { kind: 'constant', value: 16000 },
+    });
+    const [audio] = guessInputSpec([{ name: 'audio', dtype: 'float32', shape: [1, 'samples'] }]);
+    expect(audio!.dims[1]).toMatchObject({ value: 1, source: 'default', reason: expect.stringMatching(/nothing tells the size of 'samples'/) });
+  });
+
+  it('asks only when a dim is open or an input is not a float', () => {
+    expect(needsInputSpec([{ name: 'x', dtype: 'float32', shape: [1, 3, 8, 8] }])).toBe(false);
+    expect(needsInputSpec([{ name: 'x', dtype: 'float32', shape: ['n', 3, 8, 8] }])).toBe(true);
+    expect(needsInputSpec([{ name: 'sr', dtype: 'int64', shape: [1] }])).toBe(true);
+  });
+
+  it('refuses a spec that does not fit the model, naming the input', () => {
+    const inputs = [{ name: 'x', dtype: 'float32', shape: [null, 3, 48, null] }];
+    expect(inputSpecProblem(inputs, { shapes: { x: [1, 3, 48, 320] } })).toBeUndefined();
+    expect(inputSpecProblem(inputs, { shapes: { x: [1, 4, 48, 320] } })).toMatch(/'x': dim 1 is fixed to 3/);
+    expect(inputSpecProblem(inputs, { shapes: { x: [1, 3, 48] } })).toMatch(/takes 4 dims/);
+    expect(inputSpecProblem(inputs, { shapes: {} })).toMatch(/'x' has no shape/);
+    expect(inputSpecProblem(inputs, { shapes: { x: [1, 3, 48, 320] }, values: { y: { kind: 'constant', value: 1 } } })).toMatch(/'y' is not an input/);
+  });
+
+  it('writes shapes short', () => {
+    expect(shortShapes([{ name: 'x', shape: [1, 3, 48, 320] }])).toBe('1x3x48x320');
+    expect(shortShapes([{ name: 'audio', shape: [1, 16000] }, { name: 'sr', shape: [1] }])).toBe('audio 1x16000, sr 1');
+  });
+});
