@@ -33,11 +33,12 @@ function canonical(value: unknown): string {
   );
 }
 
-/** The bundled sample's own datasets (its labelled test set serves both roles), for its workspace alone. */
-export function sampleDatasets(sample: SampleModelInfo): Experiment['datasets'] {
-  return {
-    calibration: { name: 'digits test set (sample)', data: sample.data },
-    evaluation: { name: 'digits test set (sample)', data: sample.data },
-  };
+/**
+ * The bundled sample's own experiment, for its workspace alone: its input spec, set, and its labelled test set
+ * for both roles. `now` stamps the spec as confirmed (it is the sample's, not a guess).
+ */
+export function sampleExperiment(sample: SampleModelInfo, now: string): Experiment {
+  const dataset = { name: 'digits test set (sample)', data: sample.data };
+  return { inputs: sample.inputs, inputsConfirmedAt: now, datasets: { calibration: dataset, evaluation: dataset } };
 }
 

@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { datasetSpecSchema, describeSpecIssues, type DatasetSpecInput } from './dataset-spec.js';
 import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './bench.js';
 import { inputSpecSchema, inputValuesSchema } from './input-spec-schema.js';
+import type { InputSpec } from './input-spec.js';
 import type { Result, StudioErrorInfo } from './errors.js';
 import type { JobResults } from './job-results.js';
 import type { MethodCatalog } from './method-catalog-types.js';
@@ -473,6 +474,8 @@ export interface SampleModelInfo {
   labelsPath: string;
   /** A dataset spec of its 360 labelled test images (npy inputs + npy labels). */
   data: DataRef;
+  /** Its input spec (one 8x8 image per run): the sample's experiment starts with it set. */
+  inputs: InputSpec;
   description: string;
 }
 

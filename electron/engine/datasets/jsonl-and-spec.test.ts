@@ -73,7 +73,7 @@ describe('.jsonl data', () => {
   it('checks the first line against the model before any sample, naming the line and input', async () => {
     const one = [input('x', 'float32', ['n', 2])];
     await expectError(openDataset({ kind: 'jsonl', path: write('b1.jsonl', [{ inputs: { y: [1, 2] } }]) }, one), 'BAD_REQUEST', /b1\.jsonl line 1: no data for input 'x'; 'y' is not an input/);
-    await expectError(openDataset({ kind: 'jsonl', path: write('b2.jsonl', [{ inputs: { x: [1, 2, 3] } }]) }, one), 'BAD_REQUEST', /Input 'x': the model expects float32 \[n, 2\], but b2\.jsonl line 1 has .* \[3\]: dim 1 is 3 where the model fixes 2/);
+    await expectError(openDataset({ kind: 'jsonl', path: write('b2.jsonl', [{ inputs: { x: [1, 2, 3] } }]) }, one), 'BAD_INPUT', /Input 'x': the model expects float32 \[n, 2\], but b2\.jsonl line 1 has .* \[3\]: dim 1 is 3 where the model fixes 2/);
     await expectError(openDataset({ kind: 'jsonl', path: write('b3.jsonl', ['{"inputs": ']) }, one), 'BAD_REQUEST', /b3\.jsonl line 1 is not valid JSON/);
     await expectError(openDataset({ kind: 'jsonl', path: write('b4.jsonl', [{ inputs: { x: { dims: [3], data: [1, 2] } } }]) }, one), 'BAD_REQUEST', /dims \[3\] hold 3 values but "data" has 2/);
     await expectError(openDataset({ kind: 'jsonl', path: write('b5.jsonl', [{ inputs: { x: [1, 2] }, extra: 1 }]) }, one), 'BAD_REQUEST', /unknown field "extra"/);
@@ -82,7 +82,7 @@ describe('.jsonl data', () => {
     await expectError(openDataset({ kind: 'jsonl', path: write('empty.jsonl', ['', ' ']) }, one), 'BAD_REQUEST', /holds no samples/);
     await expectError(
       openDataset({ kind: 'jsonl', path: write('b8.jsonl', [{ inputs: { ids: [[1, 2]], mask: [[1, 1, 1]], x: [1, 2] } }]) }, model),
-      'BAD_REQUEST',
+      'BAD_INPUT',
       /dim 'seq' is 3 here but 2 for input 'ids'/,
     );
   });

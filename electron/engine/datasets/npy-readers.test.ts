@@ -146,7 +146,7 @@ describe('.npy and .npz sources', () => {
     expect(asInt64[1]!.inputs.x!.data).toEqual(BigInt64Array.from([3n, 4n]));
     await expectError(collect(await openDataset({ kind: 'npy', path: file }, [input('x', 'uint8', [null, 2])])), 'BAD_REQUEST', /-2 .*does not fit.*uint8/);
     const floats = write('f32.npy', encodeNpyArray(Float32Array.from([1, 2]), 'float32', [2, 1]));
-    await expectError(openDataset({ kind: 'npy', path: floats }, [input('ids', 'int64', ['batch', 1])]), 'BAD_REQUEST', /Input 'ids': the model expects int64 \[batch, 1\].*float32.*truncated/);
+    await expectError(openDataset({ kind: 'npy', path: floats }, [input('ids', 'int64', ['batch', 1])]), 'BAD_INPUT', /Input 'ids': the model expects int64 \[batch, 1\].*float32.*truncated/);
   });
 
   it('takes a sample without a batch axis when the model has none, and binds symbolic dims to the data', async () => {
@@ -162,14 +162,14 @@ describe('.npy and .npz sources', () => {
     const digits = input('input', 'float32', ['batch', 1, 8, 8]);
     await expectError(
       openDataset({ kind: 'npy', path: file }, [digits]),
-      'BAD_REQUEST',
+      'BAD_INPUT',
       /^Input 'input': the model expects float32 \[batch, 1, 8, 8\], but wrong\.npy has float32 samples of shape \[1, 9, 9\]: dim 2 is 9 where the model fixes 8\.$/,
     );
     const flat = write('flat.npy', encodeNpyArray(new Float32Array(3 * 64), 'float32', [3, 64]));
-    await expectError(openDataset({ kind: 'npy', path: flat }, [digits]), 'BAD_REQUEST', /needs 4 dims \(or 3 without the batch axis\), the data has 1/);
+    await expectError(openDataset({ kind: 'npy', path: flat }, [digits]), 'BAD_INPUT', /needs 4 dims \(or 3 without the batch axis\), the data has 1/);
     await expectError(
       openDataset({ kind: 'npy', path: flat }, [input('x', 'float32', [8, 64])]),
-      'BAD_REQUEST',
+      'BAD_INPUT',
       /fixed batch of 8/,
     );
     await expectError(

@@ -48,6 +48,7 @@ export function sampleModel(env: NodeJS.ProcessEnv = process.env): SampleModelIn
     inputsPath,
     labelsPath,
     data: { spec: { kind: 'npy', path: inputsPath, labels: labelsPath }, baseDir: dir },
+    inputs: { shapes: { input: [1, 1, 8, 8] } },
     description:
       'A small trained classifier of 8x8 handwritten digits (10 classes, 97.5% accuracy) with its 360 labelled test images: ' +
       'quantize it, benchmark the variants and compare their accuracy.',

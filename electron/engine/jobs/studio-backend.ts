@@ -35,7 +35,7 @@ import { newId, WorkspaceStore } from '../workspace/workspace-store.js';
 import { executeJob, inspectInTask, isExclusive, laneOf, type ExecutorDeps } from './job-executors.js';
 import { JobManager, type JobLane } from './job-manager.js';
 import { activeJobReading } from './job-targets.js';
-import { sampleDatasets } from '../../../shared/experiment.js';
+import { sampleExperiment } from '../../../shared/experiment.js';
 import { checkDatasetInTask, setExperiment } from './experiment.js';
 import { sampleModel } from './sample-model.js';
 import { TaskPool } from './task-pool.js';
@@ -176,11 +176,11 @@ export class StudioBackend {
   private async workspace(modelPath: string): Promise<Workspace> {
     const ws = await this.store.get(modelPath);
     const sample = this.appInfo().sample;
-    const seedSample = sample !== undefined && path.resolve(modelPath) === path.resolve(sample.modelPath) && !ws.experiment?.datasets;
+    const seedSample = sample !== undefined && path.resolve(modelPath) === path.resolve(sample.modelPath) && !ws.experiment;
     if (!seedSample && !this.pipelines.reconcile(ws)) return ws;
     await this.store.update(modelPath, (w) => {
       this.pipelines.reconcile(w);
-      if (seedSample) w.experiment = { ...w.experiment, datasets: sampleDatasets(sample) };
+      if (seedSample && !w.experiment) w.experiment = sampleExperiment(sample, new Date().toISOString());
     });
     return this.store.get(modelPath);
   }

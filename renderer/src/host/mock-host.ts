@@ -22,7 +22,7 @@ import type {
   MenuCommand,
   SampleModelInfo,
 } from '../../../shared/ipc-contract.js';
-import { experimentDatasetFor, sampleDatasets } from '../../../shared/experiment.js';
+import { experimentDatasetFor, sampleExperiment } from '../../../shared/experiment.js';
 import { inputSpecProblem } from '../../../shared/input-spec.js';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
@@ -67,18 +67,19 @@ function mockIdentity(ws: Workspace, data: { spec: unknown }, samples: number): 
 
 /** The mock's bundled sample and its labelled test set. */
 const MOCK_SAMPLE_INFO: SampleModelInfo = {
-          modelPath: MOCK_SAMPLE_PATH,
-          inputsPath: '/opt/onnx-studio/samples/digits/test-inputs.npy',
-          labelsPath: '/opt/onnx-studio/samples/digits/test-labels.npy',
-          data: {
-            spec: {
-              kind: 'npy',
-              path: '/opt/onnx-studio/samples/digits/test-inputs.npy',
-              labels: '/opt/onnx-studio/samples/digits/test-labels.npy',
-            },
-          },
-          description: 'Handwritten digits (8x8), 10 classes, 360 labelled test images.',
-        };
+  modelPath: MOCK_SAMPLE_PATH,
+  inputsPath: '/opt/onnx-studio/samples/digits/test-inputs.npy',
+  labelsPath: '/opt/onnx-studio/samples/digits/test-labels.npy',
+  data: {
+    spec: {
+      kind: 'npy',
+      path: '/opt/onnx-studio/samples/digits/test-inputs.npy',
+      labels: '/opt/onnx-studio/samples/digits/test-labels.npy',
+    },
+  },
+  description: 'Handwritten digits (8x8), 10 classes, 360 labelled test images.',
+  inputs: { shapes: { input: [1, 1, 8, 8] } },
+};
 
 /** A small but realistic summary (MobileNetV2-like) so every part of the summary view has data. */
 export const SAMPLE_SUMMARY: ModelSummary = {
@@ -250,8 +251,12 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
         variants: [],
         benchmarks: [],
         evaluations: [],
-        // The sample brings its own datasets; every other model starts with none.
-        ...(modelPath === MOCK_SAMPLE_PATH ? { experiment: { datasets: sampleDatasets(MOCK_SAMPLE_INFO) } } : {}),
+        // The sample brings its own experiment; the dialog's model remembers the input spec of an earlier
+        // session (a model whose name says `dynamic` has none, so the page asks for it); others start empty.
+        ...(modelPath === MOCK_SAMPLE_PATH ? { experiment: sampleExperiment(MOCK_SAMPLE_INFO, now) } : {}),
+        ...(modelPath === MOCK_DIALOG_PATH
+          ? { experiment: { inputs: { shapes: { input: [1, 3, 224, 224] } }, inputsConfirmedAt: now } }
+          : {}),
       };
       workspaces.set(modelPath, ws);
     }

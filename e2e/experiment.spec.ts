@@ -1,0 +1,151 @@
+/**
+ * The experiment against a real `onnx-studio serve`, with the models users really open: a text-line model
+ * with input `x [?, 3, 48, ?]` (the app asks for the width, the benchmark feeds it, the table shows it), a
+ * speech model with an int64 sample rate and a length that must be a multiple of 64 (it benchmarks once its
+ * inputs are set; a wrong length fails with an error naming the inputs, visible from Compare), the sample's
+ * data staying with the sample, and a wrong labels file refused before anything is queued.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeNpyArray } from '../electron/engine/datasets/npy-format.js';
+import { awkwardModelFiles } from '../electron/engine/testing/awkward-models.js';
+import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
+import { startServe, type ServeProcess } from './support/serve-process.js';
+import { DIGITS_DIR } from './support/static-renderer.js';
+
+let server: ServeProcess;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  server = await startServe();
+  for (const [name, bytes] of Object.entries(awkwardModelFiles())) await writeFile(join(server.outDir, name), bytes);
+  await copyFile(join(DIGITS_DIR, 'digits.onnx'), join(server.outDir, 'digits.onnx'));
+  await copyFile(join(DIGITS_DIR, 'test-inputs.npy'), join(server.outDir, 'inputs.npy'));
+  // Labels of another task: class ids up to 99 for a 10-class model.
+  const wrong = BigInt64Array.from({ length: 360 }, (_, i) => BigInt(i % 100));
+  await writeFile(join(server.outDir, 'wrong-labels.npy'), encodeNpyArray(wrong, 'int64', [360]));
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+let checkErrors: () => void;
+test.beforeEach(({ page }) => {
+  checkErrors = watchPageErrors(page);
+});
+test.afterEach(() => checkErrors());
+
+function shown(page: Page) {
+  return page.locator('[role="tabpanel"]:not([hidden])');
+}
+
+/** Opens a model the way a user of `serve` does: Open model…, type its path, Enter. */
+async function openByPath(page: Page, file: string): Promise<void> {
+  await page.getByRole('button', { name: /Open model/ }).first().click();
+  const path = join(server.outDir, file);
+  await page.getByTestId('fs-path').fill(path);
+  await page.getByTestId('fs-path').press('Enter');
+  await expect(page.getByRole('heading', { name: file })).toBeVisible({ timeout: 20_000 });
+}
+
+async function shots(page: Page, name: string): Promise<void> {
+  for (const [width, height] of [
+    [1440, 900],
+    [1024, 700],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: `${SCREENSHOT_DIR}experiment-${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+test('a model with open dims asks for them, and the benchmark feeds and shows the given shape', async ({ page }) => {
+  await page.goto(server.url);
+  await openByPath(page, 'text-line.onnx');
+  const spec = page.getByTestId('input-spec');
+  await expect(spec).toContainText('width of a 48-pixel-high text line');
+  await shots(page, 'ask');
+
+  // Nothing runs on a guessed shape: Optimize and Compare say so and keep their buttons off.
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await expect(page.getByTestId('input-spec-required')).toBeVisible();
+  await expect(page.getByRole('button', { name: /^Benchmark 1 model/ })).toBeDisabled();
+
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await spec.getByLabel('dim 3').fill('256');
+  await page.getByTestId('save-input-spec').click();
+  await expect(page.getByTestId('input-spec-summary')).toHaveText('1x3x48x256');
+
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await expect(page.getByTestId('input-spec-required')).toHaveCount(0);
+  await page.getByRole('button', { name: /^Benchmark 1 model/ }).click();
+  await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('1x3x48x256', { timeout: 60_000 });
+  await shots(page, 'compare');
+});
+
+test('an int64 input benchmarks once its value is set; a wrong length fails visibly from Compare', async ({ page }) => {
+  await page.goto(server.url);
+  await openByPath(page, 'speech-gate.onnx');
+  const spec = page.getByTestId('input-spec');
+  await expect(spec.getByLabel('Value')).toHaveValue('16000');
+  // 100 samples cannot be framed in 64s: onnxruntime's Reshape fails; the error names what was fed.
+  await spec.getByLabel('samples').fill('100');
+  await page.getByTestId('save-input-spec').click();
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByRole('button', { name: /^Benchmark 1 model/ }).click();
+  const status = page.getByTestId('status-jobs');
+  await expect(status).toContainText('1 failed', { timeout: 60_000 });
+  await status.click();
+  const panel = page.getByTestId('jobs-panel');
+  await expect(panel.getByTestId('job').first()).toHaveAttribute('data-status', 'failed');
+  await expect(panel).toContainText('speech-gate.onnx');
+  await expect(panel).toContainText('audio float32 [1, 100], sr int64 [1]');
+  await expect(panel).toContainText('Model view');
+  await expect(panel).not.toContainText('bug in ONNX Studio');
+  await shots(page, 'failed-from-compare');
+  await panel.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await spec.getByLabel('samples').fill('16000');
+  await page.getByTestId('save-input-spec').click();
+  await expect(page.getByTestId('input-spec-summary')).toHaveText('audio 1x16000, sr 1');
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByRole('button', { name: /^Benchmark 1 model/ }).click();
+  await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('audio 1x16000, sr 1', { timeout: 60_000 });
+});
+
+test("the sample's data stays with the sample, and a wrong labels file is refused before queueing", async ({ page }) => {
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Open model…' }).first().waitFor();
+  await page.getByRole('button', { name: 'Try the sample model' }).first().click();
+  await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await shown(page).getByRole('checkbox', { name: /^int8-dynamic/ }).check();
+  await expect(shown(page).getByTestId('dataset-evaluation').getByTestId('dataset-path')).toHaveValue(/test-inputs\.npy$/);
+
+  // Another model gets none of it.
+  await openByPath(page, 'text-line.onnx');
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await shown(page).getByRole('checkbox', { name: /^int8-dynamic/ }).check();
+  await expect(shown(page).getByTestId('dataset-evaluation').getByLabel('Kind')).toHaveValue('synthetic');
+
+  // A copy of the digits model with labels of another task: one message on the form, nothing queued.
+  await openByPath(page, 'digits.onnx');
+  await page.getByRole('tab', { name: 'Model' }).click();
+  if (await page.getByTestId('save-input-spec').isVisible()) await page.getByTestId('save-input-spec').click();
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await shown(page).getByRole('checkbox', { name: /^int8-dynamic/ }).check();
+  const evaluation = shown(page).getByTestId('dataset-evaluation');
+  await evaluation.getByLabel('Kind').selectOption('npy');
+  await evaluation.getByTestId('dataset-path').fill(join(server.outDir, 'inputs.npy'));
+  await evaluation.getByLabel(/Labels/).fill(join(server.outDir, 'wrong-labels.npy'));
+  await shown(page).getByTestId('queue-jobs').click();
+  const refusal = shown(page).getByTestId('data-check-error');
+  await expect(refusal).toContainText('wrong-labels.npy holds class labels from 0 to 99, but the model scores 10 classes');
+  await expect(shown(page).getByTestId('pipeline')).toHaveCount(0);
+  await shots(page, 'wrong-labels');
+});
