@@ -90,7 +90,7 @@ test('an int64 input benchmarks once its value is set; a wrong length fails visi
   await page.goto(server.url);
   await openByPath(page, 'speech-gate.onnx');
   const spec = page.getByTestId('input-spec');
-  await expect(spec.getByLabel('Value')).toHaveValue('16000');
+  await expect(spec.getByLabel('Value', { exact: true })).toHaveValue('16000');
   // 100 samples cannot be framed in 64s: onnxruntime's Reshape fails; the error names what was fed.
   await spec.getByLabel('samples').fill('100');
   await page.getByTestId('save-input-spec').click();
@@ -142,7 +142,7 @@ test("the sample's data stays with the sample, and a wrong labels file is refuse
   const evaluation = shown(page).getByTestId('dataset-evaluation');
   await evaluation.getByLabel('Kind').selectOption('npy');
   await evaluation.getByTestId('dataset-path').fill(join(server.outDir, 'inputs.npy'));
-  await evaluation.getByLabel(/Labels/).fill(join(server.outDir, 'wrong-labels.npy'));
+  await evaluation.getByLabel('Labels (optional .npy)', { exact: true }).fill(join(server.outDir, 'wrong-labels.npy'));
   await shown(page).getByTestId('queue-jobs').click();
   const refusal = shown(page).getByTestId('data-check-error');
   await expect(refusal).toContainText('wrong-labels.npy holds class labels from 0 to 99, but the model scores 10 classes');
