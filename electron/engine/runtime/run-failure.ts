@@ -22,11 +22,24 @@ export function runFailure(error: unknown, fed: readonly FedTensor[], what: stri
   const reason = (error instanceof Error ? error.message : String(error)).trim();
   // onnxruntime's messages carry a C++ source location; the node name and the status message are what matter.
   const node = /running (\w+) node\. Name:'([^']*)'/.exec(reason);
-  const status = /Status Message: (?:\S+:\d+ \S+ )?(.*)$/s.exec(reason)?.[1]?.trim();
+  const status = readableStatus(/Status Message: (.*)$/s.exec(reason)?.[1]);
   const inside = node ? ` Node '${node[2]}' (${node[1]}) failed${status ? `: ${status}` : ''}.` : ` onnxruntime said: ${reason}`;
   return new StudioError(
     'BAD_INPUT',
     `${what} could not run on the inputs it was given (${describeFeed(fed)}).${inside} The input shapes or values probably do not fit the model: set them in the Model view's input spec (CLI: --shape, --dim, --value) or use data of the right shape.`,
     { detail: reason },
   );
+}
+
+/**
+ * onnxruntime's status without its C++ source location, function signature and failed condition:
+ * "/src/reshape_helper.h:84 onnxruntime::ReshapeHelper::ReshapeHelper(const TensorShape&, ...) size != 0 was
+ * false. The input tensor cannot be reshaped..." reads "The input tensor cannot be reshaped...".
+ */
+function readableStatus(status: string | undefined): string | undefined {
+  if (!status) return undefined;
+  let text = status.trim().replace(/^\S+\.(?:h|cc|cpp|hpp):\d+\s+/, '');
+  const condition = text.indexOf(' was false. ');
+  if (condition >= 0) text = text.slice(condition + ' was false. '.length);
+  return text.trim();
 }

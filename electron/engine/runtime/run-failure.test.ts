@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { StudioError } from '../errors.js';
+import { runFailure } from './run-failure.js';
+
+describe('runFailure', () => {
+  const fed = [
+    { name: 'audio', dtype: 'float32', shape: [1, 100] },
+    { name: 'sr', dtype: 'int64', shape: [1] },
+  ];
+
+  it("names what was fed and the failing node, without onnxruntime's C++ location", () => {
+    const ort = new Error(
+      "Non-zero status code returned while running Reshape node. Name:'frame' Status Message: /onnxruntime_src/onnxruntime/core/providers/cpu/tensor/reshape_helper.h:84 onnxruntime::ReshapeHelper::ReshapeHelper(const onnxruntime::TensorShape&, onnxruntime::TensorShapeVector&, bool) size != 0 && (input_shape_size % size) == 0 was false. The input tensor cannot be reshaped to the requested shape. Input shape:{1,100}, requested shape:{-1,64}",
+    );
+    const error = runFailure(ort, fed, 'speech.onnx');
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toBe(
+      "speech.onnx could not run on the inputs it was given (audio float32 [1, 100], sr int64 [1]). Node 'frame' (Reshape) failed: The input tensor cannot be reshaped to the requested shape. Input shape:{1,100}, requested shape:{-1,64}. The input shapes or values probably do not fit the model: set them in the Model view's input spec (CLI: --shape, --dim, --value) or use data of the right shape.",
+    );
+    expect(error.detail).toMatch(/reshape_helper\.h:84/);
+  });
+
+  it('keeps our own typed errors as they are', () => {
+    const ours = new StudioError('CANCELLED', 'Cancelled.');
+    expect(runFailure(ours, fed, 'x')).toBe(ours);
+  });
+});
