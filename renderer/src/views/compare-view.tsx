@@ -53,7 +53,7 @@ import {
   type WebProviderStatus,
 } from '../webbench/ort-web-bench.js';
 import { JobList } from './job-list.js';
-import { ErrorPanel } from './error-panel.js';
+import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
@@ -88,7 +88,7 @@ export function CompareView({
 
   const mixed = mixedDatasets(rows.map((r) => r.dataset));
   const nothingYet = variants.length <= 1 && sources.length === 0 && !variants[0]?.evaluation;
-  const activeJobs = state.jobs.filter(isActive);
+  const activeJobs = state.jobs.filter((j) => isActive(j) && j.modelPath === state.model?.path);
 
   const sourceSelect =
     sources.length > 1 ? (
@@ -593,7 +593,12 @@ function MeasurePanel({ host, studio, inputsReady }: { host: StudioHost; studio:
           </button>
           {evalCheck?.error && (
             <div data-testid="eval-check-error">
-              <ErrorPanel title="The data does not fit this model; nothing was evaluated" error={evalCheck.error} compact />
+              <ErrorPanel
+                title="The data does not fit this model; nothing was evaluated"
+                error={evalCheck.error}
+                whatToDo={JOB_WHAT_TO_DO}
+                compact
+              />
             </div>
           )}
           {evalCheck?.note && <p className="field-hint">{evalCheck.note}</p>}

@@ -32,7 +32,7 @@ import {
 import type { MethodCatalog, MethodDescription } from '../host/host-types.js';
 import type { StudioHost } from '../host/studio-host.js';
 import { DEFAULT_BENCH, type RecipeRequest, type Studio } from '../state/use-studio.js';
-import { ErrorPanel } from './error-panel.js';
+import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import { JobList } from './job-list.js';
 import { PipelineList } from './pipeline-list.js';
 
@@ -222,7 +222,8 @@ export function OptimizeView({
     }
   };
 
-  const variantJobs = state.jobs;
+  // This model's jobs; the status bar lists every model's.
+  const variantJobs = state.jobs.filter((j) => j.modelPath === state.model?.path);
 
   return (
     <div className="optimize">
@@ -335,6 +336,7 @@ export function OptimizeView({
             <ErrorPanel
               title={`The ${checkError.role} data does not fit this model; nothing was queued`}
               error={checkError.error}
+              whatToDo={JOB_WHAT_TO_DO}
               compact
             />
           </div>
