@@ -315,7 +315,7 @@ test.describe('Optimize view', () => {
     // The preprocessing fields come from the schema's declarations, and read text as the CLI's flags do.
     await expect(page.getByLabel('Dtype')).toBeVisible();
     await page.getByLabel('Size', { exact: true }).fill('big');
-    await page.getByTestId('dataset-path').fill('');
+    await page.getByTestId('dataset-calibration').getByTestId('dataset-path').fill('');
     await page.getByTestId('queue-jobs').click();
     await expect(page.getByText("Size expects H or HxW in pixels (like 224 or 224x192), got 'big'.")).toBeVisible();
     await screenshotAtTwoSizes(page, '.preprocessing', 'mock-preprocessing');
@@ -412,7 +412,7 @@ test.describe('Compare view', () => {
     expect(csv.suggestedFilename()).toBe('onnx-studio-comparison.csv');
     const text = await downloadText(csv);
     expect(text.split('\r\n')[0]).toBe(
-      'variant,bytes,size_ratio,engine_provider,p50_ms,p90_ms,p99_ms,p50_ratio,accuracy,quality_ratio,pareto_front',
+      'variant,bytes,size_ratio,engine_provider,p50_ms,p90_ms,p99_ms,p50_ratio,inputs,accuracy,quality_ratio,dataset,dataset_samples,dataset_sha256,pareto_front',
     );
     expect(text).toMatch(/\r\nint8-dynamic,\d+,0\.2\d+,onnxruntime-node\/cpu,[\d.]+,/);
     const [svg] = await Promise.all([

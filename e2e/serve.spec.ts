@@ -210,7 +210,7 @@ test('a variant made from another is stacked by the engine, renamed and removed,
   await page.getByRole('tab', { name: 'Export' }).click();
   await page.getByRole('radio', { name: /^magnitude/ }).check();
   await page.getByRole('button', { name: 'Make a variant from it…' }).click();
-  await expect(optimize.getByLabel('Start from').locator('option:checked')).toHaveText('magnitude 50%');
+  await expect(optimize.getByLabel('Start from').locator('option:checked')).toHaveText('magnitude 30%');
   await page.getByRole('checkbox', { name: /^magnitude/ }).uncheck();
   await page.getByRole('checkbox', { name: /^int8-dynamic/ }).check();
   await page.getByTestId('queue-jobs').click();

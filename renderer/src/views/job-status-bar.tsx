@@ -68,7 +68,8 @@ export function JobStatusBar({
             Close
           </button>
         </header>
-        <JobList jobs={jobs} onCancel={onCancel} onClear={onClear} showModel />
+        {/* Rendered only while open: a closed dialog's content would still be in the page, twice over. */}
+        {open && <JobList jobs={jobs} onCancel={onCancel} onClear={onClear} showModel />}
       </dialog>
     </footer>
   );
