@@ -100,6 +100,8 @@ export interface EvalReportInfo {
   task: 'classification' | 'regression' | 'none';
   taskReason: string;
   output: string;
+  /** The inputs of the first sample as fed (absent in workspaces written before it was recorded). */
+  inputs?: { name: string; dtype: string; shape: number[] }[];
   seconds: number;
   samplesPerSecond: number;
   timing: { dataMs: number; inferenceMs: number; referenceMs: number };

@@ -5,7 +5,14 @@
  */
 import { p50RatioToOriginal } from './latency-stats.js';
 import type { ModelSummary } from './model-summary.js';
-import { ORIGINAL_TARGET, type BenchRecord, type BenchTargetResult, type Workspace } from './workspace.js';
+import {
+  ORIGINAL_TARGET,
+  type BenchRecord,
+  type BenchTargetResult,
+  type DatasetIdentity,
+  type FedInput,
+  type Workspace,
+} from './workspace.js';
 
 export interface ComparisonRow {
   /** `'original'` or a variant id. */
@@ -30,10 +37,14 @@ export interface ComparisonRow {
     /** Which runtime and provider measured it. */
     label: string;
     recordId: string;
+    /** The inputs the benchmark fed, when it recorded them. */
+    inputs?: FedInput[];
   };
   /** Top-1 accuracy of the most recent evaluation with labels (classification). */
   accuracy?: number;
-  /** accuracy - the original's accuracy (on the same data description). */
+  /** The data that accuracy was measured on, when recorded. */
+  dataset?: DatasetIdentity;
+  /** accuracy - the original's accuracy (on the same data: the same sha256, else the same description). */
   accuracyDelta?: number;
   /** Fidelity of the most recent evaluation against the original. */
   fidelity?: { cosine: number; sqnrDb: number | null; top1Agreement: number | null };
@@ -85,7 +96,7 @@ export function compareTargets(workspace: Workspace): ComparisonRow[] {
     for (let i = workspace.evaluations.length - 1; i >= 0; i--) {
       const e = workspace.evaluations[i]!;
       if (e.target === target && e.report.accuracy !== undefined)
-        return { accuracy: e.report.accuracy, data: e.report.data };
+        return { accuracy: e.report.accuracy, data: e.dataset?.sha256 ?? e.report.data, dataset: e.dataset };
     }
     return undefined;
   };
@@ -115,11 +126,13 @@ export function compareTargets(workspace: Workspace): ComparisonRow[] {
         label: record.label,
         recordId: record.id,
         ...(p50Ratio !== undefined ? { p50Ratio } : {}),
+        ...(record.inputs ? { inputs: record.inputs } : {}),
       };
     }
     const accuracy = accuracyOf(t.target);
     if (accuracy) {
       row.accuracy = accuracy.accuracy;
+      if (accuracy.dataset) row.dataset = accuracy.dataset;
       if (originalAccuracy && originalAccuracy.data === accuracy.data)
         row.accuracyDelta = accuracy.accuracy - originalAccuracy.accuracy;
     }

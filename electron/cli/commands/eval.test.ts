@@ -65,6 +65,8 @@ describe('onnx-studio eval', () => {
     expect(json.task).toBe('classification');
     expect(json.accuracy).toBe(measured.accuracy);
     expect(json.fidelity).toMatchObject({ cosine: 1, sqnrDb: null, maxAbsErr: 0, meanAbsErr: 0, top1Agreement: 1 });
+    // The shapes the figures were measured on: one 8x8 image per run.
+    expect(json.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 1, 8, 8] }]);
   });
 
   it('prints readable tables by default', async () => {

@@ -10,9 +10,9 @@ export function defaultDatasetName(spec: { kind: string; path?: string }): strin
 }
 
 /**
- * Which data a figure was measured on. The sha256 is the file's own for a one-file dataset (the same hash the
- * recipe records), else a hash over the files' names and hashes; a synthetic dataset hashes its spec, since
- * its seed and size decide its content.
+ * Which data a figure was measured on, by content: the same files under other names are the same dataset. The
+ * sha256 is the file's own for a whole one-file dataset (the hash the recipe records), else a hash over the
+ * files' hashes and the sample limit; a synthetic dataset hashes its spec, since its seed and size decide it.
  */
 export async function datasetIdentity(
   spec: DatasetSpec,
@@ -22,11 +22,11 @@ export async function datasetIdentity(
   signal?: AbortSignal,
 ): Promise<DatasetIdentity> {
   const ref = await datasetRef(spec, baseDir, signal);
+  const limit = 'limit' in spec ? spec.limit : undefined;
+  const content = ref.files.length > 0 ? { files: ref.files.map((f) => f.sha256), limit } : ref.spec;
   const sha256 =
-    ref.files.length === 1
+    ref.files.length === 1 && limit === undefined
       ? ref.files[0]!.sha256
-      : createHash('sha256')
-          .update(JSON.stringify(ref.files.length > 0 ? ref.files : ref.spec))
-          .digest('hex');
+      : createHash('sha256').update(JSON.stringify(content)).digest('hex');
   return { name: name ?? defaultDatasetName(spec), samples, sha256 };
 }

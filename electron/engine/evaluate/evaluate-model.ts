@@ -56,6 +56,8 @@ export interface EvalReport {
   taskReason: string;
   /** The output task metrics read. */
   output: string;
+  /** The inputs of the first sample as fed (name, dtype, shape): what the figures were measured on. */
+  inputs: { name: string; dtype: string; shape: number[] }[];
   seconds: number;
   samplesPerSecond: number;
   /** Where the time went: waiting for data (reading, decoding), running the model, running the reference. */
@@ -171,7 +173,9 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   const classNames = source.classNames;
 
   let mark = performance.now();
+  let fed: EvalReport['inputs'] = [];
   for await (const sample of source.samples(options.signal)) {
+    if (fed.length === 0) fed = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
     const t0 = performance.now();
     timing.dataMs += t0 - mark;
     const outputs = await runChecked(session, sample.inputs, path.basename(loaded.path));
@@ -254,6 +258,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
 
   const seconds = (performance.now() - started) / 1000;
   const report: EvalReport = {
+    inputs: fed,
     model: loaded.path,
     ...(refPath !== undefined ? { reference: refPath } : {}),
     data: source.describe(),

@@ -140,6 +140,28 @@ describe('the experiment on the backend', () => {
     expect(ws.evaluations.at(-1)?.dataset).toMatchObject({ name: 'digits test', samples: 360 });
   });
 
+  it('puts the fed shapes and the datasets in the report, and says when accuracies mix datasets', async () => {
+    const textReport = await ok(backend.dispatch('studio:report.build', { modelPath: textLine }));
+    expect(textReport.json.rows[0]?.latency?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 160] }]);
+    expect(textReport.html).toContain('<td>1x3x48x160</td>');
+
+    // A variant evaluated on the first 100 samples only: another dataset than the original's.
+    const made = await runJob({ kind: 'quantize', modelPath: digits, method: 'int8-dynamic', common: {}, options: {} });
+    expect(made.type).toBe('result');
+    const ws: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: digits }));
+    const variant = ws.variants[0]!.id;
+    const subset = { spec: { ...npy('inputs.npy', 'labels.npy').spec, limit: 100 } };
+    const evaluated = await runJob({ kind: 'evaluate', modelPath: digits, target: variant, data: subset });
+    expect(evaluated.type).toBe('result');
+    const report = await ok(backend.dispatch('studio:report.build', { modelPath: digits }));
+    expect(report.json.rows.map((r) => [r.dataset?.name, r.dataset?.samples])).toEqual([
+      ['digits test', 360],
+      ['inputs.npy', 100],
+    ]);
+    expect(report.json.rows[1]?.accuracyDelta).toBeUndefined();
+    expect(report.html).toContain('These accuracies were measured on different datasets');
+  });
+
   it('gives the bundled sample its own datasets, and no other model any', async () => {
     const own: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: sample.modelPath }));
     expect(own.experiment?.datasets?.evaluation?.data).toEqual(sample.data);

@@ -394,6 +394,7 @@ async function evaluate(
     target,
     ...(spec.reference !== undefined ? { reference: spec.reference } : {}),
     ...(dataset ? { dataset } : {}),
+    ...(report.inputs ? { inputs: report.inputs } : {}),
     report,
   });
   return { report, recordId: record.id };

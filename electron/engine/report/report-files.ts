@@ -5,6 +5,7 @@
  * and the CLI commands that reproduce each variant. No scripts and no external resources: it opens offline,
  * from an e-mail attachment or a CI artifact, and passes a strict CSP.
  */
+import { shortShapes } from '../../../shared/input-spec.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compareTargets, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
@@ -81,13 +82,15 @@ function comparisonTable(rows: ComparisonRow[]): string {
     'p90 ms',
     'p99 ms',
     'p50 ratio',
+    'Inputs',
     'Accuracy',
     'Δ accuracy',
+    'Data',
     'Cosine',
     'SQNR dB',
     'Top-1 agree',
   ];
-  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 14]);
   const body = rows.map((r) => {
     const delta = r.accuracyDelta;
     return [
@@ -100,6 +103,7 @@ function comparisonTable(rows: ComparisonRow[]): string {
       cell(r.latency ? ms(r.latency.p90Ms) : '–', 'num'),
       cell(r.latency ? ms(r.latency.p99Ms) : '–', 'num'),
       ratioCell(r.target === ORIGINAL_TARGET ? undefined : r.latency?.p50Ratio, true),
+      cell(r.latency?.inputs ? shortShapes(r.latency.inputs) : '–'),
       cell(r.accuracy !== undefined ? pct(r.accuracy) : '–', 'num'),
       cell(
         delta !== undefined && r.target !== ORIGINAL_TARGET
@@ -107,6 +111,7 @@ function comparisonTable(rows: ComparisonRow[]): string {
           : '–',
         `num${delta !== undefined && delta < -0.005 ? ' worse' : ''}`,
       ),
+      cell(r.dataset ? `${r.dataset.name} (${r.dataset.samples})` : '–'),
       cell(r.fidelity ? r.fidelity.cosine.toFixed(5) : '–', 'num'),
       cell(r.fidelity ? (r.fidelity.sqnrDb === null ? '∞' : r.fidelity.sqnrDb.toFixed(1)) : '–', 'num'),
       cell(r.fidelity?.top1Agreement != null ? pct(r.fidelity.top1Agreement) : '–', 'num'),
@@ -114,6 +119,14 @@ function comparisonTable(rows: ComparisonRow[]): string {
     ].join('');
   });
   return `<table><thead><tr>${head.map((h, i) => `<th${numeric.has(i) ? ' class="num"' : ''}>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
+/** A warning when the accuracies in the table come from different datasets (they cannot be compared). */
+function mixedDatasetsNote(rows: readonly ComparisonRow[]): string {
+  const distinct = new Map<string, string>();
+  for (const r of rows) if (r.dataset) distinct.set(r.dataset.sha256, `${r.dataset.name} (${r.dataset.samples} samples)`);
+  if (distinct.size < 2) return '';
+  return `<p class="worse"><strong>These accuracies were measured on different datasets:</strong> ${escapeXml([...distinct.values()].join(', '))}. Evaluate every variant on the same data to compare them.</p>\n`;
 }
 
 function latestNodeBench(workspace: Workspace): BenchRecord | undefined {
@@ -299,7 +312,7 @@ export function reportHtml(report: StudioReport): string {
 <table>${model.join('')}</table>
 <h2>Comparison</h2>
 <p class="muted">Ratios are against the original (below 1 is smaller or faster). Latency ratios come from one interleaved benchmark where possible.</p>
-${comparisonTable(report.rows)}
+${mixedDatasetsNote(report.rows)}${comparisonTable(report.rows)}
 <h2>Charts</h2>
 ${charts(report)
   .map((svg) => `<div class="chart">${svg}</div>`)

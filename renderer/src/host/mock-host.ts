@@ -516,6 +516,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
           const labelled = spec.data.spec.kind !== 'synthetic';
           const report = {
             model: target,
+            inputs: fedInputs(ws),
             data: JSON.stringify(spec.data.spec),
             samples: 360,
             task: labelled ? ('classification' as const) : ('none' as const),
