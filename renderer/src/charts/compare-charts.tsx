@@ -37,6 +37,7 @@ import { histogram } from '../state/statistics.js';
 import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
 import { ChartCard } from './chart-card.js';
 import { HistogramSvg } from './histogram-svg.js';
+import { shortShapes } from '../../../shared/input-spec.js';
 import { byteTicks, latencyAxis, shareTicks } from './axis-scale.js';
 import { OTHER_OPS } from '../state/compare-data.js';
 import { takingTurns, type PendingProp } from './take-turns.js';
@@ -208,6 +209,9 @@ function LatencyChartView({
       caption:
         `${formatMs(r.p50Ms)} ${r.isOriginal ? '' : formatRatio(r.latencyRatio)}`.trim() +
         (r.latency?.final ? '' : ' (live)'),
+      inputs: r.latency?.inputs ? shortShapes(r.latency.inputs) : undefined,
+      p90: r.p90Ms,
+      p99: r.p99Ms,
     }));
   const captions = Object.fromEntries(data.map((d) => [d.label, d.caption]));
   const axis = latencyAxis(
@@ -247,7 +251,14 @@ function LatencyChartView({
             tickFormatter={tick}
             width={80}
           />
-          <Tooltip formatter={(v) => [formatMs(Number(v)), 'p50']} contentStyle={tooltipStyle(colors)} />
+          <Tooltip
+            formatter={(v, _name, item) => {
+              const d = (item as { payload?: { inputs?: string; p90?: number; p99?: number } }).payload;
+              const whiskers = `p90 ${formatMs(d?.p90)}, p99 ${formatMs(d?.p99)}`;
+              return [`${formatMs(Number(v))} (${whiskers}${d?.inputs ? `; inputs ${d.inputs}` : ''})`, 'p50'];
+            }}
+            contentStyle={tooltipStyle(colors)}
+          />
           <Bar dataKey="p50" name="p50" isAnimationActive={false}>
             {data.map((d) => (
               <Cell key={d.label} fill={seriesColor(colors, d.index)} />
