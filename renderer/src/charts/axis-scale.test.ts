@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteTicks, latencyAxis, niceStep, niceTicks, shareTicks } from './axis-scale.js';
+import { byteTicks, latencyAxis, niceRange, niceStep, niceTicks, shareTicks } from './axis-scale.js';
 
 describe('axis scales', () => {
   it('steps by 1, 2 or 5 times a power of ten', () => {
@@ -23,6 +23,11 @@ describe('axis scales', () => {
     const { ticks, format } = byteTicks(293 * 1024);
     expect(ticks.map(format)).toEqual(['0 KiB', '100 KiB', '200 KiB', '300 KiB']);
     expect(byteTicks(3.2 * 1024 * 1024).ticks.map(byteTicks(3.2 * 1024 * 1024).format)).toEqual(['0 MiB', '1 MiB', '2 MiB', '3 MiB', '4 MiB']);
+  });
+
+  it('covers a narrow band with round ticks for scatter axes', () => {
+    expect(niceRange(0.0276, 0.0505)).toEqual([0.02, 0.03, 0.04, 0.05, 0.06]);
+    expect(niceRange(0.9694, 0.975)).toEqual([0.968, 0.97, 0.972, 0.974, 0.976]);
   });
 
   it('never puts a share above 100%', () => {

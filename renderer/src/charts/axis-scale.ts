@@ -62,3 +62,16 @@ export function latencyAxis(p50s: readonly number[], whiskerTops: readonly numbe
 export function shareTicks(): number[] {
   return [0, 0.25, 0.5, 0.75, 1];
 }
+
+/** Round ticks covering [min, max] (not from 0): for scatter axes, where the data sits in a narrow band. */
+export function niceRange(min: number, max: number, count = 4): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  const span = max - min || Math.abs(max) * 0.1 || 1;
+  const step = niceStep(span / count);
+  const first = Math.floor(min / step) * step;
+  const ticks: number[] = [];
+  for (let v = first; v <= max + step * 1e-9; v += step) ticks.push(roundTo(v, step));
+  if ((ticks[ticks.length - 1] ?? first) < max) ticks.push(roundTo(first + ticks.length * step, step));
+  if (ticks.length < 2) ticks.push(roundTo(first + step, step));
+  return ticks;
+}

@@ -38,7 +38,7 @@ import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
 import { ChartCard } from './chart-card.js';
 import { HistogramSvg } from './histogram-svg.js';
 import { shortShapes } from '../../../shared/input-spec.js';
-import { byteTicks, latencyAxis, shareTicks } from './axis-scale.js';
+import { byteTicks, latencyAxis, niceRange, shareTicks } from './axis-scale.js';
 import { OTHER_OPS } from '../state/compare-data.js';
 import { takingTurns, type PendingProp } from './take-turns.js';
 
@@ -53,18 +53,6 @@ const PARETO_HEIGHT = 300;
  * DOM (a forced layout each) on every update to decide which fit.
  */
 const HISTOGRAM_LABEL_EVERY = 6;
-
-/** 10% room on each side of the data, so bubbles and their labels stay inside the plot. */
-function padDomain([min, max]: readonly [number, number]): [number, number] {
-  const span = max - min || Math.abs(max) * 0.1 || 1;
-  return [min - span * 0.15, max + span * 0.15];
-}
-
-/** A share's padded domain: room below, but never past 1 (100%, identical outputs). */
-function shareDomain(extent: readonly [number, number]): [number, number] {
-  const [min, max] = padDomain(extent);
-  return [Math.max(0, min), Math.min(1, max)];
-}
 
 function tooltipStyle(colors: ChartColors) {
   return { background: colors.surface, borderColor: colors.grid, color: colors.text };
@@ -324,12 +312,16 @@ function ParetoChartView({
 }) {
   const colors = useChartColors();
   const points = rows.filter((r) => r.p50Ms !== undefined && r.quality !== undefined);
-  const xTick = spanFormatter(
-    points.map((p) => p.p50Ms as number),
-    (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 2))} ms`,
-  );
+  // Round ticks around the data (a scatter's band is narrow), with room for the bubbles; shares stop at 1.
+  const xs = points.map((p) => p.p50Ms as number);
+  const ys = points.map((p) => p.quality as number);
+  const xPad = (Math.max(...xs) - Math.min(...xs) || Math.max(...xs) * 0.1 || 1) * 0.15;
+  const yPad = (Math.max(...ys) - Math.min(...ys) || 0.01) * 0.15;
+  const xTicks = points.length > 0 ? niceRange(Math.max(0, Math.min(...xs) - xPad), Math.max(...xs) + xPad) : [0, 1];
+  const yTicks = points.length > 0 ? niceRange(Math.max(0, Math.min(...ys) - yPad), Math.min(1, Math.max(...ys) + yPad)).filter((t) => t <= 1) : [0, 1];
+  const xTick = spanFormatter(xTicks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 2))} ms`);
   const yTick = spanFormatter(
-    points.map((p) => (metric === 'cosine' ? (p.quality as number) : (p.quality as number) * 100)),
+    yTicks.map((t) => (metric === 'cosine' ? t : t * 100)),
     (v, d) => (metric === 'cosine' ? v.toFixed(Math.max(d, 3)) : `${v.toFixed(Math.max(d, 1))}%`),
   );
   return (
@@ -358,7 +350,8 @@ function ParetoChartView({
             {...axisProps(colors)}
             tickFormatter={xTick}
             interval={0}
-            domain={padDomain}
+            ticks={xTicks}
+            domain={[xTicks[0] ?? 0, xTicks[xTicks.length - 1] ?? 1]}
             height={40}
             label={{ value: 'p50 latency', position: 'insideBottom', offset: 0, fill: colors.muted }}
           />
@@ -369,7 +362,8 @@ function ParetoChartView({
             {...axisProps(colors)}
             tickFormatter={(v: number) => yTick(metric === 'cosine' ? v : v * 100)}
             interval={0}
-            domain={shareDomain}
+            ticks={yTicks}
+            domain={[yTicks[0] ?? 0, yTicks[yTicks.length - 1] ?? 1]}
             width={80}
           />
           <ZAxis type="number" dataKey="bytes" range={[80, 900]} name="size" />
