@@ -74,6 +74,8 @@ export function recipeCommand(
     for (const [name, dims] of Object.entries(recipe.shapes ?? {}))
       args.push('--shape', `${name}=${dims.join('x')}`);
     for (const [name, size] of Object.entries(recipe.dims ?? {})) args.push('--dim', `${name}=${size}`);
+    for (const [name, v] of Object.entries(recipe.values ?? {}))
+      args.push('--value', v.kind === 'constant' ? `${name}=${v.value}` : `${name}=${v.min}:${v.max}`);
   }
   return { command: args.map(shellQuote).join(' '), unmapped: flags.unmapped };
 }

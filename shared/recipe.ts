@@ -5,6 +5,7 @@
  * elsewhere: `run` looks the files up beside the recipe (or in `--model` / `--data-dir`) and refuses one whose
  * hash differs. Documented in docs/cli.md ("Recipes").
  */
+import { inputValuesSchema } from './input-spec-schema.js';
 import { z } from 'zod';
 import { type DatasetSpecInput, datasetSpecSchema } from './dataset-spec.js';
 import { EXECUTION_PROVIDERS } from './bench.js';
@@ -53,10 +54,14 @@ export function datasetFileNames(spec: DatasetSpecInput): string[] {
   return 'labels' in spec && spec.labels !== undefined ? [spec.path, spec.labels] : [spec.path];
 }
 
-/** Concrete sizes for symbolic dims: whole input shapes, or one value per dim name. */
+/**
+ * Concrete sizes for symbolic dims (whole input shapes, or one value per dim name), and the values synthetic
+ * data fills inputs with (`--value`), so synthetic calibration is made again exactly.
+ */
 export const inputSpecSchema = z.strictObject({
   shapes: z.record(z.string(), z.array(z.number().int().min(1))).optional(),
   dims: z.record(z.string(), z.number().int().min(1)).optional(),
+  values: z.record(z.string(), inputValuesSchema).optional(),
 });
 export type RecipeInputs = z.infer<typeof inputSpecSchema>;
 

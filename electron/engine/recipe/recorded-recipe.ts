@@ -53,6 +53,8 @@ export function extendRecipe(
   const dims = { ...previous?.inputs.dims, ...inputs.dims };
   if (Object.keys(shapes).length > 0) merged.shapes = shapes;
   if (Object.keys(dims).length > 0) merged.dims = dims;
+  const values = { ...previous?.inputs.values, ...inputs.values };
+  if (Object.keys(values).length > 0) merged.values = values;
   return {
     version: RECIPE_VERSION,
     tool: 'onnx-studio',

@@ -102,7 +102,11 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
   const sourceHash = (input: string) => (input === source ? { sourceSha256: found.sha256 } : {});
   await fs.promises.mkdir(options.outDir, { recursive: true });
   const stem = path.basename(recipe.source.name, path.extname(recipe.source.name));
-  const shapes = { shapes: recipe.inputs.shapes ?? {}, dims: recipe.inputs.dims ?? {} };
+  const shapes = {
+    shapes: recipe.inputs.shapes ?? {},
+    dims: recipe.inputs.dims ?? {},
+    ...(recipe.inputs.values ? { values: recipe.inputs.values } : {}),
+  };
   const resolveOptions = (role: string) => ({
     dirs: dataDirs,
     role,
