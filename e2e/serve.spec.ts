@@ -214,16 +214,16 @@ test('a variant made from another is stacked by the engine, renamed and removed,
   await page.getByRole('checkbox', { name: /^magnitude/ }).uncheck();
   await page.getByRole('checkbox', { name: /^int8-dynamic/ }).check();
   await page.getByTestId('queue-jobs').click();
-  await expect(jobs.filter({ hasText: 'Quantize: int8-dynamic (from magnitude 50%)' })).toHaveAttribute(
+  await expect(jobs.filter({ hasText: 'Quantize: int8-dynamic (from magnitude 30%)' })).toHaveAttribute(
     'data-status',
     'done',
     { timeout: 60_000 },
   );
 
   await page.getByRole('tab', { name: 'Export' }).click();
-  await expect(page.getByRole('radio', { name: /^magnitude 50% \+ int8-dynamic/ })).toBeChecked();
-  const stacked = page.getByRole('group', { name: 'Manage magnitude 50% + int8-dynamic' });
-  await expect(stacked).toContainText('Made from magnitude 50%.');
+  await expect(page.getByRole('radio', { name: /^magnitude 30% \+ int8-dynamic/ })).toBeChecked();
+  const stacked = page.getByRole('group', { name: 'Manage magnitude 30% + int8-dynamic' });
+  await expect(stacked).toContainText('Made from magnitude 30%.');
   // The command makes the pruned model, then quantizes that file.
   const cli = page.getByTestId('cli-command');
   await expect(cli).toContainText(/onnx-studio prune \S+digits\.onnx -o (\S+)[^\n]*--method magnitude/);
