@@ -38,7 +38,7 @@ import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
 import { ChartCard } from './chart-card.js';
 import { HistogramSvg } from './histogram-svg.js';
 import { shortShapes } from '../../../shared/input-spec.js';
-import { byteTicks, latencyAxis, niceRange, shareTicks } from './axis-scale.js';
+import { byteTicks, latencyAxis, niceRange, niceTicks, shareTicks } from './axis-scale.js';
 import { OTHER_OPS } from '../state/compare-data.js';
 import { takingTurns, type PendingProp } from './take-turns.js';
 
@@ -451,6 +451,9 @@ function OpBreakdownChartView({
 }: { rows: OpBreakdownRow[]; opTypes: string[] } & PendingProp) {
   const colors = useChartColors();
   const height = Math.max(160, rows.length * 44 + 80);
+  const totals = rows.map((r) => opTypes.reduce((sum, op) => sum + (typeof r[op] === 'number' ? (r[op] as number) : 0), 0));
+  const xTicks = niceTicks(Math.max(0, ...totals), { headroom: 0.05 });
+  const xTick = spanFormatter(xTicks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 1))} ms`);
   return (
     <ChartCard
       id="op-breakdown"
@@ -466,7 +469,14 @@ function OpBreakdownChartView({
       <ResponsiveContainer width="100%" height={height}>
         <BarChart data={rows} layout="vertical" margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
           <CartesianGrid stroke={colors.grid} horizontal={false} />
-          <XAxis type="number" {...axisProps(colors)} tickFormatter={(v: number) => formatMs(v)} />
+          <XAxis
+            type="number"
+            {...axisProps(colors)}
+            ticks={xTicks}
+            domain={[0, xTicks[xTicks.length - 1] ?? 'auto']}
+            interval={0}
+            tickFormatter={xTick}
+          />
           <YAxis type="category" dataKey="label" width={150} {...axisProps(colors)} />
           <Tooltip
             contentStyle={tooltipStyle(colors)}
