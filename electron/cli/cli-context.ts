@@ -12,9 +12,8 @@ export interface CliContext {
 }
 
 /** One command of the CLI: its help text, its flags (for node:util parseArgs) and what it does. */
+/** A command's flags and behaviour; its name and summary are declared in command-index.ts. */
 export interface CliCommand {
-  name: string;
-  summary: string;
   usage: string;
   /** Lines of help describing the flags. */
   help: string;

@@ -3,30 +3,7 @@ import { isUserError } from '../../shared/errors.js';
 import { StudioError, toErrorInfo } from '../engine/errors.js';
 import type { CliCommand, CliContext } from './cli-context.js';
 import { cliVersion } from './version.js';
-import { benchCommand } from './commands/bench.js';
-import { convertCommand } from './commands/convert.js';
-import { demoCommand } from './commands/demo.js';
-import { evalCommand } from './commands/eval.js';
-import { inspectCommand } from './commands/inspect.js';
-import { pruneCommand } from './commands/prune.js';
-import { quantizeCommand } from './commands/quantize.js';
-import { recipeCommand } from './commands/recipe.js';
-import { runCommand } from './commands/run.js';
-import { serveCommand } from './commands/serve.js';
-
-/** The `onnx-studio` command: the same engine as the app, for scripts and CI. Exit codes: 0 ok, 2 bad input, 1 internal. */
-const COMMANDS: CliCommand[] = [
-  inspectCommand,
-  convertCommand,
-  quantizeCommand,
-  pruneCommand,
-  benchCommand,
-  evalCommand,
-  runCommand,
-  recipeCommand,
-  serveCommand,
-  demoCommand,
-];
+import { COMMANDS, type CommandEntry } from './command-index.js';
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -54,8 +31,8 @@ function mainHelp(): string {
   ].join('\n');
 }
 
-function commandHelp(c: CliCommand): string {
-  return [`Usage: ${c.usage}`, '', c.summary, '', 'Options:', c.help, '  -h, --help  show this help'].join('\n');
+function commandHelp(entry: CommandEntry, c: CliCommand): string {
+  return [`Usage: ${c.usage}`, '', entry.summary, '', 'Options:', c.help, '  -h, --help  show this help'].join('\n');
 }
 
 export async function runCli(
@@ -73,11 +50,12 @@ export async function runCli(
     return 0;
   }
   const verbose = rest.includes('--verbose');
-  const command = COMMANDS.find((c) => c.name === name);
+  const entry = COMMANDS.find((c) => c.name === name);
   try {
-    if (!command) {
+    if (!entry) {
       throw new StudioError('BAD_REQUEST', `Unknown command '${name}'. Run 'onnx-studio --help' for the list of commands.`);
     }
+    const command = await entry.load();
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
@@ -85,7 +63,7 @@ export async function runCli(
       throw new StudioError('BAD_REQUEST', `${(error as Error).message}. Run 'onnx-studio ${name} --help'.`);
     }
     if (parsed.values.help) {
-      io.stdout.write(`${commandHelp(command)}\n`);
+      io.stdout.write(`${commandHelp(entry, command)}\n`);
       return 0;
     }
     const ctx: CliContext = {

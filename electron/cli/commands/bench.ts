@@ -214,8 +214,6 @@ function printProviders(ctx: CliContext, providers: ProviderStatus[]): void {
 }
 
 export const benchCommand: CliCommand = {
-  name: 'bench',
-  summary: 'Measure latency and memory of one or several models on this machine (interleaved, with ratios).',
   usage:
     'onnx-studio bench MODEL [MODEL...] [--ep cpu|webgpu|cuda|tensorrt|dml|coreml] [--threads N] [--warmup N] ' +
     '[--iterations N | --duration SECONDS] [--shape INPUT=1x3x224x224] [--dim NAME=VALUE] [--value INPUT=V] [--data DATA] ' +

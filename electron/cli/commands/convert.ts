@@ -20,8 +20,6 @@ function sameFile(a: string, b: string): boolean {
 }
 
 export const convertCommand: CliCommand = {
-  name: 'convert',
-  summary: 'Re-save a model, moving large tensors to an external data file or folding external data back in.',
   usage: 'onnx-studio convert MODEL -o OUT [--external-data] [--size-threshold BYTES] [--force] [--json]',
   help: [
     '  -o, --output PATH       where to write the model (required; never the input)',

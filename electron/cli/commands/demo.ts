@@ -50,8 +50,6 @@ function positiveInt(flag: string, raw: string | boolean | string[] | undefined,
 }
 
 export const demoCommand: CliCommand = {
-  name: 'demo',
-  summary: 'Run the whole pipeline on the bundled digits model and write an HTML + JSON report.',
   usage: 'onnx-studio demo [--out DIR] [--iterations N] [--force] [--json]',
   help: [
     `  --out DIR        where to write report.html, report.json and the workspace (default ./${DEFAULT_OUT})`,

@@ -84,8 +84,6 @@ function printReport(ctx: CliContext, r: EvalReport): void {
 }
 
 export const evalCommand: CliCommand = {
-  name: 'eval',
-  summary: 'Measure accuracy on labeled data, and fidelity against a reference model.',
   usage:
     'onnx-studio eval MODEL --data DATA [--labels LABELS] [--reference MODEL] [--task auto|classification|regression] [--json]',
   help: [

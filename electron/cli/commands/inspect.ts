@@ -38,8 +38,6 @@ function printSummary(ctx: CliContext, s: ModelSummary): void {
 }
 
 export const inspectCommand: CliCommand = {
-  name: 'inspect',
-  summary: 'Summarize a model: inputs, outputs, operators, parameters and sizes.',
   usage: 'onnx-studio inspect MODEL [--json]',
   help: '  --json         print one JSON object (fields in docs/cli.md) instead of tables',
   options: {},

@@ -24,8 +24,6 @@ function sparsityFromPattern(values: CliContext['values']): CliContext['values']
 const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 export const pruneCommand: CliCommand = {
-  name: 'prune',
-  summary: 'Make a pruned variant: zero small weights (magnitude) or remove whole channels (structured).',
   usage: 'onnx-studio prune MODEL -o OUT --method magnitude|structured --sparsity 0..1 [options] [--json]',
   get help() {
     return [

@@ -12,8 +12,6 @@ import { isDefaultedDimsNote } from '../../engine/runtime/input-specs.js';
 import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
 
 export const quantizeCommand: CliCommand = {
-  name: 'quantize',
-  summary: 'Make a quantized variant: int8 dynamic / static (QDQ) / weight-only, fp16, int4.',
   usage: 'onnx-studio quantize MODEL -o OUT --method METHOD [options] [--json]',
   get help() {
     return [

@@ -6,8 +6,6 @@ import { readRecordedRecipe } from '../../engine/recipe/recorded-recipe.js';
 import type { CliCommand } from '../cli-context.js';
 
 export const recipeCommand: CliCommand = {
-  name: 'recipe',
-  summary: 'Print the recipe a variant recorded: a JSON file that `onnx-studio run` executes again.',
   usage: 'onnx-studio recipe VARIANT.onnx [-o RECIPE.json] [--force]',
   help: [
     '  -o, --output PATH        write the recipe to a file instead of stdout',

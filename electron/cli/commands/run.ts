@@ -62,8 +62,6 @@ async function readRecipeFile(file: string): Promise<unknown> {
 }
 
 export const runCommand: CliCommand = {
-  name: 'run',
-  summary: 'Run a recipe file: its prune/quantize/bench/eval/export steps in order, on the source it names.',
   usage: 'onnx-studio run RECIPE.json [--model PATH] [--out DIR] [--data-dir DIR] [--allow-changed-data] [--json]',
   help: [
     '  --model PATH             the source model (default: its recorded file name, beside the recipe)',

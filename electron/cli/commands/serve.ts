@@ -30,9 +30,6 @@ function networkAddresses(): string[] {
 }
 
 export const serveCommand: CliCommand = {
-  name: 'serve',
-  summary:
-    'Serve the app in a browser (HTTP + WebSocket, same contract as the desktop app), with an access token.',
   usage: 'onnx-studio serve [--host 127.0.0.1] [--port N] [--data-dir DIR] [--json]',
   help: [
     '  --host ADDRESS   address to listen on (default 127.0.0.1: this machine only). 0.0.0.0 serves the',
