@@ -405,7 +405,8 @@ function recordFromInfo(info: JobInfo, title: string, status: JobStatus, base?: 
     status,
     fraction: status === 'done' ? 1 : (info.progress?.fraction ?? 0),
     stage: info.progress?.stage ?? (status === 'queued' ? 'queued' : status),
-    submittedAtMs: info.createdAt,
+    // A job the page already shows keeps its place: only a job first seen here takes the backend's time.
+    submittedAtMs: base?.submittedAtMs ?? info.createdAt,
     lastSeq: info.lastSeq,
   };
   if (info.startedAt !== undefined) record.runningSinceMs = info.startedAt;
