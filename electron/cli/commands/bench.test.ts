@@ -64,6 +64,17 @@ describe('onnx-studio bench', () => {
     expect((malformed.code as StudioError).message).toMatch(/--value expects INPUT=VALUE or INPUT=MIN:MAX/);
   });
 
+  it('a model onnxruntime refuses to load is a user error (MODEL_INVALID) naming the reason', async () => {
+    const broken = buildMlp();
+    broken.graph!.node[0]!.input[0] = 'ghost';
+    const file = path.join(tmp.dir, 'ghost-input.onnx');
+    fs.writeFileSync(file, modelBytes(broken));
+    const r = await bench([file], { iterations: '2', warmup: '0' }, true);
+    expect(r.code).toBeInstanceOf(StudioError);
+    expect((r.code as StudioError).code).toBe('MODEL_INVALID');
+    expect((r.code as StudioError).message).toMatch(/onnxruntime cannot load .*ghost-input\.onnx: .*ghost/);
+  });
+
   it('--json prints one object with results[] and comparisons[] as in docs/cli.md', async () => {
     const r = await bench([mlp, cnn], { iterations: '8', warmup: '1', threads: '1' }, true);
     expect(r.code).toBe(0);

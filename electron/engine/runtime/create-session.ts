@@ -39,7 +39,11 @@ export function toOrtOptions(settings: SessionSettings): ort.InferenceSession.Se
   return options;
 }
 
-/** Creates an onnxruntime session; onnxruntime's failures become ORT errors that say which model. */
+/**
+ * Creates an onnxruntime session. A model onnxruntime refuses to load (a node input nothing produces, an
+ * operator or opset it does not implement, a type mismatch in the graph) is a problem of that model, not of
+ * ONNX Studio: MODEL_INVALID, a user error, with onnxruntime's reason and what to do.
+ */
 export async function createSession(model: string | Uint8Array, settings: SessionSettings = {}): Promise<ort.InferenceSession> {
   try {
     return typeof model === 'string'
@@ -48,6 +52,10 @@ export async function createSession(model: string | Uint8Array, settings: Sessio
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const label = typeof model === 'string' ? model : 'the model';
-    throw new StudioError('ORT', `onnxruntime could not load ${label}: ${reason}`, { detail: reason });
+    throw new StudioError(
+      'MODEL_INVALID',
+      `onnxruntime cannot load ${label}: ${reason.trim()}. Check the model with onnx.checker.check_model, or export it again (a newer exporter or opset often helps).`,
+      { detail: reason },
+    );
   }
 }
