@@ -10,7 +10,8 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeNpyArray } from '../electron/engine/datasets/npy-format.js';
 import { awkwardModelFiles } from '../electron/engine/testing/awkward-models.js';
-import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
+import { screenshotAtTwoSizes, shown } from './support/views.js';
+import { watchPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
 import { DIGITS_DIR } from './support/static-renderer.js';
 
@@ -38,10 +39,6 @@ test.beforeEach(({ page }) => {
 });
 test.afterEach(() => checkErrors());
 
-function shown(page: Page) {
-  return page.locator('[role="tabpanel"]:not([hidden])');
-}
-
 /** Opens a model the way a user of `serve` does: Open model…, type its path, Enter. */
 async function openByPath(page: Page, file: string): Promise<void> {
   await page.getByRole('button', { name: /Open model/ }).first().click();
@@ -51,23 +48,12 @@ async function openByPath(page: Page, file: string): Promise<void> {
   await expect(page.getByRole('heading', { name: file })).toBeVisible({ timeout: 20_000 });
 }
 
-async function shots(page: Page, name: string): Promise<void> {
-  for (const [width, height] of [
-    [1440, 900],
-    [1024, 700],
-  ] as const) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: `${SCREENSHOT_DIR}experiment-${name}-${width}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1440, height: 900 });
-}
-
 test('a model with open dims asks for them, and the benchmark feeds and shows the given shape', async ({ page }) => {
   await page.goto(server.url);
   await openByPath(page, 'text-line.onnx');
   const spec = page.getByTestId('input-spec');
   await expect(spec).toContainText('width of a 48-pixel-high text line');
-  await shots(page, 'ask');
+  await screenshotAtTwoSizes(page, 'experiment-ask', { restore: { width: 1440, height: 900 } });
 
   // Nothing runs on a guessed shape: Optimize and Compare say so and keep their buttons off.
   await page.getByRole('tab', { name: 'Compare' }).click();
@@ -83,7 +69,7 @@ test('a model with open dims asks for them, and the benchmark feeds and shows th
   await expect(page.getByTestId('input-spec-required')).toHaveCount(0);
   await page.getByRole('button', { name: /^Benchmark 1 model/ }).click();
   await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('1x3x48x256', { timeout: 60_000 });
-  await shots(page, 'compare');
+  await screenshotAtTwoSizes(page, 'experiment-compare', { restore: { width: 1440, height: 900 } });
 });
 
 test('an int64 input benchmarks once its value is set; a wrong length fails visibly from Compare', async ({ page }) => {
@@ -105,7 +91,7 @@ test('an int64 input benchmarks once its value is set; a wrong length fails visi
   await expect(panel).toContainText('audio float32 [1, 100], sr int64 [1]');
   await expect(panel).toContainText('Model view');
   await expect(panel).not.toContainText('bug in ONNX Studio');
-  await shots(page, 'failed-from-compare');
+  await screenshotAtTwoSizes(page, 'experiment-failed-from-compare', { restore: { width: 1440, height: 900 } });
   await panel.getByRole('button', { name: 'Close' }).click();
 
   await page.getByRole('tab', { name: 'Model' }).click();
@@ -147,5 +133,5 @@ test("the sample's data stays with the sample, and a wrong labels file is refuse
   const refusal = shown(page).getByTestId('data-check-error');
   await expect(refusal).toContainText('wrong-labels.npy holds class labels from 0 to 99, but the model scores 10 classes');
   await expect(shown(page).getByTestId('pipeline')).toHaveCount(0);
-  await shots(page, 'wrong-labels');
+  await screenshotAtTwoSizes(page, 'experiment-wrong-labels', { restore: { width: 1440, height: 900 } });
 });

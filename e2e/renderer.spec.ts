@@ -7,6 +7,7 @@
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { startStaticRenderer, type StaticRenderer } from './support/static-renderer.js';
+import { screenshotAtTwoSizes, shown } from './support/views.js';
 import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
 
 let server: StaticRenderer;
@@ -35,17 +36,6 @@ async function openSample(page: Page): Promise<void> {
 }
 
 /** A part of the page at a large and a small window (1440x900, 1024x700), for looking at the layout. */
-async function screenshotAtTwoSizes(page: Page, selector: string, name: string): Promise<void> {
-  for (const [width, height] of [
-    [1440, 900],
-    [1024, 700],
-  ] as const) {
-    await page.setViewportSize({ width, height });
-    await page.locator(selector).screenshot({ path: `${SCREENSHOT_DIR}${name}-${width}.png` });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
 /** Drop a file built in the page onto the window, as a user dragging it from their file manager would. */
 async function dropFile(page: Page, name: string): Promise<void> {
   const dataTransfer = await page.evaluateHandle((fileName) => {
@@ -57,10 +47,6 @@ async function dropFile(page: Page, name: string): Promise<void> {
 }
 
 /** The view on screen (Optimize stays mounted, hidden, once visited). */
-function shown(page: Page) {
-  return page.locator('[role="tabpanel"]:not([hidden])');
-}
-
 async function downloadText(download: Download): Promise<string> {
   return readFile((await download.path()) as string, 'utf8');
 }
@@ -117,7 +103,7 @@ test.describe('first screen', () => {
     await expect(error).toContainText('digits.onnx is still open.');
     await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
     await expect(page.getByRole('tab', { name: 'Model' })).toBeVisible();
-    await screenshotAtTwoSizes(page, 'main', 'mock-open-error');
+    await screenshotAtTwoSizes(page, 'mock-open-error', { selector: 'main', restore: { width: 1280, height: 800 } });
     await error.getByRole('button', { name: 'Dismiss' }).click();
     await expect(error).toHaveCount(0);
     await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
@@ -318,7 +304,7 @@ test.describe('Optimize view', () => {
     await page.getByTestId('dataset-calibration').getByTestId('dataset-path').fill('');
     await page.getByTestId('queue-jobs').click();
     await expect(page.getByText("Size expects H or HxW in pixels (like 224 or 224x192), got 'big'.")).toBeVisible();
-    await screenshotAtTwoSizes(page, '.preprocessing', 'mock-preprocessing');
+    await screenshotAtTwoSizes(page, 'mock-preprocessing', { selector: '.preprocessing', restore: { width: 1280, height: 800 } });
     await expect(page.getByText('Enter the image folder.')).toBeVisible();
   });
 
@@ -362,7 +348,7 @@ test.describe('Optimize view', () => {
     await expect(failedPipeline).toHaveAttribute('data-status', 'failed');
     await expect(failedPipeline.locator('[data-status="skipped"]')).toHaveCount(3);
     await expect(failedPipeline.getByRole('button', { name: 'Run again' })).toBeVisible();
-    await screenshotAtTwoSizes(page, '.pipeline-list', 'mock-pipelines');
+    await screenshotAtTwoSizes(page, 'mock-pipelines', { selector: '.pipeline-list', restore: { width: 1280, height: 800 } });
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-optimize.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Clear finished' }).click();

@@ -10,6 +10,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { shown } from './support/views.js';
 import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
 
@@ -35,10 +36,6 @@ test.beforeEach(({ page }) => {
   checkErrors = watchPageErrors(page);
 });
 test.afterEach(() => checkErrors());
-
-function shown(page: Page) {
-  return page.locator('[role="tabpanel"]:not([hidden])');
-}
 
 async function openSample(page: Page): Promise<void> {
   await page.goto(serveUrl);

@@ -3,7 +3,7 @@
  * and the mock host share: the input spec a job runs with, the experiment dataset some data is, and the
  * bundled sample's own datasets.
  */
-import type { JobSpec, SampleModelInfo } from './ipc-contract.js';
+import type { ExperimentSetRequest, JobSpec, SampleModelInfo } from './ipc-contract.js';
 import type { DataRefInfo, DatasetRole, Experiment, ExperimentDataset, Workspace } from './workspace.js';
 
 const ROLES: readonly DatasetRole[] = ['calibration', 'evaluation'];
@@ -42,3 +42,34 @@ export function sampleExperiment(sample: SampleModelInfo, now: string): Experime
   return { inputs: sample.inputs, inputsConfirmedAt: now, datasets: { calibration: dataset, evaluation: dataset } };
 }
 
+
+/** The name a dataset is shown by when the user gave none: its main file's name, or `synthetic`. */
+export function defaultDatasetName(spec: unknown): string {
+  const { kind, path } = spec as { kind?: string; path?: string };
+  return kind === 'synthetic' || path === undefined ? 'synthetic' : (path.split(/[\\/]/).pop() ?? path);
+}
+
+/**
+ * The experiment after a `studio:experiment.set` request (the spec already checked against the model): a
+ * `null` forgets, an absent field keeps, `confirmInputs` stamps the spec with `now`.
+ */
+export function applyExperimentChange(current: Experiment | undefined, request: ExperimentSetRequest, now: string): Experiment {
+  const experiment: Experiment = { ...current };
+  if (request.inputs === null) {
+    delete experiment.inputs;
+    delete experiment.inputsConfirmedAt;
+  } else if (request.inputs) {
+    experiment.inputs = request.inputs;
+  }
+  if (request.confirmInputs && experiment.inputs) experiment.inputsConfirmedAt = now;
+  if (request.datasets) {
+    const datasets = { ...experiment.datasets };
+    for (const role of ROLES) {
+      const given = request.datasets[role];
+      if (given === null) delete datasets[role];
+      else if (given) datasets[role] = { name: given.name ?? defaultDatasetName(given.data.spec), data: given.data };
+    }
+    experiment.datasets = datasets;
+  }
+  return experiment;
+}

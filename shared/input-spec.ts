@@ -51,7 +51,12 @@ export function isOpenDim(d: number | string | null): boolean {
  * an input that is not a float tensor (its values matter). The app asks before anything runs.
  */
 export function needsInputSpec(inputs: readonly TensorSummary[]): boolean {
-  return inputs.some((i) => i.shape.some(isOpenDim) || !FLOAT_TYPES.has(i.dtype));
+  return inputs.some(inputNeedsSpec);
+}
+
+/** One input's share of `needsInputSpec`: an open dim, or values that matter. */
+export function inputNeedsSpec(input: TensorSummary): boolean {
+  return input.shape.some(isOpenDim) || !FLOAT_TYPES.has(input.dtype);
 }
 
 const BATCH_NAMES = /^(n|b|bs|batch|batch_?size|batches|num_?samples|unk__\d+)$/i;

@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
 import type { DatasetIdentity } from '../../../shared/workspace.js';
 import { datasetRef } from '../recipe/dataset-ref.js';
-
-/** The name a dataset is shown by when the user gave none: its main file's name, or `synthetic`. */
-export function defaultDatasetName(spec: { kind: string; path?: string }): string {
-  return spec.kind === 'synthetic' || spec.path === undefined ? 'synthetic' : path.basename(spec.path);
-}
+import { defaultDatasetName } from '../../../shared/experiment.js';
 
 /**
  * Which data a figure was measured on, by content: the same files under other names are the same dataset. The

@@ -5,21 +5,12 @@
  */
 import path from 'node:path';
 import type { DatasetCheckReport, DatasetCheckRequest, ExperimentSetRequest } from '../../../shared/ipc-contract.js';
-import { experimentDatasetFor } from '../../../shared/experiment.js';
+import { applyExperimentChange, experimentDatasetFor } from '../../../shared/experiment.js';
 import { inputSpecProblem } from '../../../shared/input-spec.js';
-import type { DataRefInfo, DatasetRole, Experiment, Workspace } from '../../../shared/workspace.js';
-import { defaultDatasetName } from '../datasets/dataset-identity.js';
+import type { Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import type { ExecutorDeps } from './job-executors.js';
 import { detachedContext, inspectInTask, runTask } from './job-executors.js';
-
-const ROLES: readonly DatasetRole[] = ['calibration', 'evaluation'];
-
-function datasetName(data: DataRefInfo, name: string | undefined): string {
-  if (name) return name;
-  const spec = data.spec as { kind: string; path?: string };
-  return defaultDatasetName(spec);
-}
 
 /** Applies an `studio:experiment.set` request to the workspace; the input spec is checked against the model. */
 export async function setExperiment(deps: ExecutorDeps, request: ExperimentSetRequest): Promise<Workspace> {
@@ -30,24 +21,7 @@ export async function setExperiment(deps: ExecutorDeps, request: ExperimentSetRe
     if (problem) throw new StudioError('BAD_INPUT', `${problem} Correct the input spec and save it again.`);
   }
   await deps.store.update(request.modelPath, (ws) => {
-    const experiment: Experiment = { ...ws.experiment };
-    if (request.inputs === null) {
-      delete experiment.inputs;
-      delete experiment.inputsConfirmedAt;
-    } else if (request.inputs) {
-      experiment.inputs = request.inputs;
-    }
-    if (request.confirmInputs && experiment.inputs) experiment.inputsConfirmedAt = new Date().toISOString();
-    if (request.datasets) {
-      const datasets = { ...experiment.datasets };
-      for (const role of ROLES) {
-        const given = request.datasets[role];
-        if (given === null) delete datasets[role];
-        else if (given) datasets[role] = { name: datasetName(given.data, given.name), data: given.data };
-      }
-      experiment.datasets = datasets;
-    }
-    ws.experiment = experiment;
+    ws.experiment = applyExperimentChange(ws.experiment, request, new Date().toISOString());
   });
   return deps.store.get(request.modelPath);
 }

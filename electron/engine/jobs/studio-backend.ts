@@ -164,9 +164,19 @@ export class StudioBackend {
       dataDir: this.options.dataDir,
       homeDir: os.homedir(),
     };
-    const sample = this.options.sample === undefined ? sampleModel() : (this.options.sample ?? undefined);
+    const sample = this.sample();
     if (sample) info.sample = sample;
     return info;
+  }
+
+  /**
+   * The bundled sample, found on disk once: every workspace read asks for it (to seed the sample's own
+   * experiment), and finding it walks up folders checking files.
+   */
+  private sampleInfo: { value: SampleModelInfo | undefined } | undefined;
+  private sample(): SampleModelInfo | undefined {
+    this.sampleInfo ??= { value: this.options.sample === undefined ? sampleModel() : (this.options.sample ?? undefined) };
+    return this.sampleInfo.value;
   }
 
   /**
@@ -175,7 +185,7 @@ export class StudioBackend {
    */
   private async workspace(modelPath: string): Promise<Workspace> {
     const ws = await this.store.get(modelPath);
-    const sample = this.appInfo().sample;
+    const sample = this.sample();
     const seedSample = sample !== undefined && path.resolve(modelPath) === path.resolve(sample.modelPath) && !ws.experiment;
     if (!seedSample && !this.pipelines.reconcile(ws)) return ws;
     await this.store.update(modelPath, (w) => {

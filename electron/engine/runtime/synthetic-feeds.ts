@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { float32ArrayToFloat16 } from '../onnx/float16.js';
+import { isDatasetDtype, isFloatDtype, numbersToArray } from '../datasets/element-convert.js';
 import { StudioError } from '../errors.js';
 import type { ResolvedInput } from './input-specs.js';
 
@@ -76,42 +77,20 @@ export function syntheticTensor(input: ResolvedInput, next: () => number, intHig
  */
 function chosenValues(input: ResolvedInput, next: () => number): ort.Tensor {
   const rule = input.values!;
+  if (!isDatasetDtype(input.ortType)) {
+    throw new StudioError('BAD_INPUT', `Input '${input.name}' is ${input.ortType}: ONNX Studio cannot fill it with chosen values.`);
+  }
+  const type = input.ortType;
   const count = input.dims.reduce((a, b) => a * b, 1);
-  const integer = !['float32', 'float64', 'float16'].includes(input.ortType);
+  const integer = !isFloatDtype(type);
   const draw = (): number => {
-    if (rule.kind === 'constant') return rule.value;
+    if (rule.kind === 'constant') return type === 'bool' ? Number(rule.value !== 0) : rule.value;
     const span = rule.max - rule.min;
     return integer ? rule.min + Math.floor(next() * (Math.floor(span) + 1)) : rule.min + next() * span;
   };
-  const values = Array.from({ length: count }, draw);
-  switch (input.ortType) {
-    case 'float32':
-      return new ort.Tensor('float32', Float32Array.from(values), input.dims);
-    case 'float64':
-      return new ort.Tensor('float64', Float64Array.from(values), input.dims);
-    case 'float16':
-      return new ort.Tensor('float16', float32ArrayToFloat16(Float32Array.from(values)), input.dims);
-    case 'int64':
-      return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(Math.trunc(v))), input.dims);
-    case 'uint64':
-      return new ort.Tensor('uint64', BigUint64Array.from(values, (v) => BigInt(Math.max(0, Math.trunc(v)))), input.dims);
-    case 'int32':
-      return new ort.Tensor('int32', Int32Array.from(values), input.dims);
-    case 'uint32':
-      return new ort.Tensor('uint32', Uint32Array.from(values), input.dims);
-    case 'int16':
-      return new ort.Tensor('int16', Int16Array.from(values), input.dims);
-    case 'uint16':
-      return new ort.Tensor('uint16', Uint16Array.from(values), input.dims);
-    case 'int8':
-      return new ort.Tensor('int8', Int8Array.from(values), input.dims);
-    case 'uint8':
-      return new ort.Tensor('uint8', Uint8Array.from(values), input.dims);
-    case 'bool':
-      return new ort.Tensor('bool', Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)), input.dims);
-    default:
-      throw new StudioError('BAD_INPUT', `Input '${input.name}' is ${input.ortType}: ONNX Studio cannot fill it with chosen values.`);
-  }
+  // The data files' conversion (range and whole-number checks, float16 encoding) builds the typed array.
+  const data = numbersToArray(Array.from({ length: count }, draw), type, `--value ${input.name}`);
+  return new ort.Tensor(type, data as ort.Tensor.DataType, input.dims);
 }
 
 /** One feed (all inputs) drawn from `next`. */

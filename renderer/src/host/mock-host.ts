@@ -22,7 +22,7 @@ import type {
   MenuCommand,
   SampleModelInfo,
 } from '../../../shared/ipc-contract.js';
-import { experimentDatasetFor, sampleExperiment } from '../../../shared/experiment.js';
+import { applyExperimentChange, defaultDatasetName, experimentDatasetFor, sampleExperiment } from '../../../shared/experiment.js';
 import { inputSpecProblem } from '../../../shared/input-spec.js';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
@@ -39,7 +39,6 @@ import type {
   BenchRecord,
   BenchTargetResult,
   DatasetIdentity,
-  Experiment,
   FedInput,
   VariantRecipe,
   Workspace,
@@ -52,17 +51,12 @@ export const MOCK_DIALOG_PATH = '/models/mobilenet-v2.onnx';
 /** The mock's bundled sample. */
 export const MOCK_SAMPLE_PATH = '/opt/onnx-studio/samples/digits/digits.onnx';
 
-function mockDatasetName(data: { spec: unknown }): string {
-  const spec = data.spec as { kind: string; path?: string };
-  return spec.path ? (spec.path.split('/').pop() ?? spec.path) : 'synthetic';
-}
-
 /** A made-up but stable identity: the name the backend would give, a hash-like id from the spec. */
 function mockIdentity(ws: Workspace, data: { spec: unknown }, samples: number): DatasetIdentity {
   const named = experimentDatasetFor(ws, data as Parameters<typeof experimentDatasetFor>[1]);
   let h = 0x811c9dc5;
   for (const ch of JSON.stringify(data.spec)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return { name: named?.name ?? mockDatasetName(data), samples, sha256: h.toString(16).padStart(8, '0').repeat(8) };
+  return { name: named?.name ?? defaultDatasetName(data.spec), samples, sha256: h.toString(16).padStart(8, '0').repeat(8) };
 }
 
 /** The mock's bundled sample and its labelled test set. */
@@ -702,22 +696,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
         const problem = inputSpecProblem(summary.inputs, r.inputs);
         if (problem) return fail({ code: 'BAD_INPUT', message: `${problem} Correct the input spec and save it again.` });
       }
-      const experiment: Experiment = { ...ws.experiment };
-      if (r.inputs === null) {
-        delete experiment.inputs;
-        delete experiment.inputsConfirmedAt;
-      } else if (r.inputs) experiment.inputs = r.inputs;
-      if (r.confirmInputs && experiment.inputs) experiment.inputsConfirmedAt = new Date().toISOString();
-      if (r.datasets) {
-        const datasets = { ...experiment.datasets };
-        for (const role of ['calibration', 'evaluation'] as const) {
-          const given = r.datasets[role];
-          if (given === null) delete datasets[role];
-          else if (given) datasets[role] = { name: given.name ?? mockDatasetName(given.data), data: given.data };
-        }
-        experiment.datasets = datasets;
-      }
-      ws.experiment = experiment;
+      ws.experiment = applyExperimentChange(ws.experiment, r, new Date().toISOString());
       changed(ws);
       return ok(structuredClone(ws));
     },

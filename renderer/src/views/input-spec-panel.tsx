@@ -5,7 +5,8 @@
  * (benchmarks, synthetic calibration) uses it, and shown beside every latency it produced.
  */
 import { useEffect, useId, useState } from 'react';
-import { isOpenDim, shortShapes, type InputSpec, type InputValues } from '../../../shared/input-spec.js';
+import { inputNeedsSpec, isOpenDim, shortShapes, type InputSpec, type InputValues } from '../../../shared/input-spec.js';
+import { formatShape } from '../format.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { inputSpecState } from '../state/experiment.js';
@@ -128,7 +129,7 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
     <section className="input-spec input-spec-ask" aria-labelledby={`${id}-title`} data-testid="input-spec">
       <h2 id={`${id}-title`}>Set the input shapes before running anything</h2>
       <p className="muted">
-        This model leaves some input sizes open{summary.inputs.some((i) => i.dtype !== 'float32' && i.dtype !== 'float16') ? ' or takes inputs whose values matter' : ''}.
+        This model leaves some input sizes open{state.guesses.some((g) => g.values) ? ' or takes inputs whose values matter' : ''}.
         Benchmarks, calibration and synthetic data use exactly what you set here; a guessed size gives a wrong
         latency. The fields are prefilled with guesses, each with its reason.
       </p>
@@ -139,7 +140,7 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
         return (
           <fieldset key={guess.name} className="input-spec-input">
             <legend>
-              <code>{guess.name}</code> <span className="muted">{guess.dtype} [{guess.declared.map((d) => (isOpenDim(d) ? (typeof d === 'string' ? d : '?') : d)).join(', ')}]</span>
+              <code>{guess.name}</code> <span className="muted">{guess.dtype} {formatShape(guess.declared)}</span>
             </legend>
             <div className="input-spec-dims">
               {guess.dims.map((dim, i) => {
@@ -182,25 +183,19 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
                     <option value="range">whole numbers from… to…</option>
                   </select>
                 </div>
-                <div className="field">
-                  <label htmlFor={`${id}-${guess.name}-a`}>{draft.values.kind === 'constant' ? 'Value' : 'From'}</label>
-                  <input
-                    id={`${id}-${guess.name}-a`}
-                    type="number"
-                    value={draft.values.a}
-                    onChange={(e) => setDraft({ ...draft, values: { ...draft.values!, a: e.target.value } })}
-                  />
-                </div>
+                <NumberField
+                  id={`${id}-${guess.name}-a`}
+                  label={draft.values.kind === 'constant' ? 'Value' : 'From'}
+                  value={draft.values.a}
+                  onChange={(a) => setDraft({ ...draft, values: { ...draft.values!, a } })}
+                />
                 {draft.values.kind === 'range' && (
-                  <div className="field">
-                    <label htmlFor={`${id}-${guess.name}-b`}>To</label>
-                    <input
-                      id={`${id}-${guess.name}-b`}
-                      type="number"
-                      value={draft.values.b}
-                      onChange={(e) => setDraft({ ...draft, values: { ...draft.values!, b: e.target.value } })}
-                    />
-                  </div>
+                  <NumberField
+                    id={`${id}-${guess.name}-b`}
+                    label="To"
+                    value={draft.values.b}
+                    onChange={(b) => setDraft({ ...draft, values: { ...draft.values!, b } })}
+                  />
                 )}
                 {guess.values && <p className="field-hint">{guess.values.reason}</p>}
               </div>
@@ -228,13 +223,22 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
   );
 }
 
+function NumberField({ id, label, value, onChange }: { id: string; label: string; value: string; onChange: (v: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} type="number" value={value} onChange={(e) => onChange(e.target.value)} />
+    </div>
+  );
+}
+
 /** Shown on Optimize and Compare while the input spec is missing: nothing runs on a guessed shape. */
 export function InputSpecRequired({ summary, onGoToModel }: { summary: ModelSummary; onGoToModel: () => void }) {
-  const open = summary.inputs.filter((i) => i.shape.some(isOpenDim) || !['float32', 'float16', 'float64'].includes(i.dtype));
+  const open = summary.inputs.filter(inputNeedsSpec);
   return (
     <section className="banner banner-warn" role="status" data-testid="input-spec-required">
       <p>
-        <strong>Set the input shapes first.</strong> {open.map((i) => `${i.name} ${i.dtype} [${i.shape.map((d) => (isOpenDim(d) ? '?' : d)).join(', ')}]`).join(', ')}{' '}
+        <strong>Set the input shapes first.</strong> {open.map((i) => `${i.name} ${i.dtype} ${formatShape(i.shape)}`).join(', ')}{' '}
         {open.length === 1 ? 'needs' : 'need'} sizes or values that the model does not fix. Jobs stay off until you
         set them, so no figure is measured on a guessed shape.
       </p>

@@ -304,28 +304,24 @@ export function OptimizeView({
         </p>
         <div className="dataset-roles">
           {needsCalibration && (
-            <div className="dataset-role" data-testid="dataset-calibration">
-              <DatasetForm
-                imageFields={imageFields}
-                draft={calibDraft}
-                errors={submitted ? calibErrors : {}}
-                onChange={setCalibDraft}
-                legend="Calibration data"
-              />
-              <CheckLine report={checks.calibration} />
-            </div>
+            <DatasetRoleForm
+              role="calibration"
+              imageFields={imageFields}
+              draft={calibDraft}
+              errors={submitted ? calibErrors : {}}
+              onChange={setCalibDraft}
+              check={checks.calibration}
+            />
           )}
           {evaluateAfter && (
-            <div className="dataset-role" data-testid="dataset-evaluation">
-              <DatasetForm
-                imageFields={imageFields}
-                draft={evalDraft}
-                errors={submitted ? evalErrors : {}}
-                onChange={setEvalDraft}
-                legend="Evaluation data"
-              />
-              <CheckLine report={checks.evaluation} />
-            </div>
+            <DatasetRoleForm
+              role="evaluation"
+              imageFields={imageFields}
+              draft={evalDraft}
+              errors={submitted ? evalErrors : {}}
+              onChange={setEvalDraft}
+              check={checks.evaluation}
+            />
           )}
           {!needsCalibration && !evaluateAfter && (
             <p className="muted">No data needed: none of the chosen recipes calibrates, and evaluation is off below.</p>
@@ -416,6 +412,29 @@ function draftOf(spec: DatasetSpecInput | undefined): DatasetDraft {
 
 function isEmptyDraft(draft: DatasetDraft): boolean {
   return JSON.stringify(draft) === JSON.stringify(emptyDatasetDraft());
+}
+
+const ROLE_LEGENDS: Record<DatasetRole, string> = { calibration: 'Calibration data', evaluation: 'Evaluation data' };
+
+/** One role's dataset form, with what its last check found. */
+function DatasetRoleForm({
+  role,
+  check,
+  ...form
+}: {
+  role: DatasetRole;
+  check: DatasetCheckReport | undefined;
+  imageFields: OptionField[];
+  draft: DatasetDraft;
+  errors: Partial<Record<string, string>>;
+  onChange: (draft: DatasetDraft) => void;
+}) {
+  return (
+    <div className="dataset-role" data-testid={`dataset-${role}`}>
+      <DatasetForm {...form} legend={ROLE_LEGENDS[role]} />
+      <CheckLine report={check} />
+    </div>
+  );
 }
 
 /** What the check found, beside the dataset: the samples, the label range and the shapes fed. */
