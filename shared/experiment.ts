@@ -10,7 +10,7 @@ const ROLES: readonly DatasetRole[] = ['calibration', 'evaluation'];
 
 /** The input spec a job runs with: its own shapes, dims and values, else the experiment's. */
 export function withExperimentInputs<S extends JobSpec>(spec: S, ws: Workspace): S {
-  if (spec.kind !== 'bench' && spec.kind !== 'quantize') return spec;
+  if (spec.kind !== 'bench' && spec.kind !== 'quantize' && spec.kind !== 'evaluate') return spec;
   const own = spec.shapes !== undefined || spec.dims !== undefined || spec.values !== undefined;
   const inputs = ws.experiment?.inputs;
   if (own || !inputs) return spec;

@@ -230,8 +230,13 @@ export const evaluateJobSpecSchema = z.strictObject({
   task: z.enum(['auto', 'classification', 'regression']).optional(),
   /** Evaluate at most this many samples. */
   limit: z.number().int().min(1).optional(),
+  /**
+   * For synthetic data and open dims data files leave open. Absent (with `dims` and `values`): the
+   * workspace's experiment input spec, if any. Data files' own sizes still decide the dims they fix.
+   */
   shapes: shapesSchema.optional(),
   dims: dimsSchema.optional(),
+  values: valuesSchema.optional(),
 });
 
 /** A dataset for one role of the experiment; `null` removes it. */

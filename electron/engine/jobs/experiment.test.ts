@@ -85,6 +85,14 @@ describe('the experiment on the backend', () => {
   });
 
   it('names the inputs when a model cannot run on them, and runs once the spec fits', async () => {
+    // A variant compared with the original on synthetic data (no labels: fidelity).
+    const made = await runJob({ kind: 'quantize', modelPath: speech, method: 'int8-weight', common: {}, options: {} });
+    expect(made.type).toBe('result');
+    const variant = ((await ok(backend.dispatch('studio:workspace.get', { modelPath: speech }))) as Workspace).variants[0]!.id;
+    const synthetic = { spec: { kind: 'synthetic' as const, samples: 4 } };
+    const fidelity = { kind: 'evaluate' as const, modelPath: speech, target: variant, reference: 'original', data: synthetic };
+    const evalFailed = await runJob(fidelity);
+    expect(evalFailed.type === 'failed' ? evalFailed.error.code : evalFailed.type).toBe('BAD_INPUT');
     const failed = await runJob({ kind: 'bench', modelPath: speech, iterations: 3, warmup: 0 });
     expect(failed.type).toBe('failed');
     if (failed.type === 'failed') {
@@ -102,7 +110,14 @@ describe('the experiment on the backend', () => {
     );
     const end = await runJob({ kind: 'bench', modelPath: speech, iterations: 3, warmup: 0 });
     expect(end.type).toBe('result');
+    // Evaluations on synthetic data feed the spec too (they fed [1, 1] before, and failed).
+    const evaluated = await runJob(fidelity);
+    expect(evaluated.type).toBe('result');
     const ws: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: speech }));
+    expect(ws.evaluations.at(-1)?.inputs).toEqual([
+      { name: 'audio', dtype: 'float32', shape: [1, 16000] },
+      { name: 'sr', dtype: 'int64', shape: [1] },
+    ]);
     expect(ws.benchmarks.at(-1)?.inputs).toEqual([
       { name: 'audio', dtype: 'float32', shape: [1, 16000] },
       { name: 'sr', dtype: 'int64', shape: [1] },

@@ -382,6 +382,7 @@ async function evaluate(
       ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
       ...(spec.shapes ? { shapes: spec.shapes } : {}),
       ...(spec.dims ? { dims: spec.dims } : {}),
+      ...(spec.values ? { values: spec.values } : {}),
     },
     ctx,
   );
@@ -480,7 +481,10 @@ async function exportVariant(
 
 /** Runs one job of any kind; a job that states no input shapes runs with its model's experiment input spec. */
 export async function executeJob(deps: ExecutorDeps, given: JobSpec, ctx: JobContext): Promise<unknown> {
-  const spec = given.kind === 'bench' || given.kind === 'quantize' ? withExperimentInputs(given, await deps.store.get(given.modelPath)) : given;
+  const spec =
+    given.kind === 'bench' || given.kind === 'quantize' || given.kind === 'evaluate'
+      ? withExperimentInputs(given, await deps.store.get(given.modelPath))
+      : given;
   switch (spec.kind) {
     case 'inspect':
       return inspectInTask(deps, (spec satisfies InspectJobSpec).modelPath, ctx);
