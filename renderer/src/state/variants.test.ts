@@ -150,6 +150,7 @@ describe('variants and the comparison', () => {
           createdAt: '',
           target: 'v1',
           reference: 'original',
+          dataset: { name: 'synthetic', samples: 32, sha256: 'ab' },
           report: { ...evalReport(0), accuracy: undefined, fidelity: fidelity(0.97) },
         },
       ],
@@ -159,6 +160,8 @@ describe('variants and the comparison', () => {
     );
     expect(pickQualityMetric(variants)).toBe('top1Agreement');
     expect(compareRows(variants, undefined, 'top1Agreement').map((r) => r.quality)).toEqual([1, 0.97]);
+    // The fidelity figure names the data it was measured on.
+    expect(compareRows(variants, undefined, 'top1Agreement')[1]?.dataset?.name).toBe('synthetic');
   });
 
   it('stacks the costliest op types and folds the rest into other', () => {

@@ -149,6 +149,11 @@ export function deriveVariants(state: StudioState): Variant[] {
     if (e.reference === ORIGINAL_TARGET && e.report.fidelity) {
       const f = e.report.fidelity;
       evaluation.fidelity = { cosine: f.cosine, top1Agreement: f.top1Agreement, sqnrDb: f.sqnrDb };
+      // A fidelity figure names its data too (no accuracy came with it: no labels).
+      if (e.report.accuracy === undefined) {
+        if (e.dataset) evaluation.dataset = e.dataset;
+        else delete evaluation.dataset;
+      }
     }
     variant.evaluation = evaluation;
   }
