@@ -5,6 +5,7 @@
  * variables and re-reads them when the theme changes.
  */
 import { useEffect, useState } from 'react';
+import { OTHER_LIGHT, SERIES_LIGHT } from '../../shared/chart-colors.js';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 const STORAGE_KEY = 'onnx-studio.theme';
@@ -37,8 +38,10 @@ export interface ChartColors {
   surface: string;
   background: string;
   accent: string;
-  /** One color per series: original first. */
+  /** One color per series: original first. No grey among them (shared/chart-colors.ts). */
   series: string[];
+  /** The "other" bucket's neutral grey, distinct from every series color. */
+  other: string;
   /** Whiskers and secondary marks. */
   whisker: string;
 }
@@ -54,7 +57,8 @@ function readColors(): ChartColors {
     background: v('--bg', '#f7f7f8'),
     accent: v('--accent', '#2457d6'),
     whisker: v('--whisker', '#444'),
-    series: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => v(`--series-${i}`, '#888')),
+    series: SERIES_LIGHT.map((fallback, i) => v(`--series-${i + 1}`, fallback)),
+    other: v('--series-other', OTHER_LIGHT),
   };
 }
 

@@ -24,6 +24,8 @@ export interface BarListSvgProps {
   /** Tick values of the value axis, from 0; the last is the axis's end. */
   ticks: number[];
   formatValue: (v: number) => string;
+  /** Labels of the ticks, when they read better than `formatValue` (round "100 KiB", not "100.0 KiB"). */
+  formatTick?: (v: number) => string;
   /** What a value is, for the hover text ("nodes"); empty when the formatted value says it. */
   unit: string;
   /** Read out by screen readers. */
@@ -56,6 +58,7 @@ function BarListDrawing({
   valueWidth,
   ticks,
   formatValue,
+  formatTick = formatValue,
   unit,
   width,
 }: BarListSvgProps & { width: number }) {
@@ -71,7 +74,7 @@ function BarListDrawing({
         <g key={t}>
           <line x1={x(t)} x2={x(t)} y1={TOP} y2={axisY} stroke={colors.grid} />
           <text x={x(t)} y={axisY + 8} dy="0.71em" textAnchor="middle" fill={colors.muted} fontSize={12}>
-            {formatValue(t)}
+            {formatTick(t)}
           </text>
         </g>
       ))}

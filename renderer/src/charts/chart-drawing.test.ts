@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { layoutLegend } from '../export/chart-image.js';
-import { byteTicks, countTicks } from './svg-chart-support.js';
+import { countTicks } from './svg-chart-support.js';
 
 describe('histogram count axis', () => {
   it('uses round steps that cover the largest count', () => {
@@ -18,15 +18,6 @@ describe('histogram count axis', () => {
   });
 });
 
-describe('byte axis', () => {
-  it('steps in round numbers of the unit the largest value is shown in', () => {
-    const MiB = 1024 ** 2;
-    expect(byteTicks(0)).toEqual([0]);
-    expect(byteTicks(13.3 * MiB)).toEqual([0, 5, 10, 15].map((n) => n * MiB));
-    expect(byteTicks(700)).toEqual([0, 200, 400, 600, 800]);
-    expect(byteTicks(3 * 1024 ** 3)).toEqual([0, 1, 2, 3].map((n) => n * 1024 ** 3));
-  });
-});
 
 describe('legend layout for saved charts', () => {
   it('flows entries into rows that fit the width', () => {

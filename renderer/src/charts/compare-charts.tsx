@@ -38,13 +38,11 @@ import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
 import { ChartCard } from './chart-card.js';
 import { HistogramSvg } from './histogram-svg.js';
 import { shortShapes } from '../../../shared/input-spec.js';
-import { byteTicks, latencyAxis, niceRange, niceTicks, shareTicks } from './axis-scale.js';
+import { byteTicks, latencyAxis, niceRange, niceTicks, shareRange, shareTicks } from '../../../shared/chart-scale.js';
 import { OTHER_OPS } from '../state/compare-data.js';
 import { takingTurns, type PendingProp } from './take-turns.js';
 
 const BAR_HEIGHT = 260;
-/** The "other" op types' grey: distinct from every series colour, in both themes. */
-const OTHER_COLOR = '#9aa0a6';
 
 const PARETO_HEIGHT = 300;
 
@@ -316,9 +314,8 @@ function ParetoChartView({
   const xs = points.map((p) => p.p50Ms as number);
   const ys = points.map((p) => p.quality as number);
   const xPad = (Math.max(...xs) - Math.min(...xs) || Math.max(...xs) * 0.1 || 1) * 0.15;
-  const yPad = (Math.max(...ys) - Math.min(...ys) || 0.01) * 0.15;
   const xTicks = points.length > 0 ? niceRange(Math.max(0, Math.min(...xs) - xPad), Math.max(...xs) + xPad) : [0, 1];
-  const yTicks = points.length > 0 ? niceRange(Math.max(0, Math.min(...ys) - yPad), Math.min(1, Math.max(...ys) + yPad)).filter((t) => t <= 1) : [0, 1];
+  const yTicks = points.length > 0 ? shareRange(ys) : [0, 1];
   const xTick = spanFormatter(xTicks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 2))} ms`);
   const yTick = spanFormatter(
     yTicks.map((t) => (metric === 'cosine' ? t : t * 100)),
@@ -441,7 +438,7 @@ export function LatencyHistogramChart({
 
 /** One colour per op type; "other" (the sum of the rest) is a grey no op type uses. */
 function opColor(colors: ChartColors, op: string, index: number): string {
-  return op === OTHER_OPS ? OTHER_COLOR : seriesColor(colors, index);
+  return op === OTHER_OPS ? colors.other : seriesColor(colors, index);
 }
 
 function OpBreakdownChartView({

@@ -6,19 +6,20 @@ import { formatBytes, formatExact } from '../format.js';
 import { seriesColor, useChartColors } from '../theme.js';
 import { BarListSvg } from './bar-list-svg.js';
 import { ChartCard } from './chart-card.js';
-import { byteTicks, countTicks } from './svg-chart-support.js';
+import { countTicks } from './svg-chart-support.js';
+import { byteTicks } from '../../../shared/chart-scale.js';
 
 /** More op types than this are folded into "other" so the bars stay readable. */
 const MAX_OP_BARS = 20;
 
-export function opHistogramData(opCounts: Record<string, number>): { op: string; count: number }[] {
+export function opHistogramData(opCounts: Record<string, number>): { op: string; count: number; other?: true }[] {
   const rows = Object.entries(opCounts)
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
     .map(([op, count]) => ({ op, count }));
   if (rows.length <= MAX_OP_BARS) return rows;
   const kept = rows.slice(0, MAX_OP_BARS - 1);
   const other = rows.slice(MAX_OP_BARS - 1).reduce((sum, r) => sum + r.count, 0);
-  return [...kept, { op: `other (${rows.length - kept.length} types)`, count: other }];
+  return [...kept, { op: `other (${rows.length - kept.length} types)`, count: other, other: true }];
 }
 
 export function OpHistogramChart({ opCounts }: { opCounts: Record<string, number> }) {
@@ -32,7 +33,12 @@ export function OpHistogramChart({ opCounts }: { opCounts: Record<string, number
       {...(data.length === 0 ? { empty: <p className="muted">This graph has no nodes.</p> } : {})}
     >
       <BarListSvg
-        rows={data.map((r) => ({ label: r.op, value: r.count, color: colors.accent }))}
+        rows={data.map((r) => ({
+          label: r.op,
+          value: r.count,
+          // The folded rest is grey, so it never reads as one more op type.
+          color: r.other ? colors.other : colors.accent,
+        }))}
         colors={colors}
         labelWidth={150}
         valueWidth={48}
@@ -50,6 +56,8 @@ export function DtypeBytesChart({ parameterBytes }: { parameterBytes: Record<str
   const data = Object.entries(parameterBytes)
     .sort(([, a], [, b]) => b - a)
     .map(([dtype, bytes], i) => ({ label: dtype, value: bytes, color: seriesColor(colors, i) }));
+  // Round ticks in the unit of the largest value: 0, 100 KiB, 200 KiB... (not 146.5 KiB).
+  const axis = byteTicks(Math.max(0, ...data.map((r) => r.value)));
   return (
     <ChartCard
       id="dtype-bytes"
@@ -62,8 +70,9 @@ export function DtypeBytesChart({ parameterBytes }: { parameterBytes: Record<str
         colors={colors}
         labelWidth={90}
         valueWidth={88}
-        ticks={byteTicks(Math.max(0, ...data.map((r) => r.value)))}
+        ticks={axis.ticks}
         formatValue={formatBytes}
+        formatTick={axis.format}
         unit=""
         description={`Weight bytes by element type: ${data.map((r) => `${r.label} ${formatBytes(r.value)}`).join(', ')}.`}
       />

@@ -1,7 +1,7 @@
 /**
- * What our own SVG charts (histogram-svg.tsx, bar-list-svg.tsx) share: round axis ticks, and the measured
- * box with the <svg> element that ChartCard saves (class `chart-svg`). Drawn by React rather than recharts
- * where a chart must be cheap (see those files).
+ * What our own SVG charts (histogram-svg.tsx, bar-list-svg.tsx) share: round count ticks (byte ticks are in
+ * shared/chart-scale.ts), and the measured box with the <svg> element that ChartCard saves (class
+ * `chart-svg`). Drawn by React rather than recharts where a chart must be cheap (see those files).
  */
 import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 
@@ -34,12 +34,6 @@ function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number] {
   return [ref, width];
 }
 
-/** Round ticks for a byte axis: round numbers of the unit the largest value is shown in (5 MiB, not 4.8). */
-export function byteTicks(max: number, maxTicks = 5): number[] {
-  if (!(max > 0)) return [0];
-  const unit = 1024 ** Math.max(0, Math.floor(Math.log(max) / Math.log(1024)));
-  return countTicks(max / unit, maxTicks).map((t) => t * unit);
-}
 
 /** A chart's box, as wide as its container; `draw` fills the <svg> once the width is known. */
 export function SvgChart({

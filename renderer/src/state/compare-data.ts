@@ -7,6 +7,7 @@ import { p50RatioToOriginal } from '../../../shared/latency-stats.js';
 import { measurementKey, type MeasurementSource } from './studio-state.js';
 import type { Evaluation, LatencyMeasurement, Variant } from './variants.js';
 import type { DatasetIdentity } from '../../../shared/workspace.js';
+import { accuracyDrop } from './accuracy-drop.js';
 
 /** Which quality figure is compared: accuracy against labels, or fidelity against the original. */
 export type QualityMetric = 'accuracy' | 'top1Agreement' | 'cosine';
@@ -109,14 +110,17 @@ export function compareRows(
   });
 }
 
-/** Points of accuracy (0-100 scale) a variant lost against the original; undefined unless both were measured. */
+/**
+ * Points of accuracy (0-100 scale) a variant lost against the original; undefined unless both were
+ * measured, on the same data (accuracy-drop.ts).
+ */
 export function accuracyDropPoints(row: CompareRow, original: CompareRow | undefined, metric: QualityMetric | undefined): number | undefined {
   if (metric !== 'accuracy' || row.isOriginal || row.quality === undefined || original?.quality === undefined) return undefined;
-  return (original.quality - row.quality) * 100;
+  return accuracyDrop(
+    { accuracy: row.quality, ...(row.dataset ? { dataset: row.dataset } : {}) },
+    { accuracy: original.quality, ...(original.dataset ? { dataset: original.dataset } : {}) },
+  );
 }
-
-/** A drop worth a warning beside the variant: more than one point of accuracy. */
-export const NOTABLE_DROP_POINTS = 1;
 
 /** "×0.26" with enough digits to tell close values apart. */
 export function formatRatio(r: number | undefined): string {
@@ -168,7 +172,7 @@ export const OTHER_OPS = 'other';
  */
 export function opBreakdown(
   variants: readonly Variant[],
-  // One colour each from the 8-colour palette, with room left for "other" (drawn grey).
+  // Each its own colour from the series palette (10, see shared/chart-colors.ts); "other" is drawn grey.
   maxTypes = 7,
 ): { rows: OpBreakdownRow[]; opTypes: string[] } {
   const profiled = variants.filter((v) => v.profile && v.profile.byOpType.length > 0);

@@ -31,7 +31,6 @@ import {
   accuracyDropPoints,
   compareRows,
   describeSource,
-  NOTABLE_DROP_POINTS,
   formatMs,
   formatQuality,
   formatRatio,
@@ -44,6 +43,7 @@ import {
   type QualityMetric,
 } from '../state/compare-data.js';
 import { isActive, measurementKey, type MeasurementSource } from '../state/studio-state.js';
+import { AccuracyDropBadge } from './accuracy-drop-badge.js';
 import { DEFAULT_BENCH, type Studio } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
 import {
@@ -302,7 +302,7 @@ function CompareTable({
                 {!r.isOriginal && r.quality !== undefined && (
                   <span className="ratio">{formatRatio(r.qualityRatio)}</span>
                 )}
-                <DropBadge points={accuracyDropPoints(r, rows.find((o) => o.isOriginal), metric)} />
+                <AccuracyDropBadge points={accuracyDropPoints(r, rows.find((o) => o.isOriginal), metric)} />
               </td>
               <td className="data-cell" data-testid="row-dataset">
                 {r.dataset ? describeDataset(r.dataset) : '–'}
@@ -312,16 +312,6 @@ function CompareTable({
         </tbody>
       </table>
     </section>
-  );
-}
-
-/** A measured accuracy loss, loud enough to see beside the variant (pruning without fine-tuning can cost a lot). */
-function DropBadge({ points }: { points: number | undefined }) {
-  if (points === undefined || points <= NOTABLE_DROP_POINTS) return null;
-  return (
-    <span className="badge badge-drop" data-testid="accuracy-drop" title="Accuracy lost against the original on the same data">
-      −{points.toFixed(1)} pts
-    </span>
   );
 }
 

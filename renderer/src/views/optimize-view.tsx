@@ -48,7 +48,6 @@ type CatalogState =
 
 const methodKey = (m: MethodDescription) => `${m.kind}:${m.name}`;
 
-/** Sensible starting values the schemas cannot know, e.g. a sparsity to try. */
 /**
  * Starting values the schemas cannot know: a pruning ratio to try. Modest on purpose: one-shot structured
  * pruning of 50% took a digits classifier from 99.1% to 44% accuracy; 20% of channels is a careful start.
@@ -394,6 +393,7 @@ export function OptimizeView({
 
       <PipelineList
         pipelines={state.workspace?.pipelines ?? []}
+        evaluations={state.workspace?.evaluations ?? []}
         onRerun={(id) => void actions.rerunPipeline(id)}
       />
 

@@ -1,9 +1,12 @@
 /**
  * The pipelines of the open model, as the backend keeps them: each recipe with its steps (made, benchmarked,
  * evaluated), what failed or was skipped and why, and "Run again" for one that was interrupted (the app or
- * `serve` stopped under it), failed or cancelled. Survives a page reload and an app restart.
+ * `serve` stopped under it), failed or cancelled. Survives a page reload and an app restart. A variant that
+ * was evaluated and lost more than a point of accuracy against the original says so in red beside its title.
  */
-import type { PipelineRecord, PipelineStepStatus } from '../../../shared/workspace.js';
+import type { EvalRecord, PipelineRecord, PipelineStepStatus } from '../../../shared/workspace.js';
+import { variantAccuracyDrop } from '../state/accuracy-drop.js';
+import { AccuracyDropBadge } from './accuracy-drop-badge.js';
 
 const STEP_SYMBOL: Record<PipelineStepStatus, string> = {
   pending: '○',
@@ -19,9 +22,12 @@ const SHOWN = 8;
 
 export function PipelineList({
   pipelines,
+  evaluations = [],
   onRerun,
 }: {
   pipelines: readonly PipelineRecord[];
+  /** The workspace's evaluations: a pipeline's variant shows its accuracy drop, once measured. */
+  evaluations?: readonly EvalRecord[];
   onRerun: (pipelineId: string) => void;
 }) {
   if (pipelines.length === 0) return null;
@@ -36,7 +42,10 @@ export function PipelineList({
         {newest.map((p) => (
           <li key={p.id} className="job pipeline" data-testid="pipeline" data-status={p.status}>
             <div className="job-head">
-              <span className="job-title">{p.title}</span>
+              <span className="job-title">
+                {p.title}
+                {p.variant && <AccuracyDropBadge points={variantAccuracyDrop(evaluations, p.variant)} />}
+              </span>
               <span className={`badge badge-${p.status === 'interrupted' || p.status === 'cancelled' ? 'failed' : p.status}`}>
                 {p.status}
               </span>

@@ -1,7 +1,8 @@
 /**
  * Axis domains and ticks a reader takes in at a glance: round steps (1, 2 or 5 times a power of ten; for
  * sizes, of a power of 1024's unit), a top a little above the tallest bar so its value label fits, and
- * quality axes that never pass 100%. Pure: tested in axis-scale.test.ts.
+ * quality axes that never pass 100%. Shared by the app's charts (renderer/src/charts/) and the HTML
+ * report's (electron/engine/report/svg-charts.ts). Pure: tested in chart-scale.test.ts.
  */
 
 /** The smallest of 1, 2, 5 × 10^k that is at least `raw`. */
@@ -12,9 +13,13 @@ export function niceStep(raw: number): number {
   return 10 * power;
 }
 
-/** Ticks from 0 in round steps up to at least `max` (with `headroom`, e.g. 0.12 for a value label above the bar). */
+/**
+ * Ticks from 0 in round steps up to at least `max` (with `headroom`, e.g. 0.12 for a value label above the
+ * bar), at most `count` steps. The step is the smallest round one that needs no more than `count`, so the
+ * axis ends less than 1.5 × (max with headroom) for the default 5.
+ */
 export function niceTicks(max: number, options: { count?: number; headroom?: number } = {}): number[] {
-  const count = options.count ?? 4;
+  const count = options.count ?? 5;
   const top = max * (1 + (options.headroom ?? 0));
   if (!(top > 0) || !Number.isFinite(top)) return [0, 1];
   const step = niceStep(top / count);
@@ -38,7 +43,7 @@ export function byteTicks(max: number, options: { count?: number; headroom?: num
     unit++;
   }
   const factor = 1024 ** unit;
-  const ticks = niceTicks(scaled, { count: options.count ?? 4 }).map((t) => t * factor);
+  const ticks = niceTicks(scaled, options.count !== undefined ? { count: options.count } : {}).map((t) => t * factor);
   const format = (v: number) => {
     const x = v / factor;
     return `${Number.isInteger(x) ? x : Number(x.toPrecision(3))} ${BYTE_UNITS[unit]}`;
@@ -46,14 +51,18 @@ export function byteTicks(max: number, options: { count?: number; headroom?: num
   return { ticks, format };
 }
 
+/** Room above the tallest latency bar, for the start of its whiskers. */
+export const LATENCY_HEADROOM = 0.25;
+
 /**
  * A latency axis scaled to the bars (p50), not to the whiskers: a p99 of 8 ms must not flatten 0.17 ms
- * bars. Returns the ticks and whether some whisker reaches past the top (then it is clipped, and the chart
- * says so; the values are in the tooltip and the table).
+ * bars. It ends between 1.25 and 2 times the tallest bar. Returns the ticks and whether some whisker
+ * reaches past the top (then it is clipped, and the chart says so; the values are in the tooltip and the
+ * table).
  */
 export function latencyAxis(p50s: readonly number[], whiskerTops: readonly number[]): { ticks: number[]; clipped: boolean } {
   const max = Math.max(0, ...p50s.filter(Number.isFinite));
-  const ticks = niceTicks(max, { headroom: 0.35 });
+  const ticks = niceTicks(max, { headroom: LATENCY_HEADROOM });
   const top = ticks[ticks.length - 1] ?? 0;
   return { ticks, clipped: whiskerTops.some((w) => w > top) };
 }
@@ -61,6 +70,20 @@ export function latencyAxis(p50s: readonly number[], whiskerTops: readonly numbe
 /** Ticks for a share (accuracy, agreement, cosine): 0 to 1 in round steps, never above 1 (100%). */
 export function shareTicks(): number[] {
   return [0, 0.25, 0.5, 0.75, 1];
+}
+
+/**
+ * Round ticks around shares (accuracy, agreement) that sit in a narrow band, e.g. 97.2%..99.1%: a little
+ * padding either side, never below 0 and never above 1 (100%).
+ */
+export function shareRange(values: readonly number[], count = 4): number[] {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return [0, 1];
+  const lo = Math.min(...finite);
+  const hi = Math.min(1, Math.max(...finite));
+  const pad = (hi - lo || 0.01) * 0.15;
+  // The padded band ends at 1 at most, and 1 is a multiple of every round step: the last tick is then 1.
+  return niceRange(Math.max(0, lo - pad), Math.min(1, hi + pad), count).filter((t) => t <= 1);
 }
 
 /** Round ticks covering [min, max] (not from 0): for scatter axes, where the data sits in a narrow band. */
