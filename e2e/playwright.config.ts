@@ -43,7 +43,7 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM, args: [...QUIET, '--disable-gpu'] },
   },
   projects: [
-    { name: 'renderer', testMatch: ['renderer.spec.ts', 'electron-app.spec.ts', 'preload-bridge.spec.ts'] },
+    { name: 'renderer', testMatch: ['renderer.spec.ts', 'charts.spec.ts', 'electron-app.spec.ts', 'preload-bridge.spec.ts'] },
     {
       name: 'webgpu',
       testMatch: 'webgpu.spec.ts',

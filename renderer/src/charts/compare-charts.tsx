@@ -13,7 +13,6 @@ import {
   BarChart,
   CartesianGrid,
   Cell,
-  ErrorBar,
   LabelList,
   ResponsiveContainer,
   Scatter,
@@ -38,19 +37,30 @@ import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
 import { ChartCard } from './chart-card.js';
 import { HistogramSvg } from './histogram-svg.js';
 import { shortShapes } from '../../../shared/input-spec.js';
-import { byteTicks, latencyAxis, niceRange, niceTicks, shareRange, shareTicks } from '../../../shared/chart-scale.js';
+import {
+  byteTicks,
+  latencyAxis,
+  niceRange,
+  niceTicks,
+  shareRange,
+  shareTicks,
+} from '../../../shared/chart-scale.js';
 import { OTHER_OPS } from '../state/compare-data.js';
 import { takingTurns, type PendingProp } from './take-turns.js';
+import {
+  barChartHeight,
+  categoryAxisWidth,
+  CHART_FONT_PX,
+  fitLabel,
+  thinTickLabels,
+  valueLabelRoom,
+} from './chart-layout.js';
+import { useWidth } from './svg-chart-support.js';
 
+/** The latency distribution's height. */
 const BAR_HEIGHT = 260;
 
 const PARETO_HEIGHT = 300;
-
-/**
- * Axes get a fixed tick interval: with recharts' default ('preserveEnd') every tick label is measured in the
- * DOM (a forced layout each) on every update to decide which fit.
- */
-const HISTOGRAM_LABEL_EVERY = 6;
 
 function tooltipStyle(colors: ChartColors) {
   return { background: colors.surface, borderColor: colors.grid, color: colors.text };
@@ -60,7 +70,41 @@ function axisProps(colors: ChartColors) {
   return { stroke: colors.muted, tick: { fill: colors.text, fontSize: 12 } };
 }
 
-/** A bar per variant, each labelled with its value and its ratio to the original. */
+/** A variant's name on the category axis, with an optional second line (its figures) in the muted colour. */
+function CategoryTick(props: {
+  x?: number;
+  y?: number;
+  payload?: { value?: string | number };
+  captions?: Record<string, string>;
+  width: number;
+  colors: ChartColors;
+}) {
+  const { x = 0, y = 0, payload, captions, width, colors } = props;
+  const name = String(payload?.value ?? '');
+  const caption = captions?.[name];
+  const room = width - 14;
+  return (
+    <g transform={`translate(${x},${y})`}>
+      <text textAnchor="end" fill={colors.text} fontSize={CHART_FONT_PX}>
+        <title>{caption ? `${name}: ${caption}` : name}</title>
+        <tspan x={-6} dy={caption ? '-0.25em' : '0.32em'}>
+          {fitLabel(name, room)}
+        </tspan>
+        {caption && (
+          <tspan x={-6} dy="1.25em" fill={colors.muted}>
+            {fitLabel(caption, room)}
+          </tspan>
+        )}
+      </text>
+    </g>
+  );
+}
+
+/**
+ * A horizontal bar per variant, its name on the left and its value and ratio to the original after the
+ * bar, in room kept for them (no label ever lands on another, however many variants or however long
+ * their names).
+ */
 function RatioBarChart({
   rows,
   value,
@@ -74,7 +118,7 @@ function RatioBarChart({
   format: (v: number) => string;
   ratioOf: (r: CompareRow) => number | undefined;
   unitLabel: string;
-  /** Round ticks (the first is 0, the last the top of the axis) and how to label them. */
+  /** Round ticks (the first is 0, the last the end of the axis) and how to label them. */
   axis: (max: number) => { ticks: number[]; format: (v: number) => string };
 }) {
   const colors = useChartColors();
@@ -87,29 +131,86 @@ function RatioBarChart({
       caption: `${format(value(r) as number)} ${r.isOriginal ? '' : formatRatio(ratioOf(r))}`.trim(),
     }));
   const scale = axis(Math.max(0, ...data.map((d) => d.value)));
+  const labelWidth = categoryAxisWidth(data.map((d) => d.label));
+  const right = valueLabelRoom(data.map((d) => d.caption));
+  const [box, width] = useWidth<HTMLDivElement>();
+  const height = barChartHeight(data.length);
+  const tickLabel = tickLabeller(scale.ticks, width - labelWidth - right, scale.format);
   return (
-    <ResponsiveContainer width="100%" height={BAR_HEIGHT}>
-      <BarChart data={data} margin={{ top: 24, right: 16, bottom: 8, left: 8 }}>
-        <CartesianGrid stroke={colors.grid} vertical={false} />
-        <XAxis dataKey="label" {...axisProps(colors)} interval={0} />
-        <YAxis
-          {...axisProps(colors)}
-          interval={0}
-          ticks={scale.ticks}
-          domain={[0, scale.ticks[scale.ticks.length - 1] ?? 'auto']}
-          tickFormatter={scale.format}
-          width={80}
-        />
-        <Tooltip formatter={(v) => [format(Number(v)), unitLabel]} contentStyle={tooltipStyle(colors)} />
-        <Bar dataKey="value" name={unitLabel} isAnimationActive={false}>
-          {data.map((d) => (
-            <Cell key={d.label} fill={seriesColor(colors, d.index)} />
-          ))}
-          <LabelList dataKey="caption" position="top" fill={colors.text} fontSize={12} />
-        </Bar>
-      </BarChart>
-    </ResponsiveContainer>
+    <div ref={box} style={{ width: '100%', height }}>
+      {width > 0 && (
+        <BarChart
+          width={width}
+          height={height}
+          data={data}
+          layout="vertical"
+          margin={{ top: 8, right, bottom: 4, left: 0 }}
+        >
+          <CartesianGrid stroke={colors.grid} horizontal={false} />
+          <XAxis
+            type="number"
+            {...axisProps(colors)}
+            interval={0}
+            ticks={scale.ticks}
+            domain={[0, scale.ticks[scale.ticks.length - 1] ?? 'auto']}
+            tickFormatter={tickLabel}
+          />
+          <YAxis
+            type="category"
+            dataKey="label"
+            {...axisProps(colors)}
+            interval={0}
+            width={labelWidth}
+            tick={<CategoryTick width={labelWidth} colors={colors} />}
+          />
+          <Tooltip formatter={(v) => [format(Number(v)), unitLabel]} contentStyle={tooltipStyle(colors)} />
+          <Bar dataKey="value" name={unitLabel} isAnimationActive={false} barSize={22}>
+            {data.map((d) => (
+              <Cell key={d.label} fill={seriesColor(colors, d.index)} />
+            ))}
+            <LabelList dataKey="caption" content={<ValueLabel textColor={colors.text} />} />
+          </Bar>
+        </BarChart>
+      )}
+    </div>
   );
+}
+
+/** A bar's value label, on one line just after the bar's end, in the room kept right of the plot. */
+function ValueLabel(props: {
+  x?: number | string;
+  y?: number | string;
+  width?: number | string;
+  height?: number | string;
+  value?: unknown;
+  /** Not `fill`: recharts passes each bar's fill to its label, and coloured text is hard to read. */
+  textColor: string;
+}) {
+  const x = Number(props.x ?? 0) + Number(props.width ?? 0) + 6;
+  const y = Number(props.y ?? 0) + Number(props.height ?? 0) / 2;
+  return (
+    <text
+      className="chart-value-label"
+      x={x}
+      y={y}
+      dy="0.32em"
+      fill={props.textColor}
+      fontSize={CHART_FONT_PX}
+    >
+      {String(props.value ?? '')}
+    </text>
+  );
+}
+
+/** Tick labels for a value axis `plotPx` wide: every tick gets a grid line, labels only where they fit. */
+function tickLabeller(
+  ticks: readonly number[],
+  plotPx: number,
+  format: (v: number) => string,
+): (v: number) => string {
+  const labels = thinTickLabels(ticks, plotPx, format);
+  const byTick = new Map(ticks.map((t, i) => [t, labels[i] ?? '']));
+  return (v) => byTick.get(v) ?? format(v);
 }
 
 function SizeChartView({ rows, pending }: { rows: CompareRow[] } & PendingProp) {
@@ -118,7 +219,7 @@ function SizeChartView({ rows, pending }: { rows: CompareRow[] } & PendingProp) 
     <ChartCard
       id="size"
       pending={pending}
-      height={BAR_HEIGHT}
+      height={barChartHeight(rows.length)}
       title="File size"
       subtitle="The .onnx file plus external data; the ratio is to the original (×0.25 is four times smaller)."
       {...(has ? {} : { empty: <p className="muted">Sizes appear as variants are made.</p> })}
@@ -129,33 +230,9 @@ function SizeChartView({ rows, pending }: { rows: CompareRow[] } & PendingProp) 
         format={formatBytes}
         ratioOf={(r) => r.sizeRatio}
         unitLabel="size"
-        axis={(max) => byteTicks(max, { headroom: 0.15 })}
+        axis={(max) => byteTicks(max)}
       />
     </ChartCard>
-  );
-}
-
-/** An x-axis tick with the category name and, under it, the bar's caption (value and ratio). */
-function CaptionTick(props: {
-  x?: number;
-  y?: number;
-  payload?: { value?: string | number };
-  captions: Record<string, string>;
-  colors: ChartColors;
-}) {
-  const { x = 0, y = 0, payload, captions, colors } = props;
-  const name = String(payload?.value ?? '');
-  return (
-    <g transform={`translate(${x},${y})`}>
-      <text textAnchor="middle" fill={colors.text} fontSize={12}>
-        <tspan x={0} dy="0.9em">
-          {name}
-        </tspan>
-        <tspan x={0} dy="1.3em" fill={colors.muted}>
-          {captions[name] ?? ''}
-        </tspan>
-      </text>
-    </g>
   );
 }
 
@@ -168,6 +245,52 @@ export function spanFormatter(
   const span = finite.length > 1 ? Math.max(...finite) - Math.min(...finite) : Math.abs(finite[0] ?? 1);
   const decimals = span > 0 ? Math.min(6, Math.max(0, Math.ceil(-Math.log10(span / 5)))) : 2;
   return (v) => format(v, decimals);
+}
+
+/**
+ * The whiskers of a latency bar, to p90 (thick) and p99 (thin), each with a cap at its value. One that
+ * reaches past the axis (the axis fits the bars, not an 8 ms p99) stops at the axis's end with an arrowhead
+ * instead of a cap, so it never reads as ending there; its value is in the tooltip and the table.
+ */
+function Whiskers(props: {
+  x?: number | string;
+  y?: number | string;
+  width?: number | string;
+  height?: number | string;
+  value?: unknown;
+  axisEnd: number;
+  stroke: string;
+}) {
+  const w = props.value as { p50: number; p90: number; p99: number } | undefined;
+  const [x, y, width, height] = [props.x, props.y, props.width, props.height].map((v) => Number(v ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (!w || !(w.p50 > 0)) return null;
+  const px = (ms: number) => x + (width * Math.min(ms, props.axisEnd)) / w.p50;
+  const cy = y + height / 2;
+  const end = (ms: number, half: number) =>
+    ms > props.axisEnd ? (
+      <path
+        className="whisker-clipped"
+        d={`M ${px(ms) - 7} ${cy - half} L ${px(ms)} ${cy} L ${px(ms) - 7} ${cy + half}`}
+        fill="none"
+        stroke={props.stroke}
+        strokeWidth={1.5}
+      />
+    ) : (
+      <line x1={px(ms)} x2={px(ms)} y1={cy - half} y2={cy + half} stroke={props.stroke} strokeWidth={1.5} />
+    );
+  return (
+    <g className="latency-whiskers">
+      <line x1={x + width} x2={px(w.p99)} y1={cy} y2={cy} stroke={props.stroke} strokeWidth={1} />
+      <line x1={x + width} x2={px(w.p90)} y1={cy} y2={cy} stroke={props.stroke} strokeWidth={2.5} />
+      {w.p99 > w.p90 && end(w.p99, 4)}
+      {end(w.p90, 7)}
+    </g>
+  );
 }
 
 function LatencyChartView({
@@ -189,9 +312,11 @@ function LatencyChartView({
       label: r.label,
       index: r.index,
       p50: r.p50Ms as number,
-      // ErrorBar takes [below, above] the bar's value: the whiskers reach up to p90 and p99.
-      toP90: [0, Math.max(0, (r.p90Ms ?? r.p50Ms ?? 0) - (r.p50Ms as number))],
-      toP99: [0, Math.max(0, (r.p99Ms ?? r.p50Ms ?? 0) - (r.p50Ms as number))],
+      whiskers: {
+        p50: r.p50Ms as number,
+        p90: r.p90Ms ?? (r.p50Ms as number),
+        p99: r.p99Ms ?? (r.p50Ms as number),
+      },
       caption:
         `${formatMs(r.p50Ms)} ${r.isOriginal ? '' : formatRatio(r.latencyRatio)}`.trim() +
         (r.latency?.final ? '' : ' (live)'),
@@ -206,54 +331,72 @@ function LatencyChartView({
   );
   const top = axis.ticks[axis.ticks.length - 1] ?? 1;
   const tick = spanFormatter(axis.ticks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 1))} ms`);
+  const labelWidth = categoryAxisWidth(data.flatMap((d) => [d.label, d.caption]));
+  const height = barChartHeight(data.length);
+  const [box, width] = useWidth<HTMLDivElement>();
+  const right = 24;
+  const tickLabel = tickLabeller(axis.ticks, width - labelWidth - right, tick);
   return (
     <ChartCard
       id="latency"
       pending={pending}
-      height={BAR_HEIGHT}
+      height={height}
       title="Latency (p50, whiskers to p90 and p99)"
       subtitle={`Measured with ${sourceLabel}; the ratio is to the original's p50 (below ×1 is faster).${
-        axis.clipped ? ' The axis fits the bars: longer whiskers are cut at the top (p90/p99 in the table).' : ''
+        axis.clipped
+          ? ` The axis fits the bars: whiskers past ${tick(top)} stop at its end with an arrow (p90 and p99 in the tooltip and the table).`
+          : ''
       }`}
       {...(controls ? { controls } : {})}
       {...(data.length > 0 ? {} : { empty: <p className="muted">Run a benchmark to see latencies here.</p> })}
     >
-      <ResponsiveContainer width="100%" height={BAR_HEIGHT}>
-        <BarChart data={data} margin={{ top: 16, right: 16, bottom: 8, left: 8 }}>
-          <CartesianGrid stroke={colors.grid} vertical={false} />
-          <XAxis
-            dataKey="label"
-            {...axisProps(colors)}
-            interval={0}
-            height={44}
-            tick={<CaptionTick captions={captions} colors={colors} />}
-          />
-          <YAxis
-            {...axisProps(colors)}
-            interval={0}
-            ticks={axis.ticks}
-            domain={[0, top]}
-            allowDataOverflow
-            tickFormatter={tick}
-            width={80}
-          />
-          <Tooltip
-            formatter={(v, _name, item) => {
-              const d = (item as { payload?: { inputs?: string; p90?: number; p99?: number } }).payload;
-              const whiskers = `p90 ${formatMs(d?.p90)}, p99 ${formatMs(d?.p99)}`;
-              return [`${formatMs(Number(v))} (${whiskers}${d?.inputs ? `; inputs ${d.inputs}` : ''})`, 'p50'];
-            }}
-            contentStyle={tooltipStyle(colors)}
-          />
-          <Bar dataKey="p50" name="p50" isAnimationActive={false}>
-            {data.map((d) => (
-              <Cell key={d.label} fill={seriesColor(colors, d.index)} />
-            ))}
-            <ErrorBar dataKey="toP99" width={6} stroke={colors.whisker} strokeWidth={1} direction="y" />
-            <ErrorBar dataKey="toP90" width={12} stroke={colors.whisker} strokeWidth={2} direction="y" />
-          </Bar>
-        </BarChart>
-      </ResponsiveContainer>
+      <div ref={box} style={{ width: '100%', height }}>
+        {width > 0 && (
+          <BarChart
+            width={width}
+            height={height}
+            data={data}
+            layout="vertical"
+            margin={{ top: 8, right, bottom: 4, left: 0 }}
+          >
+            <CartesianGrid stroke={colors.grid} horizontal={false} />
+            <XAxis
+              type="number"
+              {...axisProps(colors)}
+              interval={0}
+              ticks={axis.ticks}
+              domain={[0, top]}
+              allowDataOverflow
+              tickFormatter={tickLabel}
+            />
+            <YAxis
+              type="category"
+              dataKey="label"
+              {...axisProps(colors)}
+              interval={0}
+              width={labelWidth}
+              tick={<CategoryTick width={labelWidth} captions={captions} colors={colors} />}
+            />
+            <Tooltip
+              formatter={(v, _name, item) => {
+                const d = (item as { payload?: { inputs?: string; p90?: number; p99?: number } }).payload;
+                const whiskers = `p90 ${formatMs(d?.p90)}, p99 ${formatMs(d?.p99)}`;
+                return [
+                  `${formatMs(Number(v))} (${whiskers}${d?.inputs ? `; inputs ${d.inputs}` : ''})`,
+                  'p50',
+                ];
+              }}
+              contentStyle={tooltipStyle(colors)}
+            />
+            <Bar dataKey="p50" name="p50" isAnimationActive={false} barSize={22}>
+              {data.map((d) => (
+                <Cell key={d.label} fill={seriesColor(colors, d.index)} />
+              ))}
+              <LabelList dataKey="whiskers" content={<Whiskers axisEnd={top} stroke={colors.whisker} />} />
+            </Bar>
+          </BarChart>
+        )}
+      </div>
     </ChartCard>
   );
 }
@@ -268,7 +411,7 @@ function QualityChartView({
     <ChartCard
       id="quality"
       pending={pending}
-      height={BAR_HEIGHT}
+      height={barChartHeight(rows.length)}
       title={metric ? QUALITY_LABELS[metric] : 'Accuracy or fidelity'}
       subtitle={
         metric === 'accuracy'
@@ -292,7 +435,10 @@ function QualityChartView({
         format={(v) => formatQuality(v, metric)}
         ratioOf={(r) => r.qualityRatio}
         unitLabel={metric ?? 'quality'}
-        axis={() => ({ ticks: shareTicks(), format: (v) => (metric === 'cosine' ? v.toFixed(2) : `${Math.round(v * 100)}%`) })}
+        axis={() => ({
+          ticks: shareTicks(),
+          format: (v) => (metric === 'cosine' ? v.toFixed(2) : `${Math.round(v * 100)}%`),
+        })}
       />
     </ChartCard>
   );
@@ -310,16 +456,18 @@ function ParetoChartView({
 }) {
   const colors = useChartColors();
   const points = rows.filter((r) => r.p50Ms !== undefined && r.quality !== undefined);
+  const bySizeDown = [...points].sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0));
   // Round ticks around the data (a scatter's band is narrow), with room for the bubbles; shares stop at 1.
   const xs = points.map((p) => p.p50Ms as number);
   const ys = points.map((p) => p.quality as number);
   const xPad = (Math.max(...xs) - Math.min(...xs) || Math.max(...xs) * 0.1 || 1) * 0.15;
-  const xTicks = points.length > 0 ? niceRange(Math.max(0, Math.min(...xs) - xPad), Math.max(...xs) + xPad) : [0, 1];
+  const xTicks =
+    points.length > 0 ? niceRange(Math.max(0, Math.min(...xs) - xPad), Math.max(...xs) + xPad) : [0, 1];
   const yTicks = points.length > 0 ? shareRange(ys) : [0, 1];
   const xTick = spanFormatter(xTicks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 2))} ms`);
   const yTick = spanFormatter(
     yTicks.map((t) => (metric === 'cosine' ? t : t * 100)),
-    (v, d) => (metric === 'cosine' ? v.toFixed(Math.max(d, 3)) : `${v.toFixed(Math.max(d, 1))}%`),
+    (v, d) => (metric === 'cosine' ? v.toFixed(Math.max(d, 3)) : `${v.toFixed(d)}%`),
   );
   return (
     <ChartCard
@@ -349,7 +497,9 @@ function ParetoChartView({
             interval={0}
             ticks={xTicks}
             domain={[xTicks[0] ?? 0, xTicks[xTicks.length - 1] ?? 1]}
-            height={40}
+            // Down a little, so the first latency and the lowest share do not meet at the corner.
+            tickMargin={8}
+            height={48}
             label={{ value: 'p50 latency', position: 'insideBottom', offset: 0, fill: colors.muted }}
           />
           <YAxis
@@ -376,8 +526,9 @@ function ParetoChartView({
           />
           {/* One series with a colored cell per variant: a Scatter per variant made recharts redo its
               per-series work for each. */}
-          <Scatter data={points} fillOpacity={0.75} strokeWidth={2} isAnimationActive={false}>
-            {points.map((p) => (
+          {/* Largest bubbles first, so a small one is never hidden under a big one. */}
+          <Scatter data={bySizeDown} fillOpacity={0.75} strokeWidth={2} isAnimationActive={false}>
+            {bySizeDown.map((p) => (
               <Cell
                 key={p.id}
                 fill={seriesColor(colors, p.index)}
@@ -424,8 +575,8 @@ export function LatencyHistogramChart({
         bins={bins}
         height={BAR_HEIGHT}
         colors={colors}
-        labelEvery={HISTOGRAM_LABEL_EVERY}
         formatValue={formatMs}
+        formatTick={(v) => `${v} ms`}
         xLabel="run time"
         unit="runs"
         description={`Latency distribution of ${label}: ${runs} runs${
@@ -448,9 +599,14 @@ function OpBreakdownChartView({
 }: { rows: OpBreakdownRow[]; opTypes: string[] } & PendingProp) {
   const colors = useChartColors();
   const height = Math.max(160, rows.length * 44 + 80);
-  const totals = rows.map((r) => opTypes.reduce((sum, op) => sum + (typeof r[op] === 'number' ? (r[op] as number) : 0), 0));
+  const totals = rows.map((r) =>
+    opTypes.reduce((sum, op) => sum + (typeof r[op] === 'number' ? (r[op] as number) : 0), 0),
+  );
   const xTicks = niceTicks(Math.max(0, ...totals), { headroom: 0.05 });
   const xTick = spanFormatter(xTicks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 1))} ms`);
+  const labelWidth = categoryAxisWidth(rows.map((r) => r.label));
+  const [box, width] = useWidth<HTMLDivElement>();
+  const tickLabel = tickLabeller(xTicks, width - labelWidth - 32, xTick);
   return (
     <ChartCard
       id="op-breakdown"
@@ -463,33 +619,48 @@ function OpBreakdownChartView({
         ? {}
         : { empty: <p className="muted">Benchmark with “Profile operators” on to see where time goes.</p> })}
     >
-      <ResponsiveContainer width="100%" height={height}>
-        <BarChart data={rows} layout="vertical" margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
-          <CartesianGrid stroke={colors.grid} horizontal={false} />
-          <XAxis
-            type="number"
-            {...axisProps(colors)}
-            ticks={xTicks}
-            domain={[0, xTicks[xTicks.length - 1] ?? 'auto']}
-            interval={0}
-            tickFormatter={xTick}
-          />
-          <YAxis type="category" dataKey="label" width={150} {...axisProps(colors)} />
-          <Tooltip
-            contentStyle={tooltipStyle(colors)}
-            formatter={(v, name) => [formatMs(Number(v)), String(name)]}
-          />
-          {opTypes.map((op, i) => (
-            <Bar
-              key={op}
-              dataKey={op}
-              stackId="ops"
-              fill={opColor(colors, op, i)}
-              isAnimationActive={false}
+      <div ref={box} style={{ width: '100%', height }}>
+        {width > 0 && (
+          <BarChart
+            width={width}
+            height={height}
+            data={rows}
+            layout="vertical"
+            margin={{ top: 8, right: 24, bottom: 8, left: 8 }}
+          >
+            <CartesianGrid stroke={colors.grid} horizontal={false} />
+            <XAxis
+              type="number"
+              {...axisProps(colors)}
+              ticks={xTicks}
+              domain={[0, xTicks[xTicks.length - 1] ?? 'auto']}
+              interval={0}
+              tickFormatter={tickLabel}
             />
-          ))}
-        </BarChart>
-      </ResponsiveContainer>
+            <YAxis
+              type="category"
+              dataKey="label"
+              width={labelWidth}
+              {...axisProps(colors)}
+              interval={0}
+              tick={<CategoryTick width={labelWidth} colors={colors} />}
+            />
+            <Tooltip
+              contentStyle={tooltipStyle(colors)}
+              formatter={(v, name) => [formatMs(Number(v)), String(name)]}
+            />
+            {opTypes.map((op, i) => (
+              <Bar
+                key={op}
+                dataKey={op}
+                stackId="ops"
+                fill={opColor(colors, op, i)}
+                isAnimationActive={false}
+              />
+            ))}
+          </BarChart>
+        )}
+      </div>
     </ChartCard>
   );
 }

@@ -7,6 +7,7 @@
  */
 import type { HistogramBin } from '../state/statistics.js';
 import type { ChartColors } from '../theme.js';
+import { niceRange } from '../../../shared/chart-scale.js';
 import { countTicks, SvgChart } from './svg-chart-support.js';
 
 const MARGIN = { top: 8, right: 16, bottom: 40, left: 50 };
@@ -15,9 +16,9 @@ export interface HistogramSvgProps {
   bins: HistogramBin[];
   height: number;
   colors: ChartColors;
-  /** Label every n-th bin's center on the x axis. */
-  labelEvery: number;
   formatValue: (v: number) => string;
+  /** A round tick value of the x axis, e.g. `0.2 ms` (the ticks are 1, 2 or 5 × 10^k apart). */
+  formatTick: (v: number) => string;
   /** Under the x axis, e.g. "run time". */
   xLabel: string;
   /** What one count is, for the hover text ("runs"). */
@@ -41,8 +42,8 @@ function HistogramDrawing({
   height,
   width,
   colors,
-  labelEvery,
   formatValue,
+  formatTick,
   xLabel,
   unit,
 }: HistogramSvgProps & { width: number }) {
@@ -55,6 +56,12 @@ function HistogramDrawing({
   const gap = Math.min(1, slot / 4);
   const axisY = MARGIN.top + plotHeight;
   const text = { fill: colors.text, fontSize: 12 };
+  // Round ticks along the runs' range (0.2 ms, 0.4 ms...), not the centres of every n-th bin.
+  const from = bins[0]?.from ?? 0;
+  const to = bins[bins.length - 1]?.to ?? from + 1;
+  const span = to - from || 1;
+  const xTicks = niceRange(from, to, 5).filter((v) => v >= from - span * 1e-9 && v <= to + span * 1e-9);
+  const xOf = (v: number) => MARGIN.left + ((v - from) / span) * plotWidth;
 
   return (
     <>
@@ -82,17 +89,17 @@ function HistogramDrawing({
             >
               <title>{`${formatValue(b.from)} – ${formatValue(b.to)}: ${b.count} ${unit}`}</title>
             </rect>
-            {i % labelEvery === 0 && (
-              <>
-                <line x1={x + slot / 2} x2={x + slot / 2} y1={axisY} y2={axisY + 5} stroke={colors.muted} />
-                <text x={x + slot / 2} y={axisY + 8} dy="0.71em" textAnchor="middle" {...text}>
-                  {formatValue((b.from + b.to) / 2)}
-                </text>
-              </>
-            )}
           </g>
         );
       })}
+      {xTicks.map((v) => (
+        <g key={v}>
+          <line x1={xOf(v)} x2={xOf(v)} y1={axisY} y2={axisY + 5} stroke={colors.muted} />
+          <text x={xOf(v)} y={axisY + 8} dy="0.71em" textAnchor="middle" {...text}>
+            {formatTick(v)}
+          </text>
+        </g>
+      ))}
       <text
         x={MARGIN.left + plotWidth / 2}
         y={height - 6}

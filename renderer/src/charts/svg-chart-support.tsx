@@ -18,7 +18,7 @@ export function countTicks(max: number, maxTicks = 5): number[] {
 }
 
 /** The width of the element, kept current as the layout changes. */
-function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number] {
+export function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number] {
   const ref = useRef<T>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {

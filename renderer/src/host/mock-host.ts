@@ -7,7 +7,8 @@
  *
  * Behaviour is chosen by name so tests need no setup: a model whose file name contains `broken` fails to
  * parse, `missing` fails with an IO error; a quantize method named `fail` fails. `?scenario=serve` makes it
- * behave like `onnx-studio serve` (no native dialogs: the in-page file browser is used).
+ * behave like `onnx-studio serve` (no native dialogs: the in-page file browser is used); `?scenario=charts`
+ * opens the sample with variants and figures already measured (mock-charts-scenario.ts).
  */
 import type { BenchProfile, ProviderStatus } from '../../../shared/bench.js';
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
@@ -33,6 +34,7 @@ import { defaultVariantName, uniqueVariantName } from '../../../shared/variant-n
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
 import { latencyStatsOf, summarize } from '../../../shared/latency-stats.js';
+import { seedChartsScenario } from './mock-charts-scenario.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { StudioReport } from '../../../shared/report.js';
 import type {
@@ -253,6 +255,9 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
           : {}),
       };
       workspaces.set(modelPath, ws);
+      // `?scenario=charts`: the sample comes with variants and figures to look at (mock-charts-scenario.ts).
+      if (options.scenario === 'charts' && modelPath === MOCK_SAMPLE_PATH)
+        seedChartsScenario(ws, fedInputs(ws), mockIdentity(ws, MOCK_SAMPLE_INFO.data, 360));
     }
     return ws;
   };

@@ -247,7 +247,7 @@ function CompareTable({
           Save CSV
         </button>
       </header>
-      <table aria-labelledby="compare-table-title" data-testid="compare-table">
+      <table className="compare-table" aria-labelledby="compare-table-title" data-testid="compare-table">
         <thead>
           <tr>
             <th scope="col">Variant</th>
@@ -280,6 +280,7 @@ function CompareTable({
                     Pareto
                   </span>
                 )}
+                <AccuracyDropBadge points={accuracyDropPoints(r, rows.find((o) => o.isOriginal), metric)} />
               </th>
               <td className="num">
                 {r.bytes !== undefined ? formatBytes(r.bytes) : '–'}{' '}
@@ -302,7 +303,6 @@ function CompareTable({
                 {!r.isOriginal && r.quality !== undefined && (
                   <span className="ratio">{formatRatio(r.qualityRatio)}</span>
                 )}
-                <AccuracyDropBadge points={accuracyDropPoints(r, rows.find((o) => o.isOriginal), metric)} />
               </td>
               <td className="data-cell" data-testid="row-dataset">
                 {r.dataset ? describeDataset(r.dataset) : '–'}

@@ -1,0 +1,184 @@
+/**
+ * The charts read at a glance, checked on what the page draws: the built renderer with the mock host's
+ * `charts` scenario (renderer/src/host/mock-charts-scenario.ts: p50s of 0.09-0.17 ms beside p99s of up to
+ * 8 ms, accuracies of 98-99% beside a one-shot prune at 44%, nine op types). Each test looks at one of the
+ * problems users saw: bars flattened by whiskers, an accuracy axis to 107%, two categories in one colour,
+ * ticks at 146.5 KiB, labels on top of each other or against the top of the plot. Screenshots of Compare
+ * and of the Model view at 1440x900 and 1024x700 are kept in out/e2e/screenshots (charts-*.png).
+ */
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { startStaticRenderer, type StaticRenderer } from './support/static-renderer.js';
+import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
+
+let server: StaticRenderer;
+test.beforeAll(async () => {
+  server = await startStaticRenderer();
+});
+test.afterAll(async () => {
+  await server?.close();
+});
+
+let checkErrors: () => void;
+test.beforeEach(({ page }) => {
+  checkErrors = watchPageErrors(page);
+});
+test.afterEach(() => checkErrors());
+
+const SIZES = [
+  [1440, 900],
+  [1024, 700],
+] as const;
+
+async function openCompare(page: Page, width = 1440, height = 900): Promise<void> {
+  await page.setViewportSize({ width, height });
+  await page.goto(`${server.origin}/index.html?host=mock&scenario=charts`);
+  await page.getByRole('button', { name: 'Try the sample model' }).click();
+  await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await expect(page.getByTestId('chart-latency').locator('.recharts-bar-rectangle')).toHaveCount(6);
+}
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  text: string;
+}
+
+/** Page-space boxes of the elements (texts or shapes) that match `selector` inside `scope`. */
+async function boxes(scope: Locator, selector: string): Promise<Box[]> {
+  return scope.locator(selector).evaluateAll((els) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height, text: el.textContent ?? '' };
+    }),
+  );
+}
+
+function overlap(a: Box, b: Box): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+function expectNoOverlaps(list: Box[], what: string): void {
+  const shown = list.filter((b) => b.width > 0 && b.text.trim() !== '');
+  for (let i = 0; i < shown.length; i++)
+    for (let j = i + 1; j < shown.length; j++)
+      expect(overlap(shown[i]!, shown[j]!), `${what}: "${shown[i]!.text}" overlaps "${shown[j]!.text}"`).toBe(
+        false,
+      );
+}
+
+/** The labelled value-axis ticks of a recharts chart (bars are horizontal: the x axis), left to right. */
+async function valueTicks(chart: Locator, axis: 'x' | 'y' = 'x'): Promise<Box[]> {
+  const ticks = await boxes(chart, `.recharts-${axis}Axis-tick-labels .recharts-cartesian-axis-tick-value`);
+  return ticks.filter((t) => t.text.trim() !== '').sort((a, b) => (axis === 'x' ? a.x - b.x : b.y - a.y));
+}
+
+test.describe('charts at a glance', () => {
+  for (const [width, height] of SIZES) {
+    test(`Compare at ${width}x${height}: bars not flattened, accuracy to 100%, one colour per op, no overlaps`, async ({
+      page,
+    }) => {
+      await openCompare(page, width, height);
+
+      // Latency: the axis fits the bars, not the 8 ms whiskers; the longest bar spans more than half the plot.
+      const latency = page.getByTestId('chart-latency');
+      const ticks = await valueTicks(latency);
+      expect(Number.parseFloat(ticks.at(-1)!.text), ticks.map((t) => t.text).join(', ')).toBeLessThan(1);
+      for (const t of ticks) expect(t.text).toMatch(/^\d+(\.\d{1,2})? ms$/);
+      const plot = (await boxes(latency, '.recharts-xAxis .recharts-cartesian-axis-line'))[0]!;
+      const bars = await boxes(latency, '.recharts-bar-rectangle path');
+      expect(bars).toHaveLength(6);
+      const longest = Math.max(...bars.map((b) => b.width));
+      expect(longest / plot.width, 'the longest p50 bar against the axis').toBeGreaterThan(0.5);
+      expect(Math.min(...bars.map((b) => b.width)), 'the shortest bar is plain to see').toBeGreaterThan(
+        plot.width * 0.25,
+      );
+      // Whiskers past the axis stop at its end, with an arrow, and the chart says so.
+      await expect(latency.locator('.latency-whiskers')).toHaveCount(6);
+      await expect(latency.locator('.whisker-clipped')).not.toHaveCount(0);
+      for (const w of await boxes(latency, '.latency-whiskers'))
+        expect(w.x + w.width).toBeLessThanOrEqual(plot.x + plot.width + 2);
+      await expect(latency).toContainText('stop at its end with an arrow');
+      expectNoOverlaps(await boxes(latency, '.recharts-yAxis-tick-labels tspan'), 'latency names and figures');
+
+      // Accuracy: the axis ends at 100%.
+      const quality = page.getByTestId('chart-quality');
+      expect((await valueTicks(quality)).at(-1)!.text).toBe('100%');
+      for (const t of await valueTicks(page.getByTestId('chart-pareto'), 'y'))
+        expect(Number.parseFloat(t.text)).toBeLessThanOrEqual(100);
+      expect((await valueTicks(page.getByTestId('chart-pareto'), 'y')).at(-1)!.text).toBe('100%');
+
+      // Sizes: round ticks (0 KiB, 100 KiB, 200 KiB...).
+      const size = page.getByTestId('chart-size');
+      for (const t of await valueTicks(size)) expect(t.text).toMatch(/^\d+(\.\d)? (B|KiB|MiB)$/);
+
+      // Value labels after the bars: on one line, inside the chart, none on another.
+      for (const id of ['size', 'quality']) {
+        const chart = page.getByTestId(`chart-${id}`);
+        const svg = (await boxes(chart, 'svg.recharts-surface'))[0]!;
+        const labels = await boxes(chart, '.chart-value-label');
+        expect(labels).toHaveLength(6);
+        for (const l of labels) {
+          expect(l.x + l.width, `${id}: "${l.text}" runs out of the chart`).toBeLessThanOrEqual(
+            svg.x + svg.width,
+          );
+          expect(l.height, `${id}: "${l.text}" wraps`).toBeLessThan(20);
+        }
+        expectNoOverlaps(labels, `${id} value labels`);
+        expectNoOverlaps(await boxes(chart, '.recharts-yAxis-tick-labels tspan'), `${id} names`);
+      }
+      for (const id of ['size', 'latency', 'quality', 'pareto', 'op-breakdown'])
+        expectNoOverlaps(
+          await boxes(page.getByTestId(`chart-${id}`), '.recharts-cartesian-axis-tick-value'),
+          `${id} axis labels`,
+        );
+
+      // Per-op time: every op type its own colour, "other" grey.
+      const legend = page.getByRole('list', { name: 'Time per operator type: legend' });
+      const entries = await legend.locator('li').evaluateAll((lis) =>
+        lis.map((li) => ({
+          label: li.textContent?.trim() ?? '',
+          color: getComputedStyle(li.querySelector('.chart-swatch')!).backgroundColor,
+        })),
+      );
+      expect(entries.map((e) => e.label)).toContain('other');
+      expect(new Set(entries.map((e) => e.color)).size).toBe(entries.length);
+      const other = entries.find((e) => e.label === 'other')!;
+      const [r, g, b] = other.color.match(/\d+/g)!.map(Number);
+      expect(Math.max(r!, g!, b!) - Math.min(r!, g!, b!), `"other" is ${other.color}`).toBeLessThan(16);
+
+      // The pruned variant's loss is beside it.
+      await expect(
+        page.getByTestId('compare-table').locator('tr[data-variant="structured 50%"]'),
+      ).toContainText('−55.1 pts accuracy');
+      await expect(page.getByTestId('accuracy-drop')).toHaveCount(1);
+
+      await page.screenshot({ path: `${SCREENSHOT_DIR}charts-compare-${width}.png`, fullPage: true });
+    });
+  }
+
+  test('the pruned variant shows its accuracy drop in the Optimize view too', async ({ page }) => {
+    await openCompare(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    const pipeline = page.getByTestId('pipeline').filter({ hasText: 'structured 50%' });
+    await expect(pipeline.getByTestId('accuracy-drop')).toHaveText('−55.1 pts accuracy');
+    await pipeline.screenshot({ path: `${SCREENSHOT_DIR}charts-pipeline.png` });
+  });
+
+  test('Model view charts: round byte ticks, value labels inside the chart', async ({ page }) => {
+    for (const [width, height] of SIZES) {
+      await openCompare(page, width, height);
+      await page.getByRole('tab', { name: 'Model' }).click();
+      const dtype = page.getByTestId('chart-dtype-bytes');
+      await expect(dtype.locator('.bar-rect')).not.toHaveCount(0);
+      const ticks = (await boxes(dtype, 'svg text:not(.bar-label):not(.bar-value)')).map((t) => t.text);
+      for (const t of ticks) expect(t).toMatch(/^\d+(\.\d)? (B|KiB|MiB|GiB)$/);
+      const svg = (await boxes(dtype, 'svg.chart-svg'))[0]!;
+      for (const v of await boxes(dtype, '.bar-value'))
+        expect(v.x + v.width).toBeLessThanOrEqual(svg.x + svg.width + 0.5);
+      await page.screenshot({ path: `${SCREENSHOT_DIR}charts-model-${width}.png`, fullPage: true });
+    }
+  });
+});
