@@ -40,7 +40,7 @@ export function methodOptionsFromFlags(
   if (!parsed.ok) throw new StudioError('BAD_REQUEST', parsed.message);
   const { common, options } = parsed.value;
   if (kind === 'prune' && common.sparsity === undefined) {
-    throw new StudioError('BAD_REQUEST', 'Missing sparsity: pass --sparsity (a fraction from 0 to 1, e.g. 0.5).');
+    throw new StudioError('BAD_REQUEST', 'Missing sparsity: pass --sparsity (a fraction from 0 to 1; start small, e.g. 0.2, and evaluate).');
   }
   checkAgainst(kind === 'quantize' ? commonQuantizeOptionsSchema : commonPruneOptionsSchema, common, family, method);
   checkAgainst(spec.optionSchema, options, family, method);

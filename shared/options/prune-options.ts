@@ -11,9 +11,10 @@ export const commonPruneOptionsSchema = z
   .object({
     sparsity: option(z.number().min(0).max(1), {
       description:
-        'Fraction to remove, 0 to 1: of the weights (magnitude) or of the output channels (structured); 0 leaves the model numerically unchanged.',
+        'Fraction to remove, 0 to 1: of the weights (magnitude) or of the output channels (structured); 0 leaves the model numerically unchanged. ' +
+        'Start small (0.2 structured, 0.3 magnitude) and evaluate: without fine-tuning, accuracy falls as it grows.',
       flag: 'sparsity',
-      example: '0.5',
+      example: '0.2',
     }),
     scope: option(z.enum(['layer', 'global']).default('layer'), {
       description: 'layer: every layer loses the same fraction. global: one ranking across layers.',

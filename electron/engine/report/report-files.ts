@@ -12,7 +12,8 @@ import { compareTargets, type ComparisonRow, type StudioReport } from '../../../
 import { ORIGINAL_TARGET, type BenchRecord, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
-import { barChart, escapeXml, histogramChart, scatterChart, type BarRow } from './svg-charts.js';
+import { byteTicks, shareTicks } from '../../../shared/chart-scale.js';
+import { barChart, escapeXml, histogramChart, OTHER_COLOR, PALETTE, scatterChart, type BarRow } from './svg-charts.js';
 
 /** Binary units, as the CLI prints them. */
 function formatBytes(bytes: number): string {
@@ -139,6 +140,9 @@ function charts(report: StudioReport): string[] {
   const { rows, workspace } = report;
   const nameOf = (target: string) => rows.find((r) => r.target === target)?.name ?? target;
   const out: string[] = [];
+  // Round ticks in the unit of the largest file: 0, 100 KiB, 200 KiB... (not 146.5 KiB).
+  const sizeAxis = byteTicks(Math.max(0, ...rows.map((r) => r.fileBytes)));
+  const sharePct = (v: number) => `${Math.round(v * 100)}%`;
   out.push(
     barChart({
       title: 'File size',
@@ -149,7 +153,8 @@ function charts(report: StudioReport): string[] {
         note: r.target === ORIGINAL_TARGET ? '' : ratio(r.sizeRatio),
       })),
       format: formatBytes,
-      tickFormat: formatBytes,
+      ticks: sizeAxis.ticks,
+      tickFormat: sizeAxis.format,
     }),
   );
   const timed = rows.filter((r) => r.latency);
@@ -167,6 +172,7 @@ function charts(report: StudioReport): string[] {
               ? ''
               : ratio(r.latency!.p50Ratio),
         })),
+        fitBars: true,
       }),
     );
   }
@@ -185,6 +191,8 @@ function charts(report: StudioReport): string[] {
               : '',
         })),
         format: pct,
+        ticks: shareTicks(),
+        tickFormat: sharePct,
       }),
     );
   }
@@ -200,6 +208,8 @@ function charts(report: StudioReport): string[] {
           note: `cosine ${r.fidelity!.cosine.toFixed(4)}`,
         })),
         format: pct,
+        ticks: shareTicks(),
+        tickFormat: sharePct,
       }),
     );
   }
@@ -219,6 +229,7 @@ function charts(report: StudioReport): string[] {
           y: useAccuracy ? r.accuracy! : (r.fidelity?.top1Agreement ?? 0),
           size: r.fileBytes,
         })),
+        yShare: true,
       }),
     );
   }
@@ -237,15 +248,19 @@ function charts(report: StudioReport): string[] {
   }
   for (const result of bench?.results ?? []) {
     if (!result.profile || result.profile.byOpType.length === 0) continue;
-    out.push(
-      barChart({
-        title: `Time per operator type: ${nameOf(result.target)}`,
-        unit: 'ms',
-        rows: result.profile.byOpType
-          .slice(0, 12)
-          .map((o) => ({ label: o.opType, value: o.ms, note: `${o.pct.toFixed(1)}%` })),
-      }),
-    );
+    // One colour per op type: as many as the palette has (the slowest first), the rest summed as a grey "other".
+    const ops = [...result.profile.byOpType].sort((a, b) => b.ms - a.ms);
+    const own = ops.length > PALETTE.length ? ops.slice(0, PALETTE.length - 1) : ops;
+    const rest = ops.slice(own.length);
+    const opRows: BarRow[] = own.map((o) => ({ label: o.opType, value: o.ms, note: `${o.pct.toFixed(1)}%` }));
+    if (rest.length > 0)
+      opRows.push({
+        label: `other (${rest.length} types)`,
+        value: rest.reduce((sum, o) => sum + o.ms, 0),
+        note: `${rest.reduce((sum, o) => sum + o.pct, 0).toFixed(1)}%`,
+        color: OTHER_COLOR,
+      });
+    out.push(barChart({ title: `Time per operator type: ${nameOf(result.target)}`, unit: 'ms', rows: opRows }));
   }
   return out;
 }

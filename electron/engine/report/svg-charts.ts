@@ -2,20 +2,18 @@
  * Small SVG chart writers for the HTML report: horizontal bars (with whiskers), a scatter with bubble sizes,
  * and overlaid histograms. Output is plain SVG markup with every text escaped, no scripts, no external
  * resources, so the report opens anywhere and passes a strict Content-Security-Policy.
+ *
+ * Axes and colours follow the app's (shared/chart-scale.ts, shared/chart-colors.ts): round 1-2-5 ticks,
+ * sizes in whole KiB/MiB, shares never past 100%, a latency axis fitted to the bars (whiskers past it stop
+ * at its end with an arrow), one colour per category and grey only for "other".
  */
+import { OTHER_LIGHT, SERIES_LIGHT } from '../../../shared/chart-colors.js';
+import { niceRange, niceTicks, shareRange } from '../../../shared/chart-scale.js';
 
-export const PALETTE = [
-  '#4e79a7',
-  '#f28e2b',
-  '#59a14f',
-  '#e15759',
-  '#76b7b2',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
+/** One colour per series (the app's light palette: no grey among them). */
+export const PALETTE: readonly string[] = SERIES_LIGHT;
+/** The "other" bucket's grey. */
+export const OTHER_COLOR = OTHER_LIGHT;
 
 export function escapeXml(text: string): string {
   return text.replace(
@@ -30,18 +28,6 @@ function fmt(value: number, digits = 3): string {
   const abs = Math.abs(value);
   if (abs >= 1000) return value.toFixed(0);
   return Number(value.toPrecision(digits)).toString();
-}
-
-/** "Nice" axis ticks from 0 (or min) to at least max. */
-export function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!(max > min)) return [min, min + 1];
-  const raw = (max - min) / count;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
-  const start = Math.floor(min / step) * step;
-  const ticks: number[] = [];
-  for (let v = start; v <= max + step * 0.999; v += step) ticks.push(Number(v.toPrecision(12)));
-  return ticks;
 }
 
 export interface BarRow {
@@ -61,6 +47,13 @@ export function barChart(options: {
   rows: BarRow[];
   format?: (v: number) => string;
   tickFormat?: (v: number) => string;
+  /** The value axis's ticks (from 0; the last is its end), e.g. round byte or share ticks. */
+  ticks?: number[];
+  /**
+   * Fit the axis to the bars, not to the whiskers: a p99 of 8 ms must not flatten 0.17 ms bars. Whiskers
+   * past the axis stop at its end with an arrow, and a note under the title says so.
+   */
+  fitBars?: boolean;
   width?: number;
 }): string {
   const { title, unit, rows } = options;
@@ -70,19 +63,27 @@ export function barChart(options: {
   const labelWidth = 190;
   const noteWidth = 170;
   const rowHeight = 30;
-  const top = 34;
   const plotWidth = width - labelWidth - noteWidth - 20;
+  const barMax = Math.max(...rows.map((r) => r.value), 1e-12);
+  const whiskerMax = Math.max(barMax, ...rows.map((r) => r.whisker?.[1] ?? 0));
+  const ticks =
+    options.ticks ??
+    (options.fitBars ? niceTicks(barMax, { headroom: 0.25 }) : niceTicks(whiskerMax, { headroom: 0.02 }));
+  const scaleMax = ticks[ticks.length - 1] ?? whiskerMax;
+  const clipped = rows.some((r) => (r.whisker?.[1] ?? 0) > scaleMax);
+  const top = clipped ? 48 : 34;
   const height = top + rows.length * rowHeight + 28;
-  const max = Math.max(...rows.map((r) => Math.max(r.value, r.whisker?.[1] ?? 0)), 1e-12);
-  const ticks = niceTicks(0, max, 4);
-  const scaleMax = ticks[ticks.length - 1] ?? max;
-  const x = (v: number) => labelWidth + (plotWidth * v) / scaleMax;
+  const x = (v: number) => labelWidth + (plotWidth * Math.min(v, scaleMax)) / scaleMax;
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">`,
   );
   parts.push(`<title>${escapeXml(title)}</title>`);
   parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(title)}</text>`);
+  if (clipped)
+    parts.push(
+      `<text x="0" y="34" class="tick">${escapeXml(`The axis fits the bars: whiskers past ${tickFormat(scaleMax)} stop at its end with an arrow (p90 and p99 are in the table).`)}</text>`,
+    );
   for (const t of ticks) {
     const tx = x(t);
     parts.push(
@@ -108,16 +109,43 @@ export function barChart(options: {
       parts.push(
         `<line x1="${x(lo).toFixed(1)}" y1="${cy}" x2="${x(hi).toFixed(1)}" y2="${cy}" class="whisker"/>`,
       );
-      for (const v of [lo, hi])
+      for (const v of [lo, hi]) {
+        const vx = x(v).toFixed(1);
         parts.push(
-          `<line x1="${x(v).toFixed(1)}" y1="${cy - 6}" x2="${x(v).toFixed(1)}" y2="${cy + 6}" class="whisker"/>`,
+          v > scaleMax
+            ? `<path d="M ${(x(v) - 7).toFixed(1)} ${cy - 5} L ${vx} ${cy} L ${(x(v) - 7).toFixed(1)} ${cy + 5}" fill="none" class="whisker whisker-clipped"/>`
+            : `<line x1="${vx}" y1="${cy - 6}" x2="${vx}" y2="${cy + 6}" class="whisker"/>`,
         );
+      }
     }
     const text = row.note ? `${format(row.value)}  ${row.note}` : format(row.value);
     parts.push(`<text x="${width - noteWidth}" y="${y + 19}" class="value">${escapeXml(text)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** Swatches and names in rows under a chart (names never print over each other or over the data). */
+function legend(
+  entries: { label: string; color: string }[],
+  left: number,
+  y: number,
+  width: number,
+): { svg: string; height: number } {
+  const parts: string[] = [];
+  let lx = left;
+  let ly = y;
+  for (const e of entries) {
+    const w = 24 + Math.ceil(e.label.length * 7.2);
+    if (lx > left && lx + w > width) {
+      lx = left;
+      ly += 18;
+    }
+    parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${e.color}"/>`);
+    parts.push(`<text x="${lx + 14}" y="${ly}" class="label">${escapeXml(e.label)}</text>`);
+    lx += w;
+  }
+  return { svg: parts.join(''), height: entries.length > 0 ? ly - y + 18 : 0 };
 }
 
 export interface ScatterPoint {
@@ -129,35 +157,44 @@ export interface ScatterPoint {
   color?: string;
 }
 
-/** A scatter plot with bubble sizes (the Pareto view: latency against accuracy, size as area). */
+/** A scatter plot with bubble sizes (the Pareto view: latency against accuracy, size as area), named by a legend. */
 export function scatterChart(options: {
   title: string;
   xLabel: string;
   yLabel: string;
   points: ScatterPoint[];
+  /** y is a share (accuracy, agreement): round ticks around the points, never above 100%. */
+  yShare?: boolean;
   width?: number;
   height?: number;
 }): string {
   const { title, xLabel, yLabel, points } = options;
   const width = options.width ?? 760;
-  const height = options.height ?? 380;
   const left = 70;
   const right = 30;
-  const top = 34;
+  // Room under the title for the largest bubble of a point at the top.
+  const top = 50;
   const bottom = 50;
+  const named = points.map((p, i) => ({ ...p, color: p.color ?? PALETTE[i % PALETTE.length]! }));
+  const key = legend(named, left, 0, width - right);
+  const plotBottom = (options.height ?? 380) - bottom;
+  const height = plotBottom + bottom + key.height + 6;
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
-  const xTicks = niceTicks(0, Math.max(...xs) * 1.1 || 1, 5);
+  const xTicks = niceTicks(Math.max(...xs), { headroom: 0.1 });
   const yMinRaw = Math.min(...ys);
   const yMaxRaw = Math.max(...ys);
   const pad = (yMaxRaw - yMinRaw) * 0.2 || Math.max(Math.abs(yMaxRaw) * 0.02, 0.01);
-  const yTicks = niceTicks(yMinRaw - pad, yMaxRaw + pad, 5);
+  const yTicks = options.yShare ? shareRange(ys) : niceRange(yMinRaw - pad, yMaxRaw + pad, 5);
+  const yFormat = options.yShare
+    ? (v: number) => `${Number((v * 100).toFixed(2))}%`
+    : (v: number) => fmt(v, 4);
   const x0 = xTicks[0]!;
   const x1 = xTicks[xTicks.length - 1]!;
   const y0 = yTicks[0]!;
   const y1 = yTicks[yTicks.length - 1]!;
   const px = (v: number) => left + ((width - left - right) * (v - x0)) / (x1 - x0 || 1);
-  const py = (v: number) => height - bottom - ((height - top - bottom) * (v - y0)) / (y1 - y0 || 1);
+  const py = (v: number) => plotBottom - ((plotBottom - top) * (v - y0)) / (y1 - y0 || 1);
   const maxSize = Math.max(...points.map((p) => p.size), 1);
   const parts: string[] = [];
   parts.push(
@@ -167,10 +204,10 @@ export function scatterChart(options: {
   parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(title)}</text>`);
   for (const t of xTicks) {
     parts.push(
-      `<line x1="${px(t).toFixed(1)}" y1="${top}" x2="${px(t).toFixed(1)}" y2="${height - bottom}" class="grid"/>`,
+      `<line x1="${px(t).toFixed(1)}" y1="${top}" x2="${px(t).toFixed(1)}" y2="${plotBottom}" class="grid"/>`,
     );
     parts.push(
-      `<text x="${px(t).toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" class="tick">${escapeXml(fmt(t))}</text>`,
+      `<text x="${px(t).toFixed(1)}" y="${plotBottom + 16}" text-anchor="middle" class="tick">${escapeXml(fmt(t))}</text>`,
     );
   }
   for (const t of yTicks) {
@@ -178,27 +215,23 @@ export function scatterChart(options: {
       `<line x1="${left}" y1="${py(t).toFixed(1)}" x2="${width - right}" y2="${py(t).toFixed(1)}" class="grid"/>`,
     );
     parts.push(
-      `<text x="${left - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end" class="tick">${escapeXml(fmt(t, 4))}</text>`,
+      `<text x="${left - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end" class="tick">${escapeXml(yFormat(t))}</text>`,
     );
   }
   parts.push(
-    `<text x="${(left + width - right) / 2}" y="${height - 10}" text-anchor="middle" class="axis">${escapeXml(xLabel)}</text>`,
+    `<text x="${(left + width - right) / 2}" y="${plotBottom + 40}" text-anchor="middle" class="axis">${escapeXml(xLabel)}</text>`,
   );
   parts.push(
-    `<text x="14" y="${(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(top + height - bottom) / 2})" class="axis">${escapeXml(yLabel)}</text>`,
+    `<text x="14" y="${(top + plotBottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(top + plotBottom) / 2})" class="axis">${escapeXml(yLabel)}</text>`,
   );
-  points.forEach((p, i) => {
+  // Largest bubbles first, so a small one is never hidden under a big one; the legend names the colours.
+  for (const p of [...named].sort((a, b) => b.size - a.size)) {
     const r = 5 + 20 * Math.sqrt(p.size / maxSize);
-    const color = p.color ?? PALETTE[i % PALETTE.length]!;
     parts.push(
-      `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="${r.toFixed(1)}" fill="${color}" fill-opacity="0.55" stroke="${color}"><title>${escapeXml(`${p.label}: ${fmt(p.x)} / ${fmt(p.y, 4)}`)}</title></circle>`,
+      `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="${r.toFixed(1)}" fill="${p.color}" fill-opacity="0.55" stroke="${p.color}"><title>${escapeXml(`${p.label}: ${fmt(p.x)} / ${yFormat(p.y)}`)}</title></circle>`,
     );
-    // Labels alternate above and below their bubble, so close points do not print over each other.
-    const ly = i % 2 === 0 ? py(p.y) - r - 4 : py(p.y) + r + 13;
-    parts.push(
-      `<text x="${px(p.x).toFixed(1)}" y="${ly.toFixed(1)}" text-anchor="middle" class="label">${escapeXml(p.label)}</text>`,
-    );
-  });
+  }
+  parts.push(`<g transform="translate(0 ${plotBottom + bottom + 12})">${key.svg}</g>`);
   parts.push('</svg>');
   return parts.join('');
 }
@@ -219,12 +252,19 @@ export function histogramChart(options: {
   height?: number;
 }): string {
   const width = options.width ?? 760;
-  const height = options.height ?? 300;
   const bins = options.bins ?? 40;
   const left = 60;
   const right = 20;
   const top = 34;
-  const bottom = 64;
+  const colors = options.series.map((series, i) => series.color ?? PALETTE[i % PALETTE.length]!);
+  const key = legend(
+    options.series.map((series, i) => ({ label: series.label, color: colors[i]! })),
+    left,
+    0,
+    width - right,
+  );
+  const bottom = 46 + key.height;
+  const height = (options.height ?? 300) - 18 + key.height;
   const all = options.series.flatMap((s) => [...s.values]).sort((a, b) => a - b);
   const lo = all[0] ?? 0;
   // Cut the far tail (above the 99.5th percentile) so one outlier does not squash the distribution.
@@ -238,7 +278,9 @@ export function histogramChart(options: {
     return c.map((k) => k / n);
   });
   const maxShare = Math.max(...counts.flat(), 1e-9);
-  const xTicks = niceTicks(lo, lo + span, 5).filter((t) => t >= lo - 1e-12 && t <= lo + span + 1e-12);
+  const xTicks = niceRange(lo, lo + span, 5).filter(
+    (t) => t >= lo - span * 1e-9 && t <= lo + span * (1 + 1e-9),
+  );
   const px = (v: number) => left + ((width - left - right) * (v - lo)) / span;
   const py = (share: number) => height - bottom - ((height - top - bottom) * share) / maxShare;
   const parts: string[] = [];
@@ -259,7 +301,7 @@ export function histogramChart(options: {
     `<text x="${(left + width - right) / 2}" y="${height - bottom + 34}" text-anchor="middle" class="axis">${escapeXml(options.xLabel)}</text>`,
   );
   counts.forEach((c, i) => {
-    const color = options.series[i]!.color ?? PALETTE[i % PALETTE.length]!;
+    const color = colors[i]!;
     const pts: string[] = [`${px(lo).toFixed(1)},${py(0).toFixed(1)}`];
     c.forEach((share, b) => {
       pts.push(`${px(lo + b * binWidth).toFixed(1)},${py(share).toFixed(1)}`);
@@ -269,11 +311,9 @@ export function histogramChart(options: {
     parts.push(
       `<polyline points="${pts.join(' ')}" fill="${color}" fill-opacity="0.15" stroke="${color}" stroke-width="1.5"/>`,
     );
-    const lx = left + (i % 4) * 170;
-    const ly = height - 12 - Math.floor(i / 4) * 0;
-    parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${color}"/>`);
-    parts.push(`<text x="${lx + 14}" y="${ly}" class="label">${escapeXml(options.series[i]!.label)}</text>`);
   });
+  // Rows of swatches under the axis label: however many series, no name prints over another.
+  parts.push(`<g transform="translate(0 ${height - key.height + 6})">${key.svg}</g>`);
   parts.push('</svg>');
   return parts.join('');
 }

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { chroma, closestPair, colorDistance, MIN_SERIES_DISTANCE } from '../../../shared/chart-colors.js';
+import { byteTicks, shareTicks } from '../../../shared/chart-scale.js';
+import { barChart, histogramChart, OTHER_COLOR, PALETTE, scatterChart } from './svg-charts.js';
+
+/** The text of every `<text class="tick">` of the chart, in order. */
+function ticks(svg: string): string[] {
+  return [...svg.matchAll(/<text [^>]*class="tick"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+}
+
+describe('report charts', () => {
+  it('fits the latency axis to the bars and ends the longer whiskers at it with an arrow', () => {
+    const svg = barChart({
+      title: 'Latency',
+      unit: 'ms',
+      fitBars: true,
+      rows: [
+        { label: 'original', value: 0.17, whisker: [0.4, 8] },
+        { label: 'int8', value: 0.12, whisker: [0.13, 0.14] },
+      ],
+    });
+    const axis = ticks(svg)
+      .filter((t) => /^[\d.]+$/.test(t))
+      .map(Number);
+    expect(Math.max(...axis)).toBeLessThan(2 * 0.17);
+    expect(svg).toContain('whisker-clipped');
+    expect(svg).toContain('stop at its end with an arrow');
+    // The 0.17 ms bar fills most of the plot (it was 2% of an axis to 8 ms).
+    const widths = [...svg.matchAll(/<rect x="190" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(widths[0]! / 380).toBeGreaterThan(0.5);
+    // Without fitting, every whisker is inside the axis, and nothing is clipped.
+    expect(
+      barChart({ title: 't', unit: 'ms', rows: [{ label: 'a', value: 1, whisker: [2, 3] }] }),
+    ).not.toContain('whisker-clipped');
+  });
+
+  it('ticks sizes in round KiB and shares up to 100%', () => {
+    const size = byteTicks(300_000);
+    const svg = barChart({
+      title: 'File size',
+      unit: 'B',
+      rows: [{ label: 'original', value: 300_000 }],
+      ticks: size.ticks,
+      tickFormat: size.format,
+    });
+    expect(ticks(svg)).toEqual(['0 KiB', '100 KiB', '200 KiB', '300 KiB']);
+    const accuracy = barChart({
+      title: 'Accuracy',
+      unit: '',
+      rows: [{ label: 'original', value: 0.991 }],
+      ticks: shareTicks(),
+      tickFormat: (v) => `${Math.round(v * 100)}%`,
+    });
+    expect(ticks(accuracy).at(-1)).toBe('100%');
+  });
+
+  it('never puts an accuracy above 100% on the Pareto view, and names points in a legend', () => {
+    const svg = scatterChart({
+      title: 'Pareto',
+      xLabel: 'p50 latency (ms)',
+      yLabel: 'accuracy',
+      yShare: true,
+      points: [
+        { label: 'original', x: 0.17, y: 0.991, size: 300_000 },
+        { label: 'int8-dynamic', x: 0.12, y: 0.989, size: 84_000 },
+        { label: 'fp16', x: 0.16, y: 0.991, size: 150_000 },
+      ],
+    });
+    const shares = ticks(svg)
+      .filter((t) => t.endsWith('%'))
+      .map((t) => Number.parseFloat(t));
+    expect(shares.length).toBeGreaterThan(1);
+    expect(Math.max(...shares)).toBeLessThanOrEqual(100);
+    expect(Math.max(...shares)).toBeGreaterThanOrEqual(99.1);
+    const near = scatterChart({
+      title: 'Pareto',
+      xLabel: 'ms',
+      yLabel: 'accuracy',
+      yShare: true,
+      points: [
+        { label: 'a', x: 1, y: 0.999, size: 1 },
+        { label: 'b', x: 2, y: 1, size: 1 },
+      ],
+    });
+    expect(ticks(near).filter((t) => t.endsWith('%')).at(-1)).toBe('100%');
+    // Each name once, in the legend (labels beside close points used to print over each other).
+    for (const name of ['original', 'int8-dynamic', 'fp16'])
+      expect(svg.match(new RegExp(`class="label">${name}<`, 'g'))).toHaveLength(1);
+  });
+
+  it('lays a long legend out in rows that do not overlap', () => {
+    const series = Array.from({ length: 7 }, (_, i) => ({
+      label: `variant number ${i}`,
+      values: [1, 2, 2, 3 + i],
+    }));
+    const svg = histogramChart({ title: 'Latency distribution', xLabel: 'ms', series });
+    const swatches = [...svg.matchAll(/<rect x="([\d.]+)" y="([-\d.]+)" width="10" height="10"/g)].map(
+      (m) => [Number(m[1]), Number(m[2])],
+    );
+    expect(swatches).toHaveLength(7);
+    expect(new Set(swatches.map(([x, y]) => `${x},${y}`)).size).toBe(7);
+    expect(new Set(swatches.map(([, y]) => y)).size).toBeGreaterThan(1);
+    const height = Number(/height="(\d+)"/.exec(svg)![1]);
+    expect(height).toBeGreaterThan(300);
+  });
+
+  it('draws each series in its own colour and "other" in a grey none of them is', () => {
+    expect(closestPair(PALETTE).distance).toBeGreaterThanOrEqual(MIN_SERIES_DISTANCE);
+    for (const c of PALETTE) expect(colorDistance(c, OTHER_COLOR)).toBeGreaterThanOrEqual(25);
+    expect(chroma(OTHER_COLOR)).toBeLessThan(8);
+  });
+});
