@@ -46,13 +46,14 @@ module.exports = {
   // (libonnxruntime.so / .dylib / onnxruntime.dll, DirectML on Windows), and sharp with libvips (image
   // datasets) are unpacked next to it. Electron redirects their require() to app.asar.unpacked.
   asarUnpack: ['node_modules/onnxruntime-node/**', 'node_modules/sharp/**', 'node_modules/@img/**'],
-  // The bundled sample (the trained digits classifier and its labelled test data): outside the asar so the
-  // engine process can read it like any user file (electron/engine/jobs/sample-model.ts looks there).
+  // The bundled sample (the trained digits ResNet, its labelled test set and its calibration images): outside
+  // the asar so the engine process can read it like any user file (electron/engine/jobs/sample-model.ts looks
+  // there; its training script and sample.json stay in the source tree).
   extraResources: [
     {
-      from: 'electron/engine/testing/fixtures/digits',
-      to: 'sample/digits',
-      filter: ['digits.onnx', 'test-inputs.npy', 'test-labels.npy'],
+      from: 'electron/sample/digits-resnet',
+      to: 'sample/digits-resnet',
+      filter: ['digits-resnet.onnx', 'test-inputs.npy', 'test-labels.npy', 'calib-inputs.npy'],
     },
   ],
   // onnxruntime-node and sharp are N-API modules with prebuilt binaries: nothing to rebuild for Electron's ABI.

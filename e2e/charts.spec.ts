@@ -33,7 +33,7 @@ async function openCompare(page: Page, width = 1440, height = 900): Promise<void
   await page.setViewportSize({ width, height });
   await page.goto(`${server.origin}/index.html?host=mock&scenario=charts`);
   await page.getByRole('button', { name: 'Try the sample model' }).click();
-  await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible();
   await page.getByRole('tab', { name: 'Compare' }).click();
   await expect(page.getByTestId('chart-latency').locator('.recharts-bar-rectangle')).toHaveCount(6);
 }

@@ -108,10 +108,13 @@ test("the sample's data stays with the sample, and a wrong labels file is refuse
   await page.goto(server.url);
   await page.getByRole('button', { name: 'Open model…' }).first().waitFor();
   await page.getByRole('button', { name: 'Try the sample model' }).first().click();
-  await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible({ timeout: 20_000 });
   await page.getByRole('tab', { name: 'Optimize' }).click();
-  await shown(page).getByRole('checkbox', { name: /^int8-dynamic/ }).check();
+  await shown(page).getByRole('checkbox', { name: /^int8-static/ }).check();
+  // Its own data by role: calibration images to calibrate, the labelled test set to evaluate.
+  await expect(shown(page).getByTestId('dataset-calibration').getByTestId('dataset-path')).toHaveValue(/calib-inputs\.npy$/);
   await expect(shown(page).getByTestId('dataset-evaluation').getByTestId('dataset-path')).toHaveValue(/test-inputs\.npy$/);
+  await screenshotAtTwoSizes(page, 'experiment-sample-datasets', { restore: { width: 1440, height: 900 } });
 
   // Another model gets none of it.
   await openByPath(page, 'text-line.onnx');

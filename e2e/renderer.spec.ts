@@ -32,7 +32,7 @@ async function openMock(page: Page, query = ''): Promise<void> {
 async function openSample(page: Page): Promise<void> {
   await openMock(page);
   await page.getByRole('button', { name: 'Try the sample model' }).click();
-  await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible();
 }
 
 /** A part of the page at a large and a small window (1440x900, 1024x700), for looking at the layout. */
@@ -75,7 +75,7 @@ test.describe('first screen', () => {
     await expect(page.getByRole('button', { name: 'Open model…' })).toBeVisible();
     await expect(page.getByText(/handwritten-digits classifier/)).toBeVisible();
     await page.getByRole('button', { name: 'Try the sample model' }).click();
-    await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible();
     await expect(page.getByRole('tab', { name: 'Model' })).toHaveAttribute('aria-selected', 'true');
   });
 
@@ -100,13 +100,13 @@ test.describe('first screen', () => {
     await dropFile(page, 'broken.onnx');
     const error = page.getByTestId('open-error');
     await expect(error.getByRole('heading', { name: 'Could not open broken.onnx' })).toBeVisible();
-    await expect(error).toContainText('digits.onnx is still open.');
-    await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
+    await expect(error).toContainText('digits-resnet.onnx is still open.');
+    await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible();
     await expect(page.getByRole('tab', { name: 'Model' })).toBeVisible();
     await screenshotAtTwoSizes(page, 'mock-open-error', { selector: 'main', restore: { width: 1280, height: 800 } });
     await error.getByRole('button', { name: 'Dismiss' }).click();
     await expect(error).toHaveCount(0);
-    await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible();
   });
 
   test('a dropped file that is not .onnx is refused without asking the host', async ({ page }) => {
@@ -373,13 +373,13 @@ test.describe('Compare view', () => {
     await makeInt8Variant(page);
     await page.getByRole('tab', { name: 'Compare' }).click();
 
-    await expect(page.getByTestId('chart-size')).toContainText('16.3 KiB');
+    await expect(page.getByTestId('chart-size')).toContainText('2.64 MiB');
     await expect(page.getByTestId('chart-size')).toContainText('×0.27');
     const latency = page.getByTestId('chart-latency');
     await expect(latency.locator('.recharts-bar-rectangle')).toHaveCount(2);
     await expect(latency.locator('.latency-whiskers')).toHaveCount(2);
     await expect(latency).toContainText(/\d\.\d+ ms ×0\.\d+/);
-    await expect(page.getByTestId('chart-quality')).toContainText('97.50%');
+    await expect(page.getByTestId('chart-quality')).toContainText('99.44%');
     await expect(page.getByTestId('chart-quality')).toContainText('×0.99');
     await expect(page.getByTestId('chart-pareto').locator('.recharts-scatter-symbol')).toHaveCount(2);
     await expect(page.getByTestId('chart-histogram').locator('.histogram-bar').first()).toBeVisible();
@@ -506,14 +506,14 @@ test.describe('Export view', () => {
     await page.getByRole('tab', { name: 'Export' }).click();
     await expect(page.getByRole('radio', { name: /int8-dynamic/ })).toBeChecked();
     const destination = page.getByTestId('export-destination');
-    await expect(destination).toHaveValue('/opt/onnx-studio/samples/digits/digits.int8-dynamic.onnx');
+    await expect(destination).toHaveValue('/opt/onnx-studio/samples/digits-resnet/digits-resnet.int8-dynamic.onnx');
     await expect(page.getByTestId('cli-command')).toContainText(
-      'onnx-studio quantize /opt/onnx-studio/samples/digits/digits.onnx',
+      'onnx-studio quantize /opt/onnx-studio/samples/digits-resnet/digits-resnet.onnx',
     );
     await expect(page.getByTestId('cli-command')).toContainText('--method int8-dynamic');
 
     await page.getByRole('button', { name: 'Save variant' }).click();
-    await expect(page.getByTestId('export-saved')).toContainText('Saved digits.int8-dynamic.onnx');
+    await expect(page.getByTestId('export-saved')).toContainText('Saved digits-resnet.int8-dynamic.onnx');
 
     // The same path again: a file is there now, so the user is asked.
     await page.getByRole('button', { name: 'Save variant' }).click();
@@ -524,7 +524,7 @@ test.describe('Export view', () => {
     await expect(page.getByTestId('export-saved')).toBeVisible();
 
     // Over the original: a stronger question, and Escape keeps it.
-    await destination.fill('/opt/onnx-studio/samples/digits/digits.onnx');
+    await destination.fill('/opt/onnx-studio/samples/digits-resnet/digits-resnet.onnx');
     await page.getByRole('button', { name: 'Save variant' }).click();
     const original = page.getByRole('dialog', { name: 'Replace the original model?' });
     await expect(original).toContainText('cannot be undone');
@@ -543,9 +543,9 @@ test.describe('Export view', () => {
     await page.getByRole('button', { name: 'Download report (HTML + JSON)' }).click();
     await expect
       .poll(() => downloads.map((d) => d.suggestedFilename()).sort())
-      .toEqual(['digits-report.html', 'digits-report.json']);
+      .toEqual(['digits-resnet-report.html', 'digits-resnet-report.json']);
     await page.getByRole('button', { name: 'Write report files' }).click();
-    await expect(page.getByTestId('report-saved')).toContainText('digits-report/report.html');
+    await expect(page.getByTestId('report-saved')).toContainText('digits-resnet-report/report.html');
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-export.png`, fullPage: true });
   });
 

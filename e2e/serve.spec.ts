@@ -40,7 +40,7 @@ test.afterEach(() => checkErrors());
 async function openSample(page: Page): Promise<void> {
   await page.goto(serveUrl);
   await page.getByRole('button', { name: 'Try the sample model' }).click();
-  await expect(page.getByRole('heading', { name: 'digits.onnx' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible({ timeout: 20_000 });
 }
 
 test('a request without the token is refused', async ({ page }) => {
@@ -54,20 +54,21 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
   page,
 }) => {
   await openSample(page);
-  await expect(page.getByRole('table', { name: 'Inputs' })).toContainText('[batch, 1, 8, 8]');
+  await expect(page.getByRole('table', { name: 'Inputs' })).toContainText('[batch, 1, 32, 32]');
   await expect(page.getByTestId('chart-op-histogram').locator('.bar-rect').first()).toBeVisible();
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-model.png`, fullPage: true });
 
   await page.getByRole('tab', { name: 'Optimize' }).click();
-  await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
-  await expect(page.getByTestId('dataset-path')).toHaveValue(/test-inputs\.npy$/);
+  await page.getByRole('checkbox', { name: /int8-static/ }).check();
+  await expect(page.getByTestId('dataset-calibration').getByTestId('dataset-path')).toHaveValue(/calib-inputs\.npy$/);
+  await expect(page.getByTestId('dataset-evaluation').getByTestId('dataset-path')).toHaveValue(/test-inputs\.npy$/);
   await page.getByTestId('queue-jobs').click();
 
   const jobs = shown(page).getByTestId('job');
-  await expect(jobs.filter({ hasText: 'Quantize: int8-dynamic' })).toHaveAttribute('data-status', 'done', {
+  await expect(jobs.filter({ hasText: 'Quantize: int8-static' })).toHaveAttribute('data-status', 'done', {
     timeout: 60_000,
   });
-  await expect(jobs.filter({ hasText: /^Benchmark original \+ int8-dynamic/ })).toHaveAttribute(
+  await expect(jobs.filter({ hasText: /^Benchmark original \+ int8-static/ })).toHaveAttribute(
     'data-status',
     'done',
     { timeout: 90_000 },
@@ -75,7 +76,7 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
   await expect(jobs.filter({ hasText: 'Evaluate original' })).toHaveAttribute('data-status', 'done', {
     timeout: 60_000,
   });
-  await expect(jobs.filter({ hasText: 'Evaluate int8-dynamic' })).toHaveAttribute('data-status', 'done', {
+  await expect(jobs.filter({ hasText: 'Evaluate int8-static' })).toHaveAttribute('data-status', 'done', {
     timeout: 60_000,
   });
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-optimize.png`, fullPage: true });
@@ -83,16 +84,16 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
   await page.reload();
   await openSample(page);
   await page.getByRole('tab', { name: 'Optimize' }).click();
-  const pipeline = page.getByTestId('pipeline').filter({ hasText: 'Quantize: int8-dynamic' }).first();
+  const pipeline = page.getByTestId('pipeline').filter({ hasText: 'Quantize: int8-static' }).first();
   await expect(pipeline).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
   await expect(pipeline.locator('.pipeline-step[data-status="done"]')).toHaveCount(4);
 
   await page.getByRole('tab', { name: 'Compare' }).click();
   const table = page.getByTestId('compare-table');
   const original = table.locator('tr[data-variant="original"]');
-  const int8 = table.locator('tr[data-variant="int8-dynamic"]');
-  // The trained sample scores 97.5% on its 360 test digits (electron/engine/testing/fixtures/digits/digits.json).
-  await expect(original).toContainText('97.50%');
+  const int8 = table.locator('tr[data-variant="int8-static"]');
+  // The trained sample scores 99.44% on its 360 test digits (electron/sample/digits-resnet/sample.json).
+  await expect(original).toContainText('99.44%');
   await expect(int8).toContainText(/9\d\.\d\d%/);
   await expect(int8).toContainText(/×0\.\d+/); // size ratio: int8 weights are smaller
   const p50 = await int8.locator('td').nth(1).textContent();
@@ -100,7 +101,7 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
   await expect(page.getByTestId('chart-size')).toContainText(/KiB ×0\.\d+/);
   await expect(page.getByTestId('chart-latency').locator('.recharts-bar-rectangle')).toHaveCount(2);
   await expect(page.getByTestId('chart-latency')).toContainText(/ms ×\d\.\d+/);
-  await expect(page.getByTestId('chart-quality')).toContainText('97.50%');
+  await expect(page.getByTestId('chart-quality')).toContainText('99.44%');
   await expect(page.getByTestId('chart-pareto').locator('.recharts-scatter-symbol')).toHaveCount(2);
   await expect(page.getByTestId('chart-histogram').locator('.histogram-bar').first()).toBeVisible();
   await expect(
@@ -115,7 +116,7 @@ test('a running benchmark can be cancelled', async ({ page }) => {
   await page.getByLabel('Runs', { exact: true }).first().fill('2000000');
   await page.getByLabel('Profile operators').uncheck();
   await page.getByRole('button', { name: /Benchmark 2 models/ }).click();
-  const job = shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-dynamic' });
+  const job = shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-static' });
   await expect(job).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
   // Samples stream in: the distribution shows the live run.
   await expect(page.getByTestId('chart-histogram').locator('.chart-subtitle')).toContainText(
@@ -126,7 +127,7 @@ test('a running benchmark can be cancelled', async ({ page }) => {
   await job.getByRole('button', { name: /^Cancel / }).click();
   await page.getByRole('tab', { name: 'Optimize' }).click();
   await expect(
-    shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-dynamic' }).first(),
+    shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-static' }).first(),
   ).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
 });
 
@@ -135,9 +136,9 @@ test('the variant is exported where the user says, never over a file without ask
 }) => {
   await openSample(page);
   await page.getByRole('tab', { name: 'Export' }).click();
-  await expect(page.getByRole('radio', { name: /int8-dynamic/ })).toBeChecked();
+  await expect(page.getByRole('radio', { name: /int8-static/ })).toBeChecked();
   await expect(page.getByTestId('cli-command')).toContainText('onnx-studio quantize');
-  await expect(page.getByTestId('cli-command')).toContainText('--method int8-dynamic');
+  await expect(page.getByTestId('cli-command')).toContainText('--method int8-static');
 
   const target = join(outDir, 'digits-int8.onnx');
   await page.getByTestId('export-destination').fill(target);
@@ -153,13 +154,13 @@ test('the variant is exported where the user says, never over a file without ask
   expect((await stat(target)).mtimeMs).toBe(written.mtimeMs);
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-export.png`, fullPage: true });
 
-  // The exported model runs: ten class scores for one 8x8 digit.
+  // The exported model runs: ten class scores for one 32x32 digit.
   const session = await ort.InferenceSession.create(target);
   try {
     const input = new ort.Tensor(
       'float32',
-      Float32Array.from({ length: 64 }, (_, i) => (i % 9) / 9),
-      [1, 1, 8, 8],
+      Float32Array.from({ length: 1024 }, (_, i) => (i % 9) / 9),
+      [1, 1, 32, 32],
     );
     const outputs = await session.run({ [session.inputNames[0]!]: input });
     const scores = outputs[session.outputNames[0]!]!;
@@ -183,7 +184,7 @@ test('the page benchmarks in the browser with onnxruntime-web (wasm) from the se
   });
   await sources.selectOption({ label: 'onnxruntime-web · wasm' });
   await expect(
-    page.getByTestId('compare-table').locator('tr[data-variant="int8-dynamic"] td').nth(1),
+    page.getByTestId('compare-table').locator('tr[data-variant="int8-static"] td').nth(1),
   ).toContainText(/\d ms/);
 });
 
@@ -223,7 +224,7 @@ test('a variant made from another is stacked by the engine, renamed and removed,
   await expect(stacked).toContainText('Made from magnitude 30%.');
   // The command makes the pruned model, then quantizes that file.
   const cli = page.getByTestId('cli-command');
-  await expect(cli).toContainText(/onnx-studio prune \S+digits\.onnx -o (\S+)[^\n]*--method magnitude/);
+  await expect(cli).toContainText(/onnx-studio prune \S+digits-resnet\.onnx -o (\S+)[^\n]*--method magnitude/);
   await expect(cli).toContainText(/\nonnx-studio quantize \S+ -o \S+ --method int8-dynamic/);
 
   await stacked.getByRole('button', { name: 'Rename…' }).click();

@@ -34,12 +34,14 @@ function canonical(value: unknown): string {
 }
 
 /**
- * The bundled sample's own experiment, for its workspace alone: its input spec, set, and its labelled test set
- * for both roles. `now` stamps the spec as confirmed (it is the sample's, not a guess).
+ * The bundled sample's own experiment, for its workspace alone: its input spec, set, its labelled test set for
+ * evaluation and its calibration images (the test set when it has none). `now` stamps the spec as confirmed (it
+ * is the sample's, not a guess).
  */
 export function sampleExperiment(sample: SampleModelInfo, now: string): Experiment {
-  const dataset = { name: 'digits test set (sample)', data: sample.data };
-  return { inputs: sample.inputs, inputsConfirmedAt: now, datasets: { calibration: dataset, evaluation: dataset } };
+  const evaluation = { name: 'digits test set (sample)', data: sample.data };
+  const calibration = sample.calibration ? { name: 'digits calibration set (sample)', data: sample.calibration } : evaluation;
+  return { inputs: sample.inputs, inputsConfirmedAt: now, datasets: { calibration, evaluation } };
 }
 
 
@@ -51,7 +53,8 @@ export function defaultDatasetName(spec: unknown): string {
 
 /**
  * The experiment after a `studio:experiment.set` request (the spec already checked against the model): a
- * `null` forgets, an absent field keeps, `confirmInputs` stamps the spec with `now`.
+ * `null` forgets, an absent field keeps, `confirmInputs` stamps the spec with `now`. A dataset saved again without
+ * a name keeps its name when its spec is unchanged.
  */
 export function applyExperimentChange(current: Experiment | undefined, request: ExperimentSetRequest, now: string): Experiment {
   const experiment: Experiment = { ...current };
@@ -67,7 +70,11 @@ export function applyExperimentChange(current: Experiment | undefined, request: 
     for (const role of ROLES) {
       const given = request.datasets[role];
       if (given === null) delete datasets[role];
-      else if (given) datasets[role] = { name: given.name ?? defaultDatasetName(given.data.spec), data: given.data };
+      else if (given) {
+        // Saving the same data again without a name keeps the name it had (the sample's "digits test set").
+        const kept = datasets[role] && canonical(datasets[role].data.spec) === canonical(given.data.spec) ? datasets[role].name : undefined;
+        datasets[role] = { name: given.name ?? kept ?? defaultDatasetName(given.data.spec), data: given.data };
+      }
     }
     experiment.datasets = datasets;
   }

@@ -471,15 +471,19 @@ export interface JobInfo {
 
 /** The sample model bundled with the app, with its data, so a new user can try every feature at once. */
 export interface SampleModelInfo {
-  /** Absolute path of digits.onnx: an 8x8 handwritten digit classifier (10 classes). */
+  /** Absolute path of the sample model: a trained handwritten-digit classifier (10 classes). */
   modelPath: string;
-  /** `.npy` of its 360 test inputs (first axis = samples). */
+  /** `.npy` of its labelled test inputs (first axis = samples). */
   inputsPath: string;
   /** `.npy` of the integer labels of those inputs. */
   labelsPath: string;
-  /** A dataset spec of its 360 labelled test images (npy inputs + npy labels). */
+  /** A dataset spec of its labelled test images (npy inputs + npy labels): the evaluation set. */
   data: DataRef;
-  /** Its input spec (one 8x8 image per run): the sample's experiment starts with it set. */
+  /** `.npy` of its calibration inputs, when it ships some apart from the test set. */
+  calibrationPath?: string;
+  /** A dataset spec of those calibration inputs; without one the test set calibrates too. */
+  calibration?: DataRef;
+  /** Its input spec (one image per run): the sample's experiment starts with it set. */
   inputs: InputSpec;
   description: string;
 }

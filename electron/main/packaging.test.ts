@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PACKAGED_SAMPLE_DIR, PRODUCT_SAMPLE, sampleFiles } from '../engine/jobs/sample-model.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
@@ -175,12 +176,12 @@ describe('electron-builder configuration', () => {
   });
 
   it('ships the sample model and its data outside the asar', () => {
-    const sample = config.extraResources.find((r) => r.to === 'sample/digits')!;
+    // Where the app looks for it (sample-model.ts) is where the installer puts it, with every file it needs.
+    const sample = config.extraResources.find((r) => r.to === PACKAGED_SAMPLE_DIR.split(path.sep).join('/'))!;
+    expect(sample.from).toBe(PRODUCT_SAMPLE.sourceDir.split(path.sep).join('/'));
+    expect([...sample.filter].sort()).toEqual(sampleFiles(PRODUCT_SAMPLE).sort());
     for (const file of sample.filter)
       expect(fs.existsSync(path.join(root, sample.from, file)), file).toBe(true);
-    expect(sample.filter).toEqual(
-      expect.arrayContaining(['digits.onnx', 'test-inputs.npy', 'test-labels.npy']),
-    );
   });
 
   it('signs macOS builds with a hardened runtime that still allows JIT and our own native libraries', () => {

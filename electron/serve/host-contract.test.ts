@@ -13,7 +13,7 @@ import type { Workspace } from '../../shared/workspace.js';
 import { createMockHost, MOCK_SAMPLE_PATH } from '../../renderer/src/host/mock-host.js';
 import type { StudioHost } from '../../renderer/src/host/studio-host.js';
 import { connectWsHost, type SocketLike } from '../../renderer/src/host/ws-host.js';
-import { sampleModel } from '../engine/jobs/sample-model.js';
+import { tinyDigits } from '../engine/testing/tiny-digits.js';
 import { StudioBackend } from '../engine/jobs/studio-backend.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
 import { startServeServer } from './serve-server.js';
@@ -72,7 +72,7 @@ const subjects: [string, () => Promise<Subject>][] = [
     'onnx-studio serve',
     async () => {
       const tmp = makeTempDir('onnx-studio-contract-');
-      const sample = sampleModel()!;
+      const sample = tinyDigits();
       const modelPath = path.join(tmp.dir, 'digits.onnx');
       fs.copyFileSync(sample.modelPath, modelPath);
       const backend = new StudioBackend({
@@ -80,6 +80,7 @@ const subjects: [string, () => Promise<Subject>][] = [
         host: 'serve',
         version: 'test',
         capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+        sample,
       });
       fs.mkdirSync(path.join(tmp.dir, 'renderer'));
       const server = await startServeServer({

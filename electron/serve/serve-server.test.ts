@@ -10,7 +10,7 @@ import type { ModelSummary } from '../../shared/model-summary.js';
 import { workspaceFileUrlPath, type Workspace } from '../../shared/workspace.js';
 import { wsUrlFor, type WsServerMessage } from '../../shared/ws-protocol.js';
 import { StudioBackend } from '../engine/jobs/studio-backend.js';
-import { sampleModel } from '../engine/jobs/sample-model.js';
+import { tinyDigits } from '../engine/testing/tiny-digits.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
 import { startServeServer, type RunningServer } from './serve-server.js';
 
@@ -115,7 +115,7 @@ describe('onnx-studio serve', () => {
   let backend: StudioBackend;
   let server: RunningServer;
   let base: string;
-  const sample = sampleModel()!;
+  const sample = tinyDigits();
 
   beforeAll(async () => {
     tmp = makeTempDir('onnx-studio-serve-');
@@ -132,6 +132,7 @@ describe('onnx-studio serve', () => {
       host: 'serve',
       version: '0.0.0-test',
       capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+      sample,
     });
     server = await startServeServer({
       backend,

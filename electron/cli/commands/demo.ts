@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobSpec, TerminalJobEvent } from '../../../shared/ipc-contract.js';
-import type { QuantizeReportInfo } from '../../../shared/job-reports.js';
+import { bestVariant, describeBest, DEFAULT_MAX_DROP_POINTS } from '../../../shared/best-variant.js';
+import type { PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type {
   BenchJobResult,
   EvaluateJobResult,
@@ -15,28 +16,11 @@ import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { formatBytes, formatTable } from '../format.js';
+import { describeInputShape } from '../../../shared/input-spec.js';
 import { cliVersion } from '../version.js';
+import { demoRecipes } from './demo-recipes.js';
 
 const DEFAULT_OUT = 'onnx-studio-demo';
-
-/** The variants the demo makes: the three recipes most users start with. */
-const RECIPES: {
-  name: string;
-  spec: (model: string, data: NonNullable<ReturnType<typeof sampleModel>>['data']) => JobSpec;
-}[] = [
-  { name: 'int8-dynamic', spec: (modelPath) => ({ kind: 'quantize', modelPath, method: 'int8-dynamic' }) },
-  {
-    name: 'int8-static',
-    spec: (modelPath, data) => ({
-      kind: 'quantize',
-      modelPath,
-      method: 'int8-static',
-      calibration: data,
-      options: { calibSamples: 128 },
-    }),
-  },
-  { name: 'fp16', spec: (modelPath) => ({ kind: 'quantize', modelPath, method: 'fp16' }) },
-];
 
 function positiveInt(flag: string, raw: string | boolean | string[] | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -53,7 +37,7 @@ export const demoCommand: CliCommand = {
   usage: 'onnx-studio demo [--out DIR] [--iterations N] [--force] [--json]',
   help: [
     `  --out DIR        where to write report.html, report.json and the workspace (default ./${DEFAULT_OUT})`,
-    '  --iterations N   timed runs per model in the benchmark (default 300)',
+    '  --iterations N   timed runs per model in the benchmark, interleaved (default 500)',
     '  --force          replace a report already in DIR',
     '  --json           print {out, html, json, rows} as one JSON object',
   ].join('\n'),
@@ -75,7 +59,7 @@ export const demoCommand: CliCommand = {
         'The bundled sample model is missing from this installation. Reinstall ONNX Studio.',
       );
     const out = path.resolve(typeof ctx.values.out === 'string' ? ctx.values.out : DEFAULT_OUT);
-    const iterations = positiveInt('iterations', ctx.values.iterations, 300);
+    const iterations = positiveInt('iterations', ctx.values.iterations, 500);
     const force = ctx.values.force === true;
     for (const file of ['report.html', 'report.json']) {
       if (fs.existsSync(path.join(out, file)) && !force) {
@@ -115,23 +99,27 @@ export const demoCommand: CliCommand = {
         );
       };
 
+      // Reading the sample's workspace seeds its experiment: its input spec and its datasets by role, so the
+      // benchmark feeds the sample's shapes and the figures name the data they were measured on.
+      const seeded = await backend.dispatch('studio:workspace.get', { modelPath: model });
+      if (!seeded.ok) throw new StudioError(seeded.error.code, seeded.error.message);
       step(`inspect ${model}`);
       const summary = await runJob<ModelSummary>({ kind: 'inspect', modelPath: model }, 'inspect');
       step(
         `  ${summary.nodes} nodes, ${summary.parameters.toLocaleString('en-US')} parameters, ${formatBytes(summary.fileBytes)}`,
       );
 
-      const variants: VariantJobResult<QuantizeReportInfo>[] = [];
-      for (const recipe of RECIPES) {
-        step(`quantize ${recipe.name}`);
-        const made = await runJob<VariantJobResult<QuantizeReportInfo>>(
-          recipe.spec(model, sample.data),
-          `quantize ${recipe.name}`,
-        );
+      const { run: recipes, skipped } = demoRecipes(model, summary, sample);
+      step(`recipes for this model (${recipes.map((r) => r.name).join(', ')}):`);
+      for (const r of recipes) step(`  ${r.name}: ${r.why}`);
+      for (const r of skipped) step(`  not ${r.name}: ${r.why}`);
+
+      const variants: VariantJobResult<QuantizeReportInfo | PruneReportInfo>[] = [];
+      for (const recipe of recipes) {
+        step(`${recipe.spec.kind} ${recipe.name}`);
+        const made = await runJob<VariantJobResult<QuantizeReportInfo | PruneReportInfo>>(recipe.spec, `${recipe.spec.kind} ${recipe.name}`);
         variants.push(made);
-        step(
-          `  ${formatBytes(made.report.inputBytes)} -> ${formatBytes(made.report.outputBytes)} (${made.report.quantizedNodes} nodes)`,
-        );
+        step(`  ${formatBytes(made.report.inputBytes)} -> ${formatBytes(made.report.outputBytes)}`);
       }
 
       const targets = ['original', ...variants.map((v) => v.variant.id)];
@@ -182,32 +170,56 @@ export const demoCommand: CliCommand = {
   },
 };
 
+/**
+ * The summary: the variant to keep first (with its ratios), then every variant from the fastest, and the original
+ * last as the baseline the ratios are against.
+ */
 function printResult(
   ctx: CliContext,
   out: string,
   files: { htmlPath: string; jsonPath: string },
   report: StudioReport,
 ): void {
+  const best = bestVariant(report.rows);
+  const ordered = [
+    ...(best ? [best.row] : []),
+    ...report.rows
+      .filter((r) => r.target !== 'original' && r !== best?.row)
+      .sort((a, b) => (a.latency?.p50Ratio ?? Infinity) - (b.latency?.p50Ratio ?? Infinity)),
+    ...report.rows.filter((r) => r.target === 'original'),
+  ];
+  const headline = best
+    ? `Best: ${describeBest(best)}.`
+    : `No variant is faster or smaller than the original within ${DEFAULT_MAX_DROP_POINTS} pts of accuracy.`;
   if (ctx.json) {
-    writeJson(ctx, { out, html: files.htmlPath, json: files.jsonPath, rows: report.rows });
+    writeJson(ctx, {
+      out,
+      html: files.htmlPath,
+      json: files.jsonPath,
+      best: best ? { target: best.row.target, name: best.row.name, p50Ratio: best.p50Ratio, sizeRatio: best.row.sizeRatio, dropPoints: best.dropPoints } : null,
+      rows: ordered,
+    });
     return;
   }
-  const rows = report.rows.map((r) => [
-    r.name,
+  const rows = ordered.map((r) => [
+    r.target === 'original' ? 'original (baseline)' : r === best?.row ? `${r.name} (best)` : r.name,
     formatBytes(r.fileBytes),
     r.target === 'original' ? '' : `${r.sizeRatio.toFixed(2)}x`,
-    r.latency ? r.latency.p50Ms.toFixed(4) : '-',
+    r.latency ? r.latency.p50Ms.toFixed(3) : '-',
     r.latency?.p50Ratio !== undefined && r.target !== 'original' ? `${r.latency.p50Ratio.toFixed(2)}x` : '',
     r.accuracy !== undefined ? `${(r.accuracy * 100).toFixed(2)}%` : '-',
-    r.fidelity?.top1Agreement != null ? `${(r.fidelity.top1Agreement * 100).toFixed(2)}%` : '-',
+    r.accuracyDelta !== undefined && r.target !== 'original' ? `${(r.accuracyDelta * 100).toFixed(2)} pts` : '',
   ]);
+  const inputs = report.rows.find((r) => r.latency?.inputs)?.latency?.inputs;
+  const dataset = report.rows.find((r) => r.dataset)?.dataset;
   ctx.stdout.write(
     [
-      formatTable(
-        ['Model', 'Size', 'Size ratio', 'p50 ms', 'p50 ratio', 'Accuracy', 'Top-1 agreement'],
-        rows,
-      ),
+      headline,
       '',
+      formatTable(['Model', 'Size', 'Size ratio', 'p50 ms', 'p50 ratio', 'Accuracy', 'Δ accuracy'], rows),
+      '',
+      ...(inputs ? [`Latency: ${inputs.map(describeInputShape).join(', ')}, one interleaved benchmark on this machine.`] : []),
+      ...(dataset ? [`Accuracy: ${dataset.name}, ${dataset.samples} samples.`] : []),
       `Report: ${files.htmlPath}`,
       `Data:   ${files.jsonPath}`,
       `Variants and results: ${path.join(out, 'workspace')}`,

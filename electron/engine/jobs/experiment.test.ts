@@ -11,10 +11,11 @@ import type { Workspace } from '../../../shared/workspace.js';
 import { encodeNpyArray } from '../datasets/npy-format.js';
 import { awkwardModelFiles } from '../testing/awkward-models.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { tinyDigits } from '../testing/tiny-digits.js';
 import { sampleModel } from './sample-model.js';
 import { StudioBackend } from './studio-backend.js';
 
-const sample = sampleModel()!;
+const sample = tinyDigits();
 let tmp: ReturnType<typeof makeTempDir>;
 let backend: StudioBackend;
 let digits: string;
@@ -158,7 +159,8 @@ describe('the experiment on the backend', () => {
   it('puts the fed shapes and the datasets in the report, and says when accuracies mix datasets', async () => {
     const textReport = await ok(backend.dispatch('studio:report.build', { modelPath: textLine }));
     expect(textReport.json.rows[0]?.latency?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 160] }]);
-    expect(textReport.html).toContain('<td>1x3x48x160</td>');
+    // Measured alike: one line above the table says on what, instead of a column repeating it.
+    expect(textReport.html).toContain('Every row: Inputs: x float32 [1, 3, 48, 160].');
 
     // A variant evaluated on the first 100 samples only: another dataset than the original's.
     const made = await runJob({ kind: 'quantize', modelPath: digits, method: 'int8-dynamic', common: {}, options: {} });
@@ -175,6 +177,8 @@ describe('the experiment on the backend', () => {
     ]);
     expect(report.json.rows[1]?.accuracyDelta).toBeUndefined();
     expect(report.html).toContain('These accuracies were measured on different datasets');
+    // Datasets that differ get a column of their own.
+    expect(report.html).toContain('<th>Data</th>');
   });
 
   it('gives the bundled sample its own datasets, and no other model any', async () => {
@@ -183,5 +187,24 @@ describe('the experiment on the backend', () => {
     expect(own.experiment?.datasets?.calibration?.data).toEqual(sample.data);
     const other: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: textLine }));
     expect(other.experiment?.datasets).toBeUndefined();
+  });
+
+  it('calibrates the product sample on its own calibration images, not on its test set', async () => {
+    const product = sampleModel()!;
+    const own = new StudioBackend({
+      dataDir: path.join(tmp.dir, 'product-data'),
+      host: 'serve',
+      version: '0.0.0-test',
+      capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+    });
+    try {
+      const ws: Workspace = await ok(own.dispatch('studio:workspace.get', { modelPath: product.modelPath }));
+      expect(ws.experiment?.inputs).toEqual({ shapes: { image: [1, 1, 32, 32] } });
+      expect(ws.experiment?.datasets?.evaluation).toEqual({ name: 'digits test set (sample)', data: product.data });
+      expect(ws.experiment?.datasets?.calibration?.name).toBe('digits calibration set (sample)');
+      expect(ws.experiment?.datasets?.calibration?.data.spec).toEqual({ kind: 'npy', path: product.calibrationPath });
+    } finally {
+      await own.dispose();
+    }
   });
 });

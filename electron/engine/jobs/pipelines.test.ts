@@ -8,10 +8,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineRecord, Workspace } from '../../../shared/workspace.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { sampleModel } from './sample-model.js';
+import { tinyDigits } from '../testing/tiny-digits.js';
 import { StudioBackend } from './studio-backend.js';
 
-const sample = sampleModel()!;
+const sample = tinyDigits();
 let tmp: ReturnType<typeof makeTempDir>;
 let model: string;
 const backends: StudioBackend[] = [];
@@ -22,6 +22,7 @@ function makeBackend(): StudioBackend {
     host: 'serve',
     version: '0.0.0-test',
     capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+    sample,
   });
   backends.push(backend);
   return backend;

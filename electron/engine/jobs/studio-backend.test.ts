@@ -12,10 +12,10 @@ import type {
 } from '../../../shared/job-results.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { sampleModel } from './sample-model.js';
+import { tinyDigits } from '../testing/tiny-digits.js';
 import { StudioBackend } from './studio-backend.js';
 
-const sample = sampleModel()!;
+const sample = tinyDigits();
 let tmp: ReturnType<typeof makeTempDir>;
 let backend: StudioBackend;
 let model: string;
@@ -26,6 +26,7 @@ function makeBackend(): StudioBackend {
     host: 'serve',
     version: '0.0.0-test',
     capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
+    sample,
   });
 }
 

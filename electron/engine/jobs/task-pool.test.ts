@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ENGINE_TEST_HOOKS_ENV } from '../host/engine-protocol.js';
 import type { JobEvent } from '../../../shared/ipc-contract.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
-import { sampleModel } from './sample-model.js';
+import { tinyDigits } from '../testing/tiny-digits.js';
 import { TaskPool, forkTaskProcess } from './task-pool.js';
 
 // Real task processes (forked through tsx): crashes are real crashes, not simulations in this process.
@@ -16,7 +16,7 @@ afterAll(() => pool.dispose());
 
 describe('TaskPool', () => {
   it('runs a task in a task process and keeps the process warm for the next one', async () => {
-    const sample = sampleModel()!;
+    const sample = tinyDigits();
     const end = await pool.run({ kind: 'inspect', path: sample.modelPath });
     expect(end.type).toBe('result');
     const summary = (end as { result: ModelSummary }).result;

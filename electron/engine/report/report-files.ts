@@ -5,14 +5,15 @@
  * and the CLI commands that reproduce each variant. No scripts and no external resources: it opens offline,
  * from an e-mail attachment or a CI artifact, and passes a strict CSP.
  */
-import { shortShapes } from '../../../shared/input-spec.js';
+import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compareTargets, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
 import { ORIGINAL_TARGET, type BenchRecord, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
-import { byteTicks, shareTicks } from '../../../shared/chart-scale.js';
+import { byteTicks, shareRange } from '../../../shared/chart-scale.js';
+import { bestVariant, describeBest, DEFAULT_MAX_DROP_POINTS } from '../../../shared/best-variant.js';
 import { barChart, escapeXml, histogramChart, OTHER_COLOR, PALETTE, scatterChart, type BarRow } from './svg-charts.js';
 
 /** Binary units, as the CLI prints them. */
@@ -54,8 +55,11 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 32px 0 8p
 .muted { color: var(--muted); } code, pre { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 pre { background: var(--panel); padding: 10px 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; } th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-weight: 600; background: var(--panel); } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { font-weight: 600; background: var(--panel); } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .better { color: #2e8540; } .worse { color: #c0392b; }
+tr.best-row td { font-weight: 600; }
+.table-wrap { overflow-x: auto; }
+.best { background: var(--panel); border-left: 4px solid #2e8540; padding: 10px 14px; border-radius: 4px; }
 .chart { margin: 12px 0 20px; overflow-x: auto; } svg { max-width: 100%; height: auto; }
 svg text { fill: var(--fg); font: 12px system-ui, sans-serif; } svg .chart-title { font-weight: 600; font-size: 13px; }
 svg .tick { fill: var(--muted); font-size: 11px; } svg .axis { fill: var(--muted); } svg .grid { stroke: var(--line); stroke-width: 1; }
@@ -66,60 +70,63 @@ function cell(text: string, cls = ''): string {
   return `<td${cls ? ` class="${cls}"` : ''}>${escapeXml(text)}</td>`;
 }
 
-function ratioCell(value: number | undefined, lowerIsBetter: boolean): string {
-  if (value === undefined) return cell('–', 'num');
-  const good = lowerIsBetter ? value < 0.98 : value > 1.02;
-  const bad = lowerIsBetter ? value > 1.02 : value < 0.98;
-  return cell(ratio(value), `num${good ? ' better' : bad ? ' worse' : ''}`);
+/** `better` or `worse` for a ratio to the original (lower is better), none within 2%. */
+function ratioClass(value: number | undefined): string {
+  if (value === undefined) return '';
+  return value < 0.98 ? 'better' : value > 1.02 ? 'worse' : '';
 }
 
-function comparisonTable(rows: ComparisonRow[]): string {
-  const head = [
-    'Model',
-    'Made by',
-    'Size',
-    'Size ratio',
-    'p50 ms',
-    'p90 ms',
-    'p99 ms',
-    'p50 ratio',
-    'Inputs',
-    'Accuracy',
-    'Δ accuracy',
-    'Data',
-    'Cosine',
-    'SQNR dB',
-    'Top-1 agree',
-  ];
-  const numeric = new Set([2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 14]);
-  const body = rows.map((r) => {
-    const delta = r.accuracyDelta;
-    return [
-      '<tr>',
-      cell(r.name),
-      cell(r.recipe ?? '—'),
-      cell(formatBytes(r.fileBytes), 'num'),
-      ratioCell(r.target === ORIGINAL_TARGET ? undefined : r.sizeRatio, true),
-      cell(r.latency ? ms(r.latency.p50Ms) : '–', 'num'),
-      cell(r.latency ? ms(r.latency.p90Ms) : '–', 'num'),
-      cell(r.latency ? ms(r.latency.p99Ms) : '–', 'num'),
-      ratioCell(r.target === ORIGINAL_TARGET ? undefined : r.latency?.p50Ratio, true),
-      cell(r.latency?.inputs ? shortShapes(r.latency.inputs) : '–'),
-      cell(r.accuracy !== undefined ? pct(r.accuracy) : '–', 'num'),
-      cell(
-        delta !== undefined && r.target !== ORIGINAL_TARGET
-          ? `${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(2)} pt`
+/**
+ * The comparison table. Inputs and data get a column only when they differ between rows; when every row was
+ * measured alike, one line above the table says on what (a column repeating it squeezed the figures).
+ */
+function comparisonTable(rows: ComparisonRow[], bestTarget: string | undefined): string {
+  const inputsOf = (r: ComparisonRow) => (r.latency?.inputs ? shortShapes(r.latency.inputs) : '–');
+  const dataOf = (r: ComparisonRow) => (r.dataset ? `${r.dataset.name} (${r.dataset.samples})` : '–');
+  const varies = (of: (r: ComparisonRow) => string) => new Set(rows.map(of).filter((v) => v !== '–')).size > 1;
+  const columns: { head: string; numeric?: boolean; value: (r: ComparisonRow) => string; cls?: (r: ComparisonRow) => string }[] = [
+    { head: 'Model', value: (r) => (r.target === bestTarget ? `${r.name} (best)` : r.name) },
+    { head: 'Made by', value: (r) => r.recipe ?? '—' },
+    { head: 'Size', numeric: true, value: (r) => formatBytes(r.fileBytes) },
+    { head: 'Size ratio', numeric: true, value: (r) => (r.target === ORIGINAL_TARGET ? '–' : ratio(r.sizeRatio)), cls: (r) => ratioClass(r.target === ORIGINAL_TARGET ? undefined : r.sizeRatio) },
+    { head: 'p50 ms', numeric: true, value: (r) => (r.latency ? ms(r.latency.p50Ms) : '–') },
+    { head: 'p90 ms', numeric: true, value: (r) => (r.latency ? ms(r.latency.p90Ms) : '–') },
+    { head: 'p99 ms', numeric: true, value: (r) => (r.latency ? ms(r.latency.p99Ms) : '–') },
+    {
+      head: 'p50 ratio',
+      numeric: true,
+      value: (r) => (r.target === ORIGINAL_TARGET || r.latency?.p50Ratio === undefined ? '–' : ratio(r.latency.p50Ratio)),
+      cls: (r) => ratioClass(r.target === ORIGINAL_TARGET ? undefined : r.latency?.p50Ratio),
+    },
+    ...(varies(inputsOf) ? [{ head: 'Inputs', value: inputsOf }] : []),
+    { head: 'Accuracy', numeric: true, value: (r) => (r.accuracy !== undefined ? pct(r.accuracy) : '–') },
+    {
+      head: 'Δ accuracy',
+      numeric: true,
+      value: (r) =>
+        r.accuracyDelta !== undefined && r.target !== ORIGINAL_TARGET
+          ? `${r.accuracyDelta >= 0 ? '+' : ''}${(r.accuracyDelta * 100).toFixed(2)} pt`
           : '–',
-        `num${delta !== undefined && delta < -0.005 ? ' worse' : ''}`,
-      ),
-      cell(r.dataset ? `${r.dataset.name} (${r.dataset.samples})` : '–'),
-      cell(r.fidelity ? r.fidelity.cosine.toFixed(5) : '–', 'num'),
-      cell(r.fidelity ? (r.fidelity.sqnrDb === null ? '∞' : r.fidelity.sqnrDb.toFixed(1)) : '–', 'num'),
-      cell(r.fidelity?.top1Agreement != null ? pct(r.fidelity.top1Agreement) : '–', 'num'),
-      '</tr>',
-    ].join('');
-  });
-  return `<table><thead><tr>${head.map((h, i) => `<th${numeric.has(i) ? ' class="num"' : ''}>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+      cls: (r) => (r.accuracyDelta !== undefined && r.accuracyDelta < -0.005 ? 'worse' : ''),
+    },
+    ...(varies(dataOf) ? [{ head: 'Data', value: dataOf }] : []),
+    { head: 'Cosine', numeric: true, value: (r) => (r.fidelity ? r.fidelity.cosine.toFixed(5) : '–') },
+    { head: 'SQNR dB', numeric: true, value: (r) => (r.fidelity ? (r.fidelity.sqnrDb === null ? '∞' : r.fidelity.sqnrDb.toFixed(1)) : '–') },
+    { head: 'Top-1 agree', numeric: true, value: (r) => (r.fidelity?.top1Agreement != null ? pct(r.fidelity.top1Agreement) : '–') },
+  ];
+  const body = rows.map(
+    (r) =>
+      `${r.target === bestTarget ? '<tr class="best-row">' : '<tr>'}${columns
+        .map((c) => cell(c.value(r), [c.numeric ? 'num' : '', c.cls?.(r) ?? ''].filter(Boolean).join(' ')))
+        .join('')}</tr>`,
+  );
+  const alike = [
+    ...(varies(inputsOf) ? [] : inputsCaption(rows)),
+    ...(varies(dataOf) ? [] : datasetCaption(rows)),
+  ];
+  return `${alike.length > 0 ? `<p class="muted">${escapeXml(`Every row: ${alike.join(' ')}`)}</p>` : ''}<div class="table-wrap"><table><thead><tr>${columns
+    .map((c) => `<th${c.numeric ? ' class="num"' : ''}>${escapeXml(c.head)}</th>`)
+    .join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
 }
 
 /** A warning when the accuracies in the table come from different datasets (they cannot be compared). */
@@ -136,9 +143,24 @@ function latestNodeBench(workspace: Workspace): BenchRecord | undefined {
   return workspace.benchmarks[workspace.benchmarks.length - 1];
 }
 
+/** What the latency figures were measured on: the inputs each benchmark fed (one line per distinct set). */
+function inputsCaption(rows: readonly ComparisonRow[]): string[] {
+  const shapes = new Set(rows.flatMap((r) => (r.latency?.inputs ? [r.latency.inputs.map(describeInputShape).join(', ')] : [])));
+  return shapes.size === 0 ? [] : [`Inputs: ${[...shapes].join('; ')}${shapes.size > 1 ? ' (different inputs: do not compare these)' : ''}.`];
+}
+
+/** What the accuracies were measured on. */
+function datasetCaption(rows: readonly ComparisonRow[]): string[] {
+  const named = new Map(rows.flatMap((r) => (r.dataset ? [[r.dataset.sha256, `${r.dataset.name} (${r.dataset.samples} samples)`] as const] : [])));
+  return named.size === 0 ? [] : [`Data: ${[...named.values()].join('; ')}.`];
+}
+
 function charts(report: StudioReport): string[] {
   const { rows, workspace } = report;
   const nameOf = (target: string) => rows.find((r) => r.target === target)?.name ?? target;
+  // One colour per model in every chart, from its place in the table (a chart that leaves a model out does
+  // not shift the others' colours).
+  const colorOf = (target: string) => PALETTE[Math.max(0, rows.findIndex((r) => r.target === target)) % PALETTE.length]!;
   const out: string[] = [];
   // Round ticks in the unit of the largest file: 0, 100 KiB, 200 KiB... (not 146.5 KiB).
   const sizeAxis = byteTicks(Math.max(0, ...rows.map((r) => r.fileBytes)));
@@ -151,6 +173,7 @@ function charts(report: StudioReport): string[] {
         label: r.name,
         value: r.fileBytes,
         note: r.target === ORIGINAL_TARGET ? '' : ratio(r.sizeRatio),
+        color: colorOf(r.target),
       })),
       format: formatBytes,
       ticks: sizeAxis.ticks,
@@ -171,8 +194,10 @@ function charts(report: StudioReport): string[] {
             r.target === ORIGINAL_TARGET || r.latency!.p50Ratio === undefined
               ? ''
               : ratio(r.latency!.p50Ratio),
+          color: colorOf(r.target),
         })),
         fitBars: true,
+        captions: inputsCaption(timed),
       }),
     );
   }
@@ -189,10 +214,13 @@ function charts(report: StudioReport): string[] {
             r.accuracyDelta !== undefined && r.target !== ORIGINAL_TARGET
               ? `${(r.accuracyDelta * 100).toFixed(2)} pt`
               : '',
+          color: colorOf(r.target),
         })),
         format: pct,
-        ticks: shareTicks(),
+        // Starts near the data (and says so): 99.4% and 98.9% on a 0-100% axis look the same.
+        ticks: shareRange(scored.map((r) => r.accuracy!)),
         tickFormat: sharePct,
+        captions: datasetCaption(scored),
       }),
     );
   }
@@ -206,10 +234,12 @@ function charts(report: StudioReport): string[] {
           label: r.name,
           value: r.fidelity!.top1Agreement!,
           note: `cosine ${r.fidelity!.cosine.toFixed(4)}`,
+          color: colorOf(r.target),
         })),
         format: pct,
-        ticks: shareTicks(),
+        ticks: shareRange(faithful.map((r) => r.fidelity!.top1Agreement!)),
         tickFormat: sharePct,
+        captions: datasetCaption(faithful),
       }),
     );
   }
@@ -228,21 +258,24 @@ function charts(report: StudioReport): string[] {
           x: r.latency!.p50Ms,
           y: useAccuracy ? r.accuracy! : (r.fidelity?.top1Agreement ?? 0),
           size: r.fileBytes,
+          color: colorOf(r.target),
         })),
         yShare: true,
+        captions: [...inputsCaption(pareto), ...datasetCaption(pareto)],
       }),
     );
   }
   const bench = latestNodeBench(workspace);
   const series = (bench?.results ?? [])
     .filter((r) => (r.samples?.length ?? 0) > 0)
-    .map((r) => ({ label: nameOf(r.target), values: r.samples! }));
+    .map((r) => ({ label: nameOf(r.target), values: r.samples!, color: colorOf(r.target) }));
   if (series.length > 0) {
     out.push(
       histogramChart({
         title: `Latency distribution (${bench!.label})`,
         xLabel: 'latency per run (ms)',
         series,
+        ...(bench?.inputs ? { captions: [`Inputs: ${bench.inputs.map(describeInputShape).join(', ')}.`] } : {}),
       }),
     );
   }
@@ -263,6 +296,21 @@ function charts(report: StudioReport): string[] {
     out.push(barChart({ title: `Time per operator type: ${nameOf(result.target)}`, unit: 'ms', rows: opRows }));
   }
   return out;
+}
+
+/** The variant to keep, first on the page, with its ratios and what they were measured on. */
+function bestSection(rows: readonly ComparisonRow[]): string {
+  const best = bestVariant(rows);
+  if (!best) {
+    const measured = rows.some((r) => r.target !== ORIGINAL_TARGET && r.latency?.p50Ratio !== undefined);
+    return measured
+      ? `<p class="best"><strong>No variant is faster or smaller than the original within ${DEFAULT_MAX_DROP_POINTS} points of accuracy.</strong></p>\n`
+      : '';
+  }
+  const measuredOn = [...inputsCaption(rows), ...datasetCaption(rows)].join(' ');
+  return `<p class="best"><strong>Best variant: ${escapeXml(describeBest(best))}.</strong><br><span class="muted">${escapeXml(
+    `The fastest variant (then the smallest) that loses at most ${DEFAULT_MAX_DROP_POINTS} points and is faster or smaller than the original. ${measuredOn}`,
+  )}</span></p>\n`;
 }
 
 /** The report as one self-contained HTML page. */
@@ -323,11 +371,11 @@ export function reportHtml(report: StudioReport): string {
 <body>
 <h1>${escapeXml(title)}</h1>
 <p class="muted">${escapeXml(`${report.generatedBy}, ${report.generatedAt}. ${workspace.variants.length} variant(s), ${workspace.benchmarks.length} benchmark(s), ${workspace.evaluations.length} evaluation(s).`)}</p>
-<h2>Model</h2>
+${bestSection(report.rows)}<h2>Model</h2>
 <table>${model.join('')}</table>
 <h2>Comparison</h2>
 <p class="muted">Ratios are against the original (below 1 is smaller or faster). Latency ratios come from one interleaved benchmark where possible.</p>
-${mixedDatasetsNote(report.rows)}${comparisonTable(report.rows)}
+${mixedDatasetsNote(report.rows)}${comparisonTable(report.rows, bestVariant(report.rows)?.row.target)}
 <h2>Charts</h2>
 ${charts(report)
   .map((svg) => `<div class="chart">${svg}</div>`)

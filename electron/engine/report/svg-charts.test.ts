@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chroma, closestPair, colorDistance, MIN_SERIES_DISTANCE } from '../../../shared/chart-colors.js';
-import { byteTicks, shareTicks } from '../../../shared/chart-scale.js';
+import { byteTicks, shareRange, shareTicks } from '../../../shared/chart-scale.js';
 import { barChart, histogramChart, OTHER_COLOR, PALETTE, scatterChart } from './svg-charts.js';
 
 /** The text of every `<text class="tick">` of the chart, in order. */
@@ -108,5 +108,38 @@ describe('report charts', () => {
     expect(closestPair(PALETTE).distance).toBeGreaterThanOrEqual(MIN_SERIES_DISTANCE);
     for (const c of PALETTE) expect(colorDistance(c, OTHER_COLOR)).toBeGreaterThanOrEqual(25);
     expect(chroma(OTHER_COLOR)).toBeLessThan(8);
+  });
+
+  it('starts an accuracy axis near the data only when told, and then says so under the title', () => {
+    const rows = [
+      { label: 'original', value: 0.9944 },
+      { label: 'int8', value: 0.9917 },
+    ];
+    const zoomed = barChart({ title: 'Accuracy', unit: '', rows, ticks: shareRange(rows.map((r) => r.value)), tickFormat: (v) => `${(v * 100).toFixed(1)}%`, captions: ['Data: test set (360 samples).'] });
+    const notes = [...zoomed.matchAll(/class="tick chart-note">([^<]*)</g)].map((m) => m[1]);
+    expect(notes[0]).toBe('Data: test set (360 samples).');
+    expect(notes[1]).toMatch(/^The axis starts at 99\.\d%, not 0: the bars show differences/);
+    // The two bars differ visibly (they were 99.4% and 99.2% of the same 0-100% axis).
+    const widths = [...zoomed.matchAll(/<rect x="190" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(widths[0]! - widths[1]!).toBeGreaterThan(40);
+    const fromZero = barChart({ title: 'Accuracy', unit: '', rows, ticks: shareTicks() });
+    expect(fromZero).not.toContain('not 0');
+  });
+
+  it('says when the Pareto view\'s accuracy axis does not start at 0, and shows its captions', () => {
+    const svg = scatterChart({
+      title: 'Pareto',
+      xLabel: 'p50 latency (ms)',
+      yLabel: 'accuracy',
+      yShare: true,
+      captions: ['Inputs: image [1, 1, 32, 32].'],
+      points: [
+        { label: 'original', x: 1.1, y: 0.9944, size: 2_700_000 },
+        { label: 'int8-static', x: 0.38, y: 0.9944, size: 700_000, color: '#123456' },
+      ],
+    });
+    const notes = [...svg.matchAll(/class="tick chart-note">([^<]*)</g)].map((m) => m[1]);
+    expect(notes).toEqual(['Inputs: image [1, 1, 32, 32].', expect.stringMatching(/^The accuracy axis starts at 9\d(\.\d+)?%, not 0/)]);
+    expect(svg).toContain('fill="#123456"');
   });
 });

@@ -47,8 +47,13 @@ export function barChart(options: {
   rows: BarRow[];
   format?: (v: number) => string;
   tickFormat?: (v: number) => string;
-  /** The value axis's ticks (from 0; the last is its end), e.g. round byte or share ticks. */
+  /**
+   * The value axis's ticks (the first is its start, the last its end), e.g. round byte or share ticks. An axis
+   * that does not start at 0 says so under the title: its bars show differences, not proportions.
+   */
   ticks?: number[];
+  /** Lines under the title that say what the figures were measured on (inputs, dataset). */
+  captions?: string[];
   /**
    * Fit the axis to the bars, not to the whiskers: a p99 of 8 ms must not flatten 0.17 ms bars. Whiskers
    * past the axis stop at its end with an arrow, and a note under the title says so.
@@ -70,20 +75,30 @@ export function barChart(options: {
     options.ticks ??
     (options.fitBars ? niceTicks(barMax, { headroom: 0.25 }) : niceTicks(whiskerMax, { headroom: 0.02 }));
   const scaleMax = ticks[ticks.length - 1] ?? whiskerMax;
+  const scaleMin = Math.min(ticks[0] ?? 0, scaleMax);
   const clipped = rows.some((r) => (r.whisker?.[1] ?? 0) > scaleMax);
-  const top = clipped ? 48 : 34;
+  const notes = [
+    ...(options.captions ?? []),
+    ...(scaleMin > 0
+      ? [`The axis starts at ${tickFormat(scaleMin)}, not 0: the bars show differences, not proportions.`]
+      : []),
+    ...(clipped
+      ? [`The axis fits the bars: whiskers past ${tickFormat(scaleMax)} stop at its end with an arrow (p90 and p99 are in the table).`]
+      : []),
+  ];
+  const top = 34 + 15 * notes.length;
   const height = top + rows.length * rowHeight + 28;
-  const x = (v: number) => labelWidth + (plotWidth * Math.min(v, scaleMax)) / scaleMax;
+  const span = scaleMax - scaleMin || 1;
+  const x = (v: number) => labelWidth + (plotWidth * (Math.min(Math.max(v, scaleMin), scaleMax) - scaleMin)) / span;
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">`,
   );
   parts.push(`<title>${escapeXml(title)}</title>`);
   parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(title)}</text>`);
-  if (clipped)
-    parts.push(
-      `<text x="0" y="34" class="tick">${escapeXml(`The axis fits the bars: whiskers past ${tickFormat(scaleMax)} stop at its end with an arrow (p90 and p99 are in the table).`)}</text>`,
-    );
+  notes.forEach((note, i) =>
+    parts.push(`<text x="0" y="${34 + 15 * i}" class="tick chart-note">${escapeXml(note)}</text>`),
+  );
   for (const t of ticks) {
     const tx = x(t);
     parts.push(
@@ -165,6 +180,8 @@ export function scatterChart(options: {
   points: ScatterPoint[];
   /** y is a share (accuracy, agreement): round ticks around the points, never above 100%. */
   yShare?: boolean;
+  /** Lines under the title that say what the figures were measured on (inputs, dataset). */
+  captions?: string[];
   width?: number;
   height?: number;
 }): string {
@@ -172,13 +189,6 @@ export function scatterChart(options: {
   const width = options.width ?? 760;
   const left = 70;
   const right = 30;
-  // Room under the title for the largest bubble of a point at the top.
-  const top = 50;
-  const bottom = 50;
-  const named = points.map((p, i) => ({ ...p, color: p.color ?? PALETTE[i % PALETTE.length]! }));
-  const key = legend(named, left, 0, width - right);
-  const plotBottom = (options.height ?? 380) - bottom;
-  const height = plotBottom + bottom + key.height + 6;
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
   const xTicks = niceTicks(Math.max(...xs), { headroom: 0.1 });
@@ -193,6 +203,17 @@ export function scatterChart(options: {
   const x1 = xTicks[xTicks.length - 1]!;
   const y0 = yTicks[0]!;
   const y1 = yTicks[yTicks.length - 1]!;
+  const captions = [
+    ...(options.captions ?? []),
+    ...(y0 > 0 ? [`The ${yLabel} axis starts at ${yFormat(y0)}, not 0, to show the differences.`] : []),
+  ];
+  // Room under the title (and captions) for the largest bubble of a point at the top.
+  const top = 50 + 15 * captions.length;
+  const bottom = 50;
+  const named = points.map((p, i) => ({ ...p, color: p.color ?? PALETTE[i % PALETTE.length]! }));
+  const key = legend(named, left, 0, width - right);
+  const plotBottom = (options.height ?? 380) + 15 * captions.length - bottom;
+  const height = plotBottom + bottom + key.height + 6;
   const px = (v: number) => left + ((width - left - right) * (v - x0)) / (x1 - x0 || 1);
   const py = (v: number) => plotBottom - ((plotBottom - top) * (v - y0)) / (y1 - y0 || 1);
   const maxSize = Math.max(...points.map((p) => p.size), 1);
@@ -202,6 +223,9 @@ export function scatterChart(options: {
   );
   parts.push(`<title>${escapeXml(title)}</title>`);
   parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(title)}</text>`);
+  captions.forEach((note, i) =>
+    parts.push(`<text x="0" y="${34 + 15 * i}" class="tick chart-note">${escapeXml(note)}</text>`),
+  );
   for (const t of xTicks) {
     parts.push(
       `<line x1="${px(t).toFixed(1)}" y1="${top}" x2="${px(t).toFixed(1)}" y2="${plotBottom}" class="grid"/>`,
@@ -248,6 +272,8 @@ export function histogramChart(options: {
   xLabel: string;
   series: HistogramSeries[];
   bins?: number;
+  /** Lines under the title that say what the figures were measured on (inputs). */
+  captions?: string[];
   width?: number;
   height?: number;
 }): string {
@@ -255,7 +281,8 @@ export function histogramChart(options: {
   const bins = options.bins ?? 40;
   const left = 60;
   const right = 20;
-  const top = 34;
+  const captions = options.captions ?? [];
+  const top = 34 + 15 * captions.length;
   const colors = options.series.map((series, i) => series.color ?? PALETTE[i % PALETTE.length]!);
   const key = legend(
     options.series.map((series, i) => ({ label: series.label, color: colors[i]! })),
@@ -264,7 +291,7 @@ export function histogramChart(options: {
     width - right,
   );
   const bottom = 46 + key.height;
-  const height = (options.height ?? 300) - 18 + key.height;
+  const height = (options.height ?? 300) - 18 + key.height + 15 * captions.length;
   const all = options.series.flatMap((s) => [...s.values]).sort((a, b) => a - b);
   const lo = all[0] ?? 0;
   // Cut the far tail (above the 99.5th percentile) so one outlier does not squash the distribution.
@@ -289,6 +316,9 @@ export function histogramChart(options: {
   );
   parts.push(`<title>${escapeXml(options.title)}</title>`);
   parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(options.title)}</text>`);
+  captions.forEach((note, i) =>
+    parts.push(`<text x="0" y="${34 + 15 * i}" class="tick chart-note">${escapeXml(note)}</text>`),
+  );
   for (const t of xTicks) {
     parts.push(
       `<line x1="${px(t).toFixed(1)}" y1="${top}" x2="${px(t).toFixed(1)}" y2="${height - bottom}" class="grid"/>`,

@@ -149,7 +149,7 @@ export function seedChartsScenario(ws: Workspace, inputs: FedInput[], dataset: D
       parent: 'original',
       recipe: f.recipe,
       report: {} as WorkspaceVariant['report'],
-      cliCommand: `onnx-studio ${f.recipe.operation} digits.onnx -o ${f.id}.onnx --method ${f.recipe.method}`,
+      cliCommand: `onnx-studio ${f.recipe.operation} digits-resnet.onnx -o ${f.id}.onnx --method ${f.recipe.method}`,
     });
   }
   ws.benchmarks.push({

@@ -51,7 +51,7 @@ import type { StudioHost } from './studio-host.js';
 /** The path the mock Open dialog "chooses". */
 export const MOCK_DIALOG_PATH = '/models/mobilenet-v2.onnx';
 /** The mock's bundled sample. */
-export const MOCK_SAMPLE_PATH = '/opt/onnx-studio/samples/digits/digits.onnx';
+export const MOCK_SAMPLE_PATH = '/opt/onnx-studio/samples/digits-resnet/digits-resnet.onnx';
 
 /** A made-up but stable identity: the name the backend would give, a hash-like id from the spec. */
 function mockIdentity(ws: Workspace, data: { spec: unknown }, samples: number): DatasetIdentity {
@@ -61,20 +61,17 @@ function mockIdentity(ws: Workspace, data: { spec: unknown }, samples: number): 
   return { name: named?.name ?? defaultDatasetName(data.spec), samples, sha256: h.toString(16).padStart(8, '0').repeat(8) };
 }
 
-/** The mock's bundled sample and its labelled test set. */
+/** The mock's bundled sample, its labelled test set and its calibration images (like the real one's). */
+const MOCK_SAMPLE_DIR = '/opt/onnx-studio/samples/digits-resnet';
 const MOCK_SAMPLE_INFO: SampleModelInfo = {
   modelPath: MOCK_SAMPLE_PATH,
-  inputsPath: '/opt/onnx-studio/samples/digits/test-inputs.npy',
-  labelsPath: '/opt/onnx-studio/samples/digits/test-labels.npy',
-  data: {
-    spec: {
-      kind: 'npy',
-      path: '/opt/onnx-studio/samples/digits/test-inputs.npy',
-      labels: '/opt/onnx-studio/samples/digits/test-labels.npy',
-    },
-  },
-  description: 'Handwritten digits (8x8), 10 classes, 360 labelled test images.',
-  inputs: { shapes: { input: [1, 1, 8, 8] } },
+  inputsPath: `${MOCK_SAMPLE_DIR}/test-inputs.npy`,
+  labelsPath: `${MOCK_SAMPLE_DIR}/test-labels.npy`,
+  data: { spec: { kind: 'npy', path: `${MOCK_SAMPLE_DIR}/test-inputs.npy`, labels: `${MOCK_SAMPLE_DIR}/test-labels.npy` } },
+  calibrationPath: `${MOCK_SAMPLE_DIR}/calib-inputs.npy`,
+  calibration: { spec: { kind: 'npy', path: `${MOCK_SAMPLE_DIR}/calib-inputs.npy` } },
+  description: 'Handwritten digits (32x32), a ResNet-style CNN, 10 classes, 360 labelled test images.',
+  inputs: { shapes: { image: [1, 1, 32, 32] } },
 };
 
 /** A small but realistic summary (MobileNetV2-like) so every part of the summary view has data. */
@@ -97,20 +94,24 @@ export const SAMPLE_SUMMARY: ModelSummary = {
   ],
 };
 
+/** The bundled sample's summary, as `onnx-studio inspect` gives it for electron/sample/digits-resnet. */
 const DIGITS_SUMMARY: ModelSummary = {
   path: MOCK_SAMPLE_PATH,
-  fileBytes: 16_642,
+  fileBytes: 2_764_110,
   externalDataBytes: 0,
-  irVersion: 8,
-  producer: { name: 'onnx-studio-fixture', version: '1' },
-  opsets: { '': 17 },
-  inputs: [{ name: 'input', dtype: 'float32', shape: ['batch', 1, 8, 8] }],
+  irVersion: 7,
+  producer: { name: 'pytorch', version: '1.13.0' },
+  opsets: { '': 13 },
+  inputs: [{ name: 'image', dtype: 'float32', shape: ['batch', 1, 32, 32] }],
   outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', 10] }],
-  nodes: 9,
-  opCounts: { Conv: 2, Relu: 3, Flatten: 1, Gemm: 2, MaxPool: 1 },
-  parameters: 3_690,
-  parameterBytes: { float32: 14_760 },
-  largestTensors: [{ name: 'fc1.weight', dtype: 'float32', shape: [32, 64], bytes: 8_192 }],
+  nodes: 22,
+  opCounts: { Conv: 9, Relu: 7, Add: 3, GlobalAveragePool: 1, Flatten: 1, Gemm: 1 },
+  parameters: 689_962,
+  parameterBytes: { float32: 2_759_848 },
+  largestTensors: [
+    { name: 'onnx::Conv_110', dtype: 'float32', shape: [192, 192, 3, 3], bytes: 1_327_104 },
+    { name: 'onnx::Conv_107', dtype: 'float32', shape: [192, 96, 3, 3], bytes: 663_552 },
+  ],
 };
 
 export interface MockHostOptions {
@@ -437,7 +438,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
         const targets = spec.targets ?? ['original'];
         const iterations = spec.iterations ?? 100;
         const random = lcg(targets.length * 7919 + iterations);
-        const base = spec.modelPath === MOCK_SAMPLE_PATH ? 0.05 : 6;
+        const base = spec.modelPath === MOCK_SAMPLE_PATH ? 1.1 : 6;
         const factorOf = (t: string) =>
           t === 'original' ? 1 : 0.55 + 0.1 * (ws.variants.findIndex((v) => v.id === t) % 3);
         const samples: number[][] = targets.map(() => []);
@@ -526,7 +527,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
             timing: { dataMs: 1, inferenceMs: 1, referenceMs: 1 },
             notes: [],
             ...(labelled
-              ? { accuracy: isOriginal ? 0.975 : 0.975 - 0.0056 * (index + 1), correct: 351 }
+              ? { accuracy: isOriginal ? 358 / 360 : (358 - 2 * (index + 1)) / 360, correct: isOriginal ? 358 : 358 - 2 * (index + 1) }
               : {}),
             ...(!isOriginal && spec.reference
               ? {

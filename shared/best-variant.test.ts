@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { bestVariant, describeBest, qualityDrop } from './best-variant.js';
+import type { ComparisonRow } from './report.js';
+
+function row(name: string, p50Ratio: number | undefined, sizeRatio: number, quality: Partial<ComparisonRow> = {}): ComparisonRow {
+  return {
+    target: name === 'original' ? 'original' : `v-${name}`,
+    name,
+    path: `/m/${name}.onnx`,
+    fileBytes: Math.round(1000 * sizeRatio),
+    sizeRatio,
+    ...(p50Ratio === undefined
+      ? {}
+      : { latency: { p50Ms: p50Ratio, p90Ms: p50Ratio, p99Ms: p50Ratio, meanMs: p50Ratio, p50Ratio, label: 'cpu', recordId: 'b' } }),
+    ...quality,
+  };
+}
+
+const original = row('original', 1, 1, { accuracy: 0.99, accuracyDelta: 0 });
+
+describe('bestVariant', () => {
+  it('keeps the fastest variant within the budget, not the fastest one', () => {
+    const rows = [
+      original,
+      row('int8-static', 0.35, 0.26, { accuracyDelta: -0.003 }),
+      row('pruned', 0.3, 0.5, { accuracyDelta: -0.2 }),
+      row('fp16', 1, 0.5, { accuracyDelta: 0 }),
+    ];
+    const best = bestVariant(rows)!;
+    expect(best.row.name).toBe('int8-static');
+    expect(best.dropPoints).toBeCloseTo(0.3, 9);
+    expect(describeBest(best)).toBe(
+      'int8-static: 0.35x p50 latency, 0.26x size of the original, 0.30 pts of accuracy lost (budget 0.5 pts)',
+    );
+  });
+
+  it('breaks a latency tie by size, and takes a smaller variant that is no faster', () => {
+    expect(bestVariant([original, row('a', 0.8, 0.6, { accuracyDelta: 0 }), row('b', 0.8, 0.4, { accuracyDelta: 0 })])?.row.name).toBe('b');
+    expect(bestVariant([original, row('fp16', 1, 0.5, { accuracyDelta: 0 })])?.row.name).toBe('fp16');
+  });
+
+  it('judges by top-1 agreement when there are no labels, and never picks an unmeasured variant', () => {
+    const agree = (a: number) => ({ fidelity: { cosine: 0.99, sqnrDb: 30, top1Agreement: a } });
+    expect(bestVariant([original, row('close', 0.5, 0.3, agree(0.996)), row('far', 0.4, 0.3, agree(0.99))])?.row.name).toBe('close');
+    expect(qualityDrop(row('close', 0.5, 0.3, agree(0.996)))).toEqual({ points: expect.closeTo(0.4, 9), measure: 'top-1 agreement' });
+    expect(bestVariant([original, row('unevaluated', 0.3, 0.3), row('unbenched', undefined, 0.3, { accuracyDelta: 0 })])).toBeUndefined();
+  });
+
+  it('finds none when every variant is slower and no smaller, or loses too much', () => {
+    expect(bestVariant([original, row('slow', 1.09, 1, { accuracyDelta: 0 }), row('lossy', 0.5, 0.3, { accuracyDelta: -0.0051 })])).toBeUndefined();
+    // A wider budget takes the lossy one.
+    expect(bestVariant([original, row('lossy', 0.5, 0.3, { accuracyDelta: -0.0051 })], 1)?.row.name).toBe('lossy');
+  });
+});
