@@ -528,8 +528,11 @@ export function useStudio(host: StudioHost): Studio {
         }
         // Read before the bytes move to the benchmark's worker.
         const modelBytes = models.map((m) => m.bytes.byteLength);
+        // The model's input spec, as the engine benchmark feeds it (the page runs nothing until it is set).
+        const inputs = workspace.experiment?.inputs;
         const report = await runWebBenchInWorker(models, {
           ...settings,
+          ...(inputs ? { inputs } : {}),
           checkAgainstWasm: settings.provider === 'webgpu',
           signal: controller.signal,
           onProgress: (fraction, stage) => emit({ type: 'progress', fraction, stage }),

@@ -1,6 +1,6 @@
 import type * as Ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { compareOutputs, fromHalf, toHalf } from './ort-web-bench.js';
+import { compareOutputs, fromHalf, makeFeeds, toHalf } from './ort-web-bench.js';
 import { seededRandom } from './seeded-random.js';
 
 function tensor(type: string, data: ArrayLike<number> | BigInt64Array, dims: number[]): Ort.Tensor {
@@ -38,5 +38,39 @@ describe('browser benchmark helpers', () => {
     const halfs = { y: tensor('float16', Uint16Array.from([toHalf(1), toHalf(2)]), [2]) };
     const floats = { y: tensor('float32', Float32Array.from([1, 2.001]), [2]) };
     expect(compareOutputs(halfs, floats).maxAbsDiff).toBeCloseTo(0.001, 4);
+  });
+
+  it('feeds the input spec: its shapes for open dims and its values for integer inputs', () => {
+    class Tensor {
+      constructor(
+        readonly type: string,
+        readonly data: ArrayLike<number | bigint>,
+        readonly dims: number[],
+      ) {}
+    }
+    const ort = { Tensor } as unknown as typeof Ort;
+    const session = (inputs: { name: string; type: string; shape: (number | string)[] }[]) =>
+      ({
+        inputNames: inputs.map((i) => i.name),
+        inputMetadata: inputs.map((i) => ({ isTensor: true, type: i.type, shape: i.shape })),
+      }) as unknown as Ort.InferenceSession;
+    const ocr = session([{ name: 'x', type: 'float32', shape: ['n', 3, 48, 'w'] }]);
+    expect(makeFeeds(ort, ocr, 0).x?.dims).toEqual([1, 3, 48, 1]);
+    expect(makeFeeds(ort, ocr, 0, { shapes: { x: [1, 3, 48, 320] } }).x?.dims).toEqual([1, 3, 48, 320]);
+
+    const vad = session([
+      { name: 'audio', type: 'float32', shape: [1, 'samples'] },
+      { name: 'sr', type: 'int64', shape: [1] },
+      { name: 'ids', type: 'int32', shape: [64] },
+    ]);
+    const feeds = makeFeeds(ort, vad, 0, {
+      shapes: { audio: [1, 16000], sr: [1], ids: [64] },
+      values: { sr: { kind: 'constant', value: 16000 }, ids: { kind: 'range', min: 3, max: 5 } },
+    });
+    expect(feeds.audio?.dims).toEqual([1, 16000]);
+    expect(Array.from(feeds.sr?.data as BigInt64Array)).toEqual([16000n]);
+    const ids = Array.from(feeds.ids?.data as Int32Array);
+    expect(ids.every((v) => Number.isInteger(v) && v >= 3 && v <= 5)).toBe(true);
+    expect(new Set(ids)).toEqual(new Set([3, 4, 5]));
   });
 });

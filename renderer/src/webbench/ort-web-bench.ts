@@ -12,6 +12,7 @@
  * terminating the worker, so the loop never has to yield to hear about it.
  */
 import type * as Ort from 'onnxruntime-web';
+import type { InputSpec, InputValues } from '../../../shared/input-spec.js';
 import { type LatencyStats, latencyStatsOf } from '../../../shared/latency-stats.js';
 import { latencyStats } from '../state/statistics.js';
 import { loadOrt, wasmThreads } from './ort-loader.js';
@@ -43,6 +44,11 @@ export interface WebBenchOptions {
   iterations: number;
   /** With WebGPU: also run the first input on WASM and compare the outputs. */
   checkAgainstWasm?: boolean;
+  /**
+   * The model's input spec (the experiment's): the shape of each input and the values of integer inputs, as
+   * the engine benchmark feeds them. Without it, open dims are 1.
+   */
+  inputs?: InputSpec;
   signal?: AbortSignal;
   onProgress?: (fraction: number, stage: string) => void;
   /** Timed samples (ms) of model `index`, in batches. */
@@ -59,7 +65,7 @@ export interface WebBenchModelResult extends LatencyStats {
   warmup: number;
   /** Every timed run (ms), in order. */
   samples: number[];
-  /** The inputs fed: name, dtype and the concrete shape (symbolic dims are 1). */
+  /** The inputs fed: name, dtype and the concrete shape (the input spec's, else open dims as 1). */
   inputs: { name: string; dtype: string; shape: number[] }[];
   /** With `checkAgainstWasm`: how far the WebGPU outputs are from the WASM ones on the same input. */
   agreement?: OutputAgreement;
@@ -146,11 +152,15 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Make the feeds of a session: seeded random values of each input's type, symbolic dims as 1. */
+/**
+ * Make the feeds of a session: each input shaped as the input spec says (else open dims as 1), filled with
+ * the spec's values where it has some (`sr = 16000`, ids in 0..99), else seeded random values of its type.
+ */
 export function makeFeeds(
   ort: typeof Ort,
   session: Ort.InferenceSession,
   seed: number,
+  spec?: InputSpec,
 ): Record<string, Ort.Tensor> {
   const random = seededRandom(seed);
   const feeds: Record<string, Ort.Tensor> = {};
@@ -159,11 +169,54 @@ export function makeFeeds(
     if (!meta || !meta.isTensor) {
       throw new Error(`Input ${name} is not a tensor; the browser benchmark feeds tensors only.`);
     }
-    const shape = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
+    const shape = spec?.shapes[name] ?? meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
     const size = shape.reduce((a, b) => a * b, 1);
-    feeds[name] = randomTensor(ort, meta.type, shape, size, random, name);
+    const values = spec?.values?.[name];
+    feeds[name] = values
+      ? chosenTensor(ort, meta.type, shape, size, values, random, name)
+      : randomTensor(ort, meta.type, shape, size, random, name);
   });
   return feeds;
+}
+
+/**
+ * The values the user chose, as the engine feeds them: a constant everywhere, or a uniform draw from
+ * [min, max] (whole numbers for integer and bool inputs, real numbers for floats).
+ */
+function chosenTensor(
+  ort: typeof Ort,
+  type: string,
+  shape: number[],
+  size: number,
+  rule: InputValues,
+  random: () => number,
+  name: string,
+): Ort.Tensor {
+  const integer = type !== 'float32' && type !== 'float16';
+  const draw = (): number => {
+    if (rule.kind === 'constant') return rule.value;
+    const span = rule.max - rule.min;
+    return integer ? rule.min + Math.floor(random() * (Math.floor(span) + 1)) : rule.min + random() * span;
+  };
+  const numbers = Array.from({ length: size }, draw);
+  switch (type) {
+    case 'float32':
+      return new ort.Tensor('float32', Float32Array.from(numbers), shape);
+    case 'float16':
+      return new ort.Tensor('float16', Uint16Array.from(numbers, toHalf), shape);
+    case 'int32':
+      return new ort.Tensor('int32', Int32Array.from(numbers, Math.trunc), shape);
+    case 'int64':
+      return new ort.Tensor('int64', BigInt64Array.from(numbers, (n) => BigInt(Math.trunc(n))), shape);
+    case 'int8':
+      return new ort.Tensor('int8', Int8Array.from(numbers, Math.trunc), shape);
+    case 'uint8':
+      return new ort.Tensor('uint8', Uint8Array.from(numbers, Math.trunc), shape);
+    case 'bool':
+      return new ort.Tensor('bool', Uint8Array.from(numbers, (n) => (n !== 0 ? 1 : 0)), shape);
+    default:
+      return randomTensor(ort, type, shape, size, random, name);
+  }
 }
 
 function randomTensor(
@@ -273,7 +326,7 @@ export async function runWebBench(
     });
     try {
       const initMs = performance.now() - t0;
-      const feeds = makeFeeds(ort, session, 0);
+      const feeds = makeFeeds(ort, session, 0, options.inputs);
       const first = performance.now();
       const firstOutputs = await session.run(feeds);
       const firstRunMs = performance.now() - first;

@@ -63,6 +63,7 @@ export function runWebBenchInWorker(
       warmup: options.warmup,
       iterations: options.iterations,
       checkAgainstWasm: options.checkAgainstWasm ?? false,
+      ...(options.inputs ? { inputs: options.inputs } : {}),
     };
     worker.postMessage(
       start,

@@ -3,6 +3,7 @@
  * dedicated worker so that onnxruntime-web's WebAssembly compile, session creation and every timed run
  * stay off the page's thread: in the page they made 600–1,000 ms main-thread tasks on a 2-core machine.
  */
+import type { InputSpec } from '../../../shared/input-spec.js';
 import type { WebBenchModel, WebBenchReport, WebProvider } from './ort-web-bench.js';
 
 export interface StartWebBench {
@@ -14,6 +15,8 @@ export interface StartWebBench {
   warmup: number;
   iterations: number;
   checkAgainstWasm: boolean;
+  /** The model's input spec (shapes, integer values); without it open dims are 1. */
+  inputs?: InputSpec;
 }
 
 export type WebBenchWorkerMessage =

@@ -23,6 +23,7 @@ scope.onmessage = (event) => {
     warmup: start.warmup,
     iterations: start.iterations,
     checkAgainstWasm: start.checkAgainstWasm,
+    ...(start.inputs ? { inputs: start.inputs } : {}),
     onProgress: (fraction, stage) => post({ type: 'progress', fraction, stage }),
     onSamples: (index, values) => post({ type: 'samples', index, values }),
   }).then(
