@@ -10,6 +10,7 @@ import {
   thinSamples,
   type LatencyStats,
 } from './latency-stats.js';
+import { p50RatioToOriginal, sameShapes } from './latency-stats.js';
 
 describe('percentiles (linear interpolation, type 7)', () => {
   it('matches numpy.percentile on known arrays', () => {
@@ -175,5 +176,18 @@ describe('latency metric names', () => {
     expect(parseLatencyMetricName('top1')).toBeUndefined();
     expect(parseLatencyMetricName('latency/')).toBeUndefined();
     expect(parseLatencyMetricName('latency/1/x')).toBeUndefined();
+  });
+});
+
+describe('p50RatioToOriginal', () => {
+  const wide = [{ name: 'x', shape: [1, 3, 48, 320] }];
+  const narrow = [{ name: 'x', shape: [1, 3, 48, 1] }];
+  it('prefers the same interleaved run, else the latest original fed the same shapes, and no ratio otherwise', () => {
+    expect(p50RatioToOriginal(0.5, 1, { p50Ms: 4, inputs: wide }, narrow)).toBe(0.5);
+    expect(p50RatioToOriginal(0.5, undefined, { p50Ms: 2, inputs: wide }, wide)).toBe(0.25);
+    expect(p50RatioToOriginal(0.5, undefined, { p50Ms: 2, inputs: wide }, narrow)).toBeUndefined();
+    // Records from before inputs were recorded still get their ratio.
+    expect(p50RatioToOriginal(0.5, undefined, { p50Ms: 2 }, narrow)).toBe(0.25);
+    expect(sameShapes(wide, [{ name: 'x', shape: [1, 3, 48, 320] }])).toBe(true);
   });
 });

@@ -133,10 +133,29 @@ export function parseLatencyMetricName(name: string): number | undefined {
 
 /**
  * A model's p50 over the original's: against the original of the same interleaved benchmark when that run
- * measured it (both saw the same machine state), else against the original's latest p50. The app, the report
+ * measured it (both saw the same machine state and inputs), else against the original's latest p50 when that
+ * one was fed the same shapes (a latency at width 320 over one at width 1 is no ratio). The app, the report
  * and the CSV all use this one ratio.
  */
-export function p50RatioToOriginal(p50Ms: number, sameRunOriginalP50Ms?: number, latestOriginalP50Ms?: number): number | undefined {
-  const base = sameRunOriginalP50Ms ?? latestOriginalP50Ms;
+export function p50RatioToOriginal(
+  p50Ms: number,
+  sameRunOriginalP50Ms?: number,
+  latestOriginal?: { p50Ms: number; inputs?: readonly FedShape[] | undefined },
+  inputs?: readonly FedShape[],
+): number | undefined {
+  const base = sameRunOriginalP50Ms ?? (latestOriginal && sameShapes(inputs, latestOriginal.inputs) ? latestOriginal.p50Ms : undefined);
   return base !== undefined && base > 0 ? p50Ms / base : undefined;
+}
+
+/** What a benchmark fed, as far as latency is concerned. */
+export interface FedShape {
+  name: string;
+  shape: readonly number[];
+}
+
+/** Whether two benchmarks fed the same shapes; unknown (records without inputs) counts as the same. */
+export function sameShapes(a?: readonly FedShape[], b?: readonly FedShape[]): boolean {
+  if (!a || !b) return true;
+  const key = (inputs: readonly FedShape[]) => inputs.map((i) => `${i.name}:${i.shape.join('x')}`).sort().join(',');
+  return key(a) === key(b);
 }

@@ -117,7 +117,12 @@ export function compareTargets(workspace: Workspace): ComparisonRow[] {
     if (latest) {
       const { record, result } = latest;
       const sameRecordOriginal = record.results.find((r) => r.target === ORIGINAL_TARGET);
-      const p50Ratio = p50RatioToOriginal(result.p50Ms, sameRecordOriginal?.p50Ms, originalLatest?.result.p50Ms);
+      const p50Ratio = p50RatioToOriginal(
+        result.p50Ms,
+        sameRecordOriginal?.p50Ms,
+        originalLatest && { p50Ms: originalLatest.result.p50Ms, inputs: originalLatest.record.inputs },
+        record.inputs,
+      );
       row.latency = {
         p50Ms: result.p50Ms,
         p90Ms: result.p90Ms,

@@ -82,7 +82,8 @@ export function compareRows(
 ): CompareRow[] {
   const key = source ? measurementKey(source) : undefined;
   const original = variants.find((v) => v.isOriginal);
-  const baseLatency = key && original ? original.latency[key]?.stats?.p50Ms : undefined;
+  const originalLatency = key && original ? original.latency[key] : undefined;
+  const baseLatency = originalLatency?.stats ? { p50Ms: originalLatency.stats.p50Ms, inputs: originalLatency.inputs } : undefined;
   const baseQuality = metric && original ? qualityOf(original, metric) : undefined;
   return variants.map((v, index) => {
     const latency = key ? v.latency[key] : undefined;
@@ -97,7 +98,7 @@ export function compareRows(
       row.p50Ms = stats.p50Ms;
       row.p90Ms = stats.p90Ms;
       row.p99Ms = stats.p99Ms;
-      const latencyRatio = p50RatioToOriginal(stats.p50Ms, latency?.sameRunOriginalP50Ms, baseLatency);
+      const latencyRatio = p50RatioToOriginal(stats.p50Ms, latency?.sameRunOriginalP50Ms, baseLatency, latency?.inputs);
       if (latencyRatio !== undefined) row.latencyRatio = latencyRatio;
     }
     if (quality !== undefined) {
