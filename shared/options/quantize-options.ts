@@ -69,6 +69,18 @@ export const int8StaticOptionsSchema = z
       description: 'Element type of quantized activations (uint8 is the fast path on x86).',
       flag: 'activation-type',
     }),
+    maxMemory: option(
+      z
+        .string()
+        .regex(/^\s*\d+(\.\d+)?\s*[kmgt]?(i?b)?\s*$/i, 'give a size such as 512M, 2G or 1.5GiB')
+        .optional(),
+      {
+        description:
+          'Memory calibration may use (default: a quarter of RAM, at most 4G). When one sample\'s activations would not fit, percentile and entropy calibrate in several passes over the data, with the same ranges.',
+        flag: 'max-memory',
+        example: '2G',
+      },
+    ),
     histogramBins: option(z.number().int().min(256).max(65536).multipleOf(2).default(2048), {
       description: 'Histogram bins per sign for percentile and entropy calibration.',
       flag: 'histogram-bins',

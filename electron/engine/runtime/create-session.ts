@@ -17,6 +17,11 @@ export interface SessionSettings {
   optimizedModelFilePath?: string;
   enableProfiling?: boolean;
   profileFilePrefix?: string;
+  /**
+   * Give memory back between operators: no CPU arena (which grows to the largest working set and never shrinks)
+   * and no memory pattern planning. Slower; for calibration under a memory budget.
+   */
+  lowMemory?: boolean;
 }
 
 /** onnxruntime's session options from our settings. */
@@ -32,6 +37,10 @@ export function toOrtOptions(settings: SessionSettings): ort.InferenceSession.Se
   if (settings.enableProfiling) {
     options.enableProfiling = true;
     if (settings.profileFilePrefix) options.profileFilePrefix = settings.profileFilePrefix;
+  }
+  if (settings.lowMemory) {
+    options.enableCpuMemArena = false;
+    options.enableMemPattern = false;
   }
   if (settings.allowSpinning !== undefined) {
     options.extra = { session: { intra_op: { allow_spinning: settings.allowSpinning ? '1' : '0' } } };

@@ -264,3 +264,43 @@ describe('calibrateModel', () => {
     );
   });
 });
+
+describe('calibration under a memory budget', () => {
+  it('runs one pass per group of tensors that fits, with the same ranges as one pass', async () => {
+    const model = tinyModel(4096);
+    const tensors = ['input', 'relu.out', 'output'];
+    const arrays = normalArrays(6, 4096, 9);
+    const single = await calibrateModel(model, tensors, arraySource(arrays), { method: 'percentile', percentile: 99.9 });
+    // 16 KiB per tensor per sample: a budget of 24 KiB leaves room for one tensor a pass.
+    const progress: number[] = [];
+    const split = await calibrateModel(model, tensors, arraySource(arrays), {
+      method: 'percentile',
+      percentile: 99.9,
+      memoryBudget: 24 * 1024,
+      onProgress: (p) => progress.push(p.total),
+    });
+    expect(single.passes).toHaveLength(1);
+    expect(split.passes).toHaveLength(3);
+    expect(split.samples).toBe(6);
+    expect(progress.at(-1)).toBe(18);
+    expect([...split.ranges.entries()]).toEqual([...single.ranges.entries()]);
+    // A budget that holds them all keeps one pass.
+    const roomy = await calibrateModel(model, tensors, arraySource(arrays), { method: 'entropy', memoryBudget: 1024 ** 3 });
+    expect(roomy.passes).toHaveLength(1);
+  });
+});
+
+describe('memory sizes', () => {
+  it('reads 512M, 2G and 1.5GiB, and refuses what is not a size or under 64M', async () => {
+    const { parseMemorySize, defaultMemoryBudget, groupsWithin } = await import('./memory-budget.js');
+    expect(parseMemorySize('512M')).toBe(512 * 1024 ** 2);
+    expect(parseMemorySize('2g')).toBe(2 * 1024 ** 3);
+    expect(parseMemorySize('1.5GiB')).toBe(1.5 * 1024 ** 3);
+    expect(() => parseMemorySize('lots')).toThrow(/--max-memory must be a size/);
+    expect(() => parseMemorySize('10M')).toThrow(/at least 64M/);
+    expect(defaultMemoryBudget(8 * 1024 ** 3)).toBe(2 * 1024 ** 3);
+    expect(defaultMemoryBudget(64 * 1024 ** 3)).toBe(4 * 1024 ** 3);
+    const sizes = new Map([['a', 10], ['b', 30], ['c', 5], ['d', 50]]);
+    expect(groupsWithin(['a', 'b', 'c', 'd'], sizes, 40)).toEqual([['a', 'b'], ['c'], ['d']]);
+  });
+});

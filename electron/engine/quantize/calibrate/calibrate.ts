@@ -10,6 +10,7 @@ import { openModelSession } from '../static/ort-model.js';
 import type { QuantizeProgress } from '../quantize-method.js';
 import { type CalibrationMethod, CalibrationCollector, type TensorRange } from './collector.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
+import { activationBudget, groupsWithin } from './memory-budget.js';
 
 export interface CalibrateOptions {
   method: CalibrationMethod;
@@ -23,11 +24,24 @@ export interface CalibrateOptions {
   onProgress?: (progress: QuantizeProgress) => void;
   /** onnxruntime settings for the calibration session (default: CPU, all optimizations). */
   session?: SessionSettings;
+  /**
+   * Bytes calibration may use (histogram methods): when one sample's exposed activations would not fit,
+   * it runs several passes over the data (memory-budget.ts). Undefined: one pass, whatever it takes.
+   */
+  memoryBudget?: number;
+}
+
+/** One pass over the calibration data: how many tensors it exposed, within which activation budget. */
+export interface CalibrationPass {
+  tensors: number;
+  limitBytes?: number;
 }
 
 export interface CalibrationResult {
   ranges: Map<string, TensorRange>;
   samples: number;
+  /** One entry per pass over the data (several when the memory budget split the tensors). */
+  passes: CalibrationPass[];
   /** The statistics (kept for inspection and tests). */
   collector: CalibrationCollector;
 }
@@ -89,12 +103,69 @@ function scalarOf(t: ort.Tensor | undefined): number {
   return data[0] as number;
 }
 
+/** The bytes per sample of each tensor, from one run of `Shape` probes (int64 outputs of a few bytes each). */
+async function measureTensorBytes(
+  model: ModelProto,
+  tensors: readonly string[],
+  feeds: Record<string, ort.Tensor>,
+  session: SessionSettings,
+): Promise<Map<string, number>> {
+  const copy = cloneProto(ModelProtoSchema, model);
+  const graph = copy.graph!;
+  const names = new UniqueNameGenerator(graph);
+  const shapeOf = new Map<string, string>();
+  for (const tensor of tensors) {
+    const out = names.next(`${tensor}_calib_shape`);
+    graph.node.push(makeNode('Shape', [tensor], [out], { name: names.next(`${tensor}_calib_shape_node`) }));
+    graph.output.push(makeValueInfo(out, TensorProto_DataType.INT64));
+    shapeOf.set(tensor, out);
+  }
+  const { session: s, close } = await openModelSession(copy, session);
+  try {
+    const results = await s.run(feeds, [...shapeOf.values()]);
+    const bytes = new Map<string, number>();
+    for (const [tensor, out] of shapeOf) {
+      const dims = results[out]?.data;
+      const count = dims instanceof BigInt64Array ? dims.reduce((n, d) => n * Number(d), 1) : 0;
+      bytes.set(tensor, count * 4);
+    }
+    return bytes;
+  } finally {
+    await close();
+  }
+}
+
+/** Bytes of the model's initializers (what a session holds before any activation). */
+function weightBytes(model: ModelProto): number {
+  let bytes = 0;
+  for (const t of model.graph?.initializer ?? []) bytes += t.rawData.length + 4 * (t.floatData.length + t.int32Data.length) + 8 * (t.int64Data.length + t.doubleData.length);
+  return bytes;
+}
+
+/** The feeds of one sample for `session`'s inputs (a clear error when the data lacks one). */
+function feedsOf(session: { readonly inputNames: readonly string[] }, sample: { index: number; inputs: Record<string, ort.Tensor> }): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of session.inputNames) {
+    const value = sample.inputs[name];
+    if (!value) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `Calibration sample ${sample.index} has no value for model input '${name}' (it has: ${Object.keys(sample.inputs).join(', ') || 'none'}).`,
+      );
+    }
+    feeds[name] = value;
+  }
+  return feeds;
+}
+
 /**
  * Runs the float model over calibration samples streamed from `source` and returns a calibrated range
  * for each of `tensors` (float32 activations). Samples are processed one at a time and folded into
  * per-tensor statistics (see CalibrationCollector), so memory is bounded by one sample's activations
- * plus the fixed statistics, however many samples there are. Reports progress after every sample and
- * stops with CANCELLED between samples when `signal` aborts.
+ * plus the fixed statistics, however many samples there are. With a memory budget, the histogram methods
+ * measure each tensor's size on the first sample and, when one sample's activations would not fit, run one
+ * pass over the data per group of tensors that does (memory-budget.ts): the same ranges, more time.
+ * Reports progress after every sample and stops with CANCELLED between samples when `signal` aborts.
  */
 export async function calibrateModel(
   model: ModelProto,
@@ -110,53 +181,74 @@ export async function calibrateModel(
   const cancelled = (): StudioError =>
     new StudioError('CANCELLED', 'Quantization was cancelled during calibration.');
   if (signal?.aborted) throw cancelled();
-  if (tensors.length === 0) return { ranges: new Map(), samples: 0, collector };
+  if (tensors.length === 0) return { ranges: new Map(), samples: 0, collector, passes: [] };
 
-  const { model: augmented, probes } = augmentForCalibration(model, tensors, options.method);
-  const { session, close } = await openModelSession(augmented, options.session ?? {});
   const limit = options.maxSamples ?? Infinity;
   const total = Math.min(limit, source.count ?? limit);
-  const fetches = probes.flatMap((p) => (p.value !== undefined ? [p.value] : [p.min!, p.max!]));
-  let done = 0;
-  try {
+  let groups: string[][] = [[...tensors]];
+  let activationLimit: number | undefined;
+  let tight = false;
+  if (options.method !== 'minmax' && options.memoryBudget !== undefined) {
+    // Sizes come from the first sample (shapes can depend on the data, e.g. an image's size).
+    let first: Record<string, ort.Tensor> | undefined;
+    const initializers = new Set(model.graph?.initializer.map((t) => t.name));
+    const inputNames = (model.graph?.input ?? []).map((i) => i.name).filter((n) => !initializers.has(n));
     for await (const sample of source.samples(signal)) {
-      if (done >= limit) break;
-      if (signal?.aborted) throw cancelled();
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const name of session.inputNames) {
-        const value = sample.inputs[name];
-        if (!value) {
-          throw new StudioError(
-            'BAD_REQUEST',
-            `Calibration sample ${sample.index} has no value for model input '${name}' (it has: ${Object.keys(sample.inputs).join(', ') || 'none'}).`,
-          );
-        }
-        feeds[name] = value;
-      }
-      let results: ort.InferenceSession.OnnxValueMapType;
-      try {
-        results = await session.run(feeds, fetches);
-      } catch (error) {
-        const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
-        throw runFailure(error, fed, `Calibration sample ${sample.index}`);
-      }
-      for (const probe of probes) {
-        if (probe.value !== undefined) {
-          const t = results[probe.value];
-          if (t && t.data instanceof Float32Array) collector.addValues(probe.tensor, t.data);
-        } else {
-          collector.addMinMax(probe.tensor, scalarOf(results[probe.min!]), scalarOf(results[probe.max!]));
-        }
-      }
-      collector.endSample();
-      done += 1;
-      options.onProgress?.({ phase: 'calibrating', done, total: Number.isFinite(total) ? total : done });
-      if (signal?.aborted) throw cancelled();
+      first = feedsOf({ inputNames }, sample);
+      break;
     }
-  } finally {
-    await close();
+    if (!first) throw new StudioError('BAD_REQUEST', 'The calibration data has no samples.');
+    const bytes = await measureTensorBytes(model, tensors, first, { ...options.session, lowMemory: true });
+    activationLimit = activationBudget(options.memoryBudget, weightBytes(model));
+    groups = groupsWithin(tensors, bytes, activationLimit);
+    tight = [...bytes.values()].reduce((a, b) => a + b, 0) > activationLimit / 4;
   }
-  if (done === 0) throw new StudioError('BAD_REQUEST', 'The calibration data has no samples.');
+
+  // When memory is tight, the sessions give it back between operators (no arena, slower): a 3x3 convolution's
+  // working buffers at 1024x1024 are larger than the activations calibration exposes.
+  const sessionSettings: SessionSettings = { ...options.session, ...(tight ? { lowMemory: true } : {}) };
+  let done = 0;
+  const passes: CalibrationPass[] = [];
+  for (const [pass, group] of groups.entries()) {
+    const { model: augmented, probes } = augmentForCalibration(model, group, options.method);
+    const { session, close } = await openModelSession(augmented, sessionSettings);
+    const fetches = probes.flatMap((p) => (p.value !== undefined ? [p.value] : [p.min!, p.max!]));
+    let seen = 0;
+    try {
+      for await (const sample of source.samples(signal)) {
+        if (seen >= limit) break;
+        if (signal?.aborted) throw cancelled();
+        const feeds = feedsOf(session, sample);
+        let results: ort.InferenceSession.OnnxValueMapType;
+        try {
+          results = await session.run(feeds, fetches);
+        } catch (error) {
+          const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
+          throw runFailure(error, fed, `Calibration sample ${sample.index}`);
+        }
+        for (const probe of probes) {
+          if (probe.value !== undefined) {
+            const t = results[probe.value];
+            if (t && t.data instanceof Float32Array) collector.addValues(probe.tensor, t.data);
+          } else {
+            collector.addMinMax(probe.tensor, scalarOf(results[probe.min!]), scalarOf(results[probe.max!]));
+          }
+        }
+        // Free the exposed activations now, not when the collector finishes the next pass's sample.
+        for (const t of Object.values(results)) t.dispose?.();
+        if (pass === 0) collector.endSample();
+        seen += 1;
+        done += 1;
+        const perPass = Number.isFinite(total) ? total : seen;
+        options.onProgress?.({ phase: 'calibrating', done, total: perPass * groups.length });
+        if (signal?.aborted) throw cancelled();
+      }
+    } finally {
+      await close();
+    }
+    if (seen === 0) throw new StudioError('BAD_REQUEST', 'The calibration data has no samples.');
+    passes.push({ tensors: group.length, ...(activationLimit !== undefined ? { limitBytes: activationLimit } : {}) });
+  }
   const ranges = collector.ranges(options.percentile !== undefined ? { percentile: options.percentile } : {});
-  return { ranges, samples: done, collector };
+  return { ranges, samples: collector.samples, collector, passes };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StudioError } from '../../errors.js';
+import { defaultMemoryBudget, formatMemory, parseMemorySize } from '../calibrate/memory-budget.js';
 import { calibrateModel } from '../calibrate/calibrate.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
@@ -74,6 +75,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     percentile: options.percentile,
     bins: options.histogramBins,
     ...(options.calibSamples !== undefined ? { maxSamples: options.calibSamples } : {}),
+    memoryBudget: options.maxMemory !== undefined ? parseMemorySize(options.maxMemory) : defaultMemoryBudget(),
     ...(signal ? { signal } : {}),
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
   });
@@ -82,6 +84,12 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
       (options.calibMethod === 'percentile' ? ` (${options.percentile})` : '') +
       '.',
   );
+  if (calibration.passes.length > 1) {
+    note(
+      `One sample's activations did not fit the memory budget (${options.maxMemory ?? `${formatMemory(defaultMemoryBudget())}, the default`}): ` +
+        `calibrated in ${calibration.passes.length} passes over the data, each exposing at most ${formatMemory(calibration.passes[0]!.limitBytes ?? 0)} of activations (the same ranges as one pass).`,
+    );
+  }
   const missing = roots.filter((r) => !calibration.ranges.has(r));
   if (missing.length > 0) {
     plan = planQdq(graph, { ...planOptions, banned: new Set(missing) });

@@ -1,0 +1,67 @@
+/**
+ * Calibration under a memory budget. The histogram methods make every calibrated activation a graph output,
+ * so onnxruntime keeps them all alive at once: a segmentation net at 1024x1024 exposes gigabytes per sample.
+ * When the activations of one sample would exceed the budget, calibration runs in several passes over the
+ * data, each exposing a group of tensors that fits; a tensor's statistics depend only on its own values in
+ * sample order, so the ranges are the same as one pass's.
+ */
+import os from 'node:os';
+import { StudioError } from '../../errors.js';
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** Bytes of `512M`, `2G`, `1.5GiB`, `4096MB` or a plain number of bytes (binary units either way). */
+export function parseMemorySize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  const bytes = match ? Number(match[1]) * UNITS[match[2]!.toLowerCase()]! : NaN;
+  if (!Number.isFinite(bytes) || bytes < 64 * 1024 ** 2) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--max-memory must be a size of at least 64M, such as 512M, 2G or 1.5GiB; got '${text}'.`,
+    );
+  }
+  return Math.floor(bytes);
+}
+
+/** The default budget: a quarter of this machine's memory, at most 4 GiB. */
+export function defaultMemoryBudget(totalBytes = os.totalmem()): number {
+  return Math.min(Math.floor(totalBytes / 4), 4 * 1024 ** 3);
+}
+
+/**
+ * The bytes per sample the exposed activations of one pass may take: half of what is left after the weights
+ * (loaded once by the session, about once more in its kernels), because each exposed activation lives twice,
+ * in onnxruntime's output and in its copy in JavaScript; at least an eighth of the budget. The working memory
+ * of onnxruntime's largest operator (a 3x3 convolution's unfolded input) comes on top and is not counted.
+ */
+export function activationBudget(budgetBytes: number, weightBytes: number): number {
+  return Math.max(Math.floor(budgetBytes / 8), Math.floor((budgetBytes - 2 * weightBytes) / 2));
+}
+
+/**
+ * Tensors in groups whose bytes per sample fit `limit`, in their order (so each pass runs the graph's early part
+ * first). A tensor larger than the limit gets a group of its own: it cannot be split, and one pass is the least
+ * it needs.
+ */
+export function groupsWithin(tensors: readonly string[], bytesOf: ReadonlyMap<string, number>, limit: number): string[][] {
+  const groups: string[][] = [];
+  let current: string[] = [];
+  let used = 0;
+  for (const tensor of tensors) {
+    const bytes = bytesOf.get(tensor) ?? 0;
+    if (current.length > 0 && used + bytes > limit) {
+      groups.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(tensor);
+    used += bytes;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/** `1.5 GiB`, for notes. */
+export function formatMemory(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
