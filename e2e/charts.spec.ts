@@ -110,6 +110,12 @@ test.describe('charts at a glance', () => {
         expect(Number.parseFloat(t.text)).toBeLessThanOrEqual(100);
       expect((await valueTicks(page.getByTestId('chart-pareto'), 'y')).at(-1)!.text).toBe('100%');
 
+      // The distribution of a variant is drawn in that variant's colour (its size bar's).
+      const sizeFills = await page.getByTestId('chart-size').locator('.recharts-bar-rectangle path').evaluateAll((els) => els.map((e) => e.getAttribute('fill')));
+      const shownVariant = await page.getByTestId('chart-histogram').locator('select').evaluate((s: HTMLSelectElement) => s.selectedIndex);
+      const histogramFill = await page.getByTestId('chart-histogram').locator('.histogram-bar').first().getAttribute('fill');
+      expect(histogramFill).toBe(sizeFills[shownVariant]);
+
       // Sizes: round ticks (0 KiB, 100 KiB, 200 KiB...).
       const size = page.getByTestId('chart-size');
       for (const t of await valueTicks(size)) expect(t.text).toMatch(/^\d+(\.\d)? (B|KiB|MiB)$/);

@@ -550,10 +550,13 @@ export function LatencyHistogramChart({
   label,
   live,
   controls,
+  colorIndex = 0,
 }: {
   samples: number[] | undefined;
   label: string;
   live: boolean;
+  /** The variant's place in the comparison: its colour in every other chart. */
+  colorIndex?: number;
   controls?: ReactNode;
 }) {
   const colors = useChartColors();
@@ -575,6 +578,7 @@ export function LatencyHistogramChart({
         bins={bins}
         height={BAR_HEIGHT}
         colors={colors}
+        fill={seriesColor(colors, colorIndex)}
         formatValue={formatMs}
         formatTick={(v) => `${v} ms`}
         xLabel="run time"

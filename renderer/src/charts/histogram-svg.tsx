@@ -16,6 +16,8 @@ export interface HistogramSvgProps {
   bins: HistogramBin[];
   height: number;
   colors: ChartColors;
+  /** The bars' colour (the variant's, as in the other charts); default the accent colour. */
+  fill?: string;
   formatValue: (v: number) => string;
   /** A round tick value of the x axis, e.g. `0.2 ms` (the ticks are 1, 2 or 5 × 10^k apart). */
   formatTick: (v: number) => string;
@@ -42,6 +44,7 @@ function HistogramDrawing({
   height,
   width,
   colors,
+  fill,
   formatValue,
   formatTick,
   xLabel,
@@ -85,7 +88,7 @@ function HistogramDrawing({
               y={y(b.count)}
               width={Math.max(0.5, slot - gap)}
               height={axisY - y(b.count)}
-              fill={colors.accent}
+              fill={fill ?? colors.accent}
             >
               <title>{`${formatValue(b.from)} – ${formatValue(b.to)}: ${b.count} ${unit}`}</title>
             </rect>

@@ -164,6 +164,7 @@ export function CompareView({
           label={`${histogramVariant?.label ?? '–'}${source ? ` (${describeSource(source)})` : ''}`}
           live={histogramMeasurement ? !histogramMeasurement.final : false}
           controls={histogramSelect}
+          colorIndex={Math.max(0, variants.findIndex((v) => v.id === histogramVariant?.id))}
         />
         <OpBreakdownChart rows={breakdown.rows} opTypes={breakdown.opTypes} />
       </div>
