@@ -22,7 +22,7 @@ import { quantizeCommand } from './commands/quantize.js';
 import { DATA_OPTIONS, preprocessingFromFlags } from './data-flags.js';
 import { methodOptionsFromFlags } from './method-flags.js';
 
-const CANDIDATES: unknown[] = [true, false, 64, 16, 0, 3, 4096, 0.25, 0.75, 99.9, 1, '2:4', ['Conv', 'MatMul'], ['/a/b', 'n 2'], [0.5, 0.25, 0.125], [96, 64]];
+const CANDIDATES: unknown[] = [true, false, 64, 16, 0, 3, 4096, 0.25, 0.75, 99.9, 1, '2:4', '2G', ['Conv', 'MatMul'], ['/a/b', 'n 2'], [0.5, 0.25, 0.125], [96, 64]];
 
 /** A value of the field that its schema accepts and that differs from the default. */
 function nonDefaultValue(field: OptionField, schema: z.ZodType): unknown {
