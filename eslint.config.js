@@ -12,7 +12,7 @@ const electronOnly = { name: 'electron', message: 'Only electron/main and electr
 const sharedPaths = [electronOnly, ...nodeModules.map((name) => ({ name, message: 'shared/ must run in Node and the browser alike.' }))];
 const sharedUp = { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing above it.' };
 /** The top layer of shared/: the protocols and the helpers built on their types (pipeline-runner runs jobs). */
-const sharedProtocolModules = ['ipc-contract', 'ws-protocol', 'job-targets', 'pipeline-runner', 'experiment'];
+const sharedProtocolModules = ['ipc-contract', 'ws-protocol', 'job-targets', 'pipeline-runner', 'experiment', 'sample'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'tmp/**', 'node_modules/**', 'renderer/dist/**', 'playwright-report/**', 'test-results/**'] },
@@ -61,7 +61,7 @@ export default tseslint.config(
             sharedUp,
             {
               group: sharedProtocolModules.map((m) => `**/${m}.js`),
-              message: 'Domain modules of shared/ do not import protocols (ipc-contract, ws-protocol, job-targets, pipeline-runner, experiment); move the declaration down into a domain module.',
+              message: 'Domain modules of shared/ do not import protocols (ipc-contract, ws-protocol, job-targets, pipeline-runner, experiment, sample); move the declaration down into a domain module.',
             },
           ],
         },

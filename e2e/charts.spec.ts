@@ -7,22 +7,12 @@
  * and of the Model view at 1440x900 and 1024x700 are kept in out/e2e/screenshots (charts-*.png).
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { startStaticRenderer, type StaticRenderer } from './support/static-renderer.js';
-import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
+import { useStaticRenderer } from './support/static-renderer.js';
+import { SCREENSHOT_DIR, failOnPageErrors } from './support/page-errors.js';
 
-let server: StaticRenderer;
-test.beforeAll(async () => {
-  server = await startStaticRenderer();
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = useStaticRenderer();
 
-let checkErrors: () => void;
-test.beforeEach(({ page }) => {
-  checkErrors = watchPageErrors(page);
-});
-test.afterEach(() => checkErrors());
+failOnPageErrors();
 
 const SIZES = [
   [1440, 900],

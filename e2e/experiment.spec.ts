@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { encodeNpyArray } from '../electron/engine/datasets/npy-format.js';
 import { awkwardModelFiles } from '../electron/engine/testing/awkward-models.js';
 import { screenshotAtTwoSizes, shown } from './support/views.js';
-import { watchPageErrors } from './support/page-errors.js';
+import { failOnPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
 import { DIGITS_DIR } from './support/static-renderer.js';
 
@@ -33,11 +33,7 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-let checkErrors: () => void;
-test.beforeEach(({ page }) => {
-  checkErrors = watchPageErrors(page);
-});
-test.afterEach(() => checkErrors());
+failOnPageErrors();
 
 /** Opens a model the way a user of `serve` does: Open model…, type its path, Enter. */
 async function openByPath(page: Page, file: string): Promise<void> {

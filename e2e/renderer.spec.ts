@@ -6,24 +6,13 @@
  */
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { startStaticRenderer, type StaticRenderer } from './support/static-renderer.js';
+import { useStaticRenderer } from './support/static-renderer.js';
 import { screenshotAtTwoSizes, shown } from './support/views.js';
-import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
+import { SCREENSHOT_DIR, failOnPageErrors } from './support/page-errors.js';
 
-let server: StaticRenderer;
-test.beforeAll(async () => {
-  server = await startStaticRenderer();
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = useStaticRenderer();
 
-let checkErrors: () => void;
-test.beforeEach(({ page }) => {
-  // "No available adapters." is Chromium's own warning-level log when probing WebGPU with --disable-gpu.
-  checkErrors = watchPageErrors(page);
-});
-test.afterEach(() => checkErrors());
+const pageErrors = failOnPageErrors();
 
 async function openMock(page: Page, query = ''): Promise<void> {
   await page.goto(`${server.origin}/index.html?host=mock${query}`);
@@ -123,7 +112,7 @@ test.describe('Model view', () => {
     page,
   }) => {
     // The failed request is the point of this test.
-    checkErrors = watchPageErrors(page, [/model-summary-view/, /Failed to load resource/]);
+    pageErrors.watch(page, [/model-summary-view/, /Failed to load resource/]);
     await page.route(/\/assets\/model-summary-view-[\w-]+\.js$/, (route) => route.abort());
     await openMock(page);
     await page.getByRole('button', { name: 'Try the sample model' }).click();

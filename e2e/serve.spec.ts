@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { shown } from './support/views.js';
-import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
+import { SCREENSHOT_DIR, failOnPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
 
 let server: ServeProcess;
@@ -31,11 +31,7 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-let checkErrors: () => void;
-test.beforeEach(({ page }) => {
-  checkErrors = watchPageErrors(page);
-});
-test.afterEach(() => checkErrors());
+const pageErrors = failOnPageErrors();
 
 async function openSample(page: Page): Promise<void> {
   await page.goto(serveUrl);
@@ -44,7 +40,7 @@ async function openSample(page: Page): Promise<void> {
 }
 
 test('a request without the token is refused', async ({ page }) => {
-  checkErrors = () => {}; // the 401 is the point
+  pageErrors.waive(); // the 401 is the point
   const url = new URL(serveUrl);
   const response = await page.goto(`${url.origin}/wrong-token/`);
   expect(response?.status()).toBe(401);

@@ -5,16 +5,10 @@
  * serves the real digits.onnx as the workspace's model files.
  */
 import { expect, test } from '@playwright/test';
-import { startStaticRenderer, type StaticRenderer } from './support/static-renderer.js';
+import { useStaticRenderer } from './support/static-renderer.js';
 import { SCREENSHOT_DIR, watchPageErrors } from './support/page-errors.js';
 
-let server: StaticRenderer;
-test.beforeAll(async () => {
-  server = await startStaticRenderer();
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = useStaticRenderer();
 
 test('the digits model runs on webgpu and wasm in the page, and the outputs agree', async ({ page }) => {
   // Chromium logs WebGPU's shader compilation warnings from SwiftShader at error level on some versions.

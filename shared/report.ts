@@ -3,6 +3,7 @@
  * size, latency and accuracy or fidelity, each with its ratio to the original. The Compare view, the exported
  * report and `onnx-studio demo` all use these rows, so they show the same numbers. Pure functions, no I/O.
  */
+import { describeInputShape } from './input-spec.js';
 import { p50RatioToOriginal } from './latency-stats.js';
 import type { ModelSummary } from './model-summary.js';
 import {
@@ -151,4 +152,19 @@ export function compareTargets(workspace: Workspace): ComparisonRow[] {
     }
     return row;
   });
+}
+
+/**
+ * What the latency figures of `rows` were measured on: `Inputs: image float32 [1, 1, 32, 32].` (one line per
+ * distinct set, flagged when they differ). The report's captions and the demo's summary print it.
+ */
+export function inputsCaption(rows: readonly ComparisonRow[]): string[] {
+  const shapes = new Set(rows.flatMap((r) => (r.latency?.inputs ? [r.latency.inputs.map(describeInputShape).join(', ')] : [])));
+  return shapes.size === 0 ? [] : [`Inputs: ${[...shapes].join('; ')}${shapes.size > 1 ? ' (different inputs: do not compare these)' : ''}.`];
+}
+
+/** What the accuracies of `rows` were measured on: `Data: digits test set (sample) (360 samples).` */
+export function datasetCaption(rows: readonly ComparisonRow[]): string[] {
+  const named = new Map(rows.flatMap((r) => (r.dataset ? [[r.dataset.sha256, `${r.dataset.name} (${r.dataset.samples} samples)`] as const] : [])));
+  return named.size === 0 ? [] : [`Data: ${[...named.values()].join('; ')}.`];
 }

@@ -4,6 +4,7 @@
  * here too. `workspace-files/<key>/<target>` answers with the digits sample model, so browser benchmarks
  * (onnxruntime-web) have a real model to run.
  */
+import { test } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -75,5 +76,22 @@ export async function startStaticRenderer(): Promise<StaticRenderer> {
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+/** Serves the built renderer for the calling spec file (started before its tests, closed after): its origin. */
+export function useStaticRenderer(): { readonly origin: string } {
+  let server: StaticRenderer | undefined;
+  test.beforeAll(async () => {
+    server = await startStaticRenderer();
+  });
+  test.afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    get origin() {
+      if (!server) throw new Error('The static renderer is not started (use it inside a test).');
+      return server.origin;
+    },
   };
 }

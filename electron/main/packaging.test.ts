@@ -178,7 +178,7 @@ describe('electron-builder configuration', () => {
   it('ships the sample model and its data outside the asar', () => {
     // Where the app looks for it (sample-model.ts) is where the installer puts it, with every file it needs.
     const sample = config.extraResources.find((r) => r.to === PACKAGED_SAMPLE_DIR.split(path.sep).join('/'))!;
-    expect(sample.from).toBe(PRODUCT_SAMPLE.sourceDir.split(path.sep).join('/'));
+    expect(sample.from).toBe(PRODUCT_SAMPLE.sourceDir);
     expect([...sample.filter].sort()).toEqual(sampleFiles(PRODUCT_SAMPLE).sort());
     for (const file of sample.filter)
       expect(fs.existsSync(path.join(root, sample.from, file)), file).toBe(true);

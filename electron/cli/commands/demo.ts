@@ -9,14 +9,13 @@ import type {
   VariantJobResult,
 } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
-import type { StudioReport } from '../../../shared/report.js';
+import { datasetCaption, inputsCaption, type StudioReport } from '../../../shared/report.js';
 import { StudioError } from '../../engine/errors.js';
 import { sampleModel } from '../../engine/jobs/sample-model.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { formatBytes, formatTable } from '../format.js';
-import { describeInputShape } from '../../../shared/input-spec.js';
 import { cliVersion } from '../version.js';
 import { demoRecipes } from './demo-recipes.js';
 
@@ -210,18 +209,18 @@ function printResult(
     r.accuracy !== undefined ? `${(r.accuracy * 100).toFixed(2)}%` : '-',
     r.accuracyDelta !== undefined && r.target !== 'original' ? `${(r.accuracyDelta * 100).toFixed(2)} pts` : '',
   ]);
-  const inputs = report.rows.find((r) => r.latency?.inputs)?.latency?.inputs;
-  const dataset = report.rows.find((r) => r.dataset)?.dataset;
   ctx.stdout.write(
     [
       headline,
       '',
       formatTable(['Model', 'Size', 'Size ratio', 'p50 ms', 'p50 ratio', 'Accuracy', 'Δ accuracy'], rows),
       '',
-      ...(inputs ? [`Latency: ${inputs.map(describeInputShape).join(', ')}, one interleaved benchmark on this machine.`] : []),
-      ...(dataset ? [`Accuracy: ${dataset.name}, ${dataset.samples} samples.`] : []),
+      'Measured on this machine, every model in one interleaved benchmark:',
+      ...inputsCaption(report.rows),
+      ...datasetCaption(report.rows),
+      '',
       `Report: ${files.htmlPath}`,
-      `Data:   ${files.jsonPath}`,
+      `JSON:   ${files.jsonPath}`,
       `Variants and results: ${path.join(out, 'workspace')}`,
       '',
     ].join('\n'),

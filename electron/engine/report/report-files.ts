@@ -8,7 +8,7 @@
 import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { compareTargets, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
+import { compareTargets, datasetCaption, inputsCaption, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
 import { ORIGINAL_TARGET, type BenchRecord, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
@@ -141,18 +141,6 @@ function latestNodeBench(workspace: Workspace): BenchRecord | undefined {
   for (let i = workspace.benchmarks.length - 1; i >= 0; i--)
     if (workspace.benchmarks[i]!.engine === 'onnxruntime-node') return workspace.benchmarks[i];
   return workspace.benchmarks[workspace.benchmarks.length - 1];
-}
-
-/** What the latency figures were measured on: the inputs each benchmark fed (one line per distinct set). */
-function inputsCaption(rows: readonly ComparisonRow[]): string[] {
-  const shapes = new Set(rows.flatMap((r) => (r.latency?.inputs ? [r.latency.inputs.map(describeInputShape).join(', ')] : [])));
-  return shapes.size === 0 ? [] : [`Inputs: ${[...shapes].join('; ')}${shapes.size > 1 ? ' (different inputs: do not compare these)' : ''}.`];
-}
-
-/** What the accuracies were measured on. */
-function datasetCaption(rows: readonly ComparisonRow[]): string[] {
-  const named = new Map(rows.flatMap((r) => (r.dataset ? [[r.dataset.sha256, `${r.dataset.name} (${r.dataset.samples} samples)`] as const] : [])));
-  return named.size === 0 ? [] : [`Data: ${[...named.values()].join('; ')}.`];
 }
 
 function charts(report: StudioReport): string[] {

@@ -30,6 +30,11 @@ function fmt(value: number, digits = 3): string {
   return Number(value.toPrecision(digits)).toString();
 }
 
+/** Lines under a chart's title (what it was measured on, how its axis reads), 15 px apart from y = 34. */
+function noteLines(notes: readonly string[]): string {
+  return notes.map((note, i) => `<text x="0" y="${34 + 15 * i}" class="tick chart-note">${escapeXml(note)}</text>`).join('');
+}
+
 export interface BarRow {
   label: string;
   value: number;
@@ -96,9 +101,7 @@ export function barChart(options: {
   );
   parts.push(`<title>${escapeXml(title)}</title>`);
   parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(title)}</text>`);
-  notes.forEach((note, i) =>
-    parts.push(`<text x="0" y="${34 + 15 * i}" class="tick chart-note">${escapeXml(note)}</text>`),
-  );
+  parts.push(noteLines(notes));
   for (const t of ticks) {
     const tx = x(t);
     parts.push(
@@ -223,9 +226,7 @@ export function scatterChart(options: {
   );
   parts.push(`<title>${escapeXml(title)}</title>`);
   parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(title)}</text>`);
-  captions.forEach((note, i) =>
-    parts.push(`<text x="0" y="${34 + 15 * i}" class="tick chart-note">${escapeXml(note)}</text>`),
-  );
+  parts.push(noteLines(captions));
   for (const t of xTicks) {
     parts.push(
       `<line x1="${px(t).toFixed(1)}" y1="${top}" x2="${px(t).toFixed(1)}" y2="${plotBottom}" class="grid"/>`,
@@ -316,9 +317,7 @@ export function histogramChart(options: {
   );
   parts.push(`<title>${escapeXml(options.title)}</title>`);
   parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(options.title)}</text>`);
-  captions.forEach((note, i) =>
-    parts.push(`<text x="0" y="${34 + 15 * i}" class="tick chart-note">${escapeXml(note)}</text>`),
-  );
+  parts.push(noteLines(captions));
   for (const t of xTicks) {
     parts.push(
       `<line x1="${px(t).toFixed(1)}" y1="${top}" x2="${px(t).toFixed(1)}" y2="${height - bottom}" class="grid"/>`,

@@ -1,7 +1,7 @@
-import type { SampleModelInfo } from '../../../shared/ipc-contract.js';
-import { sampleInFolder, sourceCandidates, type SampleLayout } from '../jobs/sample-model.js';
 import path from 'node:path';
-import fs from 'node:fs';
+import type { SampleModelInfo } from '../../../shared/ipc-contract.js';
+import { sampleInFolder, type SampleLayout } from '../../../shared/sample.js';
+import { findSourceDir } from '../jobs/sample-model.js';
 
 /**
  * The first sample, kept as a test fixture: a 16 KB digits classifier on 8x8 images with its 360 labelled test
@@ -9,7 +9,7 @@ import fs from 'node:fs';
  * quantizes and evaluates in milliseconds, where the product's sample takes seconds.
  */
 const TINY_DIGITS: SampleLayout = {
-  sourceDir: path.join('electron', 'engine', 'testing', 'fixtures', 'digits'),
+  sourceDir: 'electron/engine/testing/fixtures/digits',
   model: 'digits.onnx',
   inputs: 'test-inputs.npy',
   labels: 'test-labels.npy',
@@ -20,7 +20,7 @@ const TINY_DIGITS: SampleLayout = {
 
 /** The tiny digits classifier and its test set, in the shape the backend gives the bundled sample. */
 export function tinyDigits(): SampleModelInfo {
-  const dir = sourceCandidates(TINY_DIGITS).find((d) => fs.existsSync(path.join(d, TINY_DIGITS.model)));
+  const dir = findSourceDir(TINY_DIGITS);
   if (!dir) throw new Error('The tiny digits fixture is missing from electron/engine/testing/fixtures/digits.');
-  return sampleInFolder(dir, TINY_DIGITS);
+  return sampleInFolder(dir, TINY_DIGITS, path.join);
 }

@@ -139,30 +139,13 @@ function RatioBarChart({
   return (
     <div ref={box} style={{ width: '100%', height }}>
       {width > 0 && (
-        <BarChart
-          width={width}
-          height={height}
-          data={data}
-          layout="vertical"
-          margin={{ top: 8, right, bottom: 4, left: 0 }}
-        >
+        <BarChart {...horizontalFrame(width, height, data, right)}>
           <CartesianGrid stroke={colors.grid} horizontal={false} />
           <XAxis
-            type="number"
-            {...axisProps(colors)}
-            interval={0}
-            ticks={scale.ticks}
+            {...valueAxis(colors, scale.ticks, tickLabel)}
             domain={[0, scale.ticks[scale.ticks.length - 1] ?? 'auto']}
-            tickFormatter={tickLabel}
           />
-          <YAxis
-            type="category"
-            dataKey="label"
-            {...axisProps(colors)}
-            interval={0}
-            width={labelWidth}
-            tick={<CategoryTick width={labelWidth} colors={colors} />}
-          />
+          <YAxis {...categoryAxis(colors, labelWidth)} tick={<CategoryTick width={labelWidth} colors={colors} />} />
           <Tooltip formatter={(v) => [format(Number(v)), unitLabel]} contentStyle={tooltipStyle(colors)} />
           <Bar dataKey="value" name={unitLabel} isAnimationActive={false} barSize={22}>
             {data.map((d) => (
@@ -174,6 +157,19 @@ function RatioBarChart({
       )}
     </div>
   );
+}
+
+/** What both horizontal bar charts share: names on the left, values along the bottom, room on the right. */
+function horizontalFrame<T>(width: number, height: number, data: T[], right: number) {
+  return { width, height, data, layout: 'vertical' as const, margin: { top: 8, right, bottom: 4, left: 0 } };
+}
+
+function valueAxis(colors: ChartColors, ticks: number[], tickFormatter: (v: number) => string) {
+  return { type: 'number' as const, ...axisProps(colors), interval: 0, ticks, tickFormatter };
+}
+
+function categoryAxis(colors: ChartColors, width: number) {
+  return { type: 'category' as const, dataKey: 'label', ...axisProps(colors), interval: 0, width };
 }
 
 /** A bar's value label, on one line just after the bar's end, in the room kept right of the plot. */
@@ -352,29 +348,11 @@ function LatencyChartView({
     >
       <div ref={box} style={{ width: '100%', height }}>
         {width > 0 && (
-          <BarChart
-            width={width}
-            height={height}
-            data={data}
-            layout="vertical"
-            margin={{ top: 8, right, bottom: 4, left: 0 }}
-          >
+          <BarChart {...horizontalFrame(width, height, data, right)}>
             <CartesianGrid stroke={colors.grid} horizontal={false} />
-            <XAxis
-              type="number"
-              {...axisProps(colors)}
-              interval={0}
-              ticks={axis.ticks}
-              domain={[0, top]}
-              allowDataOverflow
-              tickFormatter={tickLabel}
-            />
+            <XAxis {...valueAxis(colors, axis.ticks, tickLabel)} domain={[0, top]} allowDataOverflow />
             <YAxis
-              type="category"
-              dataKey="label"
-              {...axisProps(colors)}
-              interval={0}
-              width={labelWidth}
+              {...categoryAxis(colors, labelWidth)}
               tick={<CategoryTick width={labelWidth} captions={captions} colors={colors} />}
             />
             <Tooltip

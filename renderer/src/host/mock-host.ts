@@ -46,12 +46,14 @@ import type {
   Workspace,
   WorkspaceVariant,
 } from '../../../shared/workspace.js';
+import { PRODUCT_SAMPLE, sampleInFolder } from '../../../shared/sample.js';
 import type { StudioHost } from './studio-host.js';
 
 /** The path the mock Open dialog "chooses". */
 export const MOCK_DIALOG_PATH = '/models/mobilenet-v2.onnx';
 /** The mock's bundled sample. */
-export const MOCK_SAMPLE_PATH = '/opt/onnx-studio/samples/digits-resnet/digits-resnet.onnx';
+const MOCK_SAMPLE_DIR = '/opt/onnx-studio/samples/digits-resnet';
+export const MOCK_SAMPLE_PATH = `${MOCK_SAMPLE_DIR}/${PRODUCT_SAMPLE.model}`;
 
 /** A made-up but stable identity: the name the backend would give, a hash-like id from the spec. */
 function mockIdentity(ws: Workspace, data: { spec: unknown }, samples: number): DatasetIdentity {
@@ -61,18 +63,8 @@ function mockIdentity(ws: Workspace, data: { spec: unknown }, samples: number): 
   return { name: named?.name ?? defaultDatasetName(data.spec), samples, sha256: h.toString(16).padStart(8, '0').repeat(8) };
 }
 
-/** The mock's bundled sample, its labelled test set and its calibration images (like the real one's). */
-const MOCK_SAMPLE_DIR = '/opt/onnx-studio/samples/digits-resnet';
-const MOCK_SAMPLE_INFO: SampleModelInfo = {
-  modelPath: MOCK_SAMPLE_PATH,
-  inputsPath: `${MOCK_SAMPLE_DIR}/test-inputs.npy`,
-  labelsPath: `${MOCK_SAMPLE_DIR}/test-labels.npy`,
-  data: { spec: { kind: 'npy', path: `${MOCK_SAMPLE_DIR}/test-inputs.npy`, labels: `${MOCK_SAMPLE_DIR}/test-labels.npy` } },
-  calibrationPath: `${MOCK_SAMPLE_DIR}/calib-inputs.npy`,
-  calibration: { spec: { kind: 'npy', path: `${MOCK_SAMPLE_DIR}/calib-inputs.npy` } },
-  description: 'Handwritten digits (32x32), a ResNet-style CNN, 10 classes, 360 labelled test images.',
-  inputs: { shapes: { image: [1, 1, 32, 32] } },
-};
+/** The product's sample (shared/sample.ts), at a made-up install folder. */
+const MOCK_SAMPLE_INFO: SampleModelInfo = sampleInFolder(MOCK_SAMPLE_DIR, PRODUCT_SAMPLE, (dir, file) => `${dir}/${file}`);
 
 /** A small but realistic summary (MobileNetV2-like) so every part of the summary view has data. */
 export const SAMPLE_SUMMARY: ModelSummary = {
