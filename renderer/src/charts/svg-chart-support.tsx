@@ -3,7 +3,7 @@
  * shared/chart-scale.ts), and the measured box with the <svg> element that ChartCard saves (class
  * `chart-svg`). Drawn by React rather than recharts where a chart must be cheap (see those files).
  */
-import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 
 /** Round tick values for a count axis from 0 to `max`: steps of 1, 2 or 5 × 10^k, at most `maxTicks` + 1. */
 export function countTicks(max: number, maxTicks = 5): number[] {
@@ -17,21 +17,24 @@ export function countTicks(max: number, maxTicks = 5): number[] {
   return ticks;
 }
 
-/** The width of the element, kept current as the layout changes. */
-export function useWidth<T extends HTMLElement>(): [RefObject<T | null>, number] {
-  const ref = useRef<T>(null);
+/**
+ * The width of the element, kept current as the layout changes. A callback ref, not an effect on mount: a chart
+ * often mounts empty (its placeholder instead of the box) and gets its box when the first figures arrive; the
+ * width must be measured then too, or the chart stays blank.
+ */
+export function useWidth<T extends HTMLElement>(): [(element: T | null) => void, number] {
+  const [element, setElement] = useState<T | null>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    setWidth(el.clientWidth);
+    if (!element) return;
+    setWidth(element.clientWidth);
     const observer = new ResizeObserver(([entry]) => {
       if (entry) setWidth(Math.floor(entry.contentRect.width));
     });
-    observer.observe(el);
+    observer.observe(element);
     return () => observer.disconnect();
-  }, []);
-  return [ref, width];
+  }, [element]);
+  return [setElement, width];
 }
 
 
