@@ -87,6 +87,17 @@ export async function transformModel<O>(
         : sha256Model(loaded.path, loaded.proto, request.signal);
   sourceHash?.catch(() => {});
   await inlineExternalData(loaded.proto, loaded.dir);
+  // A graph that is already broken (a node input or graph output nothing produces, a name defined twice) is
+  // the input's fault; checked here so the check after `apply` only ever catches our own mistakes.
+  const inputProblems = graphProblems(loaded.proto.graph!);
+  if (inputProblems.length > 0) {
+    throw new StudioError(
+      'MODEL_INVALID',
+      `${loaded.path} is not a valid ONNX model: ${inputProblems[0]} onnxruntime cannot load such a graph either. ` +
+        `The file is corrupt or was exported wrongly: re-export or re-download it, or check it with onnx.checker.check_model.`,
+      { detail: inputProblems.join('\n') },
+    );
+  }
   const outcome = await apply({ model: loaded.proto, loaded, note: (m) => notes.push(m) });
   if (request.signal?.aborted) throw cancelled();
   const problems = graphProblems(loaded.proto.graph!);
