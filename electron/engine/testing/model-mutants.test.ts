@@ -72,6 +72,21 @@ describe('model mutants', () => {
     });
   }
 
+  // Seed 3, mutant 262: 0xff bytes turn weights of the conv net into NaN, so calibration sees no finite value
+  // of 'gap.out'. The Flatten after it shared that range; dropping it left 'flatten.out' a root nobody had
+  // calibrated, and int8-static failed with "No calibration range for tensor 'flatten.out'" (exit 1).
+  it('int8-static on a model with NaN activations leaves those nodes float', async () => {
+    const mutant = mutantAt(262, 3);
+    expect(mutant.description).toBe('overwrote bytes 8170..8178 with 0xff');
+    const model = path.join(tmp.dir, `${mutant.id}.onnx`);
+    const out = path.join(tmp.dir, `${mutant.id}.static.onnx`);
+    fs.writeFileSync(model, mutant.bytes);
+    const r = await runCliInProcess(['quantize', model, '-o', out, '--method', 'int8-static', '--calib-data', 'synthetic', '--calib-samples', '4']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Calibration saw no finite value of 2 activation tensors \('gap\.out', /);
+    expect(r.stdout).toMatch(/fc\s+Gemm\s+calibration gave no statistics/);
+  });
+
   it('a truncated model is a parse error that says so', async () => {
     const truncated = makeMutants(16, 1).find((m) => m.kind === 'truncate' && m.base === 'mlp')!;
     const r = await runMutant(truncated, 'inspect');

@@ -90,9 +90,26 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
         `calibrated in ${calibration.passes.length} passes over the data, each exposing at most ${formatMemory(calibration.passes[0]!.limitBytes ?? 0)} of activations (the same ranges as one pass).`,
     );
   }
+  // Roots with no finite value (NaN or infinite activations on every sample) get no range: the nodes that need
+  // them stay float. Every tensor that shared such a root is banned with it: once the share op (Flatten,
+  // Reshape, MaxPool...) is dropped, its output would become a root of its own that calibration never saw.
   const missing = roots.filter((r) => !calibration.ranges.has(r));
   if (missing.length > 0) {
-    plan = planQdq(graph, { ...planOptions, banned: new Set(missing) });
+    const banned = new Set(missing);
+    for (;;) {
+      const missingRoots = new Set(banned);
+      for (const [t, r] of plan.root) if (missingRoots.has(r)) banned.add(t);
+      plan = planQdq(graph, { ...planOptions, banned });
+      const unmeasured = calibrationTensors(plan).filter((r) => !calibration.ranges.has(r) && !banned.has(r));
+      if (unmeasured.length === 0) break;
+      for (const r of unmeasured) banned.add(r);
+    }
+    note(
+      `Calibration saw no finite value of ${missing.length} activation tensor${missing.length > 1 ? 's' : ''} ` +
+        `(${missing.slice(0, 3).map((m) => `'${m}'`).join(', ')}${missing.length > 3 ? ', ...' : ''}): the nodes using ` +
+        `${missing.length > 1 ? 'them' : 'it'} stay float. NaN or infinite activations usually mean NaN or infinite ` +
+        `weights in the model, or calibration data outside the range it expects.`,
+    );
   }
   if (signal?.aborted) throw cancelled();
 
