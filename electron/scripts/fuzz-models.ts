@@ -18,7 +18,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FUZZ_COMMANDS, makeMutants, type FuzzCommand, type Mutant } from '../engine/testing/model-mutants.js';
+import {
+  FUZZ_COMMANDS,
+  makeMutants,
+  type FuzzCommand,
+  type Mutant,
+} from '../engine/testing/model-mutants.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = path.join(root, 'bin', 'onnx-studio.js');
@@ -41,12 +46,31 @@ const keepDir = keepIndex >= 0 ? path.resolve(process.argv[keepIndex + 1]!) : un
 /** With --all-methods: the slower or rarer methods too. */
 const EXTRA_COMMANDS: FuzzCommand[] = [
   { name: 'quantize int8-weight', args: (m, o) => ['quantize', m, '-o', o, '--method', 'int8-weight'] },
-  { name: 'quantize int8-static', args: (m, o) => ['quantize', m, '-o', o, '--method', 'int8-static', '--calib-data', 'synthetic', '--calib-samples', '4'] },
+  {
+    name: 'quantize int8-static',
+    args: (m, o) => [
+      'quantize',
+      m,
+      '-o',
+      o,
+      '--method',
+      'int8-static',
+      '--calib-data',
+      'synthetic',
+      '--calib-samples',
+      '4',
+    ],
+  },
   { name: 'quantize int4', args: (m, o) => ['quantize', m, '-o', o, '--method', 'int4'] },
-  { name: 'prune structured', args: (m, o) => ['prune', m, '-o', o, '--method', 'structured', '--sparsity', '0.25'] },
+  {
+    name: 'prune structured',
+    args: (m, o) => ['prune', m, '-o', o, '--method', 'structured', '--sparsity', '0.25'],
+  },
   { name: 'convert', args: (m, o) => ['convert', m, '-o', o] },
 ];
-const commands = process.argv.includes('--all-methods') ? [...FUZZ_COMMANDS, ...EXTRA_COMMANDS] : FUZZ_COMMANDS;
+const commands = process.argv.includes('--all-methods')
+  ? [...FUZZ_COMMANDS, ...EXTRA_COMMANDS]
+  : FUZZ_COMMANDS;
 
 interface RunResult {
   mutant: Mutant;
@@ -110,7 +134,8 @@ function failed(r: RunResult): string | undefined {
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(path.join(root, 'out', 'electron', 'cli', 'bin.js'))) throw new Error('Run `npm run build` first.');
+  if (!fs.existsSync(path.join(root, 'out', 'electron', 'cli', 'bin.js')))
+    throw new Error('Run `npm run build` first.');
   const mutants = makeMutants(runs, seed);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-fuzz-'));
   const started = performance.now();
@@ -124,7 +149,8 @@ async function main(): Promise<void> {
       const r = await runOne(mutants[i]!, Math.floor(i / 16) % commands.length, work);
       results.push(r);
       const done = results.length;
-      if (done % 40 === 0 || done === mutants.length) process.stderr.write(`  ${done}/${mutants.length} runs\n`);
+      if (done % 40 === 0 || done === mutants.length)
+        process.stderr.write(`  ${done}/${mutants.length} runs\n`);
     }
   }
   await Promise.all(Array.from({ length: jobs }, () => worker()));
@@ -134,14 +160,29 @@ async function main(): Promise<void> {
   // Keep the mutants of failed runs; drop the rest.
   const keep = keepDir ?? path.join(work, 'failed');
   if (failures.length > 0) fs.mkdirSync(keep, { recursive: true });
-  for (const f of failures) fs.copyFileSync(path.join(work, `${f.mutant.id}.onnx`), path.join(keep, `${f.mutant.id}.onnx`));
-  for (const entry of fs.readdirSync(work)) if (entry !== 'failed') fs.rmSync(path.join(work, entry), { force: true, recursive: true });
+  for (const f of failures)
+    fs.copyFileSync(path.join(work, `${f.mutant.id}.onnx`), path.join(keep, `${f.mutant.id}.onnx`));
+  for (const entry of fs.readdirSync(work))
+    if (entry !== 'failed') fs.rmSync(path.join(work, entry), { force: true, recursive: true });
   if (failures.length === 0) fs.rmSync(work, { recursive: true, force: true });
 
   const count = (pred: (r: RunResult) => boolean) => results.filter(pred).length;
-  console.log(`\nMalformed-model fuzz: ${results.length} runs, seed ${seed}, ${jobs} parallel, ${wallS.toFixed(1)} s wall`);
+  console.log(
+    `\nMalformed-model fuzz: ${results.length} runs, seed ${seed}, ${jobs} parallel, ${wallS.toFixed(1)} s wall`,
+  );
   console.log(`${os.cpus().length} x ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}\n`);
-  const header = ['command', 'runs', 'exit 0', 'exit 2', 'exit 1', 'other', 'signal', 'timeout', 'stack', 'left output'];
+  const header = [
+    'command',
+    'runs',
+    'exit 0',
+    'exit 2',
+    'exit 1',
+    'other',
+    'signal',
+    'timeout',
+    'stack',
+    'left output',
+  ];
   const rows = [...commands.map((c) => c.name), 'all'].map((name) => {
     const rs = results.filter((r) => name === 'all' || r.command === name);
     const c = (pred: (r: RunResult) => boolean) => String(rs.filter(pred).length);
@@ -159,7 +200,8 @@ async function main(): Promise<void> {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   const byKind = ['bit-flip', 'byte-run', 'truncate', 'splice'].map(
@@ -170,7 +212,9 @@ async function main(): Promise<void> {
   console.log(`slowest run: ${(slowest.ms / 1000).toFixed(1)} s (${slowest.command}, ${slowest.mutant.id})`);
 
   if (failures.length === 0) {
-    console.log('\nNo failures: every run ended in exit 0 or 2, without a signal, a hang, a stack trace or a leftover output.');
+    console.log(
+      '\nNo failures: every run ended in exit 0 or 2, without a signal, a hang, a stack trace or a leftover output.',
+    );
     return;
   }
   console.log(`\n${failures.length} failed runs; the first ${Math.min(10, failures.length)}:`);

@@ -17,7 +17,10 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-async function runMutant(mutant: Mutant, commandName: string): Promise<{ code: number; stderr: string; leftOutput: boolean }> {
+async function runMutant(
+  mutant: Mutant,
+  commandName: string,
+): Promise<{ code: number; stderr: string; leftOutput: boolean }> {
   const command = FUZZ_COMMANDS.find((c) => c.name === commandName)!;
   const model = path.join(tmp.dir, `${mutant.id}.onnx`);
   const out = path.join(tmp.dir, `${mutant.id}.${commandName.replace(/\W+/g, '-')}.out.onnx`);
@@ -55,7 +58,11 @@ describe('model mutants', () => {
   // Mutants that once ended in exit 1 ("Quantization produced an invalid graph"): a bit flip renamed a value,
   // so a node input or a graph output is produced by nothing. That is the input's fault: MODEL_INVALID.
   const brokenGraphs: [number, string, RegExp][] = [
-    [337, 'quantize int8-dynamic', /Input 0 \('relu1\.out'\) of node 'fc2_matmul' .* is not produced by any node/],
+    [
+      337,
+      'quantize int8-dynamic',
+      /Input 0 \('relu1\.out'\) of node 'fc2_matmul' .* is not produced by any node/,
+    ],
     [35, 'quantize fp16', /Graph output 'outpuu' in graph 'if_model' is not produced by anything/],
     [130, 'prune magnitude', /Input 4 \('sep\.`w_bn\.running_var'\) of node 'sep\.dw_bn'/],
     [275, 'quantize fp16', /Input 1 \('shared\.weight'\) of node 'then_matmul' .* in graph 'then_branch'/],
@@ -81,7 +88,18 @@ describe('model mutants', () => {
     const model = path.join(tmp.dir, `${mutant.id}.onnx`);
     const out = path.join(tmp.dir, `${mutant.id}.static.onnx`);
     fs.writeFileSync(model, mutant.bytes);
-    const r = await runCliInProcess(['quantize', model, '-o', out, '--method', 'int8-static', '--calib-data', 'synthetic', '--calib-samples', '4']);
+    const r = await runCliInProcess([
+      'quantize',
+      model,
+      '-o',
+      out,
+      '--method',
+      'int8-static',
+      '--calib-data',
+      'synthetic',
+      '--calib-samples',
+      '4',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Calibration saw no finite value of 2 activation tensors \('gap\.out', /);
     expect(r.stdout).toMatch(/fc\s+Gemm\s+calibration gave no statistics/);

@@ -35,7 +35,19 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export function digitsModelPath(): string {
   const candidates = [
     path.join(here, 'fixtures', 'digits', 'digits.onnx'),
-    path.join(here, '..', '..', '..', '..', 'electron', 'engine', 'testing', 'fixtures', 'digits', 'digits.onnx'),
+    path.join(
+      here,
+      '..',
+      '..',
+      '..',
+      '..',
+      'electron',
+      'engine',
+      'testing',
+      'fixtures',
+      'digits',
+      'digits.onnx',
+    ),
   ];
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) throw new Error(`digits.onnx not found (looked in ${candidates.join(', ')})`);
@@ -81,13 +93,20 @@ function byteRun(bytes: Uint8Array, next: Random): [Uint8Array, string] {
   const length = Math.min(out.length, int(next, 1, 64));
   const offset = int(next, 0, out.length - length);
   const fill = int(next, 0, 2);
-  for (let i = offset; i < offset + length; i++) out[i] = fill === 0 ? 0x00 : fill === 1 ? 0xff : int(next, 0, 255);
-  return [out, `overwrote bytes ${offset}..${offset + length - 1} with ${['0x00', '0xff', 'random bytes'][fill]}`];
+  for (let i = offset; i < offset + length; i++)
+    out[i] = fill === 0 ? 0x00 : fill === 1 ? 0xff : int(next, 0, 255);
+  return [
+    out,
+    `overwrote bytes ${offset}..${offset + length - 1} with ${['0x00', '0xff', 'random bytes'][fill]}`,
+  ];
 }
 
 function truncate(bytes: Uint8Array, next: Random): [Uint8Array, string] {
   // Mostly near the end (a cut-off download), sometimes anywhere.
-  const keep = next() < 0.5 ? int(next, Math.floor(bytes.length * 0.9), bytes.length - 1) : int(next, 1, bytes.length - 1);
+  const keep =
+    next() < 0.5
+      ? int(next, Math.floor(bytes.length * 0.9), bytes.length - 1)
+      : int(next, 1, bytes.length - 1);
   return [bytes.slice(0, keep), `truncated to ${keep} of ${bytes.length} bytes`];
 }
 
@@ -112,7 +131,12 @@ function splice(bytes: Uint8Array, donor: MutantBase, next: Random): [Uint8Array
 }
 
 /** One mutant of `base` (donors are the splice sources), fully determined by `seed`. */
-export function mutate(base: MutantBase, donors: readonly MutantBase[], kind: MutationKind, seed: number): Omit<Mutant, 'id'> {
+export function mutate(
+  base: MutantBase,
+  donors: readonly MutantBase[],
+  kind: MutationKind,
+  seed: number,
+): Omit<Mutant, 'id'> {
   const next = mulberry32(seed);
   let result: [Uint8Array, string];
   switch (kind) {
@@ -159,6 +183,9 @@ export const FUZZ_COMMANDS: readonly FuzzCommand[] = [
   { name: 'inspect', args: (m) => ['inspect', m] },
   { name: 'quantize int8-dynamic', args: (m, o) => ['quantize', m, '-o', o, '--method', 'int8-dynamic'] },
   { name: 'quantize fp16', args: (m, o) => ['quantize', m, '-o', o, '--method', 'fp16'] },
-  { name: 'prune magnitude', args: (m, o) => ['prune', m, '-o', o, '--method', 'magnitude', '--sparsity', '0.3'] },
+  {
+    name: 'prune magnitude',
+    args: (m, o) => ['prune', m, '-o', o, '--method', 'magnitude', '--sparsity', '0.3'],
+  },
   { name: 'bench', args: (m) => ['bench', m, '--iterations', '3', '--warmup', '1'] },
 ];
