@@ -75,6 +75,11 @@ export const structuredOptionsSchema = z
       description: 'Global scope: the largest fraction of its channels any one layer may lose.',
       flag: 'max-layer-sparsity',
     }),
+    biasCompensation: option(z.boolean().default(true), {
+      description:
+        "Move what a removed channel still outputs (its bias through Relu, BatchNorm...) into the next layer's bias.",
+      flag: 'no-bias-compensation',
+    }),
   })
   .strict();
 

@@ -3,7 +3,8 @@ import { StudioError } from '../errors.js';
 import { setIntAttribute } from '../onnx/attributes.js';
 import { type ConstantRef, replaceConstant } from '../onnx/graph.js';
 import { decodeTensor, encodeTensor } from '../onnx/tensor-codec.js';
-import type { ChannelAnalysis } from './channel-analysis.js';
+import { type CompensationResult, compensateBiases } from './bias-compensation.js';
+import type { ChannelAnalysis, CompensationEdit } from './channel-analysis.js';
 import { type KeptChannels, keptLength, keptPositions, resolveLayout } from './channel-layout.js';
 import { sliceTensorAxis } from './tensor-slice.js';
 
@@ -18,16 +19,37 @@ interface PendingConstant {
   slices: Map<number, number[]>;
 }
 
-/** Applies the edits for `kept` (by group root); returns the nodes that changed. */
+export interface ApplyOptions {
+  /** Move the constant output of removed channels into their consumers' biases (default true). */
+  biasCompensation?: boolean;
+}
+
+export interface AppliedEdits {
+  /** The nodes that changed. */
+  changed: Set<NodeProto>;
+  /** What bias compensation did (absent when it was off). */
+  compensation?: CompensationResult;
+}
+
+/** Applies the edits for `kept` (by group root). */
 export function applyChannelEdits(
   graph: GraphProto,
   analysis: ChannelAnalysis,
   kept: ReadonlyMap<number, Int32Array>,
-): Set<NodeProto> {
+  options: ApplyOptions = {},
+): AppliedEdits {
   const keptOf: KeptChannels = (space) => kept.get(analysis.root(space));
   const changed = new Set<NodeProto>();
   const constants = new Map<string, PendingConstant>();
+  // Compensation reads the original weights, so it runs before anything is sliced.
+  let compensation: CompensationResult | undefined;
+  if (options.biasCompensation ?? true) {
+    const compensations = analysis.edits.filter((e): e is CompensationEdit => e.kind === 'compensate');
+    compensation = compensateBiases(graph, compensations, keptOf);
+    for (const node of compensation.changed) changed.add(node);
+  }
   for (const edit of analysis.edits) {
+    if (edit.kind === 'compensate') continue;
     if (edit.kind === 'group') {
       const { changed: any } = keptPositions(edit.layout, keptOf);
       if (!any) continue;
@@ -46,7 +68,7 @@ export function applyChannelEdits(
     if (!any) continue;
     changed.add(edit.node);
     const pending = constants.get(edit.constant.name) ?? {
-      ref: edit.constant,
+      ref: compensation?.updated.get(edit.constant.name) ?? edit.constant,
       slices: new Map<number, number[]>(),
     };
     constants.set(edit.constant.name, pending);
@@ -65,7 +87,7 @@ export function applyChannelEdits(
     replaceConstant(ref, tensor);
   }
   updateValueInfo(graph, analysis, keptOf);
-  return changed;
+  return { changed, ...(compensation ? { compensation } : {}) };
 }
 
 function setShapeEntry(ref: ConstantRef, position: number, value: number): void {

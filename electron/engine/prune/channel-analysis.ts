@@ -4,6 +4,7 @@ import {
   GraphProtoSchema,
   type ModelProto,
   type NodeProto,
+  TensorProto_DataType,
   type ValueInfoProto,
 } from 'onnx-buf';
 import { StudioError } from '../errors.js';
@@ -22,10 +23,12 @@ import {
 } from '../onnx/graph.js';
 import { nodeLabel } from '../onnx/node-label.js';
 import { decodeTensor } from '../onnx/tensor-codec.js';
+import { combineFunction, toBase, unaryFunction, unknownConstants } from './channel-constants.js';
 import {
   type Layout,
   type ResolvedLayout,
   flattenFactor,
+  layoutBase,
   resolveLayout,
   sameStructure,
   scaleLayout,
@@ -65,7 +68,35 @@ export type ChannelEdit =
   /** Set a depthwise Conv's `group` to the surviving number of its input channels. */
   | { kind: 'group'; node: NodeProto; layout: ResolvedLayout }
   /** Set entry `position` of an int shape constant (a Reshape target) to the surviving length. */
-  | { kind: 'shape'; node: NodeProto; constant: ConstantRef; position: number; layout: ResolvedLayout };
+  | { kind: 'shape'; node: NodeProto; constant: ConstantRef; position: number; layout: ResolvedLayout }
+  /** Bias compensation of a consumer that sums over channels: see bias-compensation.ts. */
+  | CompensationEdit;
+
+/**
+ * A consumer (Conv, Gemm, MatMul) that sums over the channels of `layout` with `weight`: for every removed
+ * channel whose constant estimate `constant` (one per base position of `layout`) is known, the consumer's
+ * bias gains `scale * k * sum(weight[o, channel, ...])` for each output `o`.
+ */
+export interface CompensationEdit {
+  kind: 'compensate';
+  node: NodeProto;
+  weight: ConstantRef;
+  /** The weight's axis over input channels, and over the consumer's outputs (the rest are summed too). */
+  inAxis: number;
+  outAxis: number;
+  layout: ResolvedLayout;
+  constant: Float64Array;
+  /** The consumer's outputs (a created bias follows their pruning). */
+  outLayout: ResolvedLayout;
+  /** Gemm: alpha / beta (the bias is scaled by beta). */
+  scale: number;
+  /** The bias input: `bias` when it is a constant this edit may change; absent for none (MatMul, no C). */
+  bias?: ConstantRef;
+  /** Whether the bias is sliced by an edit of its own (then it is changed in place before slicing). */
+  biasSliced: boolean;
+  /** Why the bias cannot be compensated (removed channels with a known estimate are then reported). */
+  blocked?: string;
+}
 
 /** A tensor that carries channels: where its channel axis is, counted from the end, and its layout. */
 export interface ChannelTensor {
@@ -74,6 +105,11 @@ export interface ChannelTensor {
   axisFromEnd: number;
   /** The tensor's rank, when known. */
   rank?: number;
+  /**
+   * Bias compensation: each base position's value when the producers' weights are zero (their bias carried
+   * through the per-channel ops since), NaN when unknown; absent means all unknown. See channel-constants.ts.
+   */
+  constant?: Float64Array;
 }
 
 /** A group of channel spaces that must be pruned together. */
@@ -363,6 +399,80 @@ class ChannelTracer {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Constant estimates (bias compensation)
+
+  /** A channel tensor's estimates (all unknown when none are tracked). */
+  constantOf(t: ChannelTensor): Float64Array {
+    return t.constant ?? unknownConstants(t.layout);
+  }
+
+  /** A 1-D per-channel constant (a bias, BatchNorm parameters) as per-base estimates, NaN when unreadable. */
+  perChannel(ref: ConstantRef | undefined, layout: Layout): Float64Array {
+    const values = ref ? this.floatValues(ref) : undefined;
+    return values ? toBase(values, layoutBase(layout)) : unknownConstants(layout);
+  }
+
+  /** Whether `name` is read by `node` alone (so that it may be changed in place). */
+  exclusive(name: string, node: NodeProto): boolean {
+    return (
+      this.index.consumersOf(name).every((c) => c.node === node) &&
+      this.index.implicitConsumersOf(name).length === 0 &&
+      !this.index.isGraphOutput(name)
+    );
+  }
+
+  /**
+   * Records the bias compensation of a consumer that sums the channels of `x` (laid out as `input` along
+   * `inAxis` of `weight`). `biasSlot` is the consumer's bias input (undefined: it has none, an Add is made);
+   * `biasSliced` whether an edit of its own slices that bias.
+   */
+  compensate(
+    node: NodeProto,
+    x: ChannelTensor,
+    c: {
+      weight: ConstantRef;
+      inAxis: number;
+      outAxis: number;
+      input: ResolvedLayout;
+      outLayout: ResolvedLayout;
+      biasSlot?: number;
+      biasSliced?: boolean;
+      scale?: number;
+      blocked?: string;
+    },
+  ): void {
+    const label = nodeLabel(node);
+    let blocked = c.blocked;
+    const floatTypes: number[] = [TensorProto_DataType.FLOAT, TensorProto_DataType.DOUBLE];
+    if (!floatTypes.includes(c.weight.tensor.dataType))
+      blocked ??= `the weight of '${label}' is not float32 or float64`;
+    const biasName = c.biasSlot === undefined ? undefined : node.input[c.biasSlot];
+    let bias: ConstantRef | undefined;
+    if (biasName) {
+      bias = constantInput(this.index, node, c.biasSlot!);
+      if (!bias) blocked ??= `the bias of '${label}' is computed at run time`;
+      else if (!floatTypes.includes(bias.tensor.dataType))
+        blocked ??= `the bias of '${label}' is not float32 or float64`;
+    }
+    if (c.scale !== undefined && !Number.isFinite(c.scale)) blocked ??= `'${label}' has beta = 0`;
+    const sliced = !!bias && (c.biasSliced ?? false) && this.exclusive(bias.name, node);
+    this.edits.push({
+      kind: 'compensate',
+      node,
+      weight: c.weight,
+      inAxis: c.inAxis,
+      outAxis: c.outAxis,
+      layout: c.input,
+      constant: this.constantOf(x),
+      outLayout: c.outLayout,
+      scale: c.scale ?? 1,
+      ...(bias ? { bias } : {}),
+      biasSliced: sliced,
+      ...(blocked ? { blocked } : {}),
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // The walk
 
   run(): ChannelAnalysis {
@@ -382,7 +492,7 @@ class ChannelTracer {
   /** A constant shared with another node cannot be sliced for one of them. */
   blockSharedConstants(): void {
     for (const edit of this.edits) {
-      if (edit.kind === 'group') continue;
+      if (edit.kind === 'group' || edit.kind === 'compensate') continue;
       const name = edit.constant.name;
       const others = this.index.consumersOf(name).filter((c) => c.node !== edit.node);
       const implicit = this.index.implicitConsumersOf(name);
@@ -482,14 +592,28 @@ class ChannelTracer {
     if (group === 1) {
       if (x && input) this.slice(node, weight, transpose ? 0 : 1, input, `'${label}'`);
       const space = this.newSpace(outChannels, label);
+      const outLayout = singleLayout(space, outChannels);
       const source: ChannelSource = { node, weight, outAxis: transpose ? 1 : 0 };
       this.spaces[space]!.sources.push(source);
-      this.slice(node, weight, source.outAxis, singleLayout(space, outChannels), `'${label}'`);
+      this.slice(node, weight, source.outAxis, outLayout, `'${label}'`);
       const reason = this.selectionReason(node);
       if (reason) this.blockSpace(space, reason);
       if (biasName && !bias) this.blockSpace(space, `the bias of '${label}' is computed at run time`);
-      if (bias) this.slice(node, bias, 0, singleLayout(space, outChannels), `the bias of '${label}'`);
-      this.set(node.output[0], { layout: singleLayout(space, outChannels), axisFromEnd, rank });
+      const biasSliced = !!bias && this.slice(node, bias, 0, outLayout, `the bias of '${label}'`);
+      if (x && input)
+        this.compensate(node, x, {
+          weight,
+          inAxis: transpose ? 0 : 1,
+          outAxis: source.outAxis,
+          input,
+          outLayout,
+          biasSlot: 2,
+          biasSliced,
+          ...(transpose ? { blocked: `'${label}' is a ConvTranspose (not compensated)` } : {}),
+        });
+      // With zero weights a Conv outputs its bias.
+      const constant = bias ? this.perChannel(bias, outLayout) : new Float64Array(outChannels);
+      this.set(node.output[0], { layout: outLayout, axisFromEnd, rank, constant });
       if (node.output[0]) this.sourceOutputs.set(node.output[0], source);
       return;
     }
@@ -517,7 +641,39 @@ class ChannelTracer {
       const s = this.spaces[this.root(seg.space)]!;
       if (!s.members.includes(label)) s.members.push(label);
     }
-    this.set(node.output[0], { layout: output, axisFromEnd, rank });
+    this.set(node.output[0], {
+      layout: output,
+      axisFromEnd,
+      rank,
+      constant: this.depthwiseConstant(x, input, weight, bias, multiplier),
+    });
+  }
+
+  /** A depthwise Conv of constant channels: k * sum(kernel) + bias, per output channel. */
+  depthwiseConstant(
+    x: ChannelTensor,
+    input: ResolvedLayout,
+    weight: ConstantRef,
+    bias: ConstantRef | undefined,
+    multiplier: number,
+  ): Float64Array {
+    const inChannels = layoutBase(input) * input.factor;
+    const out = new Float64Array(inChannels * multiplier).fill(NaN);
+    const w = this.floatValues(weight);
+    const b = bias ? this.floatValues(bias) : new Float64Array(out.length);
+    if (!w || !b || b.length !== out.length || w.length % out.length !== 0) return out;
+    const k = this.constantOf(x);
+    const kernel = w.length / out.length;
+    for (let q = 0; q < inChannels; q++) {
+      const v = k[Math.floor(q / input.factor)]!;
+      for (let j = 0; j < multiplier; j++) {
+        const o = q * multiplier + j;
+        let sum = 0;
+        for (let i = 0; i < kernel; i++) sum += w[o * kernel + i]!;
+        out[o] = v * sum + b[o]!;
+      }
+    }
+    return out;
   }
 
   visitGemm(node: NodeProto): void {
@@ -533,29 +689,58 @@ class ChannelTracer {
     const transB = intAttribute(node, 'transB', 0);
     const bd = b.tensor.dims.map(Number);
     const n = transB ? bd[0]! : bd[1]!;
+    const inAxis = transB ? 1 : 0;
+    let readsChannels = false;
     if (a) {
       if (transA || a.axisFromEnd !== -1)
         this.block(a, `'${label}' reads them on an axis it does not sum over`);
-      else this.slice(node, b, transB ? 1 : 0, a.layout, `'${label}'`);
+      else readsChannels = this.slice(node, b, inAxis, a.layout, `'${label}'`);
     }
     const space = this.newSpace(n, label);
+    const outLayout = singleLayout(space, n);
     const source: ChannelSource = { node, weight: b, outAxis: transB ? 0 : 1 };
     this.spaces[space]!.sources.push(source);
-    this.slice(node, b, source.outAxis, singleLayout(space, n), `'${label}'`);
+    this.slice(node, b, source.outAxis, outLayout, `'${label}'`);
     const reason = this.selectionReason(node);
     if (reason) this.blockSpace(space, reason);
     const cName = node.input[2];
+    const alpha = floatAttribute(node, 'alpha', 1);
+    const beta = floatAttribute(node, 'beta', 1);
+    let biasSliced = false;
+    let blocked: string | undefined;
+    // With zero weights a Gemm outputs beta * C (when C is one value per feature, or a single value).
+    let constant: Float64Array = new Float64Array(n);
     if (cName) {
       const c = constantInput(this.index, node, 2);
       if (!c) this.blockSpace(space, `the bias of '${label}' is computed at run time`);
       else {
         const cd = c.tensor.dims.map(Number);
         const last = cd[cd.length - 1];
+        const count = cd.reduce((x, y) => x * y, 1);
         if (cd.length > 0 && last !== 1)
-          this.slice(node, c, cd.length - 1, singleLayout(space, n), `the bias of '${label}'`);
+          biasSliced = this.slice(node, c, cd.length - 1, outLayout, `the bias of '${label}'`);
+        const values = this.floatValues(c);
+        if (values && (count === 1 || (count === n && last === n)))
+          constant = Float64Array.from({ length: n }, (_, i) => beta * values[count === 1 ? 0 : i]!);
+        else constant = unknownConstants(outLayout);
+        if (count !== 1 && last !== n) blocked = `the bias of '${label}' is not one value per feature`;
       }
     }
-    this.set(node.output[0], { layout: singleLayout(space, n), axisFromEnd: -1, rank: 2 });
+    if (a && readsChannels) {
+      const input = resolveLayout(a.layout, bd[inAxis]!)!;
+      this.compensate(node, a, {
+        weight: b,
+        inAxis,
+        outAxis: source.outAxis,
+        input,
+        outLayout,
+        biasSlot: 2,
+        biasSliced,
+        scale: beta === 0 ? Infinity : alpha / beta,
+        ...(blocked ? { blocked } : {}),
+      });
+    }
+    this.set(node.output[0], { layout: outLayout, axisFromEnd: -1, rank: 2, constant });
     if (node.output[0]) this.sourceOutputs.set(node.output[0], source);
   }
 
@@ -569,22 +754,29 @@ class ChannelTracer {
       return;
     }
     const n = Number(b.tensor.dims[1]);
+    let readsChannels = false;
     if (a) {
       if (a.axisFromEnd !== -1) this.block(a, `'${label}' reads them on an axis it does not sum over`);
-      else this.slice(node, b, 0, a.layout, `'${label}'`);
+      else readsChannels = this.slice(node, b, 0, a.layout, `'${label}'`);
     }
     const space = this.newSpace(n, label);
+    const outLayout = singleLayout(space, n);
     const source: ChannelSource = { node, weight: b, outAxis: 1 };
     this.spaces[space]!.sources.push(source);
-    this.slice(node, b, 1, singleLayout(space, n), `'${label}'`);
+    this.slice(node, b, 1, outLayout, `'${label}'`);
+    if (a && readsChannels) {
+      const input = resolveLayout(a.layout, Number(b.tensor.dims[0]))!;
+      this.compensate(node, a, { weight: b, inAxis: 0, outAxis: 1, input, outLayout });
+    }
     const reason = this.selectionReason(node);
     if (reason) this.blockSpace(space, reason);
     const declared = this.declared(node.input[0] ?? '');
     const rank = a?.rank ?? (declared?.rankKnown ? declared.shape.length : undefined);
     this.set(node.output[0], {
-      layout: singleLayout(space, n),
+      layout: outLayout,
       axisFromEnd: -1,
       ...(rank === undefined ? {} : { rank }),
+      constant: new Float64Array(n),
     });
     if (node.output[0]) this.sourceOutputs.set(node.output[0], source);
   }
@@ -613,7 +805,7 @@ class ChannelTracer {
       }
       this.slice(node, ref, 0, x.layout, `'${label}'`);
     }
-    this.set(node.output[0], x);
+    this.set(node.output[0], { ...x, constant: this.normConstant(node, x) });
     // BatchNorm-aware ranking: the scale a channel gets right after its layer.
     const source = this.sourceOutputs.get(node.input[0] ?? '');
     if (node.opType === 'BatchNormalization' && source) {
@@ -624,6 +816,17 @@ class ChannelTracer {
         source.bnScale = gamma.map((g, i) => Math.abs(g) / Math.sqrt(variance[i]! + eps));
       }
     }
+  }
+
+  /** BatchNorm of a constant: (k - mean) / sqrt(var + eps) * scale + shift; InstanceNorm of one: its shift. */
+  normConstant(node: NodeProto, x: ChannelTensor): Float64Array {
+    const param = (slot: number): Float64Array => this.perChannel(constantInput(this.index, node, slot), x.layout);
+    if (node.opType === 'InstanceNormalization') return param(2);
+    const [scale, shift, mean, variance] = [param(1), param(2), param(3), param(4)];
+    const eps = floatAttribute(node, 'epsilon', 1e-5);
+    return this.constantOf(x).map(
+      (k, i) => ((k - mean[i]!) / Math.sqrt(variance[i]! + eps)) * scale[i]! + shift[i]!,
+    );
   }
 
   visitLayerNorm(node: NodeProto): void {
@@ -637,7 +840,8 @@ class ChannelTracer {
       return;
     }
     if (x.axisFromEnd < fromEnd) {
-      this.set(node.output[0], x);
+      // A constant channel normalizes to the shift, which varies over the normalized axes.
+      this.set(node.output[0], { ...x, constant: unknownConstants(x.layout) });
       return;
     }
     if (fromEnd !== -1 || x.axisFromEnd !== -1) {
@@ -654,7 +858,7 @@ class ChannelTracer {
       this.slice(node, ref, ref.tensor.dims.length - 1, x.layout, `'${label}'`);
     }
     if (node.output.slice(1).some((o) => this.isUsed(o))) this.block(x, `'${label}' exposes its statistics`);
-    this.set(node.output[0], x);
+    this.set(node.output[0], { ...x, constant: unknownConstants(x.layout) });
   }
 
   visitUnary(node: NodeProto): void {
@@ -669,8 +873,59 @@ class ChannelTracer {
       this.block(x, `'${label}' returns indices, which count channels`);
       return;
     }
-    this.set(node.output[0], x);
-    if (node.opType === 'Dropout') this.set(node.output[1], x);
+    const fn = unaryFunction(node, this.clipBounds(node), intAttribute(node, 'to'));
+    const k = this.constantOf(x);
+    const out = { ...x, constant: fn ? k.map(fn) : unknownConstants(x.layout) };
+    this.set(node.output[0], out);
+    if (node.opType === 'Dropout') this.set(node.output[1], { ...x, constant: unknownConstants(x.layout) });
+  }
+
+  /** Clip's bounds, from attributes (opset < 11) or constant inputs; undefined when computed at run time. */
+  clipBounds(node: NodeProto): { min: number; max: number } | undefined {
+    if (node.opType !== 'Clip') return undefined;
+    if (this.opset < 11)
+      return { min: floatAttribute(node, 'min', -Infinity), max: floatAttribute(node, 'max', Infinity) };
+    const bound = (slot: number, fallback: number): number | undefined => {
+      if (!node.input[slot]) return fallback;
+      const ref = constantInput(this.index, node, slot);
+      const v = ref ? this.floatValues(ref) : undefined;
+      return v?.length === 1 ? v[0] : undefined;
+    };
+    const [min, max] = [bound(1, -Infinity), bound(2, Infinity)];
+    return min === undefined || max === undefined ? undefined : { min, max };
+  }
+
+  /**
+   * The estimates of an elementwise op's output: its function applied position by position to the channel
+   * inputs' estimates and the other inputs' values (constants that are one value per channel, or one value).
+   */
+  elementwiseConstant(
+    node: NodeProto,
+    first: ChannelTensor,
+    channelInputs: (ChannelTensor | undefined)[],
+  ): Float64Array {
+    const combine = combineFunction(node.opType);
+    const base = layoutBase(first.layout);
+    if (!combine) return unknownConstants(first.layout);
+    const perInput: Float64Array[] = [];
+    for (let slot = 0; slot < node.input.length; slot++) {
+      const name = node.input[slot];
+      if (!name) continue;
+      const t = channelInputs[slot];
+      if (t) {
+        perInput.push(this.constantOf(t));
+        continue;
+      }
+      const ref = constantInput(this.index, node, slot);
+      const values = ref ? this.floatValues(ref) : undefined;
+      if (!ref || !values) return unknownConstants(first.layout);
+      const dims = ref.tensor.dims.map(Number);
+      const pos = dims.length + first.axisFromEnd;
+      const others = dims.every((d, i) => i === pos || d === 1);
+      if (!others) return unknownConstants(first.layout);
+      perInput.push(values.length === 1 ? new Float64Array(base).fill(values[0]!) : toBase(values, base));
+    }
+    return Float64Array.from({ length: base }, (_, i) => combine(perInput.map((v) => v[i]!)));
   }
 
   visitElementwise(node: NodeProto): void {
@@ -723,6 +978,7 @@ class ChannelTracer {
       layout: first.layout,
       axisFromEnd: axis,
       ...(rank === undefined ? {} : { rank }),
+      constant: this.elementwiseConstant(node, first, channelInputs),
     });
   }
 
@@ -750,17 +1006,21 @@ class ChannelTracer {
       return;
     }
     const segments = [];
+    const constant: number[] = [];
     for (const t of present) {
       if (t.layout.factor === null) {
         for (const u of present) this.block(u, `'${label}' concatenates channels of unknown spacing`);
         return;
       }
-      segments.push(...flattenFactor({ segments: t.layout.segments, factor: t.layout.factor }).segments);
+      const factor = t.layout.factor;
+      segments.push(...flattenFactor({ segments: t.layout.segments, factor }).segments);
+      for (const v of this.constantOf(t)) for (let f = 0; f < factor; f++) constant.push(v);
     }
     this.set(node.output[0], {
       layout: { segments, factor: 1 },
       axisFromEnd: first.axisFromEnd,
       ...(rank === undefined ? {} : { rank }),
+      constant: Float64Array.from(constant),
     });
   }
 
@@ -794,7 +1054,12 @@ class ChannelTracer {
       return;
     }
     const inner = this.trailingSize(node.input[0]!, front);
-    this.set(node.output[0], { layout: scaleLayout(x.layout, inner), axisFromEnd: -1, rank: 2 });
+    this.set(node.output[0], {
+      layout: scaleLayout(x.layout, inner),
+      axisFromEnd: -1,
+      rank: 2,
+      ...(x.constant ? { constant: x.constant } : {}),
+    });
   }
 
   /** The rank of a value: from its channel tag, or its declared type. */
@@ -931,7 +1196,7 @@ class ChannelTracer {
     } else if (!('value' in d1 && d1.value === -1)) {
       return fail('to a feature count computed at run time');
     }
-    this.set(node.output[0], { layout, axisFromEnd: -1, rank: 2 });
+    this.set(node.output[0], { layout, axisFromEnd: -1, rank: 2, ...(x.constant ? { constant: x.constant } : {}) });
   }
 
   visitTranspose(node: NodeProto): void {
@@ -951,7 +1216,7 @@ class ChannelTracer {
       this.block(x, `'${label}' has an invalid permutation`);
       return;
     }
-    this.set(node.output[0], { layout: x.layout, axisFromEnd: moved - perm.length, rank: perm.length });
+    this.set(node.output[0], { ...x, axisFromEnd: moved - perm.length, rank: perm.length });
   }
 
   visitSqueeze(node: NodeProto): void {
@@ -972,7 +1237,7 @@ class ChannelTracer {
       }
       const rank = x.rank - norm.length;
       const moved = front - norm.filter((a) => a < front).length;
-      this.set(node.output[0], { layout: x.layout, axisFromEnd: moved - rank, rank });
+      this.set(node.output[0], { ...x, axisFromEnd: moved - rank, rank });
       return;
     }
     const rank = x.rank + axes.length;
@@ -987,7 +1252,7 @@ class ChannelTracer {
         break;
       }
     }
-    this.set(node.output[0], { layout: x.layout, axisFromEnd: moved - rank, rank });
+    this.set(node.output[0], { ...x, axisFromEnd: moved - rank, rank });
   }
 
   visitReduce(node: NodeProto): void {
@@ -1011,11 +1276,14 @@ class ChannelTracer {
       this.block(x, `'${label}' reduces over their channels`);
       return;
     }
-    if (keep) this.set(node.output[0], x);
+    // The mean, max or min of a constant is that constant; other reductions depend on the reduced size.
+    const keeps = ['ReduceMean', 'ReduceMax', 'ReduceMin'].includes(node.opType);
+    const reduced = { ...x, constant: keeps ? this.constantOf(x) : unknownConstants(x.layout) };
+    if (keep) this.set(node.output[0], reduced);
     else {
       const rank = x.rank - norm.length;
       const moved = front - norm.filter((a) => a < front).length;
-      this.set(node.output[0], { layout: x.layout, axisFromEnd: moved - rank, rank });
+      this.set(node.output[0], { ...reduced, axisFromEnd: moved - rank, rank });
     }
   }
 
@@ -1072,7 +1340,7 @@ class ChannelTracer {
       this.block(x, `'${label}' normalizes across their channels`);
       return;
     }
-    this.set(node.output[0], x);
+    this.set(node.output[0], { ...x, constant: unknownConstants(x.layout) });
   }
 
   /** Shape is harmless when only other dims of it are read (e.g. the batch size for a flatten). */

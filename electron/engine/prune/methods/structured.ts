@@ -73,7 +73,9 @@ async function pruneStructured(input: PruneInput<StructuredOptions>): Promise<Pr
   );
   checkCancelled(signal);
   onProgress?.({ phase: 'pruning', done: 0, total: 1 });
-  const changed = applyChannelEdits(model.graph!, analysis, kept);
+  const { changed, compensation } = applyChannelEdits(model.graph!, analysis, kept, {
+    biasCompensation: options.biasCompensation,
+  });
   onProgress?.({ phase: 'pruning', done: 1, total: 1 });
 
   const layers: PrunedLayer[] = [];
@@ -100,6 +102,17 @@ async function pruneStructured(input: PruneInput<StructuredOptions>): Promise<Pr
       `${unaligned} pruned Conv groups keep a channel count that is not a multiple of 8. onnxruntime's fastest CPU ` +
         'convolutions want multiples of 8 (AVX2) or 16 (AVX-512), so latency may fall less than size: ' +
         '--round-to 16 trades a little size for speed.',
+    );
+  }
+  if (compensation && (compensation.compensated > 0 || compensation.skipped.size > 0)) {
+    const missed = [...compensation.skipped.values()].reduce((a, b) => a + b, 0);
+    const reasons = [...compensation.skipped.keys()];
+    note(
+      `Bias compensation moved the constant output of ${compensation.compensated} removed channel inputs into ` +
+        `the next layers' biases` +
+        (missed > 0
+          ? `; ${missed} could not be compensated (${reasons.slice(0, 2).join('; ')}${reasons.length > 2 ? '; ...' : ''}).`
+          : '.'),
     );
   }
   if (eligible.length === 0) {
