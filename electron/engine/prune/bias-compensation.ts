@@ -54,8 +54,18 @@ function weightedSums(
   return out;
 }
 
-function encodeLike(name: string, dataType: number, dims: readonly number[], values: Float64Array): TensorProto {
-  return encodeTensor(name, dataType, dims, dataType === TensorProto_DataType.DOUBLE ? values : Float32Array.from(values));
+function encodeLike(
+  name: string,
+  dataType: number,
+  dims: readonly number[],
+  values: Float64Array,
+): TensorProto {
+  return encodeTensor(
+    name,
+    dataType,
+    dims,
+    dataType === TensorProto_DataType.DOUBLE ? values : Float32Array.from(values),
+  );
 }
 
 /**
@@ -96,7 +106,10 @@ export function compensateBiases(
     }
     // Positions of one channel (a Flatten's H*W) count once.
     const per = (n: number): number => Math.ceil(n / edit.layout.factor);
-    skip(`the value of the removed channel is not a constant the analysis can follow into '${nodeLabel(edit.node)}'`, per(unknown));
+    skip(
+      `the value of the removed channel is not a constant the analysis can follow into '${nodeLabel(edit.node)}'`,
+      per(unknown),
+    );
     if (known === 0) continue;
     if (edit.blocked) {
       skip(edit.blocked, per(known));

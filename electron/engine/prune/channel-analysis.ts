@@ -820,7 +820,8 @@ class ChannelTracer {
 
   /** BatchNorm of a constant: (k - mean) / sqrt(var + eps) * scale + shift; InstanceNorm of one: its shift. */
   normConstant(node: NodeProto, x: ChannelTensor): Float64Array {
-    const param = (slot: number): Float64Array => this.perChannel(constantInput(this.index, node, slot), x.layout);
+    const param = (slot: number): Float64Array =>
+      this.perChannel(constantInput(this.index, node, slot), x.layout);
     if (node.opType === 'InstanceNormalization') return param(2);
     const [scale, shift, mean, variance] = [param(1), param(2), param(3), param(4)];
     const eps = floatAttribute(node, 'epsilon', 1e-5);
@@ -1196,7 +1197,12 @@ class ChannelTracer {
     } else if (!('value' in d1 && d1.value === -1)) {
       return fail('to a feature count computed at run time');
     }
-    this.set(node.output[0], { layout, axisFromEnd: -1, rank: 2, ...(x.constant ? { constant: x.constant } : {}) });
+    this.set(node.output[0], {
+      layout,
+      axisFromEnd: -1,
+      rank: 2,
+      ...(x.constant ? { constant: x.constant } : {}),
+    });
   }
 
   visitTranspose(node: NodeProto): void {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
-import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
+import { type ModelProto, ModelProtoSchema, TensorProto_DataType } from 'onnx-buf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphIndex, findConstant, replaceConstant } from '../onnx/graph.js';
-import { makeFloatTensor } from '../onnx/graph-build.js';
+import { makeFloatTensor, makeValueInfo } from '../onnx/graph-build.js';
 import { decodeToFloat32 } from '../onnx/tensor-codec.js';
 import { createSession } from '../runtime/create-session.js';
 import { buildConvNet } from '../testing/conv-fixtures.js';
@@ -20,6 +20,7 @@ import {
   buildResidualBnCnn,
   buildSqueezeExcite,
   buildUnsafeCnn,
+  GraphBuilder,
   withConstantNodeWeights,
 } from '../testing/prune-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
@@ -88,6 +89,20 @@ function zeroChannels(model: ModelProto, name: string, axis: number, channels: n
   for (let i = 0; i < values.length; i++)
     if (channels.includes(Math.floor(i / inner) % length)) values[i] = 0;
   replaceConstant(ref, makeFloatTensor(name, dims, values));
+}
+
+/** Sets entries of a 1-D float constant (a bias) by index. */
+function setValues(model: ModelProto, name: string, values: Record<number, number>): void {
+  const ref = findConstant(new GraphIndex(model.graph!), name)!;
+  const data = Float32Array.from(decodeToFloat32(ref.tensor));
+  for (const [i, v] of Object.entries(values)) data[Number(i)] = v;
+  replaceConstant(ref, makeFloatTensor(name, ref.tensor.dims.map(Number), data));
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
 }
 
 function weightDims(model: ModelProto, name: string): number[] {
@@ -537,4 +552,90 @@ describe("structured pruning on the shared conv-fixtures net (the quantizer's an
       }
     });
   }
+});
+
+describe('structured pruning compensates the bias of removed channels', () => {
+  /**
+   * Conv 'a' (3 -> 8, 3x3, bias) -> Relu -> [BatchNorm] -> Conv 'b' (8 -> 6, 1x1, so no padded border;
+   * with or without a bias) -> Relu -> GAP -> Flatten -> Gemm. Channels 2 and 5 of 'a' get zero weights and a
+   * bias: they output the constants Relu(0.7) and Relu(1.3) (through the BatchNorm when there is one), which
+   * 'b' must absorb when they are removed.
+   */
+  function constantChannelNet(options: { consumerBias: boolean; bn?: boolean }): ModelProto {
+    const b = new GraphBuilder(901);
+    let x = b.relu('a.relu', b.conv('a', 'input', 3, 8));
+    if (options.bn) x = b.bn('a.bn', x, 8);
+    const y = b.relu('b.relu', b.conv('b', x, 8, 6, { k: 1, bias: options.consumerBias }));
+    b.head(y, 6, 4);
+    const model = b.model(
+      'constant_channels',
+      [makeValueInfo('input', TensorProto_DataType.FLOAT, [1, 3, 8, 8])],
+      [makeValueInfo('logits', TensorProto_DataType.FLOAT, [1, 4])],
+    );
+    zeroChannels(model, 'a.weight', 0, [2, 5]);
+    setValues(model, 'a.bias', { 2: 0.7, 5: 1.3 });
+    return model;
+  }
+
+  async function pruneBoth(model: ModelProto, common: Record<string, unknown>) {
+    const input = save(model, 'bias-comp');
+    const feeds = seededFeeds(model, 3, 17);
+    const original = await outputsOf(input, feeds);
+    const diff = async (options: Record<string, unknown>) => {
+      const { report } = await prune(input, common, options);
+      const out = await outputsOf(report.output, feeds);
+      return { report, diff: Math.max(...original.map((o, i) => maxAbsDiff(o.data, out[i]!.data))) };
+    };
+    return { on: await diff({}), off: await diff({ biasCompensation: false }) };
+  }
+
+  for (const consumerBias of [true, false]) {
+    for (const bn of [false, true]) {
+      it(`keeps the outputs when constant channels go (consumer ${consumerBias ? 'with' : 'without'} a bias${bn ? ', through a BatchNorm' : ''})`, async () => {
+        const { on, off } = await pruneBoth(constantChannelNet({ consumerBias, bn }), {
+          sparsity: 0.25,
+          excludeNodes: ['b'],
+        });
+        expect(on.report.layers.find((l) => l.name === 'a')?.removed).toBe(2);
+        expect(on.diff).toBeLessThan(1e-5);
+        expect(off.diff).toBeGreaterThan(1e-2);
+        expect(on.report.notes.join(' ')).toMatch(/Bias compensation moved the constant output of 2 removed/);
+      });
+    }
+  }
+
+  it('compensates a Gemm through MaxPool and Flatten (one constant per channel, 16 features each)', async () => {
+    const model = buildFlattenGemm({ via: 'flatten' });
+    zeroChannels(model, 'conv.weight', 0, [3, 4]);
+    setValues(model, 'conv.bias', { 3: 0.9, 4: 0.4 });
+    const { on, off } = await pruneBoth(model, { sparsity: 0.25 });
+    expect(on.report.removedChannels).toBe(2);
+    expect(on.diff).toBeLessThan(1e-5);
+    expect(off.diff).toBeGreaterThan(1e-2);
+  });
+
+  it('compensates a MatMul with an Add after it', async () => {
+    const model = buildMlp();
+    const dead = [0, 3, 5, 8, 13, 21, 22, 31];
+    zeroChannels(model, 'fc1.weight', 0, dead);
+    setValues(model, 'fc1.bias', Object.fromEntries(dead.map((c, i) => [c, 0.2 + 0.1 * i])));
+    const { on, off } = await pruneBoth(model, { sparsity: 0.25 });
+    expect(on.report.removedChannels).toBe(8);
+    expect(on.diff).toBeLessThan(1e-5);
+    expect(off.diff).toBeGreaterThan(1e-2);
+  });
+
+  it('carries the constant through a residual Add (BatchNorm shifts of both branches), up to padded borders', async () => {
+    const model = buildResidualBnCnn();
+    // Zero weights but keep the BatchNorm shifts: the removed channels are constants, not zeros.
+    zeroChannels(model, 'stem.conv.weight', 0, [1, 6]);
+    zeroChannels(model, 'block.b.conv.weight', 0, [1, 6]);
+    const { on, off } = await pruneBoth(model, {
+      sparsity: 0.25,
+      excludeNodes: ['block.a.conv', 'down.conv'],
+    });
+    expect(on.report.layers.find((l) => l.name === 'stem.conv')?.removed).toBe(2);
+    // Exact away from the borders the next 3x3 convs pad with zeros: far closer than without.
+    expect(on.diff).toBeLessThan(off.diff / 4);
+  });
 });
