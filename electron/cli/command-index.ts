@@ -28,6 +28,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/quantize.js')).quantizeCommand,
   },
   {
+    name: 'sensitivity',
+    summary: 'Rank the nodes int8-static quantization hurts most, to keep them in float.',
+    load: async () => (await import('./commands/sensitivity.js')).sensitivityCommand,
+  },
+  {
     name: 'prune',
     summary: 'Make a pruned variant: zero small weights (magnitude) or remove whole channels (structured).',
     load: async () => (await import('./commands/prune.js')).pruneCommand,

@@ -1,0 +1,117 @@
+import path from 'node:path';
+import { commonFieldsFor } from '../../../shared/options/catalog-fields.js';
+import { fieldHelp, fieldParseArgs } from '../../../shared/options/cli-flags.js';
+import { openDataset } from '../../engine/datasets/open-dataset.js';
+import { StudioError } from '../../engine/errors.js';
+import { methodCatalog } from '../../engine/jobs/method-catalog.js';
+import { loadModel } from '../../engine/onnx/load-model.js';
+import { analyzeSensitivity, type SensitivityReport } from '../../engine/quantize/sensitivity.js';
+import { resolveInputSpecs } from '../../engine/runtime/input-specs.js';
+import { CALIBRATION_HELP, CALIBRATION_OPTIONS, openCalibrationData } from '../calibration-flags.js';
+import type { CliCommand, CliContext } from '../cli-context.js';
+import { writeJson } from '../cli-context.js';
+import { parseDataFlags } from '../data-flags.js';
+import { formatTable } from '../format.js';
+import { methodOptionsFromFlags } from '../method-flags.js';
+import { ProgressBar } from '../progress-bar.js';
+import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
+
+const DEFAULT_TOP = 20;
+const DEFAULT_SAMPLES = 32;
+
+/** int8-static's own options and the common ones it reads, from their declarations (the catalog). */
+function int8StaticFields() {
+  const family = methodCatalog().quantize;
+  const method = family.methods.find((m) => m.name === 'int8-static')!;
+  return [...commonFieldsFor(family, 'int8-static'), ...method.fields];
+}
+
+function positive(flag: string, raw: unknown, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new StudioError('BAD_REQUEST', `--${flag} must be a whole number of at least 1, got '${String(raw)}'.`);
+  return Number(raw);
+}
+
+const db = (v: number | null) => (v === null ? 'exact' : v.toFixed(1));
+
+function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {
+  const out = [
+    `Model        ${r.model}`,
+    `Calibration  ${r.calibration}`,
+    `Measured on  ${r.data}, ${r.samples} samples, in ${r.seconds.toFixed(1)} s`,
+    '',
+    `The ${Math.min(top, r.rows.length)} most sensitive of ${r.rows.length} nodes that run in int8 (lowest local SQNR first; all with --json):`,
+    formatTable(
+      ['Rank', 'Node', 'Op', 'Local SQNR dB', 'SQNR dB', 'Quantized inputs'],
+      r.rows.slice(0, top).map((row, i) => [i + 1, row.node, row.opType, db(row.localSqnrDb), db(row.sqnrDb), row.inputs.join(', ')]),
+    ),
+    '',
+    formatTable(['Output', 'SQNR dB (float vs int8-static)'], r.outputs.map((o) => [o.name, db(o.sqnrDb)])),
+    '',
+    'Local SQNR: the rounding and clipping error of quantizing the node\'s inputs, whatever error came from upstream;',
+    'SQNR: the error accumulated up to the node, against the float model. Lower is worse.',
+    'Keep the top nodes in float with `quantize --method int8-static --exclude-nodes A,B`, or let `tune` choose.',
+  ];
+  for (const note of r.notes) out.push(`Note: ${note}`);
+  ctx.stdout.write(`${out.join('\n')}\n`);
+}
+
+export const sensitivityCommand: CliCommand = {
+  usage: 'onnx-studio sensitivity MODEL --calib-data DATA [--data DATA] [--samples N] [--top K] [int8-static options] [--json]',
+  help: [
+    'Rank the nodes int8-static quantization hurts most: per node, the SQNR of its quantized inputs',
+    '(method and cost in docs/cli.md, sensitivity).',
+    CALIBRATION_HELP,
+    '  --data DATA              where to measure the errors (default: the calibration data)',
+    `  --samples N              samples of that data to run (default ${DEFAULT_SAMPLES})`,
+    `  --top K                  rows to print (default ${DEFAULT_TOP}; --json gives all)`,
+    'int8-static options (as for `quantize --method int8-static`):',
+    ...fieldHelp(int8StaticFields()),
+    '  --json                   print one JSON object: {model, calibration, data, samples, seconds, rows[], outputs[], notes[]}',
+  ].join('\n'),
+  options: {
+    ...CALIBRATION_OPTIONS,
+    ...SHAPE_OPTIONS,
+    ...fieldParseArgs(int8StaticFields()),
+    data: { type: 'string' },
+    top: { type: 'string' },
+    samples: { type: 'string' },
+  },
+  async run(ctx) {
+    const [model, ...extra] = ctx.positionals;
+    if (!model) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
+    if (extra.length > 0) throw new StudioError('BAD_REQUEST', `sensitivity takes one model, got also: ${extra.join(' ')}.`);
+    const { common, options } = methodOptionsFromFlags('quantize', 'int8-static', ctx.values);
+    const calibration = await openCalibrationData(ctx, model);
+    if (!calibration)
+      throw new StudioError('BAD_REQUEST', 'Missing --calib-data: int8-static calibrates on it (a dataset file, an image folder, or synthetic).');
+    const top = positive('top', ctx.values.top, DEFAULT_TOP);
+    const samples = positive('samples', ctx.values.samples, DEFAULT_SAMPLES);
+    let data;
+    if (typeof ctx.values.data === 'string') {
+      const { spec, baseDir } = await parseDataFlags(ctx.values.data, { ...ctx.values, samples: undefined });
+      const { inputs } = resolveInputSpecs((await loadModel(model)).proto, parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value));
+      data = await openDataset(spec, inputs, { baseDir });
+    }
+    const bar = new ProgressBar(ctx.stderr, `Sensitivity of ${path.basename(model)}`);
+    let report: SensitivityReport;
+    try {
+      report = await analyzeSensitivity({
+        modelPath: model,
+        calibration,
+        samples,
+        options,
+        common,
+        signal: ctx.signal,
+        onProgress: (p) => bar.update(p.done, p.total),
+        ...(data ? { data } : {}),
+      });
+    } finally {
+      bar.done();
+    }
+    if (ctx.json) writeJson(ctx, report);
+    else printReport(ctx, report, top);
+    return 0;
+  },
+};

@@ -1,0 +1,287 @@
+/**
+ * Sensitivity analysis: which nodes int8-static quantization hurts, and by how much, so a user (and `tune`)
+ * knows which to keep in float.
+ *
+ * Method (one calibration, then one pass over the evaluation samples with two sessions):
+ *  1. The model is quantized to QDQ with int8-static in memory (calibrated on the calibration data).
+ *  2. Every activation X the QDQ model quantizes (a tensor feeding a QuantizeLinear) is exposed: in the float
+ *     model as it is, in the QDQ model as its dequantized form (what the next node reads).
+ *  3. Both models run on the same samples. Per tensor, summed over every sample:
+ *     - local SQNR = power of float X / power of (float X - DQ(Q(float X))), with the QDQ model's scale and zero
+ *       point applied here: the rounding and clipping error of that one quantization alone. (Measuring it on the
+ *       QDQ model's own X would be wrong where the quantizer folded a Relu into the quantization: there X is
+ *       the value before the Relu.)
+ *     - SQNR = power of float X / power of (float X - the QDQ model's dequantized X): the error accumulated up
+ *       to that point.
+ *  4. A node that runs in int8 (it reads dequantized activations) scores the worst local SQNR of its quantized
+ *     activation inputs; the lowest score is the most sensitive node. Leaving that node in float removes those
+ *     quantizations from its path.
+ *
+ * Not measured: weight rounding (per-channel int8 weights add far less error than activations do). The exposed
+ * tensors keep onnxruntime from fusing QDQ groups into QLinear kernels, so the figures are those of the unfused
+ * graph (the same scales and zero points; the fused kernels round once less). Cost: one calibration plus one
+ * float and one QDQ run per evaluation sample (32 by default).
+ */
+import { ModelProtoSchema, TensorProto_DataType, type ModelProto, type NodeProto } from 'onnx-buf';
+import type * as ort from 'onnxruntime-node';
+import { commonQuantizeOptionsSchema, int8StaticOptionsSchema } from '../../../shared/options/quantize-options.js';
+import type { SampleSource } from '../datasets/sample-source.js';
+import { StudioError } from '../errors.js';
+import { cloneProto } from '../onnx/clone-proto.js';
+import { makeValueInfo } from '../onnx/graph-build.js';
+import { decodeTensor, decodeToFloat32 } from '../onnx/tensor-codec.js';
+import { inlineExternalData } from '../onnx/inline-external-data.js';
+import { loadModel } from '../onnx/load-model.js';
+import { runFailure } from '../runtime/run-failure.js';
+import { parseMethodOptions } from '../transform/transform-model.js';
+import { int8StaticMethod } from './methods/int8-static.js';
+import type { QuantizeProgress } from './quantize-method.js';
+import { openModelSession } from './static/ort-model.js';
+
+export interface SensitivityRow {
+  /** The node's name in the QDQ graph (after onnxruntime's basic optimizations): what `--exclude-nodes` takes. */
+  node: string;
+  opType: string;
+  /** Its quantized activation inputs. */
+  inputs: string[];
+  /** The worst local SQNR of those inputs, in dB: the error this node's own quantization adds (null: none). */
+  localSqnrDb: number | null;
+  /** The worst SQNR of those inputs against the float model's, in dB: the error accumulated up to the node. */
+  sqnrDb: number | null;
+}
+
+export interface SensitivityReport {
+  model: string;
+  method: 'int8-static';
+  calibration: string;
+  data: string;
+  samples: number;
+  seconds: number;
+  /** Most sensitive first. */
+  rows: SensitivityRow[];
+  /** SQNR of each model output, float against QDQ. */
+  outputs: { name: string; sqnrDb: number | null }[];
+  notes: string[];
+}
+
+export interface SensitivityRequest {
+  modelPath: string;
+  calibration: SampleSource;
+  /** Where the errors are measured (default: the calibration data). */
+  data?: SampleSource;
+  /** Evaluation samples to use (default 32). */
+  samples?: number;
+  /** int8-static options (calibration method, percentile...); defaults otherwise. */
+  options?: Record<string, unknown>;
+  /** Common quantization options (per-tensor, excluded nodes...); defaults otherwise. */
+  common?: Record<string, unknown>;
+  signal?: AbortSignal;
+  onProgress?: (progress: QuantizeProgress) => void;
+}
+
+const DEFAULT_SAMPLES = 32;
+
+/** One quantized activation: its sums over the samples. */
+interface Quantized {
+  tensor: string;
+  /** Its first dequantized form in the QDQ graph (every DequantizeLinear of one tensor reads the same values). */
+  dequantized: string;
+  /** Whether the float model computes the tensor too (renamed by a fusion otherwise). */
+  inFloat: boolean;
+  /** The QuantizeLinear's scale, zero point and range (per-tensor activations; undefined otherwise). */
+  grid?: { scale: number; zeroPoint: number; min: number; max: number };
+  /** Power of float X and of float X - DQ(Q(float X)). */
+  local: { signal: number; noise: number };
+  /** Power of float X and of float X - DQ(Q(X)). */
+  accumulated: { signal: number; noise: number };
+}
+
+/** A node that reads dequantized activations, and which quantized tensors those are. */
+interface Int8Node {
+  node: NodeProto;
+  inputs: string[];
+}
+
+const sqnr = (s: { signal: number; noise: number }): number | null =>
+  s.noise === 0 ? null : 10 * Math.log10(s.signal / s.noise);
+
+/** The quantized activations of `qdq` and the nodes that read them. */
+function quantizedOf(float: ModelProto, qdq: ModelProto): { tensors: Quantized[]; nodes: Int8Node[] } {
+  const floatTensors = new Set([
+    ...(float.graph?.input ?? []).map((i) => i.name),
+    ...(float.graph?.node ?? []).flatMap((n) => n.output),
+  ]);
+  const nodes = qdq.graph?.node ?? [];
+  const tensorOfQ = new Map<string, string>();
+  const gridOf = new Map<string, Quantized['grid']>();
+  for (const n of nodes) {
+    if (n.opType !== 'QuantizeLinear' || !n.input[0] || !n.output[0]) continue;
+    tensorOfQ.set(n.output[0], n.input[0]);
+    gridOf.set(n.input[0], quantizationGrid(qdq, n));
+  }
+  const tensorOfDq = new Map<string, string>();
+  const tensors = new Map<string, Quantized>();
+  for (const n of nodes) {
+    const tensor = n.opType === 'DequantizeLinear' ? tensorOfQ.get(n.input[0] ?? '') : undefined;
+    if (!tensor || !n.output[0]) continue;
+    tensorOfDq.set(n.output[0], tensor);
+    if (!tensors.has(tensor))
+      tensors.set(tensor, {
+        tensor,
+        dequantized: n.output[0],
+        inFloat: floatTensors.has(tensor),
+        grid: gridOf.get(tensor),
+        local: { signal: 0, noise: 0 },
+        accumulated: { signal: 0, noise: 0 },
+      });
+  }
+  const readers: Int8Node[] = [];
+  for (const node of nodes) {
+    if (node.opType === 'QuantizeLinear' || node.opType === 'DequantizeLinear') continue;
+    const inputs = [...new Set(node.input.flatMap((i) => (tensorOfDq.has(i) ? [tensorOfDq.get(i)!] : [])))];
+    if (inputs.length > 0) readers.push({ node, inputs });
+  }
+  return { tensors: [...tensors.values()], nodes: readers };
+}
+
+/** Scale, zero point and integer range of a per-tensor QuantizeLinear whose parameters are initializers. */
+function quantizationGrid(model: ModelProto, q: NodeProto): Quantized['grid'] {
+  const initializer = (name: string | undefined) => model.graph?.initializer.find((t) => t.name === name);
+  const scale = initializer(q.input[1]);
+  const zero = initializer(q.input[2]);
+  if (!scale || scale.dims.length > 0) return undefined;
+  const signed = zero?.dataType === TensorProto_DataType.INT8;
+  const zeroPoint = zero ? Number(decodeTensor(zero).values[0] ?? 0) : 0;
+  return { scale: decodeToFloat32(scale)[0]!, zeroPoint, min: signed ? -128 : 0, max: signed ? 127 : 255 };
+}
+
+/** Round half to even, as QuantizeLinear does. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Adds the power of `x` and of its own quantization error on `grid` to `acc`. */
+function accumulateRounding(acc: { signal: number; noise: number }, grid: NonNullable<Quantized['grid']>, x?: Float32Array): void {
+  if (!x) return;
+  const { scale, zeroPoint, min, max } = grid;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    const q = Math.min(max, Math.max(min, roundHalfEven(v / scale) + zeroPoint));
+    const d = v - (q - zeroPoint) * scale;
+    acc.signal += v * v;
+    acc.noise += d * d;
+  }
+}
+
+function withOutputs(model: ModelProto, names: readonly string[]): ModelProto {
+  const copy = cloneProto(ModelProtoSchema, model);
+  const existing = new Set(copy.graph!.output.map((o) => o.name));
+  for (const name of new Set(names)) if (!existing.has(name)) copy.graph!.output.push(makeValueInfo(name, TensorProto_DataType.FLOAT));
+  return copy;
+}
+
+function floats(t: ort.Tensor | undefined): Float32Array | undefined {
+  return t?.data instanceof Float32Array ? t.data : undefined;
+}
+
+/** Adds the power of `reference` and of `reference - other` to `acc` (nothing when the two do not match). */
+function accumulate(acc: { signal: number; noise: number }, reference?: Float32Array, other?: Float32Array): void {
+  if (!reference || !other || reference.length !== other.length) return;
+  for (let i = 0; i < reference.length; i++) {
+    const v = reference[i]!;
+    const d = v - other[i]!;
+    acc.signal += v * v;
+    acc.noise += d * d;
+  }
+}
+
+/** Ranks the nodes int8-static quantizes by how much they hurt (see the method above). */
+export async function analyzeSensitivity(request: SensitivityRequest): Promise<SensitivityReport> {
+  const started = performance.now();
+  const loaded = await loadModel(request.modelPath);
+  await inlineExternalData(loaded.proto, loaded.dir);
+  const float = loaded.proto;
+  const qdq = cloneProto(ModelProtoSchema, float);
+  const notes: string[] = [];
+  const options = parseMethodOptions(int8StaticOptionsSchema, request.options ?? {}, 'int8-static options');
+  const common = parseMethodOptions(commonQuantizeOptionsSchema, request.common ?? {}, 'quantization options');
+  const outcome = await int8StaticMethod.quantize({
+    model: qdq,
+    options,
+    common,
+    modelPath: loaded.path,
+    calibration: request.calibration,
+    note: (m) => notes.push(m),
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  });
+  if (outcome.quantizedNodes === 0)
+    throw new StudioError('BAD_REQUEST', `int8-static quantizes no node of ${loaded.path}: there is nothing to rank.`);
+  const { tensors, nodes } = quantizedOf(float, qdq);
+  const outputs = (float.graph?.output ?? []).map((o) => ({ name: o.name, signal: 0, noise: 0 }));
+  const floatRun = await openModelSession(withOutputs(float, tensors.filter((t) => t.inFloat).map((t) => t.tensor)));
+  const qdqRun = await openModelSession(withOutputs(qdq, tensors.map((t) => t.dequantized)));
+  const data = request.data ?? request.calibration;
+  const limit = request.samples ?? DEFAULT_SAMPLES;
+  const total = Math.min(limit, data.count ?? limit);
+  let samples = 0;
+  try {
+    for await (const sample of data.samples(request.signal)) {
+      if (samples >= limit) break;
+      if (request.signal?.aborted) throw new StudioError('CANCELLED', 'Sensitivity analysis was cancelled.');
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const name of floatRun.session.inputNames) {
+        const value = sample.inputs[name];
+        if (!value) throw new StudioError('BAD_REQUEST', `Sample ${sample.index} has no value for model input '${name}'.`);
+        feeds[name] = value;
+      }
+      let a: ort.InferenceSession.OnnxValueMapType;
+      let b: ort.InferenceSession.OnnxValueMapType;
+      try {
+        a = await floatRun.session.run(feeds);
+        b = await qdqRun.session.run(feeds);
+      } catch (error) {
+        throw runFailure(error, Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims })), `Sample ${sample.index}`);
+      }
+      for (const t of tensors) {
+        if (!t.inFloat) continue;
+        const x = floats(a[t.tensor]);
+        if (t.grid) accumulateRounding(t.local, t.grid, x);
+        accumulate(t.accumulated, x, floats(b[t.dequantized]));
+      }
+      for (const o of outputs) accumulate(o, floats(a[o.name]), floats(b[o.name]));
+      samples += 1;
+      request.onProgress?.({ phase: 'measuring', done: samples, total: Number.isFinite(total) ? total : samples });
+    }
+  } finally {
+    await floatRun.close();
+    await qdqRun.close();
+  }
+  if (samples === 0) throw new StudioError('BAD_REQUEST', 'The evaluation data has no samples.');
+  const byTensor = new Map(tensors.map((t) => [t.tensor, t]));
+  const worst = (values: (number | null)[]): number | null => {
+    const finite = values.filter((v): v is number => v !== null);
+    return finite.length > 0 ? Math.min(...finite) : null;
+  };
+  const rows: SensitivityRow[] = nodes.map(({ node, inputs }) => ({
+    node: node.name || `(${node.opType} ${node.output[0] ?? ''})`,
+    opType: node.opType,
+    inputs,
+    localSqnrDb: worst(inputs.map((i) => (byTensor.get(i)!.grid ? sqnr(byTensor.get(i)!.local) : null))),
+    sqnrDb: worst(inputs.map((i) => (byTensor.get(i)!.inFloat ? sqnr(byTensor.get(i)!.accumulated) : null))),
+  }));
+  // Most sensitive first: the lowest local SQNR, then the most error accumulated; nodes that add none last.
+  rows.sort((x, y) => (x.localSqnrDb ?? Infinity) - (y.localSqnrDb ?? Infinity) || (x.sqnrDb ?? Infinity) - (y.sqnrDb ?? Infinity));
+  return {
+    model: loaded.path,
+    method: 'int8-static',
+    calibration: request.calibration.describe(),
+    data: data.describe(),
+    samples,
+    seconds: (performance.now() - started) / 1000,
+    rows,
+    outputs: outputs.map((o) => ({ name: o.name, sqnrDb: sqnr(o) })),
+    notes,
+  };
+}
