@@ -28,6 +28,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/quantize.js')).quantizeCommand,
   },
   {
+    name: 'tune',
+    summary: 'Search for the fastest (or smallest) variant within an accuracy budget, and write it.',
+    load: async () => (await import('./commands/tune.js')).tuneCommand,
+  },
+  {
     name: 'sensitivity',
     summary: 'Rank the nodes int8-static quantization hurts most, to keep them in float.',
     load: async () => (await import('./commands/sensitivity.js')).sensitivityCommand,

@@ -32,3 +32,9 @@ export function formatTable(headers: string[], rows: (string | number)[][]): str
 export function formatShape(shape: (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 }
+
+/** Accuracy points gained (positive) or lost, e.g. `-0.56 pts`, `0.00 pts`. */
+export function formatPoints(points: number): string {
+  const rounded = Math.round(points * 100) / 100;
+  return `${rounded > 0 ? '+' : ''}${(rounded === 0 ? 0 : rounded).toFixed(2)} pts`;
+}

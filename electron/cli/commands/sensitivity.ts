@@ -29,7 +29,10 @@ function int8StaticFields() {
 function positive(flag: string, raw: unknown, fallback: number): number {
   if (raw === undefined) return fallback;
   if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1)
-    throw new StudioError('BAD_REQUEST', `--${flag} must be a whole number of at least 1, got '${String(raw)}'.`);
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--${flag} must be a whole number of at least 1, got '${String(raw)}'.`,
+    );
   return Number(raw);
 }
 
@@ -41,16 +44,31 @@ function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {
     `Calibration  ${r.calibration}`,
     `Measured on  ${r.data}, ${r.samples} samples, in ${r.seconds.toFixed(1)} s`,
     '',
-    `The ${Math.min(top, r.rows.length)} most sensitive of ${r.rows.length} nodes that run in int8 (lowest local SQNR first; all with --json):`,
+    `The ${Math.min(top, r.rows.length)} most sensitive of ${r.rows.length} nodes that run in int8 (largest SQNR drop first; all with --json):`,
     formatTable(
-      ['Rank', 'Node', 'Op', 'Local SQNR dB', 'SQNR dB', 'Quantized inputs'],
-      r.rows.slice(0, top).map((row, i) => [i + 1, row.node, row.opType, db(row.localSqnrDb), db(row.sqnrDb), row.inputs.join(', ')]),
+      ['Rank', 'Node', 'Op', 'Drop dB', 'SQNR in dB', 'SQNR out dB', 'Local SQNR dB', 'Quantized inputs'],
+      r.rows
+        .slice(0, top)
+        .map((row, i) => [
+          i + 1,
+          row.node,
+          row.opType,
+          row.dropDb === null ? '-' : row.dropDb.toFixed(1),
+          db(row.sqnrDb),
+          db(row.outputSqnrDb),
+          db(row.localSqnrDb),
+          row.inputs.join(', '),
+        ]),
     ),
     '',
-    formatTable(['Output', 'SQNR dB (float vs int8-static)'], r.outputs.map((o) => [o.name, db(o.sqnrDb)])),
+    formatTable(
+      ['Output', 'SQNR dB (float vs int8-static)'],
+      r.outputs.map((o) => [o.name, db(o.sqnrDb)]),
+    ),
     '',
-    'Local SQNR: the rounding and clipping error of quantizing the node\'s inputs, whatever error came from upstream;',
-    'SQNR: the error accumulated up to the node, against the float model. Lower is worse.',
+    'SQNR in / out: the error accumulated before and after the node, against the float model (lower is worse);',
+    "Drop: what the node loses, its inputs' and weights' rounding and any amplification of the error it gets;",
+    'Local SQNR: the rounding and clipping of quantizing its inputs alone.',
     'Keep the top nodes in float with `quantize --method int8-static --exclude-nodes A,B`, or let `tune` choose.',
   ];
   for (const note of r.notes) out.push(`Note: ${note}`);
@@ -58,7 +76,8 @@ function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {
 }
 
 export const sensitivityCommand: CliCommand = {
-  usage: 'onnx-studio sensitivity MODEL --calib-data DATA [--data DATA] [--samples N] [--top K] [int8-static options] [--json]',
+  usage:
+    'onnx-studio sensitivity MODEL --calib-data DATA [--data DATA] [--samples N] [--top K] [int8-static options] [--json]',
   help: [
     'Rank the nodes int8-static quantization hurts most: per node, the SQNR of its quantized inputs',
     '(method and cost in docs/cli.md, sensitivity).',
@@ -81,17 +100,24 @@ export const sensitivityCommand: CliCommand = {
   async run(ctx) {
     const [model, ...extra] = ctx.positionals;
     if (!model) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
-    if (extra.length > 0) throw new StudioError('BAD_REQUEST', `sensitivity takes one model, got also: ${extra.join(' ')}.`);
+    if (extra.length > 0)
+      throw new StudioError('BAD_REQUEST', `sensitivity takes one model, got also: ${extra.join(' ')}.`);
     const { common, options } = methodOptionsFromFlags('quantize', 'int8-static', ctx.values);
     const calibration = await openCalibrationData(ctx, model);
     if (!calibration)
-      throw new StudioError('BAD_REQUEST', 'Missing --calib-data: int8-static calibrates on it (a dataset file, an image folder, or synthetic).');
+      throw new StudioError(
+        'BAD_REQUEST',
+        'Missing --calib-data: int8-static calibrates on it (a dataset file, an image folder, or synthetic).',
+      );
     const top = positive('top', ctx.values.top, DEFAULT_TOP);
     const samples = positive('samples', ctx.values.samples, DEFAULT_SAMPLES);
     let data;
     if (typeof ctx.values.data === 'string') {
       const { spec, baseDir } = await parseDataFlags(ctx.values.data, { ...ctx.values, samples: undefined });
-      const { inputs } = resolveInputSpecs((await loadModel(model)).proto, parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value));
+      const { inputs } = resolveInputSpecs(
+        (await loadModel(model)).proto,
+        parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value),
+      );
       data = await openDataset(spec, inputs, { baseDir });
     }
     const bar = new ProgressBar(ctx.stderr, `Sensitivity of ${path.basename(model)}`);

@@ -13,18 +13,25 @@
  *       the value before the Relu.)
  *     - SQNR = power of float X / power of (float X - the QDQ model's dequantized X): the error accumulated up
  *       to that point.
- *  4. A node that runs in int8 (it reads dequantized activations) scores the worst local SQNR of its quantized
- *     activation inputs; the lowest score is the most sensitive node. Leaving that node in float removes those
- *     quantizations from its path.
+ *  4. A node that runs in int8 (it reads dequantized activations) is ranked by the SQNR it loses: the worst
+ *     accumulated SQNR of its inputs minus the accumulated SQNR after it (at its output, or at the first measured
+ *     tensor its float successors lead to). That drop holds everything the node adds: its inputs' rounding, its
+ *     weights' rounding and how much it amplifies the error it received (a layer that scales an outlier channel
+ *     down scales the others' noise up). Ties and unmeasured drops go by the local SQNR, lowest first.
  *
- * Not measured: weight rounding (per-channel int8 weights add far less error than activations do). The exposed
+ * The local SQNR alone would miss amplification: a tensor dominated by one large channel shows a fine SQNR while
+ * its other channels are crushed. The exposed
  * tensors keep onnxruntime from fusing QDQ groups into QLinear kernels, so the figures are those of the unfused
  * graph (the same scales and zero points; the fused kernels round once less). Cost: one calibration plus one
  * float and one QDQ run per evaluation sample (32 by default).
  */
 import { ModelProtoSchema, TensorProto_DataType, type ModelProto, type NodeProto } from 'onnx-buf';
 import type * as ort from 'onnxruntime-node';
-import { commonQuantizeOptionsSchema, int8StaticOptionsSchema } from '../../../shared/options/quantize-options.js';
+import type { SensitivityReport, SensitivityRow } from '../../../shared/sensitivity.js';
+import {
+  commonQuantizeOptionsSchema,
+  int8StaticOptionsSchema,
+} from '../../../shared/options/quantize-options.js';
 import type { SampleSource } from '../datasets/sample-source.js';
 import { StudioError } from '../errors.js';
 import { cloneProto } from '../onnx/clone-proto.js';
@@ -38,31 +45,7 @@ import { int8StaticMethod } from './methods/int8-static.js';
 import type { QuantizeProgress } from './quantize-method.js';
 import { openModelSession } from './static/ort-model.js';
 
-export interface SensitivityRow {
-  /** The node's name in the QDQ graph (after onnxruntime's basic optimizations): what `--exclude-nodes` takes. */
-  node: string;
-  opType: string;
-  /** Its quantized activation inputs. */
-  inputs: string[];
-  /** The worst local SQNR of those inputs, in dB: the error this node's own quantization adds (null: none). */
-  localSqnrDb: number | null;
-  /** The worst SQNR of those inputs against the float model's, in dB: the error accumulated up to the node. */
-  sqnrDb: number | null;
-}
-
-export interface SensitivityReport {
-  model: string;
-  method: 'int8-static';
-  calibration: string;
-  data: string;
-  samples: number;
-  seconds: number;
-  /** Most sensitive first. */
-  rows: SensitivityRow[];
-  /** SQNR of each model output, float against QDQ. */
-  outputs: { name: string; sqnrDb: number | null }[];
-  notes: string[];
-}
+export type { SensitivityReport, SensitivityRow };
 
 export interface SensitivityRequest {
   modelPath: string;
@@ -144,6 +127,34 @@ function quantizedOf(float: ModelProto, qdq: ModelProto): { tensors: Quantized[]
   return { tensors: [...tensors.values()], nodes: readers };
 }
 
+/**
+ * The accumulated SQNR after a node: at its output if that is measured, else at the first measured tensors its
+ * float successors (a Relu the quantizer kept, a Reshape) lead to, a few steps at most.
+ */
+function outputSqnrFinder(
+  qdq: ModelProto,
+  measured: (tensor: string) => boolean,
+  sqnrOf: (tensor: string) => number | null,
+): (node: NodeProto) => number | null {
+  const consumers = new Map<string, NodeProto[]>();
+  for (const n of qdq.graph?.node ?? [])
+    for (const i of n.input) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  return (node) => {
+    let frontier = [...node.output];
+    for (let depth = 0; depth < 3 && frontier.length > 0; depth++) {
+      const found = frontier
+        .filter(measured)
+        .map(sqnrOf)
+        .filter((v): v is number => v !== null);
+      if (found.length > 0) return Math.min(...found);
+      frontier = frontier.flatMap((t) =>
+        (consumers.get(t) ?? []).filter((c) => c.opType !== 'QuantizeLinear').flatMap((c) => c.output),
+      );
+    }
+    return null;
+  };
+}
+
 /** Scale, zero point and integer range of a per-tensor QuantizeLinear whose parameters are initializers. */
 function quantizationGrid(model: ModelProto, q: NodeProto): Quantized['grid'] {
   const initializer = (name: string | undefined) => model.graph?.initializer.find((t) => t.name === name);
@@ -162,7 +173,11 @@ function roundHalfEven(v: number): number {
 }
 
 /** Adds the power of `x` and of its own quantization error on `grid` to `acc`. */
-function accumulateRounding(acc: { signal: number; noise: number }, grid: NonNullable<Quantized['grid']>, x?: Float32Array): void {
+function accumulateRounding(
+  acc: { signal: number; noise: number },
+  grid: NonNullable<Quantized['grid']>,
+  x?: Float32Array,
+): void {
   if (!x) return;
   const { scale, zeroPoint, min, max } = grid;
   for (let i = 0; i < x.length; i++) {
@@ -177,7 +192,8 @@ function accumulateRounding(acc: { signal: number; noise: number }, grid: NonNul
 function withOutputs(model: ModelProto, names: readonly string[]): ModelProto {
   const copy = cloneProto(ModelProtoSchema, model);
   const existing = new Set(copy.graph!.output.map((o) => o.name));
-  for (const name of new Set(names)) if (!existing.has(name)) copy.graph!.output.push(makeValueInfo(name, TensorProto_DataType.FLOAT));
+  for (const name of new Set(names))
+    if (!existing.has(name)) copy.graph!.output.push(makeValueInfo(name, TensorProto_DataType.FLOAT));
   return copy;
 }
 
@@ -186,7 +202,11 @@ function floats(t: ort.Tensor | undefined): Float32Array | undefined {
 }
 
 /** Adds the power of `reference` and of `reference - other` to `acc` (nothing when the two do not match). */
-function accumulate(acc: { signal: number; noise: number }, reference?: Float32Array, other?: Float32Array): void {
+function accumulate(
+  acc: { signal: number; noise: number },
+  reference?: Float32Array,
+  other?: Float32Array,
+): void {
   if (!reference || !other || reference.length !== other.length) return;
   for (let i = 0; i < reference.length; i++) {
     const v = reference[i]!;
@@ -205,7 +225,11 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
   const qdq = cloneProto(ModelProtoSchema, float);
   const notes: string[] = [];
   const options = parseMethodOptions(int8StaticOptionsSchema, request.options ?? {}, 'int8-static options');
-  const common = parseMethodOptions(commonQuantizeOptionsSchema, request.common ?? {}, 'quantization options');
+  const common = parseMethodOptions(
+    commonQuantizeOptionsSchema,
+    request.common ?? {},
+    'quantization options',
+  );
   const outcome = await int8StaticMethod.quantize({
     model: qdq,
     options,
@@ -217,11 +241,24 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
   if (outcome.quantizedNodes === 0)
-    throw new StudioError('BAD_REQUEST', `int8-static quantizes no node of ${loaded.path}: there is nothing to rank.`);
+    throw new StudioError(
+      'BAD_REQUEST',
+      `int8-static quantizes no node of ${loaded.path}: there is nothing to rank.`,
+    );
   const { tensors, nodes } = quantizedOf(float, qdq);
   const outputs = (float.graph?.output ?? []).map((o) => ({ name: o.name, signal: 0, noise: 0 }));
-  const floatRun = await openModelSession(withOutputs(float, tensors.filter((t) => t.inFloat).map((t) => t.tensor)));
-  const qdqRun = await openModelSession(withOutputs(qdq, tensors.map((t) => t.dequantized)));
+  const floatRun = await openModelSession(
+    withOutputs(
+      float,
+      tensors.filter((t) => t.inFloat).map((t) => t.tensor),
+    ),
+  );
+  const qdqRun = await openModelSession(
+    withOutputs(
+      qdq,
+      tensors.map((t) => t.dequantized),
+    ),
+  );
   const data = request.data ?? request.calibration;
   const limit = request.samples ?? DEFAULT_SAMPLES;
   const total = Math.min(limit, data.count ?? limit);
@@ -233,7 +270,11 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
       const feeds: Record<string, ort.Tensor> = {};
       for (const name of floatRun.session.inputNames) {
         const value = sample.inputs[name];
-        if (!value) throw new StudioError('BAD_REQUEST', `Sample ${sample.index} has no value for model input '${name}'.`);
+        if (!value)
+          throw new StudioError(
+            'BAD_REQUEST',
+            `Sample ${sample.index} has no value for model input '${name}'.`,
+          );
         feeds[name] = value;
       }
       let a: ort.InferenceSession.OnnxValueMapType;
@@ -242,7 +283,11 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
         a = await floatRun.session.run(feeds);
         b = await qdqRun.session.run(feeds);
       } catch (error) {
-        throw runFailure(error, Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims })), `Sample ${sample.index}`);
+        throw runFailure(
+          error,
+          Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims })),
+          `Sample ${sample.index}`,
+        );
       }
       for (const t of tensors) {
         if (!t.inFloat) continue;
@@ -252,7 +297,11 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
       }
       for (const o of outputs) accumulate(o, floats(a[o.name]), floats(b[o.name]));
       samples += 1;
-      request.onProgress?.({ phase: 'measuring', done: samples, total: Number.isFinite(total) ? total : samples });
+      request.onProgress?.({
+        phase: 'measuring',
+        done: samples,
+        total: Number.isFinite(total) ? total : samples,
+      });
     }
   } finally {
     await floatRun.close();
@@ -264,15 +313,36 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
     const finite = values.filter((v): v is number => v !== null);
     return finite.length > 0 ? Math.min(...finite) : null;
   };
-  const rows: SensitivityRow[] = nodes.map(({ node, inputs }) => ({
-    node: node.name || `(${node.opType} ${node.output[0] ?? ''})`,
-    opType: node.opType,
-    inputs,
-    localSqnrDb: worst(inputs.map((i) => (byTensor.get(i)!.grid ? sqnr(byTensor.get(i)!.local) : null))),
-    sqnrDb: worst(inputs.map((i) => (byTensor.get(i)!.inFloat ? sqnr(byTensor.get(i)!.accumulated) : null))),
-  }));
-  // Most sensitive first: the lowest local SQNR, then the most error accumulated; nodes that add none last.
-  rows.sort((x, y) => (x.localSqnrDb ?? Infinity) - (y.localSqnrDb ?? Infinity) || (x.sqnrDb ?? Infinity) - (y.sqnrDb ?? Infinity));
+  const accumulatedOf = (name: string): number | null => {
+    const t = byTensor.get(name);
+    if (t?.inFloat) return sqnr(t.accumulated);
+    const output = outputs.find((o) => o.name === name);
+    return output ? sqnr(output) : null;
+  };
+  const outputSqnr = outputSqnrFinder(
+    qdq,
+    (name) => byTensor.has(name) || outputs.some((o) => o.name === name),
+    accumulatedOf,
+  );
+  const rows: SensitivityRow[] = nodes.map(({ node, inputs }) => {
+    const sqnrDb = worst(inputs.map(accumulatedOf));
+    const out = outputSqnr(node);
+    return {
+      node: node.name || `(${node.opType} ${node.output[0] ?? ''})`,
+      opType: node.opType,
+      inputs,
+      localSqnrDb: worst(inputs.map((i) => (byTensor.get(i)!.grid ? sqnr(byTensor.get(i)!.local) : null))),
+      sqnrDb,
+      outputSqnrDb: out,
+      dropDb: sqnrDb !== null && out !== null ? sqnrDb - out : null,
+    };
+  });
+  // Most sensitive first: the largest SQNR drop across the node, then the lowest local SQNR.
+  rows.sort(
+    (x, y) =>
+      (y.dropDb ?? -Infinity) - (x.dropDb ?? -Infinity) ||
+      (x.localSqnrDb ?? Infinity) - (y.localSqnrDb ?? Infinity),
+  );
   return {
     model: loaded.path,
     method: 'int8-static',

@@ -58,7 +58,7 @@ export function makeModel(graph: GraphProto, opset = FIXTURE_OPSET): ModelProto 
   });
 }
 
-function makeGraph(
+export function makeGraph(
   name: string,
   parts: {
     nodes: NodeProto[];

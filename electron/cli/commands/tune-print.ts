@@ -1,0 +1,92 @@
+import { describeBudget, type TuneOutcome, type TuneTrial } from '../../../shared/tune.js';
+import { formatBytes, formatPoints, formatTable } from '../format.js';
+
+/** Sensitivity rows printed (all of them with --json). */
+const TOP_SENSITIVE = 10;
+
+const ratio = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(3)}x`);
+
+function quality(t: TuneTrial, outcome: TuneOutcome): string {
+  if (t.status === 'failed') return 'failed';
+  if (outcome.budget.kind === 'accuracy-drop' && t.accuracy !== undefined)
+    return `${(t.accuracy * 100).toFixed(2)}% (${formatPoints(-(t.dropPoints ?? 0))})`;
+  return t.cosine === undefined ? '-' : t.cosine.toFixed(5);
+}
+
+const STOPS: Record<TuneOutcome['stoppedBy'], string> = {
+  searched: 'every promising recipe was tried',
+  'max-trials': 'the trial limit (--max-trials) was reached',
+  'time-limit': 'the time limit (--time-limit) was reached',
+  cancelled: 'it was cancelled',
+};
+
+/** The trials table, the Pareto front, the sensitivity top and the choice (or the closest miss). */
+export function printTuneOutcome(
+  out: NodeJS.WritableStream,
+  outcome: TuneOutcome,
+  written: string | undefined,
+): void {
+  const front = new Set(outcome.pareto);
+  const qualityHeader = outcome.budget.kind === 'accuracy-drop' ? 'Accuracy (Δ)' : 'Cosine';
+  const lines: string[] = [];
+  const originalAccuracy = outcome.original.accuracy;
+  lines.push(
+    `Budget: ${describeBudget(outcome.budget)}. Objective: ${outcome.objective === 'latency' ? 'p50 latency on this machine' : 'file size'}.`,
+    `Original: ${formatBytes(outcome.original.bytes)}${originalAccuracy !== undefined ? `, accuracy ${(originalAccuracy * 100).toFixed(2)}%` : ''}.`,
+    '',
+    formatTable(
+      ['#', 'Trial', 'Size ratio', 'p50 ratio', qualityHeader, 'Budget', 'Pareto'],
+      outcome.trials.map((t) => [
+        t.index === outcome.chosen ? `${t.index}*` : String(t.index),
+        t.name,
+        ratio(t.sizeRatio),
+        ratio(t.p50Ratio),
+        quality(t, outcome),
+        t.status === 'failed' ? '-' : t.meetsBudget ? 'met' : 'broken',
+        front.has(t.index) ? 'yes' : '',
+      ]),
+    ),
+    '',
+    `${outcome.trials.length} trials in ${outcome.seconds.toFixed(1)} s; the search stopped because ${STOPS[outcome.stoppedBy]}.`,
+    'Ratios are against the original (below 1 is better); each p50 comes from one benchmark interleaved with the original.',
+  );
+  if (outcome.sensitivity) {
+    const rows = outcome.sensitivity.rows.slice(0, TOP_SENSITIVE);
+    lines.push(
+      '',
+      `Most sensitive nodes of '${outcome.trials[outcome.sensitivity.base]?.name}' (the SQNR each loses; onnx-studio sensitivity explains):`,
+      formatTable(
+        ['Rank', 'Node', 'Op', 'Drop dB', 'SQNR out dB', 'Local SQNR dB'],
+        rows.map((r, i) => [
+          i + 1,
+          r.node,
+          r.opType,
+          r.dropDb?.toFixed(1) ?? '-',
+          r.outputSqnrDb?.toFixed(1) ?? 'exact',
+          r.localSqnrDb?.toFixed(1) ?? 'exact',
+        ]),
+      ),
+    );
+  }
+  for (const note of outcome.notes) lines.push(`Note: ${note}`);
+  lines.push('');
+  const chosen = outcome.chosen === undefined ? undefined : outcome.trials[outcome.chosen];
+  if (chosen && written) {
+    lines.push(
+      `Chosen: ${chosen.name}: ${ratio(chosen.sizeRatio)} size, ${ratio(chosen.p50Ratio)} p50, ${quality(chosen, outcome)}.`,
+      `Wrote ${written} (its recipe is in its metadata: onnx-studio recipe ${written}) and every trial to ${written.replace(/\.onnx$/i, '')}.tune.json.`,
+    );
+  } else {
+    const closest = outcome.closest === undefined ? undefined : outcome.trials[outcome.closest];
+    lines.push(
+      `No variant meets the budget and beats the original${outcome.stoppedBy === 'cancelled' ? ' (cancelled)' : ''}: nothing was written.`,
+      ...(closest
+        ? [
+            `Closest: #${closest.index} ${closest.name}: ${quality(closest, outcome)}, ${ratio(closest.sizeRatio)} size, ${ratio(closest.p50Ratio)} p50.`,
+          ]
+        : []),
+      'Loosen the budget, give more calibration data, or allow more trials (--max-trials, --time-limit).',
+    );
+  }
+  out.write(`${lines.join('\n')}\n`);
+}

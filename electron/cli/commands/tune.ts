@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ExportJobResult } from '../../../shared/job-results.js';
+import { fieldHelp, fieldParseArgs, valuesFromFieldFlags } from '../../../shared/options/cli-flags.js';
+import { fieldsOf } from '../../../shared/options/method-catalog.js';
+import { budgetOf, tuneOptionsSchema } from '../../../shared/options/tune-options.js';
+import type { TuneOutcome } from '../../../shared/tune.js';
+import { StudioError } from '../../engine/errors.js';
+import { StudioBackend } from '../../engine/jobs/studio-backend.js';
+import { runTune } from '../../engine/tune/run-tune.js';
+import { backendTuneJobs, runJob } from '../../engine/tune/tune-runner.js';
+import type { TrialRunner } from '../../engine/tune/tune-search.js';
+import type { CliCommand, CliContext } from '../cli-context.js';
+import { requireString, writeJson } from '../cli-context.js';
+import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
+import { formatPoints } from '../format.js';
+import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
+import { cliVersion } from '../version.js';
+import { printTuneOutcome } from './tune-print.js';
+
+/** Exit code when no variant meets the budget (docs/cli.md). */
+export const EXIT_BUDGET_NOT_MET = 3;
+
+const TUNE_FIELDS = fieldsOf(
+  z.toJSONSchema(tuneOptionsSchema, { io: 'input' }) as Parameters<typeof fieldsOf>[0],
+);
+
+/** `file.onnx` -> `file.tune.json`: where the whole outcome is written beside the chosen variant. */
+export function outcomePathOf(output: string): string {
+  return output.replace(/\.onnx$/i, '') + '.tune.json';
+}
+
+function tuneOptionsFromFlags(values: CliContext['values']) {
+  const parsed = valuesFromFieldFlags(TUNE_FIELDS, values);
+  if (!parsed.ok) throw new StudioError('BAD_REQUEST', parsed.message);
+  const checked = tuneOptionsSchema.safeParse(parsed.value);
+  if (!checked.success) {
+    const issues = checked.error.issues.map((i) => {
+      const flag = TUNE_FIELDS.find((f) => f.name === String(i.path[0] ?? ''))?.flag;
+      return `${flag ? `--${flag}` : 'options'}: ${i.message}`;
+    });
+    throw new StudioError('BAD_REQUEST', `${issues.join('; ')}.`);
+  }
+  return checked.data;
+}
+
+export const tuneCommand: CliCommand = {
+  usage:
+    'onnx-studio tune MODEL -o OUT --data DATA [--labels LABELS] [--calib-data DATA] (--max-accuracy-drop P | --min-cosine C) [--objective latency|size] [--json]',
+  help: [
+    'Search for the fastest (or smallest) variant within an accuracy budget: int8-static with each calibration',
+    'method, per-channel and per-tensor, int8-dynamic, int4, fp16 and (with --allow-pruning) structured pruning,',
+    'then the most sensitive nodes back in float until the budget holds. Writes the chosen variant to OUT and',
+    'every trial to OUT with .tune.json; exits 3 and writes nothing when no variant meets the budget.',
+    '  -o, --output PATH         where to write the chosen variant (never the input)',
+    '  --force                   replace OUT if it exists',
+    '  --data DATA               evaluation data: accuracy with --labels, fidelity to the original without',
+    '  --calib-data DATA         calibration data for int8-static (default: the evaluation data, with a warning)',
+    ...fieldHelp(TUNE_FIELDS),
+    DATA_HELP,
+    ...SHAPE_HELP,
+    '  --json                    print the whole outcome as one JSON object (fields in docs/cli.md)',
+  ].join('\n'),
+  options: {
+    output: { type: 'string', short: 'o' },
+    force: { type: 'boolean' },
+    data: { type: 'string' },
+    'calib-data': { type: 'string' },
+    ...DATA_OPTIONS,
+    ...SHAPE_OPTIONS,
+    ...fieldParseArgs(TUNE_FIELDS),
+  },
+  async run(ctx) {
+    const [modelArg, ...extra] = ctx.positionals;
+    if (!modelArg) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
+    if (extra.length > 0)
+      throw new StudioError('BAD_REQUEST', `tune takes one model, got also: ${extra.join(' ')}.`);
+    const model = path.resolve(modelArg);
+    if (!fs.existsSync(model)) throw new StudioError('BAD_REQUEST', `No such file: ${model}.`);
+    const output = path.resolve(requireString(ctx, 'output', 'output path'));
+    if (output === model)
+      throw new StudioError(
+        'BAD_REQUEST',
+        'OUT is the input model: choose another path (inputs are never written).',
+      );
+    if (!output.toLowerCase().endsWith('.onnx'))
+      throw new StudioError('BAD_REQUEST', `OUT must end in .onnx, got ${output}.`);
+    const force = ctx.values.force === true;
+    if (fs.existsSync(output) && !force)
+      throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
+    const options = tuneOptionsFromFlags(ctx.values);
+    const budget = budgetOf(options);
+    if (!budget.ok) throw new StudioError('BAD_REQUEST', budget.message);
+    if (budget.budget.kind === 'accuracy-drop' && typeof ctx.values.labels !== 'string')
+      throw new StudioError(
+        'BAD_REQUEST',
+        '--max-accuracy-drop needs labels to measure accuracy: pass --labels FILE, or use --min-cosine C without labels.',
+      );
+
+    const evaluation = await parseDataFlags(
+      typeof ctx.values.data === 'string' ? ctx.values.data : undefined,
+      ctx.values,
+    );
+    const calibFlag = typeof ctx.values['calib-data'] === 'string' ? ctx.values['calib-data'] : undefined;
+    const calibration = calibFlag
+      ? await parseDataFlags(
+          calibFlag,
+          { ...ctx.values, labels: undefined, samples: undefined },
+          { dataFlag: 'calib-data', defaultSyntheticSamples: 64 },
+        )
+      : evaluation;
+    if (!calibFlag)
+      ctx.stderr.write(
+        'warning: no --calib-data: int8-static calibrates on the evaluation data, so its figures may flatter it. Pass separate calibration data.\n',
+      );
+    const inputs = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
+
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-tune-'));
+    const backend = new StudioBackend({
+      dataDir,
+      host: 'serve',
+      version: cliVersion(),
+      capabilities: { nativeDialogs: false, fileBrowser: false, upload: false },
+    });
+    const started = performance.now();
+    const say = (text: string) =>
+      ctx.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${text}\n`);
+    const search = new AbortController();
+    const onAbort = () => {
+      search.abort();
+      void backend.jobs.cancelAll();
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { outcome, runner } = await runTune({
+        jobs: backendTuneJobs(backend),
+        modelPath: model,
+        options,
+        budget: budget.budget,
+        evaluation: { spec: evaluation.spec, baseDir: evaluation.baseDir },
+        labelled: typeof ctx.values.labels === 'string',
+        calibration: { spec: calibration.spec, baseDir: calibration.baseDir },
+        inputs,
+        signal: search.signal,
+        onStage: say,
+        onTrial: (t, ended) => {
+          if (ended)
+            say(`  #${t.index} ${t.name}: ${t.status === 'failed' ? `failed: ${t.error}` : trialLine(t)}`);
+        },
+      });
+      return await finish(ctx, backend, runner, outcome, output, force, say);
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await backend.dispose();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
+
+function trialLine(t: TuneOutcome['trials'][number]): string {
+  const parts = [`size ${t.sizeRatio?.toFixed(3)}x`];
+  if (t.p50Ratio !== undefined) parts.push(`p50 ${t.p50Ratio.toFixed(3)}x`);
+  if (t.accuracy !== undefined)
+    parts.push(
+      `accuracy ${(t.accuracy * 100).toFixed(2)}%${t.dropPoints !== undefined ? ` (${formatPoints(-t.dropPoints)})` : ''}`,
+    );
+  if (t.cosine !== undefined) parts.push(`cosine ${t.cosine.toFixed(5)}`);
+  parts.push(t.meetsBudget ? 'meets the budget' : 'breaks the budget');
+  return parts.join(', ');
+}
+
+/** Exports the choice (or writes nothing), prints, and returns the exit code. */
+async function finish(
+  ctx: CliContext,
+  backend: StudioBackend,
+  runner: TrialRunner,
+  outcome: TuneOutcome,
+  output: string,
+  force: boolean,
+  say: (text: string) => void,
+): Promise<number> {
+  const chosen = outcome.chosen === undefined ? undefined : outcome.trials[outcome.chosen];
+  let written: string | undefined;
+  if (chosen?.variantId && outcome.stoppedBy !== 'cancelled') {
+    if (outcome.objective === 'size' && chosen.p50Ratio === undefined) {
+      say(`benchmark ${chosen.name} against the original`);
+      Object.assign(chosen, await runner.bench(chosen.variantId));
+    }
+    const exported = await runJob<ExportJobResult>(
+      backend,
+      {
+        kind: 'export',
+        modelPath: outcome.model,
+        target: chosen.variantId,
+        outputPath: output,
+        overwrite: force,
+      },
+      'Writing the chosen variant',
+    );
+    if (!exported.written)
+      throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
+    written = exported.path;
+    const file = outcomePathOf(output);
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, `${JSON.stringify({ ...outcome, output: written }, null, 2)}\n`);
+    fs.renameSync(temp, file);
+  }
+  if (ctx.json)
+    writeJson(ctx, {
+      ...outcome,
+      output: written ?? null,
+      outcomeFile: written ? outcomePathOf(output) : null,
+    });
+  else printTuneOutcome(ctx.stdout, outcome, written);
+  if (outcome.stoppedBy === 'cancelled') return 130;
+  return written ? 0 : EXIT_BUDGET_NOT_MET;
+}

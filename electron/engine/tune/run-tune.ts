@@ -1,0 +1,84 @@
+/**
+ * A whole tuning run on the studio's jobs: inspect the model, measure the original's accuracy (with labels),
+ * pick the candidate recipes, search. The CLI's `tune` and the app's Auto-optimize job both run this; they differ
+ * only in where the chosen variant goes (a file, or the workspace).
+ */
+import type { EvaluateJobResult } from '../../../shared/job-results.js';
+import type { ModelSummary } from '../../../shared/model-summary.js';
+import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
+import { describeBudget, type TuneOutcome, type TuneTrial } from '../../../shared/tune.js';
+import { StudioError } from '../errors.js';
+import type { ShapeOverrides } from '../runtime/input-specs.js';
+import { tuneCandidates } from './tune-candidates.js';
+import { backendTrialRunner, jobInputs, type TuneDataRef, type TuneJobs } from './tune-runner.js';
+import { runTuneSearch, type TrialRunner } from './tune-search.js';
+
+export interface TuneRequest {
+  jobs: TuneJobs;
+  modelPath: string;
+  options: TuneOptions;
+  budget: TuneBudget;
+  evaluation: TuneDataRef;
+  /** Whether the evaluation data has labels (accuracy); without, trials are judged by fidelity alone. */
+  labelled: boolean;
+  calibration: TuneDataRef;
+  inputs: ShapeOverrides;
+  signal?: AbortSignal;
+  onStage?: (text: string) => void;
+  onTrial?: (trial: TuneTrial, ended: boolean) => void;
+}
+
+export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutcome; runner: TrialRunner }> {
+  const { jobs, modelPath, options, budget, inputs } = request;
+  const say = request.onStage ?? (() => {});
+  const summary = await jobs.run<ModelSummary>({ kind: 'inspect', modelPath }, 'Inspecting the model');
+  if (request.labelled) say('evaluate the original');
+  const base = request.labelled
+    ? await jobs.run<EvaluateJobResult>(
+        {
+          kind: 'evaluate',
+          modelPath,
+          data: request.evaluation,
+          ...jobInputs(inputs),
+          ...(options.evalSamples !== undefined ? { limit: options.evalSamples } : {}),
+        },
+        'Evaluating the original',
+      )
+    : undefined;
+  if (budget.kind === 'accuracy-drop' && base?.report.accuracy === undefined)
+    throw new StudioError(
+      'BAD_REQUEST',
+      `No accuracy could be measured on this data (${base?.report.taskReason ?? 'it has no labels'}). Give labels, or a cosine budget instead.`,
+    );
+  const original = {
+    bytes: summary.fileBytes + summary.externalDataBytes,
+    ...(base?.report.accuracy !== undefined ? { accuracy: base.report.accuracy } : {}),
+  };
+  const plan = tuneCandidates(summary.opCounts, options);
+  say(
+    `budget: ${describeBudget(budget)}; objective: ${options.objective}; ${plan.candidates.length} recipes to try`,
+  );
+  for (const s of plan.skipped) say(`  not ${s.name}: ${s.why}`);
+  const runner = backendTrialRunner({
+    jobs,
+    modelPath,
+    options,
+    calibration: request.calibration,
+    evaluation: request.evaluation,
+    inputs,
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+  const outcome = await runTuneSearch({
+    model: modelPath,
+    options,
+    budget,
+    original,
+    candidates: plan.candidates,
+    runner,
+    notes: plan.skipped.map((s) => `Not ${s.name}: ${s.why}.`),
+    onStage: say,
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.onTrial ? { onTrial: request.onTrial } : {}),
+  });
+  return { outcome, runner };
+}

@@ -1,0 +1,129 @@
+/**
+ * The recipes `tune` tries on a model, most promising first for the objective, and the ones it leaves out with
+ * the reason. Which methods can help follows from the model's operators: int8-static and int8-dynamic need
+ * Conv/MatMul/Gemm to be worth it (int8-dynamic leaves Conv in float), int4 packs MatMul weights only, fp16 halves
+ * the file but a CPU computes it in float32.
+ */
+import type { TuneOptions } from '../../../shared/options/tune-options.js';
+import type { TrialRecipe } from '../../../shared/tune.js';
+
+export interface TuneCandidate {
+  name: string;
+  recipe: TrialRecipe;
+  /**
+   * Candidates of one class make variants of the same structure (they differ in calibration only), so once one
+   * of them meets the budget the others cannot beat it on the objective by much: the search skips them.
+   */
+  sameAs: string;
+  /** The lowest size ratio this recipe can reach (for the size objective's early stop). */
+  sizeFloor: number;
+}
+
+export interface CandidatePlan {
+  candidates: TuneCandidate[];
+  skipped: { name: string; why: string }[];
+}
+
+const quantize = (
+  method: string,
+  common: Record<string, unknown> = {},
+  options: Record<string, unknown> = {},
+): TrialRecipe => ({
+  kind: 'quantize',
+  method,
+  common,
+  options,
+});
+
+function int8Static(calibMethod: 'percentile' | 'minmax' | 'entropy', perTensor: boolean): TuneCandidate {
+  return {
+    name: `int8-static ${calibMethod} ${perTensor ? 'per-tensor' : 'per-channel'}`,
+    recipe: quantize('int8-static', perTensor ? { perTensor: true } : {}, { calibMethod }),
+    sameAs: `int8-static ${perTensor ? 'per-tensor' : 'per-channel'}`,
+    sizeFloor: 0.25,
+  };
+}
+
+/** The candidates for a model with these operator counts, in the order the search tries them. */
+export function tuneCandidates(opCounts: Record<string, number>, options: TuneOptions): CandidatePlan {
+  const count = (...ops: string[]) => ops.reduce((n, op) => n + (opCounts[op] ?? 0), 0);
+  const convs = count('Conv', 'ConvTranspose');
+  const matmuls = count('MatMul', 'Gemm');
+  const skipped: { name: string; why: string }[] = [];
+  const int8: TuneCandidate[] = [];
+  const others: TuneCandidate[] = [];
+
+  if (convs + matmuls > 0) {
+    int8.push(
+      int8Static('percentile', false),
+      int8Static('minmax', false),
+      int8Static('entropy', false),
+      int8Static('percentile', true),
+    );
+  } else {
+    skipped.push({ name: 'int8-static', why: 'the model has no Conv, MatMul or Gemm to run in int8' });
+  }
+  if (matmuls > 0 && matmuls >= convs) {
+    int8.push({
+      name: 'int8-dynamic',
+      recipe: quantize('int8-dynamic'),
+      sameAs: 'int8-dynamic',
+      sizeFloor: 0.25,
+    });
+  } else {
+    skipped.push({
+      name: 'int8-dynamic',
+      why:
+        matmuls === 0
+          ? 'it quantizes MatMul and Gemm only, and the model has none'
+          : `it quantizes MatMul and Gemm only (${matmuls} here) and leaves the ${convs} convolutions in float`,
+    });
+  }
+  if (matmuls > 0 && convs === 0) {
+    others.push({ name: 'int4', recipe: quantize('int4'), sameAs: 'int4', sizeFloor: 0.125 });
+  } else {
+    skipped.push({
+      name: 'int4',
+      why:
+        matmuls === 0
+          ? 'it packs MatMul weights only, and the model has none'
+          : 'it packs MatMul weights only and leaves the convolutions in float32',
+    });
+  }
+  if (options.objective === 'size' || options.ep !== 'cpu') {
+    others.push({ name: 'fp16', recipe: quantize('fp16'), sameAs: 'fp16', sizeFloor: 0.5 });
+  } else {
+    skipped.push({
+      name: 'fp16',
+      why: 'a CPU computes float16 models in float32, so it halves the file but is not faster (try --objective size)',
+    });
+  }
+  if (options.allowPruning) {
+    if (convs + matmuls > 0) {
+      for (const sparsity of [0.1, 0.2, 0.3]) {
+        others.push({
+          name: `structured ${Math.round(sparsity * 100)}%`,
+          recipe: { kind: 'prune', method: 'structured', common: { sparsity }, options: {} },
+          sameAs: `structured ${sparsity}`,
+          sizeFloor: 1 - sparsity,
+        });
+      }
+    }
+  } else {
+    skipped.push({
+      name: 'structured pruning',
+      why: 'not without --allow-pruning (one-shot pruning usually costs accuracy)',
+    });
+  }
+  // For size, the smallest formats first; for latency, int8 first (what makes CPU inference faster).
+  const ordered: TuneCandidate[] =
+    options.objective === 'size'
+      ? [...others.filter((c) => c.sizeFloor < 0.25), ...int8, ...others.filter((c) => c.sizeFloor >= 0.25)]
+      : [
+          ...int8.slice(0, 1),
+          ...int8.filter((c) => c.recipe.method === 'int8-dynamic'),
+          ...int8.slice(1).filter((c) => c.recipe.method !== 'int8-dynamic'),
+          ...others,
+        ];
+  return { candidates: ordered, skipped };
+}

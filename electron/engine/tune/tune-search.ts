@@ -1,0 +1,299 @@
+/**
+ * The search of `tune`: try the candidate recipes, then for the best int8-static trials that break the budget put
+ * the most sensitive nodes back in float until the budget holds, and choose. It knows nothing of how a variant is
+ * made or measured: a TrialRunner does that (tune-runner.ts runs it on the studio's jobs), so the search is tested
+ * on its own and the app and the CLI share it.
+ *
+ * Fallback: the nodes are ranked once per base trial by sensitivity analysis (quantize/sensitivity.ts). The
+ * search probes k = 1, 2, 4, 8... nodes in float until the budget holds, then bisects between the last k that
+ * failed and the first that held: about 2 log2(k) trials. It assumes that more nodes in float never hurt, which
+ * the tests check on fixtures; a variant found this way is kept only if it still beats the original.
+ */
+import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
+import type { SensitivityRow } from '../../../shared/sensitivity.js';
+import {
+  beatsOriginal,
+  budgetShortfall,
+  chooseTrial,
+  closestTrial,
+  objectiveValue,
+  paretoFront,
+  type TrialRecipe,
+  type TuneOriginal,
+  type TuneOutcome,
+  type TuneStop,
+  type TuneTrial,
+  withinBudget,
+} from '../../../shared/tune.js';
+import { StudioError } from '../errors.js';
+import type { TuneCandidate } from './tune-candidates.js';
+
+/** Makes and measures variants for the search. */
+export interface TrialRunner {
+  /** Makes the variant a recipe describes; returns its id and file bytes. */
+  make(recipe: TrialRecipe, name: string): Promise<{ variantId: string; bytes: number }>;
+  /** Its accuracy (with labels) and its worst output cosine against the original. */
+  evaluate(variantId: string): Promise<{ accuracy?: number; cosine: number }>;
+  /** Its p50, interleaved with the original in one benchmark. */
+  bench(variantId: string): Promise<{ p50Ms: number; p50Ratio: number }>;
+  remove(variantId: string): Promise<void>;
+  /** The nodes of an int8-static recipe, most sensitive first. */
+  sensitivity(recipe: TrialRecipe): Promise<SensitivityRow[]>;
+}
+
+export interface TuneSearchRequest {
+  model: string;
+  options: TuneOptions;
+  budget: TuneBudget;
+  original: TuneOriginal;
+  candidates: TuneCandidate[];
+  runner: TrialRunner;
+  /** Trials run at once in the first phase (making one while another is evaluated). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Each trial as it starts (status not yet final) and again when it ends. */
+  onTrial?: (trial: TuneTrial, ended: boolean) => void;
+  onStage?: (text: string) => void;
+  notes?: string[];
+  now?: () => number;
+}
+
+/** Fallback runs from at most this many base trials. */
+const MAX_FALLBACK_BASES = 2;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOutcome> {
+  const { options, budget, original, runner, signal } = request;
+  const now = request.now ?? (() => performance.now());
+  const started = now();
+  const notes = [...(request.notes ?? [])];
+  const trials: TuneTrial[] = [];
+  const running = new Set<TuneTrial>();
+  let stoppedBy: TuneStop = 'searched';
+  let sensitivity: TuneOutcome['sensitivity'];
+
+  /** Why no further trial may start, if one of the limits is reached. */
+  const limitReached = (): TuneStop | undefined => {
+    if (signal?.aborted) return 'cancelled';
+    if (trials.length >= options.maxTrials) return 'max-trials';
+    if (options.timeLimit !== undefined && (now() - started) / 1000 >= options.timeLimit) return 'time-limit';
+    return undefined;
+  };
+
+  const runTrial = async (
+    name: string,
+    recipe: TrialRecipe,
+    fallback?: TuneTrial['fallback'],
+  ): Promise<TuneTrial> => {
+    const trialStarted = now();
+    const trial: TuneTrial = {
+      index: trials.length,
+      name,
+      recipe,
+      status: 'done',
+      seconds: 0,
+      ...(fallback ? { fallback } : {}),
+    };
+    trials.push(trial);
+    running.add(trial);
+    request.onTrial?.(trial, false);
+    try {
+      const made = await runner.make(recipe, name);
+      trial.variantId = made.variantId;
+      trial.bytes = made.bytes;
+      trial.sizeRatio = made.bytes / original.bytes;
+      const quality = await runner.evaluate(made.variantId);
+      trial.cosine = quality.cosine;
+      if (quality.accuracy !== undefined) {
+        trial.accuracy = quality.accuracy;
+        if (original.accuracy !== undefined) trial.dropPoints = (original.accuracy - quality.accuracy) * 100;
+      }
+      trial.meetsBudget = withinBudget(trial, budget);
+      // Latency is measured for every trial when it is the objective (the Pareto front needs it); for the size
+      // objective only the chosen variant is benchmarked, at the end.
+      if (options.objective === 'latency') {
+        const bench = await runner.bench(made.variantId);
+        trial.p50Ms = bench.p50Ms;
+        trial.p50Ratio = bench.p50Ratio;
+      }
+    } catch (error) {
+      if (error instanceof StudioError && error.code === 'CANCELLED') {
+        trials.splice(trials.indexOf(trial), 1);
+        running.delete(trial);
+        throw error;
+      }
+      trial.status = 'failed';
+      trial.error = messageOf(error);
+    }
+    trial.seconds = (now() - trialStarted) / 1000;
+    running.delete(trial);
+    await removeLosers();
+    request.onTrial?.(trial, true);
+    return trial;
+  };
+
+  /**
+   * Deletes the variants of ended trials that can no longer be chosen (everything but the current choice), as
+   * the search goes: a sweep over a large model keeps one variant on disk, not one per trial.
+   */
+  const removeLosers = async () => {
+    const keep = chooseTrial(trials, options.objective);
+    for (const t of trials) {
+      if (t === keep || !t.variantId || running.has(t)) continue;
+      const id = t.variantId;
+      delete t.variantId;
+      await runner.remove(id);
+    }
+  };
+
+  const met = () => trials.filter((t) => t.status === 'done' && t.meetsBudget);
+  const bestMet = () => Math.min(...met().map((t) => objectiveValue(t, options.objective) ?? Infinity));
+  const pointless = (candidate: TuneCandidate): string | undefined => {
+    const sameClass = met().find(
+      (t) => request.candidates.find((c) => c.name === t.name)?.sameAs === candidate.sameAs,
+    );
+    if (sameClass) return `'${sameClass.name}' has the same structure and already meets the budget`;
+    if (options.objective === 'size' && candidate.sizeFloor >= bestMet())
+      return `it cannot get below ${candidate.sizeFloor}x of the size, and a variant at ${bestMet().toFixed(3)}x already meets the budget`;
+    return undefined;
+  };
+
+  try {
+    // Phase 1: the candidates, a few at a time (the job lanes keep a benchmark alone on the CPU).
+    const queue = [...request.candidates];
+    const worker = async () => {
+      for (;;) {
+        const candidate = queue.shift();
+        if (!candidate) return;
+        const limit = limitReached();
+        if (limit) {
+          stoppedBy = limit;
+          return;
+        }
+        const why = pointless(candidate);
+        if (why) {
+          notes.push(`Skipped ${candidate.name}: ${why}.`);
+          continue;
+        }
+        request.onStage?.(`trial ${trials.length + 1}: ${candidate.name}`);
+        await runTrial(candidate.name, candidate.recipe);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, request.concurrency ?? 2) }, worker));
+
+    // Phase 2: fallback from the int8-static trials that break the budget, the best objective first, while they
+    // could still beat what already meets it (keeping nodes in float only slows a variant down).
+    // Nearest the budget first: it needs the fewest nodes back in float.
+    const bases = trials
+      .filter(
+        (t) => t.status === 'done' && !t.meetsBudget && !t.fallback && t.recipe.method === 'int8-static',
+      )
+      .sort(
+        (a, b) =>
+          budgetShortfall(a, budget) - budgetShortfall(b, budget) ||
+          (objectiveValue(a, options.objective) ?? Infinity) -
+            (objectiveValue(b, options.objective) ?? Infinity),
+      )
+      .slice(0, MAX_FALLBACK_BASES);
+    for (const base of bases) {
+      if (stoppedBy !== 'searched' || limitReached()) break;
+      const baseValue = objectiveValue(base, options.objective) ?? Infinity;
+      if (baseValue >= bestMet() || !beatsOriginal(base, options.objective)) {
+        notes.push(
+          `No fallback from '${base.name}': it is not better than ${baseValue >= 1 ? 'the original' : 'a variant that meets the budget'} even before nodes go back to float.`,
+        );
+        continue;
+      }
+      request.onStage?.(`sensitivity of ${base.name}`);
+      const rows = (await runner.sensitivity(base.recipe)).filter((r) => r.localSqnrDb !== null);
+      sensitivity ??= { base: base.index, rows };
+      const stop = await fallbackSearch(
+        base,
+        rows.map((r) => r.node),
+      );
+      if (stop) stoppedBy = stop;
+    }
+  } catch (error) {
+    if (!(error instanceof StudioError && error.code === 'CANCELLED')) throw error;
+    stoppedBy = 'cancelled';
+  }
+  if (stoppedBy === 'searched') stoppedBy = limitReached() === 'cancelled' ? 'cancelled' : stoppedBy;
+
+  const chosen = chooseTrial(trials, options.objective);
+  const closest = chosen ? undefined : closestTrial(trials, options.objective, budget);
+  return {
+    model: request.model,
+    objective: options.objective,
+    budget,
+    original,
+    trials,
+    pareto: paretoFront(trials, options.objective, budget),
+    ...(chosen ? { chosen: chosen.index } : {}),
+    ...(closest ? { closest: closest.index } : {}),
+    ...(sensitivity ? { sensitivity } : {}),
+    stoppedBy,
+    seconds: (now() - started) / 1000,
+    notes,
+  };
+
+  /**
+   * Probes k nodes in float (1, 2, 4...), then bisects; returns the limit that stopped it, if any. Every node in
+   * float would be the original again, so k stays below the count; and once a probe that breaks the budget no
+   * longer beats the original, more nodes in float (slower still) cannot help.
+   */
+  async function fallbackSearch(base: TuneTrial, ranked: string[]): Promise<TuneStop | undefined> {
+    const most = ranked.length - 1;
+    if (most < 1) return undefined;
+    const baseExcluded = (base.recipe.common.excludeNodes as string[] | undefined) ?? [];
+    const probe = async (k: number): Promise<boolean> => {
+      const floatNodes = ranked.slice(0, k);
+      const recipe: TrialRecipe = {
+        ...base.recipe,
+        common: { ...base.recipe.common, excludeNodes: [...baseExcluded, ...floatNodes] },
+      };
+      request.onStage?.(
+        `trial ${trials.length + 1}: ${base.name} with ${k} node${k > 1 ? 's' : ''} in float`,
+      );
+      const trial = await runTrial(`${base.name} + ${k} node${k > 1 ? 's' : ''} in float`, recipe, {
+        from: base.index,
+        floatNodes,
+      });
+      const held = trial.status === 'done' && trial.meetsBudget === true;
+      const value = objectiveValue(trial, options.objective) ?? Infinity;
+      if (
+        !held &&
+        trial.status === 'done' &&
+        (!beatsOriginal(trial, options.objective) || value >= bestMet())
+      ) {
+        notes.push(
+          `Fallback from '${base.name}' stopped at ${k} node${k > 1 ? 's' : ''} in float: still outside the budget, and already ` +
+            `${beatsOriginal(trial, options.objective) ? 'no better than a variant that meets it' : 'no better than the original'}.`,
+        );
+        hopeless = true;
+      }
+      return held;
+    };
+    let hopeless = false;
+    let failed = 0;
+    let held: number | undefined;
+    for (let k = 1; ; k = Math.min(most, k * 2)) {
+      const limit = limitReached();
+      if (limit) return limit;
+      if (await probe(k)) {
+        held = k;
+        break;
+      }
+      failed = k;
+      if (k === most || hopeless) return undefined;
+    }
+    while (held - failed > 1) {
+      const limit = limitReached();
+      if (limit) return limit;
+      const mid = Math.floor((failed + held) / 2);
+      if (await probe(mid)) held = mid;
+      else failed = mid;
+    }
+    return undefined;
+  }
+}

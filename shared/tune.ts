@@ -1,0 +1,165 @@
+/**
+ * A tuning run as data: its trials (each a recipe that made a variant, measured), which of them meet the budget,
+ * the Pareto front and the choice. The engine's search (electron/engine/tune/) fills it; the CLI prints it,
+ * `--json` writes it, the app draws it. The rules that decide (budget, front, choice) live here once.
+ */
+import type { TuneBudget, TuneObjective } from './options/tune-options.js';
+import type { SensitivityRow } from './sensitivity.js';
+
+/** How a trial's variant is made: a quantize or prune job's method and options. */
+export interface TrialRecipe {
+  kind: 'quantize' | 'prune';
+  method: string;
+  common: Record<string, unknown>;
+  options: Record<string, unknown>;
+}
+
+export interface TuneTrial {
+  /** 0, 1, 2... in the order trials started. */
+  index: number;
+  /** e.g. `int8-static percentile per-channel`, `int8-static minmax + 3 nodes in float`. */
+  name: string;
+  recipe: TrialRecipe;
+  /** For a fallback trial: the trial it started from and the nodes it keeps in float. */
+  fallback?: { from: number; floatNodes: string[] };
+  status: 'done' | 'failed';
+  /** Why it failed (the engine's message). */
+  error?: string;
+  /** The variant in the workspace while the search runs (deleted unless chosen). */
+  variantId?: string;
+  bytes?: number;
+  sizeRatio?: number;
+  p50Ms?: number;
+  /** p50 of the variant over the original's, measured interleaved in one benchmark. */
+  p50Ratio?: number;
+  /** Top-1 accuracy (0..1) with labels. */
+  accuracy?: number;
+  /** Accuracy points lost against the original (positive = worse). */
+  dropPoints?: number;
+  /** The worst output's cosine similarity to the original's. */
+  cosine?: number;
+  meetsBudget?: boolean;
+  seconds: number;
+}
+
+export interface TuneOriginal {
+  bytes: number;
+  accuracy?: number;
+}
+
+export type TuneStop = 'searched' | 'max-trials' | 'time-limit' | 'cancelled';
+
+export interface TuneOutcome {
+  model: string;
+  objective: TuneObjective;
+  budget: TuneBudget;
+  original: TuneOriginal;
+  trials: TuneTrial[];
+  /** Indexes of the trials on the Pareto front (objective against quality), best objective first. */
+  pareto: number[];
+  /** The chosen trial: it meets the budget and beats the original on the objective. */
+  chosen?: number;
+  /** When none qualifies: the trial nearest the budget. */
+  closest?: number;
+  sensitivity?: { base: number; rows: SensitivityRow[] };
+  stoppedBy: TuneStop;
+  seconds: number;
+  notes: string[];
+}
+
+/** The objective's value of a trial (lower is better; 1 = the original), or undefined if not measured. */
+export function objectiveValue(trial: TuneTrial, objective: TuneObjective): number | undefined {
+  return objective === 'latency' ? trial.p50Ratio : trial.sizeRatio;
+}
+
+/** Quality on the budget's own scale (higher is better): minus the points lost, or the cosine. */
+export function qualityValue(trial: TuneTrial, budget: TuneBudget): number | undefined {
+  if (budget.kind === 'accuracy-drop') return trial.dropPoints === undefined ? undefined : -trial.dropPoints;
+  return trial.cosine;
+}
+
+/** Whether measured quality is within the budget. */
+export function withinBudget(quality: { dropPoints?: number; cosine?: number }, budget: TuneBudget): boolean {
+  if (budget.kind === 'accuracy-drop')
+    return quality.dropPoints !== undefined && quality.dropPoints <= budget.points + 1e-9;
+  return quality.cosine !== undefined && quality.cosine >= budget.cosine;
+}
+
+/** How far a trial is outside the budget (0 inside), in the budget's unit. */
+export function budgetShortfall(trial: TuneTrial, budget: TuneBudget): number {
+  if (budget.kind === 'accuracy-drop') return Math.max(0, (trial.dropPoints ?? Infinity) - budget.points);
+  return Math.max(0, budget.cosine - (trial.cosine ?? -Infinity));
+}
+
+function measured(trial: TuneTrial, objective: TuneObjective, budget: TuneBudget): boolean {
+  return (
+    trial.status === 'done' &&
+    objectiveValue(trial, objective) !== undefined &&
+    qualityValue(trial, budget) !== undefined
+  );
+}
+
+/**
+ * The trials no other trial beats on both the objective and quality (ties kept once, the earlier trial), best
+ * objective first.
+ */
+export function paretoFront(
+  trials: readonly TuneTrial[],
+  objective: TuneObjective,
+  budget: TuneBudget,
+): number[] {
+  const points = trials.filter((t) => measured(t, objective, budget));
+  const front = points.filter(
+    (t) =>
+      !points.some((o) => {
+        const [to, tq] = [objectiveValue(t, objective)!, qualityValue(t, budget)!];
+        const [oo, oq] = [objectiveValue(o, objective)!, qualityValue(o, budget)!];
+        const noWorse = oo <= to && oq >= tq;
+        const better = oo < to || oq > tq;
+        return o !== t && noWorse && (better || o.index < t.index);
+      }),
+  );
+  return front
+    .sort((a, b) => objectiveValue(a, objective)! - objectiveValue(b, objective)!)
+    .map((t) => t.index);
+}
+
+/**
+ * A variant must beat the original by this share to count as better: two p50s of one interleaved benchmark
+ * differ by a percent or two on the same model, and a file a few bytes smaller is not a compression.
+ */
+export const MIN_GAIN = 0.03;
+
+/** Whether a trial's objective beats the original's by at least MIN_GAIN. */
+export function beatsOriginal(trial: TuneTrial, objective: TuneObjective): boolean {
+  return (objectiveValue(trial, objective) ?? Infinity) <= 1 - MIN_GAIN;
+}
+
+/** The trial to keep: within the budget, better than the original by MIN_GAIN, lowest objective. */
+export function chooseTrial(trials: readonly TuneTrial[], objective: TuneObjective): TuneTrial | undefined {
+  return trials
+    .filter((t) => t.status === 'done' && t.meetsBudget && beatsOriginal(t, objective))
+    .sort((a, b) => objectiveValue(a, objective)! - objectiveValue(b, objective)! || a.index - b.index)[0];
+}
+
+/** When nothing qualifies: the finished trial nearest the budget (then the better objective). */
+export function closestTrial(
+  trials: readonly TuneTrial[],
+  objective: TuneObjective,
+  budget: TuneBudget,
+): TuneTrial | undefined {
+  return trials
+    .filter((t) => t.status === 'done' && qualityValue(t, budget) !== undefined)
+    .sort(
+      (a, b) =>
+        budgetShortfall(a, budget) - budgetShortfall(b, budget) ||
+        (objectiveValue(a, objective) ?? Infinity) - (objectiveValue(b, objective) ?? Infinity),
+    )[0];
+}
+
+/** One line for a budget, e.g. `at most 0.5 accuracy points lost`. */
+export function describeBudget(budget: TuneBudget): string {
+  return budget.kind === 'accuracy-drop'
+    ? `at most ${budget.points} accuracy points lost`
+    : `output cosine at least ${budget.cosine}`;
+}
