@@ -53,7 +53,11 @@ describe('onnx-studio bench', () => {
     expect(bad.code).toBeInstanceOf(StudioError);
     expect((bad.code as StudioError).code).toBe('BAD_INPUT');
     expect((bad.code as StudioError).message).toMatch(/audio float32 \[1, 1\], sr int64 \[1\]/);
-    const good = await bench([speech], { iterations: '2', warmup: '0', dim: ['samples=16000'], value: ['sr=16000'] }, true);
+    const good = await bench(
+      [speech],
+      { iterations: '2', warmup: '0', dim: ['samples=16000'], value: ['sr=16000'] },
+      true,
+    );
     expect(good.code).toBe(0);
     const json = JSON.parse(good.stdout) as { results: { inputs: unknown }[] };
     expect(json.results[0]?.inputs).toEqual([
@@ -79,11 +83,33 @@ describe('onnx-studio bench', () => {
     const r = await bench([mlp, cnn], { iterations: '8', warmup: '1', threads: '1' }, true);
     expect(r.code).toBe(0);
     // The mlp's batch dim is symbolic: one warning on stderr names it; nothing else is printed there.
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^warning: dim 'batch' of input 'input' was set to 1 because nothing set it/)]);
-    const json = JSON.parse(r.stdout) as { results: Record<string, unknown>[]; comparisons: Record<string, unknown>[] };
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^warning: dim 'batch' of input 'input' was set to 1 because nothing set it/),
+    ]);
+    const json = JSON.parse(r.stdout) as {
+      results: Record<string, unknown>[];
+      comparisons: Record<string, unknown>[];
+    };
     expect(json.results).toHaveLength(2);
     for (const result of json.results) {
-      for (const key of ['model', 'ep', 'threads', 'initMs', 'firstRunMs', 'iterations', 'meanMs', 'stdMs', 'minMs', 'p50Ms', 'p90Ms', 'p95Ms', 'p99Ms', 'maxMs', 'throughput', 'peakRssBytes']) {
+      for (const key of [
+        'model',
+        'ep',
+        'threads',
+        'initMs',
+        'firstRunMs',
+        'iterations',
+        'meanMs',
+        'stdMs',
+        'minMs',
+        'p50Ms',
+        'p90Ms',
+        'p95Ms',
+        'p99Ms',
+        'maxMs',
+        'throughput',
+        'peakRssBytes',
+      ]) {
         expect(result).toHaveProperty(key);
       }
       expect(result.iterations).toBe(8);
@@ -91,14 +117,23 @@ describe('onnx-studio bench', () => {
       expect(result).not.toHaveProperty('profile');
     }
     expect(json.comparisons).toEqual([
-      expect.objectContaining({ model: cnn, baseline: mlp, p50Ratio: expect.any(Number), sizeRatio: fs.statSync(cnn).size / fs.statSync(mlp).size }),
+      expect.objectContaining({
+        model: cnn,
+        baseline: mlp,
+        p50Ratio: expect.any(Number),
+        sizeRatio: fs.statSync(cnn).size / fs.statSync(mlp).size,
+      }),
     ]);
   });
 
   it('shapes symbolic dims with --dim and leaves comparisons out for one model', async () => {
     const r = await bench([mlp], { iterations: '3', warmup: '0', dim: ['batch=4'] }, true);
     expect(r.code).toBe(0);
-    const json = JSON.parse(r.stdout) as { results: { inputs: unknown }[]; comparisons?: unknown; notes: string[] };
+    const json = JSON.parse(r.stdout) as {
+      results: { inputs: unknown }[];
+      comparisons?: unknown;
+      notes: string[];
+    };
     expect(json.results[0]?.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [4, 16] }]);
     expect(json.comparisons).toBeUndefined();
     expect(json.notes.join('\n')).not.toMatch(/dim 'batch'/);
@@ -107,7 +142,9 @@ describe('onnx-studio bench', () => {
   it('prints a readable table with ratios, the defaulted dims and the spinning setting', async () => {
     const r = await bench([mlp, cnn], { iterations: '4', warmup: '0', profile: true });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Model\s+Init ms\s+First ms\s+Runs\s+Mean\s+Std\s+Min\s+p50\s+p90\s+p95\s+p99\s+Max\s+Runs\/s\s+Peak RSS/);
+    expect(r.stdout).toMatch(
+      /Model\s+Init ms\s+First ms\s+Runs\s+Mean\s+Std\s+Min\s+p50\s+p90\s+p95\s+p99\s+Max\s+Runs\/s\s+Peak RSS/,
+    );
     expect(r.stdout).toMatch(/cnn\.onnx\s+\d+\.\d+x\s+1\.\d+x/);
     expect(r.stdout).toMatch(/thread spinning off/);
     expect(r.stdout).toMatch(/dim 'batch' of input 'input' was set to 1 because nothing set it/);
@@ -122,7 +159,9 @@ describe('onnx-studio bench', () => {
     expect(both.code).toBeInstanceOf(StudioError);
     expect((both.code as StudioError).code).toBe('BAD_REQUEST');
     const ep = await bench([mlp], { ep: 'tpu' });
-    expect((ep.code as StudioError).message).toMatch(/--ep must be one of cpu, webgpu, cuda, tensorrt, dml, coreml/);
+    expect((ep.code as StudioError).message).toMatch(
+      /--ep must be one of cpu, webgpu, cuda, tensorrt, dml, coreml/,
+    );
     const foreign = process.platform === 'darwin' ? 'dml' : 'coreml';
     const missing = await bench([mlp], { ep: foreign, iterations: '1' });
     expect((missing.code as StudioError).code).toBe('BAD_REQUEST');

@@ -43,7 +43,11 @@ describe('onnx-studio demo', () => {
 
   it('runs the recipes that suit the sample, says why (and why not the others), and prints the best first', () => {
     expect(code).toBe(0);
-    const printed = JSON.parse(run.out()) as { html: string; best: { name: string } | null; rows: { name: string }[] };
+    const printed = JSON.parse(run.out()) as {
+      html: string;
+      best: { name: string } | null;
+      rows: { name: string }[];
+    };
     expect(printed.html).toBe(path.join(dir, 'report.html'));
     expect(printed.best?.name).toBe('int8-static');
     expect(printed.rows.map((r) => r.name)[0]).toBe('int8-static');
@@ -66,7 +70,9 @@ describe('onnx-studio demo', () => {
 
   it("reproduces the sample's figures within generous bounds: int8 and fp16 keep its accuracy at a fraction of its size", () => {
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as StudioReport;
-    const made = JSON.parse(fs.readFileSync(path.join(path.dirname(sampleModel()!.modelPath), 'sample.json'), 'utf8')) as { accuracy: number };
+    const made = JSON.parse(
+      fs.readFileSync(path.join(path.dirname(sampleModel()!.modelPath), 'sample.json'), 'utf8'),
+    ) as { accuracy: number };
     const byName = new Map(report.rows.map((r) => [r.name, r]));
     expect([...byName.keys()]).toEqual(['original', 'int8-static', 'fp16', 'structured 10%']);
     // The engine's evaluation reproduces what the training script measured on the same test set.
@@ -110,8 +116,11 @@ describe('onnx-studio demo', () => {
       set.add(m[1]!.toLowerCase());
       fills.set(m[2]!, set);
     }
-    expect([...fills.keys()]).toEqual(expect.arrayContaining(['original', 'int8-static', 'fp16', 'structured 10%']));
-    for (const name of ['original', 'int8-static', 'fp16', 'structured 10%']) expect(fills.get(name)?.size, name).toBe(1);
+    expect([...fills.keys()]).toEqual(
+      expect.arrayContaining(['original', 'int8-static', 'fp16', 'structured 10%']),
+    );
+    for (const name of ['original', 'int8-static', 'fp16', 'structured 10%'])
+      expect(fills.get(name)?.size, name).toBe(1);
     expect(new Set([...fills.values()].map((f) => [...f][0])).size).toBe(fills.size);
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);

@@ -14,7 +14,10 @@ const DIGITS = fileURLToPath(new URL('../../engine/testing/fixtures/digits/', im
 const model = path.join(DIGITS, 'digits.onnx');
 const inputs = path.join(DIGITS, 'test-inputs.npy');
 const labels = path.join(DIGITS, 'test-labels.npy');
-const measured = JSON.parse(fs.readFileSync(path.join(DIGITS, 'digits.json'), 'utf8')) as { accuracy: number; correct: number };
+const measured = JSON.parse(fs.readFileSync(path.join(DIGITS, 'digits.json'), 'utf8')) as {
+  accuracy: number;
+  correct: number;
+};
 
 function sink(): { stream: Writable & { isTTY?: boolean }; text: () => string } {
   let text = '';
@@ -42,14 +45,28 @@ describe('onnx-studio eval', () => {
     const good = Buffer.alloc(64, 8);
     for (const c of ['0', '1']) {
       fs.mkdirSync(path.join(tmp.dir, 'imgs', c), { recursive: true });
-      await sharp(good, { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(path.join(tmp.dir, 'imgs', c, 'a.png'));
+      await sharp(good, { raw: { width: 8, height: 8, channels: 1 } })
+        .png()
+        .toFile(path.join(tmp.dir, 'imgs', c, 'a.png'));
     }
     fs.writeFileSync(path.join(tmp.dir, 'imgs', '1', 'b.png'), 'this is not a png');
     fs.mkdirSync(path.join(tmp.dir, 'no-images', 'cats'), { recursive: true });
-    fs.writeFileSync(path.join(tmp.dir, 'wrong-shape.npy'), encodeNpyArray(new Float32Array(4 * 64), 'float32', [4, 64]));
-    fs.writeFileSync(path.join(tmp.dir, 'short-labels.npy'), encodeNpyArray(BigInt64Array.from([1n, 2n]), 'int64', [2]));
-    fs.writeFileSync(path.join(tmp.dir, 'spec.json'), JSON.stringify({ kind: 'npy', path: inputs, labels, limit: 20 }));
-    fs.writeFileSync(path.join(tmp.dir, 'bad-spec.json'), JSON.stringify({ kind: 'npy', path: inputs, normalize: true }));
+    fs.writeFileSync(
+      path.join(tmp.dir, 'wrong-shape.npy'),
+      encodeNpyArray(new Float32Array(4 * 64), 'float32', [4, 64]),
+    );
+    fs.writeFileSync(
+      path.join(tmp.dir, 'short-labels.npy'),
+      encodeNpyArray(BigInt64Array.from([1n, 2n]), 'int64', [2]),
+    );
+    fs.writeFileSync(
+      path.join(tmp.dir, 'spec.json'),
+      JSON.stringify({ kind: 'npy', path: inputs, labels, limit: 20 }),
+    );
+    fs.writeFileSync(
+      path.join(tmp.dir, 'bad-spec.json'),
+      JSON.stringify({ kind: 'npy', path: inputs, normalize: true }),
+    );
   });
   afterAll(() => tmp.cleanup());
 
@@ -58,13 +75,31 @@ describe('onnx-studio eval', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const json = JSON.parse(r.stdout) as Record<string, unknown>;
-    for (const key of ['samples', 'task', 'seconds', 'accuracy', 'top5', 'precision', 'recall', 'f1', 'perClass', 'confusion', 'fidelity']) {
+    for (const key of [
+      'samples',
+      'task',
+      'seconds',
+      'accuracy',
+      'top5',
+      'precision',
+      'recall',
+      'f1',
+      'perClass',
+      'confusion',
+      'fidelity',
+    ]) {
       expect(json).toHaveProperty(key);
     }
     expect(json.samples).toBe(360);
     expect(json.task).toBe('classification');
     expect(json.accuracy).toBe(measured.accuracy);
-    expect(json.fidelity).toMatchObject({ cosine: 1, sqnrDb: null, maxAbsErr: 0, meanAbsErr: 0, top1Agreement: 1 });
+    expect(json.fidelity).toMatchObject({
+      cosine: 1,
+      sqnrDb: null,
+      maxAbsErr: 0,
+      meanAbsErr: 0,
+      top1Agreement: 1,
+    });
     // The shapes the figures were measured on: one 8x8 image per run.
     expect(json.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 1, 8, 8] }]);
   });
@@ -82,24 +117,67 @@ describe('onnx-studio eval', () => {
     const spec = await runEval(model, '--data', path.join(tmp.dir, 'spec.json'), '--samples', '10', '--json');
     expect(spec.code).toBe(0);
     expect(JSON.parse(spec.stdout).samples).toBe(10);
-    const synthetic = await runEval(model, '--data', 'synthetic', '--samples', '5', '--seed', '3', '--reference', model, '--dim', 'batch=1', '--json');
+    const synthetic = await runEval(
+      model,
+      '--data',
+      'synthetic',
+      '--samples',
+      '5',
+      '--seed',
+      '3',
+      '--reference',
+      model,
+      '--dim',
+      'batch=1',
+      '--json',
+    );
     expect(synthetic.code).toBe(0);
-    expect(JSON.parse(synthetic.stdout)).toMatchObject({ samples: 5, task: 'none', fidelity: { exact: true } });
+    expect(JSON.parse(synthetic.stdout)).toMatchObject({
+      samples: 5,
+      task: 'none',
+      fidelity: { exact: true },
+    });
     const table = await runEval(model, '--data', 'synthetic', '--samples', '3', '--reference', model);
-    expect(table.stdout).toMatch(/Fidelity against the reference:[\s\S]*logits\s+1\.000000\s+1\.000000\s+inf \(identical\)/);
+    expect(table.stdout).toMatch(
+      /Fidelity against the reference:[\s\S]*logits\s+1\.000000\s+1\.000000\s+inf \(identical\)/,
+    );
   });
 
   const at = (name: string) => path.join(tmp.dir, name);
   const bad: [string, () => string[], RegExp][] = [
     ['a corrupt image', () => ['--data', at('imgs'), '--scale', '0.0625'], /Cannot decode image .*b\.png/],
-    ['an npy with the wrong shape', () => ['--data', at('wrong-shape.npy')], /Input 'input': the model expects float32 \[batch, 1, 8, 8\], but wrong-shape\.npy has float32 samples of shape \[64\]/],
-    ['labels shorter than the inputs', () => ['--data', inputs, '--labels', at('short-labels.npy')], /short-labels\.npy has 2 labels but test-inputs\.npy has 360 samples/],
+    [
+      'an npy with the wrong shape',
+      () => ['--data', at('wrong-shape.npy')],
+      /Input 'input': the model expects float32 \[batch, 1, 8, 8\], but wrong-shape\.npy has float32 samples of shape \[64\]/,
+    ],
+    [
+      'labels shorter than the inputs',
+      () => ['--data', inputs, '--labels', at('short-labels.npy')],
+      /short-labels\.npy has 2 labels but test-inputs\.npy has 360 samples/,
+    ],
     ['a folder with no images', () => ['--data', at('no-images')], /holds no images/],
-    ['a spec with an unknown field', () => ['--data', at('bad-spec.json')], /bad-spec\.json is not a valid dataset spec: Unrecognized key: "normalize"/],
+    [
+      'a spec with an unknown field',
+      () => ['--data', at('bad-spec.json')],
+      /bad-spec\.json is not a valid dataset spec: Unrecognized key: "normalize"/,
+    ],
     ['a missing data file', () => ['--data', at('nope.npy')], /No such file or folder/],
-    ['an unknown task', () => ['--data', inputs, '--labels', labels, '--task', 'ranking'], /--task must be one of auto, classification, regression/],
-    ['image flags on .npy data', () => ['--data', inputs, '--size', '8'], /--size does not apply to \.npy data/],
-    ['--seed with real data', () => ['--data', inputs, '--seed', '1'], /--seed applies to --data synthetic only/],
+    [
+      'an unknown task',
+      () => ['--data', inputs, '--labels', labels, '--task', 'ranking'],
+      /--task must be one of auto, classification, regression/,
+    ],
+    [
+      'image flags on .npy data',
+      () => ['--data', inputs, '--size', '8'],
+      /--size does not apply to \.npy data/,
+    ],
+    [
+      '--seed with real data',
+      () => ['--data', inputs, '--seed', '1'],
+      /--seed applies to --data synthetic only/,
+    ],
     ['a bad --mean', () => ['--data', at('imgs'), '--mean', '1,2'], /--mean: give 1 or 3 values/],
     ['an unknown flag', () => ['--data', inputs, '--bogus'], /bogus/],
     ['no --data', () => [], /Missing --data/],

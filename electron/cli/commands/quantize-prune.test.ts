@@ -16,7 +16,10 @@ describe('onnx-studio quantize and prune', () => {
   const cnn = path.join(tmp.dir, 'cnn.onnx');
   beforeAll(() => {
     // Large enough that weights, not graph overhead, dominate the file size.
-    fs.writeFileSync(mlp, toBinary(ModelProtoSchema, buildMlp({ inputSize: 64, hiddenSize: 256, outputSize: 10 })));
+    fs.writeFileSync(
+      mlp,
+      toBinary(ModelProtoSchema, buildMlp({ inputSize: 64, hiddenSize: 256, outputSize: 10 })),
+    );
     fs.writeFileSync(cnn, toBinary(ModelProtoSchema, buildCnn()));
   });
   afterAll(() => tmp.cleanup());
@@ -34,14 +37,24 @@ describe('onnx-studio quantize and prune', () => {
       expect(r.stderr).not.toMatch(/internal error/);
       expect(r.code).toBe(0);
       const json = JSON.parse(r.stdout) as Record<string, unknown>;
-      for (const key of ['output', 'method', 'inputBytes', 'outputBytes', 'quantizedNodes', 'skippedNodes', 'seconds']) {
+      for (const key of [
+        'output',
+        'method',
+        'inputBytes',
+        'outputBytes',
+        'quantizedNodes',
+        'skippedNodes',
+        'seconds',
+      ]) {
         expect(json).toHaveProperty(key);
       }
       expect(json.method).toBe(method);
       expect(json.quantizedNodes).toBeGreaterThan(0);
       expect((json.outputBytes as number) / (json.inputBytes as number)).toBeLessThan(maxRatio);
       const session = await ort.InferenceSession.create(out);
-      const result = await session.run({ input: new ort.Tensor('float32', new Float32Array(128).fill(0.5), [2, 64]) });
+      const result = await session.run({
+        input: new ort.Tensor('float32', new Float32Array(128).fill(0.5), [2, 64]),
+      });
       expect(result.logits!.dims).toEqual([2, 10]);
       await session.release();
     });
@@ -49,9 +62,29 @@ describe('onnx-studio quantize and prune', () => {
 
   it('int8-static calibrates from an .npy dataset', () => {
     const out = path.join(tmp.dir, 'digits-static.onnx');
-    const r = cli('quantize', path.join(digits, 'digits.onnx'), '-o', out, '--method', 'int8-static', '--calib-data', path.join(digits, 'test-inputs.npy'), '--calib-samples', '32', '--json');
+    const r = cli(
+      'quantize',
+      path.join(digits, 'digits.onnx'),
+      '-o',
+      out,
+      '--method',
+      'int8-static',
+      '--calib-data',
+      path.join(digits, 'test-inputs.npy'),
+      '--calib-samples',
+      '32',
+      '--json',
+    );
     expect(r.code).toBe(0);
-    const evalRun = cli('eval', out, '--data', path.join(digits, 'test-inputs.npy'), '--labels', path.join(digits, 'test-labels.npy'), '--json');
+    const evalRun = cli(
+      'eval',
+      out,
+      '--data',
+      path.join(digits, 'test-inputs.npy'),
+      '--labels',
+      path.join(digits, 'test-labels.npy'),
+      '--json',
+    );
     expect(evalRun.code).toBe(0);
     expect((JSON.parse(evalRun.stdout) as { accuracy: number }).accuracy).toBeGreaterThan(0.95);
   });
@@ -77,12 +110,29 @@ describe('onnx-studio quantize and prune', () => {
     const r = cli('prune', cnn, '-o', pruned, '--method', 'structured', '--sparsity', '0.5', '--json');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout) as Record<string, number>;
-    for (const key of ['output', 'method', 'targetSparsity', 'achievedSparsity', 'prunedNodes', 'removedChannels', 'inputBytes', 'outputBytes']) {
+    for (const key of [
+      'output',
+      'method',
+      'targetSparsity',
+      'achievedSparsity',
+      'prunedNodes',
+      'removedChannels',
+      'inputBytes',
+      'outputBytes',
+    ]) {
       expect(json).toHaveProperty(key);
     }
     expect(json.removedChannels).toBeGreaterThan(0);
     expect(json.outputBytes).toBeLessThan(json.inputBytes as number);
-    const q = cli('quantize', pruned, '-o', path.join(tmp.dir, 'cnn-pruned-int8.onnx'), '--method', 'int8-weight', '--json');
+    const q = cli(
+      'quantize',
+      pruned,
+      '-o',
+      path.join(tmp.dir, 'cnn-pruned-int8.onnx'),
+      '--method',
+      'int8-weight',
+      '--json',
+    );
     expect(q.code).toBe(0);
   });
 });

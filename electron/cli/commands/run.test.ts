@@ -29,7 +29,10 @@ describe('onnx-studio recipe + run', () => {
   const work = path.join(tmp.dir, 'work');
   beforeAll(() => {
     fs.mkdirSync(work);
-    fs.writeFileSync(path.join(work, 'mlp.onnx'), toBinary(ModelProtoSchema, buildMlp({ inputSize: 64, hiddenSize: 128, outputSize: 10 })));
+    fs.writeFileSync(
+      path.join(work, 'mlp.onnx'),
+      toBinary(ModelProtoSchema, buildMlp({ inputSize: 64, hiddenSize: 128, outputSize: 10 })),
+    );
     fs.writeFileSync(path.join(work, 'cnn.onnx'), toBinary(ModelProtoSchema, buildCnn()));
     fs.writeFileSync(path.join(work, 'mlp-calib.npy'), randomNpy([16, 64], 3));
     fs.writeFileSync(path.join(work, 'cnn-calib.npy'), randomNpy([8, 1, 3, 16, 16], 5));
@@ -37,7 +40,12 @@ describe('onnx-studio recipe + run', () => {
   afterAll(() => tmp.cleanup());
 
   /** Makes a variant with single commands in `work`, then reproduces it from its recipe in a fresh folder. */
-  async function reproduce(name: string, source: string, data: string[], commands: string[][]): Promise<void> {
+  async function reproduce(
+    name: string,
+    source: string,
+    data: string[],
+    commands: string[][],
+  ): Promise<void> {
     let input = path.join(work, source);
     let variant = '';
     for (const [i, args] of commands.entries()) {
@@ -56,12 +64,20 @@ describe('onnx-studio recipe + run', () => {
     expect(JSON.parse(printed.stdout)).toMatchObject({ version: 1, source: { name: source } });
     fs.writeFileSync(path.join(elsewhere, 'recipe.json'), printed.stdout);
     for (const file of [source, ...data]) fs.copyFileSync(path.join(work, file), path.join(elsewhere, file));
-    const run = await cli(['run', path.join(elsewhere, 'recipe.json'), '--out', path.join(elsewhere, 'out'), '--json']);
+    const run = await cli([
+      'run',
+      path.join(elsewhere, 'recipe.json'),
+      '--out',
+      path.join(elsewhere, 'out'),
+      '--json',
+    ]);
     expect(run.stderr).not.toMatch(/error/);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as { model: string; steps: { kind: string }[] };
     expect(result.steps.map((s) => s.kind)).toEqual(commands.map((c) => c[0]));
-    expect(Buffer.compare(fs.readFileSync(result.model), fs.readFileSync(variant)), `${name} differs`).toBe(0);
+    expect(Buffer.compare(fs.readFileSync(result.model), fs.readFileSync(variant)), `${name} differs`).toBe(
+      0,
+    );
   }
 
   for (const [method, extra] of [
@@ -76,47 +92,99 @@ describe('onnx-studio recipe + run', () => {
   }
 
   it('int8-static: calibration data is recorded by name and hash and found again', async () => {
-    await reproduce('static', 'mlp.onnx', ['mlp-calib.npy'], [
-      ['quantize', '--method', 'int8-static', '--calib-data', 'mlp-calib.npy', '--calib-method', 'minmax', '--dim', 'batch=1'],
-    ].map((a) => a.map((x) => (x.endsWith('.npy') ? path.join(work, x) : x))));
+    await reproduce(
+      'static',
+      'mlp.onnx',
+      ['mlp-calib.npy'],
+      [
+        [
+          'quantize',
+          '--method',
+          'int8-static',
+          '--calib-data',
+          'mlp-calib.npy',
+          '--calib-method',
+          'minmax',
+          '--dim',
+          'batch=1',
+        ],
+      ].map((a) => a.map((x) => (x.endsWith('.npy') ? path.join(work, x) : x))),
+    );
   });
 
   it('magnitude and structured pruning make the same bytes', async () => {
     await reproduce('magnitude', 'cnn.onnx', [], [['prune', '--method', 'magnitude', '--pattern', '2:4']]);
-    await reproduce('structured', 'cnn.onnx', [], [['prune', '--method', 'structured', '--sparsity', '0.5', '--round-to', '2']]);
+    await reproduce(
+      'structured',
+      'cnn.onnx',
+      [],
+      [['prune', '--method', 'structured', '--sparsity', '0.5', '--round-to', '2']],
+    );
   });
 
   it('a stacked recipe (prune, then int8-static on the pruned model) makes the same bytes', async () => {
-    await reproduce('stacked', 'cnn.onnx', ['cnn-calib.npy'], [
-      ['prune', '--method', 'structured', '--sparsity', '0.25'],
-      ['quantize', '--method', 'int8-static', '--calib-data', path.join(work, 'cnn-calib.npy'), '--calib-samples', '4'],
-    ]);
+    await reproduce(
+      'stacked',
+      'cnn.onnx',
+      ['cnn-calib.npy'],
+      [
+        ['prune', '--method', 'structured', '--sparsity', '0.25'],
+        [
+          'quantize',
+          '--method',
+          'int8-static',
+          '--calib-data',
+          path.join(work, 'cnn-calib.npy'),
+          '--calib-samples',
+          '4',
+        ],
+      ],
+    );
   });
 
   it('a model with external data: the hash covers its .data file, and an export of the same name is byte-identical', async () => {
     const dir = path.join(tmp.dir, 'external');
     fs.mkdirSync(dir);
-    const converted = await cli(['convert', path.join(work, 'mlp.onnx'), '-o', path.join(dir, 'mlp.onnx'), '--external-data', '--size-threshold', '1024']);
+    const converted = await cli([
+      'convert',
+      path.join(work, 'mlp.onnx'),
+      '-o',
+      path.join(dir, 'mlp.onnx'),
+      '--external-data',
+      '--size-threshold',
+      '1024',
+    ]);
     expect(converted.code).toBe(0);
     const variant = path.join(dir, 'mlp.int8.onnx');
-    expect((await cli(['quantize', path.join(dir, 'mlp.onnx'), '-o', variant, '--method', 'int8-weight'])).code).toBe(0);
+    expect(
+      (await cli(['quantize', path.join(dir, 'mlp.onnx'), '-o', variant, '--method', 'int8-weight'])).code,
+    ).toBe(0);
     expect(fs.existsSync(`${variant}.data`)).toBe(true);
     const recipe = JSON.parse((await cli(['recipe', variant])).stdout) as { steps: unknown[] };
     recipe.steps.push({ kind: 'export', name: 'mlp.int8.onnx' });
     const elsewhere = path.join(tmp.dir, 'external-elsewhere');
     fs.mkdirSync(elsewhere);
     fs.writeFileSync(path.join(elsewhere, 'recipe.json'), JSON.stringify(recipe));
-    for (const f of ['mlp.onnx', 'mlp.onnx.data']) fs.copyFileSync(path.join(dir, f), path.join(elsewhere, f));
+    for (const f of ['mlp.onnx', 'mlp.onnx.data'])
+      fs.copyFileSync(path.join(dir, f), path.join(elsewhere, f));
     const run = await cli(['run', path.join(elsewhere, 'recipe.json'), '--out', path.join(elsewhere, 'out')]);
     expect(run.code).toBe(0);
     for (const f of ['mlp.int8.onnx', 'mlp.int8.onnx.data']) {
-      expect(Buffer.compare(fs.readFileSync(path.join(elsewhere, 'out', f)), fs.readFileSync(path.join(dir, f))), f).toBe(0);
+      expect(
+        Buffer.compare(fs.readFileSync(path.join(elsewhere, 'out', f)), fs.readFileSync(path.join(dir, f))),
+        f,
+      ).toBe(0);
     }
     // Weights changed in the .data file (the .onnx file is the same): refused.
     const data = fs.readFileSync(path.join(elsewhere, 'mlp.onnx.data'));
     data[100] = data[100]! ^ 0xff;
     fs.writeFileSync(path.join(elsewhere, 'mlp.onnx.data'), data);
-    const refused = await cli(['run', path.join(elsewhere, 'recipe.json'), '--out', path.join(elsewhere, 'out2')]);
+    const refused = await cli([
+      'run',
+      path.join(elsewhere, 'recipe.json'),
+      '--out',
+      path.join(elsewhere, 'out2'),
+    ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/source model .*mlp\.onnx is not the file the recipe was recorded with/);
   });
@@ -129,7 +197,18 @@ describe('onnx-studio recipe + run', () => {
       fs.copyFileSync(path.join(work, 'mlp.onnx'), path.join(dir, 'mlp.onnx'));
       fs.copyFileSync(path.join(work, 'mlp-calib.npy'), path.join(dir, 'calib.npy'));
       const variant = path.join(dir, 'v.onnx');
-      const made = await cli(['quantize', path.join(dir, 'mlp.onnx'), '-o', variant, '--method', 'int8-static', '--calib-data', path.join(dir, 'calib.npy'), '--dim', 'batch=1']);
+      const made = await cli([
+        'quantize',
+        path.join(dir, 'mlp.onnx'),
+        '-o',
+        variant,
+        '--method',
+        'int8-static',
+        '--calib-data',
+        path.join(dir, 'calib.npy'),
+        '--dim',
+        'batch=1',
+      ]);
       expect(made.code).toBe(0);
       expect((await cli(['recipe', variant, '-o', recipePath])).code).toBe(0);
     });
@@ -142,7 +221,9 @@ describe('onnx-studio recipe + run', () => {
       fs.writeFileSync(path.join(changed, 'calib.npy'), randomNpy([16, 64], 99));
       const refused = await cli(['run', path.join(changed, 'recipe.json')]);
       expect(refused.code).toBe(2);
-      expect(refused.stderr).toMatch(/calib\.npy is not the file the recipe was recorded with.*--allow-changed-data/);
+      expect(refused.stderr).toMatch(
+        /calib\.npy is not the file the recipe was recorded with.*--allow-changed-data/,
+      );
       expect(fs.readdirSync(path.join(changed, 'recipe-out'))).toEqual([]);
       const allowed = await cli(['run', path.join(changed, 'recipe.json'), '--allow-changed-data']);
       expect(allowed.code).toBe(0);
@@ -156,15 +237,29 @@ describe('onnx-studio recipe + run', () => {
       const missing = await cli(['run', path.join(bare, 'recipe.json')]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/source model 'mlp\.onnx' was not found in/);
-      const noData = await cli(['run', path.join(bare, 'recipe.json'), '--model', path.join(dir, 'mlp.onnx')]);
+      const noData = await cli([
+        'run',
+        path.join(bare, 'recipe.json'),
+        '--model',
+        path.join(dir, 'mlp.onnx'),
+      ]);
       expect(noData.stderr).toMatch(/calibration data 'calib\.npy' was not found/);
-      const ok = await cli(['run', path.join(bare, 'recipe.json'), '--model', path.join(dir, 'mlp.onnx'), '--data-dir', dir]);
+      const ok = await cli([
+        'run',
+        path.join(bare, 'recipe.json'),
+        '--model',
+        path.join(dir, 'mlp.onnx'),
+        '--data-dir',
+        dir,
+      ]);
       expect(ok.stderr).toBe(ok.stderr.replace(/error/g, ''));
       expect(ok.code).toBe(0);
     });
 
     it('a bad recipe is refused with the path of the bad field', async () => {
-      const recipe = JSON.parse(fs.readFileSync(recipePath, 'utf8')) as { steps: { options: Record<string, unknown> }[] };
+      const recipe = JSON.parse(fs.readFileSync(recipePath, 'utf8')) as {
+        steps: { options: Record<string, unknown> }[];
+      };
       recipe.steps[0]!.options.calibMethod = 'median';
       const bad = path.join(dir, 'bad.json');
       fs.writeFileSync(bad, JSON.stringify(recipe));
@@ -182,24 +277,34 @@ describe('onnx-studio recipe + run', () => {
       controller.abort();
       const r = await cli(['run', recipePath, '--out', path.join(dir, 'cancelled')], controller.signal);
       expect(r.code).toBe(130);
-      const left = fs.existsSync(path.join(dir, 'cancelled')) ? fs.readdirSync(path.join(dir, 'cancelled')) : [];
+      const left = fs.existsSync(path.join(dir, 'cancelled'))
+        ? fs.readdirSync(path.join(dir, 'cancelled'))
+        : [];
       expect(left).toEqual([]);
     });
 
     it('a model whose recorded recipe is not JSON still quantizes; recipe says why it cannot print one', async () => {
       const { loadModel } = await import('../../engine/onnx/load-model.js');
       const model = (await loadModel(path.join(dir, 'mlp.onnx'))).proto;
-      model.metadataProps.push({ $typeName: 'onnx.StringStringEntryProto', key: 'onnx_studio.recipe', value: '{not json' });
+      model.metadataProps.push({
+        $typeName: 'onnx.StringStringEntryProto',
+        key: 'onnx_studio.recipe',
+        value: '{not json',
+      });
       const odd = path.join(dir, 'odd.onnx');
       fs.writeFileSync(odd, toBinary(ModelProtoSchema, model));
       const q = await cli(['quantize', odd, '-o', path.join(dir, 'odd.q.onnx'), '--method', 'int8-dynamic']);
       expect(q.code).toBe(0);
-      expect(q.stderr).toMatch(/recorded recipe could not be used \(its onnx_studio\.recipe metadata is not JSON\)/);
+      expect(q.stderr).toMatch(
+        /recorded recipe could not be used \(its onnx_studio\.recipe metadata is not JSON\)/,
+      );
       const printed = await cli(['recipe', odd]);
       expect(printed.code).toBe(2);
       expect(printed.stderr).toMatch(/cannot be run: its onnx_studio.recipe metadata is not JSON/);
       // The new variant's recipe starts at the odd model itself.
-      const recipe = JSON.parse((await cli(['recipe', path.join(dir, 'odd.q.onnx')])).stdout) as { source: { name: string } };
+      const recipe = JSON.parse((await cli(['recipe', path.join(dir, 'odd.q.onnx')])).stdout) as {
+        source: { name: string };
+      };
       expect(recipe.source.name).toBe('odd.onnx');
     });
   });

@@ -15,16 +15,18 @@ const FLOAT = TensorProto_DataType.FLOAT;
 export const OUTLIER_CONSUMER = 'layer2_matmul';
 
 /**
- * A 4-layer MLP (width 64) whose first hidden activation has one channel 300 times larger than the rest, as
+ * An MLP (8 layers of width 64 by default) whose first hidden activation has one channel 300 times larger than the rest, as
  * some real activations do: layer 1 scales that channel up and layer 2 scales its weights down by as much, so
  * the float model is ordinary but a per-tensor activation scale spends its 256 steps on the outlier and
  * crushes the other 63 channels. Quantizing layer 2's input is the damage; every other layer is benign.
  */
-export function buildOutlierMlp(options: { width?: number; seed?: number } = {}): ModelProto {
+export function buildOutlierMlp(
+  options: { width?: number; layers?: number; seed?: number } = {},
+): ModelProto {
   const width = options.width ?? 64;
   const seed = options.seed ?? 7;
   const outlier = 300;
-  const layers = 4;
+  const layers = options.layers ?? 8;
   const initializers: TensorProto[] = [];
   const nodes: NodeProto[] = [];
   let h = 'input';

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TuneOutcome } from '../../../shared/tune.js';
+import { cosineSimilarity } from '../../engine/evaluate/fidelity-metrics.js';
+import { randomFloats } from '../../engine/testing/model-fixtures.js';
+import { makeTempDir } from '../../engine/testing/temp-dir.js';
+import { writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
+import { runCliInProcess } from '../testing/run-cli.js';
+
+/*
+ * `onnx-studio tune` in process on the outlier MLP (electron/engine/testing/tune-fixtures.ts), with the size
+ * objective so the outcomes do not depend on this machine's timing. The fallback search itself is tested in
+ * electron/engine/tune/tune-search.test.ts.
+ */
+
+type TuneJson = TuneOutcome & { output: string | null; outcomeFile: string | null };
+
+let tmp: ReturnType<typeof makeTempDir>;
+let files: ReturnType<typeof writeOutlierMlpCase>;
+beforeAll(() => {
+  tmp = makeTempDir('onnx-studio-tune-cli-');
+  files = writeOutlierMlpCase(tmp.dir);
+});
+afterAll(() => tmp.cleanup());
+
+const tune = (out: string, ...flags: string[]) =>
+  runCliInProcess([
+    'tune',
+    files.model,
+    '-o',
+    out,
+    '--data',
+    files.data,
+    '--calib-data',
+    files.calib,
+    '--json',
+    ...flags,
+  ]);
+
+/** The cosine of two models' outputs over fresh inputs, computed here with onnxruntime (not by the product). */
+async function outputCosine(a: string, b: string): Promise<number> {
+  const [sa, sb] = [await ort.InferenceSession.create(a), await ort.InferenceSession.create(b)];
+  const x = new ort.Tensor('float32', randomFloats(32 * 64, 99, 1), [32, 64]);
+  const [ya, yb] = [(await sa.run({ input: x })).output!, (await sb.run({ input: x })).output!];
+  await sa.release();
+  await sb.release();
+  return cosineSimilarity(ya.data as Float32Array, yb.data as Float32Array);
+}
+
+describe('onnx-studio tune', () => {
+  let outcome: TuneJson;
+  let out: string;
+  beforeAll(async () => {
+    out = path.join(tmp.dir, 'tuned.onnx');
+    const r = await tune(out, '--min-cosine', '0.99', '--objective', 'size');
+    expect(r.code, r.stderr).toBe(0);
+    outcome = JSON.parse(r.stdout) as TuneJson;
+  }, 120_000);
+
+  it('writes a variant that meets the budget, checked with onnxruntime, and every trial beside it', async () => {
+    expect(outcome.output).toBe(out);
+    const chosen = outcome.trials[outcome.chosen!]!;
+    expect(chosen.meetsBudget).toBe(true);
+    expect(chosen.sizeRatio).toBeLessThan(0.97);
+    expect(await outputCosine(files.model, out)).toBeGreaterThanOrEqual(0.99);
+    const recorded = JSON.parse(fs.readFileSync(outcome.outcomeFile!, 'utf8')) as TuneJson;
+    expect(recorded.trials.length).toBe(outcome.trials.length);
+    expect(outcome.pareto).toContain(outcome.chosen);
+    // Every other trial's variant was deleted as the search went; the skipped recipes say why.
+    expect(outcome.trials.filter((t) => t.index !== outcome.chosen && t.variantId !== undefined)).toEqual([]);
+    expect(outcome.notes.join('\n')).toMatch(/Not structured pruning: not without --allow-pruning/);
+  });
+
+  it('an impossible budget writes nothing, names the closest trial and exits 3', async () => {
+    const none = path.join(tmp.dir, 'none.onnx');
+    const r = await tune(none, '--min-cosine', '0.99999', '--objective', 'size', '--max-trials', '1');
+    expect(r.code, r.stderr).toBe(3);
+    expect(fs.existsSync(none)).toBe(false);
+    expect(fs.existsSync(path.join(tmp.dir, 'none.tune.json'))).toBe(false);
+    const json = JSON.parse(r.stdout) as TuneJson;
+    expect(json.output).toBeNull();
+    expect(json.chosen).toBeUndefined();
+    expect(json.closest).toBe(0);
+    expect(json.stoppedBy).toBe('max-trials');
+  }, 60_000);
+
+  it('refuses a missing or doubled budget, and an accuracy budget without labels, with exit 2', async () => {
+    const o = path.join(tmp.dir, 'x.onnx');
+    for (const flags of [
+      [],
+      ['--min-cosine', '0.9', '--max-accuracy-drop', '1'],
+      ['--max-accuracy-drop', '0.5'],
+    ]) {
+      const r = await tune(o, ...flags);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/budget|labels/i);
+    }
+    const bad = await tune(o, '--min-cosine', '2');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--min-cosine');
+    expect(fs.existsSync(o)).toBe(false);
+  });
+});

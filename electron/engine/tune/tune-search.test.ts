@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
+import type { TuneTrial } from '../../../shared/tune.js';
+import { StudioBackend } from '../jobs/studio-backend.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { OUTLIER_CONSUMER, writeOutlierMlpCase } from '../testing/tune-fixtures.js';
+import type { TuneCandidate } from './tune-candidates.js';
+import { backendTrialRunner, backendTuneJobs } from './tune-runner.js';
+import { runTuneSearch } from './tune-search.js';
+
+/*
+ * The search on real trials (studio jobs in a temporary workspace) of the outlier MLP, with int8-static as the
+ * only candidate: it breaks a 0.995 cosine budget, and the fallback has to find the nodes to keep in float.
+ */
+
+let tmp: ReturnType<typeof makeTempDir>;
+let files: ReturnType<typeof writeOutlierMlpCase>;
+let backend: StudioBackend;
+beforeAll(() => {
+  tmp = makeTempDir('onnx-studio-tune-search-');
+  files = writeOutlierMlpCase(tmp.dir);
+  backend = new StudioBackend({
+    dataDir: path.join(tmp.dir, 'workspace'),
+    host: 'serve',
+    version: 'test',
+    capabilities: { nativeDialogs: false, fileBrowser: false, upload: false },
+  });
+});
+afterAll(async () => {
+  await backend.dispose();
+  tmp.cleanup();
+});
+
+const int8Static: TuneCandidate = {
+  name: 'int8-static',
+  recipe: { kind: 'quantize', method: 'int8-static', common: {}, options: { calibMethod: 'percentile' } },
+  sameAs: 'int8-static',
+  sizeFloor: 0.25,
+};
+
+function search(signal?: AbortSignal, onTrial?: (t: TuneTrial, ended: boolean) => void) {
+  const options = tuneOptionsSchema.parse({ minCosine: 0.995, objective: 'size', maxTrials: 12 });
+  const data = (file: string) => ({
+    spec: { kind: 'npy' as const, path: path.basename(file) },
+    baseDir: tmp.dir,
+  });
+  const runner = backendTrialRunner({
+    jobs: backendTuneJobs(backend),
+    modelPath: files.model,
+    options,
+    calibration: data(files.calib),
+    evaluation: data(files.data),
+    inputs: {},
+    ...(signal ? { signal } : {}),
+  });
+  return runTuneSearch({
+    model: files.model,
+    options,
+    budget: { kind: 'min-cosine', cosine: 0.995 },
+    original: { bytes: fs.statSync(files.model).size },
+    candidates: [int8Static],
+    runner,
+    ...(signal ? { signal } : {}),
+    ...(onTrial ? { onTrial } : {}),
+  });
+}
+
+describe('tune search', () => {
+  it('keeps the most sensitive nodes in float until the budget holds; more nodes never raise the error', async () => {
+    const outcome = await search();
+    const [plain, ...fallback] = outcome.trials;
+    expect(plain!.meetsBudget).toBe(false);
+    expect(fallback.length).toBeGreaterThan(0);
+    expect(fallback.every((t) => t.fallback?.from === 0)).toBe(true);
+    const chosen = outcome.trials[outcome.chosen!]!;
+    expect(chosen.fallback).toBeDefined();
+    expect(chosen.cosine!).toBeGreaterThanOrEqual(0.995);
+    expect(chosen.sizeRatio!).toBeLessThan(0.97);
+    // The consumer of the outlier activation is among the nodes put back, and it ranks first or second.
+    expect(chosen.fallback!.floatNodes.some((n) => n.startsWith(OUTLIER_CONSUMER))).toBe(true);
+    expect(outcome.sensitivity!.rows.slice(0, 2).some((r) => r.node.startsWith(OUTLIER_CONSUMER))).toBe(true);
+    // Monotone: sorted by how many nodes are in float, the error (1 - cosine) never grows by more than 5%.
+    const steps = [plain!, ...fallback].sort(
+      (a, b) => (a.fallback?.floatNodes.length ?? 0) - (b.fallback?.floatNodes.length ?? 0),
+    );
+    for (let i = 1; i < steps.length; i++)
+      expect(1 - steps[i]!.cosine!).toBeLessThanOrEqual((1 - steps[i - 1]!.cosine!) * 1.05);
+    // The chosen k is the smallest that held: k - 1 was tried and broke the budget (or k is 1).
+    const k = chosen.fallback!.floatNodes.length;
+    if (k > 1) expect(fallback.find((t) => t.fallback!.floatNodes.length === k - 1)?.meetsBudget).toBe(false);
+  }, 120_000);
+
+  it('cancelled after the first trial: the finished trial is kept and the outcome says it was cancelled', async () => {
+    const controller = new AbortController();
+    const outcome = await search(controller.signal, (_t, ended) => {
+      if (ended) controller.abort();
+    });
+    expect(outcome.stoppedBy).toBe('cancelled');
+    expect(outcome.trials.length).toBe(1);
+    expect(outcome.trials[0]!.status).toBe('done');
+    expect(outcome.trials[0]!.cosine).toBeGreaterThan(0.9);
+  }, 60_000);
+});
