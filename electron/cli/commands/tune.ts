@@ -123,6 +123,9 @@ export const tuneCommand: CliCommand = {
       host: 'serve',
       version: cliVersion(),
       capabilities: { nativeDialogs: false, fileBrowser: false, upload: false },
+      // Two trials at once: one's calibration or evaluation beside another's (each in its own task process). A
+      // benchmark is exclusive whatever the lanes say, so latency is never measured beside other work.
+      concurrency: { inference: 2 },
     });
     const started = performance.now();
     const say = (text: string) =>
