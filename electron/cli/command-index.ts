@@ -33,6 +33,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/tune.js')).tuneCommand,
   },
   {
+    name: 'trial',
+    summary: 'Run one trial of a sweep that `tune --emit` wrote for a cluster (Slurm array task, Kubernetes index).',
+    load: async () => (await import('./commands/trial.js')).trialCommand,
+  },
+  {
     name: 'sensitivity',
     summary: 'Rank the nodes int8-static quantization hurts most, to keep them in float.',
     load: async () => (await import('./commands/sensitivity.js')).sensitivityCommand,

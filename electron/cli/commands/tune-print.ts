@@ -25,6 +25,8 @@ export function printTuneOutcome(
   out: NodeJS.WritableStream,
   outcome: TuneOutcome,
   written: string | undefined,
+  /** For a collected sweep: where the chosen variant is (copied to `written` when -o was given). */
+  variantAt?: string,
 ): void {
   const front = new Set(outcome.pareto);
   const qualityHeader = outcome.budget.kind === 'accuracy-drop' ? 'Accuracy (Δ)' : 'Cosine';
@@ -71,11 +73,20 @@ export function printTuneOutcome(
   for (const note of outcome.notes) lines.push(`Note: ${note}`);
   lines.push('');
   const chosen = outcome.chosen === undefined ? undefined : outcome.trials[outcome.chosen];
-  if (chosen && written) {
+  if (chosen && (written || variantAt)) {
     lines.push(
       `Chosen: ${chosen.name}: ${ratio(chosen.sizeRatio)} size, ${ratio(chosen.p50Ratio)} p50, ${quality(chosen, outcome)}.`,
-      `Wrote ${written} (its recipe is in its metadata: onnx-studio recipe ${written}) and every trial to ${written.replace(/\.onnx$/i, '')}.tune.json.`,
     );
+    if (variantAt)
+      lines.push(
+        written
+          ? `Copied ${variantAt} to ${written}.`
+          : `Its variant: ${variantAt} (pass -o OUT to copy it).`,
+      );
+    else
+      lines.push(
+        `Wrote ${written} (its recipe is in its metadata: onnx-studio recipe ${written}) and every trial to ${written!.replace(/\.onnx$/i, '')}.tune.json.`,
+      );
   } else {
     const closest = outcome.closest === undefined ? undefined : outcome.trials[outcome.closest];
     lines.push(

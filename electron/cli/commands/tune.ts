@@ -10,7 +10,8 @@ import type { TuneOutcome } from '../../../shared/tune.js';
 import { StudioError } from '../../engine/errors.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import { runTune } from '../../engine/tune/run-tune.js';
-import { backendTuneJobs, runJob } from '../../engine/tune/tune-runner.js';
+import { backendTuneJobs, jobInputs, runJob } from '../../engine/tune/tune-runner.js';
+import { collectCommand, emitCommand, emitTarget, SWEEP_FIELDS } from './tune-sweep.js';
 import type { TrialRunner } from '../../engine/tune/tune-search.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
@@ -62,6 +63,10 @@ export const tuneCommand: CliCommand = {
     DATA_HELP,
     ...SHAPE_HELP,
     '  --json                    print the whole outcome as one JSON object (fields in docs/cli.md)',
+    'Beyond one machine (README, "Beyond one machine"):',
+    '  --emit slurm|k8s DIR      write the sweep (one trial per index) for a cluster instead of running it here',
+    ...fieldHelp(SWEEP_FIELDS),
+    "  --collect DIR             merge a sweep's results: the same table, front and choice (-o copies the choice)",
   ].join('\n'),
   options: {
     output: { type: 'string', short: 'o' },
@@ -71,24 +76,29 @@ export const tuneCommand: CliCommand = {
     ...DATA_OPTIONS,
     ...SHAPE_OPTIONS,
     ...fieldParseArgs(TUNE_FIELDS),
+    ...fieldParseArgs(SWEEP_FIELDS),
+    emit: { type: 'string' },
+    collect: { type: 'string' },
   },
   async run(ctx) {
-    const [modelArg, ...extra] = ctx.positionals;
+    if (typeof ctx.values.collect === 'string') return collectCommand(ctx, ctx.values.collect);
+    const emit = emitTarget(ctx);
+    const [modelArg, ...extra] = emit ? ctx.positionals.filter((p) => p !== emit.dirArg) : ctx.positionals;
     if (!modelArg) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
     if (extra.length > 0)
       throw new StudioError('BAD_REQUEST', `tune takes one model, got also: ${extra.join(' ')}.`);
     const model = path.resolve(modelArg);
     if (!fs.existsSync(model)) throw new StudioError('BAD_REQUEST', `No such file: ${model}.`);
-    const output = path.resolve(requireString(ctx, 'output', 'output path'));
+    const output = emit ? '' : path.resolve(requireString(ctx, 'output', 'output path'));
     if (output === model)
       throw new StudioError(
         'BAD_REQUEST',
         'OUT is the input model: choose another path (inputs are never written).',
       );
-    if (!output.toLowerCase().endsWith('.onnx'))
+    if (!emit && !output.toLowerCase().endsWith('.onnx'))
       throw new StudioError('BAD_REQUEST', `OUT must end in .onnx, got ${output}.`);
     const force = ctx.values.force === true;
-    if (fs.existsSync(output) && !force)
+    if (!emit && fs.existsSync(output) && !force)
       throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
     const options = tuneOptionsFromFlags(ctx.values);
     const budget = budgetOf(options);
@@ -116,6 +126,19 @@ export const tuneCommand: CliCommand = {
         'warning: no --calib-data: int8-static calibrates on the evaluation data, so its figures may flatter it. Pass separate calibration data.\n',
       );
     const inputs = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
+    if (emit)
+      return emitCommand(ctx, {
+        modelPath: model,
+        target: emit.target,
+        dir: emit.dir,
+        options,
+        budget: budget.budget,
+        evaluation,
+        calibration,
+        labelled: typeof ctx.values.labels === 'string',
+        inputs: jobInputs(inputs),
+        force,
+      });
 
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-tune-'));
     const backend = new StudioBackend({

@@ -101,7 +101,7 @@ export async function sha256Model(modelPath: string, model: ModelProto, signal?:
 }
 
 /** The external data files a model names, sorted (resolved inside the model's folder). */
-function externalDataFiles(modelPath: string, model: ModelProto): string[] {
+export function externalDataFiles(modelPath: string, model: ModelProto): string[] {
   const files = new Set<string>();
   forEachTensor(model, (tensor) => {
     if (isExternal(tensor)) files.add(resolveExternalLocation(path.dirname(modelPath), tensor));

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { fieldsOf } from '../../../shared/options/method-catalog.js';
+import { valuesFromFieldFlags } from '../../../shared/options/cli-flags.js';
+import {
+  SWEEP_TARGETS,
+  type SweepTarget,
+  sweepOptionsSchema,
+} from '../../../shared/options/sweep-options.js';
+import { collectSweep } from '../../engine/sweep/collect-sweep.js';
+import { emitSweep, type EmitRequest } from '../../engine/sweep/emit-sweep.js';
+import { StudioError } from '../../engine/errors.js';
+import type { CliContext } from '../cli-context.js';
+import { writeJson } from '../cli-context.js';
+import { cliVersion } from '../version.js';
+import { printTuneOutcome } from './tune-print.js';
+
+/** `tune --emit` and `tune --collect`: a sweep for a cluster, and its results merged. */
+
+export const SWEEP_FIELDS = fieldsOf(
+  z.toJSONSchema(sweepOptionsSchema, { io: 'input' }) as Parameters<typeof fieldsOf>[0],
+);
+
+/** Exit code when no variant meets the budget (docs/cli.md). */
+const EXIT_BUDGET_NOT_MET = 3;
+
+/** `--emit slurm|k8s DIR`: the target and the folder (the positional after MODEL), or undefined. */
+export function emitTarget(
+  ctx: CliContext,
+): { target: SweepTarget; dir: string; dirArg: string } | undefined {
+  const raw = ctx.values.emit;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !(SWEEP_TARGETS as readonly string[]).includes(raw))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--emit takes ${SWEEP_TARGETS.join(' or ')}, then the sweep folder: --emit slurm DIR.`,
+    );
+  const dirArg = ctx.positionals[1];
+  if (!dirArg || ctx.positionals.length > 2)
+    throw new StudioError(
+      'BAD_REQUEST',
+      'Give MODEL and then the sweep folder: onnx-studio tune MODEL --emit slurm DIR --data ...',
+    );
+  if (ctx.values.output !== undefined)
+    throw new StudioError(
+      'BAD_REQUEST',
+      '--emit writes a sweep folder, not a variant: leave out -o (give it to --collect).',
+    );
+  return { target: raw as SweepTarget, dir: path.resolve(dirArg), dirArg };
+}
+
+export async function emitCommand(
+  ctx: CliContext,
+  request: Omit<EmitRequest, 'sweepOptions' | 'version'>,
+): Promise<number> {
+  const parsed = valuesFromFieldFlags(SWEEP_FIELDS, ctx.values);
+  if (!parsed.ok) throw new StudioError('BAD_REQUEST', parsed.message);
+  const checked = sweepOptionsSchema.safeParse(parsed.value);
+  if (!checked.success)
+    throw new StudioError(
+      'BAD_REQUEST',
+      checked.error.issues
+        .map(
+          (i) =>
+            `--${SWEEP_FIELDS.find((f) => f.name === String(i.path[0]))?.flag ?? i.path.join('.')}: ${i.message}`,
+        )
+        .join('; '),
+    );
+  const emitted = await emitSweep({ ...request, sweepOptions: checked.data, version: cliVersion() });
+  if (ctx.json) {
+    writeJson(ctx, {
+      dir: emitted.dir,
+      trials: emitted.trials,
+      skipped: emitted.skipped,
+      schedulerFile: emitted.schedulerFile,
+      submit: emitted.submit,
+    });
+    return 0;
+  }
+  ctx.stdout.write(
+    [
+      `Wrote a sweep of ${emitted.trials.length} trials to ${emitted.dir}:`,
+      ...emitted.trials.map((t) => `  ${String(t.index).padStart(3)}  ${t.name}`),
+      ...emitted.skipped.map((s) => `  not ${s.name}: ${s.why}`),
+      '',
+      `Scheduler file: ${emitted.schedulerFile}`,
+      `Submit:         ${emitted.submit}`,
+      `Each task runs: onnx-studio trial ${emitted.dir} --index I`,
+      `Then:           onnx-studio tune --collect ${emitted.dir} -o tuned.onnx`,
+      'The fallback of sensitive nodes to float depends on earlier results: run a local tune for it.',
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+export async function collectCommand(ctx: CliContext, dirArg: string): Promise<number> {
+  if (ctx.positionals.length > 0)
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--collect reads the sweep folder only, got also: ${ctx.positionals.join(' ')}.`,
+    );
+  const dir = path.resolve(dirArg);
+  const collected = await collectSweep(dir);
+  const first = collected.machines[0];
+  let written: string | undefined;
+  const output = typeof ctx.values.output === 'string' ? path.resolve(ctx.values.output) : undefined;
+  if (output && first?.chosenVariant) {
+    if (fs.existsSync(output) && ctx.values.force !== true)
+      throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
+    const temp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.tmp`);
+    fs.copyFileSync(first.chosenVariant, temp);
+    fs.renameSync(temp, output);
+    written = output;
+  }
+  if (ctx.json) {
+    writeJson(ctx, { ...collected, output: written ?? null });
+  } else {
+    const lines: string[] = [
+      `Sweep ${dir}: ${collected.trials} trials, ${collected.trials - collected.missing.length} finished.`,
+    ];
+    if (collected.missing.length > 0)
+      lines.push(
+        `Missing (not run, running, or killed): ${collected.missing.join(', ')}. Run them with: onnx-studio trial ${dir} --index I`,
+      );
+    for (const f of collected.failed) lines.push(`Failed: #${f.index}: ${f.error}`);
+    for (const note of collected.notes) lines.push(`Note: ${note}`);
+    ctx.stdout.write(`${lines.join('\n')}\n`);
+    for (const m of collected.machines) {
+      ctx.stdout.write(
+        `\nMeasured on ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.ep} (${m.machine.host}):\n`,
+      );
+      printTuneOutcome(ctx.stdout, m.outcome, m === first ? written : undefined, m.chosenVariant);
+    }
+  }
+  return first?.chosenVariant ? 0 : EXIT_BUDGET_NOT_MET;
+}
