@@ -58,6 +58,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/eval.js')).evalCommand,
   },
   {
+    name: 'diff',
+    summary: 'Show what a compression did: nodes kept, replaced, fused or removed, Q/DQ added, weights changed.',
+    load: async () => (await import('./commands/diff.js')).diffCommand,
+  },
+  {
     name: 'run',
     summary: 'Run a recipe file: its prune/quantize/bench/eval/export steps in order, on the source it names.',
     load: async () => (await import('./commands/run.js')).runCommand,

@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelDiff } from '../../../shared/model-diff.js';
+import { makeTempDir } from '../../engine/testing/temp-dir.js';
+import { writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
+import { runCliInProcess } from '../testing/run-cli.js';
+
+/* `onnx-studio diff` on variants of an 8-layer MLP (8 MatMul + 8 Add + 7 Relu, 16 weights) made by each method. */
+
+let tmp: ReturnType<typeof makeTempDir>;
+let files: ReturnType<typeof writeOutlierMlpCase>;
+beforeAll(() => {
+  tmp = makeTempDir('onnx-studio-diff-');
+  files = writeOutlierMlpCase(tmp.dir);
+});
+afterAll(() => tmp.cleanup());
+
+async function variantDiff(make: string[]): Promise<ModelDiff> {
+  const out = path.join(tmp.dir, `${make.join('-').replace(/[^\w-]/g, '')}.onnx`);
+  const made = await runCliInProcess([...make.slice(0, 1), files.model, '-o', out, ...make.slice(1)]);
+  expect(made.code, made.stderr).toBe(0);
+  const r = await runCliInProcess(['diff', files.model, out, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as ModelDiff;
+}
+
+describe('onnx-studio diff', () => {
+  it('int8-static: MatMul+Add fused into int8 Gemms, Relus folded, Q/DQ added, weights quantized', async () => {
+    const d = await variantDiff(['quantize', '--method', 'int8-static', '--calib-data', files.calib]);
+    expect(d.nodes.original).toBe(23);
+    expect(d.nodes.byChange).toEqual({ kept: 0, replaced: 8, fused: 15, removed: 0 });
+    expect(d.nodes.byPrecision.int8).toBe(8);
+    expect(d.nodes.added.quantizeDequantize).toBeGreaterThan(8);
+    expect(d.weights.byChange.quantized).toBe(16);
+    expect(d.weights.bytesAfter).toBeLessThan(d.weights.bytesBefore * 0.4);
+    const layer1 = d.nodes.list.filter((n) => n.name.startsWith('layer1_'));
+    expect(layer1.map((n) => [n.name, n.change, n.variantOpType ?? n.fusedInto])).toEqual([
+      ['layer1_matmul', 'replaced', 'Gemm'],
+      ['layer1_add', 'fused', 'layer1_matmul/MatMulAddFusion'],
+      ['layer1_relu', 'fused', 'layer1_matmul/MatMulAddFusion'],
+    ]);
+  });
+
+  it('int4: MatMul replaced by MatMulNBits computing in int4; biases unchanged', async () => {
+    const d = await variantDiff(['quantize', '--method', 'int4']);
+    expect(d.nodes.byChange.replaced).toBe(8);
+    expect(d.nodes.byPrecision.int4).toBe(8);
+    expect(d.nodes.list.find((n) => n.name === 'layer1_matmul')).toMatchObject({
+      change: 'replaced',
+      variantOpType: 'MatMulNBits',
+    });
+    expect(d.weights.byChange).toMatchObject({ quantized: 8, unchanged: 8 });
+  });
+
+  it('fp16: every weight cast, two Casts at the edges, every node in float16', async () => {
+    const d = await variantDiff(['quantize', '--method', 'fp16']);
+    expect(d.weights.byChange.cast).toBe(16);
+    expect(d.nodes.added.casts).toBe(2);
+    expect(d.nodes.byPrecision.float16).toBe(23);
+    expect(d.weights.bytesAfter).toBe(d.weights.bytesBefore / 2);
+  });
+
+  it('magnitude pruning: same shapes, new values, the share of zeros before and after', async () => {
+    const d = await variantDiff(['prune', '--method', 'magnitude', '--sparsity', '0.5']);
+    const weight = d.weights.list.find((w) => w.name === 'layer3.weight')!;
+    expect(weight.change).toBe('values');
+    expect(weight.zeros!.before).toBe(0);
+    expect(weight.zeros!.after).toBeCloseTo(0.5, 1);
+    expect(d.nodes.byChange.kept).toBe(23);
+  });
+
+  it('refuses one model with exit 2', async () => {
+    expect((await runCliInProcess(['diff', files.model])).code).toBe(2);
+  });
+});
