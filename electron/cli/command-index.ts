@@ -63,6 +63,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/diff.js')).diffCommand,
   },
   {
+    name: 'explain',
+    summary: 'Why is a variant not faster? Its run time split into int8 kernels, float ops, Q/DQ and layout, with advice.',
+    load: async () => (await import('./commands/explain.js')).explainCommand,
+  },
+  {
     name: 'run',
     summary: 'Run a recipe file: its prune/quantize/bench/eval/export steps in order, on the source it names.',
     load: async () => (await import('./commands/run.js')).runCommand,

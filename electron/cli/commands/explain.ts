@@ -1,0 +1,120 @@
+import { explainProfiles, type Explanation } from '../../../shared/explain.js';
+import { int8Support } from '../../engine/bench/int8-support.js';
+import { benchParams } from '../../engine/bench/run-benchmark.js';
+import { StudioError } from '../../engine/errors.js';
+import { EngineClient } from '../../engine/host/engine-client.js';
+import { inspectModel } from '../../engine/inspect/inspect-model.js';
+import type { CliCommand, CliContext } from '../cli-context.js';
+import { writeJson } from '../cli-context.js';
+import { formatTable } from '../format.js';
+import { ProgressBar } from '../progress-bar.js';
+import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
+
+const DEFAULT_ITERATIONS = 100;
+const pct = (v: number) => `${v.toFixed(1)}%`;
+const ms = (v: number) => v.toFixed(3);
+
+function whole(flag: string, raw: unknown, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < min)
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--${flag} must be a whole number of at least ${min}, got '${String(raw)}'.`,
+    );
+  return Number(raw);
+}
+
+function print(ctx: CliContext, e: Explanation, runs: number): void {
+  const kinds = e.variant.byKind.map((k, i) => [
+    k.kind,
+    ms(e.original.byKind[i]!.ms),
+    pct(e.original.byKind[i]!.pct),
+    ms(k.ms),
+    pct(k.pct),
+  ]);
+  const lines = [
+    `p50: original ${ms(e.original.p50Ms)} ms, variant ${ms(e.variant.p50Ms)} ms (${e.p50Ratio.toFixed(3)}x), one profiled benchmark, ${runs} interleaved runs each.`,
+    `int8 dot-product instructions: ${e.int8.instructions.length > 0 ? e.int8.instructions.join(', ') : 'none'} (${e.int8.source}).`,
+    '',
+    "Where the time goes (kernel time per run, ms; shares of each model's kernel time):",
+    formatTable(['Kind', 'Original ms', 'Share', 'Variant ms', 'Share'], kinds),
+    '',
+    "The variant's kernels, slowest first:",
+    formatTable(
+      ['Op', 'Kind', 'ms', 'Share'],
+      [...e.variant.byOpType]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 15)
+        .map((o) => [o.opType, o.kind, ms(o.ms), pct(o.pct)]),
+    ),
+    '',
+    'What to do:',
+    ...e.advice.map((a) => `- ${a}`),
+    '',
+    'Kinds: quantized = int8/int4 kernels; float = ops left in float; conversion = QuantizeLinear, DequantizeLinear,',
+    "Cast; layout = ReorderInput/ReorderOutput, Transpose. Profiling adds overhead, so these p50s are above a plain bench's.",
+  ];
+  ctx.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export const explainCommand: CliCommand = {
+  usage:
+    'onnx-studio explain ORIGINAL VARIANT [--iterations N] [--threads N] [--shape ...] [--dim ...] [--json]',
+  help: [
+    "Why is the variant not faster? One interleaved, profiled benchmark of both models; the variant's kernel time",
+    'split into int8/int4 kernels, float ops left between them, Q/DQ conversions and layout reorders; the ops that',
+    'stayed float with their share; whether this CPU has int8 dot-product instructions; and what to do next.',
+    `  --iterations N    profiled runs per model, interleaved (default ${DEFAULT_ITERATIONS})`,
+    "  --threads N       intra-op threads (default: onnxruntime's)",
+    ...SHAPE_HELP,
+    '  --json            print {original, variant, p50Ratio, floatOps[], int8, advice[]} (docs/cli.md)',
+  ].join('\n'),
+  options: { iterations: { type: 'string' }, threads: { type: 'string' }, ...SHAPE_OPTIONS },
+  async run(ctx) {
+    const [original, variant, ...extra] = ctx.positionals;
+    if (!original || !variant)
+      throw new StudioError('BAD_REQUEST', 'explain takes two models: ORIGINAL VARIANT.');
+    if (extra.length > 0)
+      throw new StudioError('BAD_REQUEST', `explain takes two models, got also: ${extra.join(' ')}.`);
+    const iterations = whole('iterations', ctx.values.iterations, DEFAULT_ITERATIONS, 1);
+    const threads = whole('threads', ctx.values.threads, 0, 0);
+    const shapes = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
+    const client = new EngineClient();
+    const bar = new ProgressBar(ctx.stderr, 'Profiling both models');
+    try {
+      const report = await client.call(
+        'bench',
+        benchParams({
+          models: [original, variant],
+          iterations,
+          profile: true,
+          intraOpThreads: threads,
+          ...(shapes.shapes ? { shapes: shapes.shapes } : {}),
+          ...(shapes.dims ? { dims: shapes.dims } : {}),
+          ...(shapes.values ? { values: shapes.values } : {}),
+        }),
+        {
+          signal: ctx.signal,
+          onEvent: (event) =>
+            event.type === 'progress' && bar.update(Math.round(event.fraction * 1000), 1000),
+        },
+      );
+      bar.done();
+      const [a, b] = report.results;
+      if (!a?.profile || !b?.profile) throw new StudioError('INTERNAL', 'The benchmark returned no profile.');
+      for (const note of report.notes) ctx.stderr.write(`note: ${note}\n`);
+      const explanation = explainProfiles({
+        original: { p50Ms: a.p50Ms, byOpType: a.profile.byOpType },
+        variant: { p50Ms: b.p50Ms, byOpType: b.profile.byOpType },
+        int8: int8Support(),
+        variantGraphOps: (await inspectModel(variant)).opCounts,
+      });
+      if (ctx.json) writeJson(ctx, explanation);
+      else print(ctx, explanation, iterations);
+      return 0;
+    } finally {
+      bar.done();
+      await client.dispose();
+    }
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * Whether this CPU has the int8 dot-product instructions onnxruntime's int8 kernels use: AVX-512 VNNI or
+ * AVX-VNNI on x86 (VPDPBUSD), dotprod (SDOT/UDOT) and i8mm on ARM. Read from the kernel's CPU flags on Linux;
+ * elsewhere the answer is "unknown", said as such.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Int8Support } from '../../../shared/explain.js';
+
+const X86: [flag: string, name: string][] = [
+  ['avx512_vnni', 'AVX-512 VNNI'],
+  ['avx_vnni', 'AVX-VNNI'],
+  ['amx_int8', 'AMX-INT8'],
+];
+const ARM: [flag: string, name: string][] = [
+  ['asimddp', 'ARM dotprod'],
+  ['i8mm', 'ARM i8mm'],
+];
+
+/** The int8 instructions named by a /proc/cpuinfo text (its first processor's flags). */
+export function int8SupportFromCpuinfo(cpuinfo: string, arch: string = os.arch()): Int8Support {
+  const line = cpuinfo.split('\n').find((l) => /^(flags|Features)\s*:/.test(l)) ?? '';
+  const flags = new Set(
+    line
+      .replace(/^[^:]*:/, '')
+      .trim()
+      .split(/\s+/),
+  );
+  const known = arch === 'arm64' || arch === 'arm' ? ARM : X86;
+  const instructions = known.filter(([flag]) => flags.has(flag)).map(([, name]) => name);
+  return {
+    instructions,
+    fast: instructions.length > 0,
+    source:
+      instructions.length > 0
+        ? `/proc/cpuinfo: ${instructions.join(', ')}`
+        : '/proc/cpuinfo names none of them',
+  };
+}
+
+export function int8Support(): Int8Support {
+  try {
+    return int8SupportFromCpuinfo(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    // Not Linux: assume the common case (recent x86 and Apple silicon have them) but say it is not known.
+    return { instructions: [], fast: true, source: `unknown on ${os.platform()} (no /proc/cpuinfo)` };
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { explainProfiles, kernelKind } from './explain.js';
+
+const fast = { instructions: ['AVX-512 VNNI'], fast: true, source: '/proc/cpuinfo: AVX-512 VNNI' };
+const op = (opType: string, ms: number) => ({ opType, ms, pct: 0 });
+
+describe('explainProfiles', () => {
+  it('splits kernel time into kinds and names the float islands of a detector', () => {
+    const e = explainProfiles({
+      original: { p50Ms: 60, byOpType: [op('Conv', 29), op('Resize', 2.3), op('Add', 4), op('Mul', 5)] },
+      variant: {
+        p50Ms: 45,
+        byOpType: [
+          op('QLinearConv', 13.7),
+          op('Resize', 6.9),
+          op('DequantizeLinear', 4.9),
+          op('QuantizeLinear', 2.6),
+          op('Mul', 6),
+          op('Div', 5),
+          op('ReorderOutput', 0.5),
+        ],
+      },
+      int8: fast,
+    });
+    expect(e.p50Ratio).toBeCloseTo(0.75, 5);
+    const share = Object.fromEntries(e.variant.byKind.map((k) => [k.kind, k.pct]));
+    expect(share.quantized! + share.float! + share.conversion! + share.layout!).toBeCloseTo(100, 6);
+    expect(share.conversion).toBeCloseTo((7.5 / 39.6) * 100, 6);
+    expect(e.floatOps.map((o) => o.opType)).toEqual(['Resize', 'Mul', 'Div']);
+    expect(e.floatOps[0]).toMatchObject({ originalMs: 2.3 });
+    expect(e.advice.join('\n')).toMatch(/Resize, Mul and Div stay in float: 45% of run time/);
+    expect(e.advice.join('\n')).toMatch(/Q\/DQ conversions take 19%/);
+    expect(e.advice.join('\n')).not.toMatch(/not faster|dot-product/);
+  });
+
+  it('says when int8-dynamic left the convolutions in float, and when the CPU lacks int8 dot products', () => {
+    const e = explainProfiles({
+      original: { p50Ms: 1, byOpType: [op('Conv', 4)] },
+      variant: { p50Ms: 1.01, byOpType: [op('Conv', 4), op('DynamicQuantizeMatMul', 0.1)] },
+      int8: { instructions: [], fast: false, source: '/proc/cpuinfo names none of them' },
+      variantGraphOps: { Conv: 9, 'com.microsoft::DynamicQuantizeMatMul': 1 },
+    });
+    const advice = e.advice.join('\n');
+    expect(advice).toMatch(/1\.01x .* not faster/);
+    expect(advice).toMatch(/no int8 dot-product instructions/);
+    expect(advice).toMatch(/int8-dynamic leaves Conv in float \(98% of run time here\): use int8-static/);
+  });
+
+  it('classifies onnxruntime kernels', () => {
+    expect(['QLinearConv', 'MatMulNBits', 'QGemm'].map(kernelKind)).toEqual([
+      'quantized',
+      'quantized',
+      'quantized',
+    ]);
+    expect(['DequantizeLinear', 'Cast', 'ReorderInput', 'FusedConv'].map(kernelKind)).toEqual([
+      'conversion',
+      'conversion',
+      'layout',
+      'float',
+    ]);
+  });
+});

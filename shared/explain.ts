@@ -1,0 +1,171 @@
+/**
+ * "Why is it not faster?": where a variant's time goes, from an interleaved, profiled benchmark of the original
+ * and the variant (`onnx-studio explain`; a panel of Compare). The profile's kernels (after onnxruntime's fusions)
+ * fall into four kinds: quantized kernels, float ops left between them, Q/DQ conversions and layout reorders.
+ * The advice follows from the shares and from whether the CPU has int8 dot-product instructions.
+ */
+import type { OpTypeTime } from './bench.js';
+
+export type KernelKind = 'quantized' | 'float' | 'conversion' | 'layout';
+
+/** Kernels that compute in int8 or int4 (onnxruntime's fused and contrib names included). */
+const QUANTIZED = new Set([
+  'QLinearConv',
+  'QLinearMatMul',
+  'QGemm',
+  'MatMulInteger',
+  'ConvInteger',
+  'DynamicQuantizeMatMul',
+  'MatMulIntegerToFloat',
+  'MatMulNBits',
+  'QLinearAdd',
+  'QLinearMul',
+  'QLinearConcat',
+  'QLinearGlobalAveragePool',
+  'QLinearAveragePool',
+  'QLinearSigmoid',
+  'QLinearLeakyRelu',
+  'QLinearSoftmax',
+  'QLinearWhere',
+  'QAttention',
+  'QEmbedLayerNormalization',
+  'QOrderedMatMul',
+  'DynamicQuantizeLSTM',
+]);
+const CONVERSIONS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'Cast']);
+/** onnxruntime's NCHWc layout transformer inserts ReorderInput/ReorderOutput around blocked kernels. */
+const LAYOUT = new Set(['ReorderInput', 'ReorderOutput', 'Transpose']);
+
+export function kernelKind(opType: string): KernelKind {
+  if (QUANTIZED.has(opType)) return 'quantized';
+  if (CONVERSIONS.has(opType)) return 'conversion';
+  if (LAYOUT.has(opType)) return 'layout';
+  return 'float';
+}
+
+/** The int8 dot-product instructions the CPU has (read from its flags), and what they mean for int8 kernels. */
+export interface Int8Support {
+  /** e.g. `AVX-512 VNNI`, `AVX-VNNI`, `ARM dotprod`, `ARM i8mm`. */
+  instructions: string[];
+  /** Whether onnxruntime's int8 kernels have a fast path here. */
+  fast: boolean;
+  /** Where the flags came from (`/proc/cpuinfo`) or why they are unknown. */
+  source: string;
+}
+
+export interface KindShare {
+  kind: KernelKind;
+  ms: number;
+  /** Share of the model's kernel time, 0 to 100. */
+  pct: number;
+}
+
+export interface Explanation {
+  original: { p50Ms: number; byKind: KindShare[] };
+  variant: { p50Ms: number; byKind: KindShare[]; byOpType: (OpTypeTime & { kind: KernelKind })[] };
+  p50Ratio: number;
+  /** The variant's float op types, slowest first, with their share of its kernel time. */
+  floatOps: { opType: string; ms: number; pct: number; originalMs?: number }[];
+  int8: Int8Support;
+  /** Concrete next steps, most important first. */
+  advice: string[];
+}
+
+/** Share thresholds (percent of the variant's kernel time) above which a kind earns advice. */
+const FLOAT_ADVICE_PCT = 10;
+const CONVERSION_ADVICE_PCT = 10;
+const LAYOUT_ADVICE_PCT = 8;
+
+function byKind(ops: readonly OpTypeTime[]): KindShare[] {
+  const total = ops.reduce((s, o) => s + o.ms, 0);
+  const kinds: KernelKind[] = ['quantized', 'float', 'conversion', 'layout'];
+  return kinds.map((kind) => {
+    const ms = ops.filter((o) => kernelKind(o.opType) === kind).reduce((s, o) => s + o.ms, 0);
+    return { kind, ms, pct: total > 0 ? (ms / total) * 100 : 0 };
+  });
+}
+
+const list = (names: string[]) =>
+  names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+
+export function explainProfiles(input: {
+  original: { p50Ms: number; byOpType: readonly OpTypeTime[] };
+  variant: { p50Ms: number; byOpType: readonly OpTypeTime[] };
+  int8: Int8Support;
+  /** The variant's op types before fusion (its graph), to tell a dynamic variant's float Conv. */
+  variantGraphOps?: Record<string, number>;
+}): Explanation {
+  const { original, variant, int8 } = input;
+  const variantKinds = byKind(variant.byOpType);
+  const share = (kind: KernelKind) => variantKinds.find((k) => k.kind === kind)!.pct;
+  const total = variant.byOpType.reduce((s, o) => s + o.ms, 0);
+  const floatOps = variant.byOpType
+    .filter((o) => kernelKind(o.opType) === 'float')
+    .sort((a, b) => b.ms - a.ms)
+    .map((o) => {
+      const before = original.byOpType.find((x) => x.opType === o.opType)?.ms;
+      return {
+        opType: o.opType,
+        ms: o.ms,
+        pct: total > 0 ? (o.ms / total) * 100 : 0,
+        ...(before !== undefined ? { originalMs: before } : {}),
+      };
+    });
+  const p50Ratio = variant.p50Ms / original.p50Ms;
+  const advice: string[] = [];
+  const quantizedShare = share('quantized');
+  if (p50Ratio >= 0.97)
+    advice.push(
+      `The variant runs at ${p50Ratio.toFixed(2)}x of the original's p50: it is not faster on this machine.`,
+    );
+  if (!int8.fast && quantizedShare > 0)
+    advice.push(
+      `This CPU has no int8 dot-product instructions (${int8.source}): onnxruntime's int8 kernels fall back to slower paths here. Measure on the target machine, or use fp16 on a GPU.`,
+    );
+  // Op counts may be keyed `domain::OpType` (inspect's form for contrib ops).
+  const graphOps = new Set(Object.keys(input.variantGraphOps ?? {}).map((k) => k.split('::').at(-1)!));
+  const dynamic = graphOps.has('DynamicQuantizeMatMul') || graphOps.has('MatMulInteger');
+  const floatConv = floatOps.filter((o) => /Conv/.test(o.opType));
+  if (dynamic && floatConv.length > 0) {
+    const pct = floatConv.reduce((s, o) => s + o.pct, 0);
+    advice.push(
+      `int8-dynamic leaves Conv in float (${pct.toFixed(0)}% of run time here): use int8-static, which runs the convolutions in int8.`,
+    );
+  }
+  const floatShare = share('float');
+  if (floatShare >= FLOAT_ADVICE_PCT && floatOps.length > 0) {
+    const top = floatOps.slice(0, 3);
+    advice.push(
+      `${list(top.map((o) => o.opType))} stay${top.length === 1 ? 's' : ''} in float: ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time ` +
+        `(all float ops: ${floatShare.toFixed(0)}%). ${dynamic ? '' : quantizedShare > 0 ? 'Each float island between int8 ops also costs a DequantizeLinear and a QuantizeLinear; keeping fewer ops in float (fewer --exclude-nodes, or a quantizer that covers these ops) removes both.' : "Nothing runs in int8: check that the method quantizes this model's ops."}`.trim(),
+    );
+  }
+  const conversionShare = share('conversion');
+  if (conversionShare >= CONVERSION_ADVICE_PCT)
+    advice.push(
+      `Q/DQ conversions take ${conversionShare.toFixed(0)}% of run time: activations go back and forth between float and int8 around float ops. Fewer float islands (see above) means fewer conversions.`,
+    );
+  const layoutShare = share('layout');
+  if (layoutShare >= LAYOUT_ADVICE_PCT)
+    advice.push(
+      `Layout reorders (ReorderInput/ReorderOutput, Transpose) take ${layoutShare.toFixed(0)}% of run time: onnxruntime changes memory layout between kernels that want different ones.`,
+    );
+  if (advice.length === 0)
+    advice.push(
+      quantizedShare >= 50
+        ? `The int8 kernels do most of the work (${quantizedShare.toFixed(0)}% of run time): there is little left to win by quantizing more.`
+        : 'No single cause stands out; compare the per-op times below.',
+    );
+  return {
+    original: { p50Ms: original.p50Ms, byKind: byKind(original.byOpType) },
+    variant: {
+      p50Ms: variant.p50Ms,
+      byKind: variantKinds,
+      byOpType: variant.byOpType.map((o) => ({ ...o, kind: kernelKind(o.opType) })),
+    },
+    p50Ratio,
+    floatOps,
+    int8,
+    advice,
+  };
+}
