@@ -56,8 +56,12 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
 
   await page.getByRole('tab', { name: 'Optimize' }).click();
   await page.getByRole('checkbox', { name: /int8-static/ }).check();
-  await expect(page.getByTestId('dataset-calibration').getByTestId('dataset-path')).toHaveValue(/calib-inputs\.npy$/);
-  await expect(page.getByTestId('dataset-evaluation').getByTestId('dataset-path')).toHaveValue(/test-inputs\.npy$/);
+  await expect(page.getByTestId('dataset-calibration').getByTestId('dataset-path')).toHaveValue(
+    /calib-inputs\.npy$/,
+  );
+  await expect(page.getByTestId('dataset-evaluation').getByTestId('dataset-path')).toHaveValue(
+    /test-inputs\.npy$/,
+  );
   await page.getByTestId('queue-jobs').click();
 
   const jobs = shown(page).getByTestId('job');
@@ -103,6 +107,11 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
   await expect(
     page.getByTestId('chart-op-breakdown').locator('.recharts-bar-rectangle').first(),
   ).toBeVisible();
+  // Why it is faster: the int8-static variant's time is mostly int8 kernels, from the real profiles.
+  const explain = page.getByTestId('explain-panel');
+  await expect(explain).toContainText(/int8-static: p50 [\d.]+ ms against [\d.]+ ms/);
+  await expect(explain.getByRole('img', { name: /^int8-static: int8\/int4 kernels \d+%/ })).toBeVisible();
+  await expect(explain.getByTestId('explain-advice').locator('li').first()).toBeVisible();
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-compare.png`, fullPage: true });
 });
 
@@ -220,7 +229,9 @@ test('a variant made from another is stacked by the engine, renamed and removed,
   await expect(stacked).toContainText('Made from magnitude 30%.');
   // The command makes the pruned model, then quantizes that file.
   const cli = page.getByTestId('cli-command');
-  await expect(cli).toContainText(/onnx-studio prune \S+digits-resnet\.onnx -o (\S+)[^\n]*--method magnitude/);
+  await expect(cli).toContainText(
+    /onnx-studio prune \S+digits-resnet\.onnx -o (\S+)[^\n]*--method magnitude/,
+  );
   await expect(cli).toContainText(/\nonnx-studio quantize \S+ -o \S+ --method int8-dynamic/);
 
   await stacked.getByRole('button', { name: 'Rename…' }).click();

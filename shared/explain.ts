@@ -123,8 +123,12 @@ export function explainProfiles(input: {
       `This CPU has no int8 dot-product instructions (${int8.source}): onnxruntime's int8 kernels fall back to slower paths here. Measure on the target machine, or use fp16 on a GPU.`,
     );
   // Op counts may be keyed `domain::OpType` (inspect's form for contrib ops).
-  const graphOps = new Set(Object.keys(input.variantGraphOps ?? {}).map((k) => k.split('::').at(-1)!));
-  const dynamic = graphOps.has('DynamicQuantizeMatMul') || graphOps.has('MatMulInteger');
+  // The profile's own kernels tell too (the app has the profile, not the graph).
+  const graphOps = new Set([
+    ...Object.keys(input.variantGraphOps ?? {}).map((k) => k.split('::').at(-1)!),
+    ...variant.byOpType.map((o) => o.opType),
+  ]);
+  const dynamic = ['DynamicQuantizeMatMul', 'MatMulInteger', 'DynamicQuantizeLinear'].some((op) => graphOps.has(op)) && !graphOps.has('QLinearConv');
   const floatConv = floatOps.filter((o) => /Conv/.test(o.opType));
   if (dynamic && floatConv.length > 0) {
     const pct = floatConv.reduce((s, o) => s + o.pct, 0);

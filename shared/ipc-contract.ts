@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { datasetSpecSchema, describeSpecIssues, type DatasetSpecInput } from './dataset-spec.js';
+import type { Int8Support } from './explain.js';
 import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './bench.js';
 import { inputSpecSchema, inputValuesSchema } from './input-spec-schema.js';
 import type { InputSpec } from './input-spec.js';
@@ -500,6 +501,8 @@ export interface AppInfo {
   homeDir: string;
   /** Absent when the sample is not installed. */
   sample?: SampleModelInfo;
+  /** The int8 dot-product instructions of this machine's CPU (what `explain` reads); absent when unknown. */
+  int8?: Int8Support;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { int8Support } from '../bench/int8-support.js';
 import path from 'node:path';
 import type { Result } from '../../../shared/errors.js';
 import { variantInUseMessage } from '../../../shared/job-targets.js';
@@ -163,6 +164,7 @@ export class StudioBackend {
       capabilities: this.options.capabilities,
       dataDir: this.options.dataDir,
       homeDir: os.homedir(),
+      int8: int8Support(),
     };
     const sample = this.sample();
     if (sample) info.sample = sample;

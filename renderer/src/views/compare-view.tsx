@@ -52,6 +52,7 @@ import {
   type WebProvider,
   type WebProviderStatus,
 } from '../webbench/ort-web-bench.js';
+import { ExplainPanel } from './explain-panel.js';
 import { JobList } from './job-list.js';
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
@@ -168,6 +169,7 @@ export function CompareView({
         />
         <OpBreakdownChart rows={breakdown.rows} opTypes={breakdown.opTypes} />
       </div>
+      <ExplainPanel variants={variants} int8={studio.appInfo?.int8} />
 
       <CompareTable
         rows={rows}

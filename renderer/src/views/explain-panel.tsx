@@ -1,0 +1,153 @@
+/**
+ * "Why is it not faster?" in Compare: for a profiled variant, its kernel time split into int8 kernels, float ops,
+ * Q/DQ conversions and layout reorders beside the original's, the ops that stayed float, and the advice
+ * (shared/explain.ts, the same rules as `onnx-studio explain`). It needs operator profiles of the original and
+ * the variant: a benchmark with "Profile operators" on.
+ */
+import { useMemo, useState } from 'react';
+import { explainProfiles, type Int8Support, type KernelKind } from '../../../shared/explain.js';
+import type { Variant } from '../state/variants.js';
+
+const KIND_LABELS: Record<KernelKind, string> = {
+  quantized: 'int8/int4 kernels',
+  float: 'float ops',
+  conversion: 'Q/DQ and Cast',
+  layout: 'layout reorders',
+};
+
+function KindBar({ label, shares }: { label: string; shares: { kind: KernelKind; pct: number }[] }) {
+  return (
+    <div className="explain-bar-row">
+      <span className="explain-bar-label">{label}</span>
+      <div
+        className="explain-bar"
+        role="img"
+        aria-label={`${label}: ${shares.map((s) => `${KIND_LABELS[s.kind]} ${s.pct.toFixed(0)}%`).join(', ')}`}
+      >
+        {shares
+          .filter((s) => s.pct > 0)
+          .map((s) => (
+            <span
+              key={s.kind}
+              className={`explain-seg explain-${s.kind}`}
+              style={{ width: `${s.pct}%` }}
+              title={`${KIND_LABELS[s.kind]}: ${s.pct.toFixed(1)}%`}
+            />
+          ))}
+      </div>
+    </div>
+  );
+}
+
+export function ExplainPanel({
+  variants,
+  int8,
+}: {
+  variants: readonly Variant[];
+  int8: Int8Support | undefined;
+}) {
+  const original = variants.find((v) => v.isOriginal);
+  const profiled = variants.filter((v) => !v.isOriginal && v.profile);
+  const [chosenId, setChosenId] = useState<string | undefined>(undefined);
+  const variant = profiled.find((v) => v.id === chosenId) ?? profiled[0];
+  const explanation = useMemo(() => {
+    if (!original?.profile || !variant?.profile) return undefined;
+    const latency = Object.values(variant.latency).find(
+      (m) => m.engine === 'onnxruntime-node' && m.sameRunOriginalP50Ms !== undefined,
+    );
+    const p50 = latency?.stats?.p50Ms;
+    const originalP50 = latency?.sameRunOriginalP50Ms;
+    if (p50 === undefined || originalP50 === undefined) return undefined;
+    return explainProfiles({
+      original: { p50Ms: originalP50, byOpType: original.profile.byOpType },
+      variant: { p50Ms: p50, byOpType: variant.profile.byOpType },
+      int8: int8 ?? { instructions: [], fast: true, source: 'unknown: the host did not say' },
+    });
+  }, [original, variant, int8]);
+  if (!original || profiled.length === 0) return null;
+  return (
+    <section className="explain-panel chart-card" data-testid="explain-panel" aria-labelledby="explain-title">
+      <div className="chart-header">
+        <div>
+          <h3 id="explain-title">Why is it (not) faster?</h3>
+          <p className="chart-subtitle muted">
+            Kernel time from the operator profiles of one interleaved benchmark (the same rules as{' '}
+            <code>onnx-studio explain</code>).
+          </p>
+        </div>
+        {profiled.length > 1 && (
+          <label className="inline-select">
+            <span className="visually-hidden">Variant to explain</span>
+            <select
+              value={variant?.id}
+              onChange={(e) => setChosenId(e.target.value)}
+              aria-label="Variant to explain"
+            >
+              {profiled.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+      {!explanation ? (
+        <p className="muted">
+          Benchmark the original and {variant?.label ?? 'a variant'} together with "Profile operators" on to
+          see where the time goes.
+        </p>
+      ) : (
+        <>
+          <p>
+            {variant!.label}: p50 {explanation.variant.p50Ms.toFixed(3)} ms against{' '}
+            {explanation.original.p50Ms.toFixed(3)} ms (<strong>{explanation.p50Ratio.toFixed(2)}x</strong>).
+            int8 dot-product instructions:{' '}
+            {explanation.int8.instructions.length > 0
+              ? explanation.int8.instructions.join(', ')
+              : 'none found'}{' '}
+            <span className="muted">({explanation.int8.source})</span>.
+          </p>
+          <KindBar label="original" shares={explanation.original.byKind} />
+          <KindBar label={variant!.label} shares={explanation.variant.byKind} />
+          <ul className="explain-legend">
+            {(Object.keys(KIND_LABELS) as KernelKind[]).map((k) => (
+              <li key={k}>
+                <span className={`chart-swatch explain-${k}`} /> {KIND_LABELS[k]}
+              </li>
+            ))}
+          </ul>
+          <h4>What to do</h4>
+          <ul className="explain-advice" data-testid="explain-advice">
+            {explanation.advice.map((a) => (
+              <li key={a}>{a}</li>
+            ))}
+          </ul>
+          {explanation.floatOps.length > 0 && (
+            <table className="explain-table">
+              <caption className="muted">Ops left in float in {variant!.label}</caption>
+              <thead>
+                <tr>
+                  <th>Op</th>
+                  <th>ms per run</th>
+                  <th>Share</th>
+                  <th>In the original</th>
+                </tr>
+              </thead>
+              <tbody>
+                {explanation.floatOps.slice(0, 6).map((o) => (
+                  <tr key={o.opType}>
+                    <td>{o.opType}</td>
+                    <td>{o.ms.toFixed(3)}</td>
+                    <td>{o.pct.toFixed(1)}%</td>
+                    <td>{o.originalMs !== undefined ? `${o.originalMs.toFixed(3)} ms` : '–'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
