@@ -89,15 +89,27 @@ export function printTuneOutcome(
       );
   } else {
     const closest = outcome.closest === undefined ? undefined : outcome.trials[outcome.closest];
+    const meeting = outcome.trials.filter((t) => t.meetsBudget).length;
+    const objective = outcome.objective === 'latency' ? 'p50 latency' : 'size';
     lines.push(
       `No variant meets the budget and beats the original${outcome.stoppedBy === 'cancelled' ? ' (cancelled)' : ''}: nothing was written.`,
-      ...(closest
-        ? [
-            `Closest: #${closest.index} ${closest.name}: ${quality(closest, outcome)}, ${ratio(closest.sizeRatio)} size, ${ratio(closest.p50Ratio)} p50.`,
-          ]
-        : []),
-      'Loosen the budget, give more calibration data, or allow more trials (--max-trials, --time-limit).',
     );
+    if (closest && meeting > 0)
+      lines.push(
+        `${meeting} trial${meeting > 1 ? 's meet' : ' meets'} the budget, but none is at least 3% better than the original on ${objective}: the best, #${closest.index} ${closest.name}, is at ${ratio(outcome.objective === 'latency' ? closest.p50Ratio : closest.sizeRatio)}.`,
+        outcome.objective === 'latency'
+          ? 'On this machine and these input shapes compression does not pay off in latency; `onnx-studio explain` shows why, or try --objective size.'
+          : 'Allow pruning (--allow-pruning) or a looser budget for a smaller file.',
+      );
+    else {
+      if (closest)
+        lines.push(
+          `Closest: #${closest.index} ${closest.name}: ${quality(closest, outcome)}, ${ratio(closest.sizeRatio)} size, ${ratio(closest.p50Ratio)} p50.`,
+        );
+      lines.push(
+        'Loosen the budget, give more calibration data, or allow more trials (--max-trials, --time-limit).',
+      );
+    }
   }
   out.write(`${lines.join('\n')}\n`);
 }

@@ -55,6 +55,11 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
     ...(base?.report.accuracy !== undefined ? { accuracy: base.report.accuracy } : {}),
   };
   const plan = tuneCandidates(summary.opCounts, options);
+  if (plan.candidates.length === 0)
+    throw new StudioError(
+      'BAD_REQUEST',
+      `No recipe suits this model: ${plan.skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}.`,
+    );
   say(
     `budget: ${describeBudget(budget)}; objective: ${options.objective}; ${plan.candidates.length} recipes to try`,
   );
