@@ -59,6 +59,7 @@ export const tuneCommand: CliCommand = {
     '  --force                   replace OUT if it exists',
     '  --data DATA               evaluation data: accuracy with --labels, fidelity to the original without',
     '  --calib-data DATA         calibration data for int8-static (default: the evaluation data, with a warning)',
+    '  --samples N               synthetic --data: how many samples (default 100); files: read N samples only',
     ...fieldHelp(TUNE_FIELDS),
     DATA_HELP,
     ...SHAPE_HELP,
