@@ -126,7 +126,7 @@ const valuesSchema = z.record(z.string(), inputValuesSchema);
 const variantNameSchema = z.string().min(1).max(120);
 
 /** The kinds of job; each kind's spec is below, and `JobResults` (shared/job-results.ts) types each result. */
-export const JOB_KINDS = ['inspect', 'quantize', 'prune', 'bench', 'evaluate', 'export'] as const;
+export const JOB_KINDS = ['inspect', 'quantize', 'prune', 'bench', 'evaluate', 'export', 'tune'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -287,6 +287,22 @@ export const exportJobSpecSchema = z.strictObject({
   replaceOriginal: z.boolean().optional(),
 });
 
+/**
+ * Auto-optimize: `onnx-studio tune` as a job. Its trials are ordinary jobs it starts; they and the outcome are
+ * recorded in the workspace (`tunes`). Data absent: the experiment's datasets by role.
+ */
+export const tuneJobSpecSchema = z.strictObject({
+  kind: z.literal('tune'),
+  modelPath: absolutePathSchema,
+  /** The tune options (shared/options/tune-options.ts: a budget, the objective, limits); validated by the engine. */
+  options: optionsRecordSchema,
+  calibration: dataRefSchema.optional(),
+  evaluation: dataRefSchema.optional(),
+  shapes: shapesSchema.optional(),
+  dims: dimsSchema.optional(),
+  values: valuesSchema.optional(),
+});
+
 export const jobSpecSchema = z.discriminatedUnion('kind', [
   inspectJobSpecSchema,
   quantizeJobSpecSchema,
@@ -294,6 +310,7 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
   benchJobSpecSchema,
   evaluateJobSpecSchema,
   exportJobSpecSchema,
+  tuneJobSpecSchema,
 ]);
 
 /** Benchmark settings of a pipeline (its targets are the original and the variant it made). */
@@ -394,6 +411,7 @@ export type QuantizeJobSpec = z.infer<typeof quantizeJobSpecSchema>;
 export type PruneJobSpec = z.infer<typeof pruneJobSpecSchema>;
 export type BenchJobSpec = z.infer<typeof benchJobSpecSchema>;
 export type EvaluateJobSpec = z.infer<typeof evaluateJobSpecSchema>;
+export type TuneJobSpec = z.infer<typeof tuneJobSpecSchema>;
 export type ExportJobSpec = z.infer<typeof exportJobSpecSchema>;
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type PipelineRequest = z.infer<typeof pipelineRequestSchema>;

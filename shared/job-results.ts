@@ -5,6 +5,7 @@
 import type { BenchReport } from './bench.js';
 import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from './job-reports.js';
 import type { ModelSummary } from './model-summary.js';
+import type { TuneOutcome } from './tune.js';
 import type { WorkspaceVariant } from './workspace.js';
 
 /** A finished quantize or prune job: the engine's report and the variant it added to the workspace. */
@@ -50,4 +51,12 @@ export interface JobResults {
   bench: BenchJobResult;
   evaluate: EvaluateJobResult;
   export: ExportJobResult;
+  tune: TuneJobResult;
+}
+
+/** A finished tune job: the record it kept in the workspace and the whole outcome. */
+export interface TuneJobResult {
+  tuneId: string;
+  outcome: TuneOutcome;
+  chosenVariantId?: string;
 }

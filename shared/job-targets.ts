@@ -15,6 +15,8 @@ export function targetsOf(spec: JobSpec): string[] {
       return [spec.target ?? ORIGINAL_TARGET, ...(spec.reference ? [spec.reference] : [])];
     case 'export':
       return [spec.target];
+    case 'tune':
+      return [ORIGINAL_TARGET];
   }
 }
 

@@ -77,4 +77,6 @@ export interface MethodCatalog {
   quantize: MethodFamily;
   prune: MethodFamily;
   datasets: DatasetKindDescription[];
+  /** Auto-optimize's options (shared/options/tune-options.ts), for its form. */
+  tune: OptionField[];
 }

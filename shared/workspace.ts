@@ -13,6 +13,8 @@ import type { BenchProfile, BenchReport } from './bench.js';
 import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from './job-reports.js';
 import type { InputSpec } from './input-spec.js';
 import type { LatencyStats } from './latency-stats.js';
+import type { TuneBudget, TuneObjective } from './options/tune-options.js';
+import type { TuneOriginal, TuneOutcome, TuneTrial } from './tune.js';
 import type { ModelSummary } from './model-summary.js';
 
 /** Version of the on-disk format; a newer file than the app understands is refused with a message. */
@@ -180,10 +182,34 @@ export interface Workspace {
   pipelines?: PipelineRecord[];
   /** Input spec and datasets by role (set with `studio:experiment.set`). */
   experiment?: Experiment;
+  /** Auto-optimize runs (`tune` jobs), newest last: their trials stream in as they end. */
+  tunes?: TuneRecord[];
+}
+
+/** An Auto-optimize run of the app: the tune job's trials and outcome, kept with the model. */
+export interface TuneRecord {
+  id: string;
+  jobId: string;
+  startedAt: string;
+  endedAt?: string;
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  error?: string;
+  objective: TuneObjective;
+  budget: TuneBudget;
+  /** The data quality was measured on and calibration used, described. */
+  data: { evaluation: string; calibration: string };
+  original?: TuneOriginal;
+  /** Every ended trial so far. */
+  trials: TuneTrial[];
+  /** Set when the run ends (done or cancelled): the whole outcome. */
+  outcome?: TuneOutcome;
+  /** The chosen trial's variant, kept in the workspace as an ordinary variant. */
+  chosenVariantId?: string;
 }
 
 export type PipelineStepKind = 'make' | 'bench' | 'evaluate-original' | 'evaluate';
-export type PipelineStepStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted' | 'skipped';
+export type PipelineStepStatus =
+  'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted' | 'skipped';
 export type PipelineStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface PipelineStepRecord {

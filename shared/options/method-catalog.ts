@@ -16,6 +16,7 @@ import type {
 } from '../method-catalog-types.js';
 import type { MethodSpec } from './option-spec.js';
 import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from './prune-options.js';
+import { tuneOptionsSchema } from './tune-options.js';
 import { commonQuantizeOptionsSchema, QUANTIZE_METHOD_SPECS } from './quantize-options.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -145,5 +146,6 @@ export function buildMethodCatalog(
     quantize: methodFamily('quantize', commonQuantizeOptionsSchema, quantize),
     prune: methodFamily('prune', commonPruneOptionsSchema, prune),
     datasets: datasetKinds(),
+    tune: fieldsOf(z.toJSONSchema(tuneOptionsSchema, { io: 'input' }) as JsonSchema),
   };
 }

@@ -12,7 +12,7 @@ export type TuneObjective = (typeof TUNE_OBJECTIVES)[number];
 export const tuneOptionsSchema = z
   .object({
     maxAccuracyDrop: option(z.number().min(0).max(100).optional(), {
-      description: 'Budget: accuracy may drop at most this many points (absolute; needs --labels).',
+      description: 'Budget: accuracy may drop at most this many points (absolute; needs labelled data).',
       flag: 'max-accuracy-drop',
       example: '0.5',
     }),

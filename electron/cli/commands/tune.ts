@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { fieldHelp, fieldParseArgs, valuesFromFieldFlags } from '../../../shared/options/cli-flags.js';
-import { fieldsOf } from '../../../shared/options/method-catalog.js';
 import { budgetOf, tuneOptionsSchema } from '../../../shared/options/tune-options.js';
 import type { TuneOutcome } from '../../../shared/tune.js';
 import { StudioError } from '../../engine/errors.js';
+import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import { runTune } from '../../engine/tune/run-tune.js';
-import { backendTuneJobs, jobInputs, runJob } from '../../engine/tune/tune-runner.js';
+import { backendTuneJobs, runJob } from '../../engine/tune/backend-tune-jobs.js';
+import { jobInputs } from '../../engine/tune/tune-runner.js';
 import { collectCommand, emitCommand, emitTarget, SWEEP_FIELDS } from './tune-sweep.js';
 import type { TrialRunner } from '../../engine/tune/tune-search.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
@@ -24,9 +24,8 @@ import { printTuneOutcome } from './tune-print.js';
 /** Exit code when no variant meets the budget (docs/cli.md). */
 export const EXIT_BUDGET_NOT_MET = 3;
 
-const TUNE_FIELDS = fieldsOf(
-  z.toJSONSchema(tuneOptionsSchema, { io: 'input' }) as Parameters<typeof fieldsOf>[0],
-);
+/** The tune options' fields, as the method catalog gives them to the app's form. */
+const TUNE_FIELDS = methodCatalog().tune;
 
 /** `file.onnx` -> `file.tune.json`: where the whole outcome is written beside the chosen variant. */
 export function outcomePathOf(output: string): string {

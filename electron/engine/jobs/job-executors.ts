@@ -53,6 +53,8 @@ import { checkExport } from '../../../shared/export-checks.js';
 import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
 import { datasetIdentity } from '../datasets/dataset-identity.js';
 import { experimentDatasetFor, withExperimentInputs } from '../../../shared/experiment.js';
+import { runTuneJob } from '../tune/tune-job.js';
+import type { TuneJobs } from '../tune/tune-jobs.js';
 
 // The engine's reports must fit the shared result types the renderer reads: if a field changes type in the
 // engine, these lines stop compiling.
@@ -66,6 +68,8 @@ export interface ExecutorDeps {
   recent: RecentModels;
   tasks: TaskPool;
   engine: EngineClient;
+  /** Runs other jobs (a tune job's trials) through the backend's job manager. */
+  jobs?: TuneJobs;
 }
 
 /** Which lane a job runs in (see job-manager.ts). */
@@ -82,6 +86,8 @@ export function laneOf(spec: JobSpec): JobLane {
     case 'prune':
     case 'export':
       return 'transform';
+    case 'tune':
+      return 'orchestrate';
   }
 }
 
@@ -498,5 +504,7 @@ export async function executeJob(deps: ExecutorDeps, given: JobSpec, ctx: JobCon
       return evaluate(deps, spec, ctx);
     case 'export':
       return exportVariant(deps, spec, ctx);
+    case 'tune':
+      return runTuneJob(deps, spec, ctx);
   }
 }

@@ -13,11 +13,12 @@ import { toErrorInfo } from '../errors.js';
  * - `inference` (benchmarks, evaluations, calibrated quantization) runs one at a time;
  * - `transform` (quantize, prune, export) runs one at a time, beside inference;
  * - `inspect` runs at once (two at a time), so opening a model never waits behind a long job;
+ * - `orchestrate` (an Auto-optimize run) starts other jobs and waits for them, so it holds none of their lanes;
  * and an `exclusive` job (a benchmark) starts only when no other inference or transform job is running, and
  * holds back the jobs queued after it until it ends: a benchmark never shares the CPU with our own work.
  */
 
-export type JobLane = 'inspect' | 'transform' | 'inference';
+export type JobLane = 'inspect' | 'transform' | 'inference' | 'orchestrate';
 
 /** What an executor gets: the job's id and signal, and where to report. */
 export interface JobContext {
@@ -68,7 +69,7 @@ interface Job<S> {
   resolveDone: (event: TerminalJobEvent) => void;
 }
 
-const DEFAULT_CONCURRENCY: Record<JobLane, number> = { inspect: 2, transform: 1, inference: 1 };
+const DEFAULT_CONCURRENCY: Record<JobLane, number> = { inspect: 2, transform: 1, inference: 1, orchestrate: 1 };
 
 /** Below these the ETA would be noise. */
 const ETA_MIN_FRACTION = 0.03;
@@ -202,7 +203,7 @@ export class JobManager<S> {
 
   /** Starts every queued job that may start now, in arrival order. */
   private pump(): void {
-    const runningByLane: Record<JobLane, number> = { inspect: 0, transform: 0, inference: 0 };
+    const runningByLane: Record<JobLane, number> = { inspect: 0, transform: 0, inference: 0, orchestrate: 0 };
     let exclusiveRunning = false;
     for (const job of this.running) {
       runningByLane[job.lane]++;

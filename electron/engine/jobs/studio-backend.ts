@@ -98,6 +98,20 @@ export class StudioBackend {
       isExclusive,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
+    // A tune job's trials are jobs of this manager too: they show in the job list and keep the lanes' rules.
+    this.deps.jobs = {
+      run: async (spec, what) => {
+        const { done } = this.jobs.start(spec);
+        const end = await done;
+        if (end.type === 'result') return end.result as never;
+        if (end.type === 'cancelled') throw new StudioError('CANCELLED', `${what} was cancelled.`);
+        throw new StudioError(end.error.code, `${what} failed: ${end.error.message}`);
+      },
+      removeVariant: async (modelPath, variantId) => {
+        const removed = await this.dispatch(IPC_CHANNELS.workspaceRemoveVariant, { modelPath, variantId });
+        if (!removed.ok) throw new StudioError(removed.error.code, removed.error.message);
+      },
+    };
     this.pipelines = new PipelineRunner({
       startJob: (spec) => {
         const { jobId, done } = this.jobs.start(spec);
@@ -177,7 +191,9 @@ export class StudioBackend {
    */
   private sampleInfo: { value: SampleModelInfo | undefined } | undefined;
   private sample(): SampleModelInfo | undefined {
-    this.sampleInfo ??= { value: this.options.sample === undefined ? sampleModel() : (this.options.sample ?? undefined) };
+    this.sampleInfo ??= {
+      value: this.options.sample === undefined ? sampleModel() : (this.options.sample ?? undefined),
+    };
     return this.sampleInfo.value;
   }
 
@@ -188,7 +204,8 @@ export class StudioBackend {
   private async workspace(modelPath: string): Promise<Workspace> {
     const ws = await this.store.get(modelPath);
     const sample = this.sample();
-    const seedSample = sample !== undefined && path.resolve(modelPath) === path.resolve(sample.modelPath) && !ws.experiment;
+    const seedSample =
+      sample !== undefined && path.resolve(modelPath) === path.resolve(sample.modelPath) && !ws.experiment;
     if (!seedSample && !this.pipelines.reconcile(ws)) return ws;
     await this.store.update(modelPath, (w) => {
       this.pipelines.reconcile(w);
@@ -202,9 +219,15 @@ export class StudioBackend {
     const modelPath = request.make.modelPath;
     const source = request.make.source;
     if (request.make.kind === 'quantize' && request.make.calibration) {
-      await checkDatasetInTask(this.deps, { modelPath, role: 'calibration', data: request.make.calibration, ...(source ? { target: source } : {}) });
+      await checkDatasetInTask(this.deps, {
+        modelPath,
+        role: 'calibration',
+        data: request.make.calibration,
+        ...(source ? { target: source } : {}),
+      });
     }
-    if (request.evaluate) await checkDatasetInTask(this.deps, { modelPath, role: 'evaluation', data: request.evaluate.data });
+    if (request.evaluate)
+      await checkDatasetInTask(this.deps, { modelPath, role: 'evaluation', data: request.evaluate.data });
   }
 
   private emit(event: StudioEvent): void {

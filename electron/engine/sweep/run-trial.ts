@@ -16,7 +16,8 @@ import { inspectModel } from '../inspect/inspect-model.js';
 import { loadModel } from '../onnx/load-model.js';
 import { findRecordedFile, resolveDatasetRef } from '../recipe/dataset-ref.js';
 import { sha256Model, sha256Path } from '../recipe/file-hash.js';
-import { backendTrialRunner, backendTuneJobs, jobInputs } from '../tune/tune-runner.js';
+import { backendTuneJobs } from '../tune/backend-tune-jobs.js';
+import { backendTrialRunner, jobInputs } from '../tune/tune-runner.js';
 import {
   INPUTS_DIR,
   type MachineInfo,

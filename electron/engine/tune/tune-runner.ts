@@ -4,14 +4,16 @@
  * what runs together: a trial's quantization can run while another is evaluated, and a benchmark always runs
  * alone, interleaved with the original, so parallel work never skews latency.
  */
-import type { JobSpec, TerminalJobEvent } from '../../../shared/ipc-contract.js';
+import type { JobSpec } from '../../../shared/ipc-contract.js';
+import type { TuneJobs } from './tune-jobs.js';
+
+export type { TuneJobs };
 import type { BenchJobResult, EvaluateJobResult, VariantJobResult } from '../../../shared/job-results.js';
 import type { PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type { TuneOptions } from '../../../shared/options/tune-options.js';
 import type { TrialRecipe } from '../../../shared/tune.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { StudioError } from '../errors.js';
-import type { StudioBackend } from '../jobs/studio-backend.js';
 import { loadModel } from '../onnx/load-model.js';
 import { analyzeSensitivity } from '../quantize/sensitivity.js';
 import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
@@ -21,26 +23,6 @@ import type { TrialRunner } from './tune-search.js';
 /** A dataset as jobs name it: its spec and the folder its relative paths resolve against. */
 export type TuneDataRef = Extract<JobSpec, { kind: 'evaluate' }>['data'];
 type DataRef = TuneDataRef;
-
-/**
- * What the runner needs of the studio: run a job to its end, and delete a variant. The CLI gives it a
- * StudioBackend (backendTuneJobs); a job running inside the backend gives it its own job manager and store.
- */
-export interface TuneJobs {
-  /** The job's result, or its error as a StudioError (CANCELLED when cancelled). */
-  run<T>(spec: JobSpec, what: string): Promise<T>;
-  removeVariant(modelPath: string, variantId: string): Promise<void>;
-}
-
-export function backendTuneJobs(backend: StudioBackend): TuneJobs {
-  return {
-    run: (spec, what) => runJob(backend, spec, what),
-    async removeVariant(modelPath, variantId) {
-      const removed = await backend.dispatch('studio:workspace.removeVariant', { modelPath, variantId });
-      if (!removed.ok) throw new StudioError(removed.error.code, removed.error.message);
-    },
-  };
-}
 
 export interface TuneRunnerSetup {
   jobs: TuneJobs;
@@ -65,19 +47,6 @@ export function jobInputs(inputs: ShapeOverrides): {
     ...(some(inputs.dims) ? { dims: inputs.dims! } : {}),
     ...(some(inputs.values) ? { values: inputs.values! } : {}),
   };
-}
-
-/** Runs a job to its end: its result, or its error as a StudioError (CANCELLED when cancelled). */
-export async function runJob<T>(backend: StudioBackend, spec: JobSpec, what: string): Promise<T> {
-  const { jobId } = backend.jobs.start(spec);
-  const end = (await backend.jobs.whenDone(jobId)) as TerminalJobEvent<T>;
-  if (end.type === 'result') return end.result;
-  if (end.type === 'cancelled') throw new StudioError('CANCELLED', `${what} was cancelled.`);
-  throw new StudioError(
-    end.error.code,
-    `${what} failed: ${end.error.message}`,
-    end.error.detail === undefined ? undefined : { detail: end.error.detail },
-  );
 }
 
 export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {

@@ -7,7 +7,8 @@ import { StudioBackend } from '../jobs/studio-backend.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { OUTLIER_CONSUMER, writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 import type { TuneCandidate } from './tune-candidates.js';
-import { backendTrialRunner, backendTuneJobs } from './tune-runner.js';
+import { backendTuneJobs } from './backend-tune-jobs.js';
+import { backendTrialRunner } from './tune-runner.js';
 import { runTuneSearch } from './tune-search.js';
 
 /*

@@ -62,11 +62,11 @@ const BAR_HEIGHT = 260;
 
 const PARETO_HEIGHT = 300;
 
-function tooltipStyle(colors: ChartColors) {
+export function tooltipStyle(colors: ChartColors) {
   return { background: colors.surface, borderColor: colors.grid, color: colors.text };
 }
 
-function axisProps(colors: ChartColors) {
+export function axisProps(colors: ChartColors) {
   return { stroke: colors.muted, tick: { fill: colors.text, fontSize: 12 } };
 }
 

@@ -574,6 +574,12 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
         });
         return ok({ jobId });
       }
+      case 'tune':
+        // The search makes, evaluates and benchmarks real variants: it needs the engine (the app or `serve`).
+        return fail({
+          code: 'BAD_REQUEST',
+          message: 'Auto-optimize needs the engine: run the desktop app or `onnx-studio serve`, not the mock page.',
+        });
     }
   };
 

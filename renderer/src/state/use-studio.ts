@@ -92,6 +92,8 @@ export interface StudioActions {
   saveDatasets(datasets: Partial<Record<DatasetRole, DatasetSpecInput>>): Promise<ActionOutcome>;
   /** Check data against the open model (shapes, dtypes, labels) before a job uses it. */
   checkDataset(role: DatasetRole, spec: DatasetSpecInput): Promise<Result<DatasetCheckReport>>;
+  /** Auto-optimize: a tune job with these options (shared/options/tune-options.ts) on the experiment's data. */
+  tune(options: Record<string, unknown>): Promise<string | undefined>;
   cancel(jobId: string): Promise<void>;
   clearFinishedJobs(): void;
   refreshWorkspace(): Promise<void>;
@@ -132,6 +134,8 @@ export function titleForSpec(spec: JobSpec, names: (target: string) => string): 
       return `Evaluate ${names(spec.target ?? ORIGINAL_TARGET)}`;
     case 'export':
       return `Export ${names(spec.target)}`;
+    case 'tune':
+      return 'Auto-optimize';
   }
 }
 
@@ -360,6 +364,15 @@ export function useStudio(host: StudioHost): Studio {
       }
     },
     [submit, nameOf],
+  );
+
+  const tune = useCallback(
+    async (options: Record<string, unknown>) => {
+      const model = stateRef.current.model;
+      if (!model) return undefined;
+      return submit('tune', 'Auto-optimize', { kind: 'tune', modelPath: model.path, options });
+    },
+    [submit],
   );
 
   const queueRecipes = useCallback(
@@ -651,6 +664,7 @@ export function useStudio(host: StudioHost): Studio {
       rerunPipeline,
       benchmark,
       evaluate,
+      tune,
       webBenchmark,
       exportVariant,
       renameVariant,
@@ -670,6 +684,7 @@ export function useStudio(host: StudioHost): Studio {
       rerunPipeline,
       benchmark,
       evaluate,
+      tune,
       webBenchmark,
       exportVariant,
       renameVariant,

@@ -22,6 +22,7 @@ import {
   type DatasetDraft,
 } from '../forms/dataset-draft.js';
 import { SchemaForm } from '../forms/schema-form.js';
+import { AutoOptimizePanel } from './auto-optimize-panel.js';
 import {
   initialValues,
   toOptions,
@@ -390,6 +391,8 @@ export function OptimizeView({
           )}
         </div>
       </section>
+
+      <AutoOptimizePanel studio={studio} catalog={catalog.kind === 'loaded' ? catalog.catalog : undefined} ready={inputsReady} />
 
       <PipelineList
         pipelines={state.workspace?.pipelines ?? []}

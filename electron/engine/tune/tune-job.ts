@@ -1,0 +1,159 @@
+/**
+ * The app's Auto-optimize: a `tune` job. It runs the same search as `onnx-studio tune` (run-tune.ts), its trials
+ * as ordinary jobs of the backend, and keeps a record in the workspace (`tunes`) that every ended trial updates,
+ * so the app draws trials as they come and a reload still shows them. Data and input shapes default to the
+ * model's experiment. The chosen variant stays in the workspace as an ordinary variant, renamed `tuned: ...`;
+ * on Cancel the finished trials and the best variant so far are kept.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TuneJobSpec } from '../../../shared/ipc-contract.js';
+import type { TuneJobResult } from '../../../shared/job-results.js';
+import { budgetOf, tuneOptionsSchema } from '../../../shared/options/tune-options.js';
+import type { TuneRecord, Workspace } from '../../../shared/workspace.js';
+import { StudioError } from '../errors.js';
+import type { WorkspaceStore } from '../workspace/workspace-store.js';
+import type { TuneJobs } from './tune-jobs.js';
+import type { JobContext } from '../jobs/job-manager.js';
+import { runTune } from './run-tune.js';
+
+type DataRef = NonNullable<TuneJobSpec['evaluation']>;
+
+const describe = (ref: DataRef, name?: string) =>
+  name ?? ('path' in ref.spec && typeof ref.spec.path === 'string' ? ref.spec.path : String(ref.spec.kind));
+
+function hasLabels(ref: DataRef): boolean {
+  const spec = ref.spec as { kind: string; labels?: unknown };
+  return spec.kind === 'images' || (typeof spec.labels === 'string' && spec.labels !== '');
+}
+
+function recordOf(ws: Workspace, id: string): TuneRecord {
+  const record = ws.tunes?.find((t) => t.id === id);
+  if (!record) throw new StudioError('INTERNAL', `The tune record ${id} is missing from the workspace.`);
+  return record;
+}
+
+/** What a tune job needs of the backend (a narrow part of the executors' dependencies). */
+export interface TuneJobDeps {
+  store: WorkspaceStore;
+  jobs?: TuneJobs;
+}
+
+export async function runTuneJob(
+  deps: TuneJobDeps,
+  spec: TuneJobSpec,
+  ctx: JobContext,
+): Promise<TuneJobResult> {
+  if (!deps.jobs) throw new StudioError('INTERNAL', 'This host cannot start the jobs a tune run needs.');
+  const parsed = tuneOptionsSchema.safeParse(spec.options);
+  if (!parsed.success)
+    throw new StudioError(
+      'BAD_REQUEST',
+      `Invalid Auto-optimize options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+    );
+  const options = parsed.data;
+  const budget = budgetOf(options);
+  if (!budget.ok) throw new StudioError('BAD_REQUEST', budget.message);
+  const ws = await deps.store.get(spec.modelPath);
+  const datasets = ws.experiment?.datasets ?? {};
+  // The experiment's datasets were checked when they were set (studio:experiment.set).
+  const evaluation = spec.evaluation ?? (datasets.evaluation?.data as DataRef | undefined);
+  if (!evaluation)
+    throw new StudioError(
+      'BAD_REQUEST',
+      'Auto-optimize needs evaluation data: choose a test set in the Model view (Datasets).',
+    );
+  const calibration = spec.calibration ?? (datasets.calibration?.data as DataRef | undefined) ?? evaluation;
+  const labelled = hasLabels(evaluation);
+  if (budget.budget.kind === 'accuracy-drop' && !labelled)
+    throw new StudioError(
+      'BAD_REQUEST',
+      'An accuracy budget needs labels: give the test set labels, or use a cosine budget.',
+    );
+  const inputs = {
+    ...(spec.shapes
+      ? { shapes: spec.shapes }
+      : ws.experiment?.inputs?.shapes
+        ? { shapes: ws.experiment.inputs.shapes }
+        : {}),
+    ...(spec.dims ? { dims: spec.dims } : {}),
+    ...(spec.values
+      ? { values: spec.values }
+      : ws.experiment?.inputs?.values
+        ? { values: ws.experiment.inputs.values }
+        : {}),
+  };
+
+  const id = randomUUID().slice(0, 8);
+  const record: TuneRecord = {
+    id,
+    jobId: ctx.jobId,
+    startedAt: new Date().toISOString(),
+    status: 'running',
+    objective: options.objective,
+    budget: budget.budget,
+    data: {
+      evaluation: describe(evaluation, spec.evaluation ? undefined : datasets.evaluation?.name),
+      calibration: describe(
+        calibration,
+        spec.calibration ? undefined : (datasets.calibration?.name ?? datasets.evaluation?.name),
+      ),
+    },
+    trials: [],
+  };
+  await deps.store.update(spec.modelPath, (w) => {
+    w.tunes = [...(w.tunes ?? []), record];
+  });
+  const update = (mutate: (r: TuneRecord) => void) =>
+    deps.store.update(spec.modelPath, (w) => mutate(recordOf(w, id)));
+  let ended = 0;
+  try {
+    const { outcome } = await runTune({
+      jobs: deps.jobs,
+      modelPath: spec.modelPath,
+      options,
+      budget: budget.budget,
+      evaluation,
+      labelled,
+      calibration,
+      inputs,
+      signal: ctx.signal,
+      onStage: (text) => ctx.progress(Math.min(0.99, ended / options.maxTrials), text),
+      onTrial: (trial, done) => {
+        if (!done) return;
+        ended++;
+        void update((r) => {
+          r.trials = [...r.trials.filter((t) => t.index !== trial.index), { ...trial }].sort(
+            (a, b) => a.index - b.index,
+          );
+        });
+      },
+    });
+    const chosen = outcome.chosen === undefined ? undefined : outcome.trials[outcome.chosen];
+    if (chosen?.variantId) {
+      await deps.store.update(spec.modelPath, (w) => {
+        const variant = w.variants.find((v) => v.id === chosen.variantId);
+        if (variant) variant.name = `tuned: ${chosen.name}`.slice(0, 120);
+      });
+    }
+    await update((r) => {
+      r.status = outcome.stoppedBy === 'cancelled' ? 'cancelled' : 'done';
+      r.endedAt = new Date().toISOString();
+      r.trials = outcome.trials;
+      r.original = outcome.original;
+      r.outcome = outcome;
+      if (chosen?.variantId) r.chosenVariantId = chosen.variantId;
+    });
+    if (outcome.stoppedBy === 'cancelled')
+      throw new StudioError('CANCELLED', 'Auto-optimize was cancelled; its finished trials are kept.');
+    return { tuneId: id, outcome, ...(chosen?.variantId ? { chosenVariantId: chosen.variantId } : {}) };
+  } catch (error) {
+    const cancelled = error instanceof StudioError && error.code === 'CANCELLED';
+    await update((r) => {
+      if (r.status !== 'running') return;
+      r.status = cancelled ? 'cancelled' : 'failed';
+      r.endedAt = new Date().toISOString();
+      if (!cancelled) r.error = error instanceof Error ? error.message : String(error);
+    });
+    throw error;
+  }
+}
