@@ -4,6 +4,12 @@
  * joins the variants, and a cancelled run keeps its finished trials. Screenshots go to out/e2e/screenshots.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeOutlierMlpCase } from '../electron/engine/testing/tune-fixtures.js';
+import { REPO_ROOT } from './support/static-renderer.js';
 import { SCREENSHOT_DIR, failOnPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
 
@@ -67,4 +73,49 @@ test('Cancel keeps the finished trials', async ({ page }) => {
   await expect(run).toHaveAttribute('data-status', 'cancelled', { timeout: 60_000 });
   await expect(panel.getByTestId('tune-run')).toContainText('Cancelled: the finished trials are kept.');
   expect(await panel.getByTestId('tune-trials').locator('tbody tr').count()).toBeGreaterThanOrEqual(1);
+});
+
+test("a cluster sweep's results open in the app, merged as tune --collect does", async ({ page }) => {
+  // A sweep run the way a cluster runs it: emitted, then one `trial` per index (here one after the other).
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-studio-e2e-sweep-'));
+  try {
+    const files = writeOutlierMlpCase(dir);
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'onnx-studio.js'), ...args], { encoding: 'utf8' });
+    const sweep = join(dir, 'sweep');
+    const emitted = cli(
+      'tune',
+      files.model,
+      '--emit',
+      'slurm',
+      sweep,
+      '--data',
+      files.data,
+      '--calib-data',
+      files.calib,
+      '--min-cosine',
+      '0.99',
+      '--objective',
+      'size',
+      '--json',
+    );
+    expect(emitted.status, emitted.stderr).toBe(0);
+    const trials = (JSON.parse(emitted.stdout) as { trials: unknown[] }).trials.length;
+    for (let i = 0; i < trials - 1; i++) expect(cli('trial', sweep, '--index', String(i)).status).toBe(0);
+
+    await openAutoOptimize(page);
+    const results = page.getByTestId('sweep-results');
+    await results.locator('summary').click();
+    await results.getByTestId('sweep-dir').fill(sweep);
+    await results.getByRole('button', { name: 'Open sweep results' }).click();
+    // The last index was not run: it is listed as missing, and the others are still compared and chosen from.
+    await expect(results.getByTestId('sweep-summary')).toContainText(
+      `${trials} trials, ${trials - 1} finished; missing (not run, running or killed): ${trials - 1}`,
+    );
+    await expect(results.getByTestId('tune-chosen')).toContainText(/Its file: .*results\/\d+\/variant\.onnx/);
+    await expect(results.getByTestId('tune-trials').locator('tbody tr')).toHaveCount(trials - 1);
+    await page.screenshot({ path: `${SCREENSHOT_DIR}sweep-results-1440.png`, fullPage: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -36,6 +36,7 @@ import {
   preloadInitScript,
   stubElectronModule,
 } from './support/electron-stand-in.js';
+import { writeEmptySweep } from '../electron/engine/testing/sweep-fixture.js';
 import { DIGITS_DIR, REPO_ROOT } from './support/static-renderer.js';
 
 type IpcModule = typeof import('../electron/main/ipc.js');
@@ -60,6 +61,7 @@ const API_CHANNELS = {
   addBenchRecord: IPC_CHANNELS.workspaceAddBenchRecord,
   setExperiment: IPC_CHANNELS.experimentSet,
   checkDataset: IPC_CHANNELS.datasetCheck,
+  collectSweep: IPC_CHANNELS.sweepCollect,
   buildReport: IPC_CHANNELS.reportBuild,
   saveReport: IPC_CHANNELS.reportSave,
   listMethods: IPC_CHANNELS.methodsList,
@@ -179,6 +181,7 @@ test.beforeAll(async ({ browser }) => {
   tmp = await mkdtemp(join(tmpdir(), 'onnx-studio-preload-'));
   model = join(tmp, 'digits.onnx');
   copyFileSync(join(DIGITS_DIR, 'digits.onnx'), model);
+  await writeEmptySweep(join(tmp, 'sweep'), model);
   backend = new StudioBackend({
     dataDir: join(tmp, 'data'),
     host: 'electron',
@@ -337,9 +340,16 @@ test('every method round-trips to the real handlers and backend, and job events 
       {
         modelPath: model,
         role: 'evaluation',
-        data: { spec: { kind: 'npy', path: join(DIGITS_DIR, 'test-inputs.npy'), labels: join(DIGITS_DIR, 'test-labels.npy') } },
+        data: {
+          spec: {
+            kind: 'npy',
+            path: join(DIGITS_DIR, 'test-inputs.npy'),
+            labels: join(DIGITS_DIR, 'test-labels.npy'),
+          },
+        },
       },
     ],
+    collectSweep: [{ dir: join(tmp, 'sweep') }],
     buildReport: [model],
     saveReport: [{ modelPath: model, outputDir: join(tmp, 'report') }],
     removeVariant: [{ modelPath: model, variantId }],
@@ -371,6 +381,7 @@ test('every method round-trips to the real handlers and backend, and job events 
   expect(value('listRecent')).toEqual([model]);
   expect(value('clearRecent')).toEqual({});
   expect(value('appInfo')).toMatchObject({ host: 'electron', version: '0.0.0-test' });
+  expect(value('collectSweep')).toMatchObject({ trials: 1, missing: [0] });
   expect(await backend.recent.list()).toEqual([]);
 });
 

@@ -39,6 +39,8 @@ export const IPC_CHANNELS = {
   experimentSet: 'studio:experiment.set',
   /** Request/response: check a dataset against a model before a job is queued (shapes, dtypes, labels). */
   datasetCheck: 'studio:dataset.check',
+  /** Merge a cluster sweep's results (`tune --collect`). */
+  sweepCollect: 'studio:sweep.collect',
   /** Request/response: the comparison report of a workspace, as self-contained HTML and as JSON. */
   reportBuild: 'studio:report.build',
   /** Request/response: write the report (report.html + report.json) into a folder on the backend's machine. */

@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import { datasetSpecSchema, describeSpecIssues, type DatasetSpecInput } from './dataset-spec.js';
 import type { Int8Support } from './explain.js';
+import type { CollectedSweep } from './sweep.js';
 import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './bench.js';
 import { inputSpecSchema, inputValuesSchema } from './input-spec-schema.js';
 import type { InputSpec } from './input-spec.js';
@@ -262,6 +263,11 @@ export const experimentSetRequestSchema = z.strictObject({
     .optional(),
 });
 
+/** A sweep folder written by `onnx-studio tune --emit` (its results merged as `tune --collect` does). */
+export const sweepCollectRequestSchema = z.strictObject({
+  dir: absolutePathSchema,
+});
+
 export const datasetCheckRequestSchema = z.strictObject({
   modelPath: absolutePathSchema,
   /** What the data is for: calibration needs inputs only; evaluation needs labels or a reference. */
@@ -425,6 +431,7 @@ export type AddBenchRecordRequest = z.infer<typeof addBenchRecordRequestSchema>;
 export type ReportSaveRequest = z.infer<typeof reportSaveRequestSchema>;
 export type ExperimentSetRequest = z.infer<typeof experimentSetRequestSchema>;
 export type DatasetCheckRequest = z.infer<typeof datasetCheckRequestSchema>;
+export type SweepCollectRequest = z.infer<typeof sweepCollectRequestSchema>;
 export type EmptyRequest = Record<string, never>;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -549,6 +556,7 @@ export interface IpcMethods {
   [IPC_CHANNELS.workspaceAddBenchRecord]: { request: AddBenchRecordRequest; response: BenchRecord };
   [IPC_CHANNELS.experimentSet]: { request: ExperimentSetRequest; response: Workspace };
   [IPC_CHANNELS.datasetCheck]: { request: DatasetCheckRequest; response: DatasetCheckReport };
+  [IPC_CHANNELS.sweepCollect]: { request: SweepCollectRequest; response: CollectedSweep };
   [IPC_CHANNELS.reportBuild]: { request: WorkspaceRequest; response: { html: string; json: StudioReport } };
   [IPC_CHANNELS.reportSave]: { request: ReportSaveRequest; response: { htmlPath: string; jsonPath: string } };
   [IPC_CHANNELS.methodsList]: { request: EmptyRequest; response: MethodCatalog };
@@ -581,6 +589,7 @@ export const IPC_REQUEST_SCHEMAS: { [C in IpcMethodChannel]: z.ZodType<IpcReques
   [IPC_CHANNELS.workspaceAddBenchRecord]: addBenchRecordRequestSchema,
   [IPC_CHANNELS.experimentSet]: experimentSetRequestSchema,
   [IPC_CHANNELS.datasetCheck]: datasetCheckRequestSchema,
+  [IPC_CHANNELS.sweepCollect]: sweepCollectRequestSchema,
   [IPC_CHANNELS.reportBuild]: workspaceRequestSchema,
   [IPC_CHANNELS.reportSave]: reportSaveRequestSchema,
   [IPC_CHANNELS.methodsList]: emptyRequestSchema,
@@ -767,6 +776,8 @@ export interface StudioApi {
   addBenchRecord(request: AddBenchRecordRequest): Promise<Result<BenchRecord>>;
   setExperiment(request: ExperimentSetRequest): Promise<Result<Workspace>>;
   checkDataset(request: DatasetCheckRequest): Promise<Result<DatasetCheckReport>>;
+  /** A cluster sweep's results merged: the same outcome as `tune --collect DIR`. */
+  collectSweep(request: SweepCollectRequest): Promise<Result<CollectedSweep>>;
   buildReport(modelPath: string): Promise<Result<{ html: string; json: StudioReport }>>;
   saveReport(request: ReportSaveRequest): Promise<Result<{ htmlPath: string; jsonPath: string }>>;
   listMethods(): Promise<Result<MethodCatalog>>;

@@ -19,6 +19,7 @@ import {
 } from '../../shared/ipc-contract.js';
 import type { HostHandlers } from '../engine/jobs/studio-backend.js';
 import { StudioBackend } from '../engine/jobs/studio-backend.js';
+import { writeEmptySweep } from '../engine/testing/sweep-fixture.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
 import { registerIpcHandlers, sendMenuCommand, sendOpenModel } from './ipc.js';
 import { StandInWindow, standInElectron, type StandInSender } from './testing/ipc-stand-in.js';
@@ -80,10 +81,11 @@ function dialogs(): HostHandlers {
   };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   tmp = makeTempDir('onnx-studio-ipc-');
   model = path.join(tmp.dir, 'digits.onnx');
   fs.copyFileSync(DIGITS, model);
+  await writeEmptySweep(path.join(tmp.dir, 'sweep'), model);
   backend = new StudioBackend({
     dataDir: path.join(tmp.dir, 'data'),
     host: 'electron',
@@ -398,12 +400,25 @@ const VALID: {
     request: () => ({
       modelPath: model,
       role: 'evaluation',
-      data: { spec: { kind: 'npy', path: path.join(path.dirname(DIGITS), 'test-inputs.npy'), labels: path.join(path.dirname(DIGITS), 'test-labels.npy') } },
+      data: {
+        spec: {
+          kind: 'npy',
+          path: path.join(path.dirname(DIGITS), 'test-inputs.npy'),
+          labels: path.join(path.dirname(DIGITS), 'test-labels.npy'),
+        },
+      },
     }),
     check: (report) => {
       expect(report.identity).toMatchObject({ name: 'test-inputs.npy', samples: 360 });
       expect(report.labels).toMatchObject({ count: 360, min: 0, max: 9, modelClasses: 10 });
       expect(report.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 1, 8, 8] }]);
+    },
+  },
+  [IPC_CHANNELS.sweepCollect]: {
+    // A sweep folder with no result yet: every index is listed as missing, none fails.
+    request: () => ({ dir: path.join(tmp.dir, 'sweep') }),
+    check: (sweep) => {
+      expect(sweep).toMatchObject({ trials: 1, missing: [0], failed: [], machines: [] });
     },
   },
   [IPC_CHANNELS.reportBuild]: {

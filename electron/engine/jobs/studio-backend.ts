@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { int8Support } from '../bench/int8-support.js';
+import { collectSweep } from '../sweep/collect-sweep.js';
 import path from 'node:path';
 import type { Result } from '../../../shared/errors.js';
 import { variantInUseMessage } from '../../../shared/job-targets.js';
@@ -268,6 +269,7 @@ export class StudioBackend {
           throw error;
         }
       },
+      [IPC_CHANNELS.sweepCollect]: (request) => collectSweep(request.dir),
       [IPC_CHANNELS.workspaceGet]: (request) => this.workspace(request.modelPath),
       [IPC_CHANNELS.workspaceList]: () => this.store.list(),
       [IPC_CHANNELS.workspaceRenameVariant]: (request) =>

@@ -14,36 +14,19 @@ import {
   type TuneTrial,
   withinBudget,
 } from '../../../shared/tune.js';
+import type { CollectedSweep, MachineInfo, MachineOutcome } from '../../../shared/sweep.js';
 import { StudioError } from '../errors.js';
+
+export type { CollectedSweep, MachineOutcome };
 import { inspectModel } from '../inspect/inspect-model.js';
 import {
   INPUTS_DIR,
-  type MachineInfo,
   readSweep,
   RESULT_FILE,
   resultDir,
   type TrialResult,
   VARIANT_FILE,
 } from './sweep-format.js';
-
-export interface MachineOutcome {
-  machine: MachineInfo;
-  outcome: TuneOutcome;
-  /** The chosen trial's variant file in the sweep folder. */
-  chosenVariant?: string;
-}
-
-export interface CollectedSweep {
-  dir: string;
-  trials: number;
-  /** Indexes with no result yet (not run, still running, or killed). */
-  missing: number[];
-  /** Indexes whose trial ended in an error, with it. */
-  failed: { index: number; error: string }[];
-  /** One outcome per machine the results came from, the machine with the most results first. */
-  machines: MachineOutcome[];
-  notes: string[];
-}
 
 const machineKey = (m: MachineInfo) => `${m.cpu}\t${m.cores}\t${m.ep}`;
 

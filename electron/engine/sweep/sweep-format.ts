@@ -13,6 +13,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
 import { datasetRefSchema, fileRefSchema, inputSpecSchema } from '../../../shared/recipe.js';
+import type { MachineInfo } from '../../../shared/sweep.js';
 import type { TuneTrial } from '../../../shared/tune.js';
 import { StudioError } from '../errors.js';
 
@@ -57,13 +58,7 @@ export const trialSpecSchema = z.strictObject({
 });
 export type TrialSpec = z.infer<typeof trialSpecSchema>;
 
-/** The machine a result was measured on: latency is comparable only between results of one machine. */
-export interface MachineInfo {
-  cpu: string;
-  cores: number;
-  ep: string;
-  host: string;
-}
+export type { MachineInfo };
 
 /** What `trial` writes: the trial as a local tune records it, and where it was measured. */
 export interface TrialResult {

@@ -704,6 +704,9 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       changed(ws);
       return ok(structuredClone(ws));
     },
+    // Sweep results are files on the engine's machine: the mock page has none to read.
+    collectSweep: async () =>
+      fail({ code: 'BAD_REQUEST', message: 'Opening sweep results needs the engine: run the desktop app or `onnx-studio serve`.' }),
     checkDataset: async (r): Promise<Result<DatasetCheckReport>> => {
       const spec = r.data.spec as { kind: string; path?: string; labels?: string };
       if (spec.labels?.includes('wrong-labels')) {

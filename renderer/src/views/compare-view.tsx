@@ -165,7 +165,10 @@ export function CompareView({
           label={`${histogramVariant?.label ?? '–'}${source ? ` (${describeSource(source)})` : ''}`}
           live={histogramMeasurement ? !histogramMeasurement.final : false}
           controls={histogramSelect}
-          colorIndex={Math.max(0, variants.findIndex((v) => v.id === histogramVariant?.id))}
+          colorIndex={Math.max(
+            0,
+            variants.findIndex((v) => v.id === histogramVariant?.id),
+          )}
         />
         <OpBreakdownChart rows={breakdown.rows} opTypes={breakdown.opTypes} />
       </div>
@@ -283,7 +286,13 @@ function CompareTable({
                     Pareto
                   </span>
                 )}
-                <AccuracyDropBadge points={accuracyDropPoints(r, rows.find((o) => o.isOriginal), metric)} />
+                <AccuracyDropBadge
+                  points={accuracyDropPoints(
+                    r,
+                    rows.find((o) => o.isOriginal),
+                    metric,
+                  )}
+                />
               </th>
               <td className="num">
                 {r.bytes !== undefined ? formatBytes(r.bytes) : '–'}{' '}
@@ -359,7 +368,15 @@ function WebAgreement({ studio }: { studio: Studio }) {
 }
 
 /** Choose which variants to measure, and run an engine benchmark, a browser benchmark or an evaluation. */
-function MeasurePanel({ host, studio, inputsReady }: { host: StudioHost; studio: Studio; inputsReady: boolean }) {
+function MeasurePanel({
+  host,
+  studio,
+  inputsReady,
+}: {
+  host: StudioHost;
+  studio: Studio;
+  inputsReady: boolean;
+}) {
   const { actions, variants, state } = studio;
   const id = useId();
   const [include, setInclude] = useState<Record<string, boolean>>({});
@@ -377,12 +394,17 @@ function MeasurePanel({ host, studio, inputsReady }: { host: StudioHost; studio:
   const [webIterations, setWebIterations] = useState('100');
 
   const savedEval = experimentDataset(state.workspace, 'evaluation')?.spec;
-  const [draft, setDraft] = useState<DatasetDraft>(() => (savedEval ? draftFromSpec(savedEval) : emptyDatasetDraft()));
+  const [draft, setDraft] = useState<DatasetDraft>(() =>
+    savedEval ? draftFromSpec(savedEval) : emptyDatasetDraft(),
+  );
   const [evalSubmitted, setEvalSubmitted] = useState(false);
   const [evalCheck, setEvalCheck] = useState<{ error?: StudioErrorInfo; note?: string } | null>(null);
   const savedKey = JSON.stringify(savedEval ?? null);
   useEffect(() => {
-    if (savedEval) setDraft((d) => (JSON.stringify(d) === JSON.stringify(emptyDatasetDraft()) ? draftFromSpec(savedEval) : d));
+    if (savedEval)
+      setDraft((d) =>
+        JSON.stringify(d) === JSON.stringify(emptyDatasetDraft()) ? draftFromSpec(savedEval) : d,
+      );
   }, [savedKey]);
 
   /** Checks the data first; the original is only evaluated with labels (without, it is the reference). */
@@ -397,7 +419,9 @@ function MeasurePanel({ host, studio, inputsReady }: { host: StudioHost; studio:
     setEvalCheck(
       labelled || targets.length === chosen.length
         ? null
-        : { note: 'The data has no labels: the original is not evaluated (it is the reference the variants are compared with).' },
+        : {
+            note: 'The data has no labels: the original is not evaluated (it is the reference the variants are compared with).',
+          },
     );
     if (targets.length === 0) return;
     await actions.saveDatasets({ evaluation: spec });

@@ -36,9 +36,8 @@ export function EmptyState({
       </div>
       {sampleAvailable && (
         <p className="muted">
-          The sample is a trained handwritten-digits classifier (a 2.6 MB ResNet-style CNN) with its
-          labelled test set and calibration images: quantize it, benchmark it and compare accuracy in about a
-          minute.
+          The sample is a trained handwritten-digits classifier (a 2.6 MB ResNet-style CNN) with its labelled
+          test set and calibration images: quantize it, benchmark it and compare accuracy in about a minute.
         </p>
       )}
       {recent.length > 0 && (

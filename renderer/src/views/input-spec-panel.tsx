@@ -5,7 +5,13 @@
  * (benchmarks, synthetic calibration) uses it, and shown beside every latency it produced.
  */
 import { useEffect, useId, useState } from 'react';
-import { inputNeedsSpec, isOpenDim, shortShapes, type InputSpec, type InputValues } from '../../../shared/input-spec.js';
+import {
+  inputNeedsSpec,
+  isOpenDim,
+  shortShapes,
+  type InputSpec,
+  type InputValues,
+} from '../../../shared/input-spec.js';
 import { formatShape } from '../format.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
@@ -51,7 +57,11 @@ export function specFromDraft(
     if (!draft) continue;
     const dims = draft.dims.map(Number);
     const bad = dims.findIndex((d) => !Number.isInteger(d) || d < 1);
-    if (bad >= 0) return { ok: false, message: `Input '${input.name}': dim ${bad} must be a whole number of at least 1.` };
+    if (bad >= 0)
+      return {
+        ok: false,
+        message: `Input '${input.name}': dim ${bad} must be a whole number of at least 1.`,
+      };
     shapes[input.name] = dims;
     if (draft.values) {
       const a = Number(draft.values.a);
@@ -62,7 +72,10 @@ export function specFromDraft(
       if (draft.values.kind === 'constant') values[input.name] = { kind: 'constant', value: a };
       else {
         if (!Number.isFinite(b) || draft.values.b.trim() === '' || a > b) {
-          return { ok: false, message: `Input '${input.name}': give a range from a smaller to a larger number.` };
+          return {
+            ok: false,
+            message: `Input '${input.name}': give a range from a smaller to a larger number.`,
+          };
         }
         values[input.name] = { kind: 'range', min: a, max: b };
       }
@@ -71,7 +84,15 @@ export function specFromDraft(
   return { ok: true, spec: Object.keys(values).length > 0 ? { shapes, values } : { shapes } };
 }
 
-export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio; summary: ModelSummary; workspace: Workspace | null }) {
+export function InputSpecPanel({
+  studio,
+  summary,
+  workspace,
+}: {
+  studio: Studio;
+  summary: ModelSummary;
+  workspace: Workspace | null;
+}) {
   const id = useId();
   const state = inputSpecState(summary, workspace);
   const [drafts, setDrafts] = useState(() => draftOf(state.spec, summary));
@@ -110,9 +131,12 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
           Every job of this model feeds <strong data-testid="input-spec-summary">{shortShapes(fed)}</strong>
           {saved.values && Object.keys(saved.values).length > 0 && (
             <>
-              {' '}with{' '}
+              {' '}
+              with{' '}
               {Object.entries(saved.values)
-                .map(([name, v]) => (v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`))
+                .map(([name, v]) =>
+                  v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`,
+                )
                 .join(', ')}
             </>
           )}
@@ -129,9 +153,10 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
     <section className="input-spec input-spec-ask" aria-labelledby={`${id}-title`} data-testid="input-spec">
       <h2 id={`${id}-title`}>Set the input shapes before running anything</h2>
       <p className="muted">
-        This model leaves some input sizes open{state.guesses.some((g) => g.values) ? ' or takes inputs whose values matter' : ''}.
-        Benchmarks, calibration and synthetic data use exactly what you set here; a guessed size gives a wrong
-        latency. The fields are prefilled with guesses, each with its reason.
+        This model leaves some input sizes open
+        {state.guesses.some((g) => g.values) ? ' or takes inputs whose values matter' : ''}. Benchmarks,
+        calibration and synthetic data use exactly what you set here; a guessed size gives a wrong latency.
+        The fields are prefilled with guesses, each with its reason.
       </p>
       {state.guesses.map((guess) => {
         const draft = drafts[guess.name];
@@ -140,7 +165,10 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
         return (
           <fieldset key={guess.name} className="input-spec-input">
             <legend>
-              <code>{guess.name}</code> <span className="muted">{guess.dtype} {formatShape(guess.declared)}</span>
+              <code>{guess.name}</code>{' '}
+              <span className="muted">
+                {guess.dtype} {formatShape(guess.declared)}
+              </span>
             </legend>
             <div className="input-spec-dims">
               {guess.dims.map((dim, i) => {
@@ -159,7 +187,9 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
                       disabled={!open}
                       value={draft.dims[i] ?? ''}
                       aria-describedby={open ? `${fieldId}-why` : undefined}
-                      onChange={(e) => setDraft({ ...draft, dims: draft.dims.map((d, k) => (k === i ? e.target.value : d)) })}
+                      onChange={(e) =>
+                        setDraft({ ...draft, dims: draft.dims.map((d, k) => (k === i ? e.target.value : d)) })
+                      }
                     />
                     {open && (
                       <span id={`${fieldId}-why`} className="field-hint">
@@ -177,7 +207,12 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
                   <select
                     id={`${id}-${guess.name}-kind`}
                     value={draft.values.kind}
-                    onChange={(e) => setDraft({ ...draft, values: { ...draft.values!, kind: e.target.value as InputValues['kind'] } })}
+                    onChange={(e) =>
+                      setDraft({
+                        ...draft,
+                        values: { ...draft.values!, kind: e.target.value as InputValues['kind'] },
+                      })
+                    }
                   >
                     <option value="constant">one value</option>
                     <option value="range">whole numbers from… to…</option>
@@ -210,7 +245,13 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
       )}
       {error && <ErrorPanel title="The input spec was not saved" error={error} compact />}
       <div className="queue-row">
-        <button type="button" className="primary" disabled={!parsed.ok || saving} onClick={() => void save()} data-testid="save-input-spec">
+        <button
+          type="button"
+          className="primary"
+          disabled={!parsed.ok || saving}
+          onClick={() => void save()}
+          data-testid="save-input-spec"
+        >
           Use these inputs
         </button>
         {saved && (
@@ -223,7 +264,17 @@ export function InputSpecPanel({ studio, summary, workspace }: { studio: Studio;
   );
 }
 
-function NumberField({ id, label, value, onChange }: { id: string; label: string; value: string; onChange: (v: string) => void }) {
+function NumberField({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+}) {
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -233,14 +284,21 @@ function NumberField({ id, label, value, onChange }: { id: string; label: string
 }
 
 /** Shown on Optimize and Compare while the input spec is missing: nothing runs on a guessed shape. */
-export function InputSpecRequired({ summary, onGoToModel }: { summary: ModelSummary; onGoToModel: () => void }) {
+export function InputSpecRequired({
+  summary,
+  onGoToModel,
+}: {
+  summary: ModelSummary;
+  onGoToModel: () => void;
+}) {
   const open = summary.inputs.filter(inputNeedsSpec);
   return (
     <section className="banner banner-warn" role="status" data-testid="input-spec-required">
       <p>
-        <strong>Set the input shapes first.</strong> {open.map((i) => `${i.name} ${i.dtype} ${formatShape(i.shape)}`).join(', ')}{' '}
-        {open.length === 1 ? 'needs' : 'need'} sizes or values that the model does not fix. Jobs stay off until you
-        set them, so no figure is measured on a guessed shape.
+        <strong>Set the input shapes first.</strong>{' '}
+        {open.map((i) => `${i.name} ${i.dtype} ${formatShape(i.shape)}`).join(', ')}{' '}
+        {open.length === 1 ? 'needs' : 'need'} sizes or values that the model does not fix. Jobs stay off
+        until you set them, so no figure is measured on a guessed shape.
       </p>
       <button type="button" className="primary" onClick={onGoToModel}>
         Set input shapes

@@ -71,10 +71,22 @@ export function JobList({
 
 /** Newest first by submission time, ties by id: the order never changes while jobs progress or after a reload. */
 export function jobsNewestFirst(jobs: readonly JobRecord[]): JobRecord[] {
-  return [...jobs].sort((a, b) => b.submittedAtMs - a.submittedAtMs || (a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0));
+  return [...jobs].sort(
+    (a, b) => b.submittedAtMs - a.submittedAtMs || (a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0),
+  );
 }
 
-function JobItem({ job, now, onCancel, showModel }: { job: JobRecord; now: number; onCancel: (jobId: string) => void; showModel: boolean }) {
+function JobItem({
+  job,
+  now,
+  onCancel,
+  showModel,
+}: {
+  job: JobRecord;
+  now: number;
+  onCancel: (jobId: string) => void;
+  showModel: boolean;
+}) {
   const active = isActive(job);
   const pct = Math.round(job.fraction * 100);
   // The backend's estimate counted down from when it was made; the page's own from the progress so far.

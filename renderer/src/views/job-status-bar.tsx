@@ -60,8 +60,20 @@ export function JobStatusBar({
           </span>
         )}
       </button>
-      {unseen > 0 && <span className="status-hint">{unseen === 1 ? 'A job failed: open the list to see why.' : `${unseen} jobs failed: open the list to see why.`}</span>}
-      <dialog ref={dialog} className="jobs-panel" aria-labelledby={`${id}-title`} onCancel={() => setOpen(false)} data-testid="jobs-panel">
+      {unseen > 0 && (
+        <span className="status-hint">
+          {unseen === 1
+            ? 'A job failed: open the list to see why.'
+            : `${unseen} jobs failed: open the list to see why.`}
+        </span>
+      )}
+      <dialog
+        ref={dialog}
+        className="jobs-panel"
+        aria-labelledby={`${id}-title`}
+        onCancel={() => setOpen(false)}
+        data-testid="jobs-panel"
+      >
         <header className="section-header">
           <h2 id={`${id}-title`}>All jobs</h2>
           <button type="button" className="small" onClick={() => setOpen(false)}>

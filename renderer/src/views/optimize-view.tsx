@@ -86,8 +86,12 @@ export function OptimizeView({
   const [selected, setSelected] = useState<Record<string, Selection>>({});
   // Each role's data starts from what this model's experiment keeps (the sample brings its own); the view
   // is keyed by model, so nothing carries over from another model.
-  const [calibDraft, setCalibDraft] = useState<DatasetDraft>(() => draftOf(experimentDataset(state.workspace, 'calibration')?.spec));
-  const [evalDraft, setEvalDraft] = useState<DatasetDraft>(() => draftOf(experimentDataset(state.workspace, 'evaluation')?.spec));
+  const [calibDraft, setCalibDraft] = useState<DatasetDraft>(() =>
+    draftOf(experimentDataset(state.workspace, 'calibration')?.spec),
+  );
+  const [evalDraft, setEvalDraft] = useState<DatasetDraft>(() =>
+    draftOf(experimentDataset(state.workspace, 'evaluation')?.spec),
+  );
   const [checks, setChecks] = useState<Partial<Record<DatasetRole, DatasetCheckReport>>>({});
   const [checkError, setCheckError] = useState<{ role: DatasetRole; error: StudioErrorInfo } | null>(null);
   // The workspace may arrive after the view: fill empty forms from the experiment once it does.
@@ -146,7 +150,10 @@ export function OptimizeView({
 
   const chosen = methods.filter((m) => selected[methodKey(m)]);
   const needsCalibration = chosen.some((m) => m.needsCalibration);
-  const imageFields = useMemo(() => imageFieldsOf(catalog.kind === 'loaded' ? catalog.catalog : undefined), [catalog]);
+  const imageFields = useMemo(
+    () => imageFieldsOf(catalog.kind === 'loaded' ? catalog.catalog : undefined),
+    [catalog],
+  );
   const calibDataset = buildDatasetSpec(calibDraft, imageFields);
   const evalDataset = buildDatasetSpec(evalDraft, imageFields);
   const formErrors = new Map<string, { common: Record<string, string>; options: Record<string, string> }>();
@@ -167,7 +174,11 @@ export function OptimizeView({
   const evalErrors = evaluateAfter && !evalDataset.ok ? evalDataset.errors : {};
   const datasetErrors = { ...calibErrors, ...evalErrors };
   const canQueue =
-    inputsReady && chosen.length > 0 && !hasFormErrors && Object.keys(datasetErrors).length === 0 && !queueing;
+    inputsReady &&
+    chosen.length > 0 &&
+    !hasFormErrors &&
+    Object.keys(datasetErrors).length === 0 &&
+    !queueing;
 
   /** Checks each dataset the recipes will use against the model; the first problem stops the queueing. */
   const checkData = async (used: Partial<Record<DatasetRole, DatasetSpecInput>>): Promise<boolean> => {
@@ -200,19 +211,19 @@ export function OptimizeView({
       if (!(await checkData(used))) return;
       // The data becomes this model's experiment: it is there next time, and never for another model.
       await actions.saveDatasets(used);
-    const recipes: RecipeRequest[] = chosen.map((m) => {
-      const key = methodKey(m);
-      const fields = fieldsFor.get(key);
-      const sel = selected[key] as Selection;
-      return {
-        kind: m.kind,
-        method: m.name,
-        common: toOptions(fields?.common ?? [], sel.common),
-        options: toOptions(fields?.options ?? [], sel.options),
-        ...(sourceVariant ? { source: sourceVariant.id } : {}),
-        ...(m.needsCalibration && calibration ? { calibration } : {}),
-      };
-    });
+      const recipes: RecipeRequest[] = chosen.map((m) => {
+        const key = methodKey(m);
+        const fields = fieldsFor.get(key);
+        const sel = selected[key] as Selection;
+        return {
+          kind: m.kind,
+          method: m.name,
+          common: toOptions(fields?.common ?? [], sel.common),
+          options: toOptions(fields?.options ?? [], sel.options),
+          ...(sourceVariant ? { source: sourceVariant.id } : {}),
+          ...(m.needsCalibration && calibration ? { calibration } : {}),
+        };
+      });
       await actions.queueRecipes(recipes, {
         ...(benchAfter ? { bench: DEFAULT_BENCH } : {}),
         ...(evaluateAfter && data ? { evaluate: data } : {}),
@@ -299,8 +310,8 @@ export function OptimizeView({
         <h2 id="data-title">2. Data</h2>
         <p className="muted">
           Data by role, kept with this model: calibration data sets the ranges of static quantization;
-          evaluation data measures each variant (accuracy with labels, fidelity to the original without).
-          Both are checked against the model before anything is queued.
+          evaluation data measures each variant (accuracy with labels, fidelity to the original without). Both
+          are checked against the model before anything is queued.
         </p>
         <div className="dataset-roles">
           {needsCalibration && (
@@ -324,7 +335,9 @@ export function OptimizeView({
             />
           )}
           {!needsCalibration && !evaluateAfter && (
-            <p className="muted">No data needed: none of the chosen recipes calibrates, and evaluation is off below.</p>
+            <p className="muted">
+              No data needed: none of the chosen recipes calibrates, and evaluation is off below.
+            </p>
           )}
         </div>
         {checkError && (
@@ -392,7 +405,11 @@ export function OptimizeView({
         </div>
       </section>
 
-      <AutoOptimizePanel studio={studio} catalog={catalog.kind === 'loaded' ? catalog.catalog : undefined} ready={inputsReady} />
+      <AutoOptimizePanel
+        studio={studio}
+        catalog={catalog.kind === 'loaded' ? catalog.catalog : undefined}
+        ready={inputsReady}
+      />
 
       <PipelineList
         pipelines={state.workspace?.pipelines ?? []}
@@ -417,7 +434,10 @@ function isEmptyDraft(draft: DatasetDraft): boolean {
   return JSON.stringify(draft) === JSON.stringify(emptyDatasetDraft());
 }
 
-const ROLE_LEGENDS: Record<DatasetRole, string> = { calibration: 'Calibration data', evaluation: 'Evaluation data' };
+const ROLE_LEGENDS: Record<DatasetRole, string> = {
+  calibration: 'Calibration data',
+  evaluation: 'Evaluation data',
+};
 
 /** One role's dataset form, with what its last check found. */
 function DatasetRoleForm({

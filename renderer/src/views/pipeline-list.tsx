@@ -36,7 +36,11 @@ export function PipelineList({
     <section aria-labelledby="pipelines-title" className="job-list pipeline-list">
       <header className="section-header">
         <h2 id="pipelines-title">Pipelines</h2>
-        {pipelines.length > SHOWN && <span className="muted">newest {SHOWN} of {pipelines.length}</span>}
+        {pipelines.length > SHOWN && (
+          <span className="muted">
+            newest {SHOWN} of {pipelines.length}
+          </span>
+        )}
       </header>
       <ol>
         {newest.map((p) => (
@@ -46,7 +50,9 @@ export function PipelineList({
                 {p.title}
                 {p.variant && <AccuracyDropBadge points={variantAccuracyDrop(evaluations, p.variant)} />}
               </span>
-              <span className={`badge badge-${p.status === 'interrupted' || p.status === 'cancelled' ? 'failed' : p.status}`}>
+              <span
+                className={`badge badge-${p.status === 'interrupted' || p.status === 'cancelled' ? 'failed' : p.status}`}
+              >
                 {p.status}
               </span>
             </div>

@@ -1,0 +1,226 @@
+/**
+ * One tune run drawn: its trials as a chart (objective against quality, the budget as a line) and a table, the
+ * choice, and the sensitivity table. Auto-optimize runs (auto-optimize-panel.tsx) and collected cluster sweeps
+ * (sweep-results.tsx) both show this.
+ */
+import {
+  CartesianGrid,
+  Cell,
+  ReferenceLine,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+  ZAxis,
+} from 'recharts';
+import { niceRange } from '../../../shared/chart-scale.js';
+import { describeBudget, objectiveValue, type TuneTrial } from '../../../shared/tune.js';
+import type { TuneRecord } from '../../../shared/workspace.js';
+import { axisProps, tooltipStyle } from '../charts/compare-charts.js';
+import { ChartCard } from '../charts/chart-card.js';
+import type { Studio } from '../state/use-studio.js';
+import { useChartColors } from '../theme.js';
+
+const ratio = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(3)}×`);
+
+function quality(t: TuneTrial, record: TuneRecord): string {
+  if (t.status === 'failed') return 'failed';
+  if (record.budget.kind === 'accuracy-drop' && t.accuracy !== undefined)
+    return `${(t.accuracy * 100).toFixed(2)}% (${t.dropPoints !== undefined ? (-t.dropPoints).toFixed(2) : '?'} pts)`;
+  return t.cosine?.toFixed(5) ?? '–';
+}
+
+function TrialChart({ record }: { record: TuneRecord }) {
+  const colors = useChartColors();
+  const accuracy = record.budget.kind === 'accuracy-drop';
+  const front = new Set(record.outcome?.pareto ?? []);
+  const points = record.trials
+    .filter((t) => t.status === 'done' && objectiveValue(t, record.objective) !== undefined)
+    .map((t) => ({
+      index: t.index,
+      name: t.name,
+      x: objectiveValue(t, record.objective)!,
+      y: accuracy ? -(t.dropPoints ?? 0) : (t.cosine ?? 0),
+      met: t.meetsBudget === true,
+      chosen: record.outcome?.chosen === t.index,
+    }));
+  const budgetY = record.budget.kind === 'accuracy-drop' ? -record.budget.points : record.budget.cosine;
+  const ys = [...points.map((p) => p.y), budgetY];
+  const span = Math.max(...ys) - Math.min(...ys) || (accuracy ? 1 : 0.01);
+  // Round ticks (shared/chart-scale.ts), with room above and below the points and the budget line.
+  // A cosine never passes 1: the axis stops there.
+  const yTop = Math.max(...ys) + span * 0.1;
+  const yTicks = niceRange(Math.min(...ys) - span * 0.1, accuracy ? yTop : Math.min(1, yTop));
+  const xTicks = niceRange(0, Math.max(1.05, ...points.map((p) => p.x * 1.05)));
+  const objectiveLabel = record.objective === 'latency' ? 'p50 / original' : 'size / original';
+  return (
+    <ChartCard
+      id="tune-trials"
+      title={`Trials: ${record.objective === 'latency' ? 'latency' : 'size'} vs ${accuracy ? 'accuracy change' : 'output cosine'}`}
+      subtitle={`Left is ${record.objective === 'latency' ? 'faster' : 'smaller'}, up is better; the dotted line is the original. The dashed line is the budget (${describeBudget(record.budget)}): filled points meet it (dark: on the Pareto front), hollow red ones break it; the black ring is the choice.`}
+      {...(points.length === 0 ? { empty: <p className="muted">Trials appear here as they finish.</p> } : {})}
+    >
+      <ResponsiveContainer width="100%" height={280}>
+        <ScatterChart margin={{ top: 16, right: 32, bottom: 8, left: 8 }}>
+          <CartesianGrid stroke={colors.grid} />
+          <XAxis
+            type="number"
+            dataKey="x"
+            name={objectiveLabel}
+            domain={[xTicks[0]!, xTicks.at(-1)!]}
+            ticks={xTicks}
+            interval={0}
+            tickFormatter={(v: number) => `${v.toFixed(2)}×`}
+            {...axisProps(colors)}
+            height={44}
+            label={{ value: objectiveLabel, position: 'insideBottom', offset: 0, fill: colors.muted }}
+          />
+          <YAxis
+            type="number"
+            dataKey="y"
+            name={accuracy ? 'accuracy change (pts)' : 'cosine'}
+            domain={[yTicks[0]!, yTicks.at(-1)!]}
+            ticks={yTicks}
+            interval={0}
+            tickFormatter={(v: number) => (accuracy ? `${v.toFixed(1)} pts` : v.toFixed(4))}
+            {...axisProps(colors)}
+            width={76}
+          />
+          <ReferenceLine
+            y={budgetY}
+            stroke={colors.text}
+            strokeDasharray="6 4"
+            label={{ value: 'budget', position: 'insideTopRight', fill: colors.muted }}
+          />
+          <ReferenceLine x={1} stroke={colors.muted} strokeDasharray="2 4" />
+          <Tooltip
+            contentStyle={tooltipStyle(colors)}
+            formatter={(v, name) =>
+              name === objectiveLabel ? `${Number(v).toFixed(3)}×` : Number(v).toFixed(accuracy ? 2 : 5)
+            }
+            labelFormatter={() => ''}
+          />
+          <ZAxis range={[110, 110]} />
+          <Scatter data={points} isAnimationActive={false} fillOpacity={0.8}>
+            {points.map((p) => (
+              <Cell
+                key={p.index}
+                fill={p.met ? (front.has(p.index) ? '#2e7d32' : '#81c784') : 'transparent'}
+                stroke={p.chosen ? colors.text : p.met ? '#2e7d32' : '#c62828'}
+                strokeWidth={p.chosen ? 3 : 2}
+              />
+            ))}
+          </Scatter>
+        </ScatterChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
+/** A run's trials, chart and choice. `studio` finds the chosen variant in the workspace; a sweep names its file. */
+export function TuneResult({
+  record,
+  studio,
+  chosenFile,
+}: {
+  record: TuneRecord;
+  studio?: Studio;
+  chosenFile?: string;
+}) {
+  const chosen =
+    record.outcome?.chosen === undefined ? undefined : record.outcome.trials[record.outcome.chosen];
+  const variant = studio?.variants.find((v) => v.id === record.chosenVariantId);
+  const rows = record.outcome?.sensitivity?.rows.slice(0, 10) ?? [];
+  return (
+    <div className="tune-result" data-testid="tune-run" data-status={record.status}>
+      <p>
+        <strong>
+          {record.status === 'running'
+            ? 'Searching…'
+            : record.status === 'done'
+              ? 'Done.'
+              : record.status === 'cancelled'
+                ? 'Cancelled: the finished trials are kept.'
+                : `Failed: ${record.error ?? ''}`}
+        </strong>{' '}
+        Budget: {describeBudget(record.budget)}; objective: {record.objective}. Measured on{' '}
+        {record.data.evaluation}
+        {record.data.calibration !== record.data.evaluation
+          ? `, calibrated on ${record.data.calibration}`
+          : ' (also the calibration data)'}
+        .
+      </p>
+      {chosen && (
+        <p className="tune-chosen" data-testid="tune-chosen">
+          Chosen: <strong>{variant?.label ?? chosen.name}</strong>: {ratio(chosen.sizeRatio)} size,{' '}
+          {ratio(chosen.p50Ratio)} p50, {quality(chosen, record)}.{' '}
+          {chosenFile
+            ? `Its file: ${chosenFile}.`
+            : 'It is a variant like the others: compare, export or report it.'}
+        </p>
+      )}
+      {record.outcome && !chosen && record.status !== 'running' && (
+        <p className="muted">
+          No trial meets the budget and beats the original: nothing was kept. Loosen the budget or allow more
+          trials.
+        </p>
+      )}
+      <TrialChart record={record} />
+      <table className="tune-trials" data-testid="tune-trials">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Trial</th>
+            <th>Size</th>
+            <th>p50</th>
+            <th>{record.budget.kind === 'accuracy-drop' ? 'Accuracy (Δ)' : 'Cosine'}</th>
+            <th>Budget</th>
+          </tr>
+        </thead>
+        <tbody>
+          {record.trials.map((t) => (
+            <tr
+              key={t.index}
+              data-trial={t.index}
+              className={record.outcome?.chosen === t.index ? 'tune-row-chosen' : undefined}
+            >
+              <td>{t.index}</td>
+              <td>{t.name}</td>
+              <td>{ratio(t.sizeRatio)}</td>
+              <td>{ratio(t.p50Ratio)}</td>
+              <td>{quality(t, record)}</td>
+              <td>{t.status === 'failed' ? t.error : t.meetsBudget ? 'met' : 'broken'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length > 0 && (
+        <table className="tune-sensitivity" data-testid="tune-sensitivity">
+          <caption className="muted">
+            The nodes int8-static hurts most (SQNR each loses; kept in float first by the fallback)
+          </caption>
+          <thead>
+            <tr>
+              <th>Node</th>
+              <th>Op</th>
+              <th>Drop dB</th>
+              <th>Local SQNR dB</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.node}>
+                <td>{r.node}</td>
+                <td>{r.opType}</td>
+                <td>{r.dropDb?.toFixed(1) ?? '–'}</td>
+                <td>{r.localSqnrDb?.toFixed(1) ?? 'exact'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
