@@ -635,7 +635,7 @@ test.describe('themes, keyboard and serve-like hosts', () => {
 
   test('views can be reached with the keyboard', async ({ page }) => {
     await openSample(page);
-    await page.keyboard.press('Alt+3');
+    await page.keyboard.press('Alt+4');
     await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
     await expect(page.getByRole('tab', { name: 'Compare' })).toBeFocused();
     await page.keyboard.press('ArrowRight');
