@@ -60,6 +60,6 @@ export default defineConfig({
         },
       },
     },
-    { name: 'serve', testMatch: ['serve.spec.ts', 'experiment.spec.ts'], timeout: 180_000 },
+    { name: 'serve', testMatch: ['serve.spec.ts', 'experiment.spec.ts', 'graph.spec.ts'], timeout: 180_000 },
   ],
 });

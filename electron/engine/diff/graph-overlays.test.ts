@@ -4,7 +4,12 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHANGE_COLORS, PRECISION_COLORS, changeOverlay, precisionOverlay } from '../../../renderer/src/graph/overlays.js';
+import {
+  CHANGE_COLORS,
+  PRECISION_COLORS,
+  changeOverlay,
+  precisionOverlay,
+} from '../../../renderer/src/graph/overlays.js';
 import { modelGraph } from '../inspect/model-graph.js';
 import { saveModel } from '../onnx/save-model.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
@@ -20,7 +25,12 @@ describe('graph overlays from the engine diff', () => {
       const original = path.join(dir, 'mlp.onnx');
       const variant = path.join(dir, 'mlp.int8.onnx');
       await saveModel(buildMlp(), original);
-      const report = await quantizeModel({ input: original, output: variant, method: 'int8-dynamic', common: { excludeNodes: ['fc2_matmul'] } });
+      const report = await quantizeModel({
+        input: original,
+        output: variant,
+        method: 'int8-dynamic',
+        common: { excludeNodes: ['fc2_matmul'] },
+      });
       const diff = { ...(await diffModels(original, variant)), skippedNodes: report.skippedNodes };
       const graph = await modelGraph(original);
       expect(graph.graph.nodes.map((n) => n.name)).toEqual(diff.nodes.list.map((r) => r.name));

@@ -78,7 +78,7 @@ export function weightOf(
   return undefined;
 }
 
-/** Ids of nodes whose name, op type or a tensor they touch contains `query` (case-insensitive), in graph order. */
+/** Ids of nodes whose name or op type contains `query` (case-insensitive), else of those touching a tensor whose name does. */
 export function searchGraph(index: GraphIndex, query: string, limit = 500): string[] {
   const q = query.trim().toLowerCase();
   if (q === '') return [];
@@ -87,6 +87,8 @@ export function searchGraph(index: GraphIndex, query: string, limit = 500): stri
     if (found.size >= limit) break;
     if (node.name.toLowerCase().includes(q) || opLabel(node).toLowerCase().includes(q)) found.add(id);
   }
+  // Tensor names contain op names (`/stem/Conv_output_0`): they count only when no node matched by itself.
+  if (found.size > 0) return [...found];
   for (const [name, ids] of index.tensors) {
     if (found.size >= limit) break;
     if (name.toLowerCase().includes(q)) for (const id of ids) found.add(id);

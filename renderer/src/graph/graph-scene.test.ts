@@ -7,12 +7,17 @@ import { indexGraph, searchGraph } from './graph-index.js';
 const graph = mockModelGraph('/models/m.onnx');
 const byId = (scene: Scene, id: string) => scene.nodes.find((n) => n.id === id)!;
 const inside = (inner: Scene['nodes'][number], outer: Scene['nodes'][number]) =>
-  inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+  inner.x >= outer.x &&
+  inner.y >= outer.y &&
+  inner.x + inner.width <= outer.x + outer.width &&
+  inner.y + inner.height <= outer.y + outer.height;
 
 describe('buildScene', () => {
   it('shows a collapsed If as one expandable node, its captures as edges into it', () => {
     const scene = buildScene(sceneGraphOf(graph), new Set());
-    expect(scene.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['0', '6', '10', inputId('image'), outputId('probabilities')]));
+    expect(scene.nodes.map((n) => n.id)).toEqual(
+      expect.arrayContaining(['0', '6', '10', inputId('image'), outputId('probabilities')]),
+    );
     expect(scene.nodes.some((n) => n.id.startsWith('6/'))).toBe(false);
     expect(byId(scene, '6')).toMatchObject({ kind: 'op', expandable: true });
     // The branches read pool2 (node 5) from the outer graph: the If depends on it.
@@ -39,7 +44,10 @@ describe('buildScene', () => {
     const top = scene.nodes.filter((n) => n.depth === 0);
     for (const a of top)
       for (const b of top)
-        if (a !== b) expect(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y).toBe(true);
+        if (a !== b)
+          expect(
+            a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y,
+          ).toBe(true);
   });
 });
 
@@ -49,7 +57,8 @@ describe('fastLayered', () => {
     const boxes = Array.from({ length: n }, (_, i) => ({ id: String(i), width: 80, height: 30 }));
     const edges = Array.from({ length: n - 1 }, (_, i): [string, string] => [String(i), String(i + 1)]);
     const layout = fastLayered(boxes, edges);
-    for (let i = 1; i < n; i++) expect(layout.boxes.get(String(i))!.y).toBeGreaterThan(layout.boxes.get(String(i - 1))!.y);
+    for (let i = 1; i < n; i++)
+      expect(layout.boxes.get(String(i))!.y).toBeGreaterThan(layout.boxes.get(String(i - 1))!.y);
     expect(layout.edges).toHaveLength(n - 1);
   });
 
@@ -74,6 +83,7 @@ describe('searchGraph', () => {
     expect(searchGraph(index, 'softmax')).toEqual(['10']);
     expect(searchGraph(index, 'identity')).toEqual(['6/else_branch/0']);
     expect(searchGraph(index, 'fc_mm').sort()).toEqual(['8', '9']);
+    expect(searchGraph(index, 'probabilities').sort()).toEqual(['10', 'out:probabilities']);
     expect(index.nodes.get('6/then_branch/0')!.ancestors).toEqual(['6']);
     expect(searchGraph(index, '  ')).toEqual([]);
   });

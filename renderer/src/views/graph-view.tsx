@@ -257,25 +257,27 @@ export function GraphView({
           )}
         </form>
         <span className="toolbar-spacer" />
-        <button
-          type="button"
-          className="small"
-          onClick={() => canvas.current?.zoomBy(1.25)}
-          aria-label="Zoom in"
-        >
-          +
-        </button>
-        <button
-          type="button"
-          className="small"
-          onClick={() => canvas.current?.zoomBy(0.8)}
-          aria-label="Zoom out"
-        >
-          −
-        </button>
-        <button type="button" className="small" onClick={() => canvas.current?.fit()}>
-          Fit
-        </button>
+        <span className="graph-zoom" role="group" aria-label="Zoom">
+          <button
+            type="button"
+            className="small"
+            onClick={() => canvas.current?.zoomBy(1.25)}
+            aria-label="Zoom in"
+          >
+            +
+          </button>
+          <button
+            type="button"
+            className="small"
+            onClick={() => canvas.current?.zoomBy(0.8)}
+            aria-label="Zoom out"
+          >
+            −
+          </button>
+          <button type="button" className="small" onClick={() => canvas.current?.fit()}>
+            Fit
+          </button>
+        </span>
       </header>
       {graph && (
         <p className="muted graph-counts" data-testid="graph-counts">
