@@ -81,6 +81,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
 
     ctx.lineWidth = 1 / Math.max(scale, 0.5);
     ctx.strokeStyle = muted;
+    // Edges: one path; curves only where they can be seen as such.
     ctx.beginPath();
     for (const e of s.edges) {
       const p = e.points;
@@ -93,7 +94,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       }
       if (maxX < x0 || minX > x1 || maxY < y0 || minY > y1) continue;
       ctx.moveTo(p[0]!, p[1]!);
-      if (p.length === 4) {
+      if (p.length === 4 && scale >= 0.3) {
         const my = (p[1]! + p[3]!) / 2;
         ctx.bezierCurveTo(p[0]!, my, p[2]!, my, p[2]!, p[3]!);
       } else for (let i = 2; i < p.length; i += 2) ctx.lineTo(p[i]!, p[i + 1]!);
@@ -101,37 +102,57 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
     ctx.stroke();
 
     const labels = scale >= LABEL_SCALE;
-    ctx.font = '12px system-ui, sans-serif';
-    ctx.textBaseline = 'middle';
+    const visible: SceneNode[] = [];
+    // Op boxes grouped by colour, each group one path and one fill: far fewer style changes than a fill per node.
+    const byColor = new Map<string, SceneNode[]>();
     for (const n of s.nodes) {
       if (n.x > x1 || n.x + n.width < x0 || n.y > y1 || n.y + n.height < y0) continue;
-      const mark = m.get(n.id) ?? NO_MARK;
-      if (n.kind === 'frame') {
-        ctx.fillStyle = surface;
-        ctx.globalAlpha = 0.6;
-        ctx.fillRect(n.x, n.y, n.width, n.height);
-        ctx.globalAlpha = 1;
-        ctx.strokeStyle = mark.color;
-        ctx.lineWidth = 2 / Math.max(scale, 0.5);
-        ctx.strokeRect(n.x, n.y, n.width, n.height);
-        ctx.fillStyle = mark.color;
-        ctx.fillRect(n.x, n.y, n.width, 22);
-      } else if (n.kind === 'op') {
-        ctx.fillStyle = mark.color;
-        ctx.fillRect(n.x, n.y, n.width, n.height);
-      } else {
-        ctx.fillStyle = surface;
-        ctx.fillRect(n.x, n.y, n.width, n.height);
-        ctx.strokeStyle = muted;
-        ctx.lineWidth = 1 / Math.max(scale, 0.5);
-        ctx.strokeRect(n.x, n.y, n.width, n.height);
-      }
-      if (n.id === sel || found.has(n.id)) {
-        ctx.strokeStyle = n.id === sel ? accent : text;
-        ctx.lineWidth = (n.id === sel ? 3 : 2) / Math.max(scale, 0.3);
-        ctx.strokeRect(n.x - 2, n.y - 2, n.width + 4, n.height + 4);
-      }
-      if (labels) {
+      visible.push(n);
+      if (n.kind !== 'op') continue;
+      const color = (m.get(n.id) ?? NO_MARK).color;
+      const group = byColor.get(color);
+      if (group) group.push(n);
+      else byColor.set(color, [n]);
+    }
+    const thin = 1 / Math.max(scale, 0.5);
+    // Frames first (their bodies' boxes go over them), then graph inputs and outputs.
+    for (const n of visible) {
+      if (n.kind !== 'frame') continue;
+      const color = (m.get(n.id) ?? NO_MARK).color;
+      ctx.fillStyle = surface;
+      ctx.globalAlpha = 0.6;
+      ctx.fillRect(n.x, n.y, n.width, n.height);
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 2 * thin;
+      ctx.strokeRect(n.x, n.y, n.width, n.height);
+      ctx.fillStyle = color;
+      ctx.fillRect(n.x, n.y, n.width, 22);
+    }
+    ctx.fillStyle = surface;
+    ctx.strokeStyle = muted;
+    ctx.lineWidth = thin;
+    for (const n of visible) {
+      if (n.kind !== 'input' && n.kind !== 'output') continue;
+      ctx.fillRect(n.x, n.y, n.width, n.height);
+      ctx.strokeRect(n.x, n.y, n.width, n.height);
+    }
+    for (const [color, group] of byColor) {
+      ctx.fillStyle = color;
+      ctx.beginPath();
+      for (const n of group) ctx.rect(n.x, n.y, n.width, n.height);
+      ctx.fill();
+    }
+    for (const n of visible) {
+      if (n.id !== sel && !found.has(n.id)) continue;
+      ctx.strokeStyle = n.id === sel ? accent : text;
+      ctx.lineWidth = (n.id === sel ? 3 : 2) / Math.max(scale, 0.3);
+      ctx.strokeRect(n.x - 2, n.y - 2, n.width + 4, n.height + 4);
+    }
+    if (labels) {
+      ctx.font = '12px system-ui, sans-serif';
+      ctx.textBaseline = 'middle';
+      for (const n of visible) {
         ctx.fillStyle = n.kind === 'op' || n.kind === 'frame' ? '#1d1d1f' : text;
         const label = n.expandable ? `${n.label} ${n.kind === 'frame' ? '−' : '+'}` : n.label;
         ctx.fillText(label, n.x + 8, n.kind === 'frame' ? n.y + 11 : n.y + n.height / 2, n.width - 12);
