@@ -191,7 +191,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
         const canvas = canvasRef.current;
         const node = props.current.scene.nodes.find((n) => n.id === id);
         if (!canvas || !node) return;
-        const scale = Math.max(view.current.scale, 1);
+        const scale = Math.min(Math.max(view.current.scale, 1), 1.5);
         view.current = {
           scale,
           tx: canvas.clientWidth / 2 - (node.x + node.width / 2) * scale,
