@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeToFloat32 } from '../onnx/tensor-codec.js';
 import { makeAttribute } from '../onnx/graph-build.js';
 import { buildCnn, buildIfModel } from '../testing/model-fixtures.js';
-import { attributeText, modelGraphOf } from './model-graph.js';
+import { attributeText, modelGraphOf, weightStats } from './model-graph.js';
 import type { LoadedModel } from '../onnx/load-model.js';
 import type { ModelProto } from 'onnx-buf';
 
@@ -57,6 +57,19 @@ describe('modelGraphOf', () => {
     }
     const conv = g.graph.nodes.find((n) => n.opType === 'Conv')!;
     expect(conv.attributes.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a graph over the limit with a clear message, and stops reading weights past its budget', () => {
+    expect(() => modelGraphOf(loaded(buildIfModel()), 4)).toThrow(
+      expect.objectContaining({
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining('has 5 nodes; the Graph view shows models of up to 4'),
+      }),
+    );
+    const [first, second] = buildCnn().graph!.initializer;
+    const budget = { left: Number(first!.dims.reduce((a, b) => a * b, 1n)) };
+    expect(weightStats(first!, budget).min).toBeDefined();
+    expect(weightStats(second!, budget)).toMatchObject({ note: expect.stringContaining('too many weights') });
   });
 
   it('renders attributes briefly, cutting long lists', () => {

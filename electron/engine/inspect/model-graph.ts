@@ -17,14 +17,28 @@ import type {
   ModelGraph,
   WeightStats,
 } from '../../../shared/model-graph.js';
+import path from 'node:path';
+import { StudioError } from '../errors.js';
 import { dtypeName } from '../onnx/dtypes.js';
 import { isExternal } from '../onnx/external-data.js';
 import { loadModel, type LoadedModel } from '../onnx/load-model.js';
 import { decodeTensor, tensorByteSize } from '../onnx/tensor-codec.js';
 import { describeType } from './inspect-model.js';
 
-/** Weights with more elements are not read (a few seconds of work for a whole 7B model otherwise). */
+/** One weight with more elements is not read. */
 const STATS_ELEMENT_LIMIT = 64 * 2 ** 20;
+/** Nor any weight once this many elements were read in the model (seconds of work for a 7B model otherwise). */
+const STATS_MODEL_BUDGET = 512 * 2 ** 20;
+/**
+ * The view's limit: past it the JSON (about 190 bytes a node) and the page's drawing grow beyond what a page
+ * should hold, so the request is refused with a clear message rather than freezing the app.
+ */
+export const MAX_GRAPH_NODES = 100_000;
+
+/** Elements left to read in this model. */
+interface Budget {
+  left: number;
+}
 /** Lists in attributes are cut to this many items. */
 const ATTRIBUTE_LIST_ITEMS = 8;
 const ATTRIBUTE_STRING_CHARS = 80;
@@ -85,7 +99,7 @@ export function attributeText(attr: AttributeProto): string {
 }
 
 /** Shape, dtype, bytes, and (when the values are here and numeric) min, max, mean and the share of zeros. */
-export function weightStats(t: TensorProto): WeightStats {
+export function weightStats(t: TensorProto, budget: Budget = { left: STATS_MODEL_BUDGET }): WeightStats {
   const stats: WeightStats = {
     dtype: dtypeName(t.dataType),
     shape: t.dims.map(Number),
@@ -95,6 +109,9 @@ export function weightStats(t: TensorProto): WeightStats {
   const count = stats.shape.reduce((n, d) => n * d, 1);
   if (count > STATS_ELEMENT_LIMIT)
     return { ...stats, note: `more than ${STATS_ELEMENT_LIMIT} elements; values not read` };
+  if (count > budget.left)
+    return { ...stats, note: 'the model has too many weights to read them all; values not read' };
+  budget.left -= count;
   let values;
   try {
     values = decodeTensor(t).values;
@@ -117,7 +134,7 @@ export function weightStats(t: TensorProto): WeightStats {
   return { ...stats, min, max, mean: sum / values.length, sparsity: zeros / values.length };
 }
 
-function buildNode(node: NodeProto, id: string): GraphNode {
+function buildNode(node: NodeProto, id: string, budget: Budget): GraphNode {
   const out: GraphNode = {
     id,
     name: node.name,
@@ -129,32 +146,36 @@ function buildNode(node: NodeProto, id: string): GraphNode {
   };
   const subgraphs: NonNullable<GraphNode['subgraphs']> = [];
   for (const attr of node.attribute) {
-    if (attr.g) subgraphs.push({ attribute: attr.name, graph: buildBody(attr.g, `${id}/${attr.name}`) });
+    if (attr.g)
+      subgraphs.push({ attribute: attr.name, graph: buildBody(attr.g, `${id}/${attr.name}`, budget) });
     attr.graphs.forEach((g, i) =>
-      subgraphs.push({ attribute: `${attr.name}[${i}]`, graph: buildBody(g, `${id}/${attr.name}.${i}`) }),
+      subgraphs.push({
+        attribute: `${attr.name}[${i}]`,
+        graph: buildBody(g, `${id}/${attr.name}.${i}`, budget),
+      }),
     );
   }
   if (subgraphs.length > 0) out.subgraphs = subgraphs;
   return out;
 }
 
-function buildBody(graph: GraphProto, prefix: string): GraphBody {
+function buildBody(graph: GraphProto, prefix: string, budget: Budget): GraphBody {
   const values: GraphBody['values'] = {};
   for (const vi of [...graph.input, ...graph.valueInfo, ...graph.output]) {
     if (vi.name !== '' && vi.type) values[vi.name] = describeType(vi.type);
   }
   const weights: GraphBody['weights'] = {};
-  for (const t of graph.initializer) weights[t.name] = weightStats(t);
+  for (const t of graph.initializer) weights[t.name] = weightStats(t, budget);
   // A Constant node's value is a weight too: the view shows its statistics on the node that makes it.
   for (const node of graph.node) {
     if (node.opType !== 'Constant' || (node.domain !== '' && node.domain !== 'ai.onnx')) continue;
     const value = node.attribute.find((a) => a.name === 'value')?.t;
     const name = node.output[0];
-    if (value && name) weights[name] = weightStats(value);
+    if (value && name) weights[name] = weightStats(value, budget);
   }
   const initializerNames = new Set(graph.initializer.map((t) => t.name));
   return {
-    nodes: graph.node.map((n, i) => buildNode(n, prefix === '' ? String(i) : `${prefix}/${i}`)),
+    nodes: graph.node.map((n, i) => buildNode(n, prefix === '' ? String(i) : `${prefix}/${i}`, budget)),
     // Old models also list initializers as inputs; those are weights, not inputs.
     inputs: graph.input.map((vi) => vi.name).filter((n) => !initializerNames.has(n)),
     outputs: graph.output.map((vi) => vi.name),
@@ -163,13 +184,20 @@ function buildBody(graph: GraphProto, prefix: string): GraphBody {
   };
 }
 
-export function modelGraphOf(model: LoadedModel): ModelGraph {
+export function modelGraphOf(model: LoadedModel, maxNodes = MAX_GRAPH_NODES): ModelGraph {
   const graph = model.proto.graph as GraphProto; // loadModel guarantees a graph
+  const totalNodes = nodeCount(graph);
+  if (totalNodes > maxNodes) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${path.basename(model.path)} has ${totalNodes} nodes; the Graph view shows models of up to ${maxNodes}. Use \`onnx-studio inspect\` or \`onnx-studio diff\` for this one.`,
+    );
+  }
   return {
     path: model.path,
     mainNodes: graph.node.length,
-    totalNodes: nodeCount(graph),
-    graph: buildBody(graph, ''),
+    totalNodes,
+    graph: buildBody(graph, '', { left: STATS_MODEL_BUDGET }),
   };
 }
 
