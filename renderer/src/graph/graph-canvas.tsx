@@ -268,6 +268,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       ref={canvasRef}
       className="graph-canvas"
       data-testid="graph-canvas"
+      data-nodes={scene.nodes.length}
       tabIndex={0}
       aria-label="The model's graph. Drag to pan, scroll to zoom, click a node for its details, double-click an If, Loop or Scan to expand it."
       onPointerDown={(event) => {

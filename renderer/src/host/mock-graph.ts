@@ -146,7 +146,9 @@ export function mockVariantDiff(original: ModelGraph, variant: WorkspaceVariant)
     }
     if (precision === 'int8' && n.name === 'fc_bias')
       return { name: n.name, opType: n.opType, change: 'fused', fusedInto: 'fc' };
-    const p = precision === 'int4' && n.opType !== 'MatMul' ? 'float32' : precision;
+    // int8 and int4 compute in integers only where the weight was quantized; fp16 computes everything in half.
+    const p =
+      precision === 'float16' || (precision === 'int4' && n.opType === 'MatMul') ? precision : 'float32';
     return { name: n.name, opType: n.opType, change: 'kept', variantOpType: n.opType, precision: p };
   });
   const byChange = { kept: 0, replaced: 0, fused: 0, removed: 0 };
