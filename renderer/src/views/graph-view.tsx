@@ -186,7 +186,18 @@ export function GraphView({
 
   const onDrawn = useCallback(() => performance.mark('studio:graph-drawn'), []);
 
-  if (error) return <ErrorPanel title="Could not show the graph" error={error} />;
+  if (error) {
+    return (
+      <>
+        <ErrorPanel title="Could not show the graph" error={error} />
+        {target !== ORIGINAL_TARGET && (
+          <button type="button" onClick={() => setTarget(ORIGINAL_TARGET)}>
+            Show the original's graph
+          </button>
+        )}
+      </>
+    );
+  }
 
   const needsVariant = overlayKind === 'precision' || overlayKind === 'change';
   return (
