@@ -35,5 +35,12 @@ describe('heatOverlay', () => {
     expect(o.marks.get('3')!.text).toBe('2.000 ms a run (50.0% of kernel time)');
     expect(o.marks.get('3')!.color).toBe('rgb(245, 60, 60)');
     expect(o.marks.get('8')!.text).toBe('0.400 ms a run (10.0% of kernel time)');
+    // A profile with every node heats them all, not just the ten slowest.
+    const full = heatOverlay(graph, {
+      ...profile,
+      topNodes: [],
+      nodes: [{ name: 'softmax', opType: 'Softmax', ms: 0.04 }],
+    });
+    expect([...full.marks.keys()]).toEqual(['10']);
   });
 });

@@ -139,7 +139,8 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
   for (const n of graph.nodes) if (n.name) idByName.set(n.name, n.id);
   const total = profile.byOpType.reduce((s, o) => s + o.ms, 0);
   const marks = new Map<string, NodeMark>();
-  for (const node of profile.topNodes) {
+  // Profiles recorded before `nodes` existed list the ten slowest only.
+  for (const node of profile.nodes ?? profile.topNodes) {
     const id = idByName.get(node.name);
     if (!id || total <= 0) continue;
     const share = node.ms / total;
@@ -155,7 +156,7 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
     legend: [
       { color: 'rgb(245, 235, 235)', text: 'little time' },
       { color: 'rgb(245, 60, 60)', text: '25% of kernel time or more' },
-      { color: OTHER, text: 'not among the profile’s slowest nodes' },
+      { color: OTHER, text: profile.nodes ? 'no kernel time' : 'not among the profile’s ten slowest nodes' },
     ],
   };
 }
