@@ -80,6 +80,8 @@ test('the app opens its window on the app:// renderer with only window.studio ex
         'listProviders',
         'listRecent',
         'listWorkspaces',
+        'modelDiff',
+        'modelGraph',
         'onJobEvent',
         'onMenuCommand',
         'onModelOpenRequest',

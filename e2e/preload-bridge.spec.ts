@@ -45,6 +45,8 @@ type BackendModule = typeof import('../electron/engine/jobs/studio-backend.js');
 /** Every member of `window.studio` and the channel it uses (`null`: answered in the preload). */
 const API_CHANNELS = {
   inspectModel: IPC_CHANNELS.modelInspect,
+  modelGraph: IPC_CHANNELS.modelGraph,
+  modelDiff: IPC_CHANNELS.modelDiff,
   openModelDialog: IPC_CHANNELS.modelOpenDialog,
   openPathDialog: IPC_CHANNELS.dialogOpenPath,
   savePathDialog: IPC_CHANNELS.dialogSavePath,
@@ -299,6 +301,8 @@ test('every method round-trips to the real handlers and backend, and job events 
 
   const calls: { [M in ApiMethod]: Parameters<StudioApi[M]> } = {
     inspectModel: [model],
+    modelGraph: [{ modelPath: model, target: 'original' }],
+    modelDiff: [{ modelPath: model, variantId }],
     openModelDialog: [],
     openPathDialog: [{ kind: 'file', title: 'Pick inputs' }],
     savePathDialog: [{ defaultPath: '/exports/model.onnx' }],

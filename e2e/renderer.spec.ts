@@ -488,6 +488,50 @@ test.describe('Compare view', () => {
   });
 });
 
+test.describe('Graph view', () => {
+  test('expands an If from search and the keyboard, shows details, and colours a variant by precision and change', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Graph' }).click();
+    const canvas = page.getByTestId('graph-canvas');
+    await expect(page.getByTestId('graph-counts')).toContainText('13 nodes including subgraphs (11 in the main graph)');
+    // 11 ops plus the model's 2 inputs and 1 output.
+    await expect(canvas).toHaveAttribute('data-nodes', '14');
+    await page.getByRole('searchbox').fill('maybe_scale');
+    await page.getByRole('searchbox').press('Enter');
+    await expect(page.getByTestId('graph-details').getByRole('heading', { level: 2 })).toHaveText('If');
+    await canvas.focus();
+    await page.keyboard.press('Enter');
+    await expect(canvas).toHaveAttribute('data-nodes', '16');
+    // A node inside a branch: search expands what holds it and shows its weights.
+    await page.keyboard.press('Enter');
+    await expect(canvas).toHaveAttribute('data-nodes', '14');
+    await page.getByRole('searchbox').fill('scale_value');
+    await page.getByRole('searchbox').press('Enter');
+    await expect(canvas).toHaveAttribute('data-nodes', '16');
+    await expect(page.getByTestId('graph-details')).toContainText('weight float32 [1]');
+
+    await page.getByTestId('graph-overlay').selectOption('precision');
+    await expect(page.getByText('Make a variant in Optimize')).toBeVisible();
+
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+    await page.getByLabel(/^Benchmark each new variant/).uncheck();
+    await page.getByLabel(/^Evaluate each new variant/).uncheck();
+    await page.getByTestId('queue-jobs').click();
+    await expect(
+      page.locator('[role="tabpanel"]:not([hidden])').getByTestId('job').filter({ hasText: 'Quantize: int8-dynamic' }),
+    ).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
+    await page.getByRole('tab', { name: 'Graph' }).click();
+    await page.getByTestId('graph-overlay').selectOption('precision');
+    // The mock's int8 variant: both Convs and the MatMul in int8, the bias Add fused.
+    await expect(page.getByTestId('graph-legend')).toContainText('int8 (3)');
+    await expect(page.getByTestId('graph-legend')).toContainText('fused or removed');
+    await page.getByTestId('graph-overlay').selectOption('change');
+    await expect(page.getByTestId('graph-diff-replaced')).toHaveText('3');
+    await expect(page.getByTestId('graph-diff-fused')).toHaveText('1');
+  });
+});
+
 test.describe('Export view', () => {
   test('with no variant it explains what Export does', async ({ page }) => {
     await openSample(page);
@@ -635,7 +679,7 @@ test.describe('themes, keyboard and serve-like hosts', () => {
 
   test('views can be reached with the keyboard', async ({ page }) => {
     await openSample(page);
-    await page.keyboard.press('Alt+3');
+    await page.keyboard.press('Alt+4');
     await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
     await expect(page.getByRole('tab', { name: 'Compare' })).toBeFocused();
     await page.keyboard.press('ArrowRight');

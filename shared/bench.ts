@@ -115,6 +115,11 @@ export interface BenchProfile {
   byOpType: OpTypeTime[];
   /** The ten slowest nodes. */
   topNodes: NodeTime[];
+  /**
+   * Every node with kernel time, slowest first, up to 5,000 (the Graph view's kernel-time heat). Absent in
+   * profiles recorded before it existed.
+   */
+  nodes?: NodeTime[];
   /** How many runs the aggregate covers. */
   runs: number;
   /** The raw trace (Chrome trace format: open it in chrome://tracing or ui.perfetto.dev). */

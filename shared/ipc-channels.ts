@@ -7,6 +7,10 @@
 export const IPC_CHANNELS = {
   /** Request/response: read a model and summarize it (runs off the UI thread; adds it to the recent list). */
   modelInspect: 'studio:model.inspect',
+  /** Request/response: a model's or a variant's graph for the Graph view (nodes, value types, weight statistics). */
+  modelGraph: 'studio:model.graph',
+  /** Request/response: what a variant changed, node by node and weight by weight (`onnx-studio diff`). */
+  modelDiff: 'studio:model.diff',
   /** Request/response: show the native Open dialog for a model (Electron only). */
   modelOpenDialog: 'studio:model.openDialog',
   /** Request/response: native dialog to pick a file or folder, e.g. a dataset (Electron only). */

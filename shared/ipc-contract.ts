@@ -26,6 +26,9 @@ import type { Result, StudioErrorInfo } from './errors.js';
 import type { JobResults } from './job-results.js';
 import type { MethodCatalog } from './method-catalog-types.js';
 import type { ModelSummary } from './model-summary.js';
+import type { ModelGraph } from './model-graph.js';
+import type { ModelDiff } from './model-diff.js';
+import type { SkippedNodeInfo } from './job-reports.js';
 import type {
   BenchRecord,
   DatasetIdentity,
@@ -65,6 +68,19 @@ const emptyRequestSchema = z.strictObject({});
 export const inspectModelRequestSchema = z.strictObject({
   /** Absolute path of the `.onnx` file. The file is only read, never written. */
   path: absolutePathSchema,
+});
+
+export const modelGraphRequestSchema = z.strictObject({
+  /** The workspace's model. */
+  modelPath: absolutePathSchema,
+  /** `'original'` or a variant id of that workspace. */
+  target: z.string().min(1).max(100),
+});
+
+export const modelDiffRequestSchema = z.strictObject({
+  modelPath: absolutePathSchema,
+  /** The variant to compare with the workspace's model. */
+  variantId: z.string().min(1).max(100),
 });
 
 export const openModelDialogRequestSchema = emptyRequestSchema;
@@ -407,6 +423,13 @@ export const reportSaveRequestSchema = z.strictObject({
 });
 
 export type InspectModelRequest = z.infer<typeof inspectModelRequestSchema>;
+export type ModelGraphRequest = z.infer<typeof modelGraphRequestSchema>;
+export type ModelDiffRequest = z.infer<typeof modelDiffRequestSchema>;
+
+/** A variant's diff against its workspace's model, with the nodes its quantizer left in float and why. */
+export interface VariantDiff extends ModelDiff {
+  skippedNodes: SkippedNodeInfo[];
+}
 export type OpenModelDialogRequest = z.infer<typeof openModelDialogRequestSchema>;
 export type OpenPathDialogRequest = z.infer<typeof openPathDialogRequestSchema>;
 export type SavePathDialogRequest = z.infer<typeof savePathDialogRequestSchema>;
@@ -537,6 +560,8 @@ export interface AppInfo {
 /** Method channel → request type → response value type. Every response travels as `Result<response>`. */
 export interface IpcMethods {
   [IPC_CHANNELS.modelInspect]: { request: InspectModelRequest; response: ModelSummary };
+  [IPC_CHANNELS.modelGraph]: { request: ModelGraphRequest; response: ModelGraph };
+  [IPC_CHANNELS.modelDiff]: { request: ModelDiffRequest; response: VariantDiff };
   /** `null` when the user closed the dialog without choosing a file. */
   [IPC_CHANNELS.modelOpenDialog]: { request: OpenModelDialogRequest; response: string | null };
   [IPC_CHANNELS.dialogOpenPath]: { request: OpenPathDialogRequest; response: string | null };
@@ -573,6 +598,8 @@ export type IpcResponse<C extends IpcMethodChannel> = Result<IpcMethods[C]['resp
 /** The schema each method's payload is parsed with; the mapped type keeps it in step with `IpcMethods`. */
 export const IPC_REQUEST_SCHEMAS: { [C in IpcMethodChannel]: z.ZodType<IpcRequest<C>> } = {
   [IPC_CHANNELS.modelInspect]: inspectModelRequestSchema,
+  [IPC_CHANNELS.modelGraph]: modelGraphRequestSchema,
+  [IPC_CHANNELS.modelDiff]: modelDiffRequestSchema,
   [IPC_CHANNELS.modelOpenDialog]: openModelDialogRequestSchema,
   [IPC_CHANNELS.dialogOpenPath]: openPathDialogRequestSchema,
   [IPC_CHANNELS.dialogSavePath]: savePathDialogRequestSchema,
@@ -759,6 +786,10 @@ export interface DroppedFile {
 export interface StudioApi {
   /** Summarize the model at an absolute path. */
   inspectModel(path: string): Promise<Result<ModelSummary>>;
+  /** The graph of the workspace's model (`target: 'original'`) or of one of its variants. */
+  modelGraph(request: ModelGraphRequest): Promise<Result<ModelGraph>>;
+  /** What a variant changed against the workspace's model. */
+  modelDiff(request: ModelDiffRequest): Promise<Result<VariantDiff>>;
   /** Show the native Open dialog; the value is the chosen path, or `null` if the user cancelled. */
   openModelDialog(): Promise<Result<string | null>>;
   openPathDialog(request: OpenPathDialogRequest): Promise<Result<string | null>>;

@@ -277,6 +277,14 @@ const VALID: {
       expect(summary.nodes).toBeGreaterThan(0);
     },
   },
+  [IPC_CHANNELS.modelGraph]: {
+    request: () => ({ modelPath: model, target: 'original' }),
+    check: (graph) => {
+      expect(graph.path).toBe(model);
+      expect(graph.graph.nodes.length).toBe(graph.mainNodes);
+      expect(graph.mainNodes).toBeGreaterThan(0);
+    },
+  },
   [IPC_CHANNELS.modelOpenDialog]: {
     request: () => ({}),
     check: (picked) => {
@@ -433,6 +441,13 @@ const VALID: {
     check: (saved) => {
       expect(saved.htmlPath).toBe(path.join(tmp.dir, 'report', 'report.html'));
       expect(fs.existsSync(saved.htmlPath) && fs.existsSync(saved.jsonPath)).toBe(true);
+    },
+  },
+  [IPC_CHANNELS.modelDiff]: {
+    request: () => ({ modelPath: model, variantId }),
+    check: (diff) => {
+      expect(diff.nodes.list.length).toBeGreaterThan(0);
+      expect(Array.isArray(diff.skippedNodes)).toBe(true);
     },
   },
   [IPC_CHANNELS.workspaceRemoveVariant]: {

@@ -23,6 +23,8 @@ import type {
 
 const channels: typeof IPC_CHANNELS = {
   modelInspect: 'studio:model.inspect',
+  modelGraph: 'studio:model.graph',
+  modelDiff: 'studio:model.diff',
   modelOpenDialog: 'studio:model.openDialog',
   dialogOpenPath: 'studio:dialog.openPath',
   dialogSavePath: 'studio:dialog.savePath',
@@ -84,6 +86,8 @@ function subscribe<C extends IpcEventChannel>(
 
 const api: StudioApi = {
   inspectModel: (path) => invoke(channels.modelInspect, { path }),
+  modelGraph: (request) => invoke(channels.modelGraph, request),
+  modelDiff: (request) => invoke(channels.modelDiff, request),
   openModelDialog: () => invoke(channels.modelOpenDialog, {}),
   openPathDialog: (request) => invoke(channels.dialogOpenPath, request),
   savePathDialog: (request) => invoke(channels.dialogSavePath, request),

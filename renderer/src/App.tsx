@@ -1,9 +1,9 @@
 /**
- * The studio shell: toolbar (open, sample, theme), the four views as tabs (Model, Optimize, Compare,
+ * The studio shell: toolbar (open, sample, theme), the views as tabs (Model, Graph, Optimize, Compare,
  * Export), drag and drop of .onnx files, and keyboard shortcuts. All outside effects go through the
  * `StudioHost` it is given, by way of `useStudio`.
  *
- * Keyboard: Ctrl/⌘+O opens a model; Alt+1..4 switch views; in the tab bar the arrow keys, Home and End move
+ * Keyboard: Ctrl/⌘+O opens a model; Alt+1..5 switch views; in the tab bar the arrow keys, Home and End move
  * between tabs (the WAI-ARIA tabs pattern), and Tab moves into the view.
  */
 import {
@@ -33,6 +33,8 @@ import { OptimizeView } from './views/optimize-view.js';
 
 export const TABS = [
   { id: 'model', label: 'Model' },
+  // Graph view (issue 15): one entry here, one lazy module and one panel below, marked "Graph view".
+  { id: 'graph', label: 'Graph' },
   { id: 'optimize', label: 'Optimize' },
   { id: 'compare', label: 'Compare' },
   { id: 'export', label: 'Export' },
@@ -53,6 +55,8 @@ const THEME_TEXT: Record<ThemeChoice, string> = {
  */
 const modelViewModule = lazyModule(() => import('./views/model-summary-view.js'));
 const compareViewModule = lazyModule(() => import('./views/compare-view.js'));
+// Graph view: its module (canvas drawing, overlays) loads on first visit; the layout runs in a worker.
+const graphViewModule = lazyModule(() => import('./views/graph-view.js'));
 
 function ModuleStatus({ state, onRetry }: { state: ModuleState<unknown>; onRetry: () => void }) {
   if (state.kind === 'failed') {
@@ -156,6 +160,7 @@ export function App({ host }: { host: StudioHost }) {
   }, [view.kind]);
   const [modelView, retryModelView] = modelViewModule.useModule(loaded && tab === 'model');
   const [compareView, retryCompareView] = compareViewModule.useModule(loaded && tab === 'compare');
+  const [graphView, retryGraphView] = graphViewModule.useModule(loaded && tab === 'graph');
   // Compare's module (with recharts) takes one 40–60 ms task to start. Do it while the user reads the model,
   // not when they first look at Compare, which is often while a benchmark streams.
   useEffect(() => {
@@ -179,7 +184,7 @@ export function App({ host }: { host: StudioHost }) {
         }
         return;
       }
-      if (event.altKey && !event.ctrlKey && !event.metaKey && /^[1-4]$/.test(event.key) && loaded) {
+      if (event.altKey && !event.ctrlKey && !event.metaKey && /^[1-9]$/.test(event.key) && loaded) {
         const next = TABS[Number(event.key) - 1];
         if (next) {
           event.preventDefault();
@@ -384,7 +389,7 @@ export function App({ host }: { host: StudioHost }) {
                   {tab === 'model' && (
                     <InputSpecPanel key={state.model.path} studio={studio} summary={state.model} workspace={state.workspace} />
                   )}
-                  {tab !== 'model' && tab !== 'export' && !inputsReady && (
+                  {tab !== 'model' && tab !== 'export' && tab !== 'graph' && !inputsReady && (
                     <InputSpecRequired summary={state.model} onGoToModel={() => setTab('model')} />
                   )}
                   {tab === 'model' &&
@@ -392,6 +397,13 @@ export function App({ host }: { host: StudioHost }) {
                       <modelView.module.ModelSummaryView summary={state.model} />
                     ) : (
                       <ModuleStatus state={modelView} onRetry={retryModelView} />
+                    ))}
+                  {/* Graph view */}
+                  {tab === 'graph' &&
+                    (graphView.kind === 'loaded' ? (
+                      <graphView.module.GraphView host={host} modelPath={state.model.path} workspace={state.workspace} />
+                    ) : (
+                      <ModuleStatus state={graphView} onRetry={retryGraphView} />
                     ))}
                   {tab === 'compare' &&
                     (compareView.kind === 'loaded' ? (

@@ -49,9 +49,13 @@ describe('aggregateProfile on a hand-made trace', () => {
   });
 
   it('keeps only the top N nodes and copes with no runs', async () => {
-    expect((await aggregateProfile(events, { topNodes: 1 })).topNodes).toHaveLength(1);
+    const one = await aggregateProfile(events, { topNodes: 1 });
+    expect(one.topNodes).toHaveLength(1);
+    // Every node stays in `nodes` (the Graph view's heat), capped separately.
+    expect(one.nodes.map((n) => n.name)).toEqual(['conv1', 'relu1']);
+    expect((await aggregateProfile(events, { allNodes: 1 })).nodes).toHaveLength(1);
     const none = await aggregateProfile(events, { skipRuns: 10 });
-    expect(none).toEqual({ byOpType: [], topNodes: [], runs: 0 });
+    expect(none).toEqual({ byOpType: [], topNodes: [], nodes: [], runs: 0 });
   });
 });
 
@@ -70,7 +74,9 @@ describe('aggregateProfileFile on a real onnxruntime trace', () => {
       graphOptimizationLevel: 'disabled',
       logSeverityLevel: 3,
     });
-    const feed = { input: new ort.Tensor('float32', new Float32Array(3 * 16 * 16).fill(0.5), [1, 3, 16, 16]) };
+    const feed = {
+      input: new ort.Tensor('float32', new Float32Array(3 * 16 * 16).fill(0.5), [1, 3, 16, 16]),
+    };
     for (let i = 0; i < 5; i++) await session.run(feed);
     session.endProfiling();
     await session.release();
@@ -86,7 +92,14 @@ describe('aggregateProfileFile on a real onnxruntime trace', () => {
     const profile = await aggregateProfileFile(trace, { skipRuns: 2 });
     expect(profile.runs).toBe(3);
     // With optimizations disabled every node of the fixture runs as itself.
-    expect(profile.byOpType.map((o) => o.opType).sort()).toEqual(['Conv', 'Flatten', 'Gemm', 'GlobalAveragePool', 'MaxPool', 'Relu']);
+    expect(profile.byOpType.map((o) => o.opType).sort()).toEqual([
+      'Conv',
+      'Flatten',
+      'Gemm',
+      'GlobalAveragePool',
+      'MaxPool',
+      'Relu',
+    ]);
     expect(profile.byOpType.reduce((sum, o) => sum + o.pct, 0)).toBeCloseTo(100, 6);
     for (const o of profile.byOpType) expect(o.ms).toBeGreaterThan(0);
     expect(profile.topNodes.length).toBeGreaterThanOrEqual(6);

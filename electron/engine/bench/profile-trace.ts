@@ -60,6 +60,8 @@ export async function* readTraceEvents(file: string): AsyncGenerator<TraceEvent>
 export interface ProfileAggregate {
   byOpType: OpTypeTime[];
   topNodes: NodeTime[];
+  /** Every node with kernel time, slowest first, up to `allNodes`. */
+  nodes: NodeTime[];
   /** Runs aggregated (after skipping). */
   runs: number;
 }
@@ -69,6 +71,8 @@ export interface AggregateOptions {
   skipRuns?: number;
   /** How many nodes `topNodes` lists (default 10). */
   topNodes?: number;
+  /** How many nodes `nodes` lists (default 5,000: a workspace keeps every profile, so it is capped). */
+  allNodes?: number;
 }
 
 /**
@@ -136,12 +140,12 @@ export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Itera
     .filter(([, micros]) => micros > 0)
     .map(([opType, micros]) => ({ opType, ms: perRun(micros), pct: totalMicros > 0 ? (100 * micros) / totalMicros : 0 }))
     .sort((a, b) => b.ms - a.ms || a.opType.localeCompare(b.opType));
-  const topNodes = [...nodeMicros]
+  const nodes = [...nodeMicros]
     .map((micros, id) => ({ name: nodeNames[id] as string, opType: nodeOps[id] as string, ms: perRun(micros) }))
     .filter((n) => n.ms > 0)
-    .sort((a, b) => b.ms - a.ms || a.name.localeCompare(b.name))
-    .slice(0, options.topNodes ?? 10);
-  return { byOpType, topNodes, runs: kept.length };
+    .sort((a, b) => b.ms - a.ms || a.name.localeCompare(b.name));
+  const topNodes = nodes.slice(0, options.topNodes ?? 10);
+  return { byOpType, topNodes, nodes: nodes.slice(0, options.allNodes ?? 5000), runs: kept.length };
 }
 
 /** Reads and aggregates a trace file. */

@@ -34,7 +34,9 @@ import { buildReport, saveReport } from '../report/report-files.js';
 import { dataPaths } from '../workspace/data-dir.js';
 import { RecentModels } from '../workspace/recent-models.js';
 import { newId, WorkspaceStore } from '../workspace/workspace-store.js';
-import { executeJob, inspectInTask, isExclusive, laneOf, type ExecutorDeps } from './job-executors.js';
+import { detachedContext, executeJob, inspectInTask, isExclusive, laneOf, runTask, type ExecutorDeps } from './job-executors.js';
+import type { ModelGraph } from '../../../shared/model-graph.js';
+import type { ModelDiff } from '../../../shared/model-diff.js';
 import { JobManager, type JobLane } from './job-manager.js';
 import { activeJobReading } from './job-targets.js';
 import { sampleExperiment } from '../../../shared/experiment.js';
@@ -250,6 +252,17 @@ export class StudioBackend {
     };
     const handlers: { [C in IpcMethodChannel]: Handler<C> } = {
       [IPC_CHANNELS.modelInspect]: (request) => inspectInTask(this.deps, request.path),
+      [IPC_CHANNELS.modelGraph]: async (request) => {
+        const { path: file } = await this.store.resolveTarget(request.modelPath, request.target);
+        return runTask<ModelGraph>(this.deps, { kind: 'graph', path: file }, detachedContext());
+      },
+      [IPC_CHANNELS.modelDiff]: async (request) => {
+        const { path: variant, variant: record } = await this.store.resolveTarget(request.modelPath, request.variantId);
+        if (!record) throw new StudioError('BAD_REQUEST', 'Choose a variant to compare with the original.');
+        const diff = await runTask<ModelDiff>(this.deps, { kind: 'diff', original: path.resolve(request.modelPath), variant }, detachedContext());
+        const skippedNodes = 'skippedNodes' in record.report ? record.report.skippedNodes : [];
+        return { ...diff, skippedNodes };
+      },
       [IPC_CHANNELS.modelOpenDialog]: noDialog,
       [IPC_CHANNELS.dialogOpenPath]: noDialog,
       [IPC_CHANNELS.dialogSavePath]: noDialog,

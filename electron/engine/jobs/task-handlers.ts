@@ -11,6 +11,8 @@ import { StudioError } from '../errors.js';
 import { evaluateModel } from '../evaluate/evaluate-model.js';
 import { requireTestHooks, testCrash } from '../host/test-hooks.js';
 import { inspectModel } from '../inspect/inspect-model.js';
+import { modelGraph } from '../inspect/model-graph.js';
+import { diffModels } from '../diff/diff-models.js';
 import { loadModel } from '../onnx/load-model.js';
 import { saveModel } from '../onnx/save-model.js';
 import { pruneModel } from '../prune/prune-model.js';
@@ -70,6 +72,14 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
       hooks.phase('loading model', task.path);
       hooks.progress(0, 'reading');
       return inspectModel(task.path);
+
+    case 'graph':
+      hooks.phase('loading model', task.path);
+      return modelGraph(task.path);
+
+    case 'diff':
+      hooks.phase('loading model', task.variant);
+      return diffModels(task.original, task.variant);
 
     case 'quantize': {
       hooks.phase('loading model', task.input);

@@ -47,6 +47,8 @@ const WORK: Record<TaskKind, string> = {
   evaluate: 'evaluating',
   export: 'exporting',
   checkDataset: 'checking the data',
+  graph: 'reading the graph',
+  diff: 'comparing with the original',
   testCrash: 'running a test crash',
   testSleep: 'running a test task',
 };
@@ -54,7 +56,10 @@ const WORK: Record<TaskKind, string> = {
 function taskModel(task: TaskRequest): string | undefined {
   switch (task.kind) {
     case 'inspect':
+    case 'graph':
       return task.path;
+    case 'diff':
+      return task.variant;
     case 'quantize':
     case 'prune':
     case 'export':

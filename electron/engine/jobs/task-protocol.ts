@@ -21,6 +21,10 @@ export interface ShapeHints {
 
 export type TaskRequest =
   | { kind: 'inspect'; path: string }
+  /** The Graph view's data of a model (inspect/model-graph.ts). */
+  | { kind: 'graph'; path: string }
+  /** What a variant changed against its original (diff/diff-models.ts). */
+  | { kind: 'diff'; original: string; variant: string }
   | {
       kind: 'quantize';
       input: string;

@@ -11,6 +11,8 @@ export function createElectronHost(api: StudioApi): StudioHost {
   // Spread the API's own methods (the contextBridge object is plain), then adjust what differs.
   const host: StudioHost = {
     inspectModel: (path) => api.inspectModel(path),
+    modelGraph: (request) => api.modelGraph(request),
+    modelDiff: (request) => api.modelDiff(request),
     openModelDialog: () => api.openModelDialog(),
     openPathDialog: (request) => api.openPathDialog(request),
     savePathDialog: (request) => api.savePathDialog(request),

@@ -35,6 +35,7 @@ import type { ExportJobResult } from '../../../shared/job-results.js';
 import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
 import { latencyStatsOf, summarize } from '../../../shared/latency-stats.js';
 import { seedChartsScenario } from './mock-charts-scenario.js';
+import { mockModelGraph, mockVariantDiff } from './mock-graph.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { StudioReport } from '../../../shared/report.js';
 import type {
@@ -612,6 +613,19 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
         for (const l of listeners.recent) l(recent);
       }
       return summary;
+    },
+    modelGraph: async ({ modelPath, target }) => {
+      await delay(latencyMs);
+      const ws = workspaceFor(modelPath);
+      const variant = ws.variants.find((v) => v.id === target);
+      if (target !== 'original' && !variant) return fail({ code: 'BAD_REQUEST', message: `There is no variant '${target}'.` });
+      return ok(mockModelGraph(variant ? variant.path : modelPath));
+    },
+    modelDiff: async ({ modelPath, variantId }) => {
+      await delay(latencyMs);
+      const variant = workspaceFor(modelPath).variants.find((v) => v.id === variantId);
+      if (!variant) return fail({ code: 'BAD_REQUEST', message: `There is no variant '${variantId}'.` });
+      return ok(mockVariantDiff(mockModelGraph(modelPath), variant));
     },
     openModelDialog: async () =>
       serve

@@ -166,6 +166,8 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
   const host: WsStudioHost = {
     kind: 'serve',
     inspectModel: (path) => request(CHANNELS.modelInspect, { path }),
+    modelGraph: (r) => request(CHANNELS.modelGraph, r),
+    modelDiff: (r) => request(CHANNELS.modelDiff, r),
     openModelDialog: () => request(CHANNELS.modelOpenDialog, {}),
     openPathDialog: (r) => request(CHANNELS.dialogOpenPath, r),
     savePathDialog: (r) => request(CHANNELS.dialogSavePath, r),

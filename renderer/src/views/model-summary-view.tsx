@@ -32,7 +32,11 @@ export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
         {summary.externalDataBytes > 0 && (
           <Stat label="External data" value={formatBytes(summary.externalDataBytes)} />
         )}
-        <Stat label="Nodes" value={formatExact(summary.nodes)} />
+        <Stat
+          label="Nodes (main graph)"
+          value={formatExact(summary.nodes)}
+          title="Subgraph bodies (If, Loop, Scan) not counted: the Graph view counts them"
+        />
         <Stat
           label="Parameters"
           value={formatCount(summary.parameters)}
@@ -111,7 +115,7 @@ function OpCountTable({ opCounts, nodes }: { opCounts: Record<string, number>; n
   const rows = Object.entries(opCounts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   return (
     <table>
-      <caption>Operators</caption>
+      <caption>Operators (main graph)</caption>
       <thead>
         <tr>
           <th scope="col">Op type</th>

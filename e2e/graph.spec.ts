@@ -1,0 +1,103 @@
+/**
+ * The Graph view against a real `onnx-studio serve`: open the sample, read its graph (counts, search, a
+ * node's details with weight statistics), make an int8-dynamic variant, switch the overlays and read the
+ * diff table, whose counts must equal the engine's diff of the same two files. Screenshots at 1440x900 and
+ * 1024x700 go to tmp/ (git-ignored) to be looked at.
+ */
+import { expect, test } from '@playwright/test';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { shown } from './support/views.js';
+import { failOnPageErrors } from './support/page-errors.js';
+import { startServe, type ServeProcess } from './support/serve-process.js';
+
+const SHOTS = join(import.meta.dirname, '../tmp/');
+let server: ServeProcess;
+
+test.describe.configure({ mode: 'serial' });
+test.beforeAll(async () => {
+  server = await startServe();
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+failOnPageErrors();
+
+async function onnxFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.onnx')).map((e) => join(e.parentPath, e.name));
+}
+
+test('the graph of the sample, its details, and a variant diffed on it', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Try the sample model' }).click();
+  await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible({ timeout: 20_000 });
+  const originalPath = (await page.locator('.summary .path').textContent())!.trim();
+
+  await page.getByRole('tab', { name: 'Graph' }).click();
+  await expect(page.getByTestId('graph-canvas')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('graph-counts')).toContainText(
+    /\d+ nodes including subgraphs \(\d+ in the main graph\)/,
+  );
+  await expect(page.getByTestId('graph-legend')).toContainText('Conv');
+
+  // Search selects the first match and shows its details, weights with their statistics.
+  await page.getByRole('searchbox').fill('Conv');
+  await page.getByRole('searchbox').press('Enter');
+  const details = page.getByTestId('graph-details');
+  await expect(details.getByRole('heading', { level: 2 })).toHaveText('Conv');
+  await expect(details).toContainText(/weight float32 \[\d+, \d+, \d+, \d+\]/);
+  await expect(details).toContainText(/min -?[\d.e+-]+, max [\d.e+-]+, mean/);
+  await page.screenshot({ path: `${SHOTS}graph-1440.png` });
+
+  const overlay = page.getByTestId('graph-overlay');
+  await overlay.selectOption('precision');
+  await expect(page.getByText('Make a variant in Optimize')).toBeVisible();
+
+  // An int8-dynamic variant, made without benchmark or evaluation.
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+  await page.getByLabel(/^Benchmark each new variant/).uncheck();
+  await page.getByLabel(/^Evaluate each new variant/).uncheck();
+  await page.getByTestId('queue-jobs').click();
+  await expect(shown(page).getByTestId('job').filter({ hasText: 'Quantize: int8-dynamic' })).toHaveAttribute(
+    'data-status',
+    'done',
+    {
+      timeout: 90_000,
+    },
+  );
+
+  await page.getByRole('tab', { name: 'Graph' }).click();
+  await overlay.selectOption('change');
+  const diff = page.getByTestId('graph-diff');
+  await expect(diff).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('graph-legend')).toContainText('replaced');
+
+  // The table's counts are the engine's diff of the same two files.
+  const variants = (await onnxFiles(server.dataDir)).filter((f) => f !== originalPath);
+  expect(variants).toHaveLength(1);
+  const built = pathToFileURL(join(import.meta.dirname, '../out/electron/engine/diff/diff-models.js')).href;
+  const { diffModels } = (await import(built)) as typeof import('../electron/engine/diff/diff-models.js');
+  const engine = await diffModels(originalPath, variants[0]!);
+  for (const change of ['kept', 'replaced', 'fused', 'removed'] as const) {
+    await expect(page.getByTestId(`graph-diff-${change}`)).toHaveText(String(engine.nodes.byChange[change]));
+  }
+  await expect(page.getByTestId('graph-diff-qdq')).toHaveText(
+    `${engine.nodes.added.quantizeDequantize} Q/DQ`,
+  );
+
+  // A changed node from the table: selected, with the overlay's words in its details.
+  await diff.getByRole('button').first().click();
+  await expect(page.getByTestId('graph-details-mark')).toHaveText(/replaced by|fused into|kept|removed/);
+
+  await overlay.selectOption('precision');
+  await expect(page.getByTestId('graph-legend')).toContainText(`int8 (${engine.nodes.byPrecision.int8})`);
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.getByRole('button', { name: 'Fit' }).click();
+  await page.screenshot({ path: `${SHOTS}graph-1024-precision.png` });
+  await overlay.selectOption('change');
+  await page.screenshot({ path: `${SHOTS}graph-1024-diff.png`, fullPage: true });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { decodeToFloat32 } from '../onnx/tensor-codec.js';
+import { makeAttribute } from '../onnx/graph-build.js';
+import { buildCnn, buildIfModel } from '../testing/model-fixtures.js';
+import { attributeText, modelGraphOf, weightStats } from './model-graph.js';
+import type { LoadedModel } from '../onnx/load-model.js';
+import type { ModelProto } from 'onnx-buf';
+
+const loaded = (proto: ModelProto): LoadedModel => ({
+  proto,
+  path: '/m.onnx',
+  dir: '/',
+  fileBytes: 0,
+  externalDataBytes: 0,
+});
+
+describe('modelGraphOf', () => {
+  it('nests If bodies under their node and counts nodes with and without subgraphs', () => {
+    const g = modelGraphOf(loaded(buildIfModel()));
+    expect(g.mainNodes).toBe(3);
+    expect(g.totalNodes).toBe(5);
+    const branch = g.graph.nodes[1]!;
+    expect(branch).toMatchObject({
+      id: '1',
+      opType: 'If',
+      name: 'branch',
+      inputs: ['cond'],
+      outputs: ['if.out'],
+    });
+    expect(branch.subgraphs!.map((s) => s.attribute)).toEqual(['then_branch', 'else_branch']);
+    expect(branch.subgraphs![0]!.graph.nodes[0]).toMatchObject({
+      id: '1/then_branch/0',
+      opType: 'MatMul',
+      inputs: ['hidden', 'shared.weight'],
+    });
+    expect(branch.attributes).toEqual([
+      { name: 'then_branch', value: 'graph (1 nodes)' },
+      { name: 'else_branch', value: 'graph (1 nodes)' },
+    ]);
+    expect(g.graph.inputs).toEqual(['input', 'cond']);
+    expect(g.graph.values.input).toEqual({ dtype: 'float32', shape: ['batch', 4] });
+    expect(g.graph.values.cond).toEqual({ dtype: 'bool', shape: [] });
+  });
+
+  it('gives every weight its shape, bytes and the statistics of its values', () => {
+    const proto = buildCnn();
+    const g = modelGraphOf(loaded(proto));
+    for (const t of proto.graph!.initializer) {
+      const values = decodeToFloat32(t);
+      const stats = g.graph.weights[t.name]!;
+      expect(stats.shape).toEqual(t.dims.map(Number));
+      expect(stats.bytes).toBe(values.length * 4);
+      expect(stats.min).toBeCloseTo(Math.min(...values), 6);
+      expect(stats.max).toBeCloseTo(Math.max(...values), 6);
+      expect(stats.mean).toBeCloseTo(values.reduce((s, v) => s + v, 0) / values.length, 5);
+      expect(stats.sparsity).toBe(values.filter((v) => v === 0).length / values.length);
+    }
+    const conv = g.graph.nodes.find((n) => n.opType === 'Conv')!;
+    expect(conv.attributes.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a graph over the limit with a clear message, and stops reading weights past its budget', () => {
+    expect(() => modelGraphOf(loaded(buildIfModel()), 4)).toThrow(
+      expect.objectContaining({
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining('has 5 nodes; the Graph view shows models of up to 4'),
+      }),
+    );
+    const [first, second] = buildCnn().graph!.initializer;
+    const budget = { left: Number(first!.dims.reduce((a, b) => a * b, 1n)) };
+    expect(weightStats(first!, budget).min).toBeDefined();
+    expect(weightStats(second!, budget)).toMatchObject({ note: expect.stringContaining('too many weights') });
+  });
+
+  it('renders attributes briefly, cutting long lists', () => {
+    expect(attributeText(makeAttribute('pads', { ints: [1, 1, 1, 1] }))).toBe('[1, 1, 1, 1]');
+    expect(attributeText(makeAttribute('axis', { int: -1 }))).toBe('-1');
+    expect(attributeText(makeAttribute('mode', { string: 'NOTSET' }))).toBe('"NOTSET"');
+    expect(attributeText(makeAttribute('big', { ints: Array.from({ length: 20 }, (_, i) => i) }))).toBe(
+      '[0, 1, 2, 3, 4, 5, 6, 7, … 20 in all]',
+    );
+  });
+});

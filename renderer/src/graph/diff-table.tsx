@@ -1,0 +1,78 @@
+/** A variant's diff against the original as tables: counts by change, what was added, and the nodes that changed. */
+import type { VariantDiff } from '../../../shared/ipc-contract.js';
+import { formatBytes } from '../format.js';
+import { CHANGE_COLORS } from './overlays.js';
+
+const ROWS = 200;
+
+export function DiffTable({ diff, onShow }: { diff: VariantDiff; onShow(id: string): void }) {
+  const changed = diff.nodes.list
+    .map((row, i) => ({ row, id: String(i) }))
+    .filter(({ row }) => row.change !== 'kept' || row.precision !== 'float32');
+  const other = Object.entries(diff.nodes.added.other).map(([op, n]) => `${n} ${op}`);
+  return (
+    <section className="graph-diff" aria-label="Changes against the original" data-testid="graph-diff">
+      <h2>Changes against the original</h2>
+      <p>
+        {diff.nodes.original} nodes in the original's main graph, {diff.nodes.variant} in the variant's (
+        {diff.nodes.originalWithSubgraphs} and {diff.nodes.variantWithSubgraphs} with subgraphs). Added:{' '}
+        <span data-testid="graph-diff-qdq">{diff.nodes.added.quantizeDequantize} Q/DQ</span>,{' '}
+        {diff.nodes.added.casts} Cast
+        {other.length > 0 ? `, ${other.join(', ')}` : ''}. Weights {formatBytes(diff.weights.bytesBefore)} →{' '}
+        {formatBytes(diff.weights.bytesAfter)}.
+      </p>
+      <table className="graph-diff-counts">
+        <thead>
+          <tr>
+            {(Object.keys(diff.nodes.byChange) as (keyof typeof CHANGE_COLORS)[]).map((c) => (
+              <th key={c} scope="col">
+                <span className="legend-swatch" style={{ background: CHANGE_COLORS[c] }} /> {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            {(Object.keys(diff.nodes.byChange) as (keyof typeof CHANGE_COLORS)[]).map((c) => (
+              <td key={c} data-testid={`graph-diff-${c}`}>
+                {diff.nodes.byChange[c]}
+              </td>
+            ))}
+          </tr>
+        </tbody>
+      </table>
+      {changed.length > 0 && (
+        <table className="graph-diff-nodes">
+          <caption>
+            Nodes that changed or compute in another precision
+            {changed.length > ROWS ? ` (the first ${ROWS} of ${changed.length})` : ''}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Node</th>
+              <th scope="col">Op</th>
+              <th scope="col">Change</th>
+              <th scope="col">Now</th>
+              <th scope="col">Computes in</th>
+            </tr>
+          </thead>
+          <tbody>
+            {changed.slice(0, ROWS).map(({ row, id }) => (
+              <tr key={id}>
+                <td>
+                  <button type="button" className="link" onClick={() => onShow(id)}>
+                    {row.name || `#${id}`}
+                  </button>
+                </td>
+                <td>{row.opType}</td>
+                <td>{row.change}</td>
+                <td>{row.variantOpType ?? row.fusedInto ?? '—'}</td>
+                <td>{row.precision ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,148 @@
+/** The Graph view's side panel: what the selected node is, reads and writes, with types and weight statistics. */
+import type { ModelGraph, WeightStats } from '../../../shared/model-graph.js';
+import { opLabel } from '../../../shared/model-graph.js';
+import { formatBytes, formatShape } from '../format.js';
+import { valueType, weightOf, type GraphIndex } from './graph-index.js';
+import type { NodeMark } from './overlays.js';
+
+const num = (v: number) =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(4);
+
+function Weight({ stats }: { stats: WeightStats }) {
+  return (
+    <span className="graph-weight">
+      weight {stats.dtype} {formatShape(stats.shape)}, {formatBytes(stats.bytes)}
+      {stats.min !== undefined && stats.max !== undefined && stats.mean !== undefined && (
+        <>
+          <br />
+          min {num(stats.min)}, max {num(stats.max)}, mean {num(stats.mean)}
+          {stats.sparsity !== undefined && `, ${(100 * stats.sparsity).toFixed(1)}% zeros`}
+        </>
+      )}
+      {stats.note && (
+        <>
+          <br />
+          <span className="muted">{stats.note}</span>
+        </>
+      )}
+    </span>
+  );
+}
+
+function Tensor({
+  model,
+  index,
+  nodeId,
+  name,
+}: {
+  model: ModelGraph;
+  index: GraphIndex;
+  nodeId: string;
+  name: string;
+}) {
+  const entry = index.nodes.get(nodeId);
+  if (name === '') return <li className="muted">(absent optional input)</li>;
+  const weight = weightOf(entry, model, name);
+  const type = valueType(entry, model, name);
+  return (
+    <li>
+      <code>{name}</code>
+      {weight ? (
+        <>
+          {' '}
+          <Weight stats={weight} />
+        </>
+      ) : type ? (
+        <span className="muted">
+          {' '}
+          {type.dtype} {formatShape(type.shape)}
+        </span>
+      ) : (
+        <span className="muted"> (type not declared in the model)</span>
+      )}
+    </li>
+  );
+}
+
+export function NodeDetails({
+  model,
+  index,
+  id,
+  mark,
+}: {
+  model: ModelGraph;
+  index: GraphIndex;
+  id: string;
+  mark: NodeMark | undefined;
+}) {
+  const entry = index.nodes.get(id);
+  if (!entry) {
+    // A graph input or output.
+    const name = id.slice(id.indexOf(':') + 1);
+    const type = model.graph.values[name];
+    return (
+      <section className="graph-details" aria-label="Details of the selection" data-testid="graph-details">
+        <h2>{id.startsWith('in:') ? 'Model input' : 'Model output'}</h2>
+        <p>
+          <code>{name}</code>
+        </p>
+        {type && (
+          <p>
+            {type.dtype} {formatShape(type.shape)}
+          </p>
+        )}
+      </section>
+    );
+  }
+  const { node } = entry;
+  return (
+    <section className="graph-details" aria-label="Details of the selection" data-testid="graph-details">
+      <h2>{opLabel(node)}</h2>
+      <dl className="graph-facts">
+        <dt>Name</dt>
+        <dd>{node.name ? <code>{node.name}</code> : <span className="muted">(unnamed)</span>}</dd>
+        <dt>Domain</dt>
+        <dd>{node.domain === '' ? 'ai.onnx (default)' : node.domain}</dd>
+        {mark && mark.text !== '' && (
+          <>
+            <dt>Overlay</dt>
+            <dd data-testid="graph-details-mark">{mark.text}</dd>
+          </>
+        )}
+      </dl>
+      {node.attributes.length > 0 && (
+        <>
+          <h3>Attributes</h3>
+          <dl className="graph-facts">
+            {node.attributes.map((a) => (
+              <div key={a.name}>
+                <dt>{a.name}</dt>
+                <dd>
+                  <code>{a.value}</code>
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </>
+      )}
+      <h3>Inputs</h3>
+      <ul className="graph-tensors">
+        {node.inputs.map((name, i) => (
+          <Tensor key={`${i}:${name}`} model={model} index={index} nodeId={id} name={name} />
+        ))}
+      </ul>
+      <h3>Outputs</h3>
+      <ul className="graph-tensors">
+        {node.outputs.map((name, i) => (
+          <Tensor key={`${i}:${name}`} model={model} index={index} nodeId={id} name={name} />
+        ))}
+      </ul>
+      {node.subgraphs && (
+        <p className="muted">
+          Holds {node.subgraphs.map((s) => `${s.attribute} (${s.graph.nodes.length} nodes)`).join(', ')}.
+          Double-click the node, or press Enter, to expand or collapse it.
+        </p>
+      )}
+    </section>
+  );
+}
