@@ -2,7 +2,7 @@ import type { GraphProto, ModelProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { dtypeBits, dtypeName } from './dtypes.js';
 import { expectedByteLength, externalRef, isExternal } from './external-data.js';
-import { subgraphsOf, topologicalOrder } from './graph-index.js';
+import { topologicalOrder } from './graph-index.js';
 import { walkGraphs } from './walk-graphs.js';
 import { forEachTensor } from './walk-tensors.js';
 
@@ -68,7 +68,8 @@ function isListedInOrder(graph: GraphProto): boolean {
   for (const node of graph.node) for (const out of node.output) if (out !== '') producedLater.add(out);
   for (const node of graph.node) {
     for (const input of node.input) if (input !== '' && producedLater.has(input)) return false;
-    if (subgraphsOf(node).length > 0) return false;
+    // Same test as subgraphsOf(node).length > 0, without building the list for every node.
+    for (const attr of node.attribute) if (attr.g || attr.graphs.length > 0) return false;
     for (const out of node.output) producedLater.delete(out);
   }
   return true;
