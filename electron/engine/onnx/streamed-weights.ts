@@ -54,7 +54,8 @@ export class StreamedWeights {
   /** The last tensor read, held strongly: methods read the same weight several times in a row. */
   #last: { tensor: TensorProto; bytes: Uint8Array } | undefined;
   readonly #fds = new Map<string, number>();
-  readonly #pending = new Set<TensorProto>();
+  /** Tensors created since the last spill, held weakly: a temporary one (copied into another) is not kept. */
+  readonly #pending = new Set<WeakRef<TensorProto>>();
   #pendingBytes = 0;
   #readSinceSpill = 0;
   readonly #scratchPath: string;
@@ -114,13 +115,17 @@ export class StreamedWeights {
     if (bytes < spillLimits.minBytes) return;
     // Spill what came before this tensor, not this one: its creator still holds it.
     if (this.#pendingBytes >= spillLimits.pendingBytes) this.spill();
-    this.#pending.add(tensor);
+    this.#pending.add(new WeakRef(tensor));
     this.#pendingBytes += bytes;
   }
 
   /** Moves the bytes of large in-memory tensors (tracked ones and any in the model) to the scratch file. */
   spill(): void {
-    const candidates = new Set(this.#pending);
+    const candidates = new Set<TensorProto>();
+    for (const ref of this.#pending) {
+      const tensor = ref.deref();
+      if (tensor) candidates.add(tensor);
+    }
     forEachTensor(this.#model, (t) => candidates.add(t));
     this.#pending.clear();
     this.#pendingBytes = 0;
@@ -138,7 +143,7 @@ export class StreamedWeights {
   #appendToScratch(bytes: Uint8Array): ExternalRef {
     this.#scratchFd ??= fs.openSync(this.#scratchPath, 'wx');
     const offset = this.#scratchBytes;
-    for (let done = 0; done < bytes.byteLength; ) {
+    for (let done = 0; done < bytes.byteLength;) {
       done += fs.writeSync(this.#scratchFd, bytes, done, bytes.byteLength - done, offset + done);
     }
     this.#scratchBytes += bytes.byteLength;
@@ -155,7 +160,12 @@ export class StreamedWeights {
       enumerable: true,
       get,
       set: (value: Uint8Array) => {
-        Object.defineProperty(tensor, 'rawData', { configurable: true, enumerable: true, writable: true, value });
+        Object.defineProperty(tensor, 'rawData', {
+          configurable: true,
+          enumerable: true,
+          writable: true,
+          value,
+        });
         this.#refs.delete(tensor);
         this.#cache.delete(tensor);
         if (this.#last?.tensor === tensor) this.#last = undefined;
@@ -169,7 +179,8 @@ export class StreamedWeights {
     const cached = this.#cache.get(tensor)?.deref();
     if (cached) return cached;
     const ref = this.#refs.get(tensor);
-    if (!ref) throw new StudioError('INTERNAL', `The data of tensor '${tensor.name}' is no longer available.`);
+    if (!ref)
+      throw new StudioError('INTERNAL', `The data of tensor '${tensor.name}' is no longer available.`);
     let fd = this.#fds.get(ref.file);
     if (fd === undefined) {
       fd = fs.openSync(ref.file, 'r');
@@ -177,7 +188,7 @@ export class StreamedWeights {
     }
     // A buffer of its own (not the shared pool) so typed-array views of it are aligned.
     const bytes = new Uint8Array(ref.length);
-    for (let done = 0; done < ref.length; ) {
+    for (let done = 0; done < ref.length;) {
       const n = fs.readSync(fd, bytes, done, ref.length - done, ref.offset + done);
       if (n === 0) throw new StudioError('IO', `External data file '${ref.location}' ended early.`);
       done += n;

@@ -87,7 +87,9 @@ export async function transformModel<O>(
   const notes: string[] = [];
   const recorded = readRecordedRecipe(loaded.proto);
   if (recorded.kind === 'unreadable') {
-    notes.push(`The input's recorded recipe could not be used (${recorded.reason}); the new recipe starts from this model.`);
+    notes.push(
+      `The input's recorded recipe could not be used (${recorded.reason}); the new recipe starts from this model.`,
+    );
   }
   // Hashed on another thread while the method works; only needed when the recipe is written.
   const sourceHash =
@@ -164,7 +166,13 @@ function gib(bytes: number): string {
 
 /** Validates a method's options with its schema; a bad value is a BAD_REQUEST naming it. */
 export function parseMethodOptions<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
   value: unknown,
   what: string,
 ): T {
