@@ -11,8 +11,10 @@ import { forEachTensor } from './walk-tensors.js';
  *
  * Every external tensor of the loaded model is turned into a *streamed* tensor: it looks like an ordinary
  * raw_data tensor to the methods (no external-data fields), but `rawData` is a getter that reads its bytes
- * from the data file when asked, and keeps them only while something else still holds them (a WeakRef) plus
- * the last one read. A method that walks its weights one by one therefore has one or two of them in memory.
+ * from the data file when asked, and keeps only the last one read (methods read a weight several times in a
+ * row). A method that walks its weights one by one therefore has one or two of them in memory. (No WeakRef
+ * caches: a WeakRef keeps its target alive until the current job ends, which for a synchronous loop over every
+ * weight means all of them.)
  *
  * What the methods write comes back as new tensors in memory (int8 copies, float16 copies, pruned bytes).
  * Those are *spilled*: their bytes are appended to a scratch file beside the output and the tensor becomes a
@@ -50,12 +52,14 @@ export function isStreamedTensor(tensor: TensorProto): boolean {
 
 export class StreamedWeights {
   readonly #refs = new Map<TensorProto, ExternalRef>();
-  readonly #cache = new Map<TensorProto, WeakRef<Uint8Array>>();
   /** The last tensor read, held strongly: methods read the same weight several times in a row. */
   #last: { tensor: TensorProto; bytes: Uint8Array } | undefined;
   readonly #fds = new Map<string, number>();
-  /** Tensors created since the last spill, held weakly: a temporary one (copied into another) is not kept. */
-  readonly #pending = new Set<WeakRef<TensorProto>>();
+  /**
+   * Tensors created since the last spill. Held strongly: a WeakRef keeps its target alive until the current
+   * job ends, and the methods' loops are synchronous, so weak references would keep every one of them.
+   */
+  readonly #pending = new Set<TensorProto>();
   #pendingBytes = 0;
   #readSinceSpill = 0;
   readonly #scratchPath: string;
@@ -106,7 +110,6 @@ export class StreamedWeights {
     this.#scratchFd = undefined;
     removeQuietly(this.#scratchPath);
     this.#refs.clear();
-    this.#cache.clear();
     this.#last = undefined;
   }
 
@@ -115,17 +118,13 @@ export class StreamedWeights {
     if (bytes < spillLimits.minBytes) return;
     // Spill what came before this tensor, not this one: its creator still holds it.
     if (this.#pendingBytes >= spillLimits.pendingBytes) this.spill();
-    this.#pending.add(new WeakRef(tensor));
+    this.#pending.add(tensor);
     this.#pendingBytes += bytes;
   }
 
   /** Moves the bytes of large in-memory tensors (tracked ones and any in the model) to the scratch file. */
   spill(): void {
-    const candidates = new Set<TensorProto>();
-    for (const ref of this.#pending) {
-      const tensor = ref.deref();
-      if (tensor) candidates.add(tensor);
-    }
+    const candidates = new Set(this.#pending);
     forEachTensor(this.#model, (t) => candidates.add(t));
     this.#pending.clear();
     this.#pendingBytes = 0;
@@ -152,7 +151,6 @@ export class StreamedWeights {
 
   #stream(tensor: TensorProto, ref: ExternalRef): void {
     this.#refs.set(tensor, ref);
-    this.#cache.delete(tensor);
     const get = (): Uint8Array => this.#read(tensor);
     streamedGetters.set(tensor, get);
     Object.defineProperty(tensor, 'rawData', {
@@ -167,7 +165,6 @@ export class StreamedWeights {
           value,
         });
         this.#refs.delete(tensor);
-        this.#cache.delete(tensor);
         if (this.#last?.tensor === tensor) this.#last = undefined;
         this.track(tensor);
       },
@@ -176,8 +173,6 @@ export class StreamedWeights {
 
   #read(tensor: TensorProto): Uint8Array {
     if (this.#last?.tensor === tensor) return this.#last.bytes;
-    const cached = this.#cache.get(tensor)?.deref();
-    if (cached) return cached;
     const ref = this.#refs.get(tensor);
     if (!ref)
       throw new StudioError('INTERNAL', `The data of tensor '${tensor.name}' is no longer available.`);
@@ -193,7 +188,6 @@ export class StreamedWeights {
       if (n === 0) throw new StudioError('IO', `External data file '${ref.location}' ended early.`);
       done += n;
     }
-    this.#cache.set(tensor, new WeakRef(bytes));
     this.#last = { tensor, bytes };
     this.readBytes += ref.length;
     this.#readSinceSpill += ref.length;
