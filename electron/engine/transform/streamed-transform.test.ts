@@ -143,6 +143,26 @@ describe('streamed transforms of models with external data', () => {
     expect(files(path.dirname(fixture.input))).toEqual(before);
   });
 
+  it("refuses an output whose data file would be the input's", async () => {
+    const fixture = fixtures[0]!;
+    const dir = path.dirname(fixture.input);
+    const before = files(dir);
+    // The input's weights are in model.onnx.data; an output named model.onnx elsewhere is fine, here it is not.
+    const clash = path.join(dir, 'model.onnx');
+    await expect(
+      quantizeModel({ input: fixture.input, output: clash, method: 'fp16', force: true }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    fs.copyFileSync(fixture.input, path.join(dir, 'copy.onnx'));
+    await expect(
+      quantizeModel({ input: path.join(dir, 'copy.onnx'), output: clash, method: 'fp16', force: true }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining("the input's own data file"),
+    });
+    fs.rmSync(path.join(dir, 'copy.onnx'));
+    expect(files(dir)).toEqual(before);
+  });
+
   it('leaves no output and no scratch file when cancelled', async () => {
     const fixture = fixtures[1]!;
     const dir = path.join(tmp.dir, 'cancelled');

@@ -14,10 +14,12 @@ import type { ModelProto } from 'onnx-buf';
 import type { RecipeInputs, TransformStep } from '../../../shared/recipe.js';
 import { StudioError } from '../errors.js';
 import { graphProblems } from '../onnx/graph-index.js';
+import { isExternal, resolveExternalLocation } from '../onnx/external-data.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { MAX_PROTO_BYTES, saveModel, type SaveModelResult } from '../onnx/save-model.js';
 import { StreamedWeights } from '../onnx/streamed-weights.js';
+import { forEachTensor } from '../onnx/walk-tensors.js';
 import { sha256Model } from '../recipe/file-hash.js';
 import { extendRecipe, readRecordedRecipe, writeRecipe } from '../recipe/recorded-recipe.js';
 
@@ -105,6 +107,7 @@ export async function transformModel<O>(
         `of one ONNX file: the output keeps its weights in an external data file too (${path.basename(request.output)}.data).`,
     );
   }
+  refuseOverwritingInputData(loaded, request.output);
   const streamed =
     capabilities.streams && request.stream !== false && loaded.externalDataBytes > 0
       ? new StreamedWeights(loaded.proto, loaded.dir, path.resolve(request.output))
@@ -158,6 +161,24 @@ async function transformLoaded<O>(
     ...(streamed ? { externalSources: streamed.sources() } : {}),
   });
   return { outcome, loaded, saved, notes };
+}
+
+/**
+ * The output's data file is named after the output; an input whose weights live in a file of that very name
+ * (`-o model.onnx` beside an input that uses `model.onnx.data`) would have its weights replaced.
+ */
+function refuseOverwritingInputData(loaded: LoadedModel, output: string): void {
+  if (loaded.externalDataBytes === 0) return;
+  const dataOut = `${path.resolve(output)}.data`;
+  forEachTensor(loaded.proto, (tensor) => {
+    if (isExternal(tensor) && sameFile(resolveExternalLocation(loaded.dir, tensor), dataOut)) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `The output's external data file ${dataOut} is the input's own data file. ONNX Studio never overwrites an ` +
+          `input: choose another -o name or folder.`,
+      );
+    }
+  });
 }
 
 function gib(bytes: number): string {
