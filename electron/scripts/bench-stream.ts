@@ -13,8 +13,9 @@
  * cosine similarity of its output with the original model's is printed.
  *
  * Over 2 GiB it also runs `convert` without --external-data, which must keep the weights external (and say so).
- * --baseline also runs int8-dynamic the way every transform worked before streaming (all external data read
- * into memory first: the engine's `stream: false`), in a child process measured the same way.
+ * --baseline also runs each method the way every transform worked before streaming (all external data read
+ * into memory first: the engine's `stream: false`), in a child process measured the same way, just before the
+ * streamed run of the same method (interleaved, so that both see the same machine load).
  *
  * Internal modes (used by the parent): `--inline METHOD IN OUT` runs a transform with stream: false;
  * `--forward MODEL OUT.bin WIDTH` runs a model once and writes its output as float32.
@@ -276,16 +277,14 @@ async function main(argv: string[]): Promise<void> {
       console.log(`  ${rows.at(-1)!.join(' | ')}`);
       fs.rmSync(dir, { recursive: true, force: true });
     };
-    if (argv.includes('--baseline')) {
-      run('int8-dynamic (in memory, before)', (o) => [
-        fileURLToPath(import.meta.url),
-        '--inline',
-        'int8-dynamic',
-        input,
-        o,
-      ]);
+    const baseline = argv.includes('--baseline');
+    for (const method of methods) {
+      if (baseline) {
+        const self = fileURLToPath(import.meta.url);
+        run(`${method.name} (in memory)`, (o) => [self, '--inline', method.name, input, o]);
+      }
+      run(method.name, (o) => [cli, ...method.args(input, o)]);
     }
-    for (const method of methods) run(method.name, (o) => [cli, ...method.args(input, o)]);
     if (dirBytes(input) > 2 ** 31 && !only) {
       // Over 2 GiB, convert without --external-data keeps the weights external (and says so) instead of failing.
       run('convert (no --external-data)', (o) => [cli, 'convert', input, '-o', o]);
@@ -302,6 +301,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 async function runInline(method: string, input: string, output: string): Promise<void> {
+  if (method === 'magnitude') {
+    const { pruneModel } = await import('../engine/prune/prune-model.js');
+    await pruneModel({ input, output, method, common: { sparsity: 0.5 }, stream: false });
+    return;
+  }
   const { quantizeModel } = await import('../engine/quantize/quantize-model.js');
   await quantizeModel({ input, output, method, stream: false });
 }

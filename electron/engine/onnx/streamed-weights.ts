@@ -11,7 +11,7 @@ import { forEachTensor } from './walk-tensors.js';
  *
  * Every external tensor of the loaded model is turned into a *streamed* tensor: it looks like an ordinary
  * raw_data tensor to the methods (no external-data fields), but `rawData` is a getter that reads its bytes
- * from the data file when asked, and keeps only the last one read (methods read a weight several times in a
+ * from the data file when asked, and keeps only the last two read (methods read a weight several times in a
  * row). A method that walks its weights one by one therefore has one or two of them in memory. (No WeakRef
  * caches: a WeakRef keeps its target alive until the current job ends, which for a synchronous loop over every
  * weight means all of them.)
@@ -35,6 +35,8 @@ import { forEachTensor } from './walk-tensors.js';
  */
 export const spillLimits = { everyReadBytes: 128 << 20, pendingBytes: 128 << 20, minBytes: 64 << 10 };
 
+const RECENT_READS = 2;
+
 const active = new AsyncLocalStorage<StreamedWeights>();
 
 /** Called by the tensor factories: a tensor created while a streamed transform runs may be spilled later. */
@@ -52,8 +54,11 @@ export function isStreamedTensor(tensor: TensorProto): boolean {
 
 export class StreamedWeights {
   readonly #refs = new Map<TensorProto, ExternalRef>();
-  /** The last tensor read, held strongly: methods read the same weight several times in a row. */
-  #last: { tensor: TensorProto; bytes: Uint8Array } | undefined;
+  /**
+   * The last RECENT_READS tensors read, held strongly: methods read the same weight several times in a row,
+   * with its bias in between (int8-dynamic checks a weight, then the Add it folds, then quantizes the weight).
+   */
+  #recent: { tensor: TensorProto; bytes: Uint8Array }[] = [];
   readonly #fds = new Map<string, number>();
   /**
    * Tensors created since the last spill. Held strongly: a WeakRef keeps its target alive until the current
@@ -110,7 +115,7 @@ export class StreamedWeights {
     this.#scratchFd = undefined;
     removeQuietly(this.#scratchPath);
     this.#refs.clear();
-    this.#last = undefined;
+    this.#recent = [];
   }
 
   track(tensor: TensorProto): void {
@@ -165,14 +170,15 @@ export class StreamedWeights {
           value,
         });
         this.#refs.delete(tensor);
-        if (this.#last?.tensor === tensor) this.#last = undefined;
+        this.#recent = this.#recent.filter((r) => r.tensor !== tensor);
         this.track(tensor);
       },
     });
   }
 
   #read(tensor: TensorProto): Uint8Array {
-    if (this.#last?.tensor === tensor) return this.#last.bytes;
+    const recent = this.#recent.find((r) => r.tensor === tensor);
+    if (recent) return recent.bytes;
     const ref = this.#refs.get(tensor);
     if (!ref)
       throw new StudioError('INTERNAL', `The data of tensor '${tensor.name}' is no longer available.`);
@@ -188,7 +194,7 @@ export class StreamedWeights {
       if (n === 0) throw new StudioError('IO', `External data file '${ref.location}' ended early.`);
       done += n;
     }
-    this.#last = { tensor, bytes };
+    this.#recent = [{ tensor, bytes }, ...this.#recent.slice(0, RECENT_READS - 1)];
     this.readBytes += ref.length;
     this.#readSinceSpill += ref.length;
     if (this.#readSinceSpill >= spillLimits.everyReadBytes) this.spill();
