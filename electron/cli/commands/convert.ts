@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { StudioError } from '../../engine/errors.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
-import { saveModel } from '../../engine/onnx/save-model.js';
+import { MAX_PROTO_BYTES, saveModel } from '../../engine/onnx/save-model.js';
 import type { CliCommand } from '../cli-context.js';
 import { parseCount, requireString, writeJson } from '../cli-context.js';
 import { formatBytes } from '../format.js';
@@ -24,7 +24,7 @@ export const convertCommand: CliCommand = {
   help: [
     '  -o, --output PATH       where to write the model (required; never the input)',
     '  --external-data         store tensors of at least --size-threshold bytes in OUT.data beside OUT',
-    '                          (required for models over 2 GiB); without it external data is folded back in',
+    '                          (automatic for models over 2 GiB); without it external data is folded back in',
     `  --size-threshold BYTES  smallest tensor moved to external data (default ${DEFAULT_THRESHOLD})`,
     '  --force                 replace OUT (and OUT.data) if they exist',
     '  --json                  print {output, outputBytes, externalDataBytes}',
@@ -38,18 +38,32 @@ export const convertCommand: CliCommand = {
   async run(ctx) {
     const [input, ...extra] = ctx.positionals;
     if (!input) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
-    if (extra.length > 0) throw new StudioError('BAD_REQUEST', `convert takes one model, got also: ${extra.join(' ')}.`);
+    if (extra.length > 0)
+      throw new StudioError('BAD_REQUEST', `convert takes one model, got also: ${extra.join(' ')}.`);
     const output = requireString(ctx, 'output', 'output path');
-    const external = ctx.values['external-data'] === true;
+    let external = ctx.values['external-data'] === true;
     const thresholdRaw = ctx.values['size-threshold'];
     if (typeof thresholdRaw === 'string' && !external) {
       throw new StudioError('BAD_REQUEST', '--size-threshold only applies with --external-data.');
     }
-    const threshold = typeof thresholdRaw === 'string' ? parseCount('size-threshold', thresholdRaw) : DEFAULT_THRESHOLD;
+    const threshold =
+      typeof thresholdRaw === 'string' ? parseCount('size-threshold', thresholdRaw) : DEFAULT_THRESHOLD;
     if (sameFile(input, output)) {
-      throw new StudioError('BAD_REQUEST', 'The output is the input model. ONNX Studio never overwrites an input: choose another -o path.');
+      throw new StudioError(
+        'BAD_REQUEST',
+        'The output is the input model. ONNX Studio never overwrites an input: choose another -o path.',
+      );
     }
     const model = await loadModel(input);
+    const inputBytes = model.fileBytes + model.externalDataBytes;
+    if (!external && inputBytes > MAX_PROTO_BYTES) {
+      // Folding it back in cannot work: one ONNX file cannot exceed protobuf's 2 GiB.
+      external = true;
+      ctx.stderr.write(
+        `note: ${input} is ${(inputBytes / 2 ** 30).toFixed(1)} GiB with its external data, over the 2 GiB limit of one ONNX ` +
+          `file: its weights go to ${path.basename(output)}.data beside the output, as with --external-data.\n`,
+      );
+    }
     const bar = new ProgressBar(ctx.stderr, 'Saving');
     const result = await saveModel(model.proto, output, {
       sourceDir: model.dir,
@@ -59,11 +73,17 @@ export const convertCommand: CliCommand = {
       ...(external ? { externalData: { thresholdBytes: threshold } } : {}),
     });
     bar.done();
-    const summary = { output: result.output, outputBytes: result.outputBytes, externalDataBytes: result.externalDataBytes };
+    const summary = {
+      output: result.output,
+      outputBytes: result.outputBytes,
+      externalDataBytes: result.externalDataBytes,
+    };
     if (ctx.json) {
       writeJson(ctx, summary);
     } else {
-      const data = result.externalDataPath ? ` + ${formatBytes(result.externalDataBytes)} in ${result.externalDataPath}` : '';
+      const data = result.externalDataPath
+        ? ` + ${formatBytes(result.externalDataBytes)} in ${result.externalDataPath}`
+        : '';
       ctx.stdout.write(`Wrote ${result.output} (${formatBytes(result.outputBytes)}${data})\n`);
     }
     return 0;

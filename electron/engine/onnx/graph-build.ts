@@ -16,6 +16,7 @@ import {
   type ValueInfoProto,
   ValueInfoProtoSchema,
 } from 'onnx-buf';
+import { trackNewTensor } from './streamed-weights.js';
 
 /**
  * Small builders for ONNX protos, used by the graph editors, the quantizer/pruner and the test fixtures.
@@ -115,12 +116,14 @@ export function makeRawTensor(
   dims: readonly (number | bigint)[],
   raw: Uint8Array,
 ): TensorProto {
-  return create(TensorProtoSchema, {
+  const tensor = create(TensorProtoSchema, {
     name,
     dataType,
     dims: dims.map((d) => BigInt(d)),
     rawData: copyBytes(raw),
   });
+  trackNewTensor(tensor);
+  return tensor;
 }
 
 /** A float32 tensor stored in raw_data. */

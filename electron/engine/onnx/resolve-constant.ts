@@ -4,6 +4,7 @@ import { type ConstantRef, findConstant } from './constants.js';
 import { isDefaultDomain } from './domains.js';
 import { dtypeName, isFloatDtype } from './dtypes.js';
 import type { GraphIndex } from './graph-index.js';
+import { isStreamedTensor } from './streamed-weights.js';
 import { decodeToFloat32 } from './tensor-codec.js';
 
 /*
@@ -107,6 +108,8 @@ export function resolveFloatConstant(
     storedType,
     dims: tensor.dims.map(Number),
     get values(): Float32Array {
+      // A streamed weight is read again when asked: keeping it here would keep every weight a plan holds.
+      if (isStreamedTensor(tensor)) return decodeToFloat32(tensor);
       cached ??= decodeToFloat32(tensor);
       return cached;
     },

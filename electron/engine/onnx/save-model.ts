@@ -24,6 +24,11 @@ export interface SaveModelOptions {
   externalData?: { thresholdBytes: number; fileName?: string };
   /** Folder that the model's existing external-data locations are relative to (the source model's folder). */
   sourceDir?: string;
+  /**
+   * Raw-data tensors whose bytes are not in memory but at these places (streamed weights, see
+   * streamed-weights.ts). They are saved exactly as if their bytes were in `rawData`, copied a chunk at a time.
+   */
+  externalSources?: ReadonlyMap<TensorProto, ExternalRef>;
   /** Replace an existing output. Without it an existing output is an error and nothing is written. */
   force?: boolean;
   signal?: AbortSignal;
@@ -103,12 +108,14 @@ async function planTensors(model: ModelProto, options: SaveModelOptions, dataFil
   const pending: { tensor: TensorProto; ref: ExternalRef }[] = [];
   let offset = 0;
   forEachTensor(model, (tensor) => {
-    const ref = isExternal(tensor) ? externalRef(requireSourceDir(options), tensor, sizes) : undefined;
+    const streamed = options.externalSources?.get(tensor);
+    const ref =
+      streamed ?? (isExternal(tensor) ? externalRef(requireSourceDir(options), tensor, sizes) : undefined);
     const length = ref ? ref.length : tensor.rawData.byteLength;
     // Like onnx's own saver, only tensors held as raw bytes move out; typed-field tensors are small in practice.
     const moveOut =
       options.externalData &&
-      (ref || (tensor.rawData.byteLength > 0 && length >= options.externalData.thresholdBytes));
+      ((ref && !streamed) || (length > 0 && length >= options.externalData.thresholdBytes));
     if (moveOut) {
       const alignment = length >= ALIGN_THRESHOLD ? LARGE_ALIGNMENT : SMALL_ALIGNMENT;
       offset = Math.ceil(offset / alignment) * alignment;

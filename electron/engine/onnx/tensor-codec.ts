@@ -19,6 +19,7 @@ import { StudioError } from '../errors.js';
 import { dtypeBits, dtypeName, elementCount, tensorByteLength } from './dtypes.js';
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32 } from './float16.js';
 import { packInt4, packUint4, unpackInt4, unpackUint4 } from './packed-int.js';
+import { trackNewTensor } from './streamed-weights.js';
 
 const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -497,7 +498,9 @@ export function encodeTensor(
     fillFixed(name, dataType, layout, values, new layout.ctor(rawData.buffer, 0, n));
     if (!HOST_LITTLE_ENDIAN) swapBytesInPlace(rawData, layout.bytes);
   }
-  return create(TensorProtoSchema, { name, dataType, dims: protoDims, rawData });
+  const tensor = create(TensorProtoSchema, { name, dataType, dims: protoDims, rawData });
+  trackNewTensor(tensor);
+  return tensor;
 }
 
 /**

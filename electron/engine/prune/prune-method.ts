@@ -79,5 +79,7 @@ export interface PruneMethod<Schema extends z.ZodType = z.ZodType> {
   summary: string;
   /** Method-specific options (beyond the common ones), validated before the method runs. */
   optionSchema: Schema;
+  /** The method can work on streamed weights (see QuantizeMethod.streamsExternalData). */
+  streamsExternalData?: boolean;
   prune(input: PruneInput<z.infer<Schema>>): Promise<PruneOutcome>;
 }

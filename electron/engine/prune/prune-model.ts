@@ -22,6 +22,8 @@ export interface PruneRequest {
   /** Method-specific options; validated by the method's schema. */
   options?: Record<string, unknown>;
   force?: boolean;
+  /** See TransformRequest.stream. */
+  stream?: boolean;
   signal?: AbortSignal;
   /** The input's content hash, when the caller already computed it (see TransformRequest). */
   sourceSha256?: string;
@@ -119,6 +121,7 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
       common: { ...common, sparsity: o.targetSparsity ?? common.sparsity },
       options,
     }),
+    { streams: method.streamsExternalData === true },
   );
   const report: PruneReport = {
     output: saved.output,

@@ -50,5 +50,10 @@ export interface QuantizeMethod<Schema extends z.ZodType = z.ZodType> {
   optionSchema: Schema;
   /** Whether the method needs `calibration` samples (from its spec in shared/options/quantize-options.ts). */
   needsCalibration?: boolean;
+  /**
+   * The method reads each weight through `rawData` (or the tensor codec) and only creates new tensors with
+   * makeRawTensor / encodeTensor, so a model with external data can be streamed (onnx/streamed-weights.ts).
+   */
+  streamsExternalData?: boolean;
   quantize(input: QuantizeInput<z.infer<Schema>>): Promise<QuantizeOutcome>;
 }

@@ -22,6 +22,8 @@ export interface QuantizeRequest {
   /** The input's content hash, when the caller already computed it (see TransformRequest). */
   sourceSha256?: string;
   force?: boolean;
+  /** See TransformRequest.stream. */
+  stream?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: QuantizeProgress) => void;
 }
@@ -74,6 +76,7 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
       options,
       ...(calibrationRef ? { calibration: calibrationRef } : {}),
     }),
+    { streams: method.streamsExternalData === true },
   );
   if (request.calibration && !calibrationRef) {
     notes.push('The calibration data was not opened from a dataset spec, so the recorded recipe does not name it.');

@@ -3,6 +3,10 @@
  * validate the request -> load (external data read in, so every weight looks alike) -> apply the method to
  * this private copy -> check the graph is still sound -> record the recipe -> save atomically (with external
  * data again if the input had it). Methods only rewrite a model; nothing else here differs between them.
+ *
+ * For methods that can (`streams`), a model with external data is not read in: its weights are streamed
+ * (onnx/streamed-weights.ts), read one at a time when the method asks and written to the output as they go,
+ * so memory holds the graph and a few tensors, not the whole model. The output is the same bytes either way.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,9 +14,12 @@ import type { ModelProto } from 'onnx-buf';
 import type { RecipeInputs, TransformStep } from '../../../shared/recipe.js';
 import { StudioError } from '../errors.js';
 import { graphProblems } from '../onnx/graph-index.js';
+import { isExternal, resolveExternalLocation } from '../onnx/external-data.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
-import { saveModel, type SaveModelResult } from '../onnx/save-model.js';
+import { MAX_PROTO_BYTES, saveModel, type SaveModelResult } from '../onnx/save-model.js';
+import { StreamedWeights } from '../onnx/streamed-weights.js';
+import { forEachTensor } from '../onnx/walk-tensors.js';
 import { sha256Model } from '../recipe/file-hash.js';
 import { extendRecipe, readRecordedRecipe, writeRecipe } from '../recipe/recorded-recipe.js';
 
@@ -25,6 +32,11 @@ export interface TransformRequest {
   inputs?: RecipeInputs;
   /** The input's content hash when the caller has just computed it (`run` checks its source first). */
   sourceSha256?: string;
+  /**
+   * Stream external weights when the method can (default true). False reads them all into memory first:
+   * the in-memory path, which tests and benchmarks compare the streaming one against.
+   */
+  stream?: boolean;
 }
 
 export interface TransformContext {
@@ -57,6 +69,7 @@ export async function transformModel<O>(
   verb: 'Quantization' | 'Pruning',
   apply: (context: TransformContext) => Promise<O>,
   step: (outcome: O) => TransformStep,
+  capabilities: { streams?: boolean } = {},
 ): Promise<TransformResult<O>> {
   if (sameFile(request.input, request.output)) {
     throw new StudioError(
@@ -76,7 +89,9 @@ export async function transformModel<O>(
   const notes: string[] = [];
   const recorded = readRecordedRecipe(loaded.proto);
   if (recorded.kind === 'unreadable') {
-    notes.push(`The input's recorded recipe could not be used (${recorded.reason}); the new recipe starts from this model.`);
+    notes.push(
+      `The input's recorded recipe could not be used (${recorded.reason}); the new recipe starts from this model.`,
+    );
   }
   // Hashed on another thread while the method works; only needed when the recipe is written.
   const sourceHash =
@@ -86,7 +101,37 @@ export async function transformModel<O>(
         ? Promise.resolve(request.sourceSha256)
         : sha256Model(loaded.path, loaded.proto, request.signal);
   sourceHash?.catch(() => {});
-  await inlineExternalData(loaded.proto, loaded.dir);
+  if (loaded.fileBytes + loaded.externalDataBytes > MAX_PROTO_BYTES) {
+    notes.push(
+      `The input is ${gib(loaded.fileBytes + loaded.externalDataBytes)} GiB with its external data, over the 2 GiB limit ` +
+        `of one ONNX file: the output keeps its weights in an external data file too (${path.basename(request.output)}.data).`,
+    );
+  }
+  refuseOverwritingInputData(loaded, request.output);
+  const streamed =
+    capabilities.streams && request.stream !== false && loaded.externalDataBytes > 0
+      ? new StreamedWeights(loaded.proto, loaded.dir, path.resolve(request.output))
+      : undefined;
+  try {
+    if (!streamed) await inlineExternalData(loaded.proto, loaded.dir);
+    return await transformLoaded(request, verb, loaded, notes, recorded, sourceHash, apply, step, streamed);
+  } finally {
+    streamed?.close();
+  }
+}
+
+async function transformLoaded<O>(
+  request: TransformRequest,
+  verb: 'Quantization' | 'Pruning',
+  loaded: LoadedModel,
+  notes: string[],
+  recorded: ReturnType<typeof readRecordedRecipe>,
+  sourceHash: Promise<string> | undefined,
+  apply: (context: TransformContext) => Promise<O>,
+  step: (outcome: O) => TransformStep,
+  streamed: StreamedWeights | undefined,
+): Promise<TransformResult<O>> {
+  const cancelled = () => new StudioError('CANCELLED', `${verb} was cancelled.`);
   // A graph that is already broken (a node input or graph output nothing produces, a name defined twice) is
   // the input's fault; checked here so the check after `apply` only ever catches our own mistakes.
   const inputProblems = graphProblems(loaded.proto.graph!);
@@ -98,7 +143,8 @@ export async function transformModel<O>(
       { detail: inputProblems.join('\n') },
     );
   }
-  const outcome = await apply({ model: loaded.proto, loaded, note: (m) => notes.push(m) });
+  const context: TransformContext = { model: loaded.proto, loaded, note: (m) => notes.push(m) };
+  const outcome = streamed ? await streamed.run(() => apply(context)) : await apply(context);
   if (request.signal?.aborted) throw cancelled();
   const problems = graphProblems(loaded.proto.graph!);
   if (problems.length > 0) {
@@ -112,13 +158,42 @@ export async function transformModel<O>(
     force: request.force ?? false,
     ...(request.signal ? { signal: request.signal } : {}),
     ...(loaded.externalDataBytes > 0 ? { externalData: { thresholdBytes: 1024 } } : {}),
+    ...(streamed ? { externalSources: streamed.sources() } : {}),
   });
   return { outcome, loaded, saved, notes };
 }
 
+/**
+ * The output's data file is named after the output; an input whose weights live in a file of that very name
+ * (`-o model.onnx` beside an input that uses `model.onnx.data`) would have its weights replaced.
+ */
+function refuseOverwritingInputData(loaded: LoadedModel, output: string): void {
+  if (loaded.externalDataBytes === 0) return;
+  const dataOut = `${path.resolve(output)}.data`;
+  forEachTensor(loaded.proto, (tensor) => {
+    if (isExternal(tensor) && sameFile(resolveExternalLocation(loaded.dir, tensor), dataOut)) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `The output's external data file ${dataOut} is the input's own data file. ONNX Studio never overwrites an ` +
+          `input: choose another -o name or folder.`,
+      );
+    }
+  });
+}
+
+function gib(bytes: number): string {
+  return (bytes / 2 ** 30).toFixed(1);
+}
+
 /** Validates a method's options with its schema; a bad value is a BAD_REQUEST naming it. */
 export function parseMethodOptions<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
   value: unknown,
   what: string,
 ): T {

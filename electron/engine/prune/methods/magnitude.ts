@@ -15,6 +15,7 @@ import {
   type PruneOutcome,
   type SkippedPrune,
 } from '../prune-method.js';
+import { globalSmallestThreshold, markByThreshold } from '../global-threshold.js';
 import { markSmallest } from '../select-smallest.js';
 import { type WeightSlot, weightSlot } from '../weights.js';
 import { magnitudeOptionsSchema, PRUNE_METHOD_SPECS } from '../../../../shared/options/prune-options.js';
@@ -40,12 +41,6 @@ export function parsePattern(pattern: string): { keep: number; of: number } {
     );
   }
   return { keep: n, of: m };
-}
-
-interface Layer {
-  slot: WeightSlot;
-  values: Float32Array;
-  mask: Uint8Array;
 }
 
 /** Marks, in each run of `of` consecutive positions along `axis`, all but the `keep` largest magnitudes. */
@@ -111,7 +106,7 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
   const excluded = new Set(common.excludeNodes);
   const index = new GraphIndex(graph);
   const skipped: SkippedPrune[] = [];
-  const layers: Layer[] = [];
+  const slots: WeightSlot[] = [];
   const owner = new Map<string, string>();
   for (const node of graph.node) {
     if (!opTypes.has(node.opType)) continue;
@@ -153,38 +148,39 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
       continue;
     }
     owner.set(slot.ref.name, name);
-    const values = Float32Array.from(decodeToFloat32(slot.ref.tensor));
-    layers.push({ slot, values, mask: new Uint8Array(values.length) });
+    slots.push(slot);
   }
 
-  const magnitudes = (l: Layer): Float32Array => l.values.map(Math.abs);
+  // One layer at a time (decoded, masked, written back, dropped), so a model whose weights are streamed
+  // from external data never has more than a layer or two in memory. Global scope reads the layers twice
+  // more to find the threshold (global-threshold.ts).
+  const valuesOf = (slot: WeightSlot): Float32Array => decodeToFloat32(slot.ref.tensor).slice();
+  const magnitudes = (values: Float32Array): Float32Array => {
+    const out = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Math.abs(values[i]!);
+    return out;
+  };
+  let maskOf: (slot: WeightSlot, values: Float32Array) => Uint8Array;
   if (pattern) {
-    layers.forEach((l, i) => {
-      checkCancelled(signal);
-      l.mask = markPattern(magnitudes(l), l.slot.dims, l.slot.reductionAxis, pattern.keep, pattern.of);
-      onProgress?.({ phase: 'ranking', done: i + 1, total: layers.length });
-    });
+    maskOf = (slot, values) =>
+      markPattern(magnitudes(values), slot.dims, slot.reductionAxis, pattern.keep, pattern.of);
   } else if (common.scope === 'global') {
-    const total = layers.reduce((n, l) => n + l.values.length, 0);
-    const all = new Float32Array(total);
-    let at = 0;
-    for (const l of layers) {
-      all.set(magnitudes(l), at);
-      at += l.values.length;
-    }
-    const mask = markSmallest(all, Math.round(target * total));
-    at = 0;
-    for (const l of layers) {
-      l.mask = mask.slice(at, at + l.values.length);
-      at += l.values.length;
-    }
+    const total = slots.reduce((n, s) => n + s.dims.reduce((a, b) => a * b, 1), 0);
+    const { threshold, tiesToTake } = globalSmallestThreshold(
+      function* () {
+        for (const slot of slots) {
+          checkCancelled(signal);
+          yield magnitudes(valuesOf(slot));
+        }
+      },
+      Math.round(target * total),
+    );
+    const ties = { left: tiesToTake };
     onProgress?.({ phase: 'ranking', done: 1, total: 1 });
+    maskOf = (_slot, values) =>
+      markByThreshold(magnitudes(values), threshold, ties, new Uint8Array(values.length));
   } else {
-    layers.forEach((l, i) => {
-      checkCancelled(signal);
-      l.mask = markSmallest(magnitudes(l), Math.round(target * l.values.length));
-      onProgress?.({ phase: 'ranking', done: i + 1, total: layers.length });
-    });
+    maskOf = (_slot, values) => markSmallest(magnitudes(values), Math.round(target * values.length));
   }
 
   const report: PrunedLayer[] = [];
@@ -192,19 +188,25 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
   let zeros = 0;
   let elements = 0;
   const changed: WeightSlot[] = [];
-  layers.forEach((l, i) => {
+  slots.forEach((slot, i) => {
     checkCancelled(signal);
-    const { slot } = l;
+    const values = valuesOf(slot);
+    const mask = maskOf(slot, values);
+    if (pattern || common.scope !== 'global')
+      onProgress?.({ phase: 'ranking', done: i + 1, total: slots.length });
     const size = dataTypeByteSize(slot.ref.tensor.dataType)!;
-    const bytes = Uint8Array.from(tensorRawBytes(slot.ref.tensor));
+    const bytes = new Uint8Array(tensorRawBytes(slot.ref.tensor)); // a copy (Buffer.slice would be a view)
+    // Zeroed through a view of the element width when there is one (a fill() call per weight is slow).
+    const elements4 = size === 4 ? new Uint32Array(bytes.buffer, 0, values.length) : undefined;
     let newly = 0;
     let layerZeros = 0;
-    for (let e = 0; e < l.values.length; e++) {
-      if (l.mask[e] && l.values[e] !== 0) {
-        bytes.fill(0, e * size, (e + 1) * size);
+    for (let e = 0; e < values.length; e++) {
+      if (mask[e] && values[e] !== 0) {
+        if (elements4) elements4[e] = 0;
+        else bytes.fill(0, e * size, (e + 1) * size);
         newly++;
       }
-      if (l.mask[e] || l.values[e] === 0) layerZeros++;
+      if (mask[e] || values[e] === 0) layerZeros++;
     }
     if (newly > 0) {
       replaceConstant(slot.ref, makeRawTensor(slot.ref.name, slot.ref.tensor.dataType, slot.dims, bytes));
@@ -212,17 +214,17 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
       changed.push(slot);
     }
     zeros += layerZeros;
-    elements += l.values.length;
+    elements += values.length;
     report.push({
       name: nodeLabel(slot.node),
       opType: slot.node.opType,
       unit: 'weights',
       weight: slot.ref.name,
-      total: l.values.length,
+      total: values.length,
       removed: layerZeros,
-      sparsity: l.values.length > 0 ? layerZeros / l.values.length : 0,
+      sparsity: values.length > 0 ? layerZeros / values.length : 0,
     });
-    onProgress?.({ phase: 'pruning', done: i + 1, total: layers.length });
+    onProgress?.({ phase: 'pruning', done: i + 1, total: slots.length });
   });
 
   if (options.storage === 'sparse') storeSparse(input, changed);
@@ -277,4 +279,5 @@ function storeSparse(input: PruneInput<MagnitudeOptions>, slots: WeightSlot[]): 
 registerPruneMethod({
   ...PRUNE_METHOD_SPECS.magnitude,
   prune: pruneMagnitude,
+  streamsExternalData: true,
 });

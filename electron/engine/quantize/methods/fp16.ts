@@ -408,6 +408,7 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
 export const fp16Method: QuantizeMethod<typeof fp16OptionsSchema> = {
   ...QUANTIZE_METHOD_SPECS.fp16,
   quantize: convertToFloat16,
+  streamsExternalData: true,
 };
 
 registerQuantizeMethod(fp16Method);

@@ -245,6 +245,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
 export const int4Method: QuantizeMethod<typeof int4OptionsSchema> = {
   ...QUANTIZE_METHOD_SPECS.int4,
   quantize: quantizeInt4,
+  streamsExternalData: true,
 };
 
 registerQuantizeMethod(int4Method);

@@ -50,6 +50,7 @@ async function quantize(input: QuantizeInput<Int8DynamicOptions>): Promise<Quant
 export const int8DynamicMethod: QuantizeMethod<typeof int8DynamicOptionsSchema> = {
   ...QUANTIZE_METHOD_SPECS['int8-dynamic'],
   quantize,
+  streamsExternalData: true,
 };
 
 registerQuantizeMethod(int8DynamicMethod);

@@ -264,6 +264,7 @@ async function quantizeInt8Weights(
 export const int8WeightMethod: QuantizeMethod<typeof int8WeightOptionsSchema> = {
   ...QUANTIZE_METHOD_SPECS['int8-weight'],
   quantize: quantizeInt8Weights,
+  streamsExternalData: true,
 };
 
 registerQuantizeMethod(int8WeightMethod);

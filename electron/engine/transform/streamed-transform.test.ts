@@ -1,0 +1,223 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelProto } from 'onnx-buf';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cosineSimilarity } from '../evaluate/fidelity-metrics.js';
+import { loadModel } from '../onnx/load-model.js';
+import { saveModel } from '../onnx/save-model.js';
+import { isStreamedTensor, spillLimits, StreamedWeights } from '../onnx/streamed-weights.js';
+import { pruneModel } from '../prune/prune-model.js';
+import { quantizeModel } from '../quantize/quantize-model.js';
+import { createSession } from '../runtime/create-session.js';
+import { buildDeepMlp, buildMlp } from '../testing/model-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { floatFeed } from '../quantize/weight-only/test-support.js';
+
+/*
+ * The streaming path (weights read one at a time from the input's data file, new tensors spilled to a
+ * scratch file) must write exactly the bytes the in-memory path writes, for every method that streams, and
+ * the result must run in onnxruntime like the original. Spill limits are lowered so that every tensor of
+ * these small fixtures takes the spill path too.
+ */
+
+const tmp = makeTempDir('onnx-studio-streamed-');
+const defaults = { ...spillLimits };
+
+interface Fixture {
+  name: string;
+  model: ModelProto;
+  input: string;
+  inputSize: number;
+}
+const fixtures: Fixture[] = [];
+
+async function writeExternal(name: string, model: ModelProto, inputSize: number): Promise<void> {
+  const dir = path.join(tmp.dir, 'inputs', name);
+  fs.mkdirSync(dir, { recursive: true });
+  const input = path.join(dir, 'model.onnx');
+  await saveModel(model, input, { externalData: { thresholdBytes: 1024 } });
+  fixtures.push({ name, model, input, inputSize });
+}
+
+beforeAll(async () => {
+  await writeExternal('mlp', buildMlp({ inputSize: 64, hiddenSize: 128, outputSize: 16 }), 64);
+  await writeExternal('deep', buildDeepMlp({ layers: 5, width: 96 }), 96);
+});
+afterAll(() => tmp.cleanup());
+afterEach(() => Object.assign(spillLimits, defaults));
+
+type Run = (input: string, output: string, stream: boolean) => Promise<unknown>;
+
+const quantize =
+  (method: string, options: Record<string, unknown> = {}): Run =>
+  (input, output, stream) =>
+    quantizeModel({ input, output, method, options, stream });
+const prune =
+  (common: Record<string, unknown>, options: Record<string, unknown> = {}): Run =>
+  (input, output, stream) =>
+    pruneModel({ input, output, method: 'magnitude', common, options, stream });
+
+const cases: { name: string; run: Run; minCosine: number }[] = [
+  { name: 'int8-dynamic', run: quantize('int8-dynamic'), minCosine: 0.99 },
+  { name: 'int8-dynamic (onnx form)', run: quantize('int8-dynamic', { form: 'onnx' }), minCosine: 0.99 },
+  { name: 'fp16', run: quantize('fp16'), minCosine: 0.999 },
+  { name: 'int8-weight', run: quantize('int8-weight'), minCosine: 0.99 },
+  { name: 'int4', run: quantize('int4'), minCosine: 0.95 },
+  { name: 'magnitude 0.3 per layer', run: prune({ sparsity: 0.3 }), minCosine: 0.9 },
+  { name: 'magnitude 0.3 global', run: prune({ sparsity: 0.3, scope: 'global' }), minCosine: 0.9 },
+  { name: 'magnitude 2:4', run: prune({ sparsity: 0.5 }, { pattern: '2:4' }), minCosine: 0.8 },
+];
+
+function files(dir: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const f of fs.readdirSync(dir)) out[f] = fs.readFileSync(path.join(dir, f));
+  return out;
+}
+
+async function outputOf(file: string, feed: ReturnType<typeof floatFeed>): Promise<Float32Array> {
+  const session = await createSession(file);
+  try {
+    const result = await session.run(feed);
+    return Float32Array.from(Object.values(result)[0]!.data as ArrayLike<number>);
+  } finally {
+    await session.release();
+  }
+}
+
+describe('streamed transforms of models with external data', () => {
+  for (const c of cases) {
+    it(`${c.name}: the same files streamed as in memory, running like the original`, async () => {
+      for (const fixture of fixtures) {
+        for (const [label, limits] of [
+          ['default limits', defaults],
+          ['every tensor spilled', { everyReadBytes: 1, pendingBytes: 1, minBytes: 1 }],
+        ] as const) {
+          Object.assign(spillLimits, limits);
+          const base = path.join(
+            tmp.dir,
+            c.name.replace(/\W+/g, '-'),
+            fixture.name,
+            label.replace(/\W+/g, '-'),
+          );
+          const memory = path.join(base, 'memory');
+          const streamed = path.join(base, 'streamed');
+          fs.mkdirSync(memory, { recursive: true });
+          fs.mkdirSync(streamed, { recursive: true });
+          await c.run(fixture.input, path.join(memory, 'out.onnx'), false);
+          await c.run(fixture.input, path.join(streamed, 'out.onnx'), true);
+          const a = files(memory);
+          const b = files(streamed);
+          // Same names (no scratch file left behind) and the same bytes.
+          expect(Object.keys(b).sort(), `${fixture.name}, ${label}`).toEqual(['out.onnx', 'out.onnx.data']);
+          expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+          for (const name of Object.keys(a)) {
+            expect(b[name]!.equals(a[name]!), `${name} of ${fixture.name}, ${label}`).toBe(true);
+          }
+        }
+        const feed = floatFeed('input', [4, fixture.inputSize], 7);
+        const original = await outputOf(fixture.input, feed);
+        const result = await outputOf(
+          path.join(
+            tmp.dir,
+            c.name.replace(/\W+/g, '-'),
+            fixture.name,
+            'every-tensor-spilled',
+            'streamed',
+            'out.onnx',
+          ),
+          feed,
+        );
+        expect(cosineSimilarity(original, result), fixture.name).toBeGreaterThanOrEqual(c.minCosine);
+      }
+    });
+  }
+
+  it('leaves the input untouched', async () => {
+    const fixture = fixtures[0]!;
+    const before = files(path.dirname(fixture.input));
+    await quantizeModel({
+      input: fixture.input,
+      output: path.join(tmp.dir, 'untouched.onnx'),
+      method: 'fp16',
+    });
+    expect(files(path.dirname(fixture.input))).toEqual(before);
+  });
+
+  it("refuses an output whose data file would be the input's", async () => {
+    const fixture = fixtures[0]!;
+    const dir = path.dirname(fixture.input);
+    const before = files(dir);
+    // The input's weights are in model.onnx.data; an output named model.onnx elsewhere is fine, here it is not.
+    const clash = path.join(dir, 'model.onnx');
+    await expect(
+      quantizeModel({ input: fixture.input, output: clash, method: 'fp16', force: true }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    fs.copyFileSync(fixture.input, path.join(dir, 'copy.onnx'));
+    await expect(
+      quantizeModel({ input: path.join(dir, 'copy.onnx'), output: clash, method: 'fp16', force: true }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining("the input's own data file"),
+    });
+    fs.rmSync(path.join(dir, 'copy.onnx'));
+    expect(files(dir)).toEqual(before);
+  });
+
+  it('leaves no output and no scratch file when cancelled', async () => {
+    const fixture = fixtures[1]!;
+    const dir = path.join(tmp.dir, 'cancelled');
+    fs.mkdirSync(dir);
+    spillLimits.minBytes = 1;
+    spillLimits.pendingBytes = 1;
+    const controller = new AbortController();
+    const run = quantizeModel({
+      input: fixture.input,
+      output: path.join(dir, 'out.onnx'),
+      method: 'int8-weight',
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done >= 2) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('StreamedWeights', () => {
+  it('reads a weight only when asked, and spills new tensors to a scratch file it removes', async () => {
+    const fixture = fixtures[1]!;
+    const loaded = await loadModel(fixture.input);
+    const dir = path.join(tmp.dir, 'unit');
+    fs.mkdirSync(dir);
+    const weights = new StreamedWeights(loaded.proto, loaded.dir, path.join(dir, 'out.onnx'));
+    try {
+      // The weights are in the data file; the biases (384 bytes, under the 1 KiB threshold) stayed inline.
+      const tensors = loaded.proto.graph!.initializer.filter((t) => t.name.endsWith('.weight'));
+      expect(tensors.length).toBe(5);
+      expect(tensors.every(isStreamedTensor)).toBe(true);
+      expect(loaded.proto.graph!.initializer.filter(isStreamedTensor)).toHaveLength(5);
+      expect(weights.readBytes).toBe(0);
+      const first = tensors[0]!;
+      const bytes = first.rawData;
+      expect(bytes.byteLength).toBe(96 * 96 * 4);
+      expect(first.rawData).toBe(bytes); // the last read is kept
+      expect(weights.readBytes).toBe(96 * 96 * 4);
+
+      // Assigning rawData makes it an ordinary tensor; a spill streams it again, from the scratch file.
+      const changed = Uint8Array.from(bytes, (b) => b ^ 0xff);
+      first.rawData = changed;
+      expect(isStreamedTensor(first)).toBe(false);
+      spillLimits.minBytes = 1024; // the weight (36 KiB) but not the inline biases (384 bytes)
+      weights.spill();
+      expect(isStreamedTensor(first)).toBe(true);
+      expect(weights.spilledBytes).toBe(changed.byteLength);
+      expect(Buffer.from(first.rawData).equals(Buffer.from(changed))).toBe(true);
+      expect(fs.readdirSync(dir)).toHaveLength(1);
+      expect(weights.sources().get(first)?.length).toBe(changed.byteLength);
+    } finally {
+      weights.close();
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
