@@ -8,8 +8,21 @@ import { inferElementTypes } from '../../onnx/element-types.js';
 import { prepareQdqOpset } from '../static/opset.js';
 import { preoptimizeModel } from '../static/preoptimize.js';
 import { emitQdq } from '../static/qdq-emit.js';
-import { DEFAULT_OP_TYPES, type PlanOptions, calibrationTensors, planQdq } from '../static/qdq-plan.js';
-import { int8StaticOptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/options/quantize-options.js';
+import {
+  COMPUTE_OPS,
+  DEFAULT_OP_TYPES,
+  FOLD_OPS,
+  SHARE_OPS,
+  UNARY_OPS,
+  type PlanOptions,
+  calibrationTensors,
+  planQdq,
+} from '../static/qdq-plan.js';
+import { HARD_ACTIVATION_OPS, decomposeHardActivations } from '../static/decompose-hard-activations.js';
+import {
+  int8StaticOptionsSchema,
+  QUANTIZE_METHOD_SPECS,
+} from '../../../../shared/options/quantize-options.js';
 
 /*
  * int8-static: QDQ-format static quantization with calibrated activation ranges. What is emitted and
@@ -54,8 +67,27 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
 
   const forms = prepareQdqOpset(model, !common.perTensor, note);
   const graph = model.graph!;
+  const opTypes = new Set(common.opTypes ?? DEFAULT_OP_TYPES);
+  const hardOps = [...HARD_ACTIVATION_OPS].filter((op) => opTypes.has(op));
+  if (hardOps.length > 0 && forms.qlinearOps) {
+    const quantizedProducers = new Set(
+      [...Object.keys(COMPUTE_OPS), ...UNARY_OPS, ...SHARE_OPS, ...FOLD_OPS].filter((op) => opTypes.has(op)),
+    );
+    const count = decomposeHardActivations(graph, {
+      ops: new Set(hardOps),
+      quantizedProducers,
+      excludeNodes: new Set(common.excludeNodes),
+      opset: forms.opset,
+    });
+    if (count > 0) {
+      note(
+        `${count} HardSigmoid/HardSwish op${count > 1 ? 's' : ''} rewritten as Add + Clip + Mul, which onnxruntime ` +
+          'runs in 8 bits (QLinearAdd, a change of scale, QLinearMul); it has no integer HardSigmoid/HardSwish.',
+      );
+    }
+  }
   const planOptions: PlanOptions = {
-    opTypes: new Set(common.opTypes ?? DEFAULT_OP_TYPES),
+    opTypes,
     quantizeAllSelected: common.opTypes !== undefined,
     excludeNodes: new Set(common.excludeNodes),
     perTensor: common.perTensor,
@@ -75,7 +107,8 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     percentile: options.percentile,
     bins: options.histogramBins,
     ...(options.calibSamples !== undefined ? { maxSamples: options.calibSamples } : {}),
-    memoryBudget: options.maxMemory !== undefined ? parseMemorySize(options.maxMemory) : defaultMemoryBudget(),
+    memoryBudget:
+      options.maxMemory !== undefined ? parseMemorySize(options.maxMemory) : defaultMemoryBudget(),
     ...(signal ? { signal } : {}),
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
   });
@@ -106,7 +139,10 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     }
     note(
       `Calibration saw no finite value of ${missing.length} activation tensor${missing.length > 1 ? 's' : ''} ` +
-        `(${missing.slice(0, 3).map((m) => `'${m}'`).join(', ')}${missing.length > 3 ? ', ...' : ''}): the nodes using ` +
+        `(${missing
+          .slice(0, 3)
+          .map((m) => `'${m}'`)
+          .join(', ')}${missing.length > 3 ? ', ...' : ''}): the nodes using ` +
         `${missing.length > 1 ? 'them' : 'it'} stay float. NaN or infinite activations usually mean NaN or infinite ` +
         `weights in the model, or calibration data outside the range it expects.`,
     );

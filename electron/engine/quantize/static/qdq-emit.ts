@@ -95,6 +95,8 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
   const params = new Map<string, QuantParams>();
   const paramNames = new Map<string, { scale: string; zeroPoint: string }>();
   const rootOf = (t: string): string => plan.root.get(t) ?? t;
+  // A rescaled tensor (a removed Mul/Div by a positive scalar) has its root's zero point and a multiple of its scale.
+  const factorOf = (t: string): number => plan.scaleFactor.get(t) ?? 1;
   const paramsOf = (t: string): QuantParams => {
     const r = rootOf(t);
     let p = params.get(r);
@@ -104,17 +106,21 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
       p = computeQuantParams(range.min, range.max, actRange, false);
       params.set(r, p);
     }
-    return p;
+    const f = factorOf(t);
+    return f === 1 ? p : { ...p, scale: Math.fround(p.scale * f) };
   };
   const paramInitializers = (t: string): { scale: string; zeroPoint: string } => {
     const r = rootOf(t);
-    let n = paramNames.get(r);
+    const f = factorOf(t);
+    const key = f === 1 ? r : `${r}\u0000${f}`;
+    let n = paramNames.get(key);
     if (!n) {
       const p = paramsOf(t);
-      n = { scale: names.next(`${r}_scale`), zeroPoint: names.next(`${r}_zero_point`) };
+      const base = f === 1 ? r : t;
+      n = { scale: names.next(`${base}_scale`), zeroPoint: names.next(`${base}_zero_point`) };
       graph.initializer.push(encodeTensor(n.scale, DT.FLOAT, [], [p.scale]));
       graph.initializer.push(encodeTensor(n.zeroPoint, actType, [], [p.zeroPoint]));
-      paramNames.set(r, n);
+      paramNames.set(key, n);
     }
     return n;
   };
@@ -126,7 +132,10 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
     p.node.output[0] = p.fold.output[0]!;
     folded.add(p.fold);
   }
+  // Rescales are removed too: their outputs read their inputs' 8-bit data at another scale.
+  for (const r of plan.rescales) folded.add(r.node);
   if (folded.size > 0) graph.node = graph.node.filter((n) => !folded.has(n));
+  const rescaleInput = new Map(plan.rescales.map((r) => [r.output, r.input]));
   let index = new GraphIndex(graph);
 
   // 2. Group slots: which (node, input slot) read each quantized tensor inside a QDQ group.
@@ -143,7 +152,8 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
 
   // 3. One QuantizeLinear per tensor; dequantized copies for group slots and other uses.
   const quantizedName = new Map<string, string>();
-  for (const t of plan.tensors) {
+  const ordered = [...plan.tensors].filter((t) => !rescaleInput.has(t));
+  for (const t of ordered) {
     const { scale, zeroPoint } = paramInitializers(t);
     const slots = groupSlots.get(t) ?? [];
     const otherConsumers = index
@@ -161,6 +171,24 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
     }
     qdqNode('QuantizeLinear', [source, scale, zeroPoint], q);
     quantizedName.set(t, q);
+  }
+  // Rescaled tensors (in graph order, so a chain's input is named first) share their input's 8-bit data;
+  // float consumers and graph outputs get a DequantizeLinear at the new scale under the tensor's name.
+  for (const r of plan.rescales) {
+    const q = quantizedName.get(r.input);
+    if (!q) throw new StudioError('INTERNAL', `Rescaled tensor '${r.output}' has no quantized input.`);
+    quantizedName.set(r.output, q);
+    const slots = groupSlots.get(r.output) ?? [];
+    const otherUses =
+      index
+        .consumersOf(r.output)
+        .some((c) => !slots.some((s) => s.node === c.node && s.slot === c.inputIndex)) ||
+      index.implicitConsumersOf(r.output).length > 0 ||
+      index.isGraphOutput(r.output);
+    if (otherUses) {
+      const { scale, zeroPoint } = paramInitializers(r.output);
+      qdqNode('DequantizeLinear', [q, scale, zeroPoint], r.output);
+    }
   }
 
   // 4. Per node: dedicated DQs for activation slots, weights, biases, constants.
@@ -321,7 +349,7 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
       `${clampedBiasValues} bias value(s) did not fit int32 at scale input x weight and were clamped.`,
     );
   }
-  return { quantizedNodes: plan.nodes.length, params, clampedBiasValues };
+  return { quantizedNodes: plan.nodes.length + plan.rescales.length, params, clampedBiasValues };
 }
 
 /** Removes the original float constants (and Casts feeding from them) that nothing reads any more. */

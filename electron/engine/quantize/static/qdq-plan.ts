@@ -32,9 +32,12 @@ import type { SkippedNode } from '../quantize-method.js';
  *            by a foldable Relu always gets an output quantizer: onnxruntime takes a group whose output
  *            passes through a Relu only when a Q follows (else it fuses Gemm+Relu in float, dequantizing
  *            the weights at every run).
+ *   rescale  A Mul or Div by a positive scalar constant whose input is quantized is removed: its output is
+ *            the input's 8-bit data with the scale multiplied (divided) by the constant, which is exact, so
+ *            no kernel runs at all (the Div / Mul by 1/6 of hard-swish and hard-sigmoid).
  */
 
-export type Role = 'conv' | 'matmul' | 'gemm' | 'binary' | 'concat' | 'unary' | 'share';
+export type Role = 'conv' | 'matmul' | 'gemm' | 'binary' | 'concat' | 'unary' | 'share' | 'rescale';
 
 export const COMPUTE_OPS: Record<string, Role> = {
   Conv: 'conv',
@@ -56,8 +59,21 @@ export const SHARE_OPS = new Set([
   'Slice',
 ]);
 export const FOLD_OPS = new Set(['Relu', 'Clip']);
+/** Mul / Div by a positive scalar: a change of scale (Mul is listed with the compute ops). */
+export const RESCALE_OPS = new Set(['Mul', 'Div']);
+/** Rewritten before planning into ops that run in 8 bits (static/decompose-hard-activations.ts). */
+export const DECOMPOSED_OPS = new Set(['HardSigmoid', 'HardSwish']);
 /** Every op type the method knows (the default for --op-types). */
-export const DEFAULT_OP_TYPES = [...Object.keys(COMPUTE_OPS), ...UNARY_OPS, ...SHARE_OPS, ...FOLD_OPS];
+export const DEFAULT_OP_TYPES = [
+  ...new Set([
+    ...Object.keys(COMPUTE_OPS),
+    ...UNARY_OPS,
+    ...SHARE_OPS,
+    ...FOLD_OPS,
+    ...RESCALE_OPS,
+    ...DECOMPOSED_OPS,
+  ]),
+];
 
 /**
  * The name a node had before onnxruntime's pre-optimization fused it: MatMul + Add becomes a Gemm named
@@ -84,12 +100,24 @@ export interface PlannedNode {
   fold?: NodeProto;
 }
 
+/** A removed Mul/Div by a positive scalar: `output` is `input`'s 8-bit data at scale x `factor`. */
+export interface Rescale {
+  node: NodeProto;
+  input: string;
+  output: string;
+  factor: number;
+}
+
 export interface QdqPlan {
   nodes: PlannedNode[];
   /** Tensors to quantize (after folds: a folded node's output is the Relu's output name). */
   tensors: Set<string>;
   /** Tensor -> the tensor whose calibrated range gives its parameters (share ops chain to their input). */
   root: Map<string, string>;
+  /** Tensor -> its scale relative to its root's (rescaled tensors; absent: 1). */
+  scaleFactor: Map<string, number>;
+  /** Removed Mul/Div nodes, in graph order (their outputs are in `tensors`, with no QuantizeLinear). */
+  rescales: Rescale[];
   skipped: SkippedNode[];
 }
 
@@ -332,12 +360,34 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
     const consumers = index.consumersOf(out);
     return consumers.length === 1 && FOLD_OPS.has(consumers[0]!.node.opType) && !index.isGraphOutput(out);
   };
+  // Mul / Div by a positive scalar constant: the activation input and the factor its scale is multiplied by.
+  const rescaleOf = (node: NodeProto): { input: string; factor: number } | undefined => {
+    if (!selected(node) || !RESCALE_OPS.has(node.opType) || excluded(node)) return undefined;
+    if (node.input.length !== 2 || node.output.length !== 1 || !node.output[0]) return undefined;
+    const slots = node.opType === 'Div' ? [1] : [1, 0];
+    for (const slot of slots) {
+      const c = resolveConstant(index, node.input[slot] ?? '');
+      const v = c?.values.length === 1 ? (c.values[0] as number) : NaN;
+      if (!(v > 0) || !Number.isFinite(v)) continue;
+      const factor = node.opType === 'Div' ? 1 / v : v;
+      if (!(factor > 0) || !Number.isFinite(factor)) continue;
+      const input = node.input[1 - slot] ?? '';
+      if (!input || findConstant(index, input, { searchOuterScopes: false })) return undefined;
+      if (!isFloat(input) && options.types.has(input)) return undefined;
+      return { input, factor };
+    }
+    return undefined;
+  };
   const tensors = new Set<string>();
   const root = new Map<string, string>();
+  const scaleFactor = new Map<string, number>();
+  const rescales: Rescale[] = [];
   const active = new Map<NodeProto, PlannedNode>();
   for (;;) {
     tensors.clear();
     root.clear();
+    scaleFactor.clear();
+    rescales.length = 0;
     active.clear();
     foldOf.clear();
     // Conv/MatMul/Gemm always run quantized; Add/Mul/Concat only when all their activation inputs are
@@ -379,6 +429,15 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
     const passThrough = new Map<NodeProto, PlannedNode>();
     for (const node of order) {
       const c = candidates.get(node);
+      const rescale = c && enabled.has(c) ? undefined : rescaleOf(node);
+      if (rescale && tensors.has(rescale.input) && !banned.has(root.get(rescale.input) ?? rescale.input)) {
+        const out = node.output[0]!;
+        tensors.add(out);
+        root.set(out, root.get(rescale.input) ?? rescale.input);
+        scaleFactor.set(out, (scaleFactor.get(rescale.input) ?? 1) * rescale.factor);
+        rescales.push({ node, input: rescale.input, output: out, factor: rescale.factor });
+        continue;
+      }
       if (c && elementwise(c) && !enabled.has(c)) {
         if (!c.activationSlots.every((slot) => tensors.has(node.input[slot]!))) continue;
         const fold = foldTarget(node);
@@ -410,6 +469,7 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
       if (banned.has(out) && isUnary) continue;
       tensors.add(out);
       root.set(out, isShare ? (root.get(input) ?? input) : out);
+      if (isShare && scaleFactor.has(input)) scaleFactor.set(out, scaleFactor.get(input)!);
       passThrough.set(node, {
         node,
         role: isUnary ? 'unary' : 'share',
@@ -449,7 +509,7 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
     break;
   }
   const nodes = order.filter((n) => active.has(n)).map((n) => active.get(n)!);
-  return { nodes, tensors, root, skipped };
+  return { nodes, tensors, root, scaleFactor, rescales, skipped };
 }
 
 function reportSubgraph(
