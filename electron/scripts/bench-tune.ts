@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeNpyArray } from '../engine/datasets/npy-format.js';
 import { modelBytes, randomFloats } from '../engine/testing/model-fixtures.js';
+import { buildTextDetector, detectorSamples } from '../engine/testing/detector-fixture.js';
 import { buildTransformerEncoder } from '../engine/testing/transformer-fixtures.js';
 import type { TuneOutcome } from '../../shared/tune.js';
 
@@ -82,6 +83,58 @@ const cases: Case[] = [
           met: !!c && c.p50Ratio! < 1,
         },
         { figure: 'tuning time (< 120 s)', value: `${seconds.toFixed(1)} s`, met: seconds < 120 },
+      ];
+    },
+  },
+  {
+    name: 'detector',
+    args: () => {
+      // The MobileNetV3-style text detector (electron/engine/testing/detector-fixture.ts) at 320x320, on
+      // text-like images; calibration and evaluation images differ.
+      const size = 320;
+      const model = path.join(dir, 'detector.onnx');
+      fs.writeFileSync(model, modelBytes(buildTextDetector({ height: size, width: size })));
+      const data = (name: string, seed: number) => {
+        const samples = detectorSamples(16, size, size, seed);
+        const flat = new Float32Array(samples.length * samples[0]!.length);
+        samples.forEach((sample, i) => flat.set(sample, i * sample.length));
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, encodeNpyArray(flat, 'float32', [samples.length, 1, 3, size, size]));
+        return file;
+      };
+      return [
+        model,
+        '-o',
+        path.join(dir, 'detector-tuned.onnx'),
+        '--data',
+        data('det-data.npy', 21),
+        '--calib-data',
+        data('det-calib.npy', 22),
+        '--min-cosine',
+        '0.99',
+        '--iterations',
+        '60',
+      ];
+    },
+    checks: (o) => {
+      const c = chosenOf(o);
+      const plain = o.trials.filter((t) => t.recipe.method === 'int8-static' && !t.fallback);
+      return [
+        {
+          figure: 'plain int8-static breaks cosine 0.99',
+          value: plain.map((t) => t.cosine?.toFixed(4)).join(', '),
+          met: plain.length > 0 && plain.every((t) => !t.meetsBudget),
+        },
+        {
+          figure: 'chosen cosine (>= 0.99)',
+          value: c?.cosine?.toFixed(5) ?? 'none',
+          met: !!c && c.cosine! >= 0.99,
+        },
+        {
+          figure: 'chosen p50 / fp32 (< 0.9)',
+          value: c?.p50Ratio !== undefined ? `${c.p50Ratio.toFixed(3)}x (${c.name})` : '-',
+          met: !!c && c.p50Ratio! < 0.9,
+        },
       ];
     },
   },
