@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchProfile } from '../../../shared/bench.js';
 import { mockModelGraph } from '../host/mock-graph.js';
-import { heatOverlay, opTypeOverlay } from './overlays.js';
+import { heatOverlay, opTypeOverlay, sensitivityOverlay } from './overlays.js';
 
 const graph = mockModelGraph('/models/m.onnx').graph;
 
@@ -42,5 +42,31 @@ describe('heatOverlay', () => {
       nodes: [{ name: 'softmax', opType: 'Softmax', ms: 0.04 }],
     });
     expect([...full.marks.keys()]).toEqual(['10']);
+  });
+});
+
+describe('sensitivityOverlay', () => {
+  it('reddens nodes by the SQNR they lose against the largest drop, finding fused nodes by their original name', () => {
+    const row = (node: string, dropDb: number | null) => ({
+      node,
+      opType: 'Conv',
+      inputs: [],
+      localSqnrDb: 40,
+      sqnrDb: 30,
+      outputSqnrDb: dropDb === null ? null : 30 - dropDb,
+      dropDb,
+    });
+    const o = sensitivityOverlay(graph, [
+      row('conv2/FusedConvFusion', 12),
+      row('fc', 3),
+      row('not-in-graph', 1),
+    ]);
+    expect([...o.marks.keys()].sort()).toEqual(['3', '8']);
+    expect(o.marks.get('3')).toEqual({
+      color: 'rgb(245, 60, 60)',
+      text: 'sensitivity rank 1: loses 12.0 dB in int8 (local SQNR 40.0 dB)',
+    });
+    expect(o.marks.get('8')!.color).toBe('rgb(245, 191, 191)');
+    expect(o.legend[1]!.text).toBe('the largest drop (12.0 dB)');
   });
 });

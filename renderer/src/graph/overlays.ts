@@ -8,9 +8,10 @@ import type { BenchProfile } from '../../../shared/bench.js';
 import type { VariantDiff } from '../../../shared/ipc-contract.js';
 import type { NodeChange, NodePrecision } from '../../../shared/model-diff.js';
 import type { GraphBody } from '../../../shared/model-graph.js';
+import type { SensitivityRow } from '../../../shared/sensitivity.js';
 import { opLabel } from '../../../shared/model-graph.js';
 
-export type OverlayKind = 'op' | 'precision' | 'change' | 'heat';
+export type OverlayKind = 'op' | 'precision' | 'change' | 'heat' | 'sensitivity';
 
 export interface NodeMark {
   color: string;
@@ -157,6 +158,42 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
       { color: 'rgb(245, 235, 235)', text: 'little time' },
       { color: 'rgb(245, 60, 60)', text: '25% of kernel time or more' },
       { color: OTHER, text: profile.nodes ? 'no kernel time' : 'not among the profile’s ten slowest nodes' },
+    ],
+  };
+}
+
+/**
+ * Per-node sensitivity from an Auto-optimize run (shared/sensitivity.ts): white to red by the SQNR a node loses
+ * in int8, against the largest drop. The rows name nodes of the optimized QDQ graph; onnxruntime's fusions
+ * name a fused node `X/...Fusion` after the original node X, so that suffix is dropped to find it.
+ */
+export function sensitivityOverlay(graph: GraphBody, rows: readonly SensitivityRow[]): Overlay {
+  const idByName = new Map<string, string>();
+  const visit = (body: GraphBody) => {
+    for (const n of body.nodes) {
+      if (n.name) idByName.set(n.name, n.id);
+      for (const sub of n.subgraphs ?? []) visit(sub.graph);
+    }
+  };
+  visit(graph);
+  const worst = Math.max(0, ...rows.map((r) => r.dropDb ?? 0));
+  const marks = new Map<string, NodeMark>();
+  rows.forEach((row, rank) => {
+    const id = idByName.get(row.node) ?? idByName.get(row.node.replace(/\/[^/]*Fusion$/, ''));
+    if (!id) return;
+    const level = worst > 0 ? Math.max(0, Math.min(1, (row.dropDb ?? 0) / worst)) : 0;
+    const g = Math.round(235 - 175 * level);
+    marks.set(id, {
+      color: `rgb(245, ${g}, ${g})`,
+      text: `sensitivity rank ${rank + 1}: loses ${row.dropDb === null ? '?' : row.dropDb.toFixed(1)} dB in int8 (local SQNR ${row.localSqnrDb === null ? 'exact' : `${row.localSqnrDb.toFixed(1)} dB`})`,
+    });
+  });
+  return {
+    marks,
+    legend: [
+      { color: 'rgb(245, 235, 235)', text: 'little loss' },
+      { color: 'rgb(245, 60, 60)', text: `the largest drop (${worst.toFixed(1)} dB)` },
+      { color: OTHER, text: 'not ranked (not run in int8 by int8-static)' },
     ],
   };
 }

@@ -18,6 +18,7 @@ import { NodeDetails } from '../graph/node-details.js';
 import {
   changeOverlay,
   heatOverlay,
+  sensitivityOverlay,
   opTypeOverlay,
   precisionOverlay,
   type Overlay,
@@ -32,7 +33,18 @@ const OVERLAY_LABELS: Record<OverlayKind, string> = {
   precision: 'Precision in a variant',
   change: 'Change in a variant',
   heat: 'Kernel time (profile)',
+  sensitivity: 'Sensitivity (Auto-optimize)',
 };
+
+/** The sensitivity table of the latest Auto-optimize run that ranked nodes, if any. */
+function latestSensitivity(workspace: Workspace | null) {
+  const runs = workspace?.tunes ?? [];
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const rows = runs[i]!.outcome?.sensitivity?.rows;
+    if (rows && rows.length > 0) return rows;
+  }
+  return undefined;
+}
 
 /** The latest profiled benchmark of a target, if any. */
 function latestProfile(workspace: Workspace | null, target: string) {
@@ -145,6 +157,7 @@ export function GraphView({
     indexCache.current.set(graph, index);
   }
   const profile = latestProfile(workspace, target);
+  const sensitivity = latestSensitivity(workspace);
   const overlay: Overlay | null = useMemo(() => {
     if (!graph) return null;
     const currentDiff = diff?.variantId === diffTarget ? diff.value : null;
@@ -153,8 +166,10 @@ export function GraphView({
     if (overlayKind === 'change' && currentDiff && target === ORIGINAL_TARGET)
       return changeOverlay(currentDiff);
     if (overlayKind === 'heat' && profile) return heatOverlay(graph.graph, profile);
+    if (overlayKind === 'sensitivity' && sensitivity && target === ORIGINAL_TARGET)
+      return sensitivityOverlay(graph.graph, sensitivity);
     return opTypeOverlay(graph.graph);
-  }, [graph, overlayKind, diff, diffTarget, target, profile]);
+  }, [graph, overlayKind, diff, diffTarget, target, profile, sensitivity]);
 
   const matches = useMemo(() => (index ? searchGraph(index, query) : []), [index, query]);
   const matchSet = useMemo(() => new Set(matches), [matches]);
@@ -312,6 +327,12 @@ export function GraphView({
       )}
       {needsVariant && variants.length === 0 && (
         <p className="muted">Make a variant in Optimize to see what it computes in and what it changed.</p>
+      )}
+      {overlayKind === 'sensitivity' && !sensitivity && (
+        <p className="muted">
+          No sensitivity table yet: it comes from an Auto-optimize run (Optimize) whose int8-static trials
+          needed nodes back in float, or `onnx-studio sensitivity`.
+        </p>
       )}
       {overlayKind === 'heat' && !profile && (
         <p className="muted">
