@@ -8,8 +8,11 @@ import type { OpTypeTime } from './bench.js';
 
 export type KernelKind = 'quantized' | 'float' | 'conversion' | 'layout';
 
-/** Kernels that compute in int8 or int4 (onnxruntime's fused and contrib names included). */
-const QUANTIZED = new Set([
+/**
+ * Op types that compute in int8 (onnxruntime's QLinear/Integer kernels and contrib ops). `onnx-studio diff` reads
+ * it too, to say what a node of a variant computes in.
+ */
+export const INT8_OPS: ReadonlySet<string> = new Set([
   'QLinearConv',
   'QLinearMatMul',
   'QGemm',
@@ -17,7 +20,6 @@ const QUANTIZED = new Set([
   'ConvInteger',
   'DynamicQuantizeMatMul',
   'MatMulIntegerToFloat',
-  'MatMulNBits',
   'QLinearAdd',
   'QLinearMul',
   'QLinearConcat',
@@ -32,6 +34,8 @@ const QUANTIZED = new Set([
   'QOrderedMatMul',
   'DynamicQuantizeLSTM',
 ]);
+/** Kernels that compute in int8 or int4. */
+const QUANTIZED = new Set([...INT8_OPS, 'MatMulNBits']);
 const CONVERSIONS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'Cast']);
 /** onnxruntime's NCHWc layout transformer inserts ReorderInput/ReorderOutput around blocked kernels. */
 const LAYOUT = new Set(['ReorderInput', 'ReorderOutput', 'Transpose']);
@@ -128,7 +132,9 @@ export function explainProfiles(input: {
     ...Object.keys(input.variantGraphOps ?? {}).map((k) => k.split('::').at(-1)!),
     ...variant.byOpType.map((o) => o.opType),
   ]);
-  const dynamic = ['DynamicQuantizeMatMul', 'MatMulInteger', 'DynamicQuantizeLinear'].some((op) => graphOps.has(op)) && !graphOps.has('QLinearConv');
+  const dynamic =
+    ['DynamicQuantizeMatMul', 'MatMulInteger', 'DynamicQuantizeLinear'].some((op) => graphOps.has(op)) &&
+    !graphOps.has('QLinearConv');
   const floatConv = floatOps.filter((o) => /Conv/.test(o.opType));
   if (dynamic && floatConv.length > 0) {
     const pct = floatConv.reduce((s, o) => s + o.pct, 0);

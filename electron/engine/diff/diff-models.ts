@@ -14,6 +14,7 @@ import {
   type TensorProto,
   TensorProto_DataType,
 } from 'onnx-buf';
+import { INT8_OPS } from '../../../shared/explain.js';
 import type {
   AddedNodes,
   ModelDiff,
@@ -32,22 +33,6 @@ import { tensorByteSize } from '../onnx/tensor-codec.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
 
 const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
-const INT8_OPS = new Set([
-  'QLinearConv',
-  'QLinearMatMul',
-  'QGemm',
-  'MatMulInteger',
-  'ConvInteger',
-  'DynamicQuantizeMatMul',
-  'MatMulIntegerToFloat',
-  'QLinearAdd',
-  'QLinearMul',
-  'QLinearConcat',
-  'QLinearGlobalAveragePool',
-  'QLinearAveragePool',
-  'QLinearSigmoid',
-  'QLinearLeakyRelu',
-]);
 /** Zero counts are read for float weights up to this size (larger ones would cost a second pass over the file). */
 const ZERO_COUNT_LIMIT = 256 * 2 ** 20;
 
