@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeOutlierMlpCase } from '../electron/engine/testing/tune-fixtures.js';
+import { outlierSweepFlags, writeOutlierMlpCase } from '../electron/engine/testing/tune-fixtures.js';
 import { REPO_ROOT } from './support/static-renderer.js';
 import { SCREENSHOT_DIR, failOnPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
@@ -83,22 +83,7 @@ test("a cluster sweep's results open in the app, merged as tune --collect does",
     const cli = (...args: string[]) =>
       spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'onnx-studio.js'), ...args], { encoding: 'utf8' });
     const sweep = join(dir, 'sweep');
-    const emitted = cli(
-      'tune',
-      files.model,
-      '--emit',
-      'slurm',
-      sweep,
-      '--data',
-      files.data,
-      '--calib-data',
-      files.calib,
-      '--min-cosine',
-      '0.99',
-      '--objective',
-      'size',
-      '--json',
-    );
+    const emitted = cli('tune', files.model, '--emit', 'slurm', sweep, ...outlierSweepFlags(files), '--json');
     expect(emitted.status, emitted.stderr).toBe(0);
     const trials = (JSON.parse(emitted.stdout) as { trials: unknown[] }).trials.length;
     for (let i = 0; i < trials - 1; i++) expect(cli('trial', sweep, '--index', String(i)).status).toBe(0);

@@ -1,13 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobSpec, TerminalJobEvent } from '../../../shared/ipc-contract.js';
+import type { JobSpec } from '../../../shared/ipc-contract.js';
 import { bestVariant, describeBest, DEFAULT_MAX_DROP_POINTS } from '../../../shared/best-variant.js';
 import type { PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
-import type {
-  BenchJobResult,
-  EvaluateJobResult,
-  VariantJobResult,
-} from '../../../shared/job-results.js';
+import type { BenchJobResult, EvaluateJobResult, VariantJobResult } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import { datasetCaption, inputsCaption, type StudioReport } from '../../../shared/report.js';
 import { StudioError } from '../../engine/errors.js';
@@ -86,17 +82,7 @@ export const demoCommand: CliCommand = {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const model = sample.modelPath;
-      const runJob = async <T>(spec: JobSpec, what: string): Promise<T> => {
-        const { jobId } = backend.jobs.start(spec);
-        const end = (await backend.jobs.whenDone(jobId)) as TerminalJobEvent<T>;
-        if (end.type === 'result') return end.result;
-        if (end.type === 'cancelled') throw new StudioError('CANCELLED', 'The demo was cancelled.');
-        throw new StudioError(
-          end.error.code,
-          `${what} failed: ${end.error.message}`,
-          end.error.detail === undefined ? undefined : { detail: end.error.detail },
-        );
-      };
+      const runJob = <T>(spec: JobSpec, what: string): Promise<T> => backend.runner.run<T>(spec, what);
 
       // Reading the sample's workspace seeds its experiment: its input spec and its datasets by role, so the
       // benchmark feeds the sample's shapes and the figures name the data they were measured on.
@@ -116,7 +102,10 @@ export const demoCommand: CliCommand = {
       const variants: VariantJobResult<QuantizeReportInfo | PruneReportInfo>[] = [];
       for (const recipe of recipes) {
         step(`${recipe.spec.kind} ${recipe.name}`);
-        const made = await runJob<VariantJobResult<QuantizeReportInfo | PruneReportInfo>>(recipe.spec, `${recipe.spec.kind} ${recipe.name}`);
+        const made = await runJob<VariantJobResult<QuantizeReportInfo | PruneReportInfo>>(
+          recipe.spec,
+          `${recipe.spec.kind} ${recipe.name}`,
+        );
         variants.push(made);
         step(`  ${formatBytes(made.report.inputBytes)} -> ${formatBytes(made.report.outputBytes)}`);
       }
@@ -195,7 +184,15 @@ function printResult(
       out,
       html: files.htmlPath,
       json: files.jsonPath,
-      best: best ? { target: best.row.target, name: best.row.name, p50Ratio: best.p50Ratio, sizeRatio: best.row.sizeRatio, dropPoints: best.dropPoints } : null,
+      best: best
+        ? {
+            target: best.row.target,
+            name: best.row.name,
+            p50Ratio: best.p50Ratio,
+            sizeRatio: best.row.sizeRatio,
+            dropPoints: best.dropPoints,
+          }
+        : null,
       rows: ordered,
     });
     return;
@@ -207,7 +204,9 @@ function printResult(
     r.latency ? r.latency.p50Ms.toFixed(3) : '-',
     r.latency?.p50Ratio !== undefined && r.target !== 'original' ? `${r.latency.p50Ratio.toFixed(2)}x` : '',
     r.accuracy !== undefined ? `${(r.accuracy * 100).toFixed(2)}%` : '-',
-    r.accuracyDelta !== undefined && r.target !== 'original' ? `${(r.accuracyDelta * 100).toFixed(2)} pts` : '',
+    r.accuracyDelta !== undefined && r.target !== 'original'
+      ? `${(r.accuracyDelta * 100).toFixed(2)} pts`
+      : '',
   ]);
   ctx.stdout.write(
     [

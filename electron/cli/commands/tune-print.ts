@@ -4,6 +4,14 @@ import { formatBytes, formatPoints, formatTable } from '../format.js';
 /** Sensitivity rows printed (all of them with --json). */
 const TOP_SENSITIVE = 10;
 
+/** Exit code when no variant meets the budget (docs/cli.md). */
+export const EXIT_BUDGET_NOT_MET = 3;
+
+/** `file.onnx` -> `file.tune.json`: where the whole outcome is written beside the chosen variant. */
+export function outcomePathOf(output: string): string {
+  return output.replace(/\.onnx$/i, '') + '.tune.json';
+}
+
 const ratio = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(3)}x`);
 
 function quality(t: TuneTrial, outcome: TuneOutcome): string {
@@ -85,7 +93,7 @@ export function printTuneOutcome(
       );
     else
       lines.push(
-        `Wrote ${written} (its recipe is in its metadata: onnx-studio recipe ${written}) and every trial to ${written!.replace(/\.onnx$/i, '')}.tune.json.`,
+        `Wrote ${written} (its recipe is in its metadata: onnx-studio recipe ${written}) and every trial to ${outcomePathOf(written!)}.`,
       );
   } else {
     const closest = outcome.closest === undefined ? undefined : outcome.trials[outcome.closest];

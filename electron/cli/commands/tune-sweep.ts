@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { fieldsOf } from '../../../shared/options/method-catalog.js';
-import { valuesFromFieldFlags } from '../../../shared/options/cli-flags.js';
 import {
   SWEEP_TARGETS,
   type SweepTarget,
@@ -13,17 +12,15 @@ import { emitSweep, type EmitRequest } from '../../engine/sweep/emit-sweep.js';
 import { StudioError } from '../../engine/errors.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
+import { optionsFromFieldFlags } from '../method-flags.js';
 import { cliVersion } from '../version.js';
-import { printTuneOutcome } from './tune-print.js';
+import { EXIT_BUDGET_NOT_MET, printTuneOutcome } from './tune-print.js';
 
 /** `tune --emit` and `tune --collect`: a sweep for a cluster, and its results merged. */
 
 export const SWEEP_FIELDS = fieldsOf(
   z.toJSONSchema(sweepOptionsSchema, { io: 'input' }) as Parameters<typeof fieldsOf>[0],
 );
-
-/** Exit code when no variant meets the budget (docs/cli.md). */
-const EXIT_BUDGET_NOT_MET = 3;
 
 /** `--emit slurm|k8s DIR`: the target and the folder (the positional after MODEL), or undefined. */
 export function emitTarget(
@@ -54,20 +51,8 @@ export async function emitCommand(
   ctx: CliContext,
   request: Omit<EmitRequest, 'sweepOptions' | 'version'>,
 ): Promise<number> {
-  const parsed = valuesFromFieldFlags(SWEEP_FIELDS, ctx.values);
-  if (!parsed.ok) throw new StudioError('BAD_REQUEST', parsed.message);
-  const checked = sweepOptionsSchema.safeParse(parsed.value);
-  if (!checked.success)
-    throw new StudioError(
-      'BAD_REQUEST',
-      checked.error.issues
-        .map(
-          (i) =>
-            `--${SWEEP_FIELDS.find((f) => f.name === String(i.path[0]))?.flag ?? i.path.join('.')}: ${i.message}`,
-        )
-        .join('; '),
-    );
-  const emitted = await emitSweep({ ...request, sweepOptions: checked.data, version: cliVersion() });
+  const sweepOptions = optionsFromFieldFlags(sweepOptionsSchema, SWEEP_FIELDS, ctx.values);
+  const emitted = await emitSweep({ ...request, sweepOptions, version: cliVersion() });
   if (ctx.json) {
     writeJson(ctx, {
       dir: emitted.dir,

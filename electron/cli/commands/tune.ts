@@ -2,14 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExportJobResult } from '../../../shared/job-results.js';
-import { fieldHelp, fieldParseArgs, valuesFromFieldFlags } from '../../../shared/options/cli-flags.js';
+import { fieldHelp, fieldParseArgs } from '../../../shared/options/cli-flags.js';
 import { budgetOf, tuneOptionsSchema } from '../../../shared/options/tune-options.js';
 import type { TuneOutcome } from '../../../shared/tune.js';
 import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import { runTune } from '../../engine/tune/run-tune.js';
-import { backendTuneJobs, runJob } from '../../engine/tune/backend-tune-jobs.js';
 import { jobInputs } from '../../engine/tune/tune-runner.js';
 import { collectCommand, emitCommand, emitTarget, SWEEP_FIELDS } from './tune-sweep.js';
 import type { TrialRunner } from '../../engine/tune/tune-search.js';
@@ -18,33 +17,12 @@ import { requireString, writeJson } from '../cli-context.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatPoints } from '../format.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
+import { optionsFromFieldFlags } from '../method-flags.js';
 import { cliVersion } from '../version.js';
-import { printTuneOutcome } from './tune-print.js';
-
-/** Exit code when no variant meets the budget (docs/cli.md). */
-export const EXIT_BUDGET_NOT_MET = 3;
+import { EXIT_BUDGET_NOT_MET, outcomePathOf, printTuneOutcome } from './tune-print.js';
 
 /** The tune options' fields, as the method catalog gives them to the app's form. */
 const TUNE_FIELDS = methodCatalog().tune;
-
-/** `file.onnx` -> `file.tune.json`: where the whole outcome is written beside the chosen variant. */
-export function outcomePathOf(output: string): string {
-  return output.replace(/\.onnx$/i, '') + '.tune.json';
-}
-
-function tuneOptionsFromFlags(values: CliContext['values']) {
-  const parsed = valuesFromFieldFlags(TUNE_FIELDS, values);
-  if (!parsed.ok) throw new StudioError('BAD_REQUEST', parsed.message);
-  const checked = tuneOptionsSchema.safeParse(parsed.value);
-  if (!checked.success) {
-    const issues = checked.error.issues.map((i) => {
-      const flag = TUNE_FIELDS.find((f) => f.name === String(i.path[0] ?? ''))?.flag;
-      return `${flag ? `--${flag}` : 'options'}: ${i.message}`;
-    });
-    throw new StudioError('BAD_REQUEST', `${issues.join('; ')}.`);
-  }
-  return checked.data;
-}
 
 export const tuneCommand: CliCommand = {
   usage:
@@ -100,7 +78,7 @@ export const tuneCommand: CliCommand = {
     const force = ctx.values.force === true;
     if (!emit && fs.existsSync(output) && !force)
       throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
-    const options = tuneOptionsFromFlags(ctx.values);
+    const options = optionsFromFieldFlags(tuneOptionsSchema, TUNE_FIELDS, ctx.values);
     const budget = budgetOf(options);
     if (!budget.ok) throw new StudioError('BAD_REQUEST', budget.message);
     if (budget.budget.kind === 'accuracy-drop' && typeof ctx.values.labels !== 'string')
@@ -161,7 +139,7 @@ export const tuneCommand: CliCommand = {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const { outcome, runner } = await runTune({
-        jobs: backendTuneJobs(backend),
+        jobs: backend.runner,
         modelPath: model,
         options,
         budget: budget.budget,
@@ -214,8 +192,7 @@ async function finish(
       say(`benchmark ${chosen.name} against the original`);
       Object.assign(chosen, await runner.bench(chosen.variantId));
     }
-    const exported = await runJob<ExportJobResult>(
-      backend,
+    const exported = await backend.runner.run<ExportJobResult>(
       {
         kind: 'export',
         modelPath: outcome.model,

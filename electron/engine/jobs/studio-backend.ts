@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { int8Support } from '../bench/int8-support.js';
 import { collectSweep } from '../sweep/collect-sweep.js';
+import type { TuneJobs } from '../tune/tune-jobs.js';
 import path from 'node:path';
 import type { Result } from '../../../shared/errors.js';
 import { variantInUseMessage } from '../../../shared/job-targets.js';
@@ -34,7 +35,15 @@ import { buildReport, saveReport } from '../report/report-files.js';
 import { dataPaths } from '../workspace/data-dir.js';
 import { RecentModels } from '../workspace/recent-models.js';
 import { newId, WorkspaceStore } from '../workspace/workspace-store.js';
-import { detachedContext, executeJob, inspectInTask, isExclusive, laneOf, runTask, type ExecutorDeps } from './job-executors.js';
+import {
+  detachedContext,
+  executeJob,
+  inspectInTask,
+  isExclusive,
+  laneOf,
+  runTask,
+  type ExecutorDeps,
+} from './job-executors.js';
 import type { ModelGraph } from '../../../shared/model-graph.js';
 import type { ModelDiff } from '../../../shared/model-diff.js';
 import { JobManager, type JobLane } from './job-manager.js';
@@ -82,6 +91,11 @@ export class StudioBackend {
   readonly engine: EngineClient;
   readonly tasks: TaskPool;
   readonly pipelines: PipelineRunner;
+  /**
+   * Runs a job to its end (its result, or its error as a StudioError) and removes variants: what a caller that
+   * drives several jobs needs (the demo, `tune`, `trial`, and a tune job's trials).
+   */
+  readonly runner: TuneJobs;
   private readonly deps: ExecutorDeps;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
   private readonly handlers: { [C in IpcMethodChannel]: Handler<C> };
@@ -102,19 +116,24 @@ export class StudioBackend {
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     // A tune job's trials are jobs of this manager too: they show in the job list and keep the lanes' rules.
-    this.deps.jobs = {
+    this.runner = {
       run: async (spec, what) => {
         const { done } = this.jobs.start(spec);
         const end = await done;
         if (end.type === 'result') return end.result as never;
         if (end.type === 'cancelled') throw new StudioError('CANCELLED', `${what} was cancelled.`);
-        throw new StudioError(end.error.code, `${what} failed: ${end.error.message}`);
+        throw new StudioError(
+          end.error.code,
+          `${what} failed: ${end.error.message}`,
+          end.error.detail === undefined ? undefined : { detail: end.error.detail },
+        );
       },
       removeVariant: async (modelPath, variantId) => {
         const removed = await this.dispatch(IPC_CHANNELS.workspaceRemoveVariant, { modelPath, variantId });
         if (!removed.ok) throw new StudioError(removed.error.code, removed.error.message);
       },
     };
+    this.deps.jobs = this.runner;
     this.pipelines = new PipelineRunner({
       startJob: (spec) => {
         const { jobId, done } = this.jobs.start(spec);
@@ -257,9 +276,16 @@ export class StudioBackend {
         return runTask<ModelGraph>(this.deps, { kind: 'graph', path: file }, detachedContext());
       },
       [IPC_CHANNELS.modelDiff]: async (request) => {
-        const { path: variant, variant: record } = await this.store.resolveTarget(request.modelPath, request.variantId);
+        const { path: variant, variant: record } = await this.store.resolveTarget(
+          request.modelPath,
+          request.variantId,
+        );
         if (!record) throw new StudioError('BAD_REQUEST', 'Choose a variant to compare with the original.');
-        const diff = await runTask<ModelDiff>(this.deps, { kind: 'diff', original: path.resolve(request.modelPath), variant }, detachedContext());
+        const diff = await runTask<ModelDiff>(
+          this.deps,
+          { kind: 'diff', original: path.resolve(request.modelPath), variant },
+          detachedContext(),
+        );
         const skippedNodes = 'skippedNodes' in record.report ? record.report.skippedNodes : [];
         return { ...diff, skippedNodes };
       },

@@ -16,7 +16,6 @@ import { inspectModel } from '../inspect/inspect-model.js';
 import { loadModel } from '../onnx/load-model.js';
 import { findRecordedFile, resolveDatasetRef } from '../recipe/dataset-ref.js';
 import { sha256Model, sha256Path } from '../recipe/file-hash.js';
-import { backendTuneJobs } from '../tune/backend-tune-jobs.js';
 import { backendTrialRunner, jobInputs } from '../tune/tune-runner.js';
 import {
   INPUTS_DIR,
@@ -113,7 +112,7 @@ export async function runTrial(request: TrialRequest): Promise<TrialRun> {
   const trial: TuneTrial = { index, name: spec.name, recipe: spec.recipe, status: 'done', seconds: 0 };
   let originalAccuracy: number | undefined;
   try {
-    const jobs = backendTuneJobs(backend);
+    const jobs = backend.runner;
     const runner = backendTrialRunner({
       jobs,
       modelPath: model.path,

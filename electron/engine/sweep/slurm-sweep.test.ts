@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCliInProcess } from '../../cli/testing/run-cli.js';
 import { type SlurmCluster, slurmUnavailable, startSlurmCluster } from '../testing/slurm-cluster.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { writeOutlierMlpCase } from '../testing/tune-fixtures.js';
+import { outlierSweepFlags, writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 import type { CollectedSweep } from './collect-sweep.js';
 
 /*
@@ -35,16 +35,7 @@ describe('a sweep on a single-node Slurm', () => {
     'sbatch runs the job array and --collect gives the local choice',
     async () => {
       const files = writeOutlierMlpCase(tmp.dir);
-      const flags = [
-        '--data',
-        files.data,
-        '--calib-data',
-        files.calib,
-        '--min-cosine',
-        '0.99',
-        '--objective',
-        'size',
-      ];
+      const flags = outlierSweepFlags(files);
       const dir = path.join(tmp.dir, 'sweep');
       const emitted = await runCliInProcess([
         'tune',

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1';
 import { runCliInProcess } from '../../cli/testing/run-cli.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { writeOutlierMlpCase } from '../testing/tune-fixtures.js';
+import { outlierSweepFlags, writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 import type { CollectedSweep } from './collect-sweep.js';
 
 /*
@@ -25,16 +25,7 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-const flags = () => [
-  '--data',
-  files.data,
-  '--calib-data',
-  files.calib,
-  '--min-cosine',
-  '0.99',
-  '--objective',
-  'size',
-];
+const flags = () => outlierSweepFlags(files);
 
 describe('tune --emit k8s, trial, tune --collect', () => {
   it('emits a valid Indexed Job whose trials, run by index, collect to the local choice', async () => {

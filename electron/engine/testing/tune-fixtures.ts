@@ -79,3 +79,11 @@ export function writeOutlierMlpCase(
   };
   return { model, calib: write('calib.npy', 11), data: write('data.npy', 12) };
 }
+
+/**
+ * The tune flags the sweep tests share: the case's data and calibration, a 0.99 cosine budget, and the size
+ * objective so the choice does not depend on this machine's timing.
+ */
+export function outlierSweepFlags(files: { data: string; calib: string }): string[] {
+  return ['--data', files.data, '--calib-data', files.calib, '--min-cosine', '0.99', '--objective', 'size'];
+}

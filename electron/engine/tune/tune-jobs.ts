@@ -1,6 +1,6 @@
 /**
  * What a tune run needs of the studio: run a job to its end, and delete a variant. The CLI gives it a
- * StudioBackend (backend-tune-jobs.ts); the app's tune job gives it the backend's own job manager.
+ * StudioBackend's `runner`, which is also what the app's tune job gets.
  */
 import type { JobSpec } from '../../../shared/ipc-contract.js';
 

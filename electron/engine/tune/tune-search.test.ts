@@ -7,7 +7,6 @@ import { StudioBackend } from '../jobs/studio-backend.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { OUTLIER_CONSUMER, writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 import type { TuneCandidate } from './tune-candidates.js';
-import { backendTuneJobs } from './backend-tune-jobs.js';
 import { backendTrialRunner } from './tune-runner.js';
 import { runTuneSearch } from './tune-search.js';
 
@@ -48,7 +47,7 @@ function search(signal?: AbortSignal, onTrial?: (t: TuneTrial, ended: boolean) =
     baseDir: tmp.dir,
   });
   const runner = backendTrialRunner({
-    jobs: backendTuneJobs(backend),
+    jobs: backend.runner,
     modelPath: files.model,
     options,
     calibration: data(files.calib),
