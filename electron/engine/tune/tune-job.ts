@@ -60,7 +60,7 @@ export async function runTuneJob(
   if (!evaluation)
     throw new StudioError(
       'BAD_REQUEST',
-      'Auto-optimize needs evaluation data: choose a test set in the Model view (Datasets).',
+      'Auto-optimize needs evaluation data: fill in the evaluation data in Optimize (2. Data).',
     );
   const calibration = spec.calibration ?? (datasets.calibration?.data as DataRef | undefined) ?? evaluation;
   const labelled = hasLabels(evaluation);

@@ -22,10 +22,16 @@ export function AutoOptimizePanel({
   studio,
   catalog,
   ready,
+  hasEvaluationData,
+  prepareData,
 }: {
   studio: Studio;
   catalog: MethodCatalog | undefined;
   ready: boolean;
+  /** Whether "2. Data" above holds usable evaluation data. */
+  hasEvaluationData: boolean;
+  /** Checks that data and keeps it as the experiment's; false when it cannot be used (the form says why). */
+  prepareData: () => Promise<boolean>;
 }) {
   const fields = useMemo(() => (catalog?.tune ?? []).filter((f) => SHOWN.includes(f.name)), [catalog]);
   const [values, setValues] = useState<FormValues | undefined>(undefined);
@@ -35,7 +41,15 @@ export function AutoOptimizePanel({
   const latest = records.at(-1);
   const job = latest ? studio.state.jobs.find((j) => j.jobId === latest.jobId) : undefined;
   const running = latest?.status === 'running' && (!job || isActive(job));
-  const evaluation = studio.state.workspace?.experiment?.datasets?.evaluation;
+  const [starting, setStarting] = useState(false);
+  const start = async () => {
+    setStarting(true);
+    try {
+      if (await prepareData()) await studio.actions.tune(toOptions(fields, form));
+    } finally {
+      setStarting(false);
+    }
+  };
   return (
     <section className="auto-optimize" aria-labelledby="auto-optimize-title" data-testid="auto-optimize">
       <h3 id="auto-optimize-title">Auto-optimize</h3>
@@ -45,9 +59,10 @@ export function AutoOptimizePanel({
         the budget holds. Give one budget: an accuracy drop (needs a labelled test set) or a minimum output
         cosine.
       </p>
-      {!evaluation && (
+      {!hasEvaluationData && (
         <p className="muted">
-          Choose a test set in the Model view (Datasets) first: every trial is measured on it.
+          Fill in the evaluation data above (2. Data) first: every trial is measured on it, and int8-static
+          calibrates on the calibration data.
         </p>
       )}
       <SchemaForm idPrefix="tune" fields={fields} values={form} errors={errors} onChange={setValues} />
@@ -55,8 +70,8 @@ export function AutoOptimizePanel({
         <button
           type="button"
           className="primary"
-          disabled={!ready || !evaluation || running || Object.keys(errors).length > 0}
-          onClick={() => void studio.actions.tune(toOptions(fields, form))}
+          disabled={!ready || !hasEvaluationData || running || starting || Object.keys(errors).length > 0}
+          onClick={() => void start()}
         >
           Start Auto-optimize
         </button>

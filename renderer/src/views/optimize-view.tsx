@@ -199,6 +199,22 @@ export function OptimizeView({
     return true;
   };
 
+  /**
+   * Auto-optimize measures on the data of "2. Data": checked and kept as the experiment's datasets, as a queued
+   * job's are. False (with the problem shown) when there is no usable evaluation data.
+   */
+  const prepareTuneData = async (): Promise<boolean> => {
+    setSubmitted(true);
+    if (!evalDataset.ok) return false;
+    const used = {
+      evaluation: evalDataset.spec,
+      ...(calibDataset.ok ? { calibration: withoutLabels(calibDataset.spec) } : {}),
+    };
+    if (!(await checkData(used))) return false;
+    await actions.saveDatasets(used);
+    return true;
+  };
+
   const queue = async () => {
     setSubmitted(true);
     if (!canQueue) return;
@@ -409,6 +425,8 @@ export function OptimizeView({
         studio={studio}
         catalog={catalog.kind === 'loaded' ? catalog.catalog : undefined}
         ready={inputsReady}
+        hasEvaluationData={evalDataset.ok}
+        prepareData={prepareTuneData}
       />
 
       <PipelineList
