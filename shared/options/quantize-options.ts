@@ -76,7 +76,7 @@ export const int8StaticOptionsSchema = z
         .optional(),
       {
         description:
-          'Memory calibration may use (default: a quarter of RAM, at most 4G). When one sample\'s activations would not fit, percentile and entropy calibrate in several passes over the data, with the same ranges.',
+          "Memory calibration may use (default: a quarter of RAM, at most 4G). When one sample's activations would not fit, percentile and entropy calibrate in several passes over the data, with the same ranges.",
         flag: 'max-memory',
         example: '2G',
       },
@@ -86,8 +86,14 @@ export const int8StaticOptionsSchema = z
       flag: 'histogram-bins',
     }),
     optimize: option(z.boolean().default(true), {
-      description: "Run onnxruntime's basic graph optimizations first (folds BatchNorm into Conv, MatMul+Add into Gemm).",
+      description:
+        "Run onnxruntime's basic graph optimizations first (folds BatchNorm into Conv, MatMul+Add into Gemm).",
       flag: 'no-optimize',
+    }),
+    quantizeInputConv: option(z.boolean().default(false), {
+      description:
+        "Also quantize a convolution that reads the model's input with 4 channels or fewer (an image's first conv). By default it stays float: onnxruntime runs it slower in int8, and it is the layer most sensitive to 8-bit input.",
+      flag: 'quantize-input-conv',
     }),
   })
   .strict();
@@ -99,7 +105,8 @@ export const FP16_DEFAULT_BLOCK_NOTE = 'on top of the ops that are never safe in
 export const fp16OptionsSchema = z
   .object({
     keepIoTypes: option(z.boolean().default(true), {
-      description: "Keep the model's inputs and outputs float32 (Casts at the edges); off makes them float16.",
+      description:
+        "Keep the model's inputs and outputs float32 (Casts at the edges); off makes them float16.",
       flag: 'no-keep-io-types',
     }),
     blockOpTypes: option(z.array(z.string().min(1)).default([]), {
@@ -129,7 +136,8 @@ export const int4OptionsSchema = z
       },
     ),
     accuracyLevel: option(z.number().int().min(0).max(4).default(4), {
-      description: 'MatMulNBits accuracy_level: 4 = int8 compute on CPU (fastest), 0 = unset (float compute).',
+      description:
+        'MatMulNBits accuracy_level: 4 = int8 compute on CPU (fastest), 0 = unset (float compute).',
       flag: 'accuracy-level',
     }),
   })
@@ -149,7 +157,8 @@ export const QUANTIZE_METHOD_SPECS = {
   },
   int4: {
     name: 'int4',
-    summary: 'weight-only block-wise int4 MatMul weights (com.microsoft MatMulNBits): ~7x smaller MatMuls, ORT only',
+    summary:
+      'weight-only block-wise int4 MatMul weights (com.microsoft MatMulNBits): ~7x smaller MatMuls, ORT only',
     optionSchema: int4OptionsSchema,
   },
   'int8-dynamic': {

@@ -13,6 +13,7 @@ import { decodeTensor } from '../../onnx/tensor-codec.js';
 import { createSession } from '../../runtime/create-session.js';
 import { resolveInputSpecs } from '../../runtime/input-specs.js';
 import { buildConvNet, convNetInputShape, convNetSamples } from '../../testing/conv-fixtures.js';
+import { buildTextDetector, detectorSamples } from '../../testing/detector-fixture.js';
 import {
   buildConstantWeightModel,
   buildIfModel,
@@ -93,7 +94,9 @@ async function quantize(
     output: file,
     method: 'int8-static',
     calibration,
-    ...(extra.options ? { options: extra.options } : {}),
+    // The fixtures' first conv reads a 3-channel input, which int8-static keeps float by default; these
+    // tests check the fusion of every conv, so they quantize it too (its default has its own test below).
+    options: { quantizeInputConv: true, ...extra.options },
     ...(extra.common ? { common: extra.common } : {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
     ...(extra.onProgress ? { onProgress: extra.onProgress } : {}),
@@ -591,6 +594,40 @@ function upsampleModel(opset: 9 | 10, scalesFrom: 'constant' | 'identity' = 'con
   return makeModel(graph, opset);
 }
 
+describe('int8-static on the MobileNetV3-style detector', () => {
+  const size = 64;
+  const images = (count: number, seed: number): Record<string, ort.Tensor>[] =>
+    detectorSamples(count, size, size, seed).map((d) => ({
+      image: new ort.Tensor('float32', d, [1, 3, size, size]),
+    }));
+
+  it('runs its upsampling in 8 bits (Expand, pixel shuffle), keeps the stem float, and stays close to float32', async () => {
+    const q = await quantize(buildTextDetector(), feedsSource(images(4, 77)), {
+      options: { quantizeInputConv: false },
+    });
+    const notes = q.report.notes.join('\n');
+    expect(notes).toMatch(/1 BatchNormalization folded into the ConvTranspose/);
+    expect(notes).toMatch(/6 nearest Resizes as Expand, 2 ConvTransposes as a 1x1 Conv \+ pixel shuffle/);
+    // Only the stem is reported: the rewrites' shape arithmetic (int64 Mul) was never a candidate.
+    expect(q.report.skippedNodes.map((s) => s.name)).toEqual(['stem']);
+    expect(q.report.skippedNodes.find((s) => s.name === 'stem')!.reason).toMatch(/3 channels/);
+    const run = await optimizedOps(q.file);
+    expect(run).not.toContain('Resize');
+    expect(run).not.toContain('ConvTranspose');
+    expect(run).not.toContain('BatchNormalization');
+    expect(count(run, 'Conv') + count(run, 'FusedConv')).toBe(1); // the stem
+    expect(count(run, 'Expand')).toBe(6);
+    expect((await fidelity(q.fp32, q.file, images(3, 1234))).cosine).toBeGreaterThanOrEqual(0.97);
+
+    const all = await quantize(buildTextDetector(), feedsSource(images(4, 77)), {
+      options: { quantizeInputConv: true },
+    });
+    expect(all.report.skippedNodes.map((s) => s.name)).not.toContain('stem');
+    const allRun = await optimizedOps(all.file);
+    expect(count(allRun, 'Conv') + count(allRun, 'FusedConv')).toBe(0);
+  });
+});
+
 describe('int8-static on old opsets', () => {
   it('raises an opset-11 model to 13 when every op means the same there', async () => {
     const q = await quantize(buildConvNet({ opset: 11 }), feedsSource(convFeeds(16, 3)));
@@ -617,13 +654,18 @@ describe('int8-static on old opsets', () => {
   it('raises opset 9 with Upsample to 13 by converting the Upsample to an equivalent Resize', async () => {
     const q = await quantize(upsampleModel(9), feedsSource(normalFeeds(16, [1, 3, 8, 8], 21)));
     expect(q.report.notes.join('\n')).toMatch(/opset raised from 9 to 13.*Upsample/);
-    expect(q.model.graph!.node.map((n) => n.opType)).toContain('Resize');
+    // The Resize (nearest x2 between two quantized convs) is then written channels-last as an Expand.
+    expect(q.report.notes.join('\n')).toMatch(/1 nearest Resize as Expand/);
+    expect(q.model.graph!.node.map((n) => n.opType)).not.toContain('Resize');
     const run = await optimizedOps(q.file);
     expect(count(run, 'QLinearConv')).toBe(2);
-    // Resize runs on uint8 between the two QLinearConvs; the only DequantizeLinear makes the graph output float.
+    // The Expand runs on uint8 between the two QLinearConvs; the only DequantizeLinear makes the graph output float.
     expect(count(run, 'DequantizeLinear')).toBe(1);
     expect(count(run, 'QuantizeLinear')).toBe(1);
-    expect(run).toContain('Resize');
+    expect(run).toContain('Expand');
+    // The rewrite's channels-last Transposes cancelled against the layout transformer's: only the two at the
+    // edges of the 8-bit region remain.
+    expect(count(run, 'Transpose')).toBe(2);
     expect((await fidelity(q.fp32, q.file, normalFeeds(10, [1, 3, 8, 8], 41))).cosine).toBeGreaterThanOrEqual(
       0.98,
     );

@@ -16,9 +16,12 @@ import {
   UNARY_OPS,
   type PlanOptions,
   calibrationTensors,
+  inputConvStaysFloat,
   planQdq,
 } from '../static/qdq-plan.js';
 import { HARD_ACTIVATION_OPS, decomposeHardActivations } from '../static/decompose-hard-activations.js';
+import { foldBatchNormIntoConvTranspose } from '../static/fold-convtranspose-bn.js';
+import { rewriteUpsamplingForNhwc } from '../static/nhwc-upsampling.js';
 import {
   int8StaticOptionsSchema,
   QUANTIZE_METHOD_SPECS,
@@ -64,18 +67,30 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     }
   }
   if (signal?.aborted) throw cancelled();
+  if (options.optimize) {
+    const folded = foldBatchNormIntoConvTranspose(model.graph);
+    if (folded > 0) {
+      note(
+        `${folded} BatchNormalization${folded > 1 ? 's' : ''} folded into the ConvTranspose before ${folded > 1 ? 'them' : 'it'} ` +
+          "(onnxruntime's pre-optimization folds them into Conv only).",
+      );
+    }
+  }
 
   const forms = prepareQdqOpset(model, !common.perTensor, note);
   const graph = model.graph!;
   const opTypes = new Set(common.opTypes ?? DEFAULT_OP_TYPES);
+  const quantizedProducers = new Set(
+    [...Object.keys(COMPUTE_OPS), ...UNARY_OPS, ...SHARE_OPS, ...FOLD_OPS].filter((op) => opTypes.has(op)),
+  );
+  const floatInputConv = !options.quantizeInputConv;
+  const floatNodes = floatInputConv ? inputConvStaysFloat : undefined;
   const hardOps = [...HARD_ACTIVATION_OPS].filter((op) => opTypes.has(op));
   if (hardOps.length > 0 && forms.qlinearOps) {
-    const quantizedProducers = new Set(
-      [...Object.keys(COMPUTE_OPS), ...UNARY_OPS, ...SHARE_OPS, ...FOLD_OPS].filter((op) => opTypes.has(op)),
-    );
     const count = decomposeHardActivations(graph, {
       ops: new Set(hardOps),
       quantizedProducers,
+      ...(floatNodes ? { floatNodes } : {}),
       excludeNodes: new Set(common.excludeNodes),
       opset: forms.opset,
     });
@@ -86,6 +101,29 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
       );
     }
   }
+  if (forms.qlinearOps) {
+    const rewritten = rewriteUpsamplingForNhwc(graph, {
+      quantizedProducers,
+      ...(floatNodes ? { floatNodes } : {}),
+      opTypes,
+      excludeNodes: new Set(common.excludeNodes),
+      opset: forms.opset,
+    });
+    const parts = [
+      rewritten.resize > 0
+        ? `${rewritten.resize} nearest Resize${rewritten.resize > 1 ? 's' : ''} as Expand`
+        : '',
+      rewritten.convTranspose > 0
+        ? `${rewritten.convTranspose} ConvTranspose${rewritten.convTranspose > 1 ? 's' : ''} as a 1x1 Conv + pixel shuffle`
+        : '',
+    ].filter(Boolean);
+    if (parts.length > 0) {
+      note(
+        `Upsampling rewritten channels-last for onnxruntime's 8-bit kernels: ${parts.join(', ')} ` +
+          '(the same values; see docs/quantize-static.md).',
+      );
+    }
+  }
   const planOptions: PlanOptions = {
     opTypes,
     quantizeAllSelected: common.opTypes !== undefined,
@@ -93,6 +131,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     perTensor: common.perTensor,
     maxPool8Bit: forms.maxPool8Bit,
     qlinearOps: forms.qlinearOps,
+    floatInputConv,
     types: inferElementTypes(graph),
   };
   let plan = planQdq(graph, planOptions);

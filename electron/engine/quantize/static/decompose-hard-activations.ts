@@ -33,6 +33,8 @@ export interface DecomposeOptions {
   ops: ReadonlySet<string>;
   /** Op types whose output the planner quantizes (a hard activation after one of them is decomposed). */
   quantizedProducers: ReadonlySet<string>;
+  /** Nodes of those op types that the planner keeps float all the same (see qdq-plan's inputConvStaysFloat). */
+  floatNodes?: (node: NodeProto, index: GraphIndex) => boolean;
   excludeNodes: ReadonlySet<string>;
   /** The default-domain opset (Clip takes min/max as inputs from 11, as attributes before). */
   opset: number;
@@ -53,6 +55,7 @@ export function decomposeHardActivations(graph: GraphProto, options: DecomposeOp
     const producer = index.producer(x)?.node;
     if (!producer || normalizeDomain(producer.domain) !== '') continue;
     if (!options.quantizedProducers.has(producer.opType)) continue;
+    if (options.floatNodes?.(producer, index)) continue;
     const swish = node.opType === 'HardSwish';
     const alpha = swish ? 1 / 6 : floatAttribute(node, 'alpha', 0.2);
     const beta = swish ? 0.5 : floatAttribute(node, 'beta', 0.5);

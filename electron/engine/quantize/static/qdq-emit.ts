@@ -4,6 +4,7 @@ import { makeNode } from '../../onnx/graph-build.js';
 import {
   GraphIndex,
   UniqueNameGenerator,
+  normalizeDomain,
   opsetVersion,
   removeInitializer,
   setOpsetVersion,
@@ -156,14 +157,21 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
   for (const t of ordered) {
     const { scale, zeroPoint } = paramInitializers(t);
     const slots = groupSlots.get(t) ?? [];
+    const q = names.next(`${t}_quantized`);
+    // Shape reads only the dimensions, which the 8-bit tensor has too: it takes that, so no
+    // DequantizeLinear runs over the whole tensor just for its shape.
     const otherConsumers = index
       .consumersOf(t)
-      .filter((c) => !slots.some((s) => s.node === c.node && s.slot === c.inputIndex));
+      .filter((c) => !slots.some((s) => s.node === c.node && s.slot === c.inputIndex))
+      .filter((c) => {
+        const shapeOnly = c.node.opType === 'Shape' && normalizeDomain(c.node.domain) === '';
+        if (shapeOnly) c.node.input[c.inputIndex] = q;
+        return !shapeOnly;
+      });
     const otherUses =
       otherConsumers.length > 0 || index.implicitConsumersOf(t).length > 0 || index.isGraphOutput(t);
     const producer = index.producer(t);
     let source = t;
-    const q = names.next(`${t}_quantized`);
     if (producer && otherUses) {
       source = names.next(`${t}_prequant`);
       producer.node.output[producer.outputIndex] = source;

@@ -23,7 +23,7 @@ import type { SkippedNode } from '../quantize-method.js';
  *            unless --op-types names them.
  *   unary    AveragePool / GlobalAveragePool / LeakyRelu / Sigmoid -> QLinear* kernels with their own
  *            output parameters, quantized only when their input already is.
- *   share    MaxPool / Reshape / Transpose / Flatten / Squeeze / Unsqueeze / Resize / Slice: the output
+ *   share    MaxPool / Reshape / Transpose / Flatten / Squeeze / Unsqueeze / Expand / Resize / Slice: the output
  *            shares the input's parameters, so onnxruntime drops the DQ -> op -> Q pair and runs the op
  *            on 8-bit data; quantized only when their input already is.
  *   fold     A Relu (or a Clip whose lower bound is <= 0) right after a quantized producer is removed:
@@ -55,6 +55,7 @@ export const SHARE_OPS = new Set([
   'Flatten',
   'Squeeze',
   'Unsqueeze',
+  'Expand',
   'Resize',
   'Slice',
 ]);
@@ -136,6 +137,8 @@ export interface PlanOptions {
    * activation inputs are quantized anyway.
    */
   quantizeAllSelected?: boolean;
+  /** Keep a Conv over the model's raw input with <= 4 channels float (see RAW_INPUT_MAX_CHANNELS). */
+  floatInputConv?: boolean;
   /** Tensors that must not be quantized (e.g. calibration produced no statistics for them). */
   banned?: ReadonlySet<string>;
 }
@@ -158,6 +161,52 @@ interface Candidate {
   bias?: PlannedNode['bias'];
 }
 
+/**
+ * A first convolution over few channels (an image's 3) stays float: its int8 kernel has a tiny reduction
+ * (3 x 3 x 3 = 27) that onnxruntime runs slower than the float one, and quantizing the full-resolution
+ * input costs a QuantizeLinear and a channels-last Transpose on top (bench:islands: the detector's stem took
+ * 4.2 ms in int8 against 2.2 ms float + 1.4 ms NCHWc reorder, and the whole int8 model ran 0.69x of float32
+ * with it quantized, 0.60x without). It is also the layer most sensitive to 8-bit input.
+ */
+const RAW_INPUT_MAX_CHANNELS = 4;
+/** Ops with learned weights: what comes out of them is a feature map, not the model's input. */
+const WEIGHTED_OPS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm', 'ConvInteger', 'MatMulInteger']);
+
+/**
+ * Whether `name` is the model's input, or computed from it by preprocessing only (Sub/Div normalization,
+ * Cast, Transpose, Resize...): followed back through every non-constant input, no op with weights.
+ */
+function readsRawInput(index: GraphIndex, name: string, depth = 0): boolean {
+  if (index.isGraphInput(name)) return true;
+  const producer = index.producer(name)?.node;
+  if (!producer || depth > 16 || WEIGHTED_OPS.has(producer.opType)) return false;
+  const variable = producer.input.filter((i) => i && !findConstant(index, i, { searchOuterScopes: false }));
+  return variable.length > 0 && variable.every((i) => readsRawInput(index, i, depth + 1));
+}
+
+const FLOAT_TYPES = new Set<number>([DT.FLOAT, DT.FLOAT16, DT.DOUBLE, DT.BFLOAT16]);
+
+/** Whether every input of `node` has a known integer (or bool) element type. */
+function computesOnIntegers(node: NodeProto, types: ReadonlyMap<string, number>): boolean {
+  const inputs = node.input.filter((i) => i);
+  return (
+    inputs.length > 0 &&
+    inputs.every((i) => {
+      const t = types.get(i);
+      return t !== undefined && t !== DT.UNDEFINED && !FLOAT_TYPES.has(t) && t !== DT.STRING;
+    })
+  );
+}
+
+/** Whether `node` is a Conv over the model's raw input with few channels (kept float by default). */
+export function inputConvStaysFloat(node: NodeProto, index: GraphIndex): boolean {
+  if (node.opType !== 'Conv' || normalizeDomain(node.domain) !== '') return false;
+  const w = resolveConstant(index, node.input[1] ?? '');
+  if (!w || w.dims.length < 3) return false;
+  const channels = (w.dims[1] ?? 0) * intAttribute(node, 'group', 1);
+  return channels <= RAW_INPUT_MAX_CHANNELS && readsRawInput(index, node.input[0] ?? '');
+}
+
 /** Checks a compute node; returns the candidate, or the reason it stays float. */
 function examineCompute(
   node: NodeProto,
@@ -176,6 +225,14 @@ function examineCompute(
       if (w.dims.length < 3) return `the weight has rank ${w.dims.length}`;
       if (findConstant(index, inputs[0] ?? '', { searchOuterScopes: false }))
         return 'the input is a constant';
+      const channels = (w.dims[1] ?? 0) * intAttribute(node, 'group', 1);
+      if (options.floatInputConv && inputConvStaysFloat(node, index)) {
+        return (
+          `it reads the model's float input with ${channels} channel${channels === 1 ? '' : 's'}: onnxruntime's ` +
+          'int8 convolution is slower than float there, and the input would need a full-size QuantizeLinear ' +
+          '(--quantize-input-conv quantizes it anyway)'
+        );
+      }
       const out = w.dims[0] ?? 0;
       let bias: PlannedNode['bias'];
       if (inputs[2]) {
@@ -316,7 +373,8 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
     }
     const result = examineCompute(node, role, index, options);
     if (typeof result === 'string') {
-      skip(node, result);
+      // Integer arithmetic (shape computations: Shape -> Mul -> Reshape) was never a candidate: not reported.
+      if (!computesOnIntegers(node, options.types)) skip(node, result);
       continue;
     }
     candidates.set(node, result);
