@@ -4,11 +4,12 @@
  * Concat, a ConvTranspose head) against float32, with onnxruntime-node on this CPU:
  *
  *   npm run bench:islands -- [--size 640] [--iterations 30] [--warmup 3] [--threads 1] [--calib-samples 6]
- *       [--profile-runs 5] [--upsample nearest|linear] [--keep DIR] [--options JSON] [--json]
+ *       [--profile-runs 5] [--upsample nearest|linear] [--fpn-outlier K] [--keep DIR] [--options JSON] [--json]
  *
  * The fixture is built with open height/width and run at --size x --size. int8-static (default options, or
  * --options '{"key": value}' for the method's options) calibrates on --calib-samples text-like images
- * (detectorSamples, seed 77); timing and accuracy use 4 other images (seed 1234). Sessions: CPU, graph
+ * (detectorSamples, seed 77); timing and accuracy use 4 other images (seed 1234). --fpn-outlier K builds it
+ * with FPN outlier channels K times larger (the fixture's fpnOutlierScale). Sessions: CPU, graph
  * optimization 'all', fixed intra-op threads, no spinning; fp32 and int8 runs alternate (the first
  * rotating every round) so load from other processes hits both alike. Prints the p50 of each, the p50
  * ratio, the output's cosine to float32 (mean over the images; `prob` is a sigmoid map, so the cosine of
@@ -37,6 +38,7 @@ interface Args {
   calibSamples: number;
   profileRuns: number;
   upsample: 'nearest' | 'linear';
+  fpnOutlier: number;
   keep: string | undefined;
   options: Record<string, unknown>;
   json: boolean;
@@ -51,6 +53,7 @@ function parseArgs(argv: string[]): Args {
     calibSamples: 6,
     profileRuns: 5,
     upsample: 'nearest',
+    fpnOutlier: 1,
     keep: undefined,
     options: {},
     json: false,
@@ -72,7 +75,8 @@ function parseArgs(argv: string[]): Args {
       const mode = argv[++i];
       if (mode !== 'nearest' && mode !== 'linear') throw new Error('--upsample is nearest or linear');
       args.upsample = mode;
-    } else if (arg === '--keep') args.keep = argv[++i];
+    } else if (arg === '--fpn-outlier') args.fpnOutlier = num();
+    else if (arg === '--keep') args.keep = argv[++i];
     else if (arg === '--options') args.options = JSON.parse(argv[++i] ?? '{}') as Record<string, unknown>;
     else if (arg === '--json') args.json = true;
     else throw new Error(`Unknown argument ${arg}`);
@@ -169,7 +173,13 @@ async function main(): Promise<void> {
   const fp32File = path.join(dir, 'detector-fp32.onnx');
   const int8File = path.join(dir, 'detector-int8-static.onnx');
   try {
-    fs.writeFileSync(fp32File, toBinary(ModelProtoSchema, buildTextDetector({ upsample: args.upsample })));
+    fs.writeFileSync(
+      fp32File,
+      toBinary(
+        ModelProtoSchema,
+        buildTextDetector({ upsample: args.upsample, fpnOutlierScale: args.fpnOutlier }),
+      ),
+    );
     const calib = detectorSamples(args.calibSamples, args.size, args.size, 77);
     const calibration: SampleSource = {
       count: calib.length,

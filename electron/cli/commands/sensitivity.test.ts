@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SensitivityReport } from '../../../shared/sensitivity.js';
+import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
+import { buildTextDetector, detectorSamples } from '../../engine/testing/detector-fixture.js';
+import { modelBytes } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { OUTLIER_CONSUMER, writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
 import { runCliInProcess } from '../testing/run-cli.js';
@@ -34,6 +39,42 @@ describe('onnx-studio sensitivity', () => {
     const top = report.rows[0]!;
     expect(top.localSqnrDb!).toBeGreaterThan(top.outputSqnrDb! + 10);
     expect(report.outputs[0]!.sqnrDb!).toBeLessThan(30);
+  }, 60_000);
+
+  it('measures hard-swish against its own float tensor, though the quantizer rescales it', async () => {
+    // Hard-swish's / 6 becomes a change of scale: a DequantizeLinear of the same 8-bit data at another scale.
+    // Taken for the unscaled tensor, it made every hard-swish Add look 1.6 dB (6/5) away from float, on top.
+    const size = 64;
+    const model = path.join(tmp.dir, 'detector.onnx');
+    fs.writeFileSync(
+      model,
+      modelBytes(buildTextDetector({ height: size, width: size, fpnOutlierScale: 20 })),
+    );
+    const npy = (name: string, seed: number): string => {
+      const samples = detectorSamples(4, size, size, seed);
+      const flat = new Float32Array(samples.length * samples[0]!.length);
+      samples.forEach((x, i) => flat.set(x, i * x.length));
+      const file = path.join(tmp.dir, name);
+      fs.writeFileSync(file, encodeNpyArray(flat, 'float32', [samples.length, 1, 3, size, size]));
+      return file;
+    };
+    const r = await runCliInProcess([
+      'sensitivity',
+      model,
+      '--calib-data',
+      npy('det-calib.npy', 22),
+      '--data',
+      npy('det-data.npy', 21),
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as SensitivityReport;
+    // Its Adds are either measured against the right tensor or, where only the rescaled form is read,
+    // unmeasured (ranked by local SQNR): never 1.6 dB and first.
+    expect(report.rows[0]!.node.endsWith('_act.add')).toBe(false);
+    for (const row of report.rows.filter((x) => x.node.endsWith('_act.add'))) {
+      expect(row.outputSqnrDb === null || row.outputSqnrDb > 10).toBe(true);
+    }
   }, 60_000);
 
   it('asks for calibration data with exit 2', async () => {

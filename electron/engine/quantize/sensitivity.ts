@@ -67,7 +67,7 @@ const DEFAULT_SAMPLES = 32;
 /** One quantized activation: its sums over the samples. */
 interface Quantized {
   tensor: string;
-  /** Its first dequantized form in the QDQ graph (every DequantizeLinear of one tensor reads the same values). */
+  /** Its first dequantized form in the QDQ graph (every DequantizeLinear of it at its scale reads the same values). */
   dequantized: string;
   /** Whether the float model computes the tensor too (renamed by a fusion otherwise). */
   inFloat: boolean;
@@ -96,22 +96,43 @@ function quantizedOf(float: ModelProto, qdq: ModelProto): { tensors: Quantized[]
   ]);
   const nodes = qdq.graph?.node ?? [];
   const tensorOfQ = new Map<string, string>();
+  const paramsOfQ = new Map<string, string>();
   const gridOf = new Map<string, Quantized['grid']>();
+  const params = (n: NodeProto): string => `${n.input[1] ?? ''}|${n.input[2] ?? ''}`;
   for (const n of nodes) {
     if (n.opType !== 'QuantizeLinear' || !n.input[0] || !n.output[0]) continue;
     tensorOfQ.set(n.output[0], n.input[0]);
+    paramsOfQ.set(n.output[0], params(n));
     gridOf.set(n.input[0], quantizationGrid(qdq, n));
+  }
+  // A DequantizeLinear with the QuantizeLinear's own scale gives back that tensor. One with another scale
+  // gives a rescaled tensor (a Mul/Div by a constant folded into the scale: hard-swish's / 6): the same 8-bit
+  // data standing for the Mul's output, which is the DQ whose output keeps that name.
+  const dqs = nodes.filter(
+    (n) => n.opType === 'DequantizeLinear' && tensorOfQ.has(n.input[0] ?? '') && n.output[0],
+  );
+  const rescaledName = new Map<string, string>();
+  for (const n of dqs) {
+    const q = n.input[0]!;
+    const key = `${q}|${params(n)}`;
+    if (params(n) !== paramsOfQ.get(q) && floatTensors.has(n.output[0]!) && !rescaledName.has(key)) {
+      rescaledName.set(key, n.output[0]!);
+      gridOf.set(n.output[0]!, quantizationGrid(qdq, n));
+    }
   }
   const tensorOfDq = new Map<string, string>();
   const tensors = new Map<string, Quantized>();
-  for (const n of nodes) {
-    const tensor = n.opType === 'DequantizeLinear' ? tensorOfQ.get(n.input[0] ?? '') : undefined;
-    if (!tensor || !n.output[0]) continue;
-    tensorOfDq.set(n.output[0], tensor);
+  for (const n of dqs) {
+    const q = n.input[0]!;
+    const tensor =
+      params(n) === paramsOfQ.get(q)
+        ? tensorOfQ.get(q)!
+        : (rescaledName.get(`${q}|${params(n)}`) ?? `${tensorOfQ.get(q)!} (rescaled)`);
+    tensorOfDq.set(n.output[0]!, tensor);
     if (!tensors.has(tensor))
       tensors.set(tensor, {
         tensor,
-        dequantized: n.output[0],
+        dequantized: n.output[0]!,
         inFloat: floatTensors.has(tensor),
         grid: gridOf.get(tensor),
         local: { signal: 0, noise: 0 },

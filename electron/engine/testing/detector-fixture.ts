@@ -32,6 +32,8 @@ import { makeModel, mulberry32 } from './model-fixtures.js';
  *
  * Weights are deterministic (mulberry32) He-uniform with BatchNorm scales in [0.6, 1.4], so activations
  * keep a sensible range through the net; the net is untrained. `detectorSamples` gives text-like images.
+ * `fpnOutlierScale` adds what untrained weights lack and trained FPNs have: a few channels much larger
+ * than the rest (same float function; harder 8-bit activations).
  */
 
 const FLOAT = TensorProto_DataType.FLOAT;
@@ -45,7 +47,17 @@ export interface DetectorOptions {
   seed?: number;
   /** Default-domain opset (default 17; HardSwish needs 14). */
   opset?: number;
+  /**
+   * Outlier channels in the FPN, as trained detectors have them: FPN_OUTLIER_CHANNELS of every lateral are
+   * this many times larger, and the smoothing convs divide them back, so the float model computes the same
+   * function while its FPN activations span a range that per-tensor 8-bit scales share badly (default 1:
+   * none).
+   */
+  fpnOutlierScale?: number;
 }
+
+/** The FPN channels `fpnOutlierScale` enlarges. */
+export const FPN_OUTLIER_CHANNELS = [5, 38];
 
 class DetectorBuilder {
   readonly nodes: NodeProto[] = [];
@@ -225,9 +237,12 @@ export function buildTextDetector(options: DetectorOptions = {}): ModelProto {
 
   // FPN (DBNet's): laterals, top-down Resize + Add, smoothing, upsample to 1/4 and Concat.
   const f = DETECTOR_FPN_CHANNELS;
+  const outlier = options.fpnOutlierScale ?? 1;
   const lateral = (name: string, input: string, cin: number): string => {
     const bound = Math.sqrt(6 / cin);
-    const w = b.weight(`${name}.weight`, [f, cin, 1, 1], b.uniform(f * cin, -bound, bound));
+    const values = b.uniform(f * cin, -bound, bound);
+    for (const c of FPN_OUTLIER_CHANNELS) for (let i = 0; i < cin; i++) values[c * cin + i]! *= outlier;
+    const w = b.weight(`${name}.weight`, [f, cin, 1, 1], values);
     return b.node('Conv', [input, w], name, { attributes: { kernel_shape: { ints: [1, 1] } } });
   };
   const in5 = lateral('fpn.in5', c5, 80);
@@ -239,7 +254,12 @@ export function buildTextDetector(options: DetectorOptions = {}): ModelProto {
   const out2 = b.node('Add', [in2, b.resize('fpn.up3', out3, 2, mode)], 'fpn.add2');
   const smooth = (name: string, input: string): string => {
     const bound = Math.sqrt(6 / (f * 9));
-    const w = b.weight(`${name}.weight`, [f / 4, f, 3, 3], b.uniform((f / 4) * f * 9, -bound, bound));
+    const values = b.uniform((f / 4) * f * 9, -bound, bound);
+    for (let o = 0; o < f / 4; o++) {
+      for (const c of FPN_OUTLIER_CHANNELS)
+        for (let k = 0; k < 9; k++) values[(o * f + c) * 9 + k]! /= outlier;
+    }
+    const w = b.weight(`${name}.weight`, [f / 4, f, 3, 3], values);
     return b.node('Conv', [input, w], name, {
       attributes: { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } },
     });
