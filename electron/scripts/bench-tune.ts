@@ -125,7 +125,9 @@ const cases: Case[] = [
     },
     checks: (o) => {
       const c = chosenOf(o);
-      const plain = o.trials.filter((t) => t.recipe.method === 'int8-static' && !t.fallback);
+      const plain = o.trials.filter(
+        (t) => t.recipe.method === 'int8-static' && !t.fallback && !t.recipe.options?.equalize,
+      );
       return [
         {
           figure: 'plain int8-static breaks cosine 0.99',

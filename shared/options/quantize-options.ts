@@ -90,6 +90,11 @@ export const int8StaticOptionsSchema = z
         "Run onnxruntime's basic graph optimizations first (folds BatchNorm into Conv, MatMul+Add into Gemm).",
       flag: 'no-optimize',
     }),
+    equalize: option(z.boolean().default(false), {
+      description:
+        'Balance activation ranges across channels first (same float model): outlier channels, as trained FPNs and MobileNets have, otherwise take most of the 256 levels of a tensor. Costs one extra pass over up to 8 calibration samples.',
+      flag: 'equalize',
+    }),
     quantizeInputConv: option(z.boolean().default(false), {
       description:
         "Also quantize a convolution that reads the model's input with 4 channels or fewer (an image's first conv). By default it stays float: onnxruntime runs it slower in int8, and it is the layer most sensitive to 8-bit input.",

@@ -44,6 +44,19 @@ function int8Static(calibMethod: 'percentile' | 'minmax' | 'entropy', perTensor:
   };
 }
 
+/**
+ * int8-static with activation equalization (--equalize): for conv nets whose activations have outlier channels.
+ * Same structure and speed as plain per-channel int8-static, so it is skipped once one of those meets the budget.
+ */
+function int8StaticEqualized(): TuneCandidate {
+  return {
+    name: 'int8-static percentile per-channel equalized',
+    recipe: quantize('int8-static', {}, { calibMethod: 'percentile', equalize: true }),
+    sameAs: 'int8-static per-channel',
+    sizeFloor: 0.25,
+  };
+}
+
 /** The candidates for a model with these operator counts, in the order the search tries them. */
 export function tuneCandidates(opCounts: Record<string, number>, options: TuneOptions): CandidatePlan {
   const count = (...ops: string[]) => ops.reduce((n, op) => n + (opCounts[op] ?? 0), 0);
@@ -58,6 +71,7 @@ export function tuneCandidates(opCounts: Record<string, number>, options: TuneOp
       int8Static('percentile', false),
       int8Static('minmax', false),
       int8Static('entropy', false),
+      ...(convs > 0 ? [int8StaticEqualized()] : []),
       int8Static('percentile', true),
     );
   } else {

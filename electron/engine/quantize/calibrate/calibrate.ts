@@ -143,7 +143,7 @@ function weightBytes(model: ModelProto): number {
 }
 
 /** The feeds of one sample for `session`'s inputs (a clear error when the data lacks one). */
-function feedsOf(session: { readonly inputNames: readonly string[] }, sample: { index: number; inputs: Record<string, ort.Tensor> }): Record<string, ort.Tensor> {
+export function feedsOf(session: { readonly inputNames: readonly string[] }, sample: { index: number; inputs: Record<string, ort.Tensor> }): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const name of session.inputNames) {
     const value = sample.inputs[name];

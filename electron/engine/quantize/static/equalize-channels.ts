@@ -1,0 +1,190 @@
+import { type ModelProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { ModelProtoSchema } from 'onnx-buf';
+import type * as ort from 'onnxruntime-node';
+import type { SampleSource } from '../../datasets/sample-source.js';
+import { StudioError } from '../../errors.js';
+import { cloneProto } from '../../onnx/clone-proto.js';
+import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
+import { GraphIndex, UniqueNameGenerator, opsetVersion } from '../../onnx/graph.js';
+import { resolveFloatConstant } from '../../onnx/resolve-constant.js';
+import { runFailure } from '../../runtime/run-failure.js';
+import { feedsOf } from '../calibrate/calibrate.js';
+import { type ChannelGroup, findChannelGroups } from './channel-groups.js';
+import { openModelSession } from './ort-model.js';
+
+/*
+ * Activation equalization (int8-static `--equalize`): 8-bit activations have one scale per tensor, so a tensor
+ * where a few channels are far larger than the rest (trained FPNs and MobileNets have them) spends its 256 levels
+ * on those few and crushes the others. Within a channel group (channel-groups.ts) channel c can be divided by
+ * s_c where it is written and multiplied back where it is read, which changes no output of the float model.
+ *
+ * The per-channel range r_c (largest |value| over the group's tensors and the calibration samples, from a
+ * ReduceMax(Abs) probe per tensor) sets s_c = sqrt(r_c / median r): outlier channels come halfway down in log
+ * scale, and the readers' weight columns grow by the same factor, which per-channel weight quantization of
+ * those readers absorbs better than the activations would (the scheme of cross-layer equalization, Nagel et al.
+ * 2019, applied to activation ranges). Scales are clamped to [1/64, 64]; unused channels keep 1.
+ */
+
+export interface EqualizeResult {
+  groups: number;
+  /** Largest channel range / median, before and after, over all groups. */
+  spreadBefore: number;
+  spreadAfter: number;
+}
+
+const MAX_SCALE = 64;
+
+function median(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Largest |value| of every channel of each group's tensors over the samples. */
+async function channelRanges(
+  model: ModelProto,
+  groups: ChannelGroup[],
+  source: SampleSource,
+  maxSamples: number,
+  signal?: AbortSignal,
+): Promise<Float64Array[]> {
+  const copy = cloneProto(ModelProtoSchema, model);
+  const graph = copy.graph!;
+  const names = new UniqueNameGenerator(graph);
+  const axesAsInput = (opsetVersion(copy) ?? 13) >= 18;
+  const probes = groups.map((g) =>
+    g.tensors.map((tensor) => {
+      const abs = names.next(`${tensor}_eq_abs`);
+      const out = names.next(`${tensor}_eq_max`);
+      const axes = [0, 2, 3];
+      const reduce = axesAsInput
+        ? makeNode('ReduceMax', [abs, names.next(`${tensor}_eq_axes`)], [out], {
+            attributes: { keepdims: { int: 0 } },
+          })
+        : makeNode('ReduceMax', [abs], [out], { attributes: { keepdims: { int: 0 }, axes: { ints: axes } } });
+      if (axesAsInput) graph.initializer.push(makeInt64Tensor(reduce.input[1]!, [3], axes));
+      graph.node.push(makeNode('Abs', [tensor], [abs]), reduce);
+      graph.output.push(makeValueInfo(out, DT.FLOAT));
+      return out;
+    }),
+  );
+  const ranges = groups.map((g) => new Float64Array(g.channels));
+  const { session, close } = await openModelSession(copy, { intraOpThreads: 1 });
+  let seen = 0;
+  try {
+    for await (const sample of source.samples(signal)) {
+      if (seen >= maxSamples) break;
+      if (signal?.aborted) throw new StudioError('CANCELLED', 'Quantization was cancelled.');
+      const feeds = feedsOf(session, sample);
+      let results: ort.InferenceSession.OnnxValueMapType;
+      try {
+        results = await session.run(feeds, probes.flat());
+      } catch (error) {
+        const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
+        throw runFailure(error, fed, `Calibration sample ${sample.index}`);
+      }
+      probes.forEach((outs, g) => {
+        for (const out of outs) {
+          const data = results[out]?.data;
+          if (!(data instanceof Float32Array) || data.length !== ranges[g]!.length) continue;
+          for (let c = 0; c < data.length; c++) {
+            if (Number.isFinite(data[c]!)) ranges[g]![c] = Math.max(ranges[g]![c]!, data[c]!);
+          }
+        }
+      });
+      seen += 1;
+    }
+  } finally {
+    await close();
+  }
+  if (seen === 0) throw new StudioError('BAD_REQUEST', 'The calibration data has no samples.');
+  return ranges;
+}
+
+/** Writes `values` to a new initializer (weights may be shared) and points `node`'s `slot` at it. */
+function replaceWeight(
+  model: ModelProto,
+  index: GraphIndex,
+  names: UniqueNameGenerator,
+  node: NodeProto,
+  slot: number,
+  dims: number[],
+  values: Float32Array,
+): void {
+  const name = names.next(`${node.input[slot]}_equalized`);
+  model.graph!.initializer.push(makeFloatTensor(name, dims, values));
+  node.input[slot] = name;
+  // A conv can write one group and read another: its second rescale must read the first's weights.
+  index.rebuild();
+}
+
+/** Rescales each group's channels by `scales` (see the file comment); the float model computes the same. */
+function applyScales(model: ModelProto, groups: ChannelGroup[], scales: Float64Array[]): void {
+  const graph = model.graph!;
+  const index = new GraphIndex(graph);
+  const names = new UniqueNameGenerator(graph);
+  const constant = (name: string) => {
+    const found = resolveFloatConstant(index, name, false, { searchOuterScopes: false });
+    if (!found.ok) throw new StudioError('INTERNAL', `Equalization lost the constant '${name}'.`);
+    return found.constant;
+  };
+  groups.forEach((group, g) => {
+    const s = scales[g]!;
+    for (const node of group.producers) {
+      const w = constant(node.input[1]!);
+      const perRow = w.values.length / w.dims[0]!;
+      const weight = Float32Array.from(w.values, (v, i) => v / s[Math.floor(i / perRow)]!);
+      replaceWeight(model, index, names, node, 1, w.dims, weight);
+      if (node.input[2]) {
+        const b = constant(node.input[2]);
+        replaceWeight(
+          model,
+          index,
+          names,
+          node,
+          2,
+          b.dims,
+          Float32Array.from(b.values, (v, c) => v / s[c]!),
+        );
+      }
+    }
+    for (const node of group.consumers) {
+      const w = constant(node.input[1]!);
+      const [, cin = 1, kh = 1, kw = 1] = w.dims;
+      const kernel = kh * kw;
+      const weight = Float32Array.from(w.values, (v, i) => v * s[Math.floor(i / kernel) % cin]!);
+      replaceWeight(model, index, names, node, 1, w.dims, weight);
+    }
+  });
+  // The replaced float weights nobody reads any more.
+  const after = new GraphIndex(graph);
+  graph.initializer = graph.initializer.filter((t) => after.isUsed(t.name) || after.isGraphInput(t.name));
+}
+
+/** Equalizes the activation channels of `model` in place, from `maxSamples` calibration samples. */
+export async function equalizeActivationChannels(
+  model: ModelProto,
+  source: SampleSource,
+  options: { maxSamples?: number; signal?: AbortSignal } = {},
+): Promise<EqualizeResult> {
+  const groups = findChannelGroups(model.graph!);
+  if (groups.length === 0) return { groups: 0, spreadBefore: 1, spreadAfter: 1 };
+  const ranges = await channelRanges(model, groups, source, options.maxSamples ?? 8, options.signal);
+  let spreadBefore = 1;
+  let spreadAfter = 1;
+  const scales = ranges.map((r) => {
+    const ref = median(r);
+    const s = Float64Array.from(r, (v) =>
+      ref > 0 && v > 0 ? Math.min(MAX_SCALE, Math.max(1 / MAX_SCALE, Math.sqrt(v / ref))) : 1,
+    );
+    if (ref > 0) {
+      const max = Math.max(...r);
+      spreadBefore = Math.max(spreadBefore, max / ref);
+      const scaled = Float64Array.from(r, (v, c) => v / s[c]!);
+      spreadAfter = Math.max(spreadAfter, Math.max(...scaled) / median(scaled));
+    }
+    return s;
+  });
+  applyScales(model, groups, scales);
+  return { groups: groups.length, spreadBefore, spreadAfter };
+}
