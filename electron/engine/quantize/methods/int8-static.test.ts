@@ -608,6 +608,12 @@ describe('int8-static on the MobileNetV3-style detector', () => {
     expect(run).not.toContain('BatchNormalization');
     expect(count(run, 'Conv') + count(run, 'FusedConv')).toBe(1); // the stem
     expect(count(run, 'Expand')).toBe(6);
+    // The FPN Concat's inputs carry its own scale (QLinearConcat copies bytes instead of requantizing).
+    const nodes = q.model.graph!.node;
+    const concat = nodes.find((n) => n.name === 'fpn.concat')!;
+    const scaleOf = (dq: string) => nodes.find((n) => n.output[0] === dq)!.input[1];
+    const outQ = nodes.find((n) => n.opType === 'QuantizeLinear' && n.input[0] === concat.output[0])!;
+    expect(concat.input.map(scaleOf)).toEqual(concat.input.map(() => outQ.input[1]));
     expect((await fidelity(q.fp32, q.file, images(3, 1234))).cosine).toBeGreaterThanOrEqual(0.97);
 
     const all = await quantize(buildTextDetector(), feedsSource(images(4, 77)), {
