@@ -4,6 +4,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awkwardModelFiles } from '../../engine/testing/awkward-models.js';
 import { buildCnn, buildMlp } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { repoRoot, runCliProcess as cli } from '../testing/run-cli.js';
@@ -87,6 +88,48 @@ describe('onnx-studio quantize and prune', () => {
     );
     expect(evalRun.code).toBe(0);
     expect((JSON.parse(evalRun.stdout) as { accuracy: number }).accuracy).toBeGreaterThan(0.95);
+  });
+
+  it('int8-static: calibration data that does not fit the model is exit 2 naming the inputs, not an internal error', () => {
+    // speech-gate frames its audio by 64 samples: the unset 'samples' dim (1) cannot be reshaped.
+    const speech = path.join(tmp.dir, 'speech-gate.onnx');
+    fs.writeFileSync(speech, awkwardModelFiles()['speech-gate.onnx']!);
+    const out = path.join(tmp.dir, 'speech-int8.onnx');
+    const r = cli(
+      'quantize',
+      speech,
+      '-o',
+      out,
+      '--method',
+      'int8-static',
+      '--calib-data',
+      'synthetic',
+      '--calib-samples',
+      '2',
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.stderr).toMatch(
+      /Calibration sample 0 could not run on the inputs it was given \(audio float32 \[1, 1\], sr int64 \[1\]\)/,
+    );
+    expect(fs.existsSync(out)).toBe(false);
+    const good = cli(
+      'quantize',
+      speech,
+      '-o',
+      out,
+      '--method',
+      'int8-static',
+      '--calib-data',
+      'synthetic',
+      '--calib-samples',
+      '2',
+      '--dim',
+      'samples=1024',
+      '--value',
+      'sr=16000',
+    );
+    expect(good.code, good.stderr).toBe(0);
   });
 
   it('refuses wrong input with exit 2 and one line', () => {

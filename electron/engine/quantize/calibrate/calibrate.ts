@@ -122,7 +122,14 @@ async function measureTensorBytes(
   }
   const { session: s, close } = await openModelSession(copy, session);
   try {
-    const results = await s.run(feeds, [...shapeOf.values()]);
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = await s.run(feeds, [...shapeOf.values()]);
+    } catch (error) {
+      // The first calibration sample does not fit the model (a wrong --dim, a dataset of another shape).
+      const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
+      throw runFailure(error, fed, 'Calibration sample 0');
+    }
     const bytes = new Map<string, number>();
     for (const [tensor, out] of shapeOf) {
       const dims = results[out]?.data;
