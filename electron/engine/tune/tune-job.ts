@@ -6,6 +6,7 @@
  * on Cancel the finished trials and the best variant so far are kept.
  */
 import { randomUUID } from 'node:crypto';
+import { datasetLacksLabels } from '../../../shared/dataset-spec.js';
 import type { TuneJobSpec } from '../../../shared/ipc-contract.js';
 import type { TuneJobResult } from '../../../shared/job-results.js';
 import { budgetOf, tuneOptionsSchema } from '../../../shared/options/tune-options.js';
@@ -20,11 +21,6 @@ type DataRef = NonNullable<TuneJobSpec['evaluation']>;
 
 const describe = (ref: DataRef, name?: string) =>
   name ?? ('path' in ref.spec && typeof ref.spec.path === 'string' ? ref.spec.path : String(ref.spec.kind));
-
-function hasLabels(ref: DataRef): boolean {
-  const spec = ref.spec as { kind: string; labels?: unknown };
-  return spec.kind === 'images' || (typeof spec.labels === 'string' && spec.labels !== '');
-}
 
 function recordOf(ws: Workspace, id: string): TuneRecord {
   const record = ws.tunes?.find((t) => t.id === id);
@@ -63,7 +59,9 @@ export async function runTuneJob(
       'Auto-optimize needs evaluation data: fill in the evaluation data in Optimize (2. Data).',
     );
   const calibration = spec.calibration ?? (datasets.calibration?.data as DataRef | undefined) ?? evaluation;
-  const labelled = hasLabels(evaluation);
+  // Data that may carry labels (an .npz, a .jsonl, an image folder) is taken at its word here; evaluation
+  // reports it if the labels turn out missing.
+  const labelled = !datasetLacksLabels(evaluation.spec);
   if (budget.budget.kind === 'accuracy-drop' && !labelled)
     throw new StudioError(
       'BAD_REQUEST',
