@@ -12,8 +12,8 @@ import type { EvaluateJobResult, ExportJobResult } from '../../../shared/job-res
 import { withinBudget, type TuneTrial } from '../../../shared/tune.js';
 import { StudioError } from '../errors.js';
 import { StudioBackend } from '../jobs/studio-backend.js';
-import { inspectModel } from '../inspect/inspect-model.js';
-import { loadModel } from '../onnx/load-model.js';
+import { inspectModel, summarizeModel } from '../inspect/inspect-model.js';
+import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { findRecordedFile, resolveDatasetRef } from '../recipe/dataset-ref.js';
 import { sha256Model, sha256Path } from '../recipe/file-hash.js';
 import { backendTrialRunner, jobInputs } from '../tune/tune-runner.js';
@@ -75,12 +75,15 @@ export async function runTrial(request: TrialRequest): Promise<TrialRun> {
   fs.rmSync(finalDir, { recursive: true, force: true });
 
   const inputs = path.join(dir, INPUTS_DIR);
+  // Models parsed to hash them, kept for the summary below (a multi-GB model is read once).
+  const parsed = new Map<string, LoadedModel>();
   const model = await findRecordedFile(sweep.model, {
     dirs: [inputs],
     role: 'model',
     // A model that no longer parses was changed too: its plain hash says so better than a parse error.
     hash: async (file) => {
       const loaded = await loadModel(file).catch(() => undefined);
+      if (loaded) parsed.set(file, loaded);
       return loaded ? sha256Model(file, loaded.proto) : sha256Path(file);
     },
   });
@@ -89,7 +92,12 @@ export async function runTrial(request: TrialRequest): Promise<TrialRun> {
     dirs: [inputs],
     role: 'calibration data',
   });
-  const summary = await inspectModel(model.path);
+  const summary = await (async () => {
+    // In its own scope, so the parsed model can be collected before the trial's long work.
+    const loaded = parsed.get(model.path);
+    parsed.clear();
+    return loaded ? summarizeModel(loaded) : inspectModel(model.path);
+  })();
   const originalBytes = summary.fileBytes + summary.externalDataBytes;
   const options = { ...sweep.options, ...(request.threads ? { threads: request.threads } : {}) };
   const shapes = {
