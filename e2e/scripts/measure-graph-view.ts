@@ -15,42 +15,33 @@
  *   npx tsx e2e/scripts/measure-graph-view.ts [--runs 3] [--blocks 500] [--profile DIR] [--screenshots DIR]
  * Each run reloads the page. Prints one JSON object; a figure, not a test. Results are in docs/renderer.md.
  */
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { saveModel } from '../../electron/engine/onnx/save-model.js';
 import { buildBranchyGraph, NODES_PER_BLOCK } from '../../electron/engine/testing/graph-fixtures.js';
 import {
   launchChromium,
+  median,
+  modelHome,
+  numberArg,
   phaseProfiler,
   startServe,
+  stringArg,
   summarizeTasks,
   takeLongTasks,
   watchLongTasks,
 } from './measure-support.js';
 
-function numberArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a whole number above 0`);
-  return value;
-}
-
 const RUNS = numberArg('--runs', 3);
 const BLOCKS = numberArg('--blocks', 500);
-const profileArg = process.argv.indexOf('--profile');
-const PROFILE_DIR = profileArg > 0 ? process.argv[profileArg + 1] : undefined;
-const shotArg = process.argv.indexOf('--screenshots');
-const SHOT_DIR = shotArg > 0 ? process.argv[shotArg + 1] : undefined;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const PROFILE_DIR = stringArg('--profile');
+const SHOT_DIR = stringArg('--screenshots');
 
-const work = await mkdtemp(join(tmpdir(), 'onnx-studio-graph-'));
-const home = join(work, 'home');
-await mkdir(home);
 const fileName = `branchy-${BLOCKS * NODES_PER_BLOCK}.onnx`;
-const modelPath = join(home, fileName);
-await saveModel(buildBranchyGraph({ blocks: BLOCKS }), modelPath);
-const fileBytes = (await stat(modelPath)).size;
+const { work, home, fileBytes } = await modelHome(
+  'onnx-studio-graph-',
+  fileName,
+  buildBranchyGraph({ blocks: BLOCKS }),
+);
 
 const serve = await startServe(join(work, 'data'), { HOME: home });
 const browser = await launchChromium();

@@ -14,42 +14,33 @@
  * Each run reloads the page, so every open is a first open. Prints one JSON object; a figure, not a test.
  * Results are recorded in docs/renderer.md.
  */
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { saveModel } from '../../electron/engine/onnx/save-model.js';
 import { buildDeepMlp } from '../../electron/engine/testing/model-fixtures.js';
 import {
   launchChromium,
+  median,
+  modelHome,
+  numberArg,
   phaseProfiler,
   startServe,
+  stringArg,
   summarizeTasks,
   takeLongTasks,
   watchLongTasks,
 } from './measure-support.js';
 
-function numberArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a whole number above 0`);
-  return value;
-}
-
 const RUNS = numberArg('--runs', 5);
 const LAYERS = numberArg('--layers', 400);
 const WIDTH = numberArg('--width', 256);
-const profileArg = process.argv.indexOf('--profile');
-const PROFILE_DIR = profileArg > 0 ? process.argv[profileArg + 1] : undefined;
+const PROFILE_DIR = stringArg('--profile');
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
-const work = await mkdtemp(join(tmpdir(), 'onnx-studio-open-'));
-const home = join(work, 'home');
-await mkdir(home);
 const fileName = `deep-mlp-${LAYERS}x${WIDTH}.onnx`;
-const modelPath = join(home, fileName);
-await saveModel(buildDeepMlp({ layers: LAYERS, width: WIDTH }), modelPath);
-const fileBytes = (await stat(modelPath)).size;
+const { work, home, fileBytes } = await modelHome(
+  'onnx-studio-open-',
+  fileName,
+  buildDeepMlp({ layers: LAYERS, width: WIDTH }),
+);
 
 const serve = await startServe(join(work, 'data'), { HOME: home });
 const browser = await launchChromium();

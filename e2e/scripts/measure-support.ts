@@ -5,7 +5,10 @@
  */
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import type { ModelProto } from 'onnx-buf';
+import { saveModel } from '../../electron/engine/onnx/save-model.js';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -81,4 +84,33 @@ export async function phaseProfiler(page: Page, dir: string | undefined) {
       await writeFile(join(dir, `${phase}.cpuprofile`), JSON.stringify(profile));
     },
   };
+}
+
+/** A whole-number command-line option (`--runs 3`), or `fallback` when absent. */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a whole number above 0`);
+  return value;
+}
+
+/** A string command-line option (`--profile DIR`), or undefined when absent. */
+export function stringArg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/**
+ * A temporary folder with `home/FILE` holding `model` (serve's home, so the in-page file browser opens there)
+ * and room for serve's data folder beside it. Remove `work` when done.
+ */
+export async function modelHome(prefix: string, fileName: string, model: ModelProto) {
+  const work = await mkdtemp(join(tmpdir(), prefix));
+  const home = join(work, 'home');
+  await mkdir(home);
+  const modelPath = join(home, fileName);
+  await saveModel(model, modelPath);
+  return { work, home, modelPath, fileBytes: (await stat(modelPath)).size };
 }
