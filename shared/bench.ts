@@ -101,6 +101,11 @@ export interface OpTypeTime {
   ms: number;
   /** Share of all kernel time, 0 to 100. */
   pct: number;
+  /**
+   * Every kernel of this op type wrote 8-bit integers (from the profile's output types): a data-movement op
+   * (Expand, Reshape, MaxPool...) running on quantized data rather than a float island.
+   */
+  int8Data?: boolean;
 }
 
 export interface NodeTime {

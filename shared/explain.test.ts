@@ -46,13 +46,31 @@ describe('explainProfiles', () => {
     expect(advice).toMatch(/int8-dynamic leaves Conv in float \(98% of run time here\): use int8-static/);
   });
 
+  it('counts data movement on 8-bit tensors (Expand of an int8 upsampling) as quantized, not as a float island', () => {
+    expect(kernelKind('Expand', true)).toBe('quantized');
+    expect(kernelKind('Expand')).toBe('float');
+    const e = explainProfiles({
+      original: { p50Ms: 10, byOpType: [{ opType: 'Conv', ms: 10, pct: 100 }] },
+      variant: {
+        p50Ms: 6,
+        byOpType: [
+          { opType: 'QLinearConv', ms: 5, pct: 83 },
+          { opType: 'Expand', ms: 1, pct: 17, int8Data: true },
+        ],
+      },
+      int8: { instructions: ['AVX-512 VNNI'], fast: true, source: '/proc/cpuinfo' },
+    });
+    expect(e.floatOps).toEqual([]);
+    expect(e.variant.byKind.find((k) => k.kind === 'quantized')!.ms).toBe(6);
+  });
+
   it('classifies onnxruntime kernels', () => {
-    expect(['QLinearConv', 'MatMulNBits', 'QGemm'].map(kernelKind)).toEqual([
+    expect(['QLinearConv', 'MatMulNBits', 'QGemm'].map((op) => kernelKind(op))).toEqual([
       'quantized',
       'quantized',
       'quantized',
     ]);
-    expect(['DequantizeLinear', 'Cast', 'ReorderInput', 'FusedConv'].map(kernelKind)).toEqual([
+    expect(['DequantizeLinear', 'Cast', 'ReorderInput', 'FusedConv'].map((op) => kernelKind(op))).toEqual([
       'conversion',
       'conversion',
       'layout',

@@ -40,11 +40,12 @@ const CONVERSIONS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuant
 /** onnxruntime's NCHWc layout transformer inserts ReorderInput/ReorderOutput around blocked kernels. */
 const LAYOUT = new Set(['ReorderInput', 'ReorderOutput', 'Transpose']);
 
-export function kernelKind(opType: string): KernelKind {
+/** An op type's kind; one that only moved 8-bit data (`int8Data`: Expand, Reshape, MaxPool...) is quantized. */
+export function kernelKind(opType: string, int8Data = false): KernelKind {
   if (QUANTIZED.has(opType)) return 'quantized';
   if (CONVERSIONS.has(opType)) return 'conversion';
   if (LAYOUT.has(opType)) return 'layout';
-  return 'float';
+  return int8Data ? 'quantized' : 'float';
 }
 
 /** The int8 dot-product instructions the CPU has (read from its flags), and what they mean for int8 kernels. */
@@ -84,7 +85,7 @@ function byKind(ops: readonly OpTypeTime[]): KindShare[] {
   const total = ops.reduce((s, o) => s + o.ms, 0);
   const kinds: KernelKind[] = ['quantized', 'float', 'conversion', 'layout'];
   return kinds.map((kind) => {
-    const ms = ops.filter((o) => kernelKind(o.opType) === kind).reduce((s, o) => s + o.ms, 0);
+    const ms = ops.filter((o) => kernelKind(o.opType, o.int8Data) === kind).reduce((s, o) => s + o.ms, 0);
     return { kind, ms, pct: total > 0 ? (ms / total) * 100 : 0 };
   });
 }
@@ -104,7 +105,7 @@ export function explainProfiles(input: {
   const share = (kind: KernelKind) => variantKinds.find((k) => k.kind === kind)!.pct;
   const total = variant.byOpType.reduce((s, o) => s + o.ms, 0);
   const floatOps = variant.byOpType
-    .filter((o) => kernelKind(o.opType) === 'float')
+    .filter((o) => kernelKind(o.opType, o.int8Data) === 'float')
     .sort((a, b) => b.ms - a.ms)
     .map((o) => {
       const before = original.byOpType.find((x) => x.opType === o.opType)?.ms;
@@ -171,7 +172,7 @@ export function explainProfiles(input: {
     variant: {
       p50Ms: variant.p50Ms,
       byKind: variantKinds,
-      byOpType: variant.byOpType.map((o) => ({ ...o, kind: kernelKind(o.opType) })),
+      byOpType: variant.byOpType.map((o) => ({ ...o, kind: kernelKind(o.opType, o.int8Data) })),
     },
     p50Ratio,
     floatOps,

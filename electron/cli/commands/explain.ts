@@ -51,8 +51,9 @@ function print(ctx: CliContext, e: Explanation, runs: number): void {
     'What to do:',
     ...e.advice.map((a) => `- ${a}`),
     '',
-    'Kinds: quantized = int8/int4 kernels; float = ops left in float; conversion = QuantizeLinear, DequantizeLinear,',
-    "Cast; layout = ReorderInput/ReorderOutput, Transpose. Profiling adds overhead, so these p50s are above a plain bench's.",
+    'Kinds: quantized = int8/int4 kernels, and ops moving 8-bit data (Expand, Reshape...); float = ops left in float;',
+    'conversion = QuantizeLinear, DequantizeLinear, Cast; layout = ReorderInput/ReorderOutput, Transpose. Profiling',
+    "adds overhead, so these p50s are above a plain bench's.",
   ];
   ctx.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -48,6 +48,23 @@ describe('aggregateProfile on a hand-made trace', () => {
     expect(skipped.topNodes[1]?.ms).toBeCloseTo(0.1, 12);
   });
 
+  it('marks op types whose every kernel wrote 8-bit integers', async () => {
+    const typed = (name: string, opType: string, ts: number, out: string): TraceEvent => ({
+      ...kernel(name, opType, ts, 10),
+      args: { op_name: opType, output_type_shape: [{ [out]: [1, 4] }] },
+    });
+    const agg = await aggregateProfile([
+      typed('e1', 'Expand', 1, 'uint8'),
+      typed('e2', 'Expand', 20, 'int8'),
+      typed('r1', 'Reshape', 40, 'uint8'),
+      typed('r2', 'Reshape', 60, 'float'),
+      kernel('c1', 'Conv', 80, 10),
+      run(0, 100),
+    ]);
+    const flags = Object.fromEntries(agg.byOpType.map((o) => [o.opType, o.int8Data ?? false]));
+    expect(flags).toEqual({ Expand: true, Reshape: false, Conv: false });
+  });
+
   it('keeps only the top N nodes and copes with no runs', async () => {
     const one = await aggregateProfile(events, { topNodes: 1 });
     expect(one.topNodes).toHaveLength(1);

@@ -75,6 +75,15 @@ export interface AggregateOptions {
   allNodes?: number;
 }
 
+/** Whether a kernel event's `output_type_shape` ([{"uint8": [1, 64, 80, 80]}, ...]) lists only 8-bit integers. */
+function writesInt8(outputs: unknown): boolean {
+  if (!Array.isArray(outputs) || outputs.length === 0) return false;
+  return outputs.every((o) => {
+    const types = o && typeof o === 'object' ? Object.keys(o) : [];
+    return types.length === 1 && (types[0] === 'uint8' || types[0] === 'int8');
+  });
+}
+
 /**
  * Kernel time by op type and by node, per run, over the runs after `skipRuns`. Each kernel event is assigned to
  * the `model_run` whose time span contains it; kernels outside every run (none in practice) are ignored.
@@ -83,6 +92,8 @@ export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Itera
   const runs: { start: number; end: number }[] = [];
   const nodeNames: string[] = [];
   const nodeOps: string[] = [];
+  /** Per node: whether every output the profile reports is int8/uint8. */
+  const nodeInt8: boolean[] = [];
   const nodeIds = new Map<string, number>();
   const kernelTs: number[] = [];
   const kernelDur: number[] = [];
@@ -102,6 +113,7 @@ export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Itera
         nodeIds.set(key, id);
         nodeNames.push(name);
         nodeOps.push(opType);
+        nodeInt8.push(writesInt8(e.args?.output_type_shape));
       }
       kernelTs.push(e.ts);
       kernelDur.push(e.dur);
@@ -130,15 +142,22 @@ export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Itera
   }
   const perRun = (micros: number) => (kept.length > 0 ? micros / 1000 / kept.length : 0);
   const opMicros = new Map<string, number>();
+  const opInt8 = new Map<string, boolean>();
   let totalMicros = 0;
   nodeMicros.forEach((micros, id) => {
     const op = nodeOps[id] as string;
     opMicros.set(op, (opMicros.get(op) ?? 0) + micros);
+    opInt8.set(op, (opInt8.get(op) ?? true) && (nodeInt8[id] as boolean));
     totalMicros += micros;
   });
   const byOpType = [...opMicros]
     .filter(([, micros]) => micros > 0)
-    .map(([opType, micros]) => ({ opType, ms: perRun(micros), pct: totalMicros > 0 ? (100 * micros) / totalMicros : 0 }))
+    .map(([opType, micros]) => ({
+      opType,
+      ms: perRun(micros),
+      pct: totalMicros > 0 ? (100 * micros) / totalMicros : 0,
+      ...(opInt8.get(opType) ? { int8Data: true } : {}),
+    }))
     .sort((a, b) => b.ms - a.ms || a.opType.localeCompare(b.opType));
   const nodes = [...nodeMicros]
     .map((micros, id) => ({ name: nodeNames[id] as string, opType: nodeOps[id] as string, ms: perRun(micros) }))

@@ -9,7 +9,7 @@ import { explainProfiles, type Int8Support, type KernelKind } from '../../../sha
 import type { Variant } from '../state/variants.js';
 
 const KIND_LABELS: Record<KernelKind, string> = {
-  quantized: 'int8/int4 kernels',
+  quantized: 'int8/int4 work',
   float: 'float ops',
   conversion: 'Q/DQ and Cast',
   layout: 'layout reorders',
