@@ -1,0 +1,271 @@
+import { create, mergeFromBinary, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
+import {
+  AttributeProtoSchema,
+  GraphProtoSchema,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  StringStringEntryProtoSchema,
+  TensorProtoSchema,
+  TensorShapeProto_DimensionSchema,
+  TensorShapeProtoSchema,
+  TypeProto_TensorSchema,
+  TypeProtoSchema,
+  ValueInfoProtoSchema,
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type StringStringEntryProto,
+  type TensorProto,
+  type TensorShapeProto,
+  type TensorShapeProto_Dimension,
+  type TypeProto,
+  type TypeProto_Tensor,
+  type ValueInfoProto,
+} from 'onnx-buf';
+import { restoreFloatLists } from './float-lists.js';
+import { variantMessage } from './variant-schema.js';
+import { forEachTensorIn } from './walk-tensors.js';
+import type { WireReader } from './wire-reader.js';
+
+/** protobuf-es's default nesting limit (fromBinary's recursionLimit). */
+export const RECURSION_LIMIT = 100;
+
+export function wrongWire(message: string, field: number, wire: number): Error {
+  return new Error(`${message} field ${field} has wire type ${wire}, which that field cannot have`);
+}
+
+export function overrun(typeName: string): Error {
+  return new Error(`a ${typeName} runs past the end of the message that holds it`);
+}
+
+/** Throws like protobuf-es when nesting passes its recursion limit. */
+export function checkDepth(depth: number, typeName: string): void {
+  if (depth > RECURSION_LIMIT)
+    throw new Error(
+      `cannot decode message ${typeName} from binary: maximum recursion depth of ${RECURSION_LIMIT} reached`,
+    );
+}
+
+type Mutable = Record<string, unknown>;
+
+/**
+ * Fresh messages as protobuf-es's `create()` makes them from the variant schema: an object whose
+ * prototype holds the proto2 defaults (shared with protobuf-es's own, so the objects are indistinguishable),
+ * `$typeName`, then a fresh empty array for each list field, in the schema's member order. Written out per
+ * type because this runs once per node and tensor; fast-decode.test.ts checks each against `create()`.
+ */
+export class Shapes {
+  readonly modelDesc = variantMessage(ModelProtoSchema.typeName);
+  readonly graphDesc = variantMessage(GraphProtoSchema.typeName);
+  readonly nodeDesc = variantMessage(NodeProtoSchema.typeName);
+  readonly attributeDesc = variantMessage(AttributeProtoSchema.typeName);
+  readonly tensorDesc = variantMessage(TensorProtoSchema.typeName);
+  readonly valueInfoDesc = variantMessage(ValueInfoProtoSchema.typeName);
+  readonly entryDesc = variantMessage(StringStringEntryProtoSchema.typeName);
+  readonly typeDesc = variantMessage(TypeProtoSchema.typeName);
+  readonly typeTensorDesc = variantMessage(TypeProto_TensorSchema.typeName);
+  readonly shapeDesc = variantMessage(TensorShapeProtoSchema.typeName);
+  readonly dimensionDesc = variantMessage(TensorShapeProto_DimensionSchema.typeName);
+
+  /** The values protobuf-es accepts for the closed enums read here (others become unknown fields). */
+  readonly attributeTypes = enumValues(this.attributeDesc, 'type');
+  readonly dataLocations = enumValues(this.tensorDesc, 'dataLocation');
+
+  private readonly modelPrototype = prototypeOf(this.modelDesc);
+  private readonly graphPrototype = prototypeOf(this.graphDesc);
+  private readonly nodePrototype = prototypeOf(this.nodeDesc);
+  private readonly attributePrototype = prototypeOf(this.attributeDesc);
+  private readonly tensorPrototype = prototypeOf(this.tensorDesc);
+  private readonly valueInfoPrototype = prototypeOf(this.valueInfoDesc);
+  private readonly entryPrototype = prototypeOf(this.entryDesc);
+  private readonly typePrototype = prototypeOf(this.typeDesc);
+  private readonly typeTensorPrototype = prototypeOf(this.typeTensorDesc);
+  private readonly shapePrototype = prototypeOf(this.shapeDesc);
+  private readonly dimensionPrototype = prototypeOf(this.dimensionDesc);
+
+  model(): ModelProto {
+    const m = Object.create(this.modelPrototype) as Mutable;
+    m.$typeName = 'onnx.ModelProto';
+    m.opsetImport = [];
+    m.metadataProps = [];
+    m.trainingInfo = [];
+    m.functions = [];
+    m.configuration = [];
+    return m as unknown as ModelProto;
+  }
+
+  graph(): GraphProto {
+    const m = Object.create(this.graphPrototype) as Mutable;
+    m.$typeName = 'onnx.GraphProto';
+    m.node = [];
+    m.initializer = [];
+    m.sparseInitializer = [];
+    m.input = [];
+    m.output = [];
+    m.valueInfo = [];
+    m.quantizationAnnotation = [];
+    m.metadataProps = [];
+    return m as unknown as GraphProto;
+  }
+
+  node(): NodeProto {
+    const m = Object.create(this.nodePrototype) as Mutable;
+    m.$typeName = 'onnx.NodeProto';
+    m.input = [];
+    m.output = [];
+    m.attribute = [];
+    m.metadataProps = [];
+    m.deviceConfigurations = [];
+    return m as unknown as NodeProto;
+  }
+
+  attribute(): AttributeProto {
+    const m = Object.create(this.attributePrototype) as Mutable;
+    m.$typeName = 'onnx.AttributeProto';
+    m.floats = [];
+    m.ints = [];
+    m.strings = [];
+    m.tensors = [];
+    m.graphs = [];
+    m.sparseTensors = [];
+    m.typeProtos = [];
+    return m as unknown as AttributeProto;
+  }
+
+  /** A tensor with float_data and double_data already set to empty lists (the variant schema lacks them). */
+  tensor(): TensorProto {
+    return new this.tensorCtor();
+  }
+
+  private readonly tensorCtor = constructorOf(this.tensorPrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.TensorProto';
+    this.dims = [];
+    this.floatData = [];
+    this.int32Data = [];
+    this.stringData = [];
+    this.int64Data = [];
+    this.externalData = [];
+    this.doubleData = [];
+    this.uint64Data = [];
+    this.metadataProps = [];
+  }) as unknown as new () => TensorProto;
+
+  valueInfo(): ValueInfoProto {
+    const m = Object.create(this.valueInfoPrototype) as Mutable;
+    m.$typeName = 'onnx.ValueInfoProto';
+    m.metadataProps = [];
+    return m as unknown as ValueInfoProto;
+  }
+
+  entry(): StringStringEntryProto {
+    const m = Object.create(this.entryPrototype) as Mutable;
+    m.$typeName = 'onnx.StringStringEntryProto';
+    return m as unknown as StringStringEntryProto;
+  }
+
+  typeProto(): TypeProto {
+    const m = Object.create(this.typePrototype) as Mutable;
+    m.$typeName = 'onnx.TypeProto';
+    m.value = { case: undefined };
+    return m as unknown as TypeProto;
+  }
+
+  typeTensor(): TypeProto_Tensor {
+    const m = Object.create(this.typeTensorPrototype) as Mutable;
+    m.$typeName = 'onnx.TypeProto.Tensor';
+    return m as unknown as TypeProto_Tensor;
+  }
+
+  shape(): TensorShapeProto {
+    const m = Object.create(this.shapePrototype) as Mutable;
+    m.$typeName = 'onnx.TensorShapeProto';
+    m.dim = [];
+    return m as unknown as TensorShapeProto;
+  }
+
+  dimension(): TensorShapeProto_Dimension {
+    const m = Object.create(this.dimensionPrototype) as Mutable;
+    m.$typeName = 'onnx.TensorShapeProto.Dimension';
+    m.value = { case: undefined };
+    return m as unknown as TensorShapeProto_Dimension;
+  }
+}
+
+function constructorOf(prototype: object, init: (this: Mutable) => void): unknown {
+  (init as unknown as { prototype: object }).prototype = prototype;
+  return init;
+}
+
+/** The prototype protobuf-es gives messages of this type (proto2 field defaults). */
+function prototypeOf(desc: DescMessage): object {
+  return Object.getPrototypeOf(create(desc)) as object;
+}
+
+function enumValues(desc: DescMessage, localName: string): ReadonlySet<number> {
+  const field = desc.fields.find((f) => f.localName === localName);
+  if (field?.fieldKind !== 'enum') throw new Error(`${desc.typeName}.${localName} is not an enum field`);
+  return new Set(field.enum.values.map((v) => v.number));
+}
+
+/** The messages a message field holds (none for scalar fields). */
+function messagesIn(message: Mutable, field: DescField): Message[] {
+  if (field.fieldKind === 'list' && field.listKind === 'message')
+    return message[field.localName] as Message[];
+  if (field.fieldKind !== 'message') return [];
+  if (field.oneof) {
+    const oneof = message[field.oneof.localName] as { case?: string; value?: Message };
+    return oneof.case === field.localName && oneof.value ? [oneof.value] : [];
+  }
+  const value = message[field.localName] as Message | undefined;
+  return value ? [value] : [];
+}
+
+/**
+ * Records of one message that the specialised decoder leaves to protobuf-es: ranges of the input (tag
+ * and value), merged into the message in order with `mergeFromBinary`, which is how protobuf-es reads
+ * those fields anyway. Adjacent records (a list's items, written together) merge in one call.
+ */
+export class Fallback {
+  private readonly ranges: number[] = [];
+  private readonly fields: number[] = [];
+
+  constructor(private readonly desc: DescMessage) {}
+
+  add(start: number, end: number, tag: number): void {
+    const n = this.ranges.length;
+    if (n > 0 && this.ranges[n - 1] === start) this.ranges[n - 1] = end;
+    else this.ranges.push(start, end);
+    const field = tag >>> 3;
+    if (!this.fields.includes(field)) this.fields.push(field);
+  }
+
+  get pending(): boolean {
+    return this.ranges.length > 0;
+  }
+
+  /** Merges the records so far into `message` (at nesting `depth`, 1 for the model) and forgets them. */
+  mergeInto(message: object, r: WireReader, depth: number): void {
+    const options = { recursionLimit: RECURSION_LIMIT + 1 - depth };
+    for (let i = 0; i < this.ranges.length; i += 2) {
+      mergeFromBinary(
+        this.desc,
+        message as Message,
+        r.buf.subarray(this.ranges[i], this.ranges[i + 1]),
+        options,
+      );
+    }
+    // Tensors that protobuf-es decoded (inside sparse tensors, functions, training info, ...) hold their
+    // float lists as unknown fields, as in the all-protobuf-es path.
+    for (const no of this.fields) {
+      const field = this.desc.fields.find((f) => f.number === no);
+      if (!field) continue;
+      const child = field.message;
+      if (!child) continue;
+      for (const value of messagesIn(message as Mutable, field))
+        forEachTensorIn(child, value, restoreFloatLists);
+    }
+    this.ranges.length = 0;
+    this.fields.length = 0;
+  }
+}
