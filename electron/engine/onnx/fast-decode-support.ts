@@ -84,60 +84,45 @@ export class Shapes {
   private readonly shapePrototype = prototypeOf(this.shapeDesc);
   private readonly dimensionPrototype = prototypeOf(this.dimensionDesc);
 
-  model(): ModelProto {
-    const m = Object.create(this.modelPrototype) as Mutable;
-    m.$typeName = 'onnx.ModelProto';
-    m.opsetImport = [];
-    m.metadataProps = [];
-    m.trainingInfo = [];
-    m.functions = [];
-    m.configuration = [];
-    return m as unknown as ModelProto;
-  }
-
-  graph(): GraphProto {
-    const m = Object.create(this.graphPrototype) as Mutable;
-    m.$typeName = 'onnx.GraphProto';
-    m.node = [];
-    m.initializer = [];
-    m.sparseInitializer = [];
-    m.input = [];
-    m.output = [];
-    m.valueInfo = [];
-    m.quantizationAnnotation = [];
-    m.metadataProps = [];
-    return m as unknown as GraphProto;
-  }
-
-  node(): NodeProto {
-    const m = Object.create(this.nodePrototype) as Mutable;
-    m.$typeName = 'onnx.NodeProto';
-    m.input = [];
-    m.output = [];
-    m.attribute = [];
-    m.metadataProps = [];
-    m.deviceConfigurations = [];
-    return m as unknown as NodeProto;
-  }
-
-  attribute(): AttributeProto {
-    const m = Object.create(this.attributePrototype) as Mutable;
-    m.$typeName = 'onnx.AttributeProto';
-    m.floats = [];
-    m.ints = [];
-    m.strings = [];
-    m.tensors = [];
-    m.graphs = [];
-    m.sparseTensors = [];
-    m.typeProtos = [];
-    return m as unknown as AttributeProto;
-  }
-
-  /** A tensor with float_data and double_data already set to empty lists (the variant schema lacks them). */
-  tensor(): TensorProto {
-    return new this.tensorCtor();
-  }
-
+  // Constructors rather than Object.create: V8 then sizes the objects to their fields (in-object
+  // properties, no separate property store), which matters for 40,000 messages that all survive.
+  private readonly modelCtor = constructorOf(this.modelPrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.ModelProto';
+    this.opsetImport = [];
+    this.metadataProps = [];
+    this.trainingInfo = [];
+    this.functions = [];
+    this.configuration = [];
+  }) as unknown as new () => ModelProto;
+  private readonly graphCtor = constructorOf(this.graphPrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.GraphProto';
+    this.node = [];
+    this.initializer = [];
+    this.sparseInitializer = [];
+    this.input = [];
+    this.output = [];
+    this.valueInfo = [];
+    this.quantizationAnnotation = [];
+    this.metadataProps = [];
+  }) as unknown as new () => GraphProto;
+  private readonly nodeCtor = constructorOf(this.nodePrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.NodeProto';
+    this.input = [];
+    this.output = [];
+    this.attribute = [];
+    this.metadataProps = [];
+    this.deviceConfigurations = [];
+  }) as unknown as new () => NodeProto;
+  private readonly attributeCtor = constructorOf(this.attributePrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.AttributeProto';
+    this.floats = [];
+    this.ints = [];
+    this.strings = [];
+    this.tensors = [];
+    this.graphs = [];
+    this.sparseTensors = [];
+    this.typeProtos = [];
+  }) as unknown as new () => AttributeProto;
   private readonly tensorCtor = constructorOf(this.tensorPrototype, function (this: Mutable) {
     this.$typeName = 'onnx.TensorProto';
     this.dims = [];
@@ -150,45 +135,72 @@ export class Shapes {
     this.uint64Data = [];
     this.metadataProps = [];
   }) as unknown as new () => TensorProto;
+  private readonly valueInfoCtor = constructorOf(this.valueInfoPrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.ValueInfoProto';
+    this.metadataProps = [];
+  }) as unknown as new () => ValueInfoProto;
+  private readonly entryCtor = constructorOf(this.entryPrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.StringStringEntryProto';
+  }) as unknown as new () => StringStringEntryProto;
+  private readonly typeProtoCtor = constructorOf(this.typePrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.TypeProto';
+    this.value = { case: undefined };
+  }) as unknown as new () => TypeProto;
+  private readonly typeTensorCtor = constructorOf(this.typeTensorPrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.TypeProto.Tensor';
+  }) as unknown as new () => TypeProto_Tensor;
+  private readonly shapeCtor = constructorOf(this.shapePrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.TensorShapeProto';
+    this.dim = [];
+  }) as unknown as new () => TensorShapeProto;
+  private readonly dimensionCtor = constructorOf(this.dimensionPrototype, function (this: Mutable) {
+    this.$typeName = 'onnx.TensorShapeProto.Dimension';
+    this.value = { case: undefined };
+  }) as unknown as new () => TensorShapeProto_Dimension;
+
+  model(): ModelProto {
+    return new this.modelCtor();
+  }
+
+  graph(): GraphProto {
+    return new this.graphCtor();
+  }
+
+  node(): NodeProto {
+    return new this.nodeCtor();
+  }
+
+  attribute(): AttributeProto {
+    return new this.attributeCtor();
+  }
+
+  /** A tensor with float_data and double_data already set to empty lists (the variant schema lacks them). */
+  tensor(): TensorProto {
+    return new this.tensorCtor();
+  }
 
   valueInfo(): ValueInfoProto {
-    const m = Object.create(this.valueInfoPrototype) as Mutable;
-    m.$typeName = 'onnx.ValueInfoProto';
-    m.metadataProps = [];
-    return m as unknown as ValueInfoProto;
+    return new this.valueInfoCtor();
   }
 
   entry(): StringStringEntryProto {
-    const m = Object.create(this.entryPrototype) as Mutable;
-    m.$typeName = 'onnx.StringStringEntryProto';
-    return m as unknown as StringStringEntryProto;
+    return new this.entryCtor();
   }
 
   typeProto(): TypeProto {
-    const m = Object.create(this.typePrototype) as Mutable;
-    m.$typeName = 'onnx.TypeProto';
-    m.value = { case: undefined };
-    return m as unknown as TypeProto;
+    return new this.typeProtoCtor();
   }
 
   typeTensor(): TypeProto_Tensor {
-    const m = Object.create(this.typeTensorPrototype) as Mutable;
-    m.$typeName = 'onnx.TypeProto.Tensor';
-    return m as unknown as TypeProto_Tensor;
+    return new this.typeTensorCtor();
   }
 
   shape(): TensorShapeProto {
-    const m = Object.create(this.shapePrototype) as Mutable;
-    m.$typeName = 'onnx.TensorShapeProto';
-    m.dim = [];
-    return m as unknown as TensorShapeProto;
+    return new this.shapeCtor();
   }
 
   dimension(): TensorShapeProto_Dimension {
-    const m = Object.create(this.dimensionPrototype) as Mutable;
-    m.$typeName = 'onnx.TensorShapeProto.Dimension';
-    m.value = { case: undefined };
-    return m as unknown as TensorShapeProto_Dimension;
+    return new this.dimensionCtor();
   }
 }
 

@@ -1,4 +1,5 @@
 import { ScalarType, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
+import { codecFor, utf8Size, type MessageCodec } from './hot-encoders.js';
 
 /**
  * A protobuf serializer that streams: it computes every message's size first, then emits the bytes in
@@ -24,7 +25,7 @@ export interface ByteSink {
 /** Lets the caller swap a message for another at write time (e.g. move a tensor's data to an external file). */
 export type MessageSubstitute = (desc: DescMessage, message: Message) => Message;
 
-type AnyMessage = Message &
+export type AnyMessage = Message &
   Record<string, unknown> & { $unknown?: { no: number; wireType: number; data: Uint8Array }[] };
 
 // proto2 presence, from google.protobuf.FeatureSet.FieldPresence.
@@ -51,7 +52,7 @@ const SCALAR_LIST = 3;
  * What the writer needs to know about one field, computed once per message type. DescField objects
  * differ in shape by field kind, so reading them in the hot loops was megamorphic; plans all share one.
  */
-interface FieldPlan {
+export interface FieldPlan {
   readonly field: DescField;
   readonly localName: string;
   readonly number: number;
@@ -63,6 +64,8 @@ interface FieldPlan {
   readonly scalar: ScalarType;
   readonly wire: number;
   readonly packed: boolean;
+  /** A hand-written encoder for the child message type, where there is one (hot-encoders.ts). */
+  readonly codec: MessageCodec | undefined;
 }
 
 function planOf(desc: DescMessage, field: DescField): FieldPlan {
@@ -86,11 +89,12 @@ function planOf(desc: DescMessage, field: DescField): FieldPlan {
     scalar,
     wire: message ? LENGTH_DELIMITED : wireTypeOf(scalar),
     packed: isList && !message && field.packed,
+    codec: message ? codecFor(message.typeName) : undefined,
   };
 }
 
 /** The fields of a message type in field-number order (the order protobuf writes them). */
-function fieldPlans(desc: DescMessage): FieldPlan[] {
+export function fieldPlans(desc: DescMessage): FieldPlan[] {
   let plans = fieldPlanCache.get(desc);
   if (!plans) {
     plans = desc.fields
@@ -103,7 +107,14 @@ function fieldPlans(desc: DescMessage): FieldPlan[] {
 }
 const fieldPlanCache = new WeakMap<DescMessage, FieldPlan[]>();
 
-function varintSize(value: number): number {
+function unknownSize(msg: AnyMessage): number {
+  const unknown = msg.$unknown;
+  let size = 0;
+  if (unknown) for (const u of unknown) size += tagSize(u.no) + u.data.byteLength;
+  return size;
+}
+
+export function varintSize(value: number): number {
   if (value < 0) return 10;
   let size = 1;
   while (value >= 0x80) {
@@ -207,10 +218,10 @@ function listPayloadSize(type: ScalarType, items: unknown[]): number {
   return payload;
 }
 
-function scalarSize(type: ScalarType, value: unknown): number {
+export function scalarSize(type: ScalarType, value: unknown): number {
   switch (type) {
     case ScalarType.STRING: {
-      const n = Buffer.byteLength(value as string, 'utf8');
+      const n = utf8Size(value as string);
       return varintSize(n) + n;
     }
     case ScalarType.BYTES: {
@@ -296,75 +307,98 @@ export class StreamingProtoWriter {
   }
 
   private sizeOf(desc: DescMessage, message: Message): number {
-    const slot = this.sizes.length;
-    this.sizes.push(0);
+    const slot = this.reserveSize();
     const msg = message as AnyMessage;
     let size = 0;
-    for (const plan of fieldPlans(desc)) {
-      const tag = plan.tagSize;
-      if (plan.kind === MESSAGE_LIST) {
-        const items = msg[plan.localName] as Message[];
-        const childDesc = plan.message!;
-        for (const item of items) {
-          const n = this.sizeOf(childDesc, this.resolve(childDesc, item));
-          size += tag + varintSize(n) + n;
-        }
-      } else if (plan.kind === SCALAR_LIST) {
-        const items = msg[plan.localName] as unknown[];
-        if (items.length === 0) continue;
-        const payload = listPayloadSize(plan.scalar, items);
-        size += plan.packed ? tag + varintSize(payload) + payload : items.length * tag + payload;
-      } else {
-        const value = singularValue(plan.field, msg);
-        if (value === undefined) continue;
-        if (plan.kind === SINGULAR_MESSAGE) {
-          const n = this.sizeOf(plan.message!, this.resolve(plan.message!, value as Message));
-          size += tag + varintSize(n) + n;
-        } else {
-          size += tag + scalarSize(plan.scalar, value);
-        }
-      }
-    }
-    const unknown = msg.$unknown;
-    if (unknown) for (const u of unknown) size += tagSize(u.no) + u.data.byteLength;
+    for (const plan of fieldPlans(desc)) size += this.sizeField(plan, msg);
+    size += unknownSize(msg);
     this.sizes[slot] = size;
     return size;
   }
 
+  // The methods below up to ensure() are for hot-encoders.ts: its encoders size and write the common
+  // fields of the hottest message types themselves and hand the others back here.
+
+  /** Reserves the next slot of the size list (pre-order, the order writeChild reads them back). */
+  reserveSize(): number {
+    this.sizes.push(0);
+    return this.sizes.length - 1;
+  }
+
+  setSize(slot: number, size: number): void {
+    this.sizes[slot] = size;
+  }
+
+  /** Bytes of a child message field with its tag and length (measuring the child). */
+  sizeOfChild(tagBytes: number, desc: DescMessage, codec: MessageCodec | undefined, item: Message): number {
+    const child = this.resolve(desc, item);
+    const n = codec ? codec.size(this, child as AnyMessage) : this.sizeOf(desc, child);
+    return tagBytes + varintSize(n) + n;
+  }
+
+  /** Bytes of one field of `msg` (0 when it is not set), measuring child messages. */
+  sizeField(plan: FieldPlan, msg: AnyMessage): number {
+    const tag = plan.tagSize;
+    if (plan.kind === MESSAGE_LIST) {
+      const items = msg[plan.localName] as Message[];
+      let size = 0;
+      for (const item of items) size += this.sizeOfChild(tag, plan.message!, plan.codec, item);
+      return size;
+    }
+    if (plan.kind === SCALAR_LIST) {
+      const items = msg[plan.localName] as unknown[];
+      if (items.length === 0) return 0;
+      const payload = listPayloadSize(plan.scalar, items);
+      return plan.packed ? tag + varintSize(payload) + payload : items.length * tag + payload;
+    }
+    const value = singularValue(plan.field, msg);
+    if (value === undefined) return 0;
+    if (plan.kind === SINGULAR_MESSAGE)
+      return this.sizeOfChild(tag, plan.message!, plan.codec, value as Message);
+    return tag + scalarSize(plan.scalar, value);
+  }
+
   private writeMessage(desc: DescMessage, msg: AnyMessage): void {
-    for (const plan of fieldPlans(desc)) {
-      if (plan.kind === MESSAGE_LIST) {
-        const items = msg[plan.localName] as Message[];
-        for (const item of items) this.writeChild(plan.number, plan.message!, item);
-      } else if (plan.kind === SCALAR_LIST) {
-        const items = msg[plan.localName] as unknown[];
-        if (items.length === 0) continue;
-        const type = plan.scalar;
-        if (plan.packed) {
-          this.tag(plan.number, LENGTH_DELIMITED);
-          this.varint(listPayloadSize(type, items));
-          if (type === ScalarType.FLOAT || type === ScalarType.DOUBLE) {
-            this.packedFloats(items as number[], type === ScalarType.FLOAT ? 4 : 8);
-          } else {
-            for (const item of items) this.scalar(type, item);
-          }
+    for (const plan of fieldPlans(desc)) this.writeField(plan, msg);
+    this.writeUnknown(msg);
+  }
+
+  /** Writes one field of `msg` (nothing when it is not set). */
+  writeField(plan: FieldPlan, msg: AnyMessage): void {
+    if (plan.kind === MESSAGE_LIST) {
+      const items = msg[plan.localName] as Message[];
+      for (const item of items) this.writeChild(plan.number, plan.message!, item, plan.codec);
+    } else if (plan.kind === SCALAR_LIST) {
+      const items = msg[plan.localName] as unknown[];
+      if (items.length === 0) return;
+      const type = plan.scalar;
+      if (plan.packed) {
+        this.tag(plan.number, LENGTH_DELIMITED);
+        this.varint(listPayloadSize(type, items));
+        if (type === ScalarType.FLOAT || type === ScalarType.DOUBLE) {
+          this.packedFloats(items as number[], type === ScalarType.FLOAT ? 4 : 8);
         } else {
-          for (const item of items) {
-            this.tag(plan.number, plan.wire);
-            this.scalar(type, item);
-          }
+          for (const item of items) this.scalar(type, item);
         }
       } else {
-        const value = singularValue(plan.field, msg);
-        if (value === undefined) continue;
-        if (plan.kind === SINGULAR_MESSAGE) {
-          this.writeChild(plan.number, plan.message!, value as Message);
-        } else {
+        for (const item of items) {
           this.tag(plan.number, plan.wire);
-          this.scalar(plan.scalar, value);
+          this.scalar(type, item);
         }
       }
+    } else {
+      const value = singularValue(plan.field, msg);
+      if (value === undefined) return;
+      if (plan.kind === SINGULAR_MESSAGE) {
+        this.writeChild(plan.number, plan.message!, value as Message, plan.codec);
+      } else {
+        this.tag(plan.number, plan.wire);
+        this.scalar(plan.scalar, value);
+      }
     }
+  }
+
+  writeUnknown(msg: AnyMessage): void {
     const unknown = msg.$unknown;
     if (unknown) {
       for (const u of unknown) {
@@ -374,13 +408,49 @@ export class StreamingProtoWriter {
     }
   }
 
-  private writeChild(fieldNo: number, desc: DescMessage, message: Message): void {
+  writeChild(fieldNo: number, desc: DescMessage, message: Message, codec?: MessageCodec): void {
     const child = this.resolve(desc, message);
     const size = this.sizes[this.cursor++];
     if (size === undefined) throw new Error('internal: message written before it was measured');
     this.tag(fieldNo, LENGTH_DELIMITED);
     this.varint(size);
-    this.writeMessage(desc, child as AnyMessage);
+    if (codec) codec.write(this, child as AnyMessage);
+    else this.writeMessage(desc, child as AnyMessage);
+  }
+
+  /** A one-byte tag (field numbers up to 15), as the hot encoders write most of theirs. */
+  byte(value: number): void {
+    this.ensure(1);
+    this.staging[this.used++] = value;
+  }
+
+  /** A string field's length and UTF-8 bytes (short ASCII strings copied here, the rest natively). */
+  string(s: string): void {
+    const n = utf8Size(s);
+    this.varint(n);
+    if (n === s.length && n <= 64) {
+      this.ensure(n);
+      const staging = this.staging;
+      let used = this.used;
+      for (let i = 0; i < n; i++) staging[used++] = s.charCodeAt(i);
+      this.used = used;
+    } else if (n <= this.staging.byteLength) {
+      this.ensure(n);
+      this.used += this.staging.write(s, this.used, 'utf8');
+    } else {
+      this.bytesRaw(textEncoder.encode(s));
+    }
+  }
+
+  /** A bytes field's length and bytes (large ones handed to the sink by reference). */
+  bytes(b: Uint8Array): void {
+    this.varint(b.byteLength);
+    this.bytesRaw(b);
+  }
+
+  /** A signed 64-bit varint (int64 fields). */
+  int64(value: bigint | number | string): void {
+    this.scalar(ScalarType.INT64, value);
   }
 
   private ensure(n: number): void {
@@ -398,11 +468,11 @@ export class StreamingProtoWriter {
     this.used = 0;
   }
 
-  private tag(fieldNo: number, wireType: number): void {
+  tag(fieldNo: number, wireType: number): void {
     this.varint(((fieldNo << 3) | wireType) >>> 0);
   }
 
-  private varint(value: number): void {
+  varint(value: number): void {
     this.ensure(10);
     if (value < 0) {
       // Negative int32: sign-extended to 64 bits, always 10 bytes.
@@ -470,18 +540,9 @@ export class StreamingProtoWriter {
 
   private scalar(type: ScalarType, value: unknown): void {
     switch (type) {
-      case ScalarType.STRING: {
-        const s = value as string;
-        const n = Buffer.byteLength(s, 'utf8');
-        this.varint(n);
-        if (n <= this.staging.byteLength) {
-          this.ensure(n);
-          this.used += this.staging.write(s, this.used, 'utf8');
-        } else {
-          this.bytesRaw(textEncoder.encode(s));
-        }
+      case ScalarType.STRING:
+        this.string(value as string);
         return;
-      }
       case ScalarType.BYTES: {
         const b = value as Uint8Array;
         this.varint(b.byteLength);

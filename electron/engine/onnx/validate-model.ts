@@ -28,12 +28,13 @@ function checkTensor(tensor: TensorProto, dir: string, fileSizes: Map<string, nu
   }
   if (isExternal(tensor)) return externalRef(dir, tensor, fileSizes).length;
   const expected = expectedByteLength(tensor);
-  const shape = `[${tensor.dims.join(', ')}] of ${dtypeName(tensor.dataType)}`;
+  // Only built for an error message (building it for every tensor showed in load profiles).
+  const shape = () => `[${tensor.dims.join(', ')}] of ${dtypeName(tensor.dataType)}`;
   if (tensor.rawData.byteLength > 0) {
     if (expected !== undefined && BigInt(tensor.rawData.byteLength) !== expected) {
       throw new StudioError(
         'MODEL_INVALID',
-        `Tensor '${tensor.name}' is ${shape}, which needs ${expected} bytes, but it stores ${tensor.rawData.byteLength}. ` +
+        `Tensor '${tensor.name}' is ${shape()}, which needs ${expected} bytes, but it stores ${tensor.rawData.byteLength}. ` +
           `The model file is corrupt.`,
       );
     }
@@ -50,7 +51,7 @@ function checkTensor(tensor: TensorProto, dir: string, fileSizes: Map<string, nu
     if (BigInt(count) !== needed) {
       throw new StudioError(
         'MODEL_INVALID',
-        `Tensor '${tensor.name}' is ${shape}, which needs ${needed} values, but it stores ${count}. The model file is corrupt.`,
+        `Tensor '${tensor.name}' is ${shape()}, which needs ${needed} values, but it stores ${count}. The model file is corrupt.`,
       );
     }
   }
@@ -64,13 +65,21 @@ function checkTensor(tensor: TensorProto, dir: string, fileSizes: Map<string, nu
  * sort handles them when this quick check fails.
  */
 function isListedInOrder(graph: GraphProto): boolean {
-  const producedLater = new Set<string>();
-  for (const node of graph.node) for (const out of node.output) if (out !== '') producedLater.add(out);
-  for (const node of graph.node) {
-    for (const input of node.input) if (input !== '' && producedLater.has(input)) return false;
+  // The index of the first node producing each value: a node's input is "produced later" when that
+  // index is its own or a later one. (One map pass, no deletions: cheaper on graphs of 20,000 nodes.)
+  const firstProducer = new Map<string, number>();
+  const nodes = graph.node;
+  for (let i = nodes.length - 1; i >= 0; i--)
+    for (const out of nodes[i]!.output) if (out !== '') firstProducer.set(out, i);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    for (const input of node.input) {
+      if (input === '') continue;
+      const producer = firstProducer.get(input);
+      if (producer !== undefined && producer >= i) return false;
+    }
     // Same test as subgraphsOf(node).length > 0, without building the list for every node.
     for (const attr of node.attribute) if (attr.g || attr.graphs.length > 0) return false;
-    for (const out of node.output) producedLater.delete(out);
   }
   return true;
 }
