@@ -1,4 +1,4 @@
-import { ScalarType } from '@bufbuild/protobuf';
+import { ScalarType, type DescMessage, type Message } from '@bufbuild/protobuf';
 import {
   NodeProtoSchema,
   StringStringEntryProtoSchema,
@@ -7,14 +7,7 @@ import {
   type StringStringEntryProto,
   type TensorProto,
 } from 'onnx-buf';
-import {
-  fieldPlans,
-  scalarSize,
-  varintSize,
-  type AnyMessage,
-  type FieldPlan,
-  type StreamingProtoWriter,
-} from './proto-stream-writer.js';
+import { scalarSize, unknownSize, utf8Size, varintSize, type AnyMessage } from './proto-wire-sizes.js';
 
 /*
  * Hand-written size and write functions for the messages a large graph is made of (TensorProto, NodeProto
@@ -28,34 +21,37 @@ import {
  * exactly the generic writer's (tests check whole models byte for byte).
  */
 
+/** What the encoders use of the stream writer (StreamingProtoWriter implements it). */
+export interface CodecWriter {
+  /** Reserves the next slot of the writer's size list (pre-order, the order it writes messages in). */
+  reserveSize(): number;
+  setSize(slot: number, size: number): void;
+  /** Bytes of a child message field with its tag (`tagBytes` long) and length, measuring the child. */
+  sizeOfChild(tagBytes: number, desc: DescMessage, codec: MessageCodec | undefined, item: Message): number;
+  /** The generic code's size / write of one field, for the fields the encoders leave to it. */
+  sizeFieldNumber(desc: DescMessage, fieldNo: number, msg: AnyMessage): number;
+  writeFieldNumber(desc: DescMessage, fieldNo: number, msg: AnyMessage): void;
+  writeChild(fieldNo: number, desc: DescMessage, message: Message, codec?: MessageCodec): void;
+  writeUnknown(msg: AnyMessage): void;
+  byte(value: number): void;
+  varint(value: number): void;
+  int64(value: bigint | number | string): void;
+  string(s: string): void;
+  bytes(b: Uint8Array): void;
+}
+
 export interface MessageCodec {
   /** The message's size without its tag and length; reserves size slots like the generic writer. */
-  size(w: StreamingProtoWriter, msg: AnyMessage): number;
-  write(w: StreamingProtoWriter, msg: AnyMessage): void;
+  size(w: CodecWriter, msg: AnyMessage): number;
+  write(w: CodecWriter, msg: AnyMessage): void;
 }
 
 const hasOwn = Object.hasOwn;
-
-/** Bytes of a string in UTF-8 (a JS loop for short ASCII strings, ONNX's usual names). */
-export function utf8Size(s: string): number {
-  const n = s.length;
-  if (n > 64) return Buffer.byteLength(s, 'utf8');
-  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
-  return n;
-}
 
 const stringSize = (s: string) => {
   const n = utf8Size(s);
   return varintSize(n) + n;
 };
-
-/** The generic writer's plans of a type, by field number. */
-function plansByNumber(typeName: string, desc: Parameters<typeof fieldPlans>[0]): FieldPlan[] {
-  const byNumber: FieldPlan[] = [];
-  for (const plan of fieldPlans(desc)) byNumber[plan.number] = plan;
-  if (desc.typeName !== typeName) throw new Error(`internal: ${desc.typeName} is not ${typeName}`);
-  return byNumber;
-}
 
 // A proto2 singular field is present when it is an own property; a value other than the prototype's
 // default is necessarily one, so hasOwn only runs for default values.
@@ -64,44 +60,39 @@ const hasString = (m: object, value: string | undefined, name: string) =>
 const hasNumber = (m: object, value: number | undefined, name: string) =>
   value !== undefined && (value !== 0 || hasOwn(m, name));
 
-let tensorPlans: FieldPlan[] | undefined;
-const tplans = () => (tensorPlans ??= plansByNumber(TensorProtoSchema.typeName, TensorProtoSchema));
-
 const tensorCodec: MessageCodec = {
   size(w, msg) {
     const t = msg as unknown as TensorProto;
-    const p = tplans();
     const slot = w.reserveSize();
     let size = 0;
     const dims = t.dims;
     for (let i = 0; i < dims.length; i++) size += 1 + scalarSize(ScalarType.INT64, dims[i]);
     if (hasNumber(t, t.dataType, 'dataType')) size += 1 + scalarSize(ScalarType.INT32, t.dataType);
-    if (t.segment !== undefined) size += w.sizeField(p[3]!, msg);
-    if (t.floatData.length !== 0) size += w.sizeField(p[4]!, msg);
-    if (t.int32Data.length !== 0) size += w.sizeField(p[5]!, msg);
-    if (t.stringData.length !== 0) size += w.sizeField(p[6]!, msg);
-    if (t.int64Data.length !== 0) size += w.sizeField(p[7]!, msg);
+    if (t.segment !== undefined) size += w.sizeFieldNumber(TensorProtoSchema, 3, msg);
+    if (t.floatData.length !== 0) size += w.sizeFieldNumber(TensorProtoSchema, 4, msg);
+    if (t.int32Data.length !== 0) size += w.sizeFieldNumber(TensorProtoSchema, 5, msg);
+    if (t.stringData.length !== 0) size += w.sizeFieldNumber(TensorProtoSchema, 6, msg);
+    if (t.int64Data.length !== 0) size += w.sizeFieldNumber(TensorProtoSchema, 7, msg);
     if (hasString(t, t.name, 'name')) size += 1 + stringSize(t.name);
     const raw = t.rawData;
     if (raw !== undefined && (raw.byteLength !== 0 || hasOwn(t, 'rawData')))
       size += 1 + varintSize(raw.byteLength) + raw.byteLength;
-    if (t.doubleData.length !== 0) size += w.sizeField(p[10]!, msg);
-    if (t.uint64Data.length !== 0) size += w.sizeField(p[11]!, msg);
+    if (t.doubleData.length !== 0) size += w.sizeFieldNumber(TensorProtoSchema, 10, msg);
+    if (t.uint64Data.length !== 0) size += w.sizeFieldNumber(TensorProtoSchema, 11, msg);
     if (hasString(t, t.docString, 'docString')) size += 1 + stringSize(t.docString);
     const external = t.externalData;
     for (let i = 0; i < external.length; i++)
       size += w.sizeOfChild(1, StringStringEntryProtoSchema, entryCodec, external[i]!);
     if (hasNumber(t, t.dataLocation, 'dataLocation'))
       size += 1 + scalarSize(ScalarType.INT32, t.dataLocation);
-    if (t.metadataProps.length !== 0) size += w.sizeField(p[16]!, msg);
-    size += unknownBytes(msg);
+    if (t.metadataProps.length !== 0) size += w.sizeFieldNumber(TensorProtoSchema, 16, msg);
+    size += unknownSize(msg);
     w.setSize(slot, size);
     return size;
   },
 
   write(w, msg) {
     const t = msg as unknown as TensorProto;
-    const p = tplans();
     const dims = t.dims;
     for (let i = 0; i < dims.length; i++) {
       w.byte(0x08); // field 1, varint
@@ -111,11 +102,11 @@ const tensorCodec: MessageCodec = {
       w.byte(0x10);
       w.varint(t.dataType); // int32: negative values are sign-extended by varint()
     }
-    if (t.segment !== undefined) w.writeField(p[3]!, msg);
-    if (t.floatData.length !== 0) w.writeField(p[4]!, msg);
-    if (t.int32Data.length !== 0) w.writeField(p[5]!, msg);
-    if (t.stringData.length !== 0) w.writeField(p[6]!, msg);
-    if (t.int64Data.length !== 0) w.writeField(p[7]!, msg);
+    if (t.segment !== undefined) w.writeFieldNumber(TensorProtoSchema, 3, msg);
+    if (t.floatData.length !== 0) w.writeFieldNumber(TensorProtoSchema, 4, msg);
+    if (t.int32Data.length !== 0) w.writeFieldNumber(TensorProtoSchema, 5, msg);
+    if (t.stringData.length !== 0) w.writeFieldNumber(TensorProtoSchema, 6, msg);
+    if (t.int64Data.length !== 0) w.writeFieldNumber(TensorProtoSchema, 7, msg);
     if (hasString(t, t.name, 'name')) {
       w.byte(0x42);
       w.string(t.name);
@@ -125,8 +116,8 @@ const tensorCodec: MessageCodec = {
       w.byte(0x4a);
       w.bytes(raw);
     }
-    if (t.doubleData.length !== 0) w.writeField(p[10]!, msg);
-    if (t.uint64Data.length !== 0) w.writeField(p[11]!, msg);
+    if (t.doubleData.length !== 0) w.writeFieldNumber(TensorProtoSchema, 10, msg);
+    if (t.uint64Data.length !== 0) w.writeFieldNumber(TensorProtoSchema, 11, msg);
     if (hasString(t, t.docString, 'docString')) {
       w.byte(0x62);
       w.string(t.docString);
@@ -138,18 +129,14 @@ const tensorCodec: MessageCodec = {
       w.byte(0x70);
       w.varint(t.dataLocation);
     }
-    if (t.metadataProps.length !== 0) w.writeField(p[16]!, msg);
+    if (t.metadataProps.length !== 0) w.writeFieldNumber(TensorProtoSchema, 16, msg);
     w.writeUnknown(msg);
   },
 };
 
-let nodePlans: FieldPlan[] | undefined;
-const nplans = () => (nodePlans ??= plansByNumber(NodeProtoSchema.typeName, NodeProtoSchema));
-
 const nodeCodec: MessageCodec = {
   size(w, msg) {
     const n = msg as unknown as NodeProto;
-    const p = nplans();
     const slot = w.reserveSize();
     let size = 0;
     const input = n.input;
@@ -158,20 +145,19 @@ const nodeCodec: MessageCodec = {
     for (let i = 0; i < output.length; i++) size += 1 + stringSize(output[i]!);
     if (hasString(n, n.name, 'name')) size += 1 + stringSize(n.name);
     if (hasString(n, n.opType, 'opType')) size += 1 + stringSize(n.opType);
-    if (n.attribute.length !== 0) size += w.sizeField(p[5]!, msg);
+    if (n.attribute.length !== 0) size += w.sizeFieldNumber(NodeProtoSchema, 5, msg);
     if (hasString(n, n.docString, 'docString')) size += 1 + stringSize(n.docString);
     if (hasString(n, n.domain, 'domain')) size += 1 + stringSize(n.domain);
     if (hasString(n, n.overload, 'overload')) size += 1 + stringSize(n.overload);
-    if (n.metadataProps.length !== 0) size += w.sizeField(p[9]!, msg);
-    if (n.deviceConfigurations.length !== 0) size += w.sizeField(p[10]!, msg);
-    size += unknownBytes(msg);
+    if (n.metadataProps.length !== 0) size += w.sizeFieldNumber(NodeProtoSchema, 9, msg);
+    if (n.deviceConfigurations.length !== 0) size += w.sizeFieldNumber(NodeProtoSchema, 10, msg);
+    size += unknownSize(msg);
     w.setSize(slot, size);
     return size;
   },
 
   write(w, msg) {
     const n = msg as unknown as NodeProto;
-    const p = nplans();
     const input = n.input;
     for (let i = 0; i < input.length; i++) {
       w.byte(0x0a);
@@ -190,7 +176,7 @@ const nodeCodec: MessageCodec = {
       w.byte(0x22);
       w.string(n.opType);
     }
-    if (n.attribute.length !== 0) w.writeField(p[5]!, msg);
+    if (n.attribute.length !== 0) w.writeFieldNumber(NodeProtoSchema, 5, msg);
     if (hasString(n, n.docString, 'docString')) {
       w.byte(0x32);
       w.string(n.docString);
@@ -203,8 +189,8 @@ const nodeCodec: MessageCodec = {
       w.byte(0x42);
       w.string(n.overload);
     }
-    if (n.metadataProps.length !== 0) w.writeField(p[9]!, msg);
-    if (n.deviceConfigurations.length !== 0) w.writeField(p[10]!, msg);
+    if (n.metadataProps.length !== 0) w.writeFieldNumber(NodeProtoSchema, 9, msg);
+    if (n.deviceConfigurations.length !== 0) w.writeFieldNumber(NodeProtoSchema, 10, msg);
     w.writeUnknown(msg);
   },
 };
@@ -216,7 +202,7 @@ const entryCodec: MessageCodec = {
     let size = 0;
     if (hasString(e, e.key, 'key')) size += 1 + stringSize(e.key);
     if (hasString(e, e.value, 'value')) size += 1 + stringSize(e.value);
-    size += unknownBytes(msg);
+    size += unknownSize(msg);
     w.setSize(slot, size);
     return size;
   },
@@ -234,14 +220,6 @@ const entryCodec: MessageCodec = {
     w.writeUnknown(msg);
   },
 };
-
-function unknownBytes(msg: AnyMessage): number {
-  const unknown = msg.$unknown;
-  if (!unknown) return 0;
-  let size = 0;
-  for (const u of unknown) size += varintSize(u.no << 3) + u.data.byteLength;
-  return size;
-}
 
 const codecs = new Map<string, MessageCodec>([
   [TensorProtoSchema.typeName, tensorCodec],

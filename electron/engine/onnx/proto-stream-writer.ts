@@ -1,5 +1,17 @@
 import { ScalarType, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
-import { codecFor, utf8Size, type MessageCodec } from './hot-encoders.js';
+import { codecFor, type CodecWriter, type MessageCodec } from './hot-encoders.js';
+import {
+  listPayloadSize,
+  MAX_SAFE,
+  scalarSize,
+  tagSize,
+  toBigInt,
+  TWO_POW_64,
+  unknownSize,
+  utf8Size,
+  varintSize,
+  type AnyMessage,
+} from './proto-wire-sizes.js';
 
 /**
  * A protobuf serializer that streams: it computes every message's size first, then emits the bytes in
@@ -25,17 +37,12 @@ export interface ByteSink {
 /** Lets the caller swap a message for another at write time (e.g. move a tensor's data to an external file). */
 export type MessageSubstitute = (desc: DescMessage, message: Message) => Message;
 
-export type AnyMessage = Message &
-  Record<string, unknown> & { $unknown?: { no: number; wireType: number; data: Uint8Array }[] };
-
 // proto2 presence, from google.protobuf.FeatureSet.FieldPresence.
 const IMPLICIT = 2;
 const LENGTH_DELIMITED = 2;
 const VARINT = 0;
 const BIT64 = 1;
 const BIT32 = 5;
-const TWO_POW_64 = 1n << 64n;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** Byte fields at least this long are handed to the sink by reference. */
 const LARGE_BYTES = 64 * 1024;
 const STAGING_BYTES = 1 << 20;
@@ -52,7 +59,7 @@ const SCALAR_LIST = 3;
  * What the writer needs to know about one field, computed once per message type. DescField objects
  * differ in shape by field kind, so reading them in the hot loops was megamorphic; plans all share one.
  */
-export interface FieldPlan {
+interface FieldPlan {
   readonly field: DescField;
   readonly localName: string;
   readonly number: number;
@@ -94,7 +101,7 @@ function planOf(desc: DescMessage, field: DescField): FieldPlan {
 }
 
 /** The fields of a message type in field-number order (the order protobuf writes them). */
-export function fieldPlans(desc: DescMessage): FieldPlan[] {
+function fieldPlans(desc: DescMessage): FieldPlan[] {
   let plans = fieldPlanCache.get(desc);
   if (!plans) {
     plans = desc.fields
@@ -107,40 +114,18 @@ export function fieldPlans(desc: DescMessage): FieldPlan[] {
 }
 const fieldPlanCache = new WeakMap<DescMessage, FieldPlan[]>();
 
-function unknownSize(msg: AnyMessage): number {
-  const unknown = msg.$unknown;
-  let size = 0;
-  if (unknown) for (const u of unknown) size += tagSize(u.no) + u.data.byteLength;
-  return size;
-}
-
-export function varintSize(value: number): number {
-  if (value < 0) return 10;
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
+function planByNumber(desc: DescMessage, fieldNo: number): FieldPlan {
+  let byNumber = planNumberCache.get(desc);
+  if (!byNumber) {
+    byNumber = [];
+    for (const plan of fieldPlans(desc)) byNumber[plan.number] = plan;
+    planNumberCache.set(desc, byNumber);
   }
-  return size;
+  const plan = byNumber[fieldNo];
+  if (!plan) throw new Error(`internal: ${desc.typeName} has no field ${fieldNo}`);
+  return plan;
 }
-
-function varint64Size(value: bigint): number {
-  let v = value < 0n ? value + TWO_POW_64 : value;
-  let size = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-function toBigInt(value: unknown): bigint {
-  return typeof value === 'bigint' ? value : BigInt(value as string | number);
-}
-
-function tagSize(fieldNo: number): number {
-  return varintSize(fieldNo << 3);
-}
+const planNumberCache = new WeakMap<DescMessage, FieldPlan[]>();
 
 /** Whether a singular field is present under protobuf-es's rules. */
 function singularValue(field: DescField, message: AnyMessage): unknown {
@@ -190,71 +175,8 @@ function wireTypeOf(type: ScalarType): number {
   }
 }
 
-/** Bytes per element of the fixed-width scalar types, undefined for varints and strings/bytes. */
-function fixedWidthOf(type: ScalarType): number | undefined {
-  switch (type) {
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return 8;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return 4;
-    case ScalarType.BOOL:
-      return 1;
-    default:
-      return undefined;
-  }
-}
-
-/** Bytes of the values of a repeated scalar field, without tags (the payload when packed). */
-function listPayloadSize(type: ScalarType, items: unknown[]): number {
-  // Fixed-width lists (float_data, double_data: millions of elements in some models) need no loop.
-  const width = fixedWidthOf(type);
-  if (width !== undefined) return items.length * width;
-  let payload = 0;
-  for (const item of items) payload += scalarSize(type, item);
-  return payload;
-}
-
-export function scalarSize(type: ScalarType, value: unknown): number {
-  switch (type) {
-    case ScalarType.STRING: {
-      const n = utf8Size(value as string);
-      return varintSize(n) + n;
-    }
-    case ScalarType.BYTES: {
-      const n = (value as Uint8Array).byteLength;
-      return varintSize(n) + n;
-    }
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return 8;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return 4;
-    case ScalarType.BOOL:
-      return 1;
-    case ScalarType.INT32:
-      return varintSize(value as number);
-    case ScalarType.UINT32:
-      return varintSize(value as number);
-    case ScalarType.INT64:
-    case ScalarType.UINT64: {
-      if (typeof value === 'number' && value >= 0) return varintSize(value);
-      if (typeof value === 'bigint' && value >= 0n && value <= MAX_SAFE) return varintSize(Number(value));
-      return varint64Size(toBigInt(value));
-    }
-    default:
-      throw new Error(`unsupported scalar type ${ScalarType[type]}`);
-  }
-}
-
 /** Serializes a message tree in two passes: sizes, then bytes. */
-export class StreamingProtoWriter {
+export class StreamingProtoWriter implements CodecWriter {
   /** Sizes of every message of the last measured tree, in the (pre-)order write() visits them. */
   private sizes: number[] = [];
   private measuredRoot: Message | undefined;
@@ -337,7 +259,7 @@ export class StreamingProtoWriter {
   }
 
   /** Bytes of one field of `msg` (0 when it is not set), measuring child messages. */
-  sizeField(plan: FieldPlan, msg: AnyMessage): number {
+  private sizeField(plan: FieldPlan, msg: AnyMessage): number {
     const tag = plan.tagSize;
     if (plan.kind === MESSAGE_LIST) {
       const items = msg[plan.localName] as Message[];
@@ -358,13 +280,22 @@ export class StreamingProtoWriter {
     return tag + scalarSize(plan.scalar, value);
   }
 
+  /** sizeField for the field of that number (fields the hot encoders leave to the generic code). */
+  sizeFieldNumber(desc: DescMessage, fieldNo: number, msg: AnyMessage): number {
+    return this.sizeField(planByNumber(desc, fieldNo), msg);
+  }
+
+  writeFieldNumber(desc: DescMessage, fieldNo: number, msg: AnyMessage): void {
+    this.writeField(planByNumber(desc, fieldNo), msg);
+  }
+
   private writeMessage(desc: DescMessage, msg: AnyMessage): void {
     for (const plan of fieldPlans(desc)) this.writeField(plan, msg);
     this.writeUnknown(msg);
   }
 
   /** Writes one field of `msg` (nothing when it is not set). */
-  writeField(plan: FieldPlan, msg: AnyMessage): void {
+  private writeField(plan: FieldPlan, msg: AnyMessage): void {
     if (plan.kind === MESSAGE_LIST) {
       const items = msg[plan.localName] as Message[];
       for (const item of items) this.writeChild(plan.number, plan.message!, item, plan.codec);
