@@ -11,11 +11,9 @@ import {
   type GraphProto,
   type ModelProto,
   type NodeProto,
-  type StringStringEntryProto,
-  type TensorProto,
   type ValueInfoProto,
 } from 'onnx-buf';
-import { DOUBLE_DATA, FLOAT_DATA, setFloatLists, type UnknownField } from './float-lists.js';
+import { readEntry, readTensor } from './fast-decode-tensor.js';
 import { Fallback, RECURSION_LIMIT, Shapes, checkDepth, overrun, wrongWire } from './fast-decode-support.js';
 import { readTypeProto } from './fast-decode-types.js';
 import { WireReader } from './wire-reader.js';
@@ -23,8 +21,9 @@ import { WireReader } from './wire-reader.js';
 /*
  * A hand-specialised decoder for the messages an ONNX graph is made of: GraphProto, NodeProto,
  * AttributeProto, TensorProto, ValueInfoProto (with TypeProto, fast-decode-types.ts) and
- * StringStringEntryProto. protobuf-es's reflective decoder spends most of a load of a graph of tens of
- * thousands of small messages in its per-field dispatch (docs/benchmarks.md, "many small initializers").
+ * StringStringEntryProto (fast-decode-tensor.ts). protobuf-es's reflective decoder dispatches every field
+ * through maps of closures and allocates a tuple per tag, which shows on graphs of tens of thousands of
+ * small messages (docs/benchmarks.md, "many small initializers").
  *
  * It builds exactly the objects protobuf-es builds from the float-list-free schema variant
  * (decode-model.ts): the same prototypes (proto2 defaults inherited, presence = own property), the same
@@ -35,9 +34,8 @@ import { WireReader } from './wire-reader.js';
  * model of ONNX's test-data collection (fast-decode.test.ts).
  */
 
-// Tags: field number << 3 | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32).
+// Tags: field number << 3 | wire type (0 varint, 2 length-delimited, 5 fixed32).
 const VARINT = 0;
-const BIT64 = 1;
 const DELIMITED = 2;
 const BIT32 = 5;
 const tag = (field: number, wire: number) => (field << 3) | wire;
@@ -79,7 +77,7 @@ function readGraph(r: WireReader, end: number, depth: number, into?: GraphProto)
         graph.node.push(readNode(r, r.delimitedEnd(), depth + 1));
         break;
       case tag(5, DELIMITED):
-        graph.initializer.push(readTensor(r, r.delimitedEnd(), depth + 1));
+        graph.initializer.push(readTensor(r, r.delimitedEnd(), depth + 1, s));
         break;
       case tag(2, DELIMITED):
         graph.name = r.string();
@@ -142,7 +140,7 @@ function readNode(r: WireReader, end: number, depth: number): NodeProto {
         node.overload = r.string();
         break;
       case tag(9, DELIMITED):
-        node.metadataProps.push(readEntry(r, r.delimitedEnd(), depth + 1));
+        node.metadataProps.push(readEntry(r, r.delimitedEnd(), depth + 1, s));
         break;
       default:
         if (t >>> 3 <= 9) throw wrongWire('NodeProto', t >>> 3, t & 7);
@@ -188,7 +186,7 @@ function readAttribute(r: WireReader, end: number, depth: number): AttributeProt
         attr.s = r.bytes() as Uint8Array<ArrayBuffer>;
         break;
       case tag(5, DELIMITED):
-        attr.t = readTensor(r, r.delimitedEnd(), depth + 1, attr.t);
+        attr.t = readTensor(r, r.delimitedEnd(), depth + 1, s, attr.t);
         break;
       case tag(6, DELIMITED):
         attr.g = readGraph(r, r.delimitedEnd(), depth + 1, attr.g);
@@ -215,7 +213,7 @@ function readAttribute(r: WireReader, end: number, depth: number): AttributeProt
         attr.strings.push(r.bytes() as Uint8Array<ArrayBuffer>);
         break;
       case tag(10, DELIMITED):
-        attr.tensors.push(readTensor(r, r.delimitedEnd(), depth + 1));
+        attr.tensors.push(readTensor(r, r.delimitedEnd(), depth + 1, s));
         break;
       case tag(11, DELIMITED):
         attr.graphs.push(readGraph(r, r.delimitedEnd(), depth + 1));
@@ -239,111 +237,6 @@ function readAttribute(r: WireReader, end: number, depth: number): AttributeProt
   return attr;
 }
 
-/** A float_data/double_data record as protobuf-es would keep it as an unknown field (payload after the tag). */
-function floatRecord(r: WireReader, t: number, start: number): UnknownField {
-  const wire = t & 7;
-  if (wire === DELIMITED) r.pos = r.delimitedEnd();
-  else if (wire === BIT32 || wire === BIT64) r.pos += wire === BIT32 ? 4 : 8;
-  else r.skip(t, 0); // a wire type a value list cannot have: setFloatLists names it
-  if (r.pos > r.len) throw new RangeError('premature EOF');
-  return { no: t >>> 3, wireType: wire, data: r.buf.subarray(start, r.pos) };
-}
-
-function readTensor(r: WireReader, end: number, depth: number, into?: TensorProto): TensorProto {
-  checkDepth(depth, TensorProtoSchema.typeName);
-  const s = shapes!;
-  const tensor = into ?? s.tensor();
-  let fallback: Fallback | undefined;
-  let floats: UnknownField[] | undefined;
-  let doubles: UnknownField[] | undefined;
-  while (r.pos < end) {
-    const start = r.pos;
-    const t = r.tag();
-    switch (t) {
-      case tag(1, VARINT):
-        tensor.dims.push(r.int64());
-        break;
-      case tag(1, DELIMITED): {
-        const listEnd = r.delimitedEnd();
-        while (r.pos < listEnd) tensor.dims.push(r.int64());
-        if (r.pos !== listEnd) throw overrun('packed list');
-        break;
-      }
-      case tag(2, VARINT):
-        tensor.dataType = r.int32();
-        break;
-      case tag(8, DELIMITED):
-        tensor.name = r.string();
-        break;
-      case tag(9, DELIMITED):
-        tensor.rawData = r.bytes() as Uint8Array<ArrayBuffer>;
-        break;
-      case tag(5, VARINT):
-        tensor.int32Data.push(r.int32());
-        break;
-      case tag(5, DELIMITED): {
-        const listEnd = r.delimitedEnd();
-        while (r.pos < listEnd) tensor.int32Data.push(r.int32());
-        if (r.pos !== listEnd) throw overrun('packed list');
-        break;
-      }
-      case tag(6, DELIMITED):
-        tensor.stringData.push(r.bytes() as Uint8Array<ArrayBuffer>);
-        break;
-      case tag(7, VARINT):
-        tensor.int64Data.push(r.int64());
-        break;
-      case tag(7, DELIMITED): {
-        const listEnd = r.delimitedEnd();
-        while (r.pos < listEnd) tensor.int64Data.push(r.int64());
-        if (r.pos !== listEnd) throw overrun('packed list');
-        break;
-      }
-      case tag(11, VARINT):
-        tensor.uint64Data.push(r.uint64());
-        break;
-      case tag(11, DELIMITED): {
-        const listEnd = r.delimitedEnd();
-        while (r.pos < listEnd) tensor.uint64Data.push(r.uint64());
-        if (r.pos !== listEnd) throw overrun('packed list');
-        break;
-      }
-      case tag(12, DELIMITED):
-        tensor.docString = r.string();
-        break;
-      case tag(13, DELIMITED):
-        tensor.externalData.push(readEntry(r, r.delimitedEnd(), depth + 1));
-        break;
-      case tag(14, VARINT): {
-        const value = r.int32();
-        if (s.dataLocations.has(value)) tensor.dataLocation = value;
-        else (fallback ??= new Fallback(s.tensorDesc)).add(start, r.pos, t);
-        break;
-      }
-      case tag(16, DELIMITED):
-        tensor.metadataProps.push(readEntry(r, r.delimitedEnd(), depth + 1));
-        break;
-      default: {
-        const field = t >>> 3;
-        if (field === FLOAT_DATA) {
-          (floats ??= []).push(floatRecord(r, t, r.pos));
-        } else if (field === DOUBLE_DATA) {
-          (doubles ??= []).push(floatRecord(r, t, r.pos));
-        } else {
-          if (field <= 16 && field !== 3 && field !== 15) throw wrongWire('TensorProto', field, t & 7);
-          r.skip(t, RECURSION_LIMIT - depth);
-          (fallback ??= new Fallback(s.tensorDesc)).add(start, r.pos, t);
-        }
-      }
-    }
-  }
-  if (r.pos !== end) throw overrun(TensorProtoSchema.typeName);
-  if (tensor.dims.length !== 0) tensor.dims = tensor.dims.slice(); // exact size, as for node inputs
-  fallback?.mergeInto(tensor, r, depth);
-  if (floats || doubles) setFloatLists(tensor, floats ?? [], doubles ?? []);
-  return tensor;
-}
-
 function readValueInfo(r: WireReader, end: number, depth: number): ValueInfoProto {
   checkDepth(depth, ValueInfoProtoSchema.typeName);
   const s = shapes!;
@@ -363,7 +256,7 @@ function readValueInfo(r: WireReader, end: number, depth: number): ValueInfoProt
         info.docString = r.string();
         break;
       case tag(4, DELIMITED):
-        info.metadataProps.push(readEntry(r, r.delimitedEnd(), depth + 1));
+        info.metadataProps.push(readEntry(r, r.delimitedEnd(), depth + 1, s));
         break;
       default:
         if (t >>> 3 <= 4) throw wrongWire('ValueInfoProto', t >>> 3, t & 7);
@@ -374,27 +267,6 @@ function readValueInfo(r: WireReader, end: number, depth: number): ValueInfoProt
   if (r.pos !== end) throw overrun(ValueInfoProtoSchema.typeName);
   fallback?.mergeInto(info, r, depth);
   return info;
-}
-
-function readEntry(r: WireReader, end: number, depth: number): StringStringEntryProto {
-  checkDepth(depth, StringStringEntryProtoSchema.typeName);
-  const s = shapes!;
-  const entry = s.entry();
-  let fallback: Fallback | undefined;
-  while (r.pos < end) {
-    const start = r.pos;
-    const t = r.tag();
-    if (t === tag(1, DELIMITED)) entry.key = r.string();
-    else if (t === tag(2, DELIMITED)) entry.value = r.string();
-    else {
-      if (t >>> 3 <= 2) throw wrongWire('StringStringEntryProto', t >>> 3, t & 7);
-      r.skip(t, RECURSION_LIMIT - depth);
-      (fallback ??= new Fallback(s.entryDesc)).add(start, r.pos, t);
-    }
-  }
-  if (r.pos !== end) throw overrun(StringStringEntryProtoSchema.typeName);
-  fallback?.mergeInto(entry, r, depth);
-  return entry;
 }
 
 /** For tests: the message types this decoder builds itself (the rest come from protobuf-es). */
