@@ -16,7 +16,7 @@ import {
 import { readEntry, readTensor } from './fast-decode-tensor.js';
 import { Fallback, RECURSION_LIMIT, Shapes, checkDepth, overrun, wrongWire } from './fast-decode-support.js';
 import { readTypeProto } from './fast-decode-types.js';
-import { WireReader } from './wire-reader.js';
+import { forgetInternedStrings, WireReader } from './wire-reader.js';
 
 /*
  * A hand-specialised decoder for the messages an ONNX graph is made of: GraphProto, NodeProto,
@@ -49,18 +49,22 @@ export function decodeModelFast(bytes: Uint8Array): ModelProto {
   const model = shapes.model();
   let fallback: Fallback | undefined;
   const end = r.len;
-  while (r.pos < end) {
-    const start = r.pos;
-    const t = r.tag();
-    if (t === tag(7, DELIMITED)) {
-      const childEnd = r.delimitedEnd();
-      model.graph = readGraph(r, childEnd, 2, model.graph);
-    } else {
-      r.skip(t, RECURSION_LIMIT - 1);
-      (fallback ??= new Fallback(shapes.modelDesc)).add(start, r.pos, t);
+  try {
+    while (r.pos < end) {
+      const start = r.pos;
+      const t = r.tag();
+      if (t === tag(7, DELIMITED)) {
+        const childEnd = r.delimitedEnd();
+        model.graph = readGraph(r, childEnd, 2, model.graph);
+      } else {
+        r.skip(t, RECURSION_LIMIT - 1);
+        (fallback ??= new Fallback(shapes.modelDesc)).add(start, r.pos, t);
+      }
     }
+    fallback?.mergeInto(model, r, 1);
+  } finally {
+    forgetInternedStrings();
   }
-  fallback?.mergeInto(model, r, 1);
   return model;
 }
 

@@ -15,6 +15,32 @@ const WIRE_BIT32 = 5;
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const fromCharCode = String.fromCharCode;
 
+/** ASCII strings up to this many bytes are looked up in (and added to) a table of recent strings. */
+const INTERNED_MAX = 32;
+const INTERNED_MASK = (1 << 16) - 1;
+/** Direct-mapped by a hash of the bytes; a collision just replaces the entry. */
+const interned: (string | undefined)[] = new Array<string | undefined>(INTERNED_MASK + 1).fill(undefined);
+
+/** Forgets the strings of the last decode, so that the table keeps no model's names alive. */
+export function forgetInternedStrings(): void {
+  interned.fill(undefined);
+}
+
+function shortAscii(buf: Uint8Array, start: number, n: number): string {
+  switch (n) {
+    case 0:
+      return '';
+    case 1:
+      return fromCharCode(buf[start]!);
+    case 2:
+      return fromCharCode(buf[start]!, buf[start + 1]!);
+    case 3:
+      return fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!);
+    default:
+      return fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!);
+  }
+}
+
 export class WireReader {
   pos = 0;
   readonly len: number;
@@ -178,24 +204,38 @@ export class WireReader {
     const start = this.pos;
     this.pos = end;
     const buf = this.buf;
-    let any = 0;
-    for (let i = start; i < end; i++) any |= buf[i]!;
-    if (any >= 0x80) return utf8.decode(buf.subarray(start, end));
-    // Short ASCII strings (most ONNX names) are cheapest built directly; longer ones natively.
-    switch (end - start) {
-      case 0:
-        return '';
-      case 1:
-        return fromCharCode(buf[start]!);
-      case 2:
-        return fromCharCode(buf[start]!, buf[start + 1]!);
-      case 3:
-        return fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!);
-      case 4:
-        return fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!);
-      default:
-        return this.text.latin1Slice(start, end);
+    const n = end - start;
+    if (n > INTERNED_MAX) {
+      let any = 0;
+      for (let i = start; i < end; i++) any |= buf[i]!;
+      return any >= 0x80 ? utf8.decode(buf.subarray(start, end)) : this.text.latin1Slice(start, end);
     }
+    let any = 0;
+    let hash = n;
+    for (let i = start; i < end; i++) {
+      const b = buf[i]!;
+      any |= b;
+      hash = (Math.imul(hash, 31) + b) | 0;
+    }
+    if (any >= 0x80) return utf8.decode(buf.subarray(start, end));
+    // Short ASCII names recur (a value is the output of one node and the input of the next, op types
+    // repeat): handing back the string made last time saves memory that the GC would copy, and the hash
+    // the in-order check computes once per string object.
+    const slot = (hash ^ (hash >>> 16)) & INTERNED_MASK;
+    const cached = interned[slot];
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (cached.charCodeAt(i) !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    const made = n <= 4 ? shortAscii(buf, start, n) : this.text.latin1Slice(start, end);
+    interned[slot] = made;
+    return made;
   }
 
   /** Skips the value of a field, as protobuf-es does for unknown fields (groups included). */
