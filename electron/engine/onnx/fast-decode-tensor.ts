@@ -54,14 +54,11 @@ export function readTensor(
     const t = r.tag();
     switch (t) {
       case tag(1, VARINT):
-        tensor.dims.push(r.int64());
+        tensor.dims = r.int64Run(tensor.dims, tag(1, VARINT), end);
         break;
-      case tag(1, DELIMITED): {
-        const listEnd = r.delimitedEnd();
-        while (r.pos < listEnd) tensor.dims.push(r.int64());
-        if (r.pos !== listEnd) throw overrun('packed list');
+      case tag(1, DELIMITED):
+        tensor.dims = r.packedInt64s(tensor.dims);
         break;
-      }
       case tag(2, VARINT):
         tensor.dataType = r.int32();
         break;
@@ -131,7 +128,6 @@ export function readTensor(
     }
   }
   if (r.pos !== end) throw overrun(TensorProtoSchema.typeName);
-  if (tensor.dims.length !== 0) tensor.dims = tensor.dims.slice(); // exact size, as for node inputs
   fallback?.mergeInto(tensor, r, depth);
   if (floats || doubles) setFloatLists(tensor, floats ?? [], doubles ?? []);
   return tensor;

@@ -41,12 +41,21 @@ function shortAscii(buf: Uint8Array, start: number, n: number): string {
   }
 }
 
+/** `list` followed by the first `n` items of `scratch`, as a new array of exactly that size. */
+function joined<T>(list: T[], scratch: T[], n: number): T[] {
+  const out = scratch.slice(0, n);
+  return list.length === 0 ? out : list.concat(out);
+}
+
 export class WireReader {
   pos = 0;
   readonly len: number;
   /** The same bytes as a Buffer, for its native latin1 slicing of ASCII strings. */
   private readonly text: Buffer & { latin1Slice(start: number, end: number): string };
   private readonly view: DataView;
+  // Reused for every run (see stringRun); stale entries past a run's end are never read.
+  private readonly strings: string[] = [];
+  private readonly int64s: bigint[] = [];
 
   /** `buf` is what bytes fields are views of (a Buffer stays a Buffer, as with protobuf-es). */
   constructor(readonly buf: Uint8Array) {
@@ -236,6 +245,45 @@ export class WireReader {
     const made = n <= 4 ? shortAscii(buf, start, n) : this.text.latin1Slice(start, end);
     interned[slot] = made;
     return made;
+  }
+
+  /*
+   * Repeated fields, read a run at a time: the value just tagged and the records of the same one-byte tag
+   * that directly follow (how writers lay out a repeated field), or a packed run. The list comes back
+   * grown once to its exact size: push() would leave room for 16 more items in every node's input and
+   * output lists and every tensor's dims, memory the garbage collector copies as long as the model lives.
+   */
+
+  stringRun(list: string[], tagByte: number, end: number): string[] {
+    const scratch = this.strings;
+    let n = 0;
+    scratch[n++] = this.string();
+    while (this.pos < end && this.buf[this.pos] === tagByte) {
+      this.pos++;
+      scratch[n++] = this.string();
+    }
+    return joined(list, scratch, n);
+  }
+
+  int64Run(list: bigint[], tagByte: number, end: number): bigint[] {
+    const scratch = this.int64s;
+    let n = 0;
+    scratch[n++] = this.int64();
+    while (this.pos < end && this.buf[this.pos] === tagByte) {
+      this.pos++;
+      scratch[n++] = this.int64();
+    }
+    return joined(list, scratch, n);
+  }
+
+  /** A packed int64 list (its length prefix not yet read). */
+  packedInt64s(list: bigint[]): bigint[] {
+    const end = this.delimitedEnd();
+    const scratch = this.int64s;
+    let n = 0;
+    while (this.pos < end) scratch[n++] = this.int64();
+    if (this.pos !== end) throw new Error('a packed list runs past its length');
+    return joined(list, scratch, n);
   }
 
   /** Skips the value of a field, as protobuf-es does for unknown fields (groups included). */
