@@ -46,6 +46,8 @@ const BIT32 = 5;
 /** Byte fields at least this long are handed to the sink by reference. */
 const LARGE_BYTES = 64 * 1024;
 const STAGING_BYTES = 1 << 20;
+/** The staging buffer of the last full-size write, for the next one (see write()). */
+let spareStaging: Buffer<ArrayBuffer> | undefined;
 const textEncoder = new TextEncoder();
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const EMPTY = Buffer.alloc(0);
@@ -177,8 +179,12 @@ function wireTypeOf(type: ScalarType): number {
 
 /** Serializes a message tree in two passes: sizes, then bytes. */
 export class StreamingProtoWriter implements CodecWriter {
-  /** Sizes of every message of the last measured tree, in the (pre-)order write() visits them. */
-  private sizes: number[] = [];
+  /**
+   * Sizes of every message of the last measured tree, in the (pre-)order write() visits them: a typed
+   * array (no GC scanning, one growth per doubling) holding `count` of them.
+   */
+  private sizes = new Float64Array(256);
+  private count = 0;
   private measuredRoot: Message | undefined;
   private cursor = 0;
   private readonly substituted = new WeakMap<object, Message>();
@@ -197,7 +203,7 @@ export class StreamingProtoWriter implements CodecWriter {
   measure(desc: DescMessage, message: Message): number {
     const root = this.resolve(desc, message);
     if (this.measuredRoot === root) return this.sizes[0]!;
-    this.sizes = [];
+    this.count = 0;
     this.measuredRoot = root;
     return this.sizeOf(desc, root);
   }
@@ -210,12 +216,22 @@ export class StreamingProtoWriter implements CodecWriter {
     // always suffices; STAGING_BYTES caps it for large models, whose big bytes fields bypass staging.
     const capacity = Math.min(STAGING_BYTES, size + 16);
     if (this.staging.byteLength < capacity) {
-      this.staging = Buffer.allocUnsafe(capacity);
+      // A large model reuses the staging buffer of the last large save: a fresh 1 MiB buffer per save is
+      // memory the OS must map in again, and external memory that hastens garbage collections.
+      const spare = spareStaging;
+      spareStaging = undefined;
+      this.staging = spare && spare.byteLength >= capacity ? spare : Buffer.allocUnsafe(capacity);
       this.view = new DataView(this.staging.buffer, this.staging.byteOffset, this.staging.byteLength);
     }
     this.cursor = 1;
-    this.writeMessage(desc, resolved as AnyMessage);
-    this.flush();
+    try {
+      this.writeMessage(desc, resolved as AnyMessage);
+      this.flush();
+    } finally {
+      // Written synchronously, and chunks handed to sinks that keep them are copies (flush), so no
+      // one holds the staging bytes now.
+      if (this.staging.byteLength === STAGING_BYTES) spareStaging = this.staging;
+    }
   }
 
   private resolve(desc: DescMessage, message: Message): Message {
@@ -243,8 +259,12 @@ export class StreamingProtoWriter implements CodecWriter {
 
   /** Reserves the next slot of the size list (pre-order, the order writeChild reads them back). */
   reserveSize(): number {
-    this.sizes.push(0);
-    return this.sizes.length - 1;
+    if (this.count === this.sizes.length) {
+      const larger = new Float64Array(this.sizes.length * 2);
+      larger.set(this.sizes);
+      this.sizes = larger;
+    }
+    return this.count++;
   }
 
   setSize(slot: number, size: number): void {
@@ -341,8 +361,8 @@ export class StreamingProtoWriter implements CodecWriter {
 
   writeChild(fieldNo: number, desc: DescMessage, message: Message, codec?: MessageCodec): void {
     const child = this.resolve(desc, message);
-    const size = this.sizes[this.cursor++];
-    if (size === undefined) throw new Error('internal: message written before it was measured');
+    if (this.cursor >= this.count) throw new Error('internal: message written before it was measured');
+    const size = this.sizes[this.cursor++]!;
     this.tag(fieldNo, LENGTH_DELIMITED);
     this.varint(size);
     if (codec) codec.write(this, child as AnyMessage);
