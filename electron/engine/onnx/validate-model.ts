@@ -1,8 +1,9 @@
-import type { GraphProto, ModelProto, TensorProto } from 'onnx-buf';
+import type { ModelProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { dtypeBits, dtypeName } from './dtypes.js';
 import { expectedByteLength, externalRef, isExternal } from './external-data.js';
 import { topologicalOrder } from './graph-index.js';
+import { isListedInOrder } from './listed-in-order.js';
 import { walkGraphs } from './walk-graphs.js';
 import { forEachTensor } from './walk-tensors.js';
 
@@ -56,32 +57,6 @@ function checkTensor(tensor: TensorProto, dir: string, fileSizes: Map<string, nu
     }
   }
   return 0;
-}
-
-/**
- * True when every node's inputs are produced by an earlier node or by no node of this graph (graph
- * inputs, initializers, outer-scope values). A graph with a cycle can never pass, since some node on the
- * cycle must consume a value produced later. Values that subgraphs capture are ignored here; the full
- * sort handles them when this quick check fails.
- */
-function isListedInOrder(graph: GraphProto): boolean {
-  // The index of the first node producing each value: a node's input is "produced later" when that
-  // index is its own or a later one. (One map pass, no deletions: cheaper on graphs of 20,000 nodes.)
-  const firstProducer = new Map<string, number>();
-  const nodes = graph.node;
-  for (let i = nodes.length - 1; i >= 0; i--)
-    for (const out of nodes[i]!.output) if (out !== '') firstProducer.set(out, i);
-  for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i]!;
-    for (const input of node.input) {
-      if (input === '') continue;
-      const producer = firstProducer.get(input);
-      if (producer !== undefined && producer >= i) return false;
-    }
-    // Same test as subgraphsOf(node).length > 0, without building the list for every node.
-    for (const attr of node.attribute) if (attr.g || attr.graphs.length > 0) return false;
-  }
-  return true;
 }
 
 /**
