@@ -35,7 +35,14 @@ const littleEndian = os.endianness() === 'LE';
  */
 export function decodeModel(bytes: Uint8Array): ModelProto {
   if (!littleEndian) return fromBinary(ModelProtoSchema, bytes);
-  return decodeModelFast(bytes);
+  try {
+    return decodeModelFast(bytes);
+  } catch {
+    // The specialised decoder is stricter than protobuf-es (wire types, message lengths), which reads
+    // some corrupt files anyway; validation then says what is wrong with them. So whatever it refuses
+    // is decoded again here, and accepted or refused exactly as before it existed.
+    return decodeModelGeneric(bytes);
+  }
 }
 
 /** The same model as decodeModel, decoded by protobuf-es alone (the reference the fast path is tested on). */

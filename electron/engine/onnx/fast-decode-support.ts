@@ -1,4 +1,11 @@
-import { create, mergeFromBinary, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
+import {
+  create,
+  mergeFromBinary,
+  ScalarType,
+  type DescField,
+  type DescMessage,
+  type Message,
+} from '@bufbuild/protobuf';
 import {
   AttributeProtoSchema,
   GraphProtoSchema,
@@ -233,6 +240,54 @@ function messagesIn(message: Mutable, field: DescField): Message[] {
   return value ? [value] : [];
 }
 
+const wireTypeCache = new WeakMap<DescMessage, Map<number, readonly number[]>>();
+
+/** The wire types each known field of a type can be written with (both forms for packable lists). */
+function wireTypesOf(desc: DescMessage): Map<number, readonly number[]> {
+  let byField = wireTypeCache.get(desc);
+  if (byField) return byField;
+  byField = new Map();
+  for (const field of desc.fields) byField.set(field.number, fieldWireTypes(field));
+  wireTypeCache.set(desc, byField);
+  return byField;
+}
+
+function fieldWireTypes(field: DescField): readonly number[] {
+  switch (field.fieldKind) {
+    case 'message':
+      return [field.delimitedEncoding ? 3 : 2];
+    case 'map':
+      return [2];
+    case 'enum':
+      return [0];
+    case 'scalar':
+      return [scalarWireType(field.scalar)];
+    case 'list': {
+      if (field.listKind === 'message') return [field.delimitedEncoding ? 3 : 2];
+      const wire = field.listKind === 'enum' ? 0 : scalarWireType(field.scalar);
+      return wire === 2 ? [2] : [wire, 2];
+    }
+  }
+}
+
+function scalarWireType(scalar: ScalarType): number {
+  switch (scalar) {
+    case ScalarType.STRING:
+    case ScalarType.BYTES:
+      return 2;
+    case ScalarType.DOUBLE:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return 1;
+    case ScalarType.FLOAT:
+    case ScalarType.FIXED32:
+    case ScalarType.SFIXED32:
+      return 5;
+    default:
+      return 0;
+  }
+}
+
 /**
  * Records of one message that the specialised decoder leaves to protobuf-es: ranges of the input (tag
  * and value), merged into the message in order with `mergeFromBinary`, which is how protobuf-es reads
@@ -245,10 +300,15 @@ export class Fallback {
   constructor(private readonly desc: DescMessage) {}
 
   add(start: number, end: number, tag: number): void {
+    const field = tag >>> 3;
+    const allowed = wireTypesOf(this.desc).get(field);
+    // protobuf-es reads a known field by its type whatever the wire type says, so a corrupt record
+    // spans other bytes there than here: such input is left to it whole (see decodeModel).
+    if (allowed !== undefined && !allowed.includes(tag & 7))
+      throw new Error(`${this.desc.typeName} field ${field} has wire type ${tag & 7}`);
     const n = this.ranges.length;
     if (n > 0 && this.ranges[n - 1] === start) this.ranges[n - 1] = end;
     else this.ranges.push(start, end);
-    const field = tag >>> 3;
     if (!this.fields.includes(field)) this.fields.push(field);
   }
 
