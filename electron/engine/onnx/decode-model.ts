@@ -29,9 +29,8 @@ import { forEachTensor } from './walk-tensors.js';
 const littleEndian = os.endianness() === 'LE';
 
 /**
- * Decodes a serialized ModelProto. Throws what protobuf-es throws on corrupt bytes (or an Error of the
- * same kind from the specialised decoder), and an Error when a float list is malformed; callers turn
- * both into MODEL_PARSE.
+ * Decodes a serialized ModelProto. Throws what protobuf-es throws on corrupt bytes, and an Error when a
+ * float list is malformed; callers turn both into MODEL_PARSE.
  */
 export function decodeModel(bytes: Uint8Array): ModelProto {
   if (!littleEndian) return fromBinary(ModelProtoSchema, bytes);
