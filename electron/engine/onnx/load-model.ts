@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { decodeModel } from './decode-model.js';
+import { readWholeFile } from './read-whole-file.js';
 import { sniffFileType } from './sniff-file-type.js';
 import { validateModel } from './validate-model.js';
 
@@ -63,7 +64,7 @@ export async function loadModel(file: string): Promise<LoadedModel> {
   }
   let bytes: Buffer;
   try {
-    bytes = await fs.promises.readFile(absolute);
+    bytes = await readWholeFile(absolute, stat.size);
   } catch (error) {
     throw ioError(absolute, error as NodeJS.ErrnoException);
   }

@@ -1,4 +1,17 @@
 import { ScalarType, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
+import { codecFor, type CodecWriter, type MessageCodec } from './hot-encoders.js';
+import {
+  listPayloadSize,
+  MAX_SAFE,
+  scalarSize,
+  tagSize,
+  toBigInt,
+  TWO_POW_64,
+  unknownSize,
+  utf8Size,
+  varintSize,
+  type AnyMessage,
+} from './proto-wire-sizes.js';
 
 /**
  * A protobuf serializer that streams: it computes every message's size first, then emits the bytes in
@@ -24,20 +37,17 @@ export interface ByteSink {
 /** Lets the caller swap a message for another at write time (e.g. move a tensor's data to an external file). */
 export type MessageSubstitute = (desc: DescMessage, message: Message) => Message;
 
-type AnyMessage = Message &
-  Record<string, unknown> & { $unknown?: { no: number; wireType: number; data: Uint8Array }[] };
-
 // proto2 presence, from google.protobuf.FeatureSet.FieldPresence.
 const IMPLICIT = 2;
 const LENGTH_DELIMITED = 2;
 const VARINT = 0;
 const BIT64 = 1;
 const BIT32 = 5;
-const TWO_POW_64 = 1n << 64n;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** Byte fields at least this long are handed to the sink by reference. */
 const LARGE_BYTES = 64 * 1024;
 const STAGING_BYTES = 1 << 20;
+/** The staging buffer of the last full-size write, for the next one (see write()). */
+let spareStaging: Buffer<ArrayBuffer> | undefined;
 const textEncoder = new TextEncoder();
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const EMPTY = Buffer.alloc(0);
@@ -63,6 +73,8 @@ interface FieldPlan {
   readonly scalar: ScalarType;
   readonly wire: number;
   readonly packed: boolean;
+  /** A hand-written encoder for the child message type, where there is one (hot-encoders.ts). */
+  readonly codec: MessageCodec | undefined;
 }
 
 function planOf(desc: DescMessage, field: DescField): FieldPlan {
@@ -86,6 +98,7 @@ function planOf(desc: DescMessage, field: DescField): FieldPlan {
     scalar,
     wire: message ? LENGTH_DELIMITED : wireTypeOf(scalar),
     packed: isList && !message && field.packed,
+    codec: message ? codecFor(message.typeName) : undefined,
   };
 }
 
@@ -103,33 +116,18 @@ function fieldPlans(desc: DescMessage): FieldPlan[] {
 }
 const fieldPlanCache = new WeakMap<DescMessage, FieldPlan[]>();
 
-function varintSize(value: number): number {
-  if (value < 0) return 10;
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
+function planByNumber(desc: DescMessage, fieldNo: number): FieldPlan {
+  let byNumber = planNumberCache.get(desc);
+  if (!byNumber) {
+    byNumber = [];
+    for (const plan of fieldPlans(desc)) byNumber[plan.number] = plan;
+    planNumberCache.set(desc, byNumber);
   }
-  return size;
+  const plan = byNumber[fieldNo];
+  if (!plan) throw new Error(`internal: ${desc.typeName} has no field ${fieldNo}`);
+  return plan;
 }
-
-function varint64Size(value: bigint): number {
-  let v = value < 0n ? value + TWO_POW_64 : value;
-  let size = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-function toBigInt(value: unknown): bigint {
-  return typeof value === 'bigint' ? value : BigInt(value as string | number);
-}
-
-function tagSize(fieldNo: number): number {
-  return varintSize(fieldNo << 3);
-}
+const planNumberCache = new WeakMap<DescMessage, FieldPlan[]>();
 
 /** Whether a singular field is present under protobuf-es's rules. */
 function singularValue(field: DescField, message: AnyMessage): unknown {
@@ -179,73 +177,14 @@ function wireTypeOf(type: ScalarType): number {
   }
 }
 
-/** Bytes per element of the fixed-width scalar types, undefined for varints and strings/bytes. */
-function fixedWidthOf(type: ScalarType): number | undefined {
-  switch (type) {
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return 8;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return 4;
-    case ScalarType.BOOL:
-      return 1;
-    default:
-      return undefined;
-  }
-}
-
-/** Bytes of the values of a repeated scalar field, without tags (the payload when packed). */
-function listPayloadSize(type: ScalarType, items: unknown[]): number {
-  // Fixed-width lists (float_data, double_data: millions of elements in some models) need no loop.
-  const width = fixedWidthOf(type);
-  if (width !== undefined) return items.length * width;
-  let payload = 0;
-  for (const item of items) payload += scalarSize(type, item);
-  return payload;
-}
-
-function scalarSize(type: ScalarType, value: unknown): number {
-  switch (type) {
-    case ScalarType.STRING: {
-      const n = Buffer.byteLength(value as string, 'utf8');
-      return varintSize(n) + n;
-    }
-    case ScalarType.BYTES: {
-      const n = (value as Uint8Array).byteLength;
-      return varintSize(n) + n;
-    }
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return 8;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return 4;
-    case ScalarType.BOOL:
-      return 1;
-    case ScalarType.INT32:
-      return varintSize(value as number);
-    case ScalarType.UINT32:
-      return varintSize(value as number);
-    case ScalarType.INT64:
-    case ScalarType.UINT64: {
-      if (typeof value === 'number' && value >= 0) return varintSize(value);
-      if (typeof value === 'bigint' && value >= 0n && value <= MAX_SAFE) return varintSize(Number(value));
-      return varint64Size(toBigInt(value));
-    }
-    default:
-      throw new Error(`unsupported scalar type ${ScalarType[type]}`);
-  }
-}
-
 /** Serializes a message tree in two passes: sizes, then bytes. */
-export class StreamingProtoWriter {
-  /** Sizes of every message of the last measured tree, in the (pre-)order write() visits them. */
-  private sizes: number[] = [];
+export class StreamingProtoWriter implements CodecWriter {
+  /**
+   * Sizes of every message of the last measured tree, in the (pre-)order write() visits them: a typed
+   * array (no GC scanning, one growth per doubling) holding `count` of them.
+   */
+  private sizes = new Float64Array(256);
+  private count = 0;
   private measuredRoot: Message | undefined;
   private cursor = 0;
   private readonly substituted = new WeakMap<object, Message>();
@@ -264,7 +203,7 @@ export class StreamingProtoWriter {
   measure(desc: DescMessage, message: Message): number {
     const root = this.resolve(desc, message);
     if (this.measuredRoot === root) return this.sizes[0]!;
-    this.sizes = [];
+    this.count = 0;
     this.measuredRoot = root;
     return this.sizeOf(desc, root);
   }
@@ -277,12 +216,22 @@ export class StreamingProtoWriter {
     // always suffices; STAGING_BYTES caps it for large models, whose big bytes fields bypass staging.
     const capacity = Math.min(STAGING_BYTES, size + 16);
     if (this.staging.byteLength < capacity) {
-      this.staging = Buffer.allocUnsafe(capacity);
+      // A large model reuses the staging buffer of the last large save: a fresh 1 MiB buffer per save is
+      // memory the OS must map in again, and external memory that hastens garbage collections.
+      const spare = spareStaging;
+      spareStaging = undefined;
+      this.staging = spare && spare.byteLength >= capacity ? spare : Buffer.allocUnsafe(capacity);
       this.view = new DataView(this.staging.buffer, this.staging.byteOffset, this.staging.byteLength);
     }
     this.cursor = 1;
-    this.writeMessage(desc, resolved as AnyMessage);
-    this.flush();
+    try {
+      this.writeMessage(desc, resolved as AnyMessage);
+      this.flush();
+    } finally {
+      // Written synchronously, and chunks handed to sinks that keep them are copies (flush), so no
+      // one holds the staging bytes now.
+      if (this.staging.byteLength === STAGING_BYTES) spareStaging = this.staging;
+    }
   }
 
   private resolve(desc: DescMessage, message: Message): Message {
@@ -296,75 +245,111 @@ export class StreamingProtoWriter {
   }
 
   private sizeOf(desc: DescMessage, message: Message): number {
-    const slot = this.sizes.length;
-    this.sizes.push(0);
+    const slot = this.reserveSize();
     const msg = message as AnyMessage;
     let size = 0;
-    for (const plan of fieldPlans(desc)) {
-      const tag = plan.tagSize;
-      if (plan.kind === MESSAGE_LIST) {
-        const items = msg[plan.localName] as Message[];
-        const childDesc = plan.message!;
-        for (const item of items) {
-          const n = this.sizeOf(childDesc, this.resolve(childDesc, item));
-          size += tag + varintSize(n) + n;
-        }
-      } else if (plan.kind === SCALAR_LIST) {
-        const items = msg[plan.localName] as unknown[];
-        if (items.length === 0) continue;
-        const payload = listPayloadSize(plan.scalar, items);
-        size += plan.packed ? tag + varintSize(payload) + payload : items.length * tag + payload;
-      } else {
-        const value = singularValue(plan.field, msg);
-        if (value === undefined) continue;
-        if (plan.kind === SINGULAR_MESSAGE) {
-          const n = this.sizeOf(plan.message!, this.resolve(plan.message!, value as Message));
-          size += tag + varintSize(n) + n;
-        } else {
-          size += tag + scalarSize(plan.scalar, value);
-        }
-      }
-    }
-    const unknown = msg.$unknown;
-    if (unknown) for (const u of unknown) size += tagSize(u.no) + u.data.byteLength;
+    for (const plan of fieldPlans(desc)) size += this.sizeField(plan, msg);
+    size += unknownSize(msg);
     this.sizes[slot] = size;
     return size;
   }
 
+  // The methods below up to ensure() are for hot-encoders.ts: its encoders size and write the common
+  // fields of the hottest message types themselves and hand the others back here.
+
+  /** Reserves the next slot of the size list (pre-order, the order writeChild reads them back). */
+  reserveSize(): number {
+    if (this.count === this.sizes.length) {
+      const larger = new Float64Array(this.sizes.length * 2);
+      larger.set(this.sizes);
+      this.sizes = larger;
+    }
+    return this.count++;
+  }
+
+  setSize(slot: number, size: number): void {
+    this.sizes[slot] = size;
+  }
+
+  /** Bytes of a child message field with its tag and length (measuring the child). */
+  sizeOfChild(tagBytes: number, desc: DescMessage, codec: MessageCodec | undefined, item: Message): number {
+    const child = this.resolve(desc, item);
+    const n = codec ? codec.size(this, child as AnyMessage) : this.sizeOf(desc, child);
+    return tagBytes + varintSize(n) + n;
+  }
+
+  /** Bytes of one field of `msg` (0 when it is not set), measuring child messages. */
+  private sizeField(plan: FieldPlan, msg: AnyMessage): number {
+    const tag = plan.tagSize;
+    if (plan.kind === MESSAGE_LIST) {
+      const items = msg[plan.localName] as Message[];
+      let size = 0;
+      for (const item of items) size += this.sizeOfChild(tag, plan.message!, plan.codec, item);
+      return size;
+    }
+    if (plan.kind === SCALAR_LIST) {
+      const items = msg[plan.localName] as unknown[];
+      if (items.length === 0) return 0;
+      const payload = listPayloadSize(plan.scalar, items);
+      return plan.packed ? tag + varintSize(payload) + payload : items.length * tag + payload;
+    }
+    const value = singularValue(plan.field, msg);
+    if (value === undefined) return 0;
+    if (plan.kind === SINGULAR_MESSAGE)
+      return this.sizeOfChild(tag, plan.message!, plan.codec, value as Message);
+    return tag + scalarSize(plan.scalar, value);
+  }
+
+  /** sizeField for the field of that number (fields the hot encoders leave to the generic code). */
+  sizeFieldNumber(desc: DescMessage, fieldNo: number, msg: AnyMessage): number {
+    return this.sizeField(planByNumber(desc, fieldNo), msg);
+  }
+
+  writeFieldNumber(desc: DescMessage, fieldNo: number, msg: AnyMessage): void {
+    this.writeField(planByNumber(desc, fieldNo), msg);
+  }
+
   private writeMessage(desc: DescMessage, msg: AnyMessage): void {
-    for (const plan of fieldPlans(desc)) {
-      if (plan.kind === MESSAGE_LIST) {
-        const items = msg[plan.localName] as Message[];
-        for (const item of items) this.writeChild(plan.number, plan.message!, item);
-      } else if (plan.kind === SCALAR_LIST) {
-        const items = msg[plan.localName] as unknown[];
-        if (items.length === 0) continue;
-        const type = plan.scalar;
-        if (plan.packed) {
-          this.tag(plan.number, LENGTH_DELIMITED);
-          this.varint(listPayloadSize(type, items));
-          if (type === ScalarType.FLOAT || type === ScalarType.DOUBLE) {
-            this.packedFloats(items as number[], type === ScalarType.FLOAT ? 4 : 8);
-          } else {
-            for (const item of items) this.scalar(type, item);
-          }
+    for (const plan of fieldPlans(desc)) this.writeField(plan, msg);
+    this.writeUnknown(msg);
+  }
+
+  /** Writes one field of `msg` (nothing when it is not set). */
+  private writeField(plan: FieldPlan, msg: AnyMessage): void {
+    if (plan.kind === MESSAGE_LIST) {
+      const items = msg[plan.localName] as Message[];
+      for (const item of items) this.writeChild(plan.number, plan.message!, item, plan.codec);
+    } else if (plan.kind === SCALAR_LIST) {
+      const items = msg[plan.localName] as unknown[];
+      if (items.length === 0) return;
+      const type = plan.scalar;
+      if (plan.packed) {
+        this.tag(plan.number, LENGTH_DELIMITED);
+        this.varint(listPayloadSize(type, items));
+        if (type === ScalarType.FLOAT || type === ScalarType.DOUBLE) {
+          this.packedFloats(items as number[], type === ScalarType.FLOAT ? 4 : 8);
         } else {
-          for (const item of items) {
-            this.tag(plan.number, plan.wire);
-            this.scalar(type, item);
-          }
+          for (const item of items) this.scalar(type, item);
         }
       } else {
-        const value = singularValue(plan.field, msg);
-        if (value === undefined) continue;
-        if (plan.kind === SINGULAR_MESSAGE) {
-          this.writeChild(plan.number, plan.message!, value as Message);
-        } else {
+        for (const item of items) {
           this.tag(plan.number, plan.wire);
-          this.scalar(plan.scalar, value);
+          this.scalar(type, item);
         }
       }
+    } else {
+      const value = singularValue(plan.field, msg);
+      if (value === undefined) return;
+      if (plan.kind === SINGULAR_MESSAGE) {
+        this.writeChild(plan.number, plan.message!, value as Message, plan.codec);
+      } else {
+        this.tag(plan.number, plan.wire);
+        this.scalar(plan.scalar, value);
+      }
     }
+  }
+
+  writeUnknown(msg: AnyMessage): void {
     const unknown = msg.$unknown;
     if (unknown) {
       for (const u of unknown) {
@@ -374,13 +359,49 @@ export class StreamingProtoWriter {
     }
   }
 
-  private writeChild(fieldNo: number, desc: DescMessage, message: Message): void {
+  writeChild(fieldNo: number, desc: DescMessage, message: Message, codec?: MessageCodec): void {
     const child = this.resolve(desc, message);
-    const size = this.sizes[this.cursor++];
-    if (size === undefined) throw new Error('internal: message written before it was measured');
+    if (this.cursor >= this.count) throw new Error('internal: message written before it was measured');
+    const size = this.sizes[this.cursor++]!;
     this.tag(fieldNo, LENGTH_DELIMITED);
     this.varint(size);
-    this.writeMessage(desc, child as AnyMessage);
+    if (codec) codec.write(this, child as AnyMessage);
+    else this.writeMessage(desc, child as AnyMessage);
+  }
+
+  /** A one-byte tag (field numbers up to 15), as the hot encoders write most of theirs. */
+  byte(value: number): void {
+    this.ensure(1);
+    this.staging[this.used++] = value;
+  }
+
+  /** A string field's length and UTF-8 bytes (short ASCII strings copied here, the rest natively). */
+  string(s: string): void {
+    const n = utf8Size(s);
+    this.varint(n);
+    if (n === s.length && n <= 64) {
+      this.ensure(n);
+      const staging = this.staging;
+      let used = this.used;
+      for (let i = 0; i < n; i++) staging[used++] = s.charCodeAt(i);
+      this.used = used;
+    } else if (n <= this.staging.byteLength) {
+      this.ensure(n);
+      this.used += this.staging.write(s, this.used, 'utf8');
+    } else {
+      this.bytesRaw(textEncoder.encode(s));
+    }
+  }
+
+  /** A bytes field's length and bytes (large ones handed to the sink by reference). */
+  bytes(b: Uint8Array): void {
+    this.varint(b.byteLength);
+    this.bytesRaw(b);
+  }
+
+  /** A signed 64-bit varint (int64 fields). */
+  int64(value: bigint | number | string): void {
+    this.scalar(ScalarType.INT64, value);
   }
 
   private ensure(n: number): void {
@@ -398,11 +419,11 @@ export class StreamingProtoWriter {
     this.used = 0;
   }
 
-  private tag(fieldNo: number, wireType: number): void {
+  tag(fieldNo: number, wireType: number): void {
     this.varint(((fieldNo << 3) | wireType) >>> 0);
   }
 
-  private varint(value: number): void {
+  varint(value: number): void {
     this.ensure(10);
     if (value < 0) {
       // Negative int32: sign-extended to 64 bits, always 10 bytes.
@@ -470,18 +491,9 @@ export class StreamingProtoWriter {
 
   private scalar(type: ScalarType, value: unknown): void {
     switch (type) {
-      case ScalarType.STRING: {
-        const s = value as string;
-        const n = Buffer.byteLength(s, 'utf8');
-        this.varint(n);
-        if (n <= this.staging.byteLength) {
-          this.ensure(n);
-          this.used += this.staging.write(s, this.used, 'utf8');
-        } else {
-          this.bytesRaw(textEncoder.encode(s));
-        }
+      case ScalarType.STRING:
+        this.string(value as string);
         return;
-      }
       case ScalarType.BYTES: {
         const b = value as Uint8Array;
         this.varint(b.byteLength);

@@ -1,0 +1,277 @@
+import type { DescMessage } from '@bufbuild/protobuf';
+import {
+  AttributeProtoSchema,
+  GraphProtoSchema,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  StringStringEntryProtoSchema,
+  TensorProtoSchema,
+  ValueInfoProtoSchema,
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type ValueInfoProto,
+} from 'onnx-buf';
+import { readEntry, readTensor } from './fast-decode-tensor.js';
+import { Fallback, RECURSION_LIMIT, Shapes, checkDepth, overrun, wrongWire } from './fast-decode-support.js';
+import { readTypeProto } from './fast-decode-types.js';
+import { forgetInternedStrings, WireReader } from './wire-reader.js';
+
+/*
+ * A hand-specialised decoder for the messages an ONNX graph is made of: GraphProto, NodeProto,
+ * AttributeProto, TensorProto, ValueInfoProto (with TypeProto, fast-decode-types.ts) and
+ * StringStringEntryProto (fast-decode-tensor.ts). protobuf-es's reflective decoder dispatches every field
+ * through maps of closures and allocates a tuple per tag, which shows on graphs of tens of thousands of
+ * small messages (docs/benchmarks.md, "many small initializers").
+ *
+ * It builds exactly the objects protobuf-es builds from the float-list-free schema variant
+ * (decode-model.ts): the same prototypes (proto2 defaults inherited, presence = own property), the same
+ * fresh lists, `$typeName`, byte fields as views of the input, float_data/double_data as typed arrays.
+ * Any field it does not handle (unknown field numbers, rarely used fields, a closed enum's unknown value)
+ * is left to protobuf-es: the records are merged into the message by `mergeFromBinary`, in order, so
+ * unknown fields are preserved as protobuf-es preserves them. Tests compare it with protobuf-es on every
+ * model of ONNX's test-data collection (fast-decode.test.ts).
+ */
+
+// Tags: field number << 3 | wire type (0 varint, 2 length-delimited, 5 fixed32).
+const VARINT = 0;
+const DELIMITED = 2;
+const BIT32 = 5;
+const tag = (field: number, wire: number) => (field << 3) | wire;
+
+let shapes: Shapes | undefined;
+
+/** Decodes a whole ModelProto (the input is little-endian host order checked by the caller). */
+export function decodeModelFast(bytes: Uint8Array): ModelProto {
+  shapes ??= new Shapes();
+  const r = new WireReader(bytes);
+  const model = shapes.model();
+  let fallback: Fallback | undefined;
+  const end = r.len;
+  try {
+    while (r.pos < end) {
+      const start = r.pos;
+      const t = r.tag();
+      if (t === tag(7, DELIMITED)) {
+        const childEnd = r.delimitedEnd();
+        model.graph = readGraph(r, childEnd, 2, model.graph);
+      } else {
+        r.skip(t, RECURSION_LIMIT - 1);
+        (fallback ??= new Fallback(shapes.modelDesc)).add(start, r.pos, t);
+      }
+    }
+    fallback?.mergeInto(model, r, 1);
+  } finally {
+    forgetInternedStrings();
+  }
+  return model;
+}
+
+function readGraph(r: WireReader, end: number, depth: number, into?: GraphProto): GraphProto {
+  checkDepth(depth, GraphProtoSchema.typeName);
+  const s = shapes!;
+  const graph = into ?? s.graph();
+  let fallback: Fallback | undefined;
+  while (r.pos < end) {
+    const start = r.pos;
+    const t = r.tag();
+    switch (t) {
+      case tag(1, DELIMITED):
+        graph.node.push(readNode(r, r.delimitedEnd(), depth + 1));
+        break;
+      case tag(5, DELIMITED):
+        graph.initializer.push(readTensor(r, r.delimitedEnd(), depth + 1, s));
+        break;
+      case tag(2, DELIMITED):
+        graph.name = r.string();
+        break;
+      case tag(11, DELIMITED):
+        graph.input.push(readValueInfo(r, r.delimitedEnd(), depth + 1));
+        break;
+      case tag(12, DELIMITED):
+        graph.output.push(readValueInfo(r, r.delimitedEnd(), depth + 1));
+        break;
+      case tag(13, DELIMITED):
+        graph.valueInfo.push(readValueInfo(r, r.delimitedEnd(), depth + 1));
+        break;
+      case tag(10, DELIMITED):
+        graph.docString = r.string();
+        break;
+      default:
+        if (t >>> 3 <= 2 || t >>> 3 === 5 || (t >>> 3 >= 10 && t >>> 3 <= 13))
+          throw wrongWire('GraphProto', t >>> 3, t & 7);
+        r.skip(t, RECURSION_LIMIT - depth);
+        (fallback ??= new Fallback(s.graphDesc)).add(start, r.pos, t);
+    }
+  }
+  if (r.pos !== end) throw overrun(GraphProtoSchema.typeName);
+  fallback?.mergeInto(graph, r, depth);
+  return graph;
+}
+
+function readNode(r: WireReader, end: number, depth: number): NodeProto {
+  checkDepth(depth, NodeProtoSchema.typeName);
+  const s = shapes!;
+  const node = s.node();
+  let fallback: Fallback | undefined;
+  while (r.pos < end) {
+    const start = r.pos;
+    const t = r.tag();
+    switch (t) {
+      case tag(1, DELIMITED):
+        node.input = r.stringRun(node.input, tag(1, DELIMITED), end);
+        break;
+      case tag(2, DELIMITED):
+        node.output = r.stringRun(node.output, tag(2, DELIMITED), end);
+        break;
+      case tag(3, DELIMITED):
+        node.name = r.string();
+        break;
+      case tag(4, DELIMITED):
+        node.opType = r.string();
+        break;
+      case tag(5, DELIMITED):
+        node.attribute.push(readAttribute(r, r.delimitedEnd(), depth + 1));
+        break;
+      case tag(6, DELIMITED):
+        node.docString = r.string();
+        break;
+      case tag(7, DELIMITED):
+        node.domain = r.string();
+        break;
+      case tag(8, DELIMITED):
+        node.overload = r.string();
+        break;
+      case tag(9, DELIMITED):
+        node.metadataProps.push(readEntry(r, r.delimitedEnd(), depth + 1, s));
+        break;
+      default:
+        if (t >>> 3 <= 9) throw wrongWire('NodeProto', t >>> 3, t & 7);
+        r.skip(t, RECURSION_LIMIT - depth);
+        (fallback ??= new Fallback(s.nodeDesc)).add(start, r.pos, t);
+    }
+  }
+  if (r.pos !== end) throw overrun(NodeProtoSchema.typeName);
+  fallback?.mergeInto(node, r, depth);
+  return node;
+}
+
+function readAttribute(r: WireReader, end: number, depth: number): AttributeProto {
+  checkDepth(depth, AttributeProtoSchema.typeName);
+  const s = shapes!;
+  const attr = s.attribute();
+  let fallback: Fallback | undefined;
+  while (r.pos < end) {
+    const start = r.pos;
+    const t = r.tag();
+    switch (t) {
+      case tag(1, DELIMITED):
+        attr.name = r.string();
+        break;
+      case tag(20, VARINT): {
+        const value = r.int32();
+        // A closed enum: protobuf-es keeps a value it does not know as an unknown field.
+        if (s.attributeTypes.has(value)) attr.type = value;
+        else (fallback ??= new Fallback(s.attributeDesc)).add(start, r.pos, t);
+        break;
+      }
+      case tag(2, BIT32):
+        attr.f = r.float();
+        break;
+      case tag(3, VARINT):
+        attr.i = r.int64();
+        break;
+      case tag(4, DELIMITED):
+        attr.s = r.bytes() as Uint8Array<ArrayBuffer>;
+        break;
+      case tag(5, DELIMITED):
+        attr.t = readTensor(r, r.delimitedEnd(), depth + 1, s, attr.t);
+        break;
+      case tag(6, DELIMITED):
+        attr.g = readGraph(r, r.delimitedEnd(), depth + 1, attr.g);
+        break;
+      case tag(7, BIT32):
+        attr.floats.push(r.float());
+        break;
+      case tag(7, DELIMITED): {
+        const listEnd = r.delimitedEnd();
+        while (r.pos < listEnd) attr.floats.push(r.float());
+        if (r.pos !== listEnd) throw overrun('packed list');
+        break;
+      }
+      case tag(8, VARINT):
+        attr.ints = r.int64Run(attr.ints, tag(8, VARINT), end);
+        break;
+      case tag(8, DELIMITED):
+        attr.ints = r.packedInt64s(attr.ints);
+        break;
+      case tag(9, DELIMITED):
+        attr.strings.push(r.bytes() as Uint8Array<ArrayBuffer>);
+        break;
+      case tag(10, DELIMITED):
+        attr.tensors.push(readTensor(r, r.delimitedEnd(), depth + 1, s));
+        break;
+      case tag(11, DELIMITED):
+        attr.graphs.push(readGraph(r, r.delimitedEnd(), depth + 1));
+        break;
+      case tag(13, DELIMITED):
+        attr.docString = r.string();
+        break;
+      case tag(21, DELIMITED):
+        attr.refAttrName = r.string();
+        break;
+      default:
+        if (t >>> 3 <= 11 || t >>> 3 === 13 || t >>> 3 === 20 || t >>> 3 === 21)
+          throw wrongWire('AttributeProto', t >>> 3, t & 7);
+        r.skip(t, RECURSION_LIMIT - depth);
+        (fallback ??= new Fallback(s.attributeDesc)).add(start, r.pos, t);
+    }
+  }
+  if (r.pos !== end) throw overrun(AttributeProtoSchema.typeName);
+  fallback?.mergeInto(attr, r, depth);
+  return attr;
+}
+
+function readValueInfo(r: WireReader, end: number, depth: number): ValueInfoProto {
+  checkDepth(depth, ValueInfoProtoSchema.typeName);
+  const s = shapes!;
+  const info = s.valueInfo();
+  let fallback: Fallback | undefined;
+  while (r.pos < end) {
+    const start = r.pos;
+    const t = r.tag();
+    switch (t) {
+      case tag(1, DELIMITED):
+        info.name = r.string();
+        break;
+      case tag(2, DELIMITED):
+        info.type = readTypeProto(r, r.delimitedEnd(), depth + 1, s, info.type);
+        break;
+      case tag(3, DELIMITED):
+        info.docString = r.string();
+        break;
+      case tag(4, DELIMITED):
+        info.metadataProps.push(readEntry(r, r.delimitedEnd(), depth + 1, s));
+        break;
+      default:
+        if (t >>> 3 <= 4) throw wrongWire('ValueInfoProto', t >>> 3, t & 7);
+        r.skip(t, RECURSION_LIMIT - depth);
+        (fallback ??= new Fallback(s.valueInfoDesc)).add(start, r.pos, t);
+    }
+  }
+  if (r.pos !== end) throw overrun(ValueInfoProtoSchema.typeName);
+  fallback?.mergeInto(info, r, depth);
+  return info;
+}
+
+/** For tests: the message types this decoder builds itself (the rest come from protobuf-es). */
+export const SPECIALISED_TYPES: readonly DescMessage[] = [
+  ModelProtoSchema,
+  GraphProtoSchema,
+  NodeProtoSchema,
+  AttributeProtoSchema,
+  TensorProtoSchema,
+  ValueInfoProtoSchema,
+  StringStringEntryProtoSchema,
+];
