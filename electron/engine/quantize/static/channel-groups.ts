@@ -1,8 +1,8 @@
 import type { GraphProto, NodeProto } from 'onnx-buf';
-import { TensorProto_DataType as DT } from 'onnx-buf';
 import { intAttribute } from '../../onnx/attributes.js';
 import { type ConsumerRef, GraphIndex, findConstant, normalizeDomain } from '../../onnx/graph.js';
 import { resolveFloatConstant } from '../../onnx/resolve-constant.js';
+import { resolveStoredFloat32 } from './qdq-plan.js';
 
 /*
  * Channel groups: sets of activations whose channels can be rescaled without changing what the model
@@ -13,7 +13,7 @@ import { resolveFloatConstant } from '../../onnx/resolve-constant.js';
  * smoothing convs); so is Conv -> Relu -> Conv.
  *
  * A group is dropped when anything else reads or writes a member (a graph output, a Concat, a Sigmoid, an
- * Add of a constant, a subgraph): its values there would change.
+ * Add of a constant, a subgraph): its values there would change. Shape may read members (it reads dims).
  */
 
 export interface ChannelGroup {
@@ -33,13 +33,7 @@ function convWeightDims(node: NodeProto, index: GraphIndex): number[] | undefine
   if (node.opType !== 'Conv' || normalizeDomain(node.domain) !== '' || intAttribute(node, 'group', 1) !== 1) {
     return undefined;
   }
-  const constant = (name: string | undefined) => {
-    if (!name) return undefined;
-    const found = resolveFloatConstant(index, name, false, { searchOuterScopes: false });
-    return found.ok && !found.constant.cast && found.constant.storedType === DT.FLOAT
-      ? found.constant
-      : undefined;
-  };
+  const constant = (name: string | undefined) => resolveStoredFloat32(index, name);
   const w = constant(node.input[1]);
   if (!w || w.dims.length !== 4) return undefined;
   if (node.input[2] && constant(node.input[2])?.values.length !== w.dims[0]) return undefined;
@@ -65,8 +59,6 @@ function dataInputs(node: NodeProto, index: GraphIndex): string[] | undefined {
       const [n, c] = found.constant.values;
       return n === 1 && c === 1 ? [node.input[0] ?? ''] : undefined;
     }
-    case 'MaxPool':
-      return node.output.length === 1 ? [node.input[0] ?? ''] : undefined;
     default:
       return [node.input[0] ?? ''];
   }
@@ -110,6 +102,7 @@ export function findChannelGroups(graph: GraphProto): ChannelGroup[] {
         else inputs.forEach(join);
       }
       for (const { node, inputIndex } of index.consumersOf(x) as ConsumerRef[]) {
+        if (node.opType === 'Shape' && normalizeDomain(node.domain) === '') continue; // reads dims only
         const consumerDims = convWeightDims(node, index);
         if (consumerDims && inputIndex === 0) {
           consumers.add(node);

@@ -6,11 +6,11 @@ import { StudioError } from '../../errors.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
 import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { GraphIndex, UniqueNameGenerator, opsetVersion } from '../../onnx/graph.js';
-import { resolveFloatConstant } from '../../onnx/resolve-constant.js';
 import { runFailure } from '../../runtime/run-failure.js';
 import { feedsOf } from '../calibrate/calibrate.js';
 import { type ChannelGroup, findChannelGroups } from './channel-groups.js';
 import { openModelSession } from './ort-model.js';
+import { resolveStoredFloat32 } from './qdq-plan.js';
 
 /*
  * Activation equalization (int8-static `--equalize`): 8-bit activations have one scale per tensor, so a tensor
@@ -20,9 +20,11 @@ import { openModelSession } from './ort-model.js';
  *
  * The per-channel range r_c (largest |value| over the group's tensors and the calibration samples, from a
  * ReduceMax(Abs) probe per tensor) sets s_c = sqrt(r_c / median r): outlier channels come halfway down in log
- * scale, and the readers' weight columns grow by the same factor, which per-channel weight quantization of
- * those readers absorbs better than the activations would (the scheme of cross-layer equalization, Nagel et al.
- * 2019, applied to activation ranges). Scales are clamped to [1/64, 64]; unused channels keep 1.
+ * scale, and the readers' weight columns grow by the same factor. That is a trade-off, not a free lunch: the
+ * readers' weights are quantized per output channel, so a grown column widens every row's range. The square
+ * root splits the outlier between activations (one scale per tensor) and weights (one per row), as cross-layer
+ * equalization (Nagel et al. 2019) balances two layers' weights. Scales are clamped to [1/64, 64]; unused
+ * channels keep 1.
  */
 
 export interface EqualizeResult {
@@ -106,11 +108,13 @@ function replaceWeight(
   model: ModelProto,
   index: GraphIndex,
   names: UniqueNameGenerator,
+  replacedNames: Set<string>,
   node: NodeProto,
   slot: number,
   dims: number[],
   values: Float32Array,
 ): void {
+  replacedNames.add(node.input[slot]!);
   const name = names.next(`${node.input[slot]}_equalized`);
   model.graph!.initializer.push(makeFloatTensor(name, dims, values));
   node.input[slot] = name;
@@ -123,10 +127,11 @@ function applyScales(model: ModelProto, groups: ChannelGroup[], scales: Float64A
   const graph = model.graph!;
   const index = new GraphIndex(graph);
   const names = new UniqueNameGenerator(graph);
+  const replacedNames = new Set<string>();
   const constant = (name: string) => {
-    const found = resolveFloatConstant(index, name, false, { searchOuterScopes: false });
-    if (!found.ok) throw new StudioError('INTERNAL', `Equalization lost the constant '${name}'.`);
-    return found.constant;
+    const found = resolveStoredFloat32(index, name);
+    if (!found) throw new StudioError('INTERNAL', `Equalization lost the constant '${name}'.`);
+    return found;
   };
   groups.forEach((group, g) => {
     const s = scales[g]!;
@@ -134,13 +139,14 @@ function applyScales(model: ModelProto, groups: ChannelGroup[], scales: Float64A
       const w = constant(node.input[1]!);
       const perRow = w.values.length / w.dims[0]!;
       const weight = Float32Array.from(w.values, (v, i) => v / s[Math.floor(i / perRow)]!);
-      replaceWeight(model, index, names, node, 1, w.dims, weight);
+      replaceWeight(model, index, names, replacedNames, node, 1, w.dims, weight);
       if (node.input[2]) {
         const b = constant(node.input[2]);
         replaceWeight(
           model,
           index,
           names,
+          replacedNames,
           node,
           2,
           b.dims,
@@ -153,12 +159,12 @@ function applyScales(model: ModelProto, groups: ChannelGroup[], scales: Float64A
       const [, cin = 1, kh = 1, kw = 1] = w.dims;
       const kernel = kh * kw;
       const weight = Float32Array.from(w.values, (v, i) => v * s[Math.floor(i / kernel) % cin]!);
-      replaceWeight(model, index, names, node, 1, w.dims, weight);
+      replaceWeight(model, index, names, replacedNames, node, 1, w.dims, weight);
     }
   });
   // The replaced float weights nobody reads any more.
   const after = new GraphIndex(graph);
-  graph.initializer = graph.initializer.filter((t) => after.isUsed(t.name) || after.isGraphInput(t.name));
+  graph.initializer = graph.initializer.filter((t) => !replacedNames.has(t.name) || after.isUsed(t.name));
 }
 
 /** Equalizes the activation channels of `model` in place, from `maxSamples` calibration samples. */

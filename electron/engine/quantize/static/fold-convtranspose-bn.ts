@@ -1,8 +1,8 @@
-import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
+import type { GraphProto, NodeProto } from 'onnx-buf';
 import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import { makeFloatTensor } from '../../onnx/graph-build.js';
 import { GraphIndex, UniqueNameGenerator, normalizeDomain } from '../../onnx/graph.js';
-import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
+import { resolveStoredFloat32 } from './qdq-plan.js';
 
 /*
  * onnxruntime's pre-optimization folds a BatchNormalization into the Conv before it, but not into a
@@ -19,12 +19,7 @@ import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-
  * new initializers (the old ones are removed when nothing else reads them).
  */
 
-function floatConstant(index: GraphIndex, name: string): ResolvedConstant | undefined {
-  if (!name) return undefined;
-  const found = resolveFloatConstant(index, name, false, { searchOuterScopes: false });
-  if (!found.ok || found.constant.cast || found.constant.storedType !== DT.FLOAT) return undefined;
-  return found.constant;
-}
+const floatConstant = resolveStoredFloat32;
 
 /** Folds each foldable BatchNormalization into the ConvTranspose before it; returns how many. */
 export function foldBatchNormIntoConvTranspose(graph: GraphProto): number {
@@ -38,7 +33,12 @@ export function foldBatchNormIntoConvTranspose(graph: GraphProto): number {
     const x = bn.input[0] ?? '';
     const ct = index.producer(x)?.node;
     if (!ct || ct.opType !== 'ConvTranspose' || normalizeDomain(ct.domain) !== '') continue;
-    if (index.consumersOf(x).length !== 1 || index.isGraphOutput(x)) continue;
+    if (
+      index.consumersOf(x).length !== 1 ||
+      index.isGraphOutput(x) ||
+      index.implicitConsumersOf(x).length > 0
+    )
+      continue;
     const w = floatConstant(index, ct.input[1] ?? '');
     if (!w || w.dims.length < 3) continue;
     const group = intAttribute(ct, 'group', 1);

@@ -2,7 +2,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { type GraphProto, ModelProtoSchema, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { makeFloatTensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
+import { makeFloatTensor, makeNode, makeRawTensor, makeValueInfo } from '../../onnx/graph-build.js';
 import { makeGraph, makeModel, mulberry32 } from '../../testing/model-fixtures.js';
 import { foldBatchNormIntoConvTranspose } from './fold-convtranspose-bn.js';
 import { isReplication, rewriteUpsamplingForNhwc } from './nhwc-upsampling.js';
@@ -14,7 +14,7 @@ import { isReplication, rewriteUpsamplingForNhwc } from './nhwc-upsampling.js';
 
 const OPTIONS = {
   quantizedProducers: new Set(['Conv', 'Relu', 'Add']),
-  opTypes: new Set(['Conv', 'Resize', 'Relu']),
+  opTypes: new Set(['Conv', 'Resize', 'Relu', 'Transpose', 'Reshape', 'Unsqueeze', 'Expand']),
   excludeNodes: new Set<string>(),
   opset: 17,
 };
@@ -167,6 +167,10 @@ describe('rewriteUpsamplingForNhwc', () => {
     const afterFloat = resizeModel({ mode: { string: 'nearest' } }, 2, 2);
     const floatProducers = { ...OPTIONS, quantizedProducers: new Set<string>() };
     expect(rewriteUpsamplingForNhwc(afterFloat.graph!, floatProducers).resize).toBe(0);
+    // Without Expand among the op types, the rewrite's ops would run in float: no rewrite.
+    const noExpand = resizeModel({ mode: { string: 'nearest' } }, 2, 2);
+    const opTypes = new Set([...OPTIONS.opTypes].filter((op) => op !== 'Expand'));
+    expect(rewriteUpsamplingForNhwc(noExpand.graph!, { ...OPTIONS, opTypes }).resize).toBe(0);
     const excluded = resizeModel({ mode: { string: 'nearest' } }, 2, 2);
     expect(
       rewriteUpsamplingForNhwc(excluded.graph!, { ...OPTIONS, excludeNodes: new Set(['up']) }).resize,
@@ -224,6 +228,49 @@ describe('rewriteUpsamplingForNhwc', () => {
         expect(ops.slice(ops.indexOf('Conv', 1), ops.indexOf('Conv', 1) + 2)).toEqual(['Conv', 'Relu']);
       await expectSameOutputs(before, model.graph!, [1, 6, 5, 7], 1e-5);
       await expectSameOutputs(before, model.graph!, [1, 6, 2, 3], 1e-5);
+      // The ConvTranspose's float weights went with it.
+      expect(model.graph!.initializer.map((t) => t.name)).not.toContain('wt');
+      expect(model.graph!.initializer.map((t) => t.name)).not.toContain('bt');
+    }
+  });
+
+  it('leaves a ConvTranspose output that an If branch reads in place (no Relu move, no BatchNorm fold)', async () => {
+    for (const after of ['Relu', 'BatchNormalization'] as const) {
+      const branch = (name: string) =>
+        makeGraph(name, {
+          nodes: [makeNode('Identity', ['ct'], [`${name}_out`])],
+          inputs: [],
+          outputs: [makeValueInfo(`${name}_out`, DT.FLOAT)],
+        });
+      const s = (name: string, v: number) => makeFloatTensor(name, [4], [v, v, v, v]);
+      const graph = makeGraph('g', {
+        nodes: [
+          makeNode('Conv', ['x', 'w0'], ['c0'], { attributes: { kernel_shape: { ints: [1, 1] } } }),
+          makeNode('ConvTranspose', ['c0', 'wt'], ['ct'], {
+            name: 'deconv',
+            attributes: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } },
+          }),
+          after === 'Relu'
+            ? makeNode('Relu', ['ct'], ['y'])
+            : makeNode('BatchNormalization', ['ct', 'g1', 'b0', 'b0', 'g1'], ['y']),
+          makeNode('If', ['cond'], ['z'], {
+            attributes: { then_branch: { graph: branch('then') }, else_branch: { graph: branch('else') } },
+          }),
+        ],
+        inputs: [makeValueInfo('x', DT.FLOAT, [1, 6, 'h', 'w'])],
+        outputs: [makeValueInfo('y', DT.FLOAT), makeValueInfo('z', DT.FLOAT)],
+        initializers: [
+          makeFloatTensor('w0', [6, 6, 1, 1], random(36, 3)),
+          makeFloatTensor('wt', [6, 4, 2, 2], random(96, 7)),
+          s('g1', 1.5),
+          s('b0', 0.1),
+          makeRawTensor('cond', DT.BOOL, [], Uint8Array.of(1)),
+        ],
+      });
+      const before = structuredClone(graph);
+      expect(foldBatchNormIntoConvTranspose(graph)).toBe(0);
+      expect(rewriteUpsamplingForNhwc(graph, OPTIONS).convTranspose).toBe(1);
+      await expectSameOutputs(before, graph, [1, 6, 3, 4], 1e-5);
     }
   });
 

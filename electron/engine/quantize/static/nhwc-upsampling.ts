@@ -1,5 +1,4 @@
 import type { GraphProto, NodeProto } from 'onnx-buf';
-import { TensorProto_DataType as DT } from 'onnx-buf';
 import { intAttribute, intsAttribute, stringAttribute } from '../../onnx/attributes.js';
 import { makeFloatTensor, makeInt64Tensor, makeNode } from '../../onnx/graph-build.js';
 import {
@@ -8,7 +7,7 @@ import {
   normalizeDomain,
   sortNodesTopologically,
 } from '../../onnx/graph.js';
-import { resolveFloatConstant } from '../../onnx/resolve-constant.js';
+import { resolveStoredFloat32 } from './qdq-plan.js';
 
 /*
  * Upsampling in int8 conv nets, rewritten for onnxruntime's CPU provider (graph optimization 'all').
@@ -98,16 +97,14 @@ class Rewriter {
     return (
       !!producer &&
       normalizeDomain(producer.domain) === '' &&
+      !this.#options.excludeNodes.has(producer.name) &&
       this.#options.quantizedProducers.has(producer.opType) &&
       !this.#options.floatNodes?.(producer, this.#index)
     );
   }
 
   floatValues(name: string | undefined): { dims: number[]; values: Float32Array } | undefined {
-    if (!name) return undefined;
-    const found = resolveFloatConstant(this.#index, name, false, { searchOuterScopes: false });
-    if (!found.ok || found.constant.cast || found.constant.storedType !== DT.FLOAT) return undefined;
-    return { dims: found.constant.dims, values: found.constant.values };
+    return resolveStoredFloat32(this.#index, name);
   }
 
   name(base: string): string {
@@ -120,7 +117,7 @@ class Rewriter {
     return name;
   }
 
-  /** Transpose / Unsqueeze / Expand / Reshape nodes moving `nhwc` data; see the file comment. */
+  /** A Transpose of `input` from NCHW to NHWC. */
   toNhwc(base: string, input: string): { node: NodeProto; output: string } {
     const output = this.name(`${base}_nhwc`);
     const node = makeNode('Transpose', [input], [output], {
@@ -157,8 +154,14 @@ class Rewriter {
       : makeNode('Unsqueeze', [input], [output], { name, attributes: { axes: { ints: axes } } });
   }
 
+  /** Whether the planner will run these data-movement ops on 8-bit data (they are selected op types). */
+  movesInt8(...ops: string[]): boolean {
+    return ['Transpose', 'Reshape', ...ops].every((op) => this.#options.opTypes.has(op));
+  }
+
   resize(node: NodeProto): NodeProto[] | undefined {
-    if (!this.#options.opTypes.has('Resize') || node.input.length < 3 || node.input[3]) return undefined;
+    if (!this.movesInt8('Resize', 'Unsqueeze', 'Expand')) return undefined;
+    if (node.input.length < 3 || node.input[3]) return undefined;
     if (stringAttribute(node, 'mode', 'nearest') !== 'nearest') return undefined;
     if (intAttribute(node, 'antialias', 0) !== 0 || intsAttribute(node, 'axes')) return undefined;
     const scales = this.floatValues(node.input[2]);
@@ -199,7 +202,7 @@ class Rewriter {
 
   /** The rewrite of a ConvTranspose (and the Relu after it, returned in `consumed`). */
   convTranspose(node: NodeProto): { nodes: NodeProto[]; consumed?: NodeProto } | undefined {
-    if (!this.#options.opTypes.has('Conv') || intAttribute(node, 'group', 1) !== 1) return undefined;
+    if (!this.movesInt8('Conv') || intAttribute(node, 'group', 1) !== 1) return undefined;
     if (intsAttribute(node, 'output_shape')) return undefined;
     const weight = this.floatValues(node.input[1]);
     if (!weight || weight.dims.length !== 4) return undefined;
@@ -253,6 +256,7 @@ class Rewriter {
       relu.opType === 'Relu' &&
       normalizeDomain(relu.domain) === '' &&
       !this.#index.isGraphOutput(y) &&
+      this.#index.implicitConsumersOf(y).length === 0 &&
       !this.#options.excludeNodes.has(relu.name)
     ) {
       shuffled = this.name(`${base}_pixels_relu`);
@@ -319,5 +323,11 @@ export function rewriteUpsamplingForNhwc(
   if (replaced.size === 0) return count;
   graph.node = graph.node.flatMap((n) => replaced.get(n) ?? [n]);
   sortNodesTopologically(graph, { recursive: false });
+  // The ConvTransposes' float weights and biases, now read by nothing (they were replaced by the Convs').
+  const oldConstants = new Set(
+    [...replaced.keys()].filter((n) => n.opType === 'ConvTranspose').flatMap((n) => n.input.slice(1)),
+  );
+  const after = new GraphIndex(graph);
+  graph.initializer = graph.initializer.filter((t) => !oldConstants.has(t.name) || after.isUsed(t.name));
   return count;
 }

@@ -158,16 +158,15 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
     const { scale, zeroPoint } = paramInitializers(t);
     const slots = groupSlots.get(t) ?? [];
     const q = names.next(`${t}_quantized`);
+    const unslotted = index
+      .consumersOf(t)
+      .filter((c) => !slots.some((s) => s.node === c.node && s.slot === c.inputIndex));
     // Shape reads only the dimensions, which the 8-bit tensor has too: it takes that, so no
     // DequantizeLinear runs over the whole tensor just for its shape.
-    const otherConsumers = index
-      .consumersOf(t)
-      .filter((c) => !slots.some((s) => s.node === c.node && s.slot === c.inputIndex))
-      .filter((c) => {
-        const shapeOnly = c.node.opType === 'Shape' && normalizeDomain(c.node.domain) === '';
-        if (shapeOnly) c.node.input[c.inputIndex] = q;
-        return !shapeOnly;
-      });
+    const isShape = (c: { node: NodeProto }): boolean =>
+      c.node.opType === 'Shape' && normalizeDomain(c.node.domain) === '';
+    for (const c of unslotted.filter(isShape)) c.node.input[c.inputIndex] = q;
+    const otherConsumers = unslotted.filter((c) => !isShape(c));
     const otherUses =
       otherConsumers.length > 0 || index.implicitConsumersOf(t).length > 0 || index.isGraphOutput(t);
     const producer = index.producer(t);

@@ -2,6 +2,8 @@ import { TensorProto_DataType as DT } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { buildConvNet } from '../../testing/conv-fixtures.js';
 import { inferElementTypes } from '../../onnx/element-types.js';
+import { makeFloatTensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
+import { makeGraph } from '../../testing/model-fixtures.js';
 import { preoptimizeModel } from './preoptimize.js';
 import {
   DEFAULT_OP_TYPES,
@@ -33,6 +35,39 @@ function options(
 }
 
 describe('planQdq', () => {
+  it("gives a Concat's exclusive inputs its own scale, through nested Concats; a shared input keeps its own", () => {
+    const conv = (name: string) =>
+      makeNode('Conv', ['x', `${name}.w`], [name], { name, attributes: { kernel_shape: { ints: [1, 1] } } });
+    const graph = makeGraph('g', {
+      nodes: [
+        conv('a'),
+        conv('b'),
+        conv('c'),
+        conv('d'),
+        makeNode('Concat', ['a', 'b'], ['ab'], { name: 'inner', attributes: { axis: { int: 1 } } }),
+        makeNode('Concat', ['ab', 'c'], ['abc'], { name: 'outer', attributes: { axis: { int: 1 } } }),
+        makeNode('Concat', ['abc', 'd'], ['y'], { name: 'last', attributes: { axis: { int: 1 } } }),
+        makeNode('Relu', ['d'], ['z']), // d is read elsewhere too: it keeps its own range
+      ],
+      inputs: [makeValueInfo('x', DT.FLOAT, [1, 2, 4, 4])],
+      outputs: [makeValueInfo('y', DT.FLOAT), makeValueInfo('z', DT.FLOAT)],
+      initializers: ['a', 'b', 'c', 'd'].map((n) =>
+        makeFloatTensor(`${n}.w`, [2, 2, 1, 1], [1, 0.5, -0.5, 1]),
+      ),
+    });
+    const plan = planQdq(graph, options(graph));
+    // 'last' reads d, which a Relu reads too: its inputs keep their own ranges.
+    expect(['a', 'b', 'ab', 'c', 'abc'].map((t) => plan.root.get(t))).toEqual([
+      'abc',
+      'abc',
+      'abc',
+      'abc',
+      'abc',
+    ]);
+    expect(plan.root.get('d')).toBe('d');
+    expect(calibrationTensors(plan).sort()).toEqual(['abc', 'd', 'x', 'y']);
+  });
+
   it('plans the conv fixture: Relus folded, MaxPool/Flatten sharing parameters, the residual Add quantized', async () => {
     const graph = await convGraph();
     const plan = planQdq(graph, options(graph));

@@ -152,6 +152,18 @@ export function resolveConstant(index: GraphIndex, name: string): ResolvedConsta
   return found.ok && found.constant.computeType === DT.FLOAT ? found.constant : undefined;
 }
 
+/**
+ * A float32 initializer (or Constant) feeding `name` directly, no Cast: what the graph rewrites before planning
+ * (fold, upsampling, equalization) read and replace with a new initializer of the same type.
+ */
+export function resolveStoredFloat32(
+  index: GraphIndex,
+  name: string | undefined,
+): ResolvedConstant | undefined {
+  const c = name ? resolveConstant(index, name) : undefined;
+  return c && !c.cast && c.storedType === DT.FLOAT ? c : undefined;
+}
+
 interface Candidate {
   node: NodeProto;
   role: Role;
@@ -170,41 +182,79 @@ interface Candidate {
  */
 const RAW_INPUT_MAX_CHANNELS = 4;
 /** Ops with learned weights: what comes out of them is a feature map, not the model's input. */
-const WEIGHTED_OPS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm', 'ConvInteger', 'MatMulInteger']);
+const WEIGHTED_OPS = new Set([
+  'Conv',
+  'ConvTranspose',
+  'MatMul',
+  'Gemm',
+  'ConvInteger',
+  'MatMulInteger',
+  'LSTM',
+  'GRU',
+  'RNN',
+  'Einsum',
+]);
 
 /**
  * Whether `name` is the model's input, or computed from it by preprocessing only (Sub/Div normalization,
- * Cast, Transpose, Resize...): followed back through every non-constant input, no op with weights.
+ * Cast, Transpose, Resize...): followed back through every non-constant input, no op with weights (and no
+ * op of another domain, whose meaning is not known here). `seen` memoizes the walk.
  */
-function readsRawInput(index: GraphIndex, name: string, depth = 0): boolean {
+function readsRawInput(
+  index: GraphIndex,
+  name: string,
+  seen = new Map<string, boolean>(),
+  depth = 0,
+): boolean {
   if (index.isGraphInput(name)) return true;
+  const known = seen.get(name);
+  if (known !== undefined) return known;
   const producer = index.producer(name)?.node;
-  if (!producer || depth > 16 || WEIGHTED_OPS.has(producer.opType)) return false;
-  const variable = producer.input.filter((i) => i && !findConstant(index, i, { searchOuterScopes: false }));
-  return variable.length > 0 && variable.every((i) => readsRawInput(index, i, depth + 1));
+  let raw = false;
+  if (
+    producer &&
+    depth <= 16 &&
+    normalizeDomain(producer.domain) === '' &&
+    !WEIGHTED_OPS.has(producer.opType)
+  ) {
+    const variable = producer.input.filter((i) => i && !findConstant(index, i, { searchOuterScopes: false }));
+    raw = variable.length > 0 && variable.every((i) => readsRawInput(index, i, seen, depth + 1));
+  }
+  seen.set(name, raw);
+  return raw;
 }
 
-const FLOAT_TYPES = new Set<number>([DT.FLOAT, DT.FLOAT16, DT.DOUBLE, DT.BFLOAT16]);
+const INTEGER_TYPES = new Set<number>([
+  DT.INT8,
+  DT.UINT8,
+  DT.INT16,
+  DT.UINT16,
+  DT.INT32,
+  DT.UINT32,
+  DT.INT64,
+  DT.UINT64,
+  DT.BOOL,
+]);
 
 /** Whether every input of `node` has a known integer (or bool) element type. */
 function computesOnIntegers(node: NodeProto, types: ReadonlyMap<string, number>): boolean {
   const inputs = node.input.filter((i) => i);
-  return (
-    inputs.length > 0 &&
-    inputs.every((i) => {
-      const t = types.get(i);
-      return t !== undefined && t !== DT.UNDEFINED && !FLOAT_TYPES.has(t) && t !== DT.STRING;
-    })
-  );
+  return inputs.length > 0 && inputs.every((i) => INTEGER_TYPES.has(types.get(i) ?? DT.UNDEFINED));
 }
 
 /** Whether `node` is a Conv over the model's raw input with few channels (kept float by default). */
 export function inputConvStaysFloat(node: NodeProto, index: GraphIndex): boolean {
   if (node.opType !== 'Conv' || normalizeDomain(node.domain) !== '') return false;
+  const channels = inputChannels(node, index);
+  return (
+    channels !== undefined && channels <= RAW_INPUT_MAX_CHANNELS && readsRawInput(index, node.input[0] ?? '')
+  );
+}
+
+/** A Conv's input channels (weight [C_out, C_in / group, ...] x group), when its weight is a constant. */
+function inputChannels(node: NodeProto, index: GraphIndex): number | undefined {
   const w = resolveConstant(index, node.input[1] ?? '');
-  if (!w || w.dims.length < 3) return false;
-  const channels = (w.dims[1] ?? 0) * intAttribute(node, 'group', 1);
-  return channels <= RAW_INPUT_MAX_CHANNELS && readsRawInput(index, node.input[0] ?? '');
+  return w && w.dims.length >= 3 ? (w.dims[1] ?? 0) * intAttribute(node, 'group', 1) : undefined;
 }
 
 /** Checks a compute node; returns the candidate, or the reason it stays float. */
@@ -225,8 +275,8 @@ function examineCompute(
       if (w.dims.length < 3) return `the weight has rank ${w.dims.length}`;
       if (findConstant(index, inputs[0] ?? '', { searchOuterScopes: false }))
         return 'the input is a constant';
-      const channels = (w.dims[1] ?? 0) * intAttribute(node, 'group', 1);
       if (options.floatInputConv && inputConvStaysFloat(node, index)) {
+        const channels = inputChannels(node, index)!;
         return (
           `it reads the model's float input with ${channels} channel${channels === 1 ? '' : 's'}: onnxruntime's ` +
           'int8 convolution is slower than float there, and the input would need a full-size QuantizeLinear ' +
@@ -574,9 +624,9 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
 /**
  * A quantized Concat whose every input is a chain only it reads (an op's output, maybe through share ops
  * such as the FPN's upsampling) gives those chains its own quantization parameters: QLinearConcat then
- * copies bytes instead of requantizing each input (0.6 ms of the detector's 11 ms int8 run). The Concat's
- * range covers its inputs', so each input is quantized over a slightly wider range than its own.
- */
+ * copies bytes instead of requantizing each input (0.6 ms of the detector's 11 ms int8 run). Nothing else
+ * reads the chains, and a value beyond the Concat's range was clipped at its output anyway; what changes is
+ * that a chain of small values is stored at the Concat's coarser step. */
 function shareConcatScales(
   index: GraphIndex,
   nodes: readonly PlannedNode[],
@@ -596,17 +646,24 @@ function shareConcatScales(
     const exclusive = inputRoots.every((r) => {
       const members = membersOf.get(r) ?? [];
       if (!r || members.some((m) => scaleFactor.has(m) || index.isGraphOutput(m))) return false;
-      // Every reader of the chain is a share op of the plan (part of the chain), a Shape or this Concat.
+      // Every reader of the chain is this Concat, a Shape, or part of the chain: a share op of the plan, or a
+      // Concat already merged into it (nested Concats).
+      const inChain = (node: NodeProto): boolean => {
+        const role = planned.get(node)?.role;
+        return role === 'share' || (role === 'concat' && root.get(node.output[0] ?? '') === r);
+      };
       return members.every((m) =>
-        index
-          .consumersOf(m)
-          .every(
-            ({ node }) => node === p.node || node.opType === 'Shape' || planned.get(node)?.role === 'share',
-          ),
+        index.consumersOf(m).every(({ node }) => node === p.node || node.opType === 'Shape' || inChain(node)),
       );
     });
     if (!exclusive) continue;
-    for (const r of inputRoots) for (const m of membersOf.get(r) ?? []) root.set(m, out);
+    for (const r of inputRoots) {
+      const moved = membersOf.get(r) ?? [];
+      for (const m of moved) root.set(m, out);
+      // A Concat of this one (nested Concats) then moves these members too.
+      membersOf.set(out, [...(membersOf.get(out) ?? []), ...moved]);
+      membersOf.delete(r);
+    }
   }
 }
 
