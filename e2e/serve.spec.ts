@@ -110,7 +110,7 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
   // Why it is faster: the int8-static variant's time is mostly int8 kernels, from the real profiles.
   const explain = page.getByTestId('explain-panel');
   await expect(explain).toContainText(/int8-static: p50 [\d.]+ ms against [\d.]+ ms/);
-  await expect(explain.getByRole('img', { name: /^int8-static: int8\/int4 kernels \d+%/ })).toBeVisible();
+  await expect(explain.getByRole('img', { name: /^int8-static: int8\/int4 work \d+%/ })).toBeVisible();
   await expect(explain.getByTestId('explain-advice').locator('li').first()).toBeVisible();
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-compare.png`, fullPage: true });
 });
