@@ -39,6 +39,9 @@ failOnPageErrors();
 async function openByPath(page: Page, file: string): Promise<void> {
   await page.getByRole('button', { name: /Open model/ }).first().click();
   const path = join(server.outDir, file);
+  // Wait for the folder listing: when it lands it writes its path into the field, and a fill racing it (select
+  // all, then the listing, then the insert) ended up as that folder followed by the typed path (seen in CI).
+  await expect(page.getByTestId('fs-path')).not.toHaveAttribute('placeholder', 'Loading…');
   await page.getByTestId('fs-path').fill(path);
   await page.getByTestId('fs-path').press('Enter');
   await expect(page.getByRole('heading', { name: file })).toBeVisible({ timeout: 20_000 });
