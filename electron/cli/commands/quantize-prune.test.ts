@@ -95,40 +95,28 @@ describe('onnx-studio quantize and prune', () => {
     const speech = path.join(tmp.dir, 'speech-gate.onnx');
     fs.writeFileSync(speech, awkwardModelFiles()['speech-gate.onnx']!);
     const out = path.join(tmp.dir, 'speech-int8.onnx');
-    const r = cli(
-      'quantize',
-      speech,
-      '-o',
-      out,
-      '--method',
-      'int8-static',
-      '--calib-data',
-      'synthetic',
-      '--calib-samples',
-      '2',
-    );
+    const quantize = (...extra: string[]) =>
+      cli(
+        'quantize',
+        speech,
+        '-o',
+        out,
+        '--method',
+        'int8-static',
+        '--calib-data',
+        'synthetic',
+        '--calib-samples',
+        '2',
+        ...extra,
+      );
+    const r = quantize();
     expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.stderr).toMatch(
       /Calibration sample 0 could not run on the inputs it was given \(audio float32 \[1, 1\], sr int64 \[1\]\)/,
     );
     expect(fs.existsSync(out)).toBe(false);
-    const good = cli(
-      'quantize',
-      speech,
-      '-o',
-      out,
-      '--method',
-      'int8-static',
-      '--calib-data',
-      'synthetic',
-      '--calib-samples',
-      '2',
-      '--dim',
-      'samples=1024',
-      '--value',
-      'sr=16000',
-    );
+    const good = quantize('--dim', 'samples=1024', '--value', 'sr=16000');
     expect(good.code, good.stderr).toBe(0);
   });
 
