@@ -13,19 +13,13 @@ import {
   wrongWire,
   type Shapes,
 } from './fast-decode-support.js';
-import type { WireReader } from './wire-reader.js';
+import { BIT32, BIT64, DELIMITED, VARINT, tag, type WireReader } from './wire-reader.js';
 
 /*
  * The specialised decoder's part for TensorProto (initializers, tensor attributes) and the key/value
  * entries of external data and metadata: see fast-decode.ts. float_data and double_data are collected as
  * the records protobuf-es would keep as unknown fields and turned into typed arrays (float-lists.ts).
  */
-
-const VARINT = 0;
-const BIT64 = 1;
-const DELIMITED = 2;
-const BIT32 = 5;
-const tag = (field: number, wire: number) => (field << 3) | wire;
 
 /** A float_data/double_data record as protobuf-es would keep it as an unknown field (payload after the tag). */
 function floatRecord(r: WireReader, t: number, start: number): UnknownField {

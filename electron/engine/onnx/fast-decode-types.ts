@@ -7,16 +7,13 @@ import {
   wrongWire,
   type Shapes,
 } from './fast-decode-support.js';
-import type { WireReader } from './wire-reader.js';
+import { DELIMITED, VARINT, tag, type WireReader } from './wire-reader.js';
 
 /*
  * The specialised decoder's part for value types (ValueInfoProto.type): TypeProto with a tensor type,
  * its shape and dimensions, which shape-inferred models carry for every value. Sequence, map, optional
  * and sparse types are left to protobuf-es (fast-decode-support.ts's Fallback), as in fast-decode.ts.
  */
-
-const VARINT = 0;
-const DELIMITED = 2;
 
 export function readTypeProto(
   r: WireReader,
@@ -31,13 +28,13 @@ export function readTypeProto(
   while (r.pos < end) {
     const start = r.pos;
     const t = r.tag();
-    if (t === ((1 << 3) | DELIMITED)) {
+    if (t === tag(1, DELIMITED)) {
       // `value` is a oneof: records that protobuf-es reads must land first, in order, to win or lose as
       // they would there.
       if (fallback?.pending) fallback.mergeInto(type, r, depth);
       const current = type.value.case === 'tensorType' ? type.value.value : undefined;
       type.value = { case: 'tensorType', value: readTypeTensor(r, r.delimitedEnd(), depth + 1, s, current) };
-    } else if (t === ((6 << 3) | DELIMITED)) {
+    } else if (t === tag(6, DELIMITED)) {
       type.denotation = r.string();
     } else {
       if (t >>> 3 === 1 || t >>> 3 === 6) throw wrongWire('TypeProto', t >>> 3, t & 7);
@@ -63,9 +60,9 @@ function readTypeTensor(
   while (r.pos < end) {
     const start = r.pos;
     const t = r.tag();
-    if (t === ((1 << 3) | VARINT)) {
+    if (t === tag(1, VARINT)) {
       tensor.elemType = r.int32();
-    } else if (t === ((2 << 3) | DELIMITED)) {
+    } else if (t === tag(2, DELIMITED)) {
       tensor.shape = readShape(r, r.delimitedEnd(), depth + 1, s, tensor.shape);
     } else {
       if (t >>> 3 <= 2) throw wrongWire('TypeProto.Tensor', t >>> 3, t & 7);
@@ -91,7 +88,7 @@ function readShape(
   while (r.pos < end) {
     const start = r.pos;
     const t = r.tag();
-    if (t === ((1 << 3) | DELIMITED)) {
+    if (t === tag(1, DELIMITED)) {
       shape.dim.push(readDimension(r, r.delimitedEnd(), depth + 1, s));
     } else {
       if (t >>> 3 === 1) throw wrongWire('TensorShapeProto', 1, t & 7);
@@ -111,11 +108,11 @@ function readDimension(r: WireReader, end: number, depth: number, s: Shapes): Te
   while (r.pos < end) {
     const start = r.pos;
     const t = r.tag();
-    if (t === ((1 << 3) | VARINT)) {
+    if (t === tag(1, VARINT)) {
       dim.value = { case: 'dimValue', value: r.int64() };
-    } else if (t === ((2 << 3) | DELIMITED)) {
+    } else if (t === tag(2, DELIMITED)) {
       dim.value = { case: 'dimParam', value: r.string() };
-    } else if (t === ((3 << 3) | DELIMITED)) {
+    } else if (t === tag(3, DELIMITED)) {
       dim.denotation = r.string();
     } else {
       if (t >>> 3 <= 3) throw wrongWire('TensorShapeProto.Dimension', t >>> 3, t & 7);

@@ -16,7 +16,7 @@ import {
 import { readEntry, readTensor } from './fast-decode-tensor.js';
 import { Fallback, RECURSION_LIMIT, Shapes, checkDepth, overrun, wrongWire } from './fast-decode-support.js';
 import { readTypeProto } from './fast-decode-types.js';
-import { forgetInternedStrings, WireReader } from './wire-reader.js';
+import { BIT32, DELIMITED, VARINT, WireReader, forgetInternedStrings, tag } from './wire-reader.js';
 
 /*
  * A hand-specialised decoder for the messages an ONNX graph is made of: GraphProto, NodeProto,
@@ -35,10 +35,6 @@ import { forgetInternedStrings, WireReader } from './wire-reader.js';
  */
 
 // Tags: field number << 3 | wire type (0 varint, 2 length-delimited, 5 fixed32).
-const VARINT = 0;
-const DELIMITED = 2;
-const BIT32 = 5;
-const tag = (field: number, wire: number) => (field << 3) | wire;
 
 let shapes: Shapes | undefined;
 

@@ -1,5 +1,6 @@
 import { ScalarType, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
 import { codecFor, type CodecWriter, type MessageCodec } from './hot-encoders.js';
+import { BIT32, BIT64, DELIMITED, VARINT } from './wire-reader.js';
 import {
   listPayloadSize,
   MAX_SAFE,
@@ -39,10 +40,6 @@ export type MessageSubstitute = (desc: DescMessage, message: Message) => Message
 
 // proto2 presence, from google.protobuf.FeatureSet.FieldPresence.
 const IMPLICIT = 2;
-const LENGTH_DELIMITED = 2;
-const VARINT = 0;
-const BIT64 = 1;
-const BIT32 = 5;
 /** Byte fields at least this long are handed to the sink by reference. */
 const LARGE_BYTES = 64 * 1024;
 const STAGING_BYTES = 1 << 20;
@@ -96,7 +93,7 @@ function planOf(desc: DescMessage, field: DescField): FieldPlan {
     kind: message ? (isList ? MESSAGE_LIST : SINGULAR_MESSAGE) : isList ? SCALAR_LIST : SINGULAR_SCALAR,
     message,
     scalar,
-    wire: message ? LENGTH_DELIMITED : wireTypeOf(scalar),
+    wire: message ? DELIMITED : wireTypeOf(scalar),
     packed: isList && !message && field.packed,
     codec: message ? codecFor(message.typeName) : undefined,
   };
@@ -163,7 +160,7 @@ function wireTypeOf(type: ScalarType): number {
   switch (type) {
     case ScalarType.STRING:
     case ScalarType.BYTES:
-      return LENGTH_DELIMITED;
+      return DELIMITED;
     case ScalarType.DOUBLE:
     case ScalarType.FIXED64:
     case ScalarType.SFIXED64:
@@ -324,7 +321,7 @@ export class StreamingProtoWriter implements CodecWriter {
       if (items.length === 0) return;
       const type = plan.scalar;
       if (plan.packed) {
-        this.tag(plan.number, LENGTH_DELIMITED);
+        this.tag(plan.number, DELIMITED);
         this.varint(listPayloadSize(type, items));
         if (type === ScalarType.FLOAT || type === ScalarType.DOUBLE) {
           this.packedFloats(items as number[], type === ScalarType.FLOAT ? 4 : 8);
@@ -363,7 +360,7 @@ export class StreamingProtoWriter implements CodecWriter {
     const child = this.resolve(desc, message);
     if (this.cursor >= this.count) throw new Error('internal: message written before it was measured');
     const size = this.sizes[this.cursor++]!;
-    this.tag(fieldNo, LENGTH_DELIMITED);
+    this.tag(fieldNo, DELIMITED);
     this.varint(size);
     if (codec) codec.write(this, child as AnyMessage);
     else this.writeMessage(desc, child as AnyMessage);

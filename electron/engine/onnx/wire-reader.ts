@@ -4,12 +4,15 @@
  * per-tag array allocation, and throws a plain Error on truncated or malformed input.
  */
 
-const WIRE_VARINT = 0;
-const WIRE_BIT64 = 1;
-const WIRE_LENGTH_DELIMITED = 2;
-const WIRE_START_GROUP = 3;
-const WIRE_END_GROUP = 4;
-const WIRE_BIT32 = 5;
+import { WireType } from '@bufbuild/protobuf/wire';
+
+/** Wire types (protobuf-es's WireType) as plain constants for the decoders' and writer's switch statements. */
+export const VARINT = WireType.Varint;
+export const BIT64 = WireType.Bit64;
+export const DELIMITED = WireType.LengthDelimited;
+export const BIT32 = WireType.Bit32;
+/** A field's tag: its number and wire type, as they appear on the wire. */
+export const tag = (field: number, wire: number): number => (field << 3) | wire;
 
 // What protobuf-es uses for non-ASCII strings (proto2 strings are not validated: bad bytes become U+FFFD).
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -289,25 +292,25 @@ export class WireReader {
   /** Skips the value of a field, as protobuf-es does for unknown fields (groups included). */
   skip(tag: number, recursionLimit: number): void {
     switch (tag & 7) {
-      case WIRE_VARINT:
+      case VARINT:
         while (this.buf[this.pos++]! & 0x80) {
           // continuation bytes
         }
         break;
-      case WIRE_BIT64:
+      case BIT64:
         this.pos += 8;
         break;
-      case WIRE_BIT32:
+      case BIT32:
         this.pos += 4;
         break;
-      case WIRE_LENGTH_DELIMITED:
+      case DELIMITED:
         this.pos = this.delimitedEnd();
         break;
-      case WIRE_START_GROUP: {
+      case WireType.StartGroup: {
         if (recursionLimit <= 0) throw new Error('maximum recursion depth reached');
         for (;;) {
           const inner = this.tag();
-          if ((inner & 7) === WIRE_END_GROUP) {
+          if ((inner & 7) === WireType.EndGroup) {
             if (inner >>> 3 !== tag >>> 3) throw new Error('invalid end group tag');
             break;
           }
