@@ -87,13 +87,11 @@ export function scalarSize(type: ScalarType, value: unknown): number {
     case ScalarType.DOUBLE:
     case ScalarType.FIXED64:
     case ScalarType.SFIXED64:
-      return 8;
     case ScalarType.FLOAT:
     case ScalarType.FIXED32:
     case ScalarType.SFIXED32:
-      return 4;
     case ScalarType.BOOL:
-      return 1;
+      return fixedWidthOf(type)!;
     case ScalarType.INT32:
       return varintSize(value as number);
     case ScalarType.UINT32:

@@ -2,7 +2,7 @@ import type { GraphProto, NodeProto } from 'onnx-buf';
 import { intAttribute } from '../../onnx/attributes.js';
 import { type ConsumerRef, GraphIndex, findConstant, normalizeDomain } from '../../onnx/graph.js';
 import { resolveFloatConstant } from '../../onnx/resolve-constant.js';
-import { resolveStoredFloat32 } from './qdq-plan.js';
+import { readsDimsOnly, resolveStoredFloat32 } from './qdq-plan.js';
 
 /*
  * Channel groups: sets of activations whose channels can be rescaled without changing what the model
@@ -102,7 +102,7 @@ export function findChannelGroups(graph: GraphProto): ChannelGroup[] {
         else inputs.forEach(join);
       }
       for (const { node, inputIndex } of index.consumersOf(x) as ConsumerRef[]) {
-        if (node.opType === 'Shape' && normalizeDomain(node.domain) === '') continue; // reads dims only
+        if (readsDimsOnly(node)) continue;
         const consumerDims = convWeightDims(node, index);
         if (consumerDims && inputIndex === 0) {
           consumers.add(node);

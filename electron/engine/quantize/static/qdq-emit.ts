@@ -4,7 +4,6 @@ import { makeNode } from '../../onnx/graph-build.js';
 import {
   GraphIndex,
   UniqueNameGenerator,
-  normalizeDomain,
   opsetVersion,
   removeInitializer,
   setOpsetVersion,
@@ -22,7 +21,7 @@ import type { QuantizeProgress } from '../quantize-method.js';
 import type { TensorRange } from '../calibrate/collector.js';
 import { MS_DOMAIN, type QdqForms } from './opset.js';
 import type { ResolvedConstant } from '../../onnx/resolve-constant.js';
-import type { PlannedNode, QdqPlan } from './qdq-plan.js';
+import { type PlannedNode, type QdqPlan, readsDimsOnly } from './qdq-plan.js';
 
 export type ActivationType = 'uint8' | 'int8';
 
@@ -163,10 +162,8 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
       .filter((c) => !slots.some((s) => s.node === c.node && s.slot === c.inputIndex));
     // Shape reads only the dimensions, which the 8-bit tensor has too: it takes that, so no
     // DequantizeLinear runs over the whole tensor just for its shape.
-    const isShape = (c: { node: NodeProto }): boolean =>
-      c.node.opType === 'Shape' && normalizeDomain(c.node.domain) === '';
-    for (const c of unslotted.filter(isShape)) c.node.input[c.inputIndex] = q;
-    const otherConsumers = unslotted.filter((c) => !isShape(c));
+    for (const c of unslotted.filter((u) => readsDimsOnly(u.node))) c.node.input[c.inputIndex] = q;
+    const otherConsumers = unslotted.filter((c) => !readsDimsOnly(c.node));
     const otherUses =
       otherConsumers.length > 0 || index.implicitConsumersOf(t).length > 0 || index.isGraphOutput(t);
     const producer = index.producer(t);

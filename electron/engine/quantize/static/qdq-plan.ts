@@ -153,6 +153,14 @@ export function resolveConstant(index: GraphIndex, name: string): ResolvedConsta
 }
 
 /**
+ * A node that reads only its input's dimensions (Shape): it can read an 8-bit tensor as well as the float one,
+ * and a tensor it reads may be rescaled or share another's scale without changing what it computes.
+ */
+export function readsDimsOnly(node: NodeProto): boolean {
+  return node.opType === 'Shape' && normalizeDomain(node.domain) === '';
+}
+
+/**
  * A float32 initializer (or Constant) feeding `name` directly, no Cast: what the graph rewrites before planning
  * (fold, upsampling, equalization) read and replace with a new initializer of the same type.
  */
@@ -653,7 +661,7 @@ function shareConcatScales(
         return role === 'share' || (role === 'concat' && root.get(node.output[0] ?? '') === r);
       };
       return members.every((m) =>
-        index.consumersOf(m).every(({ node }) => node === p.node || node.opType === 'Shape' || inChain(node)),
+        index.consumersOf(m).every(({ node }) => node === p.node || readsDimsOnly(node) || inChain(node)),
       );
     });
     if (!exclusive) continue;
