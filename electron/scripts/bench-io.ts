@@ -4,6 +4,14 @@
  *
  *   node out/electron/scripts/bench-io.js [--runs N] [--only NAME[,NAME...]] [--dir FOLDER] [--keep]
  *
+ * Two measures per side and model:
+ * - repeated: one fresh process per side does 1 warm-up round trip, then N timed ones (median);
+ * - first: N fresh processes per side each time their first round trip only (median), which is what one
+ *   CLI command does. It includes what a first use costs: compiling our decoder, growing the heap, and
+ *   touching fresh memory. In the repeated measure Python frees each model at once (reference counting)
+ *   and malloc hands the same memory to the next load; our previous model waits for a garbage collection,
+ *   so each load reads into fresh pages. The minor page faults per round trip show the difference.
+ *
  * --keep leaves the built models in the work folder (for profiling: `node --cpu-prof bench-io.js --measure
  * MODEL OUT 1` times our side alone).
  *
@@ -13,7 +21,7 @@
  * Peak RSS delta is the rise of the process's peak resident set over its size after imports.
  * Python is the first of $PYTHON, python3, /usr/bin/python3 that can `import onnx`.
  *
- * Internal: `bench-io.js --measure IN OUT RUNS` times our side and prints JSON (used by the parent).
+ * Internal: `bench-io.js --measure IN OUT RUNS [WARMUPS]` times our side and prints JSON (used by the parent).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -43,6 +51,8 @@ interface Timings {
   load: number[];
   save: number[];
   total: number[];
+  /** Minor page faults (first touches of memory) per timed round trip. */
+  faults: number[];
   peakRssDeltaBytes: number;
 }
 
@@ -173,19 +183,21 @@ const MODELS: ModelSpec[] = [
 // Measuring.
 
 /** Child mode: times our round trip in a fresh process and prints Timings as JSON. */
-async function measureOurs(input: string, output: string, runs: number): Promise<void> {
+async function measureOurs(input: string, output: string, runs: number, warmUps: number): Promise<void> {
   const baseline = process.resourceUsage().maxRSS * 1024;
-  const t: Timings = { load: [], save: [], total: [], peakRssDeltaBytes: 0 };
-  for (let i = 0; i <= runs; i++) {
+  const t: Timings = { load: [], save: [], total: [], faults: [], peakRssDeltaBytes: 0 };
+  for (let i = 0; i < warmUps + runs; i++) {
+    const faults0 = process.resourceUsage().minorPageFault;
     const t0 = performance.now();
     const loaded = await loadModel(input);
     const t1 = performance.now();
     await saveModel(loaded.proto, output, { sourceDir: loaded.dir, force: true });
     const t2 = performance.now();
-    if (i === 0) continue; // warm-up
+    if (i < warmUps) continue;
     t.load.push((t1 - t0) / 1000);
     t.save.push((t2 - t1) / 1000);
     t.total.push((t2 - t0) / 1000);
+    t.faults.push(process.resourceUsage().minorPageFault - faults0);
   }
   t.peakRssDeltaBytes = process.resourceUsage().maxRSS * 1024 - baseline;
   process.stdout.write(`${JSON.stringify(t)}\n`);
@@ -194,10 +206,11 @@ async function measureOurs(input: string, output: string, runs: number): Promise
 const PYTHON_MEASURE = `
 import json, os, resource, sys, time
 import onnx
-src, dst, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, dst, runs, warm_ups = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-out = {"load": [], "save": [], "total": []}
-for i in range(runs + 1):
+out = {"load": [], "save": [], "total": [], "faults": []}
+for i in range(warm_ups + runs):
+    faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     t0 = time.perf_counter()
     m = onnx.load(src)
     t1 = time.perf_counter()
@@ -207,11 +220,12 @@ for i in range(runs + 1):
         os.fsync(f.fileno())
     t2 = time.perf_counter()
     del m
-    if i == 0:
+    if i < warm_ups:
         continue
     out["load"].append(t1 - t0)
     out["save"].append(t2 - t1)
     out["total"].append(t2 - t0)
+    out["faults"].append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0)
 out["peakRssDeltaBytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - baseline
 print(json.dumps(out))
 `;
@@ -283,6 +297,32 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
+/** How to start one side's measuring process: `args(runs, warmUps)`. */
+interface Side {
+  exe: string;
+  args: (runs: number, warmUps: number) => string[];
+  what: string;
+}
+
+/** `runs` round trips after one warm-up, in one fresh process. */
+function repeated(side: Side, runs: number): Timings {
+  return runJson(side.exe, side.args(runs, 1), side.what);
+}
+
+/** The first round trip of each of `runs` fresh processes. */
+function firstRoundTrips(side: Side, runs: number): Timings {
+  const all: Timings = { load: [], save: [], total: [], faults: [], peakRssDeltaBytes: 0 };
+  for (let i = 0; i < runs; i++) {
+    const t = runJson(side.exe, side.args(1, 0), side.what);
+    all.load.push(...t.load);
+    all.save.push(...t.save);
+    all.total.push(...t.total);
+    all.faults.push(...t.faults);
+    all.peakRssDeltaBytes = Math.max(all.peakRssDeltaBytes, t.peakRssDeltaBytes);
+  }
+  return all;
+}
+
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const sec = (s: number) => (s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`);
 
@@ -321,8 +361,8 @@ function parseArgs(argv: string[]) {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--measure') {
-    const [, input, output, runs] = argv;
-    await measureOurs(input!, output!, Number(runs));
+    const [, input, output, runs, warmUps] = argv;
+    await measureOurs(input!, output!, Number(runs), Number(warmUps ?? 1));
     return;
   }
   const { runs, only, dir, keep } = parseArgs(argv);
@@ -344,13 +384,15 @@ async function main(): Promise<void> {
         : '; Python with onnx NOT found (set $PYTHON): measuring our side only'),
   );
   console.log(
-    `Median of ${runs} runs after 1 warm-up, each side in a fresh process; both sides fsync their output.\n`,
+    `repeated: median of ${runs} round trips after 1 warm-up in one fresh process per side. first: median ` +
+      `of the first round trip of ${runs} fresh processes per side. Both sides fsync their output.\n`,
   );
 
   const work = fs.mkdtempSync(path.join(dir ?? os.tmpdir(), 'onnx-bench-io-'));
   const rows: string[][] = [
     [
       'model',
+      'measure',
       'file',
       'ours load',
       'ours save',
@@ -359,6 +401,8 @@ async function main(): Promise<void> {
       'python save',
       'python total',
       'ratio py/ours',
+      'ours faults',
+      'python faults',
       'ours peak RSS +',
       'python peak RSS +',
     ],
@@ -375,40 +419,48 @@ async function main(): Promise<void> {
       const size = fs.statSync(source).size;
       process.stdout.write(`${mb(size)} in ${sec((performance.now() - t0) / 1000)}; ours... `);
 
+      const ourSide: Side = {
+        exe: process.execPath,
+        args: (n, warmUps) => [self, '--measure', source, oursOut, String(n), String(warmUps)],
+        what: 'our round trip',
+      };
+      const pySide: Side | undefined = python && {
+        exe: python.exe,
+        args: (n, warmUps) => ['-c', PYTHON_MEASURE, source, pyOut, String(n), String(warmUps)],
+        what: 'the Python round trip',
+      };
       t0 = performance.now();
-      const ours = runJson(
-        process.execPath,
-        [self, '--measure', source, oursOut, String(runs)],
-        'our round trip',
-      );
+      const ours = { repeated: repeated(ourSide, runs), first: firstRoundTrips(ourSide, runs) };
       process.stdout.write(`${sec((performance.now() - t0) / 1000)}; `);
-      let py: Timings | undefined;
-      if (python) {
+      let py: typeof ours | undefined;
+      if (pySide) {
         process.stdout.write('python... ');
         t0 = performance.now();
-        py = runJson(
-          python.exe,
-          ['-c', PYTHON_MEASURE, source, pyOut, String(runs)],
-          'the Python round trip',
-        );
+        py = { repeated: repeated(pySide, runs), first: firstRoundTrips(pySide, runs) };
         process.stdout.write(`${sec((performance.now() - t0) / 1000)}`);
       }
       process.stdout.write('\n');
 
-      const oursTotal = median(ours.total);
-      rows.push([
-        spec.name,
-        mb(size),
-        sec(median(ours.load)),
-        sec(median(ours.save)),
-        sec(oursTotal),
-        py ? sec(median(py.load)) : 'n/a',
-        py ? sec(median(py.save)) : 'n/a',
-        py ? sec(median(py.total)) : 'n/a',
-        py ? `${(median(py.total) / oursTotal).toFixed(2)}x` : 'n/a',
-        mb(ours.peakRssDeltaBytes),
-        py ? mb(py.peakRssDeltaBytes) : 'n/a',
-      ]);
+      for (const measure of ['repeated', 'first'] as const) {
+        const o = ours[measure];
+        const p = py?.[measure];
+        rows.push([
+          spec.name,
+          measure,
+          mb(size),
+          sec(median(o.load)),
+          sec(median(o.save)),
+          sec(median(o.total)),
+          p ? sec(median(p.load)) : 'n/a',
+          p ? sec(median(p.save)) : 'n/a',
+          p ? sec(median(p.total)) : 'n/a',
+          p ? `${(median(p.total) / median(o.total)).toFixed(2)}x` : 'n/a',
+          median(o.faults).toFixed(0),
+          p ? median(p.faults).toFixed(0) : 'n/a',
+          mb(o.peakRssDeltaBytes),
+          p ? mb(p.peakRssDeltaBytes) : 'n/a',
+        ]);
+      }
       const vsPython = py ? (sameFile(oursOut, pyOut) ? 'byte-identical to' : 'DIFFERS from') : undefined;
       const vsSource = sameFile(oursOut, source) ? 'byte-identical to' : 'DIFFERS from';
       checks.push(
@@ -423,7 +475,8 @@ async function main(): Promise<void> {
   }
   console.log(`\n${table(rows)}\n`);
   console.log(
-    'ratio > 1: we are faster. Peak RSS +: rise of the process peak over its size after imports.\n',
+    'ratio > 1: we are faster. faults: minor page faults per round trip (first touches of memory). ' +
+      'Peak RSS +: rise of the process peak over its size after imports.\n',
   );
   for (const c of checks) console.log(c);
   if (checks.some((c) => c.includes('DIFFERS'))) process.exitCode = 1;

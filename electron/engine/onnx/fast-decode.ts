@@ -16,7 +16,16 @@ import {
 import { readEntry, readTensor } from './fast-decode-tensor.js';
 import { Fallback, RECURSION_LIMIT, Shapes, checkDepth, overrun, wrongWire } from './fast-decode-support.js';
 import { readTypeProto } from './fast-decode-types.js';
-import { BIT32, DELIMITED, VARINT, WireReader, forgetInternedStrings, tag } from './wire-reader.js';
+import {
+  BIT32,
+  DELIMITED,
+  VARINT,
+  WireReader,
+  fieldEnd,
+  fieldWithin,
+  forgetInternedStrings,
+  tag,
+} from './wire-reader.js';
 
 /*
  * A hand-specialised decoder for the messages an ONNX graph is made of: GraphProto, NodeProto,
@@ -38,72 +47,139 @@ import { BIT32, DELIMITED, VARINT, WireReader, forgetInternedStrings, tag } from
 
 let shapes: Shapes | undefined;
 
+/** The message shapes the decoder builds (made on first use). */
+export function decoderShapes(): Shapes {
+  return (shapes ??= new Shapes());
+}
+
 /** Decodes a whole ModelProto (the input is little-endian host order checked by the caller). */
 export function decodeModelFast(bytes: Uint8Array): ModelProto {
-  shapes ??= new Shapes();
-  const r = new WireReader(bytes);
-  const model = shapes.model();
-  let fallback: Fallback | undefined;
-  const end = r.len;
+  const decoding = new FastModelDecoding(bytes);
   try {
-    while (r.pos < end) {
-      const start = r.pos;
-      const t = r.tag();
-      if (t === tag(7, DELIMITED)) {
-        const childEnd = r.delimitedEnd();
-        model.graph = readGraph(r, childEnd, 2, model.graph);
-      } else {
-        r.skip(t, RECURSION_LIMIT - 1);
-        (fallback ??= new Fallback(shapes.modelDesc)).add(start, r.pos, t);
-      }
-    }
-    fallback?.mergeInto(model, r, 1);
+    return decoding.finish();
   } finally {
     forgetInternedStrings();
   }
-  return model;
+}
+
+/**
+ * A ModelProto decoded while its bytes arrive, so that decoding overlaps reading the file
+ * (progressive-decode.ts). `advance(available)` reads every model field, and every field of the graph,
+ * that lies wholly within the first `available` bytes; a field that is not all there yet waits. `finish()`
+ * reads the rest, all bytes being there, and gives the model: the same model, field for field, as
+ * decoding all the bytes at once, because fields are read in the same order by the same code. Throws
+ * what decodeModelFast throws (it may throw already in advance()); the caller forgets interned strings.
+ */
+export class FastModelDecoding {
+  private readonly r: WireReader;
+  private readonly s = decoderShapes();
+  private readonly model: ModelProto;
+  private fallback: Fallback | undefined;
+  /** The graph record being read: where it ends and its own records left to protobuf-es. */
+  private open: { graph: GraphProto; end: number; fallback: Fallback | undefined } | undefined;
+
+  constructor(bytes: Uint8Array) {
+    this.r = new WireReader(bytes);
+    this.model = this.s.model();
+  }
+
+  advance(available: number): void {
+    const r = this.r;
+    const whole = available >= r.len;
+    for (;;) {
+      const open = this.open;
+      if (open) {
+        while (r.pos < open.end) {
+          if (!whole && !fieldWithin(r.buf, r.pos, available)) return;
+          open.fallback = readGraphField(r, 2, open.graph, open.fallback);
+        }
+        if (r.pos !== open.end) throw overrun(GraphProtoSchema.typeName);
+        open.fallback?.mergeInto(open.graph, r, 2);
+        this.model.graph = open.graph;
+        this.open = undefined;
+      }
+      if (r.pos >= r.len) return;
+      const start = r.pos;
+      const end = whole ? r.len : fieldEnd(r.buf, start, available);
+      if (end < 0) return;
+      const t = r.tag();
+      if (t === tag(7, DELIMITED)) {
+        // The graph is most of the file: entered as soon as its length is known, read field by field.
+        const graphEnd = r.delimitedEnd();
+        checkDepth(2, GraphProtoSchema.typeName);
+        this.open = { graph: this.model.graph ?? this.s.graph(), end: graphEnd, fallback: undefined };
+      } else if (end > available) {
+        r.pos = start;
+        return;
+      } else {
+        r.skip(t, RECURSION_LIMIT - 1);
+        (this.fallback ??= new Fallback(this.s.modelDesc)).add(start, r.pos, t);
+      }
+    }
+  }
+
+  finish(): ModelProto {
+    this.advance(this.r.len);
+    this.fallback?.mergeInto(this.model, this.r, 1);
+    this.fallback = undefined;
+    return this.model;
+  }
 }
 
 function readGraph(r: WireReader, end: number, depth: number, into?: GraphProto): GraphProto {
   checkDepth(depth, GraphProtoSchema.typeName);
-  const s = shapes!;
-  const graph = into ?? s.graph();
+  const graph = into ?? shapes!.graph();
   let fallback: Fallback | undefined;
-  while (r.pos < end) {
-    const start = r.pos;
-    const t = r.tag();
-    switch (t) {
-      case tag(1, DELIMITED):
-        graph.node.push(readNode(r, r.delimitedEnd(), depth + 1));
-        break;
-      case tag(5, DELIMITED):
-        graph.initializer.push(readTensor(r, r.delimitedEnd(), depth + 1, s));
-        break;
-      case tag(2, DELIMITED):
-        graph.name = r.string();
-        break;
-      case tag(11, DELIMITED):
-        graph.input.push(readValueInfo(r, r.delimitedEnd(), depth + 1));
-        break;
-      case tag(12, DELIMITED):
-        graph.output.push(readValueInfo(r, r.delimitedEnd(), depth + 1));
-        break;
-      case tag(13, DELIMITED):
-        graph.valueInfo.push(readValueInfo(r, r.delimitedEnd(), depth + 1));
-        break;
-      case tag(10, DELIMITED):
-        graph.docString = r.string();
-        break;
-      default:
-        if (t >>> 3 <= 2 || t >>> 3 === 5 || (t >>> 3 >= 10 && t >>> 3 <= 13))
-          throw wrongWire('GraphProto', t >>> 3, t & 7);
-        r.skip(t, RECURSION_LIMIT - depth);
-        (fallback ??= new Fallback(s.graphDesc)).add(start, r.pos, t);
-    }
-  }
+  while (r.pos < end) fallback = readGraphField(r, depth, graph, fallback);
   if (r.pos !== end) throw overrun(GraphProtoSchema.typeName);
   fallback?.mergeInto(graph, r, depth);
   return graph;
+}
+
+/**
+ * Reads the graph field at `r.pos` into `graph` (a graph at nesting `depth`). Returns the graph's records
+ * left to protobuf-es, `fallback` or a new one when this field is the first of them; the caller merges
+ * them once the graph ends. One field at a time so that a graph can be decoded as its bytes arrive
+ * (progressive-decode.ts).
+ */
+export function readGraphField(
+  r: WireReader,
+  depth: number,
+  graph: GraphProto,
+  fallback: Fallback | undefined,
+): Fallback | undefined {
+  const s = shapes!;
+  const start = r.pos;
+  const t = r.tag();
+  switch (t) {
+    case tag(1, DELIMITED):
+      graph.node.push(readNode(r, r.delimitedEnd(), depth + 1));
+      break;
+    case tag(5, DELIMITED):
+      graph.initializer.push(readTensor(r, r.delimitedEnd(), depth + 1, s));
+      break;
+    case tag(2, DELIMITED):
+      graph.name = r.string();
+      break;
+    case tag(11, DELIMITED):
+      graph.input.push(readValueInfo(r, r.delimitedEnd(), depth + 1));
+      break;
+    case tag(12, DELIMITED):
+      graph.output.push(readValueInfo(r, r.delimitedEnd(), depth + 1));
+      break;
+    case tag(13, DELIMITED):
+      graph.valueInfo.push(readValueInfo(r, r.delimitedEnd(), depth + 1));
+      break;
+    case tag(10, DELIMITED):
+      graph.docString = r.string();
+      break;
+    default:
+      if (t >>> 3 <= 2 || t >>> 3 === 5 || (t >>> 3 >= 10 && t >>> 3 <= 13))
+        throw wrongWire('GraphProto', t >>> 3, t & 7);
+      r.skip(t, RECURSION_LIMIT - depth);
+      (fallback ??= new Fallback(s.graphDesc)).add(start, r.pos, t);
+  }
+  return fallback;
 }
 
 function readNode(r: WireReader, end: number, depth: number): NodeProto {

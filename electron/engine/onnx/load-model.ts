@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { decodeModel } from './decode-model.js';
+import { ProgressiveDecode } from './progressive-decode.js';
 import { readWholeFile } from './read-whole-file.js';
 import { sniffFileType } from './sniff-file-type.js';
 import { validateModel } from './validate-model.js';
@@ -63,20 +64,36 @@ export async function loadModel(file: string): Promise<LoadedModel> {
     );
   }
   let bytes: Buffer;
+  let decoding: ProgressiveDecode | undefined;
   try {
-    bytes = await readWholeFile(absolute, stat.size);
+    bytes = await readWholeFile(absolute, stat.size, (buffer, filled) => {
+      // Decoded as it arrives, once the head shows no other kind of file (parseModelBytes says which).
+      if (
+        !decoding &&
+        filled >= Math.min(SNIFF_BYTES, stat.size) &&
+        !sniffFileType(buffer.subarray(0, SNIFF_BYTES))
+      )
+        decoding = new ProgressiveDecode(buffer);
+      decoding?.advance(filled);
+    });
   } catch (error) {
     throw ioError(absolute, error as NodeJS.ErrnoException);
   }
-  const proto = parseModelBytes(bytes, absolute);
+  const proto = parseModelBytes(bytes, absolute, decoding);
   const dir = path.dirname(absolute);
   const { externalDataBytes } = validateModel(proto, dir, absolute);
   return { proto, path: absolute, dir, fileBytes: stat.size, externalDataBytes };
 }
 
-/** Parses bytes as a ModelProto, turning decoder failures into a MODEL_PARSE error that names the file. */
-export function parseModelBytes(bytes: Uint8Array, label: string): ModelProto {
-  const sniffed = sniffFileType(bytes.subarray(0, 64));
+/** How many leading bytes tell other kinds of files (archives, images, ...) from a model. */
+const SNIFF_BYTES = 64;
+
+/**
+ * Parses bytes as a ModelProto, turning decoder failures into a MODEL_PARSE error that names the file.
+ * `decoding`: the same bytes' decoding so far, when they were decoded as they were read.
+ */
+export function parseModelBytes(bytes: Uint8Array, label: string, decoding?: ProgressiveDecode): ModelProto {
+  const sniffed = sniffFileType(bytes.subarray(0, SNIFF_BYTES));
   if (sniffed) {
     throw new StudioError(
       'MODEL_PARSE',
@@ -85,7 +102,7 @@ export function parseModelBytes(bytes: Uint8Array, label: string): ModelProto {
   }
   let proto: ModelProto;
   try {
-    proto = decodeModel(bytes);
+    proto = decoding ? decoding.finish(bytes.length) : decodeModel(bytes);
   } catch (error) {
     // RangeError covers decoder recursion on hostile nesting; every decoder error means the same thing here.
     const reason = error instanceof Error ? error.message : String(error);

@@ -324,3 +324,45 @@ export class WireReader {
     this.checkBounds();
   }
 }
+
+/** Where the varint at `p` ends, or -1 when it does not end before `limit` (or is over 10 bytes long). */
+function varintEnd(buf: Uint8Array, p: number, limit: number): number {
+  const last = Math.min(limit, p + 10);
+  for (let i = p; i < last; i++) if (buf[i]! < 0x80) return i + 1;
+  return -1;
+}
+
+/**
+ * Where the field (tag and value) at `p` ends, judging only from bytes before `limit`; -1 when that cannot
+ * be told yet: its tag or length is not all there, or it is a group or an invalid wire type (those wait
+ * for the whole input, where the decoder reads or refuses them as usual). For progressive decoding: a
+ * field is only read once it lies wholly before the bytes still to arrive.
+ */
+export function fieldEnd(buf: Uint8Array, p: number, limit: number): number {
+  const afterTag = varintEnd(buf, p, limit);
+  if (afterTag < 0) return -1;
+  switch (buf[p]! & 7) {
+    case VARINT:
+      return varintEnd(buf, afterTag, limit);
+    case BIT64:
+      return afterTag + 8;
+    case BIT32:
+      return afterTag + 4;
+    case DELIMITED: {
+      // A length of up to 5 bytes whose value fits 32 bits reads the same here as in uint32().
+      const afterLength = varintEnd(buf, afterTag, Math.min(limit, afterTag + 5));
+      if (afterLength < 0 || (afterLength - afterTag === 5 && buf[afterLength - 1]! > 0x0f)) return -1;
+      let length = 0;
+      for (let i = afterLength - 1; i >= afterTag; i--) length = length * 128 + (buf[i]! & 0x7f);
+      return afterLength + length;
+    }
+    default:
+      return -1;
+  }
+}
+
+/** Whether the field at `p` lies wholly before `limit`. */
+export function fieldWithin(buf: Uint8Array, p: number, limit: number): boolean {
+  const end = fieldEnd(buf, p, limit);
+  return end >= 0 && end <= limit;
+}
