@@ -55,7 +55,16 @@ function segmentationNet(): Uint8Array {
 const model = path.join(dir, 'segmentation.onnx');
 fs.writeFileSync(model, segmentationNet());
 const preload = path.join(dir, 'rss.mjs');
-fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(`maxRSS=${process.resourceUsage().maxRSS * 1024}\\n`));\n");
+// VmHWM, where there is one: getrusage's maxRSS starts from this parent's peak after a spawn.
+fs.writeFileSync(
+  preload,
+  "import fs from 'node:fs';\n" +
+    "process.on('exit', () => {\n" +
+    '  let peak = process.resourceUsage().maxRSS * 1024;\n' +
+    "  try { peak = Number(/^VmHWM:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) * 1024; } catch {}\n" +
+    '  process.stderr.write(`maxRSS=${peak}\\n`);\n' +
+    '});\n',
+);
 
 interface Run {
   label: string;
