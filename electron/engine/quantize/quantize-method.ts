@@ -2,7 +2,10 @@ import type { ModelProto } from 'onnx-buf';
 import type { z } from 'zod';
 import type { SampleSource } from '../datasets/sample-source.js';
 
-export { commonQuantizeOptionsSchema, type CommonQuantizeOptions } from '../../../shared/options/quantize-options.js';
+export {
+  commonQuantizeOptionsSchema,
+  type CommonQuantizeOptions,
+} from '../../../shared/options/quantize-options.js';
 import type { CommonQuantizeOptions } from '../../../shared/options/quantize-options.js';
 
 /** A node left in float, and why (reported to the user). */
@@ -55,5 +58,10 @@ export interface QuantizeMethod<Schema extends z.ZodType = z.ZodType> {
    * makeRawTensor / encodeTensor, so a model with external data can be streamed (onnx/streamed-weights.ts).
    */
   streamsExternalData?: boolean;
+  /**
+   * The op types the method quantizes, named when a model has none of them; absent for a method that
+   * converts every float node (fp16).
+   */
+  opTypes?: readonly string[];
   quantize(input: QuantizeInput<z.infer<Schema>>): Promise<QuantizeOutcome>;
 }

@@ -4,7 +4,12 @@ import { StudioError } from '../errors.js';
 import { datasetRef } from '../recipe/dataset-ref.js';
 import { parseMethodOptions, transformModel } from '../transform/transform-model.js';
 import { quantizeMethod } from './all-methods.js';
-import { commonQuantizeOptionsSchema, type QuantizeProgress, type SkippedNode } from './quantize-method.js';
+import {
+  commonQuantizeOptionsSchema,
+  type QuantizeMethod,
+  type QuantizeProgress,
+  type SkippedNode,
+} from './quantize-method.js';
 
 export { RECIPE_METADATA_KEY } from '../../../shared/recipe.js';
 
@@ -40,6 +45,21 @@ export interface QuantizeReport {
   notes: string[];
 }
 
+/** Why a run quantized no node: a result the user would otherwise take for a failure or a bug. */
+function nothingQuantized(
+  method: QuantizeMethod,
+  skipped: number,
+  selected: readonly string[] | undefined,
+): string {
+  const same = 'The output is no smaller or faster than the input.';
+  if (skipped > 0)
+    return `Nothing was quantized: ${method.name} left every node it could take in float (see why in the skipped nodes). ${same}`;
+  const handled = selected ?? method.opTypes;
+  if (!handled)
+    return `Nothing to convert: ${method.name} found no float32 node to convert in this model. ${same}`;
+  return `Nothing to quantize: ${method.name} quantizes ${handled.join(', ')} nodes${selected ? ' (--op-types)' : ''} and this model has none it can take. ${same}`;
+}
+
 /**
  * Quantizes a model file into a new file: validates the recipe, loads the model (external data is read
  * into memory so every weight looks alike), runs the method on that private copy, records the recipe in
@@ -49,9 +69,16 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
   const started = performance.now();
   const method = quantizeMethod(request.method);
   const common = parseMethodOptions(commonQuantizeOptionsSchema, request.common, 'quantization options');
-  const options = parseMethodOptions(method.optionSchema as never, request.options, `${method.name} options`) as Record<string, unknown>;
+  const options = parseMethodOptions(
+    method.optionSchema as never,
+    request.options,
+    `${method.name} options`,
+  ) as Record<string, unknown>;
   if (method.needsCalibration && !request.calibration) {
-    throw new StudioError('BAD_REQUEST', `${method.name} needs calibration data: pass --calib-data (a dataset, or 'synthetic').`);
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${method.name} needs calibration data: pass --calib-data (a dataset, or 'synthetic').`,
+    );
   }
   const origin = request.calibration?.origin;
   const calibrationRef = origin ? await datasetRef(origin.spec, origin.baseDir, request.signal) : undefined;
@@ -78,8 +105,12 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
     }),
     { streams: method.streamsExternalData === true },
   );
+  if (outcome.quantizedNodes === 0)
+    notes.push(nothingQuantized(method, outcome.skippedNodes.length, common.opTypes));
   if (request.calibration && !calibrationRef) {
-    notes.push('The calibration data was not opened from a dataset spec, so the recorded recipe does not name it.');
+    notes.push(
+      'The calibration data was not opened from a dataset spec, so the recorded recipe does not name it.',
+    );
   }
   return {
     output: saved.output,

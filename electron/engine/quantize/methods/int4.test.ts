@@ -19,6 +19,7 @@ import {
   makeModel,
   randomFloats,
 } from '../../testing/model-fixtures.js';
+import { awkwardModelFiles } from '../../testing/awkward-models.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { buildAttentionBlock } from '../../testing/transformer-fixtures.js';
 import { quantizeModel } from '../quantize-model.js';
@@ -426,6 +427,28 @@ describe('int4 through quantizeModel', () => {
     tmp = makeTempDir();
   });
   afterAll(() => tmp.cleanup());
+
+  it('says why nothing was quantized: no node it handles, or every candidate skipped', async () => {
+    const input = path.join(tmp.dir, 'text-line.onnx');
+    fs.writeFileSync(input, awkwardModelFiles()['text-line.onnx']!);
+    const convOnly = await quantizeModel({
+      input,
+      output: path.join(tmp.dir, 'tl.int4.onnx'),
+      method: 'int4',
+    });
+    expect(convOnly.quantizedNodes).toBe(0);
+    expect(convOnly.notes.join('\n')).toMatch(/Nothing to quantize: int4 quantizes MatMul, Gemm nodes/);
+    const mlpInput = path.join(tmp.dir, 'small-mlp.onnx');
+    fs.writeFileSync(mlpInput, modelBytes(buildMlp({ inputSize: 64, hiddenSize: 64, outputSize: 8 })));
+    const allExcluded = await quantizeModel({
+      input: mlpInput,
+      output: path.join(tmp.dir, 'small-mlp.int4.onnx'),
+      method: 'int4',
+      common: { excludeNodes: ['fc1', 'fc2_matmul'] },
+    });
+    expect(allExcluded.skippedNodes).toHaveLength(2);
+    expect(allExcluded.notes.join('\n')).toMatch(/Nothing was quantized: int4 left every node/);
+  });
 
   it('writes a model that runs, with the recipe in metadata_props; rejects bad block sizes', async () => {
     const model = buildMlp({ inputSize: 256, hiddenSize: 256, outputSize: 16 });

@@ -21,7 +21,11 @@ import {
   storedBytes,
   throwIfCancelled,
 } from '../weight-only/weights.js';
-import { int4OptionsSchema, QUANTIZE_METHOD_SPECS, INT4_BLOCK_SIZES } from '../../../../shared/options/quantize-options.js';
+import {
+  int4OptionsSchema,
+  QUANTIZE_METHOD_SPECS,
+  INT4_BLOCK_SIZES,
+} from '../../../../shared/options/quantize-options.js';
 
 /*
  * int4: weight-only block-wise 4-bit quantization of MatMul weights into ONNX Runtime's
@@ -246,6 +250,7 @@ export const int4Method: QuantizeMethod<typeof int4OptionsSchema> = {
   ...QUANTIZE_METHOD_SPECS.int4,
   quantize: quantizeInt4,
   streamsExternalData: true,
+  opTypes: [...INT4_OP_TYPES],
 };
 
 registerQuantizeMethod(int4Method);

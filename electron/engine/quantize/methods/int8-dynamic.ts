@@ -3,7 +3,10 @@ import { StudioError } from '../../errors.js';
 import { DEFAULT_OP_TYPES, DynamicQuantizer, SUPPORTED_OP_TYPES } from '../dynamic/quantize-graph.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
-import { int8DynamicOptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/options/quantize-options.js';
+import {
+  int8DynamicOptionsSchema,
+  QUANTIZE_METHOD_SPECS,
+} from '../../../../shared/options/quantize-options.js';
 
 /*
  * int8-dynamic: int8 weights (per column / per output channel, symmetric by default) and activations
@@ -51,6 +54,7 @@ export const int8DynamicMethod: QuantizeMethod<typeof int8DynamicOptionsSchema> 
   ...QUANTIZE_METHOD_SPECS['int8-dynamic'],
   quantize,
   streamsExternalData: true,
+  opTypes: DEFAULT_OP_TYPES,
 };
 
 registerQuantizeMethod(int8DynamicMethod);

@@ -149,10 +149,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     types: inferElementTypes(graph),
   };
   let plan = planQdq(graph, planOptions);
-  if (plan.nodes.length === 0) {
-    note('Nothing to quantize: no node of the selected op types can be quantized.');
-    return { quantizedNodes: 0, skippedNodes: plan.skipped };
-  }
+  if (plan.nodes.length === 0) return { quantizedNodes: 0, skippedNodes: plan.skipped };
 
   const roots = calibrationTensors(plan);
   const calibration = await calibrateModel(model, roots, input.calibration, {
@@ -224,6 +221,8 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
 export const int8StaticMethod: QuantizeMethod<typeof int8StaticOptionsSchema> = {
   ...QUANTIZE_METHOD_SPECS['int8-static'],
   quantize: quantizeStatic,
+  // The ops it quantizes around (data movement between them follows).
+  opTypes: Object.keys(COMPUTE_OPS),
 };
 
 registerQuantizeMethod(int8StaticMethod);

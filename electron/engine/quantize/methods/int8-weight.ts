@@ -20,7 +20,10 @@ import {
   storedBytes,
   throwIfCancelled,
 } from '../weight-only/weights.js';
-import { int8WeightOptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/options/quantize-options.js';
+import {
+  int8WeightOptionsSchema,
+  QUANTIZE_METHOD_SPECS,
+} from '../../../../shared/options/quantize-options.js';
 
 /*
  * int8-weight: weight-only int8. Every constant weight of a supported node is stored as int8 with a
@@ -265,6 +268,7 @@ export const int8WeightMethod: QuantizeMethod<typeof int8WeightOptionsSchema> = 
   ...QUANTIZE_METHOD_SPECS['int8-weight'],
   quantize: quantizeInt8Weights,
   streamsExternalData: true,
+  opTypes: [...SLOTS.keys()],
 };
 
 registerQuantizeMethod(int8WeightMethod);
