@@ -63,7 +63,12 @@ describe('onnx-studio CLI', () => {
     expect(cli('frobnicate').code).toBe(2);
     const r = cli('inspect', mlp, '--bogus');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/bogus/);
+    expect(r.stderr).toMatch(/Unknown option '--bogus' for 'onnx-studio inspect'\. Run 'onnx-studio inspect --help'/);
+    expect(r.stderr).not.toMatch(/Did you mean/);
+    // A near miss names the flag the command has.
+    const typo = cli('bench', mlp, '--iteration', '5');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/Did you mean '--iterations'\?/);
   });
 
   it('convert moves weights out and back, atomically, never over the input', () => {

@@ -60,7 +60,9 @@ export async function runCli(
     try {
       parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
     } catch (error) {
-      throw new StudioError('BAD_REQUEST', `${(error as Error).message}. Run 'onnx-studio ${name} --help'.`);
+      // Loaded only here: the CLI's start-up imports as little as it can.
+      const { argumentError } = await import('./argument-error.js');
+      throw new StudioError('BAD_REQUEST', argumentError(error as Error, name, { ...GLOBAL_OPTIONS, ...command.options }));
     }
     if (parsed.values.help) {
       io.stdout.write(`${commandHelp(entry, command)}\n`);
