@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
-import { runFailure } from '../runtime/run-failure.js';
+import { runExplained } from '../runtime/run-failure.js';
 import { StudioError } from '../errors.js';
 import type { DatasetSource } from '../datasets/dataset-source.js';
 import { castTensor, isDatasetDtype, tensorToFloat64 } from '../datasets/element-convert.js';
@@ -178,7 +178,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     if (fed.length === 0) fed = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
     const t0 = performance.now();
     timing.dataMs += t0 - mark;
-    const outputs = await runChecked(session, sample.inputs, path.basename(loaded.path));
+    const outputs = await runExplained(session, sample.inputs, path.basename(loaded.path));
     const t1 = performance.now();
     timing.inferenceMs += t1 - t0;
     const where = `Sample ${sample.index}`;
@@ -229,7 +229,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
         feed[name] = want && want !== tensor.type && isDatasetDtype(want) ? castTensor(tensor, want, `Reference input '${name}'`) : tensor;
       }
       const t2 = performance.now();
-      const refOutputs = await runChecked(refSession, feed, path.basename(refPath!));
+      const refOutputs = await runExplained(refSession, feed, path.basename(refPath!));
       timing.referenceMs += performance.now() - t2;
       for (const name of session.outputNames) {
         const actual = outputs[name]!;
@@ -288,12 +288,3 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   return report;
 }
 
-/** session.run, with onnxruntime's complaints (shape or type errors inside the model) as ORT errors. */
-async function runChecked(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, label: string): Promise<ort.InferenceSession.ReturnType> {
-  try {
-    return await session.run(feeds);
-  } catch (error) {
-    const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
-    throw runFailure(error, fed, label);
-  }
-}

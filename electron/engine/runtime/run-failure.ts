@@ -1,3 +1,4 @@
+import type * as ort from 'onnxruntime-node';
 import { StudioError } from '../errors.js';
 
 /** What was fed to a model: the names, element types and shapes of its inputs. */
@@ -29,6 +30,24 @@ export function runFailure(error: unknown, fed: readonly FedTensor[], what: stri
     `${what} could not run on the inputs it was given (${describeFeed(fed)}).${inside} The input shapes or values probably do not fit the model: set them in the Model view's input spec (CLI: --shape, --dim, --value) or use data of the right shape.`,
     { detail: reason },
   );
+}
+
+/**
+ * `session.run(feeds, fetches)`, with a failure as runFailure's error for `what` ("Calibration sample 3",
+ * a model's file name): what was fed is read from the feeds themselves.
+ */
+export async function runExplained(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+  what: string,
+  fetches?: readonly string[],
+): Promise<ort.InferenceSession.OnnxValueMapType> {
+  try {
+    return await (fetches ? session.run(feeds, [...fetches]) : session.run(feeds));
+  } catch (error) {
+    const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
+    throw runFailure(error, fed, what);
+  }
 }
 
 /**

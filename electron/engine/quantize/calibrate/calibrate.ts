@@ -1,7 +1,7 @@
 import { type ModelProto, ModelProtoSchema, TensorProto_DataType } from 'onnx-buf';
 import type * as ort from 'onnxruntime-node';
 import type { SampleSource } from '../../datasets/sample-source.js';
-import { runFailure } from '../../runtime/run-failure.js';
+import { runExplained } from '../../runtime/run-failure.js';
 import { StudioError } from '../../errors.js';
 import { makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { UniqueNameGenerator } from '../../onnx/unique-names.js';
@@ -122,14 +122,8 @@ async function measureTensorBytes(
   }
   const { session: s, close } = await openModelSession(copy, session);
   try {
-    let results: ort.InferenceSession.OnnxValueMapType;
-    try {
-      results = await s.run(feeds, [...shapeOf.values()]);
-    } catch (error) {
-      // The first calibration sample does not fit the model (a wrong --dim, a dataset of another shape).
-      const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
-      throw runFailure(error, fed, 'Calibration sample 0');
-    }
+    // Fails when the first calibration sample does not fit the model (a wrong --dim, a dataset of another shape).
+    const results = await runExplained(s, feeds, 'Calibration sample 0', [...shapeOf.values()]);
     const bytes = new Map<string, number>();
     for (const [tensor, out] of shapeOf) {
       const dims = results[out]?.data;
@@ -225,14 +219,7 @@ export async function calibrateModel(
       for await (const sample of source.samples(signal)) {
         if (seen >= limit) break;
         if (signal?.aborted) throw cancelled();
-        const feeds = feedsOf(session, sample);
-        let results: ort.InferenceSession.OnnxValueMapType;
-        try {
-          results = await session.run(feeds, fetches);
-        } catch (error) {
-          const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
-          throw runFailure(error, fed, `Calibration sample ${sample.index}`);
-        }
+        const results = await runExplained(session, feedsOf(session, sample), `Calibration sample ${sample.index}`, fetches);
         for (const probe of probes) {
           if (probe.value !== undefined) {
             const t = results[probe.value];

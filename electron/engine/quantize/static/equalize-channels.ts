@@ -1,12 +1,11 @@
 import { type ModelProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { ModelProtoSchema } from 'onnx-buf';
-import type * as ort from 'onnxruntime-node';
 import type { SampleSource } from '../../datasets/sample-source.js';
 import { StudioError } from '../../errors.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
 import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { GraphIndex, UniqueNameGenerator, opsetVersion } from '../../onnx/graph.js';
-import { runFailure } from '../../runtime/run-failure.js';
+import { runExplained } from '../../runtime/run-failure.js';
 import { feedsOf } from '../calibrate/calibrate.js';
 import { type ChannelGroup, findChannelGroups } from './channel-groups.js';
 import { openModelSession } from './ort-model.js';
@@ -77,14 +76,12 @@ async function channelRanges(
     for await (const sample of source.samples(signal)) {
       if (seen >= maxSamples) break;
       if (signal?.aborted) throw new StudioError('CANCELLED', 'Quantization was cancelled.');
-      const feeds = feedsOf(session, sample);
-      let results: ort.InferenceSession.OnnxValueMapType;
-      try {
-        results = await session.run(feeds, probes.flat());
-      } catch (error) {
-        const fed = Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
-        throw runFailure(error, fed, `Calibration sample ${sample.index}`);
-      }
+      const results = await runExplained(
+        session,
+        feedsOf(session, sample),
+        `Calibration sample ${sample.index}`,
+        probes.flat(),
+      );
       probes.forEach((outs, g) => {
         for (const out of outs) {
           const data = results[out]?.data;
