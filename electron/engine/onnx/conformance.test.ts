@@ -8,6 +8,7 @@ import { compareTensors, identicalTensors, ortTypeOf, readOrtTensor } from '../t
 import { loadModel } from './load-model.js';
 import { serializeToBytes } from './proto-stream-writer.js';
 import { saveModel } from './save-model.js';
+import { ONNX_TESTDATA } from '../testing/onnx-test-data.js';
 
 /*
  * Conformance against ONNX's own backend test models (Debian's libonnx-testdata: ~1070 models of the
@@ -19,7 +20,7 @@ import { saveModel } from './save-model.js';
  *     round-tripped bytes: both must give the stored expected outputs and exactly the same results.
  */
 
-const TESTDATA = '/usr/share/libonnx-testdata/data';
+const TESTDATA = ONNX_TESTDATA;
 const SUITES = ['node', 'pytorch-converted', 'pytorch-operator', 'simple'];
 /** libonnx-testdata 1.12 has 1072 models; newer releases have more. Fewer means a broken install. */
 const MIN_MODELS = 1000;

@@ -30,6 +30,7 @@ import {
   makeModel,
   randomFloats,
 } from '../testing/model-fixtures.js';
+import { onnxFilesUnder } from '../testing/onnx-test-data.js';
 import { decodeModel, decodeModelGeneric } from './decode-model.js';
 import { decodeModelFast } from './fast-decode.js';
 import { makeNode, makeValueInfo } from './graph-build.js';
@@ -41,19 +42,7 @@ import { makeNode, makeValueInfo } from './graph-build.js';
  * including prototypes and the Buffer/Uint8Array class of byte fields.
  */
 
-const TESTDATA = '/usr/share/libonnx-testdata/data';
 const REPO_MODELS = [path.resolve('electron/sample/digits-resnet/digits-resnet.onnx')];
-
-function onnxFilesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...onnxFilesUnder(full));
-    else if (entry.name.endsWith('.onnx')) out.push(full);
-  }
-  return out.sort();
-}
 
 function expectSameAsGeneric(bytes: Uint8Array, label = 'model'): ModelProto {
   // The specialised decoder itself: decodeModel would hide its failures behind the generic path.
@@ -108,7 +97,7 @@ const UNKNOWN = [
 
 describe('fast decoder', () => {
   it("builds the same objects as protobuf-es for every model of ONNX's test data and the repo", () => {
-    const files = [...onnxFilesUnder(TESTDATA), ...REPO_MODELS.filter((f) => fs.existsSync(f))];
+    const files = [...onnxFilesUnder(), ...REPO_MODELS.filter((f) => fs.existsSync(f))];
     expect(files.length, `ONNX test data missing: apt-get install libonnx-testdata`).toBeGreaterThan(1000);
     for (const file of files) expectSameAsGeneric(fs.readFileSync(file), file);
   });

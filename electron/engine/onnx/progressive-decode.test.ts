@@ -12,6 +12,7 @@ import {
   makeModel,
   randomFloats,
 } from '../testing/model-fixtures.js';
+import { onnxFilesUnder } from '../testing/onnx-test-data.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { decodeModel } from './decode-model.js';
 import { makeFloatTensor, makeNode } from './graph-build.js';
@@ -24,19 +25,6 @@ import { fieldEnd } from './wire-reader.js';
  * Decoding while the file is read must give exactly what decodeModel gives for the whole bytes, wherever
  * the reads stop and whatever the unread part of the buffer holds meanwhile.
  */
-
-const TESTDATA = '/usr/share/libonnx-testdata/data';
-
-function onnxFilesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...onnxFilesUnder(full));
-    else if (entry.name.endsWith('.onnx')) out.push(full);
-  }
-  return out.sort();
-}
 
 /** A deterministic generator of 32-bit numbers. */
 function lcg(seed: number): () => number {
@@ -133,7 +121,7 @@ function manySmall(count: number, size: number): ModelProto {
 
 describe('progressive decoding', () => {
   it("gives decodeModel's model for every model of ONNX's test data, wherever the reads stop", () => {
-    const files = onnxFilesUnder(TESTDATA);
+    const files = onnxFilesUnder();
     expect(files.length, `ONNX test data missing: apt-get install libonnx-testdata`).toBeGreaterThan(1000);
     const next = lcg(5);
     for (const file of files) {
