@@ -48,7 +48,7 @@ import {
 let shapes: Shapes | undefined;
 
 /** The message shapes the decoder builds (made on first use). */
-export function decoderShapes(): Shapes {
+function decoderShapes(): Shapes {
   return (shapes ??= new Shapes());
 }
 
@@ -140,9 +140,9 @@ function readGraph(r: WireReader, end: number, depth: number, into?: GraphProto)
  * Reads the graph field at `r.pos` into `graph` (a graph at nesting `depth`). Returns the graph's records
  * left to protobuf-es, `fallback` or a new one when this field is the first of them; the caller merges
  * them once the graph ends. One field at a time so that a graph can be decoded as its bytes arrive
- * (progressive-decode.ts).
+ * (FastModelDecoding).
  */
-export function readGraphField(
+function readGraphField(
   r: WireReader,
   depth: number,
   graph: GraphProto,
