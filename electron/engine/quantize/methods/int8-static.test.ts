@@ -598,6 +598,7 @@ describe('int8-static on the MobileNetV3-style detector', () => {
     });
     const notes = q.report.notes.join('\n');
     expect(notes).toMatch(/1 BatchNormalization folded into the ConvTranspose/);
+    expect(notes).not.toMatch(/median channel's range/); // no outlier channels without fpnOutlierScale
     expect(notes).toMatch(/6 nearest Resizes as Expand, 2 ConvTransposes as a 1x1 Conv \+ pixel shuffle/);
     // Only the stem is reported: the rewrites' shape arithmetic (int64 Mul) was never a candidate.
     expect(q.report.skippedNodes.map((s) => s.name)).toEqual(['stem']);
@@ -628,8 +629,11 @@ describe('int8-static on the MobileNetV3-style detector', () => {
   it('with equalize, recovers what FPN outlier channels cost 8-bit activations', async () => {
     const model = buildTextDetector({ fpnOutlierScale: 20 });
     const plain = await quantize(model, feedsSource(images(4, 77)));
+    // Without --equalize, the outliers are pointed out with the remedy.
+    expect(plain.report.notes.join('\n')).toMatch(/up to \d+x the median channel's range.*--equalize/);
     const equalized = await quantize(model, feedsSource(images(4, 77)), { options: { equalize: true } });
     expect(equalized.report.notes.join('\n')).toMatch(/Activation channels equalized in \d+ groups/);
+    expect(equalized.report.notes.join('\n')).not.toMatch(/median channel's range/);
     const test = images(3, 1234);
     const before = await fidelity(plain.fp32, plain.file, test);
     const after = await fidelity(equalized.fp32, equalized.file, test);

@@ -20,7 +20,7 @@ import {
   planQdq,
 } from '../static/qdq-plan.js';
 import { HARD_ACTIVATION_OPS, decomposeHardActivations } from '../static/decompose-hard-activations.js';
-import { equalizeActivationChannels } from '../static/equalize-channels.js';
+import { equalizeActivationChannels, measureChannelSpread } from '../static/equalize-channels.js';
 import { foldBatchNormIntoConvTranspose } from '../static/fold-convtranspose-bn.js';
 import { rewriteUpsamplingForNhwc } from '../static/nhwc-upsampling.js';
 import {
@@ -41,6 +41,14 @@ import {
 export { int8StaticOptionsSchema };
 
 export type Int8StaticOptions = z.infer<typeof int8StaticOptionsSchema>;
+
+/**
+ * A channel this many times the median channel's range is an outlier worth equalizing: the detector
+ * fixture's trained-like FPN outliers measure 31x, its plain FPN 4x (docs/quantize-static.md).
+ */
+const OUTLIER_SPREAD = 10;
+/** Samples the outlier check runs (one extra pass of the float model over them, without calibration's statistics). */
+const OUTLIER_CHECK_SAMPLES = 2;
 
 async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<QuantizeOutcome> {
   const { model, options, common, note, signal } = input;
@@ -88,6 +96,18 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
         ? 'Equalization found no channel group to balance (activations between convolutions that only Add, Relu, MaxPool or Resize pass through).'
         : `Activation channels equalized in ${eq.groups} group${eq.groups > 1 ? 's' : ''}: the largest channel range went from ${eq.spreadBefore.toFixed(1)}x to ${eq.spreadAfter.toFixed(1)}x the median (the float model computes the same).`,
     );
+  } else {
+    // Outlier channels cost 8-bit activations the most and are cheap to see: say so, with the remedy.
+    const { spread } = await measureChannelSpread(model, input.calibration, {
+      maxSamples: OUTLIER_CHECK_SAMPLES,
+      ...(signal ? { signal } : {}),
+    });
+    if (spread >= OUTLIER_SPREAD) {
+      note(
+        `Some activation channels between convolutions are far larger than the rest (up to ${spread.toFixed(0)}x the median channel's range over ${OUTLIER_CHECK_SAMPLES} calibration samples): ` +
+          'with one 8-bit scale per tensor the other channels lose precision. --equalize balances them first (the float model computes the same); tune tries it too.',
+      );
+    }
   }
   if (signal?.aborted) throw cancelled();
 

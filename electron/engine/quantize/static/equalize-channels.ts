@@ -164,6 +164,31 @@ function applyScales(model: ModelProto, groups: ChannelGroup[], scales: Float64A
   graph.initializer = graph.initializer.filter((t) => !replacedNames.has(t.name) || after.isUsed(t.name));
 }
 
+/** The largest channel range over the median one, over all groups (1 where a median is 0). */
+function largestSpread(ranges: readonly Float64Array[]): number {
+  let spread = 1;
+  for (const r of ranges) {
+    const ref = median(r);
+    if (ref > 0) spread = Math.max(spread, Math.max(...r) / ref);
+  }
+  return spread;
+}
+
+/**
+ * How unevenly the channels between convolutions are used: the largest channel range over the median one
+ * (`spread`), over `maxSamples` calibration samples, without changing the model. 1 when it has no channel group.
+ */
+export async function measureChannelSpread(
+  model: ModelProto,
+  source: SampleSource,
+  options: { maxSamples: number; signal?: AbortSignal },
+): Promise<{ groups: number; spread: number }> {
+  const groups = findChannelGroups(model.graph!);
+  if (groups.length === 0) return { groups: 0, spread: 1 };
+  const ranges = await channelRanges(model, groups, source, options.maxSamples, options.signal);
+  return { groups: groups.length, spread: largestSpread(ranges) };
+}
+
 /** Equalizes the activation channels of `model` in place, from `maxSamples` calibration samples. */
 export async function equalizeActivationChannels(
   model: ModelProto,
@@ -173,21 +198,13 @@ export async function equalizeActivationChannels(
   const groups = findChannelGroups(model.graph!);
   if (groups.length === 0) return { groups: 0, spreadBefore: 1, spreadAfter: 1 };
   const ranges = await channelRanges(model, groups, source, options.maxSamples ?? 8, options.signal);
-  let spreadBefore = 1;
-  let spreadAfter = 1;
   const scales = ranges.map((r) => {
     const ref = median(r);
-    const s = Float64Array.from(r, (v) =>
+    return Float64Array.from(r, (v) =>
       ref > 0 && v > 0 ? Math.min(MAX_SCALE, Math.max(1 / MAX_SCALE, Math.sqrt(v / ref))) : 1,
     );
-    if (ref > 0) {
-      const max = Math.max(...r);
-      spreadBefore = Math.max(spreadBefore, max / ref);
-      const scaled = Float64Array.from(r, (v, c) => v / s[c]!);
-      spreadAfter = Math.max(spreadAfter, Math.max(...scaled) / median(scaled));
-    }
-    return s;
   });
   applyScales(model, groups, scales);
-  return { groups: groups.length, spreadBefore, spreadAfter };
+  const scaled = ranges.map((r, g) => Float64Array.from(r, (v, c) => v / scales[g]![c]!));
+  return { groups: groups.length, spreadBefore: largestSpread(ranges), spreadAfter: largestSpread(scaled) };
 }
