@@ -16,11 +16,13 @@ const opened = run(initialState, { type: 'model-opened', summary: SUMMARY, works
 
 describe('studio state', () => {
   it('tracks a job from queued to done, with progress, ETA and notes', () => {
-    const [queued, progress, warn, result] = events(
+    const [queued, progress, warn, info, debug, result] = events(
       'j1',
       { type: 'progress', fraction: 0, stage: 'queued' },
       { type: 'progress', fraction: 0.4, stage: 'quantizing', etaMs: 1500 },
       { type: 'log', level: 'warn', message: 'opset raised to 13' },
+      { type: 'log', level: 'info', message: 'Nothing to quantize: int4 quantizes MatMul, Gemm nodes' },
+      { type: 'log', level: 'debug', message: 'session options: ...' },
       { type: 'result', result: { report: {}, variant: variant('v1', 'int8-dynamic', 1000) } },
     );
     let state = run(opened, {
@@ -41,12 +43,19 @@ describe('studio state', () => {
       etaAtMs: 1100,
       runningSinceMs: 1100,
     });
-    state = run(state, { type: 'job-event', event: warn! }, { type: 'job-event', event: result! });
+    state = run(
+      state,
+      { type: 'job-event', event: warn! },
+      { type: 'job-event', event: info! },
+      { type: 'job-event', event: debug! },
+      { type: 'job-event', event: result! },
+    );
+    // The engine's notes (warnings and explanations) are the job's; debug lines are not shown.
     expect(state.jobs[0]).toMatchObject({
       status: 'done',
       fraction: 1,
-      notes: ['opset raised to 13'],
-      finishedAtMs: 1300,
+      notes: ['opset raised to 13', 'Nothing to quantize: int4 quantizes MatMul, Gemm nodes'],
+      finishedAtMs: 1500, // the events helper stamps each event 100 ms after the last
     });
     expect(state.jobs[0]?.result).toMatchObject({ variant: { id: 'v1' } });
   });

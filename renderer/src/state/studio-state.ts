@@ -283,10 +283,10 @@ function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
       return updateJob(state, job.jobId, () => next);
     }
     case 'log':
+      // Info notes are the engine's explanations of a result ("Nothing to quantize: ...", "opset raised to
+      // 13", a guessed input size): the job list is where the app shows them. Debug lines are not for users.
       return updateJob(state, job.jobId, () =>
-        event.level === 'warn' || event.level === 'error'
-          ? { ...seen, notes: [...seen.notes, event.message].slice(-MAX_NOTES) }
-          : seen,
+        event.level === 'debug' ? seen : { ...seen, notes: [...seen.notes, event.message].slice(-MAX_NOTES) },
       );
     case 'metric': {
       const withJob = updateJob(state, job.jobId, () =>

@@ -105,7 +105,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     if (spread >= OUTLIER_SPREAD) {
       note(
         `Some activation channels between convolutions are far larger than the rest (up to ${spread.toFixed(0)}x the median channel's range over ${OUTLIER_CHECK_SAMPLES} calibration samples): ` +
-          'with one 8-bit scale per tensor the other channels lose precision. --equalize balances them first (the float model computes the same); tune tries it too.',
+          'with one 8-bit scale per tensor the other channels lose precision. The equalize option (--equalize) balances them first (the float model computes the same); tune tries it too.',
       );
     }
   }
