@@ -60,6 +60,24 @@ describe('studio state', () => {
     expect(state.jobs[0]?.result).toMatchObject({ variant: { id: 'v1' } });
   });
 
+  it("lists a benchmark's warnings but not its info lines (the settings the app shows anyway)", () => {
+    const logs = events(
+      'b1',
+      { type: 'log', level: 'info', message: 'intra-op spinning is off (the default)' },
+      { type: 'log', level: 'warn', message: 'the first runs were 3x slower than the rest' },
+    );
+    let state = run(opened, {
+      type: 'job-submitted',
+      jobId: 'b1',
+      kind: 'bench',
+      title: 'Benchmark',
+      modelPath: MODEL_PATH,
+      atMs: 900,
+    });
+    state = run(state, ...logs.map((event) => ({ type: 'job-event' as const, event })));
+    expect(state.jobs[0]?.notes).toEqual(['the first runs were 3x slower than the rest']);
+  });
+
   it('replays events that arrived before startJob answered, in order', () => {
     const [a, b] = events(
       'j2',

@@ -13,7 +13,7 @@
  */
 import type { BenchReport } from '../../../shared/bench.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
-import type { JobEvent, JobInfo, JobKind } from '../../../shared/ipc-contract.js';
+import type { JobEvent, JobInfo, JobKind, JobLogEvent } from '../../../shared/ipc-contract.js';
 import { latencyStatsOf, parseLatencyMetricName, type LatencyStats } from '../../../shared/latency-stats.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
@@ -90,6 +90,18 @@ export interface StudioState {
 export const MAX_LIVE_SAMPLES = 50_000;
 const MAX_EARLY_EVENTS = 500;
 const MAX_NOTES = 20;
+
+/** Jobs that make a variant: their info notes explain it ("Nothing to quantize: ...", "opset raised to 13"). */
+const EXPLAINED_KINDS: ReadonlySet<StudioJobKind> = new Set(['quantize', 'prune']);
+
+/**
+ * Which log lines a job lists as notes: warnings and errors of every job, and the info notes of jobs that
+ * make a variant. Other jobs' info notes restate the settings the app already shows (a benchmark's threads,
+ * spinning and profiling), and debug lines are not for users.
+ */
+function shownAsNote(kind: StudioJobKind, level: JobLogEvent['level']): boolean {
+  return level === 'warn' || level === 'error' || (level === 'info' && EXPLAINED_KINDS.has(kind));
+}
 const MAX_FINISHED_JOBS = 50;
 
 export const initialState: StudioState = {
@@ -283,10 +295,10 @@ function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
       return updateJob(state, job.jobId, () => next);
     }
     case 'log':
-      // Info notes are the engine's explanations of a result ("Nothing to quantize: ...", "opset raised to
-      // 13", a guessed input size): the job list is where the app shows them. Debug lines are not for users.
       return updateJob(state, job.jobId, () =>
-        event.level === 'debug' ? seen : { ...seen, notes: [...seen.notes, event.message].slice(-MAX_NOTES) },
+        shownAsNote(seen.kind, event.level)
+          ? { ...seen, notes: [...seen.notes, event.message].slice(-MAX_NOTES) }
+          : seen,
       );
     case 'metric': {
       const withJob = updateJob(state, job.jobId, () =>
