@@ -44,6 +44,13 @@ function shortAscii(buf: Uint8Array, start: number, n: number): string {
   }
 }
 
+/**
+ * Small int64 values (dims, attribute ints) as one bigint each: a bigint is an immutable value, so sharing
+ * it changes nothing but the objects a decoded model holds (20,000 dims of 256 are one object, not 20,000).
+ */
+const SHARED_BIGINTS = 4096;
+const sharedBigInts = new Array<bigint | undefined>(SHARED_BIGINTS).fill(undefined);
+
 /** `list` followed by the first `n` items of `scratch`, as a new array of exactly that size. */
 function joined<T>(list: T[], scratch: T[], n: number): T[] {
   const out = scratch.slice(0, n);
@@ -123,7 +130,8 @@ export class WireReader {
   /** A signed 64-bit varint as a bigint (protobuf-es's int64). */
   int64(): bigint {
     const small = this.smallVarint();
-    return small >= 0 ? BigInt(small) : BigInt.asIntN(64, this.varint64());
+    if (small < 0) return BigInt.asIntN(64, this.varint64());
+    return small < SHARED_BIGINTS ? (sharedBigInts[small] ??= BigInt(small)) : BigInt(small);
   }
 
   /** An unsigned 64-bit varint as a bigint (protobuf-es's uint64). */
