@@ -214,12 +214,27 @@ export function removeInitializer(
   name: string,
   options: { removeInput?: boolean } = {},
 ): boolean {
-  const dense = graph.initializer.length;
-  const sparse = graph.sparseInitializer.length;
-  graph.initializer = graph.initializer.filter((t) => t.name !== name);
-  graph.sparseInitializer = graph.sparseInitializer.filter((s) => sparseName(s) !== name);
-  const removed = graph.initializer.length !== dense || graph.sparseInitializer.length !== sparse;
-  if (removed && (options.removeInput ?? true)) graph.input = graph.input.filter((vi) => vi.name !== name);
+  return removeInitializers(graph, new Set([name]), options).size > 0;
+}
+
+/**
+ * removeInitializer for many names in one pass over the graph's lists (one call per name costs a pass
+ * each: quadratic on models with thousands of weights). Returns the names that were removed.
+ */
+export function removeInitializers(
+  graph: GraphProto,
+  names: ReadonlySet<string>,
+  options: { removeInput?: boolean } = {},
+): Set<string> {
+  const removed = new Set<string>();
+  if (names.size === 0) return removed;
+  graph.initializer = graph.initializer.filter((t) => !(names.has(t.name) && removed.add(t.name)));
+  graph.sparseInitializer = graph.sparseInitializer.filter((s) => {
+    const name = sparseName(s);
+    return !(names.has(name) && removed.add(name));
+  });
+  if (removed.size > 0 && (options.removeInput ?? true))
+    graph.input = graph.input.filter((vi) => !removed.has(vi.name));
   return removed;
 }
 

@@ -5,7 +5,7 @@ import {
   GraphIndex,
   UniqueNameGenerator,
   opsetVersion,
-  removeInitializer,
+  removeInitializers,
   setOpsetVersion,
   sortNodesTopologically,
 } from '../../onnx/graph.js';
@@ -359,6 +359,7 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
 /** Removes the original float constants (and Casts feeding from them) that nothing reads any more. */
 function removeUnusedConstants(graph: GraphProto, index: GraphIndex, constants: ResolvedConstant[]): void {
   const dropNodes = new Set<NodeProto>();
+  const dropInitializers = new Map<GraphProto, Set<string>>();
   const seen = new Set<string>();
   for (const c of constants) {
     if (seen.has(c.name)) continue;
@@ -373,7 +374,11 @@ function removeUnusedConstants(graph: GraphProto, index: GraphIndex, constants: 
       if (stillUsed) continue;
     }
     if (source.kind === 'constant-node') dropNodes.add(source.node);
-    else removeInitializer(source.graph, source.name);
+    else {
+      const names = dropInitializers.get(source.graph) ?? new Set<string>();
+      dropInitializers.set(source.graph, names.add(source.name));
+    }
   }
+  for (const [owner, names] of dropInitializers) removeInitializers(owner, names);
   if (dropNodes.size > 0) graph.node = graph.node.filter((n) => !dropNodes.has(n));
 }

@@ -10,8 +10,8 @@ import { dtypeName } from '../../onnx/dtypes.js';
 import {
   type ConstantRef,
   GraphIndex,
-  removeInitializer,
-  removeNode,
+  removeInitializers,
+  removeNodes,
   subgraphsOf,
 } from '../../onnx/graph.js';
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
@@ -162,6 +162,11 @@ export function resolveWeight(index: GraphIndex, name: string): ResolvedWeight |
 export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number {
   const seen = new Set<string>();
   const uses = new UseTracker();
+  // Removed at the end, in one pass per graph: a pass per weight is quadratic on models with thousands.
+  const dropNodes = new Map<GraphProto, Set<NodeProto>>();
+  const dropInitializers = new Map<GraphProto, Set<string>>();
+  const drop = <T>(lists: Map<GraphProto, Set<T>>, graph: GraphProto, item: T) =>
+    lists.set(graph, (lists.get(graph) ?? new Set<T>()).add(item));
   let inputsRemoved = 0;
   for (const w of weights) {
     if (seen.has(w.key)) continue;
@@ -169,7 +174,7 @@ export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number
     if (w.cast && w.castGraph) {
       const out = w.cast.output[0] ?? '';
       if (!uses.isUsed(w.castGraph, out)) {
-        removeNode(w.castGraph, w.cast);
+        drop(dropNodes, w.castGraph, w.cast);
         uses.removed(w.castGraph, w.cast);
       }
     }
@@ -178,13 +183,15 @@ export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number
       case 'initializer':
       case 'sparse-initializer':
         if (w.overridable) inputsRemoved += 1;
-        removeInitializer(w.ref.graph, w.ref.name, { removeInput: true });
+        drop(dropInitializers, w.ref.graph, w.ref.name);
         break;
       case 'constant-node':
-        removeNode(w.ref.graph, w.ref.node);
+        drop(dropNodes, w.ref.graph, w.ref.node);
         break;
     }
   }
+  for (const [graph, nodes] of dropNodes) removeNodes(graph, nodes);
+  for (const [graph, names] of dropInitializers) removeInitializers(graph, names, { removeInput: true });
   return inputsRemoved;
 }
 
