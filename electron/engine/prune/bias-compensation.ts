@@ -2,7 +2,6 @@ import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType
 import {
   type ConstantRef,
   UniqueNameGenerator,
-  addInitializer,
   addNode,
   replaceConstant,
 } from '../onnx/graph.js';
@@ -160,7 +159,9 @@ function applyDelta(
   const node = edit.node;
   const stem = node.name || edit.weight.name;
   const name = names.next(`${stem}.compensated_bias`);
-  addInitializer(graph, encodeLike(name, dataType, [values.length], values));
+  // `names` made the name unique in the graph, so addInitializer's check (a pass over every name the graph
+  // defines, per layer: minutes on a model of thousands of layers) is not needed.
+  graph.initializer.push(encodeLike(name, dataType, [values.length], values));
   if (node.opType === 'MatMul') {
     const output = node.output[0]!;
     const product = names.next(`${output}.before_bias`);
