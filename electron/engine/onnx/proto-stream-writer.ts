@@ -539,13 +539,28 @@ export class StreamingProtoWriter implements CodecWriter {
   }
 }
 
-/** Serializes into memory (tests, small messages). */
+/**
+ * Serializes into memory (an in-memory onnxruntime session, tests): measured first, then written straight
+ * into one buffer of that size, so each byte is copied once.
+ */
 export function serializeToBytes(
   desc: DescMessage,
   message: Message,
   substitute?: MessageSubstitute,
 ): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  new StreamingProtoWriter({ write: (c) => chunks.push(c) }, substitute).write(desc, message);
-  return Buffer.concat(chunks);
+  let out = EMPTY;
+  let at = 0;
+  const sink: ByteSink = {
+    consumesChunks: true,
+    write: (chunk) => {
+      out.set(chunk, at);
+      at += chunk.byteLength;
+    },
+  };
+  const writer = new StreamingProtoWriter(sink, substitute);
+  out = Buffer.allocUnsafe(writer.measure(desc, message));
+  writer.write(desc, message);
+  if (at !== out.byteLength)
+    throw new Error(`serialized ${at} bytes into a message measured at ${out.byteLength}`);
+  return out;
 }

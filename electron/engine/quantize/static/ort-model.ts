@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { toBinary } from '@bufbuild/protobuf';
 import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
 import type * as ort from 'onnxruntime-node';
 import { subgraphsOf } from '../../onnx/graph.js';
+import { serializeToBytes } from '../../onnx/proto-stream-writer.js';
 import { saveModel } from '../../onnx/save-model.js';
 import { tensorByteSize } from '../../onnx/tensor-codec.js';
 import { createSession, type SessionSettings } from '../../runtime/create-session.js';
@@ -37,7 +37,7 @@ export async function openModelSession(
   settings: SessionSettings = {},
 ): Promise<{ session: ort.InferenceSession; close: () => Promise<void> }> {
   if (modelTensorBytes(model) < IN_MEMORY_LIMIT_BYTES) {
-    const session = await createSession(toBinary(ModelProtoSchema, model), settings);
+    const session = await createSession(serializeToBytes(ModelProtoSchema, model), settings);
     return { session, close: () => session.release() };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-session-'));

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
+import { decodeModel } from '../../onnx/decode-model.js';
 import { normalizeDomain, opsetImports } from '../../onnx/graph.js';
+import { serializeToBytes } from '../../onnx/proto-stream-writer.js';
 import { createSession } from '../../runtime/create-session.js';
 import { IN_MEMORY_LIMIT_BYTES, modelTensorBytes } from './ort-model.js';
 
@@ -32,13 +33,13 @@ export async function preoptimizeModel(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-preopt-'));
   try {
     const out = path.join(dir, 'optimized.onnx');
-    const session = await createSession(toBinary(ModelProtoSchema, model), {
+    const session = await createSession(serializeToBytes(ModelProtoSchema, model), {
       graphOptimizationLevel: 'basic',
       optimizedModelFilePath: out,
       intraOpThreads: 1,
     });
     await session.release();
-    const optimized = fromBinary(ModelProtoSchema, fs.readFileSync(out));
+    const optimized = decodeModel(fs.readFileSync(out));
     if (!optimized.graph) throw new Error('onnxruntime wrote a model without a graph');
     // Keep our opset imports, plus any domain the optimized graph really uses that we did not import.
     const used = new Set(optimized.graph.node.map((n) => normalizeDomain(n.domain)));
