@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
-import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
+import type { ModelProto } from 'onnx-buf';
+import { decodeModel } from '../../onnx/decode-model.js';
 import { normalizeDomain } from '../../onnx/domains.js';
 import { createSession } from '../../runtime/create-session.js';
 
@@ -34,7 +34,7 @@ export async function optimizedGraph(
       optimizedModelFilePath: file,
     });
     await session.release();
-    const optimized = fromBinary(ModelProtoSchema, fs.readFileSync(file));
+    const optimized = decodeModel(fs.readFileSync(file));
     const opCounts = new Map<string, number>();
     for (const node of optimized.graph?.node ?? []) {
       const domain = normalizeDomain(node.domain);
