@@ -82,7 +82,9 @@ function quantize(label: string, extra: string[]): Run {
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`${label}: exit ${r.status}\n${r.stderr}`);
-  const peakBytes = Number(/maxRSS=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
+  // The largest report: worker threads run the preload too, and report the process's peak when they end.
+  const reports = [...r.stderr.matchAll(/maxRSS=(\d+)/g)].map((m) => Number(m[1]));
+  const peakBytes = reports.length > 0 ? Math.max(...reports) : NaN;
   const notes = (JSON.parse(r.stdout) as { notes?: string[] }).notes ?? [];
   // The graph alone: the recipe in the metadata records the --max-memory given.
   const graph = fromBinary(ModelProtoSchema, fs.readFileSync(out)).graph!;

@@ -1,0 +1,88 @@
+/**
+ * `npm run bench:layers`: every transform of `onnx-studio` on a graph of thousands of layers, as whole CLI
+ * processes (wall time and the child's peak memory). A pass over the whole graph per weight or per layer
+ * is quadratic, and shows here long before it shows on the fixtures of the tests:
+ *
+ *   node out/electron/scripts/bench-layers.js [--layers N] [--width W]
+ *
+ * The model is buildDeepMlp: N x (MatMul by a [W, W] weight, Add a bias, Relu), 3N nodes and 2N
+ * initializers (default 2,000 layers of width 64: 6,000 nodes, 33 MB). Each command runs once after the
+ * model is written; peak memory is the child's VmHWM where /proc has it.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDeepMlp, modelBytes } from '../engine/testing/model-fixtures.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const bin = path.join(root, 'bin', 'onnx-studio.js');
+const argv = process.argv.slice(2);
+function positiveInt(flag: string, fallback: number): number {
+  const i = argv.indexOf(flag);
+  if (i < 0) return fallback;
+  const value = Number(argv[i + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} takes a positive whole number`);
+  return value;
+}
+const layers = positiveInt('--layers', 2000);
+const width = positiveInt('--width', 64);
+
+const COMMANDS: string[][] = [
+  ['quantize', '--method', 'int8-dynamic'],
+  ['quantize', '--method', 'int8-weight'],
+  ['quantize', '--method', 'int4'],
+  ['quantize', '--method', 'fp16'],
+  ['quantize', '--method', 'int8-static', '--calib-data', 'synthetic', '--calib-samples', '2'],
+  ['prune', '--method', 'magnitude', '--sparsity', '0.5'],
+  ['prune', '--method', 'structured', '--sparsity', '0.2'],
+];
+
+// The child's own peak (getrusage's maxRSS would start from this parent's).
+const PEAK =
+  "process.on('exit', () => { try { const m = /^VmHWM:\\s+(\\d+)/m.exec(require('fs').readFileSync('/proc/self/status', 'utf8')); if (m) process.stderr.write(`\\nVmHWM=${m[1]}\\n`); } catch {} });";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-layers-'));
+try {
+  const model = path.join(dir, 'deep.onnx');
+  fs.writeFileSync(model, modelBytes(buildDeepMlp({ layers, width })));
+  const mb = (fs.statSync(model).size / 2 ** 20).toFixed(1);
+  console.log(
+    `${layers} layers of width ${width}: ${layers * 3} nodes, ${layers * 2} initializers, ${mb} MB`,
+  );
+  console.log(
+    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}\n`,
+  );
+  const preload = path.join(dir, 'peak.cjs');
+  fs.writeFileSync(preload, PEAK);
+  const rows: string[][] = [['command', 'seconds', 'peak memory']];
+  for (const command of COMMANDS) {
+    const out = path.join(dir, 'out.onnx');
+    const t0 = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      ['--require', preload, bin, command[0]!, model, '-o', out, '--force', ...command.slice(1)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`${command.join(' ')} exited ${r.status}:\n${r.stderr}`);
+    // The largest report: worker threads run the preload too, and report the process's peak when they end.
+    const reports = [...r.stderr.matchAll(/VmHWM=(\d+)/g)].map((m) => Number(m[1]) * 1024);
+    const peak = reports.length > 0 ? Math.max(...reports) : NaN;
+    rows.push([
+      command.join(' '),
+      seconds.toFixed(2),
+      Number.isFinite(peak) ? `${(peak / 2 ** 20).toFixed(0)} MB` : 'n/a',
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  for (const row of rows)
+    console.log(
+      row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+    );
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
