@@ -10,7 +10,7 @@ import {
   UniqueNameGenerator,
   localDefinitions,
   opsetVersion,
-  removeInitializer,
+  removeInitializers,
   removeNodes,
   setOpsetVersion,
   subgraphsOf,
@@ -568,6 +568,7 @@ export class DynamicQuantizer {
       const index = new GraphIndex(graph);
       const deadNodes = new Set<NodeProto>();
       const deadNames = new Set<string>();
+      const unreadConstants = new Set<string>();
       for (const name of candidates) {
         if (index.isUsed(name)) continue;
         const producer = index.producer(name)?.node;
@@ -578,10 +579,12 @@ export class DynamicQuantizer {
             // Its input (the stored constant behind a Cast) may become unused in the next pass.
             for (const i of producer.input) if (i !== '') candidates.add(i);
           }
-        } else if (removeInitializer(graph, name)) {
-          deadNames.add(name);
+        } else {
+          unreadConstants.add(name);
         }
       }
+      // One pass over the initializers for all of them (one per name is quadratic on big graphs).
+      for (const name of removeInitializers(graph, unreadConstants)) deadNames.add(name);
       if (deadNodes.size > 0) removeNodes(graph, deadNodes);
       if (deadNames.size > 0) {
         const defined = localDefinitions(graph);

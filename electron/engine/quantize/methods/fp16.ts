@@ -15,7 +15,8 @@ import {
   UniqueNameGenerator,
   findConstant,
   localDefinitions,
-  removeInitializer,
+  removeInitializers,
+  removeNodes,
   replaceConstant,
   replaceUses,
   subgraphCaptures,
@@ -375,12 +376,17 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
   if (folded.size > 0) {
     graph.node = graph.node.filter((n) => !folded.has(n));
     const fresh = new GraphIndex(graph);
+    // Removed together: a pass over the graph per source is quadratic on models of thousands of weights.
+    const unreadNodes = new Set<NodeProto>();
+    const unreadInitializers = new Set<string>();
     for (const src of sources) {
       if (fresh.isUsed(src)) continue;
       const ref = findConstant(fresh, src, { allowOverridable: true });
-      if (ref?.kind === 'constant-node') graph.node = graph.node.filter((n) => n !== ref.node);
-      else if (ref) removeInitializer(graph, src, { removeInput: true });
+      if (ref?.kind === 'constant-node') unreadNodes.add(ref.node);
+      else if (ref) unreadInitializers.add(src);
     }
+    removeNodes(graph, unreadNodes);
+    removeInitializers(graph, unreadInitializers, { removeInput: true });
     note(`${folded.size} Casts of half-precision weights were folded into float16 weights.`);
   }
 
