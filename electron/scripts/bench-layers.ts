@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatTable } from '../cli/format.js';
 import { buildDeepMlp, modelBytes } from '../engine/testing/model-fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -56,7 +57,7 @@ try {
   );
   const preload = path.join(dir, 'peak.cjs');
   fs.writeFileSync(preload, PEAK);
-  const rows: string[][] = [['command', 'seconds', 'peak memory']];
+  const rows: string[][] = [];
   for (const command of COMMANDS) {
     const out = path.join(dir, 'out.onnx');
     const t0 = performance.now();
@@ -78,11 +79,7 @@ try {
       Number.isFinite(peak) ? `${(peak / 2 ** 20).toFixed(0)} MB` : 'n/a',
     ]);
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  for (const row of rows)
-    console.log(
-      row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
-    );
+  console.log(formatTable(['command', 'seconds', 'peak memory'], rows));
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -31,9 +31,10 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { restoreFloatLists } from './float-lists.js';
+import { fixedWidthOf } from './proto-wire-sizes.js';
 import { variantMessage } from './variant-schema.js';
 import { forEachTensorIn } from './walk-tensors.js';
-import type { WireReader } from './wire-reader.js';
+import { BIT32, BIT64, DELIMITED, VARINT, type WireReader } from './wire-reader.js';
 
 /** protobuf-es's default nesting limit (fromBinary's recursionLimit). */
 export const RECURSION_LIMIT = 100;
@@ -271,21 +272,10 @@ function fieldWireTypes(field: DescField): readonly number[] {
 }
 
 function scalarWireType(scalar: ScalarType): number {
-  switch (scalar) {
-    case ScalarType.STRING:
-    case ScalarType.BYTES:
-      return 2;
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return 1;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return 5;
-    default:
-      return 0;
-  }
+  if (scalar === ScalarType.STRING || scalar === ScalarType.BYTES) return DELIMITED;
+  // The fixed widths are declared once (proto-wire-sizes.ts); bool has one but is a varint on the wire.
+  const width = scalar === ScalarType.BOOL ? undefined : fixedWidthOf(scalar);
+  return width === 8 ? BIT64 : width === 4 ? BIT32 : VARINT;
 }
 
 /**

@@ -118,6 +118,29 @@ class Rewriter {
   }
 
   /** A Transpose of `input` from NCHW to NHWC. */
+  /**
+   * Both rewrites end alike: the upsampled shape's nodes, `blocks` reshaped to that NHWC shape as
+   * `upsampled`, and a Transpose back to NCHW as `y`.
+   */
+  mergeToNchw(
+    base: string,
+    blocks: string,
+    shapeNodes: NodeProto[],
+    upsampled: string,
+    y: string,
+  ): NodeProto[] {
+    return [
+      ...shapeNodes,
+      makeNode('Reshape', [blocks, shapeNodes.at(-1)!.output[0]!], [upsampled], {
+        name: this.name(`${base}/merge`),
+      }),
+      makeNode('Transpose', [upsampled], [y], {
+        name: this.name(`${base}/to_nchw`),
+        attributes: { perm: { ints: [0, 3, 1, 2] } },
+      }),
+    ];
+  }
+
   toNhwc(base: string, input: string): { node: NodeProto; output: string } {
     const output = this.name(`${base}_nhwc`);
     const node = makeNode('Transpose', [input], [output], {
@@ -189,14 +212,7 @@ class Rewriter {
       makeNode('Expand', [unsqueezed, this.int64(`${base}_repeats`, [1, 1, sh, 1, sw, 1])], [expanded], {
         name: this.name(`${base}/expand`),
       }),
-      ...shapeNodes,
-      makeNode('Reshape', [expanded, shapeNodes.at(-1)!.output[0]!], [upsampled], {
-        name: this.name(`${base}/merge`),
-      }),
-      makeNode('Transpose', [upsampled], [y], {
-        name: this.name(`${base}/to_nchw`),
-        attributes: { perm: { ints: [0, 3, 1, 2] } },
-      }),
+      ...this.mergeToNchw(base, expanded, shapeNodes, upsampled, y),
     ];
   }
 
@@ -283,14 +299,7 @@ class Rewriter {
         name: this.name(`${base}/interleave`),
         attributes: { perm: { ints: [0, 1, 3, 2, 4, 5] } },
       }),
-      ...shapeNodes,
-      makeNode('Reshape', [interleaved, shapeNodes.at(-1)!.output[0]!], [upsampled], {
-        name: this.name(`${base}/merge`),
-      }),
-      makeNode('Transpose', [upsampled], [y], {
-        name: this.name(`${base}/to_nchw`),
-        attributes: { perm: { ints: [0, 3, 1, 2] } },
-      }),
+      ...this.mergeToNchw(base, interleaved, shapeNodes, upsampled, y),
     );
     return { nodes, ...(consumed ? { consumed } : {}) };
   }
