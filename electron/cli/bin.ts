@@ -1,3 +1,4 @@
+import '../engine/host/young-generation.js';
 import { runCli } from './main.js';
 
 // Ctrl+C cancels the running command through its AbortSignal; a second Ctrl+C exits at once.

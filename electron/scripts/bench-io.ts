@@ -23,6 +23,8 @@
  *
  * Internal: `bench-io.js --measure IN OUT RUNS [WARMUPS]` times our side and prints JSON (used by the parent).
  */
+// First, as in every engine process: our side is timed under the young-generation policy the CLI runs with.
+import '../engine/host/young-generation.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -6,6 +6,7 @@
  *
  * Start it through `EngineClient` (engine-client.ts), never directly.
  */
+import './young-generation.js';
 import { startEngine } from './engine-dispatcher.js';
 import { connectToOwner } from './owner-channel.js';
 import { testHooksEnabled } from './test-hooks.js';

@@ -6,6 +6,7 @@
  * `utilityProcess.fork` in Electron; never start it directly. Nothing here imports Electron: under Electron
  * the channel is `process.parentPort` (see owner-channel.ts).
  */
+import '../host/young-generation.js';
 import { toErrorInfo } from '../errors.js';
 import { JobEmitter } from '../host/job-emitter.js';
 import { connectToOwner } from '../host/owner-channel.js';
