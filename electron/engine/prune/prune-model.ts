@@ -139,10 +139,13 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
     notes,
   };
   if (outcome.measureCompressed && loaded.externalDataBytes === 0 && saved.externalDataBytes === 0) {
-    report.gzipBytes = {
-      input: await gzipSize(loaded.path, request.signal),
-      output: await gzipSize(saved.output, request.signal),
-    };
+    // Both at once: zlib compresses on the thread pool, and one file after the other left the main thread
+    // idle for most of a magnitude prune of a 33 MB model (1.8 of 4.4 s).
+    const [input, output] = await Promise.all([
+      gzipSize(loaded.path, request.signal),
+      gzipSize(saved.output, request.signal),
+    ]);
+    report.gzipBytes = { input, output };
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;
