@@ -29,6 +29,19 @@ export function formatTable(headers: string[], rows: (string | number)[][]): str
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** Rows of a per-node or per-layer table printed unless --all is given (--json always lists every row). */
+export const LISTED_ROWS = 20;
+
+/**
+ * A table of at most LISTED_ROWS rows unless `all`, ending with a line that says how many more there are
+ * and how to see them: a 20,000-layer model printed 20,000 lines.
+ */
+export function formatListedTable(headers: string[], rows: (string | number)[][], all: boolean): string {
+  if (all || rows.length <= LISTED_ROWS) return formatTable(headers, rows);
+  const more = rows.length - LISTED_ROWS;
+  return `${formatTable(headers, rows.slice(0, LISTED_ROWS))}\n... and ${formatCount(more)} more (all ${formatCount(rows.length)} with --all or --json)`;
+}
+
 export function formatShape(shape: (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 }

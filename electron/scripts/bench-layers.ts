@@ -64,9 +64,8 @@ try {
     const r = spawnSync(
       process.execPath,
       ['--require', preload, bin, command[0]!, model, '-o', out, '--force', ...command.slice(1)],
-      {
-        encoding: 'utf8',
-      },
+      // stdout ignored: its per-layer table of a big model overran spawnSync's buffer, which kills the child.
+      { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const seconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${command.join(' ')} exited ${r.status}:\n${r.stderr}`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../main.js';
-import { modelBytes } from '../../engine/testing/model-fixtures.js';
+import { buildDeepMlp, modelBytes } from '../../engine/testing/model-fixtures.js';
 import { buildResidualBnCnn } from '../../engine/testing/prune-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 
@@ -92,6 +92,21 @@ describe('onnx-studio prune', () => {
     expect(m.code).toBe(0);
     expect(m.stdout).toMatch(/Gzipped/);
     expect(m.stdout).toMatch(/target 50\.0%/);
+  });
+
+  it('lists the first 20 layers of a deep model, and every layer with --all', async () => {
+    const deep = path.join(tmp.dir, 'deep.onnx');
+    fs.writeFileSync(deep, modelBytes(buildDeepMlp({ layers: 30, width: 8 })));
+    const layerRows = (text: string) => text.split('\n').filter((l) => /^layer\d+_matmul\s+MatMul/.test(l));
+    const args = [deep, '-o', path.join(tmp.dir, 'd.onnx'), '--method', 'magnitude', '--sparsity', '0.5', '--force'];
+    const short = await cli(...args);
+    expect(short.code).toBe(0);
+    expect(layerRows(short.stdout)).toHaveLength(20);
+    expect(short.stdout).toMatch(/\.\.\. and 10 more \(all 30 with --all or --json\)/);
+    const all = await cli(...args, '--all');
+    expect(all.code).toBe(0);
+    expect(layerRows(all.stdout)).toHaveLength(30);
+    expect(all.stdout).not.toMatch(/more \(all/);
   });
 
   it('exits 2 with a clear message for wrong input', async () => {

@@ -4,7 +4,7 @@ import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { pruneModel } from '../../engine/prune/prune-model.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
-import { formatBytes, formatTable } from '../format.js';
+import { formatBytes, formatListedTable, LISTED_ROWS } from '../format.js';
 import { methodListHelp, methodOptionsFromFlags } from '../method-flags.js';
 import { ProgressBar } from '../progress-bar.js';
 
@@ -32,6 +32,7 @@ export const pruneCommand: CliCommand = {
       ...methodListHelp(methodCatalog().prune),
       ...flagHelp(methodCatalog().prune),
       '  --force                  replace OUT if it exists',
+      `  --all                    list every layer and skipped node (default: the first ${LISTED_ROWS} of each)`,
       '  --json                   print {output, method, targetSparsity, achievedSparsity, prunedNodes,',
       '                           removedChannels, inputBytes, outputBytes, layers, skipped, ...}',
     ].join('\n');
@@ -42,6 +43,7 @@ export const pruneCommand: CliCommand = {
       method: { type: 'string' },
       ...parseArgsOptions(methodCatalog().prune),
       force: { type: 'boolean' },
+      all: { type: 'boolean' },
     } as const;
   },
   async run(ctx) {
@@ -70,6 +72,7 @@ export const pruneCommand: CliCommand = {
       writeJson(ctx, report);
       return 0;
     }
+    const all = ctx.values.all === true;
     const lines = [
       `Wrote ${report.output}`,
       `Method      ${report.method} (${report.method === 'structured' ? 'channels' : 'weights'})`,
@@ -89,7 +92,7 @@ export const pruneCommand: CliCommand = {
       const unit = report.layers[0]!.unit;
       lines.push(
         '',
-        formatTable(
+        formatListedTable(
           [
             'Layer',
             'Op type',
@@ -106,15 +109,17 @@ export const pruneCommand: CliCommand = {
             percent(l.sparsity),
             ...(unit === 'channels' ? [(l.group ?? []).slice(1).join(', ')] : []),
           ]),
+          all,
         ),
       );
     }
     if (report.skipped.length > 0) {
       lines.push(
         '',
-        formatTable(
+        formatListedTable(
           ['Skipped', 'Op type', 'Reason'],
           report.skipped.map((s) => [s.name, s.opType, s.reason]),
+          all,
         ),
       );
     }

@@ -5,7 +5,7 @@ import { quantizeModel } from '../../engine/quantize/quantize-model.js';
 import type { CliCommand } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
 import { openCalibrationData, CALIBRATION_OPTIONS, CALIBRATION_HELP } from '../calibration-flags.js';
-import { formatBytes, formatTable } from '../format.js';
+import { formatBytes, formatListedTable, LISTED_ROWS } from '../format.js';
 import { methodListHelp, methodOptionsFromFlags } from '../method-flags.js';
 import { ProgressBar } from '../progress-bar.js';
 import { isDefaultedDimsNote } from '../../engine/runtime/input-specs.js';
@@ -21,6 +21,7 @@ export const quantizeCommand: CliCommand = {
       ...flagHelp(methodCatalog().quantize),
       CALIBRATION_HELP,
       '  --force                  replace OUT if it exists',
+      `  --all                    list every skipped node (default: the first ${LISTED_ROWS})`,
       '  --json                   print {output, method, inputBytes, outputBytes, quantizedNodes, skippedNodes, seconds}',
     ].join('\n');
   },
@@ -30,6 +31,7 @@ export const quantizeCommand: CliCommand = {
       method: { type: 'string' },
       ...parseArgsOptions(methodCatalog().quantize),
       force: { type: 'boolean' },
+      all: { type: 'boolean' },
       ...CALIBRATION_OPTIONS,
       ...SHAPE_OPTIONS,
     } as const;
@@ -69,7 +71,11 @@ export const quantizeCommand: CliCommand = {
       `Quantized   ${report.quantizedNodes} nodes in ${report.seconds.toFixed(2)} s`,
     ];
     if (report.skippedNodes.length > 0) {
-      lines.push('', formatTable(['Skipped node', 'Op type', 'Reason'], report.skippedNodes.map((s) => [s.name, s.opType, s.reason])));
+      lines.push('', formatListedTable(
+          ['Skipped node', 'Op type', 'Reason'],
+          report.skippedNodes.map((s) => [s.name, s.opType, s.reason]),
+          ctx.values.all === true,
+        ));
     }
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;
