@@ -1,5 +1,11 @@
 import { create } from '@bufbuild/protobuf';
-import { type GraphProto, GraphProtoSchema, type NodeProto, TensorProto_DataType } from 'onnx-buf';
+import {
+  type GraphProto,
+  GraphProtoSchema,
+  type NodeProto,
+  TensorProto_DataType,
+  ValueInfoProtoSchema,
+} from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { buildIfModel, buildMlp, makeModel } from '../testing/model-fixtures.js';
@@ -22,6 +28,7 @@ import {
   topologicalOrder,
   validateGraph,
   valueInfo,
+  ValueTypes,
 } from './graph.js';
 import { makeFloatTensor, makeNode, makeValueInfo } from './graph-build.js';
 
@@ -298,6 +305,25 @@ describe('valueInfo', () => {
       shape: [3],
       rankKnown: true,
     });
+  });
+
+  it('ValueTypes answers as of its building, with the first declaration winning and untyped ones passed over', () => {
+    const graph = buildMlp().graph!;
+    // An output without a tensor type, then value_info entries for the same name: the first typed one wins.
+    graph.output.push(create(ValueInfoProtoSchema, { name: 'fc1.out' }));
+    graph.valueInfo.push(makeValueInfo('fc1.out', F, [4, 32]), makeValueInfo('fc1.out', F, [9, 9]));
+    // A value_info entry does not override the input's own declaration.
+    graph.valueInfo.push(makeValueInfo('input', TensorProto_DataType.FLOAT16, [1]));
+    const types = new ValueTypes(graph);
+    expect(types.get('fc1.out')).toEqual({ elemType: F, shape: [4, 32], rankKnown: true });
+    expect(types.get('input')).toEqual({ elemType: F, shape: ['batch', 16], rankKnown: true });
+    expect(types.get('fc1.weight')?.shape).toEqual([32, 16]);
+    expect(types.declared('fc1.weight')).toBeUndefined();
+    expect(types.declared('fc1.out')?.shape).toEqual([4, 32]);
+    graph.valueInfo.push(makeValueInfo('relu1.out', F, [2]));
+    expect(types.get('relu1.out')).toBeUndefined();
+    expect(new ValueTypes(graph).get('relu1.out')?.shape).toEqual([2]);
+    expect(valueInfo(graph, 'fc1.out')).toEqual(types.get('fc1.out'));
   });
 });
 

@@ -1,12 +1,4 @@
-import { create } from '@bufbuild/protobuf';
-import {
-  type GraphProto,
-  GraphProtoSchema,
-  type ModelProto,
-  type NodeProto,
-  TensorProto_DataType,
-  type ValueInfoProto,
-} from 'onnx-buf';
+import { type GraphProto, type ModelProto, type NodeProto, TensorProto_DataType } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { attributeOf, floatAttribute, intAttribute, intsAttribute } from '../onnx/attributes.js';
 import { dataTypeByteSize } from '../onnx/constants.js';
@@ -19,7 +11,7 @@ import {
   findConstant,
   opsetVersion,
   topologicalOrder,
-  valueInfo,
+  ValueTypes,
 } from '../onnx/graph.js';
 import { nodeLabel } from '../onnx/node-label.js';
 import { decodeTensor } from '../onnx/tensor-codec.js';
@@ -238,7 +230,7 @@ class ChannelTracer {
   readonly tensors = new Map<string, ChannelTensor>();
   /** The source whose output each tensor directly is (for BatchNorm-aware ranking). */
   readonly sourceOutputs = new Map<string, ChannelSource>();
-  private declaredInfos: Map<string, ValueInfoProto> | undefined;
+  private valueTypes: ValueTypes | undefined;
 
   constructor(
     model: ModelProto,
@@ -252,13 +244,8 @@ class ChannelTracer {
 
   /** The declared type of an activation (graph input, output or value_info), looked up by name in O(1). */
   declared(name: string): ValueTypeInfo | undefined {
-    if (!this.declaredInfos) {
-      this.declaredInfos = new Map();
-      for (const list of [this.graph.valueInfo, this.graph.output, this.graph.input])
-        for (const vi of list) this.declaredInfos.set(vi.name, vi);
-    }
-    const vi = this.declaredInfos.get(name);
-    return vi ? valueInfo(create(GraphProtoSchema, { valueInfo: [vi] }), name) : undefined;
+    this.valueTypes ??= new ValueTypes(this.graph);
+    return this.valueTypes.declared(name);
   }
 
   // ---------------------------------------------------------------------------------------------

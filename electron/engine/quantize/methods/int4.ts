@@ -2,7 +2,7 @@ import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType
 import { z } from 'zod';
 import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
-import { UniqueNameGenerator, opsetVersion, setOpsetVersion, valueInfo } from '../../onnx/graph.js';
+import { UniqueNameGenerator, opsetVersion, setOpsetVersion, ValueTypes } from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeRawTensor } from '../../onnx/graph-build.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { registerQuantizeMethod } from '../method-registry.js';
@@ -102,6 +102,13 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
   let quantizedBytes = 0;
   let floatWeightBytes = 0;
 
+  // Planning reads the graphs and changes nothing, so one table of value types per graph holds throughout.
+  const valueTypes = new Map<GraphProto, ValueTypes>();
+  const valueTypesOf = (graph: GraphProto): ValueTypes => {
+    let types = valueTypes.get(graph);
+    if (!types) valueTypes.set(graph, (types = new ValueTypes(graph)));
+    return types;
+  };
   for (const { scope, node } of candidates) {
     const result = planNode(scope, node);
     if ('reason' in result)
@@ -130,7 +137,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     }
     if (weight.dims.length !== 2)
       return { reason: `B has rank ${weight.dims.length}; MatMulNBits takes a 2-D weight` };
-    const aInfo = valueInfo(scope.graph, node.input[0] ?? '');
+    const aInfo = valueTypesOf(scope.graph).get(node.input[0] ?? '');
     if (aInfo?.rankKnown && aInfo.shape.length < 2)
       return { reason: `A has rank ${aInfo.shape.length}; MatMulNBits needs rank >= 2` };
     let layout: WeightLayout = 'KN';
