@@ -29,6 +29,7 @@ import {
   validateGraph,
   valueInfo,
   ValueTypes,
+  insertNodesAfter,
 } from './graph.js';
 import { makeFloatTensor, makeNode, makeValueInfo } from './graph-build.js';
 
@@ -358,6 +359,25 @@ describe('editing', () => {
     expect(graph.node.indexOf(n2)).toBe(graph.node.indexOf(B) + 1);
     expect(removeNode(graph, n2)).toBe(true);
     expect(removeNode(graph, n2)).toBe(false);
+  });
+
+  it('inserts lists of nodes right after their anchors in one pass', () => {
+    const { graph, A, B } = diamond();
+    const before = [...graph.node];
+    const a1 = makeNode('Identity', ['x'], ['a1']);
+    const a2 = makeNode('Identity', ['x'], ['a2']);
+    const b1 = makeNode('Identity', ['x'], ['b1']);
+    insertNodesAfter(
+      graph,
+      new Map([
+        [A, [a1, a2]],
+        [B, [b1]],
+      ]),
+    );
+    const expected = before.flatMap((n) => (n === A ? [n, a1, a2] : n === B ? [n, b1] : [n]));
+    expect(graph.node).toEqual(expected);
+    const stranger = makeNode('Identity', ['x'], ['s']);
+    expectStudioError(() => insertNodesAfter(graph, new Map([[stranger, [b1]]])), 'INTERNAL');
   });
 
   it('adds and removes initializers', () => {

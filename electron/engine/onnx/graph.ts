@@ -212,6 +212,30 @@ export function addNode(graph: GraphProto, node: NodeProto, position?: NodePosit
   return node;
 }
 
+/**
+ * Inserts each list of nodes right after its anchor node, in list order, in one pass over the graph:
+ * `addNode(..., { after })` per anchor searches and shifts the whole node list each time.
+ */
+export function insertNodesAfter(
+  graph: GraphProto,
+  insertions: ReadonlyMap<NodeProto, readonly NodeProto[]>,
+): void {
+  if (insertions.size === 0) return;
+  const nodes: NodeProto[] = [];
+  let found = 0;
+  for (const node of graph.node) {
+    nodes.push(node);
+    const after = insertions.get(node);
+    if (after) {
+      nodes.push(...after);
+      found++;
+    }
+  }
+  if (found !== insertions.size)
+    throw new StudioError('INTERNAL', 'insertNodesAfter: an anchor node is not in the graph.');
+  graph.node = nodes;
+}
+
 /** Removes one node (by identity); false when it is not in the graph. */
 export function removeNode(graph: GraphProto, node: NodeProto): boolean {
   const i = graph.node.indexOf(node);

@@ -1,10 +1,5 @@
 import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType } from 'onnx-buf';
-import {
-  type ConstantRef,
-  UniqueNameGenerator,
-  addNode,
-  replaceConstant,
-} from '../onnx/graph.js';
+import { type ConstantRef, UniqueNameGenerator, insertNodesAfter, replaceConstant } from '../onnx/graph.js';
 import { makeNode } from '../onnx/graph-build.js';
 import { nodeLabel } from '../onnx/node-label.js';
 import { decodeToFloat32, encodeTensor } from '../onnx/tensor-codec.js';
@@ -86,6 +81,8 @@ export function compensateBiases(
     if (n > 0) result.skipped.set(reason, (result.skipped.get(reason) ?? 0) + n);
   };
   let names: UniqueNameGenerator | undefined;
+  // The Adds that carry a MatMul's compensation, inserted after their MatMul in one pass at the end.
+  const insertions = new Map<NodeProto, NodeProto[]>();
   for (const edit of edits) {
     const { positions, changed } = keptPositions(edit.layout, keptOf);
     if (!changed) continue;
@@ -122,13 +119,14 @@ export function compensateBiases(
     const delta = weightedSums(decodeToFloat32(edit.weight.tensor), dims, edit.inAxis, edit.outAxis, k);
     for (let o = 0; o < delta.length; o++) delta[o]! *= edit.scale;
     names ??= new UniqueNameGenerator(graph);
-    if (!applyDelta(graph, edit, delta, keptOf, result, names)) {
+    if (!applyDelta(graph, edit, delta, keptOf, result, names, insertions)) {
       skip(`the bias of '${nodeLabel(edit.node)}' is not one value per output`, per(known));
       continue;
     }
     result.compensated += per(known);
     result.changed.add(edit.node);
   }
+  insertNodesAfter(graph, insertions);
   return result;
 }
 
@@ -139,6 +137,7 @@ function applyDelta(
   keptOf: KeptChannels,
   result: CompensationResult,
   names: UniqueNameGenerator,
+  insertions: Map<NodeProto, NodeProto[]>,
 ): boolean {
   const n = delta.length;
   const current = edit.bias ? (result.updated.get(edit.bias.name) ?? edit.bias) : undefined;
@@ -166,9 +165,9 @@ function applyDelta(
     const output = node.output[0]!;
     const product = names.next(`${output}.before_bias`);
     node.output[0] = product;
-    addNode(graph, makeNode('Add', [product, name], [output], { name: names.next(`${stem}.compensation`) }), {
-      after: node,
-    });
+    const add = makeNode('Add', [product, name], [output], { name: names.next(`${stem}.compensation`) });
+    // Right after the MatMul, before the Add of an earlier edit of it (which now reads this one's output).
+    insertions.set(node, [add, ...(insertions.get(node) ?? [])]);
     return true;
   }
   while (node.input.length < 3) node.input.push('');
