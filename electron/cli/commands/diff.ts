@@ -3,10 +3,7 @@ import { diffModels } from '../../engine/diff/diff-models.js';
 import { StudioError } from '../../engine/errors.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
-import { formatBytes, formatTable } from '../format.js';
-
-/** Rows of each table printed (every row with --json, or --all). */
-const TOP = 15;
+import { formatBytes, formatTable, LISTED_ROWS as TOP } from '../format.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
@@ -90,7 +87,7 @@ export const diffCommand: CliCommand = {
     '(float32, float16, int8, int4); Q/DQ and Casts added; weights quantized, cast, pruned (shape) or changed in',
     'value (magnitude pruning, with the share of zeros), with bytes before and after. Main graphs are matched by',
     'node and weight name; subgraph bodies are counted.',
-    '  --all    print every changed node and weight (default: the first 15 of each)',
+    `  --all    print every changed node and weight (default: the first ${TOP} of each)`,
     '  --json   print {original, variant, nodes {..., list[]}, weights {..., list[]}} (docs/cli.md)',
   ].join('\n'),
   options: { all: { type: 'boolean' } },
