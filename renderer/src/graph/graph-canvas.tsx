@@ -7,6 +7,7 @@
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef } from 'react';
 import type { Scene, SceneNode } from './graph-scene.js';
 import { NO_MARK, type NodeMark } from './overlays.js';
+import { LABEL_SCALE, MAX_SCALE, MIN_SCALE, type View, fitView, openingView } from './opening-view.js';
 
 export interface GraphCanvasHandle {
   fit(): void;
@@ -25,24 +26,16 @@ interface Props {
   onToggle(id: string): void;
   /** Called after the first frame of a scene is drawn (the measuring script waits for it). */
   onDrawn?(): void;
+  /** Whether the view shows the whole graph: false while a deep graph shows its top (see opening-view.ts). */
+  onWholeChange?(whole: boolean): void;
 }
-
-interface View {
-  scale: number;
-  tx: number;
-  ty: number;
-}
-
-const MIN_SCALE = 0.02;
-const MAX_SCALE = 4;
-const LABEL_SCALE = 0.45;
 
 function cssVar(el: Element, name: string, fallback: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
 }
 
 export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCanvas(
-  { scene, marks, selected, matches, onSelect, onToggle, onDrawn },
+  { scene, marks, selected, matches, onSelect, onToggle, onDrawn, onWholeChange },
   ref,
 ) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -168,18 +161,23 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
     if (frame.current === 0) frame.current = requestAnimationFrame(draw);
   }, [draw]);
 
+  const wholeChange = useRef(onWholeChange);
+  wholeChange.current = onWholeChange;
+
   const fit = useCallback(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
-    const { scene: s } = props.current;
-    const w = canvas.clientWidth || 1;
-    const h = canvas.clientHeight || 1;
-    const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, Math.min(w / (s.width + 40), h / (s.height + 40))));
-    view.current = {
-      scale,
-      tx: (w - s.width * scale) / 2,
-      ty: Math.max(20 * scale, (h - s.height * scale) / 2),
-    };
+    view.current = fitView(props.current.scene, canvas.clientWidth || 1, canvas.clientHeight || 1);
+    wholeChange.current?.(true);
+    redraw();
+  }, [redraw]);
+
+  const open = useCallback(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const opening = openingView(props.current.scene, canvas.clientWidth || 1, canvas.clientHeight || 1);
+    view.current = opening.view;
+    wholeChange.current?.(opening.whole);
     redraw();
   }, [redraw]);
 
@@ -214,11 +212,11 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
   useEffect(() => {
     if (!drawnOnce.current) {
       drawnOnce.current = true;
-      fit();
+      open();
     } else redraw();
     const id = requestAnimationFrame(() => onDrawn?.());
     return () => cancelAnimationFrame(id);
-  }, [scene, fit, redraw, onDrawn]);
+  }, [scene, open, redraw, onDrawn]);
   useEffect(redraw, [marks, selected, matches, redraw]);
 
   useEffect(() => {

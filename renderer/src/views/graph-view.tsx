@@ -73,6 +73,8 @@ export function GraphView({
   const [error, setError] = useState<StudioErrorInfo | null>(null);
   const [scene, setScene] = useState<Scene | null>(null);
   const [layoutMs, setLayoutMs] = useState<number | null>(null);
+  // False while a deep graph opens at its top (opening-view.ts): the counts line says so and how to see it all.
+  const [wholeInView, setWholeInView] = useState(true);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [selected, setSelected] = useState<string | null>(null);
   const [query, setQuery] = useState('');
@@ -318,6 +320,7 @@ export function GraphView({
           {formatExact(graph.totalNodes)} nodes including subgraphs ({formatExact(graph.mainNodes)} in the
           main graph)
           {layoutMs !== null && `; laid out in ${Math.round(layoutMs)} ms`}
+          {!wholeInView && '. Too deep to read whole: it opens at its inputs; Fit shows all of it.'}
         </p>
       )}
       {needsVariant && target !== ORIGINAL_TARGET && (
@@ -354,6 +357,7 @@ export function GraphView({
               onSelect={setSelected}
               onToggle={toggle}
               onDrawn={onDrawn}
+              onWholeChange={setWholeInView}
             />
           ) : (
             <p className="loading" role="status">
