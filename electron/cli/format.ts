@@ -16,11 +16,22 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
-export function formatTable(headers: string[], rows: (string | number)[][]): string {
+/**
+ * A plain-text table: columns padded to their widest cell, numbers right-aligned. `measurements`: every
+ * column but the first is right-aligned, for figures written with their units ("233 ms", "0.27x").
+ */
+export function formatTable(
+  headers: string[],
+  rows: (string | number)[][],
+  options: { measurements?: boolean } = {},
+): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const numeric = headers.map(
+    (_, i) =>
+      (options.measurements === true && i > 0) ||
+      (rows.length > 0 && rows.every((r) => typeof r[i] === 'number')),
+  );
   const line = (r: string[]) =>
     r
       .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))

@@ -41,6 +41,7 @@ import {
   type NodeProto,
   type TensorProto,
 } from 'onnx-buf';
+import { formatTable } from '../cli/format.js';
 import { makeNode, makeValueInfo } from '../engine/onnx/graph-build.js';
 import { PeakRssMeter } from '../engine/bench/peak-rss.js';
 import { loadModel } from '../engine/onnx/load-model.js';
@@ -349,13 +350,6 @@ function firstRoundTrips(side: Side, runs: number): Timings {
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const sec = (s: number) => (s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`);
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
-
 function parseArgs(argv: string[]) {
   let runs = DEFAULT_RUNS;
   let only: string[] | undefined;
@@ -496,7 +490,7 @@ async function main(): Promise<void> {
     if (keep) console.log(`\nModels kept in ${work}`);
     else fs.rmSync(work, { recursive: true, force: true });
   }
-  console.log(`\n${table(rows)}\n`);
+  console.log(`\n${formatTable(rows[0]!, rows.slice(1), { measurements: true })}\n`);
   console.log(
     'ratio > 1: we are faster. faults: minor page faults per round trip (first touches of memory). ' +
       'Peak RSS +: rise of the process peak over its size after imports.\n',

@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatTable } from '../cli/format.js';
 import {
   FUZZ_COMMANDS,
   makeMutants,
@@ -199,11 +200,7 @@ async function main(): Promise<void> {
       c((r) => r.leftOutput),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
+  console.log(formatTable(header, rows, { measurements: true }));
   const byKind = ['bit-flip', 'byte-run', 'truncate', 'splice'].map(
     (k) => `${k} ${count((r) => r.mutant.kind === k && r.code === 2)}/${count((r) => r.mutant.kind === k)}`,
   );
