@@ -7,7 +7,7 @@
  * objects survive, V8 keeps doubling the young generation (up to 16 MiB per semi-space), copying every
  * survivor into ever larger spaces of fresh pages before promoting it. Held at 1 MiB, the same survivors
  * are promoted out of two small spaces that stay in memory. Measured on whole CLI commands
- * (docs/benchmarks.md, "Young generation"): `convert` of a model with 20,000 initializers 0.72-0.76 s ->
+ * (docs/benchmarks.md, Model I/O, "fourth pass"): `convert` of a model with 20,000 initializers 0.72-0.76 s ->
  * 0.66-0.67 s and 128 -> 99 MB peak; no command got slower, and most use 5-25% less memory.
  *
  * It is set at run time because that is where it works in every host: the CLI starts as a plain `node`

@@ -363,6 +363,7 @@ describe('editing', () => {
 
   it('inserts lists of nodes right after their anchors in one pass', () => {
     const { graph, A, B } = diamond();
+    const list = graph.node;
     const before = [...graph.node];
     const a1 = makeNode('Identity', ['x'], ['a1']);
     const a2 = makeNode('Identity', ['x'], ['a2']);
@@ -376,6 +377,7 @@ describe('editing', () => {
     );
     const expected = before.flatMap((n) => (n === A ? [n, a1, a2] : n === B ? [n, b1] : [n]));
     expect(graph.node).toEqual(expected);
+    expect(graph.node).toBe(list);
     const stranger = makeNode('Identity', ['x'], ['s']);
     expectStudioError(() => insertNodesAfter(graph, new Map([[stranger, [b1]]])), 'INTERNAL');
   });

@@ -233,7 +233,9 @@ export function insertNodesAfter(
   }
   if (found !== insertions.size)
     throw new StudioError('INTERNAL', 'insertNodesAfter: an anchor node is not in the graph.');
-  graph.node = nodes;
+  // In place, as addNode edits it: a caller may hold the list itself.
+  graph.node.length = 0;
+  for (const node of nodes) graph.node.push(node);
 }
 
 /** Removes one node (by identity); false when it is not in the graph. */
