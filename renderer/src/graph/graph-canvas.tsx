@@ -163,11 +163,14 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
 
   const wholeChange = useRef(onWholeChange);
   wholeChange.current = onWholeChange;
+  // How the view was framed, so a resize frames it again the same way; null once the user pans or zooms.
+  const framing = useRef<'fit' | 'opening' | null>(null);
 
   const fit = useCallback(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
     view.current = fitView(props.current.scene, canvas.clientWidth || 1, canvas.clientHeight || 1);
+    framing.current = 'fit';
     wholeChange.current?.(true);
     redraw();
   }, [redraw]);
@@ -177,6 +180,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
     if (!canvas) return;
     const opening = openingView(props.current.scene, canvas.clientWidth || 1, canvas.clientHeight || 1);
     view.current = opening.view;
+    framing.current = 'opening';
     wholeChange.current?.(opening.whole);
     redraw();
   }, [redraw]);
@@ -190,6 +194,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
         const node = props.current.scene.nodes.find((n) => n.id === id);
         if (!canvas || !node) return;
         const scale = Math.min(Math.max(view.current.scale, 1), 1.5);
+        framing.current = null;
         view.current = {
           scale,
           tx: canvas.clientWidth / 2 - (node.x + node.width / 2) * scale,
@@ -200,6 +205,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       zoomBy(factor) {
         const canvas = canvasRef.current;
         if (!canvas) return;
+        framing.current = null;
         zoomAt(view.current, factor, canvas.clientWidth / 2, canvas.clientHeight / 2);
         redraw();
       },
@@ -222,11 +228,16 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
-    const observer = new ResizeObserver(redraw);
+    const observer = new ResizeObserver(() => {
+      if (framing.current === 'fit') fit();
+      else if (framing.current === 'opening') open();
+      else redraw();
+    });
     observer.observe(canvas);
     // Not a React handler: React's wheel listener is passive, and the page must not scroll while zooming.
     const onWheel = (event: WheelEvent) => {
       event.preventDefault();
+      framing.current = null;
       const rect = canvas.getBoundingClientRect();
       zoomAt(
         view.current,
@@ -243,7 +254,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       cancelAnimationFrame(frame.current);
       frame.current = 0;
     };
-  }, [redraw]);
+  }, [redraw, fit, open]);
 
   const drag = useRef<{ x: number; y: number; moved: boolean } | null>(null);
   const hit = (clientX: number, clientY: number): SceneNode | undefined => {
@@ -280,6 +291,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
         const dy = event.clientY - d.y;
         if (!d.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
         d.moved = true;
+        framing.current = null;
         view.current.tx += dx;
         view.current.ty += dy;
         d.x = event.clientX;
@@ -302,6 +314,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       }}
       onKeyDown={(event) => {
         const step = 60;
+        if (event.key.startsWith('Arrow') || ['+', '=', '-'].includes(event.key)) framing.current = null;
         if (event.key === 'ArrowLeft') view.current.tx += step;
         else if (event.key === 'ArrowRight') view.current.tx -= step;
         else if (event.key === 'ArrowUp') view.current.ty += step;
