@@ -142,6 +142,19 @@ export class ValueTypes {
 }
 
 /**
+ * One ValueTypes per graph, built at its first lookup, for a pass over several graphs (a model and its
+ * subgraphs) that does not change the types it asks about while it asks.
+ */
+export function valueTypesPerGraph(): (graph: GraphProto) => ValueTypes {
+  const built = new Map<GraphProto, ValueTypes>();
+  return (graph) => {
+    let types = built.get(graph);
+    if (!types) built.set(graph, (types = new ValueTypes(graph)));
+    return types;
+  };
+}
+
+/**
  * The declared type of one tensor value (see ValueTypes for where it looks). For a single lookup: a pass
  * that looks up many values builds one ValueTypes instead.
  */

@@ -14,7 +14,7 @@ import {
   removeNodes,
   setOpsetVersion,
   subgraphsOf,
-  valueInfo,
+  valueTypesPerGraph,
 } from '../../onnx/graph.js';
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
 import { encodeTensor } from '../../onnx/tensor-codec.js';
@@ -102,6 +102,8 @@ export class DynamicQuantizer {
   readonly #skipped: SkippedNode[] = [];
   /** Original constants that may have become unused, per owning graph. */
   readonly #maybeUnused = new Map<GraphProto, Set<string>>();
+  /** Declared activation types per graph (planning adds initializers, never changes those). */
+  readonly #valueTypes = valueTypesPerGraph();
 
   constructor(model: ModelProto, settings: DynamicSettings) {
     this.#model = model;
@@ -358,7 +360,7 @@ export class DynamicQuantizer {
     if (dims.length > 1) {
       // [1, ..., 1, N] keeps the output shape only if the product has at least that rank.
       if (dims.slice(0, -1).some((d) => d !== 1)) return undefined;
-      const aInfo = valueInfo(index.graph, node.input[0] ?? '');
+      const aInfo = this.#valueTypes(index.graph).get(node.input[0] ?? '');
       if (!aInfo?.rankKnown || aInfo.shape.length < dims.length) return undefined;
     }
     if (!allFinite(bias.values)) return undefined;
