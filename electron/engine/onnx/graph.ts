@@ -142,15 +142,14 @@ export class ValueTypes {
 }
 
 /**
- * One ValueTypes per graph, built at its first lookup, for a pass over several graphs (a model and its
- * subgraphs) that does not change the types it asks about while it asks.
+ * One value per graph, built at the first request for that graph: the index or table a pass over a model
+ * and its subgraphs keeps for each graph it visits.
  */
-export function valueTypesPerGraph(): (graph: GraphProto) => ValueTypes {
-  const built = new Map<GraphProto, ValueTypes>();
+export function perGraph<T>(build: (graph: GraphProto) => T): (graph: GraphProto) => T {
+  const built = new Map<GraphProto, T>();
   return (graph) => {
-    let types = built.get(graph);
-    if (!types) built.set(graph, (types = new ValueTypes(graph)));
-    return types;
+    if (!built.has(graph)) built.set(graph, build(graph));
+    return built.get(graph)!;
   };
 }
 

@@ -14,7 +14,8 @@ import {
   removeNodes,
   setOpsetVersion,
   subgraphsOf,
-  valueTypesPerGraph,
+  perGraph,
+  ValueTypes,
 } from '../../onnx/graph.js';
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
 import { encodeTensor } from '../../onnx/tensor-codec.js';
@@ -103,7 +104,7 @@ export class DynamicQuantizer {
   /** Original constants that may have become unused, per owning graph. */
   readonly #maybeUnused = new Map<GraphProto, Set<string>>();
   /** Declared activation types per graph (planning adds initializers, never changes those). */
-  readonly #valueTypes = valueTypesPerGraph();
+  readonly #valueTypes = perGraph((graph) => new ValueTypes(graph));
 
   constructor(model: ModelProto, settings: DynamicSettings) {
     this.#model = model;

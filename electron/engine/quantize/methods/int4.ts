@@ -2,7 +2,13 @@ import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType
 import { z } from 'zod';
 import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
-import { UniqueNameGenerator, opsetVersion, setOpsetVersion, valueTypesPerGraph } from '../../onnx/graph.js';
+import {
+  UniqueNameGenerator,
+  opsetVersion,
+  perGraph,
+  setOpsetVersion,
+  ValueTypes,
+} from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeRawTensor } from '../../onnx/graph-build.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { registerQuantizeMethod } from '../method-registry.js';
@@ -103,7 +109,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
   let floatWeightBytes = 0;
 
   // Planning reads the graphs and changes nothing, so one table of value types per graph holds throughout.
-  const valueTypesOf = valueTypesPerGraph();
+  const valueTypesOf = perGraph((graph) => new ValueTypes(graph));
   for (const { scope, node } of candidates) {
     const result = planNode(scope, node);
     if ('reason' in result)

@@ -1,15 +1,11 @@
-import {
-  type GraphProto,
-  type ModelProto,
-  type NodeProto,
-  TensorProto_DataType as DT,
-} from 'onnx-buf';
+import { type GraphProto, type ModelProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { StudioError } from '../../errors.js';
 import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import {
   type ConstantRef,
   GraphIndex,
+  perGraph,
   removeInitializers,
   removeNodes,
   subgraphsOf,
@@ -201,13 +197,12 @@ export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number
  * over the graph (most of int4's time on a 400-layer MLP went to building indexes).
  */
 class UseTracker {
-  readonly #indexes = new Map<GraphProto, GraphIndex>();
-  readonly #droppedReads = new Map<GraphProto, Map<string, number>>();
+  readonly #indexOf = perGraph((graph) => new GraphIndex(graph));
+  readonly #droppedReadsOf = perGraph(() => new Map<string, number>());
 
   isUsed(graph: GraphProto, name: string): boolean {
-    let index = this.#indexes.get(graph);
-    if (!index) this.#indexes.set(graph, (index = new GraphIndex(graph)));
-    const dropped = this.#droppedReads.get(graph)?.get(name) ?? 0;
+    const index = this.#indexOf(graph);
+    const dropped = this.#droppedReadsOf(graph).get(name) ?? 0;
     return (
       index.consumersOf(name).length > dropped ||
       index.implicitConsumersOf(name).length > 0 ||
@@ -217,8 +212,7 @@ class UseTracker {
 
   /** `node` (no subgraphs: a Cast) was removed from `graph`: its reads no longer count. */
   removed(graph: GraphProto, node: NodeProto): void {
-    let dropped = this.#droppedReads.get(graph);
-    if (!dropped) this.#droppedReads.set(graph, (dropped = new Map()));
+    const dropped = this.#droppedReadsOf(graph);
     for (const name of node.input) if (name !== '') dropped.set(name, (dropped.get(name) ?? 0) + 1);
   }
 }
