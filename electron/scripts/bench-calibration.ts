@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GraphProtoSchema, ModelProtoSchema, TensorProto_DataType } from 'onnx-buf';
+import { PEAK_PRELOAD, childPeakBytes } from '../engine/bench/child-peak.js';
 import { makeNode, makeValueInfo } from '../engine/onnx/graph-build.js';
 import { encodeTensor } from '../engine/onnx/tensor-codec.js';
 import { makeModel, modelBytes, randomFloats } from '../engine/testing/model-fixtures.js';
@@ -54,17 +55,6 @@ function segmentationNet(): Uint8Array {
 
 const model = path.join(dir, 'segmentation.onnx');
 fs.writeFileSync(model, segmentationNet());
-const preload = path.join(dir, 'rss.mjs');
-// VmHWM, where there is one: getrusage's maxRSS starts from this parent's peak after a spawn.
-fs.writeFileSync(
-  preload,
-  "import fs from 'node:fs';\n" +
-    "process.on('exit', () => {\n" +
-    '  let peak = process.resourceUsage().maxRSS * 1024;\n' +
-    "  try { peak = Number(/^VmHWM:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) * 1024; } catch {}\n" +
-    '  process.stderr.write(`maxRSS=${peak}\\n`);\n' +
-    '});\n',
-);
 
 interface Run {
   label: string;
@@ -76,15 +66,13 @@ interface Run {
 
 function quantize(label: string, extra: string[]): Run {
   const out = path.join(dir, `${label.replace(/\W+/g, '-')}.onnx`);
-  const args = ['--import', preload, path.join(root, 'bin', 'onnx-studio.js'), 'quantize', model, '-o', out, '--method', 'int8-static',
+  const args = ['--import', PEAK_PRELOAD, path.join(root, 'bin', 'onnx-studio.js'), 'quantize', model, '-o', out, '--method', 'int8-static',
     '--calib-data', 'synthetic', '--calib-samples', '3', '--shape', `image=1x3x${SIZE}x${SIZE}`, '--json', '--force', ...extra];
   const started = performance.now();
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`${label}: exit ${r.status}\n${r.stderr}`);
-  // The largest report: worker threads run the preload too, and report the process's peak when they end.
-  const reports = [...r.stderr.matchAll(/maxRSS=(\d+)/g)].map((m) => Number(m[1]));
-  const peakBytes = reports.length > 0 ? Math.max(...reports) : NaN;
+  const peakBytes = childPeakBytes(r.stderr);
   const notes = (JSON.parse(r.stdout) as { notes?: string[] }).notes ?? [];
   // The graph alone: the recipe in the metadata records the --max-memory given.
   const graph = fromBinary(ModelProtoSchema, fs.readFileSync(out)).graph!;

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable } from '../cli/format.js';
+import { PEAK_PRELOAD, childPeakBytes } from '../engine/bench/child-peak.js';
 import { buildDeepMlp, modelBytes } from '../engine/testing/model-fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -40,9 +41,6 @@ const COMMANDS: string[][] = [
   ['prune', '--method', 'structured', '--sparsity', '0.2'],
 ];
 
-// The child's own peak (getrusage's maxRSS would start from this parent's).
-const PEAK =
-  "process.on('exit', () => { try { const m = /^VmHWM:\\s+(\\d+)/m.exec(require('fs').readFileSync('/proc/self/status', 'utf8')); if (m) process.stderr.write(`\\nVmHWM=${m[1]}\\n`); } catch {} });";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-layers-'));
 try {
@@ -55,23 +53,19 @@ try {
   console.log(
     `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}\n`,
   );
-  const preload = path.join(dir, 'peak.cjs');
-  fs.writeFileSync(preload, PEAK);
   const rows: string[][] = [];
   for (const command of COMMANDS) {
     const out = path.join(dir, 'out.onnx');
     const t0 = performance.now();
     const r = spawnSync(
       process.execPath,
-      ['--require', preload, bin, command[0]!, model, '-o', out, '--force', ...command.slice(1)],
+      ['--import', PEAK_PRELOAD, bin, command[0]!, model, '-o', out, '--force', ...command.slice(1)],
       // stdout ignored: its per-layer table of a big model overran spawnSync's buffer, which kills the child.
       { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const seconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${command.join(' ')} exited ${r.status}:\n${r.stderr}`);
-    // The largest report: worker threads run the preload too, and report the process's peak when they end.
-    const reports = [...r.stderr.matchAll(/VmHWM=(\d+)/g)].map((m) => Number(m[1]) * 1024);
-    const peak = reports.length > 0 ? Math.max(...reports) : NaN;
+    const peak = childPeakBytes(r.stderr);
     rows.push([
       command.join(' '),
       seconds.toFixed(2),

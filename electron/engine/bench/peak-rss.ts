@@ -11,7 +11,8 @@ import fs from 'node:fs';
 const STATUS = '/proc/self/status';
 const CLEAR_REFS = '/proc/self/clear_refs';
 
-function readHighWaterMark(): number | undefined {
+/** The kernel's high-water mark of this process's resident memory, in bytes (undefined without /proc). */
+export function readHighWaterMark(): number | undefined {
   try {
     const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(fs.readFileSync(STATUS, 'utf8'));
     return match ? Number(match[1]) * 1024 : undefined;
