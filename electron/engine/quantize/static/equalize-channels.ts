@@ -70,7 +70,10 @@ async function channelRanges(
     }),
   );
   const ranges = groups.map((g) => new Float64Array(g.channels));
-  const { session, close } = await openModelSession(copy, { intraOpThreads: 1 });
+  // Memory given back between operators, as calibration does under a tight budget: with onnxruntime's arena
+  // this pass (the outlier check runs on every int8-static conv net) peaked at 4.7 GB on 1024x1024 inputs,
+  // whatever --max-memory said; it runs only a few samples, so the slower allocation costs little.
+  const { session, close } = await openModelSession(copy, { intraOpThreads: 1, lowMemory: true });
   let seen = 0;
   try {
     for await (const sample of source.samples(signal)) {
