@@ -29,6 +29,11 @@ export interface CalibrateOptions {
    * it runs several passes over the data (memory-budget.ts). Undefined: one pass, whatever it takes.
    */
   memoryBudget?: number;
+  /**
+   * Sees every exposed activation of every sample (histogram methods, which fetch the tensors themselves),
+   * for statistics beyond ranges at no extra run or memory (int8-static's outlier-channel check).
+   */
+  onValues?: (tensor: string, values: Float32Array, dims: readonly number[]) => void;
 }
 
 /** One pass over the calibration data: how many tensors it exposed, within which activation budget. */
@@ -223,7 +228,10 @@ export async function calibrateModel(
         for (const probe of probes) {
           if (probe.value !== undefined) {
             const t = results[probe.value];
-            if (t && t.data instanceof Float32Array) collector.addValues(probe.tensor, t.data);
+            if (t && t.data instanceof Float32Array) {
+              collector.addValues(probe.tensor, t.data);
+              options.onValues?.(probe.tensor, t.data, t.dims);
+            }
           } else {
             collector.addMinMax(probe.tensor, scalarOf(results[probe.min!]), scalarOf(results[probe.max!]));
           }

@@ -20,7 +20,12 @@ import {
   planQdq,
 } from '../static/qdq-plan.js';
 import { HARD_ACTIVATION_OPS, decomposeHardActivations } from '../static/decompose-hard-activations.js';
-import { equalizeActivationChannels, measureChannelSpread } from '../static/equalize-channels.js';
+import {
+  ChannelSpreadMeter,
+  equalizeActivationChannels,
+  measureChannelSpread,
+} from '../static/equalize-channels.js';
+import { findChannelGroups } from '../static/channel-groups.js';
 import { foldBatchNormIntoConvTranspose } from '../static/fold-convtranspose-bn.js';
 import { rewriteUpsamplingForNhwc } from '../static/nhwc-upsampling.js';
 import {
@@ -47,7 +52,7 @@ export type Int8StaticOptions = z.infer<typeof int8StaticOptionsSchema>;
  * fixture's trained-like FPN outliers measure 31x, its plain FPN 4x (docs/quantize-static.md).
  */
 const OUTLIER_SPREAD = 10;
-/** Samples the outlier check runs (one extra pass of the float model over them, without calibration's statistics). */
+/** Samples the outlier check runs with minmax calibration (one extra pass of the float model over them). */
 const OUTLIER_CHECK_SAMPLES = 2;
 
 async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<QuantizeOutcome> {
@@ -96,18 +101,27 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
         ? 'Equalization found no channel group to balance (activations between convolutions that only Add, Relu, MaxPool or Resize pass through).'
         : `Activation channels equalized in ${eq.groups} group${eq.groups > 1 ? 's' : ''}: the largest channel range went from ${eq.spreadBefore.toFixed(1)}x to ${eq.spreadAfter.toFixed(1)}x the median (the float model computes the same).`,
     );
-  } else {
-    // Outlier channels cost 8-bit activations the most and are cheap to see: say so, with the remedy.
+  }
+  // Outlier channels cost 8-bit activations the most and are cheap to see: say so, with the remedy. The
+  // histogram methods fetch the activations anyway, so calibration measures them (within its memory budget);
+  // minmax fetches only ranges, so it takes a pass of its own over a few samples.
+  const outliers =
+    options.equalize || options.calibMethod === 'minmax'
+      ? undefined
+      : new ChannelSpreadMeter(findChannelGroups(model.graph));
+  const outlierNote = (spread: number, samples: number): void => {
+    if (spread < OUTLIER_SPREAD) return;
+    note(
+      `Some activation channels between convolutions are far larger than the rest (up to ${spread.toFixed(0)}x the median channel's range over ${samples} calibration samples): ` +
+        'with one 8-bit scale per tensor the other channels lose precision. The equalize option (--equalize) balances them first (the float model computes the same); tune tries it too.',
+    );
+  };
+  if (!options.equalize && options.calibMethod === 'minmax') {
     const { spread } = await measureChannelSpread(model, input.calibration, {
       maxSamples: OUTLIER_CHECK_SAMPLES,
       ...(signal ? { signal } : {}),
     });
-    if (spread >= OUTLIER_SPREAD) {
-      note(
-        `Some activation channels between convolutions are far larger than the rest (up to ${spread.toFixed(0)}x the median channel's range over ${OUTLIER_CHECK_SAMPLES} calibration samples): ` +
-          'with one 8-bit scale per tensor the other channels lose precision. The equalize option (--equalize) balances them first (the float model computes the same); tune tries it too.',
-      );
-    }
+    outlierNote(spread, OUTLIER_CHECK_SAMPLES);
   }
   if (signal?.aborted) throw cancelled();
 
@@ -181,7 +195,9 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
       options.maxMemory !== undefined ? parseMemorySize(options.maxMemory) : defaultMemoryBudget(),
     ...(signal ? { signal } : {}),
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+    ...(outliers ? { onValues: (tensor, values, dims) => outliers.add(tensor, values, dims) } : {}),
   });
+  if (outliers) outlierNote(outliers.spread(), calibration.samples);
   note(
     `Calibrated ${roots.length} activation tensors over ${calibration.samples} samples with ${options.calibMethod}` +
       (options.calibMethod === 'percentile' ? ` (${options.percentile})` : '') +

@@ -178,6 +178,47 @@ function largestSpread(ranges: readonly Float64Array[]): number {
 }
 
 /**
+ * The same spread as measureChannelSpread, from activations another pass already fetches (calibration's
+ * histogram methods expose whole tensors): no session or run of its own, and nothing kept beyond one
+ * number per channel. Member tensors are NCHW; those never shown to it do not count.
+ */
+export class ChannelSpreadMeter {
+  readonly #groupOf = new Map<string, number>();
+  readonly #ranges: Float64Array[];
+  #seen = false;
+
+  constructor(readonly groups: readonly ChannelGroup[]) {
+    groups.forEach((g, i) => {
+      for (const t of g.tensors) this.#groupOf.set(t, i);
+    });
+    this.#ranges = groups.map((g) => new Float64Array(g.channels));
+  }
+
+  /** Folds one sample's values of `tensor` into its group's per-channel largest |value|. */
+  add(tensor: string, values: Float32Array, dims: readonly number[]): void {
+    const g = this.#groupOf.get(tensor);
+    const range = g === undefined ? undefined : this.#ranges[g]!;
+    if (!range || dims.length < 2 || dims[1] !== range.length) return;
+    const channels = range.length;
+    const inner = dims.slice(2).reduce((a, b) => a * b, 1);
+    for (let at = 0, c = 0; at < values.length; at += inner, c = (c + 1) % channels) {
+      let max = range[c]!;
+      for (let i = at; i < at + inner; i++) {
+        const v = Math.abs(values[i]!);
+        if (v > max && Number.isFinite(v)) max = v;
+      }
+      range[c] = max;
+    }
+    this.#seen = true;
+  }
+
+  /** The largest channel range over the median one (1 before any member was seen). */
+  spread(): number {
+    return this.#seen ? largestSpread(this.#ranges) : 1;
+  }
+}
+
+/**
  * How unevenly the channels between convolutions are used: the largest channel range over the median one
  * (`spread`), over `maxSamples` calibration samples, without changing the model. 1 when it has no channel group.
  */
