@@ -4,13 +4,13 @@ import type { SampleSource } from '../../datasets/sample-source.js';
 import { runExplained } from '../../runtime/run-failure.js';
 import { StudioError } from '../../errors.js';
 import { makeNode, makeValueInfo } from '../../onnx/graph-build.js';
-import { UniqueNameGenerator } from '../../onnx/unique-names.js';
 import type { SessionSettings } from '../../runtime/create-session.js';
 import { openModelSession } from '../static/ort-model.js';
 import type { QuantizeProgress } from '../quantize-method.js';
 import { type CalibrationMethod, CalibrationCollector, type TensorRange } from './collector.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
 import { activationBudget, groupsWithin } from './memory-budget.js';
+import { probedModel } from './probed-model.js';
 
 export interface CalibrateOptions {
   method: CalibrationMethod;
@@ -52,7 +52,7 @@ export interface CalibrationResult {
 }
 
 /** What the augmented model fetches for each calibrated tensor. */
-interface Probe {
+interface CalibrationProbe {
   tensor: string;
   /** minmax: the outputs of the ReduceMin / ReduceMax added for the tensor. */
   min?: string;
@@ -62,42 +62,45 @@ interface Probe {
 }
 
 /**
- * A copy of `model` that also outputs what calibration needs: for minmax a ReduceMin and a ReduceMax
- * of each tensor (so only two scalars per tensor leave onnxruntime), for the histogram methods the
- * tensors themselves. The copy is a plain float model run by onnxruntime; `model` is not changed.
+ * A copy of `model` that outputs what calibration needs. For minmax, a ReduceMin and a ReduceMax of each tensor
+ * (so only two scalars per tensor leave onnxruntime), placed so that each runs as soon as its tensor exists and
+ * the copy holds no more activations than the float model (probed-model.ts). For the histogram methods, the
+ * tensors themselves as extra outputs, which onnxruntime keeps until the run ends (memory-budget.ts). The copy
+ * is a plain float model run by onnxruntime; `model` is not changed.
  */
 export function augmentForCalibration(
   model: ModelProto,
   tensors: readonly string[],
   method: CalibrationMethod,
-): { model: ModelProto; probes: Probe[] } {
+): { model: ModelProto; probes: CalibrationProbe[] } {
+  if (method === 'minmax') {
+    const probes: CalibrationProbe[] = [];
+    const attributes = { keepdims: { int: 0 } };
+    const probed = probedModel(model, tensors, (tensor, names) => {
+      const min = names.next(`${tensor}_calib_min`);
+      const max = names.next(`${tensor}_calib_max`);
+      probes.push({ tensor, min, max });
+      return {
+        nodes: [
+          makeNode('ReduceMin', [tensor], [min], { name: names.next(`${tensor}_calib_reducemin`), attributes }),
+          makeNode('ReduceMax', [tensor], [max], { name: names.next(`${tensor}_calib_reducemax`), attributes }),
+        ],
+        outputs: [makeValueInfo(min, TensorProto_DataType.FLOAT), makeValueInfo(max, TensorProto_DataType.FLOAT)],
+      };
+    });
+    return { model: probed, probes };
+  }
   const copy = cloneProto(ModelProtoSchema, model);
   const graph = copy.graph;
   if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
-  const names = new UniqueNameGenerator(graph);
   const outputs = new Set(graph.output.map((o) => o.name));
-  const probes: Probe[] = [];
+  const probes: CalibrationProbe[] = [];
   for (const tensor of tensors) {
-    if (method === 'minmax') {
-      const min = names.next(`${tensor}_calib_min`);
-      const max = names.next(`${tensor}_calib_max`);
-      const attributes = { keepdims: { int: 0 } };
-      graph.node.push(
-        makeNode('ReduceMin', [tensor], [min], { name: names.next(`${tensor}_calib_reducemin`), attributes }),
-        makeNode('ReduceMax', [tensor], [max], { name: names.next(`${tensor}_calib_reducemax`), attributes }),
-      );
-      graph.output.push(
-        makeValueInfo(min, TensorProto_DataType.FLOAT),
-        makeValueInfo(max, TensorProto_DataType.FLOAT),
-      );
-      probes.push({ tensor, min, max });
-    } else {
-      if (!outputs.has(tensor)) {
-        graph.output.push(makeValueInfo(tensor, TensorProto_DataType.FLOAT));
-        outputs.add(tensor);
-      }
-      probes.push({ tensor, value: tensor });
+    if (!outputs.has(tensor)) {
+      graph.output.push(makeValueInfo(tensor, TensorProto_DataType.FLOAT));
+      outputs.add(tensor);
     }
+    probes.push({ tensor, value: tensor });
   }
   return { model: copy, probes };
 }
@@ -115,16 +118,15 @@ async function measureTensorBytes(
   feeds: Record<string, ort.Tensor>,
   session: SessionSettings,
 ): Promise<Map<string, number>> {
-  const copy = cloneProto(ModelProtoSchema, model);
-  const graph = copy.graph!;
-  const names = new UniqueNameGenerator(graph);
   const shapeOf = new Map<string, string>();
-  for (const tensor of tensors) {
+  const copy = probedModel(model, tensors, (tensor, names) => {
     const out = names.next(`${tensor}_calib_shape`);
-    graph.node.push(makeNode('Shape', [tensor], [out], { name: names.next(`${tensor}_calib_shape_node`) }));
-    graph.output.push(makeValueInfo(out, TensorProto_DataType.INT64));
     shapeOf.set(tensor, out);
-  }
+    return {
+      nodes: [makeNode('Shape', [tensor], [out], { name: names.next(`${tensor}_calib_shape_node`) })],
+      outputs: [makeValueInfo(out, TensorProto_DataType.INT64)],
+    };
+  });
   const { session: s, close } = await openModelSession(copy, session);
   try {
     // Fails when the first calibration sample does not fit the model (a wrong --dim, a dataset of another shape).

@@ -1,12 +1,11 @@
 import { type ModelProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
-import { ModelProtoSchema } from 'onnx-buf';
 import type { SampleSource } from '../../datasets/sample-source.js';
 import { StudioError } from '../../errors.js';
-import { cloneProto } from '../../onnx/clone-proto.js';
 import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { GraphIndex, UniqueNameGenerator, opsetVersion } from '../../onnx/graph.js';
 import { runExplained } from '../../runtime/run-failure.js';
 import { feedsOf } from '../calibrate/calibrate.js';
+import { probedModel } from '../calibrate/probed-model.js';
 import { type ChannelGroup, findChannelGroups } from './channel-groups.js';
 import { openModelSession } from './ort-model.js';
 import { resolveStoredFloat32 } from './qdq-plan.js';
@@ -18,7 +17,7 @@ import { resolveStoredFloat32 } from './qdq-plan.js';
  * s_c where it is written and multiplied back where it is read, which changes no output of the float model.
  *
  * The per-channel range r_c (largest |value| over the group's tensors and the calibration samples, from a
- * ReduceMax(Abs) probe per tensor) sets s_c = sqrt(r_c / median r): outlier channels come halfway down in log
+ * ReduceMax and ReduceMin per channel of each tensor) sets s_c = sqrt(r_c / median r): outlier channels come halfway down in log
  * scale, and the readers' weight columns grow by the same factor. That is a trade-off, not a free lunch: the
  * readers' weights are quantized per output channel, so a grown column widens every row's range. The square
  * root splits the outlier between activations (one scale per tensor) and weights (one per row), as cross-layer
@@ -49,30 +48,30 @@ async function channelRanges(
   maxSamples: number,
   signal?: AbortSignal,
 ): Promise<Float64Array[]> {
-  const copy = cloneProto(ModelProtoSchema, model);
-  const graph = copy.graph!;
-  const names = new UniqueNameGenerator(graph);
-  const axesAsInput = (opsetVersion(copy) ?? 13) >= 18;
-  const probes = groups.map((g) =>
-    g.tensors.map((tensor) => {
-      const abs = names.next(`${tensor}_eq_abs`);
-      const out = names.next(`${tensor}_eq_max`);
-      const axes = [0, 2, 3];
-      const reduce = axesAsInput
-        ? makeNode('ReduceMax', [abs, names.next(`${tensor}_eq_axes`)], [out], {
-            attributes: { keepdims: { int: 0 } },
-          })
-        : makeNode('ReduceMax', [abs], [out], { attributes: { keepdims: { int: 0 }, axes: { ints: axes } } });
-      if (axesAsInput) graph.initializer.push(makeInt64Tensor(reduce.input[1]!, [3], axes));
-      graph.node.push(makeNode('Abs', [tensor], [abs]), reduce);
-      graph.output.push(makeValueInfo(out, DT.FLOAT));
-      return out;
-    }),
-  );
+  // Per channel, the largest and the smallest value (no |x| temporary as large as the tensor): two [C] vectors.
+  const axesAsInput = (opsetVersion(model) ?? 13) >= 18;
+  const axes = [0, 2, 3];
+  const probeOf = new Map<string, [string, string]>();
+  const copy = probedModel(model, [...new Set(groups.flatMap((g) => g.tensors))], (tensor, names) => {
+    const outs: [string, string] = [names.next(`${tensor}_eq_max`), names.next(`${tensor}_eq_min`)];
+    probeOf.set(tensor, outs);
+    const axesName = names.next(`${tensor}_eq_axes`);
+    const reduce = (op: string, out: string) =>
+      axesAsInput
+        ? makeNode(op, [tensor, axesName], [out], { attributes: { keepdims: { int: 0 } } })
+        : makeNode(op, [tensor], [out], { attributes: { keepdims: { int: 0 }, axes: { ints: axes } } });
+    return {
+      nodes: [reduce('ReduceMax', outs[0]), reduce('ReduceMin', outs[1])],
+      outputs: outs.map((o) => makeValueInfo(o, DT.FLOAT)),
+      ...(axesAsInput ? { initializers: [makeInt64Tensor(axesName, [3], axes)] } : {}),
+    };
+  });
+  const probes = groups.map((g) => g.tensors.map((t) => probeOf.get(t)!));
   const ranges = groups.map((g) => new Float64Array(g.channels));
-  // Memory given back between operators, as calibration does under a tight budget: with onnxruntime's arena
-  // this pass (the outlier check runs on every int8-static conv net) peaked at 4.7 GB on 1024x1024 inputs,
-  // whatever --max-memory said; it runs only a few samples, so the slower allocation costs little.
+  // Memory given back between operators, as calibration does under a tight budget: this pass runs on every
+  // int8-static conv net with minmax calibration, and it runs only a few samples, so slower allocation costs
+  // little. (Before the probes ran as soon as their tensors existed, it peaked at 2.4 GB on 1024x1024 inputs
+  // with this setting and at 4.7 GB with onnxruntime's arena, whatever --max-memory said.)
   const { session, close } = await openModelSession(copy, { intraOpThreads: 1, lowMemory: true });
   let seen = 0;
   try {
@@ -83,14 +82,18 @@ async function channelRanges(
         session,
         feedsOf(session, sample),
         `Calibration sample ${sample.index}`,
-        probes.flat(),
+        probes.flat(2),
       );
-      probes.forEach((outs, g) => {
-        for (const out of outs) {
-          const data = results[out]?.data;
-          if (!(data instanceof Float32Array) || data.length !== ranges[g]!.length) continue;
-          for (let c = 0; c < data.length; c++) {
-            if (Number.isFinite(data[c]!)) ranges[g]![c] = Math.max(ranges[g]![c]!, data[c]!);
+      probes.forEach((pairs, g) => {
+        const range = ranges[g]!;
+        for (const [maxName, minName] of pairs) {
+          const max = results[maxName]?.data;
+          const min = results[minName]?.data;
+          if (!(max instanceof Float32Array) || !(min instanceof Float32Array) || max.length !== range.length)
+            continue;
+          for (let c = 0; c < range.length; c++) {
+            const r = Math.max(max[c]!, -min[c]!);
+            if (Number.isFinite(r)) range[c] = Math.max(range[c]!, r);
           }
         }
       });

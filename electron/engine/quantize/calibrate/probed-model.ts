@@ -1,0 +1,93 @@
+import {
+  type ModelProto,
+  ModelProtoSchema,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from 'onnx-buf';
+import { StudioError } from '../../errors.js';
+import { cloneProto } from '../../onnx/clone-proto.js';
+import { subgraphCaptures } from '../../onnx/graph-index.js';
+import { UniqueNameGenerator } from '../../onnx/unique-names.js';
+
+/*
+ * Models that run the float graph only to observe some of its tensors through small reductions (minmax
+ * calibration's ReduceMin/ReduceMax, the per-channel ranges of the outlier check and --equalize, the Shape
+ * probes that size calibration's passes). The reductions' outputs are all the session fetches.
+ *
+ * Where the probes go decides the memory. onnxruntime's default execution order walks the graph depth-first
+ * back from its leaf nodes (nodes whose outputs no node reads), the leaf with the highest node index first, and
+ * runs nodes as the walk leaves them. A probe appended after the model's nodes is a leaf; when a leaf with a
+ * higher index is walked first (the model's own output head, a node its optimizer created in place of one, or
+ * the probe of a later tensor), everything up to that leaf runs before the earlier probes, and every probed
+ * activation stays alive until the end of the run. On a 1024x1024 segmentation net that was +128 MiB per probe:
+ * 1.35 GB, where the float model alone peaks at 0.43 GB. So the copy keeps only the nodes the probes need (the
+ * model's outputs are dropped, and with them everything that only feeds them), and appends the probes of later
+ * tensors first: the earliest tensor's probe has the highest index, is walked first and runs as soon as its
+ * tensor exists, which frees the tensor as early as the float model would. Measured: back to 0.43 GB, at every
+ * optimization level.
+ */
+
+/** What one tensor's probe adds: its nodes, the outputs fetched, and constants they read (reduction axes). */
+export interface Probe {
+  nodes: NodeProto[];
+  outputs: ValueInfoProto[];
+  initializers?: TensorProto[];
+}
+
+/**
+ * A copy of `model` whose only outputs are the probes `probe` makes for each of `tensors` (main-graph values),
+ * ordered and pruned as the file comment explains. `model` is not changed.
+ */
+export function probedModel(
+  model: ModelProto,
+  tensors: readonly string[],
+  probe: (tensor: string, names: UniqueNameGenerator) => Probe,
+): ModelProto {
+  const copy = cloneProto(ModelProtoSchema, model);
+  const graph = copy.graph;
+  if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
+  const names = new UniqueNameGenerator(graph);
+  const position = new Map<string, number>();
+  graph.node.forEach((node, i) => {
+    for (const out of node.output) if (out !== '') position.set(out, i);
+  });
+  // Latest producer first; graph inputs and initializers (position -1) last. Stable for equal positions.
+  const latestFirst = [...tensors].sort((a, b) => (position.get(b) ?? -1) - (position.get(a) ?? -1));
+  const probes = latestFirst.map((tensor) => probe(tensor, names));
+  const probeNodes = probes.flatMap((p) => p.nodes);
+  const kept = nodesFeeding(graph.node, probeNodes);
+  graph.output = probes.flatMap((p) => p.outputs);
+  graph.node = [...kept, ...probeNodes];
+  graph.initializer.push(...probes.flatMap((p) => p.initializers ?? []));
+  // Initializers only the dropped nodes read go; those also listed as graph inputs stay (a session wants them fed).
+  const read = new Set<string>(graph.input.map((i) => i.name));
+  for (const node of graph.node) {
+    for (const name of node.input) read.add(name);
+    for (const name of subgraphCaptures(node)) read.add(name);
+  }
+  graph.initializer = graph.initializer.filter((t) => read.has(t.name));
+  const produced = new Set(kept.flatMap((n) => n.output));
+  graph.valueInfo = graph.valueInfo.filter((v) => produced.has(v.name));
+  return copy;
+}
+
+/** The nodes of `nodes` (in their order) that `readers` read through, directly or through subgraph captures. */
+function nodesFeeding(nodes: readonly NodeProto[], readers: readonly NodeProto[]): NodeProto[] {
+  const producer = new Map<string, NodeProto>();
+  for (const node of nodes) for (const out of node.output) if (out !== '') producer.set(out, node);
+  const kept = new Set<NodeProto>();
+  const pending: string[] = [];
+  const reads = (node: NodeProto): void => {
+    for (const input of node.input) if (input !== '') pending.push(input);
+    pending.push(...subgraphCaptures(node));
+  };
+  readers.forEach(reads);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    const node = producer.get(name);
+    if (!node || kept.has(node)) continue;
+    kept.add(node);
+    reads(node);
+  }
+  return nodes.filter((n) => kept.has(n));
+}
