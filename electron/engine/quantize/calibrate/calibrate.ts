@@ -1,4 +1,4 @@
-import { type ModelProto, ModelProtoSchema, TensorProto_DataType } from 'onnx-buf';
+import { type ModelProto, TensorProto_DataType } from 'onnx-buf';
 import type * as ort from 'onnxruntime-node';
 import type { SampleSource } from '../../datasets/sample-source.js';
 import { runExplained } from '../../runtime/run-failure.js';
@@ -8,7 +8,6 @@ import type { SessionSettings } from '../../runtime/create-session.js';
 import { openModelSession } from '../static/ort-model.js';
 import type { QuantizeProgress } from '../quantize-method.js';
 import { type CalibrationMethod, CalibrationCollector, type TensorRange } from './collector.js';
-import { cloneProto } from '../../onnx/clone-proto.js';
 import { activationBudget, groupsWithin } from './memory-budget.js';
 import { probedModel } from './probed-model.js';
 
@@ -62,10 +61,10 @@ interface CalibrationProbe {
 }
 
 /**
- * A copy of `model` that outputs what calibration needs. For minmax, a ReduceMin and a ReduceMax of each tensor
- * (so only two scalars per tensor leave onnxruntime), placed so that each runs as soon as its tensor exists and
- * the copy holds no more activations than the float model (probed-model.ts). For the histogram methods, the
- * tensors themselves as extra outputs, which onnxruntime keeps until the run ends (memory-budget.ts). The copy
+ * A copy of `model` that outputs only what calibration needs. For minmax, a ReduceMin and a ReduceMax of each
+ * tensor (so only two scalars per tensor leave onnxruntime), placed so that each runs as soon as its tensor
+ * exists and the copy holds no more activations than the float model (probed-model.ts). For the histogram
+ * methods, the tensors themselves, which onnxruntime keeps until the run ends (memory-budget.ts). The copy
  * is a plain float model run by onnxruntime; `model` is not changed.
  */
 export function augmentForCalibration(
@@ -90,18 +89,13 @@ export function augmentForCalibration(
     });
     return { model: probed, probes };
   }
-  const copy = cloneProto(ModelProtoSchema, model);
-  const graph = copy.graph;
-  if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
-  const outputs = new Set(graph.output.map((o) => o.name));
-  const probes: CalibrationProbe[] = [];
-  for (const tensor of tensors) {
-    if (!outputs.has(tensor)) {
-      graph.output.push(makeValueInfo(tensor, TensorProto_DataType.FLOAT));
-      outputs.add(tensor);
-    }
-    probes.push({ tensor, value: tensor });
-  }
+  // The tensors themselves are the outputs; nodes past the last of them are dropped, so a pass over the early
+  // tensors of a budgeted calibration stops where they are computed.
+  const probes: CalibrationProbe[] = tensors.map((tensor) => ({ tensor, value: tensor }));
+  const copy = probedModel(model, tensors, (tensor) => ({
+    nodes: [],
+    outputs: [makeValueInfo(tensor, TensorProto_DataType.FLOAT)],
+  }));
   return { model: copy, probes };
 }
 

@@ -65,6 +65,15 @@ describe('probedModel', () => {
     expect(modelBytes(model)).toEqual(before);
   });
 
+  it('keeps the producers of tensors exposed as outputs themselves (no probe nodes)', () => {
+    const exposed = probedModel(chainModel(), ['relu.out'], (tensor) => ({
+      nodes: [],
+      outputs: [makeValueInfo(tensor, DT.FLOAT)],
+    }));
+    expect(exposed.graph!.node.map((n) => n.name)).toEqual(['mul', 'relu']);
+    expect(exposed.graph!.output.map((o) => o.name)).toEqual(['relu.out']);
+  });
+
   it('keeps the producers a subgraph captures from the outer scope', async () => {
     const probed = probedModel(buildIfModel({ batch: 2 }), ['if.out'], reduceMax);
     expect(probed.graph!.node.map((n) => n.name)).toEqual(['in_matmul', 'branch', 'if.out_probe']);

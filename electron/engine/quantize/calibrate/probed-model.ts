@@ -56,8 +56,12 @@ export function probedModel(
   const latestFirst = [...tensors].sort((a, b) => (position.get(b) ?? -1) - (position.get(a) ?? -1));
   const probes = latestFirst.map((tensor) => probe(tensor, names));
   const probeNodes = probes.flatMap((p) => p.nodes);
-  const kept = nodesFeeding(graph.node, probeNodes);
   graph.output = probes.flatMap((p) => p.outputs);
+  const kept = nodesFeeding(
+    graph.node,
+    probeNodes,
+    graph.output.map((o) => o.name),
+  );
   graph.node = [...kept, ...probeNodes];
   graph.initializer.push(...probes.flatMap((p) => p.initializers ?? []));
   // Initializers only the dropped nodes read go; those also listed as graph inputs stay (a session wants them fed).
@@ -72,12 +76,19 @@ export function probedModel(
   return copy;
 }
 
-/** The nodes of `nodes` (in their order) that `readers` read through, directly or through subgraph captures. */
-function nodesFeeding(nodes: readonly NodeProto[], readers: readonly NodeProto[]): NodeProto[] {
+/**
+ * The nodes of `nodes` (in their order) that `outputs` and the nodes `readers` read through, directly or
+ * through subgraph captures.
+ */
+function nodesFeeding(
+  nodes: readonly NodeProto[],
+  readers: readonly NodeProto[],
+  outputs: readonly string[],
+): NodeProto[] {
   const producer = new Map<string, NodeProto>();
   for (const node of nodes) for (const out of node.output) if (out !== '') producer.set(out, node);
   const kept = new Set<NodeProto>();
-  const pending: string[] = [];
+  const pending: string[] = [...outputs];
   const reads = (node: NodeProto): void => {
     for (const input of node.input) if (input !== '') pending.push(input);
     pending.push(...subgraphCaptures(node));
