@@ -206,9 +206,16 @@ export async function calibrateModel(
     tight = [...bytes.values()].reduce((a, b) => a + b, 0) > activationLimit / 4;
   }
 
-  // When memory is tight, the sessions give it back between operators (no arena, slower): a 3x3 convolution's
-  // working buffers at 1024x1024 are larger than the activations calibration exposes.
-  const sessionSettings: SessionSettings = { ...options.session, ...(tight ? { lowMemory: true } : {}) };
+  // When memory is tight, the sessions give it back between operators (no arena, slower). The histogram
+  // methods' sessions skip onnxruntime's layout optimizations (level 'all'), unless the caller chose a level:
+  // they turn convolutions to a blocked channel layout, and every exposed activation then takes a reorder
+  // copy back. The 1024x1024 segmentation case calibrates in 24 s at 2.3 GB instead of 27 s at 3.4 GB. minmax
+  // fetches only two numbers per tensor, so it keeps the faster blocked convolutions.
+  const sessionSettings: SessionSettings = {
+    ...(options.method !== 'minmax' ? { graphOptimizationLevel: 'extended' as const } : {}),
+    ...options.session,
+    ...(tight ? { lowMemory: true } : {}),
+  };
   let done = 0;
   const passes: CalibrationPass[] = [];
   for (const [pass, group] of groups.entries()) {
