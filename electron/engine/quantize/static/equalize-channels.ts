@@ -17,12 +17,12 @@ import { resolveStoredFloat32 } from './qdq-plan.js';
  * s_c where it is written and multiplied back where it is read, which changes no output of the float model.
  *
  * The per-channel range r_c (largest |value| over the group's tensors and the calibration samples, from a
- * ReduceMax and ReduceMin per channel of each tensor) sets s_c = sqrt(r_c / median r): outlier channels come halfway down in log
- * scale, and the readers' weight columns grow by the same factor. That is a trade-off, not a free lunch: the
- * readers' weights are quantized per output channel, so a grown column widens every row's range. The square
- * root splits the outlier between activations (one scale per tensor) and weights (one per row), as cross-layer
- * equalization (Nagel et al. 2019) balances two layers' weights. Scales are clamped to [1/64, 64]; unused
- * channels keep 1.
+ * per-channel ReduceMax and ReduceMin of each tensor) sets s_c = sqrt(r_c / median r): outlier channels come
+ * halfway down in log scale, and the readers' weight columns grow by the same factor. That is a trade-off, not a
+ * free lunch: the readers' weights are quantized per output channel, so a grown column widens every row's range.
+ * The square root splits the outlier between activations (one scale per tensor) and weights (one per row), as
+ * cross-layer equalization (Nagel et al. 2019) balances two layers' weights. Scales are clamped to [1/64, 64];
+ * unused channels keep 1.
  */
 
 export interface EqualizeResult {
