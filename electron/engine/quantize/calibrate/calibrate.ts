@@ -9,7 +9,8 @@ import { openModelSession } from '../static/ort-model.js';
 import type { QuantizeProgress } from '../quantize-method.js';
 import { type CalibrationMethod, CalibrationCollector, type TensorRange } from './collector.js';
 import { activationBudget, groupsWithin } from './memory-budget.js';
-import { probedModel } from './probed-model.js';
+import { extremesProbe, probedModel } from './probed-model.js';
+import { opsetVersion } from '../../onnx/graph.js';
 
 export interface CalibrateOptions {
   method: CalibrationMethod;
@@ -21,18 +22,27 @@ export interface CalibrateOptions {
   maxSamples?: number;
   signal?: AbortSignal;
   onProgress?: (progress: QuantizeProgress) => void;
-  /** onnxruntime settings for the calibration session (default: CPU, all optimizations). */
+  /** onnxruntime settings for the calibration sessions (default: CPU; the level as calibrateModel says). */
   session?: SessionSettings;
   /**
    * Bytes calibration may use (histogram methods): when one sample's exposed activations would not fit,
    * it runs several passes over the data (memory-budget.ts). Undefined: one pass, whatever it takes.
    */
   memoryBudget?: number;
-  /**
-   * Sees every exposed activation of every sample (histogram methods, which fetch the tensors themselves),
-   * for statistics beyond ranges at no extra run or memory (int8-static's outlier-channel check).
-   */
-  onValues?: (tensor: string, values: Float32Array, dims: readonly number[]) => void;
+  /** Per-channel statistics gathered at no extra run or memory (int8-static's outlier-channel check). */
+  channels?: ChannelObserver;
+}
+
+/**
+ * Sees per-channel statistics of some NCHW activations while calibration runs. The histogram methods fetch
+ * whole activations and show it each one (`add`); minmax reduces the observer's `tensors` per channel in the
+ * graph instead of whole (their ranges follow exactly: a minimum of minima) and shows it the extremes.
+ */
+export interface ChannelObserver {
+  readonly tensors: ReadonlySet<string>;
+  add(tensor: string, values: Float32Array, dims: readonly number[]): void;
+  /** Each channel's largest and smallest value over one sample. */
+  addExtremes(tensor: string, max: Float32Array, min: Float32Array): void;
 }
 
 /** One pass over the calibration data: how many tensors it exposed, within which activation budget. */
@@ -56,6 +66,8 @@ interface CalibrationProbe {
   /** minmax: the outputs of the ReduceMin / ReduceMax added for the tensor. */
   min?: string;
   max?: string;
+  /** minmax: `min` and `max` hold one value per channel. */
+  perChannel?: boolean;
   /** histograms: the tensor itself, made a graph output. */
   value?: string;
 }
@@ -71,21 +83,16 @@ export function augmentForCalibration(
   model: ModelProto,
   tensors: readonly string[],
   method: CalibrationMethod,
+  perChannel: ReadonlySet<string> = new Set(),
 ): { model: ModelProto; probes: CalibrationProbe[] } {
   if (method === 'minmax') {
     const probes: CalibrationProbe[] = [];
-    const attributes = { keepdims: { int: 0 } };
+    const axesAsInput = (opsetVersion(model) ?? 13) >= 18;
     const probed = probedModel(model, tensors, (tensor, names) => {
-      const min = names.next(`${tensor}_calib_min`);
-      const max = names.next(`${tensor}_calib_max`);
-      probes.push({ tensor, min, max });
-      return {
-        nodes: [
-          makeNode('ReduceMin', [tensor], [min], { name: names.next(`${tensor}_calib_reducemin`), attributes }),
-          makeNode('ReduceMax', [tensor], [max], { name: names.next(`${tensor}_calib_reducemax`), attributes }),
-        ],
-        outputs: [makeValueInfo(min, TensorProto_DataType.FLOAT), makeValueInfo(max, TensorProto_DataType.FLOAT)],
-      };
+      const channels = perChannel.has(tensor);
+      const probe = extremesProbe(tensor, names, { stem: 'calib', ...(channels ? { axes: [0, 2, 3], axesAsInput } : {}) });
+      probes.push({ tensor, min: probe.min, max: probe.max, ...(channels ? { perChannel: true } : {}) });
+      return probe;
     });
     return { model: probed, probes };
   }
@@ -99,10 +106,13 @@ export function augmentForCalibration(
   return { model: copy, probes };
 }
 
-function scalarOf(t: ort.Tensor | undefined): number {
+/** The smallest (`sign` -1) or largest (`sign` 1) value of a fetched reduction: a scalar, or one per channel. */
+function extremeOf(t: ort.Tensor | undefined, sign: 1 | -1): number {
   const data = t?.data;
   if (!(data instanceof Float32Array) || data.length === 0) return NaN;
-  return data[0] as number;
+  let best = data[0]!;
+  for (let i = 1; i < data.length; i++) best = sign > 0 ? Math.max(best, data[i]!) : Math.min(best, data[i]!);
+  return best;
 }
 
 /** The bytes per sample of each tensor, from one run of `Shape` probes (int64 outputs of a few bytes each). */
@@ -219,7 +229,7 @@ export async function calibrateModel(
   let done = 0;
   const passes: CalibrationPass[] = [];
   for (const [pass, group] of groups.entries()) {
-    const { model: augmented, probes } = augmentForCalibration(model, group, options.method);
+    const { model: augmented, probes } = augmentForCalibration(model, group, options.method, options.channels?.tensors);
     const { session, close } = await openModelSession(augmented, sessionSettings);
     const fetches = probes.flatMap((p) => (p.value !== undefined ? [p.value] : [p.min!, p.max!]));
     let seen = 0;
@@ -233,10 +243,15 @@ export async function calibrateModel(
             const t = results[probe.value];
             if (t && t.data instanceof Float32Array) {
               collector.addValues(probe.tensor, t.data);
-              options.onValues?.(probe.tensor, t.data, t.dims);
+              options.channels?.add(probe.tensor, t.data, t.dims);
             }
           } else {
-            collector.addMinMax(probe.tensor, scalarOf(results[probe.min!]), scalarOf(results[probe.max!]));
+            const min = results[probe.min!];
+            const max = results[probe.max!];
+            collector.addMinMax(probe.tensor, extremeOf(min, -1), extremeOf(max, 1));
+            if (probe.perChannel && min?.data instanceof Float32Array && max?.data instanceof Float32Array) {
+              options.channels?.addExtremes(probe.tensor, max.data, min.data);
+            }
           }
         }
         // Free the exposed activations now, not when the collector finishes the next pass's sample.

@@ -3,10 +3,12 @@ import {
   ModelProtoSchema,
   type NodeProto,
   type TensorProto,
+  TensorProto_DataType,
   type ValueInfoProto,
 } from 'onnx-buf';
 import { StudioError } from '../../errors.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
+import { makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { subgraphCaptures } from '../../onnx/graph-index.js';
 import { UniqueNameGenerator } from '../../onnx/unique-names.js';
 
@@ -101,4 +103,31 @@ function nodesFeeding(
     reads(node);
   }
   return nodes.filter((n) => kept.has(n));
+}
+
+/**
+ * A ReduceMin and a ReduceMax of `tensor`, whole or over `axes` (kept axes give one value each: [0, 2, 3] of
+ * an NCHW tensor gives one per channel). Opset 18 moved the axes from an attribute to an input.
+ */
+export function extremesProbe(
+  tensor: string,
+  names: UniqueNameGenerator,
+  options: { stem: string; axes?: number[]; axesAsInput?: boolean },
+): Probe & { min: string; max: string } {
+  const min = names.next(`${tensor}_${options.stem}_min`);
+  const max = names.next(`${tensor}_${options.stem}_max`);
+  const axes = options.axes;
+  const axesName = axes && options.axesAsInput ? names.next(`${tensor}_${options.stem}_axes`) : undefined;
+  const reduce = (op: string, out: string): NodeProto =>
+    makeNode(op, axesName ? [tensor, axesName] : [tensor], [out], {
+      name: names.next(`${out}_${op.toLowerCase()}`),
+      attributes: { keepdims: { int: 0 }, ...(axes && !axesName ? { axes: { ints: axes } } : {}) },
+    });
+  return {
+    min,
+    max,
+    nodes: [reduce('ReduceMin', min), reduce('ReduceMax', max)],
+    outputs: [makeValueInfo(min, TensorProto_DataType.FLOAT), makeValueInfo(max, TensorProto_DataType.FLOAT)],
+    ...(axesName && axes ? { initializers: [makeInt64Tensor(axesName, [axes.length], axes)] } : {}),
+  };
 }

@@ -20,11 +20,7 @@ import {
   planQdq,
 } from '../static/qdq-plan.js';
 import { HARD_ACTIVATION_OPS, decomposeHardActivations } from '../static/decompose-hard-activations.js';
-import {
-  ChannelSpreadMeter,
-  equalizeActivationChannels,
-  measureChannelSpread,
-} from '../static/equalize-channels.js';
+import { ChannelSpreadMeter, equalizeActivationChannels } from '../static/equalize-channels.js';
 import { findChannelGroups } from '../static/channel-groups.js';
 import { foldBatchNormIntoConvTranspose } from '../static/fold-convtranspose-bn.js';
 import { rewriteUpsamplingForNhwc } from '../static/nhwc-upsampling.js';
@@ -52,8 +48,6 @@ export type Int8StaticOptions = z.infer<typeof int8StaticOptionsSchema>;
  * fixture's trained-like FPN outliers measure 31x, its plain FPN 4x (docs/quantize-static.md).
  */
 const OUTLIER_SPREAD = 10;
-/** Samples the outlier check runs with minmax calibration (one extra pass of the float model over them). */
-const OUTLIER_CHECK_SAMPLES = 2;
 
 async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<QuantizeOutcome> {
   const { model, options, common, note, signal } = input;
@@ -102,13 +96,10 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
         : `Activation channels equalized in ${eq.groups} group${eq.groups > 1 ? 's' : ''}: the largest channel range went from ${eq.spreadBefore.toFixed(1)}x to ${eq.spreadAfter.toFixed(1)}x the median (the float model computes the same).`,
     );
   }
-  // Outlier channels cost 8-bit activations the most and are cheap to see: say so, with the remedy. The
-  // histogram methods fetch the activations anyway, so calibration measures them (within its memory budget);
-  // minmax fetches only ranges, so it takes a pass of its own over a few samples.
-  const outliers =
-    options.equalize || options.calibMethod === 'minmax'
-      ? undefined
-      : new ChannelSpreadMeter(findChannelGroups(model.graph));
+  // Outlier channels cost 8-bit activations the most and are cheap to see: say so, with the remedy.
+  // Calibration measures them as it goes (the histogram methods from the activations they fetch, minmax from
+  // per-channel reductions in the graph): no run of its own, within calibration's memory.
+  const outliers = options.equalize ? undefined : new ChannelSpreadMeter(findChannelGroups(model.graph));
   const outlierNote = (spread: number, samples: number): void => {
     if (spread < OUTLIER_SPREAD) return;
     note(
@@ -116,13 +107,6 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
         'with one 8-bit scale per tensor the other channels lose precision. The equalize option (--equalize) balances them first (the float model computes the same); tune tries it too.',
     );
   };
-  if (!options.equalize && options.calibMethod === 'minmax') {
-    const { spread } = await measureChannelSpread(model, input.calibration, {
-      maxSamples: OUTLIER_CHECK_SAMPLES,
-      ...(signal ? { signal } : {}),
-    });
-    outlierNote(spread, OUTLIER_CHECK_SAMPLES);
-  }
   if (signal?.aborted) throw cancelled();
 
   const forms = prepareQdqOpset(model, !common.perTensor, note);
@@ -195,7 +179,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
       options.maxMemory !== undefined ? parseMemorySize(options.maxMemory) : defaultMemoryBudget(),
     ...(signal ? { signal } : {}),
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
-    ...(outliers ? { onValues: (tensor, values, dims) => outliers.add(tensor, values, dims) } : {}),
+    ...(outliers ? { channels: outliers } : {}),
   });
   if (outliers) outlierNote(outliers.spread(), calibration.samples);
   note(

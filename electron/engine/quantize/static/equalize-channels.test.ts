@@ -8,7 +8,8 @@ import { buildTextDetector, detectorSamples } from '../../testing/detector-fixtu
 import { feedsSource } from '../../testing/feeds-source.js';
 import { makeGraph, makeModel } from '../../testing/model-fixtures.js';
 import { findChannelGroups } from './channel-groups.js';
-import { ChannelSpreadMeter, equalizeActivationChannels, measureChannelSpread } from './equalize-channels.js';
+import { calibrateModel } from '../calibrate/calibrate.js';
+import { ChannelSpreadMeter, equalizeActivationChannels } from './equalize-channels.js';
 
 const SIZE = 64;
 
@@ -96,28 +97,26 @@ describe('equalizeActivationChannels', () => {
 });
 
 describe('ChannelSpreadMeter', () => {
-  it('measures from activations fetched elsewhere the spread the channel-range pass measures', async () => {
-    const model = makeModel(buildTextDetector({ fpnOutlierScale: 20 }).graph!, 17);
-    const data = images(2, 22);
-    const reference = await measureChannelSpread(model, source(data), { maxSamples: 2 });
-    expect(reference.spread).toBeGreaterThan(15);
-
-    // The group tensors as outputs, as calibration's histogram methods fetch them.
-    const groups = findChannelGroups(model.graph!);
-    const exposed = cloneProto(ModelProtoSchema, model);
-    const members = [...new Set(groups.flatMap((g) => g.tensors))];
-    for (const t of members) exposed.graph!.output.push(makeValueInfo(t, DT.FLOAT));
-    const session = await ort.InferenceSession.create(toBinary(ModelProtoSchema, exposed));
-    const meter = new ChannelSpreadMeter(groups);
-    expect(meter.spread()).toBe(1);
-    try {
-      for (const d of data) {
-        const r = await session.run({ image: new ort.Tensor('float32', d, [1, 3, SIZE, SIZE]) }, members);
-        for (const t of members) meter.add(t, r[t]!.data as Float32Array, r[t]!.dims);
-      }
-    } finally {
-      await session.release();
-    }
-    expect(meter.spread()).toBeCloseTo(reference.spread, 3);
-  });
+  it.each([17, 18])(
+    'measures one spread from whole activations (histogram calibration) and from per-channel extremes (minmax), opset %i',
+    async (opset) => {
+      const model = makeModel(buildTextDetector({ fpnOutlierScale: 20 }).graph!, opset);
+      const data = images(2, 22);
+      const groups = findChannelGroups(model.graph!);
+      const members = [...new Set(groups.flatMap((g) => g.tensors))];
+      const fromValues = new ChannelSpreadMeter(groups);
+      const fromExtremes = new ChannelSpreadMeter(groups);
+      expect(fromValues.spread()).toBe(1);
+      await calibrateModel(model, members, source(data), { method: 'percentile', channels: fromValues });
+      const perChannel = await calibrateModel(model, members, source(data), {
+        method: 'minmax',
+        channels: fromExtremes,
+      });
+      const whole = await calibrateModel(model, members, source(data), { method: 'minmax' });
+      expect(fromValues.spread()).toBeGreaterThan(15);
+      expect(fromExtremes.spread()).toBeCloseTo(fromValues.spread(), 3);
+      // Reduced per channel, then over the channels: the same tensor ranges as reduced whole.
+      expect(perChannel.ranges).toEqual(whole.ranges);
+    },
+  );
 });

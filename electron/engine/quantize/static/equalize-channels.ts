@@ -1,11 +1,11 @@
-import { type ModelProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { type ModelProto, type NodeProto } from 'onnx-buf';
 import type { SampleSource } from '../../datasets/sample-source.js';
 import { StudioError } from '../../errors.js';
-import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
+import { makeFloatTensor } from '../../onnx/graph-build.js';
 import { GraphIndex, UniqueNameGenerator, opsetVersion } from '../../onnx/graph.js';
 import { runExplained } from '../../runtime/run-failure.js';
-import { feedsOf } from '../calibrate/calibrate.js';
-import { probedModel } from '../calibrate/probed-model.js';
+import { type ChannelObserver, feedsOf } from '../calibrate/calibrate.js';
+import { extremesProbe, probedModel } from '../calibrate/probed-model.js';
 import { type ChannelGroup, findChannelGroups } from './channel-groups.js';
 import { openModelSession } from './ort-model.js';
 import { resolveStoredFloat32 } from './qdq-plan.js';
@@ -48,62 +48,42 @@ async function channelRanges(
   maxSamples: number,
   signal?: AbortSignal,
 ): Promise<Float64Array[]> {
-  // Per channel, the largest and the smallest value (no |x| temporary as large as the tensor): two [C] vectors.
+  const meter = new ChannelSpreadMeter(groups);
   const axesAsInput = (opsetVersion(model) ?? 13) >= 18;
-  const axes = [0, 2, 3];
-  const probeOf = new Map<string, [string, string]>();
-  const copy = probedModel(model, [...new Set(groups.flatMap((g) => g.tensors))], (tensor, names) => {
-    const outs: [string, string] = [names.next(`${tensor}_eq_max`), names.next(`${tensor}_eq_min`)];
-    probeOf.set(tensor, outs);
-    const axesName = names.next(`${tensor}_eq_axes`);
-    const reduce = (op: string, out: string) =>
-      axesAsInput
-        ? makeNode(op, [tensor, axesName], [out], { attributes: { keepdims: { int: 0 } } })
-        : makeNode(op, [tensor], [out], { attributes: { keepdims: { int: 0 }, axes: { ints: axes } } });
-    return {
-      nodes: [reduce('ReduceMax', outs[0]), reduce('ReduceMin', outs[1])],
-      outputs: outs.map((o) => makeValueInfo(o, DT.FLOAT)),
-      ...(axesAsInput ? { initializers: [makeInt64Tensor(axesName, [3], axes)] } : {}),
-    };
+  const probes = new Map<string, { min: string; max: string }>();
+  const copy = probedModel(model, [...meter.tensors], (tensor, names) => {
+    const probe = extremesProbe(tensor, names, { stem: 'eq', axes: [0, 2, 3], axesAsInput });
+    probes.set(tensor, probe);
+    return probe;
   });
-  const probes = groups.map((g) => g.tensors.map((t) => probeOf.get(t)!));
-  const ranges = groups.map((g) => new Float64Array(g.channels));
-  // Memory given back between operators, as calibration does under a tight budget: this pass runs on every
-  // int8-static conv net with minmax calibration, and it runs only a few samples, so slower allocation costs
-  // little. (Before the probes ran as soon as their tensors existed, it peaked at 2.4 GB on 1024x1024 inputs
-  // with this setting and at 4.7 GB with onnxruntime's arena, whatever --max-memory said.)
+  // Memory given back between operators, as calibration does under a tight budget: it runs only a few
+  // samples, so slower allocation costs little. (Before the probes ran as soon as their tensors existed, this
+  // pass peaked at 2.4 GB on 1024x1024 inputs with this setting, and at 4.7 GB with onnxruntime's arena.)
   const { session, close } = await openModelSession(copy, { intraOpThreads: 1, lowMemory: true });
   let seen = 0;
   try {
     for await (const sample of source.samples(signal)) {
       if (seen >= maxSamples) break;
       if (signal?.aborted) throw new StudioError('CANCELLED', 'Quantization was cancelled.');
+      const fetches = [...probes.values()].flatMap((p) => [p.min, p.max]);
       const results = await runExplained(
         session,
         feedsOf(session, sample),
         `Calibration sample ${sample.index}`,
-        probes.flat(2),
+        fetches,
       );
-      probes.forEach((pairs, g) => {
-        const range = ranges[g]!;
-        for (const [maxName, minName] of pairs) {
-          const max = results[maxName]?.data;
-          const min = results[minName]?.data;
-          if (!(max instanceof Float32Array) || !(min instanceof Float32Array) || max.length !== range.length)
-            continue;
-          for (let c = 0; c < range.length; c++) {
-            const r = Math.max(max[c]!, -min[c]!);
-            if (Number.isFinite(r)) range[c] = Math.max(range[c]!, r);
-          }
-        }
-      });
+      for (const [tensor, p] of probes) {
+        const max = results[p.max]?.data;
+        const min = results[p.min]?.data;
+        if (max instanceof Float32Array && min instanceof Float32Array) meter.addExtremes(tensor, max, min);
+      }
       seen += 1;
     }
   } finally {
     await close();
   }
   if (seen === 0) throw new StudioError('BAD_REQUEST', 'The calibration data has no samples.');
-  return ranges;
+  return meter.ranges();
 }
 
 /** Writes `values` to a new initializer (weights may be shared) and points `node`'s `slot` at it. */
@@ -181,11 +161,12 @@ function largestSpread(ranges: readonly Float64Array[]): number {
 }
 
 /**
- * The same spread as measureChannelSpread, from activations another pass already fetches (calibration's
- * histogram methods expose whole tensors): no session or run of its own, and nothing kept beyond one
- * number per channel. Member tensors are NCHW; those never shown to it do not count.
+ * Each group's per-channel range (largest |value|) over what it is shown, and the spread that follows. Fed by
+ * calibration (ChannelObserver: int8-static's outlier-channel check, no run of its own and nothing kept beyond
+ * one number per channel) or by equalization's own pass. Member tensors are NCHW; those never shown to it do
+ * not count.
  */
-export class ChannelSpreadMeter {
+export class ChannelSpreadMeter implements ChannelObserver {
   readonly #groupOf = new Map<string, number>();
   readonly #ranges: Float64Array[];
   #seen = false;
@@ -197,11 +178,21 @@ export class ChannelSpreadMeter {
     this.#ranges = groups.map((g) => new Float64Array(g.channels));
   }
 
-  /** Folds one sample's values of `tensor` into its group's per-channel largest |value|. */
-  add(tensor: string, values: Float32Array, dims: readonly number[]): void {
+  /** The member tensors. */
+  get tensors(): ReadonlySet<string> {
+    return new Set(this.#groupOf.keys());
+  }
+
+  #range(tensor: string, channels: number): Float64Array | undefined {
     const g = this.#groupOf.get(tensor);
     const range = g === undefined ? undefined : this.#ranges[g]!;
-    if (!range || dims.length < 2 || dims[1] !== range.length) return;
+    return range && range.length === channels ? range : undefined;
+  }
+
+  /** Folds one sample's values of `tensor` into its group's per-channel largest |value|. */
+  add(tensor: string, values: Float32Array, dims: readonly number[]): void {
+    const range = dims.length >= 2 ? this.#range(tensor, dims[1]!) : undefined;
+    if (!range) return;
     const channels = range.length;
     const inner = dims.slice(2).reduce((a, b) => a * b, 1);
     for (let at = 0, c = 0; at < values.length; at += inner, c = (c + 1) % channels) {
@@ -215,25 +206,26 @@ export class ChannelSpreadMeter {
     this.#seen = true;
   }
 
+  /** Folds one sample's per-channel largest and smallest values of `tensor` (in-graph reductions). */
+  addExtremes(tensor: string, max: Float32Array, min: Float32Array): void {
+    const range = this.#range(tensor, max.length);
+    if (!range || min.length !== max.length) return;
+    for (let c = 0; c < range.length; c++) {
+      const r = Math.max(max[c]!, -min[c]!);
+      if (Number.isFinite(r) && r > range[c]!) range[c] = r;
+    }
+    this.#seen = true;
+  }
+
+  /** Each group's per-channel ranges so far. */
+  ranges(): Float64Array[] {
+    return this.#ranges;
+  }
+
   /** The largest channel range over the median one (1 before any member was seen). */
   spread(): number {
     return this.#seen ? largestSpread(this.#ranges) : 1;
   }
-}
-
-/**
- * How unevenly the channels between convolutions are used: the largest channel range over the median one
- * (`spread`), over `maxSamples` calibration samples, without changing the model. 1 when it has no channel group.
- */
-export async function measureChannelSpread(
-  model: ModelProto,
-  source: SampleSource,
-  options: { maxSamples: number; signal?: AbortSignal },
-): Promise<{ groups: number; spread: number }> {
-  const groups = findChannelGroups(model.graph!);
-  if (groups.length === 0) return { groups: 0, spread: 1 };
-  const ranges = await channelRanges(model, groups, source, options.maxSamples, options.signal);
-  return { groups: groups.length, spread: largestSpread(ranges) };
 }
 
 /** Equalizes the activation channels of `model` in place, from `maxSamples` calibration samples. */
