@@ -27,6 +27,11 @@ describe('onnx-studio CLI', () => {
     expect(r.stdout).toMatch(/inspect/);
     expect(r.stdout).toMatch(/convert/);
     expect(cli('convert', '--help').stdout).toMatch(/--external-data/);
+    // A command whose help opens with prose shows it above the options, not as the first 'option'.
+    const diff = cli('diff', '--help').stdout;
+    expect(diff).toMatch(/^What a compression did/m);
+    expect(diff.indexOf('What a compression did')).toBeLessThan(diff.indexOf('Options:'));
+    expect(diff.slice(diff.indexOf('Options:')).split('\n')[1]).toMatch(/^ {2}--all/);
   });
 
   it('inspect --json prints exactly one JSON object with the contract fields', () => {

@@ -31,8 +31,22 @@ function mainHelp(): string {
   ].join('\n');
 }
 
-function commandHelp(entry: CommandEntry, c: CliCommand): string {
-  return [`Usage: ${c.usage}`, '', entry.summary, '', 'Options:', c.help, '  -h, --help  show this help'].join('\n');
+/** A command's --help: usage, summary, the prose its help text opens with (if any), then its options. */
+export function commandHelp(entry: Pick<CommandEntry, 'summary'>, c: Pick<CliCommand, 'usage' | 'help'>): string {
+  const lines = c.help.split('\n');
+  const firstOption = lines.findIndex((line) => line.startsWith(' '));
+  const prose = firstOption < 0 ? lines : lines.slice(0, firstOption);
+  const options = firstOption < 0 ? [] : lines.slice(firstOption);
+  return [
+    `Usage: ${c.usage}`,
+    '',
+    entry.summary,
+    '',
+    ...(prose.length > 0 ? [...prose, ''] : []),
+    'Options:',
+    ...options,
+    '  -h, --help  show this help',
+  ].join('\n');
 }
 
 export async function runCli(
