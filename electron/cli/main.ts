@@ -32,7 +32,7 @@ function mainHelp(): string {
 }
 
 /** A command's --help: usage, summary, the prose its help text opens with (if any), then its options. */
-export function commandHelp(entry: Pick<CommandEntry, 'summary'>, c: Pick<CliCommand, 'usage' | 'help'>): string {
+function commandHelp(entry: CommandEntry, c: CliCommand): string {
   const lines = c.help.split('\n');
   const firstOption = lines.findIndex((line) => line.startsWith(' '));
   const prose = firstOption < 0 ? lines : lines.slice(0, firstOption);
