@@ -44,6 +44,14 @@ import { parseMethodOptions } from '../transform/transform-model.js';
 import { int8StaticMethod } from './methods/int8-static.js';
 import type { QuantizeProgress } from './quantize-method.js';
 import { openModelSession } from './static/ort-model.js';
+import { activationBytes, weightBytes } from './calibrate/calibrate.js';
+import {
+  activationBudget,
+  defaultMemoryBudget,
+  formatMemory,
+  groupsWithin,
+  parseMemorySize,
+} from './calibrate/memory-budget.js';
 
 export type { SensitivityReport, SensitivityRow };
 
@@ -237,6 +245,31 @@ function accumulate(
   }
 }
 
+/**
+ * The measured tensors in groups whose exposure fits `budget` (memory-budget.ts, as calibration does): each is
+ * exposed by both models, so it counts twice; both models' weights come first. One group when all fit. `tight`
+ * when the exposed activations are a large part of the budget (the sessions then give memory back between
+ * operators). The sums are per tensor, so the passes give the same figures as one.
+ */
+async function exposureGroups(
+  float: ModelProto,
+  qdq: ModelProto,
+  measured: Quantized[],
+  data: SampleSource,
+  budget: number,
+  signal?: AbortSignal,
+): Promise<{ groups: Quantized[][]; tight: boolean }> {
+  if (measured.length === 0) return { groups: [[]], tight: false };
+  const names = measured.map((t) => t.tensor);
+  const bytes = await activationBytes(float, names, data, { signal });
+  const doubled = new Map([...bytes].map(([name, b]) => [name, 2 * b]));
+  const limit = activationBudget(budget, weightBytes(float) + weightBytes(qdq));
+  const byName = new Map(measured.map((t) => [t.tensor, t]));
+  const groups = groupsWithin(names, doubled, limit).map((g) => g.map((name) => byName.get(name)!));
+  const exposed = [...doubled.values()].reduce((a, b) => a + b, 0);
+  return { groups, tight: exposed > limit / 4 };
+}
+
 /** Ranks the nodes int8-static quantizes by how much they hurt (see the method above). */
 export async function analyzeSensitivity(request: SensitivityRequest): Promise<SensitivityReport> {
   const started = performance.now();
@@ -268,65 +301,82 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
     );
   const { tensors, nodes } = quantizedOf(float, qdq);
   const outputs = (float.graph?.output ?? []).map((o) => ({ name: o.name, signal: 0, noise: 0 }));
-  const floatRun = await openModelSession(
-    withOutputs(
-      float,
-      tensors.filter((t) => t.inFloat).map((t) => t.tensor),
-    ),
-  );
-  const qdqRun = await openModelSession(
-    withOutputs(
-      qdq,
-      tensors.map((t) => t.dequantized),
-    ),
-  );
   const data = request.data ?? request.calibration;
   const limit = request.samples ?? DEFAULT_SAMPLES;
   const total = Math.min(limit, data.count ?? limit);
+  const measured = tensors.filter((t) => t.inFloat);
+  const budget = options.maxMemory !== undefined ? parseMemorySize(options.maxMemory) : defaultMemoryBudget();
+  const { groups, tight } = await exposureGroups(float, qdq, measured, data, budget, request.signal);
+  if (groups.length > 1) {
+    notes.push(
+      `The activations of one sample did not fit ${formatMemory(budget)} (--max-memory): measured in ${groups.length} passes over the data, with the same results.`,
+    );
+  }
+  const settings = tight ? { lowMemory: true } : {};
   let samples = 0;
-  try {
-    for await (const sample of data.samples(request.signal)) {
-      if (samples >= limit) break;
-      if (request.signal?.aborted) throw new StudioError('CANCELLED', 'Sensitivity analysis was cancelled.');
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const name of floatRun.session.inputNames) {
-        const value = sample.inputs[name];
-        if (!value)
-          throw new StudioError(
-            'BAD_REQUEST',
-            `Sample ${sample.index} has no value for model input '${name}'.`,
+  let done = 0;
+  for (const [pass, group] of groups.entries()) {
+    const floatRun = await openModelSession(
+      withOutputs(
+        float,
+        group.map((t) => t.tensor),
+      ),
+      settings,
+    );
+    const qdqRun = await openModelSession(
+      withOutputs(
+        qdq,
+        group.map((t) => t.dequantized),
+      ),
+      settings,
+    );
+    let seen = 0;
+    try {
+      for await (const sample of data.samples(request.signal)) {
+        if (seen >= limit) break;
+        if (request.signal?.aborted)
+          throw new StudioError('CANCELLED', 'Sensitivity analysis was cancelled.');
+        const feeds: Record<string, ort.Tensor> = {};
+        for (const name of floatRun.session.inputNames) {
+          const value = sample.inputs[name];
+          if (!value)
+            throw new StudioError(
+              'BAD_REQUEST',
+              `Sample ${sample.index} has no value for model input '${name}'.`,
+            );
+          feeds[name] = value;
+        }
+        let a: ort.InferenceSession.OnnxValueMapType;
+        let b: ort.InferenceSession.OnnxValueMapType;
+        try {
+          a = await floatRun.session.run(feeds);
+          b = await qdqRun.session.run(feeds);
+        } catch (error) {
+          throw runFailure(
+            error,
+            Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims })),
+            `Sample ${sample.index}`,
           );
-        feeds[name] = value;
+        }
+        for (const t of group) {
+          const x = floats(a[t.tensor]);
+          if (t.grid) accumulateRounding(t.local, t.grid, x);
+          accumulate(t.accumulated, x, floats(b[t.dequantized]));
+        }
+        if (pass === 0) for (const o of outputs) accumulate(o, floats(a[o.name]), floats(b[o.name]));
+        seen += 1;
+        done += 1;
+        request.onProgress?.({
+          phase: 'measuring',
+          done,
+          total: (Number.isFinite(total) ? total : seen) * groups.length,
+        });
       }
-      let a: ort.InferenceSession.OnnxValueMapType;
-      let b: ort.InferenceSession.OnnxValueMapType;
-      try {
-        a = await floatRun.session.run(feeds);
-        b = await qdqRun.session.run(feeds);
-      } catch (error) {
-        throw runFailure(
-          error,
-          Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims })),
-          `Sample ${sample.index}`,
-        );
-      }
-      for (const t of tensors) {
-        if (!t.inFloat) continue;
-        const x = floats(a[t.tensor]);
-        if (t.grid) accumulateRounding(t.local, t.grid, x);
-        accumulate(t.accumulated, x, floats(b[t.dequantized]));
-      }
-      for (const o of outputs) accumulate(o, floats(a[o.name]), floats(b[o.name]));
-      samples += 1;
-      request.onProgress?.({
-        phase: 'measuring',
-        done: samples,
-        total: Number.isFinite(total) ? total : samples,
-      });
+    } finally {
+      await floatRun.close();
+      await qdqRun.close();
     }
-  } finally {
-    await floatRun.close();
-    await qdqRun.close();
+    if (pass === 0) samples = seen;
   }
   if (samples === 0) throw new StudioError('BAD_REQUEST', 'The evaluation data has no samples.');
   const byTensor = new Map(tensors.map((t) => [t.tensor, t]));

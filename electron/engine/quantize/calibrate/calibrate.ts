@@ -148,10 +148,38 @@ async function measureTensorBytes(
 }
 
 /** Bytes of the model's initializers (what a session holds before any activation). */
-function weightBytes(model: ModelProto): number {
+export function weightBytes(model: ModelProto): number {
   let bytes = 0;
   for (const t of model.graph?.initializer ?? []) bytes += t.rawData.length + 4 * (t.floatData.length + t.int32Data.length) + 8 * (t.int64Data.length + t.doubleData.length);
   return bytes;
+}
+
+/**
+ * The bytes per sample of each of `tensors` (float32 activations), from the first sample of `source`: shapes can
+ * depend on the data (an image's size). What a memory budget splits exposed activations by.
+ */
+export async function activationBytes(
+  model: ModelProto,
+  tensors: readonly string[],
+  source: SampleSource,
+  options: { session?: SessionSettings | undefined; signal?: AbortSignal | undefined } = {},
+): Promise<Map<string, number>> {
+  let first: Record<string, ort.Tensor> | undefined;
+  const initializers = new Set(model.graph?.initializer.map((t) => t.name));
+  const inputNames = (model.graph?.input ?? []).map((i) => i.name).filter((n) => !initializers.has(n));
+  for await (const sample of source.samples(options.signal)) {
+    first = feedsOf({ inputNames }, sample);
+    break;
+  }
+  if (!first) throw new StudioError('BAD_REQUEST', 'The calibration data has no samples.');
+  // Shapes do not depend on graph optimizations, and on huge graphs building the session is what costs: at
+  // 60,000 nodes 7 s with none against 26 s at level 'all'. The one sample runs unfused, which cost nothing
+  // measurable on the 1024x1024 segmentation case.
+  return measureTensorBytes(model, tensors, first, {
+    ...options.session,
+    graphOptimizationLevel: 'disabled',
+    lowMemory: true,
+  });
 }
 
 /** The feeds of one sample for `session`'s inputs (a clear error when the data lacks one). */
@@ -201,23 +229,7 @@ export async function calibrateModel(
   let activationLimit: number | undefined;
   let tight = false;
   if (options.method !== 'minmax' && options.memoryBudget !== undefined) {
-    // Sizes come from the first sample (shapes can depend on the data, e.g. an image's size).
-    let first: Record<string, ort.Tensor> | undefined;
-    const initializers = new Set(model.graph?.initializer.map((t) => t.name));
-    const inputNames = (model.graph?.input ?? []).map((i) => i.name).filter((n) => !initializers.has(n));
-    for await (const sample of source.samples(signal)) {
-      first = feedsOf({ inputNames }, sample);
-      break;
-    }
-    if (!first) throw new StudioError('BAD_REQUEST', 'The calibration data has no samples.');
-    // Shapes do not depend on graph optimizations, and on huge graphs building the session is what costs: at
-    // 60,000 nodes 7 s with none against 26 s at level 'all'. One sample runs slower unfused (4 s more on the
-    // 1024x1024 segmentation case).
-    const bytes = await measureTensorBytes(model, tensors, first, {
-      ...options.session,
-      graphOptimizationLevel: 'disabled',
-      lowMemory: true,
-    });
+    const bytes = await activationBytes(model, tensors, source, { session: options.session, signal });
     activationLimit = activationBudget(options.memoryBudget, weightBytes(model));
     groups = groupsWithin(tensors, bytes, activationLimit);
     tight = [...bytes.values()].reduce((a, b) => a + b, 0) > activationLimit / 4;
