@@ -43,6 +43,7 @@ import { runFailure } from '../runtime/run-failure.js';
 import { parseMethodOptions } from '../transform/transform-model.js';
 import { int8StaticMethod } from './methods/int8-static.js';
 import type { QuantizeProgress } from './quantize-method.js';
+import type { SessionSettings } from '../runtime/create-session.js';
 import { openModelSession } from './static/ort-model.js';
 import { activationBytes, weightBytes } from './calibrate/calibrate.js';
 import {
@@ -270,6 +271,83 @@ async function exposureGroups(
   return { groups, tight: exposed > limit / 4 };
 }
 
+/**
+ * One pass over `limit` samples of the data with `group` exposed in both models: adds each sample to the
+ * group's sums and to those of `outputs` (the model's outputs, measured in one pass only). Returns the samples.
+ */
+async function measurePass(
+  float: ModelProto,
+  qdq: ModelProto,
+  group: Quantized[],
+  outputs: { name: string; signal: number; noise: number }[],
+  pass: {
+    data: SampleSource;
+    limit: number;
+    settings: SessionSettings;
+    signal?: AbortSignal;
+    onSample: (seen: number) => void;
+  },
+): Promise<number> {
+  const floatRun = await openModelSession(
+    withOutputs(
+      float,
+      group.map((t) => t.tensor),
+    ),
+    pass.settings,
+  );
+  let seen = 0;
+  try {
+    const qdqRun = await openModelSession(
+      withOutputs(
+        qdq,
+        group.map((t) => t.dequantized),
+      ),
+      pass.settings,
+    );
+    try {
+      for await (const sample of pass.data.samples(pass.signal)) {
+        if (seen >= pass.limit) break;
+        if (pass.signal?.aborted) throw new StudioError('CANCELLED', 'Sensitivity analysis was cancelled.');
+        const feeds: Record<string, ort.Tensor> = {};
+        for (const name of floatRun.session.inputNames) {
+          const value = sample.inputs[name];
+          if (!value)
+            throw new StudioError(
+              'BAD_REQUEST',
+              `Sample ${sample.index} has no value for model input '${name}'.`,
+            );
+          feeds[name] = value;
+        }
+        let a: ort.InferenceSession.OnnxValueMapType;
+        let b: ort.InferenceSession.OnnxValueMapType;
+        try {
+          a = await floatRun.session.run(feeds);
+          b = await qdqRun.session.run(feeds);
+        } catch (error) {
+          throw runFailure(
+            error,
+            Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims })),
+            `Sample ${sample.index}`,
+          );
+        }
+        for (const t of group) {
+          const x = floats(a[t.tensor]);
+          if (t.grid) accumulateRounding(t.local, t.grid, x);
+          accumulate(t.accumulated, x, floats(b[t.dequantized]));
+        }
+        for (const o of outputs) accumulate(o, floats(a[o.name]), floats(b[o.name]));
+        seen += 1;
+        pass.onSample(seen);
+      }
+    } finally {
+      await qdqRun.close();
+    }
+  } finally {
+    await floatRun.close();
+  }
+  return seen;
+}
+
 /** Ranks the nodes int8-static quantizes by how much they hurt (see the method above). */
 export async function analyzeSensitivity(request: SensitivityRequest): Promise<SensitivityReport> {
   const started = performance.now();
@@ -312,70 +390,24 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
       `The activations of one sample did not fit ${formatMemory(budget)} (--max-memory): measured in ${groups.length} passes over the data, with the same results.`,
     );
   }
-  const settings = tight ? { lowMemory: true } : {};
+  const settings: SessionSettings = tight ? { lowMemory: true } : {};
   let samples = 0;
   let done = 0;
   for (const [pass, group] of groups.entries()) {
-    const floatRun = await openModelSession(
-      withOutputs(
-        float,
-        group.map((t) => t.tensor),
-      ),
+    const seen = await measurePass(float, qdq, group, pass === 0 ? outputs : [], {
+      data,
+      limit,
       settings,
-    );
-    const qdqRun = await openModelSession(
-      withOutputs(
-        qdq,
-        group.map((t) => t.dequantized),
-      ),
-      settings,
-    );
-    let seen = 0;
-    try {
-      for await (const sample of data.samples(request.signal)) {
-        if (seen >= limit) break;
-        if (request.signal?.aborted)
-          throw new StudioError('CANCELLED', 'Sensitivity analysis was cancelled.');
-        const feeds: Record<string, ort.Tensor> = {};
-        for (const name of floatRun.session.inputNames) {
-          const value = sample.inputs[name];
-          if (!value)
-            throw new StudioError(
-              'BAD_REQUEST',
-              `Sample ${sample.index} has no value for model input '${name}'.`,
-            );
-          feeds[name] = value;
-        }
-        let a: ort.InferenceSession.OnnxValueMapType;
-        let b: ort.InferenceSession.OnnxValueMapType;
-        try {
-          a = await floatRun.session.run(feeds);
-          b = await qdqRun.session.run(feeds);
-        } catch (error) {
-          throw runFailure(
-            error,
-            Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims })),
-            `Sample ${sample.index}`,
-          );
-        }
-        for (const t of group) {
-          const x = floats(a[t.tensor]);
-          if (t.grid) accumulateRounding(t.local, t.grid, x);
-          accumulate(t.accumulated, x, floats(b[t.dequantized]));
-        }
-        if (pass === 0) for (const o of outputs) accumulate(o, floats(a[o.name]), floats(b[o.name]));
-        seen += 1;
+      ...(request.signal ? { signal: request.signal } : {}),
+      onSample: (seenInPass) => {
         done += 1;
         request.onProgress?.({
           phase: 'measuring',
           done,
-          total: (Number.isFinite(total) ? total : seen) * groups.length,
+          total: (Number.isFinite(total) ? total : seenInPass) * groups.length,
         });
-      }
-    } finally {
-      await floatRun.close();
-      await qdqRun.close();
-    }
+      },
+    });
     if (pass === 0) samples = seen;
   }
   if (samples === 0) throw new StudioError('BAD_REQUEST', 'The evaluation data has no samples.');
