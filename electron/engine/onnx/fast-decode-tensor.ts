@@ -10,9 +10,12 @@ import {
   RECURSION_LIMIT,
   checkDepth,
   overrun,
+  ownList,
+  SHARED_TENSOR_LISTS,
   wrongWire,
   type Shapes,
 } from './fast-decode-support.js';
+
 import { BIT32, BIT64, DELIMITED, VARINT, tag, type WireReader } from './wire-reader.js';
 
 /*
@@ -63,32 +66,35 @@ export function readTensor(
         tensor.rawData = r.bytes() as Uint8Array<ArrayBuffer>;
         break;
       case tag(5, VARINT):
-        tensor.int32Data.push(r.int32());
+        ownList(tensor, 'int32Data').push(r.int32());
         break;
       case tag(5, DELIMITED): {
         const listEnd = r.delimitedEnd();
-        while (r.pos < listEnd) tensor.int32Data.push(r.int32());
+        const list = ownList(tensor, 'int32Data');
+        while (r.pos < listEnd) list.push(r.int32());
         if (r.pos !== listEnd) throw overrun('packed list');
         break;
       }
       case tag(6, DELIMITED):
-        tensor.stringData.push(r.bytes() as Uint8Array<ArrayBuffer>);
+        ownList(tensor, 'stringData').push(r.bytes() as Uint8Array<ArrayBuffer>);
         break;
       case tag(7, VARINT):
-        tensor.int64Data.push(r.int64());
+        ownList(tensor, 'int64Data').push(r.int64());
         break;
       case tag(7, DELIMITED): {
         const listEnd = r.delimitedEnd();
-        while (r.pos < listEnd) tensor.int64Data.push(r.int64());
+        const list = ownList(tensor, 'int64Data');
+        while (r.pos < listEnd) list.push(r.int64());
         if (r.pos !== listEnd) throw overrun('packed list');
         break;
       }
       case tag(11, VARINT):
-        tensor.uint64Data.push(r.uint64());
+        ownList(tensor, 'uint64Data').push(r.uint64());
         break;
       case tag(11, DELIMITED): {
         const listEnd = r.delimitedEnd();
-        while (r.pos < listEnd) tensor.uint64Data.push(r.uint64());
+        const list = ownList(tensor, 'uint64Data');
+        while (r.pos < listEnd) list.push(r.uint64());
         if (r.pos !== listEnd) throw overrun('packed list');
         break;
       }
@@ -96,7 +102,7 @@ export function readTensor(
         tensor.docString = r.string();
         break;
       case tag(13, DELIMITED):
-        tensor.externalData.push(readEntry(r, r.delimitedEnd(), depth + 1, s));
+        ownList(tensor, 'externalData').push(readEntry(r, r.delimitedEnd(), depth + 1, s));
         break;
       case tag(14, VARINT): {
         const value = r.int32();
@@ -105,7 +111,7 @@ export function readTensor(
         break;
       }
       case tag(16, DELIMITED):
-        tensor.metadataProps.push(readEntry(r, r.delimitedEnd(), depth + 1, s));
+        ownList(tensor, 'metadataProps').push(readEntry(r, r.delimitedEnd(), depth + 1, s));
         break;
       default: {
         const field = t >>> 3;
@@ -122,7 +128,10 @@ export function readTensor(
     }
   }
   if (r.pos !== end) throw overrun(TensorProtoSchema.typeName);
-  fallback?.mergeInto(tensor, r, depth);
+  if (fallback) {
+    for (const key of SHARED_TENSOR_LISTS) ownList(tensor, key); // protobuf-es appends to them
+    fallback.mergeInto(tensor, r, depth);
+  }
   if (floats || doubles) setFloatLists(tensor, floats ?? [], doubles ?? []);
   return tensor;
 }
