@@ -41,7 +41,6 @@ const COMMANDS: string[][] = [
   ['prune', '--method', 'structured', '--sparsity', '0.2'],
 ];
 
-
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-layers-'));
 try {
   const model = path.join(dir, 'deep.onnx');

@@ -3,7 +3,7 @@ import { diffModels } from '../../engine/diff/diff-models.js';
 import { StudioError } from '../../engine/errors.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
-import { formatBytes, formatTable, LISTED_ROWS as TOP } from '../format.js';
+import { formatBytes, formatTable, LISTED_ROWS } from '../format.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
@@ -20,7 +20,7 @@ function nodeLine(d: NodeDiff): (string | number)[] {
 function print(ctx: CliContext, diff: ModelDiff, all: boolean): void {
   const n = diff.nodes;
   const w = diff.weights;
-  const cut = <T>(rows: T[]) => (all ? rows : rows.slice(0, TOP));
+  const cut = <T>(rows: T[]) => (all ? rows : rows.slice(0, LISTED_ROWS));
   const addedOther = Object.entries(n.added.other).map(([op, c]) => `${c} ${op}`);
   const changedNodes = n.list.filter(
     (d) => d.change !== 'kept' || (d.precision !== 'float32' && d.precision !== undefined),
@@ -50,14 +50,14 @@ function print(ctx: CliContext, diff: ModelDiff, all: boolean): void {
   if (changedNodes.length > 0) {
     lines.push(
       '',
-      `Nodes that changed (${changedNodes.length}${!all && changedNodes.length > TOP ? `; the first ${TOP}, all with --all or --json` : ''}):`,
+      `Nodes that changed (${changedNodes.length}${!all && changedNodes.length > LISTED_ROWS ? `; the first ${LISTED_ROWS}, all with --all or --json` : ''}):`,
     );
     lines.push(formatTable(['Node', 'Op', 'Change', 'Computes in'], cut(changedNodes).map(nodeLine)));
   }
   if (changedWeights.length > 0) {
     lines.push(
       '',
-      `Weights that changed, largest first (${changedWeights.length}${!all && changedWeights.length > TOP ? `; the first ${TOP}` : ''}):`,
+      `Weights that changed, largest first (${changedWeights.length}${!all && changedWeights.length > LISTED_ROWS ? `; the first ${LISTED_ROWS}` : ''}):`,
     );
     lines.push(
       formatTable(
@@ -87,7 +87,7 @@ export const diffCommand: CliCommand = {
     '(float32, float16, int8, int4); Q/DQ and Casts added; weights quantized, cast, pruned (shape) or changed in',
     'value (magnitude pruning, with the share of zeros), with bytes before and after. Main graphs are matched by',
     'node and weight name; subgraph bodies are counted.',
-    `  --all    print every changed node and weight (default: the first ${TOP} of each)`,
+    `  --all    print every changed node and weight (default: the first ${LISTED_ROWS} of each)`,
     '  --json   print {original, variant, nodes {..., list[]}, weights {..., list[]}} (docs/cli.md)',
   ].join('\n'),
   options: { all: { type: 'boolean' } },

@@ -71,11 +71,8 @@ export const quantizeCommand: CliCommand = {
       `Quantized   ${report.quantizedNodes} nodes in ${report.seconds.toFixed(2)} s`,
     ];
     if (report.skippedNodes.length > 0) {
-      lines.push('', formatListedTable(
-          ['Skipped node', 'Op type', 'Reason'],
-          report.skippedNodes.map((s) => [s.name, s.opType, s.reason]),
-          ctx.values.all === true,
-        ));
+      const skipped = report.skippedNodes.map((s) => [s.name, s.opType, s.reason]);
+      lines.push('', formatListedTable(['Skipped node', 'Op type', 'Reason'], skipped, ctx.values.all === true));
     }
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;

@@ -15,7 +15,6 @@ import {
   wrongWire,
   type Shapes,
 } from './fast-decode-support.js';
-
 import { BIT32, BIT64, DELIMITED, VARINT, tag, type WireReader } from './wire-reader.js';
 
 /*

@@ -2,7 +2,8 @@
  * Sensitivity analysis: which nodes int8-static quantization hurts, and by how much, so a user (and `tune`)
  * knows which to keep in float.
  *
- * Method (one calibration, then one pass over the evaluation samples with two sessions):
+ * Method (one calibration, then passes over the evaluation samples with two sessions: one pass, or one per group
+ * of tensors when their activations do not fit --max-memory):
  *  1. The model is quantized to QDQ with int8-static in memory (calibrated on the calibration data).
  *  2. Every activation X the QDQ model quantizes (a tensor feeding a QuantizeLinear) is exposed: in the float
  *     model as it is, in the QDQ model as its dequantized form (what the next node reads).
@@ -20,10 +21,10 @@
  *     down scales the others' noise up). Ties and unmeasured drops go by the local SQNR, lowest first.
  *
  * The local SQNR alone would miss amplification: a tensor dominated by one large channel shows a fine SQNR while
- * its other channels are crushed. The exposed
- * tensors keep onnxruntime from fusing QDQ groups into QLinear kernels, so the figures are those of the unfused
- * graph (the same scales and zero points; the fused kernels round once less). Cost: one calibration plus one
- * float and one QDQ run per evaluation sample (32 by default).
+ * its other channels are crushed. The exposed tensors keep onnxruntime from fusing QDQ groups into QLinear
+ * kernels, so the figures are those of the unfused graph (the same scales and zero points; the fused kernels
+ * round once less). Cost: one calibration, one Shape run sizing the activations, then one float and one QDQ
+ * run per evaluation sample (32 by default) and per pass.
  */
 import { ModelProtoSchema, TensorProto_DataType, type ModelProto, type NodeProto } from 'onnx-buf';
 import type * as ort from 'onnxruntime-node';
@@ -46,13 +47,7 @@ import type { QuantizeProgress } from './quantize-method.js';
 import type { SessionSettings } from '../runtime/create-session.js';
 import { openModelSession } from './static/ort-model.js';
 import { activationBytes, weightBytes } from './calibrate/calibrate.js';
-import {
-  activationBudget,
-  defaultMemoryBudget,
-  formatMemory,
-  groupsWithin,
-  parseMemorySize,
-} from './calibrate/memory-budget.js';
+import { defaultMemoryBudget, formatMemory, parseMemorySize, planPasses } from './calibrate/memory-budget.js';
 
 export type { SensitivityReport, SensitivityRow };
 
@@ -264,11 +259,9 @@ async function exposureGroups(
   const names = measured.map((t) => t.tensor);
   const bytes = await activationBytes(float, names, data, { signal });
   const doubled = new Map([...bytes].map(([name, b]) => [name, 2 * b]));
-  const limit = activationBudget(budget, weightBytes(float) + weightBytes(qdq));
+  const plan = planPasses(names, doubled, budget, weightBytes(float) + weightBytes(qdq));
   const byName = new Map(measured.map((t) => [t.tensor, t]));
-  const groups = groupsWithin(names, doubled, limit).map((g) => g.map((name) => byName.get(name)!));
-  const exposed = [...doubled.values()].reduce((a, b) => a + b, 0);
-  return { groups, tight: exposed > limit / 4 };
+  return { groups: plan.groups.map((g) => g.map((name) => byName.get(name)!)), tight: plan.tight };
 }
 
 /**

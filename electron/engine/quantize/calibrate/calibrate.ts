@@ -8,7 +8,7 @@ import type { SessionSettings } from '../../runtime/create-session.js';
 import { openModelSession } from '../static/ort-model.js';
 import type { QuantizeProgress } from '../quantize-method.js';
 import { type CalibrationMethod, CalibrationCollector, type TensorRange } from './collector.js';
-import { activationBudget, groupsWithin } from './memory-budget.js';
+import { planPasses } from './memory-budget.js';
 import { extremesProbe, probedModel } from './probed-model.js';
 import { opsetVersion } from '../../onnx/graph.js';
 
@@ -74,7 +74,7 @@ interface CalibrationProbe {
 
 /**
  * A copy of `model` that outputs only what calibration needs. For minmax, a ReduceMin and a ReduceMax of each
- * tensor (so only two scalars per tensor leave onnxruntime), placed so that each runs as soon as its tensor
+ * tensor (two scalars per tensor leave onnxruntime, or one value per channel for `perChannel` tensors), placed so that each runs as soon as its tensor
  * exists and the copy holds no more activations than the float model (probed-model.ts). For the histogram
  * methods, the tensors themselves, which onnxruntime keeps until the run ends (memory-budget.ts). The copy
  * is a plain float model run by onnxruntime; `model` is not changed.
@@ -230,9 +230,9 @@ export async function calibrateModel(
   let tight = false;
   if (options.method !== 'minmax' && options.memoryBudget !== undefined) {
     const bytes = await activationBytes(model, tensors, source, { session: options.session, signal });
-    activationLimit = activationBudget(options.memoryBudget, weightBytes(model));
-    groups = groupsWithin(tensors, bytes, activationLimit);
-    tight = [...bytes.values()].reduce((a, b) => a + b, 0) > activationLimit / 4;
+    const plan = planPasses(tensors, bytes, options.memoryBudget, weightBytes(model));
+    ({ groups, tight } = plan);
+    activationLimit = plan.limit;
   }
 
   // When memory is tight, the sessions give it back between operators (no arena, slower). The histogram

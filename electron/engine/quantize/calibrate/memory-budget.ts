@@ -61,6 +61,22 @@ export function groupsWithin(tensors: readonly string[], bytesOf: ReadonlyMap<st
   return groups;
 }
 
+/**
+ * How to expose `tensors` within `budgetBytes`: groups that fit the activation budget left after `weightBytes`,
+ * its limit, and whether the exposed activations are a large part of it (`tight`: the sessions then give memory
+ * back between operators).
+ */
+export function planPasses(
+  tensors: readonly string[],
+  bytesOf: ReadonlyMap<string, number>,
+  budgetBytes: number,
+  weightBytes: number,
+): { groups: string[][]; limit: number; tight: boolean } {
+  const limit = activationBudget(budgetBytes, weightBytes);
+  const exposed = tensors.reduce((sum, t) => sum + (bytesOf.get(t) ?? 0), 0);
+  return { groups: groupsWithin(tensors, bytesOf, limit), limit, tight: exposed > limit / 4 };
+}
+
 /** `1.5 GiB`, for notes. */
 export function formatMemory(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;

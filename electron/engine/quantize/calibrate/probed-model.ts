@@ -9,7 +9,7 @@ import {
 import { StudioError } from '../../errors.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
 import { makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
-import { subgraphCaptures } from '../../onnx/graph-index.js';
+import { eliminateDeadCode } from '../../onnx/graph.js';
 import { UniqueNameGenerator } from '../../onnx/unique-names.js';
 
 /*
@@ -22,8 +22,9 @@ import { UniqueNameGenerator } from '../../onnx/unique-names.js';
  * runs nodes as the walk leaves them. A probe appended after the model's nodes is a leaf; when a leaf with a
  * higher index is walked first (the model's own output head, a node its optimizer created in place of one, or
  * the probe of a later tensor), everything up to that leaf runs before the earlier probes, and every probed
- * activation stays alive until the end of the run. On a 1024x1024 segmentation net that was +128 MiB per probe:
- * 1.35 GB, where the float model alone peaks at 0.43 GB. So the copy keeps only the nodes the probes need (the
+ * activation stays alive until the end of the run. On the 1024x1024 segmentation net of bench:calibration that
+ * was +128 MiB per probe: 1.35 GB for one run of eight probed tensors without onnxruntime's arena (2.7 GB for
+ * minmax calibration with it), where the float model alone peaks at 0.43 GB. So the copy keeps only the nodes the probes need (the
  * model's outputs are dropped, and with them everything that only feeds them), and appends the probes of later
  * tensors first: the earliest tensor's probe has the highest index, is walked first and runs as soon as its
  * tensor exists, which frees the tensor as early as the float model would. Measured: back to 0.43 GB, at every
@@ -57,52 +58,15 @@ export function probedModel(
   // Latest producer first; graph inputs and initializers (position -1) last. Stable for equal positions.
   const latestFirst = [...tensors].sort((a, b) => (position.get(b) ?? -1) - (position.get(a) ?? -1));
   const probes = latestFirst.map((tensor) => probe(tensor, names));
-  const probeNodes = probes.flatMap((p) => p.nodes);
   graph.output = probes.flatMap((p) => p.outputs);
-  const kept = nodesFeeding(
-    graph.node,
-    probeNodes,
-    graph.output.map((o) => o.name),
-  );
-  graph.node = [...kept, ...probeNodes];
+  graph.node.push(...probes.flatMap((p) => p.nodes));
   graph.initializer.push(...probes.flatMap((p) => p.initializers ?? []));
-  // Initializers only the dropped nodes read go; those also listed as graph inputs stay (a session wants them fed).
-  const read = new Set<string>(graph.input.map((i) => i.name));
-  for (const node of graph.node) {
-    for (const name of node.input) read.add(name);
-    for (const name of subgraphCaptures(node)) read.add(name);
-  }
-  graph.initializer = graph.initializer.filter((t) => read.has(t.name));
-  const produced = new Set(kept.flatMap((n) => n.output));
+  // Everything that feeds no probe goes: the model's own outputs' nodes, initializers only they read (those also
+  // listed as graph inputs stay: a session wants them fed), and value_info of values no longer computed.
+  eliminateDeadCode(graph);
+  const produced = new Set(graph.node.flatMap((n) => n.output));
   graph.valueInfo = graph.valueInfo.filter((v) => produced.has(v.name));
   return copy;
-}
-
-/**
- * The nodes of `nodes` (in their order) that `outputs` and the nodes `readers` read through, directly or
- * through subgraph captures.
- */
-function nodesFeeding(
-  nodes: readonly NodeProto[],
-  readers: readonly NodeProto[],
-  outputs: readonly string[],
-): NodeProto[] {
-  const producer = new Map<string, NodeProto>();
-  for (const node of nodes) for (const out of node.output) if (out !== '') producer.set(out, node);
-  const kept = new Set<NodeProto>();
-  const pending: string[] = [...outputs];
-  const reads = (node: NodeProto): void => {
-    for (const input of node.input) if (input !== '') pending.push(input);
-    pending.push(...subgraphCaptures(node));
-  };
-  readers.forEach(reads);
-  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
-    const node = producer.get(name);
-    if (!node || kept.has(node)) continue;
-    kept.add(node);
-    reads(node);
-  }
-  return nodes.filter((n) => kept.has(n));
 }
 
 /**

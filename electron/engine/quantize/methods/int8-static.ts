@@ -100,13 +100,6 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
   // Calibration measures them as it goes (the histogram methods from the activations they fetch, minmax from
   // per-channel reductions in the graph): no run of its own, within calibration's memory.
   const outliers = options.equalize ? undefined : new ChannelSpreadMeter(findChannelGroups(model.graph));
-  const outlierNote = (spread: number, samples: number): void => {
-    if (spread < OUTLIER_SPREAD) return;
-    note(
-      `Some activation channels between convolutions are far larger than the rest (up to ${spread.toFixed(0)}x the median channel's range over ${samples} calibration samples): ` +
-        'with one 8-bit scale per tensor the other channels lose precision. The equalize option (--equalize) balances them first (the float model computes the same); tune tries it too.',
-    );
-  };
   if (signal?.aborted) throw cancelled();
 
   const forms = prepareQdqOpset(model, !common.perTensor, note);
@@ -181,7 +174,13 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
     ...(outliers ? { channels: outliers } : {}),
   });
-  if (outliers) outlierNote(outliers.spread(), calibration.samples);
+  const spread = outliers?.spread() ?? 1;
+  if (spread >= OUTLIER_SPREAD) {
+    note(
+      `Some activation channels between convolutions are far larger than the rest (up to ${spread.toFixed(0)}x the median channel's range over ${calibration.samples} calibration samples): ` +
+        'with one 8-bit scale per tensor the other channels lose precision. The equalize option (--equalize) balances them first (the float model computes the same); tune tries it too.',
+    );
+  }
   note(
     `Calibrated ${roots.length} activation tensors over ${calibration.samples} samples with ${options.calibMethod}` +
       (options.calibMethod === 'percentile' ? ` (${options.percentile})` : '') +
