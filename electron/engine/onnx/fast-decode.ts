@@ -16,6 +16,7 @@ import {
 import { readEntry, readTensor } from './fast-decode-tensor.js';
 import { Fallback, RECURSION_LIMIT, Shapes, checkDepth, overrun, wrongWire } from './fast-decode-support.js';
 import { readTypeProto } from './fast-decode-types.js';
+import { forgetCurrentGraph, noteGraphRecord } from './source-spans.js';
 import {
   BIT32,
   DELIMITED,
@@ -58,8 +59,14 @@ export function decodeModelFast(bytes: Uint8Array): ModelProto {
   try {
     return decoding.finish();
   } finally {
-    forgetInternedStrings();
+    endDecoding();
   }
+}
+
+/** Lets go of what a decode kept between messages (interned names, the graph whose records it noted). */
+export function endDecoding(): void {
+  forgetInternedStrings();
+  forgetCurrentGraph();
 }
 
 /**
@@ -68,7 +75,7 @@ export function decodeModelFast(bytes: Uint8Array): ModelProto {
  * that lies wholly within the first `available` bytes; a field that is not all there yet waits. `finish()`
  * reads the rest, all bytes being there, and gives the model: the same model, field for field, as
  * decoding all the bytes at once, because fields are read in the same order by the same code. Throws
- * what decodeModelFast throws (it may throw already in advance()); the caller forgets interned strings.
+ * what decodeModelFast throws (it may throw already in advance()); the caller calls endDecoding() after.
  */
 export class FastModelDecoding {
   private readonly r: WireReader;
@@ -152,12 +159,20 @@ function readGraphField(
   const start = r.pos;
   const t = r.tag();
   switch (t) {
-    case tag(1, DELIMITED):
-      graph.node.push(readNode(r, r.delimitedEnd(), depth + 1));
+    case tag(1, DELIMITED): {
+      const end = r.delimitedEnd();
+      const payload = r.pos;
+      graph.node.push(readNode(r, end, depth + 1));
+      noteGraphRecord(graph, r.buf, 1, start, payload, end);
       break;
-    case tag(5, DELIMITED):
-      graph.initializer.push(readTensor(r, r.delimitedEnd(), depth + 1, s));
+    }
+    case tag(5, DELIMITED): {
+      const end = r.delimitedEnd();
+      const payload = r.pos;
+      graph.initializer.push(readTensor(r, end, depth + 1, s));
+      noteGraphRecord(graph, r.buf, 5, start, payload, end);
       break;
+    }
     case tag(2, DELIMITED):
       graph.name = r.string();
       break;

@@ -1,8 +1,7 @@
 import os from 'node:os';
 import type { ModelProto } from 'onnx-buf';
 import { decodeModel } from './decode-model.js';
-import { FastModelDecoding } from './fast-decode.js';
-import { forgetInternedStrings } from './wire-reader.js';
+import { FastModelDecoding, endDecoding } from './fast-decode.js';
 
 const littleEndian = os.endianness() === 'LE';
 
@@ -51,6 +50,6 @@ export class ProgressiveDecode {
 
   private giveUp(): void {
     this.decoding = undefined;
-    forgetInternedStrings();
+    endDecoding();
   }
 }

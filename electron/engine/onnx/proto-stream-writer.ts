@@ -1,5 +1,7 @@
 import { ScalarType, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
+import { GraphProtoSchema, type GraphProto, type NodeProto, type TensorProto } from 'onnx-buf';
 import { codecFor, type CodecWriter, type MessageCodec } from './hot-encoders.js';
+import { verbatimSource, type VerbatimSource } from './source-spans.js';
 import { BIT32, BIT64, DELIMITED, VARINT } from './wire-reader.js';
 import {
   listPayloadSize,
@@ -72,6 +74,8 @@ interface FieldPlan {
   readonly packed: boolean;
   /** A hand-written encoder for the child message type, where there is one (hot-encoders.ts). */
   readonly codec: MessageCodec | undefined;
+  /** A graph's node or initializer list: unchanged items are copied from the decoded bytes (source-spans.ts). */
+  readonly fromSource: boolean;
 }
 
 function planOf(desc: DescMessage, field: DescField): FieldPlan {
@@ -96,6 +100,8 @@ function planOf(desc: DescMessage, field: DescField): FieldPlan {
     wire: message ? DELIMITED : wireTypeOf(scalar),
     packed: isList && !message && field.packed,
     codec: message ? codecFor(message.typeName) : undefined,
+    fromSource:
+      desc.typeName === GraphProtoSchema.typeName && isList && (field.number === 1 || field.number === 5),
   };
 }
 
@@ -181,7 +187,11 @@ export class StreamingProtoWriter implements CodecWriter {
    * array (no GC scanning, one growth per doubling) holding `count` of them.
    */
   private sizes = new Float64Array(256);
+  /** Per size slot: where the message's payload starts in its source bytes when it is copied from them, else -1. */
+  private copiedFrom = new Float64Array(256);
   private count = 0;
+  /** The source bytes of the graph lists measured with copies, by list, kept until written. */
+  private readonly sources = new Map<unknown[], VerbatimSource>();
   private measuredRoot: Message | undefined;
   private cursor = 0;
   private readonly substituted = new WeakMap<object, Message>();
@@ -260,7 +270,11 @@ export class StreamingProtoWriter implements CodecWriter {
       const larger = new Float64Array(this.sizes.length * 2);
       larger.set(this.sizes);
       this.sizes = larger;
+      const copied = new Float64Array(larger.length);
+      copied.set(this.copiedFrom);
+      this.copiedFrom = copied;
     }
+    this.copiedFrom[this.count] = -1;
     return this.count++;
   }
 
@@ -280,6 +294,8 @@ export class StreamingProtoWriter implements CodecWriter {
     const tag = plan.tagSize;
     if (plan.kind === MESSAGE_LIST) {
       const items = msg[plan.localName] as Message[];
+      const source = plan.fromSource ? verbatimSource(msg as unknown as GraphProto, plan.number) : undefined;
+      if (source) return this.sizeListFromSource(plan, items, source);
       let size = 0;
       for (const item of items) size += this.sizeOfChild(tag, plan.message!, plan.codec, item);
       return size;
@@ -295,6 +311,61 @@ export class StreamingProtoWriter implements CodecWriter {
     if (plan.kind === SINGULAR_MESSAGE)
       return this.sizeOfChild(tag, plan.message!, plan.codec, value as Message);
     return tag + scalarSize(plan.scalar, value);
+  }
+
+  /**
+   * Sizes a graph's node or initializer list whose items may be copied from the bytes they were decoded
+   * from: an item that still matches its record takes one size slot, marked with where its payload is;
+   * the others are measured as usual.
+   */
+  private sizeListFromSource(plan: FieldPlan, items: Message[], source: VerbatimSource): number {
+    this.sources.set(items, source);
+    let size = 0;
+    for (let i = 0; i < items.length; i++) {
+      const child = this.resolve(plan.message!, items[i]!);
+      const record = source.find(child as unknown as NodeProto | TensorProto, i);
+      if (record < 0) {
+        size += this.sizeOfChild(plan.tagSize, plan.message!, plan.codec, items[i]!);
+        continue;
+      }
+      const start = source.payloadStart(record);
+      const n = source.payloadEnd(record) - start;
+      const slot = this.reserveSize();
+      this.sizes[slot] = n;
+      this.copiedFrom[slot] = start;
+      size += plan.tagSize + varintSize(n) + n;
+    }
+    return size;
+  }
+
+  /**
+   * Writes a list sized by sizeListFromSource: the items measured as copies go out as the bytes of their
+   * records, a run of records that lie back to back in the source as one chunk (by reference when large).
+   */
+  private writeListFromSource(plan: FieldPlan, items: Message[], source: VerbatimSource): void {
+    let i = 0;
+    while (i < items.length) {
+      if (this.cursor >= this.count) throw new Error('internal: message written before it was measured');
+      if (this.copiedFrom[this.cursor]! < 0) {
+        this.writeChild(plan.number, plan.message!, items[i]!, plan.codec);
+        i++;
+        continue;
+      }
+      const first = this.copiedFrom[this.cursor]!;
+      const runStart = first - plan.tagSize - varintSize(this.sizes[this.cursor]!);
+      let runEnd = first + this.sizes[this.cursor]!;
+      this.cursor++;
+      i++;
+      while (i < items.length && this.cursor < this.count) {
+        const start = this.copiedFrom[this.cursor]!;
+        const n = this.sizes[this.cursor]!;
+        if (start < 0 || start - plan.tagSize - varintSize(n) !== runEnd) break;
+        runEnd = start + n;
+        this.cursor++;
+        i++;
+      }
+      this.bytesRaw(source.bytes.subarray(runStart, runEnd));
+    }
   }
 
   /** sizeField for the field of that number (fields the hot encoders leave to the generic code). */
@@ -315,7 +386,9 @@ export class StreamingProtoWriter implements CodecWriter {
   private writeField(plan: FieldPlan, msg: AnyMessage): void {
     if (plan.kind === MESSAGE_LIST) {
       const items = msg[plan.localName] as Message[];
-      for (const item of items) this.writeChild(plan.number, plan.message!, item, plan.codec);
+      const source = plan.fromSource ? this.sources.get(items) : undefined;
+      if (source) this.writeListFromSource(plan, items, source);
+      else for (const item of items) this.writeChild(plan.number, plan.message!, item, plan.codec);
     } else if (plan.kind === SCALAR_LIST) {
       const items = msg[plan.localName] as unknown[];
       if (items.length === 0) return;
