@@ -90,6 +90,12 @@ export function forgetCurrentGraph(): void {
   current = undefined;
 }
 
+/** Lets `copy` (a copy of `graph` that shares its nodes and tensors) use the records `graph` was decoded from. */
+export function shareSourceRecords(graph: GraphProto, copy: GraphProto): void {
+  const records = recordsByGraph.get(graph);
+  if (records) recordsByGraph.set(copy, records);
+}
+
 /**
  * Finds, for the items of one of a graph's lists, the source records they still match. Items are tried
  * against the record after the last one matched (and the one after that, which follows a deleted

@@ -36,6 +36,7 @@ import {
 import type { SampleSource } from '../datasets/sample-source.js';
 import { StudioError } from '../errors.js';
 import { cloneProto } from '../onnx/clone-proto.js';
+import { shareModel } from '../onnx/share-model.js';
 import { makeValueInfo } from '../onnx/graph-build.js';
 import { decodeTensor, decodeToFloat32 } from '../onnx/tensor-codec.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
@@ -214,8 +215,9 @@ function accumulateRounding(
   }
 }
 
+/** `model` (shared, not copied: shareModel) with `names` also among its outputs. */
 function withOutputs(model: ModelProto, names: readonly string[]): ModelProto {
-  const copy = cloneProto(ModelProtoSchema, model);
+  const copy = shareModel(model);
   const existing = new Set(copy.graph!.output.map((o) => o.name));
   for (const name of new Set(names))
     if (!existing.has(name)) copy.graph!.output.push(makeValueInfo(name, TensorProto_DataType.FLOAT));

@@ -1,15 +1,14 @@
 import {
   type ModelProto,
-  ModelProtoSchema,
   type NodeProto,
   type TensorProto,
   TensorProto_DataType,
   type ValueInfoProto,
 } from 'onnx-buf';
 import { StudioError } from '../../errors.js';
-import { cloneProto } from '../../onnx/clone-proto.js';
 import { makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { eliminateDeadCode } from '../../onnx/graph.js';
+import { shareModel } from '../../onnx/share-model.js';
 import { UniqueNameGenerator } from '../../onnx/unique-names.js';
 
 /*
@@ -40,14 +39,15 @@ export interface Probe {
 
 /**
  * A copy of `model` whose only outputs are the probes `probe` makes for each of `tensors` (main-graph values),
- * ordered and pruned as the file comment explains. `model` is not changed.
+ * ordered and pruned as the file comment explains. `model` is not changed; the copy shares its nodes and
+ * weights (shareModel), so `probe` must make new nodes, never edit the model's.
  */
 export function probedModel(
   model: ModelProto,
   tensors: readonly string[],
   probe: (tensor: string, names: UniqueNameGenerator) => Probe,
 ): ModelProto {
-  const copy = cloneProto(ModelProtoSchema, model);
+  const copy = shareModel(model);
   const graph = copy.graph;
   if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
   const names = new UniqueNameGenerator(graph);
