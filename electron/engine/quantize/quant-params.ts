@@ -64,8 +64,17 @@ export function computeQuantParams(min: number, max: number, range: QuantRange, 
   return { scale, zeroPoint };
 }
 
-/** Round half to even, as onnxruntime's QuantizeLinear does (std::nearbyint in the default mode). */
+/** Adding and subtracting 1.5 * 2^52 rounds a double of magnitude below 2^51 to an integer, ties to even. */
+const ROUND_MAGIC = 6755399441055744;
+const MAGIC_LIMIT = 2 ** 51;
+
+/**
+ * Round half to even, as onnxruntime's QuantizeLinear does (std::nearbyint in the default mode). The
+ * addition trick is exact below 2^51 and several times faster than Math.round with a fix-up, which
+ * weights of hundreds of millions of values showed; larger magnitudes take the slow path.
+ */
 export function roundHalfEven(x: number): number {
+  if (x < MAGIC_LIMIT && x > -MAGIC_LIMIT) return x + ROUND_MAGIC - ROUND_MAGIC;
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
@@ -95,11 +104,30 @@ export function channelMinMax(values: Float32Array, dims: readonly number[], axi
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const min = new Float32Array(channels).fill(Infinity);
   const max = new Float32Array(channels).fill(-Infinity);
-  for (let i = 0; i < values.length; i++) {
-    const c = Math.floor(i / inner) % channels;
-    const v = values[i] as number;
-    if (v < (min[c] as number)) min[c] = v;
-    if (v > (max[c] as number)) max[c] = v;
+  // Values are laid out (outer, channel, inner): nested loops instead of a division per value.
+  if (inner === 1) {
+    // Channels on the last axis (a MatMul weight [K, N]): each row holds one value of every channel.
+    for (let i = 0; i < values.length; ) {
+      for (let c = 0; c < channels && i < values.length; c++, i++) {
+        const v = values[i]!;
+        if (v < min[c]!) min[c] = v;
+        if (v > max[c]!) max[c] = v;
+      }
+    }
+    return { min, max };
+  }
+  for (let i = 0; i < values.length; ) {
+    for (let c = 0; c < channels && i < values.length; c++) {
+      let lo = min[c]!;
+      let hi = max[c]!;
+      for (const end = Math.min(i + inner, values.length); i < end; i++) {
+        const v = values[i]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      min[c] = lo;
+      max[c] = hi;
+    }
   }
   return { min, max };
 }
@@ -147,13 +175,33 @@ export function quantizeWeight(
   const { min, max } = channelMinMax(values, dims, axis);
   const scales = new Float32Array(channels);
   const zeroPoints = new Int32Array(channels);
+  const inverse = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
     const p = computeQuantParams(min[c] as number, max[c] as number, range, options.symmetric);
     scales[c] = p.scale;
     zeroPoints[c] = p.zeroPoint;
-    for (let o = 0; o < outer; o++) {
-      const start = (o * channels + c) * inner;
-      quantizeInto(values, p, range, data, start, start + inner);
+    inverse[c] = 1 / p.scale;
+  }
+  // quantizeInto's arithmetic, in one sweep: with channels on the last axis (a MatMul or Gemm weight) a
+  // call per channel and row was a call per value, 12 s for the 200 [1024, 1024] weights of an 800 MB MLP.
+  const { qmin, qmax } = range;
+  if (inner === 1) {
+    for (let o = 0, i = 0; o < outer; o++) {
+      for (let c = 0; c < channels; c++, i++) {
+        const q = roundHalfEven(values[i]! * inverse[c]!) + zeroPoints[c]!;
+        data[i] = q < qmin ? qmin : q > qmax ? qmax : q;
+      }
+    }
+    return { data, scales, zeroPoints, axis };
+  }
+  for (let o = 0, i = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      const inv = inverse[c]!;
+      const zp = zeroPoints[c]!;
+      for (let k = 0; k < inner; k++, i++) {
+        const q = roundHalfEven(values[i]! * inv) + zp;
+        data[i] = q < qmin ? qmin : q > qmax ? qmax : q;
+      }
     }
   }
   return { data, scales, zeroPoints, axis };
