@@ -15,8 +15,8 @@ const TENSOR = 1;
 
 /**
  * The records of one repeated graph field (nodes or initializers), in decoding order: where each record
- * (tag and length) starts, and where its payload starts and ends. Plain arrays of small integers: V8
- * grows them in place and the garbage collector does not scan them.
+ * (tag and length) starts, and where its payload starts and ends (plain arrays of small integers, which
+ * V8 grows in place).
  */
 class RecordList {
   readonly records: number[] = [];

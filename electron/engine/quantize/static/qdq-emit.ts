@@ -13,7 +13,9 @@ import { encodeTensor } from '../../onnx/tensor-codec.js';
 import {
   type QuantParams,
   computeQuantParams,
+  allFinite,
   quantRange,
+  quantizeWeight,
   roundHalfEven,
 } from '../quant-params.js';
 import { quantizeInt8 } from '../weight-only/int8-kernel.js';
@@ -261,13 +263,17 @@ export function emitQdq(model: ModelProto, plan: QdqPlan, options: EmitOptions):
       if (!weightNames) {
         const values = multiplier === 1 ? constant.values : constant.values.map((v) => v * multiplier);
         // The int8 kernel's plain-JS loops: exactly quantizeWeight's math, several times faster on big
-        // weights (its SIMD path would round x / scale in float32 and could move a value near a tie).
-        const q = quantizeInt8(values, constant.dims, {
-          symmetric,
-          reduceRange: options.reduceRange,
-          axis,
-          backend: 'js',
-        });
+        // weights (its SIMD path would round x / scale in float32 and could move a value near a tie). It
+        // reads ranges from the float bits, where a NaN counts as the largest value; quantizeWeight's
+        // comparisons pass over NaN, which a corrupt weight needs.
+        const q = allFinite(values)
+          ? quantizeInt8(values, constant.dims, { symmetric, reduceRange: options.reduceRange, axis, backend: 'js' })
+          : quantizeWeight(values, constant.dims, {
+              type: 'int8',
+              symmetric,
+              reduceRange: options.reduceRange,
+              ...(axis !== undefined ? { axis } : {}),
+            });
         const data = names.next(`${constant.name}_quantized`);
         const scale = names.next(`${constant.name}_scale`);
         const zeroPoint = names.next(`${constant.name}_zero_point`);
