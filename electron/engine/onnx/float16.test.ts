@@ -154,6 +154,47 @@ describe('float16 -> float32', () => {
   });
 });
 
+/** Round half to even of a double, the plain way. */
+function roundEven(x: number): number {
+  const floor = Math.floor(x);
+  const rest = x - floor;
+  return rest < 0.5 ? floor : rest > 0.5 ? floor + 1 : floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** The float16 bits of a finite float32 value by arithmetic (no bit tricks): the nearest half, ties to even. */
+function referenceHalf(value: number): number {
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const a = Math.abs(value);
+  if (a < 2 ** -14) return sign | roundEven(a * 2 ** 24); // subnormal (1024 is the smallest normal's bits)
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  if (2 ** (e + 1) <= a) e++;
+  let m = roundEven(a * 2 ** (10 - e));
+  if (m === 2048) {
+    m = 1024;
+    e++;
+  }
+  return e + 15 >= 31 ? sign | 0x7c00 : sign | ((e + 15) << 10) | (m - 1024);
+}
+
+describe('float32 -> float16 over the whole float32 range', () => {
+  it('rounds every sampled bit pattern to the nearest half, ties to even', () => {
+    const patterns: number[] = [];
+    for (let bits = 0; bits < 0x7f800000; bits += 9973) patterns.push(bits);
+    // Around the edges: the smallest normal half, the largest half and the overflow tie, zero's neighbourhood.
+    for (const edge of [0x38800000, 0x477fe000, 0x477ff000, 0x33000000, 0x33800000, 0x3f800000])
+      for (let d = -4200; d <= 4200; d++) patterns.push(edge + d);
+    const u32 = Uint32Array.from(patterns.flatMap((b) => [b, (b | 0x80000000) >>> 0]));
+    const values = new Float32Array(u32.buffer);
+    const halves = float32ArrayToFloat16(values);
+    for (let i = 0; i < values.length; i++) {
+      const want = referenceHalf(values[i]!);
+      if (halves[i] !== want)
+        expect(`0x${u32[i]!.toString(16)} -> 0x${halves[i]!.toString(16)}`).toBe(`0x${want.toString(16)}`);
+    }
+  });
+});
+
 describe('float32ToFloat16Clamped', () => {
   it('clamps values that would overflow and counts them', () => {
     const src = new Float32Array([70000, -70000, 65520, 65519, Infinity, -Infinity, NaN, 1, 3.4e38]);
@@ -162,6 +203,14 @@ describe('float32ToFloat16Clamped', () => {
       0x7bff, 0xfbff, 0x7bff, 0x7bff, 0x7c00, 0xfc00, 0x7e00, 0x3c00, 0x7bff,
     ]);
     expect(clamped).toBe(4);
+  });
+
+  it('counts the non-zero values that become zero', () => {
+    // 2^-25 rounds to 0 (a tie, to even), 2^-24 is the smallest half; zeros of either sign do not count.
+    const src = new Float32Array([2 ** -25, -(2 ** -26), 1e-30, 2 ** -24, 0, -0, NaN, 1]);
+    const { bits, underflowed } = float32ToFloat16Clamped(src);
+    expect(Array.from(bits)).toEqual([0x0000, 0x8000, 0x0000, 0x0001, 0x0000, 0x8000, 0x7e00, 0x3c00]);
+    expect(underflowed).toBe(3);
   });
 
   it('clamps nothing for in-range data', () => {

@@ -30,6 +30,13 @@ export function float32FromBits(bits: number): number {
 
 /** float32 bit pattern -> float16 bit pattern, round to nearest even; overflow becomes ±Infinity. */
 function f32BitsToF16Bits(x: number): number {
+  const abs = x & 0x7fffffff;
+  if (abs >= 0x38800000 && abs < 0x477ff000) {
+    // A normal float16 (2^-14 <= |x| < 65520), most weights: rebias the exponent (112 << 23), then
+    // round to nearest even by adding just under half an ulp plus the kept lowest bit; a carry moves
+    // into the exponent as it should.
+    return ((x >>> 16) & 0x8000) | ((abs - 0x38000000 + 0xfff + ((abs >>> 13) & 1)) >>> 13);
+  }
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;
@@ -105,6 +112,11 @@ export function bfloat16BitsToFloat32(bits: number): number {
 
 // ---- bulk API ---------------------------------------------------------------------------------
 
+/** Signed: the bits of a negative float stay a small integer for V8 (as unsigned they are a heap number). */
+function i32View(a: Float32Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, a.length);
+}
+
 function u32View(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);
 }
@@ -124,7 +136,7 @@ function outputF32(length: number, out: Float32Array | undefined): Float32Array 
 /** float32 values -> float16 bit patterns (written to `out` when given; it must have the same length). */
 export function float32ArrayToFloat16(src: Float32Array, out?: Uint16Array): Uint16Array {
   const dst = outputU16(src.length, out);
-  const bits = u32View(src);
+  const bits = i32View(src);
   for (let i = 0; i < bits.length; i++) dst[i] = f32BitsToF16Bits(bits[i]!);
   return dst;
 }
@@ -132,25 +144,28 @@ export function float32ArrayToFloat16(src: Float32Array, out?: Uint16Array): Uin
 /**
  * Like `float32ArrayToFloat16`, but finite values that would overflow to ±Infinity (|x| >= 65520)
  * become ±65504 instead. Infinities and NaN are kept. `clamped` counts the values that were changed
- * this way.
+ * this way, `underflowed` the non-zero values that became ±0.
  */
 export function float32ToFloat16Clamped(
   src: Float32Array,
   out?: Uint16Array,
-): { bits: Uint16Array; clamped: number } {
+): { bits: Uint16Array; clamped: number; underflowed: number } {
   const dst = outputU16(src.length, out);
-  const bits = u32View(src);
+  const bits = i32View(src);
   let clamped = 0;
+  let underflowed = 0;
   for (let i = 0; i < bits.length; i++) {
     const x = bits[i]!;
     let h = f32BitsToF16Bits(x);
     if ((h & 0x7fff) === 0x7c00 && (x & 0x7f800000) !== 0x7f800000) {
       h = (h & 0x8000) | FLOAT16_MAX_BITS;
       clamped++;
+    } else if ((h & 0x7fff) === 0 && (x & 0x7fffffff) !== 0) {
+      underflowed++;
     }
     dst[i] = h;
   }
-  return { bits: dst, clamped };
+  return { bits: dst, clamped, underflowed };
 }
 
 let f16Table: Uint32Array | undefined;

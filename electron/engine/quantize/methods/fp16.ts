@@ -264,10 +264,8 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
   const clampedTensors: string[] = [];
   let inputsRemoved = 0;
   const toHalf = (tensor: TensorProto, name: string): TensorProto => {
-    const values = decodeToFloat32(tensor);
-    const { bits, clamped } = float32ToFloat16Clamped(values);
-    for (let i = 0; i < values.length; i++)
-      if (values[i] !== 0 && (bits[i]! & 0x7fff) === 0) underflowedValues += 1;
+    const { bits, clamped, underflowed } = float32ToFloat16Clamped(decodeToFloat32(tensor));
+    underflowedValues += underflowed;
     if (clamped > 0) {
       clampedValues += clamped;
       clampedTensors.push(name);
