@@ -52,6 +52,8 @@ interface TensorPath {
   readonly oneof: string | undefined;
   readonly list: boolean;
   readonly message: DescMessage;
+  /** The field holds TensorProtos themselves. */
+  readonly tensors: boolean;
 }
 
 const tensorPaths = new WeakMap<DescMessage, TensorPath[]>();
@@ -72,10 +74,17 @@ function tensorPathsOf(desc: DescMessage): TensorPath[] {
           oneof: field.oneof?.localName,
           list: false,
           message: field.message,
+          tensors: field.message.typeName === TensorProtoSchema.typeName,
         });
     } else if (field.fieldKind === 'list' && field.listKind === 'message') {
       if (canHoldTensor(field.message))
-        paths.push({ localName: field.localName, oneof: undefined, list: true, message: field.message });
+        paths.push({
+          localName: field.localName,
+          oneof: undefined,
+          list: true,
+          message: field.message,
+          tensors: field.message.typeName === TensorProtoSchema.typeName,
+        });
     }
   }
   tensorPaths.set(desc, paths);
@@ -87,10 +96,25 @@ function walk(desc: DescMessage, message: Message, visit: (tensor: TensorProto) 
     visit(message as TensorProto);
     return;
   }
+  walkFields(tensorPathsOf(desc), message, visit);
+}
+
+/**
+ * Walks the fields `paths` of `message`. A list's item type is looked up once for the list, and a list of
+ * tensors is visited directly: per item, that lookup was most of the walk over 20,000 nodes.
+ */
+function walkFields(paths: TensorPath[], message: Message, visit: (tensor: TensorProto) => void): void {
   const record = message as unknown as Record<string, unknown>;
-  for (const path of tensorPathsOf(desc)) {
+  for (const path of paths) {
     if (path.list) {
-      for (const item of record[path.localName] as Message[]) walk(path.message, item, visit);
+      const items = record[path.localName] as Message[];
+      if (items.length === 0) continue;
+      if (path.tensors) {
+        for (const item of items) visit(item as TensorProto);
+      } else {
+        const itemPaths = tensorPathsOf(path.message);
+        for (const item of items) walkFields(itemPaths, item, visit);
+      }
     } else if (path.oneof !== undefined) {
       const oneof = record[path.oneof] as { case?: string; value?: Message };
       if (oneof.case === path.localName && oneof.value) walk(path.message, oneof.value, visit);
