@@ -15,6 +15,11 @@ export interface SessionSettings {
   allowSpinning?: boolean;
   /** Write the optimized graph here (to check which fusions onnxruntime applied). */
   optimizedModelFilePath?: string;
+  /**
+   * With optimizedModelFilePath: write the optimized model's initializers to this file (a name beside it)
+   * as external data, instead of into a protobuf that must be held in memory whole.
+   */
+  optimizedModelExternalData?: string;
   enableProfiling?: boolean;
   profileFilePrefix?: string;
   /**
@@ -42,9 +47,16 @@ export function toOrtOptions(settings: SessionSettings): ort.InferenceSession.Se
     options.enableCpuMemArena = false;
     options.enableMemPattern = false;
   }
+  // Session config entries, nested by the dots of their keys ("session.intra_op.allow_spinning").
+  const session: Record<string, unknown> = {};
   if (settings.allowSpinning !== undefined) {
-    options.extra = { session: { intra_op: { allow_spinning: settings.allowSpinning ? '1' : '0' } } };
+    session.intra_op = { allow_spinning: settings.allowSpinning ? '1' : '0' };
   }
+  if (settings.optimizedModelFilePath && settings.optimizedModelExternalData) {
+    session.optimized_model_external_initializers_file_name = settings.optimizedModelExternalData;
+    session.optimized_model_external_initializers_min_size_in_bytes = '1024';
+  }
+  if (Object.keys(session).length > 0) options.extra = { session };
   return options;
 }
 
