@@ -77,6 +77,7 @@ export async function loadModel(file: string): Promise<LoadedModel> {
       decoding?.advance(filled);
     });
   } catch (error) {
+    decoding?.abandon();
     throw ioError(absolute, error as NodeJS.ErrnoException);
   }
   const proto = parseModelBytes(bytes, absolute, decoding);

@@ -48,6 +48,11 @@ export class ProgressiveDecode {
     }
   }
 
+  /** Stops decoding (the file could not be read), letting go of what the decoder keeps between messages. */
+  abandon(): void {
+    this.giveUp();
+  }
+
   private giveUp(): void {
     this.decoding = undefined;
     endDecoding();

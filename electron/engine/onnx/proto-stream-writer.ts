@@ -1,7 +1,14 @@
 import { ScalarType, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
-import { GraphProtoSchema, type GraphProto, type NodeProto, type TensorProto } from 'onnx-buf';
+import {
+  GraphProtoSchema,
+  TensorProtoSchema,
+  type GraphProto,
+  type NodeProto,
+  type TensorProto,
+} from 'onnx-buf';
 import { codecFor, type CodecWriter, type MessageCodec } from './hot-encoders.js';
 import { verbatimSource, type VerbatimSource } from './source-spans.js';
+import { forgetScannedBytes } from './verbatim-match.js';
 import { BIT32, BIT64, DELIMITED, VARINT } from './wire-reader.js';
 import {
   listPayloadSize,
@@ -212,7 +219,11 @@ export class StreamingProtoWriter implements CodecWriter {
     if (this.measuredRoot === root) return this.sizes[0]!;
     this.count = 0;
     this.measuredRoot = root;
-    return this.sizeOf(desc, root);
+    try {
+      return this.sizeOf(desc, root);
+    } finally {
+      forgetScannedBytes();
+    }
   }
 
   /** Writes `message` (measured first if needed) and flushes. */
@@ -295,10 +306,7 @@ export class StreamingProtoWriter implements CodecWriter {
     if (plan.kind === MESSAGE_LIST) {
       const items = msg[plan.localName] as Message[];
       const source = plan.fromSource ? verbatimSource(msg as unknown as GraphProto, plan.number) : undefined;
-      if (source) return this.sizeListFromSource(plan, items, source);
-      let size = 0;
-      for (const item of items) size += this.sizeOfChild(tag, plan.message!, plan.codec, item);
-      return size;
+      return source ? this.sizeListFromSource(plan, items, source) : this.sizeListEncoded(plan, items);
     }
     if (plan.kind === SCALAR_LIST) {
       const items = msg[plan.localName] as unknown[];
@@ -319,11 +327,18 @@ export class StreamingProtoWriter implements CodecWriter {
    * the others are measured as usual.
    */
   private sizeListFromSource(plan: FieldPlan, items: Message[], source: VerbatimSource): number {
+    // The same list array in two graphs decoded from different bytes: the first keeps its copies, the
+    // second is encoded (the write pass finds a list's source by the array).
+    const earlier = this.sources.get(items);
+    if (earlier && earlier.bytes.buffer !== source.bytes.buffer) return this.sizeListEncoded(plan, items);
     this.sources.set(items, source);
     let size = 0;
     for (let i = 0; i < items.length; i++) {
       const child = this.resolve(plan.message!, items[i]!);
-      const record = source.find(child as unknown as NodeProto | TensorProto, i);
+      const record =
+        plan.number === 1 && !this.keepsAttributeTensors(child as unknown as NodeProto)
+          ? -1
+          : source.find(child as unknown as NodeProto | TensorProto, i);
       if (record < 0) {
         size += this.sizeOfChild(plan.tagSize, plan.message!, plan.codec, items[i]!);
         continue;
@@ -336,6 +351,22 @@ export class StreamingProtoWriter implements CodecWriter {
       size += plan.tagSize + varintSize(n) + n;
     }
     return size;
+  }
+
+  private sizeListEncoded(plan: FieldPlan, items: Message[]): number {
+    let size = 0;
+    for (const item of items) size += this.sizeOfChild(plan.tagSize, plan.message!, plan.codec, item);
+    return size;
+  }
+
+  /**
+   * Whether the substitute leaves every tensor of the node's attributes as it is (a Constant's value moved
+   * to external data must not be copied inline from the source).
+   */
+  private keepsAttributeTensors(node: NodeProto): boolean {
+    if (!this.substitute) return true;
+    for (const a of node.attribute) if (a.t && this.resolve(TensorProtoSchema, a.t) !== a.t) return false;
+    return true;
   }
 
   /**

@@ -1,14 +1,20 @@
-import { create, equals, toBinary } from '@bufbuild/protobuf';
+import fs from 'node:fs';
+import path from 'node:path';
+import { create, equals, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import {
   AttributeProto_AttributeType,
   AttributeProtoSchema,
+  GraphProtoSchema,
   ModelProtoSchema,
+  NodeProtoSchema,
   TensorProto_DataType,
   TensorProtoSchema,
   type ModelProto,
 } from 'onnx-buf';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { saveModel } from './save-model.js';
 import { makeGraph, makeModel } from '../testing/model-fixtures.js';
 import { decodeModel } from './decode-model.js';
 import { makeNode, makeValueInfo } from './graph-build.js';
@@ -209,5 +215,70 @@ describe('records copied, not encoded', () => {
     expect(equals(ModelProtoSchema, decodeModel(written), model)).toBe(true);
     for (const t of model.graph!.initializer)
       expect(written.includes(Buffer.from(oddTensor(t.name, VALUES[t.name]!)))).toBe(true);
+  });
+});
+
+describe('copies and the rest of saving', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => {
+    tmp = makeTempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  it("moves a Constant's tensor to external data rather than copying its node inline", async () => {
+    const model = decodeModel(toBinary(ModelProtoSchema, sampleModel()));
+    const out = path.join(tmp.dir, 'm.onnx');
+    await saveModel(model, out, { externalData: { thresholdBytes: 8 } });
+    const back = fromBinary(ModelProtoSchema, fs.readFileSync(out));
+    const value = back.graph!.node[0]!.attribute[0]!.t!;
+    expect(value.rawData).toHaveLength(0);
+    expect(value.externalData.map((e) => e.key)).toEqual(['location', 'offset', 'length']);
+    // The node beside it, with no tensor, is still the same.
+    expect(equals(NodeProtoSchema, back.graph!.node[1]!, model.graph!.node[1]!)).toBe(true);
+  });
+
+  it('writes one node list shared by two graphs decoded from different bytes', () => {
+    /** A model whose If node has two one-node branches. */
+    const withBranches = (docString: string, tag: string) => {
+      const branch = (name: string) =>
+        create(GraphProtoSchema, {
+          name,
+          node: [makeNode('Identity', ['x'], [`${name}_y`], { name: `${tag}${name}_id` })],
+          output: [makeValueInfo(`${name}_y`, TensorProto_DataType.FLOAT, [1])],
+        });
+      const branchy = makeNode('If', ['cond'], ['y'], { name: 'if' });
+      branchy.attribute = [
+        create(AttributeProtoSchema, {
+          name: 'then_branch',
+          type: AttributeProto_AttributeType.GRAPH,
+          g: branch('then'),
+        }),
+        create(AttributeProtoSchema, {
+          name: 'else_branch',
+          type: AttributeProto_AttributeType.GRAPH,
+          g: branch('else'),
+        }),
+      ];
+      const model = makeModel(
+        makeGraph('g', {
+          nodes: [branchy],
+          inputs: [
+            makeValueInfo('cond', TensorProto_DataType.BOOL, []),
+            makeValueInfo('x', TensorProto_DataType.FLOAT, [1]),
+          ],
+          outputs: [makeValueInfo('y', TensorProto_DataType.FLOAT, [1])],
+        }),
+      );
+      model.docString = docString;
+      return decodeModel(toBinary(ModelProtoSchema, model));
+    };
+    const first = withBranches('', 'A');
+    const second = withBranches('a doc string that moves every record of this one', 'B');
+    const firstThen = first.graph!.node[0]!.attribute[0]!.g!;
+    const secondThen = second.graph!.node[0]!.attribute[0]!.g!;
+    // Both then-branches (each with records of its own bytes) now hold one array, and both are written.
+    secondThen.node = firstThen.node;
+    first.graph!.node[0]!.attribute[1]!.g = secondThen;
+    expectEncodedAsChanged(first);
   });
 });

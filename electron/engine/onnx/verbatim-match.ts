@@ -118,6 +118,14 @@ const nodeScan = new Scan();
 const attributeScan = new Scan();
 const tensorScan = new Scan();
 
+/** Lets go of the bytes the scans last read (the writer calls it after measuring): they may be a whole model file. */
+export function forgetScannedBytes(): void {
+  const none = new Uint8Array(0);
+  nodeScan.reset(none, 0, 0);
+  attributeScan.reset(none, 0, 0);
+  tensorScan.reset(none, 0, 0);
+}
+
 /**
  * Whether the writer writes this string field (proto2 presence: set, or not at its default). A field on
  * the wire must be written, and one the writer writes must be on the wire.

@@ -7,6 +7,7 @@ import {
   quantRange,
   roundHalfEven,
 } from './quant-params.js';
+import { quantizeInt8 } from './weight-only/int8-kernel.js';
 
 describe('allFinite', () => {
   it('spots inf and NaN', () => {
@@ -109,5 +110,25 @@ describe('quantizeWeight per channel', () => {
     const { min, max } = channelMinMax(Float32Array.of(1, -2, 3, -4, 5, 0.5), [2, 3], 1);
     expect([...min]).toEqual([-4, -2, 0.5]);
     expect([...max]).toEqual([1, 5, 3]);
+  });
+});
+
+describe('the int8 kernel against quantizeWeight', () => {
+  it('clamps weights whose range is so small that the scale is a float32 subnormal', () => {
+    // 178 x 2^-149 and smaller: the symmetric scale, 178 / 127 of the smallest subnormal, rounds to 1 of it.
+    const values = new Float32Array(new Int32Array([178, 0x80000003 | 0, 5, 1]).buffer);
+    for (const symmetric of [true, false]) {
+      for (const axis of [undefined, 0]) {
+        const dims = axis === undefined ? [4] : [4, 1];
+        const reference = quantizeWeight(values, dims, {
+          type: 'int8',
+          symmetric,
+          ...(axis === undefined ? {} : { axis }),
+        });
+        const kernel = quantizeInt8(values, dims, { symmetric, reduceRange: false, axis, backend: 'js' });
+        expect([...kernel.data]).toEqual([...reference.data]);
+      }
+    }
+    expect(quantizeWeight(values, [4], { type: 'int8', symmetric: true }).data[0]).toBe(127);
   });
 });

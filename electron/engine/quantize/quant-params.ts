@@ -176,11 +176,14 @@ export function quantizeWeight(
   const scales = new Float32Array(channels);
   const zeroPoints = new Int32Array(channels);
   const inverse = new Float64Array(channels);
+  // The zero points as computed (NaN for a range whose scale underflowed to 0), as quantizeInto adds them.
+  const offsets = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
     const p = computeQuantParams(min[c] as number, max[c] as number, range, options.symmetric);
     scales[c] = p.scale;
     zeroPoints[c] = p.zeroPoint;
     inverse[c] = 1 / p.scale;
+    offsets[c] = p.zeroPoint;
   }
   // quantizeInto's arithmetic, in one sweep: with channels on the last axis (a MatMul or Gemm weight) a
   // call per channel and row was a call per value, 12 s for the 200 [1024, 1024] weights of an 800 MB MLP.
@@ -188,7 +191,7 @@ export function quantizeWeight(
   if (inner === 1) {
     for (let o = 0, i = 0; o < outer; o++) {
       for (let c = 0; c < channels; c++, i++) {
-        const q = roundHalfEven(values[i]! * inverse[c]!) + zeroPoints[c]!;
+        const q = roundHalfEven(values[i]! * inverse[c]!) + offsets[c]!;
         data[i] = q < qmin ? qmin : q > qmax ? qmax : q;
       }
     }
@@ -197,7 +200,7 @@ export function quantizeWeight(
   for (let o = 0, i = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {
       const inv = inverse[c]!;
-      const zp = zeroPoints[c]!;
+      const zp = offsets[c]!;
       for (let k = 0; k < inner; k++, i++) {
         const q = roundHalfEven(values[i]! * inv) + zp;
         data[i] = q < qmin ? qmin : q > qmax ? qmax : q;

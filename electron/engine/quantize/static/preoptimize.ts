@@ -64,7 +64,12 @@ export async function preoptimizeModel(
     }
     return { nodesBefore, nodesAfter: model.graph.node.length, changes };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    // The model is already changed: a folder that will not go (a file still mapped on Windows) is left.
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a temporary folder; the OS cleans it up
+    }
   }
 }
 

@@ -26,6 +26,7 @@ export type KernelBackend = 'auto' | 'js' | 'simd';
 
 /** Adding and subtracting 1.5 * 2^52 rounds a double of magnitude < 2^51 to the nearest integer, ties to even. */
 const ROUND_MAGIC = 6755399441055744;
+const FLOAT32_MIN_NORMAL = 2 ** -126;
 const ABS_MASK = 0x7fffffff;
 
 export interface Int8Options {
@@ -168,7 +169,9 @@ export function quantizeInt8(
     zeroPoints[c] = p.zeroPoint;
     inverse[c] = 1 / scales[c]!;
     offsets[c] = p.zeroPoint;
-    if (!Number.isFinite(inverse[c]!)) exact = false; // a subnormal range whose scale underflowed
+    // A range so small that its scale is a float32 subnormal (or underflowed to 0): the scale has too few
+    // bits for |x / scale| <= qmax to hold, so those values are clamped.
+    if (!Number.isFinite(inverse[c]!) || scales[c]! < FLOAT32_MIN_NORMAL) exact = false;
   }
 
   // Pass 2: quantize. Symmetric values cannot leave the range (see the header); others are clamped.
