@@ -49,4 +49,18 @@ describe('models passed to onnxruntime as files', () => {
     }
     expect(outputs[1]).toEqual(outputs[0]);
   });
+
+  it('goes in memory when the temporary folder cannot be written', async () => {
+    const model = buildConvNet();
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = '/nonexistent/onnx-studio-tmp';
+    try {
+      const { session, close } = await openModelSession(model, {}, 0);
+      expect(session.outputNames.length).toBeGreaterThan(0);
+      await close();
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
 });

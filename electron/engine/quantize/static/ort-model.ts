@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
 import type * as ort from 'onnxruntime-node';
+import { StudioError } from '../../errors.js';
 import { subgraphsOf } from '../../onnx/graph.js';
 import { serializeToBytes } from '../../onnx/proto-stream-writer.js';
 import { saveModel } from '../../onnx/save-model.js';
@@ -16,6 +17,8 @@ import { createSession, type SessionSettings } from '../../runtime/create-sessio
  * 100 MB 0.41 against 0.29 GB in the same time. Below it the disk is not worth it.
  */
 export const IN_MEMORY_LIMIT_BYTES = 64 * 2 ** 20;
+/** When the temporary file cannot be written, models up to this size still go in memory (protobuf's 2 GiB, with room). */
+const FALLBACK_IN_MEMORY_BYTES = 1.5 * 2 ** 30;
 
 /** Bytes of tensor data in the model (initializers, sparse initializers, Constant nodes, subgraphs included). */
 export function modelTensorBytes(model: ModelProto): number {
@@ -43,24 +46,38 @@ export async function openModelSession(
   settings: SessionSettings = {},
   inMemoryLimitBytes = IN_MEMORY_LIMIT_BYTES,
 ): Promise<{ session: ort.InferenceSession; close: () => Promise<void> }> {
-  if (modelTensorBytes(model) < inMemoryLimitBytes) {
+  const inMemory = async () => {
     const session = await createSession(serializeToBytes(ModelProtoSchema, model), settings);
     return { session, close: () => session.release() };
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-session-'));
+  };
+  const weights = modelTensorBytes(model);
+  if (weights < inMemoryLimitBytes) return inMemory();
+  let dir: string | undefined;
+  let file: string;
   try {
-    const file = path.join(dir, 'model.onnx');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-session-'));
+    file = path.join(dir, 'model.onnx');
     await saveModel(model, file, { externalData: { thresholdBytes: 1024 } });
+  } catch (error) {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    // No room for the temporary copy (a full or missing temporary folder): in memory, when protobuf can hold it.
+    const fileProblem =
+      error instanceof StudioError ? error.code === 'IO' : (error as NodeJS.ErrnoException).code;
+    if (fileProblem && weights < FALLBACK_IN_MEMORY_BYTES) return inMemory();
+    throw error;
+  }
+  const folder = dir;
+  try {
     const session = await createSession(file, settings);
     return {
       session,
       close: async () => {
         await session.release();
-        fs.rmSync(dir, { recursive: true, force: true });
+        fs.rmSync(folder, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(folder, { recursive: true, force: true });
     throw error;
   }
 }
