@@ -5,7 +5,7 @@ import { type ModelProto, ModelProtoSchema, type TensorProto } from 'onnx-buf';
 import { decodeModel } from '../../onnx/decode-model.js';
 import { inlineExternalData } from '../../onnx/inline-external-data.js';
 import { loadModel } from '../../onnx/load-model.js';
-import { normalizeDomain, opsetImports } from '../../onnx/graph.js';
+import { normalizeDomain, opsetImports, subgraphsOf } from '../../onnx/graph.js';
 import { serializeToBytes } from '../../onnx/proto-stream-writer.js';
 import { saveModel } from '../../onnx/save-model.js';
 import { forEachTensor } from '../../onnx/walk-tensors.js';
@@ -97,9 +97,13 @@ async function optimizedByOnnxruntime(
   }
   const input = path.join(dir, 'model.onnx');
   await saveModel(model, input, { externalData: { thresholdBytes: 1024 } });
+  // onnxruntime 1.30 writes a subgraph's initializers twice when it writes them as external data (a
+  // graph then defines a value twice). Without that option it keeps the weights it did not change as
+  // references to the input's data file, which is in this folder too.
+  const subgraphs = model.graph!.node.some((n) => subgraphsOf(n).length > 0);
   const session = await createSession(input, {
     ...settings,
-    optimizedModelExternalData: `${path.basename(out)}.data`,
+    ...(subgraphs ? {} : { optimizedModelExternalData: `${path.basename(out)}.data` }),
   });
   await session.release();
   const optimized = (await loadModel(out)).proto;
