@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ModelProto, ModelProtoSchema, type TensorProto } from 'onnx-buf';
+import { type GraphProto, type ModelProto, ModelProtoSchema, type TensorProto } from 'onnx-buf';
 import { decodeModel } from '../../onnx/decode-model.js';
 import { inlineExternalData } from '../../onnx/inline-external-data.js';
 import { loadModel } from '../../onnx/load-model.js';
@@ -38,6 +38,10 @@ export async function preoptimizeModel(
     const out = path.join(dir, 'optimized.onnx');
     const optimized = await optimizedByOnnxruntime(model, dir, out, inMemoryLimitBytes);
     if (!optimized.graph) throw new Error('onnxruntime wrote a model without a graph');
+    // onnxruntime gives the graph an empty doc_string on some models and paths and not on others; keep
+    // what the model had, so that the result does not depend on which path the model took.
+    if (optimized.graph.docString === '' && graph.docString === '' && !Object.hasOwn(graph, 'docString'))
+      delete (optimized.graph as Partial<GraphProto>).docString;
     // Keep our opset imports, plus any domain the optimized graph really uses that we did not import.
     const used = new Set(optimized.graph.node.map((n) => normalizeDomain(n.domain)));
     const ours = opsetImports(model);
@@ -109,7 +113,7 @@ async function optimizedByOnnxruntime(
   const optimized = (await loadModel(out)).proto;
   // The folder goes when this step ends: the weights come into memory first.
   await inlineExternalData(optimized, dir);
-  // onnxruntime sets an empty doc_string on every initializer it writes out; in memory it writes none.
+  // Writing initializers out, onnxruntime sets an empty doc_string on each of them; in memory it writes none.
   forEachTensor(optimized, (t) => {
     if (t.docString === '') delete (t as Partial<TensorProto>).docString;
   });
