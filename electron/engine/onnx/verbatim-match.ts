@@ -118,12 +118,11 @@ const nodeScan = new Scan();
 const attributeScan = new Scan();
 const tensorScan = new Scan();
 
+const NO_BYTES = new Uint8Array(0);
+
 /** Lets go of the bytes the scans last read (the writer calls it after measuring): they may be a whole model file. */
 export function forgetScannedBytes(): void {
-  const none = new Uint8Array(0);
-  nodeScan.reset(none, 0, 0);
-  attributeScan.reset(none, 0, 0);
-  tensorScan.reset(none, 0, 0);
+  for (const scan of [nodeScan, attributeScan, tensorScan]) scan.reset(NO_BYTES, 0, 0);
 }
 
 /**

@@ -36,6 +36,14 @@ export function modelTensorBytes(model: ModelProto): number {
 }
 
 /**
+ * Writes `model` to `file` for onnxruntime to open, its weights in external data beside it: onnxruntime maps
+ * those instead of parsing and copying them (IN_MEMORY_LIMIT_BYTES).
+ */
+export async function saveForOnnxruntime(model: ModelProto, file: string): Promise<void> {
+  await saveModel(model, file, { externalData: { thresholdBytes: 1024 } });
+}
+
+/**
  * An onnxruntime session for an in-memory model: from its serialized bytes when its weights are small,
  * else from a temporary file whose weights are external data (IN_MEMORY_LIMIT_BYTES; it also keeps models
  * over protobuf's 2 GiB possible; tests lower the limit). `close` releases the session and removes the
@@ -57,7 +65,7 @@ export async function openModelSession(
   try {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-session-'));
     file = path.join(dir, 'model.onnx');
-    await saveModel(model, file, { externalData: { thresholdBytes: 1024 } });
+    await saveForOnnxruntime(model, file);
   } catch (error) {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     // No room for the temporary copy (a full or missing temporary folder): in memory, when protobuf can hold it.

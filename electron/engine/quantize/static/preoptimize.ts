@@ -7,10 +7,9 @@ import { inlineExternalData } from '../../onnx/inline-external-data.js';
 import { loadModel } from '../../onnx/load-model.js';
 import { normalizeDomain, opsetImports, subgraphsOf } from '../../onnx/graph.js';
 import { serializeToBytes } from '../../onnx/proto-stream-writer.js';
-import { saveModel } from '../../onnx/save-model.js';
 import { forEachTensor } from '../../onnx/walk-tensors.js';
 import { createSession } from '../../runtime/create-session.js';
-import { IN_MEMORY_LIMIT_BYTES, modelTensorBytes } from './ort-model.js';
+import { IN_MEMORY_LIMIT_BYTES, modelTensorBytes, saveForOnnxruntime } from './ort-model.js';
 
 /**
  * Runs onnxruntime's basic (level 1) graph optimizations over the model and puts the result back into
@@ -100,7 +99,7 @@ async function optimizedByOnnxruntime(
     return decodeModel(fs.readFileSync(out));
   }
   const input = path.join(dir, 'model.onnx');
-  await saveModel(model, input, { externalData: { thresholdBytes: 1024 } });
+  await saveForOnnxruntime(model, input);
   // onnxruntime 1.30 writes a subgraph's initializers twice when it writes them as external data (a
   // graph then defines a value twice). Without that option it keeps the weights it did not change as
   // references to the input's data file, which is in this folder too.
