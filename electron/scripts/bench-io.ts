@@ -21,7 +21,11 @@
  * Peak RSS delta is the rise of the process's peak resident set over its size after imports.
  * Python is the first of $PYTHON, python3, /usr/bin/python3 that can `import onnx`.
  *
- * Internal: `bench-io.js --measure IN OUT RUNS [WARMUPS]` times our side and prints JSON (used by the parent).
+ * A third side, the floor (bench-io-floor.ts), reads the file, walks every record without building a message
+ * and writes the bytes back: what a round trip could cost if the engine decoded messages only when read.
+ *
+ * Internal: `bench-io.js --measure IN OUT RUNS [WARMUPS]` times our side and prints JSON (used by the parent);
+ * `--measure-floor` the same for the floor.
  */
 // First, as in every engine process: our side is timed under the young-generation policy the CLI runs with.
 import '../engine/host/young-generation.js';
@@ -46,6 +50,7 @@ import { makeNode, makeValueInfo } from '../engine/onnx/graph-build.js';
 import { PeakRssMeter } from '../engine/bench/peak-rss.js';
 import { loadModel } from '../engine/onnx/load-model.js';
 import { saveModel } from '../engine/onnx/save-model.js';
+import { floorRoundTrip } from './bench-io-floor.js';
 
 const FLOAT = TensorProto_DataType.FLOAT;
 const DEFAULT_RUNS = 5;
@@ -186,24 +191,35 @@ const MODELS: ModelSpec[] = [
 // ---------------------------------------------------------------------------------------------------
 // Measuring.
 
-/** Child mode: times our round trip in a fresh process and prints Timings as JSON. */
-async function measureOurs(input: string, output: string, runs: number, warmUps: number): Promise<void> {
+/** loadModel + saveModel, in seconds for each half. */
+async function ourRoundTrip(input: string, output: string): Promise<{ load: number; save: number }> {
+  const t0 = performance.now();
+  const loaded = await loadModel(input);
+  const t1 = performance.now();
+  await saveModel(loaded.proto, output, { sourceDir: loaded.dir, force: true });
+  return { load: (t1 - t0) / 1000, save: (performance.now() - t1) / 1000 };
+}
+
+/** Child mode: times `roundTrip` in a fresh process and prints Timings as JSON. */
+async function measureOurs(
+  roundTrip: typeof ourRoundTrip,
+  input: string,
+  output: string,
+  runs: number,
+  warmUps: number,
+): Promise<void> {
   // Not getrusage's maxRSS: after a spawn it starts from the parent's peak (the parent built the model).
   const baseline = process.memoryUsage.rss();
   const peak = PeakRssMeter.start();
   const t: Timings = { load: [], save: [], total: [], faults: [], peakRssDeltaBytes: 0 };
   for (let i = 0; i < warmUps + runs; i++) {
     const faults0 = process.resourceUsage().minorPageFault;
-    const t0 = performance.now();
-    const loaded = await loadModel(input);
-    const t1 = performance.now();
+    const { load, save } = await roundTrip(input, output);
     if (peak.needsSampling) peak.sample();
-    await saveModel(loaded.proto, output, { sourceDir: loaded.dir, force: true });
-    const t2 = performance.now();
     if (i < warmUps) continue;
-    t.load.push((t1 - t0) / 1000);
-    t.save.push((t2 - t1) / 1000);
-    t.total.push((t2 - t0) / 1000);
+    t.load.push(load);
+    t.save.push(save);
+    t.total.push(load + save);
     t.faults.push(process.resourceUsage().minorPageFault - faults0);
   }
   t.peakRssDeltaBytes = peak.peakBytes() - baseline;
@@ -377,9 +393,10 @@ function parseArgs(argv: string[]) {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--measure') {
-    const [, input, output, runs, warmUps] = argv;
-    await measureOurs(input!, output!, Number(runs), Number(warmUps ?? 1));
+  if (argv[0] === '--measure' || argv[0] === '--measure-floor') {
+    const [mode, input, output, runs, warmUps] = argv;
+    const roundTrip = mode === '--measure' ? ourRoundTrip : floorRoundTrip;
+    await measureOurs(roundTrip, input!, output!, Number(runs), Number(warmUps ?? 1));
     return;
   }
   const { runs, only, dir, keep } = parseArgs(argv);
@@ -424,12 +441,14 @@ async function main(): Promise<void> {
       'python peak RSS +',
     ],
   ];
+  const floorRows: string[][] = [];
   const checks: string[] = [];
   try {
     for (const spec of specs) {
       const source = path.join(work, `${spec.name}.onnx`);
       const oursOut = path.join(work, `${spec.name}.ours.onnx`);
       const pyOut = path.join(work, `${spec.name}.python.onnx`);
+      const floorOut = path.join(work, `${spec.name}.floor.onnx`);
       process.stdout.write(`${spec.name}: ${spec.description}: building... `);
       let t0 = performance.now();
       await saveModel(spec.build(), source);
@@ -441,6 +460,11 @@ async function main(): Promise<void> {
         args: (n, warmUps) => [self, '--measure', source, oursOut, String(n), String(warmUps)],
         what: 'our round trip',
       };
+      const floorSide: Side = {
+        exe: process.execPath,
+        args: (n, warmUps) => [self, '--measure-floor', source, floorOut, String(n), String(warmUps)],
+        what: 'the floor round trip',
+      };
       const pySide: Side | undefined = python && {
         exe: python.exe,
         args: (n, warmUps) => ['-c', PYTHON_MEASURE, source, pyOut, String(n), String(warmUps)],
@@ -449,6 +473,7 @@ async function main(): Promise<void> {
       t0 = performance.now();
       const ours = { repeated: repeated(ourSide, runs), first: firstRoundTrips(ourSide, runs) };
       process.stdout.write(`${sec((performance.now() - t0) / 1000)}; `);
+      const floor = { repeated: repeated(floorSide, runs), first: firstRoundTrips(floorSide, runs) };
       let py: typeof ours | undefined;
       if (pySide) {
         process.stdout.write('python... ');
@@ -477,6 +502,15 @@ async function main(): Promise<void> {
           mb(o.peakRssDeltaBytes),
           p ? mb(p.peakRssDeltaBytes) : 'n/a',
         ]);
+        const f = median(floor[measure].total);
+        floorRows.push([
+          spec.name,
+          measure,
+          sec(f),
+          sec(median(o.total)),
+          p ? sec(median(p.total)) : 'n/a',
+          p ? `${(median(p.total) / f).toFixed(2)}x` : 'n/a',
+        ]);
       }
       const vsPython = py ? (sameFile(oursOut, pyOut) ? 'byte-identical to' : 'DIFFERS from') : undefined;
       const vsSource = sameFile(oursOut, source) ? 'byte-identical to' : 'DIFFERS from';
@@ -484,7 +518,7 @@ async function main(): Promise<void> {
         `${spec.name}: our output is ${vsSource} the source file` +
           (vsPython ? ` and ${vsPython} Python's output` : ' (no Python output to compare)'),
       );
-      for (const f of keep ? [] : [source, oursOut, pyOut]) fs.rmSync(f, { force: true });
+      for (const f of keep ? [] : [source, oursOut, pyOut, floorOut]) fs.rmSync(f, { force: true });
     }
   } finally {
     if (keep) console.log(`\nModels kept in ${work}`);
@@ -494,6 +528,13 @@ async function main(): Promise<void> {
   console.log(
     'ratio > 1: we are faster. faults: minor page faults per round trip (first touches of memory). ' +
       'Peak RSS +: rise of the process peak over its size after imports.\n',
+  );
+  console.log(
+    `${formatTable(['model', 'measure', 'floor total', 'ours total', 'python total', 'ratio py/floor'], floorRows, { measurements: true })}\n`,
+  );
+  console.log(
+    'floor: the file read, every node and initializer record walked without building a message, the same ' +
+      'bytes written back (bench-io-floor.ts): what loading lazily could cost at best.\n',
   );
   for (const c of checks) console.log(c);
   if (checks.some((c) => c.includes('DIFFERS'))) process.exitCode = 1;
