@@ -1,7 +1,7 @@
 import path from 'node:path';
-import fs from 'node:fs';
 import { StudioError } from '../../engine/errors.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
+import { checkOutputPath, refuseOverwritingInput } from '../../engine/onnx/output-guard.js';
 import { MAX_PROTO_BYTES, saveModel } from '../../engine/onnx/save-model.js';
 import type { CliCommand } from '../cli-context.js';
 import { parseCount, requireString, writeJson } from '../cli-context.js';
@@ -10,14 +10,6 @@ import { ProgressBar } from '../progress-bar.js';
 
 /** onnx's own default: tensors of 1 KiB or more go to the external data file. */
 const DEFAULT_THRESHOLD = 1024;
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
-  } catch {
-    return path.resolve(a) === path.resolve(b);
-  }
-}
 
 export const convertCommand: CliCommand = {
   usage: 'onnx-studio convert MODEL -o OUT [--external-data] [--size-threshold BYTES] [--force] [--json]',
@@ -48,13 +40,9 @@ export const convertCommand: CliCommand = {
     }
     const threshold =
       typeof thresholdRaw === 'string' ? parseCount('size-threshold', thresholdRaw) : DEFAULT_THRESHOLD;
-    if (sameFile(input, output)) {
-      throw new StudioError(
-        'BAD_REQUEST',
-        'The output is the input model. ONNX Studio never overwrites an input: choose another -o path.',
-      );
-    }
+    checkOutputPath(input, output);
     const model = await loadModel(input);
+    refuseOverwritingInput(model, output);
     const inputBytes = model.fileBytes + model.externalDataBytes;
     if (!external && inputBytes > MAX_PROTO_BYTES) {
       // Folding it back in cannot work: one ONNX file cannot exceed protobuf's 2 GiB.

@@ -40,6 +40,7 @@ import { StudioError } from '../errors.js';
 import type { EvalReport } from '../evaluate/evaluate-model.js';
 import type { EngineClient } from '../host/engine-client.js';
 import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
+import { sameFile } from '../onnx/output-guard.js';
 import type { PruneReport } from '../prune/prune-model.js';
 import type { QuantizeReport } from '../quantize/quantize-model.js';
 import type { RecentModels } from '../workspace/recent-models.js';
@@ -405,14 +406,6 @@ async function evaluate(
     report,
   });
   return { report, recordId: record.id };
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
-  } catch {
-    return path.resolve(a) === path.resolve(b);
-  }
 }
 
 /** Copies a file atomically (temp file in the destination folder, then rename), reporting progress. */

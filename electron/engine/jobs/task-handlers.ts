@@ -14,6 +14,7 @@ import { inspectModel } from '../inspect/inspect-model.js';
 import { modelGraph } from '../inspect/model-graph.js';
 import { diffModels } from '../diff/diff-models.js';
 import { loadModel } from '../onnx/load-model.js';
+import { refuseOverwritingInput } from '../onnx/output-guard.js';
 import { saveModel } from '../onnx/save-model.js';
 import { pruneModel } from '../prune/prune-model.js';
 import '../prune/all-methods.js';
@@ -170,6 +171,7 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
       hooks.phase('loading model', task.input);
       hooks.progress(0, 'reading');
       const model = await loadModel(task.input);
+      refuseOverwritingInput(model, task.output);
       hooks.phase('running', task.input);
       const saved = await saveModel(model.proto, task.output, {
         sourceDir: model.dir,

@@ -10,6 +10,7 @@ import {
   type TensorProto,
 } from 'onnx-buf';
 import { StudioError } from '../errors.js';
+import { dataFileOfReplacedModel, refuseFolderOutput, sameFile } from './output-guard.js';
 import { externalRef, isExternal, readExternalBytes, type ExternalRef } from './external-data.js';
 import { StreamingProtoWriter, type ByteSink } from './proto-stream-writer.js';
 import { commitTempFiles, removeQuietly, tempPathFor } from './atomic-files.js';
@@ -204,6 +205,17 @@ async function writeDataFile(
   }
 }
 
+/** Whether the model being saved still reads any of its tensors from `file` (then it must stay). */
+function readsFrom(model: ModelProto, options: SaveModelOptions, file: string): boolean {
+  for (const ref of options.externalSources?.values() ?? []) if (sameFile(ref.file, file)) return true;
+  let reads = false;
+  forEachTensor(model, (tensor) => {
+    if (!reads && isExternal(tensor) && options.sourceDir)
+      reads = sameFile(externalRef(options.sourceDir, tensor).file, file);
+  });
+  return reads;
+}
+
 /**
  * Saves a model atomically: the .onnx file (and its external data file, if any) are written to temporary
  * files in the destination folder and renamed into place only when complete, so a crash, a cancellation
@@ -224,6 +236,7 @@ export async function saveModel(
     );
   }
   for (const existing of options.externalData ? [target, dataPath] : [target]) {
+    refuseFolderOutput(existing);
     if (!options.force && fs.existsSync(existing)) {
       throw new StudioError(
         'BAD_REQUEST',
@@ -235,6 +248,8 @@ export async function saveModel(
     throw new StudioError('IO', `The output folder ${path.dirname(target)} does not exist.`);
   }
 
+  // Replacing a model that kept its weights in OUT.data: that file goes too unless this save rewrites it.
+  const staleData = options.force ? dataFileOfReplacedModel(target) : undefined;
   const { replacements, external, dataBytes } = await planTensors(model, options, dataFileName);
   // Without replacements the writer skips a WeakMap lookup per message (~15% of its time on small tensors).
   const substitute =
@@ -293,6 +308,8 @@ export async function saveModel(
           ]
         : [[modelTemp, target]],
     );
+    const replaced = dataTemp !== undefined && dataPath === staleData;
+    if (staleData && !replaced && !readsFrom(model, options, staleData)) removeQuietly(staleData);
     return {
       output: target,
       outputBytes: modelBytes,

@@ -15,6 +15,7 @@ import { type EvalReport, evaluateModel } from '../evaluate/evaluate-model.js';
 import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { loadModel } from '../onnx/load-model.js';
+import { refuseOverwritingInput } from '../onnx/output-guard.js';
 import { saveModel } from '../onnx/save-model.js';
 import { type PruneReport, pruneModel } from '../prune/prune-model.js';
 import { type QuantizeReport, quantizeModel } from '../quantize/quantize-model.js';
@@ -61,6 +62,7 @@ export interface RunRecipeResult {
 /** Copies a model (and rewrites its external data beside the copy) atomically under a new name. */
 async function exportModel(model: string, target: string, signal?: AbortSignal): Promise<number> {
   const loaded = await loadModel(model);
+  refuseOverwritingInput(loaded, target);
   if (loaded.externalDataBytes === 0) {
     const temp = tempPathFor(target);
     try {

@@ -14,12 +14,11 @@ import type { ModelProto } from 'onnx-buf';
 import type { RecipeInputs, TransformStep } from '../../../shared/recipe.js';
 import { StudioError } from '../errors.js';
 import { graphProblems } from '../onnx/graph-index.js';
-import { isExternal, resolveExternalLocation } from '../onnx/external-data.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { MAX_PROTO_BYTES, saveModel, type SaveModelResult } from '../onnx/save-model.js';
 import { StreamedWeights } from '../onnx/streamed-weights.js';
-import { forEachTensor } from '../onnx/walk-tensors.js';
+import { checkOutputPath, refuseOverwritingInput } from '../onnx/output-guard.js';
 import { sha256Model } from '../recipe/file-hash.js';
 import { extendRecipe, readRecordedRecipe, writeRecipe } from '../recipe/recorded-recipe.js';
 
@@ -52,14 +51,6 @@ export interface TransformResult<O> {
   notes: string[];
 }
 
-function sameFile(a: string, b: string): boolean {
-  try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
-  } catch {
-    return path.resolve(a) === path.resolve(b);
-  }
-}
-
 /**
  * Runs `apply` on a private copy of the input model and saves the result with its recipe. `step(outcome)`
  * gives the step to record (a method may settle an option, e.g. an N:M pattern fixes the sparsity).
@@ -71,12 +62,7 @@ export async function transformModel<O>(
   step: (outcome: O) => TransformStep,
   capabilities: { streams?: boolean } = {},
 ): Promise<TransformResult<O>> {
-  if (sameFile(request.input, request.output)) {
-    throw new StudioError(
-      'BAD_REQUEST',
-      'The output is the input model. ONNX Studio never overwrites an input: choose another -o path.',
-    );
-  }
+  checkOutputPath(request.input, request.output);
   if (!request.force && fs.existsSync(request.output)) {
     throw new StudioError(
       'BAD_REQUEST',
@@ -107,7 +93,7 @@ export async function transformModel<O>(
         `of one ONNX file: the output keeps its weights in an external data file too (${path.basename(request.output)}.data).`,
     );
   }
-  refuseOverwritingInputData(loaded, request.output);
+  refuseOverwritingInput(loaded, request.output);
   const streamed =
     capabilities.streams && request.stream !== false && loaded.externalDataBytes > 0
       ? new StreamedWeights(loaded.proto, loaded.dir, path.resolve(request.output))
@@ -161,24 +147,6 @@ async function transformLoaded<O>(
     ...(streamed ? { externalSources: streamed.sources() } : {}),
   });
   return { outcome, loaded, saved, notes };
-}
-
-/**
- * The output's data file is named after the output; an input whose weights live in a file of that very name
- * (`-o model.onnx` beside an input that uses `model.onnx.data`) would have its weights replaced.
- */
-function refuseOverwritingInputData(loaded: LoadedModel, output: string): void {
-  if (loaded.externalDataBytes === 0) return;
-  const dataOut = `${path.resolve(output)}.data`;
-  forEachTensor(loaded.proto, (tensor) => {
-    if (isExternal(tensor) && sameFile(resolveExternalLocation(loaded.dir, tensor), dataOut)) {
-      throw new StudioError(
-        'BAD_REQUEST',
-        `The output's external data file ${dataOut} is the input's own data file. ONNX Studio never overwrites an ` +
-          `input: choose another -o name or folder.`,
-      );
-    }
-  });
 }
 
 function gib(bytes: number): string {

@@ -1,0 +1,134 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../cli/testing/run-cli.js';
+import { pruneModel } from '../prune/prune-model.js';
+import { quantizeModel } from '../quantize/quantize-model.js';
+import { buildMlp } from '../testing/model-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { loadModel } from './load-model.js';
+import { saveModel } from './save-model.js';
+
+/*
+ * No command writes over a file of its input (its .onnx file or an external data file, as the output or as
+ * the output's OUT.data), a folder given as the output is a clear error, and --force replacing a model that
+ * kept its weights in OUT.data does not leave that file behind.
+ */
+
+const tmp = makeTempDir('onnx-studio-output-guard-');
+const model = buildMlp({ inputSize: 32, hiddenSize: 64, outputSize: 8 });
+let input: string;
+let data: string;
+
+function digests(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of fs.readdirSync(dir).sort()) {
+    out[name] = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, name)))
+      .digest('hex');
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  fs.mkdirSync(path.join(tmp.dir, 'in'));
+  input = path.join(tmp.dir, 'in', 'ext.onnx');
+  await saveModel(model, input, { externalData: { thresholdBytes: 1024, fileName: 'weights.data' } });
+  data = path.join(tmp.dir, 'in', 'weights.data');
+});
+afterAll(() => tmp.cleanup());
+
+describe('an output that would replace a file of the input', () => {
+  const writers: [string, (output: string) => Promise<unknown>][] = [
+    ['quantize', (output) => quantizeModel({ input, output, method: 'int8-dynamic', force: true })],
+    [
+      'prune',
+      (output) =>
+        pruneModel({
+          input,
+          output,
+          method: 'magnitude',
+          common: { sparsity: 0.3 },
+          options: {},
+          force: true,
+        }),
+    ],
+  ];
+  for (const [name, write] of writers) {
+    it(`${name} refuses the input's data file as its output, and changes nothing`, async () => {
+      const before = digests(path.dirname(input));
+      await expect(write(data)).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining("is the input's external data file"),
+      });
+      expect(digests(path.dirname(input))).toEqual(before);
+    });
+  }
+
+  it('convert refuses it too, and an output whose OUT.data is the input data (exit 2)', async () => {
+    const before = digests(path.dirname(input));
+    const asModel = await runCliInProcess(['convert', input, '-o', data, '--force']);
+    expect(asModel.code).toBe(2);
+    expect(asModel.stderr).toContain("is the input's external data file");
+    // weights.data is the data file of an output named `weights`, with --external-data.
+    const asData = await runCliInProcess([
+      'convert',
+      input,
+      '-o',
+      path.join(path.dirname(input), 'weights'),
+      '--external-data',
+      '--force',
+    ]);
+    expect(asData.code).toBe(2);
+    expect(asData.stderr).toContain("the input's own data file");
+    expect(digests(path.dirname(input))).toEqual(before);
+  });
+});
+
+describe('a folder as the output', () => {
+  it('is refused before any work, with or without --force', async () => {
+    const folder = path.join(tmp.dir, 'a-folder');
+    fs.mkdirSync(folder);
+    await expect(quantizeModel({ input, output: folder, method: 'fp16', force: true })).rejects.toMatchObject(
+      {
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining('is a folder'),
+      },
+    );
+    const cli = await runCliInProcess(['convert', input, '-o', folder, '--force']);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain('is a folder');
+    await expect(saveModel(model, folder, { force: true })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(fs.readdirSync(folder)).toEqual([]);
+  });
+});
+
+describe('--force over a model that kept its weights in OUT.data', () => {
+  it('removes that data file when the new model keeps its weights inline', async () => {
+    const dir = path.join(tmp.dir, 'replace');
+    fs.mkdirSync(dir);
+    const out = path.join(dir, 'a.onnx');
+    await saveModel(model, out, { externalData: { thresholdBytes: 1024 } });
+    expect(fs.existsSync(`${out}.data`)).toBe(true);
+    await saveModel(model, out, { force: true });
+    expect(fs.readdirSync(dir)).toEqual(['a.onnx']);
+    expect((await loadModel(out)).externalDataBytes).toBe(0);
+  });
+
+  it('keeps an OUT.data the replaced model did not use, and one the new model writes', async () => {
+    const dir = path.join(tmp.dir, 'keep');
+    fs.mkdirSync(dir);
+    const out = path.join(dir, 'b.onnx');
+    await saveModel(model, out);
+    fs.writeFileSync(`${out}.data`, 'not ours');
+    await saveModel(model, out, { force: true });
+    expect(fs.readFileSync(`${out}.data`, 'utf8')).toBe('not ours');
+
+    const ext = path.join(dir, 'c.onnx');
+    await saveModel(model, ext, { externalData: { thresholdBytes: 1024 } });
+    await saveModel(model, ext, { force: true, externalData: { thresholdBytes: 1024 } });
+    expect((await loadModel(ext)).externalDataBytes).toBeGreaterThan(0);
+  });
+});

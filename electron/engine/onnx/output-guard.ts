@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { StudioError } from '../errors.js';
+import { isExternal, resolveExternalLocation } from './external-data.js';
+import type { LoadedModel } from './load-model.js';
+import { forEachTensor } from './walk-tensors.js';
+
+/*
+ * The checks every command runs before it writes a model made from an input: the input is never written
+ * over (its .onnx file, nor any of its external data files, which a model's output or the output's
+ * `OUT.data` could otherwise replace), and the output names a file, not a folder. Run before the work,
+ * so that a wrong -o fails at once and not after minutes of quantizing.
+ */
+
+/** Whether two paths name the same file (symbolic links followed; plain paths when one does not exist). */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+const NEVER_OVERWRITES = 'ONNX Studio never overwrites an input';
+
+/** Refuses an output that is the input file itself or an existing folder (checked before loading). */
+export function checkOutputPath(input: string, output: string): void {
+  if (sameFile(input, output)) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `The output is the input model. ${NEVER_OVERWRITES}: choose another -o path.`,
+    );
+  }
+  refuseFolderOutput(output);
+}
+
+/** Refuses an output path that is an existing folder (a rename onto it would fail half-way). */
+export function refuseFolderOutput(output: string): void {
+  if (fs.statSync(output, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${path.resolve(output)} is a folder. Give the output a file name, such as ${path.join(output, 'model.onnx')}.`,
+    );
+  }
+}
+
+/**
+ * Refuses an output that would replace any file of the loaded input: its .onnx file, or one of its external
+ * data files, either as the output itself or as the output's data file (`OUT.data`, which a save with
+ * external data writes). Call it before the input's external data is read in, while its tensors still say
+ * where their bytes live.
+ */
+export function refuseOverwritingInput(loaded: LoadedModel, output: string): void {
+  checkOutputPath(loaded.path, output);
+  if (loaded.externalDataBytes === 0) return;
+  const targets = [path.resolve(output), `${path.resolve(output)}.data`];
+  const seen = new Set<string>();
+  forEachTensor(loaded.proto, (tensor) => {
+    if (!isExternal(tensor)) return;
+    const file = resolveExternalLocation(loaded.dir, tensor);
+    if (seen.has(file)) return;
+    seen.add(file);
+    const [asModel, asData] = targets.map((target) => sameFile(file, target));
+    if (asModel) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `The output ${targets[0]} is the input's external data file. ${NEVER_OVERWRITES}: choose another -o path.`,
+      );
+    }
+    if (asData) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `The output's external data file ${targets[1]} is the input's own data file. ${NEVER_OVERWRITES}: choose ` +
+          `another -o name or folder.`,
+      );
+    }
+  });
+}
+
+const SEARCH_CHUNK = 16 << 20;
+
+/** Whether the bytes of `name` occur in `file` (read a chunk at a time: the file may be up to 2 GiB). */
+function fileMentions(file: string, name: string): boolean {
+  const needle = Buffer.from(name, 'utf8');
+  const chunk = Buffer.allocUnsafe(SEARCH_CHUNK + needle.length);
+  const fd = fs.openSync(file, 'r');
+  try {
+    let kept = 0;
+    for (;;) {
+      const n = fs.readSync(fd, chunk, kept, SEARCH_CHUNK, null);
+      if (n === 0) return false;
+      const filled = kept + n;
+      if (chunk.subarray(0, filled).indexOf(needle) >= 0) return true;
+      // Keep the tail that could be the start of a name split across two reads.
+      kept = Math.min(needle.length - 1, filled);
+      chunk.copy(chunk, 0, filled - kept, filled);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The data file (`OUT.data`) that the model about to be replaced at `target` refers to, when there is one:
+ * replacing `target` with a model that keeps its weights inline would leave it behind, unused. The old
+ * model is not parsed; its bytes are searched for the file's name, which its external-data entries hold.
+ */
+export function dataFileOfReplacedModel(target: string): string | undefined {
+  const dataFile = `${target}.data`;
+  try {
+    if (!fs.statSync(target).isFile() || !fs.statSync(dataFile).isFile()) return undefined;
+    return fileMentions(target, path.basename(dataFile)) ? dataFile : undefined;
+  } catch {
+    return undefined;
+  }
+}
