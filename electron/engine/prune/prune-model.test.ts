@@ -156,6 +156,29 @@ describe('pruneModel', () => {
     expect(fs.existsSync(out('c.onnx'))).toBe(false);
   });
 
+  it('cancelled while measuring the written output, it removes that output', async () => {
+    // Big enough that gzipping it takes a while after the output appears (about 16 MB of weights).
+    const big = out('big.onnx');
+    fs.writeFileSync(big, modelBytes(buildMlp({ inputSize: 2048, hiddenSize: 2048, outputSize: 16 })));
+    const controller = new AbortController();
+    const output = out('big.pruned.onnx');
+    const watch = () => {
+      if (fs.existsSync(output)) controller.abort();
+      else if (!controller.signal.aborted) setImmediate(watch);
+    };
+    setImmediate(watch);
+    const run = pruneModel({
+      input: big,
+      output,
+      method: 'magnitude',
+      common: { sparsity: 0.5 },
+      signal: controller.signal,
+    });
+    const error = await errorOf(run).finally(() => controller.abort());
+    expect(error.code).toBe('CANCELLED');
+    expect(fs.existsSync(output)).toBe(false);
+  });
+
   it('reports progress', async () => {
     const phases = new Set<string>();
     await pruneModel({

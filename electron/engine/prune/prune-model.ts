@@ -3,6 +3,8 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { ModelProto } from 'onnx-buf';
+import { StudioError } from '../errors.js';
+import { removeQuietly } from '../onnx/atomic-files.js';
 import { constantNodeValueType, tensorElementCount } from '../onnx/constants.js';
 import { parseMethodOptions, transformModel } from '../transform/transform-model.js';
 import { pruneMethod } from './all-methods.js';
@@ -141,11 +143,18 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
   if (outcome.measureCompressed && loaded.externalDataBytes === 0 && saved.externalDataBytes === 0) {
     // Both at once: zlib compresses on the thread pool, and one file after the other left the main thread
     // idle for most of a magnitude prune of a 33 MB model (1.8 of 4.4 s).
-    const [input, output] = await Promise.all([
-      gzipSize(loaded.path, request.signal),
-      gzipSize(saved.output, request.signal),
-    ]);
-    report.gzipBytes = { input, output };
+    try {
+      const [input, output] = await Promise.all([
+        gzipSize(loaded.path, request.signal),
+        gzipSize(saved.output, request.signal),
+      ]);
+      report.gzipBytes = { input, output };
+    } catch (error) {
+      if (!request.signal?.aborted) throw error;
+      // Cancelled while measuring: the output is already written, but a cancelled command leaves nothing.
+      removeQuietly(saved.output);
+      throw new StudioError('CANCELLED', 'Pruning was cancelled.');
+    }
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;
