@@ -67,6 +67,14 @@ export interface TuneOutcome {
   notes: string[];
 }
 
+/**
+ * The trial numbered `index` (`chosen`, `closest` and `sensitivity.base` hold trial numbers, which are not
+ * positions in `trials`: a collected sweep lacks the trials that did not run).
+ */
+export function trialNumbered(outcome: TuneOutcome, index: number | undefined): TuneTrial | undefined {
+  return index === undefined ? undefined : outcome.trials.find((t) => t.index === index);
+}
+
 /** The objective's value of a trial (lower is better; 1 = the original), or undefined if not measured. */
 export function objectiveValue(trial: TuneTrial, objective: TuneObjective): number | undefined {
   return objective === 'latency' ? trial.p50Ratio : trial.sizeRatio;

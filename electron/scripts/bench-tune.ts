@@ -24,7 +24,7 @@ import { modelBytes, randomFloats } from '../engine/testing/model-fixtures.js';
 const DETECTOR_OUTLIER_SCALE = 20;
 import { buildTextDetector, detectorSamples } from '../engine/testing/detector-fixture.js';
 import { buildTransformerEncoder } from '../engine/testing/transformer-fixtures.js';
-import type { TuneOutcome } from '../../shared/tune.js';
+import { trialNumbered, type TuneOutcome } from '../../shared/tune.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const argv = process.argv.slice(2);
@@ -52,7 +52,7 @@ function tune(args: string[]): { outcome: TuneOutcome; seconds: number } {
   return { outcome: JSON.parse(run.stdout) as TuneOutcome, seconds: (performance.now() - started) / 1000 };
 }
 
-const chosenOf = (o: TuneOutcome) => (o.chosen === undefined ? undefined : o.trials[o.chosen]);
+const chosenOf = (o: TuneOutcome) => trialNumbered(o, o.chosen);
 const sample = path.join(root, 'electron', 'sample', 'digits-resnet');
 
 const cases: Case[] = [

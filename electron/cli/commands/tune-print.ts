@@ -1,4 +1,4 @@
-import { describeBudget, type TuneOutcome, type TuneTrial } from '../../../shared/tune.js';
+import { describeBudget, trialNumbered, type TuneOutcome, type TuneTrial } from '../../../shared/tune.js';
 import { formatBytes, formatPoints, formatTable } from '../format.js';
 
 /** Sensitivity rows printed (all of them with --json). */
@@ -35,6 +35,8 @@ export function printTuneOutcome(
   written: string | undefined,
   /** For a collected sweep: where the chosen variant is (copied to `written` when -o was given). */
   variantAt?: string,
+  /** For a collected sweep: the trials that have no result (yet). */
+  missing?: number[],
 ): void {
   const front = new Set(outcome.pareto);
   const qualityHeader = outcome.budget.kind === 'accuracy-drop' ? 'Accuracy (Δ)' : 'Cosine';
@@ -57,14 +59,19 @@ export function printTuneOutcome(
       ]),
     ),
     '',
-    `${outcome.trials.length} trials in ${outcome.seconds.toFixed(1)} s; the search stopped because ${STOPS[outcome.stoppedBy]}.`,
+    missing
+      ? `${outcome.trials.length} trials collected (${outcome.seconds.toFixed(1)} s of trial time)` +
+          (missing.length > 0
+            ? `; ${missing.length} more have no result yet, so a better one may still come.`
+            : '.')
+      : `${outcome.trials.length} trials in ${outcome.seconds.toFixed(1)} s; the search stopped because ${STOPS[outcome.stoppedBy]}.`,
     'Ratios are against the original (below 1 is better); each p50 comes from one benchmark interleaved with the original.',
   );
   if (outcome.sensitivity) {
     const rows = outcome.sensitivity.rows.slice(0, TOP_SENSITIVE);
     lines.push(
       '',
-      `Most sensitive nodes of '${outcome.trials[outcome.sensitivity.base]?.name}' (the SQNR each loses; onnx-studio sensitivity explains):`,
+      `Most sensitive nodes of '${trialNumbered(outcome, outcome.sensitivity.base)?.name}' (the SQNR each loses; onnx-studio sensitivity explains):`,
       formatTable(
         ['Rank', 'Node', 'Op', 'Drop dB', 'SQNR out dB', 'Local SQNR dB'],
         rows.map((r, i) => [
@@ -80,7 +87,7 @@ export function printTuneOutcome(
   }
   for (const note of outcome.notes) lines.push(`Note: ${note}`);
   lines.push('');
-  const chosen = outcome.chosen === undefined ? undefined : outcome.trials[outcome.chosen];
+  const chosen = trialNumbered(outcome, outcome.chosen);
   if (chosen && (written || variantAt)) {
     lines.push(
       `Chosen: ${chosen.name}: ${ratio(chosen.sizeRatio)} size, ${ratio(chosen.p50Ratio)} p50, ${quality(chosen, outcome)}.`,
@@ -96,7 +103,7 @@ export function printTuneOutcome(
         `Wrote ${written} (its recipe is in its metadata: onnx-studio recipe ${written}) and every trial to ${outcomePathOf(written!)}.`,
       );
   } else {
-    const closest = outcome.closest === undefined ? undefined : outcome.trials[outcome.closest];
+    const closest = trialNumbered(outcome, outcome.closest);
     const meeting = outcome.trials.filter((t) => t.meetsBudget).length;
     const objective = outcome.objective === 'latency' ? 'p50 latency' : 'size';
     lines.push(

@@ -116,7 +116,13 @@ export async function collectCommand(ctx: CliContext, dirArg: string): Promise<n
       ctx.stdout.write(
         `\nMeasured on ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.ep} (${m.machine.host}):\n`,
       );
-      printTuneOutcome(ctx.stdout, m.outcome, m === first ? written : undefined, m.chosenVariant);
+      printTuneOutcome(
+        ctx.stdout,
+        m.outcome,
+        m === first ? written : undefined,
+        m.chosenVariant,
+        collected.missing,
+      );
     }
   }
   return first?.chosenVariant ? 0 : EXIT_BUDGET_NOT_MET;

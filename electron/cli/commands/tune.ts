@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { fieldHelp, fieldParseArgs } from '../../../shared/options/cli-flags.js';
 import { budgetOf, tuneOptionsSchema } from '../../../shared/options/tune-options.js';
-import type { TuneOutcome } from '../../../shared/tune.js';
+import { trialNumbered, type TuneOutcome } from '../../../shared/tune.js';
 import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
@@ -185,7 +185,7 @@ async function finish(
   force: boolean,
   say: (text: string) => void,
 ): Promise<number> {
-  const chosen = outcome.chosen === undefined ? undefined : outcome.trials[outcome.chosen];
+  const chosen = trialNumbered(outcome, outcome.chosen);
   let written: string | undefined;
   if (chosen?.variantId && outcome.stoppedBy !== 'cancelled') {
     if (outcome.objective === 'size' && chosen.p50Ratio === undefined) {

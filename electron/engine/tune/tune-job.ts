@@ -10,6 +10,7 @@ import { datasetLacksLabels } from '../../../shared/dataset-spec.js';
 import type { TuneJobSpec } from '../../../shared/ipc-contract.js';
 import type { TuneJobResult } from '../../../shared/job-results.js';
 import { budgetOf, tuneOptionsSchema } from '../../../shared/options/tune-options.js';
+import { trialNumbered } from '../../../shared/tune.js';
 import type { TuneRecord, Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import type { WorkspaceStore } from '../workspace/workspace-store.js';
@@ -126,7 +127,7 @@ export async function runTuneJob(
         });
       },
     });
-    const chosen = outcome.chosen === undefined ? undefined : outcome.trials[outcome.chosen];
+    const chosen = trialNumbered(outcome, outcome.chosen);
     if (chosen?.variantId) {
       await deps.store.update(spec.modelPath, (w) => {
         const variant = w.variants.find((v) => v.id === chosen.variantId);

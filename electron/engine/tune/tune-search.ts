@@ -176,7 +176,7 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
           notes.push(`Skipped ${candidate.name}: ${why}.`);
           continue;
         }
-        request.onStage?.(`trial ${trials.length + 1}: ${candidate.name}`);
+        request.onStage?.(`trial #${trials.length}: ${candidate.name}`);
         await runTrial(candidate.name, candidate.recipe);
       }
     };
@@ -252,9 +252,7 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
         ...base.recipe,
         common: { ...base.recipe.common, excludeNodes: [...baseExcluded, ...floatNodes] },
       };
-      request.onStage?.(
-        `trial ${trials.length + 1}: ${base.name} with ${k} node${k > 1 ? 's' : ''} in float`,
-      );
+      request.onStage?.(`trial #${trials.length}: ${base.name} with ${k} node${k > 1 ? 's' : ''} in float`);
       const trial = await runTrial(`${base.name} + ${k} node${k > 1 ? 's' : ''} in float`, recipe, {
         from: base.index,
         floatNodes,

@@ -16,7 +16,7 @@ import {
   ZAxis,
 } from 'recharts';
 import { niceRange } from '../../../shared/chart-scale.js';
-import { describeBudget, objectiveValue, type TuneTrial } from '../../../shared/tune.js';
+import { describeBudget, objectiveValue, trialNumbered, type TuneTrial } from '../../../shared/tune.js';
 import type { TuneRecord } from '../../../shared/workspace.js';
 import { axisProps, tooltipStyle } from '../charts/compare-charts.js';
 import { ChartCard } from '../charts/chart-card.js';
@@ -129,8 +129,7 @@ export function TuneResult({
   studio?: Studio;
   chosenFile?: string;
 }) {
-  const chosen =
-    record.outcome?.chosen === undefined ? undefined : record.outcome.trials[record.outcome.chosen];
+  const chosen = record.outcome && trialNumbered(record.outcome, record.outcome.chosen);
   const variant = studio?.variants.find((v) => v.id === record.chosenVariantId);
   const rows = record.outcome?.sensitivity?.rows.slice(0, 10) ?? [];
   return (

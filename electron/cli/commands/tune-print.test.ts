@@ -1,0 +1,72 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { TuneOutcome, TuneTrial } from '../../../shared/tune.js';
+import { printTuneOutcome } from './tune-print.js';
+
+/*
+ * The printed outcome refers to trials by their numbers, which are not positions in the list: a collected
+ * sweep holds only the trials that have a result.
+ */
+
+function trial(index: number, name: string, cosine: number): TuneTrial {
+  return {
+    index,
+    name,
+    recipe: { kind: 'quantize', method: 'int8-dynamic', common: {}, options: {} },
+    status: 'done',
+    bytes: 300,
+    sizeRatio: 0.3,
+    p50Ratio: 0.7,
+    cosine,
+    meetsBudget: cosine >= 0.99,
+    seconds: 2,
+  };
+}
+
+function printed(outcome: TuneOutcome, variantAt?: string, missing?: number[]): string {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  printTuneOutcome(out, outcome, variantAt ? '/tmp/out.onnx' : undefined, variantAt, missing);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const base = {
+  model: 'model.onnx',
+  objective: 'size',
+  budget: { kind: 'min-cosine', cosine: 0.99 },
+  original: { bytes: 1000 },
+  pareto: [],
+  stoppedBy: 'searched',
+  seconds: 4,
+  notes: [],
+} as const;
+
+describe('printTuneOutcome', () => {
+  it('names the chosen trial of a sweep that has results for trials 2 and 4 only', () => {
+    const outcome: TuneOutcome = {
+      ...base,
+      pareto: [4],
+      trials: [trial(2, 'int8-static minmax', 0.9), trial(4, 'int8-dynamic', 0.999)],
+      chosen: 4,
+    };
+    const text = printed(outcome, '/sweep/results/4/variant.onnx', [0, 1, 3]);
+    expect(text).toContain('Chosen: int8-dynamic');
+    expect(text).toContain('Copied /sweep/results/4/variant.onnx to /tmp/out.onnx.');
+    expect(text).not.toContain('nothing was written');
+    expect(text).toContain('2 trials collected');
+    expect(text).toContain('3 more have no result yet');
+    expect(text).not.toContain('every promising recipe was tried');
+  });
+
+  it('names the closest trial by its number when none qualifies', () => {
+    const outcome: TuneOutcome = {
+      ...base,
+      trials: [trial(1, 'int4 block 32', 0.5), trial(3, 'int8-static percentile', 0.95)],
+      closest: 3,
+    };
+    const text = printed(outcome, undefined, []);
+    expect(text).toContain('Closest: #3 int8-static percentile');
+    expect(text).toContain('2 trials collected');
+  });
+});
