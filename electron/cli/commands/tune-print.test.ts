@@ -31,7 +31,7 @@ function printed(outcome: TuneOutcome, variantAt?: string, missing?: number[]): 
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const base = {
+const base: Omit<TuneOutcome, 'trials'> = {
   model: 'model.onnx',
   objective: 'size',
   budget: { kind: 'min-cosine', cosine: 0.99 },
@@ -40,7 +40,7 @@ const base = {
   stoppedBy: 'searched',
   seconds: 4,
   notes: [],
-} as const;
+};
 
 describe('printTuneOutcome', () => {
   it('names the chosen trial of a sweep that has results for trials 2 and 4 only', () => {
