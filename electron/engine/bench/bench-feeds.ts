@@ -23,6 +23,7 @@ export async function prepareFeeds(
   if (data.kind === 'synthetic') {
     source = syntheticSource(inputs, { samples: data.samples, seed: data.seed });
     limit = data.samples;
+    notes = source.notes ?? [];
   } else {
     const parsed = parseDatasetSpec(data.spec);
     if (!parsed.ok) throw new StudioError('BAD_REQUEST', `Invalid dataset spec: ${parsed.message}.`);

@@ -16,7 +16,7 @@ import { loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
 import { runFailure } from '../runtime/run-failure.js';
-import { resolveInputSpecs } from '../runtime/input-specs.js';
+import { isGuessNote, resolveInputSpecs } from '../runtime/input-specs.js';
 import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { PeakRssMeter } from './peak-rss.js';
@@ -190,7 +190,11 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     const label = names[i] as string;
     // Variants share the original's inputs: the defaulted-dims warning is said once, not once per model.
     for (const dimNote of dimNotes) note('warn', dimNote);
-    for (const modelNote of dataNotes) note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
+    for (const modelNote of dataNotes) {
+      // Guessed input values are the same for every model, like the dims: said once, unlabelled.
+      if (isGuessNote(modelNote)) note('warn', modelNote);
+      else note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
+    }
     const first = feeds[0] as Feed;
     prepared.push({
       path: loaded.path,

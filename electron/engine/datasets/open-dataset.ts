@@ -22,7 +22,7 @@ const syntheticReader: DatasetReader<'synthetic'> = {
   async open(spec, inputs, context) {
     const samples = context.limit === undefined ? spec.samples : Math.min(spec.samples, context.limit);
     const source = syntheticSource(inputs, { samples, seed: spec.seed });
-    return { ...source, samples: source.samples.bind(source), describe: source.describe.bind(source), hasLabels: false, notes: [] };
+    return { ...source, samples: source.samples.bind(source), describe: source.describe.bind(source), hasLabels: false, notes: source.notes ?? [] };
   },
 };
 

@@ -21,6 +21,8 @@ export interface SampleSource {
   describe(): string;
   /** The spec and folder it was opened from (set by `openDataset`), so recipes can record it by name and hash. */
   readonly origin?: { spec: DatasetSpec; baseDir: string };
+  /** What the user should know about the samples, such as values it guessed (said next to the figures). */
+  readonly notes?: readonly string[];
   /** Iterates the samples; stops early (throwing a CANCELLED StudioError) when `signal` aborts. */
   samples(signal?: AbortSignal): AsyncIterable<Sample>;
 }

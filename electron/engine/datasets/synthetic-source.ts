@@ -1,6 +1,6 @@
 import { StudioError } from '../errors.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
-import { seededRandom, syntheticFeed } from '../runtime/synthetic-feeds.js';
+import { guessedValuesNote, seededRandom, syntheticFeed } from '../runtime/synthetic-feeds.js';
 import type { Sample, SampleSource } from './sample-source.js';
 
 /** `--data synthetic --samples N --seed S`: seeded random inputs shaped from the model, no labels. */
@@ -8,8 +8,10 @@ export function syntheticSource(inputs: ResolvedInput[], options: { samples: num
   if (!Number.isInteger(options.samples) || options.samples < 1) {
     throw new StudioError('BAD_REQUEST', `--samples must be a whole number of at least 1, got ${options.samples}.`);
   }
+  const guessed = guessedValuesNote(inputs);
   return {
     count: options.samples,
+    notes: guessed ? [guessed] : [],
     describe: () => `synthetic (${options.samples} samples, seed ${options.seed})`,
     async *samples(signal?: AbortSignal): AsyncIterable<Sample> {
       const next = seededRandom(options.seed);

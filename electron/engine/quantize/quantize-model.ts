@@ -105,6 +105,8 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
     }),
     { streams: method.streamsExternalData === true },
   );
+  // What the calibration data guessed (synthetic values of integer inputs) shaped the ranges: said with them.
+  if (method.needsCalibration) notes.unshift(...(request.calibration?.notes ?? []));
   if (outcome.quantizedNodes === 0)
     notes.push(nothingQuantized(method, outcome.skippedNodes.length, common.opTypes));
   if (request.calibration && !calibrationRef) {

@@ -5,7 +5,7 @@ import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { buildCnn, buildMlp, makeModel } from '../testing/model-fixtures.js';
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
-import { isDefaultedDimsNote, resolveInputSpecs } from './input-specs.js';
+import { isGuessNote, resolveInputSpecs } from './input-specs.js';
 import { seededRandom, syntheticFeed } from './synthetic-feeds.js';
 
 /** Token ids [batch, sequence] int64, a bool mask [batch, sequence] and an input with an unknown dim. */
@@ -49,7 +49,7 @@ describe('resolveInputSpecs', () => {
         "dim 'sequence' of input 'attention_mask', unknown dim 0 of input 'extra' were set to 1 because nothing set them: " +
         'the figures are for that size. Set them with --dim NAME=N or --shape INPUT=AxBxC (the app asks in the Model view).',
     );
-    expect(isDefaultedDimsNote(notes[0]!)).toBe(true);
+    expect(isGuessNote(notes[0]!)).toBe(true);
   });
 
   it('uses --dim values by name across inputs, and --shape for whole inputs', () => {
@@ -88,5 +88,62 @@ describe('syntheticFeed', () => {
     expect([...(a.attention_mask?.data as Uint8Array)].every((v) => v === 1)).toBe(true);
     expect([...(b.input_ids?.data as BigInt64Array)]).toEqual([...ids]);
     expect([...(b.extra?.data as Float32Array)]).toEqual([...(a.extra?.data as Float32Array)]);
+  });
+});
+
+describe('guessed synthetic values', () => {
+  it('names every integer, bool and string input nothing set, and not floats, masks or chosen ones', async () => {
+    const { guessedValuesNote } = await import('./synthetic-feeds.js');
+    const { inputs } = resolveInputSpecs(tokenModel());
+    const note = guessedValuesNote(inputs)!;
+    expect(note).toContain("'input_ids' (int64) random whole numbers 0-99");
+    expect(note).not.toContain('attention_mask');
+    expect(note).not.toContain('extra');
+    expect(note).toContain('--value input_ids=N');
+    expect(isGuessNote(note)).toBe(true);
+    const chosen = resolveInputSpecs(tokenModel(), { values: { input_ids: { kind: 'constant', value: 7 } } });
+    expect(guessedValuesNote(chosen.inputs)).toBeUndefined();
+  });
+
+  it('reaches the notes of a benchmark and of int8-static calibration on synthetic data', async () => {
+    const { buildSpeechGateModel } = await import('../testing/awkward-models.js');
+    const { modelBytes } = await import('../testing/model-fixtures.js');
+    const { makeTempDir } = await import('../testing/temp-dir.js');
+    const { runCliInProcess } = await import('../../cli/testing/run-cli.js');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const tmp = makeTempDir('onnx-studio-guessed-values-');
+    try {
+      const model = path.join(tmp.dir, 'speech.onnx');
+      fs.writeFileSync(model, modelBytes(buildSpeechGateModel()));
+      const guessed = "'sr' (int64) random whole numbers 0-99";
+      const bench = await runCliInProcess(['bench', model, '--dim', 'samples=256', '--iterations', '3', '--json']);
+      expect(bench.code, bench.stderr).toBe(0);
+      expect((JSON.parse(bench.stdout) as { notes: string[] }).notes.join('\n')).toContain(guessed);
+      const set = await runCliInProcess(['bench', model, '--dim', 'samples=256', '--value', 'sr=16000', '--iterations', '3', '--json']);
+      expect((JSON.parse(set.stdout) as { notes: string[] }).notes.join('\n')).not.toContain("'sr'");
+      const out = path.join(tmp.dir, 'speech.int8.onnx');
+      const quantize = await runCliInProcess(
+        ['quantize', model, '-o', out, '--method', 'int8-static', '--calib-data', 'synthetic', '--dim', 'samples=256', '--json'],
+      );
+      expect(quantize.code, quantize.stderr).toBe(0);
+      expect((JSON.parse(quantize.stdout) as { notes: string[] }).notes.join('\n')).toContain(guessed);
+
+      // Real calibration data brings its own shapes: no warning about the MLP's batch dim then.
+      const { encodeNpy, npyDescr } = await import('../datasets/npy-format.js');
+      const mlp = path.join(tmp.dir, 'mlp.onnx');
+      fs.writeFileSync(mlp, modelBytes(buildMlp({ inputSize: 8, hiddenSize: 16, outputSize: 4 })));
+      const samples = new Float32Array(4 * 8).map((_, i) => Math.sin(i));
+      const npy = path.join(tmp.dir, 'x.npy');
+      fs.writeFileSync(npy, encodeNpy(new Uint8Array(samples.buffer), [4, 8], npyDescr('float32')));
+      const calibrated = ['quantize', mlp, '--method', 'int8-static', '--force', '-o', path.join(tmp.dir, 'm.onnx')];
+      const real = await runCliInProcess([...calibrated, '--calib-data', npy]);
+      expect(real.code, real.stderr).toBe(0);
+      expect(real.stderr).not.toContain("dim 'batch'");
+      const synthetic = await runCliInProcess([...calibrated, '--calib-data', 'synthetic']);
+      expect(synthetic.stderr).toContain("warning: dim 'batch'");
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

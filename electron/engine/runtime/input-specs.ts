@@ -98,7 +98,10 @@ export function defaultedDimsNote(defaulted: readonly string[], value: number): 
   }: the figures are for that size. Set them with --dim NAME=N or --shape INPUT=AxBxC (the app asks in the Model view).`;
 }
 
-/** True for the note of `defaultedDimsNote`, which commands print as a warning. */
-export function isDefaultedDimsNote(note: string): boolean {
+/**
+ * True for a note about values nothing set (`defaultedDimsNote`, synthetic-feeds' `guessedValuesNote`: both say
+ * "because nothing set"), which commands print as a warning.
+ */
+export function isGuessNote(note: string): boolean {
   return note.includes('because nothing set');
 }

@@ -34,7 +34,7 @@ function normals(count: number, next: () => number): Float32Array {
  * indices) are small non-negative numbers below `intHigh` so that embedding lookups stay in range; inputs
  * whose name says they are masks get all ones; bools are random.
  */
-export function syntheticTensor(input: ResolvedInput, next: () => number, intHigh = 100): ort.Tensor {
+export function syntheticTensor(input: ResolvedInput, next: () => number, intHigh = DEFAULT_INT_HIGH): ort.Tensor {
   if (input.values) return chosenValues(input, next);
   const count = input.dims.reduce((a, b) => a * b, 1);
   const isMask = /mask/i.test(input.name);
@@ -69,6 +69,42 @@ export function syntheticTensor(input: ResolvedInput, next: () => number, intHig
     default:
       throw new Error(`Cannot make synthetic data of type ${input.ortType} for input '${input.name}'.`);
   }
+}
+
+/** Synthetic integer inputs are drawn below this unless `--value` says otherwise. */
+export const DEFAULT_INT_HIGH = 100;
+
+/**
+ * The warning for inputs synthetic data fills with guessed values: every integer, bool or string input that
+ * `--value` did not set (float inputs get normal noise, which is what random data means; a mask gets all
+ * ones, which is what a mask means). An integer input such as a sample rate or a length changes what the
+ * model computes, so the figures from such data are only as good as the guess: said once, with how to set it.
+ */
+export function guessedValuesNote(inputs: readonly ResolvedInput[]): string | undefined {
+  const guessed = inputs.flatMap((input) => {
+    if (input.values || /mask/i.test(input.name)) return [];
+    switch (input.ortType) {
+      case 'float32':
+      case 'float64':
+      case 'float16':
+        return [];
+      case 'uint8':
+        return [`'${input.name}' (uint8) random whole numbers 0-255`];
+      case 'bool':
+        return [`'${input.name}' (bool) random true/false`];
+      case 'string':
+        return [`'${input.name}' (string) the text 'sample N'`];
+      default:
+        return [`'${input.name}' (${input.ortType}) random whole numbers 0-${DEFAULT_INT_HIGH - 1}`];
+    }
+  });
+  if (guessed.length === 0) return undefined;
+  const first = inputs.find((input) => guessed[0]!.startsWith(`'${input.name}'`))!.name;
+  return (
+    `Synthetic data filled ${guessed.join(', ')}, because nothing set ${guessed.length > 1 ? 'them' : 'it'}: the ` +
+    `figures are for those values. Set real ones with --value ${first}=N (one value) or --value ${first}=MIN:MAX ` +
+    `(a range; the app asks in the Model view).`
+  );
 }
 
 /**
