@@ -127,8 +127,11 @@ export interface BenchProfile {
   nodes?: NodeTime[];
   /** How many runs the aggregate covers. */
   runs: number;
-  /** The raw trace (Chrome trace format: open it in chrome://tracing or ui.perfetto.dev). */
-  traceFile: string;
+  /**
+   * The raw trace (Chrome trace format: open it in chrome://tracing or ui.perfetto.dev). Kept by `bench
+   * --profile` only; explain and the app keep the aggregates and delete the trace (several MB per model).
+   */
+  traceFile?: string;
 }
 
 export interface BenchInputInfo {

@@ -196,7 +196,7 @@ function profileLines(r: BenchModelResult, label: string): string[] {
   const p = r.profile;
   if (!p) return [];
   return [
-    `Profile of ${label}: kernel time per run over ${p.runs} measured runs (trace: ${p.traceFile})`,
+    `Profile of ${label}: kernel time per run over ${p.runs} measured runs${p.traceFile ? ` (trace: ${p.traceFile})` : ''}`,
     table(['Op type', 'ms/run', '%'], p.byOpType.map((o) => [o.opType, ms(o.ms), o.pct.toFixed(1)])),
     '',
     table(['Slowest nodes', 'Op type', 'ms/run'], p.topNodes.map((n) => [n.name, n.opType, ms(n.ms)]), 'llr'),

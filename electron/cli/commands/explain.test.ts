@@ -21,6 +21,11 @@ describe('onnx-studio explain', () => {
     expect((await runCliInProcess(['quantize', model, '-o', variant, '--method', 'int8-dynamic'])).code).toBe(
       0,
     );
+    // The engine process profiles into its temp folder: explain must leave no trace there.
+    const engineTmp = path.join(tmp.dir, 'engine-tmp');
+    fs.mkdirSync(engineTmp);
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = engineTmp;
     const r = await runCliInProcess([
       'explain',
       model,
@@ -30,8 +35,12 @@ describe('onnx-studio explain', () => {
       '--threads',
       '1',
       '--json',
-    ]);
+    ]).finally(() => {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    });
     expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(engineTmp).filter((f) => f.startsWith('onnx-studio-profile-'))).toEqual([]);
     const e = JSON.parse(r.stdout) as Explanation;
     expect(e.variant.byKind.reduce((s, k) => s + k.pct, 0)).toBeCloseTo(100, 3);
     expect(e.original.byKind.find((k) => k.kind === 'quantized')!.ms).toBe(0);

@@ -1,5 +1,6 @@
 import { explainProfiles, type Explanation } from '../../../shared/explain.js';
 import { int8Support } from '../../engine/bench/int8-support.js';
+import { removeProfileTraces } from '../../engine/bench/profile-trace.js';
 import { benchParams } from '../../engine/bench/run-benchmark.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
@@ -101,6 +102,8 @@ export const explainCommand: CliCommand = {
         },
       );
       bar.done();
+      // Only the aggregates are explained: the traces (several MB each) would pile up in the temp folder.
+      await removeProfileTraces(report.results.map((r) => r.profile?.traceFile));
       const [a, b] = report.results;
       if (!a?.profile || !b?.profile) throw new StudioError('INTERNAL', 'The benchmark returned no profile.');
       for (const note of report.notes) ctx.stderr.write(`note: ${note}\n`);

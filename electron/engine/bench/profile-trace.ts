@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { NodeTime, OpTypeTime } from '../../../shared/bench.js';
 import { StudioError } from '../errors.js';
@@ -170,4 +172,21 @@ export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Itera
 /** Reads and aggregates a trace file. */
 export function aggregateProfileFile(file: string, options: AggregateOptions = {}): Promise<ProfileAggregate> {
   return aggregateProfile(readTraceEvents(file), options);
+}
+
+/** The folder runBenchmark makes for one profiled benchmark's traces (in the system's temp folder). */
+export const PROFILE_DIR_PREFIX = 'onnx-studio-profile-';
+
+/**
+ * Deletes the traces a profiled benchmark left, for callers that only wanted the aggregates (explain, the
+ * app's comparisons): each is several MB, and `bench --profile` is the one command that hands its path on.
+ * Only folders runBenchmark made are removed, whatever a report says.
+ */
+export async function removeProfileTraces(traceFiles: readonly (string | undefined)[]): Promise<void> {
+  for (const file of traceFiles) {
+    if (!file) continue;
+    const dir = path.dirname(file);
+    if (!path.basename(dir).startsWith(PROFILE_DIR_PREFIX) || path.dirname(dir) !== path.resolve(os.tmpdir())) continue;
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
 }

@@ -20,7 +20,7 @@ import { isGuessNote, resolveInputSpecs } from '../runtime/input-specs.js';
 import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { PeakRssMeter } from './peak-rss.js';
-import { aggregateProfileFile } from './profile-trace.js';
+import { aggregateProfileFile, PROFILE_DIR_PREFIX } from './profile-trace.js';
 import { summarize } from '../../../shared/latency-stats.js';
 
 /** What a benchmark reports while it runs. Every hook is optional and called outside the timed regions. */
@@ -210,7 +210,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
 
   collectGarbage();
   const meter = PeakRssMeter.start();
-  const profileDir = params.profile ? await fs.promises.mkdtemp(path.join(os.tmpdir(), 'onnx-studio-profile-')) : undefined;
+  const profileDir = params.profile ? await fs.promises.mkdtemp(path.join(os.tmpdir(), PROFILE_DIR_PREFIX)) : undefined;
   const sessions: ort.InferenceSession[] = [];
   const initMs: number[] = [];
   const firstRunMs: number[] = [];

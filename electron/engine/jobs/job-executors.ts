@@ -35,6 +35,7 @@ import {
   type Workspace,
   type WorkspaceVariant,
 } from '../../../shared/workspace.js';
+import { removeProfileTraces } from '../bench/profile-trace.js';
 import { benchParams } from '../bench/run-benchmark.js';
 import { StudioError } from '../errors.js';
 import type { EvalReport } from '../evaluate/evaluate-model.js';
@@ -335,6 +336,8 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
       }
     },
   });
+  // The app keeps the profiles' aggregates; the traces (several MB per model and run) would pile up.
+  await removeProfileTraces(report.results.map((r) => r.profile?.traceFile));
   throwIfCancelled(ctx);
   const results: BenchTargetResult[] = report.results.map((r, i) => {
     const result: BenchTargetResult = {
@@ -345,7 +348,10 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
       peakRssBytes: r.peakRssBytes,
       samples: thinSamples(samples[i] ?? []),
     };
-    if (r.profile) result.profile = r.profile;
+    if (r.profile) {
+      const { traceFile: _removed, ...aggregates } = r.profile;
+      result.profile = aggregates;
+    }
     return result;
   });
   const s = report.settings;
