@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { StudioError } from '../errors.js';
+import { loadFailure } from './load-failure.js';
 
 export interface SessionSettings {
   /** Execution providers in order of preference (default `['cpu']`). */
@@ -71,12 +71,6 @@ export async function createSession(model: string | Uint8Array, settings: Sessio
       ? await ort.InferenceSession.create(model, toOrtOptions(settings))
       : await ort.InferenceSession.create(model, toOrtOptions(settings));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const label = typeof model === 'string' ? model : 'the model';
-    throw new StudioError(
-      'MODEL_INVALID',
-      `onnxruntime cannot load ${label}: ${reason.trim()}. Check the model with onnx.checker.check_model, or export it again (a newer exporter or opset often helps).`,
-      { detail: reason },
-    );
+    throw loadFailure(typeof model === 'string' ? model : 'the model', error);
   }
 }

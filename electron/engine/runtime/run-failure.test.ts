@@ -20,6 +20,15 @@ describe('runFailure', () => {
     expect(error.detail).toMatch(/reshape_helper\.h:84/);
   });
 
+  it('names an unnamed node by its op type', () => {
+    const ort = new Error(
+      "Non-zero status code returned while running Reshape node. Name:'' Status Message: The input tensor cannot be reshaped to the requested shape.",
+    );
+    expect(runFailure(ort, fed, 'speech.onnx').message).toContain(
+      'A Reshape node (unnamed) failed: The input tensor cannot be reshaped',
+    );
+  });
+
   it('keeps our own typed errors as they are', () => {
     const ours = new StudioError('CANCELLED', 'Cancelled.');
     expect(runFailure(ours, fed, 'x')).toBe(ours);

@@ -24,7 +24,9 @@ export function runFailure(error: unknown, fed: readonly FedTensor[], what: stri
   // onnxruntime's messages carry a C++ source location; the node name and the status message are what matter.
   const node = /running (\w+) node\. Name:'([^']*)'/.exec(reason);
   const status = readableStatus(/Status Message: (.*)$/s.exec(reason)?.[1]);
-  const inside = node ? ` Node '${node[2]}' (${node[1]}) failed${status ? `: ${status}` : ''}.` : ` onnxruntime said: ${reason}`;
+  // Exporters often leave nodes unnamed: then the op type is all there is to name it by.
+  const which = node ? (node[2] ? `Node '${node[2]}' (${node[1]})` : `A ${node[1]} node (unnamed)`) : undefined;
+  const inside = which ? ` ${which} failed${status ? `: ${status}` : ''}.` : ` onnxruntime said: ${reason}`;
   return new StudioError(
     'BAD_INPUT',
     `${what} could not run on the inputs it was given (${describeFeed(fed)}).${inside} The input shapes or values probably do not fit the model: set them in the Model view's input spec (CLI: --shape, --dim, --value) or use data of the right shape.`,
