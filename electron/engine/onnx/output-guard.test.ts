@@ -105,6 +105,18 @@ describe('a folder as the output', () => {
   });
 });
 
+describe('a destination the file system refuses', () => {
+  it('is an IO error that says so, not an internal one', async () => {
+    // A "folder" that is a file: the open fails with ENOTDIR, as /proc refuses new files with ENOENT.
+    const file = path.join(tmp.dir, 'plain-file');
+    fs.writeFileSync(file, 'x');
+    await expect(saveModel(model, path.join(file, 'out.onnx'))).rejects.toMatchObject({
+      code: 'IO',
+      message: expect.stringContaining('Choose a folder you can write to'),
+    });
+  });
+});
+
 describe('--force over a model that kept its weights in OUT.data', () => {
   it('removes that data file when the new model keeps its weights inline', async () => {
     const dir = path.join(tmp.dir, 'replace');

@@ -36,7 +36,13 @@ export function checkOutputPath(input: string, output: string): void {
 
 /** Refuses an output path that is an existing folder (a rename onto it would fail half-way). */
 export function refuseFolderOutput(output: string): void {
-  if (fs.statSync(output, { throwIfNoEntry: false })?.isDirectory()) {
+  let isFolder = false;
+  try {
+    isFolder = fs.statSync(output).isDirectory();
+  } catch {
+    // Nothing there, or a path the file system refuses: writing it will say which.
+  }
+  if (isFolder) {
     throw new StudioError(
       'BAD_REQUEST',
       `${path.resolve(output)} is a folder. Give the output a file name, such as ${path.join(output, 'model.onnx')}.`,

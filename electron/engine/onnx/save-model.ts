@@ -324,6 +324,14 @@ export async function saveModel(
       throw new StudioError('IO', `The disk is full while writing ${target}. Free some space and retry.`);
     if (e.code === 'EACCES' || e.code === 'EPERM')
       throw new StudioError('IO', `Permission denied writing ${target}.`);
+    // Any other refusal of the file system (a read-only or virtual folder such as /proc, a path through a
+    // file): the user's destination, not a bug of ours.
+    if (typeof e.code === 'string' && e.syscall !== undefined)
+      throw new StudioError(
+        'IO',
+        `Cannot write ${target} (${e.code}: ${e.syscall} failed). Choose a folder you can write to.`,
+        { detail: e.message },
+      );
     throw error;
   }
 }
