@@ -73,6 +73,14 @@ describe('resolveInputSpecs', () => {
     expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { input: [1, 3, 16] } }))).toBe('BAD_INPUT');
     expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { pixels: [1, 3, 16, 16] } }))).toBe('BAD_INPUT');
   });
+
+  it('refuses --dim naming no named dim, and lists the ones there are', () => {
+    expect(() => resolveInputSpecs(tokenModel(), { dims: { sequnce: 8 } })).toThrow(
+      "--dim names 'sequnce', which is no named dim of the model's inputs (named dims: batch, sequence).",
+    );
+    expect(code(() => resolveInputSpecs(buildCnn(), { dims: { batch: 2 } }))).toBe('BAD_INPUT');
+    expect(resolveInputSpecs(tokenModel(), { dims: { sequence: 8 } }).inputs[0]?.dims).toEqual([1, 8]);
+  });
 });
 
 describe('syntheticFeed', () => {

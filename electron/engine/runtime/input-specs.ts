@@ -43,6 +43,7 @@ export function resolveInputSpecs(model: ModelProto, overrides: ShapeOverrides =
   const defaulted: string[] = [];
   const inputs: ResolvedInput[] = [];
   const known = new Set<string>();
+  const symbolic = new Set<string>();
   for (const vi of graph.input) {
     if (weights.has(vi.name)) continue;
     known.add(vi.name);
@@ -55,11 +56,12 @@ export function resolveInputSpecs(model: ModelProto, overrides: ShapeOverrides =
       throw new StudioError('BAD_REQUEST', `Input '${vi.name}' has element type ${describeType(vi.type).dtype}, which onnxruntime cannot feed.`);
     }
     const declared = describeType(vi.type).shape;
+    for (const d of declared) if (typeof d === 'string') symbolic.add(d);
     const whole = overrides.shapes?.[vi.name];
     let dims: number[];
     if (whole) {
       if (type.value.shape && whole.length !== declared.length) {
-        throw new StudioError('BAD_INPUT', `--shape ${vi.name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.join(', ')}].`);
+        throw new StudioError('BAD_INPUT', `--shape ${vi.name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.map((d) => d ?? '?').join(', ')}].`);
       }
       declared.forEach((d, i) => {
         if (typeof d === 'number' && d !== whole[i]) {
@@ -83,6 +85,15 @@ export function resolveInputSpecs(model: ModelProto, overrides: ShapeOverrides =
       if (!known.has(name)) {
         throw new StudioError('BAD_INPUT', `${flag} names '${name}', which is not an input of the model (inputs: ${[...known].join(', ')}).`);
       }
+    }
+  }
+  for (const name of Object.keys(overrides.dims ?? {})) {
+    if (!symbolic.has(name)) {
+      const names = [...symbolic];
+      throw new StudioError(
+        'BAD_INPUT',
+        `--dim names '${name}', which is no named dim of the model's inputs (${names.length > 0 ? `named dims: ${names.join(', ')}` : 'its inputs have no named dims; use --shape INPUT=AxBxC'}).`,
+      );
     }
   }
   return { inputs, notes: defaulted.length > 0 ? [defaultedDimsNote(defaulted, fallback)] : [] };
