@@ -11,8 +11,13 @@ const MAX_EDITS = 2;
  */
 export function argumentError(error: Error, command: string, options: Record<string, unknown>): string {
   const help = `Run 'onnx-studio ${command} --help' for its options.`;
+  // A value starting with '-' reads as a flag to parseArgs: almost always a negative number, which no option
+  // of ours takes, so the range is what to say, not how to quote a dash.
+  const ambiguous = /^Option '(--[\w-]+)(?: <value>)?' argument is ambiguous/.exec(error.message);
+  if (ambiguous)
+    return `${ambiguous[1]} needs a value, and negative numbers are never valid here (a file name starting with '-' goes as ${ambiguous[1]}=./-name). ${help}`;
   const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec(error.message);
-  if (!unknown) return `${error.message}. ${help}`;
+  if (!unknown) return `${error.message.replace(/\.+$/, '')}. ${help}`;
   const [, dashes, flag] = unknown;
   const names = Object.keys(options);
   const near = names.length > 0 ? closest(flag!, names) : undefined;

@@ -74,6 +74,16 @@ describe('onnx-studio CLI', () => {
     const typo = cli('bench', mlp, '--iteration', '5');
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/Did you mean '--iterations'\?/);
+    // A negative number reads as a flag to the parser: say that, not how to quote a dash.
+    const negative = cli('bench', mlp, '--threads', '-1');
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('--threads needs a value, and negative numbers are never valid here');
+    expect(negative.stderr).not.toMatch(/XYZ|\.\./);
+  });
+
+  it('--help lists every exit code docs/cli.md gives', () => {
+    const help = cli('--help').stdout;
+    for (const code of ['0 success', '2 wrong input', '1 internal failure', '3 tune', '130 cancelled']) expect(help).toContain(code);
   });
 
   it('convert moves weights out and back, atomically, never over the input', () => {

@@ -27,7 +27,8 @@ function mainHelp(): string {
     '  -h, --help  help for a command: onnx-studio <command> --help',
     '  --version   print the version',
     '',
-    'Exit codes: 0 success, 2 wrong input (the message says what to fix), 1 internal failure.',
+    'Exit codes: 0 success, 2 wrong input (the message says what to fix), 1 internal failure,',
+    '            3 tune found no variant within the budget, 130 cancelled (Ctrl+C).',
   ].join('\n');
 }
 

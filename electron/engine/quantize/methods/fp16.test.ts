@@ -101,6 +101,13 @@ describe('fp16 on the fixtures', () => {
     expect(casts(r.model)).toHaveLength(0);
     expect(elemType(r.model, 'input', 'input')).toBe(DT.FLOAT16);
     expect(elemType(r.model, 'output', 'logits')).toBe(DT.FLOAT16);
+    expect(r.notes.join('\n')).not.toMatch(/kept float32/);
+    // A model already in float16 has no float32 interface to keep: the note must not claim one.
+    const again = await quantizeInMemory(method, r.model);
+    expect(again.notes.join('\n')).not.toMatch(/kept float32/);
+    expect((await quantizeInMemory(method, mlp)).notes.join('\n')).toMatch(
+      /float32 inputs and outputs kept float32/,
+    );
     await expectAgreement(mlp, r.model, floatFeed('input', [64, 64], 2), {
       minCosine: 0.999,
       classes: 16,

@@ -403,8 +403,10 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
       `${inputsRemoved} converted weights were also listed as graph inputs (IR < 4 style); those input entries were removed.`,
     );
   const quantizedNodes = converted.size - folded.size;
+  // Said only where there was a float32 input or output to keep (a model already in float16 has none).
+  const floatIo = keepIo && [...graph.input, ...graph.output].some((v) => isFloat(v.name));
   note(
-    `${quantizedNodes} nodes and ${constants} constants converted to float16${keepIo ? '; inputs and outputs kept float32' : ''}.`,
+    `${quantizedNodes} nodes and ${constants} constants converted to float16${floatIo ? '; float32 inputs and outputs kept float32' : ''}.`,
   );
   return { quantizedNodes, skippedNodes };
 }
