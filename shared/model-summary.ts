@@ -33,6 +33,8 @@ export interface ModelSummary {
   nodes: number;
   /** Node count per op type, main graph only; non-default domains are written `domain::OpType`. */
   opCounts: Record<string, number>;
+  /** The same for the nodes inside subgraphs (If branches, Loop and Scan bodies), nested ones included; empty without subgraphs (absent in summaries saved before it existed). */
+  subgraphOpCounts?: Record<string, number>;
   /** Elements of every constant tensor (initializers, sparse initializers, Constant nodes), subgraphs included. */
   parameters: number;
   /** Bytes of constant tensor data per dtype. */

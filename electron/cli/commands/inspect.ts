@@ -21,6 +21,11 @@ function printSummary(ctx: CliContext, s: ModelSummary): void {
   out.push('');
   const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]);
   out.push(formatTable(['Op type', 'Count'], ops));
+  const inside = Object.entries(s.subgraphOpCounts ?? {}).sort((a, b) => b[1] - a[1]);
+  if (inside.length > 0) {
+    out.push('');
+    out.push(formatTable(['Op type in subgraphs', 'Count'], inside));
+  }
   if (Object.keys(s.parameterBytes).length > 0) {
     out.push('');
     out.push(formatTable(['Weights dtype', 'Bytes', 'Size'], Object.entries(s.parameterBytes).map(([d, b]) => [d, b, formatBytes(b)])));

@@ -4,7 +4,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TuneOutcome } from '../../../shared/tune.js';
 import { cosineSimilarity } from '../../engine/evaluate/fidelity-metrics.js';
-import { randomFloats } from '../../engine/testing/model-fixtures.js';
+import { makeNode } from '../../engine/onnx/graph-build.js';
+import { buildIfModel, modelBytes, randomFloats } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
 import { runCliInProcess } from '../testing/run-cli.js';
@@ -84,6 +85,41 @@ describe('onnx-studio tune', () => {
     expect(json.chosen).toBeUndefined();
     expect(json.closest).toBe(0);
     expect(json.stoppedBy).toBe('max-trials');
+  }, 60_000);
+
+  it('tries the MatMul recipes on a model whose MatMuls are all inside If branches', async () => {
+    // buildIfModel's main-graph MatMul becomes an Identity: the only MatMul left is in the then-branch.
+    const model = buildIfModel({ batch: 2 });
+    const main = model.graph!;
+    main.node[0] = makeNode('Identity', ['input'], ['hidden'], { name: 'in_identity' });
+    main.initializer = main.initializer.filter((t) => t.name !== 'in.weight');
+    const file = path.join(tmp.dir, 'if-only.onnx');
+    fs.writeFileSync(file, modelBytes(model));
+    const r = await runCliInProcess([
+      'tune',
+      file,
+      '-o',
+      path.join(tmp.dir, 'if-only.tuned.onnx'),
+      '--data',
+      'synthetic',
+      '--min-cosine',
+      '0.5',
+      '--objective',
+      'size',
+      '--max-trials',
+      '1',
+      '--iterations',
+      '10',
+      '--json',
+    ]);
+    expect(r.stderr).not.toContain('No recipe suits');
+    // Its 4x4 weights are too small to shrink: the one trial runs and meets the budget, nothing beats the original.
+    expect([0, 3], r.stderr).toContain(r.code);
+    const trials = (JSON.parse(r.stdout) as TuneJson).trials;
+    expect(trials.length).toBe(1);
+    // Without the branches' MatMul counted, fp16 would be the only recipe left to try.
+    expect(['int8-static', 'int8-dynamic', 'int4']).toContain(trials[0]!.recipe.method);
+    expect(trials[0]!.status, trials[0]!.error).toBe('done');
   }, 60_000);
 
   it('refuses a missing or doubled budget, and an accuracy budget without labels, with exit 2', async () => {

@@ -39,6 +39,7 @@ describe('inspectModel', () => {
     expect(s.outputs).toEqual([{ name: 'logits', dtype: 'float32', shape: ['batch', 8] }]);
     expect(s.nodes).toBe(4);
     expect(s.opCounts).toEqual({ Gemm: 1, Relu: 1, MatMul: 1, Add: 1 });
+    expect(s.subgraphOpCounts).toEqual({});
     const params = 32 * 16 + 32 + 32 * 8 + 8;
     expect(s.parameters).toBe(params);
     expect(s.parameterBytes).toEqual({ float32: params * 4 });
@@ -68,6 +69,8 @@ describe('inspectModel', () => {
     then.initializer.push({ ...model.graph!.initializer[2]!, name: 'then.extra' });
     const s = await inspectModel(write('if.onnx', toBinary(ModelProtoSchema, model)));
     expect(s.nodes).toBe(3);
+    expect(s.opCounts).toEqual({ MatMul: 1, If: 1, Relu: 1 });
+    expect(s.subgraphOpCounts).toEqual({ MatMul: 1, Add: 1 });
     expect(s.parameters).toBe(16 + 16 + 4 + 4);
     expect(s.inputs.map((i) => [i.name, i.dtype, i.shape])).toEqual([
       ['input', 'float32', ['batch', 4]],

@@ -130,10 +130,14 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
   const opsets: Record<string, number> = {};
   for (const op of proto.opsetImport) opsets[op.domain === 'ai.onnx' ? '' : op.domain] = Number(op.version);
   const opCounts: Record<string, number> = {};
-  for (const node of graph.node) {
-    const key = node.domain === '' || node.domain === 'ai.onnx' ? node.opType : `${node.domain}::${node.opType}`;
-    opCounts[key] = (opCounts[key] ?? 0) + 1;
-  }
+  const subgraphOpCounts: Record<string, number> = {};
+  walkGraphs(graph, (g, depth) => {
+    const counts = depth === 0 ? opCounts : subgraphOpCounts;
+    for (const node of g.node) {
+      const key = node.domain === '' || node.domain === 'ai.onnx' ? node.opType : `${node.domain}::${node.opType}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+  });
   const constants = collectConstants(graph);
   let parameters = 0;
   const parameterBytes: Record<string, number> = {};
@@ -159,6 +163,7 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     outputs: graph.output.map(summarizeValue),
     nodes: graph.node.length,
     opCounts,
+    subgraphOpCounts,
     parameters,
     parameterBytes,
     largestTensors,
