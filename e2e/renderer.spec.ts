@@ -295,6 +295,43 @@ test.describe('Optimize view', () => {
     await expect(page.getByText('Enter the image folder.')).toBeVisible();
   });
 
+  test('Auto-optimize on data without labels offers the cosine budget, says why, and shows a failure in the panel', async ({
+    page,
+  }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    const panel = page.getByTestId('auto-optimize');
+    // The sample's labelled test set: the accuracy budget.
+    await expect(panel.getByLabel('Max accuracy drop')).toHaveValue('0.5');
+    await expect(panel.getByTestId('tune-budget-why')).toHaveCount(0);
+    // Synthetic data has no labels: an accuracy budget could only fail ("An accuracy budget needs labels").
+    await page.getByTestId('dataset-evaluation').getByLabel('Kind').selectOption('synthetic');
+    await expect(panel.getByLabel('Max accuracy drop')).toHaveCount(0);
+    await expect(panel.getByLabel('Min cosine')).toHaveValue('0.99');
+    await expect(panel.getByTestId('tune-budget-why')).toContainText('has no labels');
+    // No budget: Start stays off, saying why.
+    await panel.getByLabel('Min cosine').fill('');
+    await expect(panel.getByTestId('tune-budget-problem')).toHaveText('Give a minimum output cosine (e.g. 0.99).');
+    await expect(panel.getByRole('button', { name: 'Start Auto-optimize' })).toBeDisabled();
+    await panel.getByLabel('Min cosine').fill('0.98');
+    await expect(panel.getByTestId('tune-budget-problem')).toHaveCount(0);
+    // The mock has no engine to search with: the job is refused, and the panel (not only the status bar) says so.
+    await panel.getByRole('button', { name: 'Start Auto-optimize' }).click();
+    await expect(panel.getByTestId('tune-failed')).toContainText('Auto-optimize needs the engine');
+    await expect(page.getByTestId('status-jobs')).toContainText('1 failed');
+    await panel.scrollIntoViewIfNeeded();
+    await screenshotAtTwoSizes(page, 'mock-auto-optimize-unlabelled', {
+      selector: '[data-testid="auto-optimize"]',
+      restore: { width: 1280, height: 800 },
+    });
+    // Back to labelled data: the accuracy budget returns.
+    await page.getByTestId('dataset-evaluation').getByLabel('Kind').selectOption('npy');
+    await page.getByTestId('dataset-evaluation').getByTestId('dataset-path').fill('/data/x.npy');
+    await page.getByTestId('dataset-evaluation').getByLabel('Labels (optional .npy)', { exact: true }).fill('/data/y.npy');
+    await expect(panel.getByLabel('Max accuracy drop')).toHaveValue('0.5');
+    await expect(panel.getByLabel('Min cosine')).toHaveValue('');
+  });
+
   test('queued jobs show progress with time left, follow-ups run, and a failed job says what to do', async ({
     page,
   }) => {
@@ -588,6 +625,35 @@ test.describe('Export view', () => {
     await page.getByRole('button', { name: 'Write report files' }).click();
     await expect(page.getByTestId('report-saved')).toContainText('digits-resnet-report/report.html');
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-export.png`, fullPage: true });
+  });
+
+  test('a relative destination is resolved against the model folder, and ~ is refused in plain words', async ({
+    page,
+  }) => {
+    await openSample(page);
+    await makeInt8Variant(page);
+    await page.getByRole('tab', { name: 'Export' }).click();
+    const destination = page.getByTestId('export-destination');
+    // Sent as typed, this came back as "The request to studio:job.start was malformed: outputPath: ...".
+    await destination.fill('relative.onnx');
+    await expect(page.getByTestId('export-resolved')).toHaveText(
+      'Saves to /opt/onnx-studio/samples/digits-resnet/relative.onnx',
+    );
+    await page.getByRole('button', { name: 'Save variant' }).click();
+    await expect(page.getByTestId('export-saved')).toContainText(
+      'to /opt/onnx-studio/samples/digits-resnet/relative.onnx',
+    );
+    await destination.fill('~/model.onnx');
+    await expect(page.getByText('~ is not expanded here. Give a full path such as /home/you/model.onnx.')).toBeVisible();
+    await page.getByRole('button', { name: 'Save variant' }).click();
+    const refusal = page.locator('.error-panel');
+    await expect(refusal).toContainText('Give a full path such as /home/you/model.onnx');
+    await expect(refusal).not.toContainText(/malformed|bug in the page/);
+    await destination.fill('');
+    await page.getByRole('button', { name: 'Save variant' }).click();
+    await expect(refusal).toContainText('Enter where to save the variant.');
+    await destination.fill('out/relative.onnx');
+    await screenshotAtTwoSizes(page, 'mock-export-relative', { restore: { width: 1280, height: 800 } });
   });
 
   test('a variant can be the start of another recipe, renamed, and removed with its results', async ({

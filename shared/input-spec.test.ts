@@ -30,6 +30,28 @@ describe('input spec guesses', () => {
     expect(audio!.dims[1]).toMatchObject({ value: 1, source: 'default', reason: expect.stringMatching(/nothing tells the size of 'samples'/) });
   });
 
+  it('reads num_samples as a batch only in the leading position; after the batch it is an audio length', () => {
+    // audio-samplerate.onnx: num_samples prefilled with 1 made every job fail on the model's Reshape.
+    const [audio, rate] = guessInputSpec([
+      { name: 'audio', dtype: 'float32', shape: [1, 'num_samples'] },
+      { name: 'sample_rate', dtype: 'int64', shape: [] },
+    ]);
+    expect(audio!.dims[1]).toMatchObject({ value: 16000, source: 'name', reason: expect.stringMatching(/'num_samples' .*audio length/) });
+    expect(audio!.dims[1]!.reason).not.toMatch(/batch size/);
+    expect(rate!.values).toMatchObject({ values: { kind: 'constant', value: 16000 } });
+    // Leading, it is still the batch; so is any other batch name there.
+    const [lead] = guessInputSpec([{ name: 'x', dtype: 'float32', shape: ['num_samples', 'n_samples'] }]);
+    expect(lead!.dims.map((d) => [d.value, d.source])).toEqual([
+      [1, 'batch'],
+      [16000, 'name'],
+    ]);
+    const [single] = guessInputSpec([{ name: 'x', dtype: 'float32', shape: ['batch_size'] }]);
+    expect(single!.dims[0]).toMatchObject({ value: 1, source: 'batch' });
+    // Another batch name elsewhere still reads as one (`[sequence, batch, features]` of recurrent exports).
+    const [late] = guessInputSpec([{ name: 'x', dtype: 'float32', shape: ['sequence', 'batch', 8] }]);
+    expect(late!.dims[1]).toMatchObject({ value: 1, source: 'batch' });
+  });
+
   it('asks only when a dim is open or an input is not a float', () => {
     expect(needsInputSpec([{ name: 'x', dtype: 'float32', shape: [1, 3, 8, 8] }])).toBe(false);
     expect(needsInputSpec([{ name: 'x', dtype: 'float32', shape: ['n', 3, 8, 8] }])).toBe(true);
@@ -48,5 +70,10 @@ describe('input spec guesses', () => {
   it('writes shapes short', () => {
     expect(shortShapes([{ name: 'x', shape: [1, 3, 48, 320] }])).toBe('1x3x48x320');
     expect(shortShapes([{ name: 'audio', shape: [1, 16000] }, { name: 'sr', shape: [1] }])).toBe('audio 1x16000, sr 1');
+    // A scalar says so instead of an empty shape ("audio 1x16000, sample_rate ").
+    expect(shortShapes([{ name: 'audio', shape: [1, 16000] }, { name: 'sample_rate', shape: [] }])).toBe(
+      'audio 1x16000, sample_rate scalar',
+    );
+    expect(shortShapes([{ name: 'sample_rate', shape: [] }])).toBe('scalar');
   });
 });

@@ -59,12 +59,21 @@ export function inputNeedsSpec(input: TensorSummary): boolean {
   return input.shape.some(isOpenDim) || !FLOAT_TYPES.has(input.dtype);
 }
 
+/**
+ * Names that read as a batch. `num_samples` does only in the leading position: after a batch dim it is the
+ * length of a waveform (`audio [1, num_samples]`), and reading it as a batch of 1 made every job fail on the
+ * model's Reshape.
+ */
 const BATCH_NAMES = /^(n|b|bs|batch|batch_?size|batches|num_?samples|unk__\d+)$/i;
+/** A count of samples after the batch dim: an audio length. */
+const SAMPLE_COUNT_NAMES = /^(num_?samples|n_?samples)$/i;
 const SEQUENCE_NAMES = /(seq|sequence|token|length|len|time|frames|steps)/i;
 const HEIGHT_NAMES = /^(h|height|img_?h|image_?height)$/i;
 const WIDTH_NAMES = /^(w|width|img_?w|image_?width)$/i;
 const SAMPLE_RATE_NAMES = /^(sr|sample_?rate|sampling_?rate)$/i;
 
+/** The usual rate of speech models: the value of a sample-rate input, and one second of audio as a length. */
+const SPEECH_SAMPLE_RATE = 16000;
 /** A default sequence length for transformer-like inputs. */
 const SEQUENCE_LENGTH = 128;
 /** The usual input side of image classifiers. */
@@ -80,6 +89,14 @@ function guessDim(input: TensorSummary, index: number): DimGuess {
   if (index === 0 && (rank >= 2 || BATCH_NAMES.test(name))) {
     return { value: 1, source: 'batch', reason: 'batch: one sample per run' };
   }
+  if (SAMPLE_COUNT_NAMES.test(name)) {
+    return {
+      value: SPEECH_SAMPLE_RATE,
+      source: 'name',
+      reason: `'${name}' after the batch reads as an audio length: one second at 16 kHz`,
+    };
+  }
+  // A batch named elsewhere than first (`[sequence, batch, features]` of recurrent exports).
   if (BATCH_NAMES.test(name)) return { value: 1, source: 'batch', reason: `'${name}' reads as a batch size` };
   const image = rank === 4 && typeof input.shape[1] === 'number' && [1, 3, 4].includes(input.shape[1]) && index >= 2;
   if (image || HEIGHT_NAMES.test(name) || WIDTH_NAMES.test(name)) {
@@ -105,7 +122,7 @@ function guessValues(input: TensorSummary, shape: number[]): InputGuess['values'
   if (FLOAT_TYPES.has(input.dtype)) return undefined;
   if (input.dtype === 'bool') return { values: { kind: 'range', min: 0, max: 1 }, reason: 'random true/false' };
   if (SAMPLE_RATE_NAMES.test(input.name)) {
-    return { values: { kind: 'constant', value: 16000 }, reason: 'a sample rate: 16 kHz, the usual rate of speech models' };
+    return { values: { kind: 'constant', value: SPEECH_SAMPLE_RATE }, reason: 'a sample rate: 16 kHz, the usual rate of speech models' };
   }
   if (/mask/i.test(input.name)) return { values: { kind: 'constant', value: 1 }, reason: 'a mask: every position on' };
   const scalar = shape.reduce((a, b) => a * b, 1) === 1;
@@ -141,10 +158,14 @@ export function describeInputShape(input: { name: string; dtype: string; shape: 
   return `${input.name} ${input.dtype} [${input.shape.join(', ')}]`;
 }
 
-/** `1x3x48x320` per input, joined: the short form beside a latency or a score. */
+/**
+ * `1x3x48x320` per input, joined: the short form beside a latency or a score. A scalar (shape `[]`) reads
+ * `scalar`: joined, it was an empty string ("audio 1x16000, sample_rate ").
+ */
 export function shortShapes(inputs: readonly { name: string; shape: readonly number[] }[]): string {
-  if (inputs.length === 1) return inputs[0]!.shape.join('x');
-  return inputs.map((i) => `${i.name} ${i.shape.join('x')}`).join(', ');
+  const short = (shape: readonly number[]) => (shape.length === 0 ? 'scalar' : shape.join('x'));
+  if (inputs.length === 1) return short(inputs[0]!.shape);
+  return inputs.map((i) => `${i.name} ${short(i.shape)}`).join(', ');
 }
 
 /**

@@ -103,6 +103,12 @@ function shownAsNote(kind: StudioJobKind, level: JobLogEvent['level']): boolean 
   return level === 'warn' || level === 'error' || (level === 'info' && EXPLAINED_KINDS.has(kind));
 }
 const MAX_FINISHED_JOBS = 50;
+/**
+ * Failed jobs are kept apart from that limit, until the user clears the list: the status bar counts them, and
+ * trimming them with the rest made "13 failed" drop to "5 failed" while new jobs ran, the failures the user
+ * never opened gone. This bound only guards against a runaway loop of failures.
+ */
+const MAX_FAILED_JOBS = 1000;
 
 export const initialState: StudioState = {
   model: null,
@@ -243,12 +249,20 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
   }
 }
 
-/** Finished jobs beyond the newest 50 are dropped; active ones always stay. */
+/**
+ * Succeeded and cancelled jobs beyond the newest 50 are dropped, oldest first; active ones always stay, and
+ * failed ones stay (up to MAX_FAILED_JOBS) until the user clears the list.
+ */
 function trimJobs(jobs: JobRecord[]): JobRecord[] {
-  const finished = jobs.filter((j) => !isActive(j));
-  if (finished.length <= MAX_FINISHED_JOBS) return jobs;
-  const drop = new Set(finished.slice(0, finished.length - MAX_FINISHED_JOBS).map((j) => j.jobId));
-  return jobs.filter((j) => !drop.has(j.jobId));
+  const ended = jobs.filter((j) => !isActive(j) && j.status !== 'failed');
+  const failed = jobs.filter((j) => j.status === 'failed');
+  const drop = new Set(
+    [
+      ...ended.slice(0, Math.max(0, ended.length - MAX_FINISHED_JOBS)),
+      ...failed.slice(0, Math.max(0, failed.length - MAX_FAILED_JOBS)),
+    ].map((j) => j.jobId),
+  );
+  return drop.size === 0 ? jobs : jobs.filter((j) => !drop.has(j.jobId));
 }
 
 function updateJob(state: StudioState, jobId: string, update: (job: JobRecord) => JobRecord): StudioState {

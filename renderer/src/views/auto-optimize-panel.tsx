@@ -4,7 +4,7 @@
  * `tune` fields). Its trials stream in through the workspace's `tunes` record: a Pareto chart with the budget as
  * a line, a table of trials, the sensitivity table, and the chosen variant, an ordinary variant of the workspace.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import { SchemaForm } from '../forms/schema-form.js';
 import { initialValues, toOptions, validate, type FormValues } from '../forms/schema-fields.js';
@@ -12,9 +12,23 @@ import { isActive } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
 import { SweepResults } from './sweep-results.js';
 import { TuneResult } from './tune-result.js';
+import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
+
+/** Whether the evaluation data has labels: `unknown` until a check of data whose kind may carry them says. */
+export type EvaluationLabels = 'present' | 'none' | 'unknown';
 
 /** The form starts with a budget the sample meets, so Start works at once; the user changes it. */
 const PRESET = { maxAccuracyDrop: 0.5, maxTrials: 8 };
+/**
+ * Without labels accuracy cannot be measured (the engine refuses an accuracy budget at once: "An accuracy
+ * budget needs labels"), so the budget is the outputs' cosine to the original's.
+ */
+const UNLABELLED_PRESET = { minCosine: 0.99, maxTrials: 8 };
+/** The budget fields' text for each case, put back when the labels of the data change. */
+const BUDGET_TEXT = {
+  labelled: { maxAccuracyDrop: String(PRESET.maxAccuracyDrop), minCosine: '' },
+  unlabelled: { maxAccuracyDrop: '', minCosine: String(UNLABELLED_PRESET.minCosine) },
+};
 /** Fields the panel shows; the rest (provider, threads, iterations...) keep their defaults in the app. */
 const SHOWN = ['maxAccuracyDrop', 'minCosine', 'objective', 'maxTrials', 'timeLimit', 'allowPruning'];
 
@@ -23,29 +37,65 @@ export function AutoOptimizePanel({
   catalog,
   ready,
   hasEvaluationData,
+  evaluationLabels = 'unknown',
   prepareData,
+  checkProgress,
 }: {
   studio: Studio;
   catalog: MethodCatalog | undefined;
   ready: boolean;
   /** Whether "2. Data" above holds usable evaluation data. */
   hasEvaluationData: boolean;
+  /** Whether that data has labels: without them only the output-cosine budget is offered. */
+  evaluationLabels?: EvaluationLabels;
   /** Checks that data and keeps it as the experiment's; false when it cannot be used (the form says why). */
   prepareData: () => Promise<boolean>;
+  /** The data check's progress and Cancel while Start waits for it. */
+  checkProgress?: ReactNode;
 }) {
-  const fields = useMemo(() => (catalog?.tune ?? []).filter((f) => SHOWN.includes(f.name)), [catalog]);
+  const unlabelled = evaluationLabels === 'none';
+  const fields = useMemo(
+    () =>
+      (catalog?.tune ?? []).filter(
+        (f) => SHOWN.includes(f.name) && !(unlabelled && f.name === 'maxAccuracyDrop'),
+      ),
+    [catalog, unlabelled],
+  );
   const [values, setValues] = useState<FormValues | undefined>(undefined);
-  const form = values ?? initialValues(fields, PRESET);
+  // Data with labels and data without take different budgets: a change of data puts back the matching one,
+  // keeping the user's other choices.
+  useEffect(() => {
+    setValues((v) => v && { ...v, ...BUDGET_TEXT[unlabelled ? 'unlabelled' : 'labelled'] });
+  }, [unlabelled]);
+  const form = values ?? initialValues(fields, unlabelled ? UNLABELLED_PRESET : PRESET);
   const errors = validate(fields, form);
+  const options = toOptions(fields, form);
+  const budgets = ['maxAccuracyDrop', 'minCosine'].filter((name) => options[name] !== undefined).length;
+  const budgetProblem =
+    budgets === 0
+      ? unlabelled
+        ? 'Give a minimum output cosine (e.g. 0.99).'
+        : 'Give one budget: a max accuracy drop or a minimum output cosine.'
+      : budgets > 1
+        ? 'Give one budget, not both: clear the max accuracy drop or the minimum output cosine.'
+        : undefined;
   const records = studio.state.workspace?.tunes ?? [];
   const latest = records.at(-1);
   const job = latest ? studio.state.jobs.find((j) => j.jobId === latest.jobId) : undefined;
   const running = latest?.status === 'running' && (!job || isActive(job));
+  // A tune job that failed before it recorded a run (refused options, no labels for an accuracy budget, a
+  // refused submission) has no record to show: its error is shown here, not only counted in the status bar.
+  const modelPath = studio.state.model?.path;
+  const lastJob = studio.state.jobs.filter((j) => j.kind === 'tune' && j.modelPath === modelPath).at(-1);
+  const unrecordedFailure =
+    lastJob?.status === 'failed' && lastJob.error && !records.some((r) => r.jobId === lastJob.jobId)
+      ? lastJob.error
+      : undefined;
   const [starting, setStarting] = useState(false);
   const start = async () => {
     setStarting(true);
     try {
-      if (await prepareData()) await studio.actions.tune(toOptions(fields, form));
+      if (await prepareData()) await studio.actions.tune(options);
     } finally {
       setStarting(false);
     }
@@ -65,12 +115,26 @@ export function AutoOptimizePanel({
           calibrates on the calibration data.
         </p>
       )}
+      {hasEvaluationData && unlabelled && (
+        <p className="field-hint" data-testid="tune-budget-why">
+          The evaluation data above has no labels, so accuracy cannot be measured: the budget is the minimum
+          output cosine, how close each variant&apos;s outputs stay to the original&apos;s. For an
+          accuracy-drop budget, choose a labelled test set in 2. Data.
+        </p>
+      )}
       <SchemaForm idPrefix="tune" fields={fields} values={form} errors={errors} onChange={setValues} />
       <div className="actions">
         <button
           type="button"
           className="primary"
-          disabled={!ready || !hasEvaluationData || running || starting || Object.keys(errors).length > 0}
+          disabled={
+            !ready ||
+            !hasEvaluationData ||
+            running ||
+            starting ||
+            Object.keys(errors).length > 0 ||
+            budgetProblem !== undefined
+          }
           onClick={() => void start()}
         >
           Start Auto-optimize
@@ -80,7 +144,27 @@ export function AutoOptimizePanel({
             Cancel Auto-optimize
           </button>
         )}
+        {checkProgress}
       </div>
+      {budgetProblem && Object.keys(errors).length === 0 && (
+        <p className="field-error" role="alert" data-testid="tune-budget-problem">
+          {budgetProblem}
+        </p>
+      )}
+      {unrecordedFailure && !starting && (
+        <div data-testid="tune-failed">
+          <ErrorPanel
+            title="Auto-optimize failed"
+            error={unrecordedFailure}
+            whatToDo={{
+              ...JOB_WHAT_TO_DO,
+              BAD_REQUEST:
+                'Correct the budget or the data the message names, then start Auto-optimize again.',
+            }}
+            compact
+          />
+        </div>
+      )}
       {latest && <TuneResult record={latest} studio={studio} />}
       <SweepResults />
     </section>

@@ -32,6 +32,50 @@ export function suggestedDestination(originalPath: string, label: string): strin
   return `${folder}${name}.${safeFileName(label.replace(/[()]/g, '')).toLowerCase()}.onnx`;
 }
 
+/** An example of a full path, in the words every destination message uses. */
+const FULL_PATH_EXAMPLE = 'Give a full path such as /home/you/model.onnx';
+
+/**
+ * Where a typed destination points, checked here before anything is sent: the backend takes absolute paths
+ * only, and its refusal ("The request to studio:job.start was malformed: outputPath: ...") reads like a bug.
+ * An absolute path is taken as typed; a relative one is resolved against the model's folder (and the form shows
+ * the result); `~` is refused, since nothing here expands it.
+ */
+export function resolveDestination(
+  typed: string,
+  modelPath: string,
+  what: 'file' | 'folder' = 'file',
+): { ok: true; path: string; relative: boolean } | { ok: false; message: string } {
+  const example = what === 'file' ? FULL_PATH_EXAMPLE : 'Give a full path such as /home/you/reports';
+  const path = typed.trim();
+  if (path === '') {
+    return {
+      ok: false,
+      message:
+        what === 'file'
+          ? `Enter where to save the variant. ${example}.`
+          : `Enter the folder to write the report into. ${example}.`,
+    };
+  }
+  if (path.startsWith('~')) return { ok: false, message: `~ is not expanded here. ${example}.` };
+  if (/^(\/|[A-Za-z]:[\\/]|\\\\)/.test(path)) return { ok: true, path, relative: false };
+  const windows =
+    /^[A-Za-z]:[\\/]|^\\\\/.test(modelPath) || (modelPath.includes('\\') && !modelPath.includes('/'));
+  const sep = windows ? '\\' : '/';
+  const folder = folderOf(modelPath);
+  const parts = folder.split(/[\\/]/);
+  // The root's empty first part (`/models` → ['', 'models']) or drive (`C:`) is never popped by `..`.
+  const root = parts.shift() ?? '';
+  for (const part of path.split(/[\\/]/)) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  // A UNC folder (\\server\share) keeps both of its leading backslashes.
+  const unc = modelPath.startsWith('\\\\') ? '\\' : '';
+  return { ok: true, path: `${unc}${root}${sep}${parts.filter((p) => p !== '').join(sep)}`, relative: true };
+}
+
 function folderOf(path: string): string {
   const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   return slash <= 0 ? path.slice(0, slash + 1) : path.slice(0, slash);
@@ -108,18 +152,15 @@ export function ExportView({
     );
   }
 
+  const destinationCheck = resolveDestination(destination, model.path);
+  const reportDirCheck = resolveDestination(reportDir, model.path, 'folder');
+
   const run = async (confirm: { overwrite: boolean; replaceOriginal: boolean }) => {
-    const target = destination.trim();
-    if (target === '') {
-      setSave({
-        kind: 'failed',
-        error: {
-          code: 'BAD_REQUEST',
-          message: 'Enter where to save the variant: an absolute path ending in .onnx.',
-        },
-      });
+    if (!destinationCheck.ok) {
+      setSave({ kind: 'failed', error: { code: 'BAD_REQUEST', message: destinationCheck.message } });
       return;
     }
+    const target = destinationCheck.path;
     // Checked here as well as by the backend: the original is never replaced without the user saying so.
     if (!confirm.replaceOriginal && samePath(target, model.path)) {
       setSave({ kind: 'confirm', reason: 'original', path: target });
@@ -162,14 +203,11 @@ export function ExportView({
   };
 
   const saveReport = async (overwrite: boolean) => {
-    const dir = reportDir.trim();
-    if (dir === '') {
-      setReport({
-        kind: 'failed',
-        error: { code: 'BAD_REQUEST', message: 'Enter the folder to write the report into.' },
-      });
+    if (!reportDirCheck.ok) {
+      setReport({ kind: 'failed', error: { code: 'BAD_REQUEST', message: reportDirCheck.message } });
       return;
     }
+    const dir = reportDirCheck.path;
     setReport({ kind: 'working' });
     const result = await host.saveReport({
       modelPath: model.path,
@@ -204,9 +242,16 @@ export function ExportView({
             if (save.kind !== 'saving') setSave({ kind: 'idle' });
           }}
           picker={{ mode: 'save', extensions: ['onnx'] }}
-          hint="An absolute path on the machine running ONNX Studio. The file is written completely or not at all."
+          hint="A full path on the machine running ONNX Studio (a relative one is taken from the model's folder). The file is written completely or not at all."
+          // An empty field is only an error once Save is pressed; a `~` is one at once.
+          error={!destinationCheck.ok && destination.trim() !== '' ? destinationCheck.message : undefined}
           testId="export-destination"
         />
+        {destinationCheck.ok && destinationCheck.relative && (
+          <p className="field-hint" data-testid="export-resolved">
+            Saves to <code>{destinationCheck.path}</code>
+          </p>
+        )}
         <button
           type="button"
           className="primary"
@@ -225,7 +270,7 @@ export function ExportView({
             title="The variant was not saved"
             error={save.error}
             whatToDo={{
-              BAD_REQUEST: 'Check the destination path (absolute, ending in .onnx) and try again.',
+              BAD_REQUEST: `Check the destination path and try again. ${FULL_PATH_EXAMPLE}.`,
               IO: 'Check that the folder exists, that you may write there, and that the disk has space.',
             }}
           />
@@ -283,8 +328,14 @@ export function ExportView({
           value={reportDir}
           onChange={setReportDir}
           picker={{ mode: 'folder' }}
-          hint="report.html and report.json are written there (the folder is created if needed)."
+          hint="report.html and report.json are written there (the folder is created if needed; a relative path is taken from the model's folder)."
+          error={!reportDirCheck.ok && reportDir.trim() !== '' ? reportDirCheck.message : undefined}
         />
+        {reportDirCheck.ok && reportDirCheck.relative && (
+          <p className="field-hint" data-testid="report-resolved">
+            Writes into <code>{reportDirCheck.path}</code>
+          </p>
+        )}
         <button type="button" onClick={() => void saveReport(false)} disabled={report.kind === 'working'}>
           Write report files
         </button>

@@ -22,7 +22,7 @@ import {
   type DatasetDraft,
 } from '../forms/dataset-draft.js';
 import { SchemaForm } from '../forms/schema-form.js';
-import { AutoOptimizePanel } from './auto-optimize-panel.js';
+import { AutoOptimizePanel, type EvaluationLabels } from './auto-optimize-panel.js';
 import {
   initialValues,
   toOptions,
@@ -93,6 +93,8 @@ export function OptimizeView({
     draftOf(experimentDataset(state.workspace, 'evaluation')?.spec),
   );
   const [checks, setChecks] = useState<Partial<Record<DatasetRole, DatasetCheckReport>>>({});
+  // Which spec each role's last successful check was of: its report speaks for the form only while it matches.
+  const [checkedSpecs, setCheckedSpecs] = useState<Partial<Record<DatasetRole, string>>>({});
   const [checkError, setCheckError] = useState<{ role: DatasetRole; error: StudioErrorInfo } | null>(null);
   // The workspace may arrive after the view: fill empty forms from the experiment once it does.
   const experimentKey = JSON.stringify(state.workspace?.experiment?.datasets ?? {});
@@ -106,6 +108,12 @@ export function OptimizeView({
   const [evaluateAfter, setEvaluateAfter] = useState(true);
   const [submitted, setSubmitted] = useState(false);
   const [queueing, setQueueing] = useState(false);
+  // The data check in flight: it reads every sample (400 synthetic samples of a 100000-wide input took more
+  // than 30 s), so it shows that it runs and can be stopped. Cancel resolves `cancelCheck`: the page stops
+  // waiting and queues nothing; the contract has no cancel for the check, so the engine finishes it unused.
+  const [checking, setChecking] = useState<DataCheck | null>(null);
+  const [checkCancelled, setCheckCancelled] = useState<DataCheck['purpose'] | null>(null);
+  const cancelCheck = useRef<(() => void) | undefined>(undefined);
 
   useEffect(() => {
     let live = true;
@@ -173,6 +181,20 @@ export function OptimizeView({
   const calibErrors = needsCalibration && !calibDataset.ok ? calibDataset.errors : {};
   const evalErrors = evaluateAfter && !evalDataset.ok ? evalDataset.errors : {};
   const datasetErrors = { ...calibErrors, ...evalErrors };
+  const evaluationLabels = labelsOf(
+    evalDataset.ok ? evalDataset.spec : undefined,
+    evalDataset.ok && checkedSpecs.evaluation === JSON.stringify(evalDataset.spec)
+      ? checks.evaluation
+      : undefined,
+  );
+  const checkProgress = (purpose: DataCheck['purpose']) =>
+    checking?.purpose === purpose ? (
+      <DataCheckProgress check={checking} onCancel={() => cancelCheck.current?.()} />
+    ) : checkCancelled === purpose && !checking ? (
+      <p className="field-hint" role="status" data-testid="data-check-cancelled">
+        Data check cancelled: nothing was {purpose === 'queue' ? 'queued' : 'started'}.
+      </p>
+    ) : null;
   const canQueue =
     inputsReady &&
     chosen.length > 0 &&
@@ -180,19 +202,40 @@ export function OptimizeView({
     Object.keys(datasetErrors).length === 0 &&
     !queueing;
 
-  /** Checks each dataset the recipes will use against the model; the first problem stops the queueing. */
-  const checkData = async (used: Partial<Record<DatasetRole, DatasetSpecInput>>): Promise<boolean> => {
+  /**
+   * Checks each dataset the recipes will use against the model; the first problem stops the queueing, and so
+   * does the user's Cancel (false at once, whatever the engine is still doing).
+   */
+  const checkData = async (
+    used: Partial<Record<DatasetRole, DatasetSpecInput>>,
+    purpose: DataCheck['purpose'],
+  ): Promise<boolean> => {
     const found: Partial<Record<DatasetRole, DatasetCheckReport>> = {};
-    for (const role of ['calibration', 'evaluation'] as const) {
-      const spec = used[role];
-      if (!spec) continue;
-      const result = await actions.checkDataset(role, spec);
-      if (!result.ok) {
-        setCheckError({ role, error: result.error });
-        setChecks({});
-        return false;
+    const cancelled = new Promise<'cancelled'>((resolve) => {
+      cancelCheck.current = () => resolve('cancelled');
+    });
+    setCheckCancelled(null);
+    try {
+      for (const role of ['calibration', 'evaluation'] as const) {
+        const spec = used[role];
+        if (!spec) continue;
+        setChecking({ role, purpose, sinceMs: Date.now() });
+        const result = await Promise.race([actions.checkDataset(role, spec), cancelled]);
+        if (result === 'cancelled') {
+          setCheckCancelled(purpose);
+          return false;
+        }
+        if (!result.ok) {
+          setCheckError({ role, error: result.error });
+          setChecks({});
+          return false;
+        }
+        found[role] = result.value;
+        setCheckedSpecs((c) => ({ ...c, [role]: JSON.stringify(spec) }));
       }
-      found[role] = result.value;
+    } finally {
+      cancelCheck.current = undefined;
+      setChecking(null);
     }
     setCheckError(null);
     setChecks(found);
@@ -210,7 +253,7 @@ export function OptimizeView({
       evaluation: evalDataset.spec,
       ...(calibDataset.ok ? { calibration: withoutLabels(calibDataset.spec) } : {}),
     };
-    if (!(await checkData(used))) return false;
+    if (!(await checkData(used, 'tune'))) return false;
     await actions.saveDatasets(used);
     return true;
   };
@@ -224,7 +267,7 @@ export function OptimizeView({
     setQueueing(true);
     try {
       const used = { ...(calibration ? { calibration } : {}), ...(data ? { evaluation: data } : {}) };
-      if (!(await checkData(used))) return;
+      if (!(await checkData(used, 'queue'))) return;
       // The data becomes this model's experiment: it is there next time, and never for another model.
       await actions.saveDatasets(used);
       const recipes: RecipeRequest[] = chosen.map((m) => {
@@ -403,6 +446,7 @@ export function OptimizeView({
           >
             {chosen.length <= 1 ? 'Queue job' : `Queue ${chosen.length} jobs`}
           </button>
+          {checkProgress('queue')}
           {!inputsReady && (
             <p className="field-error" role="alert">
               Set the model's input shapes in the Model view first.
@@ -426,7 +470,9 @@ export function OptimizeView({
         catalog={catalog.kind === 'loaded' ? catalog.catalog : undefined}
         ready={inputsReady}
         hasEvaluationData={evalDataset.ok}
+        evaluationLabels={evaluationLabels}
         prepareData={prepareTuneData}
+        checkProgress={checkProgress('tune')}
       />
 
       <PipelineList
@@ -442,6 +488,57 @@ export function OptimizeView({
       />
     </div>
   );
+}
+
+/** A data check the page waits for: which role, for which button, since when. */
+interface DataCheck {
+  role: DatasetRole;
+  purpose: 'queue' | 'tune';
+  sinceMs: number;
+}
+
+/** That the check runs (an indeterminate bar and the seconds it has taken), and Cancel. */
+function DataCheckProgress({ check, onCancel }: { check: DataCheck; onCancel: () => void }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.max(0, Math.floor((now - check.sinceMs) / 1000));
+  return (
+    // Takes the row's free width and wraps within it, so the Queue button beside it keeps its one line.
+    <span
+      className="data-check-progress"
+      role="status"
+      data-testid="data-check-progress"
+      style={{ flex: '1 1 0', minWidth: 0 }}
+    >
+      <progress aria-label={`Checking the ${check.role} data`} />{' '}
+      <span>
+        Checking the {check.role} data{seconds > 0 ? ` (${seconds} s)` : ''}… every sample is read, so a large
+        set takes a while.
+      </span>{' '}
+      <button type="button" className="small" onClick={onCancel}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+/**
+ * Whether the evaluation data has labels: what its last check found when it is of this very spec, else what
+ * the spec says (synthetic data and a .npy without a labels file have none; the other kinds may carry them).
+ */
+function labelsOf(
+  spec: DatasetSpecInput | undefined,
+  check: DatasetCheckReport | undefined,
+): EvaluationLabels {
+  if (check) return check.labels ? 'present' : 'none';
+  if (!spec) return 'unknown';
+  if (spec.kind === 'synthetic') return 'none';
+  if (spec.kind === 'npy') return spec.labels ? 'present' : 'none';
+  if (spec.kind === 'npz' && spec.labels) return 'present';
+  return 'unknown';
 }
 
 function draftOf(spec: DatasetSpecInput | undefined): DatasetDraft {
