@@ -9,10 +9,11 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { useStaticRenderer } from './support/static-renderer.js';
 import { SCREENSHOT_DIR, failOnPageErrors } from './support/page-errors.js';
+import { screenshotAtTwoSizes } from './support/views.js';
 
 const server = useStaticRenderer();
 
-failOnPageErrors();
+const pageErrors = failOnPageErrors();
 
 const SIZES = [
   [1440, 900],
@@ -154,6 +155,105 @@ test.describe('charts at a glance', () => {
       await page.screenshot({ path: `${SCREENSHOT_DIR}charts-compare-${width}.png`, fullPage: true });
     });
   }
+
+  test('a latency ratio is printed with the original p50 it divides by, where that is not the original row', async ({
+    page,
+  }) => {
+    await openCompare(page);
+    // Time the original alone: its row now shows this run, while each variant's ratio stays against the
+    // original of its own (interleaved) run. Without the base beside it, "×0.70" under an original that is
+    // now several times slower contradicts the figures.
+    const picks = page.getByRole('group', { name: 'Variants to measure' });
+    for (const box of await picks.getByRole('checkbox').all()) await box.uncheck();
+    await picks.getByRole('checkbox', { name: 'original' }).check();
+    await page.getByRole('button', { name: 'Benchmark 1 model' }).click();
+    const table = page.getByTestId('compare-table');
+    const originalP50 = table.locator('tr[data-variant="original"] td').nth(1);
+    const ms = (text: string | null) => Number.parseFloat(text ?? '');
+    // The scenario's original ran at about 0.17 ms; the mock engine times the sample at about 1.1 ms.
+    await expect.poll(async () => ms(await originalP50.textContent()), { timeout: 20_000 }).toBeGreaterThan(0.5);
+    await expect(table.locator('tr[data-variant="original"] .tag.live')).toHaveCount(0);
+    const shownOriginal = ms(await originalP50.textContent());
+    const ratios = table.getByTestId('latency-ratio');
+    await expect(ratios).toHaveCount(5);
+    for (const text of await ratios.allTextContents()) {
+      const match = /^×([\d.]+) of ([\d.]+) ms$/.exec(text);
+      expect(match, `"${text}" names the original p50 it is against`).not.toBeNull();
+      expect(Number(match![2])).not.toBe(shownOriginal);
+    }
+    // Each figure, its ratio and its base agree: p50 / base = ratio (to the printed digits).
+    for (const row of await table.locator('tbody tr:not([data-variant="original"])').all()) {
+      const cell = (await row.locator('td').nth(1).textContent()) ?? '';
+      const [, p50, ratio, base] = /^([\d.]+) ms ×([\d.]+) of ([\d.]+) ms/.exec(cell)!;
+      expect(Math.abs(Number(p50) / Number(base) - Number(ratio)), cell).toBeLessThan(0.02);
+    }
+    await expect(page.getByTestId('ratio-note')).toBeVisible();
+    const latency = page.getByTestId('chart-latency');
+    await expect(latency).toContainText("where it is not the original's bar");
+    // In the chart too: under each variant's figures, the p50 its ratio is against; whole, on no other text.
+    for (const [width, height] of SIZES) {
+      await page.setViewportSize({ width, height });
+      const lines = await boxes(latency, '.recharts-yAxis-tick-labels tspan');
+      expect(lines.filter((t) => /^of [\d.]+ ms$/.test(t.text))).toHaveLength(5);
+      for (const t of lines) expect(t.text, `at ${width}: a caption cut short`).not.toMatch(/…$/);
+      expectNoOverlaps(lines, `latency names and figures at ${width}`);
+    }
+    // Each size once the chart has redrawn for it (its axis labels back): a shot taken mid-redraw cut it short.
+    for (const [width, height] of SIZES) {
+      await page.setViewportSize({ width, height });
+      await expect(latency.locator('.recharts-xAxis-tick-labels')).toBeVisible();
+      // Away from the window's bottom edge, where the fixed Jobs bar would cover the axis in the picture.
+      await latency.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await latency.screenshot({ path: `${SCREENSHOT_DIR}charts-ratio-base-${width}.png` });
+      await page.locator('.table-card').screenshot({ path: `${SCREENSHOT_DIR}charts-ratio-table-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  test('benchmarks that failed are said to have failed, not to be missing', async ({ page }) => {
+    // The browser benchmark loads each model over HTTP first: refused, the job fails with its message (and
+    // Chromium logs the refused request, which is the point here).
+    pageErrors.watch(page, [/workspace-files\//, /status of 500/]);
+    await page.route('**/workspace-files/**', (route) => route.fulfill({ status: 500 }));
+    await page.goto(`${server.origin}/index.html?host=mock`);
+    await page.getByRole('button', { name: 'Try the sample model' }).click();
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await page.getByLabel('Provider', { exact: true }).selectOption('wasm');
+    await page.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
+    const latency = page.getByTestId('chart-latency');
+    await expect(latency.getByTestId('benchmark-failed')).toContainText(
+      'The benchmark ran and failed, so there are no latencies to show: Could not load original into the page (HTTP 500)',
+    );
+    await expect(latency).toContainText('“Jobs” at the bottom of the window has the details');
+    await expect(latency).not.toContainText('Run a benchmark to see latencies here');
+    const histogram = page.getByTestId('chart-histogram');
+    await expect(histogram).toContainText('No timed runs: the benchmark failed.');
+    await expect(histogram).not.toContainText('0 timed runs');
+    await expect(histogram.getByTestId('benchmark-failed')).toContainText('HTTP 500');
+    // A second failure in a row is counted.
+    await page.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
+    await expect(latency.getByTestId('benchmark-failed')).toContainText('The last 2 benchmarks ran and failed');
+    await screenshotAtTwoSizes(page, 'charts-benchmark-failed', { restore: { width: 1440, height: 900 } });
+  });
+
+  test('at 800x600 the page never scrolls sideways: the figures table scrolls inside its card', async ({ page }) => {
+    await openCompare(page, 800, 600);
+    const table = page.getByTestId('compare-table');
+    await expect(table.locator('tbody tr')).toHaveCount(6);
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      viewport: document.documentElement.clientWidth,
+    }));
+    expect(widths.page, 'the page is wider than the window').toBeLessThanOrEqual(widths.viewport);
+    const scroller = page.getByTestId('compare-table-scroll');
+    const inner = await scroller.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    const card = (await boxes(page.locator('.compare'), '.table-card'))[0]!;
+    const tableBox = (await boxes(page.locator('.compare'), '[data-testid="compare-table-scroll"]'))[0]!;
+    expect(tableBox.x + tableBox.width).toBeLessThanOrEqual(card.x + card.width + 0.5);
+    // At this width the columns need more than the card: the wrapper scrolls them (not the page).
+    expect(inner.scroll).toBeGreaterThanOrEqual(inner.client);
+    await page.screenshot({ path: `${SCREENSHOT_DIR}charts-compare-800.png`, fullPage: true });
+  });
 
   test('the pruned variant shows its accuracy drop in the Optimize view too', async ({ page }) => {
     await openCompare(page);

@@ -64,6 +64,68 @@ describe('explainProfiles', () => {
     expect(e.variant.byKind.find((k) => k.kind === 'quantized')!.ms).toBe(6);
   });
 
+  // A pruned MLP as the app profiled it: the same float kernels as the original, and slower.
+  const prunedMlp = {
+    original: { p50Ms: 0.027, byOpType: [op('Gemm', 0.012), op('Relu', 0.003)] },
+    variant: { p50Ms: 0.0345, byOpType: [op('Gemm', 0.015), op('Relu', 0.004)] },
+    int8: fast,
+  };
+
+  it('gives a pruned variant advice about pruning, not about quantization', () => {
+    const advice = explainProfiles({ ...prunedMlp, variantOperation: 'prune' }).advice.join('\n');
+    expect(advice).toMatch(/1\.28x .* not faster/);
+    expect(advice).toMatch(/Weights set to zero still cost time/);
+    expect(advice).toMatch(/Only channels removed outright shrink/);
+    expect(advice).toMatch(/at 0\.035 ms a run, per-op overhead/);
+    expect(advice).not.toMatch(/int8:|quantizes this model|stays? in float|Q\/DQ/);
+  });
+
+  it('says a pruned variant that got faster did so in float, and that int8 is the next step', () => {
+    const advice = explainProfiles({
+      ...prunedMlp,
+      variant: { p50Ms: 0.02, byOpType: [op('Gemm', 0.008), op('Relu', 0.003)] },
+      variantOperation: 'prune',
+    }).advice.join('\n');
+    expect(advice).toMatch(/Pruning cut the work: the variant runs at 0\.74x/);
+    expect(advice).not.toMatch(/not faster|zero still cost/);
+  });
+
+  it('without being told, does not take an all-float variant for a failed quantization', () => {
+    const advice = explainProfiles(prunedMlp).advice.join('\n');
+    // Before: "Gemm and Relu stay in float ... Nothing runs in int8: check that the method quantizes ..."
+    expect(advice).not.toMatch(/stays? in float|Nothing runs in int8/);
+    expect(advice).toMatch(/Every kernel of this variant runs in float, as in the original/);
+    expect(advice).toMatch(/If it was pruned: weights set to zero still cost time/);
+    expect(advice).toMatch(
+      /If it was meant to be quantized, check that the method quantizes this model's ops/,
+    );
+  });
+
+  it('still says when a quantized variant runs nothing in int8', () => {
+    const e = explainProfiles({
+      original: { p50Ms: 1, byOpType: [op('Conv', 4)] },
+      variant: { p50Ms: 1.2, byOpType: [op('Conv', 4), op('DequantizeLinear', 0.2)] },
+      int8: fast,
+    });
+    expect(e.advice.join('\n')).toMatch(
+      /Conv stays in float: .* Nothing runs in int8 or int4: check that the method/,
+    );
+    expect(explainProfiles({ ...prunedMlp, variantOperation: 'quantize' }).advice.join('\n')).toMatch(
+      /Nothing runs in int8 or int4/,
+    );
+  });
+
+  it('names the exclude-nodes option by what it is, not by the command-line flag (the app shows it too)', () => {
+    const e = explainProfiles({
+      original: { p50Ms: 10, byOpType: [op('Conv', 8), op('Resize', 2)] },
+      variant: { p50Ms: 9, byOpType: [op('QLinearConv', 3), op('Resize', 2), op('Sigmoid', 2)] },
+      int8: fast,
+    });
+    const advice = e.advice.join('\n');
+    expect(advice).toMatch(/fewer nodes in the quantizer's "exclude nodes" option/);
+    expect(advice).not.toMatch(/--[a-z]/);
+  });
+
   it('classifies onnxruntime kernels', () => {
     expect(['QLinearConv', 'MatMulNBits', 'QGemm'].map((op) => kernelKind(op))).toEqual([
       'quantized',

@@ -76,6 +76,20 @@ export interface Explanation {
   advice: string[];
 }
 
+/**
+ * How the variant was made, as far as the advice is concerned. The profile alone cannot tell a pruned model
+ * from one a quantizer left in float (both run float kernels only), so a caller that knows says.
+ */
+export type VariantOperation = 'quantize' | 'prune';
+
+/** Op types only a quantized model has: its int8/int4 kernels and the Q/DQ around them. */
+const QUANTIZED_MODEL_OPS = new Set([
+  ...QUANTIZED,
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'DynamicQuantizeLinear',
+]);
+
 /** Share thresholds (percent of the variant's kernel time) above which a kind earns advice. */
 const FLOAT_ADVICE_PCT = 10;
 const CONVERSION_ADVICE_PCT = 10;
@@ -93,12 +107,40 @@ function byKind(ops: readonly OpTypeTime[]): KindShare[] {
 const list = (names: string[]) =>
   names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
+/**
+ * What pruning can and cannot do for speed: weights set to zero keep their place in the tensors, and
+ * onnxruntime's dense kernels (Conv, MatMul, Gemm) multiply the zeros as well; only channels removed outright
+ * make the kernels smaller. `known`: the caller said the variant was pruned (else it is one possibility).
+ */
+function pruneAdvice(p50Ratio: number, p50Ms: number, known: boolean): string {
+  if (p50Ratio < 0.97)
+    return (
+      `${known ? 'Pruning' : 'Something other than quantization (pruned channels, fused ops)'} cut the work: the variant runs at ` +
+      `${p50Ratio.toFixed(2)}x of the original's p50, still all in float. Quantizing it (int8) as well can make it faster still.`
+    );
+  return (
+    `${known ? '' : 'If it was pruned: '}weights set to zero still cost time, as onnxruntime's dense kernels (Conv, MatMul, Gemm) ` +
+    'multiply the zeros as well: sparsity alone does not make a model faster. Only channels removed outright shrink the kernels that held them' +
+    // Below a fraction of a millisecond a run, per-op overhead rather than arithmetic sets the time.
+    (p50Ms < 0.2
+      ? `, and at ${p50Ms.toFixed(3)} ms a run, per-op overhead may outweigh the arithmetic saved`
+      : '') +
+    '. For speed, prune whole channels (structured) or quantize the pruned variant (int8).'
+  ).replace(/^w/, (c) => (known ? c.toUpperCase() : c));
+}
+
 export function explainProfiles(input: {
   original: { p50Ms: number; byOpType: readonly OpTypeTime[] };
   variant: { p50Ms: number; byOpType: readonly OpTypeTime[] };
   int8: Int8Support;
   /** The variant's op types before fusion (its graph), to tell a dynamic variant's float Conv. */
   variantGraphOps?: Record<string, number>;
+  /**
+   * How the variant was made, when the caller knows (a workspace variant's recipe). Without it, a variant
+   * whose profile has an int8/int4 kernel or a Q/DQ is taken as quantized; one with neither computes in
+   * float like the original, and the advice covers both ways that happens (pruned, or not quantized).
+   */
+  variantOperation?: VariantOperation;
 }): Explanation {
   const { original, variant, int8 } = input;
   const variantKinds = byKind(variant.byOpType);
@@ -143,13 +185,30 @@ export function explainProfiles(input: {
       `int8-dynamic leaves Conv in float (${pct.toFixed(0)}% of run time here): use int8-static, which runs the convolutions in int8.`,
     );
   }
+  const operation: VariantOperation | undefined =
+    input.variantOperation ??
+    ([...graphOps].some((op) => QUANTIZED_MODEL_OPS.has(op)) ? 'quantize' : undefined);
   const floatShare = share('float');
-  if (floatShare >= FLOAT_ADVICE_PCT && floatOps.length > 0) {
+  if (operation === 'prune') {
+    // Float kernels are all a pruned model has: "stays in float" and int8 advice would be beside the point.
+    advice.push(pruneAdvice(p50Ratio, variant.p50Ms, true));
+  } else if (floatShare >= FLOAT_ADVICE_PCT && floatOps.length > 0) {
     const top = floatOps.slice(0, 3);
-    advice.push(
-      `${list(top.map((o) => o.opType))} stay${top.length === 1 ? 's' : ''} in float: ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time ` +
-        `(all float ops: ${floatShare.toFixed(0)}%). ${dynamic ? '' : quantizedShare > 0 ? 'Each float island between int8 ops also costs a DequantizeLinear and a QuantizeLinear; keeping fewer ops in float (fewer --exclude-nodes, or a quantizer that covers these ops) removes both.' : "Nothing runs in int8: check that the method quantizes this model's ops."}`.trim(),
-    );
+    const names = `${list(top.map((o) => o.opType))} ${top.length === 1 ? 'takes' : 'take'} ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time`;
+    if (operation === undefined)
+      advice.push(
+        `Every kernel of this variant runs in float, as in the original (no int8/int4 kernel, no Q/DQ): ${names}. ${pruneAdvice(p50Ratio, variant.p50Ms, false)}` +
+          (p50Ratio < 0.97
+            ? ''
+            : " If it was meant to be quantized, check that the method quantizes this model's ops."),
+      );
+    else
+      // The text is shown by the app and printed by `onnx-studio explain`: it names the option by what it
+      // is ("Exclude nodes" in the app's form, --exclude-nodes on the command line), not by one host's flag.
+      advice.push(
+        `${list(top.map((o) => o.opType))} stay${top.length === 1 ? 's' : ''} in float: ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time ` +
+          `(all float ops: ${floatShare.toFixed(0)}%). ${dynamic ? '' : quantizedShare > 0 ? 'Each float island between int8 ops also costs a DequantizeLinear and a QuantizeLinear; keeping fewer ops in float (fewer nodes in the quantizer\'s "exclude nodes" option, or a quantizer that covers these ops) removes both.' : "Nothing runs in int8 or int4: check that the method quantizes this model's ops."}`.trim(),
+      );
   }
   const conversionShare = share('conversion');
   if (conversionShare >= CONVERSION_ADVICE_PCT)

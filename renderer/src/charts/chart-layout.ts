@@ -22,9 +22,12 @@ export function textWidth(text: string, fontPx = CHART_FONT_PX): number {
   return Math.ceil(text.length * fontPx * 0.62);
 }
 
-/** The chart's height for `rows` bars. */
-export function barChartHeight(rows: number): number {
-  return CHART_TOP_PX + Math.max(2, rows) * BAR_ROW_PX + CHART_AXIS_PX;
+/** A row with three lines of text (name and two lines of figures, 1.25em apart) and a gap. */
+export const BAR_ROW_3_LINES_PX = 52;
+
+/** The chart's height for `rows` bars, each `rowPx` high. */
+export function barChartHeight(rows: number, rowPx = BAR_ROW_PX): number {
+  return CHART_TOP_PX + Math.max(2, rows) * rowPx + CHART_AXIS_PX;
 }
 
 /** Width of the category axis (names on the left): the longest line, within [min, max]. */

@@ -14,6 +14,7 @@ import {
   CartesianGrid,
   Cell,
   LabelList,
+  Rectangle,
   ResponsiveContainer,
   Scatter,
   ScatterChart,
@@ -21,6 +22,7 @@ import {
   XAxis,
   YAxis,
   ZAxis,
+  type BarShapeProps,
 } from 'recharts';
 import { formatBytes } from '../format.js';
 import {
@@ -28,6 +30,8 @@ import {
   formatQuality,
   formatRatio,
   QUALITY_LABELS,
+  ratioBaseToShow,
+  type BenchmarkFailure,
   type CompareRow,
   type OpBreakdownRow,
   type QualityMetric,
@@ -48,6 +52,7 @@ import {
 import { OTHER_OPS } from '../state/compare-data.js';
 import { takingTurns, type PendingProp } from './take-turns.js';
 import {
+  BAR_ROW_3_LINES_PX,
   barChartHeight,
   categoryAxisWidth,
   CHART_FONT_PX,
@@ -70,7 +75,10 @@ export function axisProps(colors: ChartColors) {
   return { stroke: colors.muted, tick: { fill: colors.text, fontSize: 12 } };
 }
 
-/** A variant's name on the category axis, with an optional second line (its figures) in the muted colour. */
+/**
+ * A variant's name on the category axis, with optional further lines (its figures; `\n` between lines) in the
+ * muted colour, the whole block centred on the bar.
+ */
 function CategoryTick(props: {
   x?: number;
   y?: number;
@@ -82,19 +90,22 @@ function CategoryTick(props: {
   const { x = 0, y = 0, payload, captions, width, colors } = props;
   const name = String(payload?.value ?? '');
   const caption = captions?.[name];
+  const lines = caption ? caption.split('\n') : [];
   const room = width - 14;
+  // Lines are 1.25em apart; the first moves up by half the block (one caption line: -0.25em, as before).
+  const firstDy = lines.length === 0 ? '0.32em' : lines.length === 1 ? '-0.25em' : `${-0.625 * lines.length + 0.32}em`;
   return (
     <g transform={`translate(${x},${y})`}>
       <text textAnchor="end" fill={colors.text} fontSize={CHART_FONT_PX}>
-        <title>{caption ? `${name}: ${caption}` : name}</title>
-        <tspan x={-6} dy={caption ? '-0.25em' : '0.32em'}>
+        <title>{caption ? `${name}: ${lines.join(' ')}` : name}</title>
+        <tspan x={-6} dy={firstDy}>
           {fitLabel(name, room)}
         </tspan>
-        {caption && (
-          <tspan x={-6} dy="1.25em" fill={colors.muted}>
-            {fitLabel(caption, room)}
+        {lines.map((line, i) => (
+          <tspan key={i} x={-6} dy="1.25em" fill={colors.muted}>
+            {fitLabel(line, room)}
           </tspan>
-        )}
+        ))}
       </text>
     </g>
   );
@@ -147,7 +158,7 @@ function RatioBarChart({
           />
           <YAxis {...categoryAxis(colors, labelWidth)} tick={<CategoryTick width={labelWidth} colors={colors} />} />
           <Tooltip formatter={(v) => [format(Number(v)), unitLabel]} contentStyle={tooltipStyle(colors)} />
-          <Bar dataKey="value" name={unitLabel} isAnimationActive={false} barSize={22}>
+          <Bar dataKey="value" name={unitLabel} isAnimationActive={false} barSize={22} shape={BarShape}>
             {data.map((d) => (
               <Cell key={d.label} fill={seriesColor(colors, d.index)} />
             ))}
@@ -157,6 +168,15 @@ function RatioBarChart({
       )}
     </div>
   );
+}
+
+/**
+ * The default bar, given as a shape of our own for what that changes in recharts: it drops the bars of zero
+ * width (a 0.00% accuracy) before their labels are drawn, unless the bar has a custom shape. A zero bar
+ * still draws nothing (Rectangle renders no path at width 0), but its value label is printed at the axis.
+ */
+function BarShape(props: BarShapeProps) {
+  return <Rectangle {...props} />;
 }
 
 /** What both horizontal bar charts share: names on the left, values along the bottom, room on the right. */
@@ -289,10 +309,32 @@ function Whiskers(props: {
   );
 }
 
+/**
+ * A benchmark that ran and failed, said where its figures would be: with the engine's message, and where the
+ * job's details and what to do are (the Jobs panel, opened from the status bar at the bottom of the window).
+ */
+export function BenchmarkFailed({ failure, what }: { failure: BenchmarkFailure; what: string }) {
+  return (
+    <div data-testid="benchmark-failed">
+      <p className="inline-error">
+        <strong>
+          {failure.inARow > 1 ? `The last ${failure.inARow} benchmarks ran and failed` : 'The benchmark ran and failed'}
+          {what ? `, so ${what}` : ''}:
+        </strong>{' '}
+        {failure.error.message}
+      </p>
+      <p className="muted">
+        {failure.title}. “Jobs” at the bottom of the window has the details and what to do.
+      </p>
+    </div>
+  );
+}
+
 function LatencyChartView({
   rows,
   sourceLabel,
   controls,
+  failure,
   pending,
 }: PendingProp & {
   rows: CompareRow[];
@@ -300,8 +342,14 @@ function LatencyChartView({
   controls?: ReactNode;
   /** Changes when `controls` show something else (memoized charts compare this, not the elements). */
   controlsKey?: string;
+  /** The model's latest benchmark, when it failed (`benchmarkFailure`). */
+  failure?: BenchmarkFailure | undefined;
 }) {
   const colors = useChartColors();
+  const original = rows.find((r) => r.isOriginal);
+  // Each variant's ratio is to the original of its own run; where that p50 is not the original's bar, it is
+  // printed with the ratio ("×1.06 of 0.210 ms"), so a faster-looking figure is never labelled slower.
+  const basesShown = rows.some((r) => r.p50Ms !== undefined && ratioBaseToShow(r, original) !== undefined);
   const data = rows
     .filter((r) => r.p50Ms !== undefined)
     .map((r) => ({
@@ -313,9 +361,11 @@ function LatencyChartView({
         p90: r.p90Ms ?? (r.p50Ms as number),
         p99: r.p99Ms ?? (r.p50Ms as number),
       },
+      // The ratio's base, where shown, on a line of its own: "0.113 ms ×2.53" over "of 0.0447 ms".
       caption:
         `${formatMs(r.p50Ms)} ${r.isOriginal ? '' : formatRatio(r.latencyRatio)}`.trim() +
-        (r.latency?.final ? '' : ' (live)'),
+        (r.latency?.final ? '' : ' (live)') +
+        (ratioBaseToShow(r, original) !== undefined ? `\nof ${formatMs(ratioBaseToShow(r, original))}` : ''),
       inputs: r.latency?.inputs ? shortShapes(r.latency.inputs) : undefined,
       p90: r.p90Ms,
       p99: r.p99Ms,
@@ -327,9 +377,10 @@ function LatencyChartView({
   );
   const top = axis.ticks[axis.ticks.length - 1] ?? 1;
   const tick = spanFormatter(axis.ticks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 1))} ms`);
-  const labelWidth = categoryAxisWidth(data.flatMap((d) => [d.label, d.caption]));
-  const height = barChartHeight(data.length);
+  // Three lines a row (name, figures, the ratio's base) where bases are shown.
+  const height = barChartHeight(data.length, basesShown ? BAR_ROW_3_LINES_PX : undefined);
   const [box, width] = useWidth<HTMLDivElement>();
+  const labelWidth = categoryAxisWidth(data.flatMap((d) => [d.label, ...d.caption.split('\n')]));
   const right = 24;
   const tickLabel = tickLabeller(axis.ticks, width - labelWidth - right, tick);
   return (
@@ -338,14 +389,26 @@ function LatencyChartView({
       pending={pending}
       height={height}
       title="Latency (p50, whiskers to p90 and p99)"
-      subtitle={`Measured with ${sourceLabel}; the ratio is to the original's p50 (below ×1 is faster).${
+      subtitle={`Measured with ${sourceLabel}. Each variant is timed interleaved with the original in its own run; its ratio is to that run's original p50 (below ×1 is faster)${
+        basesShown ? ', given under it ("of … ms") where it is not the original\'s bar' : ''
+      }.${
         axis.clipped
           ? ` The axis fits the bars: whiskers past ${tick(top)} stop at its end with an arrow (p90 and p99 in the tooltip and the table).`
           : ''
       }`}
       {...(controls ? { controls } : {})}
-      {...(data.length > 0 ? {} : { empty: <p className="muted">Run a benchmark to see latencies here.</p> })}
+      {...(data.length > 0
+        ? {}
+        : {
+            empty: failure ? (
+              <BenchmarkFailed failure={failure} what="there are no latencies to show" />
+            ) : (
+              <p className="muted">Run a benchmark to see latencies here.</p>
+            ),
+          })}
     >
+      {/* Figures from earlier runs, but the latest benchmark failed: the figures may not be what the user expects. */}
+      {failure && <BenchmarkFailed failure={failure} what="these figures are from earlier runs" />}
       <div ref={box} style={{ width: '100%', height }}>
         {width > 0 && (
           <BarChart {...horizontalFrame(width, height, data, right)}>
@@ -529,6 +592,7 @@ export function LatencyHistogramChart({
   live,
   controls,
   colorIndex = 0,
+  failure,
 }: {
   samples: number[] | undefined;
   label: string;
@@ -536,20 +600,32 @@ export function LatencyHistogramChart({
   /** The variant's place in the comparison: its colour in every other chart. */
   colorIndex?: number;
   controls?: ReactNode;
+  /** The latest benchmark of this variant, when it failed: said instead of "no timed runs yet". */
+  failure?: BenchmarkFailure | undefined;
 }) {
   const colors = useChartColors();
   const bins = useMemo(() => histogram(samples ?? [], 30), [samples]);
   const runs = samples?.length ?? 0;
+  const timed =
+    runs > 0
+      ? `${runs} timed runs${live ? ', updating live as samples stream in' : ''}.`
+      : failure
+        ? 'No timed runs: the benchmark failed.'
+        : 'No timed runs yet.';
   return (
     <ChartCard
       id="histogram"
       title={`Latency distribution: ${label}`}
-      subtitle={`${runs} timed runs${live ? ', updating live as samples stream in' : ''}. A long right tail means occasional slow runs.`}
+      subtitle={runs > 0 ? `${timed} A long right tail means occasional slow runs.` : timed}
       {...(controls ? { controls } : {})}
       {...(bins.length > 0
         ? {}
         : {
-            empty: <p className="muted">The distribution appears while a benchmark of this variant runs.</p>,
+            empty: failure ? (
+              <BenchmarkFailed failure={failure} what="there is no distribution to show" />
+            ) : (
+              <p className="muted">The distribution appears while a benchmark of this variant runs.</p>
+            ),
           })}
     >
       <HistogramSvg
@@ -666,9 +742,11 @@ export const QualityChart = takingTurns(
 
 export const LatencyChart = takingTurns(
   LatencyChartView,
-  (p: { rows: CompareRow[]; sourceLabel: string; controlsKey?: string }) => [
+  (p: { rows: CompareRow[]; sourceLabel: string; controlsKey?: string; failure?: BenchmarkFailure | undefined }) => [
     p.sourceLabel,
     p.controlsKey,
+    p.failure?.jobId,
+    p.failure?.inARow,
     p.rows.map((r) => [
       r.label,
       r.index,
@@ -677,6 +755,7 @@ export const LatencyChart = takingTurns(
       r.p90Ms,
       r.p99Ms,
       r.latencyRatio,
+      r.latencyRatioBaseMs,
       r.latency?.final,
     ]),
   ],

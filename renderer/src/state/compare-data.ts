@@ -4,7 +4,8 @@
  * the CSV, the report and the tests all read the same numbers.
  */
 import { p50RatioToOriginal } from '../../../shared/latency-stats.js';
-import { measurementKey, type MeasurementSource } from './studio-state.js';
+import { measurementKey, type JobRecord, type MeasurementSource } from './studio-state.js';
+import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { Evaluation, LatencyMeasurement, Variant } from './variants.js';
 import type { DatasetIdentity } from '../../../shared/workspace.js';
 import { accuracyDrop } from './accuracy-drop.js';
@@ -31,6 +32,12 @@ export interface CompareRow {
   p90Ms?: number;
   p99Ms?: number;
   latencyRatio?: number;
+  /**
+   * The original's p50 that `latencyRatio` divides by: the original's in the variant's own interleaved run
+   * when that run timed it, else the original's latest p50. It can differ from the original's own row (its
+   * latest run), so wherever the ratio is shown next to that row it must be shown too (`ratioBaseToShow`).
+   */
+  latencyRatioBaseMs?: number;
   quality?: number;
   qualityRatio?: number;
   /** The data the quality figure was measured on. */
@@ -99,7 +106,12 @@ export function compareRows(
       row.p90Ms = stats.p90Ms;
       row.p99Ms = stats.p99Ms;
       const latencyRatio = p50RatioToOriginal(stats.p50Ms, latency?.sameRunOriginalP50Ms, baseLatency, latency?.inputs);
-      if (latencyRatio !== undefined) row.latencyRatio = latencyRatio;
+      if (latencyRatio !== undefined) {
+        row.latencyRatio = latencyRatio;
+        // The base p50RatioToOriginal chose: the same run's original when there is one, else the latest.
+        const base = latency?.sameRunOriginalP50Ms ?? baseLatency?.p50Ms;
+        if (base !== undefined) row.latencyRatioBaseMs = base;
+      }
     }
     if (quality !== undefined) {
       row.quality = quality;
@@ -121,6 +133,65 @@ export function accuracyDropPoints(row: CompareRow, original: CompareRow | undef
     { accuracy: row.quality, ...(row.dataset ? { dataset: row.dataset } : {}) },
     { accuracy: original.quality, ...(original.dataset ? { dataset: original.dataset } : {}) },
   );
+}
+
+/**
+ * The original p50 a variant's latency ratio is against, when it is not what the original's own row shows
+ * (each variant's run timed the original anew, interleaved with it; the original's row is its latest run).
+ * Shown beside the ratio, so that no ratio contradicts the figures next to it: "0.223 ms ×1.06" beside an
+ * original of 0.281 ms reads as a mistake, "0.223 ms ×1.06 of 0.210 ms" does not. Compared as displayed
+ * (3 significant digits): a base that would print the same as the original's row adds nothing.
+ */
+export function ratioBaseToShow(row: CompareRow, original: CompareRow | undefined): number | undefined {
+  if (row.isOriginal || row.latencyRatio === undefined || row.latencyRatioBaseMs === undefined) return undefined;
+  return formatMs(row.latencyRatioBaseMs) === formatMs(original?.p50Ms) ? undefined : row.latencyRatioBaseMs;
+}
+
+/** A variant's latency ratio as the charts and the table print it: "×2.53", or "×2.53 of 0.0447 ms". */
+export function formatLatencyRatio(row: CompareRow, original: CompareRow | undefined): string {
+  const base = ratioBaseToShow(row, original);
+  return `${formatRatio(row.latencyRatio)}${base !== undefined ? ` of ${formatMs(base)}` : ''}`;
+}
+
+/** A benchmark of the model that ran and failed, with no benchmark finished since. */
+export interface BenchmarkFailure {
+  jobId: string;
+  /** The job's title, e.g. `Benchmark original + int8-dynamic (onnxruntime-node, cpu)`. */
+  title: string;
+  error: StudioErrorInfo;
+  /** The targets it was to measure (`original` or variant ids). */
+  targets: string[];
+  /** Who was to measure (engine and provider), when the job says. */
+  source?: MeasurementSource;
+  /** How many benchmarks failed in a row, this one the last. */
+  inARow: number;
+}
+
+const BENCHMARK_KINDS: ReadonlySet<string> = new Set(['bench', 'web-bench']);
+
+/**
+ * The benchmark failure Compare must own up to: the latest benchmark of `modelPath` (engine or browser) that
+ * ended, when it failed. Without it a model whose benchmarks all failed looks as if none had run ("Run a
+ * benchmark to see latencies here", "0 timed runs"). A benchmark that finished since makes it old news;
+ * cancelled ones say nothing either way.
+ */
+export function benchmarkFailure(jobs: readonly JobRecord[], modelPath: string | undefined): BenchmarkFailure | undefined {
+  const ended = jobs
+    .filter((j) => j.modelPath === modelPath && BENCHMARK_KINDS.has(j.kind) && (j.status === 'done' || j.status === 'failed'))
+    .sort((a, b) => (a.finishedAtMs ?? a.submittedAtMs) - (b.finishedAtMs ?? b.submittedAtMs));
+  const last = ended.at(-1);
+  if (!last || last.status !== 'failed') return undefined;
+  let inARow = 0;
+  for (let i = ended.length - 1; i >= 0 && ended[i]!.status === 'failed'; i--) inARow++;
+  return {
+    jobId: last.jobId,
+    title: last.title,
+    // A job the host refused, or one that ended without an error, still failed: say so in its words.
+    error: last.error ?? { code: 'INTERNAL', message: `${last.title} failed without a message.` },
+    targets: last.targets,
+    ...(last.measurement ? { source: last.measurement } : {}),
+    inARow,
+  };
 }
 
 /** "×0.26" with enough digits to tell close values apart. */

@@ -29,8 +29,10 @@ import { formatBytes } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
 import {
   accuracyDropPoints,
+  benchmarkFailure,
   compareRows,
   describeSource,
+  formatLatencyRatio,
   formatMs,
   formatQuality,
   formatRatio,
@@ -39,6 +41,7 @@ import {
   paretoFront,
   pickQualityMetric,
   QUALITY_LABELS,
+  ratioBaseToShow,
   type CompareRow,
   type QualityMetric,
 } from '../state/compare-data.js';
@@ -86,6 +89,15 @@ export function CompareView({
   const histogramVariant =
     variants.find((v) => v.id === histogramId) ?? pickHistogramVariant(variants, source);
   const histogramMeasurement = source ? histogramVariant?.latency[measurementKey(source)] : undefined;
+  // A failed benchmark is said where its figures would be: on the latency chart when it measured the source
+  // shown (or there is none to show), on the distribution when it was to time the variant shown there.
+  const failure = benchmarkFailure(state.jobs, state.model?.path);
+  const latencyFailure =
+    failure && (!source || !failure.source || measurementKey(failure.source) === measurementKey(source))
+      ? failure
+      : undefined;
+  const histogramFailure =
+    failure && histogramVariant && failure.targets.includes(histogramVariant.id) ? failure : undefined;
 
   const mixed = mixedDatasets(rows.map((r) => r.dataset));
   const nothingYet = variants.length <= 1 && sources.length === 0 && !variants[0]?.evaluation;
@@ -157,6 +169,7 @@ export function CompareView({
           sourceLabel={source ? describeSource(source) : 'the engine'}
           controlsKey={sources.map(measurementKey).join('|')}
           {...(sourceSelect ? { controls: sourceSelect } : {})}
+          failure={latencyFailure}
         />
         <QualityChart rows={rows} metric={metric} />
         <ParetoChart rows={rows} metric={metric} front={front} />
@@ -169,6 +182,7 @@ export function CompareView({
             0,
             variants.findIndex((v) => v.id === histogramVariant?.id),
           )}
+          failure={histogramFailure}
         />
         <OpBreakdownChart rows={breakdown.rows} opTypes={breakdown.opTypes} />
       </div>
@@ -208,6 +222,7 @@ function CompareTable({
   front: Set<string>;
 }) {
   const qualityLabel = metric ? QUALITY_LABELS[metric] : 'Quality';
+  const original = rows.find((r) => r.isOriginal);
   const saveCsv = () => {
     const header = [
       'variant',
@@ -218,6 +233,7 @@ function CompareTable({
       'p90_ms',
       'p99_ms',
       'p50_ratio',
+      'p50_ratio_original_ms',
       'inputs',
       metric ?? 'quality',
       'quality_ratio',
@@ -235,6 +251,8 @@ function CompareTable({
       r.p90Ms,
       r.p99Ms,
       r.latencyRatio,
+      // The original's p50 the ratio divides by (its own interleaved run), so the ratio can be checked.
+      r.latencyRatioBaseMs,
       r.latency?.inputs ? r.latency.inputs.map(describeInputShape).join('; ') : '',
       r.quality,
       r.qualityRatio,
@@ -253,76 +271,87 @@ function CompareTable({
           Save CSV
         </button>
       </header>
-      <table className="compare-table" aria-labelledby="compare-table-title" data-testid="compare-table">
-        <thead>
-          <tr>
-            <th scope="col">Variant</th>
-            <th scope="col" className="num">
-              Size
-            </th>
-            <th scope="col" className="num">
-              p50{sourceLabel ? ` (${sourceLabel})` : ''}
-            </th>
-            <th scope="col" className="num">
-              p90
-            </th>
-            <th scope="col" className="num">
-              p99
-            </th>
-            <th scope="col">Inputs</th>
-            <th scope="col" className="num">
-              {qualityLabel}
-            </th>
-            <th scope="col">Data</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.id} data-variant={r.label}>
-              <th scope="row">
-                {r.label}
-                {front.has(r.id) && (
-                  <span className="tag" title="No other variant is both faster and better">
-                    Pareto
-                  </span>
-                )}
-                <AccuracyDropBadge
-                  points={accuracyDropPoints(
-                    r,
-                    rows.find((o) => o.isOriginal),
-                    metric,
-                  )}
-                />
+      {rows.some((r) => ratioBaseToShow(r, original) !== undefined) && (
+        <p className="muted" data-testid="ratio-note">
+          Each variant was timed interleaved with the original in its own run; its latency ratio is to the
+          original&apos;s p50 in that run, given after the ratio (“×1.06 of 0.210 ms” is 1.06 times 0.210 ms)
+          where it differs from the original&apos;s row (its latest run).
+        </p>
+      )}
+      {/* The table scrolls inside its card when the window is narrower than its columns (800 px): the page
+          itself never scrolls sideways. Inline, as this wrapper is the table's alone. */}
+      <div className="compare-table-scroll" data-testid="compare-table-scroll" style={{ overflowX: 'auto' }}>
+        <table className="compare-table" aria-labelledby="compare-table-title" data-testid="compare-table">
+          <thead>
+            <tr>
+              <th scope="col">Variant</th>
+              <th scope="col" className="num">
+                Size
               </th>
-              <td className="num">
-                {r.bytes !== undefined ? formatBytes(r.bytes) : '–'}{' '}
-                {!r.isOriginal && <span className="ratio">{formatRatio(r.sizeRatio)}</span>}
-              </td>
-              <td className="num">
-                {formatMs(r.p50Ms)}{' '}
-                {!r.isOriginal && r.p50Ms !== undefined && (
-                  <span className="ratio">{formatRatio(r.latencyRatio)}</span>
-                )}
-                {r.latency && !r.latency.final && <span className="tag live">live</span>}
-              </td>
-              <td className="num">{formatMs(r.p90Ms)}</td>
-              <td className="num">{formatMs(r.p99Ms)}</td>
-              <td className="inputs-cell" data-testid="row-inputs">
-                {r.latency?.inputs ? shortShapes(r.latency.inputs) : '–'}
-              </td>
-              <td className="num">
-                {formatQuality(r.quality, metric)}{' '}
-                {!r.isOriginal && r.quality !== undefined && (
-                  <span className="ratio">{formatRatio(r.qualityRatio)}</span>
-                )}
-              </td>
-              <td className="data-cell" data-testid="row-dataset">
-                {r.dataset ? describeDataset(r.dataset) : '–'}
-              </td>
+              <th scope="col" className="num">
+                p50{sourceLabel ? ` (${sourceLabel})` : ''}
+              </th>
+              <th scope="col" className="num">
+                p90
+              </th>
+              <th scope="col" className="num">
+                p99
+              </th>
+              <th scope="col">Inputs</th>
+              <th scope="col" className="num">
+                {qualityLabel}
+              </th>
+              <th scope="col">Data</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id} data-variant={r.label}>
+                <th scope="row">
+                  {r.label}
+                  {front.has(r.id) && (
+                    <span className="tag" title="No other variant is both faster and better">
+                      Pareto
+                    </span>
+                  )}
+                  <AccuracyDropBadge points={accuracyDropPoints(r, original, metric)} />
+                </th>
+                <td className="num">
+                  {r.bytes !== undefined ? formatBytes(r.bytes) : '–'}{' '}
+                  {!r.isOriginal && <span className="ratio">{formatRatio(r.sizeRatio)}</span>}
+                </td>
+                <td className="num">
+                  {formatMs(r.p50Ms)}{' '}
+                  {!r.isOriginal && r.p50Ms !== undefined && (
+                    <span
+                      className="ratio"
+                      data-testid="latency-ratio"
+                      title="Against the original's p50 in the same interleaved run"
+                    >
+                      {formatLatencyRatio(r, original)}
+                    </span>
+                  )}
+                  {r.latency && !r.latency.final && <span className="tag live">live</span>}
+                </td>
+                <td className="num">{formatMs(r.p90Ms)}</td>
+                <td className="num">{formatMs(r.p99Ms)}</td>
+                <td className="inputs-cell" data-testid="row-inputs">
+                  {r.latency?.inputs ? shortShapes(r.latency.inputs) : '–'}
+                </td>
+                <td className="num">
+                  {formatQuality(r.quality, metric)}{' '}
+                  {!r.isOriginal && r.quality !== undefined && (
+                    <span className="ratio">{formatRatio(r.qualityRatio)}</span>
+                  )}
+                </td>
+                <td className="data-cell" data-testid="row-dataset">
+                  {r.dataset ? describeDataset(r.dataset) : '–'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

@@ -62,6 +62,8 @@ export function ExplainPanel({
       original: { p50Ms: originalP50, byOpType: original.profile.byOpType },
       variant: { p50Ms: p50, byOpType: variant.profile.byOpType },
       int8: int8 ?? { instructions: [], fast: true, source: 'unknown: the host did not say' },
+      // A pruned variant runs float kernels only: its advice is about pruning, not about what stayed in float.
+      ...(variant.recipe ? { variantOperation: variant.recipe.operation } : {}),
     });
   }, [original, variant, int8]);
   if (!original || profiled.length === 0) return null;

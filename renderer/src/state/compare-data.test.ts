@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import {
+  benchmarkFailure,
+  compareRows,
+  formatLatencyRatio,
+  ratioBaseToShow,
+  type CompareRow,
+} from './compare-data.js';
+import { initialState, studioReducer, type JobRecord } from './studio-state.js';
+import { benchRecord, MODEL_PATH, SUMMARY, variant, workspace } from './test-fixtures.js';
+import { deriveVariants } from './variants.js';
+
+const CPU = { engine: 'onnxruntime-node' as const, provider: 'cpu' };
+
+function rowsOf(benchmarks: ReturnType<typeof benchRecord>[]): CompareRow[] {
+  const ws = workspace({
+    variants: [variant('v1', 'int8-dynamic', 1000), variant('v2', 'int4', 800)],
+    benchmarks,
+  });
+  const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+  return compareRows(deriveVariants(state), CPU, undefined);
+}
+
+describe('latency ratios beside the figures they are against', () => {
+  // The reviewer's if-loop.onnx: each variant timed in its own run with the original; the original's row
+  // shows its latest run (0.281 ms), int8-dynamic's run timed the original at 0.2109 ms.
+  const rows = rowsOf([
+    benchRecord('b1', 'cpu', { original: 0.2109, v1: 0.2234 }),
+    benchRecord('b2', 'cpu', { original: 0.2545, v2: 0.2637 }),
+    benchRecord('b3', 'cpu', { original: 0.2811 }),
+  ]);
+  const [original, int8, int4] = rows as [CompareRow, CompareRow, CompareRow];
+
+  it('keeps the interleaved ratio and says which original p50 it divides by', () => {
+    expect(original.p50Ms).toBe(0.2811);
+    expect(int8.latencyRatio).toBeCloseTo(0.2234 / 0.2109, 12);
+    expect(int8.latencyRatioBaseMs).toBe(0.2109);
+    expect(int4.latencyRatioBaseMs).toBe(0.2545);
+  });
+
+  it('prints that base next to a ratio that would otherwise contradict the original row', () => {
+    // Before: "×1.06" beside 0.223 ms, under an original of 0.281 ms.
+    expect(formatLatencyRatio(int8, original)).toBe('×1.06 of 0.211 ms');
+    expect(formatLatencyRatio(int4, original)).toBe('×1.04 of 0.255 ms');
+    expect(ratioBaseToShow(original, original)).toBeUndefined();
+  });
+
+  it('adds nothing where the base is the original row (one run, or a run without the original)', () => {
+    const together = rowsOf([benchRecord('b1', 'cpu', { original: 4, v1: 2, v2: 3 })]);
+    expect(together.map((r) => formatLatencyRatio(r, together[0]))).toEqual(['×1.00', '×0.50', '×0.75']);
+    // v1 alone: no same-run original, so the ratio is to the original's row, which needs no repeating.
+    const alone = rowsOf([benchRecord('b1', 'cpu', { original: 4 }), benchRecord('b2', 'cpu', { v1: 2 })]);
+    expect(alone[1]?.latencyRatioBaseMs).toBe(4);
+    expect(formatLatencyRatio(alone[1]!, alone[0])).toBe('×0.50');
+  });
+
+  it('every ratio shown agrees with the two figures it is printed with', () => {
+    for (const r of rows.slice(1)) {
+      const base = ratioBaseToShow(r, original) ?? original.p50Ms!;
+      expect(r.p50Ms! / base).toBeCloseTo(r.latencyRatio!, 12);
+    }
+  });
+});
+
+function job(partial: Partial<JobRecord> & Pick<JobRecord, 'jobId' | 'status'>): JobRecord {
+  return {
+    kind: 'bench',
+    title: `Benchmark ${partial.jobId}`,
+    modelPath: MODEL_PATH,
+    targets: ['original', 'v1'],
+    measurement: CPU,
+    fraction: 1,
+    stage: '',
+    submittedAtMs: 0,
+    notes: [],
+    cancelRequested: false,
+    lastSeq: 0,
+    ...partial,
+  };
+}
+
+const ORT_ERROR = { code: 'ORT' as const, message: 'Got invalid dimensions for input: x.' };
+
+describe('benchmarkFailure', () => {
+  it('reports the latest benchmark of the model when it failed, with its error and how many failed in a row', () => {
+    const failure = benchmarkFailure(
+      [
+        job({ jobId: 'a', status: 'failed', error: ORT_ERROR, submittedAtMs: 1, finishedAtMs: 2 }),
+        job({
+          jobId: 'b',
+          status: 'failed',
+          error: ORT_ERROR,
+          submittedAtMs: 3,
+          finishedAtMs: 4,
+          kind: 'web-bench',
+        }),
+        // Still running, another model's, not a benchmark, cancelled: none of them says anything.
+        job({ jobId: 'c', status: 'running', submittedAtMs: 5 }),
+        job({
+          jobId: 'd',
+          status: 'done',
+          modelPath: '/models/other.onnx',
+          submittedAtMs: 6,
+          finishedAtMs: 7,
+        }),
+        job({ jobId: 'e', status: 'done', kind: 'evaluate', submittedAtMs: 6, finishedAtMs: 7 }),
+        job({ jobId: 'f', status: 'cancelled', submittedAtMs: 6, finishedAtMs: 8 }),
+      ],
+      MODEL_PATH,
+    );
+    expect(failure).toMatchObject({
+      jobId: 'b',
+      title: 'Benchmark b',
+      error: ORT_ERROR,
+      inARow: 2,
+      source: CPU,
+    });
+  });
+
+  it('is old news once a benchmark of the model finished after it', () => {
+    const jobs = [
+      job({ jobId: 'a', status: 'failed', error: ORT_ERROR, submittedAtMs: 1, finishedAtMs: 2 }),
+      job({ jobId: 'b', status: 'done', submittedAtMs: 3, finishedAtMs: 4 }),
+    ];
+    expect(benchmarkFailure(jobs, MODEL_PATH)).toBeUndefined();
+    expect(benchmarkFailure([], MODEL_PATH)).toBeUndefined();
+  });
+
+  it('orders by when the jobs ended, and names a failure that came without an error', () => {
+    const failure = benchmarkFailure(
+      [
+        job({ jobId: 'late', status: 'failed', submittedAtMs: 1, finishedAtMs: 10 }),
+        job({ jobId: 'early', status: 'done', submittedAtMs: 2, finishedAtMs: 5 }),
+      ],
+      MODEL_PATH,
+    );
+    expect(failure?.jobId).toBe('late');
+    expect(failure?.error.message).toBe('Benchmark late failed without a message.');
+  });
+});
