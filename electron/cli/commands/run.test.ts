@@ -228,6 +228,16 @@ describe('onnx-studio recipe + run', () => {
       const allowed = await cli(['run', path.join(changed, 'recipe.json'), '--allow-changed-data']);
       expect(allowed.code).toBe(0);
       expect(allowed.stderr).toMatch(/Used anyway \(--allow-changed-data\)/);
+
+      // A second run finds the first one's output: refused before any step, unless --force.
+      const [output] = fs.readdirSync(path.join(changed, 'recipe-out'));
+      const stamp = fs.statSync(path.join(changed, 'recipe-out', output!)).mtimeMs;
+      const again = await cli(['run', path.join(changed, 'recipe.json'), '--allow-changed-data']);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/already exists \(an earlier run's output\?\)\. Pass --force/);
+      expect(fs.statSync(path.join(changed, 'recipe-out', output!)).mtimeMs).toBe(stamp);
+      const forced = await cli(['run', path.join(changed, 'recipe.json'), '--allow-changed-data', '--force']);
+      expect(forced.code, forced.stderr).toBe(0);
     });
 
     it('finds the source through --model and data through --data-dir; says which file is missing', async () => {

@@ -62,12 +62,14 @@ async function readRecipeFile(file: string): Promise<unknown> {
 }
 
 export const runCommand: CliCommand = {
-  usage: 'onnx-studio run RECIPE.json [--model PATH] [--out DIR] [--data-dir DIR] [--allow-changed-data] [--json]',
+  usage:
+    'onnx-studio run RECIPE.json [--model PATH] [--out DIR] [--data-dir DIR] [--allow-changed-data] [--force] [--json]',
   help: [
     '  --model PATH             the source model (default: its recorded file name, beside the recipe)',
     '  --out DIR                where models and exports are written (default: RECIPE-out beside the recipe)',
     '  --data-dir DIR           also look for data files here (repeatable; the recipe\'s folder is searched last)',
     '  --allow-changed-data     use a source or data file whose sha256 differs from the recorded one (warns)',
+    "  --force                  replace the files an earlier run left in --out (without it they stop the run)",
     '  --json                   print {recipe, source, model, outDir, steps: [{index, kind, seconds, ...result}]}',
     '',
     'The recipe format is in docs/cli.md (Recipes); `onnx-studio recipe VARIANT.onnx` prints the one a variant',
@@ -78,6 +80,7 @@ export const runCommand: CliCommand = {
     out: { type: 'string' },
     'data-dir': { type: 'string', multiple: true },
     'allow-changed-data': { type: 'boolean' },
+    force: { type: 'boolean' },
   },
   async run(ctx) {
     const [file, ...extra] = ctx.positionals;
@@ -103,6 +106,7 @@ export const runCommand: CliCommand = {
         outDir,
         dataDirs,
         allowChanged: ctx.values['allow-changed-data'] === true,
+        force: ctx.values.force === true,
         signal: ctx.signal,
         ...(typeof ctx.values.model === 'string' ? { model: ctx.values.model } : {}),
         warn: (message) => ctx.stderr.write(`note: ${message}\n`),

@@ -32,6 +32,8 @@ export interface RunRecipeOptions {
   model?: string;
   /** Where transformed models and exports are written (created if missing). */
   outDir: string;
+  /** Replace files an earlier run left in `outDir`; without it an existing output stops the run before it starts. */
+  force?: boolean;
   /** More folders to look for data files in (after `--data-dir`, the recipe's folder). */
   dataDirs?: string[];
   /** Use a source or data file whose sha256 differs from the recorded one, with a warning. */
@@ -116,6 +118,25 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
     warn,
     ...(signal ? { signal } : {}),
   });
+  // Every file the run will write, named before any step runs: an earlier run's outputs are replaced only on
+  // request, and a refusal comes now rather than after the first steps' minutes.
+  const outputOf = (step: RecipeStep, index: number): string | undefined =>
+    step.kind === 'quantize' || step.kind === 'prune'
+      ? path.join(options.outDir, `${stem}.${index + 1}-${stepSlug(step)}.onnx`)
+      : step.kind === 'export'
+        ? path.join(options.outDir, step.name)
+        : undefined;
+  if (!options.force) {
+    for (const [index, step] of recipe.steps.entries()) {
+      const output = outputOf(step, index);
+      const existing = output && [output, `${output}.data`].find((f) => fs.existsSync(f));
+      if (existing)
+        throw new StudioError(
+          'BAD_REQUEST',
+          `${existing} already exists (an earlier run's output?). Pass --force to replace it, or --out another folder.`,
+        );
+    }
+  }
   let current = source;
   const results: RunRecipeResult['steps'] = [];
   for (const [index, step] of recipe.steps.entries()) {
@@ -128,7 +149,7 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
     switch (step.kind) {
       case 'quantize':
       case 'prune': {
-        const output = path.join(options.outDir, `${stem}.${index + 1}-${stepSlug(step)}.onnx`);
+        const output = outputOf(step, index)!;
         if (step.kind === 'quantize') {
           let calibration;
           if (step.calibration) {
@@ -194,7 +215,7 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
         break;
       }
       case 'export': {
-        const output = path.join(options.outDir, step.name);
+        const output = outputOf(step, index)!;
         if (path.resolve(output) === path.resolve(source)) {
           throw new StudioError('BAD_REQUEST', `Export ${step.name} would overwrite the source model: choose another name.`);
         }
