@@ -1,7 +1,7 @@
 import type { SampleSource } from '../engine/datasets/sample-source.js';
 import { openDataset } from '../engine/datasets/open-dataset.js';
 import { loadModel } from '../engine/onnx/load-model.js';
-import { isGuessNote, resolveInputSpecs } from '../engine/runtime/input-specs.js';
+import { resolveInputSpecs } from '../engine/runtime/input-specs.js';
 import type { CliContext } from './cli-context.js';
 import { DATA_OPTIONS, parseDataFlags } from './data-flags.js';
 import { parseShapeFlags, SHAPE_HELP } from './shape-flags.js';
@@ -39,8 +39,10 @@ export async function openCalibrationData(ctx: CliContext, modelPath: string): P
   });
   const model = await loadModel(modelPath);
   const { inputs, notes } = resolveInputSpecs(model.proto, parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value));
-  // Real data brings its own shapes: the dims nothing set matter only to synthetic samples.
-  if (spec.kind === 'synthetic')
-    for (const note of notes) ctx.stderr.write(`${isGuessNote(note) ? 'warning' : 'note'}: ${note}\n`);
-  return openDataset(spec, inputs, { baseDir });
+  const source = await openDataset(spec, inputs, { baseDir });
+  // Real data brings its own shapes: the dims nothing set matter only to synthetic samples, whose notes carry
+  // them to the report (the command prints them once as a warning, and they are in its JSON's notes[]).
+  if (spec.kind === 'synthetic' && notes.length > 0)
+    return Object.assign(source, { notes: [...notes, ...source.notes] });
+  return source;
 }

@@ -5,6 +5,8 @@ import { type EvalReport, evaluateModel } from '../../engine/evaluate/evaluate-m
 import type { TaskRequest } from '../../engine/evaluate/task.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
+import { warnGuesses } from '../guess-warnings.js';
+import { isGuessNote } from '../../engine/runtime/input-specs.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatCount, formatTable } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
@@ -79,7 +81,7 @@ function printReport(ctx: CliContext, r: EvalReport): void {
       ),
     );
   }
-  for (const note of r.notes) out.push(`Note: ${note}`);
+  for (const note of r.notes.filter((n) => !isGuessNote(n))) out.push(`Note: ${note}`);
   ctx.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -137,6 +139,7 @@ export const evalCommand: CliCommand = {
     } finally {
       bar.done();
     }
+    warnGuesses(ctx, report.notes);
     if (ctx.json) writeJson(ctx, report);
     else printReport(ctx, report);
     return 0;

@@ -7,6 +7,7 @@ import { EngineClient } from '../../engine/host/engine-client.js';
 import { inspectModel } from '../../engine/inspect/inspect-model.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
+import { warnGuesses } from '../guess-warnings.js';
 import { formatTable } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
@@ -106,7 +107,7 @@ export const explainCommand: CliCommand = {
       await removeProfileTraces(report.results.map((r) => r.profile?.traceFile));
       const [a, b] = report.results;
       if (!a?.profile || !b?.profile) throw new StudioError('INTERNAL', 'The benchmark returned no profile.');
-      for (const note of report.notes) ctx.stderr.write(`note: ${note}\n`);
+      for (const note of warnGuesses(ctx, report.notes)) ctx.stderr.write(`note: ${note}\n`);
       const explanation = explainProfiles({
         original: { p50Ms: a.p50Ms, byOpType: a.profile.byOpType },
         variant: { p50Ms: b.p50Ms, byOpType: b.profile.byOpType },

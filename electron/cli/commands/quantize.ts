@@ -8,7 +8,7 @@ import { openCalibrationData, CALIBRATION_OPTIONS, CALIBRATION_HELP } from '../c
 import { formatBytes, formatListedTable, LISTED_ROWS } from '../format.js';
 import { methodListHelp, methodOptionsFromFlags } from '../method-flags.js';
 import { ProgressBar } from '../progress-bar.js';
-import { isGuessNote } from '../../engine/runtime/input-specs.js';
+import { warnGuesses } from '../guess-warnings.js';
 import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
 
 export const quantizeCommand: CliCommand = {
@@ -59,7 +59,7 @@ export const quantizeCommand: CliCommand = {
       ...(calibration ? { calibration } : {}),
     });
     bar.done();
-    for (const note of report.notes) ctx.stderr.write(`${isGuessNote(note) ? 'warning' : 'note'}: ${note}\n`);
+    for (const note of warnGuesses(ctx, report.notes)) ctx.stderr.write(`note: ${note}\n`);
     if (ctx.json) {
       writeJson(ctx, report);
       return 0;

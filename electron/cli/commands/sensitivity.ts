@@ -6,10 +6,11 @@ import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
 import { analyzeSensitivity, type SensitivityReport } from '../../engine/quantize/sensitivity.js';
-import { resolveInputSpecs } from '../../engine/runtime/input-specs.js';
+import { isGuessNote, resolveInputSpecs } from '../../engine/runtime/input-specs.js';
 import { CALIBRATION_HELP, CALIBRATION_OPTIONS, openCalibrationData } from '../calibration-flags.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
+import { warnGuesses } from '../guess-warnings.js';
 import { parseDataFlags } from '../data-flags.js';
 import { formatTable } from '../format.js';
 import { methodOptionsFromFlags } from '../method-flags.js';
@@ -71,7 +72,7 @@ function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {
     'Local SQNR: the rounding and clipping of quantizing its inputs alone.',
     'Keep the top nodes in float with `quantize --method int8-static --exclude-nodes A,B`, or let `tune` choose.',
   ];
-  for (const note of r.notes) out.push(`Note: ${note}`);
+  for (const note of r.notes.filter((n) => !isGuessNote(n))) out.push(`Note: ${note}`);
   ctx.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -136,6 +137,7 @@ export const sensitivityCommand: CliCommand = {
     } finally {
       bar.done();
     }
+    warnGuesses(ctx, report.notes);
     if (ctx.json) writeJson(ctx, report);
     else printReport(ctx, report, top);
     return 0;

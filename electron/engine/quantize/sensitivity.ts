@@ -450,6 +450,7 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
     seconds: (performance.now() - started) / 1000,
     rows,
     outputs: outputs.map((o) => ({ name: o.name, sqnrDb: sqnr(o) })),
-    notes,
+    // What the data guessed (synthetic dims and integer values) shaped every figure here: said with them.
+    notes: [...new Set([...(request.calibration.notes ?? []), ...(data.notes ?? []), ...notes])],
   };
 }

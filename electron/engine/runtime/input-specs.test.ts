@@ -148,8 +148,14 @@ describe('guessed synthetic values', () => {
       const real = await runCliInProcess([...calibrated, '--calib-data', npy]);
       expect(real.code, real.stderr).toBe(0);
       expect(real.stderr).not.toContain("dim 'batch'");
-      const synthetic = await runCliInProcess([...calibrated, '--calib-data', 'synthetic']);
-      expect(synthetic.stderr).toContain("warning: dim 'batch'");
+      const synthetic = await runCliInProcess([...calibrated, '--calib-data', 'synthetic', '--json']);
+      expect(synthetic.stderr.match(/warning: dim 'batch'/g)).toHaveLength(1);
+      // The same sentence is in the JSON's notes (docs/cli.md, Input spec), and eval follows the same rule.
+      expect((JSON.parse(synthetic.stdout) as { notes: string[] }).notes.join('\n')).toContain("dim 'batch'");
+      const evaluated = await runCliInProcess(['eval', mlp, '--data', 'synthetic', '--reference', mlp, '--json']);
+      expect(evaluated.code, evaluated.stderr).toBe(0);
+      expect(evaluated.stderr.match(/warning: dim 'batch'/g)).toHaveLength(1);
+      expect((JSON.parse(evaluated.stdout) as { notes: string[] }).notes.join('\n')).toContain("dim 'batch'");
     } finally {
       tmp.cleanup();
     }
