@@ -3,7 +3,7 @@ import { openDataset } from '../engine/datasets/open-dataset.js';
 import { loadModel } from '../engine/onnx/load-model.js';
 import { resolveInputSpecs } from '../engine/runtime/input-specs.js';
 import type { CliContext } from './cli-context.js';
-import { DATA_OPTIONS, parseDataFlags } from './data-flags.js';
+import { INPUT_DATA_OPTIONS, parseDataFlags } from './data-flags.js';
 import { parseShapeFlags, SHAPE_HELP } from './shape-flags.js';
 
 /** Synthetic calibration uses this many samples unless --calib-samples says otherwise. */
@@ -12,7 +12,7 @@ const DEFAULT_SYNTHETIC_SAMPLES = 64;
 // Calibration takes the data flags of `eval` except --labels (calibration needs none) and --samples
 // (--calib-samples sets the count).
 const calibrationDataOptions = Object.fromEntries(
-  Object.entries(DATA_OPTIONS).filter(([flag]) => flag !== 'labels' && flag !== 'samples'),
+  Object.entries(INPUT_DATA_OPTIONS).filter(([flag]) => flag !== 'samples'),
 ) as Record<string, { type: 'string' | 'boolean' }>;
 
 export const CALIBRATION_OPTIONS = {

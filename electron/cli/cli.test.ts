@@ -81,6 +81,11 @@ describe('onnx-studio CLI', () => {
     expect(negative.stderr).not.toMatch(/XYZ|\.\./);
   });
 
+  it('bench offers no --labels (a benchmark only feeds inputs); eval does', () => {
+    expect(cli('bench', '--help').stdout).not.toContain('--labels');
+    expect(cli('eval', '--help').stdout).toContain('--labels');
+  });
+
   it('--help lists every exit code docs/cli.md gives', () => {
     const help = cli('--help').stdout;
     for (const code of ['0 success', '2 wrong input', '1 internal failure', '3 tune', '130 cancelled']) expect(help).toContain(code);

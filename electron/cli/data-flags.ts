@@ -52,6 +52,21 @@ export const DATA_HELP = [
   ...fieldHelp(imageFields()),
 ].join('\n');
 
+/**
+ * The data flags without --labels, for commands that only feed inputs (bench, calibration): offering it there
+ * only to refuse it later confused users.
+ */
+export const INPUT_DATA_OPTIONS = Object.fromEntries(
+  Object.entries(DATA_OPTIONS).filter(([flag]) => flag !== 'labels'),
+) as Omit<typeof DATA_OPTIONS, 'labels'>;
+
+/** Help lines for INPUT_DATA_OPTIONS. */
+export const INPUT_DATA_HELP = [
+  ...fieldHelp(kindFields().filter((f) => f.flag !== 'labels')),
+  'Image folders (defaults come from the model input):',
+  ...fieldHelp(imageFields()),
+].join('\n');
+
 const IMAGE_FLAGS = imageFields().map((f) => f.flag!);
 
 function str(values: Values, name: string): string | undefined {

@@ -16,7 +16,7 @@ import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
-import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
+import { INPUT_DATA_HELP, INPUT_DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatBytes } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
 import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
@@ -235,7 +235,7 @@ export const benchCommand: CliCommand = {
     '  --profile              aggregate onnxruntime\'s profiling trace by op type and node (adds overhead)',
     '  --list-providers       show which execution providers work on this machine, and how to get the others',
     '  --json                 print {results, comparisons} (fields in docs/cli.md)',
-    DATA_HELP,
+    INPUT_DATA_HELP,
   ].join('\n'),
   options: {
     ep: { type: 'string' },
@@ -246,7 +246,7 @@ export const benchCommand: CliCommand = {
     duration: { type: 'string' },
     ...SHAPE_OPTIONS,
     data: { type: 'string' },
-    ...DATA_OPTIONS,
+    ...INPUT_DATA_OPTIONS,
     'opt-level': { type: 'string' },
     spin: { type: 'string' },
     profile: { type: 'boolean' },
