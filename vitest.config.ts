@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Inference tests are CPU-bound; on a 2-core machine more workers only add contention.
     maxWorkers: 2,
+    // Tests that create sessions straight through onnxruntime: its telemetry stays off (runtime/ort-telemetry.ts).
+    env: { ORT_DISABLE_TELEMETRY: '1' },
   },
 });

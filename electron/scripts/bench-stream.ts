@@ -312,6 +312,7 @@ async function runInline(method: string, input: string, output: string): Promise
 
 async function runForward(model: string, out: string): Promise<void> {
   const ort = await import('onnxruntime-node');
+  await import('../engine/runtime/ort-telemetry.js'); // as in every engine session
   const session = await ort.InferenceSession.create(model, { logSeverityLevel: 3 });
   const input = new Float32Array(WIDTH);
   fillWeights(input, 12345, 1);

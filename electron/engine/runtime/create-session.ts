@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import './ort-telemetry.js';
 import { loadFailure } from './load-failure.js';
 
 export interface SessionSettings {

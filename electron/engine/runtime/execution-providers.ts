@@ -12,6 +12,7 @@ import {
   ValueInfoProtoSchema,
 } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
+import './ort-telemetry.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider, type ProviderStatus } from '../../../shared/bench.js';
 import { StudioError } from '../errors.js';
 
