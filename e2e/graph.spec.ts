@@ -1,10 +1,10 @@
 /**
  * The Graph view against a real `onnx-studio serve`: open the sample, read its graph (counts, search, a
  * node's details with weight statistics), make an int8-dynamic variant, switch the overlays and read the
- * diff table, whose counts must equal the engine's diff of the same two files. Screenshots at 1440x900 and
- * 1024x700 go to tmp/ (git-ignored) to be looked at.
+ * diff table, whose counts must equal the engine's diff of the same two files; then the same overlays on the
+ * variant's own graph. Screenshots at 1440x900, 1024x700 and 800x600 go to tmp/ (git-ignored) to be looked at.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +24,25 @@ test.afterAll(async () => {
 });
 failOnPageErrors();
 
+/** The zoom the canvas last drew at (graph-canvas.tsx writes it). */
+async function drawnScale(canvas: Locator): Promise<number> {
+  return Number(await canvas.getAttribute('data-scale'));
+}
+
+/** Whether two boxes on the page overlap. */
+async function overlap(a: Locator, b: Locator): Promise<boolean> {
+  const [p, q] = [(await a.boundingBox())!, (await b.boundingBox())!];
+  return p.x < q.x + q.width && q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height;
+}
+
+/** The canvas ends above the status bar (when there is one) and inside the window. */
+async function expectCanvasInWindow(page: Page): Promise<void> {
+  const stage = (await page.locator('.graph-stage').boundingBox())!;
+  const bar = page.getByTestId('status-bar');
+  const limit = (await bar.isVisible()) ? (await bar.boundingBox())!.y : page.viewportSize()!.height;
+  expect(stage.y + stage.height).toBeLessThanOrEqual(limit + 1);
+}
+
 async function onnxFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries.filter((e) => e.isFile() && e.name.endsWith('.onnx')).map((e) => join(e.parentPath, e.name));
@@ -42,6 +61,17 @@ test('the graph of the sample, its details, and a variant diffed on it', async (
     /\d+ nodes including subgraphs \(\d+ in the main graph\)/,
   );
   await expect(page.getByTestId('graph-legend')).toContainText('Conv');
+  // It opens where its labels are readable (LABEL_SCALE draws them; READABLE_SCALE is a first view's
+  // least), whole if it fits at that size, else at its inputs; the legend is beside the canvas, not on it.
+  const canvas = page.getByTestId('graph-canvas');
+  await expect.poll(() => drawnScale(canvas)).toBeGreaterThanOrEqual(0.75);
+  expect(await overlap(page.getByTestId('graph-legend'), canvas)).toBe(false);
+  await page.setViewportSize({ width: 800, height: 600 });
+  await expect.poll(() => drawnScale(canvas)).toBeGreaterThanOrEqual(0.75);
+  expect(await overlap(page.getByTestId('graph-legend'), canvas)).toBe(false);
+  await expectCanvasInWindow(page);
+  await page.screenshot({ path: `${SHOTS}graph-800.png` });
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   // Search selects the first match and shows its details, weights with their statistics.
   await page.getByRole('searchbox').fill('Conv');
@@ -100,4 +130,35 @@ test('the graph of the sample, its details, and a variant diffed on it', async (
   await page.screenshot({ path: `${SHOTS}graph-1024-precision.png` });
   await overlay.selectOption('change');
   await page.screenshot({ path: `${SHOTS}graph-1024-diff.png`, fullPage: true });
+
+  // The variant's own graph: the overlays colour its nodes, with no second variant picker to disagree with
+  // the graph on screen and no note sending the user back to the original.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.getByTestId('graph-target').selectOption({ index: 1 });
+  await expect(page.getByTestId('graph-diff-variant')).toHaveCount(0);
+  await expect(page.getByText(/the original's graph|choose “the original”/)).toHaveCount(0);
+  await expect(page.getByTestId('graph-legend')).toContainText('added by the variant');
+  await expect(diff).toBeVisible();
+  await diff.getByRole('button').first().click();
+  await expect(page.getByTestId('graph-details-mark')).toHaveText(
+    /^(kept|replaced \w+|took the work of fused )/,
+  );
+  await overlay.selectOption('precision');
+  // An int8-dynamic variant computes its quantized nodes in int8: some of the nodes on screen say so.
+  await expect(page.getByTestId('graph-legend')).toContainText(/int8 \([1-9]\d*\)/);
+  await expect(page.getByTestId('graph-details-mark')).toHaveText(
+    /^(float32|float16|int8|int4|other|stayed)/,
+  );
+  await expectCanvasInWindow(page);
+  await page.screenshot({ path: `${SHOTS}graph-variant-precision-1440.png` });
+
+  // No sensitivity table: the note says what to do in the app, with no raw Markdown.
+  await overlay.selectOption('sensitivity');
+  const none = page.getByTestId('graph-sensitivity-none');
+  await expect(none).toContainText('Start Auto-optimize');
+  await expect(none).not.toContainText('`');
+  await expectCanvasInWindow(page);
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await expectCanvasInWindow(page);
+  await page.screenshot({ path: `${SHOTS}graph-variant-sensitivity-1024.png` });
 });

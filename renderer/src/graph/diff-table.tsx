@@ -5,9 +5,21 @@ import { CHANGE_COLORS } from './overlays.js';
 
 const ROWS = 200;
 
-export function DiffTable({ diff, onShow }: { diff: VariantDiff; onShow(id: string): void }) {
+/**
+ * `nodeIds[i]` is the node of the graph on screen that row `i` stands for: the original's node `i`, or on a
+ * variant's graph the node it became (none for a removed node, which is then not a link).
+ */
+export function DiffTable({
+  diff,
+  nodeIds,
+  onShow,
+}: {
+  diff: VariantDiff;
+  nodeIds: readonly (string | undefined)[];
+  onShow(id: string): void;
+}) {
   const changed = diff.nodes.list
-    .map((row, i) => ({ row, id: String(i) }))
+    .map((row, i) => ({ row, key: String(i), id: nodeIds[i] }))
     .filter(({ row }) => row.change !== 'kept' || row.precision !== 'float32');
   const other = Object.entries(diff.nodes.added.other).map(([op, n]) => `${n} ${op}`);
   return (
@@ -57,12 +69,16 @@ export function DiffTable({ diff, onShow }: { diff: VariantDiff; onShow(id: stri
             </tr>
           </thead>
           <tbody>
-            {changed.slice(0, ROWS).map(({ row, id }) => (
-              <tr key={id}>
+            {changed.slice(0, ROWS).map(({ row, key, id }) => (
+              <tr key={key}>
                 <td>
-                  <button type="button" className="link" onClick={() => onShow(id)}>
-                    {row.name || `#${id}`}
-                  </button>
+                  {id !== undefined ? (
+                    <button type="button" className="link" onClick={() => onShow(id)}>
+                      {row.name || `#${key}`}
+                    </button>
+                  ) : (
+                    row.name || `#${key}`
+                  )}
                 </td>
                 <td>{row.opType}</td>
                 <td>{row.change}</td>

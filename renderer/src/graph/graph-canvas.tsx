@@ -59,6 +59,8 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
     if (!ctx) return;
     const { scene: s, marks: m, selected: sel, matches: found } = props.current;
     const { scale, tx, ty } = view.current;
+    // For tests and tools: the zoom the picture was drawn at (whether its labels are readable).
+    canvas.dataset.scale = scale.toFixed(3);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, cssW, cssH);
     ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * tx, dpr * ty);

@@ -1,9 +1,11 @@
 /**
  * Where the graph canvas starts, and the zoom bounds it keeps to (pure, so it is tested without a DOM).
  *
- * A graph that fits the canvas with its nodes still visible as boxes is shown whole. A deep one is not: a
- * transformer export or a 2,000-layer MLP fitted whole is a one-pixel line at the smallest zoom. It opens
- * instead at its top, where the inputs are, at a size whose labels can be read; Fit still shows all of it.
+ * A graph is opened so that its labels can be read, as Netron does: one that fits the canvas at a readable
+ * size is shown whole. Any other is not shrunk to fit: a 20-node conv net fitted whole is a column of
+ * unlabelled coloured bars, and a transformer export or a 2,000-layer MLP a one-pixel line. It opens
+ * instead at its top, where the inputs are, at a readable size, to be panned and zoomed; Fit still shows
+ * all of it.
  */
 
 export interface View {
@@ -16,8 +18,11 @@ export const MIN_SCALE = 0.02;
 export const MAX_SCALE = 4;
 /** Below this scale node labels are not drawn (too small to read). */
 export const LABEL_SCALE = 0.45;
-/** Below this scale a whole-graph view shows nodes of a few pixels: the graph opens at its top instead. */
-export const OVERVIEW_SCALE = 0.15;
+/**
+ * The smallest scale a graph opens at: its 12-unit labels are 9 px, read without zooming. Between LABEL_SCALE
+ * and this, labels are drawn (while zooming) but are a strain to read, so a first view never goes there.
+ */
+export const READABLE_SCALE = 0.75;
 /** Margin around the graph, in graph units. */
 const MARGIN = 20;
 
@@ -43,9 +48,9 @@ export function fitView(scene: SceneBox, width: number, height: number): View {
 /** The first view of a scene, and whether it shows all of it. */
 export function openingView(scene: SceneBox, width: number, height: number): { view: View; whole: boolean } {
   const fitted = fitView(scene, width, height);
-  if (fitted.scale >= OVERVIEW_SCALE || scene.nodes.length === 0) return { view: fitted, whole: true };
-  // As wide as fits, but never below legible nor above natural size.
-  const scale = Math.min(1, Math.max(LABEL_SCALE, width / (scene.width + 2 * MARGIN)));
+  if (fitted.scale >= READABLE_SCALE || scene.nodes.length === 0) return { view: fitted, whole: true };
+  // As wide as fits, but never below readable nor above natural size.
+  const scale = Math.min(1, Math.max(READABLE_SCALE, width / (scene.width + 2 * MARGIN)));
   // Horizontally: the whole width when it fits, else centred on the topmost row of nodes (the inputs).
   let top = Infinity;
   for (const n of scene.nodes) top = Math.min(top, n.y);

@@ -6,7 +6,8 @@
  */
 import type { BenchProfile } from '../../../shared/bench.js';
 import type { VariantDiff } from '../../../shared/ipc-contract.js';
-import type { NodeChange, NodePrecision } from '../../../shared/model-diff.js';
+import { INT8_OPS } from '../../../shared/explain.js';
+import type { NodeChange, NodeDiff, NodePrecision } from '../../../shared/model-diff.js';
 import type { GraphBody } from '../../../shared/model-graph.js';
 import type { SensitivityRow } from '../../../shared/sensitivity.js';
 import { opLabel } from '../../../shared/model-graph.js';
@@ -40,6 +41,7 @@ const OP_PALETTE = [
   '#f28482',
 ];
 const OTHER = '#c8c8c8';
+const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
 
 export const CHANGE_COLORS: Record<NodeChange, string> = {
   kept: '#b9d7b0',
@@ -132,6 +134,144 @@ export function precisionOverlay(diff: VariantDiff): Overlay {
     text: `${p === 'other' ? 'Q/DQ, Cast' : p} (${diff.nodes.byPrecision[p]})`,
   }));
   return { marks, legend: [...legend, { color: OTHER, text: 'fused or removed' }] };
+}
+
+/** The variant's own nodes, which the original had no name for (Q/DQ, Casts, new ops). */
+export const ADDED_COLOR = '#f9cb9c';
+
+/**
+ * The variant node each diff row became, as an id of the variant's graph (undefined for a removed node, or one
+ * whose variant node cannot be told by name). Mirrors electron/engine/diff/diff-models.ts: a kept or replaced
+ * node has its name in the variant, or names an onnxruntime fusion `X/...Fusion`; a fused node's `fusedInto`
+ * is the name of the variant node that took its work.
+ */
+export function variantNodeIds(variant: GraphBody, diff: VariantDiff): (string | undefined)[] {
+  const byName = new Map<string, string>();
+  for (const n of variant.nodes) if (n.name) byName.set(n.name, n.id);
+  const byOriginalName = new Map(byName);
+  for (const n of variant.nodes) {
+    const cut = n.name.lastIndexOf('/');
+    const base = n.name.slice(0, cut);
+    if (cut > 0 && /Fusion$/.test(n.name.slice(cut + 1)) && !byOriginalName.has(base))
+      byOriginalName.set(base, n.id);
+  }
+  return diff.nodes.list.map((row) => {
+    if (row.change === 'kept' || row.change === 'replaced') return byOriginalName.get(row.name);
+    if (row.change === 'fused' && row.fusedInto) return byName.get(row.fusedInto);
+    return undefined;
+  });
+}
+
+/** The diff's kept and replaced rows by the variant node they became. */
+function rowsByVariantNode(variant: GraphBody, diff: VariantDiff) {
+  const ids = variantNodeIds(variant, diff);
+  const own = new Map<string, NodeDiff>();
+  const took = new Map<string, string[]>();
+  diff.nodes.list.forEach((row, i) => {
+    const id = ids[i];
+    if (id === undefined) return;
+    if (row.change === 'fused') took.set(id, [...(took.get(id) ?? []), row.name || row.opType]);
+    else own.set(id, row);
+  });
+  return { own, took };
+}
+
+/**
+ * The change overlay drawn on the variant's own graph: each of its main-graph nodes is an original node kept
+ * or replaced, one that took the work of fused nodes, or one the variant added. Removed and fused nodes have
+ * no box here; the legend counts them and the diff table lists them.
+ */
+export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Overlay {
+  const { own, took } = rowsByVariantNode(variant, diff);
+  const marks = new Map<string, NodeMark>();
+  const counts = { kept: 0, replaced: 0, fused: 0, added: 0 };
+  for (const n of variant.nodes) {
+    const row = own.get(n.id);
+    const absorbed = took.get(n.id);
+    const also = absorbed ? `; took the work of fused ${absorbed.join(', ')}` : '';
+    if (row) {
+      const change = row.change as 'kept' | 'replaced';
+      counts[change]++;
+      const text = change === 'kept' ? 'kept' : `replaced ${row.opType}`;
+      marks.set(n.id, { color: CHANGE_COLORS[change], text: text + also });
+    } else if (absorbed) {
+      counts.fused++;
+      marks.set(n.id, { color: CHANGE_COLORS.fused, text: `took the work of fused ${absorbed.join(', ')}` });
+    } else {
+      counts.added++;
+      marks.set(n.id, { color: ADDED_COLOR, text: 'added by the variant' });
+    }
+  }
+  return {
+    marks,
+    legend: [
+      { color: CHANGE_COLORS.kept, text: `kept (${counts.kept})` },
+      { color: CHANGE_COLORS.replaced, text: `replaced (${counts.replaced})` },
+      { color: CHANGE_COLORS.fused, text: `took fused nodes' work (${counts.fused})` },
+      { color: ADDED_COLOR, text: `added by the variant (${counts.added})` },
+      {
+        color: CHANGE_COLORS.removed,
+        text: `removed (${diff.nodes.byChange.removed}) and fused (${diff.nodes.byChange.fused}): not in this graph, see the table`,
+      },
+    ],
+  };
+}
+
+/**
+ * What each node of a graph computes in, for the variant nodes the diff has no row for. The same rules as
+ * the engine's (electron/engine/diff/diff-models.ts `precisions`), on the graph JSON: Q/DQ and Cast are
+ * conversions, MatMulNBits is int4, quantized kernels and readers of a DequantizeLinear are int8, readers of
+ * a float16 weight or value are float16.
+ */
+export function graphPrecisions(graph: GraphBody): Map<string, NodePrecision> {
+  const fp16 = new Set(
+    Object.entries(graph.weights)
+      .filter(([, w]) => w.dtype === 'float16')
+      .map(([name]) => name),
+  );
+  const dequantized = new Set<string>();
+  const out = new Map<string, NodePrecision>();
+  for (const node of graph.nodes) {
+    let precision: NodePrecision = 'float32';
+    if (QDQ_OPS.has(node.opType) || node.opType === 'Cast') precision = 'other';
+    else if (node.opType === 'MatMulNBits') precision = 'int4';
+    else if (INT8_OPS.has(node.opType) || node.inputs.some((i) => dequantized.has(i))) precision = 'int8';
+    else if (node.inputs.some((i) => fp16.has(i))) precision = 'float16';
+    out.set(node.id, precision);
+    if (node.opType === 'DequantizeLinear') node.outputs.forEach((o) => dequantized.add(o));
+    // TensorProto FLOAT16 is 10; attributes arrive as text.
+    const castsToHalf =
+      node.opType === 'Cast' && node.attributes.some((a) => a.name === 'to' && a.value === '10');
+    if (castsToHalf || precision === 'float16') node.outputs.forEach((o) => fp16.add(o));
+  }
+  return out;
+}
+
+/**
+ * The precision overlay drawn on the variant's own graph: what each of its main-graph nodes computes in, the
+ * engine's word for the nodes the diff matched to the original and the same rules for those the variant
+ * added; a node the quantizer left in float says why.
+ */
+export function variantPrecisionOverlay(variant: GraphBody, diff: VariantDiff): Overlay {
+  const { own } = rowsByVariantNode(variant, diff);
+  const reasons = new Map(diff.skippedNodes.map((s) => [s.name, s.reason]));
+  const local = graphPrecisions(variant);
+  const counts: Record<NodePrecision, number> = { float32: 0, float16: 0, int8: 0, int4: 0, other: 0 };
+  const marks = new Map<string, NodeMark>();
+  for (const n of variant.nodes) {
+    const row = own.get(n.id);
+    const precision = row?.precision ?? local.get(n.id)!;
+    counts[precision]++;
+    const reason = row && reasons.get(row.name);
+    const how = !row ? ', added by the variant' : row.opType !== n.opType ? `, was ${row.opType}` : '';
+    const text = reason && precision === 'float32' ? `stayed float32: ${reason}` : `${precision}${how}`;
+    marks.set(n.id, { color: PRECISION_COLORS[precision], text });
+  }
+  const legend = (Object.keys(PRECISION_COLORS) as NodePrecision[]).map((p) => ({
+    color: PRECISION_COLORS[p],
+    text: `${p === 'other' ? 'Q/DQ, Cast' : p} (${counts[p]})`,
+  }));
+  return { marks, legend };
 }
 
 /** White to red by share of the kernel time; onnxruntime names profile nodes after the model's nodes. */

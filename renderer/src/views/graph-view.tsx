@@ -4,7 +4,7 @@
  * nodes by op type, by what a variant computes them in, by what a variant changed (with the diff as a table),
  * or by kernel time from a profiled benchmark.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type RefObject, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { VariantDiff } from '../../../shared/ipc-contract.js';
 import type { ModelGraph } from '../../../shared/model-graph.js';
@@ -21,12 +21,23 @@ import {
   sensitivityOverlay,
   opTypeOverlay,
   precisionOverlay,
+  variantChangeOverlay,
+  variantNodeIds,
+  variantPrecisionOverlay,
   type Overlay,
   type OverlayKind,
 } from '../graph/overlays.js';
 import type { StudioHost } from '../host/studio-host.js';
 import { formatExact } from '../format.js';
 import { ErrorPanel } from './error-panel.js';
+
+const LEGEND_STYLE = {
+  listStyle: 'none',
+  margin: '0 0 12px',
+  padding: '0 0 8px',
+  fontSize: '0.85rem',
+  borderBottom: '1px solid var(--border)',
+} as const;
 
 const OVERLAY_LABELS: Record<OverlayKind, string> = {
   op: 'Op type',
@@ -56,6 +67,41 @@ function latestProfile(workspace: Workspace | null, target: string) {
   return undefined;
 }
 
+/** The canvas never gets smaller than this; below it the page scrolls instead. */
+const MIN_STAGE_HEIGHT = 240;
+
+/**
+ * The height that takes the canvas (and the side panel) down to the status bar. A fixed `100vh - N` does not:
+ * the lines above the canvas (a note, a toolbar wrapped at 800 px) push it down, and its bottom, where Fit
+ * puts the graph's outputs, went under the status bar. Measured again whenever the view's size or the
+ * window's changes.
+ */
+function useHeightToWindowBottom(stage: RefObject<HTMLElement | null>, live: boolean): number | undefined {
+  const [height, setHeight] = useState<number>();
+  useLayoutEffect(() => {
+    const el = stage.current;
+    if (!live || !el) return;
+    const measure = () => {
+      const top = el.getBoundingClientRect().top + window.scrollY;
+      const bar = document.querySelector('[data-testid="status-bar"]')?.getBoundingClientRect().height ?? 0;
+      const main = el.closest('main');
+      const pad = main ? parseFloat(getComputedStyle(main).paddingBottom) || 0 : 0;
+      const next = Math.max(MIN_STAGE_HEIGHT, Math.floor(window.innerHeight - top - bar - pad));
+      setHeight((h) => (h === next ? h : next));
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    // The view's own box changes when a note appears or goes, or the toolbar wraps.
+    if (el.parentElement?.parentElement) observer.observe(el.parentElement.parentElement);
+    window.addEventListener('resize', measure);
+    return () => {
+      observer.disconnect();
+      window.removeEventListener('resize', measure);
+    };
+  }, [stage, live]);
+  return height;
+}
+
 export function GraphView({
   host,
   modelPath,
@@ -83,6 +129,10 @@ export function GraphView({
   const [diffError, setDiffError] = useState<StudioErrorInfo | null>(null);
   const canvas = useRef<GraphCanvasHandle>(null);
   const layout = useRef<LayoutClient | null>(null);
+  const stage = useRef<HTMLDivElement>(null);
+  const stageHeight = useHeightToWindowBottom(stage, error === null);
+  const bodyStyle =
+    stageHeight === undefined ? undefined : { height: stageHeight, minHeight: MIN_STAGE_HEIGHT };
 
   // The graph of the chosen target; its worker lives as long as the graph does.
   useEffect(() => {
@@ -129,12 +179,12 @@ export function GraphView({
     };
   }, [graph, expanded]);
 
-  // The variant whose diff the precision and change overlays show: the one picked, else the newest.
-  const diffTarget = diffVariant || variants[variants.length - 1]?.id || '';
-  const wantsDiff =
-    (overlayKind === 'precision' || overlayKind === 'change') &&
-    target === ORIGINAL_TARGET &&
-    diffTarget !== '';
+  // The variant whose diff the precision and change overlays show: the one on screen; on the original's
+  // graph, the one picked, else the newest.
+  const onVariant = target !== ORIGINAL_TARGET;
+  const diffTarget = onVariant ? target : diffVariant || variants[variants.length - 1]?.id || '';
+  const needsVariant = overlayKind === 'precision' || overlayKind === 'change';
+  const wantsDiff = needsVariant && diffTarget !== '';
   useEffect(() => {
     if (!wantsDiff || diff?.variantId === diffTarget) return;
     let live = true;
@@ -163,15 +213,24 @@ export function GraphView({
   const overlay: Overlay | null = useMemo(() => {
     if (!graph) return null;
     const currentDiff = diff?.variantId === diffTarget ? diff.value : null;
-    if (overlayKind === 'precision' && currentDiff && target === ORIGINAL_TARGET)
-      return precisionOverlay(currentDiff);
-    if (overlayKind === 'change' && currentDiff && target === ORIGINAL_TARGET)
-      return changeOverlay(currentDiff);
+    // The diff's rows are the original's nodes; on a variant's graph they are matched to its nodes by name.
+    if (overlayKind === 'precision' && currentDiff)
+      return onVariant ? variantPrecisionOverlay(graph.graph, currentDiff) : precisionOverlay(currentDiff);
+    if (overlayKind === 'change' && currentDiff)
+      return onVariant ? variantChangeOverlay(graph.graph, currentDiff) : changeOverlay(currentDiff);
     if (overlayKind === 'heat' && profile) return heatOverlay(graph.graph, profile);
-    if (overlayKind === 'sensitivity' && sensitivity && target === ORIGINAL_TARGET)
-      return sensitivityOverlay(graph.graph, sensitivity);
+    // Rows name nodes by name, which our quantizers and pruners keep: it applies to a variant's graph too.
+    if (overlayKind === 'sensitivity' && sensitivity) return sensitivityOverlay(graph.graph, sensitivity);
     return opTypeOverlay(graph.graph);
-  }, [graph, overlayKind, diff, diffTarget, target, profile, sensitivity]);
+  }, [graph, overlayKind, diff, diffTarget, onVariant, profile, sensitivity]);
+  // The node of the graph on screen each diff row stands for (the table's links select it).
+  const currentDiff = diff?.variantId === diffTarget ? diff.value : null;
+  const diffNodeIds = useMemo(() => {
+    if (!currentDiff || !graph) return null;
+    return onVariant
+      ? variantNodeIds(graph.graph, currentDiff)
+      : currentDiff.nodes.list.map((_, i) => String(i));
+  }, [currentDiff, graph, onVariant]);
 
   const matches = useMemo(() => (index ? searchGraph(index, query) : []), [index, query]);
   const matchSet = useMemo(() => new Set(matches), [matches]);
@@ -216,7 +275,6 @@ export function GraphView({
     );
   }
 
-  const needsVariant = overlayKind === 'precision' || overlayKind === 'change';
   return (
     <article className="graph-view" aria-labelledby="graph-title">
       <header className="graph-toolbar">
@@ -248,7 +306,7 @@ export function GraphView({
             ))}
           </select>
         </label>
-        {needsVariant && variants.length > 0 && (
+        {needsVariant && !onVariant && variants.length > 0 && (
           <label>
             Variant{' '}
             <select
@@ -320,21 +378,19 @@ export function GraphView({
           {formatExact(graph.totalNodes)} nodes including subgraphs ({formatExact(graph.mainNodes)} in the
           main graph)
           {layoutMs !== null && `; laid out in ${Math.round(layoutMs)} ms`}
-          {!wholeInView && '. Too deep to read whole: it opens at its inputs; Fit shows all of it.'}
-        </p>
-      )}
-      {needsVariant && target !== ORIGINAL_TARGET && (
-        <p className="muted">
-          Precision and change are shown on the original's graph: choose “the original” above.
+          {!wholeInView &&
+            '. Too tall to read whole: it opens at its inputs (drag to pan); Fit shows all of it.'}
         </p>
       )}
       {needsVariant && variants.length === 0 && (
         <p className="muted">Make a variant in Optimize to see what it computes in and what it changed.</p>
       )}
       {overlayKind === 'sensitivity' && !sensitivity && (
-        <p className="muted">
-          No sensitivity table yet: it comes from an Auto-optimize run (Optimize) whose int8-static trials
-          needed nodes back in float, or `onnx-studio sensitivity`.
+        <p className="muted" data-testid="graph-sensitivity-none">
+          {/* The app's way only: `onnx-studio sensitivity` prints its table but does not feed this overlay. */}
+          No sensitivity table yet. Run Auto-optimize (Optimize tab, “Start Auto-optimize”): when its
+          int8-static trials need nodes back in float, it ranks the nodes by how much int8 hurts them, and
+          this overlay colours them.
         </p>
       )}
       {overlayKind === 'heat' && !profile && (
@@ -346,7 +402,7 @@ export function GraphView({
         <ErrorPanel title="Could not compare with the original" error={diffError} compact />
       )}
       <div className="graph-body">
-        <div className="graph-stage">
+        <div className="graph-stage" ref={stage} style={bodyStyle}>
           {scene && overlay ? (
             <GraphCanvas
               ref={canvas}
@@ -364,8 +420,11 @@ export function GraphView({
               {graph ? 'Laying out the graph…' : 'Reading the graph…'}
             </p>
           )}
+        </div>
+        <aside className="graph-side" style={bodyStyle}>
+          {/* Beside the canvas, not over it: over it, it hid nodes of a graph in an 800 px window. */}
           {overlay && (
-            <ul className="graph-legend" aria-label="Legend" data-testid="graph-legend">
+            <ul className="graph-key" aria-label="Legend" data-testid="graph-legend" style={LEGEND_STYLE}>
               {overlay.legend.map((l) => (
                 <li key={l.text}>
                   <span className="legend-swatch" style={{ background: l.color }} /> {l.text}
@@ -373,8 +432,6 @@ export function GraphView({
               ))}
             </ul>
           )}
-        </div>
-        <aside className="graph-side">
           {graph && index && selected ? (
             <NodeDetails model={graph} index={index} id={selected} mark={overlay?.marks.get(selected)} />
           ) : (
@@ -384,8 +441,8 @@ export function GraphView({
           )}
         </aside>
       </div>
-      {overlayKind === 'change' && target === ORIGINAL_TARGET && diff?.variantId === diffTarget && (
-        <DiffTable diff={diff.value} onShow={show} />
+      {overlayKind === 'change' && currentDiff && diffNodeIds && (
+        <DiffTable diff={currentDiff} nodeIds={diffNodeIds} onShow={show} />
       )}
     </article>
   );

@@ -1,0 +1,151 @@
+/**
+ * The precision and change overlays on a variant's own graph: the diff's rows (the original's nodes) matched to
+ * the variant's nodes by name, the way the engine's diff matched them.
+ */
+import { describe, expect, it } from 'vitest';
+import type { VariantDiff } from '../../../shared/ipc-contract.js';
+import type { NodeDiff } from '../../../shared/model-diff.js';
+import type { GraphBody, GraphNode } from '../../../shared/model-graph.js';
+import {
+  ADDED_COLOR,
+  CHANGE_COLORS,
+  PRECISION_COLORS,
+  graphPrecisions,
+  variantChangeOverlay,
+  variantNodeIds,
+  variantPrecisionOverlay,
+} from './overlays.js';
+
+const node = (
+  id: string,
+  opType: string,
+  name: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: GraphNode['attributes'] = [],
+): GraphNode => ({ id, name, opType, domain: '', inputs, outputs, attributes });
+
+/**
+ * An int8-dynamic variant of x -> fc1 (MatMul) -> bias (Add) -> relu -> fc2 (MatMul) -> drop (Identity) -> y:
+ * fc1 became a MatMulInteger fed by an added DynamicQuantizeLinear, its bias Add fused into it; fc2 became
+ * onnxruntime's `fc2/MatMulAddFusion`; relu kept; drop removed.
+ */
+const variant: GraphBody = {
+  inputs: ['x'],
+  outputs: ['y'],
+  values: {},
+  weights: {},
+  nodes: [
+    node('0', 'DynamicQuantizeLinear', 'x_quant', ['x'], ['xq', 'xs', 'xz']),
+    node('1', 'MatMulInteger', 'fc1', ['xq', 'w1q'], ['h0']),
+    node('2', 'Relu', 'relu', ['h0'], ['h1']),
+    node('3', 'FusedMatMul', 'fc2/MatMulAddFusion', ['h1', 'w2'], ['y']),
+  ],
+};
+const row = (r: Partial<NodeDiff> & Pick<NodeDiff, 'name' | 'opType' | 'change'>): NodeDiff => r;
+const diff = {
+  original: '/m.onnx',
+  variant: '/m-int8.onnx',
+  nodes: {
+    original: 5,
+    variant: 4,
+    originalWithSubgraphs: 5,
+    variantWithSubgraphs: 4,
+    byChange: { kept: 1, replaced: 2, fused: 1, removed: 1 },
+    byPrecision: { float32: 2, float16: 0, int8: 1, int4: 0, other: 0 },
+    added: { quantizeDequantize: 1, casts: 0, other: {} },
+    list: [
+      row({
+        name: 'fc1',
+        opType: 'MatMul',
+        change: 'replaced',
+        variantOpType: 'MatMulInteger',
+        precision: 'int8',
+      }),
+      row({ name: 'bias', opType: 'Add', change: 'fused', fusedInto: 'fc1' }),
+      row({ name: 'relu', opType: 'Relu', change: 'kept', variantOpType: 'Relu', precision: 'float32' }),
+      row({
+        name: 'fc2',
+        opType: 'MatMul',
+        change: 'replaced',
+        variantOpType: 'FusedMatMul',
+        precision: 'float32',
+      }),
+      row({ name: 'drop', opType: 'Identity', change: 'removed' }),
+    ],
+  },
+  weights: { bytesBefore: 0, bytesAfter: 0, byChange: {}, list: [], addedCount: 0, addedBytes: 0 },
+  skippedNodes: [{ name: 'fc2', reason: 'excluded by the user' }],
+} as unknown as VariantDiff;
+
+describe('overlays on a variant graph', () => {
+  it("finds the variant node each of the original's nodes became, by name, fusion name or fusedInto", () => {
+    expect(variantNodeIds(variant, diff)).toEqual(['1', '1', '2', '3', undefined]);
+  });
+
+  it('colours every variant node by what it computes in, added nodes included', () => {
+    const o = variantPrecisionOverlay(variant, diff);
+    expect(o.marks.get('0')).toEqual({ color: PRECISION_COLORS.other, text: 'other, added by the variant' });
+    expect(o.marks.get('1')).toEqual({ color: PRECISION_COLORS.int8, text: 'int8, was MatMul' });
+    expect(o.marks.get('2')).toEqual({ color: PRECISION_COLORS.float32, text: 'float32' });
+    expect(o.marks.get('3')).toEqual({
+      color: PRECISION_COLORS.float32,
+      text: 'stayed float32: excluded by the user',
+    });
+    // The legend counts the nodes on screen, not the original's.
+    expect(o.legend.map((l) => l.text)).toEqual([
+      'float32 (2)',
+      'float16 (0)',
+      'int8 (1)',
+      'int4 (0)',
+      'Q/DQ, Cast (1)',
+    ]);
+  });
+
+  it('colours every variant node by its change, and says what is not in this graph', () => {
+    const o = variantChangeOverlay(variant, diff);
+    expect(o.marks.get('0')).toEqual({ color: ADDED_COLOR, text: 'added by the variant' });
+    expect(o.marks.get('1')).toEqual({
+      color: CHANGE_COLORS.replaced,
+      text: 'replaced MatMul; took the work of fused bias',
+    });
+    expect(o.marks.get('2')).toEqual({ color: CHANGE_COLORS.kept, text: 'kept' });
+    expect(o.marks.get('3')!.color).toBe(CHANGE_COLORS.replaced);
+    expect(o.legend.map((l) => l.text)).toEqual([
+      'kept (1)',
+      'replaced (2)',
+      "took fused nodes' work (0)",
+      'added by the variant (1)',
+      'removed (1) and fused (1): not in this graph, see the table',
+    ]);
+  });
+
+  it('computes precision from the graph as the engine does: DQ readers int8, float16 weights and casts', () => {
+    const g: GraphBody = {
+      inputs: ['x'],
+      outputs: ['z'],
+      values: {},
+      weights: { w16: { dtype: 'float16', shape: [2, 2], bytes: 8 } },
+      nodes: [
+        node('0', 'DequantizeLinear', 'dq', ['xq', 's'], ['xd']),
+        node('1', 'Conv', 'conv', ['xd', 'w'], ['c']),
+        node('2', 'MatMul', 'mm16', ['c', 'w16'], ['m']),
+        node('3', 'Relu', 'r16', ['m'], ['r']),
+        node('4', 'Cast', 'to_half', ['r'], ['h'], [{ name: 'to', value: '10' }]),
+        node('5', 'Add', 'add16', ['h', 'h'], ['a']),
+        node('6', 'MatMulNBits', 'mm4', ['a', 'q4'], ['z']),
+        node('7', 'Softmax', 'sm', ['x'], ['p']),
+      ],
+    };
+    expect([...graphPrecisions(g).values()]).toEqual([
+      'other',
+      'int8',
+      'float16',
+      'float16',
+      'other',
+      'float16',
+      'int4',
+      'float32',
+    ]);
+  });
+});
