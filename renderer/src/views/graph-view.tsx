@@ -31,14 +31,6 @@ import type { StudioHost } from '../host/studio-host.js';
 import { formatExact } from '../format.js';
 import { ErrorPanel } from './error-panel.js';
 
-const LEGEND_STYLE = {
-  listStyle: 'none',
-  margin: '0 0 12px',
-  padding: '0 0 8px',
-  fontSize: '0.85rem',
-  borderBottom: '1px solid var(--border)',
-} as const;
-
 const OVERLAY_LABELS: Record<OverlayKind, string> = {
   op: 'Op type',
   precision: 'Precision in a variant',
@@ -424,7 +416,7 @@ export function GraphView({
         <aside className="graph-side" style={bodyStyle}>
           {/* Beside the canvas, not over it: over it, it hid nodes of a graph in an 800 px window. */}
           {overlay && (
-            <ul className="graph-key" aria-label="Legend" data-testid="graph-legend" style={LEGEND_STYLE}>
+            <ul className="graph-key" aria-label="Legend" data-testid="graph-legend">
               {overlay.legend.map((l) => (
                 <li key={l.text}>
                   <span className="legend-swatch" style={{ background: l.color }} /> {l.text}
