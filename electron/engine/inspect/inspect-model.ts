@@ -36,7 +36,7 @@ function summarizeValue(vi: ValueInfoProto): TensorSummary {
 }
 
 /** Bytes a tensor's data occupies wherever it is stored (raw, typed fields, or an external file). */
-function storedBytes(t: TensorProto): number {
+function storedBytesOf(t: TensorProto): number {
   if (isExternal(t)) {
     const length = t.externalData.find((e) => e.key === 'length')?.value;
     if (length !== undefined) return Number(length);
@@ -55,9 +55,14 @@ interface ConstantRecord {
   counts?: false;
 }
 
-/** Every constant tensor: initializers, sparse initializers and Constant-node values, subgraphs included. */
-function collectConstants(graph: GraphProto): ConstantRecord[] {
+/**
+ * Every constant tensor: initializers, sparse initializers and Constant-node values, subgraphs included.
+ * Without `measureBytes` no tensor's data is touched (bytes are 0): a weight streamed from external data is
+ * read from disk when its bytes are asked for.
+ */
+function collectConstants(graph: GraphProto, measureBytes = true): ConstantRecord[] {
   const out: ConstantRecord[] = [];
+  const storedBytes = measureBytes ? storedBytesOf : () => 0;
   const dense = (t: TensorProto, name = t.name) => out.push({ name, dataType: t.dataType, dims: t.dims, bytes: storedBytes(t) });
   const sparse = (s: SparseTensorProto, name: string) => {
     // Parameters are the logical (dense) elements; bytes are what is stored, values and indices each
@@ -122,6 +127,16 @@ function safeCount(dims: bigint[]): number {
   }
 }
 
+/**
+ * The summary's `parameters`: elements of every constant tensor, subgraphs included, from their shapes alone
+ * (no weight is read). Prune reports the same count through this.
+ */
+export function parameterCount(graph: GraphProto): number {
+  let n = 0;
+  for (const c of collectConstants(graph, false)) if (c.counts !== false) n += safeCount(c.dims);
+  return n;
+}
+
 /** The `inspect` summary of an already loaded model. */
 export function summarizeModel(model: LoadedModel): ModelSummary {
   const proto = model.proto;
@@ -139,10 +154,9 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     }
   });
   const constants = collectConstants(graph);
-  let parameters = 0;
+  const parameters = parameterCount(graph);
   const parameterBytes: Record<string, number> = {};
   for (const c of constants) {
-    if (c.counts !== false) parameters += safeCount(c.dims);
     const key = dtypeName(c.dataType);
     parameterBytes[key] = (parameterBytes[key] ?? 0) + c.bytes;
   }

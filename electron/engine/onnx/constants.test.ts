@@ -320,8 +320,8 @@ describe('replaceConstant', () => {
   );
 });
 
-// One reader for graph.ts valueInfo, onnx/element-types.ts and prune's countParameters, which each had
-// their own; prune's counted a sparse value without values by its dims, the others left it out.
+// One reader for graph.ts valueInfo and onnx/element-types.ts, which each had their own (prune's parameter
+// count, a third, now uses inspect's parameterCount).
 describe('constantNodeValueType', () => {
   const constant = (attributes: Parameters<typeof makeNode>[3]) =>
     makeNode('Constant', [], ['c'], attributes);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema } from 'onnx-buf';
+import { ModelProtoSchema, TensorProto_DataType } from 'onnx-buf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
@@ -10,7 +10,8 @@ import '../quantize/methods/int8-weight.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { lastRecordedStep, recordedRecipe } from '../testing/recorded-step.js';
 import { createSession } from '../runtime/create-session.js';
-import { buildMlp, modelBytes } from '../testing/model-fixtures.js';
+import { buildMlp, makeGraph, makeModel, modelBytes } from '../testing/model-fixtures.js';
+import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { modelFidelity, seededFeeds } from '../testing/prune-fidelity.js';
 import { buildResidualBnCnn } from '../testing/prune-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
@@ -177,6 +178,31 @@ describe('pruneModel', () => {
     const error = await errorOf(run).finally(() => controller.abort());
     expect(error.code).toBe('CANCELLED');
     expect(fs.existsSync(output)).toBe(false);
+  });
+
+  it('says plainly when it found no layer to prune, with the first reasons', async () => {
+    // The MatMul's weight is a graph input: computed at run time, nothing to prune.
+    const graph = makeGraph('runtime_weight', {
+      nodes: [makeNode('MatMul', ['x', 'w'], ['y'], { name: 'mm' })],
+      inputs: [
+        makeValueInfo('x', TensorProto_DataType.FLOAT, [1, 4]),
+        makeValueInfo('w', TensorProto_DataType.FLOAT, [4, 4]),
+      ],
+      outputs: [makeValueInfo('y', TensorProto_DataType.FLOAT, [1, 4])],
+    });
+    const file = out('runtime-weight.onnx');
+    fs.writeFileSync(file, modelBytes(makeModel(graph)));
+    const report = await pruneModel({
+      input: file,
+      output: out('runtime-weight.pruned.onnx'),
+      method: 'magnitude',
+      common: { sparsity: 0.5 },
+    });
+    expect(report.layers).toEqual([]);
+    expect(report.notes[0]).toMatch(/^Nothing was pruned: magnitude found no layer it could prune.* Why: mm \(MatMul\): /);
+    // A model with prunable layers does not get it.
+    const pruned = await pruneModel({ input, output: out('x.onnx'), method: 'magnitude', common: { sparsity: 0.5 } });
+    expect(pruned.notes.join('\n')).not.toMatch(/Nothing was pruned/);
   });
 
   it('reports progress', async () => {

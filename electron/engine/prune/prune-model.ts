@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import type { ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { removeQuietly } from '../onnx/atomic-files.js';
-import { constantNodeValueType, tensorElementCount } from '../onnx/constants.js';
+import { parameterCount } from '../inspect/inspect-model.js';
 import { parseMethodOptions, transformModel } from '../transform/transform-model.js';
 import { pruneMethod } from './all-methods.js';
 import {
@@ -51,7 +51,7 @@ export interface PruneReport {
   layers: PrunedLayer[];
   /** Layers or groups left alone, with the reason. */
   skipped: SkippedPrune[];
-  /** Constant tensor elements in the main graph before and after. */
+  /** Constant tensor elements (subgraphs included, as `inspect` counts them) before and after. */
   parameters: { before: number; after: number };
   /** gzip sizes of the input and output files, where zeros are the win (magnitude). */
   gzipBytes?: { input: number; output: number };
@@ -59,20 +59,28 @@ export interface PruneReport {
   notes: string[];
 }
 
-/** Elements of every constant tensor of the main graph: initializers, sparse initializers, Constant nodes. */
+/**
+ * Elements of every constant tensor (initializers, sparse initializers, Constant nodes), subgraphs included:
+ * counted by `inspect`'s own summary, so the two commands always report the same number for a model.
+ */
 export function countParameters(model: ModelProto): number {
-  const graph = model.graph;
-  if (!graph) return 0;
-  let n = 0;
-  for (const t of graph.initializer) n += tensorElementCount(t);
-  for (const s of graph.sparseInitializer) n += tensorElementCount(s);
-  for (const node of graph.node) {
-    if (node.opType !== 'Constant') continue;
-    // A malformed Constant counts nothing.
-    const constant = constantNodeValueType(node);
-    if (constant) n += tensorElementCount(constant);
-  }
-  return n;
+  return model.graph ? parameterCount(model.graph) : 0;
+}
+
+/** How many skip reasons the "nothing was pruned" note quotes (the report lists them all). */
+const QUOTED_SKIPS = 3;
+
+/**
+ * The first note of a prune that changed nothing: said plainly, with the first reasons, so that a variant that
+ * computes exactly what the original does is not mistaken for a pruned one (the app lists notes, not skips).
+ */
+function nothingPruned(method: string, skipped: readonly SkippedPrune[]): string {
+  const why = skipped.slice(0, QUOTED_SKIPS).map((s) => `${s.name || s.opType} (${s.opType}): ${s.reason}`);
+  const more = skipped.length > QUOTED_SKIPS ? `; ${skipped.length - QUOTED_SKIPS} more in the skipped list` : '';
+  return (
+    `Nothing was pruned: ${method} found no layer it could prune, so the output computes exactly what the input does.` +
+    (why.length > 0 ? ` Why: ${why.join('; ')}${more}.` : ' The model has no Conv, MatMul or Gemm layer with a constant weight.')
+  );
 }
 
 /** The gzip size of a file (streamed, level 6), what a download or an app bundle would carry. */
@@ -103,12 +111,13 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
   const common = parseMethodOptions(commonPruneOptionsSchema, request.common, 'pruning options');
   const options = parseMethodOptions(method.optionSchema as never, request.options, `${method.name} options`) as Record<string, unknown>;
   let before = 0;
+  let after = 0;
   const { outcome, loaded, saved, notes } = await transformModel(
     request,
     'Pruning',
-    ({ model, note }) => {
+    async ({ model, note }) => {
       before = countParameters(model);
-      return method.prune({
+      const pruned = await method.prune({
         model,
         options: options as never,
         common,
@@ -116,6 +125,10 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
         ...(request.signal ? { signal: request.signal } : {}),
         ...(request.onProgress ? { onProgress: request.onProgress } : {}),
       });
+      // Counted here, not after saving: nothing changes the weights in between, and once transformModel
+      // returns, the weights of a model streamed from external data can no longer be read.
+      after = countParameters(model);
+      return pruned;
     },
     (o) => ({
       kind: 'prune',
@@ -125,6 +138,8 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
     }),
     { streams: method.streamsExternalData === true },
   );
+  // No layer it could prune at all (a sparsity that removed nothing from prunable layers is another story).
+  if (outcome.layers.length === 0) notes.unshift(nothingPruned(method.name, outcome.skipped));
   const report: PruneReport = {
     output: saved.output,
     method: method.name,
@@ -136,7 +151,7 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
     outputBytes: saved.outputBytes + saved.externalDataBytes,
     layers: outcome.layers,
     skipped: outcome.skipped,
-    parameters: { before, after: countParameters(loaded.proto) },
+    parameters: { before, after },
     seconds: 0,
     notes,
   };

@@ -16,6 +16,8 @@ import {
   makeRawTensor,
   makeValueInfo,
 } from '../onnx/graph-build.js';
+import { float32ArrayToFloat16 } from '../onnx/float16.js';
+import { decodeToFloat32 } from '../onnx/tensor-codec.js';
 import { makeModel, randomFloats } from './model-fixtures.js';
 
 /*
@@ -449,5 +451,109 @@ export function withConstantNodeWeights(model: ModelProto): ModelProto {
   );
   graph.node = [...constants, ...graph.node];
   graph.initializer = [];
+  return model;
+}
+
+/**
+ * Weights inside subgraphs, like the If/Loop models exporters write for control flow: `input` [batch, 8] ->
+ * MatMul `in_mm` (in.weight [8, 16]) -> `hidden`; If `branch` (`cond`, bool scalar): then = MatMul `then_mm`
+ * with its own initializer then.weight [16, 16], else = MatMul `else_mm` with outer.weight [16, 16], an
+ * initializer of the main graph it captures; then Loop `loop` (2 iterations, carrying the If's output):
+ * body = MatMul `body_mm` with body.weight [16, 16], held in a Constant node of the body, -> Tanh -> `output`.
+ */
+export function buildSubgraphWeights(options: { seed?: number; batch?: number | string } = {}): ModelProto {
+  const seed = options.seed ?? 71;
+  const batch = options.batch ?? 'batch';
+  const BOOL = TensorProto_DataType.BOOL;
+  const INT64 = TensorProto_DataType.INT64;
+  const tensor = (name: string, dims: number[], s: number): TensorProto =>
+    makeFloatTensor(
+      name,
+      dims,
+      randomFloats(
+        dims.reduce((a, b) => a * b, 1),
+        s,
+        1 / Math.sqrt(dims[0]!),
+      ),
+    );
+  const branch = (name: string, nodes: NodeProto[], initializer: TensorProto[] = []) =>
+    create(GraphProtoSchema, {
+      name,
+      node: nodes,
+      input: [],
+      output: [makeValueInfo(`${name}.out`, FLOAT, [batch, 16])],
+      initializer,
+    });
+  const thenBranch = branch(
+    'then_branch',
+    [makeNode('MatMul', ['hidden', 'then.weight'], ['then_branch.out'], { name: 'then_mm' })],
+    [tensor('then.weight', [16, 16], seed + 1)],
+  );
+  const elseBranch = branch('else_branch', [
+    makeNode('MatMul', ['hidden', 'outer.weight'], ['else_branch.out'], { name: 'else_mm' }),
+  ]);
+  const body = create(GraphProtoSchema, {
+    name: 'loop_body',
+    node: [
+      makeNode('Constant', [], ['body.weight'], {
+        name: 'body_const',
+        attributes: { value: { tensor: tensor('body.weight', [16, 16], seed + 3) } },
+      }),
+      makeNode('MatMul', ['state', 'body.weight'], ['body.mm'], { name: 'body_mm' }),
+      makeNode('Tanh', ['body.mm'], ['state.next'], { name: 'body_tanh' }),
+      makeNode('Identity', ['cond.in'], ['cond.out'], { name: 'body_cond' }),
+    ],
+    input: [
+      makeValueInfo('iteration', INT64, []),
+      makeValueInfo('cond.in', BOOL, []),
+      makeValueInfo('state', FLOAT, [batch, 16]),
+    ],
+    output: [makeValueInfo('cond.out', BOOL, []), makeValueInfo('state.next', FLOAT, [batch, 16])],
+  });
+  const graph = create(GraphProtoSchema, {
+    name: 'subgraph_weights',
+    node: [
+      makeNode('MatMul', ['input', 'in.weight'], ['hidden'], { name: 'in_mm' }),
+      makeNode('If', ['cond'], ['if.out'], {
+        name: 'branch',
+        attributes: { then_branch: { graph: thenBranch }, else_branch: { graph: elseBranch } },
+      }),
+      makeNode('Loop', ['trip', 'keep_going', 'if.out'], ['output'], {
+        name: 'loop',
+        attributes: { body: { graph: body } },
+      }),
+    ],
+    input: [makeValueInfo('input', FLOAT, [batch, 8]), makeValueInfo('cond', BOOL, [])],
+    output: [makeValueInfo('output', FLOAT, [batch, 16])],
+    initializer: [
+      tensor('in.weight', [8, 16], seed),
+      tensor('outer.weight', [16, 16], seed + 2),
+      makeInt64Tensor('trip', [], [2]),
+      makeRawTensor('keep_going', BOOL, [], new Uint8Array([1])),
+    ],
+  });
+  return makeModel(graph);
+}
+
+/**
+ * The same model with the named float32 initializers stored as float16 and cast back to float at run time,
+ * as half-precision checkpoints of float32 models are exported: initializer `W` becomes `W.fp16` (float16)
+ * and a Cast `cast:W` (to float) in front of the graph produces `W` again.
+ */
+export function withHalfPrecisionWeights(model: ModelProto, names: readonly string[]): ModelProto {
+  const graph = model.graph!;
+  const casts: NodeProto[] = [];
+  graph.initializer = graph.initializer.map((t) => {
+    if (!names.includes(t.name)) return t;
+    const half = float32ArrayToFloat16(decodeToFloat32(t));
+    casts.push(
+      makeNode('Cast', [`${t.name}.fp16`], [t.name], {
+        name: `cast:${t.name}`,
+        attributes: { to: { int: FLOAT } },
+      }),
+    );
+    return makeRawTensor(`${t.name}.fp16`, TensorProto_DataType.FLOAT16, t.dims, littleEndianBytes(half));
+  });
+  graph.node = [...casts, ...graph.node];
   return model;
 }

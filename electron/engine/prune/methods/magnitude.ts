@@ -1,10 +1,8 @@
-import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema } from 'onnx-buf';
+import type { GraphProto } from 'onnx-buf';
 import { z } from 'zod';
 import { StudioError } from '../../errors.js';
 import { dataTypeByteSize, replaceConstant, sparsifyTensor, tensorRawBytes } from '../../onnx/constants.js';
 import { makeRawTensor } from '../../onnx/graph-build.js';
-import { GraphIndex } from '../../onnx/graph.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
 import { registerPruneMethod } from '../method-registry.js';
@@ -17,7 +15,7 @@ import {
 } from '../prune-method.js';
 import { globalSmallestThreshold, markByThreshold } from '../global-threshold.js';
 import { markSmallest } from '../select-smallest.js';
-import { type WeightSlot, weightSlot } from '../weights.js';
+import { type ValueReader, type WeightSlot, pruneScopes, readersOf, weightSlot } from '../weights.js';
 import { magnitudeOptionsSchema, PRUNE_METHOD_SPECS } from '../../../../shared/options/prune-options.js';
 
 /*
@@ -80,7 +78,6 @@ function checkCancelled(signal: AbortSignal | undefined): void {
 
 async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<PruneOutcome> {
   const { model, common, options, signal, onProgress, note } = input;
-  const graph = model.graph ?? create(GraphProtoSchema);
   const opTypes = new Set(common.opTypes ?? DEFAULT_PRUNE_OP_TYPES);
   for (const t of opTypes) {
     if (!DEFAULT_PRUNE_OP_TYPES.includes(t)) {
@@ -104,51 +101,66 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
     target = implied;
   }
   const excluded = new Set(common.excludeNodes);
-  const index = new GraphIndex(graph);
+  // Every graph, subgraphs included: zeroing weights keeps every shape, so a weight is as safe to prune in
+  // an If branch or a Loop body as in the main graph.
+  const scopes = pruneScopes(model);
+  const indexOf = new Map(scopes.map((s) => [s.graph, s.index]));
   const skipped: SkippedPrune[] = [];
   const slots: WeightSlot[] = [];
-  const owner = new Map<string, string>();
-  for (const node of graph.node) {
-    if (!opTypes.has(node.opType)) continue;
-    const name = nodeLabel(node);
-    if (excluded.has(node.name)) {
-      skipped.push({ name, opType: node.opType, reason: 'excluded (--exclude-nodes)' });
-      continue;
+  // The first node pruning each stored weight, by graph and name (a name may be reused in another graph).
+  const owner = new Map<GraphProto, Map<string, string>>();
+  const readerName = (r: ValueReader): string =>
+    'node' in r
+      ? `'${nodeLabel(r.node)}' (${r.node.opType})`
+      : r.output === model.graph
+        ? 'a model output'
+        : `an output of the subgraph '${r.output.name}'`;
+  for (const { graph, index } of scopes) {
+    for (const node of graph.node) {
+      if (!opTypes.has(node.opType)) continue;
+      const name = nodeLabel(node);
+      if (excluded.has(node.name)) {
+        skipped.push({ name, opType: node.opType, reason: 'excluded (--exclude-nodes)' });
+        continue;
+      }
+      const slot = weightSlot(index, node);
+      if ('reason' in slot) {
+        skipped.push({ name, opType: node.opType, reason: slot.reason });
+        continue;
+      }
+      // A weight also read by something else (a tied embedding's Gather, an excluded node, a graph output)
+      // must stay whole. Readers include the nodes of subgraphs that capture it: zeros reach them too. A
+      // weight behind a Cast: the Cast must be the stored constant's only reader, and whatever reads the
+      // Cast's output must be prunable.
+      const stored = readersOf(indexOf, slot.ref.index, slot.ref.name);
+      const castOutput = slot.cast?.node.output[0] ?? '';
+      const beside = slot.cast ? stored.find((r) => !('node' in r) || r.node !== slot.cast!.node) : undefined;
+      const other = (slot.cast ? readersOf(indexOf, slot.cast.index, castOutput) : stored).find(
+        (r) => !('node' in r) || !opTypes.has(r.node.opType) || excluded.has(r.node.name),
+      );
+      if (beside || other) {
+        const value = beside || !slot.cast ? slot.ref.name : castOutput;
+        skipped.push({
+          name,
+          opType: node.opType,
+          reason: `its weight '${value}' is also read by ${readerName((beside ?? other)!)}`,
+        });
+        continue;
+      }
+      const owners = owner.get(slot.ref.graph) ?? new Map<string, string>();
+      owner.set(slot.ref.graph, owners);
+      const first = owners.get(slot.ref.name);
+      if (first !== undefined) {
+        skipped.push({
+          name,
+          opType: node.opType,
+          reason: `shares its weight '${slot.ref.name}' with '${first}', pruned there`,
+        });
+        continue;
+      }
+      owners.set(slot.ref.name, name);
+      slots.push(slot);
     }
-    const slot = weightSlot(index, node);
-    if ('reason' in slot) {
-      skipped.push({ name, opType: node.opType, reason: slot.reason });
-      continue;
-    }
-    // A weight also read by something else (a tied embedding's Gather, an excluded node) must stay whole.
-    const other = index
-      .consumersOf(slot.ref.name)
-      .find((c) => !opTypes.has(c.node.opType) || excluded.has(c.node.name));
-    const captured = index.implicitConsumersOf(slot.ref.name)[0];
-    if (other || captured || index.isGraphOutput(slot.ref.name)) {
-      const by = other
-        ? `'${nodeLabel(other.node)}' (${other.node.opType})`
-        : captured
-          ? `a subgraph of '${nodeLabel(captured)}'`
-          : 'a model output';
-      skipped.push({
-        name,
-        opType: node.opType,
-        reason: `its weight '${slot.ref.name}' is also read by ${by}`,
-      });
-      continue;
-    }
-    const first = owner.get(slot.ref.name);
-    if (first !== undefined) {
-      skipped.push({
-        name,
-        opType: node.opType,
-        reason: `shares its weight '${slot.ref.name}' with '${first}', pruned there`,
-      });
-      continue;
-    }
-    owner.set(slot.ref.name, name);
-    slots.push(slot);
   }
 
   // One layer at a time (decoded, masked, written back, dropped), so a model whose weights are streamed
@@ -230,7 +242,7 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
   if (options.storage === 'sparse') storeSparse(input, changed);
   note(
     'Unstructured zeros keep every tensor its shape: dense kernels do the same work, so latency and the ' +
-      'uncompressed size do not change. The win shows compressed (gzipBytes), with --sparse-storage at high ' +
+      'uncompressed size do not change. The win shows compressed (the gzip sizes), with sparse storage at high ' +
       'sparsity, or after quantizing the pruned model; structured pruning makes the model itself smaller and faster.',
   );
   return {
@@ -247,7 +259,6 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
 /** Moves pruned initializers into sparse_initializer where the sparse encoding is smaller. */
 function storeSparse(input: PruneInput<MagnitudeOptions>, slots: WeightSlot[]): void {
   const { model, note } = input;
-  const graph = model.graph!;
   if (model.irVersion < 6n) {
     note(
       `Sparse storage needs IR version 6 or later (this model is IR ${model.irVersion}); weights stay dense.`,
@@ -266,6 +277,8 @@ function storeSparse(input: PruneInput<MagnitudeOptions>, slots: WeightSlot[]): 
     const size = dataTypeByteSize(dense.dataType)!;
     const nnz = Number(sparse.values?.dims[0] ?? 0n);
     if (nnz * (size + 8) >= tensorRawBytes(dense).length) continue;
+    // In the graph that holds it: a subgraph's weight stays in its subgraph.
+    const graph = slot.ref.graph;
     graph.initializer = graph.initializer.filter((t) => t !== dense);
     graph.sparseInitializer.push(sparse);
     moved++;

@@ -1,5 +1,9 @@
+import type { ModelProto } from 'onnx-buf';
 import { z } from 'zod';
 import { StudioError } from '../../errors.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
+import { dtypeName } from '../../onnx/dtypes.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 import { applyChannelEdits } from '../apply-channel-edits.js';
 import { type ChannelGroup, analyseChannels } from '../channel-analysis.js';
 import { channelImportance, selectChannels } from '../channel-selection.js';
@@ -11,6 +15,7 @@ import {
   type PruneOutcome,
   type SkippedPrune,
 } from '../prune-method.js';
+import { pruneScopes, weightSlot } from '../weights.js';
 import { structuredOptionsSchema, PRUNE_METHOD_SPECS } from '../../../../shared/options/prune-options.js';
 
 /*
@@ -122,6 +127,14 @@ async function pruneStructured(input: PruneInput<StructuredOptions>): Promise<Pr
       `${skipped.length} of ${analysis.groups.length} channel groups were left alone (listed with the reason).`,
     );
   }
+  const unseen = layersOutsideAnalysis(model, opTypes);
+  if (unseen.length > 0) {
+    skipped.push(...unseen);
+    note(
+      `${unseen.length} layers with constant weights were not analysed (inside If/Loop/Scan bodies, or weights ` +
+        'behind a Cast) and are listed as skipped; --method magnitude prunes them.',
+    );
+  }
   return {
     achievedSparsity: channels > 0 ? removed / channels : 0,
     prunedNodes: changed.size,
@@ -129,6 +142,35 @@ async function pruneStructured(input: PruneInput<StructuredOptions>): Promise<Pr
     layers,
     skipped,
   };
+}
+
+/**
+ * The layers with a constant weight that the channel analysis (main graph, weights stored as used) does not
+ * see, so that none is left out silently: every layer inside an If / Loop / Scan body (removing channels
+ * there would change the shapes the body exchanges with the outer graph, which the analysis does not follow)
+ * and main-graph layers whose weight is a half-precision constant behind a Cast (slicing it would change
+ * the Cast's output, which the analysis does not track).
+ */
+function layersOutsideAnalysis(model: ModelProto, opTypes: ReadonlySet<string>): SkippedPrune[] {
+  const out: SkippedPrune[] = [];
+  for (const { graph, index, holder } of pruneScopes(model)) {
+    for (const node of graph.node) {
+      if (!opTypes.has(node.opType) || !isDefaultDomain(node.domain)) continue;
+      const slot = weightSlot(index, node);
+      // No constant weight: nothing to prune, as in the main graph.
+      if ('reason' in slot) continue;
+      let reason: string | undefined;
+      if (holder) {
+        reason = `inside a subgraph of '${nodeLabel(holder)}' (${holder.opType}); structured pruning does not enter If/Loop/Scan bodies`;
+      } else if (slot.cast) {
+        reason =
+          `its weight '${node.input[slot.slot] ?? ''}' is a Cast of '${slot.ref.name}' ` +
+          `(${dtypeName(slot.ref.tensor.dataType)}); structured pruning does not slice weights behind a Cast`;
+      }
+      if (reason) out.push({ name: nodeLabel(node), opType: node.opType, reason });
+    }
+  }
+  return out;
 }
 
 registerPruneMethod({
