@@ -1,7 +1,10 @@
 /**
  * What a compression did to a model, node by node and weight by weight (`onnx-studio diff`; the app colours the
- * graph with it). electron/engine/diff/diff-models.ts computes it. It compares the main graphs; subgraph bodies
- * (If, Loop, Scan) are counted, not matched.
+ * graph with it). electron/engine/diff/diff-models.ts computes it. Subgraph bodies (If, Loop, Scan) are matched
+ * under their node: the body of a node the variant kept (by name) is compared with the variant's body of the
+ * same attribute; the bodies of a node that is gone count as removed, those of a node the variant added as added.
+ * Counts and byte totals cover every graph; `nodes.list` is the main graph only (the Graph view's colouring reads
+ * it by index), `nodes.subgraphList` the rest.
  */
 
 /** How a node of the original fares in the variant. */
@@ -27,6 +30,13 @@ export interface NodeDiff {
   precision?: NodePrecision;
   /** For a fused node: the variant node that took its work. */
   fusedInto?: string;
+  /**
+   * For a node inside a subgraph: the graph holding it, as `owner/attribute` from the main graph down
+   * (`loop_node/body`, `if_node/then_branch/inner/body`; an unnamed owner is `OpType#index`).
+   */
+  graph?: string;
+  /** For a node inside a subgraph: its id in the Graph view of the original (shared/model-graph.ts, `1/body/0`). */
+  id?: string;
 }
 
 /** Nodes the variant adds that the original had no name for. */
@@ -55,6 +65,45 @@ export interface WeightDiff {
   variantNames?: string[];
   /** Share of zero elements (float weights), before and after: what magnitude pruning changes. */
   zeros?: { before: number; after: number };
+  /** For an initializer of a subgraph: the graph holding it (as `NodeDiff.graph`). */
+  graph?: string;
+}
+
+/** A variant initializer that no original weight became. */
+export interface AddedWeight {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: number;
+  /**
+   * Read by a quantization op (Q/DQ, QLinear*, MatMulNBits...): a scale, zero point or quantized value. Other
+   * added weights are new float parameters, which a compression does not add (another model?).
+   */
+  quantization: boolean;
+  /** For an initializer of a subgraph of the variant: the graph holding it (as `NodeDiff.graph`). */
+  graph?: string;
+}
+
+/** How much of the original the variant still has: a variant of it keeps its names and its inputs and outputs. */
+export interface ModelMatch {
+  /** The original's nodes, every graph, and how many of them the variant has under the same name. */
+  nodes: number;
+  nodesByName: number;
+  /**
+   * The original's weights, every graph, and how many of them the variant still has: as they were, or changed
+   * as a compression changes them (a same-named weight that grew or changed rank is not counted).
+   */
+  weights: number;
+  weightsFound: number;
+  /** The main graphs' inputs (outputs) have the same names and compatible shapes. */
+  sameInputs: boolean;
+  sameOutputs: boolean;
+  /**
+   * Other inputs or outputs, and under half of the original's weights (for a model without weights: nodes) and
+   * under half its node names in common: the variant is most likely not made from the original (compressions
+   * keep inputs, outputs and most weights).
+   */
+  unrelated: boolean;
 }
 
 export interface ModelDiff {
@@ -67,12 +116,20 @@ export interface ModelDiff {
     /** Node counts including every subgraph body. */
     originalWithSubgraphs: number;
     variantWithSubgraphs: number;
+    /** Of every node of the original, main graph and subgraphs. */
     byChange: Record<NodeChange, number>;
     byPrecision: Record<NodePrecision, number>;
+    /** Every graph of the variant. */
     added: AddedNodes;
-    /** Every node of the original, in graph order. */
+    /** Every node of the original's main graph, in graph order (node `i` is the Graph view's node `i`). */
     list: NodeDiff[];
+    /**
+     * Every node of the original's subgraphs, each graph in order, with `graph` and `id`. Optional only because
+     * the renderer's mock diffs (renderer/src/host/mock-graph.ts) predate it: the engine always sets it.
+     */
+    subgraphList?: NodeDiff[];
   };
+  /** Every initializer of both models, main graph and subgraphs. */
   weights: {
     bytesBefore: number;
     bytesAfter: number;
@@ -82,5 +139,11 @@ export interface ModelDiff {
     /** Variant initializers that no original weight became (activation scales and zero points, ...). */
     addedCount: number;
     addedBytes: number;
+    /** Those initializers, largest first (optional as `nodes.subgraphList`). */
+    addedList?: AddedWeight[];
   };
+  /** Optional as `nodes.subgraphList`. */
+  match?: ModelMatch;
+  /** Warnings in words (two unrelated models, subgraphs that could not be matched); optional as above. */
+  notes?: string[];
 }

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelDiff } from '../../../shared/model-diff.js';
+import { buildIfLoopModel } from '../../engine/diff/diff-fixtures.js';
+import { saveModel } from '../../engine/onnx/save-model.js';
+import { buildCnn, buildMlp } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
 import { runCliInProcess } from '../testing/run-cli.js';
@@ -67,6 +70,49 @@ describe('onnx-studio diff', () => {
     expect(weight.zeros!.before).toBe(0);
     expect(weight.zeros!.after).toBeCloseTo(0.5, 1);
     expect(d.nodes.byChange.kept).toBe(23);
+  });
+
+  it('int4 of a model whose MatMuls sit in If branches and a Loop body: counted and listed with their graph', async () => {
+    const model = path.join(tmp.dir, 'subgraphs.onnx');
+    const int4 = path.join(tmp.dir, 'subgraphs.int4.onnx');
+    await saveModel(buildIfLoopModel(), model);
+    const made = await runCliInProcess(['quantize', model, '-o', int4, '--method', 'int4']);
+    expect(made.code, made.stderr).toBe(0);
+    const r = await runCliInProcess(['diff', model, int4]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(
+      'Nodes: 8 -> 8 (main graph 3 -> 3; subgraph bodies matched under the node that holds them)',
+    );
+    expect(r.stdout).toContain("of the original's: 4 kept, 4 replaced, 0 fused, 0 removed");
+    expect(r.stdout).toContain('compute in: 4 float32, 4 int4');
+    // Before, only trip and keep_going of the main graph were counted: "Weights: 9 B -> 9 B (100.0%); 2 unchanged".
+    expect(r.stdout).toContain('Weights: 3.51 KiB -> 1.26 KiB (35.9%); 2 unchanged, 4 quantized\n');
+    expect(r.stdout).toMatch(/^then_mm +branch\/then_branch +MatMul +now MatMulNBits +int4$/m);
+    expect(r.stdout).toMatch(/^in_mm +main +MatMul +now MatMulNBits +int4$/m);
+    expect(r.stdout).toMatch(/^body\.weight +loop\/body +quantized /m);
+  });
+
+  it('warns that an MLP and a CNN look unrelated, and names the added float weights instead of calling them scales', async () => {
+    const mlp = path.join(tmp.dir, 'mlp.onnx');
+    const cnn = path.join(tmp.dir, 'cnn.onnx');
+    await saveModel(buildMlp(), mlp);
+    await saveModel(buildCnn(), cnn);
+    const r = await runCliInProcess(['diff', mlp, cnn]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^warning: The two models look unrelated: 1 of the original's 4 nodes and 0 of its 4 weights are in the variant, and their inputs and outputs differ\./,
+    );
+    expect(r.stdout).not.toContain('scales, zero points');
+    expect(r.stdout).toContain(
+      '6 added (6.10 KiB; new weights, not scales or zero points: conv2.weight, conv1.weight, fc.weight, ...)',
+    );
+    const json = await runCliInProcess(['diff', mlp, cnn, '--json']);
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe(r.stderr);
+    const d = JSON.parse(json.stdout) as ModelDiff;
+    expect(d.match!.unrelated).toBe(true);
+    expect(d.notes).toEqual([r.stderr.replace(/^warning: /, '').trim()]);
   });
 
   it('refuses one model with exit 2', async () => {

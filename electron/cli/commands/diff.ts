@@ -1,5 +1,5 @@
 import type { ModelDiff, NodeDiff } from '../../../shared/model-diff.js';
-import { diffModels } from '../../engine/diff/diff-models.js';
+import { diffModels, isUnrelatedNote } from '../../engine/diff/diff-models.js';
 import { StudioError } from '../../engine/errors.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
@@ -17,20 +17,63 @@ function nodeLine(d: NodeDiff): (string | number)[] {
   return [d.name || '(unnamed)', d.opType, what, d.precision ?? '-'];
 }
 
+/** A table with a `Graph` column after the first one when any row is inside a subgraph (`main` for the others). */
+function withGraph<T extends { graph?: string }>(
+  header: string[],
+  rows: T[],
+  line: (row: T) => (string | number)[],
+): string {
+  if (!rows.some((r) => r.graph)) return formatTable(header, rows.map(line));
+  return formatTable(
+    [header[0]!, 'Graph', ...header.slice(1)],
+    rows.map((r) => {
+      const [first, ...rest] = line(r);
+      return [first!, r.graph ?? 'main', ...rest];
+    }),
+  );
+}
+
+/**
+ * What the added weights are. Quantization adds scales and zero points; the others are new parameters (another
+ * model's, or constants a graph optimizer folded), so they are named rather than called scales.
+ */
+function addedText(w: ModelDiff['weights']): string {
+  if (w.addedCount === 0) return '';
+  const list = w.addedList ?? [];
+  const quantization = list.filter((a) => a.quantization).length;
+  const other = list.length - quantization;
+  const names = (rows: typeof list) =>
+    `${rows
+      .slice(0, 3)
+      .map((a) => a.name)
+      .join(', ')}${rows.length > 3 ? ', ...' : ''}`;
+  const newWeights = list.filter((a) => !a.quantization);
+  const what =
+    other === 0
+      ? ': scales, zero points...'
+      : quantization === 0
+        ? `; new weights, not scales or zero points: ${names(newWeights)}`
+        : `: ${quantization} scales, zero points...; ${other} new weights: ${names(newWeights)}`;
+  return `; ${w.addedCount} added (${formatBytes(w.addedBytes)}${what})`;
+}
+
 function print(ctx: CliContext, diff: ModelDiff, all: boolean): void {
   const n = diff.nodes;
   const w = diff.weights;
   const cut = <T>(rows: T[]) => (all ? rows : rows.slice(0, LISTED_ROWS));
   const addedOther = Object.entries(n.added.other).map(([op, c]) => `${c} ${op}`);
-  const changedNodes = n.list.filter(
+  const changedNodes = [...n.list, ...(n.subgraphList ?? [])].filter(
     (d) => d.change !== 'kept' || (d.precision !== 'float32' && d.precision !== undefined),
   );
+  const hasSubgraphs = n.originalWithSubgraphs !== n.original || n.variantWithSubgraphs !== n.variant;
   const changedWeights = w.list.filter((x) => x.change !== 'unchanged');
   const lines = [
     `Original  ${diff.original}`,
     `Variant   ${diff.variant}`,
     '',
-    `Nodes (main graph): ${n.original} -> ${n.variant}${n.originalWithSubgraphs !== n.original || n.variantWithSubgraphs !== n.variant ? ` (with subgraphs: ${n.originalWithSubgraphs} -> ${n.variantWithSubgraphs}; subgraph bodies are counted, not matched)` : ''}`,
+    hasSubgraphs
+      ? `Nodes: ${n.originalWithSubgraphs} -> ${n.variantWithSubgraphs} (main graph ${n.original} -> ${n.variant}; subgraph bodies matched under the node that holds them)`
+      : `Nodes: ${n.original} -> ${n.variant}`,
     `  of the original's: ${n.byChange.kept} kept, ${n.byChange.replaced} replaced, ${n.byChange.fused} fused, ${n.byChange.removed} removed`,
     `  compute in: ${
       Object.entries(n.byPrecision)
@@ -43,16 +86,15 @@ function print(ctx: CliContext, diff: ModelDiff, all: boolean): void {
       `${Object.entries(w.byChange)
         .filter(([, c]) => c > 0)
         .map(([k, c]) => `${c} ${k}`)
-        .join(
-          ', ',
-        )}${w.addedCount > 0 ? `; ${w.addedCount} added (${formatBytes(w.addedBytes)}: scales, zero points...)` : ''}`,
+        .join(', ')}${addedText(w)}`,
+    ...(diff.notes ?? []).filter((note) => !isUnrelatedNote(note)).map((note) => `Note: ${note}`),
   ];
   if (changedNodes.length > 0) {
     lines.push(
       '',
       `Nodes that changed (${changedNodes.length}${!all && changedNodes.length > LISTED_ROWS ? `; the first ${LISTED_ROWS}, all with --all or --json` : ''}):`,
     );
-    lines.push(formatTable(['Node', 'Op', 'Change', 'Computes in'], cut(changedNodes).map(nodeLine)));
+    lines.push(withGraph(['Node', 'Op', 'Change', 'Computes in'], cut(changedNodes), nodeLine));
   }
   if (changedWeights.length > 0) {
     lines.push(
@@ -60,9 +102,10 @@ function print(ctx: CliContext, diff: ModelDiff, all: boolean): void {
       `Weights that changed, largest first (${changedWeights.length}${!all && changedWeights.length > LISTED_ROWS ? `; the first ${LISTED_ROWS}` : ''}):`,
     );
     lines.push(
-      formatTable(
+      withGraph(
         ['Weight', 'Change', 'Before', 'After', 'Bytes before', 'Bytes after', 'Zeros'],
-        cut(changedWeights).map((x) => [
+        cut(changedWeights),
+        (x) => [
           x.name,
           x.change,
           `${x.dtype} [${x.shape.join(', ')}]`,
@@ -72,7 +115,7 @@ function print(ctx: CliContext, diff: ModelDiff, all: boolean): void {
           x.zeros && x.zeros.before !== x.zeros.after
             ? `${pct(x.zeros.before)} -> ${pct(x.zeros.after)}`
             : '',
-        ]),
+        ],
       ),
     );
   }
@@ -85,10 +128,11 @@ export const diffCommand: CliCommand = {
     'What a compression did, node by node and weight by weight: nodes kept, replaced (MatMul -> MatMulNBits),',
     'fused (a bias Add into a MatMul, a Relu into a quantization) or removed, and what each computes in',
     '(float32, float16, int8, int4); Q/DQ and Casts added; weights quantized, cast, pruned (shape) or changed in',
-    'value (magnitude pruning, with the share of zeros), with bytes before and after. Main graphs are matched by',
-    'node and weight name; subgraph bodies are counted.',
+    'value (magnitude pruning, with the share of zeros), with bytes before and after. Graphs are matched by node',
+    'and weight name, subgraph bodies (If, Loop, Scan) under the node that holds them; counts cover every graph.',
+    'Warns when the two models look unrelated.',
     `  --all    print every changed node and weight (default: the first ${LISTED_ROWS} of each)`,
-    '  --json   print {original, variant, nodes {..., list[]}, weights {..., list[]}} (docs/cli.md)',
+    '  --json   print {original, variant, nodes {..., list[], subgraphList[]}, weights {..., addedList[]}, match, notes[]}',
   ].join('\n'),
   options: { all: { type: 'boolean' } },
   async run(ctx) {
@@ -98,6 +142,8 @@ export const diffCommand: CliCommand = {
     if (extra.length > 0)
       throw new StudioError('BAD_REQUEST', `diff takes two models, got also: ${extra.join(' ')}.`);
     const diff = await diffModels(original, variant);
+    // A warning goes to stderr in text and JSON modes alike (as the input guesses of other commands do).
+    for (const note of diff.notes ?? []) if (isUnrelatedNote(note)) ctx.stderr.write(`warning: ${note}\n`);
     if (ctx.json) writeJson(ctx, diff);
     else print(ctx, diff, ctx.values.all === true);
     return 0;

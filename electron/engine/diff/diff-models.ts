@@ -5,19 +5,27 @@
  * comes from another node: a bias Add into a fused MatMul, a Relu folded into a quantization) or removed; a
  * weight is unchanged, quantized (it became `W_quantized` + `W_scale`...), cast, reshaped (pruned channels),
  * changed in value (magnitude pruning), or removed. A model made by another tool that renames everything shows
- * up as removed and added nodes, which is the truth at the level of names.
+ * up as removed and added nodes, which is the truth at the level of names; a note says when almost nothing
+ * matched, and calls the two models unrelated when their inputs or outputs differ too. Subgraph bodies are
+ * matched under the node that holds them, and every count and byte total covers all graphs: a quantizer that
+ * rewrote the MatMuls of a Loop body changed the model as much as one that rewrote the main graph's.
  */
+import { create } from '@bufbuild/protobuf';
 import {
   type GraphProto,
+  GraphProtoSchema,
   type ModelProto,
   type NodeProto,
   type TensorProto,
   TensorProto_DataType,
+  type ValueInfoProto,
 } from 'onnx-buf';
 import { INT8_OPS } from '../../../shared/explain.js';
 import type {
   AddedNodes,
+  AddedWeight,
   ModelDiff,
+  ModelMatch,
   NodeChange,
   NodeDiff,
   NodePrecision,
@@ -29,12 +37,61 @@ import { floatValues } from '../onnx/constants.js';
 import { dtypeName } from '../onnx/dtypes.js';
 import { isExternal } from '../onnx/external-data.js';
 import { loadModel } from '../onnx/load-model.js';
+import { subgraphsOf } from '../onnx/graph-index.js';
 import { tensorByteSize } from '../onnx/tensor-codec.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
+import { describeType } from '../inspect/inspect-model.js';
 
 const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
 /** Zero counts are read for float weights up to this size (larger ones would cost a second pass over the file). */
 const ZERO_COUNT_LIMIT = 256 * 2 ** 20;
+
+/**
+ * Our compressions keep a model's inputs and outputs, and most of its weights (in some form) and node names. A
+ * variant with other inputs or outputs that has under half of the original's weights (without weights: nodes)
+ * and under half its node names is most likely another model. With the same inputs and outputs, under a tenth
+ * in common is worth a note: a tool that renames everything.
+ */
+const HALF = 0.5;
+const FEW = 0.1;
+/** A graph with nothing in it: the counterpart of a subgraph the other model does not have. */
+const EMPTY_GRAPH: GraphProto = create(GraphProtoSchema, {});
+
+/** Where a graph sits in its model: `owner/attribute` names from the main graph ('' for it), and its Graph view id prefix. */
+interface GraphPlace {
+  path: string;
+  idPrefix: string;
+}
+
+/** Every graph of a model with its place; ids follow electron/engine/inspect/model-graph.ts (`1/body/0`, `2/branches.0/1`). */
+function placesOf(main: GraphProto): Map<GraphProto, GraphPlace> {
+  const places = new Map<GraphProto, GraphPlace>();
+  const visit = (graph: GraphProto, place: GraphPlace) => {
+    places.set(graph, place);
+    graph.node.forEach((node, i) => {
+      const id = place.idPrefix === '' ? String(i) : `${place.idPrefix}/${i}`;
+      const owner = `${place.path === '' ? '' : `${place.path}/`}${node.name || `${node.opType}#${i}`}`;
+      for (const attr of node.attribute) {
+        if (attr.g) visit(attr.g, { path: `${owner}/${attr.name}`, idPrefix: `${id}/${attr.name}` });
+        attr.graphs.forEach((g, k) =>
+          visit(g, { path: `${owner}/${attr.name}[${k}]`, idPrefix: `${id}/${attr.name}.${k}` }),
+        );
+      }
+    });
+  };
+  visit(main, { path: '', idPrefix: '' });
+  return places;
+}
+
+/** A node's subgraphs by attribute, keyed as in a place path (`body`, `branches[0]`). */
+function subgraphsByKey(node: NodeProto | undefined): Map<string, GraphProto> {
+  const out = new Map<string, GraphProto>();
+  for (const attr of node?.attribute ?? []) {
+    if (attr.g) out.set(attr.name, attr.g);
+    attr.graphs.forEach((g, k) => out.set(`${attr.name}[${k}]`, g));
+  }
+  return out;
+}
 
 function countWithSubgraphs(graph: GraphProto): number {
   let n = 0;
@@ -42,13 +99,24 @@ function countWithSubgraphs(graph: GraphProto): number {
   return n;
 }
 
-/** What each node of a graph computes in, from its op type and the types of what it reads. */
-function precisions(graph: GraphProto): Map<NodeProto, NodePrecision> {
-  const fp16 = new Set(
-    graph.initializer.filter((t) => t.dataType === TensorProto_DataType.FLOAT16).map((t) => t.name),
-  );
-  const dequantized = new Set<string>();
-  const out = new Map<NodeProto, NodePrecision>();
+interface ValueScope {
+  fp16: Set<string>;
+  dequantized: Set<string>;
+}
+
+/**
+ * What each node of a model computes in, from its op type and the types of what it reads. A subgraph reads the
+ * values of the graphs around it (a branch's MatMul reading a DequantizeLinear output of the main graph), so
+ * each body starts from what its enclosing graphs defined before its node.
+ */
+function precisions(
+  graph: GraphProto,
+  out = new Map<NodeProto, NodePrecision>(),
+  outer: ValueScope = { fp16: new Set(), dequantized: new Set() },
+): Map<NodeProto, NodePrecision> {
+  const fp16 = new Set(outer.fp16);
+  for (const t of graph.initializer) if (t.dataType === TensorProto_DataType.FLOAT16) fp16.add(t.name);
+  const dequantized = new Set(outer.dequantized);
   for (const node of graph.node) {
     let precision: NodePrecision = 'float32';
     if (QDQ_OPS.has(node.opType) || node.opType === 'Cast') precision = 'other';
@@ -61,6 +129,7 @@ function precisions(graph: GraphProto): Map<NodeProto, NodePrecision> {
       node.opType === 'Cast' &&
       node.attribute.some((a) => a.name === 'to' && Number(a.i) === TensorProto_DataType.FLOAT16);
     if (castsToHalf || precision === 'float16') node.output.forEach((o) => fp16.add(o));
+    for (const sub of subgraphsOf(node)) precisions(sub, out, { fp16, dequantized });
   }
   return out;
 }
@@ -79,7 +148,26 @@ const shapeOf = (t: TensorProto) => t.dims.map(Number);
 const sameShape = (a: TensorProto, b: TensorProto) =>
   a.dims.length === b.dims.length && a.dims.every((d, i) => d === b.dims[i]);
 
-function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'] {
+/** What the node diff of a whole model gathers while it walks the graphs of both. */
+interface NodeWalk {
+  precisionOf: Map<NodeProto, NodePrecision>;
+  places: Map<GraphProto, GraphPlace>;
+  main: NodeDiff[];
+  sub: NodeDiff[];
+  added: AddedNodes;
+  /** Original graph -> the variant graph it was compared with (the main graphs included). */
+  paired: Map<GraphProto, GraphProto>;
+  pairedVariant: Set<GraphProto>;
+  /** Subgraphs of the original without a counterpart in the variant (their nodes count as removed). */
+  unpaired: string[];
+}
+
+/** Matches one graph of the original with one of the variant, then their subgraphs, attribute by attribute. */
+function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWalk): void {
+  if (original !== EMPTY_GRAPH && variant !== EMPTY_GRAPH) {
+    walk.paired.set(original, variant);
+    walk.pairedVariant.add(variant);
+  }
   // onnxruntime's fusions name the fused node after the first node it replaced: `X/MatMulAddFusion` is X.
   const variantByName = new Map<string, NodeProto>();
   for (const n of variant.node) if (n.name) variantByName.set(n.name, n);
@@ -90,7 +178,6 @@ function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'
   }
   const producer = new Map<string, NodeProto>();
   for (const n of variant.node) for (const o of n.output) producer.set(o, n);
-  const precisionOf = precisions(variant);
   const matched = new Set<NodeProto>();
   /** The variant node each original node became (kept, replaced or fused). */
   const became = new Map<NodeProto, NodeProto>();
@@ -104,7 +191,7 @@ function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'
         opType: node.opType,
         change: same.opType === node.opType ? 'kept' : 'replaced',
         variantOpType: same.opType,
-        precision: precisionOf.get(same)!,
+        precision: walk.precisionOf.get(same)!,
       };
     }
     const taker = node.output.map((o) => producer.get(o)).find((p) => p !== undefined);
@@ -129,17 +216,52 @@ function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'
     const into = after.find((v) => v !== undefined && before.has(v));
     if (into) list[i] = { ...list[i]!, change: 'fused', fusedInto: into.name || into.opType };
   });
-  const added: AddedNodes = { quantizeDequantize: 0, casts: 0, other: {} };
+  const place = walk.places.get(original);
+  if (place && place.path !== '') {
+    list.forEach((d, i) => Object.assign(d, { graph: place.path, id: `${place.idPrefix}/${i}` }));
+    walk.sub.push(...list);
+  } else walk.main.push(...list);
   for (const n of variant.node) {
     if (matched.has(n)) continue;
-    if (QDQ_OPS.has(n.opType)) added.quantizeDequantize++;
-    else if (n.opType === 'Cast') added.casts++;
-    else added.other[n.opType] = (added.other[n.opType] ?? 0) + 1;
+    if (QDQ_OPS.has(n.opType)) walk.added.quantizeDequantize++;
+    else if (n.opType === 'Cast') walk.added.casts++;
+    else walk.added.other[n.opType] = (walk.added.other[n.opType] ?? 0) + 1;
   }
+  // A body is compared with the body of the same attribute of the variant node its node became; without one
+  // (the node is gone, or lost the attribute) its nodes are all removed.
+  for (const node of original.node) {
+    const counterparts = subgraphsByKey(became.get(node));
+    for (const [key, sub] of subgraphsByKey(node)) {
+      const twin = counterparts.get(key);
+      const free = twin !== undefined && !walk.pairedVariant.has(twin);
+      if (!free && sub.node.length > 0) walk.unpaired.push(walk.places.get(sub)?.path ?? key);
+      diffGraphNodes(sub, free ? twin : EMPTY_GRAPH, walk);
+    }
+  }
+  // The variant's bodies nothing was compared with: their nodes are all added.
+  for (const n of variant.node)
+    for (const sub of subgraphsOf(n))
+      if (!walk.pairedVariant.has(sub)) diffGraphNodes(EMPTY_GRAPH, sub, walk);
+}
+
+function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'] & { walk: NodeWalk } {
+  const walk: NodeWalk = {
+    precisionOf: precisions(variant),
+    places: placesOf(original),
+    main: [],
+    sub: [],
+    added: { quantizeDequantize: 0, casts: 0, other: {} },
+    paired: new Map(),
+    pairedVariant: new Set(),
+    unpaired: [],
+  };
+  diffGraphNodes(original, variant, walk);
   const byChange: Record<NodeChange, number> = { kept: 0, replaced: 0, fused: 0, removed: 0 };
-  for (const d of list) byChange[d.change]++;
   const byPrecision: Record<NodePrecision, number> = { float32: 0, float16: 0, int8: 0, int4: 0, other: 0 };
-  for (const d of list) if (d.precision) byPrecision[d.precision]++;
+  for (const d of [...walk.main, ...walk.sub]) {
+    byChange[d.change]++;
+    if (d.precision) byPrecision[d.precision]++;
+  }
   return {
     original: original.node.length,
     variant: variant.node.length,
@@ -147,21 +269,63 @@ function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'
     variantWithSubgraphs: countWithSubgraphs(variant),
     byChange,
     byPrecision,
-    added,
-    list,
+    added: walk.added,
+    list: walk.main,
+    subgraphList: walk.sub,
+    walk,
   };
 }
 
-function diffWeights(original: GraphProto, variant: GraphProto): ModelDiff['weights'] {
-  const variantByName = new Map(variant.initializer.map((t) => [t.name, t]));
+/** An initializer and the graph that holds it. */
+interface Located {
+  t: TensorProto;
+  graph: GraphProto;
+}
+
+function initializersOf(main: GraphProto): Located[] {
+  const out: Located[] = [];
+  walkGraphs(main, (graph) => graph.initializer.forEach((t) => out.push({ t, graph })));
+  return out;
+}
+
+/** Names read by quantization ops anywhere in a graph: their scales, zero points and quantized values. */
+function quantizationReads(main: GraphProto): Set<string> {
+  const reads = new Set<string>();
+  walkGraphs(main, (graph) => {
+    for (const n of graph.node)
+      if (QDQ_OPS.has(n.opType) || INT8_OPS.has(n.opType) || n.opType === 'MatMulNBits')
+        n.input.forEach((i) => reads.add(i));
+  });
+  return reads;
+}
+
+/**
+ * Weights are matched over the whole model by name: a quantizer may move a weight into the subgraph that reads
+ * it (int8-dynamic puts `W_quantized` in the branch whose MatMul reads `W` of the main graph). A candidate in
+ * the graph paired with the weight's own graph is taken first, so that two branches' `w` each find their own.
+ */
+function diffWeights(
+  original: GraphProto,
+  variant: GraphProto,
+  walk: NodeWalk,
+): ModelDiff['weights'] & { addedList: AddedWeight[] } {
+  const originals = initializersOf(original);
+  const variants = initializersOf(variant);
+  const variantPlaces = placesOf(variant);
+  const graphPath = (graph: GraphProto, places: Map<GraphProto, GraphPlace>) => {
+    const p = places.get(graph)?.path;
+    return p ? { graph: p } : {};
+  };
+  const byName = new Map<string, Located[]>();
+  for (const v of variants) byName.set(v.t.name, [...(byName.get(v.t.name) ?? []), v]);
   // A variant tensor `W_scale` came from `W` only if the original has no tensor of that name itself.
-  const originalNames = new Set(original.initializer.map((t) => t.name));
+  const originalNames = new Set(originals.map((o) => o.t.name));
   // `W_quantized`, `W_scale`, `W_zero_point`, `W_Q4`, `W_scales`: the original weight is what is left after
   // dropping one or two `_suffix` segments.
-  const derivedFrom = new Map<string, TensorProto[]>();
-  for (const v of variant.initializer) {
-    if (originalNames.has(v.name)) continue;
-    let base = v.name;
+  const derivedFrom = new Map<string, Located[]>();
+  for (const v of variants) {
+    if (originalNames.has(v.t.name)) continue;
+    let base = v.t.name;
     for (let i = 0; i < 2; i++) {
       const cut = base.lastIndexOf('_');
       if (cut <= 0) break;
@@ -172,21 +336,35 @@ function diffWeights(original: GraphProto, variant: GraphProto): ModelDiff['weig
       }
     }
   }
-  const used = new Set<string>();
-  const list: WeightDiff[] = original.initializer.map((t) => {
+  const used = new Set<Located>();
+  const found = new Map<Located, { same?: Located; parts: Located[] }>();
+  for (const sameGraphOnly of [true, false]) {
+    for (const o of originals) {
+      if (found.has(o)) continue;
+      const home = walk.paired.get(o.graph);
+      const eligible = (c: Located) => !used.has(c) && (!sameGraphOnly || c.graph === home);
+      const same = byName.get(o.t.name)?.find(eligible);
+      const parts = same ? [same] : (derivedFrom.get(o.t.name) ?? []).filter(eligible);
+      if (parts.length === 0) continue;
+      parts.forEach((p) => used.add(p));
+      found.set(o, { ...(same ? { same } : {}), parts });
+    }
+  }
+  const list: WeightDiff[] = originals.map((o) => {
+    const t = o.t;
     const base: WeightDiff = {
       name: t.name,
       change: 'removed',
       dtype: dtypeName(t.dataType),
       shape: shapeOf(t),
       bytes: tensorByteSize(t),
+      ...graphPath(o.graph, walk.places),
     };
-    const same = variantByName.get(t.name);
-    const derived = derivedFrom.get(t.name) ?? [];
-    const target = same ?? derived.find((v) => v.dims.length === t.dims.length) ?? derived[0];
-    if (!target) return base;
-    const parts = same ? [same] : derived;
-    parts.forEach((p) => used.add(p.name));
+    const match = found.get(o);
+    if (!match) return base;
+    const same = match.same?.t;
+    const parts = match.parts.map((p) => p.t);
+    const target = same ?? parts.find((v) => v.dims.length === t.dims.length) ?? parts[0]!;
     let change: WeightChange;
     if (!same) change = 'quantized';
     else if (same.dataType !== t.dataType) change = 'cast';
@@ -204,7 +382,18 @@ function diffWeights(original: GraphProto, variant: GraphProto): ModelDiff['weig
       ...(before !== undefined && after !== undefined ? { zeros: { before, after } } : {}),
     };
   });
-  const addedTensors = variant.initializer.filter((t) => !used.has(t.name));
+  const quantization = quantizationReads(variant);
+  const addedList: AddedWeight[] = variants
+    .filter((v) => !used.has(v))
+    .map((v) => ({
+      name: v.t.name,
+      dtype: dtypeName(v.t.dataType),
+      shape: shapeOf(v.t),
+      bytes: tensorByteSize(v.t),
+      quantization: quantization.has(v.t.name),
+      ...graphPath(v.graph, variantPlaces),
+    }))
+    .sort((a, b) => b.bytes - a.bytes);
   const byChange: Record<WeightChange, number> = {
     unchanged: 0,
     quantized: 0,
@@ -214,16 +403,109 @@ function diffWeights(original: GraphProto, variant: GraphProto): ModelDiff['weig
     removed: 0,
   };
   for (const w of list) byChange[w.change]++;
+  const addedBytes = addedList.reduce((s, w) => s + w.bytes, 0);
   return {
     bytesBefore: list.reduce((s, w) => s + w.bytes, 0),
-    bytesAfter:
-      list.reduce((s, w) => s + (w.variantBytes ?? 0), 0) +
-      addedTensors.reduce((s, t) => s + tensorByteSize(t), 0),
+    bytesAfter: list.reduce((s, w) => s + (w.variantBytes ?? 0), 0) + addedBytes,
     byChange,
     list: list.sort((a, b) => b.bytes - a.bytes),
-    addedCount: addedTensors.length,
-    addedBytes: addedTensors.reduce((s, t) => s + tensorByteSize(t), 0),
+    addedCount: addedList.length,
+    addedBytes,
+    addedList,
   };
+}
+
+/** The graph inputs (not initializers listed as inputs, as old models do) and outputs, by name, with their shapes. */
+function signature(graph: GraphProto): {
+  inputs: Map<string, ValueInfoProto>;
+  outputs: Map<string, ValueInfoProto>;
+} {
+  const weights = new Set(graph.initializer.map((t) => t.name));
+  return {
+    inputs: new Map(graph.input.filter((v) => !weights.has(v.name)).map((v) => [v.name, v])),
+    outputs: new Map(graph.output.map((v) => [v.name, v])),
+  };
+}
+
+/**
+ * Same names, and shapes that could be the same: equal ranks and equal fixed sizes (a symbolic or unknown size
+ * matches anything, and the element type is not compared: an fp16 conversion may change it).
+ */
+function sameValues(a: Map<string, ValueInfoProto>, b: Map<string, ValueInfoProto>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, va] of a) {
+    const vb = b.get(name);
+    if (!vb) return false;
+    const [sa, sb] = [describeType(va.type).shape, describeType(vb.type).shape];
+    if (sa.length === 0 || sb.length === 0) continue;
+    if (sa.length !== sb.length) return false;
+    if (sa.some((d, i) => typeof d === 'number' && typeof sb[i] === 'number' && d !== sb[i])) return false;
+  }
+  return true;
+}
+
+/**
+ * A weight the variant still has in a form a compression makes of it. A same-named weight that grew or changed
+ * rank is not one (pruning only shrinks dims): unrelated models share names like `w1` or `fc.weight`.
+ */
+function survives(w: WeightDiff): boolean {
+  if (w.change === 'removed') return false;
+  if (w.change !== 'reshaped') return true;
+  const after = w.variantShape ?? [];
+  return after.length === w.shape.length && after.every((d, i) => d <= w.shape[i]!);
+}
+
+function matchOf(
+  original: GraphProto,
+  variant: GraphProto,
+  nodes: ModelDiff['nodes'],
+  weights: ModelDiff['weights'],
+): { match: ModelMatch; fewInCommon: boolean } {
+  const [a, b] = [signature(original), signature(variant)];
+  const match = {
+    nodes: nodes.originalWithSubgraphs,
+    // Fused nodes are not counted: an output name alone (`y`, `logits`) is shared by unrelated models.
+    nodesByName: nodes.byChange.kept + nodes.byChange.replaced,
+    weights: weights.list.length,
+    weightsFound: weights.list.filter(survives).length,
+    sameInputs: sameValues(a.inputs, b.inputs),
+    sameOutputs: sameValues(a.outputs, b.outputs),
+  };
+  // Generic node names (`relu`, `fc`) match across unrelated models, so the weights decide too where there are any.
+  const nodeShare = match.nodes > 0 ? match.nodesByName / match.nodes : 1;
+  const weightShare = match.weights > 0 ? match.weightsFound / match.weights : nodeShare;
+  const sameSignature = match.sameInputs && match.sameOutputs;
+  return {
+    match: { ...match, unrelated: !sameSignature && weightShare < HALF && nodeShare < HALF },
+    fewInCommon: sameSignature && weightShare < FEW && nodeShare < FEW,
+  };
+}
+
+const UNRELATED_NOTE = 'The two models look unrelated:';
+
+/** The note that says two models look unrelated: the CLI also writes it to stderr as a warning. */
+export const isUnrelatedNote = (note: string) => note.startsWith(UNRELATED_NOTE);
+
+function notesOf(match: ModelMatch, fewInCommon: boolean, walk: NodeWalk): string[] {
+  const notes: string[] = [];
+  const common = `${match.nodesByName} of the original's ${match.nodes} nodes and ${match.weightsFound} of its ${match.weights} weights are in the variant`;
+  if (match.unrelated) {
+    const io = [!match.sameInputs && 'inputs', !match.sameOutputs && 'outputs'].filter(Boolean).join(' and ');
+    notes.push(
+      `${UNRELATED_NOTE} ${common}, and their ${io} differ. The variant was most likely not made from the original; the diff compares them by name anyway.`,
+    );
+    // Every subgraph is unmatched then too; saying so again would add nothing.
+    return notes;
+  }
+  if (fewInCommon)
+    notes.push(
+      `Only ${common} under their names, though inputs and outputs agree: a tool that renames nodes and weights makes them show up as removed and added.`,
+    );
+  if (walk.unpaired.length > 0)
+    notes.push(
+      `The nodes of ${walk.unpaired.length} subgraph bod${walk.unpaired.length === 1 ? 'y' : 'ies'} of the original (${walk.unpaired.slice(0, 3).join(', ')}${walk.unpaired.length > 3 ? ', ...' : ''}) count as removed: the node holding each is gone from the variant or holds no such body.`,
+    );
+  return notes;
 }
 
 function equalBytes(a: TensorProto, b: TensorProto): boolean {
@@ -241,11 +523,16 @@ export function diffModelProtos(
 ): ModelDiff {
   if (!original.graph || !variant.graph)
     throw new StudioError('MODEL_INVALID', 'A model without a graph cannot be compared.');
+  const { walk, ...nodes } = diffNodes(original.graph, variant.graph);
+  const weights = diffWeights(original.graph, variant.graph, walk);
+  const { match, fewInCommon } = matchOf(original.graph, variant.graph, nodes, weights);
   return {
     original: names.original,
     variant: names.variant,
-    nodes: diffNodes(original.graph, variant.graph),
-    weights: diffWeights(original.graph, variant.graph),
+    nodes,
+    weights,
+    match,
+    notes: notesOf(match, fewInCommon, walk),
   };
 }
 

@@ -1,0 +1,247 @@
+/**
+ * The engine's diff where the main graph is not the whole model (If branches, Loop bodies: matched under the
+ * node that holds them, counted in every total) and where the two models are not original and variant at all.
+ */
+import path from 'node:path';
+import { clone } from '@bufbuild/protobuf';
+import { type GraphProto, ModelProtoSchema, type ModelProto, TensorProto_DataType } from 'onnx-buf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelDiff } from '../../../shared/model-diff.js';
+import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { loadModel } from '../onnx/load-model.js';
+import { saveModel } from '../onnx/save-model.js';
+import { quantizeModel } from '../quantize/quantize-model.js';
+import '../quantize/all-methods.js';
+import { buildCnn, buildMlp, makeGraph, makeModel } from '../testing/model-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { buildIfLoopModel } from './diff-fixtures.js';
+import { diffModelProtos, diffModels } from './diff-models.js';
+
+const FLOAT = TensorProto_DataType.FLOAT;
+const names = { original: 'a.onnx', variant: 'b.onnx' };
+
+/*
+ * buildIfLoopModel: main graph in_mm (in.weight), If `branch` (then_mm with its own then.weight; else_mm with
+ * outer.weight of the main graph), Loop `loop` (body_mm with its own body.weight, body_tanh, body_cond): every
+ * quantizer rewrites three MatMuls inside subgraphs and one in the main graph.
+ */
+let tmp: ReturnType<typeof makeTempDir>;
+let original: string;
+const variants: Record<string, ModelDiff> = {};
+const variantPaths: Record<string, string> = {};
+beforeAll(async () => {
+  tmp = makeTempDir('onnx-studio-diff-subgraphs-');
+  original = path.join(tmp.dir, 'subgraphs.onnx');
+  await saveModel(buildIfLoopModel(), original);
+  for (const method of ['int4', 'int8-dynamic', 'int8-weight'] as const) {
+    const output = path.join(tmp.dir, `subgraphs.${method}.onnx`);
+    await quantizeModel({ input: original, output, method, common: {} });
+    variants[method] = await diffModels(original, output);
+    variantPaths[method] = output;
+  }
+});
+afterAll(() => tmp.cleanup());
+
+describe('diff of a model with subgraphs', () => {
+  it('int4: counts the MatMuls of the If branches and the Loop body as replaced, in int4', () => {
+    const d = variants['int4']!;
+    expect(d.nodes.byChange).toEqual({ kept: 4, replaced: 4, fused: 0, removed: 0 });
+    expect(d.nodes.byPrecision).toMatchObject({ int4: 4, float32: 4 });
+    // The Graph view reads `list` by index: it stays the main graph's; the bodies' nodes are listed apart.
+    expect(d.nodes.list.map((n) => n.name)).toEqual(['in_mm', 'branch', 'loop']);
+    expect(d.nodes.subgraphList!.map((n) => [n.graph, n.id, n.name, n.change, n.precision])).toEqual([
+      ['branch/then_branch', '1/then_branch/0', 'then_mm', 'replaced', 'int4'],
+      ['branch/else_branch', '1/else_branch/0', 'else_mm', 'replaced', 'int4'],
+      ['loop/body', '2/body/0', 'body_mm', 'replaced', 'int4'],
+      ['loop/body', '2/body/1', 'body_tanh', 'kept', 'float32'],
+      ['loop/body', '2/body/2', 'body_cond', 'kept', 'float32'],
+    ]);
+    expect(d.weights.byChange).toMatchObject({ quantized: 4, unchanged: 2, removed: 0 });
+    expect(d.weights.list.find((w) => w.name === 'body.weight')).toMatchObject({
+      graph: 'loop/body',
+      change: 'quantized',
+      variantDtype: 'uint8',
+    });
+    expect(d.weights.bytesBefore).toBe(3584 + 9);
+    expect(d.weights.bytesAfter).toBeLessThan(d.weights.bytesBefore * 0.5);
+    expect(d.weights.addedCount).toBe(0);
+    expect(d.match).toMatchObject({
+      unrelated: false,
+      nodes: 8,
+      nodesByName: 8,
+      weights: 6,
+      weightsFound: 6,
+    });
+    expect(d.notes).toEqual([]);
+  });
+
+  it('int8-dynamic: a main-graph weight moved into the branch that reads it is still that weight, quantized', async () => {
+    // The quantizer puts outer.weight's int8 tensors in the else branch, the graph of its MatMul.
+    const model = await loadModel(variantPaths['int8-dynamic']!);
+    const elseBranch = model.proto.graph!.node[1]!.attribute.find((a) => a.name === 'else_branch')!.g!;
+    expect(elseBranch.initializer.map((t) => t.name)).toContain('outer.weight_quantized');
+    const d = variants['int8-dynamic']!;
+    const outer = d.weights.list.find((w) => w.name === 'outer.weight')!;
+    expect(outer).toMatchObject({
+      change: 'quantized',
+      variantNames: ['outer.weight_quantized', 'outer.weight_scale'],
+    });
+    expect(outer.graph).toBeUndefined();
+    expect(d.weights.byChange.quantized).toBe(4);
+    expect(d.weights.addedCount).toBe(0);
+    expect(d.nodes.byPrecision.int8).toBe(4);
+  });
+
+  it('int8-weight: a branch MatMul reading a DequantizeLinear of the main graph computes in int8', () => {
+    const d = variants['int8-weight']!;
+    const elseMm = d.nodes.subgraphList!.find((n) => n.name === 'else_mm')!;
+    expect(elseMm).toMatchObject({ change: 'kept', precision: 'int8' });
+    expect(d.nodes.byPrecision.int8).toBe(4);
+    expect(d.nodes.added.quantizeDequantize).toBe(4);
+  });
+
+  it('pairs two branches that both hold a weight `w` with their own counterpart', () => {
+    const branch = (name: string, scale: number) =>
+      makeGraph(name, {
+        inputs: [],
+        outputs: [makeValueInfo(`${name}.out`, FLOAT, ['batch', 4])],
+        initializers: [makeFloatTensor('w', [4, 4], new Float32Array(16).fill(scale))],
+        nodes: [makeNode('MatMul', ['input', 'w'], [`${name}.out`], { name: `${name}_mm` })],
+      });
+    const ifModel = (branches: Record<string, { graph: GraphProto }>) =>
+      makeModel(
+        makeGraph('siblings', {
+          inputs: [
+            makeValueInfo('input', FLOAT, ['batch', 4]),
+            makeValueInfo('cond', TensorProto_DataType.BOOL, []),
+          ],
+          outputs: [makeValueInfo('output', FLOAT, ['batch', 4])],
+          nodes: [makeNode('If', ['cond'], ['output'], { name: 'choose', attributes: branches })],
+        }),
+      );
+    // The variant lists its branches the other way round, so that the first `w` found by name is the wrong one.
+    const d = diffModelProtos(
+      ifModel({ then_branch: { graph: branch('then', 1) }, else_branch: { graph: branch('else', 2) } }),
+      ifModel({ else_branch: { graph: branch('else', 3) }, then_branch: { graph: branch('then', 1) } }),
+      names,
+    );
+    const byGraph = Object.fromEntries(d.weights.list.map((w) => [w.graph, w.change]));
+    expect(byGraph).toEqual({ 'choose/then_branch': 'unchanged', 'choose/else_branch': 'values' });
+  });
+
+  it('counts the body of a node the variant no longer has as removed, with a note', () => {
+    // The Loop unrolled away: an Identity now makes its output.
+    const variant = clone(ModelProtoSchema, buildIfLoopModel());
+    const nodes = variant.graph!.node;
+    nodes[nodes.findIndex((n) => n.name === 'loop')] = makeNode('Identity', ['if.out'], ['output'], {
+      name: 'unrolled',
+    });
+    const d = diffModelProtos(buildIfLoopModel(), variant, names);
+    expect(d.nodes.list.find((n) => n.name === 'loop')).toMatchObject({
+      change: 'fused',
+      fusedInto: 'unrolled',
+    });
+    const body = d.nodes.subgraphList!.filter((n) => n.graph === 'loop/body');
+    expect(body.map((n) => n.change)).toEqual(['removed', 'removed', 'removed']);
+    expect(d.nodes.byChange.removed).toBe(3);
+    // body.weight went with it.
+    expect(d.weights.list.find((w) => w.name === 'body.weight')).toMatchObject({
+      change: 'removed',
+      graph: 'loop/body',
+    });
+    expect(d.nodes.added.other).toEqual({ Identity: 1 });
+    expect(d.notes).toEqual([
+      expect.stringMatching(/^The nodes of 1 subgraph body of the original \(loop\/body\)/),
+    ]);
+    expect(d.match!.unrelated).toBe(false);
+  });
+
+  it('counts the nodes and weights of a body only the variant has as added', () => {
+    const d = diffModelProtos(buildMlp(), buildIfLoopModel(), names);
+    expect(d.nodes.added.other).toMatchObject({
+      Loop: 1,
+      If: 1,
+      MatMul: 4,
+      Tanh: 1,
+      Identity: 1,
+    });
+    expect(d.weights.addedList!.map((w) => w.graph ?? 'main')).toEqual(
+      expect.arrayContaining(['branch/then_branch', 'loop/body']),
+    );
+  });
+});
+
+describe('diff of two unrelated models', () => {
+  it('says an MLP and a CNN look unrelated, and does not call the CNN weights scales', () => {
+    const d = diffModelProtos(buildMlp(), buildCnn(), names);
+    expect(d.match).toEqual({
+      nodes: 4,
+      // relu1 is in both: generic names match across unrelated models, which is why weights decide.
+      nodesByName: 1,
+      weights: 4,
+      weightsFound: 0,
+      sameInputs: false,
+      sameOutputs: false,
+      unrelated: true,
+    });
+    expect(d.notes).toEqual([
+      expect.stringMatching(
+        /^The two models look unrelated: 1 of the original's 4 nodes and 0 of its 4 weights/,
+      ),
+    ]);
+    expect(d.weights.addedList!.map((w) => w.quantization)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('does not take weights that share a generic name but grew for the same weights', () => {
+    // Both models name their weights fc1.weight...: a larger MLP is no pruned variant of a smaller one.
+    const d = diffModelProtos(
+      buildMlp(),
+      buildMlp({ inputSize: 64, hiddenSize: 128, outputSize: 10 }),
+      names,
+    );
+    expect(d.weights.byChange.reshaped).toBe(4);
+    expect(d.match).toMatchObject({ nodesByName: 4, weightsFound: 0, sameInputs: false, sameOutputs: false });
+    // Every node name matches, so this is not called unrelated: the diff of two sizes of one design is meaningful.
+    expect(d.match!.unrelated).toBe(false);
+  });
+
+  it('notes a variant renamed throughout with the same inputs and outputs, without calling it unrelated', () => {
+    const renamed: ModelProto = clone(ModelProtoSchema, buildMlp());
+    const graph = renamed.graph!;
+    const rename = (n: string) => (n === 'input' || n === 'logits' ? n : `other/${n}`);
+    for (const t of graph.initializer) t.name = rename(t.name);
+    for (const node of graph.node) {
+      node.name = rename(node.name);
+      node.input = node.input.map(rename);
+      node.output = node.output.map(rename);
+    }
+    const d = diffModelProtos(buildMlp(), renamed, names);
+    expect(d.match).toMatchObject({ sameInputs: true, sameOutputs: true, unrelated: false, weightsFound: 0 });
+    expect(d.notes).toEqual([
+      expect.stringMatching(/^Only 0 of the original's 4 nodes .* renames nodes and weights/),
+    ]);
+  });
+
+  it('finds nothing to say about a real variant', async () => {
+    const { dir, cleanup } = makeTempDir();
+    try {
+      const mlp = path.join(dir, 'mlp.onnx');
+      const int8 = path.join(dir, 'mlp.int8.onnx');
+      await saveModel(buildMlp(), mlp);
+      await quantizeModel({ input: mlp, output: int8, method: 'int8-dynamic', common: {} });
+      const d = await diffModels(mlp, int8);
+      expect(d.match).toMatchObject({ unrelated: false, sameInputs: true, sameOutputs: true });
+      expect(d.notes).toEqual([]);
+      expect(d.weights.addedList!.every((w) => w.quantization)).toBe(true);
+    } finally {
+      cleanup();
+    }
+  });
+});
