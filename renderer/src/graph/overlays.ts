@@ -89,17 +89,27 @@ export function opTypeOverlay(graph: GraphBody): Overlay {
   return { marks, legend };
 }
 
-/** Node `i` of the original's main graph is `diff.nodes.list[i]` (the diff lists every node in graph order). */
+/**
+ * The original's nodes with their Graph view ids: node `i` of the main graph is `diff.nodes.list[i]` (the diff
+ * lists every node in graph order), a node inside a subgraph carries its id (`1/body/0`). Both are coloured, as
+ * the legend's counts (`byChange`, `byPrecision`) cover every graph.
+ */
+function originalRows(diff: VariantDiff): [string, NodeDiff][] {
+  const rows: [string, NodeDiff][] = diff.nodes.list.map((row, i) => [String(i), row]);
+  for (const row of diff.nodes.subgraphList ?? []) if (row.id !== undefined) rows.push([row.id, row]);
+  return rows;
+}
+
 export function changeOverlay(diff: VariantDiff): Overlay {
   const marks = new Map<string, NodeMark>();
-  diff.nodes.list.forEach((row, i) => {
+  originalRows(diff).forEach(([id, row]) => {
     const text =
       row.change === 'replaced'
         ? `replaced by ${row.variantOpType}`
         : row.change === 'fused'
           ? `fused into ${row.fusedInto ?? 'another node'}`
           : row.change;
-    marks.set(String(i), { color: CHANGE_COLORS[row.change], text });
+    marks.set(id, { color: CHANGE_COLORS[row.change], text });
   });
   const legend = (Object.keys(CHANGE_COLORS) as NodeChange[]).map((c) => ({
     color: CHANGE_COLORS[c],
@@ -115,9 +125,9 @@ export function changeOverlay(diff: VariantDiff): Overlay {
 export function precisionOverlay(diff: VariantDiff): Overlay {
   const reasons = new Map(diff.skippedNodes.map((s) => [s.name, s.reason]));
   const marks = new Map<string, NodeMark>();
-  diff.nodes.list.forEach((row, i) => {
+  originalRows(diff).forEach(([id, row]) => {
     if (!row.precision) {
-      marks.set(String(i), {
+      marks.set(id, {
         color: OTHER,
         text: row.change === 'fused' ? `fused into ${row.fusedInto ?? 'another node'}` : 'removed',
       });
@@ -127,7 +137,7 @@ export function precisionOverlay(diff: VariantDiff): Overlay {
     const via = row.variantOpType && row.variantOpType !== row.opType ? ` (${row.variantOpType})` : '';
     const text =
       reason && row.precision === 'float32' ? `stayed float32: ${reason}` : `${row.precision}${via}`;
-    marks.set(String(i), { color: PRECISION_COLORS[row.precision], text });
+    marks.set(id, { color: PRECISION_COLORS[row.precision], text });
   });
   const legend = (Object.keys(PRECISION_COLORS) as NodePrecision[]).map((p) => ({
     color: PRECISION_COLORS[p],

@@ -10,7 +10,9 @@ import {
   ADDED_COLOR,
   CHANGE_COLORS,
   PRECISION_COLORS,
+  changeOverlay,
   graphPrecisions,
+  precisionOverlay,
   variantChangeOverlay,
   variantNodeIds,
   variantPrecisionOverlay,
@@ -147,5 +149,31 @@ describe('overlays on a variant graph', () => {
       'int4',
       'float32',
     ]);
+  });
+
+  it("colours the original's subgraph nodes too, by their Graph view id, as the legend counts them", () => {
+    const withBody = {
+      ...diff,
+      nodes: {
+        ...diff.nodes,
+        subgraphList: [
+          row({
+            name: 'then_mm',
+            opType: 'MatMul',
+            change: 'replaced',
+            variantOpType: 'MatMulNBits',
+            precision: 'int4',
+            graph: 'branch/then_branch',
+            id: '2/then_branch/0',
+          }),
+        ],
+      },
+    } as unknown as VariantDiff;
+    expect(changeOverlay(withBody).marks.get('2/then_branch/0')).toEqual({
+      color: CHANGE_COLORS.replaced,
+      text: 'replaced by MatMulNBits',
+    });
+    expect(precisionOverlay(withBody).marks.get('2/then_branch/0')?.color).toBe(PRECISION_COLORS.int4);
+    expect(changeOverlay(withBody).marks.get('0')?.color).toBe(CHANGE_COLORS.replaced);
   });
 });
