@@ -432,7 +432,7 @@ test.describe('Compare view', () => {
     expect(csv.suggestedFilename()).toBe('onnx-studio-comparison.csv');
     const text = await downloadText(csv);
     expect(text.split('\r\n')[0]).toBe(
-      'variant,bytes,size_ratio,engine_provider,p50_ms,p90_ms,p99_ms,p50_ratio,inputs,accuracy,quality_ratio,dataset,dataset_samples,dataset_sha256,pareto_front',
+      'variant,bytes,size_ratio,engine_provider,p50_ms,p90_ms,p99_ms,p50_ratio,p50_ratio_original_ms,inputs,accuracy,quality_ratio,dataset,dataset_samples,dataset_sha256,pareto_front',
     );
     expect(text).toMatch(/\r\nint8-dynamic,\d+,0\.2\d+,onnxruntime-node\/cpu,[\d.]+,/);
     const [svg] = await Promise.all([

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { StudioError } from '../../engine/errors.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
 import { checkOutputPath, refuseOverwritingInput } from '../../engine/onnx/output-guard.js';
-import { MAX_PROTO_BYTES, saveModel } from '../../engine/onnx/save-model.js';
+import { MAX_PROTO_BYTES, saveModel, unusedDataNote } from '../../engine/onnx/save-model.js';
 import type { CliCommand } from '../cli-context.js';
 import { parseCount, requireString, writeJson } from '../cli-context.js';
 import { formatBytes } from '../format.js';
@@ -61,6 +61,7 @@ export const convertCommand: CliCommand = {
       ...(external ? { externalData: { thresholdBytes: threshold } } : {}),
     });
     bar.done();
+    if (result.unusedDataFile) ctx.stderr.write(`note: ${unusedDataNote(result.unusedDataFile)}\n`);
     const summary = {
       output: result.output,
       outputBytes: result.outputBytes,

@@ -13,7 +13,7 @@ import { saveModel } from './save-model.js';
 /*
  * No command writes over a file of its input (its .onnx file or an external data file, as the output or as
  * the output's OUT.data), a folder given as the output is a clear error, and --force replacing a model that
- * kept its weights in OUT.data does not leave that file behind.
+ * kept its weights in OUT.data says that file is no longer used (it is not deleted: another model may use it).
  */
 
 const tmp = makeTempDir('onnx-studio-output-guard-');
@@ -118,29 +118,52 @@ describe('a destination the file system refuses', () => {
 });
 
 describe('--force over a model that kept its weights in OUT.data', () => {
-  it('removes that data file when the new model keeps its weights inline', async () => {
+  it('leaves that data file in place and says the new model does not use it', async () => {
     const dir = path.join(tmp.dir, 'replace');
     fs.mkdirSync(dir);
     const out = path.join(dir, 'a.onnx');
     await saveModel(model, out, { externalData: { thresholdBytes: 1024 } });
-    expect(fs.existsSync(`${out}.data`)).toBe(true);
-    await saveModel(model, out, { force: true });
-    expect(fs.readdirSync(dir)).toEqual(['a.onnx']);
+    // A copy of the old model uses the same data file: deleting it would break the copy.
+    fs.copyFileSync(out, path.join(dir, 'copy.onnx'));
+    const saved = await saveModel(model, out, { force: true });
+    expect(saved.unusedDataFile).toBe(`${out}.data`);
+    expect(fs.readdirSync(dir).sort()).toEqual(['a.onnx', 'a.onnx.data', 'copy.onnx']);
     expect((await loadModel(out)).externalDataBytes).toBe(0);
+    expect((await loadModel(path.join(dir, 'copy.onnx'))).externalDataBytes).toBeGreaterThan(0);
+    // The CLI says so too (convert of an inline model over one that used OUT.data).
+    await saveModel(model, out, { force: true, externalData: { thresholdBytes: 1024 } });
+    const inline = path.join(tmp.dir, 'inline.onnx');
+    await saveModel(model, inline);
+    const cli = await runCliInProcess(['convert', inline, '-o', out, '--force']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stderr).toContain(`note: ${out}.data held the weights of the model this replaced`);
   });
 
-  it('keeps an OUT.data the replaced model did not use, and one the new model writes', async () => {
+  it('says nothing of an OUT.data the replaced model did not use, nor of one the new model writes', async () => {
     const dir = path.join(tmp.dir, 'keep');
     fs.mkdirSync(dir);
     const out = path.join(dir, 'b.onnx');
-    await saveModel(model, out);
+    // The replaced model's weights are in xb.onnx.data, a name that contains b.onnx.data.
+    await saveModel(model, out, { externalData: { thresholdBytes: 1024, fileName: 'xb.onnx.data' } });
     fs.writeFileSync(`${out}.data`, 'not ours');
-    await saveModel(model, out, { force: true });
+    expect((await saveModel(model, out, { force: true })).unusedDataFile).toBeUndefined();
     expect(fs.readFileSync(`${out}.data`, 'utf8')).toBe('not ours');
 
     const ext = path.join(dir, 'c.onnx');
     await saveModel(model, ext, { externalData: { thresholdBytes: 1024 } });
-    await saveModel(model, ext, { force: true, externalData: { thresholdBytes: 1024 } });
+    const again = await saveModel(model, ext, { force: true, externalData: { thresholdBytes: 1024 } });
+    expect(again.unusedDataFile).toBeUndefined();
     expect((await loadModel(ext)).externalDataBytes).toBeGreaterThan(0);
+  });
+});
+
+describe('sameFile', () => {
+  it('follows hard links', async () => {
+    const { sameFile } = await import('./output-guard.js');
+    const a = path.join(tmp.dir, 'linked-a');
+    fs.writeFileSync(a, 'x');
+    fs.linkSync(a, path.join(tmp.dir, 'linked-b'));
+    expect(sameFile(a, path.join(tmp.dir, 'linked-b'))).toBe(true);
+    expect(sameFile(a, input)).toBe(false);
   });
 });

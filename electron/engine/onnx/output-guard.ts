@@ -12,10 +12,14 @@ import { forEachTensor } from './walk-tensors.js';
  * so that a wrong -o fails at once and not after minutes of quantizing.
  */
 
-/** Whether two paths name the same file (symbolic links followed; plain paths when one does not exist). */
+/**
+ * Whether two paths name the same file: by device and inode when both exist (symbolic and hard links, and the
+ * case-insensitive names of macOS and Windows, all lead to one inode), else by their resolved paths.
+ */
 export function sameFile(a: string, b: string): boolean {
   try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
+    const [sa, sb] = [fs.statSync(a, { bigint: true }), fs.statSync(b, { bigint: true })];
+    return sa.dev === sb.dev && sa.ino === sb.ino;
   } catch {
     return path.resolve(a) === path.resolve(b);
   }
@@ -85,9 +89,29 @@ export function refuseOverwritingInput(loaded: LoadedModel, output: string): voi
 
 const SEARCH_CHUNK = 16 << 20;
 
-/** Whether the bytes of `name` occur in `file` (read a chunk at a time: the file may be up to 2 GiB). */
-function fileMentions(file: string, name: string): boolean {
-  const needle = Buffer.from(name, 'utf8');
+/**
+ * Whether `file` holds a tensor's external-data entry `location` = `name` exactly: the StringStringEntryProto
+ * {key: "location", value: name} as every ONNX writer encodes it (key, then value). A bare search for the name
+ * would also match a longer location (`xa.onnx.data`) or a doc string that mentions it.
+ */
+function fileHasLocation(file: string, name: string): boolean {
+  const value = Buffer.from(name, 'utf8');
+  const key = Buffer.from('location', 'utf8');
+  // Field 1 (key), length 8, "location"; field 2 (value), varint length, the name.
+  const lengthVarint: number[] = [];
+  for (let n = value.length; ; n >>>= 7) {
+    if (n < 0x80) {
+      lengthVarint.push(n);
+      break;
+    }
+    lengthVarint.push((n & 0x7f) | 0x80);
+  }
+  const needle = Buffer.concat([
+    Buffer.from([0x0a, key.length]),
+    key,
+    Buffer.from([0x12, ...lengthVarint]),
+    value,
+  ]);
   const chunk = Buffer.allocUnsafe(SEARCH_CHUNK + needle.length);
   const fd = fs.openSync(file, 'r');
   try {
@@ -97,7 +121,7 @@ function fileMentions(file: string, name: string): boolean {
       if (n === 0) return false;
       const filled = kept + n;
       if (chunk.subarray(0, filled).indexOf(needle) >= 0) return true;
-      // Keep the tail that could be the start of a name split across two reads.
+      // Keep the tail that could be the start of an entry split across two reads.
       kept = Math.min(needle.length - 1, filled);
       chunk.copy(chunk, 0, filled - kept, filled);
     }
@@ -107,15 +131,15 @@ function fileMentions(file: string, name: string): boolean {
 }
 
 /**
- * The data file (`OUT.data`) that the model about to be replaced at `target` refers to, when there is one:
- * replacing `target` with a model that keeps its weights inline would leave it behind, unused. The old
- * model is not parsed; its bytes are searched for the file's name, which its external-data entries hold.
+ * The data file (`OUT.data`) that the model about to be replaced at `target` keeps its weights in, when there
+ * is one: replacing `target` with a model that keeps its weights inline leaves it unused by `target`. It is
+ * not deleted (another model, a copy of the old one, may use it too): the caller says it is no longer used.
  */
 export function dataFileOfReplacedModel(target: string): string | undefined {
   const dataFile = `${target}.data`;
   try {
     if (!fs.statSync(target).isFile() || !fs.statSync(dataFile).isFile()) return undefined;
-    return fileMentions(target, path.basename(dataFile)) ? dataFile : undefined;
+    return fileHasLocation(target, path.basename(dataFile)) ? dataFile : undefined;
   } catch {
     return undefined;
   }

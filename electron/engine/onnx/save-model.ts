@@ -45,6 +45,19 @@ export interface SaveModelResult {
   /** Bytes of the external data file, 0 when none was written. */
   externalDataBytes: number;
   externalDataPath?: string;
+  /**
+   * The data file the replaced model kept its weights in (`OUT.data`), which the new one, keeping them inline,
+   * does not use. Left in place (another model may use it); commands say so (`unusedDataNote`).
+   */
+  unusedDataFile?: string;
+}
+
+/** What commands say about SaveModelResult.unusedDataFile. */
+export function unusedDataNote(file: string): string {
+  return (
+    `${file} held the weights of the model this replaced; the new model keeps its weights inline and does not use ` +
+    `it. It was left in place: delete it if no other model uses it.`
+  );
 }
 
 /** Largest serialized protobuf message: a model above this must keep its weights in external data. */
@@ -248,7 +261,7 @@ export async function saveModel(
     throw new StudioError('IO', `The output folder ${path.dirname(target)} does not exist.`);
   }
 
-  // Replacing a model that kept its weights in OUT.data: that file goes too unless this save rewrites it.
+  // Replacing a model that kept its weights in OUT.data: said, unless this save rewrites or still reads it.
   const staleData = options.force ? dataFileOfReplacedModel(target) : undefined;
   const { replacements, external, dataBytes } = await planTensors(model, options, dataFileName);
   // Without replacements the writer skips a WeakMap lookup per message (~15% of its time on small tensors).
@@ -309,12 +322,13 @@ export async function saveModel(
         : [[modelTemp, target]],
     );
     const replaced = dataTemp !== undefined && dataPath === staleData;
-    if (staleData && !replaced && !readsFrom(model, options, staleData)) removeQuietly(staleData);
+    const unused = staleData && !replaced && !readsFrom(model, options, staleData) ? staleData : undefined;
     return {
       output: target,
       outputBytes: modelBytes,
       externalDataBytes: dataTemp ? dataBytes : 0,
       ...(dataTemp ? { externalDataPath: dataPath } : {}),
+      ...(unused ? { unusedDataFile: unused } : {}),
     };
   } catch (error) {
     for (const t of temps) removeQuietly(t);

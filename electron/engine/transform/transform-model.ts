@@ -16,7 +16,7 @@ import { StudioError } from '../errors.js';
 import { graphProblems } from '../onnx/graph-index.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
-import { MAX_PROTO_BYTES, saveModel, type SaveModelResult } from '../onnx/save-model.js';
+import { MAX_PROTO_BYTES, saveModel, unusedDataNote, type SaveModelResult } from '../onnx/save-model.js';
 import { StreamedWeights } from '../onnx/streamed-weights.js';
 import { checkOutputPath, refuseOverwritingInput } from '../onnx/output-guard.js';
 import { sha256Model } from '../recipe/file-hash.js';
@@ -146,6 +146,7 @@ async function transformLoaded<O>(
     ...(loaded.externalDataBytes > 0 ? { externalData: { thresholdBytes: 1024 } } : {}),
     ...(streamed ? { externalSources: streamed.sources() } : {}),
   });
+  if (saved.unusedDataFile) notes.push(unusedDataNote(saved.unusedDataFile));
   return { outcome, loaded, saved, notes };
 }
 
