@@ -1,7 +1,7 @@
 import type { SampleSource } from '../engine/datasets/sample-source.js';
 import { openDataset } from '../engine/datasets/open-dataset.js';
 import { loadModel } from '../engine/onnx/load-model.js';
-import { resolveInputSpecs } from '../engine/runtime/input-specs.js';
+import { refuseUnknownDims, resolveInputSpecs } from '../engine/runtime/input-specs.js';
 import type { CliContext } from './cli-context.js';
 import { INPUT_DATA_OPTIONS, parseDataFlags } from './data-flags.js';
 import { parseShapeFlags, SHAPE_HELP } from './shape-flags.js';
@@ -38,7 +38,9 @@ export async function openCalibrationData(ctx: CliContext, modelPath: string): P
     defaultSyntheticSamples: DEFAULT_SYNTHETIC_SAMPLES,
   });
   const model = await loadModel(modelPath);
-  const { inputs, notes } = resolveInputSpecs(model.proto, parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value));
+  const overrides = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
+  const { inputs, notes, namedDims } = resolveInputSpecs(model.proto, overrides);
+  refuseUnknownDims(overrides.dims, [namedDims]);
   const source = await openDataset(spec, inputs, { baseDir });
   // Real data brings its own shapes: the dims nothing set matter only to synthetic samples, whose notes carry
   // them to the report (the command prints them once as a warning, and they are in its JSON's notes[]).

@@ -16,7 +16,7 @@ import { loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
 import { runFailure } from '../runtime/run-failure.js';
-import { isGuessNote, resolveInputSpecs } from '../runtime/input-specs.js';
+import { isGuessNote, refuseUnknownDims, resolveInputSpecs } from '../runtime/input-specs.js';
 import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { PeakRssMeter } from './peak-rss.js';
@@ -179,12 +179,14 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
   // time of creating the others. The parsed protos are dropped before measuring.
   const names = labels(params.models.map((m) => path.resolve(m)));
   const prepared: PreparedModel[] = [];
+  const namedDimsByModel: string[][] = [];
   let dataDescription = '';
   for (const [i, modelPath] of params.models.entries()) {
     checkCancelled();
     hooks.onPhase?.('loading model', modelPath);
     const loaded = await loadModel(modelPath);
-    const { inputs, notes: dimNotes } = resolveInputSpecs(loaded.proto, { shapes: params.shapes, dims: params.dims, values: params.values });
+    const { inputs, notes: dimNotes, namedDims } = resolveInputSpecs(loaded.proto, { shapes: params.shapes, dims: params.dims, values: params.values });
+    namedDimsByModel.push(namedDims);
     const { feeds, description, notes: dataNotes } = await prepareFeeds(inputs, params.data, signal);
     dataDescription = description;
     const label = names[i] as string;
@@ -204,6 +206,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       inputs: Object.entries(first).map(([name, tensor]) => describeTensor(name, tensor)),
     });
   }
+  refuseUnknownDims(params.dims, namedDimsByModel);
   const spin = spinningNote(params);
   note(spin.level, spin.message);
   if (params.profile) note('info', 'profiling is on: the timings include onnxruntime\'s profiler overhead; compare models with profiling off.');

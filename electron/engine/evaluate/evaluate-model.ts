@@ -9,7 +9,7 @@ import { checkInputNames, formatDims } from '../datasets/input-match.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
-import { type ResolvedInput, resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
+import { refuseUnknownDims, type ResolvedInput, resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
 import { ClassificationAccumulator, type ClassMetrics } from './classification-metrics.js';
 import { FidelityAccumulator, type OutputFidelity } from './fidelity-metrics.js';
 import { RegressionAccumulator } from './regression-metrics.js';
@@ -107,12 +107,16 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
   const resolved = resolveInputSpecs(loaded.proto, options.shapes ?? {});
   let refInputs: ResolvedInput[] | undefined;
   let refPath: string | undefined;
+  const namedDims = [resolved.namedDims];
   if (options.reference !== undefined) {
     const ref = await loadModel(options.reference);
     refPath = ref.path;
-    refInputs = resolveInputSpecs(ref.proto, options.shapes ?? {}).inputs;
+    const refResolved = resolveInputSpecs(ref.proto, options.shapes ?? {});
+    refInputs = refResolved.inputs;
+    namedDims.push(refResolved.namedDims);
     checkInputNames(refInputs, resolved.inputs.map((i) => i.name), `The reference ${path.basename(ref.path)}`);
   }
+  refuseUnknownDims(options.shapes?.dims, namedDims);
   const source = await openDataset(options.data, resolved.inputs, {
     ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),

@@ -5,7 +5,7 @@ import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { buildCnn, buildMlp, makeModel } from '../testing/model-fixtures.js';
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
-import { isGuessNote, resolveInputSpecs } from './input-specs.js';
+import { isGuessNote, refuseUnknownDims, resolveInputSpecs } from './input-specs.js';
 import { seededRandom, syntheticFeed } from './synthetic-feeds.js';
 
 /** Token ids [batch, sequence] int64, a bool mask [batch, sequence] and an input with an unknown dim. */
@@ -74,11 +74,16 @@ describe('resolveInputSpecs', () => {
     expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { pixels: [1, 3, 16, 16] } }))).toBe('BAD_INPUT');
   });
 
-  it('refuses --dim naming no named dim, and lists the ones there are', () => {
-    expect(() => resolveInputSpecs(tokenModel(), { dims: { sequnce: 8 } })).toThrow(
+  it('refuses --dim naming no named dim of any model, and lists the ones there are', () => {
+    const tokens = resolveInputSpecs(tokenModel(), { dims: { sequnce: 8 } });
+    expect(tokens.namedDims).toEqual(['batch', 'sequence']);
+    expect(() => refuseUnknownDims({ sequnce: 8 }, [tokens.namedDims])).toThrow(
       "--dim names 'sequnce', which is no named dim of the model's inputs (named dims: batch, sequence).",
     );
-    expect(code(() => resolveInputSpecs(buildCnn(), { dims: { batch: 2 } }))).toBe('BAD_INPUT');
+    const cnn = resolveInputSpecs(buildCnn(), { dims: { batch: 2 } });
+    expect(code(() => refuseUnknownDims({ batch: 2 }, [cnn.namedDims]))).toBe('BAD_INPUT');
+    // A name one of several models lacks is fine (bench A B with B fixed-size).
+    expect(() => refuseUnknownDims({ batch: 2 }, [cnn.namedDims, tokens.namedDims])).not.toThrow();
     expect(resolveInputSpecs(tokenModel(), { dims: { sequence: 8 } }).inputs[0]?.dims).toEqual([1, 8]);
   });
 });
@@ -96,6 +101,32 @@ describe('syntheticFeed', () => {
     expect([...(a.attention_mask?.data as Uint8Array)].every((v) => v === 1)).toBe(true);
     expect([...(b.input_ids?.data as BigInt64Array)]).toEqual([...ids]);
     expect([...(b.extra?.data as Float32Array)]).toEqual([...(a.extra?.data as Float32Array)]);
+  });
+});
+
+describe('--dim across several models', () => {
+  it('bench and eval take a name only one of their models has, and refuse a name none has', async () => {
+    const { modelBytes } = await import('../testing/model-fixtures.js');
+    const { makeTempDir } = await import('../testing/temp-dir.js');
+    const { runCliInProcess } = await import('../../cli/testing/run-cli.js');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const tmp = makeTempDir('onnx-studio-dims-');
+    try {
+      const sym = path.join(tmp.dir, 'sym.onnx');
+      const fixed = path.join(tmp.dir, 'fixed.onnx');
+      fs.writeFileSync(sym, modelBytes(buildMlp({ inputSize: 8, hiddenSize: 8, outputSize: 4 })));
+      fs.writeFileSync(fixed, modelBytes(buildMlp({ inputSize: 8, hiddenSize: 8, outputSize: 4, batch: 1 })));
+      const bench = await runCliInProcess(['bench', sym, fixed, '--dim', 'batch=1', '--iterations', '3', '--json']);
+      expect(bench.code, bench.stderr).toBe(0);
+      const evaluated = await runCliInProcess(['eval', fixed, '--reference', sym, '--dim', 'batch=1', '--data', 'synthetic', '--json']);
+      expect(evaluated.code, evaluated.stderr).toBe(0);
+      const typo = await runCliInProcess(['bench', sym, fixed, '--dim', 'bacth=1', '--iterations', '3']);
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).toContain("--dim names 'bacth', which is no named dim of the models' inputs (named dims: batch)");
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
 

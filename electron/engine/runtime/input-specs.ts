@@ -35,7 +35,10 @@ export interface ShapeOverrides {
  * Returns notes saying which dims were defaulted, so the output can state them. Inputs that are also
  * initializers (old IR versions list weights as inputs) are not inputs a user feeds, and are skipped.
  */
-export function resolveInputSpecs(model: ModelProto, overrides: ShapeOverrides = {}): { inputs: ResolvedInput[]; notes: string[] } {
+export function resolveInputSpecs(
+  model: ModelProto,
+  overrides: ShapeOverrides = {},
+): { inputs: ResolvedInput[]; notes: string[]; namedDims: string[] } {
   const graph = model.graph;
   if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
   const weights = new Set(graph.initializer.map((t) => t.name));
@@ -87,16 +90,28 @@ export function resolveInputSpecs(model: ModelProto, overrides: ShapeOverrides =
       }
     }
   }
-  for (const name of Object.keys(overrides.dims ?? {})) {
-    if (!symbolic.has(name)) {
-      const names = [...symbolic];
-      throw new StudioError(
-        'BAD_INPUT',
-        `--dim names '${name}', which is no named dim of the model's inputs (${names.length > 0 ? `named dims: ${names.join(', ')}` : 'its inputs have no named dims; use --shape INPUT=AxBxC'}).`,
-      );
-    }
+  return {
+    inputs,
+    notes: defaulted.length > 0 ? [defaultedDimsNote(defaulted, fallback)] : [],
+    namedDims: [...symbolic],
+  };
+}
+
+/**
+ * Refuses a `--dim` that names no named dim of any of the models a command runs (their `namedDims` from
+ * resolveInputSpecs): a typo would otherwise be ignored. A name one of several models lacks is fine (`bench
+ * A B --dim batch=1` where B is fixed-size).
+ */
+export function refuseUnknownDims(dims: Record<string, number> | undefined, namedDims: readonly (readonly string[])[]): void {
+  const known = new Set(namedDims.flat());
+  for (const name of Object.keys(dims ?? {})) {
+    if (known.has(name)) continue;
+    const models = namedDims.length > 1 ? 'the models\' inputs' : "the model's inputs";
+    throw new StudioError(
+      'BAD_INPUT',
+      `--dim names '${name}', which is no named dim of ${models} (${known.size > 0 ? `named dims: ${[...known].join(', ')}` : 'they have no named dims; use --shape INPUT=AxBxC'}).`,
+    );
   }
-  return { inputs, notes: defaulted.length > 0 ? [defaultedDimsNote(defaulted, fallback)] : [] };
 }
 
 /**
