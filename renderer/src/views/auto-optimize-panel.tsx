@@ -40,6 +40,7 @@ export function AutoOptimizePanel({
   evaluationLabels = 'unknown',
   prepareData,
   checkProgress,
+  dataCheckRunning,
 }: {
   studio: Studio;
   catalog: MethodCatalog | undefined;
@@ -52,6 +53,8 @@ export function AutoOptimizePanel({
   prepareData: () => Promise<boolean>;
   /** The data check's progress and Cancel while Start waits for it. */
   checkProgress?: ReactNode;
+  /** A data check runs (this panel's or the Queue button's): one at a time, so Start waits for it. */
+  dataCheckRunning?: boolean;
 }) {
   const unlabelled = evaluationLabels === 'none';
   const fields = useMemo(
@@ -132,6 +135,7 @@ export function AutoOptimizePanel({
             !hasEvaluationData ||
             running ||
             starting ||
+            dataCheckRunning === true ||
             Object.keys(errors).length > 0 ||
             budgetProblem !== undefined
           }

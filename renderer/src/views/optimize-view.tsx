@@ -108,9 +108,10 @@ export function OptimizeView({
   const [evaluateAfter, setEvaluateAfter] = useState(true);
   const [submitted, setSubmitted] = useState(false);
   const [queueing, setQueueing] = useState(false);
-  // The data check in flight: it reads every sample (400 synthetic samples of a 100000-wide input took more
-  // than 30 s), so it shows that it runs and can be stopped. Cancel resolves `cancelCheck`: the page stops
-  // waiting and queues nothing; the contract has no cancel for the check, so the engine finishes it unused.
+  // The data check in flight: it reads every sample of a dataset file (a synthetic set makes one), which
+  // takes a while on a big one, so it shows that it runs and can be stopped. Cancel resolves `cancelCheck`:
+  // the page stops waiting and queues nothing; the contract has no cancel for the check, so the engine
+  // finishes it unused. One check at a time: Queue and Start Auto-optimize wait while one runs.
   const [checking, setChecking] = useState<DataCheck | null>(null);
   const [checkCancelled, setCheckCancelled] = useState<DataCheck['purpose'] | null>(null);
   const cancelCheck = useRef<(() => void) | undefined>(undefined);
@@ -200,7 +201,9 @@ export function OptimizeView({
     chosen.length > 0 &&
     !hasFormErrors &&
     Object.keys(datasetErrors).length === 0 &&
-    !queueing;
+    !queueing &&
+    // One data check at a time: a second would take over the first's progress line and Cancel.
+    !checking;
 
   /**
    * Checks each dataset the recipes will use against the model; the first problem stops the queueing, and so
@@ -441,7 +444,7 @@ export function OptimizeView({
             type="button"
             className="primary"
             onClick={() => void queue()}
-            disabled={queueing || !inputsReady}
+            disabled={queueing || checking !== null || !inputsReady}
             data-testid="queue-jobs"
           >
             {chosen.length <= 1 ? 'Queue job' : `Queue ${chosen.length} jobs`}
@@ -473,6 +476,7 @@ export function OptimizeView({
         evaluationLabels={evaluationLabels}
         prepareData={prepareTuneData}
         checkProgress={checkProgress('tune')}
+        dataCheckRunning={checking !== null}
       />
 
       <PipelineList
@@ -515,8 +519,8 @@ function DataCheckProgress({ check, onCancel }: { check: DataCheck; onCancel: ()
     >
       <progress aria-label={`Checking the ${check.role} data`} />{' '}
       <span>
-        Checking the {check.role} data{seconds > 0 ? ` (${seconds} s)` : ''}… every sample is read, so a large
-        set takes a while.
+        Checking the {check.role} data{seconds > 0 ? ` (${seconds} s)` : ''}… every sample of a dataset file
+        is read, so a large one takes a while.
       </span>{' '}
       <button type="button" className="small" onClick={onCancel}>
         Cancel
