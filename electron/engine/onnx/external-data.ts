@@ -133,8 +133,28 @@ export function externalRef(
 }
 
 /** Reads an external tensor's bytes. */
+/**
+ * A failure to read an external data file as what it is: a problem of the input's data file (moved, deleted,
+ * unreadable), not of wherever the caller was writing to. StudioErrors pass through.
+ */
+export function externalReadError(ref: ExternalRef, error: unknown): Error {
+  if (error instanceof StudioError) return error;
+  const e = error as NodeJS.ErrnoException;
+  return new StudioError(
+    'IO',
+    `Cannot read ${ref.file}, the external data file of the model being read (${e.code ?? e.message}). Keep it ` +
+      `beside the model, readable, while the command runs.`,
+    { detail: e.message },
+  );
+}
+
 export async function readExternalBytes(ref: ExternalRef): Promise<Uint8Array> {
-  const handle = await fs.promises.open(ref.file, 'r');
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(ref.file, 'r');
+  } catch (error) {
+    throw externalReadError(ref, error);
+  }
   try {
     const out = Buffer.allocUnsafe(ref.length);
     let done = 0;
@@ -144,6 +164,8 @@ export async function readExternalBytes(ref: ExternalRef): Promise<Uint8Array> {
       done += bytesRead;
     }
     return out;
+  } catch (error) {
+    throw externalReadError(ref, error);
   } finally {
     await handle.close();
   }

@@ -117,6 +117,26 @@ describe('a destination the file system refuses', () => {
   });
 });
 
+describe("an input's data file gone while saving", () => {
+  it('is an IO error about that file, not about the destination', async () => {
+    const dir = path.join(tmp.dir, 'gone');
+    fs.mkdirSync(dir);
+    const source = path.join(dir, 'm.onnx');
+    await saveModel(model, source, { externalData: { thresholdBytes: 1024 } });
+    const loaded = await loadModel(source);
+    fs.rmSync(`${source}.data`);
+    for (const externalData of [undefined, { thresholdBytes: 1024 }]) {
+      const error = await saveModel(loaded.proto, path.join(tmp.dir, 'gone-out.onnx'), {
+        sourceDir: loaded.dir,
+        force: true,
+        ...(externalData ? { externalData } : {}),
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'IO', message: expect.stringContaining('m.onnx.data') });
+      expect((error as Error).message).not.toContain('Choose a folder you can write to');
+    }
+  });
+});
+
 describe('--force over a model that kept its weights in OUT.data', () => {
   it('leaves that data file in place and says the new model does not use it', async () => {
     const dir = path.join(tmp.dir, 'replace');

@@ -11,7 +11,7 @@ import {
 } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { dataFileOfReplacedModel, refuseFolderOutput, sameFile } from './output-guard.js';
-import { externalRef, isExternal, readExternalBytes, type ExternalRef } from './external-data.js';
+import { externalReadError, externalRef, isExternal, readExternalBytes, type ExternalRef } from './external-data.js';
 import { StreamingProtoWriter, type ByteSink } from './proto-stream-writer.js';
 import { commitTempFiles, removeQuietly, tempPathFor } from './atomic-files.js';
 import { forEachTensor } from './walk-tensors.js';
@@ -193,19 +193,22 @@ async function writeDataFile(
         const ref = item.source;
         let fd = readFds.get(ref.file);
         if (fd === undefined) {
-          fd = fs.openSync(ref.file, 'r');
+          try {
+            fd = fs.openSync(ref.file, 'r');
+          } catch (error) {
+            throw externalReadError(ref, error);
+          }
           readFds.set(ref.file, fd);
         }
         const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK, ref.length));
         for (let done = 0; done < ref.length;) {
           if (signal?.aborted) throw new StudioError('CANCELLED', 'Saving was cancelled.');
-          const n = fs.readSync(
-            fd,
-            buffer,
-            0,
-            Math.min(buffer.byteLength, ref.length - done),
-            ref.offset + done,
-          );
+          let n: number;
+          try {
+            n = fs.readSync(fd, buffer, 0, Math.min(buffer.byteLength, ref.length - done), ref.offset + done);
+          } catch (error) {
+            throw externalReadError(ref, error);
+          }
           if (n === 0) throw new StudioError('IO', `External data file '${ref.location}' ended early.`);
           sink.write(buffer.subarray(0, n));
           done += n;
