@@ -240,6 +240,23 @@ describe('onnx-studio recipe + run', () => {
       expect(forced.code, forced.stderr).toBe(0);
     });
 
+    it('an export over the source model is refused before the first step, --force or not', async () => {
+      const over = path.join(tmp.dir, 'over');
+      fs.mkdirSync(over);
+      const recipe = JSON.parse(fs.readFileSync(recipePath, 'utf8')) as { steps: unknown[] };
+      recipe.steps.push({ kind: 'export', name: 'mlp.onnx' });
+      fs.writeFileSync(path.join(over, 'recipe.json'), JSON.stringify(recipe));
+      fs.copyFileSync(path.join(dir, 'mlp.onnx'), path.join(over, 'mlp.onnx'));
+      fs.copyFileSync(path.join(dir, 'calib.npy'), path.join(over, 'calib.npy'));
+      const before = fs.readdirSync(over).sort();
+      for (const extra of [[], ['--force']]) {
+        const r = await cli(['run', path.join(over, 'recipe.json'), '--out', over, ...extra]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/would write over the source model/);
+        expect(fs.readdirSync(over).sort()).toEqual(before);
+      }
+    });
+
     it('finds the source through --model and data through --data-dir; says which file is missing', async () => {
       const bare = path.join(tmp.dir, 'bare');
       fs.mkdirSync(bare);

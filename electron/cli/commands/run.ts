@@ -5,6 +5,7 @@ import { parseRecipe, type RecipeStep } from '../../../shared/recipe.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
 import { runRecipe, type RunRecipeResult } from '../../engine/recipe/run-recipe.js';
+import { isGuessNote } from '../../engine/runtime/input-specs.js';
 import type { CliCommand } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { formatBytes } from '../format.js';
@@ -109,7 +110,7 @@ export const runCommand: CliCommand = {
         force: ctx.values.force === true,
         signal: ctx.signal,
         ...(typeof ctx.values.model === 'string' ? { model: ctx.values.model } : {}),
-        warn: (message) => ctx.stderr.write(`note: ${message}\n`),
+        warn: (message) => ctx.stderr.write(`${isGuessNote(message) ? 'warning' : 'note'}: ${message}\n`),
         onStepStart: (index, step) => {
           current = index;
           bar?.done();

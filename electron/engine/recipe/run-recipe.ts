@@ -15,7 +15,7 @@ import { type EvalReport, evaluateModel } from '../evaluate/evaluate-model.js';
 import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { loadModel } from '../onnx/load-model.js';
-import { refuseOverwritingInput } from '../onnx/output-guard.js';
+import { refuseOverwritingInput, sameFile } from '../onnx/output-guard.js';
 import { saveModel } from '../onnx/save-model.js';
 import { type PruneReport, pruneModel } from '../prune/prune-model.js';
 import { type QuantizeReport, quantizeModel } from '../quantize/quantize-model.js';
@@ -126,6 +126,17 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
       : step.kind === 'export'
         ? path.join(options.outDir, step.name)
         : undefined;
+  const planned = new Set<string>();
+  for (const [index, step] of recipe.steps.entries()) {
+    const output = outputOf(step, index);
+    if (!output) continue;
+    // Refused now, before the first step, rather than when the step comes (--force cannot allow these).
+    if (sameFile(output, source))
+      throw new StudioError('BAD_REQUEST', `Step ${index + 1} would write over the source model ${source}: choose another export name or --out.`);
+    if (planned.has(path.resolve(output)))
+      throw new StudioError('BAD_REQUEST', `Step ${index + 1} would write ${output}, which an earlier step writes: give the export another name.`);
+    planned.add(path.resolve(output));
+  }
   if (!options.force) {
     for (const [index, step] of recipe.steps.entries()) {
       const output = outputOf(step, index);
@@ -155,7 +166,8 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
           if (step.calibration) {
             const { spec, baseDir } = await resolveDatasetRef(step.calibration, resolveOptions('calibration data'));
             const { inputs, notes } = resolveInputSpecs((await loadModel(current)).proto, shapes);
-            for (const note of notes) warn(note);
+            // Real data brings its own shapes: the dims nothing set matter to synthetic samples only.
+            if (spec.kind === 'synthetic') for (const note of notes) warn(note);
             calibration = await openDataset(spec, inputs, { baseDir });
           }
           const report = await quantizeModel({
@@ -215,10 +227,7 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
         break;
       }
       case 'export': {
-        const output = outputOf(step, index)!;
-        if (path.resolve(output) === path.resolve(source)) {
-          throw new StudioError('BAD_REQUEST', `Export ${step.name} would overwrite the source model: choose another name.`);
-        }
+        const output = outputOf(step, index)!; // not the source: checked before the first step
         result = { kind: 'export', output, bytes: await exportModel(current, output, signal) };
         break;
       }
