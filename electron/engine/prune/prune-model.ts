@@ -79,7 +79,9 @@ function nothingPruned(method: string, skipped: readonly SkippedPrune[]): string
   const more = skipped.length > QUOTED_SKIPS ? `; ${skipped.length - QUOTED_SKIPS} more in the skipped list` : '';
   return (
     `Nothing was pruned: ${method} found no layer it could prune, so the output computes exactly what the input does.` +
-    (why.length > 0 ? ` Why: ${why.join('; ')}${more}.` : ' The model has no Conv, MatMul or Gemm layer with a constant weight.')
+    (why.length > 0
+      ? ` Why: ${why.join('; ')}${more}.`
+      : ' The model has no layer of the op types it prunes (see --op-types) with a constant weight.')
   );
 }
 

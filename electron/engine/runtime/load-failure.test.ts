@@ -52,4 +52,14 @@ describe('models onnxruntime refuses', () => {
     );
     expect(error.message).not.toContain('opset often helps');
   });
+
+  it("strips the C++ locations of macOS and Windows builds too, and keeps the model's own path", async () => {
+    const { withoutSourceLocations } = await import('./load-failure.js');
+    const mac =
+      'Load model from /Users/me/onnxruntime/m.onnx failed:/Users/runner/work/1/s/onnxruntime/core/graph/model_load_utils.h:46 void onnxruntime::model_load_utils::ValidateOpsetForDomain(const std::unordered_map<std::string, int>&, bool) Opset 30 is under development.';
+    const windows =
+      'D:\\a\\_work\\1\\s\\onnxruntime\\core\\graph\\model_load_utils.h:46 onnxruntime::model_load_utils::ValidateOpsetForDomain(const int&) Opset 30 is under development.';
+    expect(withoutSourceLocations(mac)).toBe('Opset 30 is under development.');
+    expect(withoutSourceLocations(windows)).toBe('Opset 30 is under development.');
+  });
 });

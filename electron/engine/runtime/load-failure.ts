@@ -9,11 +9,17 @@ import { StudioError } from '../errors.js';
 
 /** The message without C++ source locations and the function signatures that follow them. */
 export function withoutSourceLocations(reason: string): string {
-  return reason
-    .replace(/\/\S*?onnxruntime_src\/\S+:\d+\s+(?:[^()]*\([^()]*\)\s*)?/g, '')
-    .replace(/^Load model from .*? failed:\s*/, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    reason
+      .replace(/^Load model from .*? failed:\s*/, '')
+      // Linux builds say /onnxruntime_src/..., macOS /Users/runner/work/.../onnxruntime/..., Windows D:\a\...
+      .replace(
+        /(?:\b[A-Za-z]:)?[\\/]\S*?onnxruntime(?:_src)?[\\/]\S+?\.(?:h|cc|cpp|hpp):\d+\s+(?:[^()]*\([^()]*\)\s*)?/g,
+        '',
+      )
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 function advice(reason: string): string {

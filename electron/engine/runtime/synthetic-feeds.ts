@@ -99,11 +99,17 @@ export function guessedValuesNote(inputs: readonly ResolvedInput[]): string | un
     }
   });
   if (guessed.length === 0) return undefined;
-  const first = inputs.find((input) => guessed[0]!.startsWith(`'${input.name}'`))!.name;
+  // The example names an input --value can set (a number or range): string inputs cannot take one.
+  const settable = inputs.find(
+    (input) => input.ortType !== 'string' && guessed.some((g) => g.startsWith(`'${input.name}'`)),
+  );
+  const first = settable?.name;
   return (
     `Synthetic data filled ${guessed.join(', ')}, because nothing set ${guessed.length > 1 ? 'them' : 'it'}: the ` +
-    `figures are for those values. Set real ones with --value ${first}=N (one value) or --value ${first}=MIN:MAX ` +
-    `(a range; the app asks in the Model view).`
+    `figures are for those values. ` +
+    (first
+      ? `Set real ones with --value ${first}=N (one value) or --value ${first}=MIN:MAX (a range; the app asks in the Model view).`
+      : 'Use real data for figures that mean something.')
   );
 }
 
