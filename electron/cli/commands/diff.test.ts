@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelDiff } from '../../../shared/model-diff.js';
-import { buildIfLoopModel } from '../../engine/diff/diff-fixtures.js';
+import { buildSubgraphWeights } from '../../engine/testing/prune-fixtures.js';
 import { saveModel } from '../../engine/onnx/save-model.js';
 import { buildCnn, buildMlp } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
@@ -75,7 +75,7 @@ describe('onnx-studio diff', () => {
   it('int4 of a model whose MatMuls sit in If branches and a Loop body: counted and listed with their graph', async () => {
     const model = path.join(tmp.dir, 'subgraphs.onnx');
     const int4 = path.join(tmp.dir, 'subgraphs.int4.onnx');
-    await saveModel(buildIfLoopModel(), model);
+    await saveModel(buildSubgraphWeights({ seed: 81, bodyWeight: 'initializer' }), model);
     const made = await runCliInProcess(['quantize', model, '-o', int4, '--method', 'int4']);
     expect(made.code, made.stderr).toBe(0);
     const r = await runCliInProcess(['diff', model, int4]);

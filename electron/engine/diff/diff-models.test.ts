@@ -14,14 +14,17 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import '../quantize/all-methods.js';
 import { buildCnn, buildMlp, makeGraph, makeModel } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { buildIfLoopModel } from './diff-fixtures.js';
+import { buildSubgraphWeights } from '../testing/prune-fixtures.js';
 import { diffModelProtos, diffModels } from './diff-models.js';
+
+/** The If/Loop model with every weight an initializer (the body's too), as the diff's tests expect. */
+const ifLoop = () => buildSubgraphWeights({ seed: 81, bodyWeight: 'initializer' });
 
 const FLOAT = TensorProto_DataType.FLOAT;
 const names = { original: 'a.onnx', variant: 'b.onnx' };
 
 /*
- * buildIfLoopModel: main graph in_mm (in.weight), If `branch` (then_mm with its own then.weight; else_mm with
+ * ifLoop(): main graph in_mm (in.weight), If `branch` (then_mm with its own then.weight; else_mm with
  * outer.weight of the main graph), Loop `loop` (body_mm with its own body.weight, body_tanh, body_cond): every
  * quantizer rewrites three MatMuls inside subgraphs and one in the main graph.
  */
@@ -32,7 +35,7 @@ const variantPaths: Record<string, string> = {};
 beforeAll(async () => {
   tmp = makeTempDir('onnx-studio-diff-subgraphs-');
   original = path.join(tmp.dir, 'subgraphs.onnx');
-  await saveModel(buildIfLoopModel(), original);
+  await saveModel(ifLoop(), original);
   for (const method of ['int4', 'int8-dynamic', 'int8-weight'] as const) {
     const output = path.join(tmp.dir, `subgraphs.${method}.onnx`);
     await quantizeModel({ input: original, output, method, common: {} });
@@ -131,12 +134,12 @@ describe('diff of a model with subgraphs', () => {
 
   it('counts the body of a node the variant no longer has as removed, with a note', () => {
     // The Loop unrolled away: an Identity now makes its output.
-    const variant = clone(ModelProtoSchema, buildIfLoopModel());
+    const variant = clone(ModelProtoSchema, ifLoop());
     const nodes = variant.graph!.node;
     nodes[nodes.findIndex((n) => n.name === 'loop')] = makeNode('Identity', ['if.out'], ['output'], {
       name: 'unrolled',
     });
-    const d = diffModelProtos(buildIfLoopModel(), variant, names);
+    const d = diffModelProtos(ifLoop(), variant, names);
     expect(d.nodes.list.find((n) => n.name === 'loop')).toMatchObject({
       change: 'fused',
       fusedInto: 'unrolled',
@@ -157,7 +160,7 @@ describe('diff of a model with subgraphs', () => {
   });
 
   it('counts the nodes and weights of a body only the variant has as added', () => {
-    const d = diffModelProtos(buildMlp(), buildIfLoopModel(), names);
+    const d = diffModelProtos(buildMlp(), ifLoop(), names);
     expect(d.nodes.added.other).toMatchObject({
       Loop: 1,
       If: 1,

@@ -459,10 +459,19 @@ export function withConstantNodeWeights(model: ModelProto): ModelProto {
  * MatMul `in_mm` (in.weight [8, 16]) -> `hidden`; If `branch` (`cond`, bool scalar): then = MatMul `then_mm`
  * with its own initializer then.weight [16, 16], else = MatMul `else_mm` with outer.weight [16, 16], an
  * initializer of the main graph it captures; then Loop `loop` (2 iterations, carrying the If's output):
- * body = MatMul `body_mm` with body.weight [16, 16], held in a Constant node of the body, -> Tanh -> `output`.
+ * body = MatMul `body_mm` with body.weight [16, 16], held in a Constant node of the body (or, with `bodyWeight:
+ * 'initializer'`, a body initializer: the diff's tests), -> Tanh -> `output`.
  */
-export function buildSubgraphWeights(options: { seed?: number; batch?: number | string } = {}): ModelProto {
+export function buildSubgraphWeights(
+  options: {
+    seed?: number;
+    batch?: number | string;
+    /** Where the Loop body keeps body.weight: a Constant node (default) or a body initializer. */
+    bodyWeight?: 'constant' | 'initializer';
+  } = {},
+): ModelProto {
   const seed = options.seed ?? 71;
+  const inInitializer = options.bodyWeight === 'initializer';
   const batch = options.batch ?? 'batch';
   const BOOL = TensorProto_DataType.BOOL;
   const INT64 = TensorProto_DataType.INT64;
@@ -495,10 +504,14 @@ export function buildSubgraphWeights(options: { seed?: number; batch?: number | 
   const body = create(GraphProtoSchema, {
     name: 'loop_body',
     node: [
-      makeNode('Constant', [], ['body.weight'], {
-        name: 'body_const',
-        attributes: { value: { tensor: tensor('body.weight', [16, 16], seed + 3) } },
-      }),
+      ...(inInitializer
+        ? []
+        : [
+            makeNode('Constant', [], ['body.weight'], {
+              name: 'body_const',
+              attributes: { value: { tensor: tensor('body.weight', [16, 16], seed + 3) } },
+            }),
+          ]),
       makeNode('MatMul', ['state', 'body.weight'], ['body.mm'], { name: 'body_mm' }),
       makeNode('Tanh', ['body.mm'], ['state.next'], { name: 'body_tanh' }),
       makeNode('Identity', ['cond.in'], ['cond.out'], { name: 'body_cond' }),
@@ -509,6 +522,7 @@ export function buildSubgraphWeights(options: { seed?: number; batch?: number | 
       makeValueInfo('state', FLOAT, [batch, 16]),
     ],
     output: [makeValueInfo('cond.out', BOOL, []), makeValueInfo('state.next', FLOAT, [batch, 16])],
+    initializer: inInitializer ? [tensor('body.weight', [16, 16], seed + 3)] : [],
   });
   const graph = create(GraphProtoSchema, {
     name: 'subgraph_weights',
