@@ -82,9 +82,12 @@ describe('onnx-studio bench', () => {
   it('--json prints one object with results[] and comparisons[] as in docs/cli.md', async () => {
     const r = await bench([mlp, cnn], { iterations: '8', warmup: '1', threads: '1' }, true);
     expect(r.code).toBe(0);
-    // The mlp's batch dim is symbolic: one warning on stderr names it; nothing else is printed there.
+    // The mlp's batch dim is symbolic, the cnn's shape fixed: one warning on stderr, naming the model it is
+    // about; nothing else is printed there.
     expect(r.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^warning: dim 'batch' of input 'input' was set to 1 because nothing set it/),
+      expect.stringMatching(
+        /^warning: mlp\.onnx: dim 'batch' of input 'input' was set to 1 because nothing set it/,
+      ),
     ]);
     const json = JSON.parse(r.stdout) as {
       results: Record<string, unknown>[];

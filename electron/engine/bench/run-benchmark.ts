@@ -180,6 +180,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
   const names = labels(params.models.map((m) => path.resolve(m)));
   const prepared: PreparedModel[] = [];
   const namedDimsByModel: string[][] = [];
+  const guessesByModel: { label: string; guesses: string[] }[] = [];
   let dataDescription = '';
   for (const [i, modelPath] of params.models.entries()) {
     checkCancelled();
@@ -190,12 +191,9 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     const { feeds, description, notes: dataNotes } = await prepareFeeds(inputs, params.data, signal);
     dataDescription = description;
     const label = names[i] as string;
-    // Variants share the original's inputs: the defaulted-dims warning is said once, not once per model.
-    for (const dimNote of dimNotes) note('warn', dimNote);
+    guessesByModel.push({ label, guesses: [...dimNotes, ...dataNotes.filter(isGuessNote)] });
     for (const modelNote of dataNotes) {
-      // Guessed input values are the same for every model, like the dims: said once, unlabelled.
-      if (isGuessNote(modelNote)) note('warn', modelNote);
-      else note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
+      if (!isGuessNote(modelNote)) note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
     }
     const first = feeds[0] as Feed;
     prepared.push({
@@ -207,6 +205,11 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     });
   }
   refuseUnknownDims(params.dims, namedDimsByModel);
+  // Variants share the original's inputs, so their guesses are said once, unlabelled; models whose guesses
+  // differ (two unrelated models) get each its own, named, so that a warning is never about an unnamed model.
+  const sameGuesses = guessesByModel.every((m) => m.guesses.join('\n') === guessesByModel[0]!.guesses.join('\n'));
+  for (const { label, guesses } of guessesByModel)
+    for (const guess of guesses) note('warn', sameGuesses ? guess : `${label}: ${guess}`);
   const spin = spinningNote(params);
   note(spin.level, spin.message);
   if (params.profile) note('info', 'profiling is on: the timings include onnxruntime\'s profiler overhead; compare models with profiling off.');

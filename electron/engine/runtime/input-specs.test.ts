@@ -121,6 +121,12 @@ describe('--dim across several models', () => {
       expect(bench.code, bench.stderr).toBe(0);
       const evaluated = await runCliInProcess(['eval', fixed, '--reference', sym, '--dim', 'batch=1', '--data', 'synthetic', '--json']);
       expect(evaluated.code, evaluated.stderr).toBe(0);
+      // Without --dim only sym.onnx guesses its batch: the warning names the model it is about.
+      const guessed = await runCliInProcess(['bench', sym, fixed, '--iterations', '3', '--json']);
+      expect(guessed.code, guessed.stderr).toBe(0);
+      const notes = (JSON.parse(guessed.stdout) as { notes: string[] }).notes;
+      expect(notes.filter((n) => n.includes("dim 'batch'"))).toEqual([expect.stringMatching(/^sym(\.onnx)?: dim 'batch'/)]);
+      expect(guessed.stderr.match(/warning: .*dim 'batch'/g)).toHaveLength(1);
       const typo = await runCliInProcess(['bench', sym, fixed, '--dim', 'bacth=1', '--iterations', '3']);
       expect(typo.code).toBe(2);
       expect(typo.stderr).toContain("--dim names 'bacth', which is no named dim of the models' inputs (named dims: batch)");
