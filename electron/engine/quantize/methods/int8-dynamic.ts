@@ -27,6 +27,13 @@ async function quantize(input: QuantizeInput<Int8DynamicOptions>): Promise<Quant
   const requested = common.opTypes;
   if (requested) {
     const unsupported = requested.filter((t) => !SUPPORTED_OP_TYPES.includes(t));
+    // None it can take: a typo or the wrong method; quantizing nothing and saying so twice helps nobody.
+    if (unsupported.length === requested.length) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `--op-types ${requested.join(',')} names no op type int8-dynamic quantizes (${SUPPORTED_OP_TYPES.join(', ')}).`,
+      );
+    }
     if (unsupported.length > 0) {
       input.note(
         `int8-dynamic quantizes ${SUPPORTED_OP_TYPES.join(', ')}; ignored --op-types ${unsupported.join(', ')}.`,
