@@ -1,4 +1,5 @@
 import { describeBudget, trialNumbered, type TuneOutcome, type TuneTrial } from '../../../shared/tune.js';
+import { isGuessNote } from '../../engine/runtime/input-specs.js';
 import { formatBytes, formatPoints, formatTable } from '../format.js';
 
 /** Sensitivity rows printed (all of them with --json). */
@@ -85,7 +86,8 @@ export function printTuneOutcome(
       ),
     );
   }
-  for (const note of outcome.notes) lines.push(`Note: ${note}`);
+  // Guesses were said on stderr as warnings before the search (tune.ts).
+  for (const note of outcome.notes.filter((n) => !isGuessNote(n))) lines.push(`Note: ${note}`);
   lines.push('');
   const chosen = trialNumbered(outcome, outcome.chosen);
   if (chosen && (written || variantAt)) {

@@ -113,6 +113,11 @@ describe('onnx-studio tune', () => {
       '--json',
     ]);
     expect(r.stderr).not.toContain('No recipe suits');
+    // Synthetic data guessed the bool `cond`: said once as a warning before the search, and in the notes.
+    expect(r.stderr.match(/warning: Synthetic data filled 'cond' \(bool\) random true\/false/g)).toHaveLength(
+      1,
+    );
+    expect((JSON.parse(r.stdout) as TuneJson).notes.join('\n')).toContain("'cond' (bool) random true/false");
     // Its 4x4 weights are too small to shrink: the one trial runs and meets the budget, nothing beats the original.
     expect([0, 3], r.stderr).toContain(r.code);
     const trials = (JSON.parse(r.stdout) as TuneJson).trials;

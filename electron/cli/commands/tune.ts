@@ -8,6 +8,13 @@ import { trialNumbered, type TuneOutcome } from '../../../shared/tune.js';
 import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
+import { loadModel } from '../../engine/onnx/load-model.js';
+import {
+  refuseUnknownDims,
+  resolveInputSpecs,
+  type ShapeOverrides,
+} from '../../engine/runtime/input-specs.js';
+import { guessedValuesNote } from '../../engine/runtime/synthetic-feeds.js';
 import { runTune } from '../../engine/tune/run-tune.js';
 import { jobInputs } from '../../engine/tune/tune-runner.js';
 import { collectCommand, emitCommand, emitTarget, SWEEP_FIELDS } from './tune-sweep.js';
@@ -16,6 +23,7 @@ import type { CliCommand, CliContext } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatPoints } from '../format.js';
+import { warnGuesses } from '../guess-warnings.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
 import { optionsFromFieldFlags } from '../method-flags.js';
 import { cliVersion } from '../version.js';
@@ -104,6 +112,8 @@ export const tuneCommand: CliCommand = {
         'warning: no --calib-data: int8-static calibrates on the evaluation data, so its figures may flatter it. Pass separate calibration data.\n',
       );
     const inputs = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
+    const guesses = await syntheticGuesses(model, inputs, [evaluation.spec, calibration.spec]);
+    warnGuesses(ctx, guesses);
     if (emit)
       return emitCommand(ctx, {
         modelPath: model,
@@ -154,6 +164,8 @@ export const tuneCommand: CliCommand = {
             say(`  #${t.index} ${t.name}: ${t.status === 'failed' ? `failed: ${t.error}` : trialLine(t)}`);
         },
       });
+      // The trials' figures rest on the same guesses: they are in the outcome's notes too.
+      outcome.notes.unshift(...guesses);
       return await finish(ctx, backend, runner, outcome, output, force, say);
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
@@ -162,6 +174,22 @@ export const tuneCommand: CliCommand = {
     }
   },
 };
+
+/**
+ * What synthetic evaluation or calibration data guesses (dims nothing set, integer input values), said before
+ * the search as every command says it; a --dim naming no dim of the model is refused here, as elsewhere.
+ */
+async function syntheticGuesses(
+  model: string,
+  inputs: ShapeOverrides,
+  specs: readonly { kind: string }[],
+): Promise<string[]> {
+  const resolved = resolveInputSpecs((await loadModel(model)).proto, inputs);
+  refuseUnknownDims(inputs.dims, [resolved.namedDims]);
+  if (!specs.some((spec) => spec.kind === 'synthetic')) return [];
+  const values = guessedValuesNote(resolved.inputs);
+  return [...resolved.notes, ...(values ? [values] : [])];
+}
 
 function trialLine(t: TuneOutcome['trials'][number]): string {
   const parts = [`size ${t.sizeRatio?.toFixed(3)}x`];
