@@ -9,7 +9,7 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { useStaticRenderer } from './support/static-renderer.js';
 import { SCREENSHOT_DIR, failOnPageErrors } from './support/page-errors.js';
-import { screenshotAtTwoSizes } from './support/views.js';
+import { screenshotAtTwoSizes, shown } from './support/views.js';
 
 const server = useStaticRenderer();
 
@@ -234,6 +234,78 @@ test.describe('charts at a glance', () => {
     await page.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
     await expect(latency.getByTestId('benchmark-failed')).toContainText('The last 2 benchmarks ran and failed');
     await screenshotAtTwoSizes(page, 'charts-benchmark-failed', { restore: { width: 1440, height: 900 } });
+  });
+
+  test('evaluations that failed are said to have failed, not to be missing', async ({ page }) => {
+    await page.goto(`${server.origin}/index.html?host=mock`);
+    await page.getByRole('button', { name: 'Try the sample model' }).click();
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    const compare = shown(page);
+    // Data that passes the check but breaks mid-run (the mock fails an evaluation of a `corrupt` path).
+    const path = compare.getByTestId('dataset-path');
+    const good = await path.inputValue();
+    await path.fill('/data/corrupt-inputs.npy');
+    await compare.getByTestId('evaluate-models').click();
+    const quality = page.getByTestId('chart-quality');
+    await expect(quality.getByTestId('evaluation-failed')).toContainText(
+      'The evaluation ran and failed, so there is no accuracy or fidelity to show: Sample 212 of corrupt-inputs.npy holds NaN values',
+    );
+    await expect(quality).toContainText('Evaluate original. “Jobs” at the bottom of the window has the details');
+    await expect(quality).not.toContainText('Evaluate the variants on a dataset');
+    await screenshotAtTwoSizes(page, 'charts-evaluation-failed', { restore: { width: 1440, height: 900 } });
+    // Good data: figures, and the failure is old news.
+    await path.fill(good);
+    await compare.getByTestId('evaluate-models').click();
+    await expect(quality.locator('.recharts-bar-rectangle')).toHaveCount(1);
+    await expect(quality.getByTestId('evaluation-failed')).toHaveCount(0);
+    // Failing twice after that: the figures stay, said to be from earlier evaluations, the failures counted.
+    await path.fill('/data/corrupt-inputs.npy');
+    await compare.getByTestId('evaluate-models').click();
+    await expect(quality.getByTestId('evaluation-failed')).toContainText(
+      'The evaluation ran and failed, so these figures are from earlier evaluations',
+    );
+    await compare.getByTestId('evaluate-models').click();
+    await expect(quality.getByTestId('evaluation-failed')).toContainText('The last 2 evaluations ran and failed');
+    await expect(quality.locator('.recharts-bar-rectangle')).toHaveCount(1);
+    await quality.scrollIntoViewIfNeeded();
+    await screenshotAtTwoSizes(page, 'charts-evaluation-failed-earlier', {
+      selector: '[data-testid="chart-quality"]',
+      restore: { width: 1440, height: 900 },
+    });
+  });
+
+  test('Export preselects the best variant, labels each figure, and suggests the file its command writes', async ({
+    page,
+  }) => {
+    await openCompare(page);
+    await page.getByRole('tab', { name: 'Export' }).click();
+    // The last made is magnitude 30% (0.9 pts of accuracy lost); the best, as the report picks it, is not.
+    const best = page.locator('.variant-option', { has: page.locator('.tag', { hasText: 'best' }) });
+    await expect(best).toHaveCount(1);
+    const bestName = (await best.locator('.variant-name').innerText()).replace(/\s*best$/, '');
+    expect(bestName).not.toBe('magnitude 30%');
+    await expect(best.getByRole('radio')).toBeChecked();
+    await expect(page.getByTestId('export-preselected')).toContainText(
+      `${bestName} is preselected as the best variant: the fastest that loses at most 0.5 pts of accuracy`,
+    );
+    // Each figure says what it is.
+    const figures = page.getByTestId('variant-figures');
+    await expect(figures).toHaveCount(5);
+    for (const text of await figures.allInnerTexts()) expect(text).toMatch(/ · accuracy \d+\.\d\d% on \S/);
+    // The suggested file is the one the command shown below writes.
+    const cli = await page.getByTestId('cli-command').innerText();
+    const output = /-o (\S+)/.exec(cli)?.[1];
+    expect(output).toMatch(/\/digits-resnet-[\w-]+\.onnx$/);
+    await expect(page.getByTestId('export-destination')).toHaveValue(output!);
+    // Another choice: the hint goes, the name follows that variant's command.
+    await page.getByRole('radio', { name: /^structured 50%/ }).check();
+    await expect(page.getByTestId('export-preselected')).toHaveCount(0);
+    await expect(page.getByTestId('cli-command')).toContainText('-o ');
+    const pruned = /-o (\S+)/.exec(await page.getByTestId('cli-command').innerText())?.[1];
+    expect(pruned).toMatch(/digits-resnet-structured50\.onnx$/);
+    await expect(page.getByTestId('export-destination')).toHaveValue(pruned!);
+    await page.getByRole('radio', { name: new RegExp(`^${bestName}`) }).check();
+    await screenshotAtTwoSizes(page, 'charts-export-best', { restore: { width: 1440, height: 900 } });
   });
 
   test('at 800x600 the page never scrolls sideways: the figures table scrolls inside its card', async ({ page }) => {

@@ -224,7 +224,8 @@ test('a variant made from another is stacked by the engine, renamed and removed,
   );
 
   await page.getByRole('tab', { name: 'Export' }).click();
-  await expect(page.getByRole('radio', { name: /^magnitude 30% \+ int8-dynamic/ })).toBeChecked();
+  // Export preselects the best variant, which may be another one: this one is chosen by hand.
+  await page.getByRole('radio', { name: /^magnitude 30% \+ int8-dynamic/ }).check();
   const stacked = page.getByRole('group', { name: 'Manage magnitude 30% + int8-dynamic' });
   await expect(stacked).toContainText('Made from magnitude 30%.');
   // The command makes the pruned model, then quantizes that file.

@@ -31,8 +31,10 @@ import {
   formatRatio,
   QUALITY_LABELS,
   ratioBaseToShow,
+  describeFailure,
   type BenchmarkFailure,
   type CompareRow,
+  type JobFailure,
   type OpBreakdownRow,
   type QualityMetric,
 } from '../state/compare-data.js';
@@ -310,15 +312,16 @@ function Whiskers(props: {
 }
 
 /**
- * A benchmark that ran and failed, said where its figures would be: with the engine's message, and where the
- * job's details and what to do are (the Jobs panel, opened from the status bar at the bottom of the window).
+ * A benchmark or evaluation that ran and failed, said where its figures would be: with the engine's message,
+ * and where the job's details and what to do are (the Jobs panel, opened from the status bar at the bottom of
+ * the window).
  */
-export function BenchmarkFailed({ failure, what }: { failure: BenchmarkFailure; what: string }) {
+export function JobFailed({ failure, what }: { failure: JobFailure; what: string }) {
   return (
-    <div data-testid="benchmark-failed">
+    <div data-testid={`${failure.kind}-failed`}>
       <p className="inline-error">
         <strong>
-          {failure.inARow > 1 ? `The last ${failure.inARow} benchmarks ran and failed` : 'The benchmark ran and failed'}
+          {describeFailure(failure)}
           {what ? `, so ${what}` : ''}:
         </strong>{' '}
         {failure.error.message}
@@ -401,14 +404,14 @@ function LatencyChartView({
         ? {}
         : {
             empty: failure ? (
-              <BenchmarkFailed failure={failure} what="there are no latencies to show" />
+              <JobFailed failure={failure} what="there are no latencies to show" />
             ) : (
               <p className="muted">Run a benchmark to see latencies here.</p>
             ),
           })}
     >
       {/* Figures from earlier runs, but the latest benchmark failed: the figures may not be what the user expects. */}
-      {failure && <BenchmarkFailed failure={failure} what="these figures are from earlier runs" />}
+      {failure && <JobFailed failure={failure} what="these figures are from earlier runs" />}
       <div ref={box} style={{ width: '100%', height }}>
         {width > 0 && (
           <BarChart {...horizontalFrame(width, height, data, right)}>
@@ -445,8 +448,14 @@ function LatencyChartView({
 function QualityChartView({
   rows,
   metric,
+  failure,
   pending,
-}: { rows: CompareRow[]; metric: QualityMetric | undefined } & PendingProp) {
+}: {
+  rows: CompareRow[];
+  metric: QualityMetric | undefined;
+  /** The model's latest evaluation, when it failed (`jobFailure(…, 'evaluation')`). */
+  failure?: JobFailure | undefined;
+} & PendingProp) {
   const has = metric !== undefined && rows.some((r) => r.quality !== undefined);
   return (
     <ChartCard
@@ -462,7 +471,9 @@ function QualityChartView({
       {...(has
         ? {}
         : {
-            empty: (
+            empty: failure ? (
+              <JobFailed failure={failure} what="there is no accuracy or fidelity to show" />
+            ) : (
               <p className="muted">
                 Evaluate the variants on a dataset to compare accuracy (with labels) or fidelity to the
                 original (without).
@@ -470,6 +481,8 @@ function QualityChartView({
             ),
           })}
     >
+      {/* Figures from earlier evaluations, but the latest one failed: a variant may be missing or out of date. */}
+      {failure && <JobFailed failure={failure} what="these figures are from earlier evaluations" />}
       <RatioBarChart
         rows={rows}
         value={(r) => r.quality}
@@ -622,7 +635,7 @@ export function LatencyHistogramChart({
         ? {}
         : {
             empty: failure ? (
-              <BenchmarkFailed failure={failure} what="there is no distribution to show" />
+              <JobFailed failure={failure} what="there is no distribution to show" />
             ) : (
               <p className="muted">The distribution appears while a benchmark of this variant runs.</p>
             ),
@@ -734,8 +747,10 @@ export const SizeChart = takingTurns(SizeChartView, (p: { rows: CompareRow[] }) 
 
 export const QualityChart = takingTurns(
   QualityChartView,
-  (p: { rows: CompareRow[]; metric: QualityMetric | undefined }) => [
+  (p: { rows: CompareRow[]; metric: QualityMetric | undefined; failure?: JobFailure | undefined }) => [
     p.metric,
+    p.failure?.jobId,
+    p.failure?.inARow,
     p.rows.map((r) => [r.label, r.index, r.isOriginal, r.quality, r.qualityRatio]),
   ],
 );

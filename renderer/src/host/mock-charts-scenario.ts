@@ -7,6 +7,7 @@
  */
 import type { BenchProfile } from '../../../shared/bench.js';
 import { latencyStatsOf, summarize } from '../../../shared/latency-stats.js';
+import { stepSlug } from '../../../shared/variant-naming.js';
 import type {
   DatasetIdentity,
   EvalRecord,
@@ -149,7 +150,8 @@ export function seedChartsScenario(ws: Workspace, inputs: FedInput[], dataset: D
       parent: 'original',
       recipe: f.recipe,
       report: {} as WorkspaceVariant['report'],
-      cliCommand: `onnx-studio ${f.recipe.operation} digits-resnet.onnx -o ${f.id}.onnx --method ${f.recipe.method}`,
+      // Named as the engine names a variant's file: beside the model, its stem and the step's slug.
+      cliCommand: `onnx-studio ${f.recipe.operation} ${ws.model.path} -o ${dir}digits-resnet-${stepSlug(f.recipe)}.onnx --method ${f.recipe.method}`,
     });
   }
   ws.benchmarks.push({

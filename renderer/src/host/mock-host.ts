@@ -6,7 +6,8 @@
  * without an engine.
  *
  * Behaviour is chosen by name so tests need no setup: a model whose file name contains `broken` fails to
- * parse, `missing` fails with an IO error; a quantize method named `fail` fails. `?scenario=serve` makes it
+ * parse, `missing` fails with an IO error; a quantize method named `fail` fails; evaluation data whose path
+ * contains `corrupt` passes the data check, then the evaluation fails. `?scenario=serve` makes it
  * behave like `onnx-studio serve` (no native dialogs: the in-page file browser is used); `?scenario=charts`
  * opens the sample with variants and figures already measured (mock-charts-scenario.ts).
  */
@@ -30,7 +31,7 @@ import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js'
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
 import { PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
 import { checkExport } from '../../../shared/export-checks.js';
-import { defaultVariantName, uniqueVariantName } from '../../../shared/variant-naming.js';
+import { defaultVariantName, stepSlug, uniqueVariantName } from '../../../shared/variant-naming.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
 import { latencyStatsOf, summarize } from '../../../shared/latency-stats.js';
@@ -178,6 +179,24 @@ interface MockJob {
   info: JobInfo;
   timer?: ReturnType<typeof setTimeout>;
   cancel: () => void;
+}
+
+
+/**
+ * The file a variant's mock CLI command writes, named as the engine names it (variantCliCommand in
+ * electron/engine/jobs/job-executors.ts): beside the model, its stem followed by each step's slug, e.g.
+ * `/models/net-int8-dynamic-fp16.onnx`. (The mock's command makes the variant from the model in one line.)
+ */
+function mockCliOutput(ws: Workspace, parent: string, recipe: VariantRecipe): string {
+  const slash = ws.model.path.lastIndexOf('/');
+  const slugs = [stepSlug(recipe)];
+  for (let id = parent, v = ws.variants.find((x) => x.id === id); v && slugs.length < 16; ) {
+    slugs.unshift(stepSlug(v.recipe));
+    id = v.parent;
+    v = ws.variants.find((x) => x.id === id);
+  }
+  const stem = ws.model.path.slice(slash + 1).replace(/\.onnx$/i, '');
+  return `${ws.model.path.slice(0, slash + 1)}${[stem, ...slugs].join('-')}.onnx`;
 }
 
 export function createMockHost(options: MockHostOptions = {}): StudioHost {
@@ -418,7 +437,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
                     skipped: [],
                     parameters: { before: 1, after: 1 },
                   },
-            cliCommand: formatCliCommand(recipeCommand(recipe, spec.modelPath, path, MOCK_CATALOG)),
+            cliCommand: formatCliCommand(recipeCommand(recipe, spec.modelPath, mockCliOutput(ws, parent, recipe), MOCK_CATALOG)),
           };
           ws.variants.push(variant);
           files.add(path);
@@ -504,6 +523,14 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       case 'evaluate': {
         const target = spec.target ?? 'original';
         const jobId = runJob(spec, 600, 'evaluating', () => {
+          // Data that passes the check but breaks mid-run: the evaluation job fails (for the UI's error paths).
+          const dataPath = (spec.data.spec as { path?: string }).path;
+          if (dataPath?.includes('corrupt')) {
+            return fail({
+              code: 'BAD_INPUT',
+              message: `Sample 212 of ${dataPath.split('/').pop()} holds NaN values, so the model's outputs cannot be scored. Clean the data or leave those samples out.`,
+            });
+          }
           const isOriginal = target === 'original';
           const index = ws.variants.findIndex((v) => v.id === target);
           const labelled = spec.data.spec.kind !== 'synthetic';

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   benchmarkFailure,
   compareRows,
+  describeFailure,
+  evaluationFailure,
+  jobFailure,
   formatLatencyRatio,
   ratioBaseToShow,
   type CompareRow,
@@ -136,5 +139,79 @@ describe('benchmarkFailure', () => {
     );
     expect(failure?.jobId).toBe('late');
     expect(failure?.error.message).toBe('Benchmark late failed without a message.');
+  });
+});
+
+describe('evaluationFailure: the same rule as benchmarks, for evaluations', () => {
+  const DATA_ERROR = { code: 'BAD_INPUT' as const, message: 'Could not read /data/x.npy: no such file.' };
+  const evaluation = (partial: Partial<JobRecord> & Pick<JobRecord, 'jobId' | 'status'>): JobRecord =>
+    job({ kind: 'evaluate', title: `Evaluate ${partial.jobId}`, targets: [], ...partial });
+
+  it('reports the latest evaluation of the model when it failed, counting the failures in a row', () => {
+    const jobs = [
+      evaluation({
+        jobId: 'original',
+        status: 'failed',
+        error: DATA_ERROR,
+        submittedAtMs: 1,
+        finishedAtMs: 2,
+      }),
+      evaluation({
+        jobId: 'int8-dynamic',
+        status: 'failed',
+        error: DATA_ERROR,
+        submittedAtMs: 3,
+        finishedAtMs: 4,
+      }),
+      // A benchmark that finished later says nothing about evaluations, nor a cancelled or running evaluation.
+      job({ jobId: 'b', status: 'done', submittedAtMs: 5, finishedAtMs: 6 }),
+      evaluation({ jobId: 'c', status: 'cancelled', submittedAtMs: 5, finishedAtMs: 7 }),
+      evaluation({ jobId: 'r', status: 'running', submittedAtMs: 8 }),
+    ];
+    const failure = evaluationFailure(jobs, MODEL_PATH);
+    expect(failure).toMatchObject({
+      kind: 'evaluation',
+      jobId: 'int8-dynamic',
+      title: 'Evaluate int8-dynamic',
+      error: DATA_ERROR,
+      inARow: 2,
+    });
+    expect(describeFailure(failure!)).toBe('The last 2 evaluations ran and failed');
+    // The benchmarks of the same jobs: none failed.
+    expect(benchmarkFailure(jobs, MODEL_PATH)).toBeUndefined();
+  });
+
+  it('is old news once an evaluation of the model finished after it; a failed benchmark is not an evaluation', () => {
+    const failedBench = job({
+      jobId: 'b',
+      status: 'failed',
+      error: ORT_ERROR,
+      submittedAtMs: 10,
+      finishedAtMs: 11,
+    });
+    const jobs = [
+      evaluation({ jobId: 'a', status: 'failed', error: DATA_ERROR, submittedAtMs: 1, finishedAtMs: 2 }),
+      evaluation({ jobId: 'b2', status: 'done', submittedAtMs: 3, finishedAtMs: 4 }),
+      failedBench,
+    ];
+    expect(evaluationFailure(jobs, MODEL_PATH)).toBeUndefined();
+    expect(evaluationFailure([failedBench], MODEL_PATH)).toBeUndefined();
+    expect(jobFailure(jobs, MODEL_PATH, 'benchmark')).toMatchObject({
+      kind: 'benchmark',
+      jobId: 'b',
+      inARow: 1,
+    });
+  });
+
+  it('says one failure in the singular, and names a failure that came without an error', () => {
+    const failure = evaluationFailure(
+      [evaluation({ jobId: 'v1', status: 'failed', submittedAtMs: 1, finishedAtMs: 2 })],
+      MODEL_PATH,
+    );
+    expect(describeFailure(failure!)).toBe('The evaluation ran and failed');
+    expect(failure?.error.message).toBe('Evaluate v1 failed without a message.');
+    expect(describeFailure(benchmarkFailure([job({ jobId: 'x', status: 'failed' })], MODEL_PATH)!)).toBe(
+      'The benchmark ran and failed',
+    );
   });
 });

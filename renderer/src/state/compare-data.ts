@@ -153,37 +153,55 @@ export function formatLatencyRatio(row: CompareRow, original: CompareRow | undef
   return `${formatRatio(row.latencyRatio)}${base !== undefined ? ` of ${formatMs(base)}` : ''}`;
 }
 
-/** A benchmark of the model that ran and failed, with no benchmark finished since. */
-export interface BenchmarkFailure {
+/** Which kind of measurement a failure is about: benchmarks (latency) or evaluations (accuracy, fidelity). */
+export type MeasuredBy = 'benchmark' | 'evaluation';
+
+/** A benchmark or evaluation of the model that ran and failed, with none of its kind finished since. */
+export interface JobFailure {
+  /** What failed: a benchmark (engine or browser) or an evaluation. */
+  kind: MeasuredBy;
   jobId: string;
-  /** The job's title, e.g. `Benchmark original + int8-dynamic (onnxruntime-node, cpu)`. */
+  /** The job's title, e.g. `Benchmark original + int8-dynamic (onnxruntime-node, cpu)`, `Evaluate int8-dynamic`. */
   title: string;
   error: StudioErrorInfo;
-  /** The targets it was to measure (`original` or variant ids). */
+  /** The targets it was to measure (`original` or variant ids), when the job records them (benchmarks do). */
   targets: string[];
   /** Who was to measure (engine and provider), when the job says. */
   source?: MeasurementSource;
-  /** How many benchmarks failed in a row, this one the last. */
+  /** How many jobs of its kind failed in a row, this one the last. */
   inARow: number;
 }
 
-const BENCHMARK_KINDS: ReadonlySet<string> = new Set(['bench', 'web-bench']);
+/** A benchmark that failed (`jobFailure(jobs, path, 'benchmark')`). */
+export type BenchmarkFailure = JobFailure;
+
+/** The job kinds behind each kind of measurement. */
+const JOB_KINDS: Record<MeasuredBy, ReadonlySet<string>> = {
+  benchmark: new Set(['bench', 'web-bench']),
+  evaluation: new Set(['evaluate']),
+};
 
 /**
- * The benchmark failure Compare must own up to: the latest benchmark of `modelPath` (engine or browser) that
- * ended, when it failed. Without it a model whose benchmarks all failed looks as if none had run ("Run a
- * benchmark to see latencies here", "0 timed runs"). A benchmark that finished since makes it old news;
- * cancelled ones say nothing either way.
+ * The failure Compare must own up to: the latest job of `kind` on `modelPath` that ended, when it failed.
+ * Without it a model whose benchmarks (or evaluations) all failed looks as if none had run ("Run a benchmark
+ * to see latencies here", "0 timed runs", "Evaluate the variants…"). One of its kind that finished since makes
+ * it old news; cancelled ones say nothing either way.
  */
-export function benchmarkFailure(jobs: readonly JobRecord[], modelPath: string | undefined): BenchmarkFailure | undefined {
+export function jobFailure(
+  jobs: readonly JobRecord[],
+  modelPath: string | undefined,
+  kind: MeasuredBy,
+): JobFailure | undefined {
+  const kinds = JOB_KINDS[kind];
   const ended = jobs
-    .filter((j) => j.modelPath === modelPath && BENCHMARK_KINDS.has(j.kind) && (j.status === 'done' || j.status === 'failed'))
+    .filter((j) => j.modelPath === modelPath && kinds.has(j.kind) && (j.status === 'done' || j.status === 'failed'))
     .sort((a, b) => (a.finishedAtMs ?? a.submittedAtMs) - (b.finishedAtMs ?? b.submittedAtMs));
   const last = ended.at(-1);
   if (!last || last.status !== 'failed') return undefined;
   let inARow = 0;
   for (let i = ended.length - 1; i >= 0 && ended[i]!.status === 'failed'; i--) inARow++;
   return {
+    kind,
     jobId: last.jobId,
     title: last.title,
     // A job the host refused, or one that ended without an error, still failed: say so in its words.
@@ -192,6 +210,26 @@ export function benchmarkFailure(jobs: readonly JobRecord[], modelPath: string |
     ...(last.measurement ? { source: last.measurement } : {}),
     inARow,
   };
+}
+
+/** The model's latest benchmark, when it failed. */
+export function benchmarkFailure(jobs: readonly JobRecord[], modelPath: string | undefined): JobFailure | undefined {
+  return jobFailure(jobs, modelPath, 'benchmark');
+}
+
+/** The model's latest evaluation, when it failed. */
+export function evaluationFailure(jobs: readonly JobRecord[], modelPath: string | undefined): JobFailure | undefined {
+  return jobFailure(jobs, modelPath, 'evaluation');
+}
+
+/**
+ * The headline of a failure, as the cards print it: "The benchmark ran and failed", "The last 3 evaluations
+ * ran and failed".
+ */
+export function describeFailure(failure: JobFailure): string {
+  return failure.inARow > 1
+    ? `The last ${failure.inARow} ${failure.kind}s ran and failed`
+    : `The ${failure.kind} ran and failed`;
 }
 
 /** "×0.26" with enough digits to tell close values apart. */

@@ -32,6 +32,7 @@ import {
   benchmarkFailure,
   compareRows,
   describeSource,
+  evaluationFailure,
   formatLatencyRatio,
   formatMs,
   formatQuality,
@@ -98,6 +99,8 @@ export function CompareView({
       : undefined;
   const histogramFailure =
     failure && histogramVariant && failure.targets.includes(histogramVariant.id) ? failure : undefined;
+  // A failed evaluation is said on the quality card, as a failed benchmark is on the latency card.
+  const qualityFailure = evaluationFailure(state.jobs, state.model?.path);
 
   const mixed = mixedDatasets(rows.map((r) => r.dataset));
   const nothingYet = variants.length <= 1 && sources.length === 0 && !variants[0]?.evaluation;
@@ -171,7 +174,7 @@ export function CompareView({
           {...(sourceSelect ? { controls: sourceSelect } : {})}
           failure={latencyFailure}
         />
-        <QualityChart rows={rows} metric={metric} />
+        <QualityChart rows={rows} metric={metric} failure={qualityFailure} />
         <ParetoChart rows={rows} metric={metric} front={front} />
         <LatencyHistogramChart
           samples={histogramMeasurement?.samples}

@@ -5,7 +5,10 @@
  * again.
  */
 import { useEffect, useId, useState } from 'react';
+import { bestVariant, DEFAULT_MAX_DROP_POINTS, type BestVariant } from '../../../shared/best-variant.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
+import { compareTargets } from '../../../shared/report.js';
+import type { Workspace } from '../../../shared/workspace.js';
 import { downloadText, safeFileName } from '../export/download.js';
 import { PathField } from '../forms/path-field.js';
 import { baseName, formatBytes } from '../format.js';
@@ -16,6 +19,7 @@ import {
   measurementSources,
   pickQualityMetric,
   qualityOf,
+  type QualityMetric,
 } from '../state/compare-data.js';
 import { isActive, measurementKey } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
@@ -24,12 +28,115 @@ import { ConfirmDialog } from './confirm-dialog.js';
 import { ErrorPanel } from './error-panel.js';
 import { VariantActions } from './variant-actions.js';
 
-/** `/models/net.onnx` + `int8-static (2)` → `/models/net.int8-static-2.onnx`. */
-export function suggestedDestination(originalPath: string, label: string): string {
+/**
+ * The file the variant's CLI command writes (the `-o` of its last `onnx-studio` line, unquoted), so the
+ * destination suggested here is the name the command shown below it uses: `/models/net-int8-dynamic.onnx`.
+ */
+export function cliOutputPath(cli: string | undefined): string | undefined {
+  const line = cli
+    ?.split('\n')
+    .filter((l) => l.trimStart().startsWith('onnx-studio '))
+    .at(-1);
+  if (!line) return undefined;
+  const args = shellWords(line);
+  const i = args.indexOf('-o');
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** The words of a POSIX shell line as `shellQuote` (shared/cli-command.ts) writes them: plain, '…' or \x. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (ch === "'") {
+      const close = line.indexOf("'", i + 1);
+      const end = close < 0 ? line.length : close;
+      word = (word ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (ch === '\\') {
+      // Outside quotes a backslash takes the next character as it is (`'it'\''s'` is it's).
+      word = (word ?? '') + (line[i + 1] ?? '');
+      i++;
+    } else if (/\s/.test(ch)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else {
+      word = (word ?? '') + ch;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/**
+ * Where to suggest saving a variant: beside the original, under the file name its CLI command writes (so the
+ * two never disagree); without a recorded command, from its name: `/models/net.onnx` + `int8-static (2)` →
+ * `/models/net.int8-static-2.onnx`.
+ */
+export function suggestedDestination(originalPath: string, label: string, cliCommand?: string): string {
   const slash = Math.max(originalPath.lastIndexOf('/'), originalPath.lastIndexOf('\\'));
   const folder = originalPath.slice(0, slash + 1);
+  const fromCli = cliOutputPath(cliCommand);
+  if (fromCli) {
+    const file = baseName(fromCli.replace(/\\/g, '/'));
+    if (/\.onnx$/i.test(file)) return `${folder}${file}`;
+  }
   const name = originalPath.slice(slash + 1).replace(/\.onnx$/i, '');
   return `${folder}${name}.${safeFileName(label.replace(/[()]/g, '')).toLowerCase()}.onnx`;
+}
+
+/** Which variant Export starts with, and why. */
+export type Preselection = { id: string; why: 'best'; best: BestVariant } | { id: string; why: 'newest' };
+
+/**
+ * The variant Export preselects: the best one as the report and `onnx-studio demo` pick it (shared/best-variant.ts:
+ * the fastest, then smallest, that loses at most 0.5 pts and is faster or smaller than the original), else the
+ * newest when none is measured well enough to be called best.
+ */
+export function preselectVariant(
+  made: readonly Pick<Variant, 'id'>[],
+  workspace: Workspace | null | undefined,
+): Preselection | undefined {
+  const best = workspace ? bestVariant(compareTargets(workspace)) : undefined;
+  if (best && made.some((v) => v.id === best.row.target)) return { id: best.row.target, why: 'best', best };
+  const newest = made.at(-1);
+  return newest ? { id: newest.id, why: 'newest' } : undefined;
+}
+
+/** Why the preselected variant is the one chosen, in a sentence under the list. */
+export function describePreselection(p: Preselection, label: string): string {
+  if (p.why === 'best')
+    return (
+      `${label} is preselected as the best variant: the fastest that loses at most ${DEFAULT_MAX_DROP_POINTS} pts ` +
+      `of ${p.best.measure} and is faster or smaller than the original ` +
+      `(${p.best.p50Ratio.toFixed(2)}x p50 latency, ${p.best.row.sizeRatio.toFixed(2)}x size, ` +
+      `${p.best.dropPoints.toFixed(2)} pts of ${p.best.measure} lost).`
+    );
+  return (
+    `${label} is preselected as the newest variant: none is yet measured (latency, and accuracy or agreement) ` +
+    `within ${DEFAULT_MAX_DROP_POINTS} pts of the original while faster or smaller than it.`
+  );
+}
+
+/**
+ * A variant's quality figure with what it is: `accuracy 98.06% on digits-test`, or, without labels,
+ * `top-1 agreement with the original 99.17%` (easily read as accuracy when unlabelled).
+ */
+export function describeQuality(variant: Variant, metric: QualityMetric | undefined): string {
+  const value = metric ? qualityOf(variant, metric) : undefined;
+  if (metric === undefined || value === undefined) return 'not evaluated';
+  const figure = formatQuality(value, metric);
+  switch (metric) {
+    case 'accuracy': {
+      const data = variant.evaluation?.dataset?.name ?? variant.evaluation?.data;
+      return `accuracy ${figure}${data ? ` on ${data}` : ''}`;
+    }
+    case 'top1Agreement':
+      return `top-1 agreement with the original ${figure}`;
+    case 'cosine':
+      return `output cosine similarity to the original ${figure}`;
+  }
 }
 
 /** An example of a full path, in the words every destination message uses. */
@@ -111,7 +218,8 @@ export function ExportView({
   const model = state.model;
   const made = variants.filter((v) => !v.isOriginal);
   const [chosenId, setChosenId] = useState<string | undefined>(undefined);
-  const chosen = made.find((v) => v.id === chosenId) ?? made[made.length - 1];
+  const preselected = preselectVariant(made, state.workspace);
+  const chosen = made.find((v) => v.id === chosenId) ?? made.find((v) => v.id === preselected?.id);
   const [destination, setDestination] = useState('');
   const [save, setSave] = useState<SaveState>({ kind: 'idle' });
   const [reportDir, setReportDir] = useState('');
@@ -122,10 +230,11 @@ export function ExportView({
   // A new choice suggests a new destination beside the original.
   const modelPath = model?.path;
   const chosenLabel = chosen?.label;
+  const chosenCli = chosen?.cliCommand;
   useEffect(() => {
-    if (modelPath && chosenLabel) setDestination(suggestedDestination(modelPath, chosenLabel));
+    if (modelPath && chosenLabel) setDestination(suggestedDestination(modelPath, chosenLabel, chosenCli));
     setSave({ kind: 'idle' });
-  }, [modelPath, chosenLabel]);
+  }, [modelPath, chosenLabel, chosenCli]);
   useEffect(() => {
     if (modelPath)
       setReportDir(
@@ -221,7 +330,18 @@ export function ExportView({
     <div className="export">
       <section aria-labelledby={`${id}-pick`}>
         <h2 id={`${id}-pick`}>Variant</h2>
-        <VariantPicker variants={made} all={variants} chosenId={chosen.id} onChoose={setChosenId} />
+        <VariantPicker
+          variants={made}
+          all={variants}
+          chosenId={chosen.id}
+          bestId={preselected?.why === 'best' ? preselected.id : undefined}
+          onChoose={setChosenId}
+        />
+        {preselected && chosen.id === preselected.id && (
+          <p className="field-hint" data-testid="export-preselected">
+            {describePreselection(preselected, chosen.label)}
+          </p>
+        )}
         <VariantActions
           variant={chosen}
           variants={variants}
@@ -364,11 +484,14 @@ function VariantPicker({
   variants,
   all,
   chosenId,
+  bestId,
   onChoose,
 }: {
   variants: Variant[];
   all: Variant[];
   chosenId: string;
+  /** The best variant (shared/best-variant.ts), tagged in the list. */
+  bestId: string | undefined;
   onChoose: (id: string) => void;
 }) {
   const source = measurementSources(all)[0];
@@ -377,7 +500,6 @@ function VariantPicker({
     <div role="radiogroup" aria-label="Variant to export" className="variant-list">
       {variants.map((v) => {
         const p50 = source ? v.latency[measurementKey(source)]?.stats?.p50Ms : undefined;
-        const quality = metric ? qualityOf(v, metric) : undefined;
         return (
           <label key={v.id} className={v.id === chosenId ? 'variant-option chosen' : 'variant-option'}>
             <input
@@ -387,10 +509,20 @@ function VariantPicker({
               checked={v.id === chosenId}
               onChange={() => onChoose(v.id)}
             />
-            <span className="variant-name">{v.label}</span>
-            <span className="muted">
+            <span className="variant-name">
+              {v.label}
+              {v.id === bestId && (
+                <span
+                  className="tag"
+                  title="The fastest variant within the accuracy budget (as in the report)"
+                >
+                  best
+                </span>
+              )}
+            </span>
+            <span className="muted" data-testid="variant-figures">
               {v.bytes !== undefined ? formatBytes(v.bytes) : '–'} · p50 {formatMs(p50)} ·{' '}
-              {formatQuality(quality, metric)}
+              {describeQuality(v, metric)}
             </span>
           </label>
         );

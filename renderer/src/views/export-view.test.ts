@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { variantCliCommand } from '../../../electron/engine/jobs/job-executors.js';
+import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
+import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
+import type { EvalRecord, WorkspaceVariant } from '../../../shared/workspace.js';
+import { initialState, studioReducer } from '../state/studio-state.js';
+import { benchRecord, MODEL_PATH, SUMMARY, variant, workspace } from '../state/test-fixtures.js';
+import { deriveVariants, type Variant } from '../state/variants.js';
+import { pickQualityMetric } from '../state/compare-data.js';
+import {
+  cliOutputPath,
+  describePreselection,
+  describeQuality,
+  preselectVariant,
+  suggestedDestination,
+} from './export-view.js';
+
+const pruned = (id: string, method: string, sparsity: number, parent = 'original'): WorkspaceVariant => ({
+  ...variant(id, `${method} ${sparsity * 100}%`, 2000),
+  parent,
+  recipe: { operation: 'prune', method, common: { sparsity }, options: {} },
+});
+
+describe("Export's suggested file name is the one its CLI command writes", () => {
+  it("takes the last command's -o, unquoted, and ignores the comment line", () => {
+    expect(
+      cliOutputPath('onnx-studio quantize /m/net.onnx -o /m/net-int8-dynamic.onnx --method int8-dynamic'),
+    ).toBe('/m/net-int8-dynamic.onnx');
+    const chain = [
+      'onnx-studio prune /m/net.onnx -o /m/net-magnitude30.onnx --method magnitude --sparsity 0.3',
+      "onnx-studio quantize /m/net-magnitude30.onnx -o '/my models/it'\\''s-int8-dynamic.onnx' --method int8-dynamic",
+      '# not settable from the command line (the app used): x=1',
+    ].join('\n');
+    expect(cliOutputPath(chain)).toBe("/my models/it's-int8-dynamic.onnx");
+    expect(cliOutputPath(undefined)).toBeUndefined();
+    expect(cliOutputPath('# the original model: /m/net.onnx')).toBeUndefined();
+  });
+
+  it("is the engine's command's file (mlp-structured20.onnx, not mlp.structured-20.onnx)", () => {
+    const v = pruned('v1', 'structured', 0.2);
+    const ws = workspace({ model: { path: '/models/mlp.onnx', fileBytes: 4000, mtimeMs: 0 }, variants: [v] });
+    const { command, output } = variantCliCommand(ws, v.recipe, 'original');
+    expect(output).toBe('/models/mlp-structured20.onnx');
+    expect(suggestedDestination('/models/mlp.onnx', 'structured 20%', command)).toBe(output);
+    // Made from another variant: the command's chain of files, the suggestion its last.
+    const stacked = variant('v2', 'int8-dynamic', 900);
+    const chain = variantCliCommand({ ...ws, variants: [v, stacked] }, stacked.recipe, 'v1');
+    expect(suggestedDestination('/models/mlp.onnx', 'structured 20% + int8-dynamic', chain.command)).toBe(
+      '/models/mlp-structured20-int8-dynamic.onnx',
+    );
+    expect(chain.output).toBe('/models/mlp-structured20-int8-dynamic.onnx');
+  });
+
+  it("puts the command's file name beside the model, and falls back to the name without a command", () => {
+    const cli = formatCliCommand(
+      recipeCommand(
+        variant('v1', 'int8-dynamic', 1).recipe,
+        MODEL_PATH,
+        '/ws/v-1.onnx',
+        buildMethodCatalog(),
+      ),
+    );
+    expect(suggestedDestination(MODEL_PATH, 'int8-dynamic', cli)).toBe('/models/v-1.onnx');
+    expect(suggestedDestination('/models/net.onnx', 'int8-static (2)')).toBe(
+      '/models/net.int8-static-2.onnx',
+    );
+  });
+});
+
+function variantsOf(ws: ReturnType<typeof workspace>): Variant[] {
+  return deriveVariants(
+    studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws }),
+  );
+}
+
+function evaluation(target: string, accuracy: number | undefined, top1Agreement?: number): EvalRecord {
+  return {
+    id: `e-${target}`,
+    createdAt: '2026-01-01T00:00:00Z',
+    target,
+    ...(top1Agreement !== undefined ? { reference: 'original' } : {}),
+    dataset: { name: 'digits-test', samples: 360, sha256: 'abc' },
+    report: {
+      model: target,
+      data: 'digits-test',
+      samples: 360,
+      task: accuracy === undefined ? 'none' : 'classification',
+      taskReason: 'test',
+      output: 'logits',
+      seconds: 1,
+      samplesPerSecond: 360,
+      timing: { dataMs: 1, inferenceMs: 1, referenceMs: 1 },
+      notes: [],
+      ...(accuracy !== undefined ? { accuracy, correct: Math.round(accuracy * 360) } : {}),
+      ...(top1Agreement !== undefined
+        ? {
+            fidelity: {
+              output: 'logits',
+              cosine: 0.999,
+              worstSampleCosine: 0.99,
+              sqnrDb: 30,
+              maxAbsErr: 0.1,
+              meanAbsErr: 0.01,
+              top1Agreement,
+              exact: false,
+            },
+          }
+        : {}),
+    } as EvalRecord['report'],
+  };
+}
+
+describe('Export preselects the best variant, not the last one made', () => {
+  // The reviewer's case: int8-dynamic keeps the accuracy and is faster; the last made, structured 20%, is not.
+  const variants = [variant('v1', 'int8-dynamic', 1000), pruned('v2', 'structured', 0.2)];
+  const benchmarks = [benchRecord('b1', 'cpu', { original: 1, v1: 0.5, v2: 0.9 })];
+
+  it('picks the best variant as the report does, and says why', () => {
+    const ws = workspace({
+      variants,
+      benchmarks,
+      evaluations: [evaluation('original', 0.99), evaluation('v1', 0.989), evaluation('v2', 0.59)],
+    });
+    const made = variantsOf(ws).filter((v) => !v.isOriginal);
+    const pick = preselectVariant(made, ws);
+    expect(pick).toMatchObject({ id: 'v1', why: 'best' });
+    expect(describePreselection(pick!, 'int8-dynamic')).toBe(
+      'int8-dynamic is preselected as the best variant: the fastest that loses at most 0.5 pts of accuracy and ' +
+        'is faster or smaller than the original (0.50x p50 latency, 0.25x size, 0.10 pts of accuracy lost).',
+    );
+  });
+
+  it('uses top-1 agreement where there are no labels', () => {
+    const ws = workspace({
+      variants,
+      benchmarks,
+      evaluations: [evaluation('v1', undefined, 0.998), evaluation('v2', undefined, 0.59)],
+    });
+    expect(preselectVariant(variantsOf(ws).slice(1), ws)).toMatchObject({ id: 'v1', why: 'best' });
+  });
+
+  it('falls back to the newest when nothing is measured (or nothing is good enough), and says so', () => {
+    const bare = workspace({ variants });
+    const pick = preselectVariant(variantsOf(bare).slice(1), bare);
+    expect(pick).toEqual({ id: 'v2', why: 'newest' });
+    expect(describePreselection(pick!, 'structured 20%')).toMatch(
+      /^structured 20% is preselected as the newest variant: none/,
+    );
+    const tooLossy = workspace({
+      variants,
+      benchmarks,
+      evaluations: [evaluation('original', 0.99), evaluation('v1', 0.95), evaluation('v2', 0.59)],
+    });
+    expect(preselectVariant(variantsOf(tooLossy).slice(1), tooLossy)).toEqual({ id: 'v2', why: 'newest' });
+    expect(preselectVariant([], undefined)).toBeUndefined();
+  });
+});
+
+describe("the picker's figures say what they are", () => {
+  const variants = [variant('v1', 'int8-dynamic', 1000), pruned('v2', 'structured', 0.2)];
+
+  it('accuracy on the dataset with labels; top-1 agreement with the original without', () => {
+    const labelled = variantsOf(
+      workspace({ variants, evaluations: [evaluation('original', 0.99), evaluation('v1', 0.989)] }),
+    );
+    const metric = pickQualityMetric(labelled);
+    expect(describeQuality(labelled[1]!, metric)).toBe('accuracy 98.90% on digits-test');
+    expect(describeQuality(labelled[2]!, metric)).toBe('not evaluated');
+
+    const unlabelled = variantsOf(workspace({ variants, evaluations: [evaluation('v2', undefined, 0.59)] }));
+    expect(describeQuality(unlabelled[2]!, pickQualityMetric(unlabelled))).toBe(
+      'top-1 agreement with the original 59.00%',
+    );
+  });
+});
