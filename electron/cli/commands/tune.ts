@@ -184,9 +184,12 @@ async function syntheticGuesses(
   inputs: ShapeOverrides,
   specs: readonly { kind: string }[],
 ): Promise<string[]> {
+  const synthetic = specs.some((spec) => spec.kind === 'synthetic');
+  // The model is read here only when there is something to check: the search's own jobs read it anyway.
+  if (!synthetic && inputs.dims === undefined) return [];
   const resolved = resolveInputSpecs((await loadModel(model)).proto, inputs);
   refuseUnknownDims(inputs.dims, [resolved.namedDims]);
-  if (!specs.some((spec) => spec.kind === 'synthetic')) return [];
+  if (!synthetic) return [];
   const values = guessedValuesNote(resolved.inputs);
   return [...resolved.notes, ...(values ? [values] : [])];
 }

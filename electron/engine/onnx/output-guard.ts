@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { StringStringEntryProtoSchema } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { isExternal, resolveExternalLocation } from './external-data.js';
 import type { LoadedModel } from './load-model.js';
@@ -95,23 +97,10 @@ const SEARCH_CHUNK = 16 << 20;
  * would also match a longer location (`xa.onnx.data`) or a doc string that mentions it.
  */
 function fileHasLocation(file: string, name: string): boolean {
-  const value = Buffer.from(name, 'utf8');
-  const key = Buffer.from('location', 'utf8');
-  // Field 1 (key), length 8, "location"; field 2 (value), varint length, the name.
-  const lengthVarint: number[] = [];
-  for (let n = value.length; ; n >>>= 7) {
-    if (n < 0x80) {
-      lengthVarint.push(n);
-      break;
-    }
-    lengthVarint.push((n & 0x7f) | 0x80);
-  }
-  const needle = Buffer.concat([
-    Buffer.from([0x0a, key.length]),
-    key,
-    Buffer.from([0x12, ...lengthVarint]),
-    value,
-  ]);
+  const needle = toBinary(
+    StringStringEntryProtoSchema,
+    create(StringStringEntryProtoSchema, { key: 'location', value: name }),
+  );
   const chunk = Buffer.allocUnsafe(SEARCH_CHUNK + needle.length);
   const fd = fs.openSync(file, 'r');
   try {

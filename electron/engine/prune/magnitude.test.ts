@@ -1,13 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
-import { type ModelProto, ModelProtoSchema, TensorProto_DataType } from 'onnx-buf';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ModelProto, TensorProto_DataType } from 'onnx-buf';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GraphIndex, findConstant } from '../onnx/graph.js';
 import { makeInt64Tensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { decodeToFloat32 } from '../onnx/tensor-codec.js';
 import { createSession } from '../runtime/create-session.js';
-import { buildCnn, buildMlp, modelBytes } from '../testing/model-fixtures.js';
+import { buildCnn, buildMlp } from '../testing/model-fixtures.js';
 import { firstOutputs, seededFeeds } from '../testing/prune-fidelity.js';
 import {
   buildBenchCnn,
@@ -15,39 +12,19 @@ import {
   buildResidualBnCnn,
   withConstantNodeWeights,
 } from '../testing/prune-fixtures.js';
-import { makeTempDir } from '../testing/temp-dir.js';
+import { pruneRuns, zeros } from '../testing/prune-runs.js';
 import './all-methods.js';
-import { type PruneReport, pruneModel } from './prune-model.js';
 
-let tmp: ReturnType<typeof makeTempDir>;
-beforeAll(() => {
-  tmp = makeTempDir('onnx-studio-magnitude-');
-});
-afterAll(() => tmp.cleanup());
-
-let counter = 0;
-function save(model: ModelProto): string {
-  const file = path.join(tmp.dir, `in-${counter++}.onnx`);
-  fs.writeFileSync(file, modelBytes(model));
-  return file;
-}
-
-async function prune(
-  input: string,
-  common: Record<string, unknown>,
-  options: Record<string, unknown> = {},
-): Promise<{ report: PruneReport; model: ModelProto }> {
-  const output = path.join(tmp.dir, `out-${counter++}.onnx`);
-  const report = await pruneModel({ input, output, method: 'magnitude', common, options });
-  return { report, model: fromBinary(ModelProtoSchema, fs.readFileSync(output)) };
-}
+const runs = pruneRuns('onnx-studio-magnitude-');
+afterAll(() => runs.cleanup());
+const save = runs.save;
+const prune = (input: string, common: Record<string, unknown>, options: Record<string, unknown> = {}) =>
+  runs.prune(input, 'magnitude', common, options);
 
 function weight(model: ModelProto, name: string): { values: Float32Array; dims: number[] } {
   const ref = findConstant(new GraphIndex(model.graph!), name)!;
   return { values: decodeToFloat32(ref.tensor), dims: ref.tensor.dims.map(Number) };
 }
-
-const zeros = (v: Float32Array): number => v.reduce((n, x) => n + (x === 0 ? 1 : 0), 0);
 
 async function run(file: string, model: ModelProto) {
   const session = await createSession(file);

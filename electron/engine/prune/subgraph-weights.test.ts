@@ -1,21 +1,18 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
-import { type ModelProto, ModelProtoSchema, TensorProto_DataType } from 'onnx-buf';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ModelProto, TensorProto_DataType } from 'onnx-buf';
+import { afterAll, describe, expect, it } from 'vitest';
 import { inspectModel } from '../inspect/inspect-model.js';
 import { findConstant } from '../onnx/graph.js';
 import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { saveModel } from '../onnx/save-model.js';
 import { decodeToFloat32 } from '../onnx/tensor-codec.js';
 import { createSession } from '../runtime/create-session.js';
-import { buildMlp, modelBytes } from '../testing/model-fixtures.js';
+import { buildMlp } from '../testing/model-fixtures.js';
 import { compareOutputs, firstOutputs, seededFeeds } from '../testing/prune-fidelity.js';
 import { buildSubgraphWeights, withHalfPrecisionWeights } from '../testing/prune-fixtures.js';
-import { makeTempDir } from '../testing/temp-dir.js';
+import { pruneRuns, zeros } from '../testing/prune-runs.js';
 import './all-methods.js';
-import { type PruneReport, pruneModel } from './prune-model.js';
 import { pruneScopes } from './weights.js';
 
 /*
@@ -24,29 +21,10 @@ import { pruneScopes } from './weights.js';
  * outputs compared with what its weights must give.
  */
 
-let tmp: ReturnType<typeof makeTempDir>;
-beforeAll(() => {
-  tmp = makeTempDir('onnx-studio-prune-subgraphs-');
-});
-afterAll(() => tmp.cleanup());
-
+const runs = pruneRuns('onnx-studio-prune-subgraphs-');
+afterAll(() => runs.cleanup());
+const { save, prune } = runs;
 let counter = 0;
-function save(model: ModelProto): string {
-  const file = path.join(tmp.dir, `in-${counter++}.onnx`);
-  fs.writeFileSync(file, modelBytes(model));
-  return file;
-}
-
-async function prune(
-  input: string,
-  method: string,
-  common: Record<string, unknown>,
-  options: Record<string, unknown> = {},
-): Promise<{ report: PruneReport; model: ModelProto }> {
-  const output = path.join(tmp.dir, `out-${counter++}.onnx`);
-  const report = await pruneModel({ input, output, method, common, options });
-  return { report, model: fromBinary(ModelProtoSchema, fs.readFileSync(output)) };
-}
 
 /** A constant stored in any graph of the model (initializer, sparse initializer or Constant node), as float32. */
 function stored(model: ModelProto, name: string): { values: Float32Array; dataType: number } {
@@ -56,8 +34,6 @@ function stored(model: ModelProto, name: string): { values: Float32Array; dataTy
   }
   throw new Error(`no constant '${name}'`);
 }
-
-const zeros = (v: Float32Array): number => v.reduce((n, x) => n + (x === 0 ? 1 : 0), 0);
 
 /** x [rows, k] times w [k, n]. */
 function matmul(x: Float32Array, w: Float32Array, k: number): Float32Array {
@@ -146,7 +122,7 @@ describe('pruning weights inside If / Loop bodies', () => {
 
   it('prunes subgraph weights of a model streamed from external data, and counts its parameters', async () => {
     const model = buildSubgraphWeights();
-    const input = path.join(tmp.dir, `external-${counter++}.onnx`);
+    const input = path.join(runs.dir, `external-${counter++}.onnx`);
     await saveModel(model, input, { externalData: { thresholdBytes: 64 } });
     const inMemory = await prune(save(buildSubgraphWeights()), 'magnitude', { sparsity: 0.5 });
     const { report } = await prune(input, 'magnitude', { sparsity: 0.5 });

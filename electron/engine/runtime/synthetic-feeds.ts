@@ -37,7 +37,7 @@ function normals(count: number, next: () => number): Float32Array {
 export function syntheticTensor(input: ResolvedInput, next: () => number, intHigh = DEFAULT_INT_HIGH): ort.Tensor {
   if (input.values) return chosenValues(input, next);
   const count = input.dims.reduce((a, b) => a * b, 1);
-  const isMask = /mask/i.test(input.name);
+  const isMask = isMaskInput(input);
   const int = (_i: number) => (isMask ? 1 : Math.floor(next() * intHigh));
   switch (input.ortType) {
     case 'float32':
@@ -61,7 +61,7 @@ export function syntheticTensor(input: ResolvedInput, next: () => number, intHig
     case 'int8':
       return new ort.Tensor('int8', Int8Array.from({ length: count }, (_, i) => Math.min(int(i), 127)), input.dims);
     case 'uint8':
-      return new ort.Tensor('uint8', Uint8Array.from({ length: count }, () => Math.floor(next() * 256)), input.dims);
+      return new ort.Tensor('uint8', Uint8Array.from({ length: count }, () => Math.floor(next() * UINT8_HIGH)), input.dims);
     case 'bool':
       return new ort.Tensor('bool', Uint8Array.from({ length: count }, () => (isMask || next() < 0.5 ? 1 : 0)), input.dims);
     case 'string':
@@ -73,39 +73,51 @@ export function syntheticTensor(input: ResolvedInput, next: () => number, intHig
 
 /** Synthetic integer inputs are drawn below this unless `--value` says otherwise. */
 export const DEFAULT_INT_HIGH = 100;
+/** uint8 inputs (image bytes) take their whole range. */
+const UINT8_HIGH = 256;
+
+/** Inputs whose name says they are masks get all ones (what a mask means), not random values. */
+function isMaskInput(input: ResolvedInput): boolean {
+  return /mask/i.test(input.name);
+}
 
 /**
- * The warning for inputs synthetic data fills with guessed values: every integer, bool or string input that
- * `--value` did not set (float inputs get normal noise, which is what random data means; a mask gets all
- * ones, which is what a mask means). An integer input such as a sample rate or a length changes what the
- * model computes, so the figures from such data are only as good as the guess: said once, with how to set it.
+ * How syntheticTensor fills an input nothing set, in words, where that is a guess: undefined for float inputs
+ * (normal noise is what random data means), masks (all ones) and inputs `--value` set.
+ */
+function guessedFill(input: ResolvedInput): string | undefined {
+  if (input.values || isMaskInput(input)) return undefined;
+  switch (input.ortType) {
+    case 'float32':
+    case 'float64':
+    case 'float16':
+      return undefined;
+    case 'uint8':
+      return `random whole numbers 0-${UINT8_HIGH - 1}`;
+    case 'bool':
+      return 'random true/false';
+    case 'string':
+      return "the text 'sample N'";
+    default:
+      return `random whole numbers 0-${DEFAULT_INT_HIGH - 1}`;
+  }
+}
+
+/**
+ * The warning for inputs synthetic data fills with guessed values (guessedFill). An integer input such as a
+ * sample rate or a length changes what the model computes, so the figures from such data are only as good as
+ * the guess: said once, with how to set it.
  */
 export function guessedValuesNote(inputs: readonly ResolvedInput[]): string | undefined {
   const guessed = inputs.flatMap((input) => {
-    if (input.values || /mask/i.test(input.name)) return [];
-    switch (input.ortType) {
-      case 'float32':
-      case 'float64':
-      case 'float16':
-        return [];
-      case 'uint8':
-        return [`'${input.name}' (uint8) random whole numbers 0-255`];
-      case 'bool':
-        return [`'${input.name}' (bool) random true/false`];
-      case 'string':
-        return [`'${input.name}' (string) the text 'sample N'`];
-      default:
-        return [`'${input.name}' (${input.ortType}) random whole numbers 0-${DEFAULT_INT_HIGH - 1}`];
-    }
+    const fill = guessedFill(input);
+    return fill ? [{ input, text: `'${input.name}' (${input.ortType}) ${fill}` }] : [];
   });
   if (guessed.length === 0) return undefined;
   // The example names an input --value can set (a number or range): string inputs cannot take one.
-  const settable = inputs.find(
-    (input) => input.ortType !== 'string' && guessed.some((g) => g.startsWith(`'${input.name}'`)),
-  );
-  const first = settable?.name;
+  const first = guessed.find((g) => g.input.ortType !== 'string')?.input.name;
   return (
-    `Synthetic data filled ${guessed.join(', ')}, because nothing set ${guessed.length > 1 ? 'them' : 'it'}: the ` +
+    `Synthetic data filled ${guessed.map((g) => g.text).join(', ')}, because nothing set ${guessed.length > 1 ? 'them' : 'it'}: the ` +
     `figures are for those values. ` +
     (first
       ? `Set real ones with --value ${first}=N (one value) or --value ${first}=MIN:MAX (a range; the app asks in the Model view).`

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VariantDiff } from '../../../shared/ipc-contract.js';
 import type { NodeDiff } from '../../../shared/model-diff.js';
-import type { GraphBody, GraphNode } from '../../../shared/model-graph.js';
+import type { GraphBody } from '../../../shared/model-graph.js';
 import {
   ADDED_COLOR,
   CHANGE_COLORS,
@@ -17,15 +17,7 @@ import {
   variantNodeIds,
   variantPrecisionOverlay,
 } from './overlays.js';
-
-const node = (
-  id: string,
-  opType: string,
-  name: string,
-  inputs: string[],
-  outputs: string[],
-  attributes: GraphNode['attributes'] = [],
-): GraphNode => ({ id, name, opType, domain: '', inputs, outputs, attributes });
+import { node } from '../host/mock-graph.js';
 
 /**
  * An int8-dynamic variant of x -> fc1 (MatMul) -> bias (Add) -> relu -> fc2 (MatMul) -> drop (Identity) -> y:

@@ -18,7 +18,8 @@ const weight = (shape: number[], min: number, max: number, mean: number, sparsit
   mean,
   sparsity,
 });
-const node = (
+/** A graph node in the default domain (also the graph tests' builder). */
+export const node = (
   id: string,
   opType: string,
   name: string,

@@ -539,6 +539,7 @@ function labelsOf(
 ): EvaluationLabels {
   if (check) return check.labels ? 'present' : 'none';
   if (!spec) return 'unknown';
+  // datasetLacksLabels (shared/dataset-spec.ts) says the same, but that module brings zod into the bundle.
   if (spec.kind === 'synthetic') return 'none';
   if (spec.kind === 'npy') return spec.labels ? 'present' : 'none';
   if (spec.kind === 'npz' && spec.labels) return 'present';
