@@ -31,6 +31,11 @@ export interface NodeDiff {
   /** For a fused node: the variant node that took its work. */
   fusedInto?: string;
   /**
+   * For a kept, replaced or fused node: the index, in its graph of the variant, of the node it became (the
+   * Graph view's id of a main-graph node). Unnamed nodes, as many exporters leave them, can be found no other way.
+   */
+  variantIndex?: number;
+  /**
    * For a node inside a subgraph: the graph holding it, as `owner/attribute` from the main graph down
    * (`loop_node/body`, `if_node/then_branch/inner/body`; an unnamed owner is `OpType#index`).
    */

@@ -248,3 +248,27 @@ describe('diff of two unrelated models', () => {
     }
   });
 });
+
+describe('diff of a model whose nodes have no names', () => {
+  it('matches each node with the variant node that produces its outputs, and says which one it is', async () => {
+    // Exporters often leave node names empty; matching by name alone called every node fused.
+    const model = buildMlp({ inputSize: 16, hiddenSize: 32, outputSize: 8 });
+    for (const node of model.graph!.node) node.name = '';
+    const input = path.join(tmp.dir, 'unnamed.onnx');
+    const output = path.join(tmp.dir, 'unnamed.int8-dynamic.onnx');
+    await saveModel(model, input);
+    await quantizeModel({ input, output, method: 'int8-dynamic', common: {} });
+    const d = await diffModels(input, output);
+    const variant = (await loadModel(output)).proto.graph!;
+    // Gemm and MatMul replaced, Relu kept, the bias Add fused into the MatMul's replacement.
+    expect(d.nodes.byChange).toEqual({ kept: 1, replaced: 2, fused: 1, removed: 0 });
+    d.nodes.list.forEach((row, i) => {
+      const became = variant.node[row.variantIndex!]!;
+      if (row.change === 'fused') expect(became.name).toBe(row.fusedInto);
+      else {
+        expect(became.opType).toBe(row.variantOpType);
+        expect(became.output).toEqual(model.graph!.node[i]!.output);
+      }
+    });
+  });
+});

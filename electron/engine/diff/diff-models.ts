@@ -178,11 +178,20 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   }
   const producer = new Map<string, NodeProto>();
   for (const n of variant.node) for (const o of n.output) producer.set(o, n);
+  const variantIndex = new Map(variant.node.map((n, i) => [n, i]));
   const matched = new Set<NodeProto>();
+  // An unnamed node (exporters often leave names empty) is the variant node that produces exactly its outputs:
+  // our transforms keep a node's output names when they keep or replace it.
+  const sameByOutputs = (node: NodeProto): NodeProto | undefined => {
+    const candidate = node.output[0] ? producer.get(node.output[0]) : undefined;
+    if (!candidate || matched.has(candidate) || candidate.output.length !== node.output.length)
+      return undefined;
+    return candidate.output.every((o, i) => o === node.output[i]) ? candidate : undefined;
+  };
   /** The variant node each original node became (kept, replaced or fused). */
   const became = new Map<NodeProto, NodeProto>();
   const list: NodeDiff[] = original.node.map((node) => {
-    const same = node.name ? variantByName.get(node.name) : undefined;
+    const same = node.name ? variantByName.get(node.name) : sameByOutputs(node);
     if (same) {
       matched.add(same);
       became.set(node, same);
@@ -192,12 +201,19 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
         change: same.opType === node.opType ? 'kept' : 'replaced',
         variantOpType: same.opType,
         precision: walk.precisionOf.get(same)!,
+        variantIndex: variantIndex.get(same)!,
       };
     }
     const taker = node.output.map((o) => producer.get(o)).find((p) => p !== undefined);
     if (taker) {
       became.set(node, taker);
-      return { name: node.name, opType: node.opType, change: 'fused', fusedInto: taker.name || taker.opType };
+      return {
+        name: node.name,
+        opType: node.opType,
+        change: 'fused',
+        fusedInto: taker.name || taker.opType,
+        variantIndex: variantIndex.get(taker)!,
+      };
     }
     return { name: node.name, opType: node.opType, change: 'removed' };
   });
@@ -213,8 +229,18 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
       node.input.map((t) => became.get(originalProducer.get(t)!)).filter((v) => v !== undefined),
     );
     const after = node.output.flatMap((t) => originalConsumers.get(t) ?? []).map((c) => became.get(c));
-    const into = after.find((v) => v !== undefined && before.has(v));
-    if (into) list[i] = { ...list[i]!, change: 'fused', fusedInto: into.name || into.opType };
+    // Fused too: a node whose consumer became a variant node that reads this node's own inputs (an unnamed
+    // MatMul + Add, matched by outputs, is the Add replaced by a DynamicQuantizeMatMul reading the MatMul's input).
+    const into = after.find(
+      (v) => v !== undefined && (before.has(v) || node.input.some((t) => t !== '' && v.input.includes(t))),
+    );
+    if (into)
+      list[i] = {
+        ...list[i]!,
+        change: 'fused',
+        fusedInto: into.name || into.opType,
+        variantIndex: variantIndex.get(into)!,
+      };
   });
   const place = walk.places.get(original);
   if (place && place.path !== '') {

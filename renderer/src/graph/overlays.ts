@@ -166,6 +166,8 @@ export function variantNodeIds(variant: GraphBody, diff: VariantDiff): (string |
       byOriginalName.set(base, n.id);
   }
   return diff.nodes.list.map((row) => {
+    // The engine says which node it became (unnamed nodes have no other way); names serve older diffs.
+    if (row.change !== 'removed' && row.variantIndex !== undefined) return String(row.variantIndex);
     if (row.change === 'kept' || row.change === 'replaced') return byOriginalName.get(row.name);
     if (row.change === 'fused' && row.fusedInto) return byName.get(row.fusedInto);
     return undefined;

@@ -77,6 +77,21 @@ describe('overlays on a variant graph', () => {
     expect(variantNodeIds(variant, diff)).toEqual(['1', '1', '2', '3', undefined]);
   });
 
+  it('takes the index the engine gives for unnamed nodes, which names cannot find', () => {
+    const unnamed = {
+      ...diff,
+      nodes: {
+        ...diff.nodes,
+        list: diff.nodes.list.map((r, i) => ({
+          ...r,
+          name: '',
+          ...(i < 4 ? { variantIndex: [1, 1, 2, 3][i] } : {}),
+        })),
+      },
+    } as unknown as VariantDiff;
+    expect(variantNodeIds(variant, unnamed)).toEqual(['1', '1', '2', '3', undefined]);
+  });
+
   it('colours every variant node by what it computes in, added nodes included', () => {
     const o = variantPrecisionOverlay(variant, diff);
     expect(o.marks.get('0')).toEqual({ color: PRECISION_COLORS.other, text: 'other, added by the variant' });
