@@ -2,7 +2,7 @@
  * How a new variant is named, the same in the backend and the mock host: the method (with the sparsity for
  * pruning), prefixed by the variant it was made from, made unique with ` (2)`, ` (3)`, ...
  */
-import type { Workspace } from './workspace.js';
+import type { VariantRecipe, Workspace } from './workspace.js';
 
 export function defaultVariantName(
   step: { kind: 'quantize' | 'prune'; method: string; common?: Record<string, unknown> },
@@ -15,8 +15,37 @@ export function defaultVariantName(
 
 /** A file-name-safe stem for a step: `int8-dynamic`, `structured30` (the sparsity in percent). */
 export function stepSlug(step: { method: string; common?: Record<string, unknown> }): string {
-  const sparsity = typeof step.common?.sparsity === 'number' ? `${Math.round(step.common.sparsity * 100)}` : '';
+  const sparsity =
+    typeof step.common?.sparsity === 'number' ? `${Math.round(step.common.sparsity * 100)}` : '';
   return `${step.method}${sparsity}`.replace(/[^A-Za-z0-9]+/g, '-');
+}
+
+/**
+ * The steps that make a variant of `parent` with `recipe` again from the original model, oldest first, each with
+ * the file name (no folder) its output gets: the model's file stem followed by every step's slug so far
+ * (`net-structured20.onnx`, then `net-structured20-int8-dynamic.onnx`). The chain of parents stops after 16
+ * links, so a damaged workspace whose parents form a loop cannot hang the caller.
+ */
+export function variantSteps(
+  ws: Pick<Workspace, 'model' | 'variants'>,
+  parent: string,
+  recipe: VariantRecipe,
+): { recipe: VariantRecipe; fileName: string }[] {
+  const recipes = [recipe];
+  for (let id = parent, v = ws.variants.find((x) => x.id === id); v && recipes.length <= 16;) {
+    recipes.unshift(v.recipe);
+    id = v.parent;
+    v = ws.variants.find((x) => x.id === id);
+  }
+  // The model's file name without its folder (either separator) and without its last extension.
+  const fileName = ws.model.path.slice(
+    Math.max(ws.model.path.lastIndexOf('/'), ws.model.path.lastIndexOf('\\')) + 1,
+  );
+  let stem = fileName.lastIndexOf('.') > 0 ? fileName.slice(0, fileName.lastIndexOf('.')) : fileName;
+  return recipes.map((r) => {
+    stem = `${stem}-${stepSlug(r)}`;
+    return { recipe: r, fileName: `${stem}.onnx` };
+  });
 }
 
 export function uniqueVariantName(ws: Pick<Workspace, 'variants'>, wanted: string): string {

@@ -33,7 +33,6 @@ import {
   type BenchTargetResult,
   type VariantRecipe,
   type Workspace,
-  type WorkspaceVariant,
 } from '../../../shared/workspace.js';
 import { removeProfileTraces } from '../bench/profile-trace.js';
 import { benchParams } from '../bench/run-benchmark.js';
@@ -50,7 +49,7 @@ import type { JobContext, JobLane } from './job-manager.js';
 import type { TaskPool } from './task-pool.js';
 import type { TaskRequest } from './task-protocol.js';
 import { methodCatalog } from './method-catalog.js';
-import { defaultVariantName, stepSlug } from '../../../shared/variant-naming.js';
+import { defaultVariantName, variantSteps } from '../../../shared/variant-naming.js';
 import { checkExport } from '../../../shared/export-checks.js';
 import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
 import { datasetIdentity } from '../datasets/dataset-identity.js';
@@ -183,29 +182,14 @@ export function variantCliCommand(
   parent: string,
 ): { command: string; output: string } {
   const dir = path.dirname(ws.model.path);
-  const base = path.basename(ws.model.path, path.extname(ws.model.path));
   let input = ws.model.path;
   const lines: string[] = [];
-  let stem = base;
-  if (parent !== ORIGINAL_TARGET) {
-    const chain: WorkspaceVariant[] = [];
-    let cursor: string = parent;
-    while (cursor !== ORIGINAL_TARGET && chain.length < 16) {
-      const v = ws.variants.find((x) => x.id === cursor);
-      if (!v) break;
-      chain.unshift(v);
-      cursor = v.parent;
-    }
-    for (const v of chain) {
-      stem = `${stem}-${stepSlug(v.recipe)}`;
-      const output = path.join(dir, `${stem}.onnx`);
-      lines.push(formatCliCommand(recipeCommand(v.recipe, input, output, methodCatalog())));
-      input = output;
-    }
+  for (const step of variantSteps(ws, parent, recipe)) {
+    const output = path.join(dir, step.fileName);
+    lines.push(formatCliCommand(recipeCommand(step.recipe, input, output, methodCatalog())));
+    input = output;
   }
-  const output = path.join(dir, `${stem}-${stepSlug(recipe)}.onnx`);
-  lines.push(formatCliCommand(recipeCommand(recipe, input, output, methodCatalog())));
-  return { command: lines.join('\n'), output };
+  return { command: lines.join('\n'), output: input };
 }
 
 async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(

@@ -31,7 +31,7 @@ import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js'
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
 import { PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
 import { checkExport } from '../../../shared/export-checks.js';
-import { defaultVariantName, stepSlug, uniqueVariantName } from '../../../shared/variant-naming.js';
+import { defaultVariantName, uniqueVariantName, variantSteps } from '../../../shared/variant-naming.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
 import { latencyStatsOf, summarize } from '../../../shared/latency-stats.js';
@@ -183,20 +183,12 @@ interface MockJob {
 
 
 /**
- * The file a variant's mock CLI command writes, named as the engine names it (variantCliCommand in
- * electron/engine/jobs/job-executors.ts): beside the model, its stem followed by each step's slug, e.g.
+ * The file a variant's mock CLI command writes, named by the engine's rule (variantSteps): beside the model, e.g.
  * `/models/net-int8-dynamic-fp16.onnx`. (The mock's command makes the variant from the model in one line.)
  */
 function mockCliOutput(ws: Workspace, parent: string, recipe: VariantRecipe): string {
-  const slash = ws.model.path.lastIndexOf('/');
-  const slugs = [stepSlug(recipe)];
-  for (let id = parent, v = ws.variants.find((x) => x.id === id); v && slugs.length < 16; ) {
-    slugs.unshift(stepSlug(v.recipe));
-    id = v.parent;
-    v = ws.variants.find((x) => x.id === id);
-  }
-  const stem = ws.model.path.slice(slash + 1).replace(/\.onnx$/i, '');
-  return `${ws.model.path.slice(0, slash + 1)}${[stem, ...slugs].join('-')}.onnx`;
+  const made = variantSteps(ws, parent, recipe).at(-1)?.fileName ?? '';
+  return `${ws.model.path.slice(0, ws.model.path.lastIndexOf('/') + 1)}${made}`;
 }
 
 export function createMockHost(options: MockHostOptions = {}): StudioHost {
