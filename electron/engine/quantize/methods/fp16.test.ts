@@ -321,11 +321,39 @@ describe('fp16 on the fixtures', () => {
     await expectAgreement(model, r.model, { ...floatFeed('x', [2, 8], 10), ids }, { minCosine: 0.999 });
   });
 
-  it('If: the node and its branches stay float32; captured values get Casts', async () => {
+  it('If: the branches compute in float16 and read the float16 values they capture as they are', async () => {
     const model = buildIfModel();
     const r = await quantizeInMemory(method, model);
+    expect(r.skippedNodes).toEqual([]);
+    expect(r.quantizedNodes).toBe(4);
+    expect(floatInitializers(r.model).every((t) => t === DT.FLOAT16)).toBe(true);
+    const branch = r.model.graph!.node.find((n) => n.name === 'branch')!;
+    const [thenBranch, elseBranch] = branch.attribute.map((a) => a.g!);
+    expect(thenBranch!.node.map((n) => [n.opType, n.input])).toEqual([
+      ['MatMul', ['hidden', 'shared.weight']],
+      ['Cast', ['then.out_fp16']],
+    ]);
+    expect(elseBranch!.output[0]!.name).toBe('else.out');
+    expect(castTo(elseBranch!.node[1]!)).toBe(DT.FLOAT);
+    const feed = floatFeed('input', [8, 4], 11);
+    for (const cond of [true, false])
+      await expectAgreement(
+        model,
+        r.model,
+        { ...feed, cond: new ort.Tensor('bool', [cond ? 1 : 0], []) },
+        { minCosine: 0.999 },
+      );
+  });
+
+  it('If in blockOpTypes: the node and its branches stay float32; captured values get Casts', async () => {
+    const model = buildIfModel();
+    const r = await quantizeInMemory(method, model, {}, { blockOpTypes: ['If'] });
     expect(r.skippedNodes).toEqual([
-      { name: 'branch', opType: 'If', reason: 'holds subgraphs; kept in float32 with its subgraphs' },
+      {
+        name: 'branch',
+        opType: 'If',
+        reason: 'in the block list (blockOpTypes); kept in float32 with its subgraphs',
+      },
     ]);
     const branch = r.model.graph!.node.find((n) => n.name === 'branch')!;
     const thenBranch = branch.attribute.find((a) => a.name === 'then_branch')!.g!;

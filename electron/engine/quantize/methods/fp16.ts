@@ -6,7 +6,6 @@ import {
   TensorProtoSchema,
   type ValueInfoProto,
 } from 'onnx-buf';
-import { z } from 'zod';
 import { attributeOf, intAttribute, setIntAttribute } from '../../onnx/attributes.js';
 import { isDefaultDomain } from '../../onnx/domains.js';
 import { float32ToFloat16Clamped } from '../../onnx/float16.js';
@@ -14,11 +13,9 @@ import {
   GraphIndex,
   UniqueNameGenerator,
   findConstant,
-  localDefinitions,
   removeInitializers,
   removeNodes,
   replaceConstant,
-  replaceUses,
   subgraphCaptures,
   subgraphsOf,
   topologicalOrder,
@@ -27,7 +24,7 @@ import { littleEndianBytes, makeAttribute, makeNode, makeRawTensor } from '../..
 import { nodeLabel } from '../../onnx/node-label.js';
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
 import { registerQuantizeMethod } from '../method-registry.js';
-import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
+import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
 import { inferElementTypes } from '../../onnx/element-types.js';
 import {
   NodeProgress,
@@ -35,6 +32,21 @@ import {
 } from '../weight-only/weights.js';
 import { cloneProto } from '../../onnx/clone-proto.js';
 import { fp16OptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/options/quantize-options.js';
+import {
+  type ConvertGraph,
+  type FreeUses,
+  type Fp16Options,
+  type Fp16Run,
+  type Fp16Scope,
+  type Use,
+  addTo,
+  bodiesNote,
+  convertBodies,
+  countNodes,
+  keptHolderReason,
+  redirect,
+  stepOverBodies,
+} from './fp16-subgraphs.js';
 
 /*
  * fp16: float32 weights and compute to float16 (what GPUs and ARM CPUs run at twice the speed and half
@@ -45,19 +57,21 @@ import { fp16OptionsSchema, QUANTIZE_METHOD_SPECS } from '../../../../shared/opt
  *   underflow to 0 are counted.
  * - Nodes compute in float16 unless blocked: the default block list (ops that are numerically unsafe
  *   in float16 or whose float inputs must stay float32, see DEFAULT_FP16_BLOCK_LIST), the user's
- *   `blockOpTypes`, --exclude-nodes, nodes not in --op-types, nodes outside the default domain, nodes
- *   holding subgraphs (If/Loop/Scan stay float32 with their bodies), and "shape math": float
- *   arithmetic on integers cast from tensor shapes (int -> float -> int), where float16 would lose
- *   integers above 2048.
- * - A Cast is inserted at every float16/float32 boundary: into and out of blocked nodes, for outer
- *   values their subgraphs capture, and (keepIoTypes, the default) after float32 graph inputs and before
- *   float32 graph outputs, so the model's interface is unchanged. Without keepIoTypes the interface
- *   itself becomes float16.
+ *   `blockOpTypes`, --exclude-nodes, nodes not in --op-types, nodes outside the default domain, and
+ *   "shape math": float arithmetic on integers cast from tensor shapes (int -> float -> int), where
+ *   float16 would lose integers above 2048.
+ * - If / Loop / Scan bodies are converted by the same rules, graph by graph (fp16-subgraphs.ts): each
+ *   body's own inputs and outputs stay float32, so the If / Loop / Scan node's interface is unchanged, and
+ *   a value a body captures is converted or cast in the graph that defines it. A node holding subgraphs
+ *   that --exclude-nodes or a block list names stays float32 together with its bodies.
+ * - A Cast is inserted at every float16/float32 boundary: into and out of blocked nodes, at the inputs
+ *   and outputs of bodies, for outer values that float32 readers in bodies capture, and (keepIoTypes, the
+ *   default) after float32 graph inputs and before float32 graph outputs, so the model's interface is
+ *   unchanged. Without keepIoTypes the main graph's interface itself becomes float16.
  * - Attributes that carry the float type are rewritten on converted nodes: Cast `to`, ConstantOfShape
  *   `value`, EyeLike `dtype`. value_info and graph input/output types are updated.
- * Only the main graph is converted; element types come from a small type inference (onnx/element-types.ts).
+ * Element types come from a small type inference (onnx/element-types.ts).
  */
-
 export const DEFAULT_FP16_BLOCK_LIST: readonly string[] = [
   // Numerically unsafe in float16, or float32-only inputs.
   'Resize', // coordinate transforms need float32 precision; `scales` is float32-only
@@ -120,16 +134,8 @@ const TYPE_AGNOSTIC = new Set(['Shape', 'Size']);
 
 export { fp16OptionsSchema };
 
-type Fp16Options = z.infer<typeof fp16OptionsSchema>;
-
 const F32 = DT.FLOAT;
 const F16 = DT.FLOAT16;
-
-/** One read of a float32 value: an input slot, a graph output, or a subgraph capture. */
-type Use =
-  | { kind: 'input'; node: NodeProto; slot: number; want: number }
-  | { kind: 'output'; want: number }
-  | { kind: 'capture'; node: NodeProto; want: number };
 
 function setElemType(vi: ValueInfoProto, elemType: number): void {
   const v = vi.type?.value;
@@ -147,29 +153,128 @@ function castNode(from: string, to: string, type: number, name: string): NodePro
   return makeNode('Cast', [from], [to], { name, attributes: { to: { int: type } } });
 }
 
+/** What clamping and underflow did to the weights, for the notes. */
+interface HalfStats {
+  clamped: number;
+  underflowed: number;
+  clampedTensors: string[];
+}
+
+function halfConverter(stats: HalfStats): (tensor: TensorProto, name: string) => TensorProto {
+  return (tensor, name) => {
+    const { bits, clamped, underflowed } = float32ToFloat16Clamped(decodeToFloat32(tensor));
+    stats.underflowed += underflowed;
+    if (clamped > 0) {
+      stats.clamped += clamped;
+      stats.clampedTensors.push(name);
+    }
+    return makeRawTensor(name, F16, tensor.dims, littleEndianBytes(bits));
+  };
+}
+
 async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<QuantizeOutcome> {
   const { model, common, options, note, signal } = input;
   throwIfCancelled(signal);
   const graph = model.graph;
   if (!graph) return { quantizedNodes: 0, skippedNodes: [] };
-  const keepIo = options.keepIoTypes;
-  const blocked = new Set([...DEFAULT_FP16_BLOCK_LIST, ...options.blockOpTypes]);
   const index = new GraphIndex(graph);
   const types = inferElementTypes(index);
-  const isFloat = (name: string): boolean => name !== '' && types.get(name) === F32;
-  const names = new UniqueNameGenerator(model);
-  const skippedNodes: SkippedNode[] = [];
-  const order = topologicalOrder(index);
-  const progress = new NodeProgress(order.length, signal, input.onProgress, 'converting');
+  const stats: HalfStats = { clamped: 0, underflowed: 0, clampedTensors: [] };
+  const run: Fp16Run = {
+    options,
+    common,
+    blocked: new Set([...DEFAULT_FP16_BLOCK_LIST, ...options.blockOpTypes]),
+    names: new UniqueNameGenerator(model),
+    progress: new NodeProgress(countNodes(graph), signal, input.onProgress, 'converting'),
+    skippedNodes: [],
+    toHalf: halfConverter(stats),
+    counts: {
+      converted: 0,
+      folded: 0,
+      constants: 0,
+      inputsRemoved: 0,
+      keptHolders: 0,
+      bodies: 0,
+      bodyNodes: 0,
+    },
+  };
+  await convertGraph(run, { graph, index, types, place: '', shapeDerived: new Set() });
+  // Said only where there was a float32 input or output to keep (a model already in float16 has none).
+  const floatIo =
+    options.keepIoTypes && [...graph.input, ...graph.output].some((v) => types.get(v.name) === F32);
+  for (const message of notes(run, stats, floatIo)) note(message);
+  return { quantizedNodes: run.counts.converted - run.counts.folded, skippedNodes: run.skippedNodes };
+}
 
-  // 1. Which nodes compute in float16.
-  const converted = new Set<NodeProto>();
-  const isConstant = (name: string): boolean =>
-    findConstant(index, name, { allowOverridable: true }) !== undefined;
-  let subgraphNodes = 0;
-  // "Shape math": values computed from tensor sizes (Shape/Size, then any node reading only such values
-  // and constants). Its float arithmetic stays float32 so that integers above 2048 stay exact.
-  const shapeDerived = new Set<string>();
+function notes(run: Fp16Run, stats: HalfStats, floatIo: boolean): string[] {
+  const { folded, keptHolders, inputsRemoved, converted, constants } = run.counts;
+  const out: string[] = [];
+  if (folded > 0) out.push(`${folded} Casts of half-precision weights were folded into float16 weights.`);
+  if (stats.clamped > 0) {
+    const tensors = stats.clampedTensors;
+    out.push(
+      `${stats.clamped} values beyond the float16 range were clamped to ±65504 in ${tensors.length} tensors ` +
+        `(${tensors.slice(0, 5).join(', ')}${tensors.length > 5 ? ', ...' : ''}).`,
+    );
+  }
+  if (stats.underflowed > 0)
+    out.push(`${stats.underflowed} nonzero weight values are too small for float16 and became 0.`);
+  if (keptHolders > 0)
+    out.push(`${keptHolders} nodes with subgraphs (If/Loop/Scan) were kept in float32 with their subgraphs.`);
+  const bodies = bodiesNote(run);
+  if (bodies) out.push(bodies);
+  if (inputsRemoved > 0)
+    out.push(
+      `${inputsRemoved} converted weights were also listed as graph inputs (IR < 4 style); those input entries were removed.`,
+    );
+  out.push(
+    `${converted - folded} nodes and ${constants} constants converted to float16${floatIo ? '; float32 inputs and outputs kept float32' : ''}.`,
+  );
+  return out;
+}
+
+/**
+ * Converts one graph (the main graph or a body), its bodies first. A body resolves with its reads of values
+ * that enclosing graphs define; the main graph with none.
+ */
+const convertGraph: ConvertGraph = async (run, scope) => {
+  const { converted, holders } = await decideNodes(run, scope);
+  const bodyReads = await convertBodies(run, scope, holders, convertGraph);
+  const work = graphWork(run, scope, converted);
+  const { uses, free } = collectUses(work, bodyReads);
+  resolveValues(work, uses);
+  rewriteFloatAttributes(work);
+  updateDeclaredTypes(work);
+  const graph = scope.graph;
+  graph.node = [...work.atStart, ...graph.node.flatMap((n) => [n, ...(work.after.get(n) ?? [])])];
+  const folded = foldHalfCasts(work);
+  run.counts.converted += converted.size;
+  run.counts.folded += folded;
+  if (!work.main) run.counts.bodyNodes += converted.size - folded;
+  return free;
+};
+
+const isFloatIn =
+  (types: ReadonlyMap<string, number>) =>
+  (name: string): boolean =>
+    name !== '' && types.get(name) === F32;
+
+function skip(run: Fp16Run, scope: Fp16Scope, node: NodeProto, reason: string): void {
+  // Skipped body nodes say which body, as diff names it (`loop/body`): their names need not be unique.
+  const where = scope.place === '' ? '' : ` (inside ${scope.place})`;
+  run.skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason: `${reason}${where}` });
+}
+
+/**
+ * "Shape math": values computed from tensor sizes (Shape/Size, then any node reading only such values and
+ * constants). Its float arithmetic stays float32 so that integers above 2048 stay exact. Adds this graph's
+ * such values to `shapeDerived`; returns the test for a node.
+ */
+function shapeMathTest(
+  order: readonly NodeProto[],
+  shapeDerived: Set<string>,
+  isConstant: (name: string) => boolean,
+): (node: NodeProto) => boolean {
   const shapeDerivedNode = (node: NodeProto): boolean => {
     const inputs = node.input.filter((n) => n !== '');
     return (
@@ -183,39 +288,109 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
       for (const o of node.output) if (o !== '') shapeDerived.add(o);
     }
   }
+  return shapeDerivedNode;
+}
+
+/** Why a node stays float32, or undefined when it computes in float16. */
+function keptReason(node: NodeProto, run: Fp16Run, shapeMath: boolean): string | undefined {
+  const { common, options, blocked } = run;
+  if (!isDefaultDomain(node.domain)) return `op of domain '${node.domain}'; kept in float32`;
+  if (node.name !== '' && common.excludeNodes.includes(node.name)) return 'excluded by --exclude-nodes';
+  if (common.opTypes && !common.opTypes.includes(node.opType)) return 'not in --op-types';
+  if (options.blockOpTypes.includes(node.opType)) return 'in the block list (blockOpTypes)';
+  if (blocked.has(node.opType)) return 'in the default float16 block list';
+  if (shapeMath) return 'computes on tensor sizes (shape math); kept in float32 so integers stay exact';
+  return undefined;
+}
+
+/** 1. Which nodes of the graph compute in float16, and which nodes' bodies are converted. */
+async function decideNodes(
+  run: Fp16Run,
+  scope: Fp16Scope,
+): Promise<{ converted: Set<NodeProto>; holders: NodeProto[] }> {
+  const { index } = scope;
+  const isFloat = isFloatIn(scope.types);
+  const isConstant = (name: string): boolean =>
+    findConstant(index, name, { allowOverridable: true }) !== undefined;
+  const order = topologicalOrder(index);
+  const shapeDerivedNode = shapeMathTest(order, scope.shapeDerived, isConstant);
+  const converted = new Set<NodeProto>();
+  const holders: NodeProto[] = [];
+  // The progress total counts the nodes of every body: a node whose bodies are not converted steps over them.
+  const done = async (node: NodeProto, descended = false): Promise<void> => {
+    await run.progress.step();
+    if (!descended) await stepOverBodies(run, node);
+  };
   for (const node of order) {
     const isConstantNode = node.opType === 'Constant' && isDefaultDomain(node.domain);
     const captures = subgraphCaptures(node);
     const touchesFloat = node.input.some(isFloat) || node.output.some(isFloat) || captures.some(isFloat);
-    if (isConstantNode || !touchesFloat || (TYPE_AGNOSTIC.has(node.opType) && isDefaultDomain(node.domain))) {
-      await progress.step();
+    if (subgraphsOf(node).length > 0 && isDefaultDomain(node.domain)) {
+      // Its bodies are converted whatever its own inputs are: a body may compute in float on int inputs.
+      const reason = keptHolderReason(node, run);
+      if (!reason) holders.push(node);
+      else if (touchesFloat) {
+        skip(run, scope, node, reason);
+        run.counts.keptHolders += 1;
+      }
+      await done(node, !reason);
       continue;
     }
-    let reason: string | undefined;
-    const shapeMath = shapeDerivedNode(node);
-    if (!isDefaultDomain(node.domain)) reason = `op of domain '${node.domain}'; kept in float32`;
-    else if (subgraphsOf(node).length > 0) {
-      reason = 'holds subgraphs; kept in float32 with its subgraphs';
-      subgraphNodes += 1;
-    } else if (node.name !== '' && common.excludeNodes.includes(node.name))
-      reason = 'excluded by --exclude-nodes';
-    else if (common.opTypes && !common.opTypes.includes(node.opType)) reason = 'not in --op-types';
-    else if (options.blockOpTypes.includes(node.opType)) reason = 'in the block list (blockOpTypes)';
-    else if (blocked.has(node.opType)) reason = 'in the default float16 block list';
-    else if (shapeMath)
-      reason = 'computes on tensor sizes (shape math); kept in float32 so integers stay exact';
-    if (reason) skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason });
+    if (isConstantNode || !touchesFloat || (TYPE_AGNOSTIC.has(node.opType) && isDefaultDomain(node.domain))) {
+      await done(node);
+      continue;
+    }
+    const reason = keptReason(node, run, shapeDerivedNode(node));
+    if (reason) skip(run, scope, node, reason);
     else converted.add(node);
-    await progress.step();
+    await done(node);
   }
+  return { converted, holders };
+}
 
-  // 2. Every read of a float32 value, and the type it wants.
-  const uses = new Map<string, Use[]>();
-  const addUse = (name: string, use: Use): void => {
-    const list = uses.get(name);
-    if (list) list.push(use);
-    else uses.set(name, [use]);
+/** One graph's conversion in progress. */
+interface GraphWork {
+  run: Fp16Run;
+  graph: GraphProto;
+  index: GraphIndex;
+  /** The main graph (its interface follows keepIoTypes; a body's stays float32). */
+  main: boolean;
+  keepIo: boolean;
+  converted: ReadonlySet<NodeProto>;
+  isFloat: (name: string) => boolean;
+  /** Casts to insert: at the start of the graph, and after the node producing what they read. */
+  atStart: NodeProto[];
+  after: Map<NodeProto, NodeProto[]>;
+}
+
+function graphWork(run: Fp16Run, scope: Fp16Scope, converted: ReadonlySet<NodeProto>): GraphWork {
+  const main = scope.index.parent === undefined;
+  return {
+    run,
+    graph: scope.graph,
+    index: scope.index,
+    main,
+    keepIo: main ? run.options.keepIoTypes : true,
+    converted,
+    isFloat: isFloatIn(scope.types),
+    atStart: [],
+    after: new Map(),
   };
+}
+
+/**
+ * 2. Every read of a float32 value, and the type it wants. Reads of values this graph does not define (a
+ * body's captures) are returned apart, for the graph that defines them.
+ */
+function collectUses(
+  work: GraphWork,
+  bodyReads: ReadonlyMap<NodeProto, FreeUses>,
+): { uses: Map<string, Use[]>; free: FreeUses } {
+  const { graph, index, isFloat, converted, main } = work;
+  const uses = new Map<string, Use[]>();
+  const free: FreeUses = new Map();
+  const local = (name: string): boolean => main || index.definesLocally(name);
+  const addUse = (name: string, use: Use): void => addTo(local(name) ? uses : free, name, use);
   for (const node of graph.node) {
     const agnostic = TYPE_AGNOSTIC.has(node.opType) && isDefaultDomain(node.domain);
     node.input.forEach((name, slot) => {
@@ -223,101 +398,92 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
       const want = converted.has(node) && !FLOAT32_ONLY_INPUTS.get(node.opType)?.has(slot) ? F16 : F32;
       addUse(name, { kind: 'input', node, slot, want });
     });
-    for (const name of subgraphCaptures(node))
-      if (isFloat(name)) addUse(name, { kind: 'capture', node, want: F32 });
+    const reads = bodyReads.get(node);
+    if (reads) {
+      for (const [name, list] of reads) if (isFloat(name)) for (const use of list) addUse(name, use);
+    } else {
+      for (const name of subgraphCaptures(node))
+        if (isFloat(name)) addUse(name, { kind: 'capture', node, want: F32 });
+    }
   }
-  for (const o of graph.output)
-    if (isFloat(o.name)) addUse(o.name, { kind: 'output', want: keepIo ? F32 : F16 });
+  for (const o of graph.output) {
+    if (!isFloat(o.name)) continue;
+    if (local(o.name)) addUse(o.name, { kind: 'output', want: work.keepIo ? F32 : F16 });
+    else addUse(o.name, { kind: 'body-output', output: o, want: F32 });
+  }
+  return { uses, free };
+}
 
-  // 3. The type each float32 value has after conversion (constants are decided by their uses below).
-  const producedType = (name: string): number => {
-    const p = index.producer(name);
-    if (!p) return keepIo ? F32 : F16; // a graph input
-    const n = p.node;
-    return converted.has(n) && !FLOAT32_ONLY_OUTPUTS.get(n.opType)?.has(p.outputIndex) ? F16 : F32;
-  };
+/** The type a float32 value has after conversion (constants are decided by their uses). */
+function producedType(work: GraphWork, name: string): number {
+  const p = work.index.producer(name);
+  if (!p) return work.keepIo ? F32 : F16; // a graph input
+  const n = p.node;
+  return work.converted.has(n) && !FLOAT32_ONLY_OUTPUTS.get(n.opType)?.has(p.outputIndex) ? F16 : F32;
+}
 
-  const atStart: NodeProto[] = [];
-  const after = new Map<NodeProto, NodeProto[]>();
-  const place = (name: string, node: NodeProto): void => {
-    const p = index.producer(name);
-    if (!p) {
-      atStart.push(node);
-      return;
+function place(work: GraphWork, name: string, node: NodeProto): void {
+  const p = work.index.producer(name);
+  if (p) addTo(work.after, p.node, node);
+  else work.atStart.push(node);
+}
+
+/**
+ * A constant's readers: converted in place when all of them want float16, a float16 copy when some want
+ * float32. False when `name` is not a constant of this graph.
+ */
+function resolveConstant(work: GraphWork, name: string, list: readonly Use[]): boolean {
+  const { run, graph, index, main } = work;
+  // A body's initializer that is also one of its inputs is an input: the body's interface stays as it is.
+  const ref = findConstant(index, name, main ? { allowOverridable: true } : { searchOuterScopes: false });
+  if (!ref) return false;
+  const wantsHalf = list.filter((u) => u.want === F16);
+  if (wantsHalf.length === 0) return true;
+  run.counts.constants += 1;
+  if (list.every((u) => u.want === F16)) {
+    // Only float16 readers: convert in place (an IR < 4 input entry of the same name goes away).
+    replaceConstant(ref, run.toHalf(ref.tensor, name));
+    if (ref.kind === 'initializer' && ref.overridable) {
+      graph.input = graph.input.filter((vi) => vi.name !== name);
+      run.counts.inputsRemoved += 1;
     }
-    const list = after.get(p.node);
-    if (list) list.push(node);
-    else after.set(p.node, [node]);
-  };
-  const redirect = (use: Use, from: string, to: string): void => {
-    if (use.kind === 'input') use.node.input[use.slot] = to;
-    else if (use.kind === 'capture') {
-      for (const sub of subgraphsOf(use.node)) {
-        if (!localDefinitions(sub).has(from))
-          replaceUses(sub, from, to, { subgraphs: true, graphOutputs: true });
-      }
-    }
-  };
+  } else {
+    const copy = run.names.next(`${name}_fp16`);
+    graph.initializer.push(run.toHalf(ref.tensor, copy));
+    for (const u of wantsHalf) redirect(u, name, copy);
+  }
+  return true;
+}
 
-  let clampedValues = 0;
-  let underflowedValues = 0;
-  const clampedTensors: string[] = [];
-  let inputsRemoved = 0;
-  const toHalf = (tensor: TensorProto, name: string): TensorProto => {
-    const { bits, clamped, underflowed } = float32ToFloat16Clamped(decodeToFloat32(tensor));
-    underflowedValues += underflowed;
-    if (clamped > 0) {
-      clampedValues += clamped;
-      clampedTensors.push(name);
-    }
-    return makeRawTensor(name, F16, tensor.dims, littleEndianBytes(bits));
-  };
-
-  let constants = 0;
+/** 3. Gives every reader the type it wants: converted constants, float16 copies, Casts. */
+function resolveValues(work: GraphWork, uses: ReadonlyMap<string, Use[]>): void {
+  const { names } = work.run;
+  const outputWant = work.keepIo ? F32 : F16;
   for (const [name, list] of uses) {
-    const wantsHalf = list.filter((u) => u.want === F16);
-    const wantsFloat = list.filter((u) => u.want === F32);
-    const ref = findConstant(index, name, { allowOverridable: true });
-    if (ref) {
-      if (wantsHalf.length === 0) continue;
-      constants += 1;
-      if (wantsFloat.length === 0) {
-        // Only float16 readers: convert in place (an IR < 4 input entry of the same name goes away).
-        replaceConstant(ref, toHalf(ref.tensor, name));
-        if (ref.kind === 'initializer' && ref.overridable) {
-          graph.input = graph.input.filter((vi) => vi.name !== name);
-          inputsRemoved += 1;
-        }
-      } else {
-        const copy = names.next(`${name}_fp16`);
-        graph.initializer.push(toHalf(ref.tensor, copy));
-        for (const u of wantsHalf) redirect(u, name, copy);
-      }
-      continue;
-    }
-    const type = producedType(name);
-    const isOutput = list.some((u) => u.kind === 'output');
-    const outputWant = keepIo ? F32 : F16;
+    if (resolveConstant(work, name, list)) continue;
+    const type = producedType(work, name);
     const others = list.filter((u) => u.want !== type);
     if (others.length === 0) continue;
-    if (isOutput && type !== outputWant && index.producer(name)) {
+    const p = work.index.producer(name);
+    if (p && type !== outputWant && list.some((u) => u.kind === 'output')) {
       // The graph output keeps its name and interface type: the producer writes an internal value
       // and a Cast produces the output from it.
       const internal = names.next(`${name}_${type === F16 ? 'fp16' : 'fp32'}`);
-      const p = index.producer(name)!;
       p.node.output[p.outputIndex] = internal;
       for (const u of list) if (u.kind !== 'output' && u.want === type) redirect(u, name, internal);
-      place(name, castNode(internal, name, outputWant, names.next(`${name}_Cast`)));
+      place(work, name, castNode(internal, name, outputWant, names.next(`${name}_Cast`)));
       continue;
     }
     const target = type === F16 ? F32 : F16;
     const cast = names.next(`${name}_${target === F16 ? 'fp16' : 'fp32'}`);
-    place(name, castNode(name, cast, target, names.next(`${cast}_Cast`)));
+    place(work, name, castNode(name, cast, target, names.next(`${cast}_Cast`)));
     for (const u of others) redirect(u, name, cast);
   }
+}
 
-  // 4. Attributes carrying the float type, on converted nodes.
-  for (const node of converted) {
+/** 4. Attributes carrying the float type, on converted nodes. */
+function rewriteFloatAttributes(work: GraphWork): void {
+  for (const node of work.converted) {
     if (node.opType === 'Cast' && intAttribute(node, 'to', 0) === F32) {
       setIntAttribute(node, 'to', F16);
     } else if (node.opType === 'ConstantOfShape') {
@@ -329,35 +495,44 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
           makeAttribute('value', { tensor: zero }),
         ];
       } else if (value.t.dataType === F32) {
-        value.t = toHalf(value.t, value.t.name);
+        value.t = work.run.toHalf(value.t, value.t.name);
       }
     } else if (node.opType === 'EyeLike' && intAttribute(node, 'dtype', 0) === F32) {
       setIntAttribute(node, 'dtype', F16);
     }
   }
+}
 
-  // 5. Declared types.
-  if (!keepIo) {
+/** 5. Declared types. */
+function updateDeclaredTypes(work: GraphWork): void {
+  const { graph, index, isFloat } = work;
+  if (!work.keepIo) {
+    const isConstant = (name: string): boolean =>
+      findConstant(index, name, { allowOverridable: true }) !== undefined;
     for (const vi of graph.input) if (isFloat(vi.name) && !isConstant(vi.name)) setElemType(vi, F16);
     for (const vi of graph.output) if (isFloat(vi.name)) setElemType(vi, F16);
   }
   for (const vi of graph.valueInfo) {
     if (!isFloat(vi.name) || index.isGraphOutput(vi.name)) continue;
-    if (index.producer(vi.name) && !findConstant(index, vi.name) && producedType(vi.name) === F16)
+    if (index.producer(vi.name) && !findConstant(index, vi.name) && producedType(work, vi.name) === F16)
       setElemType(vi, F16);
   }
+}
 
-  graph.node = [...atStart, ...graph.node.flatMap((n) => [n, ...(after.get(n) ?? [])])];
-
-  // 6. Casts of constants (half-precision checkpoints: float16/bfloat16 weight -> Cast(to float)) now
-  // cast to float16: store the float16 weight under the Cast's output name and drop the Cast.
+/**
+ * 6. Casts of constants (half-precision checkpoints: float16/bfloat16 weight -> Cast(to float)) now cast to
+ * float16: store the float16 weight under the Cast's output name and drop the Cast. Only constants of this
+ * graph: a body's copy of an outer weight would leave the original behind. Returns how many were folded.
+ */
+function foldHalfCasts(work: GraphWork): number {
+  const { graph, index, main } = work;
   const folded = new Set<NodeProto>();
   const sources = new Set<string>();
-  for (const node of converted) {
+  for (const node of work.converted) {
     if (node.opType !== 'Cast' || intAttribute(node, 'to', 0) !== F16) continue;
     const out = node.output[0] ?? '';
     const src = node.input[0] ?? '';
-    const ref = findConstant(index, src);
+    const ref = findConstant(index, src, { searchOuterScopes: false });
     if (
       !ref ||
       out === '' ||
@@ -366,49 +541,27 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
     )
       continue;
     graph.initializer.push(
-      ref.tensor.dataType === F16 ? renamedCopy(ref.tensor, out) : toHalf(ref.tensor, out),
+      ref.tensor.dataType === F16 ? renamedCopy(ref.tensor, out) : work.run.toHalf(ref.tensor, out),
     );
     folded.add(node);
     sources.add(src);
   }
-  if (folded.size > 0) {
-    graph.node = graph.node.filter((n) => !folded.has(n));
-    const fresh = new GraphIndex(graph);
-    // Removed together: a pass over the graph per source is quadratic on models of thousands of weights.
-    const unreadNodes = new Set<NodeProto>();
-    const unreadInitializers = new Set<string>();
-    for (const src of sources) {
-      if (fresh.isUsed(src)) continue;
-      const ref = findConstant(fresh, src, { allowOverridable: true });
-      if (ref?.kind === 'constant-node') unreadNodes.add(ref.node);
-      else if (ref) unreadInitializers.add(src);
-    }
-    removeNodes(graph, unreadNodes);
-    removeInitializers(graph, unreadInitializers, { removeInput: true });
-    note(`${folded.size} Casts of half-precision weights were folded into float16 weights.`);
+  if (folded.size === 0) return 0;
+  graph.node = graph.node.filter((n) => !folded.has(n));
+  const fresh = new GraphIndex(graph);
+  // Removed together: a pass over the graph per source is quadratic on models of thousands of weights.
+  const unreadNodes = new Set<NodeProto>();
+  const unreadInitializers = new Set<string>();
+  for (const src of sources) {
+    if (fresh.isUsed(src)) continue;
+    const ref = findConstant(fresh, src, { allowOverridable: main });
+    if (ref?.kind === 'constant-node') unreadNodes.add(ref.node);
+    else if (ref) unreadInitializers.add(src);
   }
-
-  if (clampedValues > 0) {
-    note(
-      `${clampedValues} values beyond the float16 range were clamped to ±65504 in ${clampedTensors.length} tensors ` +
-        `(${clampedTensors.slice(0, 5).join(', ')}${clampedTensors.length > 5 ? ', ...' : ''}).`,
-    );
-  }
-  if (underflowedValues > 0)
-    note(`${underflowedValues} nonzero weight values are too small for float16 and became 0.`);
-  if (subgraphNodes > 0)
-    note(`${subgraphNodes} nodes with subgraphs (If/Loop/Scan) were kept in float32 with their subgraphs.`);
-  if (inputsRemoved > 0)
-    note(
-      `${inputsRemoved} converted weights were also listed as graph inputs (IR < 4 style); those input entries were removed.`,
-    );
-  const quantizedNodes = converted.size - folded.size;
-  // Said only where there was a float32 input or output to keep (a model already in float16 has none).
-  const floatIo = keepIo && [...graph.input, ...graph.output].some((v) => isFloat(v.name));
-  note(
-    `${quantizedNodes} nodes and ${constants} constants converted to float16${floatIo ? '; float32 inputs and outputs kept float32' : ''}.`,
-  );
-  return { quantizedNodes, skippedNodes };
+  removeNodes(graph, unreadNodes);
+  // A body's inputs are its interface: never removed with an initializer of the same name.
+  removeInitializers(graph, unreadInitializers, { removeInput: main });
+  return folded.size;
 }
 
 export const fp16Method: QuantizeMethod<typeof fp16OptionsSchema> = {
