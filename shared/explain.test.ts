@@ -126,6 +126,32 @@ describe('explainProfiles', () => {
     expect(advice).not.toMatch(/--[a-z]/);
   });
 
+  it("with the quantize report, names the options that kept the slowest float ops float, in the quantizer's words", () => {
+    const reason = 'excluded by --exclude-nodes';
+    const e = explainProfiles({
+      original: { p50Ms: 10, byOpType: [op('Conv', 8), op('Resize', 2)] },
+      variant: { p50Ms: 9, byOpType: [op('QLinearConv', 3), op('FusedConv', 3), op('Resize', 2)] },
+      int8: fast,
+      skippedNodes: [
+        ...['c1', 'c2', 'c3', 'c4'].map((name) => ({
+          name,
+          opType: 'Conv',
+          reason,
+          option: '--exclude-nodes',
+        })),
+        // A limit of the method, not an option: nothing the user can change about it.
+        { name: 'c5', opType: 'Conv', reason: 'the weight is not a float32 constant' },
+        // Not among the float ops of the profile.
+        { name: 'm1', opType: 'MatMul', reason, option: '--exclude-nodes' },
+      ],
+    });
+    const advice = e.advice.join('\n');
+    expect(advice).toMatch(
+      /keeping fewer ops in float removes both\. Conv 'c1', Conv 'c2', Conv 'c3' and 1 more stay float: excluded by --exclude-nodes\.$/m,
+    );
+    expect(advice).not.toMatch(/c5|m1|"exclude nodes"/);
+  });
+
   it('classifies onnxruntime kernels', () => {
     expect(['QLinearConv', 'MatMulNBits', 'QGemm'].map((op) => kernelKind(op))).toEqual([
       'quantized',

@@ -5,6 +5,7 @@
  * The advice follows from the shares and from whether the CPU has int8 dot-product instructions.
  */
 import type { OpTypeTime } from './bench.js';
+import type { SkippedNodeInfo } from './job-reports.js';
 
 export type KernelKind = 'quantized' | 'float' | 'conversion' | 'layout';
 
@@ -129,6 +130,40 @@ function pruneAdvice(p50Ratio: number, p50Ms: number, known: boolean): string {
   ).replace(/^w/, (c) => (known ? c.toUpperCase() : c));
 }
 
+/** Whether a profile's kernel ran the op of a graph node: onnxruntime's fusions prefix it (FusedConv, NhwcConv). */
+const ranAs = (kernel: string, opType: string) => kernel.replace(/^(Fused|Nhwc)(?=[A-Z])/, '') === opType;
+
+function nodeNames(nodes: readonly SkippedNodeInfo[]): string {
+  const shown = nodes.slice(0, 3).map((n) => `${n.opType} '${n.name}'`);
+  return nodes.length > 3 ? `${shown.join(', ')} and ${nodes.length - 3} more` : list(shown);
+}
+
+/**
+ * What ends the float islands between int8 ops. Where the quantizer's own record of the nodes it left in float
+ * is known (`skipped`: the quantize report's skippedNodes, or what `onnx-studio explain` reads from the variant's
+ * recipe), the nodes of the slowest float ops that an option kept float are named with the quantizer's reason,
+ * which names the option's flag (int8-static keeps the input's first Conv float unless --quantize-input-conv;
+ * --exclude-nodes). Without that record, the two usual ways out are named, the option by what it is ("Exclude
+ * nodes" in the app's form, --exclude-nodes on the command line): the text is shown by both hosts.
+ */
+function islandAdvice(
+  top: readonly { opType: string }[],
+  skipped: readonly SkippedNodeInfo[] | undefined,
+): string {
+  const cost =
+    'Each float island between int8 ops also costs a DequantizeLinear and a QuantizeLinear; keeping fewer ops in float';
+  if (!skipped)
+    return `${cost} (fewer nodes in the quantizer's "exclude nodes" option, or a quantizer that covers these ops) removes both.`;
+  const byOption = skipped.filter((s) => s.option && top.some((o) => ranAs(o.opType, s.opType)));
+  if (byOption.length === 0) return `${cost} (a quantizer that covers these ops) removes both.`;
+  const byReason = new Map<string, SkippedNodeInfo[]>();
+  for (const s of byOption) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s]);
+  const why = [...byReason]
+    .slice(0, 3)
+    .map(([reason, nodes]) => `${nodeNames(nodes)} stay${nodes.length === 1 ? 's' : ''} float: ${reason}.`);
+  return `${cost} removes both. ${why.join(' ')}`;
+}
+
 export function explainProfiles(input: {
   original: { p50Ms: number; byOpType: readonly OpTypeTime[] };
   variant: { p50Ms: number; byOpType: readonly OpTypeTime[] };
@@ -141,6 +176,11 @@ export function explainProfiles(input: {
    * float like the original, and the advice covers both ways that happens (pruned, or not quantized).
    */
   variantOperation?: VariantOperation;
+  /**
+   * The nodes the quantizer left in float and why, when known: the quantize report's skippedNodes (the app), or
+   * those the variant's recorded options kept float (electron/engine/quantize/kept-float.ts, the CLI).
+   */
+  skippedNodes?: readonly SkippedNodeInfo[];
 }): Explanation {
   const { original, variant, int8 } = input;
   const variantKinds = byKind(variant.byOpType);
@@ -203,11 +243,9 @@ export function explainProfiles(input: {
             : " If it was meant to be quantized, check that the method quantizes this model's ops."),
       );
     else
-      // The text is shown by the app and printed by `onnx-studio explain`: it names the option by what it
-      // is ("Exclude nodes" in the app's form, --exclude-nodes on the command line), not by one host's flag.
       advice.push(
         `${list(top.map((o) => o.opType))} stay${top.length === 1 ? 's' : ''} in float: ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time ` +
-          `(all float ops: ${floatShare.toFixed(0)}%). ${dynamic ? '' : quantizedShare > 0 ? 'Each float island between int8 ops also costs a DequantizeLinear and a QuantizeLinear; keeping fewer ops in float (fewer nodes in the quantizer\'s "exclude nodes" option, or a quantizer that covers these ops) removes both.' : "Nothing runs in int8 or int4: check that the method quantizes this model's ops."}`.trim(),
+          `(all float ops: ${floatShare.toFixed(0)}%). ${dynamic ? '' : quantizedShare > 0 ? islandAdvice(top, input.skippedNodes) : "Nothing runs in int8 or int4: check that the method quantizes this model's ops."}`.trim(),
       );
   }
   const conversionShare = share('conversion');

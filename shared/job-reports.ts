@@ -12,6 +12,8 @@ export interface SkippedNodeInfo {
   name: string;
   opType: string;
   reason: string;
+  /** The flag of the option that kept it float (`--quantize-input-conv`), when an option rather than a limit did. */
+  option?: string;
 }
 
 /** The JSON of `onnx-studio quantize --json`. */

@@ -56,6 +56,7 @@ export interface AddedNodes {
 export type WeightChange = 'unchanged' | 'quantized' | 'cast' | 'reshaped' | 'values' | 'removed';
 
 export interface WeightDiff {
+  /** An initializer's name, or a Constant node's output name for the weight that node holds. */
   name: string;
   change: WeightChange;
   dtype: string;
@@ -70,11 +71,11 @@ export interface WeightDiff {
   variantNames?: string[];
   /** Share of zero elements (float weights), before and after: what magnitude pruning changes. */
   zeros?: { before: number; after: number };
-  /** For an initializer of a subgraph: the graph holding it (as `NodeDiff.graph`). */
+  /** For a weight of a subgraph: the graph holding it (as `NodeDiff.graph`). */
   graph?: string;
 }
 
-/** A variant initializer that no original weight became. */
+/** A variant weight (initializer or Constant node value) that no original weight became. */
 export interface AddedWeight {
   name: string;
   dtype: string;
@@ -85,7 +86,7 @@ export interface AddedWeight {
    * added weights are new float parameters, which a compression does not add (another model?).
    */
   quantization: boolean;
-  /** For an initializer of a subgraph of the variant: the graph holding it (as `NodeDiff.graph`). */
+  /** For a weight of a subgraph of the variant: the graph holding it (as `NodeDiff.graph`). */
   graph?: string;
 }
 
@@ -134,17 +135,20 @@ export interface ModelDiff {
      */
     subgraphList?: NodeDiff[];
   };
-  /** Every initializer of both models, main graph and subgraphs. */
+  /**
+   * Every weight of both models, main graph and subgraphs: initializers and the values of Constant nodes (some
+   * exporters hold weights there; the quantizers rewrite them as they do initializers).
+   */
   weights: {
     bytesBefore: number;
     bytesAfter: number;
     byChange: Record<WeightChange, number>;
-    /** Every initializer of the original, largest first. */
+    /** Every weight of the original, largest first. */
     list: WeightDiff[];
-    /** Variant initializers that no original weight became (activation scales and zero points, ...). */
+    /** Variant weights that no original weight became (activation scales and zero points, ...). */
     addedCount: number;
     addedBytes: number;
-    /** Those initializers, largest first (optional as `nodes.subgraphList`). */
+    /** Those weights, largest first (optional as `nodes.subgraphList`). */
     addedList?: AddedWeight[];
   };
   /** Optional as `nodes.subgraphList`. */

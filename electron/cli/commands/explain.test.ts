@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { TensorProto_DataType } from 'onnx-buf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Explanation } from '../../../shared/explain.js';
+import { makeFloatTensor, makeNode, makeValueInfo } from '../../engine/onnx/graph-build.js';
 import { buildConvNet } from '../../engine/testing/conv-fixtures.js';
-import { modelBytes } from '../../engine/testing/model-fixtures.js';
+import { makeGraph, makeModel, modelBytes, randomFloats } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { runCliInProcess } from '../testing/run-cli.js';
 
@@ -46,6 +48,64 @@ describe('onnx-studio explain', () => {
     expect(e.original.byKind.find((k) => k.kind === 'quantized')!.ms).toBe(0);
     expect(e.floatOps.some((o) => o.opType.includes('Conv'))).toBe(true);
     expect(e.advice.join('\n')).toMatch(/int8-dynamic leaves Conv in float/);
+  }, 60_000);
+
+  it("names int8-static's input-conv rule and its flag for the stem Conv it kept float, not excluded nodes", async () => {
+    // A 3-channel stem Conv over a 96 x 96 image, most of the work, then a strided Conv int8-static quantizes.
+    const weight = (name: string, dims: number[], seed: number) =>
+      makeFloatTensor(
+        name,
+        dims,
+        randomFloats(
+          dims.reduce((a, b) => a * b, 1),
+          seed,
+          0.2,
+        ),
+      );
+    const graph = makeGraph('stem', {
+      inputs: [makeValueInfo('input', TensorProto_DataType.FLOAT, [1, 3, 96, 96])],
+      outputs: [makeValueInfo('output', TensorProto_DataType.FLOAT, [1, 16, 1, 1])],
+      initializers: [weight('stem.w', [16, 3, 3, 3], 1), weight('body.w', [16, 16, 3, 3], 2)],
+      nodes: [
+        makeNode('Conv', ['input', 'stem.w'], ['stem.out'], {
+          name: 'stem',
+          attributes: { pads: { ints: [1, 1, 1, 1] } },
+        }),
+        makeNode('Relu', ['stem.out'], ['stem.relu'], { name: 'stem_relu' }),
+        makeNode('Conv', ['stem.relu', 'body.w'], ['body.out'], {
+          name: 'body',
+          attributes: { strides: { ints: [4, 4] } },
+        }),
+        makeNode('GlobalAveragePool', ['body.out'], ['output'], { name: 'pool' }),
+      ],
+    });
+    const model = path.join(tmp.dir, 'stem.onnx');
+    const variant = path.join(tmp.dir, 'stem.int8-static.onnx');
+    fs.writeFileSync(model, modelBytes(makeModel(graph)));
+    const quantize = ['quantize', model, '-o', variant, '--method', 'int8-static'];
+    expect(
+      (await runCliInProcess([...quantize, '--calib-data', 'synthetic', '--calib-samples', '4'])).code,
+    ).toBe(0);
+    const r = await runCliInProcess([
+      'explain',
+      model,
+      variant,
+      '--iterations',
+      '20',
+      '--threads',
+      '1',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(r.stdout) as Explanation;
+    // The float stem takes most of the kernel time whatever the machine (a third to nine tenths here).
+    expect(e.floatOps.map((o) => o.opType)).toEqual(['Conv']);
+    const advice = e.advice.join('\n');
+    expect(advice).toMatch(/Conv stays in float: \d+% of run time/);
+    expect(advice).toMatch(
+      /Conv 'stem' stays float: it reads the model's float input with 3 channels: .*\(--quantize-input-conv quantizes it anyway\)/,
+    );
+    expect(advice).not.toMatch(/exclude/i);
   }, 60_000);
 
   it('refuses one model with exit 2', async () => {

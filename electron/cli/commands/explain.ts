@@ -4,7 +4,9 @@ import { removeProfileTraces } from '../../engine/bench/profile-trace.js';
 import { benchParams } from '../../engine/bench/run-benchmark.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
-import { inspectModel } from '../../engine/inspect/inspect-model.js';
+import { summarizeModel } from '../../engine/inspect/inspect-model.js';
+import { loadModel } from '../../engine/onnx/load-model.js';
+import { keptFloatByOptions } from '../../engine/quantize/kept-float.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { warnGuesses } from '../guess-warnings.js';
@@ -108,11 +110,15 @@ export const explainCommand: CliCommand = {
       const [a, b] = report.results;
       if (!a?.profile || !b?.profile) throw new StudioError('INTERNAL', 'The benchmark returned no profile.');
       for (const note of warnGuesses(ctx, report.notes)) ctx.stderr.write(`note: ${note}\n`);
+      const loaded = await loadModel(variant);
+      // The quantize report is not at hand here: the nodes the variant's recorded options kept float stand for it.
+      const skippedNodes = keptFloatByOptions(loaded.proto);
       const explanation = explainProfiles({
         original: { p50Ms: a.p50Ms, byOpType: a.profile.byOpType },
         variant: { p50Ms: b.p50Ms, byOpType: b.profile.byOpType },
         int8: int8Support(),
-        variantGraphOps: (await inspectModel(variant)).opCounts,
+        variantGraphOps: summarizeModel(loaded).opCounts,
+        ...(skippedNodes ? { skippedNodes } : {}),
       });
       if (ctx.json) writeJson(ctx, explanation);
       else print(ctx, explanation, iterations);

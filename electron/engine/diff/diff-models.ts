@@ -41,6 +41,7 @@ import { subgraphsOf } from '../onnx/graph-index.js';
 import { tensorByteSize } from '../onnx/tensor-codec.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
 import { describeType } from '../inspect/inspect-model.js';
+import { constantValue, type Located, weightsOf } from './model-weights.js';
 
 const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
 /** Zero counts are read for float weights up to this size (larger ones would cost a second pass over the file). */
@@ -122,7 +123,13 @@ function precisions(
     if (QDQ_OPS.has(node.opType) || node.opType === 'Cast') precision = 'other';
     else if (node.opType === 'MatMulNBits') precision = 'int4';
     else if (INT8_OPS.has(node.opType) || node.input.some((i) => dequantized.has(i))) precision = 'int8';
-    else if (node.input.some((i) => fp16.has(i))) precision = 'float16';
+    // A Constant node whose value is float16 holds an fp16 weight: it and its readers compute in float16, as an
+    // fp16 initializer's readers do.
+    else if (
+      node.input.some((i) => fp16.has(i)) ||
+      constantValue(node)?.dataType === TensorProto_DataType.FLOAT16
+    )
+      precision = 'float16';
     out.set(node, precision);
     if (node.opType === 'DequantizeLinear') node.output.forEach((o) => dequantized.add(o));
     const castsToHalf =
@@ -302,18 +309,6 @@ function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'
   };
 }
 
-/** An initializer and the graph that holds it. */
-interface Located {
-  t: TensorProto;
-  graph: GraphProto;
-}
-
-function initializersOf(main: GraphProto): Located[] {
-  const out: Located[] = [];
-  walkGraphs(main, (graph) => graph.initializer.forEach((t) => out.push({ t, graph })));
-  return out;
-}
-
 /** Names read by quantization ops anywhere in a graph: their scales, zero points and quantized values. */
 function quantizationReads(main: GraphProto): Set<string> {
   const reads = new Set<string>();
@@ -335,23 +330,23 @@ function diffWeights(
   variant: GraphProto,
   walk: NodeWalk,
 ): ModelDiff['weights'] & { addedList: AddedWeight[] } {
-  const originals = initializersOf(original);
-  const variants = initializersOf(variant);
+  const originals = weightsOf(original);
+  const variants = weightsOf(variant);
   const variantPlaces = placesOf(variant);
   const graphPath = (graph: GraphProto, places: Map<GraphProto, GraphPlace>) => {
     const p = places.get(graph)?.path;
     return p ? { graph: p } : {};
   };
   const byName = new Map<string, Located[]>();
-  for (const v of variants) byName.set(v.t.name, [...(byName.get(v.t.name) ?? []), v]);
+  for (const v of variants) byName.set(v.name, [...(byName.get(v.name) ?? []), v]);
   // A variant tensor `W_scale` came from `W` only if the original has no tensor of that name itself.
-  const originalNames = new Set(originals.map((o) => o.t.name));
+  const originalNames = new Set(originals.map((o) => o.name));
   // `W_quantized`, `W_scale`, `W_zero_point`, `W_Q4`, `W_scales`: the original weight is what is left after
   // dropping one or two `_suffix` segments.
   const derivedFrom = new Map<string, Located[]>();
   for (const v of variants) {
-    if (originalNames.has(v.t.name)) continue;
-    let base = v.t.name;
+    if (originalNames.has(v.name)) continue;
+    let base = v.name;
     for (let i = 0; i < 2; i++) {
       const cut = base.lastIndexOf('_');
       if (cut <= 0) break;
@@ -369,8 +364,8 @@ function diffWeights(
       if (found.has(o)) continue;
       const home = walk.paired.get(o.graph);
       const eligible = (c: Located) => !used.has(c) && (!sameGraphOnly || c.graph === home);
-      const same = byName.get(o.t.name)?.find(eligible);
-      const parts = same ? [same] : (derivedFrom.get(o.t.name) ?? []).filter(eligible);
+      const same = byName.get(o.name)?.find(eligible);
+      const parts = same ? [same] : (derivedFrom.get(o.name) ?? []).filter(eligible);
       if (parts.length === 0) continue;
       parts.forEach((p) => used.add(p));
       found.set(o, { ...(same ? { same } : {}), parts });
@@ -379,7 +374,7 @@ function diffWeights(
   const list: WeightDiff[] = originals.map((o) => {
     const t = o.t;
     const base: WeightDiff = {
-      name: t.name,
+      name: o.name,
       change: 'removed',
       dtype: dtypeName(t.dataType),
       shape: shapeOf(t),
@@ -404,7 +399,7 @@ function diffWeights(
       variantDtype: dtypeName(target.dataType),
       variantShape: shapeOf(target),
       variantBytes: parts.reduce((sum, p) => sum + tensorByteSize(p), 0),
-      variantNames: parts.map((p) => p.name),
+      variantNames: match.parts.map((p) => p.name),
       ...(before !== undefined && after !== undefined ? { zeros: { before, after } } : {}),
     };
   });
@@ -412,11 +407,11 @@ function diffWeights(
   const addedList: AddedWeight[] = variants
     .filter((v) => !used.has(v))
     .map((v) => ({
-      name: v.t.name,
+      name: v.name,
       dtype: dtypeName(v.t.dataType),
       shape: shapeOf(v.t),
       bytes: tensorByteSize(v.t),
-      quantization: quantization.has(v.t.name),
+      quantization: quantization.has(v.name),
       ...graphPath(v.graph, variantPlaces),
     }))
     .sort((a, b) => b.bytes - a.bytes);

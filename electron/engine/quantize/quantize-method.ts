@@ -6,14 +6,40 @@ export {
   commonQuantizeOptionsSchema,
   type CommonQuantizeOptions,
 } from '../../../shared/options/quantize-options.js';
-import type { CommonQuantizeOptions } from '../../../shared/options/quantize-options.js';
+import {
+  commonQuantizeOptionsSchema,
+  type CommonQuantizeOptions,
+  int8StaticOptionsSchema,
+} from '../../../shared/options/quantize-options.js';
+import { optionMeta } from '../../../shared/options/option-spec.js';
 
 /** A node left in float, and why (reported to the user). */
 export interface SkippedNode {
   name: string;
   opType: string;
   reason: string;
+  /**
+   * The command-line flag of the option that kept it float (`--exclude-nodes`, `--quantize-input-conv`), when
+   * the user's options rather than a limit of the method decided: `onnx-studio explain` names it as the cure.
+   */
+  option?: string;
 }
+
+/** An option's flag as typed (`--quantize-input-conv`), read from its declaration so the two cannot differ. */
+function flagOf(schema: z.ZodType): string {
+  const flag = optionMeta(schema)?.flag;
+  if (!flag) throw new Error('flagOf: the option declares no flag');
+  return `--${flag}`;
+}
+
+export const EXCLUDE_NODES_FLAG = flagOf(commonQuantizeOptionsSchema.shape.excludeNodes);
+export const QUANTIZE_INPUT_CONV_FLAG = flagOf(int8StaticOptionsSchema.shape.quantizeInputConv);
+
+/** What every method records for a node the user named in --exclude-nodes. */
+export const EXCLUDED_SKIP = {
+  reason: `excluded by ${EXCLUDE_NODES_FLAG}`,
+  option: EXCLUDE_NODES_FLAG,
+} as const satisfies Pick<SkippedNode, 'reason' | 'option'>;
 
 export interface QuantizeProgress {
   /** e.g. 'calibrating', 'quantizing'. */

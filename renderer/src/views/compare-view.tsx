@@ -189,7 +189,11 @@ export function CompareView({
         />
         <OpBreakdownChart rows={breakdown.rows} opTypes={breakdown.opTypes} />
       </div>
-      <ExplainPanel variants={variants} int8={studio.appInfo?.int8} />
+      <ExplainPanel
+        variants={variants}
+        int8={studio.appInfo?.int8}
+        {...(state.workspace ? { workspaceVariants: state.workspace.variants } : {})}
+      />
 
       <CompareTable
         rows={rows}

@@ -6,6 +6,7 @@
  */
 import { useMemo, useState } from 'react';
 import { explainProfiles, type Int8Support, type KernelKind } from '../../../shared/explain.js';
+import type { WorkspaceVariant } from '../../../shared/workspace.js';
 import type { Variant } from '../state/variants.js';
 
 const KIND_LABELS: Record<KernelKind, string> = {
@@ -42,9 +43,12 @@ function KindBar({ label, shares }: { label: string; shares: { kind: KernelKind;
 export function ExplainPanel({
   variants,
   int8,
+  workspaceVariants,
 }: {
   variants: readonly Variant[];
   int8: Int8Support | undefined;
+  /** The workspace's records of the variants: their quantize reports say which nodes stayed float, and why. */
+  workspaceVariants?: readonly WorkspaceVariant[];
 }) {
   const original = variants.find((v) => v.isOriginal);
   const profiled = variants.filter((v) => !v.isOriginal && v.profile);
@@ -58,14 +62,17 @@ export function ExplainPanel({
     const p50 = latency?.stats?.p50Ms;
     const originalP50 = latency?.sameRunOriginalP50Ms;
     if (p50 === undefined || originalP50 === undefined) return undefined;
+    const report = workspaceVariants?.find((w) => w.id === variant.id)?.report;
     return explainProfiles({
       original: { p50Ms: originalP50, byOpType: original.profile.byOpType },
       variant: { p50Ms: p50, byOpType: variant.profile.byOpType },
       int8: int8 ?? { instructions: [], fast: true, source: 'unknown: the host did not say' },
       // A pruned variant runs float kernels only: its advice is about pruning, not about what stayed in float.
       ...(variant.recipe ? { variantOperation: variant.recipe.operation } : {}),
+      // The quantizer's reasons name what kept the float ops float (an option such as --quantize-input-conv).
+      ...(report && 'skippedNodes' in report ? { skippedNodes: report.skippedNodes } : {}),
     });
-  }, [original, variant, int8]);
+  }, [original, variant, int8, workspaceVariants]);
   if (!original || profiled.length === 0) return null;
   return (
     <section className="explain-panel chart-card" data-testid="explain-panel" aria-labelledby="explain-title">

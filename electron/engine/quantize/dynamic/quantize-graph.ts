@@ -20,7 +20,7 @@ import {
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
 import { encodeTensor } from '../../onnx/tensor-codec.js';
 import { allFinite, quantizeWeight } from '../quant-params.js';
-import type { SkippedNode } from '../quantize-method.js';
+import { EXCLUDED_SKIP, type SkippedNode } from '../quantize-method.js';
 import { quantizeColumns } from './column-quant.js';
 import {
   type ConvEmit,
@@ -86,7 +86,14 @@ interface Replacement {
   emit: () => NodeProto[];
 }
 
-class Skip extends Error {}
+class Skip extends Error {
+  /** The flag of the option that kept the node float, when one did (SkippedNode.option). */
+  readonly option: string | undefined;
+  constructor(reason: string, option?: string) {
+    super(reason);
+    this.option = option;
+  }
+}
 
 /** Rewrites a whole model; returns counts and the skipped nodes. */
 export class DynamicQuantizer {
@@ -163,7 +170,12 @@ export class DynamicQuantizer {
         }
       } catch (error) {
         if (!(error instanceof Skip)) throw error;
-        this.#skipped.push({ name: node.name, opType: node.opType, reason: error.message });
+        this.#skipped.push({
+          name: node.name,
+          opType: node.opType,
+          reason: error.message,
+          ...(error.option ? { option: error.option } : {}),
+        });
       }
       this.#done++;
       this.#s.onNode?.(this.#done, this.#total);
@@ -192,8 +204,8 @@ export class DynamicQuantizer {
     this.#quantized += replacements.length;
   }
 
-  #skip(reason: string): never {
-    throw new Skip(reason);
+  #skip(reason: string, option?: string): never {
+    throw new Skip(reason, option);
   }
 
   #plan(
@@ -208,7 +220,7 @@ export class DynamicQuantizer {
       if (node.opType === 'Conv' && !s.explicitOpTypes) this.#skip(CONV_DEFAULT_SKIP_REASON);
       return undefined;
     }
-    if (s.excludeNodes.has(node.name)) this.#skip('excluded by --exclude-nodes');
+    if (s.excludeNodes.has(node.name)) this.#skip(EXCLUDED_SKIP.reason, EXCLUDED_SKIP.option);
     if (claimed.has(node)) this.#skip('already rewritten as part of another node');
     switch (node.opType) {
       case 'MatMul':

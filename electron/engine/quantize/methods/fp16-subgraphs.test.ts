@@ -233,7 +233,7 @@ describe('fp16 converts If / Loop / Scan bodies', () => {
     const model = buildNestedBodies();
     const r = await quantizeInMemory(method, model, { excludeNodes: ['head'] });
     expect(r.skippedNodes).toEqual([
-      { name: 'head', opType: 'MatMul', reason: 'excluded by --exclude-nodes' },
+      { name: 'head', opType: 'MatMul', reason: 'excluded by --exclude-nodes', option: '--exclude-nodes' },
     ]);
     // in_mm; then_mm, else_add; loop_add, loop_tanh; scan_mul, scan_add.
     expect(r.quantizedNodes).toBe(7);
@@ -272,6 +272,7 @@ describe('fp16 converts If / Loop / Scan bodies', () => {
         name: 'else_add',
         opType: 'Add',
         reason: 'excluded by --exclude-nodes (inside loop/body/pick/else_branch)',
+        option: '--exclude-nodes',
       },
     ]);
     expect(constantType(excluded.model, 'b.else')).toBe(DT.FLOAT);

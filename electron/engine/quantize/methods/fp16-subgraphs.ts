@@ -10,7 +10,10 @@ import {
   subgraphsOf,
 } from '../../onnx/graph.js';
 import { walkGraphs } from '../../onnx/walk-graphs.js';
-import type { CommonQuantizeOptions, SkippedNode } from '../quantize-method.js';
+import { EXCLUDED_SKIP, type CommonQuantizeOptions, type SkippedNode } from '../quantize-method.js';
+
+/** Why a node stays float32: the reason alone, or with the flag of the option that decided it. */
+export type KeptFloat = string | Pick<SkippedNode, 'reason' | 'option'>;
 import type { NodeProgress } from '../weight-only/weights.js';
 
 /*
@@ -107,13 +110,16 @@ export function countNodes(graph: GraphProto): number {
 }
 
 /** Why a node holding subgraphs keeps them in float32, or undefined when its bodies are converted. */
-export function keptHolderReason(node: NodeProto, run: Fp16Run): string | undefined {
+export function keptHolderReason(node: NodeProto, run: Fp16Run): KeptFloat | undefined {
+  const inFloat = '; kept in float32 with its subgraphs';
+  if (node.name !== '' && run.common.excludeNodes.includes(node.name)) {
+    return { ...EXCLUDED_SKIP, reason: `${EXCLUDED_SKIP.reason}${inFloat}` };
+  }
   let reason: string | undefined;
-  if (node.name !== '' && run.common.excludeNodes.includes(node.name)) reason = 'excluded by --exclude-nodes';
-  else if (run.options.blockOpTypes.includes(node.opType)) reason = 'in the block list (blockOpTypes)';
+  if (run.options.blockOpTypes.includes(node.opType)) reason = 'in the block list (blockOpTypes)';
   else if (run.blocked.has(node.opType)) reason = 'in the default float16 block list';
   // --op-types is left to the body nodes: If / Loop / Scan compute nothing in float themselves.
-  return reason && `${reason}; kept in float32 with its subgraphs`;
+  return reason && `${reason}${inFloat}`;
 }
 
 /** Progress over the nodes of bodies that stay float32 (the total counts every graph's nodes). */

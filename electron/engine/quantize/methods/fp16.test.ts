@@ -226,7 +226,7 @@ describe('fp16 on the fixtures', () => {
     const cnn = buildCnn({ batch: 4 });
     const r = await quantizeInMemory(method, cnn, { excludeNodes: ['conv2'] }, { blockOpTypes: ['Gemm'] });
     expect(r.skippedNodes).toEqual([
-      { name: 'conv2', opType: 'Conv', reason: 'excluded by --exclude-nodes' },
+      { name: 'conv2', opType: 'Conv', reason: 'excluded by --exclude-nodes', option: '--exclude-nodes' },
       { name: 'fc', opType: 'Gemm', reason: 'in the block list (blockOpTypes)' },
     ]);
     const types = Object.fromEntries(r.model.graph!.initializer.map((t) => [t.name, t.dataType]));

@@ -24,7 +24,7 @@ import { littleEndianBytes, makeAttribute, makeNode, makeRawTensor } from '../..
 import { nodeLabel } from '../../onnx/node-label.js';
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
 import { registerQuantizeMethod } from '../method-registry.js';
-import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
+import { EXCLUDED_SKIP, type QuantizeInput, type QuantizeMethod, type QuantizeOutcome } from '../quantize-method.js';
 import { inferElementTypes } from '../../onnx/element-types.js';
 import {
   NodeProgress,
@@ -38,6 +38,7 @@ import {
   type Fp16Options,
   type Fp16Run,
   type Fp16Scope,
+  type KeptFloat,
   type Use,
   addTo,
   bodiesNote,
@@ -259,10 +260,16 @@ const isFloatIn =
   (name: string): boolean =>
     name !== '' && types.get(name) === F32;
 
-function skip(run: Fp16Run, scope: Fp16Scope, node: NodeProto, reason: string): void {
+function skip(run: Fp16Run, scope: Fp16Scope, node: NodeProto, kept: KeptFloat): void {
   // Skipped body nodes say which body, as diff names it (`loop/body`): their names need not be unique.
   const where = scope.place === '' ? '' : ` (inside ${scope.place})`;
-  run.skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason: `${reason}${where}` });
+  const { reason, option } = typeof kept === 'string' ? { reason: kept, option: undefined } : kept;
+  run.skippedNodes.push({
+    name: nodeLabel(node),
+    opType: node.opType,
+    reason: `${reason}${where}`,
+    ...(option ? { option } : {}),
+  });
 }
 
 /**
@@ -292,10 +299,10 @@ function shapeMathTest(
 }
 
 /** Why a node stays float32, or undefined when it computes in float16. */
-function keptReason(node: NodeProto, run: Fp16Run, shapeMath: boolean): string | undefined {
+function keptReason(node: NodeProto, run: Fp16Run, shapeMath: boolean): KeptFloat | undefined {
   const { common, options, blocked } = run;
   if (!isDefaultDomain(node.domain)) return `op of domain '${node.domain}'; kept in float32`;
-  if (node.name !== '' && common.excludeNodes.includes(node.name)) return 'excluded by --exclude-nodes';
+  if (node.name !== '' && common.excludeNodes.includes(node.name)) return EXCLUDED_SKIP;
   if (common.opTypes && !common.opTypes.includes(node.opType)) return 'not in --op-types';
   if (options.blockOpTypes.includes(node.opType)) return 'in the block list (blockOpTypes)';
   if (blocked.has(node.opType)) return 'in the default float16 block list';

@@ -401,7 +401,7 @@ describe('int4 on the fixtures', () => {
     expect(nbits(onlyMatMul.model).map((n) => n.name)).toEqual(['fc2_matmul']);
     const excluded = await quantizeInMemory(method, mlp, { excludeNodes: ['fc1'] });
     expect(excluded.skippedNodes).toEqual([
-      { name: 'fc1', opType: 'Gemm', reason: 'excluded by --exclude-nodes' },
+      { name: 'fc1', opType: 'Gemm', reason: 'excluded by --exclude-nodes', option: '--exclude-nodes' },
     ]);
     expect(countOps(excluded.model, 'Gemm')).toBe(1);
     const cnn = await quantizeInMemory(method, buildCnn());

@@ -90,9 +90,15 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
   for (const scope of graphScopes(model)) {
     for (const node of scope.graph.node) {
       const selection = selectNode(node, common, INT4_OP_TYPES);
-      if (selection.kind === 'skip')
-        skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason: selection.reason });
-      else if (selection.kind === 'candidate') candidates.push({ scope, node });
+      if (selection.kind === 'skip') {
+        const { reason, option } = selection;
+        skippedNodes.push({
+          name: nodeLabel(node),
+          opType: node.opType,
+          reason,
+          ...(option ? { option } : {}),
+        });
+      } else if (selection.kind === 'candidate') candidates.push({ scope, node });
     }
   }
 

@@ -592,6 +592,7 @@ describe('int8-dynamic: selection, Conv, progress and cancellation', () => {
       name: 'layer0.fc1',
       opType: 'MatMul',
       reason: 'excluded by --exclude-nodes',
+      option: '--exclude-nodes',
     });
     expect(node(excluded.model, 'layer0.fc1').opType).toBe('MatMul');
     expect(excluded.model.graph!.initializer.some((t) => t.name === 'layer0.fc1.weight')).toBe(true);

@@ -310,7 +310,7 @@ describe('int8-static on the conv fixture', () => {
       common: { excludeNodes: ['sep.pw'] },
     });
     expect(q.report.skippedNodes).toEqual([
-      { name: 'sep.pw', opType: 'Conv', reason: 'excluded by --exclude-nodes' },
+      { name: 'sep.pw', opType: 'Conv', reason: 'excluded by --exclude-nodes', option: '--exclude-nodes' },
     ]);
     const run = await optimizedOps(q.file);
     expect(count(run, 'QLinearConv')).toBe(4);
@@ -371,7 +371,7 @@ describe('int8-static on other fixtures', () => {
       common: { excludeNodes: ['fc2_matmul'] },
     });
     expect(excluded.report.skippedNodes).toEqual([
-      { name: 'fc2_matmul', opType: 'Gemm', reason: 'excluded by --exclude-nodes' },
+      { name: 'fc2_matmul', opType: 'Gemm', reason: 'excluded by --exclude-nodes', option: '--exclude-nodes' },
     ]);
     expect(count(await optimizedOps(excluded.file), 'QGemm')).toBe(1);
   });

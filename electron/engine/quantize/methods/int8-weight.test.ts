@@ -325,7 +325,7 @@ describe('int8-weight on the fixtures', () => {
     const excluded = await quantizeInMemory(method, cnn, { excludeNodes: ['conv2'] });
     expect(excluded.quantizedNodes).toBe(2);
     expect(excluded.skippedNodes).toEqual([
-      { name: 'conv2', opType: 'Conv', reason: 'excluded by --exclude-nodes' },
+      { name: 'conv2', opType: 'Conv', reason: 'excluded by --exclude-nodes', option: '--exclude-nodes' },
     ]);
     expect(excluded.model.graph!.initializer.find((t) => t.name === 'conv2.weight')?.dataType).toBe(DT.FLOAT);
     const unknown = await quantizeInMemory(method, cnn, { opTypes: ['Conv', 'LSTM'] });
@@ -390,7 +390,12 @@ describe('int8-weight through quantizeModel', () => {
     expect(report.method).toBe('int8-weight');
     expect(report.quantizedNodes).toBe(1);
     expect(report.skippedNodes).toEqual([
-      { name: 'fc2_matmul', opType: 'MatMul', reason: 'excluded by --exclude-nodes' },
+      {
+        name: 'fc2_matmul',
+        opType: 'MatMul',
+        reason: 'excluded by --exclude-nodes',
+        option: '--exclude-nodes',
+      },
     ]);
     expect(report.outputBytes).toBeLessThan(report.inputBytes * 0.5);
     const loaded = await loadModel(output);

@@ -117,7 +117,13 @@ async function quantizeInt8Weights(
       const selection = selectNode(node, common, INT8_WEIGHT_OP_TYPES);
       if (selection.kind === 'ignore') continue;
       if (selection.kind === 'skip') {
-        skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason: selection.reason });
+        const { reason, option } = selection;
+        skippedNodes.push({
+          name: nodeLabel(node),
+          opType: node.opType,
+          reason,
+          ...(option ? { option } : {}),
+        });
         continue;
       }
       candidates.push({ scope, node, slot: SLOTS.get(node.opType)! });

@@ -105,7 +105,7 @@ describe('planQdq', () => {
     const graph = await convGraph();
     const plan = planQdq(graph, options(graph, { excludeNodes: new Set(['stem.conv']) }));
     expect(plan.skipped).toEqual([
-      { name: 'stem.conv', opType: 'Conv', reason: 'excluded by --exclude-nodes' },
+      { name: 'stem.conv', opType: 'Conv', reason: 'excluded by --exclude-nodes', option: '--exclude-nodes' },
     ]);
     const old = planQdq(graph, options(graph, { qlinearOps: false }));
     expect(old.skipped.filter((s) => s.opType === 'Conv')).toHaveLength(5);

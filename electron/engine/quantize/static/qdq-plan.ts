@@ -8,7 +8,7 @@ import {
   topologicalOrder,
 } from '../../onnx/graph.js';
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
-import type { SkippedNode } from '../quantize-method.js';
+import { EXCLUDED_SKIP, QUANTIZE_INPUT_CONV_FLAG, type SkippedNode } from '../quantize-method.js';
 
 /*
  * Which tensors of a float graph get QuantizeLinear/DequantizeLinear, so that onnxruntime's CPU provider
@@ -259,19 +259,37 @@ export function inputConvStaysFloat(node: NodeProto, index: GraphIndex): boolean
   );
 }
 
+/**
+ * Why the input-conv rule keeps `node` float, as the quantize report says it (and `onnx-studio explain`, which
+ * finds the same node in a variant); undefined when the rule does not hold.
+ */
+export function inputConvReason(node: NodeProto, index: GraphIndex): SkippedNode | undefined {
+  if (!inputConvStaysFloat(node, index)) return undefined;
+  const channels = inputChannels(node, index)!;
+  return {
+    name: originalNodeName(node.name) || (node.output[0] ?? ''),
+    opType: node.opType,
+    reason:
+      `it reads the model's float input with ${channels} channel${channels === 1 ? '' : 's'}: onnxruntime's ` +
+      'int8 convolution is slower than float there, and the input would need a full-size QuantizeLinear ' +
+      `(${QUANTIZE_INPUT_CONV_FLAG} quantizes it anyway)`,
+    option: QUANTIZE_INPUT_CONV_FLAG,
+  };
+}
+
 /** A Conv's input channels (weight [C_out, C_in / group, ...] x group), when its weight is a constant. */
 function inputChannels(node: NodeProto, index: GraphIndex): number | undefined {
   const w = resolveConstant(index, node.input[1] ?? '');
   return w && w.dims.length >= 3 ? (w.dims[1] ?? 0) * intAttribute(node, 'group', 1) : undefined;
 }
 
-/** Checks a compute node; returns the candidate, or the reason it stays float. */
+/** Checks a compute node; returns the candidate, or why it stays float. */
 function examineCompute(
   node: NodeProto,
   role: Role,
   index: GraphIndex,
   options: PlanOptions,
-): Candidate | string {
+): Candidate | string | SkippedNode {
   const isFloat = (name: string): boolean => options.types.get(name) === DT.FLOAT;
   const inputs = node.input;
   const activationSlots: number[] = [];
@@ -283,14 +301,8 @@ function examineCompute(
       if (w.dims.length < 3) return `the weight has rank ${w.dims.length}`;
       if (findConstant(index, inputs[0] ?? '', { searchOuterScopes: false }))
         return 'the input is a constant';
-      if (options.floatInputConv && inputConvStaysFloat(node, index)) {
-        const channels = inputChannels(node, index)!;
-        return (
-          `it reads the model's float input with ${channels} channel${channels === 1 ? '' : 's'}: onnxruntime's ` +
-          'int8 convolution is slower than float there, and the input would need a full-size QuantizeLinear ' +
-          '(--quantize-input-conv quantizes it anyway)'
-        );
-      }
+      const inputConv = options.floatInputConv ? inputConvReason(node, index) : undefined;
+      if (inputConv) return inputConv;
       const out = w.dims[0] ?? 0;
       let bias: PlannedNode['bias'];
       if (inputs[2]) {
@@ -400,11 +412,12 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
   const skipped: QdqPlan['skipped'] = [];
   const order = topologicalOrder(index);
   const isFloat = (name: string): boolean => options.types.get(name) === DT.FLOAT;
-  const skip = (node: NodeProto, reason: string): void => {
+  const skip = (node: NodeProto, reason: string, option?: string): void => {
     skipped.push({
       name: originalNodeName(node.name) || (node.output[0] ?? ''),
       opType: node.opType,
       reason,
+      ...(option ? { option } : {}),
     });
   };
   const excluded = (node: NodeProto): boolean =>
@@ -419,7 +432,7 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
     const role = COMPUTE_OPS[node.opType];
     if (!role) continue;
     if (excluded(node)) {
-      skip(node, 'excluded by --exclude-nodes');
+      skip(node, EXCLUDED_SKIP.reason, EXCLUDED_SKIP.option);
       continue;
     }
     if (!options.qlinearOps && (role === 'conv' || role === 'matmul')) {
@@ -433,6 +446,10 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
     if (typeof result === 'string') {
       // Integer arithmetic (shape computations: Shape -> Mul -> Reshape) was never a candidate: not reported.
       if (!computesOnIntegers(node, options.types)) skip(node, result);
+      continue;
+    }
+    if (!('role' in result)) {
+      skipped.push(result);
       continue;
     }
     candidates.set(node, result);

@@ -12,7 +12,7 @@ import {
 } from '../../onnx/graph.js';
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
 import { tensorByteSize } from '../../onnx/tensor-codec.js';
-import type { CommonQuantizeOptions, QuantizeProgress } from '../quantize-method.js';
+import { type CommonQuantizeOptions, EXCLUDED_SKIP, type QuantizeProgress } from '../quantize-method.js';
 
 /*
  * What the weight-only methods share: walking the main graph and its subgraphs with indexes that
@@ -41,7 +41,11 @@ export function graphScopes(model: ModelProto): GraphScope[] {
 }
 
 /** Whether a node is a candidate: its op type is supported and selected; or why it is left out. */
-export type Selection = { kind: 'candidate' } | { kind: 'ignore' } | { kind: 'skip'; reason: string };
+export type Selection =
+  | { kind: 'candidate' }
+  | { kind: 'ignore' }
+  /** `option`: the flag of the option that kept it float (SkippedNode.option). */
+  | { kind: 'skip'; reason: string; option?: string };
 
 export function selectNode(
   node: NodeProto,
@@ -51,7 +55,7 @@ export function selectNode(
   if (!isDefaultDomain(node.domain) || !supported.has(node.opType)) return { kind: 'ignore' };
   if (common.opTypes && !common.opTypes.includes(node.opType)) return { kind: 'ignore' };
   if (node.name !== '' && common.excludeNodes.includes(node.name)) {
-    return { kind: 'skip', reason: 'excluded by --exclude-nodes' };
+    return { kind: 'skip', ...EXCLUDED_SKIP };
   }
   return { kind: 'candidate' };
 }
