@@ -47,7 +47,8 @@ export interface TuneOriginal {
   accuracy?: number;
 }
 
-export type TuneStop = 'searched' | 'max-trials' | 'time-limit' | 'cancelled';
+/** Why the search ended; `incomplete` only for a collected sweep some of whose trials have no result yet. */
+export type TuneStop = 'searched' | 'max-trials' | 'time-limit' | 'cancelled' | 'incomplete';
 
 export interface TuneOutcome {
   model: string;

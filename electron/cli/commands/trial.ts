@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { StudioError } from '../../engine/errors.js';
 import { runTrial } from '../../engine/sweep/run-trial.js';
+import { readSweep } from '../../engine/sweep/sweep-format.js';
 import type { CliCommand } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { cliVersion } from '../version.js';
@@ -31,6 +32,9 @@ export const trialCommand: CliCommand = {
       throw new StudioError('BAD_REQUEST', 'Missing DIR: pass the sweep folder `tune --emit` wrote.');
     if (extra.length > 0)
       throw new StudioError('BAD_REQUEST', `trial takes one folder, got also: ${extra.join(' ')}.`);
+    const dir = path.resolve(dirArg);
+    // The folder first: a missing --index matters only once DIR holds a sweep.
+    readSweep(dir);
     const fromEnv = INDEX_VARIABLES.find((v) => process.env[v] !== undefined);
     const rawIndex =
       typeof ctx.values.index === 'string' ? ctx.values.index : fromEnv ? process.env[fromEnv]! : undefined;
@@ -42,7 +46,6 @@ export const trialCommand: CliCommand = {
     const index = whole('--index', rawIndex);
     const threads =
       typeof ctx.values.threads === 'string' ? whole('--threads', ctx.values.threads) : undefined;
-    const dir = path.resolve(dirArg);
     const run = await runTrial({
       dir,
       index,

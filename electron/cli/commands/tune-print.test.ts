@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { TuneOutcome, TuneTrial } from '../../../shared/tune.js';
-import { printTuneOutcome } from './tune-print.js';
+import { noChoiceLines, noChoiceMessage, printTuneOutcome } from './tune-print.js';
 
 /*
  * The printed outcome refers to trials by their numbers, which are not positions in the list: a collected
@@ -68,5 +68,20 @@ describe('printTuneOutcome', () => {
     const text = printed(outcome, undefined, []);
     expect(text).toContain('Closest: #3 int8-static percentile');
     expect(text).toContain('2 trials collected');
+  });
+
+  it('does not tell to loosen the budget when every trial failed: no budget was tried', () => {
+    const failed = (index: number, error: string): TuneTrial => ({
+      ...trial(index, `int8-static ${index}`, 0),
+      status: 'failed',
+      error,
+    });
+    const outcome: TuneOutcome = { ...base, trials: [failed(0, 'out of memory'), failed(1, 'a crash')] };
+    const text = printed(outcome);
+    expect(text).toContain("Every trial failed (see each trial's error), so no budget was tried");
+    expect(text).not.toContain('Loosen the budget');
+    // --json's message is the same sentences.
+    expect(text).toContain(noChoiceLines(outcome).join('\n'));
+    expect(noChoiceMessage(outcome)).toBe(noChoiceLines(outcome).join(' '));
   });
 });

@@ -27,6 +27,7 @@ const STOPS: Record<TuneOutcome['stoppedBy'], string> = {
   'max-trials': 'the trial limit (--max-trials) was reached',
   'time-limit': 'the time limit (--time-limit) was reached',
   cancelled: 'it was cancelled',
+  incomplete: 'some trials of the sweep have no result yet',
 };
 
 /** The trials table, the Pareto front, the sensitivity top and the choice (or the closest miss). */
@@ -104,29 +105,47 @@ export function printTuneOutcome(
       lines.push(
         `Wrote ${written} (its recipe is in its metadata: onnx-studio recipe ${written}) and every trial to ${outcomePathOf(written!)}.`,
       );
-  } else {
-    const closest = trialNumbered(outcome, outcome.closest);
-    const meeting = outcome.trials.filter((t) => t.meetsBudget).length;
-    const objective = outcome.objective === 'latency' ? 'p50 latency' : 'size';
-    lines.push(
-      `No variant meets the budget and beats the original${outcome.stoppedBy === 'cancelled' ? ' (cancelled)' : ''}: nothing was written.`,
-    );
-    if (closest && meeting > 0)
-      lines.push(
-        `${meeting} trial${meeting > 1 ? 's meet' : ' meets'} the budget, but none is at least 3% better than the original on ${objective}: the best, #${closest.index} ${closest.name}, is at ${ratio(outcome.objective === 'latency' ? closest.p50Ratio : closest.sizeRatio)}.`,
-        outcome.objective === 'latency'
-          ? 'On this machine and these input shapes compression does not pay off in latency; `onnx-studio explain` shows why, or try --objective size.'
-          : 'Allow pruning (--allow-pruning) or a looser budget for a smaller file.',
-      );
-    else {
-      if (closest)
-        lines.push(
-          `Closest: #${closest.index} ${closest.name}: ${quality(closest, outcome)}, ${ratio(closest.sizeRatio)} size, ${ratio(closest.p50Ratio)} p50.`,
-        );
-      lines.push(
-        'Loosen the budget, give more calibration data, or allow more trials (--max-trials, --time-limit).',
-      );
-    }
-  }
+  } else lines.push(...noChoiceLines(outcome));
   out.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Why nothing was chosen, and what to do: what text mode prints after the table, and `message` in the JSON of
+ * a run that exits 3.
+ */
+export function noChoiceLines(outcome: TuneOutcome): string[] {
+  const lines: string[] = [];
+  const closest = trialNumbered(outcome, outcome.closest);
+  const meeting = outcome.trials.filter((t) => t.meetsBudget).length;
+  const objective = outcome.objective === 'latency' ? 'p50 latency' : 'size';
+  lines.push(
+    `No variant meets the budget and beats the original${outcome.stoppedBy === 'cancelled' ? ' (cancelled)' : ''}: nothing was written.`,
+  );
+  if (closest && meeting > 0)
+    lines.push(
+      `${meeting} trial${meeting > 1 ? 's meet' : ' meets'} the budget, but none is at least 3% better than the original on ${objective}: the best, #${closest.index} ${closest.name}, is at ${ratio(outcome.objective === 'latency' ? closest.p50Ratio : closest.sizeRatio)}.`,
+      outcome.objective === 'latency'
+        ? 'On this machine and these input shapes compression does not pay off in latency; `onnx-studio explain` shows why, or try --objective size.'
+        : 'Allow pruning (--allow-pruning) or a looser budget for a smaller file.',
+    );
+  else if (outcome.trials.length > 0 && outcome.trials.every((t) => t.status === 'failed'))
+    // No budget was tried: loosening it cannot help.
+    lines.push(
+      "Every trial failed (see each trial's error), so no budget was tried: fix what the errors say and run again.",
+    );
+  else {
+    if (closest)
+      lines.push(
+        `Closest: #${closest.index} ${closest.name}: ${quality(closest, outcome)}, ${ratio(closest.sizeRatio)} size, ${ratio(closest.p50Ratio)} p50.`,
+      );
+    lines.push(
+      'Loosen the budget, give more calibration data, or allow more trials (--max-trials, --time-limit).',
+    );
+  }
+  return lines;
+}
+
+/** noChoiceLines as one paragraph, for `--json`. */
+export function noChoiceMessage(outcome: TuneOutcome): string {
+  return noChoiceLines(outcome).join(' ');
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { fieldsOf } from '../../../shared/options/method-catalog.js';
 import {
   SWEEP_TARGETS,
+  type SweepOptions,
   type SweepTarget,
   sweepOptionsSchema,
 } from '../../../shared/options/sweep-options.js';
@@ -14,13 +15,45 @@ import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { optionsFromFieldFlags } from '../method-flags.js';
 import { cliVersion } from '../version.js';
-import { EXIT_BUDGET_NOT_MET, printTuneOutcome } from './tune-print.js';
+import { EXIT_BUDGET_NOT_MET, noChoiceMessage, printTuneOutcome } from './tune-print.js';
 
 /** `tune --emit` and `tune --collect`: a sweep for a cluster, and its results merged. */
 
 export const SWEEP_FIELDS = fieldsOf(
   z.toJSONSchema(sweepOptionsSchema, { io: 'input' }) as Parameters<typeof fieldsOf>[0],
 );
+
+/** Which scheduler each sweep option is for (a Record, so a new option must say). */
+const OPTION_TARGET: Record<keyof SweepOptions, SweepTarget> = {
+  partition: 'slurm',
+  time: 'slurm',
+  cpusPerTask: 'slurm',
+  image: 'k8s',
+  parallelism: 'k8s',
+  volumeClaim: 'k8s',
+  mountPath: 'k8s',
+  cpu: 'k8s',
+  memory: 'k8s',
+};
+
+/**
+ * Refuses the sweep flags that do nothing here: any of them without --emit, and the other scheduler's with it
+ * (`--emit slurm --image ...` would otherwise be dropped without a word).
+ */
+export function refuseSweepFlags(ctx: CliContext, target: SweepTarget | undefined): void {
+  for (const field of SWEEP_FIELDS) {
+    const flag = field.flag;
+    const wants = OPTION_TARGET[field.name as keyof SweepOptions];
+    if (!flag || ctx.values[flag] === undefined || wants === target) continue;
+    const name = wants === 'k8s' ? 'Kubernetes' : 'Slurm';
+    throw new StudioError(
+      'BAD_REQUEST',
+      target
+        ? `--${flag} is for a ${name} sweep (--emit ${wants}), not --emit ${target}: leave it out.`
+        : `--${flag} is for a ${name} sweep: use it with --emit ${wants} DIR, or leave it out.`,
+    );
+  }
+}
 
 /** `--emit slurm|k8s DIR`: the target and the folder (the positional after MODEL), or undefined. */
 export function emitTarget(
@@ -58,6 +91,7 @@ export async function emitCommand(
       dir: emitted.dir,
       trials: emitted.trials,
       skipped: emitted.skipped,
+      beyondMaxTrials: emitted.beyondMaxTrials,
       schedulerFile: emitted.schedulerFile,
       submit: emitted.submit,
     });
@@ -68,6 +102,9 @@ export async function emitCommand(
       `Wrote a sweep of ${emitted.trials.length} trials to ${emitted.dir}:`,
       ...emitted.trials.map((t) => `  ${String(t.index).padStart(3)}  ${t.name}`),
       ...emitted.skipped.map((s) => `  not ${s.name}: ${s.why}`),
+      ...emitted.beyondMaxTrials.map(
+        (name) => `  not ${name}: beyond --max-trials ${request.options.maxTrials}, as in a local tune`,
+      ),
       '',
       `Scheduler file: ${emitted.schedulerFile}`,
       `Submit:         ${emitted.submit}`,
@@ -86,6 +123,7 @@ export async function collectCommand(ctx: CliContext, dirArg: string): Promise<n
       'BAD_REQUEST',
       `--collect reads the sweep folder only, got also: ${ctx.positionals.join(' ')}.`,
     );
+  refuseSweepFlags(ctx, undefined);
   const dir = path.resolve(dirArg);
   const collected = await collectSweep(dir);
   const first = collected.machines[0];
@@ -100,7 +138,20 @@ export async function collectCommand(ctx: CliContext, dirArg: string): Promise<n
     written = output;
   }
   if (ctx.json) {
-    writeJson(ctx, { ...collected, output: written ?? null });
+    // Each machine's outcome as `tune --json` has it: `output` is where its choice was copied (only the first
+    // machine's is), `message` why nothing was chosen. No `outcomeFile`: --collect writes no .tune.json.
+    const machines = collected.machines.map((m) => {
+      const copied = m === first ? written : undefined;
+      return {
+        ...m,
+        outcome: {
+          ...m.outcome,
+          output: copied ?? null,
+          message: m.chosenVariant ? null : noChoiceMessage(m.outcome),
+        },
+      };
+    });
+    writeJson(ctx, { ...collected, machines, output: written ?? null });
   } else {
     const lines: string[] = [
       `Sweep ${dir}: ${collected.trials} trials, ${collected.trials - collected.missing.length} finished.`,

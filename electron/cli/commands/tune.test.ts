@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TuneOutcome } from '../../../shared/tune.js';
+import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
 import { cosineSimilarity } from '../../engine/evaluate/fidelity-metrics.js';
 import { makeNode } from '../../engine/onnx/graph-build.js';
 import { buildIfModel, modelBytes, randomFloats } from '../../engine/testing/model-fixtures.js';
@@ -16,7 +17,7 @@ import { runCliInProcess } from '../testing/run-cli.js';
  * electron/engine/tune/tune-search.test.ts.
  */
 
-type TuneJson = TuneOutcome & { output: string | null; outcomeFile: string | null };
+type TuneJson = TuneOutcome & { output: string | null; outcomeFile: string | null; message: string | null };
 
 let tmp: ReturnType<typeof makeTempDir>;
 let files: ReturnType<typeof writeOutlierMlpCase>;
@@ -85,6 +86,12 @@ describe('onnx-studio tune', () => {
     expect(json.chosen).toBeUndefined();
     expect(json.closest).toBe(0);
     expect(json.stoppedBy).toBe('max-trials');
+    // The JSON says why, in the words text mode prints.
+    expect(json.message).toMatch(
+      /^No variant meets the budget and beats the original: nothing was written\. /,
+    );
+    expect(json.message).toContain(`Closest: #0 ${json.trials[0]!.name}`);
+    expect(json.message).toContain('Loosen the budget');
   }, 60_000);
 
   it('tries the MatMul recipes on a model whose MatMuls are all inside If branches', async () => {
@@ -142,5 +149,69 @@ describe('onnx-studio tune', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--min-cosine');
     expect(fs.existsSync(o)).toBe(false);
+  });
+});
+
+describe('onnx-studio tune refuses, before any trial, what every trial would fail on (exit 2)', () => {
+  /** Samples of 7 values for a model that takes 64. */
+  let wrong: string;
+  beforeAll(() => {
+    wrong = path.join(tmp.dir, 'wrong.npy');
+    fs.writeFileSync(wrong, encodeNpyArray(new Float32Array(5 * 7), 'float32', [5, 7]));
+  });
+  const refused = async (flag: string, ...args: string[]) => {
+    const out = path.join(tmp.dir, 'refused.onnx');
+    const r = await runCliInProcess(['tune', files.model, '-o', out, '--min-cosine', '0.9', ...args]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`onnx-studio: ${flag}`);
+    // Refused up front: no trial started.
+    expect(r.stderr).not.toMatch(/#0 /);
+    expect(fs.existsSync(out)).toBe(false);
+    return r.stderr;
+  };
+
+  it('evaluation data that does not fit the model', async () => {
+    const stderr = await refused(
+      '--data does not fit the model',
+      '--data',
+      wrong,
+      '--calib-data',
+      files.calib,
+    );
+    expect(stderr).toContain("Input 'input'");
+  }, 60_000);
+
+  it('calibration data that does not fit the model', async () => {
+    await refused('--calib-data does not fit the model', '--data', files.data, '--calib-data', wrong);
+  }, 60_000);
+
+  it('an execution provider this machine lacks', async () => {
+    const missing = process.platform === 'win32' ? 'coreml' : 'dml';
+    await refused(
+      `The ${missing} execution provider is not available here`,
+      '--data',
+      files.data,
+      '--ep',
+      missing,
+    );
+  }, 60_000);
+
+  it('an existing OUT.tune.json without --force', async () => {
+    const out = path.join(tmp.dir, 'kept.onnx');
+    const outcome = path.join(tmp.dir, 'kept.tune.json');
+    fs.writeFileSync(outcome, 'mine');
+    const r = await runCliInProcess([
+      'tune',
+      files.model,
+      '-o',
+      out,
+      '--data',
+      files.data,
+      '--min-cosine',
+      '0.9',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${outcome} already exists. Pass --force to replace it.`);
+    expect(fs.readFileSync(outcome, 'utf8')).toBe('mine');
   });
 });

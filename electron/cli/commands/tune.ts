@@ -17,7 +17,8 @@ import {
 import { guessedValuesNote } from '../../engine/runtime/synthetic-feeds.js';
 import { runTune } from '../../engine/tune/run-tune.js';
 import { jobInputs } from '../../engine/tune/tune-runner.js';
-import { collectCommand, emitCommand, emitTarget, SWEEP_FIELDS } from './tune-sweep.js';
+import { checkTuneData } from '../../engine/tune/tune-data.js';
+import { collectCommand, emitCommand, emitTarget, refuseSweepFlags, SWEEP_FIELDS } from './tune-sweep.js';
 import type { TrialRunner } from '../../engine/tune/tune-search.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
@@ -27,7 +28,7 @@ import { warnGuesses } from '../guess-warnings.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
 import { optionsFromFieldFlags } from '../method-flags.js';
 import { cliVersion } from '../version.js';
-import { EXIT_BUDGET_NOT_MET, outcomePathOf, printTuneOutcome } from './tune-print.js';
+import { EXIT_BUDGET_NOT_MET, noChoiceMessage, outcomePathOf, printTuneOutcome } from './tune-print.js';
 
 /** The tune options' fields, as the method catalog gives them to the app's form. */
 const TUNE_FIELDS = methodCatalog().tune;
@@ -50,7 +51,7 @@ export const tuneCommand: CliCommand = {
     ...SHAPE_HELP,
     '  --json                    print the whole outcome as one JSON object (fields in docs/cli.md)',
     'Beyond one machine (README, "Beyond one machine"):',
-    '  --emit slurm|k8s DIR      write the sweep (one trial per index) for a cluster instead of running it here',
+    '  --emit slurm|k8s DIR      write the sweep (one trial per index, at most --max-trials) for a cluster instead',
     ...fieldHelp(SWEEP_FIELDS),
     "  --collect DIR             merge a sweep's results: the same table, front and choice (-o copies the choice)",
   ].join('\n'),
@@ -84,8 +85,11 @@ export const tuneCommand: CliCommand = {
     if (!emit && !output.toLowerCase().endsWith('.onnx'))
       throw new StudioError('BAD_REQUEST', `OUT must end in .onnx, got ${output}.`);
     const force = ctx.values.force === true;
-    if (!emit && fs.existsSync(output) && !force)
-      throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
+    // The outcome beside OUT is an output too: refused here, not after a search of many minutes.
+    for (const file of emit ? [] : [output, outcomePathOf(output)])
+      if (fs.existsSync(file) && !force)
+        throw new StudioError('BAD_REQUEST', `${file} already exists. Pass --force to replace it.`);
+    refuseSweepFlags(ctx, emit?.target);
     const options = optionsFromFieldFlags(tuneOptionsSchema, TUNE_FIELDS, ctx.values);
     const budget = budgetOf(options);
     if (!budget.ok) throw new StudioError('BAD_REQUEST', budget.message);
@@ -114,7 +118,13 @@ export const tuneCommand: CliCommand = {
     const inputs = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
     const guesses = await syntheticGuesses(model, inputs, [evaluation.spec, calibration.spec]);
     warnGuesses(ctx, guesses);
-    if (emit)
+    const dataFlags = { evaluation: '--data', calibration: calibFlag ? '--calib-data' : '--data' };
+    if (emit) {
+      // A local tune checks its data in runTune; a sweep's is checked before the folder is written.
+      await checkTuneData(model, inputs, [
+        { flag: dataFlags.evaluation, ref: evaluation },
+        { flag: dataFlags.calibration, ref: calibration },
+      ]);
       return emitCommand(ctx, {
         modelPath: model,
         target: emit.target,
@@ -127,6 +137,7 @@ export const tuneCommand: CliCommand = {
         inputs: jobInputs(inputs),
         force,
       });
+    }
 
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-tune-'));
     const backend = new StudioBackend({
@@ -157,6 +168,8 @@ export const tuneCommand: CliCommand = {
         labelled: typeof ctx.values.labels === 'string',
         calibration: { spec: calibration.spec, baseDir: calibration.baseDir },
         inputs,
+        dataFlags,
+        providers: () => backend.engine.call('providers', {}, { signal: search.signal }),
         signal: search.signal,
         onStage: say,
         onTrial: (t, ended) => {
@@ -246,6 +259,7 @@ async function finish(
       ...outcome,
       output: written ?? null,
       outcomeFile: written ? outcomePathOf(output) : null,
+      message: written ? null : noChoiceMessage(outcome),
     });
   else printTuneOutcome(ctx.stdout, outcome, written);
   if (outcome.stoppedBy === 'cancelled') return 130;

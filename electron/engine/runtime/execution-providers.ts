@@ -140,9 +140,14 @@ function sentence(text: string): string {
 export async function ensureProviderAvailable(name: ExecutionProvider): Promise<void> {
   const status = await probeProvider(name);
   if (status.available) return;
-  throw new StudioError(
+  throw providerUnavailableError(status);
+}
+
+/** The BAD_REQUEST error for a provider a probe found unavailable (also for probes made in another process). */
+export function providerUnavailableError(status: ProviderStatus): StudioError {
+  return new StudioError(
     'BAD_REQUEST',
-    `The ${name} execution provider is not available here: ${sentence(status.reason ?? 'unknown reason')} ${status.hint ?? ''} ` +
+    `The ${status.name} execution provider is not available here: ${sentence(status.reason ?? 'unknown reason')} ${status.hint ?? ''} ` +
       `(\`onnx-studio bench --list-providers\` shows what works on this machine; cpu always does.)`,
     status.reason === undefined ? undefined : { detail: status.reason },
   );

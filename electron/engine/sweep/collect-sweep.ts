@@ -11,6 +11,7 @@ import {
   closestTrial,
   paretoFront,
   type TuneOutcome,
+  type TuneStop,
   type TuneTrial,
   withinBudget,
 } from '../../../shared/tune.js';
@@ -58,6 +59,10 @@ export async function collectSweep(dir: string): Promise<CollectedSweep> {
   for (const r of results)
     groups.set(machineKey(r.machine), [...(groups.get(machineKey(r.machine)) ?? []), r]);
   const notes: string[] = [];
+  // What a local tune's outcome says about the candidates it did not try.
+  const skipped = (sweep.skipped ?? []).map((s) => `Not ${s.name}: ${s.why}.`);
+  const stoppedBy: TuneStop =
+    missing.length > 0 ? 'incomplete' : sweep.beyondMaxTrials?.length ? 'max-trials' : 'searched';
   if (groups.size > 1)
     notes.push(
       `The results come from ${groups.size} different machines: latency is compared only between results of one machine, so each machine gets its own front and choice.`,
@@ -83,9 +88,9 @@ export async function collectSweep(dir: string): Promise<CollectedSweep> {
         pareto: paretoFront(trials, sweep.options.objective, sweep.budget),
         ...(chosen ? { chosen: chosen.index } : {}),
         ...(closest ? { closest: closest.index } : {}),
-        stoppedBy: 'searched',
+        stoppedBy,
         seconds: trials.reduce((sum, t) => sum + t.seconds, 0),
-        notes: [...notes],
+        notes: [...skipped, ...notes],
       };
       return {
         machine: group[0]!.machine,

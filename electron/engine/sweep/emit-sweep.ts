@@ -48,6 +48,8 @@ export interface EmitResult {
   dir: string;
   trials: TrialSpec[];
   skipped: { name: string; why: string }[];
+  /** Candidates left out because --max-trials is reached before them. */
+  beyondMaxTrials: string[];
   /** The scheduler's file: DIR/sweep.sbatch or DIR/job.yaml. */
   schedulerFile: string;
   /** The command that submits it. */
@@ -64,6 +66,23 @@ function place(from: string, to: string): void {
   else fs.copyFileSync(from, to, fs.constants.COPYFILE_FICLONE);
 }
 
+/** Refuses a sweep folder that is a file, or lies under one (mkdir would fail with a bare ENOTDIR). */
+function refuseFileInPath(dir: string): void {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if (fs.existsSync(at)) {
+      if (!fs.statSync(at).isDirectory())
+        throw new StudioError(
+          'BAD_REQUEST',
+          at === dir
+            ? `${dir} is a file: give a folder for the sweep (a new or empty one).`
+            : `${at} is a file, so the sweep folder ${dir} cannot be made there: give a folder.`,
+        );
+      return;
+    }
+    if (path.dirname(at) === at) return;
+  }
+}
+
 export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
   const { dir, target, sweepOptions } = request;
   if (target === 'k8s' && !sweepOptions.image)
@@ -71,6 +90,7 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
       'BAD_REQUEST',
       'A Kubernetes sweep needs --image: a container image with onnx-studio (build one with the Dockerfile).',
     );
+  refuseFileInPath(dir);
   if (fs.existsSync(path.join(dir, SWEEP_FILE)) && !request.force)
     throw new StudioError(
       'BAD_REQUEST',
@@ -118,7 +138,11 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
     }
   }
 
-  const trials: TrialSpec[] = plan.candidates.map((c, index) => ({ index, name: c.name, recipe: c.recipe }));
+  // A local tune stops starting trials at --max-trials, the candidates in this order: the sweep holds the
+  // same ones, so it never costs more cluster tasks than the limit says.
+  const emitted = plan.candidates.slice(0, request.options.maxTrials);
+  const beyondMaxTrials = plan.candidates.slice(emitted.length).map((c) => c.name);
+  const trials: TrialSpec[] = emitted.map((c, index) => ({ index, name: c.name, recipe: c.recipe }));
   for (const t of trials) writeJsonAtomic(trialFile(dir, t.index), t);
   const sweep: Sweep = {
     version: SWEEP_VERSION,
@@ -130,6 +154,8 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
     options: request.options,
     budget: request.budget,
     trials: trials.length,
+    skipped: plan.skipped,
+    beyondMaxTrials,
     createdBy: request.version,
   };
   writeJsonAtomic(path.join(dir, SWEEP_FILE), sweep);
@@ -148,5 +174,5 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
   const schedulerFile = path.join(dir, scheduler.file);
   fs.writeFileSync(`${schedulerFile}.tmp`, scheduler.text);
   fs.renameSync(`${schedulerFile}.tmp`, schedulerFile);
-  return { dir, trials, skipped: plan.skipped, schedulerFile, submit: scheduler.submit };
+  return { dir, trials, skipped: plan.skipped, beyondMaxTrials, schedulerFile, submit: scheduler.submit };
 }

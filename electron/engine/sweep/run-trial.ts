@@ -53,6 +53,30 @@ export function machineInfo(ep: string): MachineInfo {
   };
 }
 
+/**
+ * A hash function for findRecordedFile that refuses a file whose sha256 is not the one `tune --emit` recorded,
+ * with a sweep's advice: trials measured on different files cannot be compared, so there is no flag to use
+ * a changed file anyway (the recipes' --allow-changed-data has no place here).
+ */
+function unchangedSince(
+  recorded: readonly { name: string; sha256: string }[],
+  role: string,
+  hash: (file: string) => Promise<string>,
+): (file: string) => Promise<string> {
+  return async (file) => {
+    const actual = await hash(file);
+    const want = recorded.find((f) => f.name === path.basename(file));
+    if (want && want.sha256 !== actual)
+      throw new StudioError(
+        'BAD_REQUEST',
+        `The ${role} ${file} is not the file this sweep was emitted with (sha256 ${actual.slice(0, 12)}… instead of ` +
+          `${want.sha256.slice(0, 12)}…), and every trial of a sweep must measure the same files. Put the original ` +
+          'file back, or emit the sweep again (tune --emit ... --force, which drops its results).',
+      );
+    return actual;
+  };
+}
+
 export async function runTrial(request: TrialRequest): Promise<TrialRun> {
   const { dir, index } = request;
   const say = request.say ?? (() => {});
@@ -81,16 +105,21 @@ export async function runTrial(request: TrialRequest): Promise<TrialRun> {
     dirs: [inputs],
     role: 'model',
     // A model that no longer parses was changed too: its plain hash says so better than a parse error.
-    hash: async (file) => {
+    hash: unchangedSince([sweep.model], 'model', async (file) => {
       const loaded = await loadModel(file).catch(() => undefined);
       if (loaded) parsed.set(file, loaded);
       return loaded ? sha256Model(file, loaded.proto) : sha256Path(file);
-    },
+    }),
   });
-  const evaluation = await resolveDatasetRef(sweep.evaluation, { dirs: [inputs], role: 'evaluation data' });
+  const evaluation = await resolveDatasetRef(sweep.evaluation, {
+    dirs: [inputs],
+    role: 'evaluation data',
+    hash: unchangedSince(sweep.evaluation.files, 'evaluation data', (file) => sha256Path(file)),
+  });
   const calibration = await resolveDatasetRef(sweep.calibration, {
     dirs: [inputs],
     role: 'calibration data',
+    hash: unchangedSince(sweep.calibration.files, 'calibration data', (file) => sha256Path(file)),
   });
   const summary = await (async () => {
     // In its own scope, so the parsed model can be collected before the trial's long work.

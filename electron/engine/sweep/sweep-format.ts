@@ -41,6 +41,10 @@ export const sweepSchema = z.strictObject({
   options: tuneOptionsSchema,
   budget: budgetSchema,
   trials: z.number().int().min(1),
+  /** The candidates that do not suit the model, with why (the notes of a local tune). Optional: older sweeps. */
+  skipped: z.array(z.strictObject({ name: z.string(), why: z.string() })).optional(),
+  /** Candidates not emitted because --max-trials was reached before them. */
+  beyondMaxTrials: z.array(z.string()).optional(),
   /** The onnx-studio version that wrote it. */
   createdBy: z.string(),
 });
@@ -91,7 +95,15 @@ export function readSweepJson<T>(file: string, schema: z.ZodType<T>, what: strin
 }
 
 export function readSweep(dir: string): Sweep {
-  return readSweepJson(path.join(dir, SWEEP_FILE), sweepSchema, 'sweep file');
+  const file = path.join(dir, SWEEP_FILE);
+  if (!fs.existsSync(file))
+    throw new StudioError(
+      'BAD_REQUEST',
+      fs.existsSync(dir)
+        ? `${dir} holds no sweep (it has no ${SWEEP_FILE}): give the folder \`tune --emit\` wrote.`
+        : `No such folder: ${dir}. Give the folder \`tune --emit\` wrote.`,
+    );
+  return readSweepJson(file, sweepSchema, 'sweep file');
 }
 
 export function trialFile(dir: string, index: number): string {

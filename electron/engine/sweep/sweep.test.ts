@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1';
 import { runCliInProcess } from '../../cli/testing/run-cli.js';
+import { encodeNpyArray } from '../datasets/npy-format.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { outlierSweepFlags, writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 import type { CollectedSweep } from './collect-sweep.js';
@@ -26,6 +27,16 @@ afterAll(() => {
 });
 
 const flags = () => outlierSweepFlags(files);
+
+/** --collect --json: each machine's outcome carries tune --json's `output` and `message` too. */
+type Collected = Omit<CollectedSweep, 'machines'> & {
+  machines: (CollectedSweep['machines'][number] & {
+    outcome: CollectedSweep['machines'][number]['outcome'] & {
+      output: string | null;
+      message: string | null;
+    };
+  })[];
+};
 
 describe('tune --emit k8s, trial, tune --collect', () => {
   it('emits a valid Indexed Job whose trials, run by index, collect to the local choice', async () => {
@@ -69,9 +80,16 @@ describe('tune --emit k8s, trial, tune --collect', () => {
     const out = path.join(tmp.dir, 'collected.onnx');
     const collected = await runCliInProcess(['tune', '--collect', dir, '-o', out, '--json']);
     expect(collected.code, collected.stderr).toBe(0);
-    const sweep = JSON.parse(collected.stdout) as CollectedSweep;
+    const sweep = JSON.parse(collected.stdout) as Collected;
     expect(sweep.missing).toEqual([]);
     expect(sweep.machines.length).toBe(1);
+    // Each machine's outcome reads as tune --json: where the choice went, and the skipped recipes' notes.
+    expect(sweep.machines[0]!.outcome.output).toBe(out);
+    expect(sweep.machines[0]!.outcome.message).toBeNull();
+    expect(sweep.machines[0]!.outcome.stoppedBy).toBe('searched');
+    expect(sweep.machines[0]!.outcome.notes.join('\n')).toMatch(
+      /Not structured pruning: not without --allow-pruning/,
+    );
     const chosen = sweep.machines[0]!.outcome.trials.find(
       (t) => t.index === sweep.machines[0]!.outcome.chosen,
     )!;
@@ -110,14 +128,117 @@ describe('tune --emit k8s, trial, tune --collect', () => {
     expect(fs.existsSync(path.join(dir, 'results', '.0.99999'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'results', '0', 'result.json'))).toBe(true);
     const collected = await runCliInProcess(['tune', '--collect', dir, '--json']);
-    const sweep = JSON.parse(collected.stdout) as CollectedSweep;
+    const sweep = JSON.parse(collected.stdout) as Collected;
     expect(sweep.missing.length).toBe(sweep.trials - 1);
     expect(sweep.missing).not.toContain(0);
+    // Not 'searched': most trials have no result yet.
+    expect(sweep.machines[0]!.outcome.stoppedBy).toBe('incomplete');
+    expect(sweep.machines[0]!.outcome.output).toBeNull();
 
+    // A changed file is refused with a sweep's advice (recipes' --allow-changed-data is no flag of trial).
+    const data = path.join(dir, 'inputs', path.basename(files.data));
+    const original = fs.readFileSync(data);
+    fs.appendFileSync(data, Buffer.from([0]));
+    const changedData = await runCliInProcess(['trial', dir, '--index', '1']);
+    expect(changedData.code).toBe(2);
+    expect(changedData.stderr).toContain(
+      `The evaluation data ${data} is not the file this sweep was emitted with`,
+    );
+    expect(changedData.stderr).toContain('emit the sweep again');
+    expect(changedData.stderr).not.toContain('--allow-changed-data');
+    fs.writeFileSync(data, original);
     fs.appendFileSync(path.join(dir, 'inputs', path.basename(files.model)), Buffer.from([0]));
     const changed = await runCliInProcess(['trial', dir, '--index', '1']);
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(/sha256/);
+    expect(changed.stderr).not.toContain('--allow-changed-data');
     expect((await runCliInProcess(['trial', dir, '--index', '99'])).code).toBe(2);
   }, 120_000);
+});
+
+describe('tune --emit and trial refusals', () => {
+  it('emits no more trials than --max-trials, and collects them as a search stopped by it', async () => {
+    const dir = path.join(tmp.dir, 'limited');
+    const r = await runCliInProcess([
+      'tune',
+      files.model,
+      '--emit',
+      'slurm',
+      dir,
+      ...flags(),
+      '--max-trials',
+      '1',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const emitted = JSON.parse(r.stdout) as { trials: unknown[]; beyondMaxTrials: string[] };
+    expect(emitted.trials.length).toBe(1);
+    expect(emitted.beyondMaxTrials.length).toBeGreaterThan(0);
+    expect(fs.readdirSync(path.join(dir, 'trials'))).toEqual(['0.json']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')).trials).toBe(1);
+    expect(fs.readFileSync(path.join(dir, 'sweep.sbatch'), 'utf8')).toContain('#SBATCH --array=0-0\n');
+    expect((await runCliInProcess(['trial', dir, '--index', '0'])).code).toBe(0);
+    const collected = JSON.parse(
+      (await runCliInProcess(['tune', '--collect', dir, '--json'])).stdout,
+    ) as Collected;
+    expect(collected.machines[0]!.outcome.stoppedBy).toBe('max-trials');
+  }, 60_000);
+
+  it("refuses the other scheduler's flags, and sweep flags without --emit", async () => {
+    const slurm = await runCliInProcess([
+      'tune',
+      files.model,
+      '--emit',
+      'slurm',
+      path.join(tmp.dir, 'img'),
+      ...flags(),
+      '--image',
+      'x',
+    ]);
+    expect(slurm.code).toBe(2);
+    expect(slurm.stderr).toContain('--image is for a Kubernetes sweep (--emit k8s), not --emit slurm');
+    expect(fs.existsSync(path.join(tmp.dir, 'img'))).toBe(false);
+    const local = await runCliInProcess([
+      'tune',
+      files.model,
+      '-o',
+      path.join(tmp.dir, 'p.onnx'),
+      ...flags(),
+      '--partition',
+      'cpu',
+    ]);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain('--partition is for a Slurm sweep: use it with --emit slurm DIR');
+  });
+
+  it('refuses a sweep folder that is a file, and data that does not fit the model, writing nothing', async () => {
+    const file = path.join(tmp.dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const r = await runCliInProcess(['tune', files.model, '--emit', 'slurm', file, ...flags()]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${file} is a file: give a folder`);
+    const wrong = path.join(tmp.dir, 'wrong.npy');
+    fs.writeFileSync(wrong, encodeNpyArray(new Float32Array(5 * 7), 'float32', [5, 7]));
+    const dir = path.join(tmp.dir, 'unfit');
+    const unfit = await runCliInProcess([
+      'tune',
+      files.model,
+      '--emit',
+      'slurm',
+      dir,
+      ...flags(),
+      '--data',
+      wrong,
+    ]);
+    expect(unfit.code, unfit.stderr).toBe(2);
+    expect(unfit.stderr).toContain('--data does not fit the model');
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('trial on a folder that holds no sweep says so before asking for --index', async () => {
+    const r = await runCliInProcess(['trial', tmp.dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${tmp.dir} holds no sweep`);
+    expect(r.stderr).not.toContain('--index');
+  });
 });

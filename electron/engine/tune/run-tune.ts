@@ -3,12 +3,15 @@
  * pick the candidate recipes, search. The CLI's `tune` and the app's Auto-optimize job both run this; they differ
  * only in where the chosen variant goes (a file, or the workspace).
  */
+import type { ProviderStatus } from '../../../shared/bench.js';
 import type { EvaluateJobResult } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
 import { describeBudget, type TuneOutcome, type TuneTrial } from '../../../shared/tune.js';
 import { StudioError } from '../errors.js';
+import { providerUnavailableError } from '../runtime/execution-providers.js';
 import type { ShapeOverrides } from '../runtime/input-specs.js';
+import { checkTuneData } from './tune-data.js';
 import { tuneCandidates } from './tune-candidates.js';
 import { backendTrialRunner, jobInputs, type TuneDataRef, type TuneJobs } from './tune-runner.js';
 import { runTuneSearch, type TrialRunner } from './tune-search.js';
@@ -23,6 +26,13 @@ export interface TuneRequest {
   labelled: boolean;
   calibration: TuneDataRef;
   inputs: ShapeOverrides;
+  /**
+   * The providers where benchmarks run (the engine process: probing here would load onnxruntime into this
+   * one), to refuse an unavailable --ep before the search; without it the trials' failures say so.
+   */
+  providers?: () => Promise<ProviderStatus[]>;
+  /** How messages name the data (the CLI's flags: `--data`, `--calib-data`). */
+  dataFlags?: { evaluation: string; calibration: string };
   signal?: AbortSignal;
   onStage?: (text: string) => void;
   onTrial?: (trial: TuneTrial, ended: boolean) => void;
@@ -32,6 +42,21 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
   const { jobs, modelPath, options, budget, inputs } = request;
   const say = request.onStage ?? (() => {});
   const summary = await jobs.run<ModelSummary>({ kind: 'inspect', modelPath }, 'Inspecting the model');
+  // Refused once here rather than by every trial alike (which would end as a budget miss): the provider every
+  // benchmark asks for, and data that does not fit the model.
+  if (options.ep !== 'cpu' && request.providers) {
+    const status = (await request.providers()).find((p) => p.name === options.ep);
+    if (status && !status.available) throw providerUnavailableError(status);
+  }
+  await checkTuneData(
+    modelPath,
+    inputs,
+    [
+      { flag: request.dataFlags?.evaluation ?? 'The evaluation data', ref: request.evaluation },
+      { flag: request.dataFlags?.calibration ?? 'The calibration data', ref: request.calibration },
+    ],
+    request.signal,
+  );
   if (request.labelled) say('evaluate the original');
   const base = request.labelled
     ? await jobs.run<EvaluateJobResult>(

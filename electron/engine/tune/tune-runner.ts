@@ -12,16 +12,14 @@ import type { BenchJobResult, EvaluateJobResult, VariantJobResult } from '../../
 import type { PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type { TuneOptions } from '../../../shared/options/tune-options.js';
 import type { TrialRecipe } from '../../../shared/tune.js';
-import { openDataset } from '../datasets/open-dataset.js';
 import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
 import { analyzeSensitivity } from '../quantize/sensitivity.js';
-import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
-import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
+import type { ShapeOverrides } from '../runtime/input-specs.js';
+import { openTuneData, type TuneDataRef } from './tune-data.js';
 import type { TrialRunner } from './tune-search.js';
 
-/** A dataset as jobs name it: its spec and the folder its relative paths resolve against. */
-export type TuneDataRef = Extract<JobSpec, { kind: 'evaluate' }>['data'];
+export type { TuneDataRef };
 type DataRef = TuneDataRef;
 
 export interface TuneRunnerSetup {
@@ -73,7 +71,11 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
               options: recipe.options,
               name,
             };
-      const made = await jobs.run<VariantJobResult<QuantizeReportInfo | PruneReportInfo>>(spec, name);
+      // Not the trial's name: a failure reads the same for every trial (tune-search.ts compares them).
+      const made = await jobs.run<VariantJobResult<QuantizeReportInfo | PruneReportInfo>>(
+        spec,
+        recipe.kind === 'quantize' ? 'Quantization' : 'Pruning',
+      );
       return { variantId: made.variant.id, bytes: made.report.outputBytes };
     },
     async evaluate(variantId: string) {
@@ -120,17 +122,11 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
       await jobs.removeVariant(modelPath, variantId);
     },
     async sensitivity(recipe: TrialRecipe) {
-      const model = await loadModel(modelPath);
-      const { inputs } = resolveInputSpecs(model.proto, setup.inputs);
-      const open = (ref: DataRef) => {
-        const parsed = parseDatasetSpec(ref.spec);
-        if (!parsed.ok) throw new StudioError('BAD_REQUEST', `Invalid dataset: ${parsed.message}`);
-        return openDataset(parsed.spec, inputs, ref.baseDir ? { baseDir: ref.baseDir } : {});
-      };
+      const model = (await loadModel(modelPath)).proto;
       const report = await analyzeSensitivity({
         modelPath,
-        calibration: await open(setup.calibration),
-        data: await open(setup.evaluation),
+        calibration: await openTuneData(model, setup.inputs, setup.calibration),
+        data: await openTuneData(model, setup.inputs, setup.evaluation),
         options: recipe.options,
         common: recipe.common,
         ...(setup.signal ? { signal: setup.signal } : {}),

@@ -3,12 +3,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
 import type { TuneTrial } from '../../../shared/tune.js';
+import { StudioError } from '../errors.js';
 import { StudioBackend } from '../jobs/studio-backend.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { OUTLIER_CONSUMER, writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 import type { TuneCandidate } from './tune-candidates.js';
 import { backendTrialRunner } from './tune-runner.js';
-import { runTuneSearch } from './tune-search.js';
+import { runTuneSearch, type TrialRunner } from './tune-search.js';
 
 /*
  * The search on real trials (studio jobs in a temporary workspace) of the outlier MLP, with int8-static as the
@@ -102,4 +103,47 @@ describe('tune search', () => {
     expect(outcome.trials[0]!.status).toBe('done');
     expect(outcome.trials[0]!.cosine).toBeGreaterThan(0.9);
   }, 60_000);
+});
+
+describe('tune search whose trials all fail', () => {
+  const candidates: TuneCandidate[] = ['percentile', 'minmax', 'entropy'].map((calibMethod) => ({
+    ...int8Static,
+    name: `int8-static ${calibMethod}`,
+    recipe: { ...int8Static.recipe, options: { calibMethod } },
+  }));
+  /** A runner whose every variant fails to be made with the error `fail` gives for the trial's name. */
+  const failing = (fail: (name: string) => Error): TrialRunner => ({
+    make: (_recipe, name) => Promise.reject(fail(name)),
+    evaluate: () => Promise.reject(new Error('not reached')),
+    bench: () => Promise.reject(new Error('not reached')),
+    remove: () => Promise.resolve(),
+    sensitivity: () => Promise.resolve([]),
+  });
+  const searchWith = (runner: TrialRunner) =>
+    runTuneSearch({
+      model: 'model.onnx',
+      options: tuneOptionsSchema.parse({ minCosine: 0.99, objective: 'size' }),
+      budget: { kind: 'min-cosine', cosine: 0.99 },
+      original: { bytes: 1000 },
+      candidates,
+      runner,
+    });
+
+  it('reports the user-input error they all failed with, not a budget miss', async () => {
+    const message =
+      "Input 'x': the model expects float32 [N, 3], but x.npy has float32 samples of shape [7].";
+    const error = await searchWith(failing(() => new StudioError('BAD_INPUT', message))).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StudioError);
+    expect((error as StudioError).code).toBe('BAD_INPUT');
+    expect((error as StudioError).message).toContain(message);
+  });
+
+  it('keeps the outcome when the errors differ or are internal', async () => {
+    const differ = await searchWith(failing((name) => new StudioError('BAD_REQUEST', `${name} is odd.`)));
+    expect(differ.trials.map((t) => t.status)).toEqual(['failed', 'failed', 'failed']);
+    const internal = await searchWith(failing(() => new StudioError('INTERNAL', 'The engine crashed.')));
+    expect(internal.trials.every((t) => t.error === 'The engine crashed.')).toBe(true);
+  });
 });

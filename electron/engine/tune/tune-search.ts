@@ -9,6 +9,7 @@
  * failed and the first that held: about 2 log2(k) trials. It assumes that more nodes in float never hurt, which
  * the tests check on fixtures; a variant found this way is kept only if it still beats the original.
  */
+import { isUserError } from '../../../shared/errors.js';
 import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
 import type { SensitivityRow } from '../../../shared/sensitivity.js';
 import {
@@ -63,6 +64,24 @@ const MAX_FALLBACK_BASES = 2;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * The user-input error (bad data, flags or provider) every trial failed with, when they all failed alike: that
+ * error is the outcome, not a budget miss. The up-front checks (run-tune.ts) catch most such errors; this
+ * catches those that show only when a variant runs.
+ */
+function sameUserError(
+  trials: readonly TuneTrial[],
+  failures: ReadonlyMap<TuneTrial, unknown>,
+): StudioError | undefined {
+  const first = trials[0] && failures.get(trials[0]);
+  if (!(first instanceof StudioError) || !isUserError(first.code)) return undefined;
+  const alike = trials.every((t) => {
+    const error = failures.get(t);
+    return error instanceof StudioError && error.code === first.code && error.message === first.message;
+  });
+  return alike ? first : undefined;
+}
+
 export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOutcome> {
   const { options, budget, original, runner, signal } = request;
   const now = request.now ?? (() => performance.now());
@@ -70,6 +89,8 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
   const notes = [...(request.notes ?? [])];
   const trials: TuneTrial[] = [];
   const running = new Set<TuneTrial>();
+  /** What each failed trial threw, for `sameUserError`. */
+  const failures = new Map<TuneTrial, unknown>();
   let stoppedBy: TuneStop = 'searched';
   let sensitivity: TuneOutcome['sensitivity'];
 
@@ -125,6 +146,7 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
       }
       trial.status = 'failed';
       trial.error = messageOf(error);
+      failures.set(trial, error);
     }
     trial.seconds = (now() - trialStarted) / 1000;
     running.delete(trial);
@@ -219,6 +241,13 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
     stoppedBy = 'cancelled';
   }
   if (stoppedBy === 'searched') stoppedBy = limitReached() === 'cancelled' ? 'cancelled' : stoppedBy;
+  const common = stoppedBy === 'cancelled' ? undefined : sameUserError(trials, failures);
+  if (common)
+    throw new StudioError(
+      common.code,
+      `Every trial failed with the same error, so no budget was tried: ${common.message}`,
+      { cause: common },
+    );
 
   const chosen = chooseTrial(trials, options.objective);
   const closest = chosen ? undefined : closestTrial(trials, options.objective, budget);

@@ -1,0 +1,62 @@
+/**
+ * The data of a tune run, opened against the model. `checkTuneData` runs once before the search (and before a
+ * sweep is written): every trial feeds the same data, so data that does not fit the model would otherwise fail
+ * every trial alike and end as a budget miss instead of saying what is wrong with the data.
+ */
+import type { ModelProto } from 'onnx-buf';
+import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
+import type { JobSpec } from '../../../shared/ipc-contract.js';
+import type { DatasetSource } from '../datasets/dataset-source.js';
+import { openDataset } from '../datasets/open-dataset.js';
+import { StudioError } from '../errors.js';
+import { loadModel } from '../onnx/load-model.js';
+import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
+
+/** A dataset as jobs name it: its spec and the folder its relative paths resolve against. */
+export type TuneDataRef = Extract<JobSpec, { kind: 'evaluate' }>['data'];
+
+/** Opens a tune dataset for a model with the run's input spec (names, dtypes and shapes checked here). */
+export async function openTuneData(
+  model: ModelProto,
+  inputs: ShapeOverrides,
+  ref: TuneDataRef,
+): Promise<DatasetSource> {
+  const parsed = parseDatasetSpec(ref.spec);
+  if (!parsed.ok) throw new StudioError('BAD_REQUEST', `Invalid dataset: ${parsed.message}`);
+  const resolved = resolveInputSpecs(model, inputs).inputs;
+  return openDataset(parsed.spec, resolved, ref.baseDir ? { baseDir: ref.baseDir } : {});
+}
+
+/**
+ * Refuses data that does not fit the model: opening checks the inputs' names, element types and shapes
+ * (BAD_INPUT naming the input), and the first sample is read, as some formats (JSON lines) say their shapes
+ * only per sample. The flag is named so the user knows which data to fix.
+ */
+export async function checkTuneData(
+  modelPath: string,
+  inputs: ShapeOverrides,
+  datasets: readonly { flag: string; ref: TuneDataRef }[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const model = (await loadModel(modelPath)).proto;
+  const seen = new Set<string>();
+  for (const { flag, ref } of datasets) {
+    // Calibration defaults to the evaluation data: one check is enough.
+    const key = JSON.stringify(ref);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    try {
+      const samples = (await openTuneData(model, inputs, ref)).samples(signal)[Symbol.asyncIterator]();
+      await samples.next();
+      await samples.return?.();
+    } catch (error) {
+      if (!(error instanceof StudioError) || error.code === 'CANCELLED' || error.code === 'INTERNAL')
+        throw error;
+      throw new StudioError(
+        error.code,
+        `${flag} does not fit the model: ${error.message} Give data shaped for the model's inputs.`,
+        { cause: error },
+      );
+    }
+  }
+}
