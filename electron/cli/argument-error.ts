@@ -3,11 +3,35 @@ import { closest, distance } from 'fastest-levenshtein';
 /** How far a mistyped flag may be from a real one (edits) to be suggested. */
 const MAX_EDITS = 2;
 
+/** More flags than this holding the typed words is no suggestion (`--data` would list a dozen). */
+const MAX_HOLDING = 3;
+
+/**
+ * The command's flags that begin or end with the typed flag's words: `--samples` where the command has
+ * `--calib-samples` (the flag another command takes for the same thing), `--calib` for `--calib-data`.
+ */
+function holdingWords(flag: string, names: readonly string[]): string[] {
+  const typed = flag.split('-');
+  const found = names.filter((name) => {
+    const words = name.split('-');
+    if (words.length <= typed.length) return false;
+    const head = words.slice(0, typed.length).join('-');
+    const tail = words.slice(-typed.length).join('-');
+    return head === flag || tail === flag;
+  });
+  return found.length <= MAX_HOLDING ? found : [];
+}
+
+function orList(items: string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)!}` : items[0]!;
+}
+
 /**
  * What to tell the user when node:util parseArgs refuses a command line. Its own message for an unknown
  * flag explains how to pass a positional argument that starts with '-', which is rarely what happened:
  * a mistyped flag is. So an unknown flag is named with the nearest real one of the command, if any is
- * within two edits, and the command's help.
+ * within two edits, else the flags that hold it as whole words (another command's name for the same thing),
+ * and the command's help.
  */
 export function argumentError(error: Error, command: string, options: Record<string, unknown>): string {
   const help = `Run 'onnx-studio ${command} --help' for its options.`;
@@ -21,7 +45,9 @@ export function argumentError(error: Error, command: string, options: Record<str
   const [, dashes, flag] = unknown;
   const names = Object.keys(options);
   const near = names.length > 0 ? closest(flag!, names) : undefined;
+  const candidates =
+    near !== undefined && distance(flag!, near) <= MAX_EDITS ? [near] : holdingWords(flag!, names);
   const suggestion =
-    near !== undefined && distance(flag!, near) <= MAX_EDITS ? ` Did you mean '--${near}'?` : '';
+    candidates.length > 0 ? ` Did you mean ${orList(candidates.map((c) => `'--${c}'`))}?` : '';
   return `Unknown option '${dashes}${flag}' for 'onnx-studio ${command}'.${suggestion} ${help}`;
 }

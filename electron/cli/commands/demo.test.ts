@@ -6,6 +6,7 @@ import type { StudioReport } from '../../../shared/report.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import type { CliContext } from '../cli-context.js';
 import { sampleModel } from '../../engine/jobs/sample-model.js';
+import { runCliInProcess } from '../testing/run-cli.js';
 import { demoCommand } from './demo.js';
 
 function context(values: CliContext['values'], json = false) {
@@ -136,5 +137,25 @@ describe('onnx-studio demo', () => {
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/--force/),
     });
+  });
+});
+
+describe('onnx-studio demo --out', () => {
+  it('a file, or a path inside one, is exit 2 before any work, and the file is left as it was', async () => {
+    const tmp = makeTempDir('onnx-studio-demo-out-');
+    try {
+      const file = path.join(tmp.dir, 'notes.txt');
+      fs.writeFileSync(file, 'keep me');
+      const asFolder = await runCliInProcess(['demo', '--out', file, '--iterations', '2']);
+      expect(asFolder.code).toBe(2);
+      expect(asFolder.stderr).toMatch(/--out .*notes\.txt is a file; give a folder\./);
+      const inside = await runCliInProcess(['demo', '--out', path.join(file, 'sub'), '--iterations', '2']);
+      expect(inside.code).toBe(2);
+      expect(inside.stderr).toMatch(/is inside .*notes\.txt, which is a file; give a folder\./);
+      expect(fs.readFileSync(file, 'utf8')).toBe('keep me');
+      expect(asFolder.stderr + inside.stderr).not.toMatch(/inspect/);
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

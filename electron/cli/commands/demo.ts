@@ -9,6 +9,7 @@ import { datasetCaption, inputsCaption, type StudioReport } from '../../../share
 import { StudioError } from '../../engine/errors.js';
 import { sampleModel } from '../../engine/jobs/sample-model.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
+import { makeOutputFolder, refuseFileAsFolder } from '../../engine/onnx/output-folder.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { formatBytes, formatTable } from '../format.js';
@@ -54,6 +55,7 @@ export const demoCommand: CliCommand = {
         'The bundled sample model is missing from this installation. Reinstall ONNX Studio.',
       );
     const out = path.resolve(typeof ctx.values.out === 'string' ? ctx.values.out : DEFAULT_OUT);
+    refuseFileAsFolder(out, '--out');
     const iterations = positiveInt('iterations', ctx.values.iterations, 500);
     const force = ctx.values.force === true;
     for (const file of ['report.html', 'report.json']) {
@@ -66,7 +68,7 @@ export const demoCommand: CliCommand = {
     }
     const dataDir = path.join(out, 'workspace');
     if (force) fs.rmSync(dataDir, { recursive: true, force: true });
-    fs.mkdirSync(out, { recursive: true });
+    await makeOutputFolder(out, '--out');
 
     const version = cliVersion();
     const backend = new StudioBackend({

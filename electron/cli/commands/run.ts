@@ -4,11 +4,12 @@ import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
 import { parseRecipe, type RecipeStep } from '../../../shared/recipe.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
+import { stepNumber } from '../../engine/recipe/recipe-plan.js';
 import { runRecipe, type RunRecipeResult } from '../../engine/recipe/run-recipe.js';
-import { isGuessNote } from '../../engine/runtime/input-specs.js';
-import type { CliCommand } from '../cli-context.js';
+import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { formatBytes } from '../format.js';
+import { warnGuesses } from '../guess-warnings.js';
 import { ProgressBar } from '../progress-bar.js';
 
 function describeStep(step: RecipeStep): string {
@@ -48,6 +49,18 @@ function summarize(result: RunRecipeResult['steps'][number]): string {
   }
 }
 
+/**
+ * Whether text read as UTF-8 holds control bytes other than whitespace, or bytes that are not UTF-8 (read as
+ * U+FFFD): no JSON document does, and echoing them garbles the terminal.
+ */
+function looksBinary(text: string): boolean {
+  for (let i = 0; i < Math.min(text.length, 4096); i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) return true;
+  }
+  return false;
+}
+
 async function readRecipeFile(file: string): Promise<unknown> {
   let text: string;
   try {
@@ -55,11 +68,30 @@ async function readRecipeFile(file: string): Promise<unknown> {
   } catch {
     throw new StudioError('BAD_REQUEST', `No such recipe file: ${path.resolve(file)}. Check the path.`);
   }
+  // A model passed where the recipe goes is the likely mistake; JSON.parse would quote its bytes back.
+  if (path.extname(file).toLowerCase() === '.onnx' || looksBinary(text)) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${file} looks like a model, not a recipe. \`onnx-studio recipe ${file} -o RECIPE.json\` writes the recipe ` +
+        'a variant recorded (quantize and prune record one); docs/cli.md (Recipes) shows how to write one.',
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new StudioError('BAD_REQUEST', `${file} is not JSON: ${(error as Error).message}`);
   }
+}
+
+/** Each --data-dir must be a folder: a mistyped one would only surface as "not found" for every data file. */
+function dataDirsOf(values: CliContext['values']): string[] {
+  const dirs = ((values['data-dir'] as string[] | undefined) ?? []).map((d) => path.resolve(d));
+  for (const dir of dirs) {
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new StudioError('BAD_REQUEST', `--data-dir ${dir} is not a folder. Give the folder that holds the recipe's data files.`);
+    }
+  }
+  return dirs;
 }
 
 export const runCommand: CliCommand = {
@@ -71,7 +103,7 @@ export const runCommand: CliCommand = {
     '  --data-dir DIR           also look for data files here (repeatable; the recipe\'s folder is searched last)',
     '  --allow-changed-data     use a source or data file whose sha256 differs from the recorded one (warns)',
     "  --force                  replace the files an earlier run left in --out (without it they stop the run)",
-    '  --json                   print {recipe, source, model, outDir, steps: [{index, kind, seconds, ...result}]}',
+    '  --json                   print {recipe, source, model, outDir, steps: [{step, kind, seconds, ...result}], notes}',
     '',
     'The recipe format is in docs/cli.md (Recipes); `onnx-studio recipe VARIANT.onnx` prints the one a variant',
     'recorded. Each step prints a line on stderr; Ctrl+C stops cleanly (exit 130) and leaves no partial file.',
@@ -94,7 +126,7 @@ export const runCommand: CliCommand = {
     const outDir = path.resolve(
       typeof ctx.values.out === 'string' ? ctx.values.out : path.join(recipeDir, `${path.basename(file, path.extname(file))}-out`),
     );
-    const dataDirs = ((ctx.values['data-dir'] as string[] | undefined) ?? []).map((d) => path.resolve(d));
+    const dataDirs = dataDirsOf(ctx.values);
     const total = recipe.steps.length;
     let bar: ProgressBar | undefined;
     const client = new EngineClient(ctx.verbose ? { onOutput: (line) => ctx.stderr.write(`[engine] ${line}\n`) } : {});
@@ -110,12 +142,15 @@ export const runCommand: CliCommand = {
         force: ctx.values.force === true,
         signal: ctx.signal,
         ...(typeof ctx.values.model === 'string' ? { model: ctx.values.model } : {}),
-        warn: (message) => ctx.stderr.write(`${isGuessNote(message) ? 'warning' : 'note'}: ${message}\n`),
+        // A guess (a dim or an input's values nothing set) is a warning, as with the single commands.
+        warn: (message) => {
+          for (const note of warnGuesses(ctx, [message])) ctx.stderr.write(`note: ${note}\n`);
+        },
         onStepStart: (index, step) => {
           current = index;
           bar?.done();
-          ctx.stderr.write(`[${index + 1}/${total}] ${describeStep(step)}\n`);
-          bar = new ProgressBar(ctx.stderr, `Step ${index + 1}`);
+          ctx.stderr.write(`[${stepNumber(index)}/${total}] ${describeStep(step)}\n`);
+          bar = new ProgressBar(ctx.stderr, `Step ${stepNumber(index)}`);
         },
         onProgress: (fraction) => bar?.update(Math.round(fraction * 1000), 1000),
         bench: (params, onProgress) =>
@@ -133,7 +168,7 @@ export const runCommand: CliCommand = {
       if (error instanceof StudioError && error.code === 'CANCELLED' && current >= 0) {
         throw new StudioError(
           'CANCELLED',
-          `Stopped at step ${current + 1} of ${total} (${recipe.steps[current]!.kind}). The models of the finished steps are in ${outDir}.`,
+          `Stopped at step ${stepNumber(current)} of ${total} (${recipe.steps[current]!.kind}). The models of the finished steps are in ${outDir}.`,
         );
       }
       throw error;
@@ -142,12 +177,13 @@ export const runCommand: CliCommand = {
       await client.dispose();
     }
     if (ctx.json) {
-      writeJson(ctx, { recipe: path.resolve(file), source: result.source, model: result.model, outDir, steps: result.steps });
+      const { source, model, steps, notes } = result;
+      writeJson(ctx, { recipe: path.resolve(file), source, model, outDir, steps, notes });
       return 0;
     }
     const lines = [`Source  ${result.source}`];
     for (const step of result.steps) {
-      lines.push(`${String(step.index + 1).padStart(2)}. ${step.kind.padEnd(8)} ${summarize(step)}  (${step.seconds.toFixed(2)} s)`);
+      lines.push(`${String(step.step).padStart(2)}. ${step.kind.padEnd(8)} ${summarize(step)}  (${step.seconds.toFixed(2)} s)`);
     }
     lines.push(`Model   ${result.model}`);
     ctx.stdout.write(`${lines.join('\n')}\n`);

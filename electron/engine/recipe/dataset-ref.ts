@@ -34,6 +34,8 @@ export interface ResolveOptions {
   allowChanged?: boolean;
   /** What the data is for, for messages: `calibration data`, `evaluation data`. */
   role: string;
+  /** What to do when the file is in none of `dirs`, e.g. which flag finds it (default: a generic hint). */
+  missingHint?: string;
   warn?: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -48,7 +50,7 @@ export async function findRecordedFile(
   if (!found) {
     throw new StudioError(
       'BAD_REQUEST',
-      `The ${options.role} '${file.name}' was not found in ${options.dirs.join(' or ')}. Put it there, or pass the folder that holds it.`,
+      `The ${options.role} '${file.name}' was not found in ${options.dirs.join(' or ')}. ${options.missingHint ?? 'Put it there, or pass the folder that holds it.'}`,
     );
   }
   const actual = options.hash ? await options.hash(found) : await sha256Path(found, options.signal);

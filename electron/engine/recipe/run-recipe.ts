@@ -5,9 +5,8 @@
  * the same engine functions as the single commands, so a recipe reproduces a variant byte for byte.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { BenchParams, BenchReport } from '../../../shared/bench.js';
-import type { Recipe, RecipeStep } from '../../../shared/recipe.js';
+import type { RecipeStep } from '../../../shared/recipe.js';
 import { benchParams } from '../bench/run-benchmark.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { StudioError } from '../errors.js';
@@ -15,35 +14,19 @@ import { type EvalReport, evaluateModel } from '../evaluate/evaluate-model.js';
 import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { loadModel } from '../onnx/load-model.js';
-import { refuseOverwritingInput, sameFile } from '../onnx/output-guard.js';
+import { refuseOverwritingInput } from '../onnx/output-guard.js';
 import { saveModel } from '../onnx/save-model.js';
 import { type PruneReport, pruneModel } from '../prune/prune-model.js';
 import { type QuantizeReport, quantizeModel } from '../quantize/quantize-model.js';
-import { resolveInputSpecs } from '../runtime/input-specs.js';
-import { findRecordedFile, resolveDatasetRef } from './dataset-ref.js';
-import { sha256Model } from './file-hash.js';
-import { stepSlug } from '../../../shared/variant-naming.js';
+import { isGuessNote, resolveInputSpecs } from '../runtime/input-specs.js';
+import { planRecipe, type RecipeRunSetup, stepNumber } from './recipe-plan.js';
 
-export interface RunRecipeOptions {
-  recipe: Recipe;
-  /** The folder of the recipe file: where the source and data are looked for first. */
-  recipeDir: string;
-  /** The source model, when it is not beside the recipe under its recorded name. */
-  model?: string;
-  /** Where transformed models and exports are written (created if missing). */
-  outDir: string;
-  /** Replace files an earlier run left in `outDir`; without it an existing output stops the run before it starts. */
-  force?: boolean;
-  /** More folders to look for data files in (after `--data-dir`, the recipe's folder). */
-  dataDirs?: string[];
-  /** Use a source or data file whose sha256 differs from the recorded one, with a warning. */
-  allowChanged?: boolean;
-  signal?: AbortSignal;
+export interface RunRecipeOptions extends RecipeRunSetup {
   /** Runs a benchmark in an isolated engine process (the CLI passes its EngineClient). */
   bench: (params: BenchParams, onProgress: (fraction: number) => void) => Promise<BenchReport>;
+  /** A step begins: its position in `recipe.steps` (its number is `stepNumber(index)`). */
   onStepStart?: (index: number, step: RecipeStep) => void;
   onProgress?: (fraction: number) => void;
-  warn?: (message: string) => void;
 }
 
 export type StepResult =
@@ -57,9 +40,11 @@ export interface RunRecipeResult {
   source: string;
   /** The model the last transform produced (the source when there was none). */
   model: string;
-  steps: (StepResult & { index: number; seconds: number })[];
+  /** `step`: the step's number, from 1, as in progress lines and file names. */
+  steps: (StepResult & { step: number; seconds: number })[];
+  /** What the run warned about (values it guessed, changed data used anyway), once each, in order. */
+  notes: string[];
 }
-
 
 /** Copies a model (and rewrites its external data beside the copy) atomically under a new name. */
 async function exportModel(model: string, target: string, signal?: AbortSignal): Promise<number> {
@@ -87,67 +72,22 @@ async function exportModel(model: string, target: string, signal?: AbortSignal):
 
 export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeResult> {
   const { recipe, signal } = options;
-  const warn = options.warn ?? (() => {});
-  const dataDirs = [...(options.dataDirs ?? []), options.recipeDir];
-  // A model's hash covers its external data files too.
-  const hashModel = async (file: string) => sha256Model(file, (await loadModel(file)).proto, signal);
-  const sourceOptions = {
-    role: 'source model',
-    allowChanged: options.allowChanged ?? false,
-    warn,
-    hash: hashModel,
-    ...(signal ? { signal } : {}),
+  // Every note is passed on once: each step's guesses (the same dims, step after step) and the run's warnings.
+  const notes: string[] = [];
+  const warn = (message: string) => {
+    if (notes.includes(message)) return;
+    notes.push(message);
+    options.warn?.(message);
   };
-  const found = options.model
-    ? await findRecordedFile({ ...recipe.source, name: path.basename(options.model) }, { ...sourceOptions, dirs: [path.dirname(path.resolve(options.model))] })
-    : await findRecordedFile(recipe.source, { ...sourceOptions, dirs: [options.recipeDir] });
-  const source = found.path;
+  const plan = await planRecipe({ ...options, warn });
+  const source = plan.source;
   // The first transform records the source's hash; it was just computed, so it is handed on, not redone.
-  const sourceHash = (input: string) => (input === source ? { sourceSha256: found.sha256 } : {});
-  await fs.promises.mkdir(options.outDir, { recursive: true });
-  const stem = path.basename(recipe.source.name, path.extname(recipe.source.name));
+  const sourceHash = (input: string) => (input === source ? { sourceSha256: plan.sourceSha256 } : {});
   const shapes = {
     shapes: recipe.inputs.shapes ?? {},
     dims: recipe.inputs.dims ?? {},
     ...(recipe.inputs.values ? { values: recipe.inputs.values } : {}),
   };
-  const resolveOptions = (role: string) => ({
-    dirs: dataDirs,
-    role,
-    allowChanged: options.allowChanged ?? false,
-    warn,
-    ...(signal ? { signal } : {}),
-  });
-  // Every file the run will write, named before any step runs: an earlier run's outputs are replaced only on
-  // request, and a refusal comes now rather than after the first steps' minutes.
-  const outputOf = (step: RecipeStep, index: number): string | undefined =>
-    step.kind === 'quantize' || step.kind === 'prune'
-      ? path.join(options.outDir, `${stem}.${index + 1}-${stepSlug(step)}.onnx`)
-      : step.kind === 'export'
-        ? path.join(options.outDir, step.name)
-        : undefined;
-  const planned = new Set<string>();
-  for (const [index, step] of recipe.steps.entries()) {
-    const output = outputOf(step, index);
-    if (!output) continue;
-    // Refused now, before the first step, rather than when the step comes (--force cannot allow these).
-    if (sameFile(output, source))
-      throw new StudioError('BAD_REQUEST', `Step ${index + 1} would write over the source model ${source}: choose another export name or --out.`);
-    if (planned.has(path.resolve(output)))
-      throw new StudioError('BAD_REQUEST', `Step ${index + 1} would write ${output}, which an earlier step writes: give the export another name.`);
-    planned.add(path.resolve(output));
-  }
-  if (!options.force) {
-    for (const [index, step] of recipe.steps.entries()) {
-      const output = outputOf(step, index);
-      const existing = output && [output, `${output}.data`].find((f) => fs.existsSync(f));
-      if (existing)
-        throw new StudioError(
-          'BAD_REQUEST',
-          `${existing} already exists (an earlier run's output?). Pass --force to replace it, or --out another folder.`,
-        );
-    }
-  }
   let current = source;
   const results: RunRecipeResult['steps'] = [];
   for (const [index, step] of recipe.steps.entries()) {
@@ -160,15 +100,17 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
     switch (step.kind) {
       case 'quantize':
       case 'prune': {
-        const output = outputOf(step, index)!;
+        const output = plan.outputs[index]!;
         if (step.kind === 'quantize') {
           let calibration;
-          if (step.calibration) {
-            const { spec, baseDir } = await resolveDatasetRef(step.calibration, resolveOptions('calibration data'));
-            const { inputs, notes } = resolveInputSpecs((await loadModel(current)).proto, shapes);
-            // Real data brings its own shapes: the dims nothing set matter to synthetic samples only.
-            if (spec.kind === 'synthetic') for (const note of notes) warn(note);
-            calibration = await openDataset(spec, inputs, { baseDir });
+          const data = plan.datasets[index];
+          if (data) {
+            const { inputs, notes: dimNotes } = resolveInputSpecs((await loadModel(current)).proto, shapes);
+            calibration = await openDataset(data.spec, inputs, { baseDir: data.baseDir });
+            // Real data brings its own shapes: the dims nothing set matter to synthetic samples only, and then
+            // they go into the report's notes with the data's own (as `quantize --calib-data synthetic` does).
+            if (data.spec.kind === 'synthetic' && dimNotes.length > 0)
+              calibration = Object.assign(calibration, { notes: [...dimNotes, ...calibration.notes] });
           }
           const report = await quantizeModel({
             input: current,
@@ -213,7 +155,7 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
         break;
       }
       case 'eval': {
-        const { spec, baseDir } = await resolveDatasetRef(step.evaluation, resolveOptions('evaluation data'));
+        const { spec, baseDir } = plan.datasets[index]!;
         const report = await evaluateModel({
           model: current,
           data: spec,
@@ -227,12 +169,14 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
         break;
       }
       case 'export': {
-        const output = outputOf(step, index)!; // not the source: checked before the first step
+        const output = plan.outputs[index]!; // not the source: checked before the first step
         result = { kind: 'export', output, bytes: await exportModel(current, output, signal) };
         break;
       }
     }
-    results.push({ ...result, index, seconds: (performance.now() - started) / 1000 });
+    // The guesses a step made (dims nothing set, values of synthetic data) are the run's warnings too.
+    if (result.kind !== 'export') for (const note of result.report.notes) if (isGuessNote(note)) warn(note);
+    results.push({ ...result, step: stepNumber(index), seconds: (performance.now() - started) / 1000 });
   }
-  return { source, model: current, steps: results };
+  return { source, model: current, steps: results, notes };
 }

@@ -102,14 +102,19 @@ export function resolveInputSpecs(
  * resolveInputSpecs): a typo would otherwise be ignored. A name one of several models lacks is fine (`bench
  * A B --dim batch=1` where B is fixed-size).
  */
-export function refuseUnknownDims(dims: Record<string, number> | undefined, namedDims: readonly (readonly string[])[]): void {
+export function refuseUnknownDims(
+  dims: Record<string, number> | undefined,
+  namedDims: readonly (readonly string[])[],
+  /** Where the dims came from, for the message: the flag, or a recipe's `inputs.dims`. */
+  field = '--dim',
+): void {
   const known = new Set(namedDims.flat());
   for (const name of Object.keys(dims ?? {})) {
     if (known.has(name)) continue;
     const models = namedDims.length > 1 ? 'the models\' inputs' : "the model's inputs";
     throw new StudioError(
       'BAD_INPUT',
-      `--dim names '${name}', which is no named dim of ${models} (${known.size > 0 ? `named dims: ${[...known].join(', ')}` : 'they have no named dims; use --shape INPUT=AxBxC'}).`,
+      `${field} names '${name}', which is no named dim of ${models} (${known.size > 0 ? `named dims: ${[...known].join(', ')}` : 'they have no named dims; use --shape INPUT=AxBxC'}).`,
     );
   }
 }

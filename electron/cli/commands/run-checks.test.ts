@@ -1,0 +1,158 @@
+/**
+ * What `run` checks before its first step, and how it reports: every step's data and the source found and
+ * hashed up front (a refusal names the step and the flag that fixes it, and writes nothing), `inputs.dims`
+ * checked as `--dim` is, `--out` and `--data-dir` checked, a model passed for a recipe, the guesses warned once
+ * and listed in notes[], and one step numbering everywhere.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { toBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
+import { buildMlp } from '../../engine/testing/model-fixtures.js';
+import { makeTempDir } from '../../engine/testing/temp-dir.js';
+import { runCliInProcess as cli } from '../testing/run-cli.js';
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+describe('onnx-studio run: checks before the first step', () => {
+  const tmp = makeTempDir();
+  const data = path.join(tmp.dir, 'data');
+  const model = path.join(data, 'mlp.onnx');
+  const calib = path.join(data, 'calib.npy');
+  const synthetic = { spec: { kind: 'synthetic', samples: 4, seed: 0 }, files: [] };
+  const prune = { kind: 'prune', method: 'magnitude', common: { sparsity: 0.5 }, options: {} };
+  let staticStep: Record<string, unknown>;
+
+  beforeAll(() => {
+    fs.mkdirSync(data);
+    fs.writeFileSync(
+      model,
+      toBinary(ModelProtoSchema, buildMlp({ inputSize: 64, hiddenSize: 32, outputSize: 10 })),
+    );
+    fs.writeFileSync(calib, encodeNpyArray(new Float32Array(8 * 64).fill(0.5), 'float32', [8, 64]));
+    staticStep = {
+      kind: 'quantize',
+      method: 'int8-static',
+      common: {},
+      options: { calibMethod: 'minmax' },
+      calibration: {
+        spec: { kind: 'npy', path: 'calib.npy' },
+        files: [{ name: 'calib.npy', sha256: sha256(calib) }],
+      },
+    };
+  });
+  afterAll(() => tmp.cleanup());
+
+  /** A folder holding a recipe of these steps (and, unless told otherwise, the source model). */
+  function recipeIn(name: string, steps: unknown[], extra: { inputs?: unknown; withModel?: boolean } = {}) {
+    const dir = path.join(tmp.dir, name);
+    fs.mkdirSync(dir);
+    const recipe = {
+      version: 1,
+      source: { name: 'mlp.onnx', sha256: sha256(model) },
+      inputs: extra.inputs ?? {},
+      steps,
+    };
+    fs.writeFileSync(path.join(dir, 'recipe.json'), JSON.stringify(recipe));
+    if (extra.withModel !== false) fs.copyFileSync(model, path.join(dir, 'mlp.onnx'));
+    return { dir, file: path.join(dir, 'recipe.json'), out: path.join(dir, 'recipe-out') };
+  }
+
+  it("a later step's missing data stops the run before step 1, naming the step and --data-dir", async () => {
+    const r = recipeIn('missing-data', [prune, staticStep]);
+    const refused = await cli(['run', r.file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /Step 2 \(quantize\): The calibration data 'calib\.npy' was not found in .*--data-dir DIR/,
+    );
+    expect(refused.stderr).not.toMatch(/\[1\/2\]/);
+    expect(fs.existsSync(r.out)).toBe(false);
+    // A --data-dir that is not there is refused as such, not as every file missing.
+    const typo = await cli(['run', r.file, '--data-dir', path.join(tmp.dir, 'dta')]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/--data-dir .*dta is not a folder/);
+    const ok = await cli(['run', r.file, '--data-dir', data]);
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+
+  it('a changed data file of a late step is refused before the earlier steps (a benchmark) run', async () => {
+    const labels = path.join(data, 'labels.npy');
+    fs.writeFileSync(labels, encodeNpyArray(new Float32Array(8).fill(1), 'float32', [8]));
+    const evaluation = {
+      kind: 'eval',
+      evaluation: {
+        spec: { kind: 'npy', path: 'calib.npy', labels: 'labels.npy' },
+        files: [
+          { name: 'calib.npy', sha256: sha256(calib) },
+          { name: 'labels.npy', sha256: '0'.repeat(64) },
+        ],
+      },
+    };
+    const r = recipeIn('changed-labels', [prune, { kind: 'bench', iterations: 1, warmup: 0 }, evaluation]);
+    const refused = await cli(['run', r.file, '--data-dir', data]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /Step 3 \(eval\): The evaluation data .*labels\.npy is not the file the recipe was recorded with/,
+    );
+    expect(refused.stderr).not.toMatch(/\[1\/3\]/);
+    expect(fs.existsSync(r.out)).toBe(false);
+  });
+
+  it('a missing source model is refused with --model as the way to give it', async () => {
+    const r = recipeIn('no-source', [prune], { withModel: false });
+    const refused = await cli(['run', r.file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/source model 'mlp\.onnx' was not found in .*--model PATH/);
+    const wrong = await cli(['run', r.file, '--model', path.join(r.dir, 'nope.onnx')]);
+    expect(wrong.stderr).toMatch(/Check the --model path/);
+  });
+
+  it('an --out that is a file is exit 2, not an internal error', async () => {
+    const r = recipeIn('out-file', [prune]);
+    const refused = await cli(['run', r.file, '--out', r.file, '--force']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--out .*recipe\.json is a file; give a folder/);
+    expect(JSON.parse(fs.readFileSync(r.file, 'utf8'))).toMatchObject({ version: 1 });
+  });
+
+  it("inputs.dims naming no dim of the source is refused as --dim is, with the source's dim names", async () => {
+    const r = recipeIn('unknown-dim', [prune], { inputs: { dims: { Q: 3 } } });
+    const refused = await cli(['run', r.file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/inputs\.dims names 'Q', which is no named dim .*named dims: batch/);
+    expect(fs.existsSync(r.out)).toBe(false);
+  });
+
+  it('warns each guess once however many steps make it, lists it in notes[], and numbers steps from 1', async () => {
+    const r = recipeIn('guesses', [
+      { kind: 'quantize', method: 'int8-static', common: {}, options: {}, calibration: synthetic },
+      { kind: 'eval', evaluation: synthetic },
+    ]);
+    const run = await cli(['run', r.file, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(
+      run.stderr.match(/^warning: dim 'batch' of input 'input' was set to 1 because nothing set it/gm),
+    ).toHaveLength(1);
+    const json = JSON.parse(run.stdout) as { notes: string[]; steps: { step: number; output?: string }[] };
+    expect(json.notes.filter((n) => n.includes("dim 'batch'"))).toHaveLength(1);
+    expect(json.steps.map((s) => s.step)).toEqual([1, 2]);
+    expect(json.steps[0]).not.toHaveProperty('index');
+    expect(path.basename(json.steps[0]!.output!)).toBe('mlp.1-int8-static.onnx');
+    expect(run.stderr).toMatch(/^\[1\/2\] quantize int8-static$/m);
+  });
+
+  it('a model passed for the recipe is named as such, without echoing its bytes', async () => {
+    // By its extension, and by its bytes under another name.
+    const renamed = path.join(tmp.dir, 'model.json');
+    fs.copyFileSync(model, renamed);
+    for (const file of [model, renamed]) {
+      const r = await cli(['run', file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/looks like a model, not a recipe\. `onnx-studio recipe .* -o RECIPE\.json`/);
+      expect(r.stderr).toMatch(/^[\x20-\x7e\n]*$/);
+    }
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * Everything a recipe run checks before its first step: the source model and every step's data (found by name,
+ * checked by sha256), the recipe's inputs against the source, and every file the run will write. A missing or
+ * changed file, a typo in `inputs.dims` or an earlier run's output is said at once, not after the first steps'
+ * minutes, and a refused run writes nothing (not even its output folder).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelProto } from 'onnx-buf';
+import type { DatasetSpec } from '../../../shared/dataset-spec.js';
+import type { DatasetRef, Recipe, RecipeStep } from '../../../shared/recipe.js';
+import { stepSlug } from '../../../shared/variant-naming.js';
+import { StudioError } from '../errors.js';
+import { loadModel } from '../onnx/load-model.js';
+import { makeOutputFolder, refuseFileAsFolder } from '../onnx/output-folder.js';
+import { sameFile } from '../onnx/output-guard.js';
+import { refuseUnknownDims, resolveInputSpecs } from '../runtime/input-specs.js';
+import { findRecordedFile, resolveDatasetRef } from './dataset-ref.js';
+import { sha256Model, sha256Path } from './file-hash.js';
+
+export interface RecipeRunSetup {
+  recipe: Recipe;
+  /** The folder of the recipe file: where the source and data are looked for last. */
+  recipeDir: string;
+  /** The source model, when it is not beside the recipe under its recorded name. */
+  model?: string;
+  /** Where transformed models and exports are written (created once every check passed). */
+  outDir: string;
+  /** Replace files an earlier run left in `outDir`; without it an existing output stops the run before it starts. */
+  force?: boolean;
+  /** More folders to look for data files in, searched before the recipe's folder. */
+  dataDirs?: string[];
+  /** Use a source or data file whose sha256 differs from the recorded one, with a warning. */
+  allowChanged?: boolean;
+  signal?: AbortSignal;
+  warn?: (message: string) => void;
+}
+
+export interface RecipePlan {
+  source: string;
+  sourceSha256: string;
+  /** Per step (by position in `recipe.steps`): the file it writes, for transforms and exports. */
+  outputs: (string | undefined)[];
+  /** Per step: its data on this machine, for a quantize step with calibration data and for eval. */
+  datasets: ({ spec: DatasetSpec; baseDir: string } | undefined)[];
+}
+
+/** The number a step goes by everywhere (progress, summary, file names, messages, JSON `step`): from 1. */
+export const stepNumber = (index: number): number => index + 1;
+
+function datasetOf(step: RecipeStep): { ref: DatasetRef; role: string } | undefined {
+  if (step.kind === 'quantize' && step.calibration)
+    return { ref: step.calibration, role: 'calibration data' };
+  if (step.kind === 'eval') return { ref: step.evaluation, role: 'evaluation data' };
+  return undefined;
+}
+
+/** A step's error, prefixed with the step it is about. */
+function inStep(error: unknown, index: number, step: RecipeStep): unknown {
+  if (!(error instanceof StudioError)) return error;
+  return new StudioError(error.code, `Step ${stepNumber(index)} (${step.kind}): ${error.message}`);
+}
+
+export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
+  const { recipe, signal } = options;
+  refuseFileAsFolder(options.outDir, '--out');
+  const common = {
+    allowChanged: options.allowChanged ?? false,
+    ...(options.warn ? { warn: options.warn } : {}),
+    ...(signal ? { signal } : {}),
+  };
+
+  // The source. Its hash needs the parsed model (external data files count), which the inputs check reuses.
+  const source: { proto?: ModelProto } = {};
+  const hashModel = async (file: string) => {
+    const loaded = await loadModel(file);
+    source.proto = loaded.proto;
+    return sha256Model(file, loaded.proto, signal);
+  };
+  const found = options.model
+    ? await findRecordedFile(
+        { ...recipe.source, name: path.basename(options.model) },
+        {
+          ...common,
+          role: 'source model',
+          hash: hashModel,
+          dirs: [path.dirname(path.resolve(options.model))],
+          missingHint: 'Check the --model path.',
+        },
+      )
+    : await findRecordedFile(recipe.source, {
+        ...common,
+        role: 'source model',
+        hash: hashModel,
+        dirs: [options.recipeDir],
+        missingHint: 'Put it there, or pass its path with --model PATH.',
+      });
+
+  // The recipe's input spec names the source's inputs and dims, as --shape / --dim / --value must.
+  const { shapes, dims, values } = recipe.inputs;
+  if (shapes || dims || values) {
+    const { namedDims } = resolveInputSpecs(source.proto!, {
+      ...(shapes ? { shapes } : {}),
+      ...(dims ? { dims } : {}),
+      ...(values ? { values } : {}),
+    });
+    refuseUnknownDims(dims, [namedDims], "The recipe's inputs.dims");
+  }
+
+  // Every step's data, each file hashed once however many steps name it.
+  const hashes = new Map<string, Promise<string>>();
+  const hash = (file: string) => {
+    if (!hashes.has(file)) hashes.set(file, sha256Path(file, signal));
+    return hashes.get(file)!;
+  };
+  const dirs = [...(options.dataDirs ?? []), options.recipeDir];
+  const datasets: RecipePlan['datasets'] = [];
+  for (const [index, step] of recipe.steps.entries()) {
+    const data = datasetOf(step);
+    if (!data) continue;
+    try {
+      datasets[index] = await resolveDatasetRef(data.ref, {
+        ...common,
+        role: data.role,
+        hash,
+        dirs,
+        missingHint: 'Put it there, or pass the folder that holds it with --data-dir DIR.',
+      });
+    } catch (error) {
+      throw inStep(error, index, step);
+    }
+  }
+
+  const outputs = plannedOutputs(options, found.path);
+  await makeOutputFolder(options.outDir, '--out');
+  return { source: found.path, sourceSha256: found.sha256, outputs, datasets };
+}
+
+/**
+ * Every file the run will write. None may be the source or another step's (--force cannot allow these); one an
+ * earlier run left is replaced only with --force.
+ */
+function plannedOutputs(options: RecipeRunSetup, source: string): RecipePlan['outputs'] {
+  const { recipe, outDir } = options;
+  const stem = path.basename(recipe.source.name, path.extname(recipe.source.name));
+  const outputs = recipe.steps.map((step, index) =>
+    // A transform's model: `<source stem>.<step number>-<method slug>.onnx` (docs/cli.md, Recipes).
+    step.kind === 'quantize' || step.kind === 'prune'
+      ? path.join(outDir, `${stem}.${stepNumber(index)}-${stepSlug(step)}.onnx`)
+      : step.kind === 'export'
+        ? path.join(outDir, step.name)
+        : undefined,
+  );
+  const planned = new Set<string>();
+  for (const [index, output] of outputs.entries()) {
+    if (!output) continue;
+    const n = stepNumber(index);
+    if (sameFile(output, source))
+      throw new StudioError(
+        'BAD_REQUEST',
+        `Step ${n} would write over the source model ${source}: choose another export name or --out.`,
+      );
+    if (planned.has(path.resolve(output)))
+      throw new StudioError(
+        'BAD_REQUEST',
+        `Step ${n} would write ${output}, which an earlier step writes: give the export another name.`,
+      );
+    planned.add(path.resolve(output));
+  }
+  if (!options.force) {
+    for (const output of outputs) {
+      const existing = output && [output, `${output}.data`].find((f) => fs.existsSync(f));
+      if (existing)
+        throw new StudioError(
+          'BAD_REQUEST',
+          `${existing} already exists (an earlier run's output?). Pass --force to replace it, or --out another folder.`,
+        );
+    }
+  }
+  return outputs;
+}
