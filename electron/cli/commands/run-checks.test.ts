@@ -124,6 +124,13 @@ describe('onnx-studio run: checks before the first step', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/inputs\.dims names 'Q', which is no named dim .*named dims: batch/);
     expect(fs.existsSync(r.out)).toBe(false);
+    // Input names in inputs.shapes and inputs.values are checked too, and the message names the recipe's field.
+    const shapes = recipeIn('unknown-input', [prune], { inputs: { shapes: { q: [1, 4] } } });
+    const wrongInput = await cli(['run', shapes.file]);
+    expect(wrongInput.code).toBe(2);
+    expect(wrongInput.stderr).toMatch(
+      /The recipe's inputs\.shapes names 'q', which is not an input of the model/,
+    );
   });
 
   it('warns each guess once however many steps make it, lists it in notes[], and numbers steps from 1', async () => {

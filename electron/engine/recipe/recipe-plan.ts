@@ -103,8 +103,9 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
       ...(shapes ? { shapes } : {}),
       ...(dims ? { dims } : {}),
       ...(values ? { values } : {}),
+      origin: 'recipe',
     });
-    refuseUnknownDims(dims, [namedDims], "The recipe's inputs.dims");
+    refuseUnknownDims(dims, [namedDims], "The recipe's inputs.dims", 'inputs.shapes');
   }
 
   // Every step's data, each file hashed once however many steps name it.

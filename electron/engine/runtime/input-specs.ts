@@ -28,6 +28,8 @@ export interface ShapeOverrides {
   defaultDim?: number;
   /** Values for synthetic data per input name (`--value sr=16000`, `--value ids=0:999`). */
   values?: Record<string, InputValues>;
+  /** Where shapes and values came from, for messages: the flags (default), or a recipe's `inputs` fields. */
+  origin?: 'flags' | 'recipe';
 }
 
 /**
@@ -47,6 +49,8 @@ export function resolveInputSpecs(
   const inputs: ResolvedInput[] = [];
   const known = new Set<string>();
   const symbolic = new Set<string>();
+  const fromRecipe = overrides.origin === 'recipe';
+  const shapeField = fromRecipe ? "The recipe's inputs.shapes" : '--shape';
   for (const vi of graph.input) {
     if (weights.has(vi.name)) continue;
     known.add(vi.name);
@@ -64,11 +68,11 @@ export function resolveInputSpecs(
     let dims: number[];
     if (whole) {
       if (type.value.shape && whole.length !== declared.length) {
-        throw new StudioError('BAD_INPUT', `--shape ${vi.name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.map((d) => d ?? '?').join(', ')}].`);
+        throw new StudioError('BAD_INPUT', `${shapeField} ${vi.name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.map((d) => d ?? '?').join(', ')}].`);
       }
       declared.forEach((d, i) => {
         if (typeof d === 'number' && d !== whole[i]) {
-          throw new StudioError('BAD_INPUT', `--shape ${vi.name}: dim ${i} is fixed to ${d} by the model, got ${whole[i]}.`);
+          throw new StudioError('BAD_INPUT', `${shapeField} ${vi.name}: dim ${i} is fixed to ${d} by the model, got ${whole[i]}.`);
         }
       });
       dims = whole;
@@ -83,7 +87,8 @@ export function resolveInputSpecs(
     const values = overrides.values?.[vi.name];
     inputs.push({ name: vi.name, elemType: type.value.elemType, ortType, declared, dims, ...(values ? { values } : {}) });
   }
-  for (const [flag, names] of [['--shape', Object.keys(overrides.shapes ?? {})], ['--value', Object.keys(overrides.values ?? {})]] as const) {
+  const valueField = fromRecipe ? "The recipe's inputs.values" : '--value';
+  for (const [flag, names] of [[shapeField, Object.keys(overrides.shapes ?? {})], [valueField, Object.keys(overrides.values ?? {})]] as const) {
     for (const name of names) {
       if (!known.has(name)) {
         throw new StudioError('BAD_INPUT', `${flag} names '${name}', which is not an input of the model (inputs: ${[...known].join(', ')}).`);
@@ -107,6 +112,8 @@ export function refuseUnknownDims(
   namedDims: readonly (readonly string[])[],
   /** Where the dims came from, for the message: the flag, or a recipe's `inputs.dims`. */
   field = '--dim',
+  /** How to give a whole shape instead, in the same place (a recipe's is `inputs.shapes`). */
+  shapeHint = '--shape INPUT=AxBxC',
 ): void {
   const known = new Set(namedDims.flat());
   for (const name of Object.keys(dims ?? {})) {
@@ -114,7 +121,7 @@ export function refuseUnknownDims(
     const models = namedDims.length > 1 ? 'the models\' inputs' : "the model's inputs";
     throw new StudioError(
       'BAD_INPUT',
-      `${field} names '${name}', which is no named dim of ${models} (${known.size > 0 ? `named dims: ${[...known].join(', ')}` : 'they have no named dims; use --shape INPUT=AxBxC'}).`,
+      `${field} names '${name}', which is no named dim of ${models} (${known.size > 0 ? `named dims: ${[...known].join(', ')}` : `they have no named dims; use ${shapeHint}`}).`,
     );
   }
 }
