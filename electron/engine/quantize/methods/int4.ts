@@ -24,6 +24,7 @@ import {
   removeUnusedOriginals,
   resolveWeight,
   selectNode,
+  skippedRecord,
   storedBytes,
   throwIfCancelled,
 } from '../weight-only/weights.js';
@@ -91,13 +92,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     for (const node of scope.graph.node) {
       const selection = selectNode(node, common, INT4_OP_TYPES);
       if (selection.kind === 'skip') {
-        const { reason, option } = selection;
-        skippedNodes.push({
-          name: nodeLabel(node),
-          opType: node.opType,
-          reason,
-          ...(option ? { option } : {}),
-        });
+        skippedNodes.push(skippedRecord(node, selection));
       } else if (selection.kind === 'candidate') candidates.push({ scope, node });
     }
   }

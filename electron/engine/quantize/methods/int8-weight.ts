@@ -17,6 +17,7 @@ import {
   removeUnusedOriginals,
   resolveWeight,
   selectNode,
+  skippedRecord,
   storedBytes,
   throwIfCancelled,
 } from '../weight-only/weights.js';
@@ -117,13 +118,7 @@ async function quantizeInt8Weights(
       const selection = selectNode(node, common, INT8_WEIGHT_OP_TYPES);
       if (selection.kind === 'ignore') continue;
       if (selection.kind === 'skip') {
-        const { reason, option } = selection;
-        skippedNodes.push({
-          name: nodeLabel(node),
-          opType: node.opType,
-          reason,
-          ...(option ? { option } : {}),
-        });
+        skippedNodes.push(skippedRecord(node, selection));
         continue;
       }
       candidates.push({ scope, node, slot: SLOTS.get(node.opType)! });

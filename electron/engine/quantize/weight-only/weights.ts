@@ -12,7 +12,13 @@ import {
 } from '../../onnx/graph.js';
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
 import { tensorByteSize } from '../../onnx/tensor-codec.js';
-import { type CommonQuantizeOptions, EXCLUDED_SKIP, type QuantizeProgress } from '../quantize-method.js';
+import {
+  type CommonQuantizeOptions,
+  EXCLUDED_SKIP,
+  type QuantizeProgress,
+  type SkippedNode,
+} from '../quantize-method.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 
 /*
  * What the weight-only methods share: walking the main graph and its subgraphs with indexes that
@@ -58,6 +64,16 @@ export function selectNode(
     return { kind: 'skip', ...EXCLUDED_SKIP };
   }
   return { kind: 'candidate' };
+}
+
+/** The report's record of a node `selectNode` skipped. */
+export function skippedRecord(node: NodeProto, skip: { reason: string; option?: string }): SkippedNode {
+  return {
+    name: nodeLabel(node),
+    opType: node.opType,
+    reason: skip.reason,
+    ...(skip.option ? { option: skip.option } : {}),
+  };
 }
 
 /** Notes op types named in --op-types that the method never quantizes. */
