@@ -258,11 +258,11 @@ test.describe('charts at a glance', () => {
     await compare.getByTestId('evaluate-models').click();
     await expect(quality.locator('.recharts-bar-rectangle')).toHaveCount(1);
     await expect(quality.getByTestId('evaluation-failed')).toHaveCount(0);
-    // Failing twice after that: the figures stay, said to be from earlier evaluations, the failures counted.
+    // Failing twice after that: the figure stays, said to be from an earlier evaluation, the failures counted.
     await path.fill('/data/corrupt-inputs.npy');
     await compare.getByTestId('evaluate-models').click();
     await expect(quality.getByTestId('evaluation-failed')).toContainText(
-      'The evaluation ran and failed, so these figures are from earlier evaluations',
+      'The evaluation ran and failed, so the figure of original is missing or from an earlier evaluation',
     );
     await compare.getByTestId('evaluate-models').click();
     await expect(quality.getByTestId('evaluation-failed')).toContainText('The last 2 evaluations ran and failed');
@@ -272,6 +272,38 @@ test.describe('charts at a glance', () => {
       selector: '[data-testid="chart-quality"]',
       restore: { width: 1440, height: 900 },
     });
+  });
+
+  test('a failed evaluation stays said, on its variant, when another variant is evaluated after it', async ({ page }) => {
+    await openCompare(page);
+    const compare = shown(page);
+    const picks = compare.getByRole('group', { name: 'Variants to measure' });
+    for (const pick of await picks.getByRole('checkbox').all()) await pick.uncheck();
+    await picks.getByRole('checkbox', { name: 'fp16' }).check();
+    const path = compare.getByTestId('dataset-path');
+    const good = await path.inputValue();
+    await path.fill('/data/corrupt-inputs.npy');
+    await compare.getByTestId('evaluate-models').click();
+    const quality = page.getByTestId('chart-quality');
+    const failed = quality.getByTestId('evaluation-failed');
+    await expect(failed).toContainText(
+      'The evaluation ran and failed, so the figure of fp16 is missing or from an earlier evaluation: Sample 212',
+    );
+    // int8-dynamic evaluated since, on good data: that says nothing about fp16, whose failure stands.
+    await picks.getByRole('checkbox', { name: 'fp16' }).uncheck();
+    await picks.getByRole('checkbox', { name: 'int8-dynamic' }).check();
+    await path.fill(good);
+    await compare.getByTestId('evaluate-models').click();
+    await page.getByTestId('status-jobs').click();
+    const panel = page.getByTestId('jobs-panel');
+    await expect(panel.getByTestId('job').filter({ hasText: 'Evaluate int8-dynamic' })).toHaveAttribute('data-status', 'done');
+    await panel.getByRole('button', { name: 'Close' }).click();
+    await expect(failed).toContainText('The evaluation ran and failed, so the figure of fp16 is missing');
+    await expect(failed).toContainText('Evaluate fp16.');
+    // fp16 evaluated again, on good data: now the failure is old news.
+    await picks.getByRole('checkbox', { name: 'fp16' }).check();
+    await compare.getByTestId('evaluate-models').click();
+    await expect(failed).toHaveCount(0);
   });
 
   test('Export preselects the best variant, labels each figure, and suggests the file its command writes', async ({

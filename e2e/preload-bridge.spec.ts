@@ -63,6 +63,7 @@ const API_CHANNELS = {
   addBenchRecord: IPC_CHANNELS.workspaceAddBenchRecord,
   setExperiment: IPC_CHANNELS.experimentSet,
   checkDataset: IPC_CHANNELS.datasetCheck,
+  cancelDatasetCheck: IPC_CHANNELS.datasetCheckCancel,
   collectSweep: IPC_CHANNELS.sweepCollect,
   buildReport: IPC_CHANNELS.reportBuild,
   saveReport: IPC_CHANNELS.reportSave,
@@ -351,8 +352,10 @@ test('every method round-trips to the real handlers and backend, and job events 
             labels: join(DIGITS_DIR, 'test-labels.npy'),
           },
         },
+        checkId: 'check-1',
       },
     ],
+    cancelDatasetCheck: ['check-1'],
     collectSweep: [{ dir: join(tmp, 'sweep') }],
     buildReport: [model],
     saveReport: [{ modelPath: model, outputDir: join(tmp, 'report') }],
@@ -378,6 +381,7 @@ test('every method round-trips to the real handlers and backend, and job events 
   expect(value('savePathDialog')).toBe('/exports/model.onnx');
   expect(value('listFolder')).toMatchObject({ path: tmp });
   expect(value('cancelJob')).toEqual({ cancelled: false });
+  expect(value('cancelDatasetCheck')).toEqual({ cancelled: false });
   expect(value('renameVariant')).toMatchObject({ id: variantId, name: 'renamed in the page' });
   expect(value('buildReport')).toMatchObject({ html: expect.stringMatching(/^<!doctype html>/i) });
   expect(value('removeVariant')).toEqual({ removed: true });

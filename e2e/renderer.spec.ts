@@ -295,6 +295,29 @@ test.describe('Optimize view', () => {
     await expect(page.getByText('Enter the image folder.')).toBeVisible();
   });
 
+  test('a data check that takes long shows its progress and can be cancelled: nothing is queued', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+    // The mock takes a minute to check data whose path says `slow`, unless the check is cancelled.
+    const path = page.getByTestId('dataset-evaluation').getByTestId('dataset-path');
+    const good = await path.inputValue();
+    await path.fill('/data/slow-inputs.npy');
+    await page.getByTestId('queue-jobs').click();
+    const progress = page.getByTestId('data-check-progress');
+    await expect(progress).toContainText('Checking the evaluation data');
+    await expect(page.getByTestId('queue-jobs')).toBeDisabled();
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByTestId('data-check-cancelled')).toHaveText('Data check cancelled: nothing was queued.');
+    await expect(progress).toHaveCount(0);
+    await expect(page.getByTestId('jobs-empty')).toBeVisible();
+    // The next check runs, and queues.
+    await path.fill(good);
+    await page.getByTestId('queue-jobs').click();
+    await expect(page.getByTestId('data-check-cancelled')).toHaveCount(0);
+    await expect(shown(page).getByTestId('job').filter({ hasText: 'Quantize: int8-dynamic' })).toHaveCount(1);
+  });
+
   test('Auto-optimize on data without labels offers the cosine budget, says why, and shows a failure in the panel', async ({
     page,
   }) => {

@@ -43,6 +43,8 @@ export const IPC_CHANNELS = {
   experimentSet: 'studio:experiment.set',
   /** Request/response: check a dataset against a model before a job is queued (shapes, dtypes, labels). */
   datasetCheck: 'studio:dataset.check',
+  /** Request/response: stop a running data check, named by the `checkId` its request carried. */
+  datasetCheckCancel: 'studio:dataset.cancelCheck',
   /** Merge a cluster sweep's results (`tune --collect`). */
   sweepCollect: 'studio:sweep.collect',
   /** Request/response: the comparison report of a workspace, as self-contained HTML and as JSON. */

@@ -291,6 +291,16 @@ export const datasetCheckRequestSchema = z.strictObject({
   data: dataRefSchema,
   /** The model to check against (default `'original'`). */
   target: targetSchema.optional(),
+  /**
+   * An id the page chooses for this check, unique among its running checks, so that
+   * `studio:dataset.cancelCheck` can stop it (a check reads every sample of a file, which takes a while).
+   */
+  checkId: z.string().min(1).max(200).optional(),
+});
+
+export const cancelDatasetCheckRequestSchema = z.strictObject({
+  /** The `checkId` the check's request carried. */
+  checkId: z.string().min(1).max(200),
 });
 
 export const exportJobSpecSchema = z.strictObject({
@@ -454,6 +464,7 @@ export type AddBenchRecordRequest = z.infer<typeof addBenchRecordRequestSchema>;
 export type ReportSaveRequest = z.infer<typeof reportSaveRequestSchema>;
 export type ExperimentSetRequest = z.infer<typeof experimentSetRequestSchema>;
 export type DatasetCheckRequest = z.infer<typeof datasetCheckRequestSchema>;
+export type CancelDatasetCheckRequest = z.infer<typeof cancelDatasetCheckRequestSchema>;
 export type SweepCollectRequest = z.infer<typeof sweepCollectRequestSchema>;
 export type EmptyRequest = Record<string, never>;
 
@@ -581,6 +592,11 @@ export interface IpcMethods {
   [IPC_CHANNELS.workspaceAddBenchRecord]: { request: AddBenchRecordRequest; response: BenchRecord };
   [IPC_CHANNELS.experimentSet]: { request: ExperimentSetRequest; response: Workspace };
   [IPC_CHANNELS.datasetCheck]: { request: DatasetCheckRequest; response: DatasetCheckReport };
+  /**
+   * `cancelled` is false when no check with that id was running (it had finished, or never started); that is
+   * not an error. The cancelled check answers a CANCELLED error.
+   */
+  [IPC_CHANNELS.datasetCheckCancel]: { request: CancelDatasetCheckRequest; response: { cancelled: boolean } };
   [IPC_CHANNELS.sweepCollect]: { request: SweepCollectRequest; response: CollectedSweep };
   [IPC_CHANNELS.reportBuild]: { request: WorkspaceRequest; response: { html: string; json: StudioReport } };
   [IPC_CHANNELS.reportSave]: { request: ReportSaveRequest; response: { htmlPath: string; jsonPath: string } };
@@ -616,6 +632,7 @@ export const IPC_REQUEST_SCHEMAS: { [C in IpcMethodChannel]: z.ZodType<IpcReques
   [IPC_CHANNELS.workspaceAddBenchRecord]: addBenchRecordRequestSchema,
   [IPC_CHANNELS.experimentSet]: experimentSetRequestSchema,
   [IPC_CHANNELS.datasetCheck]: datasetCheckRequestSchema,
+  [IPC_CHANNELS.datasetCheckCancel]: cancelDatasetCheckRequestSchema,
   [IPC_CHANNELS.sweepCollect]: sweepCollectRequestSchema,
   [IPC_CHANNELS.reportBuild]: workspaceRequestSchema,
   [IPC_CHANNELS.reportSave]: reportSaveRequestSchema,
@@ -806,7 +823,10 @@ export interface StudioApi {
   removeVariant(request: RemoveVariantRequest): Promise<Result<{ removed: boolean }>>;
   addBenchRecord(request: AddBenchRecordRequest): Promise<Result<BenchRecord>>;
   setExperiment(request: ExperimentSetRequest): Promise<Result<Workspace>>;
+  /** Check data against a model; give it a `checkId` to be able to cancel it. */
   checkDataset(request: DatasetCheckRequest): Promise<Result<DatasetCheckReport>>;
+  /** Stop the running check whose request carried `checkId`; it answers a CANCELLED error. */
+  cancelDatasetCheck(checkId: string): Promise<Result<{ cancelled: boolean }>>;
   /** A cluster sweep's results merged: the same outcome as `tune --collect DIR`. */
   collectSweep(request: SweepCollectRequest): Promise<Result<CollectedSweep>>;
   buildReport(modelPath: string): Promise<Result<{ html: string; json: StudioReport }>>;

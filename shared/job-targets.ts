@@ -21,6 +21,21 @@ export function targetsOf(spec: JobSpec): string[] {
 }
 
 /**
+ * The models of the workspace a job measures, a figure each: a benchmark's targets (baseline first), an
+ * evaluation's target (its reference is read, not measured). Other jobs measure none.
+ */
+export function measuredTargets(spec: JobSpec): string[] {
+  switch (spec.kind) {
+    case 'bench':
+      return spec.targets ?? [ORIGINAL_TARGET];
+    case 'evaluate':
+      return [spec.target ?? ORIGINAL_TARGET];
+    default:
+      return [];
+  }
+}
+
+/**
  * The first queued or running job of the model at `modelPath` that reads `target`. `samePath` compares model
  * paths (the engine resolves them; the mock host compares them as they are).
  */

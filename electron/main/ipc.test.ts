@@ -415,12 +415,18 @@ const VALID: {
           labels: path.join(path.dirname(DIGITS), 'test-labels.npy'),
         },
       },
+      checkId: 'check-1',
     }),
     check: (report) => {
       expect(report.identity).toMatchObject({ name: 'test-inputs.npy', samples: 360 });
       expect(report.labels).toMatchObject({ count: 360, min: 0, max: 9, modelClasses: 10 });
       expect(report.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 1, 8, 8] }]);
     },
+  },
+  [IPC_CHANNELS.datasetCheckCancel]: {
+    // The check above ended: nothing runs under that id any more, which is not an error.
+    request: () => ({ checkId: 'check-1' }),
+    check: (answer) => expect(answer).toEqual({ cancelled: false }),
   },
   [IPC_CHANNELS.sweepCollect]: {
     // A sweep folder with no result yet: every index is listed as missing, none fails.

@@ -170,5 +170,17 @@ for (const [name, make] of subjects) {
       const again = await s.host.rerunPipeline({ modelPath: s.modelPath, pipelineId: done.id });
       expect(again).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/nothing to run again/) } });
     });
+
+    it('a data check is cancelled by its id and answers CANCELLED; an id with no check running cancels nothing', async () => {
+      const sample = await s.host.appInfo();
+      if (!sample.ok || !sample.value.sample) throw new Error('no sample');
+      const request = { modelPath: s.modelPath, role: 'evaluation' as const, data: sample.value.sample.data, checkId: 'contract-check' };
+      const check = s.host.checkDataset(request);
+      expect(await s.host.cancelDatasetCheck('contract-check')).toEqual({ ok: true, value: { cancelled: true } });
+      expect(await check).toMatchObject({ ok: false, error: { code: 'CANCELLED', message: 'The data check was cancelled.' } });
+      expect(await s.host.cancelDatasetCheck('contract-check')).toEqual({ ok: true, value: { cancelled: false } });
+      // The same id is free again once its check ended.
+      expect(await s.host.checkDataset(request)).toMatchObject({ ok: true, value: { identity: { samples: 360 } } });
+    });
   });
 }

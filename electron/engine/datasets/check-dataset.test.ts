@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TensorProto_DataType } from 'onnx-buf';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { StudioError } from '../errors.js';
 import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { makeGraph, makeModel, modelBytes } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { tinyDigits } from '../testing/tiny-digits.js';
 import { checkDataset } from './check-dataset.js';
+import { encodeNpyArray } from './npy-format.js';
 
 // Counts the synthetic samples made, through the real generator.
 const made = vi.hoisted(() => ({ samples: 0 }));
@@ -43,5 +46,67 @@ describe('checkDataset on synthetic data', () => {
     expect(report.identity.samples).toBe(400);
     expect(report.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 100_000] }]);
     expect(report.warnings.join('\n')).not.toMatch(/checked on the first/);
+  });
+});
+
+describe('checkDataset cancelled', () => {
+  it('stops reading when its signal aborts, with a CANCELLED error', async () => {
+    // 5,000 labelled 8x8 samples for the tiny digits model: a check reads every one of them.
+    const samples = 5000;
+    const inputs = path.join(tmp.dir, 'many-inputs.npy');
+    const labels = path.join(tmp.dir, 'many-labels.npy');
+    fs.writeFileSync(inputs, encodeNpyArray(new Float32Array(samples * 64), 'float32', [samples, 1, 8, 8]));
+    fs.writeFileSync(
+      labels,
+      encodeNpyArray(
+        BigInt64Array.from({ length: samples }, (_, i) => BigInt(i % 10)),
+        'int64',
+        [samples],
+      ),
+    );
+    const options = {
+      model: tinyDigits().modelPath,
+      spec: { kind: 'npy' as const, path: inputs, labels },
+      baseDir: tmp.dir,
+      role: 'evaluation' as const,
+    };
+
+    let read = 0;
+    const whole = await checkDataset({
+      ...options,
+      onProgress: (n, toRead) => {
+        read = n;
+        expect(toRead).toBe(samples);
+      },
+    });
+    expect(read).toBe(samples);
+    expect(whole.labels).toMatchObject({ count: samples, min: 0, max: 9 });
+
+    // Cancelled after 100 samples: not one more is read, and the check answers CANCELLED, not a report.
+    const controller = new AbortController();
+    read = 0;
+    const cancelled = await checkDataset({
+      ...options,
+      signal: controller.signal,
+      onProgress: (n) => {
+        read = n;
+        if (n === 100) controller.abort();
+      },
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(cancelled).toBeInstanceOf(StudioError);
+    expect((cancelled as StudioError).code).toBe('CANCELLED');
+    expect(read).toBe(100);
+
+    // Cancelled before it starts: nothing is read.
+    read = 0;
+    await expect(
+      checkDataset({ ...options, signal: AbortSignal.abort(), onProgress: (n) => (read = n) }),
+    ).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
+    expect(read).toBe(0);
   });
 });

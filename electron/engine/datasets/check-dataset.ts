@@ -21,7 +21,10 @@ export interface CheckDatasetOptions {
   role: DatasetRole;
   shapes?: ShapeOverrides;
   name?: string;
+  /** Stops the check between samples (and while hashing the files) with a CANCELLED error. */
   signal?: AbortSignal;
+  /** After each sample read: how many so far, and how many the check reads at most. */
+  onProgress?: (samplesRead: number, samplesToRead: number) => void;
 }
 
 /**
@@ -39,6 +42,8 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
   let max = -Infinity;
   let integers = true;
   let labelled = 0;
+  const toRead =
+    options.spec.kind === 'synthetic' ? 1 : Math.min(source.count ?? MAX_CHECKED_SAMPLES, MAX_CHECKED_SAMPLES);
   for await (const sample of source.samples(options.signal)) {
     if (!first) first = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
     if (typeof sample.label === 'number') {
@@ -51,6 +56,7 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
       integers = false;
     }
     count++;
+    options.onProgress?.(count, toRead);
     if (count >= MAX_CHECKED_SAMPLES) break;
     // Synthetic samples are all made alike from the model's inputs, without labels: one tells everything a
     // check can learn. Making 400 samples of a 100,000-wide input only to look at them took over 30 s.

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobResultEvent, JobFailedEvent, JobSpec } from '../../../shared/ipc-contract.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { encodeNpyArray } from '../datasets/npy-format.js';
@@ -146,6 +146,51 @@ describe('the experiment on the backend', () => {
     const ws: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: digits }));
     expect(ws.pipelines ?? []).toHaveLength(0);
     expect(ws.variants).toHaveLength(0);
+  });
+
+  it('cancels a data check in the engine by its id: the task stops reading and the check answers CANCELLED', async () => {
+    // 20,000 labelled samples (the most a check reads): the task process takes a few hundred ms to read them.
+    const samples = 20_000;
+    fs.writeFileSync(path.join(tmp.dir, 'many-inputs.npy'), encodeNpyArray(new Float32Array(samples * 64), 'float32', [samples, 1, 8, 8]));
+    fs.writeFileSync(path.join(tmp.dir, 'many-labels.npy'), encodeNpyArray(BigInt64Array.from({ length: samples }, (_, i) => BigInt(i % 10)), 'int64', [samples]));
+    // The check task's own events, as the task process sends them (a request has no job events to listen to).
+    const run = backend.tasks.run.bind(backend.tasks);
+    // Fractions of the samples read (throttled to about 10 a second).
+    const progress: number[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const spy = vi.spyOn(backend.tasks, 'run').mockImplementation((task, options) =>
+      run(task, {
+        ...options,
+        onEvent: (event) => {
+          if (task.kind === 'checkDataset' && event.type === 'progress' && event.stage === 'checking') {
+            progress.push(event.fraction);
+            // Samples are being read: cancel now, mid-read.
+            if (event.fraction > 0) started();
+          }
+          options?.onEvent?.(event);
+        },
+      }),
+    );
+    try {
+      const request = { modelPath: digits, role: 'evaluation' as const, data: npy('many-inputs.npy', 'many-labels.npy'), checkId: 'big' };
+      const check = backend.dispatch('studio:dataset.check', request);
+      const twice = await backend.dispatch('studio:dataset.check', request);
+      expect(twice.ok ? undefined : twice.error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('already running') });
+      await running;
+      expect(await ok(backend.dispatch('studio:dataset.cancelCheck', { checkId: 'big' }))).toEqual({ cancelled: true });
+      const answer = await check;
+      expect(answer.ok ? undefined : answer.error).toMatchObject({ code: 'CANCELLED', message: 'The data check was cancelled.' });
+      // One task ran (the refused duplicate started none), and it stopped before it had read every sample.
+      expect(spy.mock.calls.filter(([task]) => task.kind === 'checkDataset')).toHaveLength(1);
+      expect(Math.max(...progress)).toBeLessThan(1);
+      // Over: nothing to cancel under that id, which is not an error; the same check runs to its end uncancelled.
+      expect(await ok(backend.dispatch('studio:dataset.cancelCheck', { checkId: 'big' }))).toEqual({ cancelled: false });
+      const whole = await ok(backend.dispatch('studio:dataset.check', request));
+      expect(whole).toMatchObject({ identity: { samples }, labels: { count: samples, min: 0, max: 9 } });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('records the dataset of an evaluation, named as the experiment names it', async () => {

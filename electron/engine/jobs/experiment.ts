@@ -26,23 +26,82 @@ export async function setExperiment(deps: ExecutorDeps, request: ExperimentSetRe
   return deps.store.get(request.modelPath);
 }
 
-/** `studio:dataset.check`: opens the data against the model in a task process, with the experiment's spec. */
-export async function checkDatasetInTask(deps: ExecutorDeps, request: DatasetCheckRequest): Promise<DatasetCheckReport> {
+/**
+ * `studio:dataset.check`: opens the data against the model in a task process, with the experiment's spec.
+ * `signal` stops it (the task process is asked to stop, then killed after the pool's grace period): it ends
+ * with a CANCELLED error.
+ */
+export async function checkDatasetInTask(
+  deps: ExecutorDeps,
+  request: DatasetCheckRequest,
+  signal?: AbortSignal,
+): Promise<DatasetCheckReport> {
+  const cancelled = () => new StudioError('CANCELLED', 'The data check was cancelled.');
   const ws = await deps.store.get(request.modelPath);
   const model = await deps.store.resolveTarget(request.modelPath, request.target ?? 'original');
+  if (signal?.aborted) throw cancelled();
   const inputs = ws.experiment?.inputs;
   const named = experimentDatasetFor(ws, request.data);
-  return runTask<DatasetCheckReport>(
-    deps,
-    {
-      kind: 'checkDataset',
-      model: model.path,
-      data: request.data.spec,
-      baseDir: request.data.baseDir ?? path.dirname(path.resolve(request.modelPath)),
-      role: request.role,
-      ...(named ? { name: named.name } : {}),
-      ...(inputs ? { shapes: inputs.shapes, ...(inputs.values ? { values: inputs.values } : {}) } : {}),
-    },
-    detachedContext(),
-  );
+  try {
+    return await runTask<DatasetCheckReport>(
+      deps,
+      {
+        kind: 'checkDataset',
+        model: model.path,
+        data: request.data.spec,
+        baseDir: request.data.baseDir ?? path.dirname(path.resolve(request.modelPath)),
+        role: request.role,
+        ...(named ? { name: named.name } : {}),
+        ...(inputs ? { shapes: inputs.shapes, ...(inputs.values ? { values: inputs.values } : {}) } : {}),
+      },
+      signal ? { ...detachedContext(), signal } : detachedContext(),
+    );
+  } catch (error) {
+    if (signal?.aborted && error instanceof StudioError && error.code === 'CANCELLED') throw cancelled();
+    throw error;
+  }
+}
+
+/**
+ * The data checks the page started with a `checkId`, so `studio:dataset.cancelCheck` can stop one in the
+ * engine (not only stop waiting for it), as `studio:job.cancel` stops a job.
+ */
+export class DatasetChecks {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  /** Runs a check; one with a `checkId` can be cancelled by it until it ends. */
+  async check(request: DatasetCheckRequest): Promise<DatasetCheckReport> {
+    const id = request.checkId;
+    if (id === undefined) return checkDatasetInTask(this.deps, request);
+    // Registered before the first await, so a cancel sent right after the request finds it.
+    if (this.running.has(id)) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `A data check with the id ${id} is already running. This is a bug in the page that sent it; reload it and try again.`,
+      );
+    }
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    try {
+      return await checkDatasetInTask(this.deps, request, controller.signal);
+    } finally {
+      this.running.delete(id);
+    }
+  }
+
+  /** Stops the running check with this id; false when there is none (it ended, or never started). */
+  cancel(checkId: string): boolean {
+    const controller = this.running.get(checkId);
+    if (!controller) return false;
+    this.running.delete(checkId);
+    controller.abort();
+    return true;
+  }
+
+  /** Stops every running check (the backend is shutting down). */
+  cancelAll(): void {
+    for (const id of [...this.running.keys()]) this.cancel(id);
+  }
 }

@@ -49,7 +49,7 @@ import type { ModelDiff } from '../../../shared/model-diff.js';
 import { JobManager, type JobLane } from './job-manager.js';
 import { activeJobReading } from './job-targets.js';
 import { sampleExperiment } from '../../../shared/experiment.js';
-import { checkDatasetInTask, setExperiment } from './experiment.js';
+import { checkDatasetInTask, DatasetChecks, setExperiment } from './experiment.js';
 import { sampleModel } from './sample-model.js';
 import { TaskPool } from './task-pool.js';
 
@@ -91,6 +91,8 @@ export class StudioBackend {
   readonly engine: EngineClient;
   readonly tasks: TaskPool;
   readonly pipelines: PipelineRunner;
+  /** Data checks in flight, by the id the page gave them (`studio:dataset.cancelCheck`). */
+  readonly checks: DatasetChecks;
   /**
    * Runs a job to its end (its result, or its error as a StudioError) and removes variants: what a caller that
    * drives several jobs needs (the demo, `tune`, `trial`, and a tune job's trials).
@@ -109,6 +111,7 @@ export class StudioBackend {
     this.engine = options.engine ?? new EngineClient();
     this.tasks = options.tasks ?? new TaskPool();
     this.deps = { store: this.store, recent: this.recent, tasks: this.tasks, engine: this.engine };
+    this.checks = new DatasetChecks(this.deps);
     this.jobs = new JobManager<JobSpec>({
       execute: (spec, ctx) => executeJob(this.deps, spec, ctx),
       laneOf,
@@ -186,8 +189,9 @@ export class StudioBackend {
     }
   }
 
-  /** Cancels every job and ends the engine and task processes. */
+  /** Cancels every job and data check, and ends the engine and task processes. */
   async dispose(): Promise<void> {
+    this.checks.cancelAll();
     await this.jobs.cancelAll();
     await Promise.all([this.engine.dispose(), this.tasks.dispose()]);
   }
@@ -333,7 +337,10 @@ export class StudioBackend {
         });
       },
       [IPC_CHANNELS.experimentSet]: (request) => setExperiment(this.deps, request),
-      [IPC_CHANNELS.datasetCheck]: (request) => checkDatasetInTask(this.deps, request),
+      [IPC_CHANNELS.datasetCheck]: (request) => this.checks.check(request),
+      [IPC_CHANNELS.datasetCheckCancel]: async (request) => ({
+        cancelled: this.checks.cancel(request.checkId),
+      }),
       [IPC_CHANNELS.reportBuild]: async (request) =>
         buildReport(await this.store.get(request.modelPath), this.options.version),
       [IPC_CHANNELS.reportSave]: async (request) =>

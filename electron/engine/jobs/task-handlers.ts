@@ -165,6 +165,8 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
         shapes: shapeOverrides(task),
         ...(task.name !== undefined ? { name: task.name } : {}),
         signal,
+        // One stage for the whole read, so the emitter throttles it (a new stage is sent at once).
+        onProgress: (read, toRead) => hooks.progress(read / Math.max(read, toRead), 'checking'),
       });
 
     case 'export': {

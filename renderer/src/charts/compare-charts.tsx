@@ -32,6 +32,7 @@ import {
   QUALITY_LABELS,
   ratioBaseToShow,
   describeFailure,
+  staleFiguresNote,
   type BenchmarkFailure,
   type CompareRow,
   type JobFailure,
@@ -453,7 +454,7 @@ function QualityChartView({
 }: {
   rows: CompareRow[];
   metric: QualityMetric | undefined;
-  /** The model's latest evaluation, when it failed (`jobFailure(…, 'evaluation')`). */
+  /** The model's latest evaluation that failed, unless its targets were evaluated since (`evaluationFailure`). */
   failure?: JobFailure | undefined;
 } & PendingProp) {
   const has = metric !== undefined && rows.some((r) => r.quality !== undefined);
@@ -481,8 +482,8 @@ function QualityChartView({
             ),
           })}
     >
-      {/* Figures from earlier evaluations, but the latest one failed: a variant may be missing or out of date. */}
-      {failure && <JobFailed failure={failure} what="these figures are from earlier evaluations" />}
+      {/* Figures, but an evaluation since failed: the models it was to measure are missing or out of date. */}
+      {failure && <JobFailed failure={failure} what={staleFiguresNote(failure, rows)} />}
       <RatioBarChart
         rows={rows}
         value={(r) => r.quality}

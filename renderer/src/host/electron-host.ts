@@ -29,6 +29,7 @@ export function createElectronHost(api: StudioApi): StudioHost {
     addBenchRecord: (request) => api.addBenchRecord(request),
     setExperiment: (request) => api.setExperiment(request),
     checkDataset: (request) => api.checkDataset(request),
+    cancelDatasetCheck: (checkId) => api.cancelDatasetCheck(checkId),
     collectSweep: (request) => api.collectSweep(request),
     buildReport: (modelPath) => api.buildReport(modelPath),
     saveReport: (request) => api.saveReport(request),

@@ -7,7 +7,8 @@
  *
  * Behaviour is chosen by name so tests need no setup: a model whose file name contains `broken` fails to
  * parse, `missing` fails with an IO error; a quantize method named `fail` fails; evaluation data whose path
- * contains `corrupt` passes the data check, then the evaluation fails. `?scenario=serve` makes it
+ * contains `corrupt` passes the data check, then the evaluation fails; data whose path contains `slow` takes a
+ * minute to check (unless cancelled), for the check's progress and Cancel. `?scenario=serve` makes it
  * behave like `onnx-studio serve` (no native dialogs: the in-page file browser is used); `?scenario=charts`
  * opens the sample with variants and figures already measured (mock-charts-scenario.ts).
  */
@@ -205,6 +206,8 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
   };
   const workspaces = new Map<string, Workspace>();
   const jobs = new Map<string, MockJob>();
+  /** Running data checks by their `checkId`: each one's Cancel. */
+  const checks = new Map<string, () => void>();
   const files = new Set<string>(['/models/mobilenet-v2.onnx', MOCK_SAMPLE_PATH, '/models/existing.onnx']);
   let recent: string[] = [];
   let counter = 0;
@@ -742,6 +745,25 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       fail({ code: 'BAD_REQUEST', message: 'Opening sweep results needs the engine: run the desktop app or `onnx-studio serve`.' }),
     checkDataset: async (r): Promise<Result<DatasetCheckReport>> => {
       const spec = r.data.spec as { kind: string; path?: string; labels?: string };
+      // Like the backend: the check runs a while (a turn of the event loop at least), and its id cancels it.
+      const checkId = r.checkId;
+      if (checkId !== undefined && checks.has(checkId)) {
+        return fail({ code: 'BAD_REQUEST', message: `A data check with the id ${checkId} is already running.` });
+      }
+      let cancelled = false;
+      const stopped = new Promise<void>((resolve) => {
+        if (checkId !== undefined)
+          checks.set(checkId, () => {
+            cancelled = true;
+            resolve();
+          });
+      });
+      try {
+        await Promise.race([delay(spec.path?.includes('slow') ? 60_000 : 0), stopped]);
+      } finally {
+        if (checkId !== undefined) checks.delete(checkId);
+      }
+      if (cancelled) return fail({ code: 'CANCELLED', message: 'The data check was cancelled.' });
       if (spec.labels?.includes('wrong-labels')) {
         return fail({
           code: 'BAD_REQUEST',
@@ -765,6 +787,11 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
             ? ["no labels: accuracy cannot be measured; variants are compared with the original's outputs (fidelity) instead"]
             : [],
       });
+    },
+    cancelDatasetCheck: async (checkId) => {
+      const cancel = checks.get(checkId);
+      cancel?.();
+      return ok({ cancelled: cancel !== undefined });
     },
     addBenchRecord: async (r) => {
       const ws = workspaceFor(r.modelPath);

@@ -184,6 +184,7 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
     addBenchRecord: (r) => request(CHANNELS.workspaceAddBenchRecord, r),
     setExperiment: (r) => request(CHANNELS.experimentSet, r),
     checkDataset: (r) => request(CHANNELS.datasetCheck, r),
+    cancelDatasetCheck: (checkId) => request(CHANNELS.datasetCheckCancel, { checkId }),
     collectSweep: (r) => request(CHANNELS.sweepCollect, r),
     buildReport: (modelPath) => request(CHANNELS.reportBuild, { modelPath }),
     saveReport: (r) => request(CHANNELS.reportSave, r),

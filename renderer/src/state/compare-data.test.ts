@@ -7,6 +7,7 @@ import {
   jobFailure,
   formatLatencyRatio,
   ratioBaseToShow,
+  staleFiguresNote,
   type CompareRow,
 } from './compare-data.js';
 import { initialState, studioReducer, type JobRecord } from './studio-state.js';
@@ -200,6 +201,125 @@ describe('evaluationFailure: the same rule as benchmarks, for evaluations', () =
       kind: 'benchmark',
       jobId: 'b',
       inARow: 1,
+    });
+  });
+
+  it('is per variant: an evaluation of another variant since leaves it standing, one of the same variant ends it', () => {
+    const v1Failed = evaluation({
+      jobId: 'v1',
+      status: 'failed',
+      error: DATA_ERROR,
+      targets: ['v1'],
+      submittedAtMs: 1,
+      finishedAtMs: 2,
+    });
+    const v2Done = evaluation({
+      jobId: 'v2',
+      status: 'done',
+      targets: ['v2'],
+      submittedAtMs: 3,
+      finishedAtMs: 4,
+    });
+    const failure = evaluationFailure([v1Failed, v2Done], MODEL_PATH);
+    expect(failure).toMatchObject({ jobId: 'v1', targets: ['v1'], error: DATA_ERROR, inARow: 1 });
+    const rows = [
+      { id: 'original', label: 'original' },
+      { id: 'v1', label: 'int8-dynamic' },
+      { id: 'v2', label: 'int4' },
+    ] as CompareRow[];
+    expect(staleFiguresNote(failure!, rows)).toBe(
+      'the figure of int8-dynamic is missing or from an earlier evaluation',
+    );
+
+    // Failed again, with the other variant's success between: two in a row for v1.
+    const again = evaluation({
+      jobId: 'v1-again',
+      status: 'failed',
+      error: DATA_ERROR,
+      targets: ['v1'],
+      submittedAtMs: 5,
+      finishedAtMs: 6,
+    });
+    expect(evaluationFailure([v1Failed, v2Done, again], MODEL_PATH)).toMatchObject({
+      jobId: 'v1-again',
+      inARow: 2,
+    });
+
+    // v1 evaluated since: old news. A job that records no targets might have measured v1: old news too.
+    const v1Done = evaluation({
+      jobId: 'v1-done',
+      status: 'done',
+      targets: ['v1'],
+      submittedAtMs: 7,
+      finishedAtMs: 8,
+    });
+    expect(evaluationFailure([v1Failed, v2Done, v1Done], MODEL_PATH)).toBeUndefined();
+    const unknown = evaluation({ jobId: 'unknown', status: 'done', submittedAtMs: 7, finishedAtMs: 8 });
+    expect(evaluationFailure([v1Failed, v2Done, unknown], MODEL_PATH)).toBeUndefined();
+
+    // The same rule for benchmarks: a failed run of original + v1 stands while only original + v2 ran since.
+    const benchFailed = job({
+      jobId: 'b1',
+      status: 'failed',
+      targets: ['original', 'v1'],
+      submittedAtMs: 1,
+      finishedAtMs: 2,
+    });
+    const benchV2 = job({
+      jobId: 'b2',
+      status: 'done',
+      targets: ['original', 'v2'],
+      submittedAtMs: 3,
+      finishedAtMs: 4,
+    });
+    expect(benchmarkFailure([benchFailed, benchV2], MODEL_PATH)).toMatchObject({ jobId: 'b1', inARow: 1 });
+    expect(staleFiguresNote(benchmarkFailure([benchFailed, benchV2], MODEL_PATH)!, rows)).toBe(
+      'the figures of original and int8-dynamic are missing or from earlier benchmarks',
+    );
+  });
+
+  it('adopts the targets the page records when it starts an evaluation, so its failure stays on its variant', () => {
+    // As the page registers an evaluation of v1 that fails, then one of v2 that succeeds.
+    let state = studioReducer(initialState, {
+      type: 'job-submitted',
+      jobId: 'e1',
+      kind: 'evaluate',
+      title: 'Evaluate int8-dynamic',
+      modelPath: MODEL_PATH,
+      targets: ['v1'],
+      atMs: 1,
+    });
+    state = studioReducer(state, {
+      type: 'job-event',
+      event: { jobId: 'e1', seq: 0, timeMs: 2, type: 'failed', error: DATA_ERROR },
+    });
+    state = studioReducer(state, {
+      type: 'job-submit-failed',
+      jobId: 'e2',
+      kind: 'evaluate',
+      title: 'Evaluate int4',
+      modelPath: MODEL_PATH,
+      error: DATA_ERROR,
+      atMs: 3,
+      targets: ['v2'],
+    });
+    state = studioReducer(state, {
+      type: 'job-submitted',
+      jobId: 'e3',
+      kind: 'evaluate',
+      title: 'Evaluate int4',
+      modelPath: MODEL_PATH,
+      targets: ['v2'],
+      atMs: 4,
+    });
+    state = studioReducer(state, {
+      type: 'job-event',
+      event: { jobId: 'e3', seq: 0, timeMs: 5, type: 'result', result: {} },
+    });
+    expect(evaluationFailure(state.jobs, MODEL_PATH)).toMatchObject({
+      jobId: 'e1',
+      title: 'Evaluate int8-dynamic',
+      targets: ['v1'],
     });
   });
 

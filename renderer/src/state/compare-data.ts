@@ -156,7 +156,10 @@ export function formatLatencyRatio(row: CompareRow, original: CompareRow | undef
 /** Which kind of measurement a failure is about: benchmarks (latency) or evaluations (accuracy, fidelity). */
 export type MeasuredBy = 'benchmark' | 'evaluation';
 
-/** A benchmark or evaluation of the model that ran and failed, with none of its kind finished since. */
+/**
+ * A benchmark or evaluation of the model that ran and failed, and that no job of its kind finished since
+ * measuring what it was to measure.
+ */
 export interface JobFailure {
   /** What failed: a benchmark (engine or browser) or an evaluation. */
   kind: MeasuredBy;
@@ -164,11 +167,11 @@ export interface JobFailure {
   /** The job's title, e.g. `Benchmark original + int8-dynamic (onnxruntime-node, cpu)`, `Evaluate int8-dynamic`. */
   title: string;
   error: StudioErrorInfo;
-  /** The targets it was to measure (`original` or variant ids), when the job records them (benchmarks do). */
+  /** The targets it was to measure (`original` or variant ids), when the job records them. */
   targets: string[];
   /** Who was to measure (engine and provider), when the job says. */
   source?: MeasurementSource;
-  /** How many jobs of its kind failed in a row, this one the last. */
+  /** How many jobs of its kind measuring the same targets failed in a row, this one the last. */
   inARow: number;
 }
 
@@ -182,10 +185,13 @@ const JOB_KINDS: Record<MeasuredBy, ReadonlySet<string>> = {
 };
 
 /**
- * The failure Compare must own up to: the latest job of `kind` on `modelPath` that ended, when it failed.
- * Without it a model whose benchmarks (or evaluations) all failed looks as if none had run ("Run a benchmark
- * to see latencies here", "0 timed runs", "Evaluate the variants…"). One of its kind that finished since makes
- * it old news; cancelled ones say nothing either way.
+ * The failure Compare must own up to: the latest job of `kind` on `modelPath` that ran and failed, unless what
+ * it was to measure was measured since. Without it a model whose benchmarks (or evaluations) all failed looks
+ * as if none had run ("Run a benchmark to see latencies here", "0 timed runs", "Evaluate the variants…").
+ *
+ * A failure is per target: it is old news once jobs of its kind that finished after it measured every target
+ * it was to measure, so a later evaluation of another variant leaves it standing. A job that records no
+ * targets (a page that did not know them) counts for all of them. Cancelled jobs say nothing either way.
  */
 export function jobFailure(
   jobs: readonly JobRecord[],
@@ -196,10 +202,18 @@ export function jobFailure(
   const ended = jobs
     .filter((j) => j.modelPath === modelPath && kinds.has(j.kind) && (j.status === 'done' || j.status === 'failed'))
     .sort((a, b) => (a.finishedAtMs ?? a.submittedAtMs) - (b.finishedAtMs ?? b.submittedAtMs));
-  const last = ended.at(-1);
-  if (!last || last.status !== 'failed') return undefined;
+  let at = ended.length - 1;
+  while (at >= 0 && (ended[at]!.status !== 'failed' || measuredSince(ended, at))) at--;
+  const last = ended[at];
+  if (!last) return undefined;
+  // Counted back from it, over the jobs that measured (some of) the same targets.
   let inARow = 0;
-  for (let i = ended.length - 1; i >= 0 && ended[i]!.status === 'failed'; i--) inARow++;
+  for (let i = at; i >= 0; i--) {
+    const job = ended[i]!;
+    if (!sharesTarget(job, last)) continue;
+    if (job.status !== 'failed') break;
+    inARow++;
+  }
   return {
     kind,
     jobId: last.jobId,
@@ -212,14 +226,41 @@ export function jobFailure(
   };
 }
 
-/** The model's latest benchmark, when it failed. */
+/** Whether jobs that finished after `ended[at]` measured every target it was to measure. */
+function measuredSince(ended: readonly JobRecord[], at: number): boolean {
+  const since = ended.slice(at + 1).filter((j) => j.status === 'done');
+  if (since.some((j) => j.targets.length === 0)) return true;
+  const measured = new Set(since.flatMap((j) => j.targets));
+  const failed = ended[at]!;
+  return failed.targets.length === 0 ? since.length > 0 : failed.targets.every((t) => measured.has(t));
+}
+
+/** Whether two jobs measured a target in common (a job that records none might have measured any). */
+function sharesTarget(a: JobRecord, b: JobRecord): boolean {
+  return a.targets.length === 0 || b.targets.length === 0 || a.targets.some((t) => b.targets.includes(t));
+}
+
+/** The model's latest benchmark that failed, unless its targets were benchmarked since. */
 export function benchmarkFailure(jobs: readonly JobRecord[], modelPath: string | undefined): JobFailure | undefined {
   return jobFailure(jobs, modelPath, 'benchmark');
 }
 
-/** The model's latest evaluation, when it failed. */
+/** The model's latest evaluation that failed, unless its targets were evaluated since. */
 export function evaluationFailure(jobs: readonly JobRecord[], modelPath: string | undefined): JobFailure | undefined {
   return jobFailure(jobs, modelPath, 'evaluation');
+}
+
+/**
+ * What a failed evaluation means for the figures a card still shows: the figures of the models it was to
+ * measure are missing or older than it (the others may be newer), e.g. "the figure of int8-dynamic is missing
+ * or from an earlier evaluation". Without recorded targets, all of them may be.
+ */
+export function staleFiguresNote(failure: JobFailure, rows: readonly CompareRow[]): string {
+  const names = failure.targets.map((t) => rows.find((r) => r.id === t)?.label ?? t);
+  const kind = failure.kind;
+  if (names.length === 0) return `these figures are from earlier ${kind}s`;
+  if (names.length === 1) return `the figure of ${names[0]} is missing or from an earlier ${kind}`;
+  return `the figures of ${names.slice(0, -1).join(', ')} and ${names.at(-1)} are missing or from earlier ${kind}s`;
 }
 
 /**

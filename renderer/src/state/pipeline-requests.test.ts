@@ -59,4 +59,20 @@ describe('pipeline requests', () => {
     expect(finishedUnknownJobs(known, [pipeline])).toEqual(['j1']);
     expect(pipelineStepTitles([pipeline])).toEqual({ j1: 'Quantize: fp16', j2: 'Benchmark original + fp16 (onnxruntime-node, cpu)' });
   });
+
+  it("registers a pipeline's evaluations with the model each evaluates", () => {
+    const pipeline = (step: 'evaluate-original' | 'evaluate'): PipelineRecord => ({
+      id: 'p2',
+      title: 'Quantize: int8-dynamic',
+      createdAt: '',
+      updatedAt: '',
+      status: 'running',
+      variant: 'v-3',
+      request: { make: { kind: 'quantize', modelPath: '/m.onnx', method: 'int8-dynamic' }, evaluate: { data: { spec: { kind: 'synthetic' } } } },
+      steps: [{ kind: step, title: 'Evaluate', status: 'running', jobId: 'e' }],
+    });
+    const state: StudioState = { ...initialState };
+    expect(pipelineJobActions(state, [pipeline('evaluate-original')], 5)).toMatchObject([{ kind: 'evaluate', targets: ['original'] }]);
+    expect(pipelineJobActions(state, [pipeline('evaluate')], 5)).toMatchObject([{ kind: 'evaluate', targets: ['v-3'] }]);
+  });
 });

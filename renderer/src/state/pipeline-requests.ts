@@ -75,7 +75,15 @@ export function pipelineJobActions(state: StudioState, pipelines: readonly Pipel
       if (step.status !== 'running' || !step.jobId || known.has(step.jobId)) continue;
       const request = p.request as Partial<PipelineRequest> | undefined;
       const modelPath = request?.make?.modelPath ?? state.model?.path ?? '';
-      const targets = step.kind === 'bench' && p.variant ? [ORIGINAL_TARGET, p.variant] : [];
+      // What the step measures (as `measuredTargets` says of its job): a failed evaluation stays on its model.
+      const targets =
+        step.kind === 'evaluate-original'
+          ? [ORIGINAL_TARGET]
+          : !p.variant || step.kind === 'make'
+            ? []
+            : step.kind === 'bench'
+              ? [ORIGINAL_TARGET, p.variant]
+              : [p.variant];
       const kind = step.kind === 'make' ? (request?.make?.kind ?? 'quantize') : step.kind === 'bench' ? 'bench' : 'evaluate';
       const measurement: MeasurementSource | undefined =
         step.kind === 'bench' ? { engine: 'onnxruntime-node', provider: request?.bench?.ep ?? 'cpu' } : undefined;

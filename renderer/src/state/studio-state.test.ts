@@ -216,6 +216,35 @@ describe('studio state', () => {
     expect(state.jobs[0]).toMatchObject({ status: 'done', fraction: 1, finishedAtMs: 9, result: 1 });
   });
 
+  it('adopts an evaluation with the model it evaluated, not its reference, so a failure stays on its variant', () => {
+    const state = run(opened, {
+      type: 'jobs-synced',
+      jobs: [
+        {
+          jobId: 'e1',
+          spec: { kind: 'evaluate', modelPath: MODEL_PATH, target: 'v1', reference: 'original', data: { spec: { kind: 'synthetic', samples: 8 } } },
+          state: 'failed',
+          createdAt: 1,
+          endedAt: 2,
+          terminal: { type: 'failed', jobId: 'e1', seq: 3, timeMs: 2, error: { code: 'BAD_INPUT', message: 'NaN' } },
+          lastSeq: 3,
+        },
+        {
+          jobId: 'e2',
+          spec: { kind: 'evaluate', modelPath: MODEL_PATH, data: { spec: { kind: 'synthetic', samples: 8 } } },
+          state: 'succeeded',
+          createdAt: 3,
+          lastSeq: 1,
+        },
+      ],
+      titles: {},
+    });
+    expect(state.jobs.map((j) => [j.jobId, j.targets])).toEqual([
+      ['e1', ['v1']],
+      ['e2', ['original']],
+    ]);
+  });
+
   it('records a job that could not start, and clears finished jobs on request', () => {
     let state = run(opened, {
       type: 'job-submit-failed',

@@ -14,6 +14,7 @@
 import type { BenchReport } from '../../../shared/bench.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { JobEvent, JobInfo, JobKind, JobLogEvent } from '../../../shared/ipc-contract.js';
+import { measuredTargets } from '../../../shared/job-targets.js';
 import { latencyStatsOf, parseLatencyMetricName, type LatencyStats } from '../../../shared/latency-stats.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
@@ -40,7 +41,10 @@ export interface JobRecord {
   title: string;
   /** The original model whose workspace the job belongs to. */
   modelPath: string;
-  /** The targets a benchmark measures, baseline first (metric `latency/<i>` is `targets[i]`). */
+  /**
+   * The targets the job measures (`measuredTargets`): a benchmark's, baseline first (metric `latency/<i>` is
+   * `targets[i]`), an evaluation's one. Empty for other jobs, and when the page does not know them.
+   */
   targets: string[];
   /** Who measures, for benchmarks. */
   measurement?: MeasurementSource;
@@ -139,6 +143,7 @@ export type StudioAction =
       modelPath: string;
       error: StudioErrorInfo;
       atMs: number;
+      targets?: string[];
     }
   | { type: 'job-event'; event: JobEvent }
   /** Several events at once: the page batches them so a streaming benchmark re-renders a few times a second. */
@@ -218,7 +223,7 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
             kind: action.kind,
             title: action.title,
             modelPath: action.modelPath,
-            targets: [],
+            targets: action.targets ?? [],
             status: 'failed',
             fraction: 0,
             stage: 'not started',
@@ -427,7 +432,7 @@ function recordFromInfo(info: JobInfo, title: string, status: JobStatus, base?: 
     kind: info.spec.kind,
     title,
     modelPath: info.spec.modelPath,
-    targets: info.spec.kind === 'bench' ? (info.spec.targets ?? ['original']) : (base?.targets ?? []),
+    targets: measuredTargets(info.spec),
     status,
     fraction: status === 'done' ? 1 : (info.progress?.fraction ?? 0),
     stage: info.progress?.stage ?? (status === 'queued' ? 'queued' : status),

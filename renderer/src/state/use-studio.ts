@@ -26,6 +26,7 @@ import type {
   JobSpec,
 } from '../../../shared/ipc-contract.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
+import { measuredTargets } from '../../../shared/job-targets.js';
 import { latencyStatsOf, thinSamples } from '../../../shared/latency-stats.js';
 import { ORIGINAL_TARGET, workspaceFileUrlPath, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
 import { baseName } from '../format.js';
@@ -90,8 +91,15 @@ export interface StudioActions {
   saveInputSpec(spec: InputSpec): Promise<ActionOutcome>;
   /** Keep datasets by role in the open model's experiment. */
   saveDatasets(datasets: Partial<Record<DatasetRole, DatasetSpecInput>>): Promise<ActionOutcome>;
-  /** Check data against the open model (shapes, dtypes, labels) before a job uses it. */
-  checkDataset(role: DatasetRole, spec: DatasetSpecInput): Promise<Result<DatasetCheckReport>>;
+  /**
+   * Check data against the open model (shapes, dtypes, labels) before a job uses it. Aborting `signal` cancels
+   * the check in the engine, and the answer is a CANCELLED error at once.
+   */
+  checkDataset(
+    role: DatasetRole,
+    spec: DatasetSpecInput,
+    signal?: AbortSignal,
+  ): Promise<Result<DatasetCheckReport>>;
   /** Auto-optimize: a tune job with these options (shared/options/tune-options.ts) on the experiment's data. */
   tune(options: Record<string, unknown>): Promise<string | undefined>;
   cancel(jobId: string): Promise<void>;
@@ -251,6 +259,8 @@ export function useStudio(host: StudioHost): Studio {
     ): Promise<string | undefined> => {
       const result = await host.startJob(spec);
       const atMs = Date.now();
+      // What it measures: a failed evaluation of one variant is not made old news by another variant's.
+      const targets = extra.targets ?? measuredTargets(spec);
       if (!result.ok) {
         dispatch({
           type: 'job-submit-failed',
@@ -260,6 +270,7 @@ export function useStudio(host: StudioHost): Studio {
           modelPath: spec.modelPath,
           error: result.error,
           atMs,
+          targets,
         });
         return undefined;
       }
@@ -270,7 +281,7 @@ export function useStudio(host: StudioHost): Studio {
         title,
         modelPath: spec.modelPath,
         atMs,
-        ...(extra.targets ? { targets: extra.targets } : {}),
+        targets,
         ...(extra.measured && spec.kind === 'bench'
           ? { measurement: { engine: 'onnxruntime-node' as const, provider: spec.ep ?? 'cpu' } }
           : {}),
@@ -646,10 +657,35 @@ export function useStudio(host: StudioHost): Studio {
   );
 
   const checkDataset = useCallback(
-    async (role: DatasetRole, spec: DatasetSpecInput): Promise<Result<DatasetCheckReport>> => {
+    async (
+      role: DatasetRole,
+      spec: DatasetSpecInput,
+      signal?: AbortSignal,
+    ): Promise<Result<DatasetCheckReport>> => {
       const model = stateRef.current.model;
       if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
-      return host.checkDataset({ modelPath: model.path, role, data: { spec } });
+      const request = { modelPath: model.path, role, data: { spec } };
+      if (!signal) return host.checkDataset(request);
+      const cancelled: Result<never> = {
+        ok: false,
+        error: { code: 'CANCELLED', message: 'The data check was cancelled.' },
+      };
+      if (signal.aborted) return cancelled;
+      // The id names this check to the backend, whose cancel stops the engine reading the data.
+      const checkId = `${localJobId('check')}-${Math.random().toString(36).slice(2, 10)}`;
+      let onAbort = () => {};
+      const aborted = new Promise<Result<never>>((resolve) => {
+        onAbort = () => {
+          void host.cancelDatasetCheck(checkId);
+          resolve(cancelled);
+        };
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await Promise.race([host.checkDataset({ ...request, checkId }), aborted]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
     },
     [host],
   );

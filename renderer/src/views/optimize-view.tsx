@@ -109,9 +109,9 @@ export function OptimizeView({
   const [submitted, setSubmitted] = useState(false);
   const [queueing, setQueueing] = useState(false);
   // The data check in flight: it reads every sample of a dataset file (a synthetic set makes one), which
-  // takes a while on a big one, so it shows that it runs and can be stopped. Cancel resolves `cancelCheck`:
-  // the page stops waiting and queues nothing; the contract has no cancel for the check, so the engine
-  // finishes it unused. One check at a time: Queue and Start Auto-optimize wait while one runs.
+  // takes a while on a big one, so it shows that it runs and can be stopped. Cancel calls `cancelCheck`: the
+  // page stops waiting and queues nothing, and the backend stops the engine's check (`studio:dataset.cancelCheck`).
+  // One check at a time: Queue and Start Auto-optimize wait while one runs.
   const [checking, setChecking] = useState<DataCheck | null>(null);
   const [checkCancelled, setCheckCancelled] = useState<DataCheck['purpose'] | null>(null);
   const cancelCheck = useRef<(() => void) | undefined>(undefined);
@@ -207,24 +207,23 @@ export function OptimizeView({
 
   /**
    * Checks each dataset the recipes will use against the model; the first problem stops the queueing, and so
-   * does the user's Cancel (false at once, whatever the engine is still doing).
+   * does the user's Cancel (false at once; the engine is told to stop reading the data).
    */
   const checkData = async (
     used: Partial<Record<DatasetRole, DatasetSpecInput>>,
     purpose: DataCheck['purpose'],
   ): Promise<boolean> => {
     const found: Partial<Record<DatasetRole, DatasetCheckReport>> = {};
-    const cancelled = new Promise<'cancelled'>((resolve) => {
-      cancelCheck.current = () => resolve('cancelled');
-    });
+    const controller = new AbortController();
+    cancelCheck.current = () => controller.abort();
     setCheckCancelled(null);
     try {
       for (const role of ['calibration', 'evaluation'] as const) {
         const spec = used[role];
         if (!spec) continue;
         setChecking({ role, purpose, sinceMs: Date.now() });
-        const result = await Promise.race([actions.checkDataset(role, spec), cancelled]);
-        if (result === 'cancelled') {
+        const result = await actions.checkDataset(role, spec, controller.signal);
+        if (controller.signal.aborted) {
           setCheckCancelled(purpose);
           return false;
         }
