@@ -97,7 +97,10 @@ export type BenchParams = z.infer<typeof benchParamsSchema>;
 
 export interface OpTypeTime {
   opType: string;
-  /** Kernel time per measured run, averaged over the measured runs (ms). */
+  /**
+   * Kernel time in the median measured run (ms): the median over the runs of each run's summed kernel time of
+   * this op type, which one pre-empted kernel does not move as it moves a mean.
+   */
   ms: number;
   /** Share of all kernel time, 0 to 100. */
   pct: number;
@@ -111,7 +114,7 @@ export interface OpTypeTime {
 export interface NodeTime {
   name: string;
   opType: string;
-  /** Kernel time per measured run (ms). */
+  /** Kernel time in the median measured run (ms). */
   ms: number;
 }
 

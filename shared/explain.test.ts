@@ -158,11 +158,94 @@ describe('explainProfiles', () => {
       'quantized',
       'quantized',
     ]);
+    // A Cast is a conversion only where the variant added it (below), not by its op type.
     expect(['DequantizeLinear', 'Cast', 'ReorderInput', 'FusedConv'].map((op) => kernelKind(op))).toEqual([
       'conversion',
-      'conversion',
+      'float',
       'layout',
       'float',
     ]);
+  });
+});
+
+describe('explainProfiles: which Casts are conversions', () => {
+  const node = (name: string, opType: string, ms: number) => ({ name, opType, ms });
+  // The reviewer's MLP: its int64 `sr` input is cast to float in both models (onnxruntime names the unnamed
+  // Cast `Cast_0`); int8-dynamic fused its MatMuls into DynamicQuantizeMatMul and added no Q/DQ.
+  const mlpSr = {
+    original: {
+      p50Ms: 0.08,
+      byOpType: [op('MatMul', 0.014), op('Cast', 0.03), op('Div', 0.007)],
+      nodes: [node('Cast_0', 'Cast', 0.03), node('mm1', 'MatMul', 0.007), node('mm2', 'MatMul', 0.007)],
+    },
+    variant: {
+      p50Ms: 0.084,
+      byOpType: [op('Cast', 0.03), op('DynamicQuantizeMatMul', 0.015), op('Div', 0.007)],
+      nodes: [node('Cast_0', 'Cast', 0.03), node('mm1', 'DynamicQuantizeMatMul', 0.008)],
+    },
+    int8: fast,
+  };
+
+  it("does not call the model's own Cast of an int64 input a Q/DQ conversion", () => {
+    const e = explainProfiles(mlpSr);
+    expect(e.variant.byKind.find((k) => k.kind === 'conversion')!.ms).toBe(0);
+    expect(e.variant.byOpType.find((o) => o.opType === 'Cast')!.kind).toBe('float');
+    expect(e.advice.join('\n')).not.toMatch(/conversions|Casts the original/);
+    // Without node times the op types tell: the original has a Cast too.
+    const byOpTypeOnly = explainProfiles({
+      ...mlpSr,
+      original: { ...mlpSr.original, nodes: undefined },
+      variant: { ...mlpSr.variant, nodes: undefined },
+    });
+    expect(byOpTypeOnly.advice.join('\n')).not.toMatch(/conversions|Casts the original/);
+  });
+
+  it('counts the Casts a quantizer added as conversions, the renumbered unnamed one of the original not', () => {
+    const e = explainProfiles({
+      ...mlpSr,
+      variant: {
+        p50Ms: 0.09,
+        byOpType: [op('Cast', 0.04), op('MatMulInteger', 0.015), op('Div', 0.007)],
+        // A node added ahead of it renumbered the original's unnamed Cast_0 to Cast_2.
+        nodes: [node('Cast_2', 'Cast', 0.03), node('mm1_output_cast', 'Cast', 0.01)],
+      },
+    });
+    const casts = e.variant.byOpType.filter((o) => o.opType === 'Cast');
+    expect(casts.map((o) => [o.kind, o.ms])).toEqual([
+      ['conversion', 0.01],
+      ['float', 0.03],
+    ]);
+    expect(e.variant.byKind.find((k) => k.kind === 'conversion')!.ms).toBeCloseTo(0.01, 12);
+    expect(e.floatOps.find((o) => o.opType === 'Cast')).toMatchObject({ ms: 0.03, originalMs: 0.03 });
+    expect(e.advice.join('\n')).toMatch(/Casts the original does not have take 16% of run time/);
+    expect(e.advice.join('\n')).not.toMatch(/Q\/DQ conversions/);
+  });
+
+  it('counts every Cast of an fp16 variant of a model without any as added, from the op types alone', () => {
+    const e = explainProfiles({
+      original: { p50Ms: 1, byOpType: [op('MatMul', 1)] },
+      variant: { p50Ms: 1.2, byOpType: [op('MatMul', 0.7), op('Cast', 0.3)] },
+      int8: fast,
+    });
+    expect(e.variant.byKind.find((k) => k.kind === 'conversion')!.pct).toBeCloseTo(30, 6);
+    expect(e.advice.join('\n')).toMatch(/Casts the original does not have take 30%/);
+  });
+});
+
+describe('explainProfiles of unrelated models', () => {
+  it('gives the times but no advice on a compression', () => {
+    // A CNN "explained" against an MLP: it is all float, and faster.
+    const input = {
+      original: { p50Ms: 0.1, byOpType: [op('Conv', 0.08)] },
+      variant: { p50Ms: 0.05, byOpType: [op('MatMul', 0.03), op('Cast', 0.02)] },
+      int8: fast,
+    };
+    expect(explainProfiles(input).advice.join('\n')).toMatch(/Something other than quantization/);
+    const e = explainProfiles({ ...input, unrelated: true });
+    expect(e.advice).toEqual([expect.stringMatching(/^The two models look unrelated: .* no advice/)]);
+    expect(e.p50Ratio).toBe(0.5);
+    // Its Cast is its own, not one "added" to a model it was not made from.
+    expect(e.floatOps.map((o) => o.opType)).toEqual(['MatMul', 'Cast']);
+    expect(e.variant.byKind.find((k) => k.kind === 'conversion')!.ms).toBe(0);
   });
 });

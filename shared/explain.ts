@@ -1,10 +1,12 @@
 /**
  * "Why is it not faster?": where a variant's time goes, from an interleaved, profiled benchmark of the original
  * and the variant (`onnx-studio explain`; a panel of Compare). The profile's kernels (after onnxruntime's fusions)
- * fall into four kinds: quantized kernels, float ops left between them, Q/DQ conversions and layout reorders.
- * The advice follows from the shares and from whether the CPU has int8 dot-product instructions.
+ * fall into four kinds: quantized kernels, float ops left between them, conversions (Q/DQ, and the Casts the
+ * variant added) and layout reorders. The advice follows from the shares and from whether the CPU has int8
+ * dot-product instructions.
  */
-import type { OpTypeTime } from './bench.js';
+import type { NodeTime, OpTypeTime } from './bench.js';
+import { addedCastShare } from './explain-casts.js';
 import type { SkippedNodeInfo } from './job-reports.js';
 
 export type KernelKind = 'quantized' | 'float' | 'conversion' | 'layout';
@@ -37,7 +39,11 @@ export const INT8_OPS: ReadonlySet<string> = new Set([
 ]);
 /** Kernels that compute in int8 or int4. */
 const QUANTIZED = new Set([...INT8_OPS, 'MatMulNBits']);
-const CONVERSIONS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'Cast']);
+/**
+ * Kernels that convert between float and 8-bit. Cast is not one by its op type: a model's own Casts (an int64
+ * input to float) run in the original too; only the Casts the variant added count (explain-casts.ts).
+ */
+const CONVERSIONS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
 /** onnxruntime's NCHWc layout transformer inserts ReorderInput/ReorderOutput around blocked kernels. */
 const LAYOUT = new Set(['ReorderInput', 'ReorderOutput', 'Transpose']);
 
@@ -66,9 +72,12 @@ export interface KindShare {
   pct: number;
 }
 
+/** An op type's time in one kind; the variant's Cast has two when it runs Casts of its own and added ones. */
+export type KindedOpTime = OpTypeTime & { kind: KernelKind };
+
 export interface Explanation {
   original: { p50Ms: number; byKind: KindShare[] };
-  variant: { p50Ms: number; byKind: KindShare[]; byOpType: (OpTypeTime & { kind: KernelKind })[] };
+  variant: { p50Ms: number; byKind: KindShare[]; byOpType: KindedOpTime[] };
   p50Ratio: number;
   /** The variant's float op types, slowest first, with their share of its kernel time. */
   floatOps: { opType: string; ms: number; pct: number; originalMs?: number }[];
@@ -96,11 +105,23 @@ const FLOAT_ADVICE_PCT = 10;
 const CONVERSION_ADVICE_PCT = 10;
 const LAYOUT_ADVICE_PCT = 8;
 
-function byKind(ops: readonly OpTypeTime[]): KindShare[] {
+/** Each op type with its kind; the Cast time is split by `addedCasts` (0 to 1) into conversion and float. */
+function kinded(ops: readonly OpTypeTime[], addedCasts = 0): KindedOpTime[] {
+  return ops.flatMap((o) => {
+    const kind = kernelKind(o.opType, o.int8Data);
+    if (o.opType !== 'Cast' || kind !== 'float' || addedCasts <= 0) return [{ ...o, kind }];
+    const part = (kind: KernelKind, f: number) => ({ ...o, ms: o.ms * f, pct: o.pct * f, kind });
+    return addedCasts >= 1
+      ? [part('conversion', 1)]
+      : [part('conversion', addedCasts), part('float', 1 - addedCasts)];
+  });
+}
+
+function byKind(ops: readonly KindedOpTime[]): KindShare[] {
   const total = ops.reduce((s, o) => s + o.ms, 0);
   const kinds: KernelKind[] = ['quantized', 'float', 'conversion', 'layout'];
   return kinds.map((kind) => {
-    const ms = ops.filter((o) => kernelKind(o.opType, o.int8Data) === kind).reduce((s, o) => s + o.ms, 0);
+    const ms = ops.filter((o) => o.kind === kind).reduce((s, o) => s + o.ms, 0);
     return { kind, ms, pct: total > 0 ? (ms / total) * 100 : 0 };
   });
 }
@@ -164,9 +185,16 @@ function islandAdvice(
   return `${cost} removes both. ${why.join(' ')}`;
 }
 
+/** One model's side of the benchmark: its p50 and profile (`nodes`, where there, tell the Casts it added). */
+interface ProfiledModel {
+  p50Ms: number;
+  byOpType: readonly OpTypeTime[];
+  nodes?: readonly NodeTime[] | undefined;
+}
+
 export function explainProfiles(input: {
-  original: { p50Ms: number; byOpType: readonly OpTypeTime[] };
-  variant: { p50Ms: number; byOpType: readonly OpTypeTime[] };
+  original: ProfiledModel;
+  variant: ProfiledModel;
   int8: Int8Support;
   /** The variant's op types before fusion (its graph), to tell a dynamic variant's float Conv. */
   variantGraphOps?: Record<string, number>;
@@ -181,13 +209,19 @@ export function explainProfiles(input: {
    * those the variant's recorded options kept float (electron/engine/quantize/kept-float.ts, the CLI).
    */
   skippedNodes?: readonly SkippedNodeInfo[];
+  /**
+   * The two models look unrelated (`onnx-studio diff`'s check): the variant was not made from the original, so
+   * no advice on its compression is given, only the times.
+   */
+  unrelated?: boolean;
 }): Explanation {
   const { original, variant, int8 } = input;
-  const variantKinds = byKind(variant.byOpType);
-  const share = (kind: KernelKind) => variantKinds.find((k) => k.kind === kind)!.pct;
+  // A variant not made from the original added no Casts to it: its own are float ops, as the original's are.
+  const variantOps = kinded(variant.byOpType, input.unrelated ? 0 : addedCastShare(original, variant));
+  const variantKinds = byKind(variantOps);
   const total = variant.byOpType.reduce((s, o) => s + o.ms, 0);
-  const floatOps = variant.byOpType
-    .filter((o) => kernelKind(o.opType, o.int8Data) === 'float')
+  const floatOps = variantOps
+    .filter((o) => o.kind === 'float')
     .sort((a, b) => b.ms - a.ms)
     .map((o) => {
       const before = original.byOpType.find((x) => x.opType === o.opType)?.ms;
@@ -199,6 +233,29 @@ export function explainProfiles(input: {
       };
     });
   const p50Ratio = variant.p50Ms / original.p50Ms;
+  return {
+    original: { p50Ms: original.p50Ms, byKind: byKind(kinded(original.byOpType)) },
+    variant: { p50Ms: variant.p50Ms, byKind: variantKinds, byOpType: variantOps },
+    p50Ratio,
+    floatOps,
+    int8,
+    // Advice on a compression would be made up for a variant that was not made from the original.
+    advice: input.unrelated ? [UNRELATED_ADVICE] : compressionAdvice(input, variantOps, floatOps, p50Ratio),
+  };
+}
+
+const UNRELATED_ADVICE =
+  "The two models look unrelated: the variant was most likely not made from the original, so there is no advice on a compression; the times are each model's own.";
+
+function compressionAdvice(
+  input: Parameters<typeof explainProfiles>[0],
+  variantOps: readonly KindedOpTime[],
+  floatOps: Explanation['floatOps'],
+  p50Ratio: number,
+): string[] {
+  const { variant, int8 } = input;
+  const variantKinds = byKind(variantOps);
+  const share = (kind: KernelKind) => variantKinds.find((k) => k.kind === kind)!.pct;
   const advice: string[] = [];
   const quantizedShare = share('quantized');
   if (p50Ratio >= 0.97)
@@ -248,10 +305,19 @@ export function explainProfiles(input: {
           `(all float ops: ${floatShare.toFixed(0)}%). ${dynamic ? '' : quantizedShare > 0 ? islandAdvice(top, input.skippedNodes) : "Nothing runs in int8 or int4: check that the method quantizes this model's ops."}`.trim(),
       );
   }
-  const conversionShare = share('conversion');
-  if (conversionShare >= CONVERSION_ADVICE_PCT)
+  const conversions = variantOps.filter((o) => o.kind === 'conversion');
+  const total = variantOps.reduce((s, o) => s + o.ms, 0);
+  const shareOf = (ops: KindedOpTime[]) =>
+    total > 0 ? (100 * ops.reduce((s, o) => s + o.ms, 0)) / total : 0;
+  const qdqShare = shareOf(conversions.filter((o) => o.opType !== 'Cast'));
+  const castShare = shareOf(conversions.filter((o) => o.opType === 'Cast'));
+  if (qdqShare >= CONVERSION_ADVICE_PCT)
     advice.push(
-      `Q/DQ conversions take ${conversionShare.toFixed(0)}% of run time: activations go back and forth between float and int8 around float ops. Fewer float islands (see above) means fewer conversions.`,
+      `Q/DQ conversions take ${qdqShare.toFixed(0)}% of run time: activations go back and forth between float and int8 around float ops. Fewer float islands (see above) means fewer conversions.`,
+    );
+  if (castShare >= CONVERSION_ADVICE_PCT)
+    advice.push(
+      `Casts the original does not have take ${castShare.toFixed(0)}% of run time: the variant converts tensors between types (float32 and float16, int32 and float) at the edges of what it changed. Fewer such edges (fewer ops kept in the original's type) means fewer Casts.`,
     );
   const layoutShare = share('layout');
   if (layoutShare >= LAYOUT_ADVICE_PCT)
@@ -264,16 +330,5 @@ export function explainProfiles(input: {
         ? `The int8 kernels do most of the work (${quantizedShare.toFixed(0)}% of run time): there is little left to win by quantizing more.`
         : 'No single cause stands out; compare the per-op times below.',
     );
-  return {
-    original: { p50Ms: original.p50Ms, byKind: byKind(original.byOpType) },
-    variant: {
-      p50Ms: variant.p50Ms,
-      byKind: variantKinds,
-      byOpType: variant.byOpType.map((o) => ({ ...o, kind: kernelKind(o.opType, o.int8Data) })),
-    },
-    p50Ratio,
-    floatOps,
-    int8,
-    advice,
-  };
+  return advice;
 }

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Explanation } from '../../../shared/explain.js';
 import { makeFloatTensor, makeNode, makeValueInfo } from '../../engine/onnx/graph-build.js';
 import { buildConvNet } from '../../engine/testing/conv-fixtures.js';
-import { makeGraph, makeModel, modelBytes, randomFloats } from '../../engine/testing/model-fixtures.js';
+import {
+  buildCnn,
+  buildMlp,
+  makeGraph,
+  makeModel,
+  modelBytes,
+  randomFloats,
+} from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { runCliInProcess } from '../testing/run-cli.js';
 
@@ -107,6 +114,43 @@ describe('onnx-studio explain', () => {
     );
     expect(advice).not.toMatch(/exclude/i);
   }, 60_000);
+
+  describe('of an MLP with a symbolic batch dim and an unrelated CNN', () => {
+    // One profiled benchmark for both tests: the machine may be loaded.
+    let result: Promise<{ code: number; stdout: string; stderr: string }> | undefined;
+    const explainMlpAndCnn = () => {
+      if (result) return result;
+      const mlp = path.join(tmp.dir, 'mlp.onnx');
+      const cnn = path.join(tmp.dir, 'cnn.onnx');
+      fs.writeFileSync(mlp, modelBytes(buildMlp()));
+      fs.writeFileSync(cnn, modelBytes(buildCnn()));
+      result = runCliInProcess(['explain', mlp, cnn, '--iterations', '3', '--threads', '1', '--json']);
+      return result;
+    };
+
+    it("puts the guessed dims in notes[] as well as on stderr, as bench's JSON does", async () => {
+      const r = await explainMlpAndCnn();
+      expect(r.code, r.stderr).toBe(0);
+      const guess = /^warning: (mlp\.onnx: dim 'batch' of input 'input' was set to 1 .*)$/m.exec(
+        r.stderr,
+      )?.[1];
+      expect(guess).toBeDefined();
+      expect((JSON.parse(r.stdout) as { notes: string[] }).notes).toContain(guess);
+    }, 60_000);
+
+    it("warns that the two look unrelated, with diff's check, and gives no advice on a compression", async () => {
+      const r = await explainMlpAndCnn();
+      expect(r.code, r.stderr).toBe(0);
+      const warning = /^warning: (The two models look unrelated: .*)$/m.exec(r.stderr)?.[1];
+      expect(warning).toMatch(
+        /^The two models look unrelated: 1 of the original's 4 nodes and 0 of its 4 weights are in the variant, and their inputs and outputs differ\. .* no advice on a compression\.$/,
+      );
+      const e = JSON.parse(r.stdout) as Explanation & { notes: string[] };
+      expect(e.notes).toContain(warning);
+      expect(e.advice).toEqual([expect.stringMatching(/^The two models look unrelated: .*no advice/)]);
+      expect(e.variant.byOpType.length).toBeGreaterThan(0);
+    }, 60_000);
+  });
 
   it('refuses one model with exit 2', async () => {
     expect((await runCliInProcess(['explain', 'a.onnx'])).code).toBe(2);

@@ -2,6 +2,7 @@ import { explainProfiles, type Explanation } from '../../../shared/explain.js';
 import { int8Support } from '../../engine/bench/int8-support.js';
 import { removeProfileTraces } from '../../engine/bench/profile-trace.js';
 import { benchParams } from '../../engine/bench/run-benchmark.js';
+import { diffModelProtos, unrelatedNote } from '../../engine/diff/diff-models.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
 import { summarizeModel } from '../../engine/inspect/inspect-model.js';
@@ -40,7 +41,7 @@ function print(ctx: CliContext, e: Explanation, runs: number): void {
     `p50: original ${ms(e.original.p50Ms)} ms, variant ${ms(e.variant.p50Ms)} ms (${e.p50Ratio.toFixed(3)}x), one profiled benchmark, ${runs} interleaved runs each.`,
     `int8 dot-product instructions: ${e.int8.instructions.length > 0 ? e.int8.instructions.join(', ') : 'none'} (${e.int8.source}).`,
     '',
-    "Where the time goes (kernel time per run, ms; shares of each model's kernel time):",
+    "Where the time goes (kernel time of the median run, ms; shares of each model's kernel time):",
     formatTable(['Kind', 'Original ms', 'Share', 'Variant ms', 'Share'], kinds),
     '',
     "The variant's kernels, slowest first:",
@@ -56,8 +57,9 @@ function print(ctx: CliContext, e: Explanation, runs: number): void {
     ...e.advice.map((a) => `- ${a}`),
     '',
     'Kinds: quantized = int8/int4 kernels, and ops moving 8-bit data (Expand, Reshape...); float = ops left in float;',
-    'conversion = QuantizeLinear, DequantizeLinear, Cast; layout = ReorderInput/ReorderOutput, Transpose. Profiling',
-    "adds overhead, so these p50s are above a plain bench's.",
+    'conversion = QuantizeLinear, DequantizeLinear, and the Casts the original does not have; layout =',
+    'ReorderInput/ReorderOutput, Transpose. Times are the median run of each op type. Profiling adds overhead,',
+    "so these p50s are above a plain bench's.",
   ];
   ctx.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -72,7 +74,7 @@ export const explainCommand: CliCommand = {
     `  --iterations N    profiled runs per model, interleaved (default ${DEFAULT_ITERATIONS})`,
     "  --threads N       intra-op threads (default: onnxruntime's)",
     ...SHAPE_HELP,
-    '  --json            print {original, variant, p50Ratio, floatOps[], int8, advice[]} (docs/cli.md)',
+    '  --json            print {original, variant, p50Ratio, floatOps[], int8, advice[], notes[]} (docs/cli.md)',
   ].join('\n'),
   options: { iterations: { type: 'string' }, threads: { type: 'string' }, ...SHAPE_OPTIONS },
   async run(ctx) {
@@ -110,17 +112,26 @@ export const explainCommand: CliCommand = {
       const [a, b] = report.results;
       if (!a?.profile || !b?.profile) throw new StudioError('INTERNAL', 'The benchmark returned no profile.');
       for (const note of warnGuesses(ctx, report.notes)) ctx.stderr.write(`note: ${note}\n`);
-      const loaded = await loadModel(variant);
+      const [originalModel, loaded] = [await loadModel(original), await loadModel(variant)];
+      // diff's check: advice on a compression of a model the variant was not made from would be made up.
+      const { match } = diffModelProtos(originalModel.proto, loaded.proto, { original, variant });
+      const unrelated = match?.unrelated
+        ? unrelatedNote(match, 'explain gives their times but no advice on a compression.')
+        : undefined;
+      if (unrelated) ctx.stderr.write(`warning: ${unrelated}\n`);
       // The quantize report is not at hand here: the nodes the variant's recorded options kept float stand for it.
       const skippedNodes = keptFloatByOptions(loaded.proto);
       const explanation = explainProfiles({
-        original: { p50Ms: a.p50Ms, byOpType: a.profile.byOpType },
-        variant: { p50Ms: b.p50Ms, byOpType: b.profile.byOpType },
+        original: { p50Ms: a.p50Ms, byOpType: a.profile.byOpType, nodes: a.profile.nodes },
+        variant: { p50Ms: b.p50Ms, byOpType: b.profile.byOpType, nodes: b.profile.nodes },
         int8: int8Support(),
         variantGraphOps: summarizeModel(loaded).opCounts,
         ...(skippedNodes ? { skippedNodes } : {}),
+        unrelated: unrelated !== undefined,
       });
-      if (ctx.json) writeJson(ctx, explanation);
+      // The benchmark's notes (the dims and values it guessed, profiling overhead), as in bench's JSON.
+      const notes = [...report.notes, ...(unrelated ? [unrelated] : [])];
+      if (ctx.json) writeJson(ctx, { ...explanation, notes });
       else print(ctx, explanation, iterations);
       return 0;
     } finally {

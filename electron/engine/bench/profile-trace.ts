@@ -86,9 +86,21 @@ function writesInt8(outputs: unknown): boolean {
   });
 }
 
+/** The median of `values` (0 when empty); sorts a copy. */
+function median(values: Float64Array): number {
+  if (values.length === 0) return 0;
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /**
- * Kernel time by op type and by node, per run, over the runs after `skipRuns`. Each kernel event is assigned to
- * the `model_run` whose time span contains it; kernels outside every run (none in practice) are ignored.
+ * Kernel time by op type and by node over the runs after `skipRuns`: per op type (and per node) the median over
+ * the runs of that run's summed kernel time. A mean (total / runs) let one pre-empted kernel on a loaded machine
+ * (0.3 ms against a usual 0.006 ms) dominate its op type and flip explain's advice from one benchmark to the next;
+ * the medians stay put and add up to about the median run. A node that did not run in a run (an If branch) counts
+ * 0 there. Each kernel event is assigned to the `model_run` whose time span contains it; kernels outside every run
+ * (none in practice) are ignored.
  */
 export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Iterable<TraceEvent>, options: AggregateOptions = {}): Promise<ProfileAggregate> {
   const runs: { start: number; end: number }[] = [];
@@ -125,7 +137,9 @@ export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Itera
   runs.sort((a, b) => a.start - b.start);
   const kept = runs.slice(Math.min(options.skipRuns ?? 0, runs.length));
   const firstKept = kept[0]?.start ?? Infinity;
-  const nodeMicros = new Float64Array(nodeNames.length);
+  /** Per node, its kernel time in each kept run (microseconds). */
+  const nodeRuns = nodeNames.map(() => new Float64Array(kept.length));
+  const ran = new Array<boolean>(nodeNames.length).fill(false);
   for (let k = 0; k < kernelTs.length; k++) {
     const ts = kernelTs[k] as number;
     if (ts < firstKept) continue;
@@ -140,30 +154,34 @@ export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Itera
     const run = kept[lo];
     if (!run || ts > run.end) continue;
     const node = kernelNode[k] as number;
-    nodeMicros[node] = (nodeMicros[node] as number) + (kernelDur[k] as number);
+    const perRun = nodeRuns[node] as Float64Array;
+    perRun[lo] = (perRun[lo] as number) + (kernelDur[k] as number);
+    // As before the medians, a node whose kernels all took 0 us is not listed.
+    if ((kernelDur[k] as number) > 0) ran[node] = true;
   }
-  const perRun = (micros: number) => (kept.length > 0 ? micros / 1000 / kept.length : 0);
-  const opMicros = new Map<string, number>();
+  const opRuns = new Map<string, Float64Array>();
   const opInt8 = new Map<string, boolean>();
-  let totalMicros = 0;
-  nodeMicros.forEach((micros, id) => {
+  nodeRuns.forEach((perRun, id) => {
+    if (!ran[id]) return;
     const op = nodeOps[id] as string;
-    opMicros.set(op, (opMicros.get(op) ?? 0) + micros);
+    const sums = opRuns.get(op) ?? new Float64Array(kept.length);
+    perRun.forEach((micros, r) => (sums[r] = (sums[r] as number) + micros));
+    opRuns.set(op, sums);
     opInt8.set(op, (opInt8.get(op) ?? true) && (nodeInt8[id] as boolean));
-    totalMicros += micros;
   });
-  const byOpType = [...opMicros]
-    .filter(([, micros]) => micros > 0)
+  const opMedians = [...opRuns].map(([opType, sums]) => [opType, median(sums)] as const);
+  const totalMicros = opMedians.reduce((s, [, micros]) => s + micros, 0);
+  // An op type or node with kernel time in some kept run is listed, even where its median is 0 (under half the runs).
+  const byOpType = opMedians
     .map(([opType, micros]) => ({
       opType,
-      ms: perRun(micros),
+      ms: micros / 1000,
       pct: totalMicros > 0 ? (100 * micros) / totalMicros : 0,
       ...(opInt8.get(opType) ? { int8Data: true } : {}),
     }))
     .sort((a, b) => b.ms - a.ms || a.opType.localeCompare(b.opType));
-  const nodes = [...nodeMicros]
-    .map((micros, id) => ({ name: nodeNames[id] as string, opType: nodeOps[id] as string, ms: perRun(micros) }))
-    .filter((n) => n.ms > 0)
+  const nodes = nodeRuns
+    .flatMap((perRun, id) => (ran[id] ? [{ name: nodeNames[id] as string, opType: nodeOps[id] as string, ms: median(perRun) / 1000 }] : []))
     .sort((a, b) => b.ms - a.ms || a.name.localeCompare(b.name));
   const topNodes = nodes.slice(0, options.topNodes ?? 10);
   return { byOpType, topNodes, nodes: nodes.slice(0, options.allNodes ?? 5000), runs: kept.length };

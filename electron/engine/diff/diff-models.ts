@@ -507,14 +507,23 @@ const UNRELATED_NOTE = 'The two models look unrelated:';
 /** The note that says two models look unrelated: the CLI also writes it to stderr as a warning. */
 export const isUnrelatedNote = (note: string) => note.startsWith(UNRELATED_NOTE);
 
+const inCommon = (match: ModelMatch) =>
+  `${match.nodesByName} of the original's ${match.nodes} nodes and ${match.weightsFound} of its ${match.weights} weights are in the variant`;
+
+/**
+ * The note for a match that is `unrelated`, ending with what the command does about it (`explain` says it too,
+ * with its own ending).
+ */
+export function unrelatedNote(match: ModelMatch, then: string): string {
+  const io = [!match.sameInputs && 'inputs', !match.sameOutputs && 'outputs'].filter(Boolean).join(' and ');
+  return `${UNRELATED_NOTE} ${inCommon(match)}, and their ${io} differ. The variant was most likely not made from the original; ${then}`;
+}
+
 function notesOf(match: ModelMatch, fewInCommon: boolean, walk: NodeWalk): string[] {
   const notes: string[] = [];
-  const common = `${match.nodesByName} of the original's ${match.nodes} nodes and ${match.weightsFound} of its ${match.weights} weights are in the variant`;
+  const common = inCommon(match);
   if (match.unrelated) {
-    const io = [!match.sameInputs && 'inputs', !match.sameOutputs && 'outputs'].filter(Boolean).join(' and ');
-    notes.push(
-      `${UNRELATED_NOTE} ${common}, and their ${io} differ. The variant was most likely not made from the original; the diff compares them by name anyway.`,
-    );
+    notes.push(unrelatedNote(match, 'the diff compares them by name anyway.'));
     // Every subgraph is unmatched then too; saying so again would add nothing.
     return notes;
   }

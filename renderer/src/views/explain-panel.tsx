@@ -12,7 +12,7 @@ import type { Variant } from '../state/variants.js';
 const KIND_LABELS: Record<KernelKind, string> = {
   quantized: 'int8/int4 work',
   float: 'float ops',
-  conversion: 'Q/DQ and Cast',
+  conversion: 'Q/DQ and added Casts',
   layout: 'layout reorders',
 };
 
@@ -64,8 +64,9 @@ export function ExplainPanel({
     if (p50 === undefined || originalP50 === undefined) return undefined;
     const report = workspaceVariants?.find((w) => w.id === variant.id)?.report;
     return explainProfiles({
-      original: { p50Ms: originalP50, byOpType: original.profile.byOpType },
-      variant: { p50Ms: p50, byOpType: variant.profile.byOpType },
+      // The per-node times tell the Casts the variant added (conversions) from the model's own (float).
+      original: { p50Ms: originalP50, byOpType: original.profile.byOpType, nodes: original.profile.nodes },
+      variant: { p50Ms: p50, byOpType: variant.profile.byOpType, nodes: variant.profile.nodes },
       int8: int8 ?? { instructions: [], fast: true, source: 'unknown: the host did not say' },
       // A pruned variant runs float kernels only: its advice is about pruning, not about what stayed in float.
       ...(variant.recipe ? { variantOperation: variant.recipe.operation } : {}),
