@@ -33,6 +33,21 @@ describe('explainProfiles', () => {
     expect(e.advice.join('\n')).not.toMatch(/not faster|dot-product/);
   });
 
+  it('gives an fp16 variant advice on devices, not on float islands or int8 kernels it never meant to have', () => {
+    const profiles = {
+      original: { p50Ms: 1, byOpType: [op('MatMul', 4), op('Add', 1)] },
+      variant: { p50Ms: 1.4, byOpType: [op('MatMul', 5), op('Add', 1), op('Cast', 1)] },
+      int8: fast,
+      variantOperation: 'quantize' as const,
+    };
+    const withoutMethod = explainProfiles(profiles).advice.join('\n');
+    expect(withoutMethod).toMatch(/Nothing runs in int8 or int4/);
+    const fp16 = explainProfiles({ ...profiles, variantMethod: 'fp16' }).advice.join('\n');
+    expect(fp16).toMatch(/fp16 halves the weights' size; .* 1\.40x the original's p50/);
+    expect(fp16).toMatch(/measure it on a GPU/);
+    expect(fp16).not.toMatch(/stays? in float|Nothing runs in int8/);
+  });
+
   it('says when int8-dynamic left the convolutions in float, and when the CPU lacks int8 dot products', () => {
     const e = explainProfiles({
       original: { p50Ms: 1, byOpType: [op('Conv', 4)] },

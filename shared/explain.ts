@@ -130,6 +130,19 @@ const list = (names: string[]) =>
   names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 /**
+ * An fp16 variant computes in float16 throughout, so "stays in float" and int8 advice would be beside the point.
+ * onnxruntime's CPU provider has float16 kernels for few ops and runs the rest in float32 behind Casts it
+ * inserts; float16 pays off on GPUs, where the model's half-size weights and float16 math are fast.
+ */
+function fp16Advice(p50Ratio: number): string {
+  return (
+    `fp16 halves the weights' size; its speed depends on the device: this run is at ${p50Ratio.toFixed(2)}x the original's p50. ` +
+    "onnxruntime's CPU provider runs most ops in float32 behind Casts, so on a CPU fp16 is rarely faster: " +
+    'measure it on a GPU (CUDA, DirectML, WebGPU), and for speed on this CPU use int8-dynamic or int8-static.'
+  );
+}
+
+/**
  * What pruning can and cannot do for speed: weights set to zero keep their place in the tensors, and
  * onnxruntime's dense kernels (Conv, MatMul, Gemm) multiply the zeros as well; only channels removed outright
  * make the kernels smaller. `known`: the caller said the variant was pruned (else it is one possibility).
@@ -204,6 +217,8 @@ export function explainProfiles(input: {
    * float like the original, and the advice covers both ways that happens (pruned, or not quantized).
    */
   variantOperation?: VariantOperation;
+  /** The quantize method that made the variant's nodes (its recipe's last quantize step), when known. */
+  variantMethod?: string;
   /**
    * The nodes the quantizer left in float and why, when known: the quantize report's skippedNodes (the app), or
    * those the variant's recorded options kept float (electron/engine/quantize/kept-float.ts, the CLI).
@@ -289,6 +304,8 @@ function compressionAdvice(
   if (operation === 'prune') {
     // Float kernels are all a pruned model has: "stays in float" and int8 advice would be beside the point.
     advice.push(pruneAdvice(p50Ratio, variant.p50Ms, true));
+  } else if (input.variantMethod === 'fp16') {
+    advice.push(fp16Advice(p50Ratio));
   } else if (floatShare >= FLOAT_ADVICE_PCT && floatOps.length > 0) {
     const top = floatOps.slice(0, 3);
     const names = `${list(top.map((o) => o.opType))} ${top.length === 1 ? 'takes' : 'take'} ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time`;

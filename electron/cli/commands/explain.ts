@@ -7,7 +7,7 @@ import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
 import { summarizeModel } from '../../engine/inspect/inspect-model.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
-import { keptFloatByOptions } from '../../engine/quantize/kept-float.js';
+import { keptFloatByOptions, recordedQuantizeMethod } from '../../engine/quantize/kept-float.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { warnGuesses } from '../guess-warnings.js';
@@ -121,12 +121,14 @@ export const explainCommand: CliCommand = {
       if (unrelated) ctx.stderr.write(`warning: ${unrelated}\n`);
       // The quantize report is not at hand here: the nodes the variant's recorded options kept float stand for it.
       const skippedNodes = keptFloatByOptions(loaded.proto);
+      const variantMethod = recordedQuantizeMethod(loaded.proto);
       const explanation = explainProfiles({
         original: { p50Ms: a.p50Ms, byOpType: a.profile.byOpType, nodes: a.profile.nodes },
         variant: { p50Ms: b.p50Ms, byOpType: b.profile.byOpType, nodes: b.profile.nodes },
         int8: int8Support(),
         variantGraphOps: summarizeModel(loaded).opCounts,
         ...(skippedNodes ? { skippedNodes } : {}),
+        ...(variantMethod ? { variantMethod } : {}),
         unrelated: unrelated !== undefined,
       });
       // The benchmark's notes (the dims and values it guessed, profiling overhead), as in bench's JSON.

@@ -37,6 +37,11 @@ function lastQuantizeStep(
   return step && typeof step.method === 'string' ? step : undefined;
 }
 
+/** The method of the last quantize step the variant's metadata records (`fp16`, `int8-static`), if any. */
+export function recordedQuantizeMethod(model: ModelProto): string | undefined {
+  return lastQuantizeStep(model)?.method;
+}
+
 /**
  * Undefined when the variant records no quantization (made by another tool, or by pruning only): then nothing
  * is known about why its nodes stayed float.

@@ -70,6 +70,7 @@ export function ExplainPanel({
       int8: int8 ?? { instructions: [], fast: true, source: 'unknown: the host did not say' },
       // A pruned variant runs float kernels only: its advice is about pruning, not about what stayed in float.
       ...(variant.recipe ? { variantOperation: variant.recipe.operation } : {}),
+      ...(variant.recipe?.operation === 'quantize' ? { variantMethod: variant.recipe.method } : {}),
       // The quantizer's reasons name what kept the float ops float (an option such as --quantize-input-conv).
       ...(report && 'skippedNodes' in report ? { skippedNodes: report.skippedNodes } : {}),
     });
