@@ -498,7 +498,9 @@ export interface DatasetCheckReport {
   identity: DatasetIdentity;
   /** The inputs of the first sample as they would be fed. */
   inputs: FedInput[];
-  /** Present when the data has labels. */
+  /** Whether the data has labels (accuracy can be measured); without, variants are compared by fidelity. */
+  hasLabels: boolean;
+  /** Present when the data has numeric labels (class ids, values): their range. */
   labels?: {
     count: number;
     /** Smallest and largest label (class ids for classification). */

@@ -57,8 +57,10 @@ export function originalEvaluationNotNeeded(
   ws: Workspace,
   data: { spec: DatasetSpecInput } | undefined,
   except: string,
+  /** The host's data check found no labels in the data (a spec alone cannot say so of an .npz or JSON lines). */
+  unlabelled = false,
 ): string | undefined {
-  if (data && datasetLacksLabels(data.spec)) {
+  if (data && (unlabelled || datasetLacksLabels(data.spec))) {
     return 'Not needed: the data has no labels, so the variant is compared with the original by fidelity.';
   }
   for (const p of ws.pipelines ?? []) {
@@ -105,8 +107,11 @@ export class PipelineRunner {
 
   constructor(private readonly host: PipelineHost) {}
 
-  /** Records the pipeline and starts its first step; the returned record is its state at the start. */
-  async start(request: PipelineRequest): Promise<PipelineRecord> {
+  /**
+   * Records the pipeline and starts its first step; the returned record is its state at the start. `facts`: what
+   * the host's data check found (the mock host, which checks nothing, gives none).
+   */
+  async start(request: PipelineRequest, facts: { evaluationUnlabelled?: boolean } = {}): Promise<PipelineRecord> {
     const now = this.host.now();
     let record: PipelineRecord | undefined;
     await this.host.update(request.make.modelPath, (ws) => {
@@ -120,6 +125,7 @@ export class PipelineRunner {
         status: 'running',
         request,
         steps: steps.map((s) => ({ ...s, status: 'pending' })),
+        ...(facts.evaluationUnlabelled ? { evaluationUnlabelled: true } : {}),
       };
       ws.pipelines = [...(ws.pipelines ?? []), record];
     });
@@ -212,7 +218,7 @@ export class PipelineRunner {
           stop = 'failed';
           return skip('Not run: no variant was made.');
         }
-        const notNeeded = step.kind === 'evaluate-original' ? originalEvaluationNotNeeded(ws, request.evaluate?.data, id) : undefined;
+        const notNeeded = step.kind === 'evaluate-original' ? originalEvaluationNotNeeded(ws, request.evaluate?.data, id, record.evaluationUnlabelled) : undefined;
         if (notNeeded) return skip(notNeeded);
         record.steps[index] = { ...step, status: 'running' };
         record.updatedAt = this.host.now();

@@ -237,6 +237,8 @@ export interface PipelineRecord {
   request: unknown;
   /** The variant the `make` step made, once it has. */
   variant?: string;
+  /** The host's data check found no labels in the evaluation data: the original needs no evaluation of its own. */
+  evaluationUnlabelled?: boolean;
   steps: PipelineStepRecord[];
 }
 

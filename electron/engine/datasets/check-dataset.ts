@@ -70,6 +70,7 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
   const report: DatasetCheckReport = {
     identity: await datasetIdentity(options.spec, options.baseDir, total, options.name, options.signal),
     inputs: first,
+    hasLabels: source.hasLabels,
     warnings,
   };
   const labelsFile = 'labels' in options.spec && options.spec.labels ? path.basename(options.spec.labels) : 'the labels';

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineRecord, Workspace } from '../../../shared/workspace.js';
+import { encodeNpz } from '../datasets/npz-writer.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { tinyDigits } from '../testing/tiny-digits.js';
 import { StudioBackend } from './studio-backend.js';
@@ -115,6 +116,28 @@ describe('pipelines in the backend', () => {
 
     const refused = await restarted.dispatch('studio:pipeline.rerun', { modelPath: model, pipelineId: 'p-cutoff' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/nothing to run again/) } });
+  });
+
+  it("evaluates no baseline on an .npz without labels (only the data check can tell): fidelity needs none", async () => {
+    const backend = makeBackend();
+    // The digits' inputs alone, in an .npz: its spec cannot say it holds no labels.
+    const spec = sample.data.spec as { path: string };
+    const npz = path.join(tmp.dir, 'unlabelled.npz');
+    fs.writeFileSync(npz, encodeNpz({ input: fs.readFileSync(path.resolve(sample.data.baseDir ?? '', spec.path)) }));
+    const started = await backend.dispatch('studio:pipeline.start', {
+      make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic', common: {}, options: {} },
+      evaluate: { data: { spec: { kind: 'npz', path: npz } } },
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    await backend.pipelines.whenSettled(started.value.id);
+    const record = (await workspace(backend)).pipelines!.find((p) => p.id === started.value.id)!;
+    expect(record.steps.map((s) => [s.kind, s.status])).toEqual([
+      ['make', 'done'],
+      ['evaluate-original', 'skipped'],
+      ['evaluate', 'done'],
+    ]);
+    expect(record.steps[1]!.note).toMatch(/no labels/);
+    expect(record.status).toBe('done');
   });
 
   it('a dataset the user got wrong is refused as their input, not as a bug in the page', async () => {

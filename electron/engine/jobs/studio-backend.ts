@@ -240,8 +240,11 @@ export class StudioBackend {
     return this.store.get(modelPath);
   }
 
-  /** Checks the data a pipeline will use before any of its steps is queued (one message, nothing half-run). */
-  private async checkPipelineData(request: PipelineRequest): Promise<void> {
+  /**
+   * Checks the data a pipeline will use before any of its steps is queued (one message, nothing half-run), and
+   * says whether the evaluation data has labels (the check reads them; the spec of an .npz cannot say).
+   */
+  private async checkPipelineData(request: PipelineRequest): Promise<{ evaluationUnlabelled?: boolean }> {
     const modelPath = request.make.modelPath;
     const source = request.make.source;
     if (request.make.kind === 'quantize' && request.make.calibration) {
@@ -252,8 +255,13 @@ export class StudioBackend {
         ...(source ? { target: source } : {}),
       });
     }
-    if (request.evaluate)
-      await checkDatasetInTask(this.deps, { modelPath, role: 'evaluation', data: request.evaluate.data });
+    if (!request.evaluate) return {};
+    const report = await checkDatasetInTask(this.deps, {
+      modelPath,
+      role: 'evaluation',
+      data: request.evaluate.data,
+    });
+    return report.hasLabels ? {} : { evaluationUnlabelled: true };
   }
 
   private emit(event: StudioEvent): void {
@@ -301,8 +309,7 @@ export class StudioBackend {
       [IPC_CHANNELS.jobCancel]: async (request) => ({ cancelled: this.jobs.cancel(request.jobId) }),
       [IPC_CHANNELS.jobList]: async () => this.jobs.list(),
       [IPC_CHANNELS.pipelineStart]: async (request) => {
-        await this.checkPipelineData(request);
-        return this.pipelines.start(request);
+        return this.pipelines.start(request, await this.checkPipelineData(request));
       },
       [IPC_CHANNELS.pipelineRerun]: async (request) => {
         try {

@@ -781,6 +781,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       return ok({
         identity: mockIdentity(ws, r.data, 360),
         inputs: fedInputs(ws),
+        hasLabels: labelled,
         ...(labelled ? { labels: { count: 360, min: 0, max: 9, modelClasses: 10 } } : {}),
         warnings:
           r.role === 'evaluation' && !labelled
