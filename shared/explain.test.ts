@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainProfiles, kernelKind } from './explain.js';
 
-const fast = { instructions: ['AVX-512 VNNI'], fast: true, source: '/proc/cpuinfo: AVX-512 VNNI' };
+const fast = { instructions: ['AVX-512 VNNI'], fast: true, source: '/proc/cpuinfo' };
 const op = (opType: string, ms: number) => ({ opType, ms, pct: 0 });
 
 describe('explainProfiles', () => {
@@ -42,10 +42,46 @@ describe('explainProfiles', () => {
     };
     const withoutMethod = explainProfiles(profiles).advice.join('\n');
     expect(withoutMethod).toMatch(/Nothing runs in int8 or int4/);
-    const fp16 = explainProfiles({ ...profiles, variantMethod: 'fp16' }).advice.join('\n');
-    expect(fp16).toMatch(/fp16 halves the weights' size; .* 1\.40x the original's p50/);
+    const e = explainProfiles({ ...profiles, variantMethod: 'fp16' });
+    const fp16 = e.advice.join('\n');
+    expect(fp16).toMatch(/fp16 halves the weights' size; its speed depends on the device\. /);
     expect(fp16).toMatch(/measure it on a GPU/);
     expect(fp16).not.toMatch(/stays? in float|Nothing runs in int8/);
+    // The ratio once: "not faster" says it, the fp16 advice does not again.
+    expect(fp16.match(/1\.40x/g)).toEqual(['1.40x']);
+    // Its ops were converted to float16: not "left in float", and int8 instructions are beside the point.
+    expect(e.variantPrecision).toBe('fp16');
+    expect(e.slowestOps.map((o) => o.opType)).toEqual(['MatMul', 'Add', 'Cast']);
+    expect(e.slowestOps[0]).toMatchObject({ ms: 5, originalMs: 4 });
+    expect(explainProfiles(profiles).variantPrecision).toBe('int8');
+  });
+
+  it('gives the ratio in the fp16 advice where no "not faster" advice said it', () => {
+    const advice = explainProfiles({
+      original: { p50Ms: 1, byOpType: [op('MatMul', 4)] },
+      variant: { p50Ms: 0.8, byOpType: [op('MatMul', 3), op('Cast', 0.2)] },
+      int8: fast,
+      variantOperation: 'quantize',
+      variantMethod: 'fp16',
+    }).advice;
+    expect(advice.join('\n')).not.toMatch(/not faster/);
+    expect(advice.join('\n').match(/0\.80x/g)).toEqual(['0.80x']);
+    expect(advice[0]).toMatch(
+      /its speed depends on the device \(this run is at 0\.80x the original's p50\)\./,
+    );
+  });
+
+  it('tells which variants have int8 kernels to speak of', () => {
+    const base = {
+      original: { p50Ms: 1, byOpType: [op('Gemm', 1)] },
+      variant: { p50Ms: 1, byOpType: [op('Gemm', 1)] },
+      int8: fast,
+    };
+    expect(explainProfiles(base).variantPrecision).toBe('float');
+    expect(explainProfiles({ ...base, variantOperation: 'prune' }).variantPrecision).toBe('float');
+    expect(
+      explainProfiles({ ...base, variant: { p50Ms: 1, byOpType: [op('QGemm', 1)] } }).variantPrecision,
+    ).toBe('int8');
   });
 
   it('says when int8-dynamic left the convolutions in float, and when the CPU lacks int8 dot products', () => {
@@ -165,6 +201,47 @@ describe('explainProfiles', () => {
       /keeping fewer ops in float removes both\. Conv 'c1', Conv 'c2', Conv 'c3' and 1 more stay float: excluded by --exclude-nodes\.$/m,
     );
     expect(advice).not.toMatch(/c5|m1|"exclude nodes"/);
+  });
+
+  // int8-static's stem Conv, as the quantizer reports it (electron/engine/quantize/static/qdq-plan.ts).
+  const stem = {
+    original: { p50Ms: 0.5, byOpType: [op('Conv', 0.4), op('ReduceMean', 0.02)] },
+    variant: {
+      p50Ms: 0.41,
+      byOpType: [
+        op('QLinearConv', 0.15),
+        op('Conv', 0.05),
+        op('ReduceMean', 0.013),
+        op('QuantizeLinear', 0.02),
+      ],
+    },
+    int8: fast,
+    skippedNodes: [
+      {
+        name: 'stem_conv',
+        opType: 'Conv',
+        reason:
+          "it reads the model's float input with 3 channels: onnxruntime's int8 convolution is slower than float there, " +
+          'and the input would need a full-size QuantizeLinear (--quantize-input-conv quantizes it anyway)',
+        option: '--quantize-input-conv',
+      },
+    ],
+  };
+
+  it("gives the quantizer's reason in a sentence with one colon", () => {
+    const advice = explainProfiles(stem).advice.join('\n');
+    const why = /Conv 'stem_conv' stays float: [^.]*\./.exec(advice)?.[0];
+    expect(why).toBe(
+      "Conv 'stem_conv' stays float: it reads the model's float input with 3 channels; onnxruntime's int8 convolution is slower than float there, and the input would need a full-size QuantizeLinear (--quantize-input-conv quantizes it anyway).",
+    );
+  });
+
+  it("names the option by the form's label where the caller gives the labels (the app), by its flag without", () => {
+    const labels = new Map([['--quantize-input-conv', 'Quantize input conv']]);
+    const advice = explainProfiles({ ...stem, optionLabels: labels }).advice.join('\n');
+    expect(advice).toMatch(/\(the "Quantize input conv" option quantizes it anyway\)\./);
+    expect(advice).not.toMatch(/--quantize-input-conv/);
+    expect(explainProfiles(stem).advice.join('\n')).toMatch(/\(--quantize-input-conv quantizes it anyway\)/);
   });
 
   it('classifies onnxruntime kernels', () => {

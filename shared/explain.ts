@@ -75,12 +75,31 @@ export interface KindShare {
 /** An op type's time in one kind; the variant's Cast has two when it runs Casts of its own and added ones. */
 export type KindedOpTime = OpTypeTime & { kind: KernelKind };
 
+/** An op type of the variant: its time, its share of the variant's kernel time and its time in the original. */
+export interface OpRow {
+  opType: string;
+  ms: number;
+  pct: number;
+  originalMs?: number;
+}
+
+/**
+ * What the variant computes in, as far as the advice is concerned: `int8` when it has int8/int4 kernels or Q/DQ,
+ * or a quantizer meant it to (then the CPU's int8 dot-product instructions and the ops left in float matter);
+ * `fp16` for the fp16 method's variants (float16 throughout, its ops are not "left in float"); `float` for one
+ * that computes in float like the original (pruned, or not quantized).
+ */
+export type VariantPrecision = 'int8' | 'fp16' | 'float';
+
 export interface Explanation {
   original: { p50Ms: number; byKind: KindShare[] };
   variant: { p50Ms: number; byKind: KindShare[]; byOpType: KindedOpTime[] };
   p50Ratio: number;
+  variantPrecision: VariantPrecision;
   /** The variant's float op types, slowest first, with their share of its kernel time. */
-  floatOps: { opType: string; ms: number; pct: number; originalMs?: number }[];
+  floatOps: OpRow[];
+  /** All of the variant's op types, slowest first (what to show for a variant that is not `int8`). */
+  slowestOps: OpRow[];
   int8: Int8Support;
   /** Concrete next steps, most important first. */
   advice: string[];
@@ -134,9 +153,10 @@ const list = (names: string[]) =>
  * onnxruntime's CPU provider has float16 kernels for few ops and runs the rest in float32 behind Casts it
  * inserts; float16 pays off on GPUs, where the model's half-size weights and float16 math are fast.
  */
-function fp16Advice(p50Ratio: number): string {
+function fp16Advice(p50Ratio: number, ratioSaid: boolean): string {
   return (
-    `fp16 halves the weights' size; its speed depends on the device: this run is at ${p50Ratio.toFixed(2)}x the original's p50. ` +
+    // The ratio is said once: the advice before this one says it where the variant is not faster.
+    `fp16 halves the weights' size; its speed depends on the device${ratioSaid ? '' : ` (this run is at ${p50Ratio.toFixed(2)}x the original's p50)`}. ` +
     "onnxruntime's CPU provider runs most ops in float32 behind Casts, so on a CPU fp16 is rarely faster: " +
     'measure it on a GPU (CUDA, DirectML, WebGPU), and for speed on this CPU use int8-dynamic or int8-static.'
   );
@@ -173,16 +193,31 @@ function nodeNames(nodes: readonly SkippedNodeInfo[]): string {
 }
 
 /**
+ * The quantizer's reason for a node, as a clause after "stays float: ". Its own colons become semicolons, so that
+ * the sentence has one ("stays float: it reads the model's float input with 3 channels; onnxruntime's int8
+ * convolution is slower..."). The option's flag in it becomes the form's label where the caller has the labels
+ * (the app: `the "Quantize input conv" option`); without them the flag stays, as the command line takes it.
+ */
+function reasonClause(node: SkippedNodeInfo, optionLabels: ReadonlyMap<string, string> | undefined): string {
+  let reason = node.reason.replace(/: (?=\S)/g, '; ');
+  const label = node.option ? optionLabels?.get(node.option) : undefined;
+  if (node.option && label) reason = reason.split(node.option).join(`the "${label}" option`);
+  return reason;
+}
+
+/**
  * What ends the float islands between int8 ops. Where the quantizer's own record of the nodes it left in float
  * is known (`skipped`: the quantize report's skippedNodes, or what `onnx-studio explain` reads from the variant's
  * recipe), the nodes of the slowest float ops that an option kept float are named with the quantizer's reason,
  * which names the option's flag (int8-static keeps the input's first Conv float unless --quantize-input-conv;
- * --exclude-nodes). Without that record, the two usual ways out are named, the option by what it is ("Exclude
- * nodes" in the app's form, --exclude-nodes on the command line): the text is shown by both hosts.
+ * --exclude-nodes), or its label in the app's form (`optionLabels`). Without that record, the two usual ways out
+ * are named, the option by what it is ("Exclude nodes" in the app's form, --exclude-nodes on the command line):
+ * the text is shown by both hosts.
  */
 function islandAdvice(
   top: readonly { opType: string }[],
   skipped: readonly SkippedNodeInfo[] | undefined,
+  optionLabels: ReadonlyMap<string, string> | undefined,
 ): string {
   const cost =
     'Each float island between int8 ops also costs a DequantizeLinear and a QuantizeLinear; keeping fewer ops in float';
@@ -191,7 +226,10 @@ function islandAdvice(
   const byOption = skipped.filter((s) => s.option && top.some((o) => ranAs(o.opType, s.opType)));
   if (byOption.length === 0) return `${cost} (a quantizer that covers these ops) removes both.`;
   const byReason = new Map<string, SkippedNodeInfo[]>();
-  for (const s of byOption) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s]);
+  for (const s of byOption) {
+    const reason = reasonClause(s, optionLabels);
+    byReason.set(reason, [...(byReason.get(reason) ?? []), s]);
+  }
   const why = [...byReason]
     .slice(0, 3)
     .map(([reason, nodes]) => `${nodeNames(nodes)} stay${nodes.length === 1 ? 's' : ''} float: ${reason}.`);
@@ -229,6 +267,12 @@ export function explainProfiles(input: {
    * no advice on its compression is given, only the times.
    */
   unrelated?: boolean;
+  /**
+   * The label of each option in the app's forms by its flag as `skippedNodes` name it (`--quantize-input-conv`
+   * → `Quantize input conv`, read from the method catalog): the app's advice names the option the user sees.
+   * Without it (the CLI) the advice names the flag.
+   */
+  optionLabels?: ReadonlyMap<string, string>;
 }): Explanation {
   const { original, variant, int8 } = input;
   // A variant not made from the original added no Casts to it: its own are float ops, as the original's are.
@@ -247,16 +291,51 @@ export function explainProfiles(input: {
         ...(before !== undefined ? { originalMs: before } : {}),
       };
     });
+  const slowestOps = [...variant.byOpType]
+    .sort((a, b) => b.ms - a.ms)
+    .map((o) => {
+      const before = original.byOpType.find((x) => x.opType === o.opType)?.ms;
+      return {
+        opType: o.opType,
+        ms: o.ms,
+        pct: total > 0 ? (o.ms / total) * 100 : 0,
+        ...(before !== undefined ? { originalMs: before } : {}),
+      };
+    });
   const p50Ratio = variant.p50Ms / original.p50Ms;
   return {
     original: { p50Ms: original.p50Ms, byKind: byKind(kinded(original.byOpType)) },
     variant: { p50Ms: variant.p50Ms, byKind: variantKinds, byOpType: variantOps },
     p50Ratio,
+    variantPrecision: precisionOf(input),
     floatOps,
+    slowestOps,
     int8,
     // Advice on a compression would be made up for a variant that was not made from the original.
     advice: input.unrelated ? [UNRELATED_ADVICE] : compressionAdvice(input, variantOps, floatOps, p50Ratio),
   };
+}
+
+/** The variant's op types before fusion where known, and its profile's kernels (the app has the profile only). */
+function graphOpsOf(input: Parameters<typeof explainProfiles>[0]): Set<string> {
+  // Op counts may be keyed `domain::OpType` (inspect's form for contrib ops).
+  return new Set([
+    ...Object.keys(input.variantGraphOps ?? {}).map((k) => k.split('::').at(-1)!),
+    ...input.variant.byOpType.map((o) => o.opType),
+  ]);
+}
+
+/** How the variant was made: as the caller says, else quantized where it has an int8/int4 kernel or a Q/DQ. */
+function operationOf(input: Parameters<typeof explainProfiles>[0]): VariantOperation | undefined {
+  return (
+    input.variantOperation ??
+    ([...graphOpsOf(input)].some((op) => QUANTIZED_MODEL_OPS.has(op)) ? 'quantize' : undefined)
+  );
+}
+
+function precisionOf(input: Parameters<typeof explainProfiles>[0]): VariantPrecision {
+  if (input.variantMethod === 'fp16' && input.variantOperation !== 'prune') return 'fp16';
+  return operationOf(input) === 'quantize' ? 'int8' : 'float';
 }
 
 const UNRELATED_ADVICE =
@@ -273,7 +352,8 @@ function compressionAdvice(
   const share = (kind: KernelKind) => variantKinds.find((k) => k.kind === kind)!.pct;
   const advice: string[] = [];
   const quantizedShare = share('quantized');
-  if (p50Ratio >= 0.97)
+  const notFaster = p50Ratio >= 0.97;
+  if (notFaster)
     advice.push(
       `The variant runs at ${p50Ratio.toFixed(2)}x of the original's p50: it is not faster on this machine.`,
     );
@@ -281,12 +361,7 @@ function compressionAdvice(
     advice.push(
       `This CPU has no int8 dot-product instructions (${int8.source}): onnxruntime's int8 kernels fall back to slower paths here. Measure on the target machine, or use fp16 on a GPU.`,
     );
-  // Op counts may be keyed `domain::OpType` (inspect's form for contrib ops).
-  // The profile's own kernels tell too (the app has the profile, not the graph).
-  const graphOps = new Set([
-    ...Object.keys(input.variantGraphOps ?? {}).map((k) => k.split('::').at(-1)!),
-    ...variant.byOpType.map((o) => o.opType),
-  ]);
+  const graphOps = graphOpsOf(input);
   const dynamic =
     ['DynamicQuantizeMatMul', 'MatMulInteger', 'DynamicQuantizeLinear'].some((op) => graphOps.has(op)) &&
     !graphOps.has('QLinearConv');
@@ -297,15 +372,13 @@ function compressionAdvice(
       `int8-dynamic leaves Conv in float (${pct.toFixed(0)}% of run time here): use int8-static, which runs the convolutions in int8.`,
     );
   }
-  const operation: VariantOperation | undefined =
-    input.variantOperation ??
-    ([...graphOps].some((op) => QUANTIZED_MODEL_OPS.has(op)) ? 'quantize' : undefined);
+  const operation = operationOf(input);
   const floatShare = share('float');
   if (operation === 'prune') {
     // Float kernels are all a pruned model has: "stays in float" and int8 advice would be beside the point.
     advice.push(pruneAdvice(p50Ratio, variant.p50Ms, true));
   } else if (input.variantMethod === 'fp16') {
-    advice.push(fp16Advice(p50Ratio));
+    advice.push(fp16Advice(p50Ratio, notFaster));
   } else if (floatShare >= FLOAT_ADVICE_PCT && floatOps.length > 0) {
     const top = floatOps.slice(0, 3);
     const names = `${list(top.map((o) => o.opType))} ${top.length === 1 ? 'takes' : 'take'} ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time`;
@@ -319,7 +392,7 @@ function compressionAdvice(
     else
       advice.push(
         `${list(top.map((o) => o.opType))} stay${top.length === 1 ? 's' : ''} in float: ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time ` +
-          `(all float ops: ${floatShare.toFixed(0)}%). ${dynamic ? '' : quantizedShare > 0 ? islandAdvice(top, input.skippedNodes) : "Nothing runs in int8 or int4: check that the method quantizes this model's ops."}`.trim(),
+          `(all float ops: ${floatShare.toFixed(0)}%). ${dynamic ? '' : quantizedShare > 0 ? islandAdvice(top, input.skippedNodes, input.optionLabels) : "Nothing runs in int8 or int4: check that the method quantizes this model's ops."}`.trim(),
       );
   }
   const conversions = variantOps.filter((o) => o.kind === 'conversion');

@@ -110,7 +110,7 @@ describe('onnx-studio explain', () => {
     const advice = e.advice.join('\n');
     expect(advice).toMatch(/Conv stays in float: \d+% of run time/);
     expect(advice).toMatch(
-      /Conv 'stem' stays float: it reads the model's float input with 3 channels: .*\(--quantize-input-conv quantizes it anyway\)/,
+      /Conv 'stem' stays float: it reads the model's float input with 3 channels; .*\(--quantize-input-conv quantizes it anyway\)/,
     );
     expect(advice).not.toMatch(/exclude/i);
   }, 60_000);

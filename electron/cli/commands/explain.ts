@@ -39,7 +39,12 @@ function print(ctx: CliContext, e: Explanation, runs: number): void {
   ]);
   const lines = [
     `p50: original ${ms(e.original.p50Ms)} ms, variant ${ms(e.variant.p50Ms)} ms (${e.p50Ratio.toFixed(3)}x), one profiled benchmark, ${runs} interleaved runs each.`,
-    `int8 dot-product instructions: ${e.int8.instructions.length > 0 ? e.int8.instructions.join(', ') : 'none'} (${e.int8.source}).`,
+    // Only where the variant has (or is meant to have) int8 kernels: for fp16 or a pruned variant it is beside the point.
+    ...(e.variantPrecision === 'int8'
+      ? [
+          `int8 dot-product instructions: ${e.int8.instructions.length > 0 ? e.int8.instructions.join(', ') : 'none'} (${e.int8.source}).`,
+        ]
+      : []),
     '',
     "Where the time goes (kernel time of the median run, ms; shares of each model's kernel time):",
     formatTable(['Kind', 'Original ms', 'Share', 'Variant ms', 'Share'], kinds),
@@ -74,7 +79,8 @@ export const explainCommand: CliCommand = {
     `  --iterations N    profiled runs per model, interleaved (default ${DEFAULT_ITERATIONS})`,
     "  --threads N       intra-op threads (default: onnxruntime's)",
     ...SHAPE_HELP,
-    '  --json            print {original, variant, p50Ratio, floatOps[], int8, advice[], notes[]} (docs/cli.md)',
+    '  --json            print {original, variant, p50Ratio, variantPrecision, floatOps[], slowestOps[], int8, advice[],',
+    '                    notes[]} (docs/cli.md)',
   ].join('\n'),
   options: { iterations: { type: 'string' }, threads: { type: 'string' }, ...SHAPE_OPTIONS },
   async run(ctx) {

@@ -31,10 +31,8 @@ export function int8SupportFromCpuinfo(cpuinfo: string, arch: string = os.arch()
   return {
     instructions,
     fast: instructions.length > 0,
-    source:
-      instructions.length > 0
-        ? `/proc/cpuinfo: ${instructions.join(', ')}`
-        : '/proc/cpuinfo names none of them',
+    // Where they came from, not them again: the source is shown beside the list.
+    source: instructions.length > 0 ? '/proc/cpuinfo' : '/proc/cpuinfo names none of them',
   };
 }
 

@@ -1,12 +1,15 @@
 /**
  * "Why is it not faster?" in Compare: for a profiled variant, its kernel time split into int8 kernels, float ops,
- * Q/DQ conversions and layout reorders beside the original's, the ops that stayed float, and the advice
- * (shared/explain.ts, the same rules as `onnx-studio explain`). It needs operator profiles of the original and
- * the variant: a benchmark with "Profile operators" on.
+ * Q/DQ conversions and layout reorders beside the original's, the ops that stayed float (for an fp16 or a pruned
+ * variant, which has no int8 kernels to stay out of, its slowest ops), and the advice (shared/explain.ts, the same
+ * rules as `onnx-studio explain`, naming options by their labels in the Optimize form rather than by their flags).
+ * It needs operator profiles of the original and the variant: a benchmark with "Profile operators" on.
  */
-import { useMemo, useState } from 'react';
+import { useContext, useEffect, useMemo, useState } from 'react';
 import { explainProfiles, type Int8Support, type KernelKind } from '../../../shared/explain.js';
+import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import type { WorkspaceVariant } from '../../../shared/workspace.js';
+import { HostContext } from '../host/host-context.js';
 import type { Variant } from '../state/variants.js';
 
 const KIND_LABELS: Record<KernelKind, string> = {
@@ -40,16 +43,50 @@ function KindBar({ label, shares }: { label: string; shares: { kind: KernelKind;
   );
 }
 
+/**
+ * Each option's label in the Optimize form by its flag as the quantize report names it (`--quantize-input-conv`
+ * → `Quantize input conv`): both come from the option's declaration, through the method catalog.
+ */
+export function optionLabelsOf(catalog: MethodCatalog): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const family of [catalog.quantize, catalog.prune])
+    for (const field of [...family.commonFields, ...family.methods.flatMap((m) => m.fields)])
+      if (field.flag && !labels.has(`--${field.flag}`)) labels.set(`--${field.flag}`, field.label);
+  return labels;
+}
+
+/** The method catalog from the host (or as given: tests), for the options' labels. */
+function useCatalog(given: MethodCatalog | undefined): MethodCatalog | undefined {
+  const host = useContext(HostContext)?.host;
+  const [loaded, setLoaded] = useState<MethodCatalog | undefined>(undefined);
+  useEffect(() => {
+    if (given || !host) return;
+    let live = true;
+    void host.listMethods().then((r) => {
+      if (live && r.ok) setLoaded(r.value);
+    });
+    return () => {
+      live = false;
+    };
+  }, [given, host]);
+  return given ?? loaded;
+}
+
 export function ExplainPanel({
   variants,
   int8,
   workspaceVariants,
+  catalog: givenCatalog,
 }: {
   variants: readonly Variant[];
   int8: Int8Support | undefined;
   /** The workspace's records of the variants: their quantize reports say which nodes stayed float, and why. */
   workspaceVariants?: readonly WorkspaceVariant[];
+  /** The method catalog; without it the panel asks the host for it. */
+  catalog?: MethodCatalog;
 }) {
+  const catalog = useCatalog(givenCatalog);
+  const optionLabels = useMemo(() => (catalog ? optionLabelsOf(catalog) : undefined), [catalog]);
   const original = variants.find((v) => v.isOriginal);
   const profiled = variants.filter((v) => !v.isOriginal && v.profile);
   const [chosenId, setChosenId] = useState<string | undefined>(undefined);
@@ -71,10 +108,15 @@ export function ExplainPanel({
       // A pruned variant runs float kernels only: its advice is about pruning, not about what stayed in float.
       ...(variant.recipe ? { variantOperation: variant.recipe.operation } : {}),
       ...(variant.recipe?.operation === 'quantize' ? { variantMethod: variant.recipe.method } : {}),
-      // The quantizer's reasons name what kept the float ops float (an option such as --quantize-input-conv).
+      // The quantizer's reasons name what kept the float ops float (an option such as --quantize-input-conv):
+      // here by its label in the Optimize form.
       ...(report && 'skippedNodes' in report ? { skippedNodes: report.skippedNodes } : {}),
+      ...(optionLabels ? { optionLabels } : {}),
     });
-  }, [original, variant, int8, workspaceVariants]);
+  }, [original, variant, int8, workspaceVariants, optionLabels]);
+  // The int8 instructions and the ops "left in float" only mean something for a variant with int8 kernels.
+  const int8Variant = explanation?.variantPrecision === 'int8';
+  const tableOps = int8Variant ? explanation?.floatOps : explanation?.slowestOps;
   if (!original || profiled.length === 0) return null;
   return (
     <section className="explain-panel chart-card" data-testid="explain-panel" aria-labelledby="explain-title">
@@ -113,11 +155,16 @@ export function ExplainPanel({
           <p>
             {variant!.label}: p50 {explanation.variant.p50Ms.toFixed(3)} ms against{' '}
             {explanation.original.p50Ms.toFixed(3)} ms (<strong>{explanation.p50Ratio.toFixed(2)}x</strong>).
-            int8 dot-product instructions:{' '}
-            {explanation.int8.instructions.length > 0
-              ? explanation.int8.instructions.join(', ')
-              : 'none found'}{' '}
-            <span className="muted">({explanation.int8.source})</span>.
+            {int8Variant && (
+              <>
+                {' '}
+                int8 dot-product instructions:{' '}
+                {explanation.int8.instructions.length > 0
+                  ? explanation.int8.instructions.join(', ')
+                  : 'none found'}{' '}
+                <span className="muted">({explanation.int8.source})</span>.
+              </>
+            )}
           </p>
           <KindBar label="original" shares={explanation.original.byKind} />
           <KindBar label={variant!.label} shares={explanation.variant.byKind} />
@@ -134,9 +181,11 @@ export function ExplainPanel({
               <li key={a}>{a}</li>
             ))}
           </ul>
-          {explanation.floatOps.length > 0 && (
+          {tableOps && tableOps.length > 0 && (
             <table className="explain-table">
-              <caption className="muted">Ops left in float in {variant!.label}</caption>
+              <caption className="muted">
+                {int8Variant ? `Ops left in float in ${variant!.label}` : `Slowest ops of ${variant!.label}`}
+              </caption>
               <thead>
                 <tr>
                   <th>Op</th>
@@ -146,7 +195,7 @@ export function ExplainPanel({
                 </tr>
               </thead>
               <tbody>
-                {explanation.floatOps.slice(0, 6).map((o) => (
+                {tableOps.slice(0, 6).map((o) => (
                   <tr key={o.opType}>
                     <td>{o.opType}</td>
                     <td>{o.ms.toFixed(3)}</td>

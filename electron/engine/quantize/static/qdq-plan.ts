@@ -270,7 +270,7 @@ export function inputConvReason(node: NodeProto, index: GraphIndex): SkippedNode
     name: originalNodeName(node.name) || (node.output[0] ?? ''),
     opType: node.opType,
     reason:
-      `it reads the model's float input with ${channels} channel${channels === 1 ? '' : 's'}: onnxruntime's ` +
+      `it reads the model's float input with ${channels} channel${channels === 1 ? '' : 's'}; onnxruntime's ` +
       'int8 convolution is slower than float there, and the input would need a full-size QuantizeLinear ' +
       `(${QUANTIZE_INPUT_CONV_FLAG} quantizes it anyway)`,
     option: QUANTIZE_INPUT_CONV_FLAG,
