@@ -42,6 +42,12 @@ export interface NodeDiff {
   graph?: string;
   /** For a node inside a subgraph: its id in the Graph view of the original (shared/model-graph.ts, `1/body/0`). */
   id?: string;
+  /**
+   * For a kept, replaced or fused node inside a subgraph: the Graph view id of the node it became in the
+   * variant (`4/body/2`; the variant's ids differ from the original's where it added nodes). A main-graph
+   * node's is `variantIndex`.
+   */
+  variantId?: string;
 }
 
 /** Nodes the variant adds that the original had no name for. */

@@ -272,3 +272,59 @@ describe('diff of a model whose nodes have no names', () => {
     });
   });
 });
+
+describe('diff of an fp16 variant of a model whose nodes have no names', () => {
+  it('matches a node with the one behind the Cast that fp16 put before its output, bodies too', async () => {
+    // keepIoTypes renames the output of the node that makes a float32 graph (or body) output (`output_fp16`)
+    // and casts it back: matched by outputs alone, the Cast was taken for the node ("replaced by Cast") and
+    // the node itself counted as added by the variant.
+    // ifLoop() with a MatMul after the Loop making the graph's output, as the If/Loop models of exporters end.
+    const model = ifLoop();
+    const main = model.graph!;
+    main.node.at(-1)!.output = ['looped'];
+    main.node.push(makeNode('MatMul', ['looped', 'out.weight'], ['output'], { name: 'out_mm' }));
+    main.initializer.push(makeFloatTensor('out.weight', [16, 16], new Float32Array(256).fill(0.25)));
+    const unname = (g: GraphProto) => {
+      for (const node of g.node) {
+        node.name = '';
+        for (const a of node.attribute) if (a.g) unname(a.g);
+      }
+    };
+    unname(model.graph!);
+    const input = path.join(tmp.dir, 'unnamed-subgraphs.onnx');
+    const output = path.join(tmp.dir, 'unnamed-subgraphs.fp16.onnx');
+    await saveModel(model, input);
+    await quantizeModel({ input, output, method: 'fp16', common: {} });
+    const d = await diffModels(input, output);
+    const variant = (await loadModel(output)).proto.graph!;
+    // The variant has the Casts the test is about: before the main graph's output and the bodies' outputs.
+    expect(variant.node.at(-1)!.opType).toBe('Cast');
+    expect(d.nodes.added.casts).toBeGreaterThan(0);
+    const rows = [...d.nodes.list, ...d.nodes.subgraphList!];
+    expect(rows.map((r) => [r.opType, r.change, r.variantOpType])).toEqual(
+      ['MatMul', 'If', 'Loop', 'MatMul', 'MatMul', 'MatMul', 'MatMul', 'Tanh', 'Identity'].map((op) => [
+        op,
+        'kept',
+        op,
+      ]),
+    );
+    expect(d.nodes.added.other).toEqual({});
+    expect(rows.filter((r) => r.opType === 'MatMul').map((r) => r.precision)).toEqual([
+      'float16',
+      'float16',
+      'float16',
+      'float16',
+      'float16',
+    ]);
+    // Each body row says which node of the variant's graph it became, by its Graph view id.
+    const byId = new Map<string, string>();
+    const visit = (g: GraphProto, prefix: string) =>
+      g.node.forEach((n, i) => {
+        const id = prefix === '' ? String(i) : `${prefix}/${i}`;
+        byId.set(id, n.opType);
+        for (const a of n.attribute) if (a.g) visit(a.g, `${id}/${a.name}`);
+      });
+    visit(variant, '');
+    for (const r of d.nodes.subgraphList!) expect(byId.get(r.variantId!)).toBe(r.opType);
+  });
+});

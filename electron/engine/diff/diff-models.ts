@@ -159,6 +159,8 @@ const sameShape = (a: TensorProto, b: TensorProto) =>
 interface NodeWalk {
   precisionOf: Map<NodeProto, NodePrecision>;
   places: Map<GraphProto, GraphPlace>;
+  /** The same for the variant's graphs. */
+  variantPlaces: Map<GraphProto, GraphPlace>;
   main: NodeDiff[];
   sub: NodeDiff[];
   added: AddedNodes;
@@ -189,11 +191,24 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   const matched = new Set<NodeProto>();
   // An unnamed node (exporters often leave names empty) is the variant node that produces exactly its outputs:
   // our transforms keep a node's output names when they keep or replace it.
+  // A conversion may put a Cast between a node and its output: fp16 keeps a float32 graph (or body) output by
+  // renaming the output of the node that made it (`y_fp16`) and casting that back to `y`. The node behind the
+  // Cast is the one, not the Cast.
+  const sameOutput = (mine: string, theirs: string) => {
+    if (mine === theirs) return true;
+    const cast = producer.get(mine);
+    return cast?.opType === 'Cast' && cast.input[0] === theirs;
+  };
   const sameByOutputs = (node: NodeProto): NodeProto | undefined => {
-    const candidate = node.output[0] ? producer.get(node.output[0]) : undefined;
-    if (!candidate || matched.has(candidate) || candidate.output.length !== node.output.length)
-      return undefined;
-    return candidate.output.every((o, i) => o === node.output[i]) ? candidate : undefined;
+    const direct = node.output[0] ? producer.get(node.output[0]) : undefined;
+    if (!direct) return undefined;
+    const behind =
+      direct.opType === 'Cast' && node.opType !== 'Cast' ? producer.get(direct.input[0] ?? '') : undefined;
+    for (const candidate of [behind, direct]) {
+      if (!candidate || matched.has(candidate) || candidate.output.length !== node.output.length) continue;
+      if (candidate.output.every((o, i) => sameOutput(node.output[i]!, o))) return candidate;
+    }
+    return undefined;
   };
   /** The variant node each original node became (kept, replaced or fused). */
   const became = new Map<NodeProto, NodeProto>();
@@ -251,7 +266,13 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   });
   const place = walk.places.get(original);
   if (place && place.path !== '') {
-    list.forEach((d, i) => Object.assign(d, { graph: place.path, id: `${place.idPrefix}/${i}` }));
+    // The variant's Graph view id of the node each body row became: its body sits elsewhere when the variant
+    // added nodes before the node holding it.
+    const variantPrefix = walk.variantPlaces.get(variant)?.idPrefix;
+    list.forEach((d, i) => {
+      Object.assign(d, { graph: place.path, id: `${place.idPrefix}/${i}` });
+      if (d.variantIndex !== undefined && variantPrefix) d.variantId = `${variantPrefix}/${d.variantIndex}`;
+    });
     walk.sub.push(...list);
   } else walk.main.push(...list);
   for (const n of variant.node) {
@@ -281,6 +302,7 @@ function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'
   const walk: NodeWalk = {
     precisionOf: precisions(variant),
     places: placesOf(original),
+    variantPlaces: placesOf(variant),
     main: [],
     sub: [],
     added: { quantizeDequantize: 0, casts: 0, other: {} },

@@ -9,12 +9,15 @@ import {
   PRECISION_COLORS,
   changeOverlay,
   precisionOverlay,
+  variantPrecisionOverlay,
 } from '../../../renderer/src/graph/overlays.js';
+import { walkGraphNodes } from '../../../shared/model-graph.js';
 import { modelGraph } from '../inspect/model-graph.js';
 import { saveModel } from '../onnx/save-model.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import '../quantize/all-methods.js';
 import { buildMlp } from '../testing/model-fixtures.js';
+import { buildSubgraphWeights } from '../testing/prune-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { diffModels } from './diff-models.js';
 
@@ -54,6 +57,34 @@ describe('graph overlays from the engine diff', () => {
       expect(change.legend.map((l) => l.text)).toEqual(
         (['kept', 'replaced', 'fused', 'removed'] as const).map((c) => `${c} (${diff.nodes.byChange[c]})`),
       );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("colour the nodes of an fp16 variant's If/Loop bodies on its own graph, as the engine's diff says", async () => {
+    const { dir, cleanup } = makeTempDir();
+    try {
+      const original = path.join(dir, 'subgraphs.onnx');
+      const variant = path.join(dir, 'subgraphs.fp16.onnx');
+      await saveModel(buildSubgraphWeights({ seed: 83, bodyWeight: 'initializer' }), original);
+      const report = await quantizeModel({ input: original, output: variant, method: 'fp16' });
+      const diff = { ...(await diffModels(original, variant)), skippedNodes: report.skippedNodes };
+      const graph = (await modelGraph(variant)).graph;
+      const overlay = variantPrecisionOverlay(graph, diff);
+      const bodyNodes = [...walkGraphNodes(graph)].filter((w) => w.depth > 0).map((w) => w.node);
+      // Every body node is coloured: the MatMuls reading float16 weights, Tanh in float16, the Casts the
+      // variant added at the bodies' boundaries.
+      for (const n of bodyNodes) expect(overlay.marks.get(n.id), n.id).toBeDefined();
+      const byName = (name: string) => overlay.marks.get(bodyNodes.find((n) => n.name === name)!.id)!;
+      for (const name of ['then_mm', 'else_mm', 'body_mm', 'body_tanh'])
+        expect(byName(name), name).toEqual({ color: PRECISION_COLORS.float16, text: 'float16' });
+      // The legend counts every node on screen, bodies included, as the engine counts the original's.
+      const shown = [...overlay.marks.values()];
+      const float16 = shown.filter((m) => m.color === PRECISION_COLORS.float16).length;
+      expect(float16).toBeGreaterThanOrEqual(diff.nodes.byPrecision.float16);
+      expect(overlay.legend[1]!.text).toBe(`float16 (${float16})`);
+      expect(shown.length).toBe(diff.nodes.variantWithSubgraphs);
     } finally {
       cleanup();
     }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decodeToFloat32 } from '../onnx/tensor-codec.js';
-import { makeAttribute } from '../onnx/graph-build.js';
+import { littleEndianBytes, makeAttribute, makeRawTensor } from '../onnx/graph-build.js';
+import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '../onnx/float16.js';
 import { buildCnn, buildIfModel } from '../testing/model-fixtures.js';
 import { attributeText, modelGraphOf, weightStats } from './model-graph.js';
 import type { LoadedModel } from '../onnx/load-model.js';
-import type { ModelProto } from 'onnx-buf';
+import { type ModelProto, TensorProto_DataType as DT } from 'onnx-buf';
 
 const loaded = (proto: ModelProto): LoadedModel => ({
   proto,
@@ -57,6 +58,22 @@ describe('modelGraphOf', () => {
     }
     const conv = g.graph.nodes.find((n) => n.opType === 'Conv')!;
     expect(conv.attributes.length).toBeGreaterThan(0);
+  });
+
+  it('reads float16 and bfloat16 weights as the floats they hold, not their bit patterns', () => {
+    const values = new Float32Array([-0.33, 0, 0.25, 0.32, -1.5, 0]);
+    const f16 = makeRawTensor('w16', DT.FLOAT16, [2, 3], littleEndianBytes(float32ArrayToFloat16(values)));
+    const bf16 = makeRawTensor('wbf', DT.BFLOAT16, [6], littleEndianBytes(float32ArrayToBfloat16(values)));
+    for (const t of [f16, bf16]) {
+      const exact = decodeToFloat32(t);
+      const stats = weightStats(t);
+      expect(stats).toMatchObject({ dtype: t === f16 ? 'float16' : 'bfloat16', bytes: 12, sparsity: 2 / 6 });
+      expect(stats.min).toBe(Math.min(...exact));
+      expect(stats.max).toBe(Math.max(...exact));
+      expect(stats.min).toBeCloseTo(-1.5, 2);
+      expect(stats.max).toBeCloseTo(0.32, 2);
+      expect(stats.mean).toBeCloseTo((-0.33 + 0.25 + 0.32 - 1.5) / 6, 2);
+    }
   });
 
   it('refuses a graph over the limit with a clear message, and stops reading weights past its budget', () => {

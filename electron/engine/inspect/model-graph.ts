@@ -9,6 +9,7 @@ import {
   type GraphProto,
   type NodeProto,
   type TensorProto,
+  TensorProto_DataType as DataType,
 } from 'onnx-buf';
 import type {
   GraphAttribute,
@@ -22,7 +23,7 @@ import { StudioError } from '../errors.js';
 import { dtypeName } from '../onnx/dtypes.js';
 import { isExternal } from '../onnx/external-data.js';
 import { loadModel, type LoadedModel } from '../onnx/load-model.js';
-import { decodeTensor, tensorByteSize } from '../onnx/tensor-codec.js';
+import { decodeTensor, decodeToFloat32, tensorByteSize } from '../onnx/tensor-codec.js';
 import { describeType } from './inspect-model.js';
 
 /** One weight with more elements is not read. */
@@ -114,7 +115,11 @@ export function weightStats(t: TensorProto, budget: Budget = { left: STATS_MODEL
   budget.left -= count;
   let values;
   try {
-    values = decodeTensor(t).values;
+    // float16 and bfloat16 decode to their bit patterns (Uint16Array): their values are the floats those bits hold.
+    values =
+      t.dataType === DataType.FLOAT16 || t.dataType === DataType.BFLOAT16
+        ? decodeToFloat32(t)
+        : decodeTensor(t).values;
   } catch {
     return { ...stats, note: `values of ${stats.dtype} are not read` };
   }

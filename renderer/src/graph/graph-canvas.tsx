@@ -7,7 +7,16 @@
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef } from 'react';
 import type { Scene, SceneNode } from './graph-scene.js';
 import { NO_MARK, type NodeMark } from './overlays.js';
-import { LABEL_SCALE, MAX_SCALE, MIN_SCALE, type View, fitView, openingView } from './opening-view.js';
+import {
+  LABEL_SCALE,
+  MAX_SCALE,
+  MIN_SCALE,
+  type View,
+  fitView,
+  openingView,
+  resizedView,
+  viewShowing,
+} from './opening-view.js';
 
 export interface GraphCanvasHandle {
   fit(): void;
@@ -167,6 +176,8 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
   wholeChange.current = onWholeChange;
   // How the view was framed, so a resize frames it again the same way; null once the user pans or zooms.
   const framing = useRef<'fit' | 'opening' | null>(null);
+  // The canvas's size when last measured, for what a resize moves.
+  const size = useRef<{ width: number; height: number } | null>(null);
 
   const fit = useCallback(() => {
     const canvas = canvasRef.current;
@@ -231,9 +242,21 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
     const canvas = canvasRef.current;
     if (!canvas) return;
     const observer = new ResizeObserver(() => {
+      const before = size.current;
+      const after = { width: canvas.clientWidth, height: canvas.clientHeight };
+      size.current = after;
       if (framing.current === 'fit') fit();
       else if (framing.current === 'opening') open();
-      else redraw();
+      else {
+        // Panned or zoomed by hand, or centred on a node: the middle stays the middle, and the selection in view.
+        if (before && before.width > 0 && before.height > 0 && after.width > 0 && after.height > 0) {
+          view.current = resizedView(view.current, before, after);
+          const { selected: id, scene: s } = props.current;
+          const node = id === null ? undefined : s.nodes.find((n) => n.id === id);
+          if (node) view.current = viewShowing(view.current, node, after.width, after.height);
+        }
+        redraw();
+      }
     });
     observer.observe(canvas);
     // Not a React handler: React's wheel listener is passive, and the page must not scroll while zooming.

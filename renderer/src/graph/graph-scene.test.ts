@@ -3,6 +3,7 @@ import { mockModelGraph } from '../host/mock-graph.js';
 import { buildScene, inputId, outputId, sceneGraphOf, type Scene, type SceneBody } from './graph-scene.js';
 import { fastLayered } from './layered-layout.js';
 import { indexGraph, searchGraph } from './graph-index.js';
+import { LABEL_SCALE } from './opening-view.js';
 
 const graph = mockModelGraph('/models/m.onnx');
 const byId = (scene: Scene, id: string) => scene.nodes.find((n) => n.id === id)!;
@@ -34,6 +35,14 @@ describe('buildScene', () => {
       expect(inside(byId(scene, id), frame)).toBe(true);
     }
     expect(scene.captions.map((c) => c.text)).toEqual(['then_branch', 'else_branch']);
+    // A caption clears the outline of its body's selected first node: half a 12-unit line above the middle,
+    // and the outline 2 units out and up to 3 px / LABEL_SCALE wide (the smallest scale captions are drawn at).
+    const reach = 2 + 3 / LABEL_SCALE / 2;
+    scene.captions.forEach((c, i) => {
+      const first = byId(scene, ['6/then_branch/0', '6/else_branch/0'][i]!);
+      expect(first.y - reach - (c.y + 6)).toBeGreaterThanOrEqual(2);
+      expect(c.y - 6).toBeGreaterThanOrEqual(frame.y + 22);
+    });
     // Edges of the main graph go downwards.
     for (const e of scene.edges) {
       const from = byId(scene, e.from);

@@ -56,7 +56,14 @@ export interface Scene {
 export const NODE_HEIGHT = 30;
 const FRAME_PAD = 14;
 const FRAME_HEADER = 26;
-const CAPTION = 18;
+/**
+ * Room for a body's caption above its nodes: the caption (12 units high) and, below it, the reach of a selected
+ * or found node's outline (graph-canvas.tsx strokes it 2 units out, 3 px wide, so up to 7 units at the
+ * smallest scale labels are drawn at), which hid the caption's lower half when the first node was selected.
+ */
+const CAPTION = 30;
+/** The caption's middle, below the frame's header. */
+const CAPTION_MIDDLE = 10;
 const BODY_GAP = 24;
 
 export const inputId = (name: string) => `in:${name}`;
@@ -192,7 +199,7 @@ function layBody(body: SceneBody, expanded: ReadonlySet<string>, depth: number, 
     let bx = left + FRAME_PAD;
     for (const { attribute, laid } of frame.bodies) {
       const by = top + FRAME_HEADER + CAPTION;
-      captions.push({ x: bx, y: top + FRAME_HEADER + 12, text: attribute });
+      captions.push({ x: bx, y: top + FRAME_HEADER + CAPTION_MIDDLE, text: attribute });
       for (const n of laid.nodes) nodes.push({ ...n, x: n.x + bx, y: n.y + by });
       for (const e of laid.edges)
         sceneEdges.push({ ...e, points: e.points.map((p, i) => p + (i % 2 === 0 ? bx : by)) });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LABEL_SCALE, READABLE_SCALE, fitView, openingView } from './opening-view.js';
+import {
+  LABEL_SCALE,
+  READABLE_SCALE,
+  fitView,
+  openingView,
+  resizedView,
+  viewShowing,
+} from './opening-view.js';
 
 /** A vertical chain of `count` nodes 120 wide and 40 high, 60 apart, centred at x = 100. */
 function chain(count: number) {
@@ -59,5 +66,35 @@ describe('opening view of the graph canvas', () => {
     const { view, whole } = openingView({ width: 5000, height: 60 * 5001, nodes }, 800, 600);
     expect(whole).toBe(false);
     expect(view.tx + 50 * view.scale).toBeCloseTo(400);
+  });
+});
+
+describe('the view when the canvas is resized', () => {
+  // A node centred on an 870x625 canvas at scale 1.5 (as search and the table's links leave it).
+  const node = { x: 300, y: 900, width: 100, height: 30 };
+  const centred = { scale: 1.5, tx: 435 - 350 * 1.5, ty: 312.5 - 915 * 1.5 };
+  const onScreen = (v: { scale: number; tx: number; ty: number }, w: number, h: number) => {
+    const [x, y] = [node.x * v.scale + v.tx, node.y * v.scale + v.ty];
+    return x >= 0 && y >= 0 && x + node.width * v.scale <= w && y + node.height * v.scale <= h;
+  };
+
+  it('keeps what was in the middle in the middle, so a node centred before is still on screen', () => {
+    // 1440x900 down to 800x600: the canvas shrinks to 480x400; kept at the same offset, the node was off it.
+    expect(onScreen(centred, 480, 400)).toBe(false);
+    const after = resizedView(centred, { width: 870, height: 625 }, { width: 480, height: 400 });
+    expect(after.scale).toBe(1.5);
+    expect(node.x * 1.5 + after.tx + (node.width * 1.5) / 2).toBeCloseTo(240);
+    expect(node.y * 1.5 + after.ty + (node.height * 1.5) / 2).toBeCloseTo(200);
+    expect(onScreen(after, 480, 400)).toBe(true);
+  });
+
+  it('pans the least that brings a box into view, and not at all when it is in view', () => {
+    expect(viewShowing(centred, node, 870, 625)).toEqual(centred);
+    const shown = viewShowing(centred, node, 300, 200);
+    expect(onScreen(shown, 300, 200)).toBe(true);
+    expect(shown.scale).toBe(1.5);
+    // Off to the right and below: it ends 16 px from the right and bottom edges.
+    expect(node.x * 1.5 + shown.tx + node.width * 1.5).toBeCloseTo(300 - 16);
+    expect(node.y * 1.5 + shown.ty + node.height * 1.5).toBeCloseTo(200 - 16);
   });
 });

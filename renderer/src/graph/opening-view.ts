@@ -70,3 +70,44 @@ export function openingView(scene: SceneBox, width: number, height: number): { v
     whole: false,
   };
 }
+
+interface Size {
+  width: number;
+  height: number;
+}
+
+/** The view after the canvas was resized: what was at its middle stays at its middle, at the same zoom. */
+export function resizedView(view: View, before: Size, after: Size): View {
+  return {
+    scale: view.scale,
+    tx: view.tx + (after.width - before.width) / 2,
+    ty: view.ty + (after.height - before.height) / 2,
+  };
+}
+
+/** Screen pixels kept between a box brought into view and the canvas's edge. */
+const SHOW_MARGIN = 16;
+
+/**
+ * The view panned the least that shows a box (in graph units) whole on the canvas, `view` itself when it does
+ * already; a box larger than the canvas is shown from its top left.
+ */
+export function viewShowing(
+  view: View,
+  box: { x: number; y: number; width: number; height: number },
+  width: number,
+  height: number,
+): View {
+  const axis = (t: number, start: number, size: number, room: number) => {
+    const a = start * view.scale + t;
+    const b = a + size * view.scale;
+    if (a < SHOW_MARGIN || b - a > room - 2 * SHOW_MARGIN) return t + SHOW_MARGIN - a;
+    if (b > room - SHOW_MARGIN) return t - (b - (room - SHOW_MARGIN));
+    return t;
+  };
+  return {
+    scale: view.scale,
+    tx: axis(view.tx, box.x, box.width, width),
+    ty: axis(view.ty, box.y, box.height, height),
+  };
+}

@@ -1,7 +1,8 @@
 /**
  * The Graph view's overlays: a colour (and a line of text for the details panel) per node id, from data the
  * backend computed — op types, the diff of a variant (shared/model-diff.ts: change and precision per node of
- * the original's main graph, in graph order, so node `i` is diff row `i`), the quantizer's reasons, and a
+ * the original's main graph, in graph order, so node `i` is diff row `i`, and of its If/Loop/Scan bodies, each
+ * row with its Graph view ids in both models), the quantizer's reasons, and a
  * benchmark's operator profile. Pure; the tests compare these values with the engine's.
  */
 import type { BenchProfile } from '../../../shared/bench.js';
@@ -10,7 +11,7 @@ import { INT8_OPS } from '../../../shared/explain.js';
 import type { NodeChange, NodeDiff, NodePrecision } from '../../../shared/model-diff.js';
 import type { GraphBody } from '../../../shared/model-graph.js';
 import type { SensitivityRow } from '../../../shared/sensitivity.js';
-import { opLabel } from '../../../shared/model-graph.js';
+import { opLabel, walkGraphNodes } from '../../../shared/model-graph.js';
 
 export type OverlayKind = 'op' | 'precision' | 'change' | 'heat' | 'sensitivity';
 
@@ -174,30 +175,41 @@ export function variantNodeIds(variant: GraphBody, diff: VariantDiff): (string |
   });
 }
 
-/** The diff's kept and replaced rows by the variant node they became. */
+/**
+ * The diff's kept and replaced rows by the variant node they became, subgraph bodies included: a body row
+ * names its variant node by `variantId` (the variant's ids differ from the original's once it adds nodes).
+ */
 function rowsByVariantNode(variant: GraphBody, diff: VariantDiff) {
   const ids = variantNodeIds(variant, diff);
   const own = new Map<string, NodeDiff>();
   const took = new Map<string, string[]>();
-  diff.nodes.list.forEach((row, i) => {
-    const id = ids[i];
+  const add = (row: NodeDiff, id: string | undefined) => {
     if (id === undefined) return;
     if (row.change === 'fused') took.set(id, [...(took.get(id) ?? []), row.name || row.opType]);
     else own.set(id, row);
-  });
+  };
+  diff.nodes.list.forEach((row, i) => add(row, ids[i]));
+  for (const row of diff.nodes.subgraphList ?? []) if (row.change !== 'removed') add(row, row.variantId);
   return { own, took };
 }
 
+/** Every node of a graph, those of its If/Loop/Scan bodies included. */
+const everyNode = (graph: GraphBody) => [...walkGraphNodes(graph)].map((w) => w.node);
+
+/** The variant's nodes a diff can speak for: a diff without `subgraphList` has no rows for the bodies. */
+const diffedNodes = (variant: GraphBody, diff: VariantDiff) =>
+  diff.nodes.subgraphList ? everyNode(variant) : variant.nodes;
+
 /**
- * The change overlay drawn on the variant's own graph: each of its main-graph nodes is an original node kept
- * or replaced, one that took the work of fused nodes, or one the variant added. Removed and fused nodes have
- * no box here; the legend counts them and the diff table lists them.
+ * The change overlay drawn on the variant's own graph: each of its nodes, bodies included, is an original node
+ * kept or replaced, one that took the work of fused nodes, or one the variant added. Removed and fused nodes
+ * have no box here; the legend counts them and the diff table lists them.
  */
 export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Overlay {
   const { own, took } = rowsByVariantNode(variant, diff);
   const marks = new Map<string, NodeMark>();
   const counts = { kept: 0, replaced: 0, fused: 0, added: 0 };
-  for (const n of variant.nodes) {
+  for (const n of diffedNodes(variant, diff)) {
     const row = own.get(n.id);
     const absorbed = took.get(n.id);
     const also = absorbed ? `; took the work of fused ${absorbed.join(', ')}` : '';
@@ -230,38 +242,48 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
 }
 
 /**
- * What each node of a graph computes in, for the variant nodes the diff has no row for. The same rules as
- * the engine's (electron/engine/diff/diff-models.ts `precisions`), on the graph JSON: Q/DQ and Cast are
- * conversions, MatMulNBits is int4, quantized kernels and readers of a DequantizeLinear are int8, readers of
- * a float16 weight or value are float16.
+ * What each node of a graph and of its bodies computes in, for the variant nodes the diff has no row for. The
+ * same rules as the engine's (electron/engine/diff/diff-models.ts `precisions`), on the graph JSON: Q/DQ and
+ * Cast are conversions, MatMulNBits is int4, quantized kernels and readers of a DequantizeLinear are int8,
+ * readers of a float16 weight or value (and a Constant holding float16) are float16. A body reads the values of
+ * the graphs around it, so it starts from what they defined before its node.
  */
-export function graphPrecisions(graph: GraphBody): Map<string, NodePrecision> {
-  const fp16 = new Set(
-    Object.entries(graph.weights)
-      .filter(([, w]) => w.dtype === 'float16')
-      .map(([name]) => name),
-  );
-  const dequantized = new Set<string>();
-  const out = new Map<string, NodePrecision>();
+export function graphPrecisions(
+  graph: GraphBody,
+  out = new Map<string, NodePrecision>(),
+  outer: { fp16: ReadonlySet<string>; dequantized: ReadonlySet<string> } = {
+    fp16: new Set(),
+    dequantized: new Set(),
+  },
+): Map<string, NodePrecision> {
+  const fp16 = new Set(outer.fp16);
+  for (const [name, w] of Object.entries(graph.weights)) if (w.dtype === 'float16') fp16.add(name);
+  const dequantized = new Set(outer.dequantized);
   for (const node of graph.nodes) {
     let precision: NodePrecision = 'float32';
     if (QDQ_OPS.has(node.opType) || node.opType === 'Cast') precision = 'other';
     else if (node.opType === 'MatMulNBits') precision = 'int4';
     else if (INT8_OPS.has(node.opType) || node.inputs.some((i) => dequantized.has(i))) precision = 'int8';
-    else if (node.inputs.some((i) => fp16.has(i))) precision = 'float16';
+    // A Constant's value is listed among the weights under its output's name.
+    else if (
+      node.inputs.some((i) => fp16.has(i)) ||
+      (node.opType === 'Constant' && node.outputs.some((o) => fp16.has(o)))
+    )
+      precision = 'float16';
     out.set(node.id, precision);
     if (node.opType === 'DequantizeLinear') node.outputs.forEach((o) => dequantized.add(o));
     // TensorProto FLOAT16 is 10; attributes arrive as text.
     const castsToHalf =
       node.opType === 'Cast' && node.attributes.some((a) => a.name === 'to' && a.value === '10');
     if (castsToHalf || precision === 'float16') node.outputs.forEach((o) => fp16.add(o));
+    for (const sub of node.subgraphs ?? []) graphPrecisions(sub.graph, out, { fp16, dequantized });
   }
   return out;
 }
 
 /**
- * The precision overlay drawn on the variant's own graph: what each of its main-graph nodes computes in, the
- * engine's word for the nodes the diff matched to the original and the same rules for those the variant
+ * The precision overlay drawn on the variant's own graph: what each of its nodes, bodies included, computes in,
+ * the engine's word for the nodes the diff matched to the original and the same rules for those the variant
  * added; a node the quantizer left in float says why.
  */
 export function variantPrecisionOverlay(variant: GraphBody, diff: VariantDiff): Overlay {
@@ -270,7 +292,7 @@ export function variantPrecisionOverlay(variant: GraphBody, diff: VariantDiff): 
   const local = graphPrecisions(variant);
   const counts: Record<NodePrecision, number> = { float32: 0, float16: 0, int8: 0, int4: 0, other: 0 };
   const marks = new Map<string, NodeMark>();
-  for (const n of variant.nodes) {
+  for (const n of diffedNodes(variant, diff)) {
     const row = own.get(n.id);
     const precision = row?.precision ?? local.get(n.id)!;
     counts[precision]++;
@@ -289,7 +311,8 @@ export function variantPrecisionOverlay(variant: GraphBody, diff: VariantDiff): 
 /** White to red by share of the kernel time; onnxruntime names profile nodes after the model's nodes. */
 export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
   const idByName = new Map<string, string>();
-  for (const n of graph.nodes) if (n.name) idByName.set(n.name, n.id);
+  // onnxruntime profiles the nodes of If/Loop/Scan bodies under their own names too.
+  for (const n of everyNode(graph)) if (n.name && !idByName.has(n.name)) idByName.set(n.name, n.id);
   const total = profile.byOpType.reduce((s, o) => s + o.ms, 0);
   const marks = new Map<string, NodeMark>();
   // Profiles recorded before `nodes` existed list the ten slowest only.

@@ -183,4 +183,103 @@ describe('overlays on a variant graph', () => {
     expect(precisionOverlay(withBody).marks.get('2/then_branch/0')?.color).toBe(PRECISION_COLORS.int4);
     expect(changeOverlay(withBody).marks.get('0')?.color).toBe(CHANGE_COLORS.replaced);
   });
+
+  it("colours the nodes of an fp16 variant's If/Loop bodies, counts them, and finds them by the engine's variantId", () => {
+    // x -> Cast -> Loop (body: Cast, MatMul reading the body's float16 WL, Tanh, Cast) -> Cast -> y. The body
+    // sits under main node 1 in the variant and 0 in the original: the rows say where each row went.
+    const loop = node('1', 'Loop', '', ['trip', 'cond', 'x_fp16'], ['looped_fp16']);
+    loop.subgraphs = [
+      {
+        attribute: 'body',
+        graph: {
+          inputs: ['i', 'c', 'state'],
+          outputs: ['c_out', 'state_next'],
+          values: {},
+          weights: { WL: { dtype: 'float16', shape: [4, 4], bytes: 32 } },
+          nodes: [
+            node('1/body/0', 'Cast', '', ['state'], ['state_fp16'], [{ name: 'to', value: '10' }]),
+            node('1/body/1', 'MatMul', '', ['state_fp16', 'WL'], ['s1']),
+            node('1/body/2', 'Tanh', '', ['s1'], ['state_next_fp16']),
+            node('1/body/3', 'Cast', '', ['state_next_fp16'], ['state_next'], [{ name: 'to', value: '1' }]),
+            node('1/body/4', 'Identity', '', ['c'], ['c_out']),
+          ],
+        },
+      },
+    ];
+    const fp16Graph: GraphBody = {
+      inputs: ['x'],
+      outputs: ['y'],
+      values: {},
+      weights: {},
+      nodes: [
+        node('0', 'Cast', '', ['x'], ['x_fp16'], [{ name: 'to', value: '10' }]),
+        loop,
+        node('2', 'Cast', '', ['looped_fp16'], ['y'], [{ name: 'to', value: '1' }]),
+      ],
+    };
+    const bodyRow = (opType: string, i: number, variantIndex: number, precision: 'float16' | 'float32') =>
+      row({
+        name: '',
+        opType,
+        change: 'kept',
+        variantOpType: opType,
+        precision,
+        variantIndex,
+        graph: 'Loop#0/body',
+        id: `0/body/${i}`,
+        variantId: `1/body/${variantIndex}`,
+      });
+    const fp16Diff = {
+      ...diff,
+      nodes: {
+        ...diff.nodes,
+        list: [
+          row({
+            name: '',
+            opType: 'Loop',
+            change: 'kept',
+            variantOpType: 'Loop',
+            precision: 'float16',
+            variantIndex: 1,
+          }),
+        ],
+        subgraphList: [
+          bodyRow('MatMul', 0, 1, 'float16'),
+          bodyRow('Tanh', 1, 2, 'float16'),
+          bodyRow('Identity', 2, 4, 'float32'),
+        ],
+      },
+      skippedNodes: [],
+    } as unknown as VariantDiff;
+    const o = variantPrecisionOverlay(fp16Graph, fp16Diff);
+    expect(o.marks.get('1/body/1')).toEqual({ color: PRECISION_COLORS.float16, text: 'float16' });
+    expect(o.marks.get('1/body/2')).toEqual({ color: PRECISION_COLORS.float16, text: 'float16' });
+    expect(o.marks.get('1/body/4')).toEqual({ color: PRECISION_COLORS.float32, text: 'float32' });
+    expect(o.marks.get('1/body/0')).toEqual({
+      color: PRECISION_COLORS.other,
+      text: 'other, added by the variant',
+    });
+    expect(o.legend.map((l) => l.text)).toEqual([
+      'float32 (1)',
+      'float16 (3)',
+      'int8 (0)',
+      'int4 (0)',
+      'Q/DQ, Cast (4)',
+    ]);
+    const c = variantChangeOverlay(fp16Graph, fp16Diff);
+    expect(c.marks.get('1/body/1')).toEqual({ color: CHANGE_COLORS.kept, text: 'kept' });
+    expect(c.marks.get('1/body/3')).toEqual({ color: ADDED_COLOR, text: 'added by the variant' });
+    // Without rows for the bodies (a diff from before subgraphList), the bodies are not called added.
+    const mainOnly = { ...fp16Diff, nodes: { ...fp16Diff.nodes, subgraphList: undefined } } as VariantDiff;
+    expect(variantPrecisionOverlay(fp16Graph, mainOnly).marks.has('1/body/1')).toBe(false);
+    // The graph's own rules reach into bodies too, with what the graphs around them defined.
+    const local = graphPrecisions(fp16Graph);
+    expect(['1/body/0', '1/body/1', '1/body/2', '1/body/3', '1/body/4'].map((id) => local.get(id))).toEqual([
+      'other',
+      'float16',
+      'float16',
+      'other',
+      'float32',
+    ]);
+  });
 });

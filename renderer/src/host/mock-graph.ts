@@ -5,7 +5,12 @@
  */
 import type { VariantDiff } from '../../../shared/ipc-contract.js';
 import type { NodeDiff, NodePrecision } from '../../../shared/model-diff.js';
-import type { GraphBody, GraphNode, ModelGraph } from '../../../shared/model-graph.js';
+import {
+  type GraphBody,
+  type GraphNode,
+  type ModelGraph,
+  walkGraphNodes,
+} from '../../../shared/model-graph.js';
 import type { WorkspaceVariant } from '../../../shared/workspace.js';
 
 const f32 = (...shape: (number | string)[]) => ({ dtype: 'float32', shape });
@@ -152,9 +157,24 @@ export function mockVariantDiff(original: ModelGraph, variant: WorkspaceVariant)
       precision === 'float16' || (precision === 'int4' && n.opType === 'MatMul') ? precision : 'float32';
     return { name: n.name, opType: n.opType, change: 'kept', variantOpType: n.opType, precision: p };
   });
+  // The bodies' nodes, kept: the mock variant's graph is the original's, so their ids are the same in both.
+  const subgraphList: NodeDiff[] = [];
+  for (const { node: n, depth } of walkGraphNodes(original.graph)) {
+    if (depth === 0) continue;
+    const p = precision === 'float16' ? precision : 'float32';
+    subgraphList.push({
+      name: n.name,
+      opType: n.opType,
+      change: 'kept',
+      variantOpType: n.opType,
+      precision: p,
+      id: n.id,
+      variantId: n.id,
+    });
+  }
   const byChange = { kept: 0, replaced: 0, fused: 0, removed: 0 };
   const byPrecision = { float32: 0, float16: 0, int8: 0, int4: 0, other: 0 };
-  for (const row of list) {
+  for (const row of [...list, ...subgraphList]) {
     byChange[row.change]++;
     if (row.precision) byPrecision[row.precision]++;
   }
@@ -175,6 +195,7 @@ export function mockVariantDiff(original: ModelGraph, variant: WorkspaceVariant)
         other: {},
       },
       list,
+      subgraphList,
     },
     weights: {
       bytesBefore: 4 * (72 + 8 + 1152 + 16 + 640 + 10),
