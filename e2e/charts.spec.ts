@@ -250,7 +250,12 @@ test.describe('charts at a glance', () => {
     await expect(quality.getByTestId('evaluation-failed')).toContainText(
       'The evaluation ran and failed, so there is no accuracy or fidelity to show: Sample 212 of corrupt-inputs.npy holds NaN values',
     );
-    await expect(quality).toContainText('Evaluate original. “Jobs” at the bottom of the window has the details');
+    // The job's name is labelled as such, and what to do is said in the app's terms.
+    await expect(quality.getByTestId('failed-job')).toHaveText(
+      'Job: Evaluate original. “Jobs” at the bottom of the window has the details.',
+    );
+    await expect(quality.getByTestId('failed-what-to-do')).toContainText('in the Model view (Input spec)');
+    await expect(quality).not.toContainText('CLI');
     await expect(quality).not.toContainText('Evaluate the variants on a dataset');
     await screenshotAtTwoSizes(page, 'charts-evaluation-failed', { restore: { width: 1440, height: 900 } });
     // Good data: figures, and the failure is old news.
@@ -262,7 +267,7 @@ test.describe('charts at a glance', () => {
     await path.fill('/data/corrupt-inputs.npy');
     await compare.getByTestId('evaluate-models').click();
     await expect(quality.getByTestId('evaluation-failed')).toContainText(
-      'The evaluation ran and failed, so the figure of original is missing or from an earlier evaluation',
+      'The evaluation ran and failed, so the figure of original is from an earlier evaluation (marked “earlier”)',
     );
     await compare.getByTestId('evaluate-models').click();
     await expect(quality.getByTestId('evaluation-failed')).toContainText('The last 2 evaluations ran and failed');
@@ -287,7 +292,7 @@ test.describe('charts at a glance', () => {
     const quality = page.getByTestId('chart-quality');
     const failed = quality.getByTestId('evaluation-failed');
     await expect(failed).toContainText(
-      'The evaluation ran and failed, so the figure of fp16 is missing or from an earlier evaluation: Sample 212',
+      'The evaluation ran and failed, so the figure of fp16 is from an earlier evaluation (marked “earlier”): Sample 212',
     );
     // int8-dynamic evaluated since, on good data: that says nothing about fp16, whose failure stands.
     await picks.getByRole('checkbox', { name: 'fp16' }).uncheck();
@@ -297,13 +302,36 @@ test.describe('charts at a glance', () => {
     await page.getByTestId('status-jobs').click();
     const panel = page.getByTestId('jobs-panel');
     await expect(panel.getByTestId('job').filter({ hasText: 'Evaluate int8-dynamic' })).toHaveAttribute('data-status', 'done');
+    // One heading names the list: the panel's own, not a "Jobs" heading under "All jobs".
+    await expect(panel.getByRole('heading', { name: 'All jobs' })).toHaveCount(1);
+    await expect(panel.getByRole('heading', { name: 'Jobs', exact: true })).toHaveCount(0);
+    await expect(panel.getByRole('button', { name: 'Clear finished' })).toBeVisible();
     await panel.getByRole('button', { name: 'Close' }).click();
-    await expect(failed).toContainText('The evaluation ran and failed, so the figure of fp16 is missing');
-    await expect(failed).toContainText('Evaluate fp16.');
+    await expect(failed).toContainText('The evaluation ran and failed, so the figure of fp16 is from an earlier');
+    await expect(failed.getByTestId('failed-job')).toContainText('Job: Evaluate fp16.');
+    // fp16's old figure is marked as old, on the card and in the table alike; int8-dynamic's new one is not.
+    await expect(quality.locator('.chart-value-label', { hasText: /\(earlier\)$/ })).toHaveCount(1);
+    await expect(quality.locator('.bar-earlier')).toHaveCount(1);
+    const table = page.getByTestId('compare-table');
+    await expect(table.locator('tr[data-variant="fp16"]').getByTestId('quality-earlier')).toHaveText('(earlier)');
+    await expect(table.getByTestId('quality-earlier')).toHaveCount(1);
     // fp16 evaluated again, on good data: now the failure is old news.
     await picks.getByRole('checkbox', { name: 'fp16' }).check();
     await compare.getByTestId('evaluate-models').click();
     await expect(failed).toHaveCount(0);
+    await expect(quality.locator('.bar-earlier')).toHaveCount(0);
+    await expect(page.getByTestId('compare-table').getByTestId('quality-earlier')).toHaveCount(0);
+    // At 800x600 the status bar stays over the page's bottom edge: whatever is scrolled into view is kept clear
+    // of it (a card's last line, a focused field), never left under the bar.
+    await page.setViewportSize({ width: 800, height: 600 });
+    const bar = page.getByTestId('status-bar');
+    await expect(bar).toBeVisible();
+    for (const id of ['chart-quality', 'chart-latency']) {
+      await page.getByTestId(id).evaluate((el) => el.scrollIntoView({ block: 'end' }));
+      const cardBottom = await page.getByTestId(id).evaluate((el) => el.getBoundingClientRect().bottom);
+      const barTop = await bar.evaluate((el) => el.getBoundingClientRect().top);
+      expect(cardBottom, `${id} ends under the status bar`).toBeLessThanOrEqual(barTop + 0.5);
+    }
   });
 
   test('Export preselects the best variant, labels each figure, and suggests the file its command writes', async ({
@@ -356,6 +384,15 @@ test.describe('charts at a glance', () => {
     expect(tableBox.x + tableBox.width).toBeLessThanOrEqual(card.x + card.width + 0.5);
     // At this width the columns need more than the card: the wrapper scrolls them (not the page).
     expect(inner.scroll).toBeGreaterThanOrEqual(inner.client);
+    // Scrolled to its end, the last column is there in full, inside the wrapper's visible box.
+    await scroller.evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
+    const ends = await scroller.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const cells = [...el.querySelectorAll('tr > :last-child')].map((c) => c.getBoundingClientRect().right);
+      return { box: box.right, cells };
+    });
+    expect(ends.cells.length).toBeGreaterThan(0);
+    for (const right of ends.cells) expect(right, 'the last column is cut off').toBeLessThanOrEqual(ends.box + 0.5);
     await page.screenshot({ path: `${SCREENSHOT_DIR}charts-compare-800.png`, fullPage: true });
   });
 

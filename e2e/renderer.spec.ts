@@ -306,6 +306,9 @@ test.describe('Optimize view', () => {
     await page.getByTestId('queue-jobs').click();
     const progress = page.getByTestId('data-check-progress');
     await expect(progress).toContainText('Checking the evaluation data');
+    // It says how much it reads: a check stops at 20,000 samples (the rest are counted), not "every sample".
+    await expect(progress).toContainText('up to 20,000 samples of a dataset file are read');
+    await expect(progress).not.toContainText('every sample');
     await expect(page.getByTestId('queue-jobs')).toBeDisabled();
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByTestId('data-check-cancelled')).toHaveText('Data check cancelled: nothing was queued.');

@@ -293,7 +293,7 @@ export const datasetCheckRequestSchema = z.strictObject({
   target: targetSchema.optional(),
   /**
    * An id the page chooses for this check, unique among its running checks, so that
-   * `studio:dataset.cancelCheck` can stop it (a check reads every sample of a file, which takes a while).
+   * `studio:dataset.cancelCheck` can stop it (a check reads up to MAX_CHECKED_SAMPLES samples of a file, which takes a while).
    */
   checkId: z.string().min(1).max(200).optional(),
 });

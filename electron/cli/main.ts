@@ -98,7 +98,9 @@ export async function runCli(
     const user = isUserError(info.code);
     // A cancellation is neither the user's mistake nor an internal failure: say it plainly.
     const prefix = user || info.code === 'CANCELLED' ? '' : 'internal error: ';
-    io.stderr.write(`onnx-studio: ${prefix}${info.message}\n`);
+    // What to do in the CLI's terms, where the engine's message leaves it to each surface (StudioError.cliHint).
+    const hint = error instanceof StudioError && error.cliHint ? ` ${error.cliHint}` : '';
+    io.stderr.write(`onnx-studio: ${prefix}${info.message}${hint}\n`);
     if (verbose && info.detail) io.stderr.write(`${info.detail}\n`);
     if (verbose && error instanceof Error && error.stack && !info.detail) io.stderr.write(`${error.stack}\n`);
     if (info.code === 'CANCELLED') return 130;

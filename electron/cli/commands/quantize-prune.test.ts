@@ -116,6 +116,13 @@ describe('onnx-studio quantize and prune', () => {
       /Calibration sample 0 could not run on the inputs it was given \(audio float32 \[1, 1\], sr int64 \[1\]\)/,
     );
     expect(fs.existsSync(out)).toBe(false);
+    // The message leaves what to do to each surface: the CLI adds its flags, also when the failure happened in
+    // the engine process that runs benchmarks (the hint crosses the process boundary).
+    const hint = /fit the model\. Set them with --shape, --dim and --value, or use data of the right shape\./;
+    expect(r.stderr).toMatch(hint);
+    const bench = cli('bench', speech, '--iterations', '2');
+    expect(bench.code).toBe(2);
+    expect(bench.stderr).toMatch(hint);
     const good = quantize('--dim', 'samples=1024', '--value', 'sr=16000');
     expect(good.code, good.stderr).toBe(0);
   });

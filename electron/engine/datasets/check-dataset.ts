@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
+import { MAX_CHECKED_SAMPLES } from '../../../shared/dataset-check-limits.js';
 import type { DatasetCheckReport } from '../../../shared/ipc-contract.js';
 import type { DatasetRole } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
@@ -9,8 +10,6 @@ import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.j
 import { datasetIdentity } from './dataset-identity.js';
 import { openDataset } from './open-dataset.js';
 
-/** Labels beyond this many are not read by a check (the count still is); a check must stay quick. */
-const MAX_CHECKED_SAMPLES = 20_000;
 /** Fewer calibration samples than this give noisy ranges. */
 const FEW_CALIBRATION_SAMPLES = 16;
 

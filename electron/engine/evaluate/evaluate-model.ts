@@ -18,6 +18,11 @@ import { isVector, planTask, type TaskPlan, type TaskRequest } from './task.js';
 export interface EvaluateOptions {
   /** The model to evaluate. */
   model: string;
+  /**
+   * What messages call the model (default: its file name). The app names a variant by its name ("fp16"), not
+   * by its file in the workspace (`v-91132971c3-fp16.onnx`).
+   */
+  label?: string;
   /** Where the samples come from. */
   data: DatasetSpec;
   /** Folder that relative paths in `data` are resolved against (default: the working directory). */
@@ -182,7 +187,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     if (fed.length === 0) fed = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
     const t0 = performance.now();
     timing.dataMs += t0 - mark;
-    const outputs = await runExplained(session, sample.inputs, path.basename(loaded.path));
+    const outputs = await runExplained(session, sample.inputs, options.label ?? path.basename(loaded.path));
     const t1 = performance.now();
     timing.inferenceMs += t1 - t0;
     const where = `Sample ${sample.index}`;

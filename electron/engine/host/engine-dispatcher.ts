@@ -1,7 +1,7 @@
 import { latencyMetricName } from '../../../shared/latency-stats.js';
 import { isHostToEngineMessage, type EngineRequest, type EngineStats } from './engine-protocol.js';
 import { parseBenchParams, runBenchmark } from '../bench/run-benchmark.js';
-import { StudioError, toErrorInfo } from '../errors.js';
+import { StudioError, toEngineErrorInfo } from '../errors.js';
 import { probeProviders } from '../runtime/execution-providers.js';
 import { JobEmitter } from './job-emitter.js';
 import type { OwnerChannel } from './owner-channel.js';
@@ -94,7 +94,7 @@ export function startEngine(channel: OwnerChannel, options: EngineOptions): void
       const result = await handle(request, job);
       emitter.result(result);
     } catch (error) {
-      const info = toErrorInfo(error);
+      const info = toEngineErrorInfo(error);
       if (info.code === 'CANCELLED' && job.controller.signal.aborted) emitter.cancelled();
       else emitter.failed(info);
     } finally {

@@ -372,6 +372,8 @@ async function evaluate(
     {
       kind: 'evaluate',
       model: model.path,
+      // A variant is named by its name in messages, as everywhere in the app; the original by its file.
+      ...(model.variant ? { label: model.variant.name } : {}),
       data: spec.data.spec,
       baseDir: dataBaseDir(spec.modelPath, spec.data.baseDir),
       ...(reference ? { reference: reference.path } : {}),

@@ -138,6 +138,7 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
       hooks.progress(0, 'loading');
       const report = await evaluateModel({
         model: task.model,
+        ...(task.label !== undefined ? { label: task.label } : {}),
         data: validSpec(task.data, 'evaluation data'),
         baseDir: task.baseDir,
         ...(task.reference !== undefined ? { reference: task.reference } : {}),

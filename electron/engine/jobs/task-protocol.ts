@@ -47,6 +47,8 @@ export type TaskRequest =
   | ({
       kind: 'evaluate';
       model: string;
+      /** What messages call the model: a variant's name (default: its file name). */
+      label?: string;
       data: DatasetSpecInput;
       baseDir: string;
       reference?: string;

@@ -58,7 +58,11 @@ function datasetOf(step: RecipeStep): { ref: DatasetRef; role: string } | undefi
 /** A step's error, prefixed with the step it is about. */
 function inStep(error: unknown, index: number, step: RecipeStep): unknown {
   if (!(error instanceof StudioError)) return error;
-  return new StudioError(error.code, `Step ${stepNumber(index)} (${step.kind}): ${error.message}`);
+  return new StudioError(
+    error.code,
+    `Step ${stepNumber(index)} (${step.kind}): ${error.message}`,
+    error.cliHint !== undefined ? { cliHint: error.cliHint } : undefined,
+  );
 }
 
 export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {

@@ -15,8 +15,12 @@ describe('runFailure', () => {
     const error = runFailure(ort, fed, 'speech.onnx');
     expect(error.code).toBe('BAD_INPUT');
     expect(error.message).toBe(
-      "speech.onnx could not run on the inputs it was given (audio float32 [1, 100], sr int64 [1]). Node 'frame' (Reshape) failed: The input tensor cannot be reshaped to the requested shape. Input shape:{1,100}, requested shape:{-1,64}. The input shapes or values probably do not fit the model: set them in the Model view's input spec (CLI: --shape, --dim, --value) or use data of the right shape.",
+      "speech.onnx could not run on the inputs it was given (audio float32 [1, 100], sr int64 [1]). Node 'frame' (Reshape) failed: The input tensor cannot be reshaped to the requested shape. Input shape:{1,100}, requested shape:{-1,64}. The input shapes or values probably do not fit the model.",
     );
+    // Where to set them is each surface's own: the CLI's flags travel apart from the message, never to the app.
+    expect(error.message).not.toMatch(/--shape|CLI/);
+    expect(error.cliHint).toBe('Set them with --shape, --dim and --value, or use data of the right shape.');
+    expect(error.toInfo()).not.toHaveProperty('cliHint');
     expect(error.detail).toMatch(/reshape_helper\.h:84/);
   });
 

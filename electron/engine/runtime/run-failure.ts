@@ -12,11 +12,16 @@ function describeFeed(fed: readonly FedTensor[]): string {
   return fed.map((t) => `${t.name} ${t.dtype} [${t.shape.join(', ')}]`).join(', ');
 }
 
+/** What to do about a run failure on the command line (the app says it in the Model view's terms). */
+export const RUN_FAILURE_CLI_HINT = 'Set them with --shape, --dim and --value, or use data of the right shape.';
+
 /**
  * A failure of onnxruntime's `run` as an error that names its cause. The model loaded, so what failed is the
  * model on these inputs: a dimension onnxruntime checks against the declared shape, a Reshape or an If that
  * needs particular sizes or values. That is the user's input spec, not a bug of ours (BAD_INPUT), and the
- * message lists exactly what was fed and where to change it.
+ * message lists exactly what was fed. Where to change it differs by surface: the CLI prints the error's
+ * `cliHint` (its flags) after the message, the app its own "what to do" for BAD_INPUT (the Model view's input
+ * spec), so the message names neither.
  */
 export function runFailure(error: unknown, fed: readonly FedTensor[], what: string): StudioError {
   if (error instanceof StudioError) return error;
@@ -29,8 +34,8 @@ export function runFailure(error: unknown, fed: readonly FedTensor[], what: stri
   const inside = which ? ` ${which} failed${status ? `: ${status}` : ''}.` : ` onnxruntime said: ${reason}`;
   return new StudioError(
     'BAD_INPUT',
-    `${what} could not run on the inputs it was given (${describeFeed(fed)}).${inside} The input shapes or values probably do not fit the model: set them in the Model view's input spec (CLI: --shape, --dim, --value) or use data of the right shape.`,
-    { detail: reason },
+    `${what} could not run on the inputs it was given (${describeFeed(fed)}).${inside} The input shapes or values probably do not fit the model.`,
+    { detail: reason, cliHint: RUN_FAILURE_CLI_HINT },
   );
 }
 

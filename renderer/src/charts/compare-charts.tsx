@@ -33,6 +33,8 @@ import {
   ratioBaseToShow,
   describeFailure,
   staleFiguresNote,
+  staleFigureIds,
+  EARLIER_MARK,
   type BenchmarkFailure,
   type CompareRow,
   type JobFailure,
@@ -42,6 +44,7 @@ import {
 import { histogram } from '../state/statistics.js';
 import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
 import { ChartCard } from './chart-card.js';
+import { JOB_WHAT_TO_DO } from '../views/error-panel.js';
 import { HistogramSvg } from './histogram-svg.js';
 import { shortShapes } from '../../../shared/input-spec.js';
 import {
@@ -126,8 +129,11 @@ function RatioBarChart({
   ratioOf,
   unitLabel,
   axis,
+  stale,
 }: {
   rows: CompareRow[];
+  /** Rows whose figure is older than a job that failed to replace it (`staleFigureIds`): faded, "(earlier)". */
+  stale?: ReadonlySet<string>;
   value: (r: CompareRow) => number | undefined;
   format: (v: number) => string;
   ratioOf: (r: CompareRow) => number | undefined;
@@ -142,7 +148,10 @@ function RatioBarChart({
       label: r.label,
       value: value(r) as number,
       index: r.index,
-      caption: `${format(value(r) as number)} ${r.isOriginal ? '' : formatRatio(ratioOf(r))}`.trim(),
+      stale: stale?.has(r.id) === true,
+      caption:
+        `${format(value(r) as number)} ${r.isOriginal ? '' : formatRatio(ratioOf(r))}`.trim() +
+        (stale?.has(r.id) ? ` ${EARLIER_MARK}` : ''),
     }));
   const scale = axis(Math.max(0, ...data.map((d) => d.value)));
   const labelWidth = categoryAxisWidth(data.map((d) => d.label));
@@ -163,7 +172,11 @@ function RatioBarChart({
           <Tooltip formatter={(v) => [format(Number(v)), unitLabel]} contentStyle={tooltipStyle(colors)} />
           <Bar dataKey="value" name={unitLabel} isAnimationActive={false} barSize={22} shape={BarShape}>
             {data.map((d) => (
-              <Cell key={d.label} fill={seriesColor(colors, d.index)} />
+              <Cell
+                key={d.label}
+                fill={seriesColor(colors, d.index)}
+                {...(d.stale ? { fillOpacity: 0.35, className: 'bar-earlier' } : {})}
+              />
             ))}
             <LabelList dataKey="caption" content={<ValueLabel textColor={colors.text} />} />
           </Bar>
@@ -318,6 +331,7 @@ function Whiskers(props: {
  * the window).
  */
 export function JobFailed({ failure, what }: { failure: JobFailure; what: string }) {
+  const whatToDo = JOB_WHAT_TO_DO[failure.error.code];
   return (
     <div data-testid={`${failure.kind}-failed`}>
       <p className="inline-error">
@@ -327,8 +341,16 @@ export function JobFailed({ failure, what }: { failure: JobFailure; what: string
         </strong>{' '}
         {failure.error.message}
       </p>
-      <p className="muted">
-        {failure.title}. “Jobs” at the bottom of the window has the details and what to do.
+      {whatToDo && (
+        <p data-testid="failed-what-to-do">
+          <strong>What to do: </strong>
+          {whatToDo}
+        </p>
+      )}
+      {/* The job's title names it ("Evaluate fp16"): labelled, so it never reads as an instruction. */}
+      <p className="muted" data-testid="failed-job">
+        Job: {failure.title}. “Jobs” at the bottom of the window has the details
+        {whatToDo ? '' : ' and what to do'}.
       </p>
     </div>
   );
@@ -486,6 +508,7 @@ function QualityChartView({
       {failure && <JobFailed failure={failure} what={staleFiguresNote(failure, rows)} />}
       <RatioBarChart
         rows={rows}
+        stale={staleFigureIds(failure, rows, (r) => r.quality !== undefined)}
         value={(r) => r.quality}
         format={(v) => formatQuality(v, metric)}
         ratioOf={(r) => r.qualityRatio}

@@ -7,6 +7,7 @@ import {
   jobFailure,
   formatLatencyRatio,
   ratioBaseToShow,
+  staleFigureIds,
   staleFiguresNote,
   type CompareRow,
 } from './compare-data.js';
@@ -227,9 +228,22 @@ describe('evaluationFailure: the same rule as benchmarks, for evaluations', () =
       { id: 'v1', label: 'int8-dynamic' },
       { id: 'v2', label: 'int4' },
     ] as CompareRow[];
-    expect(staleFiguresNote(failure!, rows)).toBe(
-      'the figure of int8-dynamic is missing or from an earlier evaluation',
+    // No figure of int8-dynamic in these rows: said to be missing, by its name.
+    expect(staleFiguresNote(failure!, rows)).toBe('there is no figure of int8-dynamic');
+    // An earlier figure of it: said to be from earlier, and only that row is marked.
+    const shown = rows.map((r) => ({ ...r, quality: 1 }));
+    expect(staleFiguresNote(failure!, shown)).toBe(
+      'the figure of int8-dynamic is from an earlier evaluation (marked “earlier”)',
     );
+    expect([...staleFigureIds(failure, shown, (r) => r.quality !== undefined)]).toEqual(['v1']);
+    expect([...staleFigureIds(failure, rows, (r) => r.quality !== undefined)]).toEqual([]);
+    expect(staleFigureIds(undefined, shown, (r) => r.quality !== undefined).size).toBe(0);
+    // A failure that recorded no targets may have been about any of them: every figure is marked.
+    expect([...staleFigureIds({ ...failure!, targets: [] }, shown, () => true)]).toEqual([
+      'original',
+      'v1',
+      'v2',
+    ]);
 
     // Failed again, with the other variant's success between: two in a row for v1.
     const again = evaluation({
@@ -273,8 +287,14 @@ describe('evaluationFailure: the same rule as benchmarks, for evaluations', () =
       finishedAtMs: 4,
     });
     expect(benchmarkFailure([benchFailed, benchV2], MODEL_PATH)).toMatchObject({ jobId: 'b1', inARow: 1 });
-    expect(staleFiguresNote(benchmarkFailure([benchFailed, benchV2], MODEL_PATH)!, rows)).toBe(
-      'the figures of original and int8-dynamic are missing or from earlier benchmarks',
+    const latest = benchmarkFailure([benchFailed, benchV2], MODEL_PATH)!;
+    const timed = rows.map((r) => (r.id === 'original' ? { ...r, p50Ms: 1 } : r));
+    expect(staleFiguresNote(latest, timed, (r) => r.p50Ms !== undefined)).toBe(
+      'the figure of original is from an earlier benchmark (marked “earlier”) and there is no figure of int8-dynamic',
+    );
+    const both = rows.map((r) => ({ ...r, p50Ms: 1 }));
+    expect(staleFiguresNote(latest, both, (r) => r.p50Ms !== undefined)).toBe(
+      'the figures of original and int8-dynamic are from earlier benchmarks (marked “earlier”)',
     );
   });
 

@@ -251,16 +251,53 @@ export function evaluationFailure(jobs: readonly JobRecord[], modelPath: string 
 }
 
 /**
- * What a failed evaluation means for the figures a card still shows: the figures of the models it was to
- * measure are missing or older than it (the others may be newer), e.g. "the figure of int8-dynamic is missing
- * or from an earlier evaluation". Without recorded targets, all of them may be.
+ * The rows whose figure a failed job was to replace and did not: the models it was to measure that still show
+ * a figure, from a job of its kind that ran before it. Without recorded targets, every row with a figure.
+ * Cards and the table mark these figures "earlier", so no old figure reads as the latest.
  */
-export function staleFiguresNote(failure: JobFailure, rows: readonly CompareRow[]): string {
-  const names = failure.targets.map((t) => rows.find((r) => r.id === t)?.label ?? t);
+export function staleFigureIds(
+  failure: JobFailure | undefined,
+  rows: readonly CompareRow[],
+  has: (row: CompareRow) => boolean,
+): Set<string> {
+  if (!failure) return new Set();
+  const targets = new Set(failure.targets);
+  return new Set(rows.filter((r) => has(r) && (targets.size === 0 || targets.has(r.id))).map((r) => r.id));
+}
+
+/** The word that marks a figure from before a failed job (`staleFigureIds`), in cards and in the table. */
+export const EARLIER_MARK = '(earlier)';
+
+/**
+ * What a failed evaluation means for the figures a card still shows, by the models' names (never their
+ * files): the models it was to measure either show a figure from an earlier evaluation, marked "(earlier)", or
+ * none, e.g. "the figure of fp16 is from an earlier evaluation (marked “earlier”)", "there is no figure of
+ * int8-dynamic". Without recorded targets, all of them may be old.
+ */
+export function staleFiguresNote(
+  failure: JobFailure,
+  rows: readonly CompareRow[],
+  has: (row: CompareRow) => boolean = (r) => r.quality !== undefined,
+): string {
   const kind = failure.kind;
-  if (names.length === 0) return `these figures are from earlier ${kind}s`;
-  if (names.length === 1) return `the figure of ${names[0]} is missing or from an earlier ${kind}`;
-  return `the figures of ${names.slice(0, -1).join(', ')} and ${names.at(-1)} are missing or from earlier ${kind}s`;
+  if (failure.targets.length === 0) return `these figures are from earlier ${kind}s`;
+  const named = failure.targets.map((t) => {
+    const row = rows.find((r) => r.id === t);
+    return { name: row?.label ?? t, shown: row !== undefined && has(row) };
+  });
+  const list = (names: string[]) =>
+    names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
+  const old = named.filter((n) => n.shown).map((n) => n.name);
+  const none = named.filter((n) => !n.shown).map((n) => n.name);
+  const parts: string[] = [];
+  if (old.length > 0)
+    parts.push(
+      old.length === 1
+        ? `the figure of ${old[0]} is from an earlier ${kind} (marked “earlier”)`
+        : `the figures of ${list(old)} are from earlier ${kind}s (marked “earlier”)`,
+    );
+  if (none.length > 0) parts.push(`there is no figure of ${list(none)}`);
+  return parts.join(' and ');
 }
 
 /**

@@ -43,6 +43,8 @@ import {
   pickQualityMetric,
   QUALITY_LABELS,
   ratioBaseToShow,
+  staleFigureIds,
+  EARLIER_MARK,
   type CompareRow,
   type QualityMetric,
 } from '../state/compare-data.js';
@@ -200,6 +202,7 @@ export function CompareView({
         metric={metric}
         sourceLabel={source ? describeSource(source) : undefined}
         front={front}
+        staleQuality={staleFigureIds(qualityFailure, rows, (r) => r.quality !== undefined)}
       />
       <WebAgreement studio={studio} />
     </div>
@@ -222,11 +225,14 @@ function CompareTable({
   metric,
   sourceLabel,
   front,
+  staleQuality,
 }: {
   rows: CompareRow[];
   metric: QualityMetric | undefined;
   sourceLabel: string | undefined;
   front: Set<string>;
+  /** Rows whose quality figure an evaluation since failed to replace: marked as on the quality card. */
+  staleQuality: ReadonlySet<string>;
 }) {
   const qualityLabel = metric ? QUALITY_LABELS[metric] : 'Quality';
   const original = rows.find((r) => r.isOriginal);
@@ -349,6 +355,16 @@ function CompareTable({
                   {formatQuality(r.quality, metric)}{' '}
                   {!r.isOriginal && r.quality !== undefined && (
                     <span className="ratio">{formatRatio(r.qualityRatio)}</span>
+                  )}
+                  {staleQuality.has(r.id) && (
+                    <span
+                      className="ratio earlier"
+                      data-testid="quality-earlier"
+                      title="From an earlier evaluation: the latest one of this variant failed"
+                    >
+                      {' '}
+                      {EARLIER_MARK}
+                    </span>
                   )}
                 </td>
                 <td className="data-cell" data-testid="row-dataset">

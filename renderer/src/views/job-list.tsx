@@ -32,8 +32,11 @@ export function JobList({
   onCancel,
   onClear,
   showModel,
+  heading = true,
 }: {
   jobs: JobRecord[];
+  /** False inside a dialog whose own title names the list ("All jobs"): one heading, not two. */
+  heading?: boolean;
   onCancel: (jobId: string) => void;
   onClear?: () => void;
   /** Name each job's model (the panel lists the jobs of every model opened in this session). */
@@ -51,15 +54,20 @@ export function JobList({
   }
   const finished = jobs.some((j) => !isActive(j));
   return (
-    <section aria-labelledby="jobs-title" className="job-list">
-      <header className="section-header">
-        <h2 id="jobs-title">Jobs</h2>
-        {finished && onClear && (
-          <button type="button" className="small" onClick={onClear}>
-            Clear finished
-          </button>
-        )}
-      </header>
+    <section
+      {...(heading ? { 'aria-labelledby': 'jobs-title' } : { 'aria-label': 'Jobs' })}
+      className="job-list"
+    >
+      {(heading || (finished && onClear)) && (
+        <header className="section-header">
+          {heading && <h2 id="jobs-title">Jobs</h2>}
+          {finished && onClear && (
+            <button type="button" className="small" onClick={onClear}>
+              Clear finished
+            </button>
+          )}
+        </header>
+      )}
       <ol>
         {jobsNewestFirst(jobs).map((job) => (
           <JobItem key={job.jobId} job={job} now={now} onCancel={onCancel} showModel={showModel === true} />

@@ -81,7 +81,7 @@ export function JobStatusBar({
           </button>
         </header>
         {/* Rendered only while open: a closed dialog's content would still be in the page, twice over. */}
-        {open && <JobList jobs={jobs} onCancel={onCancel} onClear={onClear} showModel />}
+        {open && <JobList jobs={jobs} onCancel={onCancel} onClear={onClear} showModel heading={false} />}
       </dialog>
     </footer>
   );

@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import { MAX_CHECKED_SAMPLES } from '../../../shared/dataset-check-limits.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { commonFieldsFor } from '../../../shared/options/catalog-fields.js';
 import { ORIGINAL_TARGET, type DatasetRole } from '../../../shared/workspace.js';
@@ -108,7 +109,7 @@ export function OptimizeView({
   const [evaluateAfter, setEvaluateAfter] = useState(true);
   const [submitted, setSubmitted] = useState(false);
   const [queueing, setQueueing] = useState(false);
-  // The data check in flight: it reads every sample of a dataset file (a synthetic set makes one), which
+  // The data check in flight: it reads up to MAX_CHECKED_SAMPLES samples of a dataset file (a synthetic set makes one), which
   // takes a while on a big one, so it shows that it runs and can be stopped. Cancel calls `cancelCheck`: the
   // page stops waiting and queues nothing, and the backend stops the engine's check (`studio:dataset.cancelCheck`).
   // One check at a time: Queue and Start Auto-optimize wait while one runs.
@@ -500,7 +501,11 @@ interface DataCheck {
   sinceMs: number;
 }
 
-/** That the check runs (an indeterminate bar and the seconds it has taken), and Cancel. */
+/**
+ * That the check runs (an indeterminate bar and the seconds it has taken), how much it reads, and Cancel. The
+ * engine counts the samples it has read, but a check runs outside the job list and its progress does not
+ * reach the page yet: hence no count and no determinate bar.
+ */
 function DataCheckProgress({ check, onCancel }: { check: DataCheck; onCancel: () => void }) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -518,8 +523,9 @@ function DataCheckProgress({ check, onCancel }: { check: DataCheck; onCancel: ()
     >
       <progress aria-label={`Checking the ${check.role} data`} />{' '}
       <span>
-        Checking the {check.role} data{seconds > 0 ? ` (${seconds} s)` : ''}… every sample of a dataset file
-        is read, so a large one takes a while.
+        Checking the {check.role} data{seconds > 0 ? ` (${seconds} s)` : ''}… up to{' '}
+        {MAX_CHECKED_SAMPLES.toLocaleString('en-US')} samples of a dataset file are read (the rest are
+        counted), so a large one takes a while.
       </span>{' '}
       <button type="button" className="small" onClick={onCancel}>
         Cancel
