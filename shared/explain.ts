@@ -279,29 +279,21 @@ export function explainProfiles(input: {
   const variantOps = kinded(variant.byOpType, input.unrelated ? 0 : addedCastShare(original, variant));
   const variantKinds = byKind(variantOps);
   const total = variant.byOpType.reduce((s, o) => s + o.ms, 0);
+  // One row of the tables: the op type's time, its share of the variant's kernel time, its time in the original.
+  const row = (o: { opType: string; ms: number }) => {
+    const before = original.byOpType.find((x) => x.opType === o.opType)?.ms;
+    return {
+      opType: o.opType,
+      ms: o.ms,
+      pct: total > 0 ? (o.ms / total) * 100 : 0,
+      ...(before !== undefined ? { originalMs: before } : {}),
+    };
+  };
   const floatOps = variantOps
     .filter((o) => o.kind === 'float')
     .sort((a, b) => b.ms - a.ms)
-    .map((o) => {
-      const before = original.byOpType.find((x) => x.opType === o.opType)?.ms;
-      return {
-        opType: o.opType,
-        ms: o.ms,
-        pct: total > 0 ? (o.ms / total) * 100 : 0,
-        ...(before !== undefined ? { originalMs: before } : {}),
-      };
-    });
-  const slowestOps = [...variant.byOpType]
-    .sort((a, b) => b.ms - a.ms)
-    .map((o) => {
-      const before = original.byOpType.find((x) => x.opType === o.opType)?.ms;
-      return {
-        opType: o.opType,
-        ms: o.ms,
-        pct: total > 0 ? (o.ms / total) * 100 : 0,
-        ...(before !== undefined ? { originalMs: before } : {}),
-      };
-    });
+    .map(row);
+  const slowestOps = [...variant.byOpType].sort((a, b) => b.ms - a.ms).map(row);
   const p50Ratio = variant.p50Ms / original.p50Ms;
   return {
     original: { p50Ms: original.p50Ms, byKind: byKind(kinded(original.byOpType)) },
