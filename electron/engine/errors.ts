@@ -31,12 +31,20 @@ export class StudioError extends Error {
 }
 
 /**
- * An error as the engine process sends it to the CLI that started it: with the CLI's hint, which the app's
- * `StudioErrorInfo` leaves out (the CLI rebuilds the StudioError from it, hint included).
+ * An error as the engine's processes and its job manager pass it on: with the CLI's hint, which the app's
+ * `StudioErrorInfo` leaves out (the app ignores it; the CLI prints it once the error is rebuilt from this).
  */
 export type EngineErrorInfo = StudioErrorInfo & { cliHint?: string };
 
-/** `toErrorInfo`, keeping a StudioError's CLI hint: for the engine process's answers to the CLI. */
+/** The StudioError an `EngineErrorInfo` stands for (`message` replaces its message, e.g. to say which step). */
+export function errorFromInfo(info: EngineErrorInfo, message = info.message): StudioError {
+  return new StudioError(info.code, message, {
+    ...(info.detail !== undefined ? { detail: info.detail } : {}),
+    ...(info.cliHint !== undefined ? { cliHint: info.cliHint } : {}),
+  });
+}
+
+/** `toErrorInfo`, keeping a StudioError's CLI hint: for errors passed between the engine's own parts. */
 export function toEngineErrorInfo(error: unknown): EngineErrorInfo {
   const info = toErrorInfo(error);
   return error instanceof StudioError && error.cliHint !== undefined

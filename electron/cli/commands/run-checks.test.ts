@@ -161,5 +161,11 @@ describe('onnx-studio run: checks before the first step', () => {
       expect(r.stderr).toMatch(/looks like a model, not a recipe\. `onnx-studio recipe .* -o RECIPE\.json`/);
       expect(r.stderr).toMatch(/^[\x20-\x7e\n]*$/);
     }
+    // A recipe whose text holds U+FFFD (legal in a JSON string) is read as the recipe it is.
+    const recipe = recipeIn('replacement-char', [prune]);
+    const text = fs.readFileSync(recipe.file, 'utf8');
+    fs.writeFileSync(recipe.file, text.replace(/^\{/, '{"note": "\uFFFD",'));
+    const read = await cli(['run', recipe.file]);
+    expect(read.stderr).not.toMatch(/looks like a model/);
   });
 });

@@ -68,17 +68,19 @@ async function readRecipeFile(file: string): Promise<unknown> {
   } catch {
     throw new StudioError('BAD_REQUEST', `No such recipe file: ${path.resolve(file)}. Check the path.`);
   }
-  // A model passed where the recipe goes is the likely mistake; JSON.parse would quote its bytes back.
-  if (path.extname(file).toLowerCase() === '.onnx' || looksBinary(text)) {
-    throw new StudioError(
+  // A model passed where the recipe goes is the likely mistake; JSON.parse would quote its bytes back. Text that
+  // parses is a recipe whatever it holds (U+FFFD is legal in a JSON string).
+  const notARecipe = () =>
+    new StudioError(
       'BAD_REQUEST',
       `${file} looks like a model, not a recipe. \`onnx-studio recipe ${file} -o RECIPE.json\` writes the recipe ` +
         'a variant recorded (quantize and prune record one); docs/cli.md (Recipes) shows how to write one.',
     );
-  }
+  if (path.extname(file).toLowerCase() === '.onnx') throw notARecipe();
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
+    if (looksBinary(text)) throw notARecipe();
     throw new StudioError('BAD_REQUEST', `${file} is not JSON: ${(error as Error).message}`);
   }
 }

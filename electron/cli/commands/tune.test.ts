@@ -6,6 +6,7 @@ import type { TuneOutcome } from '../../../shared/tune.js';
 import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
 import { cosineSimilarity } from '../../engine/evaluate/fidelity-metrics.js';
 import { makeNode } from '../../engine/onnx/graph-build.js';
+import { awkwardModelFiles } from '../../engine/testing/awkward-models.js';
 import { buildIfModel, modelBytes, randomFloats } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
@@ -150,6 +151,34 @@ describe('onnx-studio tune', () => {
     expect(bad.stderr).toContain('--min-cosine');
     expect(fs.existsSync(o)).toBe(false);
   });
+});
+
+describe('onnx-studio tune whose every trial fails to run the model', () => {
+  it('ends with that error (exit 2) and the flags that fix it, though each trial words it with its own step', async () => {
+    // speech-gate frames its audio by 64 samples: with its 'samples' dim left at 1 no variant can run. The data
+    // fits the declared inputs, so the check before the search passes and the trials fail one by one: one in
+    // calibration, one in evaluation, both with onnxruntime's same reason.
+    const speech = path.join(tmp.dir, 'speech-gate.onnx');
+    fs.writeFileSync(speech, awkwardModelFiles()['speech-gate.onnx']!);
+    const out = path.join(tmp.dir, 'speech-tuned.onnx');
+    const r = await runCliInProcess([
+      'tune',
+      speech,
+      '-o',
+      out,
+      '--data',
+      'synthetic',
+      '--min-cosine',
+      '0.9',
+      '--max-trials',
+      '2',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/onnx-studio: Every trial failed with the same error/);
+    // The hint crossed the task process and the job manager.
+    expect(r.stderr).toMatch(/Set them with --shape, --dim and --value/);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 120_000);
 });
 
 describe('onnx-studio tune refuses, before any trial, what every trial would fail on (exit 2)', () => {

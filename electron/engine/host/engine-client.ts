@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineMethod, EngineParams, EngineRequest, EngineResult, HostToEngineMessage } from './engine-protocol.js';
 import type { JobEvent, TerminalJobEvent } from '../../../shared/ipc-contract.js';
-import { type EngineErrorInfo, StudioError } from '../errors.js';
+import { StudioError, errorFromInfo } from '../errors.js';
 import { forkEngine, type EngineLauncher } from './engine-transport.js';
 import { launchFailed, ProcessSupervisor } from './process-supervisor.js';
 
@@ -130,13 +130,8 @@ export class EngineClient {
     switch (end.type) {
       case 'result':
         return end.result;
-      case 'failed': {
-        const { code, message, detail, cliHint } = end.error as EngineErrorInfo;
-        throw new StudioError(code, message, {
-          ...(detail !== undefined ? { detail } : {}),
-          ...(cliHint !== undefined ? { cliHint } : {}),
-        });
-      }
+      case 'failed':
+        throw errorFromInfo(end.error);
       case 'cancelled':
         throw new StudioError('CANCELLED', 'Cancelled.');
     }

@@ -69,12 +69,16 @@ export async function checkDatasetInTask(
 export class DatasetChecks {
   private readonly running = new Map<string, AbortController>();
 
-  constructor(private readonly deps: ExecutorDeps) {}
+  constructor(
+    private readonly deps: ExecutorDeps,
+    /** What runs one check (a test gives its own). */
+    private readonly run: typeof checkDatasetInTask = checkDatasetInTask,
+  ) {}
 
   /** Runs a check; one with a `checkId` can be cancelled by it until it ends. */
   async check(request: DatasetCheckRequest): Promise<DatasetCheckReport> {
     const id = request.checkId;
-    if (id === undefined) return checkDatasetInTask(this.deps, request);
+    if (id === undefined) return this.run(this.deps, request);
     // Registered before the first await, so a cancel sent right after the request finds it.
     if (this.running.has(id)) {
       throw new StudioError(
@@ -85,9 +89,10 @@ export class DatasetChecks {
     const controller = new AbortController();
     this.running.set(id, controller);
     try {
-      return await checkDatasetInTask(this.deps, request, controller.signal);
+      return await this.run(this.deps, request, controller.signal);
     } finally {
-      this.running.delete(id);
+      // A cancel removed this check's entry already; a new check may have taken the id since.
+      if (this.running.get(id) === controller) this.running.delete(id);
     }
   }
 

@@ -36,7 +36,7 @@ import {
 } from '../../../shared/workspace.js';
 import { removeProfileTraces } from '../bench/profile-trace.js';
 import { benchParams } from '../bench/run-benchmark.js';
-import { StudioError } from '../errors.js';
+import { StudioError, errorFromInfo } from '../errors.js';
 import type { EvalReport } from '../evaluate/evaluate-model.js';
 import type { EngineClient } from '../host/engine-client.js';
 import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
@@ -111,11 +111,7 @@ export async function runTask<R>(deps: ExecutorDeps, task: TaskRequest, ctx: Job
     case 'result':
       return end.result as R;
     case 'failed':
-      throw new StudioError(
-        end.error.code,
-        end.error.message,
-        end.error.detail === undefined ? undefined : { detail: end.error.detail },
-      );
+      throw errorFromInfo(end.error);
     case 'cancelled':
       throw new StudioError('CANCELLED', 'Cancelled.');
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { JobEvent, JobInfo, JobState, TerminalJobEvent } from '../../../shared/ipc-contract.js';
-import { toErrorInfo } from '../errors.js';
+import { toEngineErrorInfo } from '../errors.js';
 
 /*
  * The job manager: ids, a queue with lanes, numbered events with exactly one terminal event each, progress
@@ -250,7 +250,7 @@ export class JobManager<S> {
     outcome.then(
       (result) => this.finish(job, { type: 'result', result }),
       (error: unknown) => {
-        const info: StudioErrorInfo = toErrorInfo(error);
+        const info: StudioErrorInfo = toEngineErrorInfo(error);
         // A cancelled job may end with CANCELLED, or with ENGINE_CRASHED when its process had to be killed.
         const cancelled =
           job.controller.signal.aborted && (info.code === 'CANCELLED' || info.code === 'ENGINE_CRASHED');

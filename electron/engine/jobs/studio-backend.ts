@@ -29,7 +29,7 @@ import {
   type SampleModelInfo,
   type StudioEvent,
 } from '../../../shared/ipc-contract.js';
-import { StudioError, toErrorInfo } from '../errors.js';
+import { StudioError, errorFromInfo, toErrorInfo } from '../errors.js';
 import { EngineClient } from '../host/engine-client.js';
 import { buildReport, saveReport } from '../report/report-files.js';
 import { dataPaths } from '../workspace/data-dir.js';
@@ -125,11 +125,7 @@ export class StudioBackend {
         const end = await done;
         if (end.type === 'result') return end.result as never;
         if (end.type === 'cancelled') throw new StudioError('CANCELLED', `${what} was cancelled.`);
-        throw new StudioError(
-          end.error.code,
-          `${what} failed: ${end.error.message}`,
-          end.error.detail === undefined ? undefined : { detail: end.error.detail },
-        );
+        throw errorFromInfo(end.error, `${what} failed: ${end.error.message}`);
       },
       removeVariant: async (modelPath, variantId) => {
         const removed = await this.dispatch(IPC_CHANNELS.workspaceRemoveVariant, { modelPath, variantId });

@@ -7,7 +7,7 @@
  * the channel is `process.parentPort` (see owner-channel.ts).
  */
 import '../host/young-generation.js';
-import { toErrorInfo } from '../errors.js';
+import { toEngineErrorInfo } from '../errors.js';
 import { JobEmitter } from '../host/job-emitter.js';
 import { connectToOwner } from '../host/owner-channel.js';
 import { testHooksEnabled } from '../host/test-hooks.js';
@@ -46,7 +46,7 @@ channel.onMessage((message) => {
     .then(
       (result) => emitter.result(result),
       (error: unknown) => {
-        const info = toErrorInfo(error);
+        const info = toEngineErrorInfo(error);
         if (info.code === 'CANCELLED' && controller.signal.aborted) emitter.cancelled();
         else emitter.failed(info);
       },

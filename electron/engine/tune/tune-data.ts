@@ -52,11 +52,16 @@ export async function checkTuneData(
     } catch (error) {
       if (!(error instanceof StudioError) || error.code === 'CANCELLED' || error.code === 'INTERNAL')
         throw error;
-      throw new StudioError(
-        error.code,
-        `${flag} does not fit the model: ${error.message} Give data shaped for the model's inputs.`,
-        { cause: error },
-      );
+      // BAD_INPUT is data that does not fit the model's inputs; anything else (a missing file, a bad spec) is
+      // only said to be about this flag's data.
+      const message =
+        error.code === 'BAD_INPUT'
+          ? `${flag} does not fit the model: ${error.message} Give data shaped for the model's inputs.`
+          : `${flag}: ${error.message}`;
+      throw new StudioError(error.code, message, {
+        cause: error,
+        ...(error.cliHint !== undefined ? { cliHint: error.cliHint } : {}),
+      });
     }
   }
 }

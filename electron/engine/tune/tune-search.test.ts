@@ -140,6 +140,31 @@ describe('tune search whose trials all fail', () => {
     expect((error as StudioError).message).toContain(message);
   });
 
+  it('takes failures to run that differ only in the variant they name as the same error, with its CLI hint', async () => {
+    // As runFailure words them: the message names the variant, the detail is onnxruntime's own reason.
+    const reason = 'Reshape: the input tensor cannot be reshaped to the requested shape.';
+    const error = await searchWith(
+      failing(
+        (name) =>
+          new StudioError('BAD_INPUT', `${name} could not run on the inputs it was given.`, {
+            detail: reason,
+            cliHint: 'Set them with --shape.',
+          }),
+      ),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StudioError);
+    expect((error as StudioError).code).toBe('BAD_INPUT');
+    expect((error as StudioError).cliHint).toBe('Set them with --shape.');
+    // Another reason in one trial: not the same error, the outcome stands.
+    let n = 0;
+    const mixed = await searchWith(
+      failing(
+        (name) => new StudioError('BAD_INPUT', `${name} failed.`, { detail: n++ === 1 ? 'other' : reason }),
+      ),
+    );
+    expect(mixed.trials.map((t) => t.status)).toEqual(['failed', 'failed', 'failed']);
+  });
+
   it('keeps the outcome when the errors differ or are internal', async () => {
     const differ = await searchWith(failing((name) => new StudioError('BAD_REQUEST', `${name} is odd.`)));
     expect(differ.trials.map((t) => t.status)).toEqual(['failed', 'failed', 'failed']);

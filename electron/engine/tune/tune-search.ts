@@ -75,9 +75,12 @@ function sameUserError(
 ): StudioError | undefined {
   const first = trials[0] && failures.get(trials[0]);
   if (!(first instanceof StudioError) || !isUserError(first.code)) return undefined;
+  // A failure to run a variant names the variant in its message; its detail (onnxruntime's own reason) does
+  // not, so where there is one it is what must match.
   const alike = trials.every((t) => {
     const error = failures.get(t);
-    return error instanceof StudioError && error.code === first.code && error.message === first.message;
+    if (!(error instanceof StudioError) || error.code !== first.code) return false;
+    return first.detail !== undefined ? error.detail === first.detail : error.message === first.message;
   });
   return alike ? first : undefined;
 }
@@ -246,7 +249,7 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
     throw new StudioError(
       common.code,
       `Every trial failed with the same error, so no budget was tried: ${common.message}`,
-      { cause: common },
+      { cause: common, ...(common.cliHint !== undefined ? { cliHint: common.cliHint } : {}) },
     );
 
   const chosen = chooseTrial(trials, options.objective);

@@ -179,7 +179,7 @@ export function bodiesNote(run: Fp16Run): string | undefined {
   const { bodies, bodyNodes } = run.counts;
   if (bodies === 0) return undefined;
   return (
-    `${bodyNodes} of the converted nodes are inside ${bodies} If/Loop/Scan bod${bodies === 1 ? 'y' : 'ies'}; ` +
+    `${bodyNodes} of the converted nodes ${bodyNodes === 1 ? 'is' : 'are'} inside ${bodies} If/Loop/Scan bod${bodies === 1 ? 'y' : 'ies'}; ` +
     'their inputs and outputs stay float32, with Casts at the boundaries.'
   );
 }
