@@ -55,6 +55,11 @@ export const benchParamsSchema = z
   .strictObject({
     /** Paths of the models, baseline first (ratios are against it). */
     models: z.array(z.string().min(1)).min(1).max(64),
+    /**
+     * What messages call the models, by their path in `models` (default: their file names). The app names a
+     * variant by its name ("fp16"), not by its file in the workspace (`v-91132971c3-fp16.onnx`).
+     */
+    labels: z.record(z.string(), z.string().min(1)).optional(),
     ep: z.enum(EXECUTION_PROVIDERS),
     /** Threads inside one operator; 0 = onnxruntime's default (one per physical core). */
     intraOpThreads: z.number().int().min(0).max(4096),

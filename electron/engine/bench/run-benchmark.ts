@@ -190,7 +190,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     namedDimsByModel.push(namedDims);
     const { feeds, description, notes: dataNotes } = await prepareFeeds(inputs, params.data, signal);
     dataDescription = description;
-    const label = names[i] as string;
+    const label = params.labels?.[modelPath] ?? (names[i] as string);
     guessesByModel.push({ label, guesses: [...dimNotes, ...dataNotes.filter(isGuessNote)] });
     for (const modelNote of dataNotes) {
       if (!isGuessNote(modelNote)) note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);

@@ -102,6 +102,13 @@ describe('the experiment on the backend', () => {
       expect(failed.error.message).toMatch(/Node 'frame' \(Reshape\) failed/);
       expect(failed.error.message).not.toMatch(/bug/i);
     }
+    // A variant's failure names it by its name, as the app does everywhere, not by its file in the workspace.
+    const name = ((await ok(backend.dispatch('studio:workspace.get', { modelPath: speech }))) as Workspace).variants[0]!.name;
+    const variantFailed = await runJob({ kind: 'bench', modelPath: speech, targets: [variant], iterations: 3, warmup: 0 });
+    expect(variantFailed.type === 'failed' ? variantFailed.error.message : variantFailed.type).toMatch(
+      new RegExp(`^${name} could not run on the inputs it was given`),
+    );
+    expect(variantFailed.type === 'failed' ? variantFailed.error.message : '').not.toMatch(/\.onnx/);
     await ok(
       backend.dispatch('studio:experiment.set', {
         modelPath: speech,

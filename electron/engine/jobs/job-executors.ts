@@ -269,13 +269,27 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
   return { report, variant };
 }
 
+/**
+ * What messages call a resolved target: a variant by its name, as everywhere in the app, not by its file in the
+ * workspace; the original by its file (undefined: the default).
+ */
+function messageLabel(model: { variant?: { name: string } }): string | undefined {
+  return model.variant?.name;
+}
+
 async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): Promise<BenchJobResult> {
   const targets = spec.targets ?? [ORIGINAL_TARGET];
   if (new Set(targets).size !== targets.length) {
     throw new StudioError('BAD_REQUEST', 'A target is listed twice in the benchmark. List each model once.');
   }
   const models: string[] = [];
-  for (const target of targets) models.push((await deps.store.resolveTarget(spec.modelPath, target)).path);
+  const labels: Record<string, string> = {};
+  for (const target of targets) {
+    const model = await deps.store.resolveTarget(spec.modelPath, target);
+    models.push(model.path);
+    const label = messageLabel(model);
+    if (label !== undefined) labels[model.path] = label;
+  }
   let data: BenchParams['data'] | undefined;
   if (spec.data?.kind === 'synthetic')
     data = { kind: 'synthetic', samples: spec.data.samples, seed: spec.data.seed };
@@ -289,6 +303,7 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
   }
   const params = benchParams({
     models,
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(spec.ep !== undefined ? { ep: spec.ep } : {}),
     ...(spec.intraOpThreads !== undefined ? { intraOpThreads: spec.intraOpThreads } : {}),
     ...(spec.interOpThreads !== undefined ? { interOpThreads: spec.interOpThreads } : {}),
@@ -363,13 +378,13 @@ async function evaluate(
       'The reference is the model being evaluated. Compare a variant with the original instead.',
     );
   }
+  const label = messageLabel(model);
   const report = await runTask<EvalReportInfo>(
     deps,
     {
       kind: 'evaluate',
       model: model.path,
-      // A variant is named by its name in messages, as everywhere in the app; the original by its file.
-      ...(model.variant ? { label: model.variant.name } : {}),
+      ...(label !== undefined ? { label } : {}),
       data: spec.data.spec,
       baseDir: dataBaseDir(spec.modelPath, spec.data.baseDir),
       ...(reference ? { reference: reference.path } : {}),

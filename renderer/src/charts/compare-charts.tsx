@@ -376,11 +376,14 @@ function LatencyChartView({
   // Each variant's ratio is to the original of its own run; where that p50 is not the original's bar, it is
   // printed with the ratio ("×1.06 of 0.210 ms"), so a faster-looking figure is never labelled slower.
   const basesShown = rows.some((r) => r.p50Ms !== undefined && ratioBaseToShow(r, original) !== undefined);
+  // Figures the failed benchmark was to replace are older than it: faded and "(earlier)", as on the quality card.
+  const stale = staleFigureIds(failure, rows);
   const data = rows
     .filter((r) => r.p50Ms !== undefined)
     .map((r) => ({
       label: r.label,
       index: r.index,
+      stale: stale.has(r.id),
       p50: r.p50Ms as number,
       whiskers: {
         p50: r.p50Ms as number,
@@ -391,6 +394,7 @@ function LatencyChartView({
       caption:
         `${formatMs(r.p50Ms)} ${r.isOriginal ? '' : formatRatio(r.latencyRatio)}`.trim() +
         (r.latency?.final ? '' : ' (live)') +
+        (stale.has(r.id) ? ` ${EARLIER_MARK}` : '') +
         (ratioBaseToShow(r, original) !== undefined ? `\nof ${formatMs(ratioBaseToShow(r, original))}` : ''),
       inputs: r.latency?.inputs ? shortShapes(r.latency.inputs) : undefined,
       p90: r.p90Ms,
@@ -434,7 +438,7 @@ function LatencyChartView({
           })}
     >
       {/* Figures from earlier runs, but the latest benchmark failed: the figures may not be what the user expects. */}
-      {failure && <JobFailed failure={failure} what="these figures are from earlier runs" />}
+      {failure && <JobFailed failure={failure} what={staleFiguresNote(failure, rows)} />}
       <div ref={box} style={{ width: '100%', height }}>
         {width > 0 && (
           <BarChart {...horizontalFrame(width, height, data, right)}>
@@ -457,7 +461,11 @@ function LatencyChartView({
             />
             <Bar dataKey="p50" name="p50" isAnimationActive={false} barSize={22}>
               {data.map((d) => (
-                <Cell key={d.label} fill={seriesColor(colors, d.index)} />
+                <Cell
+                  key={d.label}
+                  fill={seriesColor(colors, d.index)}
+                  {...(d.stale ? { fillOpacity: 0.35, className: 'bar-earlier' } : {})}
+                />
               ))}
               <LabelList dataKey="whiskers" content={<Whiskers axisEnd={top} stroke={colors.whisker} />} />
             </Bar>
@@ -508,7 +516,7 @@ function QualityChartView({
       {failure && <JobFailed failure={failure} what={staleFiguresNote(failure, rows)} />}
       <RatioBarChart
         rows={rows}
-        stale={staleFigureIds(failure, rows, (r) => r.quality !== undefined)}
+        stale={staleFigureIds(failure, rows)}
         value={(r) => r.quality}
         format={(v) => formatQuality(v, metric)}
         ratioOf={(r) => r.qualityRatio}
@@ -787,6 +795,7 @@ export const LatencyChart = takingTurns(
     p.failure?.jobId,
     p.failure?.inARow,
     p.rows.map((r) => [
+      r.id,
       r.label,
       r.index,
       r.isOriginal,

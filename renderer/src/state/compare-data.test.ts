@@ -288,14 +288,26 @@ describe('evaluationFailure: the same rule as benchmarks, for evaluations', () =
     });
     expect(benchmarkFailure([benchFailed, benchV2], MODEL_PATH)).toMatchObject({ jobId: 'b1', inARow: 1 });
     const latest = benchmarkFailure([benchFailed, benchV2], MODEL_PATH)!;
-    const timed = rows.map((r) => (r.id === 'original' ? { ...r, p50Ms: 1 } : r));
-    expect(staleFiguresNote(latest, timed, (r) => r.p50Ms !== undefined)).toBe(
+    // A benchmark's failure is about latencies, an evaluation's about quality: each by default.
+    const timed = rows.map((r) => (r.id === 'original' ? { ...r, p50Ms: 1, quality: 0.9 } : r));
+    expect(staleFiguresNote(latest, timed)).toBe(
       'the figure of original is from an earlier benchmark (marked “earlier”) and there is no figure of int8-dynamic',
     );
     const both = rows.map((r) => ({ ...r, p50Ms: 1 }));
-    expect(staleFiguresNote(latest, both, (r) => r.p50Ms !== undefined)).toBe(
+    expect(staleFiguresNote(latest, both)).toBe(
       'the figures of original and int8-dynamic are from earlier benchmarks (marked “earlier”)',
     );
+    // The latency card and the table mark the latencies it was to replace, by the same rule as quality figures:
+    // original's (its latency shown), not int8-dynamic (none shown), nor int4 (not a target of the failed run).
+    expect([...staleFigureIds(latest, timed)]).toEqual(['original']);
+    expect([...staleFigureIds(latest, both)]).toEqual(['original', 'v1']);
+    // A quality figure without a latency is no latency from earlier.
+    expect([
+      ...staleFigureIds(
+        latest,
+        rows.map((r) => ({ ...r, quality: 0.9 })),
+      ),
+    ]).toEqual([]);
   });
 
   it('adopts the targets the page records when it starts an evaluation, so its failure stays on its variant', () => {

@@ -250,15 +250,22 @@ export function evaluationFailure(jobs: readonly JobRecord[], modelPath: string 
   return jobFailure(jobs, modelPath, 'evaluation');
 }
 
+/** Whether a row shows the figure a kind of job measures: a latency for benchmarks, a quality for evaluations. */
+export const HAS_FIGURE: Record<MeasuredBy, (row: CompareRow) => boolean> = {
+  benchmark: (r) => r.p50Ms !== undefined,
+  evaluation: (r) => r.quality !== undefined,
+};
+
 /**
  * The rows whose figure a failed job was to replace and did not: the models it was to measure that still show
- * a figure, from a job of its kind that ran before it. Without recorded targets, every row with a figure.
+ * a figure (`has`, by default the figure of the failure's kind), from a job of its kind that ran before it.
+ * Without recorded targets, every row with a figure.
  * Cards and the table mark these figures "earlier", so no old figure reads as the latest.
  */
 export function staleFigureIds(
   failure: JobFailure | undefined,
   rows: readonly CompareRow[],
-  has: (row: CompareRow) => boolean,
+  has: (row: CompareRow) => boolean = (r) => failure !== undefined && HAS_FIGURE[failure.kind](r),
 ): Set<string> {
   if (!failure) return new Set();
   const targets = new Set(failure.targets);
@@ -277,7 +284,7 @@ export const EARLIER_MARK = '(earlier)';
 export function staleFiguresNote(
   failure: JobFailure,
   rows: readonly CompareRow[],
-  has: (row: CompareRow) => boolean = (r) => r.quality !== undefined,
+  has: (row: CompareRow) => boolean = HAS_FIGURE[failure.kind],
 ): string {
   const kind = failure.kind;
   if (failure.targets.length === 0) return `these figures are from earlier ${kind}s`;

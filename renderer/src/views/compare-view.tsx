@@ -202,7 +202,8 @@ export function CompareView({
         metric={metric}
         sourceLabel={source ? describeSource(source) : undefined}
         front={front}
-        staleQuality={staleFigureIds(qualityFailure, rows, (r) => r.quality !== undefined)}
+        staleLatency={staleFigureIds(latencyFailure, rows)}
+        staleQuality={staleFigureIds(qualityFailure, rows)}
       />
       <WebAgreement studio={studio} />
     </div>
@@ -225,12 +226,15 @@ function CompareTable({
   metric,
   sourceLabel,
   front,
+  staleLatency,
   staleQuality,
 }: {
   rows: CompareRow[];
   metric: QualityMetric | undefined;
   sourceLabel: string | undefined;
   front: Set<string>;
+  /** Rows whose latency figures a benchmark since failed to replace: marked as on the latency card. */
+  staleLatency: ReadonlySet<string>;
   /** Rows whose quality figure an evaluation since failed to replace: marked as on the quality card. */
   staleQuality: ReadonlySet<string>;
 }) {
@@ -345,6 +349,16 @@ function CompareTable({
                     </span>
                   )}
                   {r.latency && !r.latency.final && <span className="tag live">live</span>}
+                  {staleLatency.has(r.id) && (
+                    <span
+                      className="ratio earlier"
+                      data-testid="latency-earlier"
+                      title="From an earlier benchmark: the latest one of this variant failed"
+                    >
+                      {' '}
+                      {EARLIER_MARK}
+                    </span>
+                  )}
                 </td>
                 <td className="num">{formatMs(r.p90Ms)}</td>
                 <td className="num">{formatMs(r.p99Ms)}</td>
