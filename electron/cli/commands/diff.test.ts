@@ -72,6 +72,29 @@ describe('onnx-studio diff', () => {
     expect(d.nodes.byChange.kept).toBe(23);
   });
 
+  it('magnitude pruning of an fp16 variant: the share of zeros of its float16 weights', async () => {
+    const fp16 = path.join(tmp.dir, 'mlp.fp16.onnx');
+    const pruned = path.join(tmp.dir, 'mlp.fp16.pruned.onnx');
+    expect((await runCliInProcess(['quantize', files.model, '-o', fp16, '--method', 'fp16'])).code).toBe(0);
+    const made = await runCliInProcess([
+      'prune',
+      fp16,
+      '-o',
+      pruned,
+      '--method',
+      'magnitude',
+      '--sparsity',
+      '0.5',
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const r = await runCliInProcess(['diff', fp16, pruned, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const weight = (JSON.parse(r.stdout) as ModelDiff).weights.list.find((w) => w.name === 'layer3.weight')!;
+    expect(weight).toMatchObject({ dtype: 'float16', change: 'values' });
+    expect(weight.zeros!.before).toBe(0);
+    expect(weight.zeros!.after).toBeCloseTo(0.5, 1);
+  });
+
   it('int4 of a model whose MatMuls sit in If branches and a Loop body: counted and listed with their graph', async () => {
     const model = path.join(tmp.dir, 'subgraphs.onnx');
     const int4 = path.join(tmp.dir, 'subgraphs.int4.onnx');

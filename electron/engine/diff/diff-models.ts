@@ -38,7 +38,7 @@ import { dtypeName } from '../onnx/dtypes.js';
 import { isExternal } from '../onnx/external-data.js';
 import { loadModel } from '../onnx/load-model.js';
 import { subgraphsOf } from '../onnx/graph-index.js';
-import { tensorByteSize } from '../onnx/tensor-codec.js';
+import { decodeToFloat32, tensorByteSize } from '../onnx/tensor-codec.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
 import { describeType } from '../inspect/inspect-model.js';
 import { constantValue, type Located, weightsOf } from './model-weights.js';
@@ -141,10 +141,18 @@ function precisions(
   return out;
 }
 
+/** Float element types whose zeros diff counts (pruning an fp16 model zeroes float16 weights). */
+const ZERO_COUNTED = new Set<number>([
+  TensorProto_DataType.FLOAT,
+  TensorProto_DataType.FLOAT16,
+  TensorProto_DataType.BFLOAT16,
+  TensorProto_DataType.DOUBLE,
+]);
+
 function zeroShare(t: TensorProto): number | undefined {
-  if (t.dataType !== TensorProto_DataType.FLOAT || isExternal(t) || tensorByteSize(t) > ZERO_COUNT_LIMIT)
+  if (!ZERO_COUNTED.has(t.dataType) || isExternal(t) || tensorByteSize(t) > ZERO_COUNT_LIMIT)
     return undefined;
-  const values = floatValues(t);
+  const values = t.dataType === TensorProto_DataType.FLOAT ? floatValues(t) : decodeToFloat32(t);
   if (values.length === 0) return undefined;
   let zeros = 0;
   for (const v of values) if (v === 0) zeros++;
