@@ -21,6 +21,7 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { INT8_OPS } from '../../../shared/explain.js';
+import { nodePrecisions, type PrecisionGraph, QDQ_OPS } from '../../../shared/node-precision.js';
 import type {
   AddedNodes,
   AddedWeight,
@@ -43,7 +44,6 @@ import { walkGraphs } from '../onnx/walk-graphs.js';
 import { describeType } from '../inspect/inspect-model.js';
 import { constantValue, type Located, weightsOf } from './model-weights.js';
 
-const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
 /** Zero counts are read for float weights up to this size (larger ones would cost a second pass over the file). */
 const ZERO_COUNT_LIMIT = 256 * 2 ** 20;
 
@@ -100,45 +100,29 @@ function countWithSubgraphs(graph: GraphProto): number {
   return n;
 }
 
-interface ValueScope {
-  fp16: Set<string>;
-  dequantized: Set<string>;
-}
+/** Graphs as messages, seen by the shared precision rule (shared/node-precision.ts). */
+const protoPrecisionGraph = (graph: GraphProto): PrecisionGraph<NodeProto> => ({
+  halfWeights: graph.initializer
+    .filter((t) => t.dataType === TensorProto_DataType.FLOAT16)
+    .map((t) => t.name),
+  nodes: graph.node,
+});
 
-/**
- * What each node of a model computes in, from its op type and the types of what it reads. A subgraph reads the
- * values of the graphs around it (a branch's MatMul reading a DequantizeLinear output of the main graph), so
- * each body starts from what its enclosing graphs defined before its node.
- */
-function precisions(
-  graph: GraphProto,
-  out = new Map<NodeProto, NodePrecision>(),
-  outer: ValueScope = { fp16: new Set(), dequantized: new Set() },
-): Map<NodeProto, NodePrecision> {
-  const fp16 = new Set(outer.fp16);
-  for (const t of graph.initializer) if (t.dataType === TensorProto_DataType.FLOAT16) fp16.add(t.name);
-  const dequantized = new Set(outer.dequantized);
-  for (const node of graph.node) {
-    let precision: NodePrecision = 'float32';
-    if (QDQ_OPS.has(node.opType) || node.opType === 'Cast') precision = 'other';
-    else if (node.opType === 'MatMulNBits') precision = 'int4';
-    else if (INT8_OPS.has(node.opType) || node.input.some((i) => dequantized.has(i))) precision = 'int8';
-    // A Constant node whose value is float16 holds an fp16 weight: it and its readers compute in float16, as an
-    // fp16 initializer's readers do.
-    else if (
-      node.input.some((i) => fp16.has(i)) ||
-      constantValue(node)?.dataType === TensorProto_DataType.FLOAT16
-    )
-      precision = 'float16';
-    out.set(node, precision);
-    if (node.opType === 'DequantizeLinear') node.output.forEach((o) => dequantized.add(o));
-    const castsToHalf =
-      node.opType === 'Cast' &&
-      node.attribute.some((a) => a.name === 'to' && Number(a.i) === TensorProto_DataType.FLOAT16);
-    if (castsToHalf || precision === 'float16') node.output.forEach((o) => fp16.add(o));
-    for (const sub of subgraphsOf(node)) precisions(sub, out, { fp16, dequantized });
-  }
-  return out;
+/** What each node of a model computes in (bodies included): the shared rule on the model's messages. */
+function precisions(graph: GraphProto): Map<NodeProto, NodePrecision> {
+  return nodePrecisions(protoPrecisionGraph(graph), {
+    view: (node) => ({
+      opType: node.opType,
+      inputs: node.input,
+      outputs: node.output,
+      // A Constant node whose value is float16 holds an fp16 weight, as an fp16 initializer does.
+      holdsHalf: constantValue(node)?.dataType === TensorProto_DataType.FLOAT16,
+      castsToHalf:
+        node.opType === 'Cast' &&
+        node.attribute.some((a) => a.name === 'to' && Number(a.i) === TensorProto_DataType.FLOAT16),
+    }),
+    bodies: (node) => subgraphsOf(node).map(protoPrecisionGraph),
+  });
 }
 
 /** Float element types whose zeros diff counts (pruning an fp16 model zeroes float16 weights). */

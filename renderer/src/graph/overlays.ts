@@ -7,9 +7,9 @@
  */
 import type { BenchProfile } from '../../../shared/bench.js';
 import type { VariantDiff } from '../../../shared/ipc-contract.js';
-import { INT8_OPS } from '../../../shared/explain.js';
 import type { NodeChange, NodeDiff, NodePrecision } from '../../../shared/model-diff.js';
-import type { GraphBody } from '../../../shared/model-graph.js';
+import type { GraphBody, GraphNode } from '../../../shared/model-graph.js';
+import { nodePrecisions, type PrecisionGraph } from '../../../shared/node-precision.js';
 import type { SensitivityRow } from '../../../shared/sensitivity.js';
 import { opLabel, walkGraphNodes } from '../../../shared/model-graph.js';
 
@@ -42,7 +42,6 @@ const OP_PALETTE = [
   '#f28482',
 ];
 const OTHER = '#c8c8c8';
-const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
 
 export const CHANGE_COLORS: Record<NodeChange, string> = {
   kept: '#b9d7b0',
@@ -241,44 +240,41 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
   };
 }
 
+/** Graphs as the graph JSON has them, seen by the shared precision rule (shared/node-precision.ts). */
+const jsonPrecisionGraph = (graph: GraphBody): PrecisionGraph<GraphNode> => ({
+  halfWeights: Object.entries(graph.weights)
+    .filter(([, w]) => w.dtype === 'float16')
+    .map(([name]) => name),
+  nodes: graph.nodes,
+});
+
 /**
- * What each node of a graph and of its bodies computes in, for the variant nodes the diff has no row for. The
- * same rules as the engine's (electron/engine/diff/diff-models.ts `precisions`), on the graph JSON: Q/DQ and
- * Cast are conversions, MatMulNBits is int4, quantized kernels and readers of a DequantizeLinear are int8,
- * readers of a float16 weight or value (and a Constant holding float16) are float16. A body reads the values of
- * the graphs around it, so it starts from what they defined before its node.
+ * What each node of a graph and of its bodies computes in (by node id), for the variant nodes the diff has no row
+ * for: the engine's rule (shared/node-precision.ts) on the graph JSON.
  */
-export function graphPrecisions(
-  graph: GraphBody,
-  out = new Map<string, NodePrecision>(),
-  outer: { fp16: ReadonlySet<string>; dequantized: ReadonlySet<string> } = {
-    fp16: new Set(),
-    dequantized: new Set(),
-  },
-): Map<string, NodePrecision> {
-  const fp16 = new Set(outer.fp16);
-  for (const [name, w] of Object.entries(graph.weights)) if (w.dtype === 'float16') fp16.add(name);
-  const dequantized = new Set(outer.dequantized);
-  for (const node of graph.nodes) {
-    let precision: NodePrecision = 'float32';
-    if (QDQ_OPS.has(node.opType) || node.opType === 'Cast') precision = 'other';
-    else if (node.opType === 'MatMulNBits') precision = 'int4';
-    else if (INT8_OPS.has(node.opType) || node.inputs.some((i) => dequantized.has(i))) precision = 'int8';
-    // A Constant's value is listed among the weights under its output's name.
-    else if (
-      node.inputs.some((i) => fp16.has(i)) ||
-      (node.opType === 'Constant' && node.outputs.some((o) => fp16.has(o)))
-    )
-      precision = 'float16';
-    out.set(node.id, precision);
-    if (node.opType === 'DequantizeLinear') node.outputs.forEach((o) => dequantized.add(o));
-    // TensorProto FLOAT16 is 10; attributes arrive as text.
-    const castsToHalf =
-      node.opType === 'Cast' && node.attributes.some((a) => a.name === 'to' && a.value === '10');
-    if (castsToHalf || precision === 'float16') node.outputs.forEach((o) => fp16.add(o));
-    for (const sub of node.subgraphs ?? []) graphPrecisions(sub.graph, out, { fp16, dequantized });
-  }
-  return out;
+export function graphPrecisions(graph: GraphBody): Map<string, NodePrecision> {
+  // A Constant's value is listed among its graph's weights under its output's name.
+  const halfConstants = new Set<GraphNode>();
+  const collect = (body: GraphBody): void => {
+    for (const node of body.nodes) {
+      if (node.opType === 'Constant' && node.outputs.some((o) => body.weights[o]?.dtype === 'float16'))
+        halfConstants.add(node);
+      for (const sub of node.subgraphs ?? []) collect(sub.graph);
+    }
+  };
+  collect(graph);
+  const byNode = nodePrecisions(jsonPrecisionGraph(graph), {
+    view: (node) => ({
+      opType: node.opType,
+      inputs: node.inputs,
+      outputs: node.outputs,
+      holdsHalf: halfConstants.has(node),
+      // TensorProto FLOAT16 is 10; attributes arrive as text.
+      castsToHalf: node.opType === 'Cast' && node.attributes.some((a) => a.name === 'to' && a.value === '10'),
+    }),
+    bodies: (node) => (node.subgraphs ?? []).map((sub) => jsonPrecisionGraph(sub.graph)),
+  });
+  return new Map([...byNode].map(([node, precision]) => [node.id, precision]));
 }
 
 /**

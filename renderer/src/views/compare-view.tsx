@@ -67,6 +67,20 @@ import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
 import { describeDataset, experimentDataset, mixedDatasets } from '../state/experiment.js';
 
+/** The table's mark on a figure left from an earlier run because the latest run of its variant failed. */
+function EarlierMark({ testId, run }: { testId: string; run: 'benchmark' | 'evaluation' }) {
+  return (
+    <span
+      className="ratio earlier"
+      data-testid={testId}
+      title={`From an earlier ${run}: the latest one of this variant failed`}
+    >
+      {' '}
+      {EARLIER_MARK}
+    </span>
+  );
+}
+
 export function CompareView({
   host,
   studio,
@@ -349,16 +363,7 @@ function CompareTable({
                     </span>
                   )}
                   {r.latency && !r.latency.final && <span className="tag live">live</span>}
-                  {staleLatency.has(r.id) && (
-                    <span
-                      className="ratio earlier"
-                      data-testid="latency-earlier"
-                      title="From an earlier benchmark: the latest one of this variant failed"
-                    >
-                      {' '}
-                      {EARLIER_MARK}
-                    </span>
-                  )}
+                  {staleLatency.has(r.id) && <EarlierMark testId="latency-earlier" run="benchmark" />}
                 </td>
                 <td className="num">{formatMs(r.p90Ms)}</td>
                 <td className="num">{formatMs(r.p99Ms)}</td>
@@ -370,16 +375,7 @@ function CompareTable({
                   {!r.isOriginal && r.quality !== undefined && (
                     <span className="ratio">{formatRatio(r.qualityRatio)}</span>
                   )}
-                  {staleQuality.has(r.id) && (
-                    <span
-                      className="ratio earlier"
-                      data-testid="quality-earlier"
-                      title="From an earlier evaluation: the latest one of this variant failed"
-                    >
-                      {' '}
-                      {EARLIER_MARK}
-                    </span>
-                  )}
+                  {staleQuality.has(r.id) && <EarlierMark testId="quality-earlier" run="evaluation" />}
                 </td>
                 <td className="data-cell" data-testid="row-dataset">
                   {r.dataset ? describeDataset(r.dataset) : '–'}
