@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchProfile } from '../../../shared/bench.js';
+import type { GraphBody, GraphNode } from '../../../shared/model-graph.js';
 import { mockModelGraph } from '../host/mock-graph.js';
 import { heatOverlay, opTypeOverlay, sensitivityOverlay } from './overlays.js';
 
@@ -68,5 +69,61 @@ describe('sensitivityOverlay', () => {
     });
     expect(o.marks.get('8')!.color).toBe('rgb(245, 191, 191)');
     expect(o.legend[1]!.text).toBe('the largest drop (12.0 dB)');
+  });
+});
+
+describe('nodes that share a name across bodies', () => {
+  const n = (id: string, name: string, opType: string, subgraphs?: GraphNode['subgraphs']): GraphNode => ({
+    id,
+    name,
+    opType,
+    domain: '',
+    inputs: [],
+    outputs: [],
+    attributes: [],
+    ...(subgraphs ? { subgraphs } : {}),
+  });
+  const body = (nodes: GraphNode[]): GraphBody => ({
+    nodes,
+    inputs: [],
+    outputs: [],
+    values: {},
+    weights: {},
+  });
+  // Exporters name body nodes after their role, so an If's two branches both hold a `MatMul_0`.
+  const shared = body([
+    n('0', 'mm', 'MatMul'),
+    n('1', 'if', 'If', [
+      { attribute: 'then_branch', graph: body([n('1/then_branch/0', 'MatMul_0', 'MatMul')]) },
+      {
+        attribute: 'else_branch',
+        graph: body([n('1/else_branch/0', 'MatMul_0', 'MatMul'), n('1/else_branch/1', 'mm', 'Relu')]),
+      },
+    ]),
+  ]);
+
+  it('heats every node an entry can stand for and says the time is shared, not the first node alone', () => {
+    const o = heatOverlay(shared, {
+      byOpType: [{ opType: 'MatMul', ms: 4, pct: 100 }],
+      topNodes: [],
+      nodes: [
+        { name: 'MatMul_0', opType: 'MatMul', ms: 2 },
+        { name: 'mm', opType: 'MatMul', ms: 1 },
+      ],
+      runs: 1,
+    });
+    expect([...o.marks.keys()].sort()).toEqual(['0', '1/else_branch/0', '1/then_branch/0']);
+    expect(o.marks.get('1/else_branch/0')!.text).toBe(
+      "2.000 ms a run (50.0% of kernel time), shared by the 2 nodes named 'MatMul_0' (the profile cannot tell them apart)",
+    );
+    // The op type tells the main graph's MatMul `mm` from the body's Relu `mm`.
+    expect(o.marks.get('0')!.text).toBe('1.000 ms a run (25.0% of kernel time)');
+  });
+
+  it('gives a sensitivity row to the main graph node, not a body node of the same name', () => {
+    const o = sensitivityOverlay(shared, [
+      { node: 'mm', opType: 'MatMul', inputs: [], localSqnrDb: 40, sqnrDb: 30, outputSqnrDb: 20, dropDb: 10 },
+    ]);
+    expect([...o.marks.keys()]).toEqual(['0']);
   });
 });

@@ -304,24 +304,50 @@ export function variantPrecisionOverlay(variant: GraphBody, diff: VariantDiff): 
   return { marks, legend };
 }
 
-/** White to red by share of the kernel time; onnxruntime names profile nodes after the model's nodes. */
+/**
+ * The graph's nodes by name, bodies included. Node names are unique only by convention, and body nodes often
+ * repeat a name of the main graph or of another body, so a name can stand for several nodes.
+ */
+function nodesByName(graph: GraphBody): Map<string, GraphNode[]> {
+  const byName = new Map<string, GraphNode[]>();
+  for (const n of everyNode(graph)) {
+    if (!n.name) continue;
+    const same = byName.get(n.name);
+    if (same) same.push(n);
+    else byName.set(n.name, [n]);
+  }
+  return byName;
+}
+
+/**
+ * White to red by share of the kernel time; onnxruntime names profile nodes after the model's nodes. A profile
+ * entry is one (name, op type) pair, so nodes that share both are one entry: each of them shows the entry's
+ * time and says it is shared, rather than the first one taking it all.
+ */
 export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
-  const idByName = new Map<string, string>();
   // onnxruntime profiles the nodes of If/Loop/Scan bodies under their own names too.
-  for (const n of everyNode(graph)) if (n.name && !idByName.has(n.name)) idByName.set(n.name, n.id);
+  const byName = nodesByName(graph);
   const total = profile.byOpType.reduce((s, o) => s + o.ms, 0);
   const marks = new Map<string, NodeMark>();
   // Profiles recorded before `nodes` existed list the ten slowest only.
   for (const node of profile.nodes ?? profile.topNodes) {
-    const id = idByName.get(node.name);
-    if (!id || total <= 0) continue;
+    const named = byName.get(node.name);
+    if (!named || total <= 0) continue;
+    // The entry's op type is the kernel's: a fused node's may differ from the model's, so it narrows only when it matches.
+    const sameOp = named.filter((n) => n.opType === node.opType);
+    const targets = sameOp.length > 0 ? sameOp : named;
     const share = node.ms / total;
     const level = Math.min(1, share * 4); // a node with a quarter of the time or more is full red
     const g = Math.round(235 - 175 * level);
-    marks.set(id, {
-      color: `rgb(245, ${g}, ${g})`,
-      text: `${node.ms.toFixed(3)} ms a run (${(100 * share).toFixed(1)}% of kernel time)`,
-    });
+    const time = `${node.ms.toFixed(3)} ms a run (${(100 * share).toFixed(1)}% of kernel time)`;
+    const shared =
+      targets.length > 1
+        ? `, shared by the ${targets.length} nodes named '${node.name}' (the profile cannot tell them apart)`
+        : '';
+    for (const target of targets) {
+      if (marks.has(target.id)) continue; // the slower entry (profiles list the slowest first) keeps the node
+      marks.set(target.id, { color: `rgb(245, ${g}, ${g})`, text: `${time}${shared}` });
+    }
   }
   return {
     marks,
@@ -339,14 +365,11 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
  * name a fused node `X/...Fusion` after the original node X, so that suffix is dropped to find it.
  */
 export function sensitivityOverlay(graph: GraphBody, rows: readonly SensitivityRow[]): Overlay {
+  // int8-static quantizes the main graph only, so a name a body node repeats means the main graph's node.
   const idByName = new Map<string, string>();
-  const visit = (body: GraphBody) => {
-    for (const n of body.nodes) {
-      if (n.name) idByName.set(n.name, n.id);
-      for (const sub of n.subgraphs ?? []) visit(sub.graph);
-    }
-  };
-  visit(graph);
+  for (const n of graph.nodes) if (n.name && !idByName.has(n.name)) idByName.set(n.name, n.id);
+  for (const { node: n } of walkGraphNodes(graph))
+    if (n.name && !idByName.has(n.name)) idByName.set(n.name, n.id);
   const worst = Math.max(0, ...rows.map((r) => r.dropDb ?? 0));
   const marks = new Map<string, NodeMark>();
   rows.forEach((row, rank) => {
