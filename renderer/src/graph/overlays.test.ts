@@ -127,3 +127,50 @@ describe('nodes that share a name across bodies', () => {
     expect([...o.marks.keys()]).toEqual(['0']);
   });
 });
+
+describe('kernels of onnxruntime rewrites', () => {
+  const n = (id: string, name: string, opType: string, inputs: string[], outputs: string[]): GraphNode => ({
+    id,
+    name,
+    opType,
+    domain: '',
+    inputs,
+    outputs,
+    attributes: [],
+  });
+  const convNet: GraphBody = {
+    nodes: [
+      n('0', '/stem/Conv', 'Conv', ['x'], ['/stem/Conv_output_0']),
+      n('1', '/stem/Relu', 'Relu', ['/stem/Conv_output_0'], ['/stem/Relu_output_0']),
+      n('2', '/head/Conv', 'Conv', ['/stem/Relu_output_0'], ['/head/Conv_output_0']),
+      n('3', '/head/Gemm', 'Gemm', ['/head/Conv_output_0'], ['y']),
+    ],
+    inputs: ['x'],
+    outputs: ['y'],
+    values: {},
+    weights: {},
+  };
+
+  it('finds NCHWc kernels by the tensor they write, a Conv fused with its Relu included, and counts kernels on no node', () => {
+    // What onnxruntime's profile of a CPU conv net lists (names from the digits sample's profile).
+    const o = heatOverlay(convNet, {
+      byOpType: [{ opType: 'Conv', ms: 3.5, pct: 87.5 }],
+      topNodes: [],
+      nodes: [
+        { name: '/stem/Relu_output_0_nchwc', opType: 'Conv', ms: 2 },
+        { name: '/head/Conv_output_0_nchwc', opType: 'Conv', ms: 1.5 },
+        { name: 'ReorderOutput', opType: 'ReorderOutput', ms: 0.3 },
+        { name: '/head/Gemm', opType: 'Gemm', ms: 0.2 },
+      ],
+      runs: 5,
+    });
+    expect([...o.marks.keys()].sort()).toEqual(['0', '2', '3']);
+    expect(o.marks.get('0')!.text).toBe(
+      '2.000 ms a run (57.1% of kernel time), with the Relu after it fused in by onnxruntime',
+    );
+    expect(o.marks.get('2')!.text).toBe('1.500 ms a run (42.9% of kernel time)');
+    expect(o.note).toBe(
+      '8.6% of kernel time went to kernels onnxruntime added (ReorderOutput), on no node of the model.',
+    );
+  });
+});

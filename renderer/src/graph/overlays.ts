@@ -24,6 +24,8 @@ export interface NodeMark {
 export interface Overlay {
   marks: Map<string, NodeMark>;
   legend: { color: string; text: string }[];
+  /** A line under the legend about what no node shows (e.g. kernel time on no node of the model). */
+  note?: string;
 }
 
 /** Distinct, mid-lightness hues, readable with dark text in both themes. */
@@ -304,59 +306,114 @@ export function variantPrecisionOverlay(variant: GraphBody, diff: VariantDiff): 
   return { marks, legend };
 }
 
-/**
- * The graph's nodes by name, bodies included. Node names are unique only by convention, and body nodes often
- * repeat a name of the main graph or of another body, so a name can stand for several nodes.
- */
-function nodesByName(graph: GraphBody): Map<string, GraphNode[]> {
-  const byName = new Map<string, GraphNode[]>();
+/** Nodes by a key of theirs, bodies included: names and output names are unique only by convention. */
+function nodesBy(graph: GraphBody, keys: (n: GraphNode) => readonly string[]): Map<string, GraphNode[]> {
+  const index = new Map<string, GraphNode[]>();
   for (const n of everyNode(graph)) {
-    if (!n.name) continue;
-    const same = byName.get(n.name);
-    if (same) same.push(n);
-    else byName.set(n.name, [n]);
+    for (const key of keys(n)) {
+      if (!key) continue;
+      const same = index.get(key);
+      if (same) same.push(n);
+      else index.set(key, [n]);
+    }
   }
-  return byName;
+  return index;
+}
+
+/** onnxruntime's NCHWc layout pass names the node it makes after the tensor it writes: `<output>_nchwc`. */
+const NCHWC_SUFFIX = '_nchwc';
+
+/**
+ * The model's nodes a profile entry (a kernel onnxruntime ran) stands for, and what to say about the match.
+ * Kernels keep their node's name, except those of onnxruntime's rewrites: a fused node `X/...Fusion` is named
+ * after the node X it started from, and an NCHWc node after the tensor it writes, which after a fusion is
+ * the last fused node's output (a Conv fused with its Relu writes the Relu's output), so the node of the
+ * kernel's op type is looked for among that tensor's producer and the producer's inputs.
+ */
+function profileTargets(
+  entry: { name: string; opType: string },
+  byName: Map<string, GraphNode[]>,
+  byOutput: Map<string, GraphNode[]>,
+): { nodes: GraphNode[]; note: string } | undefined {
+  const narrow = (nodes: GraphNode[]) => {
+    const sameOp = nodes.filter((n) => n.opType === entry.opType);
+    return sameOp.length > 0 ? sameOp : nodes;
+  };
+  const named = byName.get(entry.name) ?? byName.get(entry.name.replace(/\/[^/]*Fusion$/, ''));
+  if (named) return { nodes: narrow(named), note: '' };
+  if (!entry.name.endsWith(NCHWC_SUFFIX)) return undefined;
+  const producers = byOutput.get(entry.name.slice(0, -NCHWC_SUFFIX.length));
+  if (!producers) return undefined;
+  const nodes: GraphNode[] = [];
+  const fused = new Set<string>();
+  for (const producer of producers) {
+    if (producer.opType === entry.opType) {
+      nodes.push(producer);
+      continue;
+    }
+    const feeding = producer.inputs.flatMap((input) => byOutput.get(input) ?? []);
+    const kernelNode = feeding.find((n) => n.opType === entry.opType);
+    if (kernelNode) fused.add(producer.opType);
+    nodes.push(kernelNode ?? producer);
+  }
+  const note = fused.size > 0 ? `, with the ${[...fused].join(', ')} after it fused in by onnxruntime` : '';
+  return { nodes, note };
 }
 
 /**
- * White to red by share of the kernel time; onnxruntime names profile nodes after the model's nodes. A profile
- * entry is one (name, op type) pair, so nodes that share both are one entry: each of them shows the entry's
- * time and says it is shared, rather than the first one taking it all.
+ * White to red by share of the kernel time. A profile entry is one (name, op type) pair, so nodes that share
+ * both are one entry: each of them shows the entry's time and says it is shared, rather than the first one
+ * taking it all. Kernels that match no node (layout reorders onnxruntime adds) are counted in the legend.
  */
 export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
   // onnxruntime profiles the nodes of If/Loop/Scan bodies under their own names too.
-  const byName = nodesByName(graph);
+  const byName = nodesBy(graph, (n) => [n.name]);
+  const byOutput = nodesBy(graph, (n) => n.outputs);
   const total = profile.byOpType.reduce((s, o) => s + o.ms, 0);
-  const marks = new Map<string, NodeMark>();
+  const perNode = new Map<string, { ms: number; notes: string[] }>();
+  const unmatched = { ms: 0, ops: new Set<string>() };
   // Profiles recorded before `nodes` existed list the ten slowest only.
-  for (const node of profile.nodes ?? profile.topNodes) {
-    const named = byName.get(node.name);
-    if (!named || total <= 0) continue;
-    // The entry's op type is the kernel's: a fused node's may differ from the model's, so it narrows only when it matches.
-    const sameOp = named.filter((n) => n.opType === node.opType);
-    const targets = sameOp.length > 0 ? sameOp : named;
-    const share = node.ms / total;
-    const level = Math.min(1, share * 4); // a node with a quarter of the time or more is full red
-    const g = Math.round(235 - 175 * level);
-    const time = `${node.ms.toFixed(3)} ms a run (${(100 * share).toFixed(1)}% of kernel time)`;
+  for (const entry of profile.nodes ?? profile.topNodes) {
+    const found = profileTargets(entry, byName, byOutput);
+    if (!found) {
+      unmatched.ms += entry.ms;
+      unmatched.ops.add(entry.opType);
+      continue;
+    }
     const shared =
-      targets.length > 1
-        ? `, shared by the ${targets.length} nodes named '${node.name}' (the profile cannot tell them apart)`
+      found.nodes.length > 1
+        ? `, shared by the ${found.nodes.length} nodes named '${entry.name}' (the profile cannot tell them apart)`
         : '';
-    for (const target of targets) {
-      if (marks.has(target.id)) continue; // the slower entry (profiles list the slowest first) keeps the node
-      marks.set(target.id, { color: `rgb(245, ${g}, ${g})`, text: `${time}${shared}` });
+    for (const node of found.nodes) {
+      const acc = perNode.get(node.id) ?? { ms: 0, notes: [] };
+      acc.ms += entry.ms;
+      if (found.note || shared) acc.notes.push(`${found.note}${shared}`);
+      perNode.set(node.id, acc);
     }
   }
-  return {
-    marks,
-    legend: [
-      { color: 'rgb(245, 235, 235)', text: 'little time' },
-      { color: 'rgb(245, 60, 60)', text: '25% of kernel time or more' },
-      { color: OTHER, text: profile.nodes ? 'no kernel time' : 'not among the profile’s ten slowest nodes' },
-    ],
-  };
+  const marks = new Map<string, NodeMark>();
+  if (total > 0) {
+    for (const [id, { ms, notes }] of perNode) {
+      const share = ms / total;
+      const level = Math.min(1, share * 4); // a node with a quarter of the time or more is full red
+      const g = Math.round(235 - 175 * level);
+      marks.set(id, {
+        color: `rgb(245, ${g}, ${g})`,
+        text: `${ms.toFixed(3)} ms a run (${(100 * share).toFixed(1)}% of kernel time)${notes.join('')}`,
+      });
+    }
+  }
+  const legend = [
+    { color: 'rgb(245, 235, 235)', text: 'little time' },
+    { color: 'rgb(245, 60, 60)', text: '25% of kernel time or more' },
+    { color: OTHER, text: profile.nodes ? 'no kernel time' : 'not among the profile’s ten slowest nodes' },
+  ];
+  const note =
+    unmatched.ms > 0 && total > 0
+      ? `${(100 * (unmatched.ms / total)).toFixed(1)}% of kernel time went to kernels onnxruntime added ` +
+        `(${[...unmatched.ops].sort().join(', ')}), on no node of the model.`
+      : undefined;
+  return { marks, legend, ...(note ? { note } : {}) };
 }
 
 /**

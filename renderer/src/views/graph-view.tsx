@@ -424,6 +424,11 @@ export function GraphView({
               ))}
             </ul>
           )}
+          {overlay?.note && (
+            <p className="muted graph-key-note" data-testid="graph-legend-note">
+              {overlay.note}
+            </p>
+          )}
           {graph && index && selected ? (
             <NodeDetails model={graph} index={index} id={selected} mark={overlay?.marks.get(selected)} />
           ) : (
