@@ -39,5 +39,25 @@ export function sniffFileType(head: Uint8Array): { name: string; hint?: string }
   if (text.startsWith('version https://git-lfs')) {
     return { name: 'a Git LFS pointer', hint: 'Run `git lfs pull` to fetch the real model file.' };
   }
+  if (isPlainText(head.subarray(0, 64))) {
+    return {
+      name: 'a text file',
+      hint: 'An ONNX model is a binary file: export the model to .onnx, or check that a download saved the model and not a page.',
+    };
+  }
   return undefined;
+}
+
+/**
+ * Whether the head is printable ASCII and whitespace only. No ONNX file starts so: exporters write ir_version
+ * (tag 0x08) first, and any other first field is followed within a few bytes by a length or tag byte outside
+ * the printable range.
+ */
+function isPlainText(head: Uint8Array): boolean {
+  if (head.length < 4) return false;
+  for (const b of head) {
+    const whitespace = b === 0x09 || b === 0x0a || b === 0x0d;
+    if (!whitespace && (b < 0x20 || b > 0x7e)) return false;
+  }
+  return true;
 }
