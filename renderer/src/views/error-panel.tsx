@@ -9,7 +9,8 @@ const WHAT_TO_DO: Record<ErrorCode, string> = {
   MODEL_PARSE:
     'Check that the file is an ONNX model and was copied or downloaded completely. Re-exporting it from your framework usually fixes a damaged file.',
   MODEL_INVALID:
-    'The file is ONNX but does not follow the spec. Run onnx.checker.check_model on it, or re-export it with a newer exporter.',
+    // The engine's MODEL_INVALID messages name the fix where there is one (external data beside the model, ...).
+    'The file is ONNX but cannot be used as it is: do what the message above says. If it names no fix, re-export the model with a newer exporter.',
   IO: 'Check that the file still exists and that you are allowed to read it, then try again.',
   ORT: 'onnxruntime could not load or run the model. Check that its opset and operators are supported, or try a different execution provider.',
   ENGINE_CRASHED:
