@@ -5,6 +5,7 @@
  * carries these (`electron/engine/host/engine-protocol.ts`), the app contract (`ipc-contract.ts`) and the
  * workspace all build on it. Latency statistics and the names of streamed samples are in latency-stats.ts.
  */
+import type { SkippedNodeInfo } from './job-reports.js';
 import type { LatencyStats } from './latency-stats.js';
 import { z } from 'zod';
 import { inputValuesSchema } from './input-spec-schema.js';
@@ -90,6 +91,11 @@ export const benchParamsSchema = z
     data: benchDataSchema,
     /** Record onnxruntime's profiling trace and aggregate it (timings then include the profiler's overhead). */
     profile: z.boolean(),
+    /**
+     * `onnx-studio explain`: also read what it needs of its two models (the original, then the variant) from the
+     * copies the benchmark loads anyway (BenchReport.explain), so that no other process loads them again.
+     */
+    explain: z.boolean().optional(),
   })
   .refine((p) => (p.iterations === undefined) !== (p.durationMs === undefined), {
     message: 'Set exactly one of iterations and durationMs.',
@@ -129,8 +135,9 @@ export interface BenchProfile {
   /** The ten slowest nodes. */
   topNodes: NodeTime[];
   /**
-   * Every node with kernel time, slowest first, up to 5,000 (the Graph view's kernel-time heat). Absent in
-   * profiles recorded before it existed.
+   * Every node with kernel time, slowest first, up to 5,000 (the Graph view's kernel-time heat), and every Cast
+   * past them (explain's split of the Cast time needs them all: shared/explain-casts.ts). Absent in profiles
+   * recorded before it existed.
    */
   nodes?: NodeTime[];
   /** How many runs the aggregate covers. */
@@ -208,6 +215,20 @@ export interface BenchReport {
   notes: string[];
   /** Wall time of the whole job (s). */
   seconds: number;
+  /** What `explain` needs of the two models, when BenchParams.explain asked for it. */
+  explain?: BenchExplainFacts;
+}
+
+/** What `onnx-studio explain` reads of its two models while the benchmark has them loaded. */
+export interface BenchExplainFacts {
+  /** diff's note that the two models look unrelated (the variant was not made from the original), when they do. */
+  unrelated?: string;
+  /** The nodes the variant's recorded quantize options kept float, when it records a quantization. */
+  skippedNodes?: SkippedNodeInfo[];
+  /** The method of the variant's last recorded quantize step (`int8-static`, `fp16`), when it records one. */
+  variantMethod?: string;
+  /** The variant's op counts (main graph), as inspect gives them. */
+  variantOpCounts: Record<string, number>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

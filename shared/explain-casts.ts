@@ -12,8 +12,10 @@ const GENERATED_CAST_NAME = /^Cast_\d+$/;
  * The share (0 to 1) of the variant's Cast time spent in Casts the original does not have. With both models'
  * per-node times, a Cast is the original's where the original has a Cast of that name; of the unnamed ones
  * (onnxruntime's `Cast_<n>`, renumbered in the variant), as many as the original has unmatched are its own,
- * the slowest taken first (this project's quantizers name the Casts they add). Without node times,
- * the op types alone tell: all of the Cast time is added when the original has no Cast at all, none otherwise.
+ * the slowest taken first (this project's quantizers name the Casts they add). A profile lists every Cast
+ * however many nodes the model has (electron/engine/bench/profile-trace.ts caps the other nodes only), so both
+ * lists are whole. Without node times, the op types alone tell: all of the Cast time is added when the original
+ * has no Cast at all, none otherwise.
  */
 export function addedCastShare(
   original: { byOpType: readonly OpTypeTime[]; nodes?: readonly NodeTime[] | undefined },

@@ -152,6 +152,56 @@ describe('onnx-studio explain', () => {
     }, 60_000);
   });
 
+  it("tells the original's Casts from added ones on a model of over 5,000 nodes, past the profile's 5,000 slowest", async () => {
+    // 5,100 Adds on a large tensor and 8 Casts of a small int64 input (graph outputs): the Casts are among the
+    // fastest kernels, past the original's 5,000 slowest nodes. The variant keeps the Casts under their names and
+    // 10 of the Adds: all of its Cast time is the original's own, none is a conversion it added.
+    const FLOAT = TensorProto_DataType.FLOAT;
+    const INT64 = TensorProto_DataType.INT64;
+    const build = (adds: number) =>
+      makeModel(
+        makeGraph('adds', {
+          inputs: [makeValueInfo('x', FLOAT, [1, 65536]), makeValueInfo('n', INT64, [1, 2048])],
+          outputs: [
+            makeValueInfo('y', FLOAT, [1, 65536]),
+            ...Array.from({ length: 8 }, (_, i) => makeValueInfo(`c${i}`, FLOAT, [1, 2048])),
+          ],
+          initializers: [makeFloatTensor('one', [1], Float32Array.of(1))],
+          nodes: [
+            ...Array.from({ length: adds }, (_, i) =>
+              makeNode('Add', [i === 0 ? 'x' : `h${i - 1}`, 'one'], [i === adds - 1 ? 'y' : `h${i}`], {
+                name: `add_${i}`,
+              }),
+            ),
+            ...Array.from({ length: 8 }, (_, i) =>
+              makeNode('Cast', ['n'], [`c${i}`], { name: `cast_${i}`, attributes: { to: { int: FLOAT } } }),
+            ),
+          ],
+        }),
+      );
+    const model = path.join(tmp.dir, 'adds.onnx');
+    const variant = path.join(tmp.dir, 'adds.short.onnx');
+    fs.writeFileSync(model, modelBytes(build(5100)));
+    fs.writeFileSync(variant, modelBytes(build(10)));
+    const r = await runCliInProcess([
+      'explain',
+      model,
+      variant,
+      '--iterations',
+      '3',
+      '--threads',
+      '1',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(r.stdout) as Explanation;
+    const casts = e.variant.byOpType.filter((o) => o.opType === 'Cast');
+    // The Casts ran and took time: it is all the original's.
+    expect(casts.map((o) => o.kind)).toEqual(['float']);
+    expect(casts[0]!.ms).toBeGreaterThan(0);
+    expect(e.variant.byKind.find((k) => k.kind === 'conversion')!.ms).toBe(0);
+  }, 120_000);
+
   it('refuses one model with exit 2', async () => {
     expect((await runCliInProcess(['explain', 'a.onnx'])).code).toBe(2);
   });

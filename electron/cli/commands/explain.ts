@@ -2,12 +2,8 @@ import { explainProfiles, type Explanation } from '../../../shared/explain.js';
 import { int8Support } from '../../engine/bench/int8-support.js';
 import { removeProfileTraces } from '../../engine/bench/profile-trace.js';
 import { benchParams } from '../../engine/bench/run-benchmark.js';
-import { diffModelProtos, unrelatedNote } from '../../engine/diff/diff-models.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
-import { summarizeModel } from '../../engine/inspect/inspect-model.js';
-import { loadModel } from '../../engine/onnx/load-model.js';
-import { keptFloatByOptions, recordedQuantizeMethod } from '../../engine/quantize/kept-float.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { warnGuesses } from '../guess-warnings.js';
@@ -101,6 +97,8 @@ export const explainCommand: CliCommand = {
           models: [original, variant],
           iterations,
           profile: true,
+          // What explain needs of the two models is read in the engine, from the copies the benchmark loads.
+          explain: true,
           intraOpThreads: threads,
           ...(shapes.shapes ? { shapes: shapes.shapes } : {}),
           ...(shapes.dims ? { dims: shapes.dims } : {}),
@@ -117,22 +115,18 @@ export const explainCommand: CliCommand = {
       await removeProfileTraces(report.results.map((r) => r.profile?.traceFile));
       const [a, b] = report.results;
       if (!a?.profile || !b?.profile) throw new StudioError('INTERNAL', 'The benchmark returned no profile.');
+      // Read in the engine (run-benchmark.ts, explain-facts.ts): diff's unrelated-models check, and the nodes the
+      // variant's recorded options kept float (the quantize report is not at hand here: they stand for it).
+      const facts = report.explain;
+      if (!facts) throw new StudioError('INTERNAL', 'The benchmark returned nothing on the two models.');
       for (const note of warnGuesses(ctx, report.notes)) ctx.stderr.write(`note: ${note}\n`);
-      const [originalModel, loaded] = [await loadModel(original), await loadModel(variant)];
-      // diff's check: advice on a compression of a model the variant was not made from would be made up.
-      const { match } = diffModelProtos(originalModel.proto, loaded.proto, { original, variant });
-      const unrelated = match?.unrelated
-        ? unrelatedNote(match, 'explain gives their times but no advice on a compression.')
-        : undefined;
+      const { unrelated, skippedNodes, variantMethod } = facts;
       if (unrelated) ctx.stderr.write(`warning: ${unrelated}\n`);
-      // The quantize report is not at hand here: the nodes the variant's recorded options kept float stand for it.
-      const skippedNodes = keptFloatByOptions(loaded.proto);
-      const variantMethod = recordedQuantizeMethod(loaded.proto);
       const explanation = explainProfiles({
         original: { p50Ms: a.p50Ms, byOpType: a.profile.byOpType, nodes: a.profile.nodes },
         variant: { p50Ms: b.p50Ms, byOpType: b.profile.byOpType, nodes: b.profile.nodes },
         int8: int8Support(),
-        variantGraphOps: summarizeModel(loaded).opCounts,
+        variantGraphOps: facts.variantOpCounts,
         ...(skippedNodes ? { skippedNodes } : {}),
         ...(variantMethod ? { variantMethod } : {}),
         unrelated: unrelated !== undefined,

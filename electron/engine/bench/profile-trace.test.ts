@@ -77,6 +77,29 @@ describe('aggregateProfile on a hand-made trace', () => {
   });
 });
 
+describe('aggregateProfile of a model with more nodes than `nodes` lists', () => {
+  it("lists every Cast past the cap, so that explain can tell the original's Casts from added ones", async () => {
+    // 6,000 MatMuls of 50 us and 20 Casts of 2 us: the Casts are the fastest, past the 5,000 slowest.
+    const events: TraceEvent[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t = r * 1_000_000;
+      for (let i = 0; i < 6000; i++) events.push(kernel(`mm_${i}`, 'MatMul', t + 1 + i * 60, 50));
+      for (let i = 0; i < 20; i++) events.push(kernel(`cast_${i}`, 'Cast', t + 400_000 + i * 10, 2));
+      events.push(run(t, 900_000));
+    }
+    const agg = await aggregateProfile(events);
+    // The cap holds for the other nodes; the Casts come after them, still slowest first.
+    expect(agg.nodes.filter((n) => n.opType === 'MatMul')).toHaveLength(5000);
+    expect(agg.nodes.filter((n) => n.opType === 'Cast').map((n) => n.name)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `cast_${i}`).sort(),
+    );
+    expect(agg.nodes).toHaveLength(5020);
+    expect(agg.nodes.every((n, i) => i === 0 || agg.nodes[i - 1]!.ms >= n.ms)).toBe(true);
+    // A lower cap too.
+    expect((await aggregateProfile(events, { allNodes: 10 })).nodes).toHaveLength(30);
+  });
+});
+
 describe('aggregateProfile on a loaded machine', () => {
   /** `n` runs of 100 us: a MatMul of 50 us and two Casts of `cast(r)` us each (their sum is the op type's). */
   function trace(n: number, cast: (r: number) => number): TraceEvent[] {

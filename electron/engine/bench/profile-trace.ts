@@ -62,7 +62,7 @@ export async function* readTraceEvents(file: string): AsyncGenerator<TraceEvent>
 export interface ProfileAggregate {
   byOpType: OpTypeTime[];
   topNodes: NodeTime[];
-  /** Every node with kernel time, slowest first, up to `allNodes`. */
+  /** Every node with kernel time, slowest first: up to `allNodes`, and then every Cast past them. */
   nodes: NodeTime[];
   /** Runs aggregated (after skipping). */
   runs: number;
@@ -73,7 +73,10 @@ export interface AggregateOptions {
   skipRuns?: number;
   /** How many nodes `topNodes` lists (default 10). */
   topNodes?: number;
-  /** How many nodes `nodes` lists (default 5,000: a workspace keeps every profile, so it is capped). */
+  /**
+   * How many nodes `nodes` lists besides Casts (default 5,000: a workspace keeps every profile, so it is capped;
+   * Casts are all listed, as explain needs them).
+   */
   allNodes?: number;
 }
 
@@ -184,7 +187,11 @@ export async function aggregateProfile(events: AsyncIterable<TraceEvent> | Itera
     .flatMap((perRun, id) => (ran[id] ? [{ name: nodeNames[id] as string, opType: nodeOps[id] as string, ms: median(perRun) / 1000 }] : []))
     .sort((a, b) => b.ms - a.ms || a.name.localeCompare(b.name));
   const topNodes = nodes.slice(0, options.topNodes ?? 10);
-  return { byOpType, topNodes, nodes: nodes.slice(0, options.allNodes ?? 5000), runs: kept.length };
+  const cap = options.allNodes ?? 5000;
+  // Every Cast is listed, past the cap too (after the others, so still slowest first): explain tells the Casts a
+  // variant added from the original's by name (shared/explain-casts.ts), which needs all of both models' Casts.
+  const listed = nodes.length <= cap ? nodes : [...nodes.slice(0, cap), ...nodes.slice(cap).filter((n) => n.opType === 'Cast')];
+  return { byOpType, topNodes, nodes: listed, runs: kept.length };
 }
 
 /** Reads and aggregates a trace file. */

@@ -145,6 +145,19 @@ describe('runBenchmark', () => {
     fs.rmSync(path.dirname(profile?.traceFile ?? ''), { recursive: true, force: true });
   });
 
+  it("reads what explain needs of its two models from the copies it loads, and only for explain's benchmark", async () => {
+    const settings = { warmup: 0, iterations: 2, intraOpThreads: 1 };
+    const related = await runBenchmark(benchParams({ models: [mlp, mlp], explain: true, ...settings }));
+    expect(related.explain).toEqual({ variantOpCounts: { Gemm: 1, MatMul: 1, Add: 1, Relu: 1 } });
+    const unrelated = await runBenchmark(benchParams({ models: [mlp, cnn], explain: true, ...settings }));
+    expect(unrelated.explain?.unrelated).toMatch(/^The two models look unrelated: .* no advice on a compression\.$/);
+    expect(unrelated.explain?.variantOpCounts).toMatchObject({ Conv: 2, Gemm: 1 });
+    expect((await runBenchmark(benchParams({ models: [mlp, cnn], ...settings }))).explain).toBeUndefined();
+    const one = await failure(runBenchmark(benchParams({ models: [mlp], explain: true, ...settings })));
+    expect(one.code).toBe('BAD_REQUEST');
+    expect(one.message).toMatch(/explain benchmarks two models/);
+  });
+
   it('stops with CANCELLED at the next run when the signal aborts', async () => {
     const controller = new AbortController();
     let samples = 0;

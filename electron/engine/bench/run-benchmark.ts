@@ -5,6 +5,7 @@ import type * as ort from 'onnxruntime-node';
 import {
   benchParamsSchema,
   type BenchComparison,
+  type BenchExplainFacts,
   type BenchInputInfo,
   type BenchModelResult,
   type BenchParams,
@@ -12,7 +13,7 @@ import {
 } from '../../../shared/bench.js';
 import type { EnginePhase } from '../host/engine-protocol.js';
 import { StudioError } from '../errors.js';
-import { loadModel } from '../onnx/load-model.js';
+import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
 import { runFailure } from '../runtime/run-failure.js';
@@ -172,6 +173,8 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     hooks.onLog?.(level, message);
   };
 
+  if (params.explain && params.models.length !== 2)
+    throw new StudioError('BAD_REQUEST', `explain benchmarks two models (the original and the variant), got ${params.models.length}.`);
   hooks.onPhase?.('probing providers');
   await ensureProviderAvailable(params.ep);
 
@@ -182,10 +185,20 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
   const namedDimsByModel: string[][] = [];
   const guessesByModel: { label: string; guesses: string[] }[] = [];
   let dataDescription = '';
+  // explain's facts come from these loads: the original is kept until the variant is loaded, then both go.
+  let explainOriginal: LoadedModel | undefined;
+  let explain: BenchExplainFacts | undefined;
   for (const [i, modelPath] of params.models.entries()) {
     checkCancelled();
     hooks.onPhase?.('loading model', modelPath);
     const loaded = await loadModel(modelPath);
+    if (params.explain && i === 0) explainOriginal = loaded;
+    else if (params.explain && explainOriginal) {
+      // Imported here: only explain's benchmark needs the diff and the quantizers' rules in the engine process.
+      const { explainFacts } = await import('./explain-facts.js');
+      explain = explainFacts(explainOriginal, loaded);
+      explainOriginal = undefined;
+    }
     const { inputs, notes: dimNotes, namedDims } = resolveInputSpecs(loaded.proto, { shapes: params.shapes, dims: params.dims, values: params.values });
     namedDimsByModel.push(namedDims);
     const { feeds, description, notes: dataNotes } = await prepareFeeds(inputs, params.data, signal);
@@ -390,6 +403,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       },
       notes,
       seconds: (performance.now() - started) / 1000,
+      ...(explain ? { explain } : {}),
     };
   } finally {
     hooks.onPhase?.('releasing', allModels);

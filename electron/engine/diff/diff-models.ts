@@ -343,6 +343,7 @@ function diffWeights(
   original: GraphProto,
   variant: GraphProto,
   walk: NodeWalk,
+  zeroCounts: boolean,
 ): ModelDiff['weights'] & { addedList: AddedWeight[] } {
   const originals = weightsOf(original);
   const variants = weightsOf(variant);
@@ -405,8 +406,9 @@ function diffWeights(
     else if (same.dataType !== t.dataType) change = 'cast';
     else if (!sameShape(same, t)) change = 'reshaped';
     else change = isExternal(t) || isExternal(same) || equalBytes(t, same) ? 'unchanged' : 'values';
-    const before = zeroShare(t);
-    const after = change === 'values' || change === 'reshaped' ? zeroShare(same!) : undefined;
+    // Each count decodes a weight: only for a weight whose values changed, and the original's only then.
+    const after = zeroCounts && (change === 'values' || change === 'reshaped') ? zeroShare(same!) : undefined;
+    const before = after !== undefined ? zeroShare(t) : undefined;
     return {
       ...base,
       change,
@@ -564,11 +566,13 @@ export function diffModelProtos(
   original: ModelProto,
   variant: ModelProto,
   names: { original: string; variant: string },
+  /** `zeroCounts: false` leaves out the weights' share of zeros (`explain` needs only `match`). */
+  options: { zeroCounts?: boolean } = {},
 ): ModelDiff {
   if (!original.graph || !variant.graph)
     throw new StudioError('MODEL_INVALID', 'A model without a graph cannot be compared.');
   const { walk, ...nodes } = diffNodes(original.graph, variant.graph);
-  const weights = diffWeights(original.graph, variant.graph, walk);
+  const weights = diffWeights(original.graph, variant.graph, walk, options.zeroCounts ?? true);
   const { match, fewInCommon } = matchOf(original.graph, variant.graph, nodes, weights);
   return {
     original: names.original,

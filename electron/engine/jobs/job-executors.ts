@@ -501,6 +501,10 @@ export async function executeJob(deps: ExecutorDeps, given: JobSpec, ctx: JobCon
     case 'export':
       return exportVariant(deps, spec, ctx);
     case 'tune':
-      return runTuneJob(deps, spec, ctx);
+      return runTuneJob(
+        { ...deps, providers: (signal) => deps.engine.call('providers', {}, { signal }) },
+        spec,
+        ctx,
+      );
   }
 }

@@ -6,7 +6,7 @@ import type { ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { removeQuietly } from '../onnx/atomic-files.js';
 import { parameterCount } from '../inspect/inspect-model.js';
-import { parseMethodOptions, transformModel } from '../transform/transform-model.js';
+import { parseMethodOptions, type TransformRequest, transformModel } from '../transform/transform-model.js';
 import { pruneMethod } from './all-methods.js';
 import {
   type PrunedLayer,
@@ -29,6 +29,8 @@ export interface PruneRequest {
   signal?: AbortSignal;
   /** The input's content hash, when the caller already computed it (see TransformRequest). */
   sourceSha256?: string;
+  /** The input, when the caller already loaded it (see TransformRequest). */
+  loaded?: TransformRequest['loaded'];
   onProgress?: (progress: PruneProgress) => void;
 }
 

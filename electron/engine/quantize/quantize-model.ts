@@ -2,7 +2,7 @@ import type { RecipeInputs } from '../../../shared/recipe.js';
 import type { SampleSource } from '../datasets/sample-source.js';
 import { StudioError } from '../errors.js';
 import { datasetRef } from '../recipe/dataset-ref.js';
-import { parseMethodOptions, transformModel } from '../transform/transform-model.js';
+import { parseMethodOptions, type TransformRequest, transformModel } from '../transform/transform-model.js';
 import { quantizeMethod } from './all-methods.js';
 import {
   commonQuantizeOptionsSchema,
@@ -26,6 +26,8 @@ export interface QuantizeRequest {
   inputs?: RecipeInputs;
   /** The input's content hash, when the caller already computed it (see TransformRequest). */
   sourceSha256?: string;
+  /** The input, when the caller already loaded it (see TransformRequest). */
+  loaded?: TransformRequest['loaded'];
   force?: boolean;
   /** See TransformRequest.stream. */
   stream?: boolean;

@@ -6,12 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelProto } from 'onnx-buf';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
 import type { DatasetRef, Recipe, RecipeStep } from '../../../shared/recipe.js';
 import { stepSlug } from '../../../shared/variant-naming.js';
 import { StudioError } from '../errors.js';
-import { loadModel } from '../onnx/load-model.js';
+import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { makeOutputFolder, refuseFileAsFolder } from '../onnx/output-folder.js';
 import { sameFile } from '../onnx/output-guard.js';
 import { refuseUnknownDims, resolveInputSpecs } from '../runtime/input-specs.js';
@@ -43,6 +42,11 @@ export interface RecipePlan {
   outputs: (string | undefined)[];
   /** Per step: its data on this machine, for a quantize step with calibration data and for eval. */
   datasets: ({ spec: DatasetSpec; baseDir: string } | undefined)[];
+  /**
+   * The source as the checks loaded it, for the first step to use instead of loading it again (runRecipe takes
+   * it, and drops it when the first step does not read the model here).
+   */
+  sourceModel?: LoadedModel;
 }
 
 /** The number a step goes by everywhere (progress, summary, file names, messages, JSON `step`): from 1. */
@@ -74,12 +78,12 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
     ...(signal ? { signal } : {}),
   };
 
-  // The source. Its hash needs the parsed model (external data files count), which the inputs check reuses.
-  const source: { proto?: ModelProto } = {};
+  // The source. Its hash needs the parsed model (external data files count), which the inputs check reuses, and
+  // the first step after it.
+  const source: { loaded?: LoadedModel } = {};
   const hashModel = async (file: string) => {
-    const loaded = await loadModel(file);
-    source.proto = loaded.proto;
-    return sha256Model(file, loaded.proto, signal);
+    source.loaded = await loadModel(file);
+    return sha256Model(file, source.loaded.proto, signal);
   };
   const found = options.model
     ? await findRecordedFile(
@@ -103,7 +107,7 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
   // The recipe's input spec names the source's inputs and dims, as --shape / --dim / --value must.
   const { shapes, dims, values } = recipe.inputs;
   if (shapes || dims || values) {
-    const { namedDims } = resolveInputSpecs(source.proto!, {
+    const { namedDims } = resolveInputSpecs(source.loaded!.proto, {
       ...(shapes ? { shapes } : {}),
       ...(dims ? { dims } : {}),
       ...(values ? { values } : {}),
@@ -138,7 +142,13 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
 
   const outputs = plannedOutputs(options, found.path);
   await makeOutputFolder(options.outDir, '--out');
-  return { source: found.path, sourceSha256: found.sha256, outputs, datasets };
+  return {
+    source: found.path,
+    sourceSha256: found.sha256,
+    outputs,
+    datasets,
+    ...(source.loaded ? { sourceModel: source.loaded } : {}),
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import { StudioError } from '../errors.js';
 import { type EvalReport, evaluateModel } from '../evaluate/evaluate-model.js';
 import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
-import { loadModel } from '../onnx/load-model.js';
+import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { refuseOverwritingInput } from '../onnx/output-guard.js';
 import { saveModel } from '../onnx/save-model.js';
 import { type PruneReport, pruneModel } from '../prune/prune-model.js';
@@ -46,9 +46,17 @@ export interface RunRecipeResult {
   notes: string[];
 }
 
-/** Copies a model (and rewrites its external data beside the copy) atomically under a new name. */
-async function exportModel(model: string, target: string, signal?: AbortSignal): Promise<number> {
-  const loaded = await loadModel(model);
+/**
+ * Copies a model (and rewrites its external data beside the copy) atomically under a new name. `preloaded` is
+ * the model as the caller already loaded it (the run's source, after its checks).
+ */
+async function exportModel(
+  model: string,
+  target: string,
+  signal?: AbortSignal,
+  preloaded?: LoadedModel,
+): Promise<number> {
+  const loaded = preloaded ?? (await loadModel(model));
   refuseOverwritingInput(loaded, target);
   if (loaded.externalDataBytes === 0) {
     const temp = tempPathFor(target);
@@ -81,6 +89,10 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
   };
   const plan = await planRecipe({ ...options, warn });
   const source = plan.source;
+  // The source as the checks loaded it: the first step uses it instead of loading it again (a transform changes
+  // it, so no later step can). Not kept past that step, nor through a first bench or eval, which do not use it.
+  let checkedSource = plan.sourceModel;
+  delete plan.sourceModel;
   // The first transform records the source's hash; it was just computed, so it is handed on, not redone.
   const sourceHash = (input: string) => (input === source ? { sourceSha256: plan.sourceSha256 } : {});
   const shapes = {
@@ -94,6 +106,12 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
     if (signal?.aborted) throw new StudioError('CANCELLED', 'The recipe run was cancelled.');
     options.onStepStart?.(index, step);
     const started = performance.now();
+    const preloaded =
+      index === 0 && (step.kind === 'quantize' || step.kind === 'prune' || step.kind === 'export')
+        ? checkedSource
+        : undefined;
+    checkedSource = undefined;
+    const loaded = preloaded ? { loaded: preloaded } : {};
     const progress = (done: number, total: number | undefined) =>
       options.onProgress?.(total ? Math.min(1, done / total) : 0);
     let result: StepResult;
@@ -105,7 +123,10 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
           let calibration;
           const data = plan.datasets[index];
           if (data) {
-            const { inputs, notes: dimNotes } = resolveInputSpecs((await loadModel(current)).proto, shapes);
+            const { inputs, notes: dimNotes } = resolveInputSpecs(
+              (preloaded ?? (await loadModel(current))).proto,
+              shapes,
+            );
             calibration = await openDataset(data.spec, inputs, { baseDir: data.baseDir });
             // Real data brings its own shapes: the dims nothing set matter to synthetic samples only, and then
             // they go into the report's notes with the data's own (as `quantize --calib-data synthetic` does).
@@ -120,6 +141,7 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
             options: step.options,
             inputs: recipe.inputs,
             ...sourceHash(current),
+            ...loaded,
             force: true,
             onProgress: (p) => progress(p.done, p.total),
             ...(calibration ? { calibration } : {}),
@@ -134,6 +156,7 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
             common: step.common,
             options: step.options,
             ...sourceHash(current),
+            ...loaded,
             force: true,
             onProgress: (p) => progress(p.done, p.total),
             ...(signal ? { signal } : {}),
@@ -170,7 +193,7 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
       }
       case 'export': {
         const output = plan.outputs[index]!; // not the source: checked before the first step
-        result = { kind: 'export', output, bytes: await exportModel(current, output, signal) };
+        result = { kind: 'export', output, bytes: await exportModel(current, output, signal, preloaded) };
         break;
       }
     }

@@ -32,6 +32,11 @@ export interface TransformRequest {
   /** The input's content hash when the caller has just computed it (`run` checks its source first). */
   sourceSha256?: string;
   /**
+   * The input as the caller has just loaded it (`run` loads its source to check it first), used instead of
+   * loading it again. The transform changes it: the caller must not use it afterwards.
+   */
+  loaded?: LoadedModel;
+  /**
    * Stream external weights when the method can (default true). False reads them all into memory first:
    * the in-memory path, which tests and benchmarks compare the streaming one against.
    */
@@ -71,7 +76,12 @@ export async function transformModel<O>(
   }
   const cancelled = () => new StudioError('CANCELLED', `${verb} was cancelled.`);
   if (request.signal?.aborted) throw cancelled();
-  const loaded = await loadModel(request.input);
+  if (request.loaded && request.loaded.path !== path.resolve(request.input))
+    throw new StudioError(
+      'INTERNAL',
+      `The model handed over is ${request.loaded.path}, not ${request.input}.`,
+    );
+  const loaded = request.loaded ?? (await loadModel(request.input));
   const notes: string[] = [];
   const recorded = readRecordedRecipe(loaded.proto);
   if (recorded.kind === 'unreadable') {

@@ -6,6 +6,7 @@
  * on Cancel the finished trials and the best variant so far are kept.
  */
 import { randomUUID } from 'node:crypto';
+import type { ProviderStatus } from '../../../shared/bench.js';
 import { datasetLacksLabels } from '../../../shared/dataset-spec.js';
 import type { TuneJobSpec } from '../../../shared/ipc-contract.js';
 import type { TuneJobResult } from '../../../shared/job-results.js';
@@ -33,6 +34,24 @@ function recordOf(ws: Workspace, id: string): TuneRecord {
 export interface TuneJobDeps {
   store: WorkspaceStore;
   jobs?: TuneJobs;
+  /**
+   * The execution providers where benchmarks run (probed in the engine process), to refuse an unavailable one
+   * before the search; without it the trials' failures say so.
+   */
+  providers?: (signal: AbortSignal) => Promise<ProviderStatus[]>;
+}
+
+/** The app's words for a provider the run cannot use: what to do is in the app, not on a command line. */
+function unavailableInApp(status: ProviderStatus): StudioError {
+  const reason = status.reason?.trim() ?? 'unknown reason';
+  return new StudioError(
+    'BAD_REQUEST',
+    `The ${status.name} execution provider is not available here: ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` +
+      `${status.hint ? ` ${status.hint}` : ''} Auto-optimize measures every trial's latency on it, so no trial could ` +
+      `run: start it again on cpu (the default, always available) or on a provider that Compare's "Execution ` +
+      `provider" list offers.`,
+    status.reason === undefined ? undefined : { detail: status.reason },
+  );
 }
 
 export async function runTuneJob(
@@ -50,6 +69,12 @@ export async function runTuneJob(
   const options = parsed.data;
   const budget = budgetOf(options);
   if (!budget.ok) throw new StudioError('BAD_REQUEST', budget.message);
+  // Refused before the run is recorded and before its search, as `onnx-studio tune --ep` is: every trial's
+  // benchmark would fail alike, and the run would end as a budget miss after calibrating each candidate.
+  if (options.ep !== 'cpu' && deps.providers) {
+    const status = (await deps.providers(ctx.signal)).find((p) => p.name === options.ep);
+    if (status && !status.available) throw unavailableInApp(status);
+  }
   const ws = await deps.store.get(spec.modelPath);
   const datasets = ws.experiment?.datasets ?? {};
   // The experiment's datasets were checked when they were set (studio:experiment.set).

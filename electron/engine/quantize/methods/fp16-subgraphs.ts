@@ -1,4 +1,10 @@
-import type { GraphProto, NodeProto, TensorProto, ValueInfoProto } from 'onnx-buf';
+import {
+  type GraphProto,
+  type NodeProto,
+  type TensorProto,
+  TensorProto_DataType,
+  type ValueInfoProto,
+} from 'onnx-buf';
 import type { z } from 'zod';
 import type { fp16OptionsSchema } from '../../../../shared/options/quantize-options.js';
 import { inferElementTypes } from '../../onnx/element-types.js';
@@ -149,6 +155,21 @@ function bodyScope(parent: Fp16Scope, holder: NodeProto, key: string, body: Grap
     place: `${parent.place === '' ? '' : `${parent.place}/`}${owner}/${key}`,
     shapeDerived: new Set(parent.shapeDerived),
   };
+}
+
+/**
+ * Whether a holder's bodies, at any depth, read or write a float32 value: what keeping the holder in float32
+ * keeps from float16 even where its own inputs and outputs hold no float (an If on ints whose branch casts to
+ * float and computes there).
+ */
+export function bodiesTouchFloat(scope: Fp16Scope, holder: NodeProto): boolean {
+  return bodiesOf(holder).some(({ key, graph }) => {
+    const body = bodyScope(scope, holder, key, graph);
+    const isFloat = (name: string) => name !== '' && body.types.get(name) === TensorProto_DataType.FLOAT;
+    return graph.node.some(
+      (node) => node.input.some(isFloat) || node.output.some(isFloat) || bodiesTouchFloat(body, node),
+    );
+  });
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   buildIfModel,
   buildMlp,
   buildSparseInitializerModel,
+  makeGraph,
   makeModel,
   randomFloats,
 } from '../../testing/model-fixtures.js';
@@ -369,6 +370,65 @@ describe('fp16 on the fixtures', () => {
         { ...feed, cond: new ort.Tensor('bool', [cond ? 1 : 0], []) },
         { minCosine: 0.999 },
       );
+  });
+
+  it('an If kept float32 by a block list is skipped when only its branches compute in float', async () => {
+    // The If reads a bool and an int64 and gives int64: its own interface holds no float, its then-branch does.
+    const thenBranch = makeGraph('then_branch', {
+      inputs: [],
+      outputs: [makeValueInfo('then.out', DT.INT64, [4])],
+      initializers: [makeFloatTensor('then.scale', [4], Float32Array.of(0.5, 1.5, 2, 3))],
+      nodes: [
+        makeNode('Cast', ['n'], ['then.f'], { name: 'then_to_float', attributes: { to: { int: DT.FLOAT } } }),
+        makeNode('Mul', ['then.f', 'then.scale'], ['then.m'], { name: 'then_scale' }),
+        makeNode('Cast', ['then.m'], ['then.out'], {
+          name: 'then_to_int',
+          attributes: { to: { int: DT.INT64 } },
+        }),
+      ],
+    });
+    const elseBranch = makeGraph('else_branch', {
+      inputs: [],
+      outputs: [makeValueInfo('else.out', DT.INT64, [4])],
+      nodes: [makeNode('Identity', ['n'], ['else.out'], { name: 'else_id' })],
+    });
+    const model = makeModel(
+      makeGraph('int_if', {
+        inputs: [makeValueInfo('n', DT.INT64, [4]), makeValueInfo('cond', DT.BOOL, [])],
+        outputs: [makeValueInfo('y', DT.INT64, [4])],
+        nodes: [
+          makeNode('If', ['cond'], ['y'], {
+            name: 'int_branch',
+            attributes: { then_branch: { graph: thenBranch }, else_branch: { graph: elseBranch } },
+          }),
+        ],
+      }),
+    );
+    // Unblocked, the then-branch's Mul computes in float16: there is float work in the If.
+    expect((await quantizeInMemory(method, model)).quantizedNodes).toBeGreaterThan(0);
+    const r = await quantizeInMemory(method, model, {}, { blockOpTypes: ['If'] });
+    expect(r.skippedNodes).toEqual([
+      {
+        name: 'int_branch',
+        opType: 'If',
+        reason: 'in the block list (blockOpTypes); kept in float32 with its subgraphs',
+      },
+    ]);
+    expect(r.notes.join('\n')).toMatch(/1 nodes with subgraphs \(If\/Loop\/Scan\) were kept in float32/);
+    // A holder whose bodies hold no float at all is not listed: nothing of it would have changed.
+    const intOnly = makeModel(
+      makeGraph('int_only_if', {
+        inputs: [makeValueInfo('n', DT.INT64, [4]), makeValueInfo('cond', DT.BOOL, [])],
+        outputs: [makeValueInfo('y', DT.INT64, [4])],
+        nodes: [
+          makeNode('If', ['cond'], ['y'], {
+            name: 'int_branch',
+            attributes: { then_branch: { graph: elseBranch }, else_branch: { graph: elseBranch } },
+          }),
+        ],
+      }),
+    );
+    expect((await quantizeInMemory(method, intOnly, {}, { blockOpTypes: ['If'] })).skippedNodes).toEqual([]);
   });
 
   it('reports progress and stops on cancellation', async () => {

@@ -42,6 +42,7 @@ import {
   type Use,
   addTo,
   bodiesNote,
+  bodiesTouchFloat,
   convertBodies,
   countNodes,
   keptHolderReason,
@@ -336,7 +337,8 @@ async function decideNodes(
       // Its bodies are converted whatever its own inputs are: a body may compute in float on int inputs.
       const reason = keptHolderReason(node, run);
       if (!reason) holders.push(node);
-      else if (touchesFloat) {
+      // Kept whole: listed where it or its bodies compute in float (a body may on int inputs, as above).
+      else if (touchesFloat || bodiesTouchFloat(scope, node)) {
         skip(run, scope, node, reason);
         run.counts.keptHolders += 1;
       }
