@@ -4,13 +4,17 @@
  *
  *   node out/electron/scripts/bench-io.js [--runs N] [--only NAME[,NAME...]] [--dir FOLDER] [--keep]
  *
- * Two measures per side and model:
+ * Three measures per side and model:
  * - repeated: one fresh process per side does 1 warm-up round trip, then N timed ones (median);
  * - first: N fresh processes per side each time their first round trip only (median), which is what one
  *   CLI command does. It includes what a first use costs: compiling our decoder, growing the heap, and
  *   touching fresh memory. In the repeated measure Python frees each model at once (reference counting)
  *   and malloc hands the same memory to the next load; our previous model waits for a garbage collection,
- *   so each load reads into fresh pages. The minor page faults per round trip show the difference.
+ *   so each load reads into fresh pages. The minor page faults per round trip show the difference;
+ * - read all: as repeated, with every node's op type, inputs, outputs and attributes and every initializer's
+ *   name, dims and data type read between load and save (counted in load). loadModel decodes a graph's node
+ *   and initializer lists only when they are first read (lazy-graph.ts): this measure counts that decoding,
+ *   which every command reading the graph pays, and Python's access to the same fields.
  *
  * --keep leaves the built models in the work folder (for profiling: `node --cpu-prof bench-io.js --measure
  * MODEL OUT 1` times our side alone).
@@ -25,7 +29,7 @@
  * and writes the bytes back: what a round trip could cost if the engine decoded messages only when read.
  *
  * Internal: `bench-io.js --measure IN OUT RUNS [WARMUPS]` times our side and prints JSON (used by the parent);
- * `--measure-floor` the same for the floor.
+ * `--measure-floor` the same for the floor, `--measure-read-all` for our read-all round trip.
  */
 // First, as in every engine process: our side is timed under the young-generation policy the CLI runs with.
 import '../engine/host/young-generation.js';
@@ -200,6 +204,30 @@ async function ourRoundTrip(input: string, output: string): Promise<{ load: numb
   return { load: (t1 - t0) / 1000, save: (performance.now() - t1) / 1000 };
 }
 
+/**
+ * Reads what a command reading the graph reads: every node's op type, inputs, outputs and attributes, every
+ * initializer's name, dims and data type (the same fields as READ_ALL_PYTHON). Lists decoded only when read
+ * (lazy-graph.ts) are decoded here, so the "read all" measure counts that cost.
+ */
+function readAll(model: ModelProto): number {
+  let n = 0;
+  const graph = model.graph!;
+  for (const node of graph.node)
+    n += node.opType.length + node.input.length + node.output.length + node.attribute.length;
+  for (const t of graph.initializer) n += t.name.length + t.dims.length + t.dataType;
+  return n;
+}
+
+/** loadModel, readAll, saveModel; load counts the reading. */
+async function ourReadAllRoundTrip(input: string, output: string): Promise<{ load: number; save: number }> {
+  const t0 = performance.now();
+  const loaded = await loadModel(input);
+  if (readAll(loaded.proto) < 0) throw new Error('unreachable');
+  const t1 = performance.now();
+  await saveModel(loaded.proto, output, { sourceDir: loaded.dir, force: true });
+  return { load: (t1 - t0) / 1000, save: (performance.now() - t1) / 1000 };
+}
+
 /** Child mode: times `roundTrip` in a fresh process and prints Timings as JSON. */
 async function measureOurs(
   roundTrip: typeof ourRoundTrip,
@@ -230,6 +258,16 @@ const PYTHON_MEASURE = `
 import json, os, resource, sys, time
 import onnx
 src, dst, runs, warm_ups = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+read_all = len(sys.argv) > 5 and sys.argv[5] == "read-all"
+
+def touch(m):
+    # The fields ourReadAllRoundTrip reads (readAll in bench-io.ts).
+    n = 0
+    for nd in m.graph.node:
+        n += len(nd.op_type) + len(nd.input) + len(nd.output) + len(nd.attribute)
+    for t in m.graph.initializer:
+        n += len(t.name) + len(t.dims) + t.data_type
+    return n
 
 def status_bytes(field):
     # This process's own figures: ru_maxrss starts from the parent's peak after a spawn.
@@ -253,6 +291,8 @@ for i in range(warm_ups + runs):
     faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     t0 = time.perf_counter()
     m = onnx.load(src)
+    if read_all:
+        touch(m)
     t1 = time.perf_counter()
     with open(dst, "wb") as f:
         f.write(m.SerializeToString())
@@ -393,9 +433,14 @@ function parseArgs(argv: string[]) {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--measure' || argv[0] === '--measure-floor') {
+  if (argv[0] === '--measure' || argv[0] === '--measure-floor' || argv[0] === '--measure-read-all') {
     const [mode, input, output, runs, warmUps] = argv;
-    const roundTrip = mode === '--measure' ? ourRoundTrip : floorRoundTrip;
+    const roundTrip =
+      mode === '--measure'
+        ? ourRoundTrip
+        : mode === '--measure-read-all'
+          ? ourReadAllRoundTrip
+          : floorRoundTrip;
     await measureOurs(roundTrip, input!, output!, Number(runs), Number(warmUps ?? 1));
     return;
   }
@@ -419,7 +464,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `repeated: median of ${runs} round trips after 1 warm-up in one fresh process per side. first: median ` +
-      `of the first round trip of ${runs} fresh processes per side. Both sides fsync their output.\n`,
+      `of the first round trip of ${runs} fresh processes per side. read all: as repeated, reading every ` +
+      `node's op type, inputs, outputs and attributes and every initializer's name, dims and data type ` +
+      `between load and save (counted in load). Both sides fsync their output.\n`,
   );
 
   const work = fs.mkdtempSync(path.join(dir ?? os.tmpdir(), 'onnx-bench-io-'));
@@ -470,20 +517,39 @@ async function main(): Promise<void> {
         args: (n, warmUps) => ['-c', PYTHON_MEASURE, source, pyOut, String(n), String(warmUps)],
         what: 'the Python round trip',
       };
+      // "read all": load, read every node's and initializer's main fields, save (repeated protocol).
+      const ourReadAll: Side = {
+        exe: process.execPath,
+        args: (n, warmUps) => [self, '--measure-read-all', source, oursOut, String(n), String(warmUps)],
+        what: 'our read-all round trip',
+      };
+      const pyReadAll: Side | undefined = python && {
+        exe: python.exe,
+        args: (n, warmUps) => ['-c', PYTHON_MEASURE, source, pyOut, String(n), String(warmUps), 'read-all'],
+        what: 'the Python read-all round trip',
+      };
       t0 = performance.now();
-      const ours = { repeated: repeated(ourSide, runs), first: firstRoundTrips(ourSide, runs) };
+      const ours = {
+        repeated: repeated(ourSide, runs),
+        first: firstRoundTrips(ourSide, runs),
+        'read all': repeated(ourReadAll, runs),
+      };
       process.stdout.write(`${sec((performance.now() - t0) / 1000)}; `);
       const floor = { repeated: repeated(floorSide, runs), first: firstRoundTrips(floorSide, runs) };
       let py: typeof ours | undefined;
       if (pySide) {
         process.stdout.write('python... ');
         t0 = performance.now();
-        py = { repeated: repeated(pySide, runs), first: firstRoundTrips(pySide, runs) };
+        py = {
+          repeated: repeated(pySide, runs),
+          first: firstRoundTrips(pySide, runs),
+          'read all': repeated(pyReadAll!, runs),
+        };
         process.stdout.write(`${sec((performance.now() - t0) / 1000)}`);
       }
       process.stdout.write('\n');
 
-      for (const measure of ['repeated', 'first'] as const) {
+      for (const measure of ['repeated', 'first', 'read all'] as const) {
         const o = ours[measure];
         const p = py?.[measure];
         rows.push([
@@ -502,6 +568,7 @@ async function main(): Promise<void> {
           mb(o.peakRssDeltaBytes),
           p ? mb(p.peakRssDeltaBytes) : 'n/a',
         ]);
+        if (measure === 'read all') continue; // the floor reads nothing
         const f = median(floor[measure].total);
         floorRows.push([
           spec.name,
