@@ -6,6 +6,7 @@ import { _electron as electron, expect, test } from '@playwright/test';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { API_CHANNELS } from './support/studio-api-channels.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 
@@ -65,36 +66,7 @@ test('the app opens its window on the app:// renderer with only window.studio ex
     }));
     expect(exposed).toEqual({
       // Exactly the contract's StudioApi (shared/ipc-contract.ts), nothing generic like `invoke` or `send`.
-      studio: [
-        'addBenchRecord',
-        'appInfo',
-        'buildReport',
-        'cancelJob',
-        'clearRecent',
-        'getPathForFile',
-        'getWorkspace',
-        'inspectModel',
-        'listFolder',
-        'listJobs',
-        'listMethods',
-        'listProviders',
-        'listRecent',
-        'listWorkspaces',
-        'modelDiff',
-        'modelGraph',
-        'onJobEvent',
-        'onMenuCommand',
-        'onModelOpenRequest',
-        'onRecentChanged',
-        'onWorkspaceChanged',
-        'openModelDialog',
-        'openPathDialog',
-        'removeVariant',
-        'renameVariant',
-        'savePathDialog',
-        'saveReport',
-        'startJob',
-      ],
+      studio: Object.keys(API_CHANNELS).sort(),
       require: 'undefined',
       process: 'undefined',
     });

@@ -38,47 +38,10 @@ import {
 } from './support/electron-stand-in.js';
 import { writeEmptySweep } from '../electron/engine/testing/sweep-fixture.js';
 import { DIGITS_DIR, REPO_ROOT } from './support/static-renderer.js';
+import { API_CHANNELS } from './support/studio-api-channels.js';
 
 type IpcModule = typeof import('../electron/main/ipc.js');
 type BackendModule = typeof import('../electron/engine/jobs/studio-backend.js');
-
-/** Every member of `window.studio` and the channel it uses (`null`: answered in the preload). */
-const API_CHANNELS = {
-  inspectModel: IPC_CHANNELS.modelInspect,
-  modelGraph: IPC_CHANNELS.modelGraph,
-  modelDiff: IPC_CHANNELS.modelDiff,
-  openModelDialog: IPC_CHANNELS.modelOpenDialog,
-  openPathDialog: IPC_CHANNELS.dialogOpenPath,
-  savePathDialog: IPC_CHANNELS.dialogSavePath,
-  listFolder: IPC_CHANNELS.fsList,
-  startJob: IPC_CHANNELS.jobStart,
-  cancelJob: IPC_CHANNELS.jobCancel,
-  listJobs: IPC_CHANNELS.jobList,
-  startPipeline: IPC_CHANNELS.pipelineStart,
-  rerunPipeline: IPC_CHANNELS.pipelineRerun,
-  getWorkspace: IPC_CHANNELS.workspaceGet,
-  listWorkspaces: IPC_CHANNELS.workspaceList,
-  renameVariant: IPC_CHANNELS.workspaceRenameVariant,
-  removeVariant: IPC_CHANNELS.workspaceRemoveVariant,
-  addBenchRecord: IPC_CHANNELS.workspaceAddBenchRecord,
-  setExperiment: IPC_CHANNELS.experimentSet,
-  checkDataset: IPC_CHANNELS.datasetCheck,
-  cancelDatasetCheck: IPC_CHANNELS.datasetCheckCancel,
-  collectSweep: IPC_CHANNELS.sweepCollect,
-  buildReport: IPC_CHANNELS.reportBuild,
-  saveReport: IPC_CHANNELS.reportSave,
-  listMethods: IPC_CHANNELS.methodsList,
-  listProviders: IPC_CHANNELS.engineProviders,
-  listRecent: IPC_CHANNELS.recentList,
-  clearRecent: IPC_CHANNELS.recentClear,
-  appInfo: IPC_CHANNELS.appInfo,
-  getPathForFile: null,
-  onJobEvent: IPC_CHANNELS.jobEvent,
-  onMenuCommand: IPC_CHANNELS.menuCommand,
-  onModelOpenRequest: IPC_CHANNELS.modelOpenRequest,
-  onWorkspaceChanged: IPC_CHANNELS.workspaceChanged,
-  onRecentChanged: IPC_CHANNELS.recentChanged,
-} as const satisfies Record<keyof StudioApi, string | null>;
 
 type ApiMethod = {
   [K in keyof typeof API_CHANNELS]: (typeof API_CHANNELS)[K] extends IpcMethodChannel ? K : never;
@@ -440,6 +403,7 @@ test('events from main reach listeners registered through window.studio until th
       api.onWorkspaceChanged((...args: unknown[]) => w.got.push(['workspace', ...args])),
       api.onMenuCommand((...args: unknown[]) => w.got.push(['menu', ...args])),
       api.onModelOpenRequest((...args: unknown[]) => w.got.push(['open', ...args])),
+      api.onDatasetCheckProgress((...args: unknown[]) => w.got.push(['check', ...args])),
     ];
   });
   const got = () => page.evaluate(() => (window as unknown as { got: unknown[][] }).got);
@@ -468,12 +432,28 @@ test('events from main reach listeners registered through window.studio until th
       },
     ],
   });
+  // A data check sent with an id through window.studio: its progress comes back to the page.
+  await studio(page, 'checkDataset', {
+    modelPath: model,
+    role: 'evaluation',
+    data: {
+      spec: {
+        kind: 'npy',
+        path: join(DIGITS_DIR, 'test-inputs.npy'),
+        labels: join(DIGITS_DIR, 'test-labels.npy'),
+      },
+    },
+    checkId: 'bridge-check',
+  });
   ipc.sendMenuCommand(windowOf(page), 'open-sample');
   ipc.sendOpenModel(windowOf(page), model);
   await expect.poll(async () => (await got()).at(-1)).toEqual(['open', { path: model }]);
   const received = await got();
   const of = (kind: string) => received.filter((entry) => entry[0] === kind).map((entry) => entry.slice(1));
   expect(of('recent')).toEqual([[[model]]]);
+  const checks = of('check');
+  expect(checks[0]).toEqual([{ checkId: 'bridge-check', done: 0, total: 360, role: 'evaluation' }]);
+  expect(checks.at(-1)).toEqual([{ checkId: 'bridge-check', done: 360, total: 360, role: 'evaluation' }]);
   // The store reports each change of the workspace (the bench record; more writes may report more).
   expect(of('workspace').length).toBeGreaterThan(0);
   for (const change of of('workspace'))
@@ -493,11 +473,14 @@ test('events from main reach listeners registered through window.studio until th
       off();
       off();
     }
-    return ['studio:recent.changed', 'studio:workspace.changed', 'studio:menu.command'].map((c) =>
-      w[key]!.listenerCount(c),
-    );
+    return [
+      'studio:recent.changed',
+      'studio:workspace.changed',
+      'studio:menu.command',
+      'studio:dataset.checkProgress',
+    ].map((c) => w[key]!.listenerCount(c));
   }, STAND_IN);
-  expect(counts).toEqual([0, 0, 0]);
+  expect(counts).toEqual([0, 0, 0, 0]);
   await studio(page, 'clearRecent');
   ipc.sendMenuCommand(windowOf(page), 'export-report');
   await studio(page, 'listRecent'); // a round trip, so anything sent before it has arrived

@@ -71,4 +71,9 @@ export const IPC_CHANNELS = {
   workspaceChanged: 'studio:workspace.changed',
   /** Event, backend → renderer: the recent-models list changed. */
   recentChanged: 'studio:recent.changed',
+  /**
+   * Event, backend → renderer: how far a data check sent with a `checkId` is (samples read of samples to read),
+   * throttled to about 10 a second per check; also for the checks of a `pipeline.start` that carried one.
+   */
+  datasetCheckProgress: 'studio:dataset.checkProgress',
 } as const;

@@ -303,6 +303,21 @@ export const cancelDatasetCheckRequestSchema = z.strictObject({
   checkId: z.string().min(1).max(200),
 });
 
+/**
+ * The payload of the `studio:dataset.checkProgress` event: how far the check named `checkId` is. The backend
+ * builds it from what the task process reports and sends only payloads this schema accepts.
+ */
+export const datasetCheckProgressSchema = z.strictObject({
+  /** The `checkId` of the `studio:dataset.check` (or `studio:pipeline.start`) request. */
+  checkId: z.string().min(1).max(200),
+  /** Samples read so far. */
+  done: z.number().int().min(0),
+  /** Samples the check reads (at most MAX_CHECKED_SAMPLES); 0 while not known. */
+  total: z.number().int().min(0),
+  /** Which data: a pipeline's check reads its calibration data, then its evaluation data, under one id. */
+  role: z.enum(['calibration', 'evaluation']).optional(),
+});
+
 export const exportJobSpecSchema = z.strictObject({
   kind: z.literal('export'),
   modelPath: absolutePathSchema,
@@ -364,6 +379,12 @@ export const pipelineRequestSchema = z.strictObject({
   evaluate: z.strictObject({ data: dataRefSchema }).optional(),
   /** Shown in the pipeline list (default: from the recipe). */
   title: z.string().min(1).max(200).optional(),
+  /**
+   * An id for the data check that runs before any step (as `studio:dataset.check`'s `checkId`): its progress
+   * arrives as `studio:dataset.checkProgress` events, and `studio:dataset.cancelCheck` stops it (the answer is
+   * then a CANCELLED error and no pipeline is started). Not kept in the pipeline's record.
+   */
+  checkId: z.string().min(1).max(200).optional(),
 });
 
 export const pipelineRerunRequestSchema = z.strictObject({
@@ -465,6 +486,7 @@ export type ReportSaveRequest = z.infer<typeof reportSaveRequestSchema>;
 export type ExperimentSetRequest = z.infer<typeof experimentSetRequestSchema>;
 export type DatasetCheckRequest = z.infer<typeof datasetCheckRequestSchema>;
 export type CancelDatasetCheckRequest = z.infer<typeof cancelDatasetCheckRequestSchema>;
+export type DatasetCheckProgress = z.infer<typeof datasetCheckProgressSchema>;
 export type SweepCollectRequest = z.infer<typeof sweepCollectRequestSchema>;
 export type EmptyRequest = Record<string, never>;
 
@@ -774,6 +796,7 @@ export interface IpcEvents {
   [IPC_CHANNELS.modelOpenRequest]: { path: string };
   [IPC_CHANNELS.workspaceChanged]: { modelPath: string; key: string };
   [IPC_CHANNELS.recentChanged]: string[];
+  [IPC_CHANNELS.datasetCheckProgress]: DatasetCheckProgress;
 }
 
 export type IpcEventChannel = keyof IpcEvents;
@@ -825,7 +848,10 @@ export interface StudioApi {
   removeVariant(request: RemoveVariantRequest): Promise<Result<{ removed: boolean }>>;
   addBenchRecord(request: AddBenchRecordRequest): Promise<Result<BenchRecord>>;
   setExperiment(request: ExperimentSetRequest): Promise<Result<Workspace>>;
-  /** Check data against a model; give it a `checkId` to be able to cancel it. */
+  /**
+   * Check data against a model; give it a `checkId` to be able to cancel it and to hear its progress
+   * (`onDatasetCheckProgress`).
+   */
   checkDataset(request: DatasetCheckRequest): Promise<Result<DatasetCheckReport>>;
   /** Stop the running check whose request carried `checkId`; it answers a CANCELLED error. */
   cancelDatasetCheck(checkId: string): Promise<Result<{ cancelled: boolean }>>;
@@ -849,4 +875,6 @@ export interface StudioApi {
   onModelOpenRequest(listener: (request: { path: string }) => void): Unsubscribe;
   onWorkspaceChanged(listener: (change: { modelPath: string; key: string }) => void): Unsubscribe;
   onRecentChanged(listener: (recent: string[]) => void): Unsubscribe;
+  /** Progress of the data checks sent with a `checkId` (every check's: filter by `checkId`). */
+  onDatasetCheckProgress(listener: (progress: DatasetCheckProgress) => void): Unsubscribe;
 }

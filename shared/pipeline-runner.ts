@@ -5,7 +5,7 @@
  * decisions in both (which steps run, what is skipped and why, what an interruption means).
  */
 import type { StudioErrorInfo } from './errors.js';
-import type { JobSpec, PipelineRequest } from './ipc-contract.js';
+import type { DatasetCheckReport, DatasetCheckRequest, JobSpec, PipelineRequest } from './ipc-contract.js';
 import { pipelineRequestSchema } from './ipc-contract.js';
 import { type DatasetSpecInput, datasetLacksLabels } from './dataset-spec.js';
 import type { PipelineRecord, PipelineStepKind, PipelineStepRecord, Workspace } from './workspace.js';
@@ -42,6 +42,26 @@ function stepTitles(request: PipelineRequest, sourceName?: string): { kind: Pipe
     steps.push({ kind: 'evaluate', title: `Evaluate ${what}` });
   }
   return steps;
+}
+
+/**
+ * The data check `studio:pipeline.start` runs before any step (one message, nothing half-run): the calibration
+ * data against the model the recipe starts from, then the evaluation data against the original, through the
+ * host's `check` (the backend's runs in a task process, under the request's `checkId`; the mock's is simulated).
+ * Throws the first problem; answers whether the evaluation data has labels (the spec of an .npz cannot say).
+ */
+export async function checkPipelineData(
+  request: PipelineRequest,
+  check: (request: DatasetCheckRequest) => Promise<DatasetCheckReport>,
+): Promise<{ evaluationUnlabelled?: boolean }> {
+  const modelPath = request.make.modelPath;
+  const source = request.make.source;
+  if (request.make.kind === 'quantize' && request.make.calibration) {
+    await check({ modelPath, role: 'calibration', data: request.make.calibration, ...(source ? { target: source } : {}) });
+  }
+  if (!request.evaluate) return {};
+  const report = await check({ modelPath, role: 'evaluation', data: request.evaluate.data });
+  return report.hasLabels ? {} : { evaluationUnlabelled: true };
 }
 
 function sameData(a: unknown, b: unknown): boolean {
@@ -109,9 +129,11 @@ export class PipelineRunner {
 
   /**
    * Records the pipeline and starts its first step; the returned record is its state at the start. `facts`: what
-   * the host's data check found (the mock host, which checks nothing, gives none).
+   * the host's data check found (`checkPipelineData`).
    */
-  async start(request: PipelineRequest, facts: { evaluationUnlabelled?: boolean } = {}): Promise<PipelineRecord> {
+  async start(sent: PipelineRequest, facts: { evaluationUnlabelled?: boolean } = {}): Promise<PipelineRecord> {
+    // The data check's id named one request's check; the record keeps what to run.
+    const { checkId: _checkId, ...request } = sent;
     const now = this.host.now();
     let record: PipelineRecord | undefined;
     await this.host.update(request.make.modelPath, (ws) => {

@@ -220,6 +220,28 @@ describe('registerIpcHandlers', () => {
       const started = await value(IPC_CHANNELS.jobStart, { kind: 'inspect', modelPath: model });
       await backend.jobs.whenDone(started.jobId);
       await value(IPC_CHANNELS.recentClear, {});
+      // A data check sent with an id: its progress reaches the windows as `studio:dataset.checkProgress`.
+      const digitsData = (file: string) => path.join(path.dirname(DIGITS), file);
+      await value(IPC_CHANNELS.datasetCheck, {
+        modelPath: model,
+        role: 'evaluation',
+        data: {
+          spec: { kind: 'npy', path: digitsData('test-inputs.npy'), labels: digitsData('test-labels.npy') },
+        },
+        checkId: 'events-check',
+      });
+      for (const window of [appWindow, second]) {
+        const progress = window.sent
+          .filter((m) => m.channel === IPC_CHANNELS.datasetCheckProgress)
+          .map((m) => m.payload);
+        expect(progress[0]).toEqual({ checkId: 'events-check', done: 0, total: 360, role: 'evaluation' });
+        expect(progress.at(-1)).toEqual({
+          checkId: 'events-check',
+          done: 360,
+          total: 360,
+          role: 'evaluation',
+        });
+      }
       for (const window of [appWindow, second]) {
         const jobEvents = window.sent
           .filter((m) => m.channel === IPC_CHANNELS.jobEvent)

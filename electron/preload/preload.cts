@@ -55,6 +55,7 @@ const channels: typeof IPC_CHANNELS = {
   modelOpenRequest: 'studio:model.openRequest',
   workspaceChanged: 'studio:workspace.changed',
   recentChanged: 'studio:recent.changed',
+  datasetCheckProgress: 'studio:dataset.checkProgress',
 };
 
 /** Main always answers with a `Result`; a rejection (e.g. no handler registered) becomes one too. */
@@ -121,6 +122,7 @@ const api: StudioApi = {
   onModelOpenRequest: (listener) => subscribe(channels.modelOpenRequest, listener),
   onWorkspaceChanged: (listener) => subscribe(channels.workspaceChanged, listener),
   onRecentChanged: (listener) => subscribe(channels.recentChanged, listener),
+  onDatasetCheckProgress: (listener) => subscribe(channels.datasetCheckProgress, listener),
 };
 
 contextBridge.exposeInMainWorld('studio', api);

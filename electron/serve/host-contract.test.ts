@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { JobSpec, TerminalJobEvent } from '../../shared/ipc-contract.js';
+import type { DatasetCheckProgress, JobSpec, TerminalJobEvent } from '../../shared/ipc-contract.js';
 import { QUANTIZE_METHOD_SPECS } from '../../shared/options/quantize-options.js';
 import type { Workspace } from '../../shared/workspace.js';
 import { createMockHost, MOCK_SAMPLE_PATH } from '../../renderer/src/host/mock-host.js';
@@ -181,6 +181,52 @@ for (const [name, make] of subjects) {
       expect(await s.host.cancelDatasetCheck('contract-check')).toEqual({ ok: true, value: { cancelled: false } });
       // The same id is free again once its check ended.
       expect(await s.host.checkDataset(request)).toMatchObject({ ok: true, value: { identity: { samples: 360 } } });
+    });
+
+    it('a data check with an id reports its progress under that id, from 0 to every sample read', async () => {
+      const sample = await s.host.appInfo();
+      if (!sample.ok || !sample.value.sample) throw new Error('no sample');
+      const events: DatasetCheckProgress[] = [];
+      const off = s.host.onDatasetCheckProgress((p) => events.push(p));
+      try {
+        const data = sample.value.sample.data;
+        expect(await s.host.checkDataset({ modelPath: s.modelPath, role: 'evaluation', data, checkId: 'counted' })).toMatchObject({ ok: true });
+        expect(events[0]).toEqual({ checkId: 'counted', done: 0, total: 360, role: 'evaluation' });
+        expect(events.at(-1)).toEqual({ checkId: 'counted', done: 360, total: 360, role: 'evaluation' });
+        // A check without an id reports to no one.
+        events.length = 0;
+        expect(await s.host.checkDataset({ modelPath: s.modelPath, role: 'evaluation', data })).toMatchObject({ ok: true });
+        expect(events).toEqual([]);
+      } finally {
+        off();
+      }
+    });
+
+    it('pipeline.start checks its data under its checkId: progress, and cancelCheck stops it before any step', async () => {
+      const sample = await s.host.appInfo();
+      if (!sample.ok || !sample.value.sample) throw new Error('no sample');
+      const before = await s.host.getWorkspace(s.modelPath);
+      if (!before.ok) throw new Error(before.error.message);
+      const make = { kind: 'quantize' as const, modelPath: s.modelPath, method: 'int8-dynamic', common: {}, options: {} };
+      const request = { make, evaluate: { data: sample.value.sample.data }, checkId: 'pipeline-check' };
+      const started = s.host.startPipeline(request);
+      expect(await s.host.cancelDatasetCheck('pipeline-check')).toEqual({ ok: true, value: { cancelled: true } });
+      expect(await started).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+      const after = await s.host.getWorkspace(s.modelPath);
+      if (!after.ok) throw new Error(after.error.message);
+      expect(after.value.pipelines?.length ?? 0).toBe(before.value.pipelines?.length ?? 0);
+
+      const events: DatasetCheckProgress[] = [];
+      const off = s.host.onDatasetCheckProgress((p) => events.push(p));
+      try {
+        const record = await s.host.startPipeline(request);
+        expect(record).toMatchObject({ ok: true });
+        expect(record.ok && record.value.request).not.toHaveProperty('checkId');
+        expect(events.at(-1)).toEqual({ checkId: 'pipeline-check', done: 360, total: 360, role: 'evaluation' });
+        if (record.ok) await workspaceWhen(s.host, s.modelPath, (ws) => ws.pipelines?.find((p) => p.id === record.value.id)?.status !== 'running');
+      } finally {
+        off();
+      }
     });
   });
 }

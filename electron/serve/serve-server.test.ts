@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { JobEvent, TerminalJobEvent } from '../../shared/ipc-contract.js';
 import type { QuantizeReportInfo } from '../../shared/job-reports.js';
@@ -9,6 +9,7 @@ import type { VariantJobResult } from '../../shared/job-results.js';
 import type { ModelSummary } from '../../shared/model-summary.js';
 import { workspaceFileUrlPath, type Workspace } from '../../shared/workspace.js';
 import { wsUrlFor, type WsServerMessage } from '../../shared/ws-protocol.js';
+import { encodeNpyArray } from '../engine/datasets/npy-format.js';
 import { StudioBackend } from '../engine/jobs/studio-backend.js';
 import { tinyDigits } from '../engine/testing/tiny-digits.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
@@ -298,6 +299,65 @@ describe('onnx-studio serve', () => {
       ).toBe(404);
     } finally {
       client.close();
+    }
+  });
+
+  it("sends a data check's progress to the page that asked, and cancels its checks when the page goes away", async () => {
+    const samples = 20_000;
+    const inputs = path.join(tmp.dir, 'many-inputs.npy');
+    fs.writeFileSync(inputs, encodeNpyArray(new Float32Array(samples * 64), 'float32', [samples, 1, 8, 8]));
+    const check = (checkId: string, file = inputs) => ({
+      modelPath: sample.modelPath,
+      role: 'calibration',
+      data: { spec: { kind: 'npy', path: file } },
+      checkId,
+    });
+    const a = await Client.connect(wsUrlFor(server.url));
+    const b = await Client.connect(wsUrlFor(server.url));
+    const progressOf = (client: Client) =>
+      client.messages.flatMap((m) =>
+        m.type === 'event' && m.channel === 'studio:dataset.checkProgress' ? [m.payload] : [],
+      );
+    const run = backend.tasks.run.bind(backend.tasks);
+    const handedOver: string[] = [];
+    const taskSpy = vi.spyOn(backend.tasks, 'run').mockImplementation((task, options) => {
+      const running = run(task, options);
+      if (task.kind === 'checkDataset') handedOver.push(task.data.kind === 'npy' ? task.data.path : '');
+      return running;
+    });
+    const cancelSpy = vi.spyOn(backend.checks, 'cancel');
+    try {
+      // A's check: its progress reaches A, not B.
+      expect(await a.request('studio:dataset.check', check('a-small', sample.inputsPath))).toMatchObject({
+        ok: true,
+      });
+      expect(progressOf(a).at(-1)).toEqual({
+        checkId: 'a-small',
+        done: 360,
+        total: 360,
+        role: 'calibration',
+      });
+      await b.request('studio:app.info', {}); // a round trip: anything sent to B before has arrived
+      expect(progressOf(b)).toEqual([]);
+
+      // A and B each start a long check; A's tab closes: A's check is cancelled in the engine, B's runs on.
+      handedOver.length = 0;
+      const bCheck = b.request('studio:dataset.check', check('b-big'));
+      void a.request('studio:dataset.check', check('a-big'));
+      await expect.poll(() => handedOver.length).toBe(2);
+      a.close();
+      await expect.poll(() => cancelSpy.mock.calls.map(([id]) => id)).toEqual(['a-big']);
+      expect(cancelSpy.mock.results[0]).toEqual({ type: 'return', value: true });
+      expect(await bCheck).toMatchObject({ ok: true, value: { identity: { samples } } });
+      // Over: nothing left to cancel when B goes.
+      b.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(cancelSpy).toHaveBeenCalledTimes(1);
+    } finally {
+      taskSpy.mockRestore();
+      cancelSpy.mockRestore();
+      a.close();
+      b.close();
     }
   });
 

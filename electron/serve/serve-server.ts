@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { StudioErrorInfo } from '../../shared/errors.js';
-import { isIpcMethodChannel, type StudioEvent } from '../../shared/ipc-contract.js';
+import { IPC_CHANNELS, isIpcMethodChannel, type StudioEvent } from '../../shared/ipc-contract.js';
 import { ORIGINAL_TARGET } from '../../shared/workspace.js';
 import {
   SERVE_PATHS,
@@ -62,6 +62,13 @@ const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(`${text}\n`);
+}
+
+/** The `checkId` of a request that runs a data check under one (`dataset.check`, `pipeline.start`). */
+function checkIdOf(channel: string, payload: unknown): string | undefined {
+  if (channel !== IPC_CHANNELS.datasetCheck && channel !== IPC_CHANNELS.pipelineStart) return undefined;
+  const checkId = (payload as { checkId?: unknown } | null)?.checkId;
+  return typeof checkId === 'string' && checkId !== '' ? checkId : undefined;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -278,6 +285,12 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
+  /**
+   * The data checks in flight (a `dataset.check` or `pipeline.start` sent with a `checkId`) by id, with the
+   * socket that asked: its progress goes to that page only, and a page that goes away (tab closed, network
+   * lost) does not leave the engine reading data for nobody: its checks are cancelled when its socket closes.
+   */
+  const checkOwners = new Map<string, WebSocket>();
 
   server.on('upgrade', (req, socket, head) => {
     const refuse = (status: number, text: string) => {
@@ -306,7 +319,14 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
 
   function onConnection(ws: WebSocket): void {
     sockets.add(ws);
-    ws.on('close', () => sockets.delete(ws));
+    ws.on('close', () => {
+      sockets.delete(ws);
+      for (const [checkId, owner] of checkOwners) {
+        if (owner !== ws) continue;
+        checkOwners.delete(checkId);
+        void backend.dispatch(IPC_CHANNELS.datasetCheckCancel, { checkId });
+      }
+    });
     ws.on('error', () => sockets.delete(ws));
     send(ws, { type: 'hello', protocol: WS_PROTOCOL_VERSION, version: options.version, host: 'serve' });
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -354,11 +374,24 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
       });
       return;
     }
-    const response = await backend.dispatch(channel, payload);
-    send(ws, { type: 'response', id, channel, response });
+    const checkId = checkIdOf(channel, payload);
+    // A second request under an id in flight is refused by the backend: the first keeps its owner.
+    const owns = checkId !== undefined && !checkOwners.has(checkId);
+    if (owns) checkOwners.set(checkId, ws);
+    try {
+      const response = await backend.dispatch(channel, payload);
+      send(ws, { type: 'response', id, channel, response });
+    } finally {
+      if (owns && checkOwners.get(checkId) === ws) checkOwners.delete(checkId);
+    }
   }
 
   const unsubscribe = backend.onEvent((event: StudioEvent) => {
+    if (event.channel === IPC_CHANNELS.datasetCheckProgress) {
+      const owner = checkOwners.get(event.payload.checkId);
+      if (owner) send(owner, { type: 'event', channel: event.channel, payload: event.payload });
+      return;
+    }
     if (sockets.size === 0) return;
     // Serialized once for every client.
     const text = JSON.stringify({ type: 'event', channel: event.channel, payload: event.payload });

@@ -12,7 +12,7 @@ export const commonPruneOptionsSchema = z
     sparsity: option(z.number().min(0).max(1), {
       description:
         'Fraction to remove, 0 to 1: of the weights (magnitude) or of the output channels (structured); 0 leaves the model numerically unchanged. ' +
-        'Start small (0.2 structured, 0.3 magnitude) and evaluate: without fine-tuning, accuracy falls as it grows.',
+        'Start small (0.1 structured, 0.3 magnitude) and evaluate: without fine-tuning, accuracy falls as it grows.',
       flag: 'sparsity',
       example: '0.2',
     }),

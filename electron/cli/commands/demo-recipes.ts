@@ -4,6 +4,7 @@
  */
 import type { JobSpec, SampleModelInfo } from '../../../shared/ipc-contract.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
+import { PRUNE_STARTING_VALUES } from '../../../shared/prune-starting-values.js';
 
 export interface DemoRecipe {
   name: string;
@@ -18,7 +19,7 @@ export interface SkippedRecipe {
 }
 
 /** The share of channels the demo's structured pruning removes: modest, so its trade-off is readable. */
-export const DEMO_PRUNE_RATIO = 0.1;
+export const DEMO_PRUNE_RATIO = PRUNE_STARTING_VALUES.structured.common.sparsity;
 
 /** Weight-bearing ops of each family: which kernels the model's time and bytes go to. */
 function families(summary: ModelSummary): { conv: number; matmul: number } {
@@ -75,11 +76,11 @@ export function demoRecipes(
         kind: 'prune',
         modelPath,
         method: 'structured',
-        common: { sparsity: DEMO_PRUNE_RATIO },
-        options: { roundTo: 8 },
+        common: { ...PRUNE_STARTING_VALUES.structured.common },
+        options: { ...PRUNE_STARTING_VALUES.structured.options },
       },
       why:
-        `removes the ${Math.round(DEMO_PRUNE_RATIO * 100)}% weakest output channels of each Conv (rounded to multiples of 8 for fast kernels): ` +
+        `removes the ${Math.round(DEMO_PRUNE_RATIO * 100)}% weakest output channels of each Conv (rounded to multiples of ${PRUNE_STARTING_VALUES.structured.options.roundTo} for fast kernels): ` +
         'a smaller and faster float model, at an accuracy cost that one-shot pruning without fine-tuning cannot avoid: compare it.',
     });
   }

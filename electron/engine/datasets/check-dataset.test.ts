@@ -72,14 +72,18 @@ describe('checkDataset cancelled', () => {
     };
 
     let read = 0;
+    const calls: number[] = [];
     const whole = await checkDataset({
       ...options,
       onProgress: (n, toRead) => {
         read = n;
+        calls.push(n);
         expect(toRead).toBe(samples);
       },
     });
     expect(read).toBe(samples);
+    // Told once the data is open, before the first sample, so the page can show "0 of N" at once.
+    expect(calls.slice(0, 2)).toEqual([0, 1]);
     expect(whole.labels).toMatchObject({ count: samples, min: 0, max: 9 });
 
     // Cancelled after 100 samples: not one more is read, and the check answers CANCELLED, not a report.

@@ -22,8 +22,11 @@ export interface CheckDatasetOptions {
   name?: string;
   /** Stops the check between samples (and while hashing the files) with a CANCELLED error. */
   signal?: AbortSignal;
-  /** After each sample read: how many so far, and how many the check reads at most. */
-  onProgress?: (samplesRead: number, samplesToRead: number) => void;
+  /**
+   * Once the data is open (0 read), then after each sample read: how many so far, and how many the check reads
+   * (all the samples, at most MAX_CHECKED_SAMPLES; undefined when the source cannot count its samples).
+   */
+  onProgress?: (samplesRead: number, samplesToRead: number | undefined) => void;
 }
 
 /**
@@ -42,7 +45,12 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
   let integers = true;
   let labelled = 0;
   const toRead =
-    options.spec.kind === 'synthetic' ? 1 : Math.min(source.count ?? MAX_CHECKED_SAMPLES, MAX_CHECKED_SAMPLES);
+    options.spec.kind === 'synthetic'
+      ? 1
+      : source.count === undefined
+        ? undefined
+        : Math.min(source.count, MAX_CHECKED_SAMPLES);
+  options.onProgress?.(0, toRead);
   for await (const sample of source.samples(options.signal)) {
     if (!first) first = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
     if (typeof sample.label === 'number') {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { JobResultEvent, JobFailedEvent, JobSpec } from '../../../shared/ipc-contract.js';
+import type { DatasetCheckProgress, JobResultEvent, JobFailedEvent, JobSpec } from '../../../shared/ipc-contract.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { encodeNpyArray } from '../datasets/npy-format.js';
 import { awkwardModelFiles } from '../testing/awkward-models.js';
@@ -199,6 +199,74 @@ describe('the experiment on the backend', () => {
       expect(whole).toMatchObject({ identity: { samples }, labels: { count: samples, min: 0, max: 9 } });
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  it('reports the progress of a check with an id, throttled, from 0 to every sample read', async () => {
+    const samples = 20_000;
+    fs.writeFileSync(path.join(tmp.dir, 'counted-inputs.npy'), encodeNpyArray(new Float32Array(samples * 64), 'float32', [samples, 1, 8, 8]));
+    fs.writeFileSync(path.join(tmp.dir, 'counted-labels.npy'), encodeNpyArray(BigInt64Array.from({ length: samples }, (_, i) => BigInt(i % 10)), 'int64', [samples]));
+    const events: DatasetCheckProgress[] = [];
+    const off = backend.onEvent((e) => {
+      if (e.channel === 'studio:dataset.checkProgress') events.push(e.payload);
+    });
+    try {
+      const data = npy('counted-inputs.npy', 'counted-labels.npy');
+      const started = Date.now();
+      await ok(backend.dispatch('studio:dataset.check', { modelPath: digits, role: 'evaluation', data, checkId: 'counted' }));
+      const tookMs = Date.now() - started;
+      // "0 of 20,000" as soon as the file is open, "20,000 of 20,000" at the end, counts only growing between.
+      expect(events[0]).toEqual({ checkId: 'counted', done: 0, total: samples, role: 'evaluation' });
+      expect(events.at(-1)).toEqual({ checkId: 'counted', done: samples, total: samples, role: 'evaluation' });
+      const dones = events.map((e) => e.done);
+      expect(dones).toEqual([...dones].sort((a, b) => a - b));
+      // Throttled in the task process (about 10 a second), not one message per sample.
+      expect(events.length).toBeLessThanOrEqual(Math.ceil(tookMs / 100) + 2);
+      // A check without an id reports to no one.
+      events.length = 0;
+      await ok(backend.dispatch('studio:dataset.check', { modelPath: digits, role: 'evaluation', data }));
+      expect(events).toEqual([]);
+    } finally {
+      off();
+    }
+  });
+
+  it('checks a pipeline\'s data under its checkId: progress, and cancelCheck stops it before any step', async () => {
+    const model = path.join(tmp.dir, 'digits-pipeline.onnx');
+    fs.copyFileSync(digits, model);
+    const events: DatasetCheckProgress[] = [];
+    const off = backend.onEvent((e) => {
+      if (e.channel === 'studio:dataset.checkProgress') events.push(e.payload);
+    });
+    const run = backend.tasks.run.bind(backend.tasks);
+    let handedOver!: () => void;
+    const checking = new Promise<void>((resolve) => (handedOver = resolve));
+    const spy = vi.spyOn(backend.tasks, 'run').mockImplementation((task, options) => {
+      const running = run(task, options);
+      if (task.kind === 'checkDataset') handedOver();
+      return running;
+    });
+    try {
+      const make = { kind: 'quantize' as const, modelPath: model, method: 'int8-dynamic', common: {}, options: {} };
+      // A big evaluation set, cancelled while its check runs: CANCELLED, and no pipeline was recorded or started.
+      const big = backend.dispatch('studio:pipeline.start', { make, evaluate: { data: npy('counted-inputs.npy', 'counted-labels.npy') }, checkId: 'pipe' });
+      await checking;
+      expect(await ok(backend.dispatch('studio:dataset.cancelCheck', { checkId: 'pipe' }))).toEqual({ cancelled: true });
+      const answer = await big;
+      expect(answer.ok ? undefined : answer.error).toMatchObject({ code: 'CANCELLED' });
+      expect((await ok(backend.dispatch('studio:workspace.get', { modelPath: model }))).pipelines ?? []).toEqual([]);
+      expect(backend.jobs.list().filter((j) => j.spec.modelPath === model)).toEqual([]);
+
+      // Uncancelled: the check reports under the id (naming the data), and the record does not keep the id.
+      events.length = 0;
+      spy.mockRestore();
+      const record = await ok(backend.dispatch('studio:pipeline.start', { make, evaluate: { data: npy('inputs.npy', 'labels.npy') }, checkId: 'pipe' }));
+      expect(events.at(-1)).toEqual({ checkId: 'pipe', done: 360, total: 360, role: 'evaluation' });
+      expect(record.request).not.toHaveProperty('checkId');
+      for (const job of backend.jobs.list()) if (job.spec.modelPath === model) backend.jobs.cancel(job.jobId);
+    } finally {
+      spy.mockRestore();
+      off();
     }
   });
 

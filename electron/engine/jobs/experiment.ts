@@ -4,13 +4,23 @@
  * state its own shapes. The experiment is the backend's data: the page only asks to change it.
  */
 import path from 'node:path';
-import type { DatasetCheckReport, DatasetCheckRequest, ExperimentSetRequest } from '../../../shared/ipc-contract.js';
+import {
+  datasetCheckProgressSchema,
+  type DatasetCheckProgress,
+  type DatasetCheckReport,
+  type DatasetCheckRequest,
+  type ExperimentSetRequest,
+} from '../../../shared/ipc-contract.js';
 import { applyExperimentChange, experimentDatasetFor } from '../../../shared/experiment.js';
 import { inputSpecProblem } from '../../../shared/input-spec.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import type { ExecutorDeps } from './job-executors.js';
 import { detachedContext, inspectInTask, runTask } from './job-executors.js';
+import { CHECK_PROGRESS_METRIC } from './task-protocol.js';
+
+/** Samples read of samples to read (0: not known), as the check's task process reports them. */
+export type CheckCounts = (done: number, total: number) => void;
 
 /** Applies an `studio:experiment.set` request to the workspace; the input spec is checked against the model. */
 export async function setExperiment(deps: ExecutorDeps, request: ExperimentSetRequest): Promise<Workspace> {
@@ -29,12 +39,13 @@ export async function setExperiment(deps: ExecutorDeps, request: ExperimentSetRe
 /**
  * `studio:dataset.check`: opens the data against the model in a task process, with the experiment's spec.
  * `signal` stops it (the task process is asked to stop, then killed after the pool's grace period): it ends
- * with a CANCELLED error.
+ * with a CANCELLED error. `onCounts` hears the samples read (throttled by the task process).
  */
 export async function checkDatasetInTask(
   deps: ExecutorDeps,
   request: DatasetCheckRequest,
   signal?: AbortSignal,
+  onCounts?: CheckCounts,
 ): Promise<DatasetCheckReport> {
   const cancelled = () => new StudioError('CANCELLED', 'The data check was cancelled.');
   const ws = await deps.store.get(request.modelPath);
@@ -54,7 +65,13 @@ export async function checkDatasetInTask(
         ...(named ? { name: named.name } : {}),
         ...(inputs ? { shapes: inputs.shapes, ...(inputs.values ? { values: inputs.values } : {}) } : {}),
       },
-      signal ? { ...detachedContext(), signal } : detachedContext(),
+      {
+        ...detachedContext(),
+        ...(signal ? { signal } : {}),
+        metric: (name, _unit, values) => {
+          if (name === CHECK_PROGRESS_METRIC && values.length === 2) onCounts?.(values[0]!, values[1]!);
+        },
+      },
     );
   } catch (error) {
     if (signal?.aborted && error instanceof StudioError && error.code === 'CANCELLED') throw cancelled();
@@ -64,7 +81,8 @@ export async function checkDatasetInTask(
 
 /**
  * The data checks the page started with a `checkId`, so `studio:dataset.cancelCheck` can stop one in the
- * engine (not only stop waiting for it), as `studio:job.cancel` stops a job.
+ * engine (not only stop waiting for it), as `studio:job.cancel` stops a job, and so its progress reaches the
+ * page (`studio:dataset.checkProgress`, through `onProgress`).
  */
 export class DatasetChecks {
   private readonly running = new Map<string, AbortController>();
@@ -72,27 +90,46 @@ export class DatasetChecks {
   constructor(
     private readonly deps: ExecutorDeps,
     /** What runs one check (a test gives its own). */
-    private readonly run: typeof checkDatasetInTask = checkDatasetInTask,
+    private readonly runOne: typeof checkDatasetInTask = checkDatasetInTask,
+    /** Where progress goes (the backend's `studio:dataset.checkProgress` events). */
+    private readonly onProgress: (progress: DatasetCheckProgress) => void = () => {},
   ) {}
 
-  /** Runs a check; one with a `checkId` can be cancelled by it until it ends. */
+  /** Runs a check; one with a `checkId` can be cancelled by it until it ends, and reports its progress. */
   async check(request: DatasetCheckRequest): Promise<DatasetCheckReport> {
-    const id = request.checkId;
-    if (id === undefined) return this.run(this.deps, request);
+    const { checkId, ...rest } = request;
+    return this.run(checkId, (check) => check(rest));
+  }
+
+  /**
+   * Runs `work`, which may run several checks (a pipeline's calibration, then evaluation data) through `check`:
+   * with a `checkId`, all of them are cancelled by that id until `work` ends, and report their progress under it.
+   */
+  async run<T>(
+    checkId: string | undefined,
+    work: (check: (request: DatasetCheckRequest) => Promise<DatasetCheckReport>) => Promise<T>,
+  ): Promise<T> {
+    if (checkId === undefined) return work((request) => this.runOne(this.deps, request));
     // Registered before the first await, so a cancel sent right after the request finds it.
-    if (this.running.has(id)) {
+    if (this.running.has(checkId)) {
       throw new StudioError(
         'BAD_REQUEST',
-        `A data check with the id ${id} is already running. This is a bug in the page that sent it; reload it and try again.`,
+        `A data check with the id ${checkId} is already running. This is a bug in the page that sent it; reload it and try again.`,
       );
     }
     const controller = new AbortController();
-    this.running.set(id, controller);
+    this.running.set(checkId, controller);
     try {
-      return await this.run(this.deps, request, controller.signal);
+      return await work(async (request) => {
+        if (controller.signal.aborted) throw new StudioError('CANCELLED', 'The data check was cancelled.');
+        return this.runOne(this.deps, request, controller.signal, (done, total) => {
+          if (controller.signal.aborted) return;
+          this.report({ checkId, done, total, role: request.role });
+        });
+      });
     } finally {
       // A cancel removed this check's entry already; a new check may have taken the id since.
-      if (this.running.get(id) === controller) this.running.delete(id);
+      if (this.running.get(checkId) === controller) this.running.delete(checkId);
     }
   }
 
@@ -108,5 +145,11 @@ export class DatasetChecks {
   /** Stops every running check (the backend is shutting down). */
   cancelAll(): void {
     for (const id of [...this.running.keys()]) this.cancel(id);
+  }
+
+  /** Counts come from a task process: only what the contract allows reaches the page. */
+  private report(progress: DatasetCheckProgress): void {
+    const parsed = datasetCheckProgressSchema.safeParse(progress);
+    if (parsed.success) this.onProgress(parsed.data);
   }
 }

@@ -12,7 +12,12 @@ import type { TuneJobs } from '../tune/tune-jobs.js';
 import path from 'node:path';
 import type { Result } from '../../../shared/errors.js';
 import { variantInUseMessage } from '../../../shared/job-targets.js';
-import { PipelineRefusal, PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
+import {
+  PipelineRefusal,
+  PipelineRunner,
+  checkPipelineData,
+  type PipelineJobOutcome,
+} from '../../../shared/pipeline-runner.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import {
   IPC_CHANNELS,
@@ -25,7 +30,6 @@ import {
   type IpcRequest,
   type IpcResponse,
   type JobSpec,
-  type PipelineRequest,
   type SampleModelInfo,
   type StudioEvent,
 } from '../../../shared/ipc-contract.js';
@@ -111,7 +115,9 @@ export class StudioBackend {
     this.engine = options.engine ?? new EngineClient();
     this.tasks = options.tasks ?? new TaskPool();
     this.deps = { store: this.store, recent: this.recent, tasks: this.tasks, engine: this.engine };
-    this.checks = new DatasetChecks(this.deps);
+    this.checks = new DatasetChecks(this.deps, checkDatasetInTask, (progress) =>
+      this.emit({ channel: IPC_CHANNELS.datasetCheckProgress, payload: progress }),
+    );
     this.jobs = new JobManager<JobSpec>({
       execute: (spec, ctx) => executeJob(this.deps, spec, ctx),
       laneOf,
@@ -236,30 +242,6 @@ export class StudioBackend {
     return this.store.get(modelPath);
   }
 
-  /**
-   * Checks the data a pipeline will use before any of its steps is queued (one message, nothing half-run), and
-   * says whether the evaluation data has labels (the check reads them; the spec of an .npz cannot say).
-   */
-  private async checkPipelineData(request: PipelineRequest): Promise<{ evaluationUnlabelled?: boolean }> {
-    const modelPath = request.make.modelPath;
-    const source = request.make.source;
-    if (request.make.kind === 'quantize' && request.make.calibration) {
-      await checkDatasetInTask(this.deps, {
-        modelPath,
-        role: 'calibration',
-        data: request.make.calibration,
-        ...(source ? { target: source } : {}),
-      });
-    }
-    if (!request.evaluate) return {};
-    const report = await checkDatasetInTask(this.deps, {
-      modelPath,
-      role: 'evaluation',
-      data: request.evaluate.data,
-    });
-    return report.hasLabels ? {} : { evaluationUnlabelled: true };
-  }
-
   private emit(event: StudioEvent): void {
     for (const listener of this.listeners) {
       try {
@@ -305,7 +287,10 @@ export class StudioBackend {
       [IPC_CHANNELS.jobCancel]: async (request) => ({ cancelled: this.jobs.cancel(request.jobId) }),
       [IPC_CHANNELS.jobList]: async () => this.jobs.list(),
       [IPC_CHANNELS.pipelineStart]: async (request) => {
-        return this.pipelines.start(request, await this.checkPipelineData(request));
+        // The data is checked before any step is queued (one message, nothing half-run); under the request's
+        // `checkId` the check reports its progress and `studio:dataset.cancelCheck` stops it.
+        const facts = await this.checks.run(request.checkId, (check) => checkPipelineData(request, check));
+        return this.pipelines.start(request, facts);
       },
       [IPC_CHANNELS.pipelineRerun]: async (request) => {
         try {

@@ -22,12 +22,14 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import '../quantize/all-methods.js';
 import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
 import { checkDataset } from '../datasets/check-dataset.js';
-import type { ShapeHints, TaskRequest } from './task-protocol.js';
+import { CHECK_PROGRESS_INTERVAL_MS, CHECK_PROGRESS_METRIC, type ShapeHints, type TaskRequest } from './task-protocol.js';
 
 export interface TaskHooks {
   signal: AbortSignal;
   /** Fraction of the whole task, 0..1 (throttled downstream). */
   progress(fraction: number, stage: string): void;
+  /** A measurement (sent as it comes: throttle where it streams). */
+  metric(name: string, unit: string, values: number[]): void;
   log(level: 'info' | 'warn', message: string): void;
   /** Where the task is, for crash messages. */
   phase(phase: EnginePhase, model?: string): void;
@@ -53,6 +55,24 @@ const PHASE_SPANS: Record<string, [number, number]> = {
 function spanOf(phase: string, calibrated: boolean, fallback: string): [number, number] {
   if (phase === 'quantizing' && !calibrated) return [0.05, 0.95];
   return PHASE_SPANS[phase] ?? PHASE_SPANS[fallback] ?? [0.05, 0.95];
+}
+
+/**
+ * Counts (done of total) sent at most every `intervalMs`: the first at once, the last (done = total) always,
+ * the ones between when the interval has passed. 0 for `total` means not known.
+ */
+export function throttledCounts(
+  send: (values: [done: number, total: number]) => void,
+  intervalMs = CHECK_PROGRESS_INTERVAL_MS,
+  now: () => number = Date.now,
+): (done: number, total: number) => void {
+  let lastAt = -Infinity;
+  return (done, total) => {
+    const at = now();
+    if (at - lastAt < intervalMs && done !== total) return;
+    lastAt = at;
+    send([done, total]);
+  };
 }
 
 function validSpec(spec: unknown, what: string) {
@@ -155,9 +175,11 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
       return report;
     }
 
-    case 'checkDataset':
+    case 'checkDataset': {
       hooks.phase('loading model', task.model);
       hooks.progress(0, 'checking');
+      // The counts themselves, for the page's "N of M samples" (a check runs outside the job list).
+      const counts = throttledCounts((values) => hooks.metric(CHECK_PROGRESS_METRIC, 'count', values));
       return checkDataset({
         model: task.model,
         spec: validSpec(task.data, `${task.role} data`),
@@ -166,9 +188,13 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
         shapes: shapeOverrides(task),
         ...(task.name !== undefined ? { name: task.name } : {}),
         signal,
-        // One stage for the whole read, so the emitter throttles it (a new stage is sent at once).
-        onProgress: (read, toRead) => hooks.progress(read / Math.max(read, toRead), 'checking'),
+        onProgress: (read, toRead) => {
+          // One stage for the whole read, so the emitter throttles it (a new stage is sent at once).
+          hooks.progress(toRead ? read / Math.max(read, toRead) : 0, 'checking');
+          counts(read, toRead ?? 0);
+        },
       });
+    }
 
     case 'export': {
       hooks.phase('loading model', task.input);

@@ -38,6 +38,7 @@ channel.onMessage((message) => {
     {
       signal: controller.signal,
       progress: (fraction, stage) => emitter.progress(fraction, stage),
+      metric: (name, unit, values) => emitter.metric(name, unit, values),
       log: (level, text) => emitter.log(level, text),
       phase: (phase, model) => emitter.phase(phase, model),
     },

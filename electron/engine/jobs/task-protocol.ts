@@ -66,6 +66,14 @@ export type TaskRequest =
 
 export type TaskKind = TaskRequest['kind'];
 
+/**
+ * The metric a `checkDataset` task reports its samples with: `values` = [samples read, samples to read (0 when
+ * not known)], throttled in the task process (CHECK_PROGRESS_INTERVAL_MS), so a check of 20,000 samples sends
+ * a few dozen messages, not 20,000. The backend turns it into `studio:dataset.checkProgress` events.
+ */
+export const CHECK_PROGRESS_METRIC = 'data-check/samples';
+export const CHECK_PROGRESS_INTERVAL_MS = 100;
+
 export type HostToTaskMessage =
   { type: 'start'; id: string; task: TaskRequest } | { type: 'cancel'; id: string };
 

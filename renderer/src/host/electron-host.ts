@@ -43,6 +43,7 @@ export function createElectronHost(api: StudioApi): StudioHost {
     onModelOpenRequest: (listener) => api.onModelOpenRequest(listener),
     onWorkspaceChanged: (listener) => api.onWorkspaceChanged(listener),
     onRecentChanged: (listener) => api.onRecentChanged(listener),
+    onDatasetCheckProgress: (listener) => api.onDatasetCheckProgress(listener),
     kind: 'electron',
     // webUtils answers '' for files that exist only in memory; the views want an explicit "no path".
     getPathForFile: (file) => api.getPathForFile(file) || null,

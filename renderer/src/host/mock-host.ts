@@ -8,7 +8,8 @@
  * Behaviour is chosen by name so tests need no setup: a model whose file name contains `broken` fails to
  * parse, `missing` fails with an IO error; a quantize method named `fail` fails; evaluation data whose path
  * contains `corrupt` passes the data check, then the evaluation fails; data whose path contains `slow` takes a
- * minute to check (unless cancelled), for the check's progress and Cancel. `?scenario=serve` makes it
+ * minute to check (unless cancelled), reading 20,000 samples, for the check's progress and Cancel (`slow-pipeline`:
+ * only the check `pipeline.start` runs is slow, the page's own check is quick). `?scenario=serve` makes it
  * behave like `onnx-studio serve` (no native dialogs: the in-page file browser is used); `?scenario=charts`
  * opens the sample with variants and figures already measured (mock-charts-scenario.ts).
  */
@@ -16,7 +17,9 @@ import type { BenchProfile, ProviderStatus } from '../../../shared/bench.js';
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
 import type {
   AppInfo,
+  DatasetCheckProgress,
   DatasetCheckReport,
+  DatasetCheckRequest,
   FsEntry,
   FsListing,
   JobEvent,
@@ -30,7 +33,8 @@ import { inputSpecProblem } from '../../../shared/input-spec.js';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
-import { PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
+import { checkPipelineData, PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
+import { MAX_CHECKED_SAMPLES } from '../../../shared/dataset-check-limits.js';
 import { checkExport } from '../../../shared/export-checks.js';
 import { defaultVariantName, uniqueVariantName, variantSteps } from '../../../shared/variant-naming.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
@@ -65,6 +69,9 @@ function mockIdentity(ws: Workspace, data: { spec: unknown }, samples: number): 
   for (const ch of JSON.stringify(data.spec)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   return { name: named?.name ?? defaultDatasetName(data.spec), samples, sha256: h.toString(16).padStart(8, '0').repeat(8) };
 }
+
+/** How long the mock takes to check data whose path says `slow` (unless cancelled). */
+const SLOW_CHECK_MS = 60_000;
 
 /** The product's sample (shared/sample.ts), at a made-up install folder. */
 const MOCK_SAMPLE_INFO: SampleModelInfo = sampleInFolder(MOCK_SAMPLE_DIR, PRODUCT_SAMPLE, (dir, file) => `${dir}/${file}`);
@@ -203,6 +210,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     open: new Set<(r: { path: string }) => void>(),
     workspace: new Set<(c: { modelPath: string; key: string }) => void>(),
     recent: new Set<(r: string[]) => void>(),
+    checkProgress: new Set<(p: DatasetCheckProgress) => void>(),
   };
   const workspaces = new Map<string, Workspace>();
   const jobs = new Map<string, MockJob>();
@@ -625,6 +633,96 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     now: () => new Date().toISOString(),
   });
 
+  /**
+   * One simulated data check. It reads 360 samples at once, or (`slow`) 20,000 over a minute, reporting how many
+   * it has read about 4 times a second; `stop` ends it early with a CANCELLED error.
+   */
+  const checkOnce = async (
+    r: Omit<DatasetCheckRequest, 'checkId'>,
+    slow: boolean,
+    stop: { stopped: Promise<void>; cancelled: () => boolean },
+    progress?: (done: number, total: number) => void,
+  ): Promise<Result<DatasetCheckReport>> => {
+    const spec = r.data.spec as { kind: string; path?: string; labels?: string };
+    const cancelled = () => fail({ code: 'CANCELLED', message: 'The data check was cancelled.' });
+    const total = slow ? MAX_CHECKED_SAMPLES : 360;
+    // Like the backend: the check runs a while (a turn of the event loop at least), and its id cancels it.
+    await Promise.race([delay(0), stop.stopped]);
+    if (stop.cancelled()) return cancelled();
+    progress?.(0, total);
+    const started = Date.now();
+    while (slow && !stop.cancelled() && Date.now() - started < SLOW_CHECK_MS) {
+      await Promise.race([delay(250), stop.stopped]);
+      if (!stop.cancelled()) progress?.(Math.min(total, Math.floor((total * (Date.now() - started)) / SLOW_CHECK_MS)), total);
+    }
+    if (stop.cancelled()) return cancelled();
+    progress?.(total, total);
+    if (spec.labels?.includes('wrong-labels')) {
+      return fail({
+        code: 'BAD_REQUEST',
+        message: `${spec.labels.split('/').pop()} holds class labels from 0 to 99, but the model scores 10 classes (0 to 9). Check that it is the labels file of this dataset and of this model.`,
+      });
+    }
+    if (spec.path?.includes('wrong-shape')) {
+      return fail({
+        code: 'BAD_INPUT',
+        message: `Input 'input': the model expects float32 [batch, 3, 224, 224], but ${spec.path.split('/').pop()} has float32 samples of shape [1, 28, 28]: a sample needs 4 dims (or 3 without the batch axis), the data has 3.`,
+      });
+    }
+    const ws = workspaceFor(r.modelPath);
+    const labelled = spec.labels !== undefined;
+    return ok({
+      identity: mockIdentity(ws, r.data, 360),
+      inputs: fedInputs(ws),
+      hasLabels: labelled,
+      ...(labelled ? { labels: { count: 360, min: 0, max: 9, modelClasses: 10 } } : {}),
+      warnings:
+        r.role === 'evaluation' && !labelled
+          ? ["no labels: accuracy cannot be measured; variants are compared with the original's outputs (fidelity) instead"]
+          : [],
+    });
+  };
+
+  /**
+   * Runs `work`'s checks under `checkId` (as the backend's DatasetChecks): one id in flight at a time, cancelled
+   * together by `cancelDatasetCheck`, reporting progress under that id. `pipeline`: the check `pipeline.start`
+   * runs (slow for `slow-pipeline` data too).
+   */
+  const runChecks = async <T,>(
+    checkId: string | undefined,
+    work: (
+      check: (r: Omit<DatasetCheckRequest, 'checkId'>, pipeline: boolean) => Promise<Result<DatasetCheckReport>>,
+    ) => Promise<Result<T>>,
+  ): Promise<Result<T>> => {
+    if (checkId !== undefined && checks.has(checkId)) {
+      return fail({ code: 'BAD_REQUEST', message: `A data check with the id ${checkId} is already running.` });
+    }
+    let cancelled = false;
+    let resolveStopped = () => {};
+    const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+    const cancel = () => {
+      cancelled = true;
+      resolveStopped();
+    };
+    if (checkId !== undefined) checks.set(checkId, cancel);
+    try {
+      return await work((r, pipeline) => {
+        const path = (r.data.spec as { path?: string }).path ?? '';
+        const slow = path.includes('slow') && (pipeline || !path.includes('slow-pipeline'));
+        const report =
+          checkId === undefined
+            ? undefined
+            : (done: number, total: number) => {
+                const event: DatasetCheckProgress = { checkId, done, total, role: r.role };
+                for (const l of listeners.checkProgress) l(event);
+              };
+        return checkOnce(r, slow, { stopped, cancelled: () => cancelled }, report);
+      });
+    } finally {
+      if (checkId !== undefined && checks.get(checkId) === cancel) checks.delete(checkId);
+    }
+  };
+
   const host: StudioHost = {
     kind: 'mock',
     inspectModel: async (path) => {
@@ -665,7 +763,24 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       return ok({ path, parent: parentPath(path), entries });
     },
     startJob: async (spec) => startJob(spec),
-    startPipeline: async (request) => ok(await pipelines.start(request)),
+    startPipeline: async (request) => {
+      // Like the backend: the data is checked first (under the request's checkId), then the pipeline starts.
+      const checked = await runChecks(request.checkId, async (check) => {
+        try {
+          return ok(
+            await checkPipelineData(request, async (r) => {
+              const report = await check(r, true);
+              if (!report.ok) throw report.error;
+              return report.value;
+            }),
+          );
+        } catch (error) {
+          return fail(error as StudioErrorInfo);
+        }
+      });
+      if (!checked.ok) return checked;
+      return ok(await pipelines.start(request, checked.value));
+    },
     rerunPipeline: async (request) => {
       try {
         return ok(await pipelines.rerun(workspaceFor(request.modelPath), request.pipelineId));
@@ -743,52 +858,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     // Sweep results are files on the engine's machine: the mock page has none to read.
     collectSweep: async () =>
       fail({ code: 'BAD_REQUEST', message: 'Opening sweep results needs the engine: run the desktop app or `onnx-studio serve`.' }),
-    checkDataset: async (r): Promise<Result<DatasetCheckReport>> => {
-      const spec = r.data.spec as { kind: string; path?: string; labels?: string };
-      // Like the backend: the check runs a while (a turn of the event loop at least), and its id cancels it.
-      const checkId = r.checkId;
-      if (checkId !== undefined && checks.has(checkId)) {
-        return fail({ code: 'BAD_REQUEST', message: `A data check with the id ${checkId} is already running.` });
-      }
-      let cancelled = false;
-      const stopped = new Promise<void>((resolve) => {
-        if (checkId !== undefined)
-          checks.set(checkId, () => {
-            cancelled = true;
-            resolve();
-          });
-      });
-      try {
-        await Promise.race([delay(spec.path?.includes('slow') ? 60_000 : 0), stopped]);
-      } finally {
-        if (checkId !== undefined) checks.delete(checkId);
-      }
-      if (cancelled) return fail({ code: 'CANCELLED', message: 'The data check was cancelled.' });
-      if (spec.labels?.includes('wrong-labels')) {
-        return fail({
-          code: 'BAD_REQUEST',
-          message: `${spec.labels.split('/').pop()} holds class labels from 0 to 99, but the model scores 10 classes (0 to 9). Check that it is the labels file of this dataset and of this model.`,
-        });
-      }
-      if (spec.path?.includes('wrong-shape')) {
-        return fail({
-          code: 'BAD_INPUT',
-          message: `Input 'input': the model expects float32 [batch, 3, 224, 224], but ${spec.path.split('/').pop()} has float32 samples of shape [1, 28, 28]: a sample needs 4 dims (or 3 without the batch axis), the data has 3.`,
-        });
-      }
-      const ws = workspaceFor(r.modelPath);
-      const labelled = spec.labels !== undefined;
-      return ok({
-        identity: mockIdentity(ws, r.data, 360),
-        inputs: fedInputs(ws),
-        hasLabels: labelled,
-        ...(labelled ? { labels: { count: 360, min: 0, max: 9, modelClasses: 10 } } : {}),
-        warnings:
-          r.role === 'evaluation' && !labelled
-            ? ["no labels: accuracy cannot be measured; variants are compared with the original's outputs (fidelity) instead"]
-            : [],
-      });
-    },
+    checkDataset: async ({ checkId, ...r }) => runChecks(checkId, (check) => check(r, false)),
     cancelDatasetCheck: async (checkId) => {
       const cancel = checks.get(checkId);
       cancel?.();
@@ -869,6 +939,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     onModelOpenRequest: (l) => sub(listeners.open, l),
     onWorkspaceChanged: (l) => sub(listeners.workspace, l),
     onRecentChanged: (l) => sub(listeners.recent, l),
+    onDatasetCheckProgress: (l) => sub(listeners.checkProgress, l),
   };
   return host;
 }

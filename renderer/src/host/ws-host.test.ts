@@ -109,6 +109,17 @@ describe('the serve host', () => {
     await expect.poll(() => changes.length).toBe(1);
     expect(jobEvents[0]).toEqual(event);
     off();
+
+    // A data check's progress, to the listeners of that channel only.
+    const progress: unknown[] = [];
+    host!.onDatasetCheckProgress((p) => progress.push(p));
+    const counts = { checkId: 'c1', done: 5, total: 10, role: 'evaluation' };
+    for (const client of server!.clients)
+      client.send(
+        JSON.stringify({ type: 'event', channel: 'studio:dataset.checkProgress', payload: counts }),
+      );
+    await expect.poll(() => progress).toEqual([counts]);
+    expect(jobEvents).toHaveLength(1);
   });
 
   it('says the token is wrong when the server refuses the upgrade', async () => {

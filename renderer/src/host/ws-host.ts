@@ -219,6 +219,7 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
     onModelOpenRequest: (l) => subscribe(CHANNELS.modelOpenRequest, l),
     onWorkspaceChanged: (l) => subscribe(CHANNELS.workspaceChanged, l),
     onRecentChanged: (l) => subscribe(CHANNELS.recentChanged, l),
+    onDatasetCheckProgress: (l) => subscribe(CHANNELS.datasetCheckProgress, l),
     onConnectionChange: (l) => {
       connectionListeners.add(l);
       return () => {

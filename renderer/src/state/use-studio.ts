@@ -13,12 +13,14 @@ import {
   pipelineStepTitles,
   type RecipeRequest,
 } from './pipeline-requests.js';
+import { workspaceTargetName } from './job-titles.js';
 import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
 import type { InputSpec } from '../../../shared/input-spec.js';
 import type {
   AppInfo,
+  DatasetCheckProgress,
   DatasetCheckReport,
   ExperimentSetRequest,
   JobEvent,
@@ -61,6 +63,23 @@ export type ModelView =
   | { kind: 'failed'; title: string; error: StudioErrorInfo };
 
 export type ExportOutcome = { ok: true; value: ExportJobResult } | { ok: false; error: StudioErrorInfo };
+
+/**
+ * How the page follows a data check it waits for: aborting `signal` cancels the check in the engine (and the
+ * answer is a CANCELLED error at once); `onProgress` hears its counts (`studio:dataset.checkProgress`).
+ */
+export interface CheckWatch {
+  signal: AbortSignal;
+  onProgress?: (progress: DatasetCheckProgress) => void;
+  /** A series of checks goes on to the next one (`queueRecipes`: the next recipe's pipeline). */
+  onNext?: (forWhat: string) => void;
+}
+
+/** What `queueRecipes` did: how many pipelines started, and whether Cancel stopped the data check of the next. */
+export interface QueueOutcome {
+  queued: number;
+  cancelled: boolean;
+}
 export type ActionOutcome = { ok: true } | { ok: false; error: StudioErrorInfo };
 
 export interface StudioActions {
@@ -70,8 +89,12 @@ export interface StudioActions {
   showError(title: string, error: StudioErrorInfo): void;
   /** Hide the error shown beside the open model. */
   dismissError(): void;
-  /** One pipeline per recipe (make, then the follow-ups), run and kept by the backend. */
-  queueRecipes(recipes: RecipeRequest[], followUp?: FollowUp): Promise<void>;
+  /**
+   * One pipeline per recipe (make, then the follow-ups), run and kept by the backend, which checks the data
+   * first: with a `watch`, each pipeline's data check reports its progress, and Cancel stops it and queues no
+   * further recipe.
+   */
+  queueRecipes(recipes: RecipeRequest[], followUp?: FollowUp, watch?: CheckWatch): Promise<QueueOutcome>;
   /** Run an interrupted, failed or cancelled pipeline again from its first unfinished step. */
   rerunPipeline(pipelineId: string): Promise<void>;
   /** `names`: display names the workspace may not have yet (a variant that was just made). */
@@ -92,14 +115,10 @@ export interface StudioActions {
   /** Keep datasets by role in the open model's experiment. */
   saveDatasets(datasets: Partial<Record<DatasetRole, DatasetSpecInput>>): Promise<ActionOutcome>;
   /**
-   * Check data against the open model (shapes, dtypes, labels) before a job uses it. Aborting `signal` cancels
-   * the check in the engine, and the answer is a CANCELLED error at once.
+   * Check data against the open model (shapes, dtypes, labels) before a job uses it. With a `watch`, aborting its
+   * signal cancels the check in the engine (the answer is a CANCELLED error at once), and its progress is heard.
    */
-  checkDataset(
-    role: DatasetRole,
-    spec: DatasetSpecInput,
-    signal?: AbortSignal,
-  ): Promise<Result<DatasetCheckReport>>;
+  checkDataset(role: DatasetRole, spec: DatasetSpecInput, watch?: CheckWatch): Promise<Result<DatasetCheckReport>>;
   /** Auto-optimize: a tune job with these options (shared/options/tune-options.ts) on the experiment's data. */
   tune(options: Record<string, unknown>): Promise<string | undefined>;
   cancel(jobId: string): Promise<void>;
@@ -161,7 +180,10 @@ export function useStudio(host: StudioHost): Studio {
   const webRuns = useRef(new Map<string, AbortController>());
 
   const nameOf = useCallback(
-    (target: string) => variantsRef.current.find((v) => v.id === target)?.label ?? target,
+    (target: string) =>
+      variantsRef.current.find((v) => v.id === target)?.label ??
+      workspaceTargetName(stateRef.current.workspace, target) ??
+      target,
     [],
   );
 
@@ -188,7 +210,7 @@ export function useStudio(host: StudioHost): Studio {
     for (const info of result.value) {
       const ws = workspaces.get(info.spec.modelPath);
       const stepTitles = pipelineStepTitles(ws?.pipelines ?? []);
-      const names = (target: string) => ws?.variants.find((v) => v.id === target)?.name ?? nameOf(target);
+      const names = (target: string) => workspaceTargetName(ws, target) ?? nameOf(target);
       titles[info.jobId] = stepTitles[info.jobId] ?? titleForSpec(info.spec, names);
     }
     dispatch({ type: 'jobs-synced', jobs: result.value as JobInfo[], titles });
@@ -386,30 +408,78 @@ export function useStudio(host: StudioHost): Studio {
     [submit],
   );
 
+  /**
+   * Runs `call` under a fresh check id: the check's progress goes to `watch.onProgress`, and aborting
+   * `watch.signal` cancels it in the engine (`studio:dataset.cancelCheck`); the answer is then CANCELLED at once.
+   */
+  const watchedCheck = useCallback(
+    async <T,>(watch: CheckWatch, call: (checkId: string) => Promise<Result<T>>): Promise<Result<T>> => {
+      const cancelled: Result<never> = {
+        ok: false,
+        error: { code: 'CANCELLED', message: 'The data check was cancelled.' },
+      };
+      if (watch.signal.aborted) return cancelled;
+      const checkId = `${localJobId('check')}-${Math.random().toString(36).slice(2, 10)}`;
+      // Subscribed before the request goes out, so no early count is missed.
+      const off = host.onDatasetCheckProgress((progress) => {
+        if (progress.checkId === checkId) watch.onProgress?.(progress);
+      });
+      let onAbort = () => {};
+      const aborted = new Promise<Result<never>>((resolve) => {
+        onAbort = () => {
+          void host.cancelDatasetCheck(checkId);
+          resolve(cancelled);
+        };
+      });
+      watch.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await Promise.race([call(checkId), aborted]);
+      } finally {
+        watch.signal.removeEventListener('abort', onAbort);
+        off();
+      }
+    },
+    [host],
+  );
+
   const queueRecipes = useCallback(
-    async (recipes: RecipeRequest[], followUp?: FollowUp) => {
+    async (recipes: RecipeRequest[], followUp?: FollowUp, watch?: CheckWatch): Promise<QueueOutcome> => {
       const model = stateRef.current.model;
-      if (!model) return;
-      for (const [i, request] of pipelineRequests(model.path, recipes, followUp).entries()) {
-        const recipe = recipes[i]!;
-        const result = await host.startPipeline(request);
-        if (!result.ok) {
+      if (!model) return { queued: 0, cancelled: false };
+      let queued = 0;
+      try {
+        for (const [i, request] of pipelineRequests(model.path, recipes, followUp).entries()) {
+          const recipe = recipes[i]!;
           const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
           const from = recipe.source ? ` (from ${nameOf(recipe.source)})` : '';
+          const title = `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`;
+          if (watch?.signal.aborted) return { queued, cancelled: true };
+          watch?.onNext?.(recipes.length > 1 ? `${title} (${i + 1} of ${recipes.length})` : title);
+          const result = watch
+            ? await watchedCheck(watch, (checkId) => host.startPipeline({ ...request, checkId }))
+            : await host.startPipeline(request);
+          if (result.ok) {
+            queued++;
+            continue;
+          }
+          // Cancel stopped this pipeline's data check: it and the recipes after it are not queued.
+          if (watch?.signal.aborted) return { queued, cancelled: true };
           dispatch({
             type: 'job-submit-failed',
             jobId: localJobId('failed'),
             kind: recipe.kind,
-            title: `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`,
+            title,
             modelPath: model.path,
             error: result.error,
             atMs: Date.now(),
           });
         }
+        return { queued, cancelled: false };
+      } finally {
+        void refreshWorkspace();
       }
-      void refreshWorkspace();
     },
-    [host, nameOf, refreshWorkspace],
+    [host, nameOf, refreshWorkspace, watchedCheck],
   );
 
   const rerunPipeline = useCallback(
@@ -657,37 +727,15 @@ export function useStudio(host: StudioHost): Studio {
   );
 
   const checkDataset = useCallback(
-    async (
-      role: DatasetRole,
-      spec: DatasetSpecInput,
-      signal?: AbortSignal,
-    ): Promise<Result<DatasetCheckReport>> => {
+    async (role: DatasetRole, spec: DatasetSpecInput, watch?: CheckWatch): Promise<Result<DatasetCheckReport>> => {
       const model = stateRef.current.model;
       if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
       const request = { modelPath: model.path, role, data: { spec } };
-      if (!signal) return host.checkDataset(request);
-      const cancelled: Result<never> = {
-        ok: false,
-        error: { code: 'CANCELLED', message: 'The data check was cancelled.' },
-      };
-      if (signal.aborted) return cancelled;
+      if (!watch) return host.checkDataset(request);
       // The id names this check to the backend, whose cancel stops the engine reading the data.
-      const checkId = `${localJobId('check')}-${Math.random().toString(36).slice(2, 10)}`;
-      let onAbort = () => {};
-      const aborted = new Promise<Result<never>>((resolve) => {
-        onAbort = () => {
-          void host.cancelDatasetCheck(checkId);
-          resolve(cancelled);
-        };
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await Promise.race([host.checkDataset({ ...request, checkId }), aborted]);
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
+      return watchedCheck(watch, (checkId) => host.checkDataset({ ...request, checkId }));
     },
-    [host],
+    [host, watchedCheck],
   );
 
   const actions = useMemo<StudioActions>(

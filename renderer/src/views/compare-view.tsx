@@ -18,6 +18,7 @@ import {
 import { downloadText } from '../export/download.js';
 import { toCsv } from '../export/csv.js';
 import { DatasetForm } from '../forms/dataset-form.js';
+import { DataCheckProgress, useDataCheck } from '../components/data-check-progress.js';
 import {
   buildDatasetSpec,
   draftFromSpec,
@@ -469,9 +470,20 @@ function MeasurePanel({
       );
   }, [savedKey]);
 
+  // The data check before evaluating: how far it is, and Cancel (the engine stops reading; nothing is evaluated).
+  const dataCheck = useDataCheck();
+
   /** Checks the data first; the original is only evaluated with labels (without, it is the reference). */
   const evaluateChosen = async (spec: DatasetSpecInput) => {
-    const check = await actions.checkDataset('evaluation', spec);
+    setEvalCheck(null);
+    const watch = dataCheck.begin({ purpose: 'evaluate', role: 'evaluation' });
+    let check;
+    try {
+      check = await actions.checkDataset('evaluation', spec, watch);
+    } finally {
+      dataCheck.end();
+    }
+    if (watch.signal.aborted) return;
     if (!check.ok) {
       setEvalCheck({ error: check.error });
       return;
@@ -661,7 +673,7 @@ function MeasurePanel({
           />
           <button
             type="button"
-            disabled={chosen.length === 0}
+            disabled={chosen.length === 0 || dataCheck.running !== null}
             data-testid="evaluate-models"
             onClick={() => {
               setEvalSubmitted(true);
@@ -670,6 +682,17 @@ function MeasurePanel({
           >
             Evaluate {chosen.length} {chosen.length === 1 ? 'model' : 'models'}
           </button>
+          {/* Below the button: the fieldset is one column of three, too narrow for a line beside it. */}
+          {dataCheck.running && (
+            <p className="field-hint">
+              <DataCheckProgress control={dataCheck} />
+            </p>
+          )}
+          {!dataCheck.running && dataCheck.cancelledPurpose === 'evaluate' && (
+            <p className="field-hint" role="status" data-testid="data-check-cancelled">
+              Data check cancelled: nothing was evaluated.
+            </p>
+          )}
           {evalCheck?.error && (
             <div data-testid="eval-check-error">
               <ErrorPanel

@@ -6,7 +6,6 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
-import { MAX_CHECKED_SAMPLES } from '../../../shared/dataset-check-limits.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { commonFieldsFor } from '../../../shared/options/catalog-fields.js';
 import { ORIGINAL_TARGET, type DatasetRole } from '../../../shared/workspace.js';
@@ -14,6 +13,7 @@ import type { DatasetCheckReport } from '../../../shared/ipc-contract.js';
 import { shortShapes } from '../../../shared/input-spec.js';
 import { describeDataset, experimentDataset } from '../state/experiment.js';
 import { DatasetForm } from '../forms/dataset-form.js';
+import { DataCheckProgress, useDataCheck } from '../components/data-check-progress.js';
 import {
   buildDatasetSpec,
   draftFromSpec,
@@ -37,6 +37,7 @@ import { DEFAULT_BENCH, type RecipeRequest, type Studio } from '../state/use-stu
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import { JobList } from './job-list.js';
 import { PipelineList } from './pipeline-list.js';
+import { PRUNE_STARTING_VALUES } from '../../../shared/prune-starting-values.js';
 
 interface Selection {
   common: FormValues;
@@ -50,13 +51,10 @@ type CatalogState =
 
 const methodKey = (m: MethodDescription) => `${m.kind}:${m.name}`;
 
-/**
- * Starting values the schemas cannot know: a pruning ratio to try. Modest on purpose: one-shot structured
- * pruning of 50% took a digits classifier from 99.1% to 44% accuracy; 20% of channels is a careful start.
- */
-const PRESETS: Record<string, Record<string, unknown>> = {
-  'prune:structured': { sparsity: 0.2 },
-  'prune:magnitude': { sparsity: 0.3 },
+/** Starting values the schemas cannot know: a pruning ratio to try (the demo's, shared/prune-starting-values.ts). */
+const PRESETS: Record<string, { common: Record<string, unknown>; options: Record<string, unknown> }> = {
+  'prune:structured': PRUNE_STARTING_VALUES.structured,
+  'prune:magnitude': PRUNE_STARTING_VALUES.magnitude,
 };
 
 export function OptimizeView({
@@ -109,13 +107,15 @@ export function OptimizeView({
   const [evaluateAfter, setEvaluateAfter] = useState(true);
   const [submitted, setSubmitted] = useState(false);
   const [queueing, setQueueing] = useState(false);
-  // The data check in flight: it reads up to MAX_CHECKED_SAMPLES samples of a dataset file (a synthetic set makes one), which
-  // takes a while on a big one, so it shows that it runs and can be stopped. Cancel calls `cancelCheck`: the
-  // page stops waiting and queues nothing, and the backend stops the engine's check (`studio:dataset.cancelCheck`).
+  // The data check in flight: the page's own before it queues (or starts Auto-optimize), then each pipeline's
+  // (`pipeline.start` checks its data before any step). It reads up to MAX_CHECKED_SAMPLES samples of a dataset
+  // file (a synthetic set makes one), which takes a while on a big one, so it shows how far it is and can be
+  // stopped: Cancel stops the engine's check (`studio:dataset.cancelCheck`), and nothing more is queued.
   // One check at a time: Queue and Start Auto-optimize wait while one runs.
-  const [checking, setChecking] = useState<DataCheck | null>(null);
-  const [checkCancelled, setCheckCancelled] = useState<DataCheck['purpose'] | null>(null);
-  const cancelCheck = useRef<(() => void) | undefined>(undefined);
+  const dataCheck = useDataCheck();
+  const checking = dataCheck.running;
+  // Pipelines queued before Cancel stopped the next one's data check.
+  const [queuedBeforeCancel, setQueuedBeforeCancel] = useState<{ queued: number; of: number } | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -150,8 +150,8 @@ export function OptimizeView({
       else {
         const fields = fieldsFor.get(key);
         next[key] = {
-          common: initialValues(fields?.common ?? [], PRESETS[key]),
-          options: initialValues(fields?.options ?? []),
+          common: initialValues(fields?.common ?? [], PRESETS[key]?.common),
+          options: initialValues(fields?.options ?? [], PRESETS[key]?.options),
         };
       }
       return next;
@@ -189,12 +189,17 @@ export function OptimizeView({
       ? checks.evaluation
       : undefined,
   );
-  const checkProgress = (purpose: DataCheck['purpose']) =>
+  const checkProgress = (purpose: CheckPurpose) =>
     checking?.purpose === purpose ? (
-      <DataCheckProgress check={checking} onCancel={() => cancelCheck.current?.()} />
-    ) : checkCancelled === purpose && !checking ? (
+      <DataCheckProgress control={dataCheck} />
+    ) : dataCheck.cancelledPurpose === purpose && !checking ? (
       <p className="field-hint" role="status" data-testid="data-check-cancelled">
-        Data check cancelled: nothing was {purpose === 'queue' ? 'queued' : 'started'}.
+        Data check cancelled:{' '}
+        {purpose === 'tune'
+          ? 'nothing was started.'
+          : queuedBeforeCancel && queuedBeforeCancel.queued > 0
+            ? `${queuedBeforeCancel.queued} of ${queuedBeforeCancel.of} recipes ${queuedBeforeCancel.queued === 1 ? 'was' : 'were'} queued; the rest were not.`
+            : 'nothing was queued.'}
       </p>
     ) : null;
   const canQueue =
@@ -212,22 +217,18 @@ export function OptimizeView({
    */
   const checkData = async (
     used: Partial<Record<DatasetRole, DatasetSpecInput>>,
-    purpose: DataCheck['purpose'],
+    purpose: CheckPurpose,
   ): Promise<boolean> => {
     const found: Partial<Record<DatasetRole, DatasetCheckReport>> = {};
-    const controller = new AbortController();
-    cancelCheck.current = () => controller.abort();
-    setCheckCancelled(null);
+    setQueuedBeforeCancel(null);
+    const watch = dataCheck.begin({ purpose });
     try {
       for (const role of ['calibration', 'evaluation'] as const) {
         const spec = used[role];
         if (!spec) continue;
-        setChecking({ role, purpose, sinceMs: Date.now() });
-        const result = await actions.checkDataset(role, spec, controller.signal);
-        if (controller.signal.aborted) {
-          setCheckCancelled(purpose);
-          return false;
-        }
+        dataCheck.describe({ role });
+        const result = await actions.checkDataset(role, spec, watch);
+        if (watch.signal.aborted) return false;
         if (!result.ok) {
           setCheckError({ role, error: result.error });
           setChecks({});
@@ -237,8 +238,7 @@ export function OptimizeView({
         setCheckedSpecs((c) => ({ ...c, [role]: JSON.stringify(spec) }));
       }
     } finally {
-      cancelCheck.current = undefined;
-      setChecking(null);
+      dataCheck.end();
     }
     setCheckError(null);
     setChecks(found);
@@ -286,10 +286,21 @@ export function OptimizeView({
           ...(m.needsCalibration && calibration ? { calibration } : {}),
         };
       });
-      await actions.queueRecipes(recipes, {
-        ...(benchAfter ? { bench: DEFAULT_BENCH } : {}),
-        ...(evaluateAfter && data ? { evaluate: data } : {}),
-      });
+      // Each pipeline checks its data again before its first step: that check shows here too, with Cancel.
+      const watch = dataCheck.begin({ purpose: 'queue' });
+      try {
+        const outcome = await actions.queueRecipes(
+          recipes,
+          {
+            ...(benchAfter ? { bench: DEFAULT_BENCH } : {}),
+            ...(evaluateAfter && data ? { evaluate: data } : {}),
+          },
+          { ...watch, onNext: (forWhat) => dataCheck.describe({ forWhat }) },
+        );
+        if (outcome.cancelled) setQueuedBeforeCancel({ queued: outcome.queued, of: recipes.length });
+      } finally {
+        dataCheck.end();
+      }
     } finally {
       setQueueing(false);
     }
@@ -482,6 +493,7 @@ export function OptimizeView({
       <PipelineList
         pipelines={state.workspace?.pipelines ?? []}
         evaluations={state.workspace?.evaluations ?? []}
+        jobs={state.jobs}
         onRerun={(id) => void actions.rerunPipeline(id)}
       />
 
@@ -494,45 +506,8 @@ export function OptimizeView({
   );
 }
 
-/** A data check the page waits for: which role, for which button, since when. */
-interface DataCheck {
-  role: DatasetRole;
-  purpose: 'queue' | 'tune';
-  sinceMs: number;
-}
-
-/**
- * That the check runs (an indeterminate bar and the seconds it has taken), how much it reads, and Cancel. The
- * engine counts the samples it has read, but a check runs outside the job list and its progress does not
- * reach the page yet: hence no count and no determinate bar.
- */
-function DataCheckProgress({ check, onCancel }: { check: DataCheck; onCancel: () => void }) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, []);
-  const seconds = Math.max(0, Math.floor((now - check.sinceMs) / 1000));
-  return (
-    // Takes the row's free width and wraps within it, so the Queue button beside it keeps its one line.
-    <span
-      className="data-check-progress"
-      role="status"
-      data-testid="data-check-progress"
-      style={{ flex: '1 1 0', minWidth: 0 }}
-    >
-      <progress aria-label={`Checking the ${check.role} data`} />{' '}
-      <span>
-        Checking the {check.role} data{seconds > 0 ? ` (${seconds} s)` : ''}… up to{' '}
-        {MAX_CHECKED_SAMPLES.toLocaleString('en-US')} samples of a dataset file are read (the rest are
-        counted), so a large one takes a while.
-      </span>{' '}
-      <button type="button" className="small" onClick={onCancel}>
-        Cancel
-      </button>
-    </span>
-  );
-}
+/** Which button's data check: Queue's, or Start Auto-optimize's. */
+type CheckPurpose = 'queue' | 'tune';
 
 /**
  * Whether the evaluation data has labels: what its last check found when it is of this very spec, else what
