@@ -219,6 +219,15 @@ export interface BenchReport {
   explain?: BenchExplainFacts;
 }
 
+/** A convolution structured pruning left with a channel count that is not a multiple of 8. */
+export interface UnalignedConv {
+  name: string;
+  opType: string;
+  /** Output channels before and after pruning. */
+  before: number;
+  channels: number;
+}
+
 /** What `onnx-studio explain` reads of its two models while the benchmark has them loaded. */
 export interface BenchExplainFacts {
   /** diff's note that the two models look unrelated (the variant was not made from the original), when they do. */
@@ -227,6 +236,15 @@ export interface BenchExplainFacts {
   skippedNodes?: SkippedNodeInfo[];
   /** The method of the variant's last recorded quantize step (`int8-static`, `fp16`), when it records one. */
   variantMethod?: string;
+  /** The variant's last recorded step, when it records one: a prune step decides the advice as a quantize one. */
+  lastStep?: { operation: 'quantize' | 'prune'; method: string };
+  /**
+   * For a structured-pruned variant: the convolutions pruning left with an output channel count that is not a
+   * multiple of 8 (onnxruntime's blocked CPU convolutions want 8 or 16), by node (or weight) name.
+   */
+  unalignedConvs?: UnalignedConv[];
+  /** The variant's size (file and external data) over the original's. */
+  sizeRatio?: number;
   /** The variant's op counts (main graph), as inspect gives them. */
   variantOpCounts: Record<string, number>;
 }

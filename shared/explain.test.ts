@@ -341,3 +341,111 @@ describe('explainProfiles of unrelated models', () => {
     expect(e.variant.byKind.find((k) => k.kind === 'conversion')!.ms).toBe(0);
   });
 });
+
+describe('explainProfiles follows what the variant is', () => {
+  // The reviewer's conv net, pruned structured 20%: Convs of 13 and 26 channels, 1.45x slower, ReorderOutput
+  // from 0.03 to 0.23 ms.
+  const structured = {
+    original: {
+      p50Ms: 0.4,
+      byOpType: [op('Conv', 0.3), op('ReorderOutput', 0.03), op('ReduceMean', 0.02), op('MatMul', 0.01)],
+    },
+    variant: {
+      p50Ms: 0.58,
+      byOpType: [op('Conv', 0.28), op('ReorderOutput', 0.23), op('ReduceMean', 0.02), op('MatMul', 0.01)],
+    },
+    int8: fast,
+    variantOperation: 'prune' as const,
+    variantMethod: 'structured',
+    unalignedConvs: [
+      { name: 'Conv(conv1.out)', opType: 'Conv', before: 16, channels: 13 },
+      { name: 'Conv(conv2.out)', opType: 'Conv', before: 32, channels: 26 },
+    ],
+  };
+
+  it('tells a structured-pruned variant its odd channel counts and the option that rounds them, not to prune channels', () => {
+    const advice = explainProfiles(structured).advice.join('\n');
+    expect(advice).toMatch(/1\.45x .* not faster/);
+    expect(advice).toMatch(
+      /Structured pruning left 2 convolutions with channel counts that are not a multiple of 8 \(13 and 26\)/,
+    );
+    expect(advice).toMatch(/layout reorders take 43% of run time here, 8% in the original/);
+    expect(advice).toMatch(/Prune again with --round-to 8 \(16 on a CPU with AVX-512\)/);
+    expect(advice).not.toMatch(/set to zero|prune whole channels|\(structured\)/);
+    // The reorders are said once, with their cause.
+    expect(advice).not.toMatch(/Layout reorders \(ReorderInput/);
+    // In the app, the option as the prune form labels it.
+    const labels = new Map([['--round-to', 'Round to']]);
+    const app = explainProfiles({ ...structured, optionLabels: labels }).advice.join('\n');
+    expect(app).toMatch(/Prune again with the "Round to" option at 8 /);
+    expect(app).not.toMatch(/--round-to/);
+  });
+
+  it('does not tell a structured-pruned variant with aligned channels about zeroed weights either', () => {
+    const advice = explainProfiles({ ...structured, unalignedConvs: [] }).advice.join('\n');
+    expect(advice).toMatch(/Structured pruning removed whole channels, yet the variant is not faster/);
+    expect(advice).not.toMatch(/set to zero|prune whole channels|round-to/);
+  });
+
+  it('keeps the zeroed-weights advice for magnitude pruning', () => {
+    const advice = explainProfiles({ ...structured, variantMethod: 'magnitude' }).advice.join('\n');
+    expect(advice).toMatch(/Weights set to zero still cost time/);
+    expect(advice).toMatch(/prune whole channels \(structured\)/);
+    expect(advice).not.toMatch(/round-to|multiple of 8/);
+  });
+
+  // An int4 MLP: the MatMuls became MatMulNBits; the Relu and Add stay as the original's, no Q/DQ anywhere.
+  const int4 = {
+    original: { p50Ms: 0.1, byOpType: [op('MatMul', 0.06), op('Relu', 0.02), op('Add', 0.02)] },
+    variant: { p50Ms: 0.12, byOpType: [op('MatMulNBits', 0.07), op('Relu', 0.02), op('Add', 0.02)] },
+    int8: fast,
+  };
+
+  it('does not talk of float islands and Q/DQ to a weight-only int4 variant', () => {
+    for (const known of [{ variantOperation: 'quantize' as const, variantMethod: 'int4' }, {}]) {
+      const advice = explainProfiles({ ...int4, ...known, sizeRatio: 0.2 }).advice.join('\n');
+      expect(advice).not.toMatch(/island|QuantizeLinear|DequantizeLinear|Q\/DQ/);
+      expect(advice).toMatch(
+        /int4 stores the MatMul weights in 4 bits, .*activations and every other op compute in float, as in the original: Relu and Add take 36% of run time/,
+      );
+      expect(advice).toMatch(/makes the file smaller \(x0\.20 here\)/);
+    }
+  });
+
+  it('says what int8-weight costs: a DequantizeLinear of every weight on every run, not float islands', () => {
+    const advice = explainProfiles({
+      original: { p50Ms: 0.1, byOpType: [op('MatMul', 0.08), op('Relu', 0.02)] },
+      variant: {
+        p50Ms: 0.13,
+        byOpType: [op('MatMul', 0.08), op('DequantizeLinear', 0.03), op('Relu', 0.02)],
+      },
+      int8: fast,
+      variantOperation: 'quantize',
+      variantMethod: 'int8-weight',
+    }).advice.join('\n');
+    expect(advice).toMatch(/int8-weight stores the weights in int8 and rebuilds them in float/);
+    expect(advice).toMatch(
+      /Q\/DQ conversions take 23% of run time: int8-weight rebuilds the float weights on every run/,
+    );
+    expect(advice).not.toMatch(/island|Nothing runs in int8|between float and int8/);
+  });
+
+  it("says what fp16 did to the size as measured: nothing, where the original's weights were float16 already", () => {
+    const fp16 = {
+      original: { p50Ms: 1, byOpType: [op('MatMul', 4), op('Cast', 0.5)] },
+      variant: { p50Ms: 1.2, byOpType: [op('MatMul', 4), op('Cast', 0.6)] },
+      int8: fast,
+      variantOperation: 'quantize' as const,
+      variantMethod: 'fp16',
+    };
+    const same = explainProfiles({ ...fp16, sizeRatio: 1.0006 }).advice.join('\n');
+    expect(same).toMatch(
+      /fp16 left the size as it was \(x1\.00 of the original's\): the original's weights were already float16/,
+    );
+    expect(same).not.toMatch(/halve(s|d) the weights/);
+    const half = explainProfiles({ ...fp16, sizeRatio: 0.51 }).advice.join('\n');
+    expect(half).toMatch(
+      /fp16 stored the float weights in half the bytes \(the variant is x0\.51 of the original's size\)/,
+    );
+  });
+});

@@ -2,41 +2,19 @@
  * "Why is it not faster?": where a variant's time goes, from an interleaved, profiled benchmark of the original
  * and the variant (`onnx-studio explain`; a panel of Compare). The profile's kernels (after onnxruntime's fusions)
  * fall into four kinds: quantized kernels, float ops left between them, conversions (Q/DQ, and the Casts the
- * variant added) and layout reorders. The advice follows from the shares and from whether the CPU has int8
- * dot-product instructions.
+ * variant added) and layout reorders. The advice follows from the shares, from whether the CPU has int8
+ * dot-product instructions, and from what the variant is where the caller knows it (its recorded method and its
+ * measured size): a structured prune is not a magnitude one (shared/explain-prune.ts), a weight-only int4 variant
+ * has no float islands between int8 ops, and an fp16 variant of a float16 model halved nothing.
  */
-import type { NodeTime, OpTypeTime } from './bench.js';
+import type { NodeTime, OpTypeTime, UnalignedConv } from './bench.js';
 import { addedCastShare } from './explain-casts.js';
+import { pruneAdvice, zeroedWeightsAdvice } from './explain-prune.js';
 import type { SkippedNodeInfo } from './job-reports.js';
+import { INT8_OPS } from './node-precision.js';
 
 export type KernelKind = 'quantized' | 'float' | 'conversion' | 'layout';
 
-/**
- * Op types that compute in int8 (onnxruntime's QLinear/Integer kernels and contrib ops). `onnx-studio diff` reads
- * it too, to say what a node of a variant computes in.
- */
-export const INT8_OPS: ReadonlySet<string> = new Set([
-  'QLinearConv',
-  'QLinearMatMul',
-  'QGemm',
-  'MatMulInteger',
-  'ConvInteger',
-  'DynamicQuantizeMatMul',
-  'MatMulIntegerToFloat',
-  'QLinearAdd',
-  'QLinearMul',
-  'QLinearConcat',
-  'QLinearGlobalAveragePool',
-  'QLinearAveragePool',
-  'QLinearSigmoid',
-  'QLinearLeakyRelu',
-  'QLinearSoftmax',
-  'QLinearWhere',
-  'QAttention',
-  'QEmbedLayerNormalization',
-  'QOrderedMatMul',
-  'DynamicQuantizeLSTM',
-]);
 /** Kernels that compute in int8 or int4. */
 const QUANTIZED = new Set([...INT8_OPS, 'MatMulNBits']);
 /**
@@ -153,36 +131,38 @@ const list = (names: string[]) =>
  * onnxruntime's CPU provider has float16 kernels for few ops and runs the rest in float32 behind Casts it
  * inserts; float16 pays off on GPUs, where the model's half-size weights and float16 math are fast.
  */
-function fp16Advice(p50Ratio: number, ratioSaid: boolean): string {
+function fp16Advice(p50Ratio: number, ratioSaid: boolean, sizeRatio: number | undefined): string {
+  // The ratio is said once: the advice before this one says it where the variant is not faster.
+  const speed = `its speed depends on the device${ratioSaid ? '' : ` (this run is at ${p50Ratio.toFixed(2)}x the original's p50)`}. `;
+  // What it did to the size, where the caller measured it: an original whose weights were float16 already keeps it.
+  const size =
+    sizeRatio === undefined
+      ? "fp16 halves the weights' size; "
+      : sizeRatio > FP16_SAME_SIZE
+        ? `fp16 left the size as it was (x${sizeRatio.toFixed(2)} of the original's): the original's weights were already float16 ` +
+          '(or it holds little float data), so there was nothing to halve, and '
+        : `fp16 stored the float weights in half the bytes (the variant is x${sizeRatio.toFixed(2)} of the original's size); `;
   return (
-    // The ratio is said once: the advice before this one says it where the variant is not faster.
-    `fp16 halves the weights' size; its speed depends on the device${ratioSaid ? '' : ` (this run is at ${p50Ratio.toFixed(2)}x the original's p50)`}. ` +
+    size +
+    speed +
     "onnxruntime's CPU provider runs most ops in float32 behind Casts, so on a CPU fp16 is rarely faster: " +
     'measure it on a GPU (CUDA, DirectML, WebGPU), and for speed on this CPU use int8-dynamic or int8-static.'
   );
 }
 
+/** Above this size ratio an fp16 variant did not halve anything: its original was float16 already. */
+const FP16_SAME_SIZE = 0.9;
+
 /**
- * What pruning can and cannot do for speed: weights set to zero keep their place in the tensors, and
- * onnxruntime's dense kernels (Conv, MatMul, Gemm) multiply the zeros as well; only channels removed outright
- * make the kernels smaller. `known`: the caller said the variant was pruned (else it is one possibility).
+ * Weight-only quantizers: they store weights in fewer bits and leave activations, and so every op but the one
+ * reading the weights, in float. There are no float islands between int8 ops to speak of (no QuantizeLinear of
+ * activations); what they buy is size, and speed only where reading the weights sets the time.
  */
-function pruneAdvice(p50Ratio: number, p50Ms: number, known: boolean): string {
-  if (p50Ratio < 0.97)
-    return (
-      `${known ? 'Pruning' : 'Something other than quantization (pruned channels, fused ops)'} cut the work: the variant runs at ` +
-      `${p50Ratio.toFixed(2)}x of the original's p50, still all in float. Quantizing it (int8) as well can make it faster still.`
-    );
-  return (
-    `${known ? '' : 'If it was pruned: '}weights set to zero still cost time, as onnxruntime's dense kernels (Conv, MatMul, Gemm) ` +
-    'multiply the zeros as well: sparsity alone does not make a model faster. Only channels removed outright shrink the kernels that held them' +
-    // Below a fraction of a millisecond a run, per-op overhead rather than arithmetic sets the time.
-    (p50Ms < 0.2
-      ? `, and at ${p50Ms.toFixed(3)} ms a run, per-op overhead may outweigh the arithmetic saved`
-      : '') +
-    '. For speed, prune whole channels (structured) or quantize the pruned variant (int8).'
-  ).replace(/^w/, (c) => (known ? c.toUpperCase() : c));
-}
+const WEIGHT_ONLY: Record<string, string> = {
+  int4: 'int4 stores the MatMul weights in 4 bits, unpacked as MatMulNBits multiplies',
+  'int8-weight':
+    'int8-weight stores the weights in int8 and rebuilds them in float with a DequantizeLinear on every run',
+};
 
 /** Whether a profile's kernel ran the op of a graph node: onnxruntime's fusions prefix it (FusedConv, NhwcConv). */
 const ranAs = (kernel: string, opType: string) => kernel.replace(/^(Fused|Nhwc)(?=[A-Z])/, '') === opType;
@@ -255,8 +235,21 @@ export function explainProfiles(input: {
    * float like the original, and the advice covers both ways that happens (pruned, or not quantized).
    */
   variantOperation?: VariantOperation;
-  /** The quantize method that made the variant's nodes (its recipe's last quantize step), when known. */
+  /**
+   * The method that made the variant, when known (its recipe's last step): a quantize method, or with
+   * `variantOperation: 'prune'` a prune method (`structured`, `magnitude`), whose advice differs.
+   */
   variantMethod?: string;
+  /**
+   * For a structured-pruned variant: the convolutions pruning left with a channel count that is not a multiple of
+   * 8 (the prune report's layers, `unalignedConvsOf`; the CLI reads them from the two models).
+   */
+  unalignedConvs?: readonly UnalignedConv[];
+  /**
+   * The variant's size over the original's (file and external data), when measured: the fp16 and weight-only
+   * advice say what the variant did to it.
+   */
+  sizeRatio?: number;
   /**
    * The nodes the quantizer left in float and why, when known: the quantize report's skippedNodes (the app), or
    * those the variant's recorded options kept float (electron/engine/quantize/kept-float.ts, the CLI).
@@ -325,6 +318,21 @@ function operationOf(input: Parameters<typeof explainProfiles>[0]): VariantOpera
   );
 }
 
+/**
+ * The weight-only quantizer that made the variant (int4, int8-weight): as the caller says, else int4 where its
+ * MatMuls became MatMulNBits and nothing quantizes activations.
+ */
+function weightOnlyMethod(input: Parameters<typeof explainProfiles>[0]): string | undefined {
+  if (input.variantOperation === 'prune') return undefined;
+  if (input.variantMethod !== undefined)
+    return input.variantMethod in WEIGHT_ONLY ? input.variantMethod : undefined;
+  const ops = [...graphOpsOf(input)];
+  return ops.includes('MatMulNBits') &&
+    !ops.some((op) => op === 'QuantizeLinear' || op === 'DynamicQuantizeLinear' || INT8_OPS.has(op))
+    ? 'int4'
+    : undefined;
+}
+
 function precisionOf(input: Parameters<typeof explainProfiles>[0]): VariantPrecision {
   if (input.variantMethod === 'fp16' && input.variantOperation !== 'prune') return 'fp16';
   return operationOf(input) === 'quantize' ? 'int8' : 'float';
@@ -365,18 +373,42 @@ function compressionAdvice(
     );
   }
   const operation = operationOf(input);
+  const weightOnly = weightOnlyMethod(input);
   const floatShare = share('float');
+  const layoutShare = share('layout');
+  // Said by the structured-pruning advice with its cause, where it has one: not again as a bare share.
+  let layoutSaid = false;
   if (operation === 'prune') {
     // Float kernels are all a pruned model has: "stays in float" and int8 advice would be beside the point.
-    advice.push(pruneAdvice(p50Ratio, variant.p50Ms, true));
+    const pruned = pruneAdvice({
+      method: input.variantMethod,
+      p50Ratio,
+      p50Ms: variant.p50Ms,
+      unalignedConvs: input.unalignedConvs,
+      layoutPct: {
+        original: byKind(kinded(input.original.byOpType)).find((k) => k.kind === 'layout')!.pct,
+        variant: layoutShare,
+      },
+      optionLabels: input.optionLabels,
+    });
+    layoutSaid = input.variantMethod === 'structured' && (input.unalignedConvs?.length ?? 0) > 0;
+    advice.push(...pruned);
   } else if (input.variantMethod === 'fp16') {
-    advice.push(fp16Advice(p50Ratio, notFaster));
+    advice.push(fp16Advice(p50Ratio, notFaster, input.sizeRatio));
   } else if (floatShare >= FLOAT_ADVICE_PCT && floatOps.length > 0) {
     const top = floatOps.slice(0, 3);
     const names = `${list(top.map((o) => o.opType))} ${top.length === 1 ? 'takes' : 'take'} ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time`;
-    if (operation === undefined)
+    if (weightOnly)
+      // No activation is quantized: the float ops are the original's, not islands between int8 ops.
       advice.push(
-        `Every kernel of this variant runs in float, as in the original (no int8/int4 kernel, no Q/DQ): ${names}. ${pruneAdvice(p50Ratio, variant.p50Ms, false)}` +
+        `${WEIGHT_ONLY[weightOnly]}; activations and every other op compute in float, as in the original: ${names}. ` +
+          `Weight-only quantization makes the file smaller${input.sizeRatio !== undefined ? ` (x${input.sizeRatio.toFixed(2)} here)` : ''}; ` +
+          'it pays off in speed where reading the weights sets the time (large MatMuls, language models), not in ops that stay as they were. ' +
+          'For speed here, int8-dynamic (MatMul, Gemm) or int8-static (Conv too) compute in int8.',
+      );
+    else if (operation === undefined)
+      advice.push(
+        `Every kernel of this variant runs in float, as in the original (no int8/int4 kernel, no Q/DQ): ${names}. ${zeroedWeightsAdvice(p50Ratio, variant.p50Ms, false)}` +
           (p50Ratio < 0.97
             ? ''
             : " If it was meant to be quantized, check that the method quantizes this model's ops."),
@@ -395,21 +427,22 @@ function compressionAdvice(
   const castShare = shareOf(conversions.filter((o) => o.opType === 'Cast'));
   if (qdqShare >= CONVERSION_ADVICE_PCT)
     advice.push(
-      `Q/DQ conversions take ${qdqShare.toFixed(0)}% of run time: activations go back and forth between float and int8 around float ops. Fewer float islands (see above) means fewer conversions.`,
+      weightOnly
+        ? `Q/DQ conversions take ${qdqShare.toFixed(0)}% of run time: ${weightOnly} rebuilds the float weights on every run, the price of weight-only quantization on a CPU.`
+        : `Q/DQ conversions take ${qdqShare.toFixed(0)}% of run time: activations go back and forth between float and int8 around float ops. Fewer float islands (see above) means fewer conversions.`,
     );
   if (castShare >= CONVERSION_ADVICE_PCT)
     advice.push(
       `Casts the original does not have take ${castShare.toFixed(0)}% of run time: the variant converts tensors between types (float32 and float16, int32 and float) at the edges of what it changed. Fewer such edges (fewer ops kept in the original's type) means fewer Casts.`,
     );
-  const layoutShare = share('layout');
-  if (layoutShare >= LAYOUT_ADVICE_PCT)
+  if (layoutShare >= LAYOUT_ADVICE_PCT && !layoutSaid)
     advice.push(
       `Layout reorders (ReorderInput/ReorderOutput, Transpose) take ${layoutShare.toFixed(0)}% of run time: onnxruntime changes memory layout between kernels that want different ones.`,
     );
   if (advice.length === 0)
     advice.push(
       quantizedShare >= 50
-        ? `The int8 kernels do most of the work (${quantizedShare.toFixed(0)}% of run time): there is little left to win by quantizing more.`
+        ? `The ${weightOnly === 'int4' ? 'int4' : 'int8'} kernels do most of the work (${quantizedShare.toFixed(0)}% of run time): there is little left to win by quantizing more.`
         : 'No single cause stands out; compare the per-op times below.',
     );
   return advice;

@@ -1,18 +1,94 @@
 /**
  * What each node of a model computes in, from its op type and the types of what it reads: one rule for the
- * engine's diff (on the model's messages) and the Graph view (on the graph JSON, for the nodes a variant added).
- * Q/DQ and Cast are conversions, MatMulNBits is int4, quantized kernels and readers of a DequantizeLinear are
- * int8, readers of a float16 weight or value (and a Constant holding float16) are float16. A body reads the values
- * of the graphs around it, so it starts from what they defined before its node.
+ * engine's diff (on the model's messages), the Graph view (on the graph JSON, for the nodes a variant added) and
+ * explain's kernel kinds (shared/explain.ts reads the int8 op types from here). Q/DQ and Cast are conversions,
+ * MatMulNBits is int4, quantized kernels are int8; a node that reads a DequantizeLinear computes in int8 only
+ * where onnxruntime runs it as one (`runsInt8Behind`): a QDQ unit it fuses into an int8 kernel (DQ -> Conv -> Q
+ * is a QLinearConv), or data movement on 8-bit data. Any other op reading a DequantizeLinear (a ReduceMean
+ * between Q/DQ) is a float kernel between conversions, as the profile shows it and explain says. Readers of a
+ * float16 weight or value (and a Constant holding float16) are float16. A body reads the values of the graphs
+ * around it, so it starts from what they defined before its node.
  */
-import { INT8_OPS } from './explain.js';
 import type { NodePrecision } from './model-diff.js';
+
+/**
+ * Op types that compute in int8 (onnxruntime's QLinear/Integer kernels and contrib ops). `onnx-studio diff` reads
+ * it too, to say what a node of a variant computes in.
+ */
+export const INT8_OPS: ReadonlySet<string> = new Set([
+  'QLinearConv',
+  'QLinearMatMul',
+  'QGemm',
+  'MatMulInteger',
+  'ConvInteger',
+  'DynamicQuantizeMatMul',
+  'MatMulIntegerToFloat',
+  'QLinearAdd',
+  'QLinearMul',
+  'QLinearConcat',
+  'QLinearGlobalAveragePool',
+  'QLinearAveragePool',
+  'QLinearSigmoid',
+  'QLinearLeakyRelu',
+  'QLinearSoftmax',
+  'QLinearWhere',
+  'QAttention',
+  'QEmbedLayerNormalization',
+  'QOrderedMatMul',
+  'DynamicQuantizeLSTM',
+]);
 
 export const QDQ_OPS: ReadonlySet<string> = new Set([
   'QuantizeLinear',
   'DequantizeLinear',
   'DynamicQuantizeLinear',
 ]);
+
+/**
+ * Op types onnxruntime runs in int8 between a DequantizeLinear and a QuantizeLinear (its QDQ selectors): fused
+ * into a QLinear kernel (Conv, Add, Concat, AveragePool...), or with the Q/DQ dropped around data movement
+ * (Reshape, Transpose, MaxPool...). Without the QuantizeLinear after them they run in float.
+ */
+const INT8_IN_QDQ_UNIT: ReadonlySet<string> = new Set([
+  'Conv',
+  'ConvTranspose',
+  'Add',
+  'Mul',
+  'Concat',
+  'AveragePool',
+  'GlobalAveragePool',
+  'LeakyRelu',
+  'Sigmoid',
+  'Softmax',
+  'Where',
+  'Gather',
+  'GatherElements',
+  'Reshape',
+  'Expand',
+  'Flatten',
+  'Transpose',
+  'MaxPool',
+  'Resize',
+  'Squeeze',
+  'Unsqueeze',
+  'Slice',
+]);
+
+/**
+ * Whether onnxruntime runs an op that reads a DequantizeLinear's output as an int8 kernel. `inputDequantized`:
+ * its first input (the activation) is one; `quantizedOutput`: its output goes to a QuantizeLinear.
+ */
+export function runsInt8Behind(
+  opType: string,
+  { inputDequantized, quantizedOutput }: { inputDequantized: boolean; quantizedOutput: boolean },
+): boolean {
+  // Fused with the DequantizeLinear before them even where their output is float: DQ -> MatMul is a
+  // MatMulIntegerToFloat (a MatMulNBits where only the weight is dequantized, as int8-weight leaves it); DQ -> Gemm
+  // a QGemm with a float output, where its input is dequantized too (with only its weight dequantized, float).
+  if (opType === 'MatMul') return true;
+  if (opType === 'Gemm') return inputDequantized;
+  return quantizedOutput && INT8_IN_QDQ_UNIT.has(opType);
+}
 
 /** What the rule reads of a node, whatever form the model is in. */
 export interface PrecisionView {
@@ -45,12 +121,26 @@ export function nodePrecisions<N>(
   const fp16 = new Set(outer.fp16);
   for (const name of graph.halfWeights) fp16.add(name);
   const dequantized = new Set(outer.dequantized);
+  // The values a QuantizeLinear of this graph reads: a node writing one ends a QDQ unit.
+  const quantized = new Set<string>();
+  for (const node of graph.nodes) {
+    const v = adapter.view(node);
+    if (v.opType === 'QuantizeLinear' && v.inputs[0]) quantized.add(v.inputs[0]);
+  }
   for (const node of graph.nodes) {
     const v = adapter.view(node);
     let precision: NodePrecision = 'float32';
     if (QDQ_OPS.has(v.opType) || v.opType === 'Cast') precision = 'other';
     else if (v.opType === 'MatMulNBits') precision = 'int4';
-    else if (INT8_OPS.has(v.opType) || v.inputs.some((i) => dequantized.has(i))) precision = 'int8';
+    else if (
+      INT8_OPS.has(v.opType) ||
+      (v.inputs.some((i) => dequantized.has(i)) &&
+        runsInt8Behind(v.opType, {
+          inputDequantized: dequantized.has(v.inputs[0] ?? ''),
+          quantizedOutput: v.outputs.some((o) => quantized.has(o)),
+        }))
+    )
+      precision = 'int8';
     else if (v.inputs.some((i) => fp16.has(i)) || v.holdsHalf) precision = 'float16';
     out.set(node, precision);
     if (v.opType === 'DequantizeLinear') v.outputs.forEach((o) => dequantized.add(o));

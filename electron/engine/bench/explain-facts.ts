@@ -3,11 +3,61 @@
  * loads anyway (BenchParams.explain): on a multi-GB model a second load in the CLI's process doubled the memory
  * and added its time. The engine process imports this only for explain's benchmark.
  */
-import type { BenchExplainFacts } from '../../../shared/bench.js';
+import type { ModelProto } from 'onnx-buf';
+import type { BenchExplainFacts, UnalignedConv } from '../../../shared/bench.js';
+import { alignedChannels } from '../../../shared/explain-prune.js';
+import { RECIPE_METADATA_KEY } from '../../../shared/recipe.js';
 import { diffModelProtos, unrelatedNote } from '../diff/diff-models.js';
 import { summarizeModel } from '../inspect/inspect-model.js';
 import type { LoadedModel } from '../onnx/load-model.js';
+import { nodeLabel } from '../onnx/node-label.js';
 import { keptFloatByOptions, recordedQuantizeMethod } from '../quantize/kept-float.js';
+
+/**
+ * The last transform step the variant's metadata records (a quantize or a prune step): what made its nodes, and
+ * so what the advice is about. Read on its own, as kept-float.ts reads the last quantize step: a recipe that
+ * cannot run again still says how its variant was made.
+ */
+export function recordedLastStep(model: ModelProto): BenchExplainFacts['lastStep'] {
+  const entry = model.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY);
+  let steps: unknown;
+  try {
+    steps = entry ? (JSON.parse(entry.value) as { steps?: unknown }).steps : undefined;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(steps)) return undefined;
+  const step = (steps as unknown[]).findLast(
+    (s): s is { kind: 'quantize' | 'prune'; method: string } =>
+      typeof s === 'object' &&
+      s !== null &&
+      'kind' in s &&
+      (s.kind === 'quantize' || s.kind === 'prune') &&
+      'method' in s &&
+      typeof s.method === 'string',
+  );
+  return step ? { operation: step.kind, method: step.method } : undefined;
+}
+
+/**
+ * The Convs of the variant's main graph whose output channels pruning cut to a count that is not a multiple of 8:
+ * a weight of the original's name with more output channels (structured pruning keeps the names and shrinks the
+ * tensors). The prune report, which the app reads instead (unalignedConvsOf), counts the same layers.
+ */
+export function unalignedConvs(original: ModelProto, variant: ModelProto): UnalignedConv[] {
+  const before = new Map((original.graph?.initializer ?? []).map((t) => [t.name, t]));
+  const after = new Map((variant.graph?.initializer ?? []).map((t) => [t.name, t]));
+  const out: UnalignedConv[] = [];
+  for (const node of variant.graph?.node ?? []) {
+    if (node.opType !== 'Conv' || !node.input[1]) continue;
+    const [was, is] = [before.get(node.input[1])?.dims[0], after.get(node.input[1])?.dims[0]];
+    if (was === undefined || is === undefined || is >= was || alignedChannels(Number(is))) continue;
+    out.push({ name: nodeLabel(node), opType: node.opType, before: Number(was), channels: Number(is) });
+  }
+  return out;
+}
+
+const sizeOf = (m: LoadedModel) => m.fileBytes + m.externalDataBytes;
 
 export function explainFacts(original: LoadedModel, variant: LoadedModel): BenchExplainFacts {
   // diff's check: advice on a compression of a model the variant was not made from would be made up.
@@ -24,10 +74,19 @@ export function explainFacts(original: LoadedModel, variant: LoadedModel): Bench
   // The quantize report is not at hand here: the nodes the variant's recorded options kept float stand for it.
   const skippedNodes = keptFloatByOptions(variant.proto);
   const variantMethod = recordedQuantizeMethod(variant.proto);
+  const lastStep = recordedLastStep(variant.proto);
+  // The prune report is not at hand either: the two models tell the channel counts pruning left.
+  const unaligned =
+    lastStep?.operation === 'prune' && lastStep.method === 'structured'
+      ? unalignedConvs(original.proto, variant.proto)
+      : undefined;
   return {
     ...(unrelated ? { unrelated } : {}),
     ...(skippedNodes ? { skippedNodes } : {}),
     ...(variantMethod ? { variantMethod } : {}),
+    ...(lastStep ? { lastStep } : {}),
+    ...(unaligned ? { unalignedConvs: unaligned } : {}),
+    ...(sizeOf(original) > 0 ? { sizeRatio: sizeOf(variant) / sizeOf(original) } : {}),
     variantOpCounts: summarizeModel(variant).opCounts,
   };
 }

@@ -14,6 +14,9 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import '../quantize/all-methods.js';
 import { buildCnn, buildMlp, makeGraph, makeModel } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { feedsSource } from '../testing/feeds-source.js';
+import { buildUnnamedConvNet, unnamedConvNetFeeds } from '../testing/unnamed-conv-net.js';
+import { createSession } from '../runtime/create-session.js';
 import { buildSubgraphWeights } from '../testing/prune-fixtures.js';
 import { diffModelProtos, diffModels } from './diff-models.js';
 
@@ -326,5 +329,72 @@ describe('diff of an fp16 variant of a model whose nodes have no names', () => {
       });
     visit(variant, '');
     for (const r of d.nodes.subgraphList!) expect(byId.get(r.variantId!)).toBe(r.opType);
+  });
+});
+
+describe('diff of an int8-static variant of a conv net whose nodes have no names', () => {
+  it('follows the data flow through the Q/DQ it inserted: kept nodes kept, the folded Relu fused into its Conv', async () => {
+    // Matched by outputs alone, the second Conv (its output renamed: the Relu after it was folded into its
+    // quantization) was "removed", the Relu "replaced" by that Conv, the Add (its output renamed `_prequant`
+    // and given back by a DequantizeLinear) "replaced" by the DequantizeLinear, and the Add itself "added".
+    const input = path.join(tmp.dir, 'unnamed-conv.onnx');
+    const output = path.join(tmp.dir, 'unnamed-conv.int8-static.onnx');
+    await saveModel(buildUnnamedConvNet(), input);
+    await quantizeModel({
+      input,
+      output,
+      method: 'int8-static',
+      calibration: feedsSource(unnamedConvNetFeeds(4)),
+    });
+    const d = await diffModels(input, output);
+    const variant = (await loadModel(output)).proto.graph!;
+    expect(
+      d.nodes.list.map((r) => [r.opType, r.change, r.variantOpType ?? r.fusedInto, r.precision]),
+    ).toEqual([
+      // The stem Conv reads the 3-channel input: int8-static keeps it float by default.
+      ['Conv', 'kept', 'Conv', 'float32'],
+      ['Relu', 'kept', 'Relu', 'float32'],
+      ['Conv', 'kept', 'Conv', 'int8'],
+      ['Relu', 'fused', 'Conv', undefined],
+      ['Add', 'kept', 'Add', 'int8'],
+      // Between a DequantizeLinear and a QuantizeLinear, but onnxruntime has no int8 ReduceMean: float, as explain says.
+      ['ReduceMean', 'kept', 'ReduceMean', 'float32'],
+      ['MatMul', 'kept', 'MatMul', 'int8'],
+    ]);
+    // Each row points at the variant node it became; the folded Relu at the Conv that took it.
+    d.nodes.list.forEach((r) =>
+      expect(variant.node[r.variantIndex!]!.opType).toBe(r.variantOpType ?? r.fusedInto),
+    );
+    expect(d.nodes.list[3]!.variantIndex).toBe(d.nodes.list[2]!.variantIndex);
+    expect(d.nodes.added.other).toEqual({});
+    expect(d.nodes.byChange).toEqual({ kept: 6, replaced: 0, fused: 1, removed: 0 });
+
+    // What onnxruntime runs: the int8 rows are int8 kernels, the ReduceMean a float one (what explain profiles).
+    const optimized = `${output}.optimized.onnx`;
+    const session = await createSession(output, { optimizedModelFilePath: optimized, intraOpThreads: 1 });
+    await session.release();
+    const ops = (await loadModel(optimized)).proto.graph!.node.map((n) => n.opType);
+    expect(ops).toEqual(expect.arrayContaining(['QLinearConv', 'QLinearAdd', 'ReduceMean']));
+    expect(ops).not.toContain('Add');
+  });
+});
+
+describe('diff precision of an int8-weight variant, as onnxruntime runs it', () => {
+  it('calls the MatMul int8 (onnxruntime makes it a MatMulNBits) and the Gemm float32 (it stays a float Gemm)', async () => {
+    const input = path.join(tmp.dir, 'mlp-w.onnx');
+    const output = path.join(tmp.dir, 'mlp-w.int8-weight.onnx');
+    await saveModel(buildMlp(), input);
+    await quantizeModel({ input, output, method: 'int8-weight' });
+    const d = await diffModels(input, output);
+    const precision = (op: string) => d.nodes.list.find((r) => r.opType === op)!.precision;
+    expect([precision('MatMul'), precision('Gemm')]).toEqual(['int8', 'float32']);
+    const optimized = `${output}.optimized.onnx`;
+    const session = await createSession(output, { optimizedModelFilePath: optimized, intraOpThreads: 1 });
+    await session.release();
+    const ops = (await loadModel(optimized)).proto.graph!.node.map((n) => n.opType);
+    expect(ops).toContain('MatMulNBits');
+    // The Gemm runs as a float kernel (Gemm or FusedGemm), not as an int8 QGemm.
+    expect(ops.some((op) => op.endsWith('Gemm'))).toBe(true);
+    expect(ops).not.toContain('QGemm');
   });
 });

@@ -20,8 +20,7 @@ import {
   TensorProto_DataType,
   type ValueInfoProto,
 } from 'onnx-buf';
-import { INT8_OPS } from '../../../shared/explain.js';
-import { nodePrecisions, type PrecisionGraph, QDQ_OPS } from '../../../shared/node-precision.js';
+import { INT8_OPS, nodePrecisions, type PrecisionGraph, QDQ_OPS } from '../../../shared/node-precision.js';
 import type {
   AddedNodes,
   AddedWeight,
@@ -181,34 +180,96 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   for (const n of variant.node) for (const o of n.output) producer.set(o, n);
   const variantIndex = new Map(variant.node.map((n, i) => [n, i]));
   const matched = new Set<NodeProto>();
-  // An unnamed node (exporters often leave names empty) is the variant node that produces exactly its outputs:
-  // our transforms keep a node's output names when they keep or replace it.
-  // A conversion may put a Cast between a node and its output: fp16 keeps a float32 graph (or body) output by
-  // renaming the output of the node that made it (`y_fp16`) and casting that back to `y`. The node behind the
-  // Cast is the one, not the Cast.
-  const sameOutput = (mine: string, theirs: string) => {
-    if (mine === theirs) return true;
-    const cast = producer.get(mine);
-    return cast?.opType === 'Cast' && cast.input[0] === theirs;
+  // An unnamed node (exporters often leave names empty) is matched by the data flow: our transforms keep a
+  // node's output names when they keep or replace it, and put conversions between it and the nodes around it.
+  // fp16 keeps a float32 graph (or body) output by renaming the output of the node that made it (`y_fp16`) and
+  // casting that back to `y`; int8-static quantizes a node's output by renaming it (`y_prequant`) and putting a
+  // QuantizeLinear and a DequantizeLinear that gives back `y` after it, and reads its inputs through Q/DQ
+  // (`x_dequantized`, `W_dequantized` of `W_quantized`). The node behind the conversions is the one.
+  const isConversion = (n: NodeProto, ownOp: string) =>
+    n.opType !== ownOp && (QDQ_OPS.has(n.opType) || n.opType === 'Cast');
+  /** The variant value a value comes from through the conversions put before it (not those of `ownOp`). */
+  const behindConversions = (value: string, ownOp: string): string => {
+    let v = value;
+    for (let n = producer.get(v); n && isConversion(n, ownOp) && n.input[0]; n = producer.get(v))
+      v = n.input[0];
+    return v;
   };
-  const sameByOutputs = (node: NodeProto): NodeProto | undefined => {
-    const direct = node.output[0] ? producer.get(node.output[0]) : undefined;
-    if (!direct) return undefined;
-    const behind =
-      direct.opType === 'Cast' && node.opType !== 'Cast' ? producer.get(direct.input[0] ?? '') : undefined;
-    for (const candidate of [behind, direct]) {
-      if (!candidate || matched.has(candidate) || candidate.output.length !== node.output.length) continue;
-      if (candidate.output.every((o, i) => sameOutput(node.output[i]!, o))) return candidate;
+  /** The variant node that makes a value, behind the conversions put after it. */
+  const maker = (value: string, ownOp: string): NodeProto | undefined => {
+    const direct = producer.get(value);
+    return direct && isConversion(direct, ownOp) ? producer.get(behindConversions(value, ownOp)) : direct;
+  };
+  const sameByOutputs = (node: NodeProto, sameOp: boolean): NodeProto | undefined => {
+    const candidate = node.output[0] ? maker(node.output[0], node.opType) : undefined;
+    if (!candidate || matched.has(candidate) || candidate.output.length !== node.output.length)
+      return undefined;
+    if (sameOp && candidate.opType !== node.opType) return undefined;
+    const same = candidate.output.every((o, i) => {
+      const mine = node.output[i]!;
+      return mine === o || (mine !== '' && behindConversions(mine, node.opType) === o);
+    });
+    return same ? candidate : undefined;
+  };
+  // The original's value each variant value stands for: behind the conversions, with the suffix a quantizer
+  // gives a weight it rewrote dropped (`W_quantized` is `W`).
+  const originalValues = new Set<string>([
+    ...original.initializer.map((t) => t.name),
+    ...original.input.map((v) => v.name),
+    ...original.node.flatMap((n) => n.output),
+  ]);
+  const originalValue = (value: string, ownOp: string): string => {
+    const v = behindConversions(value, ownOp);
+    let base = v;
+    for (let i = 0; i < 2 && !originalValues.has(base); i++) {
+      const cut = base.lastIndexOf('_');
+      if (cut <= 0) return v;
+      base = base.slice(0, cut);
     }
-    return undefined;
+    return originalValues.has(base) ? base : v;
+  };
+  // Variant nodes by op type and the original value their first input stands for.
+  const byFirstInput = new Map<string, NodeProto[]>();
+  const inputKey = (opType: string, value: string) => `${opType}\u0000${value}`;
+  for (const n of variant.node) {
+    if (!n.input[0]) continue;
+    const key = inputKey(n.opType, originalValue(n.input[0], n.opType));
+    byFirstInput.set(key, [...(byFirstInput.get(key) ?? []), n]);
+  }
+  /**
+   * The variant node of the same op type that reads what the node reads: one whose output the quantizer renamed
+   * (a Conv whose Relu was folded into its quantization now writes the Relu's output).
+   */
+  const sameByInputs = (node: NodeProto): NodeProto | undefined => {
+    if (!node.input[0]) return undefined;
+    return byFirstInput
+      .get(inputKey(node.opType, node.input[0]))
+      ?.find(
+        (v) =>
+          !matched.has(v) &&
+          v.input.length === node.input.length &&
+          v.input.every((t, i) =>
+            t === '' ? node.input[i] === '' : originalValue(t, v.opType) === node.input[i],
+          ),
+      );
   };
   /** The variant node each original node became (kept, replaced or fused). */
   const became = new Map<NodeProto, NodeProto>();
+  const take = (node: NodeProto, same: NodeProto | undefined) => {
+    if (!same) return;
+    matched.add(same);
+    became.set(node, same);
+  };
+  // By name; then an unnamed node by its outputs to a node of its op type, by its inputs to one, and last by its
+  // outputs to a node of another op type (replaced): a node that kept its op is not taken for another's.
+  for (const node of original.node) if (node.name) take(node, variantByName.get(node.name));
+  const unnamed = original.node.filter((n) => !n.name);
+  for (const node of unnamed) take(node, sameByOutputs(node, true));
+  for (const node of unnamed) if (!became.has(node)) take(node, sameByInputs(node));
+  for (const node of unnamed) if (!became.has(node)) take(node, sameByOutputs(node, false));
   const list: NodeDiff[] = original.node.map((node) => {
-    const same = node.name ? variantByName.get(node.name) : sameByOutputs(node);
-    if (same) {
-      matched.add(same);
-      became.set(node, same);
+    const same = became.get(node);
+    if (same)
       return {
         name: node.name,
         opType: node.opType,
@@ -217,8 +278,8 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
         precision: walk.precisionOf.get(same)!,
         variantIndex: variantIndex.get(same)!,
       };
-    }
-    const taker = node.output.map((o) => producer.get(o)).find((p) => p !== undefined);
+    // Its output now made by another node (behind the Q/DQ of a quantization that folded it in).
+    const taker = node.output.map((o) => maker(o, node.opType)).find((p) => p !== undefined);
     if (taker) {
       became.set(node, taker);
       return {

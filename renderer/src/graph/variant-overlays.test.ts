@@ -129,7 +129,7 @@ describe('overlays on a variant graph', () => {
     ]);
   });
 
-  it('computes precision from the graph as the engine does: DQ readers int8, float16 weights and casts', () => {
+  it('computes precision from the graph as the engine does: DQ readers int8 where onnxruntime fuses them, float16 weights and casts', () => {
     const g: GraphBody = {
       inputs: ['x'],
       outputs: ['z'],
@@ -144,6 +144,10 @@ describe('overlays on a variant graph', () => {
         node('5', 'Add', 'add16', ['h', 'h'], ['a']),
         node('6', 'MatMulNBits', 'mm4', ['a', 'q4'], ['z']),
         node('7', 'Softmax', 'sm', ['x'], ['p']),
+        // DQ -> Conv -> Q is a QLinearConv; a ReduceMean between Q/DQ stays a float kernel (as explain profiles it).
+        node('8', 'QuantizeLinear', 'q', ['c', 's'], ['cq']),
+        node('9', 'ReduceMean', 'mean', ['xd'], ['md']),
+        node('10', 'QuantizeLinear', 'q2', ['md', 's'], ['mq']),
       ],
     };
     expect([...graphPrecisions(g).values()]).toEqual([
@@ -155,6 +159,9 @@ describe('overlays on a variant graph', () => {
       'float16',
       'int4',
       'float32',
+      'other',
+      'float32',
+      'other',
     ]);
   });
 

@@ -154,6 +154,73 @@ describe('ExplainPanel', () => {
     expect(text).toMatch(/stays float: it reads the model's float input with 3 channels; onnxruntime's/);
   });
 
+  it('tells a structured-pruned variant of the odd channel counts its prune report lists, by the "Round to" label', () => {
+    const pruned: WorkspaceVariant = {
+      ...workspaceVariant('structured', 'structured', 700),
+      recipe: { operation: 'prune', method: 'structured', common: { sparsity: 0.2 }, options: {} },
+      report: {
+        output: '/ws/structured.onnx',
+        method: 'structured',
+        targetSparsity: 0.2,
+        achievedSparsity: 0.19,
+        prunedNodes: 4,
+        removedChannels: 9,
+        inputBytes: 1000,
+        outputBytes: 700,
+        layers: [
+          {
+            name: 'Conv(conv1.out)',
+            opType: 'Conv',
+            unit: 'channels',
+            total: 16,
+            removed: 3,
+            sparsity: 0.19,
+          },
+          {
+            name: 'Conv(conv2.out)',
+            opType: 'Conv',
+            unit: 'channels',
+            total: 32,
+            removed: 6,
+            sparsity: 0.19,
+          },
+        ],
+        skipped: [],
+        parameters: { before: 5440, after: 3728 },
+        seconds: 0.1,
+        notes: [],
+      },
+    };
+    const { text } = render(
+      [
+        profiled('original', [op('Conv', 0.3), op('ReorderOutput', 0.03), op('ReduceMean', 0.02)], 0.4),
+        profiled(
+          'structured',
+          [op('Conv', 0.28), op('ReorderOutput', 0.23), op('ReduceMean', 0.02)],
+          0.58,
+          pruned.recipe,
+          0.4,
+        ),
+      ],
+      [pruned],
+    );
+    const label = CATALOG.prune.methods
+      .find((m) => m.name === 'structured')!
+      .fields.find((f) => f.flag === 'round-to')!.label;
+    expect(text).toMatch(/channel counts that are not a multiple of 8 \(13 and 26\)/);
+    expect(text).toContain(`Prune again with the "${label}" option at 8`);
+    expect(text).not.toMatch(/--round-to|set to zero|prune whole channels/);
+  });
+
+  it('says an fp16 variant of a float16 model left the size as it was, from the two sizes', () => {
+    const fp16 = { operation: 'quantize' as const, method: 'fp16', common: {}, options: {} };
+    const original = { ...profiled('original', [op('MatMul', 0.4)], 1), bytes: 1000 };
+    const variant = { ...profiled('fp16', [op('MatMul', 0.4), op('Cast', 0.1)], 1.2, fp16, 1), bytes: 1001 };
+    const { text } = render([original, variant]);
+    expect(text).toMatch(/fp16 left the size as it was \(x1\.00 of the original's\)/);
+    expect(text).not.toMatch(/halves the weights/);
+  });
+
   it("maps each option's flag to its form label from the catalog", () => {
     const labels = optionLabelsOf(CATALOG);
     expect(labels.get('--quantize-input-conv')).toBe('Quantize input conv');

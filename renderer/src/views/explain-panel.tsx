@@ -7,6 +7,7 @@
  */
 import { useContext, useEffect, useMemo, useState } from 'react';
 import { explainProfiles, type Int8Support, type KernelKind } from '../../../shared/explain.js';
+import { unalignedConvsOf } from '../../../shared/explain-prune.js';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import type { WorkspaceVariant } from '../../../shared/workspace.js';
 import { HostContext } from '../host/host-context.js';
@@ -100,16 +101,27 @@ export function ExplainPanel({
     const originalP50 = latency?.sameRunOriginalP50Ms;
     if (p50 === undefined || originalP50 === undefined) return undefined;
     const report = workspaceVariants?.find((w) => w.id === variant.id)?.report;
+    const recipe = variant.recipe;
+    // The channel counts a structured prune left, from its report's layers (what --round-to would have aligned).
+    const unalignedConvs =
+      recipe?.operation === 'prune' && recipe.method === 'structured' && report && 'layers' in report
+        ? unalignedConvsOf(report.layers)
+        : undefined;
+    // The variant's size over the original's: what fp16 (or a weight-only quantizer) did to it.
+    const sizeRatio =
+      variant.bytes !== undefined && original.bytes ? variant.bytes / original.bytes : undefined;
     return explainProfiles({
       // The per-node times tell the Casts the variant added (conversions) from the model's own (float).
       original: { p50Ms: originalP50, byOpType: original.profile.byOpType, nodes: original.profile.nodes },
       variant: { p50Ms: p50, byOpType: variant.profile.byOpType, nodes: variant.profile.nodes },
       int8: int8 ?? { instructions: [], fast: true, source: 'unknown: the host did not say' },
       // A pruned variant runs float kernels only: its advice is about pruning, not about what stayed in float.
-      ...(variant.recipe ? { variantOperation: variant.recipe.operation } : {}),
-      ...(variant.recipe?.operation === 'quantize' ? { variantMethod: variant.recipe.method } : {}),
+      // Its method decides the advice: structured pruning is not magnitude pruning, int4 not int8-static.
+      ...(recipe ? { variantOperation: recipe.operation, variantMethod: recipe.method } : {}),
+      ...(unalignedConvs ? { unalignedConvs } : {}),
+      ...(sizeRatio !== undefined ? { sizeRatio } : {}),
       // The quantizer's reasons name what kept the float ops float (an option such as --quantize-input-conv):
-      // here by its label in the Optimize form.
+      // here by its label in the Optimize form (and --round-to as the prune form's "Round to").
       ...(report && 'skippedNodes' in report ? { skippedNodes: report.skippedNodes } : {}),
       ...(optionLabels ? { optionLabels } : {}),
     });
