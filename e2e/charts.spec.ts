@@ -189,12 +189,18 @@ test.describe('charts at a glance', () => {
     }
     await expect(page.getByTestId('ratio-note')).toBeVisible();
     const latency = page.getByTestId('chart-latency');
-    await expect(latency).toContainText("where it is not the original's bar");
-    // In the chart too: under each variant's figures, the p50 its ratio is against; whole, on no other text.
+    // The chart does not set p50s of different runs side by side: each bar is normalised to the original's
+    // row (its ratio × that p50), says so, and prints the p50 it measured under it; whole, on no other text.
+    await expect(latency).toContainText("so each bar is normalised to the original's");
     for (const [width, height] of SIZES) {
       await page.setViewportSize({ width, height });
       const lines = await boxes(latency, '.recharts-yAxis-tick-labels tspan');
-      expect(lines.filter((t) => /^of [\d.]+ ms$/.test(t.text))).toHaveLength(5);
+      expect(lines.filter((t) => /^measured [\d.]+ ms$/.test(t.text))).toHaveLength(5);
+      // A variant's bar is its ratio × the original's row: "0.765 ms ×0.70" beside an original of 1.09 ms.
+      for (const t of lines.filter((l) => /^[\d.]+ ms ×[\d.]+$/.test(l.text))) {
+        const [, p50, ratio] = /^([\d.]+) ms ×([\d.]+)$/.exec(t.text)!;
+        expect(Math.abs(Number(p50) / shownOriginal - Number(ratio)), t.text).toBeLessThan(0.02);
+      }
       for (const t of lines) expect(t.text, `at ${width}: a caption cut short`).not.toMatch(/…$/);
       expectNoOverlaps(lines, `latency names and figures at ${width}`);
     }
@@ -306,6 +312,20 @@ test.describe('charts at a glance', () => {
     await expect(panel.getByRole('heading', { name: 'All jobs' })).toHaveCount(1);
     await expect(panel.getByRole('heading', { name: 'Jobs', exact: true })).toHaveCount(0);
     await expect(panel.getByRole('button', { name: 'Clear finished' })).toBeVisible();
+    // The failure the status bar points at comes first, above the newer job that succeeded.
+    await expect(panel.getByTestId('job').first()).toHaveAttribute('data-status', 'failed');
+    await expect(panel.getByTestId('job').first()).toContainText('Evaluate fp16');
+    // Clear finished and Close share the title's row, at 800px too.
+    for (const width of [1440, 800]) {
+      await page.setViewportSize({ width, height: width === 800 ? 600 : 900 });
+      const clear = await panel.getByRole('button', { name: 'Clear finished' }).boundingBox();
+      const close = await panel.getByRole('button', { name: 'Close' }).boundingBox();
+      const title = await panel.getByRole('heading', { name: 'All jobs' }).boundingBox();
+      expect(Math.abs(clear!.y - close!.y)).toBeLessThan(4);
+      expect(clear!.x).toBeLessThan(close!.x);
+      expect(Math.abs(clear!.y + clear!.height / 2 - (title!.y + title!.height / 2))).toBeLessThan(12);
+    }
+    await screenshotAtTwoSizes(page, 'jobs-panel-failure-first', { restore: { width: 1440, height: 900 } });
     await panel.getByRole('button', { name: 'Close' }).click();
     await expect(failed).toContainText('The evaluation ran and failed, so the figure of fp16 is from an earlier');
     await expect(failed.getByTestId('failed-job')).toContainText('Job: Evaluate fp16.');
@@ -321,6 +341,13 @@ test.describe('charts at a glance', () => {
     await expect(failed).toHaveCount(0);
     await expect(quality.locator('.bar-earlier')).toHaveCount(0);
     await expect(page.getByTestId('compare-table').getByTestId('quality-earlier')).toHaveCount(0);
+    // And the status bar no longer counts it; the list says the failure was made good, below what stands.
+    await expect(page.getByTestId('status-jobs')).not.toContainText('failed');
+    await page.getByTestId('status-jobs').click();
+    await expect(panel.locator('[data-resolved="true"]')).toContainText('Ran again later and succeeded');
+    await expect(panel.getByTestId('job').first()).not.toHaveAttribute('data-status', 'failed');
+    await screenshotAtTwoSizes(page, 'jobs-panel-failure-resolved', { restore: { width: 1440, height: 900 } });
+    await panel.getByRole('button', { name: 'Close' }).click();
     // At 800x600 the status bar stays over the page's bottom edge: whatever is scrolled into view is kept clear
     // of it (a card's last line, a focused field), never left under the bar.
     await page.setViewportSize({ width: 800, height: 600 });
@@ -346,24 +373,26 @@ test.describe('charts at a glance', () => {
     expect(bestName).not.toBe('magnitude 30%');
     await expect(best.getByRole('radio')).toBeChecked();
     await expect(page.getByTestId('export-preselected')).toContainText(
-      `${bestName} is preselected as the best variant: the fastest that loses at most 0.5 pts of accuracy`,
+      `${bestName} is preselected as the best variant: the fastest variant (then the smallest) with at most 0.5 pts of accuracy lost`,
     );
     // Each figure says what it is.
     const figures = page.getByTestId('variant-figures');
     await expect(figures).toHaveCount(5);
     for (const text of await figures.allInnerTexts()) expect(text).toMatch(/ · accuracy \d+\.\d\d% on \S/);
-    // The suggested file is the one the command shown below writes.
+    // The suggested file is named as the command shown below names it; the bundled sample's folder is the
+    // app's own (read-only when installed), so it goes to the home folder (the mock's is /).
     const cli = await page.getByTestId('cli-command').innerText();
     const output = /-o (\S+)/.exec(cli)?.[1];
     expect(output).toMatch(/\/digits-resnet-[\w-]+\.onnx$/);
-    await expect(page.getByTestId('export-destination')).toHaveValue(output!);
+    const inHome = (path: string) => `/${path.split('/').at(-1)}`;
+    await expect(page.getByTestId('export-destination')).toHaveValue(inHome(output!));
     // Another choice: the hint goes, the name follows that variant's command.
     await page.getByRole('radio', { name: /^structured 50%/ }).check();
     await expect(page.getByTestId('export-preselected')).toHaveCount(0);
     await expect(page.getByTestId('cli-command')).toContainText('-o ');
     const pruned = /-o (\S+)/.exec(await page.getByTestId('cli-command').innerText())?.[1];
     expect(pruned).toMatch(/digits-resnet-structured50\.onnx$/);
-    await expect(page.getByTestId('export-destination')).toHaveValue(pruned!);
+    await expect(page.getByTestId('export-destination')).toHaveValue(inHome(pruned!));
     await page.getByRole('radio', { name: new RegExp(`^${bestName}`) }).check();
     await screenshotAtTwoSizes(page, 'charts-export-best', { restore: { width: 1440, height: 900 } });
   });

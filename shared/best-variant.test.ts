@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestVariant, describeBest, qualityDrop } from './best-variant.js';
+import { bestVariant, describeBest, describeNoBest, describeRule, measureOf, qualityDrop } from './best-variant.js';
 import type { ComparisonRow } from './report.js';
 
 function row(name: string, p50Ratio: number | undefined, sizeRatio: number, quality: Partial<ComparisonRow> = {}): ComparisonRow {
@@ -30,7 +30,7 @@ describe('bestVariant', () => {
     expect(best.row.name).toBe('int8-static');
     expect(best.dropPoints).toBeCloseTo(0.3, 9);
     expect(describeBest(best)).toBe(
-      'int8-static: 0.35x p50 latency, 0.26x size of the original, 0.30 pts of accuracy lost (budget 0.5 pts)',
+      'int8-static: 0.35x p50 latency on cpu, 0.26x size of the original, 0.30 pts of accuracy lost (budget 0.5 pts)',
     );
   });
 
@@ -50,5 +50,37 @@ describe('bestVariant', () => {
     expect(bestVariant([original, row('slow', 1.09, 1, { accuracyDelta: 0 }), row('lossy', 0.5, 0.3, { accuracyDelta: -0.0051 })])).toBeUndefined();
     // A wider budget takes the lossy one.
     expect(bestVariant([original, row('lossy', 0.5, 0.3, { accuracyDelta: -0.0051 })], 1)?.row.name).toBe('lossy');
+  });
+
+  it('gives cosine-only evaluations a budget (cosine at least 0.99) and says so', () => {
+    const cos = (c: number) => ({ fidelity: { cosine: c, sqnrDb: 30, top1Agreement: null } });
+    const rows = [original, row('fp16', 0.98, 0.5, cos(1)), row('int8-static', 0.4, 0.26, cos(0.99991)), row('int4', 0.3, 0.2, cos(0.9757))];
+    const best = bestVariant(rows)!;
+    expect(best.row.name).toBe('int8-static');
+    expect(best.measure).toBe('cosine');
+    expect(describeBest(best)).toBe(
+      'int8-static: 0.40x p50 latency on cpu, 0.26x size of the original, output cosine 0.99991 (budget: at least 0.99)',
+    );
+    expect(measureOf(rows)).toBe('cosine');
+    expect(describeNoBest('cosine')).toBe('No variant is faster or smaller than the original with output cosine at least 0.99');
+    expect(bestVariant([original, row('int4', 0.3, 0.2, cos(0.9757))])).toBeUndefined();
+    expect(bestVariant(rows, { maxDropPoints: 0.5, minCosine: 0.97 })?.row.name).toBe('int4');
+  });
+
+  it('calls a kept variant that is not faster the smallest, and picks the smallest of those', () => {
+    const same = { accuracyDelta: 0 };
+    const best = bestVariant([original, row('fp16', 1.06, 0.5, same), row('int8', 1.01, 0.26, same), row('slow', 1.02, 0.9, same)])!;
+    expect(best.row.name).toBe('int8');
+    expect(best.chosenAs).toBe('smallest');
+    expect(describeRule(best, 'accuracy')).toMatch(/^the smallest variant with at most 0.5 pts of accuracy lost: none within the budget is faster/);
+    expect(bestVariant([original, row('fp16', 1.06, 0.5, same), row('int8', 0.8, 0.26, same)])!.chosenAs).toBe('fastest');
+  });
+
+  it('decides on one engine: a row timed on another engine than the first candidate is left out', () => {
+    const web = row('web', 0.2, 0.3, { accuracyDelta: 0 });
+    web.latency = { ...web.latency!, label: 'onnxruntime-web wasm' };
+    const best = bestVariant([original, row('node', 0.5, 0.3, { accuracyDelta: 0 }), web])!;
+    expect(best.row.name).toBe('node');
+    expect(best.engine).toBe('cpu');
   });
 });

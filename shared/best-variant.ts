@@ -1,55 +1,165 @@
 /**
- * Which variant of a comparison is the one to keep: the fastest (then smallest) variant that loses at most a
- * budget of accuracy and is faster or smaller than the original. The demo's summary and the report put it
- * first. Pure functions over the comparison rows (shared/report.ts).
+ * Which variant of a comparison is the one to keep: among the variants that lose at most a budget of quality
+ * and are faster or smaller than the original, the fastest (then smallest); when none of them is faster, the
+ * smallest. Latency is judged on one engine only (`decisionLatencyLabel`, shared/report.ts), by each variant's
+ * ratio to the original of its own interleaved benchmark. The demo's summary, the report and Export all use it.
+ * Pure functions over the comparison rows (shared/report.ts).
  */
-import type { ComparisonRow } from './report.js';
-import { ORIGINAL_TARGET } from './workspace.js';
+import { compareTargets, decisionLatencyLabel, type ComparisonRow } from './report.js';
+import { ORIGINAL_TARGET, type Workspace } from './workspace.js';
 
 /** The default accuracy budget, in percentage points: a variant may lose this much and still be kept. */
 export const DEFAULT_MAX_DROP_POINTS = 0.5;
 
-export interface BestVariant {
-  row: ComparisonRow;
-  /** Its p50 latency / the original's (interleaved benchmark). */
-  p50Ratio: number;
-  /** Points of accuracy lost (or of top-1 agreement with the original missing, when there are no labels). */
-  dropPoints: number;
-  /** Which measure `dropPoints` comes from. */
-  measure: 'accuracy' | 'top-1 agreement';
+/**
+ * The default budget of an evaluation with neither labels nor class scores (fidelity only): the output's
+ * cosine similarity to the original must be at least this.
+ */
+export const DEFAULT_MIN_COSINE = 0.99;
+
+/** How much quality a kept variant may lose: points of accuracy (or top-1 agreement), or a minimum cosine. */
+export interface QualityBudget {
+  maxDropPoints: number;
+  minCosine: number;
 }
 
-/** Points of quality a variant lost, from accuracy on the same data, else from top-1 agreement; undefined if unmeasured. */
-export function qualityDrop(row: ComparisonRow): { points: number; measure: BestVariant['measure'] } | undefined {
+export const DEFAULT_BUDGET: QualityBudget = { maxDropPoints: DEFAULT_MAX_DROP_POINTS, minCosine: DEFAULT_MIN_COSINE };
+
+/** What a variant's quality was measured as: points lost (accuracy, top-1 agreement), or the output cosine. */
+export type QualityMeasure = 'accuracy' | 'top-1 agreement' | 'cosine';
+
+export interface BestVariant {
+  row: ComparisonRow;
+  /** Its p50 latency / the original's, from its own interleaved benchmark. */
+  p50Ratio: number;
+  /** Which runtime and provider measured the latency, e.g. `onnxruntime-node cpu`. */
+  engine: string;
+  /** Points of accuracy lost (or of top-1 agreement with the original missing); 0 for a cosine measure. */
+  dropPoints: number;
+  /** The output cosine similarity to the original, when that is the measure. */
+  cosine?: number;
+  /** Which measure the quality comes from. */
+  measure: QualityMeasure;
+  /** Why it was chosen: it is the fastest kept variant, or (none being faster) the smallest. */
+  chosenAs: 'fastest' | 'smallest';
+}
+
+/**
+ * The quality a variant kept, from accuracy on the same data, else top-1 agreement, else the output cosine;
+ * undefined if unmeasured.
+ */
+export function qualityDrop(
+  row: ComparisonRow,
+): { points: number; measure: QualityMeasure; cosine?: number } | undefined {
   if (row.accuracyDelta !== undefined) return { points: Math.max(0, -row.accuracyDelta * 100), measure: 'accuracy' };
   const agreement = row.fidelity?.top1Agreement;
   if (agreement !== null && agreement !== undefined) return { points: (1 - agreement) * 100, measure: 'top-1 agreement' };
+  const cosine = row.fidelity?.cosine;
+  if (cosine !== undefined && Number.isFinite(cosine)) return { points: 0, measure: 'cosine', cosine };
   return undefined;
+}
+
+/** Whether a measured quality is within the budget (a rounding hair over it, 0.5000001, is within). */
+function withinBudget(drop: NonNullable<ReturnType<typeof qualityDrop>>, budget: QualityBudget): boolean {
+  if (drop.measure === 'cosine') return (drop.cosine ?? -Infinity) >= budget.minCosine - 1e-12;
+  return drop.points <= budget.maxDropPoints + 1e-9;
 }
 
 /**
  * The variant to keep, or undefined when none is both measured (latency and quality) within the budget and
- * faster or smaller than the original.
+ * faster or smaller than the original. `rows` must hold latency from one engine (compareTargets with
+ * `latencyLabel`); a row measured on another engine than the first candidate's is left out.
  */
-export function bestVariant(rows: readonly ComparisonRow[], maxDropPoints = DEFAULT_MAX_DROP_POINTS): BestVariant | undefined {
-  const candidates: BestVariant[] = [];
+export function bestVariant(
+  rows: readonly ComparisonRow[],
+  budget: QualityBudget | number = DEFAULT_BUDGET,
+): BestVariant | undefined {
+  const limits = typeof budget === 'number' ? { ...DEFAULT_BUDGET, maxDropPoints: budget } : budget;
+  const candidates: Omit<BestVariant, 'chosenAs'>[] = [];
+  let engine: string | undefined;
   for (const row of rows) {
     const p50Ratio = row.latency?.p50Ratio;
     const drop = qualityDrop(row);
     if (row.target === ORIGINAL_TARGET || p50Ratio === undefined || drop === undefined) continue;
-    // A rounding hair over the budget (0.5000001) is within it.
-    if (drop.points > maxDropPoints + 1e-9) continue;
+    if (!withinBudget(drop, limits)) continue;
     if (!(p50Ratio < 1 || row.sizeRatio < 1)) continue;
-    candidates.push({ row, p50Ratio, dropPoints: drop.points, measure: drop.measure });
+    engine ??= row.latency!.label;
+    if (row.latency!.label !== engine) continue;
+    candidates.push({
+      row,
+      p50Ratio,
+      engine,
+      dropPoints: drop.points,
+      measure: drop.measure,
+      ...(drop.cosine !== undefined ? { cosine: drop.cosine } : {}),
+    });
   }
-  candidates.sort((a, b) => a.p50Ratio - b.p50Ratio || a.row.sizeRatio - b.row.sizeRatio);
-  return candidates[0];
+  const faster = candidates.filter((c) => c.p50Ratio < 1);
+  if (faster.length > 0) {
+    faster.sort((a, b) => a.p50Ratio - b.p50Ratio || a.row.sizeRatio - b.row.sizeRatio);
+    return { ...faster[0]!, chosenAs: 'fastest' };
+  }
+  candidates.sort((a, b) => a.row.sizeRatio - b.row.sizeRatio || a.p50Ratio - b.p50Ratio);
+  return candidates[0] && { ...candidates[0], chosenAs: 'smallest' };
 }
 
-/** One line for a summary: `int8-static: 0.35x p50 latency, 0.26x size, -0.00 pts accuracy (budget 0.5)`. */
-export function describeBest(best: BestVariant, maxDropPoints = DEFAULT_MAX_DROP_POINTS): string {
+/**
+ * The best variant of a workspace, decided on one engine (the latest onnxruntime-node benchmark's, else the
+ * latest benchmark's), with the rows it was decided on.
+ */
+export function bestVariantOf(
+  workspace: Workspace,
+  budget: QualityBudget = DEFAULT_BUDGET,
+): { best: BestVariant | undefined; rows: ComparisonRow[]; engine: string | undefined } {
+  const engine = decisionLatencyLabel(workspace);
+  const rows = compareTargets(workspace, engine !== undefined ? { latencyLabel: engine } : {});
+  return { best: bestVariant(rows, budget), rows, engine };
+}
+
+/** The budget in words for the measure the rows have: `0.5 pts of accuracy`, `cosine at least 0.99`. */
+export function describeBudget(measure: QualityMeasure | undefined, budget: QualityBudget = DEFAULT_BUDGET): string {
+  if (measure === 'cosine') return `output cosine at least ${budget.minCosine}`;
+  return `at most ${budget.maxDropPoints} pts of ${measure ?? 'accuracy'} lost`;
+}
+
+/** The quality measure the rows' variants would be judged by (the first variant's that has one). */
+export function measureOf(rows: readonly ComparisonRow[]): QualityMeasure | undefined {
+  for (const row of rows) {
+    if (row.target === ORIGINAL_TARGET) continue;
+    const drop = qualityDrop(row);
+    if (drop) return drop.measure;
+  }
+  return undefined;
+}
+
+/** The quality figure of a best variant with its budget: `0.30 pts of accuracy lost (budget 0.5 pts)`. */
+export function describeBestQuality(best: BestVariant, budget: QualityBudget = DEFAULT_BUDGET): string {
+  return best.measure === 'cosine'
+    ? `output cosine ${(best.cosine ?? 0).toFixed(5)} (budget: at least ${budget.minCosine})`
+    : `${best.dropPoints.toFixed(2)} pts of ${best.measure} lost (budget ${budget.maxDropPoints} pts)`;
+}
+
+/**
+ * One line for a summary:
+ * `int8-static: 0.35x p50 latency on onnxruntime-node cpu, 0.26x size of the original, 0.30 pts of accuracy lost (budget 0.5 pts)`.
+ */
+export function describeBest(best: BestVariant, budget: QualityBudget | number = DEFAULT_BUDGET): string {
+  const limits = typeof budget === 'number' ? { ...DEFAULT_BUDGET, maxDropPoints: budget } : budget;
   return (
-    `${best.row.name}: ${best.p50Ratio.toFixed(2)}x p50 latency, ${best.row.sizeRatio.toFixed(2)}x size of the original, ` +
-    `${best.dropPoints.toFixed(2)} pts of ${best.measure} lost (budget ${maxDropPoints} pts)`
+    `${best.row.name}: ${best.p50Ratio.toFixed(2)}x p50 latency on ${best.engine}, ${best.row.sizeRatio.toFixed(2)}x size of the original, ` +
+    describeBestQuality(best, limits)
   );
+}
+
+/** Why it is the one: `the fastest variant (then the smallest) that ...`, or the smallest when none is faster. */
+export function describeRule(best: BestVariant | undefined, measure: QualityMeasure | undefined, budget: QualityBudget = DEFAULT_BUDGET): string {
+  const within = describeBudget(best?.measure ?? measure, budget);
+  return best?.chosenAs === 'smallest'
+    ? `the smallest variant with ${within}: none within the budget is faster than the original`
+    : `the fastest variant (then the smallest) with ${within} that is faster or smaller than the original`;
+}
+
+/** The sentence when no variant qualifies: `No variant is faster or smaller than the original with output cosine at least 0.99.` */
+export function describeNoBest(measure: QualityMeasure | undefined, budget: QualityBudget = DEFAULT_BUDGET): string {
+  return `No variant is faster or smaller than the original with ${describeBudget(measure, budget)}`;
 }

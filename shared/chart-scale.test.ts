@@ -8,6 +8,7 @@ import {
   shareRange,
   shareTicks,
 } from './chart-scale.js';
+import { clipTail } from './chart-scale.js';
 
 /** True when `step` is 1, 2 or 5 times a power of ten. */
 function isRoundStep(step: number): boolean {
@@ -95,5 +96,23 @@ describe('axis scales', () => {
       expect(ticks[0]!).toBeLessThanOrEqual(Math.min(...values));
       expect(ticks.at(-1)!).toBeGreaterThanOrEqual(Math.max(...values));
     }
+  });
+});
+
+describe('clipTail', () => {
+  it('cuts a latency distribution at its rare outliers (p99, or Q3 + 3 IQR, not below p95) and counts them', () => {
+    // 200 runs near 1 ms and two of 40 ms: without the cut the axis spans 40 ms and the runs fill 1 bar.
+    const runs = [...Array.from({ length: 198 }, (_, i) => 1 + (i % 10) * 0.01), 40, 41];
+    const { kept, beyond, cutoff } = clipTail(runs);
+    expect(beyond).toBe(2);
+    expect(kept).toHaveLength(198);
+    expect(cutoff).toBeCloseTo(1.09, 9);
+    expect(clipTail([1, 2, 3])).toEqual({ kept: [1, 2, 3], beyond: 0, cutoff: 3 });
+    // 3% of slow runs at 2.5x (past the p99 the cut would keep): cut at Q3 + 3 IQR, the slow runs counted.
+    const busy = [...Array.from({ length: 97 }, (_, i) => 0.17 + (i % 10) * 0.002), 0.43, 0.44, 0.45];
+    const cut = clipTail(busy);
+    expect(cut.beyond).toBe(3);
+    expect(cut.cutoff!).toBeLessThan(0.25);
+    expect(clipTail([])).toEqual({ kept: [], beyond: 0, cutoff: undefined });
   });
 });

@@ -98,3 +98,22 @@ export function niceRange(min: number, max: number, count = 4): number[] {
   if (ticks.length < 2) ticks.push(roundTo(first + step, step));
   return ticks;
 }
+
+/**
+ * A latency distribution cut at its rare outliers: at the p99 run, or nearer, at Q3 + 3 IQR, where a few
+ * percent of slow runs (a busy machine) lie far out, but never below the p95 run. Without the cut the axis
+ * stretched to the slowest run and ~95% of the runs fell in 3 bars. `beyond` runs lie above `cutoff`; a chart
+ * says so.
+ */
+export function clipTail(samples: ArrayLike<number>): { kept: number[]; beyond: number; cutoff: number | undefined } {
+  const values = Array.from(samples).filter(Number.isFinite);
+  if (values.length === 0) return { kept: [], beyond: 0, cutoff: undefined };
+  const sorted = [...values].sort((a, b) => a - b);
+  // Nearest rank: the smallest run at or above `p`% of them.
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  const q1 = rank(25);
+  const q3 = rank(75);
+  const cutoff = Math.max(rank(95), Math.min(rank(99), q3 + 3 * (q3 - q1)));
+  const kept = values.filter((v) => v <= cutoff);
+  return { kept, beyond: values.length - kept.length, cutoff };
+}

@@ -27,7 +27,7 @@ export interface ComparisonRow {
   /** How it was made, e.g. `quantize int8-dynamic` (absent for the original). */
   recipe?: string;
   cliCommand?: string;
-  /** The most recent benchmark of this target. */
+  /** The most recent benchmark of this target (on the engine asked for, when compareTargets was given one). */
   latency?: {
     p50Ms: number;
     p90Ms: number;
@@ -43,7 +43,7 @@ export interface ComparisonRow {
   };
   /** Top-1 accuracy of the most recent evaluation with labels (classification). */
   accuracy?: number;
-  /** The data that accuracy was measured on, when recorded. */
+  /** The data that accuracy (else, without labels, the fidelity) was measured on, when recorded. */
   dataset?: DatasetIdentity;
   /** accuracy - the original's accuracy (on the same data: the same sha256, else the same description). */
   accuracyDelta?: number;
@@ -57,6 +57,8 @@ export interface StudioReport {
   generatedAt: string;
   model: { path: string; summary?: ModelSummary };
   rows: ComparisonRow[];
+  /** The engine the rows' latencies (and the best variant) come from, e.g. `onnxruntime-node cpu`. */
+  latencySource?: string;
   /** Every benchmark, so charts of the latency distribution can be redrawn from the JSON alone. */
   benchmarks: BenchRecord[];
   workspace: Workspace;
@@ -85,14 +87,29 @@ function describeRecipe(workspace: Workspace, target: string): string | undefine
   return `${recipe.operation} ${recipe.method}${extra}`;
 }
 
-/** The comparison rows of a workspace: the original first, then the variants in the order they were made. */
-export function compareTargets(workspace: Workspace): ComparisonRow[] {
+/**
+ * The engine to decide on (one engine per decision: ratios from onnxruntime-web and onnxruntime-node are not
+ * comparable): the label of the latest onnxruntime-node benchmark, else of the latest benchmark.
+ */
+export function decisionLatencyLabel(workspace: Workspace): string | undefined {
+  const benchmarks = workspace.benchmarks;
+  for (let i = benchmarks.length - 1; i >= 0; i--) if (benchmarks[i]!.engine === 'onnxruntime-node') return benchmarks[i]!.label;
+  return benchmarks.at(-1)?.label;
+}
+
+/**
+ * The comparison rows of a workspace: the original first, then the variants in the order they were made.
+ * With `latencyLabel`, latencies come only from benchmarks of that engine and provider (`BenchRecord.label`).
+ */
+export function compareTargets(workspace: Workspace, options: { latencyLabel?: string } = {}): ComparisonRow[] {
   const originalBytes = workspace.model.fileBytes;
+  const benchmarks =
+    options.latencyLabel === undefined ? workspace.benchmarks : workspace.benchmarks.filter((b) => b.label === options.latencyLabel);
   const targets = [
     { target: ORIGINAL_TARGET, name: 'original', path: workspace.model.path, fileBytes: originalBytes },
     ...workspace.variants.map((v) => ({ target: v.id, name: v.name, path: v.path, fileBytes: v.fileBytes })),
   ];
-  const originalLatest = latestFor(workspace.benchmarks, ORIGINAL_TARGET);
+  const originalLatest = latestFor(benchmarks, ORIGINAL_TARGET);
   const accuracyOf = (target: string) => {
     for (let i = workspace.evaluations.length - 1; i >= 0; i--) {
       const e = workspace.evaluations[i]!;
@@ -114,7 +131,7 @@ export function compareTargets(workspace: Workspace): ComparisonRow[] {
     if (recipe) row.recipe = recipe;
     const variant = workspace.variants.find((v) => v.id === t.target);
     if (variant) row.cliCommand = variant.cliCommand;
-    const latest = latestFor(workspace.benchmarks, t.target);
+    const latest = latestFor(benchmarks, t.target);
     if (latest) {
       const { record, result } = latest;
       const sameRecordOriginal = record.results.find((r) => r.target === ORIGINAL_TARGET);
@@ -147,6 +164,8 @@ export function compareTargets(workspace: Workspace): ComparisonRow[] {
       if (e.target === t.target && e.reference === ORIGINAL_TARGET && e.report.fidelity) {
         const f = e.report.fidelity;
         row.fidelity = { cosine: f.cosine, sqnrDb: f.sqnrDb, top1Agreement: f.top1Agreement };
+        // Without labels the fidelity is the only quality figure: name the data it was measured on.
+        if (!row.dataset && e.dataset) row.dataset = e.dataset;
         break;
       }
     }

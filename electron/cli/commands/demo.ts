@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobSpec } from '../../../shared/ipc-contract.js';
-import { bestVariant, describeBest, DEFAULT_MAX_DROP_POINTS } from '../../../shared/best-variant.js';
+import { bestVariant, describeBest, describeNoBest, measureOf } from '../../../shared/best-variant.js';
 import type { PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type { BenchJobResult, EvaluateJobResult, VariantJobResult } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
@@ -178,9 +178,7 @@ function printResult(
       .sort((a, b) => (a.latency?.p50Ratio ?? Infinity) - (b.latency?.p50Ratio ?? Infinity)),
     ...report.rows.filter((r) => r.target === 'original'),
   ];
-  const headline = best
-    ? `Best: ${describeBest(best)}.`
-    : `No variant is faster or smaller than the original within ${DEFAULT_MAX_DROP_POINTS} pts of accuracy.`;
+  const headline = best ? `Best: ${describeBest(best)}.` : `${describeNoBest(measureOf(report.rows))}.`;
   if (ctx.json) {
     writeJson(ctx, {
       out,
@@ -193,6 +191,9 @@ function printResult(
             p50Ratio: best.p50Ratio,
             sizeRatio: best.row.sizeRatio,
             dropPoints: best.dropPoints,
+            measure: best.measure,
+            ...(best.cosine !== undefined ? { cosine: best.cosine } : {}),
+            engine: best.engine,
           }
         : null,
       rows: ordered,

@@ -8,12 +8,12 @@
 import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { compareTargets, datasetCaption, inputsCaption, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
+import { compareTargets, datasetCaption, decisionLatencyLabel, inputsCaption, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
 import { ORIGINAL_TARGET, type BenchRecord, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
 import { byteTicks, shareRange } from '../../../shared/chart-scale.js';
-import { bestVariant, describeBest, DEFAULT_MAX_DROP_POINTS } from '../../../shared/best-variant.js';
+import { bestVariant, describeBest, describeNoBest, describeRule, measureOf } from '../../../shared/best-variant.js';
 import { barChart, escapeXml, histogramChart, OTHER_COLOR, PALETTE, scatterChart, type BarRow } from './svg-charts.js';
 
 /** Binary units, as the CLI prints them. */
@@ -34,6 +34,7 @@ const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.t
 
 /** The report's data. */
 export function reportJson(workspace: Workspace, version: string, now = new Date()): StudioReport {
+  const latencySource = decisionLatencyLabel(workspace);
   return {
     generatedBy: `onnx-studio ${version}`,
     generatedAt: now.toISOString(),
@@ -41,7 +42,9 @@ export function reportJson(workspace: Workspace, version: string, now = new Date
       path: workspace.model.path,
       ...(workspace.model.summary ? { summary: workspace.model.summary } : {}),
     },
-    rows: compareTargets(workspace),
+    // One engine for every latency of the table and the best variant: the latest onnxruntime-node benchmark's.
+    rows: compareTargets(workspace, latencySource !== undefined ? { latencyLabel: latencySource } : {}),
+    ...(latencySource !== undefined ? { latencySource } : {}),
     benchmarks: workspace.benchmarks,
     workspace,
   };
@@ -110,6 +113,7 @@ function comparisonTable(rows: ComparisonRow[], bestTarget: string | undefined):
       cls: (r) => (r.accuracyDelta !== undefined && r.accuracyDelta < -0.005 ? 'worse' : ''),
     },
     ...(varies(dataOf) ? [{ head: 'Data', value: dataOf }] : []),
+    { head: 'Data sha256', value: (r) => (r.dataset ? r.dataset.sha256.slice(0, 12) : '–') },
     { head: 'Cosine', numeric: true, value: (r) => (r.fidelity ? r.fidelity.cosine.toFixed(5) : '–') },
     { head: 'SQNR dB', numeric: true, value: (r) => (r.fidelity ? (r.fidelity.sqnrDb === null ? '∞' : r.fidelity.sqnrDb.toFixed(1)) : '–') },
     { head: 'Top-1 agree', numeric: true, value: (r) => (r.fidelity?.top1Agreement != null ? pct(r.fidelity.top1Agreement) : '–') },
@@ -127,6 +131,14 @@ function comparisonTable(rows: ComparisonRow[], bestTarget: string | undefined):
   return `${alike.length > 0 ? `<p class="muted">${escapeXml(`Every row: ${alike.join(' ')}`)}</p>` : ''}<div class="table-wrap"><table><thead><tr>${columns
     .map((c) => `<th${c.numeric ? ' class="num"' : ''}>${escapeXml(c.head)}</th>`)
     .join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
+}
+
+/** Each dataset of the table with its full sha256, so the HTML identifies the data as the JSON and the CSV do. */
+function datasetHashes(rows: readonly ComparisonRow[]): string {
+  const distinct = new Map<string, string>();
+  for (const r of rows) if (r.dataset) distinct.set(r.dataset.sha256, `${r.dataset.name} (${r.dataset.samples} samples)`);
+  if (distinct.size === 0) return '';
+  return `<p class="muted">${[...distinct.entries()].map(([sha, name]) => `${escapeXml(name)}: sha256 <code>${escapeXml(sha)}</code>`).join('<br>')}</p>\n`;
 }
 
 /** A warning when the accuracies in the table come from different datasets (they cannot be compared). */
@@ -170,22 +182,41 @@ function charts(report: StudioReport): string[] {
   );
   const timed = rows.filter((r) => r.latency);
   if (timed.length > 0) {
+    // Absolute p50s of different runs are not comparable (the machine's load moves the original between
+    // them): where the variants were timed in other runs than the original's row, each bar is normalised to
+    // that row (its ratio in its own interleaved run × the original's p50), and the chart says so.
+    const originalP50 = rows.find((r) => r.target === ORIGINAL_TARGET)?.latency?.p50Ms;
+    const scaleOf = (r: ComparisonRow): number =>
+      r.target !== ORIGINAL_TARGET && originalP50 !== undefined && r.latency!.p50Ratio !== undefined && r.latency!.p50Ms > 0
+        ? (r.latency!.p50Ratio * originalP50) / r.latency!.p50Ms
+        : 1;
+    const normalised = timed.some((r) => Math.abs(scaleOf(r) - 1) > 1e-9);
     out.push(
       barChart({
-        title: 'Latency: p50 (bar) with p90 and p99 (whisker)',
+        title: `Latency: p50 (bar) with p90 and p99 (whisker)${normalised ? ', normalised to the original' : ''}`,
         unit: 'ms',
-        rows: timed.map<BarRow>((r) => ({
-          label: r.name,
-          value: r.latency!.p50Ms,
-          whisker: [r.latency!.p90Ms, r.latency!.p99Ms],
-          note:
-            r.target === ORIGINAL_TARGET || r.latency!.p50Ratio === undefined
-              ? ''
-              : ratio(r.latency!.p50Ratio),
-          color: colorOf(r.target),
-        })),
+        rows: timed.map<BarRow>((r) => {
+          const k = scaleOf(r);
+          return {
+            label: r.name,
+            value: r.latency!.p50Ms * k,
+            whisker: [r.latency!.p90Ms * k, r.latency!.p99Ms * k],
+            note:
+              r.target === ORIGINAL_TARGET || r.latency!.p50Ratio === undefined
+                ? ''
+                : `${ratio(r.latency!.p50Ratio)}${k !== 1 ? ` (measured ${ms(r.latency!.p50Ms)})` : ''}`,
+            color: colorOf(r.target),
+          };
+        }),
         fitBars: true,
-        captions: inputsCaption(timed),
+        captions: [
+          ...(normalised && originalP50 !== undefined
+            ? [
+                `Variants were timed in other runs than the original's ${ms(originalP50)} ms: each bar is its ratio in its own interleaved run × that p50 (measured p50 after it).`,
+              ]
+            : []),
+          ...inputsCaption(timed),
+        ],
       }),
     );
   }
@@ -231,25 +262,64 @@ function charts(report: StudioReport): string[] {
       }),
     );
   }
+  // Without labels or class scores, the output cosine is the only quality figure: on an axis zoomed to the
+  // data (0.9757 and 1.0000 look the same on 0-1), with no "x1.00" ratios (a cosine is already relative).
+  const cosines = rows.filter((r) => r.fidelity && r.fidelity.top1Agreement == null && r.accuracy === undefined);
+  if (faithful.length === 0 && scored.length === 0 && cosines.length > 0) {
+    const ticks = shareRange(cosines.map((r) => r.fidelity!.cosine));
+    const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : 0.01;
+    const digits = Math.min(6, Math.max(2, Math.ceil(-Math.log10(step) - 1e-9)));
+    out.push(
+      barChart({
+        title: 'Fidelity: output cosine similarity to the original (1 = identical)',
+        unit: '',
+        rows: cosines.map((r) => ({ label: r.name, value: r.fidelity!.cosine, note: '', color: colorOf(r.target) })),
+        format: (v) => v.toFixed(5),
+        ticks,
+        tickFormat: (v) => v.toFixed(digits),
+        captions: datasetCaption(cosines),
+      }),
+    );
+  }
+  // Placed by each variant's ratio to the original of its own interleaved benchmark (the original at 1):
+  // absolute p50s from different runs would move with the machine's load between them.
   const pareto = rows.filter(
-    (r) => r.latency && (r.accuracy !== undefined || r.fidelity?.top1Agreement != null),
+    (r) =>
+      r.latency &&
+      (r.target === ORIGINAL_TARGET || r.latency.p50Ratio !== undefined) &&
+      (r.accuracy !== undefined || r.fidelity !== undefined || r.target === ORIGINAL_TARGET),
   );
-  if (pareto.length > 0) {
-    const useAccuracy = pareto.every((r) => r.accuracy !== undefined);
+  const useAccuracy = pareto.some((r) => r.accuracy !== undefined) && pareto.every((r) => r.accuracy !== undefined);
+  const useAgreement = !useAccuracy && pareto.some((r) => r.fidelity?.top1Agreement != null);
+  const qualityOfRow = (r: ComparisonRow): number | undefined =>
+    useAccuracy
+      ? r.accuracy
+      : r.target === ORIGINAL_TARGET
+        ? 1
+        : useAgreement
+          ? (r.fidelity?.top1Agreement ?? undefined)
+          : r.fidelity?.cosine;
+  const placed = pareto.filter((r) => qualityOfRow(r) !== undefined);
+  if (placed.some((r) => r.target !== ORIGINAL_TARGET)) {
+    const yLabel = useAccuracy ? 'accuracy' : useAgreement ? 'top-1 agreement' : 'output cosine';
     out.push(
       scatterChart({
-        title: `Pareto view: p50 latency against ${useAccuracy ? 'accuracy' : 'top-1 agreement'} (bubble area: file size)`,
-        xLabel: 'p50 latency (ms)',
-        yLabel: useAccuracy ? 'accuracy' : 'top-1 agreement',
-        points: pareto.map((r) => ({
+        title: `Pareto view: p50 latency ratio against ${yLabel} (bubble area: file size)`,
+        xLabel: 'p50 latency / the original’s, in the same interleaved benchmark',
+        yLabel,
+        points: placed.map((r) => ({
           label: r.name,
-          x: r.latency!.p50Ms,
-          y: useAccuracy ? r.accuracy! : (r.fidelity?.top1Agreement ?? 0),
+          x: r.target === ORIGINAL_TARGET ? 1 : r.latency!.p50Ratio!,
+          y: qualityOfRow(r)!,
           size: r.fileBytes,
           color: colorOf(r.target),
         })),
-        yShare: true,
-        captions: [...inputsCaption(pareto), ...datasetCaption(pareto)],
+        yShare: yLabel !== 'output cosine',
+        captions: [
+          `Latency as each variant's ratio to the original in its own run (original = 1)${report.latencySource ? `, ${report.latencySource}` : ''}.`,
+          ...inputsCaption(placed),
+          ...datasetCaption(placed),
+        ],
       }),
     );
   }
@@ -286,18 +356,24 @@ function charts(report: StudioReport): string[] {
   return out;
 }
 
-/** The variant to keep, first on the page, with its ratios and what they were measured on. */
-function bestSection(rows: readonly ComparisonRow[]): string {
+/** The variant to keep, first on the page, with its ratios, the engine and what they were measured on. */
+function bestSection(rows: readonly ComparisonRow[], latencySource: string | undefined): string {
   const best = bestVariant(rows);
+  const measure = measureOf(rows);
+  const measuredOn = [
+    ...(latencySource ? [`Latency: ${latencySource}, each variant against the original of its own interleaved benchmark.`] : []),
+    ...inputsCaption(rows),
+    ...datasetCaption(rows),
+  ].join(' ');
   if (!best) {
     const measured = rows.some((r) => r.target !== ORIGINAL_TARGET && r.latency?.p50Ratio !== undefined);
     return measured
-      ? `<p class="best"><strong>No variant is faster or smaller than the original within ${DEFAULT_MAX_DROP_POINTS} points of accuracy.</strong></p>\n`
+      ? `<p class="best"><strong>${escapeXml(describeNoBest(measure))}.</strong><br><span class="muted">${escapeXml(measuredOn)}</span></p>\n`
       : '';
   }
-  const measuredOn = [...inputsCaption(rows), ...datasetCaption(rows)].join(' ');
+  const rule = describeRule(best, measure);
   return `<p class="best"><strong>Best variant: ${escapeXml(describeBest(best))}.</strong><br><span class="muted">${escapeXml(
-    `The fastest variant (then the smallest) that loses at most ${DEFAULT_MAX_DROP_POINTS} points and is faster or smaller than the original. ${measuredOn}`,
+    `${rule.charAt(0).toUpperCase()}${rule.slice(1)}. ${measuredOn}`,
   )}</span></p>\n`;
 }
 
@@ -359,11 +435,11 @@ export function reportHtml(report: StudioReport): string {
 <body>
 <h1>${escapeXml(title)}</h1>
 <p class="muted">${escapeXml(`${report.generatedBy}, ${report.generatedAt}. ${workspace.variants.length} variant(s), ${workspace.benchmarks.length} benchmark(s), ${workspace.evaluations.length} evaluation(s).`)}</p>
-${bestSection(report.rows)}<h2>Model</h2>
+${bestSection(report.rows, report.latencySource)}<h2>Model</h2>
 <table>${model.join('')}</table>
 <h2>Comparison</h2>
-<p class="muted">Ratios are against the original (below 1 is smaller or faster). Latency ratios come from one interleaved benchmark where possible.</p>
-${mixedDatasetsNote(report.rows)}${comparisonTable(report.rows, bestVariant(report.rows)?.row.target)}
+<p class="muted">${escapeXml(`Ratios are against the original (below 1 is smaller or faster). Latency ratios come from one interleaved benchmark where possible.${report.latencySource ? ` Latencies: ${report.latencySource} (other engines are listed under Benchmarks).` : ''} Data sha256: the first 12 hex digits of the data's hash (in full above the table).`)}</p>
+${mixedDatasetsNote(report.rows)}${datasetHashes(report.rows)}${comparisonTable(report.rows, bestVariant(report.rows)?.row.target)}
 <h2>Charts</h2>
 ${charts(report)
   .map((svg) => `<div class="chart">${svg}</div>`)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chroma, closestPair, colorDistance, MIN_SERIES_DISTANCE } from '../../../shared/chart-colors.js';
 import { byteTicks, shareRange, shareTicks } from '../../../shared/chart-scale.js';
-import { barChart, histogramChart, OTHER_COLOR, PALETTE, scatterChart } from './svg-charts.js';
+import { barChart, fitName, histogramChart, OTHER_COLOR, PALETTE, scatterChart } from './svg-charts.js';
 
 /** The text of every `<text class="tick">` of the chart, in order. */
 function ticks(svg: string): string[] {
@@ -102,6 +102,26 @@ describe('report charts', () => {
     expect(new Set(swatches.map(([, y]) => y)).size).toBeGreaterThan(1);
     const height = Number(/height="(\d+)"/.exec(svg)![1]);
     expect(height).toBeGreaterThan(300);
+  });
+
+  it('cuts a long variant name in the middle, keeps it apart from a similar one, and gives it whole as a tooltip', () => {
+    const names = ['tuned: int8-static percentile 99.99', 'tuned: int8-static percentile 99.999'];
+    const svg = barChart({ title: 'Size', unit: 'B', rows: names.map((label) => ({ label, value: 1 })) });
+    const cut = names.map((n) => fitName(n, 178));
+    expect(cut[0]).not.toBe(cut[1]);
+    for (const c of cut) expect(c.length).toBeLessThanOrEqual(27);
+    for (const n of names) expect(svg).toContain(`<title>${n}</title>`);
+    expect(fitName('int8-static', 178)).toBe('int8-static');
+  });
+
+  it('cuts the latency distribution at its rare slow runs and says how many runs lie beyond', () => {
+    const values = [...Array.from({ length: 198 }, (_, i) => 1 + (i % 10) * 0.01), 40, 41];
+    const svg = histogramChart({ title: 'Latency distribution', xLabel: 'ms', series: [{ label: 'a', values }] });
+    expect(svg).toContain('2 runs lie beyond 1.09 ms (rare slow runs), not drawn.');
+    const axis = ticks(svg)
+      .filter((t) => /^[\d.]+$/.test(t))
+      .map(Number);
+    expect(Math.max(...axis)).toBeLessThan(2);
   });
 
   it('draws each series in its own colour and "other" in a grey none of them is', () => {

@@ -8,7 +8,7 @@
  * at its end with an arrow), one colour per category and grey only for "other".
  */
 import { OTHER_LIGHT, SERIES_LIGHT } from '../../../shared/chart-colors.js';
-import { niceRange, niceTicks, shareRange } from '../../../shared/chart-scale.js';
+import { clipTail, niceRange, niceTicks, shareRange } from '../../../shared/chart-scale.js';
 
 /** One colour per series (the app's light palette: no grey among them). */
 export const PALETTE: readonly string[] = SERIES_LIGHT;
@@ -43,6 +43,14 @@ export interface BarRow {
   /** Text after the bar, e.g. `0.26x`. */
   note?: string;
   color?: string;
+}
+
+/** `label` cut in the middle to about `maxPx` of 12px text (6.6 px a character), or whole when it fits. */
+export function fitName(label: string, maxPx: number): string {
+  const chars = Math.floor(maxPx / 6.6);
+  if (label.length <= chars) return label;
+  const tail = Math.floor((chars - 1) * 0.4);
+  return `${label.slice(0, chars - 1 - tail).trimEnd()}…${label.slice(label.length - tail).trimStart()}`;
 }
 
 /** A horizontal bar chart; `format` writes the value labels. */
@@ -114,8 +122,10 @@ export function barChart(options: {
   rows.forEach((row, i) => {
     const y = top + i * rowHeight;
     const color = row.color ?? PALETTE[i % PALETTE.length]!;
+    // A long name is cut in the middle, keeping its start and its end (two names that differ at the end stay
+    // apart), with the whole name as its tooltip; uncut it ran off the left edge of the picture.
     parts.push(
-      `<text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end" class="label">${escapeXml(row.label)}</text>`,
+      `<text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end" class="label"><title>${escapeXml(row.label)}</title>${escapeXml(fitName(row.label, labelWidth - 12))}</text>`,
     );
     const w = Math.max(0, x(row.value) - labelWidth);
     parts.push(
@@ -282,7 +292,16 @@ export function histogramChart(options: {
   const bins = options.bins ?? 40;
   const left = 60;
   const right = 20;
-  const captions = options.captions ?? [];
+  // Cut at the rare slow runs of all series (clipTail: p99, or nearer): rare outliers no longer squash the distribution into a few bars; the
+  // runs beyond are counted in a caption.
+  const cut = clipTail(options.series.flatMap((s) => [...s.values]));
+  const beyond = cut.beyond;
+  const captions = [
+    ...(options.captions ?? []),
+    ...(beyond > 0 && cut.cutoff !== undefined
+      ? [`${beyond} ${beyond === 1 ? 'run lies' : 'runs lie'} beyond ${fmt(cut.cutoff)} ms (rare slow runs), not drawn.`]
+      : []),
+  ];
   const top = 34 + 15 * captions.length;
   const colors = options.series.map((series, i) => series.color ?? PALETTE[i % PALETTE.length]!);
   const key = legend(
@@ -293,15 +312,14 @@ export function histogramChart(options: {
   );
   const bottom = 46 + key.height;
   const height = (options.height ?? 300) - 18 + key.height + 15 * captions.length;
-  const all = options.series.flatMap((s) => [...s.values]).sort((a, b) => a - b);
+  const all = [...cut.kept].sort((a, b) => a - b);
   const lo = all[0] ?? 0;
-  // Cut the far tail (above the 99.5th percentile) so one outlier does not squash the distribution.
-  const hi = all[Math.min(all.length - 1, Math.floor(all.length * 0.995))] ?? 1;
+  const hi = cut.cutoff ?? 1;
   const span = hi - lo || Math.max(hi * 0.1, 1e-6);
   const binWidth = span / bins;
   const counts = options.series.map((s) => {
     const c = new Array<number>(bins).fill(0);
-    for (const v of s.values) c[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / binWidth)))]! += 1;
+    for (const v of s.values) if (v <= hi) c[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / binWidth)))]! += 1;
     const n = s.values.length || 1;
     return c.map((k) => k / n);
   });

@@ -24,8 +24,14 @@ describe('bar chart layout', () => {
     expect(categoryAxisWidth(['a very long variant name that nobody would read in full'])).toBe(200);
     expect(fitLabel('int8-dynamic', 200)).toBe('int8-dynamic');
     const cut = fitLabel('a very long variant name that nobody would read in full', 100);
-    expect(cut.endsWith('…')).toBe(true);
+    expect(cut).toContain('…');
+    expect(cut.endsWith('full')).toBe(true);
     expect(textWidth(cut)).toBeLessThanOrEqual(100);
+    // Two names that differ only at the end stay apart when cut (an ellipsis at the end made them one).
+    const a = fitLabel('tuned: int8-static percentile 99.99', 130);
+    const b = fitLabel('tuned: int8-static percentile 99.999', 130);
+    expect(a).not.toBe(b);
+    expect(textWidth(b)).toBeLessThanOrEqual(130);
   });
 
   it('keeps room right of the plot for the longest value label', () => {

@@ -36,11 +36,17 @@ export function categoryAxisWidth(lines: readonly string[], min = 72, max = 200)
   return Math.min(max, Math.max(min, widest + 14));
 }
 
-/** The label cut to `maxPx` with an ellipsis (the tooltip and the table have it whole). */
+/**
+ * The label cut to `maxPx` with an ellipsis in the middle, keeping its start and its end (the tooltip and the
+ * table have it whole): names that differ only at the end (`tuned: int8-static percentile` and `... (2)`)
+ * stay apart, where an ellipsis at the end made them the same.
+ */
 export function fitLabel(label: string, maxPx: number): string {
   if (textWidth(label) <= maxPx) return label;
   const chars = Math.max(1, Math.floor(maxPx / (CHART_FONT_PX * 0.62)) - 1);
-  return `${label.slice(0, chars)}…`;
+  if (chars < 6) return `${label.slice(0, chars)}…`;
+  const tail = Math.floor((chars * 2) / 5);
+  return `${label.slice(0, chars - tail).trimEnd()}…${label.slice(label.length - tail).trimStart()}`;
 }
 
 /** Room to the right of the plot for the value labels printed after the bars (the longest one fits). */

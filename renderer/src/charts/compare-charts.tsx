@@ -29,6 +29,7 @@ import {
   formatMs,
   formatQuality,
   formatRatio,
+  latencyNormalisation,
   QUALITY_LABELS,
   ratioBaseToShow,
   describeFailure,
@@ -54,6 +55,7 @@ import {
   niceTicks,
   shareRange,
   shareTicks,
+  clipTail,
 } from '../../../shared/chart-scale.js';
 import { OTHER_OPS } from '../state/compare-data.js';
 import { takingTurns, type PendingProp } from './take-turns.js';
@@ -138,8 +140,11 @@ function RatioBarChart({
   format: (v: number) => string;
   ratioOf: (r: CompareRow) => number | undefined;
   unitLabel: string;
-  /** Round ticks (the first is 0, the last the end of the axis) and how to label them. */
-  axis: (max: number) => { ticks: number[]; format: (v: number) => string };
+  /**
+   * Round ticks (the first is the start of the axis, 0 unless it is zoomed to the data, the last its end)
+   * and how to label them.
+   */
+  axis: (max: number, values: number[]) => { ticks: number[]; format: (v: number) => string };
 }) {
   const colors = useChartColors();
   const data = rows
@@ -149,11 +154,15 @@ function RatioBarChart({
       value: value(r) as number,
       index: r.index,
       stale: stale?.has(r.id) === true,
+      // A ratio only where there is one (a cosine is its own ratio to the original: "×1.00" adds nothing).
       caption:
-        `${format(value(r) as number)} ${r.isOriginal ? '' : formatRatio(ratioOf(r))}`.trim() +
+        `${format(value(r) as number)} ${r.isOriginal || ratioOf(r) === undefined ? '' : formatRatio(ratioOf(r))}`.trim() +
         (stale?.has(r.id) ? ` ${EARLIER_MARK}` : ''),
     }));
-  const scale = axis(Math.max(0, ...data.map((d) => d.value)));
+  const scale = axis(
+    Math.max(0, ...data.map((d) => d.value)),
+    data.map((d) => d.value),
+  );
   const labelWidth = categoryAxisWidth(data.map((d) => d.label));
   const right = valueLabelRoom(data.map((d) => d.caption));
   const [box, width] = useWidth<HTMLDivElement>();
@@ -166,7 +175,7 @@ function RatioBarChart({
           <CartesianGrid stroke={colors.grid} horizontal={false} />
           <XAxis
             {...valueAxis(colors, scale.ticks, tickLabel)}
-            domain={[0, scale.ticks[scale.ticks.length - 1] ?? 'auto']}
+            domain={[scale.ticks[0] ?? 0, scale.ticks[scale.ticks.length - 1] ?? 'auto']}
           />
           <YAxis {...categoryAxis(colors, labelWidth)} tick={<CategoryTick width={labelWidth} colors={colors} />} />
           <Tooltip formatter={(v) => [format(Number(v)), unitLabel]} contentStyle={tooltipStyle(colors)} />
@@ -373,37 +382,50 @@ function LatencyChartView({
 }) {
   const colors = useChartColors();
   const original = rows.find((r) => r.isOriginal);
-  // Each variant's ratio is to the original of its own run; where that p50 is not the original's bar, it is
-  // printed with the ratio ("×1.06 of 0.210 ms"), so a faster-looking figure is never labelled slower.
-  const basesShown = rows.some((r) => r.p50Ms !== undefined && ratioBaseToShow(r, original) !== undefined);
+  // Runs of different benchmarks are not comparable (the machine's load moves the original's own p50 between
+  // them), so where they differ every bar is normalised to the original's row: its ratio in its own
+  // interleaved run × the original's p50; the p50 it measured is printed under it.
+  const normalised = latencyNormalisation(rows);
+  // Otherwise each variant's ratio is to the original of its own run; where that p50 is not the original's
+  // bar, it is printed with the ratio ("×1.06 of 0.210 ms"), so a faster-looking figure is never labelled slower.
+  const basesShown =
+    normalised !== undefined || rows.some((r) => r.p50Ms !== undefined && ratioBaseToShow(r, original) !== undefined);
   // Figures the failed benchmark was to replace are older than it: faded and "(earlier)", as on the quality card.
   const stale = staleFigureIds(failure, rows);
   const data = rows
     .filter((r) => r.p50Ms !== undefined)
-    .map((r) => ({
-      label: r.label,
-      index: r.index,
-      stale: stale.has(r.id),
-      p50: r.p50Ms as number,
-      whiskers: {
-        p50: r.p50Ms as number,
-        p90: r.p90Ms ?? (r.p50Ms as number),
-        p99: r.p99Ms ?? (r.p50Ms as number),
-      },
-      // The ratio's base, where shown, on a line of its own: "0.113 ms ×2.53" over "of 0.0447 ms".
-      caption:
-        `${formatMs(r.p50Ms)} ${r.isOriginal ? '' : formatRatio(r.latencyRatio)}`.trim() +
-        (r.latency?.final ? '' : ' (live)') +
-        (stale.has(r.id) ? ` ${EARLIER_MARK}` : '') +
-        (ratioBaseToShow(r, original) !== undefined ? `\nof ${formatMs(ratioBaseToShow(r, original))}` : ''),
-      inputs: r.latency?.inputs ? shortShapes(r.latency.inputs) : undefined,
-      p90: r.p90Ms,
-      p99: r.p99Ms,
-    }));
+    .map((r) => {
+      const plotted = normalised !== undefined && r.plotP50Ms !== undefined;
+      const p50 = plotted ? (r.plotP50Ms as number) : (r.p50Ms as number);
+      const p90 = plotted ? r.plotP90Ms : r.p90Ms;
+      const p99 = plotted ? r.plotP99Ms : r.p99Ms;
+      // Short, to fit under the name; the tooltip adds the original's p50 in that run.
+      const measured = plotted && !r.isOriginal ? `measured ${formatMs(r.p50Ms)}` : undefined;
+      const measuredFull =
+        measured !== undefined ? `${measured} in its own run, the original ${formatMs(r.latencyRatioBaseMs)} there` : undefined;
+      const base = ratioBaseToShow(r, original);
+      return {
+        label: r.label,
+        index: r.index,
+        stale: stale.has(r.id),
+        p50,
+        whiskers: { p50, p90: p90 ?? p50, p99: p99 ?? p50 },
+        // The ratio's base, where shown, on a line of its own: "0.113 ms ×2.53" over "of 0.0447 ms".
+        caption:
+          `${formatMs(p50)} ${r.isOriginal ? '' : formatRatio(r.latencyRatio)}`.trim() +
+          (r.latency?.final ? '' : ' (live)') +
+          (stale.has(r.id) ? ` ${EARLIER_MARK}` : '') +
+          (measured ? `\n${measured}` : !plotted && base !== undefined ? `\nof ${formatMs(base)}` : ''),
+        inputs: r.latency?.inputs ? shortShapes(r.latency.inputs) : undefined,
+        p90,
+        p99,
+        measured: measuredFull,
+      };
+    });
   const captions = Object.fromEntries(data.map((d) => [d.label, d.caption]));
   const axis = latencyAxis(
     data.map((d) => d.p50),
-    rows.filter((r) => r.p50Ms !== undefined).map((r) => r.p99Ms ?? r.p90Ms ?? 0),
+    data.map((d) => d.p99 ?? d.p90 ?? 0),
   );
   const top = axis.ticks[axis.ticks.length - 1] ?? 1;
   const tick = spanFormatter(axis.ticks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 1))} ms`);
@@ -420,7 +442,11 @@ function LatencyChartView({
       height={height}
       title="Latency (p50, whiskers to p90 and p99)"
       subtitle={`Measured with ${sourceLabel}. Each variant is timed interleaved with the original in its own run; its ratio is to that run's original p50 (below ×1 is faster)${
-        basesShown ? ', given under it ("of … ms") where it is not the original\'s bar' : ''
+        normalised
+          ? `. Runs differ (the machine's load moves the original between them), so each bar is normalised to the original's ${formatMs(normalised.baseMs)}: its ratio × that p50, whiskers scaled alike; the p50 it measured is under it`
+          : basesShown
+            ? ', given under it ("of … ms") where it is not the original\'s bar'
+            : ''
       }.${
         axis.clipped
           ? ` The axis fits the bars: whiskers past ${tick(top)} stop at its end with an arrow (p90 and p99 in the tooltip and the table).`
@@ -450,11 +476,12 @@ function LatencyChartView({
             />
             <Tooltip
               formatter={(v, _name, item) => {
-                const d = (item as { payload?: { inputs?: string; p90?: number; p99?: number } }).payload;
+                const d = (item as { payload?: { inputs?: string; p90?: number; p99?: number; measured?: string } })
+                  .payload;
                 const whiskers = `p90 ${formatMs(d?.p90)}, p99 ${formatMs(d?.p99)}`;
                 return [
-                  `${formatMs(Number(v))} (${whiskers}${d?.inputs ? `; inputs ${d.inputs}` : ''})`,
-                  'p50',
+                  `${formatMs(Number(v))} (${whiskers}${d?.inputs ? `; inputs ${d.inputs}` : ''})${d?.measured ? `; ${d.measured}` : ''}`,
+                  normalised ? 'p50, normalised' : 'p50',
                 ];
               }}
               contentStyle={tooltipStyle(colors)}
@@ -488,6 +515,14 @@ function QualityChartView({
   failure?: JobFailure | undefined;
 } & PendingProp) {
   const has = metric !== undefined && rows.some((r) => r.quality !== undefined);
+  // Zoomed to the data: on a 0-1 axis a cosine of 0.9757 and one of 1.0000 (or 98.9% and 99.4%) look the same.
+  const ticks = qualityTicks(rows.flatMap((r) => (r.quality !== undefined ? [r.quality] : [])));
+  const tickFormat = (v: number) =>
+    metric === 'cosine' ? v.toFixed(Math.max(2, ticks.digits)) : `${(v * 100).toFixed(Math.max(0, ticks.digits - 2))}%`;
+  const zoomNote =
+    has && (ticks.ticks[0] ?? 0) > 0
+      ? ` The axis starts at ${tickFormat(ticks.ticks[0]!)}, not 0, to show the differences.`
+      : '';
   return (
     <ChartCard
       id="quality"
@@ -495,9 +530,9 @@ function QualityChartView({
       height={barChartHeight(rows.length)}
       title={metric ? QUALITY_LABELS[metric] : 'Accuracy or fidelity'}
       subtitle={
-        metric === 'accuracy'
+        (metric === 'accuracy'
           ? 'Share of labelled samples classified correctly; the ratio is to the original.'
-          : 'How closely each variant follows the original on the same inputs (1 = identical).'
+          : 'How closely each variant follows the original on the same inputs (1 = identical).') + zoomNote
       }
       {...(has
         ? {}
@@ -519,15 +554,23 @@ function QualityChartView({
         stale={staleFigureIds(failure, rows)}
         value={(r) => r.quality}
         format={(v) => formatQuality(v, metric)}
-        ratioOf={(r) => r.qualityRatio}
+        // A cosine is already relative to the original (1 = identical): a "×1.00" after it says nothing.
+        ratioOf={(r) => (metric === 'cosine' ? undefined : r.qualityRatio)}
         unitLabel={metric ?? 'quality'}
-        axis={() => ({
-          ticks: shareTicks(),
-          format: (v) => (metric === 'cosine' ? v.toFixed(2) : `${Math.round(v * 100)}%`),
-        })}
+        axis={() => ({ ticks: ticks.ticks, format: tickFormat })}
       />
     </ChartCard>
   );
+}
+
+/**
+ * Ticks of a quality axis zoomed to the data (shareRange: round, never past 1), and the decimals a share
+ * needs to tell its ticks apart (two fewer as a percentage).
+ */
+export function qualityTicks(values: readonly number[]): { ticks: number[]; digits: number } {
+  const ticks = values.length > 0 ? shareRange(values) : shareTicks();
+  const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : 1;
+  return { ticks, digits: Math.min(6, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9))) };
 }
 
 function ParetoChartView({
@@ -541,10 +584,13 @@ function ParetoChartView({
   front: Set<string>;
 }) {
   const colors = useChartColors();
-  const points = rows.filter((r) => r.p50Ms !== undefined && r.quality !== undefined);
+  // Placed by each variant's ratio in its own interleaved run, normalised to the original's p50 (as the
+  // Pareto front is decided): absolute p50s of different runs are not comparable.
+  const points = rows.filter((r) => r.plotP50Ms !== undefined && r.quality !== undefined);
+  const normalised = latencyNormalisation(rows);
   const bySizeDown = [...points].sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0));
   // Round ticks around the data (a scatter's band is narrow), with room for the bubbles; shares stop at 1.
-  const xs = points.map((p) => p.p50Ms as number);
+  const xs = points.map((p) => p.plotP50Ms as number);
   const ys = points.map((p) => p.quality as number);
   const xPad = (Math.max(...xs) - Math.min(...xs) || Math.max(...xs) * 0.1 || 1) * 0.15;
   const xTicks =
@@ -566,7 +612,11 @@ function ParetoChartView({
         outlined: front.has(p.id),
       }))}
       title="Latency vs quality (bubble = file size)"
-      subtitle="Up and to the left is better. Variants on the Pareto front (nothing else is both faster and better) are outlined."
+      subtitle={`Up and to the left is better. Variants on the Pareto front (nothing else is both faster and better) are outlined.${
+        normalised
+          ? ` Latency is normalised to the original's ${formatMs(normalised.baseMs)}: each variant at its ratio in its own interleaved run × that p50.`
+          : ''
+      }${(yTicks[0] ?? 0) > 0 ? ' The quality axis does not start at 0.' : ''}`}
       {...(points.length > 0 && metric
         ? {}
         : { empty: <p className="muted">Benchmark and evaluate the variants to place them here.</p> })}
@@ -576,7 +626,7 @@ function ParetoChartView({
           <CartesianGrid stroke={colors.grid} />
           <XAxis
             type="number"
-            dataKey="p50Ms"
+            dataKey="plotP50Ms"
             name="p50 latency"
             {...axisProps(colors)}
             tickFormatter={xTick}
@@ -586,7 +636,12 @@ function ParetoChartView({
             // Down a little, so the first latency and the lowest share do not meet at the corner.
             tickMargin={8}
             height={48}
-            label={{ value: 'p50 latency', position: 'insideBottom', offset: 0, fill: colors.muted }}
+            label={{
+              value: normalised ? 'p50 latency (normalised to the original)' : 'p50 latency',
+              position: 'insideBottom',
+              offset: 0,
+              fill: colors.muted,
+            }}
           />
           <YAxis
             type="number"
@@ -649,8 +704,14 @@ export function LatencyHistogramChart({
   failure?: BenchmarkFailure | undefined;
 }) {
   const colors = useChartColors();
-  const bins = useMemo(() => histogram(samples ?? [], 30), [samples]);
+  // Cut at the rare slow runs (clipTail): a few outliers stretched the axis until ~95% of the runs fell in 3 bars.
+  const clipped = useMemo(() => clipTail(samples ?? []), [samples]);
+  const bins = useMemo(() => histogram(clipped.kept, 30), [clipped]);
   const runs = samples?.length ?? 0;
+  const beyond =
+    clipped.beyond > 0
+      ? ` ${clipped.beyond} ${clipped.beyond === 1 ? 'run lies' : 'runs lie'} beyond ${formatMs(clipped.cutoff)} (rare slow runs), not drawn: the slowest took ${formatMs(Math.max(...(samples ?? [])))}.`
+      : '';
   const timed =
     runs > 0
       ? `${runs} timed runs${live ? ', updating live as samples stream in' : ''}.`
@@ -661,7 +722,7 @@ export function LatencyHistogramChart({
     <ChartCard
       id="histogram"
       title={`Latency distribution: ${label}`}
-      subtitle={runs > 0 ? `${timed} A long right tail means occasional slow runs.` : timed}
+      subtitle={runs > 0 ? `${timed} A long right tail means occasional slow runs.${beyond}` : timed}
       {...(controls ? { controls } : {})}
       {...(bins.length > 0
         ? {}
@@ -684,7 +745,7 @@ export function LatencyHistogramChart({
         unit="runs"
         description={`Latency distribution of ${label}: ${runs} runs${
           bins.length > 0 ? ` from ${formatMs(bins[0]?.from)} to ${formatMs(bins[bins.length - 1]?.to)}` : ''
-        }.`}
+        }.${beyond}`}
       />
     </ChartCard>
   );
@@ -804,6 +865,7 @@ export const LatencyChart = takingTurns(
       r.p99Ms,
       r.latencyRatio,
       r.latencyRatioBaseMs,
+      r.plotP50Ms,
       r.latency?.final,
     ]),
   ],
@@ -814,7 +876,7 @@ export const ParetoChart = takingTurns(
   (p: { rows: CompareRow[]; metric: QualityMetric | undefined; front: Set<string> }) => [
     p.metric,
     [...p.front],
-    p.rows.map((r) => [r.id, r.label, r.index, r.p50Ms, r.quality, r.bytes]),
+    p.rows.map((r) => [r.id, r.label, r.index, r.p50Ms, r.plotP50Ms, r.quality, r.bytes]),
   ],
 );
 

@@ -6,6 +6,8 @@ import {
   evaluationFailure,
   jobFailure,
   formatLatencyRatio,
+  latencyNormalisation,
+  paretoFront,
   ratioBaseToShow,
   staleFigureIds,
   staleFiguresNote,
@@ -365,5 +367,39 @@ describe('evaluationFailure: the same rule as benchmarks, for evaluations', () =
     expect(describeFailure(benchmarkFailure([job({ jobId: 'x', status: 'failed' })], MODEL_PATH)!)).toBe(
       'The benchmark ran and failed',
     );
+  });
+});
+
+describe('latency from different benchmark runs is placed by each run’s ratio', () => {
+  // The reviewer's busy machine: the original took 0.107 ms in v1's run and 0.234 ms in its latest run; v1 was
+  // x1.01 (slower) in its own run. By absolute p50 it sat left of the original and got the Pareto badge.
+  const rows = rowsOf([
+    benchRecord('b1', 'cpu', { original: 0.107, v1: 0.108 }),
+    benchRecord('b2', 'cpu', { original: 0.234, v2: 0.117 }),
+  ]);
+  const [original, slower, faster] = rows as [CompareRow, CompareRow, CompareRow];
+
+  it('normalises every variant to the original’s row: ratio × its p50, whiskers scaled alike', () => {
+    expect(original.plotP50Ms).toBe(0.234);
+    expect(slower.plotP50Ms).toBeCloseTo((0.108 / 0.107) * 0.234, 12);
+    expect(slower.plotP99Ms).toBeCloseTo(0.108 * 1.5 * (0.234 / 0.107), 12);
+    expect(faster.plotP50Ms).toBeCloseTo(0.117, 12);
+    expect(slower.plotP50Ms!).toBeGreaterThan(original.plotP50Ms!);
+    expect(latencyNormalisation(rows)).toEqual({ baseMs: 0.234 });
+    // All in one run: nothing moves, nothing to say.
+    expect(
+      latencyNormalisation(rowsOf([benchRecord('b1', 'cpu', { original: 4, v1: 2, v2: 3 })])),
+    ).toBeUndefined();
+  });
+
+  it('gives the Pareto badge by ratio: a variant slower in its own run is not on the front at equal quality', () => {
+    const rated = rows.map((r) => ({ ...r, quality: 1 }));
+    expect([...paretoFront(rated)]).toEqual(['v2']);
+    // Byte-identical files timed in two runs (0.620 vs 1.32 ms, the original 0.62 and 1.31 there) land together.
+    const twins = rowsOf([
+      benchRecord('b1', 'cpu', { original: 0.62, v1: 0.62 }),
+      benchRecord('b2', 'cpu', { original: 1.31, v2: 1.32 }),
+    ]);
+    expect(twins[1]!.plotP50Ms! / twins[2]!.plotP50Ms!).toBeCloseTo(0.99, 2);
   });
 });

@@ -38,6 +38,15 @@ export interface CompareRow {
    * latest run), so wherever the ratio is shown next to that row it must be shown too (`ratioBaseToShow`).
    */
   latencyRatioBaseMs?: number;
+  /**
+   * p50, p90 and p99 where the charts and the Pareto front place the row: the original's row at its own p50,
+   * a variant at its ratio in its own interleaved run times that p50 (its figures scaled by the same factor).
+   * Absolute p50s of different runs are not comparable (a busy machine moved the original 0.107 -> 0.234 ms
+   * between runs), ratios are. Undefined when the row has no ratio to the original (or there is no original).
+   */
+  plotP50Ms?: number;
+  plotP90Ms?: number;
+  plotP99Ms?: number;
   quality?: number;
   qualityRatio?: number;
   /** The data the quality figure was measured on. */
@@ -111,6 +120,16 @@ export function compareRows(
         // The base p50RatioToOriginal chose: the same run's original when there is one, else the latest.
         const base = latency?.sameRunOriginalP50Ms ?? baseLatency?.p50Ms;
         if (base !== undefined) row.latencyRatioBaseMs = base;
+      }
+      if (v.isOriginal) {
+        row.plotP50Ms = stats.p50Ms;
+        row.plotP90Ms = stats.p90Ms;
+        row.plotP99Ms = stats.p99Ms;
+      } else if (latencyRatio !== undefined && baseLatency !== undefined) {
+        const scale = (latencyRatio * baseLatency.p50Ms) / stats.p50Ms;
+        row.plotP50Ms = latencyRatio * baseLatency.p50Ms;
+        row.plotP90Ms = stats.p90Ms * scale;
+        row.plotP99Ms = stats.p99Ms * scale;
       }
     }
     if (quality !== undefined) {
@@ -335,17 +354,34 @@ export function formatQuality(value: number | undefined, metric: QualityMetric |
   return metric === 'cosine' ? value.toFixed(5) : `${(value * 100).toFixed(2)}%`;
 }
 
-/** The variants on the Pareto front: no other variant is at least as fast and at least as good, and better in one. */
+/**
+ * Whether the charts' latencies are normalised (`plotP50Ms` differs from the measured p50 of some row): then
+ * they say so, with the original's p50 they are normalised to.
+ */
+export function latencyNormalisation(rows: readonly CompareRow[]): { baseMs: number } | undefined {
+  const original = rows.find((r) => r.isOriginal);
+  if (original?.p50Ms === undefined) return undefined;
+  const moved = rows.some(
+    (r) => r.plotP50Ms !== undefined && r.p50Ms !== undefined && Math.abs(r.plotP50Ms - r.p50Ms) > 1e-9 * r.p50Ms,
+  );
+  return moved ? { baseMs: original.p50Ms } : undefined;
+}
+
+/**
+ * The variants on the Pareto front: no other variant is at least as fast and at least as good, and better in
+ * one. Speed is each variant's ratio in its own interleaved run (`plotP50Ms`), never absolute p50s of
+ * different runs; a row without a ratio to the original is not placed.
+ */
 export function paretoFront(rows: readonly CompareRow[]): Set<string> {
-  const points = rows.filter((r) => r.p50Ms !== undefined && r.quality !== undefined);
+  const points = rows.filter((r) => r.plotP50Ms !== undefined && r.quality !== undefined);
   const front = new Set<string>();
   for (const p of points) {
     const dominated = points.some(
       (q) =>
         q !== p &&
-        (q.p50Ms as number) <= (p.p50Ms as number) &&
+        (q.plotP50Ms as number) <= (p.plotP50Ms as number) &&
         (q.quality as number) >= (p.quality as number) &&
-        ((q.p50Ms as number) < (p.p50Ms as number) || (q.quality as number) > (p.quality as number)),
+        ((q.plotP50Ms as number) < (p.plotP50Ms as number) || (q.quality as number) > (p.quality as number)),
     );
     if (!dominated) front.add(p.id);
   }

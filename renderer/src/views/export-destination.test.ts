@@ -54,3 +54,25 @@ describe('export destinations', () => {
     for (const r of [empty, home]) expect(r.ok || r.message).not.toMatch(/malformed|bug|absolute/);
   });
 });
+
+import { exportBasePath } from './export-folder.js';
+import { suggestedDestination } from './export-view.js';
+
+describe("the bundled sample's export destination", () => {
+  const sample = { modelPath: '/opt/ONNX Studio/resources/sample/digits-resnet/digits-resnet.onnx' } as never;
+
+  it("is the home folder, not the app's own (read-only) folder; any other model's stays beside it", () => {
+    const info = { homeDir: '/home/you', sample };
+    const base = exportBasePath('/opt/ONNX Studio/resources/sample/digits-resnet/digits-resnet.onnx', info);
+    expect(base).toBe('/home/you/digits-resnet.onnx');
+    expect(suggestedDestination(base, 'int8-static')).toBe('/home/you/digits-resnet.int8-static.onnx');
+    expect(exportBasePath('/models/net.onnx', info)).toBe('/models/net.onnx');
+    expect(exportBasePath('/models/net.onnx', null)).toBe('/models/net.onnx');
+    expect(
+      exportBasePath('C:\\Program Files\\ONNX Studio\\sample\\d.onnx', {
+        homeDir: 'C:\\Users\\you\\',
+        sample: { modelPath: 'C:\\Program Files\\ONNX Studio\\sample\\d.onnx' } as never,
+      }),
+    ).toBe('C:\\Users\\you\\d.onnx');
+  });
+});

@@ -125,9 +125,48 @@ describe('Export preselects the best variant, not the last one made', () => {
     const pick = preselectVariant(made, ws);
     expect(pick).toMatchObject({ id: 'v1', why: 'best' });
     expect(describePreselection(pick!, 'int8-dynamic')).toBe(
-      'int8-dynamic is preselected as the best variant: the fastest that loses at most 0.5 pts of accuracy and ' +
-        'is faster or smaller than the original (0.50x p50 latency, 0.25x size, 0.10 pts of accuracy lost).',
+      'int8-dynamic is preselected as the best variant: the fastest variant (then the smallest) with at most 0.5 pts ' +
+        'of accuracy lost that is faster or smaller than the original (0.50x p50 latency, faster than the original in ' +
+        'the same onnxruntime-node cpu benchmark; 0.25x size; 0.10 pts of accuracy lost (budget 0.5 pts)).',
     );
+  });
+
+  it('decides on one engine: a later in-browser (wasm) benchmark does not pick, and the sentence names the engine', () => {
+    // The node run finds v1 faster; a later wasm run of v2 alone would make v2 "fastest" if engines were mixed.
+    const ws = workspace({
+      variants,
+      benchmarks: [
+        benchRecord('b1', 'cpu', { original: 1, v1: 0.5, v2: 0.9 }),
+        benchRecord('b2', 'wasm', { original: 4, v2: 0.4 }, 'onnxruntime-web'),
+      ],
+      evaluations: [evaluation('original', 0.99), evaluation('v1', 0.989), evaluation('v2', 0.989)],
+    });
+    const pick = preselectVariant(variantsOf(ws).slice(1), ws);
+    expect(pick).toMatchObject({ id: 'v1', why: 'best' });
+    expect(describePreselection(pick!, 'int8-dynamic')).toContain(
+      '0.50x p50 latency, faster than the original in the same onnxruntime-node cpu benchmark',
+    );
+  });
+
+  it('gives cosine-only evaluations a budget (cosine at least 0.99), and calls a variant that is not faster the smallest', () => {
+    const cos = (target: string, cosine: number): EvalRecord => {
+      const e = evaluation(target, undefined, 0.5);
+      e.report.fidelity = { ...e.report.fidelity!, cosine, top1Agreement: null };
+      return e;
+    };
+    // The reviewer's case: fp16 (cosine 1.00000) 1.06x p50, half the size; int8-static (0.99991) never qualified.
+    const ws = workspace({
+      variants: [variant('v1', 'fp16', 2000), variant('v2', 'int8-static', 1000), variant('v3', 'int4', 500)],
+      benchmarks: [benchRecord('b1', 'cpu', { original: 1, v1: 1.06, v2: 1.02, v3: 0.5 })],
+      evaluations: [cos('v1', 1), cos('v2', 0.99991), cos('v3', 0.9757)],
+    });
+    const pick = preselectVariant(variantsOf(ws).slice(1), ws);
+    expect(pick).toMatchObject({ id: 'v2', why: 'best' });
+    const sentence = describePreselection(pick!, 'int8-static');
+    expect(sentence).toContain('the smallest variant with output cosine at least 0.99');
+    expect(sentence).toContain('1.02x p50 latency, slower than the original');
+    expect(sentence).toContain('output cosine 0.99991 (budget: at least 0.99)');
+    expect(sentence).not.toContain('fastest');
   });
 
   it('uses top-1 agreement where there are no labels', () => {
@@ -142,16 +181,19 @@ describe('Export preselects the best variant, not the last one made', () => {
   it('falls back to the newest when nothing is measured (or nothing is good enough), and says so', () => {
     const bare = workspace({ variants });
     const pick = preselectVariant(variantsOf(bare).slice(1), bare);
-    expect(pick).toEqual({ id: 'v2', why: 'newest' });
+    expect(pick).toMatchObject({ id: 'v2', why: 'newest' });
     expect(describePreselection(pick!, 'structured 20%')).toMatch(
-      /^structured 20% is preselected as the newest variant: none/,
+      /^structured 20% is preselected as the newest variant: no variant is both measured .* and within the budget \(at most 0\.5 pts of accuracy lost\)/,
     );
     const tooLossy = workspace({
       variants,
       benchmarks,
       evaluations: [evaluation('original', 0.99), evaluation('v1', 0.95), evaluation('v2', 0.59)],
     });
-    expect(preselectVariant(variantsOf(tooLossy).slice(1), tooLossy)).toEqual({ id: 'v2', why: 'newest' });
+    expect(preselectVariant(variantsOf(tooLossy).slice(1), tooLossy)).toMatchObject({
+      id: 'v2',
+      why: 'newest',
+    });
     expect(preselectVariant([], undefined)).toBeUndefined();
   });
 });

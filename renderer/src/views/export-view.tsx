@@ -5,17 +5,27 @@
  * again.
  */
 import { useEffect, useId, useState } from 'react';
-import { bestVariant, DEFAULT_MAX_DROP_POINTS, type BestVariant } from '../../../shared/best-variant.js';
+import {
+  bestVariantOf,
+  describeBestQuality,
+  describeBudget,
+  describeRule,
+  measureOf,
+  type BestVariant,
+  type QualityMeasure,
+} from '../../../shared/best-variant.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
-import { compareTargets } from '../../../shared/report.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { downloadText, safeFileName } from '../export/download.js';
 import { PathField } from '../forms/path-field.js';
+import { exportBasePath } from './export-folder.js';
 import { baseName, formatBytes } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
 import {
+  compareRows,
   formatMs,
   formatQuality,
+  formatRatio,
   measurementSources,
   pickQualityMetric,
   qualityOf,
@@ -87,35 +97,48 @@ export function suggestedDestination(originalPath: string, label: string, cliCom
 }
 
 /** Which variant Export starts with, and why. */
-export type Preselection = { id: string; why: 'best'; best: BestVariant } | { id: string; why: 'newest' };
+export type Preselection =
+  | { id: string; why: 'best'; best: BestVariant }
+  | { id: string; why: 'newest'; measure?: QualityMeasure; engine?: string };
 
 /**
  * The variant Export preselects: the best one as the report and `onnx-studio demo` pick it (shared/best-variant.ts:
- * the fastest, then smallest, that loses at most 0.5 pts and is faster or smaller than the original), else the
- * newest when none is measured well enough to be called best.
+ * on one engine, the fastest, then smallest, within the quality budget that is faster or smaller than the
+ * original), else the newest when none is measured well enough to be called best.
  */
 export function preselectVariant(
   made: readonly Pick<Variant, 'id'>[],
   workspace: Workspace | null | undefined,
 ): Preselection | undefined {
-  const best = workspace ? bestVariant(compareTargets(workspace)) : undefined;
+  const decided = workspace ? bestVariantOf(workspace) : undefined;
+  const best = decided?.best;
   if (best && made.some((v) => v.id === best.row.target)) return { id: best.row.target, why: 'best', best };
   const newest = made.at(-1);
-  return newest ? { id: newest.id, why: 'newest' } : undefined;
+  if (!newest) return undefined;
+  const measure = decided && measureOf(decided.rows);
+  return {
+    id: newest.id,
+    why: 'newest',
+    ...(measure ? { measure } : {}),
+    ...(decided?.engine ? { engine: decided.engine } : {}),
+  };
 }
 
-/** Why the preselected variant is the one chosen, in a sentence under the list. */
+/** Why the preselected variant is the one chosen, in a sentence under the list, naming the engine that timed it. */
 export function describePreselection(p: Preselection, label: string): string {
-  if (p.why === 'best')
+  if (p.why === 'best') {
+    const b = p.best;
+    const speed = b.p50Ratio < 1 ? 'faster' : 'slower';
     return (
-      `${label} is preselected as the best variant: the fastest that loses at most ${DEFAULT_MAX_DROP_POINTS} pts ` +
-      `of ${p.best.measure} and is faster or smaller than the original ` +
-      `(${p.best.p50Ratio.toFixed(2)}x p50 latency, ${p.best.row.sizeRatio.toFixed(2)}x size, ` +
-      `${p.best.dropPoints.toFixed(2)} pts of ${p.best.measure} lost).`
+      `${label} is preselected as the best variant: ${describeRule(b, b.measure)} ` +
+      `(${b.p50Ratio.toFixed(2)}x p50 latency, ${speed} than the original in the same ${b.engine} benchmark; ` +
+      `${b.row.sizeRatio.toFixed(2)}x size; ${describeBestQuality(b)}).`
     );
+  }
   return (
-    `${label} is preselected as the newest variant: none is yet measured (latency, and accuracy or agreement) ` +
-    `within ${DEFAULT_MAX_DROP_POINTS} pts of the original while faster or smaller than it.`
+    `${label} is preselected as the newest variant: no variant is both measured (latency${p.engine ? ` on ${p.engine}` : ''}, ` +
+    `and accuracy, agreement or output cosine) and within the budget (${describeBudget(p.measure)}) while faster or ` +
+    `smaller than the original.`
   );
 }
 
@@ -228,7 +251,8 @@ export function ExportView({
   const id = useId();
 
   // A new choice suggests a new destination beside the original.
-  const modelPath = model?.path;
+  // The bundled sample's folder is the app's own (read-only when installed): suggest the home folder for it.
+  const modelPath = model?.path && exportBasePath(model.path, studio.appInfo);
   const chosenLabel = chosen?.label;
   const chosenCli = chosen?.cliCommand;
   useEffect(() => {
@@ -496,10 +520,13 @@ function VariantPicker({
 }) {
   const source = measurementSources(all)[0];
   const metric = pickQualityMetric(all);
+  // Each variant's ratio in its own interleaved run beside its p50: p50s of different runs are not comparable.
+  const rows = compareRows(all, source, metric);
   return (
     <div role="radiogroup" aria-label="Variant to export" className="variant-list">
       {variants.map((v) => {
         const p50 = source ? v.latency[measurementKey(source)]?.stats?.p50Ms : undefined;
+        const ratio = rows.find((r) => r.id === v.id)?.latencyRatio;
         return (
           <label key={v.id} className={v.id === chosenId ? 'variant-option chosen' : 'variant-option'}>
             <input
@@ -514,14 +541,15 @@ function VariantPicker({
               {v.id === bestId && (
                 <span
                   className="tag"
-                  title="The fastest variant within the accuracy budget (as in the report)"
+                  title="The variant the report calls best: within the quality budget, the fastest (or, none being faster, the smallest)"
                 >
                   best
                 </span>
               )}
             </span>
             <span className="muted" data-testid="variant-figures">
-              {v.bytes !== undefined ? formatBytes(v.bytes) : '–'} · p50 {formatMs(p50)} ·{' '}
+              {v.bytes !== undefined ? formatBytes(v.bytes) : '–'} · p50 {formatMs(p50)}
+              {ratio !== undefined ? ` (${formatRatio(ratio)} of the original in its run)` : ''} ·{' '}
               {describeQuality(v, metric)}
             </span>
           </label>

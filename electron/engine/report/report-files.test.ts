@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { EvalRecord } from '../../../shared/workspace.js';
+import { benchRecord, variant, workspace } from '../../../renderer/src/state/test-fixtures.js';
+import { reportHtml, reportJson } from './report-files.js';
+
+const DATA = { name: 'sensor-windows', samples: 200, sha256: 'f'.repeat(12) + '0'.repeat(52) };
+
+/** A fidelity-only evaluation (no labels, not a classification): only the output cosine. */
+function cosineEval(target: string, cosine: number): EvalRecord {
+  return {
+    id: `e-${target}`,
+    createdAt: '2026-01-01T00:00:00Z',
+    target,
+    reference: 'original',
+    dataset: DATA,
+    report: {
+      model: target,
+      data: 'sensor-windows',
+      samples: 200,
+      task: 'none',
+      taskReason: 'test',
+      output: 'y',
+      seconds: 1,
+      samplesPerSecond: 200,
+      timing: { dataMs: 1, inferenceMs: 1, referenceMs: 1 },
+      notes: [],
+      fidelity: {
+        output: 'y',
+        cosine,
+        worstSampleCosine: cosine,
+        sqnrDb: 40,
+        maxAbsErr: 0.1,
+        meanAbsErr: 0.01,
+        top1Agreement: null,
+        exact: false,
+      },
+    },
+  } as EvalRecord;
+}
+
+const ws = workspace({
+  variants: [variant('v1', 'fp16', 2000), variant('v2', 'int8-static', 1000)],
+  benchmarks: [
+    benchRecord('b1', 'cpu', { original: 1, v1: 1.06, v2: 0.6 }),
+    // A later in-browser run: int8-static x2.0 there. The report must not quote it next to the node figures.
+    benchRecord('b2', 'wasm', { original: 3, v2: 6, v1: 0.3 }, 'onnxruntime-web'),
+  ],
+  evaluations: [cosineEval('v1', 1), cosineEval('v2', 0.99991)],
+});
+
+describe('the report decides the best variant on one engine and names it', () => {
+  it('takes latencies from the latest onnxruntime-node benchmark, not a later wasm one', () => {
+    const json = reportJson(ws, '0.0.0');
+    expect(json.latencySource).toBe('onnxruntime-node cpu');
+    expect(json.rows.find((r) => r.name === 'int8-static')?.latency).toMatchObject({
+      p50Ms: 0.6,
+      p50Ratio: 0.6,
+      label: 'onnxruntime-node cpu',
+    });
+    const html = reportHtml(json);
+    expect(html).toContain(
+      'Best variant: int8-static: 0.60x p50 latency on onnxruntime-node cpu, 0.25x size of the original, output cosine 0.99991 (budget: at least 0.99).',
+    );
+  });
+
+  it('gives cosine-only data a budget, names the dataset and prints its sha256', () => {
+    const html = reportHtml(reportJson(ws, '0.0.0'));
+    expect(html).toContain('Data: sensor-windows (200 samples).');
+    expect(html).toContain(DATA.sha256);
+    expect(html).toContain('Data sha256');
+    const lossy = workspace({ ...ws, evaluations: [cosineEval('v1', 0.95), cosineEval('v2', 0.9757)] });
+    expect(reportHtml(reportJson(lossy, '0.0.0'))).toContain(
+      'No variant is faster or smaller than the original with output cosine at least 0.99.',
+    );
+  });
+
+  it('normalises the latency bars of variants timed in other runs to the original, and says so', () => {
+    const runs = workspace({
+      ...ws,
+      benchmarks: [
+        benchRecord('b1', 'cpu', { original: 0.107, v1: 0.108 }),
+        benchRecord('b2', 'cpu', { original: 0.234, v2: 0.117 }),
+      ],
+    });
+    const html = reportHtml(reportJson(runs, '0.0.0'));
+    expect(html).toContain('normalised to the original');
+    // fp16 was x1.01 in its own run: its bar is 0.236 ms beside the original's 0.234 ms, not 0.108 ms.
+    expect(html).toMatch(/fp16: 0\.236/);
+    expect(html).toContain('1.01x (measured 0.108)');
+  });
+
+  it('places the Pareto view by each run’s ratio, the original at 1', () => {
+    const html = reportHtml(reportJson(ws, '0.0.0'));
+    expect(html).toContain('Pareto view: p50 latency ratio against output cosine');
+    expect(html).toContain('original = 1');
+    // The cosine chart's axis is zoomed to the data and says it does not start at 0.
+    expect(html).toContain('Fidelity: output cosine similarity to the original');
+    expect(html).toMatch(/The axis starts at 0\.9\d*, not 0/);
+  });
+});
