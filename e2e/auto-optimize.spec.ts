@@ -45,6 +45,12 @@ test('Auto-optimize finds a variant within 0.5 points and keeps it as a variant'
   await expect(run.getByTestId('tune-chosen')).toContainText(/Chosen: tuned: int8-static .*0\.2\d\d× size/);
   await expect(run).toContainText('digits test set (sample)');
   await expect(panel.locator('.recharts-scatter-symbol').first()).toBeVisible();
+  // Why it stopped and what it left out, as `onnx-studio tune` says (the outcome's stoppedBy and notes).
+  await expect(run).toContainText(/Done: \d+ trials? in [\d.]+ s; the search stopped because/);
+  await expect(run.getByTestId('tune-notes')).toContainText('Not int8-dynamic:');
+  await expect(run.getByTestId('tune-notes')).toContainText('Not fp16:');
+  // Every point names its trial.
+  await expect(panel.locator('.recharts-label-list text').first()).toHaveText(/^#\d+(, #\d+)*$/);
   const rows = await run.getByTestId('tune-trials').locator('tbody tr').count();
   expect(rows).toBeGreaterThanOrEqual(1);
   expect(rows).toBeLessThanOrEqual(3);
@@ -52,6 +58,8 @@ test('Auto-optimize finds a variant within 0.5 points and keeps it as a variant'
   await page.screenshot({ path: `${SCREENSHOT_DIR}auto-optimize-1440.png`, fullPage: true });
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.screenshot({ path: `${SCREENSHOT_DIR}auto-optimize-1024.png`, fullPage: true });
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}auto-optimize-800.png`, fullPage: true });
   // The chosen variant is an ordinary variant: Compare lists it.
   await page.getByRole('tab', { name: 'Compare' }).click();
   await expect(page.getByTestId('compare-table')).toContainText('tuned: int8-static');

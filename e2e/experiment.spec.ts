@@ -76,6 +76,10 @@ test('an int64 input benchmarks once its value is set; a wrong length fails visi
   await openByPath(page, 'speech-gate.onnx');
   const spec = page.getByTestId('input-spec');
   await expect(spec.getByLabel('Value', { exact: true })).toHaveValue('16000');
+  // The length beside the sample rate is prefilled with one second of audio at that rate, and says why.
+  await expect(spec.getByLabel('samples')).toHaveValue('16000');
+  await expect(spec).toContainText("one second at the 16000 Hz of 'sr'");
+  await screenshotAtTwoSizes(page, 'experiment-audio-guess', { restore: { width: 1440, height: 900 } });
   // 100 samples cannot be framed in 64s: onnxruntime's Reshape fails; the error names what was fed.
   await spec.getByLabel('samples').fill('100');
   await page.getByTestId('save-input-spec').click();

@@ -271,6 +271,12 @@ test.describe('Optimize view', () => {
     ]);
     await expect(options.getByLabel('Per tensor')).not.toBeChecked();
     await options.getByLabel('Percentile').fill('40');
+    // Pruning starts where the demo does (shared/prune-starting-values.ts): 20% of channels wrecked the sample.
+    await page.getByRole('checkbox', { name: /^structured/ }).check();
+    const structured = page.getByRole('group', { name: 'structured options' });
+    await expect(structured.getByLabel(/Sparsity/)).toHaveValue('0.1');
+    await expect(structured.getByLabel('Round to')).toHaveValue('8');
+    await page.getByRole('checkbox', { name: /^structured/ }).uncheck();
     await page.getByRole('checkbox', { name: /magnitude/ }).check();
     await page
       .getByRole('group', { name: 'magnitude options' })
@@ -306,9 +312,15 @@ test.describe('Optimize view', () => {
     await page.getByTestId('queue-jobs').click();
     const progress = page.getByTestId('data-check-progress');
     await expect(progress).toContainText('Checking the evaluation data');
-    // It says how much it reads: a check stops at 20,000 samples (the rest are counted), not "every sample".
-    await expect(progress).toContainText('up to 20,000 samples of a dataset file are read');
+    // How far it is, as the engine counts: a determinate bar and "N of 20,000 samples" (a check stops at 20,000
+    // samples, the rest are counted), not an endless bar.
+    const bar = progress.getByTestId('data-check-bar');
+    await expect(bar).toHaveAttribute('max', '20000');
+    await expect(bar).toHaveAttribute('value', /^[1-9]\d*$/);
+    await expect(progress).toContainText(/[\d,]+ of 20,000 samples \(a check reads at most these; the rest are counted\)/);
     await expect(progress).not.toContainText('every sample');
+    const first = Number(await bar.getAttribute('value'));
+    await expect.poll(async () => Number(await bar.getAttribute('value'))).toBeGreaterThan(first);
     await expect(page.getByTestId('queue-jobs')).toBeDisabled();
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByTestId('data-check-cancelled')).toHaveText('Data check cancelled: nothing was queued.');
@@ -319,6 +331,34 @@ test.describe('Optimize view', () => {
     await page.getByTestId('queue-jobs').click();
     await expect(page.getByTestId('data-check-cancelled')).toHaveCount(0);
     await expect(shown(page).getByTestId('job').filter({ hasText: 'Quantize: int8-dynamic' })).toHaveCount(1);
+  });
+
+  test("the data check each pipeline runs before its first step shows its progress and can be cancelled", async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+    await page.getByRole('checkbox', { name: /^fp16/ }).check();
+    // The mock checks `slow-pipeline` data at once for the page, and in a minute for pipeline.start.
+    const path = page.getByTestId('dataset-evaluation').getByTestId('dataset-path');
+    const good = await path.inputValue();
+    await path.fill('/data/slow-pipeline-inputs.npy');
+    await page.getByTestId('queue-jobs').click();
+    const progress = page.getByTestId('data-check-progress');
+    // Which recipe's pipeline, and which of its data (the recipes go in the catalog's order: fp16 first).
+    await expect(progress).toContainText('Checking the evaluation data for Quantize: fp16 (1 of 2)');
+    await expect(progress.getByTestId('data-check-bar')).toHaveAttribute('max', '20000');
+    await expect(progress).toContainText(/[\d,]+ of 20,000 samples/);
+    await expect(page.getByTestId('queue-jobs')).toBeDisabled();
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByTestId('data-check-cancelled')).toHaveText('Data check cancelled: nothing was queued.');
+    await expect(progress).toHaveCount(0);
+    await expect(page.getByTestId('jobs-empty')).toBeVisible();
+    await expect(page.getByTestId('pipeline')).toHaveCount(0);
+    // With data that checks quickly, both recipes queue.
+    await path.fill(good);
+    await page.getByTestId('queue-jobs').click();
+    await expect(shown(page).getByTestId('job').filter({ hasText: 'Quantize: int8-dynamic' })).toHaveCount(1);
+    await expect(shown(page).getByTestId('job').filter({ hasText: 'Quantize: fp16' })).toHaveCount(1);
   });
 
   test('Auto-optimize on data without labels offers the cosine budget, says why, and shows a failure in the panel', async ({
@@ -415,6 +455,24 @@ test.describe('Compare view', () => {
     await expect(page.getByTestId('chart-latency').locator('.recharts-bar-rectangle')).toHaveCount(1, { timeout: 15_000 });
     await expect(page.getByTestId('chart-op-breakdown').locator('.recharts-bar-rectangle').first()).toBeVisible();
     await screenshotAtTwoSizes(page, 'mock-compare-original-only', { selector: '.chart-grid', restore: { width: 1280, height: 800 } });
+  });
+
+  test('the data check before an evaluation shows its progress and can be cancelled: nothing is evaluated', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    const compare = shown(page);
+    await compare.getByTestId('dataset-path').fill('/data/slow-inputs.npy');
+    await compare.getByTestId('evaluate-models').click();
+    const progress = compare.getByTestId('data-check-progress');
+    await expect(progress).toContainText('Checking the evaluation data');
+    await expect(progress.getByTestId('data-check-bar')).toHaveAttribute('max', '20000');
+    await expect(progress).toContainText(/[\d,]+ of 20,000 samples/);
+    await expect(compare.getByTestId('evaluate-models')).toBeDisabled();
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    await expect(compare.getByTestId('data-check-cancelled')).toHaveText('Data check cancelled: nothing was evaluated.');
+    await expect(progress).toHaveCount(0);
+    await expect(compare.getByTestId('evaluate-models')).toBeEnabled();
+    await expect(page.getByTestId('job')).toHaveCount(0);
   });
 
   test('an empty comparison tells the user what to do', async ({ page }) => {
@@ -613,8 +671,9 @@ test.describe('Export view', () => {
     await expect(page.getByTestId('export-preselected')).toContainText('int8-dynamic is preselected as the newest variant');
     await expect(page.getByTestId('variant-figures')).toContainText(/accuracy \d+\.\d\d% on \S/);
     const destination = page.getByTestId('export-destination');
-    // The file the command shown writes, not a name of its own.
-    await expect(destination).toHaveValue('/opt/onnx-studio/samples/digits-resnet/digits-resnet-int8-dynamic.onnx');
+    // The file name the command shown writes, not a name of its own; in the home folder (the mock's is /), not
+    // in the bundled sample's folder, which is the app's own and read-only once installed.
+    await expect(destination).toHaveValue('/digits-resnet-int8-dynamic.onnx');
     await expect(page.getByTestId('cli-command')).toContainText(
       'onnx-studio quantize /opt/onnx-studio/samples/digits-resnet/digits-resnet.onnx -o /opt/onnx-studio/samples/digits-resnet/digits-resnet-int8-dynamic.onnx',
     );
@@ -771,6 +830,21 @@ test.describe('themes, keyboard and serve-like hosts', () => {
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-model-dark.png`, fullPage: true });
     await page.reload();
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  });
+
+  test('a reload reopens the model that was open, on its view; going to the address starts afresh', async ({ page }) => {
+    await openMock(page);
+    // The start screen names every view's shortcut: Alt+1 to Alt+5.
+    await expect(page.getByText(/switch views/)).toContainText('Alt + 1–5 switch views');
+    await page.getByRole('button', { name: 'Try the sample model' }).click();
+    await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible();
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await page.reload();
+    await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('banner')).toContainText('digits-resnet.onnx');
+    await expect(page.getByRole('heading', { name: 'Open an ONNX model' })).toHaveCount(0);
+    await openMock(page);
+    await expect(page.getByRole('heading', { name: 'Open an ONNX model' })).toBeVisible();
   });
 
   test('views can be reached with the keyboard', async ({ page }) => {

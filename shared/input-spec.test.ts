@@ -20,14 +20,34 @@ describe('input spec guesses', () => {
         { name: 'sr', dtype: 'int64', shape: [1] },
       ]),
     );
-    expect(spec.shapes).toEqual({ image: [1, 3, 224, 224], input_ids: [1, 128], attention_mask: [1, 128], audio: [1, 1], sr: [1] });
+    expect(spec.shapes).toEqual({ image: [1, 3, 224, 224], input_ids: [1, 128], attention_mask: [1, 128], audio: [1, 16000], sr: [1] });
     expect(spec.values).toEqual({
       input_ids: { kind: 'range', min: 0, max: 99 },
       attention_mask: { kind: 'constant', value: 1 },
       sr: { kind: 'constant', value: 16000 },
     });
-    const [audio] = guessInputSpec([{ name: 'audio', dtype: 'float32', shape: [1, 'samples'] }]);
-    expect(audio!.dims[1]).toMatchObject({ value: 1, source: 'default', reason: expect.stringMatching(/nothing tells the size of 'samples'/) });
+    const [x] = guessInputSpec([{ name: 'x', dtype: 'float32', shape: [1, 'foo'] }]);
+    expect(x!.dims[1]).toMatchObject({ value: 1, source: 'default', reason: expect.stringMatching(/nothing tells the size of 'foo'/) });
+  });
+
+  it('gives a waveform beside a sample-rate input one second of audio at the guessed rate, and says so', () => {
+    // audio [1, samples] + sr int64 scalar: samples prefilled with 1 made every job fail on the model's Reshape.
+    for (const dim of ['samples', 'time', 'length', 'unk__7', null]) {
+      const [audio, sr] = guessInputSpec([
+        { name: 'audio', dtype: 'float32', shape: [1, dim] },
+        { name: 'sr', dtype: 'int64', shape: [] },
+      ]);
+      expect(sr!.values).toMatchObject({ values: { kind: 'constant', value: 16000 } });
+      expect(audio!.dims[1]).toMatchObject({ value: 16000, source: 'name', reason: expect.stringMatching(/one second at the 16000 Hz of 'sr'/) });
+    }
+    // Without a sample-rate input, a sample count or a waveform's unnamed length is still one second, not 1.
+    const [alone] = guessInputSpec([{ name: 'audio', dtype: 'float32', shape: [1, 'samples'] }]);
+    expect(alone!.dims[1]).toMatchObject({ value: 16000, reason: expect.stringMatching(/audio length: one second at 16 kHz/) });
+    const [wave] = guessInputSpec([{ name: 'waveform', dtype: 'float32', shape: [1, null] }]);
+    expect(wave!.dims[1]!.value).toBe(16000);
+    // A time dim that is not a waveform's stays a sequence length; features beside it are not audio.
+    const [feats] = guessInputSpec([{ name: 'feats', dtype: 'float32', shape: ['batch', 'time', 80] }]);
+    expect(feats!.dims[1]).toMatchObject({ value: 128, reason: expect.stringMatching(/sequence length/) });
   });
 
   it('reads num_samples as a batch only in the leading position; after the batch it is an audio length', () => {
@@ -64,6 +84,9 @@ describe('input spec guesses', () => {
     expect(inputSpecProblem(inputs, { shapes: { x: [1, 4, 48, 320] } })).toMatch(/'x': dim 1 is fixed to 3/);
     expect(inputSpecProblem(inputs, { shapes: { x: [1, 3, 48] } })).toMatch(/takes 4 dims/);
     expect(inputSpecProblem(inputs, { shapes: {} })).toMatch(/'x' has no shape/);
+    // A dim too small is named as the form labels it.
+    const named = [{ name: 'x', dtype: 'float32', shape: ['N', 3, 'H', 'W'] }];
+    expect(inputSpecProblem(named, { shapes: { x: [1, 3, 8, 0] } })).toBe("Input 'x': W must be at least 1.");
     expect(inputSpecProblem(inputs, { shapes: { x: [1, 3, 48, 320] }, values: { y: { kind: 'constant', value: 1 } } })).toMatch(/'y' is not an input/);
   });
 

@@ -65,8 +65,12 @@ export function inputNeedsSpec(input: TensorSummary): boolean {
  * model's Reshape.
  */
 const BATCH_NAMES = /^(n|b|bs|batch|batch_?size|batches|num_?samples|unk__\d+)$/i;
-/** A count of samples after the batch dim: an audio length. */
-const SAMPLE_COUNT_NAMES = /^(num_?samples|n_?samples)$/i;
+/** A count of samples after the batch dim: an audio length (`samples`, `num_samples`, `audio_len`). */
+const SAMPLE_COUNT_NAMES = /^((num|n)_?)?samples$|^(audio|wav|wave|waveform|signal|speech|pcm)_?(len|length|samples|size)?$/i;
+/** Dims that read as a length of time: next to a sample-rate input they count samples. */
+const TIME_NAMES = /(sample|time|length|len|frames|steps|duration|^t$)/i;
+/** Inputs that read as a waveform, whose unnamed last dim is an audio length. */
+const WAVEFORM_INPUTS = /(audio|wav|wave|waveform|signal|speech|pcm|samples)/i;
 const SEQUENCE_NAMES = /(seq|sequence|token|length|len|time|frames|steps)/i;
 const HEIGHT_NAMES = /^(h|height|img_?h|image_?height)$/i;
 const WIDTH_NAMES = /^(w|width|img_?w|image_?width)$/i;
@@ -81,7 +85,29 @@ const IMAGE_SIDE = 224;
 /** A text-line recognizer's usual width (e.g. PaddleOCR's 320 for a 48-pixel-high line). */
 const TEXT_LINE_WIDTH = 320;
 
-function guessDim(input: TensorSummary, index: number): DimGuess {
+/** A sample-rate input of the same model and the rate guessed for it: one second of audio is that many samples. */
+interface SampleRate {
+  input: string;
+  rate: number;
+}
+
+/** True for a dim with no name of its own: unknown, or an exporter's `unk__12` / `dim_3`. */
+function unnamed(name: string): boolean {
+  return name === '' || /^(unk__\d+|dim_?\d+|\?)$/i.test(name);
+}
+
+/**
+ * The audio length of a waveform input (`audio [1, samples]`): the last dim of a float input of rank 1 to 3
+ * whose name reads as a time or a sample count, or that has no name while the input reads as a waveform.
+ */
+function isAudioLength(input: TensorSummary, index: number, name: string, sampleRate: SampleRate | undefined): boolean {
+  if (!FLOAT_TYPES.has(input.dtype) || index !== input.shape.length - 1 || input.shape.length > 3) return false;
+  if (SAMPLE_COUNT_NAMES.test(name)) return true;
+  if (sampleRate && (TIME_NAMES.test(name) || unnamed(name))) return true;
+  return unnamed(name) && WAVEFORM_INPUTS.test(input.name);
+}
+
+function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate): DimGuess {
   const d = input.shape[index] ?? null;
   if (!isOpenDim(d)) return { value: d as number, source: 'model', reason: 'fixed by the model' };
   const name = typeof d === 'string' ? d : '';
@@ -89,11 +115,20 @@ function guessDim(input: TensorSummary, index: number): DimGuess {
   if (index === 0 && (rank >= 2 || BATCH_NAMES.test(name))) {
     return { value: 1, source: 'batch', reason: 'batch: one sample per run' };
   }
-  if (SAMPLE_COUNT_NAMES.test(name)) {
+  const what = name ? `'${name}'` : `dim ${index} of '${input.name}'`;
+  if (isAudioLength(input, index, name, sampleRate)) {
+    // A length of 1 makes a speech model fail on its first Reshape or STFT: one second of audio is the guess.
+    if (sampleRate) {
+      return {
+        value: sampleRate.rate,
+        source: 'name',
+        reason: `${what} reads as an audio length: one second at the ${sampleRate.rate} Hz of '${sampleRate.input}'`,
+      };
+    }
     return {
       value: SPEECH_SAMPLE_RATE,
       source: 'name',
-      reason: `'${name}' after the batch reads as an audio length: one second at 16 kHz`,
+      reason: `${what} after the batch reads as an audio length: one second at 16 kHz`,
     };
   }
   // A batch named elsewhere than first (`[sequence, batch, features]` of recurrent exports).
@@ -130,10 +165,20 @@ function guessValues(input: TensorSummary, shape: number[]): InputGuess['values'
   return { values: { kind: 'range', min: 0, max: 99 }, reason: 'ids or indices: 0 to 99 keeps lookups in range' };
 }
 
+/** The model's sample-rate input (`sr`, `sample_rate`) and the constant guessed for it, if it has one. */
+function sampleRateOf(inputs: readonly TensorSummary[]): SampleRate | undefined {
+  for (const input of inputs) {
+    if (FLOAT_TYPES.has(input.dtype) || !SAMPLE_RATE_NAMES.test(input.name)) continue;
+    const guess = guessValues(input, [1]);
+    if (guess?.values.kind === 'constant') return { input: input.name, rate: guess.values.value };
+  }
+  return undefined;
+}
+
 /** A prefilled spec for every input, each dim and value with the reason it was chosen. */
 export function guessInputSpec(inputs: readonly TensorSummary[]): InputGuess[] {
   return inputs.map((input) => {
-    const dims = input.shape.map((_, i) => guessDim(input, i));
+    const dims = input.shape.map((_, i) => guessDim(input, i, sampleRateOf(inputs)));
     const values = guessValues(
       input,
       dims.map((d) => d.value),
@@ -168,6 +213,55 @@ export function shortShapes(inputs: readonly { name: string; shape: readonly num
   return inputs.map((i) => `${i.name} ${short(i.shape)}`).join(', ');
 }
 
+/** How a dim is named in forms and messages: its symbolic name (`W`), or its position (`dim 3`). */
+export function dimLabel(declared: TensorSummary['shape'], index: number): string {
+  const d = declared[index];
+  return typeof d === 'string' && d !== '' ? d : `dim ${index}`;
+}
+
+const DTYPE_BYTES: Record<string, number> = {
+  float64: 8,
+  int64: 8,
+  uint64: 8,
+  float32: 4,
+  int32: 4,
+  uint32: 4,
+  float16: 2,
+  bfloat16: 2,
+  int16: 2,
+  uint16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
+
+/** The bytes one tensor of this dtype and shape takes (4 per element for a dtype this table lacks). */
+export function inputBytes(dtype: string, shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[dtype] ?? 4);
+}
+
+/**
+ * Above this, one input is more than any model we run sensibly takes per run (a 4K float image is 100 MB): a
+ * typo's extra zeros, which would fill the memory of the engine process instead of measuring anything.
+ */
+export const LARGE_INPUT_BYTES = 2 ** 30;
+
+/** One line per input of `spec` that takes more than `LARGE_INPUT_BYTES`, with its size in bytes. */
+export function largeInputWarnings(inputs: readonly TensorSummary[], spec: InputSpec): string[] {
+  const warnings: string[] = [];
+  for (const input of inputs) {
+    const shape = spec.shapes[input.name];
+    if (!shape) continue;
+    const bytes = inputBytes(input.dtype, shape);
+    if (bytes <= LARGE_INPUT_BYTES) continue;
+    warnings.push(
+      `Input '${input.name}' ${input.dtype} [${shape.join(', ')}] takes ${bytes.toLocaleString('en')} bytes (${(bytes / 1e9).toFixed(1)} GB) per run, ` +
+        `more than the ${LARGE_INPUT_BYTES.toLocaleString('en')} bytes (1 GiB) a model input sensibly takes: check its dims.`,
+    );
+  }
+  return warnings;
+}
+
 /**
  * Why `spec` cannot feed a model with these inputs, or undefined when it can: every input needs a shape of
  * its rank, matching the dims the model fixes; values may only name inputs. Messages name the input and say
@@ -187,7 +281,7 @@ export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSp
     }
     for (const [i, d] of input.shape.entries()) {
       if (!isOpenDim(d) && shape[i] !== d) return `Input '${input.name}': dim ${i} is fixed to ${d} by the model, the spec gives ${shape[i]}.`;
-      if (shape[i]! < 1) return `Input '${input.name}': dim ${i} must be at least 1.`;
+      if (shape[i]! < 1) return `Input '${input.name}': ${dimLabel(input.shape, i)} must be at least 1.`;
     }
   }
   return undefined;

@@ -50,6 +50,18 @@ export interface TuneOriginal {
 /** Why the search ended; `incomplete` only for a collected sweep some of whose trials have no result yet. */
 export type TuneStop = 'searched' | 'max-trials' | 'time-limit' | 'cancelled' | 'incomplete';
 
+/**
+ * Why the search ended, as a clause (`the search stopped because …`), in words that hold for the app and the CLI
+ * alike: the data the CLI prints its reason from (`stoppedBy`), said once here for the pages.
+ */
+export const TUNE_STOP_REASONS: Record<TuneStop, string> = {
+  searched: 'every promising recipe was tried',
+  'max-trials': 'the trial limit (max trials) was reached',
+  'time-limit': 'the time limit was reached',
+  cancelled: 'it was cancelled',
+  incomplete: 'some trials of the sweep have no result yet',
+};
+
 export interface TuneOutcome {
   model: string;
   objective: TuneObjective;

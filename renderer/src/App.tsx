@@ -18,6 +18,7 @@ import { ORIGINAL_TARGET } from '../../shared/workspace.js';
 import { FileBrowser } from './forms/file-browser.js';
 import { baseName } from './format.js';
 import { HostContext } from './host/host-context.js';
+import { loadOpenModel, saveOpenModel, type OpenModelMemory } from './state/session-model.js';
 import type { StudioHost } from './host/studio-host.js';
 import { lazyModule, type ModuleState } from './lazy-module.js';
 import { isActive } from './state/studio-state.js';
@@ -147,12 +148,34 @@ export function App({ host }: { host: StudioHost }) {
     [host, actions, openWithDialog, state.model],
   );
 
-  // A newly opened model starts on its summary.
+  // A reload reopens the model this tab had open, on the view it showed (state/session-model.ts).
+  const restoring = useRef<OpenModelMemory | undefined>(undefined);
+  useEffect(() => {
+    const memory = loadOpenModel();
+    if (!memory) return;
+    restoring.current = memory;
+    void actions.openModel(memory.path);
+    // Once, on load: later opens are the user's.
+  }, []);
+
+  // A newly opened model starts on its summary (a reopened one on the view it showed).
   const openedPath = state.model?.path;
   useEffect(() => {
-    if (openedPath) setTab('model');
+    if (openedPath) {
+      const restored = restoring.current;
+      restoring.current = undefined;
+      const back = restored?.path === openedPath ? TABS.find((t) => t.id === restored.tab)?.id : undefined;
+      setTab(back ?? 'model');
+    }
     setRecipeSource(ORIGINAL_TARGET);
   }, [openedPath]);
+  useEffect(() => {
+    if (openedPath) saveOpenModel({ path: openedPath, tab });
+  }, [openedPath, tab]);
+  // A remembered model that cannot be opened again (moved, deleted) is forgotten, not retried on every reload.
+  useEffect(() => {
+    if (view.kind === 'failed' && !state.model) saveOpenModel(null);
+  }, [view.kind, state.model]);
 
   const loaded = view.kind === 'loaded' && state.model !== null;
   useEffect(() => {
@@ -358,6 +381,7 @@ export function App({ host }: { host: StudioHost }) {
         <main className="content" id="main" tabIndex={-1}>
           {view.kind === 'empty' && (
             <EmptyState
+              viewCount={TABS.length}
               onOpen={() => void openWithDialog()}
               onTrySample={() => void actions.openSample()}
               sampleAvailable={appInfo ? appInfo.sample !== undefined : true}

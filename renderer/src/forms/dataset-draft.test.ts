@@ -81,3 +81,44 @@ describe('dataset form', () => {
     expect(withoutLabels(spec)).toEqual({ kind: 'npy', path: '/s/test-inputs.npy' });
   });
 });
+
+import { renderToStaticMarkup } from 'react-dom/server';
+import { createElement } from 'react';
+import { DatasetForm } from './dataset-form.js';
+import { HostContext } from '../host/host-context.js';
+import type { ReactElement } from 'react';
+
+/** The form as the page renders it, with a host that has no native dialogs. */
+const render = (el: ReactElement) =>
+  renderToStaticMarkup(createElement(HostContext.Provider, { value: { host: {} as never, appInfo: null } }, el));
+import { imageFieldHint, imageFieldPlaceholder } from './dataset-draft.js';
+
+describe('dataset form: what a field means before anything fails', () => {
+  const field = (name: string) => imageFields.find((f) => f.name === name)!;
+
+  it('shows what an empty Mean or Std means, not ImageNet values that read as set; the example is in the hint', () => {
+    expect(imageFieldPlaceholder(field('mean'))).toBe('default: 0');
+    expect(imageFieldPlaceholder(field('std'))).toBe('default: 1');
+    expect(imageFieldPlaceholder(field('size'))).toBe('default: the model input');
+    expect(imageFieldHint(field('mean'))).toMatch(/\(default 0\)\. E\.g\. 0\.485,0\.456,0\.406 \(ImageNet models\)\.$/);
+    const html = render(
+      createElement(DatasetForm, { draft: emptyDatasetDraft('images'), errors: {}, onChange: () => {}, legend: 'Data', imageFields }),
+    );
+    expect(html).not.toMatch(/placeholder="0\.485/);
+    expect(html).toContain('placeholder="default: 0"');
+  });
+
+  it('says the .jsonl layout where the file is picked', () => {
+    const html = render(
+      createElement(DatasetForm, { draft: emptyDatasetDraft('jsonl'), errors: {}, onChange: () => {}, legend: 'Data', imageFields }),
+    );
+    expect(html).toContain('data-testid="dataset-format"');
+    expect(html).toContain('One sample per line: {&quot;inputs&quot;: {&quot;x&quot;');
+    expect(html).toContain('&quot;label&quot;');
+    // Synthetic data has no file to describe.
+    const synthetic = render(
+      createElement(DatasetForm, { draft: emptyDatasetDraft(), errors: {}, onChange: () => {}, legend: 'Data', imageFields }),
+    );
+    expect(synthetic).not.toContain('dataset-format');
+  });
+});

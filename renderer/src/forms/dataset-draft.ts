@@ -45,6 +45,34 @@ export const DATASET_KIND_LABELS: Record<DatasetKind, string> = {
   images: 'Image folder (one sub-folder per class)',
 };
 
+/**
+ * How a data file of each kind is laid out, said where the user picks the file (not only in the message of a
+ * job that failed on it). The engine's readers (electron/engine/datasets/*-source.ts) define these layouts.
+ */
+export const DATASET_KIND_FORMATS: Partial<Record<DatasetKind, string>> = {
+  npy: 'One array whose first axis is the samples, for a model with one input.',
+  npz: 'One array per model input, named like the input, first axis = samples.',
+  jsonl:
+    'One sample per line: {"inputs": {"x": [[0.1, 0.2], [0.3, 0.4]]}, "label": 3}. Each model input by name, as nested arrays ' +
+    '(or {"dims": [2, 2], "data": [0.1, 0.2, 0.3, 0.4]}); "label" (a class index or target values) is optional, on every line or none.',
+};
+
+/**
+ * A preprocessing field's placeholder: what an empty field means (its default, from the field's description,
+ * e.g. `default: 0`), never an example value that reads as if it were set (ImageNet's mean where the default
+ * is 0). The example goes into the hint instead (`imageFieldHint`).
+ */
+export function imageFieldPlaceholder(field: OptionField): string {
+  const def = /\(default:? ([^;)]+)/.exec(field.description ?? '')?.[1];
+  return def ? `default: ${def.trim()}` : '';
+}
+
+/** A preprocessing field's hint: its description, and its example marked as one. */
+export function imageFieldHint(field: OptionField): string | undefined {
+  if (!field.example || field.description?.includes(field.example)) return field.description;
+  return `${field.description ?? ''} E.g. ${field.example}${field.name === 'mean' || field.name === 'std' ? ' (ImageNet models)' : ''}.`.trim();
+}
+
 export function emptyDatasetDraft(kind: DatasetKind = 'synthetic'): DatasetDraft {
   return {
     kind,

@@ -5,7 +5,13 @@
 import { useId } from 'react';
 import type { DatasetKind } from '../../../shared/dataset-spec.js';
 import type { OptionField } from '../../../shared/method-catalog-types.js';
-import { DATASET_KIND_LABELS, type DatasetDraft } from './dataset-draft.js';
+import {
+  DATASET_KIND_FORMATS,
+  DATASET_KIND_LABELS,
+  imageFieldHint,
+  imageFieldPlaceholder,
+  type DatasetDraft,
+} from './dataset-draft.js';
 
 /** The kinds in the order the menu lists them (the labels' keys: shared/dataset-spec.ts loads zod at runtime). */
 const KINDS = Object.keys(DATASET_KIND_LABELS) as DatasetKind[];
@@ -78,6 +84,11 @@ export function DatasetForm({
             error={errors.path}
             testId="dataset-path"
           />
+          {DATASET_KIND_FORMATS[draft.kind] && (
+            <p className="field-hint wide dataset-format" data-testid="dataset-format">
+              <strong>Format:</strong> {DATASET_KIND_FORMATS[draft.kind]}
+            </p>
+          )}
           {(draft.kind === 'npy' || draft.kind === 'npz') && (
             <PathField
               label="Labels (optional .npy)"
@@ -117,8 +128,8 @@ export function DatasetForm({
                       value={draft.image[field.name] ?? ''}
                       onChange={(v) => setImage(field.name, v)}
                       error={errors[`image.${field.name}`]}
-                      placeholder={field.example ?? ''}
-                      hint={field.description}
+                      placeholder={imageFieldPlaceholder(field)}
+                      hint={imageFieldHint(field)}
                     />
                   ),
                 )}

@@ -10,7 +10,10 @@ export function EmptyState({
   sampleAvailable,
   recent,
   onOpenRecent,
+  viewCount,
 }: {
+  /** How many views Alt+number switches between (the tab bar's, so the hint never falls behind it). */
+  viewCount: number;
   onOpen: () => void;
   onTrySample: () => void;
   sampleAvailable: boolean;
@@ -57,7 +60,7 @@ export function EmptyState({
       )}
       <p className="muted">
         Shortcuts: <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>O</kbd> open · <kbd>Alt</kbd> + <kbd>1</kbd>–
-        <kbd>4</kbd> switch views
+        <kbd>{viewCount}</kbd> switch views
       </p>
     </section>
   );

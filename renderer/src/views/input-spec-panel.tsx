@@ -6,8 +6,10 @@
  */
 import { useEffect, useId, useState } from 'react';
 import {
+  dimLabel,
   inputNeedsSpec,
   isOpenDim,
+  largeInputWarnings,
   shortShapes,
   type InputSpec,
   type InputValues,
@@ -60,7 +62,8 @@ export function specFromDraft(
     if (bad >= 0)
       return {
         ok: false,
-        message: `Input '${input.name}': dim ${bad} must be a whole number of at least 1.`,
+        // The field's label (`W`), as the user sees it, not its position.
+        message: `Input '${input.name}': ${dimLabel(input.shape, bad)} must be a whole number of at least 1.`,
       };
     shapes[input.name] = dims;
     if (draft.values) {
@@ -173,7 +176,7 @@ export function InputSpecPanel({
             <div className="input-spec-dims">
               {guess.dims.map((dim, i) => {
                 const open = isOpenDim(guess.declared[i] ?? null);
-                const label = typeof guess.declared[i] === 'string' ? String(guess.declared[i]) : `dim ${i}`;
+                const label = dimLabel(guess.declared, i);
                 const fieldId = `${id}-${guess.name}-${i}`;
                 return (
                   <div key={i} className={open ? 'field input-dim open' : 'field input-dim'}>
@@ -243,6 +246,12 @@ export function InputSpecPanel({
           {parsed.message}
         </p>
       )}
+      {parsed.ok &&
+        largeInputWarnings(summary.inputs, parsed.spec).map((warning) => (
+          <p key={warning} className="field-warning" role="status" data-testid="input-spec-large">
+            {warning}
+          </p>
+        ))}
       {error && <ErrorPanel title="The input spec was not saved" error={error} compact />}
       <div className="queue-row">
         <button

@@ -53,6 +53,7 @@ export function JobList({
     );
   }
   const finished = jobs.some((j) => !isActive(j));
+  const resolved = resolvedFailures(jobs);
   return (
     <section
       {...(heading ? { 'aria-labelledby': 'jobs-title' } : { 'aria-label': 'Jobs' })}
@@ -69,12 +70,64 @@ export function JobList({
         </header>
       )}
       <ol>
-        {jobsNewestFirst(jobs).map((job) => (
-          <JobItem key={job.jobId} job={job} now={now} onCancel={onCancel} showModel={showModel === true} />
+        {jobsForList(jobs).map((job) => (
+          <JobItem
+            key={job.jobId}
+            job={job}
+            now={now}
+            onCancel={onCancel}
+            showModel={showModel === true}
+            resolved={resolved.has(job.jobId)}
+          />
         ))}
       </ol>
     </section>
   );
+}
+
+/**
+ * The same work (model, kind, title: the same targets and variant) submitted again: a later run of a failed
+ * job, from "Run again" or by hand.
+ */
+function sameWork(a: JobRecord, b: JobRecord): boolean {
+  return a.modelPath === b.modelPath && a.kind === b.kind && a.title === b.title;
+}
+
+/**
+ * The ids of failed jobs a later run of the same work made good (it succeeded): they no longer count as
+ * failures in the status bar, and the list says so instead of showing them first.
+ */
+export function resolvedFailures(jobs: readonly JobRecord[]): ReadonlySet<string> {
+  const resolved = new Set<string>();
+  for (const failed of jobs) {
+    if (failed.status !== 'failed') continue;
+    const later = jobs.some(
+      (j) =>
+        j.status === 'done' &&
+        j.submittedAtMs >= failed.submittedAtMs &&
+        j.jobId !== failed.jobId &&
+        sameWork(j, failed),
+    );
+    if (later) resolved.add(failed.jobId);
+  }
+  return resolved;
+}
+
+/** The failures that still stand: failed, and not made good by a later run. */
+export function openFailures(jobs: readonly JobRecord[]): JobRecord[] {
+  const resolved = resolvedFailures(jobs);
+  return jobs.filter((j) => j.status === 'failed' && !resolved.has(j.jobId));
+}
+
+/**
+ * The list's order: the failures that still stand first (the status bar sends the user here to see why),
+ * then the jobs that run or wait, then the finished ones; newest first within each.
+ */
+export function jobsForList(jobs: readonly JobRecord[]): JobRecord[] {
+  const open = new Set(openFailures(jobs).map((j) => j.jobId));
+  const rank = (j: JobRecord) => (open.has(j.jobId) ? 0 : isActive(j) ? 1 : 2);
+  const newest = jobsNewestFirst(jobs);
+  return newest.sort((a, b) => rank(a) - rank(b) || newest.indexOf(a) - newest.indexOf(b));
 }
 
 /** Newest first by submission time, ties by id: the order never changes while jobs progress or after a reload. */
@@ -89,11 +142,14 @@ function JobItem({
   now,
   onCancel,
   showModel,
+  resolved,
 }: {
   job: JobRecord;
   now: number;
   onCancel: (jobId: string) => void;
   showModel: boolean;
+  /** A failure a later run of the same work made good. */
+  resolved: boolean;
 }) {
   const active = isActive(job);
   const pct = Math.round(job.fraction * 100);
@@ -111,7 +167,13 @@ function JobItem({
       ? job.finishedAtMs - job.runningSinceMs
       : undefined;
   return (
-    <li className={`job job-${job.status}`} data-testid="job" data-status={job.status} aria-label={job.title}>
+    <li
+      className={`job job-${job.status}${resolved ? ' job-resolved' : ''}`}
+      data-testid="job"
+      data-status={job.status}
+      data-resolved={resolved ? 'true' : undefined}
+      aria-label={job.title}
+    >
       <div className="job-head">
         <span className="job-title">
           {showModel && job.modelPath && <span className="job-model">{baseName(job.modelPath)}</span>}
@@ -119,6 +181,9 @@ function JobItem({
         </span>
         <span className={`badge badge-${job.status}`}>{STATUS_TEXT[job.status]}</span>
       </div>
+      {resolved && (
+        <p className="field-hint">Ran again later and succeeded: this failure no longer counts.</p>
+      )}
       {job.status !== 'failed' && (
         <div
           className="progress"

@@ -26,3 +26,55 @@ describe('titleForSpec', () => {
     );
   });
 });
+
+import { jobsForList, openFailures } from './job-list.js';
+
+describe('failures in the jobs list', () => {
+  const titled = (jobId: string, at: number, status: JobRecord['status'], title: string): JobRecord => ({ ...job(jobId, at, status), title });
+
+  it('lists the failures that stand first, then active jobs, then the finished ones, newest first in each', () => {
+    const jobs = [
+      titled('f1', 1, 'failed', 'Benchmark a'),
+      titled('d1', 2, 'done', 'Evaluate b'),
+      titled('d2', 3, 'done', 'Evaluate c'),
+      titled('r1', 4, 'running', 'Evaluate d'),
+      titled('f2', 5, 'failed', 'Evaluate e'),
+      titled('d3', 6, 'done', 'Evaluate f'),
+    ];
+    expect(jobsForList(jobs).map((j) => j.jobId)).toEqual(['f2', 'f1', 'r1', 'd3', 'd2', 'd1']);
+  });
+
+  it('stops counting a failure once a later run of the same work succeeded', () => {
+    const failed = titled('f1', 1, 'failed', 'Benchmark original + int8 (cpu)');
+    const rerun = titled('d1', 2, 'done', 'Benchmark original + int8 (cpu)');
+    const other = titled('f2', 3, 'failed', 'Evaluate int8');
+    expect(openFailures([failed, other]).map((j) => j.jobId)).toEqual(['f1', 'f2']);
+    expect(openFailures([failed, rerun, other]).map((j) => j.jobId)).toEqual(['f2']);
+    // A rerun that failed too, or of another model, does not make it good.
+    expect(openFailures([failed, { ...rerun, status: 'failed' }]).map((j) => j.jobId)).toEqual(['f1', 'd1']);
+    expect(openFailures([failed, { ...rerun, modelPath: '/other.onnx' }]).map((j) => j.jobId)).toEqual(['f1']);
+    // Made good, it goes down among the finished ones.
+    expect(jobsForList([failed, rerun, other]).map((j) => j.jobId)).toEqual(['f2', 'd1', 'f1']);
+  });
+});
+
+import { workspaceTargetName } from '../state/job-titles.js';
+import type { Workspace } from '../../../shared/workspace.js';
+
+describe('job titles after a reload', () => {
+  it("name an Auto-optimize trial's removed variant by the trial, never by id", () => {
+    const ws = {
+      variants: [{ id: 'v-080c38abe3', name: 'int8-dynamic' }],
+      tunes: [{ trials: [{ index: 2, name: 'int8-static percentile per-channel', variantId: 'v-2635a93423' }] }],
+    } as unknown as Workspace;
+    const names = (t: string) => workspaceTargetName(ws, t) ?? t;
+    expect(titleForSpec({ kind: 'bench', modelPath: '/m/a.onnx', targets: ['original', 'v-2635a93423'] }, names)).toBe(
+      'Benchmark original + trial 3: int8-static percentile per-channel (cpu)',
+    );
+    expect(titleForSpec({ kind: 'evaluate', modelPath: '/m/a.onnx', target: 'v-080c38abe3', data: { spec: { kind: 'synthetic', samples: 4 } } }, names)).toBe(
+      'Evaluate int8-dynamic',
+    );
+    expect(workspaceTargetName(ws, 'v-unknown')).toBeUndefined();
+    expect(workspaceTargetName(null, 'v-080c38abe3')).toBeUndefined();
+  });
+});

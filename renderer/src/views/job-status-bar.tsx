@@ -6,7 +6,7 @@
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import { isActive, type JobRecord } from '../state/studio-state.js';
-import { JobList } from './job-list.js';
+import { JobList, openFailures } from './job-list.js';
 
 export function JobStatusBar({
   jobs,
@@ -23,7 +23,8 @@ export function JobStatusBar({
   const dialog = useRef<HTMLDialogElement>(null);
   const running = jobs.filter((j) => j.status === 'running').length;
   const queued = jobs.filter((j) => j.status === 'queued').length;
-  const failed = jobs.filter((j) => j.status === 'failed');
+  // A failure whose rerun succeeded no longer counts: the bar would send the user to a problem that is gone.
+  const failed = openFailures(jobs);
   const unseen = failed.filter((j) => !seenFailures.has(j.jobId)).length;
   const active = jobs.filter(isActive);
   const fraction = active.length > 0 ? active.reduce((a, j) => a + j.fraction, 0) / active.length : 0;
@@ -74,14 +75,22 @@ export function JobStatusBar({
         onCancel={() => setOpen(false)}
         data-testid="jobs-panel"
       >
-        <header className="section-header">
+        {/* One row: the title, then Clear finished and Close side by side (two headers stacked them). */}
+        <header className="section-header jobs-panel-header">
           <h2 id={`${id}-title`}>All jobs</h2>
-          <button type="button" className="small" onClick={() => setOpen(false)}>
-            Close
-          </button>
+          <span className="jobs-panel-actions">
+            {jobs.some((j) => !isActive(j)) && (
+              <button type="button" className="small" onClick={onClear}>
+                Clear finished
+              </button>
+            )}
+            <button type="button" className="small" onClick={() => setOpen(false)}>
+              Close
+            </button>
+          </span>
         </header>
         {/* Rendered only while open: a closed dialog's content would still be in the page, twice over. */}
-        {open && <JobList jobs={jobs} onCancel={onCancel} onClear={onClear} showModel heading={false} />}
+        {open && <JobList jobs={jobs} onCancel={onCancel} showModel heading={false} />}
       </dialog>
     </footer>
   );

@@ -4,12 +4,19 @@
  * `serve` stopped under it), failed or cancelled. Survives a page reload and an app restart. A variant that
  * was evaluated and lost more than a point of accuracy against the original says so in red beside its title.
  */
-import type { EvalRecord, PipelineRecord, PipelineStepStatus } from '../../../shared/workspace.js';
+import type {
+  EvalRecord,
+  PipelineRecord,
+  PipelineStepRecord,
+  PipelineStepStatus,
+} from '../../../shared/workspace.js';
+import type { JobRecord } from '../state/studio-state.js';
 import { variantAccuracyDrop } from '../state/accuracy-drop.js';
 import { AccuracyDropBadge } from './accuracy-drop-badge.js';
 
-const STEP_SYMBOL: Record<PipelineStepStatus, string> = {
+const STEP_SYMBOL: Record<StepShown, string> = {
   pending: '○',
+  queued: '◷',
   running: '◔',
   done: '✓',
   failed: '✗',
@@ -20,12 +27,40 @@ const STEP_SYMBOL: Record<PipelineStepStatus, string> = {
 
 const SHOWN = 8;
 
+/** What a step shows: the backend's status, or `queued` while its job waits for a lane (it says "Queued"). */
+type StepShown = PipelineStepStatus | 'queued';
+
+/**
+ * A step the backend marks running has its job started, but the job may still wait behind others: the step
+ * says `queued` then, as its job does in the jobs list, not `running` beside a job that says "Queued".
+ */
+export function stepShown(
+  step: Pick<PipelineStepRecord, 'status' | 'jobId'>,
+  jobs: readonly JobRecord[],
+): StepShown {
+  if (step.status !== 'running' || !step.jobId) return step.status;
+  return jobs.find((j) => j.jobId === step.jobId)?.status === 'queued' ? 'queued' : 'running';
+}
+
+/** The pipeline's badge: `queued` while it runs and its running step's job waits. */
+export function pipelineShown(
+  p: Pick<PipelineRecord, 'status' | 'steps'>,
+  jobs: readonly JobRecord[],
+): string {
+  if (p.status !== 'running') return p.status;
+  const current = p.steps.find((s) => s.status === 'running');
+  return current && stepShown(current, jobs) === 'queued' ? 'queued' : 'running';
+}
+
 export function PipelineList({
   pipelines,
   evaluations = [],
+  jobs = [],
   onRerun,
 }: {
   pipelines: readonly PipelineRecord[];
+  /** The page's jobs: a running step whose job still waits shows `queued`, as the job does. */
+  jobs?: readonly JobRecord[];
   /** The workspace's evaluations: a pipeline's variant shows its accuracy drop, once measured. */
   evaluations?: readonly EvalRecord[];
   onRerun: (pipelineId: string) => void;
@@ -51,19 +86,23 @@ export function PipelineList({
                 {p.variant && <AccuracyDropBadge points={variantAccuracyDrop(evaluations, p.variant)} />}
               </span>
               <span
-                className={`badge badge-${p.status === 'interrupted' || p.status === 'cancelled' ? 'failed' : p.status}`}
+                className={`badge badge-${p.status === 'interrupted' || p.status === 'cancelled' ? 'failed' : pipelineShown(p, jobs)}`}
               >
-                {p.status}
+                {pipelineShown(p, jobs)}
               </span>
             </div>
             <ol className="pipeline-steps">
               {p.steps.map((s, i) => (
-                <li key={i} data-status={s.status} className={`pipeline-step step-${s.status}`}>
+                <li
+                  key={i}
+                  data-status={stepShown(s, jobs)}
+                  className={`pipeline-step step-${stepShown(s, jobs)}`}
+                >
                   <span aria-hidden="true" className="step-symbol">
-                    {STEP_SYMBOL[s.status]}
+                    {STEP_SYMBOL[stepShown(s, jobs)]}
                   </span>{' '}
                   {s.title}
-                  <span className="visually-hidden">: {s.status}</span>
+                  <span className="visually-hidden">: {stepShown(s, jobs)}</span>
                   {(s.error || s.note) && <span className="step-why"> — {s.error?.message ?? s.note}</span>}
                 </li>
               ))}

@@ -6,6 +6,7 @@
 import {
   CartesianGrid,
   Cell,
+  LabelList,
   ReferenceLine,
   ResponsiveContainer,
   Scatter,
@@ -16,7 +17,14 @@ import {
   ZAxis,
 } from 'recharts';
 import { niceRange } from '../../../shared/chart-scale.js';
-import { describeBudget, objectiveValue, trialNumbered, type TuneTrial } from '../../../shared/tune.js';
+import {
+  describeBudget,
+  objectiveValue,
+  trialNumbered,
+  TUNE_STOP_REASONS,
+  type TuneTrial,
+} from '../../../shared/tune.js';
+import { groupTrialPoints, sameModelAs } from '../state/tune-view.js';
 import type { TuneRecord } from '../../../shared/workspace.js';
 import { axisProps, tooltipStyle } from '../charts/compare-charts.js';
 import { ChartCard } from '../charts/chart-card.js';
@@ -36,7 +44,7 @@ function TrialChart({ record }: { record: TuneRecord }) {
   const colors = useChartColors();
   const accuracy = record.budget.kind === 'accuracy-drop';
   const front = new Set(record.outcome?.pareto ?? []);
-  const points = record.trials
+  const trialPoints = record.trials
     .filter((t) => t.status === 'done' && objectiveValue(t, record.objective) !== undefined)
     .map((t) => ({
       index: t.index,
@@ -47,13 +55,19 @@ function TrialChart({ record }: { record: TuneRecord }) {
       chosen: record.outcome?.chosen === t.index,
     }));
   const budgetY = record.budget.kind === 'accuracy-drop' ? -record.budget.points : record.budget.cosine;
-  const ys = [...points.map((p) => p.y), budgetY];
+  const ys = [...trialPoints.map((p) => p.y), budgetY];
   const span = Math.max(...ys) - Math.min(...ys) || (accuracy ? 1 : 0.01);
   // Round ticks (shared/chart-scale.ts), with room above and below the points and the budget line.
   // A cosine never passes 1: the axis stops there.
   const yTop = Math.max(...ys) + span * 0.1;
   const yTicks = niceRange(Math.min(...ys) - span * 0.1, accuracy ? yTop : Math.min(1, yTop));
-  const xTicks = niceRange(0, Math.max(1.05, ...points.map((p) => p.x * 1.05)));
+  const xTicks = niceRange(0, Math.max(1.05, ...trialPoints.map((p) => p.x * 1.05)));
+  // Trials at the same spot (recipes that made the same model) are one point with one label naming them all;
+  // every point says which trial of the table it is.
+  const points = groupTrialPoints(trialPoints, {
+    x: xTicks.at(-1)! - xTicks[0]!,
+    y: yTicks.at(-1)! - yTicks[0]!,
+  });
   const objectiveLabel = record.objective === 'latency' ? 'p50 / original' : 'size / original';
   return (
     <ChartCard
@@ -100,7 +114,10 @@ function TrialChart({ record }: { record: TuneRecord }) {
             formatter={(v, name) =>
               name === objectiveLabel ? `${Number(v).toFixed(3)}×` : Number(v).toFixed(accuracy ? 2 : 5)
             }
-            labelFormatter={() => ''}
+            labelFormatter={(_label, payload) => {
+              const group = (payload?.[0] as { payload?: (typeof points)[number] } | undefined)?.payload;
+              return group ? group.indices.map((i, k) => `#${i} ${group.names[k]}`).join(' = ') : '';
+            }}
           />
           <ZAxis range={[110, 110]} />
           <Scatter data={points} isAnimationActive={false} fillOpacity={0.8}>
@@ -112,6 +129,7 @@ function TrialChart({ record }: { record: TuneRecord }) {
                 strokeWidth={p.chosen ? 3 : 2}
               />
             ))}
+            <LabelList dataKey="label" position="right" offset={9} fill={colors.text} fontSize={12} />
           </Scatter>
         </ScatterChart>
       </ResponsiveContainer>
@@ -132,6 +150,11 @@ export function TuneResult({
   const chosen = record.outcome && trialNumbered(record.outcome, record.outcome.chosen);
   const variant = studio?.variants.find((v) => v.id === record.chosenVariantId);
   const rows = record.outcome?.sensitivity?.rows.slice(0, 10) ?? [];
+  // The run keeps its choice as a variant; the same recipe may have made one the workspace already had.
+  const duplicate = studio
+    ? sameModelAs(studio.state.workspace?.variants ?? [], record.chosenVariantId)
+    : undefined;
+  const outcome = record.outcome;
   return (
     <div className="tune-result" data-testid="tune-run" data-status={record.status}>
       <p>
@@ -139,7 +162,9 @@ export function TuneResult({
           {record.status === 'running'
             ? 'Searching…'
             : record.status === 'done'
-              ? 'Done.'
+              ? outcome
+                ? `Done: ${outcome.trials.length} trial${outcome.trials.length === 1 ? '' : 's'} in ${outcome.seconds.toFixed(1)} s; the search stopped because ${TUNE_STOP_REASONS[outcome.stoppedBy]}.`
+                : 'Done.'
               : record.status === 'cancelled'
                 ? 'Cancelled: the finished trials are kept.'
                 : `Failed: ${record.error ?? ''}`}
@@ -159,6 +184,28 @@ export function TuneResult({
             ? `Its file: ${chosenFile}.`
             : 'It is a variant like the others: compare, export or report it.'}
         </p>
+      )}
+      {chosen && duplicate && (
+        <div className="banner banner-warn" data-testid="tune-duplicate">
+          <p>
+            <strong>{variant?.label ?? chosen.name}</strong> is the same model as{' '}
+            <strong>{duplicate.name}</strong>, which you already had: the same recipe from the same model
+            {(duplicate.recipe as { calibrationDataset?: unknown }).calibrationDataset
+              ? ' and calibration data'
+              : ''}
+            , and a file of the same size. The search found nothing better than it; keep one of the two.
+          </p>
+        </div>
+      )}
+      {outcome && outcome.notes.length > 0 && (
+        <div className="tune-notes" data-testid="tune-notes">
+          <p className="field-hint">What the search left out, and why:</p>
+          <ul>
+            {outcome.notes.map((note, i) => (
+              <li key={i}>{note}</li>
+            ))}
+          </ul>
+        </div>
       )}
       {record.outcome && !chosen && record.status !== 'running' && (
         <p className="muted">

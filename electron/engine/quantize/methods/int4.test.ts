@@ -399,6 +399,10 @@ describe('int4 on the fixtures', () => {
   it('honours --op-types and --exclude-nodes; leaves Conv alone', async () => {
     const onlyMatMul = await quantizeInMemory(method, mlp, { opTypes: ['MatMul'] });
     expect(nbits(onlyMatMul.model).map((n) => n.name)).toEqual(['fc2_matmul']);
+    // One node, one weight: said in the singular ("1 nodes became" read as a typo).
+    expect(onlyMatMul.notes.join('\n')).toMatch(
+      /^1 node became com\.microsoft MatMulNBits .*\); 1 weight: /m,
+    );
     const excluded = await quantizeInMemory(method, mlp, { excludeNodes: ['fc1'] });
     expect(excluded.skippedNodes).toEqual([
       { name: 'fc1', opType: 'Gemm', reason: 'excluded by --exclude-nodes', option: '--exclude-nodes' },

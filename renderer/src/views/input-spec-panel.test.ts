@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelSummary } from '../../../shared/model-summary.js';
+import { largeInputWarnings } from '../../../shared/input-spec.js';
+import { specFromDraft } from './input-spec-panel.js';
+
+const summary = {
+  path: '/m/x.onnx',
+  inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 3, 'H', 'W'] }],
+  outputs: [],
+} as unknown as ModelSummary;
+
+describe('the input spec form', () => {
+  it("names a bad dim by its field's label, not its position", () => {
+    for (const w of ['0', '-5', '2.5', '']) {
+      const parsed = specFromDraft(summary, { x: { dims: ['1', '3', '224', w] } });
+      expect(parsed).toEqual({ ok: false, message: "Input 'x': W must be a whole number of at least 1." });
+    }
+    const unnamed = {
+      ...summary,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, null] }],
+    } as unknown as ModelSummary;
+    expect(specFromDraft(unnamed, { x: { dims: ['1', '0'] } })).toMatchObject({ message: /'x': dim 1 must/ });
+  });
+
+  it('warns about an input of absurd size, in bytes', () => {
+    const parsed = specFromDraft(summary, { x: { dims: ['1', '3', '192', '100000000'] } });
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const [warning, ...rest] = largeInputWarnings(summary.inputs, parsed.spec);
+    expect(rest).toEqual([]);
+    expect(warning).toMatch(
+      /^Input 'x' float32 \[1, 3, 192, 100000000\] takes 230,400,000,000 bytes \(230\.4 GB\) per run/,
+    );
+    expect(largeInputWarnings(summary.inputs, { shapes: { x: [1, 3, 224, 224] } })).toEqual([]);
+    // int64 counts 8 bytes an element.
+    expect(
+      largeInputWarnings([{ name: 'ids', dtype: 'int64', shape: ['b', 's'] }], {
+        shapes: { ids: [1, 2 ** 27 + 1] },
+      }),
+    ).toHaveLength(1);
+  });
+});

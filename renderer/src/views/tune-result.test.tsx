@@ -1,0 +1,155 @@
+/**
+ * The Auto-optimize result as the page renders it (server-side, no DOM): why the search stopped and what it
+ * left out (the outcome's own `stoppedBy` and `notes`, which the CLI prints too), and a kept variant that
+ * repeats one the workspace already had. The chart's point groups are tested on their own.
+ */
+import { renderToStaticMarkup } from 'react-dom/server';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { TuneOutcome, TuneTrial } from '../../../shared/tune.js';
+import type { TuneRecord, WorkspaceVariant } from '../../../shared/workspace.js';
+import { variant } from '../state/test-fixtures.js';
+import { groupTrialPoints, sameModelAs } from '../state/tune-view.js';
+import type { Studio } from '../state/use-studio.js';
+import { TuneResult } from './tune-result.js';
+
+const trial = (index: number, name: string, variantId?: string): TuneTrial => ({
+  index,
+  name,
+  recipe: { kind: 'quantize', method: 'int8-static', common: {}, options: {} },
+  status: 'done',
+  ...(variantId ? { variantId } : {}),
+  sizeRatio: 0.26,
+  p50Ratio: 0.4,
+  dropPoints: 0,
+  accuracy: 0.99,
+  meetsBudget: true,
+  seconds: 1,
+});
+
+function record(chosenVariantId?: string): TuneRecord {
+  const trials = [trial(0, 'int8-static percentile', chosenVariantId), trial(1, 'int8-static minmax')];
+  const outcome: TuneOutcome = {
+    model: '/m/net.onnx',
+    objective: 'latency',
+    budget: { kind: 'accuracy-drop', points: 0.5 },
+    original: { bytes: 4000, accuracy: 0.99 },
+    trials,
+    pareto: [0],
+    chosen: 0,
+    stoppedBy: 'max-trials',
+    seconds: 12.5,
+    notes: [
+      'Not int8-dynamic: it quantizes MatMul and Gemm only (1 here) and leaves the 9 convolutions in float.',
+      'Not fp16: a CPU computes float16 models in float32, so it halves the file but is not faster (try --objective size).',
+    ],
+  };
+  return {
+    id: 't1',
+    jobId: 'j1',
+    startedAt: '2026-01-01T00:00:00Z',
+    status: 'done',
+    objective: 'latency',
+    budget: outcome.budget,
+    data: { evaluation: 'test set', calibration: 'test set' },
+    trials,
+    outcome,
+    ...(chosenVariantId ? { chosenVariantId } : {}),
+  };
+}
+
+const studioWith = (variants: WorkspaceVariant[]) =>
+  ({
+    state: { workspace: { variants } },
+    variants: variants.map((v) => ({ id: v.id, label: v.name })),
+  }) as unknown as Studio;
+
+describe('the Auto-optimize result', () => {
+  // The chart reads its colors from the page's CSS: no page here, so every color takes its fallback.
+  beforeAll(() => {
+    vi.stubGlobal('document', { documentElement: {} });
+    vi.stubGlobal('getComputedStyle', () => ({ getPropertyValue: () => '' }));
+  });
+  it('says why the search stopped and what it left out, from the outcome the CLI prints', () => {
+    const html = renderToStaticMarkup(<TuneResult record={record()} studio={studioWith([])} />);
+    expect(html).toContain(
+      'Done: 2 trials in 12.5 s; the search stopped because the trial limit (max trials) was reached.',
+    );
+    expect(html).toContain('data-testid="tune-notes"');
+    expect(html).toContain('Not int8-dynamic: it quantizes MatMul and Gemm only');
+    expect(html).toContain('Not fp16: a CPU computes float16 models in float32');
+    expect(html).not.toContain('tune-duplicate');
+  });
+
+  it('says when the variant it kept is the same model as one the workspace had', () => {
+    const kept = {
+      ...variant('v-2', 'tuned: int8-static percentile', 703_600),
+      recipe: {
+        operation: 'quantize' as const,
+        method: 'int8-static',
+        common: {},
+        options: { calibMethod: 'percentile' },
+      },
+    };
+    const earlier = { ...kept, id: 'v-1', name: 'int8-static' };
+    const html = renderToStaticMarkup(
+      <TuneResult record={record('v-2')} studio={studioWith([earlier, kept])} />,
+    );
+    expect(html).toContain('data-testid="tune-duplicate"');
+    expect(html).toMatch(
+      /<strong>tuned: int8-static percentile<\/strong> is the same model as <strong>int8-static<\/strong>/,
+    );
+    // Another recipe, another size or another calibration set is another model.
+    expect(
+      sameModelAs(
+        [{ ...earlier, recipe: { ...earlier.recipe, options: { calibMethod: 'minmax' } } }, kept],
+        'v-2',
+      ),
+    ).toBeUndefined();
+    expect(sameModelAs([{ ...earlier, fileBytes: 1 }, kept], 'v-2')).toBeUndefined();
+    const calibrated = (sha256: string) => ({
+      ...kept.recipe,
+      calibrationDataset: { name: 'c', samples: 64, sha256 },
+    });
+    expect(
+      sameModelAs(
+        [
+          { ...earlier, recipe: calibrated('a') },
+          { ...kept, recipe: calibrated('b') },
+        ],
+        'v-2',
+      ),
+    ).toBeUndefined();
+    expect(
+      sameModelAs(
+        [
+          { ...earlier, recipe: calibrated('a') },
+          { ...kept, recipe: calibrated('a') },
+        ],
+        'v-2',
+      )?.id,
+    ).toBe('v-1');
+  });
+});
+
+describe('trial points on the chart', () => {
+  it('labels every point with its trial, and draws trials at the same spot as one point naming them all', () => {
+    const p = (index: number, x: number, y: number, chosen = false) => ({
+      index,
+      name: `t${index}`,
+      x,
+      y,
+      met: true,
+      chosen,
+    });
+    const groups = groupTrialPoints(
+      [p(0, 0.26, 0), p(1, 0.5, -0.2), p(2, 0.261, 0.001, true), p(3, 0.26, -0.4)],
+      { x: 1.2, y: 1 },
+    );
+    expect(groups.map((g) => [g.label, g.chosen])).toEqual([
+      ['#0, #2', true],
+      ['#1', false],
+      ['#3', false],
+    ]);
+    expect(groups[0]!.names).toEqual(['t0', 't2']);
+  });
+});
