@@ -174,3 +174,36 @@ describe('kernels of onnxruntime rewrites', () => {
     );
   });
 });
+
+describe('kernels of a QDQ model', () => {
+  it("finds the int8 kernel onnxruntime made of a QDQ group by its node's name (X_token_N)", () => {
+    const conv = (id: string, name: string): GraphNode => ({
+      id,
+      name,
+      opType: 'Conv',
+      domain: '',
+      inputs: [],
+      outputs: [],
+      attributes: [],
+    });
+    const graph: GraphBody = {
+      nodes: [conv('0', '/stages/stages.0/conv1/Conv'), conv('1', '/stages/stages.0/conv2/Conv')],
+      inputs: [],
+      outputs: [],
+      values: {},
+      weights: {},
+    };
+    // Names from a profile of the digits sample's int8-static variant.
+    const o = heatOverlay(graph, {
+      byOpType: [{ opType: 'QLinearConv', ms: 0.3, pct: 100 }],
+      topNodes: [],
+      nodes: [
+        { name: '/stages/stages.0/conv1/Conv_token_2', opType: 'QLinearConv', ms: 0.15 },
+        { name: '/stages/stages.0/conv2/Conv_token_5', opType: 'QLinearConv', ms: 0.15 },
+      ],
+      runs: 5,
+    });
+    expect([...o.marks.keys()].sort()).toEqual(['0', '1']);
+    expect(o.note).toBeUndefined();
+  });
+});

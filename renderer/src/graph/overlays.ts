@@ -326,7 +326,8 @@ const NCHWC_SUFFIX = '_nchwc';
 /**
  * The model's nodes a profile entry (a kernel onnxruntime ran) stands for, and what to say about the match.
  * Kernels keep their node's name, except those of onnxruntime's rewrites: a fused node `X/...Fusion` is named
- * after the node X it started from, and an NCHWc node after the tensor it writes, which after a fusion is
+ * after the node X it started from, a QDQ group turned into one int8 kernel (QLinearConv, QLinearAdd) `X_token_N`
+ * after its node X, and an NCHWc node after the tensor it writes, which after a fusion is
  * the last fused node's output (a Conv fused with its Relu writes the Relu's output), so the node of the
  * kernel's op type is looked for among that tensor's producer and the producer's inputs.
  */
@@ -339,7 +340,10 @@ function profileTargets(
     const sameOp = nodes.filter((n) => n.opType === entry.opType);
     return sameOp.length > 0 ? sameOp : nodes;
   };
-  const named = byName.get(entry.name) ?? byName.get(entry.name.replace(/\/[^/]*Fusion$/, ''));
+  const named =
+    byName.get(entry.name) ??
+    byName.get(entry.name.replace(/\/[^/]*Fusion$/, '')) ??
+    byName.get(entry.name.replace(/_token_\d+$/, ''));
   if (named) return { nodes: narrow(named), note: '' };
   if (!entry.name.endsWith(NCHWC_SUFFIX)) return undefined;
   const producers = byOutput.get(entry.name.slice(0, -NCHWC_SUFFIX.length));
