@@ -154,3 +154,32 @@ describe('DatasetChecks progress', () => {
     expect(ran).toEqual(['calibration']);
   });
 });
+
+describe('a Cancel after the last check ended', () => {
+  it('still reaches the work through its signal, so pipeline.start records nothing', async () => {
+    const checks = new DatasetChecks(
+      {} as ExecutorDeps,
+      countingCheck([
+        [0, 1],
+        [1, 1],
+      ]),
+    );
+    const recorded: string[] = [];
+    const outcome = await checks
+      .run('late', async (check, signal) => {
+        await check({
+          modelPath: '/m.onnx',
+          role: 'evaluation',
+          data: { spec: { kind: 'synthetic' } },
+        } as DatasetCheckRequest);
+        // The page's Cancel arrives here: the checks ended, the pipeline is not recorded yet.
+        expect(checks.cancel('late')).toBe(true);
+        if (signal?.aborted) throw new StudioError('CANCELLED', 'The data check was cancelled.');
+        recorded.push('pipeline');
+        return 'recorded';
+      })
+      .catch((e: unknown) => e);
+    expect(outcome).toMatchObject({ code: 'CANCELLED' });
+    expect(recorded).toEqual([]);
+  });
+});

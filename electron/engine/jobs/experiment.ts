@@ -104,10 +104,14 @@ export class DatasetChecks {
   /**
    * Runs `work`, which may run several checks (a pipeline's calibration, then evaluation data) through `check`:
    * with a `checkId`, all of them are cancelled by that id until `work` ends, and report their progress under it.
+   * `signal` (with a `checkId`) tells `work` a cancel came after its last check ended, before it acted on them.
    */
   async run<T>(
     checkId: string | undefined,
-    work: (check: (request: DatasetCheckRequest) => Promise<DatasetCheckReport>) => Promise<T>,
+    work: (
+      check: (request: DatasetCheckRequest) => Promise<DatasetCheckReport>,
+      signal?: AbortSignal,
+    ) => Promise<T>,
   ): Promise<T> {
     if (checkId === undefined) return work((request) => this.runOne(this.deps, request));
     // Registered before the first await, so a cancel sent right after the request finds it.
@@ -126,7 +130,7 @@ export class DatasetChecks {
           if (controller.signal.aborted) return;
           this.report({ checkId, done, total, role: request.role });
         });
-      });
+      }, controller.signal);
     } finally {
       // A cancel removed this check's entry already; a new check may have taken the id since.
       if (this.running.get(checkId) === controller) this.running.delete(checkId);

@@ -289,8 +289,12 @@ export class StudioBackend {
       [IPC_CHANNELS.pipelineStart]: async (request) => {
         // The data is checked before any step is queued (one message, nothing half-run); under the request's
         // `checkId` the check reports its progress and `studio:dataset.cancelCheck` stops it.
-        const facts = await this.checks.run(request.checkId, (check) => checkPipelineData(request, check));
-        return this.pipelines.start(request, facts);
+        return this.checks.run(request.checkId, async (check, signal) => {
+          const facts = await checkPipelineData(request, check);
+          // A Cancel that came after the last check ended still stops the pipeline before it is recorded.
+          if (signal?.aborted) throw new StudioError('CANCELLED', 'The data check was cancelled.');
+          return this.pipelines.start(request, facts);
+        });
       },
       [IPC_CHANNELS.pipelineRerun]: async (request) => {
         try {

@@ -335,7 +335,7 @@ function profileTargets(
   entry: { name: string; opType: string },
   byName: Map<string, GraphNode[]>,
   byOutput: Map<string, GraphNode[]>,
-): { nodes: GraphNode[]; note: string } | undefined {
+): { nodes: GraphNode[]; note: string; sharedBy: string } | undefined {
   const narrow = (nodes: GraphNode[]) => {
     const sameOp = nodes.filter((n) => n.opType === entry.opType);
     return sameOp.length > 0 ? sameOp : nodes;
@@ -344,9 +344,10 @@ function profileTargets(
     byName.get(entry.name) ??
     byName.get(entry.name.replace(/\/[^/]*Fusion$/, '')) ??
     byName.get(entry.name.replace(/_token_\d+$/, ''));
-  if (named) return { nodes: narrow(named), note: '' };
+  if (named) return { nodes: narrow(named), note: '', sharedBy: `named '${named[0]!.name}'` };
   if (!entry.name.endsWith(NCHWC_SUFFIX)) return undefined;
-  const producers = byOutput.get(entry.name.slice(0, -NCHWC_SUFFIX.length));
+  const tensor = entry.name.slice(0, -NCHWC_SUFFIX.length);
+  const producers = byOutput.get(tensor);
   if (!producers) return undefined;
   const nodes: GraphNode[] = [];
   const fused = new Set<string>();
@@ -361,7 +362,7 @@ function profileTargets(
     nodes.push(kernelNode ?? producer);
   }
   const note = fused.size > 0 ? `, with the ${[...fused].join(', ')} after it fused in by onnxruntime` : '';
-  return { nodes, note };
+  return { nodes, note, sharedBy: `writing '${tensor}'` };
 }
 
 /**
@@ -386,7 +387,7 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
     }
     const shared =
       found.nodes.length > 1
-        ? `, shared by the ${found.nodes.length} nodes named '${entry.name}' (the profile cannot tell them apart)`
+        ? `, shared by the ${found.nodes.length} nodes ${found.sharedBy} (the profile cannot tell them apart)`
         : '';
     for (const node of found.nodes) {
       const acc = perNode.get(node.id) ?? { ms: 0, notes: [] };

@@ -410,30 +410,24 @@ export function useStudio(host: StudioHost): Studio {
 
   /**
    * Runs `call` under a fresh check id: the check's progress goes to `watch.onProgress`, and aborting
-   * `watch.signal` cancels it in the engine (`studio:dataset.cancelCheck`); the answer is then CANCELLED at once.
+   * `watch.signal` cancels it in the engine (`studio:dataset.cancelCheck`). The answer is still the backend's:
+   * a cancel that came too late (a pipeline.start whose checks had ended) leaves it `ok`, and the caller
+   * must count that as done, not as cancelled.
    */
   const watchedCheck = useCallback(
     async <T,>(watch: CheckWatch, call: (checkId: string) => Promise<Result<T>>): Promise<Result<T>> => {
-      const cancelled: Result<never> = {
-        ok: false,
-        error: { code: 'CANCELLED', message: 'The data check was cancelled.' },
-      };
-      if (watch.signal.aborted) return cancelled;
+      if (watch.signal.aborted) {
+        return { ok: false, error: { code: 'CANCELLED', message: 'The data check was cancelled.' } };
+      }
       const checkId = `${localJobId('check')}-${Math.random().toString(36).slice(2, 10)}`;
       // Subscribed before the request goes out, so no early count is missed.
       const off = host.onDatasetCheckProgress((progress) => {
         if (progress.checkId === checkId) watch.onProgress?.(progress);
       });
-      let onAbort = () => {};
-      const aborted = new Promise<Result<never>>((resolve) => {
-        onAbort = () => {
-          void host.cancelDatasetCheck(checkId);
-          resolve(cancelled);
-        };
-      });
+      const onAbort = () => void host.cancelDatasetCheck(checkId);
       watch.signal.addEventListener('abort', onAbort, { once: true });
       try {
-        return await Promise.race([call(checkId), aborted]);
+        return await call(checkId);
       } finally {
         watch.signal.removeEventListener('abort', onAbort);
         off();
@@ -459,7 +453,9 @@ export function useStudio(host: StudioHost): Studio {
             ? await watchedCheck(watch, (checkId) => host.startPipeline({ ...request, checkId }))
             : await host.startPipeline(request);
           if (result.ok) {
+            // Queued, even when a Cancel came after its checks had ended: the recipes after it are not.
             queued++;
+            if (watch?.signal.aborted) return { queued, cancelled: true };
             continue;
           }
           // Cancel stopped this pipeline's data check: it and the recipes after it are not queued.
@@ -731,9 +727,25 @@ export function useStudio(host: StudioHost): Studio {
       const model = stateRef.current.model;
       if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
       const request = { modelPath: model.path, role, data: { spec } };
-      if (!watch) return host.checkDataset(request);
       // The id names this check to the backend, whose cancel stops the engine reading the data.
-      return watchedCheck(watch, (checkId) => host.checkDataset({ ...request, checkId }));
+      const result = watch
+        ? await watchedCheck(watch, (checkId) => host.checkDataset({ ...request, checkId }))
+        : await host.checkDataset(request);
+      if (!result.ok) return result;
+      // What follows a check acts on the open model: a Cancel, or another model opened meanwhile, stops it.
+      if (watch?.signal.aborted) {
+        return { ok: false, error: { code: 'CANCELLED', message: 'The data check was cancelled.' } };
+      }
+      if (stateRef.current.model?.path !== model.path) {
+        return {
+          ok: false,
+          error: {
+            code: 'CANCELLED',
+            message: `Another model was opened while the data of ${model.path} was checked: nothing was done with it.`,
+          },
+        };
+      }
+      return result;
     },
     [host, watchedCheck],
   );

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { estimateRemainingMs, formatDuration } from '../state/eta.js';
-import { isActive, type JobRecord } from '../state/studio-state.js';
+import { isActive, measurementKey, type JobRecord } from '../state/studio-state.js';
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import { baseName } from '../format.js';
 
@@ -86,11 +86,17 @@ export function JobList({
 }
 
 /**
- * The same work (model, kind, title: the same targets and variant) submitted again: a later run of a failed
- * job, from "Run again" or by hand.
+ * The same work submitted again: a later run of a failed job, from "Run again" or by hand. Where both jobs say
+ * what they measure, that decides (the same targets, measured the same way): one job can carry two titles (the
+ * page's when it submitted it, the backend's after a reload). Otherwise the titles, which name the targets.
  */
 function sameWork(a: JobRecord, b: JobRecord): boolean {
-  return a.modelPath === b.modelPath && a.kind === b.kind && a.title === b.title;
+  if (a.modelPath !== b.modelPath || a.kind !== b.kind) return false;
+  if (a.targets.length === 0 || b.targets.length === 0) return a.title === b.title;
+  const sameTargets = a.targets.length === b.targets.length && a.targets.every((t, i) => t === b.targets[i]);
+  const sameMeasurement =
+    !a.measurement || !b.measurement || measurementKey(a.measurement) === measurementKey(b.measurement);
+  return sameTargets && sameMeasurement;
 }
 
 /**

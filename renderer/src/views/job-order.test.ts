@@ -78,3 +78,21 @@ describe('job titles after a reload', () => {
     expect(workspaceTargetName(null, 'v-080c38abe3')).toBeUndefined();
   });
 });
+
+describe('the same work under two titles', () => {
+  it('matches a failure and its rerun by what they measure, not by title (a reload re-titles a job)', () => {
+    const bench = (jobId: string, at: number, status: JobRecord['status'], title: string, provider = 'cpu'): JobRecord => ({
+      ...job(jobId, at, status),
+      title,
+      targets: ['original', 'v-1'],
+      measurement: { engine: 'onnxruntime-node', provider },
+    });
+    // The page titled the failure when it submitted it; the backend's title came with the rerun after a reload.
+    const failed = bench('f1', 1, 'failed', 'Benchmark original + int8 (onnxruntime-node, cpu)');
+    const rerun = bench('d1', 2, 'done', 'Benchmark original + int8 (cpu)');
+    expect(openFailures([failed, rerun])).toEqual([]);
+    // Another provider, or other targets, is other work.
+    expect(openFailures([failed, { ...rerun, measurement: { engine: 'onnxruntime-node', provider: 'cuda' } }])).toEqual([failed]);
+    expect(openFailures([failed, { ...rerun, targets: ['original', 'v-2'] }])).toEqual([failed]);
+  });
+});
