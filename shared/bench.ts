@@ -234,8 +234,6 @@ export interface BenchExplainFacts {
   unrelated?: string;
   /** The nodes the variant's recorded quantize options kept float, when it records a quantization. */
   skippedNodes?: SkippedNodeInfo[];
-  /** The method of the variant's last recorded quantize step (`int8-static`, `fp16`), when it records one. */
-  variantMethod?: string;
   /** The variant's last recorded step, when it records one: a prune step decides the advice as a quantize one. */
   lastStep?: { operation: 'quantize' | 'prune'; method: string };
   /**

@@ -3,7 +3,8 @@
  * the Pareto front and the choice. The engine's search (electron/engine/tune/) fills it; the CLI prints it,
  * `--json` writes it, the app draws it. The rules that decide (budget, front, choice) live here once.
  */
-import type { TuneBudget, TuneObjective } from './options/tune-options.js';
+import { labelFromKey } from './options/catalog-fields.js';
+import type { TuneBudget, TuneObjective, TuneOptions } from './options/tune-options.js';
 import type { SensitivityRow } from './sensitivity.js';
 
 /** How a trial's variant is made: a quantize or prune job's method and options. */
@@ -50,17 +51,40 @@ export interface TuneOriginal {
 /** Why the search ended; `incomplete` only for a collected sweep some of whose trials have no result yet. */
 export type TuneStop = 'searched' | 'max-trials' | 'time-limit' | 'cancelled' | 'incomplete';
 
+/** The tune options whose limits can end a search. */
+export type TuneLimitOption = Extract<keyof TuneOptions, 'maxTrials' | 'timeLimit'>;
+
+/** A limit in words with the option that sets it: `the trial limit (--max-trials)`. */
+type NameLimit = (words: string, option: TuneLimitOption) => string;
+
 /**
- * Why the search ended, as a clause (`the search stopped because …`), in words that hold for the app and the CLI
- * alike: the data the CLI prints its reason from (`stoppedBy`), said once here for the pages.
+ * Why the search ended, as a clause (`the search stopped because …`), for the app and the CLI alike; each names
+ * the option behind a limit its own way (tuneStopReason).
  */
-export const TUNE_STOP_REASONS: Record<TuneStop, string> = {
-  searched: 'every promising recipe was tried',
-  'max-trials': 'the trial limit (max trials) was reached',
-  'time-limit': 'the time limit was reached',
-  cancelled: 'it was cancelled',
-  incomplete: 'some trials of the sweep have no result yet',
+const TUNE_STOP_REASONS: Record<TuneStop, (limit: NameLimit) => string> = {
+  searched: () => 'every promising recipe was tried',
+  'max-trials': (limit) => `${limit('the trial limit', 'maxTrials')} was reached`,
+  'time-limit': (limit) => `${limit('the time limit', 'timeLimit')} was reached`,
+  cancelled: () => 'it was cancelled',
+  incomplete: () => 'some trials of the sweep have no result yet',
 };
+
+/** How the app names a tune option: its form label, lower-case (`max trials`). */
+export function tuneOptionLabel(option: TuneLimitOption): string {
+  return labelFromKey(option).toLowerCase();
+}
+
+/**
+ * Why the search ended (TUNE_STOP_REASONS), naming the option behind a limit by `nameOf`: the CLI by its flag
+ * (`--max-trials`), the app by its form label (tuneOptionLabel). A name that only repeats the words (`the time
+ * limit (time limit)`) is left out.
+ */
+export function tuneStopReason(stop: TuneStop, nameOf: (option: TuneLimitOption) => string): string {
+  return TUNE_STOP_REASONS[stop]((words, option) => {
+    const name = nameOf(option);
+    return words.endsWith(` ${name}`) ? words : `${words} (${name})`;
+  });
+}
 
 export interface TuneOutcome {
   model: string;

@@ -14,6 +14,7 @@ import type {
   OptionField,
   OptionFieldType,
 } from '../method-catalog-types.js';
+import { labelFromKey } from './catalog-fields.js';
 import type { MethodSpec } from './option-spec.js';
 import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from './prune-options.js';
 import { tuneOptionsSchema } from './tune-options.js';
@@ -23,15 +24,6 @@ type JsonSchema = Record<string, unknown>;
 
 /** zod writes ±MAX_SAFE_INTEGER for `.int()` bounds; they say nothing to a user. */
 const HUGE = 2 ** 52;
-
-export function labelFromKey(key: string): string {
-  const words = key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]+/g, ' ')
-    .trim()
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
 
 function toJsonSchema(schema: z.ZodType): JsonSchema {
   // Input side: fields with defaults are optional, which is what a form sends.

@@ -4,7 +4,11 @@
  * the reproduce command are derived from them.
  */
 import { z } from 'zod';
+import { PRUNE_STARTING_VALUES } from '../prune-starting-values.js';
 import { type MethodSpec, option } from './option-spec.js';
+
+/** Where the app's form and the demo start each method (the flags' help says so). */
+const { structured: STRUCTURED_START, magnitude: MAGNITUDE_START } = PRUNE_STARTING_VALUES;
 
 /** Options every pruning method reads (the `common` of a prune step). */
 export const commonPruneOptionsSchema = z
@@ -12,9 +16,9 @@ export const commonPruneOptionsSchema = z
     sparsity: option(z.number().min(0).max(1), {
       description:
         'Fraction to remove, 0 to 1: of the weights (magnitude) or of the output channels (structured); 0 leaves the model numerically unchanged. ' +
-        'Start small (0.1 structured, 0.3 magnitude) and evaluate: without fine-tuning, accuracy falls as it grows.',
+        `Start small (${STRUCTURED_START.common.sparsity} structured, ${MAGNITUDE_START.common.sparsity} magnitude) and evaluate: without fine-tuning, accuracy falls as it grows.`,
       flag: 'sparsity',
-      example: '0.2',
+      example: String(STRUCTURED_START.common.sparsity),
     }),
     scope: option(z.enum(['layer', 'global']).default('layer'), {
       description: 'layer: every layer loses the same fraction. global: one ranking across layers.',
@@ -68,7 +72,9 @@ export const structuredOptionsSchema = z
       flag: 'no-bn-scale',
     }),
     roundTo: option(z.number().int().min(1).default(1), {
-      description: 'Keep a multiple of this many channels per layer (hardware-friendly widths, e.g. 8).',
+      description:
+        'Keep a multiple of this many channels per layer (hardware-friendly widths, e.g. 8). ' +
+        `The app and the demo start at ${STRUCTURED_START.options.roundTo}; without this flag the CLI keeps the counts the sparsity gives.`,
       flag: 'round-to',
     }),
     maxLayerSparsity: option(z.number().gt(0).max(1).default(0.9), {

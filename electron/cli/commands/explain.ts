@@ -121,8 +121,6 @@ export const explainCommand: CliCommand = {
       if (!facts) throw new StudioError('INTERNAL', 'The benchmark returned nothing on the two models.');
       for (const note of warnGuesses(ctx, report.notes)) ctx.stderr.write(`note: ${note}\n`);
       const { unrelated, skippedNodes, lastStep, unalignedConvs, sizeRatio } = facts;
-      // The variant's last recorded step says how it was made (a prune step after a quantization decides it).
-      const variantMethod = lastStep ? lastStep.method : facts.variantMethod;
       if (unrelated) ctx.stderr.write(`warning: ${unrelated}\n`);
       const explanation = explainProfiles({
         original: { p50Ms: a.p50Ms, byOpType: a.profile.byOpType, nodes: a.profile.nodes },
@@ -130,8 +128,8 @@ export const explainCommand: CliCommand = {
         int8: int8Support(),
         variantGraphOps: facts.variantOpCounts,
         ...(skippedNodes ? { skippedNodes } : {}),
-        ...(lastStep ? { variantOperation: lastStep.operation } : {}),
-        ...(variantMethod ? { variantMethod } : {}),
+        // The variant's last recorded step says how it was made (a prune step after a quantization decides it).
+        ...(lastStep ? { variantOperation: lastStep.operation, variantMethod: lastStep.method } : {}),
         ...(unalignedConvs ? { unalignedConvs } : {}),
         ...(sizeRatio !== undefined ? { sizeRatio } : {}),
         unrelated: unrelated !== undefined,

@@ -84,4 +84,21 @@ describe('printTuneOutcome', () => {
     expect(text).toContain(noChoiceLines(outcome).join('\n'));
     expect(noChoiceMessage(outcome)).toBe(noChoiceLines(outcome).join(' '));
   });
+
+  it('names the limit that stopped the search by its flag (the app names it by its label: tune-result.test.tsx)', () => {
+    const outcome = (stoppedBy: TuneOutcome['stoppedBy']): TuneOutcome => ({
+      ...base,
+      trials: [trial(0, 'int8-dynamic', 0.9)],
+      stoppedBy,
+    });
+    expect(printed(outcome('max-trials'))).toContain(
+      '1 trials in 4.0 s; the search stopped because the trial limit (--max-trials) was reached.',
+    );
+    expect(printed(outcome('time-limit'))).toContain(
+      'the search stopped because the time limit (--time-limit) was reached.',
+    );
+    expect(printed(outcome('searched'))).toContain(
+      'the search stopped because every promising recipe was tried.',
+    );
+  });
 });

@@ -1,4 +1,13 @@
-import { describeBudget, trialNumbered, type TuneOutcome, type TuneTrial } from '../../../shared/tune.js';
+import { flagOf } from '../../../shared/options/cli-flags.js';
+import {
+  describeBudget,
+  trialNumbered,
+  tuneStopReason,
+  type TuneLimitOption,
+  type TuneOutcome,
+  type TuneTrial,
+} from '../../../shared/tune.js';
+import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { isGuessNote } from '../../engine/runtime/input-specs.js';
 import { formatBytes, formatPoints, formatTable } from '../format.js';
 
@@ -22,13 +31,8 @@ function quality(t: TuneTrial, outcome: TuneOutcome): string {
   return t.cosine === undefined ? '-' : t.cosine.toFixed(5);
 }
 
-const STOPS: Record<TuneOutcome['stoppedBy'], string> = {
-  searched: 'every promising recipe was tried',
-  'max-trials': 'the trial limit (--max-trials) was reached',
-  'time-limit': 'the time limit (--time-limit) was reached',
-  cancelled: 'it was cancelled',
-  incomplete: 'some trials of the sweep have no result yet',
-};
+/** A tune option as the CLI names it: its flag (`--max-trials`), from the option's declaration. */
+const flagName = (option: TuneLimitOption) => `--${flagOf(methodCatalog().tune, option) ?? option}`;
 
 /** The trials table, the Pareto front, the sensitivity top and the choice (or the closest miss). */
 export function printTuneOutcome(
@@ -66,7 +70,7 @@ export function printTuneOutcome(
           (missing.length > 0
             ? `; ${missing.length} more have no result yet, so a better one may still come.`
             : '.')
-      : `${outcome.trials.length} trials in ${outcome.seconds.toFixed(1)} s; the search stopped because ${STOPS[outcome.stoppedBy]}.`,
+      : `${outcome.trials.length} trials in ${outcome.seconds.toFixed(1)} s; the search stopped because ${tuneStopReason(outcome.stoppedBy, flagName)}.`,
     'Ratios are against the original (below 1 is better); each p50 comes from one benchmark interleaved with the original.',
   );
   if (outcome.sensitivity) {

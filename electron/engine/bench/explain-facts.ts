@@ -6,36 +6,19 @@
 import type { ModelProto } from 'onnx-buf';
 import type { BenchExplainFacts, UnalignedConv } from '../../../shared/bench.js';
 import { alignedChannels } from '../../../shared/explain-prune.js';
-import { RECIPE_METADATA_KEY } from '../../../shared/recipe.js';
 import { diffModelProtos, unrelatedNote } from '../diff/diff-models.js';
 import { summarizeModel } from '../inspect/inspect-model.js';
 import type { LoadedModel } from '../onnx/load-model.js';
 import { nodeLabel } from '../onnx/node-label.js';
-import { keptFloatByOptions, recordedQuantizeMethod } from '../quantize/kept-float.js';
+import { keptFloatByOptions } from '../quantize/kept-float.js';
+import { recordedSteps } from '../recipe/recorded-steps.js';
 
 /**
  * The last transform step the variant's metadata records (a quantize or a prune step): what made its nodes, and
- * so what the advice is about. Read on its own, as kept-float.ts reads the last quantize step: a recipe that
- * cannot run again still says how its variant was made.
+ * so what the advice is about.
  */
 export function recordedLastStep(model: ModelProto): BenchExplainFacts['lastStep'] {
-  const entry = model.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY);
-  let steps: unknown;
-  try {
-    steps = entry ? (JSON.parse(entry.value) as { steps?: unknown }).steps : undefined;
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(steps)) return undefined;
-  const step = (steps as unknown[]).findLast(
-    (s): s is { kind: 'quantize' | 'prune'; method: string } =>
-      typeof s === 'object' &&
-      s !== null &&
-      'kind' in s &&
-      (s.kind === 'quantize' || s.kind === 'prune') &&
-      'method' in s &&
-      typeof s.method === 'string',
-  );
+  const step = recordedSteps(model).at(-1);
   return step ? { operation: step.kind, method: step.method } : undefined;
 }
 
@@ -73,7 +56,6 @@ export function explainFacts(original: LoadedModel, variant: LoadedModel): Bench
     : undefined;
   // The quantize report is not at hand here: the nodes the variant's recorded options kept float stand for it.
   const skippedNodes = keptFloatByOptions(variant.proto);
-  const variantMethod = recordedQuantizeMethod(variant.proto);
   const lastStep = recordedLastStep(variant.proto);
   // The prune report is not at hand either: the two models tell the channel counts pruning left.
   const unaligned =
@@ -83,7 +65,6 @@ export function explainFacts(original: LoadedModel, variant: LoadedModel): Bench
   return {
     ...(unrelated ? { unrelated } : {}),
     ...(skippedNodes ? { skippedNodes } : {}),
-    ...(variantMethod ? { variantMethod } : {}),
     ...(lastStep ? { lastStep } : {}),
     ...(unaligned ? { unalignedConvs: unaligned } : {}),
     ...(sizeOf(original) > 0 ? { sizeRatio: sizeOf(variant) / sizeOf(original) } : {}),

@@ -11,7 +11,8 @@ import { saveModel } from '../onnx/save-model.js';
 import { buildConvNet, convNetInputShape, convNetSamples } from '../testing/conv-fixtures.js';
 import { feedsSource } from '../testing/feeds-source.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { keptFloatByOptions, recordedQuantizeMethod } from './kept-float.js';
+import { recordedSteps } from '../recipe/recorded-steps.js';
+import { keptFloatByOptions } from './kept-float.js';
 import { quantizeModel } from './quantize-model.js';
 import './all-methods.js';
 
@@ -93,13 +94,16 @@ describe('keptFloatByOptions', () => {
     };
     expect(report.skippedNodes).toEqual([excluded]);
     expect(kept).toEqual([excluded]);
-    expect(recordedQuantizeMethod((await loadModel(report.output)).proto)).toBe('int8-static');
+    expect(recordedSteps((await loadModel(report.output)).proto).at(-1)).toMatchObject({
+      kind: 'quantize',
+      method: 'int8-static',
+    });
     expect(profiled(kept)).toMatch(/Conv 'block1\.conv1' stays float: excluded by --exclude-nodes\./);
   }, 60_000);
 
   it('knows nothing of a model without a recorded quantization, and the advice says so generically', async () => {
     expect(keptFloatByOptions((await loadModel(original)).proto)).toBeUndefined();
-    expect(recordedQuantizeMethod((await loadModel(original)).proto)).toBeUndefined();
+    expect(recordedSteps((await loadModel(original)).proto)).toEqual([]);
     expect(profiled()).toMatch(/"exclude nodes" option, or a quantizer that covers these ops/);
     // Known, and no option involved: only the quantizer's coverage is left to change.
     expect(profiled([])).toMatch(

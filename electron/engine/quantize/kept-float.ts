@@ -6,41 +6,16 @@
  */
 import type { ModelProto, NodeProto } from 'onnx-buf';
 import { int8StaticOptionsSchema } from '../../../shared/options/quantize-options.js';
-import { RECIPE_METADATA_KEY } from '../../../shared/recipe.js';
 import { GraphIndex, normalizeDomain } from '../onnx/graph.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
+import { recordedSteps } from '../recipe/recorded-steps.js';
 import { commonQuantizeOptionsSchema, EXCLUDED_SKIP, type SkippedNode } from './quantize-method.js';
 import { inputConvReason, originalNodeName } from './static/qdq-plan.js';
 
 const label = (node: NodeProto) => originalNodeName(node.name) || (node.output[0] ?? '');
 
-/**
- * The last quantize step the variant's metadata records, read on its own: a recipe that cannot run again (its
- * calibration data was not opened from a dataset spec, so readRecordedRecipe refuses it) still says how its
- * variant was quantized. The last one made the variant's nodes.
- */
-function lastQuantizeStep(
-  model: ModelProto,
-): { method: string; common: unknown; options: unknown } | undefined {
-  const entry = model.metadataProps.find((p) => p.key === RECIPE_METADATA_KEY);
-  let steps: unknown;
-  try {
-    steps = entry ? (JSON.parse(entry.value) as { steps?: unknown }).steps : undefined;
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(steps)) return undefined;
-  const step = (steps as unknown[]).findLast(
-    (s): s is { method: string; common: unknown; options: unknown } =>
-      typeof s === 'object' && s !== null && 'kind' in s && s.kind === 'quantize' && 'method' in s,
-  );
-  return step && typeof step.method === 'string' ? step : undefined;
-}
-
-/** The method of the last quantize step the variant's metadata records (`fp16`, `int8-static`), if any. */
-export function recordedQuantizeMethod(model: ModelProto): string | undefined {
-  return lastQuantizeStep(model)?.method;
-}
+/** The last quantize step the variant's metadata records: the last one made the variant's nodes. */
+const lastQuantizeStep = (model: ModelProto) => recordedSteps(model).findLast((s) => s.kind === 'quantize');
 
 /**
  * Undefined when the variant records no quantization (made by another tool, or by pruning only): then nothing

@@ -21,7 +21,8 @@ import {
   describeBudget,
   objectiveValue,
   trialNumbered,
-  TUNE_STOP_REASONS,
+  tuneOptionLabel,
+  tuneStopReason,
   type TuneTrial,
 } from '../../../shared/tune.js';
 import { groupTrialPoints, sameModelAs } from '../state/tune-view.js';
@@ -116,7 +117,8 @@ function TrialChart({ record }: { record: TuneRecord }) {
             }
             labelFormatter={(_label, payload) => {
               const group = (payload?.[0] as { payload?: (typeof points)[number] } | undefined)?.payload;
-              return group ? group.indices.map((i, k) => `#${i} ${group.names[k]}`).join(' = ') : '';
+              // Grouped points lie close together (within 2% of each axis), not necessarily at the same values.
+              return group ? group.indices.map((i, k) => `#${i} ${group.names[k]}`).join(', ') : '';
             }}
           />
           <ZAxis range={[110, 110]} />
@@ -163,7 +165,7 @@ export function TuneResult({
             ? 'Searching…'
             : record.status === 'done'
               ? outcome
-                ? `Done: ${outcome.trials.length} trial${outcome.trials.length === 1 ? '' : 's'} in ${outcome.seconds.toFixed(1)} s; the search stopped because ${TUNE_STOP_REASONS[outcome.stoppedBy]}.`
+                ? `Done: ${outcome.trials.length} trial${outcome.trials.length === 1 ? '' : 's'} in ${outcome.seconds.toFixed(1)} s; the search stopped because ${tuneStopReason(outcome.stoppedBy, tuneOptionLabel)}.`
                 : 'Done.'
               : record.status === 'cancelled'
                 ? 'Cancelled: the finished trials are kept.'
