@@ -263,6 +263,91 @@ describe('registerIpcHandlers', () => {
     }
   });
 
+  it("cancels a window's data checks when it is closed or reloads, and no other window's", async () => {
+    const digitsData = (file: string) => path.join(path.dirname(DIGITS), file);
+    const data = {
+      spec: { kind: 'npy', path: digitsData('test-inputs.npy'), labels: digitsData('test-labels.npy') },
+    } as const;
+    const check = (checkId: string) => ({ modelPath: model, role: 'evaluation', data, checkId });
+    const a = new StandInWindow(APP_URL);
+    const b = new StandInWindow(APP_URL);
+    const from = (window: StandInWindow): StandInSender => ({
+      frameUrl: APP_URL,
+      sender: window.webContents,
+    });
+    // The engine's check tasks are held until a test lets one run (a real check of the digits is too quick to
+    // catch running); a cancelled one ends as the task pool ends it.
+    const run = backend.tasks.run.bind(backend.tasks);
+    const held: { over: boolean; release(): void; end(): void }[] = [];
+    const taskSpy = vi.spyOn(backend.tasks, 'run').mockImplementation((task, options) => {
+      if (task.kind !== 'checkDataset') return run(task, options);
+      return new Promise((resolve) => {
+        const entry = {
+          over: false,
+          release: () => {
+            entry.over = true;
+            resolve(run(task, options));
+          },
+          end: () => {
+            entry.over = true;
+            resolve({ jobId: 'held', seq: 0, timeMs: Date.now(), type: 'cancelled' });
+          },
+        };
+        options?.signal?.addEventListener('abort', entry.end, { once: true });
+        held.push(entry);
+      });
+    });
+    const cancelSpy = vi.spyOn(backend.checks, 'cancel');
+    const cancelled = () => cancelSpy.mock.calls.map(([id]) => id);
+    const pipelines = async () => (await backend.store.get(model)).pipelines?.length ?? 0;
+    try {
+      const before = await pipelines();
+      const aCheck = call(IPC_CHANNELS.datasetCheck, check('a-check'), from(a));
+      const bCheck = call(IPC_CHANNELS.datasetCheck, check('b-check'), from(b));
+      await expect.poll(() => held.length).toBe(2);
+
+      // A hash change (the renderer's routes) or a subframe's navigation is not the page going away.
+      a.navigate({ isMainFrame: true, isSameDocument: true });
+      a.navigate({ isMainFrame: false, isSameDocument: false });
+      expect(cancelled()).toEqual([]);
+
+      // A reloads: its check is cancelled in the engine. The reloaded page starts a pipeline under the same
+      // id before the cancelled check has wound down: that check is A's too.
+      a.reload();
+      const aPipeline = call(
+        IPC_CHANNELS.pipelineStart,
+        {
+          make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic' },
+          evaluate: { data },
+          checkId: 'a-check',
+        },
+        from(a),
+      );
+      await expect.poll(cancelled).toEqual(['a-check']);
+      expect(cancelSpy.mock.results[0]).toEqual({ type: 'return', value: true });
+      expect(await aCheck).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+      await expect.poll(() => held.length).toBe(3);
+
+      // A closes: its pipeline's check is cancelled, and the pipeline never starts.
+      a.close();
+      await expect.poll(cancelled).toEqual(['a-check', 'a-check']);
+      expect(cancelSpy.mock.results[1]).toEqual({ type: 'return', value: true });
+      expect(await aPipeline).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+      expect(await pipelines()).toBe(before);
+
+      // B's check ran on all along, and ends with its report; B closing then cancels nothing.
+      expect(held.filter((task) => !task.over)).toHaveLength(1);
+      for (const task of held) if (!task.over) task.release();
+      expect(await bCheck).toMatchObject({ ok: true, value: { identity: { samples: 360 } } });
+      b.close();
+      expect(cancelled()).toEqual(['a-check', 'a-check']);
+    } finally {
+      for (const task of held) if (!task.over) task.end();
+      taskSpy.mockRestore();
+      cancelSpy.mockRestore();
+    }
+  });
+
   it('sends menu commands and open requests to a live window, and drops them for a closed one', () => {
     const window = new StandInWindow(APP_URL);
     sendMenuCommand(window, 'open-sample');

@@ -6,6 +6,12 @@
  *      untrusted input), runs the method and returns a `Result` (nothing throws across IPC).
  * Events from the backend (job events, workspace and recent-list changes) go to every window.
  *
+ * A data check (`dataset.check`, `pipeline.start` with a `checkId`) belongs to the window contents that asked
+ * until its request settles: when that page goes away (the window is closed, or reloads: a navigation of its
+ * main frame) its checks are cancelled, as `studio:dataset.cancelCheck` would, so the engine does not read
+ * data for nobody and no pipeline starts for a page that is gone. `onnx-studio serve` does the same per
+ * socket (both use `CheckOwners`, ../engine/jobs/check-owners.ts).
+ *
  * The Electron pieces it uses come in as `IpcElectron` (the real ones by default), so tests register these
  * same handlers on a stand-in `ipcMain` without the Electron binary (ipc.test.ts, e2e/preload-bridge.spec.ts).
  */
@@ -20,11 +26,24 @@ import {
   type IpcResponse,
   type MenuCommand,
 } from '../../shared/ipc-contract.js';
+import { CheckOwners, checkIdOf } from '../engine/jobs/check-owners.js';
 import type { StudioBackend } from '../engine/jobs/studio-backend.js';
 import { isAppUrl } from './app-url.js';
 
 /** What an event is sent through: a window's `webContents` (narrowed to what this file calls). */
 export type EventSink = Pick<WebContents, 'isDestroyed' | 'send'>;
+
+/**
+ * The contents of the window that sent a request (`event.sender`), as far as the data checks it starts need:
+ * they are cancelled when it is destroyed or its main frame starts a navigation (a reload).
+ */
+export interface CheckOwner {
+  once(event: 'destroyed', listener: () => void): unknown;
+  on(
+    event: 'did-start-navigation',
+    listener: (details: { isMainFrame: boolean; isSameDocument: boolean }) => void,
+  ): unknown;
+}
 
 /** A window as this file sees it. */
 export interface IpcWindow {
@@ -48,7 +67,19 @@ export function registerIpcHandlers(
   backend: StudioBackend,
   electron: IpcElectron = realElectron(),
 ): () => void {
-  for (const channel of IPC_METHOD_CHANNELS) register(electron.ipcMain, backend, channel);
+  const checks = new CheckOwners<CheckOwner>(backend);
+  const watched = new WeakSet<CheckOwner>();
+  /** From the first check a window's contents start, its going away cancels the ones still running. */
+  const watch = (owner: CheckOwner) => {
+    if (watched.has(owner)) return;
+    watched.add(owner);
+    owner.once('destroyed', () => checks.cancelOwnedBy(owner));
+    owner.on('did-start-navigation', (details) => {
+      // A hash change (the renderer's routes) is the same page; a reload or another page is not.
+      if (details.isMainFrame && !details.isSameDocument) checks.cancelOwnedBy(owner);
+    });
+  };
+  for (const channel of IPC_METHOD_CHANNELS) register(electron.ipcMain, checks, watch, channel);
   return backend.onEvent((event) => {
     for (const window of electron.getAllWindows()) {
       if (!window.isDestroyed() && isAppUrl(window.webContents.getURL()))
@@ -79,7 +110,8 @@ export function sendOpenModel(window: IpcWindow | null, path: string): void {
 
 function register<C extends IpcMethodChannel>(
   ipc: IpcElectron['ipcMain'],
-  backend: StudioBackend,
+  checks: CheckOwners<CheckOwner>,
+  watch: (owner: CheckOwner) => void,
   channel: C,
 ): void {
   ipc.handle(channel, async (event, payload: unknown): Promise<IpcResponse<C>> => {
@@ -92,7 +124,9 @@ function register<C extends IpcMethodChannel>(
       };
       return { ok: false, error };
     }
+    const owner: CheckOwner = event.sender;
+    if (checkIdOf(channel, payload) !== undefined) watch(owner);
     // The IPC event is the context host handlers (native dialogs) use to find the calling window.
-    return backend.dispatch(channel, payload, event);
+    return checks.dispatch(owner, channel, payload, event);
   });
 }

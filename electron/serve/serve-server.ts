@@ -24,6 +24,7 @@ import {
   type WsServerMessage,
 } from '../../shared/ws-protocol.js';
 import { removeQuietly, tempPathFor } from '../engine/onnx/atomic-files.js';
+import { CheckOwners } from '../engine/jobs/check-owners.js';
 import type { StudioBackend } from '../engine/jobs/studio-backend.js';
 import { contentTypeFor, resolveInsideRoot } from '../main/renderer-files.js';
 import { hostAllowed, newToken, originAllowed, setCommonHeaders, tokenMatches } from './http-security.js';
@@ -62,13 +63,6 @@ const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(`${text}\n`);
-}
-
-/** The `checkId` of a request that runs a data check under one (`dataset.check`, `pipeline.start`). */
-function checkIdOf(channel: string, payload: unknown): string | undefined {
-  if (channel !== IPC_CHANNELS.datasetCheck && channel !== IPC_CHANNELS.pipelineStart) return undefined;
-  const checkId = (payload as { checkId?: unknown } | null)?.checkId;
-  return typeof checkId === 'string' && checkId !== '' ? checkId : undefined;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -290,7 +284,7 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
    * socket that asked: its progress goes to that page only, and a page that goes away (tab closed, network
    * lost) does not leave the engine reading data for nobody: its checks are cancelled when its socket closes.
    */
-  const checkOwners = new Map<string, WebSocket>();
+  const checkOwners = new CheckOwners<WebSocket>(backend);
 
   server.on('upgrade', (req, socket, head) => {
     const refuse = (status: number, text: string) => {
@@ -321,11 +315,7 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
     sockets.add(ws);
     ws.on('close', () => {
       sockets.delete(ws);
-      for (const [checkId, owner] of checkOwners) {
-        if (owner !== ws) continue;
-        checkOwners.delete(checkId);
-        void backend.dispatch(IPC_CHANNELS.datasetCheckCancel, { checkId });
-      }
+      checkOwners.cancelOwnedBy(ws);
     });
     ws.on('error', () => sockets.delete(ws));
     send(ws, { type: 'hello', protocol: WS_PROTOCOL_VERSION, version: options.version, host: 'serve' });
@@ -374,21 +364,13 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
       });
       return;
     }
-    const checkId = checkIdOf(channel, payload);
-    // A second request under an id in flight is refused by the backend: the first keeps its owner.
-    const owns = checkId !== undefined && !checkOwners.has(checkId);
-    if (owns) checkOwners.set(checkId, ws);
-    try {
-      const response = await backend.dispatch(channel, payload);
-      send(ws, { type: 'response', id, channel, response });
-    } finally {
-      if (owns && checkOwners.get(checkId) === ws) checkOwners.delete(checkId);
-    }
+    const response = await checkOwners.dispatch(ws, channel, payload);
+    send(ws, { type: 'response', id, channel, response });
   }
 
   const unsubscribe = backend.onEvent((event: StudioEvent) => {
     if (event.channel === IPC_CHANNELS.datasetCheckProgress) {
-      const owner = checkOwners.get(event.payload.checkId);
+      const owner = checkOwners.ownerOf(event.payload.checkId);
       if (owner) send(owner, { type: 'event', channel: event.channel, payload: event.payload });
       return;
     }

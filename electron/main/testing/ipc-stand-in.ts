@@ -6,9 +6,12 @@
  * Behaviour copied from Electron where a test could notice it: registering a channel twice throws, invoking
  * a channel nobody handles rejects, the handler gets an event whose `senderFrame` is `null` once the frame is
  * gone, and what crosses the boundary is a structured clone (a value that cannot be cloned fails here too).
+ * A window's contents emit `destroyed` when it closes and `did-start-navigation` when it navigates (`close`,
+ * `reload`, `navigate`), with the fields of Electron's details that main reads.
  */
+import { EventEmitter } from 'node:events';
 import type { IpcMainInvokeEvent } from 'electron';
-import type { EventSink, IpcElectron, IpcWindow } from '../ipc.js';
+import type { CheckOwner, EventSink, IpcElectron, IpcWindow } from '../ipc.js';
 
 type IpcMainLike = IpcElectron['ipcMain'];
 type InvokeListener = Parameters<IpcMainLike['handle']>[1];
@@ -16,7 +19,7 @@ type InvokeListener = Parameters<IpcMainLike['handle']>[1];
 /** Who calls: the URL of the calling frame (`null`: the frame was destroyed) and its window's contents. */
 export interface StandInSender {
   frameUrl: string | null;
-  sender?: EventSink;
+  sender?: EventSink & CheckOwner;
 }
 
 export class StandInIpcMain implements IpcMainLike {
@@ -48,10 +51,13 @@ export class StandInIpcMain implements IpcMainLike {
 export class StandInWindow implements IpcWindow {
   destroyed = false;
   readonly sent: { channel: string; payload: unknown }[] = [];
-  readonly webContents: IpcWindow['webContents'];
+  readonly webContents: IpcWindow['webContents'] & CheckOwner;
+  private readonly events = new EventEmitter();
 
   constructor(url: string | (() => string), deliver?: (channel: string, payload: unknown) => void) {
     this.webContents = {
+      on: (event, listener) => this.events.on(event, listener),
+      once: (event, listener) => this.events.once(event, listener),
       getURL: () => (typeof url === 'string' ? url : url()),
       isDestroyed: () => this.destroyed,
       send: (channel: string, ...args: unknown[]) => {
@@ -65,6 +71,22 @@ export class StandInWindow implements IpcWindow {
 
   isDestroyed(): boolean {
     return this.destroyed;
+  }
+
+  /** The window closes: its contents are destroyed. */
+  close(): void {
+    this.destroyed = true;
+    this.events.emit('destroyed');
+  }
+
+  /** Ctrl+R: the main frame starts a navigation to a new document. */
+  reload(): void {
+    this.navigate({ isMainFrame: true, isSameDocument: false });
+  }
+
+  /** A navigation starts: of a subframe, or in the same document (a hash change). */
+  navigate(details: { isMainFrame: boolean; isSameDocument: boolean }): void {
+    this.events.emit('did-start-navigation', { ...details, preventDefault: () => undefined });
   }
 }
 

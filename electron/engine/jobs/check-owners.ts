@@ -1,0 +1,64 @@
+/**
+ * Which page started each data check in flight (a `dataset.check` or `pipeline.start` sent with a `checkId`),
+ * so a host can cancel a page's checks when the page goes away: the engine does not go on reading data for
+ * nobody, and a `pipeline.start` whose page is gone does not start its pipeline. `onnx-studio serve` owns
+ * checks by WebSocket (a closed socket cancels them; progress goes to the owner only), Electron by the
+ * window's `webContents` (a closed or reloaded window cancels them). Cancelling is what
+ * `studio:dataset.cancelCheck` does: the backend's own dispatch of that channel.
+ */
+import { IPC_CHANNELS, type IpcMethodChannel, type IpcResponse } from '../../../shared/ipc-contract.js';
+import type { StudioBackend } from './studio-backend.js';
+
+/** The `checkId` of a request that runs a data check under one (`dataset.check`, `pipeline.start`). */
+export function checkIdOf(channel: string, payload: unknown): string | undefined {
+  if (channel !== IPC_CHANNELS.datasetCheck && channel !== IPC_CHANNELS.pipelineStart) return undefined;
+  const checkId = (payload as { checkId?: unknown } | null)?.checkId;
+  return typeof checkId === 'string' && checkId !== '' ? checkId : undefined;
+}
+
+export class CheckOwners<Owner> {
+  /** By `checkId`: an entry object per request, so a request that settles removes its own entry only. */
+  private readonly owners = new Map<string, { owner: Owner }>();
+
+  constructor(private readonly backend: Pick<StudioBackend, 'dispatch'>) {}
+
+  /**
+   * The backend's `dispatch`, for a request from `owner`: a data check it runs under a `checkId` belongs to
+   * `owner` until the request settles.
+   */
+  async dispatch<C extends IpcMethodChannel>(
+    owner: Owner,
+    channel: C,
+    payload: unknown,
+    context?: unknown,
+  ): Promise<IpcResponse<C>> {
+    const checkId = checkIdOf(channel, payload);
+    // A second request under an id in flight is refused by the backend: the first keeps its owner.
+    const entry = checkId !== undefined && !this.owners.has(checkId) ? { owner } : undefined;
+    if (entry) this.owners.set(checkId!, entry);
+    try {
+      return await this.backend.dispatch(channel, payload, context);
+    } finally {
+      // A cancel removed the entry already; a new request (the reloaded page's) may have taken the id since.
+      if (entry && this.owners.get(checkId!) === entry) this.owners.delete(checkId!);
+    }
+  }
+
+  /** Who started the check running under `checkId`, if one does. */
+  ownerOf(checkId: string): Owner | undefined {
+    return this.owners.get(checkId)?.owner;
+  }
+
+  /** The ids of the checks `owner` started that are still running. */
+  ownedBy(owner: Owner): string[] {
+    return [...this.owners].flatMap(([checkId, entry]) => (entry.owner === owner ? [checkId] : []));
+  }
+
+  /** `owner` went away: cancels its checks still running, as `studio:dataset.cancelCheck` does. */
+  cancelOwnedBy(owner: Owner): void {
+    for (const checkId of this.ownedBy(owner)) {
+      this.owners.delete(checkId);
+      void this.backend.dispatch(IPC_CHANNELS.datasetCheckCancel, { checkId });
+    }
+  }
+}
