@@ -368,7 +368,7 @@ test('failures come back as typed errors, never as rejections', async () => {
   ).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   expect(await studio(page, 'listFolder', join(tmp, 'missing'))).toMatchObject({
     ok: false,
-    error: { code: 'IO', message: expect.stringMatching(/No such folder/) },
+    error: { code: 'IO', message: expect.stringMatching(/No such file or folder/) },
   });
   expect(
     await studio(page, 'renameVariant', { modelPath: model, variantId: 'gone', name: 'x' }),

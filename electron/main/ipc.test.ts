@@ -206,7 +206,7 @@ describe('registerIpcHandlers', () => {
     const list = await call(IPC_CHANNELS.fsList, { path: path.join(tmp.dir, 'missing') });
     expect(list).toMatchObject({
       ok: false,
-      error: { code: 'IO', message: expect.stringMatching(/No such folder/) },
+      error: { code: 'IO', message: expect.stringMatching(/No such file or folder/) },
     });
   });
 

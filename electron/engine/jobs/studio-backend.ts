@@ -363,7 +363,7 @@ export async function listFolder(folder: string): Promise<FsListing> {
     dirents = await fs.promises.readdir(resolved, { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new StudioError('IO', `No such folder: ${resolved}. Check the path.`);
+    if (code === 'ENOENT') throw new StudioError('IO', `No such file or folder: ${resolved}. Check the path.`);
     if (code === 'ENOTDIR') throw new StudioError('IO', `${resolved} is a file, not a folder.`);
     if (code === 'EACCES' || code === 'EPERM')
       throw new StudioError('IO', `Permission denied listing ${resolved}.`);
