@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchProfile } from '../../../shared/bench.js';
 import type { GraphBody, GraphNode } from '../../../shared/model-graph.js';
-import { mockModelGraph } from '../host/mock-graph.js';
+import { mockModelGraph, node } from '../host/mock-graph.js';
 import { heatOverlay, opTypeOverlay, sensitivityOverlay } from './overlays.js';
 
 const graph = mockModelGraph('/models/m.onnx').graph;
@@ -74,13 +74,7 @@ describe('sensitivityOverlay', () => {
 
 describe('nodes that share a name across bodies', () => {
   const n = (id: string, name: string, opType: string, subgraphs?: GraphNode['subgraphs']): GraphNode => ({
-    id,
-    name,
-    opType,
-    domain: '',
-    inputs: [],
-    outputs: [],
-    attributes: [],
+    ...node(id, opType, name, [], []),
     ...(subgraphs ? { subgraphs } : {}),
   });
   const body = (nodes: GraphNode[]): GraphBody => ({
@@ -129,15 +123,8 @@ describe('nodes that share a name across bodies', () => {
 });
 
 describe('kernels of onnxruntime rewrites', () => {
-  const n = (id: string, name: string, opType: string, inputs: string[], outputs: string[]): GraphNode => ({
-    id,
-    name,
-    opType,
-    domain: '',
-    inputs,
-    outputs,
-    attributes: [],
-  });
+  const n = (id: string, name: string, opType: string, inputs: string[], outputs: string[]) =>
+    node(id, opType, name, inputs, outputs);
   const convNet: GraphBody = {
     nodes: [
       n('0', '/stem/Conv', 'Conv', ['x'], ['/stem/Conv_output_0']),
@@ -177,15 +164,7 @@ describe('kernels of onnxruntime rewrites', () => {
 
 describe('kernels of a QDQ model', () => {
   it("finds the int8 kernel onnxruntime made of a QDQ group by its node's name (X_token_N)", () => {
-    const conv = (id: string, name: string): GraphNode => ({
-      id,
-      name,
-      opType: 'Conv',
-      domain: '',
-      inputs: [],
-      outputs: [],
-      attributes: [],
-    });
+    const conv = (id: string, name: string) => node(id, 'Conv', name, [], []);
     const graph: GraphBody = {
       nodes: [conv('0', '/stages/stages.0/conv1/Conv'), conv('1', '/stages/stages.0/conv2/Conv')],
       inputs: [],
