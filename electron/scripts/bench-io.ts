@@ -12,9 +12,13 @@
  *   and malloc hands the same memory to the next load; our previous model waits for a garbage collection,
  *   so each load reads into fresh pages. The minor page faults per round trip show the difference;
  * - read all: as repeated, with every node's op type, inputs, outputs and attributes and every initializer's
- *   name, dims and data type read between load and save (counted in load). loadModel decodes a graph's node
- *   and initializer lists only when they are first read (lazy-graph.ts): this measure counts that decoding,
- *   which every command reading the graph pays, and Python's access to the same fields.
+ *   name, dims and data type read between load and save (counted in load): what every command reading the
+ *   graph pays. Python's messages build their Python objects on access, so this measure counts that on its
+ *   side (and would count decoding on first read, were loadModel ever to decode lazily: branch lazy-graph).
+ *
+ * Each measure has wall clock and CPU time (user + system of the whole measuring process, every thread, per
+ * round trip; Python's includes freeing the model, which it does at once). CPU time is the steadier figure
+ * when other work shares the machine.
  *
  * --keep leaves the built models in the work folder (for profiling: `node --cpu-prof bench-io.js --measure
  * MODEL OUT 1` times our side alone).
@@ -66,6 +70,11 @@ interface Timings {
   total: number[];
   /** Minor page faults (first touches of memory) per timed round trip. */
   faults: number[];
+  /**
+   * CPU seconds (user + system, every thread of the process) per timed round trip: steadier than wall clock
+   * on a busy machine, and it counts the collector's and compiler's helper threads.
+   */
+  cpu: number[];
   peakRssDeltaBytes: number;
 }
 
@@ -239,16 +248,19 @@ async function measureOurs(
   // Not getrusage's maxRSS: after a spawn it starts from the parent's peak (the parent built the model).
   const baseline = process.memoryUsage.rss();
   const peak = PeakRssMeter.start();
-  const t: Timings = { load: [], save: [], total: [], faults: [], peakRssDeltaBytes: 0 };
+  const t: Timings = { load: [], save: [], total: [], faults: [], cpu: [], peakRssDeltaBytes: 0 };
   for (let i = 0; i < warmUps + runs; i++) {
     const faults0 = process.resourceUsage().minorPageFault;
+    const cpu0 = process.cpuUsage();
     const { load, save } = await roundTrip(input, output);
+    const cpu = process.cpuUsage(cpu0);
     if (peak.needsSampling) peak.sample();
     if (i < warmUps) continue;
     t.load.push(load);
     t.save.push(save);
     t.total.push(load + save);
     t.faults.push(process.resourceUsage().minorPageFault - faults0);
+    t.cpu.push((cpu.user + cpu.system) / 1e6);
   }
   t.peakRssDeltaBytes = peak.peakBytes() - baseline;
   process.stdout.write(`${JSON.stringify(t)}\n`);
@@ -286,9 +298,10 @@ try:
 except OSError:
     pass
 baseline = status_bytes("VmRSS") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-out = {"load": [], "save": [], "total": [], "faults": []}
+out = {"load": [], "save": [], "total": [], "faults": [], "cpu": []}
 for i in range(warm_ups + runs):
     faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     m = onnx.load(src)
     if read_all:
@@ -300,12 +313,14 @@ for i in range(warm_ups + runs):
         os.fsync(f.fileno())
     t2 = time.perf_counter()
     del m
+    cpu = time.process_time() - cpu0
     if i < warm_ups:
         continue
     out["load"].append(t1 - t0)
     out["save"].append(t2 - t1)
     out["total"].append(t2 - t0)
     out["faults"].append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0)
+    out["cpu"].append(cpu)
 out["peakRssDeltaBytes"] = (status_bytes("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024) - baseline
 print(json.dumps(out))
 `;
@@ -391,13 +406,14 @@ function repeated(side: Side, runs: number): Timings {
 
 /** The first round trip of each of `runs` fresh processes. */
 function firstRoundTrips(side: Side, runs: number): Timings {
-  const all: Timings = { load: [], save: [], total: [], faults: [], peakRssDeltaBytes: 0 };
+  const all: Timings = { load: [], save: [], total: [], faults: [], cpu: [], peakRssDeltaBytes: 0 };
   for (let i = 0; i < runs; i++) {
     const t = runJson(side.exe, side.args(1, 0), side.what);
     all.load.push(...t.load);
     all.save.push(...t.save);
     all.total.push(...t.total);
     all.faults.push(...t.faults);
+    all.cpu.push(...t.cpu);
     all.peakRssDeltaBytes = Math.max(all.peakRssDeltaBytes, t.peakRssDeltaBytes);
   }
   return all;
@@ -469,6 +485,7 @@ async function main(): Promise<void> {
       `between load and save (counted in load). Both sides fsync their output.\n`,
   );
 
+  if (dir) fs.mkdirSync(dir, { recursive: true });
   const work = fs.mkdtempSync(path.join(dir ?? os.tmpdir(), 'onnx-bench-io-'));
   const rows: string[][] = [
     [
@@ -482,6 +499,9 @@ async function main(): Promise<void> {
       'python save',
       'python total',
       'ratio py/ours',
+      'ours CPU',
+      'python CPU',
+      'CPU ratio',
       'ours faults',
       'python faults',
       'ours peak RSS +',
@@ -563,6 +583,9 @@ async function main(): Promise<void> {
           p ? sec(median(p.save)) : 'n/a',
           p ? sec(median(p.total)) : 'n/a',
           p ? `${(median(p.total) / median(o.total)).toFixed(2)}x` : 'n/a',
+          sec(median(o.cpu)),
+          p ? sec(median(p.cpu)) : 'n/a',
+          p ? `${(median(p.cpu) / median(o.cpu)).toFixed(2)}x` : 'n/a',
           median(o.faults).toFixed(0),
           p ? median(p.faults).toFixed(0) : 'n/a',
           mb(o.peakRssDeltaBytes),
@@ -593,7 +616,9 @@ async function main(): Promise<void> {
   }
   console.log(`\n${formatTable(rows[0]!, rows.slice(1), { measurements: true })}\n`);
   console.log(
-    'ratio > 1: we are faster. faults: minor page faults per round trip (first touches of memory). ' +
+    'ratio > 1: we are faster. CPU: user + system seconds of the measuring process (all its threads) per ' +
+      'round trip; steadier than wall clock when the machine is busy. faults: minor page faults per round ' +
+      'trip (first touches of memory). ' +
       'Peak RSS +: rise of the process peak over its size after imports.\n',
   );
   console.log(
