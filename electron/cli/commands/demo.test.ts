@@ -33,6 +33,8 @@ describe('onnx-studio demo', () => {
   let dir: string;
   let run: ReturnType<typeof context>;
   let code: number;
+  /** The best variant the demo printed (the report must name the same one). */
+  let bestName = 'int8-static';
 
   beforeAll(async () => {
     tmp = makeTempDir('onnx-studio-demo-');
@@ -46,12 +48,18 @@ describe('onnx-studio demo', () => {
     expect(code).toBe(0);
     const printed = JSON.parse(run.out()) as {
       html: string;
-      best: { name: string } | null;
-      rows: { name: string }[];
+      best: { name: string; p50Ratio: number } | null;
+      rows: { name: string; latency?: { p50Ratio?: number } }[];
     };
     expect(printed.html).toBe(path.join(dir, 'report.html'));
-    expect(printed.best?.name).toBe('int8-static');
-    expect(printed.rows.map((r) => r.name)[0]).toBe('int8-static');
+    // int8-static is usually the fastest; on a loaded machine fp16 can measure faster in 40 runs. Both keep the
+    // accuracy (next test), so the best is whichever of them measured faster, and it is printed first.
+    expect(['int8-static', 'fp16']).toContain(printed.best?.name);
+    const ratioOf = (name: string) => printed.rows.find((r) => r.name === name)?.latency?.p50Ratio;
+    expect(printed.best!.p50Ratio).toBeLessThanOrEqual(ratioOf('int8-static')!);
+    expect(printed.best!.p50Ratio).toBeLessThanOrEqual(ratioOf('fp16')!);
+    expect(printed.rows.map((r) => r.name)[0]).toBe(printed.best?.name);
+    bestName = printed.best!.name;
     expect(printed.rows.at(-1)?.name).toBe('original');
     for (const stage of [
       'inspect',
@@ -106,8 +114,8 @@ describe('onnx-studio demo', () => {
     for (const title of ['File size', 'Latency: p50', 'Accuracy', 'Pareto view', 'Latency distribution'])
       expect(html).toContain(title);
     // The variant to keep comes first, with the inputs and the data its figures were measured on.
-    expect(html.indexOf('Best variant: int8-static')).toBeGreaterThan(0);
-    expect(html.indexOf('Best variant: int8-static')).toBeLessThan(html.indexOf('<h2>Model</h2>'));
+    expect(html.indexOf(`Best variant: ${bestName}`)).toBeGreaterThan(0);
+    expect(html.indexOf(`Best variant: ${bestName}`)).toBeLessThan(html.indexOf('<h2>Model</h2>'));
     expect(html).toContain('Inputs: image float32 [1, 1, 32, 32].');
     expect(html).toContain('Data: digits test set (sample) (360 samples).');
     // One colour per model in every chart: its bars and its Pareto bubble.
