@@ -263,12 +263,29 @@ describe('registerIpcHandlers', () => {
     }
   });
 
-  it("cancels a window's data checks when it is closed or reloads, and no other window's", async () => {
-    const digitsData = (file: string) => path.join(path.dirname(DIGITS), file);
-    const data = {
-      spec: { kind: 'npy', path: digitsData('test-inputs.npy'), labels: digitsData('test-labels.npy') },
-    } as const;
-    const check = (checkId: string) => ({ modelPath: model, role: 'evaluation', data, checkId });
+  it("cancels a window's data checks when it is closed, reloads or its renderer crashes, and no other window's", async () => {
+    // Each check reads its own copy of the digits: the engine answers a check of data it has already checked,
+    // unchanged, from its earlier report, without a task to hold.
+    const dataCopy = (name: string) => {
+      const folder = path.join(tmp.dir, `owned-${name}`);
+      fs.mkdirSync(folder, { recursive: true });
+      for (const file of ['test-inputs.npy', 'test-labels.npy'])
+        fs.copyFileSync(path.join(path.dirname(DIGITS), file), path.join(folder, file));
+      return {
+        spec: {
+          kind: 'npy',
+          path: path.join(folder, 'test-inputs.npy'),
+          labels: path.join(folder, 'test-labels.npy'),
+        },
+      } as const;
+    };
+    const check = (checkId: string) => ({
+      modelPath: model,
+      role: 'evaluation',
+      data: dataCopy(checkId),
+      checkId,
+    });
+    const data = dataCopy('a-pipeline');
     const a = new StandInWindow(APP_URL);
     const b = new StandInWindow(APP_URL);
     const from = (window: StandInWindow): StandInSender => ({
@@ -341,6 +358,14 @@ describe('registerIpcHandlers', () => {
       expect(await bCheck).toMatchObject({ ok: true, value: { identity: { samples: 360 } } });
       b.close();
       expect(cancelled()).toEqual(['a-check', 'a-check']);
+
+      // C's renderer crashes while its check runs: the window stays open, but the page is gone.
+      const c = new StandInWindow(APP_URL);
+      const cCheck = call(IPC_CHANNELS.datasetCheck, check('c-check'), from(c));
+      await expect.poll(() => held.length).toBe(4);
+      c.crash();
+      await expect.poll(cancelled).toEqual(['a-check', 'a-check', 'c-check']);
+      expect(await cCheck).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
     } finally {
       for (const task of held) if (!task.over) task.end();
       taskSpy.mockRestore();

@@ -7,8 +7,8 @@
  * Events from the backend (job events, workspace and recent-list changes) go to every window.
  *
  * A data check (`dataset.check`, `pipeline.start` with a `checkId`) belongs to the window contents that asked
- * until its request settles: when that page goes away (the window is closed, or reloads: a navigation of its
- * main frame) its checks are cancelled, as `studio:dataset.cancelCheck` would, so the engine does not read
+ * until its request settles: when that page goes away (the window is closed, reloads: a navigation of its
+ * main frame, or its renderer process crashes or is killed) its checks are cancelled, as `studio:dataset.cancelCheck` would, so the engine does not read
  * data for nobody and no pipeline starts for a page that is gone. `onnx-studio serve` does the same per
  * socket (both use `CheckOwners`, ../engine/jobs/check-owners.ts).
  *
@@ -35,7 +35,8 @@ export type EventSink = Pick<WebContents, 'isDestroyed' | 'send'>;
 
 /**
  * The contents of the window that sent a request (`event.sender`), as far as the data checks it starts need:
- * they are cancelled when it is destroyed or its main frame starts a navigation (a reload).
+ * they are cancelled when it is destroyed, its main frame starts a navigation (a reload), or its renderer
+ * process goes away (a crash or a kill leaves the window open, showing nothing, until the user reloads).
  */
 export interface CheckOwner {
   once(event: 'destroyed', listener: () => void): unknown;
@@ -43,6 +44,7 @@ export interface CheckOwner {
     event: 'did-start-navigation',
     listener: (details: { isMainFrame: boolean; isSameDocument: boolean }) => void,
   ): unknown;
+  on(event: 'render-process-gone', listener: () => void): unknown;
 }
 
 /** A window as this file sees it. */
@@ -78,6 +80,8 @@ export function registerIpcHandlers(
       // A hash change (the renderer's routes) is the same page; a reload or another page is not.
       if (details.isMainFrame && !details.isSameDocument) checks.cancelOwnedBy(owner);
     });
+    // The page that would show the answer is gone; a reload starts a new page, with new checks.
+    owner.on('render-process-gone', () => checks.cancelOwnedBy(owner));
   };
   for (const channel of IPC_METHOD_CHANNELS) register(electron.ipcMain, checks, watch, channel);
   return backend.onEvent((event) => {

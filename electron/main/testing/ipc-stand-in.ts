@@ -6,8 +6,9 @@
  * Behaviour copied from Electron where a test could notice it: registering a channel twice throws, invoking
  * a channel nobody handles rejects, the handler gets an event whose `senderFrame` is `null` once the frame is
  * gone, and what crosses the boundary is a structured clone (a value that cannot be cloned fails here too).
- * A window's contents emit `destroyed` when it closes and `did-start-navigation` when it navigates (`close`,
- * `reload`, `navigate`), with the fields of Electron's details that main reads.
+ * A window's contents emit `destroyed` when it closes, `did-start-navigation` when it navigates (`close`,
+ * `reload`, `navigate`), with the fields of Electron's details that main reads, and `render-process-gone` when
+ * its renderer crashes (`crash`: the window stays, not destroyed).
  */
 import { EventEmitter } from 'node:events';
 import type { IpcMainInvokeEvent } from 'electron';
@@ -56,7 +57,7 @@ export class StandInWindow implements IpcWindow {
 
   constructor(url: string | (() => string), deliver?: (channel: string, payload: unknown) => void) {
     this.webContents = {
-      on: (event, listener) => this.events.on(event, listener),
+      on: (event: string, listener: Parameters<EventEmitter['on']>[1]) => this.events.on(event, listener),
       once: (event, listener) => this.events.once(event, listener),
       getURL: () => (typeof url === 'string' ? url : url()),
       isDestroyed: () => this.destroyed,
@@ -82,6 +83,15 @@ export class StandInWindow implements IpcWindow {
   /** Ctrl+R: the main frame starts a navigation to a new document. */
   reload(): void {
     this.navigate({ isMainFrame: true, isSameDocument: false });
+  }
+
+  /** The renderer process crashes or is killed; the window and its contents stay. */
+  crash(): void {
+    this.events.emit(
+      'render-process-gone',
+      { preventDefault: () => undefined },
+      { reason: 'crashed', exitCode: 11 },
+    );
   }
 
   /** A navigation starts: of a subframe, or in the same document (a hash change). */
