@@ -69,6 +69,21 @@ const TUNE_STOP_REASONS: Record<TuneStop, (limit: NameLimit) => string> = {
   incomplete: () => 'some trials of the sweep have no result yet',
 };
 
+/**
+ * A tune option set so that the search would try what it left out: the `size` objective (fp16 on a CPU), or
+ * pruning. Reasons name it as their host does (NameTuneSetting), not always by the CLI's flag.
+ */
+export type TuneSetting = { option: 'objective'; value: TuneObjective } | { option: 'allowPruning' };
+
+/** How a host names a setting in a reason: the CLI by its flag (`--objective size`), the app by its form label. */
+export type NameTuneSetting = (setting: TuneSetting) => string;
+
+/** The app's names for a setting, as its Auto-optimize form labels them: `Objective: size`, `Allow pruning`. */
+export const appTuneSetting: NameTuneSetting = (setting) =>
+  setting.option === 'objective'
+    ? `${labelFromKey(setting.option)}: ${setting.value}`
+    : labelFromKey(setting.option);
+
 /** How the app names a tune option: its form label, lower-case (`max trials`). */
 export function tuneOptionLabel(option: TuneLimitOption): string {
   return labelFromKey(option).toLowerCase();

@@ -3,6 +3,7 @@ import {
   describeBudget,
   trialNumbered,
   tuneStopReason,
+  type NameTuneSetting,
   type TuneLimitOption,
   type TuneOutcome,
   type TuneTrial,
@@ -32,7 +33,12 @@ function quality(t: TuneTrial, outcome: TuneOutcome): string {
 }
 
 /** A tune option as the CLI names it: its flag (`--max-trials`), from the option's declaration. */
-const flagName = (option: TuneLimitOption) => `--${flagOf(methodCatalog().tune, option) ?? option}`;
+const flagName = (option: TuneLimitOption | 'objective' | 'allowPruning') =>
+  `--${flagOf(methodCatalog().tune, option) ?? option}`;
+
+/** A setting as the CLI's reasons name it: `--objective size`, `--allow-pruning`. */
+export const cliTuneSetting: NameTuneSetting = (setting) =>
+  setting.option === 'objective' ? `${flagName(setting.option)} ${setting.value}` : flagName(setting.option);
 
 /** The trials table, the Pareto front, the sensitivity top and the choice (or the closest miss). */
 export function printTuneOutcome(

@@ -15,7 +15,7 @@ import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { optionsFromFieldFlags } from '../method-flags.js';
 import { cliVersion } from '../version.js';
-import { EXIT_BUDGET_NOT_MET, noChoiceMessage, printTuneOutcome } from './tune-print.js';
+import { cliTuneSetting, EXIT_BUDGET_NOT_MET, noChoiceMessage, printTuneOutcome } from './tune-print.js';
 
 /** `tune --emit` and `tune --collect`: a sweep for a cluster, and its results merged. */
 
@@ -85,7 +85,12 @@ export async function emitCommand(
   request: Omit<EmitRequest, 'sweepOptions' | 'version'>,
 ): Promise<number> {
   const sweepOptions = optionsFromFieldFlags(sweepOptionsSchema, SWEEP_FIELDS, ctx.values);
-  const emitted = await emitSweep({ ...request, sweepOptions, version: cliVersion() });
+  const emitted = await emitSweep({
+    ...request,
+    sweepOptions,
+    version: cliVersion(),
+    nameSetting: cliTuneSetting,
+  });
   if (ctx.json) {
     writeJson(ctx, {
       dir: emitted.dir,

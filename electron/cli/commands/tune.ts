@@ -28,7 +28,13 @@ import { warnGuesses } from '../guess-warnings.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
 import { optionsFromFieldFlags } from '../method-flags.js';
 import { cliVersion } from '../version.js';
-import { EXIT_BUDGET_NOT_MET, noChoiceMessage, outcomePathOf, printTuneOutcome } from './tune-print.js';
+import {
+  cliTuneSetting,
+  EXIT_BUDGET_NOT_MET,
+  noChoiceMessage,
+  outcomePathOf,
+  printTuneOutcome,
+} from './tune-print.js';
 
 /** The tune options' fields, as the method catalog gives them to the app's form. */
 const TUNE_FIELDS = methodCatalog().tune;
@@ -169,6 +175,7 @@ export const tuneCommand: CliCommand = {
         calibration: { spec: calibration.spec, baseDir: calibration.baseDir },
         inputs,
         dataFlags,
+        nameSetting: cliTuneSetting,
         providers: () => backend.engine.call('providers', {}, { signal: search.signal }),
         signal: search.signal,
         onStage: say,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
 import type { SweepOptions, SweepTarget } from '../../../shared/options/sweep-options.js';
 import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
+import { appTuneSetting, type NameTuneSetting } from '../../../shared/tune.js';
 import type { RecipeInputs } from '../../../shared/recipe.js';
 import { StudioError } from '../errors.js';
 import { inspectModel } from '../inspect/inspect-model.js';
@@ -42,6 +43,8 @@ export interface EmitRequest {
   sweepOptions: SweepOptions;
   version: string;
   force?: boolean;
+  /** How the reasons for recipes left out name an option to set (the CLI's flags); default the app's labels. */
+  nameSetting?: NameTuneSetting;
 }
 
 export interface EmitResult {
@@ -100,7 +103,7 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
     for (const sub of [INPUTS_DIR, TRIALS_DIR, RESULTS_DIR])
       fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
   const summary = await inspectModel(request.modelPath);
-  const plan = tuneCandidates(summary.opCounts, request.options);
+  const plan = tuneCandidates(summary.opCounts, request.options, request.nameSetting ?? appTuneSetting);
   if (plan.candidates.length === 0)
     throw new StudioError(
       'BAD_REQUEST',

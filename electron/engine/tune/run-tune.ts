@@ -7,7 +7,13 @@ import type { ProviderStatus } from '../../../shared/bench.js';
 import type { EvaluateJobResult } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
-import { describeBudget, type TuneOutcome, type TuneTrial } from '../../../shared/tune.js';
+import {
+  appTuneSetting,
+  describeBudget,
+  type NameTuneSetting,
+  type TuneOutcome,
+  type TuneTrial,
+} from '../../../shared/tune.js';
 import { StudioError } from '../errors.js';
 import { providerUnavailableError } from '../runtime/execution-providers.js';
 import type { ShapeOverrides } from '../runtime/input-specs.js';
@@ -31,6 +37,8 @@ export interface TuneRequest {
    * one), to refuse an unavailable --ep before the search; without it the trials' failures say so.
    */
   providers?: () => Promise<ProviderStatus[]>;
+  /** How reasons name an option to set (default: the app's form labels; the CLI passes its flags). */
+  nameSetting?: NameTuneSetting;
   /** How messages name the data (the CLI's flags: `--data`, `--calib-data`). */
   dataFlags?: { evaluation: string; calibration: string };
   signal?: AbortSignal;
@@ -83,7 +91,7 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
   const opCounts = { ...summary.opCounts };
   for (const [op, n] of Object.entries(summary.subgraphOpCounts ?? {}))
     opCounts[op] = (opCounts[op] ?? 0) + n;
-  const plan = tuneCandidates(opCounts, options);
+  const plan = tuneCandidates(opCounts, options, request.nameSetting ?? appTuneSetting);
   if (plan.candidates.length === 0)
     throw new StudioError(
       'BAD_REQUEST',

@@ -5,7 +5,7 @@
  * the file but a CPU computes it in float32.
  */
 import type { TuneOptions } from '../../../shared/options/tune-options.js';
-import type { TrialRecipe } from '../../../shared/tune.js';
+import type { NameTuneSetting, TrialRecipe } from '../../../shared/tune.js';
 
 export interface TuneCandidate {
   name: string;
@@ -57,8 +57,15 @@ function int8StaticEqualized(): TuneCandidate {
   };
 }
 
-/** The candidates for a model with these operator counts, in the order the search tries them. */
-export function tuneCandidates(opCounts: Record<string, number>, options: TuneOptions): CandidatePlan {
+/**
+ * The candidates for a model with these operator counts, in the order the search tries them. `nameSetting` names
+ * the option that would bring back one left out, as the reader's host does (the CLI's flag, the app's label).
+ */
+export function tuneCandidates(
+  opCounts: Record<string, number>,
+  options: TuneOptions,
+  nameSetting: NameTuneSetting,
+): CandidatePlan {
   const count = (...ops: string[]) => ops.reduce((n, op) => n + (opCounts[op] ?? 0), 0);
   const convs = count('Conv', 'ConvTranspose');
   const matmuls = count('MatMul', 'Gemm');
@@ -109,7 +116,7 @@ export function tuneCandidates(opCounts: Record<string, number>, options: TuneOp
   } else {
     skipped.push({
       name: 'fp16',
-      why: 'a CPU computes float16 models in float32, so it halves the file but is not faster (try --objective size)',
+      why: `a CPU computes float16 models in float32, so it halves the file but is not faster (try ${nameSetting({ option: 'objective', value: 'size' })})`,
     });
   }
   if (options.allowPruning) {
@@ -126,7 +133,7 @@ export function tuneCandidates(opCounts: Record<string, number>, options: TuneOp
   } else {
     skipped.push({
       name: 'structured pruning',
-      why: 'not without --allow-pruning (one-shot pruning usually costs accuracy)',
+      why: `not without ${nameSetting({ option: 'allowPruning' })} (one-shot pruning usually costs accuracy)`,
     });
   }
   // For size, the smallest formats first; for latency, int8 first (what makes CPU inference faster).

@@ -40,7 +40,7 @@ function record(chosenVariantId?: string): TuneRecord {
     seconds: 12.5,
     notes: [
       'Not int8-dynamic: it quantizes MatMul and Gemm only (1 here) and leaves the 9 convolutions in float.',
-      'Not fp16: a CPU computes float16 models in float32, so it halves the file but is not faster (try --objective size).',
+      'Not fp16: a CPU computes float16 models in float32, so it halves the file but is not faster (try Objective: size).',
     ],
   };
   return {
@@ -128,6 +128,25 @@ describe('the Auto-optimize result', () => {
         'v-2',
       )?.id,
     ).toBe('v-1');
+  });
+
+  it('goes by the recorded sha256 where both variants have one, whatever their recipes', () => {
+    const kept = { ...variant('v-2', 'tuned: int8-static minmax', 703_600), sha256: 'a'.repeat(64) };
+    const earlier = {
+      ...variant('v-1', 'int8-static', 703_600),
+      recipe: {
+        operation: 'quantize' as const,
+        method: 'int8-static',
+        common: {},
+        options: { perChannel: true },
+      },
+      sha256: 'a'.repeat(64),
+    };
+    // Other recipes wrote the same bytes: the same model.
+    expect(sameModelAs([earlier, kept], 'v-2')?.id).toBe('v-1');
+    // The same recipe and size but other bytes: another model.
+    const sameRecipe = { ...kept, id: 'v-1', name: 'int8-static', sha256: 'b'.repeat(64) };
+    expect(sameModelAs([sameRecipe, kept], 'v-2')).toBeUndefined();
   });
 });
 
