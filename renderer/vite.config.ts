@@ -49,11 +49,33 @@ function onnxruntimeWebFiles(): Plugin {
   };
 }
 
+/**
+ * Stamps each build with the time it started: the page gets it as `__RENDERER_BUILD__` and the build writes
+ * it to `build.json` beside the page, which `onnx-studio serve` reads when it starts (RENDERER_BUILD_FILE in
+ * shared/ws-protocol.ts). A page and a server whose stamps differ come from different builds (ONNX Studio was
+ * rebuilt or updated while serve ran), so the page says which of the two to restart instead of failing on
+ * requests the other side no longer reads.
+ */
+function buildStamp(): Plugin {
+  const stamp = new Date().toISOString();
+  return {
+    name: 'onnx-studio:build-stamp',
+    config: () => ({ define: { __RENDERER_BUILD__: JSON.stringify(stamp) } }),
+    generateBundle() {
+      this.emitFile({
+        type: 'asset',
+        fileName: 'build.json',
+        source: `${JSON.stringify({ build: stamp })}\n`,
+      });
+    },
+  };
+}
+
 export default defineConfig({
   // Absolute, so the config works whatever directory `vite` is started from.
   root: import.meta.dirname,
   base: './',
-  plugins: [react(), onnxruntimeWebFiles()],
+  plugins: [react(), onnxruntimeWebFiles(), buildStamp()],
   // The browser benchmark's worker is an ES module (it imports onnxruntime-web at run time).
   worker: { format: 'es' },
   build: {

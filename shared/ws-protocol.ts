@@ -35,6 +35,12 @@ import type {
   IpcResponse,
 } from './ipc-contract.js';
 
+/**
+ * The file of the built page (`out/renderer/build.json`, `{ "build": "<ISO time of the build>" }`) that `serve`
+ * reads when it starts and names in its `hello`; the page carries the same stamp (renderer/vite.config.ts).
+ */
+export const RENDERER_BUILD_FILE = 'build.json';
+
 /** Bumped on any incompatible change; the `hello` message carries it. */
 export const WS_PROTOCOL_VERSION = 1;
 
@@ -66,6 +72,11 @@ export interface WsHelloMessage {
   /** The onnx-studio version of the server. */
   version: string;
   host: 'serve';
+  /**
+   * The build stamp of the page files the server found when it started (RENDERER_BUILD_FILE); absent when it
+   * found none (a development server). A page with another stamp comes from another build.
+   */
+  rendererBuild?: string;
 }
 
 /** Server → client: the answer to one request. */
@@ -114,6 +125,22 @@ export function isWsClientMessage(value: unknown): value is WsClientMessage {
     typeof value.channel === 'string' &&
     'payload' in value
   );
+}
+
+/**
+ * What to tell the user when the page and the server come from different builds (their stamps differ), or
+ * undefined when they match or either has no stamp (a development build). ISO stamps sort by time, so the
+ * message can say which side is behind: a newer page needs a restarted server, an older page a reload.
+ */
+export function buildMismatchMessage(
+  pageBuild: string | undefined,
+  serverBuild: string | undefined,
+): string | undefined {
+  if (!pageBuild || !serverBuild || pageBuild === serverBuild) return undefined;
+  const stamps = `(page built ${pageBuild}; onnx-studio serve started with the page built ${serverBuild})`;
+  return pageBuild > serverBuild
+    ? `ONNX Studio was rebuilt or updated after onnx-studio serve started ${stamps}. Stop serve (Ctrl+C), start it again, then reload this page.`
+    : `This page is older than the one onnx-studio serve now serves ${stamps}. Reload the page (Ctrl+Shift+R, so the browser does not reuse its copy).`;
 }
 
 /** Envelope check for clients. */

@@ -127,6 +127,7 @@ describe('onnx-studio serve', () => {
       '<!doctype html><title>ONNX Studio</title><script type="module" src="./assets/app.js"></script>',
     );
     fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log("app")');
+    fs.writeFileSync(path.join(rendererDir, 'build.json'), '{"build":"2026-12-06T10:00:00.000Z"}\n');
     fs.writeFileSync(path.join(tmp.dir, 'secret.txt'), 'top secret');
     backend = new StudioBackend({
       dataDir: path.join(tmp.dir, 'data'),
@@ -222,7 +223,13 @@ describe('onnx-studio serve', () => {
     const client = await Client.connect(wsUrlFor(server.url), { Origin: `http://127.0.0.1:${server.port}` });
     try {
       const hello = await client.waitFor((m) => m.type === 'hello');
-      expect(hello).toMatchObject({ type: 'hello', protocol: 1, host: 'serve' });
+      // The page's build stamp as serve found it at start, so the page can tell it comes from another build.
+      expect(hello).toMatchObject({
+        type: 'hello',
+        protocol: 1,
+        host: 'serve',
+        rendererBuild: '2026-12-06T10:00:00.000Z',
+      });
       client.socket.send('not json');
       await client.waitFor((m) => m.type === 'error' && /not valid JSON/.test(m.error.message));
       const unknown = await client.request('studio:no.such', {});

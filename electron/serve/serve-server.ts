@@ -15,6 +15,7 @@ import type { StudioErrorInfo } from '../../shared/errors.js';
 import { IPC_CHANNELS, isIpcMethodChannel, type StudioEvent } from '../../shared/ipc-contract.js';
 import { ORIGINAL_TARGET } from '../../shared/workspace.js';
 import {
+  RENDERER_BUILD_FILE,
   SERVE_PATHS,
   WS_MAX_MESSAGE_BYTES,
   WS_PROTOCOL_VERSION,
@@ -85,12 +86,28 @@ export function safeUploadName(raw: string | null): string | null {
   return cleaned === '' ? null : cleaned;
 }
 
+/** The build stamp of the page files (RENDERER_BUILD_FILE), or undefined when there is none or it is unreadable. */
+function readRendererBuild(rendererDir: string): string | undefined {
+  try {
+    const parsed = JSON.parse(
+      fs.readFileSync(path.join(rendererDir, RENDERER_BUILD_FILE), 'utf8'),
+    ) as unknown;
+    const build = (parsed as { build?: unknown } | null)?.build;
+    return typeof build === 'string' && build !== '' ? build : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startServeServer(options: ServeOptions): Promise<RunningServer> {
   const { backend } = options;
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? newToken();
   const rendererDir = path.resolve(options.rendererDir);
   const log = options.log ?? ((m: string) => console.error(m));
+  // Read once: the page files may be rebuilt while serve runs, and the hello says which build this process
+  // started with.
+  const rendererBuild = readRendererBuild(rendererDir);
   let port = 0;
 
   const server = http.createServer((req, res) => {
@@ -318,7 +335,13 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
       checkOwners.cancelOwnedBy(ws);
     });
     ws.on('error', () => sockets.delete(ws));
-    send(ws, { type: 'hello', protocol: WS_PROTOCOL_VERSION, version: options.version, host: 'serve' });
+    send(ws, {
+      type: 'hello',
+      protocol: WS_PROTOCOL_VERSION,
+      version: options.version,
+      host: 'serve',
+      ...(rendererBuild ? { rendererBuild } : {}),
+    });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       void onMessage(ws, data, isBinary);
     });

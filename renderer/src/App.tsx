@@ -20,6 +20,7 @@ import { baseName } from './format.js';
 import { HostContext } from './host/host-context.js';
 import { loadOpenModel, saveOpenModel, type OpenModelMemory } from './state/session-model.js';
 import type { StudioHost } from './host/studio-host.js';
+import type { ConnectionState } from './host/ws-host.js';
 import { lazyModule, type ModuleState } from './lazy-module.js';
 import { isActive } from './state/studio-state.js';
 import { useStudio } from './state/use-studio.js';
@@ -96,7 +97,7 @@ export function App({ host }: { host: StudioHost }) {
   // What Optimize's recipes start from; Export's "Make a variant from it" sets it.
   const [recipeSource, setRecipeSource] = useState<string>(ORIGINAL_TARGET);
   const [recent, setRecent] = useState<string[]>([]);
-  const [connection, setConnection] = useState<'connected' | 'reconnecting' | 'closed'>('connected');
+  const [connection, setConnection] = useState<ConnectionState>('connected');
   const [theme, setTheme] = useState<ThemeChoice>(loadThemeChoice);
   const [dragging, setDragging] = useState(false);
   // dragenter/dragleave fire for every child element crossed; count them to know when the drag left.
@@ -120,7 +121,7 @@ export function App({ host }: { host: StudioHost }) {
   // `serve` only: a dropped connection is shown until it is back (the host reconnects by itself).
   useEffect(() => {
     const withConnection = host as StudioHost & {
-      onConnectionChange?: (l: (s: 'connected' | 'reconnecting' | 'closed') => void) => () => void;
+      onConnectionChange?: (l: (s: ConnectionState) => void) => () => void;
     };
     return withConnection.onConnectionChange?.(setConnection);
   }, [host]);
@@ -351,7 +352,9 @@ export function App({ host }: { host: StudioHost }) {
           <p className="connection-banner" role="status">
             {connection === 'reconnecting'
               ? 'The connection to onnx-studio serve was lost. Reconnecting… Check that the serve process is still running; jobs keep running there.'
-              : 'Disconnected from onnx-studio serve. Reload the page to connect again.'}
+              : connection === 'outdated'
+                ? 'onnx-studio serve was restarted with another build of ONNX Studio. Reload the page to use it.'
+                : 'Disconnected from onnx-studio serve. Reload the page to connect again.'}
           </p>
         )}
         {loaded && (

@@ -7,7 +7,7 @@
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { StudioErrorInfo } from '../../shared/errors.js';
+import type { ErrorCode, StudioErrorInfo } from '../../shared/errors.js';
 import { App } from './App.js';
 import { createElectronHost, findStudioApi } from './host/electron-host.js';
 import type { StudioHost } from './host/studio-host.js';
@@ -15,6 +15,15 @@ import { connectWsHost, looksLikeServePage } from './host/ws-host.js';
 import { applyThemeChoice, loadThemeChoice } from './theme.js';
 import { ErrorPanel } from './views/error-panel.js';
 import './styles.css';
+
+/**
+ * What to do when the page cannot connect: every message of connectWsHost names its own fix (the address with
+ * its token, a restart of serve after an update, a reload); opening a model is not one of them.
+ */
+const CONNECT_WHAT_TO_DO: Partial<Record<ErrorCode, string>> = {
+  BAD_REQUEST: 'Do what the message above says.',
+  IO: 'Start onnx-studio serve if it is not running, then open the address it prints.',
+};
 
 type Resolved = { host: StudioHost } | { error: StudioErrorInfo } | null;
 
@@ -27,7 +36,11 @@ async function resolveHost(): Promise<Resolved> {
     return { host: createMockHost({ scenario: params.get('scenario') ?? undefined }) };
   }
   if (looksLikeServePage(window.location.href)) {
-    const connected = await connectWsHost({ pageUrl: window.location.href });
+    const connected = await connectWsHost({
+      pageUrl: window.location.href,
+      // Replaced by the build (renderer/vite.config.ts); absent under test runners.
+      ...(typeof __RENDERER_BUILD__ === 'string' ? { pageBuild: __RENDERER_BUILD__ } : {}),
+    });
     return connected.ok ? { host: connected.value } : { error: connected.error };
   }
   return null;
@@ -61,7 +74,11 @@ void resolveHost().then((resolved) => {
         <NoHost />
       ) : 'error' in resolved ? (
         <main className="content">
-          <ErrorPanel title="Could not connect to onnx-studio serve" error={resolved.error} />
+          <ErrorPanel
+            title="Could not connect to onnx-studio serve"
+            error={resolved.error}
+            whatToDo={CONNECT_WHAT_TO_DO}
+          />
         </main>
       ) : (
         <App host={resolved.host} />

@@ -27,6 +27,8 @@ afterEach(async () => {
 /** A server that says hello and answers requests with `answer`, refusing paths without the token. */
 async function startServer(
   answer: (m: WsClientMessage) => unknown = () => ({ ok: true, value: null }),
+  /** More fields of the hello (`rendererBuild`). */
+  helloFields: Record<string, unknown> = {},
 ): Promise<string> {
   server = new WebSocketServer({
     port: 0,
@@ -34,7 +36,9 @@ async function startServer(
     verifyClient: (info: { req: { url?: string } }) => info.req.url === `/${TOKEN}/ws`,
   });
   server.on('connection', (socket) => {
-    socket.send(JSON.stringify({ type: 'hello', protocol: 1, version: 'test', host: 'serve' }));
+    socket.send(
+      JSON.stringify({ type: 'hello', protocol: 1, version: 'test', host: 'serve', ...helloFields }),
+    );
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as WsClientMessage;
       socket.send(
@@ -148,5 +152,59 @@ describe('the serve host', () => {
     expect(answer.ok).toBe(false);
     expect(!answer.ok && answer.error.message).toMatch(/Lost the connection to onnx-studio serve/);
     await expect.poll(() => states, { timeout: 5000 }).toEqual(['reconnecting', 'connected']);
+  });
+
+  describe('when the page and the server come from different builds', () => {
+    const OLD = '2026-12-01T10:00:00.000Z';
+    const NEW = '2026-12-06T10:00:00.000Z';
+
+    it('connects when the stamps match, or when either side has none (a development build)', async () => {
+      const origin = await startServer(undefined, { rendererBuild: OLD });
+      for (const pageBuild of [OLD, undefined]) {
+        const connected = await connectWsHost({
+          pageUrl: `${origin}/${TOKEN}/`,
+          createSocket,
+          ...(pageBuild ? { pageBuild } : {}),
+        });
+        expect(connected.ok).toBe(true);
+        if (connected.ok) connected.value.close();
+      }
+    });
+
+    it('says to restart serve when the page is newer, and to reload when it is older', async () => {
+      const origin = await startServer(undefined, { rendererBuild: OLD });
+      const newer = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket, pageBuild: NEW });
+      expect(newer.ok).toBe(false);
+      expect(!newer.ok && newer.error.message).toMatch(
+        /after onnx-studio serve started .*start it again, then reload/,
+      );
+      const older = await connectWsHost({
+        pageUrl: `${origin}/${TOKEN}/`,
+        createSocket,
+        pageBuild: '2026-11-01T00:00:00.000Z',
+      });
+      expect(!older.ok && older.error.message).toMatch(
+        /This page is older than the one onnx-studio serve now serves/,
+      );
+    });
+
+    it('stops as outdated when serve comes back from a restart with another build', async () => {
+      const origin = await startServer(undefined, { rendererBuild: OLD });
+      const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket, pageBuild: OLD });
+      host = connected.ok ? connected.value : undefined;
+      const states: string[] = [];
+      host!.onConnectionChange((s) => states.push(s));
+      // serve restarts with a new build: the reconnect's hello carries the new stamp.
+      server!.removeAllListeners('connection');
+      server!.on('connection', (socket) =>
+        socket.send(
+          JSON.stringify({ type: 'hello', protocol: 1, version: 'test', host: 'serve', rendererBuild: NEW }),
+        ),
+      );
+      for (const client of server!.clients) client.terminate();
+      await expect.poll(() => states, { timeout: 5000 }).toEqual(['reconnecting', 'outdated']);
+      const after = await host!.listRecent();
+      expect(!after.ok && after.error.message).toMatch(/Lost the connection/);
+    });
   });
 });

@@ -5,6 +5,10 @@
  * The connection is kept alive: when it drops, requests in flight resolve with an error saying so, and the
  * host reconnects with backoff (0.5 s doubling to 8 s). Subscribers of `onConnectionChange` hear about it,
  * so the page can show a banner and, once back, ask `listJobs` for what it missed.
+ *
+ * The page and the server must come from one build (their stamps, `pageBuild` and the hello's `rendererBuild`):
+ * a page that connects to a server of another build says which to restart; a page whose server comes back
+ * from a restart with another build stops (`outdated`) and asks for a reload.
  */
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
 import { IPC_CHANNELS } from '../../../shared/ipc-channels.js';
@@ -17,6 +21,7 @@ import type {
   Unsubscribe,
 } from '../../../shared/ipc-contract.js';
 import {
+  buildMismatchMessage,
   isWsServerMessage,
   uploadUrlFor,
   wsUrlFor,
@@ -30,7 +35,7 @@ import type { StudioHost } from './studio-host.js';
 /** The contract's channel names (a zod-free module, safe to load in the page). */
 export const CHANNELS = IPC_CHANNELS;
 
-export type ConnectionState = 'connected' | 'reconnecting' | 'closed';
+export type ConnectionState = 'connected' | 'reconnecting' | 'closed' | 'outdated';
 
 /** The parts of the DOM WebSocket this host uses, so tests can pass `ws`'s implementation. */
 export interface SocketLike {
@@ -53,6 +58,8 @@ export interface WsHostOptions {
   connectTimeoutMs?: number;
   /** Default: the browser's fetch (for uploads). */
   fetch?: typeof fetch;
+  /** The page's build stamp (`__RENDERER_BUILD__`); without one, builds are not compared. */
+  pageBuild?: string;
 }
 
 export interface WsStudioHost extends StudioHost {
@@ -280,6 +287,18 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
               message: `This page speaks protocol ${WS_PROTOCOL_VERSION} and the server ${String(parsed.protocol)}: they come from different ONNX Studio versions. Reload the page; if it persists, restart onnx-studio serve.`,
             },
           });
+          return;
+        }
+        const mismatch = buildMismatchMessage(options.pageBuild, parsed.rendererBuild);
+        if (mismatch) {
+          clearTimeout(timer);
+          closed = true;
+          s.close();
+          failPending();
+          // First contact: the page shows the message. After a reconnect: the server was restarted with another
+          // build, and only a reload brings the matching page.
+          if (everConnected) emitConnection('outdated');
+          else settle({ ok: false, error: { code: 'BAD_REQUEST', message: mismatch } });
           return;
         }
         everConnected = true;
