@@ -354,7 +354,9 @@ export function App({ host }: { host: StudioHost }) {
               ? 'The connection to onnx-studio serve was lost. Reconnecting… Check that the serve process is still running; jobs keep running there.'
               : connection === 'outdated'
                 ? 'onnx-studio serve was restarted with another build of ONNX Studio. Reload the page to use it.'
-                : 'Disconnected from onnx-studio serve. Reload the page to connect again.'}
+                : connection === 'expired'
+                  ? 'onnx-studio serve was restarted, and this address (its token) no longer works. Open the new address serve printed when it restarted.'
+                  : 'Disconnected from onnx-studio serve. Reload the page to connect again.'}
           </p>
         )}
         {loaded && (

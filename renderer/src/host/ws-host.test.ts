@@ -154,6 +154,25 @@ describe('the serve host', () => {
     await expect.poll(() => states, { timeout: 5000 }).toEqual(['reconnecting', 'connected']);
   });
 
+  it('stops retrying as expired when serve is back but refuses the token (a restart makes a new one)', async () => {
+    const origin = await startServer();
+    const probes: string[] = [];
+    const refusing = (async (url: string | URL | Request, init?: RequestInit) => {
+      probes.push(`${init?.method ?? 'GET'} ${String(url)}`);
+      return new Response('Unauthorized', { status: 401 });
+    }) as typeof fetch;
+    const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket, fetch: refusing });
+    host = connected.ok ? connected.value : undefined;
+    const states: string[] = [];
+    host!.onConnectionChange((s) => states.push(s));
+    for (const client of server!.clients) client.terminate();
+    await expect.poll(() => states, { timeout: 5000 }).toEqual(['reconnecting', 'expired']);
+    expect(probes).toEqual([`HEAD ${origin}/${TOKEN}/`]);
+    // No more attempts: the server sees no new connection.
+    await new Promise((done) => setTimeout(done, 1200));
+    expect(server!.clients.size).toBe(0);
+  });
+
   describe('when the page and the server come from different builds', () => {
     const OLD = '2026-12-01T10:00:00.000Z';
     const NEW = '2026-12-06T10:00:00.000Z';

@@ -35,7 +35,11 @@ import type { StudioHost } from './studio-host.js';
 /** The contract's channel names (a zod-free module, safe to load in the page). */
 export const CHANNELS = IPC_CHANNELS;
 
-export type ConnectionState = 'connected' | 'reconnecting' | 'closed' | 'outdated';
+/**
+ * `outdated`: serve came back from a restart with another build (reload the page). `expired`: serve came back
+ * with a new token, so this page's address is refused for good (open the address serve printed).
+ */
+export type ConnectionState = 'connected' | 'reconnecting' | 'closed' | 'outdated' | 'expired';
 
 /** The parts of the DOM WebSocket this host uses, so tests can pass `ws`'s implementation. */
 export interface SocketLike {
@@ -323,12 +327,31 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
           return;
         }
         emitConnection('reconnecting');
-        setTimeout(open, backoffMs);
+        setTimeout(() => void reconnect(), backoffMs);
         backoffMs = Math.min(8000, backoffMs * 2);
       };
       s.onerror = () => {
         // onclose follows and handles it.
       };
+    };
+    /**
+     * Tries again unless serve answers but refuses this page's token: every `serve` start makes a new one, so
+     * after a restart the old address never works again and retrying would say "Reconnecting…" forever. A
+     * server that does not answer (still down) is retried.
+     */
+    const reconnect = async () => {
+      if (closed) return;
+      const refused = await doFetch(options.pageUrl, { method: 'HEAD', cache: 'no-store' }).then(
+        (response) => response.status === 401,
+        () => false,
+      );
+      if (closed) return;
+      if (refused) {
+        closed = true;
+        emitConnection('expired');
+        return;
+      }
+      open();
     };
     open();
   });
