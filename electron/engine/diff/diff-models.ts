@@ -21,6 +21,7 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { INT8_OPS, nodePrecisions, type PrecisionGraph, QDQ_OPS } from '../../../shared/node-precision.js';
+import { indexByOriginalName } from '../../../shared/ort-node-names.js';
 import type {
   AddedNodes,
   AddedWeight,
@@ -171,11 +172,7 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   // onnxruntime's fusions name the fused node after the first node it replaced: `X/MatMulAddFusion` is X.
   const variantByName = new Map<string, NodeProto>();
   for (const n of variant.node) if (n.name) variantByName.set(n.name, n);
-  for (const n of variant.node) {
-    const cut = n.name.lastIndexOf('/');
-    if (cut > 0 && /Fusion$/.test(n.name.slice(cut + 1)) && !variantByName.has(n.name.slice(0, cut)))
-      variantByName.set(n.name.slice(0, cut), n);
-  }
+  indexByOriginalName(variant.node, (n) => n.name, variantByName);
   const producer = new Map<string, NodeProto>();
   for (const n of variant.node) for (const o of n.output) producer.set(o, n);
   const variantIndex = new Map(variant.node.map((n, i) => [n, i]));

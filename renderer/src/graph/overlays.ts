@@ -10,6 +10,12 @@ import type { VariantDiff } from '../../../shared/ipc-contract.js';
 import type { NodeChange, NodeDiff, NodePrecision } from '../../../shared/model-diff.js';
 import type { GraphBody, GraphNode } from '../../../shared/model-graph.js';
 import { nodePrecisions, type PrecisionGraph } from '../../../shared/node-precision.js';
+import {
+  fusedFrom,
+  indexByOriginalName,
+  nchwcOutputOf,
+  qdqKernelFrom,
+} from '../../../shared/ort-node-names.js';
 import type { SensitivityRow } from '../../../shared/sensitivity.js';
 import { opLabel, walkGraphNodes } from '../../../shared/model-graph.js';
 
@@ -161,12 +167,9 @@ export function variantNodeIds(variant: GraphBody, diff: VariantDiff): (string |
   const byName = new Map<string, string>();
   for (const n of variant.nodes) if (n.name) byName.set(n.name, n.id);
   const byOriginalName = new Map(byName);
-  for (const n of variant.nodes) {
-    const cut = n.name.lastIndexOf('/');
-    const base = n.name.slice(0, cut);
-    if (cut > 0 && /Fusion$/.test(n.name.slice(cut + 1)) && !byOriginalName.has(base))
-      byOriginalName.set(base, n.id);
-  }
+  const fused = new Map<string, GraphNode>();
+  indexByOriginalName(variant.nodes, (n) => n.name, fused);
+  for (const [name, n] of fused) if (!byOriginalName.has(name)) byOriginalName.set(name, n.id);
   return diff.nodes.list.map((row) => {
     // The engine says which node it became (unnamed nodes have no other way); names serve older diffs.
     if (row.change !== 'removed' && row.variantIndex !== undefined) return String(row.variantIndex);
@@ -320,9 +323,6 @@ function nodesBy(graph: GraphBody, keys: (n: GraphNode) => readonly string[]): M
   return index;
 }
 
-/** onnxruntime's NCHWc layout pass names the node it makes after the tensor it writes: `<output>_nchwc`. */
-const NCHWC_SUFFIX = '_nchwc';
-
 /**
  * The model's nodes a profile entry (a kernel onnxruntime ran) stands for, and what to say about the match.
  * Kernels keep their node's name, except those of onnxruntime's rewrites: a fused node `X/...Fusion` is named
@@ -340,13 +340,11 @@ function profileTargets(
     const sameOp = nodes.filter((n) => n.opType === entry.opType);
     return sameOp.length > 0 ? sameOp : nodes;
   };
-  const named =
-    byName.get(entry.name) ??
-    byName.get(entry.name.replace(/\/[^/]*Fusion$/, '')) ??
-    byName.get(entry.name.replace(/_token_\d+$/, ''));
+  const lookUp = (name: string | undefined) => (name === undefined ? undefined : byName.get(name));
+  const named = lookUp(entry.name) ?? lookUp(fusedFrom(entry.name)) ?? lookUp(qdqKernelFrom(entry.name));
   if (named) return { nodes: narrow(named), note: '', sharedBy: `named '${named[0]!.name}'` };
-  if (!entry.name.endsWith(NCHWC_SUFFIX)) return undefined;
-  const tensor = entry.name.slice(0, -NCHWC_SUFFIX.length);
+  const tensor = nchwcOutputOf(entry.name);
+  if (tensor === undefined) return undefined;
   const producers = byOutput.get(tensor);
   if (!producers) return undefined;
   const nodes: GraphNode[] = [];
@@ -435,7 +433,7 @@ export function sensitivityOverlay(graph: GraphBody, rows: readonly SensitivityR
   const worst = Math.max(0, ...rows.map((r) => r.dropDb ?? 0));
   const marks = new Map<string, NodeMark>();
   rows.forEach((row, rank) => {
-    const id = idByName.get(row.node) ?? idByName.get(row.node.replace(/\/[^/]*Fusion$/, ''));
+    const id = idByName.get(row.node) ?? idByName.get(fusedFrom(row.node) ?? row.node);
     if (!id) return;
     const level = worst > 0 ? Math.max(0, Math.min(1, (row.dropDb ?? 0) / worst)) : 0;
     const g = Math.round(235 - 175 * level);

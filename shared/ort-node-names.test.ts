@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { fusedFrom, indexByOriginalName, nchwcOutputOf, qdqKernelFrom } from './ort-node-names.js';
+
+describe("onnxruntime's names for rewritten nodes", () => {
+  it('traces a fusion, a QDQ kernel and an NCHWc node back to what they came from', () => {
+    expect(fusedFrom('/layer1/MatMul/MatMulAddFusion')).toBe('/layer1/MatMul');
+    expect(fusedFrom('conv1/ConvReluFusion')).toBe('conv1');
+    expect(fusedFrom('conv1')).toBeUndefined();
+    expect(fusedFrom('/Fusion')).toBeUndefined();
+    expect(fusedFrom('a/b/Fused')).toBeUndefined();
+    expect(qdqKernelFrom('conv1_token_12')).toBe('conv1');
+    expect(qdqKernelFrom('_token_12')).toBeUndefined();
+    expect(qdqKernelFrom('conv1_token_')).toBeUndefined();
+    expect(nchwcOutputOf('relu1_out_nchwc')).toBe('relu1_out');
+    expect(nchwcOutputOf('_nchwc')).toBeUndefined();
+    expect(nchwcOutputOf('nchwc')).toBeUndefined();
+  });
+
+  it("indexes a fused node under its original's name only where no node keeps that name", () => {
+    const nodes = ['a/MatMulAddFusion', 'b', 'b/ConvActivationFusion', 'c/GeluFusion', 'c/BiasGeluFusion'];
+    const byName = new Map(nodes.filter((n) => !n.includes('/')).map((n) => [n, n]));
+    indexByOriginalName(nodes, (n) => n, byName);
+    expect(byName.get('a')).toBe('a/MatMulAddFusion');
+    expect(byName.get('b')).toBe('b');
+    // Of two fusions named after one node, the first in graph order stands for it.
+    expect(byName.get('c')).toBe('c/GeluFusion');
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * How onnxruntime names the nodes its graph rewrites make, so that a kernel in a profile, a node of an optimized
+ * graph or a sensitivity row can be traced back to the model's node. One place for the rules the diff, the
+ * Graph view's overlays and explain all follow (observed on onnxruntime 1.2x's CPU provider):
+ * - a fusion names the fused node after the first node it replaced: `X/MatMulAddFusion` is X;
+ * - a QDQ group run as one int8 kernel (QLinearConv, QLinearAdd) is named after its node: `X_token_12` is X;
+ * - the NCHWc layout pass names the node it makes after the tensor it writes: `<output>_nchwc`.
+ * Plain functions of strings, no imports: the page loads this module too.
+ */
+
+/** The node a fusion started from (`X` of `X/...Fusion`), or undefined for a name that is not a fusion's. */
+export function fusedFrom(name: string): string | undefined {
+  const cut = name.lastIndexOf('/');
+  return cut > 0 && /Fusion$/.test(name.slice(cut + 1)) ? name.slice(0, cut) : undefined;
+}
+
+/** The node a QDQ group's int8 kernel was made from (`X` of `X_token_N`), or undefined. */
+export function qdqKernelFrom(name: string): string | undefined {
+  const match = /^(.+)_token_\d+$/.exec(name);
+  return match ? match[1] : undefined;
+}
+
+const NCHWC_SUFFIX = '_nchwc';
+
+/** The tensor an NCHWc node writes (`T` of `T_nchwc`), or undefined. */
+export function nchwcOutputOf(name: string): string | undefined {
+  return name.length > NCHWC_SUFFIX.length && name.endsWith(NCHWC_SUFFIX)
+    ? name.slice(0, -NCHWC_SUFFIX.length)
+    : undefined;
+}
+
+/**
+ * Adds to `byName` each rewritten node under the name of the node it started from (a fusion's), where no node
+ * keeps that name itself, so a lookup by the model's node name finds what took its place.
+ */
+export function indexByOriginalName<T>(
+  nodes: Iterable<T>,
+  nameOf: (node: T) => string,
+  byName: Map<string, T>,
+): void {
+  for (const node of nodes) {
+    const base = fusedFrom(nameOf(node));
+    if (base !== undefined && !byName.has(base)) byName.set(base, node);
+  }
+}
