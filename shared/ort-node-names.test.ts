@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fusedFrom, indexByOriginalName, nchwcOutputOf, qdqKernelFrom } from './ort-node-names.js';
+import {
+  fusedFrom,
+  indexByOriginalName,
+  nchwcOutputOf,
+  qdqKernelFrom,
+  unnamedNodeIndex,
+} from './ort-node-names.js';
 
 describe("onnxruntime's names for rewritten nodes", () => {
   it('traces a fusion, a QDQ kernel and an NCHWc node back to what they came from', () => {
@@ -14,6 +20,10 @@ describe("onnxruntime's names for rewritten nodes", () => {
     expect(nchwcOutputOf('relu1_out_nchwc')).toBe('relu1_out');
     expect(nchwcOutputOf('_nchwc')).toBeUndefined();
     expect(nchwcOutputOf('nchwc')).toBeUndefined();
+    expect(unnamedNodeIndex('ReduceMean_9', 'ReduceMean')).toBe(9);
+    expect(unnamedNodeIndex('ReduceMean_9', 'Transpose')).toBeUndefined();
+    expect(unnamedNodeIndex('ReduceMean_9b', 'ReduceMean')).toBeUndefined();
+    expect(unnamedNodeIndex('ReduceMean_', 'ReduceMean')).toBeUndefined();
   });
 
   it("indexes a fused node under its original's name only where no node keeps that name", () => {

@@ -4,7 +4,10 @@
  * Graph view's overlays and explain all follow (observed on onnxruntime 1.2x's CPU provider):
  * - a fusion names the fused node after the first node it replaced: `X/MatMulAddFusion` is X;
  * - a QDQ group run as one int8 kernel (QLinearConv, QLinearAdd) is named after its node: `X_token_12` is X;
- * - the NCHWc layout pass names the node it makes after the tensor it writes: `<output>_nchwc`.
+ * - the NCHWc layout pass names the node it makes after the tensor it writes: `<output>_nchwc`;
+ * - a node the model left unnamed, kept as it is, is profiled as `<op type>_<its index in the graph>`
+ *   (`ReduceMean_9`); the kernels onnxruntime makes from unnamed nodes (`_token_3`, `QLinearMatMul_24`) name
+ *   no node, and cannot be traced.
  * Plain functions of strings, no imports: the page loads this module too.
  */
 
@@ -18,6 +21,16 @@ export function fusedFrom(name: string): string | undefined {
 export function qdqKernelFrom(name: string): string | undefined {
   const match = /^(.+)_token_\d+$/.exec(name);
   return match ? match[1] : undefined;
+}
+
+/**
+ * The graph index of the unnamed node a profiled kernel of this op type ran (`9` of `ReduceMean_9`), or undefined.
+ * Only a guess until the caller checks that node `index` is unnamed and of this op type.
+ */
+export function unnamedNodeIndex(name: string, opType: string): number | undefined {
+  if (!name.startsWith(`${opType}_`)) return undefined;
+  const digits = name.slice(opType.length + 1);
+  return /^\d+$/.test(digits) ? Number(digits) : undefined;
 }
 
 const NCHWC_SUFFIX = '_nchwc';

@@ -186,3 +186,37 @@ describe('kernels of a QDQ model', () => {
     expect(o.note).toBeUndefined();
   });
 });
+
+describe('kernels of nodes the model left unnamed', () => {
+  it("finds a kept node by its index (onnxruntime profiles it as 'ReduceMean_9'), and no other node by that guess", () => {
+    // From a profile of an OCR recognizer's int8-static variant whose exporter named no compute node.
+    const graph: GraphBody = {
+      nodes: [
+        node('0', 'Conv', '', ['x'], ['a1']),
+        node('1', 'ReduceMean', '', ['a1'], ['m']),
+        node('2', 'Transpose', 'Transpose_1', ['m'], ['t']),
+      ],
+      inputs: ['x'],
+      outputs: ['t'],
+      values: {},
+      weights: {},
+    };
+    const o = heatOverlay(graph, {
+      byOpType: [{ opType: 'ReduceMean', ms: 0.4, pct: 100 }],
+      topNodes: [],
+      nodes: [
+        { name: 'ReduceMean_1', opType: 'ReduceMean', ms: 0.2 },
+        // Index 0 is a Conv, not a ReduceMean; index 2 has a name of its own: neither is this kernel's node.
+        { name: 'ReduceMean_0', opType: 'ReduceMean', ms: 0.1 },
+        { name: 'Transpose_2', opType: 'Transpose', ms: 0.1 },
+      ],
+      runs: 5,
+    });
+    expect([...o.marks.keys()]).toEqual(['1']);
+    expect(o.marks.get('1')!.text).toBe('0.200 ms a run (50.0% of kernel time)');
+    expect(o.note).toBe(
+      '50.0% of kernel time went to kernels onnxruntime added or made from nodes the model left unnamed ' +
+        '(ReduceMean, Transpose), on no node of the model it can name.',
+    );
+  });
+});

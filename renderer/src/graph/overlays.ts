@@ -15,6 +15,7 @@ import {
   indexByOriginalName,
   nchwcOutputOf,
   qdqKernelFrom,
+  unnamedNodeIndex,
 } from '../../../shared/ort-node-names.js';
 import type { SensitivityRow } from '../../../shared/sensitivity.js';
 import { opLabel, walkGraphNodes } from '../../../shared/model-graph.js';
@@ -329,12 +330,14 @@ function nodesBy(graph: GraphBody, keys: (n: GraphNode) => readonly string[]): M
  * after the node X it started from, a QDQ group turned into one int8 kernel (QLinearConv, QLinearAdd) `X_token_N`
  * after its node X, and an NCHWc node after the tensor it writes, which after a fusion is
  * the last fused node's output (a Conv fused with its Relu writes the Relu's output), so the node of the
- * kernel's op type is looked for among that tensor's producer and the producer's inputs.
+ * kernel's op type is looked for among that tensor's producer and the producer's inputs. A kernel of a node the
+ * model left unnamed carries the node's index in the main graph (`ReduceMean_9`).
  */
 function profileTargets(
   entry: { name: string; opType: string },
   byName: Map<string, GraphNode[]>,
   byOutput: Map<string, GraphNode[]>,
+  mainNodes: readonly GraphNode[],
 ): { nodes: GraphNode[]; note: string; sharedBy: string } | undefined {
   const narrow = (nodes: GraphNode[]) => {
     const sameOp = nodes.filter((n) => n.opType === entry.opType);
@@ -343,6 +346,10 @@ function profileTargets(
   const lookUp = (name: string | undefined) => (name === undefined ? undefined : byName.get(name));
   const named = lookUp(entry.name) ?? lookUp(fusedFrom(entry.name)) ?? lookUp(qdqKernelFrom(entry.name));
   if (named) return { nodes: narrow(named), note: '', sharedBy: `named '${named[0]!.name}'` };
+  const index = unnamedNodeIndex(entry.name, entry.opType);
+  const unnamed = index === undefined ? undefined : mainNodes[index];
+  if (unnamed && unnamed.name === '' && unnamed.opType === entry.opType)
+    return { nodes: [unnamed], note: '', sharedBy: '' };
   const tensor = nchwcOutputOf(entry.name);
   if (tensor === undefined) return undefined;
   const producers = byOutput.get(tensor);
@@ -377,7 +384,7 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
   const unmatched = { ms: 0, ops: new Set<string>() };
   // Profiles recorded before `nodes` existed list the ten slowest only.
   for (const entry of profile.nodes ?? profile.topNodes) {
-    const found = profileTargets(entry, byName, byOutput);
+    const found = profileTargets(entry, byName, byOutput, graph.nodes);
     if (!found) {
       unmatched.ms += entry.ms;
       unmatched.ops.add(entry.opType);
@@ -411,10 +418,13 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
     { color: 'rgb(245, 60, 60)', text: '25% of kernel time or more' },
     { color: OTHER, text: profile.nodes ? 'no kernel time' : 'not among the profile’s ten slowest nodes' },
   ];
+  // Kernels onnxruntime makes from unnamed nodes (`_token_3`, `QLinearMatMul_24`) name no node either.
+  const unnamed = [...everyNode(graph)].some((n) => n.name === '');
   const note =
     unmatched.ms > 0 && total > 0
       ? `${(100 * (unmatched.ms / total)).toFixed(1)}% of kernel time went to kernels onnxruntime added ` +
-        `(${[...unmatched.ops].sort().join(', ')}), on no node of the model.`
+        (unnamed ? 'or made from nodes the model left unnamed ' : '') +
+        `(${[...unmatched.ops].sort().join(', ')}), on no node of the model${unnamed ? ' it can name' : ''}.`
       : undefined;
   return { marks, legend, ...(note ? { note } : {}) };
 }
