@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   DatasetCheckProgress,
   DatasetCheckReport,
   DatasetCheckRequest,
 } from '../../../shared/ipc-contract.js';
 import { StudioError } from '../errors.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { DatasetCheckCache } from './dataset-check-cache.js';
 import { DatasetChecks } from './experiment.js';
 import type { ExecutorDeps } from './job-executors.js';
 
@@ -181,5 +185,164 @@ describe('a Cancel after the last check ended', () => {
       .catch((e: unknown) => e);
     expect(outcome).toMatchObject({ code: 'CANCELLED' });
     expect(recorded).toEqual([]);
+  });
+});
+
+describe('DatasetChecks with a cache', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  /** The workspace's input spec, as the fake store answers it. */
+  let shapes: Record<string, number[]>;
+  beforeEach(() => {
+    tmp = makeTempDir('onnx-studio-dataset-checks-');
+    for (const file of ['model.onnx', 'inputs.npy', 'labels.npy', 'other.npy']) {
+      fs.writeFileSync(path.join(tmp.dir, file), file);
+    }
+    shapes = { input: [1, 8] };
+  });
+  afterEach(() => tmp.cleanup());
+
+  const deps = () =>
+    ({
+      store: {
+        get: async () => ({ experiment: { inputs: { shapes } } }),
+        resolveTarget: async () => ({ path: path.join(tmp.dir, 'model.onnx') }),
+      },
+    }) as unknown as ExecutorDeps;
+  const request = (file = 'inputs.npy', checkId?: string) =>
+    ({
+      modelPath: path.join(tmp.dir, 'model.onnx'),
+      role: 'evaluation',
+      data: {
+        spec: { kind: 'npy', path: path.join(tmp.dir, file), labels: path.join(tmp.dir, 'labels.npy') },
+      },
+      ...(checkId ? { checkId } : {}),
+    }) as DatasetCheckRequest;
+
+  /** DatasetChecks whose check counts its runs and reports reading 0, then 3 of 3 samples. */
+  function counted(size?: number) {
+    const runs: DatasetCheckRequest[] = [];
+    const events: DatasetCheckProgress[] = [];
+    const reading = countingCheck([
+      [0, 3],
+      [3, 3],
+    ]);
+    const checks = new DatasetChecks(
+      deps(),
+      (d, r, signal, onCounts) => {
+        runs.push(r);
+        return reading(d, r, signal, onCounts);
+      },
+      (p) => events.push(p),
+      new DatasetCheckCache(size),
+    );
+    return { checks, runs, events };
+  }
+
+  it('reads the data once for the page and every pipeline, and replays the counts under each id', async () => {
+    const { checks, runs, events } = counted();
+    const first = await checks.check(request('inputs.npy', 'page'));
+    expect(await checks.check(request())).toEqual(first);
+    const pipelines = await Promise.all(
+      ['p1', 'p2', 'p3'].map((id) => checks.run(id, async (check) => (await check(request())).hasLabels)),
+    );
+    expect(pipelines).toEqual([true, true, true]);
+    expect(runs).toHaveLength(1);
+    // A reused check with an id reports "0 of 3", then "3 of 3", as a quick check does.
+    expect(events.filter((e) => e.checkId === 'p2')).toEqual([
+      { checkId: 'p2', done: 0, total: 3, role: 'evaluation' },
+      { checkId: 'p2', done: 3, total: 3, role: 'evaluation' },
+    ]);
+  });
+
+  it('runs again when a file it read is touched or rewritten, or the input spec changes', async () => {
+    const { checks, runs } = counted();
+    const inputs = path.join(tmp.dir, 'inputs.npy');
+    await checks.check(request());
+    const { atime, mtime } = fs.statSync(inputs);
+    fs.utimesSync(inputs, atime, new Date(mtime.getTime() + 5_000));
+    await checks.check(request());
+    expect(runs).toHaveLength(2);
+    fs.writeFileSync(inputs, 'rewritten');
+    await checks.check(request());
+    expect(runs).toHaveLength(3);
+    shapes = { input: [1, 16] };
+    await checks.check(request());
+    expect(runs).toHaveLength(4);
+    // Each of these is kept in turn: the same request on the same files now is not read again.
+    await checks.check(request());
+    expect(runs).toHaveLength(4);
+  });
+
+  it('keeps no check that failed, was cancelled, or read a file that is missing', async () => {
+    let outcome: 'fail' | 'cancel' | 'pass' = 'fail';
+    let runs = 0;
+    const checks = new DatasetChecks(
+      deps(),
+      async (_d, r) => {
+        runs++;
+        if (outcome === 'fail')
+          throw new StudioError('BAD_REQUEST', 'labels.npy holds 2 labels but 3 samples');
+        if (outcome === 'cancel') throw new StudioError('CANCELLED', 'The data check was cancelled.');
+        return { hasLabels: r.role === 'evaluation' } as DatasetCheckReport;
+      },
+      undefined,
+      new DatasetCheckCache(),
+    );
+    await expect(checks.check(request())).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(checks.check(request())).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(runs).toBe(2);
+    outcome = 'cancel';
+    await expect(checks.check(request())).rejects.toMatchObject({ code: 'CANCELLED' });
+    outcome = 'pass';
+    await checks.check(request());
+    expect(runs).toBe(4);
+    // Without its labels file the check cannot be stamped: it runs every time (and fails, in real life).
+    fs.rmSync(path.join(tmp.dir, 'labels.npy'));
+    await checks.check(request());
+    await checks.check(request());
+    expect(runs).toBe(6);
+  });
+
+  it('does not keep a check whose input spec changed while it ran: which spec it read is unknown', async () => {
+    let runs = 0;
+    const checks = new DatasetChecks(
+      deps(),
+      async () => {
+        // The task process reads the spec as saved now; the user saves another one while the check runs.
+        const read = shapes.input!;
+        if (runs++ === 0) shapes = { input: [1, 16] };
+        return {
+          hasLabels: true,
+          inputs: [{ name: 'input', dtype: 'float32', shape: read }],
+        } as DatasetCheckReport;
+      },
+      undefined,
+      new DatasetCheckCache(),
+    );
+    await checks.check(request());
+    // Back to the spec the first check started with: its report may be of either spec, so the check runs.
+    shapes = { input: [1, 8] };
+    expect((await checks.check(request())).inputs[0]!.shape).toEqual([1, 8]);
+    expect(runs).toBe(2);
+  });
+
+  it('keeps the last checks only: past its size, the least recently used one runs again', async () => {
+    const { checks, runs } = counted(2);
+    for (const file of ['inputs.npy', 'other.npy', 'inputs.npy']) await checks.check(request(file));
+    expect(runs.map((r) => path.basename(r.data.spec.kind === 'npy' ? r.data.spec.path : ''))).toEqual([
+      'inputs.npy',
+      'other.npy',
+    ]);
+    // A third dataset pushes out 'other.npy' (inputs.npy was used last).
+    fs.writeFileSync(path.join(tmp.dir, 'third.npy'), 'third');
+    await checks.check(request('third.npy'));
+    await checks.check(request('inputs.npy'));
+    await checks.check(request('other.npy'));
+    expect(runs.map((r) => path.basename(r.data.spec.kind === 'npy' ? r.data.spec.path : ''))).toEqual([
+      'inputs.npy',
+      'other.npy',
+      'third.npy',
+      'other.npy',
+    ]);
   });
 });

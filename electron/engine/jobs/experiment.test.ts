@@ -92,13 +92,22 @@ describe('the experiment on the backend', () => {
     const variant = ((await ok(backend.dispatch('studio:workspace.get', { modelPath: speech }))) as Workspace).variants[0]!.id;
     const synthetic = { spec: { kind: 'synthetic' as const, samples: 4 } };
     const fidelity = { kind: 'evaluate' as const, modelPath: speech, target: variant, reference: 'original', data: synthetic };
+    // Without a spec the jobs take the guesses the form is prefilled with, which fit; 100 samples cannot be
+    // framed by 64.
+    await ok(
+      backend.dispatch('studio:experiment.set', {
+        modelPath: speech,
+        inputs: { shapes: { audio: [1, 100], sr: [1] }, values: { sr: { kind: 'constant', value: 16000 } } },
+        confirmInputs: true,
+      }),
+    );
     const evalFailed = await runJob(fidelity);
     expect(evalFailed.type === 'failed' ? evalFailed.error.code : evalFailed.type).toBe('BAD_INPUT');
     const failed = await runJob({ kind: 'bench', modelPath: speech, iterations: 3, warmup: 0 });
     expect(failed.type).toBe('failed');
     if (failed.type === 'failed') {
       expect(failed.error.code).toBe('BAD_INPUT');
-      expect(failed.error.message).toMatch(/audio float32 \[1, 1\], sr int64 \[1\]/);
+      expect(failed.error.message).toMatch(/audio float32 \[1, 100\], sr int64 \[1\]/);
       expect(failed.error.message).toMatch(/Node 'frame' \(Reshape\) failed/);
       expect(failed.error.message).not.toMatch(/bug/i);
     }
@@ -118,7 +127,7 @@ describe('the experiment on the backend', () => {
     );
     const end = await runJob({ kind: 'bench', modelPath: speech, iterations: 3, warmup: 0 });
     expect(end.type).toBe('result');
-    // Evaluations on synthetic data feed the spec too (they fed [1, 1] before, and failed).
+    // Evaluations on synthetic data feed the spec too (they fed [1, 100] before, and failed).
     const evaluated = await runJob(fidelity);
     expect(evaluated.type).toBe('result');
     const ws: Workspace = await ok(backend.dispatch('studio:workspace.get', { modelPath: speech }));
@@ -267,6 +276,48 @@ describe('the experiment on the backend', () => {
     } finally {
       spy.mockRestore();
       off();
+    }
+  });
+
+  it('reads the data once for the page\'s check and the checks of the pipelines it queues, until a file changes', async () => {
+    const model = path.join(tmp.dir, 'digits-reuse.onnx');
+    fs.copyFileSync(digits, model);
+    fs.copyFileSync(path.join(tmp.dir, 'inputs.npy'), path.join(tmp.dir, 'reuse-inputs.npy'));
+    const data = npy('reuse-inputs.npy', 'labels.npy');
+    const events: DatasetCheckProgress[] = [];
+    const off = backend.onEvent((e) => {
+      if (e.channel === 'studio:dataset.checkProgress') events.push(e.payload);
+    });
+    const spy = vi.spyOn(backend.tasks, 'run');
+    const checkTasks = () => spy.mock.calls.filter(([task]) => task.kind === 'checkDataset').length;
+    const started: string[] = [];
+    try {
+      const report = await ok(backend.dispatch('studio:dataset.check', { modelPath: model, role: 'evaluation', data, checkId: 'page' }));
+      expect(checkTasks()).toBe(1);
+      const make = { kind: 'quantize' as const, modelPath: model, method: 'int8-dynamic', common: {}, options: {} };
+      for (const checkId of ['q1', 'q2', 'q3']) {
+        started.push((await ok(backend.dispatch('studio:pipeline.start', { make, evaluate: { data }, checkId }))).id);
+      }
+      expect(checkTasks()).toBe(1);
+      // Each reused check still shows the page its counts, from 0 to every sample.
+      expect(events.filter((e) => e.checkId === 'q3')).toEqual([
+        { checkId: 'q3', done: 0, total: 360, role: 'evaluation' },
+        { checkId: 'q3', done: 360, total: 360, role: 'evaluation' },
+      ]);
+      expect(await ok(backend.dispatch('studio:dataset.check', { modelPath: model, role: 'evaluation', data }))).toEqual(report);
+      expect(checkTasks()).toBe(1);
+
+      // The data file touched: read again.
+      const file = path.join(tmp.dir, 'reuse-inputs.npy');
+      const { atime, mtime } = fs.statSync(file);
+      fs.utimesSync(file, atime, new Date(mtime.getTime() + 5_000));
+      await ok(backend.dispatch('studio:dataset.check', { modelPath: model, role: 'evaluation', data }));
+      expect(checkTasks()).toBe(2);
+    } finally {
+      spy.mockRestore();
+      off();
+      // The tiny model's pipelines end in a moment: none is left writing its workspace when the folder goes.
+      await Promise.all(started.map((id) => backend.pipelines.whenSettled(id)));
     }
   });
 

@@ -53,6 +53,7 @@ import type { ModelDiff } from '../../../shared/model-diff.js';
 import { JobManager, type JobLane } from './job-manager.js';
 import { activeJobReading } from './job-targets.js';
 import { sampleExperiment } from '../../../shared/experiment.js';
+import { DatasetCheckCache } from './dataset-check-cache.js';
 import { checkDatasetInTask, DatasetChecks, setExperiment } from './experiment.js';
 import { sampleModel } from './sample-model.js';
 import { TaskPool } from './task-pool.js';
@@ -115,8 +116,12 @@ export class StudioBackend {
     this.engine = options.engine ?? new EngineClient();
     this.tasks = options.tasks ?? new TaskPool();
     this.deps = { store: this.store, recent: this.recent, tasks: this.tasks, engine: this.engine };
-    this.checks = new DatasetChecks(this.deps, checkDatasetInTask, (progress) =>
-      this.emit({ channel: IPC_CHANNELS.datasetCheckProgress, payload: progress }),
+    this.checks = new DatasetChecks(
+      this.deps,
+      checkDatasetInTask,
+      (progress) => this.emit({ channel: IPC_CHANNELS.datasetCheckProgress, payload: progress }),
+      // The Optimize view checks its data, then each pipeline it queues checks it again: read it once.
+      new DatasetCheckCache(),
     );
     this.jobs = new JobManager<JobSpec>({
       execute: (spec, ctx) => executeJob(this.deps, spec, ctx),
