@@ -1,6 +1,8 @@
 /**
  * The experiment against a real `onnx-studio serve`, with the models users really open: a text-line model
- * with input `x [?, 3, 48, ?]` (the app asks for the width, the benchmark feeds it, the table shows it), a
+ * with input `x [?, 3, 48, ?]` (the app asks for the width, the benchmark feeds it, the table shows it; a width
+ * changed after benchmarking flags the figure in Compare until it is benchmarked again; one recipe run twice
+ * makes the same file, and Compare says so), a
  * speech model with an int64 sample rate and a length that must be a multiple of 64 (it benchmarks once its
  * inputs are set; a wrong length fails with an error naming the inputs, visible from Compare), the sample's
  * data staying with the sample, and a wrong labels file refused before anything is queued.
@@ -68,7 +70,53 @@ test('a model with open dims asks for them, and the benchmark feeds and shows th
   await expect(page.getByTestId('input-spec-required')).toHaveCount(0);
   await page.getByRole('button', { name: /^Benchmark 1 model/ }).click();
   await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('1x3x48x256', { timeout: 60_000 });
+  await expect(shown(page).getByTestId('off-spec-note')).toHaveCount(0);
   await screenshotAtTwoSizes(page, 'experiment-compare', { restore: { width: 1440, height: 900 } });
+
+  // A wider spec after the benchmark: the figure at 256 is flagged, beside its inputs and above the charts.
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await spec.getByLabel('dim 3').fill('320');
+  await page.getByTestId('save-input-spec').click();
+  await expect(page.getByTestId('input-spec-summary')).toHaveText('1x3x48x320');
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  const note = shown(page).getByTestId('off-spec-note');
+  await expect(note).toContainText(
+    'Latency of original was measured at 1x3x48x256; the inputs are now 1x3x48x320. Benchmark again for figures at the new size.',
+  );
+  await expect(shown(page).getByTestId('off-spec')).toHaveText('inputs now 1x3x48x320');
+  await screenshotAtTwoSizes(page, 'experiment-compare-off-spec', { restore: { width: 1440, height: 900 } });
+  // Benchmarked again at the new width: the flag goes.
+  await note.getByRole('button', { name: 'Benchmark again at 1x3x48x320' }).click();
+  await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('1x3x48x320', { timeout: 60_000 });
+  await expect(note).toHaveCount(0);
+  await expect(shown(page).getByTestId('off-spec')).toHaveCount(0);
+});
+
+test('one recipe run twice makes the same file, and Compare says so', async ({ page }) => {
+  await page.goto(server.url);
+  await openByPath(page, 'text-line.onnx');
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  for (const run of [1, 2]) {
+    await shown(page).getByRole('checkbox', { name: /^int8-dynamic/ }).check();
+    await shown(page).getByTestId('queue-jobs').click();
+    await expect(shown(page).getByTestId('pipeline')).toHaveCount(run);
+    await expect(shown(page).locator('[data-testid="pipeline"]:not([data-status="done"])')).toHaveCount(0, {
+      timeout: 90_000,
+    });
+  }
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  const table = shown(page).getByTestId('compare-table');
+  await expect(table.locator('tr[data-variant="int8-dynamic (2)"]').getByTestId('same-file')).toHaveText(
+    'same file as int8-dynamic',
+  );
+  await expect(table.getByTestId('same-file')).toHaveCount(1);
+  // Export shows the hash beside the size, the same for both.
+  await page.getByRole('tab', { name: 'Export' }).click();
+  const hashes = await shown(page).getByTestId('variant-sha256').locator('code').allInnerTexts();
+  expect(hashes).toHaveLength(2);
+  expect(hashes[0]).toMatch(/^[0-9a-f]{12}$/);
+  expect(hashes[1]).toBe(hashes[0]);
 });
 
 test('an int64 input benchmarks once its value is set; a wrong length fails visibly from Compare', async ({ page }) => {

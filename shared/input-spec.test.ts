@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { guessInputSpec, inputSpecProblem, needsInputSpec, shortShapes, specFromGuesses } from './input-spec.js';
+import {
+  guessInputSpec,
+  inputSpecProblem,
+  measuredOffSpec,
+  needsInputSpec,
+  shortShapes,
+  specFromGuesses,
+  specShapesFor,
+} from './input-spec.js';
 
 describe('input spec guesses', () => {
   it('guesses batch 1, a text line 320 wide beside a 48-pixel height, and says why', () => {
@@ -98,5 +106,42 @@ describe('input spec guesses', () => {
       'audio 1x16000, sample_rate scalar',
     );
     expect(shortShapes([{ name: 'sample_rate', shape: [] }])).toBe('scalar');
+  });
+});
+
+describe('figures measured at other shapes than the spec', () => {
+  const at320 = [{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 320] }];
+  const spec = (width: number) => ({ shapes: { x: [1, 3, 48, width] } });
+
+  it('are flagged when the spec now gives another shape, and not when it gives the same', () => {
+    expect(measuredOffSpec({ inputs: at320 }, spec(640))).toBe(true);
+    expect(measuredOffSpec({ inputs: at320 }, spec(320))).toBe(false);
+  });
+
+  it('are not flagged without a spec, without recorded inputs, or when data decided the shapes', () => {
+    expect(measuredOffSpec({ inputs: at320 }, undefined)).toBe(false);
+    expect(measuredOffSpec({}, spec(640))).toBe(false);
+    const dataset = { name: 'lines.npy', samples: 10, sha256: 'ab' };
+    expect(measuredOffSpec({ inputs: at320, dataset }, spec(640))).toBe(false);
+  });
+
+  it('compare every input by name, whatever order the spec lists them in', () => {
+    const fed = [
+      { name: 'audio', shape: [1, 16000] },
+      { name: 'sr', shape: [1] },
+    ];
+    expect(measuredOffSpec({ inputs: fed }, { shapes: { sr: [1], audio: [1, 16000] } })).toBe(false);
+    expect(measuredOffSpec({ inputs: fed }, { shapes: { sr: [1], audio: [1, 8000] } })).toBe(true);
+    // An input the spec does not name keeps its shape: the spec says nothing about it.
+    expect(measuredOffSpec({ inputs: fed }, { shapes: { audio: [1, 16000] } })).toBe(false);
+  });
+
+  it("give the spec's shapes in the order the figure was fed, for 'the inputs are now ...'", () => {
+    const fed = [
+      { name: 'audio', shape: [1, 100] },
+      { name: 'sr', shape: [1] },
+    ];
+    const now = specShapesFor(fed, { shapes: { sr: [1], audio: [1, 16000] } });
+    expect(shortShapes(now)).toBe('audio 1x16000, sr 1');
   });
 });

@@ -7,6 +7,7 @@
  *
  * Plain data and pure functions: the engine, the CLI, the app and the mock host share them.
  */
+import { sameShapes, type FedShape } from './latency-stats.js';
 import type { TensorSummary } from './model-summary.js';
 
 /** Which values to feed an input: one constant everywhere, or whole numbers drawn uniformly from [min, max]. */
@@ -211,6 +212,34 @@ export function shortShapes(inputs: readonly { name: string; shape: readonly num
   const short = (shape: readonly number[]) => (shape.length === 0 ? 'scalar' : shape.join('x'));
   if (inputs.length === 1) return short(inputs[0]!.shape);
   return inputs.map((i) => `${i.name} ${short(i.shape)}`).join(', ');
+}
+
+/**
+ * What a figure was fed, as far as its shapes go: a benchmark's or an evaluation's recorded inputs, and the
+ * dataset when data was fed (workspace.ts `BenchRecord`, `EvalRecord`).
+ */
+export interface MeasuredInputs {
+  inputs?: readonly FedShape[] | undefined;
+  dataset?: unknown;
+}
+
+/**
+ * The shapes `spec` gives the inputs that were `fed`, in their order; an input the spec does not name keeps
+ * the shape it was fed (the spec says nothing about it).
+ */
+export function specShapesFor(fed: readonly FedShape[], spec: InputSpec): FedShape[] {
+  return fed.map((f) => ({ name: f.name, shape: spec.shapes[f.name] ?? f.shape }));
+}
+
+/**
+ * True when a figure was measured at other shapes than the spec now gives (the user changed a width after
+ * benchmarking): its figures are not those of the next run. False when there is nothing to tell: no spec
+ * (jobs feed the model's own shapes), no recorded inputs, or inputs fed from data, whose shapes the data
+ * decides whatever the spec says.
+ */
+export function measuredOffSpec(measured: MeasuredInputs, spec: InputSpec | undefined): boolean {
+  if (!spec || !measured.inputs || measured.dataset !== undefined) return false;
+  return !sameShapes(measured.inputs, specShapesFor(measured.inputs, spec));
 }
 
 /** How a dim is named in forms and messages: its symbolic name (`W`), or its position (`dim 3`). */

@@ -5,6 +5,7 @@
  */
 import { describeInputShape } from './input-spec.js';
 import { p50RatioToOriginal } from './latency-stats.js';
+import { sameFileAs } from './same-file.js';
 import type { ModelSummary } from './model-summary.js';
 import {
   ORIGINAL_TARGET,
@@ -22,6 +23,10 @@ export interface ComparisonRow {
   name: string;
   path: string;
   fileBytes: number;
+  /** sha256 of a variant's files, when the workspace recorded it (workspace.ts `WorkspaceVariant.sha256`). */
+  sha256?: string;
+  /** The name of an earlier variant that is the same file (same sha256): the same model. */
+  sameFileAs?: string;
   /** fileBytes / the original's. */
   sizeRatio: number;
   /** How it was made, e.g. `quantize int8-dynamic` (absent for the original). */
@@ -119,6 +124,7 @@ export function compareTargets(workspace: Workspace, options: { latencyLabel?: s
     return undefined;
   };
   const originalAccuracy = accuracyOf(ORIGINAL_TARGET);
+  const sameFile = sameFileAs(workspace.variants);
   return targets.map((t) => {
     const row: ComparisonRow = {
       target: t.target,
@@ -131,6 +137,9 @@ export function compareTargets(workspace: Workspace, options: { latencyLabel?: s
     if (recipe) row.recipe = recipe;
     const variant = workspace.variants.find((v) => v.id === t.target);
     if (variant) row.cliCommand = variant.cliCommand;
+    if (variant?.sha256) row.sha256 = variant.sha256;
+    const same = sameFile.get(t.target);
+    if (same) row.sameFileAs = same.name;
     const latest = latestFor(benchmarks, t.target);
     if (latest) {
       const { record, result } = latest;

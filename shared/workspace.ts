@@ -59,6 +59,12 @@ export interface WorkspaceVariant {
   path: string;
   /** The .onnx file plus any external data. */
   fileBytes: number;
+  /**
+   * sha256 of the .onnx file followed by its external data files by name (`cat v.onnx v.onnx.data | sha256sum`;
+   * the file's own sha256 when it has none): two variants with the same hash are the same model. Absent in
+   * workspaces from before it was recorded.
+   */
+  sha256?: string;
   createdAt: string;
   /** The target it was made from: `'original'`, or a variant id (e.g. pruned, then quantized). */
   parent: string;

@@ -98,3 +98,32 @@ describe('the report decides the best variant on one engine and names it', () =>
     expect(html).toMatch(/The axis starts at 0\.9\d*, not 0/);
   });
 });
+
+describe('the report names variants that are the same file', () => {
+  const hash = (c: string) => c.repeat(64);
+  const twice = workspace({
+    variants: [
+      { ...variant('v1', 'int8-static', 1000), sha256: hash('a') },
+      { ...variant('v2', 'int8-static (2)', 1000), sha256: hash('a') },
+      { ...variant('v3', 'fp16', 2000), sha256: hash('b') },
+    ],
+  });
+
+  it('lists each file sha256 and says which variant is the same file as an earlier one', () => {
+    const json = reportJson(twice, '0.0.0');
+    expect(json.rows.map((r) => [r.name, r.sha256, r.sameFileAs])).toEqual([
+      ['original', undefined, undefined],
+      ['int8-static', hash('a'), undefined],
+      ['int8-static (2)', hash('a'), 'int8-static'],
+      ['fp16', hash('b'), undefined],
+    ]);
+    const html = reportHtml(json);
+    expect(html).toContain('<th>File sha256</th>');
+    expect(html).toContain('<td>int8-static (2) (same file as int8-static)</td>');
+    expect(html).toContain(`<td>${'a'.repeat(12)}</td>`);
+  });
+
+  it('leaves the column out for a workspace from before variants had a sha256', () => {
+    expect(reportHtml(reportJson(ws, '0.0.0'))).not.toContain('File sha256');
+  });
+});

@@ -88,9 +88,11 @@ function comparisonTable(rows: ComparisonRow[], bestTarget: string | undefined):
   const dataOf = (r: ComparisonRow) => (r.dataset ? `${r.dataset.name} (${r.dataset.samples})` : '–');
   const varies = (of: (r: ComparisonRow) => string) => new Set(rows.map(of).filter((v) => v !== '–')).size > 1;
   const columns: { head: string; numeric?: boolean; value: (r: ComparisonRow) => string; cls?: (r: ComparisonRow) => string }[] = [
-    { head: 'Model', value: (r) => (r.target === bestTarget ? `${r.name} (best)` : r.name) },
+    { head: 'Model', value: (r) => `${r.name}${r.target === bestTarget ? ' (best)' : ''}${r.sameFileAs ? ` (same file as ${r.sameFileAs})` : ''}` },
     { head: 'Made by', value: (r) => r.recipe ?? '—' },
     { head: 'Size', numeric: true, value: (r) => formatBytes(r.fileBytes) },
+    // Workspaces from before variants had a sha256 get no column of dashes.
+    ...(rows.some((r) => r.sha256) ? [{ head: 'File sha256', value: (r: ComparisonRow) => r.sha256?.slice(0, 12) ?? '–' }] : []),
     { head: 'Size ratio', numeric: true, value: (r) => (r.target === ORIGINAL_TARGET ? '–' : ratio(r.sizeRatio)), cls: (r) => ratioClass(r.target === ORIGINAL_TARGET ? undefined : r.sizeRatio) },
     { head: 'p50 ms', numeric: true, value: (r) => (r.latency ? ms(r.latency.p50Ms) : '–') },
     { head: 'p90 ms', numeric: true, value: (r) => (r.latency ? ms(r.latency.p90Ms) : '–') },

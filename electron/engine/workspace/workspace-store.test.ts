@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -29,17 +30,26 @@ describe('WorkspaceStore', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  async function addVariant(store: WorkspaceStore, name = 'int8-dynamic') {
+  /** Records a variant whose file holds `bytes`, and `data` as its external data file when given. */
+  async function addVariant(
+    store: WorkspaceStore,
+    name = 'int8-dynamic',
+    bytes: Buffer = Buffer.alloc(260, 2),
+    data?: Buffer,
+  ) {
     const slot = await store.newVariantSlot(model, name);
-    fs.writeFileSync(slot.path, Buffer.alloc(260, 2));
+    fs.writeFileSync(slot.path, bytes);
+    if (data) fs.writeFileSync(`${slot.path}.data`, data);
     return store.addVariant(model, slot, {
       name,
       parent: 'original',
       recipe: { operation: 'quantize', method: name, common: {}, options: {} },
-      report: report(slot.path, 260),
+      report: report(slot.path, bytes.length + (data?.length ?? 0)),
       cliCommand: `onnx-studio quantize x -o y --method ${name}`,
     });
   }
+
+  const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest('hex');
 
   it('gives an empty workspace for a new model without writing anything', async () => {
     const store = new WorkspaceStore(path.join(tmp.dir, 'data'));
@@ -157,6 +167,52 @@ describe('WorkspaceStore', () => {
     expect(await store.removeVariant(model, a.id)).toBe(false);
     await expect(store.resolveTarget(model, a.id)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect((await store.resolveTarget(model, 'original')).path).toBe(path.resolve(model));
+  });
+
+  it('records the sha256 of each variant file: the same bytes the same hash, other bytes another', async () => {
+    const store = new WorkspaceStore(path.join(tmp.dir, 'data'));
+    // Over one read-stream chunk (64 KiB), so the hash covers every chunk, not just the first.
+    const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 251));
+    const first = await addVariant(store, 'int8-dynamic', bytes);
+    const again = await addVariant(store, 'int8-dynamic', Buffer.from(bytes));
+    const other = await addVariant(store, 'int8-static', Buffer.concat([bytes, Buffer.from([0])]));
+    expect(first.sha256).toBe(sha256(bytes));
+    expect(again.sha256).toBe(first.sha256);
+    expect(other.sha256).not.toBe(first.sha256);
+    // Kept in the workspace file, as the other fields are.
+    const saved = await new WorkspaceStore(path.join(tmp.dir, 'data')).get(model);
+    expect(saved.variants.map((v) => v.sha256)).toEqual([first.sha256, first.sha256, other.sha256]);
+  });
+
+  it('hashes a variant with its external data after it, and removes that data with the variant', async () => {
+    const store = new WorkspaceStore(path.join(tmp.dir, 'data'));
+    const onnx = Buffer.alloc(100, 7);
+    const a = await addVariant(store, 'int8-dynamic', onnx, Buffer.alloc(5000, 1));
+    const b = await addVariant(store, 'int8-dynamic', onnx, Buffer.alloc(5000, 2));
+    expect(a.sha256).toBe(sha256(onnx, Buffer.alloc(5000, 1)));
+    expect(b.sha256).not.toBe(a.sha256);
+    expect(a.fileBytes).toBe(5100);
+
+    expect(await store.removeVariant(model, a.id)).toBe(true);
+    expect(fs.existsSync(`${a.path}.data`)).toBe(false);
+    expect(fs.existsSync(`${b.path}.data`)).toBe(true);
+  });
+
+  it('loads a workspace written before variants had a sha256', async () => {
+    const root = path.join(tmp.dir, 'data');
+    const store = new WorkspaceStore(root);
+    const v = await addVariant(store);
+    const file = path.join(root, workspaceKey(model), 'workspace.json');
+    const old = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete old.variants[0].sha256;
+    fs.writeFileSync(file, JSON.stringify(old));
+
+    const ws = await new WorkspaceStore(root).get(model);
+    expect(ws.variants).toHaveLength(1);
+    expect(ws.variants[0]).toMatchObject({ id: v.id, name: 'int8-dynamic', fileBytes: 260 });
+    expect(ws.variants[0]!.sha256).toBeUndefined();
+    // A variant made now is recorded with one beside it.
+    expect((await addVariant(store)).sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('serializes concurrent updates so none is lost', async () => {

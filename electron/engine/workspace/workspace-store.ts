@@ -14,6 +14,7 @@ import {
 } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { removeQuietly, writeFileAtomic } from '../onnx/atomic-files.js';
+import { variantDataFiles, variantSha256 } from './variant-files.js';
 
 /*
  * Workspaces on disk, one folder per original model:
@@ -107,6 +108,18 @@ async function statBytes(file: string): Promise<{ bytes: number; mtimeMs: number
   }
 }
 
+/** The sha256 of a variant's files (variant-files.ts), or an IO error naming the file it could not read. */
+async function hashVariant(file: string): Promise<string> {
+  try {
+    return await variantSha256(file);
+  } catch (error) {
+    throw new StudioError(
+      'IO',
+      `Cannot read the variant file ${file} just written (${(error as Error).message}). Check the disk and make the variant again.`,
+    );
+  }
+}
+
 export interface NewVariantSlot {
   id: string;
   /** Where the job should write the variant (inside the workspace folder; the folder exists). */
@@ -114,7 +127,7 @@ export interface NewVariantSlot {
 }
 
 /** What a job adds to the workspace once its variant file is written. */
-export type VariantInput = Omit<WorkspaceVariant, 'id' | 'path' | 'createdAt' | 'name' | 'fileBytes'> & {
+export type VariantInput = Omit<WorkspaceVariant, 'id' | 'path' | 'createdAt' | 'name' | 'fileBytes' | 'sha256'> & {
   /** Wanted display name; made unique (`int8-dynamic (2)`). */
   name: string;
 };
@@ -258,6 +271,8 @@ export class WorkspaceStore {
     if (!st)
       throw new StudioError('INTERNAL', `The variant file ${slot.path} is missing after it was written.`);
     const externalBytes = input.report.outputBytes > st.bytes ? input.report.outputBytes - st.bytes : 0;
+    // Before taking the workspace's lock: hashing a multi-GB variant takes seconds.
+    const sha256 = await hashVariant(slot.path);
     return this.update(modelPath, (ws) => {
       const variant: WorkspaceVariant = {
         ...input,
@@ -265,6 +280,7 @@ export class WorkspaceStore {
         name: uniqueVariantName(ws, input.name),
         path: slot.path,
         fileBytes: st.bytes + externalBytes,
+        sha256,
         createdAt: nowIso(),
       };
       ws.variants.push(variant);
@@ -304,10 +320,7 @@ export class WorkspaceStore {
     const variantsDir = path.join(this.folderFor(modelPath), VARIANTS_DIR);
     if (path.dirname(path.resolve(removed.path)) === variantsDir) {
       removeQuietly(removed.path);
-      const prefix = path.basename(removed.path);
-      for (const name of await fs.promises.readdir(variantsDir).catch(() => [] as string[])) {
-        if (name !== prefix && name.startsWith(prefix)) removeQuietly(path.join(variantsDir, name));
-      }
+      for (const file of await variantDataFiles(removed.path)) removeQuietly(file);
     }
     return true;
   }

@@ -62,12 +62,17 @@ export const MOCK_DIALOG_PATH = '/models/mobilenet-v2.onnx';
 const MOCK_SAMPLE_DIR = '/opt/onnx-studio/samples/digits-resnet';
 export const MOCK_SAMPLE_PATH = `${MOCK_SAMPLE_DIR}/${PRODUCT_SAMPLE.model}`;
 
+/** A made-up sha256 (64 hex digits) that is the same for the same value: FNV-1a of its JSON, repeated. */
+function mockSha256(value: unknown): string {
+  let h = 0x811c9dc5;
+  for (const ch of JSON.stringify(value)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0').repeat(8);
+}
+
 /** A made-up but stable identity: the name the backend would give, a hash-like id from the spec. */
 function mockIdentity(ws: Workspace, data: { spec: unknown }, samples: number): DatasetIdentity {
   const named = experimentDatasetFor(ws, data as Parameters<typeof experimentDatasetFor>[1]);
-  let h = 0x811c9dc5;
-  for (const ch of JSON.stringify(data.spec)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return { name: named?.name ?? defaultDatasetName(data.spec), samples, sha256: h.toString(16).padStart(8, '0').repeat(8) };
+  return { name: named?.name ?? defaultDatasetName(data.spec), samples, sha256: mockSha256(data.spec) };
 }
 
 /** How long the mock takes to check data whose path says `slow` (unless cancelled). */
@@ -424,6 +429,8 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
             name,
             path,
             fileBytes: outputBytes,
+            // The mock's quantizers are deterministic, as the engine's are: one recipe on one parent, one file.
+            sha256: mockSha256({ parent, recipe }),
             createdAt: new Date().toISOString(),
             parent,
             recipe,

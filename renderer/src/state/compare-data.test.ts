@@ -7,6 +7,8 @@ import {
   jobFailure,
   formatLatencyRatio,
   latencyNormalisation,
+  offSpecNote,
+  offSpecShapes,
   paretoFront,
   ratioBaseToShow,
   staleFigureIds,
@@ -401,5 +403,85 @@ describe('latency from different benchmark runs is placed by each run’s ratio'
       benchRecord('b2', 'cpu', { original: 1.31, v2: 1.32 }),
     ]);
     expect(twins[1]!.plotP50Ms! / twins[2]!.plotP50Ms!).toBeCloseTo(0.99, 2);
+  });
+});
+
+describe('latencies measured at other shapes than the input spec now gives', () => {
+  const at = (width: number) => [{ name: 'x', dtype: 'float32', shape: [1, 3, 48, width] }];
+  const spec = (width: number) => ({ shapes: { x: [1, 3, 48, width] } });
+  /** The original and int8-dynamic benchmarked at width 320, int4 at 256 in another run. */
+  function rowsFed(int4Dataset?: { name: string; samples: number; sha256: string }): CompareRow[] {
+    const ws = workspace({
+      variants: [variant('v1', 'int8-dynamic', 1000), variant('v2', 'int4', 800)],
+      benchmarks: [
+        { ...benchRecord('b1', 'cpu', { original: 2, v1: 1 }), inputs: at(320) },
+        {
+          ...benchRecord('b2', 'cpu', { v2: 1.5 }),
+          inputs: at(256),
+          ...(int4Dataset ? { dataset: int4Dataset } : {}),
+        },
+      ],
+    });
+    const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+    return compareRows(deriveVariants(state), CPU, undefined);
+  }
+
+  it('flags each row fed other shapes, with what it was fed and what the spec gives now', () => {
+    const rows = rowsFed();
+    expect(rows.map((r) => offSpecShapes(r, spec(640)))).toEqual([
+      { fed: '1x3x48x320', now: '1x3x48x640' },
+      { fed: '1x3x48x320', now: '1x3x48x640' },
+      { fed: '1x3x48x256', now: '1x3x48x640' },
+    ]);
+    expect(offSpecNote(rows, spec(640))).toBe(
+      'Latency of original, int8-dynamic was measured at 1x3x48x320, of int4 at 1x3x48x256; the inputs are now ' +
+        '1x3x48x640. Benchmark again for figures at the new size.',
+    );
+  });
+
+  it('flags nothing measured at the shapes of the spec, and says nothing without a spec', () => {
+    const rows = rowsFed();
+    expect(rows.map((r) => offSpecShapes(r, spec(320)) !== undefined)).toEqual([false, false, true]);
+    expect(offSpecNote(rows, spec(320))).toBe(
+      'Latency of int4 was measured at 1x3x48x256; the inputs are now 1x3x48x320. Benchmark again for figures at the new size.',
+    );
+    expect(rows.map((r) => offSpecShapes(r, undefined))).toEqual([undefined, undefined, undefined]);
+    expect(offSpecNote(rows, undefined)).toBeUndefined();
+  });
+
+  it('does not flag a benchmark fed from data: the data decided its shapes', () => {
+    const rows = rowsFed({ name: 'lines.npy', samples: 8, sha256: 'ab' });
+    expect(offSpecShapes(rows[2]!, spec(320))).toBeUndefined();
+    expect(offSpecNote(rows, spec(320))).toBeUndefined();
+  });
+});
+
+describe('variants that are the same file', () => {
+  function rowsWith(hashes: (string | undefined)[]): CompareRow[] {
+    const names = ['int8-static', 'int8-static (2)', 'int8-dynamic'];
+    const variants = hashes.map((sha256, i) => ({
+      ...variant(`v${i}`, names[i]!, 1000),
+      ...(sha256 ? { sha256 } : {}),
+    }));
+    const state = studioReducer(initialState, {
+      type: 'model-opened',
+      summary: SUMMARY,
+      workspace: workspace({ variants }),
+    });
+    return compareRows(deriveVariants(state), CPU, undefined);
+  }
+
+  it('name the earlier variant with the same sha256, and no other', () => {
+    const rows = rowsWith(['aaa', 'aaa', 'bbb']);
+    expect(rows.map((r) => r.sameFileAs)).toEqual([undefined, undefined, 'int8-static', undefined]);
+  });
+
+  it('are not told apart or matched in a workspace from before sha256 was recorded', () => {
+    expect(rowsWith([undefined, undefined, undefined]).map((r) => r.sameFileAs)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

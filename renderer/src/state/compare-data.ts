@@ -9,6 +9,8 @@ import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { Evaluation, LatencyMeasurement, Variant } from './variants.js';
 import type { DatasetIdentity } from '../../../shared/workspace.js';
 import { accuracyDrop } from './accuracy-drop.js';
+import { measuredOffSpec, shortShapes, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
+import { sameFileAs } from '../../../shared/same-file.js';
 
 /** Which quality figure is compared: accuracy against labels, or fidelity against the original. */
 export type QualityMetric = 'accuracy' | 'top1Agreement' | 'cosine';
@@ -51,6 +53,8 @@ export interface CompareRow {
   qualityRatio?: number;
   /** The data the quality figure was measured on. */
   dataset?: DatasetIdentity;
+  /** The label of an earlier variant whose file this one's is, byte for byte (same sha256): the same model. */
+  sameFileAs?: string;
 }
 
 /** Every measurement source some variant has, the native engine first. */
@@ -101,12 +105,15 @@ export function compareRows(
   const originalLatency = key && original ? original.latency[key] : undefined;
   const baseLatency = originalLatency?.stats ? { p50Ms: originalLatency.stats.p50Ms, inputs: originalLatency.inputs } : undefined;
   const baseQuality = metric && original ? qualityOf(original, metric) : undefined;
+  const sameFile = sameFileAs(variants);
   return variants.map((v, index) => {
     const latency = key ? v.latency[key] : undefined;
     const stats = latency?.stats;
     const quality = metric ? qualityOf(v, metric) : undefined;
     const row: CompareRow = { id: v.id, label: v.label, isOriginal: v.isOriginal, index };
     if (v.bytes !== undefined) row.bytes = v.bytes;
+    const same = sameFile.get(v.id);
+    if (same) row.sameFileAs = same.label;
     const sizeRatio = ratio(v.bytes, original?.bytes);
     if (sizeRatio !== undefined) row.sizeRatio = sizeRatio;
     if (latency) row.latency = latency;
@@ -170,6 +177,45 @@ export function ratioBaseToShow(row: CompareRow, original: CompareRow | undefine
 export function formatLatencyRatio(row: CompareRow, original: CompareRow | undefined): string {
   const base = ratioBaseToShow(row, original);
   return `${formatRatio(row.latencyRatio)}${base !== undefined ? ` of ${formatMs(base)}` : ''}`;
+}
+
+/** A row's latency measured at other shapes than the input spec now gives: what it was fed, and what it would be now. */
+export interface OffSpecShapes {
+  /** `1x3x48x320`, as the table's Inputs column writes it. */
+  fed: string;
+  /** `1x3x48x640`: the spec's shapes of the same inputs. */
+  now: string;
+}
+
+/**
+ * The shapes a row's latency was fed and the spec's now, when they differ (input-spec.ts `measuredOffSpec`: no
+ * spec, no recorded inputs, or data that decided the shapes flag nothing).
+ */
+export function offSpecShapes(row: CompareRow, spec: InputSpec | undefined): OffSpecShapes | undefined {
+  const latency = row.latency;
+  if (!latency?.inputs || !spec || !measuredOffSpec(latency, spec)) return undefined;
+  return { fed: shortShapes(latency.inputs), now: shortShapes(specShapesFor(latency.inputs, spec)) };
+}
+
+/**
+ * The sentence above the charts when latencies shown were measured at other shapes than the spec now gives:
+ * "Latency of A, B was measured at 1x3x48x320; the inputs are now 1x3x48x640. Benchmark again for figures at
+ * the new size." Rows fed different shapes are named by shape ("of A at 1x3x48x320, of B at 1x3x48x256").
+ */
+export function offSpecNote(rows: readonly CompareRow[], spec: InputSpec | undefined): string | undefined {
+  const byFed = new Map<string, { labels: string[]; now: string }>();
+  for (const row of rows) {
+    const shapes = offSpecShapes(row, spec);
+    if (!shapes) continue;
+    const group = byFed.get(shapes.fed) ?? { labels: [], now: shapes.now };
+    group.labels.push(row.label);
+    byFed.set(shapes.fed, group);
+  }
+  const groups = [...byFed.entries()];
+  if (groups.length === 0) return undefined;
+  const measured = groups.map(([fed, g], i) => `of ${g.labels.join(', ')}${i === 0 ? ' was measured' : ''} at ${fed}`);
+  const now = groups[0]![1].now;
+  return `Latency ${measured.join(', ')}; the inputs are now ${now}. Benchmark again for figures at the new size.`;
 }
 
 /** Which kind of measurement a failure is about: benchmarks (latency) or evaluations (accuracy, fidelity). */

@@ -3,6 +3,7 @@
  * where they would be drawn on top of each other, and whether the variant the run kept repeats one the
  * workspace already has.
  */
+import { sameFile } from '../../../shared/same-file.js';
 import type { WorkspaceVariant } from '../../../shared/workspace.js';
 
 export interface TrialPoint {
@@ -57,8 +58,10 @@ const stable = (v: unknown): string =>
   );
 
 /**
- * Another variant made from the same parent by the same recipe (method, options, calibration data) into a file
- * of the same size as `variantId`'s: the tune run kept a model the workspace already had, under a new name.
+ * Another variant that is the model `variantId` is: the tune run kept a model the workspace already had, under a
+ * new name. Where both recorded a sha256 (shared/same-file.ts) the bytes decide; variants of older workspaces
+ * match when made from the same parent by the same recipe (method, options, calibration data) into a file of
+ * the same size.
  */
 export function sameModelAs(
   variants: readonly WorkspaceVariant[],
@@ -82,5 +85,9 @@ export function sameModelAs(
     });
   };
   const key = recipeOf(chosen);
-  return variants.find((v) => v.id !== chosen.id && v.fileBytes === chosen.fileBytes && recipeOf(v) === key);
+  const same = (v: WorkspaceVariant) =>
+    chosen.sha256 !== undefined && v.sha256 !== undefined
+      ? sameFile(v, chosen)
+      : v.fileBytes === chosen.fileBytes && recipeOf(v) === key;
+  return variants.find((v) => v.id !== chosen.id && same(v));
 }

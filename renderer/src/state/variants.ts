@@ -22,6 +22,8 @@ export interface LatencyMeasurement extends MeasurementSource {
   sameRunOriginalP50Ms?: number;
   /** The inputs the benchmark fed (shapes), when it recorded them. */
   inputs?: FedInput[];
+  /** The data the benchmark fed, when it ran on data: then the data decided the shapes, not the input spec. */
+  dataset?: DatasetIdentity;
 }
 
 export interface Evaluation {
@@ -44,6 +46,8 @@ export interface Variant {
   isOriginal: boolean;
   /** The .onnx file plus external data. */
   bytes?: number;
+  /** sha256 of the variant's files, when the workspace recorded it (not for the original). */
+  sha256?: string;
   recipe?: VariantRecipe;
   /** What it was made from: `original` or another variant's id (which may since have been removed). */
   parent?: string;
@@ -78,6 +82,7 @@ export function deriveVariants(state: StudioState): Variant[] {
       path: v.path,
       isOriginal: false,
       bytes: v.fileBytes,
+      ...(v.sha256 ? { sha256: v.sha256 } : {}),
       recipe: v.recipe,
       parent: v.parent,
       cliCommand: v.cliCommand,
@@ -103,6 +108,7 @@ export function deriveVariants(state: StudioState): Variant[] {
         ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
         ...(sameRunOriginal ? { sameRunOriginalP50Ms: sameRunOriginal.p50Ms } : {}),
         ...(record.inputs ? { inputs: record.inputs } : {}),
+        ...(record.dataset ? { dataset: record.dataset } : {}),
       };
       variant.latency[measurementKey(source)] = m;
       if (r.profile && r.profile.byOpType.length > 0) variant.profile = r.profile;

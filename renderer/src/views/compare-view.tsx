@@ -39,6 +39,8 @@ import {
   formatQuality,
   formatRatio,
   measurementSources,
+  offSpecNote,
+  offSpecShapes,
   opBreakdown,
   paretoFront,
   pickQualityMetric,
@@ -64,7 +66,7 @@ import { JobList } from './job-list.js';
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
-import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
+import { describeInputShape, shortShapes, type InputSpec } from '../../../shared/input-spec.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
 import { describeDataset, experimentDataset, mixedDatasets } from '../state/experiment.js';
 
@@ -119,6 +121,8 @@ export function CompareView({
   // A failed evaluation is said on the quality card, as a failed benchmark is on the latency card.
   const qualityFailure = evaluationFailure(state.jobs, state.model?.path);
 
+  // The spec the next benchmark feeds: figures measured at other shapes are flagged against it.
+  const spec = state.workspace?.experiment?.inputs;
   const mixed = mixedDatasets(rows.map((r) => r.dataset));
   const nothingYet = variants.length <= 1 && sources.length === 0 && !variants[0]?.evaluation;
   const activeJobs = state.jobs.filter((j) => isActive(j) && j.modelPath === state.model?.path);
@@ -180,6 +184,14 @@ export function CompareView({
         </p>
       )}
 
+      <OffSpecBanner
+        rows={rows}
+        spec={spec}
+        source={source}
+        canBenchmark={inputsReady && !activeJobs.some((j) => j.kind === 'bench')}
+        onBenchmark={(targets, ep) => void actions.benchmark(targets, { ...DEFAULT_BENCH, ep })}
+      />
+
       {activeJobs.length > 0 && <JobList jobs={activeJobs} onCancel={(id) => void actions.cancel(id)} />}
 
       <div className="chart-grid">
@@ -219,8 +231,58 @@ export function CompareView({
         front={front}
         staleLatency={staleFigureIds(latencyFailure, rows)}
         staleQuality={staleFigureIds(qualityFailure, rows)}
+        spec={spec}
       />
       <WebAgreement studio={studio} />
+    </div>
+  );
+}
+
+/**
+ * Above the charts, when latencies shown were measured at other shapes than the input spec now gives (the
+ * user changed a width after benchmarking): which, at what, and a button that benchmarks them again, with
+ * the original for their ratios, on the engine and provider shown. Browser benchmarks are run again from
+ * Measure (they record no inputs, so none is flagged today).
+ */
+function OffSpecBanner({
+  rows,
+  spec,
+  source,
+  canBenchmark,
+  onBenchmark,
+}: {
+  rows: readonly CompareRow[];
+  spec: InputSpec | undefined;
+  source: MeasurementSource | undefined;
+  canBenchmark: boolean;
+  onBenchmark: (targets: string[], ep: string) => void;
+}) {
+  const note = offSpecNote(rows, spec);
+  const flagged = rows.flatMap((r) => {
+    const shapes = offSpecShapes(r, spec);
+    return shapes ? [{ id: r.id, now: shapes.now }] : [];
+  });
+  if (!note || flagged.length === 0) return null;
+  // The original too, so each variant gets its ratio from the same interleaved run.
+  const targets = [...new Set([ORIGINAL_TARGET, ...flagged.map((f) => f.id)])];
+  const rerun = source?.engine === 'onnxruntime-node' ? source.provider : undefined;
+  return (
+    <div className="banner banner-warn" role="status" data-testid="off-spec-note">
+      <p>
+        <strong>Measured at other inputs:</strong> {note}
+      </p>
+      {rerun !== undefined && (
+        <button
+          type="button"
+          className="small"
+          disabled={!canBenchmark}
+          onClick={() => onBenchmark(targets, rerun)}
+          title={`Benchmarks ${targets.length === 1 ? 'the original' : 'them with the original'} on onnxruntime-node ${rerun}, with the settings Measure starts with`}
+          data-testid="off-spec-rerun"
+        >
+          Benchmark again at {flagged[0]!.now}
+        </button>
+      )}
     </div>
   );
 }
@@ -243,6 +305,7 @@ function CompareTable({
   front,
   staleLatency,
   staleQuality,
+  spec,
 }: {
   rows: CompareRow[];
   metric: QualityMetric | undefined;
@@ -252,6 +315,8 @@ function CompareTable({
   staleLatency: ReadonlySet<string>;
   /** Rows whose quality figure an evaluation since failed to replace: marked as on the quality card. */
   staleQuality: ReadonlySet<string>;
+  /** The input spec now: inputs cells of latencies measured at other shapes are flagged against it. */
+  spec: InputSpec | undefined;
 }) {
   const qualityLabel = metric ? QUALITY_LABELS[metric] : 'Quality';
   const original = rows.find((r) => r.isOriginal);
@@ -347,6 +412,15 @@ function CompareTable({
                     </span>
                   )}
                   <AccuracyDropBadge points={accuracyDropPoints(r, original, metric)} />
+                  {r.sameFileAs !== undefined && (
+                    <span
+                      className="tag"
+                      data-testid="same-file"
+                      title={`Byte for byte the same .onnx file as ${r.sameFileAs} (same sha256): the same model, so any difference in their figures is run-to-run spread`}
+                    >
+                      same file as {r.sameFileAs}
+                    </span>
+                  )}
                 </th>
                 <td className="num">
                   {r.bytes !== undefined ? formatBytes(r.bytes) : '–'}{' '}
@@ -370,6 +444,7 @@ function CompareTable({
                 <td className="num">{formatMs(r.p99Ms)}</td>
                 <td className="inputs-cell" data-testid="row-inputs">
                   {r.latency?.inputs ? shortShapes(r.latency.inputs) : '–'}
+                  <OffSpecTag row={r} spec={spec} />
                 </td>
                 <td className="num">
                   {formatQuality(r.quality, metric)}{' '}
@@ -387,6 +462,21 @@ function CompareTable({
         </table>
       </div>
     </section>
+  );
+}
+
+/** Beside a row's inputs, when its latency was measured at other shapes than the spec now gives. */
+function OffSpecTag({ row, spec }: { row: CompareRow; spec: InputSpec | undefined }) {
+  const shapes = offSpecShapes(row, spec);
+  if (!shapes) return null;
+  return (
+    <span
+      className="tag warn"
+      data-testid="off-spec"
+      title={`Measured at ${shapes.fed}; the inputs are now ${shapes.now}. Benchmark again for figures at the new size.`}
+    >
+      inputs now {shapes.now}
+    </span>
   );
 }
 

@@ -504,6 +504,19 @@ function samePath(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
+/** How many hex digits of a sha256 are shown: enough to tell files apart at a glance; the tooltip has all 64. */
+const SHORT_HASH = 12;
+
+/** ` · sha256 3f2a9c01b4de` beside a variant's size, the whole hash in its tooltip, to check a copied file by. */
+function FileHash({ sha256 }: { sha256: string }) {
+  return (
+    <span title={`sha256 of the variant's file in the workspace: ${sha256}`} data-testid="variant-sha256">
+      {' '}
+      · sha256 <code>{sha256.slice(0, SHORT_HASH)}</code>
+    </span>
+  );
+}
+
 function VariantPicker({
   variants,
   all,
@@ -548,7 +561,8 @@ function VariantPicker({
               )}
             </span>
             <span className="muted" data-testid="variant-figures">
-              {v.bytes !== undefined ? formatBytes(v.bytes) : '–'} · p50 {formatMs(p50)}
+              {v.bytes !== undefined ? formatBytes(v.bytes) : '–'}
+              {v.sha256 !== undefined && <FileHash sha256={v.sha256} />} · p50 {formatMs(p50)}
               {ratio !== undefined ? ` (${formatRatio(ratio)} of the original in its run)` : ''} ·{' '}
               {describeQuality(v, metric)}
             </span>
