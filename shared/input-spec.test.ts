@@ -109,6 +109,28 @@ describe('input spec guesses', () => {
   });
 });
 
+describe('value guesses', () => {
+  it("sizes an audio length by the sample rate the user chose, not the guessed one", () => {
+    const inputs = [
+      { name: 'audio', dtype: 'float32', shape: [1, 'samples'] },
+      { name: 'sr', dtype: 'int64', shape: [1] },
+    ];
+    expect(guessInputSpec(inputs)[0]!.dims[1]!.value).toBe(16000);
+    const at8k = guessInputSpec(inputs, { sr: { kind: 'constant', value: 8000 } })[0]!.dims[1]!;
+    expect(at8k.value).toBe(8000);
+    expect(at8k.reason).toContain("one second at the 8000 Hz of 'sr'");
+  });
+
+  it('turns every position of a mask on, a bool mask too, and draws other bools at random', () => {
+    const [mask, flags] = guessInputSpec([
+      { name: 'attention_mask', dtype: 'bool', shape: [1, 8] },
+      { name: 'flags', dtype: 'bool', shape: [1, 8] },
+    ]);
+    expect(mask!.values?.values).toEqual({ kind: 'constant', value: 1 });
+    expect(flags!.values?.values).toEqual({ kind: 'range', min: 0, max: 1 });
+  });
+});
+
 describe('figures measured at other shapes than the spec', () => {
   const at320 = [{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 320] }];
   const spec = (width: number) => ({ shapes: { x: [1, 3, 48, width] } });

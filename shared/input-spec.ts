@@ -156,30 +156,46 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
 
 function guessValues(input: TensorSummary, shape: number[]): InputGuess['values'] {
   if (FLOAT_TYPES.has(input.dtype)) return undefined;
+  // Before the bool rule: a bool attention mask of random values hides half the sequence.
+  if (/mask/i.test(input.name)) return { values: { kind: 'constant', value: 1 }, reason: 'a mask: every position on' };
   if (input.dtype === 'bool') return { values: { kind: 'range', min: 0, max: 1 }, reason: 'random true/false' };
   if (SAMPLE_RATE_NAMES.test(input.name)) {
     return { values: { kind: 'constant', value: SPEECH_SAMPLE_RATE }, reason: 'a sample rate: 16 kHz, the usual rate of speech models' };
   }
-  if (/mask/i.test(input.name)) return { values: { kind: 'constant', value: 1 }, reason: 'a mask: every position on' };
   const scalar = shape.reduce((a, b) => a * b, 1) === 1;
   if (scalar) return { values: { kind: 'constant', value: 1 }, reason: 'a single number: set the value the model expects' };
   return { values: { kind: 'range', min: 0, max: 99 }, reason: 'ids or indices: 0 to 99 keeps lookups in range' };
 }
 
-/** The model's sample-rate input (`sr`, `sample_rate`) and the constant guessed for it, if it has one. */
-function sampleRateOf(inputs: readonly TensorSummary[]): SampleRate | undefined {
+/**
+ * The model's sample-rate input (`sr`, `sample_rate`) and its rate, if it has one: the constant the user chose
+ * for it, else the one guessed.
+ */
+function sampleRateOf(
+  inputs: readonly TensorSummary[],
+  chosen: Readonly<Record<string, InputValues>>,
+): SampleRate | undefined {
   for (const input of inputs) {
     if (FLOAT_TYPES.has(input.dtype) || !SAMPLE_RATE_NAMES.test(input.name)) continue;
+    const own = chosen[input.name];
+    if (own?.kind === 'constant' && own.value > 0) return { input: input.name, rate: own.value };
     const guess = guessValues(input, [1]);
     if (guess?.values.kind === 'constant') return { input: input.name, rate: guess.values.value };
   }
   return undefined;
 }
 
-/** A prefilled spec for every input, each dim and value with the reason it was chosen. */
-export function guessInputSpec(inputs: readonly TensorSummary[]): InputGuess[] {
+/**
+ * A prefilled spec for every input, each dim and value with the reason it was chosen. `chosen`: values the user
+ * already set (`--value sr=8000`), which the guesses follow (one second of audio at 8000 Hz).
+ */
+export function guessInputSpec(
+  inputs: readonly TensorSummary[],
+  chosen: Readonly<Record<string, InputValues>> = {},
+): InputGuess[] {
+  const sampleRate = sampleRateOf(inputs, chosen);
   return inputs.map((input) => {
-    const dims = input.shape.map((_, i) => guessDim(input, i, sampleRateOf(inputs)));
+    const dims = input.shape.map((_, i) => guessDim(input, i, sampleRate));
     const values = guessValues(
       input,
       dims.map((d) => d.value),

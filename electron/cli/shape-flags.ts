@@ -46,7 +46,9 @@ export const SHAPE_OPTIONS = {
 /** The help lines of SHAPE_OPTIONS. */
 export const SHAPE_HELP = [
   '  --shape INPUT=1x3x224x224  a whole input shape (repeatable)',
-  '  --dim NAME=N               the size of a symbolic dim, e.g. --dim batch=8 (repeatable; unset dims are 1, with a warning)',
+  '  --dim NAME=N               the size of a symbolic dim, e.g. --dim batch=8 (repeatable; an unset dim takes the',
+  "                             app's guess, e.g. one second of audio, printed with its reason as a warning)",
   '  --value INPUT=V            fill an input of synthetic data with V, e.g. --value sr=16000, or INPUT=MIN:MAX for',
-  '                             whole numbers drawn from MIN..MAX (repeatable; integer inputs default to 0..99)',
+  "                             whole numbers drawn from MIN..MAX (repeatable; unset: the app's guess, e.g. sr 16000,",
+  '                             masks 1, ids 0..99, printed as a warning)',
 ];

@@ -46,13 +46,21 @@ describe('onnx-studio bench', () => {
   });
   afterAll(() => tmp.cleanup());
 
-  it('--value fills an integer input; without the right length the model fails with BAD_INPUT naming its inputs', async () => {
+  it('--value fills an integer input; with the wrong length the model fails with BAD_INPUT naming its inputs', async () => {
     const speech = path.join(tmp.dir, 'speech-gate.onnx');
     fs.writeFileSync(speech, awkwardModelFiles()['speech-gate.onnx']!);
-    const bad = await bench([speech], { iterations: '2', warmup: '0' }, true);
+    // The model frames the audio by 64 samples: 100 cannot be framed.
+    const bad = await bench([speech], { iterations: '2', warmup: '0', dim: ['samples=100'] }, true);
     expect(bad.code).toBeInstanceOf(StudioError);
     expect((bad.code as StudioError).code).toBe('BAD_INPUT');
-    expect((bad.code as StudioError).message).toMatch(/audio float32 \[1, 1\], sr int64 \[1\]/);
+    expect((bad.code as StudioError).message).toMatch(/audio float32 \[1, 100\], sr int64 \[1\]/);
+    // Nothing set: the app's guesses (one second at the 16000 Hz guessed for sr) run, each said.
+    const guessed = await bench([speech], { iterations: '2', warmup: '0' }, true);
+    expect(guessed.code, guessed.stderr).toBe(0);
+    expect(guessed.stderr).toMatch(/^warning: dim 'samples' of input 'audio' was guessed as 16000 \(/m);
+    expect(guessed.stderr).toMatch(
+      /^warning: Synthetic data filled 'sr' \(int64\) with 16000 \(a sample rate/m,
+    );
     const good = await bench(
       [speech],
       { iterations: '2', warmup: '0', dim: ['samples=16000'], value: ['sr=16000'] },
@@ -86,7 +94,7 @@ describe('onnx-studio bench', () => {
     // about; nothing else is printed there.
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /^warning: mlp\.onnx: dim 'batch' of input 'input' was set to 1 because nothing set it/,
+        /^warning: mlp\.onnx: dim 'batch' of input 'input' was guessed as 1 \(batch: one sample per run\) because nothing set it/,
       ),
     ]);
     const json = JSON.parse(r.stdout) as {
@@ -150,7 +158,9 @@ describe('onnx-studio bench', () => {
     );
     expect(r.stdout).toMatch(/cnn\.onnx\s+\d+\.\d+x\s+1\.\d+x/);
     expect(r.stdout).toMatch(/thread spinning off/);
-    expect(r.stdout).toMatch(/dim 'batch' of input 'input' was set to 1 because nothing set it/);
+    expect(r.stdout).toMatch(
+      /dim 'batch' of input 'input' was guessed as 1 \(batch: one sample per run\) because nothing set it/,
+    );
     expect(r.stdout).toMatch(/Profile of cnn\.onnx/);
     expect(r.stdout).toMatch(/Percentiles interpolate linearly/);
     const trace = /trace: (\S+)\)/.exec(r.stdout)?.[1];

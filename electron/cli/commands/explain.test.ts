@@ -132,7 +132,7 @@ describe('onnx-studio explain', () => {
     it("puts the guessed dims in notes[] as well as on stderr, as bench's JSON does", async () => {
       const r = await explainMlpAndCnn();
       expect(r.code, r.stderr).toBe(0);
-      const guess = /^warning: (mlp\.onnx: dim 'batch' of input 'input' was set to 1 .*)$/m.exec(
+      const guess = /^warning: (mlp\.onnx: dim 'batch' of input 'input' was guessed as 1 .*)$/m.exec(
         r.stderr,
       )?.[1];
       expect(guess).toBeDefined();

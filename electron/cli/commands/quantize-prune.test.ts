@@ -91,7 +91,7 @@ describe('onnx-studio quantize and prune', () => {
   });
 
   it('int8-static: calibration data that does not fit the model is exit 2 naming the inputs, not an internal error', () => {
-    // speech-gate frames its audio by 64 samples: the unset 'samples' dim (1) cannot be reshaped.
+    // speech-gate frames its audio by 64 samples: 100 samples cannot be reshaped.
     const speech = path.join(tmp.dir, 'speech-gate.onnx');
     fs.writeFileSync(speech, awkwardModelFiles()['speech-gate.onnx']!);
     const out = path.join(tmp.dir, 'speech-int8.onnx');
@@ -109,18 +109,18 @@ describe('onnx-studio quantize and prune', () => {
         '2',
         ...extra,
       );
-    const r = quantize();
+    const r = quantize('--dim', 'samples=100');
     expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.stderr).toMatch(
-      /Calibration sample 0 could not run on the inputs it was given \(audio float32 \[1, 1\], sr int64 \[1\]\)/,
+      /Calibration sample 0 could not run on the inputs it was given \(audio float32 \[1, 100\], sr int64 \[1\]\)/,
     );
     expect(fs.existsSync(out)).toBe(false);
     // The message leaves what to do to each surface: the CLI adds its flags, also when the failure happened in
     // the engine process that runs benchmarks (the hint crosses the process boundary).
     const hint = /fit the model\. Set them with --shape, --dim and --value, or use data of the right shape\./;
     expect(r.stderr).toMatch(hint);
-    const bench = cli('bench', speech, '--iterations', '2');
+    const bench = cli('bench', speech, '--dim', 'samples=100', '--iterations', '2');
     expect(bench.code).toBe(2);
     expect(bench.stderr).toMatch(hint);
     const good = quantize('--dim', 'samples=1024', '--value', 'sr=16000');

@@ -141,7 +141,9 @@ describe('onnx-studio run: checks before the first step', () => {
     const run = await cli(['run', r.file, '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(
-      run.stderr.match(/^warning: dim 'batch' of input 'input' was set to 1 because nothing set it/gm),
+      run.stderr.match(
+        /^warning: dim 'batch' of input 'input' was guessed as 1 \(batch: one sample per run\) because nothing set it/gm,
+      ),
     ).toHaveLength(1);
     const json = JSON.parse(run.stdout) as { notes: string[]; steps: { step: number; output?: string }[] };
     expect(json.notes.filter((n) => n.includes("dim 'batch'"))).toHaveLength(1);

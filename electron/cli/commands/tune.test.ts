@@ -122,10 +122,12 @@ describe('onnx-studio tune', () => {
     ]);
     expect(r.stderr).not.toContain('No recipe suits');
     // Synthetic data guessed the bool `cond`: said once as a warning before the search, and in the notes.
-    expect(r.stderr.match(/warning: Synthetic data filled 'cond' \(bool\) random true\/false/g)).toHaveLength(
-      1,
+    expect(
+      r.stderr.match(/warning: Synthetic data filled 'cond' \(bool\) with random true\/false/g),
+    ).toHaveLength(1);
+    expect((JSON.parse(r.stdout) as TuneJson).notes.join('\n')).toContain(
+      "'cond' (bool) with random true/false",
     );
-    expect((JSON.parse(r.stdout) as TuneJson).notes.join('\n')).toContain("'cond' (bool) random true/false");
     // Its 4x4 weights are too small to shrink: the one trial runs and meets the budget, nothing beats the original.
     expect([0, 3], r.stderr).toContain(r.code);
     const trials = (JSON.parse(r.stdout) as TuneJson).trials;
@@ -155,7 +157,7 @@ describe('onnx-studio tune', () => {
 
 describe('onnx-studio tune whose every trial fails to run the model', () => {
   it('ends with that error (exit 2) and the flags that fix it, though each trial words it with its own step', async () => {
-    // speech-gate frames its audio by 64 samples: with its 'samples' dim left at 1 no variant can run. The data
+    // speech-gate frames its audio by 64 samples: with its 'samples' dim set to 100 no variant can run. The data
     // fits the declared inputs, so the check before the search passes and the trials fail one by one: one in
     // calibration, one in evaluation, both with onnxruntime's same reason.
     const speech = path.join(tmp.dir, 'speech-gate.onnx');
@@ -172,6 +174,8 @@ describe('onnx-studio tune whose every trial fails to run the model', () => {
       '0.9',
       '--max-trials',
       '2',
+      '--dim',
+      'samples=100',
     ]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/onnx-studio: Every trial failed with the same error/);

@@ -5,6 +5,7 @@ import { GraphProtoSchema, TensorProto_DataType as DataType } from 'onnx-buf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { makeAttribute, makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { buildSpeechGateModel, buildTextLineModel } from '../testing/awkward-models.js';
 import { buildCnn, buildMlp, makeModel, modelBytes, randomFloats } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { benchParams, runBenchmark } from './run-benchmark.js';
@@ -108,7 +109,7 @@ describe('runBenchmark', () => {
     ]);
     expect(a?.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 16] }]);
     // Said once for both models (they share the inputs), not once per model.
-    expect(report.notes.filter((n) => n.includes("dim 'batch' of input 'input' was set to 1 because nothing set it"))).toHaveLength(1);
+    expect(report.notes.filter((n) => n.includes("dim 'batch' of input 'input' was guessed as 1 (batch: one sample per run) because nothing set it"))).toHaveLength(1);
     expect(report.settings).toMatchObject({ ep: 'cpu', threads: 1, allowSpinning: false, warmup: 2, iterations: 15, data: 'synthetic (4 samples, seed 0)' });
   });
 
@@ -123,6 +124,30 @@ describe('runBenchmark', () => {
     expect(report.comparisons).toEqual([]);
     expect(report.notes.some((n) => /dim '/.test(n))).toBe(false);
     expect(report.notes.join('\n')).toMatch(/spinning is off/);
+  });
+
+  it('runs an audio model and a text line on the guesses the app prefills, each said beside its size', async () => {
+    const speech = path.join(tmp.dir, 'speech.onnx');
+    const line = path.join(tmp.dir, 'line.onnx');
+    fs.writeFileSync(speech, modelBytes(buildSpeechGateModel()));
+    fs.writeFileSync(line, modelBytes(buildTextLineModel()));
+    const settings = { warmup: 0, iterations: 2, intraOpThreads: 1 };
+    // One second of audio at the 16000 Hz guessed for sr: a length of 1 failed in the model's Reshape.
+    const audio = await runBenchmark(benchParams({ models: [speech], ...settings }));
+    expect(audio.results[0]?.inputs).toEqual([
+      { name: 'audio', dtype: 'float32', shape: [1, 16000] },
+      { name: 'sr', dtype: 'int64', shape: [1] },
+    ]);
+    const notes = audio.notes.join('\n');
+    expect(notes).toContain("dim 'samples' of input 'audio' was guessed as 16000 ('samples' reads as an audio length: one second at the 16000 Hz of 'sr') because nothing set it");
+    expect(notes).toContain("Synthetic data filled 'sr' (int64) with 16000 (a sample rate: 16 kHz, the usual rate of speech models), because nothing set it");
+    const text = await runBenchmark(benchParams({ models: [line], ...settings }));
+    expect(text.results[0]?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 320] }]);
+    expect(text.notes.join('\n')).toContain("unknown dim 3 of input 'x' as 320 (width of a 48-pixel-high text line) because nothing set them");
+    // --dim and --shape still win, and then nothing is guessed.
+    const set = await runBenchmark(benchParams({ models: [speech], dims: { samples: 640 }, values: { sr: { kind: 'constant', value: 8000 } }, ...settings }));
+    expect(set.results[0]?.inputs[0]).toEqual({ name: 'audio', dtype: 'float32', shape: [1, 640] });
+    expect(set.notes.join('\n')).not.toMatch(/because nothing set/);
   });
 
   it('in duration mode gives every model the same number of runs', async () => {

@@ -193,6 +193,11 @@ describe('image folders', () => {
     await expectError(open(root, imageInput([1, 3, H, W]), { mean: [1, 2] }), 'BAD_REQUEST', /--mean has 2 values; give 1 or 3/);
     const ok = await open(root, imageInput(['n', 3, 'h', 'w']), { size: [H, W] });
     expect((await collect(ok))[0]!.inputs.image!.dims).toEqual([1, 3, H, W]);
+    // A size the CLI guessed for synthetic data (224) does not resize real images; a size the user set does.
+    const guessed = { ...imageInput(['n', 3, 'h', 'w']), dims: [1, 3, 224, 224], guessedAxes: [2, 3] };
+    await expectError(open(root, guessed), 'BAD_REQUEST', /height is not fixed by the model; pass --size/);
+    const set = await open(root, { ...guessed, dims: [1, 3, H, W], guessedAxes: [0] });
+    expect((await collect(set))[0]!.inputs.image!.dims).toEqual([1, 3, H, W]);
   });
 
   it('reports corrupt images, empty folders and missing folders as user errors', async () => {

@@ -92,7 +92,8 @@ export function planImageInput(input: ResolvedInput, prep: ImagePreprocessing = 
     }
     if (typeof d === 'number' && d > 0) return d;
     const resolved = input.dims[axis] ?? 1;
-    if (typeof d === 'string' && resolved > 1) return resolved;
+    // A size the user set (--dim, --shape, the app's spec) decides; a guess (224) must not resize real images.
+    if (typeof d === 'string' && resolved > 1 && !input.guessedAxes?.includes(axis)) return resolved;
     throw fail(`its ${what} is not fixed by the model; pass --size H[xW]`);
   };
   const size = prep.size === undefined ? undefined : typeof prep.size === 'number' ? [prep.size, prep.size] : prep.size;

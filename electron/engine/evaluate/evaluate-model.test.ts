@@ -256,7 +256,7 @@ describe('evaluation on small built models', () => {
       ['scores', true],
       ['relu', true],
     ]);
-    expect(r.notes.join()).toMatch(/dim 'batch' of input 'x' was set to 1 because nothing set it/);
+    expect(r.notes.join()).toMatch(/dim 'batch' of input 'x' was guessed as 1 \(batch: one sample per run\) because nothing set it/);
   });
 
   it('stops with CANCELLED when the signal aborts', async () => {

@@ -2,7 +2,8 @@ import { TensorProto_DataType as DataType } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
-import { buildCnn, buildMlp, makeModel } from '../testing/model-fixtures.js';
+import { buildSpeechGateModel, buildTextLineModel } from '../testing/awkward-models.js';
+import { buildCnn, buildMlp, makeModel, modelBytes } from '../testing/model-fixtures.js';
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
 import { isGuessNote, refuseUnknownDims, resolveInputSpecs } from './input-specs.js';
@@ -34,20 +35,23 @@ function code(fn: () => unknown): string | undefined {
 }
 
 describe('resolveInputSpecs', () => {
-  it('sets symbolic and unknown dims to 1 by default and says so', () => {
+  it('guesses symbolic and unknown dims as the app does, and names each with its size and reason', () => {
     const { inputs, notes } = resolveInputSpecs(tokenModel());
     expect(inputs.map((i) => [i.name, i.ortType, i.dims])).toEqual([
-      ['input_ids', 'int64', [1, 1]],
-      ['attention_mask', 'bool', [1, 1]],
+      ['input_ids', 'int64', [1, 128]],
+      ['attention_mask', 'bool', [1, 128]],
       ['extra', 'float32', [1, 4]],
     ]);
     expect(inputs[0]?.declared).toEqual(['batch', 'sequence']);
-    // One warning naming every defaulted dim: symbolic ones per input, unknown ones by position.
+    expect(inputs.map((i) => i.guessedAxes)).toEqual([[0, 1], [0, 1], [0]]);
+    // One warning naming every guessed dim: symbolic ones once by name (one size for all inputs that have it),
+    // unknown ones by position.
     expect(notes).toHaveLength(1);
     expect(notes[0]).toBe(
-      "dim 'batch' of input 'input_ids', dim 'sequence' of input 'input_ids', dim 'batch' of input 'attention_mask', " +
-        "dim 'sequence' of input 'attention_mask', unknown dim 0 of input 'extra' were set to 1 because nothing set them: " +
-        'the figures are for that size. Set them with --dim NAME=N or --shape INPUT=AxBxC (the app asks in the Model view).',
+      "dim 'batch' of inputs 'input_ids' and 'attention_mask' was guessed as 1 (batch: one sample per run), " +
+        "dim 'sequence' of inputs 'input_ids' and 'attention_mask' as 128 ('sequence' reads as a sequence length), " +
+        "unknown dim 0 of input 'extra' as 1 (batch: one sample per run) because nothing set them: the figures are for " +
+        'those sizes. Set them with --dim batch=SIZE or --shape input_ids=AxB (the app asks in the Model view).',
     );
     expect(isGuessNote(notes[0]!)).toBe(true);
   });
@@ -62,13 +66,21 @@ describe('resolveInputSpecs', () => {
     expect(notes).toEqual([]);
   });
 
-  it('honours a different default dim', () => {
+  it('honours a default dim a caller gives, over the guesses', () => {
     const { inputs } = resolveInputSpecs(buildMlp({ batch: 'N' }), { defaultDim: 8 });
     expect(inputs[0]?.dims).toEqual([8, 16]);
+    const line = resolveInputSpecs(buildTextLineModel(), { defaultDim: 4 });
+    expect(line.inputs[0]?.dims).toEqual([4, 3, 48, 4]);
+    expect(line.notes[0]).toMatch(/^unknown dim 0 of input 'x' was guessed as 4 \(the size asked for open dims\), unknown dim 3/);
+    // --dim still wins over the default.
+    expect(resolveInputSpecs(buildMlp({ batch: 'N' }), { defaultDim: 8, dims: { N: 2 } }).inputs[0]?.dims).toEqual([2, 16]);
   });
 
   it('leaves fixed dims alone and refuses --shape that contradicts them or names no input', () => {
-    expect(resolveInputSpecs(buildCnn()).inputs[0]?.dims).toEqual([1, 3, 16, 16]);
+    const fixed = resolveInputSpecs(buildCnn());
+    expect(fixed.inputs[0]?.dims).toEqual([1, 3, 16, 16]);
+    expect(fixed.inputs[0]?.guessedAxes).toBeUndefined();
+    expect(fixed.notes).toEqual([]);
     expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { input: [1, 4, 16, 16] } }))).toBe('BAD_INPUT');
     expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { input: [1, 3, 16] } }))).toBe('BAD_INPUT');
     expect(code(() => resolveInputSpecs(buildCnn(), { shapes: { pixels: [1, 3, 16, 16] } }))).toBe('BAD_INPUT');
@@ -89,7 +101,7 @@ describe('resolveInputSpecs', () => {
 });
 
 describe('syntheticFeed', () => {
-  it('is seeded, typed per input, keeps token ids small and masks all ones', () => {
+  it('is seeded, typed per input, keeps token ids small and feeds the bool mask its guess', () => {
     const { inputs } = resolveInputSpecs(tokenModel(), { dims: { batch: 2, sequence: 5 } });
     const a = syntheticFeed(inputs, seededRandom(3));
     const b = syntheticFeed(inputs, seededRandom(3));
@@ -98,15 +110,107 @@ describe('syntheticFeed', () => {
     const ids = a.input_ids?.data as BigInt64Array;
     expect([...ids].every((v) => v >= 0n && v < 100n)).toBe(true);
     expect(a.attention_mask?.type).toBe('bool');
+    // The app's guess for a bool input, whatever its name (shared/input-spec.ts): random true/false.
+    // A mask, bool or not, is all on: a random bool mask would hide half the sequence.
+    expect(inputs[1]?.values).toEqual({ kind: 'constant', value: 1 });
     expect([...(a.attention_mask?.data as Uint8Array)].every((v) => v === 1)).toBe(true);
     expect([...(b.input_ids?.data as BigInt64Array)]).toEqual([...ids]);
     expect([...(b.extra?.data as Float32Array)]).toEqual([...(a.extra?.data as Float32Array)]);
+  });
+
+  it('fills an integer mask with ones and a single number with 1, as the app guesses', () => {
+    const model = makeModel(
+      create(GraphProtoSchema, {
+        name: 'masked',
+        input: [makeValueInfo('attention_mask', DataType.INT64, ['batch', 'sequence']), makeValueInfo('steps', DataType.INT32, [1])],
+        output: [makeValueInfo('out', DataType.INT64, ['batch', 'sequence'])],
+        node: [makeNode('Identity', ['attention_mask'], ['out'])],
+      }),
+    );
+    const { inputs } = resolveInputSpecs(model);
+    expect(inputs.map((i) => [i.name, i.values, i.valuesGuess])).toEqual([
+      ['attention_mask', { kind: 'constant', value: 1 }, 'a mask: every position on'],
+      ['steps', { kind: 'constant', value: 1 }, 'a single number: set the value the model expects'],
+    ]);
+    const feed = syntheticFeed(inputs, seededRandom(1));
+    expect([...(feed.attention_mask?.data as BigInt64Array)].every((v) => v === 1n)).toBe(true);
+    expect([...(feed.steps?.data as Int32Array)]).toEqual([1]);
+  });
+});
+
+describe('the guesses the app prefills its input spec with', () => {
+  it('give an audio model one second at the rate of its sr input, and the model runs on them', async () => {
+    const { inputs, notes } = resolveInputSpecs(buildSpeechGateModel());
+    expect(inputs.map((i) => [i.name, i.dims, i.values])).toEqual([
+      ['audio', [1, 16000], undefined],
+      ['sr', [1], { kind: 'constant', value: 16000 }],
+    ]);
+    expect(notes).toEqual([
+      "dim 'samples' of input 'audio' was guessed as 16000 ('samples' reads as an audio length: one second at the " +
+        "16000 Hz of 'sr') because nothing set it: the figures are for that size. Set it with --dim samples=SIZE or " +
+        '--shape audio=AxB (the app asks in the Model view).',
+    ]);
+    const { guessedValuesNote } = await import('./synthetic-feeds.js');
+    expect(guessedValuesNote(inputs)).toBe(
+      "Synthetic data filled 'sr' (int64) with 16000 (a sample rate: 16 kHz, the usual rate of speech models), " +
+        'because nothing set it: the figures are for those values. Set real ones with --value sr=N (one value) or ' +
+        '--value sr=MIN:MAX (a range; the app asks in the Model view).',
+    );
+    const feed = syntheticFeed(inputs, seededRandom(0));
+    expect([...(feed.sr?.data as BigInt64Array)]).toEqual([16000n]);
+    // The model frames the audio by 64 samples: the old guess of 1 failed in its Reshape.
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(modelBytes(buildSpeechGateModel()));
+    try {
+      const out = await session.run(feed);
+      expect(out.speech?.dims).toEqual([8]);
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('give a text line of height 48 a width of 320, and fit the dims the user set', () => {
+    const { inputs, notes } = resolveInputSpecs(buildTextLineModel());
+    expect(inputs[0]?.dims).toEqual([1, 3, 48, 320]);
+    expect(notes).toEqual([
+      "unknown dim 0 of input 'x' was guessed as 1 (batch: one sample per run), unknown dim 3 of input 'x' as 320 " +
+        '(width of a 48-pixel-high text line) because nothing set them: the figures are for those sizes. Set them ' +
+        'with --shape x=AxBxCxD (the app asks in the Model view).',
+    ]);
+    // A height set with --dim makes the open width a text line's too (the guesses see what was set).
+    const image = makeModel(
+      create(GraphProtoSchema, {
+        name: 'image',
+        input: [makeValueInfo('pixels', DataType.FLOAT, ['n', 3, 'h', 'w'])],
+        output: [makeValueInfo('out', DataType.FLOAT, ['n', 3, 'h', 'w'])],
+        node: [makeNode('Identity', ['pixels'], ['out'])],
+      }),
+    );
+    expect(resolveInputSpecs(image).inputs[0]?.dims).toEqual([1, 3, 224, 224]);
+    const line = resolveInputSpecs(image, { dims: { h: 48 } });
+    expect(line.inputs[0]?.dims).toEqual([1, 3, 48, 320]);
+    expect(line.inputs[0]?.guessedAxes).toEqual([0, 3]);
+    expect(line.notes[0]).not.toContain("'h'");
+  });
+
+  it('give way to --dim, --shape and --value', async () => {
+    const { inputs, notes } = resolveInputSpecs(buildSpeechGateModel(), { dims: { samples: 8000 }, values: { sr: { kind: 'constant', value: 8000 } } });
+    expect(inputs.map((i) => [i.name, i.dims, i.values, i.valuesGuess])).toEqual([
+      ['audio', [1, 8000], undefined, undefined],
+      ['sr', [1], { kind: 'constant', value: 8000 }, undefined],
+    ]);
+    expect(notes).toEqual([]);
+    const { guessedValuesNote } = await import('./synthetic-feeds.js');
+    expect(guessedValuesNote(inputs)).toBeUndefined();
+    expect(resolveInputSpecs(buildTextLineModel(), { shapes: { x: [2, 3, 48, 100] } })).toMatchObject({
+      inputs: [{ dims: [2, 3, 48, 100] }],
+      notes: [],
+    });
   });
 });
 
 describe('--dim across several models', () => {
   it('bench and eval take a name only one of their models has, and refuse a name none has', async () => {
-    const { modelBytes } = await import('../testing/model-fixtures.js');
     const { makeTempDir } = await import('../testing/temp-dir.js');
     const { runCliInProcess } = await import('../../cli/testing/run-cli.js');
     const fs = await import('node:fs');
@@ -137,22 +241,28 @@ describe('--dim across several models', () => {
 });
 
 describe('guessed synthetic values', () => {
-  it('names every integer, bool and string input nothing set, and not floats, masks or chosen ones', async () => {
+  it('names every integer and bool input nothing set with its guess and reason, and not floats or chosen ones', async () => {
     const { guessedValuesNote } = await import('./synthetic-feeds.js');
     const { inputs } = resolveInputSpecs(tokenModel());
     const note = guessedValuesNote(inputs)!;
-    expect(note).toContain("'input_ids' (int64) random whole numbers 0-99");
-    expect(note).not.toContain('attention_mask');
+    expect(note).toContain("'input_ids' (int64) with random whole numbers 0-99 (ids or indices: 0 to 99 keeps lookups in range)");
+    expect(note).toContain("'attention_mask' (bool) with true (a mask: every position on),");
     expect(note).not.toContain('extra');
     expect(note).toContain('--value input_ids=N');
     expect(isGuessNote(note)).toBe(true);
     const chosen = resolveInputSpecs(tokenModel(), { values: { input_ids: { kind: 'constant', value: 7 } } });
-    expect(guessedValuesNote(chosen.inputs)).toBeUndefined();
+    expect(guessedValuesNote(chosen.inputs)).not.toContain('input_ids');
+    const bothChosen = resolveInputSpecs(tokenModel(), {
+      values: { input_ids: { kind: 'constant', value: 7 }, attention_mask: { kind: 'constant', value: 1 } },
+    });
+    expect(guessedValuesNote(bothChosen.inputs)).toBeUndefined();
+    // Inputs resolved elsewhere without values (a string input, a hand-built spec) keep their fallback fill.
+    expect(guessedValuesNote([{ ...inputs[0]!, values: undefined, valuesGuess: undefined }])).toContain(
+      "'input_ids' (int64) with random whole numbers 0-99,",
+    );
   });
 
   it('reaches the notes of a benchmark and of int8-static calibration on synthetic data', async () => {
-    const { buildSpeechGateModel } = await import('../testing/awkward-models.js');
-    const { modelBytes } = await import('../testing/model-fixtures.js');
     const { makeTempDir } = await import('../testing/temp-dir.js');
     const { runCliInProcess } = await import('../../cli/testing/run-cli.js');
     const fs = await import('node:fs');
@@ -161,18 +271,33 @@ describe('guessed synthetic values', () => {
     try {
       const model = path.join(tmp.dir, 'speech.onnx');
       fs.writeFileSync(model, modelBytes(buildSpeechGateModel()));
-      const guessed = "'sr' (int64) random whole numbers 0-99";
-      const bench = await runCliInProcess(['bench', model, '--dim', 'samples=256', '--iterations', '3', '--json']);
+      const guessed = "'sr' (int64) with 16000 (a sample rate: 16 kHz, the usual rate of speech models)";
+      const audioLength = "dim 'samples' of input 'audio' was guessed as 16000 ('samples' reads as an audio length";
+      // No --dim: the model runs on the app's guesses, and both are said on stderr and in notes[].
+      const bench = await runCliInProcess(['bench', model, '--iterations', '3', '--json']);
       expect(bench.code, bench.stderr).toBe(0);
-      expect((JSON.parse(bench.stdout) as { notes: string[] }).notes.join('\n')).toContain(guessed);
+      const benchNotes = (JSON.parse(bench.stdout) as { notes: string[] }).notes.join('\n');
+      expect(benchNotes).toContain(guessed);
+      expect(benchNotes).toContain(audioLength);
+      expect(bench.stderr).toContain(`warning: ${audioLength}`);
+      expect(bench.stderr).toContain(`warning: Synthetic data filled ${guessed}`);
+      const text = await runCliInProcess(['bench', model, '--iterations', '3']);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout + text.stderr).toContain(audioLength);
+      expect(text.stdout + text.stderr).toContain(guessed);
       const set = await runCliInProcess(['bench', model, '--dim', 'samples=256', '--value', 'sr=16000', '--iterations', '3', '--json']);
       expect((JSON.parse(set.stdout) as { notes: string[] }).notes.join('\n')).not.toContain("'sr'");
       const out = path.join(tmp.dir, 'speech.int8.onnx');
-      const quantize = await runCliInProcess(
-        ['quantize', model, '-o', out, '--method', 'int8-static', '--calib-data', 'synthetic', '--dim', 'samples=256', '--json'],
-      );
+      const quantize = await runCliInProcess(['quantize', model, '-o', out, '--method', 'int8-static', '--calib-data', 'synthetic', '--json']);
       expect(quantize.code, quantize.stderr).toBe(0);
-      expect((JSON.parse(quantize.stdout) as { notes: string[] }).notes.join('\n')).toContain(guessed);
+      const quantizeNotes = (JSON.parse(quantize.stdout) as { notes: string[] }).notes.join('\n');
+      expect(quantizeNotes).toContain(guessed);
+      expect(quantizeNotes).toContain(audioLength);
+      const evaluated = await runCliInProcess(['eval', out, '--reference', model, '--data', 'synthetic', '--samples', '2', '--json']);
+      expect(evaluated.code, evaluated.stderr).toBe(0);
+      const evalNotes = (JSON.parse(evaluated.stdout) as { notes: string[] }).notes.join('\n');
+      expect(evalNotes).toContain(guessed);
+      expect(evalNotes).toContain(audioLength);
 
       // Real calibration data brings its own shapes: no warning about the MLP's batch dim then.
       const { encodeNpy, npyDescr } = await import('../datasets/npy-format.js');
@@ -189,10 +314,10 @@ describe('guessed synthetic values', () => {
       expect(synthetic.stderr.match(/warning: dim 'batch'/g)).toHaveLength(1);
       // The same sentence is in the JSON's notes (docs/cli.md, Input spec), and eval follows the same rule.
       expect((JSON.parse(synthetic.stdout) as { notes: string[] }).notes.join('\n')).toContain("dim 'batch'");
-      const evaluated = await runCliInProcess(['eval', mlp, '--data', 'synthetic', '--reference', mlp, '--json']);
-      expect(evaluated.code, evaluated.stderr).toBe(0);
-      expect(evaluated.stderr.match(/warning: dim 'batch'/g)).toHaveLength(1);
-      expect((JSON.parse(evaluated.stdout) as { notes: string[] }).notes.join('\n')).toContain("dim 'batch'");
+      const mlpEval = await runCliInProcess(['eval', mlp, '--data', 'synthetic', '--reference', mlp, '--json']);
+      expect(mlpEval.code, mlpEval.stderr).toBe(0);
+      expect(mlpEval.stderr.match(/warning: dim 'batch'/g)).toHaveLength(1);
+      expect((JSON.parse(mlpEval.stdout) as { notes: string[] }).notes.join('\n')).toContain("dim 'batch'");
     } finally {
       tmp.cleanup();
     }

@@ -1,8 +1,11 @@
 import type { Tensor } from 'onnxruntime-node';
-import type { ModelProto } from 'onnx-buf';
-import type { InputValues } from '../../../shared/input-spec.js';
+import type { ModelProto, ValueInfoProto } from 'onnx-buf';
+import { guessInputSpec, type InputGuess, type InputValues } from '../../../shared/input-spec.js';
+import type { TensorSummary } from '../../../shared/model-summary.js';
+import { isDatasetDtype } from '../datasets/element-convert.js';
 import { StudioError } from '../errors.js';
 import { describeType } from '../inspect/inspect-model.js';
+import { dtypeName } from '../onnx/dtypes.js';
 import { ortTypeOf } from './ort-types.js';
 
 /** A model input with every dimension made concrete, ready for building feeds. */
@@ -15,8 +18,15 @@ export interface ResolvedInput {
   declared: (number | string | null)[];
   /** The concrete shape used. */
   dims: number[];
-  /** The values synthetic data feeds it (`--value`), when the user chose them. */
+  /**
+   * The axes of `dims` nothing set (no `--shape`, no `--dim`), whose size is a guess. Readers of real data
+   * that take a size from the spec (an image folder's height and width) should not take a guessed one.
+   */
+  guessedAxes?: number[];
+  /** The values synthetic data feeds it: the user's (`--value`), or the shared guess (see `valuesGuess`). */
   values?: InputValues;
+  /** Why `values` holds what it does when nothing set it (the shared guess's reason); absent for the user's. */
+  valuesGuess?: string;
 }
 
 export interface ShapeOverrides {
@@ -24,7 +34,10 @@ export interface ShapeOverrides {
   shapes?: Record<string, number[]>;
   /** Values of symbolic dims by name (`--dim batch=8`). */
   dims?: Record<string, number>;
-  /** Used for symbolic or unknown dims with no override (default 1). */
+  /**
+   * One size for every symbolic or unknown dim nothing set, instead of the shared guesses (a test's batch).
+   * Without it such dims take the guesses of shared/input-spec.ts, as the app prefills them.
+   */
   defaultDim?: number;
   /** Values for synthetic data per input name (`--value sr=16000`, `--value ids=0:999`). */
   values?: Record<string, InputValues>;
@@ -32,9 +45,26 @@ export interface ShapeOverrides {
   origin?: 'flags' | 'recipe';
 }
 
+/** A dim nothing set, the size it was given and why: one entry of the warning. */
+export interface GuessedDim {
+  /** The symbolic name (one size across all inputs, as `--dim` sets it); absent for an unknown dim. */
+  name?: string;
+  /** The inputs that have it, in order; an unknown dim belongs to one. */
+  inputs: string[];
+  /** Its position in the first input, which names an unknown dim. */
+  axis: number;
+  /** The first input's rank, for the `--shape` the warning suggests. */
+  rank: number;
+  value: number;
+  reason: string;
+}
+
 /**
- * Makes every input's shape concrete: `--shape` wins, then `--dim` by symbolic name, then the default (1).
- * Returns notes saying which dims were defaulted, so the output can state them. Inputs that are also
+ * Makes every input's shape concrete: `--shape` wins, then `--dim` by symbolic name, then `defaultDim` when a
+ * caller gives one, then the guess the app prefills its input spec with (shared/input-spec.ts: one second of
+ * audio, a text line's width, a sequence of 128...). Integer and bool inputs `--value` does not set get the
+ * shared value guess (a sample rate of 16000, a mask of ones, ids 0-99) for synthetic data. Returns one note
+ * naming every guessed dim with its size and reason, so the output can state them. Inputs that are also
  * initializers (old IR versions list weights as inputs) are not inputs a user feeds, and are skipped.
  */
 export function resolveInputSpecs(
@@ -44,62 +74,150 @@ export function resolveInputSpecs(
   const graph = model.graph;
   if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
   const weights = new Set(graph.initializer.map((t) => t.name));
-  const fallback = overrides.defaultDim ?? 1;
-  const defaulted: string[] = [];
+  const fed = graph.input.filter((vi) => !weights.has(vi.name));
+  // Computed over all inputs at once: one input's guess can depend on another (an audio length on `sr`).
+  const dimGuesses = guessesByName(
+    guessInputSpec(
+      fed.map((vi) => summaryWithOverrides(vi, overrides)),
+      overrides.values,
+    ),
+  );
+  const open = openDimSizes(dimGuesses, overrides.defaultDim);
   const inputs: ResolvedInput[] = [];
-  const known = new Set<string>();
   const symbolic = new Set<string>();
-  const fromRecipe = overrides.origin === 'recipe';
-  const shapeField = fromRecipe ? "The recipe's inputs.shapes" : '--shape';
-  for (const vi of graph.input) {
-    if (weights.has(vi.name)) continue;
-    known.add(vi.name);
-    const type = vi.type?.value;
-    if (type?.case !== 'tensorType') {
-      throw new StudioError('BAD_REQUEST', `Input '${vi.name}' is a ${describeType(vi.type).dtype}, not a tensor; ONNX Studio feeds tensor inputs only.`);
-    }
-    const ortType = ortTypeOf(type.value.elemType);
-    if (!ortType) {
-      throw new StudioError('BAD_REQUEST', `Input '${vi.name}' has element type ${describeType(vi.type).dtype}, which onnxruntime cannot feed.`);
-    }
-    const declared = describeType(vi.type).shape;
+  const shapeField = overrides.origin === 'recipe' ? "The recipe's inputs.shapes" : '--shape';
+  for (const vi of fed) {
+    const tensor = feedableTensor(vi);
+    const { elemType, ortType, declared } = tensor;
     for (const d of declared) if (typeof d === 'string') symbolic.add(d);
     const whole = overrides.shapes?.[vi.name];
-    let dims: number[];
-    if (whole) {
-      if (type.value.shape && whole.length !== declared.length) {
-        throw new StudioError('BAD_INPUT', `${shapeField} ${vi.name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.map((d) => d ?? '?').join(', ')}].`);
-      }
-      declared.forEach((d, i) => {
-        if (typeof d === 'number' && d !== whole[i]) {
-          throw new StudioError('BAD_INPUT', `${shapeField} ${vi.name}: dim ${i} is fixed to ${d} by the model, got ${whole[i]}.`);
-        }
-      });
-      dims = whole;
-    } else {
-      dims = declared.map((d, i) => {
+    if (whole) checkWholeShape(vi.name, tensor, whole, shapeField);
+    const guessedAxes: number[] = [];
+    const dims =
+      whole ??
+      declared.map((d, i) => {
         if (typeof d === 'number' && d >= 0) return d;
         if (typeof d === 'string' && overrides.dims?.[d] !== undefined) return overrides.dims[d];
-        defaulted.push(typeof d === 'string' ? `dim '${d}' of input '${vi.name}'` : `unknown dim ${i} of input '${vi.name}'`);
-        return fallback;
+        guessedAxes.push(i);
+        return open.sizeOf(vi.name, declared, i);
       });
-    }
-    const values = overrides.values?.[vi.name];
-    inputs.push({ name: vi.name, elemType: type.value.elemType, ortType, declared, dims, ...(values ? { values } : {}) });
+    inputs.push({ name: vi.name, elemType, ortType, declared, dims, ...(guessedAxes.length > 0 ? { guessedAxes } : {}) });
   }
-  const valueField = fromRecipe ? "The recipe's inputs.values" : '--value';
+  refuseUnknownNames(overrides, inputs.map((i) => i.name), shapeField);
+  const withValues = addValues(inputs, overrides.values ?? {});
+  return {
+    inputs: withValues,
+    notes: open.guessed.length > 0 ? [guessedDimsNote(open.guessed)] : [],
+    namedDims: [...symbolic],
+  };
+}
+
+/**
+ * An input as the shared guesses read it, with every size the user set filled in, so that the guesses fit
+ * them (`--dim h=48` makes an open width a text line's rather than a square image's).
+ */
+function summaryWithOverrides(vi: ValueInfoProto, overrides: ShapeOverrides): TensorSummary {
+  const { dtype, shape } = describeType(vi.type);
+  const whole = overrides.shapes?.[vi.name];
+  if (whole) return { name: vi.name, dtype, shape: whole };
+  const set = (d: number | string | null) => (typeof d === 'string' ? (overrides.dims?.[d] ?? d) : d);
+  return { name: vi.name, dtype, shape: shape.map(set) };
+}
+
+function guessesByName(guesses: readonly InputGuess[]): Map<string, InputGuess> {
+  return new Map(guesses.map((g) => [g.name, g]));
+}
+
+/**
+ * Sizes for the dims nothing set, with the list of them for the warning: the caller's `defaultDim` when given,
+ * else the shared guess. A symbolic name takes one size across all inputs (ONNX means one size by one name,
+ * and `--dim` sets it once): its first guess.
+ */
+function openDimSizes(guesses: Map<string, InputGuess>, defaultDim: number | undefined) {
+  const guessed: GuessedDim[] = [];
+  const byName = new Map<string, GuessedDim>();
+  const sizeOf = (input: string, declared: readonly (number | string | null)[], axis: number): number => {
+    const d = declared[axis];
+    const name = typeof d === 'string' ? d : undefined;
+    const known = name === undefined ? undefined : byName.get(name);
+    if (known) {
+      if (!known.inputs.includes(input)) known.inputs.push(input);
+      return known.value;
+    }
+    const size = defaultDim !== undefined ? { value: defaultDim, reason: 'the size asked for open dims' } : guessOf(guesses, input, axis);
+    const entry: GuessedDim = { ...(name === undefined ? {} : { name }), inputs: [input], axis, rank: declared.length, ...size };
+    guessed.push(entry);
+    if (name !== undefined) byName.set(name, entry);
+    return entry.value;
+  };
+  return { sizeOf, guessed };
+}
+
+function guessOf(guesses: Map<string, InputGuess>, input: string, axis: number): { value: number; reason: string } {
+  const guess = guesses.get(input)?.dims[axis];
+  return guess ? { value: guess.value, reason: guess.reason } : { value: 1, reason: 'unknown size: 1 until you set it' };
+}
+
+interface FeedableTensor {
+  elemType: number;
+  ortType: Tensor.Type;
+  declared: (number | string | null)[];
+  /** False when the model declares no shape at all (any rank goes). */
+  hasShape: boolean;
+}
+
+/** The element type and declared shape of a tensor input onnxruntime can feed; refuses anything else. */
+function feedableTensor(vi: ValueInfoProto): FeedableTensor {
+  const type = vi.type?.value;
+  if (type?.case !== 'tensorType') {
+    throw new StudioError('BAD_REQUEST', `Input '${vi.name}' is a ${describeType(vi.type).dtype}, not a tensor; ONNX Studio feeds tensor inputs only.`);
+  }
+  const ortType = ortTypeOf(type.value.elemType);
+  if (!ortType) {
+    throw new StudioError('BAD_REQUEST', `Input '${vi.name}' has element type ${describeType(vi.type).dtype}, which onnxruntime cannot feed.`);
+  }
+  return { elemType: type.value.elemType, ortType, declared: describeType(vi.type).shape, hasShape: type.value.shape !== undefined };
+}
+
+/** Refuses a whole shape of the wrong rank, or one that contradicts a dim the model fixes. */
+function checkWholeShape(name: string, tensor: FeedableTensor, whole: number[], shapeField: string): void {
+  const { declared } = tensor;
+  if (tensor.hasShape && whole.length !== declared.length) {
+    throw new StudioError('BAD_INPUT', `${shapeField} ${name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.map((d) => d ?? '?').join(', ')}].`);
+  }
+  declared.forEach((d, i) => {
+    if (typeof d === 'number' && d !== whole[i]) {
+      throw new StudioError('BAD_INPUT', `${shapeField} ${name}: dim ${i} is fixed to ${d} by the model, got ${whole[i]}.`);
+    }
+  });
+}
+
+/** Refuses `--shape` or `--value` naming no input of the model: a typo would otherwise be ignored. */
+function refuseUnknownNames(overrides: ShapeOverrides, known: readonly string[], shapeField: string): void {
+  const valueField = overrides.origin === 'recipe' ? "The recipe's inputs.values" : '--value';
   for (const [flag, names] of [[shapeField, Object.keys(overrides.shapes ?? {})], [valueField, Object.keys(overrides.values ?? {})]] as const) {
     for (const name of names) {
-      if (!known.has(name)) {
-        throw new StudioError('BAD_INPUT', `${flag} names '${name}', which is not an input of the model (inputs: ${[...known].join(', ')}).`);
+      if (!known.includes(name)) {
+        throw new StudioError('BAD_INPUT', `${flag} names '${name}', which is not an input of the model (inputs: ${known.join(', ')}).`);
       }
     }
   }
-  return {
-    inputs,
-    notes: defaulted.length > 0 ? [defaultedDimsNote(defaulted, fallback)] : [],
-    namedDims: [...symbolic],
-  };
+}
+
+/**
+ * The values synthetic data feeds each input: the user's where `--value` set them, else the shared guess for
+ * integer and bool inputs (floats get normal noise; string inputs cannot take numbers). Guessed over the
+ * concrete shapes, so that a shape that holds one number is guessed as one (`a single number`).
+ */
+function addValues(inputs: readonly ResolvedInput[], chosen: Record<string, InputValues>): ResolvedInput[] {
+  const guesses = guessesByName(guessInputSpec(inputs.map((i) => ({ name: i.name, dtype: dtypeName(i.elemType), shape: i.dims }))));
+  return inputs.map((input) => {
+    const values = chosen[input.name];
+    if (values) return { ...input, values };
+    const guess = guesses.get(input.name)?.values;
+    if (!guess || !isDatasetDtype(input.ortType)) return input;
+    return { ...input, values: guess.values, valuesGuess: guess.reason };
+  });
 }
 
 /**
@@ -127,17 +245,38 @@ export function refuseUnknownDims(
 }
 
 /**
- * The one warning about dims nothing set: every such dim named, and how to set them. A benchmark at a guessed
- * size is a wrong number, so this is said once, loudly, rather than once per dim in a list of notes.
+ * The one warning about dims nothing set: every such dim with the size it was given and why (the reason the
+ * app's form shows beside it), and how to set them. A benchmark at a guessed size is a wrong number, so this
+ * is said once, loudly, rather than once per dim in a list of notes.
  */
-export function defaultedDimsNote(defaulted: readonly string[], value: number): string {
-  return `${defaulted.join(', ')} ${defaulted.length > 1 ? 'were' : 'was'} set to ${value} because nothing set ${
-    defaulted.length > 1 ? 'them' : 'it'
-  }: the figures are for that size. Set them with --dim NAME=N or --shape INPUT=AxBxC (the app asks in the Model view).`;
+export function guessedDimsNote(guessed: readonly GuessedDim[]): string {
+  const sizes = guessed.map((g, i) => `${describeDim(g)} ${i === 0 ? 'was guessed as' : 'as'} ${g.value} (${g.reason})`);
+  const several = guessed.length > 1;
+  return (
+    `${sizes.join(', ')} because nothing set ${several ? 'them' : 'it'}: the figures are for ${several ? 'those sizes' : 'that size'}. ` +
+    `Set ${several ? 'them' : 'it'} with ${setDimsExample(guessed)} (the app asks in the Model view).`
+  );
+}
+
+/** `dim 'batch' of inputs 'input_ids' and 'attention_mask'`, `unknown dim 3 of input 'x'`. */
+function describeDim(dim: GuessedDim): string {
+  if (dim.name === undefined) return `unknown dim ${dim.axis} of input '${dim.inputs[0]}'`;
+  const inputs = dim.inputs.map((i) => `'${i}'`);
+  const listed = inputs.length > 1 ? `inputs ${inputs.slice(0, -1).join(', ')} and ${inputs.at(-1)}` : `input ${inputs[0]}`;
+  return `dim '${dim.name}' of ${listed}`;
+}
+
+/** `--dim samples=SIZE or --shape audio=AxB`, with the names of the dims guessed (`--dim` sets named dims only). */
+function setDimsExample(guessed: readonly GuessedDim[]): string {
+  const first = guessed[0]!;
+  const letters = Array.from({ length: first.rank }, (_, i) => String.fromCharCode(65 + (i % 26))).join('x');
+  const shape = `--shape ${first.inputs[0]}=${letters}`;
+  const named = guessed.find((g) => g.name !== undefined)?.name;
+  return named === undefined ? shape : `--dim ${named}=SIZE or ${shape}`;
 }
 
 /**
- * True for a note about values nothing set (`defaultedDimsNote`, synthetic-feeds' `guessedValuesNote`: both say
+ * True for a note about values nothing set (`guessedDimsNote`, synthetic-feeds' `guessedValuesNote`: both say
  * "because nothing set"), which commands print as a warning.
  */
 export function isGuessNote(note: string): boolean {

@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { float32ArrayToFloat16 } from '../onnx/float16.js';
 import { isDatasetDtype, isFloatDtype, numbersToArray } from '../datasets/element-convert.js';
 import { StudioError } from '../errors.js';
+import type { InputValues } from '../../../shared/input-spec.js';
 import type { ResolvedInput } from './input-specs.js';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
@@ -30,9 +31,11 @@ function normals(count: number, next: () => number): Float32Array {
 }
 
 /**
- * Random inputs of the right type and shape. Floats are standard normal; integer inputs (token ids,
- * indices) are small non-negative numbers below `intHigh` so that embedding lookups stay in range; inputs
- * whose name says they are masks get all ones; bools are random.
+ * Random inputs of the right type and shape. An input with `values` gets them: the user's `--value`, or the
+ * shared guess resolveInputSpecs sets on integer and bool inputs (the app's: a sample rate of 16000, ids
+ * 0-99...). Otherwise floats are standard normal; integer inputs (token ids, indices) are small non-negative
+ * numbers below `intHigh` so that embedding lookups stay in range; inputs whose name says they are masks get
+ * all ones; bools are random.
  */
 export function syntheticTensor(input: ResolvedInput, next: () => number, intHigh = DEFAULT_INT_HIGH): ort.Tensor {
   if (input.values) return chosenValues(input, next);
@@ -82,11 +85,15 @@ function isMaskInput(input: ResolvedInput): boolean {
 }
 
 /**
- * How syntheticTensor fills an input nothing set, in words, where that is a guess: undefined for float inputs
- * (normal noise is what random data means), masks (all ones) and inputs `--value` set.
+ * How syntheticTensor fills an input nothing set, in words, where that is a guess: the shared guess's values
+ * with its reason (resolveInputSpecs sets them on integer and bool inputs), else the fallback fill. Undefined
+ * for float inputs (normal noise is what random data means), masks (all ones) and inputs `--value` set.
  */
 function guessedFill(input: ResolvedInput): string | undefined {
-  if (input.values || isMaskInput(input)) return undefined;
+  if (input.values) {
+    return input.valuesGuess === undefined ? undefined : describeGuess(input.values, input.ortType, input.valuesGuess);
+  }
+  if (isMaskInput(input)) return undefined;
   switch (input.ortType) {
     case 'float32':
     case 'float64':
@@ -103,6 +110,17 @@ function guessedFill(input: ResolvedInput): string | undefined {
   }
 }
 
+/** `16000 (a sample rate: 16 kHz, ...)`: guessed values beside the reason for them, once if both read the same. */
+function describeGuess(values: InputValues, ortType: ort.Tensor.Type, reason: string): string {
+  const described = describeValues(values, ortType === 'bool');
+  return described === reason ? described : `${described} (${reason})`;
+}
+
+function describeValues(values: InputValues, bool: boolean): string {
+  if (values.kind === 'constant') return bool ? String(values.value !== 0) : String(values.value);
+  return bool ? 'random true/false' : `random whole numbers ${values.min}-${values.max}`;
+}
+
 /**
  * The warning for inputs synthetic data fills with guessed values (guessedFill). An integer input such as a
  * sample rate or a length changes what the model computes, so the figures from such data are only as good as
@@ -111,7 +129,7 @@ function guessedFill(input: ResolvedInput): string | undefined {
 export function guessedValuesNote(inputs: readonly ResolvedInput[]): string | undefined {
   const guessed = inputs.flatMap((input) => {
     const fill = guessedFill(input);
-    return fill ? [{ input, text: `'${input.name}' (${input.ortType}) ${fill}` }] : [];
+    return fill ? [{ input, text: `'${input.name}' (${input.ortType}) with ${fill}` }] : [];
   });
   if (guessed.length === 0) return undefined;
   // The example names an input --value can set (a number or range): string inputs cannot take one.
@@ -126,8 +144,8 @@ export function guessedValuesNote(inputs: readonly ResolvedInput[]): string | un
 }
 
 /**
- * The values the user chose for an input: a constant everywhere, or a uniform draw from [min, max] (whole
- * numbers for integer and bool inputs, real numbers for floats).
+ * The values the user chose for an input, or the shared guess for it: a constant everywhere, or a uniform draw
+ * from [min, max] (whole numbers for integer and bool inputs, real numbers for floats).
  */
 function chosenValues(input: ResolvedInput, next: () => number): ort.Tensor {
   const rule = input.values!;
@@ -143,7 +161,8 @@ function chosenValues(input: ResolvedInput, next: () => number): ort.Tensor {
     return integer ? rule.min + Math.floor(next() * (Math.floor(span) + 1)) : rule.min + next() * span;
   };
   // The data files' conversion (range and whole-number checks, float16 encoding) builds the typed array.
-  const data = numbersToArray(Array.from({ length: count }, draw), type, `--value ${input.name}`);
+  const source = input.valuesGuess === undefined ? `--value ${input.name}` : `the values guessed for ${input.name}`;
+  const data = numbersToArray(Array.from({ length: count }, draw), type, source);
   return new ort.Tensor(type, data as ort.Tensor.DataType, input.dims);
 }
 
