@@ -273,6 +273,8 @@ describe('the experiment on the backend', () => {
       expect(events.at(-1)).toEqual({ checkId: 'pipe', done: 360, total: 360, role: 'evaluation' });
       expect(record.request).not.toHaveProperty('checkId');
       for (const job of backend.jobs.list()) if (job.spec.modelPath === model) backend.jobs.cancel(job.jobId);
+      // Cancelled jobs may not have started yet: the pipeline settles before the temp folder goes.
+      await backend.pipelines.whenSettled(record.id);
     } finally {
       spy.mockRestore();
       off();
