@@ -128,7 +128,9 @@ export function App({ host }: { host: StudioHost }) {
 
   /** The native Open dialog where there is one; the in-page browser of the backend's disk otherwise. */
   const openWithDialog = useCallback(async () => {
-    if (appInfo && !appInfo.capabilities.nativeDialogs) {
+    // A click before the app info has arrived asks for it: a browser page has no native dialog to fall back on.
+    const info = appInfo ?? (await host.appInfo().then((r) => (r.ok ? r.value : undefined)));
+    if (info && !info.capabilities.nativeDialogs) {
       setBrowsing(true);
       return;
     }
