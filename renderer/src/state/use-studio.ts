@@ -44,6 +44,7 @@ import {
   type StudioState,
 } from './studio-state.js';
 import { deriveVariants, type Variant } from './variants.js';
+import { queueInOrder, type QueueOutcome, type QueueStep } from './queue-in-order.js';
 
 export type { BenchSettings, FollowUp, RecipeRequest };
 
@@ -75,11 +76,6 @@ export interface CheckWatch {
   onNext?: (forWhat: string) => void;
 }
 
-/** What `queueRecipes` did: how many pipelines started, and whether Cancel stopped the data check of the next. */
-export interface QueueOutcome {
-  queued: number;
-  cancelled: boolean;
-}
 export type ActionOutcome = { ok: true } | { ok: false; error: StudioErrorInfo };
 
 export interface StudioActions {
@@ -440,37 +436,33 @@ export function useStudio(host: StudioHost): Studio {
     async (recipes: RecipeRequest[], followUp?: FollowUp, watch?: CheckWatch): Promise<QueueOutcome> => {
       const model = stateRef.current.model;
       if (!model) return { queued: 0, cancelled: false };
-      let queued = 0;
+      const steps: QueueStep[] = pipelineRequests(model.path, recipes, followUp).map((request, i) => {
+        const recipe = recipes[i]!;
+        const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
+        const from = recipe.source ? ` (from ${nameOf(recipe.source)})` : '';
+        return {
+          title: `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`,
+          start: () =>
+            watch
+              ? watchedCheck(watch, (checkId) => host.startPipeline({ ...request, checkId }))
+              : host.startPipeline(request),
+        };
+      });
       try {
-        for (const [i, request] of pipelineRequests(model.path, recipes, followUp).entries()) {
-          const recipe = recipes[i]!;
-          const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
-          const from = recipe.source ? ` (from ${nameOf(recipe.source)})` : '';
-          const title = `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`;
-          if (watch?.signal.aborted) return { queued, cancelled: true };
-          watch?.onNext?.(recipes.length > 1 ? `${title} (${i + 1} of ${recipes.length})` : title);
-          const result = watch
-            ? await watchedCheck(watch, (checkId) => host.startPipeline({ ...request, checkId }))
-            : await host.startPipeline(request);
-          if (result.ok) {
-            // Queued, even when a Cancel came after its checks had ended: the recipes after it are not.
-            queued++;
-            if (watch?.signal.aborted) return { queued, cancelled: true };
-            continue;
-          }
-          // Cancel stopped this pipeline's data check: it and the recipes after it are not queued.
-          if (watch?.signal.aborted) return { queued, cancelled: true };
-          dispatch({
-            type: 'job-submit-failed',
-            jobId: localJobId('failed'),
-            kind: recipe.kind,
-            title,
-            modelPath: model.path,
-            error: result.error,
-            atMs: Date.now(),
-          });
-        }
-        return { queued, cancelled: false };
+        return await queueInOrder(steps, watch?.signal, {
+          onNext: (title, i) =>
+            watch?.onNext?.(recipes.length > 1 ? `${title} (${i + 1} of ${recipes.length})` : title),
+          onFailed: (step, error, i) =>
+            dispatch({
+              type: 'job-submit-failed',
+              jobId: localJobId('failed'),
+              kind: recipes[i]!.kind,
+              title: step.title,
+              modelPath: model.path,
+              error,
+              atMs: Date.now(),
+            }),
+        });
       } finally {
         void refreshWorkspace();
       }
