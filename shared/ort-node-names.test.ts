@@ -3,6 +3,7 @@ import {
   fusedFrom,
   indexByOriginalName,
   nchwcOutputOf,
+  originalNodeName,
   qdqKernelFrom,
   unnamedNodeIndex,
 } from './ort-node-names.js';
@@ -15,6 +16,10 @@ describe("onnxruntime's names for rewritten nodes", () => {
     expect(fusedFrom('/Fusion')).toBeUndefined();
     expect(fusedFrom('a/b/Fused')).toBeUndefined();
     expect(qdqKernelFrom('conv1_token_12')).toBe('conv1');
+    expect(originalNodeName('/l1/MatMul/MatMulAddFusion')).toBe('/l1/MatMul');
+    expect(originalNodeName('/l1/MatMul/MatMulAddFusion_token_3')).toBe('/l1/MatMul');
+    expect(originalNodeName('conv1_token_12')).toBe('conv1_token_12');
+    expect(originalNodeName('conv1')).toBe('conv1');
     expect(qdqKernelFrom('_token_12')).toBeUndefined();
     expect(qdqKernelFrom('conv1_token_')).toBeUndefined();
     expect(nchwcOutputOf('relu1_out_nchwc')).toBe('relu1_out');

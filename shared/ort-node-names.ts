@@ -5,9 +5,10 @@
  * - a fusion names the fused node after the first node it replaced: `X/MatMulAddFusion` is X;
  * - a QDQ group run as one int8 kernel (QLinearConv, QLinearAdd) is named after its node: `X_token_12` is X;
  * - the NCHWc layout pass names the node it makes after the tensor it writes: `<output>_nchwc`;
- * - a node the model left unnamed, kept as it is, is profiled as `<op type>_<its index in the graph>`
- *   (`ReduceMean_9`); the kernels onnxruntime makes from unnamed nodes (`_token_3`, `QLinearMatMul_24`) name
- *   no node, and cannot be traced.
+ * - a node the model left unnamed, kept as it is, is profiled as `<op type>_<its index>`, counted among the
+ *   graph's nodes without its Constant nodes, which onnxruntime turns into initializers first (`ReduceMean_9`);
+ *   the kernels onnxruntime makes from unnamed nodes (`_token_3`, `QLinearMatMul_24`) name no node, and cannot
+ *   be traced.
  * Plain functions of strings, no imports: the page loads this module too.
  */
 
@@ -15,6 +16,15 @@
 export function fusedFrom(name: string): string | undefined {
   const cut = name.lastIndexOf('/');
   return cut > 0 && /Fusion$/.test(name.slice(cut + 1)) ? name.slice(0, cut) : undefined;
+}
+
+/**
+ * The name a node had before onnxruntime's optimizations renamed it: `X` of a fusion `X/MatMulAddFusion`, also
+ * when a QDQ kernel was then made of it (`X/MatMulAddFusion_token_3`); any other name as it is.
+ */
+export function originalNodeName(name: string): string {
+  const kernelOf = qdqKernelFrom(name);
+  return (kernelOf !== undefined ? fusedFrom(kernelOf) : undefined) ?? fusedFrom(name) ?? name;
 }
 
 /** The node a QDQ group's int8 kernel was made from (`X` of `X_token_N`), or undefined. */

@@ -10,7 +10,8 @@ import { GraphIndex, normalizeDomain } from '../onnx/graph.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
 import { recordedSteps } from '../recipe/recorded-steps.js';
 import { commonQuantizeOptionsSchema, EXCLUDED_SKIP, type SkippedNode } from './quantize-method.js';
-import { inputConvReason, originalNodeName } from './static/qdq-plan.js';
+import { originalNodeName } from '../../../shared/ort-node-names.js';
+import { inputConvReason } from './static/qdq-plan.js';
 
 const label = (node: NodeProto) => originalNodeName(node.name) || (node.output[0] ?? '');
 

@@ -220,3 +220,36 @@ describe('kernels of nodes the model left unnamed', () => {
     );
   });
 });
+
+describe('kernels of unnamed nodes after Constant nodes', () => {
+  it('counts the index among the nodes onnxruntime kept: Constants become initializers first', () => {
+    // Names from onnxruntime's profile of a model of unnamed nodes [Constant, Constant, Add, Sigmoid, Add, Add].
+    const graph: GraphBody = {
+      nodes: [
+        node('0', 'Constant', '', [], ['c0']),
+        node('1', 'Constant', '', [], ['c1']),
+        node('2', 'Add', '', ['x', 'c0'], ['a']),
+        node('3', 'Sigmoid', '', ['a'], ['s']),
+        node('4', 'Add', '', ['s', 'c1'], ['b']),
+        node('5', 'Add', '', ['b', 'x'], ['y']),
+      ],
+      inputs: ['x'],
+      outputs: ['y'],
+      values: {},
+      weights: {},
+    };
+    const o = heatOverlay(graph, {
+      byOpType: [{ opType: 'Add', ms: 4, pct: 100 }],
+      topNodes: [],
+      nodes: [
+        { name: 'Add_0', opType: 'Add', ms: 1 },
+        { name: 'Sigmoid_1', opType: 'Sigmoid', ms: 1 },
+        { name: 'Add_2', opType: 'Add', ms: 1 },
+        { name: 'Add_3', opType: 'Add', ms: 1 },
+      ],
+      runs: 5,
+    });
+    expect([...o.marks.keys()].sort()).toEqual(['2', '3', '4', '5']);
+    expect(o.note).toBeUndefined();
+  });
+});

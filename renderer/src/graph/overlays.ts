@@ -331,7 +331,8 @@ function nodesBy(graph: GraphBody, keys: (n: GraphNode) => readonly string[]): M
  * after its node X, and an NCHWc node after the tensor it writes, which after a fusion is
  * the last fused node's output (a Conv fused with its Relu writes the Relu's output), so the node of the
  * kernel's op type is looked for among that tensor's producer and the producer's inputs. A kernel of a node the
- * model left unnamed carries the node's index in the main graph (`ReduceMean_9`).
+ * model left unnamed carries the node's index among the main graph's nodes onnxruntime kept (`ReduceMean_9`:
+ * `mainNodes`, the graph's nodes less its Constants).
  */
 function profileTargets(
   entry: { name: string; opType: string },
@@ -379,12 +380,14 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
   // onnxruntime profiles the nodes of If/Loop/Scan bodies under their own names too.
   const byName = nodesBy(graph, (n) => [n.name]);
   const byOutput = nodesBy(graph, (n) => n.outputs);
+  // onnxruntime turns Constant nodes into initializers as it loads a model, then numbers the nodes left.
+  const ortNodes = graph.nodes.filter((n) => !(n.opType === 'Constant' && n.domain === ''));
   const total = profile.byOpType.reduce((s, o) => s + o.ms, 0);
   const perNode = new Map<string, { ms: number; notes: string[] }>();
   const unmatched = { ms: 0, ops: new Set<string>() };
   // Profiles recorded before `nodes` existed list the ten slowest only.
   for (const entry of profile.nodes ?? profile.topNodes) {
-    const found = profileTargets(entry, byName, byOutput, graph.nodes);
+    const found = profileTargets(entry, byName, byOutput, ortNodes);
     if (!found) {
       unmatched.ms += entry.ms;
       unmatched.ops.add(entry.opType);

@@ -5,13 +5,8 @@ import { inferElementTypes } from '../../onnx/element-types.js';
 import { makeFloatTensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { makeGraph } from '../../testing/model-fixtures.js';
 import { preoptimizeModel } from './preoptimize.js';
-import {
-  DEFAULT_OP_TYPES,
-  type PlanOptions,
-  calibrationTensors,
-  originalNodeName,
-  planQdq,
-} from './qdq-plan.js';
+import { originalNodeName } from '../../../../shared/ort-node-names.js';
+import { DEFAULT_OP_TYPES, type PlanOptions, calibrationTensors, planQdq } from './qdq-plan.js';
 
 async function convGraph() {
   const model = buildConvNet();

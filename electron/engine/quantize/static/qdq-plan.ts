@@ -8,6 +8,7 @@ import {
   topologicalOrder,
 } from '../../onnx/graph.js';
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
+import { originalNodeName } from '../../../../shared/ort-node-names.js';
 import { EXCLUDED_SKIP, QUANTIZE_INPUT_CONV_FLAG, type SkippedNode } from '../quantize-method.js';
 
 /*
@@ -75,14 +76,6 @@ export const DEFAULT_OP_TYPES = [
     ...DECOMPOSED_OPS,
   ]),
 ];
-
-/**
- * The name a node had before onnxruntime's pre-optimization fused it: MatMul + Add becomes a Gemm named
- * `<matmul name>/MatMulAddFusion` (other fusions keep the surviving node's name).
- */
-export function originalNodeName(name: string): string {
-  return name.replace(/\/[A-Za-z]+Fusion(_token_\d+)?$/, '');
-}
 
 export interface PlannedNode {
   node: NodeProto;
