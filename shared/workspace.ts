@@ -60,9 +60,9 @@ export interface WorkspaceVariant {
   /** The .onnx file plus any external data. */
   fileBytes: number;
   /**
-   * sha256 of the .onnx file followed by its external data files by name (`cat v.onnx v.onnx.data | sha256sum`;
-   * the file's own sha256 when it has none): two variants with the same hash are the same model. Absent in
-   * workspaces from before it was recorded.
+   * sha256 of the variant's .onnx file (what `sha256sum` prints) when it is the whole model: two variants with
+   * the same hash are the same model. Absent for a variant with external data (its .onnx names its data file
+   * after the variant's id, so no two are alike byte for byte) and in workspaces from before it was recorded.
    */
   sha256?: string;
   createdAt: string;

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sha256File } from '../recipe/file-hash.js';
 
 /*
  * A variant's files on disk: its .onnx file and the external data files saved beside it. The engine names
@@ -21,22 +21,12 @@ export async function variantDataFiles(variantPath: string): Promise<string[]> {
 }
 
 /**
- * The sha256 of the variant's files read one after the other: the .onnx file, then its external data files by
- * name. With no external data it is the .onnx file's own sha256 (what `sha256sum` prints); with some, what
- * `cat v.onnx v.onnx.data | sha256sum` prints.
+ * The sha256 of a single-file variant (what `sha256sum` prints), or undefined for one with external data: its
+ * .onnx file names its data file after the variant's own id, so two variants of the same weights never have
+ * the same bytes, and a hash would never tell them the same (nor match an exported copy, renamed). Such
+ * variants are told apart by recipe and size, as before hashes.
  */
-export async function variantSha256(variantPath: string): Promise<string> {
-  return sha256OfFiles([variantPath, ...(await variantDataFiles(variantPath))]);
-}
-
-/**
- * The sha256 of files read one after the other, streamed in chunks: a multi-GB model or data file is never
- * in memory at once.
- */
-export async function sha256OfFiles(files: readonly string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of files) {
-    for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  }
-  return hash.digest('hex');
+export async function variantSha256(variantPath: string): Promise<string | undefined> {
+  if ((await variantDataFiles(variantPath)).length > 0) return undefined;
+  return sha256File(variantPath);
 }

@@ -108,8 +108,11 @@ async function statBytes(file: string): Promise<{ bytes: number; mtimeMs: number
   }
 }
 
-/** The sha256 of a variant's files (variant-files.ts), or an IO error naming the file it could not read. */
-async function hashVariant(file: string): Promise<string> {
+/**
+ * The sha256 of a single-file variant (variant-files.ts; none with external data), or an IO error naming the
+ * file it could not read.
+ */
+async function hashVariant(file: string): Promise<string | undefined> {
   try {
     return await variantSha256(file);
   } catch (error) {
@@ -280,7 +283,7 @@ export class WorkspaceStore {
         name: uniqueVariantName(ws, input.name),
         path: slot.path,
         fileBytes: st.bytes + externalBytes,
-        sha256,
+        ...(sha256 !== undefined ? { sha256 } : {}),
         createdAt: nowIso(),
       };
       ws.variants.push(variant);
