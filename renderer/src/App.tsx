@@ -353,7 +353,7 @@ export function App({ host }: { host: StudioHost }) {
         {connection !== 'connected' && (
           <p className="connection-banner" role="status">
             {connection === 'reconnecting'
-              ? 'The connection to onnx-studio serve was lost. Reconnecting… Check that the serve process is still running; jobs keep running there.'
+              ? 'The connection to onnx-studio serve was lost. Reconnecting… Check that the serve process is still running; jobs keep running there. If serve was restarted, open the address it printed.'
               : connection === 'outdated'
                 ? 'onnx-studio serve was restarted with another build of ONNX Studio. Reload the page to use it.'
                 : connection === 'expired'

@@ -173,6 +173,20 @@ describe('the serve host', () => {
     expect(server!.clients.size).toBe(0);
   });
 
+  it('stops as outdated when serve comes back speaking another protocol', async () => {
+    const origin = await startServer();
+    const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket });
+    host = connected.ok ? connected.value : undefined;
+    const states: string[] = [];
+    host!.onConnectionChange((s) => states.push(s));
+    server!.removeAllListeners('connection');
+    server!.on('connection', (socket) =>
+      socket.send(JSON.stringify({ type: 'hello', protocol: 2, version: 'next', host: 'serve' })),
+    );
+    for (const client of server!.clients) client.terminate();
+    await expect.poll(() => states, { timeout: 5000 }).toEqual(['reconnecting', 'outdated']);
+  });
+
   describe('when the page and the server come from different builds', () => {
     const OLD = '2026-12-01T10:00:00.000Z';
     const NEW = '2026-12-06T10:00:00.000Z';

@@ -74,6 +74,9 @@ export interface WsStudioHost extends StudioHost {
 
 const OPEN = 1;
 
+/** How long the token probe after a lost connection may take before the page just tries to reconnect. */
+const PROBE_TIMEOUT_MS = 5000;
+
 /**
  * True when the page looks served by `onnx-studio serve`: an http(s) page whose first path segment is the
  * token (a name without a dot, unlike `index.html` of a plain static server).
@@ -284,6 +287,12 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
           clearTimeout(timer);
           closed = true;
           s.close();
+          failPending();
+          // After a reconnect the page is already up: only a reload brings one that speaks the server's protocol.
+          if (everConnected) {
+            emitConnection('outdated');
+            return;
+          }
           settle({
             ok: false,
             error: {
@@ -341,7 +350,12 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
      */
     const reconnect = async () => {
       if (closed) return;
-      const refused = await doFetch(options.pageUrl, { method: 'HEAD', cache: 'no-store' }).then(
+      // Bounded: a serve that accepts the connection and never answers is retried like one that is down.
+      const refused = await doFetch(options.pageUrl, {
+        method: 'HEAD',
+        cache: 'no-store',
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      }).then(
         (response) => response.status === 401,
         () => false,
       );
