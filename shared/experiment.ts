@@ -3,6 +3,7 @@
  * and the mock host share: the input spec a job runs with, the experiment dataset some data is, and the
  * bundled sample's own datasets.
  */
+import { canonicalJson } from './canonical-json.js';
 import type { ExperimentSetRequest, JobSpec, SampleModelInfo } from './ipc-contract.js';
 import type { DataRefInfo, DatasetRole, Experiment, ExperimentDataset, Workspace } from './workspace.js';
 
@@ -20,16 +21,7 @@ export function withExperimentInputs<S extends JobSpec>(spec: S, ws: Workspace):
 /** The experiment dataset whose data this is, if any (to name a figure by it). */
 export function experimentDatasetFor(ws: Workspace, data: DataRefInfo): ExperimentDataset | undefined {
   return ROLES.map((r) => ws.experiment?.datasets?.[r]).find(
-    (d) => d !== undefined && canonical(d.data.spec) === canonical(data.spec),
-  );
-}
-
-/** JSON with sorted keys: two specs written in a different key order are the same data. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
+    (d) => d !== undefined && canonicalJson(d.data.spec) === canonicalJson(data.spec),
   );
 }
 
@@ -72,7 +64,7 @@ export function applyExperimentChange(current: Experiment | undefined, request: 
       if (given === null) delete datasets[role];
       else if (given) {
         // Saving the same data again without a name keeps the name it had (the sample's "digits test set").
-        const kept = datasets[role] && canonical(datasets[role].data.spec) === canonical(given.data.spec) ? datasets[role].name : undefined;
+        const kept = datasets[role] && canonicalJson(datasets[role].data.spec) === canonicalJson(given.data.spec) ? datasets[role].name : undefined;
         datasets[role] = { name: given.name ?? kept ?? defaultDatasetName(given.data.spec), data: given.data };
       }
     }

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { canonicalJson } from '../../../shared/canonical-json.js';
 import type { DatasetCheckReport } from '../../../shared/ipc-contract.js';
 import type { TaskRequest } from './task-protocol.js';
 
@@ -102,15 +103,4 @@ async function stampOf(target: string): Promise<string[]> {
     return [line, ...below.flat()];
   };
   return visit(target);
-}
-
-/** JSON with object keys sorted: the same request written in another key order is the same check. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
 }

@@ -3,6 +3,7 @@
  * where they would be drawn on top of each other, and whether the variant the run kept repeats one the
  * workspace already has.
  */
+import { canonicalJson } from '../../../shared/canonical-json.js';
 import { sameFile } from '../../../shared/same-file.js';
 import type { WorkspaceVariant } from '../../../shared/workspace.js';
 
@@ -48,15 +49,6 @@ export function groupTrialPoints(
   return groups;
 }
 
-const stable = (v: unknown): string =>
-  JSON.stringify(v, (_k, value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(
-          Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-        )
-      : value,
-  );
-
 /**
  * Another variant that is the model `variantId` is: the tune run kept a model the workspace already had, under a
  * new name. Where both recorded a sha256 (shared/same-file.ts) the bytes decide; variants of older workspaces
@@ -72,7 +64,7 @@ export function sameModelAs(
   const recipeOf = (v: WorkspaceVariant) => {
     const r = v.recipe as Record<string, unknown>;
     const dataset = r['calibrationDataset'] as { sha256: string; samples: number } | undefined;
-    return stable({
+    return canonicalJson({
       parent: v.parent,
       operation: r['operation'],
       method: r['method'],
