@@ -285,6 +285,92 @@ test.describe('charts at a glance', () => {
     });
   });
 
+  test('a latency a later benchmark failed to replace is marked earlier, on its bar and in the table; others are not', async ({
+    page,
+  }) => {
+    // The browser benchmark loads each model over HTTP first: refused (below), the job fails with its
+    // message; Chromium logs the refused request, which is the point here.
+    pageErrors.watch(page, [/workspace-files\//, /status of 500/]);
+    await openCompare(page);
+    const compare = shown(page);
+    const picks = compare.getByRole('group', { name: 'Variants to measure' });
+    const pickOnly = async (names: string[]) => {
+      for (const pick of await picks.getByRole('checkbox').all()) await pick.uncheck();
+      for (const name of names) await picks.getByRole('checkbox', { name, exact: true }).check();
+    };
+    const runInBrowser = compare.getByRole('button', { name: 'Run in this browser (wasm)' });
+    // Latencies measured in this page (the charts scenario has only the engine's): three models, one run.
+    await pickOnly(['original', 'int8-dynamic', 'fp16']);
+    await compare.getByLabel('Provider', { exact: true }).selectOption('wasm');
+    await compare.getByLabel('Runs', { exact: true }).nth(1).fill('30');
+    await runInBrowser.click();
+    await page.getByTestId('status-jobs').click();
+    const panel = page.getByTestId('jobs-panel');
+    await expect(
+      panel.getByTestId('job').filter({ hasText: 'Browser benchmark original + int8-dynamic + fp16' }),
+    ).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await panel.getByRole('button', { name: 'Close' }).click();
+    const latency = page.getByTestId('chart-latency');
+    await latency.getByLabel('Latency measured with').selectOption({ label: 'onnxruntime-web · wasm' });
+    await expect(latency.locator('.recharts-bar-rectangle')).toHaveCount(3);
+    await expect(latency).not.toContainText('(live)');
+    await expect(latency.getByTestId('benchmark-failed')).toHaveCount(0);
+    await expect(latency.locator('.bar-earlier')).toHaveCount(0);
+
+    // fp16 again, in the same page: its model cannot be loaded, so the benchmark fails.
+    await page.route('**/workspace-files/**', (route) => route.fulfill({ status: 500 }));
+    await pickOnly(['fp16']);
+    await runInBrowser.click();
+    const failed = latency.getByTestId('benchmark-failed');
+    await expect(failed).toContainText(
+      'The benchmark ran and failed, so the figure of fp16 is from an earlier benchmark (marked “earlier”): Could not load fp16 into the page (HTTP 500)',
+    );
+    await expect(failed.getByTestId('failed-job')).toContainText(
+      'Job: Browser benchmark fp16 (onnxruntime-web, wasm).',
+    );
+    // fp16's figure, the one the failed benchmark was to replace, is marked as old: its name's caption (and
+    // the caption's tooltip), its faded bar, its table cell. The original's and int8-dynamic's are not.
+    const ticks = latency.locator('.recharts-yAxis-tick-labels title');
+    await expect(ticks).toHaveText([/^original: /, /^int8-dynamic: /, /^fp16: /]);
+    await expect(ticks.filter({ hasText: '(earlier)' })).toHaveText([
+      /^fp16: [\d.]+ ms ×[\d.]+ \(earlier\)$/,
+    ]);
+    const captions = latency.locator('.recharts-yAxis-tick-labels tspan', { hasText: '(earlier)' });
+    await expect(captions).toHaveText([/^[\d.]+ ms ×[\d.]+ \(earlier\)$/]);
+    await expect(latency.locator('.bar-earlier')).toHaveCount(1);
+    await expect(latency.locator('.recharts-bar-rectangle').nth(2).locator('.bar-earlier')).toHaveCount(1);
+    const table = page.getByTestId('compare-table');
+    await expect(table).toContainText('p50 (onnxruntime-web · wasm)');
+    const fp16Mark = table.locator('tr[data-variant="fp16"]').getByTestId('latency-earlier');
+    await expect(fp16Mark).toHaveText('(earlier)');
+    await expect(fp16Mark).toHaveAttribute(
+      'title',
+      'From an earlier benchmark: the latest one of this variant failed',
+    );
+    await expect(table.getByTestId('latency-earlier')).toHaveCount(1);
+    // At 1024x700 the card is taller than the window: the status bar, kept over the window's bottom edge,
+    // would cover a row of bars in the picture. Hidden while it is taken.
+    const statusBar = page.getByTestId('status-bar');
+    await statusBar.evaluate((el) => {
+      el.style.visibility = 'hidden';
+    });
+    await latency.scrollIntoViewIfNeeded();
+    await screenshotAtTwoSizes(page, 'charts-benchmark-failed-earlier', {
+      selector: '[data-testid="chart-latency"]',
+      restore: { width: 1440, height: 900 },
+    });
+    await statusBar.evaluate((el) => {
+      el.style.visibility = '';
+    });
+    // The engine's figures were not what the failed benchmark was to replace: none of them is marked.
+    await latency.getByLabel('Latency measured with').selectOption({ label: 'onnxruntime-node · cpu' });
+    await expect(latency.locator('.recharts-bar-rectangle')).toHaveCount(6);
+    await expect(failed).toHaveCount(0);
+    await expect(latency.locator('.bar-earlier')).toHaveCount(0);
+    await expect(latency.locator('.recharts-yAxis-tick-labels')).not.toContainText('(earlier)');
+    await expect(table.getByTestId('latency-earlier')).toHaveCount(0);
+  });
+
   test('a failed evaluation stays said, on its variant, when another variant is evaluated after it', async ({ page }) => {
     await openCompare(page);
     const compare = shown(page);
