@@ -476,11 +476,16 @@ function LatencyChartView({
             />
             <Tooltip
               formatter={(v, _name, item) => {
-                const d = (item as { payload?: { inputs?: string; p90?: number; p99?: number; measured?: string } })
-                  .payload;
+                const d = (
+                  item as {
+                    payload?: { inputs?: string; p90?: number; p99?: number; measured?: string; stale?: boolean };
+                  }
+                ).payload;
                 const whiskers = `p90 ${formatMs(d?.p90)}, p99 ${formatMs(d?.p99)}`;
                 return [
-                  `${formatMs(Number(v))} (${whiskers}${d?.inputs ? `; inputs ${d.inputs}` : ''})${d?.measured ? `; ${d.measured}` : ''}`,
+                  `${formatMs(Number(v))} (${whiskers}${d?.inputs ? `; inputs ${d.inputs}` : ''})${d?.measured ? `; ${d.measured}` : ''}` +
+                    // The bar's figure is older than a benchmark that failed to replace it, as its caption says.
+                    (d?.stale ? ` ${EARLIER_MARK}` : ''),
                   normalised ? 'p50, normalised' : 'p50',
                 ];
               }}

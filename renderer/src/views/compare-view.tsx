@@ -440,8 +440,16 @@ function CompareTable({
                   {r.latency && !r.latency.final && <span className="tag live">live</span>}
                   {staleLatency.has(r.id) && <EarlierMark testId="latency-earlier" run="benchmark" />}
                 </td>
-                <td className="num">{formatMs(r.p90Ms)}</td>
-                <td className="num">{formatMs(r.p99Ms)}</td>
+                {/* p90 and p99 come from the same run as the p50: as old as it when it is marked earlier. */}
+                {[r.p90Ms, r.p99Ms].map((ms, i) => (
+                  <td
+                    key={i}
+                    className={staleLatency.has(r.id) ? 'num earlier-figure' : 'num'}
+                    {...(staleLatency.has(r.id) ? { title: 'From the earlier benchmark of the p50 beside it' } : {})}
+                  >
+                    {formatMs(ms)}
+                  </td>
+                ))}
                 <td className="inputs-cell" data-testid="row-inputs">
                   {r.latency?.inputs ? shortShapes(r.latency.inputs) : '–'}
                   <OffSpecTag row={r} spec={spec} />
