@@ -371,6 +371,30 @@ test.describe('charts at a glance', () => {
     await expect(table.getByTestId('latency-earlier')).toHaveCount(0);
   });
 
+  test("a failed first benchmark on an engine with no figures is said on the card showing another engine's", async ({
+    page,
+  }) => {
+    pageErrors.watch(page, [/workspace-files\//, /status of 500/]);
+    await openCompare(page);
+    const compare = shown(page);
+    await page.route('**/workspace-files/**', (route) => route.fulfill({ status: 500 }));
+    await compare.getByLabel('Provider', { exact: true }).selectOption('wasm');
+    await compare.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
+    // No wasm figure exists to select: the card, showing the engine's, says what failed, and marks nothing.
+    const latency = page.getByTestId('chart-latency');
+    await expect(latency.getByTestId('benchmark-failed')).toContainText(
+      "The benchmark ran and failed, so there are no onnxruntime-web · wasm figures; these are onnxruntime-node · cpu's:",
+    );
+    await expect(latency.getByTestId('benchmark-failed')).toContainText('HTTP 500');
+    await expect(latency.locator('.bar-earlier')).toHaveCount(0);
+    await expect(page.getByTestId('compare-table').getByTestId('latency-earlier')).toHaveCount(0);
+    await latency.scrollIntoViewIfNeeded();
+    await screenshotAtTwoSizes(page, 'charts-benchmark-failed-elsewhere', {
+      selector: '[data-testid="chart-latency"]',
+      restore: { width: 1440, height: 900 },
+    });
+  });
+
   test('a failed evaluation stays said, on its variant, when another variant is evaluated after it', async ({ page }) => {
     await openCompare(page);
     const compare = shown(page);

@@ -370,6 +370,7 @@ function LatencyChartView({
   sourceLabel,
   controls,
   failure,
+  elsewhere,
   pending,
 }: PendingProp & {
   rows: CompareRow[];
@@ -379,6 +380,11 @@ function LatencyChartView({
   controlsKey?: string;
   /** The model's latest benchmark, when it failed (`benchmarkFailure`). */
   failure?: BenchmarkFailure | undefined;
+  /**
+   * A failed benchmark on an engine that has no figures at all (a first browser benchmark that failed while the
+   * engine's figures are shown): said here, as nothing can be selected to show it; it marks no figure earlier.
+   */
+  elsewhere?: { failure: BenchmarkFailure; sourceLabel: string } | undefined;
 }) {
   const colors = useChartColors();
   const original = rows.find((r) => r.isOriginal);
@@ -465,6 +471,12 @@ function LatencyChartView({
     >
       {/* Figures from earlier runs, but the latest benchmark failed: the figures may not be what the user expects. */}
       {failure && <JobFailed failure={failure} what={staleFiguresNote(failure, rows)} />}
+      {elsewhere && (
+        <JobFailed
+          failure={elsewhere.failure}
+          what={`there are no ${elsewhere.sourceLabel} figures; these are ${sourceLabel}'s`}
+        />
+      )}
       <div ref={box} style={{ width: '100%', height }}>
         {width > 0 && (
           <BarChart {...horizontalFrame(width, height, data, right)}>
@@ -855,11 +867,18 @@ export const QualityChart = takingTurns(
 
 export const LatencyChart = takingTurns(
   LatencyChartView,
-  (p: { rows: CompareRow[]; sourceLabel: string; controlsKey?: string; failure?: BenchmarkFailure | undefined }) => [
+  (p: {
+    rows: CompareRow[];
+    sourceLabel: string;
+    controlsKey?: string;
+    failure?: BenchmarkFailure | undefined;
+    elsewhere?: { failure: BenchmarkFailure } | undefined;
+  }) => [
     p.sourceLabel,
     p.controlsKey,
     p.failure?.jobId,
     p.failure?.inARow,
+    p.elsewhere?.failure.jobId,
     p.rows.map((r) => [
       r.id,
       r.label,

@@ -116,6 +116,12 @@ export function CompareView({
     failure && (!source || !failure.source || measurementKey(failure.source) === measurementKey(source))
       ? failure
       : undefined;
+  // A failure on an engine with no figures at all cannot be selected to show: the latency card says it anyway.
+  const failedSource = failure?.source;
+  const failedElsewhere =
+    failure && failedSource && source && !sources.some((s) => measurementKey(s) === measurementKey(failedSource))
+      ? { failure, sourceLabel: describeSource(failedSource) }
+      : undefined;
   const histogramFailure =
     failure && histogramVariant && failure.targets.includes(histogramVariant.id) ? failure : undefined;
   // A failed evaluation is said on the quality card, as a failed benchmark is on the latency card.
@@ -202,6 +208,7 @@ export function CompareView({
           controlsKey={sources.map(measurementKey).join('|')}
           {...(sourceSelect ? { controls: sourceSelect } : {})}
           failure={latencyFailure}
+          elsewhere={failedElsewhere}
         />
         <QualityChart rows={rows} metric={metric} failure={qualityFailure} />
         <ParetoChart rows={rows} metric={metric} front={front} />
