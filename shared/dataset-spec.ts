@@ -131,7 +131,7 @@ const labelsPath = option(filePath.optional(), {
   example: 'FILE.npy',
 });
 
-/** Seeded random inputs shaped from the model (symbolic dims from `--dim`, default 1). No labels. */
+/** Seeded random inputs shaped from the model (open dims from `--dim`, else the app's guesses). No labels. */
 export const syntheticSpecSchema = z.strictObject({
   kind: z.literal('synthetic'),
   samples: count.describe('Number of random samples.'),

@@ -129,6 +129,11 @@ describe('value guesses', () => {
     expect(mask!.values?.values).toEqual({ kind: 'constant', value: 1 });
     expect(flags!.values?.values).toEqual({ kind: 'range', min: 0, max: 1 });
   });
+
+  it('draws uint8 inputs over the whole byte range: they are pixels in practice', () => {
+    const [image] = guessInputSpec([{ name: 'image', dtype: 'uint8', shape: [1, 224, 224, 3] }]);
+    expect(image!.values).toEqual({ values: { kind: 'range', min: 0, max: 255 }, reason: 'image bytes: 0 to 255' });
+  });
 });
 
 describe('figures measured at other shapes than the spec', () => {

@@ -159,6 +159,8 @@ function guessValues(input: TensorSummary, shape: number[]): InputGuess['values'
   // Before the bool rule: a bool attention mask of random values hides half the sequence.
   if (/mask/i.test(input.name)) return { values: { kind: 'constant', value: 1 }, reason: 'a mask: every position on' };
   if (input.dtype === 'bool') return { values: { kind: 'range', min: 0, max: 1 }, reason: 'random true/false' };
+  // Bytes are pixels in practice (an NHWC image of an exported detector): the whole range, not 0-99.
+  if (input.dtype === 'uint8') return { values: { kind: 'range', min: 0, max: 255 }, reason: 'image bytes: 0 to 255' };
   if (SAMPLE_RATE_NAMES.test(input.name)) {
     return { values: { kind: 'constant', value: SPEECH_SAMPLE_RATE }, reason: 'a sample rate: 16 kHz, the usual rate of speech models' };
   }

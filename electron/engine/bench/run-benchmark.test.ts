@@ -5,6 +5,7 @@ import { GraphProtoSchema, TensorProto_DataType as DataType } from 'onnx-buf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { makeAttribute, makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { encodeNpyArray } from '../datasets/npy-format.js';
 import { buildSpeechGateModel, buildTextLineModel } from '../testing/awkward-models.js';
 import { buildCnn, buildMlp, makeModel, modelBytes, randomFloats } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
@@ -148,6 +149,14 @@ describe('runBenchmark', () => {
     const set = await runBenchmark(benchParams({ models: [speech], dims: { samples: 640 }, values: { sr: { kind: 'constant', value: 8000 } }, ...settings }));
     expect(set.results[0]?.inputs[0]).toEqual({ name: 'audio', dtype: 'float32', shape: [1, 640] });
     expect(set.notes.join('\n')).not.toMatch(/because nothing set/);
+    // Data that decides the width (lines 100 wide): the guessed 320 was not used, so it is not said.
+    const lines = path.join(tmp.dir, 'lines.npy');
+    fs.writeFileSync(lines, encodeNpyArray(new Float32Array(2 * 3 * 48 * 100), 'float32', [2, 3, 48, 100]));
+    const fed = await runBenchmark(
+      benchParams({ models: [line], data: { kind: 'dataset', spec: { kind: 'npy', path: lines }, maxSamples: 2 }, ...settings }),
+    );
+    expect(fed.results[0]?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 100] }]);
+    expect(fed.notes.join('\n')).not.toMatch(/guessed|because nothing set/);
   });
 
   it('in duration mode gives every model the same number of runs', async () => {

@@ -204,11 +204,16 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     const { feeds, description, notes: dataNotes } = await prepareFeeds(inputs, params.data, signal);
     dataDescription = description;
     const label = params.labels?.[modelPath] ?? (names[i] as string);
-    guessesByModel.push({ label, guesses: [...dimNotes, ...dataNotes.filter(isGuessNote)] });
+    const first = feeds[0] as Feed;
+    // Data that decided the shapes (an image folder's --size) makes the guessed sizes moot: not said then.
+    const fedAsResolved = inputs.every((input) => {
+      const fed = first[input.name]?.dims;
+      return fed === undefined || (fed.length === input.dims.length && fed.every((d, k) => d === input.dims[k]));
+    });
+    guessesByModel.push({ label, guesses: [...(fedAsResolved ? dimNotes : []), ...dataNotes.filter(isGuessNote)] });
     for (const modelNote of dataNotes) {
       if (!isGuessNote(modelNote)) note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
     }
-    const first = feeds[0] as Feed;
     prepared.push({
       path: loaded.path,
       label,

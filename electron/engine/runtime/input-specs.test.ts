@@ -66,6 +66,24 @@ describe('resolveInputSpecs', () => {
     expect(notes).toEqual([]);
   });
 
+  it("sizes a named dim in every input by a --shape given for one of them, and refuses two sizes for one name", () => {
+    // A BERT-like pair: input_ids=1x64 makes the mask [1, 64] too, not the guessed sequence of 128.
+    const { inputs, notes } = resolveInputSpecs(tokenModel(), { shapes: { input_ids: [1, 64] } });
+    expect(inputs.map((i) => i.dims)).toEqual([
+      [1, 64],
+      [1, 64],
+      [1, 4],
+    ]);
+    expect(notes.join(' ')).not.toContain("'sequence'");
+    const twice = () => resolveInputSpecs(tokenModel(), { shapes: { input_ids: [1, 64] }, dims: { sequence: 32 } });
+    expect(code(twice)).toBe('BAD_INPUT');
+    expect(() => twice()).toThrow(
+      "--shape input_ids=1x64 makes dim 'sequence' 64, but --dim sequence=32 makes it 32: a named dim is one size in every input. Give one size.",
+    );
+    const agreeing = resolveInputSpecs(tokenModel(), { shapes: { input_ids: [1, 64] }, dims: { sequence: 64 } });
+    expect(agreeing.inputs[1]!.dims).toEqual([1, 64]);
+  });
+
   it('honours a default dim a caller gives, over the guesses', () => {
     const { inputs } = resolveInputSpecs(buildMlp({ batch: 'N' }), { defaultDim: 8 });
     expect(inputs[0]?.dims).toEqual([8, 16]);

@@ -75,17 +75,19 @@ export function resolveInputSpecs(
   if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
   const weights = new Set(graph.initializer.map((t) => t.name));
   const fed = graph.input.filter((vi) => !weights.has(vi.name));
+  const shapeField = overrides.origin === 'recipe' ? "The recipe's inputs.shapes" : '--shape';
+  // A named dim is one size in every input that has it: a whole shape given for one input sizes it in the others.
+  const set = { ...overrides, dims: namedDimsSet(fed, overrides, shapeField) };
   // Computed over all inputs at once: one input's guess can depend on another (an audio length on `sr`).
   const dimGuesses = guessesByName(
     guessInputSpec(
-      fed.map((vi) => summaryWithOverrides(vi, overrides)),
+      fed.map((vi) => summaryWithOverrides(vi, set)),
       overrides.values,
     ),
   );
   const open = openDimSizes(dimGuesses, overrides.defaultDim);
   const inputs: ResolvedInput[] = [];
   const symbolic = new Set<string>();
-  const shapeField = overrides.origin === 'recipe' ? "The recipe's inputs.shapes" : '--shape';
   for (const vi of fed) {
     const tensor = feedableTensor(vi);
     const { elemType, ortType, declared } = tensor;
@@ -97,7 +99,7 @@ export function resolveInputSpecs(
       whole ??
       declared.map((d, i) => {
         if (typeof d === 'number' && d >= 0) return d;
-        if (typeof d === 'string' && overrides.dims?.[d] !== undefined) return overrides.dims[d];
+        if (typeof d === 'string' && set.dims[d] !== undefined) return set.dims[d];
         guessedAxes.push(i);
         return open.sizeOf(vi.name, declared, i);
       });
@@ -110,6 +112,39 @@ export function resolveInputSpecs(
     notes: open.guessed.length > 0 ? [guessedDimsNote(open.guessed)] : [],
     namedDims: [...symbolic],
   };
+}
+
+/**
+ * The sizes the user gave named dims: `--dim NAME=N`, and the dims a whole `--shape` gives the named dims of its
+ * input. Two that give one name different sizes are refused: which one was meant cannot be told.
+ */
+function namedDimsSet(
+  fed: readonly ValueInfoProto[],
+  overrides: ShapeOverrides,
+  shapeField: string,
+): Record<string, number> {
+  const dimField = overrides.origin === 'recipe' ? "the recipe's inputs.dims" : '--dim';
+  const sizes = new Map<string, { size: number; from: string }>(
+    Object.entries(overrides.dims ?? {}).map(([name, size]) => [name, { size, from: `${dimField} ${name}=${size}` }]),
+  );
+  for (const vi of fed) {
+    const whole = overrides.shapes?.[vi.name];
+    if (!whole) continue;
+    describeType(vi.type).shape.forEach((d, i) => {
+      const size = whole[i];
+      if (typeof d !== 'string' || size === undefined) return;
+      const from = `${shapeField} ${vi.name}=${whole.join('x')}`;
+      const known = sizes.get(d);
+      if (known && known.size !== size) {
+        throw new StudioError(
+          'BAD_INPUT',
+          `${from} makes dim '${d}' ${size}, but ${known.from} makes it ${known.size}: a named dim is one size in every input. Give one size.`,
+        );
+      }
+      if (!known) sizes.set(d, { size, from });
+    });
+  }
+  return Object.fromEntries([...sizes].map(([name, { size }]) => [name, size]));
 }
 
 /**
