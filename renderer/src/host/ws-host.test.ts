@@ -57,6 +57,14 @@ async function startServer(
 
 const createSocket = (url: string) => new WebSocket(url) as unknown as SocketLike;
 
+/** From now on the server says hello (with these fields changed: a restarted serve) and answers nothing. */
+function helloOnly(fields: Record<string, unknown> = {}): void {
+  server!.removeAllListeners('connection');
+  server!.on('connection', (socket) =>
+    socket.send(JSON.stringify({ type: 'hello', protocol: 1, version: 'test', host: 'serve', ...fields })),
+  );
+}
+
 describe('the serve host', () => {
   it('recognizes serve pages by their token segment', () => {
     expect(looksLikeServePage('http://127.0.0.1:5123/abcDEF123/')).toBe(true);
@@ -142,10 +150,7 @@ describe('the serve host', () => {
     const states: string[] = [];
     host!.onConnectionChange((s) => states.push(s));
     // Never answered: the server drops every client instead.
-    server!.removeAllListeners('connection');
-    server!.on('connection', (socket) =>
-      socket.send(JSON.stringify({ type: 'hello', protocol: 1, version: 'test', host: 'serve' })),
-    );
+    helloOnly();
     const pending = host!.listRecent();
     for (const client of server!.clients) client.terminate();
     const answer = await pending;
@@ -179,10 +184,7 @@ describe('the serve host', () => {
     host = connected.ok ? connected.value : undefined;
     const states: string[] = [];
     host!.onConnectionChange((s) => states.push(s));
-    server!.removeAllListeners('connection');
-    server!.on('connection', (socket) =>
-      socket.send(JSON.stringify({ type: 'hello', protocol: 2, version: 'next', host: 'serve' })),
-    );
+    helloOnly({ protocol: 2, version: 'next' });
     for (const client of server!.clients) client.terminate();
     await expect.poll(() => states, { timeout: 5000 }).toEqual(['reconnecting', 'outdated']);
   });
@@ -228,12 +230,7 @@ describe('the serve host', () => {
       const states: string[] = [];
       host!.onConnectionChange((s) => states.push(s));
       // serve restarts with a new build: the reconnect's hello carries the new stamp.
-      server!.removeAllListeners('connection');
-      server!.on('connection', (socket) =>
-        socket.send(
-          JSON.stringify({ type: 'hello', protocol: 1, version: 'test', host: 'serve', rendererBuild: NEW }),
-        ),
-      );
+      helloOnly({ rendererBuild: NEW });
       for (const client of server!.clients) client.terminate();
       await expect.poll(() => states, { timeout: 5000 }).toEqual(['reconnecting', 'outdated']);
       const after = await host!.listRecent();
