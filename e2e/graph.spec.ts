@@ -35,12 +35,18 @@ async function overlap(a: Locator, b: Locator): Promise<boolean> {
   return p.x < q.x + q.width && q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height;
 }
 
-/** The canvas ends above the status bar (when there is one) and inside the window. */
+/**
+ * The canvas ends above the status bar (when there is one) and inside the window. Polled: after the window is
+ * resized the stage follows on the next layout (a ResizeObserver), not at once.
+ */
 async function expectCanvasInWindow(page: Page): Promise<void> {
-  const stage = (await page.locator('.graph-stage').boundingBox())!;
-  const bar = page.getByTestId('status-bar');
-  const limit = (await bar.isVisible()) ? (await bar.boundingBox())!.y : page.viewportSize()!.height;
-  expect(stage.y + stage.height).toBeLessThanOrEqual(limit + 1);
+  const overshoot = async () => {
+    const stage = (await page.locator('.graph-stage').boundingBox())!;
+    const bar = page.getByTestId('status-bar');
+    const limit = (await bar.isVisible()) ? (await bar.boundingBox())!.y : page.viewportSize()!.height;
+    return stage.y + stage.height - limit;
+  };
+  await expect.poll(overshoot, { timeout: 5000 }).toBeLessThanOrEqual(1);
 }
 
 async function onnxFiles(dir: string): Promise<string[]> {
