@@ -45,13 +45,14 @@ describe('resolveInputSpecs', () => {
     expect(inputs[0]?.declared).toEqual(['batch', 'sequence']);
     expect(inputs.map((i) => i.guessedAxes)).toEqual([[0, 1], [0, 1], [0]]);
     // One warning naming every guessed dim: symbolic ones once by name (one size for all inputs that have it),
-    // unknown ones by position.
+    // unknown ones by position. Its example names the sequence, not the batch: a guessed batch of 1 is rarely
+    // the size that matters.
     expect(notes).toHaveLength(1);
     expect(notes[0]).toBe(
       "dim 'batch' of inputs 'input_ids' and 'attention_mask' was guessed as 1 (batch: one sample per run), " +
         "dim 'sequence' of inputs 'input_ids' and 'attention_mask' as 128 ('sequence' reads as a sequence length), " +
         "unknown dim 0 of input 'extra' as 1 (batch: one sample per run) because nothing set them: the figures are for " +
-        'those sizes. Set them with --dim batch=SIZE or --shape input_ids=AxB (the app asks in the Model view).',
+        'those sizes. Set them with --dim sequence=SIZE or --shape input_ids=AxB (the app asks in the Model view).',
     );
     expect(isGuessNote(notes[0]!)).toBe(true);
   });
@@ -82,6 +83,11 @@ describe('resolveInputSpecs', () => {
     );
     const agreeing = resolveInputSpecs(tokenModel(), { shapes: { input_ids: [1, 64] }, dims: { sequence: 64 } });
     expect(agreeing.inputs[1]!.dims).toEqual([1, 64]);
+    // Two --shape flags that disagree on a name are refused the same way, naming both.
+    const shapes = { input_ids: [1, 64], attention_mask: [1, 32] };
+    expect(() => resolveInputSpecs(tokenModel(), { shapes })).toThrow(
+      "--shape attention_mask=1x32 makes dim 'sequence' 32, but --shape input_ids=1x64 makes it 64",
+    );
   });
 
   it('honours a default dim a caller gives, over the guesses', () => {
@@ -264,7 +270,9 @@ describe('guessed synthetic values', () => {
     const { inputs } = resolveInputSpecs(tokenModel());
     const note = guessedValuesNote(inputs)!;
     expect(note).toContain("'input_ids' (int64) with random whole numbers 0-99 (ids or indices: 0 to 99 keeps lookups in range)");
-    expect(note).toContain("'attention_mask' (bool) with true (a mask: every position on),");
+    // The mask is fed all on, but not named: a mask of ones is what a mask means, not a guess.
+    expect(inputs[1]?.values).toEqual({ kind: 'constant', value: 1 });
+    expect(note).not.toContain('attention_mask');
     expect(note).not.toContain('extra');
     expect(note).toContain('--value input_ids=N');
     expect(isGuessNote(note)).toBe(true);
@@ -274,10 +282,8 @@ describe('guessed synthetic values', () => {
       values: { input_ids: { kind: 'constant', value: 7 }, attention_mask: { kind: 'constant', value: 1 } },
     });
     expect(guessedValuesNote(bothChosen.inputs)).toBeUndefined();
-    // Inputs resolved elsewhere without values (a string input, a hand-built spec) keep their fallback fill.
-    expect(guessedValuesNote([{ ...inputs[0]!, values: undefined, valuesGuess: undefined }])).toContain(
-      "'input_ids' (int64) with random whole numbers 0-99,",
-    );
+    // Integer and bool inputs have their values from resolveInputSpecs: none left to a fallback fill.
+    expect(guessedValuesNote([{ ...inputs[0]!, values: undefined, valuesGuess: undefined }])).toBeUndefined();
   });
 
   it('reaches the notes of a benchmark and of int8-static calibration on synthetic data', async () => {

@@ -57,6 +57,8 @@ export interface GuessedDim {
   rank: number;
   value: number;
   reason: string;
+  /** Guessed as a batch (1): the warning's example names another dim first, one that changes the figures more. */
+  batch?: true;
 }
 
 /**
@@ -188,9 +190,14 @@ function openDimSizes(guesses: Map<string, InputGuess>, defaultDim: number | und
   return { sizeOf, guessed };
 }
 
-function guessOf(guesses: Map<string, InputGuess>, input: string, axis: number): { value: number; reason: string } {
+function guessOf(
+  guesses: Map<string, InputGuess>,
+  input: string,
+  axis: number,
+): { value: number; reason: string; batch?: true } {
   const guess = guesses.get(input)?.dims[axis];
-  return guess ? { value: guess.value, reason: guess.reason } : { value: 1, reason: 'unknown size: 1 until you set it' };
+  if (!guess) return { value: 1, reason: 'unknown size: 1 until you set it' };
+  return { value: guess.value, reason: guess.reason, ...(guess.source === 'batch' ? { batch: true as const } : {}) };
 }
 
 interface FeedableTensor {
@@ -306,7 +313,8 @@ function setDimsExample(guessed: readonly GuessedDim[]): string {
   const first = guessed[0]!;
   const letters = Array.from({ length: first.rank }, (_, i) => String.fromCharCode(65 + (i % 26))).join('x');
   const shape = `--shape ${first.inputs[0]}=${letters}`;
-  const named = guessed.find((g) => g.name !== undefined)?.name;
+  const named = (guessed.find((g) => g.name !== undefined && !g.batch) ?? guessed.find((g) => g.name !== undefined))
+    ?.name;
   return named === undefined ? shape : `--dim ${named}=SIZE or ${shape}`;
 }
 
