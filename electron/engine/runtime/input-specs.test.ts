@@ -270,9 +270,7 @@ describe('guessed synthetic values', () => {
     const { inputs } = resolveInputSpecs(tokenModel());
     const note = guessedValuesNote(inputs)!;
     expect(note).toContain("'input_ids' (int64) with random whole numbers 0-99 (ids or indices: 0 to 99 keeps lookups in range)");
-    // The mask is fed all on, but not named: a mask of ones is what a mask means, not a guess.
-    expect(inputs[1]?.values).toEqual({ kind: 'constant', value: 1 });
-    expect(note).not.toContain('attention_mask');
+    expect(note).toContain("'attention_mask' (bool) with true (a mask: every position on),");
     expect(note).not.toContain('extra');
     expect(note).toContain('--value input_ids=N');
     expect(isGuessNote(note)).toBe(true);
@@ -282,8 +280,10 @@ describe('guessed synthetic values', () => {
       values: { input_ids: { kind: 'constant', value: 7 }, attention_mask: { kind: 'constant', value: 1 } },
     });
     expect(guessedValuesNote(bothChosen.inputs)).toBeUndefined();
-    // Integer and bool inputs have their values from resolveInputSpecs: none left to a fallback fill.
-    expect(guessedValuesNote([{ ...inputs[0]!, values: undefined, valuesGuess: undefined }])).toBeUndefined();
+    // Inputs resolved elsewhere without values (a string input, a hand-built spec) keep their fallback fill.
+    expect(guessedValuesNote([{ ...inputs[0]!, values: undefined, valuesGuess: undefined }])).toContain(
+      "'input_ids' (int64) with random whole numbers 0-99,",
+    );
   });
 
   it('reaches the notes of a benchmark and of int8-static calibration on synthetic data', async () => {
