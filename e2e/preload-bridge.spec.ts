@@ -40,6 +40,15 @@ import { writeEmptySweep } from '../electron/engine/testing/sweep-fixture.js';
 import { DIGITS_DIR, REPO_ROOT } from './support/static-renderer.js';
 import { API_CHANNELS } from './support/studio-api-channels.js';
 
+/** The digits sample's labelled test set, as a data check names it. */
+const DIGITS_TEST_SET = {
+  spec: {
+    kind: 'npy',
+    path: join(DIGITS_DIR, 'test-inputs.npy'),
+    labels: join(DIGITS_DIR, 'test-labels.npy'),
+  },
+} as const;
+
 type IpcModule = typeof import('../electron/main/ipc.js');
 type BackendModule = typeof import('../electron/engine/jobs/studio-backend.js');
 
@@ -308,13 +317,7 @@ test('every method round-trips to the real handlers and backend, and job events 
       {
         modelPath: model,
         role: 'evaluation',
-        data: {
-          spec: {
-            kind: 'npy',
-            path: join(DIGITS_DIR, 'test-inputs.npy'),
-            labels: join(DIGITS_DIR, 'test-labels.npy'),
-          },
-        },
+        data: DIGITS_TEST_SET,
         checkId: 'check-1',
       },
     ],
@@ -436,13 +439,7 @@ test('events from main reach listeners registered through window.studio until th
   await studio(page, 'checkDataset', {
     modelPath: model,
     role: 'evaluation',
-    data: {
-      spec: {
-        kind: 'npy',
-        path: join(DIGITS_DIR, 'test-inputs.npy'),
-        labels: join(DIGITS_DIR, 'test-labels.npy'),
-      },
-    },
+    data: DIGITS_TEST_SET,
     checkId: 'bridge-check',
   });
   ipc.sendMenuCommand(windowOf(page), 'open-sample');
