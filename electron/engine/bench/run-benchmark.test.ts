@@ -157,6 +157,14 @@ describe('runBenchmark', () => {
     );
     expect(fed.results[0]?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 100] }]);
     expect(fed.notes.join('\n')).not.toMatch(/guessed|because nothing set/);
+    // Data that happens to be as wide as the guess decided the width all the same: still not said.
+    const wide = path.join(tmp.dir, 'wide-lines.npy');
+    fs.writeFileSync(wide, encodeNpyArray(new Float32Array(2 * 3 * 48 * 320), 'float32', [2, 3, 48, 320]));
+    const fedWide = await runBenchmark(
+      benchParams({ models: [line], data: { kind: 'dataset', spec: { kind: 'npy', path: wide }, maxSamples: 2 }, ...settings }),
+    );
+    expect(fedWide.results[0]?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 320] }]);
+    expect(fedWide.notes.join('\n')).not.toMatch(/guessed|because nothing set/);
   });
 
   it('in duration mode gives every model the same number of runs', async () => {

@@ -205,12 +205,10 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     dataDescription = description;
     const label = params.labels?.[modelPath] ?? (names[i] as string);
     const first = feeds[0] as Feed;
-    // Data that decided the shapes (an image folder's --size) makes the guessed sizes moot: not said then.
-    const fedAsResolved = inputs.every((input) => {
-      const fed = first[input.name]?.dims;
-      return fed === undefined || (fed.length === input.dims.length && fed.every((d, k) => d === input.dims[k]));
-    });
-    guessesByModel.push({ label, guesses: [...(fedAsResolved ? dimNotes : []), ...dataNotes.filter(isGuessNote)] });
+    // Guessed sizes are fed only as synthetic data: a dataset brings its own shapes (an image folder the
+    // --size it is resized to), even where they happen to equal the guess. The same rule as eval and quantize.
+    const fedGuessedDims = params.data.kind === 'synthetic';
+    guessesByModel.push({ label, guesses: [...(fedGuessedDims ? dimNotes : []), ...dataNotes.filter(isGuessNote)] });
     for (const modelNote of dataNotes) {
       if (!isGuessNote(modelNote)) note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
     }

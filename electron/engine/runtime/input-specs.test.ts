@@ -276,14 +276,13 @@ describe('guessed synthetic values', () => {
     expect(isGuessNote(note)).toBe(true);
     const chosen = resolveInputSpecs(tokenModel(), { values: { input_ids: { kind: 'constant', value: 7 } } });
     expect(guessedValuesNote(chosen.inputs)).not.toContain('input_ids');
+    expect(guessedValuesNote(chosen.inputs)).toContain('attention_mask');
     const bothChosen = resolveInputSpecs(tokenModel(), {
       values: { input_ids: { kind: 'constant', value: 7 }, attention_mask: { kind: 'constant', value: 1 } },
     });
     expect(guessedValuesNote(bothChosen.inputs)).toBeUndefined();
-    // Inputs resolved elsewhere without values (a string input, a hand-built spec) keep their fallback fill.
-    expect(guessedValuesNote([{ ...inputs[0]!, values: undefined, valuesGuess: undefined }])).toContain(
-      "'input_ids' (int64) with random whole numbers 0-99,",
-    );
+    // Integer and bool inputs have their values from resolveInputSpecs: none left to a fallback fill.
+    expect(guessedValuesNote([{ ...inputs[0]!, values: undefined, valuesGuess: undefined }])).toBeUndefined();
   });
 
   it('reaches the notes of a benchmark and of int8-static calibration on synthetic data', async () => {

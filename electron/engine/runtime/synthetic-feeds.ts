@@ -32,16 +32,13 @@ function normals(count: number, next: () => number): Float32Array {
 
 /**
  * Random inputs of the right type and shape. An input with `values` gets them: the user's `--value`, or the
- * shared guess resolveInputSpecs sets on integer and bool inputs (the app's: a sample rate of 16000, ids
- * 0-99...). Otherwise floats are standard normal; integer inputs (token ids, indices) are small non-negative
- * numbers below `intHigh` so that embedding lookups stay in range; inputs whose name says they are masks get
- * all ones; bools are random.
+ * shared guess (shared/input-spec.ts, the app's: a sample rate of 16000, a mask of ones, image bytes 0-255, ids
+ * 0-99...) that resolveInputSpecs sets on every integer and bool input `--value` leaves open. Floats without
+ * values are standard normal; string inputs read `sample N`.
  */
-export function syntheticTensor(input: ResolvedInput, next: () => number, intHigh = DEFAULT_INT_HIGH): ort.Tensor {
+export function syntheticTensor(input: ResolvedInput, next: () => number): ort.Tensor {
   if (input.values) return chosenValues(input, next);
   const count = input.dims.reduce((a, b) => a * b, 1);
-  const isMask = isMaskInput(input);
-  const int = (_i: number) => (isMask ? 1 : Math.floor(next() * intHigh));
   switch (input.ortType) {
     case 'float32':
       return new ort.Tensor('float32', normals(count, next), input.dims);
@@ -49,65 +46,28 @@ export function syntheticTensor(input: ResolvedInput, next: () => number, intHig
       return new ort.Tensor('float64', Float64Array.from(normals(count, next)), input.dims);
     case 'float16':
       return new ort.Tensor('float16', float32ArrayToFloat16(normals(count, next)), input.dims);
-    case 'int64':
-      return new ort.Tensor('int64', BigInt64Array.from({ length: count }, (_, i) => BigInt(int(i))), input.dims);
-    case 'uint64':
-      return new ort.Tensor('uint64', BigUint64Array.from({ length: count }, (_, i) => BigInt(int(i))), input.dims);
-    case 'int32':
-      return new ort.Tensor('int32', Int32Array.from({ length: count }, (_, i) => int(i)), input.dims);
-    case 'uint32':
-      return new ort.Tensor('uint32', Uint32Array.from({ length: count }, (_, i) => int(i)), input.dims);
-    case 'int16':
-      return new ort.Tensor('int16', Int16Array.from({ length: count }, (_, i) => int(i)), input.dims);
-    case 'uint16':
-      return new ort.Tensor('uint16', Uint16Array.from({ length: count }, (_, i) => int(i)), input.dims);
-    case 'int8':
-      return new ort.Tensor('int8', Int8Array.from({ length: count }, (_, i) => Math.min(int(i), 127)), input.dims);
-    case 'uint8':
-      return new ort.Tensor('uint8', Uint8Array.from({ length: count }, () => Math.floor(next() * UINT8_HIGH)), input.dims);
-    case 'bool':
-      return new ort.Tensor('bool', Uint8Array.from({ length: count }, () => (isMask || next() < 0.5 ? 1 : 0)), input.dims);
     case 'string':
       return new ort.Tensor('string', Array.from({ length: count }, (_, i) => `sample ${i}`), input.dims);
     default:
-      throw new Error(`Cannot make synthetic data of type ${input.ortType} for input '${input.name}'.`);
+      // Integer and bool inputs have values from resolveInputSpecs: one hand-built without them is a bug here.
+      throw new Error(
+        isDatasetDtype(input.ortType)
+          ? `Input '${input.name}' (${input.ortType}) has no values for synthetic data: resolve it with resolveInputSpecs.`
+          : `Cannot make synthetic data of type ${input.ortType} for input '${input.name}'.`,
+      );
   }
-}
-
-/** Synthetic integer inputs are drawn below this unless `--value` says otherwise. */
-export const DEFAULT_INT_HIGH = 100;
-/** uint8 inputs (image bytes) take their whole range. */
-const UINT8_HIGH = 256;
-
-/** Inputs whose name says they are masks get all ones (what a mask means), not random values. */
-function isMaskInput(input: ResolvedInput): boolean {
-  return /mask/i.test(input.name);
 }
 
 /**
- * How syntheticTensor fills an input nothing set, in words, where that is a guess: the shared guess's values
- * with its reason (resolveInputSpecs sets them on integer and bool inputs), else the fallback fill. Undefined
- * for float inputs (normal noise is what random data means), masks (all ones) and inputs `--value` set.
+ * How syntheticTensor fills an input nothing set, in words, where that is a guess that changes the figures: the
+ * shared guess's values with its reason, or the text of a string input. Undefined for float inputs (normal noise
+ * is what random data means) and inputs `--value` set. Masks are named: all on means "attend everywhere" to a
+ * Hugging Face attention_mask but "ignore everything" to a PyTorch key_padding_mask, so it is a guess too.
  */
 function guessedFill(input: ResolvedInput): string | undefined {
-  if (input.values) {
-    return input.valuesGuess === undefined ? undefined : describeGuess(input.values, input.ortType, input.valuesGuess);
-  }
-  if (isMaskInput(input)) return undefined;
-  switch (input.ortType) {
-    case 'float32':
-    case 'float64':
-    case 'float16':
-      return undefined;
-    case 'uint8':
-      return `random whole numbers 0-${UINT8_HIGH - 1}`;
-    case 'bool':
-      return 'random true/false';
-    case 'string':
-      return "the text 'sample N'";
-    default:
-      return `random whole numbers 0-${DEFAULT_INT_HIGH - 1}`;
-  }
+  if (input.ortType === 'string') return "the text 'sample N'";
+  if (!input.values || input.valuesGuess === undefined) return undefined;
+  return describeGuess(input.values, input.ortType, input.valuesGuess);
 }
 
 /** `16000 (a sample rate: 16 kHz, ...)`: guessed values beside the reason for them, once if both read the same. */
