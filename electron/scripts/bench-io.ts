@@ -422,6 +422,17 @@ function firstRoundTrips(side: Side, runs: number): Timings {
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const sec = (s: number) => (s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`);
 
+const USAGE = [
+  'Usage: bench-io.js [--runs N] [--only NAME,...] [--dir FOLDER] [--keep]',
+  `  --runs N      round trips per measure (default ${DEFAULT_RUNS})`,
+  `  --only NAMES  models to measure, comma-separated: ${MODELS.map((m) => m.name).join(', ')}`,
+  '  --dir FOLDER  where the generated models go (created; default: a temporary folder)',
+  '  --keep        keep the generated models',
+].join('\n');
+
+/** Thrown for a command line bench-io cannot read: said with the usage, exit 2, no stack trace. */
+class UsageError extends Error {}
+
 function parseArgs(argv: string[]) {
   let runs = DEFAULT_RUNS;
   let only: string[] | undefined;
@@ -431,19 +442,19 @@ function parseArgs(argv: string[]) {
     const arg = argv[i];
     const value = () => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
       return v;
     };
     if (arg === '--runs') runs = Number(value());
     else if (arg === '--only') only = value().split(',');
     else if (arg === '--dir') dir = value();
     else if (arg === '--keep') keep = true;
-    else
-      throw new Error(
-        `Unknown argument ${arg}. Usage: bench-io.js [--runs N] [--only NAME,...] [--dir FOLDER] [--keep]`,
-      );
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new UsageError(`Unknown argument ${arg}.`);
   }
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs must be a positive integer');
   return { runs, only, dir, keep };
 }
 
@@ -463,7 +474,7 @@ async function main(): Promise<void> {
   const { runs, only, dir, keep } = parseArgs(argv);
   const specs = only ? MODELS.filter((m) => only.includes(m.name)) : MODELS;
   if (specs.length === 0)
-    throw new Error(`No model named ${only?.join(', ')}; have ${MODELS.map((m) => m.name).join(', ')}`);
+    throw new UsageError(`No model named ${only?.join(', ')}; have ${MODELS.map((m) => m.name).join(', ')}.`);
   const self = fileURLToPath(import.meta.url);
   const python = findPython();
   const cpus = os.cpus();
@@ -632,4 +643,8 @@ async function main(): Promise<void> {
   if (checks.some((c) => c.includes('DIFFERS'))) process.exitCode = 1;
 }
 
-await main();
+await main().catch((error: unknown) => {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`bench-io: ${error.message}\n${USAGE}`);
+  process.exitCode = 2;
+});
