@@ -349,8 +349,11 @@ describe('onnx-studio serve', () => {
 
       // A and B each start a long check; A's tab closes: A's check is cancelled in the engine, B's runs on.
       handedOver.length = 0;
+      // Data of its own for each: the same check sent by both would run once, both waiting on it.
+      const aInputs = path.join(tmp.dir, 'many-inputs-a.npy');
+      fs.copyFileSync(inputs, aInputs);
       const bCheck = b.request('studio:dataset.check', check('b-big'));
-      void a.request('studio:dataset.check', check('a-big'));
+      void a.request('studio:dataset.check', check('a-big', aInputs));
       await expect.poll(() => handedOver.length).toBe(2);
       a.close();
       await expect.poll(() => cancelSpy.mock.calls.map(([id]) => id)).toEqual(['a-big']);

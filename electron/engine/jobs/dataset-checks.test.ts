@@ -303,13 +303,13 @@ describe('DatasetChecks with a cache', () => {
     expect(runs).toBe(6);
   });
 
-  it('does not keep a check whose input spec changed while it ran: which spec it read is unknown', async () => {
+  it("runs the task it was keyed by: an input spec saved while it runs is the next check's", async () => {
     let runs = 0;
     const checks = new DatasetChecks(
       deps(),
-      async () => {
-        // The task process reads the spec as saved now; the user saves another one while the check runs.
-        const read = shapes.input!;
+      async (_d, _r, _signal, _onCounts, task) => {
+        // The task process reads the spec it is given; the user saves another one while the check runs.
+        const read = task!.shapes!.input!;
         if (runs++ === 0) shapes = { input: [1, 16] };
         return {
           hasLabels: true,
@@ -319,8 +319,11 @@ describe('DatasetChecks with a cache', () => {
       undefined,
       new DatasetCheckCache(),
     );
-    await checks.check(request());
-    // Back to the spec the first check started with: its report may be of either spec, so the check runs.
+    expect((await checks.check(request())).inputs[0]!.shape).toEqual([1, 8]);
+    // The spec saved meanwhile is checked anew...
+    expect((await checks.check(request())).inputs[0]!.shape).toEqual([1, 16]);
+    expect(runs).toBe(2);
+    // ...and the first check was kept under the spec it read: back to it, nothing is read again.
     shapes = { input: [1, 8] };
     expect((await checks.check(request())).inputs[0]!.shape).toEqual([1, 8]);
     expect(runs).toBe(2);

@@ -17,11 +17,15 @@ import type { Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import type { ExecutorDeps } from './job-executors.js';
 import { detachedContext, inspectInTask, runTask } from './job-executors.js';
-import { type DatasetCheckCache, type DatasetCheckTask, type KeptCheck } from './dataset-check-cache.js';
+import {
+  checkCancelled,
+  type CheckCounts,
+  type DatasetCheckCache,
+  type DatasetCheckTask,
+} from './dataset-check-cache.js';
 import { CHECK_PROGRESS_METRIC } from './task-protocol.js';
 
-/** Samples read of samples to read (0: not known), as the check's task process reports them. */
-export type CheckCounts = (done: number, total: number) => void;
+export type { CheckCounts };
 
 /** Applies an `studio:experiment.set` request to the workspace; the input spec is checked against the model. */
 export async function setExperiment(deps: ExecutorDeps, request: ExperimentSetRequest): Promise<Workspace> {
@@ -64,15 +68,17 @@ export async function datasetCheckTask(
 /**
  * `studio:dataset.check`: opens the data against the model in a task process, with the experiment's spec.
  * `signal` stops it (the task process is asked to stop, then killed after the pool's grace period): it ends
- * with a CANCELLED error. `onCounts` hears the samples read (throttled by the task process).
+ * with a CANCELLED error. `onCounts` hears the samples read (throttled by the task process). `resolved` is the
+ * request already resolved by the caller (`datasetCheckTask`), so the check runs the very task it was keyed by.
  */
 export async function checkDatasetInTask(
   deps: ExecutorDeps,
   request: DatasetCheckRequest,
   signal?: AbortSignal,
   onCounts?: CheckCounts,
+  resolved?: DatasetCheckTask,
 ): Promise<DatasetCheckReport> {
-  const task = await datasetCheckTask(deps, request);
+  const task = resolved ?? (await datasetCheckTask(deps, request));
   if (signal?.aborted) throw checkCancelled();
   try {
     return await runTask<DatasetCheckReport>(deps, task, {
@@ -88,15 +94,12 @@ export async function checkDatasetInTask(
   }
 }
 
-function checkCancelled(): StudioError {
-  return new StudioError('CANCELLED', 'The data check was cancelled.');
-}
-
 /**
  * The data checks the page started with a `checkId`, so `studio:dataset.cancelCheck` can stop one in the
  * engine (not only stop waiting for it), as `studio:job.cancel` stops a job, and so its progress reaches the
  * page (`studio:dataset.checkProgress`, through `onProgress`). With a cache, a check whose request and files
- * are unchanged since it last passed answers that report instead of reading the data again.
+ * are unchanged since it last passed answers that report instead of reading the data again, and one sent while
+ * the same check runs waits for that one.
  */
 export class DatasetChecks {
   private readonly running = new Map<string, AbortController>();
@@ -154,9 +157,8 @@ export class DatasetChecks {
   }
 
   /**
-   * One check: the kept report when the cache holds one for this request on these files, else the check runs,
-   * and is kept when it passes with nothing it depends on changed meanwhile. A failed or cancelled check throws,
-   * so it is never kept.
+   * One check, through the cache when there is one: its kept report, or that of the same check running now,
+   * else the check runs (see `DatasetCheckCache.check`). A failed or cancelled check throws, so it is never kept.
    */
   private async checkOnce(
     request: DatasetCheckRequest,
@@ -164,24 +166,15 @@ export class DatasetChecks {
     onCounts?: CheckCounts,
   ): Promise<DatasetCheckReport> {
     if (!this.cache) return this.runOne(this.deps, request, signal, onCounts);
-    const key = await this.keyOf(request);
-    const kept = key === undefined ? undefined : this.cache.get(key);
-    if (kept) return reuse(kept, signal, onCounts);
-    let counts: KeptCheck['counts'];
-    const report = await this.runOne(this.deps, request, signal, (done, total) => {
-      counts = { done, total };
-      onCounts?.(done, total);
-    });
-    // `runOne` resolves the request itself: an input spec saved (or a file rewritten) while the check ran means
-    // the report may be of either version, so it is kept only under a key that held from start to end.
-    if (key !== undefined && key === (await this.keyOf(request))) {
-      this.cache.keep(key, { report, ...(counts ? { counts } : {}) });
-    }
-    return report;
-  }
-
-  private async keyOf(request: DatasetCheckRequest): Promise<string | undefined> {
-    return this.cache?.keyOf(await datasetCheckTask(this.deps, request));
+    // Resolved once (the workspace read): the key, the stamp of its files and the check itself are of this one
+    // task, so an input spec saved while it runs is the next check's, never a mix of two in one kept report.
+    const task = await datasetCheckTask(this.deps, request);
+    return this.cache.check(
+      task,
+      (runSignal, runCounts) => this.runOne(this.deps, request, runSignal, runCounts, task),
+      signal,
+      onCounts,
+    );
   }
 
   /** Stops the running check with this id; false when there is none (it ended, or never started). */
@@ -203,21 +196,4 @@ export class DatasetChecks {
     const parsed = datasetCheckProgressSchema.safeParse(progress);
     if (parsed.success) this.onProgress(parsed.data);
   }
-}
-
-/**
- * A kept report, answered as a check that read everything at once: its first and last counts are replayed, so
- * a page waiting on it sees "0 of N", then "N of N" (as a quick check reports), and ends its progress as usual.
- */
-function reuse(
-  kept: KeptCheck,
-  signal: AbortSignal | undefined,
-  onCounts: CheckCounts | undefined,
-): DatasetCheckReport {
-  if (signal?.aborted) throw checkCancelled();
-  if (kept.counts) {
-    onCounts?.(0, kept.counts.total);
-    onCounts?.(kept.counts.done, kept.counts.total);
-  }
-  return kept.report;
 }
