@@ -76,6 +76,8 @@ const SEQUENCE_NAMES = /(seq|sequence|token|length|len|time|frames|steps)/i;
 const HEIGHT_NAMES = /^(h|height|img_?h|image_?height)$/i;
 const WIDTH_NAMES = /^(w|width|img_?w|image_?width)$/i;
 const SAMPLE_RATE_NAMES = /^(sr|sample_?rate|sampling_?rate)$/i;
+/** The largest guessed id: small ids are valid in any vocabulary. */
+const IDS_MAX = 99;
 
 /** The usual rate of speech models: the value of a sample-rate input, and one second of audio as a length. */
 const SPEECH_SAMPLE_RATE = 16000;
@@ -166,7 +168,19 @@ function guessValues(input: TensorSummary, shape: number[]): InputGuess['values'
   }
   const scalar = shape.reduce((a, b) => a * b, 1) === 1;
   if (scalar) return { values: { kind: 'constant', value: 1 }, reason: 'a single number: set the value the model expects' };
-  return { values: { kind: 'range', min: 0, max: 99 }, reason: 'ids or indices: 0 to 99 keeps lookups in range' };
+  return idsGuess(input.indexes);
+}
+
+/** Ids drawn below 100, and below the rows of the table they index where the model says which. */
+function idsGuess(indexes: TensorSummary['indexes']): NonNullable<InputGuess['values']> {
+  if (!indexes) {
+    return { values: { kind: 'range', min: 0, max: IDS_MAX }, reason: `ids or indices: 0 to ${IDS_MAX}, small enough for most tables` };
+  }
+  const max = Math.min(IDS_MAX, indexes.rows - 1);
+  return {
+    values: { kind: 'range', min: 0, max },
+    reason: `ids or indices: 0 to ${max}, within the ${indexes.rows} rows of '${indexes.table}'`,
+  };
 }
 
 /**

@@ -8,6 +8,14 @@ export interface TensorSummary {
   dtype: string;
   /** Static dims are numbers; symbolic dims are their names; unknown dims are `null`. */
   shape: (number | string | null)[];
+  /** Inputs only: the constant table this input's values index (token ids into an embedding), if any. */
+  indexes?: IndexedTable;
+}
+
+/** A constant an input indexes through a Gather: its name and its size along the Gather's axis. */
+export interface IndexedTable {
+  table: string;
+  rows: number;
 }
 
 export interface LargestTensor {

@@ -4,6 +4,7 @@ import { dtypeName, elementCount } from '../onnx/dtypes.js';
 import { expectedByteLength, isExternal } from '../onnx/external-data.js';
 import { loadModel, type LoadedModel } from '../onnx/load-model.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
+import { withIndexedTables } from './index-bounds.js';
 
 const FLOAT = 1;
 const INT64 = 7;
@@ -173,7 +174,7 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     producer: { name: proto.producerName, version: proto.producerVersion },
     opsets,
     // Models from IR < 4 also list initializers as inputs; those are weights, not inputs a user feeds.
-    inputs: graph.input.filter((vi) => !initializerNames.has(vi.name)).map(summarizeValue),
+    inputs: withIndexedTables(graph, graph.input.filter((vi) => !initializerNames.has(vi.name)).map(summarizeValue)),
     outputs: graph.output.map(summarizeValue),
     nodes: graph.node.length,
     opCounts,

@@ -269,7 +269,7 @@ describe('guessed synthetic values', () => {
     const { guessedValuesNote } = await import('./synthetic-feeds.js');
     const { inputs } = resolveInputSpecs(tokenModel());
     const note = guessedValuesNote(inputs)!;
-    expect(note).toContain("'input_ids' (int64) with random whole numbers 0-99 (ids or indices: 0 to 99 keeps lookups in range)");
+    expect(note).toContain("'input_ids' (int64) with random whole numbers 0-99 (ids or indices: 0 to 99, small enough for most tables)");
     expect(note).toContain("'attention_mask' (bool) with true (a mask: every position on),");
     expect(note).not.toContain('extra');
     expect(note).toContain('--value input_ids=N');

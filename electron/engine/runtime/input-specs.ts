@@ -5,6 +5,7 @@ import type { TensorSummary } from '../../../shared/model-summary.js';
 import { isDatasetDtype } from '../datasets/element-convert.js';
 import { StudioError } from '../errors.js';
 import { describeType } from '../inspect/inspect-model.js';
+import { withIndexedTables } from '../inspect/index-bounds.js';
 import { dtypeName } from '../onnx/dtypes.js';
 import { ortTypeOf } from './ort-types.js';
 
@@ -81,12 +82,11 @@ export function resolveInputSpecs(
   // A named dim is one size in every input that has it: a whole shape given for one input sizes it in the others.
   const set = { ...overrides, dims: namedDimsSet(fed, overrides, shapeField) };
   // Computed over all inputs at once: one input's guess can depend on another (an audio length on `sr`).
-  const dimGuesses = guessesByName(
-    guessInputSpec(
-      fed.map((vi) => summaryWithOverrides(vi, set)),
-      overrides.values,
-    ),
+  const summaries = withIndexedTables(
+    graph,
+    fed.map((vi) => summaryWithOverrides(vi, set)),
   );
+  const dimGuesses = guessesByName(guessInputSpec(summaries, overrides.values));
   const open = openDimSizes(dimGuesses, overrides.defaultDim);
   const inputs: ResolvedInput[] = [];
   const symbolic = new Set<string>();
@@ -108,7 +108,7 @@ export function resolveInputSpecs(
     inputs.push({ name: vi.name, elemType, ortType, declared, dims, ...(guessedAxes.length > 0 ? { guessedAxes } : {}) });
   }
   refuseUnknownNames(overrides, inputs.map((i) => i.name), shapeField);
-  const withValues = addValues(inputs, overrides.values ?? {});
+  const withValues = addValues(inputs, overrides.values ?? {}, summaries);
   return {
     inputs: withValues,
     notes: open.guessed.length > 0 ? [guessedDimsNote(open.guessed)] : [],
@@ -251,8 +251,18 @@ function refuseUnknownNames(overrides: ShapeOverrides, known: readonly string[],
  * integer and bool inputs (floats get normal noise; string inputs cannot take numbers). Guessed over the
  * concrete shapes, so that a shape that holds one number is guessed as one (`a single number`).
  */
-function addValues(inputs: readonly ResolvedInput[], chosen: Record<string, InputValues>): ResolvedInput[] {
-  const guesses = guessesByName(guessInputSpec(inputs.map((i) => ({ name: i.name, dtype: dtypeName(i.elemType), shape: i.dims }))));
+function addValues(
+  inputs: readonly ResolvedInput[],
+  chosen: Record<string, InputValues>,
+  summaries: readonly TensorSummary[],
+): ResolvedInput[] {
+  // Guessed on the resolved dims (a single number reads as one), keeping what the graph says of each input.
+  const indexes = new Map(summaries.map((s) => [s.name, s.indexes]));
+  const resolved = inputs.map((i): TensorSummary => {
+    const table = indexes.get(i.name);
+    return { name: i.name, dtype: dtypeName(i.elemType), shape: i.dims, ...(table ? { indexes: table } : {}) };
+  });
+  const guesses = guessesByName(guessInputSpec(resolved));
   return inputs.map((input) => {
     const values = chosen[input.name];
     if (values) return { ...input, values };
