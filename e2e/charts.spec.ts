@@ -348,6 +348,14 @@ test.describe('charts at a glance', () => {
       'From an earlier benchmark: the latest one of this variant failed',
     );
     await expect(table.getByTestId('latency-earlier')).toHaveCount(1);
+    // The Pareto chart places fp16 by that earlier latency, and says so in its legend; whether fp16 is on the
+    // front depends on this page's timings, but where it is, its tag says the place rests on the earlier figure.
+    const paretoLegend = page.getByTestId('chart-pareto').locator('.chart-legend li');
+    await expect(paretoLegend.filter({ hasText: '(earlier)' })).toHaveText(['fp16 (earlier)']);
+    const fp16Pareto = table.locator('tr[data-variant="fp16"]').getByTestId('pareto-tag');
+    const onFront = await fp16Pareto.count();
+    if (onFront > 0) await expect(fp16Pareto).toHaveText('Pareto (earlier)');
+    await expect(table.getByTestId('pareto-tag').filter({ hasText: '(earlier)' })).toHaveCount(onFront);
     // At 1024x700 the card is taller than the window: the status bar, kept over the window's bottom edge,
     // would cover a row of bars in the picture. Hidden while it is taken.
     const statusBar = page.getByTestId('status-bar');
@@ -369,6 +377,8 @@ test.describe('charts at a glance', () => {
     await expect(latency.locator('.bar-earlier')).toHaveCount(0);
     await expect(latency.locator('.recharts-yAxis-tick-labels')).not.toContainText('(earlier)');
     await expect(table.getByTestId('latency-earlier')).toHaveCount(0);
+    await expect(table.getByTestId('pareto-tag').filter({ hasText: '(earlier)' })).toHaveCount(0);
+    await expect(paretoLegend.filter({ hasText: '(earlier)' })).toHaveCount(0);
   });
 
   test("a failed first benchmark on an engine with no figures is said on the card showing another engine's", async ({

@@ -1,8 +1,8 @@
 /**
  * The experiment against a real `onnx-studio serve`, with the models users really open: a text-line model
  * with input `x [?, 3, 48, ?]` (the app asks for the width, the benchmark feeds it, the table shows it; a width
- * changed after benchmarking flags the figure in Compare until it is benchmarked again; one recipe run twice
- * makes the same file, and Compare says so), a
+ * changed after benchmarking flags the figure in Compare until it is benchmarked again, a browser benchmark's
+ * too; one recipe run twice makes the same file, and Compare says so), a
  * speech model with an int64 sample rate and a length that must be a multiple of 64 (it benchmarks once its
  * inputs are set; a wrong length fails with an error naming the inputs, visible from Compare), the sample's
  * data staying with the sample, and a wrong labels file refused before anything is queued.
@@ -91,6 +91,32 @@ test('a model with open dims asks for them, and the benchmark feeds and shows th
   await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('1x3x48x320', { timeout: 60_000 });
   await expect(note).toHaveCount(0);
   await expect(shown(page).getByTestId('off-spec')).toHaveCount(0);
+
+  // A browser benchmark records the shapes the page fed, so its figure is flagged alike once the spec changes.
+  await shown(page).getByLabel('Runs', { exact: true }).nth(1).fill('20');
+  await shown(page).getByRole('button', { name: 'Run in this browser (wasm)' }).click();
+  const browser = async () => {
+    const sources = shown(page).getByLabel('Latency measured with');
+    await expect(sources.locator('option', { hasText: 'onnxruntime-web · wasm' })).toHaveCount(1, { timeout: 60_000 });
+    await sources.selectOption({ label: 'onnxruntime-web · wasm' });
+    await expect(shown(page).getByTestId('compare-table')).toContainText('p50 (onnxruntime-web · wasm)');
+  };
+  await browser();
+  await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('1x3x48x320', { timeout: 60_000 });
+  await expect(note).toHaveCount(0);
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await spec.getByLabel('dim 3').fill('256');
+  await page.getByTestId('save-input-spec').click();
+  await expect(page.getByTestId('input-spec-summary')).toHaveText('1x3x48x256');
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await browser();
+  await expect(note).toContainText(
+    'Latency of original was measured at 1x3x48x320; the inputs are now 1x3x48x256. Benchmark again for figures at the new size.',
+  );
+  await expect(shown(page).getByTestId('off-spec')).toHaveText('inputs now 1x3x48x256');
+  // Browser figures are run again from Measure: the banner's button runs the engine, so it offers none.
+  await expect(note.getByTestId('off-spec-rerun')).toHaveCount(0);
 });
 
 test('one recipe run twice makes the same file, and Compare says so', async ({ page }) => {

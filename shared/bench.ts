@@ -208,6 +208,8 @@ export interface BenchReport {
     durationMs?: number;
     /** The inputs, e.g. `synthetic (4 samples, seed 0)`. */
     data: string;
+    /** How many input samples the runs cycled through: fewer than asked when the data has fewer. */
+    samples: number;
     /** How peakRssBytes was measured: `exact` (the OS's high-water mark) or `sampled` (after every run). */
     rssMethod: 'exact' | 'sampled';
   };

@@ -414,6 +414,13 @@ export const removeVariantRequestSchema = z.strictObject({
 
 const finiteMs = z.number().finite().min(0);
 
+/** One input a benchmark fed: workspace.ts `FedInput` (the type stays the one declaration; this checks it). */
+const fedInputSchema = z.strictObject({
+  name: z.string().min(1).max(1000),
+  dtype: z.string().min(1).max(40),
+  shape: z.array(z.number().int().min(0)).max(16),
+}) satisfies z.ZodType<FedInput>;
+
 /** One model's figures from a benchmark the renderer ran (onnxruntime-web). */
 export const benchTargetResultInputSchema = z.strictObject({
   target: targetSchema,
@@ -442,6 +449,11 @@ export const addBenchRecordRequestSchema = z.strictObject({
   /** Legend text, e.g. `onnxruntime-web webgpu (SwiftShader)`. */
   label: z.string().min(1).max(200),
   results: z.array(benchTargetResultInputSchema).min(1).max(16),
+  /**
+   * The inputs the page fed (the same for every target), so Compare can flag figures measured at other
+   * shapes than the input spec gives later. Optional: a page from before sends none.
+   */
+  inputs: z.array(fedInputSchema).max(256).optional(),
   notes: z.array(z.string().max(1000)).max(20).optional(),
 });
 

@@ -185,6 +185,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
   const namedDimsByModel: string[][] = [];
   const guessesByModel: { label: string; guesses: string[] }[] = [];
   let dataDescription = '';
+  let sampleCount = 0;
   // explain's facts come from these loads: the original is kept until the variant is loaded, then both go.
   let explainOriginal: LoadedModel | undefined;
   let explain: BenchExplainFacts | undefined;
@@ -203,6 +204,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     namedDimsByModel.push(namedDims);
     const { feeds, description, notes: dataNotes } = await prepareFeeds(inputs, params.data, signal);
     dataDescription = description;
+    sampleCount = feeds.length;
     const label = params.labels?.[modelPath] ?? (names[i] as string);
     const first = feeds[0] as Feed;
     // Guessed sizes are fed only as synthetic data: a dataset brings its own shapes (an image folder the
@@ -402,6 +404,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
         ...(params.iterations !== undefined ? { iterations: params.iterations } : {}),
         ...(params.durationMs !== undefined ? { durationMs: params.durationMs } : {}),
         data: dataDescription,
+        samples: sampleCount,
         rssMethod: meter.method,
       },
       notes,

@@ -31,6 +31,7 @@ import type { ModelSummary } from '../../../shared/model-summary.js';
 import {
   ORIGINAL_TARGET,
   type BenchTargetResult,
+  type DatasetIdentity,
   type VariantRecipe,
   type Workspace,
 } from '../../../shared/workspace.js';
@@ -351,6 +352,7 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
   });
   const s = report.settings;
   const fed = report.results[0]?.inputs;
+  const dataset = await benchDataset(deps, spec, s.samples, ctx.signal);
   const record = await deps.store.addBenchRecord(spec.modelPath, {
     engine: 'onnxruntime-node',
     provider: s.ep,
@@ -358,9 +360,31 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
     results,
     settings: s,
     ...(fed ? { inputs: fed } : {}),
+    ...(dataset ? { dataset } : {}),
     notes: report.notes,
   });
   return { report, recordId: record.id };
+}
+
+/**
+ * The data a benchmark was fed from, for its record: with it, Compare knows the data decided the shapes and
+ * does not hold them against the input spec (input-spec.ts `measuredOffSpec`). Named as the experiment names
+ * it, as an evaluation's is. None for synthetic feeds, a synthetic dataset included: those are shaped by the
+ * input spec, so a spec changed since must still flag them.
+ */
+async function benchDataset(
+  deps: ExecutorDeps,
+  spec: BenchJobSpec,
+  /** The samples the runs cycled through (the report's `settings.samples`). */
+  samples: number,
+  signal: AbortSignal,
+): Promise<DatasetIdentity | undefined> {
+  if (spec.data?.kind !== 'dataset') return undefined;
+  const parsed = parseDatasetSpec(spec.data.data.spec);
+  if (!parsed.ok || parsed.spec.kind === 'synthetic') return undefined;
+  const named = experimentDatasetFor(await deps.store.get(spec.modelPath), spec.data.data);
+  const baseDir = dataBaseDir(spec.modelPath, spec.data.data.baseDir);
+  return datasetIdentity(parsed.spec, baseDir, samples, named?.name, signal);
 }
 
 async function evaluate(

@@ -330,6 +330,7 @@ export class StudioBackend {
           provider: request.provider,
           label: request.label,
           results: request.results,
+          ...(request.inputs ? { inputs: request.inputs } : {}),
           notes: request.notes ?? [],
         });
       },

@@ -594,11 +594,14 @@ function ParetoChartView({
   rows,
   metric,
   front,
+  earlier,
   pending,
 }: PendingProp & {
   rows: CompareRow[];
   metric: QualityMetric | undefined;
   front: Set<string>;
+  /** Rows placed by a figure from before a failed job (`staleFigureIds`): "(earlier)" in the legend. */
+  earlier?: ReadonlySet<string>;
 }) {
   const colors = useChartColors();
   // Placed by each variant's ratio in its own interleaved run, normalised to the original's p50 (as the
@@ -624,7 +627,7 @@ function ParetoChartView({
       pending={pending}
       height={PARETO_HEIGHT}
       legend={points.map((p) => ({
-        label: p.label,
+        label: earlier?.has(p.id) ? `${p.label} ${EARLIER_MARK}` : p.label,
         color: seriesColor(colors, p.index),
         outlined: front.has(p.id),
       }))}
@@ -897,9 +900,15 @@ export const LatencyChart = takingTurns(
 
 export const ParetoChart = takingTurns(
   ParetoChartView,
-  (p: { rows: CompareRow[]; metric: QualityMetric | undefined; front: Set<string> }) => [
+  (p: {
+    rows: CompareRow[];
+    metric: QualityMetric | undefined;
+    front: Set<string>;
+    earlier?: ReadonlySet<string>;
+  }) => [
     p.metric,
     [...p.front],
+    [...(p.earlier ?? [])],
     p.rows.map((r) => [r.id, r.label, r.index, r.p50Ms, r.plotP50Ms, r.quality, r.bytes]),
   ],
 );

@@ -880,6 +880,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
         provider: r.provider,
         label: r.label,
         results: r.results,
+        ...(r.inputs ? { inputs: r.inputs } : {}),
         notes: r.notes ?? [],
       };
       ws.benchmarks.push(record);

@@ -10,6 +10,7 @@ import {
   offSpecNote,
   offSpecShapes,
   paretoFront,
+  paretoTag,
   ratioBaseToShow,
   staleFigureIds,
   staleFiguresNote,
@@ -403,6 +404,63 @@ describe('latency from different benchmark runs is placed by each run’s ratio'
       benchRecord('b2', 'cpu', { original: 1.31, v2: 1.32 }),
     ]);
     expect(twins[1]!.plotP50Ms! / twins[2]!.plotP50Ms!).toBeCloseTo(0.99, 2);
+  });
+});
+
+describe('the Pareto tag of a figure from before a failed job', () => {
+  // All in one run: int8-dynamic (v1) is the fastest, the original the best; int4 (v2) is dominated by v1.
+  const quality: Record<string, number> = { original: 0.9, v1: 0.85, v2: 0.8 };
+  const rows = rowsOf([benchRecord('b1', 'cpu', { original: 4, v1: 2, v2: 3 })]).map((r) => ({
+    ...r,
+    quality: quality[r.id]!,
+  }));
+  const front = paretoFront(rows);
+  // The next benchmark of int8-dynamic failed: its latency shown is the earlier one.
+  const failed = benchmarkFailure(
+    [
+      job({
+        jobId: 'a',
+        status: 'failed',
+        error: ORT_ERROR,
+        targets: ['v1'],
+        submittedAtMs: 1,
+        finishedAtMs: 2,
+      }),
+    ],
+    MODEL_PATH,
+  );
+  const staleLatency = staleFigureIds(failed, rows);
+  const none = new Set<string>();
+
+  it('says the place on the front rests on the earlier latency, where the table marks that latency', () => {
+    expect([...staleLatency]).toEqual(['v1']);
+    expect(paretoTag('v1', front, staleLatency, none)).toEqual({
+      text: 'Pareto (earlier)',
+      title:
+        'On the front by its latency from an earlier benchmark (the latest of this variant failed): no other ' +
+        'variant is both faster and better as last measured',
+      earlier: true,
+    });
+    expect(paretoTag('original', front, staleLatency, none)).toEqual({
+      text: 'Pareto',
+      title: 'No other variant is both faster and better',
+      earlier: false,
+    });
+    expect(paretoTag('v2', front, staleLatency, none)).toBeUndefined();
+  });
+
+  it('keeps the front to the figures shown: leaving the stale row off would promote int4 on no measurement', () => {
+    expect([...front].sort()).toEqual(['original', 'v1']);
+    expect([...paretoFront(rows.filter((r) => !staleLatency.has(r.id)))].sort()).toEqual(['original', 'v2']);
+  });
+
+  it('says so for an earlier quality too, and for both', () => {
+    expect(paretoTag('original', front, none, new Set(['original']))?.title).toMatch(
+      /^On the front by its quality from an earlier evaluation /,
+    );
+    expect(paretoTag('v1', front, staleLatency, new Set(['v1']))?.title).toMatch(
+      /^On the front by its latency and quality from an earlier benchmark and evaluation /,
+    );
   });
 });
 

@@ -434,6 +434,51 @@ export function paretoFront(rows: readonly CompareRow[]): Set<string> {
   return front;
 }
 
+/** The tag beside a row on the Pareto front, in the table. */
+export interface ParetoTag {
+  text: string;
+  title: string;
+  /** Its place on the front rests on a figure from before a failed job (marked "(earlier)" beside it). */
+  earlier: boolean;
+}
+
+/**
+ * The Pareto tag of a row, when it is on the front: "Pareto", or "Pareto (earlier)" when its latency or quality
+ * is from before a job that failed to replace it (`staleFigureIds`).
+ *
+ * The front is still decided over every figure shown, stale ones included, and only the tag says what it rests
+ * on. Leaving stale rows off the front instead would move other rows' tags on the strength of a job that
+ * measured nothing: a variant the stale one dominates would be promoted to the front, and the Pareto chart,
+ * which places the stale point where its figure is, would outline what the table calls dominated. The earlier
+ * figure is still the latest measurement there is of that variant, shown (marked) in the table and the charts:
+ * its tag is marked the same way rather than dropped. The tag speaks for the row's own figures, as the
+ * "(earlier)" marks do; another row's earlier figure can still decide whether this row is on the front.
+ */
+export function paretoTag(
+  id: string,
+  front: ReadonlySet<string>,
+  staleLatency: ReadonlySet<string>,
+  staleQuality: ReadonlySet<string>,
+): ParetoTag | undefined {
+  if (!front.has(id)) return undefined;
+  const old = [
+    ...(staleLatency.has(id) ? [{ figure: 'latency', run: 'benchmark' }] : []),
+    ...(staleQuality.has(id) ? [{ figure: 'quality', run: 'evaluation' }] : []),
+  ];
+  if (old.length === 0) {
+    return { text: 'Pareto', title: 'No other variant is both faster and better', earlier: false };
+  }
+  const figures = old.map((o) => o.figure).join(' and ');
+  const runs = old.map((o) => o.run).join(' and ');
+  return {
+    text: `Pareto ${EARLIER_MARK}`,
+    title:
+      `On the front by its ${figures} from an earlier ${runs} (the latest of this variant failed): ` +
+      'no other variant is both faster and better as last measured',
+    earlier: true,
+  };
+}
+
 export interface OpBreakdownRow {
   label: string;
   /** opType → ms per run. */

@@ -45,6 +45,7 @@ import {
 } from './studio-state.js';
 import { deriveVariants, type Variant } from './variants.js';
 import { queueInOrder, type QueueOutcome, type QueueStep } from './queue-in-order.js';
+import { webBenchInputs } from './web-bench-record.js';
 
 export type { BenchSettings, FollowUp, RecipeRequest };
 
@@ -830,6 +831,7 @@ async function storeWebBench(
       throughput: r.meanMs > 0 ? 1000 / r.meanMs : 0,
       samples: thinSamples(r.samples, 2000),
     })),
+    ...webBenchInputs(report),
     ...(notes.length > 0 ? { notes } : {}),
   });
   return stored.ok ? stored.value.id : undefined;

@@ -43,12 +43,14 @@ import {
   offSpecShapes,
   opBreakdown,
   paretoFront,
+  paretoTag,
   pickQualityMetric,
   QUALITY_LABELS,
   ratioBaseToShow,
   staleFigureIds,
   EARLIER_MARK,
   type CompareRow,
+  type ParetoTag,
   type QualityMetric,
 } from '../state/compare-data.js';
 import { isActive, measurementKey, type MeasurementSource } from '../state/studio-state.js';
@@ -126,6 +128,9 @@ export function CompareView({
     failure && histogramVariant && failure.targets.includes(histogramVariant.id) ? failure : undefined;
   // A failed evaluation is said on the quality card, as a failed benchmark is on the latency card.
   const qualityFailure = evaluationFailure(state.jobs, state.model?.path);
+  // Figures a failed job was to replace: marked "(earlier)" in the table, and where the Pareto chart places them.
+  const staleLatency = staleFigureIds(latencyFailure, rows);
+  const staleQuality = staleFigureIds(qualityFailure, rows);
 
   // The spec the next benchmark feeds: figures measured at other shapes are flagged against it.
   const spec = state.workspace?.experiment?.inputs;
@@ -211,7 +216,12 @@ export function CompareView({
           elsewhere={failedElsewhere}
         />
         <QualityChart rows={rows} metric={metric} failure={qualityFailure} />
-        <ParetoChart rows={rows} metric={metric} front={front} />
+        <ParetoChart
+          rows={rows}
+          metric={metric}
+          front={front}
+          earlier={new Set([...staleLatency, ...staleQuality])}
+        />
         <LatencyHistogramChart
           samples={histogramMeasurement?.samples}
           label={`${histogramVariant?.label ?? '–'}${source ? ` (${describeSource(source)})` : ''}`}
@@ -236,8 +246,8 @@ export function CompareView({
         metric={metric}
         sourceLabel={source ? describeSource(source) : undefined}
         front={front}
-        staleLatency={staleFigureIds(latencyFailure, rows)}
-        staleQuality={staleFigureIds(qualityFailure, rows)}
+        staleLatency={staleLatency}
+        staleQuality={staleQuality}
         spec={spec}
       />
       <WebAgreement studio={studio} />
@@ -248,8 +258,9 @@ export function CompareView({
 /**
  * Above the charts, when latencies shown were measured at other shapes than the input spec now gives (the
  * user changed a width after benchmarking): which, at what, and a button that benchmarks them again, with
- * the original for their ratios, on the engine and provider shown. Browser benchmarks are run again from
- * Measure (they record no inputs, so none is flagged today).
+ * the original for their ratios, on the engine and provider shown. Browser benchmarks are flagged alike (their
+ * records say what the page fed) but have no button: they run again from Measure, where the page's provider
+ * and runs are chosen and checked as available.
  */
 function OffSpecBanner({
   rows,
@@ -413,11 +424,7 @@ function CompareTable({
               <tr key={r.id} data-variant={r.label}>
                 <th scope="row">
                   {r.label}
-                  {front.has(r.id) && (
-                    <span className="tag" title="No other variant is both faster and better">
-                      Pareto
-                    </span>
-                  )}
+                  <ParetoTagOf tag={paretoTag(r.id, front, staleLatency, staleQuality)} />
                   <AccuracyDropBadge points={accuracyDropPoints(r, original, metric)} />
                   {r.sameFileAs !== undefined && (
                     <span
@@ -477,6 +484,16 @@ function CompareTable({
         </table>
       </div>
     </section>
+  );
+}
+
+/** Beside a variant on the Pareto front; faded, as its figures are, when its place rests on an earlier one. */
+function ParetoTagOf({ tag }: { tag: ParetoTag | undefined }) {
+  if (!tag) return null;
+  return (
+    <span className={tag.earlier ? 'tag earlier-figure' : 'tag'} data-testid="pareto-tag" title={tag.title}>
+      {tag.text}
+    </span>
   );
 }
 
