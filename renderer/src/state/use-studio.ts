@@ -46,6 +46,7 @@ import {
 import { deriveVariants, type Variant } from './variants.js';
 import { queueInOrder, type QueueOutcome, type QueueStep } from './queue-in-order.js';
 import { webBenchInputs } from './web-bench-record.js';
+import { pageLoadFailure } from './page-load-failure.js';
 
 export type { BenchSettings, FollowUp, RecipeRequest };
 
@@ -602,7 +603,7 @@ export function useStudio(host: StudioHost): Studio {
               type: 'failed',
               error: {
                 code: 'IO',
-                message: `Could not load ${nameOf(target)} into the page (HTTP ${response.status}). The host serves only models of the open workspace; reopen the model and try again.`,
+                message: pageLoadFailure(nameOf(target), response.status),
               },
             });
             return;
