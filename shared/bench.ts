@@ -152,8 +152,13 @@ export interface BenchProfile {
 export interface BenchInputInfo {
   name: string;
   dtype: string;
-  /** The concrete shape fed. */
+  /** The concrete shape fed: the first sample's when samples differ. */
   shape: number[];
+  /**
+   * Every distinct shape fed, in the order first fed, when the samples differ (data of several widths): the
+   * runs cycle through them, so the figures are for the mix, not for `shape` alone. At most 16.
+   */
+  shapes?: number[][];
 }
 
 /** One model's figures. Times are ms; "p50" etc. use linear interpolation between order statistics. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { sameShapes } from './latency-stats.js';
 import {
+  bracketedShape,
+  describeInputShape,
   guessInputSpec,
   inputSpecProblem,
   measuredOffSpec,
@@ -106,6 +109,19 @@ describe('input spec guesses', () => {
       'audio 1x16000, sample_rate scalar',
     );
     expect(shortShapes([{ name: 'sample_rate', shape: [] }])).toBe('scalar');
+  });
+
+  it('writes a mix of shapes by the sizes of each axis that varies', () => {
+    const widths = (...w: number[]) => w.map((x) => [1, 3, 48, x]);
+    const mixed = { name: 'x', dtype: 'float32', shape: [1, 3, 48, 64], shapes: widths(64, 128, 96) };
+    expect(shortShapes([mixed])).toBe('1x3x48x{64,96,128}');
+    expect(describeInputShape(mixed)).toBe('x float32 [1, 3, 48, {64, 96, 128}]');
+    expect(bracketedShape({ shape: [1, 3, 48, 64], shapes: widths(64, 96, 128, 200, 640) })).toBe('[1, 3, 48, 64..640]');
+    expect(bracketedShape({ shape: [4], shapes: [[4], [2, 2]] })).toBe('2 shapes');
+    // One shape listed is no mix.
+    expect(bracketedShape({ shape: [1, 8], shapes: [[1, 8]] })).toBe('[1, 8]');
+    expect(sameShapes([mixed], [{ name: 'x', shape: [1, 3, 48, 64] }])).toBe(false);
+    expect(sameShapes([mixed], [{ ...mixed }])).toBe(true);
   });
 });
 

@@ -231,19 +231,54 @@ export function specFromGuesses(guesses: readonly InputGuess[]): InputSpec {
   return Object.keys(values).length > 0 ? { shapes, values } : { shapes };
 }
 
-/** `x float32 [1, 3, 48, 320]`, for tables, tooltips and reports. */
-export function describeInputShape(input: { name: string; dtype: string; shape: readonly number[] }): string {
-  return `${input.name} ${input.dtype} [${input.shape.join(', ')}]`;
+/** An input as fed: its shape, and every distinct shape when the samples differ (bench.ts `BenchInputInfo`). */
+interface FedShapes {
+  shape: readonly number[];
+  shapes?: readonly (readonly number[])[] | undefined;
+}
+
+/** Past this many sizes, an axis of a mix of shapes reads as its range (`64..640`). */
+const LISTED_SIZES = 4;
+
+/**
+ * The dims of an input as fed, each a number, or where samples of one rank differ on an axis, its sizes
+ * (`{64, 96, 128}`, or `64..640` past four); samples of different ranks read `N shapes`.
+ */
+function fedDims(input: FedShapes, separator: string): string[] | string {
+  const shapes = input.shapes && input.shapes.length > 1 ? input.shapes : [input.shape];
+  const rank = shapes[0]!.length;
+  if (shapes.some((s) => s.length !== rank)) return `${shapes.length} shapes`;
+  return shapes[0]!.map((_, axis) => {
+    const sizes = [...new Set(shapes.map((s) => s[axis]!))].sort((a, b) => a - b);
+    if (sizes.length === 1) return String(sizes[0]);
+    if (sizes.length > LISTED_SIZES) return `${sizes[0]}..${sizes.at(-1)}`;
+    return `{${sizes.join(separator)}}`;
+  });
+}
+
+/** `[1, 3, 48, 320]`; a mix of widths `[1, 3, 48, {64, 128}]`. */
+export function bracketedShape(input: FedShapes): string {
+  const dims = fedDims(input, ', ');
+  return typeof dims === 'string' ? dims : `[${dims.join(', ')}]`;
+}
+
+/** `x float32 [1, 3, 48, 320]` (a mix of widths `[1, 3, 48, {64, 128}]`), for tables, tooltips and reports. */
+export function describeInputShape(input: { name: string; dtype: string } & FedShapes): string {
+  return `${input.name} ${input.dtype} ${bracketedShape(input)}`;
 }
 
 /**
- * `1x3x48x320` per input, joined: the short form beside a latency or a score. A scalar (shape `[]`) reads
- * `scalar`: joined, it was an empty string ("audio 1x16000, sample_rate ").
+ * `1x3x48x320` per input, joined: the short form beside a latency or a score (a mix of widths
+ * `1x3x48x{64,128}`). A scalar (shape `[]`) reads `scalar`: joined, it was an empty string ("audio 1x16000,
+ * sample_rate ").
  */
-export function shortShapes(inputs: readonly { name: string; shape: readonly number[] }[]): string {
-  const short = (shape: readonly number[]) => (shape.length === 0 ? 'scalar' : shape.join('x'));
-  if (inputs.length === 1) return short(inputs[0]!.shape);
-  return inputs.map((i) => `${i.name} ${short(i.shape)}`).join(', ');
+export function shortShapes(inputs: readonly ({ name: string } & FedShapes)[]): string {
+  const short = (input: FedShapes) => {
+    const dims = fedDims(input, ',');
+    return typeof dims === 'string' ? dims : dims.length === 0 ? 'scalar' : dims.join('x');
+  };
+  if (inputs.length === 1) return short(inputs[0]!);
+  return inputs.map((i) => `${i.name} ${short(i)}`).join(', ');
 }
 
 /**

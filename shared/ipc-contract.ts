@@ -419,6 +419,7 @@ const fedInputSchema = z.strictObject({
   name: z.string().min(1).max(1000),
   dtype: z.string().min(1).max(40),
   shape: z.array(z.number().int().min(0)).max(16),
+  shapes: z.array(z.array(z.number().int().min(0)).max(16)).max(16).optional(),
 }) satisfies z.ZodType<FedInput>;
 
 /** One model's figures from a benchmark the renderer ran (onnxruntime-web). */

@@ -151,11 +151,18 @@ export function p50RatioToOriginal(
 export interface FedShape {
   name: string;
   shape: readonly number[];
+  /** Every distinct shape, when the samples differ (bench.ts `BenchInputInfo`). */
+  shapes?: readonly (readonly number[])[] | undefined;
 }
 
 /** Whether two benchmarks fed the same shapes; unknown (records without inputs) counts as the same. */
 export function sameShapes(a?: readonly FedShape[], b?: readonly FedShape[]): boolean {
   if (!a || !b) return true;
-  const key = (inputs: readonly FedShape[]) => inputs.map((i) => `${i.name}:${i.shape.join('x')}`).sort().join(',');
+  const shapesOf = (i: FedShape) => (i.shapes && i.shapes.length > 1 ? i.shapes : [i.shape]);
+  const key = (inputs: readonly FedShape[]) =>
+    inputs
+      .map((i) => `${i.name}:${shapesOf(i).map((s) => s.join('x')).join('|')}`)
+      .sort()
+      .join(',');
   return key(a) === key(b);
 }

@@ -9,7 +9,7 @@
  *
  * Sizes are bytes, times ms, fractions 0..1, timestamps ISO 8601 strings (UTC).
  */
-import type { BenchProfile, BenchReport } from './bench.js';
+import type { BenchInputInfo, BenchProfile, BenchReport } from './bench.js';
 import type { EvalReportInfo, PruneReportInfo, QuantizeReportInfo } from './job-reports.js';
 import type { InputSpec } from './input-spec.js';
 import type { LatencyStats } from './latency-stats.js';
@@ -93,12 +93,8 @@ export interface BenchTargetResult extends LatencyStats {
 /** Which runtime measured a benchmark. */
 export type BenchEngine = 'onnxruntime-node' | 'onnxruntime-web';
 
-/** The concrete inputs a measurement fed (name, dtype, shape), shown beside its figures. */
-export interface FedInput {
-  name: string;
-  dtype: string;
-  shape: number[];
-}
+/** The concrete inputs a measurement fed (name, dtype, shape), shown beside its figures: bench.ts's. */
+export type FedInput = BenchInputInfo;
 
 /**
  * Which data a figure was measured on: enough to tell two datasets apart and to see that a chart mixes them.

@@ -10,6 +10,7 @@ import {
   type OptLevel,
   type ProviderStatus,
 } from '../../../shared/bench.js';
+import { bracketedShape } from '../../../shared/input-spec.js';
 import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
 import { BENCH_DEFAULTS, benchParams } from '../../engine/bench/run-benchmark.js';
 import { StudioError } from '../../engine/errors.js';
@@ -147,7 +148,8 @@ function printReport(ctx: CliContext, report: BenchReport): void {
   const labels = labelsFor(report.results.map((r) => r.model));
   const label = (i: number) => labels[i] ?? '';
   const out: string[] = [describeSettings(report), ''];
-  const inputRows = (r: BenchModelResult) => r.inputs.map((i) => [i.name, i.dtype, `[${i.shape.join(', ')}]`]);
+  // A mix of shapes (data of several widths) shows each axis's sizes: the runs cycle through them all.
+  const inputRows = (r: BenchModelResult) => r.inputs.map((i) => [i.name, i.dtype, bracketedShape(i)]);
   const sameInputs = new Set(report.results.map((r) => JSON.stringify(r.inputs))).size === 1;
   for (const [i, r] of (sameInputs ? report.results.slice(0, 1) : report.results).entries()) {
     if (!sameInputs) out.push(`Inputs of ${label(i)}:`);

@@ -41,6 +41,6 @@ export async function prepareFeeds(
     if (feeds.length >= limit) break;
   }
   if (feeds.length === 0) throw new StudioError('BAD_REQUEST', `The dataset ${source.describe()} has no samples to benchmark with.`);
-  const description = data.kind === 'synthetic' ? source.describe() : `${source.describe()} (${feeds.length} samples in memory)`;
+  const description = data.kind === 'synthetic' ? source.describe() : `${source.describe()}; ${feeds.length} samples in memory`;
   return { feeds, description, notes };
 }

@@ -165,6 +165,17 @@ describe('runBenchmark', () => {
     );
     expect(fedWide.results[0]?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 320] }]);
     expect(fedWide.notes.join('\n')).not.toMatch(/guessed|because nothing set/);
+    // Lines of several widths: the runs cycle through them all, and the inputs say so (not the first alone).
+    const mixed = path.join(tmp.dir, 'mixed-lines.jsonl');
+    const line48 = (width: number) => ({ inputs: { x: { dims: [1, 3, 48, width], data: new Array(3 * 48 * width).fill(0.5) } } });
+    fs.writeFileSync(mixed, [64, 128, 64, 96].map((w) => JSON.stringify(line48(w))).join('\n'));
+    const fedMixed = await runBenchmark(
+      benchParams({ models: [line], data: { kind: 'dataset', spec: { kind: 'jsonl', path: mixed }, maxSamples: 4 }, ...settings }),
+    );
+    expect(fedMixed.settings.samples).toBe(4);
+    expect(fedMixed.results[0]?.inputs).toEqual([
+      { name: 'x', dtype: 'float32', shape: [1, 3, 48, 64], shapes: [[1, 3, 48, 64], [1, 3, 48, 128], [1, 3, 48, 96]] },
+    ]);
   });
 
   it('in duration mode gives every model the same number of runs', async () => {

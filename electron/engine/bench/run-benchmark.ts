@@ -98,8 +98,23 @@ interface PreparedModel {
   inputs: BenchInputInfo[];
 }
 
-function describeTensor(name: string, tensor: ort.Tensor): BenchInputInfo {
-  return { name, dtype: tensor.type, shape: [...tensor.dims] };
+/** The most distinct shapes listed per input: data of many widths is said as a mix, not listed in full. */
+const MAX_LISTED_SHAPES = 16;
+
+/** What the runs fed each input: the first sample's shape, and every distinct one when the samples differ. */
+function describeFeeds(feeds: readonly Feed[]): BenchInputInfo[] {
+  const first = feeds[0] as Feed;
+  return Object.entries(first).map(([name, tensor]) => {
+    const shapes: number[][] = [];
+    const seen = new Set<string>();
+    for (const feed of feeds) {
+      const dims = feed[name]?.dims;
+      if (!dims || seen.has(dims.join('x')) || shapes.length === MAX_LISTED_SHAPES) continue;
+      seen.add(dims.join('x'));
+      shapes.push([...dims]);
+    }
+    return { name, dtype: tensor.type, shape: [...tensor.dims], ...(shapes.length > 1 ? { shapes } : {}) };
+  });
 }
 
 /** Short, unambiguous labels for notes: base names, or the full paths when base names collide. */
@@ -206,7 +221,6 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     dataDescription = description;
     sampleCount = feeds.length;
     const label = params.labels?.[modelPath] ?? (names[i] as string);
-    const first = feeds[0] as Feed;
     // Guessed sizes are fed only as synthetic data: a dataset brings its own shapes (an image folder the
     // --size it is resized to), even where they happen to equal the guess. The same rule as eval and quantize.
     const fedGuessedDims = params.data.kind === 'synthetic';
@@ -219,7 +233,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       label,
       modelBytes: loaded.fileBytes + loaded.externalDataBytes,
       feeds,
-      inputs: Object.entries(first).map(([name, tensor]) => describeTensor(name, tensor)),
+      inputs: describeFeeds(feeds),
     });
   }
   refuseUnknownDims(params.dims, namedDimsByModel);
