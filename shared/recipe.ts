@@ -164,13 +164,24 @@ export const recipeSchema = z
 export type Recipe = z.infer<typeof recipeSchema>;
 export type RecipeInput = z.input<typeof recipeSchema>;
 
-/** Validates a recipe; the message names every bad field by its path (`steps.1.options.blockSize: ...`). */
+/**
+ * Where a recipe issue is: its path (`source.sha256`), and inside a step the step's number too, counted from 1
+ * as progress lines, file names and `steps[].step` count it, before the path that counts from 0:
+ * `step 2 (steps.1.options.blockSize)`.
+ */
+function issueWhere(path: readonly PropertyKey[]): string {
+  const dotted = path.map(String).join('.') || 'recipe';
+  return path[0] === 'steps' && typeof path[1] === 'number' ? `step ${path[1] + 1} (${dotted})` : dotted;
+}
+
+/**
+ * Validates a recipe; the message names every bad field by where it is (`step 2 (steps.1.options.blockSize):
+ * ...`, `source.sha256: ...`). The CLI's `run` and the app's recorded recipes both read recipes through here.
+ */
 export function parseRecipe(value: unknown): { ok: true; recipe: Recipe } | { ok: false; message: string } {
   const parsed = recipeSchema.safeParse(value);
   if (parsed.success) return { ok: true, recipe: parsed.data };
-  const message = parsed.error.issues
-    .map((issue) => `${issue.path.map(String).join('.') || 'recipe'}: ${issue.message}`)
-    .join('; ');
+  const message = parsed.error.issues.map((issue) => `${issueWhere(issue.path)}: ${issue.message}`).join('; ');
   return { ok: false, message };
 }
 

@@ -81,7 +81,7 @@ describe('onnx-studio recipe + run', () => {
   }
 
   for (const [method, extra] of [
-    ['int8-dynamic', ['--dynamic-form', 'onnx', '--exclude-nodes', 'fc2']],
+    ['int8-dynamic', ['--dynamic-form', 'onnx', '--exclude-nodes', 'fc2_matmul']],
     ['int8-weight', ['--per-tensor']],
     ['fp16', ['--block-ops', 'Relu']],
     ['int4', ['--block-size', '16', '--accuracy-level', '0', '--asymmetric']],
@@ -284,7 +284,7 @@ describe('onnx-studio recipe + run', () => {
       expect(ok.code).toBe(0);
     });
 
-    it('a bad recipe is refused with the path of the bad field', async () => {
+    it('a bad recipe is refused with the path of the bad field and the step number from 1', async () => {
       const recipe = JSON.parse(fs.readFileSync(recipePath, 'utf8')) as {
         steps: { options: Record<string, unknown> }[];
       };
@@ -293,11 +293,11 @@ describe('onnx-studio recipe + run', () => {
       fs.writeFileSync(bad, JSON.stringify(recipe));
       const r = await cli(['run', bad]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/steps\.0\.options\.calibMethod: /);
+      expect(r.stderr).toMatch(/: step 1 \(steps\.0\.options\.calibMethod\): /);
       fs.writeFileSync(bad, JSON.stringify({ ...recipe, version: 7 }));
-      expect((await cli(['run', bad])).stderr).toMatch(/version: /);
+      expect((await cli(['run', bad])).stderr).toMatch(/bad\.json: version: /);
       fs.writeFileSync(bad, JSON.stringify({ ...recipe, steps: [{ kind: 'export', name: '../x.onnx' }] }));
-      expect((await cli(['run', bad])).stderr).toMatch(/steps\.0\.name: a file name, not a path/);
+      expect((await cli(['run', bad])).stderr).toMatch(/step 1 \(steps\.0\.name\): a file name, not a path/);
     });
 
     it('Ctrl+C stops a run with exit 130 and no partial file', async () => {

@@ -174,6 +174,7 @@ export const tuneCommand: CliCommand = {
         labelled: typeof ctx.values.labels === 'string',
         calibration: { spec: calibration.spec, baseDir: calibration.baseDir },
         inputs,
+        tasks: backend.tasks,
         dataFlags,
         nameSetting: cliTuneSetting,
         providers: () => backend.engine.call('providers', {}, { signal: search.signal }),

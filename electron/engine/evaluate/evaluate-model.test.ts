@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, TensorProto_DataType as DT } from 'onnx-buf';
+import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TensorProto_DataType as DT } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -257,6 +257,27 @@ describe('evaluation on small built models', () => {
       ['relu', true],
     ]);
     expect(r.notes.join()).toMatch(/dim 'batch' of input 'x' was guessed as 1 \(batch: one sample per run\) because nothing set it/);
+  });
+
+  it("names a model onnxruntime cannot load by its label (a variant's name), not its path", async () => {
+    const graph = create(GraphProtoSchema, {
+      name: 'custom',
+      input: [makeValueInfo('x', DT.FLOAT, [1, 4])],
+      output: [makeValueInfo('y', DT.FLOAT, [1, 4])],
+      node: [makeNode('FancyAct', ['x'], ['y'], { domain: 'com.acme' })],
+    });
+    const custom = makeModel(graph);
+    custom.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.acme', version: 1n }));
+    const model = path.join(tmp.dir, 'v-0123456789-int4.onnx');
+    fs.writeFileSync(model, toBinary(ModelProtoSchema, custom));
+    const data = { kind: 'synthetic', samples: 2, seed: 0 } as const;
+    await expectError(
+      evaluateModel({ model, label: 'int4', reference: model, data }),
+      'MODEL_INVALID',
+      /^onnxruntime cannot load int4: .*FancyAct of domain 'com\.acme', a custom operator/,
+    );
+    // Without a label, the path says which file it is.
+    await expectError(evaluateModel({ model, reference: model, data }), 'MODEL_INVALID', /cannot load .*v-0123456789-int4\.onnx: /);
   });
 
   it('stops with CANCELLED when the signal aborts', async () => {

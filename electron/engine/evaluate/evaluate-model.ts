@@ -139,7 +139,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
     throw new StudioError('BAD_REQUEST', `--task ${requested} needs labels, and ${source.describe()} has none.`);
   }
 
-  const session = await createSession(loaded.path, options.session ?? {});
+  // A variant is named as messages name it (its name, not its path in the workspace).
+  const session = await createSession(loaded.path, options.session ?? {}, options.label);
   let refSession: ort.InferenceSession | undefined;
   try {
     if (refPath !== undefined) refSession = await createSession(refPath, options.session ?? {});

@@ -20,6 +20,7 @@ import { pruneModel } from '../prune/prune-model.js';
 import '../prune/all-methods.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import '../quantize/all-methods.js';
+import { createSession } from '../runtime/create-session.js';
 import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
 import { checkDataset } from '../datasets/check-dataset.js';
 import { CHECK_PROGRESS_INTERVAL_MS, CHECK_PROGRESS_METRIC, type ShapeHints, type TaskRequest } from './task-protocol.js';
@@ -194,6 +195,14 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
           counts(read, toRead ?? 0);
         },
       });
+    }
+
+    case 'loadCheck': {
+      hooks.phase('creating session', task.path);
+      hooks.progress(0, 'loading');
+      const session = await createSession(task.path);
+      await session.release();
+      return {};
     }
 
     case 'export': {

@@ -49,6 +49,7 @@ const WORK: Record<TaskKind, string> = {
   checkDataset: 'checking the data',
   graph: 'reading the graph',
   diff: 'comparing with the original',
+  loadCheck: 'loading the model in onnxruntime',
   testCrash: 'running a test crash',
   testSleep: 'running a test task',
 };
@@ -57,6 +58,7 @@ function taskModel(task: TaskRequest): string | undefined {
   switch (task.kind) {
     case 'inspect':
     case 'graph':
+    case 'loadCheck':
       return task.path;
     case 'diff':
       return task.variant;

@@ -57,6 +57,11 @@ export type TaskRequest =
     } & ShapeHints)
   /** Check data against a model before a job uses it (datasets/check-dataset.ts). */
   | ({ kind: 'checkDataset'; model: string; data: DatasetSpecInput; baseDir: string; role: DatasetRole; name?: string } & ShapeHints)
+  /**
+   * Whether onnxruntime can load a model: a session created on it and released, nothing run. Fails MODEL_INVALID
+   * with onnxruntime's reason and what to do (runtime/load-failure.ts).
+   */
+  | { kind: 'loadCheck'; path: string }
   /** Re-save a model elsewhere (a variant with external data: the data file is rewritten under the new name). */
   | { kind: 'export'; input: string; output: string; force: boolean }
   /** Test only (refused unless the process was started with ONNX_STUDIO_ENGINE_TEST_HOOKS=1). */

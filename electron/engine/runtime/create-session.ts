@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { ORT_LOG_SEVERITY } from './ort-logging.js';
 import './ort-telemetry.js';
 import { loadFailure } from './load-failure.js';
 
@@ -35,7 +36,8 @@ export function toOrtOptions(settings: SessionSettings): ort.InferenceSession.Se
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: settings.executionProviders ?? ['cpu'],
     graphOptimizationLevel: settings.graphOptimizationLevel ?? 'all',
-    logSeverityLevel: 3,
+    // onnxruntime's own log lines would precede our error for the same failure (see ort-logging).
+    logSeverityLevel: ORT_LOG_SEVERITY,
   };
   if (settings.intraOpThreads) options.intraOpNumThreads = settings.intraOpThreads;
   if (settings.interOpThreads) options.interOpNumThreads = settings.interOpThreads;
@@ -64,14 +66,20 @@ export function toOrtOptions(settings: SessionSettings): ort.InferenceSession.Se
 /**
  * Creates an onnxruntime session. A model onnxruntime refuses to load (a node input nothing produces, an
  * operator or opset it does not implement, a type mismatch in the graph) is a problem of that model, not of
- * ONNX Studio: MODEL_INVALID, a user error, with onnxruntime's reason and what to do.
+ * ONNX Studio: MODEL_INVALID, a user error, with onnxruntime's reason and what to do. `label` is what that
+ * message calls the model (a variant's name rather than its path in the workspace); by default its path, or
+ * "the model" for bytes.
  */
-export async function createSession(model: string | Uint8Array, settings: SessionSettings = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  model: string | Uint8Array,
+  settings: SessionSettings = {},
+  label?: string,
+): Promise<ort.InferenceSession> {
   try {
     return typeof model === 'string'
       ? await ort.InferenceSession.create(model, toOrtOptions(settings))
       : await ort.InferenceSession.create(model, toOrtOptions(settings));
   } catch (error) {
-    throw loadFailure(typeof model === 'string' ? model : 'the model', error);
+    throw loadFailure(label ?? (typeof model === 'string' ? model : 'the model'), error);
   }
 }

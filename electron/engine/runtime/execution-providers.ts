@@ -12,6 +12,7 @@ import {
   ValueInfoProtoSchema,
 } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
+import { ORT_LOG_SEVERITY } from './ort-logging.js';
 import './ort-telemetry.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider, type ProviderStatus } from '../../../shared/bench.js';
 import { StudioError } from '../errors.js';
@@ -100,7 +101,10 @@ async function probe(name: ExecutionProvider): Promise<ProviderStatus> {
   }
   probeBytes ??= probeModelBytes();
   try {
-    const session = await ort.InferenceSession.create(probeBytes, { executionProviders: [name], logSeverityLevel: 4 });
+    const session = await ort.InferenceSession.create(probeBytes, {
+      executionProviders: [name],
+      logSeverityLevel: ORT_LOG_SEVERITY,
+    });
     await session.release();
     return { name, listed: true, bundled: listed.bundled, available: true };
   } catch (error) {

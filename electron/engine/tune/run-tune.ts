@@ -14,7 +14,8 @@ import {
   type TuneOutcome,
   type TuneTrial,
 } from '../../../shared/tune.js';
-import { StudioError } from '../errors.js';
+import { errorFromInfo, StudioError } from '../errors.js';
+import type { TaskPool } from '../jobs/task-pool.js';
 import { providerUnavailableError } from '../runtime/execution-providers.js';
 import type { ShapeOverrides } from '../runtime/input-specs.js';
 import { checkTuneData } from './tune-data.js';
@@ -37,6 +38,11 @@ export interface TuneRequest {
    * one), to refuse an unavailable --ep before the search; without it the trials' failures say so.
    */
   providers?: () => Promise<ProviderStatus[]>;
+  /**
+   * Task processes, to check before the search that onnxruntime loads the model (a session is created there,
+   * never in this process); without them a model onnxruntime refuses fails every trial alike.
+   */
+  tasks?: Pick<TaskPool, 'run'>;
   /** How reasons name an option to set (default: the app's form labels; the CLI passes its flags). */
   nameSetting?: NameTuneSetting;
   /** How messages name the data (the CLI's flags: `--data`, `--calib-data`). */
@@ -44,6 +50,21 @@ export interface TuneRequest {
   signal?: AbortSignal;
   onStage?: (text: string) => void;
   onTrial?: (trial: TuneTrial, ended: boolean) => void;
+}
+
+/**
+ * Refuses a model onnxruntime cannot load (a custom operator, an opset newer than it supports, a broken graph):
+ * MODEL_INVALID with onnxruntime's reason and what to do, as `bench` and `quantize` say it. Every trial would
+ * otherwise fail alike, and the run end as a budget miss naming the trials' temporary files.
+ */
+export async function checkOnnxruntimeLoads(
+  tasks: Pick<TaskPool, 'run'>,
+  modelPath: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const end = await tasks.run({ kind: 'loadCheck', path: modelPath }, signal ? { signal } : {});
+  if (end.type === 'failed') throw errorFromInfo(end.error);
+  if (end.type === 'cancelled') throw new StudioError('CANCELLED', 'Cancelled.');
 }
 
 export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutcome; runner: TrialRunner }> {
@@ -56,6 +77,7 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
     const status = (await request.providers()).find((p) => p.name === options.ep);
     if (status && !status.available) throw providerUnavailableError(status);
   }
+  if (request.tasks) await checkOnnxruntimeLoads(request.tasks, modelPath, request.signal);
   await checkTuneData(
     modelPath,
     inputs,

@@ -1,12 +1,18 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { OperatorSetIdProtoSchema, TensorProto_DataType } from 'onnx-buf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioBackend } from '../jobs/studio-backend.js';
+import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { makeGraph, makeModel, modelBytes, randomFloats } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 
 /*
  * The app's Auto-optimize (a `tune` job) refuses what would fail every trial alike before it starts the search,
- * as `onnx-studio tune` does: here, an execution provider this machine lacks.
+ * as `onnx-studio tune` does: here, an execution provider this machine lacks, and a model onnxruntime cannot
+ * load.
  */
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -50,6 +56,49 @@ describe('the app’s tune job', () => {
     // Refused up front: no trial job, and no tune run recorded in the workspace.
     expect(backend.jobs.list().map((j) => j.spec.kind)).toEqual(['tune']);
     const ws = await backend.store.get(files.model);
+    expect(ws.tunes ?? []).toEqual([]);
+    expect(ws.variants).toEqual([]);
+  }, 60_000);
+
+  it('refuses a model onnxruntime cannot load before the search, with its reason and advice', async () => {
+    const model = makeModel(
+      makeGraph('custom', {
+        nodes: [
+          makeNode('MatMul', ['x', 'w'], ['h'], { name: 'proj' }),
+          makeNode('FancyAct', ['h'], ['y'], { name: 'act', domain: 'com.acme' }),
+        ],
+        inputs: [makeValueInfo('x', TensorProto_DataType.FLOAT, [1, 64])],
+        outputs: [makeValueInfo('y', TensorProto_DataType.FLOAT, [1, 64])],
+        initializers: [makeFloatTensor('w', [64, 64], randomFloats(64 * 64, 1, 0.1))],
+      }),
+    );
+    model.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.acme', version: 1n }));
+    const custom = path.join(tmp.dir, 'custom-op.onnx');
+    fs.writeFileSync(custom, modelBytes(model));
+    const before = backend.jobs.list().length;
+    const error = await backend.runner
+      .run(
+        {
+          kind: 'tune',
+          modelPath: custom,
+          options: { minCosine: 0.9 },
+          evaluation: { spec: { kind: 'synthetic', samples: 4, seed: 0 } },
+        },
+        'Auto-optimize',
+      )
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MODEL_INVALID' });
+    const message = (error as Error).message;
+    expect(message).toContain(`onnxruntime cannot load ${custom}: Fatal error: com.acme:FancyAct(-1)`);
+    expect(message).toContain("FancyAct of domain 'com.acme', a custom operator onnxruntime does not know");
+    // Refused up front: no trial job, and no tune run recorded in the workspace.
+    expect(
+      backend.jobs
+        .list()
+        .slice(before)
+        .map((j) => j.spec.kind),
+    ).toEqual(['tune']);
+    const ws = await backend.store.get(custom);
     expect(ws.tunes ?? []).toEqual([]);
     expect(ws.variants).toEqual([]);
   }, 60_000);

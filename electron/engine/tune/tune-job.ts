@@ -17,7 +17,8 @@ import { StudioError } from '../errors.js';
 import type { WorkspaceStore } from '../workspace/workspace-store.js';
 import type { TuneJobs } from './tune-jobs.js';
 import type { JobContext } from '../jobs/job-manager.js';
-import { runTune } from './run-tune.js';
+import type { TaskPool } from '../jobs/task-pool.js';
+import { checkOnnxruntimeLoads, runTune } from './run-tune.js';
 
 type DataRef = NonNullable<TuneJobSpec['evaluation']>;
 
@@ -39,6 +40,8 @@ export interface TuneJobDeps {
    * before the search; without it the trials' failures say so.
    */
   providers?: (signal: AbortSignal) => Promise<ProviderStatus[]>;
+  /** Task processes, to check that onnxruntime loads the model before the run is recorded and searched. */
+  tasks?: Pick<TaskPool, 'run'>;
 }
 
 /** The app's words for a provider the run cannot use: what to do is in the app, not on a command line. */
@@ -75,6 +78,8 @@ export async function runTuneJob(
     const status = (await deps.providers(ctx.signal)).find((p) => p.name === options.ep);
     if (status && !status.available) throw unavailableInApp(status);
   }
+  // A model onnxruntime cannot load (a custom operator, a too-new opset) would fail every trial alike.
+  if (deps.tasks) await checkOnnxruntimeLoads(deps.tasks, spec.modelPath, ctx.signal);
   const ws = await deps.store.get(spec.modelPath);
   const datasets = ws.experiment?.datasets ?? {};
   // The experiment's datasets were checked when they were set (studio:experiment.set).

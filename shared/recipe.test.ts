@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { parseRecipe } from './recipe.js';
+
+/*
+ * A recipe's errors name the bad field by its path and, inside a step, by the step's number from 1: the number
+ * progress lines, file names and `steps[].step` give it. The CLI's `run` and the app's recorded recipes both
+ * read recipes through parseRecipe.
+ */
+
+const recipe = {
+  version: 1,
+  source: { name: 'model.onnx', sha256: 'a'.repeat(64) },
+  steps: [
+    { kind: 'quantize', method: 'int4', common: {}, options: { blockSize: 32 } },
+    { kind: 'export', name: 'small.onnx' },
+  ],
+};
+
+const messageOf = (value: unknown): string => {
+  const parsed = parseRecipe(value);
+  if (parsed.ok) throw new Error('the recipe was accepted');
+  return parsed.message;
+};
+
+describe('parseRecipe', () => {
+  it('accepts a sound recipe', () => {
+    expect(parseRecipe(recipe).ok).toBe(true);
+  });
+
+  it("numbers a step's issue from 1, with the path that counts from 0", () => {
+    const first = { ...recipe, steps: [{ ...recipe.steps[0], options: { blockSize: 7 } }, recipe.steps[1]] };
+    expect(messageOf(first)).toMatch(
+      /^step 1 \(steps\.0\.options\.blockSize\): block size must be one of 16, /,
+    );
+    const second = { ...recipe, steps: [recipe.steps[0], { kind: 'export', name: '../x.onnx' }] };
+    expect(messageOf(second)).toMatch(/^step 2 \(steps\.1\.name\): a file name, not a path/);
+    const method = { ...recipe, steps: [{ ...recipe.steps[0], method: 'int3' }] };
+    expect(messageOf(method)).toMatch(/^step 1 \(steps\.0\.method\): unknown quantize method 'int3'/);
+  });
+
+  it('names an issue outside the steps by its path alone', () => {
+    expect(messageOf({ ...recipe, source: { name: 'model.onnx', sha256: 'xyz' } })).toMatch(
+      /^source\.sha256: /,
+    );
+    expect(messageOf({ ...recipe, steps: [] })).toMatch(/^steps: /);
+  });
+});
