@@ -143,6 +143,50 @@ describe('onnx-studio quantize and prune', () => {
     expect(fs.existsSync(path.join(tmp.dir, 'x.onnx'))).toBe(false);
   });
 
+  it('refuses an --exclude-nodes name that is no node of the model (exit 2, the closest name), quantize and prune alike', () => {
+    const out = path.join(tmp.dir, 'typo.onnx');
+    for (const [command, flags] of [
+      ['quantize', '--method int8-dynamic'],
+      ['quantize', '--method int8-static --calib-data synthetic'],
+      ['prune', '--method magnitude --sparsity 0.5'],
+    ] as const) {
+      const args = [command, mlp, '-o', out, ...flags.split(' '), '--exclude-nodes', 'fc2_matmull'];
+      const r = cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/--exclude-nodes names 'fc2_matmull', which is no node of this model/);
+      expect(r.stderr).toMatch(new RegExp(`Did you mean 'fc2_matmul'\\?.* would ${command}: 'fc1'`));
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('refuses an --op-types type the method cannot handle (exit 2, what it handles), quantize and prune alike', () => {
+    const out = path.join(tmp.dir, 'optypes.onnx');
+    const int4 = cli('quantize', mlp, '-o', out, ...'--method int4 --op-types Conv'.split(' '));
+    expect(int4.code).toBe(2);
+    expect(int4.stderr).toMatch(/'Conv', which int4 does not quantize\. It can quantize MatMul, Gemm/);
+    const prune = cli(
+      'prune',
+      mlp,
+      '-o',
+      out,
+      ...'--method magnitude --sparsity 0.5 --op-types Foo'.split(' '),
+    );
+    expect(prune.code).toBe(2);
+    expect(prune.stderr).toMatch(/'Foo', which magnitude pruning does not prune\. It can prune Conv/);
+    expect(fs.existsSync(out)).toBe(false);
+    // A type the method handles that this model lacks: a note, and the rest is quantized.
+    const dynamic = cli(
+      'quantize',
+      mlp,
+      '-o',
+      out,
+      ...'--method int8-dynamic --op-types Conv,MatMul'.split(' '),
+    );
+    expect(dynamic.code).toBe(0);
+    expect(dynamic.stderr).toMatch(/note: --op-types names Conv, of which this model has no node/);
+  });
+
   it('prune structured shrinks a CNN and reports the contract fields; the result quantizes', () => {
     const pruned = path.join(tmp.dir, 'cnn-pruned.onnx');
     const r = cli('prune', cnn, '-o', pruned, '--method', 'structured', '--sparsity', '0.5', '--json');

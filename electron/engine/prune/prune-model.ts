@@ -6,6 +6,7 @@ import type { ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { removeQuietly } from '../onnx/atomic-files.js';
 import { parameterCount } from '../inspect/inspect-model.js';
+import { checkNodeSelection, refuseUnhandledOpTypes, type SelectingMethod } from '../transform/node-selection.js';
 import { parseMethodOptions, type TransformRequest, transformModel } from '../transform/transform-model.js';
 import { pruneMethod } from './all-methods.js';
 import {
@@ -13,6 +14,7 @@ import {
   type PruneProgress,
   type SkippedPrune,
   commonPruneOptionsSchema,
+  DEFAULT_PRUNE_OP_TYPES,
 } from './prune-method.js';
 
 export interface PruneRequest {
@@ -114,12 +116,19 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
   const method = pruneMethod(request.method);
   const common = parseMethodOptions(commonPruneOptionsSchema, request.common, 'pruning options');
   const options = parseMethodOptions(method.optionSchema as never, request.options, `${method.name} options`) as Record<string, unknown>;
+  const selecting: SelectingMethod = {
+    name: `${method.name} pruning`,
+    verb: 'prune',
+    handles: DEFAULT_PRUNE_OP_TYPES,
+  };
+  refuseUnhandledOpTypes(common, selecting);
   let before = 0;
   let after = 0;
   const { outcome, loaded, saved, notes } = await transformModel(
     request,
     'Pruning',
     async ({ model, note }) => {
+      checkNodeSelection(model, common, selecting, note);
       before = countParameters(model);
       const pruned = await method.prune({
         model,

@@ -89,5 +89,10 @@ export interface QuantizeMethod<Schema extends z.ZodType = z.ZodType> {
    * converts every float node (fp16).
    */
   opTypes?: readonly string[];
+  /**
+   * Every op type the method can quantize at all, what `--op-types` may name (checked before the model is read,
+   * transform/node-selection.ts); absent for a method that converts every float node (fp16).
+   */
+  selectableOpTypes?: readonly string[];
   quantize(input: QuantizeInput<z.infer<Schema>>): Promise<QuantizeOutcome>;
 }

@@ -2,6 +2,11 @@ import type { RecipeInputs } from '../../../shared/recipe.js';
 import type { SampleSource } from '../datasets/sample-source.js';
 import { StudioError } from '../errors.js';
 import { datasetRef } from '../recipe/dataset-ref.js';
+import {
+  checkNodeSelection,
+  refuseUnhandledOpTypes,
+  type SelectingMethod,
+} from '../transform/node-selection.js';
 import { parseMethodOptions, type TransformRequest, transformModel } from '../transform/transform-model.js';
 import { quantizeMethod } from './all-methods.js';
 import {
@@ -76,6 +81,12 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
     request.options,
     `${method.name} options`,
   ) as Record<string, unknown>;
+  const selecting: SelectingMethod = {
+    name: method.name,
+    verb: 'quantize',
+    ...(method.selectableOpTypes ? { handles: method.selectableOpTypes } : {}),
+  };
+  refuseUnhandledOpTypes(common, selecting);
   if (method.needsCalibration && !request.calibration) {
     throw new StudioError(
       'BAD_REQUEST',
@@ -87,8 +98,9 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
   const { outcome, loaded, saved, notes } = await transformModel(
     request,
     'Quantization',
-    ({ model, loaded, note }) =>
-      method.quantize({
+    ({ model, loaded, note }) => {
+      checkNodeSelection(model, common, selecting, note);
+      return method.quantize({
         model,
         options: options as never,
         common,
@@ -97,7 +109,8 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
         ...(request.calibration ? { calibration: request.calibration } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
         ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-      }),
+      });
+    },
     () => ({
       kind: 'quantize',
       method: method.name,

@@ -260,6 +260,7 @@ export const int4Method: QuantizeMethod<typeof int4OptionsSchema> = {
   quantize: quantizeInt4,
   streamsExternalData: true,
   opTypes: [...INT4_OP_TYPES],
+  selectableOpTypes: [...INT4_OP_TYPES],
 };
 
 registerQuantizeMethod(int4Method);

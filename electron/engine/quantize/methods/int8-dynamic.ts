@@ -62,6 +62,7 @@ export const int8DynamicMethod: QuantizeMethod<typeof int8DynamicOptionsSchema> 
   quantize,
   streamsExternalData: true,
   opTypes: DEFAULT_OP_TYPES,
+  selectableOpTypes: SUPPORTED_OP_TYPES,
 };
 
 registerQuantizeMethod(int8DynamicMethod);

@@ -242,6 +242,8 @@ export const int8StaticMethod: QuantizeMethod<typeof int8StaticOptionsSchema> = 
   quantize: quantizeStatic,
   // The ops it quantizes around (data movement between them follows).
   opTypes: Object.keys(COMPUTE_OPS),
+  // What --op-types may name: the data movement and activations around them too.
+  selectableOpTypes: DEFAULT_OP_TYPES,
 };
 
 registerQuantizeMethod(int8StaticMethod);

@@ -270,6 +270,7 @@ export const int8WeightMethod: QuantizeMethod<typeof int8WeightOptionsSchema> = 
   quantize: quantizeInt8Weights,
   streamsExternalData: true,
   opTypes: [...SLOTS.keys()],
+  selectableOpTypes: [...SLOTS.keys()],
 };
 
 registerQuantizeMethod(int8WeightMethod);

@@ -1,0 +1,141 @@
+import { closest, distance } from 'fastest-levenshtein';
+import type { GraphProto, ModelProto, NodeProto } from 'onnx-buf';
+import { originalNodeName } from '../../../shared/ort-node-names.js';
+import { StudioError } from '../errors.js';
+import { subgraphsOf } from '../onnx/graph-index.js';
+
+/*
+ * The node selection a quantize or prune step is given (`opTypes`, `excludeNodes`), checked against the method
+ * and the model at the one entry point every surface goes through (quantizeModel, pruneModel: the CLI, the
+ * app's jobs, recipes and tune). A misspelled name would otherwise select nothing and be silently ignored: the
+ * node the user meant to protect would be quantized or pruned anyway.
+ */
+
+/** The options of a step that choose its nodes (the common options of quantize and prune). */
+export interface NodeSelection {
+  opTypes?: readonly string[] | undefined;
+  excludeNodes: readonly string[];
+}
+
+/** Who checks: the method, what it does to a node, and the op types it can handle at all. */
+export interface SelectingMethod {
+  /** As the user reads it: `int4`, `magnitude pruning`. */
+  name: string;
+  /** What the method does to a node: `quantize`, `prune`. */
+  verb: string;
+  /** Every op type the method can handle (what `--op-types` may name); undefined: any (fp16). */
+  handles?: readonly string[];
+}
+
+/** How far (edits) a typed name may be from a real one to be suggested, as for mistyped flags. */
+const MAX_EDITS = 2;
+
+/** How many node names an error lists. */
+const LISTED_NAMES = 12;
+
+const quoted = (items: readonly string[]): string => items.map((i) => `'${i}'`).join(', ');
+
+/** The real name closest to `typed` (case aside, or within two edits), if any. */
+export function nearestName(typed: string, names: readonly string[]): string | undefined {
+  if (names.length === 0) return undefined;
+  const lower = typed.toLowerCase();
+  const sameButCase = names.find((n) => n.toLowerCase() === lower);
+  if (sameButCase !== undefined) return sameButCase;
+  const near = closest(typed, names as string[]);
+  return distance(typed, near) <= Math.min(MAX_EDITS, Math.max(1, typed.length - 1)) ? near : undefined;
+}
+
+/**
+ * Refuses an op type the method cannot handle at all (a typo, or the wrong method): run before the model is
+ * read. Any op type goes for a method that handles every op (fp16).
+ */
+export function refuseUnhandledOpTypes(selection: NodeSelection, method: SelectingMethod): void {
+  const { handles } = method;
+  if (!selection.opTypes || !handles) return;
+  const unhandled = selection.opTypes.filter((t) => !handles.includes(t));
+  if (unhandled.length === 0) return;
+  const suggestions = unhandled.map((t) => nearestName(t, handles)).filter((s) => s !== undefined);
+  const didYouMean = suggestions.length > 0 ? ` (did you mean ${quoted([...new Set(suggestions)])}?)` : '';
+  throw new StudioError(
+    'BAD_REQUEST',
+    `--op-types names ${quoted(unhandled)}, which ${method.name} does not ${method.verb}${didYouMean}. ` +
+      `It can ${method.verb} ${handles.join(', ')}: name only those, or leave --op-types out for its default.`,
+  );
+}
+
+/** Every node of a graph and of the subgraphs inside it (If branches, Loop and Scan bodies). */
+function allNodes(graph: GraphProto | undefined, out: NodeProto[] = []): NodeProto[] {
+  for (const node of graph?.node ?? []) {
+    out.push(node);
+    for (const sub of subgraphsOf(node)) allNodes(sub, out);
+  }
+  return out;
+}
+
+/**
+ * Whether `name` refers to one of the model's nodes: its name, in the main graph or a subgraph, or a name
+ * derived from one by the pipeline itself, which int8-static's exclusion honours: an onnxruntime fusion
+ * (`X/MatMulAddFusion`, see shared/ort-node-names.ts) or a node a rewrite made of `X` (`X/add`), as sensitivity
+ * analysis (and so tune) names them.
+ */
+function refersToNode(name: string, names: ReadonlySet<string>): boolean {
+  if (names.has(name) || names.has(originalNodeName(name))) return true;
+  const cut = name.lastIndexOf('/');
+  return cut > 0 && names.has(name.slice(0, cut));
+}
+
+/**
+ * Checks the selection against the model, before the method runs: an excluded name that is no node of the
+ * model is refused (with the closest real name and the names there are); an op type the model has no node of
+ * is said in a note (a recipe or a preset may list op types for several models; the output is still right).
+ */
+export function checkNodeSelection(
+  model: ModelProto,
+  selection: NodeSelection,
+  method: SelectingMethod,
+  note: (message: string) => void,
+): void {
+  const nodes = allNodes(model.graph);
+  const names = new Set(nodes.map((n) => n.name).filter((n) => n !== ''));
+  const unknown = [...new Set(selection.excludeNodes)].filter((n) => !refersToNode(n, names));
+  if (unknown.length > 0) {
+    const realNames = [...names];
+    const suggestions = unknown.map((n) => nearestName(n, realNames)).filter((s) => s !== undefined);
+    const didYouMean = suggestions.length > 0 ? ` Did you mean ${quoted([...new Set(suggestions)])}?` : '';
+    const types = selection.opTypes ?? method.handles;
+    const candidates = [
+      ...new Set(
+        nodes.filter((n) => n.name !== '' && (!types || types.includes(n.opType))).map((n) => n.name),
+      ),
+    ];
+    const listed =
+      candidates.length === 0
+        ? ` This model has no named node of the op types ${method.name} would ${method.verb}.`
+        : ` The named nodes ${method.name} would ${method.verb}: ${quoted(candidates.slice(0, LISTED_NAMES))}` +
+          (candidates.length > LISTED_NAMES ? ` and ${candidates.length - LISTED_NAMES} more` : '') +
+          '.';
+    const plural = unknown.length > 1;
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--exclude-nodes names ${quoted(unknown)}, which ${plural ? 'are' : 'is'} no node of this model ` +
+        `(names are exact, case included, and subgraph nodes count), so ${plural ? 'they' : 'it'} would protect nothing.` +
+        `${didYouMean}${listed}`,
+    );
+  }
+  if (selection.opTypes) {
+    const present = new Set(nodes.map((n) => n.opType));
+    const absent = selection.opTypes.filter((t) => !present.has(t));
+    const chosen = selection.opTypes.filter((t) => present.has(t));
+    if (absent.length === 0) return;
+    const near = absent.map((t) => nearestName(t, [...present])).filter((s) => s !== undefined);
+    const didYouMean = near.length > 0 ? ` (did you mean ${quoted([...new Set(near)])}?)` : '';
+    // With none of them at all, the method's own "nothing to quantize/prune" note says so.
+    if (chosen.length > 0 || didYouMean !== '')
+      note(
+        `--op-types names ${absent.join(', ')}, of which this model has no node${didYouMean}; ` +
+          (chosen.length > 0
+            ? `${method.name} will ${method.verb} only its ${chosen.join(', ')} nodes.`
+            : `${method.name} has nothing to ${method.verb} here.`),
+      );
+  }
+}
