@@ -12,6 +12,7 @@ import { addedCastShare } from './explain-casts.js';
 import { pruneAdvice, zeroedWeightsAdvice } from './explain-prune.js';
 import type { SkippedNodeInfo } from './job-reports.js';
 import { INT8_OPS } from './node-precision.js';
+import { originalNodeName } from './ort-node-names.js';
 
 export type KernelKind = 'quantized' | 'float' | 'conversion' | 'layout';
 
@@ -69,6 +70,32 @@ export interface OpRow {
  */
 export type VariantPrecision = 'int8' | 'fp16' | 'float';
 
+/**
+ * An int8/int4 kernel of the variant that takes more time than the float kernels it replaced took in the original
+ * (onnxruntime's int8 MaxPool on small tensors, an int8 convolution of few channels): it makes the variant slower.
+ */
+export interface SlowerKernel {
+  /** The variant's kernel (`MaxPool` on 8-bit data, `QLinearConv`). */
+  opType: string;
+  /** Its time in the variant (ms) and share of the variant's kernel time (0 to 100). */
+  ms: number;
+  pct: number;
+  /** The original's op type it stands for (`MaxPool`, `Conv`). */
+  counterpart: string;
+  /**
+   * `node`: the kernel's nodes were traced to the original's by name, and `variantMs`/`originalMs` are those
+   * nodes' times; `opType`: they could not be, and the times are of every kernel of the counterpart's op type,
+   * in whatever precision (the variant's float ones of that type included).
+   */
+  matchedBy: 'node' | 'opType';
+  /** The variant's time on that work (ms): the kernel's own with `node`, its op type's family with `opType`. */
+  variantMs: number;
+  /** The original's time on the same work (ms). */
+  originalMs: number;
+  /** The model's names of the nodes that ran it, where they were traced (what `--exclude-nodes` takes). */
+  nodes: string[];
+}
+
 export interface Explanation {
   original: { p50Ms: number; byKind: KindShare[] };
   variant: { p50Ms: number; byKind: KindShare[]; byOpType: KindedOpTime[] };
@@ -78,6 +105,11 @@ export interface Explanation {
   floatOps: OpRow[];
   /** All of the variant's op types, slowest first (what to show for a variant that is not `int8`). */
   slowestOps: OpRow[];
+  /**
+   * The variant's int8/int4 kernels with a large share of its time that are slower than the original's float
+   * counterpart, most time lost first (empty for a variant without them, or not made from the original).
+   */
+  slowerKernels: SlowerKernel[];
   int8: Int8Support;
   /** Concrete next steps, most important first. */
   advice: string[];
@@ -288,6 +320,7 @@ export function explainProfiles(input: {
     .map(row);
   const slowestOps = [...variant.byOpType].sort((a, b) => b.ms - a.ms).map(row);
   const p50Ratio = variant.p50Ms / original.p50Ms;
+  const slowerKernels = input.unrelated ? [] : slowerKernelsOf(original, variant, variantOps);
   return {
     original: { p50Ms: original.p50Ms, byKind: byKind(kinded(original.byOpType)) },
     variant: { p50Ms: variant.p50Ms, byKind: variantKinds, byOpType: variantOps },
@@ -295,9 +328,12 @@ export function explainProfiles(input: {
     variantPrecision: precisionOf(input),
     floatOps,
     slowestOps,
+    slowerKernels,
     int8,
     // Advice on a compression would be made up for a variant that was not made from the original.
-    advice: input.unrelated ? [UNRELATED_ADVICE] : compressionAdvice(input, variantOps, floatOps, p50Ratio),
+    advice: input.unrelated
+      ? [UNRELATED_ADVICE]
+      : compressionAdvice(input, variantOps, floatOps, p50Ratio, slowerKernels),
   };
 }
 
@@ -338,6 +374,160 @@ function precisionOf(input: Parameters<typeof explainProfiles>[0]): VariantPreci
   return operationOf(input) === 'quantize' ? 'int8' : 'float';
 }
 
+/** A kernel earns "slower than in the original" advice from this share of the variant's kernel time... */
+const SLOWER_KERNEL_PCT = 10;
+/** ...when it takes this much more than the original's counterpart... */
+const SLOWER_KERNEL_RATIO = 1.2;
+/** ...and the time it loses is at least this share of the variant's kernel time. */
+const SLOWER_KERNEL_LOSS_PCT = 5;
+/** At most this many such kernels are named. */
+const SLOWER_KERNEL_MAX = 3;
+
+/** The float op type an int8/int4 kernel replaced: QLinearConv's Conv, QGemm's Gemm, MatMulInteger's MatMul. */
+const COUNTERPART: Record<string, string> = {
+  QGemm: 'Gemm',
+  ConvInteger: 'Conv',
+  MatMulInteger: 'MatMul',
+  DynamicQuantizeMatMul: 'MatMul',
+  MatMulIntegerToFloat: 'MatMul',
+  QOrderedMatMul: 'MatMul',
+  MatMulNBits: 'MatMul',
+  QAttention: 'Attention',
+  QEmbedLayerNormalization: 'EmbedLayerNormalization',
+  DynamicQuantizeLSTM: 'LSTM',
+};
+
+/** The original's op type a variant kernel stands for; a data-movement op on 8-bit data (MaxPool) is its own. */
+function counterpartOf(opType: string): string {
+  return COUNTERPART[opType] ?? opType.replace(/^QLinear(?=[A-Z])/, '');
+}
+
+/** Whether a kernel computes the counterpart op (a fused or NHWC form of it, FusedMatMul too). */
+const runsOp = (kernel: string, opType: string) => ranAs(kernel, opType);
+
+/**
+ * The variant's int8/int4 kernels with at least SLOWER_KERNEL_PCT of its kernel time that take more time than the
+ * original's float counterpart. Compared node by node where every node of the kernel is traced by name to an
+ * original node of the counterpart op (shared/ort-node-names.ts: `conv2_token_3` is conv2; a MaxPool keeps its
+ * name); else by op type: all of the variant's kernels of that family (its int8 ones and any float ones left)
+ * against all of the original's.
+ */
+function slowerKernelsOf(
+  original: ProfiledModel,
+  variant: ProfiledModel,
+  variantOps: readonly KindedOpTime[],
+): SlowerKernel[] {
+  const total = variantOps.reduce((s, o) => s + o.ms, 0);
+  if (total <= 0) return [];
+  const originalNodes = new Map<string, NodeTime>();
+  for (const n of original.nodes ?? []) {
+    const name = originalNodeName(n.name);
+    const known = originalNodes.get(name);
+    originalNodes.set(name, known ? { ...known, ms: known.ms + n.ms } : n);
+  }
+  const found: (SlowerKernel & { lossMs: number })[] = [];
+  for (const k of variantOps) {
+    const pct = (k.ms / total) * 100;
+    if (k.kind !== 'quantized' || pct < SLOWER_KERNEL_PCT) continue;
+    const counterpart = counterpartOf(k.opType);
+    const kernelNodes = (variant.nodes ?? []).filter((n) => n.opType === k.opType && n.ms > 0);
+    const matched = kernelNodes.map((n) => {
+      const name = originalNodeName(n.name);
+      const before = originalNodes.get(name);
+      return before && runsOp(before.opType, counterpart)
+        ? { name, ms: n.ms, originalMs: before.ms }
+        : undefined;
+    });
+    let compared: Pick<SlowerKernel, 'matchedBy' | 'variantMs' | 'originalMs' | 'nodes'>;
+    if (kernelNodes.length > 0 && matched.every((m) => m !== undefined)) {
+      compared = {
+        matchedBy: 'node',
+        variantMs: matched.reduce((s, m) => s + m!.ms, 0),
+        originalMs: matched.reduce((s, m) => s + m!.originalMs, 0),
+        nodes: [...new Set(matched.map((m) => m!.name))],
+      };
+    } else {
+      const family = (ops: readonly OpTypeTime[]) =>
+        ops
+          .filter((o) => o.opType === k.opType || runsOp(o.opType, counterpart))
+          .reduce((s, o) => s + o.ms, 0);
+      compared = {
+        matchedBy: 'opType',
+        variantMs: family(variant.byOpType),
+        originalMs: family(original.byOpType),
+        nodes: [],
+      };
+    }
+    const lossMs = compared.variantMs - compared.originalMs;
+    if (
+      compared.variantMs < compared.originalMs * SLOWER_KERNEL_RATIO ||
+      (lossMs / total) * 100 < SLOWER_KERNEL_LOSS_PCT
+    )
+      continue;
+    found.push({ opType: k.opType, ms: k.ms, pct, counterpart, ...compared, lossMs });
+  }
+  return found
+    .sort((a, b) => b.lossMs - a.lossMs)
+    .slice(0, SLOWER_KERNEL_MAX)
+    .map(({ lossMs: _, ...k }) => k);
+}
+
+/** An option by the form's label where the caller gives the labels (the app), by its flag without (the CLI). */
+function optionName(flag: string, optionLabels: ReadonlyMap<string, string> | undefined): string {
+  const label = optionLabels?.get(flag);
+  return label ? `the "${label}" option` : flag;
+}
+
+const fixed = (ms: number) => `${ms.toFixed(3)} ms`;
+
+/**
+ * What a kernel slower than the original's costs, with the figures, and how to keep its nodes in float: by name
+ * where they were traced (--exclude-nodes), by op type otherwise (--op-types without it); then measure again.
+ * onnxruntime moves a QuantizeLinear up through a MaxPool, Reshape or Transpose (its QDQ propagation), so a node
+ * the quantizer left in float still runs in int8 where a quantized node reads its output: said where it happened
+ * (`skipped`: the nodes the variant's options kept float) and as a caveat before.
+ */
+function slowerKernelAdvice(
+  k: SlowerKernel,
+  skipped: readonly SkippedNodeInfo[] | undefined,
+  optionLabels: ReadonlyMap<string, string> | undefined,
+): string {
+  const shown = k.nodes.slice(0, 5);
+  const named =
+    k.nodes.length === 0
+      ? ''
+      : ` (${list(shown.map((n) => `'${n}'`))}${k.nodes.length > shown.length ? ` and ${k.nodes.length - shown.length} more` : ''})`;
+  const int8Kind = k.opType === 'MatMulNBits' ? 'int4' : 'int8';
+  const against =
+    k.matchedBy === 'node'
+      ? `, against ${fixed(k.originalMs)} for ${k.nodes.length === 1 ? 'that node' : 'those nodes'} in float in the original`
+      : `; the variant's ${k.counterpart === k.opType ? k.opType : `${k.opType} and ${k.counterpart}`} kernels take ${fixed(k.variantMs)} against ${fixed(k.originalMs)} for ${k.counterpart} in the original`;
+  const ratio = k.originalMs > 0 ? ` (${(k.variantMs / k.originalMs).toFixed(1)}x)` : '';
+  const head =
+    `${k.opType} runs in ${int8Kind}${named} and takes ${fixed(k.ms)}, ${k.pct.toFixed(0)}% of the variant's kernel time` +
+    `${against}${ratio}: onnxruntime's ${int8Kind} ${k.counterpart} is slower than its float one here.`;
+  const exclude = optionName('--exclude-nodes', optionLabels);
+  const opTypes = optionName('--op-types', optionLabels);
+  const keptFloat = k.nodes.filter((n) => skipped?.some((s) => s.name === n));
+  if (k.nodes.length > 0 && keptFloat.length === k.nodes.length)
+    return (
+      `${head} The quantizer left ${keptFloat.length === 1 ? 'it' : 'them'} in float already, yet onnxruntime runs ${keptFloat.length === 1 ? 'it' : 'them'} in int8: ` +
+      `it moves the QuantizeLinear of a quantized node that reads ${keptFloat.length === 1 ? 'its' : 'their'} output above ${keptFloat.length === 1 ? 'it' : 'them'}. ` +
+      `Keeping ${keptFloat.length === 1 ? 'that reader' : 'those readers'} in float too (${exclude}) avoids it, at the cost of ${keptFloat.length === 1 ? 'its' : 'their'} int8 speed: run explain on that variant and compare.`
+    );
+  const how =
+    k.nodes.length > 0
+      ? `quantize again with ${exclude}${optionLabels?.has('--exclude-nodes') ? ` set to ${k.nodes.join(',')}` : ` ${k.nodes.join(',')}`}, or with ${opTypes} listing the op types to quantize without ${k.counterpart}`
+      : `quantize again with ${opTypes} listing the op types to quantize without ${k.counterpart}, or with ${exclude} naming its nodes`;
+  const propagated = QDQ_PROPAGATED.has(k.counterpart)
+    ? ` (where a quantized node reads its output, onnxruntime may move that QuantizeLinear above it and run it in int8 anyway: explain shows whether it did)`
+    : '';
+  return `${head} Keep it in float: ${how}, then run explain on the new variant and compare${propagated}.`;
+}
+
+/** Ops onnxruntime moves a QuantizeLinear up through (its QDQ propagation): they then run on 8-bit data. */
+const QDQ_PROPAGATED = new Set(['MaxPool', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Flatten']);
+
 const UNRELATED_ADVICE =
   "The two models look unrelated: the variant was most likely not made from the original, so there is no advice on a compression; the times are each model's own.";
 
@@ -346,6 +536,7 @@ function compressionAdvice(
   variantOps: readonly KindedOpTime[],
   floatOps: Explanation['floatOps'],
   p50Ratio: number,
+  slowerKernels: readonly SlowerKernel[],
 ): string[] {
   const { variant, int8 } = input;
   const variantKinds = byKind(variantOps);
@@ -357,6 +548,8 @@ function compressionAdvice(
     advice.push(
       `The variant runs at ${p50Ratio.toFixed(2)}x of the original's p50: it is not faster on this machine.`,
     );
+  // Where an int8 kernel is itself slower than the float one it replaced, that is the first thing to undo.
+  advice.push(...slowerKernels.map((k) => slowerKernelAdvice(k, input.skippedNodes, input.optionLabels)));
   if (!int8.fast && quantizedShare > 0)
     advice.push(
       `This CPU has no int8 dot-product instructions (${int8.source}): onnxruntime's int8 kernels fall back to slower paths here. Measure on the target machine, or use fp16 on a GPU.`,

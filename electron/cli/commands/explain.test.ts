@@ -116,6 +116,89 @@ describe('onnx-studio explain', () => {
     expect(advice).not.toMatch(/exclude/i);
   }, 60_000);
 
+  it('names the int8 kernel slower than the float one it replaced, from the kernel table, and what to do', async () => {
+    // An OCR line net: Conv, Relu, MaxPool, Conv, Relu, ReduceMean on [1, 3, 48, 200]. int8-static keeps the
+    // input Conv float and runs the MaxPool on 8-bit data: onnxruntime's int8 MaxPool there takes several
+    // times its float one (12x on an AVX-512 machine) and most of the variant's time.
+    const weight = (name: string, dims: number[], seed: number) =>
+      makeFloatTensor(
+        name,
+        dims,
+        randomFloats(
+          dims.reduce((a, b) => a * b, 1),
+          seed,
+          0.3,
+        ),
+      );
+    const graph = makeGraph('ocr', {
+      inputs: [makeValueInfo('x', TensorProto_DataType.FLOAT, [1, 3, 48, 200])],
+      outputs: [makeValueInfo('y', TensorProto_DataType.FLOAT, [1, 16, 1, 100])],
+      initializers: [
+        weight('c1.w', [8, 3, 3, 3], 1),
+        weight('c1.b', [8], 2),
+        weight('c2.w', [16, 8, 3, 3], 3),
+        weight('c2.b', [16], 4),
+      ],
+      nodes: [
+        makeNode('Conv', ['x', 'c1.w', 'c1.b'], ['a'], {
+          name: 'conv1',
+          attributes: { pads: { ints: [1, 1, 1, 1] } },
+        }),
+        makeNode('Relu', ['a'], ['ar'], { name: 'relu1' }),
+        makeNode('MaxPool', ['ar'], ['p'], {
+          name: 'pool1',
+          attributes: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } },
+        }),
+        makeNode('Conv', ['p', 'c2.w', 'c2.b'], ['b'], {
+          name: 'conv2',
+          attributes: { pads: { ints: [1, 1, 1, 1] } },
+        }),
+        makeNode('Relu', ['b'], ['br'], { name: 'relu2' }),
+        makeNode('ReduceMean', ['br'], ['y'], {
+          name: 'rmean',
+          attributes: { axes: { ints: [2] }, keepdims: { int: 1 } },
+        }),
+      ],
+    });
+    const model = path.join(tmp.dir, 'ocr.onnx');
+    const variant = path.join(tmp.dir, 'ocr.int8-static.onnx');
+    fs.writeFileSync(model, modelBytes(makeModel(graph, 13)));
+    const quantize = ['quantize', model, '-o', variant, '--method', 'int8-static'];
+    expect(
+      (await runCliInProcess([...quantize, '--calib-data', 'synthetic', '--calib-samples', '4'])).code,
+    ).toBe(0);
+    const r = await runCliInProcess([
+      'explain',
+      model,
+      variant,
+      '--iterations',
+      '40',
+      '--threads',
+      '1',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(r.stdout) as Explanation;
+    const pool = e.variant.byOpType.find((o) => o.opType === 'MaxPool')!;
+    const before = e.slowestOps.find((o) => o.opType === 'MaxPool')!.originalMs!;
+    expect(pool.kind).toBe('quantized');
+    // What the kernel table says decides the advice, and the table depends on the CPU's int8 kernels: the
+    // thresholds themselves are tested on fixed tables in shared/explain.test.ts. Here: a MaxPool clearly
+    // slower and large is named, one faster than its float self is not.
+    if (pool.ms < before) {
+      expect(e.slowerKernels.map((k) => k.opType)).not.toContain('MaxPool');
+      return;
+    }
+    if (!(pool.ms > 2 * before && pool.pct >= 20)) return;
+    expect(e.slowerKernels[0]).toMatchObject({ opType: 'MaxPool', matchedBy: 'node', nodes: ['pool1'] });
+    const advice = e.advice.find((a) => a.startsWith('MaxPool runs in int8'));
+    expect(advice).toMatch(
+      /^MaxPool runs in int8 \('pool1'\) and takes \d+\.\d{3} ms, \d+% of the variant's kernel time, against \d+\.\d{3} ms for that node in float in the original \(\d+\.\dx\)/,
+    );
+    expect(advice).toMatch(/--exclude-nodes pool1/);
+    expect(advice).toMatch(/--op-types listing the op types to quantize without MaxPool/);
+  }, 60_000);
+
   describe('of an MLP with a symbolic batch dim and an unrelated CNN', () => {
     // One profiled benchmark for both tests: the machine may be loaded.
     let result: Promise<{ code: number; stdout: string; stderr: string }> | undefined;

@@ -75,8 +75,8 @@ export const explainCommand: CliCommand = {
     `  --iterations N    profiled runs per model, interleaved (default ${DEFAULT_ITERATIONS})`,
     "  --threads N       intra-op threads (default: onnxruntime's)",
     ...SHAPE_HELP,
-    '  --json            print {original, variant, p50Ratio, variantPrecision, floatOps[], slowestOps[], int8, advice[],',
-    '                    notes[]} (docs/cli.md)',
+    '  --json            print {original, variant, p50Ratio, variantPrecision, floatOps[], slowestOps[], slowerKernels[],',
+    '                    int8, advice[], notes[]} (docs/cli.md)',
   ].join('\n'),
   options: { iterations: { type: 'string' }, threads: { type: 'string' }, ...SHAPE_OPTIONS },
   async run(ctx) {

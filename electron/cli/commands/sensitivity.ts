@@ -5,6 +5,7 @@ import { openDataset } from '../../engine/datasets/open-dataset.js';
 import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
+import { sensitivityFigure } from '../../../shared/sensitivity.js';
 import { analyzeSensitivity, type SensitivityReport } from '../../engine/quantize/sensitivity.js';
 import { isGuessNote, resolveInputSpecs } from '../../engine/runtime/input-specs.js';
 import { CALIBRATION_HELP, CALIBRATION_OPTIONS, openCalibrationData } from '../calibration-flags.js';
@@ -37,7 +38,20 @@ function positive(flag: string, raw: unknown, fallback: number): number {
   return Number(raw);
 }
 
-const db = (v: number | null) => (v === null ? 'exact' : v.toFixed(1));
+/** An output's SQNR: its value, `unmeasured` (the reason is in --json), or `exact` (identical values). */
+const db = (v: number | null, unmeasured?: string) =>
+  v !== null ? v.toFixed(1) : unmeasured !== undefined ? 'unmeasured' : 'exact';
+
+/** What `exact`, `unmeasured` and `inf` mean, where the table shows them. */
+function legend(r: SensitivityReport, top: number): string[] {
+  const shown = r.rows.slice(0, top);
+  const nulls = shown.flatMap((row) => [row.localSqnrDb, row.sqnrDb, row.outputSqnrDb, row.dropDb]);
+  if (!nulls.includes(null) && r.outputs.every((o) => o.sqnrDb !== null)) return [];
+  return [
+    'exact: identical to the float model (an infinite SQNR); unmeasured: no figure (the reason is in --json);',
+    'inf: exact inputs, an inexact output (the error starts at that node).',
+  ];
+}
 
 function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {
   const out = [
@@ -54,22 +68,23 @@ function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {
           i + 1,
           row.node,
           row.opType,
-          row.dropDb === null ? '-' : row.dropDb.toFixed(1),
-          db(row.sqnrDb),
-          db(row.outputSqnrDb),
-          db(row.localSqnrDb),
+          sensitivityFigure(row, 'dropDb'),
+          sensitivityFigure(row, 'sqnrDb'),
+          sensitivityFigure(row, 'outputSqnrDb'),
+          sensitivityFigure(row, 'localSqnrDb'),
           row.inputs.join(', '),
         ]),
     ),
     '',
     formatTable(
       ['Output', 'SQNR dB (float vs int8-static)'],
-      r.outputs.map((o) => [o.name, db(o.sqnrDb)]),
+      r.outputs.map((o) => [o.name, db(o.sqnrDb, o.unmeasured)]),
     ),
     '',
     'SQNR in / out: the error accumulated before and after the node, against the float model (lower is worse);',
     "Drop: what the node loses, its inputs' and weights' rounding and any amplification of the error it gets;",
     'Local SQNR: the rounding and clipping of quantizing its inputs alone.',
+    ...legend(r, top),
     'Keep the top nodes in float with `quantize --method int8-static --exclude-nodes A,B`, or let `tune` choose.',
   ];
   for (const note of r.notes.filter((n) => !isGuessNote(n))) out.push(`Note: ${note}`);

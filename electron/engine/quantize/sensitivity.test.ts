@@ -63,3 +63,83 @@ describe('analyzeSensitivity under a memory budget', () => {
     expect(whole.rows.some((r) => r.sqnrDb !== null)).toBe(true);
   }, 60_000);
 });
+
+/** One sample of [1, 3, 16, 16] per seed. */
+const imageSamples = (seeds: number[]) =>
+  seeds.map((seed) => ({
+    x: new ort.Tensor('float32', randomFloats(3 * 16 * 16, seed), [1, 3, 16, 16]),
+  }));
+
+describe('analyzeSensitivity of renamed and unreachable tensors', () => {
+  it('measures a Conv whose Relu is folded into its quantization, under the name the float model gives it', async () => {
+    // Conv -> Relu -> ReduceMean: the quantizer folds the Relu into the Conv's output quantization, renames the
+    // Conv's output `br_prequant` and puts the DequantizeLinear under the Relu's name `br`.
+    const model = path.join(tmp.dir, 'folded.onnx');
+    const graph = makeGraph('folded', {
+      inputs: [makeValueInfo('x', DT.FLOAT, [1, 3, 16, 16])],
+      outputs: [makeValueInfo('y', DT.FLOAT, [1, 8, 1, 16])],
+      initializers: [
+        makeFloatTensor('w', [8, 3, 3, 3], randomFloats(8 * 3 * 9, 7, 0.4)),
+        makeFloatTensor('b', [8], randomFloats(8, 8, 0.1)),
+      ],
+      nodes: [
+        makeNode('Conv', ['x', 'w', 'b'], ['c'], {
+          name: 'conv',
+          attributes: { pads: { ints: [1, 1, 1, 1] } },
+        }),
+        makeNode('Relu', ['c'], ['br'], { name: 'relu' }),
+        makeNode('ReduceMean', ['br'], ['y'], {
+          name: 'rmean',
+          attributes: { axes: { ints: [2] }, keepdims: { int: 1 } },
+        }),
+      ],
+    });
+    fs.writeFileSync(model, modelBytes(makeModel(graph, 13)));
+    const report = await analyzeSensitivity({
+      modelPath: model,
+      calibration: feedsSource(imageSamples([1, 2, 3])),
+      options: { calibMethod: 'minmax', quantizeInputConv: true },
+    });
+    const conv = report.rows.find((r) => r.node === 'conv')!;
+    const rmean = report.rows.find((r) => r.node === 'rmean')!;
+    expect(rmean.inputs).toEqual(['br']);
+    // An error cannot vanish through a Conv: every figure is a finite number, none reads as exact.
+    for (const row of [conv, rmean]) {
+      expect(row.unmeasured).toBeUndefined();
+      for (const v of [row.localSqnrDb, row.sqnrDb, row.outputSqnrDb, row.dropDb]) {
+        expect(v).not.toBeNull();
+        expect(Number.isFinite(v)).toBe(true);
+      }
+    }
+    // What the Conv hands on is what its reader receives.
+    expect(conv.outputSqnrDb).toBeCloseTo(rmean.sqnrDb!, 9);
+  }, 60_000);
+
+  it('says why a figure is unmeasured instead of a null that reads as exact', async () => {
+    // The MatMul's output reaches a measured tensor (the model output) only after four float Tanh nodes.
+    const model = path.join(tmp.dir, 'far.onnx');
+    const tanhs = [0, 1, 2, 3].map((i) =>
+      makeNode('Tanh', [i === 0 ? 'm' : `t${i - 1}`], [i === 3 ? 'y' : `t${i}`], { name: `tanh${i}` }),
+    );
+    const graph = makeGraph('far', {
+      inputs: [makeValueInfo('x', DT.FLOAT, [4, 16])],
+      outputs: [makeValueInfo('y', DT.FLOAT, [4, 8])],
+      initializers: [makeFloatTensor('w', [16, 8], randomFloats(16 * 8, 9, 0.5))],
+      nodes: [makeNode('MatMul', ['x', 'w'], ['m'], { name: 'mm' }), ...tanhs],
+    });
+    fs.writeFileSync(model, modelBytes(makeModel(graph)));
+    const samples = [1, 2].map((seed) => ({ x: new ort.Tensor('float32', randomFloats(64, seed), [4, 16]) }));
+    const report = await analyzeSensitivity({
+      modelPath: model,
+      calibration: feedsSource(samples),
+      options: { calibMethod: 'minmax' },
+    });
+    const mm = report.rows.find((r) => r.node === 'mm')!;
+    expect(mm.sqnrDb).not.toBeNull();
+    expect(mm.outputSqnrDb).toBeNull();
+    expect(mm.unmeasured?.outputSqnrDb).toMatch(/no quantized tensor or model output within 3 nodes/);
+    expect(mm.dropDb).toBeNull();
+    expect(mm.unmeasured?.dropDb).toMatch(/^SQNR out: /);
+    expect(report.outputs[0]!.sqnrDb).not.toBeNull();
+  }, 60_000);
+});

@@ -28,7 +28,12 @@
  */
 import { ModelProtoSchema, TensorProto_DataType, type ModelProto, type NodeProto } from 'onnx-buf';
 import type * as ort from 'onnxruntime-node';
-import type { SensitivityReport, SensitivityRow } from '../../../shared/sensitivity.js';
+import {
+  type SensitivityReport,
+  type SensitivityRow,
+  UNBOUNDED_BELOW_DROP,
+  UNBOUNDED_DROP,
+} from '../../../shared/sensitivity.js';
 import {
   commonQuantizeOptionsSchema,
   int8StaticOptionsSchema,
@@ -79,9 +84,25 @@ interface Quantized {
   /** The QuantizeLinear's scale, zero point and range (per-tensor activations; undefined otherwise). */
   grid?: { scale: number; zeroPoint: number; min: number; max: number };
   /** Power of float X and of float X - DQ(Q(float X)). */
-  local: { signal: number; noise: number };
+  local: Sums;
   /** Power of float X and of float X - DQ(Q(X)). */
-  accumulated: { signal: number; noise: number };
+  accumulated: Sums;
+}
+
+/** Powers of a reference and of its error, and how many values were compared (0: none, unmeasured). */
+interface Sums {
+  signal: number;
+  noise: number;
+  values: number;
+}
+
+/**
+ * A figure in dB: a number, exact (null, no reason: identical values, an infinite SQNR) or unmeasured (null,
+ * with the reason).
+ */
+interface Measure {
+  db: number | null;
+  unmeasured?: string;
 }
 
 /** A node that reads dequantized activations, and which quantized tensors those are. */
@@ -93,8 +114,25 @@ interface Int8Node {
 const sqnr = (s: { signal: number; noise: number }): number | null =>
   s.noise === 0 ? null : 10 * Math.log10(s.signal / s.noise);
 
+/** The SQNR of `s`, or why there is none: no values compared (not float32, or absent in a model). */
+function measureOf(s: Sums, tensor: string): Measure {
+  if (s.values === 0)
+    return { db: null, unmeasured: `'${tensor}' is not a float32 tensor of both models: not compared` };
+  return { db: sqnr(s) };
+}
+
+/** The worst (lowest) of some figures: a finite one if any, else exact if all are, else the first reason. */
+function worstOf(measures: Measure[]): Measure {
+  const finite = measures.flatMap((m) => (m.db === null ? [] : [m.db]));
+  if (finite.length > 0) return { db: Math.min(...finite) };
+  return measures.find((m) => m.unmeasured !== undefined) ?? { db: null };
+}
+
 /** The quantized activations of `qdq` and the nodes that read them. */
-function quantizedOf(float: ModelProto, qdq: ModelProto): { tensors: Quantized[]; nodes: Int8Node[] } {
+function quantizedOf(
+  float: ModelProto,
+  qdq: ModelProto,
+): { tensors: Quantized[]; nodes: Int8Node[]; aliases: Map<string, string> } {
   const floatTensors = new Set([
     ...(float.graph?.input ?? []).map((i) => i.name),
     ...(float.graph?.node ?? []).flatMap((n) => n.output),
@@ -116,6 +154,20 @@ function quantizedOf(float: ModelProto, qdq: ModelProto): { tensors: Quantized[]
   const dqs = nodes.filter(
     (n) => n.opType === 'DequantizeLinear' && tensorOfQ.has(n.input[0] ?? '') && n.output[0],
   );
+  // Where the quantizer renamed the producer's output (`X_prequant`: a node with other readers, or whose Relu it
+  // folded into the quantization) the DequantizeLinear at the QuantizeLinear's own scale carries the original
+  // name X: that is the float model's tensor to compare with. `aliases` maps the renamed tensor to it.
+  const aliases = new Map<string, string>();
+  for (const n of dqs) {
+    const q = n.input[0]!;
+    const source = tensorOfQ.get(q)!;
+    if (floatTensors.has(source) || params(n) !== paramsOfQ.get(q) || !floatTensors.has(n.output[0]!))
+      continue;
+    if ([...tensorOfQ.values()].includes(n.output[0]!)) continue;
+    tensorOfQ.set(q, n.output[0]!);
+    aliases.set(source, n.output[0]!);
+    gridOf.set(n.output[0]!, gridOf.get(source));
+  }
   const rescaledName = new Map<string, string>();
   for (const n of dqs) {
     const q = n.input[0]!;
@@ -140,8 +192,8 @@ function quantizedOf(float: ModelProto, qdq: ModelProto): { tensors: Quantized[]
         dequantized: n.output[0]!,
         inFloat: floatTensors.has(tensor),
         grid: gridOf.get(tensor),
-        local: { signal: 0, noise: 0 },
-        accumulated: { signal: 0, noise: 0 },
+        local: { signal: 0, noise: 0, values: 0 },
+        accumulated: { signal: 0, noise: 0, values: 0 },
       });
   }
   const readers: Int8Node[] = [];
@@ -150,34 +202,39 @@ function quantizedOf(float: ModelProto, qdq: ModelProto): { tensors: Quantized[]
     const inputs = [...new Set(node.input.flatMap((i) => (tensorOfDq.has(i) ? [tensorOfDq.get(i)!] : [])))];
     if (inputs.length > 0) readers.push({ node, inputs });
   }
-  return { tensors: [...tensors.values()], nodes: readers };
+  return { tensors: [...tensors.values()], nodes: readers, aliases };
 }
 
+const OUTPUT_SEARCH_DEPTH = 3;
+
 /**
- * The accumulated SQNR after a node: at its output if that is measured, else at the first measured tensors its
- * float successors (a Relu the quantizer kept, a Reshape) lead to, a few steps at most.
+ * The accumulated SQNR after a node: at its output if that is measured (under the name the float model gives it,
+ * `aliases`: a `X_prequant` is X), else at the first measured tensors its float successors (a Relu the quantizer
+ * kept, a Reshape) lead to, a few steps at most. Exact only where every tensor found is; unmeasured, with the
+ * reason, where none is found or none could be compared.
  */
 function outputSqnrFinder(
   qdq: ModelProto,
+  aliases: ReadonlyMap<string, string>,
   measured: (tensor: string) => boolean,
-  sqnrOf: (tensor: string) => number | null,
-): (node: NodeProto) => number | null {
+  sqnrOf: (tensor: string) => Measure,
+): (node: NodeProto) => Measure {
   const consumers = new Map<string, NodeProto[]>();
   for (const n of qdq.graph?.node ?? [])
     for (const i of n.input) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   return (node) => {
     let frontier = [...node.output];
-    for (let depth = 0; depth < 3 && frontier.length > 0; depth++) {
-      const found = frontier
-        .filter(measured)
-        .map(sqnrOf)
-        .filter((v): v is number => v !== null);
-      if (found.length > 0) return Math.min(...found);
+    for (let depth = 0; depth < OUTPUT_SEARCH_DEPTH && frontier.length > 0; depth++) {
+      const found = frontier.map((t) => aliases.get(t) ?? t).filter(measured);
+      if (found.length > 0) return worstOf(found.map(sqnrOf));
       frontier = frontier.flatMap((t) =>
         (consumers.get(t) ?? []).filter((c) => c.opType !== 'QuantizeLinear').flatMap((c) => c.output),
       );
     }
-    return null;
+    return {
+      db: null,
+      unmeasured: `no quantized tensor or model output within ${OUTPUT_SEARCH_DEPTH} nodes after it to measure`,
+    };
   };
 }
 
@@ -199,11 +256,7 @@ function roundHalfEven(v: number): number {
 }
 
 /** Adds the power of `x` and of its own quantization error on `grid` to `acc`. */
-function accumulateRounding(
-  acc: { signal: number; noise: number },
-  grid: NonNullable<Quantized['grid']>,
-  x?: Float32Array,
-): void {
+function accumulateRounding(acc: Sums, grid: NonNullable<Quantized['grid']>, x?: Float32Array): void {
   if (!x) return;
   const { scale, zeroPoint, min, max } = grid;
   for (let i = 0; i < x.length; i++) {
@@ -213,6 +266,7 @@ function accumulateRounding(
     acc.signal += v * v;
     acc.noise += d * d;
   }
+  acc.values += x.length;
 }
 
 /** `model` (shared, not copied: shareModel) with `names` also among its outputs. */
@@ -229,11 +283,7 @@ function floats(t: ort.Tensor | undefined): Float32Array | undefined {
 }
 
 /** Adds the power of `reference` and of `reference - other` to `acc` (nothing when the two do not match). */
-function accumulate(
-  acc: { signal: number; noise: number },
-  reference?: Float32Array,
-  other?: Float32Array,
-): void {
+function accumulate(acc: Sums, reference?: Float32Array, other?: Float32Array): void {
   if (!reference || !other || reference.length !== other.length) return;
   for (let i = 0; i < reference.length; i++) {
     const v = reference[i]!;
@@ -241,6 +291,7 @@ function accumulate(
     acc.signal += v * v;
     acc.noise += d * d;
   }
+  acc.values += reference.length;
 }
 
 /**
@@ -274,7 +325,7 @@ async function measurePass(
   float: ModelProto,
   qdq: ModelProto,
   group: Quantized[],
-  outputs: { name: string; signal: number; noise: number }[],
+  outputs: ({ name: string } & Sums)[],
   pass: {
     data: SampleSource;
     limit: number;
@@ -343,6 +394,22 @@ async function measurePass(
   return seen;
 }
 
+/**
+ * The SQNR a node loses: before - after. Exact before and after: 0. Exact on one side only: no finite drop,
+ * the reason says which way. Unmeasured on either side: unmeasured, with that side's reason.
+ */
+function dropOf(before: Measure, after: Measure): Measure {
+  if (before.unmeasured !== undefined) return { db: null, unmeasured: `SQNR in: ${before.unmeasured}` };
+  if (after.unmeasured !== undefined) return { db: null, unmeasured: `SQNR out: ${after.unmeasured}` };
+  if (before.db !== null && after.db !== null) return { db: before.db - after.db };
+  if (before.db === null && after.db === null) return { db: 0 };
+  if (before.db === null) return { db: null, unmeasured: UNBOUNDED_DROP };
+  return { db: null, unmeasured: UNBOUNDED_BELOW_DROP };
+}
+
+/** Larger first, infinities included (Infinity - Infinity would be NaN). */
+const compareDesc = (a: number, b: number): number => (a === b ? 0 : a > b ? -1 : 1);
+
 /** Ranks the nodes int8-static quantizes by how much they hurt (see the method above). */
 export async function analyzeSensitivity(request: SensitivityRequest): Promise<SensitivityReport> {
   const started = performance.now();
@@ -372,8 +439,8 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
       'BAD_REQUEST',
       `int8-static quantizes no node of ${loaded.path}: there is nothing to rank.`,
     );
-  const { tensors, nodes } = quantizedOf(float, qdq);
-  const outputs = (float.graph?.output ?? []).map((o) => ({ name: o.name, signal: 0, noise: 0 }));
+  const { tensors, nodes, aliases } = quantizedOf(float, qdq);
+  const outputs = (float.graph?.output ?? []).map((o) => ({ name: o.name, signal: 0, noise: 0, values: 0 }));
   const data = request.data ?? request.calibration;
   const limit = request.samples ?? DEFAULT_SAMPLES;
   const total = Math.min(limit, data.count ?? limit);
@@ -407,39 +474,60 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
   }
   if (samples === 0) throw new StudioError('BAD_REQUEST', 'The evaluation data has no samples.');
   const byTensor = new Map(tensors.map((t) => [t.tensor, t]));
-  const worst = (values: (number | null)[]): number | null => {
-    const finite = values.filter((v): v is number => v !== null);
-    return finite.length > 0 ? Math.min(...finite) : null;
-  };
-  const accumulatedOf = (name: string): number | null => {
+  const accumulatedOf = (name: string): Measure => {
     const t = byTensor.get(name);
-    if (t?.inFloat) return sqnr(t.accumulated);
+    if (t?.inFloat) return measureOf(t.accumulated, name);
     const output = outputs.find((o) => o.name === name);
-    return output ? sqnr(output) : null;
+    if (output) return measureOf(output, name);
+    return {
+      db: null,
+      unmeasured: `the float model has no tensor '${name}' to compare with (a fusion renamed it)`,
+    };
+  };
+  const localOf = (name: string): Measure => {
+    const t = byTensor.get(name)!;
+    if (!t.inFloat) return accumulatedOf(name);
+    if (!t.grid)
+      return {
+        db: null,
+        unmeasured: `'${name}' is not quantized per tensor with constant parameters: no local SQNR`,
+      };
+    return measureOf(t.local, name);
   };
   const outputSqnr = outputSqnrFinder(
     qdq,
+    aliases,
     (name) => byTensor.has(name) || outputs.some((o) => o.name === name),
     accumulatedOf,
   );
   const rows: SensitivityRow[] = nodes.map(({ node, inputs }) => {
-    const sqnrDb = worst(inputs.map(accumulatedOf));
-    const out = outputSqnr(node);
+    const local = worstOf(inputs.map(localOf));
+    const before = worstOf(inputs.map(accumulatedOf));
+    const after = outputSqnr(node);
+    const drop = dropOf(before, after);
+    const unmeasured: NonNullable<SensitivityRow['unmeasured']> = {};
+    if (local.unmeasured !== undefined) unmeasured.localSqnrDb = local.unmeasured;
+    if (before.unmeasured !== undefined) unmeasured.sqnrDb = before.unmeasured;
+    if (after.unmeasured !== undefined) unmeasured.outputSqnrDb = after.unmeasured;
+    if (drop.unmeasured !== undefined) unmeasured.dropDb = drop.unmeasured;
     return {
       node: node.name || `(${node.opType} ${node.output[0] ?? ''})`,
       opType: node.opType,
       inputs,
-      localSqnrDb: worst(inputs.map((i) => (byTensor.get(i)!.grid ? sqnr(byTensor.get(i)!.local) : null))),
-      sqnrDb,
-      outputSqnrDb: out,
-      dropDb: sqnrDb !== null && out !== null ? sqnrDb - out : null,
+      localSqnrDb: local.db,
+      sqnrDb: before.db,
+      outputSqnrDb: after.db,
+      dropDb: drop.db,
+      ...(Object.keys(unmeasured).length > 0 ? { unmeasured } : {}),
+      ...(node.name ? {} : { unnamed: true as const }),
     };
   });
   // Most sensitive first: the largest SQNR drop across the node, then the lowest local SQNR.
+  const rankKey = (r: SensitivityRow): number =>
+    r.dropDb ?? (r.unmeasured?.dropDb === UNBOUNDED_DROP ? Infinity : -Infinity);
   rows.sort(
     (x, y) =>
-      (y.dropDb ?? -Infinity) - (x.dropDb ?? -Infinity) ||
-      (x.localSqnrDb ?? Infinity) - (y.localSqnrDb ?? Infinity),
+      compareDesc(rankKey(x), rankKey(y)) || (x.localSqnrDb ?? Infinity) - (y.localSqnrDb ?? Infinity),
   );
   return {
     model: loaded.path,
@@ -449,7 +537,14 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
     samples,
     seconds: (performance.now() - started) / 1000,
     rows,
-    outputs: outputs.map((o) => ({ name: o.name, sqnrDb: sqnr(o) })),
+    outputs: outputs.map((o) => {
+      const m = measureOf(o, o.name);
+      return {
+        name: o.name,
+        sqnrDb: m.db,
+        ...(m.unmeasured !== undefined ? { unmeasured: m.unmeasured } : {}),
+      };
+    }),
     // What the data guessed (synthetic dims and integer values) shaped every figure here: said with them.
     notes: [...new Set([...(request.calibration.notes ?? []), ...(data.notes ?? []), ...notes])],
   };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
+import type { SensitivityRow } from '../../../shared/sensitivity.js';
 import type { TuneTrial } from '../../../shared/tune.js';
 import { StudioError } from '../errors.js';
 import { StudioBackend } from '../jobs/studio-backend.js';
@@ -170,5 +171,50 @@ describe('tune search whose trials all fail', () => {
     expect(differ.trials.map((t) => t.status)).toEqual(['failed', 'failed', 'failed']);
     const internal = await searchWith(failing(() => new StudioError('INTERNAL', 'The engine crashed.')));
     expect(internal.trials.every((t) => t.error === 'The engine crashed.')).toBe(true);
+  });
+});
+
+describe('tune fallback over a ranking with unnamed nodes', () => {
+  /** A row of the sensitivity table, as sensitivity.ts writes one. */
+  const row = (node: string, dropDb: number, unnamed = false): SensitivityRow => ({
+    node,
+    opType: 'Conv',
+    inputs: [`${node}_in`],
+    localSqnrDb: 30,
+    sqnrDb: 30,
+    outputSqnrDb: 30 - dropDb,
+    dropDb,
+    ...(unnamed ? { unnamed: true as const } : {}),
+  });
+
+  it('keeps only named nodes in float (a label is no name --exclude-nodes takes) and says how many it left', async () => {
+    const excluded: string[][] = [];
+    const runner: TrialRunner = {
+      make: (recipe, name) => {
+        excluded.push((recipe.common.excludeNodes as string[] | undefined) ?? []);
+        return Promise.resolve({ variantId: name, bytes: 400 });
+      },
+      // Every node in float still breaks the budget: the search probes as far as it can.
+      evaluate: () => Promise.resolve({ cosine: 0.9 }),
+      bench: () => Promise.resolve({ p50Ms: 1, p50Ratio: 0.5 }),
+      remove: () => Promise.resolve(),
+      sensitivity: () =>
+        Promise.resolve([row('(Conv y)', 9, true), row('conv_a', 6), row('conv_b', 3), row('conv_c', 1)]),
+    };
+    const outcome = await runTuneSearch({
+      model: 'model.onnx',
+      options: tuneOptionsSchema.parse({ minCosine: 0.99, objective: 'size' }),
+      budget: { kind: 'min-cosine', cosine: 0.99 },
+      original: { bytes: 1000 },
+      candidates: [int8Static],
+      runner,
+    });
+    const floatNodes = excluded.slice(1);
+    expect(floatNodes.length).toBeGreaterThan(0);
+    expect(floatNodes.flat()).not.toContain('(Conv y)');
+    expect(floatNodes[0]).toEqual(['conv_a']);
+    expect(outcome.notes.join('\n')).toContain(
+      "1 of the nodes ranked for 'int8-static' have no name, so the fallback cannot keep them in float",
+    );
   });
 });

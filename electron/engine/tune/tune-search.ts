@@ -231,11 +231,21 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
         continue;
       }
       request.onStage?.(`sensitivity of ${base.name}`);
-      const rows = (await runner.sensitivity(base.recipe)).filter((r) => r.localSqnrDb !== null);
+      const rows = (await runner.sensitivity(base.recipe)).filter(
+        // Exact (no error of its own: nothing to win in float); unmeasured ones stay, ranked by their drop.
+        (r) => r.localSqnrDb !== null || r.unmeasured?.localSqnrDb !== undefined,
+      );
       sensitivity ??= { base: base.index, rows };
+      // Nodes are kept in float by name: an unnamed one cannot be, and a trial naming its label is refused.
+      const unnamed = rows.filter((r) => r.unnamed).length;
+      if (unnamed > 0) {
+        notes.push(
+          `${unnamed} of the nodes ranked for '${base.name}' have no name, so the fallback cannot keep them in float; name the model's nodes to include them.`,
+        );
+      }
       const stop = await fallbackSearch(
         base,
-        rows.map((r) => r.node),
+        rows.filter((r) => !r.unnamed).map((r) => r.node),
       );
       if (stop) stoppedBy = stop;
     }

@@ -17,7 +17,7 @@ import {
   qdqKernelFrom,
   unnamedNodeIndex,
 } from '../../../shared/ort-node-names.js';
-import type { SensitivityRow } from '../../../shared/sensitivity.js';
+import { sensitivityFigure, type SensitivityRow } from '../../../shared/sensitivity.js';
 import { opLabel, walkGraphNodes } from '../../../shared/model-graph.js';
 
 export type OverlayKind = 'op' | 'precision' | 'change' | 'heat' | 'sensitivity';
@@ -452,7 +452,7 @@ export function sensitivityOverlay(graph: GraphBody, rows: readonly SensitivityR
     const g = Math.round(235 - 175 * level);
     marks.set(id, {
       color: `rgb(245, ${g}, ${g})`,
-      text: `sensitivity rank ${rank + 1}: loses ${row.dropDb === null ? '?' : row.dropDb.toFixed(1)} dB in int8 (local SQNR ${row.localSqnrDb === null ? 'exact' : `${row.localSqnrDb.toFixed(1)} dB`})`,
+      text: `sensitivity rank ${rank + 1}: loses ${sensitivityFigure(row, 'dropDb')} dB in int8 (local SQNR ${sensitivityFigure(row, 'localSqnrDb')}${row.localSqnrDb === null ? '' : ' dB'})`,
     });
   });
   return {

@@ -27,6 +27,7 @@ import {
 } from '../../../shared/tune.js';
 import { groupTrialPoints, sameModelAs } from '../state/tune-view.js';
 import type { TuneRecord } from '../../../shared/workspace.js';
+import { sensitivityFigure } from '../../../shared/sensitivity.js';
 import { axisProps, tooltipStyle } from '../charts/compare-charts.js';
 import { ChartCard } from '../charts/chart-card.js';
 import type { Studio } from '../state/use-studio.js';
@@ -262,8 +263,8 @@ export function TuneResult({
               <tr key={r.node}>
                 <td>{r.node}</td>
                 <td>{r.opType}</td>
-                <td>{r.dropDb?.toFixed(1) ?? '–'}</td>
-                <td>{r.localSqnrDb?.toFixed(1) ?? 'exact'}</td>
+                <td>{sensitivityFigure(r, 'dropDb')}</td>
+                <td>{sensitivityFigure(r, 'localSqnrDb')}</td>
               </tr>
             ))}
           </tbody>
