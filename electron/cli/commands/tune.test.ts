@@ -1,21 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { create } from '@bufbuild/protobuf';
-import { OperatorSetIdProtoSchema, TensorProto_DataType } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TuneOutcome } from '../../../shared/tune.js';
 import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
 import { cosineSimilarity } from '../../engine/evaluate/fidelity-metrics.js';
-import { makeFloatTensor, makeNode, makeValueInfo } from '../../engine/onnx/graph-build.js';
-import { awkwardModelFiles } from '../../engine/testing/awkward-models.js';
-import {
-  buildIfModel,
-  makeGraph,
-  makeModel,
-  modelBytes,
-  randomFloats,
-} from '../../engine/testing/model-fixtures.js';
+import { makeNode } from '../../engine/onnx/graph-build.js';
+import { awkwardModelFiles, buildCustomOpModel } from '../../engine/testing/awkward-models.js';
+import { buildIfModel, modelBytes, randomFloats } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
 import { runCliInProcess } from '../testing/run-cli.js';
@@ -238,20 +230,8 @@ describe('onnx-studio tune refuses, before any trial, what every trial would fai
   }, 60_000);
 
   it('a model onnxruntime cannot load, with the advice bench and quantize give', async () => {
-    const model = makeModel(
-      makeGraph('custom', {
-        nodes: [
-          makeNode('MatMul', ['x', 'w'], ['h'], { name: 'proj' }),
-          makeNode('FancyAct', ['h'], ['y'], { name: 'act', domain: 'com.acme' }),
-        ],
-        inputs: [makeValueInfo('x', TensorProto_DataType.FLOAT, [1, 64])],
-        outputs: [makeValueInfo('y', TensorProto_DataType.FLOAT, [1, 64])],
-        initializers: [makeFloatTensor('w', [64, 64], randomFloats(64 * 64, 1, 0.1))],
-      }),
-    );
-    model.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.acme', version: 1n }));
     const custom = path.join(tmp.dir, 'custom-op.onnx');
-    fs.writeFileSync(custom, modelBytes(model));
+    fs.writeFileSync(custom, modelBytes(buildCustomOpModel()));
     const out = path.join(tmp.dir, 'custom-tuned.onnx');
     const r = await runCliInProcess([
       'tune',

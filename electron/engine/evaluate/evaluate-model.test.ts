@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TensorProto_DataType as DT } from 'onnx-buf';
+import { GraphProtoSchema, ModelProtoSchema, TensorProto_DataType as DT } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { loadModel } from '../onnx/load-model.js';
 import { decodeToFloat32 } from '../onnx/tensor-codec.js';
 import { resolveInputSpecs } from '../runtime/input-specs.js';
 import { makeModel } from '../testing/model-fixtures.js';
+import { buildCustomOpModel } from '../testing/awkward-models.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { evaluateModel } from './evaluate-model.js';
 
@@ -260,16 +261,8 @@ describe('evaluation on small built models', () => {
   });
 
   it("names a model onnxruntime cannot load by its label (a variant's name), not its path", async () => {
-    const graph = create(GraphProtoSchema, {
-      name: 'custom',
-      input: [makeValueInfo('x', DT.FLOAT, [1, 4])],
-      output: [makeValueInfo('y', DT.FLOAT, [1, 4])],
-      node: [makeNode('FancyAct', ['x'], ['y'], { domain: 'com.acme' })],
-    });
-    const custom = makeModel(graph);
-    custom.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.acme', version: 1n }));
     const model = path.join(tmp.dir, 'v-0123456789-int4.onnx');
-    fs.writeFileSync(model, toBinary(ModelProtoSchema, custom));
+    fs.writeFileSync(model, toBinary(ModelProtoSchema, buildCustomOpModel()));
     const data = { kind: 'synthetic', samples: 2, seed: 0 } as const;
     await expectError(
       evaluateModel({ model, label: 'int4', reference: model, data }),

@@ -7,7 +7,7 @@
  *   the default of 1 fails inside onnxruntime.
  */
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, type ModelProto, TensorProto_DataType } from 'onnx-buf';
+import { GraphProtoSchema, type ModelProto, OperatorSetIdProtoSchema, TensorProto_DataType } from 'onnx-buf';
 import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { makeModel, modelBytes, randomFloats } from './model-fixtures.js';
 
@@ -65,6 +65,26 @@ export function buildSpeechGateModel(): ModelProto {
     ],
   });
   return makeModel(graph);
+}
+
+/**
+ * A model onnxruntime refuses to load: a MatMul `proj`, then `FancyAct` of the custom domain `com.acme`, an
+ * operator it has no kernel for (what a model exported with a custom-op library looks like without it).
+ */
+export function buildCustomOpModel(): ModelProto {
+  const graph = create(GraphProtoSchema, {
+    name: 'custom',
+    input: [makeValueInfo('x', FLOAT, [1, 64])],
+    output: [makeValueInfo('y', FLOAT, [1, 64])],
+    initializer: [makeFloatTensor('w', [64, 64], randomFloats(64 * 64, 1, 0.1))],
+    node: [
+      makeNode('MatMul', ['x', 'w'], ['h'], { name: 'proj' }),
+      makeNode('FancyAct', ['h'], ['y'], { name: 'act', domain: 'com.acme' }),
+    ],
+  });
+  const model = makeModel(graph);
+  model.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.acme', version: 1n }));
+  return model;
 }
 
 /** The models as files: name → bytes. */

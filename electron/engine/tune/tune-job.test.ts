@@ -1,11 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { create } from '@bufbuild/protobuf';
-import { OperatorSetIdProtoSchema, TensorProto_DataType } from 'onnx-buf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioBackend } from '../jobs/studio-backend.js';
-import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
-import { makeGraph, makeModel, modelBytes, randomFloats } from '../testing/model-fixtures.js';
+import { modelBytes } from '../testing/model-fixtures.js';
+import { buildCustomOpModel } from '../testing/awkward-models.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 
@@ -61,20 +59,8 @@ describe('the app’s tune job', () => {
   }, 60_000);
 
   it('refuses a model onnxruntime cannot load before the search, with its reason and advice', async () => {
-    const model = makeModel(
-      makeGraph('custom', {
-        nodes: [
-          makeNode('MatMul', ['x', 'w'], ['h'], { name: 'proj' }),
-          makeNode('FancyAct', ['h'], ['y'], { name: 'act', domain: 'com.acme' }),
-        ],
-        inputs: [makeValueInfo('x', TensorProto_DataType.FLOAT, [1, 64])],
-        outputs: [makeValueInfo('y', TensorProto_DataType.FLOAT, [1, 64])],
-        initializers: [makeFloatTensor('w', [64, 64], randomFloats(64 * 64, 1, 0.1))],
-      }),
-    );
-    model.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.acme', version: 1n }));
     const custom = path.join(tmp.dir, 'custom-op.onnx');
-    fs.writeFileSync(custom, modelBytes(model));
+    fs.writeFileSync(custom, modelBytes(buildCustomOpModel()));
     const before = backend.jobs.list().length;
     const error = await backend.runner
       .run(
