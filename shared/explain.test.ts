@@ -573,4 +573,24 @@ describe('explainProfiles: int8 kernels slower than the float ones they replaced
     // A faster int8 kernel is not a cause.
     expect(advice).not.toMatch(/QGemm runs/);
   });
+
+  it("weighs an int4 MatMul against the Gemm onnxruntime fused the original's MatMul and bias into", () => {
+    const e = explainProfiles({
+      original: {
+        p50Ms: 1,
+        byOpType: [op('Gemm', 0.8), op('Relu', 0.1)],
+        nodes: [node('fc1/MatMulAddFusion', 'Gemm', 0.5), node('fc2/MatMulAddFusion', 'Gemm', 0.3)],
+      },
+      variant: {
+        p50Ms: 0.9,
+        byOpType: [op('MatMulNBits', 0.7), op('Add', 0.05), op('Relu', 0.1)],
+        nodes: [node('fc1_Q4', 'MatMulNBits', 0.4), node('fc2_Q4', 'MatMulNBits', 0.3)],
+      },
+      int8: fast,
+      variantOperation: 'quantize',
+      variantMethod: 'int4',
+    });
+    // 0.7 ms of int4 kernels against 0.8 ms of fused Gemm: not slower, so not named (it was: 0.7 against 0).
+    expect(e.slowerKernels).toEqual([]);
+  });
 });

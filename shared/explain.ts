@@ -402,8 +402,15 @@ function counterpartOf(opType: string): string {
   return COUNTERPART[opType] ?? opType.replace(/^QLinear(?=[A-Z])/, '');
 }
 
-/** Whether a kernel computes the counterpart op (a fused or NHWC form of it, FusedMatMul too). */
-const runsOp = (kernel: string, opType: string) => ranAs(kernel, opType);
+/**
+ * Other float kernels that compute a counterpart's work: onnxruntime fuses a MatMul and its bias Add into a Gemm
+ * (`X/MatMulAddFusion`), so an int4 or int8 MatMul of an MLP with biases replaced a Gemm kernel.
+ */
+const ALSO_COMPUTED_BY: Record<string, readonly string[]> = { MatMul: ['Gemm'] };
+
+/** Whether a kernel computes the counterpart op (a fused or NHWC form of it, FusedMatMul, a fused Gemm). */
+const runsOp = (kernel: string, opType: string) =>
+  ranAs(kernel, opType) || (ALSO_COMPUTED_BY[opType] ?? []).some((other) => ranAs(kernel, other));
 
 /**
  * The variant's int8/int4 kernels with at least SLOWER_KERNEL_PCT of its kernel time that take more time than the
@@ -459,7 +466,9 @@ function slowerKernelsOf(
       };
     }
     const lossMs = compared.variantMs - compared.originalMs;
+    // No counterpart time found is no comparison (a kernel whose float form the profile names otherwise).
     if (
+      compared.originalMs <= 0 ||
       compared.variantMs < compared.originalMs * SLOWER_KERNEL_RATIO ||
       (lossMs / total) * 100 < SLOWER_KERNEL_LOSS_PCT
     )

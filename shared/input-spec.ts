@@ -7,7 +7,10 @@
  *
  * Plain data and pure functions: the engine, the CLI, the app and the mock host share them.
  */
-import { sameShapes, type FedShape } from './latency-stats.js';
+import { fedShapesOf, sameShapes, type FedShape } from './latency-stats.js';
+
+/** An input as fed: its shape, and every distinct shape when the samples differ (latency-stats.ts). */
+type FedShapes = Pick<FedShape, 'shape' | 'shapes'>;
 import type { TensorSummary } from './model-summary.js';
 
 /** Which values to feed an input: one constant everywhere, or whole numbers drawn uniformly from [min, max]. */
@@ -231,12 +234,6 @@ export function specFromGuesses(guesses: readonly InputGuess[]): InputSpec {
   return Object.keys(values).length > 0 ? { shapes, values } : { shapes };
 }
 
-/** An input as fed: its shape, and every distinct shape when the samples differ (bench.ts `BenchInputInfo`). */
-interface FedShapes {
-  shape: readonly number[];
-  shapes?: readonly (readonly number[])[] | undefined;
-}
-
 /** Past this many sizes, an axis of a mix of shapes reads as its range (`64..640`). */
 const LISTED_SIZES = 4;
 
@@ -245,7 +242,7 @@ const LISTED_SIZES = 4;
  * (`{64, 96, 128}`, or `64..640` past four); samples of different ranks read `N shapes`.
  */
 function fedDims(input: FedShapes, separator: string): string[] | string {
-  const shapes = input.shapes && input.shapes.length > 1 ? input.shapes : [input.shape];
+  const shapes = fedShapesOf(input);
   const rank = shapes[0]!.length;
   if (shapes.some((s) => s.length !== rank)) return `${shapes.length} shapes`;
   return shapes[0]!.map((_, axis) => {

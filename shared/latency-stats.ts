@@ -155,13 +155,18 @@ export interface FedShape {
   shapes?: readonly (readonly number[])[] | undefined;
 }
 
+/** Every shape an input was fed: its distinct shapes when the samples differed, else its one shape. */
+export function fedShapesOf(input: Pick<FedShape, 'shape' | 'shapes'>): readonly (readonly number[])[] {
+  return input.shapes && input.shapes.length > 1 ? input.shapes : [input.shape];
+}
+
 /** Whether two benchmarks fed the same shapes; unknown (records without inputs) counts as the same. */
 export function sameShapes(a?: readonly FedShape[], b?: readonly FedShape[]): boolean {
   if (!a || !b) return true;
-  const shapesOf = (i: FedShape) => (i.shapes && i.shapes.length > 1 ? i.shapes : [i.shape]);
+  // A mix is the same mix in whichever order its samples came.
   const key = (inputs: readonly FedShape[]) =>
     inputs
-      .map((i) => `${i.name}:${shapesOf(i).map((s) => s.join('x')).join('|')}`)
+      .map((i) => `${i.name}:${fedShapesOf(i).map((s) => s.join('x')).sort().join('|')}`)
       .sort()
       .join(',');
   return key(a) === key(b);

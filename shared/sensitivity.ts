@@ -2,6 +2,9 @@
  * The sensitivity table (electron/engine/quantize/sensitivity.ts computes it): which nodes int8-static hurts
  * most. Shared because `tune` records it and the app shows it.
  */
+/** The figures of a row, in dB. */
+export type SensitivityField = 'localSqnrDb' | 'sqnrDb' | 'outputSqnrDb' | 'dropDb';
+
 export interface SensitivityRow {
   /** The node's name in the QDQ graph (after onnxruntime's basic optimizations): what `--exclude-nodes` takes. */
   node: string;
@@ -21,7 +24,7 @@ export interface SensitivityRow {
    * values; a drop of exact in and out is 0): a tensor the float model lacks, one not float32, no measured
    * tensor after the node, an input exact and an output not (an unbounded drop, ranked first).
    */
-  unmeasured?: Partial<Record<'localSqnrDb' | 'sqnrDb' | 'outputSqnrDb' | 'dropDb', string>>;
+  unmeasured?: Partial<Record<SensitivityField, string>>;
   /** The node has no name: `node` is a label, `(OpType output)`, that `--exclude-nodes` cannot take. */
   unnamed?: true;
 }
@@ -44,8 +47,6 @@ export interface SensitivityReport {
 export const UNBOUNDED_DROP = 'unbounded: its inputs are exact and its output is not (the error starts here)';
 /** Why a drop is not finite the other way: the output exact, an input not (ranked last). */
 export const UNBOUNDED_BELOW_DROP = 'unbounded below: its output is exact though its inputs are not';
-
-type SensitivityField = 'localSqnrDb' | 'sqnrDb' | 'outputSqnrDb' | 'dropDb';
 
 /**
  * A figure of a row as the CLI table, the app's table and the graph overlay write it: its value in dB, `exact`

@@ -42,15 +42,21 @@ function positive(flag: string, raw: unknown, fallback: number): number {
 const db = (v: number | null, unmeasured?: string) =>
   v !== null ? v.toFixed(1) : unmeasured !== undefined ? 'unmeasured' : 'exact';
 
-/** What `exact`, `unmeasured` and `inf` mean, where the table shows them. */
+/** What the words the table shows instead of figures mean: only those it shows. */
 function legend(r: SensitivityReport, top: number): string[] {
-  const shown = r.rows.slice(0, top);
-  const nulls = shown.flatMap((row) => [row.localSqnrDb, row.sqnrDb, row.outputSqnrDb, row.dropDb]);
-  if (!nulls.includes(null) && r.outputs.every((o) => o.sqnrDb !== null)) return [];
-  return [
-    'exact: identical to the float model (an infinite SQNR); unmeasured: no figure (the reason is in --json);',
-    'inf: exact inputs, an inexact output (the error starts at that node).',
+  const fields = ['localSqnrDb', 'sqnrDb', 'outputSqnrDb', 'dropDb'] as const;
+  const shown = new Set([
+    ...r.rows.slice(0, top).flatMap((row) => fields.map((f) => sensitivityFigure(row, f))),
+    ...r.outputs.map((o) => db(o.sqnrDb, o.unmeasured)),
+  ]);
+  const meaning: [string, string][] = [
+    ['exact', 'exact: identical to the float model (an infinite SQNR)'],
+    ['unmeasured', 'unmeasured: no figure (the reason is in --json)'],
+    ['inf', 'inf: exact inputs, an inexact output (the error starts at that node)'],
+    ['-inf', '-inf: inexact inputs, an exact output'],
   ];
+  const said = meaning.filter(([word]) => shown.has(word)).map(([, text]) => text);
+  return said.length > 0 ? [`${said.join('; ')}.`] : [];
 }
 
 function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {

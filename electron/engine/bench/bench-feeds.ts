@@ -16,10 +16,12 @@ export async function prepareFeeds(
   inputs: ResolvedInput[],
   data: BenchData,
   signal?: AbortSignal,
-): Promise<{ feeds: Feed[]; description: string; notes: readonly string[] }> {
+): Promise<{ feeds: Feed[]; description: string; notes: readonly string[]; synthetic: boolean }> {
   let source: SampleSource;
   let limit: number;
   let notes: readonly string[] = [];
+  // Random data shaped by the resolved inputs (guessed sizes included), asked for as such or as a dataset spec.
+  let synthetic = data.kind === 'synthetic';
   if (data.kind === 'synthetic') {
     source = syntheticSource(inputs, { samples: data.samples, seed: data.seed });
     limit = data.samples;
@@ -27,6 +29,7 @@ export async function prepareFeeds(
   } else {
     const parsed = parseDatasetSpec(data.spec);
     if (!parsed.ok) throw new StudioError('BAD_REQUEST', `Invalid dataset spec: ${parsed.message}.`);
+    synthetic = parsed.spec.kind === 'synthetic';
     limit = data.maxSamples;
     // Loaded on first use: the file readers pull in the native image decoder, which a benchmark on
     // synthetic inputs should not pay for (in start-up time or in the engine's memory).
@@ -42,5 +45,5 @@ export async function prepareFeeds(
   }
   if (feeds.length === 0) throw new StudioError('BAD_REQUEST', `The dataset ${source.describe()} has no samples to benchmark with.`);
   const description = data.kind === 'synthetic' ? source.describe() : `${source.describe()}; ${feeds.length} samples in memory`;
-  return { feeds, description, notes };
+  return { feeds, description, notes, synthetic };
 }

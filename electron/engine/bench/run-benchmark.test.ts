@@ -145,6 +145,11 @@ describe('runBenchmark', () => {
     const text = await runBenchmark(benchParams({ models: [line], ...settings }));
     expect(text.results[0]?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 320] }]);
     expect(text.notes.join('\n')).toContain("unknown dim 3 of input 'x' as 320 (width of a 48-pixel-high text line) because nothing set them");
+    // The app asks for synthetic data as a dataset spec: it is shaped by the guesses all the same.
+    const asDataset = await runBenchmark(
+      benchParams({ models: [line], data: { kind: 'dataset', spec: { kind: 'synthetic', samples: 2 }, maxSamples: 2 }, ...settings }),
+    );
+    expect(asDataset.notes.join('\n')).toContain("unknown dim 3 of input 'x' as 320 (width of a 48-pixel-high text line)");
     // --dim and --shape still win, and then nothing is guessed.
     const set = await runBenchmark(benchParams({ models: [speech], dims: { samples: 640 }, values: { sr: { kind: 'constant', value: 8000 } }, ...settings }));
     expect(set.results[0]?.inputs[0]).toEqual({ name: 'audio', dtype: 'float32', shape: [1, 640] });

@@ -217,14 +217,14 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     }
     const { inputs, notes: dimNotes, namedDims } = resolveInputSpecs(loaded.proto, { shapes: params.shapes, dims: params.dims, values: params.values });
     namedDimsByModel.push(namedDims);
-    const { feeds, description, notes: dataNotes } = await prepareFeeds(inputs, params.data, signal);
+    const { feeds, description, notes: dataNotes, synthetic } = await prepareFeeds(inputs, params.data, signal);
     dataDescription = description;
     sampleCount = feeds.length;
     const label = params.labels?.[modelPath] ?? (names[i] as string);
-    // Guessed sizes are fed only as synthetic data: a dataset brings its own shapes (an image folder the
-    // --size it is resized to), even where they happen to equal the guess. The same rule as eval and quantize.
-    const fedGuessedDims = params.data.kind === 'synthetic';
-    guessesByModel.push({ label, guesses: [...(fedGuessedDims ? dimNotes : []), ...dataNotes.filter(isGuessNote)] });
+    // Guessed sizes are fed only as synthetic data (asked for as such or as a synthetic dataset spec): a dataset
+    // brings its own shapes (an image folder the --size it is resized to), even where they happen to equal the
+    // guess. The same rule as eval and quantize.
+    guessesByModel.push({ label, guesses: [...(synthetic ? dimNotes : []), ...dataNotes.filter(isGuessNote)] });
     for (const modelNote of dataNotes) {
       if (!isGuessNote(modelNote)) note('info', params.models.length > 1 ? `${label}: ${modelNote}` : modelNote);
     }

@@ -55,8 +55,10 @@ interface Running {
   readonly stop: AbortController;
   /** Checks waiting on it that were not cancelled. */
   waiting: number;
-  /** Where the counts of the run go as they come: the check that started it, while it waits. */
+  /** Where the counts of the run go as they come: every check waiting on it. */
   readonly listeners: Set<CheckCounts>;
+  /** The run's last counts, told to a check that joins it. */
+  last?: { done: number; total: number };
   /** Never rejects. */
   readonly outcome: Promise<Outcome>;
 }
@@ -116,8 +118,10 @@ export class DatasetCheckCache {
     if (kept) return replay(kept, onCounts);
     const running = this.running.get(key);
     if (running && mayWait) {
-      const outcome = await this.wait(running, signal);
-      if ('check' in outcome && outcome.kept) return replay(structuredClone(outcome.check), onCounts);
+      // Hearing the run's counts as they come: a page whose check joins a pipeline's long read shows it moving.
+      const outcome = await this.wait(running, signal, onCounts);
+      // Its counts were heard as they came, the last included: the report alone is left to give.
+      if ('check' in outcome && outcome.kept) return structuredClone(outcome.check.report);
       return this.checkOnce(task, run, signal, onCounts, false);
     }
     if (running) return (await this.runAndKeep(key, task, run, signal, onCounts)).check.report;
@@ -190,6 +194,7 @@ export class DatasetCheckCache {
     this.running.set(key, running);
     const waited = this.wait(running, signal, onCounts);
     const counts: CheckCounts = (done, total) => {
+      running.last = { done, total };
       for (const listener of running.listeners) listener(done, total);
     };
     void this.runAndKeep(key, task, run, running.stop.signal, counts)
@@ -210,7 +215,10 @@ export class DatasetCheckCache {
    */
   private wait(running: Running, signal?: AbortSignal, onCounts?: CheckCounts): Promise<Outcome> {
     running.waiting++;
-    if (onCounts) running.listeners.add(onCounts);
+    if (onCounts) {
+      running.listeners.add(onCounts);
+      if (running.last) onCounts(running.last.done, running.last.total);
+    }
     return new Promise<Outcome>((resolve, reject) => {
       let done = false;
       const leave = () => {

@@ -384,7 +384,14 @@ async function benchDataset(
   if (!parsed.ok || parsed.spec.kind === 'synthetic') return undefined;
   const named = experimentDatasetFor(await deps.store.get(spec.modelPath), spec.data.data);
   const baseDir = dataBaseDir(spec.modelPath, spec.data.data.baseDir);
-  return datasetIdentity(parsed.spec, baseDir, samples, named?.name, signal);
+  try {
+    return await datasetIdentity(parsed.spec, baseDir, samples, named?.name, signal);
+  } catch (error) {
+    // The figures are measured by now: a file gone or unreadable since only costs the record its data's hash
+    // (Compare then holds its shapes against the spec, as for a record of before). A Cancel still cancels.
+    if (signal.aborted) throw error;
+    return undefined;
+  }
 }
 
 async function evaluate(

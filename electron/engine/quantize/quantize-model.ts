@@ -67,6 +67,15 @@ function nothingQuantized(
   return `Nothing to quantize: ${method.name} quantizes ${handled.join(', ')} nodes${selected ? ' (--op-types)' : ''} and this model has none it can take. ${same}`;
 }
 
+/** A quantization method as the node-selection checks name it (node-selection.ts). */
+export function selectingQuantizer(method: Pick<QuantizeMethod, 'name' | 'selectableOpTypes'>): SelectingMethod {
+  return {
+    name: method.name,
+    verb: 'quantize',
+    ...(method.selectableOpTypes ? { handles: method.selectableOpTypes } : {}),
+  };
+}
+
 /**
  * Quantizes a model file into a new file: validates the recipe, loads the model (external data is read
  * into memory so every weight looks alike), runs the method on that private copy, records the recipe in
@@ -81,11 +90,7 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
     request.options,
     `${method.name} options`,
   ) as Record<string, unknown>;
-  const selecting: SelectingMethod = {
-    name: method.name,
-    verb: 'quantize',
-    ...(method.selectableOpTypes ? { handles: method.selectableOpTypes } : {}),
-  };
+  const selecting = selectingQuantizer(method);
   refuseUnhandledOpTypes(common, selecting);
   if (method.needsCalibration && !request.calibration) {
     throw new StudioError(

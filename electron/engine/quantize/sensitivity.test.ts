@@ -113,6 +113,14 @@ describe('analyzeSensitivity of renamed and unreachable tensors', () => {
     }
     // What the Conv hands on is what its reader receives.
     expect(conv.outputSqnrDb).toBeCloseTo(rmean.sqnrDb!, 9);
+    // A misspelled node to keep float is refused, as quantize refuses it, not ranked as if quantized.
+    await expect(
+      analyzeSensitivity({
+        modelPath: model,
+        calibration: feedsSource(imageSamples([1])),
+        common: { excludeNodes: ['rmaen'] },
+      }),
+    ).rejects.toThrow(/--exclude-nodes names 'rmaen', which is no node of this model .* Did you mean 'rmean'\?/);
   }, 60_000);
 
   it('says why a figure is unmeasured instead of a null that reads as exact', async () => {

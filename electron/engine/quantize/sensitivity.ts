@@ -48,6 +48,8 @@ import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { loadModel } from '../onnx/load-model.js';
 import { runFailure } from '../runtime/run-failure.js';
 import { parseMethodOptions } from '../transform/transform-model.js';
+import { checkNodeSelection, refuseUnhandledOpTypes } from '../transform/node-selection.js';
+import { selectingQuantizer } from './quantize-model.js';
 import { int8StaticMethod } from './methods/int8-static.js';
 import type { QuantizeProgress } from './quantize-method.js';
 import type { SessionSettings } from '../runtime/create-session.js';
@@ -424,6 +426,10 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
     request.common ?? {},
     'quantization options',
   );
+  // The same checks as quantize's: a misspelled --exclude-nodes would rank a node the user meant to keep float.
+  const selecting = selectingQuantizer(int8StaticMethod);
+  refuseUnhandledOpTypes(common, selecting);
+  checkNodeSelection(float, common, selecting, (m) => notes.push(m));
   const outcome = await int8StaticMethod.quantize({
     model: qdq,
     options,
@@ -481,7 +487,7 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
     if (output) return measureOf(output, name);
     return {
       db: null,
-      unmeasured: `the float model has no tensor '${name}' to compare with (a fusion renamed it)`,
+      unmeasured: `the float model has no tensor '${name}' to compare with (one the quantizer or a fusion made)`,
     };
   };
   const localOf = (name: string): Measure => {

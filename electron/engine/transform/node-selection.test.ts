@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneModel } from '../prune/prune-model.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { buildIfModel, buildMlp, modelBytes } from '../testing/model-fixtures.js';
+import { buildUnnamedConvNet } from '../testing/unnamed-conv-net.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { checkNodeSelection, nearestName } from './node-selection.js';
 
@@ -104,6 +105,26 @@ describe('node selection: --exclude-nodes and --op-types checked against the mod
         checkNodeSelection(buildMlp(), { excludeNodes: [name] }, method, (n) => notes.push(n)),
       ).not.toThrow();
     expect(notes).toEqual([]);
+  });
+
+  it("takes a rewrite's name of an unnamed node (after its output) and says an old recipe's label protects nothing", () => {
+    const model = buildUnnamedConvNet();
+    const nodes = model.graph!.node;
+    const relu = nodes.find((n) => n.opType === 'Relu')!;
+    const conv = nodes.find((n) => n.opType === 'Conv')!;
+    const notes: string[] = [];
+    const method = { name: 'int8-static', verb: 'quantize' };
+    const check = (name: string) =>
+      checkNodeSelection(model, { excludeNodes: [name] }, method, (n) => notes.push(n));
+    expect(() => check(`${relu.output[0]}/add`)).not.toThrow();
+    expect(notes).toEqual([]);
+    // tune recorded `(Conv conv1.out)` labels in recipes before it skipped unnamed nodes.
+    const label = `(${conv.opType} ${conv.output[0]})`;
+    expect(() => check(label)).not.toThrow();
+    expect(notes).toEqual([
+      `--exclude-nodes names '${label}': the label of a node without a name, which int8-static cannot keep out by name; it is quantized as before.`,
+    ]);
+    expect(() => check('(Conv nowhere)')).toThrow(/no node of this model/);
   });
 
   it('an op type the method cannot quantize or prune is refused with what it handles, before the model is read', async () => {

@@ -76,12 +76,22 @@ function allNodes(graph: GraphProto | undefined, out: NodeProto[] = []): NodePro
  * Whether `name` refers to one of the model's nodes: its name, in the main graph or a subgraph, or a name
  * derived from one by the pipeline itself, which int8-static's exclusion honours: an onnxruntime fusion
  * (`X/MatMulAddFusion`, see shared/ort-node-names.ts) or a node a rewrite made of `X` (`X/add`), as sensitivity
- * analysis (and so tune) names them.
+ * analysis (and so tune) names them. A rewrite names what it makes of an unnamed node after its output tensor
+ * (`y/add`), so `X` may be a value's name too.
  */
-function refersToNode(name: string, names: ReadonlySet<string>): boolean {
+function refersToNode(name: string, names: ReadonlySet<string>, values: ReadonlySet<string>): boolean {
   if (names.has(name) || names.has(originalNodeName(name))) return true;
   const cut = name.lastIndexOf('/');
-  return cut > 0 && names.has(name.slice(0, cut));
+  return cut > 0 && (names.has(name.slice(0, cut)) || values.has(name.slice(0, cut)));
+}
+
+/**
+ * Sensitivity analysis labels a node without a name `(OpType output)`; tune's fallback before it skipped them
+ * recorded such labels in recipes. They never protected anything: said in a note, so that `run` of such a
+ * recipe still reproduces its variant.
+ */
+function isUnnamedNodeLabel(name: string, nodes: readonly NodeProto[]): boolean {
+  return nodes.some((n) => n.name === '' && name === `(${n.opType} ${n.output[0] ?? ''})`);
 }
 
 /**
@@ -97,7 +107,16 @@ export function checkNodeSelection(
 ): void {
   const nodes = allNodes(model.graph);
   const names = new Set(nodes.map((n) => n.name).filter((n) => n !== ''));
-  const unknown = [...new Set(selection.excludeNodes)].filter((n) => !refersToNode(n, names));
+  const values = new Set(nodes.flatMap((n) => n.output));
+  const notNodes = [...new Set(selection.excludeNodes)].filter((n) => !refersToNode(n, names, values));
+  const labels = notNodes.filter((n) => isUnnamedNodeLabel(n, nodes));
+  if (labels.length > 0) {
+    note(
+      `--exclude-nodes names ${quoted(labels)}: ${labels.length > 1 ? 'labels of nodes' : 'the label of a node'} ` +
+        `without a name, which ${method.name} cannot keep out by name; ${labels.length > 1 ? 'they are' : 'it is'} ${method.verb}d as before.`,
+    );
+  }
+  const unknown = notNodes.filter((n) => !labels.includes(n));
   if (unknown.length > 0) {
     const realNames = [...names];
     const suggestions = unknown.map((n) => nearestName(n, realNames)).filter((s) => s !== undefined);
