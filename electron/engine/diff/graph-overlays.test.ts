@@ -9,6 +9,7 @@ import {
   PRECISION_COLORS,
   changeOverlay,
   precisionOverlay,
+  variantChangeOverlay,
   variantPrecisionOverlay,
 } from '../../../renderer/src/graph/overlays.js';
 import { walkGraphNodes } from '../../../shared/model-graph.js';
@@ -16,7 +17,10 @@ import { modelGraph } from '../inspect/model-graph.js';
 import { saveModel } from '../onnx/save-model.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import '../quantize/all-methods.js';
-import { buildMlp } from '../testing/model-fixtures.js';
+import * as ort from 'onnxruntime-node';
+import { buildCnn, buildMlp, randomFloats } from '../testing/model-fixtures.js';
+import { feedsSource } from '../testing/feeds-source.js';
+import { buildUnnamedConvNet, unnamedConvNetFeeds } from '../testing/unnamed-conv-net.js';
 import { buildSubgraphWeights } from '../testing/prune-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { diffModels } from './diff-models.js';
@@ -89,4 +93,64 @@ describe('graph overlays from the engine diff', () => {
       cleanup();
     }
   });
+  // int8-static folds the Relu after a quantized Conv into the Conv's output quantization: the diff says the
+  // Relu was fused into the Conv, so the Conv on the variant's graph is the node that took its work (it was
+  // coloured "kept" and the legend counted 0 such nodes, contradicting the table).
+  for (const { label, build, feeds, convName } of [
+    {
+      label: 'named (conv1, relu1, pool1, conv2, relu2...)',
+      build: () => buildCnn(),
+      feeds: () =>
+        Array.from({ length: 4 }, (_, i) => ({
+          input: new ort.Tensor('float32', randomFloats(3 * 16 * 16, 40 + i, 1), [1, 3, 16, 16]),
+        })),
+      convName: 'conv2',
+    },
+    {
+      label: 'unnamed',
+      build: () => buildUnnamedConvNet(),
+      feeds: () => unnamedConvNetFeeds(4),
+      convName: '',
+    },
+  ])
+    it(`colour the Conv that took a folded Relu's work on an int8-static variant's graph: ${label}`, async () => {
+      const { dir, cleanup } = makeTempDir();
+      try {
+        const original = path.join(dir, 'net.onnx');
+        const variant = path.join(dir, 'net.int8-static.onnx');
+        await saveModel(build(), original);
+        const report = await quantizeModel({
+          input: original,
+          output: variant,
+          method: 'int8-static',
+          calibration: feedsSource(feeds()),
+        });
+        const diff = { ...(await diffModels(original, variant)), skippedNodes: report.skippedNodes };
+        const fused = diff.nodes.list.filter((r) => r.change === 'fused');
+        expect(fused.map((r) => r.opType)).toContain('Relu');
+        const graph = (await modelGraph(variant)).graph;
+        const overlay = variantChangeOverlay(graph, diff);
+        const takers = new Set(fused.map((r) => String(r.variantIndex)));
+        for (const id of takers) {
+          const node = graph.nodes.find((n) => n.id === id)!;
+          expect(node.opType).toBe('Conv');
+          if (convName) expect(node.name).toBe(convName);
+          expect(overlay.marks.get(id)).toEqual({
+            color: CHANGE_COLORS.fused,
+            text: `kept; took the work of fused ${fused
+              .filter((r) => String(r.variantIndex) === id)
+              .map((r) => r.name || r.opType)
+              .join(', ')}`,
+          });
+        }
+        // The legend counts what is on screen: every box in its colour, the takers among them.
+        const shown = [...overlay.marks.values()];
+        const count = (color: string) => shown.filter((m) => m.color === color).length;
+        expect(count(CHANGE_COLORS.fused)).toBe(takers.size);
+        expect(overlay.legend[2]!.text).toBe(`took fused nodes' work (${takers.size})`);
+        expect(overlay.legend[0]!.text).toBe(`kept (${count(CHANGE_COLORS.kept)})`);
+      } finally {
+        cleanup();
+      }
+    });
 });

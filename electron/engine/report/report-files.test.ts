@@ -127,3 +127,45 @@ describe('the report names variants that are the same file', () => {
     expect(reportHtml(reportJson(ws, '0.0.0'))).not.toContain('File sha256');
   });
 });
+
+describe('the report table', () => {
+  /** The header cells and each row's cells of the comparison table, as text. */
+  function table(html: string): { head: string[]; rows: string[][] } {
+    const start = html.indexOf('<div class="table-wrap">');
+    const section = html.slice(start, html.indexOf('</table>', start));
+    const cells = (row: string, tag: string) =>
+      [...row.matchAll(new RegExp(`<${tag}[^>]*>(.*?)</${tag}>`, 'g'))].map((m) => m[1]!);
+    const rows = [...section.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => m[1]!);
+    return { head: cells(rows[0]!, 'th'), rows: rows.slice(1).map((r) => cells(r, 'td')) };
+  }
+
+  it('leaves out the columns no row has a figure in, and keeps the quality figures it has', () => {
+    // No labels: no accuracy anywhere; the cosine and SQNR are the only quality figures.
+    const { head } = table(reportHtml(reportJson(ws, '0.0.0')));
+    expect(head).not.toContain('Accuracy');
+    expect(head).not.toContain('Δ accuracy');
+    expect(head).not.toContain('Top-1 agree');
+    expect(head).toEqual(expect.arrayContaining(['Model', 'p50 ms', 'p50 ratio', 'Data sha256', 'Cosine', 'SQNR dB']));
+    // The table may take the window's width beyond the text's.
+    expect(reportHtml(reportJson(ws, '0.0.0'))).toMatch(/\.table-wrap \{[^}]*max-width: calc\(100vw/);
+  });
+
+  it("prints a variant's p50 ratio with its own run's original where that is not the original's row, as the app does", () => {
+    // int8-weight was x1.24 of its own run's original (0.286 ms): 0.354 ms, below the original row's 0.491.
+    const runs = workspace({
+      ...ws,
+      benchmarks: [
+        benchRecord('b1', 'cpu', { original: 0.286, v1: 0.354 }),
+        benchRecord('b2', 'cpu', { original: 0.491, v2: 0.48 }),
+      ],
+    });
+    const { head, rows } = table(reportHtml(reportJson(runs, '0.0.0')));
+    const at = (name: string, column: string) => rows.find((r) => r[0]!.startsWith(name))![head.indexOf(column)];
+    expect(at('original', 'p50 ms')).toBe('0.491');
+    expect(at('fp16', 'p50 ms')).toBe('0.354');
+    expect(at('fp16', 'p50 ratio')).toBe('×1.24 of 0.286 ms');
+    // Its ratio's base is the original's row: nothing to add.
+    expect(at('int8-static', 'p50 ratio')).toBe('×0.98');
+    expect(at('fp16', 'Size ratio')).toBe('×0.50');
+  });
+});

@@ -14,6 +14,7 @@ import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
 import { byteTicks, shareRange } from '../../../shared/chart-scale.js';
 import { bestVariant, describeBest, describeNoBest, describeRule, measureOf } from '../../../shared/best-variant.js';
+import { formatLatencyRatio, formatRatio } from '../../../shared/latency-format.js';
 import { barChart, escapeXml, histogramChart, OTHER_COLOR, PALETTE, scatterChart, type BarRow } from './svg-charts.js';
 
 /** Binary units, as the CLI prints them. */
@@ -61,7 +62,8 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0; } th, td { text-a
 th { font-weight: 600; background: var(--panel); } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .better { color: #2e8540; } .worse { color: #c0392b; }
 tr.best-row td { font-weight: 600; }
-.table-wrap { overflow-x: auto; }
+/* The table may use the window's width beyond the text's (a wide table scrolled with room to spare). */
+.table-wrap { overflow-x: auto; width: max-content; min-width: 100%; max-width: calc(100vw - 64px); }
 .best { background: var(--panel); border-left: 4px solid #2e8540; padding: 10px 14px; border-radius: 4px; }
 .chart { margin: 12px 0 20px; overflow-x: auto; } svg { max-width: 100%; height: auto; }
 svg text { fill: var(--fg); font: 12px system-ui, sans-serif; } svg .chart-title { font-weight: 600; font-size: 13px; }
@@ -79,28 +81,45 @@ function ratioClass(value: number | undefined): string {
   return value < 0.98 ? 'better' : value > 1.02 ? 'worse' : '';
 }
 
+/** A figure the row does not have. */
+const NONE = '–';
+
+/**
+ * A variant's p50 ratio as the app's table prints it (shared/latency-format.ts): with the original's p50 in the
+ * variant's own interleaved run where that is not the original's row ("×1.24 of 0.286 ms"), so a variant
+ * faster in ms than the original's row is never shown slower without saying against what.
+ */
+export function p50RatioText(row: ComparisonRow, original: ComparisonRow | undefined): string {
+  const ratio = row.latency?.p50Ratio;
+  if (row.target === ORIGINAL_TARGET || ratio === undefined || !(ratio > 0)) return NONE;
+  return formatLatencyRatio(ratio, row.latency!.p50Ms / ratio, original?.latency?.p50Ms);
+}
+
 /**
  * The comparison table. Inputs and data get a column only when they differ between rows; when every row was
- * measured alike, one line above the table says on what (a column repeating it squeezed the figures).
+ * measured alike, one line above the table says on what (a column repeating it squeezed the figures). A
+ * column no row has a figure in (Accuracy of a model without labels) is left out, so the figures it has
+ * (Cosine, SQNR) are in view.
  */
-function comparisonTable(rows: ComparisonRow[], bestTarget: string | undefined): string {
+export function comparisonTable(rows: ComparisonRow[], bestTarget: string | undefined): string {
+  const original = rows.find((r) => r.target === ORIGINAL_TARGET);
   const inputsOf = (r: ComparisonRow) => (r.latency?.inputs ? shortShapes(r.latency.inputs) : '–');
   const dataOf = (r: ComparisonRow) => (r.dataset ? `${r.dataset.name} (${r.dataset.samples})` : '–');
   const varies = (of: (r: ComparisonRow) => string) => new Set(rows.map(of).filter((v) => v !== '–')).size > 1;
-  const columns: { head: string; numeric?: boolean; value: (r: ComparisonRow) => string; cls?: (r: ComparisonRow) => string }[] = [
+  const every: { head: string; numeric?: boolean; value: (r: ComparisonRow) => string; cls?: (r: ComparisonRow) => string }[] = [
     { head: 'Model', value: (r) => `${r.name}${r.target === bestTarget ? ' (best)' : ''}${r.sameFileAs ? ` (same file as ${r.sameFileAs})` : ''}` },
     { head: 'Made by', value: (r) => r.recipe ?? '—' },
     { head: 'Size', numeric: true, value: (r) => formatBytes(r.fileBytes) },
     // Workspaces from before variants had a sha256 get no column of dashes.
     ...(rows.some((r) => r.sha256) ? [{ head: 'File sha256', value: (r: ComparisonRow) => r.sha256?.slice(0, 12) ?? '–' }] : []),
-    { head: 'Size ratio', numeric: true, value: (r) => (r.target === ORIGINAL_TARGET ? '–' : ratio(r.sizeRatio)), cls: (r) => ratioClass(r.target === ORIGINAL_TARGET ? undefined : r.sizeRatio) },
+    { head: 'Size ratio', numeric: true, value: (r) => (r.target === ORIGINAL_TARGET ? '–' : formatRatio(r.sizeRatio)), cls: (r) => ratioClass(r.target === ORIGINAL_TARGET ? undefined : r.sizeRatio) },
     { head: 'p50 ms', numeric: true, value: (r) => (r.latency ? ms(r.latency.p50Ms) : '–') },
     { head: 'p90 ms', numeric: true, value: (r) => (r.latency ? ms(r.latency.p90Ms) : '–') },
     { head: 'p99 ms', numeric: true, value: (r) => (r.latency ? ms(r.latency.p99Ms) : '–') },
     {
       head: 'p50 ratio',
       numeric: true,
-      value: (r) => (r.target === ORIGINAL_TARGET || r.latency?.p50Ratio === undefined ? '–' : ratio(r.latency.p50Ratio)),
+      value: (r) => p50RatioText(r, original),
       cls: (r) => ratioClass(r.target === ORIGINAL_TARGET ? undefined : r.latency?.p50Ratio),
     },
     ...(varies(inputsOf) ? [{ head: 'Inputs', value: inputsOf }] : []),
@@ -120,6 +139,7 @@ function comparisonTable(rows: ComparisonRow[], bestTarget: string | undefined):
     { head: 'SQNR dB', numeric: true, value: (r) => (r.fidelity ? (r.fidelity.sqnrDb === null ? '∞' : r.fidelity.sqnrDb.toFixed(1)) : '–') },
     { head: 'Top-1 agree', numeric: true, value: (r) => (r.fidelity?.top1Agreement != null ? pct(r.fidelity.top1Agreement) : '–') },
   ];
+  const columns = every.filter((c, i) => i === 0 || rows.some((r) => c.value(r) !== NONE));
   const body = rows.map(
     (r) =>
       `${r.target === bestTarget ? '<tr class="best-row">' : '<tr>'}${columns

@@ -1,7 +1,8 @@
 /**
  * Charts as files. recharts draws SVG, so the SVG is serialized as it is on screen (colors are resolved
- * values, not CSS variables, so the file looks the same outside the page), and PNG is that SVG drawn onto
- * a canvas at twice the size for sharp text.
+ * values, not CSS variables, so the file looks the same outside the page), under the card's title and caption
+ * (a chart without them is a few bars with figures no one can read), and PNG is that SVG drawn onto a canvas
+ * at twice the size for sharp text.
  */
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -65,21 +66,124 @@ function legendGroup(entries: readonly LegendEntry[], width: number, textColor: 
   return { group, height: rows * LEGEND_ROW + (rows > 0 ? 6 : 0) };
 }
 
+/** What a saved chart says about itself above the bars: the card's title and its caption. */
+export interface ChartHeading {
+  title: string;
+  /** The card's subtitle: what is measured, on what engine and inputs, how to read it (normalised bars...). */
+  caption?: string;
+  titleColor: string;
+  captionColor: string;
+}
+
+const TITLE_LINE = 20;
+const CAPTION_LINE = 16;
+
 /**
- * The chart's SVG as a standalone document, with a background so it is readable in any viewer, and the
- * legend (shown as HTML beside the chart on screen) drawn above it.
+ * Words into lines of at most `width` px, estimating text width from its length as layoutLegend does (other
+ * programs read the file, and cannot measure text for us): `charWidth` px a character errs on the roomy side.
+ */
+export function wrapText(text: string, width: number, charWidth: number): string[] {
+  const perLine = Math.max(10, Math.floor(width / charWidth));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== '' && line.length + 1 + word.length > perLine) {
+      lines.push(line);
+      line = '';
+    }
+    // A word longer than a line (a path, a hash) is cut rather than run off the image.
+    let rest = word;
+    while (rest.length > perLine) {
+      if (line !== '') {
+        lines.push(line);
+        line = '';
+      }
+      lines.push(rest.slice(0, perLine));
+      rest = rest.slice(perLine);
+    }
+    line = line === '' ? rest : `${line} ${rest}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** The heading's lines as placed in the file: the title (bold, 14 px), then the caption (12 px). */
+export function layoutHeading(
+  heading: Pick<ChartHeading, 'title' | 'caption'>,
+  width: number,
+): { title: string[]; caption: string[]; height: number } {
+  const room = Math.max(120, width - 16);
+  const title = wrapText(heading.title, room, 8.5);
+  const caption = heading.caption ? wrapText(heading.caption, room, 7) : [];
+  const height = 8 + title.length * TITLE_LINE + caption.length * CAPTION_LINE + 8;
+  return { title, caption, height };
+}
+
+function headingGroup(heading: ChartHeading, width: number) {
+  const group = svgElement('g', {});
+  const { title, caption, height } = layoutHeading(heading, width);
+  let y = 8;
+  for (const line of title) {
+    const text = svgElement('text', {
+      x: 8,
+      y: y + 15,
+      fill: heading.titleColor,
+      'font-size': 14,
+      'font-weight': 600,
+    });
+    text.textContent = line;
+    group.append(text);
+    y += TITLE_LINE;
+  }
+  for (const line of caption) {
+    const text = svgElement('text', { x: 8, y: y + 12, fill: heading.captionColor, 'font-size': 12 });
+    text.textContent = line;
+    group.append(text);
+    y += CAPTION_LINE;
+  }
+  return { group, height };
+}
+
+/**
+ * The heading of the chart card holding `svg` (ChartCard: its `h3` and `.chart-subtitle`), in the colours the
+ * page shows them in, so a saved chart keeps what it shows and how it was measured. Undefined outside a card.
+ */
+export function cardHeading(svg: Element): ChartHeading | undefined {
+  const card = svg.closest('.chart-card');
+  const title = card?.querySelector('.chart-header h3');
+  if (!card || !title) return undefined;
+  const subtitle = card.querySelector('.chart-header .chart-subtitle');
+  const clean = (text: string | null | undefined) => (text ?? '').replace(/\s+/g, ' ').trim();
+  const caption = clean(subtitle?.textContent);
+  return {
+    title: clean(title.textContent),
+    ...(caption ? { caption } : {}),
+    titleColor: getComputedStyle(title).color || '#000',
+    captionColor: (subtitle && getComputedStyle(subtitle).color) || '#555',
+  };
+}
+
+/**
+ * The chart's SVG as a standalone document, with a background so it is readable in any viewer, its heading
+ * (the card's title and caption: engine, inputs, what the bars are) and the legend (shown as HTML beside the
+ * chart on screen) drawn above it. The heading is the card's holding `svg` unless given.
  */
 export function serializeChartSvg(
   svg: SVGSVGElement,
   background: string,
   legend?: { entries: readonly LegendEntry[]; textColor: string },
+  heading: ChartHeading | undefined = cardHeading(svg),
 ): { text: string; width: number; height: number } {
   const source = svg.cloneNode(true) as SVGSVGElement;
   const { width, height: chartHeight } = svg.getBoundingClientRect();
+  const { group: headingNodes, height: headingHeight } = heading
+    ? headingGroup(heading, width)
+    : { group: null, height: 0 };
   const { group: legendNodes, height: legendHeight } = legend
     ? legendGroup(legend.entries, width, legend.textColor)
     : { group: null, height: 0 };
-  const height = chartHeight + legendHeight;
+  if (legendNodes) legendNodes.setAttribute('transform', `translate(0, ${headingHeight})`);
+  const height = headingHeight + chartHeight + legendHeight;
   // The chart goes into a fresh <svg> of the full size, shifted below the legend.
   const clone = svgElement('svg', {
     xmlns: SVG_NS,
@@ -88,8 +192,9 @@ export function serializeChartSvg(
     viewBox: `0 0 ${Math.round(width)} ${Math.round(height)}`,
   });
   source.setAttribute('x', '0');
-  source.setAttribute('y', String(legendHeight));
+  source.setAttribute('y', String(headingHeight + legendHeight));
   clone.append(source);
+  if (headingNodes) clone.append(headingNodes);
   if (legendNodes) clone.append(legendNodes);
   clone.insertBefore(
     svgElement('rect', { width: '100%', height: '100%', fill: background }),

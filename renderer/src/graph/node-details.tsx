@@ -2,7 +2,7 @@
 import type { ModelGraph, WeightStats } from '../../../shared/model-graph.js';
 import { opLabel } from '../../../shared/model-graph.js';
 import { formatBytes, formatShape } from '../format.js';
-import { valueType, weightOf, type GraphIndex } from './graph-index.js';
+import { knownType, weightOf, type GraphIndex } from './graph-index.js';
 import type { NodeMark } from './overlays.js';
 
 const num = (v: number) =>
@@ -43,7 +43,7 @@ function Tensor({
   const entry = index.nodes.get(nodeId);
   if (name === '') return <li className="muted">(absent optional input)</li>;
   const weight = weightOf(entry, model, name);
-  const type = valueType(entry, model, name);
+  const type = weight ? undefined : knownType(entry, model, index, name);
   return (
     <li>
       <code>{name}</code>
@@ -53,12 +53,19 @@ function Tensor({
           <Weight stats={weight} />
         </>
       ) : type ? (
-        <span className="muted">
+        <span
+          className="muted"
+          {...(type.declared
+            ? {}
+            : { title: 'Not declared in the model: worked out from the node that writes it' })}
+        >
           {' '}
-          {type.dtype} {formatShape(type.shape)}
+          {type.dtype}
+          {type.shape ? ` ${formatShape(type.shape)}` : ', shape not recorded in the model'}
+          {!type.declared && ' (from the node that writes it)'}
         </span>
       ) : (
-        <span className="muted"> (type not declared in the model)</span>
+        <span className="muted"> (type not recorded in the model)</span>
       )}
     </li>
   );

@@ -175,7 +175,8 @@ export function variantNodeIds(variant: GraphBody, diff: VariantDiff): (string |
     // The engine says which node it became (unnamed nodes have no other way); names serve older diffs.
     if (row.change !== 'removed' && row.variantIndex !== undefined) return String(row.variantIndex);
     if (row.change === 'kept' || row.change === 'replaced') return byOriginalName.get(row.name);
-    if (row.change === 'fused' && row.fusedInto) return byName.get(row.fusedInto);
+    if (row.change === 'fused' && row.fusedInto)
+      return byName.get(row.fusedInto) ?? byOriginalName.get(row.fusedInto);
     return undefined;
   });
 }
@@ -217,15 +218,20 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
   for (const n of diffedNodes(variant, diff)) {
     const row = own.get(n.id);
     const absorbed = took.get(n.id);
-    const also = absorbed ? `; took the work of fused ${absorbed.join(', ')}` : '';
-    if (row) {
+    const tookWork = absorbed ? `took the work of fused ${absorbed.join(', ')}` : '';
+    // A node that took fused nodes' work is shown (and counted) as such, kept or replaced itself or not: the
+    // int8-static Conv whose Relu was folded into its quantization is the node the diff table names.
+    if (absorbed) {
+      counts.fused++;
+      const own = !row ? '' : row.change === 'kept' ? 'kept; ' : `replaced ${row.opType}; `;
+      marks.set(n.id, { color: CHANGE_COLORS.fused, text: own + tookWork });
+    } else if (row) {
       const change = row.change as 'kept' | 'replaced';
       counts[change]++;
-      const text = change === 'kept' ? 'kept' : `replaced ${row.opType}`;
-      marks.set(n.id, { color: CHANGE_COLORS[change], text: text + also });
-    } else if (absorbed) {
-      counts.fused++;
-      marks.set(n.id, { color: CHANGE_COLORS.fused, text: `took the work of fused ${absorbed.join(', ')}` });
+      marks.set(n.id, {
+        color: CHANGE_COLORS[change],
+        text: change === 'kept' ? 'kept' : `replaced ${row.opType}`,
+      });
     } else {
       counts.added++;
       marks.set(n.id, { color: ADDED_COLOR, text: 'added by the variant' });

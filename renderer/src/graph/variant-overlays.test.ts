@@ -114,16 +114,17 @@ describe('overlays on a variant graph', () => {
   it('colours every variant node by its change, and says what is not in this graph', () => {
     const o = variantChangeOverlay(variant, diff);
     expect(o.marks.get('0')).toEqual({ color: ADDED_COLOR, text: 'added by the variant' });
+    // fc1 took the work of the fused bias Add: coloured and counted as such, as the diff table says.
     expect(o.marks.get('1')).toEqual({
-      color: CHANGE_COLORS.replaced,
+      color: CHANGE_COLORS.fused,
       text: 'replaced MatMul; took the work of fused bias',
     });
     expect(o.marks.get('2')).toEqual({ color: CHANGE_COLORS.kept, text: 'kept' });
     expect(o.marks.get('3')!.color).toBe(CHANGE_COLORS.replaced);
     expect(o.legend.map((l) => l.text)).toEqual([
       'kept (1)',
-      'replaced (2)',
-      "took fused nodes' work (0)",
+      'replaced (1)',
+      "took fused nodes' work (1)",
       'added by the variant (1)',
       'removed (1) and fused (1): not in this graph, see the table',
     ]);
