@@ -11,7 +11,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeNpyArray } from '../electron/engine/datasets/npy-format.js';
-import { awkwardModelFiles } from '../electron/engine/testing/awkward-models.js';
+import { awkwardModelFiles, buildCustomOpModel } from '../electron/engine/testing/awkward-models.js';
+import { modelBytes } from '../electron/engine/testing/model-fixtures.js';
 import { screenshotAtTwoSizes, shown } from './support/views.js';
 import { failOnPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
@@ -29,6 +30,8 @@ test.beforeAll(async () => {
   // Labels of another task: class ids up to 99 for a 10-class model.
   const wrong = BigInt64Array.from({ length: 360 }, (_, i) => BigInt(i % 100));
   await writeFile(join(server.outDir, 'wrong-labels.npy'), encodeNpyArray(wrong, 'int64', [360]));
+  await writeFile(join(server.outDir, 'custom_op.onnx'), modelBytes(buildCustomOpModel()));
+  await writeFile(join(server.outDir, 'flat.npy'), encodeNpyArray(new Float32Array(2 * 64), 'float32', [2, 64]));
 });
 
 test.afterAll(async () => {
@@ -214,4 +217,40 @@ test("the sample's data stays with the sample, and a wrong labels file is refuse
   await expect(refusal).toContainText('wrong-labels.npy holds class labels from 0 to 99, but the model scores 10 classes');
   await expect(shown(page).getByTestId('pipeline')).toHaveCount(0);
   await screenshotAtTwoSizes(page, 'experiment-wrong-labels', { restore: { width: 1440, height: 900 } });
+});
+
+test('a model onnxruntime cannot load is said when it opens, with onnxruntime\'s reason', async ({ page }) => {
+  await page.goto(server.url);
+  await openByPath(page, 'custom_op.onnx');
+  const warning = page.getByTestId('model-load-warning');
+  await expect(warning).toContainText('onnxruntime cannot load this model', { timeout: 20_000 });
+  await expect(warning).toContainText("FancyAct of domain 'com.acme', a custom operator onnxruntime does not know");
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await expect(page.getByTestId('load-check-optimize')).toContainText('the benchmark and evaluation steps will fail');
+  // A model it loads says nothing.
+  await openByPath(page, 'digits.onnx');
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await expect(page.getByTestId('input-spec').or(page.getByRole('table', { name: 'Inputs' })).first()).toBeVisible();
+  await expect(page.getByTestId('model-load-warning')).toHaveCount(0);
+});
+
+test('data that does not fit quotes the shape the input spec gives, not the model\'s open dims', async ({ page }) => {
+  await page.goto(server.url);
+  await openByPath(page, 'text-line.onnx');
+  const spec = page.getByTestId('input-spec');
+  if (await page.getByTestId('save-input-spec').count()) {
+    await spec.getByLabel('dim 3').fill('200');
+    await page.getByTestId('save-input-spec').click();
+  }
+  await expect(page.getByTestId('input-spec-summary')).toHaveText(/^1x3x48x\d+$/);
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+  const evaluation = page.getByTestId('dataset-evaluation');
+  await evaluation.getByLabel('Kind').selectOption('npy');
+  await evaluation.getByTestId('dataset-path').fill(join(server.outDir, 'flat.npy'));
+  await page.getByTestId('queue-jobs').click();
+  await expect(page.getByTestId('data-check-error')).toContainText(
+    /the model expects float32 \[1, 3, 48, \d+\] \(dims 0 and 3 set by the input spec; the model declares \[\S+, 3, 48, \S+\]\), but flat\.npy has float32 samples of shape \[64\]/,
+    { timeout: 20_000 },
+  );
 });

@@ -276,6 +276,7 @@ test('every method round-trips to the real handlers and backend, and job events 
     inspectModel: [model],
     modelGraph: [{ modelPath: model, target: 'original' }],
     modelDiff: [{ modelPath: model, variantId }],
+    modelLoadCheck: [{ path: model }],
     openModelDialog: [],
     openPathDialog: [{ kind: 'file', title: 'Pick inputs' }],
     savePathDialog: [{ defaultPath: '/exports/model.onnx' }],

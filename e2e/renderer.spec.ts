@@ -528,12 +528,18 @@ test.describe('Compare view', () => {
     expect(svgText).toContain('<svg');
     expect(svgText).toContain('xmlns="http://www.w3.org/2000/svg"');
     expect(svgText).not.toContain('var(--');
+    // A saved chart keeps its card's title and caption: what was measured, on what engine and inputs.
+    expect(svgText).toContain('>Latency (p50, whiskers to p90 and p99)</text>');
+    expect(svgText).toMatch(/>Measured with onnxruntime-node[^<]* on inputs 1x1x32x32\./);
     const [png] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: /Save File size as PNG/ }).click(),
     ]);
     const bytes = await readFile((await png.path()) as string);
     expect([...bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    // Taller than the bars alone (drawn at twice the size): the heading is above them.
+    const plotHeight = (await page.getByTestId('chart-size').locator('svg.recharts-surface').boundingBox())!.height;
+    expect(bytes.readUInt32BE(20)).toBeGreaterThan(2 * (plotHeight + 30));
 
     // Legends are HTML on screen and are drawn into saved files; the distribution (our own SVG) saves too.
     const opLegend = page.getByRole('list', { name: 'Time per operator type: legend' });
@@ -647,6 +653,16 @@ test.describe('Graph view', () => {
     // The mock's int8 variant: both Convs and the MatMul in int8, the bias Add fused.
     await expect(page.getByTestId('graph-legend')).toContainText('int8 (3)');
     await expect(page.getByTestId('graph-legend')).toContainText('fused or removed');
+    // Every swatch is outlined in a colour that stands out from the panel: a pale one must not vanish into it.
+    const outline = await page
+      .getByTestId('graph-legend')
+      .locator('.legend-swatch')
+      .first()
+      .evaluate((el) => getComputedStyle(el).borderTopColor);
+    const [r, g, b] = outline.match(/\d+/g)!.map(Number);
+    const linear = (c: number) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    const luminance = 0.2126 * linear(r!) + 0.7152 * linear(g!) + 0.0722 * linear(b!);
+    expect(1.05 / (luminance + 0.05)).toBeGreaterThanOrEqual(3);
     await page.getByTestId('graph-overlay').selectOption('change');
     await expect(page.getByTestId('graph-diff-replaced')).toHaveText('3');
     await expect(page.getByTestId('graph-diff-fused')).toHaveText('1');
@@ -878,5 +894,87 @@ test.describe('themes, keyboard and serve-like hosts', () => {
     await dropFile(page, 'uploaded.onnx');
     await expect(page.getByRole('heading', { name: 'uploaded.onnx' })).toBeVisible();
     await expect(page.getByText('/uploads/uploaded.onnx').first()).toBeVisible();
+  });
+});
+
+test.describe('feedback where the user acts (user-test fixes)', () => {
+  test('one click on Queue queues one set of jobs: an unchanged selection is not queued again', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+    await page.getByRole('checkbox', { name: /^fp16/ }).check();
+    const button = page.getByTestId('queue-jobs');
+    await expect(button).toHaveText('Queue 2 jobs');
+    await button.click();
+    await expect(page.getByTestId('pipeline')).toHaveCount(2);
+    await expect(button).toHaveText(/^Queued\s✓$/);
+    await expect(button).toBeDisabled();
+    await expect(page.getByTestId('queued-note')).toContainText('These 2 recipes were queued: see Pipelines below');
+    await screenshotAtTwoSizes(page, 'optimize-queued', { selector: '.queue-row', restore: { width: 1280, height: 800 } });
+    // Another selection is another set: it queues.
+    await page.getByRole('checkbox', { name: /^fp16/ }).uncheck();
+    await expect(button).toHaveText('Queue job');
+    await expect(button).toBeEnabled();
+    await button.click();
+    await expect(page.getByTestId('pipeline')).toHaveCount(3);
+    await expect(button).toHaveText(/^Queued\s✓$/);
+  });
+
+  test('a model onnxruntime cannot load is said on open, in the Model view and in Optimize', async ({ page }) => {
+    await openMock(page);
+    await dropFile(page, 'custom_op.onnx');
+    await expect(page.getByRole('heading', { name: 'custom_op.onnx' })).toBeVisible();
+    const warning = page.getByTestId('model-load-warning');
+    await expect(warning).toContainText('onnxruntime cannot load this model, so benchmarks and evaluations of it will fail.');
+    await expect(warning).toContainText("FancyAct of domain 'com.example'");
+    await expect(warning).toContainText('Quantizing and pruning still work');
+    await screenshotAtTwoSizes(page, 'model-load-warning', { restore: { width: 1280, height: 800 } });
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    const optimize = page.getByTestId('load-check-optimize');
+    await expect(optimize).toContainText('the benchmark and evaluation steps will fail for it and its variants');
+    await page.getByLabel(/^Benchmark each new variant/).uncheck();
+    await expect(optimize).toContainText('the evaluation step will fail');
+    await page.getByLabel(/^Evaluate each new variant/).uncheck();
+    await expect(optimize).toHaveCount(0);
+    // A model onnxruntime loads says nothing.
+    await dropFile(page, 'fine.onnx');
+    await page.getByRole('tab', { name: 'Model' }).click();
+    await expect(page.getByRole('heading', { name: 'fine.onnx' })).toBeVisible();
+    await expect(page.getByTestId('model-load-warning')).toHaveCount(0);
+  });
+
+  test('the browser benchmark shows its progress and Cancel in its panel, then where its figures are', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    // Engine figures first: the latency chart shows them.
+    await page.getByRole('button', { name: /^Benchmark \d+ models?$/ }).click();
+    await expect(page.getByTestId('chart-latency')).toContainText('Measured with onnxruntime-node · cpu', { timeout: 20_000 });
+    await expect(shown(page).getByTestId('job')).toHaveCount(0, { timeout: 20_000 });
+    const panel = page.getByTestId('web-bench-panel');
+    const runs = panel.getByLabel('Runs');
+    const status = panel.getByTestId('web-bench-status');
+    // A long run: how far it is, and Cancel.
+    await runs.fill('100000');
+    await panel.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
+    await expect(status).toHaveAttribute('data-state', 'running');
+    await expect(status).toContainText(/Measuring in this page \(wasm\): .*, \d+%/);
+    await expect(panel.getByRole('button', { name: 'Run in this browser (wasm)' })).toBeDisabled();
+    await status.getByRole('button', { name: 'Cancel' }).click();
+    await expect(status).toHaveAttribute('data-state', 'cancelled', { timeout: 20_000 });
+    await expect(status).toContainText('nothing was recorded');
+    // A short one: done, with its figures, and the latency chart switched to them.
+    await runs.fill('30');
+    await panel.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
+    await expect(status).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+    await expect(status).toContainText(/Done: \d+ models? measured \(p50: original [\d.]+ ms/);
+    await expect(status).toContainText('The latency chart below shows them as "onnxruntime-web · wasm"');
+    await expect(page.getByTestId('chart-latency')).toContainText('Measured with onnxruntime-web · wasm');
+    // Back to the engine's figures, and the panel's button shows the browser's again.
+    await page.getByLabel('Latency measured with').selectOption({ label: 'onnxruntime-node · cpu' });
+    await expect(page.getByTestId('chart-latency')).toContainText('Measured with onnxruntime-node · cpu');
+    await status.getByRole('button', { name: 'Show on the latency chart' }).click();
+    await expect(page.getByTestId('chart-latency')).toContainText('Measured with onnxruntime-web · wasm');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshotAtTwoSizes(page, 'compare-web-bench-panel', { selector: '.measure-grid', restore: { width: 1280, height: 800 } });
   });
 });

@@ -129,6 +129,23 @@ test('a running benchmark can be cancelled', async ({ page }) => {
     { timeout: 30_000 },
   );
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-running.png`, fullPage: true });
+  const title = await job.getAttribute('aria-label');
+  expect(title).toMatch(/^Benchmark original \+ int8-static.* \(onnxruntime-node, cpu\)$/);
+  // A reload mid-benchmark: the page finds the job under the same title and goes on drawing it live.
+  await page.reload();
+  // It reopens the model on the same view (Compare).
+  await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true', { timeout: 20_000 });
+  await expect(shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-static' })).toHaveAttribute(
+    'aria-label',
+    title!,
+    { timeout: 30_000 },
+  );
+  await expect(page.getByTestId('chart-histogram').locator('.chart-subtitle')).toContainText('updating live', {
+    timeout: 30_000,
+  });
+  // The latency bars are the live run's again (their tooltips say so), not the earlier results.
+  await expect(page.locator('title', { hasText: '(live)' }).first()).toBeAttached({ timeout: 30_000 });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-running-after-reload.png`, fullPage: true });
   await job.getByRole('button', { name: /^Cancel / }).click();
   await page.getByRole('tab', { name: 'Optimize' }).click();
   await expect(
@@ -158,6 +175,17 @@ test('the variant is exported where the user says, never over a file without ask
   await dialog.getByRole('button', { name: 'Keep it' }).click();
   expect((await stat(target)).mtimeMs).toBe(written.mtimeMs);
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-export.png`, fullPage: true });
+
+  // A folder is not a destination: the app says it is one, and the job list gives the export's advice.
+  await page.getByTestId('export-destination').fill(outDir);
+  await page.getByRole('button', { name: 'Save variant' }).click();
+  await expect(page.getByText(`${outDir} is a folder; add a file name ending in .onnx`)).toBeVisible({ timeout: 30_000 });
+  await page.getByTestId('status-jobs').click();
+  const failed = page.getByTestId('jobs-panel').getByTestId('job').filter({ hasText: 'is a folder' });
+  await expect(failed).toContainText(/Export int8-static.* to /);
+  await expect(failed).toContainText('Check the destination path');
+  await expect(failed).not.toContainText('files the job reads');
+  await page.getByTestId('jobs-panel').getByRole('button', { name: 'Close' }).click();
 
   // The exported model runs: ten class scores for one 32x32 digit.
   const session = await ort.InferenceSession.create(target);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bestVariant, describeBest, describeNoBest, describeRule, measureOf, qualityDrop } from './best-variant.js';
+import { ratioNoise } from './latency-noise.js';
 import type { ComparisonRow } from './report.js';
 
 function row(name: string, p50Ratio: number | undefined, sizeRatio: number, quality: Partial<ComparisonRow> = {}): ComparisonRow {
@@ -82,5 +83,75 @@ describe('bestVariant', () => {
     const best = bestVariant([original, row('node', 0.5, 0.3, { accuracyDelta: 0 }), web])!;
     expect(best.row.name).toBe('node');
     expect(best.engine).toBe('cpu');
+  });
+});
+
+describe('bestVariant and the run’s noise', () => {
+  /** n samples with median m and interquartile range iqr (logistic quantiles), plus `slow` runs of slowMs. */
+  const samples = (m: number, iqr: number, n = 200, slow = 0, slowMs = 10 * m) => [
+    ...Array.from({ length: n - slow }, (_, i) => {
+      const u = (i + 0.5) / (n - slow);
+      return m + (iqr / (2 * Math.log(3))) * Math.log(u / (1 - u));
+    }),
+    ...Array.from({ length: slow }, () => slowMs),
+  ];
+  const spread = (s: number[]) => {
+    const sorted = [...s].sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.round((sorted.length - 1) * p)]!;
+    return { iterations: s.length, p50Ms: at(0.5), p90Ms: at(0.9), samples: s };
+  };
+  /** A variant timed in its own run against an original at `originalMs` (its noise as compareTargets adds it). */
+  const measured = (name: string, ms: number, iqr: number, sizeRatio: number, originalMs: number, quality: Partial<ComparisonRow>, noisy = false) => {
+    const v = spread(samples(ms, iqr, noisy ? 100 : 200, noisy ? 15 : 0));
+    const o = spread(samples(originalMs, noisy ? 0.1 : 0.029, noisy ? 100 : 200, noisy ? 15 : 3, noisy ? 13 : 4.5));
+    const r = row(name, v.p50Ms / o.p50Ms, sizeRatio, quality);
+    r.latency = { ...r.latency!, p50Ms: v.p50Ms, noise: ratioNoise(v, o)! };
+    return r;
+  };
+  const cosine = (c: number): Partial<ComparisonRow> => ({ fidelity: { cosine: c, sqnrDb: null, top1Agreement: null } });
+
+  it('never calls a variant best that is no smaller and only faster within noise (the OCR model’s int4 at x0.97)', () => {
+    const int4 = measured('int4', 0.486, 0.028, 1.06, 0.501, cosine(1));
+    const int8dyn = measured('int8-dynamic', 0.485, 0.042, 1.06, 0.494, cosine(1));
+    expect(int4.latency!.p50Ratio).toBeLessThan(0.98);
+    // Before: int4 was best, "the fastest variant", at 0.97x p50 and 1.06x the size.
+    expect(bestVariant([original, int4, int8dyn])).toBeUndefined();
+    const fp16 = measured('fp16', 0.453, 0.09, 0.61, 0.447, cosine(1));
+    const best = bestVariant([original, int4, int8dyn, fp16])!;
+    expect(best.row.name).toBe('fp16');
+    expect(best.chosenAs).toBe('smallest');
+    expect(best.speed).toBe('same');
+  });
+
+  it('says a ratio it read as noise is within noise, next to the number', () => {
+    const fp16 = measured('fp16', 0.486, 0.028, 0.5, 0.501, cosine(1));
+    const best = bestVariant([original, fp16])!;
+    expect(describeBest(best)).toBe(
+      'fp16: 0.97x p50 latency (within noise: the same speed as the original) on cpu, 0.50x size of the original, ' +
+        'output cosine 1.00000 (budget: at least 0.99)',
+    );
+    expect(describeRule(best, best.measure)).toContain("none within the budget is faster than the original beyond the run's noise");
+  });
+
+  it('picks the smaller of two variants within noise of each other, both faster than the original', () => {
+    const a = measured('a', 0.5, 0.03, 0.9, 1, { accuracyDelta: 0 });
+    const b = measured('b', 0.51, 0.03, 0.3, 1, { accuracyDelta: 0 });
+    const best = bestVariant([original, a, b])!;
+    expect(best.row.name).toBe('b');
+    expect(best.chosenAs).toBe('fastest');
+    expect(best.speed).toBe('faster');
+    // A clearly faster one still wins over a smaller one.
+    expect(bestVariant([original, measured('a', 0.3, 0.02, 0.9, 1, { accuracyDelta: 0 }), b])!.row.name).toBe('a');
+  });
+
+  it('calls nothing faster from a run too noisy to tell (a browser run with p90 at 15x p50)', () => {
+    const magnitude = measured('magnitude 30%', 0.38, 0.05, 1.05, 0.74, cosine(0.9986), true);
+    expect(magnitude.latency!.noise!.unreliable).toBe(true);
+    expect(bestVariant([original, magnitude])).toBeUndefined();
+    const small = measured('int8-weight', 0.41, 0.05, 0.45, 0.74, cosine(0.99999), true);
+    const best = bestVariant([original, magnitude, small])!;
+    expect(best.row.name).toBe('int8-weight');
+    expect(best.chosenAs).toBe('smallest');
+    expect(describeBest(best)).toContain('(from a run too noisy to tell speeds apart: the same speed as the original)');
   });
 });

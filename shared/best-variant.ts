@@ -4,7 +4,13 @@
  * smallest. Latency is judged on one engine only (`decisionLatencyLabel`, shared/report.ts), by each variant's
  * ratio to the original of its own interleaved benchmark. The demo's summary, the report and Export all use it.
  * Pure functions over the comparison rows (shared/report.ts).
+ *
+ * "Faster" means faster beyond the run's noise (shared/latency-noise.ts): a variant measured at x0.97 in a run
+ * whose spread is 6% of the median is the same speed as the original, so a variant no smaller than the original
+ * and not faster beyond noise is never best. Among the fastest, one whose speed is within noise of the fastest
+ * and that is smaller wins: a speed nobody can tell apart decides nothing.
  */
+import { bareBand, fasterBeyondNoise, type RatioBand, type SpeedVerdict } from './latency-noise.js';
 import { compareTargets, decisionLatencyLabel, type ComparisonRow } from './report.js';
 import { ORIGINAL_TARGET, type Workspace } from './workspace.js';
 
@@ -32,6 +38,13 @@ export interface BestVariant {
   row: ComparisonRow;
   /** Its p50 latency / the original's, from its own interleaved benchmark. */
   p50Ratio: number;
+  /**
+   * What that ratio says beyond the run's noise (shared/latency-noise.ts): `same` when the difference is within
+   * noise (or the run too noisy to tell), so the figure must be shown as such.
+   */
+  speed: SpeedVerdict;
+  /** The run's spread was too large to tell speeds apart (latency-noise.ts `spreadTooLarge`). */
+  unreliable: boolean;
   /** Which runtime and provider measured the latency, e.g. `onnxruntime-node cpu`. */
   engine: string;
   /** Points of accuracy lost (or of top-1 agreement with the original missing); 0 for a cosine measure. */
@@ -82,25 +95,58 @@ export function bestVariant(
     const drop = qualityDrop(row);
     if (row.target === ORIGINAL_TARGET || p50Ratio === undefined || drop === undefined) continue;
     if (!withinBudget(drop, limits)) continue;
-    if (!(p50Ratio < 1 || row.sizeRatio < 1)) continue;
+    const speed = speedOf(row);
+    // Faster beyond noise, or smaller: a variant no smaller and not measurably faster improves nothing.
+    if (!(speed === 'faster' || row.sizeRatio < 1)) continue;
     engine ??= row.latency!.label;
     if (row.latency!.label !== engine) continue;
     candidates.push({
       row,
       p50Ratio,
+      speed,
+      unreliable: row.latency?.noise?.unreliable ?? false,
       engine,
       dropPoints: drop.points,
       measure: drop.measure,
       ...(drop.cosine !== undefined ? { cosine: drop.cosine } : {}),
     });
   }
-  const faster = candidates.filter((c) => c.p50Ratio < 1);
+  const faster = candidates.filter((c) => c.speed === 'faster');
   if (faster.length > 0) {
     faster.sort((a, b) => a.p50Ratio - b.p50Ratio || a.row.sizeRatio - b.row.sizeRatio);
-    return { ...faster[0]!, chosenAs: 'fastest' };
+    // The fastest, unless a smaller one is within noise of it (not measurably slower): then the smallest of those.
+    const fastest = faster[0]!;
+    const tied = faster.filter((c) => c === fastest || !fasterBeyondNoise(bandOf(fastest.row), bandOf(c.row)));
+    tied.sort((a, b) => a.row.sizeRatio - b.row.sizeRatio || a.p50Ratio - b.p50Ratio);
+    return { ...tied[0]!, chosenAs: 'fastest' };
   }
   candidates.sort((a, b) => a.row.sizeRatio - b.row.sizeRatio || a.p50Ratio - b.p50Ratio);
   return candidates[0] && { ...candidates[0], chosenAs: 'smallest' };
+}
+
+/**
+ * A row's speed against the original beyond noise: the verdict of its ratio's noise band, or, for a row whose
+ * run recorded too little to tell (no noise band), the bare ratio.
+ */
+export function speedOf(row: ComparisonRow): SpeedVerdict {
+  const noise = row.latency?.noise;
+  if (noise) return noise.verdict;
+  const ratio = row.latency?.p50Ratio;
+  return ratio === undefined || ratio === 1 ? 'same' : ratio < 1 ? 'faster' : 'slower';
+}
+
+/** The noise band of a row's ratio; a row without one is its bare ratio. */
+function bandOf(row: ComparisonRow): RatioBand {
+  return row.latency?.noise ?? bareBand(row.latency?.p50Ratio ?? 1);
+}
+
+/** `0.97x p50 latency (within noise: the same speed as the original)`, or `0.37x p50 latency`. */
+export function describeP50Ratio(best: Pick<BestVariant, 'p50Ratio' | 'speed' | 'unreliable'>): string {
+  const figure = `${best.p50Ratio.toFixed(2)}x p50 latency`;
+  if (best.speed !== 'same') return figure;
+  return best.unreliable
+    ? `${figure} (from a run too noisy to tell speeds apart: the same speed as the original)`
+    : `${figure} (within noise: the same speed as the original)`;
 }
 
 /**
@@ -146,7 +192,7 @@ export function describeBestQuality(best: BestVariant, budget: QualityBudget = D
 export function describeBest(best: BestVariant, budget: QualityBudget | number = DEFAULT_BUDGET): string {
   const limits = typeof budget === 'number' ? { ...DEFAULT_BUDGET, maxDropPoints: budget } : budget;
   return (
-    `${best.row.name}: ${best.p50Ratio.toFixed(2)}x p50 latency on ${best.engine}, ${best.row.sizeRatio.toFixed(2)}x size of the original, ` +
+    `${best.row.name}: ${describeP50Ratio(best)} on ${best.engine}, ${best.row.sizeRatio.toFixed(2)}x size of the original, ` +
     describeBestQuality(best, limits)
   );
 }
@@ -155,8 +201,8 @@ export function describeBest(best: BestVariant, budget: QualityBudget | number =
 export function describeRule(best: BestVariant | undefined, measure: QualityMeasure | undefined, budget: QualityBudget = DEFAULT_BUDGET): string {
   const within = describeBudget(best?.measure ?? measure, budget);
   return best?.chosenAs === 'smallest'
-    ? `the smallest variant with ${within}: none within the budget is faster than the original`
-    : `the fastest variant (then the smallest) with ${within} that is faster or smaller than the original`;
+    ? `the smallest variant with ${within}: none within the budget is faster than the original beyond the run's noise`
+    : `the fastest variant (then the smallest) with ${within} that is faster (beyond the run's noise) or smaller than the original`;
 }
 
 /** The sentence when no variant qualifies: `No variant is faster or smaller than the original with output cosine at least 0.99.` */

@@ -12,6 +12,8 @@ export interface ExportCheckInput {
   modelPath: string;
   /** Whether a file already exists at `destination`. */
   exists: boolean;
+  /** Whether `destination` is an existing folder (the user picked where, but named no file). */
+  isFolder?: boolean;
   overwrite?: boolean;
   replaceOriginal?: boolean;
   /** Compares two paths as the file system does (case-insensitive ones, links). Default: exact equality. */
@@ -25,6 +27,14 @@ export type ExportCheck =
 
 export function checkExport(input: ExportCheckInput): ExportCheck {
   const same = input.sameFile ?? ((a, b) => a === b);
+  if (input.isFolder) {
+    const sep = input.destination.includes('\\') && !input.destination.includes('/') ? '\\' : '/';
+    const example = `${input.destination.replace(/[\\/]+$/, '')}${sep}model.onnx`;
+    return {
+      kind: 'refuse',
+      message: `${input.destination} is a folder; add a file name ending in .onnx, such as ${example}.`,
+    };
+  }
   if (!input.destination.toLowerCase().endsWith('.onnx')) {
     return { kind: 'refuse', message: `${input.destination} does not end in .onnx. Choose a file name ending in .onnx.` };
   }

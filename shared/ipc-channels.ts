@@ -11,6 +11,8 @@ export const IPC_CHANNELS = {
   modelGraph: 'studio:model.graph',
   /** Request/response: what a variant changed, node by node and weight by weight (`onnx-studio diff`). */
   modelDiff: 'studio:model.diff',
+  /** Request/response: whether onnxruntime can load a model (a session made and released in a task process). */
+  modelLoadCheck: 'studio:model.loadCheck',
   /** Request/response: show the native Open dialog for a model (Electron only). */
   modelOpenDialog: 'studio:model.openDialog',
   /** Request/response: native dialog to pick a file or folder, e.g. a dataset (Electron only). */

@@ -77,6 +77,11 @@ export const modelGraphRequestSchema = z.strictObject({
   target: z.string().min(1).max(100),
 });
 
+/** Whether onnxruntime can load the model at `path` (nothing is run): checked once when a model is opened. */
+export const modelLoadCheckRequestSchema = z.strictObject({
+  path: absolutePathSchema,
+});
+
 export const modelDiffRequestSchema = z.strictObject({
   modelPath: absolutePathSchema,
   /** The variant to compare with the workspace's model. */
@@ -468,6 +473,13 @@ export const reportSaveRequestSchema = z.strictObject({
 
 export type InspectModelRequest = z.infer<typeof inspectModelRequestSchema>;
 export type ModelGraphRequest = z.infer<typeof modelGraphRequestSchema>;
+export type ModelLoadCheckRequest = z.infer<typeof modelLoadCheckRequestSchema>;
+/**
+ * What `studio:model.loadCheck` found: onnxruntime loads the model, or it refuses it (`problem`: the
+ * MODEL_INVALID error with onnxruntime's reason and what to do). Benchmarks and evaluations of a model it
+ * refuses can only fail; quantizing and pruning (our own code) still work.
+ */
+export type ModelLoadCheck = { loadable: true } | { loadable: false; problem: StudioErrorInfo };
 export type ModelDiffRequest = z.infer<typeof modelDiffRequestSchema>;
 
 /** A variant's diff against its workspace's model, with the nodes its quantizer left in float and why. */
@@ -564,6 +576,17 @@ export interface JobInfo {
   terminal?: TerminalJobEvent;
   /** The `seq` of the last event sent for this job. */
   lastSeq: number;
+  /**
+   * The job's title, as the job list shows it (shared/job-titles.ts: variants by name, never by id), when the
+   * backend started it with one: a page that finds the job after a reload shows the same title.
+   */
+  title?: string;
+  /**
+   * While the job runs: every metric sample it emitted so far (up to its last event, `lastSeq`), per metric
+   * name, the newest 50,000 of each. A page that attaches late (a reload) draws a running benchmark's live
+   * figures from these, then continues with the events after `lastSeq`.
+   */
+  metrics?: { name: string; unit: string; values: number[] }[];
 }
 
 /** The sample model bundled with the app, with its data, so a new user can try every feature at once. */
@@ -610,6 +633,7 @@ export interface IpcMethods {
   [IPC_CHANNELS.modelInspect]: { request: InspectModelRequest; response: ModelSummary };
   [IPC_CHANNELS.modelGraph]: { request: ModelGraphRequest; response: ModelGraph };
   [IPC_CHANNELS.modelDiff]: { request: ModelDiffRequest; response: VariantDiff };
+  [IPC_CHANNELS.modelLoadCheck]: { request: ModelLoadCheckRequest; response: ModelLoadCheck };
   /** `null` when the user closed the dialog without choosing a file. */
   [IPC_CHANNELS.modelOpenDialog]: { request: OpenModelDialogRequest; response: string | null };
   [IPC_CHANNELS.dialogOpenPath]: { request: OpenPathDialogRequest; response: string | null };
@@ -653,6 +677,7 @@ export const IPC_REQUEST_SCHEMAS: { [C in IpcMethodChannel]: z.ZodType<IpcReques
   [IPC_CHANNELS.modelInspect]: inspectModelRequestSchema,
   [IPC_CHANNELS.modelGraph]: modelGraphRequestSchema,
   [IPC_CHANNELS.modelDiff]: modelDiffRequestSchema,
+  [IPC_CHANNELS.modelLoadCheck]: modelLoadCheckRequestSchema,
   [IPC_CHANNELS.modelOpenDialog]: openModelDialogRequestSchema,
   [IPC_CHANNELS.dialogOpenPath]: openPathDialogRequestSchema,
   [IPC_CHANNELS.dialogSavePath]: savePathDialogRequestSchema,
@@ -845,6 +870,8 @@ export interface StudioApi {
   modelGraph(request: ModelGraphRequest): Promise<Result<ModelGraph>>;
   /** What a variant changed against the workspace's model. */
   modelDiff(request: ModelDiffRequest): Promise<Result<VariantDiff>>;
+  /** Whether onnxruntime can load the model at an absolute path (checked in a task process; nothing runs). */
+  modelLoadCheck(request: ModelLoadCheckRequest): Promise<Result<ModelLoadCheck>>;
   /** Show the native Open dialog; the value is the chosen path, or `null` if the user cancelled. */
   openModelDialog(): Promise<Result<string | null>>;
   openPathDialog(request: OpenPathDialogRequest): Promise<Result<string | null>>;

@@ -10,6 +10,7 @@ import { pipelineRequestSchema } from './ipc-contract.js';
 import { type DatasetSpecInput, datasetLacksLabels } from './dataset-spec.js';
 import type { PipelineRecord, PipelineStepKind, PipelineStepRecord, Workspace } from './workspace.js';
 import { defaultVariantName } from './variant-naming.js';
+import { benchTitle, evaluateTitle } from './job-titles.js';
 import { ORIGINAL_TARGET } from './workspace.js';
 
 export type PipelineJobOutcome =
@@ -20,7 +21,7 @@ export type PipelineJobOutcome =
 /** What the runner needs from its host. */
 export interface PipelineHost {
   /** Queues a job; `done` settles when it ends. Throws (a StudioError or `{code, message}`) when refused. */
-  startJob(spec: JobSpec): { jobId: string; done: Promise<PipelineJobOutcome> };
+  startJob(spec: JobSpec, title?: string): { jobId: string; done: Promise<PipelineJobOutcome> };
   /** Applies `mutate` to the workspace and saves it (the host tells the pages it changed). */
   update(modelPath: string, mutate: (ws: Workspace) => void): Promise<void>;
   newId(): string;
@@ -35,11 +36,11 @@ function stepTitles(request: PipelineRequest, sourceName?: string): { kind: Pipe
     { kind: 'make', title: `${request.make.kind === 'quantize' ? 'Quantize' : 'Prune'}: ${what}${from}` },
   ];
   if (request.bench) {
-    steps.push({ kind: 'bench', title: `Benchmark original + ${what} (onnxruntime-node, ${request.bench.ep ?? 'cpu'})` });
+    steps.push({ kind: 'bench', title: benchTitle([ORIGINAL_TARGET, what], request.bench.ep) });
   }
   if (request.evaluate) {
-    steps.push({ kind: 'evaluate-original', title: 'Evaluate original' });
-    steps.push({ kind: 'evaluate', title: `Evaluate ${what}` });
+    steps.push({ kind: 'evaluate-original', title: evaluateTitle(ORIGINAL_TARGET) });
+    steps.push({ kind: 'evaluate', title: evaluateTitle(what) });
   }
   return steps;
 }
@@ -251,7 +252,7 @@ export class PipelineRunner {
       if (!claimed) continue;
       let outcome: PipelineJobOutcome;
       try {
-        const job = this.host.startJob(jobFor(step.kind, request, record.variant ?? ''));
+        const job = this.host.startJob(jobFor(step.kind, request, record.variant ?? ''), step.title);
         await this.patch(modelPath, id, (p) => {
           p.steps[index] = { ...p.steps[index]!, jobId: job.jobId };
         });

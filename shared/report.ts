@@ -4,7 +4,8 @@
  * report and `onnx-studio demo` all use these rows, so they show the same numbers. Pure functions, no I/O.
  */
 import { describeInputShape } from './input-spec.js';
-import { p50RatioToOriginal } from './latency-stats.js';
+import { ratioNoise, type RatioNoise } from './latency-noise.js';
+import { p50RatioToOriginal, sameShapes } from './latency-stats.js';
 import { sameFileAs } from './same-file.js';
 import type { ModelSummary } from './model-summary.js';
 import {
@@ -40,6 +41,11 @@ export interface ComparisonRow {
     meanMs: number;
     /** p50 / the original's p50, from the same benchmark when it measured both (interleaved, so fair). */
     p50Ratio?: number;
+    /**
+     * The noise band of `p50Ratio` (shared/latency-noise.ts): whether it is faster or slower than the original
+     * beyond the run's noise, or the same speed; and whether the run was too noisy to tell.
+     */
+    noise?: RatioNoise;
     /** Which runtime and provider measured it. */
     label: string;
     recordId: string;
@@ -150,6 +156,11 @@ export function compareTargets(workspace: Workspace, options: { latencyLabel?: s
         originalLatest && { p50Ms: originalLatest.result.p50Ms, inputs: originalLatest.record.inputs },
         record.inputs,
       );
+      // The noise of the ratio, against the original it is a ratio to (the same run's, else the latest).
+      const base =
+        sameRecordOriginal ??
+        (originalLatest && sameShapes(record.inputs, originalLatest.record.inputs) ? originalLatest.result : undefined);
+      const noise = t.target !== ORIGINAL_TARGET && p50Ratio !== undefined && base ? ratioNoise(result, base) : undefined;
       row.latency = {
         p50Ms: result.p50Ms,
         p90Ms: result.p90Ms,
@@ -158,6 +169,7 @@ export function compareTargets(workspace: Workspace, options: { latencyLabel?: s
         label: record.label,
         recordId: record.id,
         ...(p50Ratio !== undefined ? { p50Ratio } : {}),
+        ...(noise ? { noise } : {}),
         ...(record.inputs ? { inputs: record.inputs } : {}),
       };
     }

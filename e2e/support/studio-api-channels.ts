@@ -10,6 +10,7 @@ export const API_CHANNELS = {
   inspectModel: IPC_CHANNELS.modelInspect,
   modelGraph: IPC_CHANNELS.modelGraph,
   modelDiff: IPC_CHANNELS.modelDiff,
+  modelLoadCheck: IPC_CHANNELS.modelLoadCheck,
   openModelDialog: IPC_CHANNELS.modelOpenDialog,
   openPathDialog: IPC_CHANNELS.dialogOpenPath,
   savePathDialog: IPC_CHANNELS.dialogSavePath,

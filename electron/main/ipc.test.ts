@@ -409,6 +409,10 @@ const VALID: {
       expect(summary.nodes).toBeGreaterThan(0);
     },
   },
+  [IPC_CHANNELS.modelLoadCheck]: {
+    request: () => ({ path: model }),
+    check: (answer) => expect(answer).toEqual({ loadable: true }),
+  },
   [IPC_CHANNELS.modelGraph]: {
     request: () => ({ modelPath: model, target: 'original' }),
     check: (graph) => {

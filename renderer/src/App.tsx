@@ -485,7 +485,12 @@ export function App({ host }: { host: StudioHost }) {
           )}
         </main>
 
-        <JobStatusBar jobs={state.jobs} onCancel={(id) => void actions.cancel(id)} onClear={actions.clearFinishedJobs} />
+        <JobStatusBar
+          jobs={state.jobs}
+          onCancel={(id) => void actions.cancel(id)}
+          onClear={actions.clearFinishedJobs}
+          {...(state.model ? { modelPath: state.model.path } : {})}
+        />
 
         {dragging && (
           <div className="drop-overlay" aria-hidden="true">

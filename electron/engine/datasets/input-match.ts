@@ -14,8 +14,28 @@ export function formatDims(dims: readonly (number | string | null)[]): string {
   return `[${dims.map((d) => (d === null || (typeof d === 'number' && d < 0) ? '?' : String(d))).join(', ')}]`;
 }
 
-function expects(input: ResolvedInput): string {
-  return `the model expects ${input.ortType} ${formatDims(input.declared)}`;
+/** The axes the model leaves open that the input spec (`--shape`, `--dim`, the app's Input spec) set. */
+function specAxes(input: ResolvedInput): number[] {
+  const guessed = new Set(input.guessedAxes ?? []);
+  return input.declared.flatMap((d, i) =>
+    (typeof d === 'number' && d >= 0) || guessed.has(i) || input.dims[i] === undefined ? [] : [i],
+  );
+}
+
+/**
+ * What the model takes: its declared shape, or where the input spec sized open dims, the shape the spec gives
+ * (the dims it set, and the declared shape beside it), so a message never quotes `[?, 3, 48, ?]` to a user who
+ * set 1x3x48x200.
+ */
+export function expects(input: ResolvedInput): string {
+  const set = specAxes(input);
+  if (set.length === 0) return `the model expects ${input.ortType} ${formatDims(input.declared)}`;
+  const shape = input.declared.map((d, i) => (set.includes(i) ? input.dims[i]! : d));
+  const which = set.length === 1 ? `dim ${set[0]}` : `dims ${set.slice(0, -1).join(', ')} and ${set.at(-1)}`;
+  return (
+    `the model expects ${input.ortType} ${formatDims(shape)} (${which} set by the input spec; ` +
+    `the model declares ${formatDims(input.declared)})`
+  );
 }
 
 /** Symbol name -> size and the input that fixed it, shared by the inputs of one sample. */

@@ -13,7 +13,12 @@ import type { Sample } from './sample-source.js';
 
 const ELEM = { float32: DT.FLOAT, int64: DT.INT64, bool: DT.BOOL, float16: DT.FLOAT16 } as const;
 function input(name: string, type: keyof typeof ELEM, declared: (number | string | null)[]): ResolvedInput {
-  return { name, elemType: ELEM[type], ortType: type, declared, dims: declared.map((d) => (typeof d === 'number' ? d : 1)) };
+  return { name, elemType: ELEM[type], ortType: type, declared, dims: declared.map((d) => (typeof d === 'number' ? d : 1)), guessedAxes: openAxes(declared) };
+}
+
+/** Open dims the test sizes as 1, as resolveInputs marks the dims nothing set. */
+function openAxes(declared: (number | string | null)[]): number[] {
+  return declared.flatMap((d, i) => (typeof d === 'number' ? [] : [i]));
 }
 
 async function collect(source: DatasetSource): Promise<Sample[]> {

@@ -32,7 +32,12 @@ const ELEM: Record<DatasetDtype, number> = {
 
 /** A model input as resolveInputSpecs gives it. */
 function input(name: string, type: DatasetDtype, declared: (number | string | null)[]): ResolvedInput {
-  return { name, elemType: ELEM[type], ortType: type, declared, dims: declared.map((d) => (typeof d === 'number' ? d : 1)) };
+  return { name, elemType: ELEM[type], ortType: type, declared, dims: declared.map((d) => (typeof d === 'number' ? d : 1)), guessedAxes: openAxes(declared) };
+}
+
+/** Open dims the test sizes as 1, as resolveInputs marks the dims nothing set. */
+function openAxes(declared: (number | string | null)[]): number[] {
+  return declared.flatMap((d, i) => (typeof d === 'number' ? [] : [i]));
 }
 
 async function collect(source: DatasetSource, signal?: AbortSignal): Promise<Sample[]> {

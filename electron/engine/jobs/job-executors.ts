@@ -482,6 +482,7 @@ async function exportVariant(
     variantPath: source.path,
     modelPath: spec.modelPath,
     exists: fs.existsSync(destination),
+    isFolder: fs.statSync(destination, { throwIfNoEntry: false })?.isDirectory() === true,
     sameFile,
     ...(spec.overwrite !== undefined ? { overwrite: spec.overwrite } : {}),
     ...(spec.replaceOriginal !== undefined ? { replaceOriginal: spec.replaceOriginal } : {}),

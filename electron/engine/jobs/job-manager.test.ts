@@ -214,3 +214,39 @@ describe('JobManager', () => {
     await jobs.whenIdle();
   });
 });
+
+describe('JobManager replay for a page that attaches late', () => {
+  it("lists a running job's title and its metric samples so far, and drops them when it ends", async () => {
+    const { jobs, of } = manager();
+    const wait = gate();
+    const { jobId } = jobs.start(
+      {
+        name: 'bench',
+        lane: 'inference',
+        run: async (ctx) => {
+          ctx.metric('latency/0', 'ms', [1, 2]);
+          ctx.metric('latency/1', 'ms', [3]);
+          ctx.metric('latency/0', 'ms', [4]);
+          await wait.promise;
+          return 'done';
+        },
+      },
+      { title: 'Benchmark original + int8-dynamic (onnxruntime-node, cpu)' },
+    );
+    await tick();
+    const info = jobs.list().find((j) => j.jobId === jobId)!;
+    expect(info.title).toBe('Benchmark original + int8-dynamic (onnxruntime-node, cpu)');
+    expect(info.metrics).toEqual([
+      { name: 'latency/0', unit: 'ms', values: [1, 2, 4] },
+      { name: 'latency/1', unit: 'ms', values: [3] },
+    ]);
+    // Everything up to lastSeq is in the figures: the last event sent is the last metric.
+    expect(of(jobId).at(-1)).toMatchObject({ type: 'metric', seq: info.lastSeq });
+    wait.release();
+    await jobs.whenDone(jobId);
+    const ended = jobs.list().find((j) => j.jobId === jobId)!;
+    expect(ended.title).toBe('Benchmark original + int8-dynamic (onnxruntime-node, cpu)');
+    expect(ended.metrics).toBeUndefined();
+  });
+});
+

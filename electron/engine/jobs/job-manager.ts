@@ -50,12 +50,25 @@ export interface JobManagerOptions<S> {
 
 export type JobListener = (event: JobEvent) => void;
 
+/**
+ * The metric samples a running job keeps for a page that attaches late (a reload): per metric name, at most
+ * this many, the newest (the page's live chart keeps as many).
+ */
+export const MAX_KEPT_METRIC_VALUES = 50_000;
+
+/** What `start` may say of a job besides its spec. */
+export interface JobStartOptions {
+  /** The job's title as the job list shows it (shared/job-titles.ts); `list()` reports it. */
+  title?: string;
+}
+
 interface Job<S> {
   id: string;
   spec: S;
   lane: JobLane;
   exclusive: boolean;
   state: JobState;
+  title?: string;
   createdAt: number;
   startedAt?: number;
   endedAt?: number;
@@ -65,6 +78,8 @@ interface Job<S> {
   lastStage: string;
   progress?: { fraction: number; stage: string; etaMs?: number };
   terminal?: TerminalJobEvent;
+  /** Metric samples so far, while the job runs (dropped when it ends): replayed to a page that attaches late. */
+  metrics: Map<string, { unit: string; values: number[] }>;
   done: Promise<TerminalJobEvent>;
   resolveDone: (event: TerminalJobEvent) => void;
 }
@@ -108,7 +123,7 @@ export class JobManager<S> {
   }
 
   /** Queues a job; it starts as soon as its lane allows. */
-  start(spec: S): { jobId: string; done: Promise<TerminalJobEvent> } {
+  start(spec: S, options: JobStartOptions = {}): { jobId: string; done: Promise<TerminalJobEvent> } {
     const id = randomUUID();
     let resolveDone!: (event: TerminalJobEvent) => void;
     const done = new Promise<TerminalJobEvent>((r) => (resolveDone = r));
@@ -118,8 +133,10 @@ export class JobManager<S> {
       lane: this.laneOf(spec),
       exclusive: this.isExclusive(spec),
       state: 'queued',
+      ...(options.title !== undefined ? { title: options.title } : {}),
       createdAt: this.now(),
       seq: 0,
+      metrics: new Map(),
       controller: new AbortController(),
       lastProgressAt: -Infinity,
       lastStage: '',
@@ -188,8 +205,12 @@ export class JobManager<S> {
     };
     if (job.startedAt !== undefined) info.startedAt = job.startedAt;
     if (job.endedAt !== undefined) info.endedAt = job.endedAt;
+    if (job.title !== undefined) info.title = job.title;
     if (job.progress) info.progress = { ...job.progress };
     if (job.terminal) info.terminal = job.terminal;
+    if (!job.terminal && job.metrics.size > 0) {
+      info.metrics = [...job.metrics].map(([name, m]) => ({ name, unit: m.unit, values: m.values.slice() }));
+    }
     return info;
   }
 
@@ -239,7 +260,11 @@ export class JobManager<S> {
       signal: job.controller.signal,
       progress: (fraction, stage) => this.emitProgress(job, fraction, stage, false),
       log: (level, message) => this.emit(job, { type: 'log', level, message }),
-      metric: (name, unit, values) => this.emit(job, { type: 'metric', name, unit, values }),
+      metric: (name, unit, values) => {
+        if (job.terminal) return;
+        this.keepMetric(job, name, unit, values);
+        this.emit(job, { type: 'metric', name, unit, values });
+      },
     };
     let outcome: Promise<unknown>;
     try {
@@ -276,6 +301,15 @@ export class JobManager<S> {
     this.emit(job, { type: 'progress', ...progress });
   }
 
+  private keepMetric(job: Job<S>, name: string, unit: string, values: readonly number[]): void {
+    const kept = job.metrics.get(name) ?? { unit, values: [] };
+    for (const v of values) kept.values.push(v);
+    if (kept.values.length > MAX_KEPT_METRIC_VALUES)
+      kept.values.splice(0, kept.values.length - MAX_KEPT_METRIC_VALUES);
+    kept.unit = unit;
+    job.metrics.set(name, kept);
+  }
+
   private emit(job: Job<S>, body: DistributiveOmit<JobEvent, 'jobId' | 'seq' | 'timeMs'>): void {
     if (job.terminal) return;
     this.dispatch({ ...body, jobId: job.id, seq: job.seq++, timeMs: this.now() } as JobEvent);
@@ -297,6 +331,7 @@ export class JobManager<S> {
     job.terminal = terminal;
     job.state = terminal.type === 'result' ? 'succeeded' : terminal.type;
     job.endedAt = terminal.timeMs;
+    job.metrics.clear();
     this.running.delete(job);
     this.jobs.delete(job.id);
     this.ended.push(job);

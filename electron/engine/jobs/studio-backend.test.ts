@@ -12,6 +12,8 @@ import type {
 } from '../../../shared/job-results.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { buildCustomOpModel } from '../testing/awkward-models.js';
+import { modelBytes } from '../testing/model-fixtures.js';
 import { tinyDigits } from '../testing/tiny-digits.js';
 import { StudioBackend } from './studio-backend.js';
 
@@ -297,6 +299,11 @@ describe('StudioBackend', () => {
     await new Promise<void>((resolve) => {
       const off = backend.jobs.onEvent((e) => e.jobId === jobId && e.type === 'metric' && (off(), resolve()));
     });
+    // A page that attaches now (a reload) gets the job's title, the one the page gave it, and its samples so far.
+    const listed = await backend.dispatch('studio:job.list', {});
+    const info = listed.ok ? listed.value.find((j) => j.jobId === jobId) : undefined;
+    expect(info?.title).toBe('Benchmark original (onnxruntime-node, cpu)');
+    expect(info?.metrics?.find((m) => m.name === 'latency/0')?.values.length).toBeGreaterThan(0);
     expect(await backend.dispatch('studio:job.cancel', { jobId })).toEqual({
       ok: true,
       value: { cancelled: true },
@@ -337,6 +344,23 @@ describe('StudioBackend', () => {
     expect(fs.readdirSync(tmp.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('refuses to export to a folder, saying it is a folder, and titles exports by name and destination', async () => {
+    const ws = (await backend.dispatch('studio:workspace.get', { modelPath: model })) as { value: Workspace };
+    const variant = ws.value.variants[0]!;
+    const folder = path.join(tmp.dir, 'exports');
+    fs.mkdirSync(folder, { recursive: true });
+    const end = await run({ kind: 'export', modelPath: model, target: variant.id, outputPath: folder });
+    expect(end).toMatchObject({
+      type: 'failed',
+      error: { code: 'BAD_REQUEST', message: `${folder} is a folder; add a file name ending in .onnx, such as ${folder}/model.onnx.` },
+    });
+    const listed = await backend.dispatch('studio:job.list', {});
+    const info = listed.ok ? listed.value.find((j) => j.jobId === end.jobId) : undefined;
+    expect(info?.title?.startsWith(`Export ${variant.name} to `)).toBe(true);
+    expect(info?.title).toMatch(/\/exports$/);
+    expect(info?.title).not.toContain(variant.id);
+  });
+
   it('reports a bad job with a message that says what to do', async () => {
     const end = await run({ kind: 'quantize', modelPath: model, method: 'int9-magic' });
     expect(end).toMatchObject({
@@ -350,6 +374,26 @@ describe('StudioBackend', () => {
     expect(missing).toMatchObject({
       type: 'failed',
       error: { code: 'BAD_REQUEST', message: expect.stringMatching(/no variant 'v-gone'.*Reload/) },
+    });
+  });
+
+  it('checks in a task process whether onnxruntime can load a model, with its reason when it cannot', async () => {
+    expect(await backend.dispatch('studio:model.loadCheck', { path: model })).toEqual({
+      ok: true,
+      value: { loadable: true },
+    });
+    const custom = path.join(tmp.dir, 'custom_op.onnx');
+    fs.writeFileSync(custom, modelBytes(buildCustomOpModel()));
+    const refused = await backend.dispatch('studio:model.loadCheck', { path: custom });
+    expect(refused).toMatchObject({
+      ok: true,
+      value: {
+        loadable: false,
+        problem: {
+          code: 'MODEL_INVALID',
+          message: expect.stringMatching(/onnxruntime cannot load .*custom_op\.onnx.*FancyAct.*custom operator/),
+        },
+      },
     });
   });
 });

@@ -53,6 +53,7 @@ import type { ModelDiff } from '../../../shared/model-diff.js';
 import { JobManager, type JobLane } from './job-manager.js';
 import { activeJobReading } from './job-targets.js';
 import { sampleExperiment } from '../../../shared/experiment.js';
+import { jobTitle, workspaceTargetName } from '../../../shared/job-titles.js';
 import { DatasetCheckCache } from './dataset-check-cache.js';
 import { checkDatasetInTask, DatasetChecks, setExperiment } from './experiment.js';
 import { sampleModel } from './sample-model.js';
@@ -131,8 +132,8 @@ export class StudioBackend {
     });
     // A tune job's trials are jobs of this manager too: they show in the job list and keep the lanes' rules.
     this.runner = {
-      run: async (spec, what) => {
-        const { done } = this.jobs.start(spec);
+      run: async (spec, what, title) => {
+        const { done } = this.jobs.start(spec, { title: title ?? (await this.titleOf(spec)) });
         const end = await done;
         if (end.type === 'result') return end.result as never;
         if (end.type === 'cancelled') throw new StudioError('CANCELLED', `${what} was cancelled.`);
@@ -145,8 +146,8 @@ export class StudioBackend {
     };
     this.deps.jobs = this.runner;
     this.pipelines = new PipelineRunner({
-      startJob: (spec) => {
-        const { jobId, done } = this.jobs.start(spec);
+      startJob: (spec, title) => {
+        const { jobId, done } = this.jobs.start(spec, title !== undefined ? { title } : {});
         return {
           jobId,
           done: done.then((end): PipelineJobOutcome => {
@@ -169,6 +170,20 @@ export class StudioBackend {
       ...this.defaultHandlers(),
       ...(options.hostHandlers as Partial<{ [C in IpcMethodChannel]: Handler<C> }>),
     };
+  }
+
+  /**
+   * A job's title, its targets named from its model's workspace (shared/job-titles.ts): the title the page
+   * gives the job it submits, so a reloaded page that finds the job in `studio:job.list` shows the same one.
+   */
+  private async titleOf(spec: JobSpec): Promise<string> {
+    let ws: Workspace | undefined;
+    try {
+      ws = spec.kind === 'inspect' ? undefined : await this.store.get(spec.modelPath);
+    } catch {
+      ws = undefined; // The job itself says what is wrong with the model; the title names what it can.
+    }
+    return jobTitle(spec, (target) => workspaceTargetName(ws, target));
   }
 
   /** Every event for the UI (job events, workspace and recent-list changes). */
@@ -270,6 +285,19 @@ export class StudioBackend {
         const { path: file } = await this.store.resolveTarget(request.modelPath, request.target);
         return runTask<ModelGraph>(this.deps, { kind: 'graph', path: file }, detachedContext());
       },
+      // Once per opened model, off the UI: a model onnxruntime refuses (a custom operator, a too-new opset) is
+      // said in the Model view before any benchmark or evaluation fails on it.
+      [IPC_CHANNELS.modelLoadCheck]: async (request) => {
+        try {
+          await runTask(this.deps, { kind: 'loadCheck', path: path.resolve(request.path) }, detachedContext());
+          return { loadable: true };
+        } catch (error) {
+          if (error instanceof StudioError && error.code === 'MODEL_INVALID') {
+            return { loadable: false, problem: toErrorInfo(error) };
+          }
+          throw error;
+        }
+      },
       [IPC_CHANNELS.modelDiff]: async (request) => {
         const { path: variant, variant: record } = await this.store.resolveTarget(
           request.modelPath,
@@ -288,7 +316,9 @@ export class StudioBackend {
       [IPC_CHANNELS.dialogOpenPath]: noDialog,
       [IPC_CHANNELS.dialogSavePath]: noDialog,
       [IPC_CHANNELS.fsList]: (request) => listFolder(request.path),
-      [IPC_CHANNELS.jobStart]: async (spec) => ({ jobId: this.jobs.start(spec).jobId }),
+      [IPC_CHANNELS.jobStart]: async (spec) => ({
+        jobId: this.jobs.start(spec, { title: await this.titleOf(spec) }).jobId,
+      }),
       [IPC_CHANNELS.jobCancel]: async (request) => ({ cancelled: this.jobs.cancel(request.jobId) }),
       [IPC_CHANNELS.jobList]: async () => this.jobs.list(),
       [IPC_CHANNELS.pipelineStart]: async (request) => {

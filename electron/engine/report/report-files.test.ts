@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../../../shared/workspace.js';
 import { benchRecord, variant, workspace } from '../../../renderer/src/state/test-fixtures.js';
 import { reportHtml, reportJson } from './report-files.js';
+import { noiseNote } from '../../../shared/latency-noise.js';
 
 const DATA = { name: 'sensor-windows', samples: 200, sha256: 'f'.repeat(12) + '0'.repeat(52) };
 
@@ -163,9 +164,16 @@ describe('the report table', () => {
     const at = (name: string, column: string) => rows.find((r) => r[0]!.startsWith(name))![head.indexOf(column)];
     expect(at('original', 'p50 ms')).toBe('0.491');
     expect(at('fp16', 'p50 ms')).toBe('0.354');
-    expect(at('fp16', 'p50 ratio')).toBe('×1.24 of 0.286 ms');
+    // These records carry no samples: the noise band is estimated from p50 and p90, and said as the app says it.
+    const json = reportJson(runs, '0.0.0');
+    const noteOf = (name: string) => {
+      const note = noiseNote(json.rows.find((r) => r.name.startsWith(name))!.latency?.noise);
+      return note ? `, ${note}` : '';
+    };
+    expect(at('fp16', 'p50 ratio')).toBe(`×1.24 of 0.286 ms${noteOf('fp16')}`);
     // Its ratio's base is the original's row: nothing to add.
-    expect(at('int8-static', 'p50 ratio')).toBe('×0.98');
+    expect(at('int8-static', 'p50 ratio')).toBe(`×0.98${noteOf('int8-static')}`);
+    expect(noteOf('int8-static')).toBe(', within noise');
     expect(at('fp16', 'Size ratio')).toBe('×0.50');
   });
 });

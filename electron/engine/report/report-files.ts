@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../onnx/atomic-files.js';
 import { byteTicks, shareRange } from '../../../shared/chart-scale.js';
 import { bestVariant, describeBest, describeNoBest, describeRule, measureOf } from '../../../shared/best-variant.js';
 import { formatLatencyRatio, formatRatio } from '../../../shared/latency-format.js';
+import { noiseNote } from '../../../shared/latency-noise.js';
 import { barChart, escapeXml, histogramChart, OTHER_COLOR, PALETTE, scatterChart, type BarRow } from './svg-charts.js';
 
 /** Binary units, as the CLI prints them. */
@@ -92,7 +93,17 @@ const NONE = '–';
 export function p50RatioText(row: ComparisonRow, original: ComparisonRow | undefined): string {
   const ratio = row.latency?.p50Ratio;
   if (row.target === ORIGINAL_TARGET || ratio === undefined || !(ratio > 0)) return NONE;
-  return formatLatencyRatio(ratio, row.latency!.p50Ms / ratio, original?.latency?.p50Ms);
+  const text = formatLatencyRatio(ratio, row.latency!.p50Ms / ratio, original?.latency?.p50Ms);
+  // As the app says it: a difference inside the run's noise is no speed-up or slow-down (shared/latency-noise.ts).
+  const note = noiseNote(row.latency?.noise);
+  return note ? `${text}, ${note}` : text;
+}
+
+/** A p50 ratio's colour: by the noise band's verdict where the row has one, else by a 2% margin. */
+function latencyClass(row: ComparisonRow): string {
+  const verdict = row.latency?.noise?.verdict;
+  if (verdict !== undefined) return verdict === 'faster' ? 'better' : verdict === 'slower' ? 'worse' : '';
+  return ratioClass(row.latency?.p50Ratio);
 }
 
 /**
@@ -120,7 +131,7 @@ export function comparisonTable(rows: ComparisonRow[], bestTarget: string | unde
       head: 'p50 ratio',
       numeric: true,
       value: (r) => p50RatioText(r, original),
-      cls: (r) => ratioClass(r.target === ORIGINAL_TARGET ? undefined : r.latency?.p50Ratio),
+      cls: (r) => (r.target === ORIGINAL_TARGET ? '' : latencyClass(r)),
     },
     ...(varies(inputsOf) ? [{ head: 'Inputs', value: inputsOf }] : []),
     { head: 'Accuracy', numeric: true, value: (r) => (r.accuracy !== undefined ? pct(r.accuracy) : '–') },

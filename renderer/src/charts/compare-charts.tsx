@@ -29,6 +29,8 @@ import {
   formatMs,
   formatQuality,
   formatRatio,
+  latencyNoiseNote,
+  unreliableRunsWarning,
   latencyNormalisation,
   QUALITY_LABELS,
   ratioBaseToShow,
@@ -426,9 +428,15 @@ function LatencyChartView({
         p90,
         p99,
         measured: measuredFull,
+        // "within noise": a difference the run's noise cannot tell from none is said to be so (the table too).
+        noise: latencyNoiseNote(r),
       };
     });
   const captions = Object.fromEntries(data.map((d) => [d.label, d.caption]));
+  // Runs so noisy their medians say little (latency-noise.ts): said on the card, with what to do.
+  const unreliable = unreliableRunsWarning(rows.filter((r) => r.p50Ms !== undefined));
+  // What every bar was fed, said once in the caption (and so in a saved image); the tooltip has each row's.
+  const fedInputs = new Set(data.flatMap((d) => (d.inputs ? [d.inputs] : [])));
   const axis = latencyAxis(
     data.map((d) => d.p50),
     data.map((d) => d.p99 ?? d.p90 ?? 0),
@@ -447,7 +455,7 @@ function LatencyChartView({
       pending={pending}
       height={height}
       title="Latency (p50, whiskers to p90 and p99)"
-      subtitle={`Measured with ${sourceLabel}. Each variant is timed interleaved with the original in its own run; its ratio is to that run's original p50 (below ×1 is faster)${
+      subtitle={`Measured with ${sourceLabel}${fedInputs.size === 1 ? ` on inputs ${[...fedInputs][0]}` : ''}. Each variant is timed interleaved with the original in its own run; its ratio is to that run's original p50 (below ×1 is faster)${
         normalised
           ? `. Runs differ (the machine's load moves the original between them), so each bar is normalised to the original's ${formatMs(normalised.baseMs)}: its ratio × that p50, whiskers scaled alike; the p50 it measured is under it`
           : basesShown
@@ -469,6 +477,11 @@ function LatencyChartView({
             ),
           })}
     >
+      {unreliable && (
+        <p className="field-warning" role="status" data-testid="latency-unreliable">
+          <strong>Unreliable figures.</strong> {unreliable}
+        </p>
+      )}
       {/* Figures from earlier runs, but the latest benchmark failed: the figures may not be what the user expects. */}
       {failure && <JobFailed failure={failure} what={staleFiguresNote(failure, rows)} />}
       {elsewhere && (
@@ -490,12 +503,20 @@ function LatencyChartView({
               formatter={(v, _name, item) => {
                 const d = (
                   item as {
-                    payload?: { inputs?: string; p90?: number; p99?: number; measured?: string; stale?: boolean };
+                    payload?: {
+                      inputs?: string;
+                      p90?: number;
+                      p99?: number;
+                      measured?: string;
+                      stale?: boolean;
+                      noise?: string;
+                    };
                   }
                 ).payload;
                 const whiskers = `p90 ${formatMs(d?.p90)}, p99 ${formatMs(d?.p99)}`;
                 return [
                   `${formatMs(Number(v))} (${whiskers}${d?.inputs ? `; inputs ${d.inputs}` : ''})${d?.measured ? `; ${d.measured}` : ''}` +
+                    (d?.noise ? `; ratio ${d.noise}` : '') +
                     // The bar's figure is older than a benchmark that failed to replace it, as its caption says.
                     (d?.stale ? ` ${EARLIER_MARK}` : ''),
                   normalised ? 'p50, normalised' : 'p50',
@@ -632,7 +653,7 @@ function ParetoChartView({
         outlined: front.has(p.id),
       }))}
       title="Latency vs quality (bubble = file size)"
-      subtitle={`Up and to the left is better. Variants on the Pareto front (nothing else is both faster and better) are outlined.${
+      subtitle={`Up and to the left is better. Variants on the Pareto front (nothing else is both faster, beyond the run's noise, and at least as good) are outlined; a run too noisy to tell speeds apart puts nothing on it.${
         normalised
           ? ` Latency is normalised to the original's ${formatMs(normalised.baseMs)}: each variant at its ratio in its own interleaved run × that p50.`
           : ''
@@ -894,6 +915,8 @@ export const LatencyChart = takingTurns(
       r.latencyRatioBaseMs,
       r.plotP50Ms,
       r.latency?.final,
+      r.latencyNoise?.verdict,
+      r.unreliableRun,
     ]),
   ],
 );
@@ -909,7 +932,7 @@ export const ParetoChart = takingTurns(
     p.metric,
     [...p.front],
     [...(p.earlier ?? [])],
-    p.rows.map((r) => [r.id, r.label, r.index, r.p50Ms, r.plotP50Ms, r.quality, r.bytes]),
+    p.rows.map((r) => [r.id, r.label, r.index, r.p50Ms, r.plotP50Ms, r.quality, r.bytes, r.unreliableRun]),
   ],
 );
 

@@ -13,6 +13,7 @@ export function createElectronHost(api: StudioApi): StudioHost {
     inspectModel: (path) => api.inspectModel(path),
     modelGraph: (request) => api.modelGraph(request),
     modelDiff: (request) => api.modelDiff(request),
+    modelLoadCheck: (request) => api.modelLoadCheck(request),
     openModelDialog: () => api.openModelDialog(),
     openPathDialog: (request) => api.openPathDialog(request),
     savePathDialog: (request) => api.savePathDialog(request),

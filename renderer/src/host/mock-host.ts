@@ -36,6 +36,7 @@ import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
 import { checkPipelineData, PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
 import { MAX_CHECKED_SAMPLES } from '../../../shared/dataset-check-limits.js';
 import { checkExport } from '../../../shared/export-checks.js';
+import { jobTitle, workspaceTargetName } from '../../../shared/job-titles.js';
 import { defaultVariantName, uniqueVariantName, variantSteps } from '../../../shared/variant-naming.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { activeJobReading, variantInUseMessage } from '../../../shared/job-targets.js';
@@ -308,9 +309,17 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     const jobId = `mock-job-${counter}`;
     let seq = 0;
     const info: JobInfo = { jobId, spec, state: 'queued', createdAt: Date.now(), lastSeq: -1 };
+    // Titled and replayed as the backend does: its title from the workspace's names, its metrics kept while it runs.
+    info.title = jobTitle(spec, (t) => workspaceTargetName(workspaceFor(spec.modelPath), t));
     const emit = (body: EventBody) => {
       const event = { ...body, jobId, seq: seq++, timeMs: Date.now() } as JobEvent;
       info.lastSeq = event.seq;
+      if (event.type === 'metric') {
+        const kept = (info.metrics ??= []).find((m) => m.name === event.name);
+        if (kept) kept.values.push(...event.values);
+        else info.metrics.push({ name: event.name, unit: event.unit, values: [...event.values] });
+      }
+      if (event.type === 'result' || event.type === 'failed' || event.type === 'cancelled') delete info.metrics;
       if (event.type === 'progress')
         info.progress = {
           fraction: event.fraction,
@@ -747,6 +756,19 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       const variant = ws.variants.find((v) => v.id === target);
       if (target !== 'original' && !variant) return fail({ code: 'BAD_REQUEST', message: `There is no variant '${target}'.` });
       return ok(mockModelGraph(variant ? variant.path : modelPath));
+    },
+    // A model named like custom_op.onnx is one onnxruntime refuses (a custom operator), as the engine says it.
+    modelLoadCheck: async ({ path }) => {
+      await delay(latencyMs);
+      const name = path.split(/[\\/]/).pop() ?? path;
+      if (!name.includes('custom_op')) return ok({ loadable: true });
+      return ok({
+        loadable: false,
+        problem: {
+          code: 'MODEL_INVALID',
+          message: `onnxruntime cannot load ${path}: Fatal error: com.example:FancyAct(-1) is not a registered function/op. The model uses FancyAct of domain 'com.example', a custom operator onnxruntime does not know: it needs that operator's custom-op library, which ONNX Studio does not load. Export the model without it.`,
+        },
+      });
     },
     modelDiff: async ({ modelPath, variantId }) => {
       await delay(latencyMs);

@@ -182,6 +182,7 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
     inspectModel: (path) => request(CHANNELS.modelInspect, { path }),
     modelGraph: (r) => request(CHANNELS.modelGraph, r),
     modelDiff: (r) => request(CHANNELS.modelDiff, r),
+    modelLoadCheck: (r) => request(CHANNELS.modelLoadCheck, r),
     openModelDialog: () => request(CHANNELS.modelOpenDialog, {}),
     openPathDialog: (r) => request(CHANNELS.dialogOpenPath, r),
     savePathDialog: (r) => request(CHANNELS.dialogSavePath, r),

@@ -6,6 +6,7 @@ import {
   evaluationFailure,
   jobFailure,
   formatLatencyRatio,
+  latencyNoiseNote,
   latencyNormalisation,
   offSpecNote,
   offSpecShapes,
@@ -14,9 +15,12 @@ import {
   ratioBaseToShow,
   staleFigureIds,
   staleFiguresNote,
+  unreliableRunsWarning,
   type CompareRow,
 } from './compare-data.js';
-import { initialState, studioReducer, type JobRecord } from './studio-state.js';
+import { summarize } from '../../../shared/latency-stats.js';
+import type { BenchRecord, EvalRecord } from '../../../shared/workspace.js';
+import { initialState, studioReducer, type JobRecord, type MeasurementSource } from './studio-state.js';
 import { benchRecord, MODEL_PATH, SUMMARY, variant, workspace } from './test-fixtures.js';
 import { deriveVariants } from './variants.js';
 
@@ -52,6 +56,8 @@ describe('latency ratios beside the figures they are against', () => {
     // Before: "×1.06" beside 0.223 ms, under an original of 0.281 ms.
     expect(formatLatencyRatio(int8, original)).toBe('×1.06 of 0.211 ms');
     expect(formatLatencyRatio(int4, original)).toBe('×1.04 of 0.255 ms');
+    // Both within their runs' noise (p90 1.2x p50), said beside them.
+    expect([latencyNoiseNote(int8), latencyNoiseNote(int4)]).toEqual(['within noise', 'within noise']);
     expect(ratioBaseToShow(original, original)).toBeUndefined();
   });
 
@@ -443,7 +449,9 @@ describe('the Pareto tag of a figure from before a failed job', () => {
     });
     expect(paretoTag('original', front, staleLatency, none)).toEqual({
       text: 'Pareto',
-      title: 'No other variant is both faster and better',
+      title:
+        'No other variant is faster (beyond the run’s noise) and as good, or better and as fast; of the same speed ' +
+        'and quality, the smaller is kept',
       earlier: false,
     });
     expect(paretoTag('v2', front, staleLatency, none)).toBeUndefined();
@@ -541,5 +549,120 @@ describe('variants that are the same file', () => {
       undefined,
       undefined,
     ]);
+  });
+});
+
+describe('speed within the run’s noise: the Pareto front and what is said beside a ratio', () => {
+  /** n samples with median m and interquartile range iqr (logistic quantiles), plus `slow` runs of slowMs. */
+  const samples = (m: number, iqr: number, n = 200, slow = 0, slowMs = 10 * m) => [
+    ...Array.from({ length: n - slow }, (_, i) => {
+      const u = (i + 0.5) / (n - slow);
+      return m + (iqr / (2 * Math.log(3))) * Math.log(u / (1 - u));
+    }),
+    ...Array.from({ length: slow }, () => slowMs),
+  ];
+  /** One interleaved run of the given targets' samples. */
+  const run = (
+    id: string,
+    bySample: Record<string, number[]>,
+    engine: BenchRecord['engine'] = 'onnxruntime-node',
+  ): BenchRecord => {
+    const provider = engine === 'onnxruntime-node' ? 'cpu' : 'wasm';
+    return {
+      ...benchRecord(id, provider, {}, engine),
+      results: Object.entries(bySample).map(([target, s]) => {
+        const { throughput, ...stats } = summarize(s);
+        return { target, modelBytes: 1, throughput, ...stats, samples: s };
+      }),
+    };
+  };
+  const cosine = (target: string, c: number): EvalRecord => ({
+    id: `e-${target}`,
+    createdAt: '',
+    target,
+    reference: 'original',
+    dataset: { name: 'ocr_x.npy', samples: 4, sha256: 'ab' },
+    report: {
+      model: target,
+      data: 'ocr_x.npy',
+      samples: 4,
+      fidelity: { cosine: c, sqnrDb: null, top1Agreement: null },
+    } as unknown as EvalRecord['report'],
+  });
+  /** The user's OCR model (original 5.84 KiB): each variant in its own run with the original. */
+  const rowsOf = (benchmarks: BenchRecord[], source: MeasurementSource = CPU) => {
+    const ws = workspace({
+      variants: [
+        variant('v1', 'fp16', 3570),
+        variant('v2', 'int4', 6190),
+        variant('v3', 'int8-dynamic', 6180),
+        variant('v4', 'int8-weight', 2640),
+      ],
+      benchmarks,
+      evaluations: [cosine('v1', 1), cosine('v2', 1), cosine('v3', 1), cosine('v4', 0.99999)],
+    });
+    ws.model.fileBytes = 5840;
+    const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+    return compareRows(deriveVariants(state), source, 'cosine');
+  };
+  const node = [
+    run('b1', { original: samples(0.286, 0.023, 200, 2, 0.8), v4: samples(0.354, 0.024, 200, 2, 4.3) }),
+    run('b2', { original: samples(0.447, 0.107, 200, 2, 15.8), v1: samples(0.453, 0.09, 200, 2, 16) }),
+    run('b3', { original: samples(0.501, 0.029, 200, 3, 4.5), v2: samples(0.486, 0.028) }),
+    run('b4', { original: samples(0.494, 0.05, 200, 2, 15.2), v3: samples(0.485, 0.042, 200, 2, 5) }),
+  ];
+
+  it('keeps a no-op variant measured x0.97 off the front: the same speed and quality as the original, and bigger', () => {
+    const rows = rowsOf(node);
+    const int4 = rows.find((r) => r.label === 'int4')!;
+    expect(int4.latencyRatio).toBeLessThan(0.98);
+    expect(int4.latencyNoise?.verdict).toBe('same');
+    // Before: int4 had the Pareto badge as the fastest at cosine 1.
+    const front = paretoFront(rows);
+    expect(front.has('v2')).toBe(false);
+    expect(front.has('v3')).toBe(false);
+    // fp16 is as fast within noise, as good, and smaller than the original: it is the front at cosine 1.
+    expect([...front].sort()).toEqual(['v1']);
+  });
+
+  it('says "within noise" next to a ratio the product reads as the same speed, and nothing next to a real one', () => {
+    const rows = rowsOf(node);
+    const original = rows[0];
+    const int4 = rows.find((r) => r.label === 'int4')!;
+    expect(latencyNoiseNote(int4)).toBe('within noise');
+    expect(formatLatencyRatio(int4, original)).toBe('×0.97 of 0.501 ms');
+    const int8w = rows.find((r) => r.label === 'int8-weight')!;
+    expect(int8w.latencyNoise?.verdict).toBe('slower');
+    expect(latencyNoiseNote(int8w)).toBeUndefined();
+    expect(unreliableRunsWarning(rows)).toBeUndefined();
+  });
+
+  it('awards no Pareto badge from a browser run whose p90 is 10x its p50, and warns on the latency card', () => {
+    // The user's first wasm run: no-op variants at x0.51-0.59 (a rerun gave x1.00 and x1.11).
+    const wasm = run(
+      'w1',
+      {
+        original: samples(0.74, 0.1, 100, 15, 13),
+        v1: samples(0.41, 0.05, 100, 15, 20),
+        v2: samples(0.38, 0.05, 100, 15, 9),
+        v3: samples(0.44, 0.06, 100, 15, 8),
+        v4: samples(0.42, 0.05, 100, 15, 17),
+      },
+      'onnxruntime-web',
+    );
+    const rows = rowsOf([...node, wasm], { engine: 'onnxruntime-web', provider: 'wasm' });
+    const int4 = rows.find((r) => r.label === 'int4')!;
+    expect(int4.latencyRatio).toBeLessThan(0.6);
+    expect(int4.latencyNoise).toMatchObject({ verdict: 'same', unreliable: true });
+    expect(latencyNoiseNote(int4)).toBe('unreliable run');
+    expect(paretoFront(rows).size).toBe(0);
+    const warning = unreliableRunsWarning(rows)!;
+    expect(warning).toMatch(
+      /^These latencies are unreliable: the runs' spread is too large to tell speeds apart \(original: p90 is \d+\.\dx the p50; /,
+    );
+    expect(warning).toContain('No variant is called faster or put on the Pareto front from such a run.');
+    expect(warning).toContain('more runs');
+    expect(warning).toContain('other tabs and programs closed');
+    expect(warning).toContain('engine benchmark (onnxruntime-node)');
   });
 });

@@ -3,7 +3,18 @@
  * (from one measurement source) and quality, each with its ratio to the original. Pure, so the charts,
  * the CSV, the report and the tests all read the same numbers.
  */
-import { p50RatioToOriginal } from '../../../shared/latency-stats.js';
+import { p50RatioToOriginal, sameShapes } from '../../../shared/latency-stats.js';
+import {
+  bareBand,
+  describeSpread,
+  fasterBeyondNoise,
+  latencySpread,
+  noiseNote,
+  ORIGINAL_BAND,
+  ratioNoise,
+  spreadTooLarge,
+  type RatioNoise,
+} from '../../../shared/latency-noise.js';
 import { measurementKey, type JobRecord, type MeasurementSource } from './studio-state.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { Evaluation, LatencyMeasurement, Variant } from './variants.js';
@@ -11,6 +22,15 @@ import type { DatasetIdentity } from '../../../shared/workspace.js';
 import { accuracyDrop } from './accuracy-drop.js';
 import { measuredOffSpec, shortShapes, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
 import { sameFileAs } from '../../../shared/same-file.js';
+import {
+  formatLatencyRatio as sharedLatencyRatio,
+  formatMs,
+  formatRatio,
+  ratioBaseToShow as baseToShow,
+} from '../../../shared/latency-format.js';
+
+// The one formatter of latency figures (the HTML report uses it too); re-exported for the views and charts.
+export { formatMs, formatRatio };
 
 /** Which quality figure is compared: accuracy against labels, or fidelity against the original. */
 export type QualityMetric = 'accuracy' | 'top1Agreement' | 'cosine';
@@ -49,6 +69,16 @@ export interface CompareRow {
   plotP50Ms?: number;
   plotP90Ms?: number;
   plotP99Ms?: number;
+  /**
+   * The noise band of `latencyRatio` (shared/latency-noise.ts): faster or slower than the original beyond the
+   * run's noise, or the same speed; a variant's only.
+   */
+  latencyNoise?: RatioNoise;
+  /**
+   * The run this row's latency comes from was too noisy to tell speeds apart (p90 / p50 or IQR / median past
+   * latency-noise.ts's limits, of the row or of the run's original): with the reason, for the latency card.
+   */
+  unreliableRun?: string;
   quality?: number;
   qualityRatio?: number;
   /** The data the quality figure was measured on. */
@@ -127,6 +157,21 @@ export function compareRows(
         // The base p50RatioToOriginal chose: the same run's original when there is one, else the latest.
         const base = latency?.sameRunOriginalP50Ms ?? baseLatency?.p50Ms;
         if (base !== undefined) row.latencyRatioBaseMs = base;
+        // Its noise, against the same original (the same run's, else the latest one fed the same shapes).
+        const baseSpread =
+          latency?.sameRunOriginal ??
+          (originalLatency?.stats && sameShapes(latency?.inputs, originalLatency.inputs)
+            ? { ...originalLatency.stats, samples: originalLatency.samples }
+            : undefined);
+        const noise = !v.isOriginal && latency && baseSpread ? ratioNoise({ ...stats, samples: latency.samples }, baseSpread) : undefined;
+        if (noise) {
+          row.latencyNoise = noise;
+          if (noise.unreliable) row.unreliableRun = describeSpread(noise);
+        }
+      }
+      if (v.isOriginal && latency) {
+        const own = latencySpread({ ...stats, samples: latency.samples });
+        if (spreadTooLarge(own)) row.unreliableRun = describeSpread({ tailRatio: own.tailRatio, relativeIqr: own.iqrMs / own.p50Ms });
       }
       if (v.isOriginal) {
         row.plotP50Ms = stats.p50Ms;
@@ -169,14 +214,39 @@ export function accuracyDropPoints(row: CompareRow, original: CompareRow | undef
  * (3 significant digits): a base that would print the same as the original's row adds nothing.
  */
 export function ratioBaseToShow(row: CompareRow, original: CompareRow | undefined): number | undefined {
-  if (row.isOriginal || row.latencyRatio === undefined || row.latencyRatioBaseMs === undefined) return undefined;
-  return formatMs(row.latencyRatioBaseMs) === formatMs(original?.p50Ms) ? undefined : row.latencyRatioBaseMs;
+  if (row.isOriginal || row.latencyRatio === undefined) return undefined;
+  return baseToShow(row.latencyRatioBaseMs, original?.p50Ms);
 }
 
-/** A variant's latency ratio as the charts and the table print it: "×2.53", or "×2.53 of 0.0447 ms". */
+/**
+ * A variant's latency ratio as the charts and the table print it: "×2.53", or "×2.53 of 0.0447 ms". Where the
+ * difference from the original is within the run's noise, `latencyNoiseNote` is printed beside it.
+ */
 export function formatLatencyRatio(row: CompareRow, original: CompareRow | undefined): string {
-  const base = ratioBaseToShow(row, original);
-  return `${formatRatio(row.latencyRatio)}${base !== undefined ? ` of ${formatMs(base)}` : ''}`;
+  if (row.isOriginal) return formatRatio(row.latencyRatio);
+  return sharedLatencyRatio(row.latencyRatio, row.latencyRatioBaseMs, original?.p50Ms);
+}
+
+/**
+ * The words beside a ratio that the product reads as the same speed as the original: "within noise" (the
+ * difference is inside the run's noise band, shared/latency-noise.ts), or "unreliable run" (the run's spread was
+ * too large to tell). None for a ratio that prints as ×1.00: it says "the same" already.
+ */
+export function latencyNoiseNote(row: CompareRow): string | undefined {
+  if (row.isOriginal || row.latencyRatio === undefined || formatRatio(row.latencyRatio) === '×1.00') return undefined;
+  return noiseNote(row.latencyNoise);
+}
+
+/** The rows' unreliable runs in one warning for the latency card, or undefined when every run is quiet enough. */
+export function unreliableRunsWarning(rows: readonly CompareRow[]): string | undefined {
+  const noisy = rows.filter((r) => r.unreliableRun !== undefined);
+  if (noisy.length === 0) return undefined;
+  const worst = noisy.map((r) => `${r.label}: ${r.unreliableRun}`).join('; ');
+  return (
+    `These latencies are unreliable: the runs' spread is too large to tell speeds apart (${worst}). ` +
+    'No variant is called faster or put on the Pareto front from such a run. Run again with more runs and other ' +
+    'tabs and programs closed, or use the engine benchmark (onnxruntime-node), which runs in its own process.'
+  );
 }
 
 /** A row's latency measured at other shapes than the input spec now gives: what it was fed, and what it would be now. */
@@ -382,19 +452,6 @@ export function describeFailure(failure: JobFailure): string {
     : `The ${failure.kind} ran and failed`;
 }
 
-/** "×0.26" with enough digits to tell close values apart. */
-export function formatRatio(r: number | undefined): string {
-  if (r === undefined || !Number.isFinite(r)) return '–';
-  return `×${r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}`;
-}
-
-/** Milliseconds with 3 significant digits (0.0123 ms, 1.23 ms, 123 ms). */
-export function formatMs(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '–';
-  if (ms >= 100) return `${ms.toFixed(0)} ms`;
-  return `${ms.toPrecision(3)} ms`;
-}
-
 export function formatQuality(value: number | undefined, metric: QualityMetric | undefined): string {
   if (value === undefined || metric === undefined) return '–';
   return metric === 'cosine' ? value.toFixed(5) : `${(value * 100).toFixed(2)}%`;
@@ -414,23 +471,26 @@ export function latencyNormalisation(rows: readonly CompareRow[]): { baseMs: num
 }
 
 /**
- * The variants on the Pareto front: no other variant is at least as fast and at least as good, and better in
- * one. Speed is each variant's ratio in its own interleaved run (`plotP50Ms`), never absolute p50s of
- * different runs; a row without a ratio to the original is not placed.
+ * The variants on the Pareto front of speed and quality. Speed is each variant's ratio in its own interleaved
+ * run (`plotP50Ms`), never absolute p50s of different runs, and a speed difference counts only beyond the runs'
+ * noise (shared/latency-noise.ts, `fasterBeyondNoise`): two rows within noise of each other are the same speed.
+ * A row is dominated by one that is not slower beyond noise and at least as good, and is better in something:
+ * faster beyond noise, better quality, or, the same speed and quality, smaller (the original wins a tie of all
+ * three: a variant that improves nothing is no improvement). Rows from a run too noisy to tell speeds apart
+ * (`unreliableRun`) are left off: such a run puts nothing on the front. A row without a ratio is not placed.
  */
 export function paretoFront(rows: readonly CompareRow[]): Set<string> {
-  const points = rows.filter((r) => r.plotP50Ms !== undefined && r.quality !== undefined);
+  const points = rows.filter((r) => r.plotP50Ms !== undefined && r.quality !== undefined && r.unreliableRun === undefined);
+  const band = (r: CompareRow) => (r.isOriginal ? ORIGINAL_BAND : (r.latencyNoise ?? bareBand(r.latencyRatio ?? 1)));
+  const dominates = (q: CompareRow, p: CompareRow): boolean => {
+    if (fasterBeyondNoise(band(p), band(q)) || (q.quality as number) < (p.quality as number)) return false;
+    if (fasterBeyondNoise(band(q), band(p)) || (q.quality as number) > (p.quality as number)) return true;
+    // The same speed within noise and the same quality: the smaller wins, the original a tie in size.
+    if (q.bytes === undefined || p.bytes === undefined) return q.isOriginal;
+    return q.bytes < p.bytes || (q.bytes === p.bytes && q.isOriginal);
+  };
   const front = new Set<string>();
-  for (const p of points) {
-    const dominated = points.some(
-      (q) =>
-        q !== p &&
-        (q.plotP50Ms as number) <= (p.plotP50Ms as number) &&
-        (q.quality as number) >= (p.quality as number) &&
-        ((q.plotP50Ms as number) < (p.plotP50Ms as number) || (q.quality as number) > (p.quality as number)),
-    );
-    if (!dominated) front.add(p.id);
-  }
+  for (const p of points) if (!points.some((q) => q !== p && dominates(q, p))) front.add(p.id);
   return front;
 }
 
@@ -466,7 +526,12 @@ export function paretoTag(
     ...(staleQuality.has(id) ? [{ figure: 'quality', run: 'evaluation' }] : []),
   ];
   if (old.length === 0) {
-    return { text: 'Pareto', title: 'No other variant is both faster and better', earlier: false };
+    return {
+      text: 'Pareto',
+      title:
+        'No other variant is faster (beyond the run’s noise) and as good, or better and as fast; of the same speed and quality, the smaller is kept',
+      earlier: false,
+    };
   }
   const figures = old.map((o) => o.figure).join(' and ');
   const runs = old.map((o) => o.run).join(' and ');

@@ -1,17 +1,12 @@
 /**
- * The display name of a job's target, from the job's own workspace: a variant's name, or, for a variant an
- * Auto-optimize trial made and removed once the trial ended, the trial's name (`int8-static minmax
- * per-channel`). Job titles never show a variant's id (`v-2635a93423`).
+ * Job titles: one builder for the page and the backend (shared/job-titles.ts), so a job reads the same when
+ * the page submits it, when the backend starts it, and after a reload. Titles never show a variant's id.
  */
-import type { Workspace } from '../../../shared/workspace.js';
-
-export function workspaceTargetName(ws: Workspace | null | undefined, target: string): string | undefined {
-  if (!ws) return undefined;
-  const variant = ws.variants.find((v) => v.id === target);
-  if (variant) return variant.name;
-  for (const tune of [...(ws.tunes ?? [])].reverse()) {
-    const trial = tune.trials.find((t) => t.variantId === target);
-    if (trial) return `trial ${trial.index + 1}: ${trial.name}`;
-  }
-  return undefined;
-}
+export {
+  benchTitle,
+  evaluateTitle,
+  exportTitle,
+  jobTitle,
+  targetLabel,
+  workspaceTargetName,
+} from '../../../shared/job-titles.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobInfo } from '../../../shared/ipc-contract.js';
+import type { JobEvent, JobInfo } from '../../../shared/ipc-contract.js';
 import {
   initialState,
   studioReducer,
@@ -214,6 +214,41 @@ describe('studio state', () => {
       titles: {},
     });
     expect(state.jobs[0]).toMatchObject({ status: 'done', fraction: 1, finishedAtMs: 9, result: 1 });
+  });
+
+  it("resumes a running benchmark's live figures after a reload: the backend's samples, then the events after them", () => {
+    const info: JobInfo = {
+      jobId: 'b7',
+      spec: { kind: 'bench', modelPath: MODEL_PATH, targets: ['original', 'v1'], ep: 'cpu' },
+      state: 'running',
+      createdAt: 5,
+      startedAt: 6,
+      progress: { fraction: 0.4, stage: 'measuring' },
+      lastSeq: 9,
+      title: 'Benchmark original + int8 (onnxruntime-node, cpu)',
+      metrics: [
+        { name: 'latency/0', unit: 'ms', values: [1, 1.1] },
+        { name: 'latency/1', unit: 'ms', values: [0.5] },
+      ],
+    };
+    const metric = (seq: number, name: string, values: number[]): JobEvent => ({
+      type: 'metric', jobId: 'b7', seq, timeMs: 7, name, unit: 'ms', values,
+    });
+    // Events that came in before the page's job list answered: one it already counts (seq 9), one after.
+    let state = run(opened, { type: 'job-events', events: [metric(9, 'latency/1', [0.5]), metric(10, 'latency/1', [0.6])] });
+    state = run(state, { type: 'jobs-synced', jobs: [info], titles: { b7: info.title! } });
+    expect(state.jobs[0]).toMatchObject({
+      title: 'Benchmark original + int8 (onnxruntime-node, cpu)',
+      measurement: { engine: 'onnxruntime-node', provider: 'cpu' },
+      lastSeq: 10,
+    });
+    expect(state.live).toHaveLength(1);
+    expect(state.live[0]).toMatchObject({ jobId: 'b7', source: { engine: 'onnxruntime-node', provider: 'cpu' } });
+    expect(state.live[0]!.samples).toEqual({ original: [1, 1.1], v1: [0.5, 0.6] });
+    expect(state.earlyEvents).toEqual([]);
+    // And it goes on streaming.
+    state = run(state, { type: 'job-event', event: metric(11, 'latency/0', [1.2]) });
+    expect(state.live[0]!.samples.original).toEqual([1, 1.1, 1.2]);
   });
 
   it('adopts an evaluation with the model it evaluated, not its reference, so a failure stays on its variant', () => {

@@ -394,7 +394,11 @@ function finishLive(state: StudioState, job: JobRecord, result: unknown): Studio
   return updateLive(state, job.jobId, (run) => ({ ...run, final, ...(recordId ? { recordId } : {}) }));
 }
 
-/** Jobs the backend knows and this page does not (after a reload or reconnect): add them, update the rest. */
+/**
+ * Jobs the backend knows and this page does not (after a reload or reconnect): add them, update the rest. A
+ * running benchmark comes back live: its samples so far (`info.metrics`, up to `info.lastSeq`) start its live
+ * run, and the events that arrived meanwhile (`earlyEvents`) continue it from there.
+ */
 function syncJobs(state: StudioState, infos: JobInfo[], titles: Record<string, string>): StudioState {
   let next = state;
   for (const info of infos) {
@@ -411,6 +415,7 @@ function syncJobs(state: StudioState, infos: JobInfo[], titles: Record<string, s
       // Events missed while disconnected: take the backend's view if it is further along.
       if (info.lastSeq > known.lastSeq && isActive(known)) {
         next = updateJob(next, info.jobId, (j) => recordFromInfo(info, j.title, status, j));
+        next = resumeLive(next, info);
       }
       continue;
     }
@@ -418,8 +423,40 @@ function syncJobs(state: StudioState, infos: JobInfo[], titles: Record<string, s
       ...next,
       jobs: trimJobs([...next.jobs, recordFromInfo(info, titles[info.jobId] ?? info.spec.kind, status)]),
     };
+    next = resumeLive(next, info);
+    const early = next.earlyEvents.filter((e) => e.jobId === info.jobId);
+    if (early.length > 0) {
+      // Those up to `lastSeq` are in the backend's figures already: applyJobEvent drops them by their seq.
+      next = { ...next, earlyEvents: next.earlyEvents.filter((e) => e.jobId !== info.jobId) };
+      for (const event of early.sort((a, b) => a.seq - b.seq)) next = applyJobEvent(next, event);
+    }
   }
   return next;
+}
+
+/** Who measures a benchmark job of the engine: onnxruntime-node with the spec's provider. */
+function engineMeasurement(info: JobInfo): MeasurementSource | undefined {
+  return info.spec.kind === 'bench' ? { engine: 'onnxruntime-node', provider: info.spec.ep ?? 'cpu' } : undefined;
+}
+
+/**
+ * A running benchmark's live run from the backend's figures so far: its samples per target, replacing what
+ * the page had (the backend's are complete up to `info.lastSeq`, the page's may have gaps).
+ */
+function resumeLive(state: StudioState, info: JobInfo): StudioState {
+  const source = engineMeasurement(info);
+  if (!source || (info.state !== 'running' && info.state !== 'queued')) return state;
+  const targets = measuredTargets(info.spec);
+  const samples: Record<string, number[]> = {};
+  for (const metric of info.metrics ?? []) {
+    const index = parseLatencyMetricName(metric.name);
+    const target = index === undefined ? undefined : targets[index];
+    if (target === undefined) continue;
+    samples[target] = (samples[target] ?? []).concat(metric.values).slice(-MAX_LIVE_SAMPLES);
+  }
+  const run: LiveRun = { jobId: info.jobId, modelPath: info.spec.modelPath, source, targets, samples };
+  const others = state.live.filter((r) => r.jobId !== info.jobId);
+  return { ...state, live: [...others, run] };
 }
 
 function recordFromInfo(info: JobInfo, title: string, status: JobStatus, base?: JobRecord): JobRecord {
@@ -433,6 +470,7 @@ function recordFromInfo(info: JobInfo, title: string, status: JobStatus, base?: 
     title,
     modelPath: info.spec.modelPath,
     targets: measuredTargets(info.spec),
+    ...(engineMeasurement(info) ? { measurement: engineMeasurement(info) } : {}),
     status,
     fraction: status === 'done' ? 1 : (info.progress?.fraction ?? 0),
     stage: info.progress?.stage ?? (status === 'queued' ? 'queued' : status),

@@ -13,7 +13,7 @@ import {
   pipelineStepTitles,
   type RecipeRequest,
 } from './pipeline-requests.js';
-import { workspaceTargetName } from './job-titles.js';
+import { benchTitle, evaluateTitle, exportTitle, jobTitle, targetLabel, workspaceTargetName } from './job-titles.js';
 import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
@@ -144,24 +144,12 @@ function localJobId(prefix: string): string {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A short title for a job the page did not start itself (found after a reload). */
-export function titleForSpec(spec: JobSpec, names: (target: string) => string): string {
-  switch (spec.kind) {
-    case 'inspect':
-      return `Inspect ${baseName(spec.modelPath)}`;
-    case 'quantize':
-      return `Quantize: ${spec.name ?? spec.method}`;
-    case 'prune':
-      return `Prune: ${spec.name ?? spec.method}`;
-    case 'bench':
-      return `Benchmark ${(spec.targets ?? [ORIGINAL_TARGET]).map(names).join(' + ')} (${spec.ep ?? 'cpu'})`;
-    case 'evaluate':
-      return `Evaluate ${names(spec.target ?? ORIGINAL_TARGET)}`;
-    case 'export':
-      return `Export ${names(spec.target)}`;
-    case 'tune':
-      return 'Auto-optimize';
-  }
+/**
+ * The title of a job the page did not start itself, when the backend gave it none (a backend of an older
+ * version): the same builder as every other path (shared/job-titles.ts), so it never shows a variant's id.
+ */
+export function titleForSpec(spec: JobSpec, names: (target: string) => string | undefined): string {
+  return jobTitle(spec, names);
 }
 
 export function useStudio(host: StudioHost): Studio {
@@ -177,11 +165,15 @@ export function useStudio(host: StudioHost): Studio {
   const waiters = useRef(new Map<string, (job: JobRecord) => void>());
   const webRuns = useRef(new Map<string, AbortController>());
 
+  // A target's name in a title: a variant's, a trial's, or "a removed variant"; never its id.
   const nameOf = useCallback(
     (target: string) =>
-      variantsRef.current.find((v) => v.id === target)?.label ??
-      workspaceTargetName(stateRef.current.workspace, target) ??
-      target,
+      targetLabel(
+        target,
+        (t) =>
+          variantsRef.current.find((v) => v.id === t)?.label ??
+          workspaceTargetName(stateRef.current.workspace, t),
+      ),
     [],
   );
 
@@ -193,22 +185,30 @@ export function useStudio(host: StudioHost): Studio {
   }, [host]);
 
   /**
-   * Catches up with the backend's jobs (after a reload, a reconnect). Their titles name variants by display
-   * name, never by id: each job's own workspace (the open model's or another's) says which name an id has.
+   * Catches up with the backend's jobs (after a reload, a reconnect), each under the title the backend
+   * started it with (the one the page gave it: shared/job-titles.ts); a job without one is titled here by the
+   * same builder, its variants by display name, never by id: each job's own workspace (the open model's or
+   * another's) says which name an id has. A running benchmark's samples so far come with it (`metrics`).
    */
   const syncJobs = useCallback(async () => {
     const result = await host.listJobs();
     if (!result.ok) return;
+    const untitled = result.value.filter((info) => !info.title);
     const workspaces = new Map<string, Workspace>();
-    for (const modelPath of new Set(result.value.map((info) => info.spec.modelPath))) {
+    for (const modelPath of new Set(untitled.map((info) => info.spec.modelPath))) {
       const ws = await host.getWorkspace(modelPath);
       if (ws.ok) workspaces.set(modelPath, ws.value);
     }
     const titles: Record<string, string> = {};
     for (const info of result.value) {
+      if (info.title) {
+        titles[info.jobId] = info.title;
+        continue;
+      }
       const ws = workspaces.get(info.spec.modelPath);
       const stepTitles = pipelineStepTitles(ws?.pipelines ?? []);
-      const names = (target: string) => workspaceTargetName(ws, target) ?? nameOf(target);
+      const names = (target: string) =>
+        workspaceTargetName(ws, target) ?? (ws ? undefined : nameOf(target));
       titles[info.jobId] = stepTitles[info.jobId] ?? titleForSpec(info.spec, names);
     }
     dispatch({ type: 'jobs-synced', jobs: result.value as JobInfo[], titles });
@@ -373,7 +373,7 @@ export function useStudio(host: StudioHost): Studio {
         iterations: settings.iterations,
         profile: settings.profile,
       };
-      const title = `Benchmark ${targets.map(label).join(' + ')} (onnxruntime-node, ${settings.ep})`;
+      const title = benchTitle(targets.map(label), settings.ep);
       await submit('bench', title, spec, { targets, measured: true });
     },
     [submit, nameOf],
@@ -391,7 +391,7 @@ export function useStudio(host: StudioHost): Studio {
           data: { spec: data },
           ...(target !== ORIGINAL_TARGET ? { reference: ORIGINAL_TARGET } : {}),
         };
-        await submit('evaluate', `Evaluate ${names[target] ?? nameOf(target)}`, spec);
+        await submit('evaluate', evaluateTitle(names[target] ?? nameOf(target)), spec);
       }
     },
     [submit, nameOf],
@@ -535,7 +535,7 @@ export function useStudio(host: StudioHost): Studio {
         ...(confirm.overwrite ? { overwrite: true } : {}),
         ...(confirm.replaceOriginal ? { replaceOriginal: true } : {}),
       };
-      const title = `Export ${nameOf(target)} to ${baseName(outputPath)}`;
+      const title = exportTitle(nameOf(target), outputPath);
       const result = await host.startJob(spec);
       if (!result.ok) return { ok: false, error: result.error };
       dispatch({

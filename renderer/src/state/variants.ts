@@ -6,6 +6,7 @@
 import type { BenchProfile } from '../../../shared/bench.js';
 import { ORIGINAL_TARGET, type DatasetIdentity, type FedInput, type VariantRecipe } from '../../../shared/workspace.js';
 import { latencyStatsOf, type LatencyStats } from '../../../shared/latency-stats.js';
+import type { LatencySpreadInput } from '../../../shared/latency-noise.js';
 import { latencyStats } from './statistics.js';
 import { measurementKey, type Engine, type MeasurementSource, type StudioState } from './studio-state.js';
 
@@ -20,6 +21,11 @@ export interface LatencyMeasurement extends MeasurementSource {
   initMs?: number;
   /** The original's p50 in the same (interleaved) run, when that run measured it: the fair base of a ratio. */
   sameRunOriginalP50Ms?: number;
+  /**
+   * The original's figures in that same run (its samples when kept): how noisy the run was, so a ratio within
+   * its noise is not called faster (shared/latency-noise.ts).
+   */
+  sameRunOriginal?: LatencySpreadInput;
   /** The inputs the benchmark fed (shapes), when it recorded them. */
   inputs?: FedInput[];
   /** The data the benchmark fed, when it ran on data: then the data decided the shapes, not the input spec. */
@@ -106,7 +112,12 @@ export function deriveVariants(state: StudioState): Variant[] {
         final: true,
         stats: latencyStatsOf(r),
         ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
-        ...(sameRunOriginal ? { sameRunOriginalP50Ms: sameRunOriginal.p50Ms } : {}),
+        ...(sameRunOriginal
+          ? {
+              sameRunOriginalP50Ms: sameRunOriginal.p50Ms,
+              sameRunOriginal: spreadInputOf(sameRunOriginal, sameRunOriginal.samples ?? []),
+            }
+          : {}),
         ...(record.inputs ? { inputs: record.inputs } : {}),
         ...(record.dataset ? { dataset: record.dataset } : {}),
       };
@@ -136,7 +147,9 @@ export function deriveVariants(state: StudioState): Variant[] {
         final: final !== undefined,
         ...(stats ? { stats } : {}),
         ...(final?.initMs !== undefined ? { initMs: final.initMs } : {}),
-        ...(originalLive ? { sameRunOriginalP50Ms: originalLive.p50Ms } : {}),
+        ...(originalLive
+          ? { sameRunOriginalP50Ms: originalLive.p50Ms, sameRunOriginal: spreadInputOf(originalLive, originalSamples) }
+          : {}),
       };
     }
   }
@@ -164,4 +177,9 @@ export function deriveVariants(state: StudioState): Variant[] {
     variant.evaluation = evaluation;
   }
   return variants;
+}
+
+/** What latency-noise.ts needs of a run's original: its iterations, p50, p90 and samples. */
+function spreadInputOf(stats: LatencyStats, samples: readonly number[]): LatencySpreadInput {
+  return { iterations: stats.iterations, p50Ms: stats.p50Ms, p90Ms: stats.p90Ms, ...(samples.length > 0 ? { samples } : {}) };
 }

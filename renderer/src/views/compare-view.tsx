@@ -35,6 +35,7 @@ import {
   describeSource,
   evaluationFailure,
   formatLatencyRatio,
+  latencyNoiseNote,
   formatMs,
   formatQuality,
   formatRatio,
@@ -57,12 +58,8 @@ import { isActive, measurementKey, type MeasurementSource } from '../state/studi
 import { AccuracyDropBadge } from './accuracy-drop-badge.js';
 import { DEFAULT_BENCH, type Studio } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
-import {
-  probeWebProviders,
-  type WebBenchReport,
-  type WebProvider,
-  type WebProviderStatus,
-} from '../webbench/ort-web-bench.js';
+import type { WebBenchReport } from '../webbench/ort-web-bench.js';
+import { WebBenchPanel } from './web-bench-panel.js';
 import { ExplainPanel } from './explain-panel.js';
 import { JobList } from './job-list.js';
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
@@ -186,7 +183,12 @@ export function CompareView({
         </section>
       )}
 
-      <MeasurePanel host={host} studio={studio} inputsReady={inputsReady} />
+      <MeasurePanel
+        host={host}
+        studio={studio}
+        inputsReady={inputsReady}
+        onShowLatency={(s) => setSourceKey(measurementKey(s))}
+      />
 
       {mixed.length > 0 && (
         <p className="banner banner-warn" role="status" data-testid="mixed-datasets">
@@ -451,6 +453,16 @@ function CompareTable({
                       {formatLatencyRatio(r, original)}
                     </span>
                   )}
+                  {/* A ratio the product reads as the same speed (shared/latency-noise.ts) says so beside it. */}
+                  {latencyNoiseNote(r) && (
+                    <span
+                      className="muted"
+                      data-testid="latency-noise"
+                      title="The difference from the original is inside the run's noise (its spread and the medians' 95% intervals): the same speed"
+                    >
+                      , {latencyNoiseNote(r)}
+                    </span>
+                  )}
                   {r.latency && !r.latency.final && <span className="tag live">live</span>}
                   {staleLatency.has(r.id) && <EarlierMark testId="latency-earlier" run="benchmark" />}
                 </td>
@@ -557,10 +569,13 @@ function MeasurePanel({
   host,
   studio,
   inputsReady,
+  onShowLatency,
 }: {
   host: StudioHost;
   studio: Studio;
   inputsReady: boolean;
+  /** The browser benchmark's figures are in: the latency chart shows them. */
+  onShowLatency: (source: MeasurementSource) => void;
 }) {
   const { actions, variants, state } = studio;
   const id = useId();
@@ -574,9 +589,6 @@ function MeasurePanel({
   const [warmup, setWarmup] = useState(String(DEFAULT_BENCH.warmup));
   const [profile, setProfile] = useState(DEFAULT_BENCH.profile);
 
-  const [webProviders, setWebProviders] = useState<WebProviderStatus[] | null>(null);
-  const [webProvider, setWebProvider] = useState<WebProvider>('wasm');
-  const [webIterations, setWebIterations] = useState('100');
 
   const savedEval = experimentDataset(state.workspace, 'evaluation')?.spec;
   const [draft, setDraft] = useState<DatasetDraft>(() =>
@@ -642,11 +654,6 @@ function MeasurePanel({
       if (r.ok) setProviders(r.value);
       else setProvidersError(r.error.message);
     });
-    void probeWebProviders().then((statuses) => {
-      if (!live) return;
-      setWebProviders(statuses);
-      if (statuses.some((s) => s.provider === 'webgpu' && s.available)) setWebProvider('webgpu');
-    });
     return () => {
       live = false;
     };
@@ -656,9 +663,6 @@ function MeasurePanel({
   const warmupN = Number(warmup);
   const benchValid =
     Number.isInteger(iterationsN) && iterationsN >= 1 && Number.isInteger(warmupN) && warmupN >= 0;
-  const webIterationsN = Number(webIterations);
-  const webValid = Number.isInteger(webIterationsN) && webIterationsN >= 1;
-  const selectedWeb = webProviders?.find((p) => p.provider === webProvider);
   const dataset = buildDatasetSpec(draft, imageFields);
   const unavailable = (providers ?? []).filter((p) => !p.available);
 
@@ -738,51 +742,12 @@ function MeasurePanel({
           )}
         </fieldset>
 
-        <fieldset>
-          <legend>Browser benchmark (onnxruntime-web, in this page)</legend>
-          <div className="field-row">
-            <div className="field">
-              <label htmlFor={`${id}-web`}>Provider</label>
-              <select
-                id={`${id}-web`}
-                value={webProvider}
-                onChange={(e) => setWebProvider(e.target.value as WebProvider)}
-              >
-                {(webProviders ?? []).map((p) => (
-                  <option key={p.provider} value={p.provider} disabled={!p.available}>
-                    {p.provider}
-                    {p.available ? '' : ' (unavailable)'}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <SmallNumber label="Runs" value={webIterations} onChange={setWebIterations} />
-          </div>
-          {webProviders === null && <p className="field-hint">Checking WebGPU and WebAssembly…</p>}
-          {(webProviders ?? [])
-            .filter((p) => !p.available)
-            .map((p) => (
-              <p key={p.provider} className="field-hint" data-testid={`web-unavailable-${p.provider}`}>
-                <strong>{p.provider} unavailable:</strong> {p.reason}
-              </p>
-            ))}
-          {selectedWeb?.available && selectedWeb.detail && (
-            <p className="field-hint">Using {selectedWeb.detail}.</p>
-          )}
-          <button
-            type="button"
-            disabled={!webValid || chosen.length === 0 || !selectedWeb?.available || !inputsReady}
-            onClick={() =>
-              void actions.webBenchmark(chosen, {
-                provider: webProvider,
-                iterations: webIterationsN,
-                warmup: 10,
-              })
-            }
-          >
-            Run in this browser ({webProvider})
-          </button>
-        </fieldset>
+        <WebBenchPanel
+          studio={studio}
+          chosen={chosen}
+          inputsReady={inputsReady}
+          onShowLatency={onShowLatency}
+        />
 
         <fieldset>
           <legend>Evaluate accuracy / fidelity</legend>

@@ -31,6 +31,23 @@ export const JOB_WHAT_TO_DO: Partial<Record<ErrorCode, string>> = {
 };
 
 /**
+ * What to do about a failed export (the Export view and the job list say the same): its file is the
+ * destination it writes, not one it reads.
+ */
+export const EXPORT_WHAT_TO_DO = {
+  BAD_REQUEST: 'Check the destination path (a full path to a file ending in .onnx) and try again.',
+  IO: 'Check that the folder exists, that you may write there, and that the disk has space.',
+} satisfies Partial<Record<ErrorCode, string>>;
+
+/**
+ * What to do about a failed job of this kind: the kind decides what a code means (an IO error of an export is
+ * about where it writes; of another job, about what it reads).
+ */
+export function jobWhatToDo(kind: string): Partial<Record<ErrorCode, string>> {
+  return kind === 'export' ? { ...JOB_WHAT_TO_DO, ...EXPORT_WHAT_TO_DO } : JOB_WHAT_TO_DO;
+}
+
+/**
  * `compact`: a smaller panel inside a list (a failed job), with a lower heading. `whatToDo` overrides the
  * per-code hints where the context knows better.
  */

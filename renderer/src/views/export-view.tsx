@@ -26,6 +26,7 @@ import {
   formatMs,
   formatQuality,
   formatRatio,
+  latencyNoiseNote,
   measurementSources,
   pickQualityMetric,
   qualityOf,
@@ -35,7 +36,7 @@ import { isActive, measurementKey } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
 import { ConfirmDialog } from './confirm-dialog.js';
-import { ErrorPanel } from './error-panel.js';
+import { ErrorPanel, EXPORT_WHAT_TO_DO } from './error-panel.js';
 import { VariantActions } from './variant-actions.js';
 
 /**
@@ -128,10 +129,16 @@ export function preselectVariant(
 export function describePreselection(p: Preselection, label: string): string {
   if (p.why === 'best') {
     const b = p.best;
-    const speed = b.p50Ratio < 1 ? 'faster' : 'slower';
+    // The speed as the noise of its run decides it (shared/latency-noise.ts), never the bare ratio.
+    const speed =
+      b.speed === 'same'
+        ? b.unreliable
+          ? 'from a run too noisy to tell it from the original'
+          : 'within noise of the original'
+        : `${b.speed} than the original`;
     return (
       `${label} is preselected as the best variant: ${describeRule(b, b.measure)} ` +
-      `(${b.p50Ratio.toFixed(2)}x p50 latency, ${speed} than the original in the same ${b.engine} benchmark; ` +
+      `(${b.p50Ratio.toFixed(2)}x p50 latency, ${speed} in the same ${b.engine} benchmark; ` +
       `${b.row.sizeRatio.toFixed(2)}x size; ${describeBestQuality(b)}).`
     );
   }
@@ -415,7 +422,7 @@ export function ExportView({
             error={save.error}
             whatToDo={{
               BAD_REQUEST: `Check the destination path and try again. ${FULL_PATH_EXAMPLE}.`,
-              IO: 'Check that the folder exists, that you may write there, and that the disk has space.',
+              IO: EXPORT_WHAT_TO_DO.IO,
             }}
           />
         )}
@@ -539,7 +546,9 @@ function VariantPicker({
     <div role="radiogroup" aria-label="Variant to export" className="variant-list">
       {variants.map((v) => {
         const p50 = source ? v.latency[measurementKey(source)]?.stats?.p50Ms : undefined;
-        const ratio = rows.find((r) => r.id === v.id)?.latencyRatio;
+        const row = rows.find((r) => r.id === v.id);
+        const ratio = row?.latencyRatio;
+        const noise = row && latencyNoiseNote(row);
         return (
           <label key={v.id} className={v.id === chosenId ? 'variant-option chosen' : 'variant-option'}>
             <input
@@ -554,7 +563,7 @@ function VariantPicker({
               {v.id === bestId && (
                 <span
                   className="tag"
-                  title="The variant the report calls best: within the quality budget, the fastest (or, none being faster, the smallest)"
+                  title="The variant the report calls best: within the quality budget, the fastest beyond the run's noise (or, none being faster, the smallest)"
                 >
                   best
                 </span>
@@ -563,8 +572,10 @@ function VariantPicker({
             <span className="muted" data-testid="variant-figures">
               {v.bytes !== undefined ? formatBytes(v.bytes) : '–'}
               {v.sha256 !== undefined && <FileHash sha256={v.sha256} />} · p50 {formatMs(p50)}
-              {ratio !== undefined ? ` (${formatRatio(ratio)} of the original in its run)` : ''} ·{' '}
-              {describeQuality(v, metric)}
+              {ratio !== undefined
+                ? ` (${formatRatio(ratio)} of the original in its run${noise ? `, ${noise}` : ''})`
+                : ''}{' '}
+              · {describeQuality(v, metric)}
             </span>
           </label>
         );

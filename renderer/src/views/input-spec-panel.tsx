@@ -4,7 +4,7 @@
  * as `sr = 16000`, or a range of ids). Saved into the workspace's experiment, so every job of this model
  * (benchmarks, synthetic calibration) uses it, and shown beside every latency it produced.
  */
-import { useEffect, useId, useState } from 'react';
+import { useContext, useEffect, useId, useState } from 'react';
 import {
   dimLabel,
   inputNeedsSpec,
@@ -20,6 +20,8 @@ import type { Workspace } from '../../../shared/workspace.js';
 import { inputSpecState } from '../state/experiment.js';
 import type { Studio } from '../state/use-studio.js';
 import { ErrorPanel } from './error-panel.js';
+import { HostContext } from '../host/host-context.js';
+import { ModelLoadWarning, useModelLoadCheck } from './model-load-check.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 
 interface InputDraft {
@@ -108,8 +110,12 @@ export function InputSpecPanel({
     // A saved spec of another model, or a spec changed elsewhere, replaces the form.
   }, [summary.path, specKey]);
   useEffect(() => setEditing(!state.ready), [summary.path, state.ready]);
+  // Whether onnxruntime can load the model: checked once per model in a task process, said first in the Model
+  // view (above the spec: a model it refuses cannot be benchmarked whatever the shapes).
+  const loadCheck = useModelLoadCheck(useContext(HostContext)?.host, summary);
+  const loadWarning = <ModelLoadWarning state={loadCheck} />;
 
-  if (!state.needed && !workspace?.experiment?.inputs) return null;
+  if (!state.needed && !workspace?.experiment?.inputs) return loadWarning;
   const parsed = specFromDraft(summary, drafts);
   const saved = workspace?.experiment?.inputs;
 
@@ -128,148 +134,161 @@ export function InputSpecPanel({
   if (!editing && saved) {
     const fed = summary.inputs.map((i) => ({ name: i.name, shape: saved.shapes[i.name] ?? [] }));
     return (
-      <section className="input-spec input-spec-set" aria-labelledby={`${id}-title`} data-testid="input-spec">
-        <h2 id={`${id}-title`}>Input spec</h2>
-        <p>
-          Every job of this model feeds <strong data-testid="input-spec-summary">{shortShapes(fed)}</strong>
-          {saved.values && Object.keys(saved.values).length > 0 && (
-            <>
-              {' '}
-              with{' '}
-              {Object.entries(saved.values)
-                .map(([name, v]) =>
-                  v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`,
-                )
-                .join(', ')}
-            </>
-          )}
-          .{' '}
-          <button type="button" className="small" onClick={() => setEditing(true)}>
-            Edit
-          </button>
-        </p>
-      </section>
+      <>
+        {loadWarning}
+        <section
+          className="input-spec input-spec-set"
+          aria-labelledby={`${id}-title`}
+          data-testid="input-spec"
+        >
+          <h2 id={`${id}-title`}>Input spec</h2>
+          <p>
+            Every job of this model feeds <strong data-testid="input-spec-summary">{shortShapes(fed)}</strong>
+            {saved.values && Object.keys(saved.values).length > 0 && (
+              <>
+                {' '}
+                with{' '}
+                {Object.entries(saved.values)
+                  .map(([name, v]) =>
+                    v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`,
+                  )
+                  .join(', ')}
+              </>
+            )}
+            .{' '}
+            <button type="button" className="small" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+          </p>
+        </section>
+      </>
     );
   }
 
   return (
-    <section className="input-spec input-spec-ask" aria-labelledby={`${id}-title`} data-testid="input-spec">
-      <h2 id={`${id}-title`}>Set the input shapes before running anything</h2>
-      <p className="muted">
-        This model leaves some input sizes open
-        {state.guesses.some((g) => g.values) ? ' or takes inputs whose values matter' : ''}. Benchmarks,
-        calibration and synthetic data use exactly what you set here; a guessed size gives a wrong latency.
-        The fields are prefilled with guesses, each with its reason.
-      </p>
-      {state.guesses.map((guess) => {
-        const draft = drafts[guess.name];
-        if (!draft) return null;
-        const setDraft = (next: InputDraft) => setDrafts((d) => ({ ...d, [guess.name]: next }));
-        return (
-          <fieldset key={guess.name} className="input-spec-input">
-            <legend>
-              <code>{guess.name}</code>{' '}
-              <span className="muted">
-                {guess.dtype} {formatShape(guess.declared)}
-              </span>
-            </legend>
-            <div className="input-spec-dims">
-              {guess.dims.map((dim, i) => {
-                const open = isOpenDim(guess.declared[i] ?? null);
-                const label = dimLabel(guess.declared, i);
-                const fieldId = `${id}-${guess.name}-${i}`;
-                return (
-                  <div key={i} className={open ? 'field input-dim open' : 'field input-dim'}>
-                    <label htmlFor={fieldId}>{label}</label>
-                    <input
-                      id={fieldId}
-                      type="number"
-                      min={1}
-                      step={1}
-                      inputMode="numeric"
-                      disabled={!open}
-                      value={draft.dims[i] ?? ''}
-                      aria-describedby={open ? `${fieldId}-why` : undefined}
-                      onChange={(e) =>
-                        setDraft({ ...draft, dims: draft.dims.map((d, k) => (k === i ? e.target.value : d)) })
-                      }
-                    />
-                    {open && (
-                      <span id={`${fieldId}-why`} className="field-hint">
-                        {dim.reason}
-                      </span>
-                    )}
-                  </div>
-                );
-              })}
-            </div>
-            {draft.values && (
-              <div className="input-spec-values">
-                <div className="field">
-                  <label htmlFor={`${id}-${guess.name}-kind`}>Values</label>
-                  <select
-                    id={`${id}-${guess.name}-kind`}
-                    value={draft.values.kind}
-                    onChange={(e) =>
-                      setDraft({
-                        ...draft,
-                        values: { ...draft.values!, kind: e.target.value as InputValues['kind'] },
-                      })
-                    }
-                  >
-                    <option value="constant">one value</option>
-                    <option value="range">whole numbers from… to…</option>
-                  </select>
-                </div>
-                <NumberField
-                  id={`${id}-${guess.name}-a`}
-                  label={draft.values.kind === 'constant' ? 'Value' : 'From'}
-                  value={draft.values.a}
-                  onChange={(a) => setDraft({ ...draft, values: { ...draft.values!, a } })}
-                />
-                {draft.values.kind === 'range' && (
-                  <NumberField
-                    id={`${id}-${guess.name}-b`}
-                    label="To"
-                    value={draft.values.b}
-                    onChange={(b) => setDraft({ ...draft, values: { ...draft.values!, b } })}
-                  />
-                )}
-                {guess.values && <p className="field-hint">{guess.values.reason}</p>}
-              </div>
-            )}
-          </fieldset>
-        );
-      })}
-      {!parsed.ok && (
-        <p className="field-error" role="alert">
-          {parsed.message}
+    <>
+      {loadWarning}
+      <section className="input-spec input-spec-ask" aria-labelledby={`${id}-title`} data-testid="input-spec">
+        <h2 id={`${id}-title`}>Set the input shapes before running anything</h2>
+        <p className="muted">
+          This model leaves some input sizes open
+          {state.guesses.some((g) => g.values) ? ' or takes inputs whose values matter' : ''}. Benchmarks,
+          calibration and synthetic data use exactly what you set here; a guessed size gives a wrong latency.
+          The fields are prefilled with guesses, each with its reason.
         </p>
-      )}
-      {parsed.ok &&
-        largeInputWarnings(summary.inputs, parsed.spec).map((warning) => (
-          <p key={warning} className="field-warning" role="status" data-testid="input-spec-large">
-            {warning}
+        {state.guesses.map((guess) => {
+          const draft = drafts[guess.name];
+          if (!draft) return null;
+          const setDraft = (next: InputDraft) => setDrafts((d) => ({ ...d, [guess.name]: next }));
+          return (
+            <fieldset key={guess.name} className="input-spec-input">
+              <legend>
+                <code>{guess.name}</code>{' '}
+                <span className="muted">
+                  {guess.dtype} {formatShape(guess.declared)}
+                </span>
+              </legend>
+              <div className="input-spec-dims">
+                {guess.dims.map((dim, i) => {
+                  const open = isOpenDim(guess.declared[i] ?? null);
+                  const label = dimLabel(guess.declared, i);
+                  const fieldId = `${id}-${guess.name}-${i}`;
+                  return (
+                    <div key={i} className={open ? 'field input-dim open' : 'field input-dim'}>
+                      <label htmlFor={fieldId}>{label}</label>
+                      <input
+                        id={fieldId}
+                        type="number"
+                        min={1}
+                        step={1}
+                        inputMode="numeric"
+                        disabled={!open}
+                        value={draft.dims[i] ?? ''}
+                        aria-describedby={open ? `${fieldId}-why` : undefined}
+                        onChange={(e) =>
+                          setDraft({
+                            ...draft,
+                            dims: draft.dims.map((d, k) => (k === i ? e.target.value : d)),
+                          })
+                        }
+                      />
+                      {open && (
+                        <span id={`${fieldId}-why`} className="field-hint">
+                          {dim.reason}
+                        </span>
+                      )}
+                    </div>
+                  );
+                })}
+              </div>
+              {draft.values && (
+                <div className="input-spec-values">
+                  <div className="field">
+                    <label htmlFor={`${id}-${guess.name}-kind`}>Values</label>
+                    <select
+                      id={`${id}-${guess.name}-kind`}
+                      value={draft.values.kind}
+                      onChange={(e) =>
+                        setDraft({
+                          ...draft,
+                          values: { ...draft.values!, kind: e.target.value as InputValues['kind'] },
+                        })
+                      }
+                    >
+                      <option value="constant">one value</option>
+                      <option value="range">whole numbers from… to…</option>
+                    </select>
+                  </div>
+                  <NumberField
+                    id={`${id}-${guess.name}-a`}
+                    label={draft.values.kind === 'constant' ? 'Value' : 'From'}
+                    value={draft.values.a}
+                    onChange={(a) => setDraft({ ...draft, values: { ...draft.values!, a } })}
+                  />
+                  {draft.values.kind === 'range' && (
+                    <NumberField
+                      id={`${id}-${guess.name}-b`}
+                      label="To"
+                      value={draft.values.b}
+                      onChange={(b) => setDraft({ ...draft, values: { ...draft.values!, b } })}
+                    />
+                  )}
+                  {guess.values && <p className="field-hint">{guess.values.reason}</p>}
+                </div>
+              )}
+            </fieldset>
+          );
+        })}
+        {!parsed.ok && (
+          <p className="field-error" role="alert">
+            {parsed.message}
           </p>
-        ))}
-      {error && <ErrorPanel title="The input spec was not saved" error={error} compact />}
-      <div className="queue-row">
-        <button
-          type="button"
-          className="primary"
-          disabled={!parsed.ok || saving}
-          onClick={() => void save()}
-          data-testid="save-input-spec"
-        >
-          Use these inputs
-        </button>
-        {saved && (
-          <button type="button" onClick={() => setEditing(false)}>
-            Cancel
-          </button>
         )}
-      </div>
-    </section>
+        {parsed.ok &&
+          largeInputWarnings(summary.inputs, parsed.spec).map((warning) => (
+            <p key={warning} className="field-warning" role="status" data-testid="input-spec-large">
+              {warning}
+            </p>
+          ))}
+        {error && <ErrorPanel title="The input spec was not saved" error={error} compact />}
+        <div className="queue-row">
+          <button
+            type="button"
+            className="primary"
+            disabled={!parsed.ok || saving}
+            onClick={() => void save()}
+            data-testid="save-input-spec"
+          >
+            Use these inputs
+          </button>
+          {saved && (
+            <button type="button" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          )}
+        </div>
+      </section>
+    </>
   );
 }
 

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import { estimateRemainingMs, formatDuration } from '../state/eta.js';
 import { isActive, measurementKey, type JobRecord } from '../state/studio-state.js';
-import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
+import { ErrorPanel, jobWhatToDo } from './error-panel.js';
 import { baseName } from '../format.js';
 
 const STATUS_TEXT: Record<JobRecord['status'], string> = {
@@ -243,7 +243,7 @@ function JobItem({
         </ul>
       )}
       {job.status === 'failed' && job.error && (
-        <ErrorPanel title={`${job.title} failed`} error={job.error} compact whatToDo={JOB_WHAT_TO_DO} />
+        <ErrorPanel title={`${job.title} failed`} error={job.error} compact whatToDo={jobWhatToDo(job.kind)} />
       )}
     </li>
   );

@@ -19,7 +19,7 @@ describe('titleForSpec', () => {
   it("names variants by their display name from the job's own workspace, never by id", () => {
     const names = (t: string) => ({ 'v-080c38abe3': 'int8-dynamic' })[t] ?? t;
     expect(titleForSpec({ kind: 'bench', modelPath: '/m/ocr.onnx', targets: ['original', 'v-080c38abe3'] }, names)).toBe(
-      'Benchmark original + int8-dynamic (cpu)',
+      'Benchmark original + int8-dynamic (onnxruntime-node, cpu)',
     );
     expect(titleForSpec({ kind: 'evaluate', modelPath: '/m/ocr.onnx', target: 'v-080c38abe3', data: { spec: { kind: 'synthetic', samples: 4 } } }, names)).toBe(
       'Evaluate int8-dynamic',
@@ -67,9 +67,13 @@ describe('job titles after a reload', () => {
       variants: [{ id: 'v-080c38abe3', name: 'int8-dynamic' }],
       tunes: [{ trials: [{ index: 2, name: 'int8-static percentile per-channel', variantId: 'v-2635a93423' }] }],
     } as unknown as Workspace;
-    const names = (t: string) => workspaceTargetName(ws, t) ?? t;
+    const names = (t: string) => workspaceTargetName(ws, t);
     expect(titleForSpec({ kind: 'bench', modelPath: '/m/a.onnx', targets: ['original', 'v-2635a93423'] }, names)).toBe(
-      'Benchmark original + trial 3: int8-static percentile per-channel (cpu)',
+      'Benchmark original + int8-static percentile per-channel (onnxruntime-node, cpu)',
+    );
+    // A variant nobody can name any more is not shown by its id.
+    expect(titleForSpec({ kind: 'bench', modelPath: '/m/a.onnx', targets: ['original', 'v-dc6801f497'] }, names)).toBe(
+      'Benchmark original + a removed variant (onnxruntime-node, cpu)',
     );
     expect(titleForSpec({ kind: 'evaluate', modelPath: '/m/a.onnx', target: 'v-080c38abe3', data: { spec: { kind: 'synthetic', samples: 4 } } }, names)).toBe(
       'Evaluate int8-dynamic',
@@ -94,5 +98,45 @@ describe('the same work under two titles', () => {
     // Another provider, or other targets, is other work.
     expect(openFailures([failed, { ...rerun, measurement: { engine: 'onnxruntime-node', provider: 'cuda' } }])).toEqual([failed]);
     expect(openFailures([failed, { ...rerun, targets: ['original', 'v-2'] }])).toEqual([failed]);
+  });
+});
+
+import { failureHint } from './job-status-bar.js';
+
+describe('the status bar failure hint', () => {
+  const failedOn = (jobId: string, modelPath: string): JobRecord => ({ ...job(jobId, 1, 'failed'), modelPath });
+
+  it('says the same count as the bar, with how many are new, never a second count of its own', () => {
+    const failed = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => failedOn(id, '/m.onnx'));
+    // Four seen, two new: the bar says "6 failed", so does the hint.
+    expect(failureHint(failed, 2, '/m.onnx')).toBe('6 jobs failed, 2 new: open the list to see why.');
+    expect(failureHint(failed, 6, '/m.onnx')).toBe('6 jobs failed: open the list to see why.');
+    expect(failureHint(failed.slice(0, 1), 1, '/m.onnx')).toBe('A job failed: open the list to see why.');
+  });
+
+  it('counts every model, and says how many are of the open one when others failed too', () => {
+    const failed = [
+      ...['a', 'b', 'c', 'd'].map((id) => failedOn(id, '/ocr.onnx')),
+      failedOn('e', '/custom.onnx'),
+      failedOn('f', '/custom.onnx'),
+    ];
+    expect(failureHint(failed, 2, '/audio.onnx')).toBe(
+      '6 jobs failed across all models (0 on this one), 2 new: open the list to see why.',
+    );
+    expect(failureHint(failed, 6, '/ocr.onnx')).toBe(
+      '6 jobs failed across all models (4 on this one): open the list to see why.',
+    );
+  });
+});
+
+import { jobWhatToDo, JOB_WHAT_TO_DO } from './error-panel.js';
+
+describe('what to do about a failed job', () => {
+  it("gives an export's IO failure the export's advice (where it writes), other jobs' the reading advice", () => {
+    expect(jobWhatToDo('export').IO).toMatch(/folder exists, that you may write there/);
+    expect(jobWhatToDo('export').IO).not.toMatch(/files the job reads/);
+    expect(jobWhatToDo('export').BAD_REQUEST).toMatch(/destination path/);
+    expect(jobWhatToDo('bench').IO).toBe(JOB_WHAT_TO_DO.IO);
+    expect(jobWhatToDo('evaluate').BAD_INPUT).toBe(JOB_WHAT_TO_DO.BAD_INPUT);
   });
 });

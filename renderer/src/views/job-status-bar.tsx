@@ -3,19 +3,40 @@
  * many failed, and opens a panel with every job of this session (any model), each with its model, progress,
  * Cancel, and for a failure its message and what to do. A failure the user has not looked at stays
  * highlighted until they open the panel.
+ *
+ * Every count is of all the models opened this session (the list shows them all): the bar's "N failed" and
+ * the hint beside it say the same N, the hint adding how many of them are new since the list was last opened
+ * and, when some are of other models, how many are of the open one.
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import { isActive, type JobRecord } from '../state/studio-state.js';
 import { JobList, openFailures } from './job-list.js';
 
+/**
+ * The hint beside the bar while failures are unseen: the same count as the bar (every model's failures that
+ * still stand), how many are new, and how many are of the open model when others have failures too.
+ */
+export function failureHint(failed: readonly JobRecord[], unseen: number, modelPath?: string): string {
+  const n = failed.length;
+  const subject = n === 1 ? 'A job failed' : `${n} jobs failed`;
+  const elsewhere = modelPath !== undefined && failed.some((j) => j.modelPath !== modelPath);
+  const here = failed.filter((j) => j.modelPath === modelPath).length;
+  const scope = elsewhere ? ` across all models (${here} on this one)` : '';
+  const fresh = unseen > 0 && unseen < n ? `, ${unseen} new` : '';
+  return `${subject}${scope}${fresh}: open the list to see why.`;
+}
+
 export function JobStatusBar({
   jobs,
   onCancel,
   onClear,
+  modelPath,
 }: {
   jobs: JobRecord[];
   onCancel: (jobId: string) => void;
   onClear: () => void;
+  /** The open model's path: the hint says how many failures are of it when other models have some too. */
+  modelPath?: string;
 }) {
   const id = useId();
   const [open, setOpen] = useState(false);
@@ -52,6 +73,7 @@ export function JobStatusBar({
         className={unseen > 0 ? 'status-jobs status-failed' : 'status-jobs'}
         onClick={() => setOpen(true)}
         aria-haspopup="dialog"
+        title="The jobs of every model opened this session"
         data-testid="status-jobs"
       >
         Jobs: {parts.join(' · ')}
@@ -62,10 +84,8 @@ export function JobStatusBar({
         )}
       </button>
       {unseen > 0 && (
-        <span className="status-hint">
-          {unseen === 1
-            ? 'A job failed: open the list to see why.'
-            : `${unseen} jobs failed: open the list to see why.`}
+        <span className="status-hint" data-testid="status-hint">
+          {failureHint(failed, unseen, modelPath)}
         </span>
       )}
       <dialog

@@ -38,6 +38,8 @@ import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import { JobList } from './job-list.js';
 import { PipelineList } from './pipeline-list.js';
 import { PRUNE_STARTING_VALUES } from '../../../shared/prune-starting-values.js';
+import { useModelLoadCheck } from './model-load-check.js';
+import { queueSignature } from './queue-signature.js';
 
 interface Selection {
   common: FormValues;
@@ -107,6 +109,10 @@ export function OptimizeView({
   const [evaluateAfter, setEvaluateAfter] = useState(true);
   const [submitted, setSubmitted] = useState(false);
   const [queueing, setQueueing] = useState(false);
+  // The key (queueSignature) of the last selection queued in full: the same selection is not queued twice.
+  const [lastQueued, setLastQueued] = useState<{ key: string; count: number } | null>(null);
+  // Whether onnxruntime can load the model (checked once per model, shared with the Model view).
+  const loadCheck = useModelLoadCheck(host, state.model);
   // The data check in flight: the page's own before it queues (or starts Auto-optimize), then each pipeline's
   // (`pipeline.start` checks its data before any step). It reads up to MAX_CHECKED_SAMPLES samples of a dataset
   // file (a synthetic set makes one), which takes a while on a big one, so it shows how far it is and can be
@@ -202,7 +208,32 @@ export function OptimizeView({
             : 'nothing was queued.'}
       </p>
     ) : null;
+  // What Queue would submit now, built as `queue` builds it, so an unchanged selection is known as queued.
+  const calibration: DatasetSpecInput | undefined =
+    needsCalibration && calibDataset.ok ? withoutLabels(calibDataset.spec) : undefined;
+  const data: DatasetSpecInput | undefined = evaluateAfter && evalDataset.ok ? evalDataset.spec : undefined;
+  const recipes: RecipeRequest[] = chosen.map((m) => {
+    const key = methodKey(m);
+    const fields = fieldsFor.get(key);
+    const sel = selected[key] as Selection;
+    return {
+      kind: m.kind,
+      method: m.name,
+      common: toOptions(fields?.common ?? [], sel.common),
+      options: toOptions(fields?.options ?? [], sel.options),
+      ...(sourceVariant ? { source: sourceVariant.id } : {}),
+      ...(m.needsCalibration && calibration ? { calibration } : {}),
+    };
+  });
+  const followUp = {
+    ...(benchAfter ? { bench: DEFAULT_BENCH } : {}),
+    ...(evaluateAfter && data ? { evaluate: data } : {}),
+  };
+  // Options with errors cannot be converted reliably: no key then (nothing is queued anyway).
+  const signature = hasFormErrors || chosen.length === 0 ? null : queueSignature(recipes, followUp);
+  const alreadyQueued = signature !== null && lastQueued?.key === signature;
   const canQueue =
+    !alreadyQueued &&
     inputsReady &&
     chosen.length > 0 &&
     !hasFormErrors &&
@@ -264,40 +295,25 @@ export function OptimizeView({
   const queue = async () => {
     setSubmitted(true);
     if (!canQueue) return;
-    const calibration: DatasetSpecInput | undefined =
-      needsCalibration && calibDataset.ok ? withoutLabels(calibDataset.spec) : undefined;
-    const data: DatasetSpecInput | undefined = evaluateAfter && evalDataset.ok ? evalDataset.spec : undefined;
+    const key = signature;
     setQueueing(true);
     try {
       const used = { ...(calibration ? { calibration } : {}), ...(data ? { evaluation: data } : {}) };
       if (!(await checkData(used, 'queue'))) return;
       // The data becomes this model's experiment: it is there next time, and never for another model.
       await actions.saveDatasets(used);
-      const recipes: RecipeRequest[] = chosen.map((m) => {
-        const key = methodKey(m);
-        const fields = fieldsFor.get(key);
-        const sel = selected[key] as Selection;
-        return {
-          kind: m.kind,
-          method: m.name,
-          common: toOptions(fields?.common ?? [], sel.common),
-          options: toOptions(fields?.options ?? [], sel.options),
-          ...(sourceVariant ? { source: sourceVariant.id } : {}),
-          ...(m.needsCalibration && calibration ? { calibration } : {}),
-        };
-      });
       // Each pipeline checks its data again before its first step: that check shows here too, with Cancel.
       const watch = dataCheck.begin({ purpose: 'queue' });
       try {
-        const outcome = await actions.queueRecipes(
-          recipes,
-          {
-            ...(benchAfter ? { bench: DEFAULT_BENCH } : {}),
-            ...(evaluateAfter && data ? { evaluate: data } : {}),
-          },
-          { ...watch, onNext: (forWhat) => dataCheck.describe({ forWhat }) },
-        );
+        const outcome = await actions.queueRecipes(recipes, followUp, {
+          ...watch,
+          onNext: (forWhat) => dataCheck.describe({ forWhat }),
+        });
         if (outcome.cancelled) setQueuedBeforeCancel({ queued: outcome.queued, of: recipes.length });
+        else if (key !== null && outcome.queued === recipes.length) {
+          setLastQueued({ key, count: recipes.length });
+          setSubmitted(false);
+        }
       } finally {
         dataCheck.end();
       }
@@ -450,17 +466,40 @@ export function OptimizeView({
             Evaluate each new variant on the data (accuracy with labels, fidelity to the original)
           </label>
         </div>
+        {loadCheck.kind === 'refused' && (benchAfter || evaluateAfter) && (
+          <div className="banner banner-warn" role="status" data-testid="load-check-optimize">
+            <p>
+              <strong>onnxruntime cannot load this model:</strong> the{' '}
+              {benchAfter && evaluateAfter
+                ? 'benchmark and evaluation steps'
+                : benchAfter
+                  ? 'benchmark step'
+                  : 'evaluation step'}{' '}
+              will fail for it and its variants (quantizing and pruning still work). Untick{' '}
+              {benchAfter && evaluateAfter ? 'them' : 'it'} to only make the variants; the Model view says
+              why.
+            </p>
+          </div>
+        )}
         <div className="queue-row">
           <button
             type="button"
             className="primary"
             onClick={() => void queue()}
-            disabled={queueing || checking !== null || !inputsReady}
+            disabled={queueing || checking !== null || !inputsReady || alreadyQueued}
             data-testid="queue-jobs"
           >
-            {chosen.length <= 1 ? 'Queue job' : `Queue ${chosen.length} jobs`}
+            {alreadyQueued ? 'Queued\u00a0✓' : chosen.length <= 1 ? 'Queue job' : `Queue ${chosen.length} jobs`}
           </button>
           {checkProgress('queue')}
+          {alreadyQueued && !checking && (
+            <p className="field-hint" role="status" data-testid="queued-note">
+              {lastQueued.count === 1
+                ? 'This recipe was queued'
+                : `These ${lastQueued.count} recipes were queued`}
+              : see Pipelines below. Change a recipe, its options, the data or the steps above to queue more.
+            </p>
+          )}
           {!inputsReady && (
             <p className="field-error" role="alert">
               Set the model's input shapes in the Model view first.

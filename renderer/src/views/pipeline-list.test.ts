@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineRecord } from '../../../shared/workspace.js';
 import type { JobRecord } from '../state/studio-state.js';
-import { pipelineShown, stepShown } from './pipeline-list.js';
+import { pipelineShown, rerunOffer, stepShown } from './pipeline-list.js';
 
 const job = (jobId: string, status: JobRecord['status']) => ({ jobId, status }) as JobRecord;
 
@@ -23,5 +23,28 @@ describe('pipeline steps and their jobs', () => {
     expect(pipelineShown(p, [job('j2', 'queued')])).toBe('queued');
     expect(pipelineShown(p, [job('j2', 'running')])).toBe('running');
     expect(pipelineShown({ ...p, status: 'failed' }, [job('j2', 'queued')])).toBe('failed');
+  });
+});
+
+describe('Run again', () => {
+  const failed = (code: string) =>
+    ({
+      status: 'failed',
+      steps: [
+        { kind: 'make', title: 'Quantize: int8-dynamic', status: 'done' },
+        {
+          kind: 'bench',
+          title: 'Benchmark',
+          status: 'failed',
+          error: { code, message: 'onnxruntime cannot load it' },
+        },
+      ],
+    }) as Pick<PipelineRecord, 'status' | 'steps'>;
+
+  it('is offered for a failure that may pass next time, not for a model onnxruntime cannot load', () => {
+    expect(rerunOffer(failed('ORT'))).toBe('offer');
+    expect(rerunOffer(failed('MODEL_INVALID'))).toBe('unloadable');
+    expect(rerunOffer({ ...failed('ORT'), status: 'interrupted' })).toBe('offer');
+    expect(rerunOffer({ ...failed('ORT'), status: 'done' })).toBe('none');
   });
 });

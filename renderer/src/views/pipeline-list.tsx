@@ -1,7 +1,7 @@
 /**
  * The pipelines of the open model, as the backend keeps them: each recipe with its steps (made, benchmarked,
  * evaluated), what failed or was skipped and why, and "Run again" for one that was interrupted (the app or
- * `serve` stopped under it), failed or cancelled. Survives a page reload and an app restart. A variant that
+ * `serve` stopped under it), failed or cancelled (not for a model onnxruntime cannot load: see rerunOffer). Survives a page reload and an app restart. A variant that
  * was evaluated and lost more than a point of accuracy against the original says so in red beside its title.
  */
 import type {
@@ -40,6 +40,17 @@ export function stepShown(
 ): StepShown {
   if (step.status !== 'running' || !step.jobId) return step.status;
   return jobs.find((j) => j.jobId === step.jobId)?.status === 'queued' ? 'queued' : 'running';
+}
+
+/**
+ * Whether "Run again" can help: a pipeline that was interrupted, cancelled or failed, except one whose step
+ * failed because onnxruntime cannot load the model (MODEL_INVALID: a custom operator, a too-new opset): the
+ * file does not change, so running it again can only fail the same way.
+ */
+export function rerunOffer(p: Pick<PipelineRecord, 'status' | 'steps'>): 'offer' | 'unloadable' | 'none' {
+  if (p.status !== 'interrupted' && p.status !== 'failed' && p.status !== 'cancelled') return 'none';
+  const unloadable = p.steps.some((s) => s.status === 'failed' && s.error?.code === 'MODEL_INVALID');
+  return unloadable ? 'unloadable' : 'offer';
 }
 
 /** The pipeline's badge: `queued` while it runs and its running step's job waits. */
@@ -107,10 +118,16 @@ export function PipelineList({
                 </li>
               ))}
             </ol>
-            {(p.status === 'interrupted' || p.status === 'failed' || p.status === 'cancelled') && (
+            {rerunOffer(p) === 'offer' && (
               <button type="button" className="small" onClick={() => onRerun(p.id)}>
                 Run again
               </button>
+            )}
+            {rerunOffer(p) === 'unloadable' && (
+              <p className="field-hint" data-testid="no-rerun">
+                Not offered again: onnxruntime cannot load this model, so the same steps would fail the same
+                way. Export the model without what it refuses and open the new file.
+              </p>
             )}
           </li>
         ))}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { JobRecord } from '../state/studio-state.js';
+import { latestWebBench, webBenchLine } from './web-bench-panel.js';
+
+const job = (over: Partial<JobRecord>): JobRecord =>
+  ({
+    jobId: 'web-1',
+    kind: 'web-bench',
+    title: 'Browser benchmark',
+    modelPath: '/m/net.onnx',
+    targets: ['original', 'v1'],
+    measurement: { engine: 'onnxruntime-web', provider: 'wasm' },
+    status: 'running',
+    fraction: 0.42,
+    stage: 'timing',
+    submittedAtMs: 1,
+    notes: [],
+    cancelRequested: false,
+    lastSeq: 0,
+    ...over,
+  }) as JobRecord;
+const names = (t: string) => (t === 'v1' ? 'int8-dynamic' : t);
+
+describe('the browser benchmark panel’s line', () => {
+  it('shows how far a run is, then where its figures are', () => {
+    expect(webBenchLine(job({}), names)).toMatchObject({
+      kind: 'running',
+      text: 'Measuring in this page (wasm): timing, 42%',
+    });
+    const done = webBenchLine(
+      job({
+        status: 'done',
+        fraction: 1,
+        result: { report: { provider: 'wasm', seconds: 1, results: [{ p50Ms: 1.234 }, { p50Ms: 0.5 }] } },
+      }),
+      names,
+    );
+    expect(done).toEqual({
+      kind: 'done',
+      text: 'Done: 2 models measured (p50: original 1.23 ms, int8-dynamic 0.50 ms). The latency chart below shows them as "onnxruntime-web · wasm".',
+      source: { engine: 'onnxruntime-web', provider: 'wasm' },
+    });
+    expect(
+      webBenchLine(job({ status: 'failed', error: { code: 'ORT', message: 'no kernel' } }), names).text,
+    ).toBe('The browser benchmark failed: no kernel');
+    expect(webBenchLine(job({ status: 'cancelled' }), names).kind).toBe('cancelled');
+  });
+
+  it('follows the newest browser benchmark of the open model only', () => {
+    const jobs = [
+      job({ jobId: 'a' }),
+      job({ jobId: 'b', kind: 'bench' }),
+      job({ jobId: 'c', modelPath: '/other.onnx' }),
+    ];
+    expect(latestWebBench(jobs, '/m/net.onnx')?.jobId).toBe('a');
+    expect(latestWebBench(jobs, '/nothing.onnx')).toBeUndefined();
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Job titles, built in one place for every path that names a job: the page when it submits one, the backend
+ * when it starts one (the page's, a pipeline step's, an Auto-optimize trial's) and the page again when it
+ * finds a job after a reload. The same job therefore reads the same everywhere and at every time:
+ * `Benchmark original + int8-dynamic (onnxruntime-node, cpu)`, `Evaluate int8-static minmax per-channel`,
+ * `Export int8-weight to …/out/x.onnx`.
+ *
+ * A title names a variant by its name, or, for a variant an Auto-optimize trial made and removed once the trial
+ * ended, by the trial's name; never by its id (`v-2635a93423`), which means nothing to the user.
+ *
+ * Type imports only: the renderer uses this module and must not pull zod in.
+ */
+import type { Workspace } from './workspace.js';
+
+/** What a title reads of a job's spec (every `JobSpec` of ipc-contract.ts fits it). */
+export type TitledJobSpec =
+  | { kind: 'inspect' | 'tune'; modelPath: string }
+  | { kind: 'quantize' | 'prune'; modelPath: string; method: string; name?: string; source?: string }
+  | { kind: 'bench'; modelPath: string; targets?: string[]; ep?: string }
+  | { kind: 'evaluate'; modelPath: string; target?: string }
+  | { kind: 'export'; modelPath: string; target: string; outputPath: string };
+
+/** The original model's target name (`ORIGINAL_TARGET` of workspace.ts, repeated to keep this module light). */
+const ORIGINAL = 'original';
+
+/** What a title says of a variant whose name nobody knows any more (its id would mean nothing). */
+export const UNKNOWN_VARIANT = 'a removed variant';
+
+/** Looks up a target's display name; undefined when the caller does not know it. */
+export type TargetNames = (target: string) => string | undefined;
+
+/** A target as a title names it: `original`, the variant's name, or `a removed variant`; never an id. */
+export function targetLabel(target: string, names: TargetNames): string {
+  if (target === ORIGINAL) return ORIGINAL;
+  const name = names(target);
+  return name !== undefined && name !== '' ? name : UNKNOWN_VARIANT;
+}
+
+/**
+ * The display name of a target from its workspace: a variant's name, or, for a variant an Auto-optimize trial
+ * made and removed once the trial ended, the trial's name (`int8-static minmax per-channel`).
+ */
+export function workspaceTargetName(ws: Workspace | null | undefined, target: string): string | undefined {
+  if (target === ORIGINAL) return ORIGINAL;
+  if (!ws) return undefined;
+  const variant = ws.variants.find((v) => v.id === target);
+  if (variant) return variant.name;
+  for (const tune of [...(ws.tunes ?? [])].reverse()) {
+    const trial = tune.trials.find((t) => t.variantId === target);
+    if (trial) return trial.name;
+  }
+  return undefined;
+}
+
+/** `Benchmark original + int8-dynamic (onnxruntime-node, cpu)`: the models by name, the engine and provider. */
+export function benchTitle(names: readonly string[], ep: string | undefined): string {
+  return `Benchmark ${names.join(' + ')} (onnxruntime-node, ${ep ?? 'cpu'})`;
+}
+
+export function evaluateTitle(name: string): string {
+  return `Evaluate ${name}`;
+}
+
+/**
+ * A destination as a title shows it: the file with the folders it sits in, cut to the last two
+ * (`…/explore-app/out/x.onnx`), so two exports of one variant to different folders read differently.
+ */
+export function shortDestination(outputPath: string): string {
+  const parts = outputPath.split(/[\\/]/);
+  const named = parts.filter(Boolean);
+  if (named.length <= 3) return outputPath;
+  return `…/${named.slice(-3).join('/')}`;
+}
+
+export function exportTitle(name: string, outputPath: string): string {
+  return `Export ${name} to ${shortDestination(outputPath)}`;
+}
+
+function fileName(p: string): string {
+  return p.split(/[\\/]/).filter(Boolean).pop() ?? p;
+}
+
+/** The title of a job from its spec, naming its targets through `names`. */
+export function jobTitle(spec: TitledJobSpec, names: TargetNames): string {
+  const label = (target: string) => targetLabel(target, names);
+  switch (spec.kind) {
+    case 'inspect':
+      return `Inspect ${fileName(spec.modelPath)}`;
+    case 'tune':
+      return 'Auto-optimize';
+    case 'quantize':
+    case 'prune': {
+      const verb = spec.kind === 'quantize' ? 'Quantize' : 'Prune';
+      const from = spec.source && spec.source !== ORIGINAL ? ` (from ${label(spec.source)})` : '';
+      return `${verb}: ${spec.name ?? spec.method}${from}`;
+    }
+    case 'bench':
+      return benchTitle((spec.targets ?? [ORIGINAL]).map(label), spec.ep);
+    case 'evaluate':
+      return evaluateTitle(label(spec.target ?? ORIGINAL));
+    case 'export':
+      return exportTitle(label(spec.target), spec.outputPath);
+  }
+}

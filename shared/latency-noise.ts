@@ -1,0 +1,195 @@
+/**
+ * Whether a latency difference is real or within a run's noise. Each variant is timed interleaved with the
+ * original in its own run, and its ratio is to that run's original p50; this says whether that ratio is
+ * different from 1 beyond what the run's own samples can tell apart, and whether the run is too noisy to say
+ * anything. The Compare view (speed badges, the Pareto front), Export's preselection and the report's best
+ * variant all use it. A leaf of `shared/` (only latency-stats.ts, no zod), so the page can load it.
+ *
+ * The rule. A ratio r = p50(variant) / p50(original) counts as faster (slower) only when its whole noise band
+ * lies below (above) 1. The band is the wider of two intervals around r:
+ *
+ * - Sampling error: the distribution-free 95% confidence interval of each median (the order statistics at the
+ *   50 ∓ 98/√n percentiles, the binomial interval of a median; no assumption about the shape of the
+ *   distribution, which is skewed for latencies), combined as [lo(v) / hi(o), hi(v) / lo(o)].
+ * - The run's spread: r ∓ max(IQR(v), IQR(o)) / p50(o). Sampling error alone is not enough: the same file
+ *   benchmarked against the original in one interleaved run measured x0.97 and x0.98 with 200 samples each
+ *   (an OCR model whose int4 and int8-dynamic variants quantized nothing), a shift inside the run's
+ *   interquartile range (6% of the median) but outside its medians' confidence intervals (±1.5%): caches,
+ *   frequency and which model runs first move a median by a few percent in a way no sample count averages
+ *   out. A difference smaller than the middle half of the runs' spread is not one to choose a model by.
+ *
+ * Without samples (records that kept none), the quartiles and the medians' intervals are estimated from p50
+ * and p90 as if the latencies were normal (σ ≈ (p90 - p50) / 1.2816): skewed latencies make that wider, so
+ * the estimate errs towards "within noise".
+ *
+ * A run is unreliable when its spread is so large that its median says little about the model: p90 more than
+ * 3x the p50 (more than one run in ten was held up by over two full inferences: a busy machine, a browser tab
+ * sharing the CPU, throttling) or an interquartile range over half the median. Quiet CPU runs stay far inside
+ * both (p90 within 1.1-2.4x of p50, IQR within 3-24% of it, in the app's own runs); a browser's WebAssembly
+ * runs beside other tabs went to 10-15x and 20-500%. An unreliable run's ratios are never faster or slower.
+ */
+import { percentileOfSorted } from './latency-stats.js';
+
+/** What a run recorded of one model's latency: its statistics, and its samples when it kept them. */
+export interface LatencySpreadInput {
+  iterations: number;
+  p50Ms: number;
+  p90Ms: number;
+  /** The samples (ms), when recorded; the statistics alone otherwise. */
+  samples?: readonly number[] | undefined;
+}
+
+/** The spread of one model's latencies in a run. */
+export interface LatencySpread {
+  p50Ms: number;
+  /** The 95% confidence interval of the median (ms). */
+  medianLowMs: number;
+  medianHighMs: number;
+  /** Interquartile range (ms). */
+  iqrMs: number;
+  /** p90 / p50. */
+  tailRatio: number;
+  /** Whether the quartiles and the interval were estimated from p50 and p90 (no samples). */
+  estimated: boolean;
+}
+
+/** p90 / p50 above which a run is unreliable. */
+export const MAX_TAIL_RATIO = 3;
+/** IQR / median above which a run is unreliable. */
+export const MAX_RELATIVE_IQR = 0.5;
+/** Fewest samples whose quartiles and median interval are read from the samples themselves. */
+const MIN_SAMPLES = 5;
+const Z95 = 1.959964;
+
+/** The spread of one model's latencies in a run, from its samples when it has enough, else from p50 and p90. */
+export function latencySpread(input: LatencySpreadInput): LatencySpread {
+  const { p50Ms, p90Ms } = input;
+  const tailRatio = p50Ms > 0 ? p90Ms / p50Ms : Infinity;
+  const samples = input.samples;
+  if (samples && samples.length >= MIN_SAMPLES) {
+    const sorted = Float64Array.from(samples).sort();
+    const n = sorted.length;
+    const half = (50 * Z95) / Math.sqrt(n);
+    return {
+      p50Ms,
+      medianLowMs: percentileOfSorted(sorted, Math.max(0, 50 - half)),
+      medianHighMs: percentileOfSorted(sorted, Math.min(100, 50 + half)),
+      iqrMs: percentileOfSorted(sorted, 75) - percentileOfSorted(sorted, 25),
+      tailRatio,
+      estimated: false,
+    };
+  }
+  const sigma = Math.max(0, p90Ms - p50Ms) / 1.2816;
+  const n = Math.max(1, input.iterations);
+  // The standard error of a median of normal samples is sqrt(pi / 2) σ / √n.
+  const half = (Z95 * 1.2533 * sigma) / Math.sqrt(n);
+  return {
+    p50Ms,
+    medianLowMs: Math.max(0, p50Ms - half),
+    medianHighMs: p50Ms + half,
+    iqrMs: 1.349 * sigma,
+    tailRatio,
+    estimated: true,
+  };
+}
+
+/** Whether a run's spread is too large for its median to mean much (`MAX_TAIL_RATIO`, `MAX_RELATIVE_IQR`). */
+export function spreadTooLarge(spread: LatencySpread): boolean {
+  return (
+    !(spread.tailRatio <= MAX_TAIL_RATIO) ||
+    !(spread.p50Ms > 0 && spread.iqrMs / spread.p50Ms <= MAX_RELATIVE_IQR)
+  );
+}
+
+/** What a latency ratio to the original says, once its noise is taken into account. */
+export type SpeedVerdict = 'faster' | 'slower' | 'same';
+
+/** A variant's ratio to the original of its own run, with the band its noise allows. */
+export interface RatioNoise {
+  ratio: number;
+  /** The band the ratio may lie in, given the run's noise: faster only when `high` < 1, slower when `low` > 1. */
+  low: number;
+  high: number;
+  /** The run's spread in ratio units: max(IQR of the variant, of the original) / the original's p50. */
+  margin: number;
+  /** The ratio's 95% interval from the two medians' confidence intervals (sampling error alone). */
+  ciLow: number;
+  ciHigh: number;
+  /** `same` when the band holds 1, or when the run is unreliable. */
+  verdict: SpeedVerdict;
+  /** The run's spread is too large to decide anything (`spreadTooLarge` of the variant or the original). */
+  unreliable: boolean;
+  /** The larger p90 / p50 of the two, and the larger IQR / median: what makes a run unreliable. */
+  tailRatio: number;
+  relativeIqr: number;
+}
+
+/**
+ * The noise band of a variant's p50 ratio to the original timed in the same run (see the rule at the top of
+ * this file). Undefined without a p50 of either.
+ */
+export function ratioNoise(
+  variant: LatencySpreadInput,
+  sameRunOriginal: LatencySpreadInput,
+): RatioNoise | undefined {
+  if (!(variant.p50Ms > 0) || !(sameRunOriginal.p50Ms > 0)) return undefined;
+  const v = latencySpread(variant);
+  const o = latencySpread(sameRunOriginal);
+  const ratio = v.p50Ms / o.p50Ms;
+  const margin = Math.max(v.iqrMs, o.iqrMs) / o.p50Ms;
+  const ciLow = o.medianHighMs > 0 ? v.medianLowMs / o.medianHighMs : 0;
+  const ciHigh = o.medianLowMs > 0 ? v.medianHighMs / o.medianLowMs : Infinity;
+  const low = Math.max(0, Math.min(ciLow, ratio - margin));
+  const high = Math.max(ciHigh, ratio + margin);
+  const unreliable = spreadTooLarge(v) || spreadTooLarge(o);
+  const verdict: SpeedVerdict = unreliable ? 'same' : high < 1 ? 'faster' : low > 1 ? 'slower' : 'same';
+  return {
+    ratio,
+    low,
+    high,
+    margin,
+    ciLow,
+    ciHigh,
+    verdict,
+    unreliable,
+    tailRatio: Math.max(v.tailRatio, o.tailRatio),
+    relativeIqr: Math.max(v.iqrMs / v.p50Ms, o.iqrMs / o.p50Ms),
+  };
+}
+
+/** What `fasterBeyondNoise` compares of a ratio. */
+export type RatioBand = Pick<RatioNoise, 'ratio' | 'margin' | 'ciLow' | 'ciHigh' | 'unreliable'>;
+
+/**
+ * Whether ratio `a` is faster than `b` beyond their noise, by the same rule as a ratio against the original
+ * (whose own band is `ORIGINAL_BAND`): the gap between the two ratios exceeds the larger spread of the runs
+ * (`margin`), and their sampling intervals do not overlap. Two variants from different runs are compared by
+ * their ratios to their runs' originals. Nothing from an unreliable run is faster or slower than anything.
+ */
+export function fasterBeyondNoise(a: RatioBand, b: RatioBand): boolean {
+  if (a.unreliable || b.unreliable) return false;
+  return b.ratio - a.ratio > Math.max(a.margin, b.margin) && a.ciHigh < b.ciLow;
+}
+
+/** The original's own ratio: exactly 1, in every run (its noise is in each variant's band). */
+export const ORIGINAL_BAND: RatioBand = { ratio: 1, margin: 0, ciLow: 1, ciHigh: 1, unreliable: false };
+
+/** A bare ratio, for a row whose run recorded nothing to judge its noise by. */
+export function bareBand(ratio: number): RatioBand {
+  return { ratio, margin: 0, ciLow: ratio, ciHigh: ratio, unreliable: false };
+}
+
+/** The words beside a ratio the product reads as noise: `within noise`, or `unreliable run` for a noisy run. */
+export function noiseNote(noise: Pick<RatioNoise, 'verdict' | 'unreliable'> | undefined): string | undefined {
+  if (!noise || noise.verdict !== 'same') return undefined;
+  return noise.unreliable ? 'unreliable run' : 'within noise';
+}
+
+/** One sentence on why a run is unreliable: `p90 is 14.9x the p50` / `the middle half of the runs spans 105% of the median`. */
+export function describeSpread(noise: Pick<RatioNoise, 'tailRatio' | 'relativeIqr'>): string {
+  const parts: string[] = [];
+  if (!(noise.tailRatio <= MAX_TAIL_RATIO)) parts.push(`p90 is ${noise.tailRatio.toFixed(1)}x the p50`);
+  if (!(noise.relativeIqr <= MAX_RELATIVE_IQR))
+    parts.push(`the middle half of the runs spans ${Math.round(noise.relativeIqr * 100)}% of the median`);
+  return parts.join(' and ');
+}
