@@ -68,7 +68,7 @@ export const quantizeCommand: CliCommand = {
       `Wrote ${report.output}`,
       `Method      ${report.method}`,
       `Size        ${formatBytes(report.inputBytes)} -> ${formatBytes(report.outputBytes)} (${((report.outputBytes / report.inputBytes) * 100).toFixed(1)}%)`,
-      `Quantized   ${report.quantizedNodes} nodes in ${report.seconds.toFixed(2)} s`,
+      `Quantized   ${report.quantizedNodes} node${report.quantizedNodes === 1 ? '' : 's'} in ${report.seconds.toFixed(2)} s`,
     ];
     if (report.skippedNodes.length > 0) {
       const skipped = report.skippedNodes.map((s) => [s.name, s.opType, s.reason]);

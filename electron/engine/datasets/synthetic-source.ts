@@ -1,6 +1,12 @@
 import { StudioError } from '../errors.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
-import { guessedValuesNote, seededRandom, syntheticFeed } from '../runtime/synthetic-feeds.js';
+import {
+  guessedValuesNote,
+  largeSyntheticInputNotes,
+  refuseUnallocatableInputs,
+  seededRandom,
+  syntheticFeed,
+} from '../runtime/synthetic-feeds.js';
 import type { Sample, SampleSource } from './sample-source.js';
 
 /** `--data synthetic --samples N --seed S`: seeded random inputs shaped from the model, no labels. */
@@ -8,10 +14,12 @@ export function syntheticSource(inputs: ResolvedInput[], options: { samples: num
   if (!Number.isInteger(options.samples) || options.samples < 1) {
     throw new StudioError('BAD_REQUEST', `--samples must be a whole number of at least 1, got ${options.samples}.`);
   }
+  // An input too large to make is refused here, before a session is opened or anything allocated.
+  refuseUnallocatableInputs(inputs);
   const guessed = guessedValuesNote(inputs);
   return {
     count: options.samples,
-    notes: guessed ? [guessed] : [],
+    notes: [...(guessed ? [guessed] : []), ...largeSyntheticInputNotes(inputs)],
     describe: () => `synthetic (${options.samples} samples, seed ${options.seed})`,
     async *samples(signal?: AbortSignal): AsyncIterable<Sample> {
       const next = seededRandom(options.seed);

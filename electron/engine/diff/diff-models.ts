@@ -42,7 +42,7 @@ import { subgraphsOf } from '../onnx/graph-index.js';
 import { decodeToFloat32, tensorByteSize } from '../onnx/tensor-codec.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
 import { describeType } from '../inspect/inspect-model.js';
-import { constantValue, type Located, weightsOf } from './model-weights.js';
+import { constantValue, type Located, weightBytes, weightShape, weightsOf } from './model-weights.js';
 
 /** Zero counts are read for float weights up to this size (larger ones would cost a second pass over the file). */
 const ZERO_COUNT_LIMIT = 256 * 2 ** 20;
@@ -143,10 +143,6 @@ function zeroShare(t: TensorProto): number | undefined {
   return zeros / values.length;
 }
 
-const shapeOf = (t: TensorProto) => t.dims.map(Number);
-const sameShape = (a: TensorProto, b: TensorProto) =>
-  a.dims.length === b.dims.length && a.dims.every((d, i) => d === b.dims[i]);
-
 /** What the node diff of a whole model gathers while it walks the graphs of both. */
 interface NodeWalk {
   precisionOf: Map<NodeProto, NodePrecision>;
@@ -212,6 +208,7 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   // gives a weight it rewrote dropped (`W_quantized` is `W`).
   const originalValues = new Set<string>([
     ...original.initializer.map((t) => t.name),
+    ...original.sparseInitializer.map((s) => s.values?.name ?? ''),
     ...original.input.map((v) => v.name),
     ...original.node.flatMap((n) => n.output),
   ]);
@@ -450,29 +447,32 @@ function diffWeights(
       name: o.name,
       change: 'removed',
       dtype: dtypeName(t.dataType),
-      shape: shapeOf(t),
-      bytes: tensorByteSize(t),
+      shape: weightShape(o),
+      bytes: weightBytes(o),
       ...graphPath(o.graph, walk.places),
     };
     const match = found.get(o);
     if (!match) return base;
     const same = match.same?.t;
-    const parts = match.parts.map((p) => p.t);
-    const target = same ?? parts.find((v) => v.dims.length === t.dims.length) ?? parts[0]!;
+    const rank = weightShape(o).length;
+    const target = match.same ?? match.parts.find((v) => weightShape(v).length === rank) ?? match.parts[0]!;
     let change: WeightChange;
     if (!same) change = 'quantized';
     else if (same.dataType !== t.dataType) change = 'cast';
-    else if (!sameShape(same, t)) change = 'reshaped';
-    else change = isExternal(t) || isExternal(same) || equalBytes(t, same) ? 'unchanged' : 'values';
-    // Each count decodes a weight: only for a weight whose values changed, and the original's only then.
-    const after = zeroCounts && (change === 'values' || change === 'reshaped') ? zeroShare(same!) : undefined;
+    else if (!sameDims(weightShape(o), weightShape(match.same!))) change = 'reshaped';
+    else change = isExternal(t) || isExternal(same) || equalWeights(o, match.same!) ? 'unchanged' : 'values';
+    // Each count decodes a weight: only for a weight whose values changed, and the original's only then (a
+    // sparse weight's values are its non-zeros: no share of zeros is read from them).
+    const dense = !o.sparse && !match.same?.sparse;
+    const after =
+      zeroCounts && dense && (change === 'values' || change === 'reshaped') ? zeroShare(same!) : undefined;
     const before = after !== undefined ? zeroShare(t) : undefined;
     return {
       ...base,
       change,
-      variantDtype: dtypeName(target.dataType),
-      variantShape: shapeOf(target),
-      variantBytes: parts.reduce((sum, p) => sum + tensorByteSize(p), 0),
+      variantDtype: dtypeName(target.t.dataType),
+      variantShape: weightShape(target),
+      variantBytes: match.parts.reduce((sum, p) => sum + weightBytes(p), 0),
       variantNames: match.parts.map((p) => p.name),
       ...(before !== undefined && after !== undefined ? { zeros: { before, after } } : {}),
     };
@@ -483,8 +483,8 @@ function diffWeights(
     .map((v) => ({
       name: v.name,
       dtype: dtypeName(v.t.dataType),
-      shape: shapeOf(v.t),
-      bytes: tensorByteSize(v.t),
+      shape: weightShape(v),
+      bytes: weightBytes(v),
       quantization: quantization.has(v.name),
       ...graphPath(v.graph, variantPlaces),
     }))
@@ -610,6 +610,20 @@ function notesOf(match: ModelMatch, fewInCommon: boolean, walk: NodeWalk): strin
       `The nodes of ${walk.unpaired.length} subgraph bod${walk.unpaired.length === 1 ? 'y' : 'ies'} of the original (${walk.unpaired.slice(0, 3).join(', ')}${walk.unpaired.length > 3 ? ', ...' : ''}) count as removed: the node holding each is gone from the variant or holds no such body.`,
     );
   return notes;
+}
+
+/** Same logical dims. */
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Same stored values: a sparse weight's values and indices both; a sparse and a dense one never. */
+function equalWeights(a: Located, b: Located): boolean {
+  if (!a.sparse !== !b.sparse) return false;
+  if (!equalBytes(a.t, b.t)) return false;
+  const ai = a.sparse?.indices;
+  const bi = b.sparse?.indices;
+  return !ai || !bi || equalBytes(ai, bi);
 }
 
 function equalBytes(a: TensorProto, b: TensorProto): boolean {

@@ -1,4 +1,4 @@
-import type { ModelProto, TensorProto } from 'onnx-buf';
+import type { GraphProto, ModelProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { dtypeBits, dtypeName } from './dtypes.js';
 import { expectedByteLength, externalRef, isExternal } from './external-data.js';
@@ -77,8 +77,45 @@ function checkTensor(tensor: TensorProto, dir: string, fileSizes: Map<string, nu
   return 0;
 }
 
+/** How many names a duplicate-name error lists before `and N more`. */
+const LISTED_DUPLICATES = 5;
+
 /**
- * Checks what loading alone cannot: the model has a graph, the graph (and every subgraph) is acyclic,
+ * Refuses a graph in which two nodes share a non-empty name: onnxruntime will not load it ("two nodes with same
+ * node name"), and a node named by `--exclude-nodes`, a diff or a Graph view overlay could be either of them.
+ * The rule is onnxruntime's (graph.cc, VerifyNoDuplicateName): empty names may repeat (ONNX leaves names
+ * optional), and each graph is checked on its own, so a body may reuse a name of the graph around it.
+ */
+function refuseDuplicateNodeNames(graph: GraphProto, depth: number, label: string): void {
+  const counts = new Map<string, { count: number; opTypes: string[] }>();
+  let duplicated = false;
+  for (const node of graph.node) {
+    if (node.name === '') continue;
+    const seen = counts.get(node.name);
+    if (seen) {
+      seen.count += 1;
+      if (!seen.opTypes.includes(node.opType)) seen.opTypes.push(node.opType);
+      duplicated = true;
+    } else counts.set(node.name, { count: 1, opTypes: [node.opType] });
+  }
+  if (!duplicated) return;
+  const repeated = [...counts].filter(([, seen]) => seen.count > 1);
+  const listed = repeated
+    .slice(0, LISTED_DUPLICATES)
+    .map(([name, seen]) => `'${name}' (${seen.count} nodes: ${seen.opTypes.join(', ')})`);
+  const more = repeated.length > LISTED_DUPLICATES ? ` and ${repeated.length - LISTED_DUPLICATES} more` : '';
+  const where = depth === 0 ? '' : ` in subgraph '${graph.name}'`;
+  throw new StudioError(
+    'MODEL_INVALID',
+    `${label} has nodes that share a name${where}: ${listed.join(', ')}${more}. onnxruntime refuses such a model ` +
+      `("two nodes with same node name"), and a node name could not say which node is meant. Give each node a ` +
+      `unique name (or none) and save the model again, or re-export it.`,
+  );
+}
+
+/**
+ * Checks what loading alone cannot: the model has a graph, the graph (and every subgraph) is acyclic, no two
+ * nodes of one graph share a name,
  * every tensor's stored data matches its dims and type, and every external data file is safe to read and
  * long enough. Returns the number of external data bytes.
  */
@@ -90,7 +127,8 @@ export function validateModel(proto: ModelProto, dir: string, label: string): { 
   forEachTensor(proto, (tensor) => {
     externalDataBytes += checkTensor(tensor, dir, fileSizes);
   });
-  walkGraphs(proto.graph, (graph) => {
+  walkGraphs(proto.graph, (graph, depth) => {
+    refuseDuplicateNodeNames(graph, depth, label);
     // Almost every real model lists its nodes in order already; only the others need the full sort,
     // which is also what names a node on a cycle.
     if (!isListedInOrder(graph)) topologicalOrder(graph);

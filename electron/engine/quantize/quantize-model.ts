@@ -1,6 +1,9 @@
+import type { ModelProto } from 'onnx-buf';
+import { INT8_OPS, QDQ_OPS } from '../../../shared/node-precision.js';
 import type { RecipeInputs } from '../../../shared/recipe.js';
 import type { SampleSource } from '../datasets/sample-source.js';
 import { StudioError } from '../errors.js';
+import { walkGraphs } from '../onnx/walk-graphs.js';
 import { datasetRef } from '../recipe/dataset-ref.js';
 import {
   checkNodeSelection,
@@ -67,6 +70,52 @@ function nothingQuantized(
   return `Nothing to quantize: ${method.name} quantizes ${handled.join(', ')} nodes${selected ? ' (--op-types)' : ''} and this model has none it can take. ${same}`;
 }
 
+/** Weight-only quantized kernels (int4 and other block formats), beside the int8 and Q/DQ ops node-precision lists. */
+const WEIGHT_QUANTIZED_OPS: ReadonlySet<string> = new Set([
+  'MatMulNBits',
+  'GatherBlockQuantized',
+  'MatMulBnb4',
+  'MatMulFpQ4',
+]);
+
+/** True for an op that only a quantized model holds: Q/DQ, an int8 kernel, a block-quantized weight kernel. */
+export function isQuantizationOp(opType: string): boolean {
+  return (
+    QDQ_OPS.has(opType) ||
+    INT8_OPS.has(opType) ||
+    WEIGHT_QUANTIZED_OPS.has(opType) ||
+    opType.startsWith('QLinear') ||
+    opType.startsWith('QOrdered')
+  );
+}
+
+/**
+ * Refuses a model that is already quantized (any quantization op, in the main graph or a body). Every method
+ * takes a float model: run on a QDQ model, int8-static stacks a second Q/DQ layer on the first, the weight
+ * quantizers find no float weight left and write a larger copy, and fp16 turns the float parts around the
+ * int8 kernels to float16, which breaks onnxruntime's QDQ fusions (slower and larger, measured). A model only
+ * partly quantized is refused too: which of its float parts a second method could safely take cannot be told
+ * from the graph, and starting from the float model gives the same result without the doubt.
+ */
+export function refuseQuantizedInput(model: ModelProto, label: string, method: string): void {
+  const counts = new Map<string, number>();
+  if (model.graph) {
+    walkGraphs(model.graph, (graph) => {
+      for (const node of graph.node) {
+        if (isQuantizationOp(node.opType)) counts.set(node.opType, (counts.get(node.opType) ?? 0) + 1);
+      }
+    });
+  }
+  if (counts.size === 0) return;
+  const found = [...counts].map(([op, n]) => `${n} ${op}`).join(', ');
+  throw new StudioError(
+    'BAD_INPUT',
+    `${label} is already quantized (it has ${found}); ${method} takes a float model, and quantizing this one again ` +
+      `would stack a second quantization on the first (a larger, slower model with its precision lost twice). ` +
+      `Start from the float model it was made from.`,
+  );
+}
+
 /** A quantization method as the node-selection checks name it (node-selection.ts). */
 export function selectingQuantizer(method: Pick<QuantizeMethod, 'name' | 'selectableOpTypes'>): SelectingMethod {
   return {
@@ -104,6 +153,7 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
     request,
     'Quantization',
     ({ model, loaded, note }) => {
+      refuseQuantizedInput(model, loaded.path, method.name);
       checkNodeSelection(model, common, selecting, note);
       return method.quantize({
         model,

@@ -24,6 +24,16 @@ describe('runFailure', () => {
     expect(error.detail).toMatch(/reshape_helper\.h:84/);
   });
 
+  it('says the run ran out of memory where onnxruntime reports bad_alloc, instead of blaming the shapes', () => {
+    const error = runFailure(new Error('std::bad_alloc'), fed, 'Calibration sample 0');
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toMatch(
+      /^Calibration sample 0 ran out of memory on the inputs it was given \(audio float32 \[1, 100\], sr int64 \[1\]\)/,
+    );
+    expect(error.message).toMatch(/\(std::bad_alloc\)/);
+    expect(error.message).not.toMatch(/do not fit the model/);
+  });
+
   it('names an unnamed node by its op type', () => {
     const ort = new Error(
       "Non-zero status code returned while running Reshape node. Name:'' Status Message: The input tensor cannot be reshaped to the requested shape.",

@@ -26,6 +26,15 @@ export const RUN_FAILURE_CLI_HINT = 'Set them with --shape, --dim and --value, o
 export function runFailure(error: unknown, fed: readonly FedTensor[], what: string): StudioError {
   if (error instanceof StudioError) return error;
   const reason = (error instanceof Error ? error.message : String(error)).trim();
+  // An allocation onnxruntime could not make: the shapes fit the model, the memory does not hold them.
+  if (/bad_alloc|Failed to allocate memory|out of memory/i.test(reason)) {
+    return new StudioError(
+      'BAD_INPUT',
+      `${what} ran out of memory on the inputs it was given (${describeFeed(fed)}): onnxruntime could not allocate ` +
+        `what they need (${reason}). Use smaller inputs (fewer or shorter samples), or a machine with more memory.`,
+      { detail: reason, cliHint: RUN_FAILURE_CLI_HINT },
+    );
+  }
   // onnxruntime's messages carry a C++ source location; the node name and the status message are what matter.
   const node = /running (\w+) node\. Name:'([^']*)'/.exec(reason);
   const status = readableStatus(/Status Message: (.*)$/s.exec(reason)?.[1]);

@@ -2,7 +2,8 @@ import * as ort from 'onnxruntime-node';
 import { float32ArrayToFloat16 } from '../onnx/float16.js';
 import { isDatasetDtype, isFloatDtype, numbersToArray } from '../datasets/element-convert.js';
 import { StudioError } from '../errors.js';
-import type { InputValues } from '../../../shared/input-spec.js';
+import os from 'node:os';
+import { inputBytes, type InputValues, largeInputWarnings } from '../../../shared/input-spec.js';
 import type { ResolvedInput } from './input-specs.js';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
@@ -126,8 +127,62 @@ function chosenValues(input: ResolvedInput, next: () => number): ort.Tensor {
   return new ort.Tensor(type, data as ort.Tensor.DataType, input.dims);
 }
 
-/** One feed (all inputs) drawn from `next`. */
+/** The most elements one typed array can hold in this V8 (2^32 - 1 on 64-bit Node 20+). */
+const MAX_TYPED_ARRAY_LENGTH = 2 ** 32 - 1;
+
+/**
+ * The most bytes one synthetic input may take: half of this machine's memory. Beyond it the input cannot be
+ * allocated, or leaves too little for onnxruntime's own copy and activations, and the run would fail far from
+ * the cause (an "Invalid typed array length", a std::bad_alloc, or the machine swapping).
+ */
+export function syntheticInputLimit(totalBytes = os.totalmem()): number {
+  return Math.floor(totalBytes / 2);
+}
+
+/** `25,600,000,000 bytes (25.6 GB)`. */
+function describeBytes(bytes: number): string {
+  return `${bytes.toLocaleString('en')} bytes (${(bytes / 1e9).toFixed(1)} GB)`;
+}
+
+/**
+ * Refuses synthetic data for an input too large to make (BAD_INPUT, before anything is allocated): more elements
+ * than a typed array holds, or more than `limitBytes` (syntheticInputLimit). The byte count is the app's
+ * (shared/input-spec.ts `inputBytes`, which its large-input warning uses), so both say the same size.
+ */
+export function refuseUnallocatableInputs(inputs: readonly ResolvedInput[], limitBytes = syntheticInputLimit()): void {
+  for (const input of inputs) {
+    const count = input.dims.reduce((a, b) => a * b, 1);
+    const bytes = inputBytes(input.ortType, input.dims);
+    if (count <= MAX_TYPED_ARRAY_LENGTH && bytes <= limitBytes) continue;
+    const limit =
+      count > MAX_TYPED_ARRAY_LENGTH
+        ? `more than the ${MAX_TYPED_ARRAY_LENGTH.toLocaleString('en')} elements one tensor can hold here`
+        : `more than half of this machine's ${describeBytes(os.totalmem())} of memory`;
+    const named = input.declared
+      .flatMap((d, i) => (typeof d === 'string' ? [`${d}=${input.dims[i]}`] : []))
+      .map((d) => `--dim ${d}`);
+    throw new StudioError(
+      'BAD_INPUT',
+      `Input '${input.name}' ${input.ortType} [${input.dims.join(', ')}] would need ${describeBytes(bytes)} per sample, ${limit}: ` +
+        `it cannot be fed. Check its dims${named.length > 0 ? ` (${named.join(', ')})` : ''} and choose smaller sizes.`,
+    );
+  }
+}
+
+/**
+ * The warning for synthetic inputs above 1 GiB (the app's large-input warning, shared/input-spec.ts): such a size
+ * is more often a typo in a dim than what was meant, and it costs that much memory per sample held.
+ */
+export function largeSyntheticInputNotes(inputs: readonly ResolvedInput[]): string[] {
+  return largeInputWarnings(
+    inputs.map((i) => ({ name: i.name, dtype: i.ortType, shape: i.dims })),
+    { shapes: Object.fromEntries(inputs.map((i) => [i.name, i.dims])) },
+  );
+}
+
+/** One feed (all inputs) drawn from `next`; refuses inputs too large to make before allocating any. */
 export function syntheticFeed(inputs: ResolvedInput[], next: () => number): Record<string, ort.Tensor> {
+  refuseUnallocatableInputs(inputs);
   const feed: Record<string, ort.Tensor> = {};
   for (const input of inputs) feed[input.name] = syntheticTensor(input, next);
   return feed;

@@ -287,6 +287,44 @@ describe('calibration under a memory budget', () => {
     // A budget that holds them all keeps one pass.
     const roomy = await calibrateModel(model, tensors, arraySource(arrays), { method: 'entropy', memoryBudget: 1024 ** 3 });
     expect(roomy.passes).toHaveLength(1);
+    expect(roomy.oversized).toBeUndefined();
+  });
+
+  it('says truthfully when one tensor alone is larger than the budget, naming it and its size', async () => {
+    const { budgetNote } = await import('./memory-budget.js');
+    const model = tinyModel(4096);
+    const tensors = ['input', 'relu.out', 'output'];
+    const arrays = normalArrays(2, 4096, 9);
+    // 16 KiB per tensor per sample; a budget of 16 KiB leaves 8 KiB of activations: no tensor fits alone.
+    const tight = await calibrateModel(model, tensors, arraySource(arrays), {
+      method: 'percentile',
+      memoryBudget: 16 * 1024,
+    });
+    expect(tight.passes).toHaveLength(3);
+    expect(tight.passes.map((p) => p.bytes)).toEqual([16384, 16384, 16384]);
+    expect(tight.oversized?.map((t) => t.bytes)).toEqual([16384, 16384, 16384]);
+    const note = budgetNote(
+      { passes: tight.passes, limitBytes: tight.passes[0]!.limitBytes!, oversized: tight.oversized! },
+      '16K',
+    )!;
+    expect(note).toMatch(/^The memory budget \(16K\) cannot be met: activation 'input' alone takes 0 MiB per sample/);
+    expect(note).toMatch(/also over it: 'relu\.out' 0 MiB, 'output' 0 MiB/);
+    expect(note).toMatch(/calibrated in 3 passes over the data/);
+    expect(note).not.toMatch(/each exposing at most/);
+  });
+
+  it('states a limit per pass only when every pass kept to it', async () => {
+    const { budgetNote } = await import('./memory-budget.js');
+    const MiB = 1024 ** 2;
+    const fitted = { passes: [{ bytes: 90 * MiB }, { bytes: 80 * MiB }], limitBytes: 100 * MiB, oversized: [] };
+    expect(budgetNote(fitted, '200M')).toBe(
+      "One sample's activations did not fit the memory budget (200M): calibrated in 2 passes over the data (the same ranges as one pass), each exposing at most 100 MiB of activations.",
+    );
+    expect(budgetNote({ ...fitted, passes: [{ bytes: 90 * MiB }] }, '200M')).toBeUndefined();
+    const over = { passes: [{ bytes: 512 * MiB }], limitBytes: 100 * MiB, oversized: [{ tensor: 'a', bytes: 512 * MiB }] };
+    expect(budgetNote(over, '200M')).toMatch(
+      /^The memory budget \(200M\) cannot be met: activation 'a' alone takes 512 MiB per sample, more than the 100 MiB of activations the budget leaves, and one tensor cannot be split across passes/,
+    );
   });
 });
 

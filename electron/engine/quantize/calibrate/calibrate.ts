@@ -8,7 +8,7 @@ import type { SessionSettings } from '../../runtime/create-session.js';
 import { openModelSession } from '../static/ort-model.js';
 import type { QuantizeProgress } from '../quantize-method.js';
 import { type CalibrationMethod, CalibrationCollector, type TensorRange } from './collector.js';
-import { planPasses } from './memory-budget.js';
+import { type OversizedTensor, planPasses } from './memory-budget.js';
 import { extremesProbe, probedModel } from './probed-model.js';
 import { opsetVersion } from '../../onnx/graph.js';
 
@@ -49,6 +49,8 @@ export interface ChannelObserver {
 export interface CalibrationPass {
   tensors: number;
   limitBytes?: number;
+  /** The bytes per sample its exposed tensors take (measured on the first sample), under a memory budget. */
+  bytes?: number;
 }
 
 export interface CalibrationResult {
@@ -56,6 +58,11 @@ export interface CalibrationResult {
   samples: number;
   /** One entry per pass over the data (several when the memory budget split the tensors). */
   passes: CalibrationPass[];
+  /**
+   * Tensors that alone exceed the memory budget's activation limit, largest first: the budget could not be met
+   * (memory-budget.ts budgetNote says so). Empty or absent when it was.
+   */
+  oversized?: OversizedTensor[];
   /** The statistics (kept for inspection and tests). */
   collector: CalibrationCollector;
 }
@@ -227,11 +234,14 @@ export async function calibrateModel(
   const total = Math.min(limit, source.count ?? limit);
   let groups: string[][] = [[...tensors]];
   let activationLimit: number | undefined;
+  let groupBytes: number[] = [];
+  let oversized: OversizedTensor[] = [];
   let tight = false;
   if (options.method !== 'minmax' && options.memoryBudget !== undefined) {
     const bytes = await activationBytes(model, tensors, source, { session: options.session, signal });
     const plan = planPasses(tensors, bytes, options.memoryBudget, weightBytes(model));
-    ({ groups, tight } = plan);
+    ({ groups, tight, oversized } = plan);
+    groupBytes = plan.passes.map((p) => p.bytes);
     activationLimit = plan.limit;
   }
 
@@ -286,8 +296,11 @@ export async function calibrateModel(
       await close();
     }
     if (seen === 0) throw new StudioError('BAD_REQUEST', 'The calibration data has no samples.');
-    passes.push({ tensors: group.length, ...(activationLimit !== undefined ? { limitBytes: activationLimit } : {}) });
+    passes.push({
+      tensors: group.length,
+      ...(activationLimit !== undefined ? { limitBytes: activationLimit, bytes: groupBytes[pass] ?? 0 } : {}),
+    });
   }
   const ranges = collector.ranges(options.percentile !== undefined ? { percentile: options.percentile } : {});
-  return { ranges, samples: collector.samples, collector, passes };
+  return { ranges, samples: collector.samples, collector, passes, ...(oversized.length > 0 ? { oversized } : {}) };
 }

@@ -61,20 +61,79 @@ export function groupsWithin(tensors: readonly string[], bytesOf: ReadonlyMap<st
   return groups;
 }
 
+/** A tensor that alone takes more than the activation budget: no plan of passes can meet the budget. */
+export interface OversizedTensor {
+  tensor: string;
+  /** Its bytes per sample. */
+  bytes: number;
+}
+
+/** The passes over the data a plan makes: the tensors and bytes per sample each exposes. */
+export interface PlannedPass {
+  tensors: string[];
+  bytes: number;
+}
+
 /**
  * How to expose `tensors` within `budgetBytes`: groups that fit the activation budget left after `weightBytes`,
- * its limit, and whether the exposed activations are a large part of it (`tight`: the sessions then give memory
- * back between operators).
+ * its limit, whether the exposed activations are a large part of it (`tight`: the sessions then give memory
+ * back between operators), and the tensors that alone exceed the limit, largest first (`oversized`: each gets a
+ * pass of its own, which still takes more than the budget).
  */
 export function planPasses(
   tensors: readonly string[],
   bytesOf: ReadonlyMap<string, number>,
   budgetBytes: number,
   weightBytes: number,
-): { groups: string[][]; limit: number; tight: boolean } {
+): { groups: string[][]; passes: PlannedPass[]; limit: number; tight: boolean; oversized: OversizedTensor[] } {
   const limit = activationBudget(budgetBytes, weightBytes);
   const exposed = tensors.reduce((sum, t) => sum + (bytesOf.get(t) ?? 0), 0);
-  return { groups: groupsWithin(tensors, bytesOf, limit), limit, tight: exposed > limit / 4 };
+  const groups = groupsWithin(tensors, bytesOf, limit);
+  const passes = groups.map((group) => ({
+    tensors: group,
+    bytes: group.reduce((sum, t) => sum + (bytesOf.get(t) ?? 0), 0),
+  }));
+  const oversized = tensors
+    .map((tensor) => ({ tensor, bytes: bytesOf.get(tensor) ?? 0 }))
+    .filter((t) => t.bytes > limit)
+    .sort((a, b) => b.bytes - a.bytes);
+  return { groups, passes, limit, tight: exposed > limit / 4, oversized };
+}
+
+/** How many oversized tensors the budget note names. */
+const NAMED_OVERSIZED = 3;
+
+/**
+ * What a budgeted calibration says about memory, or undefined when one pass fitted: the passes it made, and
+ * when a single tensor is larger than the activation budget, that the budget could not be met, naming that
+ * tensor and its size (one tensor cannot be split across passes). `budget` names the budget (`200M`, or the
+ * default). Only a limit that every pass kept to is stated as one.
+ */
+export function budgetNote(
+  plan: { passes: readonly { bytes?: number }[]; limitBytes: number; oversized: readonly OversizedTensor[] },
+  budget: string,
+  /** What was done, as the note's verb: `calibrated` (int8-static), `measured` (sensitivity). */
+  verb = 'calibrated',
+): string | undefined {
+  const { passes, limitBytes, oversized } = plan;
+  const several = passes.length > 1 ? `${verb} in ${passes.length} passes over the data (the same ranges as one pass)` : '';
+  if (oversized.length === 0) {
+    if (passes.length <= 1) return undefined;
+    return (
+      `One sample's activations did not fit the memory budget (${budget}): ${several}, each exposing at most ` +
+      `${formatMemory(limitBytes)} of activations.`
+    );
+  }
+  const [largest] = oversized;
+  const others = oversized.slice(1, NAMED_OVERSIZED).map((t) => `'${t.tensor}' ${formatMemory(t.bytes)}`);
+  const more = oversized.length > NAMED_OVERSIZED ? ` and ${oversized.length - NAMED_OVERSIZED} more` : '';
+  const also = others.length > 0 ? ` (also over it: ${others.join(', ')}${more})` : '';
+  return (
+    `The memory budget (${budget}) cannot be met: activation '${largest!.tensor}' alone takes ` +
+    `${formatMemory(largest!.bytes)} per sample, more than the ${formatMemory(limitBytes)} of activations the budget ` +
+    `leaves${also}, and one tensor cannot be split across passes, so ${verb === 'calibrated' ? 'calibration' : 'the measurement'} ` +
+    `used more memory than the budget${several ? `; ${several}` : ''}. Use smaller inputs (--dim, --shape) or a larger --max-memory.`
+  );
 }
 
 /** `1.5 GiB`, for notes. */

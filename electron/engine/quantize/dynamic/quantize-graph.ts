@@ -4,6 +4,7 @@ import { StudioError } from '../../errors.js';
 import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
+import { nodeLabel } from '../../onnx/node-label.js';
 import { makeFloatTensor, makeValueInfo } from '../../onnx/graph-build.js';
 import {
   GraphIndex,
@@ -170,8 +171,9 @@ export class DynamicQuantizer {
         }
       } catch (error) {
         if (!(error instanceof Skip)) throw error;
+        // Named as every method names a skipped node (an unnamed one by its op type and output).
         this.#skipped.push({
-          name: node.name,
+          name: nodeLabel(node),
           opType: node.opType,
           reason: error.message,
           ...(error.option ? { option: error.option } : {}),

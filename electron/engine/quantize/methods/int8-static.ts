@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { StudioError } from '../../errors.js';
-import { defaultMemoryBudget, formatMemory, parseMemorySize } from '../calibrate/memory-budget.js';
+import {
+  budgetNote,
+  defaultMemoryBudget,
+  formatMemory,
+  parseMemorySize,
+} from '../calibrate/memory-budget.js';
 import { calibrateModel } from '../calibrate/calibrate.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
@@ -186,12 +191,15 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
       (options.calibMethod === 'percentile' ? ` (${options.percentile})` : '') +
       '.',
   );
-  if (calibration.passes.length > 1) {
-    note(
-      `One sample's activations did not fit the memory budget (${options.maxMemory ?? `${formatMemory(defaultMemoryBudget())}, the default`}): ` +
-        `calibrated in ${calibration.passes.length} passes over the data, each exposing at most ${formatMemory(calibration.passes[0]!.limitBytes ?? 0)} of activations (the same ranges as one pass).`,
-    );
-  }
+  const memory = budgetNote(
+    {
+      passes: calibration.passes,
+      limitBytes: calibration.passes[0]?.limitBytes ?? 0,
+      oversized: calibration.oversized ?? [],
+    },
+    options.maxMemory ?? `${formatMemory(defaultMemoryBudget())}, the default`,
+  );
+  if (memory) note(memory);
   // Roots with no finite value (NaN or infinite activations on every sample) get no range: the nodes that need
   // them stay float. Every tensor that shared such a root is banned with it: once the share op (Flatten,
   // Reshape, MaxPool...) is dropped, its output would become a root of its own that calibration never saw.
