@@ -34,15 +34,61 @@ export function refuseFileAsFolder(dir: string, flag: string): void {
   );
 }
 
-/** Creates the folder (and its parents), with the refusal above or an IO error that names it. */
-export async function makeOutputFolder(dir: string, flag: string): Promise<void> {
+/**
+ * Why `mkdir -p dir` failed. Node's recursive mkdir says ENOENT when it cannot create a missing parent (in a
+ * read-only or forbidden folder), which reads as "the path does not exist": the folder that refused is the
+ * nearest existing one above `dir`, and asking it whether it can be written to gives the real reason.
+ */
+function mkdirFailure(dir: string, error: unknown): { code: string | undefined; at: string } {
+  const code = (error as NodeJS.ErrnoException).code;
+  let parent = path.dirname(path.resolve(dir));
+  while (!fs.existsSync(parent) && path.dirname(parent) !== parent) parent = path.dirname(parent);
+  if (code !== 'ENOENT') return { code, at: parent };
+  try {
+    fs.accessSync(parent, fs.constants.W_OK | fs.constants.X_OK);
+    return { code, at: parent };
+  } catch (refusal) {
+    return { code: (refusal as NodeJS.ErrnoException).code ?? code, at: parent };
+  }
+}
+
+/**
+ * Creates the folder (and its parents), with the refusal above or an IO error that says why it cannot.
+ * Returns the topmost folder it created (undefined when `dir` existed), for `removeCreatedFolder`.
+ */
+export async function makeOutputFolder(dir: string, flag: string): Promise<string | undefined> {
   refuseFileAsFolder(dir, flag);
   try {
-    await fs.promises.mkdir(dir, { recursive: true });
+    return await fs.promises.mkdir(dir, { recursive: true });
   } catch (error) {
-    throw new StudioError(
-      'IO',
-      `Cannot create ${flag} ${path.resolve(dir)}: ${(error as Error).message}. Choose another folder.`,
-    );
+    const resolved = path.resolve(dir);
+    const { code, at } = mkdirFailure(dir, error);
+    const why =
+      code === 'EROFS'
+        ? `${at} is on a read-only file system`
+        : code === 'EACCES' || code === 'EPERM'
+          ? `permission denied in ${at}`
+          : code === 'ENOSPC' || code === 'EDQUOT'
+            ? 'the disk is full'
+            : (error as Error).message;
+    throw new StudioError('IO', `Cannot create ${flag} ${resolved}: ${why}. Choose another folder.`, {
+      detail: (error as Error).message,
+    });
+  }
+}
+
+/**
+ * Undoes makeOutputFolder after a failure: removes `dir` and the parents it created (up to `created`, what
+ * makeOutputFolder returned) while they are empty. A folder holding anything (a finished step's model) stays.
+ */
+export function removeCreatedFolder(dir: string, created: string | undefined): void {
+  if (created === undefined) return;
+  const top = path.resolve(created);
+  for (let at = path.resolve(dir); at === top || at.startsWith(top + path.sep); at = path.dirname(at)) {
+    try {
+      fs.rmdirSync(at);
+    } catch {
+      return; // not empty, or already gone
+    }
   }
 }

@@ -13,7 +13,7 @@ import { StudioError } from '../errors.js';
 import { dataFileOfReplacedModel, refuseFolderOutput, sameFile } from './output-guard.js';
 import { externalReadError, externalRef, isExternal, readExternalBytes, type ExternalRef } from './external-data.js';
 import { StreamingProtoWriter, type ByteSink } from './proto-stream-writer.js';
-import { commitTempFiles, removeQuietly, tempPathFor } from './atomic-files.js';
+import { commitTempFiles, removeQuietly, tempPathFor, writeFailure } from './atomic-files.js';
 import { forEachTensor } from './walk-tensors.js';
 
 export interface SaveModelOptions {
@@ -176,16 +176,34 @@ function fileSink(
   };
 }
 
+/**
+ * Gives the event loop a turn when `everyMs` have passed since the last one, so that an abort from outside
+ * (Ctrl+C's SIGINT handler, a job's cancel message) lands while a large file is copied; then checks it.
+ */
+function cancellationTurns(signal: AbortSignal | undefined, everyMs = 50): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (!signal) return;
+    if (performance.now() - last >= everyMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+    if (signal.aborted) throw new StudioError('CANCELLED', 'Saving was cancelled.');
+  };
+}
+
 async function writeDataFile(
   planned: PlannedExternal[],
   sink: ByteSink,
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  const turn = cancellationTurns(signal);
   let position = 0;
   const padding = new Uint8Array(LARGE_ALIGNMENT);
   const readFds = new Map<string, number>();
   try {
     for (const item of planned) {
+      await turn();
       if (item.offset > position) sink.write(padding.subarray(0, item.offset - position));
       if (item.source instanceof Uint8Array) {
         sink.write(item.source);
@@ -202,7 +220,7 @@ async function writeDataFile(
         }
         const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK, ref.length));
         for (let done = 0; done < ref.length;) {
-          if (signal?.aborted) throw new StudioError('CANCELLED', 'Saving was cancelled.');
+          await turn();
           let n: number;
           try {
             n = fs.readSync(fd, buffer, 0, Math.min(buffer.byteLength, ref.length - done), ref.offset + done);
@@ -315,6 +333,8 @@ export async function saveModel(
         fs.closeSync(dfd);
       }
     }
+    // The last moment a cancellation can still leave nothing behind (an abort during the fsyncs lands here).
+    await cancellationTurns(options.signal, 0)();
     // Data first, model last: a reader never sees a model whose data file is not there yet.
     commitTempFiles(
       dataTemp
@@ -335,20 +355,6 @@ export async function saveModel(
     };
   } catch (error) {
     for (const t of temps) removeQuietly(t);
-    if (error instanceof StudioError) throw error;
-    const e = error as NodeJS.ErrnoException;
-    if (e.code === 'ENOSPC')
-      throw new StudioError('IO', `The disk is full while writing ${target}. Free some space and retry.`);
-    if (e.code === 'EACCES' || e.code === 'EPERM')
-      throw new StudioError('IO', `Permission denied writing ${target}.`);
-    // Any other refusal of the file system (a read-only or virtual folder such as /proc, a path through a
-    // file): the user's destination, not a bug of ours.
-    if (typeof e.code === 'string' && e.syscall !== undefined)
-      throw new StudioError(
-        'IO',
-        `Cannot write ${target} (${e.code}: ${e.syscall} failed). Choose a folder you can write to.`,
-        { detail: e.message },
-      );
-    throw error;
+    throw writeFailure(error, target);
   }
 }

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import type { ModelProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
-import { removeQuietly, tempPathFor } from './atomic-files.js';
+import { removeQuietly, tempPathFor, writeFailure } from './atomic-files.js';
 import { externalRef, isExternal, type ExternalRef } from './external-data.js';
 import { forEachTensor } from './walk-tensors.js';
 
@@ -68,6 +68,8 @@ export class StreamedWeights {
   #pendingBytes = 0;
   #readSinceSpill = 0;
   readonly #scratchPath: string;
+  /** The output the scratch file serves, named in errors (the scratch file itself means nothing to a user). */
+  readonly #output: string;
   #scratchFd: number | undefined;
   #scratchBytes = 0;
   readonly #model: ModelProto;
@@ -81,6 +83,7 @@ export class StreamedWeights {
    */
   constructor(model: ModelProto, modelDir: string, output: string) {
     this.#model = model;
+    this.#output = output;
     this.#scratchPath = tempPathFor(`${output}.weights`);
     const sizes = new Map<string, number>();
     const external: TensorProto[] = [];
@@ -145,10 +148,15 @@ export class StreamedWeights {
   }
 
   #appendToScratch(bytes: Uint8Array): ExternalRef {
-    this.#scratchFd ??= fs.openSync(this.#scratchPath, 'wx');
     const offset = this.#scratchBytes;
-    for (let done = 0; done < bytes.byteLength;) {
-      done += fs.writeSync(this.#scratchFd, bytes, done, bytes.byteLength - done, offset + done);
+    try {
+      this.#scratchFd ??= fs.openSync(this.#scratchPath, 'wx');
+      for (let done = 0; done < bytes.byteLength;) {
+        done += fs.writeSync(this.#scratchFd, bytes, done, bytes.byteLength - done, offset + done);
+      }
+    } catch (error) {
+      // A full disk or a read-only folder is the destination's problem, said as saveModel says it.
+      throw writeFailure(error, this.#output);
     }
     this.#scratchBytes += bytes.byteLength;
     return { file: this.#scratchPath, location: '(scratch)', offset, length: bytes.byteLength };

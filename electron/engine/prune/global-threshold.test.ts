@@ -15,7 +15,7 @@ function magnitudes(count: number, seed: number): Float32Array {
 }
 
 describe('globalSmallestThreshold', () => {
-  it('selects exactly what markSmallest selects on the concatenation, layer by layer', () => {
+  it('selects exactly what markSmallest selects on the concatenation, layer by layer', async () => {
     const layers = [magnitudes(1000, 1), magnitudes(1, 2), magnitudes(3000, 3), magnitudes(517, 4)];
     const all = new Float32Array(layers.reduce((n, l) => n + l.length, 0));
     let at = 0;
@@ -25,7 +25,7 @@ describe('globalSmallestThreshold', () => {
     }
     for (const k of [0, 1, 2, 50, 333, 1234, 2500, all.length - 1, all.length]) {
       const expected = smallestThreshold(all, k);
-      const got = globalSmallestThreshold(() => layers, k);
+      const got = await globalSmallestThreshold(() => layers, k);
       expect(got).toEqual(expected);
       const ties = { left: got.tiesToTake };
       const masks = layers.map((l) => markByThreshold(l, got.threshold, ties, new Uint8Array(l.length)));

@@ -19,16 +19,17 @@ function keyOf(v: number): number {
 
 /**
  * The threshold and how many values equal to it are still to take when marking `k` of the smallest of all the
- * magnitudes `layers()` yields (in order; called twice, each time yielding the same arrays' values).
+ * magnitudes `layers()` yields (in order; called twice, each time yielding the same arrays' values). An async
+ * iterable lets the caller give the event loop a turn between layers, so that a cancellation lands.
  */
-export function globalSmallestThreshold(
-  layers: () => Iterable<Float32Array>,
+export async function globalSmallestThreshold(
+  layers: () => Iterable<Float32Array> | AsyncIterable<Float32Array>,
   k: number,
-): { threshold: number; tiesToTake: number } {
+): Promise<{ threshold: number; tiesToTake: number }> {
   if (k <= 0) return { threshold: -Infinity, tiesToTake: 0 };
   const rank = k - 1;
   const high = new Float64Array(1 << 16);
-  for (const magnitudes of layers()) {
+  for await (const magnitudes of layers()) {
     const view = new Uint32Array(magnitudes.buffer, magnitudes.byteOffset, magnitudes.length);
     for (let i = 0; i < view.length; i++) {
       const raw = view[i]!;
@@ -40,7 +41,7 @@ export function globalSmallestThreshold(
   let bucket = 0;
   while (below + high[bucket]! <= rank) below += high[bucket++]!;
   const low = new Float64Array(1 << 16);
-  for (const magnitudes of layers()) {
+  for await (const magnitudes of layers()) {
     const view = new Uint32Array(magnitudes.buffer, magnitudes.byteOffset, magnitudes.length);
     for (let i = 0; i < view.length; i++) {
       const raw = view[i]!;

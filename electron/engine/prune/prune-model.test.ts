@@ -157,6 +157,34 @@ describe('pruneModel', () => {
     expect(fs.existsSync(out('c.onnx'))).toBe(false);
   });
 
+  it('an abort from outside (as Ctrl+C sends it) lands after the layer or group in hand', async () => {
+    for (const [method, phase] of [
+      ['magnitude', 'pruning'],
+      ['structured', 'scoring'],
+    ] as const) {
+      const controller = new AbortController();
+      const seen: number[] = [];
+      const error = await errorOf(
+        pruneModel({
+          input,
+          output: out('c.onnx'),
+          method,
+          common: { sparsity: 0.5 },
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.phase !== phase) return;
+            seen.push(p.done);
+            // From the event loop, as the SIGINT handler and a job's cancel message do.
+            if (p.done === 1) setImmediate(() => controller.abort());
+          },
+        }),
+      );
+      expect(error.code, method).toBe('CANCELLED');
+      expect(seen, method).toEqual([1]);
+      expect(fs.readdirSync(tmp.dir), method).toEqual(['model.onnx']);
+    }
+  });
+
   it('cancelled while measuring the written output, it removes that output', async () => {
     // Big enough that gzipping it takes a while after the output appears (about 16 MB of weights).
     const big = out('big.onnx');

@@ -47,6 +47,8 @@ export interface RecipePlan {
    * it, and drops it when the first step does not read the model here).
    */
   sourceModel?: LoadedModel;
+  /** The topmost folder the plan created for `outDir` (none when it existed): removed if the run fails empty. */
+  createdOutDir?: string;
 }
 
 /** The number a step goes by everywhere (progress, summary, file names, messages, JSON `step`): from 1. */
@@ -141,13 +143,14 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
   }
 
   const outputs = plannedOutputs(options, found.path);
-  await makeOutputFolder(options.outDir, '--out');
+  const created = await makeOutputFolder(options.outDir, '--out');
   return {
     source: found.path,
     sourceSha256: found.sha256,
     outputs,
     datasets,
     ...(source.loaded ? { sourceModel: source.loaded } : {}),
+    ...(created !== undefined ? { createdOutDir: created } : {}),
   };
 }
 

@@ -11,15 +11,16 @@ import { benchParams } from '../bench/run-benchmark.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { StudioError } from '../errors.js';
 import { type EvalReport, evaluateModel } from '../evaluate/evaluate-model.js';
-import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
+import { removeQuietly, tempPathFor, writeFailure } from '../onnx/atomic-files.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
+import { removeCreatedFolder } from '../onnx/output-folder.js';
 import { refuseOverwritingInput } from '../onnx/output-guard.js';
 import { saveModel } from '../onnx/save-model.js';
 import { type PruneReport, pruneModel } from '../prune/prune-model.js';
 import { type QuantizeReport, quantizeModel } from '../quantize/quantize-model.js';
 import { isGuessNote, resolveInputSpecs } from '../runtime/input-specs.js';
-import { planRecipe, type RecipeRunSetup, stepNumber } from './recipe-plan.js';
+import { planRecipe, type RecipePlan, type RecipeRunSetup, stepNumber } from './recipe-plan.js';
 
 export interface RunRecipeOptions extends RecipeRunSetup {
   /** Runs a benchmark in an isolated engine process (the CLI passes its EngineClient). */
@@ -65,7 +66,7 @@ async function exportModel(
       await fs.promises.rename(temp, target);
     } catch (error) {
       removeQuietly(temp);
-      throw new StudioError('IO', `Cannot write ${target}: ${(error as Error).message}`);
+      throw writeFailure(error, target);
     }
     return loaded.fileBytes;
   }
@@ -79,7 +80,6 @@ async function exportModel(
 }
 
 export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeResult> {
-  const { recipe, signal } = options;
   // Every note is passed on once: each step's guesses (the same dims, step after step) and the run's warnings.
   const notes: string[] = [];
   const warn = (message: string) => {
@@ -88,6 +88,23 @@ export async function runRecipe(options: RunRecipeOptions): Promise<RunRecipeRes
     options.warn?.(message);
   };
   const plan = await planRecipe({ ...options, warn });
+  try {
+    return await runSteps(options, plan, notes, warn);
+  } catch (error) {
+    // A run that fails (a full disk, a cancellation) leaves no empty output folder of its own making behind;
+    // one holding the models of finished steps stays.
+    removeCreatedFolder(options.outDir, plan.createdOutDir);
+    throw error;
+  }
+}
+
+async function runSteps(
+  options: RunRecipeOptions,
+  plan: RecipePlan,
+  notes: string[],
+  warn: (message: string) => void,
+): Promise<RunRecipeResult> {
+  const { recipe, signal } = options;
   const source = plan.source;
   // The source as the checks loaded it: the first step uses it instead of loading it again (a transform changes
   // it, so no later step can). Not kept past that step, nor through a first bench or eval, which do not use it.

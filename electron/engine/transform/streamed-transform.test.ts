@@ -9,6 +9,7 @@ import { isStreamedTensor, spillLimits, StreamedWeights } from '../onnx/streamed
 import { pruneModel } from '../prune/prune-model.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { createSession } from '../runtime/create-session.js';
+import { fillDiskAfter, readOnlyFolder } from '../testing/fs-faults.js';
 import { buildDeepMlp, buildMlp } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { floatFeed } from '../quantize/weight-only/test-support.js';
@@ -182,6 +183,98 @@ describe('streamed transforms of models with external data', () => {
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(fs.readdirSync(dir)).toEqual([]);
   });
+});
+
+describe('cancelling and failing streamed transforms', () => {
+  it('prune: an abort from outside lands between layers, leaving no output and no scratch file', async () => {
+    const fixture = fixtures[1]!; // five layers
+    for (const scope of ['layer', 'global'] as const) {
+      const dir = path.join(tmp.dir, `prune-cancelled-${scope}`);
+      fs.mkdirSync(dir);
+      spillLimits.minBytes = 1;
+      spillLimits.pendingBytes = 1;
+      const controller = new AbortController();
+      const pruned: number[] = [];
+      const run = pruneModel({
+        input: fixture.input,
+        output: path.join(dir, 'out.onnx'),
+        method: 'magnitude',
+        common: { sparsity: 0.5, scope },
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase !== 'pruning') return;
+          pruned.push(p.done);
+          // As Ctrl+C's SIGINT handler does: from the event loop, not from inside the method's loop.
+          if (p.done === 1) setImmediate(() => controller.abort());
+        },
+      });
+      await expect(run, scope).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(pruned, scope).toEqual([1]);
+      expect(fs.readdirSync(dir), scope).toEqual([]);
+    }
+  });
+
+  const methods: { name: string; run: (input: string, output: string) => Promise<unknown> }[] = [
+    {
+      name: 'int8-dynamic',
+      run: (input, output) => quantizeModel({ input, output, method: 'int8-dynamic' }),
+    },
+    { name: 'int4', run: (input, output) => quantizeModel({ input, output, method: 'int4' }) },
+    {
+      name: 'magnitude',
+      run: (input, output) => pruneModel({ input, output, method: 'magnitude', common: { sparsity: 0.5 } }),
+    },
+  ];
+
+  for (const method of methods) {
+    it(`${method.name}: a full disk is said as such (IO), whether the scratch file or the output hits it`, async () => {
+      const fixture = fixtures[1]!;
+      Object.assign(spillLimits, { everyReadBytes: 1, pendingBytes: 1, minBytes: 1 });
+      // What the run writes in all (scratch file, then output): the disk fills at the first spill to the
+      // scratch file, or at the output's very last byte.
+      const measured = path.join(tmp.dir, `full-${method.name}-measured`);
+      fs.mkdirSync(measured);
+      const measure = fillDiskAfter(Infinity);
+      try {
+        await method.run(fixture.input, path.join(measured, 'out.onnx'));
+      } finally {
+        measure.restore();
+      }
+      for (const room of [1024, measure.written() - 1]) {
+        const dir = path.join(tmp.dir, `full-${method.name}-${room}`);
+        fs.mkdirSync(dir);
+        const output = path.join(dir, 'out.onnx');
+        const { restore } = fillDiskAfter(room);
+        try {
+          await expect(method.run(fixture.input, output), `${room} bytes`).rejects.toMatchObject({
+            code: 'IO',
+            message: `The disk is full while writing ${output}. Free some space and retry.`,
+          });
+        } finally {
+          restore();
+        }
+        expect(fs.readdirSync(dir), `${room} bytes`).toEqual([]);
+      }
+    });
+
+    it(`${method.name}: a read-only output folder is said as such (IO), naming the output`, async () => {
+      const fixture = fixtures[1]!;
+      const dir = path.join(tmp.dir, `read-only-${method.name}`);
+      fs.mkdirSync(dir);
+      Object.assign(spillLimits, { everyReadBytes: 1, pendingBytes: 1, minBytes: 1 });
+      const output = path.join(dir, 'out.onnx');
+      const restore = readOnlyFolder(dir);
+      try {
+        await expect(method.run(fixture.input, output)).rejects.toMatchObject({
+          code: 'IO',
+          message: `Cannot write ${output}: the file system is read-only. Choose a folder you can write to.`,
+        });
+      } finally {
+        restore();
+      }
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+  }
 });
 
 describe('StreamedWeights', () => {

@@ -13,6 +13,7 @@ import {
   type PruneOutcome,
   type SkippedPrune,
 } from '../prune-method.js';
+import { cancellationPoint } from '../cancellation.js';
 import { globalSmallestThreshold, markByThreshold } from '../global-threshold.js';
 import { markSmallest } from '../select-smallest.js';
 import { type ValueReader, type WeightSlot, pruneScopes, readersOf, weightSlot } from '../weights.js';
@@ -70,10 +71,6 @@ function markPattern(
     }
   }
   return mask;
-}
-
-function checkCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new StudioError('CANCELLED', 'Pruning was cancelled.');
 }
 
 async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<PruneOutcome> {
@@ -178,10 +175,10 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
       markPattern(magnitudes(values), slot.dims, slot.reductionAxis, pattern.keep, pattern.of);
   } else if (common.scope === 'global') {
     const total = slots.reduce((n, s) => n + s.dims.reduce((a, b) => a * b, 1), 0);
-    const { threshold, tiesToTake } = globalSmallestThreshold(
-      function* () {
+    const { threshold, tiesToTake } = await globalSmallestThreshold(
+      async function* () {
         for (const slot of slots) {
-          checkCancelled(signal);
+          await cancellationPoint(signal);
           yield magnitudes(valuesOf(slot));
         }
       },
@@ -200,8 +197,9 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
   let zeros = 0;
   let elements = 0;
   const changed: WeightSlot[] = [];
-  slots.forEach((slot, i) => {
-    checkCancelled(signal);
+  for (const [i, slot] of slots.entries()) {
+    // Between layers: the event loop gets a turn, so a Ctrl+C during a long prune lands here.
+    await cancellationPoint(signal);
     const values = valuesOf(slot);
     const mask = maskOf(slot, values);
     if (pattern || common.scope !== 'global')
@@ -237,7 +235,8 @@ async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<Prun
       sparsity: values.length > 0 ? layerZeros / values.length : 0,
     });
     onProgress?.({ phase: 'pruning', done: i + 1, total: slots.length });
-  });
+  }
+  await cancellationPoint(signal);
 
   if (options.storage === 'sparse') storeSparse(input, changed);
   note(

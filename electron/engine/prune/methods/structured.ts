@@ -5,6 +5,7 @@ import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { applyChannelEdits } from '../apply-channel-edits.js';
+import { cancellationPoint } from '../cancellation.js';
 import { type ChannelGroup, analyseChannels } from '../channel-analysis.js';
 import { channelImportance, selectChannels } from '../channel-selection.js';
 import { registerPruneMethod } from '../method-registry.js';
@@ -29,10 +30,6 @@ export { structuredOptionsSchema };
 
 export type StructuredOptions = z.infer<typeof structuredOptionsSchema>;
 
-function checkCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new StudioError('CANCELLED', 'Pruning was cancelled.');
-}
-
 function describe(group: ChannelGroup): { name: string; opType: string } {
   const first = group.sources[0]?.node;
   return { name: group.members[0] ?? '?', opType: first?.opType ?? '?' };
@@ -55,8 +52,9 @@ async function pruneStructured(input: PruneInput<StructuredOptions>): Promise<Pr
 
   const skipped: SkippedPrune[] = [];
   const eligible: { group: ChannelGroup; importance: Float64Array }[] = [];
-  analysis.groups.forEach((group, i) => {
-    checkCancelled(signal);
+  for (const [i, group] of analysis.groups.entries()) {
+    // Between groups: the event loop gets a turn, so a Ctrl+C during a long prune lands here.
+    await cancellationPoint(signal);
     const where = describe(group);
     const blocked =
       group.blocked.length > 0
@@ -70,18 +68,19 @@ async function pruneStructured(input: PruneInput<StructuredOptions>): Promise<Pr
       eligible.push({ group, importance: channelImportance(group, options) });
     }
     onProgress?.({ phase: 'scoring', done: i + 1, total: analysis.groups.length });
-  });
+  }
 
   const kept = selectChannels(
     eligible.map((e) => ({ root: e.group.root, channels: e.group.channels, importance: e.importance })),
     { ...options, sparsity: common.sparsity, scope: common.scope },
   );
-  checkCancelled(signal);
+  await cancellationPoint(signal);
   onProgress?.({ phase: 'pruning', done: 0, total: 1 });
   const { changed, compensation } = applyChannelEdits(model.graph!, analysis, kept, {
     biasCompensation: options.biasCompensation,
   });
   onProgress?.({ phase: 'pruning', done: 1, total: 1 });
+  await cancellationPoint(signal);
 
   const layers: PrunedLayer[] = [];
   let channels = 0;
