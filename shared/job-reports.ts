@@ -87,6 +87,11 @@ export interface OutputFidelityInfo {
   /** Share of samples whose top-1 class matches the reference's; `null` when the output is not class scores. */
   top1Agreement: number | null;
   exact: boolean;
+  /**
+   * For a bool or integer output: the share of its values equal to the reference's (tune's cosine budget leaves
+   * such outputs out and reports this); `null` for a float output. Absent in reports made before it existed.
+   */
+  valueAgreement?: number | null;
 }
 
 export interface FidelityReportInfo extends OutputFidelityInfo {

@@ -37,8 +37,13 @@ export interface TuneTrial {
   accuracy?: number;
   /** Accuracy points lost against the original (positive = worse). */
   dropPoints?: number;
-  /** The worst output's cosine similarity to the original's. */
+  /**
+   * The worst float output's cosine similarity to the original's (bool and integer outputs are not in it; for
+   * a model with no float output, the worst share of equal values, as `agreement`).
+   */
   cosine?: number;
+  /** For a model with bool or integer outputs: the worst share of their values equal to the original's. */
+  agreement?: number;
   meetsBudget?: boolean;
   seconds: number;
 }

@@ -22,6 +22,9 @@ const MAX_CONFUSION = 20;
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 const num = (v: number) => (Number.isNaN(v) ? 'NaN' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4));
 
+/** Bool and integer outputs get a column of their own: the share of their values equal to the reference's. */
+const hasDiscrete = (list: OutputFidelity[]) => list.some((f) => f.valueAgreement !== null);
+
 function fidelityRows(list: OutputFidelity[]): (string | number)[][] {
   return list.map((f) => [
     f.output,
@@ -31,6 +34,7 @@ function fidelityRows(list: OutputFidelity[]): (string | number)[][] {
     num(f.maxAbsErr),
     num(f.meanAbsErr),
     f.top1Agreement === null ? '-' : pct(f.top1Agreement),
+    ...(hasDiscrete(list) ? [f.valueAgreement === null ? '-' : pct(f.valueAgreement)] : []),
   ]);
 }
 
@@ -74,12 +78,15 @@ function printReport(ctx: CliContext, r: EvalReport): void {
   }
   if (r.fidelity) {
     out.push('', `Fidelity against the reference:`);
+    const list = r.fidelity.outputs ?? [r.fidelity];
     out.push(
       formatTable(
-        ['Output', 'Cosine', 'Worst cosine', 'SQNR dB', 'Max abs err', 'Mean abs err', 'Top-1 agreement'],
-        fidelityRows(r.fidelity.outputs ?? [r.fidelity]),
+        ['Output', 'Cosine', 'Worst cosine', 'SQNR dB', 'Max abs err', 'Mean abs err', 'Top-1 agreement', ...(hasDiscrete(list) ? ['Value agreement'] : [])],
+        fidelityRows(list),
       ),
     );
+    if (hasDiscrete(list))
+      out.push("Value agreement: the share of a bool or integer output's values equal to the reference's (their cosine says little; tune budgets the float outputs' cosine only).");
   }
   for (const note of r.notes.filter((n) => !isGuessNote(n))) out.push(`Note: ${note}`);
   ctx.stdout.write(`${out.join('\n')}\n`);

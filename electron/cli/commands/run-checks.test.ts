@@ -163,6 +163,13 @@ describe('onnx-studio run: checks before the first step', () => {
       expect(r.stderr).toMatch(/looks like a model, not a recipe\. `onnx-studio recipe .* -o RECIPE\.json`/);
       expect(r.stderr).toMatch(/^[\x20-\x7e\n]*$/);
     }
+    // The command it gives can be pasted as it is: a path with a space and a quote is quoted for the shell.
+    const spaced = path.join(tmp.dir, "it's a model.onnx");
+    fs.copyFileSync(model, spaced);
+    const quoted = await cli(['run', spaced]);
+    expect(quoted.stderr).toContain(
+      `\`onnx-studio recipe '${tmp.dir}/it'\\''s a model.onnx' -o RECIPE.json\``,
+    );
     // A recipe whose text holds U+FFFD (legal in a JSON string) is read as the recipe it is.
     const recipe = recipeIn('replacement-char', [prune]);
     const text = fs.readFileSync(recipe.file, 'utf8');

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { shellQuote } from '../../../shared/cli-command.js';
 import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
 import { parseRecipe, type RecipeStep } from '../../../shared/recipe.js';
 import { StudioError } from '../../engine/errors.js';
@@ -73,7 +74,7 @@ async function readRecipeFile(file: string): Promise<unknown> {
   const notARecipe = () =>
     new StudioError(
       'BAD_REQUEST',
-      `${file} looks like a model, not a recipe. \`onnx-studio recipe ${file} -o RECIPE.json\` writes the recipe ` +
+      `${file} looks like a model, not a recipe. \`onnx-studio recipe ${shellQuote(file)} -o RECIPE.json\` writes the recipe ` +
         'a variant recorded (quantize and prune record one); docs/cli.md (Recipes) shows how to write one.',
     );
   if (path.extname(file).toLowerCase() === '.onnx') throw notARecipe();
@@ -170,7 +171,8 @@ export const runCommand: CliCommand = {
       if (error instanceof StudioError && error.code === 'CANCELLED' && current >= 0) {
         throw new StudioError(
           'CANCELLED',
-          `Stopped at step ${stepNumber(current)} of ${total} (${recipe.steps[current]!.kind}). The models of the finished steps are in ${outDir}.`,
+          `Stopped at step ${stepNumber(current)} of ${total} (${recipe.steps[current]!.kind}).` +
+            (current > 0 ? ` The models of the finished steps are in ${outDir}.` : ' Nothing was written.'),
         );
       }
       throw error;

@@ -101,4 +101,47 @@ describe('printTuneOutcome', () => {
       'the search stopped because every promising recipe was tried.',
     );
   });
+
+  it('a cancelled search says only that, with what finished: no advice on the budget or the machine', () => {
+    // The finished trial meets the budget but is not 3% better: a search that ran to its end would say that
+    // compression does not pay off; a cancelled one knows no such thing.
+    const slow = { ...trial(0, 'int8-static percentile per-channel', 0.9999), p50Ratio: 1.0 };
+    const outcome: TuneOutcome = {
+      ...base,
+      objective: 'latency',
+      trials: [slow],
+      closest: 0,
+      stoppedBy: 'cancelled',
+      notes: ['Cancelled before it finished, so not listed: #1 int8-dynamic.'],
+    };
+    const text = printed(outcome);
+    expect(noChoiceLines(outcome)).toEqual([
+      'The search was cancelled after 1 finished trial (above): nothing was written.',
+    ]);
+    expect(text).toContain('Note: Cancelled before it finished, so not listed: #1 int8-dynamic.');
+    expect(text).not.toMatch(/does not pay off|Loosen the budget|none is at least 3% better/);
+    expect(noChoiceLines({ ...outcome, trials: [], closest: undefined })).toEqual([
+      'The search was cancelled after 0 finished trials: nothing was written.',
+    ]);
+  });
+
+  it('quotes the recipe command for the shell, and shows the bool and integer outputs on their own', () => {
+    const written = '/tmp/ünï cödé/dïr with spaces 日本/t ✓.onnx';
+    const outcome: TuneOutcome = {
+      ...base,
+      trials: [{ ...trial(0, 'int8-dynamic', 0.9999), agreement: 0.975 }],
+      chosen: 0,
+    };
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    printTuneOutcome(out, outcome, written);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text).toContain(`(its recipe is in its metadata: onnx-studio recipe '${written}')`);
+    expect(text).toMatch(/Cosine\s+Agreement\s+Budget/);
+    expect(text).toMatch(/0\.99990\s+97\.50%\s+met/);
+    expect(text).toContain('Chosen: int8-dynamic: 0.300x size, 0.700x p50, 0.99990, agreement 97.50%.');
+    // A model without such outputs has no Agreement column.
+    expect(printed({ ...outcome, trials: [trial(0, 'int8-dynamic', 0.9999)] })).not.toContain('Agreement');
+  });
 });

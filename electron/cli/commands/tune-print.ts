@@ -1,3 +1,4 @@
+import { shellQuote } from '../../../shared/cli-command.js';
 import { flagOf } from '../../../shared/options/cli-flags.js';
 import {
   describeBudget,
@@ -32,6 +33,10 @@ function quality(t: TuneTrial, outcome: TuneOutcome): string {
   return t.cosine === undefined ? '-' : t.cosine.toFixed(5);
 }
 
+/** A trial's share of bool and integer output values equal to the original's, as a percentage. */
+const agreementOf = (t: TuneTrial) =>
+  t.status === 'failed' || t.agreement === undefined ? '-' : `${(t.agreement * 100).toFixed(2)}%`;
+
 /** A tune option as the CLI names it: its flag (`--max-trials`), from the option's declaration. */
 const flagName = (option: TuneLimitOption | 'objective' | 'allowPruning') =>
   `--${flagOf(methodCatalog().tune, option) ?? option}`;
@@ -52,6 +57,8 @@ export function printTuneOutcome(
 ): void {
   const front = new Set(outcome.pareto);
   const qualityHeader = outcome.budget.kind === 'accuracy-drop' ? 'Accuracy (Δ)' : 'Cosine';
+  // Bool and integer outputs are compared value by value, on their own column (fidelity-metrics.ts).
+  const agreement = outcome.trials.some((t) => t.agreement !== undefined);
   const lines: string[] = [];
   const originalAccuracy = outcome.original.accuracy;
   lines.push(
@@ -59,13 +66,23 @@ export function printTuneOutcome(
     `Original: ${formatBytes(outcome.original.bytes)}${originalAccuracy !== undefined ? `, accuracy ${(originalAccuracy * 100).toFixed(2)}%` : ''}.`,
     '',
     formatTable(
-      ['#', 'Trial', 'Size ratio', 'p50 ratio', qualityHeader, 'Budget', 'Pareto'],
+      [
+        '#',
+        'Trial',
+        'Size ratio',
+        'p50 ratio',
+        qualityHeader,
+        ...(agreement ? ['Agreement'] : []),
+        'Budget',
+        'Pareto',
+      ],
       outcome.trials.map((t) => [
         t.index === outcome.chosen ? `${t.index}*` : String(t.index),
         t.name,
         ratio(t.sizeRatio),
         ratio(t.p50Ratio),
         quality(t, outcome),
+        ...(agreement ? [agreementOf(t)] : []),
         t.status === 'failed' ? '-' : t.meetsBudget ? 'met' : 'broken',
         front.has(t.index) ? 'yes' : '',
       ]),
@@ -103,7 +120,7 @@ export function printTuneOutcome(
   const chosen = trialNumbered(outcome, outcome.chosen);
   if (chosen && (written || variantAt)) {
     lines.push(
-      `Chosen: ${chosen.name}: ${ratio(chosen.sizeRatio)} size, ${ratio(chosen.p50Ratio)} p50, ${quality(chosen, outcome)}.`,
+      `Chosen: ${chosen.name}: ${ratio(chosen.sizeRatio)} size, ${ratio(chosen.p50Ratio)} p50, ${quality(chosen, outcome)}${chosen.agreement !== undefined ? `, agreement ${agreementOf(chosen)}` : ''}.`,
     );
     if (variantAt)
       lines.push(
@@ -113,7 +130,7 @@ export function printTuneOutcome(
       );
     else
       lines.push(
-        `Wrote ${written} (its recipe is in its metadata: onnx-studio recipe ${written}) and every trial to ${outcomePathOf(written!)}.`,
+        `Wrote ${written} (its recipe is in its metadata: onnx-studio recipe ${shellQuote(written!)}) and every trial to ${outcomePathOf(written!)}.`,
       );
   } else lines.push(...noChoiceLines(outcome));
   out.write(`${lines.join('\n')}\n`);
@@ -125,12 +142,17 @@ export function printTuneOutcome(
  */
 export function noChoiceLines(outcome: TuneOutcome): string[] {
   const lines: string[] = [];
+  if (outcome.stoppedBy === 'cancelled') {
+    // Cut short: what finished says nothing of what the budget or the machine allow, so no advice on them.
+    const finished = outcome.trials.length;
+    return [
+      `The search was cancelled after ${finished} finished trial${finished === 1 ? '' : 's'}${finished > 0 ? ' (above)' : ''}: nothing was written.`,
+    ];
+  }
   const closest = trialNumbered(outcome, outcome.closest);
   const meeting = outcome.trials.filter((t) => t.meetsBudget).length;
   const objective = outcome.objective === 'latency' ? 'p50 latency' : 'size';
-  lines.push(
-    `No variant meets the budget and beats the original${outcome.stoppedBy === 'cancelled' ? ' (cancelled)' : ''}: nothing was written.`,
-  );
+  lines.push('No variant meets the budget and beats the original: nothing was written.');
   if (closest && meeting > 0)
     lines.push(
       `${meeting} trial${meeting > 1 ? 's meet' : ' meets'} the budget, but none is at least 3% better than the original on ${objective}: the best, #${closest.index} ${closest.name}, is at ${ratio(outcome.objective === 'latency' ? closest.p50Ratio : closest.sizeRatio)}.`,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { shellQuote } from '../../../shared/cli-command.js';
 import { fieldsOf } from '../../../shared/options/method-catalog.js';
 import {
   SWEEP_TARGETS,
@@ -113,8 +114,8 @@ export async function emitCommand(
       '',
       `Scheduler file: ${emitted.schedulerFile}`,
       `Submit:         ${emitted.submit}`,
-      `Each task runs: onnx-studio trial ${emitted.dir} --index I`,
-      `Then:           onnx-studio tune --collect ${emitted.dir} -o tuned.onnx`,
+      `Each task runs: onnx-studio trial ${shellQuote(emitted.dir)} --index I`,
+      `Then:           onnx-studio tune --collect ${shellQuote(emitted.dir)} -o tuned.onnx`,
       'The fallback of sensitive nodes to float depends on earlier results: run a local tune for it.',
       '',
     ].join('\n'),
@@ -163,7 +164,7 @@ export async function collectCommand(ctx: CliContext, dirArg: string): Promise<n
     ];
     if (collected.missing.length > 0)
       lines.push(
-        `Missing (not run, running, or killed): ${collected.missing.join(', ')}. Run them with: onnx-studio trial ${dir} --index I`,
+        `Missing (not run, running, or killed): ${collected.missing.join(', ')}. Run them with: onnx-studio trial ${shellQuote(dir)} --index I`,
       );
     for (const f of collected.failed) lines.push(`Failed: #${f.index}: ${f.error}`);
     for (const note of collected.notes) lines.push(`Note: ${note}`);

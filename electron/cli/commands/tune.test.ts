@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { TensorProto_DataType } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TuneOutcome } from '../../../shared/tune.js';
 import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
 import { cosineSimilarity } from '../../engine/evaluate/fidelity-metrics.js';
-import { makeNode } from '../../engine/onnx/graph-build.js';
+import { makeFloatTensor, makeNode, makeValueInfo } from '../../engine/onnx/graph-build.js';
 import { awkwardModelFiles, buildCustomOpModel } from '../../engine/testing/awkward-models.js';
 import { buildIfModel, modelBytes, randomFloats } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
-import { writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
+import { buildOutlierMlp, writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
 import { runCliInProcess } from '../testing/run-cli.js';
 
 /*
@@ -273,4 +274,129 @@ describe('onnx-studio tune refuses, before any trial, what every trial would fai
     expect(r.stderr).toContain(`${outcome} already exists. Pass --force to replace it.`);
     expect(fs.readFileSync(outcome, 'utf8')).toBe('mine');
   });
+
+  it('an OUT in a folder that does not exist or cannot be written, before a search whose results it would lose', async () => {
+    const out = path.join(tmp.dir, 'nodir', 'sub', 'tuned.onnx');
+    const r = await runCliInProcess([
+      'tune',
+      files.model,
+      '-o',
+      out,
+      '--data',
+      files.data,
+      '--min-cosine',
+      '0.9',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      `onnx-studio: Cannot write -o ${out}: the folder ${path.dirname(out)} does not exist. Choose an existing folder.`,
+    );
+    expect(r.stderr).not.toMatch(/trial #|#0 /);
+    // A folder no file can be made in, whoever runs this (root writes anywhere a permission allows; /proc refuses).
+    const readOnly = process.platform === 'linux' ? '/proc' : undefined;
+    if (readOnly) {
+      const denied = await runCliInProcess([
+        'tune',
+        files.model,
+        '-o',
+        path.join(readOnly, 'tuned.onnx'),
+        '--data',
+        files.data,
+        '--min-cosine',
+        '0.9',
+      ]);
+      expect(denied.code, denied.stderr).toBe(2);
+      expect(denied.stderr).toMatch(
+        /Cannot write -o \/proc\/tuned\.onnx: the folder \/proc cannot be written \(/,
+      );
+      expect(denied.stderr).not.toMatch(/trial #|#0 /);
+    }
+  });
+
+  it('labels that do not fit the output, naming the flag tune has (its -o/--output is the variant file)', async () => {
+    const labels = path.join(tmp.dir, 'vector-labels.npy');
+    fs.writeFileSync(labels, encodeNpyArray(new Float32Array(64 * 3).fill(0.5), 'float32', [64, 3]));
+    const r = await runCliInProcess([
+      'tune',
+      files.model,
+      '-o',
+      path.join(tmp.dir, 'labelled.onnx'),
+      '--data',
+      files.data,
+      '--labels',
+      labels,
+      '--max-accuracy-drop',
+      '1',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      'with labels of 3 values per sample; they must match. Give labels of 64 values per sample. Check --labels.',
+    );
+    expect(r.stderr).not.toContain('--output');
+  }, 60_000);
+});
+
+describe('onnx-studio tune cancelled', () => {
+  it('by a Ctrl+C before the search started (while the data was read): exit 130, no trial run', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const r = await runCliInProcess(
+      [
+        'tune',
+        files.model,
+        '-o',
+        path.join(tmp.dir, 'early-cancel.onnx'),
+        '--data',
+        files.data,
+        '--min-cosine',
+        '0.9',
+        '--max-trials',
+        '1',
+        '--json',
+      ],
+      controller.signal,
+    );
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).not.toMatch(/trial #0/);
+  }, 60_000);
+});
+
+describe('onnx-studio tune on a model with a bool output beside its float one', () => {
+  it('budgets the float output’s cosine, and reports the bool output’s share of equal values on its own', async () => {
+    // The outlier MLP, plus `positive = output > 0`: a bit flips wherever int8 moves a value across 0.
+    const model = path.join(tmp.dir, 'with-bool.onnx');
+    const proto = buildOutlierMlp();
+    proto.graph!.initializer.push(makeFloatTensor('zero', [1], new Float32Array([0])));
+    proto.graph!.node.push(makeNode('Greater', ['output', 'zero'], ['positive'], { name: 'positive_gt' }));
+    proto.graph!.output.push(makeValueInfo('positive', TensorProto_DataType.BOOL, ['batch', 64]));
+    fs.writeFileSync(model, modelBytes(proto));
+    const r = await runCliInProcess([
+      'tune',
+      model,
+      '-o',
+      path.join(tmp.dir, 'with-bool-tuned.onnx'),
+      '--data',
+      files.data,
+      '--calib-data',
+      files.calib,
+      '--min-cosine',
+      '0.9',
+      '--objective',
+      'size',
+      '--max-trials',
+      '2',
+      '--json',
+    ]);
+    expect([0, 3], r.stderr).toContain(r.code);
+    const outcome = JSON.parse(r.stdout) as TuneJson;
+    const done = outcome.trials.filter((t) => t.status === 'done');
+    expect(done.length).toBeGreaterThan(0);
+    for (const t of done) {
+      expect(t.agreement).toBeGreaterThan(0.5);
+      expect(t.agreement).toBeLessThanOrEqual(1);
+    }
+    expect(outcome.notes).toContain(
+      "Output 'positive' is bool or integer, so compared value by value: Agreement is the share of its values equal to the original's (the lowest), and Cosine (with the cosine budget) covers the float outputs only.",
+    );
+  }, 120_000);
 });

@@ -15,6 +15,7 @@ import {
   type ShapeOverrides,
 } from '../../engine/runtime/input-specs.js';
 import { guessedValuesNote } from '../../engine/runtime/synthetic-feeds.js';
+import { refuseUnwritableFolder } from '../../engine/tune/output-destination.js';
 import { runTune } from '../../engine/tune/run-tune.js';
 import { jobInputs } from '../../engine/tune/tune-runner.js';
 import { checkTuneData } from '../../engine/tune/tune-data.js';
@@ -95,6 +96,8 @@ export const tuneCommand: CliCommand = {
     for (const file of emit ? [] : [output, outcomePathOf(output)])
       if (fs.existsSync(file) && !force)
         throw new StudioError('BAD_REQUEST', `${file} already exists. Pass --force to replace it.`);
+    // So is a folder that is missing or cannot be written: both files are written only after the search.
+    if (!emit) refuseUnwritableFolder(path.dirname(output), `-o ${output}`, { mustExist: true });
     refuseSweepFlags(ctx, emit?.target);
     const options = optionsFromFieldFlags(tuneOptionsSchema, TUNE_FIELDS, ctx.values);
     const budget = budgetOf(options);
@@ -164,6 +167,8 @@ export const tuneCommand: CliCommand = {
       void backend.jobs.cancelAll();
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    // A Ctrl+C while the data was being read came before the listener: it must still stop the search.
+    if (ctx.signal.aborted) onAbort();
     try {
       const { outcome, runner } = await runTune({
         jobs: backend.runner,
@@ -223,6 +228,7 @@ function trialLine(t: TuneOutcome['trials'][number]): string {
       `accuracy ${(t.accuracy * 100).toFixed(2)}%${t.dropPoints !== undefined ? ` (${formatPoints(-t.dropPoints)})` : ''}`,
     );
   if (t.cosine !== undefined) parts.push(`cosine ${t.cosine.toFixed(5)}`);
+  if (t.agreement !== undefined) parts.push(`agreement ${(t.agreement * 100).toFixed(2)}%`);
   parts.push(t.meetsBudget ? 'meets the budget' : 'breaks the budget');
   return parts.join(', ');
 }

@@ -11,7 +11,7 @@ import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
 import { refuseUnknownDims, type ResolvedInput, resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
 import { ClassificationAccumulator, type ClassMetrics } from './classification-metrics.js';
-import { FidelityAccumulator, type OutputFidelity } from './fidelity-metrics.js';
+import { FidelityAccumulator, isDiscreteType, type OutputFidelity } from './fidelity-metrics.js';
 import { RegressionAccumulator } from './regression-metrics.js';
 import { isVector, planTask, type TaskPlan, type TaskRequest } from './task.js';
 
@@ -254,7 +254,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
         let acc = fidelity.get(name);
         if (!acc) {
           const classScores = isVector(actual.dims) && actual.data.length >= 2;
-          acc = new FidelityAccumulator(name, classScores);
+          acc = new FidelityAccumulator(name, classScores, isDiscreteType(actual.type));
           fidelity.set(name, acc);
         }
         acc.add(tensorToFloat64(actual), tensorToFloat64(expected));

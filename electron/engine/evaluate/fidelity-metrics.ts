@@ -25,6 +25,49 @@ export interface OutputFidelity {
   top1Agreement: number | null;
   /** Whether every value equals the reference's exactly. */
   exact: boolean;
+  /**
+   * For a bool or integer output (a mask, a class id, a count): the share of its values equal to the
+   * reference's. `null` for a float output. Such values are categories, not measurements, so their cosine says
+   * little (one flipped bit of 40 costs 0.974; class ids 3 and 4 are 0.99 alike): budgets on cosine leave them
+   * out and judge them by this instead (worstFidelity).
+   */
+  valueAgreement: number | null;
+}
+
+const DISCRETE_TYPES = new Set([
+  'bool',
+  'int4',
+  'uint4',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+]);
+
+/** Whether an output of this element type (onnxruntime's name: `bool`, `int64`) holds bool or integer values. */
+export function isDiscreteType(type: string): boolean {
+  return DISCRETE_TYPES.has(type);
+}
+
+/**
+ * The figures a fidelity budget reads from every output of a model: the worst cosine over its float outputs
+ * (`undefined` when it has none) and the worst share of equal values over its bool and integer ones
+ * (`undefined` when it has none), with the names of those.
+ */
+export function worstFidelity(
+  outputs: readonly { output: string; cosine: number; valueAgreement?: number | null }[],
+): { cosine?: number; agreement?: number; discreteOutputs: string[] } {
+  const discrete = outputs.filter((o) => typeof o.valueAgreement === 'number');
+  const float = outputs.filter((o) => typeof o.valueAgreement !== 'number');
+  return {
+    ...(float.length > 0 ? { cosine: Math.min(...float.map((o) => o.cosine)) } : {}),
+    ...(discrete.length > 0 ? { agreement: Math.min(...discrete.map((o) => o.valueAgreement!)) } : {}),
+    discreteOutputs: discrete.map((o) => o.output),
+  };
 }
 
 function cosineOf(dot: number, a: number, b: number): number {
@@ -59,12 +102,17 @@ export class FidelityAccumulator {
   private values = 0;
   private samples = 0;
   private agree = 0;
+  private equalValues = 0;
   private nan = false;
 
-  /** `classScores`: whether top-1 agreement applies (the output is one score vector per sample). */
+  /**
+   * `classScores`: whether top-1 agreement applies (the output is one score vector per sample). `discrete`:
+   * whether the output holds bool or integer values (isDiscreteType), whose share of equal values is measured.
+   */
   constructor(
     readonly output: string,
     private readonly classScores: boolean,
+    private readonly discrete = false,
   ) {}
 
   add(actual: ArrayLike<number>, reference: ArrayLike<number>): void {
@@ -82,6 +130,7 @@ export class FidelityAccumulator {
       rr += r * r;
       ee += e * e;
       const ae = Math.abs(e);
+      if (ae === 0) this.equalValues++;
       abs += ae;
       if (ae > this.maxAbs) this.maxAbs = ae;
       else if (Number.isNaN(ae)) this.nan = true;
@@ -110,6 +159,7 @@ export class FidelityAccumulator {
       meanAbsErr: this.values === 0 ? 0 : this.absErr.value / this.values,
       top1Agreement: this.classScores ? (this.samples === 0 ? 0 : this.agree / this.samples) : null,
       exact,
+      valueAgreement: this.discrete ? (this.values === 0 ? 1 : this.equalValues / this.values) : null,
     };
   }
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../testing/model-fixtures.js';
 import { argmax, ClassificationAccumulator, rankOf } from './classification-metrics.js';
-import { cosineSimilarity, FidelityAccumulator } from './fidelity-metrics.js';
+import { cosineSimilarity, FidelityAccumulator, isDiscreteType, worstFidelity } from './fidelity-metrics.js';
 import { RegressionAccumulator } from './regression-metrics.js';
 import { RunningSum } from './running-sum.js';
 import { planTask } from './task.js';
@@ -157,7 +157,7 @@ describe('fidelity metrics', () => {
   it('report identical outputs as exact with infinite SQNR', () => {
     const f = new FidelityAccumulator('y', true);
     f.add([1, 2, 3], [1, 2, 3]);
-    expect(f.result()).toEqual({ output: 'y', cosine: 1, worstSampleCosine: 1, sqnrDb: null, maxAbsErr: 0, meanAbsErr: 0, top1Agreement: 1, exact: true });
+    expect(f.result()).toEqual({ output: 'y', cosine: 1, worstSampleCosine: 1, sqnrDb: null, maxAbsErr: 0, meanAbsErr: 0, top1Agreement: 1, exact: true, valueAgreement: null });
   });
 
   it('match values computed by hand', () => {
@@ -180,6 +180,28 @@ describe('fidelity metrics', () => {
     oneZero.add([0, 0], [1, 0]);
     expect(oneZero.result()).toMatchObject({ cosine: 0, sqnrDb: 0 });
   });
+  it('measure a bool or integer output by its share of equal values, and leave it out of the worst cosine', () => {
+    // One flipped bit of 40 (a Greater after int8): cosine 0.974, yet 39 of 40 values agree.
+    const reference = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 1 : 0));
+    const actual = [...reference];
+    actual[1] = 1;
+    const pos = new FidelityAccumulator('pos', true, true);
+    pos.add(actual, reference);
+    const bits = pos.result();
+    expect(bits.cosine).toBeCloseTo(20 / Math.sqrt(21 * 20), 12);
+    expect(bits.valueAgreement).toBe(39 / 40);
+    const y = new FidelityAccumulator('y', true);
+    y.add([1, 2.001, 3], [1, 2, 3]);
+    const values = y.result();
+    expect(values.valueAgreement).toBeNull();
+    expect(worstFidelity([values, bits])).toEqual({ cosine: values.cosine, agreement: 39 / 40, discreteOutputs: ['pos'] });
+    // Only bool or integer outputs: no cosine to budget; older reports (no valueAgreement) count as float.
+    expect(worstFidelity([bits])).toEqual({ agreement: 39 / 40, discreteOutputs: ['pos'] });
+    expect(worstFidelity([{ output: 'y', cosine: 0.5 }])).toEqual({ cosine: 0.5, discreteOutputs: [] });
+    expect(['bool', 'int64', 'uint8'].every(isDiscreteType)).toBe(true);
+    expect(['float32', 'float16', 'double', 'string'].some(isDiscreteType)).toBe(false);
+  });
+
   it('cosine similarity of two vectors, with the zero-vector conventions of the accumulator', () => {
     expect(cosineSimilarity([2, 4, 0], [1, 2, 0])).toBeCloseTo(1, 15);
     expect(cosineSimilarity([1, 0], [0, 3])).toBe(0);

@@ -59,10 +59,14 @@ export function planTask(
   }
   const targets = scalarLabel ? 1 : label.length;
   if (targets !== values) {
+    // The engine's words fit every host; the flag to check is the CLI's hint (`--output` names the output file
+    // in tune, which measures the model's first output and has no flag to choose another).
+    const notClasses = requested === 'auto' && scalarLabel && !integerLabel && scores;
     throw new StudioError(
       'BAD_REQUEST',
       `Regression compares output '${output.name}' (${shape}, ${values} value${values === 1 ? '' : 's'} per sample) with labels of ${targets} value${targets === 1 ? '' : 's'} per sample; they must match. ` +
-        (requested === 'auto' && scalarLabel && !integerLabel && scores ? 'The labels are not whole numbers, so they cannot be class indices.' : 'Check --labels and --output.'),
+        (notClasses ? 'The labels are not whole numbers, so they cannot be class indices.' : `Give labels of ${values} value${values === 1 ? '' : 's'} per sample.`),
+      notClasses ? undefined : { cliHint: 'Check --labels.' },
     );
   }
   const why =

@@ -29,6 +29,11 @@ import {
   VARIANT_FILE,
 } from './sweep-format.js';
 
+/** What Agreement means (a sweep's results keep the figure, not the names of the outputs behind it). */
+const DISCRETE_OUTPUTS_NOTE =
+  "Agreement is the lowest share of values equal to the original's over the model's bool and integer outputs, " +
+  'which are compared value by value: Cosine (and a cosine budget) covers the float outputs only.';
+
 const machineKey = (m: MachineInfo) => `${m.cpu}\t${m.cores}\t${m.ep}`;
 
 export async function collectSweep(dir: string): Promise<CollectedSweep> {
@@ -90,7 +95,11 @@ export async function collectSweep(dir: string): Promise<CollectedSweep> {
         ...(closest ? { closest: closest.index } : {}),
         stoppedBy,
         seconds: trials.reduce((sum, t) => sum + t.seconds, 0),
-        notes: [...skipped, ...notes],
+        notes: [
+          ...skipped,
+          ...notes,
+          ...(trials.some((t) => t.agreement !== undefined) ? [DISCRETE_OUTPUTS_NOTE] : []),
+        ],
       };
       return {
         machine: group[0]!.machine,

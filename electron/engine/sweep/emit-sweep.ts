@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { shellQuote } from '../../../shared/cli-command.js';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
 import type { SweepOptions, SweepTarget } from '../../../shared/options/sweep-options.js';
 import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
@@ -16,6 +17,7 @@ import { inspectModel } from '../inspect/inspect-model.js';
 import { loadModel } from '../onnx/load-model.js';
 import { datasetRef } from '../recipe/dataset-ref.js';
 import { externalDataFiles, sha256Model } from '../recipe/file-hash.js';
+import { refuseUnwritableFolder } from '../tune/output-destination.js';
 import { tuneCandidates } from '../tune/tune-candidates.js';
 import { k8sJobManifest, slurmArrayScript } from './scheduler-files.js';
 import {
@@ -94,6 +96,9 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
       'A Kubernetes sweep needs --image: a container image with onnx-studio (build one with the Dockerfile).',
     );
   refuseFileInPath(dir);
+  // Before anything is made: mkdir under a folder that cannot be written fails with a bare EACCES, or an
+  // ENOENT that names the wrong folder.
+  refuseUnwritableFolder(dir, `the sweep folder ${dir}`, { mustExist: false });
   if (fs.existsSync(path.join(dir, SWEEP_FILE)) && !request.force)
     throw new StudioError(
       'BAD_REQUEST',
@@ -167,12 +172,12 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
       ? {
           file: 'sweep.sbatch',
           text: slurmArrayScript(dir, trials.length, sweepOptions),
-          submit: `sbatch ${path.join(dir, 'sweep.sbatch')}`,
+          submit: `sbatch ${shellQuote(path.join(dir, 'sweep.sbatch'))}`,
         }
       : {
           file: 'job.yaml',
           text: k8sJobManifest(path.basename(dir), trials.length, sweepOptions),
-          submit: `kubectl apply -f ${path.join(dir, 'job.yaml')}`,
+          submit: `kubectl apply -f ${shellQuote(path.join(dir, 'job.yaml'))}`,
         };
   const schedulerFile = path.join(dir, scheduler.file);
   fs.writeFileSync(`${schedulerFile}.tmp`, scheduler.text);

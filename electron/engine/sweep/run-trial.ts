@@ -182,6 +182,7 @@ export async function runTrial(request: TrialRequest): Promise<TrialRun> {
       say('evaluate it against the original');
       const quality = await runner.evaluate(made.variantId);
       trial.cosine = quality.cosine;
+      if (quality.agreement !== undefined) trial.agreement = quality.agreement;
       if (quality.accuracy !== undefined) {
         trial.accuracy = quality.accuracy;
         if (originalAccuracy !== undefined) trial.dropPoints = (originalAccuracy - quality.accuracy) * 100;

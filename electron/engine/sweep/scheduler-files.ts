@@ -5,11 +5,23 @@
  */
 import { Job } from 'kubernetes-models/batch/v1';
 import { stringify } from 'yaml';
+import { shellQuote } from '../../../shared/cli-command.js';
 import type { SweepOptions } from '../../../shared/options/sweep-options.js';
 import { StudioError } from '../errors.js';
 
-/** Single-quoted for a POSIX shell. */
-const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+/**
+ * A value in an `#SBATCH` line, which sbatch reads with its own rules, not the shell's: double quotes keep
+ * spaces, a backslash escapes the next character, and an unescaped `#` starts a comment (inside quotes too, in
+ * older Slurm). `%` is doubled because sbatch expands `%A`, `%a`... in --output file names.
+ */
+export function sbatchQuote(value: string): string {
+  if (/[\n\r]/.test(value))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `The sweep folder ${JSON.stringify(value)} has a line break in its path, which an #SBATCH line cannot hold: choose another folder.`,
+    );
+  return `"${value.replace(/[\\"#]/g, '\\$&')}"`;
+}
 
 /**
  * An sbatch script with one array task per trial. It runs `onnx-studio` from PATH (or ONNX_STUDIO, e.g.
@@ -25,7 +37,7 @@ export function slurmArrayScript(dir: string, trials: number, options: SweepOpti
     `#SBATCH --cpus-per-task=${options.cpusPerTask}`,
     `#SBATCH --time=${options.time}`,
     ...(options.partition ? [`#SBATCH --partition=${options.partition}`] : []),
-    `#SBATCH --output=${dir}/results/slurm-%A_%a.out`,
+    `#SBATCH --output=${sbatchQuote(`${dir.replace(/%/g, '%%')}/results/slurm-%A_%a.out`)}`,
     'set -euo pipefail',
     `exec \${ONNX_STUDIO:-onnx-studio} trial ${shellQuote(dir)} --index "$SLURM_ARRAY_TASK_ID" --threads "\${SLURM_CPUS_PER_TASK:-0}"`,
     '',

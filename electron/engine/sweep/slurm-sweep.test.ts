@@ -36,7 +36,9 @@ describe('a sweep on a single-node Slurm', () => {
     async () => {
       const files = writeOutlierMlpCase(tmp.dir);
       const flags = outlierSweepFlags(files);
-      const dir = path.join(tmp.dir, 'sweep');
+      // A folder name sbatch and the shell would each split or cut without their own quoting: a space, a `#`
+      // (an #SBATCH comment), a `%` (an --output pattern), a quote and non-ASCII letters.
+      const dir = path.join(tmp.dir, "swéep d'ir #1 50% 日本");
       const emitted = await runCliInProcess([
         'tune',
         files.model,

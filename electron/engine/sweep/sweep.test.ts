@@ -235,6 +235,34 @@ describe('tune --emit and trial refusals', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  it('refuses a sweep folder under one that cannot be written (exit 2), before it makes anything', async () => {
+    // /proc takes no new files, whoever runs the test (root passes any permission check).
+    if (process.platform !== 'linux') return;
+    const r = await runCliInProcess(['tune', files.model, '--emit', 'slurm', '/proc/sweep', ...flags()]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^onnx-studio: Cannot write the sweep folder \/proc\/sweep: the folder \/proc cannot be written \(.+\)\. Choose another folder\.$/m,
+    );
+    expect(r.stderr).not.toMatch(/internal error|ENOENT/);
+  });
+
+  it('prints commands that can be pasted: the sweep folder quoted for the shell, and for sbatch', async () => {
+    const dir = path.join(tmp.dir, "ünï cödé/dïr with spaces 日本/it's #1 50%");
+    const r = await runCliInProcess(['tune', files.model, '--emit', 'slurm', dir, ...flags()]);
+    expect(r.code, r.stderr).toBe(0);
+    const quoted = `'${dir.replace(/'/g, `'\\''`)}'`;
+    expect(r.stdout).toContain(
+      `Submit:         sbatch '${path.join(dir, 'sweep.sbatch').replace(/'/g, `'\\''`)}'`,
+    );
+    expect(r.stdout).toContain(`Each task runs: onnx-studio trial ${quoted} --index I`);
+    expect(r.stdout).toContain(`Then:           onnx-studio tune --collect ${quoted} -o tuned.onnx`);
+    const script = fs.readFileSync(path.join(dir, 'sweep.sbatch'), 'utf8');
+    // sbatch's own rules: double quotes, a backslash before `"`, `\` and `#` (a comment otherwise), `%` doubled.
+    const sbatchDir = dir.replace(/%/g, '%%').replace(/[\\"#]/g, '\\$&');
+    expect(script).toContain(`#SBATCH --output="${sbatchDir}/results/slurm-%A_%a.out"\n`);
+    expect(script).toContain(`trial ${quoted} --index`);
+  });
+
   it('trial on a folder that holds no sweep says so before asking for --index', async () => {
     const r = await runCliInProcess(['trial', tmp.dir]);
     expect(r.code).toBe(2);

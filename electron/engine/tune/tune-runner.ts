@@ -16,7 +16,9 @@ import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
 import { analyzeSensitivity } from '../quantize/sensitivity.js';
 import type { ShapeOverrides } from '../runtime/input-specs.js';
+import { worstFidelity } from '../evaluate/fidelity-metrics.js';
 import { openTuneData, type TuneDataRef } from './tune-data.js';
+import { benchTitle, evaluateTitle, UNKNOWN_VARIANT } from '../../../shared/job-titles.js';
 import type { TrialRunner } from './tune-search.js';
 
 export type { TuneDataRef };
@@ -49,6 +51,10 @@ export function jobInputs(inputs: ShapeOverrides): {
 
 export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
   const { jobs, modelPath, options } = setup;
+  // Each trial's variant by the trial's name: its jobs are titled so (`Evaluate int8-static minmax
+  // per-channel`), never by the variant's id, which means nothing in the job list.
+  const trialNames = new Map<string, string>();
+  const nameOf = (variantId: string) => trialNames.get(variantId) ?? UNKNOWN_VARIANT;
   return {
     async make(recipe: TrialRecipe, name: string) {
       const spec: JobSpec =
@@ -76,6 +82,7 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
         spec,
         recipe.kind === 'quantize' ? 'Quantization' : 'Pruning',
       );
+      trialNames.set(made.variant.id, name);
       return { variantId: made.variant.id, bytes: made.report.outputBytes };
     },
     async evaluate(variantId: string) {
@@ -90,13 +97,20 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
           ...(options.evalSamples !== undefined ? { limit: options.evalSamples } : {}),
         },
         'Evaluation',
+        evaluateTitle(nameOf(variantId)),
       );
       const fidelity = result.report.fidelity;
       if (!fidelity)
         throw new StudioError('INTERNAL', 'The evaluation measured no fidelity against the original.');
-      const cosine = Math.min(fidelity.cosine, ...(fidelity.outputs ?? []).map((o) => o.cosine));
+      // The cosine budget reads the float outputs; bool and integer ones are judged by their share of equal
+      // values (fidelity-metrics.ts), and stand in for the cosine only where every output is one.
+      const worst = worstFidelity(fidelity.outputs ?? [fidelity]);
       return {
-        cosine,
+        cosine: worst.cosine ?? worst.agreement ?? fidelity.cosine,
+        ...(worst.agreement !== undefined
+          ? { agreement: worst.agreement, discreteOutputs: worst.discreteOutputs }
+          : {}),
+        ...(worst.cosine === undefined && worst.agreement !== undefined ? { cosineIsAgreement: true } : {}),
         ...(result.report.accuracy !== undefined ? { accuracy: result.report.accuracy } : {}),
       };
     },
@@ -112,6 +126,7 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
           ...(options.threads > 0 ? { intraOpThreads: options.threads } : {}),
         },
         'Benchmark',
+        benchTitle(['original', nameOf(variantId)], options.ep),
       );
       const [original, variant] = result.report.results;
       if (!original || !variant)

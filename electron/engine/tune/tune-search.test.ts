@@ -218,3 +218,75 @@ describe('tune fallback over a ranking with unnamed nodes', () => {
     );
   });
 });
+
+describe('tune search cancelled while two trials run', () => {
+  it('lists no trial the cancel cut short (evaluated, not benchmarked) and names it in a note', async () => {
+    const controller = new AbortController();
+    const cancelled = () => new StudioError('CANCELLED', 'Cancelled.');
+    /** Resolves when the signal aborts: a job cancelled under its caller. */
+    const untilAborted = () =>
+      new Promise<never>((_resolve, reject) =>
+        controller.signal.addEventListener('abort', () => reject(cancelled()), { once: true }),
+      );
+    let benches = 0;
+    const runner: TrialRunner = {
+      make: (_recipe, name) => Promise.resolve({ variantId: name, bytes: 400 }),
+      evaluate: () => Promise.resolve({ cosine: 0.9999 }),
+      // The first trial's benchmark is running when the second one's is cancelled; it is cancelled too, a
+      // moment later (the jobs are cancelled one by one).
+      bench: () => {
+        benches++;
+        if (benches === 2) {
+          setTimeout(() => controller.abort(), 5);
+          return Promise.reject(cancelled());
+        }
+        return untilAborted();
+      },
+      remove: () => Promise.resolve(),
+      sensitivity: () => Promise.resolve([]),
+    };
+    const outcome = await runTuneSearch({
+      model: 'model.onnx',
+      options: tuneOptionsSchema.parse({ minCosine: 0.99, objective: 'latency' }),
+      budget: { kind: 'min-cosine', cosine: 0.99 },
+      original: { bytes: 1000 },
+      candidates: [int8Static, { ...int8Static, name: 'int8-dynamic', sameAs: 'int8-dynamic' }],
+      runner,
+      signal: controller.signal,
+    });
+    expect(outcome.stoppedBy).toBe('cancelled');
+    expect(outcome.trials).toEqual([]);
+    expect(outcome.chosen).toBeUndefined();
+    expect(outcome.closest).toBeUndefined();
+    expect(outcome.notes).toContain(
+      'Cancelled before they finished, so not listed: #0 int8-static, #1 int8-dynamic.',
+    );
+  });
+
+  it('a job that ends with another error once cancelled is an unfinished trial, not a failed one', async () => {
+    const controller = new AbortController();
+    const runner: TrialRunner = {
+      make: (_recipe, name) => Promise.resolve({ variantId: name, bytes: 400 }),
+      evaluate: () => {
+        controller.abort();
+        return Promise.reject(new StudioError('INTERNAL', 'The task process exited.'));
+      },
+      bench: () => Promise.resolve({ p50Ms: 1, p50Ratio: 0.5 }),
+      remove: () => Promise.resolve(),
+      sensitivity: () => Promise.resolve([]),
+    };
+    const outcome = await runTuneSearch({
+      model: 'model.onnx',
+      options: tuneOptionsSchema.parse({ minCosine: 0.99, objective: 'latency' }),
+      budget: { kind: 'min-cosine', cosine: 0.99 },
+      original: { bytes: 1000 },
+      candidates: [int8Static],
+      runner,
+      signal: controller.signal,
+      concurrency: 1,
+    });
+    expect(outcome.stoppedBy).toBe('cancelled');
+    expect(outcome.trials).toEqual([]);
+    expect(outcome.notes).toContain('Cancelled before it finished, so not listed: #0 int8-static.');
+  });
+});

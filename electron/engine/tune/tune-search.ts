@@ -33,13 +33,49 @@ import type { TuneCandidate } from './tune-candidates.js';
 export interface TrialRunner {
   /** Makes the variant a recipe describes; returns its id and file bytes. */
   make(recipe: TrialRecipe, name: string): Promise<{ variantId: string; bytes: number }>;
-  /** Its accuracy (with labels) and its worst output cosine against the original. */
-  evaluate(variantId: string): Promise<{ accuracy?: number; cosine: number }>;
+  /** Its accuracy (with labels) and its fidelity to the original (TrialQuality). */
+  evaluate(variantId: string): Promise<TrialQuality>;
   /** Its p50, interleaved with the original in one benchmark. */
   bench(variantId: string): Promise<{ p50Ms: number; p50Ratio: number }>;
   remove(variantId: string): Promise<void>;
   /** The nodes of an int8-static recipe, most sensitive first. */
   sensitivity(recipe: TrialRecipe): Promise<SensitivityRow[]>;
+}
+
+/** A variant's quality against the original, as a trial records it. */
+export interface TrialQuality {
+  accuracy?: number;
+  /** The worst cosine over the float outputs (the worst `agreement` where every output is bool or integer). */
+  cosine: number;
+  /** The worst share of equal values over the bool and integer outputs, when there are any. */
+  agreement?: number;
+  /** Those outputs' names. */
+  discreteOutputs?: string[];
+  /** Whether `cosine` is the agreement: the model has no float output. */
+  cosineIsAgreement?: boolean;
+}
+
+/**
+ * What the table's Cosine and Agreement mean for a model with bool or integer outputs (a mask from Greater, a
+ * class id from ArgMax): their values are categories, whose cosine says little (one flipped bit of 40 costs
+ * 0.974), so they are compared value by value.
+ */
+export function discreteOutputsNote(quality: TrialQuality, budget: TuneBudget): string | undefined {
+  const names = quality.discreteOutputs ?? [];
+  if (names.length === 0) return undefined;
+  const list = names.map((n) => `'${n}'`).join(', ');
+  const budgeted = budget.kind === 'min-cosine';
+  if (quality.cosineIsAgreement)
+    return (
+      `Every output (${list}) is bool or integer, so each is compared value by value: Cosine` +
+      `${budgeted ? ' (and the cosine budget)' : ''} is the share of their values equal to the original's, as Agreement.`
+    );
+  const one = names.length === 1;
+  return (
+    `Output${one ? '' : 's'} ${list} ${one ? 'is' : 'are'} bool or integer, so compared value by value: Agreement ` +
+    `is the share of ${one ? 'its' : 'their'} values equal to the original's (the lowest), and Cosine` +
+    `${budgeted ? ' (with the cosine budget)' : ''} covers the float outputs only.`
+  );
 }
 
 export interface TuneSearchRequest {
@@ -94,6 +130,9 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
   const running = new Set<TuneTrial>();
   /** What each failed trial threw, for `sameUserError`. */
   const failures = new Map<TuneTrial, unknown>();
+  /** Trials the cancel stopped before they finished: not listed (their figures are partial), named in a note. */
+  const unfinished: TuneTrial[] = [];
+  let discreteNoted = false;
   let stoppedBy: TuneStop = 'searched';
   let sensitivity: TuneOutcome['sensitivity'];
 
@@ -129,6 +168,12 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
       trial.sizeRatio = made.bytes / original.bytes;
       const quality = await runner.evaluate(made.variantId);
       trial.cosine = quality.cosine;
+      if (quality.agreement !== undefined) trial.agreement = quality.agreement;
+      const discrete = discreteNoted ? undefined : discreteOutputsNote(quality, budget);
+      if (discrete) {
+        notes.push(discrete);
+        discreteNoted = true;
+      }
       if (quality.accuracy !== undefined) {
         trial.accuracy = quality.accuracy;
         if (original.accuracy !== undefined) trial.dropPoints = (original.accuracy - quality.accuracy) * 100;
@@ -142,10 +187,15 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
         trial.p50Ratio = bench.p50Ratio;
       }
     } catch (error) {
-      if (error instanceof StudioError && error.code === 'CANCELLED') {
+      // Once cancelled, a job may end with another error than CANCELLED (a task process killed under it): the
+      // trial did not finish either way, and is not a failure of its recipe.
+      if ((error instanceof StudioError && error.code === 'CANCELLED') || signal?.aborted) {
         trials.splice(trials.indexOf(trial), 1);
         running.delete(trial);
-        throw error;
+        unfinished.push(trial);
+        throw error instanceof StudioError && error.code === 'CANCELLED'
+          ? error
+          : new StudioError('CANCELLED', 'Cancelled.', { cause: error });
       }
       trial.status = 'failed';
       trial.error = messageOf(error);
@@ -189,6 +239,8 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
     const queue = [...request.candidates];
     const worker = async () => {
       for (;;) {
+        // Another worker threw (the cancel, or an error of the search itself): start nothing more.
+        if (halted) return;
         const candidate = queue.shift();
         if (!candidate) return;
         const limit = limitReached();
@@ -202,10 +254,22 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
           continue;
         }
         request.onStage?.(`trial #${trials.length}: ${candidate.name}`);
-        await runTrial(candidate.name, candidate.recipe);
+        try {
+          await runTrial(candidate.name, candidate.recipe);
+        } catch (error) {
+          halted = true;
+          throw error;
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, request.concurrency ?? 2) }, worker));
+    let halted = false;
+    // Every worker is awaited, not only the first to throw: a trial still running beside a cancelled one would
+    // otherwise be listed half-measured (evaluated, its benchmark never run) as if it had finished.
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.max(1, request.concurrency ?? 2) }, worker),
+    );
+    const thrown = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (thrown) throw thrown.reason;
 
     // Phase 2: fallback from the int8-static trials that break the budget, the best objective first, while they
     // could still beat what already meets it (keeping nodes in float only slows a variant down).
@@ -254,6 +318,13 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
     stoppedBy = 'cancelled';
   }
   if (stoppedBy === 'searched') stoppedBy = limitReached() === 'cancelled' ? 'cancelled' : stoppedBy;
+  if (unfinished.length > 0)
+    notes.push(
+      `Cancelled before ${unfinished.length > 1 ? 'they' : 'it'} finished, so not listed: ${unfinished
+        .sort((a, b) => a.index - b.index)
+        .map((t) => `#${t.index} ${t.name}`)
+        .join(', ')}.`,
+    );
   const common = stoppedBy === 'cancelled' ? undefined : sameUserError(trials, failures);
   if (common)
     throw new StudioError(

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { JobSpec } from '../../../shared/ipc-contract.js';
+import type { OutputFidelityInfo } from '../../../shared/job-reports.js';
+import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
+import { backendTrialRunner } from './tune-runner.js';
+import type { TuneJobs } from './tune-jobs.js';
+
+/*
+ * What a trial's quality is made of, from the evaluation job's figures per output: the cosine budget reads the
+ * float outputs, and bool or integer outputs (a mask from Greater, a class id from ArgMax) are judged apart, by
+ * their share of equal values.
+ */
+
+const output = (name: string, cosine: number, valueAgreement: number | null): OutputFidelityInfo => ({
+  output: name,
+  cosine,
+  worstSampleCosine: cosine,
+  sqnrDb: 30,
+  maxAbsErr: 1,
+  meanAbsErr: 0.1,
+  top1Agreement: null,
+  exact: false,
+  valueAgreement,
+});
+
+/** A runner whose evaluation job reports these outputs. */
+function runnerFor(outputs: OutputFidelityInfo[]) {
+  const jobs: TuneJobs = {
+    run: <T>(spec: JobSpec) => {
+      expect(spec.kind).toBe('evaluate');
+      return Promise.resolve({ report: { fidelity: { ...outputs[0]!, outputs } } } as T);
+    },
+    removeVariant: () => Promise.resolve(),
+  };
+  return backendTrialRunner({
+    jobs,
+    modelPath: 'model.onnx',
+    options: tuneOptionsSchema.parse({ minCosine: 0.99 }),
+    calibration: { spec: { kind: 'synthetic', samples: 4 }, baseDir: '.' },
+    evaluation: { spec: { kind: 'synthetic', samples: 4 }, baseDir: '.' },
+    inputs: {},
+  });
+}
+
+describe('a trial’s quality from every output of the model', () => {
+  it('takes the worst float cosine for the budget, and the bool or integer outputs’ agreement apart', async () => {
+    // One flipped bit of 40 in 'pos' costs its cosine 0.974: it must not break a 0.99 budget on its own.
+    const quality = await runnerFor([
+      output('logits', 0.9999, null),
+      output('half', 0.9998, null),
+      output('pos', 0.974, 0.975),
+      output('cls', 1, 1),
+    ]).evaluate('v1');
+    expect(quality).toEqual({ cosine: 0.9998, agreement: 0.975, discreteOutputs: ['pos', 'cls'] });
+  });
+
+  it('budgets the agreement where every output is bool or integer, and the cosine alone without them', async () => {
+    expect(await runnerFor([output('cls', 0.99, 0.9)]).evaluate('v1')).toEqual({
+      cosine: 0.9,
+      agreement: 0.9,
+      discreteOutputs: ['cls'],
+      cosineIsAgreement: true,
+    });
+    expect(await runnerFor([output('y', 0.95, null)]).evaluate('v1')).toEqual({ cosine: 0.95 });
+  });
+});
