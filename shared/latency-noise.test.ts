@@ -114,3 +114,17 @@ describe('comparing two variants from different runs', () => {
     expect(fasterBeyondNoise(a, ORIGINAL_BAND)).toBe(true);
   });
 });
+
+describe('the noise band is no wider than it needs to be', () => {
+  it('calls a real 15% speed-up faster on a model whose runs spread 20% (the whole IQR read it as the same)', () => {
+    const original = run(latencies(1.0, 0.2, 400));
+    const variant = run(latencies(0.85, 0.17, 400));
+    expect(ratioNoise(variant, original)?.verdict).toBe('faster');
+  });
+
+  it('judges a run with no samples unreliable by its tail alone: a quiet p90 of 1.6x its p50 is not', () => {
+    const quiet = { iterations: 200, p50Ms: 1, p90Ms: 1.6 };
+    expect(spreadTooLarge(latencySpread(quiet))).toBe(false);
+    expect(spreadTooLarge(latencySpread({ ...quiet, p90Ms: 3.5 }))).toBe(true);
+  });
+});

@@ -110,6 +110,15 @@ describe('onnx-studio run: checks before the first step', () => {
     expect(wrong.stderr).toMatch(/Check the --model path/);
   });
 
+  it('a quantize step after another (int8, then fp16, as recipes once stacked them) is refused before any step runs', async () => {
+    const fp16 = { kind: 'quantize', method: 'fp16', common: {}, options: {} };
+    const r = recipeIn('stacked', [prune, staticStep, fp16]);
+    const refused = await cli(['run', r.file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Step 3 quantizes the model step 2 already quantized/);
+    expect(fs.existsSync(r.out)).toBe(false);
+  });
+
   it('an --out that is a file is exit 2, not an internal error', async () => {
     const r = recipeIn('out-file', [prune]);
     const refused = await cli(['run', r.file, '--out', r.file, '--force']);

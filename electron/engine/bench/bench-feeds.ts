@@ -23,7 +23,8 @@ export async function prepareFeeds(
   // Random data shaped by the resolved inputs (guessed sizes included), asked for as such or as a dataset spec.
   let synthetic = data.kind === 'synthetic';
   if (data.kind === 'synthetic') {
-    source = syntheticSource(inputs, { samples: data.samples, seed: data.seed });
+    // A benchmark keeps every feed in memory before timing.
+    source = syntheticSource(inputs, { samples: data.samples, seed: data.seed, held: data.samples });
     limit = data.samples;
     notes = source.notes ?? [];
   } else {

@@ -10,12 +10,15 @@ import {
 import type { Sample, SampleSource } from './sample-source.js';
 
 /** `--data synthetic --samples N --seed S`: seeded random inputs shaped from the model, no labels. */
-export function syntheticSource(inputs: ResolvedInput[], options: { samples: number; seed: number }): SampleSource {
+export function syntheticSource(
+  inputs: ResolvedInput[],
+  options: { samples: number; seed: number; held?: number },
+): SampleSource {
   if (!Number.isInteger(options.samples) || options.samples < 1) {
     throw new StudioError('BAD_REQUEST', `--samples must be a whole number of at least 1, got ${options.samples}.`);
   }
   // An input too large to make is refused here, before a session is opened or anything allocated.
-  refuseUnallocatableInputs(inputs);
+  refuseUnallocatableInputs(inputs, options.held === undefined ? {} : { held: options.held });
   const guessed = guessedValuesNote(inputs);
   return {
     count: options.samples,

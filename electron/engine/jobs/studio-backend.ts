@@ -90,6 +90,9 @@ type Handler<C extends IpcMethodChannel> = (
 /** Folders first, then files; dot files left out; at most this many entries (a huge folder is cut, and says so). */
 const MAX_FS_ENTRIES = 2000;
 
+/** How often a model's load check looks again whether the benchmarks it waits for have ended. */
+const LOAD_CHECK_WAIT_MS = 500;
+
 export class StudioBackend {
   readonly store: WorkspaceStore;
   readonly recent: RecentModels;
@@ -288,6 +291,10 @@ export class StudioBackend {
       // Once per opened model, off the UI: a model onnxruntime refuses (a custom operator, a too-new opset) is
       // said in the Model view before any benchmark or evaluation fails on it.
       [IPC_CHANNELS.modelLoadCheck]: async (request) => {
+        // A session made beside a running benchmark would skew its timings (a second process building a graph
+        // on the same cores): the check waits until no benchmark runs.
+        while (this.jobs.list().some((j) => j.spec.kind === 'bench' && (j.state === 'running' || j.state === 'queued')))
+          await new Promise((resolve) => setTimeout(resolve, LOAD_CHECK_WAIT_MS));
         try {
           await runTask(this.deps, { kind: 'loadCheck', path: path.resolve(request.path) }, detachedContext());
           return { loadable: true };

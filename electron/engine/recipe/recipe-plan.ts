@@ -74,6 +74,7 @@ function inStep(error: unknown, index: number, step: RecipeStep): unknown {
 export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
   const { recipe, signal } = options;
   refuseFileAsFolder(options.outDir, '--out');
+  refuseStackedQuantization(recipe.steps);
   const common = {
     allowChanged: options.allowChanged ?? false,
     ...(options.warn ? { warn: options.warn } : {}),
@@ -152,6 +153,22 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
     ...(source.loaded ? { sourceModel: source.loaded } : {}),
     ...(created !== undefined ? { createdOutDir: created } : {}),
   };
+}
+
+/**
+ * Refuses a quantize step after another, before any step runs: every method refuses an already-quantized model
+ * (quantize-model.ts), so the run would write the first step's model and fail at the second. Recipes recorded
+ * before that refusal could stack them (int8, then fp16).
+ */
+function refuseStackedQuantization(steps: RecipeRunSetup['recipe']['steps']): void {
+  const first = steps.findIndex((s) => s.kind === 'quantize');
+  const again = first < 0 ? -1 : steps.findIndex((s, i) => i > first && s.kind === 'quantize');
+  if (again < 0) return;
+  throw new StudioError(
+    'BAD_REQUEST',
+    `Step ${stepNumber(again)} quantizes the model step ${stepNumber(first)} already quantized: every method takes a ` +
+      'float model, so the run would stop there. Make the variant from the float model instead (one quantize step).',
+  );
 }
 
 /**

@@ -95,7 +95,8 @@ export function p50RatioText(row: ComparisonRow, original: ComparisonRow | undef
   if (row.target === ORIGINAL_TARGET || ratio === undefined || !(ratio > 0)) return NONE;
   const text = formatLatencyRatio(ratio, row.latency!.p50Ms / ratio, original?.latency?.p50Ms);
   // As the app says it: a difference inside the run's noise is no speed-up or slow-down (shared/latency-noise.ts).
-  const note = noiseNote(row.latency?.noise);
+  // None beside a ratio printed ×1.00, as the app's table (which says "the same" there already).
+  const note = formatRatio(ratio) === '×1.00' ? undefined : noiseNote(row.latency?.noise);
   return note ? `${text}, ${note}` : text;
 }
 

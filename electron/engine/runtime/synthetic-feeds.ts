@@ -135,8 +135,15 @@ const MAX_TYPED_ARRAY_LENGTH = 2 ** 32 - 1;
  * allocated, or leaves too little for onnxruntime's own copy and activations, and the run would fail far from
  * the cause (an "Invalid typed array length", a std::bad_alloc, or the machine swapping).
  */
-export function syntheticInputLimit(totalBytes = os.totalmem()): number {
+export function syntheticInputLimit(totalBytes = machineMemory()): number {
   return Math.floor(totalBytes / 2);
+}
+
+/** The memory this process may use: a container's limit (cgroup) where one is set below the machine's. */
+function machineMemory(): number {
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  const total = os.totalmem();
+  return constrained !== undefined && constrained > 0 && constrained < total ? constrained : total;
 }
 
 /** `25,600,000,000 bytes (25.6 GB)`. */
@@ -145,28 +152,37 @@ function describeBytes(bytes: number): string {
 }
 
 /**
- * Refuses synthetic data for an input too large to make (BAD_INPUT, before anything is allocated): more elements
- * than a typed array holds, or more than `limitBytes` (syntheticInputLimit). The byte count is the app's
- * (shared/input-spec.ts `inputBytes`, which its large-input warning uses), so both say the same size.
+ * Refuses synthetic data too large to make (BAD_INPUT, before anything is allocated): an input of more elements
+ * than a typed array holds, or all inputs of the `held` samples kept at once (a benchmark keeps all of its feeds)
+ * over `limitBytes` (syntheticInputLimit: half the memory, since onnxruntime copies what it is fed). The byte
+ * count is the app's (shared/input-spec.ts `inputBytes`, which its large-input warning uses), so both say the
+ * same size.
  */
-export function refuseUnallocatableInputs(inputs: readonly ResolvedInput[], limitBytes = syntheticInputLimit()): void {
-  for (const input of inputs) {
-    const count = input.dims.reduce((a, b) => a * b, 1);
-    const bytes = inputBytes(input.ortType, input.dims);
-    if (count <= MAX_TYPED_ARRAY_LENGTH && bytes <= limitBytes) continue;
-    const limit =
-      count > MAX_TYPED_ARRAY_LENGTH
-        ? `more than the ${MAX_TYPED_ARRAY_LENGTH.toLocaleString('en')} elements one tensor can hold here`
-        : `more than half of this machine's ${describeBytes(os.totalmem())} of memory`;
-    const named = input.declared
-      .flatMap((d, i) => (typeof d === 'string' ? [`${d}=${input.dims[i]}`] : []))
-      .map((d) => `--dim ${d}`);
-    throw new StudioError(
-      'BAD_INPUT',
-      `Input '${input.name}' ${input.ortType} [${input.dims.join(', ')}] would need ${describeBytes(bytes)} per sample, ${limit}: ` +
-        `it cannot be fed. Check its dims${named.length > 0 ? ` (${named.join(', ')})` : ''} and choose smaller sizes.`,
-    );
-  }
+export function refuseUnallocatableInputs(
+  inputs: readonly ResolvedInput[],
+  options: { held?: number; limitBytes?: number } = {},
+): void {
+  const held = Math.max(1, options.held ?? 1);
+  const limitBytes = options.limitBytes ?? syntheticInputLimit();
+  const bytesOf = (input: ResolvedInput) => inputBytes(input.ortType, input.dims);
+  const tooMany = inputs.find((i) => i.dims.reduce((a, b) => a * b, 1) > MAX_TYPED_ARRAY_LENGTH);
+  const total = inputs.reduce((sum, i) => sum + bytesOf(i), 0) * held;
+  if (!tooMany && total <= limitBytes) return;
+  const input = tooMany ?? inputs.reduce((a, b) => (bytesOf(b) > bytesOf(a) ? b : a));
+  const bytes = bytesOf(input);
+  const limit = tooMany
+    ? `more than the ${MAX_TYPED_ARRAY_LENGTH.toLocaleString('en')} elements one tensor can hold here`
+    : `${inputs.length > 1 || held > 1 ? `with the other inputs of the ${held} sample${held > 1 ? 's' : ''} held at once, ${describeBytes(total)}: ` : ''}` +
+      `more than half of this machine's ${describeBytes(limitBytes * 2)} of memory`;
+  const named = input.declared
+    .flatMap((d, i) => (typeof d === 'string' ? [`${d}=${input.dims[i]}`] : []))
+    .map((d) => `--dim ${d}`);
+  throw new StudioError(
+    'BAD_INPUT',
+    `Input '${input.name}' ${input.ortType} [${input.dims.join(', ')}] would need ${describeBytes(bytes)} per sample, ${limit}: ` +
+      `it cannot be fed. Check its dims${named.length > 0 ? ` (${named.join(', ')})` : ''} and choose smaller sizes` +
+      `${held > 1 ? ', or fewer samples' : ''}.`,
+  );
 }
 
 /**

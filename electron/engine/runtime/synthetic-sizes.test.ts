@@ -55,11 +55,14 @@ describe('synthetic input sizes', () => {
   it("refuses an input larger than the limit the machine's memory sets, before allocating it", () => {
     const { inputs } = resolveInputSpecs(sequenceModel(), { dims: { batch: 1, seq: 1000 } });
     // 256,000 bytes against a 100,000-byte limit.
-    const error = errorOf(() => refuseUnallocatableInputs(inputs, 100_000));
+    const error = errorOf(() => refuseUnallocatableInputs(inputs, { limitBytes: 100_000 }));
     expect(error.code).toBe('BAD_INPUT');
     expect(error.message).toMatch(/256,000 bytes .* more than half of this machine's/);
-    expect(() => refuseUnallocatableInputs(inputs, 1_000_000)).not.toThrow();
+    expect(() => refuseUnallocatableInputs(inputs, { limitBytes: 1_000_000 })).not.toThrow();
     expect(syntheticInputLimit(8e9)).toBe(4e9);
+    // The samples a benchmark holds at once count together: 4 x 256,000 bytes pass no 1,000,000-byte limit.
+    const held = errorOf(() => refuseUnallocatableInputs(inputs, { limitBytes: 1_000_000, held: 4 }));
+    expect(held.message).toMatch(/the 4 samples held at once, 1,024,000 bytes .*or fewer samples\.$/);
   });
 
   it("warns above 1 GiB with the app's large-input warning, and not below", () => {

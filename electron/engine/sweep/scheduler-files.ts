@@ -20,6 +20,12 @@ export function sbatchQuote(value: string): string {
       'BAD_REQUEST',
       `The sweep folder ${JSON.stringify(value)} has a line break in its path, which an #SBATCH line cannot hold: choose another folder.`,
     );
+  // Slurm reads a backslash in a file name as "do not expand %A/%a": every task would write one log.
+  if (value.includes('\\'))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `The sweep folder ${JSON.stringify(value)} has a backslash in its path, which turns off Slurm's %A/%a in the log names: choose another folder.`,
+    );
   return `"${value.replace(/[\\"#]/g, '\\$&')}"`;
 }
 

@@ -666,3 +666,38 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     expect(warning).toContain('engine benchmark (onnxruntime-node)');
   });
 });
+
+describe('the Pareto front when "within noise" is not transitive', () => {
+  it('is never empty: a cycle of size tie-breaks among rows within noise of each other keeps its rows', () => {
+    const band = (ratio: number) => ({
+      ratio,
+      margin: 0.1,
+      ciLow: ratio - 0.01,
+      ciHigh: ratio + 0.01,
+      unreliable: false,
+    });
+    const point = (id: string, ratio: number, bytes: number) =>
+      ({
+        id,
+        isOriginal: id === 'original',
+        plotP50Ms: ratio,
+        latencyRatio: ratio,
+        quality: 1,
+        bytes,
+        ...(id === 'original' ? {} : { latencyNoise: band(ratio) }),
+      }) as unknown as CompareRow;
+    // A at x0.80 (largest) beats B at x0.96 beyond noise; C at x0.88 is as fast as A and smaller; B is as fast as
+    // C and smaller still. Mixing the tie-break with the strict grounds left every row dominated.
+    const rows = [
+      point('original', 1, 1000),
+      point('A', 0.8, 900),
+      point('C', 0.88, 600),
+      point('B', 0.96, 300),
+    ];
+    const front = paretoFront(rows);
+    expect(front.size).toBeGreaterThan(0);
+    // B is beaten on a strict ground (A is faster beyond noise); the tie-break chooses among the rest.
+    expect(front.has('B')).toBe(false);
+    expect([...front]).toEqual(['C']);
+  });
+});

@@ -482,15 +482,25 @@ export function latencyNormalisation(rows: readonly CompareRow[]): { baseMs: num
 export function paretoFront(rows: readonly CompareRow[]): Set<string> {
   const points = rows.filter((r) => r.plotP50Ms !== undefined && r.quality !== undefined && r.unreliableRun === undefined);
   const band = (r: CompareRow) => (r.isOriginal ? ORIGINAL_BAND : (r.latencyNoise ?? bareBand(r.latencyRatio ?? 1)));
-  const dominates = (q: CompareRow, p: CompareRow): boolean => {
-    if (fasterBeyondNoise(band(p), band(q)) || (q.quality as number) < (p.quality as number)) return false;
-    if (fasterBeyondNoise(band(q), band(p)) || (q.quality as number) > (p.quality as number)) return true;
-    // The same speed within noise and the same quality: the smaller wins, the original a tie in size.
+  const notWorse = (q: CompareRow, p: CompareRow) =>
+    !fasterBeyondNoise(band(p), band(q)) && (q.quality as number) >= (p.quality as number);
+  // Beaten on a strict ground: faster beyond noise, or better quality.
+  const strictly = (q: CompareRow, p: CompareRow) =>
+    notWorse(q, p) && (fasterBeyondNoise(band(q), band(p)) || (q.quality as number) > (p.quality as number));
+  // The same speed within noise and the same quality: the smaller wins, the original a tie in size.
+  const bySize = (q: CompareRow, p: CompareRow) => {
+    if (!notWorse(q, p) || strictly(p, q)) return false;
     if (q.bytes === undefined || p.bytes === undefined) return q.isOriginal;
     return q.bytes < p.bytes || (q.bytes === p.bytes && q.isOriginal);
   };
+  // In two rounds: "within noise" is not transitive, so one round that mixed the size tie-break with the strict
+  // grounds could go round a cycle (A faster than B, C as fast as A and smaller, B as fast as C and smaller)
+  // and leave nothing on the front. The tie-break only chooses among the rows no row beats strictly.
+  const unbeaten = points.filter((p) => !points.some((q) => q !== p && strictly(q, p)));
   const front = new Set<string>();
-  for (const p of points) if (!points.some((q) => q !== p && dominates(q, p))) front.add(p.id);
+  for (const p of unbeaten) if (!unbeaten.some((q) => q !== p && bySize(q, p))) front.add(p.id);
+  // A cycle of size ties among the unbeaten (possible where "same speed" chains): keep them all rather than none.
+  if (front.size === 0) for (const p of unbeaten) front.add(p.id);
   return front;
 }
 
