@@ -40,6 +40,7 @@ import { PipelineList } from './pipeline-list.js';
 import { PRUNE_STARTING_VALUES } from '../../../shared/prune-starting-values.js';
 import { useModelLoadCheck } from './model-load-check.js';
 import { queueSignature } from './queue-signature.js';
+import { quantizedAncestor } from './quantized-source.js';
 
 interface Selection {
   common: FormValues;
@@ -78,6 +79,7 @@ export function OptimizeView({
   const made = variants.filter((v) => !v.isOriginal);
   // A variant removed since it was chosen falls back to the original.
   const sourceVariant = made.find((v) => v.id === source);
+  const sourceQuantized = sourceVariant ? quantizedAncestor(sourceVariant, made) : undefined;
   // Export's "Make a variant from it…" lands here: put the focus where the choice is shown.
   const sourceSelect = useRef<HTMLSelectElement>(null);
   useEffect(() => {
@@ -361,6 +363,14 @@ export function OptimizeView({
               Start from a variant to stack recipes, e.g. prune first, then quantize the pruned variant.
               Accuracy and latency are still compared with the original.
             </p>
+            {sourceQuantized && (
+              <p className="field-warning" role="status" data-testid="source-quantized">
+                {sourceVariant?.label} is already quantized
+                {sourceQuantized.id !== sourceVariant?.id ? ` (it comes from ${sourceQuantized.label})` : ''}: every
+                quantization method takes a float model and refuses it. Start from the original or a pruned
+                variant to quantize.
+              </p>
+            )}
           </div>
         )}
         {catalog.kind === 'loading' && (
