@@ -111,8 +111,12 @@ export function OptimizeView({
   const [evaluateAfter, setEvaluateAfter] = useState(true);
   const [submitted, setSubmitted] = useState(false);
   const [queueing, setQueueing] = useState(false);
-  // The key (queueSignature) of the last selection queued in full: the same selection is not queued twice.
-  const [lastQueued, setLastQueued] = useState<{ key: string; count: number } | null>(null);
+  // The key (queueSignature) of the last selection queued in full, and the pipelines there were before it: the
+  // same selection is not queued again while the pipelines it started run (a second click, not a second run:
+  // once they have ended, queueing it again is a deliberate rerun).
+  const [lastQueued, setLastQueued] = useState<{ key: string; count: number; before: ReadonlySet<string> } | null>(
+    null,
+  );
   // Whether onnxruntime can load the model (checked once per model, shared with the Model view).
   const loadCheck = useModelLoadCheck(host, state.model);
   // The data check in flight: the page's own before it queues (or starts Auto-optimize), then each pipeline's
@@ -233,7 +237,12 @@ export function OptimizeView({
   };
   // Options with errors cannot be converted reliably: no key then (nothing is queued anyway).
   const signature = hasFormErrors || chosen.length === 0 ? null : queueSignature(recipes, followUp);
-  const alreadyQueued = signature !== null && lastQueued?.key === signature;
+  const pipelines = state.workspace?.pipelines ?? [];
+  const started = lastQueued ? pipelines.filter((p) => !lastQueued.before.has(p.id)) : [];
+  const alreadyQueued =
+    signature !== null &&
+    lastQueued?.key === signature &&
+    (started.length === 0 || started.some((p) => p.status === 'running'));
   const canQueue =
     !alreadyQueued &&
     inputsReady &&
@@ -298,6 +307,7 @@ export function OptimizeView({
     setSubmitted(true);
     if (!canQueue) return;
     const key = signature;
+    const before = new Set((state.workspace?.pipelines ?? []).map((p) => p.id));
     setQueueing(true);
     try {
       const used = { ...(calibration ? { calibration } : {}), ...(data ? { evaluation: data } : {}) };
@@ -313,7 +323,7 @@ export function OptimizeView({
         });
         if (outcome.cancelled) setQueuedBeforeCancel({ queued: outcome.queued, of: recipes.length });
         else if (key !== null && outcome.queued === recipes.length) {
-          setLastQueued({ key, count: recipes.length });
+          setLastQueued({ key, count: recipes.length, before });
           setSubmitted(false);
         }
       } finally {
@@ -507,7 +517,8 @@ export function OptimizeView({
               {lastQueued.count === 1
                 ? 'This recipe was queued'
                 : `These ${lastQueued.count} recipes were queued`}
-              : see Pipelines below. Change a recipe, its options, the data or the steps above to queue more.
+              : see Pipelines below. Change a recipe, its options, the data or the steps above to queue more;
+              the same selection can be queued again once they have finished.
             </p>
           )}
           {!inputsReady && (
