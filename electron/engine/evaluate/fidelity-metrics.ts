@@ -1,3 +1,4 @@
+import { DATASET_DTYPES } from '../../../shared/dataset-spec.js';
 import { argmax } from './classification-metrics.js';
 import { RunningSum } from './running-sum.js';
 
@@ -34,18 +35,11 @@ export interface OutputFidelity {
   valueAgreement: number | null;
 }
 
-const DISCRETE_TYPES = new Set([
-  'bool',
+const DISCRETE_TYPES: ReadonlySet<string> = new Set([
+  // The element types a dataset can hold that are not floats, and the packed 4-bit ones it cannot.
+  ...DATASET_DTYPES.filter((t) => !t.startsWith('float')),
   'int4',
   'uint4',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
 ]);
 
 /** Whether an output of this element type (onnxruntime's name: `bool`, `int64`) holds bool or integer values. */
