@@ -49,6 +49,8 @@ export interface MethodDescription {
   summary: string;
   /** Whether the method needs `calibration` data (quantize jobs). */
   needsCalibration: boolean;
+  /** Whether its output holds quantization ops, which every quantization method refuses (option-spec.ts). */
+  quantizedOutput: boolean;
   /** The method's own options (`options` of the job spec) as JSON Schema (draft 2020-12, input side). */
   optionsSchema: Record<string, unknown>;
   /** The same options flattened into ready-made form fields, for renderers that prefer them. */

@@ -112,6 +112,7 @@ export function methodFamily(
         name: m.name,
         summary: m.summary,
         needsCalibration: m.needsCalibration ?? false,
+        quantizedOutput: m.quantizedOutput ?? false,
         optionsSchema,
         fields: fieldsOf(optionsSchema),
       };

@@ -36,4 +36,11 @@ export interface MethodSpec<Schema extends z.ZodType = z.ZodType> {
   optionSchema: Schema;
   /** Quantization methods that read calibration samples. */
   needsCalibration?: boolean;
+  /**
+   * Quantization methods whose output holds quantization ops (Q/DQ, int8 kernels, MatMulNBits). Every
+   * quantization method refuses such a model (the engine's quantize-model.ts reads the ops themselves), so a
+   * recipe step or an app variant made by one of these cannot be quantized again. fp16 writes none: a float16
+   * model is quantized further.
+   */
+  quantizedOutput?: boolean;
 }

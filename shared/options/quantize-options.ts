@@ -154,6 +154,7 @@ export const QUANTIZE_METHOD_SPECS = {
     name: 'int8-weight',
     summary: 'weight-only int8 (DequantizeLinear before float ops): ~4x smaller, runs on every EP',
     optionSchema: int8WeightOptionsSchema,
+    quantizedOutput: true,
   },
   fp16: {
     name: 'fp16',
@@ -165,12 +166,14 @@ export const QUANTIZE_METHOD_SPECS = {
     summary:
       'weight-only block-wise int4 MatMul weights (com.microsoft MatMulNBits): ~7x smaller MatMuls, ORT only',
     optionSchema: int4OptionsSchema,
+    quantizedOutput: true,
   },
   'int8-dynamic': {
     name: 'int8-dynamic',
     summary:
       'int8 weights, activations quantized at run time (com.microsoft DynamicQuantizeMatMul): smaller and faster MatMul/Gemm on CPU, no calibration data needed.',
     optionSchema: int8DynamicOptionsSchema,
+    quantizedOutput: true,
   },
   'int8-static': {
     name: 'int8-static',
@@ -178,5 +181,6 @@ export const QUANTIZE_METHOD_SPECS = {
       'int8 weights and uint8 activations in QDQ format, with activation ranges calibrated on sample data (fused by onnxruntime into QLinearConv / QLinearMatMul).',
     optionSchema: int8StaticOptionsSchema,
     needsCalibration: true,
+    quantizedOutput: true,
   },
 } as const satisfies Record<string, MethodSpec>;

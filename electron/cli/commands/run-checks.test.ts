@@ -119,6 +119,17 @@ describe('onnx-studio run: checks before the first step', () => {
     expect(fs.existsSync(r.out)).toBe(false);
   });
 
+  it('a quantize step after fp16 runs: fp16 writes no quantization op, so the next method takes its model', async () => {
+    const fp16 = { kind: 'quantize', method: 'fp16', common: {}, options: {} };
+    const dynamic = { kind: 'quantize', method: 'int8-dynamic', common: {}, options: {} };
+    const r = recipeIn('after-fp16', [fp16, dynamic]);
+    const ran = await cli(['run', r.file, '--json']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).not.toMatch(/already quantized/);
+    const written = fs.readdirSync(r.out).filter((f) => f.endsWith('.onnx'));
+    expect(written).toHaveLength(2);
+  });
+
   it('an --out that is a file is exit 2, not an internal error', async () => {
     const r = recipeIn('out-file', [prune]);
     const refused = await cli(['run', r.file, '--out', r.file, '--force']);

@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
+import type { MethodSpec } from '../../../shared/options/option-spec.js';
+import { QUANTIZE_METHOD_SPECS } from '../../../shared/options/quantize-options.js';
 import type { DatasetRef, Recipe, RecipeStep } from '../../../shared/recipe.js';
 import { stepSlug } from '../../../shared/variant-naming.js';
 import { StudioError } from '../errors.js';
@@ -156,12 +158,13 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
 }
 
 /**
- * Refuses a quantize step after another, before any step runs: every method refuses an already-quantized model
- * (quantize-model.ts), so the run would write the first step's model and fail at the second. Recipes recorded
- * before that refusal could stack them (int8, then fp16).
+ * Refuses a quantize step after a step whose method writes quantization ops (`quantizedOutput` of its spec),
+ * before any step runs: every method refuses such a model (quantize-model.ts), so the run would write the first
+ * step's model and fail at the second. Recipes recorded before that refusal could stack them (int8, then fp16).
+ * An fp16 step writes none: a quantize step after it runs.
  */
 function refuseStackedQuantization(steps: RecipeRunSetup['recipe']['steps']): void {
-  const first = steps.findIndex((s) => s.kind === 'quantize');
+  const first = steps.findIndex((s) => s.kind === 'quantize' && writesQuantizationOps(s.method));
   const again = first < 0 ? -1 : steps.findIndex((s, i) => i > first && s.kind === 'quantize');
   if (again < 0) return;
   throw new StudioError(
@@ -169,6 +172,11 @@ function refuseStackedQuantization(steps: RecipeRunSetup['recipe']['steps']): vo
     `Step ${stepNumber(again)} quantizes the model step ${stepNumber(first)} already quantized: every method takes a ` +
       'float model, so the run would stop there. Make the variant from the float model instead (one quantize step).',
   );
+}
+
+function writesQuantizationOps(method: string): boolean {
+  const spec: MethodSpec | undefined = (QUANTIZE_METHOD_SPECS as Record<string, MethodSpec>)[method];
+  return spec?.quantizedOutput === true;
 }
 
 /**

@@ -144,6 +144,7 @@ export const MOCK_CATALOG: MethodCatalog = (() => {
     name: 'fail',
     summary: 'a method that always fails (mock only)',
     needsCalibration: false,
+    quantizedOutput: false,
     optionsSchema: {},
     fields: [],
   });

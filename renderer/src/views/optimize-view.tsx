@@ -40,7 +40,7 @@ import { PipelineList } from './pipeline-list.js';
 import { PRUNE_STARTING_VALUES } from '../../../shared/prune-starting-values.js';
 import { useModelLoadCheck } from './model-load-check.js';
 import { queueSignature } from './queue-signature.js';
-import { quantizedAncestor } from './quantized-source.js';
+import { quantizedAncestor, quantizingMethods } from './quantized-source.js';
 
 interface Selection {
   common: FormValues;
@@ -79,13 +79,17 @@ export function OptimizeView({
   const made = variants.filter((v) => !v.isOriginal);
   // A variant removed since it was chosen falls back to the original.
   const sourceVariant = made.find((v) => v.id === source);
-  const sourceQuantized = sourceVariant ? quantizedAncestor(sourceVariant, made) : undefined;
   // Export's "Make a variant from it…" lands here: put the focus where the choice is shown.
   const sourceSelect = useRef<HTMLSelectElement>(null);
   useEffect(() => {
     if (source !== ORIGINAL_TARGET) sourceSelect.current?.focus();
   }, [source]);
   const [catalog, setCatalog] = useState<CatalogState>({ kind: 'loading' });
+  const quantizing = useMemo(
+    () => quantizingMethods(catalog.kind === 'loaded' ? catalog.catalog.quantize.methods : []),
+    [catalog],
+  );
+  const sourceQuantized = sourceVariant ? quantizedAncestor(sourceVariant, made, quantizing) : undefined;
   const [selected, setSelected] = useState<Record<string, Selection>>({});
   // Each role's data starts from what this model's experiment keeps (the sample brings its own); the view
   // is keyed by model, so nothing carries over from another model.
