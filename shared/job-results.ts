@@ -18,6 +18,11 @@ export interface VariantJobResult<R> {
 export interface BenchJobResult {
   report: BenchReport;
   recordId: string;
+  /**
+   * Each model's latency samples (ms, thinned as the record keeps them), in the order of `report.results`: what
+   * the noise rule (shared/latency-noise.ts) reads, for callers that judge a ratio without the record (tune).
+   */
+  samples: number[][];
 }
 
 /** A finished evaluate job: the engine's report, and the id of the record it added to the workspace. */

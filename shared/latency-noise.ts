@@ -18,8 +18,8 @@
  *   intervals (±1.5%): caches, frequency and which model runs first move a median by a few percent in a way
  *   no sample count averages out. So a difference must pass half the larger IQR, and at least 5% however
  *   quiet the run (those no-op files' 2-3% must not read as a speed-up). The whole IQR was too strict: on a
- *   model whose runs spread 20%, a real 15% speed-up read as the same speed. (`tune` asks 3% of a trial,
- *   shared/tune.ts MIN_GAIN, on its own benchmark of many runs; the two rules are not one yet.)
+ *   model whose runs spread 20%, a real 15% speed-up read as the same speed. `tune` judges its trials' ratios
+ *   by this rule too (shared/tune.ts `beatsOriginal`).
  *
  * Without samples (records that kept none), the quartiles and the medians' intervals are estimated from p50
  * and p90 as if the latencies were normal (σ ≈ (p90 - p50) / 1.2816): skewed latencies make that wider, so

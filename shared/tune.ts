@@ -3,6 +3,7 @@
  * the Pareto front and the choice. The engine's search (electron/engine/tune/) fills it; the CLI prints it,
  * `--json` writes it, the app draws it. The rules that decide (budget, front, choice) live here once.
  */
+import { MIN_REAL_SPEEDUP, type SpeedVerdict } from './latency-noise.js';
 import { labelFromKey } from './options/catalog-fields.js';
 import type { TuneBudget, TuneObjective, TuneOptions } from './options/tune-options.js';
 import type { SensitivityRow } from './sensitivity.js';
@@ -33,6 +34,11 @@ export interface TuneTrial {
   p50Ms?: number;
   /** p50 of the variant over the original's, measured interleaved in one benchmark. */
   p50Ratio?: number;
+  /**
+   * That ratio judged against the benchmark's noise by the rule Compare, Export and the report use
+   * (shared/latency-noise.ts): only `faster` beats the original on latency. Absent in results recorded before it.
+   */
+  latencyVerdict?: SpeedVerdict;
   /** Top-1 accuracy (0..1) with labels. */
   accuracy?: number;
   /** Accuracy points lost against the original (positive = worse). */
@@ -190,17 +196,30 @@ export function paretoFront(
 }
 
 /**
- * A variant must beat the original by this share to count as better: two p50s of one interleaved benchmark
- * differ by a percent or two on the same model, and a file a few bytes smaller is not a compression.
+ * A variant must be this much smaller than the original to count as a compression: a file a few bytes smaller
+ * (names, metadata) is not one. Latency has no share of its own: a trial is faster only beyond its benchmark's
+ * noise (`latencyVerdict`), by the rule Compare uses.
  */
-export const MIN_GAIN = 0.03;
+export const MIN_SIZE_GAIN = 0.03;
 
-/** Whether a trial's objective beats the original's by at least MIN_GAIN. */
+/**
+ * Whether a trial beats the original on the objective: size by MIN_SIZE_GAIN; latency by the noise rule of its
+ * interleaved benchmark (a trial recorded without a verdict, by that rule's smallest difference).
+ */
 export function beatsOriginal(trial: TuneTrial, objective: TuneObjective): boolean {
-  return (objectiveValue(trial, objective) ?? Infinity) <= 1 - MIN_GAIN;
+  if (objective === 'latency' && trial.latencyVerdict !== undefined) return trial.latencyVerdict === 'faster';
+  const share = objective === 'latency' ? MIN_REAL_SPEEDUP : MIN_SIZE_GAIN;
+  return (objectiveValue(trial, objective) ?? Infinity) <= 1 - share;
 }
 
-/** The trial to keep: within the budget, better than the original by MIN_GAIN, lowest objective. */
+/** What beating the original asks (beatsOriginal), in words: `at least 3% smaller than the original`. */
+export function gainRule(objective: TuneObjective): string {
+  return objective === 'latency'
+    ? `faster than the original beyond its benchmark's noise (at least ${MIN_REAL_SPEEDUP * 100}%, more on a noisy run)`
+    : `at least ${MIN_SIZE_GAIN * 100}% smaller than the original`;
+}
+
+/** The trial to keep: within the budget, better than the original (beatsOriginal), lowest objective. */
 export function chooseTrial(trials: readonly TuneTrial[], objective: TuneObjective): TuneTrial | undefined {
   return trials
     .filter((t) => t.status === 'done' && t.meetsBudget && beatsOriginal(t, objective))

@@ -102,8 +102,27 @@ describe('printTuneOutcome', () => {
     );
   });
 
+  it('a latency trial its benchmark cannot tell from the original is marked within noise, and why none was kept', () => {
+    const same: TuneTrial = { ...trial(0, 'int8-dynamic', 0.9999), p50Ratio: 0.92, latencyVerdict: 'same' };
+    const outcome: TuneOutcome = { ...base, objective: 'latency', trials: [same], closest: 0 };
+    const text = printed(outcome);
+    expect(text).toMatch(/0\.920x, within noise/);
+    expect(text).toContain("'within noise' marks one that run cannot tell from 1 (as Compare judges it).");
+    expect(noChoiceLines(outcome)[1]).toBe(
+      "1 trial meets the budget, but none is faster than the original beyond its benchmark's noise (at least 5%, more on a noisy run): the best, #0 int8-dynamic, is at 0.920x.",
+    );
+    // The size objective asks 3%, and a ratio without a verdict carries no noise note.
+    const sized: TuneOutcome = {
+      ...base,
+      trials: [{ ...trial(0, 'fp16', 0.9999), sizeRatio: 0.99 }],
+      closest: 0,
+    };
+    expect(noChoiceLines(sized)[1]).toContain('but none is at least 3% smaller than the original: the best');
+    expect(printed(sized)).not.toContain('within noise');
+  });
+
   it('a cancelled search says only that, with what finished: no advice on the budget or the machine', () => {
-    // The finished trial meets the budget but is not 3% better: a search that ran to its end would say that
+    // The finished trial meets the budget but is not faster: a search that ran to its end would say that
     // compression does not pay off; a cancelled one knows no such thing.
     const slow = { ...trial(0, 'int8-static percentile per-channel', 0.9999), p50Ratio: 1.0 };
     const outcome: TuneOutcome = {
@@ -119,7 +138,7 @@ describe('printTuneOutcome', () => {
       'The search was cancelled after 1 finished trial (above): nothing was written.',
     ]);
     expect(text).toContain('Note: Cancelled before it finished, so not listed: #1 int8-dynamic.');
-    expect(text).not.toMatch(/does not pay off|Loosen the budget|none is at least 3% better/);
+    expect(text).not.toMatch(/does not pay off|Loosen the budget|none is faster/);
     expect(noChoiceLines({ ...outcome, trials: [], closest: undefined })).toEqual([
       'The search was cancelled after 0 finished trials: nothing was written.',
     ]);

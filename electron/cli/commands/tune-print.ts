@@ -2,6 +2,7 @@ import { shellQuote } from '../../../shared/cli-command.js';
 import { flagOf } from '../../../shared/options/cli-flags.js';
 import {
   describeBudget,
+  gainRule,
   trialNumbered,
   tuneStopReason,
   type NameTuneSetting,
@@ -80,7 +81,7 @@ export function printTuneOutcome(
         t.index === outcome.chosen ? `${t.index}*` : String(t.index),
         t.name,
         ratio(t.sizeRatio),
-        ratio(t.p50Ratio),
+        p50Cell(t),
         quality(t, outcome),
         ...(agreement ? [agreementOf(t)] : []),
         t.status === 'failed' ? '-' : t.meetsBudget ? 'met' : 'broken',
@@ -94,7 +95,10 @@ export function printTuneOutcome(
             ? `; ${missing.length} more have no result yet, so a better one may still come.`
             : '.')
       : `${outcome.trials.length} trials in ${outcome.seconds.toFixed(1)} s; the search stopped because ${tuneStopReason(outcome.stoppedBy, flagName)}.`,
-    'Ratios are against the original (below 1 is better); each p50 comes from one benchmark interleaved with the original.',
+    'Ratios are against the original (below 1 is better); each p50 comes from one benchmark interleaved with the original' +
+      (outcome.trials.some((t) => t.latencyVerdict === 'same')
+        ? ", and 'within noise' marks one that run cannot tell from 1 (as Compare judges it)."
+        : '.'),
   );
   if (outcome.sensitivity) {
     const rows = outcome.sensitivity.rows.slice(0, TOP_SENSITIVE);
@@ -140,6 +144,11 @@ export function printTuneOutcome(
  * Why nothing was chosen, and what to do: what text mode prints after the table, and `message` in the JSON of
  * a run that exits 3.
  */
+/** A trial's p50 ratio, with `within noise` where its benchmark cannot tell it from the original's. */
+function p50Cell(t: TuneTrial): string {
+  return t.latencyVerdict === 'same' ? `${ratio(t.p50Ratio)}, within noise` : ratio(t.p50Ratio);
+}
+
 export function noChoiceLines(outcome: TuneOutcome): string[] {
   const lines: string[] = [];
   if (outcome.stoppedBy === 'cancelled') {
@@ -151,11 +160,10 @@ export function noChoiceLines(outcome: TuneOutcome): string[] {
   }
   const closest = trialNumbered(outcome, outcome.closest);
   const meeting = outcome.trials.filter((t) => t.meetsBudget).length;
-  const objective = outcome.objective === 'latency' ? 'p50 latency' : 'size';
   lines.push('No variant meets the budget and beats the original: nothing was written.');
   if (closest && meeting > 0)
     lines.push(
-      `${meeting} trial${meeting > 1 ? 's meet' : ' meets'} the budget, but none is at least 3% better than the original on ${objective}: the best, #${closest.index} ${closest.name}, is at ${ratio(outcome.objective === 'latency' ? closest.p50Ratio : closest.sizeRatio)}.`,
+      `${meeting} trial${meeting > 1 ? 's meet' : ' meets'} the budget, but none is ${gainRule(outcome.objective)}: the best, #${closest.index} ${closest.name}, is at ${ratio(outcome.objective === 'latency' ? closest.p50Ratio : closest.sizeRatio)}.`,
       outcome.objective === 'latency'
         ? 'On this machine and these input shapes compression does not pay off in latency; `onnx-studio explain` shows why, or try --objective size.'
         : 'Allow pruning (--allow-pruning) or a looser budget for a smaller file.',

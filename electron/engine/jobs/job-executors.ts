@@ -363,7 +363,7 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
     ...(dataset ? { dataset } : {}),
     notes: report.notes,
   });
-  return { report, recordId: record.id };
+  return { report, recordId: record.id, samples: results.map((r) => r.samples ?? []) };
 }
 
 /**

@@ -64,3 +64,44 @@ describe('a trial’s quality from every output of the model', () => {
     expect(await runnerFor([output('y', 0.95, null)]).evaluate('v1')).toEqual({ cosine: 0.95 });
   });
 });
+
+describe('a trial’s latency from its benchmark job', () => {
+  /** A runner whose benchmark job reports these samples (ms) for the original and the variant. */
+  function benchedWith(original: number[], variant: number[]) {
+    const stats = (samples: number[]) => {
+      const sorted = [...samples].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+      return { iterations: samples.length, p50Ms: at(0.5), p90Ms: at(0.9) };
+    };
+    const jobs: TuneJobs = {
+      run: <T>(spec: JobSpec) => {
+        expect(spec.kind).toBe('bench');
+        return Promise.resolve({
+          report: { results: [stats(original), stats(variant)] },
+          samples: [original, variant],
+        } as T);
+      },
+      removeVariant: () => Promise.resolve(),
+    };
+    return backendTrialRunner({
+      jobs,
+      modelPath: 'model.onnx',
+      options: tuneOptionsSchema.parse({ minCosine: 0.99, objective: 'latency' }),
+      calibration: { spec: { kind: 'synthetic', samples: 4 }, baseDir: '.' },
+      evaluation: { spec: { kind: 'synthetic', samples: 4 }, baseDir: '.' },
+      inputs: {},
+    });
+  }
+  const around = (median: number, spread: number) =>
+    Array.from({ length: 60 }, (_, i) => median * (1 + spread * ((i % 10) / 9 - 0.5)));
+
+  it('judges the ratio by the rule Compare uses: a quiet 10% gain is faster, the same gain in a wide spread is not', async () => {
+    const quiet = await benchedWith(around(10, 0.04), around(9, 0.04)).bench('v1');
+    expect(quiet.p50Ratio).toBeCloseTo(0.9, 2);
+    expect(quiet.latencyVerdict).toBe('faster');
+    // Runs spread over 60% of the median: half the IQR is more than the 10% gap.
+    const noisy = await benchedWith(around(10, 0.6), around(9, 0.6)).bench('v1');
+    expect(noisy.p50Ratio).toBeCloseTo(0.9, 1);
+    expect(noisy.latencyVerdict).toBe('same');
+  });
+});

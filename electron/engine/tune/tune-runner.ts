@@ -11,6 +11,7 @@ export type { TuneJobs };
 import type { BenchJobResult, EvaluateJobResult, VariantJobResult } from '../../../shared/job-results.js';
 import type { PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type { TuneOptions } from '../../../shared/options/tune-options.js';
+import { ratioNoise } from '../../../shared/latency-noise.js';
 import type { TrialRecipe } from '../../../shared/tune.js';
 import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
@@ -131,7 +132,16 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
       const [original, variant] = result.report.results;
       if (!original || !variant)
         throw new StudioError('INTERNAL', 'The benchmark returned fewer results than models.');
-      return { p50Ms: variant.p50Ms, p50Ratio: variant.p50Ms / original.p50Ms };
+      // Judged as Compare judges it: faster only beyond this run's noise, read from its samples.
+      const noise = ratioNoise(
+        { ...variant, samples: result.samples[1] },
+        { ...original, samples: result.samples[0] },
+      );
+      return {
+        p50Ms: variant.p50Ms,
+        p50Ratio: variant.p50Ms / original.p50Ms,
+        latencyVerdict: noise?.verdict ?? 'same',
+      };
     },
     async remove(variantId: string) {
       await jobs.removeVariant(modelPath, variantId);

@@ -35,8 +35,8 @@ export interface TrialRunner {
   make(recipe: TrialRecipe, name: string): Promise<{ variantId: string; bytes: number }>;
   /** Its accuracy (with labels) and its fidelity to the original (TrialQuality). */
   evaluate(variantId: string): Promise<TrialQuality>;
-  /** Its p50, interleaved with the original in one benchmark. */
-  bench(variantId: string): Promise<{ p50Ms: number; p50Ratio: number }>;
+  /** Its p50, interleaved with the original in one benchmark, and that ratio judged against the run's noise. */
+  bench(variantId: string): Promise<Pick<TuneTrial, 'p50Ms' | 'p50Ratio' | 'latencyVerdict'>>;
   remove(variantId: string): Promise<void>;
   /** The nodes of an int8-static recipe, most sensitive first. */
   sensitivity(recipe: TrialRecipe): Promise<SensitivityRow[]>;
@@ -182,9 +182,7 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
       // Latency is measured for every trial when it is the objective (the Pareto front needs it); for the size
       // objective only the chosen variant is benchmarked, at the end.
       if (options.objective === 'latency') {
-        const bench = await runner.bench(made.variantId);
-        trial.p50Ms = bench.p50Ms;
-        trial.p50Ratio = bench.p50Ratio;
+        Object.assign(trial, await runner.bench(made.variantId));
       }
     } catch (error) {
       // Once cancelled, a job may end with another error than CANCELLED (a task process killed under it): the

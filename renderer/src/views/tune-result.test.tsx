@@ -69,6 +69,25 @@ describe('the Auto-optimize result', () => {
     vi.stubGlobal('document', { documentElement: {} });
     vi.stubGlobal('getComputedStyle', () => ({ getPropertyValue: () => '' }));
   });
+  it('marks a p50 its benchmark cannot tell from the original, and says what beating the original asks', () => {
+    const base = record();
+    const noisy: TuneTrial = { ...trial(0, 'int8-dynamic'), p50Ratio: 0.9, latencyVerdict: 'same' };
+    const html = renderToStaticMarkup(
+      <TuneResult
+        record={{
+          ...base,
+          trials: [noisy],
+          outcome: { ...base.outcome!, trials: [noisy], chosen: undefined },
+        }}
+        studio={studioWith([])}
+      />,
+    );
+    expect(html).toContain('0.900×<span class="muted">, within noise</span>');
+    expect(html).toContain(
+      'No trial meets the budget and is faster than the original beyond its benchmark&#x27;s noise (at least 5%, more on a noisy run)',
+    );
+  });
+
   it('says why the search stopped and what it left out, from the outcome the CLI prints', () => {
     const html = renderToStaticMarkup(<TuneResult record={record()} studio={studioWith([])} />);
     expect(html).toContain(

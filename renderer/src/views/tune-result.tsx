@@ -19,6 +19,7 @@ import {
 import { niceRange } from '../../../shared/chart-scale.js';
 import {
   describeBudget,
+  gainRule,
   objectiveValue,
   trialNumbered,
   tuneOptionLabel,
@@ -212,8 +213,8 @@ export function TuneResult({
       )}
       {record.outcome && !chosen && record.status !== 'running' && (
         <p className="muted">
-          No trial meets the budget and beats the original: nothing was kept. Loosen the budget or allow more
-          trials.
+          No trial meets the budget and is {gainRule(record.objective)}: nothing was kept. Loosen the budget
+          or allow more trials.
         </p>
       )}
       <TrialChart record={record} />
@@ -238,7 +239,10 @@ export function TuneResult({
               <td>{t.index}</td>
               <td>{t.name}</td>
               <td>{ratio(t.sizeRatio)}</td>
-              <td>{ratio(t.p50Ratio)}</td>
+              <td>
+                {ratio(t.p50Ratio)}
+                {t.latencyVerdict === 'same' && <span className="muted">, within noise</span>}
+              </td>
               <td>{quality(t, record)}</td>
               <td>{t.status === 'failed' ? t.error : t.meetsBudget ? 'met' : 'broken'}</td>
             </tr>
