@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { clearLoadChecks, loadCheckOf } from './model-load-check.js';
+import { clearLoadChecks, LOAD_CHECK_MAX_BYTES, loadCheckOf } from './model-load-check.js';
 
 afterEach(clearLoadChecks);
 
@@ -31,5 +31,21 @@ describe('the load check of an opened model', () => {
       throw new TypeError('modelLoadCheck is not a function');
     };
     expect(await loadCheckOf(missing, '/m/c.onnx', 1)).toEqual({ kind: 'loadable' });
+  });
+
+  it('does not load a model over 2 GB with its external data, and says it was not checked', async () => {
+    const check = vi.fn(async () => ({ ok: true as const, value: { loadable: true as const } }));
+    // A 1 KB graph whose weights are 3 GB of external data: the size that counts is the two together.
+    const bytes = 3 * 1024 ** 3;
+    expect(await loadCheckOf(check, '/m/llm.onnx', 1024, bytes)).toEqual({
+      kind: 'unchecked',
+      bytes: 1024 + bytes,
+    });
+    expect(check).not.toHaveBeenCalled();
+    // At the limit it is checked.
+    expect(await loadCheckOf(check, '/m/at-limit.onnx', 1024, LOAD_CHECK_MAX_BYTES - 1024)).toEqual({
+      kind: 'loadable',
+    });
+    expect(check).toHaveBeenCalledTimes(1);
   });
 });

@@ -11,7 +11,18 @@ import type { ModelLoadCheck } from '../../../shared/ipc-contract.js';
 import type { StudioHost } from '../host/studio-host.js';
 
 export type LoadCheckState =
-  { kind: 'checking' } | { kind: 'loadable' } | { kind: 'refused'; problem: StudioErrorInfo };
+  | { kind: 'checking' }
+  | { kind: 'loadable' }
+  | { kind: 'refused'; problem: StudioErrorInfo }
+  /** Not checked: the model (with its external data) is over LOAD_CHECK_MAX_BYTES. */
+  | { kind: 'unchecked'; bytes: number };
+
+/**
+ * Above this size (the file and its external data) the check is not made: onnxruntime holds the whole model in
+ * memory while it builds the session (a 200 MB model took 290 MB and 0.3 s), which beside the work the user
+ * opened a multi-GB model for is too much for a warning. The first benchmark or evaluation says it instead.
+ */
+export const LOAD_CHECK_MAX_BYTES = 2 * 1024 ** 3;
 
 type CheckFn = (path: string) => Promise<Result<ModelLoadCheck>>;
 
@@ -20,9 +31,17 @@ const checks = new Map<string, Promise<LoadCheckState>>();
 
 /**
  * The check of the model at `path` (`fileBytes` keys a file changed on disk anew). A check that could not run
- * (a task process crash, a lost connection) counts as loadable: it is a warning, never a gate.
+ * (a task process crash, a lost connection) counts as loadable: it is a warning, never a gate. A model over
+ * LOAD_CHECK_MAX_BYTES with its external data is not checked.
  */
-export function loadCheckOf(check: CheckFn, path: string, fileBytes: number): Promise<LoadCheckState> {
+export function loadCheckOf(
+  check: CheckFn,
+  path: string,
+  fileBytes: number,
+  externalDataBytes = 0,
+): Promise<LoadCheckState> {
+  const bytes = fileBytes + externalDataBytes;
+  if (bytes > LOAD_CHECK_MAX_BYTES) return Promise.resolve({ kind: 'unchecked', bytes });
   const key = `${fileBytes}:${path}`;
   let known = checks.get(key);
   if (!known) {
@@ -47,6 +66,11 @@ export function loadCheckOf(check: CheckFn, path: string, fileBytes: number): Pr
   return known;
 }
 
+/** `4.2 GB`. */
+function formatGiB(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+}
+
 /** Forgets every check (tests). */
 export function clearLoadChecks(): void {
   checks.clear();
@@ -54,27 +78,36 @@ export function clearLoadChecks(): void {
 
 export function useModelLoadCheck(
   host: StudioHost | undefined,
-  model: { path: string; fileBytes: number } | null | undefined,
+  model: { path: string; fileBytes: number; externalDataBytes?: number } | null | undefined,
 ): LoadCheckState {
   const [state, setState] = useState<LoadCheckState>({ kind: 'checking' });
   const path = model?.path;
   const bytes = model?.fileBytes ?? 0;
+  const external = model?.externalDataBytes ?? 0;
   useEffect(() => {
     if (!path || !host) return;
     let live = true;
     setState({ kind: 'checking' });
-    void loadCheckOf((p) => host.modelLoadCheck({ path: p }), path, bytes).then((s) => {
+    void loadCheckOf((p) => host.modelLoadCheck({ path: p }), path, bytes, external).then((s) => {
       if (live) setState(s);
     });
     return () => {
       live = false;
     };
-  }, [host, path, bytes]);
+  }, [host, path, bytes, external]);
   return state;
 }
 
 /** The Model view's warning: onnxruntime's reason, what still works, and what to do. */
 export function ModelLoadWarning({ state }: { state: LoadCheckState }) {
+  if (state.kind === 'unchecked')
+    return (
+      <p className="field-hint" role="status" data-testid="model-load-unchecked">
+        Whether onnxruntime loads this model was not checked on opening: at {formatGiB(state.bytes)} with its
+        data, the check would hold all of it in memory. The first benchmark or evaluation says so if it
+        cannot.
+      </p>
+    );
   if (state.kind !== 'refused') return null;
   // One paragraph: a banner lays its children out in a row.
   return (
