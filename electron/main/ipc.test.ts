@@ -17,6 +17,7 @@ import {
   type IpcResponse,
   type JobEvent,
 } from '../../shared/ipc-contract.js';
+import { benchRecord } from '../../renderer/src/state/test-fixtures.js';
 import type { HostHandlers } from '../engine/jobs/studio-backend.js';
 import { StudioBackend } from '../engine/jobs/studio-backend.js';
 import { writeEmptySweep } from '../engine/testing/sweep-fixture.js';
@@ -511,22 +512,7 @@ const VALID: {
       engine: 'onnxruntime-web',
       provider: 'wasm',
       label: 'onnxruntime-web wasm',
-      results: [
-        {
-          target: 'original',
-          modelBytes: 1000,
-          iterations: 3,
-          meanMs: 2,
-          stdMs: 0.1,
-          minMs: 1.9,
-          p50Ms: 2,
-          p90Ms: 2.1,
-          p95Ms: 2.1,
-          p99Ms: 2.1,
-          maxMs: 2.1,
-          throughput: 500,
-        },
-      ],
+      results: benchRecord('b', 'wasm', { original: 2 }, 'onnxruntime-web').results,
     }),
     check: (record) => {
       expect(record).toMatchObject({ engine: 'onnxruntime-web', provider: 'wasm', notes: [] });

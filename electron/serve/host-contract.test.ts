@@ -14,7 +14,7 @@ import { createMockHost, MOCK_SAMPLE_PATH } from '../../renderer/src/host/mock-h
 import type { StudioHost } from '../../renderer/src/host/studio-host.js';
 import { connectWsHost, type SocketLike } from '../../renderer/src/host/ws-host.js';
 import { tinyDigits } from '../engine/testing/tiny-digits.js';
-import { StudioBackend } from '../engine/jobs/studio-backend.js';
+import { testBackend } from '../engine/testing/test-backend.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
 import { startServeServer } from './serve-server.js';
 
@@ -75,13 +75,7 @@ const subjects: [string, () => Promise<Subject>][] = [
       const sample = tinyDigits();
       const modelPath = path.join(tmp.dir, 'digits.onnx');
       fs.copyFileSync(sample.modelPath, modelPath);
-      const backend = new StudioBackend({
-        dataDir: path.join(tmp.dir, 'data'),
-        host: 'serve',
-        version: 'test',
-        capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
-        sample,
-      });
+      const backend = testBackend(tmp.dir, { version: 'test' });
       fs.mkdirSync(path.join(tmp.dir, 'renderer'));
       const server = await startServeServer({
         backend,

@@ -10,7 +10,8 @@ import type { ModelSummary } from '../../shared/model-summary.js';
 import { workspaceFileUrlPath, type Workspace } from '../../shared/workspace.js';
 import { wsUrlFor, type WsServerMessage } from '../../shared/ws-protocol.js';
 import { encodeNpyArray } from '../engine/datasets/npy-format.js';
-import { StudioBackend } from '../engine/jobs/studio-backend.js';
+import type { StudioBackend } from '../engine/jobs/studio-backend.js';
+import { testBackend } from '../engine/testing/test-backend.js';
 import { tinyDigits } from '../engine/testing/tiny-digits.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
 import { startServeServer, type RunningServer } from './serve-server.js';
@@ -129,13 +130,7 @@ describe('onnx-studio serve', () => {
     fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log("app")');
     fs.writeFileSync(path.join(rendererDir, 'build.json'), '{"build":"2026-12-06T10:00:00.000Z"}\n');
     fs.writeFileSync(path.join(tmp.dir, 'secret.txt'), 'top secret');
-    backend = new StudioBackend({
-      dataDir: path.join(tmp.dir, 'data'),
-      host: 'serve',
-      version: '0.0.0-test',
-      capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
-      sample,
-    });
+    backend = testBackend(tmp.dir);
     server = await startServeServer({
       backend,
       rendererDir,

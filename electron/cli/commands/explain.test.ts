@@ -4,14 +4,14 @@ import { TensorProto_DataType } from 'onnx-buf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Explanation } from '../../../shared/explain.js';
 import { makeFloatTensor, makeNode, makeValueInfo } from '../../engine/onnx/graph-build.js';
-import { buildConvNet } from '../../engine/testing/conv-fixtures.js';
+import { buildConvNet, buildOcrLineNet } from '../../engine/testing/conv-fixtures.js';
 import {
   buildCnn,
   buildMlp,
   makeGraph,
   makeModel,
   modelBytes,
-  randomFloats,
+  randomTensor,
 } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { buildUnnamedConvNet } from '../../engine/testing/unnamed-conv-net.js';
@@ -60,20 +60,13 @@ describe('onnx-studio explain', () => {
 
   it("names int8-static's input-conv rule and its flag for the stem Conv it kept float, not excluded nodes", async () => {
     // A 3-channel stem Conv over a 96 x 96 image, most of the work, then a strided Conv int8-static quantizes.
-    const weight = (name: string, dims: number[], seed: number) =>
-      makeFloatTensor(
-        name,
-        dims,
-        randomFloats(
-          dims.reduce((a, b) => a * b, 1),
-          seed,
-          0.2,
-        ),
-      );
     const graph = makeGraph('stem', {
       inputs: [makeValueInfo('input', TensorProto_DataType.FLOAT, [1, 3, 96, 96])],
       outputs: [makeValueInfo('output', TensorProto_DataType.FLOAT, [1, 16, 1, 1])],
-      initializers: [weight('stem.w', [16, 3, 3, 3], 1), weight('body.w', [16, 16, 3, 3], 2)],
+      initializers: [
+        randomTensor('stem.w', [16, 3, 3, 3], 1, 0.2),
+        randomTensor('body.w', [16, 16, 3, 3], 2, 0.2),
+      ],
       nodes: [
         makeNode('Conv', ['input', 'stem.w'], ['stem.out'], {
           name: 'stem',
@@ -117,52 +110,12 @@ describe('onnx-studio explain', () => {
   }, 60_000);
 
   it('names the int8 kernel slower than the float one it replaced, from the kernel table, and what to do', async () => {
-    // An OCR line net: Conv, Relu, MaxPool, Conv, Relu, ReduceMean on [1, 3, 48, 200]. int8-static keeps the
+    // The OCR line net: Conv, Relu, MaxPool, Conv, Relu, ReduceMean on [1, 3, 48, 200]. int8-static keeps the
     // input Conv float and runs the MaxPool on 8-bit data: onnxruntime's int8 MaxPool there takes several
     // times its float one (12x on an AVX-512 machine) and most of the variant's time.
-    const weight = (name: string, dims: number[], seed: number) =>
-      makeFloatTensor(
-        name,
-        dims,
-        randomFloats(
-          dims.reduce((a, b) => a * b, 1),
-          seed,
-          0.3,
-        ),
-      );
-    const graph = makeGraph('ocr', {
-      inputs: [makeValueInfo('x', TensorProto_DataType.FLOAT, [1, 3, 48, 200])],
-      outputs: [makeValueInfo('y', TensorProto_DataType.FLOAT, [1, 16, 1, 100])],
-      initializers: [
-        weight('c1.w', [8, 3, 3, 3], 1),
-        weight('c1.b', [8], 2),
-        weight('c2.w', [16, 8, 3, 3], 3),
-        weight('c2.b', [16], 4),
-      ],
-      nodes: [
-        makeNode('Conv', ['x', 'c1.w', 'c1.b'], ['a'], {
-          name: 'conv1',
-          attributes: { pads: { ints: [1, 1, 1, 1] } },
-        }),
-        makeNode('Relu', ['a'], ['ar'], { name: 'relu1' }),
-        makeNode('MaxPool', ['ar'], ['p'], {
-          name: 'pool1',
-          attributes: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } },
-        }),
-        makeNode('Conv', ['p', 'c2.w', 'c2.b'], ['b'], {
-          name: 'conv2',
-          attributes: { pads: { ints: [1, 1, 1, 1] } },
-        }),
-        makeNode('Relu', ['b'], ['br'], { name: 'relu2' }),
-        makeNode('ReduceMean', ['br'], ['y'], {
-          name: 'rmean',
-          attributes: { axes: { ints: [2] }, keepdims: { int: 1 } },
-        }),
-      ],
-    });
     const model = path.join(tmp.dir, 'ocr.onnx');
     const variant = path.join(tmp.dir, 'ocr.int8-static.onnx');
-    fs.writeFileSync(model, modelBytes(makeModel(graph, 13)));
+    fs.writeFileSync(model, modelBytes(buildOcrLineNet()));
     const quantize = ['quantize', model, '-o', variant, '--method', 'int8-static'];
     expect(
       (await runCliInProcess([...quantize, '--calib-data', 'synthetic', '--calib-samples', '4'])).code,

@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSpec, TerminalJobEvent } from '../../../shared/ipc-contract.js';
 import type { BenchJobResult } from '../../../shared/job-results.js';
 import type { BenchRecord } from '../../../shared/workspace.js';
+import { benchRecord } from '../../../renderer/src/state/test-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { testBackend } from '../testing/test-backend.js';
 import { tinyDigits } from '../testing/tiny-digits.js';
-import { StudioBackend } from './studio-backend.js';
+import type { StudioBackend } from './studio-backend.js';
 
 const sample = tinyDigits();
 let tmp: ReturnType<typeof makeTempDir>;
@@ -23,13 +25,7 @@ beforeAll(() => {
   // A copy, so the workspace (keyed by path) is this test's own.
   model = path.join(tmp.dir, 'digits.onnx');
   fs.copyFileSync(sample.modelPath, model);
-  backend = new StudioBackend({
-    dataDir: path.join(tmp.dir, 'data'),
-    host: 'serve',
-    version: '0.0.0-test',
-    capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
-    sample,
-  });
+  backend = testBackend(tmp.dir);
 });
 
 afterAll(async () => {
@@ -92,26 +88,12 @@ describe('an engine benchmark fed from data', () => {
 });
 
 describe('a browser benchmark the page stores', () => {
-  const result = {
-    target: 'original',
-    modelBytes: 1,
-    iterations: 2,
-    meanMs: 1,
-    stdMs: 0,
-    minMs: 1,
-    p50Ms: 1,
-    p90Ms: 1,
-    p95Ms: 1,
-    p99Ms: 1,
-    maxMs: 1,
-    throughput: 1000,
-  };
   const web = {
     modelPath: '',
     engine: 'onnxruntime-web' as const,
     provider: 'wasm',
     label: 'onnxruntime-web wasm',
-    results: [result],
+    results: benchRecord('b', 'wasm', { original: 1 }, 'onnxruntime-web').results,
   };
 
   it('keeps the inputs the page fed, and still takes a record without them (a page from before)', async () => {

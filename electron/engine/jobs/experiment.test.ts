@@ -11,6 +11,7 @@ import type { Workspace } from '../../../shared/workspace.js';
 import { encodeNpyArray } from '../datasets/npy-format.js';
 import { awkwardModelFiles } from '../testing/awkward-models.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { testBackend } from '../testing/test-backend.js';
 import { tinyDigits } from '../testing/tiny-digits.js';
 import { sampleModel } from './sample-model.js';
 import { StudioBackend } from './studio-backend.js';
@@ -36,13 +37,7 @@ beforeAll(() => {
   fs.writeFileSync(path.join(tmp.dir, 'labels-short.npy'), encodeNpyArray(BigInt64Array.from({ length: 359 }, () => 1n), 'int64', [359]));
   // Samples of the wrong size for the digits model (1x6x6 instead of 1x8x8).
   fs.writeFileSync(path.join(tmp.dir, 'small.npy'), encodeNpyArray(new Float32Array(4 * 36), 'float32', [4, 1, 6, 6]));
-  backend = new StudioBackend({
-    dataDir: path.join(tmp.dir, 'data'),
-    host: 'serve',
-    version: '0.0.0-test',
-    capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
-    sample,
-  });
+  backend = testBackend(tmp.dir);
 });
 
 afterAll(async () => {

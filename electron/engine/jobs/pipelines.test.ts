@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineRecord, Workspace } from '../../../shared/workspace.js';
 import { encodeNpz } from '../datasets/npz-writer.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { testBackend } from '../testing/test-backend.js';
 import { tinyDigits } from '../testing/tiny-digits.js';
-import { StudioBackend } from './studio-backend.js';
+import type { StudioBackend } from './studio-backend.js';
 
 const sample = tinyDigits();
 let tmp: ReturnType<typeof makeTempDir>;
@@ -18,13 +19,7 @@ let model: string;
 const backends: StudioBackend[] = [];
 
 function makeBackend(): StudioBackend {
-  const backend = new StudioBackend({
-    dataDir: path.join(tmp.dir, 'data'),
-    host: 'serve',
-    version: '0.0.0-test',
-    capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
-    sample,
-  });
+  const backend = testBackend(tmp.dir);
   backends.push(backend);
   return backend;
 }

@@ -14,8 +14,9 @@ import type { Workspace } from '../../../shared/workspace.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { buildCustomOpModel } from '../testing/awkward-models.js';
 import { modelBytes } from '../testing/model-fixtures.js';
+import { testBackend } from '../testing/test-backend.js';
 import { tinyDigits } from '../testing/tiny-digits.js';
-import { StudioBackend } from './studio-backend.js';
+import type { StudioBackend } from './studio-backend.js';
 
 const sample = tinyDigits();
 let tmp: ReturnType<typeof makeTempDir>;
@@ -23,13 +24,7 @@ let backend: StudioBackend;
 let model: string;
 
 function makeBackend(): StudioBackend {
-  return new StudioBackend({
-    dataDir: path.join(tmp.dir, 'data'),
-    host: 'serve',
-    version: '0.0.0-test',
-    capabilities: { nativeDialogs: false, fileBrowser: true, upload: true },
-    sample,
-  });
+  return testBackend(tmp.dir);
 }
 
 async function run<T>(spec: JobSpec): Promise<TerminalJobEvent<T>> {

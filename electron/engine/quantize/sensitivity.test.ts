@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { TensorProto_DataType as DT, type NodeProto } from 'onnx-buf';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
-import { feedsSource } from '../testing/feeds-source.js';
-import { makeGraph, makeModel, modelBytes, randomFloats } from '../testing/model-fixtures.js';
+import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { buildOcrLineNet } from '../testing/conv-fixtures.js';
+import { feedsSource, randomOrtTensor } from '../testing/feeds-source.js';
+import { makeGraph, makeModel, modelBytes, randomTensor } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { analyzeSensitivity } from './sensitivity.js';
 
@@ -18,8 +18,8 @@ function convChain(file: string): void {
   const initializers = [];
   let x = 'image';
   for (let i = 0; i < 4; i++) {
-    initializers.push(makeFloatTensor(`w${i}`, [8, 8, 3, 3], randomFloats(8 * 8 * 9, 40 + i, 0.3)));
-    initializers.push(makeFloatTensor(`b${i}`, [8], randomFloats(8, 50 + i, 0.05)));
+    initializers.push(randomTensor(`w${i}`, [8, 8, 3, 3], 40 + i, 0.3));
+    initializers.push(randomTensor(`b${i}`, [8], 50 + i, 0.05));
     nodes.push(
       makeNode('Conv', [x, `w${i}`, `b${i}`], [`conv${i}`], {
         name: `conv${i}`,
@@ -42,9 +42,7 @@ describe('analyzeSensitivity under a memory budget', () => {
   it('measures in several passes when the exposed activations do not fit, with the same figures as one pass', async () => {
     const model = path.join(tmp.dir, 'chain.onnx');
     convChain(model);
-    const samples = [1, 2].map((seed) => ({
-      image: new ort.Tensor('float32', randomFloats(8 * 512 * 512, seed), [1, 8, 512, 512]),
-    }));
+    const samples = [1, 2].map((seed) => ({ image: randomOrtTensor([1, 8, 512, 512], seed) }));
     const run = (maxMemory: string) =>
       analyzeSensitivity({
         modelPath: model,
@@ -65,44 +63,31 @@ describe('analyzeSensitivity under a memory budget', () => {
 });
 
 /** One sample of [1, 3, 16, 16] per seed. */
-const imageSamples = (seeds: number[]) =>
-  seeds.map((seed) => ({
-    x: new ort.Tensor('float32', randomFloats(3 * 16 * 16, seed), [1, 3, 16, 16]),
-  }));
+const imageSamples = (seeds: number[]) => seeds.map((seed) => ({ x: randomOrtTensor([1, 3, 16, 16], seed) }));
 
 describe('analyzeSensitivity of renamed and unreachable tensors', () => {
   it('measures a Conv whose Relu is folded into its quantization, under the name the float model gives it', async () => {
-    // Conv -> Relu -> ReduceMean: the quantizer folds the Relu into the Conv's output quantization, renames the
-    // Conv's output `br_prequant` and puts the DequantizeLinear under the Relu's name `br`.
+    // The one-stage OCR line net, Conv -> Relu -> ReduceMean: the quantizer folds the Relu into the Conv's
+    // output quantization, renames the Conv's output `relu1.out_prequant` and puts the DequantizeLinear under
+    // the Relu's name `relu1.out`.
     const model = path.join(tmp.dir, 'folded.onnx');
-    const graph = makeGraph('folded', {
-      inputs: [makeValueInfo('x', DT.FLOAT, [1, 3, 16, 16])],
-      outputs: [makeValueInfo('y', DT.FLOAT, [1, 8, 1, 16])],
-      initializers: [
-        makeFloatTensor('w', [8, 3, 3, 3], randomFloats(8 * 3 * 9, 7, 0.4)),
-        makeFloatTensor('b', [8], randomFloats(8, 8, 0.1)),
-      ],
-      nodes: [
-        makeNode('Conv', ['x', 'w', 'b'], ['c'], {
-          name: 'conv',
-          attributes: { pads: { ints: [1, 1, 1, 1] } },
-        }),
-        makeNode('Relu', ['c'], ['br'], { name: 'relu' }),
-        makeNode('ReduceMean', ['br'], ['y'], {
-          name: 'rmean',
-          attributes: { axes: { ints: [2] }, keepdims: { int: 1 } },
-        }),
-      ],
+    const net = buildOcrLineNet({
+      height: 16,
+      width: 16,
+      channels: [8],
+      seed: 7,
+      weightScale: 0.4,
+      biasScale: 0.1,
     });
-    fs.writeFileSync(model, modelBytes(makeModel(graph, 13)));
+    fs.writeFileSync(model, modelBytes(net));
     const report = await analyzeSensitivity({
       modelPath: model,
       calibration: feedsSource(imageSamples([1, 2, 3])),
       options: { calibMethod: 'minmax', quantizeInputConv: true },
     });
-    const conv = report.rows.find((r) => r.node === 'conv')!;
+    const conv = report.rows.find((r) => r.node === 'conv1')!;
     const rmean = report.rows.find((r) => r.node === 'rmean')!;
-    expect(rmean.inputs).toEqual(['br']);
+    expect(rmean.inputs).toEqual(['relu1.out']);
     // An error cannot vanish through a Conv: every figure is a finite number, none reads as exact.
     for (const row of [conv, rmean]) {
       expect(row.unmeasured).toBeUndefined();
@@ -132,11 +117,11 @@ describe('analyzeSensitivity of renamed and unreachable tensors', () => {
     const graph = makeGraph('far', {
       inputs: [makeValueInfo('x', DT.FLOAT, [4, 16])],
       outputs: [makeValueInfo('y', DT.FLOAT, [4, 8])],
-      initializers: [makeFloatTensor('w', [16, 8], randomFloats(16 * 8, 9, 0.5))],
+      initializers: [randomTensor('w', [16, 8], 9, 0.5)],
       nodes: [makeNode('MatMul', ['x', 'w'], ['m'], { name: 'mm' }), ...tanhs],
     });
     fs.writeFileSync(model, modelBytes(makeModel(graph)));
-    const samples = [1, 2].map((seed) => ({ x: new ort.Tensor('float32', randomFloats(64, seed), [4, 16]) }));
+    const samples = [1, 2].map((seed) => ({ x: randomOrtTensor([4, 16], seed) }));
     const report = await analyzeSensitivity({
       modelPath: model,
       calibration: feedsSource(samples),

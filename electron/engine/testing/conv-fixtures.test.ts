@@ -2,8 +2,15 @@ import { toBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
 import { ModelProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
-import { graphProblems } from '../onnx/graph.js';
-import { buildConvNet, convNetConvNames, convNetInputShape, convNetSamples } from './conv-fixtures.js';
+import { graphProblems, valueInfo } from '../onnx/graph.js';
+import {
+  buildConvNet,
+  buildOcrLineNet,
+  convNetConvNames,
+  convNetInputShape,
+  convNetSamples,
+} from './conv-fixtures.js';
+import { randomOrtTensor } from './feeds-source.js';
 
 async function run(
   model: ReturnType<typeof buildConvNet>,
@@ -57,6 +64,29 @@ describe('conv fixtures', () => {
     input.set(samples[1]!, 3 * 64 * 64);
     const logits = await run(model, input, [2, 3, 64, 64]);
     expect(logits).toHaveLength(10);
+  });
+
+  it('builds the OCR line net, pooled between stages, declaring the output shape onnxruntime computes', async () => {
+    const cases = [
+      { model: buildOcrLineNet(), ops: ['Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'ReduceMean'] },
+      {
+        model: buildOcrLineNet({ height: 16, width: 16, channels: [8] }),
+        ops: ['Conv', 'Relu', 'ReduceMean'],
+      },
+    ];
+    for (const { model, ops } of cases) {
+      const graph = model.graph!;
+      expect(graphProblems(graph)).toEqual([]);
+      expect(graph.node.map((n) => n.opType)).toEqual(ops);
+      const session = await ort.InferenceSession.create(toBinary(ModelProtoSchema, model));
+      try {
+        const x = randomOrtTensor(valueInfo(graph, 'x')!.shape as number[], 1);
+        expect((await session.run({ x })).y!.dims).toEqual(valueInfo(graph, 'y')!.shape);
+      } finally {
+        await session.release();
+      }
+    }
+    expect(valueInfo(cases[0]!.model.graph!, 'y')!.shape).toEqual([1, 16, 1, 100]);
   });
 
   it('is deterministic for a seed', () => {

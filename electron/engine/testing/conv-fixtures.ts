@@ -7,7 +7,7 @@ import {
   TensorProto_DataType,
 } from 'onnx-buf';
 import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
-import { makeModel, mulberry32 } from './model-fixtures.js';
+import { makeModel, mulberry32, randomTensor } from './model-fixtures.js';
 
 /*
  * Convolutional test models built in code, shared by the quantizer, the pruner and the benchmarks.
@@ -252,4 +252,76 @@ export function convNetSamples(
     out.push(data);
   }
   return out;
+}
+
+export interface OcrLineNetOptions {
+  /** The text line's height and width: input `x` [1, 3, height, width] (default 48 x 200). */
+  height?: number;
+  width?: number;
+  /** Output channels of each Conv + Relu stage, in order (default [8, 16]). */
+  channels?: number[];
+  /** Stage i (from 1) draws its weight from `seed + 2 (i - 1)` and its bias from the next seed (default 1). */
+  seed?: number;
+  /** Weights and biases are uniform in [-scale, scale) (default 0.3 both). */
+  weightScale?: number;
+  biasScale?: number;
+}
+
+/**
+ * A text-line (OCR) front end at opset 13, every node named: `x` [1, 3, H, W] -> per stage i (from 1) a 3x3
+ * Conv `conv{i}` (pad 1, with bias) and a Relu `relu{i}` (output `relu{i}.out`), with a 2x2 MaxPool `pool{i}`
+ * (stride 2) between stages -> ReduceMean `rmean` over the height (axis 2, kept) -> `y` [1, C, 1, W'].
+ * int8-static keeps its first Conv float (it reads the 3-channel input, unless told to quantize it) and folds
+ * each Relu into its Conv's output quantization. Not the app's text-line model (awkward-models.ts): this one
+ * has fixed dims, biases and pools.
+ */
+export function buildOcrLineNet(options: OcrLineNetOptions = {}): ModelProto {
+  const { height = 48, width = 200, channels = [8, 16], seed = 1 } = options;
+  const { weightScale = 0.3, biasScale = 0.3 } = options;
+  const initializers: TensorProto[] = [];
+  const nodes: NodeProto[] = [];
+  let x = 'x';
+  let cin = 3;
+  let w = width;
+  channels.forEach((cout, index) => {
+    const i = index + 1;
+    if (i > 1) {
+      nodes.push(
+        makeNode('MaxPool', [x], [`pool${i - 1}.out`], {
+          name: `pool${i - 1}`,
+          attributes: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } },
+        }),
+      );
+      x = `pool${i - 1}.out`;
+      w = Math.floor(w / 2);
+    }
+    const s = seed + 2 * index;
+    initializers.push(
+      randomTensor(`conv${i}.weight`, [cout, cin, 3, 3], s, weightScale),
+      randomTensor(`conv${i}.bias`, [cout], s + 1, biasScale),
+    );
+    nodes.push(
+      makeNode('Conv', [x, `conv${i}.weight`, `conv${i}.bias`], [`conv${i}.out`], {
+        name: `conv${i}`,
+        attributes: { pads: { ints: [1, 1, 1, 1] } },
+      }),
+      makeNode('Relu', [`conv${i}.out`], [`relu${i}.out`], { name: `relu${i}` }),
+    );
+    x = `relu${i}.out`;
+    cin = cout;
+  });
+  nodes.push(
+    makeNode('ReduceMean', [x], ['y'], {
+      name: 'rmean',
+      attributes: { axes: { ints: [2] }, keepdims: { int: 1 } },
+    }),
+  );
+  const graph = create(GraphProtoSchema, {
+    name: 'ocr_line',
+    node: nodes,
+    input: [makeValueInfo('x', FLOAT, [1, 3, height, width])],
+    output: [makeValueInfo('y', FLOAT, [1, cin, 1, w])],
+    initializer: initializers,
+  });
+  return makeModel(graph, 13);
 }

@@ -6,8 +6,8 @@
  * weights (width x width float32), so the file stays a few MB; the model loads and runs in onnxruntime.
  */
 import { TensorProto_DataType, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
-import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
-import { makeGraph, makeModel, randomFloats } from './model-fixtures.js';
+import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { makeGraph, makeModel, randomTensor } from './model-fixtures.js';
 
 const FLOAT = TensorProto_DataType.FLOAT;
 const BOOL = TensorProto_DataType.BOOL;
@@ -20,9 +20,7 @@ export function buildBranchyGraph(options: { blocks: number; width?: number; see
   const nodes: NodeProto[] = [];
   const initializers: TensorProto[] = [];
   const weight = (name: string, s: number) =>
-    initializers.push(
-      makeFloatTensor(name, [width, width], randomFloats(width * width, s, 1 / Math.sqrt(width))),
-    );
+    initializers.push(randomTensor(name, [width, width], s, 1 / Math.sqrt(width)));
   let x = 'input';
   for (let b = 0; b < options.blocks; b++) {
     const p = `b${b}`;

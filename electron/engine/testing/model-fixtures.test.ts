@@ -2,6 +2,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
 import { type ModelProto, ModelProtoSchema, type TensorProto, TensorProto_DataType } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
+import { randomOrtTensor } from './feeds-source.js';
 import {
   buildCnn,
   buildConstantWeightModel,
@@ -42,15 +43,7 @@ async function run(
 }
 
 function floatInput(model: ModelProto, name: string, batch: number, seed: number): ort.Tensor {
-  const dims = concreteInputShape(model, name, batch);
-  return new ort.Tensor(
-    'float32',
-    randomFloats(
-      dims.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    dims,
-  );
+  return randomOrtTensor(concreteInputShape(model, name, batch), seed);
 }
 
 describe('mulberry32', () => {
@@ -92,7 +85,7 @@ describe('model fixtures', () => {
     expect(model.graph?.node.map((n) => n.opType)).toEqual(
       Array.from({ length: 4 }, () => ['MatMul', 'Add', 'Relu']).flat(),
     );
-    const out = await run(model, { input: new ort.Tensor('float32', randomFloats(2 * 16, 5), [2, 16]) });
+    const out = await run(model, { input: randomOrtTensor([2, 16], 5) });
     expect(out.output?.dims).toEqual([2, 16]);
     // Relu last: nothing negative, and not everything zero.
     const values = [...(out.output?.data as Float32Array)];

@@ -42,7 +42,8 @@ export function randomFloats(count: number, seed: number, scale = 1): Float32Arr
   return out;
 }
 
-function randomTensor(name: string, dims: number[], seed: number, scale: number): TensorProto {
+/** A float32 tensor `name` of shape `dims` holding `randomFloats(count, seed, scale)`: a seeded weight. */
+export function randomTensor(name: string, dims: number[], seed: number, scale = 1): TensorProto {
   const count = dims.reduce((a, b) => a * b, 1);
   return makeFloatTensor(name, dims, randomFloats(count, seed, scale));
 }

@@ -18,7 +18,7 @@ import {
 } from '../onnx/graph-build.js';
 import { float32ArrayToFloat16 } from '../onnx/float16.js';
 import { decodeToFloat32 } from '../onnx/tensor-codec.js';
-import { makeModel, randomFloats } from './model-fixtures.js';
+import { makeModel, randomFloats, randomTensor } from './model-fixtures.js';
 
 /*
  * Models for the pruning tests and benchmark, built in code with seeded weights: a CNN with BatchNorm and a
@@ -476,15 +476,7 @@ export function buildSubgraphWeights(
   const BOOL = TensorProto_DataType.BOOL;
   const INT64 = TensorProto_DataType.INT64;
   const tensor = (name: string, dims: number[], s: number): TensorProto =>
-    makeFloatTensor(
-      name,
-      dims,
-      randomFloats(
-        dims.reduce((a, b) => a * b, 1),
-        s,
-        1 / Math.sqrt(dims[0]!),
-      ),
-    );
+    randomTensor(name, dims, s, 1 / Math.sqrt(dims[0]!));
   const branch = (name: string, nodes: NodeProto[], initializer: TensorProto[] = []) =>
     create(GraphProtoSchema, {
       name,

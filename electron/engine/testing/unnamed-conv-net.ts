@@ -5,36 +5,27 @@
  * whose channel counts structured pruning leaves odd (13 and 26 at 20%), and an int8-static variant whose Q/DQ
  * sit between nodes that have no names to match by.
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { type ModelProto, TensorProto_DataType } from 'onnx-buf';
-import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
-import { makeGraph, makeModel, randomFloats } from './model-fixtures.js';
+import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { randomOrtTensor } from './feeds-source.js';
+import { makeGraph, makeModel, randomTensor } from './model-fixtures.js';
 
 const FLOAT = TensorProto_DataType.FLOAT;
 
 export function buildUnnamedConvNet(options: { seed?: number } = {}): ModelProto {
   const seed = options.seed ?? 23;
   const conv = { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } };
-  const tensor = (name: string, dims: number[], s: number, scale: number) =>
-    makeFloatTensor(
-      name,
-      dims,
-      randomFloats(
-        dims.reduce((a, b) => a * b, 1),
-        s,
-        scale,
-      ),
-    );
   const graph = makeGraph('unnamed_conv_net', {
     inputs: [makeValueInfo('input', FLOAT, ['N', 3, 48, 'W'])],
     outputs: [makeValueInfo('logits', FLOAT, ['N', 10])],
     initializers: [
-      tensor('conv1.weight', [16, 3, 3, 3], seed, 1 / Math.sqrt(27)),
-      tensor('conv1.bias', [16], seed + 1, 0.1),
-      tensor('conv2.weight', [32, 16, 3, 3], seed + 2, 1 / Math.sqrt(144)),
-      tensor('conv2.bias', [32], seed + 3, 0.1),
-      tensor('shift', [1, 32, 1, 1], seed + 4, 0.2),
-      tensor('fc.weight', [32, 10], seed + 5, 0.25),
+      randomTensor('conv1.weight', [16, 3, 3, 3], seed, 1 / Math.sqrt(27)),
+      randomTensor('conv1.bias', [16], seed + 1, 0.1),
+      randomTensor('conv2.weight', [32, 16, 3, 3], seed + 2, 1 / Math.sqrt(144)),
+      randomTensor('conv2.bias', [32], seed + 3, 0.1),
+      randomTensor('shift', [1, 32, 1, 1], seed + 4, 0.2),
+      randomTensor('fc.weight', [32, 10], seed + 5, 0.25),
     ],
     nodes: [
       makeNode('Conv', ['input', 'conv1.weight', 'conv1.bias'], ['conv1.out'], { attributes: conv }),
@@ -53,9 +44,5 @@ export function buildUnnamedConvNet(options: { seed?: number } = {}): ModelProto
 
 /** Calibration feeds for it: `count` inputs [1, 3, 48, width]. */
 export function unnamedConvNetFeeds(count: number, width = 32, seed = 5): Record<string, ort.Tensor>[] {
-  const dims = [1, 3, 48, width];
-  const n = dims.reduce((a, b) => a * b, 1);
-  return Array.from({ length: count }, (_, i) => ({
-    input: new ort.Tensor('float32', randomFloats(n, seed + i, 1), dims),
-  }));
+  return Array.from({ length: count }, (_, i) => ({ input: randomOrtTensor([1, 3, 48, width], seed + i) }));
 }

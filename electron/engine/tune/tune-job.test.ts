@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioBackend } from '../jobs/studio-backend.js';
+import type { StudioBackend } from '../jobs/studio-backend.js';
 import { modelBytes } from '../testing/model-fixtures.js';
 import { buildCustomOpModel } from '../testing/awkward-models.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { testBackend } from '../testing/test-backend.js';
 import { writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 
 /*
@@ -19,12 +20,7 @@ let backend: StudioBackend;
 beforeAll(() => {
   tmp = makeTempDir('onnx-studio-tune-job-');
   files = writeOutlierMlpCase(tmp.dir, { samples: 8 });
-  backend = new StudioBackend({
-    dataDir: path.join(tmp.dir, 'workspace'),
-    host: 'serve',
-    version: 'test',
-    capabilities: { nativeDialogs: false, fileBrowser: false, upload: false },
-  });
+  backend = testBackend(tmp.dir);
 });
 afterAll(async () => {
   await backend.dispose();

@@ -5,12 +5,13 @@ import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
 import type { SensitivityRow } from '../../../shared/sensitivity.js';
 import type { TuneTrial } from '../../../shared/tune.js';
 import { StudioError } from '../errors.js';
-import { StudioBackend } from '../jobs/studio-backend.js';
+import type { StudioBackend } from '../jobs/studio-backend.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { testBackend } from '../testing/test-backend.js';
 import { OUTLIER_CONSUMER, writeOutlierMlpCase } from '../testing/tune-fixtures.js';
 import type { TuneCandidate } from './tune-candidates.js';
 import { backendTrialRunner } from './tune-runner.js';
-import { runTuneSearch, type TrialRunner } from './tune-search.js';
+import { runTuneSearch, type TrialRunner, type TuneSearchRequest } from './tune-search.js';
 
 /*
  * The search on real trials (studio jobs in a temporary workspace) of the outlier MLP, with int8-static as the
@@ -23,12 +24,7 @@ let backend: StudioBackend;
 beforeAll(() => {
   tmp = makeTempDir('onnx-studio-tune-search-');
   files = writeOutlierMlpCase(tmp.dir);
-  backend = new StudioBackend({
-    dataDir: path.join(tmp.dir, 'workspace'),
-    host: 'serve',
-    version: 'test',
-    capabilities: { nativeDialogs: false, fileBrowser: false, upload: false },
-  });
+  backend = testBackend(tmp.dir);
 });
 afterAll(async () => {
   await backend.dispose();
@@ -41,6 +37,35 @@ const int8Static: TuneCandidate = {
   sameAs: 'int8-static',
   sizeFloor: 0.25,
 };
+
+/**
+ * A runner of no real trials: it makes every variant (400 bytes) and benchmarks it at p50 1 ms (x0.5), has no
+ * ranking for the fallback, and evaluates nothing unless `stubs` say how.
+ */
+const stubRunner = (stubs: Partial<TrialRunner>): TrialRunner => ({
+  make: (_recipe, name) => Promise.resolve({ variantId: name, bytes: 400 }),
+  evaluate: () => Promise.reject(new Error('not reached')),
+  bench: () => Promise.resolve({ p50Ms: 1, p50Ratio: 0.5 }),
+  remove: () => Promise.resolve(),
+  sensitivity: () => Promise.resolve([]),
+  ...stubs,
+});
+
+/** A search over a stub runner: model.onnx of 1,000 bytes, a 0.99 cosine budget, int8-static unless told. */
+const stubSearch = (
+  objective: 'size' | 'latency',
+  runner: TrialRunner,
+  rest: Partial<Pick<TuneSearchRequest, 'candidates' | 'signal' | 'concurrency'>> = {},
+) =>
+  runTuneSearch({
+    model: 'model.onnx',
+    options: tuneOptionsSchema.parse({ minCosine: 0.99, objective }),
+    budget: { kind: 'min-cosine', cosine: 0.99 },
+    original: { bytes: 1000 },
+    candidates: [int8Static],
+    runner,
+    ...rest,
+  });
 
 function search(signal?: AbortSignal, onTrial?: (t: TuneTrial, ended: boolean) => void) {
   const options = tuneOptionsSchema.parse({ minCosine: 0.995, objective: 'size', maxTrials: 12 });
@@ -113,22 +138,12 @@ describe('tune search whose trials all fail', () => {
     recipe: { ...int8Static.recipe, options: { calibMethod } },
   }));
   /** A runner whose every variant fails to be made with the error `fail` gives for the trial's name. */
-  const failing = (fail: (name: string) => Error): TrialRunner => ({
-    make: (_recipe, name) => Promise.reject(fail(name)),
-    evaluate: () => Promise.reject(new Error('not reached')),
-    bench: () => Promise.reject(new Error('not reached')),
-    remove: () => Promise.resolve(),
-    sensitivity: () => Promise.resolve([]),
-  });
-  const searchWith = (runner: TrialRunner) =>
-    runTuneSearch({
-      model: 'model.onnx',
-      options: tuneOptionsSchema.parse({ minCosine: 0.99, objective: 'size' }),
-      budget: { kind: 'min-cosine', cosine: 0.99 },
-      original: { bytes: 1000 },
-      candidates,
-      runner,
+  const failing = (fail: (name: string) => Error): TrialRunner =>
+    stubRunner({
+      make: (_recipe, name) => Promise.reject(fail(name)),
+      bench: () => Promise.reject(new Error('not reached')),
     });
+  const searchWith = (runner: TrialRunner) => stubSearch('size', runner, { candidates });
 
   it('reports the user-input error they all failed with, not a budget miss', async () => {
     const message =
@@ -189,26 +204,17 @@ describe('tune fallback over a ranking with unnamed nodes', () => {
 
   it('keeps only named nodes in float (a label is no name --exclude-nodes takes) and says how many it left', async () => {
     const excluded: string[][] = [];
-    const runner: TrialRunner = {
+    const runner = stubRunner({
       make: (recipe, name) => {
         excluded.push((recipe.common.excludeNodes as string[] | undefined) ?? []);
         return Promise.resolve({ variantId: name, bytes: 400 });
       },
       // Every node in float still breaks the budget: the search probes as far as it can.
       evaluate: () => Promise.resolve({ cosine: 0.9 }),
-      bench: () => Promise.resolve({ p50Ms: 1, p50Ratio: 0.5 }),
-      remove: () => Promise.resolve(),
       sensitivity: () =>
         Promise.resolve([row('(Conv y)', 9, true), row('conv_a', 6), row('conv_b', 3), row('conv_c', 1)]),
-    };
-    const outcome = await runTuneSearch({
-      model: 'model.onnx',
-      options: tuneOptionsSchema.parse({ minCosine: 0.99, objective: 'size' }),
-      budget: { kind: 'min-cosine', cosine: 0.99 },
-      original: { bytes: 1000 },
-      candidates: [int8Static],
-      runner,
     });
+    const outcome = await stubSearch('size', runner);
     const floatNodes = excluded.slice(1);
     expect(floatNodes.length).toBeGreaterThan(0);
     expect(floatNodes.flat()).not.toContain('(Conv y)');
@@ -229,8 +235,7 @@ describe('tune search cancelled while two trials run', () => {
         controller.signal.addEventListener('abort', () => reject(cancelled()), { once: true }),
       );
     let benches = 0;
-    const runner: TrialRunner = {
-      make: (_recipe, name) => Promise.resolve({ variantId: name, bytes: 400 }),
+    const runner = stubRunner({
       evaluate: () => Promise.resolve({ cosine: 0.9999 }),
       // The first trial's benchmark is running when the second one's is cancelled; it is cancelled too, a
       // moment later (the jobs are cancelled one by one).
@@ -242,16 +247,9 @@ describe('tune search cancelled while two trials run', () => {
         }
         return untilAborted();
       },
-      remove: () => Promise.resolve(),
-      sensitivity: () => Promise.resolve([]),
-    };
-    const outcome = await runTuneSearch({
-      model: 'model.onnx',
-      options: tuneOptionsSchema.parse({ minCosine: 0.99, objective: 'latency' }),
-      budget: { kind: 'min-cosine', cosine: 0.99 },
-      original: { bytes: 1000 },
+    });
+    const outcome = await stubSearch('latency', runner, {
       candidates: [int8Static, { ...int8Static, name: 'int8-dynamic', sameAs: 'int8-dynamic' }],
-      runner,
       signal: controller.signal,
     });
     expect(outcome.stoppedBy).toBe('cancelled');
@@ -265,28 +263,58 @@ describe('tune search cancelled while two trials run', () => {
 
   it('a job that ends with another error once cancelled is an unfinished trial, not a failed one', async () => {
     const controller = new AbortController();
-    const runner: TrialRunner = {
-      make: (_recipe, name) => Promise.resolve({ variantId: name, bytes: 400 }),
+    const runner = stubRunner({
       evaluate: () => {
         controller.abort();
         return Promise.reject(new StudioError('INTERNAL', 'The task process exited.'));
       },
-      bench: () => Promise.resolve({ p50Ms: 1, p50Ratio: 0.5 }),
-      remove: () => Promise.resolve(),
-      sensitivity: () => Promise.resolve([]),
-    };
-    const outcome = await runTuneSearch({
-      model: 'model.onnx',
-      options: tuneOptionsSchema.parse({ minCosine: 0.99, objective: 'latency' }),
-      budget: { kind: 'min-cosine', cosine: 0.99 },
-      original: { bytes: 1000 },
-      candidates: [int8Static],
-      runner,
-      signal: controller.signal,
-      concurrency: 1,
     });
+    const outcome = await stubSearch('latency', runner, { signal: controller.signal, concurrency: 1 });
     expect(outcome.stoppedBy).toBe('cancelled');
     expect(outcome.trials).toEqual([]);
     expect(outcome.notes).toContain('Cancelled before it finished, so not listed: #0 int8-static.');
+  });
+});
+
+describe('tune search on latency: faster only beyond the benchmark’s noise', () => {
+  const withBench = (bench: TrialRunner['bench']) =>
+    stubRunner({ evaluate: () => Promise.resolve({ cosine: 0.999 }), bench });
+
+  it('keeps a trial its benchmark judged faster, and none whose ratio is within the run’s noise', async () => {
+    // x0.80 looks like a gain, but the run could not tell it from 1 (a noisy machine): Compare would say
+    // "within noise", and so does tune: nothing is chosen.
+    const noisy = await stubSearch(
+      'latency',
+      withBench(() => Promise.resolve({ p50Ms: 0.8, p50Ratio: 0.8, latencyVerdict: 'same' })),
+    );
+    expect(noisy.trials[0]).toMatchObject({ p50Ratio: 0.8, latencyVerdict: 'same', meetsBudget: true });
+    expect(noisy.chosen).toBeUndefined();
+    // x0.97 on a quiet run whose noise band lies below 1 counts, as it does in Compare.
+    const quiet = await stubSearch(
+      'latency',
+      withBench(() => Promise.resolve({ p50Ms: 0.97, p50Ratio: 0.97, latencyVerdict: 'faster' })),
+    );
+    expect(quiet.chosen).toBe(0);
+  });
+
+  it('judges a trial recorded without a verdict by the rule’s smallest difference (5%), and size by 3%', async () => {
+    const unjudged = (p50Ratio: number) =>
+      stubSearch(
+        'latency',
+        withBench(() => Promise.resolve({ p50Ms: p50Ratio, p50Ratio })),
+      );
+    expect((await unjudged(0.96)).chosen).toBeUndefined();
+    expect((await unjudged(0.94)).chosen).toBe(0);
+    // The size objective: 970 of 1,000 bytes is a compression, 980 is not.
+    const sized = (bytes: number) =>
+      stubSearch(
+        'size',
+        stubRunner({
+          make: (_r, name) => Promise.resolve({ variantId: name, bytes }),
+          evaluate: () => Promise.resolve({ cosine: 0.999 }),
+        }),
+      );
+    expect((await sized(970)).chosen).toBe(0);
+    expect((await sized(980)).chosen).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QuantizeReportInfo } from '../../../shared/job-reports.js';
 import { WORKSPACE_VERSION } from '../../../shared/workspace.js';
+import { benchRecord } from '../../../renderer/src/state/test-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { RecentModels } from './recent-models.js';
 import { WorkspaceStore, workspaceKey } from './workspace-store.js';
@@ -72,43 +73,8 @@ describe('WorkspaceStore', () => {
     const changes: string[] = [];
     first.onChange((c) => changes.push(c.key));
     const v = await addVariant(first);
-    await first.addBenchRecord(model, {
-      engine: 'onnxruntime-node',
-      provider: 'cpu',
-      label: 'onnxruntime-node cpu',
-      notes: [],
-      results: [
-        {
-          target: 'original',
-          modelBytes: 1000,
-          iterations: 10,
-          meanMs: 2,
-          stdMs: 0.1,
-          minMs: 1.8,
-          p50Ms: 2,
-          p90Ms: 2.2,
-          p95Ms: 2.3,
-          p99Ms: 2.5,
-          maxMs: 3,
-          throughput: 500,
-        },
-        {
-          target: v.id,
-          modelBytes: 260,
-          iterations: 10,
-          meanMs: 1,
-          stdMs: 0.1,
-          minMs: 0.9,
-          p50Ms: 1,
-          p90Ms: 1.1,
-          p95Ms: 1.2,
-          p99Ms: 1.3,
-          maxMs: 2,
-          throughput: 1000,
-          samples: [1, 1.1],
-        },
-      ],
-    });
+    const { engine, provider, label, notes, results } = benchRecord('b', 'cpu', { original: 2, [v.id]: 1 });
+    await first.addBenchRecord(model, { engine, provider, label, notes, results });
     expect(changes).toHaveLength(2);
 
     const second = new WorkspaceStore(root);
@@ -120,7 +86,7 @@ describe('WorkspaceStore', () => {
       fileBytes: 260,
       parent: 'original',
     });
-    expect(ws.benchmarks[0]!.results[1]!.samples).toEqual([1, 1.1]);
+    expect(ws.benchmarks[0]!.results).toEqual(results);
     expect(await second.list()).toEqual([
       expect.objectContaining({
         key: ws.key,

@@ -22,7 +22,7 @@ import {
 import { subgraphsOf } from '../../onnx/graph-index.js';
 import { loadModel } from '../../onnx/load-model.js';
 import { walkGraphs } from '../../onnx/walk-graphs.js';
-import { makeModel, randomFloats } from '../../testing/model-fixtures.js';
+import { makeModel, randomTensor } from '../../testing/model-fixtures.js';
 import { buildSubgraphWeights } from '../../testing/prune-fixtures.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { quantizeModel } from '../quantize-model.js';
@@ -123,16 +123,6 @@ const condFeed = (value: boolean) => new ort.Tensor('bool', [value ? 1 : 0], [])
  * Outputs y [B, 8], acc [8], rows [B, 8].
  */
 function buildNestedBodies(): ModelProto {
-  const weight = (name: string, dims: number[], seed: number): TensorProto =>
-    makeFloatTensor(
-      name,
-      dims,
-      randomFloats(
-        dims.reduce((a, b) => a * b, 1),
-        seed,
-        0.4,
-      ),
-    );
   const branch = (name: string, node: NodeProto, initializer: TensorProto[] = []): GraphProto =>
     create(GraphProtoSchema, {
       name,
@@ -148,7 +138,7 @@ function buildNestedBodies(): ModelProto {
       },
       else_branch: {
         graph: branch('else', makeNode('Add', ['s', 'b.else'], ['else.out'], { name: 'else_add' }), [
-          weight('b.else', [8], 5),
+          randomTensor('b.else', [8], 5, 0.4),
         ]),
       },
     },
@@ -168,7 +158,7 @@ function buildNestedBodies(): ModelProto {
     name: 'scan_body',
     input: [makeValueInfo('acc.in', FLOAT, [8]), makeValueInfo('row', FLOAT, [8])],
     output: [makeValueInfo('acc.next', FLOAT, [8]), makeValueInfo('m', FLOAT, [8])],
-    initializer: [weight('w.scan', [8], 6)],
+    initializer: [randomTensor('w.scan', [8], 6, 0.4)],
     node: [
       makeNode('Mul', ['row', 'w.scan'], ['m'], { name: 'scan_mul' }),
       makeNode('Add', ['acc.in', 'm'], ['acc.next'], { name: 'scan_add' }),
@@ -183,8 +173,8 @@ function buildNestedBodies(): ModelProto {
       makeValueInfo('rows', FLOAT, ['B', 8]),
     ],
     initializer: [
-      weight('w.in', [8, 8], 1),
-      weight('w.shared', [8, 8], 2),
+      randomTensor('w.in', [8, 8], 1, 0.4),
+      randomTensor('w.shared', [8, 8], 2, 0.4),
       makeFloatTensor('acc0', [8], new Float32Array(8)),
       makeInt64Tensor('trip', [], [3]),
       makeRawTensor('keep_going', BOOL, [], new Uint8Array([1])),
@@ -319,13 +309,13 @@ describe('fp16 converts If / Loop / Scan bodies', () => {
       const elseBranch = create(GraphProtoSchema, {
         name: 'else',
         output: [makeValueInfo('c.else', FLOAT, [2, 4])],
-        initializer: [makeFloatTensor('c.else', [2, 4], randomFloats(8, 8, 1))],
+        initializer: [randomTensor('c.else', [2, 4], 8, 1)],
       });
       const graph = create(GraphProtoSchema, {
         name: 'pass_through',
         input: [makeValueInfo('x', FLOAT, [2, 4]), makeValueInfo('cond', BOOL, [])],
         output: [makeValueInfo('y', FLOAT, [2, 4])],
-        initializer: [makeFloatTensor('w', [4, 4], randomFloats(16, 7, 0.5))],
+        initializer: [randomTensor('w', [4, 4], 7, 0.5)],
         node: [
           makeNode('MatMul', ['x', 'w'], ['h'], { name: 'mm' }),
           makeNode('If', ['cond'], ['if.out'], {

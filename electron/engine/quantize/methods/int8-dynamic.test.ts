@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../../errors.js';
 import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../onnx/float16.js';
-import { makeAttribute, makeFloatTensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
+import { makeAttribute, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { opsetVersion, subgraphsOf } from '../../onnx/graph.js';
 import { loadModel } from '../../onnx/load-model.js';
 import { saveModel } from '../../onnx/save-model.js';
@@ -28,7 +28,9 @@ import {
   makeModel,
   modelBytes,
   randomFloats,
+  randomTensor,
 } from '../../testing/model-fixtures.js';
+import { randomOrtTensor } from '../../testing/feeds-source.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import {
   buildAttentionBlock,
@@ -138,17 +140,7 @@ async function fidelity(
 }
 
 function floatInput(dims: number[], seed: number, scale = 1.5, name = 'input'): Record<string, ort.Tensor> {
-  return {
-    [name]: new ort.Tensor(
-      'float32',
-      randomFloats(
-        dims.reduce((a, b) => a * b, 1),
-        seed,
-        scale,
-      ),
-      dims,
-    ),
-  };
+  return { [name]: randomOrtTensor(dims, seed, scale) };
 }
 
 const attentionFeed = (): Record<string, ort.Tensor> => floatInput([2, 16, 64], 77);
@@ -493,7 +485,7 @@ describe('int8-dynamic: Gemm forms', () => {
     cDims: number[] | 'input' | undefined,
   ): ModelProto {
     const [k, n] = [12, 10];
-    const w = makeFloatTensor('w', attrs.transB ? [n, k] : [k, n], randomFloats(k * n, 3, 0.4));
+    const w = randomTensor('w', attrs.transB ? [n, k] : [k, n], 3, 0.4);
     const initializers = [w];
     const inputs = [makeValueInfo('input', DT.FLOAT, [6, k])];
     const gemmInputs = ['input', 'w'];
@@ -501,17 +493,7 @@ describe('int8-dynamic: Gemm forms', () => {
       inputs.push(makeValueInfo('c', DT.FLOAT, [6, n]));
       gemmInputs.push('c');
     } else if (cDims) {
-      initializers.push(
-        makeFloatTensor(
-          'c',
-          cDims,
-          randomFloats(
-            cDims.reduce((a, b) => a * b, 1),
-            4,
-            0.5,
-          ),
-        ),
-      );
+      initializers.push(randomTensor('c', cDims, 4, 0.5));
       gemmInputs.push('c');
     }
     const attributes: Record<string, { int: number } | { float: number }> = {};
@@ -544,7 +526,7 @@ describe('int8-dynamic: Gemm forms', () => {
       const q = await quantize(model, {}, { form });
       expect(q.outcome).toEqual({ quantizedNodes: 1, skippedNodes: [] });
       const feeds: Record<string, ort.Tensor> = floatInput([6, 12], 12, 1);
-      if (cDims === 'input') feeds.c = new ort.Tensor('float32', randomFloats(60, 13, 1), [6, 10]);
+      if (cDims === 'input') feeds.c = randomOrtTensor([6, 10], 13);
       const f = await fidelity(model, q.model, feeds);
       expect(f.cosine).toBeGreaterThan(0.999);
     }
@@ -562,7 +544,7 @@ describe('int8-dynamic: Gemm forms', () => {
     const graph = create(GraphProtoSchema, {
       name: 'batched',
       node: [makeNode('MatMul', ['input', 'w'], ['output'], { name: 'bmm' })],
-      initializer: [makeFloatTensor('w', [2, 4, 3], randomFloats(24, 1))],
+      initializer: [randomTensor('w', [2, 4, 3], 1)],
       input: [makeValueInfo('input', DT.FLOAT, [2, 5, 4])],
       output: [makeValueInfo('output', DT.FLOAT, [2, 5, 3])],
     });

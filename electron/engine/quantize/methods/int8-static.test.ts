@@ -20,9 +20,9 @@ import {
   buildMlp,
   buildSparseInitializerModel,
   makeModel,
-  randomFloats,
+  randomTensor,
 } from '../../testing/model-fixtures.js';
-import { feedsSource } from '../../testing/feeds-source.js';
+import { feedsSource, randomOrtTensor } from '../../testing/feeds-source.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { buildAttentionBlock, buildSharedWeightAttention } from '../../testing/transformer-fixtures.js';
 import { type QuantizeProgress } from '../quantize-method.js';
@@ -53,10 +53,7 @@ function normalFeeds(
   seed: number,
   name = 'input',
 ): Record<string, ort.Tensor>[] {
-  const n = dims.reduce((a, b) => a * b, 1);
-  return Array.from({ length: count }, (_, i) => ({
-    [name]: new ort.Tensor('float32', randomFloats(n, seed + i, 1.5), dims),
-  }));
+  return Array.from({ length: count }, (_, i) => ({ [name]: randomOrtTensor(dims, seed + i, 1.5) }));
 }
 
 interface Quantized {
@@ -436,9 +433,7 @@ describe('int8-static on other fixtures', () => {
       expect(graph.initializer.some((t) => t.name === 'layer0.fc1.weight')).toBe(false);
       const run = await optimizedOps(q.file);
       expect(run).not.toContain('MatMul');
-      const feeds = Array.from({ length: 4 }, (_, i) => ({
-        input: new ort.Tensor('float32', randomFloats(8 * 64, 700 + i, 1.5), [1, 8, 64]),
-      }));
+      const feeds = normalFeeds(4, [1, 8, 64], 700);
       expect((await fidelity(q.fp32, q.file, feeds)).cosine).toBeGreaterThanOrEqual(0.98);
     },
   );
@@ -454,7 +449,7 @@ describe('int8-static on other fixtures', () => {
             yield {
               index,
               inputs: {
-                input: new ort.Tensor('float32', randomFloats(4, index, 1), [1, 4]),
+                input: randomOrtTensor([1, 4], index),
                 cond: new ort.Tensor('bool', Uint8Array.of(index % 2), []),
               },
             };
@@ -470,7 +465,7 @@ describe('int8-static on other fixtures', () => {
     expect(q.report.quantizedNodes).toBe(1);
     const session = await createSession(q.file);
     const out = await session.run({
-      input: new ort.Tensor('float32', randomFloats(4, 9, 1), [1, 4]),
+      input: randomOrtTensor([1, 4], 9),
       cond: new ort.Tensor('bool', Uint8Array.of(1), []),
     });
     expect(out.output!.dims).toEqual([1, 4]);
@@ -490,9 +485,7 @@ describe('int8-static on other fixtures', () => {
     // Adds and Muls whose inputs are float (GELU, LayerNorm, the QK^T scale) are not quantized.
     expect(run).not.toContain('QLinearMul');
     expect(run).toContain('Gelu');
-    const feeds = Array.from({ length: 4 }, (_, i) => ({
-      input: new ort.Tensor('float32', randomFloats(8 * 64, 300 + i, 1.5), [1, 8, 64]),
-    }));
+    const feeds = normalFeeds(4, [1, 8, 64], 300);
     expect((await fidelity(q.fp32, q.file, feeds)).cosine).toBeGreaterThanOrEqual(0.98);
   });
 
@@ -517,9 +510,7 @@ describe('int8-static on other fixtures', () => {
     const run = await optimizedOps(q.file);
     expect(count(run, 'QLinearMatMul') + count(run, 'MatMulIntegerToFloat')).toBeGreaterThanOrEqual(8);
     expect(run).not.toContain('MatMul');
-    const feeds = Array.from({ length: 6 }, (_, i) => ({
-      input: new ort.Tensor('float32', randomFloats(8 * 64, 900 + i, 1.5), [1, 8, 64]),
-    }));
+    const feeds = normalFeeds(6, [1, 8, 64], 900);
     const f = await fidelity(q.fp32, q.file, feeds);
     expect(f.cosine).toBeGreaterThanOrEqual(0.98);
   });
@@ -532,10 +523,7 @@ function opset11SoftmaxModel(): ModelProto {
     name: 'opset11',
     input: [makeValueInfo('input', FLOAT, [1, 3, 8, 8])],
     output: [makeValueInfo('output', FLOAT, [4, 8, 8])],
-    initializer: [
-      makeFloatTensor('w', [4, 3, 3, 3], randomFloats(108, 3, 0.3)),
-      makeFloatTensor('b', [4], randomFloats(4, 4, 0.1)),
-    ],
+    initializer: [randomTensor('w', [4, 3, 3, 3], 3, 0.3), randomTensor('b', [4], 4, 0.1)],
     node: [
       makeNode('Conv', ['input', 'w', 'b'], ['conv'], {
         name: 'conv',
@@ -561,9 +549,9 @@ function upsampleModel(opset: 9 | 10, scalesFrom: 'constant' | 'identity' = 'con
     input: [makeValueInfo('input', FLOAT, [1, 3, 8, 8])],
     output: [makeValueInfo('output', FLOAT, [1, 4, 16, 16])],
     initializer: [
-      makeFloatTensor('w1', [8, 3, 3, 3], randomFloats(216, 5, 0.3)),
-      makeFloatTensor('w2', [4, 8, 3, 3], randomFloats(288, 6, 0.2)),
-      makeFloatTensor('b2', [4], randomFloats(4, 7, 0.1)),
+      randomTensor('w1', [8, 3, 3, 3], 5, 0.3),
+      randomTensor('w2', [4, 8, 3, 3], 6, 0.2),
+      randomTensor('b2', [4], 7, 0.1),
       makeFloatTensor('scales', [4], [1, 1, 2, 2]),
     ],
     node: [
