@@ -162,6 +162,23 @@ describe('node selection: --exclude-nodes and --op-types checked against the mod
         /'Foo', which magnitude pruning does not prune\. It can prune Conv, ConvTranspose, Gemm, MatMul/,
       ),
     });
+    // The methods no longer check this themselves (it was unreachable): every method is covered here.
+    await expect(
+      quantizeModel({
+        input: mlp,
+        output: out('dyn-foo.onnx'),
+        method: 'int8-dynamic',
+        common: { opTypes: ['Foo'] },
+      }),
+    ).rejects.toThrow(/'Foo', which int8-dynamic does not quantize\. It can quantize /);
+    await expect(
+      pruneModel({
+        input: mlp,
+        output: out('s-lstm.onnx'),
+        method: 'structured',
+        common: { sparsity: 0.5, opTypes: ['LSTM'] },
+      }),
+    ).rejects.toThrow(/'LSTM', which structured pruning does not prune/);
   });
 
   it('an op type the method handles but the model lacks is a note, the same for quantize and prune', async () => {

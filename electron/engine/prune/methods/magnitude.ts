@@ -76,14 +76,7 @@ function markPattern(
 async function pruneMagnitude(input: PruneInput<MagnitudeOptions>): Promise<PruneOutcome> {
   const { model, common, options, signal, onProgress, note } = input;
   const opTypes = new Set(common.opTypes ?? DEFAULT_PRUNE_OP_TYPES);
-  for (const t of opTypes) {
-    if (!DEFAULT_PRUNE_OP_TYPES.includes(t)) {
-      throw new StudioError(
-        'BAD_REQUEST',
-        `magnitude pruning prunes the weights of ${DEFAULT_PRUNE_OP_TYPES.join(', ')}; '${t}' is not one of them.`,
-      );
-    }
-  }
+  // --op-types naming a type it cannot prune was refused before the model was read (node-selection.ts).
   const pattern = options.pattern === undefined ? undefined : parsePattern(options.pattern);
   let target = common.sparsity;
   if (pattern) {

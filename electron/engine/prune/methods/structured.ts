@@ -1,6 +1,5 @@
 import type { ModelProto } from 'onnx-buf';
 import { z } from 'zod';
-import { StudioError } from '../../errors.js';
 import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import { nodeLabel } from '../../onnx/node-label.js';
@@ -38,14 +37,7 @@ function describe(group: ChannelGroup): { name: string; opType: string } {
 async function pruneStructured(input: PruneInput<StructuredOptions>): Promise<PruneOutcome> {
   const { model, common, options, signal, onProgress, note } = input;
   const opTypes = new Set(common.opTypes ?? DEFAULT_PRUNE_OP_TYPES);
-  for (const t of opTypes) {
-    if (!DEFAULT_PRUNE_OP_TYPES.includes(t)) {
-      throw new StudioError(
-        'BAD_REQUEST',
-        `structured pruning removes output channels of ${DEFAULT_PRUNE_OP_TYPES.join(', ')}; '${t}' is not one of them.`,
-      );
-    }
-  }
+  // --op-types naming a type it cannot prune was refused before the model was read (node-selection.ts).
   onProgress?.({ phase: 'analysing', done: 0, total: 1 });
   const analysis = analyseChannels(model, { opTypes, excludeNodes: new Set(common.excludeNodes) });
   onProgress?.({ phase: 'analysing', done: 1, total: 1 });

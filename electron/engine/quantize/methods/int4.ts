@@ -20,7 +20,6 @@ import {
   type ResolvedWeight,
   graphId,
   graphScopes,
-  noteUnsupportedOpTypes,
   removeUnusedOriginals,
   resolveWeight,
   selectNode,
@@ -79,7 +78,6 @@ interface Plan {
 async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<QuantizeOutcome> {
   const { model, common, options, note, signal } = input;
   throwIfCancelled(signal);
-  noteUnsupportedOpTypes(common, INT4_OP_TYPES, 'int4', note);
   if (common.perTensor || common.reduceRange) {
     note('--per-tensor and --reduce-range do not apply to block-wise int4 and were ignored.');
   }

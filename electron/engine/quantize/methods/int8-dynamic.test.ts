@@ -560,12 +560,6 @@ describe('int8-dynamic: selection, Conv, progress and cancellation', () => {
     const onlyGemm = await quantize(mlp, { opTypes: ['Gemm'] });
     expect(onlyGemm.outcome).toEqual({ quantizedNodes: 1, skippedNodes: [] });
     expect(ops(onlyGemm.model)).toEqual(['DynamicQuantizeMatMul', 'Relu', 'MatMul', 'Add']);
-    // Only op types it cannot quantize (a typo): refused, instead of a note that ignores it and one that
-    // says the model has none of it.
-    await expect(quantize(mlp, { opTypes: ['Foo'] })).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
-      message: expect.stringContaining('--op-types Foo names no op type int8-dynamic quantizes'),
-    });
 
     const block = buildAttentionBlock();
     const excluded = await quantize(block, { excludeNodes: ['layer0.fc1', 'head'] });

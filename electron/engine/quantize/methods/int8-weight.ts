@@ -13,7 +13,6 @@ import {
   NodeProgress,
   type ResolvedWeight,
   graphScopes,
-  noteUnsupportedOpTypes,
   removeUnusedOriginals,
   resolveWeight,
   selectNode,
@@ -104,7 +103,6 @@ async function quantizeInt8Weights(
 ): Promise<QuantizeOutcome> {
   const { model, common, note, signal } = input;
   throwIfCancelled(signal);
-  noteUnsupportedOpTypes(common, INT8_WEIGHT_OP_TYPES, 'int8-weight', note);
   const opset = opsetVersion(model, '') ?? 1;
   const perChannel = !common.perTensor;
   const needOpset = perChannel ? 13 : 10;

@@ -76,21 +76,6 @@ export function skippedRecord(node: NodeProto, skip: { reason: string; option?: 
   };
 }
 
-/** Notes op types named in --op-types that the method never quantizes. */
-export function noteUnsupportedOpTypes(
-  common: CommonQuantizeOptions,
-  supported: ReadonlySet<string>,
-  method: string,
-  note: (message: string) => void,
-): void {
-  const unknown = (common.opTypes ?? []).filter((t) => !supported.has(t));
-  if (unknown.length > 0) {
-    note(
-      `${method} does not quantize ${unknown.join(', ')} (it handles ${[...supported].join(', ')}); ignored.`,
-    );
-  }
-}
-
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new StudioError('CANCELLED', 'Quantization was cancelled.');
 }
