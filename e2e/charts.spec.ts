@@ -533,16 +533,34 @@ test.describe('charts at a glance', () => {
     expect(tableBox.x + tableBox.width).toBeLessThanOrEqual(card.x + card.width + 0.5);
     // At this width the columns need more than the card: the wrapper scrolls them (not the page).
     expect(inner.scroll).toBeGreaterThanOrEqual(inner.client);
+    // And it says so: a hint above the table and a fade at the clipped edge (user test: at 800 px the right
+    // columns were cut off with nothing to say the table scrolls).
+    const cues = page.locator('.hscroll', { has: scroller });
+    const hint = page.getByTestId('compare-table-scroll-hint');
+    await expect(hint).toHaveText('Scroll for more columns →');
+    await expect(cues).toHaveAttribute('data-more-right', 'true');
+    await expect(cues.locator('.hscroll-fade')).toHaveCSS('opacity', '1');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}charts-compare-800-cue.png` });
     // Scrolled to its end, the last column is there in full, inside the wrapper's visible box.
     await scroller.evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
+    await expect(cues).toHaveAttribute('data-more-right', 'false');
+    await expect(hint).toHaveText('← Back to the first columns');
     const ends = await scroller.evaluate((el) => {
       const box = el.getBoundingClientRect();
       const cells = [...el.querySelectorAll('tr > :last-child')].map((c) => c.getBoundingClientRect().right);
-      return { box: box.right, cells };
+      // The variant names stay in view, at the box's left edge, while the figures scroll past them.
+      const names = [...el.querySelectorAll('tr > :first-child')].map((c) => c.getBoundingClientRect().left);
+      return { box: box.right, left: box.left, cells, names };
     });
     expect(ends.cells.length).toBeGreaterThan(0);
     for (const right of ends.cells) expect(right, 'the last column is cut off').toBeLessThanOrEqual(ends.box + 0.5);
+    for (const left of ends.names)
+      expect(Math.abs(left - ends.left), 'the variant column scrolled away').toBeLessThan(1);
     await page.screenshot({ path: `${SCREENSHOT_DIR}charts-compare-800.png`, fullPage: true });
+    // The hint asks for a scroll only where there is one: wide enough, the table fits and nothing is said.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await expect(cues).toHaveAttribute('data-overflows', 'false');
+    await expect(hint).toHaveCount(0);
   });
 
   test('the pruned variant shows its accuracy drop in the Optimize view too', async ({ page }) => {

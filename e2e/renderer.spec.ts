@@ -885,6 +885,22 @@ test.describe('themes, keyboard and serve-like hosts', () => {
     await openMock(page, '&scenario=serve');
     await page.getByRole('button', { name: 'Open model…' }).click();
     const browser = page.getByRole('dialog', { name: 'Open an ONNX model' });
+    // A new user starts with no recent folders.
+    await expect(browser.getByTestId('fs-recent')).toHaveCount(0);
+    // A home folder of nothing but dot folders says so, and shows them on request (user test: it read
+    // "No .onnx files or folders here", a dead end).
+    await browser.getByTestId('fs-path').fill('/root');
+    await browser.getByTestId('fs-path').press('Enter');
+    await expect(browser.getByTestId('fs-empty')).toHaveText(
+      'No .onnx files or folders here besides hidden ones.',
+    );
+    const note = browser.getByTestId('fs-hidden-note');
+    await expect(note).toContainText('3 hidden folders (names starting with “.”) not shown.');
+    await note.getByRole('button', { name: 'Show hidden' }).click();
+    await expect(browser.getByRole('button', { name: '.cache' })).toBeVisible();
+    await expect(browser.getByTestId('fs-empty')).toHaveCount(0);
+    await expect(note).toContainText('Showing 3 hidden folders.');
+    await browser.getByRole('button', { name: 'Home' }).click();
     await browser.getByRole('button', { name: /models/ }).click();
     // Only .onnx files (and folders) are offered.
     await expect(browser.getByRole('button', { name: /notes\.txt/ })).toHaveCount(0);
@@ -894,6 +910,15 @@ test.describe('themes, keyboard and serve-like hosts', () => {
     await dropFile(page, 'uploaded.onnx');
     await expect(page.getByRole('heading', { name: 'uploaded.onnx' })).toBeVisible();
     await expect(page.getByText('/uploads/uploaded.onnx').first()).toBeVisible();
+    // Next time, the folders used are at the top: the one picked in (kept by the page) and those of the
+    // models opened (the host's recent list, whatever opened them).
+    await page.getByRole('button', { name: 'Open model…' }).click();
+    const recent = browser.getByRole('navigation', { name: 'Recent folders' });
+    await expect(recent.getByRole('button')).toHaveText(['/models', '/uploads']);
+    await recent.getByRole('button', { name: '/models' }).click();
+    await expect(browser.getByTestId('fs-path')).toHaveValue('/models');
+    await expect(browser.getByRole('button', { name: /mobilenet-v2\.onnx/ })).toBeVisible();
+    await screenshotAtTwoSizes(page, 'file-browser-recent', { restore: { width: 1280, height: 800 } });
   });
 });
 
@@ -958,6 +983,12 @@ test.describe('feedback where the user acts (user-test fixes)', () => {
     await panel.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
     await expect(status).toHaveAttribute('data-state', 'running');
     await expect(status).toContainText(/Measuring in this page \(wasm\): .*, \d+%/);
+    // The app's progress bar, as wide as the panel (user test: a narrow browser-default <progress>).
+    const bar = status.getByRole('progressbar', { name: 'Browser benchmark progress' });
+    const [barBox, statusBox] = [await bar.boundingBox(), await status.boundingBox()];
+    expect(barBox!.width, 'the progress bar does not span the panel').toBeGreaterThan(
+      statusBox!.width * 0.95,
+    );
     await expect(panel.getByRole('button', { name: 'Run in this browser (wasm)' })).toBeDisabled();
     await status.getByRole('button', { name: 'Cancel' }).click();
     await expect(status).toHaveAttribute('data-state', 'cancelled', { timeout: 20_000 });

@@ -526,6 +526,8 @@ export interface FsEntry {
   kind: 'file' | 'folder';
   /** File size, for files. */
   bytes?: number;
+  /** A dot file or folder: the file browser hides it unless asked, and says how many it hides. */
+  hidden?: true;
 }
 
 export interface FsListing {
@@ -533,7 +535,7 @@ export interface FsListing {
   path: string;
   /** Its parent, or `null` at a root. */
   parent: string | null;
-  /** Folders first, then files, each sorted by name. Hidden entries (dot files) are left out. */
+  /** Visible entries, then hidden ones (dot files, flagged); within each, folders first, then files, by name. */
   entries: FsEntry[];
 }
 

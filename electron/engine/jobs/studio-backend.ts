@@ -4,7 +4,6 @@
  * manager, the workspace store, the recent list, the task processes and the benchmark engine process.
  * Native dialogs are the one thing a host adds (`hostHandlers`); `serve` has none and says what to use instead.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import { int8Support } from '../bench/int8-support.js';
 import { collectSweep } from '../sweep/collect-sweep.js';
@@ -23,8 +22,6 @@ import {
   IPC_CHANNELS,
   parseIpcRequest,
   type AppInfo,
-  type FsEntry,
-  type FsListing,
   type IpcMethodChannel,
   type IpcMethods,
   type IpcRequest,
@@ -51,6 +48,7 @@ import {
 import type { ModelGraph } from '../../../shared/model-graph.js';
 import type { ModelDiff } from '../../../shared/model-diff.js';
 import { JobManager, type JobLane } from './job-manager.js';
+import { listFolder } from './list-folder.js';
 import { activeJobReading } from './job-targets.js';
 import { sampleExperiment } from '../../../shared/experiment.js';
 import { jobTitle, workspaceTargetName } from '../../../shared/job-titles.js';
@@ -86,9 +84,6 @@ type Handler<C extends IpcMethodChannel> = (
   request: IpcRequest<C>,
   context: unknown,
 ) => Promise<IpcMethods[C]['response']>;
-
-/** Folders first, then files; dot files left out; at most this many entries (a huge folder is cut, and says so). */
-const MAX_FS_ENTRIES = 2000;
 
 /** How often a model's load check looks again whether the benchmarks it waits for have ended. */
 const LOAD_CHECK_WAIT_MS = 500;
@@ -396,48 +391,4 @@ export class StudioBackend {
     };
     return handlers;
   }
-}
-
-/** Lists a folder for the file browser: folders first, then files, no dot files. */
-export async function listFolder(folder: string): Promise<FsListing> {
-  const resolved = path.resolve(folder);
-  let dirents: fs.Dirent[];
-  try {
-    dirents = await fs.promises.readdir(resolved, { withFileTypes: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new StudioError('IO', `No such file or folder: ${resolved}. Check the path.`);
-    if (code === 'ENOTDIR') throw new StudioError('IO', `${resolved} is a file, not a folder.`);
-    if (code === 'EACCES' || code === 'EPERM')
-      throw new StudioError('IO', `Permission denied listing ${resolved}.`);
-    throw new StudioError('IO', `Cannot list ${resolved}: ${(error as Error).message}`);
-  }
-  const entries: FsEntry[] = [];
-  for (const d of dirents) {
-    if (d.name.startsWith('.')) continue;
-    const full = path.join(resolved, d.name);
-    let isDir = d.isDirectory();
-    let isFile = d.isFile();
-    let bytes: number | undefined;
-    if (d.isSymbolicLink() || isFile) {
-      try {
-        const st = await fs.promises.stat(full);
-        isDir = st.isDirectory();
-        isFile = st.isFile();
-        if (isFile) bytes = st.size;
-      } catch {
-        continue;
-      }
-    }
-    if (isDir) entries.push({ name: d.name, path: full, kind: 'folder' });
-    else if (isFile)
-      entries.push({ name: d.name, path: full, kind: 'file', ...(bytes !== undefined ? { bytes } : {}) });
-  }
-  entries.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'folder' ? -1 : 1));
-  const parent = path.dirname(resolved);
-  return {
-    path: resolved,
-    parent: parent === resolved ? null : parent,
-    entries: entries.slice(0, MAX_FS_ENTRIES),
-  };
 }

@@ -2,14 +2,17 @@
  * A file browser over the backend's disk (`studio:fs.list`), for hosts without native dialogs: in a browser
  * page served by `onnx-studio serve` the files live on the server, which only the server can list. A modal
  * <dialog>: focus stays inside, Escape closes it, and every entry is a button reachable with Tab. A typed
- * path goes straight to a folder (or picks a file); Home, the model's folder and recent folders are one
- * click away; it opens beside the open model unless the field already names a place.
+ * path goes straight to a folder (or picks a file); recent folders are listed at the top, and Home and the
+ * model's folder are one click away; it opens beside the open model (else in the latest recent folder) unless
+ * the field already names a place. Hidden entries are left out but counted, with a toggle: a home folder with
+ * nothing but dot folders says so instead of looking empty.
  */
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { FsListing } from '../../../shared/ipc-contract.js';
 import { formatBytes } from '../format.js';
 import { useHostContext } from '../host/host-context.js';
-import { loadRecentFolders, rememberFolder } from './recent-folders.js';
+import { emptyFolderMessage, hiddenNote, shownEntries } from './fs-entries.js';
+import { displayFolder, loadRecentFolders, recentFolderChoices, rememberFolder } from './recent-folders.js';
 
 export interface FileBrowserProps {
   /** `file`: pick an existing file; `folder`: pick a folder; `save`: pick a folder and type a file name. */
@@ -39,12 +42,26 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
   // The path field follows the folder shown, unless the user is typing in it (a listing that arrives late
   // must not overwrite what they typed).
   const userTyping = useRef(false);
-  const [recentFolders] = useState(loadRecentFolders);
+  const [chosenFolders] = useState(loadRecentFolders);
+  // The host's recent models (kept by the backend, whatever opened them): their folders follow the chosen ones.
+  const [modelFolders, setModelFolders] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    void host.listRecent().then((r) => {
+      if (live && r.ok) setModelFolders(r.value.map(parentOf));
+    });
+    return () => {
+      live = false;
+    };
+  }, [host]);
+  const recentFolders = recentFolderChoices(chosenFolders, modelFolders);
+  const [showHidden, setShowHidden] = useState(false);
   const choose = (path: string) => {
     rememberFolder(mode === 'folder' ? path : parentOf(path));
     onChoose(path);
   };
-  const matches = (name: string) => !extensions || extensions.some((x) => name.toLowerCase().endsWith(`.${x}`));
+  const matches = (name: string) =>
+    !extensions || extensions.some((x) => name.toLowerCase().endsWith(`.${x}`));
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
   const [listing, setListing] = useState<FsListing | null>(null);
@@ -53,13 +70,20 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
     mode === 'save' && start ? (start.split(/[\\/]/).pop() ?? '') : '',
   );
 
+  /** Lists the first of `folders` that can be listed; the first one's error when none can. */
   const open = useCallback(
-    async (folder: string, fallback?: string) => {
+    async (...folders: string[]) => {
       setError(null);
-      const result = await host.listFolder(folder);
-      if (result.ok) setListing(result.value);
-      else if (fallback && fallback !== folder) void open(fallback);
-      else setError(`${result.error.message}`);
+      let firstError: string | undefined;
+      for (const folder of new Set(folders)) {
+        const result = await host.listFolder(folder);
+        if (result.ok) {
+          setListing(result.value);
+          return;
+        }
+        firstError ??= result.error.message;
+      }
+      if (firstError !== undefined) setError(firstError);
     },
     [host],
   );
@@ -68,11 +92,12 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
     const home = appInfo?.homeDir ?? '/';
-    const beside = modelPath ? parentOf(modelPath) : home;
+    // Where the user was last (a folder may since be gone: the next place is tried, home last).
+    const beside = modelPath ? parentOf(modelPath) : (chosenFolders[0] ?? home);
     const first = start ? (mode === 'folder' ? start : parentOf(start)) : beside;
-    void open(first, beside);
+    void open(first, beside, home);
     return () => dialog?.close();
-  }, [appInfo?.homeDir, mode, open, start, modelPath]);
+  }, [appInfo?.homeDir, mode, open, start, modelPath, chosenFolders]);
 
   useEffect(() => {
     if (listing && !userTyping.current) setTyped(listing.path);
@@ -90,7 +115,9 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
       return;
     }
     const folder = await host.listFolder(parentOf(path));
-    const entry = folder.ok ? folder.value.entries.find((e) => e.path === path || e.name === path.split(/[\\/]/).pop()) : undefined;
+    const entry = folder.ok
+      ? folder.value.entries.find((e) => e.path === path || e.name === path.split(/[\\/]/).pop())
+      : undefined;
     if (folder.ok && mode === 'save') {
       setListing(folder.value);
       setFileName(path.split(/[\\/]/).pop() ?? '');
@@ -114,13 +141,12 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
     ...(modelPath ? [{ label: "Model's folder", path: parentOf(modelPath) }] : []),
   ];
 
-  const visible = (listing?.entries ?? []).filter(
-    (e) =>
-      e.kind === 'folder' ||
-      mode === 'save' ||
-      !extensions ||
-      matches(e.name),
-  );
+  const { shown, hidden, anyVisible } = shownEntries(listing?.entries ?? [], {
+    ...(extensions ? { extensions } : {}),
+    allFiles: mode === 'save',
+    showHidden,
+  });
+  const hiddenTotal = hidden.folders + hidden.files;
 
   return (
     <dialog ref={ref} className="file-browser" aria-labelledby={`${id}-title`} onCancel={onClose}>
@@ -153,28 +179,33 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
       <p id={`${id}-path-hint`} className="field-hint">
         Type or paste a folder, or a file to pick it, and press Enter.
       </p>
+      {recentFolders.length > 0 && (
+        <nav className="fs-recent" aria-labelledby={`${id}-recent`} data-testid="fs-recent">
+          <h3 id={`${id}-recent`}>Recent folders</h3>
+          <ul>
+            {recentFolders.map((f) => (
+              <li key={f}>
+                <button
+                  type="button"
+                  className="small fs-recent-folder"
+                  title={f}
+                  aria-current={listing?.path === f ? 'location' : undefined}
+                  onClick={() => navigate(f)}
+                >
+                  <span className="fs-icon fs-icon-folder" aria-hidden="true" />
+                  {displayFolder(f, appInfo?.homeDir)}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
       <div className="fs-places" role="group" aria-label="Places">
         {places.map((p) => (
           <button key={p.label} type="button" className="small" onClick={() => navigate(p.path)}>
             {p.label}
           </button>
         ))}
-        {recentFolders.length > 0 && (
-          <select
-            aria-label="Recent folders"
-            value=""
-            onChange={(e) => {
-              if (e.target.value) navigate(e.target.value);
-            }}
-          >
-            <option value="">Recent folders…</option>
-            {recentFolders.map((f) => (
-              <option key={f} value={f}>
-                {f}
-              </option>
-            ))}
-          </select>
-        )}
       </div>
       {error && (
         <p className="inline-error" role="alert">
@@ -189,11 +220,11 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
             </button>
           </li>
         )}
-        {visible.map((entry) => (
+        {shown.map((entry) => (
           <li key={entry.path}>
             <button
               type="button"
-              className={`fs-entry fs-${entry.kind}`}
+              className={`fs-entry fs-${entry.kind}${entry.hidden ? ' fs-hidden' : ''}`}
               onClick={() => {
                 if (entry.kind === 'folder') navigate(entry.path);
                 else if (mode === 'save') setFileName(entry.name);
@@ -205,12 +236,24 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
             </button>
           </li>
         ))}
-        {listing && visible.length === 0 && (
-          <li className="muted">
-            No {extensions ? extensions.map((x) => `.${x}`).join(', ') + ' files or ' : ''}folders here.
+        {listing && shown.length === 0 && (
+          <li className="muted fs-empty" data-testid="fs-empty">
+            {emptyFolderMessage(extensions, hidden)}
           </li>
         )}
       </ul>
+      {/* Said whenever a folder hides something, loudest when it hides everything (a home folder of dot folders). */}
+      {listing && hiddenTotal > 0 && (
+        <p
+          className={anyVisible ? 'fs-hidden-note' : 'fs-hidden-note only-hidden'}
+          data-testid="fs-hidden-note"
+        >
+          {hiddenNote(hidden, showHidden)}{' '}
+          <button type="button" className="small" onClick={() => setShowHidden((v) => !v)}>
+            {showHidden ? 'Hide hidden' : 'Show hidden'}
+          </button>
+        </p>
+      )}
       {mode === 'save' && (
         <div className="field">
           <label htmlFor={`${id}-name`}>File name</label>

@@ -166,6 +166,16 @@ const FOLDERS: Record<string, FsEntry[]> = {
     { name: 'images', path: '/data/images', kind: 'folder' },
   ],
   '/data/images': [],
+  // A home folder as a new user of `serve` running as root sees it: nothing but dot folders and dot files.
+  '/root': [
+    { name: '.cache', path: '/root/.cache', kind: 'folder', hidden: true },
+    { name: '.config', path: '/root/.config', kind: 'folder', hidden: true },
+    { name: '.npm', path: '/root/.npm', kind: 'folder', hidden: true },
+    { name: '.bashrc', path: '/root/.bashrc', kind: 'file', bytes: 3106, hidden: true },
+  ],
+  '/root/.cache': [],
+  '/root/.config': [],
+  '/root/.npm': [],
 };
 
 function parentPath(path: string): string | null {

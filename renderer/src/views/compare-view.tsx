@@ -19,6 +19,7 @@ import { downloadText } from '../export/download.js';
 import { toCsv } from '../export/csv.js';
 import { DatasetForm } from '../forms/dataset-form.js';
 import { DataCheckProgress, useDataCheck } from '../components/data-check-progress.js';
+import { HorizontalScroll } from '../components/horizontal-scroll.js';
 import {
   buildDatasetSpec,
   draftFromSpec,
@@ -118,7 +119,10 @@ export function CompareView({
   // A failure on an engine with no figures at all cannot be selected to show: the latency card says it anyway.
   const failedSource = failure?.source;
   const failedElsewhere =
-    failure && failedSource && source && !sources.some((s) => measurementKey(s) === measurementKey(failedSource))
+    failure &&
+    failedSource &&
+    source &&
+    !sources.some((s) => measurementKey(s) === measurementKey(failedSource))
       ? { failure, sourceLabel: describeSource(failedSource) }
       : undefined;
   const histogramFailure =
@@ -395,9 +399,9 @@ function CompareTable({
           where it differs from the original&apos;s row (its latest run).
         </p>
       )}
-      {/* The table scrolls inside its card when the window is narrower than its columns (800 px): the page
-          itself never scrolls sideways. Inline, as this wrapper is the table's alone. */}
-      <div className="compare-table-scroll" data-testid="compare-table-scroll" style={{ overflowX: 'auto' }}>
+      {/* The table scrolls inside its card when the window is narrower than its columns (800 px), and says so:
+          the page itself never scrolls sideways. The variant column stays in view while it scrolls (CSS). */}
+      <HorizontalScroll label="All figures" testId="compare-table-scroll">
         <table className="compare-table" aria-labelledby="compare-table-title" data-testid="compare-table">
           <thead>
             <tr>
@@ -471,7 +475,9 @@ function CompareTable({
                   <td
                     key={i}
                     className={staleLatency.has(r.id) ? 'num earlier-figure' : 'num'}
-                    {...(staleLatency.has(r.id) ? { title: 'From the earlier benchmark of the p50 beside it' } : {})}
+                    {...(staleLatency.has(r.id)
+                      ? { title: 'From the earlier benchmark of the p50 beside it' }
+                      : {})}
                   >
                     {formatMs(ms)}
                   </td>
@@ -494,7 +500,7 @@ function CompareTable({
             ))}
           </tbody>
         </table>
-      </div>
+      </HorizontalScroll>
     </section>
   );
 }
@@ -588,7 +594,6 @@ function MeasurePanel({
   const [iterations, setIterations] = useState(String(DEFAULT_BENCH.iterations));
   const [warmup, setWarmup] = useState(String(DEFAULT_BENCH.warmup));
   const [profile, setProfile] = useState(DEFAULT_BENCH.profile);
-
 
   const savedEval = experimentDataset(state.workspace, 'evaluation')?.spec;
   const [draft, setDraft] = useState<DatasetDraft>(() =>

@@ -7,6 +7,7 @@ import { estimateRemainingMs, formatDuration } from '../state/eta.js';
 import { isActive, measurementKey, type JobRecord } from '../state/studio-state.js';
 import { ErrorPanel, jobWhatToDo } from './error-panel.js';
 import { baseName } from '../format.js';
+import { ProgressBar } from '../components/progress-bar.js';
 
 const STATUS_TEXT: Record<JobRecord['status'], string> = {
   queued: 'Queued',
@@ -191,17 +192,11 @@ function JobItem({
         <p className="field-hint">Ran again later and succeeded: this failure no longer counts.</p>
       )}
       {job.status !== 'failed' && (
-        <div
-          className="progress"
-          role="progressbar"
-          aria-label={`Progress of ${job.title}`}
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={pct}
-          aria-valuetext={`${pct}%${eta !== undefined ? `, ${formatDuration(eta)} left` : ''}`}
-        >
-          <div className="progress-fill" style={{ width: `${pct}%` }} />
-        </div>
+        <ProgressBar
+          fraction={job.fraction}
+          label={`Progress of ${job.title}`}
+          valueText={`${pct}%${eta !== undefined ? `, ${formatDuration(eta)} left` : ''}`}
+        />
       )}
       <div className="job-meta">
         <span>
@@ -243,7 +238,12 @@ function JobItem({
         </ul>
       )}
       {job.status === 'failed' && job.error && (
-        <ErrorPanel title={`${job.title} failed`} error={job.error} compact whatToDo={jobWhatToDo(job.kind)} />
+        <ErrorPanel
+          title={`${job.title} failed`}
+          error={job.error}
+          compact
+          whatToDo={jobWhatToDo(job.kind)}
+        />
       )}
     </li>
   );

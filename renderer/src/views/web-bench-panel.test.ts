@@ -1,6 +1,9 @@
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../state/studio-state.js';
-import { latestWebBench, webBenchLine } from './web-bench-panel.js';
+import type { Studio } from '../state/use-studio.js';
+import { latestWebBench, WebBenchPanel, webBenchLine } from './web-bench-panel.js';
 
 const job = (over: Partial<JobRecord>): JobRecord =>
   ({
@@ -54,5 +57,28 @@ describe('the browser benchmark panel’s line', () => {
     ];
     expect(latestWebBench(jobs, '/m/net.onnx')?.jobId).toBe('a');
     expect(latestWebBench(jobs, '/nothing.onnx')).toBeUndefined();
+  });
+});
+
+describe('the browser benchmark panel', () => {
+  it('shows a running benchmark with the app’s full-width progress bar, not a native <progress>', () => {
+    const studio = {
+      state: { jobs: [job({})], model: { path: '/m/net.onnx' } },
+      variants: [],
+      actions: {},
+    } as unknown as Studio;
+    const html = renderToStaticMarkup(
+      createElement(WebBenchPanel, {
+        studio,
+        chosen: ['original'],
+        inputsReady: true,
+        onShowLatency: () => {},
+      }),
+    );
+    expect(html).not.toContain('<progress');
+    expect(html).toMatch(
+      /<div class="progress" role="progressbar" aria-label="Browser benchmark progress"[^>]*aria-valuenow="42"/,
+    );
+    expect(html).toContain('<div class="progress-fill" style="width:42%"></div>');
   });
 });

@@ -4,6 +4,7 @@
  * the figures are on the latency chart, which it switches to them (and a button to show them again there).
  */
 import { useEffect, useId, useRef, useState } from 'react';
+import { ProgressBar } from '../components/progress-bar.js';
 import type { JobRecord, MeasurementSource } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
 import {
@@ -184,7 +185,7 @@ export function WebBenchPanel({
         <div className="web-bench-status" role="status" data-testid="web-bench-status" data-state={line.kind}>
           {line.kind === 'running' && (
             <>
-              <progress max={1} value={line.fraction} aria-label="Browser benchmark progress" />
+              <ProgressBar fraction={line.fraction} label="Browser benchmark progress" />
               <p className="field-hint">
                 {line.text}{' '}
                 <button
