@@ -36,6 +36,12 @@ describe('parseRecipe', () => {
     expect(messageOf(second)).toMatch(/^step 2 \(steps\.1\.name\): a file name, not a path/);
     const method = { ...recipe, steps: [{ ...recipe.steps[0], method: 'int3' }] };
     expect(messageOf(method)).toMatch(/^step 1 \(steps\.0\.method\): unknown quantize method 'int3'/);
+    // An unknown kind names the kinds there are, in the recipe's words (not the validator's).
+    const kind = { ...recipe, steps: [recipe.steps[0], { kind: 'deploy', name: 'x.onnx' }] };
+    expect(messageOf(kind)).toBe(
+      'step 2 (steps.1.kind): a step\'s kind is one of prune, quantize, bench, eval, export, not "deploy"',
+    );
+    expect(messageOf({ ...recipe, steps: [{ name: 'x.onnx' }] })).toContain(', and this step has none');
   });
 
   it('names an issue outside the steps by its path alone', () => {

@@ -105,13 +105,23 @@ export const exportStepSchema = z.strictObject({
   name: fileName.refine((n) => n.toLowerCase().endsWith('.onnx'), 'must end in .onnx'),
 });
 
-export const recipeStepSchema = z.discriminatedUnion('kind', [
-  pruneStepSchema,
-  quantizeStepSchema,
-  benchStepSchema,
-  evalStepSchema,
-  exportStepSchema,
-]);
+export const recipeStepSchema = z.discriminatedUnion(
+  'kind',
+  [pruneStepSchema, quantizeStepSchema, benchStepSchema, evalStepSchema, exportStepSchema],
+  {
+    // zod's own words ("Invalid discriminator value") name its machinery, not the recipe's field.
+    error: (issue) =>
+      issue.code === 'invalid_union' && 'options' in issue
+        ? `a step's kind is one of ${(issue.options as unknown[]).join(', ')}${describeKind(issue.input)}`
+        : undefined,
+  },
+);
+
+/** `, not 'prune-all'` for the kind a step gave, or `, and this step has none`. */
+function describeKind(step: unknown): string {
+  const kind = typeof step === 'object' && step !== null ? (step as { kind?: unknown }).kind : undefined;
+  return kind === undefined ? ', and this step has none' : `, not ${JSON.stringify(kind)}`;
+}
 
 export type RecipeStep = z.infer<typeof recipeStepSchema>;
 export type TransformStep = z.infer<typeof quantizeStepSchema> | z.infer<typeof pruneStepSchema>;

@@ -244,6 +244,6 @@ export function closestTrial(
 /** One line for a budget, e.g. `at most 0.5 accuracy points lost`. */
 export function describeBudget(budget: TuneBudget): string {
   return budget.kind === 'accuracy-drop'
-    ? `at most ${budget.points} accuracy points lost`
+    ? `at most ${budget.points} accuracy point${budget.points === 1 ? '' : 's'} lost`
     : `output cosine at least ${budget.cosine}`;
 }

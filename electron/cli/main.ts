@@ -1,3 +1,4 @@
+import { alignOptionRows } from './help-layout.js';
 import { parseArgs } from 'node:util';
 import { isUserError } from '../../shared/errors.js';
 import { StudioError, toErrorInfo } from '../engine/errors.js';
@@ -45,8 +46,7 @@ function commandHelp(entry: CommandEntry, c: CliCommand): string {
     '',
     ...(prose.length > 0 ? [...prose, ''] : []),
     'Options:',
-    ...options,
-    '  -h, --help  show this help',
+    ...alignOptionRows([...options, '  -h, --help  show this help']),
   ].join('\n');
 }
 

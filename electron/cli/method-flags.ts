@@ -18,7 +18,11 @@ function validateByFlag<S extends z.ZodType>(
   const issues = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? '');
     const flag = fields.find((f) => f.name === key)?.flag;
-    return `${flag ? `--${flag}` : key || 'options'}: ${issue.message}`;
+    const given = value[key];
+    // A value refused by its pattern is quoted: what was typed (a space, a unit) is usually the mistake.
+    const quoted =
+      issue.code === 'invalid_format' && typeof given === 'string' ? ` ${JSON.stringify(given)}` : '';
+    return `${flag ? `--${flag}` : key || 'options'}${quoted}: ${issue.message}`;
   });
   throw new StudioError('BAD_REQUEST', `${issues.join('; ')}.`);
 }

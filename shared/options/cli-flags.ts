@@ -64,7 +64,7 @@ function valueName(field: OptionField): string {
 }
 
 /** Help column where descriptions start (flags longer than this put the text on the next line). */
-const HELP_COLUMN = 27;
+export const HELP_COLUMN = 27;
 
 function defaultText(field: OptionField): string {
   const d = field.default;

@@ -13,7 +13,7 @@ export const sweepOptionsSchema = z
     partition: option(
       z
         .string()
-        .regex(/^[\w.-]+$/, 'a partition name')
+        .regex(/^[\w.-]+$/, "must be a partition name: letters, digits, '_', '.' and '-', no spaces")
         .optional(),
       {
         description: 'Slurm: the partition the array runs on (default: the cluster default).',
@@ -24,7 +24,7 @@ export const sweepOptionsSchema = z
     time: option(
       z
         .string()
-        .regex(/^(\d+-)?\d{1,2}(:\d{2}){0,2}$/, 'a Slurm time such as 01:00:00 or 1-00:00:00')
+        .regex(/^(\d+-)?\d{1,2}(:\d{2}){0,2}$/, 'must be a Slurm time such as 01:00:00 or 1-00:00:00')
         .default('01:00:00'),
       {
         description: 'Slurm: the time limit of each trial.',
@@ -47,7 +47,10 @@ export const sweepOptionsSchema = z
     volumeClaim: option(
       z
         .string()
-        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a PersistentVolumeClaim name')
+        .regex(
+          /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+          "must be a PersistentVolumeClaim name: lower-case letters, digits and '-'",
+        )
         .optional(),
       {
         description:
@@ -56,14 +59,14 @@ export const sweepOptionsSchema = z
         example: 'sweeps',
       },
     ),
-    mountPath: option(z.string().regex(/^\//, 'an absolute path').default('/sweep'), {
+    mountPath: option(z.string().regex(/^\//, 'must be an absolute path').default('/sweep'), {
       description: 'Kubernetes: where DIR is mounted in the pods.',
       flag: 'mount-path',
     }),
     cpu: option(
       z
         .string()
-        .regex(/^\d+(\.\d+)?m?$/, 'a CPU quantity such as 2 or 500m')
+        .regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as 2 or 500m')
         .default('2'),
       {
         description:
@@ -74,7 +77,7 @@ export const sweepOptionsSchema = z
     memory: option(
       z
         .string()
-        .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a memory quantity such as 4Gi')
+        .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'must be a memory quantity such as 4Gi or 512Mi')
         .default('4Gi'),
       {
         description: 'Kubernetes: memory request and limit of each trial pod.',

@@ -68,6 +68,12 @@ describe('printTuneOutcome', () => {
     const text = printed(outcome, undefined, []);
     expect(text).toContain('Closest: #3 int8-static percentile');
     expect(text).toContain('2 trials collected');
+    // A sweep with trials still to run: those are what is left to try, not a local search's limits.
+    const incomplete = printed({ ...outcome, stoppedBy: 'incomplete' }, undefined, [0, 2]);
+    expect(incomplete).toContain(
+      'Some trials of the sweep have no result yet (the missing ones above): run them and collect again, or loosen the budget.',
+    );
+    expect(incomplete).not.toContain('--time-limit');
   });
 
   it('does not tell to loosen the budget when every trial failed: no budget was tried', () => {
@@ -107,6 +113,14 @@ describe('printTuneOutcome', () => {
     const outcome: TuneOutcome = { ...base, objective: 'latency', trials: [same], closest: 0 };
     const text = printed(outcome);
     expect(text).toMatch(/0\.920x, within noise/);
+    // A slower trial says so too, and the closest line names its quality figure.
+    const broken = trial(0, 'int8-dynamic', 0.95);
+    const slower = printed({
+      ...outcome,
+      trials: [{ ...broken, p50Ratio: 1.089, latencyVerdict: 'slower' }],
+    });
+    expect(slower).toMatch(/1\.089x, slower/);
+    expect(slower).toContain('Closest: #0 int8-dynamic: cosine 0.95000, 0.300x size, 1.089x, slower p50.');
     expect(text).toContain("'within noise' marks one that run cannot tell from 1 (as Compare judges it).");
     expect(noChoiceLines(outcome)[1]).toBe(
       "1 trial meets the budget, but none is faster than the original beyond its benchmark's noise (at least 5%, more on a noisy run): the best, #0 int8-dynamic, is at 0.920x.",
@@ -159,7 +173,9 @@ describe('printTuneOutcome', () => {
     expect(text).toContain(`(its recipe is in its metadata: onnx-studio recipe '${written}')`);
     expect(text).toMatch(/Cosine\s+Agreement\s+Budget/);
     expect(text).toMatch(/0\.99990\s+97\.50%\s+met/);
-    expect(text).toContain('Chosen: int8-dynamic: 0.300x size, 0.700x p50, 0.99990, agreement 97.50%.');
+    expect(text).toContain(
+      'Chosen: int8-dynamic: 0.300x size, 0.700x p50, cosine 0.99990, agreement 97.50%.',
+    );
     // A model without such outputs has no Agreement column.
     expect(printed({ ...outcome, trials: [trial(0, 'int8-dynamic', 0.9999)] })).not.toContain('Agreement');
   });

@@ -124,7 +124,7 @@ export function printTuneOutcome(
   const chosen = trialNumbered(outcome, outcome.chosen);
   if (chosen && (written || variantAt)) {
     lines.push(
-      `Chosen: ${chosen.name}: ${ratio(chosen.sizeRatio)} size, ${ratio(chosen.p50Ratio)} p50, ${quality(chosen, outcome)}${chosen.agreement !== undefined ? `, agreement ${agreementOf(chosen)}` : ''}.`,
+      `Chosen: ${chosen.name}: ${ratio(chosen.sizeRatio)} size, ${p50Cell(chosen)} p50, ${namedQuality(chosen, outcome)}${chosen.agreement !== undefined ? `, agreement ${agreementOf(chosen)}` : ''}.`,
     );
     if (variantAt)
       lines.push(
@@ -144,9 +144,17 @@ export function printTuneOutcome(
  * Why nothing was chosen, and what to do: what text mode prints after the table, and `message` in the JSON of
  * a run that exits 3.
  */
-/** A trial's p50 ratio, with `within noise` where its benchmark cannot tell it from the original's. */
+/** A trial's p50 ratio with its benchmark's verdict where it is not faster: `within noise` or `slower`. */
 function p50Cell(t: TuneTrial): string {
-  return t.latencyVerdict === 'same' ? `${ratio(t.p50Ratio)}, within noise` : ratio(t.p50Ratio);
+  if (t.latencyVerdict === 'same') return `${ratio(t.p50Ratio)}, within noise`;
+  if (t.latencyVerdict === 'slower') return `${ratio(t.p50Ratio)}, slower`;
+  return ratio(t.p50Ratio);
+}
+
+/** The quality figure in a sentence, named: `cosine 0.99963`, `accuracy 95.50% (-0.50 pts)`. */
+function namedQuality(t: TuneTrial, outcome: TuneOutcome): string {
+  const accuracy = outcome.budget.kind === 'accuracy-drop' && t.accuracy !== undefined;
+  return `${accuracy ? 'accuracy' : 'cosine'} ${quality(t, outcome)}`;
 }
 
 export function noChoiceLines(outcome: TuneOutcome): string[] {
@@ -176,10 +184,13 @@ export function noChoiceLines(outcome: TuneOutcome): string[] {
   else {
     if (closest)
       lines.push(
-        `Closest: #${closest.index} ${closest.name}: ${quality(closest, outcome)}, ${ratio(closest.sizeRatio)} size, ${ratio(closest.p50Ratio)} p50.`,
+        `Closest: #${closest.index} ${closest.name}: ${namedQuality(closest, outcome)}, ${ratio(closest.sizeRatio)} size, ${p50Cell(closest)} p50.`,
       );
     lines.push(
-      'Loosen the budget, give more calibration data, or allow more trials (--max-trials, --time-limit).',
+      outcome.stoppedBy === 'incomplete'
+        ? // A sweep's trials are fixed when it is emitted: the ones without a result are what is left to try.
+          'Some trials of the sweep have no result yet (the missing ones above): run them and collect again, or loosen the budget.'
+        : 'Loosen the budget, give more calibration data, or allow more trials (--max-trials, --time-limit).',
     );
   }
   return lines;

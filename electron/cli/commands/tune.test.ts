@@ -361,6 +361,59 @@ describe('onnx-studio tune cancelled', () => {
   }, 60_000);
 });
 
+describe('onnx-studio tune cancelled while the chosen variant is benchmarked', () => {
+  it('prints the finished trials as any cancel does (exit 130), reports nothing as chosen and writes nothing', async () => {
+    const { runCli } = await import('../main.js');
+    const { PassThrough } = await import('node:stream');
+    const controller = new AbortController();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const [out, err]: [Buffer[], Buffer[]] = [[], []];
+    stdout.on('data', (c: Buffer) => out.push(c));
+    // Ctrl+C while the last step (the size objective's benchmark of the choice, 100,000 runs) is running.
+    stderr.on('data', (c: Buffer) => {
+      err.push(c);
+      if (/benchmark .* against the original/.test(c.toString('utf8')))
+        setTimeout(() => controller.abort(), 500);
+    });
+    const written = path.join(tmp.dir, 'late-cancel.onnx');
+    const code = await runCli(
+      [
+        'tune',
+        files.model,
+        '-o',
+        written,
+        '--data',
+        files.data,
+        '--min-cosine',
+        '0.9',
+        '--objective',
+        'size',
+        '--max-trials',
+        '1',
+        '--iterations',
+        '100000',
+        '--json',
+      ],
+      { stdout, stderr },
+      controller.signal,
+    );
+    const errText = Buffer.concat(err).toString('utf8');
+    expect(errText).toMatch(/benchmark .* against the original/);
+    expect(code, errText).toBe(130);
+    const json = JSON.parse(Buffer.concat(out).toString('utf8')) as TuneJson;
+    expect(json.stoppedBy).toBe('cancelled');
+    expect(json.trials).toHaveLength(1);
+    expect(json.chosen).toBeUndefined();
+    expect(json.output).toBeNull();
+    expect(json.message).toBe(
+      'The search was cancelled after 1 finished trial (above): nothing was written.',
+    );
+    expect(fs.existsSync(written)).toBe(false);
+    expect(fs.existsSync(written.replace(/\.onnx$/, '.tune.json'))).toBe(false);
+  }, 120_000);
+});
+
 describe('onnx-studio tune on a model with a bool output beside its float one', () => {
   it('budgets the float output’s cosine, and reports the bool output’s share of equal values on its own', async () => {
     // The outlier MLP, plus `positive = output > 0`: a bit flips wherever int8 moves a value across 0.

@@ -17,6 +17,7 @@ import {
 import { guessedValuesNote } from '../../engine/runtime/synthetic-feeds.js';
 import { refuseUnwritableFolder } from '../../engine/tune/output-destination.js';
 import { runTune } from '../../engine/tune/run-tune.js';
+import { stopOnAbort } from '../../engine/tune/tune-jobs.js';
 import { jobInputs } from '../../engine/tune/tune-runner.js';
 import { checkTuneData } from '../../engine/tune/tune-data.js';
 import { collectCommand, emitCommand, emitTarget, refuseSweepFlags, SWEEP_FIELDS } from './tune-sweep.js';
@@ -171,7 +172,7 @@ export const tuneCommand: CliCommand = {
     if (ctx.signal.aborted) onAbort();
     try {
       const { outcome, runner } = await runTune({
-        jobs: backend.runner,
+        jobs: stopOnAbort(backend.runner, search.signal),
         modelPath: model,
         options,
         budget: budget.budget,
@@ -246,28 +247,28 @@ async function finish(
   const chosen = trialNumbered(outcome, outcome.chosen);
   let written: string | undefined;
   if (chosen?.variantId && outcome.stoppedBy !== 'cancelled') {
-    if (outcome.objective === 'size' && chosen.p50Ratio === undefined) {
-      say(`benchmark ${chosen.name} against the original`);
-      Object.assign(chosen, await runner.bench(chosen.variantId));
+    try {
+      written = await writeChoice(
+        backend,
+        runner,
+        outcome,
+        chosen,
+        chosen.variantId,
+        output,
+        force,
+        say,
+        ctx.signal,
+      );
+    } catch (error) {
+      // A Ctrl+C during the last benchmark or the export ends like one during the search: the finished trials
+      // are printed and nothing is written (the export writes to a temp file and renames it last).
+      if (!(error instanceof StudioError && error.code === 'CANCELLED') && !ctx.signal.aborted) throw error;
+      outcome.stoppedBy = 'cancelled';
     }
-    const exported = await backend.runner.run<ExportJobResult>(
-      {
-        kind: 'export',
-        modelPath: outcome.model,
-        target: chosen.variantId,
-        outputPath: output,
-        overwrite: force,
-      },
-      'Writing the chosen variant',
-    );
-    if (!exported.written)
-      throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
-    written = exported.path;
-    const file = outcomePathOf(output);
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, `${JSON.stringify({ ...outcome, output: written }, null, 2)}\n`);
-    fs.renameSync(temp, file);
   }
+  // Cancelled: the best trial so far was not written, so nothing is reported as chosen (the app keeps it as
+  // the best so far; the CLI writes nothing).
+  if (outcome.stoppedBy === 'cancelled') delete outcome.chosen;
   if (ctx.json)
     writeJson(ctx, {
       ...outcome,
@@ -278,4 +279,45 @@ async function finish(
   else printTuneOutcome(ctx.stdout, outcome, written);
   if (outcome.stoppedBy === 'cancelled') return 130;
   return written ? 0 : EXIT_BUDGET_NOT_MET;
+}
+
+/** Benchmarks the chosen variant when the search did not (size objective), exports it and its outcome file. */
+async function writeChoice(
+  backend: StudioBackend,
+  runner: TrialRunner,
+  outcome: TuneOutcome,
+  chosen: TuneOutcome['trials'][number],
+  variantId: string,
+  output: string,
+  force: boolean,
+  say: (text: string) => void,
+  signal: AbortSignal,
+): Promise<string> {
+  // A Ctrl+C cancels the jobs running then: one that lands between two steps must stop the next one.
+  const stopIfCancelled = () => {
+    if (signal.aborted) throw new StudioError('CANCELLED', 'Cancelled.');
+  };
+  if (outcome.objective === 'size' && chosen.p50Ratio === undefined) {
+    say(`benchmark ${chosen.name} against the original`);
+    stopIfCancelled();
+    Object.assign(chosen, await runner.bench(variantId));
+  }
+  stopIfCancelled();
+  const exported = await backend.runner.run<ExportJobResult>(
+    {
+      kind: 'export',
+      modelPath: outcome.model,
+      target: variantId,
+      outputPath: output,
+      overwrite: force,
+    },
+    'Writing the chosen variant',
+  );
+  if (!exported.written)
+    throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
+  const file = outcomePathOf(output);
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify({ ...outcome, output: exported.path }, null, 2)}\n`);
+  fs.renameSync(temp, file);
+  return exported.path;
 }

@@ -108,7 +108,7 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
     for (const sub of [INPUTS_DIR, TRIALS_DIR, RESULTS_DIR])
       fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
   const summary = await inspectModel(request.modelPath);
-  const plan = tuneCandidates(summary.opCounts, request.options, request.nameSetting ?? appTuneSetting);
+  const plan = tuneCandidates(summary, request.options, request.nameSetting ?? appTuneSetting);
   if (plan.candidates.length === 0)
     throw new StudioError(
       'BAD_REQUEST',

@@ -16,6 +16,7 @@ import { inspectModel, summarizeModel } from '../inspect/inspect-model.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { findRecordedFile, resolveDatasetRef } from '../recipe/dataset-ref.js';
 import { sha256Model, sha256Path } from '../recipe/file-hash.js';
+import { stopOnAbort } from '../tune/tune-jobs.js';
 import { backendTrialRunner, jobInputs } from '../tune/tune-runner.js';
 import {
   INPUTS_DIR,
@@ -145,11 +146,13 @@ export async function runTrial(request: TrialRequest): Promise<TrialRun> {
   });
   const onAbort = () => void backend.jobs.cancelAll();
   request.signal?.addEventListener('abort', onAbort, { once: true });
+  // A Ctrl+C before the listener (while the sweep was read) must still stop the trial.
+  if (request.signal?.aborted) onAbort();
   const started = performance.now();
   const trial: TuneTrial = { index, name: spec.name, recipe: spec.recipe, status: 'done', seconds: 0 };
   let originalAccuracy: number | undefined;
   try {
-    const jobs = backend.runner;
+    const jobs = stopOnAbort(backend.runner, request.signal);
     const runner = backendTrialRunner({
       jobs,
       modelPath: model.path,

@@ -122,6 +122,13 @@ describe('tune --emit k8s, trial, tune --collect', () => {
     expect(fs.readFileSync(path.join(dir, 'sweep.sbatch'), 'utf8')).toMatch(
       /#SBATCH --array=0-\d+\n[\s\S]*#SBATCH --partition=cpu/,
     );
+    // A Ctrl+C that came before the trial listened (while the sweep was read) still stops it: exit 130,
+    // nothing recorded, no staging folder left (it ran the whole trial before).
+    const early = new AbortController();
+    early.abort();
+    const cancelled = await runCliInProcess(['trial', dir, '--index', '0'], early.signal);
+    expect(cancelled.code, cancelled.stderr).toBe(130);
+    expect(fs.readdirSync(path.join(dir, 'results'))).toEqual([]);
     // A task killed mid-way leaves a hidden staging folder; the next run of that index removes it and finishes.
     fs.mkdirSync(path.join(dir, 'results', '.0.99999', 'junk'), { recursive: true });
     expect((await runCliInProcess(['trial', dir, '--index', '0'])).code).toBe(0);
@@ -209,6 +216,23 @@ describe('tune --emit and trial refusals', () => {
     ]);
     expect(local.code).toBe(2);
     expect(local.stderr).toContain('--partition is for a Slurm sweep: use it with --emit slurm DIR');
+    // A value its pattern refuses is quoted with the rule it breaks.
+    const spaced = path.join(tmp.dir, 'spaced');
+    const badPartition = await runCliInProcess([
+      'tune',
+      files.model,
+      '--emit',
+      'slurm',
+      spaced,
+      ...flags(),
+      '--partition',
+      'my part',
+    ]);
+    expect(badPartition.code).toBe(2);
+    expect(badPartition.stderr).toContain(
+      `--partition "my part": must be a partition name: letters, digits, '_', '.' and '-', no spaces.`,
+    );
+    expect(fs.existsSync(spaced)).toBe(false);
   });
 
   it('refuses a sweep folder that is a file, and data that does not fit the model, writing nothing', async () => {

@@ -109,11 +109,7 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
     bytes: summary.fileBytes + summary.externalDataBytes,
     ...(base?.report.accuracy !== undefined ? { accuracy: base.report.accuracy } : {}),
   };
-  // Weights inside If branches and Loop bodies are quantized too, so their ops count.
-  const opCounts = { ...summary.opCounts };
-  for (const [op, n] of Object.entries(summary.subgraphOpCounts ?? {}))
-    opCounts[op] = (opCounts[op] ?? 0) + n;
-  const plan = tuneCandidates(opCounts, options, request.nameSetting ?? appTuneSetting);
+  const plan = tuneCandidates(summary, options, request.nameSetting ?? appTuneSetting);
   if (plan.candidates.length === 0)
     throw new StudioError(
       'BAD_REQUEST',

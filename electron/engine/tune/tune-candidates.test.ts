@@ -4,7 +4,7 @@ import { appTuneSetting } from '../../../shared/tune.js';
 import { cliTuneSetting } from '../../cli/commands/tune-print.js';
 import { tuneCandidates } from './tune-candidates.js';
 
-const convNet = { Conv: 9, Relu: 9, Gemm: 1 };
+const convNet = { opCounts: { Conv: 9, Relu: 9, Gemm: 1 } };
 const reasons = (plan: ReturnType<typeof tuneCandidates>) =>
   Object.fromEntries(plan.skipped.map((s) => [s.name, s.why]));
 
@@ -26,5 +26,22 @@ describe('tuneCandidates', () => {
     expect(reasons(plan).fp16).toBeUndefined();
     expect(reasons(plan)['structured pruning']).toBeUndefined();
     expect(plan.candidates.map((c) => c.name)).toEqual(expect.arrayContaining(['fp16', 'structured 10%']));
+  });
+
+  it('leaves int8-static out when every MatMul is inside an If/Loop body, and keeps the methods that reach them', () => {
+    const options = tuneOptionsSchema.parse({ minCosine: 0.999, objective: 'size' });
+    const inBodies = { opCounts: { If: 1, Loop: 1, Relu: 1 }, subgraphOpCounts: { MatMul: 3, Add: 2 } };
+    const plan = tuneCandidates(inBodies, options, cliTuneSetting);
+    expect(reasons(plan)['int8-static']).toBe(
+      "the model's Conv, MatMul and Gemm nodes are all inside If/Loop bodies, which it leaves in float",
+    );
+    expect(plan.candidates.map((c) => c.name).sort()).toEqual(['fp16', 'int4', 'int8-dynamic']);
+    // One MatMul in the main graph is enough for int8-static to have work.
+    const mixed = tuneCandidates(
+      { ...inBodies, opCounts: { ...inBodies.opCounts, MatMul: 1 } },
+      options,
+      cliTuneSetting,
+    );
+    expect(mixed.candidates.map((c) => c.name)).toContain('int8-static percentile per-channel');
   });
 });

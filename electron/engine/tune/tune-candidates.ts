@@ -4,6 +4,7 @@
  * Conv/MatMul/Gemm to be worth it (int8-dynamic leaves Conv in float), int4 packs MatMul weights only, fp16 halves
  * the file but a CPU computes it in float32.
  */
+import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { TuneOptions } from '../../../shared/options/tune-options.js';
 import type { NameTuneSetting, TrialRecipe } from '../../../shared/tune.js';
 
@@ -57,28 +58,42 @@ function int8StaticEqualized(): TuneCandidate {
   };
 }
 
+/** A model's operator counts, as inspect gives them: the main graph's, and those inside If/Loop bodies. */
+export type TuneOpCounts = Pick<ModelSummary, 'opCounts' | 'subgraphOpCounts'>;
+
 /**
  * The candidates for a model with these operator counts, in the order the search tries them. `nameSetting` names
  * the option that would bring back one left out, as the reader's host does (the CLI's flag, the app's label).
+ * int8-static quantizes the main graph only (its calibration cannot see inside If/Loop bodies); the other
+ * methods quantize or prune weights inside them too, so for them the bodies' ops count.
  */
 export function tuneCandidates(
-  opCounts: Record<string, number>,
+  ops: TuneOpCounts,
   options: TuneOptions,
   nameSetting: NameTuneSetting,
 ): CandidatePlan {
-  const count = (...ops: string[]) => ops.reduce((n, op) => n + (opCounts[op] ?? 0), 0);
+  const inBodies = ops.subgraphOpCounts ?? {};
+  const countIn = (counts: Record<string, number>, ...names: string[]) =>
+    names.reduce((n, op) => n + (counts[op] ?? 0), 0);
+  const count = (...names: string[]) => countIn(ops.opCounts, ...names) + countIn(inBodies, ...names);
   const convs = count('Conv', 'ConvTranspose');
   const matmuls = count('MatMul', 'Gemm');
+  const staticOps = countIn(ops.opCounts, 'Conv', 'ConvTranspose', 'MatMul', 'Gemm');
   const skipped: { name: string; why: string }[] = [];
   const int8: TuneCandidate[] = [];
   const others: TuneCandidate[] = [];
 
-  if (convs + matmuls > 0) {
+  if (staticOps === 0 && convs + matmuls > 0) {
+    skipped.push({
+      name: 'int8-static',
+      why: "the model's Conv, MatMul and Gemm nodes are all inside If/Loop bodies, which it leaves in float",
+    });
+  } else if (convs + matmuls > 0) {
     int8.push(
       int8Static('percentile', false),
       int8Static('minmax', false),
       int8Static('entropy', false),
-      ...(convs > 0 ? [int8StaticEqualized()] : []),
+      ...(countIn(ops.opCounts, 'Conv', 'ConvTranspose') > 0 ? [int8StaticEqualized()] : []),
       int8Static('percentile', true),
     );
   } else {

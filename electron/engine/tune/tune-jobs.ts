@@ -3,6 +3,7 @@
  * StudioBackend's `runner`, which is also what the app's tune job gets.
  */
 import type { JobSpec } from '../../../shared/ipc-contract.js';
+import { StudioError } from '../errors.js';
 
 export interface TuneJobs {
   /**
@@ -12,4 +13,20 @@ export interface TuneJobs {
    */
   run<T>(spec: JobSpec, what: string, title?: string): Promise<T>;
   removeVariant(modelPath: string, variantId: string): Promise<void>;
+}
+
+/**
+ * The same jobs, refusing to start one once `signal` is aborted: a Ctrl+C cancels the jobs running at that
+ * moment, and one that lands between two jobs (a trial's quantization done, its evaluation not yet started)
+ * must stop the next one rather than let the trial run on.
+ */
+export function stopOnAbort(jobs: TuneJobs, signal: AbortSignal | undefined): TuneJobs {
+  if (!signal) return jobs;
+  return {
+    run: (spec, what, title) =>
+      signal.aborted
+        ? Promise.reject(new StudioError('CANCELLED', `${what} was cancelled.`))
+        : jobs.run(spec, what, title),
+    removeVariant: (modelPath, variantId) => jobs.removeVariant(modelPath, variantId),
+  };
 }

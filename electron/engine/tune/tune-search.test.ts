@@ -297,6 +297,20 @@ describe('tune search on latency: faster only beyond the benchmark’s noise', (
     expect(quiet.chosen).toBe(0);
   });
 
+  it('says a fallback was not tried because the trial is not faster beyond noise, when nothing meets the budget', async () => {
+    const outcome = await stubSearch(
+      'latency',
+      stubRunner({
+        evaluate: () => Promise.resolve({ cosine: 0.5 }),
+        bench: () => Promise.resolve({ p50Ms: 0.98, p50Ratio: 0.98, latencyVerdict: 'same' }),
+      }),
+    );
+    expect(outcome.notes).toContain(
+      "No fallback from 'int8-static': even before nodes go back to float it is not faster than the original beyond its benchmark's noise (at least 5%, more on a noisy run).",
+    );
+    expect(outcome.notes.join(' ')).not.toContain('a variant that meets the budget');
+  });
+
   it('judges a trial recorded without a verdict by the rule’s smallest difference (5%), and size by 3%', async () => {
     const unjudged = (p50Ratio: number) =>
       stubSearch(

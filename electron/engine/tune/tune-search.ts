@@ -14,6 +14,7 @@ import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-optio
 import type { SensitivityRow } from '../../../shared/sensitivity.js';
 import {
   beatsOriginal,
+  gainRule,
   budgetShortfall,
   chooseTrial,
   closestTrial,
@@ -286,9 +287,10 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
     for (const base of bases) {
       if (stoppedBy !== 'searched' || limitReached()) break;
       const baseValue = objectiveValue(base, options.objective) ?? Infinity;
-      if (baseValue >= bestMet() || !beatsOriginal(base, options.objective)) {
+      const beats = beatsOriginal(base, options.objective);
+      if (baseValue >= bestMet() || !beats) {
         notes.push(
-          `No fallback from '${base.name}': it is not better than ${baseValue >= 1 ? 'the original' : 'a variant that meets the budget'} even before nodes go back to float.`,
+          `No fallback from '${base.name}': even before nodes go back to float it is ${beats ? 'no better than a variant that meets the budget' : `not ${gainRule(options.objective)}`}.`,
         );
         continue;
       }

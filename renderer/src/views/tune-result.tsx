@@ -242,6 +242,7 @@ export function TuneResult({
               <td>
                 {ratio(t.p50Ratio)}
                 {t.latencyVerdict === 'same' && <span className="muted">, within noise</span>}
+                {t.latencyVerdict === 'slower' && <span className="muted">, slower</span>}
               </td>
               <td>{quality(t, record)}</td>
               <td>{t.status === 'failed' ? t.error : t.meetsBudget ? 'met' : 'broken'}</td>
