@@ -574,6 +574,68 @@ describe('explainProfiles: int8 kernels slower than the float ones they replaced
     expect(advice).not.toMatch(/QGemm runs/);
   });
 
+  // A transformer block's int8-dynamic variant as profiled (ms): its two MatMuls, all the method quantized, run as
+  // DynamicQuantizeMatMul. The op type's median run (0.118) is not its nodes' medians summed (0.05 + 0.06).
+  const dynamicBlock = {
+    original: {
+      p50Ms: 0.2,
+      byOpType: [op('MatMul', 0.09), op('Add', 0.03), op('Softmax', 0.02)],
+      nodes: [
+        node('q_proj', 'MatMul', 0.04),
+        node('ffn1', 'MatMul', 0.05),
+        node('res', 'Add', 0.03),
+        node('att', 'Softmax', 0.02),
+      ],
+    },
+    variant: {
+      p50Ms: 0.23,
+      byOpType: [op('DynamicQuantizeMatMul', 0.118), op('Add', 0.03), op('Softmax', 0.02)],
+      nodes: [
+        node('q_proj', 'DynamicQuantizeMatMul', 0.05),
+        node('ffn1', 'DynamicQuantizeMatMul', 0.06),
+        node('res', 'Add', 0.03),
+        node('att', 'Softmax', 0.02),
+      ],
+    },
+    int8: fast,
+    variantOperation: 'quantize' as const,
+    variantMethod: 'int8-dynamic',
+  };
+
+  it('gives a kernel traced to its nodes one time: the figure compared with the original, in the advice and the JSON', () => {
+    const e = explainProfiles(dynamicBlock);
+    expect(e.slowerKernels).toHaveLength(1);
+    const k = e.slowerKernels[0]!;
+    expect(k).toMatchObject({ matchedBy: 'node', nodes: ['q_proj', 'ffn1'] });
+    expect(k.variantMs).toBeCloseTo(0.11, 12);
+    expect(k.originalMs).toBeCloseTo(0.09, 12);
+    expect(k.ms).toBe(k.variantMs);
+    expect(k.pct).toBeCloseTo((0.11 / (0.118 + 0.03 + 0.02)) * 100, 9);
+    expect(e.advice[1]).toMatch(
+      /takes 0\.110 ms, 65% of the variant's kernel time, against 0\.090 ms for those nodes in float in the original \(1\.2x\)/,
+    );
+  });
+
+  it('never tells to keep in float every node the method quantized: it says the method does not pay off here', () => {
+    const advice = explainProfiles(dynamicBlock).advice[1]!;
+    expect(advice).not.toMatch(/--exclude-nodes|--op-types|Keep it in float/);
+    expect(advice).toMatch(
+      /those are all the nodes int8-dynamic runs in int8 here: keeping them in float would leave nothing quantized, the original again\. int8-dynamic does not pay off on this model on this machine: try int8-static/i,
+    );
+    expect(advice).toMatch(/tune's size objective/);
+    // Without a recipe, the kernels tell int8-dynamic.
+    const { variantMethod: _, variantOperation: __, ...unrecorded } = dynamicBlock;
+    expect(explainProfiles(unrecorded).advice[1]).toMatch(/int8-dynamic does not pay off .* try int8-static/);
+    // By op type too: the only int8 kernels of the variant stand for the one float op.
+    const byOpType = explainProfiles({
+      original: { p50Ms: 2, byOpType: [op('Conv', 1), op('Relu', 0.2)] },
+      variant: { p50Ms: 4, byOpType: [op('QLinearConv', 3), op('QuantizeLinear', 0.2)] },
+      int8: fast,
+    }).advice.join('\n');
+    expect(byOpType).toMatch(/its QLinearConv kernels are all that the quantizer runs in int8 here/i);
+    expect(byOpType).not.toMatch(/--op-types listing/);
+  });
+
   it("weighs an int4 MatMul against the Gemm onnxruntime fused the original's MatMul and bias into", () => {
     const e = explainProfiles({
       original: {

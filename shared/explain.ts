@@ -77,7 +77,11 @@ export type VariantPrecision = 'int8' | 'fp16' | 'float';
 export interface SlowerKernel {
   /** The variant's kernel (`MaxPool` on 8-bit data, `QLinearConv`). */
   opType: string;
-  /** Its time in the variant (ms) and share of the variant's kernel time (0 to 100). */
+  /**
+   * Its time in the variant (ms) and share of the variant's kernel time (0 to 100). With `matchedBy: 'node'` the
+   * time is `variantMs`, its nodes' times (each node's median run, summed), the figure compared with the
+   * original's; with `opType`, the op type's time in the median run (its row of `byOpType`).
+   */
   ms: number;
   pct: number;
   /** The original's op type it stands for (`MaxPool`, `Conv`). */
@@ -434,8 +438,7 @@ function slowerKernelsOf(
   }
   const found: (SlowerKernel & { lossMs: number })[] = [];
   for (const k of variantOps) {
-    const pct = (k.ms / total) * 100;
-    if (k.kind !== 'quantized' || pct < SLOWER_KERNEL_PCT) continue;
+    if (k.kind !== 'quantized' || (k.ms / total) * 100 < SLOWER_KERNEL_PCT) continue;
     const counterpart = counterpartOf(k.opType);
     const kernelNodes = (variant.nodes ?? []).filter((n) => n.opType === k.opType && n.ms > 0);
     const matched = kernelNodes.map((n) => {
@@ -473,7 +476,11 @@ function slowerKernelsOf(
       (lossMs / total) * 100 < SLOWER_KERNEL_LOSS_PCT
     )
       continue;
-    found.push({ opType: k.opType, ms: k.ms, pct, counterpart, ...compared, lossMs });
+    // The kernel's own time, from the figures it is compared by: traced nodes are timed node by node (the sum of
+    // each node's median run), which differs a little from the op type's median run (the median of the runs' sums)
+    // on the same nodes; the advice's "takes X ms" and its ratio to the original must be one figure.
+    const ms = compared.matchedBy === 'node' ? compared.variantMs : k.ms;
+    found.push({ opType: k.opType, ms, pct: (ms / total) * 100, counterpart, ...compared, lossMs });
   }
   return found
     .sort((a, b) => b.lossMs - a.lossMs)
@@ -500,12 +507,14 @@ function slowerKernelAdvice(
   k: SlowerKernel,
   skipped: readonly SkippedNodeInfo[] | undefined,
   optionLabels: ReadonlyMap<string, string> | undefined,
+  undoes: { method: string | undefined } | undefined,
 ): string {
   const shown = k.nodes.slice(0, 5);
+  const quoted = shown.map((n) => `'${n}'`);
   const named =
     k.nodes.length === 0
       ? ''
-      : ` (${list(shown.map((n) => `'${n}'`))}${k.nodes.length > shown.length ? ` and ${k.nodes.length - shown.length} more` : ''})`;
+      : ` (${k.nodes.length > shown.length ? `${quoted.join(', ')} and ${k.nodes.length - shown.length} more` : list(quoted)})`;
   const int8Kind = k.opType === 'MatMulNBits' ? 'int4' : 'int8';
   const against =
     k.matchedBy === 'node'
@@ -524,6 +533,7 @@ function slowerKernelAdvice(
       `it moves the QuantizeLinear of a quantized node that reads ${keptFloat.length === 1 ? 'its' : 'their'} output above ${keptFloat.length === 1 ? 'it' : 'them'}. ` +
       `Keeping ${keptFloat.length === 1 ? 'that reader' : 'those readers'} in float too (${exclude}) avoids it, at the cost of ${keptFloat.length === 1 ? 'its' : 'their'} int8 speed: run explain on that variant and compare.`
     );
+  if (undoes) return `${head} ${methodDoesNotPayOff(k, undoes.method, int8Kind)}`;
   const how =
     k.nodes.length > 0
       ? `quantize again with ${exclude}${optionLabels?.has('--exclude-nodes') ? ` set to ${k.nodes.join(',')}` : ` ${k.nodes.join(',')}`}, or with ${opTypes} listing the op types to quantize without ${k.counterpart}`
@@ -532,6 +542,46 @@ function slowerKernelAdvice(
     ? ` (where a quantized node reads its output, onnxruntime may move that QuantizeLinear above it and run it in int8 anyway: explain shows whether it did)`
     : '';
   return `${head} Keep it in float: ${how}, then run explain on the new variant and compare${propagated}.`;
+}
+
+/**
+ * Whether keeping a slower kernel's work in float would keep everything the method quantized in float, so that
+ * "keep it in float" would make a variant with nothing quantized, the original again: its traced nodes are every
+ * node the variant runs in an int8/int4 kernel, or (compared by op type) every such kernel stands for the same
+ * float op (int8-dynamic's DynamicQuantizeMatMul in a model whose MatMuls are all it quantizes).
+ */
+function undoesTheMethod(k: SlowerKernel, variant: ProfiledModel): boolean {
+  if (k.matchedBy === 'node') {
+    const quantized = (variant.nodes ?? []).filter((n) => QUANTIZED.has(n.opType));
+    return quantized.length > 0 && quantized.every((n) => k.nodes.includes(originalNodeName(n.name)));
+  }
+  const quantized = variant.byOpType.filter((o) => QUANTIZED.has(o.opType));
+  return quantized.length > 0 && quantized.every((o) => counterpartOf(o.opType) === k.counterpart);
+}
+
+/** What else to try, by the method that made a variant whose every quantized node is slower than in float. */
+const INSTEAD: Record<string, string> = {
+  'int8-dynamic':
+    'try int8-static, whose activation scales are calibrated ahead of time instead of computed on every run (the DynamicQuantizeLinear before each MatMul)',
+  'int8-static': 'try int8-dynamic, or fp16 measured on a GPU',
+  int4: 'int4 pays off in size (its weights take 4 bits), and in speed where reading the weights sets the time, not here',
+  'int8-weight':
+    'int8-weight pays off in size, not in speed on a CPU (it rebuilds the float weights on every run)',
+};
+
+/**
+ * Said instead of "keep it in float" where that would keep every quantized node in float (undoesTheMethod): the
+ * method does not pay off here, so another method, or the size objective, is the way on.
+ */
+function methodDoesNotPayOff(k: SlowerKernel, method: string | undefined, int8Kind: string): string {
+  const them = k.nodes.length > 0 ? 'those are all the nodes' : `its ${k.opType} kernels are all that`;
+  const what = method ?? 'the quantizer';
+  return (
+    `${them.charAt(0).toUpperCase()}${them.slice(1)} ${what} runs in ${int8Kind} here: keeping them in float would leave nothing quantized, the original again. ` +
+    `${method ?? 'This quantization'} does not pay off on this model on this machine: ` +
+    `${(method && INSTEAD[method]) ?? 'try another method (tune compares them on this machine)'}; ` +
+    "for speed here keep the original, and where a smaller file is the goal, weigh size instead of speed (tune's size objective)."
+  );
 }
 
 /** Ops onnxruntime moves a QuantizeLinear up through (its QDQ propagation): they then run on 8-bit data. */
@@ -558,15 +608,30 @@ function compressionAdvice(
       `The variant runs at ${p50Ratio.toFixed(2)}x of the original's p50: it is not faster on this machine.`,
     );
   // Where an int8 kernel is itself slower than the float one it replaced, that is the first thing to undo.
-  advice.push(...slowerKernels.map((k) => slowerKernelAdvice(k, input.skippedNodes, input.optionLabels)));
-  if (!int8.fast && quantizedShare > 0)
-    advice.push(
-      `This CPU has no int8 dot-product instructions (${int8.source}): onnxruntime's int8 kernels fall back to slower paths here. Measure on the target machine, or use fp16 on a GPU.`,
-    );
+  // The method that made it, as recorded, or int8-dynamic where its kernels say so (the advice on a method that
+  // does not pay off names what else to try).
   const graphOps = graphOpsOf(input);
   const dynamic =
     ['DynamicQuantizeMatMul', 'MatMulInteger', 'DynamicQuantizeLinear'].some((op) => graphOps.has(op)) &&
     !graphOps.has('QLinearConv');
+  const method =
+    input.variantOperation === 'prune'
+      ? undefined
+      : (input.variantMethod ?? (dynamic ? 'int8-dynamic' : undefined));
+  advice.push(
+    ...slowerKernels.map((k) =>
+      slowerKernelAdvice(
+        k,
+        input.skippedNodes,
+        input.optionLabels,
+        undoesTheMethod(k, variant) ? { method } : undefined,
+      ),
+    ),
+  );
+  if (!int8.fast && quantizedShare > 0)
+    advice.push(
+      `This CPU has no int8 dot-product instructions (${int8.source}): onnxruntime's int8 kernels fall back to slower paths here. Measure on the target machine, or use fp16 on a GPU.`,
+    );
   const floatConv = floatOps.filter((o) => /Conv/.test(o.opType));
   if (dynamic && floatConv.length > 0) {
     const pct = floatConv.reduce((s, o) => s + o.pct, 0);

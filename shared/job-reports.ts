@@ -84,8 +84,13 @@ export interface OutputFidelityInfo {
   sqnrDb: number | null;
   maxAbsErr: number;
   meanAbsErr: number;
-  /** Share of samples whose top-1 class matches the reference's; `null` when the output is not class scores. */
+  /**
+   * Share of samples whose top-1 class matches the reference's (of positions, for per-token scores); `null` when
+   * the output is not class scores.
+   */
   top1Agreement: number | null;
+  /** Where top-1 agreement is per position: how many positions it covers. */
+  top1Positions?: number;
   exact: boolean;
   /**
    * For a bool or integer output: the share of its values equal to the reference's (tune's cosine budget leaves
@@ -96,6 +101,8 @@ export interface OutputFidelityInfo {
 
 export interface FidelityReportInfo extends OutputFidelityInfo {
   outputs?: OutputFidelityInfo[];
+  /** Samples left out of every figure because the reference's output held NaN or Inf there. */
+  leftOutSamples?: number;
 }
 
 /** The JSON of `onnx-studio eval --json`. */

@@ -11,6 +11,15 @@ import { ProgressBar } from '../progress-bar.js';
 /** onnx's own default: tensors of 1 KiB or more go to the external data file. */
 const DEFAULT_THRESHOLD = 1024;
 
+/** What convert says when --external-data moved nothing (SaveModelResult.largestTensorBytes). */
+function nothingMovedNote(thresholdBytes: number, largestTensorBytes: number): string {
+  const largest =
+    largestTensorBytes > 0
+      ? `the largest is ${largestTensorBytes} bytes`
+      : 'none is held as raw bytes, the only kind that moves';
+  return `no tensor reached --size-threshold (${thresholdBytes} bytes; ${largest}): nothing moved to external data.`;
+}
+
 export const convertCommand: CliCommand = {
   usage: 'onnx-studio convert MODEL -o OUT [--external-data] [--size-threshold BYTES] [--force] [--json]',
   help: [
@@ -62,6 +71,8 @@ export const convertCommand: CliCommand = {
     });
     bar.done();
     if (result.unusedDataFile) ctx.stderr.write(`note: ${unusedDataNote(result.unusedDataFile)}\n`);
+    if (result.largestTensorBytes !== undefined)
+      ctx.stderr.write(`note: ${nothingMovedNote(threshold, result.largestTensorBytes)}\n`);
     const summary = {
       output: result.output,
       outputBytes: result.outputBytes,

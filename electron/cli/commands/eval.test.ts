@@ -182,6 +182,30 @@ describe('onnx-studio eval', () => {
     ['an unknown flag', () => ['--data', inputs, '--bogus'], /bogus/],
     ['no --data', () => [], /Missing --data/],
   ];
+  it('leaves a sample whose input holds NaN out of the fidelity figures, and says so; exit 2 when every sample does', async () => {
+    // Four digits, the second with one NaN pixel.
+    const rows = new Float32Array(4 * 64).map((_, i) => (i % 17) / 16);
+    rows[64 + 5] = NaN;
+    fs.writeFileSync(at('nan.npy'), encodeNpyArray(rows, 'float32', [4, 1, 8, 8]));
+    const r = await runEval(model, '--data', at('nan.npy'), '--reference', model);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/logits\s+1\.000000\s+1\.000000\s+inf \(identical\)/);
+    expect(r.stdout).toContain(
+      "Note: sample 1 of input 'input' holds NaN, so the reference's output 'logits' is NaN: the fidelity figures leave that sample out (nothing to compare with) and cover the other 3 samples.",
+    );
+    const json = JSON.parse(
+      (await runEval(model, '--data', at('nan.npy'), '--reference', model, '--json')).stdout,
+    );
+    expect(json.fidelity).toMatchObject({ cosine: 1, leftOutSamples: 1 });
+    fs.writeFileSync(
+      at('all-nan.npy'),
+      encodeNpyArray(new Float32Array(2 * 64).fill(NaN), 'float32', [2, 1, 8, 8]),
+    );
+    const none = await runEval(model, '--data', at('all-nan.npy'), '--reference', model);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/hold NaN or Inf for every sample .*nothing to compare with/);
+  });
+
   for (const [what, args, message] of bad) {
     it(`exits 2 with one clear line for ${what}`, async () => {
       const r = await runEval(model, ...args(), '--json');

@@ -38,6 +38,20 @@ function fidelityRows(list: OutputFidelity[]): (string | number)[][] {
   ]);
 }
 
+/** What the fidelity table's top-1 and value agreement columns mean, for the outputs shown (of `compared` samples). */
+function fidelityLegend(list: OutputFidelity[], compared: number): string[] {
+  const lines: string[] = [];
+  for (const f of list.filter((o) => o.top1Positions !== undefined))
+    lines.push(
+      `Top-1 agreement of ${f.output}: per position, the argmax over its last axis at each of its ${formatCount(f.top1Positions!)} positions in ${formatCount(compared)} samples.`,
+    );
+  if (hasDiscrete(list))
+    lines.push(
+      "Value agreement: the share of a bool or integer output's values equal to the reference's, the figure to read for it (class ids, masks, counts: no top-1, and their cosine says little; tune budgets the float outputs' cosine only).",
+    );
+  return lines;
+}
+
 function printReport(ctx: CliContext, r: EvalReport): void {
   const out: string[] = [];
   out.push(`Model      ${r.model}`);
@@ -85,8 +99,7 @@ function printReport(ctx: CliContext, r: EvalReport): void {
         fidelityRows(list),
       ),
     );
-    if (hasDiscrete(list))
-      out.push("Value agreement: the share of a bool or integer output's values equal to the reference's (their cosine says little; tune budgets the float outputs' cosine only).");
+    out.push(...fidelityLegend(list, r.samples - (r.fidelity.leftOutSamples ?? 0)));
   }
   for (const note of r.notes.filter((n) => !isGuessNote(n))) out.push(`Note: ${note}`);
   ctx.stdout.write(`${out.join('\n')}\n`);

@@ -75,6 +75,25 @@ describe('onnx-studio sensitivity', () => {
     for (const row of report.rows.filter((x) => x.node.endsWith('_act.add'))) {
       expect(row.outputSqnrDb === null || row.outputSqnrDb > 10).toBe(true);
     }
+    // 4 samples, fewer than the default 32: no one asked for 32, so nothing is said.
+    expect(report.samples).toBe(4);
+    expect(report.notes.join('\n')).not.toMatch(/samples asked/);
+  }, 60_000);
+
+  it('says that --samples asked for more than the data holds, and that it used them all', async () => {
+    const r = await runCliInProcess([
+      'sensitivity',
+      files.model,
+      '--calib-data',
+      files.calib,
+      '--samples',
+      '500',
+      '--top',
+      '1',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Measured on .*, 64 samples, in /m);
+    expect(r.stdout).toContain('Note: 500 samples asked, the data has 64: all 64 used.');
   }, 60_000);
 
   it('asks for calibration data with exit 2', async () => {

@@ -132,7 +132,9 @@ export const sensitivityCommand: CliCommand = {
         'Missing --calib-data: int8-static calibrates on it (a dataset file, an image folder, or synthetic).',
       );
     const top = positive('top', ctx.values.top, DEFAULT_TOP);
-    const samples = positive('samples', ctx.values.samples, DEFAULT_SAMPLES);
+    // Passed on only where given: the engine says when the data holds fewer than asked, not fewer than the default.
+    const samples =
+      ctx.values.samples === undefined ? undefined : positive('samples', ctx.values.samples, DEFAULT_SAMPLES);
     let data;
     if (typeof ctx.values.data === 'string') {
       const { spec, baseDir } = await parseDataFlags(ctx.values.data, { ...ctx.values, samples: undefined });
@@ -148,7 +150,7 @@ export const sensitivityCommand: CliCommand = {
       report = await analyzeSensitivity({
         modelPath: model,
         calibration,
-        samples,
+        ...(samples !== undefined ? { samples } : {}),
         options,
         common,
         signal: ctx.signal,

@@ -43,15 +43,18 @@ export interface ClassificationMetrics {
   confusion: number[][];
 }
 
-/** Index of the highest score (first on ties; NaN never wins unless every score is NaN). */
-export function argmax(scores: ArrayLike<number>): number {
+/**
+ * Index of the highest score (first on ties; NaN never wins unless every score is NaN), among `scores[start]` to
+ * `scores[end - 1]` (default: all of them), counted from `start`.
+ */
+export function argmax(scores: ArrayLike<number>, start = 0, end = scores.length): number {
   let best = 0;
   let bestValue = -Infinity;
   let found = false;
-  for (let i = 0; i < scores.length; i++) {
+  for (let i = start; i < end; i++) {
     const v = scores[i]!;
     if (v > bestValue || (!found && v === -Infinity)) {
-      best = i;
+      best = i - start;
       bestValue = v;
       found = true;
     }

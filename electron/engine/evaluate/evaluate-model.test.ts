@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { encodeNpyArray } from '../datasets/npy-format.js';
 import { openDataset } from '../datasets/open-dataset.js';
-import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { loadModel } from '../onnx/load-model.js';
 import { decodeToFloat32 } from '../onnx/tensor-codec.js';
 import { resolveInputSpecs } from '../runtime/input-specs.js';
-import { makeModel } from '../testing/model-fixtures.js';
+import { makeModel, randomFloats } from '../testing/model-fixtures.js';
 import { buildCustomOpModel } from '../testing/awkward-models.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { evaluateModel } from './evaluate-model.js';
@@ -37,7 +37,10 @@ interface TrainingReport {
 const measured = JSON.parse(fs.readFileSync(path.join(DIGITS, 'digits.json'), 'utf8')) as TrainingReport;
 
 async function expectError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(StudioError);
   expect((error as StudioError).code).toBe(code);
   expect((error as StudioError).message).toMatch(message);
@@ -49,7 +52,13 @@ function heldOut(): { rows: Float32Array[]; labels: number[] } {
   const y = fs.readFileSync(digitsLabels);
   const xOffset = x.length - 360 * 64 * 4;
   const yOffset = y.length - 360 * 8;
-  const rows = Array.from({ length: 360 }, (_, i) => new Float32Array(x.buffer.slice(x.byteOffset + xOffset + i * 256, x.byteOffset + xOffset + (i + 1) * 256)));
+  const rows = Array.from(
+    { length: 360 },
+    (_, i) =>
+      new Float32Array(
+        x.buffer.slice(x.byteOffset + xOffset + i * 256, x.byteOffset + xOffset + (i + 1) * 256),
+      ),
+  );
   const labels = Array.from({ length: 360 }, (_, i) => Number(y.readBigInt64LE(yOffset + i * 8)));
   return { rows, labels };
 }
@@ -69,7 +78,9 @@ describe('the trained digits classifier', () => {
         const dir = path.join(images, String(labels[i]));
         fs.mkdirSync(dir, { recursive: true });
         const pixels = Buffer.from(Array.from(row, (v) => v * 16));
-        await sharp(pixels, { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(path.join(dir, `${String(i).padStart(3, '0')}.png`));
+        await sharp(pixels, { raw: { width: 8, height: 8, channels: 1 } })
+          .png()
+          .toFile(path.join(dir, `${String(i).padStart(3, '0')}.png`));
       }),
     );
     // Image folders are read class by class, files sorted by name.
@@ -78,7 +89,10 @@ describe('the trained digits classifier', () => {
   afterAll(() => tmp.cleanup());
 
   it('reproduces the accuracy and scikit-learn metrics the training script measured, from .npy', async () => {
-    const r = await evaluateModel({ model: digitsModel, data: { kind: 'npy', path: digitsInputs, labels: digitsLabels } });
+    const r = await evaluateModel({
+      model: digitsModel,
+      data: { kind: 'npy', path: digitsInputs, labels: digitsLabels },
+    });
     expect(r.samples).toBe(measured.samples);
     expect(r.task).toBe('classification');
     expect(r.correct).toBe(measured.correct);
@@ -92,14 +106,20 @@ describe('the trained digits classifier', () => {
       const m = measured.perClass[i]!;
       expect(c.class).toBe(m.class);
       expect(c.support).toBe(m.support);
-      for (const key of ['precision', 'recall', 'f1'] as const) expect(Math.abs(c[key] - m[key])).toBeLessThan(1e-12);
+      for (const key of ['precision', 'recall', 'f1'] as const)
+        expect(Math.abs(c[key] - m[key])).toBeLessThan(1e-12);
     });
   });
 
   it('turns PNGs of the same split into bit-identical tensors', async () => {
     const { inputs } = resolveInputSpecs((await loadModel(digitsModel)).proto);
-    const source = await openDataset({ kind: 'images', path: images, preprocessing: { scale: 1 / 16 } }, inputs);
-    expect(source.describe()).toMatch(/360 images in 10 classes; 8x8 gray nchw, stretch \(bilinear\), scale 0\.0625/);
+    const source = await openDataset(
+      { kind: 'images', path: images, preprocessing: { scale: 1 / 16 } },
+      inputs,
+    );
+    expect(source.describe()).toMatch(
+      /360 images in 10 classes; 8x8 gray nchw, stretch \(bilinear\), scale 0\.0625/,
+    );
     let n = 0;
     for await (const sample of source.samples()) {
       const i = order[sample.index]!;
@@ -113,7 +133,10 @@ describe('the trained digits classifier', () => {
   });
 
   it('reproduces the accuracy from the image folder', async () => {
-    const r = await evaluateModel({ model: digitsModel, data: { kind: 'images', path: images, preprocessing: { scale: 0.0625 } } });
+    const r = await evaluateModel({
+      model: digitsModel,
+      data: { kind: 'images', path: images, preprocessing: { scale: 0.0625 } },
+    });
     expect(r.correct).toBe(measured.correct);
     expect(Math.abs(r.accuracy! - measured.accuracy)).toBeLessThan(1e-9);
     expect(Math.abs(r.f1! - measured.f1)).toBeLessThan(1e-12);
@@ -130,7 +153,12 @@ describe('the trained digits classifier', () => {
     const variant = path.join(tmp.dir, 'variant.onnx');
     fs.writeFileSync(variant, toBinary(ModelProtoSchema, model.proto));
 
-    const r = await evaluateModel({ model: variant, reference: digitsModel, data: { kind: 'npy', path: digitsInputs }, limit: 50 });
+    const r = await evaluateModel({
+      model: variant,
+      reference: digitsModel,
+      data: { kind: 'npy', path: digitsInputs },
+      limit: 50,
+    });
     expect(r.task).toBe('none');
     expect(r.samples).toBe(50);
     // Independent arithmetic: the outputs differ by exactly the bias shift.
@@ -141,7 +169,8 @@ describe('the trained digits classifier', () => {
     let agree = 0;
     let maxAbs = 0;
     for (let i = 0; i < 50; i++) {
-      const out = (await a.run({ input: new ort.Tensor('float32', rows[i]!, [1, 1, 8, 8]) })).logits!.data as Float32Array;
+      const out = (await a.run({ input: new ort.Tensor('float32', rows[i]!, [1, 1, 8, 8]) })).logits!
+        .data as Float32Array;
       const shifted = Array.from(out, (v, k) => Math.fround(v + shift[k]!));
       out.forEach((v, k) => {
         refSq += v * v;
@@ -159,9 +188,19 @@ describe('the trained digits classifier', () => {
     expect(f.cosine).toBeLessThan(1);
     expect(f.exact).toBe(false);
 
-    const both = await evaluateModel({ model: digitsModel, reference: digitsModel, data: { kind: 'npy', path: digitsInputs, labels: digitsLabels } });
+    const both = await evaluateModel({
+      model: digitsModel,
+      reference: digitsModel,
+      data: { kind: 'npy', path: digitsInputs, labels: digitsLabels },
+    });
     expect(both.correct).toBe(measured.correct);
-    expect(both.fidelity).toMatchObject({ cosine: 1, sqnrDb: null, maxAbsErr: 0, top1Agreement: 1, exact: true });
+    expect(both.fidelity).toMatchObject({
+      cosine: 1,
+      sqnrDb: null,
+      maxAbsErr: 0,
+      top1Agreement: 1,
+      exact: true,
+    });
     expect(both.timing.referenceMs).toBeGreaterThan(0);
   });
 
@@ -172,7 +211,14 @@ describe('the trained digits classifier', () => {
       /Nothing to measure: .* has no labels and no --reference was given/,
     );
     const bad = path.join(tmp.dir, 'labels-12.npy');
-    fs.writeFileSync(bad, encodeNpyArray(BigInt64Array.from({ length: 360 }, (_, i) => BigInt(i === 3 ? 12 : 0)), 'int64', [360]));
+    fs.writeFileSync(
+      bad,
+      encodeNpyArray(
+        BigInt64Array.from({ length: 360 }, (_, i) => BigInt(i === 3 ? 12 : 0)),
+        'int64',
+        [360],
+      ),
+    );
     await expectError(
       evaluateModel({ model: digitsModel, data: { kind: 'npy', path: digitsInputs, labels: bad } }),
       'BAD_REQUEST',
@@ -185,8 +231,24 @@ describe('the trained digits classifier', () => {
       fs.mkdirSync(dir, { recursive: true });
       fs.copyFileSync(png, path.join(dir, 'a.png'));
     }
-    await expectError(evaluateModel({ model: digitsModel, data: { kind: 'images', path: many, preprocessing: { scale: 1 / 16 } } }), 'BAD_REQUEST', /has 11 classes .* scores only 10/);
-    await expectError(evaluateModel({ model: digitsModel, data: { kind: 'synthetic', samples: 2, seed: 0 }, task: 'classification', reference: digitsModel }), 'BAD_REQUEST', /--task classification needs labels/);
+    await expectError(
+      evaluateModel({
+        model: digitsModel,
+        data: { kind: 'images', path: many, preprocessing: { scale: 1 / 16 } },
+      }),
+      'BAD_REQUEST',
+      /has 11 classes .* scores only 10/,
+    );
+    await expectError(
+      evaluateModel({
+        model: digitsModel,
+        data: { kind: 'synthetic', samples: 2, seed: 0 },
+        task: 'classification',
+        reference: digitsModel,
+      }),
+      'BAD_REQUEST',
+      /--task classification needs labels/,
+    );
   });
 });
 
@@ -221,7 +283,9 @@ describe('evaluation on small built models', () => {
     fs.writeFileSync(t, encodeNpyArray(Float64Array.from([1.5, 2, 1]), 'float64', [3]));
     const r = await evaluateModel({ model, data: { kind: 'npy', path: x, labels: t } });
     expect(r.task).toBe('regression');
-    expect(r.taskReason).toMatch(/^regression: labels are not whole numbers; output 'y' \(float32 \[1, 1\]\)/);
+    expect(r.taskReason).toMatch(
+      /^regression: labels are not whole numbers; output 'y' \(float32 \[1, 1\]\)/,
+    );
     expect(r.mae).toBeCloseTo(2.5 / 3, 12);
     expect(r.mse).toBeCloseTo(4.25 / 3, 12);
     expect(r.rmse).toBeCloseTo(Math.sqrt(4.25 / 3), 12);
@@ -234,7 +298,10 @@ describe('evaluation on small built models', () => {
       create(GraphProtoSchema, {
         name: 'ref',
         input: [makeValueInfo('x', DT.FLOAT, ['batch', 4])],
-        output: [makeValueInfo('scores', DT.FLOAT, ['batch', 4]), makeValueInfo('relu', DT.FLOAT, ['batch', 4])],
+        output: [
+          makeValueInfo('scores', DT.FLOAT, ['batch', 4]),
+          makeValueInfo('relu', DT.FLOAT, ['batch', 4]),
+        ],
         node: [makeNode('Identity', ['x'], ['scores']), makeNode('Relu', ['x'], ['relu'])],
       }),
     );
@@ -243,12 +310,23 @@ describe('evaluation on small built models', () => {
       create(GraphProtoSchema, {
         name: 'half',
         input: [makeValueInfo('x', DT.FLOAT16, ['batch', 4])],
-        output: [makeValueInfo('scores', DT.FLOAT, ['batch', 4]), makeValueInfo('relu', DT.FLOAT, ['batch', 4])],
-        node: [makeNode('Cast', ['x'], ['scores'], { attributes: { to: { int: DT.FLOAT } } }), makeNode('Relu', ['scores'], ['relu'])],
+        output: [
+          makeValueInfo('scores', DT.FLOAT, ['batch', 4]),
+          makeValueInfo('relu', DT.FLOAT, ['batch', 4]),
+        ],
+        node: [
+          makeNode('Cast', ['x'], ['scores'], { attributes: { to: { int: DT.FLOAT } } }),
+          makeNode('Relu', ['scores'], ['relu']),
+        ],
       }),
     );
     const progress: number[] = [];
-    const r = await evaluateModel({ model: half, reference, data: { kind: 'synthetic', samples: 20, seed: 4 }, onProgress: (d) => progress.push(d) });
+    const r = await evaluateModel({
+      model: half,
+      reference,
+      data: { kind: 'synthetic', samples: 20, seed: 4 },
+      onProgress: (d) => progress.push(d),
+    });
     expect(progress).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(r.output).toBe('scores');
     // float16 values are exact in float32, so both models see the same numbers.
@@ -257,7 +335,193 @@ describe('evaluation on small built models', () => {
       ['scores', true],
       ['relu', true],
     ]);
-    expect(r.notes.join()).toMatch(/dim 'batch' of input 'x' was guessed as 1 \(batch: one sample per run\) because nothing set it/);
+    expect(r.notes.join()).toMatch(
+      /dim 'batch' of input 'x' was guessed as 1 \(batch: one sample per run\) because nothing set it/,
+    );
+  });
+
+  it('measures top-1 agreement per position over the last axis, and none for an integer output or a feature map', async () => {
+    // A token classifier: x [1, 6, 4] -> logits [1, 6, 3] (scores per token), pred = ArgMax [1, 6] (int64 class
+    // ids), fm [1, 1, 6, 4] (a feature map) and pooled [1, 3] (one score vector per sample).
+    const tokenNet = (name: string, seed: number) =>
+      save(
+        `${name}.onnx`,
+        create(GraphProtoSchema, {
+          name,
+          input: [makeValueInfo('x', DT.FLOAT, [1, 6, 4])],
+          output: [
+            makeValueInfo('logits', DT.FLOAT, [1, 6, 3]),
+            makeValueInfo('pred', DT.INT64, [1, 6]),
+            makeValueInfo('fm', DT.FLOAT, [1, 1, 6, 4]),
+            makeValueInfo('pooled', DT.FLOAT, [1, 3]),
+            makeValueInfo('hidden', DT.FLOAT, [1, 6, 3]),
+          ],
+          initializer: [
+            makeFloatTensor('w', [4, 3], Array.from(randomFloats(12, seed))),
+            makeInt64Tensor('fm_shape', [4], [1, 1, 6, 4]),
+          ],
+          node: [
+            makeNode('MatMul', ['x', 'w'], ['logits']),
+            makeNode('ArgMax', ['logits'], ['pred'], {
+              attributes: { axis: { int: -1 }, keepdims: { int: 0 } },
+            }),
+            makeNode('Reshape', ['x', 'fm_shape'], ['fm']),
+            makeNode('ReduceMean', ['logits'], ['pooled'], {
+              attributes: { axes: { ints: [1] }, keepdims: { int: 0 } },
+            }),
+            makeNode('Relu', ['logits'], ['hidden']),
+          ],
+        }),
+      );
+    const reference = tokenNet('tokens', 1);
+    // The variant's weights: the reference's, nudged enough to flip some tokens' classes.
+    const variantWeights = Array.from(randomFloats(12, 1), (v, i) => v + 0.3 * randomFloats(12, 2)[i]!);
+    const variant = save(
+      'tokens-variant.onnx',
+      create(GraphProtoSchema, {
+        ...(await loadModel(reference)).proto.graph!,
+        initializer: [
+          makeFloatTensor('w', [4, 3], variantWeights),
+          makeInt64Tensor('fm_shape', [4], [1, 1, 6, 4]),
+        ],
+      }),
+    );
+    const samples = 20;
+    const xs = randomFloats(samples * 6 * 4, 3);
+    const x = path.join(tmp.dir, 'tokens-x.npy');
+    fs.writeFileSync(x, encodeNpyArray(xs, 'float32', [samples, 6, 4]));
+
+    // Independently: run both models and compare the class of every token.
+    const [a, b] = await Promise.all([
+      ort.InferenceSession.create(variant),
+      ort.InferenceSession.create(reference),
+    ]);
+    let agree = 0;
+    for (let i = 0; i < samples; i++) {
+      const feed = { x: new ort.Tensor('float32', xs.slice(i * 24, (i + 1) * 24), [1, 6, 4]) };
+      const [pa, pb] = [(await a.run(feed)).pred!.data, (await b.run(feed)).pred!.data] as BigInt64Array[];
+      pa!.forEach((c, t) => (agree += c === pb![t] ? 1 : 0));
+    }
+    expect(agree).toBeGreaterThan(samples * 6 * 0.5);
+    expect(agree).toBeLessThan(samples * 6);
+
+    const r = await evaluateModel({ model: variant, reference, data: { kind: 'npy', path: x } });
+    const by = new Map(r.fidelity!.outputs!.map((o) => [o.output, o]));
+    // Per token: the argmax over the last axis at each of the 6 positions of every sample.
+    expect(by.get('logits')).toMatchObject({
+      top1Agreement: agree / (samples * 6),
+      top1Positions: samples * 6,
+      valueAgreement: null,
+    });
+    // Class ids: no argmax over them; their share of equal values is the figure (the same tokens agree).
+    expect(by.get('pred')).toMatchObject({ top1Agreement: null, valueAgreement: agree / (samples * 6) });
+    expect(by.get('pred')!.top1Positions).toBeUndefined();
+    // A feature map's last axis is not classes: none, and a note says why.
+    expect(by.get('fm')!.top1Agreement).toBeNull();
+    expect(r.notes).toContain(
+      "output 'fm' ([1, 1, 6, 4]) has no top-1 agreement: with 4 or more dims it is taken for a feature map, whose last axis is not classes.",
+    );
+    // The same shape under a name that does not say scores may be an encoder's hidden states, whose argmax
+    // over features means nothing: compared by cosine, and a note says why.
+    expect(by.get('hidden')!.top1Agreement).toBeNull();
+    expect(r.notes.join('\n')).toContain(
+      "output 'hidden' ([1, 6, 3]) has no top-1 agreement: its name does not say class scores",
+    );
+    // One score vector per sample: per sample, as before.
+    expect(by.get('pooled')!.top1Agreement).not.toBeNull();
+    expect(by.get('pooled')!.top1Positions).toBeUndefined();
+  });
+
+  it('leaves a sample the reference gives NaN for out of every figure, says so, and gives the same figures as without it', async () => {
+    // y = x * w; the variant's w is nudged. Sample 2 of x holds a NaN.
+    const scaled = (name: string, seed: number) =>
+      save(
+        `${name}.onnx`,
+        create(GraphProtoSchema, {
+          name,
+          input: [makeValueInfo('x', DT.FLOAT, [1, 8])],
+          output: [makeValueInfo('y', DT.FLOAT, [1, 8])],
+          initializer: [
+            makeFloatTensor(
+              'w',
+              [8],
+              Array.from(randomFloats(8, seed), (v) => 1 + 0.1 * v),
+            ),
+          ],
+          node: [makeNode('Mul', ['x', 'w'], ['y'])],
+        }),
+      );
+    const reference = scaled('scale-ref', 5);
+    const variant = scaled('scale-variant', 6);
+    const clean = randomFloats(6 * 8, 7);
+    const withNaN = Float32Array.from(clean);
+    withNaN[2 * 8 + 3] = NaN;
+    const nanFile = path.join(tmp.dir, 'x-nan.npy');
+    fs.writeFileSync(nanFile, encodeNpyArray(withNaN, 'float32', [6, 8]));
+    const without = path.join(tmp.dir, 'x-without-2.npy');
+    fs.writeFileSync(
+      without,
+      encodeNpyArray(Float32Array.from([...clean.slice(0, 16), ...clean.slice(24)]), 'float32', [5, 8]),
+    );
+
+    const r = await evaluateModel({ model: variant, reference, data: { kind: 'npy', path: nanFile } });
+    expect(r.samples).toBe(6);
+    expect(r.notes).toContain(
+      "sample 2 of input 'x' holds NaN, so the reference's output 'y' is NaN: the fidelity figures leave that sample out (nothing to compare with) and cover the other 5 samples.",
+    );
+    const { leftOutSamples, ...figures } = r.fidelity!;
+    expect(leftOutSamples).toBe(1);
+    expect(Number.isFinite(figures.cosine)).toBe(true);
+    // Cosine, worst cosine, SQNR, errors and top-1 alike: those of the data without that sample.
+    const reference5 = await evaluateModel({
+      model: variant,
+      reference,
+      data: { kind: 'npy', path: without },
+    });
+    expect(figures).toEqual(reference5.fidelity);
+    expect(reference5.fidelity!.leftOutSamples).toBeUndefined();
+
+    // Nothing left to compare: an error that says why, not figures of no sample.
+    const allNaN = path.join(tmp.dir, 'x-all-nan.npy');
+    fs.writeFileSync(allNaN, encodeNpyArray(new Float32Array(2 * 8).fill(NaN), 'float32', [2, 8]));
+    await expectError(
+      evaluateModel({ model: variant, reference, data: { kind: 'npy', path: allNaN } }),
+      'BAD_REQUEST',
+      /outputs hold NaN or Inf for every sample of .* \(the first: sample 0 of input 'x' holds NaN.*Check the data/,
+    );
+  });
+
+  it('keeps a sample only the model gives NaN for: its figures are NaN, the worst cosine too, and a note says where', async () => {
+    const root = (name: string, abs: boolean) =>
+      save(
+        `${name}.onnx`,
+        create(GraphProtoSchema, {
+          name,
+          input: [makeValueInfo('x', DT.FLOAT, [1, 4])],
+          output: [makeValueInfo('y', DT.FLOAT, [1, 4])],
+          node: abs
+            ? [makeNode('Abs', ['x'], ['a']), makeNode('Sqrt', ['a'], ['y'])]
+            : [makeNode('Sqrt', ['x'], ['y'])],
+        }),
+      );
+    const reference = root('sqrt-abs', true);
+    const variant = root('sqrt', false);
+    // Sample 1 has a negative value: the variant's Sqrt gives NaN there; the samples after it are fine.
+    const x = path.join(tmp.dir, 'x-negative.npy');
+    fs.writeFileSync(
+      x,
+      encodeNpyArray(Float32Array.from([1, 2, 3, 4, 1, -2, 3, 4, 5, 6, 7, 8, 1, 1, 1, 1]), 'float32', [4, 4]),
+    );
+    const r = await evaluateModel({ model: variant, reference, data: { kind: 'npy', path: x } });
+    const f = r.fidelity!;
+    expect(f.leftOutSamples).toBeUndefined();
+    expect(f.cosine).toBeNaN();
+    expect(f.worstSampleCosine).toBeNaN();
+    expect(f.sqnrDb).toBeNaN();
+    expect(f.maxAbsErr).toBeNaN();
+    expect(r.notes.join('\n')).toMatch(
+      /the model's output 'y' holds NaN where the reference's is finite, at 1 sample \(the first: sample 1\): its cosine, SQNR and errors are NaN/,
+    );
   });
 
   it("names a model onnxruntime cannot load by its label (a variant's name), not its path", async () => {
@@ -270,7 +534,11 @@ describe('evaluation on small built models', () => {
       /^onnxruntime cannot load int4: .*FancyAct of domain 'com\.acme', a custom operator/,
     );
     // Without a label, the path says which file it is.
-    await expectError(evaluateModel({ model, reference: model, data }), 'MODEL_INVALID', /cannot load .*v-0123456789-int4\.onnx: /);
+    await expectError(
+      evaluateModel({ model, reference: model, data }),
+      'MODEL_INVALID',
+      /cannot load .*v-0123456789-int4\.onnx: /,
+    );
   });
 
   it('stops with CANCELLED when the signal aborts', async () => {
@@ -278,7 +546,12 @@ describe('evaluation on small built models', () => {
     controller.abort();
     const model = path.join(tmp.dir, 'ref.onnx');
     await expectError(
-      evaluateModel({ model, reference: model, data: { kind: 'synthetic', samples: 5, seed: 0 }, signal: controller.signal }),
+      evaluateModel({
+        model,
+        reference: model,
+        data: { kind: 'synthetic', samples: 5, seed: 0 },
+        signal: controller.signal,
+      }),
       'CANCELLED',
       /Cancelled/,
     );

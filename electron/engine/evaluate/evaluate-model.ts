@@ -11,9 +11,16 @@ import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
 import { refuseUnknownDims, type ResolvedInput, resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
 import { ClassificationAccumulator, type ClassMetrics } from './classification-metrics.js';
-import { FidelityAccumulator, isDiscreteType, type OutputFidelity } from './fidelity-metrics.js';
+import {
+  FidelityAccumulator,
+  isDiscreteType,
+  NonFiniteSamples,
+  type OutputFidelity,
+  noTop1Reason,
+  top1ClassesOf,
+} from './fidelity-metrics.js';
 import { RegressionAccumulator } from './regression-metrics.js';
-import { isVector, planTask, type TaskPlan, type TaskRequest } from './task.js';
+import { planTask, type TaskPlan, type TaskRequest } from './task.js';
 
 export interface EvaluateOptions {
   /** The model to evaluate. */
@@ -46,6 +53,11 @@ export interface EvaluateOptions {
 /** Fidelity of the measured output, with every output listed under `outputs` when there are several. */
 export interface FidelityReport extends OutputFidelity {
   outputs?: OutputFidelity[];
+  /**
+   * Samples left out of every output's figures because an output of the reference holds NaN or Inf there (most
+   * often from NaN or Inf in the input): nothing to compare with. Absent when none was; a note names the first.
+   */
+  leftOutSamples?: number;
 }
 
 /** What `onnx-studio eval --json` prints (field names fixed by docs/cli.md; times in ms unless named). */
@@ -177,6 +189,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   let classification: ClassificationAccumulator | undefined;
   let regression: RegressionAccumulator | undefined;
   const fidelity = new Map<string, FidelityAccumulator>();
+  const nonFinite = new NonFiniteSamples();
   const timing = { dataMs: 0, inferenceMs: 0, referenceMs: 0 };
   let done = 0;
   const total = source.count;
@@ -241,6 +254,13 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
       const t2 = performance.now();
       const refOutputs = await runExplained(refSession, feed, path.basename(refPath!));
       timing.referenceMs += performance.now() - t2;
+      const compared: {
+        name: string;
+        type: string;
+        dims: readonly number[];
+        actual: Float64Array;
+        expected: Float64Array;
+      }[] = [];
       for (const name of session.outputNames) {
         const actual = outputs[name]!;
         const expected = refOutputs[outputMap.get(name)!]!;
@@ -251,13 +271,28 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
             `${where}: output '${name}' is ${formatDims(actual.dims)} but the reference's is ${formatDims(expected.dims)}; they cannot be compared.`,
           );
         }
-        let acc = fidelity.get(name);
-        if (!acc) {
-          const classScores = isVector(actual.dims) && actual.data.length >= 2;
-          acc = new FidelityAccumulator(name, classScores, isDiscreteType(actual.type));
-          fidelity.set(name, acc);
+        compared.push({
+          name,
+          type: actual.type,
+          dims: actual.dims,
+          actual: tensorToFloat64(actual),
+          expected: tensorToFloat64(expected),
+        });
+      }
+      // One rule for every figure (fidelity-metrics.ts, NonFiniteSamples): a sample the reference gives NaN or Inf
+      // for is left out of all of them; one only the model does stays in, and its figures say NaN.
+      if (nonFinite.admit(sample.index, sample.inputs, compared)) {
+        for (const c of compared) {
+          let acc = fidelity.get(c.name);
+          if (!acc) {
+            const classes = top1ClassesOf(c.type, c.dims, c.name);
+            acc = new FidelityAccumulator(c.name, classes, isDiscreteType(c.type));
+            fidelity.set(c.name, acc);
+            const why = noTop1Reason(c.type, c.dims, c.name);
+            if (why) notes.push(`output '${c.name}' (${formatDims(c.dims)}) has no top-1 agreement: ${why}.`);
+          }
+          acc.add(c.actual, c.expected);
         }
-        acc.add(tensorToFloat64(actual), tensorToFloat64(expected));
       }
     }
     done++;
@@ -290,9 +325,16 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     Object.assign(report, { mae, mse, rmse });
   }
   if (refSession) {
+    nonFinite.check(done, source.describe());
+    notes.push(...nonFinite.notes(done));
     const all = session.outputNames.flatMap((n) => fidelity.get(n)?.result() ?? []);
     const primary = all.find((f) => f.output === outputName) ?? all[0];
-    if (primary) report.fidelity = { ...primary, ...(all.length > 1 ? { outputs: all } : {}) };
+    if (primary)
+      report.fidelity = {
+        ...primary,
+        ...(all.length > 1 ? { outputs: all } : {}),
+        ...(nonFinite.leftOut > 0 ? { leftOutSamples: nonFinite.leftOut } : {}),
+      };
     else notes.push('no output could be compared with the reference (string outputs only)');
   }
   return report;

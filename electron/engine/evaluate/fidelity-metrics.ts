@@ -1,6 +1,10 @@
+import type * as ort from 'onnxruntime-node';
 import { DATASET_DTYPES } from '../../../shared/dataset-spec.js';
+import { isFloatDtype, tensorToFloat64 } from '../datasets/element-convert.js';
 import { argmax } from './classification-metrics.js';
+import { StudioError } from '../errors.js';
 import { RunningSum } from './running-sum.js';
+import { isVector } from './task.js';
 
 /** How closely one output of a model follows the same output of a reference model, over all samples. */
 export interface OutputFidelity {
@@ -20,10 +24,17 @@ export interface OutputFidelity {
   maxAbsErr: number;
   meanAbsErr: number;
   /**
-   * Share of samples whose top-1 class matches the reference's; `null` when the output is not class scores
-   * (one vector of at least 2 values per sample).
+   * Share of samples whose top-1 class (argmax) matches the reference's; for an output of several score vectors
+   * per sample ([batch, positions, classes]: per-token scores), the share of positions, each argmax taken over the
+   * last axis (`top1Positions` counts them). `null` for a bool or integer output (`valueAgreement` is its figure)
+   * and for a float output that is not class scores by its shape (top1ClassesOf).
    */
   top1Agreement: number | null;
+  /**
+   * Where top-1 agreement is per position: how many positions it covers, over every sample compared. Absent
+   * where it is per sample (one score vector per sample) or absent.
+   */
+  top1Positions?: number;
   /** Whether every value equals the reference's exactly. */
   exact: boolean;
   /**
@@ -64,6 +75,44 @@ export function worstFidelity(
   };
 }
 
+/** Output names that say class scores: `logits`, `start_logits`, `scores`, `probs`, `class_probabilities`. */
+const SCORES_NAME = /logit|score|prob|class/i;
+
+/**
+ * The class count top-1 agreement reads an output by (its argmax runs over each consecutive run of that many
+ * values), or 0 where top-1 agreement does not apply. A bool or integer output has none: its values are class
+ * ids, masks or counts, whose argmax means nothing (its share of equal values is the figure). A float output
+ * that is one vector per sample (at most one dim above 1: [1, 10]) is one score vector. One of 2 or 3 dims with a
+ * last axis of 2 or more ([1, 16, 10]: per-token scores) has a score vector at every position of its leading
+ * axes, read over its last axis, but only where its name says scores (SCORES_NAME): by shape alone it is also an
+ * encoder's hidden states ([1, 128, 768]), whose argmax over features means nothing and would stand in for the
+ * cosine as the variant's quality. One of 4 or more dims ([1, 64, 8, 8]: a feature map) has none.
+ */
+export function top1ClassesOf(type: string, dims: readonly number[], name: string): number {
+  if (isDiscreteType(type)) return 0;
+  const values = dims.reduce((a, b) => a * b, 1);
+  if (isVector(dims)) return values >= 2 ? values : 0;
+  const last = dims.at(-1) ?? 0;
+  return dims.length <= 3 && last >= 2 && SCORES_NAME.test(name) ? last : 0;
+}
+
+/** Why an output of several score-like vectors per sample has no top-1 agreement (a note), if it has none. */
+export function noTop1Reason(type: string, dims: readonly number[], name: string): string | undefined {
+  if (isDiscreteType(type) || isVector(dims) || top1ClassesOf(type, dims, name) > 0) return undefined;
+  return dims.length >= 4
+    ? 'with 4 or more dims it is taken for a feature map, whose last axis is not classes'
+    : 'its name does not say class scores (logits, scores, probs), and by its shape it may be hidden features: it is compared by cosine';
+}
+
+/** `NaN` or `Inf` for the first value of `values` that is not finite, undefined when all are. */
+export function nonFinite(values: ArrayLike<number>): 'NaN' | 'Inf' | undefined {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : 'Inf';
+  }
+  return undefined;
+}
+
 function cosineOf(dot: number, a: number, b: number): number {
   if (a === 0 && b === 0) return 1;
   if (a === 0 || b === 0) return 0;
@@ -95,17 +144,21 @@ export class FidelityAccumulator {
   private worstCosine = 1;
   private values = 0;
   private samples = 0;
+  private positions = 0;
   private agree = 0;
+  /** A sample whose length is not a whole number of score vectors: top-1 agreement is not measured. */
+  private top1Broken = false;
   private equalValues = 0;
   private nan = false;
 
   /**
-   * `classScores`: whether top-1 agreement applies (the output is one score vector per sample). `discrete`:
-   * whether the output holds bool or integer values (isDiscreteType), whose share of equal values is measured.
+   * `top1Classes`: the length of the score vectors top-1 agreement compares (top1ClassesOf: the whole sample for
+   * one vector, the last axis for one per position), 0 where it does not apply. `discrete`: whether the output
+   * holds bool or integer values (isDiscreteType), whose share of equal values is measured.
    */
   constructor(
     readonly output: string,
-    private readonly classScores: boolean,
+    private readonly top1Classes: number,
     private readonly discrete = false,
   ) {}
 
@@ -135,10 +188,18 @@ export class FidelityAccumulator {
     this.errorSq.add(ee);
     this.absErr.add(abs);
     const cosine = cosineOf(dot, aa, rr);
-    if (!(cosine >= this.worstCosine)) this.worstCosine = cosine;
+    // A NaN stays the worst, as it stays in the cosine of all samples: the two figures never disagree on it.
+    if (!(cosine >= this.worstCosine) && !Number.isNaN(this.worstCosine)) this.worstCosine = cosine;
     this.values += actual.length;
     this.samples++;
-    if (this.classScores && argmax(actual) === argmax(reference)) this.agree++;
+    const classes = this.top1Classes;
+    if (classes >= 2 && !this.top1Broken) {
+      if (actual.length % classes !== 0) this.top1Broken = true;
+      for (let at = 0; at + classes <= actual.length; at += classes) {
+        if (argmax(actual, at, at + classes) === argmax(reference, at, at + classes)) this.agree++;
+        this.positions++;
+      }
+    }
   }
 
   result(): OutputFidelity {
@@ -151,9 +212,123 @@ export class FidelityAccumulator {
       sqnrDb: exact ? null : 10 * Math.log10(this.referenceSq.value / err),
       maxAbsErr: this.nan ? NaN : this.maxAbs,
       meanAbsErr: this.values === 0 ? 0 : this.absErr.value / this.values,
-      top1Agreement: this.classScores ? (this.samples === 0 ? 0 : this.agree / this.samples) : null,
+      top1Agreement:
+        this.top1Classes >= 2 && !this.top1Broken
+          ? this.positions === 0
+            ? 0
+            : this.agree / this.positions
+          : null,
+      ...(this.top1Classes >= 2 && !this.top1Broken && this.positions > this.samples
+        ? { top1Positions: this.positions }
+        : {}),
       exact,
       valueAgreement: this.discrete ? (this.values === 0 ? 1 : this.equalValues / this.values) : null,
     };
   }
+}
+
+/** A sample where an output holds NaN or Inf: which output, which value, and the input holding one, if any. */
+interface NonFiniteAt {
+  sample: number;
+  output: string;
+  value: 'NaN' | 'Inf';
+  input?: { name: string; value: 'NaN' | 'Inf' };
+}
+
+const said = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The rule for NaN and Inf in fidelity, kept here: a sample where an output of the reference holds NaN or Inf
+ * (most often because its input does: garbage in, NaN out of both models) has nothing to compare with, so it is
+ * left out of every output's figures (cosine, worst cosine, SQNR, errors, top-1 and value agreement alike) and
+ * a note names the first such sample, the output and the input holding NaN or Inf; the figures cover the other
+ * samples. A sample where only the model's output holds NaN or Inf stays in: that is the model's fault, its
+ * figures are NaN (null in JSON), and a note says where it started. When every sample is left out there is no
+ * figure at all: an error says why.
+ */
+export class NonFiniteSamples {
+  /** Samples left out of the figures. */
+  leftOut = 0;
+  private firstLeftOut: NonFiniteAt | undefined;
+  private modelOnly = 0;
+  private firstModelOnly: NonFiniteAt | undefined;
+
+  /**
+   * Whether a sample's outputs go into the figures (`compared`: the model's and the reference's values of each
+   * output compared). Records the sample where they do not, or where only the model's hold NaN or Inf.
+   */
+  admit(
+    sample: number,
+    inputs: Readonly<Record<string, ort.Tensor>>,
+    compared: readonly { name: string; actual: ArrayLike<number>; expected: ArrayLike<number> }[],
+  ): boolean {
+    for (const c of compared) {
+      const value = nonFinite(c.expected);
+      if (value === undefined) continue;
+      this.leftOut++;
+      this.firstLeftOut ??= { sample, output: c.name, value, ...inputHolding(inputs) };
+      return false;
+    }
+    for (const c of compared) {
+      const value = nonFinite(c.actual);
+      if (value === undefined) continue;
+      this.modelOnly++;
+      this.firstModelOnly ??= { sample, output: c.name, value, ...inputHolding(inputs) };
+      break;
+    }
+    return true;
+  }
+
+  /** Refuses a measurement where every one of `samples` was left out: there is no figure to give. */
+  check(samples: number, data: string): void {
+    const first = this.firstLeftOut;
+    if (samples === 0 || this.leftOut < samples || !first) return;
+    throw new StudioError(
+      'BAD_REQUEST',
+      `The reference's outputs hold NaN or Inf for every sample of ${data} (the first: ${where(first)}): there is nothing to compare with. ` +
+        (first.input ? 'Check the data: its values must be finite.' : 'Check the reference model.'),
+    );
+  }
+
+  /** What the figures of `samples` samples leave out, or hold NaN from, in words (none when nothing did). */
+  notes(samples: number): string[] {
+    const notes: string[] = [];
+    const first = this.firstLeftOut;
+    if (first) {
+      notes.push(
+        this.leftOut === 1
+          ? `${where(first)}: the fidelity figures leave that sample out (nothing to compare with) and cover the other ${said(samples - 1, 'sample')}.`
+          : `${this.leftOut} of ${samples} samples give NaN or Inf in the reference's outputs (the first: ${where(first)}): ` +
+              `the fidelity figures leave those ${this.leftOut} out (nothing to compare with) and cover the other ${said(samples - this.leftOut, 'sample')}.`,
+      );
+    }
+    const model = this.firstModelOnly;
+    if (model) {
+      notes.push(
+        `the model's output '${model.output}' holds ${model.value} where the reference's is finite, at ${said(this.modelOnly, 'sample')} ` +
+          `(the first: sample ${model.sample}${model.input ? `, whose input '${model.input.name}' holds ${model.input.value}` : ''}): ` +
+          'its cosine, SQNR and errors are NaN (null in --json).',
+      );
+    }
+    return notes;
+  }
+}
+
+/** "sample 0 of input 'x' holds NaN, so the reference's output 'y' is NaN", or without the input where it is finite. */
+function where(at: NonFiniteAt): string {
+  return at.input
+    ? `sample ${at.sample} of input '${at.input.name}' holds ${at.input.value}, so the reference's output '${at.output}' is ${at.value}`
+    : `the reference's output '${at.output}' is ${at.value} at sample ${at.sample} (its inputs are finite)`;
+}
+
+/** The first float input of a sample holding NaN or Inf, as `{ input }`, or nothing where all are finite. */
+function inputHolding(inputs: Readonly<Record<string, ort.Tensor>>): {
+  input?: NonNullable<NonFiniteAt['input']>;
+} {
+  for (const [name, tensor] of Object.entries(inputs)) {
+    if (!isFloatDtype(tensor.type)) continue;
+    const value = nonFinite(tensorToFloat64(tensor));
+    if (value !== undefined) return { input: { name, value } };
+  }
+  return {};
 }

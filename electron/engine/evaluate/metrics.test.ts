@@ -155,13 +155,13 @@ describe('regression metrics', () => {
 
 describe('fidelity metrics', () => {
   it('report identical outputs as exact with infinite SQNR', () => {
-    const f = new FidelityAccumulator('y', true);
+    const f = new FidelityAccumulator('y', 3);
     f.add([1, 2, 3], [1, 2, 3]);
     expect(f.result()).toEqual({ output: 'y', cosine: 1, worstSampleCosine: 1, sqnrDb: null, maxAbsErr: 0, meanAbsErr: 0, top1Agreement: 1, exact: true, valueAgreement: null });
   });
 
   it('match values computed by hand', () => {
-    const f = new FidelityAccumulator('logits', true);
+    const f = new FidelityAccumulator('logits', 2);
     f.add([2, 4], [1, 2]); // same direction, error [1, 2]
     f.add([0, 1], [1, 0]); // orthogonal, error [-1, 1]; top-1 disagrees
     const r = f.result();
@@ -173,10 +173,10 @@ describe('fidelity metrics', () => {
     expect(r.meanAbsErr).toBe(5 / 4);
     expect(r.top1Agreement).toBe(0.5);
     expect(r.exact).toBe(false);
-    const noScores = new FidelityAccumulator('mask', false);
+    const noScores = new FidelityAccumulator('mask', 0);
     noScores.add([0, 0], [0, 0]);
     expect(noScores.result()).toMatchObject({ cosine: 1, top1Agreement: null, exact: true });
-    const oneZero = new FidelityAccumulator('z', false);
+    const oneZero = new FidelityAccumulator('z', 0);
     oneZero.add([0, 0], [1, 0]);
     expect(oneZero.result()).toMatchObject({ cosine: 0, sqnrDb: 0 });
   });
@@ -185,12 +185,12 @@ describe('fidelity metrics', () => {
     const reference = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 1 : 0));
     const actual = [...reference];
     actual[1] = 1;
-    const pos = new FidelityAccumulator('pos', true, true);
+    const pos = new FidelityAccumulator('pos', 0, true);
     pos.add(actual, reference);
     const bits = pos.result();
     expect(bits.cosine).toBeCloseTo(20 / Math.sqrt(21 * 20), 12);
     expect(bits.valueAgreement).toBe(39 / 40);
-    const y = new FidelityAccumulator('y', true);
+    const y = new FidelityAccumulator('y', 3);
     y.add([1, 2.001, 3], [1, 2, 3]);
     const values = y.result();
     expect(values.valueAgreement).toBeNull();

@@ -50,6 +50,11 @@ export interface SaveModelResult {
    * does not use. Left in place (another model may use it); commands say so (`unusedDataNote`).
    */
   unusedDataFile?: string;
+  /**
+   * With `externalData`, where no tensor reached its threshold and nothing moved out: the bytes of the largest
+   * tensor that could have (held as raw bytes, the only kind that moves), for commands to say so.
+   */
+  largestTensorBytes?: number;
 }
 
 /** What commands say about SaveModelResult.unusedDataFile. */
@@ -121,11 +126,13 @@ async function planTensors(model: ModelProto, options: SaveModelOptions, dataFil
   const sizes = new Map<string, number>();
   const pending: { tensor: TensorProto; ref: ExternalRef }[] = [];
   let offset = 0;
+  let largest = 0;
   forEachTensor(model, (tensor) => {
     const streamed = options.externalSources?.get(tensor);
     const ref =
       streamed ?? (isExternal(tensor) ? externalRef(requireSourceDir(options), tensor, sizes) : undefined);
     const length = ref ? ref.length : tensor.rawData.byteLength;
+    largest = Math.max(largest, length);
     // Like onnx's own saver, only tensors held as raw bytes move out; typed-field tensors are small in practice.
     const moveOut =
       options.externalData &&
@@ -144,7 +151,7 @@ async function planTensors(model: ModelProto, options: SaveModelOptions, dataFil
   for (const { tensor, ref } of pending) {
     replacements.set(tensor, asInline(tensor, await readExternalBytes(ref)));
   }
-  return { replacements, external, dataBytes: offset };
+  return { replacements, external, dataBytes: offset, largest };
 }
 
 function requireSourceDir(options: SaveModelOptions): string {
@@ -284,7 +291,7 @@ export async function saveModel(
 
   // Replacing a model that kept its weights in OUT.data: said, unless this save rewrites or still reads it.
   const staleData = options.force ? dataFileOfReplacedModel(target) : undefined;
-  const { replacements, external, dataBytes } = await planTensors(model, options, dataFileName);
+  const { replacements, external, dataBytes, largest } = await planTensors(model, options, dataFileName);
   // Without replacements the writer skips a WeakMap lookup per message (~15% of its time on small tensors).
   const substitute =
     replacements.size === 0
@@ -352,6 +359,7 @@ export async function saveModel(
       externalDataBytes: dataTemp ? dataBytes : 0,
       ...(dataTemp ? { externalDataPath: dataPath } : {}),
       ...(unused ? { unusedDataFile: unused } : {}),
+      ...(options.externalData && external.length === 0 ? { largestTensorBytes: largest } : {}),
     };
   } catch (error) {
     for (const t of temps) removeQuietly(t);

@@ -136,3 +136,33 @@ describe('analyzeSensitivity of renamed and unreachable tensors', () => {
     expect(report.outputs[0]!.sqnrDb).not.toBeNull();
   }, 60_000);
 });
+
+describe('analyzeSensitivity of fewer samples than asked', () => {
+  it('uses them all and says so where --samples asks for more than the data holds, not where the default does', async () => {
+    const model = path.join(tmp.dir, 'small.onnx');
+    const graph = makeGraph('small', {
+      inputs: [makeValueInfo('x', DT.FLOAT, [4, 16])],
+      outputs: [makeValueInfo('y', DT.FLOAT, [4, 8])],
+      initializers: [randomTensor('w', [16, 8], 9, 0.5)],
+      nodes: [makeNode('MatMul', ['x', 'w'], ['y'], { name: 'mm' })],
+    });
+    fs.writeFileSync(model, modelBytes(makeModel(graph)));
+    const samples = [1, 2, 3].map((seed) => ({ x: randomOrtTensor([4, 16], seed) }));
+    const run = (asked?: number) =>
+      analyzeSensitivity({
+        modelPath: model,
+        calibration: feedsSource(samples),
+        options: { calibMethod: 'minmax' },
+        ...(asked !== undefined ? { samples: asked } : {}),
+      });
+    const asked = await run(500);
+    expect(asked.samples).toBe(3);
+    expect(asked.notes).toContain('500 samples asked, the data has 3: all 3 used.');
+    // The default (32) is no one's request: not said.
+    const byDefault = await run();
+    expect(byDefault.samples).toBe(3);
+    expect(byDefault.notes.join('\n')).not.toMatch(/samples asked/);
+    // Asked for what the data has, or fewer: nothing to say.
+    expect((await run(3)).notes.join('\n')).not.toMatch(/samples asked/);
+  }, 60_000);
+});

@@ -39,6 +39,7 @@ import {
   int8StaticOptionsSchema,
 } from '../../../shared/options/quantize-options.js';
 import type { SampleSource } from '../datasets/sample-source.js';
+import { samplesAskedNote } from '../evaluate/samples-asked.js';
 import { StudioError } from '../errors.js';
 import { cloneProto } from '../onnx/clone-proto.js';
 import { shareModel } from '../onnx/share-model.js';
@@ -64,7 +65,10 @@ export interface SensitivityRequest {
   calibration: SampleSource;
   /** Where the errors are measured (default: the calibration data). */
   data?: SampleSource;
-  /** Evaluation samples to use (default 32). */
+  /**
+   * Evaluation samples to use (default 32). Asked for more than the data holds, it uses them all and a note says
+   * so (samplesAskedNote); the default is not said to be cut.
+   */
   samples?: number;
   /** int8-static options (calibration method, percentile...); defaults otherwise. */
   options?: Record<string, unknown>;
@@ -479,6 +483,8 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
     if (pass === 0) samples = seen;
   }
   if (samples === 0) throw new StudioError('BAD_REQUEST', 'The evaluation data has no samples.');
+  const cut = request.samples !== undefined ? samplesAskedNote(request.samples, samples) : undefined;
+  if (cut) notes.push(cut);
   const byTensor = new Map(tensors.map((t) => [t.tensor, t]));
   const accumulatedOf = (name: string): Measure => {
     const t = byTensor.get(name);
