@@ -27,12 +27,15 @@ export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 export const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 export type OptLevel = (typeof OPT_LEVELS)[number];
 
+/** The most inputs a benchmark holds in memory and cycles through (its feeds are all kept at once). */
+export const BENCH_MAX_SAMPLES = 1024;
+
 /** Where the inputs come from: seeded random tensors shaped from the model, or a dataset. */
 export const benchDataSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('synthetic'),
     /** How many distinct feeds to prepare; the runs cycle through them. */
-    samples: z.number().int().min(1).max(1024),
+    samples: z.number().int().min(1).max(BENCH_MAX_SAMPLES),
     seed: z.number().int(),
   }),
   z.strictObject({
@@ -42,7 +45,7 @@ export const benchDataSchema = z.discriminatedUnion('kind', [
     /** Relative paths in the spec resolve against this folder. */
     baseDir: z.string().optional(),
     /** At most this many samples are read into memory before timing; the runs cycle through them. */
-    maxSamples: z.number().int().min(1).max(1024),
+    maxSamples: z.number().int().min(1).max(BENCH_MAX_SAMPLES),
   }),
 ]);
 export type BenchData = z.infer<typeof benchDataSchema>;

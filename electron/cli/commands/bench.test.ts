@@ -181,6 +181,11 @@ describe('onnx-studio bench', () => {
     expect((missing.code as StudioError).message).toMatch(/not available here/);
     const none = await bench([], {});
     expect((none.code as StudioError).message).toMatch(/Missing MODEL/);
+    // Too many samples is said by the flag, with the limit, not as the engine's settings field.
+    const many = await bench([mlp], { samples: '5000', data: 'synthetic' });
+    expect((many.code as StudioError).message).toBe(
+      '--samples: a benchmark holds at most 1024 inputs in memory and cycles through them; got 5000. Give 1024 or fewer.',
+    );
   });
 
   it('--list-providers --json lists every provider', async () => {

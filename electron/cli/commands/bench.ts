@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   EXECUTION_PROVIDERS,
   OPT_LEVELS,
+  BENCH_MAX_SAMPLES,
   type BenchData,
   type BenchModelResult,
   type BenchParams,
@@ -64,6 +65,12 @@ export async function benchParamsFromFlags(ctx: CliContext, models: string[]): P
   const spinRaw = str(ctx, 'spin');
   const dataRaw = str(ctx, 'data') ?? 'synthetic';
   const samplesRaw = str(ctx, 'samples');
+  // Checked here, by its flag: the engine's own check speaks of its settings (data.maxSamples), not of --samples.
+  if (samplesRaw !== undefined && wholeNumber('samples', samplesRaw, 1) > BENCH_MAX_SAMPLES)
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--samples: a benchmark holds at most ${BENCH_MAX_SAMPLES} inputs in memory and cycles through them; got ${samplesRaw}. Give ${BENCH_MAX_SAMPLES} or fewer.`,
+    );
   const { spec, baseDir } = await parseDataFlags(dataRaw, ctx.values, { defaultSyntheticSamples: BENCH_DEFAULTS.data.samples });
   const data: BenchData =
     spec.kind === 'synthetic'

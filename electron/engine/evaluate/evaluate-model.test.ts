@@ -161,6 +161,7 @@ describe('the trained digits classifier', () => {
     });
     expect(r.task).toBe('none');
     expect(r.samples).toBe(50);
+    expect(r.notes.join('\n')).not.toMatch(/samples asked/);
     // Independent arithmetic: the outputs differ by exactly the bias shift.
     const shift = Array.from({ length: 10 }, (_, k) => Math.fround(0.05 * k));
     const a = await ort.InferenceSession.create(digitsModel);
@@ -202,6 +203,16 @@ describe('the trained digits classifier', () => {
       exact: true,
     });
     expect(both.timing.referenceMs).toBeGreaterThan(0);
+  });
+
+  it('says when more samples were asked than the data holds, and uses them all', async () => {
+    const r = await evaluateModel({
+      model: digitsModel,
+      reference: digitsModel,
+      data: { kind: 'npy', path: digitsInputs },
+      limit: 100_000,
+    });
+    expect(r.notes).toContain(`100000 samples asked, the data has ${r.samples}: all ${r.samples} used.`);
   });
 
   it('refuses data it cannot measure, and labels outside the output', async () => {

@@ -9,7 +9,12 @@ import { checkInputNames, formatDims } from '../datasets/input-match.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
-import { refuseUnknownDims, type ResolvedInput, resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
+import {
+  refuseUnknownDims,
+  type ResolvedInput,
+  resolveInputSpecs,
+  type ShapeOverrides,
+} from '../runtime/input-specs.js';
 import { ClassificationAccumulator, type ClassMetrics } from './classification-metrics.js';
 import {
   FidelityAccumulator,
@@ -20,6 +25,7 @@ import {
   top1ClassesOf,
 } from './fidelity-metrics.js';
 import { RegressionAccumulator } from './regression-metrics.js';
+import { samplesAskedNote } from './samples-asked.js';
 import { planTask, type TaskPlan, type TaskRequest } from './task.js';
 
 export interface EvaluateOptions {
@@ -96,14 +102,22 @@ export interface EvalReport {
 }
 
 function labelText(label: number | Float64Array): string {
-  return typeof label === 'number' ? String(label) : `[${Array.from(label.slice(0, 4)).join(', ')}${label.length > 4 ? ', ...' : ''}]`;
+  return typeof label === 'number'
+    ? String(label)
+    : `[${Array.from(label.slice(0, 4)).join(', ')}${label.length > 4 ? ', ...' : ''}]`;
 }
 
 /** Output names of the reference matched to the model's: by name, or by position when names differ. */
-function matchOutputs(model: readonly string[], reference: readonly string[], notes: string[]): Map<string, string> {
+function matchOutputs(
+  model: readonly string[],
+  reference: readonly string[],
+  notes: string[],
+): Map<string, string> {
   if (model.every((n) => reference.includes(n))) return new Map(model.map((n) => [n, n]));
   if (model.length === reference.length) {
-    notes.push(`reference outputs matched by position: ${model.map((n, i) => `${n} ~ ${reference[i]}`).join(', ')}`);
+    notes.push(
+      `reference outputs matched by position: ${model.map((n, i) => `${n} ~ ${reference[i]}`).join(', ')}`,
+    );
     return new Map(model.map((n, i) => [n, reference[i]!]));
   }
   throw new StudioError(
@@ -131,7 +145,11 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
     const refResolved = resolveInputSpecs(ref.proto, options.shapes ?? {});
     refInputs = refResolved.inputs;
     namedDims.push(refResolved.namedDims);
-    checkInputNames(refInputs, resolved.inputs.map((i) => i.name), `The reference ${path.basename(ref.path)}`);
+    checkInputNames(
+      refInputs,
+      resolved.inputs.map((i) => i.name),
+      `The reference ${path.basename(ref.path)}`,
+    );
   }
   refuseUnknownDims(options.shapes?.dims, namedDims);
   const source = await openDataset(options.data, resolved.inputs, {
@@ -148,7 +166,10 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
     );
   }
   if (!source.hasLabels && requested !== 'auto') {
-    throw new StudioError('BAD_REQUEST', `--task ${requested} needs labels, and ${source.describe()} has none.`);
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--task ${requested} needs labels, and ${source.describe()} has none.`,
+    );
   }
 
   // A variant is named as messages name it (its name, not its path in the workspace).
@@ -156,7 +177,17 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
   let refSession: ort.InferenceSession | undefined;
   try {
     if (refPath !== undefined) refSession = await createSession(refPath, options.session ?? {});
-    return await measure(options, { loaded, source, session, refSession, refPath, refInputs, notes, started, requested });
+    return await measure(options, {
+      loaded,
+      source,
+      session,
+      refSession,
+      refPath,
+      refInputs,
+      notes,
+      started,
+      requested,
+    });
   } finally {
     await session.release();
     await refSession?.release();
@@ -180,7 +211,10 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   const { loaded, source, session, refSession, refPath, refInputs, notes, started, requested } = prepared;
   const outputName = options.output ?? session.outputNames[0];
   if (outputName === undefined || !session.outputNames.includes(outputName)) {
-    throw new StudioError('BAD_REQUEST', `The model has no output '${options.output}' (outputs: ${session.outputNames.join(', ')}).`);
+    throw new StudioError(
+      'BAD_REQUEST',
+      `The model has no output '${options.output}' (outputs: ${session.outputNames.join(', ')}).`,
+    );
   }
   const outputMap = refSession ? matchOutputs(session.outputNames, refSession.outputNames, notes) : undefined;
   const refTypes = new Map(refInputs?.map((i) => [i.name, i.ortType]));
@@ -198,7 +232,8 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   let mark = performance.now();
   let fed: EvalReport['inputs'] = [];
   for await (const sample of source.samples(options.signal)) {
-    if (fed.length === 0) fed = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
+    if (fed.length === 0)
+      fed = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
     const t0 = performance.now();
     timing.dataMs += t0 - mark;
     const outputs = await runExplained(session, sample.inputs, options.label ?? path.basename(loaded.path));
@@ -209,7 +244,11 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
 
     if (sample.label !== undefined) {
       if (!plan) {
-        plan = planTask(requested, sample.label, { name: outputName, type: measured.type, dims: measured.dims });
+        plan = planTask(requested, sample.label, {
+          name: outputName,
+          type: measured.type,
+          dims: measured.dims,
+        });
         if (plan.mode === 'scores') {
           classification = new ClassificationAccumulator(plan.classes);
           if (classNames && classNames.length > plan.classes) {
@@ -224,20 +263,34 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
       const values = tensorToFloat64(measured);
       const label = sample.label;
       if (plan.task === 'classification') {
-        if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || (plan.mode === 'scores' && label >= plan.classes)) {
+        if (
+          typeof label !== 'number' ||
+          !Number.isInteger(label) ||
+          label < 0 ||
+          (plan.mode === 'scores' && label >= plan.classes)
+        ) {
           const range = plan.mode === 'scores' ? ` (0 to ${plan.classes - 1})` : '';
-          throw new StudioError('BAD_REQUEST', `${where}: label ${labelText(label)} is not a class index of output '${outputName}'${range}.`);
+          throw new StudioError(
+            'BAD_REQUEST',
+            `${where}: label ${labelText(label)} is not a class index of output '${outputName}'${range}.`,
+          );
         }
         if (plan.mode === 'scores') {
           if (values.length !== plan.classes) {
-            throw new StudioError('BAD_REQUEST', `${where}: output '${outputName}' has ${values.length} values, the first sample had ${plan.classes}.`);
+            throw new StudioError(
+              'BAD_REQUEST',
+              `${where}: output '${outputName}' has ${values.length} values, the first sample had ${plan.classes}.`,
+            );
           }
           classification!.addScores(values, label);
         } else classification!.addPrediction(values[0]!, label);
       } else {
         const target = typeof label === 'number' ? [label] : label;
         if (target.length !== values.length) {
-          throw new StudioError('BAD_REQUEST', `${where}: output '${outputName}' has ${values.length} values but the label has ${target.length}.`);
+          throw new StudioError(
+            'BAD_REQUEST',
+            `${where}: output '${outputName}' has ${values.length} values but the label has ${target.length}.`,
+          );
         }
         regression!.add(values, target);
       }
@@ -249,7 +302,10 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
       const feed: Record<string, ort.Tensor> = {};
       for (const [name, tensor] of Object.entries(sample.inputs)) {
         const want = refTypes.get(name);
-        feed[name] = want && want !== tensor.type && isDatasetDtype(want) ? castTensor(tensor, want, `Reference input '${name}'`) : tensor;
+        feed[name] =
+          want && want !== tensor.type && isDatasetDtype(want)
+            ? castTensor(tensor, want, `Reference input '${name}'`)
+            : tensor;
       }
       const t2 = performance.now();
       const refOutputs = await runExplained(refSession, feed, path.basename(refPath!));
@@ -300,6 +356,12 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     mark = performance.now();
   }
   if (done === 0) throw new StudioError('BAD_REQUEST', `${source.describe()} produced no samples.`);
+  // Synthetic data makes as many samples as asked; a file or folder may hold fewer.
+  const cut =
+    options.limit !== undefined && options.data.kind !== 'synthetic'
+      ? samplesAskedNote(options.limit, done)
+      : undefined;
+  if (cut) notes.push(cut);
 
   const seconds = (performance.now() - started) / 1000;
   const report: EvalReport = {
@@ -309,7 +371,8 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     data: source.describe(),
     samples: done,
     task: plan?.task ?? 'none',
-    taskReason: plan?.reason ?? 'none: the data has no labels; only fidelity against the reference is measured',
+    taskReason:
+      plan?.reason ?? 'none: the data has no labels; only fidelity against the reference is measured',
     output: outputName,
     seconds,
     samplesPerSecond: done / seconds,
@@ -339,4 +402,3 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   }
   return report;
 }
-
