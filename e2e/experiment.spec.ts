@@ -130,6 +130,8 @@ test('one recipe run twice makes the same file, and Compare says so', async ({ p
   await page.getByRole('tab', { name: 'Optimize' }).click();
   for (const run of [1, 2]) {
     await shown(page).getByRole('checkbox', { name: /^int8-dynamic/ }).check();
+    // The second time the button says what it does: the same selection has run and is queued again on purpose.
+    await expect(shown(page).getByTestId('queue-jobs')).toHaveText(run === 1 ? 'Queue job' : 'Queue again');
     await shown(page).getByTestId('queue-jobs').click();
     await expect(shown(page).getByTestId('pipeline')).toHaveCount(run);
     await expect(shown(page).locator('[data-testid="pipeline"]:not([data-status="done"])')).toHaveCount(0, {

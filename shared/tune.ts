@@ -39,6 +39,8 @@ export interface TuneTrial {
    * (shared/latency-noise.ts): only `faster` beats the original on latency. Absent in results recorded before it.
    */
   latencyVerdict?: SpeedVerdict;
+  /** The benchmark's spread was too large to tell anything (its verdict is then `same`): said as "unreliable run". */
+  latencyUnreliable?: boolean;
   /** Top-1 accuracy (0..1) with labels. */
   accuracy?: number;
   /** Accuracy points lost against the original (positive = worse). */

@@ -121,6 +121,10 @@ describe('printTuneOutcome', () => {
     });
     expect(slower).toMatch(/1\.089x, slower/);
     expect(slower).toContain('Closest: #0 int8-dynamic: cosine 0.95000, 0.300x size, 1.089x, slower p50.');
+    // A run too noisy to tell anything says so, not "within noise" beside a 1.44x.
+    const wild = printed({ ...outcome, trials: [{ ...same, p50Ratio: 1.436, latencyUnreliable: true }] });
+    expect(wild).toMatch(/1\.436x, unreliable run/);
+    expect(wild).toContain("'unreliable run': its runs spread too much to tell anything");
     expect(text).toContain("'within noise' marks one that run cannot tell from 1 (as Compare judges it).");
     expect(noChoiceLines(outcome)[1]).toBe(
       "1 trial meets the budget, but none is faster than the original beyond its benchmark's noise (at least 5%, more on a noisy run): the best, #0 int8-dynamic, is at 0.920x.",

@@ -97,7 +97,10 @@ export function printTuneOutcome(
       : `${outcome.trials.length} trials in ${outcome.seconds.toFixed(1)} s; the search stopped because ${tuneStopReason(outcome.stoppedBy, flagName)}.`,
     'Ratios are against the original (below 1 is better); each p50 comes from one benchmark interleaved with the original' +
       (outcome.trials.some((t) => t.latencyVerdict === 'same')
-        ? ", and 'within noise' marks one that run cannot tell from 1 (as Compare judges it)."
+        ? ", and 'within noise' marks one that run cannot tell from 1 (as Compare judges it)" +
+          (outcome.trials.some((t) => t.latencyUnreliable)
+            ? "; 'unreliable run': its runs spread too much to tell anything (p90 over 3x the p50, or an IQR over half the median)."
+            : '.')
         : '.'),
   );
   if (outcome.sensitivity) {
@@ -146,6 +149,7 @@ export function printTuneOutcome(
  */
 /** A trial's p50 ratio with its benchmark's verdict where it is not faster: `within noise` or `slower`. */
 function p50Cell(t: TuneTrial): string {
+  if (t.latencyUnreliable) return `${ratio(t.p50Ratio)}, unreliable run`;
   if (t.latencyVerdict === 'same') return `${ratio(t.p50Ratio)}, within noise`;
   if (t.latencyVerdict === 'slower') return `${ratio(t.p50Ratio)}, slower`;
   return ratio(t.p50Ratio);

@@ -53,12 +53,15 @@ describe('CheckOwners', () => {
     await a1;
     expect(owners.ownedBy('a')).toEqual(['a2']);
 
+    // A's page goes away: its data check is cancelled; its pipeline.start (a2) runs on, owned by nobody.
+    void owners.dispatch('a', IPC_CHANNELS.datasetCheck, { checkId: 'a3' });
     backend.dispatched.length = 0;
     owners.cancelOwnedBy('a');
     expect(backend.dispatched).toEqual([
-      { channel: IPC_CHANNELS.datasetCheckCancel, payload: { checkId: 'a2' } },
+      { channel: IPC_CHANNELS.datasetCheckCancel, payload: { checkId: 'a3' } },
     ]);
     expect(owners.ownedBy('a')).toEqual([]);
+    expect(owners.ownerOf('a2')).toBeUndefined();
     expect(owners.ownedBy('b')).toEqual(['b1']);
   });
 

@@ -1,7 +1,9 @@
 /**
  * Which page started each data check in flight (a `dataset.check` or `pipeline.start` sent with a `checkId`),
- * so a host can cancel a page's checks when the page goes away: the engine does not go on reading data for
- * nobody, and a `pipeline.start` whose page is gone does not start its pipeline. `onnx-studio serve` owns
+ * so a host can route its progress to that page and cancel a page's `dataset.check`s when the page goes away:
+ * the engine does not go on reading data for nobody. A `pipeline.start` is not cancelled: the user clicked
+ * Queue, and the pipeline a reload or a closed tab cut off from its page still starts (the reloaded page lists
+ * it; Cancel beside the check is how to stop it). `onnx-studio serve` owns
  * checks by WebSocket (a closed socket cancels them; progress goes to the owner only), Electron by the
  * window's `webContents` (a closed or reloaded window cancels them). Cancelling is what
  * `studio:dataset.cancelCheck` does: the backend's own dispatch of that channel.
@@ -18,7 +20,7 @@ export function checkIdOf(channel: string, payload: unknown): string | undefined
 
 export class CheckOwners<Owner> {
   /** By `checkId`: an entry object per request, so a request that settles removes its own entry only. */
-  private readonly owners = new Map<string, { owner: Owner }>();
+  private readonly owners = new Map<string, { owner: Owner; channel: string }>();
 
   constructor(private readonly backend: Pick<StudioBackend, 'dispatch'>) {}
 
@@ -34,7 +36,7 @@ export class CheckOwners<Owner> {
   ): Promise<IpcResponse<C>> {
     const checkId = checkIdOf(channel, payload);
     // A second request under an id in flight is refused by the backend: the first keeps its owner.
-    const entry = checkId !== undefined && !this.owners.has(checkId) ? { owner } : undefined;
+    const entry = checkId !== undefined && !this.owners.has(checkId) ? { owner, channel } : undefined;
     if (entry) this.owners.set(checkId!, entry);
     try {
       return await this.backend.dispatch(channel, payload, context);
@@ -54,11 +56,16 @@ export class CheckOwners<Owner> {
     return [...this.owners].flatMap(([checkId, entry]) => (entry.owner === owner ? [checkId] : []));
   }
 
-  /** `owner` went away: cancels its checks still running, as `studio:dataset.cancelCheck` does. */
+  /**
+   * `owner` went away: cancels its `dataset.check`s still running, as `studio:dataset.cancelCheck` does; its
+   * `pipeline.start`s run on (their pipelines start), owned by nobody, so their progress goes nowhere.
+   */
   cancelOwnedBy(owner: Owner): void {
     for (const checkId of this.ownedBy(owner)) {
+      const entry = this.owners.get(checkId)!;
       this.owners.delete(checkId);
-      void this.backend.dispatch(IPC_CHANNELS.datasetCheckCancel, { checkId });
+      if (entry.channel !== IPC_CHANNELS.pipelineStart)
+        void this.backend.dispatch(IPC_CHANNELS.datasetCheckCancel, { checkId });
     }
   }
 }

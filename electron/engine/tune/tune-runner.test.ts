@@ -103,5 +103,10 @@ describe('a trial’s latency from its benchmark job', () => {
     const noisy = await benchedWith(around(10, 0.6), around(9, 0.6)).bench('v1');
     expect(noisy.p50Ratio).toBeCloseTo(0.9, 1);
     expect(noisy.latencyVerdict).toBe('same');
+    expect(noisy.latencyUnreliable).toBeUndefined();
+    // A run whose middle half spans more than half the median says nothing at all: unreliable, not "same".
+    const wild = await benchedWith(around(10, 1.6), around(14, 1.6)).bench('v1');
+    expect(wild.latencyVerdict).toBe('same');
+    expect(wild.latencyUnreliable).toBe(true);
   });
 });

@@ -141,6 +141,7 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
         p50Ms: variant.p50Ms,
         p50Ratio: variant.p50Ms / original.p50Ms,
         latencyVerdict: noise?.verdict ?? 'same',
+        ...(noise?.unreliable ? { latencyUnreliable: true } : {}),
       };
     },
     async remove(variantId: string) {

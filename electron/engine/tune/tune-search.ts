@@ -37,7 +37,9 @@ export interface TrialRunner {
   /** Its accuracy (with labels) and its fidelity to the original (TrialQuality). */
   evaluate(variantId: string): Promise<TrialQuality>;
   /** Its p50, interleaved with the original in one benchmark, and that ratio judged against the run's noise. */
-  bench(variantId: string): Promise<Pick<TuneTrial, 'p50Ms' | 'p50Ratio' | 'latencyVerdict'>>;
+  bench(
+    variantId: string,
+  ): Promise<Pick<TuneTrial, 'p50Ms' | 'p50Ratio' | 'latencyVerdict' | 'latencyUnreliable'>>;
   remove(variantId: string): Promise<void>;
   /** The nodes of an int8-static recipe, most sensitive first. */
   sensitivity(recipe: TrialRecipe): Promise<SensitivityRow[]>;

@@ -243,10 +243,10 @@ export function OptimizeView({
   const signature = hasFormErrors || chosen.length === 0 ? null : queueSignature(recipes, followUp);
   const pipelines = state.workspace?.pipelines ?? [];
   const started = lastQueued ? pipelines.filter((p) => !lastQueued.before.has(p.id)) : [];
-  const alreadyQueued =
-    signature !== null &&
-    lastQueued?.key === signature &&
-    (started.length === 0 || started.some((p) => p.status === 'running'));
+  const sameAsQueued = signature !== null && lastQueued?.key === signature;
+  // Held while what it started runs; once that ended, the same selection can be queued again on purpose, under
+  // a label that says so (an accidental second click then reads "Queue again", not "Queue job").
+  const alreadyQueued = sameAsQueued && (started.length === 0 || started.some((p) => p.status === 'running'));
   const canQueue =
     !alreadyQueued &&
     inputsReady &&
@@ -513,7 +513,13 @@ export function OptimizeView({
             disabled={queueing || checking !== null || !inputsReady || alreadyQueued}
             data-testid="queue-jobs"
           >
-            {alreadyQueued ? 'Queued\u00a0✓' : chosen.length <= 1 ? 'Queue job' : `Queue ${chosen.length} jobs`}
+            {alreadyQueued
+              ? 'Queued\u00a0✓'
+              : sameAsQueued
+                ? 'Queue again'
+                : chosen.length <= 1
+                  ? 'Queue job'
+                  : `Queue ${chosen.length} jobs`}
           </button>
           {checkProgress('queue')}
           {alreadyQueued && !checking && (
@@ -523,6 +529,13 @@ export function OptimizeView({
                 : `These ${lastQueued.count} recipes were queued`}
               : see Pipelines below. Change a recipe, its options, the data or the steps above to queue more;
               the same selection can be queued again once they have finished.
+            </p>
+          )}
+          {sameAsQueued && !alreadyQueued && !checking && (
+            <p className="field-hint" role="status" data-testid="queued-again-note">
+              {lastQueued.count === 1 ? 'This recipe has run' : `These ${lastQueued.count} recipes have run`}{' '}
+              (see Pipelines below): Queue again makes another copy of{' '}
+              {lastQueued.count === 1 ? 'its variant' : 'each variant'}.
             </p>
           )}
           {!inputsReady && (

@@ -241,7 +241,11 @@ export function TuneResult({
               <td>{ratio(t.sizeRatio)}</td>
               <td>
                 {ratio(t.p50Ratio)}
-                {t.latencyVerdict === 'same' && <span className="muted">, within noise</span>}
+                {t.latencyUnreliable ? (
+                  <span className="muted">, unreliable run</span>
+                ) : (
+                  t.latencyVerdict === 'same' && <span className="muted">, within noise</span>
+                )}
                 {t.latencyVerdict === 'slower' && <span className="muted">, slower</span>}
               </td>
               <td>{quality(t, record)}</td>
