@@ -43,6 +43,9 @@ import {
   type JobFailure,
   type OpBreakdownRow,
   type QualityMetric,
+  opBreakdownCaption,
+  paretoCaption,
+  qualityCaption,
 } from '../state/compare-data.js';
 import { histogram } from '../state/statistics.js';
 import { seriesColor, useChartColors, type ChartColors } from '../theme.js';
@@ -54,7 +57,6 @@ import {
   byteTicks,
   latencyAxis,
   niceRange,
-  niceTicks,
   shareRange,
   shareTicks,
   clipTail,
@@ -544,11 +546,14 @@ function LatencyChartView({
 function QualityChartView({
   rows,
   metric,
+  output,
   failure,
   pending,
 }: {
   rows: CompareRow[];
   metric: QualityMetric | undefined;
+  /** The model output the fidelity figures compare, when known (`comparedOutput`). */
+  output?: string | undefined;
   /** The model's latest evaluation that failed, unless its targets were evaluated since (`evaluationFailure`). */
   failure?: JobFailure | undefined;
 } & PendingProp) {
@@ -567,11 +572,7 @@ function QualityChartView({
       pending={pending}
       height={barChartHeight(rows.length)}
       title={metric ? QUALITY_LABELS[metric] : 'Accuracy or fidelity'}
-      subtitle={
-        (metric === 'accuracy'
-          ? 'Share of labelled samples classified correctly; the ratio is to the original.'
-          : 'How closely each variant follows the original on the same inputs (1 = identical).') + zoomNote
-      }
+      subtitle={qualityCaption(metric, output) + zoomNote}
       {...(has
         ? {}
         : {
@@ -616,9 +617,12 @@ function ParetoChartView({
   metric,
   front,
   earlier,
+  sourceLabel,
   pending,
 }: PendingProp & {
   rows: CompareRow[];
+  /** Which engine measured the latencies placed (`describeSource`): said on the axis and in the caption. */
+  sourceLabel: string;
   metric: QualityMetric | undefined;
   front: Set<string>;
   /** Rows placed by a figure from before a failed job (`staleFigureIds`): "(earlier)" in the legend. */
@@ -653,11 +657,7 @@ function ParetoChartView({
         outlined: front.has(p.id),
       }))}
       title="Latency vs quality (bubble = file size)"
-      subtitle={`Up and to the left is better. Variants on the Pareto front (nothing else is both faster, beyond the run's noise, and at least as good) are outlined; a run too noisy to tell speeds apart puts nothing on it.${
-        normalised
-          ? ` Latency is normalised to the original's ${formatMs(normalised.baseMs)}: each variant at its ratio in its own interleaved run × that p50.`
-          : ''
-      }${(yTicks[0] ?? 0) > 0 ? ' The quality axis does not start at 0.' : ''}`}
+      subtitle={`${paretoCaption(rows, sourceLabel)}${(yTicks[0] ?? 0) > 0 ? ' The quality axis does not start at 0.' : ''}`}
       {...(points.length > 0 && metric
         ? {}
         : { empty: <p className="muted">Benchmark and evaluate the variants to place them here.</p> })}
@@ -678,7 +678,7 @@ function ParetoChartView({
             tickMargin={8}
             height={48}
             label={{
-              value: normalised ? 'p50 latency (normalised to the original)' : 'p50 latency',
+              value: `p50 latency, ${sourceLabel}${normalised ? ' (normalised to the original)' : ''}`,
               position: 'insideBottom',
               offset: 0,
               fill: colors.muted,
@@ -751,7 +751,11 @@ export function LatencyHistogramChart({
   const runs = samples?.length ?? 0;
   const beyond =
     clipped.beyond > 0
-      ? ` ${clipped.beyond} ${clipped.beyond === 1 ? 'run lies' : 'runs lie'} beyond ${formatMs(clipped.cutoff)} (rare slow runs), not drawn: the slowest took ${formatMs(Math.max(...(samples ?? [])))}.`
+      ? ` ${clipped.beyond} ${clipped.beyond === 1 ? 'run lies' : 'runs lie'} beyond ${formatMs(clipped.cutoff)} (${
+          clipped.beyond > 0.05 * (samples?.length ?? 0)
+            ? `slow runs, ${Math.round((100 * clipped.beyond) / (samples?.length ?? 1))}% of them`
+            : 'rare slow runs'
+        }), not drawn, so the rest stay readable: the slowest took ${formatMs(Math.max(...(samples ?? [])))}.`
       : '';
   const timed =
     runs > 0
@@ -781,7 +785,7 @@ export function LatencyHistogramChart({
         colors={colors}
         fill={seriesColor(colors, colorIndex)}
         formatValue={formatMs}
-        formatTick={(v) => `${v} ms`}
+        formatTick={(v, ticks) => spanFormatter(ticks, (t, d) => `${t.toFixed(Math.max(d, 1))} ms`)(v)}
         xLabel="run time"
         unit="runs"
         description={`Latency distribution of ${label}: ${runs} runs${
@@ -800,15 +804,14 @@ function opColor(colors: ChartColors, op: string, index: number): string {
 function OpBreakdownChartView({
   rows,
   opTypes,
+  sourceLabel,
   pending,
-}: { rows: OpBreakdownRow[]; opTypes: string[] } & PendingProp) {
+}: { rows: OpBreakdownRow[]; opTypes: string[]; sourceLabel?: string | undefined } & PendingProp) {
   const colors = useChartColors();
   const height = Math.max(160, rows.length * 44 + 80);
-  const totals = rows.map((r) =>
-    opTypes.reduce((sum, op) => sum + (typeof r[op] === 'number' ? (r[op] as number) : 0), 0),
-  );
-  const xTicks = niceTicks(Math.max(0, ...totals), { headroom: 0.05 });
-  const xTick = spanFormatter(xTicks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 1))} ms`);
+  // Shares of each model's own kernel time (opBreakdown): every bar ends at 100%.
+  const xTicks = [0, 0.25, 0.5, 0.75, 1];
+  const xTick = (v: number) => `${Math.round(v * 100)}%`;
   const labelWidth = categoryAxisWidth(rows.map((r) => r.label));
   const [box, width] = useWidth<HTMLDivElement>();
   const tickLabel = tickLabeller(xTicks, width - labelWidth - 32, xTick);
@@ -819,7 +822,7 @@ function OpBreakdownChartView({
       height={height}
       legend={opTypes.map((op, i) => ({ label: op, color: opColor(colors, op, i) }))}
       title="Time per operator type"
-      subtitle="Kernel time per run from onnxruntime's profiler, by op type: where each variant spends its time."
+      subtitle={opBreakdownCaption(sourceLabel)}
       {...(rows.length > 0
         ? {}
         : { empty: <p className="muted">Benchmark with “Profile operators” on to see where time goes.</p> })}
@@ -838,7 +841,7 @@ function OpBreakdownChartView({
               type="number"
               {...axisProps(colors)}
               ticks={xTicks}
-              domain={[0, xTicks[xTicks.length - 1] ?? 'auto']}
+              domain={[0, 1]}
               interval={0}
               tickFormatter={tickLabel}
             />
@@ -852,7 +855,11 @@ function OpBreakdownChartView({
             />
             <Tooltip
               contentStyle={tooltipStyle(colors)}
-              formatter={(v, name) => [formatMs(Number(v)), String(name)]}
+              formatter={(v, name, item) => {
+                const row = (item as { payload?: OpBreakdownRow } | undefined)?.payload;
+                const ms = row?.ms[String(name)];
+                return [`${(Number(v) * 100).toFixed(1)}%${ms !== undefined ? ` (${formatMs(ms)} of ${formatMs(row?.totalMs)} in its run)` : ''}`, String(name)];
+              }}
             />
             {opTypes.map((op, i) => (
               <Bar
@@ -881,8 +888,14 @@ export const SizeChart = takingTurns(SizeChartView, (p: { rows: CompareRow[] }) 
 
 export const QualityChart = takingTurns(
   QualityChartView,
-  (p: { rows: CompareRow[]; metric: QualityMetric | undefined; failure?: JobFailure | undefined }) => [
+  (p: {
+    rows: CompareRow[];
+    metric: QualityMetric | undefined;
+    output?: string | undefined;
+    failure?: JobFailure | undefined;
+  }) => [
     p.metric,
+    p.output,
     p.failure?.jobId,
     p.failure?.inARow,
     p.rows.map((r) => [r.label, r.index, r.isOriginal, r.quality, r.qualityRatio]),
@@ -928,8 +941,10 @@ export const ParetoChart = takingTurns(
     metric: QualityMetric | undefined;
     front: Set<string>;
     earlier?: ReadonlySet<string>;
+    sourceLabel: string;
   }) => [
     p.metric,
+    p.sourceLabel,
     [...p.front],
     [...(p.earlier ?? [])],
     p.rows.map((r) => [r.id, r.label, r.index, r.p50Ms, r.plotP50Ms, r.quality, r.bytes, r.unreliableRun]),
@@ -938,5 +953,5 @@ export const ParetoChart = takingTurns(
 
 export const OpBreakdownChart = takingTurns(
   OpBreakdownChartView,
-  (p: { rows: OpBreakdownRow[]; opTypes: string[] }) => p,
+  (p: { rows: OpBreakdownRow[]; opTypes: string[]; sourceLabel?: string | undefined }) => p,
 );

@@ -10,8 +10,11 @@ import {
   latencyNormalisation,
   offSpecNote,
   offSpecShapes,
+  comparedOutput,
+  paretoCaption,
   paretoFront,
   paretoTag,
+  qualityCaption,
   ratioBaseToShow,
   staleFigureIds,
   staleFiguresNote,
@@ -450,8 +453,8 @@ describe('the Pareto tag of a figure from before a failed job', () => {
     expect(paretoTag('original', front, staleLatency, none)).toEqual({
       text: 'Pareto',
       title:
-        'No other variant is faster (beyond the run’s noise) and as good, or better and as fast; of the same speed ' +
-        'and quality, the smaller is kept',
+        'No other variant is faster (beyond the runs’ noise) and as good, or better and not slower; of the same speed ' +
+        'within noise and the same quality, the smaller is kept (the original on a tie in size)',
       earlier: false,
     });
     expect(paretoTag('v2', front, staleLatency, none)).toBeUndefined();
@@ -625,6 +628,21 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     expect([...front].sort()).toEqual(['v1']);
   });
 
+  it('keeps the original on the front when its latest run (another variant’s) was noisy: a slower variant is dominated', () => {
+    // The user's multi_output: fp16 x1.82 in its own quiet run; int8-dynamic's run (the original's latest) noisy.
+    const rows = rowsOf([
+      run('b1', { original: samples(0.0671, 0.004), v1: samples(0.122, 0.006) }),
+      run('b2', { original: samples(0.0731, 0.01, 200, 40, 0.6), v3: samples(0.0828, 0.012, 200, 40, 0.6) }),
+    ]);
+    const original = rows.find((r) => r.isOriginal)!;
+    const fp16 = rows.find((r) => r.label === 'fp16')!;
+    expect(original.unreliableRun).toBeDefined();
+    expect(fp16.latencyNoise?.verdict).toBe('slower');
+    expect(fp16.unreliableRun).toBeUndefined();
+    // Before: the original was left off, and fp16, 1.82x slower and no better, took the Pareto tag.
+    expect([...paretoFront(rows)]).toEqual(['original']);
+  });
+
   it('says "within noise" next to a ratio the product reads as the same speed, and nothing next to a real one', () => {
     const rows = rowsOf(node);
     const original = rows[0];
@@ -655,7 +673,8 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     expect(int4.latencyRatio).toBeLessThan(0.6);
     expect(int4.latencyNoise).toMatchObject({ verdict: 'same', unreliable: true });
     expect(latencyNoiseNote(int4)).toBe('unreliable run');
-    expect(paretoFront(rows).size).toBe(0);
+    // No variant from such a run: the original, the baseline at x1 by definition, is all the front holds.
+    expect([...paretoFront(rows)]).toEqual(['original']);
     const warning = unreliableRunsWarning(rows)!;
     expect(warning).toMatch(
       /^These latencies are unreliable: the runs' spread is too large to tell speeds apart \(original: p90 is \d+\.\dx the p50; /,
@@ -699,5 +718,53 @@ describe('the Pareto front when "within noise" is not transitive', () => {
     // B is beaten on a strict ground (A is faster beyond noise); the tie-break chooses among the rest.
     expect(front.has('B')).toBe(false);
     expect([...front]).toEqual(['C']);
+  });
+});
+
+describe('what the Compare charts say beside their figures', () => {
+  const rows = rowsOf([
+    benchRecord('w1', 'wasm', { original: 0.142, v1: 0.16, v2: 0.36 }, 'onnxruntime-web'),
+  ]);
+  const wasmRows = (() => {
+    const ws = workspace({
+      variants: [variant('v1', 'int8-dynamic', 1000), variant('v2', 'int4', 800)],
+      benchmarks: [
+        benchRecord('b1', 'cpu', { original: 0.176, v1: 0.1 }),
+        benchRecord('w1', 'wasm', { original: 0.142, v1: 0.16, v2: 0.36 }, 'onnxruntime-web'),
+      ],
+    });
+    const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+    return compareRows(deriveVariants(state), { engine: 'onnxruntime-web', provider: 'wasm' }, undefined);
+  })();
+
+  it('states the Pareto rule the front applies, size tie-break included, with the engine and its original p50', () => {
+    const caption = paretoCaption(wasmRows, 'onnxruntime-web · wasm');
+    // Before: "nothing else is both faster … and at least as good", with no word of the size tie-break.
+    expect(caption).toContain('the same speed within noise and as good as a smaller one is off');
+    expect(caption).toContain('The original is the baseline');
+    expect(caption).toContain("Latency is onnxruntime-web · wasm's (the original's p50 there: 0.142 ms)");
+    expect(caption).not.toContain('0.176');
+    expect(rows.length).toBeGreaterThan(0);
+  });
+
+  it('says what the quality chart shows in its own units, and names the output compared', () => {
+    // Before: "1 = identical" above an axis of percentages, and no word of which of the outputs.
+    const agreement = qualityCaption('top1Agreement', 'logits');
+    expect(agreement).toContain('100% = always the same');
+    expect(agreement).toContain('output “logits”');
+    expect(agreement).not.toContain('1 = identical');
+    expect(qualityCaption('cosine')).toContain('1 = identical');
+    const fidelity = (output: string) => ({
+      fidelity: { cosine: 1, top1Agreement: 1, sqnrDb: null, output },
+    });
+    const evaluated = [
+      { id: 'original', label: 'original', isOriginal: true, path: '', latency: {} },
+      { id: 'v1', label: 'fp16', isOriginal: false, path: '', latency: {}, evaluation: fidelity('logits') },
+      { id: 'v2', label: 'int8', isOriginal: false, path: '', latency: {}, evaluation: fidelity('logits') },
+    ];
+    expect(comparedOutput(evaluated)).toBe('logits');
+    expect(
+      comparedOutput([...evaluated, { ...evaluated[1]!, id: 'v3', evaluation: fidelity('boxes') }]),
+    ).toBeUndefined();
   });
 });

@@ -477,10 +477,16 @@ export function latencyNormalisation(rows: readonly CompareRow[]): { baseMs: num
  * A row is dominated by one that is not slower beyond noise and at least as good, and is better in something:
  * faster beyond noise, better quality, or, the same speed and quality, smaller (the original wins a tie of all
  * three: a variant that improves nothing is no improvement). Rows from a run too noisy to tell speeds apart
- * (`unreliableRun`) are left off: such a run puts nothing on the front. A row without a ratio is not placed.
+ * (`unreliableRun`) are left off: such a run puts no variant on the front. The original is never left off: it is
+ * the baseline every ratio is against (exactly 1, `ORIGINAL_BAND`), whichever run last timed it, so a variant
+ * slower than it beyond noise is dominated. A row without a ratio is not placed.
  */
 export function paretoFront(rows: readonly CompareRow[]): Set<string> {
-  const points = rows.filter((r) => r.plotP50Ms !== undefined && r.quality !== undefined && r.unreliableRun === undefined);
+  // The original is the baseline, at ratio 1 by definition (ORIGINAL_BAND): it stays whatever run it was last
+  // timed in, so a noisy run of some variant never takes it off and promotes a variant slower than it.
+  const points = rows.filter(
+    (r) => r.plotP50Ms !== undefined && r.quality !== undefined && (r.isOriginal || r.unreliableRun === undefined),
+  );
   const band = (r: CompareRow) => (r.isOriginal ? ORIGINAL_BAND : (r.latencyNoise ?? bareBand(r.latencyRatio ?? 1)));
   const notWorse = (q: CompareRow, p: CompareRow) =>
     !fasterBeyondNoise(band(p), band(q)) && (q.quality as number) >= (p.quality as number);
@@ -539,7 +545,7 @@ export function paretoTag(
     return {
       text: 'Pareto',
       title:
-        'No other variant is faster (beyond the run’s noise) and as good, or better and as fast; of the same speed and quality, the smaller is kept',
+        'No other variant is faster (beyond the runs’ noise) and as good, or better and not slower; of the same speed within noise and the same quality, the smaller is kept (the original on a tie in size)',
       earlier: false,
     };
   }
@@ -556,16 +562,96 @@ export function paretoTag(
 
 export interface OpBreakdownRow {
   label: string;
-  /** opType → ms per run. */
-  [opType: string]: number | string;
+  /** The model's kernel time per run, all op types (ms), in its own profiled run. */
+  totalMs: number;
+  /** opType (or a folded segment) → ms per run, in its own profiled run: for the tooltip. */
+  ms: Record<string, number>;
+  /** opType (or a folded segment) → share of the model's own kernel time, 0 to 1: what the bars stack. */
+  [opType: string]: number | string | Record<string, number>;
 }
 
 /** The segment that sums the op types without one of their own. */
 export const OTHER_OPS = 'other';
 
+/** The segment that sums the quantization kernels without one of their own (never lumped into grey "other"). */
+export const OTHER_QUANT_OPS = 'other quantization kernels';
+
 /**
- * Per-op kernel time per variant as stacked-bar rows: the op types that take the most time across all
- * profiled variants get their own segment, the rest are summed as "other".
+ * The kernels quantization adds or swaps in: QLinear* and Q/DQ, dynamic quantization, integer and n-bit MatMul.
+ */
+export function isQuantizationKernel(opType: string): boolean {
+  return (
+    /^(QLinear|DynamicQuantize|QGemm|QAttention|QEmbed|QOrdered)/.test(opType) ||
+    ['QuantizeLinear', 'DequantizeLinear', 'MatMulInteger', 'ConvInteger', 'MatMulNBits', 'GatherBlockQuantized'].includes(opType)
+  );
+}
+
+/**
+ * What the per-op chart says it shows (its caption): shares of each model's own time, never absolute ms of
+ * different runs; and, when the latency chart shows another engine (`sourceLabel`), that these are not its figures.
+ */
+export function opBreakdownCaption(sourceLabel?: string): string {
+  const other =
+    sourceLabel !== undefined && !sourceLabel.startsWith('onnxruntime-node')
+      ? ` These profiles are onnxruntime-node's, not ${sourceLabel}'s, whose latencies the other charts show.`
+      : '';
+  return (
+    "Share of each model's kernel time per run, by op type, from onnxruntime-node's profiler: where each model " +
+    "spends its time. Each profile is from that model's own benchmark run, and absolute times of different runs " +
+    "are not comparable (the machine's load moves them), so each bar is that model's own total (100%); its ms " +
+    `are in the tooltip. Compare speeds on the latency chart.${other}`
+  );
+}
+
+/**
+ * The rule `paretoFront` applies, in words: the Pareto chart's caption and the table tag's title say this, so
+ * what is outlined is what the words promise (the size tie-break included).
+ */
+export const PARETO_RULE =
+  'Outlined: the Pareto front. A variant is off it when another is not slower (beyond the runs’ noise) and at ' +
+  'least as good, and is faster beyond noise or better; of those left, one the same speed within noise and as ' +
+  'good as a smaller one is off too (the original wins a tie in size). The original is the baseline (×1 by ' +
+  'definition) and always placed; a variant from a run too noisy to tell speeds apart is left off.';
+
+/**
+ * The Pareto chart's caption: the rule, and which engine's latencies place the points, with that engine's
+ * original p50 (what every variant's ratio is against).
+ */
+export function paretoCaption(rows: readonly CompareRow[], sourceLabel: string): string {
+  const original = rows.find((r) => r.isOriginal);
+  const normalised = latencyNormalisation(rows);
+  const latency = normalised
+    ? `Latency is ${sourceLabel}'s, normalised to the original's ${formatMs(normalised.baseMs)} there: each variant at its ratio in its own interleaved run × that p50.`
+    : original?.p50Ms !== undefined
+      ? `Latency is ${sourceLabel}'s (the original's p50 there: ${formatMs(original.p50Ms)}).`
+      : `Latency is ${sourceLabel}'s.`;
+  return `Up and to the left is better. ${PARETO_RULE} ${latency}`;
+}
+
+/** The output the fidelity figures compare, when every evaluated variant names the same one. */
+export function comparedOutput(variants: readonly Variant[]): string | undefined {
+  const names = new Set(variants.flatMap((v) => (v.evaluation?.fidelity?.output ? [v.evaluation.fidelity.output] : [])));
+  return names.size === 1 ? [...names][0] : undefined;
+}
+
+/**
+ * The quality chart's caption, in the units it shows: a share for accuracy and top-1 agreement (100% =
+ * identical), a cosine for the cosine (1 = identical); naming the output compared, when known.
+ */
+export function qualityCaption(metric: QualityMetric | undefined, output?: string): string {
+  const of = output !== undefined ? ` on output “${output}”` : '';
+  if (metric === 'accuracy') return 'Share of labelled samples classified correctly; the ratio is to the original.';
+  if (metric === 'top1Agreement')
+    return `Share of inputs whose top-1 class${of} is the original's (100% = always the same); the ratio is to the original.`;
+  return `How closely each variant follows the original${of} on the same inputs (output cosine similarity, 1 = identical).`;
+}
+
+/**
+ * Per-op kernel time per variant as stacked-bar rows, each as shares of that model's own kernel time: the
+ * profiles come from different benchmark runs, whose absolute times are not comparable (README: absolute p50s
+ * of different runs are never compared). The op types that take the largest share of any one model get their
+ * own segment (so a kernel only one variant has, int8-static's QLinearConv, is not lost in "other"); the rest
+ * are summed as "other quantization kernels" (QLinear*, Q/DQ, ...: `isQuantizationKernel`) and "other".
  */
 export function opBreakdown(
   variants: readonly Variant[],
@@ -573,21 +659,35 @@ export function opBreakdown(
   maxTypes = 7,
 ): { rows: OpBreakdownRow[]; opTypes: string[] } {
   const profiled = variants.filter((v) => v.profile && v.profile.byOpType.length > 0);
-  const totals = new Map<string, number>();
-  for (const v of profiled)
-    for (const op of v.profile?.byOpType ?? []) totals.set(op.opType, (totals.get(op.opType) ?? 0) + op.ms);
-  const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([op]) => op);
-  const kept = ranked.slice(0, maxTypes);
-  const hasOther = ranked.length > kept.length;
-  const rows = profiled.map((v) => {
-    const row: OpBreakdownRow = { label: v.label };
-    let other = 0;
-    for (const op of v.profile?.byOpType ?? []) {
-      if (kept.includes(op.opType)) row[op.opType] = op.ms;
-      else other += op.ms;
+  const largest = new Map<string, number>();
+  for (const v of profiled) {
+    const ops = v.profile?.byOpType ?? [];
+    const total = ops.reduce((sum, op) => sum + op.ms, 0);
+    for (const op of ops) {
+      const share = total > 0 ? op.ms / total : 0;
+      largest.set(op.opType, Math.max(largest.get(op.opType) ?? 0, share));
     }
-    if (hasOther) row[OTHER_OPS] = other;
+  }
+  const ranked = [...largest.entries()].sort((a, b) => b[1] - a[1]).map(([op]) => op);
+  const kept = ranked.slice(0, maxTypes);
+  const rest = ranked.slice(maxTypes);
+  const folded = [
+    ...(rest.some(isQuantizationKernel) ? [OTHER_QUANT_OPS] : []),
+    ...(rest.some((op) => !isQuantizationKernel(op)) ? [OTHER_OPS] : []),
+  ];
+  const rows = profiled.map((v) => {
+    const ops = v.profile?.byOpType ?? [];
+    const totalMs = ops.reduce((sum, op) => sum + op.ms, 0);
+    const ms: Record<string, number> = {};
+    for (const op of ops) {
+      const segment = kept.includes(op.opType) ? op.opType : isQuantizationKernel(op.opType) ? OTHER_QUANT_OPS : OTHER_OPS;
+      ms[segment] = (ms[segment] ?? 0) + op.ms;
+    }
+    const row: OpBreakdownRow = { label: v.label, totalMs, ms };
+    for (const segment of [...kept, ...folded]) {
+      if (segment in ms || folded.includes(segment)) row[segment] = totalMs > 0 ? (ms[segment] ?? 0) / totalMs : 0;
+    }
     return row;
   });
-  return { rows, opTypes: hasOther ? [...kept, OTHER_OPS] : kept };
+  return { rows, opTypes: [...kept, ...folded] };
 }

@@ -75,7 +75,7 @@ describe('variants and the comparison', () => {
       accuracy: 0.9,
       data: 'npy test',
       samples: 100,
-      fidelity: { cosine: 0.999, top1Agreement: 0.98, sqnrDb: 30 },
+      fidelity: { cosine: 0.999, top1Agreement: 0.98, sqnrDb: 30, output: 'y' },
     });
     expect(v1.cliCommand).toContain('--method int8-dynamic');
   });
@@ -180,7 +180,38 @@ describe('variants and the comparison', () => {
     }));
     const { rows, opTypes } = opBreakdown(profiled, 2);
     expect(opTypes).toEqual(['Conv', 'Relu', 'other']);
-    expect(rows[0]).toEqual({ label: 'original', Conv: 3, Relu: 1, other: 0.5 });
+    // Shares of each model's own kernel time (profiles of different runs are not compared in ms).
+    expect(rows[0]).toEqual({
+      label: 'original',
+      totalMs: 4.5,
+      ms: { Conv: 3, Relu: 1, other: 0.5 },
+      Conv: 3 / 4.5,
+      Relu: 1 / 4.5,
+      other: 0.5 / 4.5,
+    });
+  });
+
+  it('compares profiles of different runs as shares of each model’s own time, quantization kernels never grey', () => {
+    const profile = (ops: Record<string, number>) => ({
+      byOpType: Object.entries(ops).map(([opType, ms]) => ({ opType, ms, pct: 0 })),
+      topNodes: [],
+      runs: 1,
+      traceFile: '',
+    });
+    const [original, v1, v2] = deriveVariants(state);
+    // The original's run was quiet (0.058 ms); int8-static's ran on a busy machine: twice the ms everywhere.
+    const profiled = [
+      { ...original!, profile: profile({ Conv: 0.04, Relu: 0.01, MaxPool: 0.008 }) },
+      { ...v1!, label: 'int8-static', profile: profile({ QLinearConv: 0.08, QuantizeLinear: 0.02, DequantizeLinear: 0.02, MaxPool: 0.004 }) },
+      { ...v2!, profile: profile({ Conv: 0.08, Relu: 0.02, MaxPool: 0.016 }) },
+    ];
+    const { rows, opTypes } = opBreakdown(profiled, 2);
+    // Before: absolute ms (fp16 at twice the original), and QLinearConv, only in one variant, folded into "other".
+    expect(rows[2]!.Conv).toBeCloseTo(rows[0]!.Conv as number, 9);
+    for (const r of rows) expect(opTypes.reduce((sum, op) => sum + ((r[op] as number) ?? 0), 0)).toBeCloseTo(1, 9);
+    expect(opTypes).toContain('QLinearConv');
+    expect(opTypes).toContain('other quantization kernels');
+    expect(rows[1]!.ms['other quantization kernels']).toBeCloseTo(0.04, 9);
   });
 
   it('formats ratios', () => {

@@ -41,7 +41,8 @@ export interface Evaluation {
   /** Which data the accuracy was measured on (name, samples, sha256), when recorded. */
   dataset?: DatasetIdentity;
   /** Against the original on the same inputs. */
-  fidelity?: { cosine: number; top1Agreement: number | null; sqnrDb: number | null };
+  /** `output`: the model output compared (a multi-output model's first), when the report names it. */
+  fidelity?: { cosine: number; top1Agreement: number | null; sqnrDb: number | null; output?: string };
 }
 
 export interface Variant {
@@ -167,7 +168,12 @@ export function deriveVariants(state: StudioState): Variant[] {
     }
     if (e.reference === ORIGINAL_TARGET && e.report.fidelity) {
       const f = e.report.fidelity;
-      evaluation.fidelity = { cosine: f.cosine, top1Agreement: f.top1Agreement, sqnrDb: f.sqnrDb };
+      evaluation.fidelity = {
+        cosine: f.cosine,
+        top1Agreement: f.top1Agreement,
+        sqnrDb: f.sqnrDb,
+        ...(f.output ? { output: f.output } : {}),
+      };
       // A fidelity figure names its data too (no accuracy came with it: no labels).
       if (e.report.accuracy === undefined) {
         if (e.dataset) evaluation.dataset = e.dataset;

@@ -44,6 +44,7 @@ import {
   offSpecNote,
   offSpecShapes,
   opBreakdown,
+  comparedOutput,
   paretoFront,
   paretoTag,
   pickQualityMetric,
@@ -221,10 +222,16 @@ export function CompareView({
           failure={latencyFailure}
           elsewhere={failedElsewhere}
         />
-        <QualityChart rows={rows} metric={metric} failure={qualityFailure} />
+        <QualityChart
+          rows={rows}
+          metric={metric}
+          output={comparedOutput(variants)}
+          failure={qualityFailure}
+        />
         <ParetoChart
           rows={rows}
           metric={metric}
+          sourceLabel={source ? describeSource(source) : 'the engine'}
           front={front}
           earlier={new Set([...staleLatency, ...staleQuality])}
         />
@@ -239,7 +246,11 @@ export function CompareView({
           )}
           failure={histogramFailure}
         />
-        <OpBreakdownChart rows={breakdown.rows} opTypes={breakdown.opTypes} />
+        <OpBreakdownChart
+          rows={breakdown.rows}
+          opTypes={breakdown.opTypes}
+          sourceLabel={source ? describeSource(source) : undefined}
+        />
       </div>
       <ExplainPanel
         variants={variants}
