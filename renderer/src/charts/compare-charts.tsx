@@ -436,7 +436,10 @@ function LatencyChartView({
     });
   const captions = Object.fromEntries(data.map((d) => [d.label, d.caption]));
   // Runs so noisy their medians say little (latency-noise.ts): said on the card, with what to do.
-  const unreliable = unreliableRunsWarning(rows.filter((r) => r.p50Ms !== undefined));
+  const unreliable = unreliableRunsWarning(
+    rows.filter((r) => r.p50Ms !== undefined),
+    sourceLabel,
+  );
   // What every bar was fed, said once in the caption (and so in a saved image); the tooltip has each row's.
   const fedInputs = new Set(data.flatMap((d) => (d.inputs ? [d.inputs] : [])));
   const axis = latencyAxis(

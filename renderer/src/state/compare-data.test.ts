@@ -628,6 +628,15 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     expect([...front].sort()).toEqual(['v1']);
   });
 
+  it('says whose spread made a run unreliable: a quiet variant in a run whose original was not is not blamed for it', () => {
+    // v1's own runs are quiet; the original of its run had 40 of 200 runs held up 10x.
+    const rows = rowsOf([run('b1', { original: samples(0.07, 0.004, 200, 40, 0.7), v1: samples(0.12, 0.006) })]);
+    const fp16 = rows.find((r) => r.label === 'fp16')!;
+    expect(fp16.unreliableRun).toMatch(/^its run's original: /);
+    const warning = unreliableRunsWarning(rows)!;
+    expect(warning).toContain("fp16: its run's original: ");
+  });
+
   it('keeps the original on the front when its latest run (another variant’s) was noisy: a slower variant is dominated', () => {
     // The user's multi_output: fp16 x1.82 in its own quiet run; int8-dynamic's run (the original's latest) noisy.
     const rows = rowsOf([
@@ -675,7 +684,7 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     expect(latencyNoiseNote(int4)).toBe('unreliable run');
     // No variant from such a run: the original, the baseline at x1 by definition, is all the front holds.
     expect([...paretoFront(rows)]).toEqual(['original']);
-    const warning = unreliableRunsWarning(rows)!;
+    const warning = unreliableRunsWarning(rows, 'onnxruntime-web · wasm')!;
     expect(warning).toMatch(
       /^These latencies are unreliable: the runs' spread is too large to tell speeds apart \(original: p90 is \d+\.\dx the p50; /,
     );
@@ -683,6 +692,14 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     expect(warning).toContain('more runs');
     expect(warning).toContain('other tabs and programs closed');
     expect(warning).toContain('engine benchmark (onnxruntime-node)');
+    // Each variant is described by its own spread, not the original's repeated: v2's p90 is 9x its p50, the
+    // original's 13x.
+    const original = /original: p90 is (\d+\.\d)x/.exec(warning)![1];
+    const perRow = [...warning.matchAll(/(int4|int8-dynamic|int8-weight|fp16): ([^;)]*)/g)].map((m) => m[2]);
+    expect(perRow.length).toBeGreaterThan(0);
+    expect(perRow.every((words) => words === `p90 is ${original}x the p50`)).toBe(false);
+    // The engine's own figures get no advice to use the engine benchmark.
+    expect(unreliableRunsWarning(rows, 'onnxruntime-node · cpu')).not.toContain('use the engine benchmark');
   });
 });
 

@@ -13,6 +13,8 @@ import {
   ORIGINAL_BAND,
   ratioNoise,
   spreadTooLarge,
+  type LatencySpread,
+  type LatencySpreadInput,
   type RatioNoise,
 } from '../../../shared/latency-noise.js';
 import { measurementKey, type JobRecord, type MeasurementSource } from './studio-state.js';
@@ -166,7 +168,8 @@ export function compareRows(
         const noise = !v.isOriginal && latency && baseSpread ? ratioNoise({ ...stats, samples: latency.samples }, baseSpread) : undefined;
         if (noise) {
           row.latencyNoise = noise;
-          if (noise.unreliable) row.unreliableRun = describeSpread(noise);
+          // Whose spread it was, in that model's own figures: the variant's, or (quiet itself) its run's original's.
+          if (noise.unreliable) row.unreliableRun = unreliableWhy({ ...stats, samples: latency.samples }, baseSpread!);
         }
       }
       if (v.isOriginal && latency) {
@@ -237,15 +240,32 @@ export function latencyNoiseNote(row: CompareRow): string | undefined {
   return noiseNote(row.latencyNoise);
 }
 
-/** The rows' unreliable runs in one warning for the latency card, or undefined when every run is quiet enough. */
-export function unreliableRunsWarning(rows: readonly CompareRow[]): string | undefined {
+/** Why a variant's run is unreliable, in its own figures, or its run's original's when the variant's are quiet. */
+function unreliableWhy(variant: LatencySpreadInput, original: LatencySpreadInput): string {
+  const words = (s: LatencySpread) => describeSpread({ tailRatio: s.tailRatio, relativeIqr: s.iqrMs / s.p50Ms });
+  const own = latencySpread(variant);
+  if (spreadTooLarge(own)) return words(own);
+  return `its run's original: ${words(latencySpread(original))}`;
+}
+
+/**
+ * The rows' unreliable runs in one warning for the latency card, or undefined when every run is quiet enough.
+ * `sourceLabel` is whose figures they are (describeSource): the advice to use the engine benchmark is only for a
+ * browser's.
+ */
+export function unreliableRunsWarning(
+  rows: readonly CompareRow[],
+  sourceLabel = 'onnxruntime-node · cpu',
+): string | undefined {
   const noisy = rows.filter((r) => r.unreliableRun !== undefined);
   if (noisy.length === 0) return undefined;
   const worst = noisy.map((r) => `${r.label}: ${r.unreliableRun}`).join('; ');
+  const advice = sourceLabel.startsWith('onnxruntime-node')
+    ? 'Run again with more runs and other programs closed (a busy machine or throttling spreads even the engine benchmark, which runs in its own process).'
+    : 'Run again with more runs and other tabs and programs closed, or use the engine benchmark (onnxruntime-node), which runs in its own process.';
   return (
     `These latencies are unreliable: the runs' spread is too large to tell speeds apart (${worst}). ` +
-    'No variant is called faster or put on the Pareto front from such a run. Run again with more runs and other ' +
-    'tabs and programs closed, or use the engine benchmark (onnxruntime-node), which runs in its own process.'
+    `No variant is called faster or put on the Pareto front from such a run. ${advice}`
   );
 }
 
