@@ -114,3 +114,44 @@ describe('checkDataset cancelled', () => {
     expect(read).toBe(0);
   });
 });
+
+describe('checkDataset float labels', () => {
+  it('says that float labels of whole numbers are read as class ids, and nothing for integer ones', async () => {
+    const samples = 20;
+    const inputs = path.join(tmp.dir, 'float-label-inputs.npy');
+    fs.writeFileSync(inputs, encodeNpyArray(new Float32Array(samples * 64), 'float32', [samples, 1, 8, 8]));
+    const floats = path.join(tmp.dir, 'float-labels.npy');
+    fs.writeFileSync(
+      floats,
+      encodeNpyArray(
+        Float32Array.from({ length: samples }, (_, i) => i % 10),
+        'float32',
+        [samples],
+      ),
+    );
+    const ints = path.join(tmp.dir, 'int-labels.npy');
+    fs.writeFileSync(
+      ints,
+      encodeNpyArray(
+        Int32Array.from({ length: samples }, (_, i) => i % 10),
+        'int32',
+        [samples],
+      ),
+    );
+    const check = (labels: string, role: 'evaluation' | 'calibration' = 'evaluation') =>
+      checkDataset({
+        model: tinyDigits().modelPath,
+        spec: { kind: 'npy', path: inputs, labels },
+        baseDir: tmp.dir,
+        role,
+      });
+
+    const float = await check(floats);
+    expect(float.labels).toMatchObject({ min: 0, max: 9, modelClasses: 10 });
+    expect(float.warnings).toContain(
+      "float-labels.npy holds float32 labels that are all whole numbers (0–9): they are read as class ids of the model's 10 classes, so accuracy is measured",
+    );
+    expect((await check(ints)).warnings.join('\n')).not.toMatch(/class ids/);
+    expect((await check(floats, 'calibration')).warnings.join('\n')).not.toMatch(/class ids/);
+  });
+});

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
 import { MAX_CHECKED_SAMPLES } from '../../../shared/dataset-check-limits.js';
@@ -8,6 +9,7 @@ import { describeType } from '../inspect/inspect-model.js';
 import { loadModel } from '../onnx/load-model.js';
 import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
 import { datasetIdentity } from './dataset-identity.js';
+import { NPY_PREFIX_BYTES, npyHeaderLength, parseNpyHeader } from './npy-format.js';
 import { openDataset } from './open-dataset.js';
 
 /** Fewer calibration samples than this give noisy ranges. */
@@ -90,6 +92,17 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
         `${labelsFile} holds class labels from ${min} to ${max}, but the model scores ${classes} classes (0 to ${classes - 1}). Check that it is the labels file of this dataset and of this model.`,
       );
     }
+    // Float labels that are all whole numbers: evaluation reads them as class ids (task.ts decides by value),
+    // which the range alone would leave the user to guess, since float labels read as regression targets.
+    const stored = options.role === 'evaluation' && integers ? await labelsFileDtype(options.spec, options.baseDir) : undefined;
+    if (stored && FLOAT_DTYPES.has(stored)) {
+      warnings.push(
+        `${labelsFile} holds ${stored} labels that are all whole numbers (${min}–${max}): ` +
+          (classes !== undefined
+            ? `they are read as class ids of the model's ${classes} classes, so accuracy is measured`
+            : 'they are read as class ids where the model scores classes, else as regression targets'),
+      );
+    }
   }
   if (options.role === 'evaluation' && !source.hasLabels) {
     warnings.push('no labels: accuracy cannot be measured; variants are compared with the original\'s outputs (fidelity) instead');
@@ -98,6 +111,29 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
     warnings.push(`only ${total} sample${total === 1 ? '' : 's'}: calibration ranges from so few are noisy; 100 or more is usual`);
   }
   return report;
+}
+
+const FLOAT_DTYPES: ReadonlySet<string> = new Set(['float16', 'float32', 'float64']);
+
+/** The element type of a separate `.npy` labels file, read from its header; undefined when there is none. */
+async function labelsFileDtype(spec: DatasetSpec, baseDir: string): Promise<string | undefined> {
+  if (!('labels' in spec) || !spec.labels || !spec.labels.toLowerCase().endsWith('.npy')) return undefined;
+  const file = path.resolve(baseDir, spec.labels);
+  try {
+    const handle = await fs.promises.open(file, 'r');
+    try {
+      const prefix = new Uint8Array(NPY_PREFIX_BYTES);
+      await handle.read(prefix, 0, NPY_PREFIX_BYTES, 0);
+      const header = new Uint8Array(npyHeaderLength(prefix, spec.labels));
+      await handle.read(header, 0, header.length, 0);
+      return parseNpyHeader(header, spec.labels).dtype;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // The samples were read from it already; a header that cannot be read again only loses this note.
+    return undefined;
+  }
 }
 
 /** The number of classes a model's output scores: the last dim of a [batch, classes] or [classes] output. */

@@ -40,4 +40,17 @@ describe('what a data mismatch says the model expects', () => {
     const none = messageOf(() => fitSample(ocrInput({ guessedAxes: [0, 3] }), 'float32', [64], 'a.npy'));
     expect(none).toMatch(/^Input 'x': the model expects float32 \[\?, 3, 48, \?\], but/);
   });
+
+  it('advises data of the model’s shape when the model fixes every dim, not the input spec', () => {
+    const fixed = ocrInput({ name: 'image', declared: [1, 3, 16, 16], dims: [1, 3, 16, 16] });
+    expect(messageOf(() => fitSample(fixed, 'float32', [3, 20, 20], 'wrong.npy'))).toBe(
+      "Input 'image': the model expects float32 [1, 3, 16, 16], but wrong.npy has float32 samples of shape [3, 20, 20]: " +
+        "dim 2 is 20 where the model fixes 16. The model fixes every dim of 'image', so the input spec cannot change it: " +
+        "make data whose samples have the model's shape, [1, 3, 16, 16] (or [3, 16, 16]).",
+    );
+    // An open dim leaves the spec as the way: no such advice.
+    expect(messageOf(() => fitSample(ocrInput({}), 'float32', [3, 40, 200], 'a.npy'))).not.toMatch(
+      /fixes every dim/,
+    );
+  });
 });

@@ -38,6 +38,19 @@ export function expects(input: ResolvedInput): string {
   );
 }
 
+/**
+ * When the model fixes every dim of the input, no input spec can change its shape: the advice is data of the
+ * model's shape, not the spec (an empty string otherwise).
+ */
+function onlyItsShape(input: ResolvedInput): string {
+  if (input.declared.length === 0 || !input.declared.every((d) => typeof d === 'number' && d >= 0)) return '';
+  const batchless = input.declared.length > 1 && input.declared[0] === 1 ? ` (or ${formatDims(input.declared.slice(1))})` : '';
+  return (
+    `. The model fixes every dim of '${input.name}', so the input spec cannot change it: make data whose samples ` +
+    `have the model's shape, ${formatDims(input.declared)}${batchless}`
+  );
+}
+
 /** Symbol name -> size and the input that fixed it, shared by the inputs of one sample. */
 export type SymbolBindings = Map<string, { size: number; input: string }>;
 
@@ -75,13 +88,13 @@ export function fitSample(
   } else {
     const want = declared.length - 1;
     throw fail(
-      `a sample needs ${declared.length} dims${want >= 1 ? ` (or ${want} without the batch axis)` : ''}, the data has ${sampleShape.length}`,
+      `a sample needs ${declared.length} dims${want >= 1 ? ` (or ${want} without the batch axis)` : ''}, the data has ${sampleShape.length}${onlyItsShape(input)}`,
     );
   }
   for (let i = 0; i < sampleShape.length; i++) {
     const d = declared[i + offset];
     const size = sampleShape[i]!;
-    if (typeof d === 'number' && d >= 0 && d !== size) throw fail(`dim ${i + offset} is ${size} where the model fixes ${d}`);
+    if (typeof d === 'number' && d >= 0 && d !== size) throw fail(`dim ${i + offset} is ${size} where the model fixes ${d}${onlyItsShape(input)}`);
     if (typeof d === 'string') bind(symbols, d, size, input.name, fail);
   }
   return dims;

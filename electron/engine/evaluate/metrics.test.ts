@@ -216,7 +216,12 @@ describe('task decision', () => {
   it('decides classification for class indices against class scores, and says why', () => {
     const plan = planTask('auto', 3, logits);
     expect(plan).toMatchObject({ task: 'classification', mode: 'scores', classes: 10 });
-    expect(plan.reason).toBe("classification: labels are class indices and output 'logits' (float32 [1, 10]) scores 10 classes");
+    expect(plan.reason).toBe(
+      "classification: labels are class indices and output 'logits' (float32 [1, 10]) scores 10 classes; " +
+        'whole-number labels are class indices even when stored as floats (0.0, 1.0, ...); --task regression reads them as targets',
+    );
+    // A float label that is a whole number (3.0 from a float32 .npy reads as 3) is a class index too.
+    expect(planTask('auto', Number(Float32Array.of(3)[0]), logits)).toMatchObject({ task: 'classification' });
     expect(planTask('auto', 1, { name: 'label', type: 'int64', dims: [1] })).toMatchObject({ task: 'classification', mode: 'label' });
   });
 

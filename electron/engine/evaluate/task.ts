@@ -20,6 +20,10 @@ export function isVector(dims: readonly number[]): boolean {
 
 const INTEGER_TYPES = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
+/** What `--task auto` does with whole-number labels, stated with every decision it makes from them. */
+export const WHOLE_NUMBER_LABELS =
+  'whole-number labels are class indices even when stored as floats (0.0, 1.0, ...); --task regression reads them as targets';
+
 /**
  * Decides classification or regression from the first labeled sample and the measured output (`--task auto`),
  * or checks that the requested task fits them; the reason says what was decided and why.
@@ -41,16 +45,22 @@ export function planTask(
       throw new StudioError('BAD_REQUEST', `Classification needs one class index per sample, but the labels hold ${label.length} values per sample.`);
     }
     const why = requested === 'auto' ? 'labels are class indices and ' : '';
+    // The decision reads the label's value, not the type it is stored in: 3.0 in a float32 file is class 3.
+    const read = requested === 'auto' ? `; ${WHOLE_NUMBER_LABELS}` : '';
     if (scores) {
       return {
         task: 'classification',
         mode: 'scores',
         classes: values,
-        reason: `classification: ${why}output '${output.name}' (${shape}) scores ${values} classes`,
+        reason: `classification: ${why}output '${output.name}' (${shape}) scores ${values} classes${read}`,
       };
     }
     if (classIndexOutput) {
-      return { task: 'classification', mode: 'label', reason: `classification: ${why}output '${output.name}' (${shape}) is the predicted class` };
+      return {
+        task: 'classification',
+        mode: 'label',
+        reason: `classification: ${why}output '${output.name}' (${shape}) is the predicted class${read}`,
+      };
     }
     throw new StudioError(
       'BAD_REQUEST',

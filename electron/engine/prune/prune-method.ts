@@ -68,6 +68,11 @@ export interface PruneOutcome {
   targetSparsity?: number;
   /** Whether the size win shows only once the file is compressed (unstructured zeros). */
   measureCompressed?: boolean;
+  /**
+   * When the method had layers to prune but changed nothing: why (words that follow "Nothing was pruned: ")
+   * and what to change; prune-model.ts puts the sentence first in the notes.
+   */
+  nothingPruned?: { why: string; fix: string };
 }
 
 /**

@@ -233,6 +233,43 @@ describe('pruneModel', () => {
     expect(pruned.notes.join('\n')).not.toMatch(/Nothing was pruned/);
   });
 
+  it('says plainly when a sparsity rounded back to every channel pruned nothing', async () => {
+    // Groups of 8 and 16 channels: 10% rounds up to a multiple of 8, which is every channel.
+    const report = await pruneModel({
+      input,
+      output: out('rounded.onnx'),
+      method: 'structured',
+      common: { sparsity: 0.1 },
+      options: { roundTo: 8 },
+    });
+    expect(report.removedChannels).toBe(0);
+    expect(report.layers.length).toBeGreaterThan(0);
+    expect(report.notes[0]).toBe(
+      'Nothing was pruned: at 10% with --round-to 8 every layer would keep all its channels (8 → 8, 16 → 16), ' +
+        'so the output computes exactly what the input does. Raise the sparsity or lower Round to (--round-to).',
+    );
+    // Magnitude at a sparsity too small for any layer says it in the same words.
+    const magnitude = await pruneModel({
+      input,
+      output: out('tiny.onnx'),
+      method: 'magnitude',
+      common: { sparsity: 0 },
+    });
+    expect(magnitude.notes[0]).toMatch(
+      /^Nothing was pruned: magnitude at 0% changed no weight, so the output computes exactly what the input does\./,
+    );
+    // One that prunes does not get it.
+    const pruned = await pruneModel({
+      input,
+      output: out('half.onnx'),
+      method: 'structured',
+      common: { sparsity: 0.5 },
+      options: { roundTo: 8 },
+    });
+    expect(pruned.removedChannels).toBeGreaterThan(0);
+    expect(pruned.notes.join('\n')).not.toMatch(/Nothing was pruned/);
+  });
+
   it('reports progress', async () => {
     const phases = new Set<string>();
     await pruneModel({

@@ -11,6 +11,7 @@ import { parseMethodOptions, type TransformRequest, transformModel } from '../tr
 import { pruneMethod } from './all-methods.js';
 import {
   type PrunedLayer,
+  type PruneOutcome,
   type PruneProgress,
   type SkippedPrune,
   commonPruneOptionsSchema,
@@ -82,11 +83,32 @@ function nothingPruned(method: string, skipped: readonly SkippedPrune[]): string
   const why = skipped.slice(0, QUOTED_SKIPS).map((s) => `${s.name || s.opType} (${s.opType}): ${s.reason}`);
   const more = skipped.length > QUOTED_SKIPS ? `; ${skipped.length - QUOTED_SKIPS} more in the skipped list` : '';
   return (
-    `Nothing was pruned: ${method} found no layer it could prune, so the output computes exactly what the input does.` +
+    `${NOTHING_PRUNED} ${method} found no layer it could prune, ${SAME_OUTPUT}.` +
     (why.length > 0
       ? ` Why: ${why.join('; ')}${more}.`
       : ' The model has no layer of the op types it prunes (see --op-types) with a constant weight.')
   );
+}
+
+/** The words every "nothing was pruned" note starts with, and what it means for the output. */
+const NOTHING_PRUNED = 'Nothing was pruned:';
+const SAME_OUTPUT = 'so the output computes exactly what the input does';
+
+/**
+ * The first note of a prune that had layers to prune but changed none of them (a sparsity too small for the
+ * layers' sizes, or one that --round-to rounds back to every channel): in the same words as above.
+ */
+function prunedNone(method: string, sparsity: number, told: PruneOutcome['nothingPruned']): string {
+  const { why, fix } = told ?? {
+    why: `${method} at ${formatPercent(sparsity)} changed no weight`,
+    fix: 'Raise the sparsity.',
+  };
+  return `${NOTHING_PRUNED} ${why}, ${SAME_OUTPUT}. ${fix}`;
+}
+
+/** A sparsity as the app shows it: "10%", "2.5%". */
+function formatPercent(fraction: number): string {
+  return `${Number((fraction * 100).toFixed(1))}%`;
 }
 
 /** The gzip size of a file (streamed, level 6), what a download or an app bundle would carry. */
@@ -153,6 +175,8 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
   );
   // No layer it could prune at all (a sparsity that removed nothing from prunable layers is another story).
   if (outcome.layers.length === 0) notes.unshift(nothingPruned(method.name, outcome.skipped));
+  else if (outcome.prunedNodes === 0)
+    notes.unshift(prunedNone(method.name, outcome.targetSparsity ?? common.sparsity, outcome.nothingPruned));
   const report: PruneReport = {
     output: saved.output,
     method: method.name,

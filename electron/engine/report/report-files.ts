@@ -61,6 +61,9 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 32px 0 8p
 pre { background: var(--panel); padding: 10px 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; } th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; background: var(--panel); } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+/* A long figure with words ("×1.08 of 0.0912 ms, within noise") wraps, so the columns after it stay in view. */
+td.num.wraps { white-space: normal; min-width: 7.5em; }
+.table-wrap th, .table-wrap td { padding: 5px 6px; }
 .better { color: #2e8540; } .worse { color: #c0392b; }
 tr.best-row td { font-weight: 600; }
 /* The table may use the window's width beyond the text's (a wide table scrolled with room to spare). */
@@ -132,7 +135,7 @@ export function comparisonTable(rows: ComparisonRow[], bestTarget: string | unde
       head: 'p50 ratio',
       numeric: true,
       value: (r) => p50RatioText(r, original),
-      cls: (r) => (r.target === ORIGINAL_TARGET ? '' : latencyClass(r)),
+      cls: (r) => ['wraps', r.target === ORIGINAL_TARGET ? '' : latencyClass(r)].filter(Boolean).join(' '),
     },
     ...(varies(inputsOf) ? [{ head: 'Inputs', value: inputsOf }] : []),
     { head: 'Accuracy', numeric: true, value: (r) => (r.accuracy !== undefined ? pct(r.accuracy) : '–') },

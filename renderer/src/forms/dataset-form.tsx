@@ -4,6 +4,7 @@
  */
 import { useId } from 'react';
 import type { DatasetKind } from '../../../shared/dataset-spec.js';
+import type { DatasetRole } from '../../../shared/workspace.js';
 import type { OptionField } from '../../../shared/method-catalog-types.js';
 import {
   DATASET_KIND_FORMATS,
@@ -23,6 +24,7 @@ export function DatasetForm({
   onChange,
   legend,
   imageFields,
+  role = 'evaluation',
 }: {
   draft: DatasetDraft;
   errors: Partial<Record<string, string>>;
@@ -30,6 +32,8 @@ export function DatasetForm({
   legend: string;
   /** The image preprocessing options, from the catalog (`imageFieldsOf`). */
   imageFields: readonly OptionField[];
+  /** What the data is for: calibration reads inputs only, so its form asks for no labels. */
+  role?: DatasetRole;
 }) {
   const id = useId();
   const set = <K extends keyof DatasetDraft>(key: K, value: DatasetDraft[K]) =>
@@ -89,7 +93,7 @@ export function DatasetForm({
               <strong>Format:</strong> {DATASET_KIND_FORMATS[draft.kind]}
             </p>
           )}
-          {(draft.kind === 'npy' || draft.kind === 'npz') && (
+          {role === 'evaluation' && (draft.kind === 'npy' || draft.kind === 'npz') && (
             <PathField
               label="Labels (optional .npy)"
               value={draft.labels}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import { largeInputWarnings } from '../../../shared/input-spec.js';
-import { specFromDraft } from './input-spec-panel.js';
+import { BOOL_CHOICES, boolChoiceOf, describeValues, specFromDraft } from './input-spec-panel.js';
 
 const summary = {
   path: '/m/x.onnx',
@@ -38,5 +38,23 @@ describe('the input spec form', () => {
         shapes: { ids: [1, 2 ** 27 + 1] },
       }),
     ).toHaveLength(1);
+  });
+
+  it('offers a bool input true/false in words, stored as 0/1', () => {
+    expect(BOOL_CHOICES.map((c) => c.label)).toEqual(['random true/false', 'all true', 'all false']);
+    expect(BOOL_CHOICES.map((c) => boolChoiceOf(c.values))).toEqual(['random', 'true', 'false']);
+    const bools = {
+      path: '/m/b.onnx',
+      inputs: [{ name: 'flag', dtype: 'bool', shape: [] }],
+      outputs: [],
+    } as unknown as ModelSummary;
+    const allTrue = BOOL_CHOICES.find((c) => c.choice === 'true')!.values;
+    expect(specFromDraft(bools, { flag: { dims: [], values: { ...allTrue } } })).toEqual({
+      ok: true,
+      spec: { shapes: { flag: [] }, values: { flag: { kind: 'constant', value: 1 } } },
+    });
+    expect(describeValues('flag', 'bool', { kind: 'range', min: 0, max: 1 })).toBe('flag random true/false');
+    expect(describeValues('flag', 'bool', { kind: 'constant', value: 0 })).toBe('flag all false');
+    expect(describeValues('ids', 'int64', { kind: 'range', min: 0, max: 9 })).toBe('ids in 0..9');
   });
 });

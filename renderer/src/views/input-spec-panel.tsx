@@ -29,6 +29,32 @@ interface InputDraft {
   values?: { kind: InputValues['kind']; a: string; b: string };
 }
 
+type ValuesDraft = NonNullable<InputDraft['values']>;
+
+/** What a bool input's values can be, in words that fit bools (the spec stores them as 0/1 numbers). */
+export const BOOL_CHOICES = [
+  { choice: 'random', label: 'random true/false', values: { kind: 'range', a: '0', b: '1' } },
+  { choice: 'true', label: 'all true', values: { kind: 'constant', a: '1', b: '' } },
+  { choice: 'false', label: 'all false', values: { kind: 'constant', a: '0', b: '' } },
+] as const satisfies readonly { choice: string; label: string; values: ValuesDraft }[];
+
+export type BoolChoice = (typeof BOOL_CHOICES)[number]['choice'];
+
+/** The bool choice a values draft stands for: a constant is all true unless it is 0; a range is random. */
+export function boolChoiceOf(values: ValuesDraft): BoolChoice {
+  if (values.kind === 'range') return 'random';
+  return Number(values.a) === 0 ? 'false' : 'true';
+}
+
+/** A saved input's values as the spec line says them: `flag random true/false`, `ids in 0..99`, `n = 3`. */
+export function describeValues(name: string, dtype: string | undefined, v: InputValues): string {
+  if (dtype === 'bool') {
+    const choice = v.kind === 'range' ? 'random' : v.value === 0 ? 'false' : 'true';
+    return `${name} ${BOOL_CHOICES.find((c) => c.choice === choice)!.label}`;
+  }
+  return v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`;
+}
+
 function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDraft> {
   const drafts: Record<string, InputDraft> = {};
   for (const input of summary.inputs) {
@@ -150,7 +176,7 @@ export function InputSpecPanel({
                 with{' '}
                 {Object.entries(saved.values)
                   .map(([name, v]) =>
-                    v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`,
+                    describeValues(name, summary.inputs.find((i) => i.name === name)?.dtype, v),
                   )
                   .join(', ')}
               </>
@@ -221,7 +247,31 @@ export function InputSpecPanel({
                   );
                 })}
               </div>
-              {draft.values && (
+              {draft.values && guess.dtype === 'bool' && (
+                <div className="input-spec-values">
+                  <div className="field">
+                    <label htmlFor={`${id}-${guess.name}-kind`}>Values</label>
+                    <select
+                      id={`${id}-${guess.name}-kind`}
+                      data-testid="bool-values"
+                      value={boolChoiceOf(draft.values)}
+                      onChange={(e) =>
+                        setDraft({
+                          ...draft,
+                          values: { ...BOOL_CHOICES.find((c) => c.choice === e.target.value)!.values },
+                        })
+                      }
+                    >
+                      {BOOL_CHOICES.map((c) => (
+                        <option key={c.choice} value={c.choice}>
+                          {c.label}
+                        </option>
+                      ))}
+                    </select>
+                  </div>
+                </div>
+              )}
+              {draft.values && guess.dtype !== 'bool' && (
                 <div className="input-spec-values">
                   <div className="field">
                     <label htmlFor={`${id}-${guess.name}-kind`}>Values</label>

@@ -631,7 +631,7 @@ function DatasetRoleForm({
 }) {
   return (
     <div className="dataset-role" data-testid={`dataset-${role}`}>
-      <DatasetForm {...form} legend={ROLE_LEGENDS[role]} />
+      <DatasetForm {...form} role={role} legend={ROLE_LEGENDS[role]} />
       <CheckLine report={check} />
     </div>
   );

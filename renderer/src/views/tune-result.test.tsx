@@ -10,7 +10,7 @@ import type { TuneRecord, WorkspaceVariant } from '../../../shared/workspace.js'
 import { variant } from '../state/test-fixtures.js';
 import { groupTrialPoints, sameModelAs } from '../state/tune-view.js';
 import type { Studio } from '../state/use-studio.js';
-import { TuneResult } from './tune-result.js';
+import { placeLabels, TuneResult } from './tune-result.js';
 
 const trial = (index: number, name: string, variantId?: string): TuneTrial => ({
   index,
@@ -189,5 +189,34 @@ describe('trial points on the chart', () => {
       ['#3', false],
     ]);
     expect(groups[0]!.names).toEqual(['t0', 't2']);
+  });
+});
+
+describe('the trial chart labels', () => {
+  const domain = { x: [0, 2] as const, y: [-15, 5] as const };
+  it('puts a label beside its point where it covers no other point or label', () => {
+    // The run of the user test: #0 just left of #1 at the same accuracy, #2/#3 just below and left.
+    const sides = placeLabels(
+      [
+        { x: 1.46, y: -8.5, label: '#0' },
+        { x: 1.51, y: -8.5, label: '#1' },
+        { x: 1.43, y: -9.5, label: '#2, #3' },
+        { x: 1.51, y: -11, label: '#4' },
+      ],
+      domain,
+    );
+    expect(sides[0]).not.toBe('right');
+    expect(sides[1]).toBe('right');
+    expect(sides).not.toContain(undefined);
+    // Points apart keep their labels on the right.
+    expect(
+      placeLabels(
+        [
+          { x: 0.5, y: 0, label: '#0' },
+          { x: 1.5, y: -10, label: '#1' },
+        ],
+        domain,
+      ),
+    ).toEqual(['right', 'right']);
   });
 });

@@ -43,6 +43,66 @@ function quality(t: TuneTrial, record: TuneRecord): string {
   return t.cosine?.toFixed(5) ?? '–';
 }
 
+/** Where a point's label sits beside its marker (Recharts LabelList positions). */
+export type LabelSide = 'right' | 'left' | 'top' | 'bottom';
+
+/** The plot the label placement assumes: the narrowest the card draws (an 800 px window), in pixels. */
+const PLOT_PX = { width: 560, height: 210 };
+const MARKER_PX = 7;
+const LABEL_OFFSET_PX = 9;
+const CHAR_PX = 7;
+const LABEL_HEIGHT_PX = 14;
+
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/**
+ * A side for each point's label where it covers no marker and no label placed before it (right first, then
+ * left, above, below), or none where every side would: the tooltip still names that point. Computed on the
+ * narrowest plot the card draws, so labels that clear each other there clear each other wider too.
+ */
+export function placeLabels(
+  points: readonly { x: number; y: number; label: string }[],
+  domain: { x: readonly [number, number]; y: readonly [number, number] },
+): (LabelSide | undefined)[] {
+  const px = (p: { x: number; y: number }) => ({
+    x: ((p.x - domain.x[0]) / (domain.x[1] - domain.x[0] || 1)) * PLOT_PX.width,
+    y: (1 - (p.y - domain.y[0]) / (domain.y[1] - domain.y[0] || 1)) * PLOT_PX.height,
+  });
+  const taken: Box[] = points.map((p) => {
+    const c = px(p);
+    return { left: c.x - MARKER_PX, right: c.x + MARKER_PX, top: c.y - MARKER_PX, bottom: c.y + MARKER_PX };
+  });
+  const overlaps = (a: Box, b: Box) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  return points.map((p, i) => {
+    const c = px(p);
+    const w = p.label.length * CHAR_PX;
+    const h = LABEL_HEIGHT_PX;
+    const at = LABEL_OFFSET_PX;
+    const boxes: [LabelSide, Box][] = [
+      ['right', { left: c.x + at, right: c.x + at + w, top: c.y - h / 2, bottom: c.y + h / 2 }],
+      ['left', { left: c.x - at - w, right: c.x - at, top: c.y - h / 2, bottom: c.y + h / 2 }],
+      [
+        'top',
+        { left: c.x - w / 2, right: c.x + w / 2, top: c.y - MARKER_PX - 4 - h, bottom: c.y - MARKER_PX - 4 },
+      ],
+      [
+        'bottom',
+        { left: c.x - w / 2, right: c.x + w / 2, top: c.y + MARKER_PX + 4, bottom: c.y + MARKER_PX + 4 + h },
+      ],
+    ];
+    const free = boxes.find(([, box]) => taken.every((t, k) => k === i || !overlaps(box, t)));
+    if (!free) return undefined;
+    taken.push(free[1]);
+    return free[0];
+  });
+}
+
 function TrialChart({ record }: { record: TuneRecord }) {
   const colors = useChartColors();
   const accuracy = record.budget.kind === 'accuracy-drop';
@@ -67,10 +127,19 @@ function TrialChart({ record }: { record: TuneRecord }) {
   const xTicks = niceRange(0, Math.max(1.05, ...trialPoints.map((p) => p.x * 1.05)));
   // Trials at the same spot (recipes that made the same model) are one point with one label naming them all;
   // every point says which trial of the table it is.
-  const points = groupTrialPoints(trialPoints, {
+  const grouped = groupTrialPoints(trialPoints, {
     x: xTicks.at(-1)! - xTicks[0]!,
     y: yTicks.at(-1)! - yTicks[0]!,
   });
+  // Each label on a side where it covers no other point or label ("#0" was drawn under the #1 marker).
+  const sides = placeLabels(grouped, {
+    x: [xTicks[0]!, xTicks.at(-1)!],
+    y: [yTicks[0]!, yTicks.at(-1)!],
+  });
+  const points = grouped.map((p, i) => ({
+    ...p,
+    ...(sides[i] ? { [`label-${sides[i]}`]: p.label } : {}),
+  }));
   const objectiveLabel = record.objective === 'latency' ? 'p50 / original' : 'size / original';
   return (
     <ChartCard
@@ -133,7 +202,16 @@ function TrialChart({ record }: { record: TuneRecord }) {
                 strokeWidth={p.chosen ? 3 : 2}
               />
             ))}
-            <LabelList dataKey="label" position="right" offset={9} fill={colors.text} fontSize={12} />
+            {(['right', 'left', 'top', 'bottom'] as const).map((side) => (
+              <LabelList
+                key={side}
+                dataKey={`label-${side}`}
+                position={side}
+                offset={side === 'right' || side === 'left' ? LABEL_OFFSET_PX : 4}
+                fill={colors.text}
+                fontSize={12}
+              />
+            ))}
           </Scatter>
         </ScatterChart>
       </ResponsiveContainer>

@@ -132,6 +132,32 @@ async function pruneStructured(input: PruneInput<StructuredOptions>): Promise<Pr
     removedChannels: removed,
     layers,
     skipped,
+    ...(layers.length > 0 && changed.size === 0
+      ? { nothingPruned: keptEverything(layers, common.sparsity, options.roundTo) }
+      : {}),
+  };
+}
+
+/** How many channel widths the "nothing was pruned" note lists. */
+const QUOTED_WIDTHS = 4;
+
+/**
+ * Why a prune with groups to prune removed no channel: at this sparsity (and --round-to, which rounds the kept
+ * count back up) every group keeps all its channels. Each distinct width is listed once, "16 → 16".
+ */
+export function keptEverything(
+  layers: readonly PrunedLayer[],
+  sparsity: number,
+  roundTo: number,
+): { why: string; fix: string } {
+  const widths = [...new Set(layers.map((l) => l.total))].sort((a, b) => a - b);
+  const listed = widths.slice(0, QUOTED_WIDTHS).map((w) => `${w} → ${w}`);
+  if (widths.length > QUOTED_WIDTHS) listed.push('…');
+  const percent = `${Number((sparsity * 100).toFixed(1))}%`;
+  const rounding = roundTo > 1 ? ` with --round-to ${roundTo}` : '';
+  return {
+    why: `at ${percent}${rounding} every layer would keep all its channels (${listed.join(', ')})`,
+    fix: roundTo > 1 ? 'Raise the sparsity or lower Round to (--round-to).' : 'Raise the sparsity.',
   };
 }
 
