@@ -616,6 +616,32 @@ describe('explainProfiles: int8 kernels slower than the float ones they replaced
     );
   });
 
+  it('judges the slower kernels together: two that between them hold every quantized node undo the method', () => {
+    const twoKernels = explainProfiles({
+      original: {
+        p50Ms: 0.2,
+        byOpType: [op('MatMul', 0.05), op('Conv', 0.05), op('Add', 0.03)],
+        nodes: [node('q_proj', 'MatMul', 0.05), node('c1', 'Conv', 0.05), node('res', 'Add', 0.03)],
+      },
+      variant: {
+        p50Ms: 0.3,
+        byOpType: [op('QLinearMatMul', 0.09), op('QLinearConv', 0.09), op('Add', 0.03)],
+        nodes: [
+          node('q_proj', 'QLinearMatMul', 0.09),
+          node('c1', 'QLinearConv', 0.09),
+          node('res', 'Add', 0.03),
+        ],
+      },
+      int8: fast,
+      variantOperation: 'quantize' as const,
+      variantMethod: 'int8-static',
+    });
+    expect(twoKernels.slowerKernels.map((k) => k.nodes)).toEqual([['q_proj'], ['c1']]);
+    const advice = twoKernels.advice.join(' ');
+    expect(advice).not.toMatch(/--exclude-nodes|Keep it in float/);
+    expect(advice).toMatch(/int8-static does not pay off on this model on this machine/);
+  });
+
   it('never tells to keep in float every node the method quantized: it says the method does not pay off here', () => {
     const advice = explainProfiles(dynamicBlock).advice[1]!;
     expect(advice).not.toMatch(/--exclude-nodes|--op-types|Keep it in float/);

@@ -550,13 +550,18 @@ function slowerKernelAdvice(
  * node the variant runs in an int8/int4 kernel, or (compared by op type) every such kernel stands for the same
  * float op (int8-dynamic's DynamicQuantizeMatMul in a model whose MatMuls are all it quantizes).
  */
-function undoesTheMethod(k: SlowerKernel, variant: ProfiledModel): boolean {
-  if (k.matchedBy === 'node') {
+function undoesTheMethod(kernels: readonly SlowerKernel[], variant: ProfiledModel): boolean {
+  // Every kernel flagged is advised at once: it is their nodes together (or their float ops together) that
+  // following every piece of advice would keep in float.
+  if (kernels.length === 0) return false;
+  if (kernels.every((k) => k.matchedBy === 'node')) {
+    const flagged = new Set(kernels.flatMap((k) => k.nodes));
     const quantized = (variant.nodes ?? []).filter((n) => QUANTIZED.has(n.opType));
-    return quantized.length > 0 && quantized.every((n) => k.nodes.includes(originalNodeName(n.name)));
+    return quantized.length > 0 && quantized.every((n) => flagged.has(originalNodeName(n.name)));
   }
+  const counterparts = new Set(kernels.map((k) => k.counterpart));
   const quantized = variant.byOpType.filter((o) => QUANTIZED.has(o.opType));
-  return quantized.length > 0 && quantized.every((o) => counterpartOf(o.opType) === k.counterpart);
+  return quantized.length > 0 && quantized.every((o) => counterparts.has(counterpartOf(o.opType)));
 }
 
 /** What else to try, by the method that made a variant whose every quantized node is slower than in float. */
@@ -618,14 +623,10 @@ function compressionAdvice(
     input.variantOperation === 'prune'
       ? undefined
       : (input.variantMethod ?? (dynamic ? 'int8-dynamic' : undefined));
+  const undoes = undoesTheMethod(slowerKernels, variant);
   advice.push(
     ...slowerKernels.map((k) =>
-      slowerKernelAdvice(
-        k,
-        input.skippedNodes,
-        input.optionLabels,
-        undoesTheMethod(k, variant) ? { method } : undefined,
-      ),
+      slowerKernelAdvice(k, input.skippedNodes, input.optionLabels, undoes ? { method } : undefined),
     ),
   );
   if (!int8.fast && quantizedShare > 0)

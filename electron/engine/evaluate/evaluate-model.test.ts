@@ -213,6 +213,15 @@ describe('the trained digits classifier', () => {
       limit: 100_000,
     });
     expect(r.notes).toContain(`100000 samples asked, the data has ${r.samples}: all ${r.samples} used.`);
+    // The spec's own limit, as the CLI's --samples and the app's form give it, says the same.
+    const bySpec = await evaluateModel({
+      model: digitsModel,
+      reference: digitsModel,
+      data: { kind: 'npy', path: digitsInputs, limit: 5000 },
+    });
+    expect(bySpec.notes).toContain(
+      `5000 samples asked, the data has ${bySpec.samples}: all ${bySpec.samples} used.`,
+    );
   });
 
   it('refuses data it cannot measure, and labels outside the output', async () => {

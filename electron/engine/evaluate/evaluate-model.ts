@@ -357,9 +357,12 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   }
   if (done === 0) throw new StudioError('BAD_REQUEST', `${source.describe()} produced no samples.`);
   // Synthetic data makes as many samples as asked; a file or folder may hold fewer.
+  // The count asked: the spec's own limit (the CLI's --samples, the app's form) or the caller's, the smaller.
+  const specLimit = 'limit' in options.data ? (options.data.limit as number | undefined) : undefined;
+  const asked = [specLimit, options.limit].filter((n): n is number => n !== undefined);
   const cut =
-    options.limit !== undefined && options.data.kind !== 'synthetic'
-      ? samplesAskedNote(options.limit, done)
+    asked.length > 0 && options.data.kind !== 'synthetic'
+      ? samplesAskedNote(Math.min(...asked), done)
       : undefined;
   if (cut) notes.push(cut);
 

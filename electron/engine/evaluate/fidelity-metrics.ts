@@ -75,6 +75,9 @@ export function worstFidelity(
   };
 }
 
+/** top1ClassesOf's answer for one score vector per sample: the argmax runs over each sample's whole length. */
+export const WHOLE_SAMPLE = -1;
+
 /** Output names that say class scores: `logits`, `start_logits`, `scores`, `probs`, `class_probabilities`. */
 const SCORES_NAME = /logit|score|prob|class/i;
 
@@ -91,7 +94,9 @@ const SCORES_NAME = /logit|score|prob|class/i;
 export function top1ClassesOf(type: string, dims: readonly number[], name: string): number {
   if (isDiscreteType(type)) return 0;
   const values = dims.reduce((a, b) => a * b, 1);
-  if (isVector(dims)) return values >= 2 ? values : 0;
+  // One vector per sample: its argmax over each sample's whole length, which a dynamic dim may vary ([1, seq]
+  // start logits), so not a count fixed from the first sample.
+  if (isVector(dims)) return values >= 2 ? WHOLE_SAMPLE : 0;
   const last = dims.at(-1) ?? 0;
   return dims.length <= 3 && last >= 2 && SCORES_NAME.test(name) ? last : 0;
 }
@@ -99,9 +104,11 @@ export function top1ClassesOf(type: string, dims: readonly number[], name: strin
 /** Why an output of several score-like vectors per sample has no top-1 agreement (a note), if it has none. */
 export function noTop1Reason(type: string, dims: readonly number[], name: string): string | undefined {
   if (isDiscreteType(type) || isVector(dims) || top1ClassesOf(type, dims, name) > 0) return undefined;
-  return dims.length >= 4
-    ? 'with 4 or more dims it is taken for a feature map, whose last axis is not classes'
-    : 'its name does not say class scores (logits, scores, probs), and by its shape it may be hidden features: it is compared by cosine';
+  if (dims.length >= 4)
+    return 'with 4 or more dims it is taken for a feature map, whose last axis is not classes';
+  if ((dims.at(-1) ?? 0) < 2)
+    return 'its last axis holds one value, so there is no class to pick: it is compared by cosine';
+  return 'its name does not say class scores (logits, scores, probs), and by its shape it may be hidden features: it is compared by cosine';
 }
 
 /** `NaN` or `Inf` for the first value of `values` that is not finite, undefined when all are. */
@@ -192,7 +199,7 @@ export class FidelityAccumulator {
     if (!(cosine >= this.worstCosine) && !Number.isNaN(this.worstCosine)) this.worstCosine = cosine;
     this.values += actual.length;
     this.samples++;
-    const classes = this.top1Classes;
+    const classes = this.top1Classes === WHOLE_SAMPLE ? actual.length : this.top1Classes;
     if (classes >= 2 && !this.top1Broken) {
       if (actual.length % classes !== 0) this.top1Broken = true;
       for (let at = 0; at + classes <= actual.length; at += classes) {
@@ -213,7 +220,8 @@ export class FidelityAccumulator {
       maxAbsErr: this.nan ? NaN : this.maxAbs,
       meanAbsErr: this.values === 0 ? 0 : this.absErr.value / this.values,
       top1Agreement:
-        this.top1Classes >= 2 && !this.top1Broken
+        (this.top1Classes >= 2 || (this.top1Classes === WHOLE_SAMPLE && this.positions > 0)) &&
+        !this.top1Broken
           ? this.positions === 0
             ? 0
             : this.agree / this.positions

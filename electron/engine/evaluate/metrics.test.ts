@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../testing/model-fixtures.js';
 import { argmax, ClassificationAccumulator, rankOf } from './classification-metrics.js';
-import { cosineSimilarity, FidelityAccumulator, isDiscreteType, worstFidelity } from './fidelity-metrics.js';
+import { cosineSimilarity, FidelityAccumulator, isDiscreteType, worstFidelity, top1ClassesOf } from './fidelity-metrics.js';
 import { RegressionAccumulator } from './regression-metrics.js';
 import { RunningSum } from './running-sum.js';
 import { planTask } from './task.js';
@@ -180,6 +180,17 @@ describe('fidelity metrics', () => {
     oneZero.add([0, 0], [1, 0]);
     expect(oneZero.result()).toMatchObject({ cosine: 0, sqnrDb: 0 });
   });
+  it('take the argmax over each sample’s whole vector when the length varies ([1, seq] start logits)', () => {
+    const classes = top1ClassesOf('float32', [1, 4], 'start_logits');
+    const f = new FidelityAccumulator('start_logits', classes);
+    f.add([0, 3, 1, 2], [0, 3, 1, 2]); // argmax 1 = 1
+    f.add([5, 0, 0, 0, 0, 0, 9, 0], [5, 0, 0, 0, 0, 0, 1, 0]); // 6 vs 0: one vector of 8, not two of 4
+    f.add([1, 2, 3], [1, 2, 3]); // 3 values: no "broken" chunking by 4
+    const r = f.result();
+    expect(r.top1Agreement).toBe(2 / 3);
+    expect(r.top1Positions).toBeUndefined();
+  });
+
   it('measure a bool or integer output by its share of equal values, and leave it out of the worst cosine', () => {
     // One flipped bit of 40 (a Greater after int8): cosine 0.974, yet 39 of 40 values agree.
     const reference = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 1 : 0));

@@ -15,7 +15,7 @@ import { trialNumbered } from '../../../shared/tune.js';
 import type { TuneRecord, Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import type { WorkspaceStore } from '../workspace/workspace-store.js';
-import type { TuneJobs } from './tune-jobs.js';
+import { stopOnAbort, type TuneJobs } from './tune-jobs.js';
 import type { JobContext } from '../jobs/job-manager.js';
 import type { TaskPool } from '../jobs/task-pool.js';
 import { checkOnnxruntimeLoads, runTune } from './run-tune.js';
@@ -137,7 +137,8 @@ export async function runTuneJob(
   let ended = 0;
   try {
     const { outcome } = await runTune({
-      jobs: deps.jobs,
+      // Cancel stops the search, and a trial between two jobs starts no next one (as in the CLI).
+      jobs: stopOnAbort(deps.jobs, ctx.signal),
       modelPath: spec.modelPath,
       options,
       budget: budget.budget,

@@ -311,6 +311,43 @@ describe('tune search on latency: faster only beyond the benchmark’s noise', (
     expect(outcome.notes.join(' ')).not.toContain('a variant that meets the budget');
   });
 
+  it('does not let a trial within noise, though in the budget, block a fallback that beats the original', async () => {
+    const row = (node: string, dropDb: number) => ({
+      node,
+      opType: 'Conv',
+      inputs: [`${node}_in`],
+      localSqnrDb: 30,
+      sqnrDb: 30,
+      outputSqnrDb: 30 - dropDb,
+      dropDb,
+    });
+    const outcome = await stubSearch(
+      'latency',
+      stubRunner({
+        // int8-dynamic meets the budget at x0.80 within noise; int8-static breaks it at x0.85, faster.
+        evaluate: (id) => Promise.resolve({ cosine: id === 'int8-static' ? 0.9 : 0.999 }),
+        bench: (id) =>
+          Promise.resolve(
+            id === 'int8-dynamic'
+              ? { p50Ms: 0.8, p50Ratio: 0.8, latencyVerdict: 'same' as const }
+              : {
+                  p50Ms: 0.87,
+                  p50Ratio: id === 'int8-static' ? 0.85 : 0.87,
+                  latencyVerdict: 'faster' as const,
+                },
+          ),
+        sensitivity: () => Promise.resolve([row('a', 9), row('b', 6), row('c', 3)] as never),
+      }),
+      {
+        candidates: [{ ...int8Static, name: 'int8-dynamic', sameAs: 'int8-dynamic' }, int8Static],
+        concurrency: 1,
+      },
+    );
+    const chosen = outcome.trials.find((t) => t.index === outcome.chosen);
+    expect(chosen?.fallback?.from).toBe(1);
+    expect(outcome.notes.join(' ')).not.toContain('no better than a variant that meets the budget');
+  });
+
   it('judges a trial recorded without a verdict by the rule’s smallest difference (5%), and size by 3%', async () => {
     const unjudged = (p50Ratio: number) =>
       stubSearch(

@@ -224,7 +224,14 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
   };
 
   const met = () => trials.filter((t) => t.status === 'done' && t.meetsBudget);
-  const bestMet = () => Math.min(...met().map((t) => objectiveValue(t, options.objective) ?? Infinity));
+  // The best objective among trials that could be chosen: one within the budget but not beating the original
+  // (within noise) must not block a fallback that could beat it.
+  const bestMet = () =>
+    Math.min(
+      ...met()
+        .filter((t) => beatsOriginal(t, options.objective))
+        .map((t) => objectiveValue(t, options.objective) ?? Infinity),
+    );
   const pointless = (candidate: TuneCandidate): string | undefined => {
     const sameClass = met().find(
       (t) => request.candidates.find((c) => c.name === t.name)?.sameAs === candidate.sameAs,

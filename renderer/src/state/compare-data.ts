@@ -242,7 +242,9 @@ export function latencyNoiseNote(row: CompareRow): string | undefined {
 
 /** Why a variant's run is unreliable, in its own figures, or its run's original's when the variant's are quiet. */
 function unreliableWhy(variant: LatencySpreadInput, original: LatencySpreadInput): string {
-  const words = (s: LatencySpread) => describeSpread({ tailRatio: s.tailRatio, relativeIqr: s.iqrMs / s.p50Ms });
+  // An IQR estimated from p50 and p90 (a record without samples) never makes a run unreliable: not said as one.
+  const words = (s: LatencySpread) =>
+    describeSpread({ tailRatio: s.tailRatio, relativeIqr: s.estimated ? 0 : s.iqrMs / s.p50Ms });
   const own = latencySpread(variant);
   if (spreadTooLarge(own)) return words(own);
   return `its run's original: ${words(latencySpread(original))}`;
@@ -662,7 +664,7 @@ export function qualityCaption(metric: QualityMetric | undefined, output?: strin
   const of = output !== undefined ? ` on output “${output}”` : '';
   if (metric === 'accuracy') return 'Share of labelled samples classified correctly; the ratio is to the original.';
   if (metric === 'top1Agreement')
-    return `Share of inputs whose top-1 class${of} is the original's (100% = always the same); the ratio is to the original.`;
+    return `Share of inputs (of positions, for per-token scores) whose top-1 class${of} is the original's (100% = always the same); the ratio is to the original.`;
   return `How closely each variant follows the original${of} on the same inputs (output cosine similarity, 1 = identical).`;
 }
 

@@ -533,9 +533,11 @@ export function OptimizeView({
           )}
           {sameAsQueued && !alreadyQueued && !checking && (
             <p className="field-hint" role="status" data-testid="queued-again-note">
-              {lastQueued.count === 1 ? 'This recipe has run' : `These ${lastQueued.count} recipes have run`}{' '}
-              (see Pipelines below): Queue again makes another copy of{' '}
-              {lastQueued.count === 1 ? 'its variant' : 'each variant'}.
+              {lastQueued.count === 1
+                ? 'The pipeline of this recipe has ended'
+                : `The pipelines of these ${lastQueued.count} recipes have ended`}{' '}
+              (see Pipelines below): Queue again runs {lastQueued.count === 1 ? 'it' : 'them'} again, as new
+              variants.
             </p>
           )}
           {!inputsReady && (
