@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  FIT_MAX_SCALE,
   LABEL_SCALE,
   READABLE_SCALE,
   fitView,
@@ -15,6 +16,13 @@ function chain(count: number) {
 }
 
 describe('opening view of the graph canvas', () => {
+  it('fits a small graph at no more than FIT_MAX_SCALE: four nodes are not blown up to fill the canvas', () => {
+    const view = fitView(chain(4), 870, 625);
+    expect(view.scale).toBe(FIT_MAX_SCALE);
+    // Still centred.
+    expect(view.tx).toBeCloseTo((870 - 200 * FIT_MAX_SCALE) / 2, 9);
+  });
+
   it('shows a graph whole when it fits at a readable size', () => {
     const scene = chain(6);
     const { view, whole } = openingView(scene, 800, 600);

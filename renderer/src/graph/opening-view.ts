@@ -23,6 +23,11 @@ export const LABEL_SCALE = 0.45;
  * and this, labels are drawn (while zooming) but are a strain to read, so a first view never goes there.
  */
 export const READABLE_SCALE = 0.75;
+/**
+ * The most Fit enlarges a graph: a 4-node model blown up to fill the canvas read as a poster (2x labels), and
+ * the + button still zooms in to MAX_SCALE.
+ */
+export const FIT_MAX_SCALE = 1.25;
 /** Margin around the graph, in graph units. */
 const MARGIN = 20;
 
@@ -32,10 +37,10 @@ interface SceneBox {
   nodes: readonly { x: number; y: number; width: number; height: number }[];
 }
 
-/** The whole scene, centred, as large as fits (within the zoom bounds). */
+/** The whole scene, centred, as large as fits (within the zoom bounds, and never above FIT_MAX_SCALE). */
 export function fitView(scene: SceneBox, width: number, height: number): View {
   const scale = Math.min(
-    MAX_SCALE,
+    FIT_MAX_SCALE,
     Math.max(MIN_SCALE, Math.min(width / (scene.width + 2 * MARGIN), height / (scene.height + 2 * MARGIN))),
   );
   return {
