@@ -94,6 +94,8 @@ describe('ExplainPanel', () => {
       ),
     ]);
     expect(html).toMatch(/<caption[^>]*>Slowest ops of fp16<\/caption>/);
+    // Whose profiles these are, whichever engine the latency chart shows.
+    expect(text).toContain("Kernel time from onnxruntime-node's operator profiles");
     expect(text).not.toMatch(/left in float/);
     expect(text).not.toMatch(/int8 dot-product instructions|AVX/);
     // The header's ratio, and one advice that says it.

@@ -136,8 +136,8 @@ export function ExplainPanel({
         <div>
           <h3 id="explain-title">Why is it (not) faster?</h3>
           <p className="chart-subtitle muted">
-            Kernel time from the operator profiles of one interleaved benchmark (the same rules as{' '}
-            <code>onnx-studio explain</code>).
+            Kernel time from onnxruntime-node's operator profiles of one interleaved benchmark on this machine
+            (the same rules as <code>onnx-studio explain</code>), whichever engine the latency chart shows.
           </p>
         </div>
         {profiled.length > 1 && (
