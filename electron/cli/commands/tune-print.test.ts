@@ -91,6 +91,22 @@ describe('printTuneOutcome', () => {
     expect(noChoiceMessage(outcome)).toBe(noChoiceLines(outcome).join(' '));
   });
 
+  it('prints the guessed inputs the figures were measured on beside them, not only as stderr warnings', () => {
+    const guess =
+      "dim 'samples' of input 'audio' was guessed as 16000 (one second at the 16000 Hz of 'sr') because nothing set it: the figures are for that size. Pass --dim samples=N to measure another.";
+    const outcome: TuneOutcome = {
+      ...base,
+      trials: [trial(0, 'int8-dynamic', 0.9999)],
+      chosen: 0,
+      notes: [guess, 'Skipped fp16: a CPU computes float16 models in float32.'],
+    };
+    const text = printed(outcome, '/tmp/v.onnx');
+    const lines = text.split('\n');
+    expect(lines[2]).toBe(`Guessed: ${guess}`);
+    expect(text).toContain('Note: Skipped fp16');
+    expect(text).not.toContain(`Note: ${guess}`);
+  });
+
   it('names the limit that stopped the search by its flag (the app names it by its label: tune-result.test.tsx)', () => {
     const outcome = (stoppedBy: TuneOutcome['stoppedBy']): TuneOutcome => ({
       ...base,

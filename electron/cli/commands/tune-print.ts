@@ -65,6 +65,8 @@ export function printTuneOutcome(
   lines.push(
     `Budget: ${describeBudget(outcome.budget)}. Objective: ${outcome.objective === 'latency' ? 'p50 latency on this machine' : 'file size'}.`,
     `Original: ${formatBytes(outcome.original.bytes)}${originalAccuracy !== undefined ? `, accuracy ${(originalAccuracy * 100).toFixed(2)}%` : ''}.`,
+    // Every figure below was measured on these guessed inputs: said beside them, not only as stderr warnings.
+    ...outcome.notes.filter(isGuessNote).map((note) => `Guessed: ${note}`),
     '',
     formatTable(
       [
@@ -121,7 +123,7 @@ export function printTuneOutcome(
       ),
     );
   }
-  // Guesses were said on stderr as warnings before the search (tune.ts).
+  // Guesses are above the table.
   for (const note of outcome.notes.filter((n) => !isGuessNote(n))) lines.push(`Note: ${note}`);
   lines.push('');
   const chosen = trialNumbered(outcome, outcome.chosen);
