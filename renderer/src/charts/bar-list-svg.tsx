@@ -98,7 +98,18 @@ function BarListDrawing({
             >
               <title>{`${row.label}: ${formatValue(row.value)}${unit ? ` ${unit}` : ''}`}</title>
             </rect>
-            <text className="bar-value" x={x(row.value) + 6} y={middle} dy="0.32em" {...text}>
+            {/* A halo of the card's colour: a value near the last tick sat on its gridline ("21.9 KiB" at 25). */}
+            <text
+              className="bar-value"
+              x={x(row.value) + 6}
+              y={middle}
+              dy="0.32em"
+              stroke={colors.surface}
+              strokeWidth={4}
+              strokeLinejoin="round"
+              paintOrder="stroke"
+              {...text}
+            >
               {formatValue(row.value)}
             </text>
           </g>
