@@ -379,6 +379,31 @@ describe('diff of an int8-static variant of a conv net whose nodes have no names
   });
 });
 
+describe('diff of an int8-static variant of a conv net with a BatchNormalization, nodes unnamed', () => {
+  it('keeps the Conv the BatchNormalization was folded into, and fuses the BatchNormalization and the Relu', async () => {
+    // The user test's cnn_bn: Conv -> BatchNormalization -> Relu read as "Conv removed, BatchNormalization
+    // removed, Relu replaced -> Conv int8" (the folded Conv reads new weights, so its inputs matched nothing).
+    const input = path.join(tmp.dir, 'unnamed-conv-bn.onnx');
+    const output = path.join(tmp.dir, 'unnamed-conv-bn.int8-static.onnx');
+    await saveModel(buildUnnamedConvNet({ batchNorm: true }), input);
+    await quantizeModel({
+      input,
+      output,
+      method: 'int8-static',
+      calibration: feedsSource(unnamedConvNetFeeds(4)),
+    });
+    const d = await diffModels(input, output);
+    const rows = d.nodes.list.map((r) => [r.opType, r.change, r.variantOpType ?? r.fusedInto]);
+    expect(rows.slice(2, 5)).toEqual([
+      ['Conv', 'kept', 'Conv'],
+      ['BatchNormalization', 'fused', 'Conv'],
+      ['Relu', 'fused', 'Conv'],
+    ]);
+    expect(d.nodes.byChange.removed).toBe(0);
+    expect(d.nodes.byChange.replaced).toBe(0);
+  });
+});
+
 describe('diff precision of an int8-weight variant, as onnxruntime runs it', () => {
   it('calls the MatMul int8 (onnxruntime makes it a MatMulNBits) and the Gemm float32 (it stays a float Gemm)', async () => {
     const input = path.join(tmp.dir, 'mlp-w.onnx');

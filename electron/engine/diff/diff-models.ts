@@ -260,7 +260,25 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   const unnamed = original.node.filter((n) => !n.name);
   for (const node of unnamed) take(node, sameByOutputs(node, true));
   for (const node of unnamed) if (!became.has(node)) take(node, sameByInputs(node));
-  for (const node of unnamed) if (!became.has(node)) take(node, sameByOutputs(node, false));
+  // A node whose output another op type now makes: where a few nodes up the chain feeding it there is an
+  // unmatched node of that op type, that node is what the variant node is (a Conv that took the BatchNormalization
+  // and Relu after it; its weights were folded, so its inputs matched nothing), and the nodes between were fused.
+  const producerOf = new Map<string, NodeProto>();
+  for (const n of original.node) for (const o of n.output) producerOf.set(o, n);
+  const upstreamOfType = (node: NodeProto, opType: string): NodeProto | undefined => {
+    let at = node.input[0] ? producerOf.get(node.input[0]) : undefined;
+    for (let step = 0; at && step < 3; step++) {
+      if (at.opType === opType) return became.has(at) ? undefined : at;
+      at = at.input[0] ? producerOf.get(at.input[0]) : undefined;
+    }
+    return undefined;
+  };
+  for (const node of unnamed) {
+    if (became.has(node)) continue;
+    const other = sameByOutputs(node, false);
+    const upstream = other && other.opType !== node.opType ? upstreamOfType(node, other.opType) : undefined;
+    take(upstream ?? node, other);
+  }
   const list: NodeDiff[] = original.node.map((node) => {
     const same = became.get(node);
     if (same)

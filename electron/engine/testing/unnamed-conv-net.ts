@@ -7,14 +7,17 @@
  */
 import type * as ort from 'onnxruntime-node';
 import { type ModelProto, TensorProto_DataType } from 'onnx-buf';
-import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { makeFloatTensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { randomOrtTensor } from './feeds-source.js';
 import { makeGraph, makeModel, randomTensor } from './model-fixtures.js';
 
 const FLOAT = TensorProto_DataType.FLOAT;
 
-export function buildUnnamedConvNet(options: { seed?: number } = {}): ModelProto {
+export function buildUnnamedConvNet(options: { seed?: number; batchNorm?: boolean } = {}): ModelProto {
   const seed = options.seed ?? 23;
+  // With `batchNorm`: conv2 -> BatchNormalization -> Relu, as exported conv nets have it (folded into the Conv
+  // before quantization).
+  const bn = options.batchNorm === true;
   const conv = { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } };
   const graph = makeGraph('unnamed_conv_net', {
     inputs: [makeValueInfo('input', FLOAT, ['N', 3, 48, 'W'])],
@@ -26,12 +29,45 @@ export function buildUnnamedConvNet(options: { seed?: number } = {}): ModelProto
       randomTensor('conv2.bias', [32], seed + 3, 0.1),
       randomTensor('shift', [1, 32, 1, 1], seed + 4, 0.2),
       randomTensor('fc.weight', [32, 10], seed + 5, 0.25),
+      ...(bn
+        ? [
+            makeFloatTensor(
+              'bn.scale',
+              [32],
+              Array.from({ length: 32 }, (_, i) => 1 + 0.01 * i),
+            ),
+            makeFloatTensor(
+              'bn.bias',
+              [32],
+              Array.from({ length: 32 }, (_, i) => 0.02 * (i % 5)),
+            ),
+            makeFloatTensor(
+              'bn.mean',
+              [32],
+              Array.from({ length: 32 }, (_, i) => 0.01 * (i % 7)),
+            ),
+            makeFloatTensor(
+              'bn.var',
+              [32],
+              Array.from({ length: 32 }, () => 1),
+            ),
+          ]
+        : []),
     ],
     nodes: [
       makeNode('Conv', ['input', 'conv1.weight', 'conv1.bias'], ['conv1.out'], { attributes: conv }),
       makeNode('Relu', ['conv1.out'], ['relu1.out']),
       makeNode('Conv', ['relu1.out', 'conv2.weight', 'conv2.bias'], ['conv2.out'], { attributes: conv }),
-      makeNode('Relu', ['conv2.out'], ['relu2.out']),
+      ...(bn
+        ? [
+            makeNode(
+              'BatchNormalization',
+              ['conv2.out', 'bn.scale', 'bn.bias', 'bn.mean', 'bn.var'],
+              ['bn2.out'],
+            ),
+            makeNode('Relu', ['bn2.out'], ['relu2.out']),
+          ]
+        : [makeNode('Relu', ['conv2.out'], ['relu2.out'])]),
       makeNode('Add', ['relu2.out', 'shift'], ['shifted']),
       makeNode('ReduceMean', ['shifted'], ['pooled'], {
         attributes: { axes: { ints: [2, 3] }, keepdims: { int: 0 } },
