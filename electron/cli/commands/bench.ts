@@ -65,8 +65,9 @@ export async function benchParamsFromFlags(ctx: CliContext, models: string[]): P
   const spinRaw = str(ctx, 'spin');
   const dataRaw = str(ctx, 'data') ?? 'synthetic';
   const samplesRaw = str(ctx, 'samples');
+  const samples = samplesRaw === undefined ? undefined : wholeNumber('samples', samplesRaw, 1);
   // Checked here, by its flag: the engine's own check speaks of its settings (data.maxSamples), not of --samples.
-  if (samplesRaw !== undefined && wholeNumber('samples', samplesRaw, 1) > BENCH_MAX_SAMPLES)
+  if (samples !== undefined && samples > BENCH_MAX_SAMPLES)
     throw new StudioError(
       'BAD_REQUEST',
       `--samples: a benchmark holds at most ${BENCH_MAX_SAMPLES} inputs in memory and cycles through them; got ${samplesRaw}. Give ${BENCH_MAX_SAMPLES} or fewer.`,
@@ -75,7 +76,7 @@ export async function benchParamsFromFlags(ctx: CliContext, models: string[]): P
   const data: BenchData =
     spec.kind === 'synthetic'
       ? { kind: 'synthetic', samples: spec.samples, seed: spec.seed }
-      : { kind: 'dataset', spec, baseDir, maxSamples: samplesRaw === undefined ? DEFAULT_DATASET_FEEDS : wholeNumber('samples', samplesRaw, 1) };
+      : { kind: 'dataset', spec, baseDir, maxSamples: samples ?? DEFAULT_DATASET_FEEDS };
   const overrides = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
   const threads = str(ctx, 'threads');
   const interThreads = str(ctx, 'inter-threads');

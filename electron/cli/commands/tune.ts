@@ -293,17 +293,12 @@ async function writeChoice(
   say: (text: string) => void,
   signal: AbortSignal,
 ): Promise<string> {
-  // A Ctrl+C cancels the jobs running then: one that lands between two steps must stop the next one.
-  const stopIfCancelled = () => {
-    if (signal.aborted) throw new StudioError('CANCELLED', 'Cancelled.');
-  };
   if (outcome.objective === 'size' && chosen.p50Ratio === undefined) {
     say(`benchmark ${chosen.name} against the original`);
-    stopIfCancelled();
     Object.assign(chosen, await runner.bench(variantId));
   }
-  stopIfCancelled();
-  const exported = await backend.runner.run<ExportJobResult>(
+  // A Ctrl+C between the benchmark and the export stops the export (the runner's jobs stop so too).
+  const exported = await stopOnAbort(backend.runner, signal).run<ExportJobResult>(
     {
       kind: 'export',
       modelPath: outcome.model,

@@ -105,6 +105,11 @@ export function describeSource(source: MeasurementSource): string {
   return `${source.engine} · ${source.provider}`;
 }
 
+/** Whether a source label (describeSource) is the engine's own benchmark, onnxruntime-node, not a browser's. */
+function isEngineSource(sourceLabel: string): boolean {
+  return sourceLabel.startsWith('onnxruntime-node');
+}
+
 /** The best quality figure the evaluations support: accuracy if any variant has labels, else fidelity. */
 export function pickQualityMetric(variants: readonly Variant[]): QualityMetric | undefined {
   const evaluations = variants.map((v) => v.evaluation).filter((e): e is Evaluation => e !== undefined);
@@ -262,7 +267,7 @@ export function unreliableRunsWarning(
   const noisy = rows.filter((r) => r.unreliableRun !== undefined);
   if (noisy.length === 0) return undefined;
   const worst = noisy.map((r) => `${r.label}: ${r.unreliableRun}`).join('; ');
-  const advice = sourceLabel.startsWith('onnxruntime-node')
+  const advice = isEngineSource(sourceLabel)
     ? 'Run again with more runs and other programs closed (a busy machine or throttling spreads even the engine benchmark, which runs in its own process).'
     : 'Run again with more runs and other tabs and programs closed, or use the engine benchmark (onnxruntime-node), which runs in its own process.';
   return (
@@ -614,7 +619,7 @@ export function isQuantizationKernel(opType: string): boolean {
  */
 export function opBreakdownCaption(sourceLabel?: string): string {
   const other =
-    sourceLabel !== undefined && !sourceLabel.startsWith('onnxruntime-node')
+    sourceLabel !== undefined && !isEngineSource(sourceLabel)
       ? ` These profiles are onnxruntime-node's, not ${sourceLabel}'s, whose latencies the other charts show.`
       : '';
   return (
