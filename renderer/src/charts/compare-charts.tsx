@@ -609,8 +609,17 @@ function QualityChartView({
  * Ticks of a quality axis zoomed to the data (shareRange: round, never past 1), and the decimals a share
  * needs to tell its ticks apart (two fewer as a percentage).
  */
+/**
+ * The narrowest span a quality axis zooms to: fp16 and int8 variants of a small model have cosines within 1e-7
+ * of the original's, whose round ticks then all printed "1.000000". Differences below it are not worth a chart.
+ */
+const MIN_QUALITY_SPAN = 1e-4;
+
 export function qualityTicks(values: readonly number[]): { ticks: number[]; digits: number } {
-  const ticks = values.length > 0 ? shareRange(values) : shareTicks();
+  const top = Math.max(...values);
+  const narrow = values.length > 0 && top - Math.min(...values) < MIN_QUALITY_SPAN;
+  const spanned = narrow ? [...values, top - MIN_QUALITY_SPAN] : values;
+  const ticks = spanned.length > 0 ? shareRange(spanned) : shareTicks();
   const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : 1;
   return { ticks, digits: Math.min(6, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9))) };
 }

@@ -12,4 +12,11 @@ describe('the quality axis is zoomed to the data', () => {
     expect(accuracy.ticks[0]).toBeGreaterThan(0.98);
     expect(accuracy.digits).toBeGreaterThanOrEqual(3);
   });
+
+  it('never zooms so far that every tick reads the same: cosines within 1e-7 of 1 get distinct labels', () => {
+    const { ticks, digits } = qualityTicks([1, 0.99999995, 0.9999999]);
+    const labels = ticks.map((t) => t.toFixed(digits));
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(ticks.at(-1)).toBe(1);
+  });
 });
