@@ -66,3 +66,23 @@ export function indexByOriginalName<T>(
     if (base !== undefined && !byName.has(base)) byName.set(base, node);
   }
 }
+
+/**
+ * The op types a fused node of this op type may stand for in the model: MatMulAddFusion makes a Gemm of a MatMul
+ * and the Add after it. Other fusions keep the op type of the node they start from (Conv + Relu is a Conv).
+ */
+const FUSED_OP_SOURCES: Readonly<Record<string, readonly string[]>> = { Gemm: ['MatMul'] };
+
+/** Whether a node of `modelOp` in the model may have become a fused node of `fusedOp`. */
+export function mayBecome(modelOp: string, fusedOp: string): boolean {
+  return modelOp === fusedOp || (FUSED_OP_SOURCES[fusedOp]?.includes(modelOp) ?? false);
+}
+
+/**
+ * A Reshape onnxruntime's MatMulAddFusion put around the Gemm it made of a MatMul whose input has more than two
+ * dims: it flattens the input to 2D (`gemm_input_reshape`) and gives the output its shape back
+ * (`gemm_output_reshape`, `_token_N` appended where the name was taken).
+ */
+export function isFusionReshape(name: string, opType: string): boolean {
+  return opType === 'Reshape' && /^gemm_(input|output)_reshape(_token_\d+)?$/.test(name);
+}

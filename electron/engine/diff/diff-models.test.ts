@@ -12,9 +12,9 @@ import { loadModel } from '../onnx/load-model.js';
 import { saveModel } from '../onnx/save-model.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import '../quantize/all-methods.js';
-import { buildCnn, buildMlp, makeGraph, makeModel } from '../testing/model-fixtures.js';
+import { buildCnn, buildMlp, makeGraph, makeModel, randomTensor } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { feedsSource } from '../testing/feeds-source.js';
+import { feedsSource, randomOrtTensor } from '../testing/feeds-source.js';
 import { buildUnnamedConvNet, unnamedConvNetFeeds } from '../testing/unnamed-conv-net.js';
 import { createSession } from '../runtime/create-session.js';
 import { buildSubgraphWeights } from '../testing/prune-fixtures.js';
@@ -401,6 +401,57 @@ describe('diff of an int8-static variant of a conv net with a BatchNormalization
     ]);
     expect(d.nodes.byChange.removed).toBe(0);
     expect(d.nodes.byChange.replaced).toBe(0);
+  });
+});
+
+/** x -> MatMul(W1) -> Add(B1) -> Relu -> MatMul(W2) -> Add(B2) -> y, every node unnamed, as exporters leave them. */
+function unnamedMlp(inputDims: number[]): ModelProto {
+  const outDims = [...inputDims.slice(0, -1), 8];
+  return makeModel(
+    makeGraph('unnamed-mlp', {
+      inputs: [makeValueInfo('x', FLOAT, inputDims)],
+      outputs: [makeValueInfo('y', FLOAT, outDims)],
+      initializers: [
+        randomTensor('W1', [16, 32], 1, 0.25),
+        randomTensor('B1', [32], 2, 0.1),
+        randomTensor('W2', [32, 8], 3, 0.2),
+        randomTensor('B2', [8], 4, 0.1),
+      ],
+      nodes: [
+        makeNode('MatMul', ['x', 'W1'], ['t1']),
+        makeNode('Add', ['t1', 'B1'], ['t2']),
+        makeNode('Relu', ['t2'], ['t3']),
+        makeNode('MatMul', ['t3', 'W2'], ['t4']),
+        makeNode('Add', ['t4', 'B2'], ['y']),
+      ],
+    }),
+  );
+}
+
+describe('diff of an int8-static variant of an MLP whose MatMul + Add became Gemms, nodes unnamed', () => {
+  // onnxruntime's pre-optimization makes a Gemm of each MatMul + Add (2D input; a 3D one also gets a Reshape
+  // before and after it), then the Relu is folded into the first Gemm's quantization. This read "MatMul
+  // removed, Add removed, Relu now Gemm" and, with a 3D input, "Add now Reshape".
+  it.each([
+    ['2D', [1, 16]],
+    ['3D', [1, 4, 16]],
+  ])('calls each MatMul now a Gemm and its Add fused into it (%s input)', async (label, dims) => {
+    const input = path.join(tmp.dir, `unnamed-mlp-${label}.onnx`);
+    const output = path.join(tmp.dir, `unnamed-mlp-${label}.int8-static.onnx`);
+    await saveModel(unnamedMlp(dims), input);
+    const feeds = [0, 1, 2].map((i) => ({ x: randomOrtTensor(dims, 10 + i) }));
+    await quantizeModel({ input, output, method: 'int8-static', calibration: feedsSource(feeds) });
+    const d = await diffModels(input, output);
+    const rows = d.nodes.list.map((r) => [r.opType, r.change, r.variantOpType ?? r.fusedInto]);
+    expect(rows.filter((r) => r[0] === 'MatMul')).toEqual([
+      ['MatMul', 'replaced', 'Gemm'],
+      ['MatMul', 'replaced', 'Gemm'],
+    ]);
+    expect(rows.filter((r) => r[0] === 'Add').map((r) => r[1])).toEqual(['fused', 'fused']);
+    expect(d.nodes.byChange.removed).toBe(0);
+    expect(d.nodes.byPrecision.int8).toBe(2);
+    // The Reshapes onnxruntime put around a Gemm of a 3D input are counted as added, not as a replaced Add.
+    expect(d.nodes.added.other.Reshape ?? 0).toBe(label === '3D' ? 4 : 0);
   });
 });
 

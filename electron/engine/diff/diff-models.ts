@@ -21,7 +21,7 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { INT8_OPS, nodePrecisions, type PrecisionGraph, QDQ_OPS } from '../../../shared/node-precision.js';
-import { indexByOriginalName } from '../../../shared/ort-node-names.js';
+import { indexByOriginalName, isFusionReshape, mayBecome } from '../../../shared/ort-node-names.js';
 import type {
   AddedNodes,
   AddedWeight,
@@ -178,9 +178,10 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   // fp16 keeps a float32 graph (or body) output by renaming the output of the node that made it (`y_fp16`) and
   // casting that back to `y`; int8-static quantizes a node's output by renaming it (`y_prequant`) and putting a
   // QuantizeLinear and a DequantizeLinear that gives back `y` after it, and reads its inputs through Q/DQ
-  // (`x_dequantized`, `W_dequantized` of `W_quantized`). The node behind the conversions is the one.
+  // (`x_dequantized`, `W_dequantized` of `W_quantized`); onnxruntime's pre-optimization wraps the Gemm it makes of
+  // a MatMul of a 3D input in two Reshapes. The node behind the conversions is the one.
   const isConversion = (n: NodeProto, ownOp: string) =>
-    n.opType !== ownOp && (QDQ_OPS.has(n.opType) || n.opType === 'Cast');
+    n.opType !== ownOp && (QDQ_OPS.has(n.opType) || n.opType === 'Cast' || isFusionReshape(n.name, n.opType));
   /** The variant value a value comes from through the conversions put before it (not those of `ownOp`). */
   const behindConversions = (value: string, ownOp: string): string => {
     let v = value;
@@ -261,14 +262,15 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   for (const node of unnamed) take(node, sameByOutputs(node, true));
   for (const node of unnamed) if (!became.has(node)) take(node, sameByInputs(node));
   // A node whose output another op type now makes: where a few nodes up the chain feeding it there is an
-  // unmatched node of that op type, that node is what the variant node is (a Conv that took the BatchNormalization
-  // and Relu after it; its weights were folded, so its inputs matched nothing), and the nodes between were fused.
+  // unmatched node that may have become that op type, that node is what the variant node is (a Conv that took the
+  // BatchNormalization and Relu after it, its weights folded so that its inputs matched nothing; the MatMul of a
+  // MatMul + Add made a Gemm), and the nodes between were fused.
   const producerOf = new Map<string, NodeProto>();
   for (const n of original.node) for (const o of n.output) producerOf.set(o, n);
   const upstreamOfType = (node: NodeProto, opType: string): NodeProto | undefined => {
     let at = node.input[0] ? producerOf.get(node.input[0]) : undefined;
     for (let step = 0; at && step < 3; step++) {
-      if (at.opType === opType) return became.has(at) ? undefined : at;
+      if (mayBecome(at.opType, opType)) return became.has(at) ? undefined : at;
       at = at.input[0] ? producerOf.get(at.input[0]) : undefined;
     }
     return undefined;
