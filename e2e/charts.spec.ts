@@ -526,6 +526,12 @@ test.describe('charts at a glance', () => {
       viewport: document.documentElement.clientWidth,
     }));
     expect(widths.page, 'the page is wider than the window').toBeLessThanOrEqual(widths.viewport);
+    // A variant's name breaks only between its words: "int8-static" broke after its hyphen at this width.
+    const nameLines = await table
+      .locator('th[scope="row"] .word')
+      .evaluateAll((words) => words.map((w) => [w.textContent, w.getClientRects().length] as const));
+    expect(nameLines.some(([word]) => word?.includes('-'))).toBe(true);
+    for (const [word, lines] of nameLines) expect(lines, `"${word}" is broken over lines`).toBe(1);
     const scroller = page.getByTestId('compare-table-scroll');
     const inner = await scroller.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
     const card = (await boxes(page.locator('.compare'), '.table-card'))[0]!;

@@ -20,6 +20,7 @@ import { toCsv } from '../export/csv.js';
 import { DatasetForm } from '../forms/dataset-form.js';
 import { DataCheckProgress, useDataCheck } from '../components/data-check-progress.js';
 import { HorizontalScroll } from '../components/horizontal-scroll.js';
+import { Words } from '../components/words.js';
 import {
   buildDatasetSpec,
   draftFromSpec,
@@ -440,7 +441,7 @@ function CompareTable({
             {rows.map((r) => (
               <tr key={r.id} data-variant={r.label}>
                 <th scope="row">
-                  {r.label}
+                  <Words text={r.label} />
                   <ParetoTagOf tag={paretoTag(r.id, front, staleLatency, staleQuality)} />
                   <AccuracyDropBadge points={accuracyDropPoints(r, original, metric)} />
                   {r.sameFileAs !== undefined && (
