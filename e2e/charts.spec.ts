@@ -260,7 +260,7 @@ test.describe('charts at a glance', () => {
     await expect(quality.getByTestId('failed-job')).toHaveText(
       'Job: Evaluate original. “Jobs” at the bottom of the window has the details.',
     );
-    await expect(quality.getByTestId('failed-what-to-do')).toContainText('in the Model view (Input spec)');
+    await expect(quality.getByTestId('failed-what-to-do')).toContainText('Do what the message above says');
     await expect(quality).not.toContainText('CLI');
     await expect(quality).not.toContainText('Evaluate the variants on a dataset');
     await screenshotAtTwoSizes(page, 'charts-evaluation-failed', { restore: { width: 1440, height: 900 } });

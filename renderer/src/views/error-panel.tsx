@@ -17,8 +17,10 @@ const WHAT_TO_DO: Record<ErrorCode, string> = {
     'The engine stopped unexpectedly and was restarted. Try again; if it happens again with this model, please report it.',
   CANCELLED: 'The operation was cancelled. Start it again when you are ready.',
   BAD_REQUEST: 'Choose an .onnx file with Open…, or drop one on the window.',
+  // The engine's BAD_INPUT messages name the fix for the input they are about (data to remake where the model
+  // fixes the dims, an input spec to set where it leaves them open): this must not contradict them.
   BAD_INPUT:
-    "Set the model's input shapes and values in the Model view, or choose data whose samples fit the model's inputs.",
+    "Do what the message above says. The data's samples must fit the model's inputs; the Model view's input spec sets only the dims the model leaves open, and the values of inputs that are not data.",
   INTERNAL: 'This is a bug in ONNX Studio. Please report it and include the technical details below.',
 };
 
@@ -26,7 +28,7 @@ const WHAT_TO_DO: Record<ErrorCode, string> = {
 export const JOB_WHAT_TO_DO: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'Check the options and data the message names, correct them, and queue the job again.',
   BAD_INPUT:
-    "Set the model's input shapes and values in the Model view (Input spec), or choose data whose samples fit the model's inputs, then queue the job again.",
+    "Do what the message above says, then queue the job again. The data's samples must fit the model's inputs; the Model view's input spec sets only the dims the model leaves open, and the values of inputs that are not data.",
   IO: 'Check that the files the job reads exist and can be read, and that the workspace folder has free space.',
 };
 
