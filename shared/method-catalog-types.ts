@@ -32,8 +32,13 @@ export interface OptionField {
   flag?: string;
   /** Why it has no flag, when it has none. */
   appOnly?: string;
-  /** What a value looks like (the input's placeholder). */
+  /** What a value looks like (the input's placeholder; `--help`'s value name where there is no `metavar`). */
   example?: string;
+  /**
+   * `--help`'s name for the value where an example would read as a literal or a default (`--partition NAME`,
+   * not `--partition cpu`); the example then follows the help text.
+   */
+  metavar?: string;
   /** Common options: the methods it applies to (absent: all of the family). */
   methods?: readonly string[];
   /** The value a flag without an argument sets (booleans: the opposite of the default). */

@@ -10,7 +10,7 @@ import { dataFlags, recipeCommand } from '../../shared/cli-command.js';
 import { imagePreprocessingSchema } from '../../shared/dataset-spec.js';
 import type { OptionField } from '../../shared/method-catalog-types.js';
 import { commonFieldsFor } from '../../shared/options/catalog-fields.js';
-import { type FlagValues, flagHelp } from '../../shared/options/cli-flags.js';
+import { type FlagValues, fieldHelp, flagHelp } from '../../shared/options/cli-flags.js';
 import { commonPruneOptionsSchema, PRUNE_METHOD_SPECS } from '../../shared/options/prune-options.js';
 import { commonQuantizeOptionsSchema, QUANTIZE_METHOD_SPECS } from '../../shared/options/quantize-options.js';
 import type { VariantRecipe } from '../../shared/workspace.js';
@@ -18,6 +18,7 @@ import { methodCatalog } from '../engine/jobs/method-catalog.js';
 import { pruneMethods } from '../engine/prune/all-methods.js';
 import { quantizeMethods } from '../engine/quantize/all-methods.js';
 import { pruneCommand } from './commands/prune.js';
+import { SWEEP_FIELDS } from './commands/tune-sweep.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { DATA_OPTIONS, preprocessingFromFlags } from './data-flags.js';
 import { methodOptionsFromFlags } from './method-flags.js';
@@ -115,6 +116,18 @@ describe('method options <-> CLI flags', () => {
     expect(() => methodOptionsFromFlags('quantize', 'fp16', { 'per-tensor': true })).toThrow(/--per-tensor applies to int8-dynamic, int8-static, int8-weight only/);
     expect(() => methodOptionsFromFlags('quantize', 'int4', { 'block-size': '48' })).toThrow(/--block-size: block size must be one of/);
     expect(() => methodOptionsFromFlags('prune', 'structured', { sparsity: '1.5' })).toThrow(/--sparsity: /);
+  });
+
+  it('names a value by its metavar where an example would read as a literal, and gives the example after the text', () => {
+    // `--partition cpu` read as the partition to type (or the default one), not as a name to fill in.
+    const help = fieldHelp(SWEEP_FIELDS);
+    const partition = help.find((l) => l.trimStart().startsWith('--partition '));
+    expect(partition).toMatch(/^ {2}--partition NAME +Slurm: .*\(e\.g\. cpu\)$/);
+    expect(help.find((l) => l.includes('--memory '))).toMatch(/--memory SIZE .*\(e\.g\. 512Mi\) \(default 4Gi\)$/);
+    // Without a metavar the example is still the value's name (`--max-memory 2G`), given once.
+    const maxMemory = flagHelp(methodCatalog().quantize).find((l) => l.includes('--max-memory'));
+    expect(maxMemory).toMatch(/--max-memory 2G /);
+    expect(maxMemory).not.toContain('e.g. 2G');
   });
 
   it('the fp16 form shows no int8 options', () => {

@@ -54,6 +54,7 @@ export function parseArgsOptions(family: MethodFamily): Record<string, { type: '
 
 function valueName(field: OptionField): string {
   if (isSwitch(field)) return '';
+  if (field.metavar !== undefined) return field.metavar;
   if (field.format === 'size') return 'H[xW]';
   if (field.format === 'channels') return 'a[,b,c]';
   if (field.type === 'enum') return (field.choices ?? []).join('|');
@@ -76,7 +77,9 @@ function helpLine(flag: string, field: OptionField, prefix = ''): string {
   const left = `  --${flag}${valueName(field) ? ` ${valueName(field)}` : ''}`;
   // A negating switch (--no-optimize) turns off something the description states positively.
   const turnsOff = field.type === 'boolean' && field.default === true ? ' On by default; this flag turns it off.' : '';
-  const text = `${prefix}${field.description ?? field.label}${defaultText(field)}${turnsOff}`;
+  // An example not shown as the value's name (a metavar took its place) is given after the text.
+  const example = field.metavar !== undefined && field.example !== undefined ? ` (e.g. ${field.example})` : '';
+  const text = `${prefix}${field.description ?? field.label}${example}${defaultText(field)}${turnsOff}`;
   return left.length >= HELP_COLUMN - 1 ? `${left}\n${' '.repeat(HELP_COLUMN)}${text}` : `${left.padEnd(HELP_COLUMN)}${text}`;
 }
 

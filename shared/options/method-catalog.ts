@@ -57,7 +57,7 @@ function bound(value: unknown): number | undefined {
 }
 
 /** The option metadata keys copied from the JSON Schema onto a field. */
-const META_KEYS = ['flag', 'appOnly', 'example', 'methods', 'switchTo', 'format'] as const;
+const META_KEYS = ['flag', 'appOnly', 'example', 'metavar', 'methods', 'switchTo', 'format'] as const;
 
 /** Flat form fields of an object schema; nested objects become dotted names (`preprocessing.resize`). */
 export function fieldsOf(schema: JsonSchema, prefix = '', parentOptional = false): OptionField[] {

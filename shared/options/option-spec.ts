@@ -10,12 +10,13 @@ import type { OptionField } from '../method-catalog-types.js';
 
 /**
  * What an option declares besides its schema. The same keys reach the catalog's `OptionField` (through
- * `z.toJSONSchema`), so their meaning is written once, there: flag, appOnly, example, methods, switchTo, format.
+ * `z.toJSONSchema`), so their meaning is written once, there: flag, appOnly, example, metavar, methods, switchTo,
+ * format.
  */
 export type OptionMeta = {
   /** One line of help: the CLI's `--help`, the form's hint, docs. */
   description: string;
-} & Pick<OptionField, 'flag' | 'appOnly' | 'example' | 'methods' | 'switchTo' | 'format'>;
+} & Pick<OptionField, 'flag' | 'appOnly' | 'example' | 'metavar' | 'methods' | 'switchTo' | 'format'>;
 
 /** Declares an option: its schema (type, bounds, default) with its metadata attached. */
 export function option<T extends z.ZodType>(schema: T, meta: OptionMeta): T {

@@ -18,6 +18,7 @@ export const sweepOptionsSchema = z
       {
         description: 'Slurm: the partition the array runs on (default: the cluster default).',
         flag: 'partition',
+        metavar: 'NAME',
         example: 'cpu',
       },
     ),
@@ -29,6 +30,7 @@ export const sweepOptionsSchema = z
       {
         description: 'Slurm: the time limit of each trial.',
         flag: 'time',
+        metavar: '[D-]HH:MM:SS',
       },
     ),
     cpusPerTask: option(z.number().int().min(1).max(1024).default(2), {
@@ -38,6 +40,7 @@ export const sweepOptionsSchema = z
     image: option(z.string().min(1).optional(), {
       description: 'Kubernetes: the container image with onnx-studio (see the Dockerfile).',
       flag: 'image',
+      metavar: 'IMAGE',
       example: 'registry.example.com/onnx-studio:0.1.0',
     }),
     parallelism: option(z.number().int().min(1).max(10000).default(4), {
@@ -56,12 +59,14 @@ export const sweepOptionsSchema = z
         description:
           'Kubernetes: the PersistentVolumeClaim that holds DIR (mounted at --mount-path in every pod).',
         flag: 'volume-claim',
+        metavar: 'NAME',
         example: 'sweeps',
       },
     ),
     mountPath: option(z.string().regex(/^\//, 'must be an absolute path').default('/sweep'), {
       description: 'Kubernetes: where DIR is mounted in the pods.',
       flag: 'mount-path',
+      metavar: 'PATH',
     }),
     cpu: option(
       z
@@ -72,6 +77,8 @@ export const sweepOptionsSchema = z
         description:
           'Kubernetes: CPU request and limit of each trial pod (equal, so latency is measured on a fixed share).',
         flag: 'cpu',
+        metavar: 'CPUS',
+        example: '500m',
       },
     ),
     memory: option(
@@ -82,6 +89,8 @@ export const sweepOptionsSchema = z
       {
         description: 'Kubernetes: memory request and limit of each trial pod.',
         flag: 'memory',
+        metavar: 'SIZE',
+        example: '512Mi',
       },
     ),
   })
