@@ -267,9 +267,9 @@ test('every method round-trips to the real handlers and backend, and job events 
   const variantId = ws.ok ? ws.value.variants[0]!.id : '';
 
   // A pipeline that fails at once (no such method), to run again below.
-  const failing = { make: { kind: 'quantize' as const, modelPath: model, method: 'no-such-method' } };
-  const first = await studio(page, 'startPipeline', failing);
-  const pipelineId = first.ok ? first.value.id : '';
+  const failing = { pipelines: [{ make: { kind: 'quantize' as const, modelPath: model, method: 'no-such-method' } }] };
+  const first = await studio(page, 'startPipelines', failing);
+  const pipelineId = first.ok ? first.value.started[0]!.id : '';
   await backend.pipelines.whenSettled(pipelineId);
 
   const calls: { [M in ApiMethod]: Parameters<StudioApi[M]> } = {
@@ -284,7 +284,7 @@ test('every method round-trips to the real handlers and backend, and job events 
     startJob: [{ kind: 'inspect', modelPath: model }],
     cancelJob: ['no-such-job'],
     listJobs: [],
-    startPipeline: [failing],
+    startPipelines: [failing],
     rerunPipeline: [{ modelPath: model, pipelineId }],
     getWorkspace: [model],
     listWorkspaces: [],

@@ -321,6 +321,8 @@ export const datasetCheckProgressSchema = z.strictObject({
   total: z.number().int().min(0),
   /** Which data: a pipeline's check reads its calibration data, then its evaluation data, under one id. */
   role: z.enum(['calibration', 'evaluation']).optional(),
+  /** A `studio:pipeline.start`'s check: which of its pipelines (0-based) the data is checked for. */
+  item: z.number().int().min(0).optional(),
 });
 
 export const exportJobSpecSchema = z.strictObject({
@@ -384,10 +386,22 @@ export const pipelineRequestSchema = z.strictObject({
   evaluate: z.strictObject({ data: dataRefSchema }).optional(),
   /** Shown in the pipeline list (default: from the recipe). */
   title: z.string().min(1).max(200).optional(),
+});
+
+/** The most pipelines one `studio:pipeline.start` queues (the Optimize view sends one per ticked recipe). */
+export const MAX_PIPELINES_PER_START = 200;
+
+/**
+ * `studio:pipeline.start`: the pipelines the user queued with one click, in one message, so the backend owns
+ * all of them at once (a reload of the page while the first one's data is checked loses none). Each one's data
+ * is checked before any of its steps, in order; one whose data fails is reported and the next goes on.
+ */
+export const pipelineStartRequestSchema = z.strictObject({
+  pipelines: z.array(pipelineRequestSchema).min(1).max(MAX_PIPELINES_PER_START),
   /**
-   * An id for the data check that runs before any step (as `studio:dataset.check`'s `checkId`): its progress
-   * arrives as `studio:dataset.checkProgress` events, and `studio:dataset.cancelCheck` stops it (the answer is
-   * then a CANCELLED error and no pipeline is started). Not kept in the pipeline's record.
+   * An id for the data checks (as `studio:dataset.check`'s `checkId`): their progress arrives as
+   * `studio:dataset.checkProgress` events, with the index of the pipeline checked, and
+   * `studio:dataset.cancelCheck` stops them: the pipelines not started by then are not.
    */
   checkId: z.string().min(1).max(200).optional(),
 });
@@ -500,6 +514,7 @@ export type TuneJobSpec = z.infer<typeof tuneJobSpecSchema>;
 export type ExportJobSpec = z.infer<typeof exportJobSpecSchema>;
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type PipelineRequest = z.infer<typeof pipelineRequestSchema>;
+export type PipelineStartRequest = z.infer<typeof pipelineStartRequestSchema>;
 export type PipelineRerunRequest = z.infer<typeof pipelineRerunRequestSchema>;
 export type CancelJobRequest = z.infer<typeof cancelJobRequestSchema>;
 export type WorkspaceRequest = z.infer<typeof workspaceRequestSchema>;
@@ -518,6 +533,16 @@ export type EmptyRequest = Record<string, never>;
 // ---------------------------------------------------------------------------------------------------------
 // Response types
 // ---------------------------------------------------------------------------------------------------------
+
+/**
+ * What a `studio:pipeline.start` did with its pipelines: those started (in order), those whose data check (or
+ * start) failed, by index in the request, and whether a cancel stopped the rest, which were not started.
+ */
+export interface PipelineStartOutcome {
+  started: PipelineRecord[];
+  failed: { index: number; error: StudioErrorInfo }[];
+  cancelled: boolean;
+}
 
 export interface FsEntry {
   name: string;
@@ -645,7 +670,7 @@ export interface IpcMethods {
   /** `cancelled` is false when the job had already finished (or never existed); that is not an error. */
   [IPC_CHANNELS.jobCancel]: { request: CancelJobRequest; response: { cancelled: boolean } };
   [IPC_CHANNELS.jobList]: { request: EmptyRequest; response: JobInfo[] };
-  [IPC_CHANNELS.pipelineStart]: { request: PipelineRequest; response: PipelineRecord };
+  [IPC_CHANNELS.pipelineStart]: { request: PipelineStartRequest; response: PipelineStartOutcome };
   [IPC_CHANNELS.pipelineRerun]: { request: PipelineRerunRequest; response: PipelineRecord };
   [IPC_CHANNELS.workspaceGet]: { request: WorkspaceRequest; response: Workspace };
   [IPC_CHANNELS.workspaceList]: { request: EmptyRequest; response: WorkspaceListing[] };
@@ -687,7 +712,7 @@ export const IPC_REQUEST_SCHEMAS: { [C in IpcMethodChannel]: z.ZodType<IpcReques
   [IPC_CHANNELS.jobStart]: jobSpecSchema,
   [IPC_CHANNELS.jobCancel]: cancelJobRequestSchema,
   [IPC_CHANNELS.jobList]: emptyRequestSchema,
-  [IPC_CHANNELS.pipelineStart]: pipelineRequestSchema,
+  [IPC_CHANNELS.pipelineStart]: pipelineStartRequestSchema,
   [IPC_CHANNELS.pipelineRerun]: pipelineRerunRequestSchema,
   [IPC_CHANNELS.workspaceGet]: workspaceRequestSchema,
   [IPC_CHANNELS.workspaceList]: emptyRequestSchema,
@@ -882,7 +907,8 @@ export interface StudioApi {
   startJob(spec: JobSpec): Promise<Result<{ jobId: string }>>;
   cancelJob(jobId: string): Promise<Result<{ cancelled: boolean }>>;
   listJobs(): Promise<Result<JobInfo[]>>;
-  startPipeline(request: PipelineRequest): Promise<Result<PipelineRecord>>;
+  /** Queues pipelines, each after its data check; see `pipelineStartRequestSchema`. */
+  startPipelines(request: PipelineStartRequest): Promise<Result<PipelineStartOutcome>>;
   rerunPipeline(request: PipelineRerunRequest): Promise<Result<PipelineRecord>>;
   getWorkspace(modelPath: string): Promise<Result<Workspace>>;
   listWorkspaces(): Promise<Result<WorkspaceListing[]>>;

@@ -220,3 +220,59 @@ describe('PipelineRunner', () => {
     expect(notes.find((s) => s?.status === 'skipped')?.note).toBe('Another pipeline is evaluating the original on this data.');
   });
 });
+
+describe('PipelineRunner.startChecked: the pipelines of one studio:pipeline.start', () => {
+  const report = { identity: {}, inputs: [], hasLabels: true, warnings: [] } as never;
+  const badInput = { code: 'BAD_INPUT', message: 'the data does not fit' };
+  /** Starts three pipelines whose checks answer `answer(item)`; records which were checked. */
+  async function startThree(answer: (item: number) => 'ok' | 'fail' | 'cancel' | 'cancel-late') {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const checked: number[] = [];
+    let aborted = false;
+    const outcome = await runner.startChecked(
+      [request, request, request],
+      async (_r, item) => {
+        checked.push(item);
+        const a = answer(item);
+        if (a === 'fail') throw badInput;
+        if (a === 'cancel') throw { code: 'CANCELLED', message: 'The data check was cancelled.' };
+        if (a === 'cancel-late') aborted = true; // pressed after this check ended, before its pipeline started
+        return report;
+      },
+      () => aborted,
+    );
+    return { outcome, checked, pipelines: host.ws.pipelines ?? [] };
+  }
+
+  it('checks and starts each pipeline in order', async () => {
+    const { outcome, checked, pipelines } = await startThree(() => 'ok');
+    // Calibration-free recipes with evaluation data: one check each.
+    expect(checked).toEqual([0, 1, 2]);
+    expect(outcome.started.map((p) => p.id)).toEqual(['p1', 'p2', 'p3']);
+    expect(outcome).toMatchObject({ failed: [], cancelled: false });
+    expect(pipelines).toHaveLength(3);
+  });
+
+  it('reports a pipeline whose data failed by its index, and goes on to the next', async () => {
+    const { outcome, pipelines } = await startThree((i) => (i === 0 ? 'fail' : 'ok'));
+    expect(outcome.failed).toEqual([{ index: 0, error: badInput }]);
+    expect(outcome.started).toHaveLength(2);
+    expect(pipelines).toHaveLength(2);
+  });
+
+  it('starts no pipeline after a cancelled check, and does not call it a failure', async () => {
+    const { outcome, checked, pipelines } = await startThree((i) => (i === 1 ? 'cancel' : 'ok'));
+    expect(checked).toEqual([0, 1]);
+    expect(outcome).toMatchObject({ failed: [], cancelled: true });
+    expect(outcome.started).toHaveLength(1);
+    expect(pipelines).toHaveLength(1);
+  });
+
+  it('a Cancel after a check ended stops its pipeline before it is recorded', async () => {
+    const { outcome, checked, pipelines } = await startThree((i) => (i === 1 ? 'cancel-late' : 'ok'));
+    expect(checked).toEqual([0, 1]);
+    expect(outcome).toMatchObject({ started: [{ id: 'p1' }], failed: [], cancelled: true });
+    expect(pipelines).toHaveLength(1);
+  });
+});

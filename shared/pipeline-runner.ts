@@ -4,8 +4,14 @@
  * backend runs it over its job manager and workspace store; the mock host over its simulated jobs: the same
  * decisions in both (which steps run, what is skipped and why, what an interruption means).
  */
-import type { StudioErrorInfo } from './errors.js';
-import type { DatasetCheckReport, DatasetCheckRequest, JobSpec, PipelineRequest } from './ipc-contract.js';
+import { ERROR_CODES, type ErrorCode, type StudioErrorInfo } from './errors.js';
+import type {
+  DatasetCheckReport,
+  DatasetCheckRequest,
+  JobSpec,
+  PipelineRequest,
+  PipelineStartOutcome,
+} from './ipc-contract.js';
 import { pipelineRequestSchema } from './ipc-contract.js';
 import { type DatasetSpecInput, datasetLacksLabels } from './dataset-spec.js';
 import type { PipelineRecord, PipelineStepKind, PipelineStepRecord, Workspace } from './workspace.js';
@@ -117,6 +123,13 @@ function errorInfo(error: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: String(error) };
 }
 
+/** A thrown error as the page reads it: its code where it is one of ours, else INTERNAL. */
+function studioErrorOf(error: unknown): StudioErrorInfo {
+  const { code, message } = errorInfo(error);
+  const known = (ERROR_CODES as readonly string[]).includes(code);
+  return { code: known ? (code as ErrorCode) : 'INTERNAL', message };
+}
+
 /** A request the runner refuses (the user's mistake, e.g. re-running a pipeline that is running): BAD_REQUEST. */
 export class PipelineRefusal extends Error {
   readonly code = 'BAD_REQUEST';
@@ -129,12 +142,44 @@ export class PipelineRunner {
   constructor(private readonly host: PipelineHost) {}
 
   /**
+   * `studio:pipeline.start`: the pipelines in order, each after its data check (`checkPipelineData` through the
+   * host's `check`, told which pipeline it checks for). One whose check or start fails is reported and the next
+   * goes on; a cancelled check, or `aborted()` after a check ended and before its pipeline started, stops the
+   * rest, which are not started.
+   */
+  async startChecked(
+    requests: readonly PipelineRequest[],
+    check: (request: DatasetCheckRequest, item: number) => Promise<DatasetCheckReport>,
+    aborted: () => boolean,
+  ): Promise<PipelineStartOutcome> {
+    const outcome: PipelineStartOutcome = { started: [], failed: [], cancelled: false };
+    const cancelled = () => ({ ...outcome, cancelled: true });
+    for (const [index, request] of requests.entries()) {
+      if (aborted()) return cancelled();
+      let facts: Awaited<ReturnType<typeof checkPipelineData>>;
+      try {
+        facts = await checkPipelineData(request, (r) => check(r, index));
+      } catch (error) {
+        const info = studioErrorOf(error);
+        if (info.code === 'CANCELLED') return cancelled();
+        outcome.failed.push({ index, error: info });
+        continue;
+      }
+      if (aborted()) return cancelled();
+      try {
+        outcome.started.push(await this.start(request, facts));
+      } catch (error) {
+        outcome.failed.push({ index, error: studioErrorOf(error) });
+      }
+    }
+    return outcome;
+  }
+
+  /**
    * Records the pipeline and starts its first step; the returned record is its state at the start. `facts`: what
    * the host's data check found (`checkPipelineData`).
    */
-  async start(sent: PipelineRequest, facts: { evaluationUnlabelled?: boolean } = {}): Promise<PipelineRecord> {
-    // The data check's id named one request's check; the record keeps what to run.
-    const { checkId: _checkId, ...request } = sent;
+  async start(request: PipelineRequest, facts: { evaluationUnlabelled?: boolean } = {}): Promise<PipelineRecord> {
     const now = this.host.now();
     let record: PipelineRecord | undefined;
     await this.host.update(request.make.modelPath, (ws) => {

@@ -18,7 +18,7 @@ export const API_CHANNELS = {
   startJob: IPC_CHANNELS.jobStart,
   cancelJob: IPC_CHANNELS.jobCancel,
   listJobs: IPC_CHANNELS.jobList,
-  startPipeline: IPC_CHANNELS.pipelineStart,
+  startPipelines: IPC_CHANNELS.pipelineStart,
   rerunPipeline: IPC_CHANNELS.pipelineRerun,
   getWorkspace: IPC_CHANNELS.workspaceGet,
   listWorkspaces: IPC_CHANNELS.workspaceList,

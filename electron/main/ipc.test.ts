@@ -335,8 +335,7 @@ describe('registerIpcHandlers', () => {
       const aPipeline = call(
         IPC_CHANNELS.pipelineStart,
         {
-          make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic' },
-          evaluate: { data },
+          pipelines: [{ make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic' }, evaluate: { data } }],
           checkId: 'a-check',
         },
         from(a),
@@ -476,8 +475,10 @@ const VALID: {
   },
   [IPC_CHANNELS.pipelineStart]: {
     // A method that does not exist: the pipeline runs and fails at once, making no variant.
-    request: () => ({ make: { kind: 'quantize', modelPath: model, method: 'no-such-method' } }),
-    check: async (record) => {
+    request: () => ({ pipelines: [{ make: { kind: 'quantize', modelPath: model, method: 'no-such-method' } }] }),
+    check: async (outcome) => {
+      expect(outcome).toMatchObject({ failed: [], cancelled: false });
+      const record = outcome.started[0]!;
       expect(record).toMatchObject({ status: 'running', steps: [{ kind: 'make', status: 'pending' }] });
       pipelineId = record.id;
       await backend.pipelines.whenSettled(record.id);

@@ -125,11 +125,17 @@ for (const [name, make] of subjects) {
     it('a pipeline makes a variant and evaluates it, and is kept in the workspace', async () => {
       const sample = await s.host.appInfo();
       if (!sample.ok || !sample.value.sample) throw new Error('no sample');
-      const started = await s.host.startPipeline({
-        make: { kind: 'quantize', modelPath: s.modelPath, method: 'int8-dynamic', common: {}, options: {} },
-        evaluate: { data: sample.value.sample.data },
+      const answer = await s.host.startPipelines({
+        pipelines: [
+          {
+            make: { kind: 'quantize', modelPath: s.modelPath, method: 'int8-dynamic', common: {}, options: {} },
+            evaluate: { data: sample.value.sample.data },
+          },
+        ],
       });
-      if (!started.ok) throw new Error(started.error.message);
+      if (!answer.ok) throw new Error(answer.error.message);
+      expect(answer.value).toMatchObject({ failed: [], cancelled: false });
+      const started = { value: answer.value.started[0]! };
       const ws = await workspaceWhen(s.host, s.modelPath, (w) => w.pipelines?.find((p) => p.id === started.value.id)?.status !== 'running');
       const record = ws.pipelines!.find((p) => p.id === started.value.id)!;
       expect(record.steps.map((st) => st.status)).toEqual(['done', 'done', 'done']);
@@ -196,16 +202,18 @@ for (const [name, make] of subjects) {
       }
     });
 
-    it('pipeline.start checks its data under its checkId: progress, and cancelCheck stops it before any step', async () => {
+    it('pipeline.start checks its pipelines\' data under its checkId: progress, and cancelCheck stops them before any step', async () => {
       const sample = await s.host.appInfo();
       if (!sample.ok || !sample.value.sample) throw new Error('no sample');
       const before = await s.host.getWorkspace(s.modelPath);
       if (!before.ok) throw new Error(before.error.message);
       const make = { kind: 'quantize' as const, modelPath: s.modelPath, method: 'int8-dynamic', common: {}, options: {} };
-      const request = { make, evaluate: { data: sample.value.sample.data }, checkId: 'pipeline-check' };
-      const started = s.host.startPipeline(request);
+      // Two pipelines: Cancel during the first one's check starts neither.
+      const pipeline = { make, evaluate: { data: sample.value.sample.data } };
+      const request = { pipelines: [pipeline, pipeline], checkId: 'pipeline-check' };
+      const started = s.host.startPipelines(request);
       expect(await s.host.cancelDatasetCheck('pipeline-check')).toEqual({ ok: true, value: { cancelled: true } });
-      expect(await started).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+      expect(await started).toEqual({ ok: true, value: { started: [], failed: [], cancelled: true } });
       const after = await s.host.getWorkspace(s.modelPath);
       if (!after.ok) throw new Error(after.error.message);
       expect(after.value.pipelines?.length ?? 0).toBe(before.value.pipelines?.length ?? 0);
@@ -213,11 +221,12 @@ for (const [name, make] of subjects) {
       const events: DatasetCheckProgress[] = [];
       const off = s.host.onDatasetCheckProgress((p) => events.push(p));
       try {
-        const record = await s.host.startPipeline(request);
-        expect(record).toMatchObject({ ok: true });
-        expect(record.ok && record.value.request).not.toHaveProperty('checkId');
-        expect(events.at(-1)).toEqual({ checkId: 'pipeline-check', done: 360, total: 360, role: 'evaluation' });
-        if (record.ok) await workspaceWhen(s.host, s.modelPath, (ws) => ws.pipelines?.find((p) => p.id === record.value.id)?.status !== 'running');
+        const answer = await s.host.startPipelines({ pipelines: [pipeline], checkId: 'pipeline-check' });
+        if (!answer.ok) throw new Error(answer.error.message);
+        const record = answer.value.started[0]!;
+        expect(record.request).not.toHaveProperty('checkId');
+        expect(events.at(-1)).toEqual({ checkId: 'pipeline-check', done: 360, total: 360, role: 'evaluation', item: 0 });
+        await workspaceWhen(s.host, s.modelPath, (ws) => ws.pipelines?.find((p) => p.id === record.id)?.status !== 'running');
       } finally {
         off();
       }

@@ -252,20 +252,27 @@ describe('the experiment on the backend', () => {
     });
     try {
       const make = { kind: 'quantize' as const, modelPath: model, method: 'int8-dynamic', common: {}, options: {} };
-      // A big evaluation set, cancelled while its check runs: CANCELLED, and no pipeline was recorded or started.
-      const big = backend.dispatch('studio:pipeline.start', { make, evaluate: { data: npy('counted-inputs.npy', 'counted-labels.npy') }, checkId: 'pipe' });
+      // A big evaluation set, cancelled while the first pipeline's check runs: neither pipeline was recorded or started.
+      const big = backend.dispatch('studio:pipeline.start', {
+        pipelines: [
+          { make, evaluate: { data: npy('counted-inputs.npy', 'counted-labels.npy') } },
+          { make, evaluate: { data: npy('inputs.npy', 'labels.npy') } },
+        ],
+        checkId: 'pipe',
+      });
       await checking;
       expect(await ok(backend.dispatch('studio:dataset.cancelCheck', { checkId: 'pipe' }))).toEqual({ cancelled: true });
-      const answer = await big;
-      expect(answer.ok ? undefined : answer.error).toMatchObject({ code: 'CANCELLED' });
+      expect(await ok(big)).toEqual({ started: [], failed: [], cancelled: true });
       expect((await ok(backend.dispatch('studio:workspace.get', { modelPath: model }))).pipelines ?? []).toEqual([]);
       expect(backend.jobs.list().filter((j) => j.spec.modelPath === model)).toEqual([]);
 
       // Uncancelled: the check reports under the id (naming the data), and the record does not keep the id.
       events.length = 0;
       spy.mockRestore();
-      const record = await ok(backend.dispatch('studio:pipeline.start', { make, evaluate: { data: npy('inputs.npy', 'labels.npy') }, checkId: 'pipe' }));
-      expect(events.at(-1)).toEqual({ checkId: 'pipe', done: 360, total: 360, role: 'evaluation' });
+      const outcome = await ok(backend.dispatch('studio:pipeline.start', { pipelines: [{ make, evaluate: { data: npy('inputs.npy', 'labels.npy') } }], checkId: 'pipe' }));
+      expect(events.at(-1)).toEqual({ checkId: 'pipe', done: 360, total: 360, role: 'evaluation', item: 0 });
+      expect(outcome).toMatchObject({ failed: [], cancelled: false });
+      const record = outcome.started[0]!;
       expect(record.request).not.toHaveProperty('checkId');
       for (const job of backend.jobs.list()) if (job.spec.modelPath === model) backend.jobs.cancel(job.jobId);
       // Cancelled jobs may not have started yet: the pipeline settles before the temp folder goes.
@@ -292,14 +299,15 @@ describe('the experiment on the backend', () => {
       const report = await ok(backend.dispatch('studio:dataset.check', { modelPath: model, role: 'evaluation', data, checkId: 'page' }));
       expect(checkTasks()).toBe(1);
       const make = { kind: 'quantize' as const, modelPath: model, method: 'int8-dynamic', common: {}, options: {} };
-      for (const checkId of ['q1', 'q2', 'q3']) {
-        started.push((await ok(backend.dispatch('studio:pipeline.start', { make, evaluate: { data }, checkId }))).id);
-      }
+      const three = [0, 1, 2].map(() => ({ make, evaluate: { data } }));
+      const outcome = await ok(backend.dispatch('studio:pipeline.start', { pipelines: three, checkId: 'q' }));
+      started.push(...outcome.started.map((p) => p.id));
+      expect(started).toHaveLength(3);
       expect(checkTasks()).toBe(1);
-      // Each reused check still shows the page its counts, from 0 to every sample.
-      expect(events.filter((e) => e.checkId === 'q3')).toEqual([
-        { checkId: 'q3', done: 0, total: 360, role: 'evaluation' },
-        { checkId: 'q3', done: 360, total: 360, role: 'evaluation' },
+      // Each reused check still shows the page its counts, from 0 to every sample, naming the pipeline.
+      expect(events.filter((e) => e.checkId === 'q' && e.item === 2)).toEqual([
+        { checkId: 'q', done: 0, total: 360, role: 'evaluation', item: 2 },
+        { checkId: 'q', done: 360, total: 360, role: 'evaluation', item: 2 },
       ]);
       expect(await ok(backend.dispatch('studio:dataset.check', { modelPath: model, role: 'evaluation', data }))).toEqual(report);
       expect(checkTasks()).toBe(1);

@@ -128,7 +128,8 @@ export class DatasetChecks {
   async run<T>(
     checkId: string | undefined,
     work: (
-      check: (request: DatasetCheckRequest) => Promise<DatasetCheckReport>,
+      /** `item`: which pipeline of a `studio:pipeline.start` the check is for (its progress says so). */
+      check: (request: DatasetCheckRequest, item?: number) => Promise<DatasetCheckReport>,
       signal?: AbortSignal,
     ) => Promise<T>,
   ): Promise<T> {
@@ -143,11 +144,11 @@ export class DatasetChecks {
     const controller = new AbortController();
     this.running.set(checkId, controller);
     try {
-      return await work(async (request) => {
+      return await work(async (request, item) => {
         if (controller.signal.aborted) throw checkCancelled();
         return this.checkOnce(request, controller.signal, (done, total) => {
           if (controller.signal.aborted) return;
-          this.report({ checkId, done, total, role: request.role });
+          this.report({ checkId, done, total, role: request.role, ...(item !== undefined ? { item } : {}) });
         });
       }, controller.signal);
     } finally {

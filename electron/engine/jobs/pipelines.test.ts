@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Result } from '../../../shared/errors.js';
 import type { PipelineRecord, Workspace } from '../../../shared/workspace.js';
 import { encodeNpz } from '../datasets/npz-writer.js';
 import { makeTempDir } from '../testing/temp-dir.js';
@@ -22,6 +23,15 @@ function makeBackend(): StudioBackend {
   const backend = testBackend(tmp.dir);
   backends.push(backend);
   return backend;
+}
+
+/** Queues one pipeline: its record, or why it was refused (the whole request, or its pipeline's data). */
+async function startOne(backend: StudioBackend, request: Record<string, unknown>): Promise<Result<PipelineRecord>> {
+  const answer = await backend.dispatch('studio:pipeline.start', { pipelines: [request] });
+  if (!answer.ok) return answer;
+  const [record] = answer.value.started;
+  if (record) return { ok: true, value: record };
+  return { ok: false, error: answer.value.failed[0]?.error ?? { code: 'CANCELLED', message: 'Not started.' } };
 }
 
 async function workspace(backend: StudioBackend): Promise<Workspace> {
@@ -44,7 +54,7 @@ afterAll(async () => {
 describe('pipelines in the backend', () => {
   it('make, benchmark and evaluate run as one pipeline kept in the workspace', async () => {
     const backend = makeBackend();
-    const started = await backend.dispatch('studio:pipeline.start', {
+    const started = await startOne(backend, {
       make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic', common: {}, options: {} },
       bench: { iterations: 20, warmup: 2 },
       evaluate: { data: sample.data },
@@ -119,7 +129,7 @@ describe('pipelines in the backend', () => {
     const spec = sample.data.spec as { path: string };
     const npz = path.join(tmp.dir, 'unlabelled.npz');
     fs.writeFileSync(npz, encodeNpz({ input: fs.readFileSync(path.resolve(sample.data.baseDir ?? '', spec.path)) }));
-    const started = await backend.dispatch('studio:pipeline.start', {
+    const started = await startOne(backend, {
       make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic', common: {}, options: {} },
       evaluate: { data: { spec: { kind: 'npz', path: npz } } },
     });
@@ -137,7 +147,7 @@ describe('pipelines in the backend', () => {
 
   it('a dataset the user got wrong is refused as their input, not as a bug in the page', async () => {
     const backend = makeBackend();
-    const refused = await backend.dispatch('studio:pipeline.start', {
+    const refused = await startOne(backend, {
       make: { kind: 'quantize', modelPath: model, method: 'int8-dynamic' },
       evaluate: { data: { spec: { kind: 'images', path: '/imgs', preprocessing: { std: [0] } } } },
     });

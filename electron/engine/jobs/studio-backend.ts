@@ -14,7 +14,6 @@ import { variantInUseMessage } from '../../../shared/job-targets.js';
 import {
   PipelineRefusal,
   PipelineRunner,
-  checkPipelineData,
   type PipelineJobOutcome,
 } from '../../../shared/pipeline-runner.js';
 import type { Workspace } from '../../../shared/workspace.js';
@@ -323,16 +322,13 @@ export class StudioBackend {
       }),
       [IPC_CHANNELS.jobCancel]: async (request) => ({ cancelled: this.jobs.cancel(request.jobId) }),
       [IPC_CHANNELS.jobList]: async () => this.jobs.list(),
-      [IPC_CHANNELS.pipelineStart]: async (request) => {
-        // The data is checked before any step is queued (one message, nothing half-run); under the request's
-        // `checkId` the check reports its progress and `studio:dataset.cancelCheck` stops it.
-        return this.checks.run(request.checkId, async (check, signal) => {
-          const facts = await checkPipelineData(request, check);
-          // A Cancel that came after the last check ended still stops the pipeline before it is recorded.
-          if (signal?.aborted) throw new StudioError('CANCELLED', 'The data check was cancelled.');
-          return this.pipelines.start(request, facts);
-        });
-      },
+      // Each pipeline's data is checked before any of its steps is queued (nothing half-run); under the
+      // request's `checkId` the checks report their progress and `studio:dataset.cancelCheck` stops them, and the
+      // pipelines not started by then (a Cancel after a check ended still stops its pipeline).
+      [IPC_CHANNELS.pipelineStart]: async ({ pipelines, checkId }) =>
+        this.checks.run(checkId, (check, signal) =>
+          this.pipelines.startChecked(pipelines, check, () => signal?.aborted === true),
+        ),
       [IPC_CHANNELS.pipelineRerun]: async (request) => {
         try {
           return await this.pipelines.rerun(await this.workspace(request.modelPath), request.pipelineId);

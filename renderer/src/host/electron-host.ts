@@ -21,7 +21,7 @@ export function createElectronHost(api: StudioApi): StudioHost {
     startJob: (spec) => api.startJob(spec),
     cancelJob: (jobId) => api.cancelJob(jobId),
     listJobs: () => api.listJobs(),
-    startPipeline: (request) => api.startPipeline(request),
+    startPipelines: (request) => api.startPipelines(request),
     rerunPipeline: (request) => api.rerunPipeline(request),
     getWorkspace: (modelPath) => api.getWorkspace(modelPath),
     listWorkspaces: () => api.listWorkspaces(),

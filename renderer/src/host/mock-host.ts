@@ -33,7 +33,7 @@ import { inputSpecProblem } from '../../../shared/input-spec.js';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
-import { checkPipelineData, PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
+import { PipelineRunner, type PipelineJobOutcome } from '../../../shared/pipeline-runner.js';
 import { MAX_CHECKED_SAMPLES } from '../../../shared/dataset-check-limits.js';
 import { checkExport } from '../../../shared/export-checks.js';
 import { jobTitle, workspaceTargetName } from '../../../shared/job-titles.js';
@@ -718,7 +718,12 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
   const runChecks = async <T,>(
     checkId: string | undefined,
     work: (
-      check: (r: Omit<DatasetCheckRequest, 'checkId'>, pipeline: boolean) => Promise<Result<DatasetCheckReport>>,
+      check: (
+        r: Omit<DatasetCheckRequest, 'checkId'>,
+        pipeline: boolean,
+        item?: number,
+      ) => Promise<Result<DatasetCheckReport>>,
+      aborted: () => boolean,
     ) => Promise<Result<T>>,
   ): Promise<Result<T>> => {
     if (checkId !== undefined && checks.has(checkId)) {
@@ -733,18 +738,24 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     };
     if (checkId !== undefined) checks.set(checkId, cancel);
     try {
-      return await work((r, pipeline) => {
+      return await work((r, pipeline, item) => {
         const path = (r.data.spec as { path?: string }).path ?? '';
         const slow = path.includes('slow') && (pipeline || !path.includes('slow-pipeline'));
         const report =
           checkId === undefined
             ? undefined
             : (done: number, total: number) => {
-                const event: DatasetCheckProgress = { checkId, done, total, role: r.role };
+                const event: DatasetCheckProgress = {
+                  checkId,
+                  done,
+                  total,
+                  role: r.role,
+                  ...(item !== undefined ? { item } : {}),
+                };
                 for (const l of listeners.checkProgress) l(event);
               };
         return checkOnce(r, slow, { stopped, cancelled: () => cancelled }, report);
-      });
+      }, () => cancelled);
     } finally {
       if (checkId !== undefined && checks.get(checkId) === cancel) checks.delete(checkId);
     }
@@ -803,24 +814,22 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
       return ok({ path, parent: parentPath(path), entries });
     },
     startJob: async (spec) => startJob(spec),
-    startPipeline: async (request) => {
-      // Like the backend: the data is checked first (under the request's checkId), then the pipeline starts.
-      const checked = await runChecks(request.checkId, async (check) => {
-        try {
-          return ok(
-            await checkPipelineData(request, async (r) => {
-              const report = await check(r, true);
+    // The backend's order, through the same runner: each pipeline's data is checked (under the request's
+    // checkId), then it starts; a cancel stops the rest.
+    startPipelines: async ({ pipelines: requests, checkId }) =>
+      runChecks(checkId, async (check, aborted) =>
+        ok(
+          await pipelines.startChecked(
+            requests,
+            async (r, item) => {
+              const report = await check(r, true, item);
               if (!report.ok) throw report.error;
               return report.value;
-            }),
-          );
-        } catch (error) {
-          return fail(error as StudioErrorInfo);
-        }
-      });
-      if (!checked.ok) return checked;
-      return ok(await pipelines.start(request, checked.value));
-    },
+            },
+            aborted,
+          ),
+        ),
+      ),
     rerunPipeline: async (request) => {
       try {
         return ok(await pipelines.rerun(workspaceFor(request.modelPath), request.pipelineId));

@@ -190,7 +190,7 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
     startJob: (spec) => request(CHANNELS.jobStart, spec),
     cancelJob: (jobId) => request(CHANNELS.jobCancel, { jobId }),
     listJobs: () => request(CHANNELS.jobList, {}),
-    startPipeline: (body) => request(CHANNELS.pipelineStart, body),
+    startPipelines: (body) => request(CHANNELS.pipelineStart, body),
     rerunPipeline: (body) => request(CHANNELS.pipelineRerun, body),
     getWorkspace: (modelPath) => request(CHANNELS.workspaceGet, { modelPath }),
     listWorkspaces: () => request(CHANNELS.workspaceList, {}),

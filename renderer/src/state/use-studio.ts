@@ -44,7 +44,7 @@ import {
   type StudioState,
 } from './studio-state.js';
 import { deriveVariants, type Variant } from './variants.js';
-import { queueInOrder, type QueueOutcome, type QueueStep } from './queue-in-order.js';
+import { checkingTitle, queueOutcome, type QueueOutcome } from './queue-pipelines.js';
 import { webBenchInputs } from './web-bench-record.js';
 import { pageLoadFailure } from './page-load-failure.js';
 
@@ -438,33 +438,40 @@ export function useStudio(host: StudioHost): Studio {
     async (recipes: RecipeRequest[], followUp?: FollowUp, watch?: CheckWatch): Promise<QueueOutcome> => {
       const model = stateRef.current.model;
       if (!model) return { queued: 0, cancelled: false };
-      const steps: QueueStep[] = pipelineRequests(model.path, recipes, followUp).map((request, i) => {
-        const recipe = recipes[i]!;
+      if (recipes.length === 0) return { queued: 0, cancelled: false };
+      const pipelines = pipelineRequests(model.path, recipes, followUp);
+      const titles = recipes.map((recipe) => {
         const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
         const from = recipe.source ? ` (from ${nameOf(recipe.source)})` : '';
-        return {
-          title: `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`,
-          start: () =>
-            watch
-              ? watchedCheck(watch, (checkId) => host.startPipeline({ ...request, checkId }))
-              : host.startPipeline(request),
-        };
+        return `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`;
       });
+      // One request for all of them: the backend owns every pipeline at once, so a reload while the first one's
+      // data is checked loses none. Its progress says which pipeline it checks.
+      let shown = 0;
+      const progress: CheckWatch | undefined = watch && {
+        signal: watch.signal,
+        onProgress: (p) => {
+          if (p.item !== undefined && p.item !== shown) watch.onNext?.(checkingTitle(titles, (shown = p.item)));
+          watch.onProgress?.(p);
+        },
+      };
       try {
-        return await queueInOrder(steps, watch?.signal, {
-          onNext: (title, i) =>
-            watch?.onNext?.(recipes.length > 1 ? `${title} (${i + 1} of ${recipes.length})` : title),
-          onFailed: (step, error, i) =>
-            dispatch({
-              type: 'job-submit-failed',
-              jobId: localJobId('failed'),
-              kind: recipes[i]!.kind,
-              title: step.title,
-              modelPath: model.path,
-              error,
-              atMs: Date.now(),
-            }),
-        });
+        if (watch?.signal.aborted) return { queued: 0, cancelled: true };
+        watch?.onNext?.(checkingTitle(titles, 0));
+        const result = progress
+          ? await watchedCheck(progress, (checkId) => host.startPipelines({ pipelines, checkId }))
+          : await host.startPipelines({ pipelines });
+        return queueOutcome(result, recipes.length, watch?.signal.aborted === true, (i, error) =>
+          dispatch({
+            type: 'job-submit-failed',
+            jobId: localJobId('failed'),
+            kind: recipes[i]!.kind,
+            title: titles[i]!,
+            modelPath: model.path,
+            error,
+            atMs: Date.now(),
+          }),
+        );
       } finally {
         void refreshWorkspace();
       }
