@@ -86,3 +86,11 @@ export function mayBecome(modelOp: string, fusedOp: string): boolean {
 export function isFusionReshape(name: string, opType: string): boolean {
   return opType === 'Reshape' && /^gemm_(input|output)_reshape(_token_\d+)?$/.test(name);
 }
+
+/**
+ * Whether a node is the Gemm onnxruntime's MatMulAddFusion made of a MatMul and the Add after it: named after the
+ * MatMul (`X/MatMulAddFusion`, `/MatMulAddFusion` for an unnamed one, `_token_N` appended where taken).
+ */
+export function isMatMulAddFusion(name: string): boolean {
+  return /\/MatMulAddFusion(_token_\d+)?$/.test(name);
+}

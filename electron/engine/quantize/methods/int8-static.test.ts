@@ -328,6 +328,18 @@ describe('int8-static on the conv fixture', () => {
     expect(ops).toContain('Gemm');
   });
 
+  it('--op-types MatMul takes a MatMul the pre-optimization made a Gemm of (with its Add), and Gemm alone does not', async () => {
+    // buildMlp: fc1 is a Gemm of the model, fc2 a MatMul + Add, which onnxruntime fuses into `fc2_matmul/MatMulAddFusion`.
+    // `--op-types MatMul` quantized nothing ("this model has none it can take") where inspect lists a MatMul.
+    const mlpFeeds = () => feedsSource(Array.from({ length: 4 }, (_, i) => ({ input: randomOrtTensor([1, 16], 30 + i) })));
+    const quantizedGemms = (q: Quantized) =>
+      q.model.graph!.node.filter((n) => n.opType === 'Gemm' && n.input[1]!.endsWith('_dequantized')).map((n) => n.name);
+    const matmul = await quantize(buildMlp({ batch: 1 }), mlpFeeds(), { common: { opTypes: ['MatMul'] } });
+    expect(quantizedGemms(matmul)).toEqual(['fc2_matmul/MatMulAddFusion']);
+    const gemm = await quantize(buildMlp({ batch: 1 }), mlpFeeds(), { common: { opTypes: ['Gemm'] } });
+    expect(quantizedGemms(gemm)).toEqual(['fc1']);
+  });
+
   it('stops with CANCELLED between calibration samples and writes nothing', async () => {
     const controller = new AbortController();
     const output = path.join(tmp.dir, 'cancelled.onnx');

@@ -187,7 +187,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     );
   }
   note(
-    `Calibrated ${roots.length} activation tensors over ${calibration.samples} samples with ${options.calibMethod}` +
+    `Calibrated ${roots.length} activation tensor${roots.length === 1 ? '' : 's'} over ${calibration.samples} sample${calibration.samples === 1 ? '' : 's'} with ${options.calibMethod}` +
       (options.calibMethod === 'percentile' ? ` (${options.percentile})` : '') +
       '.',
   );

@@ -8,7 +8,7 @@ import {
   topologicalOrder,
 } from '../../onnx/graph.js';
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
-import { originalNodeName } from '../../../../shared/ort-node-names.js';
+import { isMatMulAddFusion, originalNodeName } from '../../../../shared/ort-node-names.js';
 import { EXCLUDED_SKIP, QUANTIZE_INPUT_CONV_FLAG, type SkippedNode } from '../quantize-method.js';
 
 /*
@@ -76,6 +76,15 @@ export const DEFAULT_OP_TYPES = [
     ...DECOMPOSED_OPS,
   ]),
 ];
+
+/**
+ * Whether --op-types selects a node of the pre-optimized graph, by the op type it has in the user's model: a Gemm
+ * onnxruntime made of a MatMul + Add is that MatMul (`inspect` lists a MatMul, so `--op-types MatMul` means it and
+ * `Gemm` alone does not).
+ */
+export function selectsOpType(opTypes: ReadonlySet<string>, node: NodeProto): boolean {
+  return opTypes.has(node.opType === 'Gemm' && isMatMulAddFusion(node.name) ? 'MatMul' : node.opType);
+}
 
 export interface PlannedNode {
   node: NodeProto;
@@ -416,7 +425,7 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
   const excluded = (node: NodeProto): boolean =>
     options.excludeNodes.has(node.name) || options.excludeNodes.has(originalNodeName(node.name));
   const selected = (node: NodeProto): boolean =>
-    normalizeDomain(node.domain) === '' && options.opTypes.has(node.opType);
+    normalizeDomain(node.domain) === '' && selectsOpType(options.opTypes, node);
 
   // Compute candidates.
   const candidates = new Map<NodeProto, Candidate>();
@@ -691,7 +700,11 @@ function reportSubgraph(
   skip: (node: NodeProto, reason: string) => void,
 ): void {
   for (const node of graph.node) {
-    if (normalizeDomain(node.domain) === '' && COMPUTE_OPS[node.opType] && options.opTypes.has(node.opType)) {
+    if (
+      normalizeDomain(node.domain) === '' &&
+      COMPUTE_OPS[node.opType] &&
+      selectsOpType(options.opTypes, node)
+    ) {
       skip(node, 'it is inside a subgraph (If/Loop/Scan body), which int8-static leaves in float');
     }
     for (const sub of subgraphsOf(node)) reportSubgraph(sub, options, skip);
