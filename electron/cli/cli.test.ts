@@ -57,7 +57,11 @@ describe('onnx-studio CLI', () => {
       const file = c.make(tmp.dir);
       const r = cli('inspect', file, '--json');
       expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
+      // With --json, stdout holds one object naming the error, as stderr's one line does.
+      const out = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+      expect(r.stderr.trim()).toBe(`onnx-studio: ${out.error.message}`);
+      expect(['MODEL_PARSE', 'MODEL_INVALID', 'IO', 'BAD_REQUEST', 'BAD_INPUT']).toContain(out.error.code);
+      expect(cli('inspect', file).stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(c.message);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose

@@ -61,7 +61,7 @@ export async function runCli(
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    io.stdout.write(`${cliVersion()}\n`);
+    io.stdout.write(rest.includes('--json') ? `${JSON.stringify({ version: cliVersion() })}\n` : `${cliVersion()}\n`);
     return 0;
   }
   const verbose = rest.includes('--verbose');
@@ -101,6 +101,9 @@ export async function runCli(
     // What to do in the CLI's terms, where the engine's message leaves it to each surface (StudioError.cliHint).
     const hint = error instanceof StudioError && error.cliHint ? ` ${error.cliHint}` : '';
     io.stderr.write(`onnx-studio: ${prefix}${info.message}${hint}\n`);
+    // A script reading --json gets its one object on a failure too, with the code to branch on: an empty stdout
+    // read as empty input by `jq` hid the failure where the exit status was not checked.
+    if (rest.includes('--json')) io.stdout.write(`${JSON.stringify({ error: { code: info.code, message: info.message } })}\n`);
     if (verbose && info.detail) io.stderr.write(`${info.detail}\n`);
     if (verbose && error instanceof Error && error.stack && !info.detail) io.stderr.write(`${error.stack}\n`);
     if (info.code === 'CANCELLED') return 130;

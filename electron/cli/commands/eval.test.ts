@@ -210,7 +210,8 @@ describe('onnx-studio eval', () => {
     it(`exits 2 with one clear line for ${what}`, async () => {
       const r = await runEval(model, ...args(), '--json');
       expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
+      // --json: the one object on stdout is the error.
+      expect(Object.keys(JSON.parse(r.stdout) as object)).toEqual(['error']);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
