@@ -14,3 +14,11 @@ export function warnGuesses(ctx: CliContext, notes: readonly string[]): string[]
   }
   return rest;
 }
+
+/**
+ * The guesses as `Guessed:` lines of a command's text output, beside the figures measured on them: a log that
+ * keeps stdout alone lost the fact that a cosine was measured on a guessed 1-second clip.
+ */
+export function guessedLines(notes: readonly string[]): string[] {
+  return notes.filter(isGuessNote).map((note) => `Guessed: ${note}`);
+}

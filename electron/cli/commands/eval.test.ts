@@ -141,6 +141,9 @@ describe('onnx-studio eval', () => {
     expect(table.stdout).toMatch(
       /Fidelity against the reference:[\s\S]*logits\s+1\.000000\s+1\.000000\s+inf \(identical\)/,
     );
+    // The guessed batch is said on stdout beside the figures it produced, not only as a stderr warning.
+    expect(table.stdout).toMatch(/^Data {7}synthetic.*\nGuessed: dim 'batch' of input 'input' was guessed as 1 /m);
+    expect(table.stderr).toMatch(/^warning: dim 'batch'/m);
   });
 
   const at = (name: string) => path.join(tmp.dir, name);

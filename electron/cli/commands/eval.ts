@@ -5,7 +5,7 @@ import { type EvalReport, evaluateModel } from '../../engine/evaluate/evaluate-m
 import type { TaskRequest } from '../../engine/evaluate/task.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
-import { warnGuesses } from '../guess-warnings.js';
+import { guessedLines, warnGuesses } from '../guess-warnings.js';
 import { isGuessNote } from '../../engine/runtime/input-specs.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatCount, formatTable } from '../format.js';
@@ -57,6 +57,8 @@ function printReport(ctx: CliContext, r: EvalReport): void {
   out.push(`Model      ${r.model}`);
   if (r.reference) out.push(`Reference  ${r.reference}`);
   out.push(`Data       ${r.data}`);
+  // Every figure below was measured on these guessed inputs.
+  out.push(...guessedLines(r.notes));
   out.push(`Task       ${r.taskReason}`);
   out.push(
     `Samples    ${formatCount(r.samples)} in ${r.seconds.toFixed(2)} s (${r.samplesPerSecond.toFixed(1)} samples/s; ` +

@@ -6,7 +6,7 @@ import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
-import { warnGuesses } from '../guess-warnings.js';
+import { guessedLines, warnGuesses } from '../guess-warnings.js';
 import { formatTable } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
@@ -25,7 +25,7 @@ function whole(flag: string, raw: unknown, fallback: number, min: number): numbe
   return Number(raw);
 }
 
-function print(ctx: CliContext, e: Explanation, runs: number): void {
+function print(ctx: CliContext, e: Explanation, runs: number, notes: readonly string[]): void {
   const kinds = e.variant.byKind.map((k, i) => [
     k.kind,
     ms(e.original.byKind[i]!.ms),
@@ -35,6 +35,8 @@ function print(ctx: CliContext, e: Explanation, runs: number): void {
   ]);
   const lines = [
     `p50: original ${ms(e.original.p50Ms)} ms, variant ${ms(e.variant.p50Ms)} ms (${e.p50Ratio.toFixed(3)}x), one profiled benchmark, ${runs} interleaved runs each.`,
+    // The benchmark ran on these guessed inputs.
+    ...guessedLines(notes),
     // Only where the variant has (or is meant to have) int8 kernels: for fp16 or a pruned variant it is beside the point.
     ...(e.variantPrecision === 'int8'
       ? [
@@ -137,7 +139,7 @@ export const explainCommand: CliCommand = {
       // The benchmark's notes (the dims and values it guessed, profiling overhead), as in bench's JSON.
       const notes = [...report.notes, ...(unrelated ? [unrelated] : [])];
       if (ctx.json) writeJson(ctx, { ...explanation, notes });
-      else print(ctx, explanation, iterations);
+      else print(ctx, explanation, iterations, notes);
       return 0;
     } finally {
       bar.done();

@@ -8,7 +8,7 @@ import { openCalibrationData, CALIBRATION_OPTIONS, CALIBRATION_HELP } from '../c
 import { formatBytes, formatListedTable, LISTED_ROWS } from '../format.js';
 import { methodListHelp, methodOptionsFromFlags } from '../method-flags.js';
 import { ProgressBar } from '../progress-bar.js';
-import { warnGuesses } from '../guess-warnings.js';
+import { guessedLines, warnGuesses } from '../guess-warnings.js';
 import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
 
 export const quantizeCommand: CliCommand = {
@@ -69,6 +69,8 @@ export const quantizeCommand: CliCommand = {
       `Method      ${report.method}`,
       `Size        ${formatBytes(report.inputBytes)} -> ${formatBytes(report.outputBytes)} (${((report.outputBytes / report.inputBytes) * 100).toFixed(1)}%)`,
       `Quantized   ${report.quantizedNodes} node${report.quantizedNodes === 1 ? '' : 's'} in ${report.seconds.toFixed(2)} s`,
+      // Calibration (and the checks) ran on these guessed inputs.
+      ...guessedLines(report.notes),
     ];
     if (report.skippedNodes.length > 0) {
       const skipped = report.skippedNodes.map((s) => [s.name, s.opType, s.reason]);

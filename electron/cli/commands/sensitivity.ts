@@ -11,7 +11,7 @@ import { isGuessNote, resolveInputSpecs } from '../../engine/runtime/input-specs
 import { CALIBRATION_HELP, CALIBRATION_OPTIONS, openCalibrationData } from '../calibration-flags.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
-import { warnGuesses } from '../guess-warnings.js';
+import { guessedLines, warnGuesses } from '../guess-warnings.js';
 import { parseDataFlags } from '../data-flags.js';
 import { formatTable } from '../format.js';
 import { methodOptionsFromFlags } from '../method-flags.js';
@@ -64,6 +64,7 @@ function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {
     `Model        ${r.model}`,
     `Calibration  ${r.calibration}`,
     `Measured on  ${r.data}, ${r.samples} samples, in ${r.seconds.toFixed(1)} s`,
+    ...guessedLines(r.notes),
     '',
     `The ${Math.min(top, r.rows.length)} most sensitive of ${r.rows.length} nodes that run in int8 (largest SQNR drop first; all with --json):`,
     formatTable(

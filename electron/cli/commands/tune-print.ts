@@ -12,6 +12,7 @@ import {
 } from '../../../shared/tune.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { isGuessNote } from '../../engine/runtime/input-specs.js';
+import { guessedLines } from '../guess-warnings.js';
 import { formatBytes, formatPoints, formatTable } from '../format.js';
 
 /** Sensitivity rows printed (all of them with --json). */
@@ -66,7 +67,7 @@ export function printTuneOutcome(
     `Budget: ${describeBudget(outcome.budget)}. Objective: ${outcome.objective === 'latency' ? 'p50 latency on this machine' : 'file size'}.`,
     `Original: ${formatBytes(outcome.original.bytes)}${originalAccuracy !== undefined ? `, accuracy ${(originalAccuracy * 100).toFixed(2)}%` : ''}.`,
     // Every figure below was measured on these guessed inputs: said beside them, not only as stderr warnings.
-    ...outcome.notes.filter(isGuessNote).map((note) => `Guessed: ${note}`),
+    ...guessedLines(outcome.notes),
     '',
     formatTable(
       [
