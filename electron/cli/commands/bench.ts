@@ -22,6 +22,14 @@ import { INPUT_DATA_HELP, INPUT_DATA_OPTIONS, parseDataFlags } from '../data-fla
 import { formatBytes } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
 import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
+import {
+  benchJson,
+  judgeComparisons,
+  processPeakRssBytes,
+  verdictLegend,
+  verdictWords,
+  type JudgedComparison,
+} from './bench-output.js';
 
 /** Dataset samples held in memory (and cycled through) when --samples is not given. */
 const DEFAULT_DATASET_FEEDS = 16;
@@ -152,7 +160,8 @@ function describeSettings(report: BenchReport): string {
   ].join('\n');
 }
 
-function printReport(ctx: CliContext, report: BenchReport): void {
+/** The text report (exported for its tests, which feed it a report of known figures). */
+export function printReport(ctx: CliContext, report: BenchReport, comparisons: JudgedComparison[]): void {
   const labels = labelsFor(report.results.map((r) => r.model));
   const label = (i: number) => labels[i] ?? '';
   const out: string[] = [describeSettings(report), ''];
@@ -163,9 +172,14 @@ function printReport(ctx: CliContext, report: BenchReport): void {
     if (!sameInputs) out.push(`Inputs of ${label(i)}:`);
     out.push(table(['Input', 'Type', 'Shape'], inputRows(r), 'lll'), '');
   }
+  // Several models share one process: its peak is no model's own, so it is said once, under the table.
+  const processPeak = processPeakRssBytes(report);
   out.push(
     table(
-      ['Model', 'Init ms', 'First ms', 'Runs', 'Mean', 'Std', 'Min', 'p50', 'p90', 'p95', 'p99', 'Max', 'Runs/s', 'Peak RSS'],
+      [
+        ...['Model', 'Init ms', 'First ms', 'Runs', 'Mean', 'Std', 'Min', 'p50', 'p90', 'p95', 'p99', 'Max', 'Runs/s'],
+        ...(processPeak === undefined ? ['Peak RSS'] : []),
+      ],
       report.results.map((r, i) => [
         label(i),
         ms(r.initMs),
@@ -180,15 +194,19 @@ function printReport(ctx: CliContext, report: BenchReport): void {
         ms(r.p99Ms),
         ms(r.maxMs),
         r.throughput >= 100 ? r.throughput.toFixed(0) : r.throughput.toFixed(1),
-        formatBytes(r.peakRssBytes),
+        ...(processPeak === undefined ? [formatBytes(r.peakRssBytes)] : []),
       ]),
     ),
   );
   out.push('Latencies in ms.');
-  if (report.comparisons.length > 0) {
+  if (processPeak !== undefined)
+    out.push(`Peak RSS of the benchmark process (all ${report.results.length} models loaded): ${formatBytes(processPeak)}`);
+  if (comparisons.length > 0) {
+    const p50Cell = (c: JudgedComparison) => [ratio(c.p50Ratio), verdictWords(c)].filter(Boolean).join(', ');
     out.push('');
     out.push(`Against ${label(0)} (the first model; below 1.00x is faster / smaller):`);
-    out.push(table(['Model', 'p50 ratio', 'Size ratio'], report.comparisons.map((c, i) => [label(i + 1), ratio(c.p50Ratio), ratio(c.sizeRatio)])));
+    out.push(table(['Model', 'p50 ratio', 'Size ratio'], comparisons.map((c, i) => [label(i + 1), p50Cell(c), ratio(c.sizeRatio)]), 'llr'));
+    out.push(...verdictLegend(comparisons));
   }
   for (const [i, r] of report.results.entries()) if (r.profile) out.push('', ...profileLines(r, label(i)));
   if (report.notes.length > 0) {
@@ -276,6 +294,8 @@ export const benchCommand: CliCommand = {
       const params = await benchParamsFromFlags(ctx, ctx.positionals);
       const bar = new ProgressBar(ctx.stderr, 'Benchmarking');
       let report: BenchReport;
+      // Each model's latencies, streamed as metrics: the noise verdict of a ratio reads them (bench-output.ts).
+      const samples: number[][] = params.models.map(() => []);
       try {
         report = await client.call('bench', params, {
           signal: ctx.signal,
@@ -284,20 +304,19 @@ export const benchCommand: CliCommand = {
             else if (event.type === 'log' && (ctx.verbose || event.level === 'warn')) {
               ctx.stderr.write(`${event.level === 'warn' ? 'warning' : event.level}: ${event.message}\n`);
             }
-            else if (event.type === 'metric' && ctx.verbose && parseLatencyMetricName(event.name) === undefined) {
-              ctx.stderr.write(`${event.name}: ${event.values.join(', ')} ${event.unit}\n`);
+            else if (event.type === 'metric') {
+              const index = parseLatencyMetricName(event.name);
+              if (index !== undefined) samples[index]?.push(...event.values);
+              else if (ctx.verbose) ctx.stderr.write(`${event.name}: ${event.values.join(', ')} ${event.unit}\n`);
             }
           },
         });
       } finally {
         bar.done();
       }
-      if (ctx.json) {
-        const { results, comparisons, settings, notes } = report;
-        writeJson(ctx, results.length > 1 ? { results, comparisons, settings, notes } : { results, settings, notes });
-      } else {
-        printReport(ctx, report);
-      }
+      const comparisons = judgeComparisons(report, samples);
+      if (ctx.json) writeJson(ctx, benchJson(report, comparisons));
+      else printReport(ctx, report, comparisons);
       return 0;
     } finally {
       await client.dispose();
