@@ -130,6 +130,12 @@ describe('method options <-> CLI flags', () => {
     expect(maxMemory).not.toContain('e.g. 2G');
   });
 
+  it('a negating switch says first that it turns off a default, not what the default does', () => {
+    // "--no-optimize  int8-static: Run onnxruntime's basic graph optimizations first" read as the flag's effect.
+    const line = flagHelp(methodCatalog().quantize).find((l) => l.includes('--no-optimize'));
+    expect(line).toMatch(/--no-optimize +int8-static: Turns off what is on by default: run onnxruntime's basic graph/);
+  });
+
   it('the fp16 form shows no int8 options', () => {
     const names = commonFieldsFor(methodCatalog().quantize, 'fp16').map((f) => f.name);
     expect(names).toEqual(['opTypes', 'excludeNodes']);

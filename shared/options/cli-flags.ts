@@ -75,11 +75,16 @@ function defaultText(field: OptionField): string {
 
 function helpLine(flag: string, field: OptionField, prefix = ''): string {
   const left = `  --${flag}${valueName(field) ? ` ${valueName(field)}` : ''}`;
-  // A negating switch (--no-optimize) turns off something the description states positively.
-  const turnsOff = field.type === 'boolean' && field.default === true ? ' On by default; this flag turns it off.' : '';
+  // A negating switch (--no-optimize) turns off something the description states positively: said first, as
+  // "--no-optimize  Run onnxruntime's ... optimizations first" read as the opposite of what the flag does.
+  const negates = field.type === 'boolean' && field.default === true;
+  const description = field.description ?? field.label;
+  // "Keep ..." reads on as "keep ..."; an acronym ("ONNX ...") keeps its case.
+  const lowered = /^[A-Z][a-z]/.test(description) ? description.charAt(0).toLowerCase() + description.slice(1) : description;
+  const what = negates ? `Turns off what is on by default: ${lowered}` : description;
   // An example not shown as the value's name (a metavar took its place) is given after the text.
   const example = field.metavar !== undefined && field.example !== undefined ? ` (e.g. ${field.example})` : '';
-  const text = `${prefix}${field.description ?? field.label}${example}${defaultText(field)}${turnsOff}`;
+  const text = `${prefix}${what}${example}${defaultText(field)}`;
   return left.length >= HELP_COLUMN - 1 ? `${left}\n${' '.repeat(HELP_COLUMN)}${text}` : `${left.padEnd(HELP_COLUMN)}${text}`;
 }
 
