@@ -94,3 +94,58 @@ export function isFusionReshape(name: string, opType: string): boolean {
 export function isMatMulAddFusion(name: string): boolean {
   return /\/MatMulAddFusion(_token_\d+)?$/.test(name);
 }
+
+/**
+ * Initializer prefixes of onnxruntime's Conv fusions (basic level, which int8-static runs before quantizing), and
+ * the op each folds into the Conv. ConvBnFusion folds a BatchNormalization: the Conv's weight W becomes
+ * `ConvBnFusion_W_<W>`, its bias `ConvBnFusion_BN_B_<B>` after the BatchNormalization's B (holding the Conv's own
+ * bias folded in too, where it had one); ConvMulFusion and ConvAddFusion fold a Mul or an Add by a constant
+ * (`ConvMulFusion_W_<W>`, `ConvMulFusion_Mul_B_<the Mul's B>`, `ConvAddFusion_B_<the Conv's B>`,
+ * `ConvAddFusion_Add_B_<the Add's B>`; these two from onnxruntime's sources).
+ */
+const CONV_FOLDS: readonly (readonly [prefix: string, folded: string])[] = [
+  ['ConvBnFusion_W_', 'BatchNormalization'],
+  ['ConvBnFusion_BN_B_', 'BatchNormalization'],
+  ['ConvMulFusion_W_', 'Mul'],
+  ['ConvMulFusion_Mul_B_', 'Mul'],
+  ['ConvAddFusion_B_', 'Add'],
+  ['ConvAddFusion_Add_B_', 'Add'],
+];
+
+/**
+ * Where a node that computes in float16 has no float16 kernel (onnxruntime's CPU provider has few), onnxruntime
+ * runs it in float32 and names what it reads and writes there `InsertedPrecisionFreeCast_<X>`: X cast to float32
+ * (a float16 weight's cast is folded into a float32 initializer of that name).
+ */
+const PRECISION_FREE_CAST = 'InsertedPrecisionFreeCast_';
+
+/**
+ * The model's tensor (weight or value) that a tensor onnxruntime's graph optimizations named stands for, and the
+ * op folded into it if any: `w` of `ConvBnFusion_W_w` (BatchNormalization folded) and of
+ * `InsertedPrecisionFreeCast_ConvBnFusion_W_w`, `x` of `InsertedPrecisionFreeCast_x`; each step appends
+ * `_token_<N>` where its name was taken. `isModelName` says which names the model has (a model's own name may end
+ * in `_token_<N>`); undefined for a name that is none of these.
+ */
+export function ortTensorSource(
+  name: string,
+  isModelName: (name: string) => boolean,
+): { name: string; folded?: string } | undefined {
+  let rest = name;
+  let folded: string | undefined;
+  let steps = 0;
+  for (;;) {
+    const fold = CONV_FOLDS.find(([prefix]) => rest.startsWith(prefix));
+    const prefix = rest.startsWith(PRECISION_FREE_CAST) ? PRECISION_FREE_CAST : fold?.[0];
+    if (prefix === undefined || rest.length === prefix.length) break;
+    if (fold && prefix === fold[0]) folded ??= fold[1];
+    rest = rest.slice(prefix.length);
+    steps++;
+  }
+  for (let i = 0; steps > 0 && i <= steps; i++) {
+    if (isModelName(rest)) return { name: rest, ...(folded !== undefined ? { folded } : {}) };
+    const token = /^(.+)_token_\d+$/.exec(rest);
+    if (!token) break;
+    rest = token[1]!;
+  }
+  return undefined;
+}

@@ -18,6 +18,7 @@ import { feedsSource, randomOrtTensor } from '../testing/feeds-source.js';
 import { buildUnnamedConvNet, unnamedConvNetFeeds } from '../testing/unnamed-conv-net.js';
 import { createSession } from '../runtime/create-session.js';
 import { buildSubgraphWeights } from '../testing/prune-fixtures.js';
+import { ortTensorSource } from '../../../shared/ort-node-names.js';
 import { diffModelProtos, diffModels } from './diff-models.js';
 
 /** The If/Loop model with every weight an initializer (the body's too), as the diff's tests expect. */
@@ -401,6 +402,118 @@ describe('diff of an int8-static variant of a conv net with a BatchNormalization
     ]);
     expect(d.nodes.byChange.removed).toBe(0);
     expect(d.nodes.byChange.replaced).toBe(0);
+  });
+});
+
+describe('diff of the weights onnxruntime folded a BatchNormalization into before int8-static quantized them', () => {
+  // onnxruntime's pre-optimization folds the BatchNormalization into the Conv before it, naming the Conv's new
+  // weight `ConvBnFusion_W_conv2.weight` and its bias `ConvBnFusion_BN_B_bn.bias`; int8-static then quantizes
+  // those. conv2.weight read "removed" and its int8 tensor was counted among the added scales and zero points.
+  const conv2Parts = ['_quantized', '_scale', '_zero_point'].map((s) => `ConvBnFusion_W_conv2.weight${s}`);
+  const foldNote =
+    /folded each BatchNormalization into the Conv before it: the 2 weights of those Convs that took it in \(conv2\.weight, bn\.bias; \S*ConvBnFusion_W_conv2\.weight_quantized\.\.\. in the variant\) count as 2 quantized, and the 4 weights folded into them \(conv2\.bias, bn\.scale, bn\.mean, \.\.\.\) as removed\.$/;
+
+  it('reads the folded weight and bias as quantized, their int8 bytes theirs, the folded parameters removed', async () => {
+    const input = path.join(tmp.dir, 'conv-bn-fold.onnx');
+    const output = path.join(tmp.dir, 'conv-bn-fold.int8-static.onnx');
+    await saveModel(buildUnnamedConvNet({ batchNorm: true }), input);
+    await quantizeModel({
+      input,
+      output,
+      method: 'int8-static',
+      calibration: feedsSource(unnamedConvNetFeeds(4)),
+    });
+    const d = await diffModels(input, output);
+    const variant = (await loadModel(output)).proto.graph!;
+    const row = (name: string) => d.weights.list.find((w) => w.name === name)!;
+    expect(row('conv2.weight')).toMatchObject({
+      change: 'quantized',
+      variantDtype: 'int8',
+      variantShape: [32, 16, 3, 3],
+      variantNames: conv2Parts,
+    });
+    // Its bytes are the variant's int8 tensor with its scales and zero points.
+    const stored = variant.initializer
+      .filter((t) => conv2Parts.includes(t.name))
+      .reduce((sum, t) => sum + t.rawData.length, 0);
+    expect(row('conv2.weight').variantBytes).toBe(stored);
+    expect(stored).toBeGreaterThan(32 * 16 * 9);
+    expect(row('bn.bias')).toMatchObject({ change: 'quantized', variantDtype: 'int32' });
+    expect(row('bn.bias').variantNames![0]).toBe('ConvBnFusion_BN_B_bn.bias_quantized');
+    for (const name of ['conv2.bias', 'bn.scale', 'bn.mean', 'bn.var'])
+      expect(row(name).change).toBe('removed');
+    expect(d.weights.byChange).toMatchObject({ quantized: 4, unchanged: 2, removed: 4 });
+    // Added: the activations' scales and zero points only.
+    expect(d.weights.addedList!.map((w) => w.name).sort()).toEqual(
+      ['relu1.out', 'relu2.out', 'shifted', 'pooled']
+        .flatMap((v) => [`${v}_scale`, `${v}_zero_point`])
+        .sort(),
+    );
+    expect(d.weights.addedList!.every((w) => w.quantization)).toBe(true);
+    expect(d.notes).toEqual([expect.stringMatching(foldNote)]);
+  });
+
+  it('traces the weights and values onnxruntime cast to float32 in an fp16 model, and the Conv weight it folded', async () => {
+    // On an fp16 model, onnxruntime also runs the nodes without a float16 kernel in float32 on
+    // `InsertedPrecisionFreeCast_<x>`: no weight and few nodes of the fp16 model were found in its int8 variant.
+    const original = path.join(tmp.dir, 'conv-bn-fold-src.onnx');
+    const input = path.join(tmp.dir, 'conv-bn-fold.fp16.onnx');
+    const output = path.join(tmp.dir, 'conv-bn-fold.fp16.int8-static.onnx');
+    await saveModel(buildUnnamedConvNet({ batchNorm: true }), original);
+    await quantizeModel({ input: original, output: input, method: 'fp16', common: {} });
+    await quantizeModel({
+      input,
+      output,
+      method: 'int8-static',
+      calibration: feedsSource(unnamedConvNetFeeds(4)),
+    });
+    const d = await diffModels(input, output);
+    const row = (name: string) => d.weights.list.find((w) => w.name === name)!;
+    expect(row('conv2.weight')).toMatchObject({
+      change: 'quantized',
+      dtype: 'float16',
+      variantDtype: 'int8',
+      variantNames: conv2Parts.map((n) => `InsertedPrecisionFreeCast_${n}`),
+    });
+    expect(row('fc.weight').change).toBe('quantized');
+    expect(d.match).toMatchObject({ weights: 10, weightsFound: 6 });
+    expect(d.weights.addedList!.every((w) => w.quantization)).toBe(true);
+    expect(d.notes).toEqual([expect.stringMatching(foldNote)]);
+    // The nodes behind those values: every Conv, Relu, Add, ReduceMean and MatMul found.
+    const rows = d.nodes.list.map((r) => [r.opType, r.change, r.variantOpType ?? r.fusedInto]);
+    expect(rows.filter((r) => r[0] !== 'Cast')).toEqual([
+      ['Conv', 'kept', 'Conv'],
+      ['Relu', 'kept', 'Relu'],
+      ['Conv', 'kept', 'Conv'],
+      ['BatchNormalization', 'fused', 'Conv'],
+      ['Relu', 'fused', 'Conv'],
+      ['Add', 'kept', 'Add'],
+      ['ReduceMean', 'kept', 'ReduceMean'],
+      ['MatMul', 'kept', 'MatMul'],
+    ]);
+    expect(d.nodes.byChange.removed).toBe(0);
+  });
+
+  it("traces onnxruntime's names back to the model's, `_token_N` where a name was taken", () => {
+    const model = new Set(['w', 'b', 'x', 'y_token_3']);
+    const has = (n: string) => model.has(n);
+    expect(ortTensorSource('ConvBnFusion_W_w', has)).toEqual({ name: 'w', folded: 'BatchNormalization' });
+    expect(ortTensorSource('ConvBnFusion_BN_B_b_token_12', has)).toEqual({
+      name: 'b',
+      folded: 'BatchNormalization',
+    });
+    expect(ortTensorSource('InsertedPrecisionFreeCast_ConvBnFusion_W_w', has)).toEqual({
+      name: 'w',
+      folded: 'BatchNormalization',
+    });
+    expect(ortTensorSource('ConvMulFusion_W_w', has)).toEqual({ name: 'w', folded: 'Mul' });
+    expect(ortTensorSource('InsertedPrecisionFreeCast_x', has)).toEqual({ name: 'x' });
+    // A model's own name ending in `_token_N` is kept; a token is dropped only for a step that may have added it.
+    expect(ortTensorSource('InsertedPrecisionFreeCast_y_token_3', has)).toEqual({ name: 'y_token_3' });
+    expect(ortTensorSource('InsertedPrecisionFreeCast_w_token_3_token_4', has)).toBeUndefined();
+    expect(ortTensorSource('ConvBnFusion_W_', has)).toBeUndefined();
+    expect(ortTensorSource('w', has)).toBeUndefined();
+    expect(ortTensorSource('ConvBnFusion_W_other', has)).toBeUndefined();
   });
 });
 

@@ -21,7 +21,12 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { INT8_OPS, nodePrecisions, type PrecisionGraph, QDQ_OPS } from '../../../shared/node-precision.js';
-import { indexByOriginalName, isFusionReshape, mayBecome } from '../../../shared/ort-node-names.js';
+import {
+  indexByOriginalName,
+  isFusionReshape,
+  mayBecome,
+  ortTensorSource,
+} from '../../../shared/ort-node-names.js';
 import type {
   AddedNodes,
   AddedWeight,
@@ -195,34 +200,53 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
     return direct && isConversion(direct, ownOp) ? producer.get(behindConversions(value, ownOp)) : direct;
   };
   const sameByOutputs = (node: NodeProto, sameOp: boolean): NodeProto | undefined => {
-    const candidate = node.output[0] ? maker(node.output[0], node.opType) : undefined;
+    const candidate = node.output[0] ? maker(inVariant(node.output[0]), node.opType) : undefined;
     if (!candidate || matched.has(candidate) || candidate.output.length !== node.output.length)
       return undefined;
     if (sameOp && candidate.opType !== node.opType) return undefined;
     const same = candidate.output.every((o, i) => {
-      const mine = node.output[i]!;
+      const mine = inVariant(node.output[i]!);
       return mine === o || (mine !== '' && behindConversions(mine, node.opType) === o);
     });
     return same ? candidate : undefined;
   };
   // The original's value each variant value stands for: behind the conversions, with the suffix a quantizer
-  // gives a weight it rewrote dropped (`W_quantized` is `W`).
+  // gives a weight it rewrote dropped (`W_quantized` is `W`), and the names onnxruntime's optimizations give a
+  // weight or value (shared/ort-node-names.ts) traced back (`ConvBnFusion_W_W_quantized` is `W` too).
   const originalValues = new Set<string>([
     ...original.initializer.map((t) => t.name),
     ...original.sparseInitializer.map((s) => s.values?.name ?? ''),
     ...original.input.map((v) => v.name),
     ...original.node.flatMap((n) => n.output),
   ]);
+  const isOriginalValue = (name: string) => originalValues.has(name);
   const originalValue = (value: string, ownOp: string): string => {
     const v = behindConversions(value, ownOp);
     let base = v;
-    for (let i = 0; i < 2 && !originalValues.has(base); i++) {
+    for (let i = 0; i <= 2; i++) {
+      if (originalValues.has(base)) return base;
+      const source = ortTensorSource(base, isOriginalValue);
+      if (source) return source.name;
       const cut = base.lastIndexOf('_');
-      if (cut <= 0) return v;
+      if (cut <= 0) break;
       base = base.slice(0, cut);
     }
-    return originalValues.has(base) ? base : v;
+    return v;
   };
+  // onnxruntime runs a float16 node without a float16 kernel in float32, on `InsertedPrecisionFreeCast_<x>` for
+  // each value x it reads and writes: where the variant has no x, the value of that name is the original's x.
+  const variantValues = new Set([
+    ...producer.keys(),
+    ...variant.input.map((v) => v.name),
+    ...variant.initializer.map((t) => t.name),
+  ]);
+  const renamedTo = new Map<string, string>();
+  for (const v of producer.keys()) {
+    const source = ortTensorSource(v, (n) => isOriginalValue(n) && !variantValues.has(n));
+    if (source && !renamedTo.has(source.name)) renamedTo.set(source.name, v);
+  }
+  /** The variant's name for a value of the original. */
+  const inVariant = (value: string) => renamedTo.get(value) ?? value;
   // Variant nodes by op type and the original value their first input stands for.
   const byFirstInput = new Map<string, NodeProto[]>();
   const inputKey = (opType: string, value: string) => `${opType}\u0000${value}`;
@@ -293,7 +317,7 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
         variantIndex: variantIndex.get(same)!,
       };
     // Its output now made by another node (behind the Q/DQ of a quantization that folded it in).
-    const taker = node.output.map((o) => maker(o, node.opType)).find((p) => p !== undefined);
+    const taker = node.output.map((o) => maker(inVariant(o), node.opType)).find((p) => p !== undefined);
     if (taker) {
       became.set(node, taker);
       return {
@@ -409,6 +433,27 @@ function quantizationReads(main: GraphProto): Set<string> {
   return reads;
 }
 
+/** How a variant tensor not named as any weight of the original came from one. */
+interface Derived {
+  v: Located;
+  /**
+   * The weight itself under the name onnxruntime's optimizations gave it (`ConvBnFusion_W_W`, with a
+   * BatchNormalization folded in; `InsertedPrecisionFreeCast_W`, cast to float32), as against a part a quantizer
+   * made of it (`W_quantized`, `W_scale`, also of the renamed weight: `ConvBnFusion_W_W_quantized`).
+   */
+  standIn: boolean;
+  /** The op onnxruntime folded into it (BatchNormalization), if any. */
+  folded?: string;
+}
+
+/** Weights of the original that onnxruntime folded an op into, by that op: they and the weights folded into them. */
+interface Folds {
+  op: string;
+  into: WeightDiff[];
+  /** The weights folded in (a BatchNormalization's scale, mean and variance, the Conv's own bias), gone. */
+  folded: WeightDiff[];
+}
+
 /**
  * Weights are matched over the whole model by name: a quantizer may move a weight into the subgraph that reads
  * it (int8-dynamic puts `W_quantized` in the branch whose MatMul reads `W` of the main graph). A candidate in
@@ -419,7 +464,7 @@ function diffWeights(
   variant: GraphProto,
   walk: NodeWalk,
   zeroCounts: boolean,
-): ModelDiff['weights'] & { addedList: AddedWeight[] } {
+): ModelDiff['weights'] & { addedList: AddedWeight[]; folds: Folds[] } {
   const originals = weightsOf(original);
   const variants = weightsOf(variant);
   const variantPlaces = placesOf(variant);
@@ -432,35 +477,48 @@ function diffWeights(
   // A variant tensor `W_scale` came from `W` only if the original has no tensor of that name itself.
   const originalNames = new Set(originals.map((o) => o.name));
   // `W_quantized`, `W_scale`, `W_zero_point`, `W_Q4`, `W_scales`: the original weight is what is left after
-  // dropping one or two `_suffix` segments.
-  const derivedFrom = new Map<string, Located[]>();
+  // dropping one or two `_suffix` segments. onnxruntime's optimizations (int8-static runs them first) rename a
+  // weight they change (shared/ort-node-names.ts): `ConvBnFusion_W_W` is W with a BatchNormalization folded in,
+  // and `ConvBnFusion_W_W_quantized` a part of it.
+  const isOriginalName = (name: string) => originalNames.has(name);
+  const derivedFrom = new Map<string, Derived[]>();
   for (const v of variants) {
     if (originalNames.has(v.name)) continue;
     let base = v.name;
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i <= 2; i++) {
+      const source =
+        i > 0 && originalNames.has(base) ? { name: base } : ortTensorSource(base, isOriginalName);
+      if (source) {
+        const derived: Derived = { v, standIn: i === 0, ...(source.folded ? { folded: source.folded } : {}) };
+        derivedFrom.set(source.name, [...(derivedFrom.get(source.name) ?? []), derived]);
+        break;
+      }
       const cut = base.lastIndexOf('_');
       if (cut <= 0) break;
       base = base.slice(0, cut);
-      if (originalNames.has(base)) {
-        derivedFrom.set(base, [...(derivedFrom.get(base) ?? []), v]);
-        break;
-      }
     }
   }
   const used = new Set<Located>();
-  const found = new Map<Located, { same?: Located; parts: Located[] }>();
+  const found = new Map<Located, { same?: Located; parts: Located[]; folded?: string }>();
   for (const sameGraphOnly of [true, false]) {
     for (const o of originals) {
       if (found.has(o)) continue;
       const home = walk.paired.get(o.graph);
       const eligible = (c: Located) => !used.has(c) && (!sameGraphOnly || c.graph === home);
-      const same = byName.get(o.name)?.find(eligible);
-      const parts = same ? [same] : (derivedFrom.get(o.name) ?? []).filter(eligible);
+      const exact = byName.get(o.name)?.find(eligible);
+      const derived = exact ? [] : (derivedFrom.get(o.name) ?? []).filter((d) => eligible(d.v));
+      // The weight under onnxruntime's name, not quantized (a stem Conv int8-static keeps float), compares as
+      // a same-named one: in value, dtype or shape.
+      const same =
+        exact ?? (derived.length > 0 && derived.every((d) => d.standIn) ? derived[0]!.v : undefined);
+      const parts = exact ? [exact] : derived.map((d) => d.v);
       if (parts.length === 0) continue;
       parts.forEach((p) => used.add(p));
-      found.set(o, { ...(same ? { same } : {}), parts });
+      const folded = derived.find((d) => d.folded)?.folded;
+      found.set(o, { ...(same ? { same } : {}), parts, ...(folded ? { folded } : {}) });
     }
   }
+  const byOriginal = new Map<Located, WeightDiff>();
   const list: WeightDiff[] = originals.map((o) => {
     const t = o.t;
     const base: WeightDiff = {
@@ -472,7 +530,10 @@ function diffWeights(
       ...graphPath(o.graph, walk.places),
     };
     const match = found.get(o);
-    if (!match) return base;
+    if (!match) {
+      byOriginal.set(o, base);
+      return base;
+    }
     const same = match.same?.t;
     const rank = weightShape(o).length;
     const target = match.same ?? match.parts.find((v) => weightShape(v).length === rank) ?? match.parts[0]!;
@@ -487,7 +548,7 @@ function diffWeights(
     const after =
       zeroCounts && dense && (change === 'values' || change === 'reshaped') ? zeroShare(same!) : undefined;
     const before = after !== undefined ? zeroShare(t) : undefined;
-    return {
+    const row: WeightDiff = {
       ...base,
       change,
       variantDtype: dtypeName(target.t.dataType),
@@ -496,7 +557,10 @@ function diffWeights(
       variantNames: match.parts.map((p) => p.name),
       ...(before !== undefined && after !== undefined ? { zeros: { before, after } } : {}),
     };
+    byOriginal.set(o, row);
+    return row;
   });
+  const folds = foldsOf(originals, found, byOriginal);
   const quantization = quantizationReads(variant);
   const addedList: AddedWeight[] = variants
     .filter((v) => !used.has(v))
@@ -527,7 +591,41 @@ function diffWeights(
     addedCount: addedList.length,
     addedBytes,
     addedList,
+    folds,
   };
+}
+
+/**
+ * The weights onnxruntime folded an op into, by op, with the weights folded in with them: the other weights, now
+ * gone, of the nodes that read them (the Conv reading W: its bias; the BatchNormalization reading B: its scale,
+ * mean and variance).
+ */
+function foldsOf(
+  originals: Located[],
+  found: Map<Located, { folded?: string }>,
+  rows: Map<Located, WeightDiff>,
+): Folds[] {
+  const byOp = new Map<string, Folds>();
+  const weightIn = new Map<GraphProto, Map<string, Located>>();
+  for (const o of originals) {
+    const names = weightIn.get(o.graph) ?? new Map<string, Located>();
+    names.set(o.name, o);
+    weightIn.set(o.graph, names);
+  }
+  for (const o of originals) {
+    const op = found.get(o)?.folded;
+    if (!op) continue;
+    const fold = byOp.get(op) ?? { op, into: [], folded: [] };
+    byOp.set(op, fold);
+    fold.into.push(rows.get(o)!);
+    for (const reader of o.graph.node.filter((n) => n.input.includes(o.name)))
+      for (const input of reader.input) {
+        const other = weightIn.get(o.graph)?.get(input);
+        const row = other && rows.get(other);
+        if (row && row.change === 'removed' && !fold.folded.includes(row)) fold.folded.push(row);
+      }
+  }
+  return [...byOp.values()];
 }
 
 /** The graph inputs (not initializers listed as inputs, as old models do) and outputs, by name, with their shapes. */
@@ -613,7 +711,43 @@ export function unrelatedNote(match: ModelMatch, then: string): string {
   return `${UNRELATED_NOTE} ${inCommon(match)}, and their ${io} differ. The variant was most likely not made from the original; ${then}`;
 }
 
-function notesOf(match: ModelMatch, fewInCommon: boolean, walk: NodeWalk): string[] {
+/** The weight changes in the order a summary names them (as `byChange` has them). */
+const WEIGHT_CHANGES: readonly WeightChange[] = [
+  'unchanged',
+  'quantized',
+  'cast',
+  'reshaped',
+  'values',
+  'removed',
+];
+
+const listed = (names: string[]) => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`;
+
+/**
+ * What onnxruntime folded into weights before a quantizer saw them: without it the rows read as weights the
+ * variant changed for no reason and others it dropped.
+ */
+function foldNote(fold: Folds): string {
+  const into = [...fold.into].sort((a, b) => b.bytes - a.bytes);
+  const n = into.length;
+  const changes = WEIGHT_CHANGES.map(
+    (change) => [change, into.filter((w) => w.change === change).length] as const,
+  )
+    .filter(([, count]) => count > 0)
+    .map(([change, count]) => `${count} ${change}`);
+  const renamed = into[0]!.variantNames?.[0];
+  const folded = fold.folded.map((w) => w.name);
+  return (
+    `onnxruntime's graph optimizations (int8-static runs them before quantizing) folded each ${fold.op} into ` +
+    `the Conv before it: the ${n} weight${n === 1 ? '' : 's'} of those Convs that took it in ` +
+    `(${listed(into.map((w) => w.name))}; ${renamed}${n > 1 ? '...' : ''} in the variant) count as ${changes.join(', ')}` +
+    (folded.length > 0
+      ? `, and the ${folded.length} weight${folded.length === 1 ? '' : 's'} folded into them (${listed(folded)}) as removed.`
+      : '.')
+  );
+}
+
+function notesOf(match: ModelMatch, fewInCommon: boolean, walk: NodeWalk, folds: Folds[]): string[] {
   const notes: string[] = [];
   const common = inCommon(match);
   if (match.unrelated) {
@@ -629,6 +763,7 @@ function notesOf(match: ModelMatch, fewInCommon: boolean, walk: NodeWalk): strin
     notes.push(
       `The nodes of ${walk.unpaired.length} subgraph bod${walk.unpaired.length === 1 ? 'y' : 'ies'} of the original (${walk.unpaired.slice(0, 3).join(', ')}${walk.unpaired.length > 3 ? ', ...' : ''}) count as removed: the node holding each is gone from the variant or holds no such body.`,
     );
+  for (const fold of folds) notes.push(foldNote(fold));
   return notes;
 }
 
@@ -664,7 +799,7 @@ export function diffModelProtos(
   if (!original.graph || !variant.graph)
     throw new StudioError('MODEL_INVALID', 'A model without a graph cannot be compared.');
   const { walk, ...nodes } = diffNodes(original.graph, variant.graph);
-  const weights = diffWeights(original.graph, variant.graph, walk, options.zeroCounts ?? true);
+  const { folds, ...weights } = diffWeights(original.graph, variant.graph, walk, options.zeroCounts ?? true);
   const { match, fewInCommon } = matchOf(original.graph, variant.graph, nodes, weights);
   return {
     original: names.original,
@@ -672,7 +807,7 @@ export function diffModelProtos(
     nodes,
     weights,
     match,
-    notes: notesOf(match, fewInCommon, walk),
+    notes: notesOf(match, fewInCommon, walk, folds),
   };
 }
 
