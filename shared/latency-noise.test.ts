@@ -100,6 +100,33 @@ describe('a run too noisy to tell speeds apart', () => {
   });
 });
 
+describe('a run too noisy for the band, whose two models do not overlap at all', () => {
+  // A 2-core machine under load (the app test's 48 MB MLP): the original spread 23.7-55.6 ms between its
+  // quartiles, int8 6.5-11.0 ms. The IQR made the run unreliable and x0.18 read as the same speed.
+  const original = run(latencies(40, 32));
+  const int8 = run(latencies(7.6, 4.5));
+
+  it('calls the variant faster by its quartiles, and the run reliable enough for that', () => {
+    expect(spreadTooLarge(latencySpread(original))).toBe(true);
+    const noise = ratioNoise(int8, original)!;
+    expect(noise.ratio).toBeLessThan(0.2);
+    expect(noise).toMatchObject({ verdict: 'faster', unreliable: false });
+    expect(noiseNote(noise)).toBeUndefined();
+    expect(fasterBeyondNoise(noise, ORIGINAL_BAND)).toBe(true);
+    // And the other way round: the original is slower than the variant.
+    expect(ratioNoise(original, int8)).toMatchObject({ verdict: 'slower', unreliable: false });
+  });
+
+  it('stays unreliable where the middle halves overlap, or the tail says the run stalled', () => {
+    expect(ratioNoise(run(latencies(30, 20)), original)).toMatchObject({ verdict: 'same', unreliable: true });
+    // Apart, but p90 over 3x the p50 (the browser runs whose no-op variants read x0.51): no verdict.
+    expect(ratioNoise(run(latencies(7.6, 4.5, 200, 30, 60)), original)).toMatchObject({
+      verdict: 'same',
+      unreliable: true,
+    });
+  });
+});
+
 describe('comparing two variants from different runs', () => {
   const original = run(latencies(1, 0.05));
   const a = ratioNoise(run(latencies(0.5, 0.03)), original)!;
