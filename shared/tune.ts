@@ -221,6 +221,23 @@ export function gainRule(objective: TuneObjective): string {
     : `at least ${MIN_SIZE_GAIN * 100}% smaller than the original`;
 }
 
+/**
+ * What to do when no trial was kept, by why: "loosen the budget" is wrong advice where trials met it but their
+ * benchmark could not tell them faster (an app test read it under three trials at x0.18 of a noisy run).
+ */
+export function noChoiceAdvice(trials: readonly TuneTrial[], objective: TuneObjective): string {
+  const met = trials.filter((t) => t.status === 'done' && t.meetsBudget);
+  if (met.length === 0 || objective !== 'latency') return 'Loosen the budget or allow more trials.';
+  if (metButNoisy(trials))
+    return 'Trials met the budget, but their benchmarks spread too much to call any faster: run again with the machine otherwise idle, or choose the size objective.';
+  return "Trials met the budget, but none was faster than the original beyond its benchmark's noise: the size objective may still find a smaller variant.";
+}
+
+/** Whether trials met the budget on benchmarks too noisy to call them faster (`latencyUnreliable`). */
+export function metButNoisy(trials: readonly TuneTrial[]): boolean {
+  return trials.some((t) => t.status === 'done' && t.meetsBudget && t.latencyUnreliable === true);
+}
+
 /** The trial to keep: within the budget, better than the original (beatsOriginal), lowest objective. */
 export function chooseTrial(trials: readonly TuneTrial[], objective: TuneObjective): TuneTrial | undefined {
   return trials

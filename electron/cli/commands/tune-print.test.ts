@@ -145,6 +145,11 @@ describe('printTuneOutcome', () => {
     expect(noChoiceLines(outcome)[1]).toBe(
       "1 trial meets the budget, but none is faster than the original beyond its benchmark's noise (at least 5%, more on a noisy run): the best, #0 int8-dynamic, is at 0.920x.",
     );
+    expect(noChoiceLines(outcome)[2]).toMatch(/does not pay off in latency/);
+    // Met, but on a run too noisy to judge: the advice is about the machine, not the models or the budget.
+    const noisy = noChoiceLines({ ...outcome, trials: [{ ...same, p50Ratio: 0.18, latencyUnreliable: true }] });
+    expect(noisy[2]).toMatch(/^Their benchmarks spread too much to call any faster \(unreliable run\): run again with the machine otherwise idle/);
+    expect(noisy.join('\n')).not.toMatch(/does not pay off|Loosen the budget/);
     // The size objective asks 3%, and a ratio without a verdict carries no noise note.
     const sized: TuneOutcome = {
       ...base,

@@ -3,6 +3,7 @@ import { flagOf } from '../../../shared/options/cli-flags.js';
 import {
   describeBudget,
   gainRule,
+  metButNoisy,
   trialNumbered,
   tuneStopReason,
   type NameTuneSetting,
@@ -179,9 +180,12 @@ export function noChoiceLines(outcome: TuneOutcome): string[] {
   if (closest && meeting > 0)
     lines.push(
       `${meeting} trial${meeting > 1 ? 's meet' : ' meets'} the budget, but none is ${gainRule(outcome.objective)}: the best, #${closest.index} ${closest.name}, is at ${ratio(outcome.objective === 'latency' ? closest.p50Ratio : closest.sizeRatio)}.`,
-      outcome.objective === 'latency'
-        ? 'On this machine and these input shapes compression does not pay off in latency; `onnx-studio explain` shows why, or try --objective size.'
-        : 'Allow pruning (--allow-pruning) or a looser budget for a smaller file.',
+      outcome.objective !== 'latency'
+        ? 'Allow pruning (--allow-pruning) or a looser budget for a smaller file.'
+        : metButNoisy(outcome.trials)
+          ? // Noise, not the models, decided: the advice is about the machine (shared/latency-noise.ts).
+            'Their benchmarks spread too much to call any faster (unreliable run): run again with the machine otherwise idle, or try --objective size.'
+          : 'On this machine and these input shapes compression does not pay off in latency; `onnx-studio explain` shows why, or try --objective size.',
     );
   else if (outcome.trials.length > 0 && outcome.trials.every((t) => t.status === 'failed'))
     // No budget was tried: loosening it cannot help.

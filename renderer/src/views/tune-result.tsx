@@ -20,6 +20,7 @@ import { niceRange } from '../../../shared/chart-scale.js';
 import {
   describeBudget,
   gainRule,
+  noChoiceAdvice,
   objectiveValue,
   trialNumbered,
   tuneOptionLabel,
@@ -291,8 +292,8 @@ export function TuneResult({
       )}
       {record.outcome && !chosen && record.status !== 'running' && (
         <p className="muted">
-          No trial meets the budget and is {gainRule(record.objective)}: nothing was kept. Loosen the budget
-          or allow more trials.
+          No trial meets the budget and is {gainRule(record.objective)}: nothing was kept.{' '}
+          {noChoiceAdvice(outcome?.trials ?? [], record.objective)}
         </p>
       )}
       <TrialChart record={record} />
