@@ -91,7 +91,7 @@ describe('commands writing where the file system refuses', () => {
     }
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /onnx-studio: The disk is full while writing .*deeper.*\. Free some space and retry\.\n$/,
+      /onnx-studio: Step 1 \(prune\): The disk is full while writing .*deeper.*\. Free some space and retry\. Stopped at step 1 of 1; nothing was written\.\n$/,
     );
     expect(fs.readdirSync(parent)).toEqual([]);
 

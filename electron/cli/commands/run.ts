@@ -1,90 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { shellQuote } from '../../../shared/cli-command.js';
 import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
-import { parseRecipe, type RecipeStep } from '../../../shared/recipe.js';
+import { parseRecipe } from '../../../shared/recipe.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
-import { stepNumber } from '../../engine/recipe/recipe-plan.js';
 import { runRecipe, type RunRecipeResult } from '../../engine/recipe/run-recipe.js';
+import { stepNumber, stoppedAt } from '../../engine/recipe/step-messages.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
-import { formatBytes } from '../format.js';
 import { warnGuesses } from '../guess-warnings.js';
 import { ProgressBar } from '../progress-bar.js';
-
-function describeStep(step: RecipeStep): string {
-  switch (step.kind) {
-    case 'quantize':
-    case 'prune':
-      return `${step.kind} ${step.method}`;
-    case 'bench':
-      return `bench (${step.iterations} runs, ${step.ep})`;
-    case 'eval':
-      return `eval on ${step.evaluation.spec.kind === 'synthetic' ? 'synthetic data' : step.evaluation.spec.path}`;
-    case 'export':
-      return `export ${step.name}`;
-  }
-}
-
-function summarize(result: RunRecipeResult['steps'][number]): string {
-  switch (result.kind) {
-    case 'quantize':
-    case 'prune':
-      return `${result.output} (${formatBytes(result.report.inputBytes)} -> ${formatBytes(result.report.outputBytes)})`;
-    case 'bench': {
-      const last = result.report.results.at(-1)!;
-      const ratio = result.report.comparisons?.[0];
-      return `p50 ${last.p50Ms.toFixed(3)} ms${ratio ? `, ${ratio.p50Ratio.toFixed(2)}x the source's p50` : ''}`;
-    }
-    case 'eval': {
-      const r = result.report;
-      const parts = [`${r.samples} samples`];
-      if (r.accuracy !== undefined) parts.push(`accuracy ${(r.accuracy * 100).toFixed(2)}%`);
-      if (r.rmse !== undefined) parts.push(`RMSE ${r.rmse.toPrecision(4)}`);
-      if (r.fidelity) parts.push(`cosine to the source ${r.fidelity.cosine.toFixed(5)}`);
-      return parts.join(', ');
-    }
-    case 'export':
-      return `${result.output} (${formatBytes(result.bytes)})`;
-  }
-}
-
-/**
- * Whether text read as UTF-8 holds control bytes other than whitespace, or bytes that are not UTF-8 (read as
- * U+FFFD): no JSON document does, and echoing them garbles the terminal.
- */
-function looksBinary(text: string): boolean {
-  for (let i = 0; i < Math.min(text.length, 4096); i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) return true;
-  }
-  return false;
-}
-
-async function readRecipeFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fs.promises.readFile(file, 'utf8');
-  } catch {
-    throw new StudioError('BAD_REQUEST', `No such recipe file: ${path.resolve(file)}. Check the path.`);
-  }
-  // A model passed where the recipe goes is the likely mistake; JSON.parse would quote its bytes back. Text that
-  // parses is a recipe whatever it holds (U+FFFD is legal in a JSON string).
-  const notARecipe = () =>
-    new StudioError(
-      'BAD_REQUEST',
-      `${file} looks like a model, not a recipe. \`onnx-studio recipe ${shellQuote(file)} -o RECIPE.json\` writes the recipe ` +
-        'a variant recorded (quantize and prune record one); docs/cli.md (Recipes) shows how to write one.',
-    );
-  if (path.extname(file).toLowerCase() === '.onnx') throw notARecipe();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    if (looksBinary(text)) throw notARecipe();
-    throw new StudioError('BAD_REQUEST', `${file} is not JSON: ${(error as Error).message}`);
-  }
-}
+import { readRecipeFile } from './run-recipe-file.js';
+import { describeStep, summaryLines } from './run-summary.js';
 
 /** Each --data-dir must be a folder: a mistyped one would only surface as "not found" for every data file. */
 function dataDirsOf(values: CliContext['values']): string[] {
@@ -109,7 +36,8 @@ export const runCommand: CliCommand = {
     '  --json                   print {recipe, source, model, outDir, steps: [{step, kind, seconds, ...result}], notes}',
     '',
     'The recipe format is in docs/cli.md (Recipes); `onnx-studio recipe VARIANT.onnx` prints the one a variant',
-    'recorded. Each step prints a line on stderr; Ctrl+C stops cleanly (exit 130) and leaves no partial file.',
+    'recorded. Each step prints a line on stderr (its notes as `note: step N (kind): ...`); Ctrl+C stops',
+    'cleanly (exit 130) and leaves no partial file.',
   ].join('\n'),
   options: {
     model: { type: 'string' },
@@ -145,10 +73,14 @@ export const runCommand: CliCommand = {
         force: ctx.values.force === true,
         signal: ctx.signal,
         ...(typeof ctx.values.model === 'string' ? { model: ctx.values.model } : {}),
-        // A guess (a dim or an input's values nothing set) is a warning, as with the single commands.
+        // A guess (a dim or an input's values nothing set) is a warning, as with the single commands; a step's
+        // other notes are `note: step N (kind): ...` lines, as `quantize` prints its own. Below the bar, not in it.
         warn: (message) => {
+          bar?.done();
           for (const note of warnGuesses(ctx, [message])) ctx.stderr.write(`note: ${note}\n`);
         },
+        // A bench step's provider is probed before step 1, where `tune --ep` probes it: in the engine process.
+        providers: () => client.call('providers', {}, { signal: ctx.signal }),
         onStepStart: (index, step) => {
           current = index;
           bar?.done();
@@ -169,11 +101,7 @@ export const runCommand: CliCommand = {
       });
     } catch (error) {
       if (error instanceof StudioError && error.code === 'CANCELLED' && current >= 0) {
-        throw new StudioError(
-          'CANCELLED',
-          `Stopped at step ${stepNumber(current)} of ${total} (${recipe.steps[current]!.kind}).` +
-            (current > 0 ? ` The models of the finished steps are in ${outDir}.` : ' Nothing was written.'),
-        );
+        throw new StudioError('CANCELLED', stoppedAt(recipe.steps, current, outDir, true));
       }
       throw error;
     } finally {
@@ -185,10 +113,7 @@ export const runCommand: CliCommand = {
       writeJson(ctx, { recipe: path.resolve(file), source, model, outDir, steps, notes });
       return 0;
     }
-    const lines = [`Source  ${result.source}`];
-    for (const step of result.steps) {
-      lines.push(`${String(step.step).padStart(2)}. ${step.kind.padEnd(8)} ${summarize(step)}  (${step.seconds.toFixed(2)} s)`);
-    }
+    const lines = [`Source  ${result.source}`, ...summaryLines(recipe, result)];
     lines.push(`Model   ${result.model}`);
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;

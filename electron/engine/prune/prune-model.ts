@@ -10,6 +10,7 @@ import { checkNodeSelection, refuseUnhandledOpTypes, type SelectingMethod } from
 import { parseMethodOptions, type TransformRequest, transformModel } from '../transform/transform-model.js';
 import { pruneMethod } from './all-methods.js';
 import {
+  type PruneMethod,
   type PrunedLayer,
   type PruneOutcome,
   type PruneProgress,
@@ -133,16 +134,17 @@ export async function gzipSize(file: string, signal?: AbortSignal): Promise<numb
  * Prunes a model file into a new file through the shared transform pipeline (transform/transform-model.ts),
  * and measures what it removed.
  */
+/** How node selection names a pruning method in its checks and messages (a recipe's checks use it too). */
+export function selectingPruner(method: Pick<PruneMethod, 'name'>): SelectingMethod {
+  return { name: `${method.name} pruning`, verb: 'prune', handles: DEFAULT_PRUNE_OP_TYPES };
+}
+
 export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
   const started = performance.now();
   const method = pruneMethod(request.method);
   const common = parseMethodOptions(commonPruneOptionsSchema, request.common, 'pruning options');
   const options = parseMethodOptions(method.optionSchema as never, request.options, `${method.name} options`) as Record<string, unknown>;
-  const selecting: SelectingMethod = {
-    name: `${method.name} pruning`,
-    verb: 'prune',
-    handles: DEFAULT_PRUNE_OP_TYPES,
-  };
+  const selecting = selectingPruner(method);
   refuseUnhandledOpTypes(common, selecting);
   let before = 0;
   let after = 0;

@@ -18,6 +18,8 @@ import { sameFile } from '../onnx/output-guard.js';
 import { refuseUnknownDims, resolveInputSpecs } from '../runtime/input-specs.js';
 import { findRecordedFile, resolveDatasetRef } from './dataset-ref.js';
 import { sha256Model, sha256Path } from './file-hash.js';
+import { checkStepsUpFront, type ProbeProviders } from './step-checks.js';
+import { inStep, stepNumber } from './step-messages.js';
 
 export interface RecipeRunSetup {
   recipe: Recipe;
@@ -35,6 +37,8 @@ export interface RecipeRunSetup {
   allowChanged?: boolean;
   signal?: AbortSignal;
   warn?: (message: string) => void;
+  /** Probes the execution providers (the CLI asks its engine process): a bench step's `ep` is checked up front. */
+  providers?: ProbeProviders;
 }
 
 export interface RecipePlan {
@@ -53,24 +57,13 @@ export interface RecipePlan {
   createdOutDir?: string;
 }
 
-/** The number a step goes by everywhere (progress, summary, file names, messages, JSON `step`): from 1. */
-export const stepNumber = (index: number): number => index + 1;
+export { stepNumber };
 
 function datasetOf(step: RecipeStep): { ref: DatasetRef; role: string } | undefined {
   if (step.kind === 'quantize' && step.calibration)
     return { ref: step.calibration, role: 'calibration data' };
   if (step.kind === 'eval') return { ref: step.evaluation, role: 'evaluation data' };
   return undefined;
-}
-
-/** A step's error, prefixed with the step it is about. */
-function inStep(error: unknown, index: number, step: RecipeStep): unknown {
-  if (!(error instanceof StudioError)) return error;
-  return new StudioError(
-    error.code,
-    `Step ${stepNumber(index)} (${step.kind}): ${error.message}`,
-    error.cliHint !== undefined ? { cliHint: error.cliHint } : undefined,
-  );
 }
 
 export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
@@ -120,6 +113,10 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
     });
     refuseUnknownDims(dims, [namedDims], "The recipe's inputs.dims", 'inputs.shapes');
   }
+
+  // Each step's own fields (op types, excluded nodes, the provider), before the data is hashed: cheap, and a
+  // step that fails on them must not find out after the earlier steps wrote their models.
+  await checkStepsUpFront(recipe, source.loaded!, options.providers);
 
   // Every step's data, each file hashed once however many steps name it.
   const hashes = new Map<string, Promise<string>>();

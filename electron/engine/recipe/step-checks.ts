@@ -1,0 +1,74 @@
+/**
+ * The checks of each step's own fields that can be made before the first step runs, so that a typo in step 3
+ * does not surface after steps 1 and 2 wrote their models: the op types a quantize or prune step names (against
+ * its method), the nodes it excludes and whether its model is already quantized (against the source, for the
+ * steps that read the source: those up to the first transform), and the execution provider of a bench step.
+ * A step that reads a model an earlier step makes is checked when it runs, as every single command checks.
+ */
+import type { ProviderStatus } from '../../../shared/bench.js';
+import { commonPruneOptionsSchema } from '../../../shared/options/prune-options.js';
+import { commonQuantizeOptionsSchema } from '../../../shared/options/quantize-options.js';
+import { isTransformStep, type Recipe, type RecipeStep } from '../../../shared/recipe.js';
+import { StudioError } from '../errors.js';
+import type { LoadedModel } from '../onnx/load-model.js';
+import { pruneMethod } from '../prune/all-methods.js';
+import { selectingPruner } from '../prune/prune-model.js';
+import { quantizeMethod } from '../quantize/all-methods.js';
+import { refuseQuantizedInput, selectingQuantizer } from '../quantize/quantize-model.js';
+import { providerUnavailableError } from '../runtime/execution-providers.js';
+import { checkNodeSelection, refuseUnhandledOpTypes } from '../transform/node-selection.js';
+import { inStep } from './step-messages.js';
+
+/** The execution providers where benchmarks run, probed in the engine process (as `tune --ep` asks them). */
+export type ProbeProviders = () => Promise<ProviderStatus[]>;
+
+/** A pruning method as pruneModel names it to the node-selection checks (prune-model.ts, which keeps it inline). */
+
+/**
+ * Throws the first step whose fields cannot work, prefixed with its step (`Step 2 (quantize): ...`) and naming
+ * the recipe's fields. `providers` is asked once, and only when a bench step wants another provider than cpu
+ * (which is always there): probing starts the engine process.
+ */
+export async function checkStepsUpFront(
+  recipe: Recipe,
+  source: LoadedModel,
+  providers?: ProbeProviders,
+): Promise<void> {
+  const firstTransform = recipe.steps.findIndex(isTransformStep);
+  let probed: Promise<ProviderStatus[]> | undefined;
+  for (const [index, step] of recipe.steps.entries()) {
+    const readsSource = firstTransform < 0 || index <= firstTransform;
+    try {
+      if (step.kind === 'bench' && step.ep !== 'cpu' && providers) {
+        probed ??= providers();
+        const status = (await probed).find((p) => p.name === step.ep);
+        if (status && !status.available) {
+          const { code, message, detail } = providerUnavailableError(status);
+          throw new StudioError(code, `${message} The recipe asks for it in steps[${index}].ep.`, {
+            ...(detail !== undefined ? { detail } : {}),
+          });
+        }
+      } else checkSelection(step, readsSource ? source : undefined);
+    } catch (error) {
+      throw inStep(error, index, step);
+    }
+  }
+}
+
+/** The node selection of a quantize or prune step; against `model` too when the step reads it (the source). */
+function checkSelection(step: RecipeStep, model: LoadedModel | undefined): void {
+  if (step.kind !== 'quantize' && step.kind !== 'prune') return;
+  // The recipe was validated (parseRecipe): these parse, with their defaults filled in.
+  const quantizing = step.kind === 'quantize';
+  const common = quantizing
+    ? commonQuantizeOptionsSchema.parse(step.common)
+    : commonPruneOptionsSchema.parse(step.common);
+  const selecting = quantizing
+    ? selectingQuantizer(quantizeMethod(step.method))
+    : selectingPruner(pruneMethod(step.method));
+  refuseUnhandledOpTypes(common, selecting);
+  if (!model) return;
+  if (quantizing) refuseQuantizedInput(model.proto, model.path, step.method);
+  // Its notes (op types the model has no node of) are the step's own: the step says them when it runs.
+  checkNodeSelection(model.proto, common, selecting, () => {});
+}
