@@ -7,13 +7,11 @@
 import type { DatasetSpecInput } from './dataset-spec.js';
 import type { MethodCatalog } from './method-catalog-types.js';
 import { fieldFlagsFromValues, flagsFromOptions } from './options/cli-flags.js';
+import { shellQuote } from './shell-quote.js';
 import type { VariantRecipe } from './workspace.js';
 
-/** Quotes for POSIX shells when needed: `'it'\''s'`. Plain paths stay readable. */
-export function shellQuote(arg: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+// Kept here for the callers that quote the commands this module writes.
+export { shellQuote };
 
 /** The data flags for a dataset spec (`--data` for eval, `--calib-data` for calibration). */
 export function dataFlags(spec: DatasetSpecInput, dataFlag: '--data' | '--calib-data', catalog: MethodCatalog): string[] {

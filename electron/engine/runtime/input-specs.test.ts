@@ -57,6 +57,19 @@ describe('resolveInputSpecs', () => {
     expect(isGuessNote(notes[0]!)).toBe(true);
   });
 
+  it('quotes the example flags for the shell when an input or dim name has spaces', () => {
+    // `--shape input ü x=AxB`, copied, split into three arguments.
+    const model = makeModel(
+      create(GraphProtoSchema, {
+        name: 'spaced',
+        input: [makeValueInfo('input ü x', DataType.FLOAT, ['n frames', 4])],
+        output: [makeValueInfo('y', DataType.FLOAT, ['n frames', 4])],
+        node: [makeNode('Identity', ['input ü x'], ['y'])],
+      }),
+    );
+    expect(resolveInputSpecs(model).notes[0]).toMatch(/Set it with --dim 'n frames=SIZE' or --shape 'input ü x=AxB' \(/);
+  });
+
   it('uses --dim values by name across inputs, and --shape for whole inputs', () => {
     const { inputs, notes } = resolveInputSpecs(tokenModel(), { dims: { batch: 2, sequence: 7 }, shapes: { extra: [3, 4] } });
     expect(inputs.map((i) => i.dims)).toEqual([

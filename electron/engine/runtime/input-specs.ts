@@ -1,6 +1,7 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { ModelProto, ValueInfoProto } from 'onnx-buf';
 import { guessInputSpec, type InputGuess, type InputValues } from '../../../shared/input-spec.js';
+import { shellQuote } from '../../../shared/shell-quote.js';
 import type { TensorSummary } from '../../../shared/model-summary.js';
 import { isDatasetDtype } from '../datasets/element-convert.js';
 import { StudioError } from '../errors.js';
@@ -322,10 +323,11 @@ function describeDim(dim: GuessedDim): string {
 function setDimsExample(guessed: readonly GuessedDim[]): string {
   const first = guessed[0]!;
   const letters = Array.from({ length: first.rank }, (_, i) => String.fromCharCode(65 + (i % 26))).join('x');
-  const shape = `--shape ${first.inputs[0]}=${letters}`;
+  // Quoted as the shell needs it: an input named `input ü x` split into three arguments.
+  const shape = `--shape ${shellQuote(`${first.inputs[0]}=${letters}`)}`;
   const named = (guessed.find((g) => g.name !== undefined && !g.batch) ?? guessed.find((g) => g.name !== undefined))
     ?.name;
-  return named === undefined ? shape : `--dim ${named}=SIZE or ${shape}`;
+  return named === undefined ? shape : `--dim ${shellQuote(`${named}=SIZE`)} or ${shape}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { StudioError } from '../errors.js';
 import os from 'node:os';
 import { inputBytes, type InputValues, largeInputWarnings } from '../../../shared/input-spec.js';
 import type { ResolvedInput } from './input-specs.js';
+import { shellQuote } from '../../../shared/shell-quote.js';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
 export function seededRandom(seed: number): () => number {
@@ -99,7 +100,7 @@ export function guessedValuesNote(inputs: readonly ResolvedInput[]): string | un
     `Synthetic data filled ${guessed.map((g) => g.text).join(', ')}, because nothing set ${guessed.length > 1 ? 'them' : 'it'}: the ` +
     `figures are for those values. ` +
     (first
-      ? `Set real ones with --value ${first}=N (one value) or --value ${first}=MIN:MAX (a range; the app asks in the Model view).`
+      ? `Set real ones with --value ${shellQuote(`${first}=N`)} (one value) or --value ${shellQuote(`${first}=MIN:MAX`)} (a range; the app asks in the Model view).`
       : 'Use real data for figures that mean something.')
   );
 }
