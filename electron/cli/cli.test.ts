@@ -104,7 +104,9 @@ describe('onnx-studio CLI', () => {
     fs.mkdirSync(path.join(tmp.dir, 'ext'));
     const ok = cli('convert', cnn, '-o', path.join(tmp.dir, 'ext', 'cnn.onnx'), '--external-data', '--size-threshold', '256', '--json');
     expect(ok.code).toBe(0);
-    const json = JSON.parse(ok.stdout) as { output: string; outputBytes: number; externalDataBytes: number };
+    const json = JSON.parse(ok.stdout) as { output: string; outputBytes: number; externalDataBytes: number; totalBytes: number };
+    // The total counts both files, as quantize's and prune's outputBytes do.
+    expect(json.totalBytes).toBe(json.outputBytes + json.externalDataBytes);
     expect(json.externalDataBytes).toBeGreaterThan(0);
     expect(fs.statSync(path.join(tmp.dir, 'ext', 'cnn.onnx.data')).size).toBe(json.externalDataBytes);
     expect(fs.statSync(json.output).size).toBe(json.outputBytes);

@@ -28,7 +28,7 @@ export const convertCommand: CliCommand = {
     '                          (automatic for models over 2 GiB); without it external data is folded back in',
     `  --size-threshold BYTES  smallest tensor moved to external data (default ${DEFAULT_THRESHOLD})`,
     '  --force                 replace OUT (and OUT.data) if they exist',
-    '  --json                  print {output, outputBytes, externalDataBytes}',
+    '  --json                  print {output, outputBytes, externalDataBytes, totalBytes}',
   ].join('\n'),
   options: {
     output: { type: 'string', short: 'o' },
@@ -77,6 +77,9 @@ export const convertCommand: CliCommand = {
       output: result.output,
       outputBytes: result.outputBytes,
       externalDataBytes: result.externalDataBytes,
+      // The .onnx file and its data file: what quantize's and prune's `outputBytes` count (here `outputBytes` is
+      // the .onnx file alone, as the contract has it).
+      totalBytes: result.outputBytes + result.externalDataBytes,
     };
     if (ctx.json) {
       writeJson(ctx, summary);
