@@ -70,6 +70,15 @@ function nothingQuantized(
   return `Nothing to quantize: ${method.name} quantizes ${handled.join(', ')} nodes${selected ? ' (--op-types)' : ''} and this model has none it can take. ${same}`;
 }
 
+/** Why a quantized output is no smaller than its input, with the two sizes. */
+function notSmaller(inputBytes: number, outputBytes: number): string {
+  return (
+    `The output is no smaller than the input (${inputBytes} -> ${outputBytes} bytes): what the quantized weights ` +
+    'save is outweighed by what quantization adds (scales, zero points, conversion nodes) and by the weights it ' +
+    'left in float (see the skipped nodes). A larger model, or more of it quantized, gains.'
+  );
+}
+
 /** Weight-only quantized kernels (int4 and other block formats), beside the int8 and Q/DQ ops node-precision lists. */
 const WEIGHT_QUANTIZED_OPS: ReadonlySet<string> = new Set([
   'MatMulNBits',
@@ -184,11 +193,15 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
       'The calibration data was not opened from a dataset spec, so the recorded recipe does not name it.',
     );
   }
+  const inputBytes = loaded.fileBytes + loaded.externalDataBytes;
+  const outputBytes = saved.outputBytes + saved.externalDataBytes;
+  // A compression that grew the file is said, not left to be read off two sizes (an fp16 model's int8 variant).
+  if (outcome.quantizedNodes > 0 && outputBytes >= inputBytes) notes.push(notSmaller(inputBytes, outputBytes));
   return {
     output: saved.output,
     method: method.name,
-    inputBytes: loaded.fileBytes + loaded.externalDataBytes,
-    outputBytes: saved.outputBytes + saved.externalDataBytes,
+    inputBytes,
+    outputBytes,
     quantizedNodes: outcome.quantizedNodes,
     skippedNodes: outcome.skippedNodes,
     seconds: (performance.now() - started) / 1000,

@@ -8,7 +8,7 @@ import {
   topologicalOrder,
 } from '../../onnx/graph.js';
 import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
-import { isMatMulAddFusion, originalNodeName } from '../../../../shared/ort-node-names.js';
+import { isMatMulAddFusion, originalNodeName, ortTensorSource } from '../../../../shared/ort-node-names.js';
 import { EXCLUDED_SKIP, QUANTIZE_INPUT_CONV_FLAG, type SkippedNode } from '../quantize-method.js';
 
 /*
@@ -262,6 +262,16 @@ export function inputConvStaysFloat(node: NodeProto, index: GraphIndex): boolean
 }
 
 /**
+ * How the report names a node left float: its name in the model; an unnamed node by its output, under the model's
+ * name of it, not the one onnxruntime's pre-optimization gave it (an fp16 model's Conv read
+ * `InsertedPrecisionFreeCast_b1` where the model says `b1`).
+ */
+function skippedNodeName(node: NodeProto): string {
+  const output = node.output[0] ?? '';
+  return originalNodeName(node.name) || (ortTensorSource(output, () => true)?.name ?? output);
+}
+
+/**
  * Why the input-conv rule keeps `node` float, as the quantize report says it (and `onnx-studio explain`, which
  * finds the same node in a variant); undefined when the rule does not hold.
  */
@@ -269,7 +279,7 @@ export function inputConvReason(node: NodeProto, index: GraphIndex): SkippedNode
   if (!inputConvStaysFloat(node, index)) return undefined;
   const channels = inputChannels(node, index)!;
   return {
-    name: originalNodeName(node.name) || (node.output[0] ?? ''),
+    name: skippedNodeName(node),
     opType: node.opType,
     reason:
       `it reads the model's float input with ${channels} channel${channels === 1 ? '' : 's'}; onnxruntime's ` +
@@ -416,7 +426,7 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
   const isFloat = (name: string): boolean => options.types.get(name) === DT.FLOAT;
   const skip = (node: NodeProto, reason: string, option?: string): void => {
     skipped.push({
-      name: originalNodeName(node.name) || (node.output[0] ?? ''),
+      name: skippedNodeName(node),
       opType: node.opType,
       reason,
       ...(option ? { option } : {}),
