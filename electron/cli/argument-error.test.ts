@@ -41,7 +41,11 @@ describe('argumentError: an unknown flag names the command flags it most likely 
     expect(argumentError(unknown('iteratons'), 'bench', await optionsOf('bench'))).toContain(
       "Did you mean '--iterations'?",
     );
-    // Words no flag begins or ends with: no guess.
+    // Words a flag holds with one of its own between them.
+    expect(argumentError(unknown('max-drop'), 'tune', await optionsOf('tune'))).toContain(
+      "Did you mean '--max-accuracy-drop'?",
+    );
+    // Words no flag holds: no guess.
     expect(argumentError(unknown('frobnicate'), 'quantize', quantize)).not.toMatch(/Did you mean/);
   });
 });

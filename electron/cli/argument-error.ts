@@ -7,17 +7,18 @@ const MAX_EDITS = 2;
 const MAX_HOLDING = 3;
 
 /**
- * The command's flags that begin or end with the typed flag's words: `--samples` where the command has
- * `--calib-samples` (the flag another command takes for the same thing), `--calib` for `--calib-data`.
+ * The command's flags that hold the typed flag's words in order, with more of their own: `--samples` where the
+ * command has `--calib-samples` (the flag another command takes for the same thing), `--calib` for
+ * `--calib-data`, `--max-drop` for `--max-accuracy-drop`.
  */
 function holdingWords(flag: string, names: readonly string[]): string[] {
   const typed = flag.split('-');
   const found = names.filter((name) => {
     const words = name.split('-');
     if (words.length <= typed.length) return false;
-    const head = words.slice(0, typed.length).join('-');
-    const tail = words.slice(-typed.length).join('-');
-    return head === flag || tail === flag;
+    let at = 0;
+    for (const word of words) if (word === typed[at]) at++;
+    return at === typed.length;
   });
   return found.length <= MAX_HOLDING ? found : [];
 }
