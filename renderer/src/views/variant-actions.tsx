@@ -23,6 +23,15 @@ type ActionState =
   | { kind: 'done'; message: string }
   | { kind: 'failed'; title: string; error: StudioErrorInfo };
 
+/**
+ * What to do when a rename or removal is refused: the message says why (a job reading the variant, a name
+ * taken); the per-code default for BAD_REQUEST is about opening a model, which read as nonsense here.
+ */
+const VARIANT_ACTION_WHAT_TO_DO = {
+  BAD_REQUEST:
+    'Do what the message above says, then try again (a job that reads the variant: wait for it to end, or cancel it in Jobs at the bottom of the window).',
+} as const;
+
 export function VariantActions({
   variant,
   variants,
@@ -167,7 +176,9 @@ export function VariantActions({
           {action.message}
         </p>
       )}
-      {action.kind === 'failed' && <ErrorPanel title={action.title} error={action.error} />}
+      {action.kind === 'failed' && (
+        <ErrorPanel title={action.title} error={action.error} whatToDo={VARIANT_ACTION_WHAT_TO_DO} />
+      )}
       {action.kind === 'confirm-remove' && (
         <ConfirmDialog
           title={`Remove ${variant.label}?`}
