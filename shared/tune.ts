@@ -52,6 +52,11 @@ export interface TuneTrial {
   cosine?: number;
   /** For a model with bool or integer outputs: the worst share of their values equal to the original's. */
   agreement?: number;
+  /**
+   * For a model with class-score outputs: the worst share of samples whose top class is the original's (eval's
+   * top-1 agreement). Shown beside the cosine: a cosine of 0.99 can hide one prediction in ten changed.
+   */
+  top1Agreement?: number;
   meetsBudget?: boolean;
   seconds: number;
 }
@@ -219,6 +224,28 @@ export function gainRule(objective: TuneObjective): string {
   return objective === 'latency'
     ? `faster than the original beyond its benchmark's noise (at least ${MIN_REAL_SPEEDUP * 100}%, more on a noisy run)`
     : `at least ${MIN_SIZE_GAIN * 100}% smaller than the original`;
+}
+
+/**
+ * Why a chosen trial kept a cosine budget but may not be what the user wants: it changes the top class of more
+ * samples than the best-variant rule allows (Export and the report judge class scores by top-1 agreement, at
+ * most `maxDropPoints` lost). Undefined when it does not, or the budget is on accuracy.
+ */
+export function top1AgreementNote(
+  trial: TuneTrial,
+  budget: { kind: string },
+  maxDropPoints: number,
+): string | undefined {
+  const agreement = trial.top1Agreement;
+  if (budget.kind === 'accuracy-drop' || agreement === undefined) return undefined;
+  const lost = (1 - agreement) * 100;
+  if (lost <= maxDropPoints + 1e-9) return undefined;
+  return (
+    `#${trial.index} ${trial.name} keeps the cosine budget but gives another top class than the original on ` +
+    `${lost.toFixed(1)}% of the samples (top-1 agreement ${(agreement * 100).toFixed(2)}%). Export and the report, ` +
+    `which judge class scores by top-1 agreement (at most ${maxDropPoints} points lost), will not call it within ` +
+    'budget. With labels, an accuracy budget judges what matters.'
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { TuneOutcome, TuneTrial } from '../../../shared/tune.js';
+import { top1AgreementNote, type TuneOutcome, type TuneTrial } from '../../../shared/tune.js';
 import { noChoiceLines, noChoiceMessage, printTuneOutcome } from './tune-print.js';
 
 /*
@@ -158,6 +158,22 @@ describe('printTuneOutcome', () => {
     };
     expect(noChoiceLines(sized)[1]).toContain('but none is at least 3% smaller than the original: the best');
     expect(printed(sized)).not.toContain('within noise');
+  });
+
+  it('shows the top-1 agreement of class-score trials beside the cosine, under a cosine budget only', () => {
+    // A cosine of 0.993 hid one prediction in ten changed (the CLI user test's int4 of an MLP classifier).
+    const int4: TuneTrial = { ...trial(0, 'int4', 0.99291), top1Agreement: 0.9 };
+    const text = printed({ ...base, trials: [int4], chosen: 0 });
+    expect(text).toMatch(/Cosine +Top-1 agreement/);
+    expect(text).toMatch(/0\.99291 +90\.00%/);
+    const accuracy = printed({ ...base, budget: { kind: 'accuracy-drop', points: 0.5 }, trials: [int4], chosen: 0 });
+    expect(accuracy).not.toContain('Top-1 agreement');
+    // The note tune adds for a chosen trial past the best-variant rule's 0.5 points, and not within it.
+    expect(top1AgreementNote(int4, base.budget, 0.5)).toMatch(
+      /^#0 int4 keeps the cosine budget but gives another top class than the original on 10\.0% of the samples/,
+    );
+    expect(top1AgreementNote({ ...int4, top1Agreement: 0.996 }, base.budget, 0.5)).toBeUndefined();
+    expect(top1AgreementNote(int4, { kind: 'accuracy-drop' }, 0.5)).toBeUndefined();
   });
 
   it('a cancelled search says only that, with what finished: no advice on the budget or the machine', () => {

@@ -62,6 +62,8 @@ export function printTuneOutcome(
   const qualityHeader = outcome.budget.kind === 'accuracy-drop' ? 'Accuracy (Δ)' : 'Cosine';
   // Bool and integer outputs are compared value by value, on their own column (fidelity-metrics.ts).
   const agreement = outcome.trials.some((t) => t.agreement !== undefined);
+  // Class scores: the share of samples whose top class is the original's, beside the cosine that can hide it.
+  const top1 = outcome.budget.kind !== 'accuracy-drop' && outcome.trials.some((t) => t.top1Agreement !== undefined);
   const lines: string[] = [];
   const originalAccuracy = outcome.original.accuracy;
   lines.push(
@@ -77,6 +79,7 @@ export function printTuneOutcome(
         'Size ratio',
         'p50 ratio',
         qualityHeader,
+        ...(top1 ? ['Top-1 agreement'] : []),
         ...(agreement ? ['Agreement'] : []),
         'Budget',
         'Pareto',
@@ -87,6 +90,7 @@ export function printTuneOutcome(
         ratio(t.sizeRatio),
         p50Cell(t),
         quality(t, outcome),
+        ...(top1 ? [t.top1Agreement !== undefined ? `${(t.top1Agreement * 100).toFixed(2)}%` : '-'] : []),
         ...(agreement ? [agreementOf(t)] : []),
         t.status === 'failed' ? '-' : t.meetsBudget ? 'met' : 'broken',
         front.has(t.index) ? 'yes' : '',

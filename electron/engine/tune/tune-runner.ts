@@ -7,6 +7,12 @@
 import type { JobSpec } from '../../../shared/ipc-contract.js';
 import type { TuneJobs } from './tune-jobs.js';
 
+/** The worst top-1 agreement over the class-score outputs (eval leaves it null on other outputs), if any. */
+function worstTop1Agreement(outputs: readonly { top1Agreement: number | null }[]): { top1Agreement?: number } {
+  const shares = outputs.map((o) => o.top1Agreement).filter((a): a is number => a !== null && a !== undefined);
+  return shares.length > 0 ? { top1Agreement: Math.min(...shares) } : {};
+}
+
 export type { TuneJobs };
 import type { BenchJobResult, EvaluateJobResult, VariantJobResult } from '../../../shared/job-results.js';
 import type { PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
@@ -112,6 +118,7 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
           ? { agreement: worst.agreement, discreteOutputs: worst.discreteOutputs }
           : {}),
         ...(worst.cosine === undefined && worst.agreement !== undefined ? { cosineIsAgreement: true } : {}),
+        ...worstTop1Agreement(fidelity.outputs ?? [fidelity]),
         ...(result.report.accuracy !== undefined ? { accuracy: result.report.accuracy } : {}),
       };
     },

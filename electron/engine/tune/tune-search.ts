@@ -20,6 +20,7 @@ import {
   closestTrial,
   objectiveValue,
   paretoFront,
+  top1AgreementNote,
   type TrialRecipe,
   type TuneOriginal,
   type TuneOutcome,
@@ -27,6 +28,7 @@ import {
   type TuneTrial,
   withinBudget,
 } from '../../../shared/tune.js';
+import { DEFAULT_MAX_DROP_POINTS } from '../../../shared/best-variant.js';
 import { StudioError } from '../errors.js';
 import type { TuneCandidate } from './tune-candidates.js';
 
@@ -56,6 +58,8 @@ export interface TrialQuality {
   discreteOutputs?: string[];
   /** Whether `cosine` is the agreement: the model has no float output. */
   cosineIsAgreement?: boolean;
+  /** The worst top-1 agreement over the class-score outputs, when there are any (TuneTrial.top1Agreement). */
+  top1Agreement?: number;
 }
 
 /**
@@ -172,6 +176,7 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
       const quality = await runner.evaluate(made.variantId);
       trial.cosine = quality.cosine;
       if (quality.agreement !== undefined) trial.agreement = quality.agreement;
+      if (quality.top1Agreement !== undefined) trial.top1Agreement = quality.top1Agreement;
       const discrete = discreteNoted ? undefined : discreteOutputsNote(quality, budget);
       if (discrete) {
         notes.push(discrete);
@@ -344,6 +349,8 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
 
   const chosen = chooseTrial(trials, options.objective);
   const closest = chosen ? undefined : closestTrial(trials, options.objective, budget);
+  const changedClasses = chosen && top1AgreementNote(chosen, budget, DEFAULT_MAX_DROP_POINTS);
+  if (changedClasses) notes.push(changedClasses);
   return {
     model: request.model,
     objective: options.objective,

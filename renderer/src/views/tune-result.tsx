@@ -238,6 +238,7 @@ export function TuneResult({
     ? sameModelAs(studio.state.workspace?.variants ?? [], record.chosenVariantId)
     : undefined;
   const outcome = record.outcome;
+  const top1 = record.budget.kind !== 'accuracy-drop' && record.trials.some((t) => t.top1Agreement !== undefined);
   return (
     <div className="tune-result" data-testid="tune-run" data-status={record.status}>
       <p>
@@ -297,6 +298,7 @@ export function TuneResult({
         </p>
       )}
       <TrialChart record={record} />
+      {/* Class scores: the share of samples whose top class is the original's, beside the cosine that can hide it. */}
       <table className="tune-trials" data-testid="tune-trials">
         <thead>
           <tr>
@@ -305,6 +307,7 @@ export function TuneResult({
             <th>Size</th>
             <th>p50</th>
             <th>{record.budget.kind === 'accuracy-drop' ? 'Accuracy (Δ)' : 'Cosine'}</th>
+            {top1 && <th>Top-1 agreement</th>}
             <th>Budget</th>
           </tr>
         </thead>
@@ -328,6 +331,9 @@ export function TuneResult({
                 {t.latencyVerdict === 'slower' && <span className="muted">, slower</span>}
               </td>
               <td>{quality(t, record)}</td>
+              {top1 && (
+                <td>{t.top1Agreement !== undefined ? `${(t.top1Agreement * 100).toFixed(2)}%` : '–'}</td>
+              )}
               <td>{t.status === 'failed' ? t.error : t.meetsBudget ? 'met' : 'broken'}</td>
             </tr>
           ))}
