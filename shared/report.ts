@@ -7,6 +7,7 @@ import { describeInputShape } from './input-spec.js';
 import { ratioNoise, type RatioNoise } from './latency-noise.js';
 import { p50RatioToOriginal, sameShapes } from './latency-stats.js';
 import { sameFileAs } from './same-file.js';
+import { variantSteps } from './variant-naming.js';
 import type { ModelSummary } from './model-summary.js';
 import {
   ORIGINAL_TARGET,
@@ -14,6 +15,7 @@ import {
   type BenchTargetResult,
   type DatasetIdentity,
   type FedInput,
+  type VariantRecipe,
   type Workspace,
 } from './workspace.js';
 
@@ -30,7 +32,10 @@ export interface ComparisonRow {
   sameFileAs?: string;
   /** fileBytes / the original's. */
   sizeRatio: number;
-  /** How it was made, e.g. `quantize int8-dynamic` (absent for the original). */
+  /**
+   * How it was made: every step from the original, e.g. `prune structured 10%, then quantize int8-static`
+   * (absent for the original).
+   */
   recipe?: string;
   cliCommand?: string;
   /** The most recent benchmark of this target (on the engine asked for, when compareTargets was given one). */
@@ -87,15 +92,27 @@ function latestFor(
   return undefined;
 }
 
-function describeRecipe(workspace: Workspace, target: string): string | undefined {
-  const variant = workspace.variants.find((v) => v.id === target);
-  if (!variant) return undefined;
-  const { recipe } = variant;
+/** One step as the table names it: `quantize int8-static`, `prune structured 10%`. */
+function describeStep(recipe: VariantRecipe): string {
   const extra =
     recipe.operation === 'prune' && typeof recipe.common.sparsity === 'number'
       ? ` ${Math.round(recipe.common.sparsity * 100)}%`
       : '';
   return `${recipe.operation} ${recipe.method}${extra}`;
+}
+
+/**
+ * Every step that made a variant from the original, oldest first (`prune structured 10%, then quantize
+ * int8-static`). The chain of parents is variantSteps' (shared/variant-naming.ts), the one the engine writes the
+ * variant's CLI command from, so "Made by" and the command never disagree; the variant's own step alone left
+ * out the prune of a pruned-then-quantized variant.
+ */
+function describeRecipe(workspace: Workspace, target: string): string | undefined {
+  const variant = workspace.variants.find((v) => v.id === target);
+  if (!variant) return undefined;
+  return variantSteps(workspace, variant.parent, variant.recipe)
+    .map((step) => describeStep(step.recipe))
+    .join(', then ');
 }
 
 /**

@@ -1,21 +1,22 @@
 /**
  * The comparison report of a workspace: `report.json` (the `StudioReport` of shared/report.ts) and a
  * self-contained `report.html` with inline SVG charts (size, latency with p90/p99 whiskers, accuracy,
- * fidelity, the latency-vs-accuracy Pareto view, latency distributions, per-op time), the comparison table
- * and the CLI commands that reproduce each variant. No scripts and no external resources: it opens offline,
+ * fidelity, the latency-vs-accuracy Pareto view, the best variant's latency distribution, per-op time), the
+ * comparison table and the CLI commands that reproduce each variant. No scripts and no external resources: it opens offline,
  * from an e-mail attachment or a CI artifact, and passes a strict CSP.
  */
 import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compareTargets, datasetCaption, decisionLatencyLabel, inputsCaption, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
-import { ORIGINAL_TARGET, type BenchRecord, type Workspace } from '../../../shared/workspace.js';
+import { ORIGINAL_TARGET, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
 import { byteTicks, shareRange } from '../../../shared/chart-scale.js';
 import { bestVariant, describeBest, describeNoBest, describeRule, measureOf } from '../../../shared/best-variant.js';
 import { formatLatencyRatio, formatRatio } from '../../../shared/latency-format.js';
 import { noiseNote } from '../../../shared/latency-noise.js';
+import { distributionRun } from './distribution-run.js';
 import { barChart, escapeXml, histogramChart, OTHER_COLOR, PALETTE, scatterChart, type BarRow } from './svg-charts.js';
 
 /** Binary units, as the CLI prints them. */
@@ -186,12 +187,6 @@ function mixedDatasetsNote(rows: readonly ComparisonRow[]): string {
   return `<p class="worse"><strong>These accuracies were measured on different datasets:</strong> ${escapeXml([...distinct.values()].join(', '))}. Evaluate every variant on the same data to compare them.</p>\n`;
 }
 
-function latestNodeBench(workspace: Workspace): BenchRecord | undefined {
-  for (let i = workspace.benchmarks.length - 1; i >= 0; i--)
-    if (workspace.benchmarks[i]!.engine === 'onnxruntime-node') return workspace.benchmarks[i];
-  return workspace.benchmarks[workspace.benchmarks.length - 1];
-}
-
 function charts(report: StudioReport): string[] {
   const { rows, workspace } = report;
   const nameOf = (target: string) => rows.find((r) => r.target === target)?.name ?? target;
@@ -246,6 +241,7 @@ function charts(report: StudioReport): string[] {
           };
         }),
         fitBars: true,
+        axisLabel: `${normalised ? 'normalised ' : ''}latency (ms)`,
         captions: [
           ...(normalised && originalP50 !== undefined
             ? [
@@ -360,20 +356,21 @@ function charts(report: StudioReport): string[] {
       }),
     );
   }
-  const bench = latestNodeBench(workspace);
-  const series = (bench?.results ?? [])
-    .filter((r) => (r.samples?.length ?? 0) > 0)
-    .map((r) => ({ label: nameOf(r.target), values: r.samples!, color: colorOf(r.target) }));
-  if (series.length > 0) {
+  // The run of the best variant the page names, not whichever ran last (electron/engine/report/distribution-run.ts).
+  const run = distributionRun(rows, workspace.benchmarks, report.latencySource, bestVariant(rows)?.row);
+  const bench = run?.record;
+  const shown = run ? run.record.results.filter((r) => run.targets.includes(r.target)) : [];
+  if (run && shown.length > 0) {
     out.push(
       histogramChart({
-        title: `Latency distribution (${bench!.label})`,
+        title: run.title,
         xLabel: 'latency per run (ms)',
-        series,
-        ...(bench?.inputs ? { captions: [`Inputs: ${bench.inputs.map(describeInputShape).join(', ')}.`] } : {}),
+        series: shown.map((r) => ({ label: nameOf(r.target), values: r.samples!, color: colorOf(r.target) })),
+        captions: [run.caption, ...(run.record.inputs ? [`Inputs: ${run.record.inputs.map(describeInputShape).join(', ')}.`] : [])],
       }),
     );
   }
+  // Every profiled model of that run (the distribution draws two of them; the table has the others' figures).
   for (const result of bench?.results ?? []) {
     if (!result.profile || result.profile.byOpType.length === 0) continue;
     // One colour per op type: as many as the palette has (the slowest first), the rest summed as a grey "other".

@@ -9,6 +9,7 @@
  */
 import { OTHER_LIGHT, SERIES_LIGHT } from '../../../shared/chart-colors.js';
 import { clipTail, niceRange, niceTicks, shareRange } from '../../../shared/chart-scale.js';
+import { textWidth, wrapText } from './svg-text.js';
 
 /** One colour per series (the app's light palette: no grey among them). */
 export const PALETTE: readonly string[] = SERIES_LIGHT;
@@ -30,9 +31,21 @@ function fmt(value: number, digits = 3): string {
   return Number(value.toPrecision(digits)).toString();
 }
 
-/** Lines under a chart's title (what it was measured on, how its axis reads), 15 px apart from y = 34. */
-function noteLines(notes: readonly string[]): string {
-  return notes.map((note, i) => `<text x="0" y="${34 + 15 * i}" class="tick chart-note">${escapeXml(note)}</text>`).join('');
+/**
+ * A chart's title and the lines under it (what it was measured on, how its axis reads), wrapped to the chart's
+ * `width` (a long caption or title ran off the SVG's right edge, cut mid-word). `height` is how far below a
+ * one-line title with no notes the content starts: the title's extra lines (17 px each) and the notes' (15 px).
+ */
+function chartHeader(title: string, notes: readonly string[], width: number): { svg: string; height: number } {
+  // A bold 13 px title is about 8% wider than the regular text textWidth measures.
+  const titleLines = wrapText(title, width, 13 * 1.08);
+  const noteRows = notes.flatMap((note) => wrapText(note, width, 11));
+  const below = 17 * (titleLines.length - 1);
+  const svg = [
+    ...titleLines.map((line, i) => `<text x="0" y="${18 + 17 * i}" class="chart-title">${escapeXml(line)}</text>`),
+    ...noteRows.map((line, i) => `<text x="0" y="${34 + below + 15 * i}" class="tick chart-note">${escapeXml(line)}</text>`),
+  ].join('');
+  return { svg, height: below + 15 * noteRows.length };
 }
 
 export interface BarRow {
@@ -72,16 +85,23 @@ export function barChart(options: {
    * past the axis stop at its end with an arrow, and a note under the title says so.
    */
   fitBars?: boolean;
+  /** Under the axis, e.g. `latency (ms)`; default: `unit` when the ticks are bare numbers (no `tickFormat`). */
+  axisLabel?: string;
+  /** The least width; the chart is wider when its notes after the bars need it. */
   width?: number;
 }): string {
   const { title, unit, rows } = options;
   const format = options.format ?? ((v: number) => `${fmt(v)} ${unit}`);
   const tickFormat = options.tickFormat ?? ((v: number) => fmt(v));
-  const width = options.width ?? 760;
   const labelWidth = 190;
-  const noteWidth = 170;
   const rowHeight = 30;
+  const valueText = (row: BarRow) => (row.note ? `${format(row.value)}  ${row.note}` : format(row.value));
+  // The notes after the bars get the room their longest one needs ("0.586 ms  0.36x (measured 0.583)" ran past
+  // a fixed 170 px); the chart widens rather than squeezing the bars below 340 px.
+  const noteWidth = Math.max(170, Math.ceil(Math.max(0, ...rows.map((r) => textWidth(valueText(r), 12)))) + 10);
+  const width = Math.max(options.width ?? 760, labelWidth + 340 + noteWidth + 20);
   const plotWidth = width - labelWidth - noteWidth - 20;
+  const axisLabel = options.axisLabel ?? (options.tickFormat || !unit ? undefined : unit);
   const barMax = Math.max(...rows.map((r) => r.value), 1e-12);
   const whiskerMax = Math.max(barMax, ...rows.map((r) => r.whisker?.[1] ?? 0));
   const ticks =
@@ -90,17 +110,24 @@ export function barChart(options: {
   const scaleMax = ticks[ticks.length - 1] ?? whiskerMax;
   const scaleMin = Math.min(ticks[0] ?? 0, scaleMax);
   const clipped = rows.some((r) => (r.whisker?.[1] ?? 0) > scaleMax);
+  const offAxis = rows.some((r) => (r.whisker?.[0] ?? 0) > scaleMax);
   const notes = [
     ...(options.captions ?? []),
     ...(scaleMin > 0
       ? [`The axis starts at ${tickFormat(scaleMin)}, not 0: the bars show differences, not proportions.`]
       : []),
     ...(clipped
-      ? [`The axis fits the bars: whiskers past ${tickFormat(scaleMax)} stop at its end with an arrow (p90 and p99 are in the table).`]
+      ? [
+          `The axis fits the bars: whiskers past ${tickFormat(scaleMax)} stop at its end with an arrow${
+            offAxis ? ', dashed from the bar where even p90 is past it' : ''
+          } (p90 and p99 are in the table).`,
+        ]
       : []),
   ];
-  const top = 34 + 15 * notes.length;
-  const height = top + rows.length * rowHeight + 28;
+  const head = chartHeader(title, notes, width);
+  const top = 34 + head.height;
+  const axisY = top + rows.length * rowHeight + 20;
+  const height = axisY + (axisLabel ? 24 : 8);
   const span = scaleMax - scaleMin || 1;
   const x = (v: number) => labelWidth + (plotWidth * (Math.min(Math.max(v, scaleMin), scaleMax) - scaleMin)) / span;
   const parts: string[] = [];
@@ -108,17 +135,21 @@ export function barChart(options: {
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">`,
   );
   parts.push(`<title>${escapeXml(title)}</title>`);
-  parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(title)}</text>`);
-  parts.push(noteLines(notes));
+  parts.push(head.svg);
   for (const t of ticks) {
     const tx = x(t);
     parts.push(
-      `<line x1="${tx.toFixed(1)}" y1="${top - 6}" x2="${tx.toFixed(1)}" y2="${height - 24}" class="grid"/>`,
+      `<line x1="${tx.toFixed(1)}" y1="${top - 6}" x2="${tx.toFixed(1)}" y2="${axisY - 16}" class="grid"/>`,
     );
     parts.push(
-      `<text x="${tx.toFixed(1)}" y="${height - 8}" text-anchor="middle" class="tick">${escapeXml(tickFormat(t))}</text>`,
+      `<text x="${tx.toFixed(1)}" y="${axisY}" text-anchor="middle" class="tick">${escapeXml(tickFormat(t))}</text>`,
     );
   }
+  // Bare tick numbers say nothing of their unit ("0 0.5 1 1.5 2 2.5": ms? s?): name it under the axis.
+  if (axisLabel)
+    parts.push(
+      `<text x="${labelWidth + plotWidth / 2}" y="${axisY + 16}" text-anchor="middle" class="axis">${escapeXml(axisLabel)}</text>`,
+    );
   rows.forEach((row, i) => {
     const y = top + i * rowHeight;
     const color = row.color ?? PALETTE[i % PALETTE.length]!;
@@ -131,25 +162,32 @@ export function barChart(options: {
     parts.push(
       `<rect x="${labelWidth}" y="${y + 5}" width="${w.toFixed(1)}" height="${rowHeight - 10}" rx="2" fill="${color}"><title>${escapeXml(`${row.label}: ${format(row.value)}`)}</title></rect>`,
     );
-    if (row.whisker) {
-      const [lo, hi] = row.whisker;
-      const cy = y + rowHeight / 2;
-      parts.push(
-        `<line x1="${x(lo).toFixed(1)}" y1="${cy}" x2="${x(hi).toFixed(1)}" y2="${cy}" class="whisker"/>`,
-      );
-      for (const v of [lo, hi]) {
-        const vx = x(v).toFixed(1);
-        parts.push(
-          v > scaleMax
-            ? `<path d="M ${(x(v) - 7).toFixed(1)} ${cy - 5} L ${vx} ${cy} L ${(x(v) - 7).toFixed(1)} ${cy + 5}" fill="none" class="whisker whisker-clipped"/>`
-            : `<line x1="${vx}" y1="${cy - 6}" x2="${vx}" y2="${cy + 6}" class="whisker"/>`,
-        );
-      }
-    }
-    const text = row.note ? `${format(row.value)}  ${row.note}` : format(row.value);
-    parts.push(`<text x="${width - noteWidth}" y="${y + 19}" class="value">${escapeXml(text)}</text>`);
+    if (row.whisker) parts.push(whisker(row, y + rowHeight / 2, x, scaleMax, format));
+    parts.push(`<text x="${width - noteWidth}" y="${y + 19}" class="value">${escapeXml(valueText(row))}</text>`);
   });
   parts.push('</svg>');
+  return parts.join('');
+}
+
+/**
+ * A bar's p90-p99 whisker: a line with an end tick at each figure on the axis. One past the axis's end runs to
+ * that end and ends in an arrow; when even its low end (p90) is past it, the line starts at the bar's end (p50),
+ * dashed, since none of the span is on the axis (a lone arrowhead said nothing). Its tooltip gives both figures.
+ */
+function whisker(row: BarRow, cy: number, x: (v: number) => number, scaleMax: number, format: (v: number) => string): string {
+  const [lo, hi] = row.whisker!;
+  const offAxis = lo > scaleMax;
+  const from = x(offAxis ? row.value : lo);
+  const to = x(hi);
+  const tip = `<title>${escapeXml(`${row.label}: p90 ${format(lo)}, p99 ${format(hi)}`)}</title>`;
+  const style = offAxis ? 'class="whisker whisker-off-axis" stroke-dasharray="4 3"' : 'class="whisker"';
+  const parts = [`<line x1="${from.toFixed(1)}" y1="${cy}" x2="${to.toFixed(1)}" y2="${cy}" ${style}>${tip}</line>`];
+  if (!offAxis) parts.push(`<line x1="${from.toFixed(1)}" y1="${cy - 6}" x2="${from.toFixed(1)}" y2="${cy + 6}" class="whisker"/>`);
+  parts.push(
+    hi > scaleMax
+      ? `<path d="M ${(to - 7).toFixed(1)} ${cy - 5} L ${to.toFixed(1)} ${cy} L ${(to - 7).toFixed(1)} ${cy + 5}" fill="none" class="whisker whisker-clipped"/>`
+      : `<line x1="${to.toFixed(1)}" y1="${cy - 6}" x2="${to.toFixed(1)}" y2="${cy + 6}" class="whisker"/>`,
+  );
   return parts.join('');
 }
 
@@ -221,11 +259,12 @@ export function scatterChart(options: {
     ...(y0 > 0 ? [`The ${yLabel} axis starts at ${yFormat(y0)}, not 0, to show the differences.`] : []),
   ];
   // Room under the title (and captions) for the largest bubble of a point at the top.
-  const top = 50 + 15 * captions.length;
+  const head = chartHeader(title, captions, width);
+  const top = 50 + head.height;
   const bottom = 50;
   const named = points.map((p, i) => ({ ...p, color: p.color ?? PALETTE[i % PALETTE.length]! }));
   const key = legend(named, left, 0, width - right);
-  const plotBottom = (options.height ?? 380) + 15 * captions.length - bottom;
+  const plotBottom = (options.height ?? 380) + head.height - bottom;
   const height = plotBottom + bottom + key.height + 6;
   const px = (v: number) => left + ((width - left - right) * (v - x0)) / (x1 - x0 || 1);
   const py = (v: number) => plotBottom - ((plotBottom - top) * (v - y0)) / (y1 - y0 || 1);
@@ -235,8 +274,7 @@ export function scatterChart(options: {
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">`,
   );
   parts.push(`<title>${escapeXml(title)}</title>`);
-  parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(title)}</text>`);
-  parts.push(noteLines(captions));
+  parts.push(head.svg);
   for (const t of xTicks) {
     parts.push(
       `<line x1="${px(t).toFixed(1)}" y1="${top}" x2="${px(t).toFixed(1)}" y2="${plotBottom}" class="grid"/>`,
@@ -302,7 +340,8 @@ export function histogramChart(options: {
       ? [`${beyond} ${beyond === 1 ? 'run lies' : 'runs lie'} beyond ${fmt(cut.cutoff)} ms (rare slow runs), not drawn.`]
       : []),
   ];
-  const top = 34 + 15 * captions.length;
+  const head = chartHeader(options.title, captions, width);
+  const top = 34 + head.height;
   const colors = options.series.map((series, i) => series.color ?? PALETTE[i % PALETTE.length]!);
   const key = legend(
     options.series.map((series, i) => ({ label: series.label, color: colors[i]! })),
@@ -311,7 +350,7 @@ export function histogramChart(options: {
     width - right,
   );
   const bottom = 46 + key.height;
-  const height = (options.height ?? 300) - 18 + key.height + 15 * captions.length;
+  const height = (options.height ?? 300) - 18 + key.height + head.height;
   const all = [...cut.kept].sort((a, b) => a - b);
   const lo = all[0] ?? 0;
   const hi = cut.cutoff ?? 1;
@@ -334,8 +373,7 @@ export function histogramChart(options: {
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(options.title)}">`,
   );
   parts.push(`<title>${escapeXml(options.title)}</title>`);
-  parts.push(`<text x="0" y="18" class="chart-title">${escapeXml(options.title)}</text>`);
-  parts.push(noteLines(captions));
+  parts.push(head.svg);
   for (const t of xTicks) {
     parts.push(
       `<line x1="${px(t).toFixed(1)}" y1="${top}" x2="${px(t).toFixed(1)}" y2="${height - bottom}" class="grid"/>`,
