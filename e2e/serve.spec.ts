@@ -7,12 +7,14 @@
  * out/e2e/screenshots.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { shown } from './support/views.js';
 import { SCREENSHOT_DIR, failOnPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
+import { saveModel } from '../electron/engine/onnx/save-model.js';
+import { buildMlp } from '../electron/engine/testing/model-fixtures.js';
 
 let server: ServeProcess;
 let serveUrl = '';
@@ -285,4 +287,62 @@ test('a variant made from another is stacked by the engine, renamed and removed,
   await page.getByRole('tab', { name: 'Export' }).click();
   await expect(page.getByRole('radio', { name: /^magnitude/ })).toHaveCount(1);
   await expect(page.getByRole('radio', { name: /^pruned, then int8/ })).toHaveCount(0);
+});
+
+test('a benchmark started in one tab is listed in another, live, and that tab can cancel it', async ({ page }) => {
+  // The second tab is open first: what it shows comes from the events, not from its first job listing.
+  const other = await page.context().newPage();
+  await openSample(other);
+  await other.getByRole('tab', { name: 'Optimize' }).click();
+  await openSample(page);
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByLabel('Runs', { exact: true }).first().fill('2000000');
+  await page.getByLabel('Profile operators').uncheck();
+  await page.getByRole('button', { name: /^Benchmark \d+ models?/ }).click();
+  const mine = shown(page).getByTestId('job').filter({ hasText: /^Benchmark/ }).first();
+  await expect(mine).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+  const title = (await mine.getAttribute('aria-label'))!;
+  // Before the fix the other tab listed only its own jobs: this one never showed there.
+  const listed = shown(other).locator(`[data-testid="job"][aria-label="${title}"]`).first();
+  await expect(listed).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+  await other.setViewportSize({ width: 1440, height: 900 });
+  await other.screenshot({ path: `${SCREENSHOT_DIR}serve-other-tab-job-1440.png`, fullPage: true });
+  await other.setViewportSize({ width: 800, height: 600 });
+  await other.screenshot({ path: `${SCREENSHOT_DIR}serve-other-tab-job-800.png`, fullPage: true });
+  await listed.getByRole('button', { name: /^Cancel / }).click();
+  await expect(listed).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await expect(shown(page).locator(`[data-testid="job"][aria-label="${title}"]`).first()).toHaveAttribute(
+    'data-status',
+    'cancelled',
+    { timeout: 30_000 },
+  );
+  await other.close();
+});
+
+test('a model with external data opens when dropped together with its data file, names kept', async ({ page }) => {
+  const dir = join(outDir, 'drop ext');
+  await mkdir(dir, { recursive: true });
+  await saveModel(buildMlp(), join(dir, 'ext model ü.onnx'), {
+    externalData: { thresholdBytes: 64, fileName: 'ext weights ü.bin' },
+    force: true,
+  });
+  const files = await Promise.all(
+    ['ext weights ü.bin', 'ext model ü.onnx'].map(async (name) => ({
+      name,
+      bytes: [...(await readFile(join(dir, name)))],
+    })),
+  );
+  await page.goto(serveUrl);
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const transfer = new DataTransfer();
+    for (const f of list) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    return transfer;
+  }, files);
+  await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer });
+  await expect(page.getByRole('heading', { name: 'ext model ü.onnx' })).toBeVisible({ timeout: 20_000 });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-drop-ext-data-1440.png` });
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-drop-ext-data-800.png` });
 });

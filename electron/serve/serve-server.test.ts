@@ -14,6 +14,8 @@ import type { StudioBackend } from '../engine/jobs/studio-backend.js';
 import { testBackend } from '../engine/testing/test-backend.js';
 import { tinyDigits } from '../engine/testing/tiny-digits.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
+import { saveModel } from '../engine/onnx/save-model.js';
+import { buildMlp } from '../engine/testing/model-fixtures.js';
 import { startServeServer, type RunningServer } from './serve-server.js';
 
 interface RawResponse {
@@ -377,5 +379,71 @@ describe('onnx-studio serve', () => {
     expect(path.basename(body.value.path)).toBe('evil name.onnx');
     expect(body.value.path.startsWith(path.join(tmp.dir, 'data', 'uploads') + path.sep)).toBe(true);
     expect(fs.readFileSync(body.value.path, 'utf8')).toBe('model bytes');
+  });
+
+  it('puts the files of one drop in one folder under their own names, so a model opens with its external data', async () => {
+    // A model whose weights are in 'ext weights ü.bin', as `convert --external-data` writes it.
+    const made = path.join(tmp.dir, 'made ext');
+    fs.mkdirSync(made, { recursive: true });
+    await saveModel(buildMlp(), path.join(made, 'ext model ü.onnx'), {
+      externalData: { thresholdBytes: 64, fileName: 'ext weights ü.bin' },
+    });
+    const batch = '0123456789abcdef';
+    const upload = (name: string, batchId = batch) =>
+      raw(server.port, `${base}/upload?name=${encodeURIComponent(name)}&batch=${batchId}`, {
+        method: 'POST',
+        body: fs.readFileSync(path.join(made, name)),
+      });
+    const data = await upload('ext weights ü.bin');
+    const model = await upload('ext model ü.onnx');
+    expect([data.status, model.status]).toEqual([200, 200]);
+    const modelPath = (JSON.parse(model.body.toString()) as { value: { path: string } }).value.path;
+    expect(modelPath).toBe(path.join(tmp.dir, 'data', 'uploads', batch, 'ext model ü.onnx'));
+    const client = await Client.connect(wsUrlFor(server.url));
+    try {
+      const inspected = await client.request<ModelSummary>('studio:model.inspect', { path: modelPath });
+      expect(inspected.error?.message).toBeUndefined();
+      expect(inspected.ok).toBe(true);
+    } finally {
+      client.close();
+    }
+    // A second file of one name in one drop is refused, not written over the first.
+    const again = await upload('ext weights ü.bin');
+    expect(again.status).toBe(409);
+    expect(JSON.parse(again.body.toString())).toMatchObject({
+      ok: false,
+      error: { message: /Two of the dropped files/ },
+    });
+    // A batch is a folder name the page makes, never a path.
+    for (const bad of ['..', '../x', '0123456789ABCDEF', 'abc', '%2e%2e%2f0123456789abcdef']) {
+      const r = await upload('ext weights ü.bin', bad);
+      expect(r.status, bad).toBe(400);
+    }
+  });
+});
+
+describe('serve stopping', () => {
+  it('closes every page with 1001 before it cancels the jobs, so a page can say they were cancelled', async () => {
+    const tmp2 = makeTempDir('onnx-studio-serve-stop-');
+    const backend2 = testBackend(tmp2.dir);
+    const rendererDir = path.join(tmp2.dir, 'renderer');
+    fs.mkdirSync(rendererDir, { recursive: true });
+    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html>');
+    const server2 = await startServeServer({
+      backend: backend2,
+      rendererDir,
+      uploadsDir: path.join(tmp2.dir, 'uploads'),
+      version: '0.0.0-test',
+      log: () => {},
+    });
+    try {
+      const client = await Client.connect(wsUrlFor(server2.url));
+      const closed = new Promise<number>((resolve) => client.socket.on('close', (code) => resolve(code)));
+      await server2.close();
+      expect(await closed).toBe(1001);
+    } finally {
+      await backend2.dispose();
+      tmp2.cleanup();
+    }
   });
 });

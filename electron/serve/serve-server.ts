@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { StudioErrorInfo } from '../../shared/errors.js';
@@ -21,14 +20,15 @@ import {
   WS_PROTOCOL_VERSION,
   isValidRequestId,
   isWsClientMessage,
-  type UploadResponse,
   type WsServerMessage,
 } from '../../shared/ws-protocol.js';
-import { removeQuietly, tempPathFor } from '../engine/onnx/atomic-files.js';
 import { CheckOwners } from '../engine/jobs/check-owners.js';
 import type { StudioBackend } from '../engine/jobs/studio-backend.js';
 import { contentTypeFor, resolveInsideRoot } from '../main/renderer-files.js';
 import { hostAllowed, newToken, originAllowed, setCommonHeaders, tokenMatches } from './http-security.js';
+import { receiveUpload } from './uploads.js';
+
+export { safeUploadName } from './uploads.js';
 
 export interface ServeOptions {
   backend: StudioBackend;
@@ -73,18 +73,6 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 const UNAUTHORIZED =
   'Unauthorized: this ONNX Studio server needs its access token. Open the URL that `onnx-studio serve` printed when it started (it ends with /<token>/).';
-
-/** A file name from an upload request, reduced to something safe to create: no folders, no dot files. */
-export function safeUploadName(raw: string | null): string | null {
-  if (!raw) return null;
-  const base = raw.split(/[\\/]/).pop() ?? '';
-  const cleaned = base
-    .replace(/[^A-Za-z0-9._ -]/g, '_')
-    .replace(/^[.\s]+/, '')
-    .slice(0, 200)
-    .trim();
-  return cleaned === '' ? null : cleaned;
-}
 
 /** The build stamp of the page files (RENDERER_BUILD_FILE), or undefined when there is none or it is unreadable. */
 function readRendererBuild(rendererDir: string): string | undefined {
@@ -253,41 +241,8 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
       sendText(res, 405, 'Upload with POST.');
       return;
     }
-    const name = safeUploadName(url.searchParams.get('name'));
-    if (!name) {
-      const body: UploadResponse = {
-        ok: false,
-        error: {
-          code: 'BAD_REQUEST',
-          message: 'The upload needs a file name: POST /<token>/upload?name=model.onnx.',
-        },
-      };
-      sendJson(res, 400, body);
-      return;
-    }
-    const dir = path.join(options.uploadsDir, randomBytes(6).toString('hex'));
-    await fs.promises.mkdir(dir, { recursive: true });
-    const target = path.join(dir, name);
-    const temp = tempPathFor(target);
-    let bytes = 0;
-    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    try {
-      await pipeline(req, fs.createWriteStream(temp, { flags: 'wx' }));
-      await fs.promises.rename(temp, target);
-    } catch (error) {
-      removeQuietly(temp);
-      const body: UploadResponse = {
-        ok: false,
-        error: {
-          code: 'IO',
-          message: `The upload of ${name} failed: ${(error as Error).message}. Try again.`,
-        },
-      };
-      if (!res.headersSent) sendJson(res, 500, body);
-      return;
-    }
-    const body: UploadResponse = { ok: true, value: { path: target, bytes } };
-    sendJson(res, 200, body);
+    const answer = await receiveUpload(req, url, options.uploadsDir);
+    if (!res.headersSent) sendJson(res, answer.status, answer.body);
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -423,7 +378,10 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
     },
     async close() {
       unsubscribe();
-      for (const ws of sockets) ws.close(1001, 'The server is shutting down.');
+      // 1001 tells each page that serve is stopping (Ctrl+C): the jobs are cancelled next (backend.dispose in
+      // commands/serve.ts), so the page says so instead of "jobs keep running" (ws-host.ts, `stopped`).
+      for (const ws of sockets)
+        ws.close(1001, 'onnx-studio serve is stopping; its running jobs are cancelled.');
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

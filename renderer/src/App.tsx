@@ -16,6 +16,7 @@ import {
 } from 'react';
 import { ORIGINAL_TARGET } from '../../shared/workspace.js';
 import { FileBrowser } from './forms/file-browser.js';
+import { droppedModelPath } from './dropped-files.js';
 import { baseName } from './format.js';
 import { HostContext } from './host/host-context.js';
 import { loadOpenModel, saveOpenModel, type OpenModelMemory } from './state/session-model.js';
@@ -251,30 +252,11 @@ export function App({ host }: { host: StudioHost }) {
     }
   };
 
-  const openDroppedFile = (file: File) => {
-    if (!file.name.toLowerCase().endsWith('.onnx')) {
-      actions.showError(`${file.name} is not an ONNX model`, {
-        code: 'BAD_REQUEST',
-        message: `ONNX Studio opens .onnx files; ${file.name} is not one.`,
-      });
-      return;
-    }
-    const path = host.getPathForFile(file);
-    if (path !== null) {
-      void actions.openModel(path);
-      return;
-    }
-    if (host.uploadFile) {
-      // A browser page cannot name a path on the server: send the file, then open the server's copy.
-      void host.uploadFile(file).then((uploaded) => {
-        if (uploaded.ok) void actions.openModel(uploaded.value.path);
-        else actions.showError(`Could not upload ${file.name}`, uploaded.error);
-      });
-      return;
-    }
-    actions.showError(`Could not open ${file.name}`, {
-      code: 'BAD_REQUEST',
-      message: `${file.name} has no location on disk (it may have been dragged from a browser or an archive). Save it to a folder first, then open it from there.`,
+  // The .onnx among the dropped files: opened where it is, or (serve) uploaded with the files dropped with it.
+  const openDroppedFiles = (files: File[]) => {
+    void droppedModelPath(host, files).then((dropped) => {
+      if (dropped.ok) void actions.openModel(dropped.path);
+      else actions.showError(dropped.title, dropped.error);
     });
   };
 
@@ -305,8 +287,9 @@ export function App({ host }: { host: StudioHost }) {
           event.preventDefault();
           dragDepth.current = 0;
           setDragging(false);
-          const file = event.dataTransfer.files[0];
-          if (file) openDroppedFile(file);
+          // All of them: a model with external data is dropped together with its data file.
+          const files = Array.from(event.dataTransfer.files);
+          if (files.length > 0) openDroppedFiles(files);
         }}
       >
         <a className="skip-link" href="#main">
@@ -353,8 +336,11 @@ export function App({ host }: { host: StudioHost }) {
         {connection !== 'connected' && (
           <p className="connection-banner" role="status">
             {connection === 'reconnecting'
-              ? 'The connection to onnx-studio serve was lost. Reconnecting… Check that the serve process is still running; jobs keep running there. If serve was restarted, open the address it printed.'
-              : connection === 'outdated'
+              ? 'The connection to onnx-studio serve was lost. Reconnecting… If serve is still running, its jobs go on there; if it stopped, they were cancelled. If serve was restarted, open the address it printed.'
+              : connection === 'stopped'
+                ? // serve's Ctrl+C cancels its jobs (commands/serve.ts), and says so as it closes (ws-host.ts).
+                  'onnx-studio serve was stopped, which cancelled the jobs it was running. Start it again and open the address it prints; a cancelled pipeline can be run again from Optimize.'
+                : connection === 'outdated'
                 ? 'onnx-studio serve was restarted with another build of ONNX Studio. Reload the page to use it.'
                 : connection === 'expired'
                   ? 'onnx-studio serve was restarted, and this address (its token) no longer works. Open the new address serve printed when it restarted.'

@@ -238,3 +238,121 @@ describe('the serve host', () => {
     });
   });
 });
+
+describe('the serve host and the jobs of other tabs', () => {
+  const jobEvent = (jobId: string, seq = 0) =>
+    JSON.stringify({
+      type: 'event',
+      channel: CHANNELS.jobEvent,
+      payload: { type: 'progress', jobId, seq, timeMs: 1, fraction: 0, stage: 'queued' },
+    });
+
+  it("asks the page to list the server's jobs when another tab's job appears, never for its own", async () => {
+    // serve sends a job's first event before startJob answers with its id: the page must not take its own
+    // job for another tab's (it would list it twice).
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    server.on('connection', (socket) => {
+      socket.send(JSON.stringify({ type: 'hello', protocol: 1, version: 'test', host: 'serve' }));
+      socket.on('message', (data) => {
+        const m = JSON.parse(String(data)) as WsClientMessage;
+        const respond = (value: unknown) =>
+          socket.send(
+            JSON.stringify({ type: 'response', id: m.id, channel: m.channel, response: { ok: true, value } }),
+          );
+        if (m.channel === CHANNELS.jobStart) {
+          socket.send(jobEvent('mine'));
+          setTimeout(() => respond({ jobId: 'mine' }), 50);
+        } else if (m.channel === CHANNELS.jobList) respond([{ jobId: 'theirs' }, { jobId: 'mine' }]);
+        else respond(null);
+      });
+    });
+    await new Promise((done) => server?.on('listening', done));
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket });
+    host = connected.ok ? connected.value : undefined;
+    const states: string[] = [];
+    let otherJobs = 0;
+    host!.onConnectionChange((s) => states.push(s));
+    host!.onOtherJobs(() => (otherJobs += 1));
+    const started = await host!.startJob({ kind: 'inspect', modelPath: '/m.onnx' } as never);
+    expect(started.ok).toBe(true);
+    await new Promise((done) => setTimeout(done, 100));
+    expect(otherJobs).toBe(0);
+
+    // A job started in another tab: the page is told, and lists the jobs (use-studio.ts).
+    for (const client of server.clients) client.send(jobEvent('theirs'));
+    await expect.poll(() => otherJobs).toBe(1);
+    // Its later events, and the page's listing, ask for nothing more; the connection never changed.
+    expect((await host!.listJobs()).ok).toBe(true);
+    for (const client of server.clients) client.send(jobEvent('theirs', 1));
+    await new Promise((done) => setTimeout(done, 100));
+    expect(otherJobs).toBe(1);
+    expect(states).toEqual([]);
+  });
+});
+
+describe('the serve host when serve stops', () => {
+  it('says serve stopped (its jobs cancelled), not that it is reconnecting, and keeps saying so while serve is down', async () => {
+    const origin = await startServer();
+    const connected = await connectWsHost({
+      pageUrl: `${origin}/${TOKEN}/`,
+      createSocket,
+      fetch: (async () => {
+        throw new Error('down');
+      }) as typeof fetch,
+    });
+    host = connected.ok ? connected.value : undefined;
+    const states: string[] = [];
+    host!.onConnectionChange((s) => states.push(s));
+    // serve-server.ts close(): what Ctrl+C does, before it cancels the jobs.
+    for (const client of server!.clients) client.close(1001, 'onnx-studio serve is stopping');
+    await new Promise<void>((done) => server!.close(() => done()));
+    server = undefined;
+    await expect.poll(() => states, { timeout: 5000 }).toEqual(['stopped']);
+    // The reconnect fails (nothing listens): still "stopped", not "reconnecting".
+    await new Promise((done) => setTimeout(done, 1200));
+    expect(states.every((s) => s === 'stopped')).toBe(true);
+    expect(states.length).toBeGreaterThan(1);
+  });
+
+  it('says reconnecting when the connection just drops (serve may still run its jobs)', async () => {
+    // Covered above too; here the point is the contrast with serve's own (1001) close.
+    const origin = await startServer();
+    const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket });
+    host = connected.ok ? connected.value : undefined;
+    const states: string[] = [];
+    host!.onConnectionChange((s) => states.push(s));
+    for (const client of server!.clients) client.terminate();
+    await expect.poll(() => states[0], { timeout: 5000 }).toBe('reconnecting');
+  });
+});
+
+describe('the serve host uploading dropped files', () => {
+  it('sends the files dropped together as one batch, each under its own name', async () => {
+    const origin = await startServer();
+    const urls: URL[] = [];
+    const fakeFetch = (async (url: string | URL | Request) => {
+      const u = new URL(String(url));
+      urls.push(u);
+      return new Response(
+        JSON.stringify({
+          ok: true,
+          value: { path: `/up/${u.searchParams.get('batch')}/${u.searchParams.get('name')}`, bytes: 1 },
+        }),
+      );
+    }) as typeof fetch;
+    const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket, fetch: fakeFetch });
+    host = connected.ok ? connected.value : undefined;
+    const files = [new File(['w'], 'ext weights ü.bin'), new File(['m'], 'ext model ü.onnx')];
+    const uploaded = await host!.uploadFiles(files);
+    expect(uploaded.ok).toBe(true);
+    const batches = new Set(urls.map((u) => u.searchParams.get('batch')));
+    expect(batches.size).toBe(1);
+    expect([...batches][0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(urls.map((u) => u.searchParams.get('name'))).toEqual(['ext weights ü.bin', 'ext model ü.onnx']);
+    expect(uploaded.ok && uploaded.value.paths[1]).toMatch(/\/ext model ü\.onnx$/);
+    // The next drop is another batch.
+    await host!.uploadFiles(files.slice(1));
+    expect(new Set(urls.map((u) => u.searchParams.get('batch'))).size).toBe(2);
+  });
+});

@@ -4,7 +4,8 @@
  *
  * The connection is kept alive: when it drops, requests in flight resolve with an error saying so, and the
  * host reconnects with backoff (0.5 s doubling to 8 s). Subscribers of `onConnectionChange` hear about it,
- * so the page can show a banner and, once back, ask `listJobs` for what it missed.
+ * so the page can show a banner and, once back, ask `listJobs` for what it missed. A job another tab started
+ * is told to `onOtherJobs` subscribers, which list the jobs the same way (job-catch-up.ts).
  *
  * The page and the server must come from one build (their stamps, `pageBuild` and the hello's `rendererBuild`):
  * a page that connects to a server of another build says which to restart; a page whose server comes back
@@ -30,16 +31,25 @@ import {
   type WsRequestMessage,
   type WsServerMessage,
 } from '../../../shared/ws-protocol.js';
+import { JobCatchUp } from './job-catch-up.js';
 import type { StudioHost } from './studio-host.js';
 
 /** The contract's channel names (a zod-free module, safe to load in the page). */
 export const CHANNELS = IPC_CHANNELS;
 
 /**
- * `outdated`: serve came back from a restart with another build (reload the page). `expired`: serve came back
- * with a new token, so this page's address is refused for good (open the address serve printed).
+ * `reconnecting`: the connection dropped for a reason the page cannot tell (network, a killed process).
+ * `stopped`: serve said it is stopping (Ctrl+C), which cancels its running jobs; the host keeps trying, for a
+ * restart. `outdated`: serve came back from a restart with another build (reload the page). `expired`: serve
+ * came back with a new token, so this page's address is refused for good (open the address serve printed).
  */
-export type ConnectionState = 'connected' | 'reconnecting' | 'closed' | 'outdated' | 'expired';
+export type ConnectionState = 'connected' | 'reconnecting' | 'stopped' | 'closed' | 'outdated' | 'expired';
+
+/**
+ * The close code serve sends every page when it stops (serve-server.ts `close()`: Ctrl+C), before it cancels
+ * the running jobs. A dropped network or a killed process closes with 1006 instead.
+ */
+export const SERVE_STOPPING_CLOSE_CODE = 1001;
 
 /** The parts of the DOM WebSocket this host uses, so tests can pass `ws`'s implementation. */
 export interface SocketLike {
@@ -68,6 +78,13 @@ export interface WsHostOptions {
 
 export interface WsStudioHost extends StudioHost {
   onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
+  /** Events of a job this page did not start and has not listed (another tab's): list the jobs to see it. */
+  onOtherJobs(listener: () => void): Unsubscribe;
+  /**
+   * Uploads files dropped together into one folder of the server, under their own names, so a model finds the
+   * external data file dropped with it; the paths in the order given.
+   */
+  uploadFiles(files: readonly File[]): Promise<Result<{ paths: string[] }>>;
   /** Close for good (tests, page unload). */
   close(): void;
 }
@@ -92,6 +109,20 @@ export function looksLikeServePage(href: string): boolean {
   }
 }
 
+/** The job ids a `startJob` or `listJobs` answer names. */
+function jobIdsOf(response: Result<unknown>): string[] {
+  if (!response.ok) return [];
+  const value = response.value as { jobId?: unknown } | { jobId?: unknown }[] | null;
+  const items = Array.isArray(value) ? value : [value];
+  return items.flatMap((item) => (typeof item?.jobId === 'string' ? [item.jobId] : []));
+}
+
+/** A fresh upload folder name for serve: 16 hex digits (serve accepts nothing else). */
+function newUploadBatch(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 function lost(channel: string): StudioErrorInfo {
   return {
     code: 'IO',
@@ -113,10 +144,14 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
   let closed = false;
   let backoffMs = 500;
   let everConnected = false;
+  // Set by serve's "stopping" close; later failed reconnects keep saying so until serve is back.
+  let serverStopped = false;
 
   const emitConnection = (state: ConnectionState) => {
     for (const l of connectionListeners) l(state);
   };
+  const otherJobsListeners = new Set<() => void>();
+  const jobCatchUp = new JobCatchUp({ catchUp: () => otherJobsListeners.forEach((l) => l()) });
 
   const failPending = () => {
     for (const [id, p] of pending) {
@@ -137,6 +172,10 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
       }
       case 'event': {
         for (const l of listeners.get(message.channel) ?? []) l(message.payload);
+        if (message.channel === CHANNELS.jobEvent) {
+          const jobId = (message.payload as { jobId?: unknown } | null)?.jobId;
+          if (typeof jobId === 'string') jobCatchUp.eventSeen(jobId);
+        }
         return;
       }
       case 'error': {
@@ -159,7 +198,14 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
         return;
       }
       const id = nextId++;
-      pending.set(id, { channel, resolve: resolve as (r: Result<unknown>) => void });
+      // The page learns job ids from these answers: a job event before them is not yet another tab's job.
+      const namesJobs = channel === CHANNELS.jobStart || channel === CHANNELS.jobList;
+      if (namesJobs) jobCatchUp.requestSent();
+      const settle = (r: Result<unknown>) => {
+        resolve(r as IpcResponse<C>);
+        if (namesJobs) jobCatchUp.requestSettled(jobIdsOf(r));
+      };
+      pending.set(id, { channel, resolve: settle });
       const message: WsRequestMessage<C> = { type: 'request', id, channel, payload };
       socket.send(JSON.stringify(message));
     });
@@ -175,6 +221,28 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
     return () => {
       set.delete(wrapped);
     };
+  };
+
+  /** One file to `POST /<token>/upload`; files of one `batch` land in one folder of the server. */
+  const upload = async (file: File, batch?: string): Promise<UploadResponse> => {
+    try {
+      const target = new URL(uploadUrlFor(options.pageUrl, file.name));
+      if (batch) target.searchParams.set('batch', batch);
+      const response = await doFetch(target.toString(), {
+        method: 'POST',
+        body: file,
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
+      return (await response.json()) as UploadResponse;
+    } catch (error) {
+      return {
+        ok: false,
+        error: {
+          code: 'IO',
+          message: `Could not upload ${file.name} to onnx-studio serve: ${error instanceof Error ? error.message : String(error)}. Check that the serve process is running, or open the model by its path on the server.`,
+        },
+      };
+    }
   };
 
   const host: WsStudioHost = {
@@ -210,24 +278,17 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
     appInfo: () => request(CHANNELS.appInfo, {}),
     // A browser never knows where a dropped file is on the server's disk: it uploads instead.
     getPathForFile: () => null,
-    uploadFile: async (file) => {
-      try {
-        const response = await doFetch(uploadUrlFor(options.pageUrl, file.name), {
-          method: 'POST',
-          body: file,
-          headers: { 'Content-Type': 'application/octet-stream' },
-        });
-        const body = (await response.json()) as UploadResponse;
-        return body;
-      } catch (error) {
-        return {
-          ok: false,
-          error: {
-            code: 'IO',
-            message: `Could not upload ${file.name} to onnx-studio serve: ${error instanceof Error ? error.message : String(error)}. Check that the serve process is running, or open the model by its path on the server.`,
-          },
-        };
+    uploadFile: (file) => upload(file),
+    uploadFiles: async (files) => {
+      const batch = newUploadBatch();
+      const paths: string[] = [];
+      // One after another: they share the server's disk, and the first failure stops the rest.
+      for (const file of files) {
+        const uploaded = await upload(file, batch);
+        if (!uploaded.ok) return uploaded;
+        paths.push(uploaded.value.path);
       }
+      return { ok: true, value: { paths } };
     },
     onJobEvent: (l) => subscribe(CHANNELS.jobEvent, l),
     onMenuCommand: (l) => subscribe(CHANNELS.menuCommand, l),
@@ -239,6 +300,12 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
       connectionListeners.add(l);
       return () => {
         connectionListeners.delete(l);
+      };
+    },
+    onOtherJobs: (l) => {
+      otherJobsListeners.add(l);
+      return () => {
+        otherJobsListeners.delete(l);
       };
     },
     close: () => {
@@ -316,6 +383,7 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
           return;
         }
         everConnected = true;
+        serverStopped = false;
         backoffMs = 500;
         clearTimeout(timer);
         settle({ ok: true, value: host });
@@ -336,7 +404,9 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
           });
           return;
         }
-        emitConnection('reconnecting');
+        // Ctrl+C on serve cancels its jobs: the page must not say they keep running.
+        if (event.code === SERVE_STOPPING_CLOSE_CODE) serverStopped = true;
+        emitConnection(serverStopped ? 'stopped' : 'reconnecting');
         setTimeout(() => void reconnect(), backoffMs);
         backoffMs = Math.min(8000, backoffMs * 2);
       };

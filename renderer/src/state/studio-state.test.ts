@@ -216,6 +216,30 @@ describe('studio state', () => {
     expect(state.jobs[0]).toMatchObject({ status: 'done', fraction: 1, finishedAtMs: 9, result: 1 });
   });
 
+  it("keeps one record of a job a listing brought in before the page's own start answered", () => {
+    // serve: another tab's catch-up (or a reconnect) listed the job between this page's request and its answer.
+    const info: JobInfo = {
+      jobId: 'j5',
+      spec: { kind: 'bench', modelPath: MODEL_PATH, targets: ['original', 'v1'] },
+      state: 'running',
+      createdAt: 5,
+      progress: { fraction: 0.3, stage: 'measuring' },
+      lastSeq: 4,
+    };
+    let state = run(opened, { type: 'jobs-synced', jobs: [info], titles: { j5: 'listed title' } });
+    state = run(state, {
+      type: 'job-submitted',
+      jobId: 'j5',
+      kind: 'bench',
+      title: 'Benchmark original + int8',
+      modelPath: MODEL_PATH,
+      targets: ['original', 'v1'],
+      atMs: 7,
+    });
+    expect(state.jobs.filter((j) => j.jobId === 'j5')).toHaveLength(1);
+    expect(state.jobs[0]).toMatchObject({ title: 'Benchmark original + int8', status: 'running', fraction: 0.3 });
+  });
+
   it("resumes a running benchmark's live figures after a reload: the backend's samples, then the events after them", () => {
     const info: JobInfo = {
       jobId: 'b7',

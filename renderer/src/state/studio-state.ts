@@ -175,6 +175,34 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
       return { ...state, workspace: action.workspace, live };
     }
     case 'job-submitted': {
+      // A listing (another tab's catch-up, a reconnect) may have brought the job in before its start answered:
+      // the record stays, with what only the submitter knows added.
+      const listed = state.jobs.find((j) => j.jobId === action.jobId);
+      if (listed) {
+        const known = {
+          ...listed,
+          title: action.title,
+          targets: action.targets ?? listed.targets,
+          ...(action.measurement ? { measurement: action.measurement } : {}),
+        };
+        const jobs = state.jobs.map((j) => (j === listed ? known : j));
+        // The listing resumed an engine benchmark's live run already (resumeLive); any other starts here.
+        const hasLive = state.live.some((r) => r.jobId === action.jobId);
+        const live =
+          action.measurement && !hasLive
+            ? [
+                ...state.live,
+                {
+                  jobId: action.jobId,
+                  modelPath: action.modelPath,
+                  source: action.measurement,
+                  targets: known.targets,
+                  samples: {},
+                },
+              ]
+            : state.live;
+        return { ...state, jobs, live };
+      }
       const job: JobRecord = {
         jobId: action.jobId,
         kind: action.kind,

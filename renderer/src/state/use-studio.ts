@@ -257,6 +257,7 @@ export function useStudio(host: StudioHost): Studio {
     // After `serve` comes back, catch up on what happened meanwhile.
     const withConnection = host as StudioHost & {
       onConnectionChange?: (l: (s: string) => void) => () => void;
+      onOtherJobs?: (l: () => void) => () => void;
     };
     const off = withConnection.onConnectionChange?.((s) => {
       if (s === 'connected') {
@@ -264,9 +265,12 @@ export function useStudio(host: StudioHost): Studio {
         void refreshWorkspace();
       }
     });
+    // serve: a job another tab started is listed here too, with its progress and Cancel (ws-host.ts).
+    const offOther = withConnection.onOtherJobs?.(() => void syncJobs());
     return () => {
       live = false;
       off?.();
+      offOther?.();
     };
   }, [host, syncJobs, refreshWorkspace]);
 
