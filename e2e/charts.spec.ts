@@ -592,3 +592,64 @@ test.describe('charts at a glance', () => {
     }
   });
 });
+
+test.describe('what the quality and Pareto charts compare is said on them', () => {
+  test('Pareto: points at the same place are each seen, counted and said to overlap (user test 2.7)', async ({ page }) => {
+    // The scenario's original and magnitude 30% have the same speed, nearly the same accuracy and the same size:
+    // the one drawn second hid the other entirely.
+    for (const [width, height] of [
+      [1440, 900],
+      [800, 600],
+    ] as const) {
+      await openCompare(page, width, height);
+      const pareto = page.getByTestId('chart-pareto');
+      const symbols = pareto.locator('.recharts-scatter-symbol');
+      await expect(symbols).toHaveCount(6);
+      const centres = (await boxes(pareto, '.recharts-scatter-symbol')).map((b) => ({
+        x: b.x + b.width / 2,
+        y: b.y + b.height / 2,
+      }));
+      for (let i = 0; i < centres.length; i++)
+        for (let j = i + 1; j < centres.length; j++) {
+          const d = Math.hypot(centres[i]!.x - centres[j]!.x, centres[i]!.y - centres[j]!.y);
+          expect(d, `at ${width}: points ${i} and ${j} drawn ${d.toFixed(1)} px apart`).toBeGreaterThanOrEqual(6);
+        }
+      await expect(pareto.locator('.pareto-count')).toHaveText('2 models here');
+      await expect(pareto).toContainText('Overlapping points: original and magnitude 30% sit at nearly one place');
+      await pareto.scrollIntoViewIfNeeded();
+      await pareto.screenshot({ path: `${SCREENSHOT_DIR}charts-pareto-overlap-${width}.png` });
+    }
+  });
+
+  test('Quality: a figure on other data than the original is marked on its bar and named under the chart (user test 2.4)', async ({
+    page,
+  }) => {
+    await openCompare(page);
+    const compare = shown(page);
+    const quality = page.getByTestId('chart-quality');
+    await expect(quality.getByTestId('quality-data')).toHaveText(/^ ?Data: digits test set \(sample\) \(360 samples\)\.$/);
+    await expect(quality.locator('.bar-other-data')).toHaveCount(0);
+    const picks = compare.getByRole('group', { name: 'Variants to measure' });
+    for (const pick of await picks.getByRole('checkbox').all()) await pick.uncheck();
+    await picks.getByRole('checkbox', { name: 'fp16' }).check();
+    await compare.getByTestId('dataset-path').fill('/data/other-inputs.npy');
+    await compare.getByTestId('evaluate-models').click();
+    await expect(quality.locator('.bar-other-data')).toHaveCount(1);
+    await expect(quality.getByTestId('quality-data')).toContainText("fp16: other-inputs.npy (360 samples): other data than the original's");
+    // Its figure says so after the bar, with no ratio to an original measured on other data.
+    await expect(quality.locator('.chart-value-label', { hasText: 'other data' })).toHaveText(/^\d+\.\d\d% · other data$/);
+    for (const [width, height] of [
+      [1440, 900],
+      [800, 600],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await expect(quality.locator('.bar-other-data')).toHaveCount(1);
+      const svg = (await boxes(quality, 'svg.recharts-surface'))[0]!;
+      for (const label of await boxes(quality, '.chart-value-label'))
+        expect(label.x + label.width, `"${label.text}" runs out of the chart at ${width}`).toBeLessThanOrEqual(svg.x + svg.width + 0.5);
+      expectNoOverlaps(await boxes(quality, '.chart-value-label'), `quality labels at ${width}`);
+      await quality.scrollIntoViewIfNeeded();
+      await quality.screenshot({ path: `${SCREENSHOT_DIR}charts-quality-other-data-${width}.png` });
+    }
+  });
+});

@@ -15,13 +15,11 @@ import {
   Cell,
   LabelList,
   Rectangle,
-  ResponsiveContainer,
   Scatter,
   ScatterChart,
   Tooltip,
   XAxis,
   YAxis,
-  ZAxis,
   type BarShapeProps,
 } from 'recharts';
 import { formatBytes } from '../format.js';
@@ -58,7 +56,6 @@ import {
   latencyAxis,
   niceRange,
   shareRange,
-  shareTicks,
   clipTail,
 } from '../../../shared/chart-scale.js';
 import { OTHER_OPS } from '../state/compare-data.js';
@@ -73,11 +70,13 @@ import {
   valueLabelRoom,
 } from './chart-layout.js';
 import { useWidth } from './svg-chart-support.js';
+import { drawnHollow, layoutPareto, PARETO_FRAME, ParetoPoint, ParetoTooltip } from './pareto-points.js';
+import { overlapCaption } from './pareto-overlap.js';
+import { qualityAxisNote, qualityTicks } from './quality-axis.js';
+import { dataMark, dataRelation, qualityDataCaption } from './quality-data.js';
 
 /** The latency distribution's height. */
 const BAR_HEIGHT = 260;
-
-const PARETO_HEIGHT = 300;
 
 export function tooltipStyle(colors: ChartColors) {
   return { background: colors.surface, borderColor: colors.grid, color: colors.text };
@@ -136,8 +135,14 @@ function RatioBarChart({
   unitLabel,
   axis,
   stale,
+  mark,
 }: {
   rows: CompareRow[];
+  /**
+   * A note after a row's figure that flags it ("50 samples", "other data": quality-data.ts): its bar is drawn with
+   * a dashed outline and the note ends its value label, so the flag is in a saved image too.
+   */
+  mark?: (r: CompareRow) => string | undefined;
   /** Rows whose figure is older than a job that failed to replace it (`staleFigureIds`): faded, "(earlier)". */
   stale?: ReadonlySet<string>;
   value: (r: CompareRow) => number | undefined;
@@ -158,10 +163,12 @@ function RatioBarChart({
       value: value(r) as number,
       index: r.index,
       stale: stale?.has(r.id) === true,
+      marked: mark?.(r) !== undefined,
       // A ratio only where there is one (a cosine is its own ratio to the original: "×1.00" adds nothing).
       caption:
         `${format(value(r) as number)} ${r.isOriginal || ratioOf(r) === undefined ? '' : formatRatio(ratioOf(r))}`.trim() +
-        (stale?.has(r.id) ? ` ${EARLIER_MARK}` : ''),
+        (stale?.has(r.id) ? ` ${EARLIER_MARK}` : '') +
+        (mark?.(r) !== undefined ? ` · ${mark(r)!}` : ''),
     }));
   const scale = axis(
     Math.max(0, ...data.map((d) => d.value)),
@@ -189,6 +196,9 @@ function RatioBarChart({
                 key={d.label}
                 fill={seriesColor(colors, d.index)}
                 {...(d.stale ? { fillOpacity: 0.35, className: 'bar-earlier' } : {})}
+                {...(d.marked
+                  ? { stroke: colors.text, strokeWidth: 1.5, strokeDasharray: '4 3', className: 'bar-other-data' }
+                  : {})}
               />
             ))}
             <LabelList dataKey="caption" content={<ValueLabel textColor={colors.text} />} />
@@ -561,21 +571,36 @@ function QualityChartView({
   failure?: JobFailure | undefined;
 } & PendingProp) {
   const has = metric !== undefined && rows.some((r) => r.quality !== undefined);
-  // Zoomed to the data: on a 0-1 axis a cosine of 0.9757 and one of 1.0000 (or 98.9% and 99.4%) look the same.
-  const ticks = qualityTicks(rows.flatMap((r) => (r.quality !== undefined ? [r.quality] : [])));
+  // Zoomed to the data where the figures differ as printed; all at one figure, not zoomed (quality-axis.ts).
+  const ticks = qualityTicks(
+    rows.flatMap((r) => (r.quality !== undefined ? [r.quality] : [])),
+    metric,
+  );
   const tickFormat = (v: number) =>
     metric === 'cosine' ? v.toFixed(Math.max(2, ticks.digits)) : `${(v * 100).toFixed(Math.max(0, ticks.digits - 2))}%`;
-  const zoomNote =
-    has && (ticks.ticks[0] ?? 0) > 0
-      ? ` The axis starts at ${tickFormat(ticks.ticks[0]!)}, not 0, to show the differences.`
-      : '';
+  const zoomNote = has ? qualityAxisNote(ticks, tickFormat) : '';
+  // Figures on other data than the original's (a sample limit, another file) are flagged on their bars and named
+  // under the chart (quality-data.ts); one on other data gets no ratio to the original.
+  const original = rows.find((r) => r.isOriginal);
+  const relations = new Map(rows.map((r) => [r.id, dataRelation(r, original)]));
+  const dataNote = has ? qualityDataCaption(rows) : undefined;
   return (
     <ChartCard
       id="quality"
       pending={pending}
       height={barChartHeight(rows.length)}
       title={metric ? QUALITY_LABELS[metric] : 'Accuracy or fidelity'}
-      subtitle={qualityCaption(metric, output) + zoomNote}
+      subtitle={
+        <>
+          {qualityCaption(metric, output) + zoomNote}
+          {dataNote && (
+            <span className="chart-data-note" data-testid="quality-data">
+              {' '}
+              {dataNote}
+            </span>
+          )}
+        </>
+      }
       {...(has
         ? {}
         : {
@@ -596,8 +621,13 @@ function QualityChartView({
         stale={staleFigureIds(failure, rows)}
         value={(r) => r.quality}
         format={(v) => formatQuality(v, metric)}
-        // A cosine is already relative to the original (1 = identical): a "×1.00" after it says nothing.
-        ratioOf={(r) => (metric === 'cosine' ? undefined : r.qualityRatio)}
+        // A cosine is already relative to the original (1 = identical): a "×1.00" after it says nothing; a figure
+        // on other data has no ratio to the original's.
+        ratioOf={(r) => (metric === 'cosine' || relations.get(r.id)?.kind === 'other' ? undefined : r.qualityRatio)}
+        mark={(r) => {
+          const relation = relations.get(r.id);
+          return relation ? dataMark(relation) : undefined;
+        }}
         unitLabel={metric ?? 'quality'}
         axis={() => ({ ticks: ticks.ticks, format: tickFormat })}
       />
@@ -605,24 +635,8 @@ function QualityChartView({
   );
 }
 
-/**
- * Ticks of a quality axis zoomed to the data (shareRange: round, never past 1), and the decimals a share
- * needs to tell its ticks apart (two fewer as a percentage).
- */
-/**
- * The narrowest span a quality axis zooms to: fp16 and int8 variants of a small model have cosines within 1e-7
- * of the original's, whose round ticks then all printed "1.000000". Differences below it are not worth a chart.
- */
-const MIN_QUALITY_SPAN = 1e-4;
-
-export function qualityTicks(values: readonly number[]): { ticks: number[]; digits: number } {
-  const top = Math.max(...values);
-  const narrow = values.length > 0 && top - Math.min(...values) < MIN_QUALITY_SPAN;
-  const spanned = narrow ? [...values, top - MIN_QUALITY_SPAN] : values;
-  const ticks = spanned.length > 0 ? shareRange(spanned) : shareTicks();
-  const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : 1;
-  return { ticks, digits: Math.min(6, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9))) };
-}
+// The quality axis lives in quality-axis.ts; re-exported for the tests that know it here.
+export { qualityTicks } from './quality-axis.js';
 
 function ParetoChartView({
   rows,
@@ -658,82 +672,98 @@ function ParetoChartView({
     yTicks.map((t) => (metric === 'cosine' ? t : t * 100)),
     (v, d) => (metric === 'cosine' ? v.toFixed(Math.max(d, 3)) : `${v.toFixed(d)}%`),
   );
+  const xDomain = [xTicks[0] ?? 0, xTicks[xTicks.length - 1] ?? 1] as const;
+  const yDomain = [yTicks[0] ?? 0, yTicks[yTicks.length - 1] ?? 1] as const;
+  const [box, width] = useWidth<HTMLDivElement>();
+  // Where each point lands, in pixels: points that cover each other are spread a little and counted.
+  const layout = layoutPareto(points, xDomain, yDomain, width, bySizeDown.map((p) => p.id));
+  const styles = new Map(
+    points.map((p) => [
+      p.id,
+      { fill: seriesColor(colors, p.index), ring: front.has(p.id) ? colors.text : undefined, hollow: drawnHollow(p) },
+    ]),
+  );
+  const overlaps = overlapCaption(
+    layout.groups.map((g) => ({ labels: g.flatMap((id) => points.filter((p) => p.id === id).map((p) => p.label)) })),
+  );
+  const { margin, yAxisWidth, xAxisHeight, height } = PARETO_FRAME;
+  const plotMiddleY = (margin.top + height - margin.bottom - xAxisHeight) / 2;
+  const describe = (r: CompareRow) =>
+    `p50 ${formatMs(r.plotP50Ms)}${normalised && !r.isOriginal ? ' (normalised)' : ''}, ${formatQuality(r.quality, metric)}, ${formatBytes(r.bytes ?? 0)}` +
+    (drawnHollow(r) ? '; from a run too noisy to tell speeds apart' : '');
   return (
     <ChartCard
       id="pareto"
       pending={pending}
-      height={PARETO_HEIGHT}
+      height={height}
       legend={points.map((p) => ({
-        label: earlier?.has(p.id) ? `${p.label} ${EARLIER_MARK}` : p.label,
+        label: `${p.label}${drawnHollow(p) ? ' (noisy run)' : ''}${earlier?.has(p.id) ? ` ${EARLIER_MARK}` : ''}`,
         color: seriesColor(colors, p.index),
         outlined: front.has(p.id),
       }))}
       title="Latency vs quality (bubble = file size)"
-      subtitle={`${paretoCaption(rows, sourceLabel)}${(yTicks[0] ?? 0) > 0 ? ' The quality axis does not start at 0.' : ''}`}
+      subtitle={`${paretoCaption(rows, sourceLabel)}${(yTicks[0] ?? 0) > 0 ? ' The quality axis does not start at 0.' : ''}${overlaps ? ` ${overlaps}` : ''}`}
       {...(points.length > 0 && metric
         ? {}
         : { empty: <p className="muted">Benchmark and evaluate the variants to place them here.</p> })}
     >
-      <ResponsiveContainer width="100%" height={PARETO_HEIGHT}>
-        <ScatterChart margin={{ top: 28, right: 40, bottom: 8, left: 8 }}>
-          <CartesianGrid stroke={colors.grid} />
-          <XAxis
-            type="number"
-            dataKey="plotP50Ms"
-            name="p50 latency"
-            {...axisProps(colors)}
-            tickFormatter={xTick}
-            interval={0}
-            ticks={xTicks}
-            domain={[xTicks[0] ?? 0, xTicks[xTicks.length - 1] ?? 1]}
-            // Down a little, so the first latency and the lowest share do not meet at the corner.
-            tickMargin={8}
-            height={48}
-            label={{
-              value: `p50 latency, ${sourceLabel}${normalised ? ' (normalised to the original)' : ''}`,
-              position: 'insideBottom',
-              offset: 0,
-              fill: colors.muted,
-            }}
-          />
-          <YAxis
-            type="number"
-            dataKey="quality"
-            name={metric ? QUALITY_LABELS[metric] : 'quality'}
-            {...axisProps(colors)}
-            tickFormatter={(v: number) => yTick(metric === 'cosine' ? v : v * 100)}
-            interval={0}
-            ticks={yTicks}
-            domain={[yTicks[0] ?? 0, yTicks[yTicks.length - 1] ?? 1]}
-            width={80}
-          />
-          <ZAxis type="number" dataKey="bytes" range={[80, 900]} name="size" />
-          <Tooltip
-            contentStyle={tooltipStyle(colors)}
-            formatter={(v, name) =>
-              name === 'size'
-                ? formatBytes(Number(v))
-                : name === 'p50 latency'
-                  ? formatMs(Number(v))
-                  : formatQuality(Number(v), metric)
-            }
-          />
-          {/* One series with a colored cell per variant: a Scatter per variant made recharts redo its
-              per-series work for each. */}
-          {/* Largest bubbles first, so a small one is never hidden under a big one. */}
-          <Scatter data={bySizeDown} fillOpacity={0.75} strokeWidth={2} isAnimationActive={false}>
-            {bySizeDown.map((p) => (
-              <Cell
-                key={p.id}
-                fill={seriesColor(colors, p.index)}
-                stroke={front.has(p.id) ? colors.text : 'none'}
-              />
-            ))}
-            {/* No labels on the points: close variants stacked them on top of each other. The legend names
-                each colour. */}
-          </Scatter>
-        </ScatterChart>
-      </ResponsiveContainer>
+      <div ref={box} style={{ width: '100%', height }}>
+        {width > 0 && (
+          <ScatterChart width={width} height={height} margin={margin}>
+            <CartesianGrid stroke={colors.grid} />
+            <XAxis
+              type="number"
+              dataKey="plotP50Ms"
+              name="p50 latency"
+              {...axisProps(colors)}
+              tickFormatter={xTick}
+              interval={0}
+              ticks={xTicks}
+              domain={[...xDomain]}
+              // Down a little, so the first latency and the lowest share do not meet at the corner.
+              tickMargin={8}
+              height={xAxisHeight}
+              label={{
+                value: `p50 latency, ${sourceLabel}${normalised ? ' (normalised to the original)' : ''}`,
+                position: 'insideBottom',
+                offset: 0,
+                fill: colors.muted,
+              }}
+            />
+            <YAxis
+              type="number"
+              dataKey="quality"
+              name={metric ? QUALITY_LABELS[metric] : 'quality'}
+              {...axisProps(colors)}
+              tickFormatter={(v: number) => yTick(metric === 'cosine' ? v : v * 100)}
+              interval={0}
+              ticks={yTicks}
+              domain={[...yDomain]}
+              width={yAxisWidth}
+            />
+            <Tooltip
+              content={<ParetoTooltip rows={points} layout={layout} describe={describe} style={tooltipStyle(colors)} />}
+            />
+            {/* One series, each point drawn by ParetoPoint (its colour, ring, spread offset, count): a Scatter per
+                variant made recharts redo its per-series work for each. Largest bubbles first, so a small one is
+                never hidden under a big one; no name labels on the points (close variants stacked them): the
+                legend names each colour, the tooltip every model at a place. */}
+            <Scatter
+              data={bySizeDown}
+              isAnimationActive={false}
+              shape={(props: { cx?: number; cy?: number; payload?: CompareRow }) => (
+                <ParetoPoint
+                  {...props}
+                  layout={layout}
+                  styles={styles}
+                  plotMiddle={plotMiddleY}
+                  textColor={colors.text}
+                />
+              )}
+            />
+          </ScatterChart>
+        )}
+      </div>
     </ChartCard>
   );
 }
@@ -910,7 +940,7 @@ export const QualityChart = takingTurns(
     p.output,
     p.failure?.jobId,
     p.failure?.inARow,
-    p.rows.map((r) => [r.label, r.index, r.isOriginal, r.quality, r.qualityRatio]),
+    p.rows.map((r) => [r.label, r.index, r.isOriginal, r.quality, r.qualityRatio, r.dataset?.sha256, r.dataset?.samples]),
   ],
 );
 
@@ -959,7 +989,7 @@ export const ParetoChart = takingTurns(
     p.sourceLabel,
     [...p.front],
     [...(p.earlier ?? [])],
-    p.rows.map((r) => [r.id, r.label, r.index, r.p50Ms, r.plotP50Ms, r.quality, r.bytes, r.unreliableRun]),
+    p.rows.map((r) => [r.id, r.label, r.index, r.isOriginal, r.p50Ms, r.plotP50Ms, r.quality, r.bytes, r.unreliableRun]),
   ],
 );
 

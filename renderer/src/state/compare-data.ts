@@ -632,13 +632,15 @@ export function opBreakdownCaption(sourceLabel?: string): string {
 
 /**
  * The rule `paretoFront` applies, in words: the Pareto chart's caption and the table tag's title say this, so
- * what is outlined is what the words promise (the size tie-break included).
+ * what is outlined is what the words promise (the size tie-break included). A noisy run's variant is drawn (it
+ * was, while the words said "left off"), hollow so that it reads as off the front (charts/pareto-points.tsx).
  */
 export const PARETO_RULE =
   'Outlined: the Pareto front. A variant is off it when another is not slower (beyond the runs’ noise) and at ' +
   'least as good, and is faster beyond noise or better; of those left, one the same speed within noise and as ' +
   'good as a smaller one is off too (the original wins a tie in size). The original is the baseline (×1 by ' +
-  'definition) and always placed; a variant from a run too noisy to tell speeds apart is left off.';
+  'definition) and always placed; a variant from a run too noisy to tell speeds apart is drawn hollow and dashed, ' +
+  'where its figures put it, and is never on the front.';
 
 /**
  * The Pareto chart's caption: the rule, and which engine's latencies place the points, with that engine's

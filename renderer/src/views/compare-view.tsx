@@ -59,6 +59,8 @@ import {
 } from '../state/compare-data.js';
 import { isActive, measurementKey, type MeasurementSource } from '../state/studio-state.js';
 import { AccuracyDropBadge } from './accuracy-drop-badge.js';
+import { formatDrop } from '../state/accuracy-drop.js';
+import { sampleCountDrop, type SampleCountDrop } from '../charts/quality-data.js';
 import { DEFAULT_BENCH, type Studio } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
 import type { WebBenchReport } from '../webbench/ort-web-bench.js';
@@ -71,6 +73,24 @@ import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { describeInputShape, shortShapes, type InputSpec } from '../../../shared/input-spec.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
 import { describeDataset, experimentDataset, mixedDatasets } from '../state/experiment.js';
+
+/**
+ * The accuracy loss of a variant evaluated on another number of samples of the original's data (a sample limit):
+ * kept in view, not dropped as incomparable (AccuracyDropBadge shows drops on identical data only), and said to be
+ * on other sample counts.
+ */
+function SampleCountDropBadge({ drop }: { drop: SampleCountDrop | undefined }) {
+  if (!drop) return null;
+  return (
+    <span
+      className="badge badge-drop"
+      data-testid="accuracy-drop"
+      title={`Accuracy lost against the original, measured on ${drop.samples} samples of “${drop.dataName}”, the original on ${drop.baseSamples}: a rougher estimate. Evaluate both on the same samples to compare exactly.`}
+    >
+      {formatDrop(drop.points)}, on {drop.samples} samples
+    </span>
+  );
+}
 
 /** The table's mark on a figure left from an earlier run because the latest run of its variant failed. */
 function EarlierMark({ testId, run }: { testId: string; run: 'benchmark' | 'evaluation' }) {
@@ -444,6 +464,7 @@ function CompareTable({
                   <Words text={r.label} />
                   <ParetoTagOf tag={paretoTag(r.id, front, staleLatency, staleQuality)} />
                   <AccuracyDropBadge points={accuracyDropPoints(r, original, metric)} />
+                  <SampleCountDropBadge drop={sampleCountDrop(r, original, metric)} />
                   {r.sameFileAs !== undefined && (
                     <span
                       className="tag"

@@ -7,11 +7,12 @@ import { summarize } from '../../../shared/latency-stats.js';
 import { initialState, studioReducer } from '../state/studio-state.js';
 import { benchRecord, MODEL_PATH, SUMMARY, variant, workspace } from '../state/test-fixtures.js';
 import { deriveVariants, type Variant } from '../state/variants.js';
-import { pickQualityMetric } from '../state/compare-data.js';
+import { compareRows, pickQualityMetric } from '../state/compare-data.js';
 import {
   cliOutputPath,
   describePreselection,
   describeQuality,
+  exportLatencyFigure,
   preselectVariant,
   suggestedDestination,
 } from './export-view.js';
@@ -276,5 +277,28 @@ describe('Export preselects no variant for a speed within noise', () => {
       '0.97x p50 latency, within noise of the original in the same onnxruntime-node cpu benchmark',
     );
     expect(sentence).not.toContain('latency, faster than the original');
+  });
+});
+
+describe('Export leads with the ratio to the original of its own run, not raw p50s of different runs (user test 2.6)', () => {
+  it('two runs of one file read as two ratios of their runs, each p50 said to be of its run', () => {
+    // int8-static timed in a run where the original took 2.97 ms; a same-file tuned variant in a faster run.
+    const ws = workspace({
+      variants: [
+        { ...variant('v1', 'int8-static', 1000), sha256: 'f'.repeat(64) },
+        { ...variant('v2', 'tuned: int8-static', 1000), sha256: 'f'.repeat(64) },
+      ],
+      benchmarks: [benchRecord('b1', 'cpu', { original: 2.97, v1: 1.07 }), benchRecord('b2', 'cpu', { original: 1.59, v2: 0.603 })],
+    });
+    const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+    const rows = compareRows(deriveVariants(state), { engine: 'onnxruntime-node', provider: 'cpu' }, undefined);
+    const [original, first, second] = ['original', 'v1', 'v2'].map((id) => rows.find((r) => r.id === id));
+    // Before: "p50 1.07 ms (×0.36 …)" beside "p50 0.603 ms (×0.38 …)": two speeds for one file.
+    expect(exportLatencyFigure(first)).toMatch(/^p50 ×0\.36 of the original in its run.* \(1\.07 ms there\)$/);
+    expect(exportLatencyFigure(second)).toMatch(/^p50 ×0\.38 of the original in its run.* \(0\.603 ms there\)$/);
+    expect(second?.sameFileAs).toBe('int8-static');
+    // The original has no ratio: its own p50; nothing measured: a dash.
+    expect(exportLatencyFigure(original)).toMatch(/^p50 [\d.]+ ms$/);
+    expect(exportLatencyFigure(undefined)).toBe('p50 –');
   });
 });

@@ -30,9 +30,10 @@ import {
   measurementSources,
   pickQualityMetric,
   qualityOf,
+  type CompareRow,
   type QualityMetric,
 } from '../state/compare-data.js';
-import { isActive, measurementKey } from '../state/studio-state.js';
+import { isActive } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
 import { ConfirmDialog } from './confirm-dialog.js';
@@ -524,6 +525,19 @@ function FileHash({ sha256 }: { sha256: string }) {
   );
 }
 
+/**
+ * A variant's speed in the Export list, led by its ratio to the original of its own interleaved run, as Compare
+ * leads: "p50 ×0.36 of the original in its run (1.07 ms there)". Raw p50s of different runs side by side read as
+ * speeds of one scale, and two of one file (`int8-static p50 1.07 ms`, a same-file tuned variant `p50 0.603 ms`)
+ * as two speeds; the ms is secondary, said to be of its own run. Without a ratio, the bare p50.
+ */
+export function exportLatencyFigure(row: CompareRow | undefined): string {
+  if (row?.p50Ms === undefined) return 'p50 –';
+  if (row.isOriginal || row.latencyRatio === undefined) return `p50 ${formatMs(row.p50Ms)}`;
+  const noise = latencyNoiseNote(row);
+  return `p50 ${formatRatio(row.latencyRatio)} of the original in its run${noise ? `, ${noise}` : ''} (${formatMs(row.p50Ms)} there)`;
+}
+
 function VariantPicker({
   variants,
   all,
@@ -545,10 +559,7 @@ function VariantPicker({
   return (
     <div role="radiogroup" aria-label="Variant to export" className="variant-list">
       {variants.map((v) => {
-        const p50 = source ? v.latency[measurementKey(source)]?.stats?.p50Ms : undefined;
         const row = rows.find((r) => r.id === v.id);
-        const ratio = row?.latencyRatio;
-        const noise = row && latencyNoiseNote(row);
         return (
           <label key={v.id} className={v.id === chosenId ? 'variant-option chosen' : 'variant-option'}>
             <input
@@ -571,11 +582,8 @@ function VariantPicker({
             </span>
             <span className="muted" data-testid="variant-figures">
               {v.bytes !== undefined ? formatBytes(v.bytes) : '–'}
-              {v.sha256 !== undefined && <FileHash sha256={v.sha256} />} · p50 {formatMs(p50)}
-              {ratio !== undefined
-                ? ` (${formatRatio(ratio)} of the original in its run${noise ? `, ${noise}` : ''})`
-                : ''}{' '}
-              · {describeQuality(v, metric)}
+              {v.sha256 !== undefined && <FileHash sha256={v.sha256} />} · {exportLatencyFigure(row)}
+              {row?.sameFileAs !== undefined ? ` (same file as ${row.sameFileAs})` : ''} · {describeQuality(v, metric)}
             </span>
           </label>
         );

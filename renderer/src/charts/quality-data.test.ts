@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { CompareRow } from '../state/compare-data.js';
+import { dataMark, dataRelation, qualityDataCaption, sampleCountDrop } from './quality-data.js';
+
+const digits200 = { name: 'bigcnn test', samples: 200, sha256: 'a'.repeat(64) };
+const row = (id: string, quality: number, dataset = digits200, index = 0): CompareRow => ({
+  id,
+  label: id,
+  isOriginal: id === 'original',
+  index,
+  quality,
+  dataset,
+});
+
+// User test 2.4: structured 10% evaluated with "Use at most (samples)" = 50 (another sha256, same name), the
+// others on 200: the chart said nothing, and its "−5.0 pts accuracy" badge vanished though it lost 4 points.
+const original = row('original', 1);
+const limited = row('structured 10%', 0.96, { name: 'bigcnn test', samples: 50, sha256: 'b'.repeat(64) }, 1);
+const full = row('pruned+int8', 0.955, digits200, 2);
+
+describe("figures on other data than the original's are flagged (user test 2.4)", () => {
+  it('tells fewer samples of the same data from other data, and says nothing of the same data', () => {
+    expect(dataRelation(limited, original)).toMatchObject({ kind: 'samples', samples: 50, baseSamples: 200 });
+    expect(dataMark(dataRelation(limited, original)!)).toBe('50 samples');
+    expect(dataRelation(full, original)).toBeUndefined();
+    expect(dataRelation(original, original)).toBeUndefined();
+    const other = row('fp16', 0.9, { name: 'other.npy', samples: 200, sha256: 'c'.repeat(64) });
+    expect(dataRelation(other, original)).toMatchObject({ kind: 'other' });
+    expect(dataMark(dataRelation(other, original)!)).toBe('other data');
+  });
+
+  it('names the data under the chart, and the row on fewer samples', () => {
+    expect(qualityDataCaption([original, full])).toBe('Data: bigcnn test (200 samples).');
+    expect(qualityDataCaption([original, limited, full])).toBe(
+      'Data: bigcnn test (200 samples). structured 10%: 50 samples, the others 200: a figure on fewer samples is a rougher estimate.',
+    );
+    expect(qualityDataCaption([limited, full])).toBeUndefined();
+  });
+
+  it('keeps the accuracy-drop badge of a variant evaluated on fewer samples of the same data, saying so', () => {
+    const drop = sampleCountDrop(limited, original, 'accuracy');
+    expect(drop?.points).toBeCloseTo(4, 6);
+    expect(drop).toMatchObject({ samples: 50, baseSamples: 200, dataName: 'bigcnn test' });
+    // Not for a fidelity metric, nor for other data (no drop can be judged there), nor for a small loss.
+    expect(sampleCountDrop(limited, original, 'cosine')).toBeUndefined();
+    expect(sampleCountDrop(row('x', 0.5, { name: 'other', samples: 50, sha256: 'd'.repeat(64) }), original, 'accuracy')).toBeUndefined();
+    expect(sampleCountDrop({ ...limited, quality: 0.995 }, original, 'accuracy')).toBeUndefined();
+  });
+});
