@@ -380,19 +380,30 @@ describe('diff of an int8-static variant of a conv net whose nodes have no names
   });
 });
 
+/**
+ * The unnamed conv net with a BatchNormalization saved as `stem.onnx` (through an fp16 copy, `stem.fp16.onnx`, when
+ * `viaFp16`) and its int8-static variant; the paths of the diff's two sides.
+ */
+async function convBnInt8Static(stem: string, viaFp16 = false): Promise<{ input: string; output: string }> {
+  const source = path.join(tmp.dir, `${stem}.onnx`);
+  await saveModel(buildUnnamedConvNet({ batchNorm: true }), source);
+  const input = viaFp16 ? path.join(tmp.dir, `${stem}.fp16.onnx`) : source;
+  if (viaFp16) await quantizeModel({ input: source, output: input, method: 'fp16', common: {} });
+  const output = path.join(tmp.dir, `${stem}${viaFp16 ? '.fp16' : ''}.int8-static.onnx`);
+  await quantizeModel({
+    input,
+    output,
+    method: 'int8-static',
+    calibration: feedsSource(unnamedConvNetFeeds(4)),
+  });
+  return { input, output };
+}
+
 describe('diff of an int8-static variant of a conv net with a BatchNormalization, nodes unnamed', () => {
   it('keeps the Conv the BatchNormalization was folded into, and fuses the BatchNormalization and the Relu', async () => {
     // The user test's cnn_bn: Conv -> BatchNormalization -> Relu read as "Conv removed, BatchNormalization
     // removed, Relu replaced -> Conv int8" (the folded Conv reads new weights, so its inputs matched nothing).
-    const input = path.join(tmp.dir, 'unnamed-conv-bn.onnx');
-    const output = path.join(tmp.dir, 'unnamed-conv-bn.int8-static.onnx');
-    await saveModel(buildUnnamedConvNet({ batchNorm: true }), input);
-    await quantizeModel({
-      input,
-      output,
-      method: 'int8-static',
-      calibration: feedsSource(unnamedConvNetFeeds(4)),
-    });
+    const { input, output } = await convBnInt8Static('unnamed-conv-bn');
     const d = await diffModels(input, output);
     const rows = d.nodes.list.map((r) => [r.opType, r.change, r.variantOpType ?? r.fusedInto]);
     expect(rows.slice(2, 5)).toEqual([
@@ -414,15 +425,7 @@ describe('diff of the weights onnxruntime folded a BatchNormalization into befor
     /folded each BatchNormalization into the Conv before it: the 2 weights of those Convs that took it in \(conv2\.weight, bn\.bias; \S*ConvBnFusion_W_conv2\.weight_quantized\.\.\. in the variant\) count as 2 quantized, and the 4 weights folded into them \(conv2\.bias, bn\.scale, bn\.mean, \.\.\.\) as removed\.$/;
 
   it('reads the folded weight and bias as quantized, their int8 bytes theirs, the folded parameters removed', async () => {
-    const input = path.join(tmp.dir, 'conv-bn-fold.onnx');
-    const output = path.join(tmp.dir, 'conv-bn-fold.int8-static.onnx');
-    await saveModel(buildUnnamedConvNet({ batchNorm: true }), input);
-    await quantizeModel({
-      input,
-      output,
-      method: 'int8-static',
-      calibration: feedsSource(unnamedConvNetFeeds(4)),
-    });
+    const { input, output } = await convBnInt8Static('conv-bn-fold');
     const d = await diffModels(input, output);
     const variant = (await loadModel(output)).proto.graph!;
     const row = (name: string) => d.weights.list.find((w) => w.name === name)!;
@@ -456,17 +459,7 @@ describe('diff of the weights onnxruntime folded a BatchNormalization into befor
   it('traces the weights and values onnxruntime cast to float32 in an fp16 model, and the Conv weight it folded', async () => {
     // On an fp16 model, onnxruntime also runs the nodes without a float16 kernel in float32 on
     // `InsertedPrecisionFreeCast_<x>`: no weight and few nodes of the fp16 model were found in its int8 variant.
-    const original = path.join(tmp.dir, 'conv-bn-fold-src.onnx');
-    const input = path.join(tmp.dir, 'conv-bn-fold.fp16.onnx');
-    const output = path.join(tmp.dir, 'conv-bn-fold.fp16.int8-static.onnx');
-    await saveModel(buildUnnamedConvNet({ batchNorm: true }), original);
-    await quantizeModel({ input: original, output: input, method: 'fp16', common: {} });
-    await quantizeModel({
-      input,
-      output,
-      method: 'int8-static',
-      calibration: feedsSource(unnamedConvNetFeeds(4)),
-    });
+    const { input, output } = await convBnInt8Static('conv-bn-fold-src', true);
     const d = await diffModels(input, output);
     const row = (name: string) => d.weights.list.find((w) => w.name === name)!;
     expect(row('conv2.weight')).toMatchObject({
