@@ -117,6 +117,25 @@ describe('a run too noisy for the band, whose two models do not overlap at all',
     expect(ratioNoise(original, int8)).toMatchObject({ verdict: 'slower', unreliable: false });
   });
 
+  it('agrees with the Pareto rule on a moderate ratio, and needs 30 samples of each', () => {
+    // A skewed original (quartiles about 9 / 10 / 16 ms: too noisy by its IQR) against a tight variant at 8 ms:
+    // x0.8 was called faster while the band, at half the original's IQR, still held 1 and the front said the
+    // same speed.
+    const skewed = (n: number) => run(latencies(10, 12, n).map((ms) => (ms < 10 ? 10 - (10 - ms) / 6 : ms)));
+    const noise = ratioNoise(run(latencies(8, 0.4)), skewed(200))!;
+    expect(spreadTooLarge(latencySpread(skewed(200)))).toBe(true);
+    expect(noise.ratio).toBeGreaterThan(0.75);
+    expect(noise).toMatchObject({ verdict: 'faster', unreliable: false });
+    expect(noise.high).toBeLessThan(1);
+    expect(fasterBeyondNoise(noise, ORIGINAL_BAND)).toBe(true);
+    // The same shapes from 10 samples each decide nothing.
+    expect(spreadTooLarge(latencySpread(skewed(10)))).toBe(true);
+    expect(ratioNoise(run(latencies(8, 0.4, 10)), skewed(10))).toMatchObject({
+      verdict: 'same',
+      unreliable: true,
+    });
+  });
+
   it('stays unreliable where the middle halves overlap, or the tail says the run stalled', () => {
     expect(ratioNoise(run(latencies(30, 20)), original)).toMatchObject({ verdict: 'same', unreliable: true });
     // Apart, but p90 over 3x the p50 (the browser runs whose no-op variants read x0.51): no verdict.

@@ -32,8 +32,9 @@
  * both (p90 within 1.1-2.4x of p50, IQR within 3-24% of it, in the app's own runs); a browser's WebAssembly
  * runs beside other tabs went to 10-15x and 20-500%. An unreliable run's ratios are never faster or slower,
  * with one exception: a run unreliable by its IQR alone (its tail within 3x, so no stalls of the kind that
- * made no-op browser variants read x0.51) whose two models' middle halves do not overlap at all, and whose ratio
- * passes the 5% minimum, says faster or slower by that. On a 2-core machine under load, int8 variants of a
+ * made no-op browser variants read x0.51) whose two models' middle halves do not overlap at all, over at least 30
+ * samples each, with the medians' intervals on one side of 1 and the ratio past the 5% minimum, says faster or
+ * slower by that (its band then uses the 5% margin, so the Pareto front agrees). On a 2-core machine under load, int8 variants of a
  * 48 MB MLP spread 6.5-11.0 ms between their quartiles against the original's 23.7-55.6 ms: x0.18, and read as
  * "unreliable run", the same speed, although not one quartile of the two overlapped.
  */
@@ -59,6 +60,8 @@ export interface LatencySpread {
   /** The quartiles (ms), read from the samples; undefined when estimated. */
   q1Ms?: number;
   q3Ms?: number;
+  /** How many samples the quartiles were read from (0 when estimated). */
+  samples: number;
   /** p90 / p50. */
   tailRatio: number;
   /** Whether the quartiles and the interval were estimated from p50 and p90 (no samples). */
@@ -74,6 +77,8 @@ export const MIN_REAL_SPEEDUP = 0.05;
 /** The share of the larger IQR (relative to the original's p50) a difference must pass. */
 const SPREAD_SHARE = 0.5;
 
+/** Fewest samples per model for quartiles wholly apart to decide a run too noisy for the band (quartilesApart). */
+const MIN_APART_SAMPLES = 30;
 /** Fewest samples whose quartiles and median interval are read from the samples themselves. */
 const MIN_SAMPLES = 5;
 const Z95 = 1.959964;
@@ -96,6 +101,7 @@ export function latencySpread(input: LatencySpreadInput): LatencySpread {
       iqrMs: q3Ms - q1Ms,
       q1Ms,
       q3Ms,
+      samples: n,
       tailRatio,
       estimated: false,
     };
@@ -110,6 +116,7 @@ export function latencySpread(input: LatencySpreadInput): LatencySpread {
     medianHighMs: p50Ms + half,
     iqrMs: 1.349 * sigma,
     tailRatio,
+    samples: 0,
     estimated: true,
   };
 }
@@ -162,15 +169,20 @@ export function ratioNoise(
   const low = Math.max(0, Math.min(ciLow, ratio - margin));
   const high = Math.max(ciHigh, ratio + margin);
   const tooNoisy = spreadTooLarge(v) || spreadTooLarge(o);
-  const apart = tooNoisy ? quartilesApart(v, o) : undefined;
+  const apart = tooNoisy ? quartilesApart(v, o, ciLow, ciHigh) : undefined;
   const unreliable = tooNoisy && apart === undefined;
-  const banded: SpeedVerdict = high < 1 ? 'faster' : low > 1 ? 'slower' : 'same';
-  const verdict: SpeedVerdict = apart ?? (unreliable ? 'same' : banded);
+  // Quartiles wholly apart replace the spread's margin by the quiet-run minimum, so the band (and
+  // `fasterBeyondNoise`, which the Pareto front reads) says what the verdict says.
+  const apartMargin = Math.min(margin, MIN_REAL_SPEEDUP);
+  const band = apart
+    ? { low: Math.max(0, Math.min(ciLow, ratio - apartMargin)), high: Math.max(ciHigh, ratio + apartMargin) }
+    : { low, high };
+  const banded: SpeedVerdict = band.high < 1 ? 'faster' : band.low > 1 ? 'slower' : 'same';
+  const verdict: SpeedVerdict = unreliable ? 'same' : banded;
   return {
     ratio,
-    low,
-    high,
-    margin,
+    ...band,
+    margin: apart ? apartMargin : margin,
     ciLow,
     ciHigh,
     verdict,
@@ -182,15 +194,23 @@ export function ratioNoise(
 
 /**
  * The verdict of a run too noisy for the band whose two models' middle halves lie wholly apart (see the top of
- * this file): only from samples, only where neither tail passes `MAX_TAIL_RATIO`, and only past the 5% minimum.
+ * this file): only from at least `MIN_APART_SAMPLES` samples each (with 10, a no-op variant's quartiles came
+ * apart in about one run in seventy), only where neither tail passes `MAX_TAIL_RATIO`, only past the 5% minimum
+ * and with the medians' intervals (`ciLow`, `ciHigh`) on the same side of 1.
  */
-function quartilesApart(v: LatencySpread, o: LatencySpread): SpeedVerdict | undefined {
+function quartilesApart(
+  v: LatencySpread,
+  o: LatencySpread,
+  ciLow: number,
+  ciHigh: number,
+): SpeedVerdict | undefined {
   if (v.q1Ms === undefined || v.q3Ms === undefined || o.q1Ms === undefined || o.q3Ms === undefined)
     return undefined;
   if (!(v.tailRatio <= MAX_TAIL_RATIO && o.tailRatio <= MAX_TAIL_RATIO)) return undefined;
+  if (v.samples < MIN_APART_SAMPLES || o.samples < MIN_APART_SAMPLES) return undefined;
   const ratio = v.p50Ms / o.p50Ms;
-  if (v.q3Ms < o.q1Ms && ratio <= 1 - MIN_REAL_SPEEDUP) return 'faster';
-  if (v.q1Ms > o.q3Ms && ratio >= 1 + MIN_REAL_SPEEDUP) return 'slower';
+  if (v.q3Ms < o.q1Ms && ratio <= 1 - MIN_REAL_SPEEDUP && ciHigh < 1) return 'faster';
+  if (v.q1Ms > o.q3Ms && ratio >= 1 + MIN_REAL_SPEEDUP && ciLow > 1) return 'slower';
   return undefined;
 }
 

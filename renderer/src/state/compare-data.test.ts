@@ -637,6 +637,16 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     expect(warning).toContain("fp16: its run's original: ");
   });
 
+  it('does not call a run undecided whose variants all stood wholly apart from its noisy original', () => {
+    // The app test's 48 MB MLP on a loaded machine: the original spread 24-56 ms between its quartiles, int8 at
+    // 6.5-11 ms. The warning said "no variant is called faster" over a variant called x0.18 faster.
+    const rows = rowsOf([run('b1', { original: samples(40, 32), v3: samples(7.6, 4.5) })]);
+    const int8 = rows.find((r) => r.id === 'v3')!;
+    expect(int8.latencyNoise).toMatchObject({ verdict: 'faster', unreliable: false });
+    expect(rows.find((r) => r.isOriginal)!.unreliableRun).toBeUndefined();
+    expect(unreliableRunsWarning(rows)).toBeUndefined();
+  });
+
   it('keeps the original on the front when its latest run (another variant’s) was noisy: a slower variant is dominated', () => {
     // The user's multi_output: fp16 x1.82 in its own quiet run; int8-dynamic's run (the original's latest) noisy.
     const rows = rowsOf([

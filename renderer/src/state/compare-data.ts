@@ -143,7 +143,7 @@ export function compareRows(
   const baseLatency = originalLatency?.stats ? { p50Ms: originalLatency.stats.p50Ms, inputs: originalLatency.inputs } : undefined;
   const baseQuality = metric && original ? qualityOf(original, metric) : undefined;
   const sameFile = sameFileAs(variants);
-  return variants.map((v, index) => {
+  const rows = variants.map((v, index) => {
     const latency = key ? v.latency[key] : undefined;
     const stats = latency?.stats;
     const quality = metric ? qualityOf(v, metric) : undefined;
@@ -200,6 +200,12 @@ export function compareRows(
     }
     return row;
   });
+  // The original's own spread is worth a warning only where it left some variant undecided: a run whose variants
+  // all stood wholly apart from it (latency-noise.ts) decided them, and the warning said it decided nothing.
+  const compared = rows.filter((r) => r.latencyNoise !== undefined);
+  const decided = compared.length > 0 && compared.every((r) => !r.latencyNoise!.unreliable);
+  for (const r of rows) if (r.isOriginal && decided) delete r.unreliableRun;
+  return rows;
 }
 
 /**
