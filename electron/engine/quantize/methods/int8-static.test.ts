@@ -338,6 +338,11 @@ describe('int8-static on the conv fixture', () => {
     expect(quantizedGemms(matmul)).toEqual(['fc2_matmul/MatMulAddFusion']);
     const gemm = await quantize(buildMlp({ batch: 1 }), mlpFeeds(), { common: { opTypes: ['Gemm'] } });
     expect(quantizedGemms(gemm)).toEqual(['fc1']);
+    // A Gemm of the model's own that a model saved from onnxruntime named as a fusion is still a Gemm.
+    const saved = buildMlp({ batch: 1 });
+    saved.graph!.node.find((n) => n.name === 'fc1')!.name = 'fc1/MatMulAddFusion';
+    const named = await quantize(saved, mlpFeeds(), { common: { opTypes: ['Gemm'] } });
+    expect(quantizedGemms(named)).toEqual(['fc1/MatMulAddFusion']);
   });
 
   it('stops with CANCELLED between calibration samples and writes nothing', async () => {

@@ -66,6 +66,9 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
   if (!model.graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
   if (signal?.aborted) throw cancelled();
 
+  // The model's own Gemms, named before the pre-optimization can add Gemms of its own: a Gemm of a model saved
+  // from onnxruntime may carry a fusion's name already, and is still a Gemm to --op-types (qdq-plan.ts).
+  const modelGemms = new Set(model.graph.node.filter((n) => n.opType === 'Gemm').map((n) => n.name));
   if (options.optimize) {
     try {
       const result = await preoptimizeModel(model);
@@ -156,6 +159,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
   }
   const planOptions: PlanOptions = {
     opTypes,
+    modelGemms,
     quantizeAllSelected: common.opTypes !== undefined,
     excludeNodes: new Set(common.excludeNodes),
     perTensor: common.perTensor,
@@ -191,6 +195,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
       (options.calibMethod === 'percentile' ? ` (${options.percentile})` : '') +
       '.',
   );
+  if (calibration.samplesNote) note(calibration.samplesNote);
   const memory = budgetNote(
     {
       passes: calibration.passes,

@@ -80,10 +80,14 @@ export const DEFAULT_OP_TYPES = [
 /**
  * Whether --op-types selects a node of the pre-optimized graph, by the op type it has in the user's model: a Gemm
  * onnxruntime made of a MatMul + Add is that MatMul (`inspect` lists a MatMul, so `--op-types MatMul` means it and
- * `Gemm` alone does not).
+ * `Gemm` alone does not). A Gemm the model had itself stays a Gemm, whatever its name.
  */
-export function selectsOpType(opTypes: ReadonlySet<string>, node: NodeProto): boolean {
-  return opTypes.has(node.opType === 'Gemm' && isMatMulAddFusion(node.name) ? 'MatMul' : node.opType);
+export function selectsOpType(
+  options: Pick<PlanOptions, 'opTypes' | 'modelGemms'>,
+  node: NodeProto,
+): boolean {
+  const fromMatMul = node.opType === 'Gemm' && isMatMulAddFusion(node.name) && !options.modelGemms?.has(node.name);
+  return options.opTypes.has(fromMatMul ? 'MatMul' : node.opType);
 }
 
 export interface PlannedNode {
@@ -126,6 +130,8 @@ export interface QdqPlan {
 
 export interface PlanOptions {
   opTypes: ReadonlySet<string>;
+  /** The names of the Gemm nodes the model had before pre-optimization (selectsOpType); absent: none known. */
+  modelGemms?: ReadonlySet<string>;
   excludeNodes: ReadonlySet<string>;
   perTensor: boolean;
   /** Whether MaxPool may run on 8-bit tensors (opset >= 12). */
@@ -435,7 +441,7 @@ export function planQdq(graph: GraphProto, options: PlanOptions): QdqPlan {
   const excluded = (node: NodeProto): boolean =>
     options.excludeNodes.has(node.name) || options.excludeNodes.has(originalNodeName(node.name));
   const selected = (node: NodeProto): boolean =>
-    normalizeDomain(node.domain) === '' && selectsOpType(options.opTypes, node);
+    normalizeDomain(node.domain) === '' && selectsOpType(options, node);
 
   // Compute candidates.
   const candidates = new Map<NodeProto, Candidate>();
@@ -713,7 +719,7 @@ function reportSubgraph(
     if (
       normalizeDomain(node.domain) === '' &&
       COMPUTE_OPS[node.opType] &&
-      selectsOpType(options.opTypes, node)
+      selectsOpType(options, node)
     ) {
       skip(node, 'it is inside a subgraph (If/Loop/Scan body), which int8-static leaves in float');
     }
