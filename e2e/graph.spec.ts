@@ -5,9 +5,11 @@
  * variant's own graph. Screenshots at 1440x900, 1024x700 and 800x600 go to tmp/ (git-ignored) to be looked at.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { PruneReportInfo } from '../shared/job-reports.js';
+import type { Workspace } from '../shared/workspace.js';
 import { shown } from './support/views.js';
 import { failOnPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
@@ -167,4 +169,60 @@ test('the graph of the sample, its details, and a variant diffed on it', async (
   await page.setViewportSize({ width: 1024, height: 700 });
   await expectCanvasInWindow(page);
   await page.screenshot({ path: `${SHOTS}graph-variant-sensitivity-1024.png` });
+});
+
+test('a structured-pruned variant: channels per node on the graph, and its notes after a reload', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Try the sample model' }).click();
+  await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  await page.getByRole('checkbox', { name: /^structured/ }).check();
+  await page.getByLabel(/^Benchmark each new variant/).uncheck();
+  await page.getByLabel(/^Evaluate each new variant/).uncheck();
+  await page.getByTestId('queue-jobs').click();
+  await expect(shown(page).getByTestId('job').filter({ hasText: 'Prune: structured' })).toHaveAttribute(
+    'data-status',
+    'done',
+    { timeout: 90_000 },
+  );
+
+  // The pruner kept every node; the overlay tells the ones that lost channels, and a Conv's details say how
+  // many, with the variant's weight shape beside the original's (a user test saw "kept" and [128, 64, 3, 3]).
+  await page.getByRole('tab', { name: 'Graph' }).click();
+  await page.getByTestId('graph-overlay').selectOption('change');
+  await page.getByTestId('graph-diff-variant').selectOption({ label: 'structured 10%' });
+  await expect(page.getByTestId('graph-legend')).toContainText(/kept, channels pruned \([1-9]\d*\)/, {
+    timeout: 20_000,
+  });
+  await expect(page.getByTestId('graph-diff-pruned')).toContainText(/\d+ weights? lost channels/);
+  await page.getByTestId('graph-diff').getByRole('button').first().click();
+  await expect(page.getByTestId('graph-details-mark')).toHaveText(/^pruned: \d+ → \d+ (output|input) channels/);
+  await expect(page.getByTestId('graph-weight-other').first()).toHaveText(
+    /in the variant: float32 \[\d+(, \d+)*\] \(reshaped\)/,
+  );
+  await page.screenshot({ path: `${SHOTS}graph-pruned-1440.png` });
+
+  // The report's notes, from the workspace: still there after a reload, with the list of what was left alone.
+  const [workspaceFile] = (await readdir(server.dataDir, { recursive: true })).filter((f) =>
+    f.endsWith('workspace.json'),
+  );
+  const workspace = JSON.parse(await readFile(join(server.dataDir, workspaceFile!), 'utf8')) as Workspace;
+  const report = workspace.variants.find((v) => v.name === 'structured 10%')!.report as PruneReportInfo;
+  expect(report.notes.length).toBeGreaterThan(0);
+  await page.reload();
+  await page.getByRole('tab', { name: 'Export' }).click({ timeout: 20_000 });
+  await page.getByRole('radio', { name: /^structured 10%/ }).check();
+  const notes = page.getByTestId('variant-notes');
+  for (const note of report.notes) await expect(notes).toContainText(note);
+  for (const skipped of report.skipped)
+    await expect(notes.getByTestId('variant-notes-left-alone')).toContainText(`${skipped.name} (`);
+  await notes.locator('summary', { hasText: 'Channels per layer' }).click();
+  const layer = report.layers.find((l) => l.removed > 0)!;
+  await expect(notes.getByTestId('variant-notes-layers')).toContainText(
+    `${layer.total} → ${layer.total - layer.removed} channels`,
+  );
+  await page.setViewportSize({ width: 800, height: 600 });
+  await notes.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}export-notes-800.png` });
 });

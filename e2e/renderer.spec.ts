@@ -46,7 +46,7 @@ async function makeInt8Variant(page: Page, extra?: (page: Page) => Promise<void>
   await page.getByTestId('queue-jobs').click();
   const jobs = shown(page).getByTestId('job');
   await expect(jobs.filter({ hasText: 'Quantize: int8-dynamic' })).toHaveAttribute('data-status', 'done');
-  await expect(jobs.filter({ hasText: /^Benchmark original \+ int8-dynamic/ })).toHaveAttribute(
+  await expect(jobs.filter({ hasText: /^Benchmark original, int8-dynamic/ })).toHaveAttribute(
     'data-status',
     'done',
     { timeout: 15_000 },
@@ -427,7 +427,7 @@ test.describe('Optimize view', () => {
     // Follow-ups: the new variant is benchmarked beside the original and both are evaluated.
     const jobs = shown(page).getByTestId('job');
     await expect(
-      jobs.filter({ hasText: 'Benchmark original + int8-dynamic (onnxruntime-node, cpu)' }),
+      jobs.filter({ hasText: 'Benchmark original, int8-dynamic (onnxruntime-node, cpu)' }),
     ).toHaveAttribute('data-status', 'done', { timeout: 15_000 });
     await expect(jobs.filter({ hasText: 'Evaluate original' })).toHaveAttribute('data-status', 'done');
     await expect(jobs.filter({ hasText: 'Evaluate int8-dynamic' })).toHaveAttribute('data-status', 'done');
@@ -1007,5 +1007,144 @@ test.describe('feedback where the user acts (user-test fixes)', () => {
     await expect(page.getByTestId('chart-latency')).toContainText('Measured with onnxruntime-web · wasm');
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshotAtTwoSizes(page, 'compare-web-bench-panel', { selector: '.measure-grid', restore: { width: 1280, height: 800 } });
+  });
+});
+
+test.describe('cosmetic fixes from the user test', () => {
+  /** Screenshots at 1440x900 and 800x600 into out/e2e/screenshots/NAME-WIDTH.png (of `selector` when given). */
+  async function shootBoth(page: Page, name: string, selector?: string): Promise<void> {
+    for (const [width, height] of [
+      [1440, 900],
+      [800, 600],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      const path = `${SCREENSHOT_DIR}${name}-${width}.png`;
+      if (selector) await page.locator(selector).screenshot({ path });
+      else await page.screenshot({ path });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+
+  test('the precision overlay shows fused or removed nodes in a grey of their own, with their count', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
+    await page.getByLabel(/^Benchmark each new variant/).uncheck();
+    await page.getByLabel(/^Evaluate each new variant/).uncheck();
+    await page.getByTestId('queue-jobs').click();
+    await expect(shown(page).getByTestId('job').filter({ hasText: 'Quantize: int8-dynamic' })).toHaveAttribute(
+      'data-status',
+      'done',
+      { timeout: 20_000 },
+    );
+    await page.getByRole('tab', { name: 'Graph' }).click();
+    await page.getByTestId('graph-overlay').selectOption('precision');
+    const legend = page.getByTestId('graph-legend');
+    await expect(legend).toContainText(/fused or removed \(\d+\)/);
+    const swatch = (text: string) =>
+      legend
+        .locator('li', { hasText: text })
+        .locator('.legend-swatch')
+        .evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(await swatch('fused or removed')).not.toBe(await swatch('float32'));
+    // The whole graph, so the fused node is on screen beside float32 ones.
+    await page.getByRole('button', { name: 'Fit' }).click();
+    await shootBoth(page, 'cosmetic-precision-light');
+    await page.getByRole('button', { name: /Theme: system/ }).click();
+    await page.getByRole('button', { name: /Theme: light/ }).click();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+    await shootBoth(page, 'cosmetic-precision-dark');
+  });
+
+  test('a benchmark of a stacked variant lists its models with commas, not with the " + " of its name', async ({
+    page,
+  }) => {
+    await openSample(page);
+    await makeInt8Variant(page);
+    const optimize = shown(page);
+    await page.getByLabel('Start from').selectOption({ label: 'int8-dynamic' });
+    await optimize.getByRole('checkbox', { name: /int8-dynamic/ }).uncheck();
+    await optimize.getByRole('checkbox', { name: /^fp16/ }).check();
+    await optimize.getByLabel(/^Benchmark each new variant/).uncheck();
+    await optimize.getByLabel(/^Evaluate each new variant/).uncheck();
+    await page.getByTestId('queue-jobs').click();
+    await expect(optimize.getByTestId('job').filter({ hasText: 'Quantize: fp16 (from int8-dynamic)' })).toHaveAttribute(
+      'data-status',
+      'done',
+    );
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await page.getByRole('button', { name: 'Benchmark 3 models' }).click();
+    await expect(
+      shown(page)
+        .getByTestId('job')
+        .filter({ hasText: 'Benchmark original, int8-dynamic, int8-dynamic + fp16 (onnxruntime-node, cpu)' }),
+    ).toBeVisible();
+  });
+
+  test('the rename field shows a long name whole', async ({ page }) => {
+    await openSample(page);
+    await makeInt8Variant(page);
+    await page.getByRole('tab', { name: 'Export' }).click();
+    const manage = page.getByRole('group', { name: 'Manage int8-dynamic' });
+    await manage.getByRole('button', { name: 'Rename…' }).click();
+    const long = 'tuned: int8-static percentile per-channel';
+    await manage.getByLabel('New name').fill(long);
+    await page.keyboard.press('Enter');
+    const renamed = page.getByRole('group', { name: `Manage ${long}` });
+    await renamed.getByRole('button', { name: 'Rename…' }).click();
+    const field = renamed.getByLabel('New name');
+    await expect(field).toHaveValue(long);
+    for (const [width, height] of [
+      [1440, 900],
+      [800, 600],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      // The whole name fits (the browser's default 20 characters cut its start off), and the page never
+      // scrolls sideways for it.
+      const fits = await field.evaluate((el) => el.scrollWidth <= el.clientWidth);
+      expect(fits, `at ${width}x${height}`).toBe(true);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    }
+    await field.scrollIntoViewIfNeeded();
+    await shootBoth(page, 'cosmetic-rename');
+  });
+
+  test('"Choose at least one recipe" is guidance until Queue is clicked with none ticked', async ({ page }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    const hint = shown(page).getByTestId('no-recipe');
+    await expect(hint).toHaveText('Choose at least one recipe above.');
+    await expect(hint).toHaveClass('field-hint');
+    // Starting Auto-optimize is no attempt to queue: it used to turn the hint into a red alert.
+    await page.getByRole('button', { name: 'Start Auto-optimize' }).click();
+    await expect(page.getByTestId('tune-failed')).toBeVisible();
+    await expect(hint).toHaveClass('field-hint');
+    await expect(hint).not.toHaveAttribute('role', 'alert');
+    await page.locator('.queue-row').scrollIntoViewIfNeeded();
+    await shootBoth(page, 'cosmetic-no-recipe-hint', '.queue-row');
+    await page.getByTestId('queue-jobs').click();
+    await expect(hint).toHaveClass('field-error');
+    await expect(hint).toHaveAttribute('role', 'alert');
+    await shootBoth(page, 'cosmetic-no-recipe-error', '.queue-row');
+  });
+
+  test("int8-static's Calib samples help says the calibration form's count, not the command line's 64", async ({
+    page,
+  }) => {
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await page.getByRole('checkbox', { name: /^int8-static/ }).check();
+    const calibration = page.getByTestId('dataset-calibration');
+    await calibration.getByLabel('Kind').selectOption('synthetic');
+    const options = page.getByRole('group', { name: 'int8-static options' });
+    const field = options.getByLabel('Calib samples');
+    const samples = await calibration.getByLabel('Samples', { exact: true }).inputValue();
+    await expect(field).toHaveAccessibleDescription(
+      `Use at most this many calibration samples. Empty: all ${samples} synthetic samples set under Calibration data.`,
+    );
+    await calibration.getByLabel('Samples', { exact: true }).fill('100');
+    await expect(field).toHaveAccessibleDescription(/Empty: all 100 synthetic samples/);
+    await field.scrollIntoViewIfNeeded();
+    await shootBoth(page, 'cosmetic-calib-samples', '[role="group"][aria-label="int8-static options"]');
   });
 });

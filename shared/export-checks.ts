@@ -45,3 +45,42 @@ export function checkExport(input: ExportCheckInput): ExportCheck {
   if (input.exists && !input.overwrite && !input.replaceOriginal) return { kind: 'ask', reason: 'exists' };
   return { kind: 'write' };
 }
+
+/**
+ * The file name Export suggests for a variant: the model's stem and the variant's display name, as the engine
+ * names its files (`bigcnn.onnx` + `structured 10% + int8-static` → `bigcnn-structured10-int8-static.onnx`, the
+ * name its CLI command writes; `tuned: int8-static percentile per-tensor` →
+ * `bigcnn-tuned-int8-static-percentile-per-tensor.onnx`). From the name, not the recipe: a tuned int8-static and
+ * the plain one have one recipe, so both were suggested `bigcnn-int8-static.onnx` and one export replaced the
+ * other. Names are unique in a workspace; two that still read alike as files (`a b`, `A-B`) are told apart by
+ * their order in `names` (every variant's name): the later gets `-2`, `-3`...
+ */
+export function defaultExportFileName(modelPath: string, name: string, names: readonly string[]): string {
+  const file = modelPath.slice(Math.max(modelPath.lastIndexOf('/'), modelPath.lastIndexOf('\\')) + 1);
+  const stem = file.lastIndexOf('.') > 0 ? file.slice(0, file.lastIndexOf('.')) : file;
+  const plain = [...new Set([...names, name])].map((n) => [n, nameSlug(n)] as const);
+  const everySlug = new Set(plain.map(([, slug]) => slug));
+  const taken = new Set<string>();
+  for (const [n, slug] of plain) {
+    let candidate = slug;
+    for (let i = 2; taken.has(candidate) || (candidate !== slug && everySlug.has(candidate)); i++)
+      candidate = `${slug}-${i}`;
+    taken.add(candidate);
+    if (n === name) return `${stem}-${candidate}.onnx`;
+  }
+  return `${stem}-${nameSlug(name)}.onnx`;
+}
+
+/**
+ * A display name as part of a file name, lower case (case-insensitive file systems): `structured 10%` reads
+ * `structured10` as the engine's step slug does (shared/variant-naming.ts), anything but letters and digits
+ * becomes one `-`.
+ */
+function nameSlug(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/\s*(\d+)%/g, '$1')
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug || 'variant';
+}

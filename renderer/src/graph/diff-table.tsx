@@ -2,25 +2,34 @@
 import type { VariantDiff } from '../../../shared/ipc-contract.js';
 import { formatBytes } from '../format.js';
 import { CHANGE_COLORS } from './overlays.js';
+import { shrunkWeightCount } from './pruned-channels.js';
 
 const ROWS = 200;
 
 /**
  * `nodeIds[i]` is the node of the graph on screen that row `i` stands for: the original's node `i`, or on a
- * variant's graph the node it became (none for a removed node, which is then not a link).
+ * variant's graph the node it became (none for a removed node, which is then not a link). `pruned` says, by
+ * the same ids, how many channels a node lost (the change overlay's `pruned`): such a node is 'kept' but
+ * changed, so it is listed.
  */
 export function DiffTable({
   diff,
   nodeIds,
+  pruned,
   onShow,
 }: {
   diff: VariantDiff;
   nodeIds: readonly (string | undefined)[];
+  pruned?: ReadonlyMap<string, string>;
   onShow(id: string): void;
 }) {
   const changed = diff.nodes.list
-    .map((row, i) => ({ row, key: String(i), id: nodeIds[i] }))
-    .filter(({ row }) => row.change !== 'kept' || row.precision !== 'float32');
+    .map((row, i) => {
+      const id = nodeIds[i];
+      return { row, key: String(i), id, channels: id === undefined ? undefined : pruned?.get(id) };
+    })
+    .filter(({ row, channels }) => row.change !== 'kept' || row.precision !== 'float32' || channels);
+  const shrunk = shrunkWeightCount(diff);
   const other = Object.entries(diff.nodes.added.other).map(([op, n]) => `${n} ${op}`);
   return (
     <section className="graph-diff" aria-label="Changes against the original" data-testid="graph-diff">
@@ -31,7 +40,14 @@ export function DiffTable({
         <span data-testid="graph-diff-qdq">{diff.nodes.added.quantizeDequantize} Q/DQ</span>,{' '}
         {diff.nodes.added.casts} Cast
         {other.length > 0 ? `, ${other.join(', ')}` : ''}. Weights {formatBytes(diff.weights.bytesBefore)} →{' '}
-        {formatBytes(diff.weights.bytesAfter)}.
+        {formatBytes(diff.weights.bytesAfter)}
+        {shrunk > 0 && (
+          <span data-testid="graph-diff-pruned">
+            ; {shrunk} {shrunk === 1 ? 'weight' : 'weights'} lost channels (structured pruning: the nodes
+            reading them are listed below with their channels before → after)
+          </span>
+        )}
+        .
       </p>
       <table className="graph-diff-counts">
         <thead>
@@ -56,7 +72,7 @@ export function DiffTable({
       {changed.length > 0 && (
         <table className="graph-diff-nodes">
           <caption>
-            Nodes that changed or compute in another precision
+            Nodes that changed, lost channels or compute in another precision
             {changed.length > ROWS ? ` (the first ${ROWS} of ${changed.length})` : ''}
           </caption>
           <thead>
@@ -69,7 +85,7 @@ export function DiffTable({
             </tr>
           </thead>
           <tbody>
-            {changed.slice(0, ROWS).map(({ row, key, id }) => (
+            {changed.slice(0, ROWS).map(({ row, key, id, channels }) => (
               <tr key={key}>
                 <td>
                   {id !== undefined ? (
@@ -81,8 +97,14 @@ export function DiffTable({
                   )}
                 </td>
                 <td>{row.opType}</td>
-                <td>{row.change}</td>
-                <td>{row.variantOpType ?? row.fusedInto ?? '—'}</td>
+                <td>{channels ? `${row.change}, channels pruned` : row.change}</td>
+                <td>
+                  {channels
+                    ? row.change === 'kept'
+                      ? channels
+                      : `${row.variantOpType ?? row.fusedInto ?? '—'}; ${channels}`
+                    : (row.variantOpType ?? row.fusedInto ?? '—')}
+                </td>
                 <td>{row.precision ?? '—'}</td>
               </tr>
             ))}

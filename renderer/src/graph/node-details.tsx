@@ -1,4 +1,5 @@
 /** The Graph view's side panel: what the selected node is, reads and writes, with types and weight statistics. */
+import type { WeightDiff } from '../../../shared/model-diff.js';
 import type { ModelGraph, WeightStats } from '../../../shared/model-graph.js';
 import { opLabel } from '../../../shared/model-graph.js';
 import { formatBytes, formatShape } from '../format.js';
@@ -29,16 +30,42 @@ function Weight({ stats }: { stats: WeightStats }) {
   );
 }
 
+/**
+ * Which weights a variant changed, for the graph on screen: `side` says whose graph it is, so the line beside a
+ * weight names the other model's tensor (the original's [128, 64, 3, 3] beside a pruned variant's
+ * [96, 48, 3, 3], or the variant's beside the original's). From the diff the change overlays show.
+ */
+export interface WeightChanges {
+  side: 'original' | 'variant';
+  byName: ReadonlyMap<string, WeightDiff>;
+}
+
+/** The other model's dtype and shape of a weight the variant changed. */
+function OtherSide({ change, side }: { change: WeightDiff; side: WeightChanges['side'] }) {
+  const dtype = side === 'original' ? change.variantDtype : change.dtype;
+  const shape = side === 'original' ? change.variantShape : change.shape;
+  if (dtype === undefined || shape === undefined) return null;
+  return (
+    <span data-testid="graph-weight-other">
+      <br />
+      {side === 'original' ? 'in the variant' : 'in the original'}: {dtype} {formatShape(shape)} (
+      {change.change})
+    </span>
+  );
+}
+
 function Tensor({
   model,
   index,
   nodeId,
   name,
+  changes,
 }: {
   model: ModelGraph;
   index: GraphIndex;
   nodeId: string;
   name: string;
+  changes?: WeightChanges | undefined;
 }) {
   const entry = index.nodes.get(nodeId);
   if (name === '') return <li className="muted">(absent optional input)</li>;
@@ -51,6 +78,7 @@ function Tensor({
         <>
           {' '}
           <Weight stats={weight} />
+          {changes?.byName.get(name) && <OtherSide change={changes.byName.get(name)!} side={changes.side} />}
         </>
       ) : type ? (
         <span
@@ -76,11 +104,14 @@ export function NodeDetails({
   index,
   id,
   mark,
+  changes,
 }: {
   model: ModelGraph;
   index: GraphIndex;
   id: string;
   mark: NodeMark | undefined;
+  /** While a variant's change or precision is shown: its changed weights, shown beside the ones here. */
+  changes?: WeightChanges | undefined;
 }) {
   const entry = index.nodes.get(id);
   if (!entry) {
@@ -135,7 +166,14 @@ export function NodeDetails({
       <h3>Inputs</h3>
       <ul className="graph-tensors">
         {node.inputs.map((name, i) => (
-          <Tensor key={`${i}:${name}`} model={model} index={index} nodeId={id} name={name} />
+          <Tensor
+            key={`${i}:${name}`}
+            model={model}
+            index={index}
+            nodeId={id}
+            name={name}
+            changes={changes}
+          />
         ))}
       </ul>
       <h3>Outputs</h3>

@@ -19,6 +19,7 @@ import {
 } from '../../../shared/ort-node-names.js';
 import { sensitivityFigure, type SensitivityRow } from '../../../shared/sensitivity.js';
 import { opLabel, walkGraphNodes } from '../../../shared/model-graph.js';
+import { changedWeightsByName, prunedChannels } from './pruned-channels.js';
 
 export type OverlayKind = 'op' | 'precision' | 'change' | 'heat' | 'sensitivity';
 
@@ -33,6 +34,11 @@ export interface Overlay {
   legend: { color: string; text: string }[];
   /** A line under the legend about what no node shows (e.g. kernel time on no node of the model). */
   note?: string;
+  /**
+   * The change overlays only: the nodes that lost channels (structured pruning), by id, with how many
+   * (`128 → 96 output channels`), for the diff table.
+   */
+  pruned?: Map<string, string>;
 }
 
 /** Distinct, mid-lightness hues, readable with dark text in both themes. */
@@ -59,6 +65,12 @@ export const CHANGE_COLORS: Record<NodeChange, string> = {
   removed: '#e06666',
 };
 
+/**
+ * A kept node that lost channels (structured pruning): its own colour, or a pruned model showed every node as
+ * plainly 'kept'.
+ */
+export const PRUNED_COLOR = '#e6c229';
+
 export const PRECISION_COLORS: Record<NodePrecision, string> = {
   float32: '#d9d9d9',
   float16: '#f6b26b',
@@ -66,6 +78,13 @@ export const PRECISION_COLORS: Record<NodePrecision, string> = {
   int4: '#8e7cc3',
   other: '#fff2a8',
 };
+
+/**
+ * The precision overlay's "fused or removed": a mid grey, darker than float32's pale one. It was #c8c8c8,
+ * almost float32's #d9d9d9 (ΔE 6), so a fused Relu read as a float32 Add; the test keeps it at least
+ * MIN_SERIES_DISTANCE from every precision colour. Dark node text stays readable on it (5:1).
+ */
+export const PRECISION_GONE_COLOR = '#8c8c8c';
 
 function hash(text: string): number {
   let h = 0;
@@ -109,22 +128,55 @@ function originalRows(diff: VariantDiff): [string, NodeDiff][] {
   return rows;
 }
 
-export function changeOverlay(diff: VariantDiff): Overlay {
+/** Nodes by Graph view id, bodies included. */
+const nodesById = (graph: GraphBody) => new Map(everyNode(graph).map((n) => [n.id, n]));
+
+/**
+ * The change overlay on the original's graph. With the graph (whose nodes name the weights they read), a kept
+ * node whose weights lost channels is shown and counted as pruned, with how many; the diff rows alone cannot
+ * tell (pruning keeps every node).
+ */
+export function changeOverlay(diff: VariantDiff, graph?: GraphBody): Overlay {
   const marks = new Map<string, NodeMark>();
+  const pruned = new Map<string, string>();
+  const nodes = graph ? nodesById(graph) : undefined;
+  const weights = changedWeightsByName(diff, 'original');
   originalRows(diff).forEach(([id, row]) => {
+    const node = nodes?.get(id);
+    const channels = node && row.change !== 'removed' ? prunedChannels(node, weights) : undefined;
+    if (channels) pruned.set(id, channels);
     const text =
       row.change === 'replaced'
         ? `replaced by ${row.variantOpType}`
         : row.change === 'fused'
           ? `fused into ${row.fusedInto ?? 'another node'}`
           : row.change;
-    marks.set(id, { color: CHANGE_COLORS[row.change], text });
+    if (channels && row.change === 'kept')
+      marks.set(id, { color: PRUNED_COLOR, text: `pruned: ${channels}` });
+    else
+      marks.set(id, {
+        color: CHANGE_COLORS[row.change],
+        text: channels ? `${text}; pruned: ${channels}` : text,
+      });
   });
-  const legend = (Object.keys(CHANGE_COLORS) as NodeChange[]).map((c) => ({
-    color: CHANGE_COLORS[c],
-    text: `${c} (${diff.nodes.byChange[c]})`,
-  }));
-  return { marks, legend };
+  const prunedKept = [...marks.values()].filter((m) => m.color === PRUNED_COLOR).length;
+  return {
+    marks,
+    legend: changeLegend(diff.nodes.byChange, prunedKept),
+    ...(graph ? { pruned } : {}),
+  };
+}
+
+/** The legend by change; kept nodes that lost channels are an entry of their own when there are any. */
+function changeLegend(byChange: Record<NodeChange, number>, prunedKept: number) {
+  return (Object.keys(CHANGE_COLORS) as NodeChange[]).flatMap((c) => {
+    const entry = {
+      color: CHANGE_COLORS[c],
+      text: `${c} (${byChange[c] - (c === 'kept' ? prunedKept : 0)})`,
+    };
+    if (c !== 'kept' || prunedKept === 0) return [entry];
+    return [entry, { color: PRUNED_COLOR, text: `kept, channels pruned (${prunedKept})` }];
+  });
 }
 
 /**
@@ -137,7 +189,7 @@ export function precisionOverlay(diff: VariantDiff): Overlay {
   originalRows(diff).forEach(([id, row]) => {
     if (!row.precision) {
       marks.set(id, {
-        color: OTHER,
+        color: PRECISION_GONE_COLOR,
         text: row.change === 'fused' ? `fused into ${row.fusedInto ?? 'another node'}` : 'removed',
       });
       return;
@@ -152,7 +204,9 @@ export function precisionOverlay(diff: VariantDiff): Overlay {
     color: PRECISION_COLORS[p],
     text: `${p === 'other' ? 'Q/DQ, Cast' : p} (${diff.nodes.byPrecision[p]})`,
   }));
-  return { marks, legend: [...legend, { color: OTHER, text: 'fused or removed' }] };
+  // Counted like the other rows (every graph): fused and removed nodes are those with no precision.
+  const gone = diff.nodes.byChange.fused + diff.nodes.byChange.removed;
+  return { marks, legend: [...legend, { color: PRECISION_GONE_COLOR, text: `fused or removed (${gone})` }] };
 }
 
 /** The variant's own nodes, which the original had no name for (Q/DQ, Casts, new ops). */
@@ -213,24 +267,33 @@ const diffedNodes = (variant: GraphBody, diff: VariantDiff) =>
  */
 export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Overlay {
   const { own, took } = rowsByVariantNode(variant, diff);
+  const weights = changedWeightsByName(diff, 'variant');
   const marks = new Map<string, NodeMark>();
-  const counts = { kept: 0, replaced: 0, fused: 0, added: 0 };
+  const pruned = new Map<string, string>();
+  const counts = { kept: 0, pruned: 0, replaced: 0, fused: 0, added: 0 };
   for (const n of diffedNodes(variant, diff)) {
     const row = own.get(n.id);
     const absorbed = took.get(n.id);
     const tookWork = absorbed ? `took the work of fused ${absorbed.join(', ')}` : '';
+    // The variant's own weights, under the names they became: a pruned Conv reads its smaller W here.
+    const channels = row ? prunedChannels(n, weights) : undefined;
+    if (channels) pruned.set(n.id, channels);
+    const cut = channels ? `; pruned: ${channels}` : '';
     // A node that took fused nodes' work is shown (and counted) as such, kept or replaced itself or not: the
     // int8-static Conv whose Relu was folded into its quantization is the node the diff table names.
     if (absorbed) {
       counts.fused++;
       const own = !row ? '' : row.change === 'kept' ? 'kept; ' : `replaced ${row.opType}; `;
-      marks.set(n.id, { color: CHANGE_COLORS.fused, text: own + tookWork });
+      marks.set(n.id, { color: CHANGE_COLORS.fused, text: own + tookWork + cut });
+    } else if (row && row.change === 'kept' && channels) {
+      counts.pruned++;
+      marks.set(n.id, { color: PRUNED_COLOR, text: `pruned: ${channels}` });
     } else if (row) {
       const change = row.change as 'kept' | 'replaced';
       counts[change]++;
       marks.set(n.id, {
         color: CHANGE_COLORS[change],
-        text: change === 'kept' ? 'kept' : `replaced ${row.opType}`,
+        text: (change === 'kept' ? 'kept' : `replaced ${row.opType}`) + cut,
       });
     } else {
       counts.added++;
@@ -239,8 +302,12 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
   }
   return {
     marks,
+    pruned,
     legend: [
       { color: CHANGE_COLORS.kept, text: `kept (${counts.kept})` },
+      ...(counts.pruned > 0
+        ? [{ color: PRUNED_COLOR, text: `kept, channels pruned (${counts.pruned})` }]
+        : []),
       { color: CHANGE_COLORS.replaced, text: `replaced (${counts.replaced})` },
       { color: CHANGE_COLORS.fused, text: `took fused nodes' work (${counts.fused})` },
       { color: ADDED_COLOR, text: `added by the variant (${counts.added})` },

@@ -65,7 +65,7 @@ describe("the bundled sample's export destination", () => {
     const info = { homeDir: '/home/you', sample };
     const base = exportBasePath('/opt/ONNX Studio/resources/sample/digits-resnet/digits-resnet.onnx', info);
     expect(base).toBe('/home/you/digits-resnet.onnx');
-    expect(suggestedDestination(base, 'int8-static')).toBe('/home/you/digits-resnet.int8-static.onnx');
+    expect(suggestedDestination(base, 'int8-static')).toBe('/home/you/digits-resnet-int8-static.onnx');
     expect(exportBasePath('/models/net.onnx', info)).toBe('/models/net.onnx');
     expect(exportBasePath('/models/net.onnx', null)).toBe('/models/net.onnx');
     expect(

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { variantCliCommand } from '../../../electron/engine/jobs/job-executors.js';
-import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
-import { buildMethodCatalog } from '../../../shared/options/method-catalog.js';
 import type { BenchRecord, EvalRecord, WorkspaceVariant } from '../../../shared/workspace.js';
 import { summarize } from '../../../shared/latency-stats.js';
 import { initialState, studioReducer } from '../state/studio-state.js';
-import { benchRecord, MODEL_PATH, SUMMARY, variant, workspace } from '../state/test-fixtures.js';
+import { benchRecord, SUMMARY, variant, workspace } from '../state/test-fixtures.js';
 import { deriveVariants, type Variant } from '../state/variants.js';
 import { compareRows, pickQualityMetric } from '../state/compare-data.js';
 import {
@@ -38,34 +36,31 @@ describe("Export's suggested file name is the one its CLI command writes", () =>
     expect(cliOutputPath('# the original model: /m/net.onnx')).toBeUndefined();
   });
 
-  it("is the engine's command's file (mlp-structured20.onnx, not mlp.structured-20.onnx)", () => {
+  it("reads, for a default name, as the engine's command's file (mlp-structured20.onnx)", () => {
     const v = pruned('v1', 'structured', 0.2);
     const ws = workspace({ model: { path: '/models/mlp.onnx', fileBytes: 4000, mtimeMs: 0 }, variants: [v] });
-    const { command, output } = variantCliCommand(ws, v.recipe, 'original');
+    const { output } = variantCliCommand(ws, v.recipe, 'original');
     expect(output).toBe('/models/mlp-structured20.onnx');
-    expect(suggestedDestination('/models/mlp.onnx', 'structured 20%', command)).toBe(output);
-    // Made from another variant: the command's chain of files, the suggestion its last.
+    expect(suggestedDestination('/models/mlp.onnx', 'structured 20%')).toBe(output);
+    // Made from another variant: the command's chain of files, the name its last.
     const stacked = variant('v2', 'int8-dynamic', 900);
     const chain = variantCliCommand({ ...ws, variants: [v, stacked] }, stacked.recipe, 'v1');
-    expect(suggestedDestination('/models/mlp.onnx', 'structured 20% + int8-dynamic', chain.command)).toBe(
+    expect(suggestedDestination('/models/mlp.onnx', 'structured 20% + int8-dynamic')).toBe(
       '/models/mlp-structured20-int8-dynamic.onnx',
     );
     expect(chain.output).toBe('/models/mlp-structured20-int8-dynamic.onnx');
   });
 
-  it("puts the command's file name beside the model, and falls back to the name without a command", () => {
-    const cli = formatCliCommand(
-      recipeCommand(
-        variant('v1', 'int8-dynamic', 1).recipe,
-        MODEL_PATH,
-        '/ws/v-1.onnx',
-        buildMethodCatalog(),
-      ),
-    );
-    expect(suggestedDestination(MODEL_PATH, 'int8-dynamic', cli)).toBe('/models/v-1.onnx');
+  it('names the file after the variant, so two variants of one recipe never share it', () => {
     expect(suggestedDestination('/models/net.onnx', 'int8-static (2)')).toBe(
-      '/models/net.int8-static-2.onnx',
+      '/models/net-int8-static-2.onnx',
     );
+    // A tuned variant of the same recipe as the plain one: its own file, not the plain one's.
+    const names = ['int8-static', 'tuned: int8-static percentile per-tensor'];
+    expect(names.map((n) => suggestedDestination('/models/net.onnx', n, names))).toEqual([
+      '/models/net-int8-static.onnx',
+      '/models/net-tuned-int8-static-percentile-per-tensor.onnx',
+    ]);
   });
 });
 

@@ -4,7 +4,7 @@
  * charts, and JSON) as a download or written into a folder, and the exact CLI command that makes the variant
  * again.
  */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import {
   bestVariantOf,
   describeBestQuality,
@@ -16,6 +16,7 @@ import {
 } from '../../../shared/best-variant.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { Workspace } from '../../../shared/workspace.js';
+import { defaultExportFileName } from '../../../shared/export-checks.js';
 import { downloadText, safeFileName } from '../export/download.js';
 import { PathField } from '../forms/path-field.js';
 import { exportBasePath } from './export-folder.js';
@@ -39,6 +40,7 @@ import type { Variant } from '../state/variants.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { ErrorPanel, EXPORT_WHAT_TO_DO } from './error-panel.js';
 import { VariantActions } from './variant-actions.js';
+import { VariantNotes } from './variant-notes.js';
 
 /**
  * The file the variant's CLI command writes (the `-o` of its last `onnx-studio` line, unquoted), so the
@@ -82,20 +84,15 @@ function shellWords(line: string): string[] {
 }
 
 /**
- * Where to suggest saving a variant: beside the original, under the file name its CLI command writes (so the
- * two never disagree); without a recorded command, from its name: `/models/net.onnx` + `int8-static (2)` →
- * `/models/net.int8-static-2.onnx`.
+ * Where to suggest saving a variant: beside the original, named after its display name
+ * (`defaultExportFileName`, shared/export-checks.ts): `/models/net.onnx` + `int8-static (2)` →
+ * `/models/net-int8-static-2.onnx`. Not the file its CLI command writes: two variants of one recipe (a plain and
+ * a tuned int8-static) wrote the same file, so one export replaced the other. A default name reads as the
+ * command's file (`net-structured20-int8-dynamic.onnx`); `names` (every variant's) keeps two that read alike apart.
  */
-export function suggestedDestination(originalPath: string, label: string, cliCommand?: string): string {
+export function suggestedDestination(originalPath: string, label: string, names: readonly string[] = []): string {
   const slash = Math.max(originalPath.lastIndexOf('/'), originalPath.lastIndexOf('\\'));
-  const folder = originalPath.slice(0, slash + 1);
-  const fromCli = cliOutputPath(cliCommand);
-  if (fromCli) {
-    const file = baseName(fromCli.replace(/\\/g, '/'));
-    if (/\.onnx$/i.test(file)) return `${folder}${file}`;
-  }
-  const name = originalPath.slice(slash + 1).replace(/\.onnx$/i, '');
-  return `${folder}${name}.${safeFileName(label.replace(/[()]/g, '')).toLowerCase()}.onnx`;
+  return `${originalPath.slice(0, slash + 1)}${defaultExportFileName(originalPath, label, names)}`;
 }
 
 /** Which variant Export starts with, and why. */
@@ -262,11 +259,14 @@ export function ExportView({
   // The bundled sample's folder is the app's own (read-only when installed): suggest the home folder for it.
   const modelPath = model?.path && exportBasePath(model.path, studio.appInfo);
   const chosenLabel = chosen?.label;
-  const chosenCli = chosen?.cliCommand;
+  // Read when the choice (or its name) changes, not a dependency: a variant made meanwhile must not replace
+  // a destination the user typed.
+  const names = useRef<string[]>([]);
+  names.current = made.map((v) => v.label);
   useEffect(() => {
-    if (modelPath && chosenLabel) setDestination(suggestedDestination(modelPath, chosenLabel, chosenCli));
+    if (modelPath && chosenLabel) setDestination(suggestedDestination(modelPath, chosenLabel, names.current));
     setSave({ kind: 'idle' });
-  }, [modelPath, chosenLabel, chosenCli]);
+  }, [modelPath, chosenLabel]);
   useEffect(() => {
     if (modelPath)
       setReportDir(
@@ -382,6 +382,8 @@ export function ExportView({
           onRemove={actions.removeVariant}
           onMakeFrom={onMakeFrom}
         />
+        {/* From the workspace, so the quantizer's or pruner's notes survive a reload and show in every tab. */}
+        <VariantNotes report={state.workspace?.variants.find((v) => v.id === chosen.id)?.report} />
       </section>
 
       <section aria-labelledby={`${id}-save`}>

@@ -14,7 +14,8 @@ import { GraphCanvas, type GraphCanvasHandle } from '../graph/graph-canvas.js';
 import { indexGraph, searchGraph, type GraphIndex } from '../graph/graph-index.js';
 import { sceneGraphOf, type Scene } from '../graph/graph-scene.js';
 import { startLayoutWorker, type LayoutClient } from '../graph/layout-client.js';
-import { NodeDetails } from '../graph/node-details.js';
+import { NodeDetails, type WeightChanges } from '../graph/node-details.js';
+import { changedWeightsByName } from '../graph/pruned-channels.js';
 import {
   changeOverlay,
   heatOverlay,
@@ -209,7 +210,9 @@ export function GraphView({
     if (overlayKind === 'precision' && currentDiff)
       return onVariant ? variantPrecisionOverlay(graph.graph, currentDiff) : precisionOverlay(currentDiff);
     if (overlayKind === 'change' && currentDiff)
-      return onVariant ? variantChangeOverlay(graph.graph, currentDiff) : changeOverlay(currentDiff);
+      return onVariant
+        ? variantChangeOverlay(graph.graph, currentDiff)
+        : changeOverlay(currentDiff, graph.graph);
     if (overlayKind === 'heat' && profile) return heatOverlay(graph.graph, profile);
     // Rows name nodes by name, which our quantizers and pruners keep: it applies to a variant's graph too.
     if (overlayKind === 'sensitivity' && sensitivity) return sensitivityOverlay(graph.graph, sensitivity);
@@ -223,6 +226,13 @@ export function GraphView({
       ? variantNodeIds(graph.graph, currentDiff)
       : currentDiff.nodes.list.map((_, i) => String(i));
   }, [currentDiff, graph, onVariant]);
+
+  // The weights the variant changed, shown beside the selected node's (a pruned Conv's shape before and after).
+  const weightChanges: WeightChanges | undefined = useMemo(() => {
+    if (!currentDiff || !needsVariant) return undefined;
+    const side = onVariant ? 'variant' : 'original';
+    return { side, byName: changedWeightsByName(currentDiff, side) };
+  }, [currentDiff, needsVariant, onVariant]);
 
   const matches = useMemo(() => (index ? searchGraph(index, query) : []), [index, query]);
   const matchSet = useMemo(() => new Set(matches), [matches]);
@@ -430,7 +440,13 @@ export function GraphView({
             </p>
           )}
           {graph && index && selected ? (
-            <NodeDetails model={graph} index={index} id={selected} mark={overlay?.marks.get(selected)} />
+            <NodeDetails
+              model={graph}
+              index={index}
+              id={selected}
+              mark={overlay?.marks.get(selected)}
+              changes={weightChanges}
+            />
           ) : (
             <p className="muted">
               Click a node for its op type, attributes, inputs and outputs, and weight statistics.
@@ -439,7 +455,7 @@ export function GraphView({
         </aside>
       </div>
       {overlayKind === 'change' && currentDiff && diffNodeIds && (
-        <DiffTable diff={currentDiff} nodeIds={diffNodeIds} onShow={show} />
+        <DiffTable diff={currentDiff} nodeIds={diffNodeIds} pruned={overlay?.pruned} onShow={show} />
       )}
     </article>
   );

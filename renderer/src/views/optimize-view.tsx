@@ -23,6 +23,7 @@ import {
   type DatasetDraft,
 } from '../forms/dataset-draft.js';
 import { SchemaForm } from '../forms/schema-form.js';
+import { CALIB_SAMPLES_FIELD, calibSamplesHelp, withHints } from '../forms/calibration-help.js';
 import { AutoOptimizePanel, type EvaluationLabels } from './auto-optimize-panel.js';
 import {
   initialValues,
@@ -114,6 +115,9 @@ export function OptimizeView({
   const [benchAfter, setBenchAfter] = useState(true);
   const [evaluateAfter, setEvaluateAfter] = useState(true);
   const [submitted, setSubmitted] = useState(false);
+  // Whether Queue was clicked with no recipe ticked: only then is "Choose at least one recipe" an error. Before,
+  // it is guidance (Start Auto-optimize also sets `submitted`, and turned it red without a click on Queue).
+  const [queuedNothing, setQueuedNothing] = useState(false);
   const [queueing, setQueueing] = useState(false);
   // The key (queueSignature) of the last selection queued in full, and the pipelines there were before it: the
   // same selection is not queued again while the pipelines it started run (a second click, not a second run:
@@ -235,6 +239,10 @@ export function OptimizeView({
       ...(m.needsCalibration && calibration ? { calibration } : {}),
     };
   });
+  // "Calib samples" says what an empty field does with the calibration data as the form has it now.
+  const calibrationHints = {
+    [CALIB_SAMPLES_FIELD]: calibSamplesHelp(calibDataset.ok ? calibDataset.spec : undefined),
+  };
   const followUp = {
     ...(benchAfter ? { bench: DEFAULT_BENCH } : {}),
     ...(evaluateAfter && data ? { evaluate: data } : {}),
@@ -309,6 +317,7 @@ export function OptimizeView({
 
   const queue = async () => {
     setSubmitted(true);
+    setQueuedNothing(chosen.length === 0);
     if (!canQueue) return;
     const key = signature;
     const before = new Set((state.workspace?.pipelines ?? []).map((p) => p.id));
@@ -403,6 +412,7 @@ export function OptimizeView({
               selected={selected}
               fieldsFor={fieldsFor}
               errors={submitted ? formErrors : new Map()}
+              optionHints={calibrationHints}
               onToggle={toggle}
               onChange={(key, sel) => setSelected((c) => ({ ...c, [key]: sel }))}
             />
@@ -545,11 +555,16 @@ export function OptimizeView({
               Set the model's input shapes in the Model view first.
             </p>
           )}
-          {submitted && chosen.length === 0 && (
-            <p className="field-error" role="alert">
-              Choose at least one recipe above.
-            </p>
-          )}
+          {chosen.length === 0 &&
+            (queuedNothing ? (
+              <p className="field-error" role="alert" data-testid="no-recipe">
+                Choose at least one recipe above.
+              </p>
+            ) : (
+              <p className="field-hint" data-testid="no-recipe">
+                Choose at least one recipe above.
+              </p>
+            ))}
           {submitted && (hasFormErrors || Object.keys(datasetErrors).length > 0) && (
             <p className="field-error" role="alert">
               Some fields need attention; they are marked above.
@@ -659,6 +674,7 @@ function RecipeGroup({
   selected,
   fieldsFor,
   errors,
+  optionHints = {},
   onToggle,
   onChange,
 }: {
@@ -667,6 +683,8 @@ function RecipeGroup({
   selected: Record<string, Selection>;
   fieldsFor: Map<string, { common: OptionField[]; options: OptionField[] }>;
   errors: Map<string, { common: Record<string, string>; options: Record<string, string> }>;
+  /** Field help that depends on the page (a calibrating method's, on the calibration data form). */
+  optionHints?: Readonly<Record<string, string>>;
   onToggle: (m: MethodDescription, on: boolean) => void;
   onChange: (key: string, sel: Selection) => void;
 }) {
@@ -709,7 +727,7 @@ function RecipeGroup({
                 {fields.options.length > 0 && (
                   <SchemaForm
                     idPrefix={`${key}.options`}
-                    fields={fields.options}
+                    fields={m.needsCalibration ? withHints(fields.options, optionHints) : fields.options}
                     values={sel.options}
                     errors={err.options}
                     onChange={(options) => onChange(key, { ...sel, options })}

@@ -14,6 +14,15 @@ import { ErrorPanel } from './error-panel.js';
 /** The longest display name the workspace accepts. */
 const MAX_NAME = 120;
 
+/**
+ * The name field's width in characters: the name and a little room to type, at least wide enough for a
+ * typical default name. At the browser's default (20) `structured 10% + int8-static` showed with its start cut
+ * off. CSS caps it at the row's width (styles.css, `.rename-form input`).
+ */
+function nameFieldSize(draft: string): number {
+  return Math.min(Math.max(draft.length + 4, 32), MAX_NAME);
+}
+
 type ActionState =
   | { kind: 'idle' }
   /** `error`: why the typed name cannot be saved, shown on the field (the form stays open). */
@@ -121,6 +130,7 @@ export function VariantActions({
           <input
             id={`${id}-name`}
             value={action.draft}
+            size={nameFieldSize(action.draft)}
             maxLength={MAX_NAME}
             autoFocus
             aria-invalid={action.error ? true : undefined}
