@@ -70,7 +70,7 @@ test('open the sample, make an int8 variant, benchmark and evaluate it, and read
   await expect(jobs.filter({ hasText: 'Quantize: int8-static' })).toHaveAttribute('data-status', 'done', {
     timeout: 60_000,
   });
-  await expect(jobs.filter({ hasText: /^Benchmark original \+ int8-static/ })).toHaveAttribute(
+  await expect(jobs.filter({ hasText: /^Benchmark original, int8-static/ })).toHaveAttribute(
     'data-status',
     'done',
     { timeout: 90_000 },
@@ -123,7 +123,7 @@ test('a running benchmark can be cancelled', async ({ page }) => {
   await page.getByLabel('Runs', { exact: true }).first().fill('2000000');
   await page.getByLabel('Profile operators').uncheck();
   await page.getByRole('button', { name: /Benchmark 2 models/ }).click();
-  const job = shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-static' });
+  const job = shown(page).getByTestId('job').filter({ hasText: 'Benchmark original, int8-static' });
   await expect(job).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
   // Samples stream in: the distribution shows the live run.
   await expect(page.getByTestId('chart-histogram').locator('.chart-subtitle')).toContainText(
@@ -132,12 +132,12 @@ test('a running benchmark can be cancelled', async ({ page }) => {
   );
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-running.png`, fullPage: true });
   const title = await job.getAttribute('aria-label');
-  expect(title).toMatch(/^Benchmark original \+ int8-static.* \(onnxruntime-node, cpu\)$/);
+  expect(title).toMatch(/^Benchmark original, int8-static.* \(onnxruntime-node, cpu\)$/);
   // A reload mid-benchmark: the page finds the job under the same title and goes on drawing it live.
   await page.reload();
   // It reopens the model on the same view (Compare).
   await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true', { timeout: 20_000 });
-  await expect(shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-static' })).toHaveAttribute(
+  await expect(shown(page).getByTestId('job').filter({ hasText: 'Benchmark original, int8-static' })).toHaveAttribute(
     'aria-label',
     title!,
     { timeout: 30_000 },
@@ -151,7 +151,7 @@ test('a running benchmark can be cancelled', async ({ page }) => {
   await job.getByRole('button', { name: /^Cancel / }).click();
   await page.getByRole('tab', { name: 'Optimize' }).click();
   await expect(
-    shown(page).getByTestId('job').filter({ hasText: 'Benchmark original + int8-static' }).first(),
+    shown(page).getByTestId('job').filter({ hasText: 'Benchmark original, int8-static' }).first(),
   ).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Workspace } from './workspace.js';
-import { exportTitle, jobTitle, shortDestination, workspaceTargetName } from './job-titles.js';
+import { benchTitle, exportTitle, jobTitle, shortDestination, workspaceTargetName } from './job-titles.js';
 
 const ws = {
   variants: [{ id: 'v-080c38abe3', name: 'int8-weight' }],
@@ -12,13 +12,13 @@ describe('job titles', () => {
   it('name variants and trials by name, and never show a variant id', () => {
     expect(
       jobTitle({ kind: 'bench', modelPath: '/m/a.onnx', targets: ['original', 'v-9a263c0a57'] }, names),
-    ).toBe('Benchmark original + int8-static minmax per-channel (onnxruntime-node, cpu)');
+    ).toBe('Benchmark original, int8-static minmax per-channel (onnxruntime-node, cpu)');
     expect(
       jobTitle(
         { kind: 'bench', modelPath: '/m/a.onnx', targets: ['original', 'v-dc6801f497'], ep: 'cuda' },
         names,
       ),
-    ).toBe('Benchmark original + a removed variant (onnxruntime-node, cuda)');
+    ).toBe('Benchmark original, a removed variant (onnxruntime-node, cuda)');
     const evaluate = {
       kind: 'evaluate',
       modelPath: '/m/a.onnx',
@@ -32,6 +32,20 @@ describe('job titles', () => {
         names,
       ),
     ).toBe('Quantize: int8-dynamic (from int8-weight)');
+  });
+
+  it('list benchmarked models so that a name with " + " or a comma never reads as more models', () => {
+    expect(
+      benchTitle(
+        ['original', 'fp16', 'structured 10% + int8-static', 'structured 10% + int8-static (2)'],
+        'cpu',
+      ),
+    ).toBe(
+      'Benchmark original, fp16, structured 10% + int8-static, structured 10% + int8-static (2) (onnxruntime-node, cpu)',
+    );
+    expect(benchTitle(['original', 'fast, small'], undefined)).toBe(
+      'Benchmark original, “fast, small” (onnxruntime-node, cpu)',
+    );
   });
 
   it('tell two exports of one variant to different folders apart', () => {

@@ -2,7 +2,7 @@
  * Job titles, built in one place for every path that names a job: the page when it submits one, the backend
  * when it starts one (the page's, a pipeline step's, an Auto-optimize trial's) and the page again when it
  * finds a job after a reload. The same job therefore reads the same everywhere and at every time:
- * `Benchmark original + int8-dynamic (onnxruntime-node, cpu)`, `Evaluate int8-static minmax per-channel`,
+ * `Benchmark original, int8-dynamic (onnxruntime-node, cpu)`, `Evaluate int8-static minmax per-channel`,
  * `Export int8-weight to …/out/x.onnx`.
  *
  * A title names a variant by its name, or, for a variant an Auto-optimize trial made and removed once the trial
@@ -52,9 +52,15 @@ export function workspaceTargetName(ws: Workspace | null | undefined, target: st
   return undefined;
 }
 
-/** `Benchmark original + int8-dynamic (onnxruntime-node, cpu)`: the models by name, the engine and provider. */
+/**
+ * `Benchmark original, int8-dynamic (onnxruntime-node, cpu)`: the models by name, the engine and provider.
+ * Commas, not " + ": a stacked variant's name has " + " in it (`structured 10% + int8-static`), and joined
+ * with " + " two models read as four. A name that has a comma itself is quoted, so a list never reads as
+ * more models than it has.
+ */
 export function benchTitle(names: readonly string[], ep: string | undefined): string {
-  return `Benchmark ${names.join(' + ')} (onnxruntime-node, ${ep ?? 'cpu'})`;
+  const listed = names.map((n) => (n.includes(',') ? `“${n}”` : n));
+  return `Benchmark ${listed.join(', ')} (onnxruntime-node, ${ep ?? 'cpu'})`;
 }
 
 export function evaluateTitle(name: string): string {

@@ -59,7 +59,7 @@ describe('PipelineRunner', () => {
     const first = await runner.start(request);
     expect(first.steps.map((s) => s.title)).toEqual([
       'Quantize: int8-dynamic',
-      'Benchmark original + int8-dynamic (onnxruntime-node, cpu)',
+      'Benchmark original, int8-dynamic (onnxruntime-node, cpu)',
       'Evaluate original',
       'Evaluate int8-dynamic',
     ]);
@@ -81,6 +81,9 @@ describe('PipelineRunner', () => {
     // A second recipe on the same data does not evaluate the original again, and says so.
     const second = await runner.start({ ...request, make: { ...request.make, method: 'fp16', source: 'v-pruned' } });
     expect(second.steps[0]!.title).toBe('Quantize: fp16 (from pruned)');
+    // Its benchmark and evaluation name the variant as it will be called, after its parent.
+    expect(second.steps[1]!.title).toMatch(/^Benchmark original, pruned \+ fp16 \(/);
+    expect(second.steps[3]!.title).toBe('Evaluate pruned + fp16');
     await host.jobsStarted(5);
     host.jobs[4]!.end(made);
     await host.jobsStarted(6);

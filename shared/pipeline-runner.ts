@@ -38,15 +38,17 @@ export interface PipelineHost {
 function stepTitles(request: PipelineRequest, sourceName?: string): { kind: PipelineStepKind; title: string }[] {
   const what = request.make.name ?? defaultVariantName(request.make);
   const from = sourceName ? ` (from ${sourceName})` : '';
+  // The variant is named after its parent too ("int8-dynamic + fp16"): its benchmark and evaluation say so.
+  const made = request.make.name ?? defaultVariantName(request.make, sourceName);
   const steps: { kind: PipelineStepKind; title: string }[] = [
     { kind: 'make', title: `${request.make.kind === 'quantize' ? 'Quantize' : 'Prune'}: ${what}${from}` },
   ];
   if (request.bench) {
-    steps.push({ kind: 'bench', title: benchTitle([ORIGINAL_TARGET, what], request.bench.ep) });
+    steps.push({ kind: 'bench', title: benchTitle([ORIGINAL_TARGET, made], request.bench.ep) });
   }
   if (request.evaluate) {
     steps.push({ kind: 'evaluate-original', title: evaluateTitle(ORIGINAL_TARGET) });
-    steps.push({ kind: 'evaluate', title: evaluateTitle(what) });
+    steps.push({ kind: 'evaluate', title: evaluateTitle(made) });
   }
   return steps;
 }

@@ -19,7 +19,7 @@ describe('titleForSpec', () => {
   it("names variants by their display name from the job's own workspace, never by id", () => {
     const names = (t: string) => ({ 'v-080c38abe3': 'int8-dynamic' })[t] ?? t;
     expect(titleForSpec({ kind: 'bench', modelPath: '/m/ocr.onnx', targets: ['original', 'v-080c38abe3'] }, names)).toBe(
-      'Benchmark original + int8-dynamic (onnxruntime-node, cpu)',
+      'Benchmark original, int8-dynamic (onnxruntime-node, cpu)',
     );
     expect(titleForSpec({ kind: 'evaluate', modelPath: '/m/ocr.onnx', target: 'v-080c38abe3', data: { spec: { kind: 'synthetic', samples: 4 } } }, names)).toBe(
       'Evaluate int8-dynamic',
@@ -69,11 +69,11 @@ describe('job titles after a reload', () => {
     } as unknown as Workspace;
     const names = (t: string) => workspaceTargetName(ws, t);
     expect(titleForSpec({ kind: 'bench', modelPath: '/m/a.onnx', targets: ['original', 'v-2635a93423'] }, names)).toBe(
-      'Benchmark original + int8-static percentile per-channel (onnxruntime-node, cpu)',
+      'Benchmark original, int8-static percentile per-channel (onnxruntime-node, cpu)',
     );
     // A variant nobody can name any more is not shown by its id.
     expect(titleForSpec({ kind: 'bench', modelPath: '/m/a.onnx', targets: ['original', 'v-dc6801f497'] }, names)).toBe(
-      'Benchmark original + a removed variant (onnxruntime-node, cpu)',
+      'Benchmark original, a removed variant (onnxruntime-node, cpu)',
     );
     expect(titleForSpec({ kind: 'evaluate', modelPath: '/m/a.onnx', target: 'v-080c38abe3', data: { spec: { kind: 'synthetic', samples: 4 } } }, names)).toBe(
       'Evaluate int8-dynamic',
