@@ -130,15 +130,15 @@ export async function gzipSize(file: string, signal?: AbortSignal): Promise<numb
   return bytes;
 }
 
-/**
- * Prunes a model file into a new file through the shared transform pipeline (transform/transform-model.ts),
- * and measures what it removed.
- */
 /** How node selection names a pruning method in its checks and messages (a recipe's checks use it too). */
 export function selectingPruner(method: Pick<PruneMethod, 'name'>): SelectingMethod {
   return { name: `${method.name} pruning`, verb: 'prune', handles: DEFAULT_PRUNE_OP_TYPES };
 }
 
+/**
+ * Prunes a model file into a new file through the shared transform pipeline (transform/transform-model.ts),
+ * and measures what it removed.
+ */
 export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
   const started = performance.now();
   const method = pruneMethod(request.method);

@@ -22,8 +22,6 @@ import { inStep } from './step-messages.js';
 /** The execution providers where benchmarks run, probed in the engine process (as `tune --ep` asks them). */
 export type ProbeProviders = () => Promise<ProviderStatus[]>;
 
-/** A pruning method as pruneModel names it to the node-selection checks (prune-model.ts, which keeps it inline). */
-
 /**
  * Throws the first step whose fields cannot work, prefixed with its step (`Step 2 (quantize): ...`) and naming
  * the recipe's fields. `providers` is asked once, and only when a bench step wants another provider than cpu
