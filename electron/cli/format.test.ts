@@ -20,6 +20,15 @@ describe('formatTable', () => {
       'bbb    4  120 ms',
     ]);
   });
+
+  it('draws no rule under an empty header (a confusion matrix corner)', () => {
+    // Rows as eval prints them: the true class, then the counts per predicted class.
+    const rows = [
+      ['0', 4, 0],
+      ['1', 0, 17],
+    ];
+    expect(formatTable(['', '0', '1'], rows).split('\n')).toEqual(['   0   1', '   -  --', '0  4   0', '1  0  17']);
+  });
 });
 
 describe('formatListedTable', () => {

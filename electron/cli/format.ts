@@ -37,7 +37,10 @@ export function formatTable(
       .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+  // A column without a header (a matrix's corner, whose rows are labelled) gets no rule: a lone `-` under an
+  // empty header read as a stray character.
+  const rule = widths.map((w, i) => (headers[i] === '' ? ' ' : '-').repeat(w)).join('  ');
+  return [line(headers), rule, ...cells.slice(1).map(line)].join('\n');
 }
 
 /** Rows of a per-node or per-layer table printed unless --all is given (--json always lists every row). */

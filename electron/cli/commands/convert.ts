@@ -6,6 +6,7 @@ import { MAX_PROTO_BYTES, saveModel, unusedDataNote } from '../../engine/onnx/sa
 import type { CliCommand } from '../cli-context.js';
 import { parseCount, requireString, writeJson } from '../cli-context.js';
 import { formatBytes } from '../format.js';
+import { refuseNonOnnxOutput } from '../output-path.js';
 import { ProgressBar } from '../progress-bar.js';
 
 /** onnx's own default: tensors of 1 KiB or more go to the external data file. */
@@ -42,6 +43,7 @@ export const convertCommand: CliCommand = {
     if (extra.length > 0)
       throw new StudioError('BAD_REQUEST', `convert takes one model, got also: ${extra.join(' ')}.`);
     const output = requireString(ctx, 'output', 'output path');
+    refuseNonOnnxOutput(output);
     let external = ctx.values['external-data'] === true;
     const thresholdRaw = ctx.values['size-threshold'];
     if (typeof thresholdRaw === 'string' && !external) {

@@ -25,11 +25,16 @@ const num = (v: number) => (Number.isNaN(v) ? 'NaN' : Math.abs(v) >= 1e4 || (v !
 /** Bool and integer outputs get a column of their own: the share of their values equal to the reference's. */
 const hasDiscrete = (list: OutputFidelity[]) => list.some((f) => f.valueAgreement !== null);
 
-function fidelityRows(list: OutputFidelity[]): (string | number)[][] {
+/**
+ * The fidelity table's rows. A bool or integer output shows `-` for its cosine and worst cosine: its values are
+ * categories, so the cosine says little, and one value per sample made every sample's cosine 1 beside an overall
+ * 0.996 (a worst above the whole). Its Value agreement is the figure; --json keeps the numbers.
+ */
+export function fidelityRows(list: OutputFidelity[]): (string | number)[][] {
   return list.map((f) => [
     f.output,
-    f.cosine.toFixed(6),
-    f.worstSampleCosine.toFixed(6),
+    f.valueAgreement !== null ? '-' : f.cosine.toFixed(6),
+    f.valueAgreement !== null ? '-' : f.worstSampleCosine.toFixed(6),
     f.sqnrDb === null ? 'inf (identical)' : f.sqnrDb.toFixed(2),
     num(f.maxAbsErr),
     num(f.meanAbsErr),
@@ -47,7 +52,7 @@ function fidelityLegend(list: OutputFidelity[], compared: number): string[] {
     );
   if (hasDiscrete(list))
     lines.push(
-      "Value agreement: the share of a bool or integer output's values equal to the reference's, the figure to read for it (class ids, masks, counts: no top-1, and their cosine says little; tune budgets the float outputs' cosine only).",
+      "Value agreement: the share of a bool or integer output's values equal to the reference's, the figure to read for it (class ids, masks, counts: no top-1, and their cosine says little, so it shows '-'; tune budgets the float outputs' cosine only).",
     );
   return lines;
 }

@@ -6,7 +6,9 @@ import type { CliCommand, CliContext } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
 import { formatBytes, formatListedTable, LISTED_ROWS } from '../format.js';
 import { methodListHelp, methodOptionsFromFlags } from '../method-flags.js';
+import { refuseNonOnnxOutput } from '../output-path.js';
 import { ProgressBar } from '../progress-bar.js';
+import { cancelledAs } from '../cancelled-as.js';
 
 /** With an N:M pattern and no --sparsity, the pattern fixes the sparsity (1 - N/M). */
 function sparsityFromPattern(values: CliContext['values']): CliContext['values'] {
@@ -52,20 +54,24 @@ export const pruneCommand: CliCommand = {
     if (extra.length > 0)
       throw new StudioError('BAD_REQUEST', `prune takes one model, got also: ${extra.join(' ')}.`);
     const output = requireString(ctx, 'output', 'output path');
+    refuseNonOnnxOutput(output);
     const family = methodCatalog().prune;
     const method = requireString(ctx, 'method', `method (one of ${family.methods.map((m) => m.name).join(', ')})`);
     const { common, options } = methodOptionsFromFlags('prune', method, sparsityFromPattern(ctx.values));
     const bar = new ProgressBar(ctx.stderr, 'Pruning');
-    const report = await pruneModel({
-      input,
-      output,
-      method,
-      common,
-      options,
-      force: ctx.values.force === true,
-      signal: ctx.signal,
-      onProgress: (p) => bar.update(p.done, p.total),
-    });
+    // One message for a Ctrl+C, whether it stops pruning or saving ("Saving was cancelled.").
+    const report = await cancelledAs('Pruning was cancelled.', () =>
+      pruneModel({
+        input,
+        output,
+        method,
+        common,
+        options,
+        force: ctx.values.force === true,
+        signal: ctx.signal,
+        onProgress: (p) => bar.update(p.done, p.total),
+      }),
+    );
     bar.done();
     for (const note of report.notes) ctx.stderr.write(`note: ${note}\n`);
     if (ctx.json) {

@@ -7,7 +7,9 @@ import { requireString, writeJson } from '../cli-context.js';
 import { openCalibrationData, CALIBRATION_OPTIONS, CALIBRATION_HELP } from '../calibration-flags.js';
 import { formatBytes, formatListedTable, LISTED_ROWS } from '../format.js';
 import { methodListHelp, methodOptionsFromFlags } from '../method-flags.js';
+import { refuseNonOnnxOutput } from '../output-path.js';
 import { ProgressBar } from '../progress-bar.js';
+import { cancelledAs } from '../cancelled-as.js';
 import { guessedLines, warnGuesses } from '../guess-warnings.js';
 import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
 
@@ -41,22 +43,26 @@ export const quantizeCommand: CliCommand = {
     if (!input) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
     if (extra.length > 0) throw new StudioError('BAD_REQUEST', `quantize takes one model, got also: ${extra.join(' ')}.`);
     const output = requireString(ctx, 'output', 'output path');
+    refuseNonOnnxOutput(output);
     const family = methodCatalog().quantize;
     const method = requireString(ctx, 'method', `method (one of ${family.methods.map((m) => m.name).join(', ')})`);
     const { common, options } = methodOptionsFromFlags('quantize', method, ctx.values);
-    const calibration = await openCalibrationData(ctx, input);
     const bar = new ProgressBar(ctx.stderr, 'Quantizing');
-    const report = await quantizeModel({
-      input,
-      output,
-      method,
-      common,
-      options,
-      inputs: parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value),
-      force: ctx.values.force === true,
-      signal: ctx.signal,
-      onProgress: (p) => bar.update(p.done, p.total),
-      ...(calibration ? { calibration } : {}),
+    // One message for a Ctrl+C, whether it stops the data check, calibration, quantizing or saving.
+    const report = await cancelledAs('Quantization was cancelled.', async () => {
+      const calibration = await openCalibrationData(ctx, input);
+      return quantizeModel({
+        input,
+        output,
+        method,
+        common,
+        options,
+        inputs: parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value),
+        force: ctx.values.force === true,
+        signal: ctx.signal,
+        onProgress: (p) => bar.update(p.done, p.total),
+        ...(calibration ? { calibration } : {}),
+      });
     });
     bar.done();
     for (const note of warnGuesses(ctx, report.notes)) ctx.stderr.write(`note: ${note}\n`);

@@ -4,6 +4,7 @@ import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
 import { parseRecipe } from '../../../shared/recipe.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
+import { isChangedFileWarning } from '../../engine/recipe/dataset-ref.js';
 import { runRecipe, type RunRecipeResult } from '../../engine/recipe/run-recipe.js';
 import { stepNumber, stoppedAt } from '../../engine/recipe/step-messages.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
@@ -73,11 +74,13 @@ export const runCommand: CliCommand = {
         force: ctx.values.force === true,
         signal: ctx.signal,
         ...(typeof ctx.values.model === 'string' ? { model: ctx.values.model } : {}),
-        // A guess (a dim or an input's values nothing set) is a warning, as with the single commands; a step's
-        // other notes are `note: step N (kind): ...` lines, as `quantize` prints its own. Below the bar, not in it.
+        // A guess (a dim or an input's values nothing set) is a warning, as with the single commands, and so is
+        // a changed file used anyway (--allow-changed-data); a step's other notes are `note: step N (kind): ...`
+        // lines, as `quantize` prints its own. Below the bar, not in it.
         warn: (message) => {
           bar?.done();
-          for (const note of warnGuesses(ctx, [message])) ctx.stderr.write(`note: ${note}\n`);
+          for (const note of warnGuesses(ctx, [message]))
+            ctx.stderr.write(`${isChangedFileWarning(note) ? 'warning' : 'note'}: ${note}\n`);
         },
         // A bench step's provider is probed before step 1, where `tune --ep` probes it: in the engine process.
         providers: () => client.call('providers', {}, { signal: ctx.signal }),

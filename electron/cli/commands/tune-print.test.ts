@@ -136,12 +136,18 @@ describe('printTuneOutcome', () => {
       trials: [{ ...broken, p50Ratio: 1.089, latencyVerdict: 'slower' }],
     });
     expect(slower).toMatch(/1\.089x, slower/);
-    expect(slower).toContain('Closest: #0 int8-dynamic: cosine 0.95000, 0.300x size, 1.089x, slower p50.');
+    expect(slower).toContain('Closest: #0 int8-dynamic: cosine 0.95000, 0.300x size, p50 1.089x (slower).');
     // A run too noisy to tell anything says so, not "within noise" beside a 1.44x.
     const wild = printed({ ...outcome, trials: [{ ...same, p50Ratio: 1.436, latencyUnreliable: true }] });
     expect(wild).toMatch(/1\.436x, unreliable run/);
     expect(wild).toContain("'unreliable run': its runs spread too much to tell anything");
     expect(text).toContain("'within noise' marks one that run cannot tell from 1 (as Compare judges it).");
+    // In a sentence the p50 is named first and its verdict follows in brackets ("1.015x, within noise p50" read
+    // as if the noise were the p50's).
+    const chosen = printed({ ...outcome, objective: 'size', chosen: 0 }, '/tmp/t.onnx');
+    expect(chosen).toContain('Chosen: int8-dynamic: 0.300x size, p50 0.920x (within noise), cosine 0.99990.');
+    const unreliable = printed({ ...outcome, objective: 'size', chosen: 0, trials: [{ ...same, latencyUnreliable: true }] }, '/tmp/t.onnx');
+    expect(unreliable).toContain('0.300x size, p50 0.920x (unreliable run), cosine');
     expect(noChoiceLines(outcome)[1]).toBe(
       "1 trial meets the budget, but none is faster than the original beyond its benchmark's noise (at least 5%, more on a noisy run): the best, #0 int8-dynamic, is at 0.920x.",
     );
@@ -215,7 +221,7 @@ describe('printTuneOutcome', () => {
     expect(text).toMatch(/Cosine\s+Agreement\s+Budget/);
     expect(text).toMatch(/0\.99990\s+97\.50%\s+met/);
     expect(text).toContain(
-      'Chosen: int8-dynamic: 0.300x size, 0.700x p50, cosine 0.99990, agreement 97.50%.',
+      'Chosen: int8-dynamic: 0.300x size, p50 0.700x, cosine 0.99990, agreement 97.50%.',
     );
     // A model without such outputs has no Agreement column.
     expect(printed({ ...outcome, trials: [trial(0, 'int8-dynamic', 0.9999)] })).not.toContain('Agreement');

@@ -135,7 +135,7 @@ export function printTuneOutcome(
   const chosen = trialNumbered(outcome, outcome.chosen);
   if (chosen && (written || variantAt)) {
     lines.push(
-      `Chosen: ${chosen.name}: ${ratio(chosen.sizeRatio)} size, ${p50Cell(chosen)} p50, ${namedQuality(chosen, outcome)}${chosen.agreement !== undefined ? `, agreement ${agreementOf(chosen)}` : ''}.`,
+      `Chosen: ${chosen.name}: ${ratio(chosen.sizeRatio)} size, ${p50Phrase(chosen)}, ${namedQuality(chosen, outcome)}${chosen.agreement !== undefined ? `, agreement ${agreementOf(chosen)}` : ''}.`,
     );
     if (variantAt)
       lines.push(
@@ -161,6 +161,15 @@ function p50Cell(t: TuneTrial): string {
   if (t.latencyVerdict === 'same') return `${ratio(t.p50Ratio)}, within noise`;
   if (t.latencyVerdict === 'slower') return `${ratio(t.p50Ratio)}, slower`;
   return ratio(t.p50Ratio);
+}
+
+/**
+ * The p50 ratio in a sentence, named first and its verdict in brackets: `p50 1.015x (within noise)`. The table
+ * cell's form read "1.015x, within noise p50" inside the Chosen and Closest lines.
+ */
+function p50Phrase(t: TuneTrial): string {
+  const verdict = t.latencyUnreliable ? 'unreliable run' : t.latencyVerdict === 'same' ? 'within noise' : t.latencyVerdict === 'slower' ? 'slower' : undefined;
+  return `p50 ${ratio(t.p50Ratio)}${verdict ? ` (${verdict})` : ''}`;
 }
 
 /** The quality figure in a sentence, named: `cosine 0.99963`, `accuracy 95.50% (-0.50 pts)`. */
@@ -199,7 +208,7 @@ export function noChoiceLines(outcome: TuneOutcome): string[] {
   else {
     if (closest)
       lines.push(
-        `Closest: #${closest.index} ${closest.name}: ${namedQuality(closest, outcome)}, ${ratio(closest.sizeRatio)} size, ${p50Cell(closest)} p50.`,
+        `Closest: #${closest.index} ${closest.name}: ${namedQuality(closest, outcome)}, ${ratio(closest.sizeRatio)} size, ${p50Phrase(closest)}.`,
       );
     lines.push(
       outcome.stoppedBy === 'incomplete'

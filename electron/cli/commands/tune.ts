@@ -29,6 +29,7 @@ import { formatPoints } from '../format.js';
 import { warnGuesses } from '../guess-warnings.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
 import { optionsFromFieldFlags } from '../method-flags.js';
+import { refuseNonOnnxOutput } from '../output-path.js';
 import { cliVersion } from '../version.js';
 import {
   cliTuneSetting,
@@ -90,8 +91,7 @@ export const tuneCommand: CliCommand = {
         'BAD_REQUEST',
         'OUT is the input model: choose another path (inputs are never written).',
       );
-    if (!emit && !output.toLowerCase().endsWith('.onnx'))
-      throw new StudioError('BAD_REQUEST', `OUT must end in .onnx, got ${output}.`);
+    if (!emit) refuseNonOnnxOutput(output);
     const force = ctx.values.force === true;
     // The outcome beside OUT is an output too: refused here, not after a search of many minutes.
     for (const file of emit ? [] : [output, outcomePathOf(output)])

@@ -82,10 +82,19 @@ export const WHOLE_SAMPLE = -1;
 const SCORES_NAME = /logit|score|prob|class/i;
 
 /**
+ * Output names that say features, not classes: `emb`, `embedding`, `features`, `last_hidden_state`,
+ * `pooler_output`, `encoder_out`. An audio embedding `emb [1, 8]` is one vector per sample like class scores, and
+ * its argmax (the largest feature) got a Top-1 agreement of 100% that meant nothing. Not `pooled`: scores
+ * averaged over tokens are still scores.
+ */
+const FEATURES_NAME = /emb|feat|hidden|pooler|encod/i;
+
+/**
  * The class count top-1 agreement reads an output by (its argmax runs over each consecutive run of that many
  * values), or 0 where top-1 agreement does not apply. A bool or integer output has none: its values are class
  * ids, masks or counts, whose argmax means nothing (its share of equal values is the figure). A float output
- * that is one vector per sample (at most one dim above 1: [1, 10]) is one score vector. One of 2 or 3 dims with a
+ * that is one vector per sample (at most one dim above 1: [1, 10]) is one score vector, unless its name says
+ * features (FEATURES_NAME: `emb [1, 8]`, an embedding, whose argmax means nothing). One of 2 or 3 dims with a
  * last axis of 2 or more ([1, 16, 10]: per-token scores) has a score vector at every position of its leading
  * axes, read over its last axis, but only where its name says scores (SCORES_NAME): by shape alone it is also an
  * encoder's hidden states ([1, 128, 768]), whose argmax over features means nothing and would stand in for the
@@ -96,14 +105,23 @@ export function top1ClassesOf(type: string, dims: readonly number[], name: strin
   const values = dims.reduce((a, b) => a * b, 1);
   // One vector per sample: its argmax over each sample's whole length, which a dynamic dim may vary ([1, seq]
   // start logits), so not a count fixed from the first sample.
-  if (isVector(dims)) return values >= 2 ? WHOLE_SAMPLE : 0;
+  if (isVector(dims)) return values >= 2 && !featuresByName(name) ? WHOLE_SAMPLE : 0;
   const last = dims.at(-1) ?? 0;
   return dims.length <= 3 && last >= 2 && SCORES_NAME.test(name) ? last : 0;
 }
 
+/** Whether the name says features (FEATURES_NAME) and not scores (SCORES_NAME), which wins: `feature_logits` are scores. */
+function featuresByName(name: string): boolean {
+  return FEATURES_NAME.test(name) && !SCORES_NAME.test(name);
+}
+
 /** Why an output of several score-like vectors per sample has no top-1 agreement (a note), if it has none. */
 export function noTop1Reason(type: string, dims: readonly number[], name: string): string | undefined {
-  if (isDiscreteType(type) || isVector(dims) || top1ClassesOf(type, dims, name) > 0) return undefined;
+  if (isDiscreteType(type) || top1ClassesOf(type, dims, name) !== 0) return undefined;
+  if (isVector(dims)) {
+    const values = dims.reduce((a, b) => a * b, 1);
+    return values >= 2 ? 'its name says features or an embedding, not class scores: it is compared by cosine' : undefined;
+  }
   if (dims.length >= 4)
     return 'with 4 or more dims it is taken for a feature map, whose last axis is not classes';
   if ((dims.at(-1) ?? 0) < 2)

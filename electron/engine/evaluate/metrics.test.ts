@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../testing/model-fixtures.js';
 import { argmax, ClassificationAccumulator, rankOf } from './classification-metrics.js';
-import { cosineSimilarity, FidelityAccumulator, isDiscreteType, worstFidelity, top1ClassesOf } from './fidelity-metrics.js';
+import { cosineSimilarity, FidelityAccumulator, isDiscreteType, noTop1Reason, worstFidelity, top1ClassesOf, WHOLE_SAMPLE } from './fidelity-metrics.js';
 import { RegressionAccumulator } from './regression-metrics.js';
 import { RunningSum } from './running-sum.js';
 import { planTask } from './task.js';
@@ -189,6 +189,19 @@ describe('fidelity metrics', () => {
     const r = f.result();
     expect(r.top1Agreement).toBe(2 / 3);
     expect(r.top1Positions).toBeUndefined();
+  });
+
+  it('take no argmax of one vector per sample whose name says an embedding or features, and say why', () => {
+    // `emb [1, 8]` (an audio embedding) got a Top-1 agreement of 100%: the argmax of features means nothing.
+    for (const name of ['emb', 'embedding', 'features', 'pooler_output', 'last_hidden']) {
+      expect(top1ClassesOf('float32', [1, 8], name)).toBe(0);
+      expect(noTop1Reason('float32', [1, 8], name)).toMatch(/features or an embedding.*compared by cosine/);
+    }
+    // Scores keep theirs, by name or under a name that says nothing.
+    for (const name of ['logits', 'output', 'pooled', 'feature_logits']) {
+      expect(top1ClassesOf('float32', [1, 8], name)).toBe(WHOLE_SAMPLE);
+      expect(noTop1Reason('float32', [1, 8], name)).toBeUndefined();
+    }
   });
 
   it('measure a bool or integer output by its share of equal values, and leave it out of the worst cosine', () => {

@@ -40,6 +40,14 @@ export interface ResolveOptions {
   signal?: AbortSignal;
 }
 
+/** How the message for a changed file used anyway ends: a warning (docs/cli.md), which `run` prints as one. */
+const USED_ANYWAY = 'Used anyway (--allow-changed-data).';
+
+/** Whether a run's message is the warning for a changed source or data file used anyway, not a step's note. */
+export function isChangedFileWarning(message: string): boolean {
+  return message.endsWith(USED_ANYWAY);
+}
+
 /** Finds a file by name in the search folders and checks its hash; returns where it is and its actual hash. */
 export async function findRecordedFile(
   file: { name: string; sha256: string },
@@ -59,7 +67,7 @@ export async function findRecordedFile(
     if (!options.allowChanged) {
       throw new StudioError('BAD_REQUEST', `${message} Pass --allow-changed-data to use it anyway.`);
     }
-    options.warn?.(`${message} Used anyway (--allow-changed-data).`);
+    options.warn?.(`${message} ${USED_ANYWAY}`);
   }
   return { path: found, sha256: actual };
 }

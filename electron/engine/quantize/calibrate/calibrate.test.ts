@@ -232,6 +232,18 @@ describe('calibrateModel', () => {
     expect(result.ranges.get('relu.out')!.min).toBe(0);
   });
 
+  it('says when the data holds fewer samples than asked, in the words eval and sensitivity use', async () => {
+    const arrays = normalArrays(6, 64, 5);
+    const cut = await calibrateModel(tinyModel(64), ['input'], arraySource(arrays), { method: 'minmax', maxSamples: 20 });
+    expect(cut.samples).toBe(6);
+    expect(cut.samplesNote).toBe('20 samples asked, the data has 6: all 6 used.');
+    // Asked for no more than there are, or for no count at all: nothing to say.
+    const fits = await calibrateModel(tinyModel(64), ['input'], arraySource(arrays), { method: 'minmax', maxSamples: 6 });
+    expect(fits.samplesNote).toBeUndefined();
+    const all = await calibrateModel(tinyModel(64), ['input'], arraySource(arrays), { method: 'minmax' });
+    expect(all.samplesNote).toBeUndefined();
+  });
+
   it('stops between samples when cancelled', async () => {
     const controller = new AbortController();
     const seen: number[] = [];

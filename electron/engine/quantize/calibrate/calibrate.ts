@@ -11,6 +11,7 @@ import { type CalibrationMethod, CalibrationCollector, type TensorRange } from '
 import { type OversizedTensor, planPasses } from './memory-budget.js';
 import { extremesProbe, probedModel } from './probed-model.js';
 import { opsetVersion } from '../../onnx/graph.js';
+import { samplesAskedNote } from '../../evaluate/samples-asked.js';
 
 export interface CalibrateOptions {
   method: CalibrationMethod;
@@ -63,6 +64,11 @@ export interface CalibrationResult {
    * (memory-budget.ts budgetNote says so). Empty or absent when it was.
    */
   oversized?: OversizedTensor[];
+  /**
+   * `20 samples asked, the data has 6: all 6 used.` where `maxSamples` asked for more than the data holds: the
+   * words eval and sensitivity say it in (samplesAskedNote), where calibration used fewer in silence.
+   */
+  samplesNote?: string;
   /** The statistics (kept for inspection and tests). */
   collector: CalibrationCollector;
 }
@@ -302,5 +308,13 @@ export async function calibrateModel(
     });
   }
   const ranges = collector.ranges(options.percentile !== undefined ? { percentile: options.percentile } : {});
-  return { ranges, samples: collector.samples, collector, passes, ...(oversized.length > 0 ? { oversized } : {}) };
+  const samplesNote = options.maxSamples !== undefined ? samplesAskedNote(options.maxSamples, collector.samples) : undefined;
+  return {
+    ranges,
+    samples: collector.samples,
+    collector,
+    passes,
+    ...(oversized.length > 0 ? { oversized } : {}),
+    ...(samplesNote ? { samplesNote } : {}),
+  };
 }

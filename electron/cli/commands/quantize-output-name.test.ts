@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../main.js';
+import { makeTempDir } from '../../engine/testing/temp-dir.js';
+import { repoRoot } from '../testing/run-cli.js';
+
+/* Every command that writes a model refuses an OUT without .onnx, as tune did: quantize wrote `model.int8`. */
+
+const digits = path.join(repoRoot, 'electron/engine/testing/fixtures/digits');
+const model = path.join(digits, 'digits.onnx');
+
+async function run(...args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const sink = (write: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        write(chunk.toString());
+        callback();
+      },
+    });
+  const code = await runCli(args, { stdout: sink(() => {}), stderr: sink((s) => (stderr += s)) });
+  return { code, stderr };
+}
+
+describe('an OUT without .onnx', () => {
+  const tmp = makeTempDir();
+  afterAll(() => tmp.cleanup());
+
+  for (const args of [
+    ['quantize', '--method', 'int8-dynamic'],
+    ['prune', '--method', 'magnitude', '--sparsity', '0.5'],
+    ['convert'],
+    ['tune', '--data', 'synthetic', '--min-cosine', '0.99'],
+  ]) {
+    it(`is refused by ${args[0]} (exit 2), and nothing is written`, async () => {
+      const out = path.join(tmp.dir, `${args[0]}.int8`);
+      const r = await run(args[0]!, model, '-o', out, ...args.slice(1));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`onnx-studio: OUT must end in .onnx, got ${out}: name the model file like model.int8.onnx.\n`);
+      expect(fs.existsSync(out)).toBe(false);
+    });
+  }
+});
