@@ -9,6 +9,8 @@ export interface CliContext {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   signal: AbortSignal;
+  /** Set by `writeJson`: a failure after the command's object (closing a server, disposing) adds none of its own. */
+  jsonWritten?: boolean;
 }
 
 /** One command of the CLI: its help text, its flags (for node:util parseArgs) and what it does. */
@@ -38,4 +40,5 @@ export function parseCount(name: string, raw: string): number {
 
 export function writeJson(ctx: CliContext, value: unknown): void {
   ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  ctx.jsonWritten = true;
 }

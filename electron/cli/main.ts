@@ -66,6 +66,10 @@ export async function runCli(
   }
   const verbose = rest.includes('--verbose');
   const entry = COMMANDS.find((c) => c.name === name);
+  // Whether the error gets a JSON object on stdout: the parsed flag once there is one (not `--json` given as a
+  // value or after `--`); before parsing succeeds, whether it was typed at all. None once the command wrote its own.
+  let wantsJson = rest.includes('--json');
+  let ctx: CliContext | undefined;
   try {
     if (!entry) {
       throw new StudioError('BAD_REQUEST', `Unknown command '${name}'. Run 'onnx-studio --help' for the list of commands.`);
@@ -83,7 +87,8 @@ export async function runCli(
       io.stdout.write(`${commandHelp(entry, command)}\n`);
       return 0;
     }
-    const ctx: CliContext = {
+    wantsJson = parsed.values.json === true;
+    ctx = {
       positionals: parsed.positionals,
       values: parsed.values as CliContext['values'],
       json: parsed.values.json === true,
@@ -103,7 +108,8 @@ export async function runCli(
     io.stderr.write(`onnx-studio: ${prefix}${info.message}${hint}\n`);
     // A script reading --json gets its one object on a failure too, with the code to branch on: an empty stdout
     // read as empty input by `jq` hid the failure where the exit status was not checked.
-    if (rest.includes('--json')) io.stdout.write(`${JSON.stringify({ error: { code: info.code, message: info.message } })}\n`);
+    if (wantsJson && !ctx?.jsonWritten)
+      io.stdout.write(`${JSON.stringify({ error: { code: info.code, message: info.message } })}\n`);
     if (verbose && info.detail) io.stderr.write(`${info.detail}\n`);
     if (verbose && error instanceof Error && error.stack && !info.detail) io.stderr.write(`${error.stack}\n`);
     if (info.code === 'CANCELLED') return 130;
