@@ -17,6 +17,7 @@ import { makeTempDir } from '../engine/testing/temp-dir.js';
 import { saveModel } from '../engine/onnx/save-model.js';
 import { buildMlp } from '../engine/testing/model-fixtures.js';
 import { startServeServer, type RunningServer } from './serve-server.js';
+import { safeUploadName } from './uploads.js';
 
 interface RawResponse {
   status: number;
@@ -414,11 +415,28 @@ describe('onnx-studio serve', () => {
       ok: false,
       error: { message: /Two of the dropped files/ },
     });
+    // Two uploads of one name at once: one file, the other refused (a rename after a look replaced the first).
+    fs.writeFileSync(path.join(made, 'twice.bin'), Buffer.alloc(1 << 20, 7));
+    const racing = await Promise.all([
+      upload('twice.bin', 'fedcba9876543210'),
+      upload('twice.bin', 'fedcba9876543210'),
+    ]);
+    expect(racing.map((r) => r.status).sort()).toEqual([200, 409]);
     // A batch is a folder name the page makes, never a path.
     for (const bad of ['..', '../x', '0123456789ABCDEF', 'abc', '%2e%2e%2f0123456789abcdef']) {
       const r = await upload('ext weights ü.bin', bad);
       expect(r.status, bad).toBe(400);
     }
+  });
+});
+
+describe('upload names', () => {
+  it('keep every letter of every script, ZWNJ included, and lose bidi overrides and folders', () => {
+    // A Persian name with a ZWNJ: a data file the model names so must be found under that name.
+    expect(safeUploadName('داده\u200cها.bin')).toBe('داده\u200cها.bin');
+    expect(safeUploadName('evil\u202egnp.onnx')).toBe('evil_gnp.onnx');
+    expect(safeUploadName('../../etc/passwd')).toBe('passwd');
+    expect(Buffer.byteLength(safeUploadName('ü'.repeat(300))!)).toBeLessThanOrEqual(200);
   });
 });
 

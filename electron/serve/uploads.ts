@@ -16,8 +16,12 @@ import { removeQuietly, tempPathFor } from '../engine/onnx/atomic-files.js';
 /** Bytes, not characters: file systems limit a name to 255 bytes, and 'ü' takes 2 of them in UTF-8. */
 const MAX_NAME_BYTES = 200;
 
-/** Control and format characters (bidi overrides can disguise a name), and what Windows forbids in names. */
-const UNSAFE = /[\p{Cc}\p{Cf}<>:"/\\|?*]/gu;
+/**
+ * Control characters, the bidi marks, embeddings, overrides and isolates that can disguise a name, and what
+ * Windows forbids in names. Other format characters stay: ZWNJ and ZWJ are part of Persian and Indic names, and
+ * a data file the model names with one must be found under that name.
+ */
+const UNSAFE = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069<>:"/\\|?*]/gu;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i;
 
 /**
@@ -32,7 +36,17 @@ export function safeUploadName(raw: string | null): string | null {
     .normalize('NFC')
     .replace(UNSAFE, '_')
     .replace(/^[.\s]+/, '');
-  while (Buffer.byteLength(cleaned) > MAX_NAME_BYTES) cleaned = [...cleaned].slice(0, -1).join('');
+  // Cut whole characters until the name fits (one pass over them, not one per cut).
+  if (Buffer.byteLength(cleaned) > MAX_NAME_BYTES) {
+    let bytes = 0;
+    const kept: string[] = [];
+    for (const char of cleaned) {
+      bytes += Buffer.byteLength(char);
+      if (bytes > MAX_NAME_BYTES) break;
+      kept.push(char);
+    }
+    cleaned = kept.join('');
+  }
   cleaned = cleaned.replace(/[.\s]+$/, '');
   if (cleaned === '') return null;
   return WINDOWS_RESERVED.test(cleaned) ? `_${cleaned}` : cleaned;
@@ -50,6 +64,22 @@ export interface UploadAnswer {
 
 function refused(status: number, code: 'BAD_REQUEST' | 'IO', message: string): UploadAnswer {
   return { status, body: { ok: false, error: { code, message } } };
+}
+
+/**
+ * Gives the finished temporary file its name unless that name was taken meanwhile (two uploads of one name at
+ * once), which a rename would replace: a hard link fails then. A file system without hard links (FAT) renames
+ * after a last look.
+ */
+async function claimName(temp: string, target: string): Promise<void> {
+  try {
+    await fs.promises.link(temp, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+    if (fs.existsSync(target)) throw Object.assign(new Error(`${target} exists`), { code: 'EEXIST' });
+    await fs.promises.rename(temp, target);
+  }
 }
 
 /** Stores the request's body under `uploadsDir` and says where, or why not. */
@@ -84,10 +114,17 @@ export async function receiveUpload(
   req.on('data', (chunk: Buffer) => (bytes += chunk.length));
   try {
     await pipeline(req, fs.createWriteStream(temp, { flags: 'wx' }));
-    await fs.promises.rename(temp, target);
+    await claimName(temp, target);
   } catch (error) {
     removeQuietly(temp);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      return refused(
+        409,
+        'BAD_REQUEST',
+        `Two of the dropped files are named ${name}. Drop a model with its own data files only.`,
+      );
     return refused(500, 'IO', `The upload of ${name} failed: ${(error as Error).message}. Try again.`);
   }
+  removeQuietly(temp);
   return { status: 200, body: { ok: true, value: { path: target, bytes } } };
 }
