@@ -8,6 +8,7 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import { buildMlp } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { loadModel } from './load-model.js';
+import { refuseOverwritingInput } from './output-guard.js';
 import { saveModel } from './save-model.js';
 
 /*
@@ -69,9 +70,10 @@ describe('an output that would replace a file of the input', () => {
 
   it('convert refuses it too, and an output whose OUT.data is the input data (exit 2)', async () => {
     const before = digests(path.dirname(input));
+    // The CLI refuses a model output not named .onnx before the engine's guard is reached (output-path.ts).
     const asModel = await runCliInProcess(['convert', input, '-o', data, '--force']);
     expect(asModel.code).toBe(2);
-    expect(asModel.stderr).toContain("is the input's external data file");
+    expect(asModel.stderr).toContain('OUT must end in .onnx');
     // weights.data is the data file of an output named `weights`, with --external-data.
     const asData = await runCliInProcess([
       'convert',
@@ -82,7 +84,13 @@ describe('an output that would replace a file of the input', () => {
       '--force',
     ]);
     expect(asData.code).toBe(2);
-    expect(asData.stderr).toContain("the input's own data file");
+    expect(asData.stderr).toContain('OUT must end in .onnx');
+    // The engine's own guard, which convert runs too, names what each would have replaced.
+    const loaded = await loadModel(input);
+    expect(() => refuseOverwritingInput(loaded, data)).toThrow("is the input's external data file");
+    expect(() => refuseOverwritingInput(loaded, path.join(path.dirname(input), 'weights'))).toThrow(
+      "the input's own data file",
+    );
     expect(digests(path.dirname(input))).toEqual(before);
   });
 });
