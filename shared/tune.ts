@@ -260,9 +260,14 @@ export function noChoiceAdvice(trials: readonly TuneTrial[], objective: TuneObje
   return "Trials met the budget, but none was faster than the original beyond its benchmark's noise: the size objective may still find a smaller variant.";
 }
 
-/** Whether trials met the budget on benchmarks too noisy to call them faster (`latencyUnreliable`). */
+/**
+ * Whether trials met the budget on benchmarks too noisy to call them faster (`latencyUnreliable`) while measured
+ * no slower: a quieter machine could tell; one measured at 1.2x would not become faster.
+ */
 export function metButNoisy(trials: readonly TuneTrial[]): boolean {
-  return trials.some((t) => t.status === 'done' && t.meetsBudget && t.latencyUnreliable === true);
+  return trials.some(
+    (t) => t.status === 'done' && t.meetsBudget && t.latencyUnreliable === true && (t.p50Ratio ?? Infinity) < 1,
+  );
 }
 
 /** The trial to keep: within the budget, better than the original (beatsOriginal), lowest objective. */

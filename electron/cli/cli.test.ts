@@ -62,6 +62,8 @@ describe('onnx-studio CLI', () => {
       expect(r.stderr.trim()).toBe(`onnx-studio: ${out.error.message}`);
       expect(['MODEL_PARSE', 'MODEL_INVALID', 'IO', 'BAD_REQUEST', 'BAD_INPUT']).toContain(out.error.code);
       expect(cli('inspect', file).stdout).toBe('');
+      // Before the command, as the help's "Global options" read: the same object.
+      expect(JSON.parse(cli('--json', 'inspect', file).stdout)).toEqual(out);
       // `--json` after `--` is an argument, not the flag: no object.
       expect(cli('inspect', file, '--', '--json').stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

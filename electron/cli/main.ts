@@ -55,7 +55,12 @@ export async function runCli(
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream & { isTTY?: boolean } } = process,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  // Global flags before the command (`onnx-studio --json inspect m.onnx`) are taken as if after it.
+  const leading: string[] = [];
+  let at = 0;
+  while (argv[at] === '--json' || argv[at] === '--verbose') leading.push(argv[at++]!);
+  const [name, ...after] = argv.slice(at);
+  const rest = [...after, ...leading];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${mainHelp()}\n`);
     return name === undefined ? 2 : 0;

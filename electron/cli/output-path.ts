@@ -6,8 +6,12 @@ import { StudioError } from '../engine/errors.js';
  * a model file no tool opens by its name (the app's Export and a recipe's export step refuse one too). Exit 2.
  */
 export function refuseNonOnnxOutput(output: string): void {
-  // A folder is refused by the engine's output guard, whose message says what it is.
-  if (isFolder(output)) return;
+  // A folder is said to be one (tune ran its whole search, then failed to write over one).
+  if (isFolder(output))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${output} is a folder. Give the output a file name ending in .onnx, inside it or beside it.`,
+    );
   if (!output.toLowerCase().endsWith('.onnx'))
     throw new StudioError(
       'BAD_REQUEST',

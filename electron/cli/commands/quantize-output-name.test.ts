@@ -42,4 +42,12 @@ describe('an OUT without .onnx', () => {
       expect(fs.existsSync(out)).toBe(false);
     });
   }
+
+  it('a folder is said to be one before any work, by tune too (it searched, then failed to write over it)', async () => {
+    const folder = path.join(tmp.dir, 'a-folder.onnx');
+    fs.mkdirSync(folder);
+    const r = await run('tune', model, '-o', folder, '--data', 'synthetic', '--min-cosine', '0.99', '--force');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${folder} is a folder.`);
+  });
 });

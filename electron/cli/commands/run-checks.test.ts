@@ -115,7 +115,7 @@ describe('onnx-studio run: checks before the first step', () => {
     const r = recipeIn('stacked', [prune, staticStep, fp16]);
     const refused = await cli(['run', r.file]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/Step 3 quantizes the model step 2 already quantized/);
+    expect(refused.stderr).toMatch(/Step 3 \(quantize\): steps\[2\] quantizes the model step 2 already quantized/);
     expect(fs.existsSync(r.out)).toBe(false);
   });
 

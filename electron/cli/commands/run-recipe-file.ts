@@ -54,9 +54,20 @@ export async function readRecipeFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await fs.promises.readFile(file, 'utf8');
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR')
+      throw new StudioError(
+        'BAD_REQUEST',
+        `${file} is a folder, not a recipe: give the recipe's .json file.`,
+      );
     throw new StudioError('BAD_REQUEST', `No such recipe file: ${path.resolve(file)}. Check the path.`);
   }
+  // Data given for the recipe: said as what it is, not read as a model.
+  if (/\.(npy|npz)$/i.test(file))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${file} is a NumPy array (.${path.extname(file).slice(1).toLowerCase()}), not a recipe: give the recipe's .json file (docs/cli.md, "Recipes").`,
+    );
   // A model passed where the recipe goes is the likely mistake; JSON.parse would quote its bytes back. Text that
   // parses is a recipe whatever it holds (U+FFFD is legal in a JSON string).
   if (path.extname(file).toLowerCase() === '.onnx') throw await notARecipe(file);

@@ -160,6 +160,11 @@ describe('onnx-studio run: step notes, step checks, step errors', () => {
       /looks like a model, not a recipe\. It records no recipe .*docs\/cli\.md, "Recipes"/,
     );
     expect(plain.stderr).toMatch(/`onnx-studio quantize` or `onnx-studio prune` first/);
+    // Data or a folder given for the recipe is said to be what it is (a .npy read as "a model").
+    const npy = path.join(tmp.dir, 'x.npy');
+    fs.writeFileSync(npy, Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]));
+    expect((await cli(['run', npy])).stderr).toContain('is a NumPy array (.npy), not a recipe');
+    expect((await cli(['run', tmp.dir])).stderr).toContain('is a folder, not a recipe');
     expect(plain.stderr).not.toContain(`onnx-studio recipe ${model}`);
     const variant = path.join(tmp.dir, 'cnn.fp16.onnx');
     expect((await cli(['quantize', model, '-o', variant, '--method', 'fp16'])).code).toBe(0);

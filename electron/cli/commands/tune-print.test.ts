@@ -114,7 +114,7 @@ describe('printTuneOutcome', () => {
       stoppedBy,
     });
     expect(printed(outcome('max-trials'))).toContain(
-      '1 trials in 4.0 s; the search stopped because the trial limit (--max-trials) was reached.',
+      '1 trial in 4.0 s; the search stopped because the trial limit (--max-trials) was reached.',
     );
     expect(printed(outcome('time-limit'))).toContain(
       'the search stopped because the time limit (--time-limit) was reached.',
@@ -156,6 +156,9 @@ describe('printTuneOutcome', () => {
     const noisy = noChoiceLines({ ...outcome, trials: [{ ...same, p50Ratio: 0.18, latencyUnreliable: true }] });
     expect(noisy[2]).toMatch(/^Their benchmarks spread too much to call any faster \(unreliable run\): run again with the machine otherwise idle/);
     expect(noisy.join('\n')).not.toMatch(/does not pay off|Loosen the budget/);
+    // Noisy but measured slower (x1.26): a quieter machine would not make it faster, so no such advice.
+    const slowNoisy = noChoiceLines({ ...outcome, trials: [{ ...same, p50Ratio: 1.262, latencyUnreliable: true }] });
+    expect(slowNoisy.join('\n')).not.toMatch(/spread too much/);
     // The size objective asks 3%, and a ratio without a verdict carries no noise note.
     const sized: TuneOutcome = {
       ...base,

@@ -67,15 +67,24 @@ function nothingQuantized(
   const handled = selected ?? method.opTypes;
   if (!handled)
     return `Nothing to convert: ${method.name} found no float32 node to convert in this model. ${same}`;
-  return `Nothing to quantize: ${method.name} quantizes ${handled.join(', ')} nodes${selected ? ' (--op-types)' : ''} and this model has none it can take. ${same}`;
+  // --op-types names the model's own op types: a Gemm the pre-optimization makes of a MatMul + Add is the MatMul.
+  const fused =
+    selected?.includes('Gemm') && !selected.includes('MatMul')
+      ? " (--op-types is matched against the model's own op types: a Gemm onnxruntime makes of a MatMul and an Add counts as the MatMul)"
+      : '';
+  return `Nothing to quantize: ${method.name} quantizes ${handled.join(', ')} nodes${selected ? ' (--op-types)' : ''} and this model has none it can take${fused}. ${same}`;
 }
 
 /** Why a quantized output is no smaller than its input, with the two sizes. */
-function notSmaller(inputBytes: number, outputBytes: number): string {
+function notSmaller(method: string, inputBytes: number, outputBytes: number): string {
+  const sizes = `The output is no smaller than the input (${inputBytes} -> ${outputBytes} bytes)`;
+  // fp16 adds no scales: what it cannot halve is weights that are float16 already, or none worth the Casts.
+  if (method === 'fp16')
+    return `${sizes}: fp16 halves float32 weights only, and this model's were float16 already or too few to outweigh the Casts it adds at the edges.`;
   return (
-    `The output is no smaller than the input (${inputBytes} -> ${outputBytes} bytes): what the quantized weights ` +
-    'save is outweighed by what quantization adds (scales, zero points, conversion nodes) and by the weights it ' +
-    'left in float (see the skipped nodes). A larger model, or more of it quantized, gains.'
+    `${sizes}: what the quantized weights save is outweighed by what quantization adds (scales, zero points, ` +
+    'conversion nodes) and by the weights it left in float (see the skipped nodes). A larger model, or more of it ' +
+    'quantized, gains.'
   );
 }
 
@@ -196,7 +205,7 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
   const inputBytes = loaded.fileBytes + loaded.externalDataBytes;
   const outputBytes = saved.outputBytes + saved.externalDataBytes;
   // A compression that grew the file is said, not left to be read off two sizes (an fp16 model's int8 variant).
-  if (outcome.quantizedNodes > 0 && outputBytes >= inputBytes) notes.push(notSmaller(inputBytes, outputBytes));
+  if (outcome.quantizedNodes > 0 && outputBytes >= inputBytes) notes.push(notSmaller(method.name, inputBytes, outputBytes));
   return {
     output: saved.output,
     method: method.name,

@@ -166,8 +166,9 @@ function refuseStackedQuantization(steps: RecipeRunSetup['recipe']['steps']): vo
   if (again < 0) return;
   throw new StudioError(
     'BAD_REQUEST',
-    `Step ${stepNumber(again)} quantizes the model step ${stepNumber(first)} already quantized: every method takes a ` +
-      'float model, so the run would stop there. Make the variant from the float model instead (one quantize step).',
+    `Step ${stepNumber(again)} (quantize): steps[${again}] quantizes the model step ${stepNumber(first)} already quantized: ` +
+      'every method takes a float model, so the run would stop there. Make the variant from the float model instead ' +
+      '(one quantize step).',
   );
 }
 
