@@ -1147,4 +1147,24 @@ test.describe('cosmetic fixes from the user test', () => {
     await field.scrollIntoViewIfNeeded();
     await shootBoth(page, 'cosmetic-calib-samples', '[role="group"][aria-label="int8-static options"]');
   });
+
+  test('the Jobs panel opens again after Clear finished emptied it and new jobs came', async ({ page }) => {
+    // The bar left the page with its last job while its dialog was open; the next click opened nothing.
+    await openSample(page);
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    await page.getByRole('checkbox', { name: /^fp16/ }).check();
+    await page.getByTestId('queue-jobs').click();
+    const bar = page.getByTestId('status-jobs');
+    await expect(bar).toHaveText(/finished/, { timeout: 30_000 });
+    await bar.click();
+    const panel = page.getByTestId('jobs-panel');
+    await expect(panel).toBeVisible();
+    await panel.getByRole('button', { name: 'Clear finished' }).click();
+    await expect(bar).toHaveCount(0);
+    await page.getByTestId('queue-jobs').click();
+    await expect(bar).toBeVisible({ timeout: 30_000 });
+    await bar.click();
+    await expect(panel).toBeVisible();
+    await expect(panel.getByTestId('job').first()).toBeVisible();
+  });
 });

@@ -50,12 +50,18 @@ export function JobStatusBar({
   const active = jobs.filter(isActive);
   const fraction = active.length > 0 ? active.reduce((a, j) => a + j.fraction, 0) / active.length : 0;
 
+  // The bar leaves the page with its last job ("Clear finished"): closed with it, so the next click opens a fresh
+  // dialog (it stayed `open` in state, and the new dialog was never shown).
+  const empty = jobs.length === 0;
+  useEffect(() => {
+    if (empty) setOpen(false);
+  }, [empty]);
   useEffect(() => {
     const d = dialog.current;
     if (!d) return;
     if (open && !d.open) d.showModal();
     if (!open && d.open) d.close();
-  }, [open]);
+  }, [open, empty]);
   useEffect(() => {
     if (open) setSeenFailures(new Set(failed.map((j) => j.jobId)));
   }, [open, failed.length]);
