@@ -415,7 +415,7 @@ test.describe('Optimize view', () => {
     await expect(quantize.getByRole('button', { name: /Cancel Quantize: int8-dynamic/ })).toBeVisible();
     await expect(quantize.getByTestId('eta')).toHaveText(/left|estimating|waiting/);
     await expect(quantize).toHaveAttribute('data-status', 'done');
-    await expect(page.getByRole('button', { name: /running: show them/ })).toBeVisible();
+    await expect(page.getByRole('button', { name: /running or queued: show them/ })).toBeVisible();
 
     const failed = shown(page).getByTestId('job').filter({ hasText: 'Quantize: fail' });
     await expect(failed).toHaveAttribute('data-status', 'failed');

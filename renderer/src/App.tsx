@@ -308,9 +308,10 @@ export function App({ host }: { host: StudioHost }) {
               type="button"
               className="small activity"
               onClick={() => setTab('optimize')}
-              aria-label={`${running} jobs running: show them`}
+              aria-label={`${running} jobs running or queued: show them`}
             >
-              {running} running
+              {/* Queued jobs count here too: "4 running" stood beside the status bar's "1 running · 3 queued". */}
+              {running} active
             </button>
           )}
           {view.kind !== 'empty' && (

@@ -8,8 +8,8 @@
  * The page's own jobs must not be listed twice: their first events can arrive before `startJob` answers with
  * the id, so an unknown id is only judged once no `startJob` or `listJobs` of this page is in flight (their
  * answers name the ids the page will know by then). The jobs the backend starts for this page's own pipelines
- * are unknown here too and cause a listing as well: harmless (the page adds only jobs still running or queued,
- * so finished ones the user cleared stay cleared), and catch-ups are spaced by `minIntervalMs`, since a listing
+ * are unknown here too and cause a listing as well: harmless (jobs the user cleared stay cleared: the page's state
+ * remembers them), and catch-ups are spaced by `minIntervalMs`, since a listing
  * carries every running benchmark's samples so far.
  */
 export interface JobCatchUpOptions {

@@ -216,6 +216,22 @@ describe('studio state', () => {
     expect(state.jobs[0]).toMatchObject({ status: 'done', fraction: 1, finishedAtMs: 9, result: 1 });
   });
 
+  it('does not bring back a job the user cleared when the jobs are listed again, but adds new ones, finished or not', () => {
+    const done = (jobId: string, createdAt: number): JobInfo => ({
+      jobId,
+      spec: { kind: 'bench', modelPath: MODEL_PATH, targets: ['original'] },
+      state: 'succeeded',
+      createdAt,
+      lastSeq: 3,
+    });
+    let state = run(opened, { type: 'jobs-synced', jobs: [done('old', 1)], titles: {} });
+    state = run(state, { type: 'jobs-cleared' });
+    expect(state.jobs).toEqual([]);
+    // Another tab's catch-up lists the cleared job again, and a job of that tab that ended in under a second.
+    state = run(state, { type: 'jobs-synced', jobs: [done('old', 1), done('quick', 2)], titles: {} });
+    expect(state.jobs.map((j) => j.jobId)).toEqual(['quick']);
+  });
+
   it("keeps one record of a job a listing brought in before the page's own start answered", () => {
     // serve: another tab's catch-up (or a reconnect) listed the job between this page's request and its answer.
     const info: JobInfo = {

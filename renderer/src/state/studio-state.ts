@@ -89,6 +89,11 @@ export interface StudioState {
   jobs: JobRecord[];
   live: LiveRun[];
   earlyEvents: JobEvent[];
+  /**
+   * Jobs the user removed with "Clear finished": a later job listing (a reconnect, another tab's catch-up) does
+   * not bring them back. A reload forgets them, and lists every job again.
+   */
+  clearedJobIds?: string[];
 }
 
 export const MAX_LIVE_SAMPLES = 50_000;
@@ -113,6 +118,8 @@ const MAX_FINISHED_JOBS = 50;
  * never opened gone. This bound only guards against a runaway loop of failures.
  */
 const MAX_FAILED_JOBS = 1000;
+/** Cleared ids remembered: the backend lists at most its last 50 ended jobs, so a few hundred is plenty. */
+const MAX_CLEARED_IDS = 500;
 
 export const initialState: StudioState = {
   model: null,
@@ -277,8 +284,14 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
         ...job,
         notes: [...job.notes, action.message].slice(-MAX_NOTES),
       }));
-    case 'jobs-cleared':
-      return { ...state, jobs: state.jobs.filter(isActive) };
+    case 'jobs-cleared': {
+      const cleared = state.jobs.filter((j) => !isActive(j)).map((j) => j.jobId);
+      return {
+        ...state,
+        jobs: state.jobs.filter(isActive),
+        clearedJobIds: [...(state.clearedJobIds ?? []), ...cleared].slice(-MAX_CLEARED_IDS),
+      };
+    }
   }
 }
 
@@ -429,7 +442,9 @@ function finishLive(state: StudioState, job: JobRecord, result: unknown): Studio
  */
 function syncJobs(state: StudioState, infos: JobInfo[], titles: Record<string, string>): StudioState {
   let next = state;
+  const cleared = new Set(state.clearedJobIds ?? []);
   for (const info of infos) {
+    if (cleared.has(info.jobId)) continue;
     const known = next.jobs.find((j) => j.jobId === info.jobId);
     const status: JobStatus =
       info.state === 'succeeded'

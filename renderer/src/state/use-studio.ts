@@ -190,16 +190,10 @@ export function useStudio(host: StudioHost): Studio {
    * same builder, its variants by display name, never by id: each job's own workspace (the open model's or
    * another's) says which name an id has. A running benchmark's samples so far come with it (`metrics`).
    */
-  const syncJobs = useCallback(async (newActiveOnly = false) => {
-    const listed = await host.listJobs();
-    if (!listed.ok) return;
-    // A catch-up on another tab's job adds only jobs still running or queued: the finished ones the user
-    // cleared with "Clear finished" stay cleared (a reload lists them all again).
-    const shown = new Set(stateRef.current.jobs.map((j) => j.jobId));
-    const jobs = newActiveOnly
-      ? listed.value.filter((info) => shown.has(info.jobId) || info.state === 'queued' || info.state === 'running')
-      : listed.value;
-    const result = { ok: true as const, value: jobs };
+  const syncJobs = useCallback(async () => {
+    // Jobs the user cleared stay cleared (the reducer skips them), also a listing's for another tab's job.
+    const result = await host.listJobs();
+    if (!result.ok) return;
     const untitled = result.value.filter((info) => !info.title);
     const workspaces = new Map<string, Workspace>();
     for (const modelPath of new Set(untitled.map((info) => info.spec.modelPath))) {
@@ -273,7 +267,7 @@ export function useStudio(host: StudioHost): Studio {
       }
     });
     // serve: a job another tab started is listed here too, with its progress and Cancel (ws-host.ts).
-    const offOther = withConnection.onOtherJobs?.(() => void syncJobs(true));
+    const offOther = withConnection.onOtherJobs?.(() => void syncJobs());
     return () => {
       live = false;
       off?.();
