@@ -69,6 +69,23 @@ describe('a variant’s notes', () => {
     expect(html).toContain('3 nonzero weight values are too small for float16 and became 0.');
     expect(html).toContain('Nodes left in float (1)');
     expect(html).toContain('kept float32 for range (--keep-op)');
+    // A reason that names its option already does not get it twice.
+    const named = renderToStaticMarkup(
+      <VariantNotes
+        report={{
+          ...fp16,
+          skippedNodes: [
+            {
+              name: 'b1',
+              opType: 'Conv',
+              reason: '(--quantize-input-conv quantizes it anyway)',
+              option: '--quantize-input-conv',
+            },
+          ],
+        }}
+      />,
+    );
+    expect(named.match(/--quantize-input-conv/g)).toHaveLength(1);
   });
 
   it('shows nothing for a report with nothing to say', () => {

@@ -98,7 +98,8 @@ export function VariantNotes({ report }: { report: Report | undefined }) {
     key: `${i}:${s.name}`,
     name: s.name,
     what: s.opType,
-    reason: s.option ? `${s.reason} (${s.option})` : s.reason,
+    // The option that changes it, unless the reason names it already ("--quantize-input-conv quantizes it anyway").
+    reason: s.option && !s.reason.includes(s.option) ? `${s.reason} (${s.option})` : s.reason,
   }));
   const notes = report.notes ?? [];
   if (notes.length === 0 && leftAlone.length === 0 && inFloat.length === 0 && !prune?.layers.length)
