@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { StudioError } from '../engine/errors.js';
 
 /**
@@ -12,7 +13,8 @@ export function refuseNonOnnxOutput(output: string): void {
       'BAD_REQUEST',
       `${output} is a folder. Give the output a file name ending in .onnx, inside it or beside it.`,
     );
-  if (!output.toLowerCase().endsWith('.onnx'))
+  // `.onnx` alone is a hidden file with no name, which a user looking for the model does not see.
+  if (!output.toLowerCase().endsWith('.onnx') || path.basename(output).toLowerCase() === '.onnx')
     throw new StudioError(
       'BAD_REQUEST',
       `OUT must end in .onnx, got ${output}: name the model file like model.int8.onnx.`,

@@ -43,6 +43,14 @@ describe('an OUT without .onnx', () => {
     });
   }
 
+  it('a name that is only .onnx (a hidden file) is refused too', async () => {
+    const out = path.join(tmp.dir, '.onnx');
+    const r = await run('quantize', model, '-o', out, '--method', 'fp16');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('OUT must end in .onnx');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('a folder is said to be one before any work, by tune too (it searched, then failed to write over it)', async () => {
     const folder = path.join(tmp.dir, 'a-folder.onnx');
     fs.mkdirSync(folder);
