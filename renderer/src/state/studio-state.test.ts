@@ -253,6 +253,22 @@ describe('studio state', () => {
       atMs: 7,
     });
     expect(state.jobs.filter((j) => j.jobId === 'j5')).toHaveLength(1);
+    // One that ended before the page's own registration starts no live run (it read "live" for good).
+    const ended = run(
+      opened,
+      { type: 'jobs-synced', jobs: [{ ...info, state: 'succeeded', lastSeq: 9 }], titles: {} },
+      {
+        type: 'job-submitted',
+        jobId: 'j5',
+        kind: 'bench',
+        title: 'Benchmark original, int8',
+        modelPath: MODEL_PATH,
+        targets: ['original', 'v1'],
+        measurement: { engine: 'onnxruntime-node', provider: 'cpu' },
+        atMs: 7,
+      },
+    );
+    expect(ended.live).toEqual([]);
     expect(state.jobs[0]).toMatchObject({ title: 'Benchmark original + int8', status: 'running', fraction: 0.3 });
   });
 

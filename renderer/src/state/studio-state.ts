@@ -193,10 +193,11 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
           ...(action.measurement ? { measurement: action.measurement } : {}),
         };
         const jobs = state.jobs.map((j) => (j === listed ? known : j));
-        // The listing resumed an engine benchmark's live run already (resumeLive); any other starts here.
+        // The listing resumed an engine benchmark's live run already (resumeLive); any other starts here, but
+        // only while the job runs: one that ended had its run finished and dropped, and a new one stayed "live".
         const hasLive = state.live.some((r) => r.jobId === action.jobId);
         const live =
-          action.measurement && !hasLive
+          action.measurement && !hasLive && isActive(listed)
             ? [
                 ...state.live,
                 {
