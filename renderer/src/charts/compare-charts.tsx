@@ -55,7 +55,6 @@ import {
   byteTicks,
   latencyAxis,
   niceRange,
-  shareRange,
   clipTail,
 } from '../../../shared/chart-scale.js';
 import { OTHER_OPS } from '../state/compare-data.js';
@@ -666,7 +665,9 @@ function ParetoChartView({
   const xPad = (Math.max(...xs) - Math.min(...xs) || Math.max(...xs) * 0.1 || 1) * 0.15;
   const xTicks =
     points.length > 0 ? niceRange(Math.max(0, Math.min(...xs) - xPad), Math.max(...xs) + xPad) : [0, 1];
-  const yTicks = points.length > 0 ? shareRange(ys) : [0, 1];
+  // The quality chart's axis rule (quality-axis.ts): figures that print the same are not zoomed into four
+  // ticks that all read 1.000000.
+  const yTicks = points.length > 0 ? qualityTicks(ys, metric ?? 'accuracy').ticks : [0, 1];
   const xTick = spanFormatter(xTicks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 2))} ms`);
   const yTick = spanFormatter(
     yTicks.map((t) => (metric === 'cosine' ? t : t * 100)),
