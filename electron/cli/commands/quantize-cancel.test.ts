@@ -1,28 +1,17 @@
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../../engine/errors.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { cancelledAs } from '../cancelled-as.js';
-import { runCli } from '../main.js';
-import { repoRoot } from '../testing/run-cli.js';
+import { repoRoot, runCliInProcess } from '../testing/run-cli.js';
 
 /* A Ctrl+C of quantize or prune says one thing, whichever stage it stops. */
 
 const digits = path.join(repoRoot, 'electron/engine/testing/fixtures/digits');
 
 async function cancelled(...args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const sink = (write: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        write(chunk.toString());
-        callback();
-      },
-    });
   // Cancelled before it starts: the first stage (hashing the calibration data) said "Cancelled while hashing."
-  const code = await runCli(args, { stdout: sink(() => {}), stderr: sink((s) => (stderr += s)) }, AbortSignal.abort());
-  return { code, stderr };
+  return runCliInProcess(args, AbortSignal.abort());
 }
 
 describe('a cancelled quantize or prune', () => {

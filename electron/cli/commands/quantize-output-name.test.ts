@@ -1,28 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../main.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
-import { repoRoot } from '../testing/run-cli.js';
+import { repoRoot, runCliInProcess } from '../testing/run-cli.js';
 
 /* Every command that writes a model refuses an OUT without .onnx, as tune did: quantize wrote `model.int8`. */
 
 const digits = path.join(repoRoot, 'electron/engine/testing/fixtures/digits');
 const model = path.join(digits, 'digits.onnx');
 
-async function run(...args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const sink = (write: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        write(chunk.toString());
-        callback();
-      },
-    });
-  const code = await runCli(args, { stdout: sink(() => {}), stderr: sink((s) => (stderr += s)) });
-  return { code, stderr };
-}
+const run = (...args: string[]) => runCliInProcess(args);
 
 describe('an OUT without .onnx', () => {
   const tmp = makeTempDir();
