@@ -7,6 +7,7 @@
  */
 import type { SkippedNodeInfo } from './job-reports.js';
 import type { LatencyStats } from './latency-stats.js';
+import type { SpeedVerdict } from './latency-noise.js';
 import { z } from 'zod';
 import { inputValuesSchema } from './input-spec-schema.js';
 
@@ -199,12 +200,24 @@ export interface BenchComparison {
   p50Ratio: number;
   /** modelBytes of this model / modelBytes of the baseline. */
   sizeRatio: number;
+  /**
+   * `faster` / `slower` only beyond the run's noise (shared/latency-noise.ts, read from the run's samples);
+   * `same` when the run cannot tell the ratio from 1.
+   */
+  latencyVerdict: SpeedVerdict;
+  /** The run spread too much to tell anything (the verdict is then `same`); absent otherwise. */
+  latencyUnreliable?: true;
 }
 
 export interface BenchReport {
   results: BenchModelResult[];
   /** One entry per model after the first; empty for a single model. */
   comparisons: BenchComparison[];
+  /**
+   * With several models: the engine process's peak RSS, every model loaded. Each result's `peakRssBytes`
+   * repeats it, so it is no one model's own.
+   */
+  processPeakRssBytes?: number;
   settings: {
     ep: ExecutionProvider;
     threads: number;

@@ -3,6 +3,7 @@ import {
   EXECUTION_PROVIDERS,
   OPT_LEVELS,
   BENCH_MAX_SAMPLES,
+  type BenchComparison,
   type BenchData,
   type BenchModelResult,
   type BenchParams,
@@ -22,14 +23,7 @@ import { INPUT_DATA_HELP, INPUT_DATA_OPTIONS, parseDataFlags } from '../data-fla
 import { formatBytes } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
 import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
-import {
-  benchJson,
-  judgeComparisons,
-  processPeakRssBytes,
-  verdictLegend,
-  verdictWords,
-  type JudgedComparison,
-} from './bench-output.js';
+import { benchJson, processPeakLine, verdictLegend, verdictWords } from './bench-output.js';
 
 /** Dataset samples held in memory (and cycled through) when --samples is not given. */
 const DEFAULT_DATASET_FEEDS = 16;
@@ -161,7 +155,8 @@ function describeSettings(report: BenchReport): string {
 }
 
 /** The text report (exported for its tests, which feed it a report of known figures). */
-export function printReport(ctx: CliContext, report: BenchReport, comparisons: JudgedComparison[]): void {
+export function printReport(ctx: CliContext, report: BenchReport): void {
+  const { comparisons } = report;
   const labels = labelsFor(report.results.map((r) => r.model));
   const label = (i: number) => labels[i] ?? '';
   const out: string[] = [describeSettings(report), ''];
@@ -173,7 +168,7 @@ export function printReport(ctx: CliContext, report: BenchReport, comparisons: J
     out.push(table(['Input', 'Type', 'Shape'], inputRows(r), 'lll'), '');
   }
   // Several models share one process: its peak is no model's own, so it is said once, under the table.
-  const processPeak = processPeakRssBytes(report);
+  const processPeak = processPeakLine(report);
   out.push(
     table(
       [
@@ -199,10 +194,9 @@ export function printReport(ctx: CliContext, report: BenchReport, comparisons: J
     ),
   );
   out.push('Latencies in ms.');
-  if (processPeak !== undefined)
-    out.push(`Peak RSS of the benchmark process (all ${report.results.length} models loaded): ${formatBytes(processPeak)}`);
+  if (processPeak !== undefined) out.push(processPeak);
   if (comparisons.length > 0) {
-    const p50Cell = (c: JudgedComparison) => [ratio(c.p50Ratio), verdictWords(c)].filter(Boolean).join(', ');
+    const p50Cell = (c: BenchComparison) => [ratio(c.p50Ratio), verdictWords(c)].filter(Boolean).join(', ');
     out.push('');
     out.push(`Against ${label(0)} (the first model; below 1.00x is faster / smaller):`);
     out.push(table(['Model', 'p50 ratio', 'Size ratio'], comparisons.map((c, i) => [label(i + 1), p50Cell(c), ratio(c.sizeRatio)]), 'llr'));
@@ -294,8 +288,6 @@ export const benchCommand: CliCommand = {
       const params = await benchParamsFromFlags(ctx, ctx.positionals);
       const bar = new ProgressBar(ctx.stderr, 'Benchmarking');
       let report: BenchReport;
-      // Each model's latencies, streamed as metrics: the noise verdict of a ratio reads them (bench-output.ts).
-      const samples: number[][] = params.models.map(() => []);
       try {
         report = await client.call('bench', params, {
           signal: ctx.signal,
@@ -304,19 +296,17 @@ export const benchCommand: CliCommand = {
             else if (event.type === 'log' && (ctx.verbose || event.level === 'warn')) {
               ctx.stderr.write(`${event.level === 'warn' ? 'warning' : event.level}: ${event.message}\n`);
             }
-            else if (event.type === 'metric') {
-              const index = parseLatencyMetricName(event.name);
-              if (index !== undefined) samples[index]?.push(...event.values);
-              else if (ctx.verbose) ctx.stderr.write(`${event.name}: ${event.values.join(', ')} ${event.unit}\n`);
+            // The latency samples are judged in the engine (compare-to-baseline.ts); the others are shown.
+            else if (event.type === 'metric' && ctx.verbose && parseLatencyMetricName(event.name) === undefined) {
+              ctx.stderr.write(`${event.name}: ${event.values.join(', ')} ${event.unit}\n`);
             }
           },
         });
       } finally {
         bar.done();
       }
-      const comparisons = judgeComparisons(report, samples);
-      if (ctx.json) writeJson(ctx, benchJson(report, comparisons));
-      else printReport(ctx, report, comparisons);
+      if (ctx.json) writeJson(ctx, benchJson(report));
+      else printReport(ctx, report);
       return 0;
     } finally {
       await client.dispose();

@@ -117,6 +117,27 @@ describe('onnx-studio run: step notes, step checks, step errors', () => {
     expect(early.stderr).not.toMatch(/\[1\/2\]|--exclude-nodes/);
   });
 
+  it("a bench step reports as `bench` does: each ratio's verdict and one peak for the process", async () => {
+    const r = recipeIn('bench-verdict', [prune, { kind: 'bench', iterations: 40, warmup: 2 }]);
+    const text = await cli(['run', r.file]);
+    expect(text.code, text.stderr).toBe(0);
+    // The ratio carries bench's words when the run cannot tell it from 1 or it is slower; faster stands alone.
+    expect(text.stdout).toMatch(
+      /^ 2\. bench +p50 \d+\.\d{3} ms, \d+\.\d\dx the source's p50( \((within noise|slower|unreliable run)\))?, peak RSS [\d.]+ MiB \(both models loaded\) {2}\(/m,
+    );
+    const again = recipeIn('bench-verdict-json', [prune, { kind: 'bench', iterations: 40, warmup: 2 }]);
+    const json = await cli(['run', again.file, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const step = (JSON.parse(json.stdout) as { steps: { kind: string; report: Record<string, unknown> }[] })
+      .steps[1]!;
+    expect(step.kind).toBe('bench');
+    const comparisons = step.report.comparisons as Record<string, unknown>[];
+    expect(['faster', 'slower', 'same']).toContain(comparisons[0]?.latencyVerdict);
+    expect(step.report.processPeakRssBytes).toBeGreaterThan(10 * 2 ** 20);
+    for (const row of step.report.results as Record<string, unknown>[])
+      expect(row).not.toHaveProperty('peakRssBytes');
+  });
+
   it("a bench step's provider that this machine lacks is refused before step 1, as tune --ep is", async () => {
     // A provider no onnxruntime-node of this platform has: DirectML is Windows only, CoreML macOS only.
     const missing = process.platform === 'win32' ? 'coreml' : 'dml';

@@ -7,6 +7,7 @@
 import type { Recipe, RecipeStep } from '../../../shared/recipe.js';
 import type { RunRecipeResult } from '../../engine/recipe/run-recipe.js';
 import { formatBytes, formatPoints } from '../format.js';
+import { verdictWords } from './bench-output.js';
 
 type StepDone = RunRecipeResult['steps'][number];
 
@@ -57,8 +58,18 @@ function summarize(result: StepDone, source: SourceAccuracy | undefined): string
       return `${result.output} (${formatBytes(result.report.inputBytes)} -> ${formatBytes(result.report.outputBytes)})`;
     case 'bench': {
       const last = result.report.results.at(-1)!;
-      const ratio = result.report.comparisons?.[0];
-      return `p50 ${last.p50Ms.toFixed(3)} ms${ratio ? `, ${ratio.p50Ratio.toFixed(2)}x the source's p50` : ''}`;
+      const ratio = result.report.comparisons[0];
+      // Judged as `bench` judges it: a ratio the run cannot tell from 1 says so.
+      const words = ratio ? verdictWords(ratio) : undefined;
+      const versus = ratio
+        ? `, ${ratio.p50Ratio.toFixed(2)}x the source's p50${words ? ` (${words})` : ''}`
+        : '';
+      // Interleaved with the source, the peak is the process's with both loaded: said as such.
+      const peak =
+        result.report.processPeakRssBytes !== undefined
+          ? `, peak RSS ${formatBytes(result.report.processPeakRssBytes)} (both models loaded)`
+          : `, peak RSS ${formatBytes(last.peakRssBytes)}`;
+      return `p50 ${last.p50Ms.toFixed(3)} ms${versus}${peak}`;
     }
     case 'eval': {
       const r = result.report;

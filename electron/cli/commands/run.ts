@@ -12,6 +12,7 @@ import { writeJson } from '../cli-context.js';
 import { warnGuesses } from '../guess-warnings.js';
 import { ProgressBar } from '../progress-bar.js';
 import { readRecipeFile } from './run-recipe-file.js';
+import { benchJson } from './bench-output.js';
 import { describeStep, summaryLines } from './run-summary.js';
 
 /** Each --data-dir must be a folder: a mistyped one would only surface as "not found" for every data file. */
@@ -112,7 +113,9 @@ export const runCommand: CliCommand = {
       await client.dispose();
     }
     if (ctx.json) {
-      const { source, model, steps, notes } = result;
+      const { source, model, notes } = result;
+      // A bench step's report as `bench --json` gives it (one process peak for two models, docs/cli.md).
+      const steps = result.steps.map((step) => (step.kind === 'bench' ? { ...step, report: benchJson(step.report) } : step));
       writeJson(ctx, { recipe: path.resolve(file), source, model, outDir, steps, notes });
       return 0;
     }

@@ -10,6 +10,7 @@ import { buildSpeechGateModel, buildTextLineModel } from '../testing/awkward-mod
 import { buildCnn, buildMlp, makeModel, modelBytes, randomFloats } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { benchParams, runBenchmark } from './run-benchmark.js';
+import { compareToBaseline } from './compare-to-baseline.js';
 
 /**
  * A token model: `input_ids` int64 [batch, sequence] -> Gather(embedding [100, 4]); `attention_mask` bool
@@ -87,8 +88,13 @@ describe('runBenchmark', () => {
     const [a, b] = report.results;
     expect(a?.modelBytes).toBe(fs.statSync(mlp).size);
     expect(report.comparisons).toEqual([
-      { model: cnn, baseline: mlp, p50Ratio: (b?.p50Ms ?? 0) / (a?.p50Ms ?? 1), sizeRatio: fs.statSync(cnn).size / fs.statSync(mlp).size },
+      expect.objectContaining({ model: cnn, baseline: mlp, p50Ratio: (b?.p50Ms ?? 0) / (a?.p50Ms ?? 1), sizeRatio: fs.statSync(cnn).size / fs.statSync(mlp).size }),
     ]);
+    // Judged from the samples it streamed, as every reader of the report gets it (bench, run, tune).
+    expect(report.comparisons).toEqual(compareToBaseline(report.results, streamed));
+    expect(['faster', 'slower', 'same']).toContain(report.comparisons[0]?.latencyVerdict);
+    // Both models loaded in one process: its peak is said once, for the run.
+    expect(report.processPeakRssBytes).toBe(a?.peakRssBytes);
     // Progress only moves forward, from 0 to 1.
     expect(fractions[0]).toBe(0);
     expect(fractions.at(-1)).toBe(1);
@@ -123,6 +129,7 @@ describe('runBenchmark', () => {
       { name: 'attention_mask', dtype: 'bool', shape: [2, 8] },
     ]);
     expect(report.comparisons).toEqual([]);
+    expect(report).not.toHaveProperty('processPeakRssBytes');
     expect(report.notes.some((n) => /dim '/.test(n))).toBe(false);
     expect(report.notes.join('\n')).toMatch(/spinning is off/);
   });

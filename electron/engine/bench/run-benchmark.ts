@@ -4,7 +4,6 @@ import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import {
   benchParamsSchema,
-  type BenchComparison,
   type BenchExplainFacts,
   type BenchInputInfo,
   type BenchModelResult,
@@ -21,6 +20,7 @@ import { isGuessNote, refuseUnknownDims, resolveInputSpecs } from '../runtime/in
 import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { PeakRssMeter } from './peak-rss.js';
+import { compareToBaseline } from './compare-to-baseline.js';
 import { aggregateProfileFile, PROFILE_DIR_PREFIX } from './profile-trace.js';
 import { summarize } from '../../../shared/latency-stats.js';
 
@@ -397,17 +397,13 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
         ...(profile ? { profile } : {}),
       };
     });
-    const baseline = results[0] as BenchModelResult;
-    const comparisons: BenchComparison[] = results.slice(1).map((r) => ({
-      model: r.model,
-      baseline: baseline.model,
-      p50Ratio: r.p50Ms / baseline.p50Ms,
-      sizeRatio: r.modelBytes / baseline.modelBytes,
-    }));
+    const comparisons = compareToBaseline(results, samples);
     succeeded = true;
     return {
       results,
       comparisons,
+      // Several models share this process: its peak is no one model's (each row repeats it).
+      ...(results.length > 1 ? { processPeakRssBytes: peakRssBytes } : {}),
       settings: {
         ep: params.ep,
         threads: params.intraOpThreads,

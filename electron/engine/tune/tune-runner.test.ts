@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../../shared/ipc-contract.js';
 import type { OutputFidelityInfo } from '../../../shared/job-reports.js';
 import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
+import { compareToBaseline } from '../bench/compare-to-baseline.js';
+import { benchResult } from '../testing/bench-results.js';
 import { backendTrialRunner } from './tune-runner.js';
 import type { TuneJobs } from './tune-jobs.js';
 
@@ -66,18 +68,14 @@ describe('a trial’s quality from every output of the model', () => {
 });
 
 describe('a trial’s latency from its benchmark job', () => {
-  /** A runner whose benchmark job reports these samples (ms) for the original and the variant. */
+  /** A runner whose benchmark job reports these samples (ms) for the original and the variant, judged as the engine judges them. */
   function benchedWith(original: number[], variant: number[]) {
-    const stats = (samples: number[]) => {
-      const sorted = [...samples].sort((a, b) => a - b);
-      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-      return { iterations: samples.length, p50Ms: at(0.5), p90Ms: at(0.9) };
-    };
+    const results = [benchResult('model.onnx', original), benchResult('v1.onnx', variant)];
     const jobs: TuneJobs = {
       run: <T>(spec: JobSpec) => {
         expect(spec.kind).toBe('bench');
         return Promise.resolve({
-          report: { results: [stats(original), stats(variant)] },
+          report: { results, comparisons: compareToBaseline(results, [original, variant]) },
           samples: [original, variant],
         } as T);
       },

@@ -17,7 +17,6 @@ export type { TuneJobs };
 import type { BenchJobResult, EvaluateJobResult, VariantJobResult } from '../../../shared/job-results.js';
 import type { PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type { TuneOptions } from '../../../shared/options/tune-options.js';
-import { ratioNoise } from '../../../shared/latency-noise.js';
 import type { TrialRecipe } from '../../../shared/tune.js';
 import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
@@ -139,16 +138,13 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
       const [original, variant] = result.report.results;
       if (!original || !variant)
         throw new StudioError('INTERNAL', 'The benchmark returned fewer results than models.');
-      // Judged as Compare judges it: faster only beyond this run's noise, read from its samples.
-      const noise = ratioNoise(
-        { ...variant, samples: result.samples[1] },
-        { ...original, samples: result.samples[0] },
-      );
+      // Judged in the benchmark, as Compare judges it: faster only beyond this run's noise.
+      const judged = result.report.comparisons[0];
       return {
         p50Ms: variant.p50Ms,
         p50Ratio: variant.p50Ms / original.p50Ms,
-        latencyVerdict: noise?.verdict ?? 'same',
-        ...(noise?.unreliable ? { latencyUnreliable: true } : {}),
+        latencyVerdict: judged?.latencyVerdict ?? 'same',
+        ...(judged?.latencyUnreliable ? { latencyUnreliable: true } : {}),
       };
     },
     async remove(variantId: string) {
