@@ -154,7 +154,9 @@ describe('onnx-studio quantize and prune', () => {
       const r = cli(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/--exclude-nodes names 'fc2_matmull', which is no node of this model/);
-      expect(r.stderr).toMatch(new RegExp(`Did you mean 'fc2_matmul'\\?.* would ${command}: 'fc1'`));
+      expect(r.stderr).toMatch(
+        new RegExp(`Did you mean 'fc2_matmul'\\?.* would ${command}(, those with weights first)?: 'fc1'`),
+      );
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect(fs.existsSync(out)).toBe(false);

@@ -85,6 +85,21 @@ function refersToNode(name: string, names: ReadonlySet<string>, values: Readonly
   return cut > 0 && (names.has(name.slice(0, cut)) || values.has(name.slice(0, cut)));
 }
 
+/** The nodes that read a constant (an initializer, or a Constant node's output) of two or more dimensions. */
+function nodesWithWeights(graph: GraphProto | undefined, nodes: readonly NodeProto[]): Set<NodeProto> {
+  const weights = new Set<string>();
+  const collect = (g: GraphProto | undefined) => {
+    for (const t of g?.initializer ?? []) if (t.dims.length >= 2) weights.add(t.name);
+    for (const node of g?.node ?? []) for (const sub of subgraphsOf(node)) collect(sub);
+  };
+  collect(graph);
+  for (const node of nodes) {
+    const value = node.opType === 'Constant' ? node.attribute.find((a) => a.name === 'value')?.t : undefined;
+    if (value && value.dims.length >= 2 && node.output[0]) weights.add(node.output[0]);
+  }
+  return new Set(nodes.filter((n) => n.input.some((i) => weights.has(i))));
+}
+
 /**
  * Sensitivity analysis labels a node without a name `(OpType output)`; tune's fallback before it skipped them
  * recorded such labels in recipes. They never protected anything: said in a note, so that `run` of such a
@@ -122,15 +137,19 @@ export function checkNodeSelection(
     const suggestions = unknown.map((n) => nearestName(n, realNames)).filter((s) => s !== undefined);
     const didYouMean = suggestions.length > 0 ? ` Did you mean ${quoted([...new Set(suggestions)])}?` : '';
     const types = selection.opTypes ?? method.handles;
-    const candidates = [
-      ...new Set(
-        nodes.filter((n) => n.name !== '' && (!types || types.includes(n.opType))).map((n) => n.name),
-      ),
-    ];
+    // The layers with weights first: what a user protects, where an Add or a Relu is quantized only as part of
+    // the layer before it (a bias Add even becomes that layer, fused-exclusions.ts).
+    const weighted = nodesWithWeights(model.graph, nodes);
+    const selectable = nodes
+      .filter((n) => n.name !== '' && (!types || types.includes(n.opType)))
+      .sort((a, b) => Number(weighted.has(b)) - Number(weighted.has(a)));
+    const candidates = [...new Set(selectable.map((n) => n.name))];
+    const mixed = selectable.some((n) => weighted.has(n)) && selectable.some((n) => !weighted.has(n));
+    const weightsFirst = mixed ? ', those with weights first' : '';
     const listed =
       candidates.length === 0
         ? ` This model has no named node of the op types ${method.name} would ${method.verb}.`
-        : ` The named nodes ${method.name} would ${method.verb}: ${quoted(candidates.slice(0, LISTED_NAMES))}` +
+        : ` The named nodes ${method.name} would ${method.verb}${weightsFirst}: ${quoted(candidates.slice(0, LISTED_NAMES))}` +
           (candidates.length > LISTED_NAMES ? ` and ${candidates.length - LISTED_NAMES} more` : '') +
           '.';
     const plural = unknown.length > 1;

@@ -11,6 +11,7 @@ import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
 import { inferElementTypes } from '../../onnx/element-types.js';
 import { prepareQdqOpset } from '../static/opset.js';
+import { excludedWrites, followFusedExclusions } from '../static/fused-exclusions.js';
 import { preoptimizeModel } from '../static/preoptimize.js';
 import { emitQdq } from '../static/qdq-emit.js';
 import {
@@ -55,7 +56,8 @@ export type Int8StaticOptions = z.infer<typeof int8StaticOptionsSchema>;
 const OUTLIER_SPREAD = 10;
 
 async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<QuantizeOutcome> {
-  const { model, options, common, note, signal } = input;
+  const { model, options, note, signal } = input;
+  let { common } = input;
   const cancelled = (): StudioError => new StudioError('CANCELLED', 'Quantization was cancelled.');
   if (!input.calibration) {
     throw new StudioError(
@@ -69,6 +71,8 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
   // The model's own Gemms, named before the pre-optimization can add Gemms of its own: a Gemm of a model saved
   // from onnxruntime may carry a fusion's name already, and is still a Gemm to --op-types (qdq-plan.ts).
   const modelGemms = new Set(model.graph.node.filter((n) => n.opType === 'Gemm').map((n) => n.name));
+  // What the excluded nodes write, before the pre-optimization may fuse them into others (fused-exclusions.ts).
+  const excluded = excludedWrites(model.graph, common.excludeNodes);
   if (options.optimize) {
     try {
       const result = await preoptimizeModel(model);
@@ -91,6 +95,11 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
           "(onnxruntime's pre-optimization folds them into Conv only).",
       );
     }
+  }
+  // An excluded node fused into another protects that one: it computes what the user wanted kept float.
+  if (options.optimize && model.graph) {
+    const followed = followFusedExclusions(excluded, model.graph, note);
+    if (followed.length > 0) common = { ...common, excludeNodes: [...common.excludeNodes, ...followed] };
   }
 
   if (options.equalize) {

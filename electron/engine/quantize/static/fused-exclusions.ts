@@ -1,0 +1,68 @@
+/**
+ * `--exclude-nodes` across the pre-optimization. The names the user gives are the model's; the pre-optimization
+ * (onnxruntime's, preoptimize.ts, and our BatchNormalization folding into ConvTranspose) fuses some nodes into others: a MatMul's bias Add becomes part of a
+ * Gemm named after the MatMul, a BatchNormalization disappears into the Conv before it. An excluded Add would then
+ * name no node of the graph int8-static plans, and protect nothing, silently.
+ *
+ * What the fused node computes includes the excluded node, so that node is kept float instead, and a note says
+ * so. Found by the tensor the excluded node wrote: a fusion leaves its last output to the node it made. A node
+ * removed outright (an Identity, a Dropout) leaves nothing to keep float, which the note says too.
+ */
+import type { GraphProto, NodeProto } from 'onnx-buf';
+import { originalNodeName } from '../../../../shared/ort-node-names.js';
+import { walkGraphs } from '../../onnx/walk-graphs.js';
+
+/** What each excluded node of the model wrote, taken before the pre-optimization replaces the graph. */
+export interface ExcludedWrites {
+  byName: ReadonlyMap<string, { opType: string; outputs: readonly string[] }>;
+}
+
+function everyNode(graph: GraphProto): NodeProto[] {
+  const nodes: NodeProto[] = [];
+  walkGraphs(graph, (g) => nodes.push(...g.node));
+  return nodes;
+}
+
+export function excludedWrites(graph: GraphProto, excludeNodes: readonly string[]): ExcludedWrites {
+  const wanted = new Set(excludeNodes);
+  const byName = new Map<string, { opType: string; outputs: readonly string[] }>();
+  for (const node of everyNode(graph))
+    if (node.name !== '' && wanted.has(node.name))
+      byName.set(node.name, { opType: node.opType, outputs: node.output.filter((o) => o !== '') });
+  return { byName };
+}
+
+/**
+ * The names to exclude besides the user's: for each excluded node the pre-optimization fused away, the node of
+ * the optimized graph that now writes its output. Notes say what was followed, and what is gone.
+ */
+export function followFusedExclusions(
+  before: ExcludedWrites,
+  optimized: GraphProto,
+  note: (message: string) => void,
+): string[] {
+  const nodes = everyNode(optimized);
+  const present = new Set(nodes.flatMap((n) => [n.name, originalNodeName(n.name)]));
+  const writerOf = new Map<string, NodeProto>();
+  for (const node of nodes) for (const output of node.output) if (output !== '') writerOf.set(output, node);
+  const added: string[] = [];
+  for (const [name, { opType, outputs }] of before.byName) {
+    if (present.has(name)) continue;
+    const writers = [...new Set(outputs.map((o) => writerOf.get(o)).filter((n) => n !== undefined))];
+    const named = writers.filter((w) => w.name !== '');
+    if (named.length === 0) {
+      note(
+        `--exclude-nodes names '${name}' (${opType}), which the pre-optimization before quantization removed from the graph: ` +
+          'there is nothing left of it to keep float.',
+      );
+      continue;
+    }
+    added.push(...named.map((w) => w.name));
+    const into = named.map((w) => `'${w.name}' (${w.opType})`).join(', ');
+    note(
+      `--exclude-nodes names '${name}' (${opType}), which the pre-optimization before quantization fused into ${into}: ` +
+        `${named.length > 1 ? 'those nodes are' : 'that node is'} kept float instead.`,
+    );
+  }
+  return added;
+}
