@@ -7,6 +7,7 @@
  * was built from command-line flags).
  */
 import { z } from 'zod';
+import { strictObject } from './unknown-keys.js';
 import { option } from './options/option-spec.js';
 
 /** The dataset kinds, one reader each (`electron/engine/datasets/`). */
@@ -35,7 +36,10 @@ export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif
 
 const positiveInt = z.number().int().positive();
 const count = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const filePath = z.string().min(1, 'The path is empty.').refine((p) => !p.includes('\0'), 'The path contains a NUL character.');
+const filePath = z
+  .string()
+  .min(1, 'The path is empty.')
+  .refine((p) => !p.includes('\0'), 'The path contains a NUL character.');
 const finite = z.number().finite();
 /** Per-channel values: one for every channel, or one per channel of an RGB/BGR image. */
 const oneOrThree = (values: number[]) => values.length !== 2;
@@ -47,79 +51,85 @@ const ONE_OR_THREE = 'give 1 or 3 values (one for every channel, or one per chan
  * rounded to nearest, integers rounded and clamped to their range) -> layout.
  * Every field is optional: what is missing comes from the model's input (size, layout, channels, dtype).
  */
-export const imagePreprocessingSchema = z
-  .strictObject({
-    /** Output height and width in pixels: one number for a square, or `[height, width]`. Default: the model's. */
-    size: option(z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).optional(), {
-      description: 'Output size in pixels, H or HxW (default: the model input).',
-      flag: 'size',
-      format: 'size',
-      example: '224 or 224x192',
-    }),
-    /**
-     * `stretch` resizes to exactly the size (aspect ratio not kept; the default). `shorter-side-crop` scales the
-     * image so it covers the size (shorter side / cropFraction), then takes the centre crop.
-     */
-    resize: option(z.enum(['stretch', 'shorter-side-crop']).optional(), {
-      description: 'stretch (default) | shorter-side-crop (scale to cover, centre crop).',
-      flag: 'resize',
-    }),
-    /**
-     * With `shorter-side-crop`: the crop's share of the resized image, e.g. 0.875 for the classic ImageNet
-     * "resize to 256, centre-crop 224". Default 1 (the crop touches the shorter side).
-     */
-    cropFraction: option(z.number().gt(0).max(1).optional(), {
-      description: 'With shorter-side-crop: the crop share, e.g. 0.875 = resize 256, crop 224.',
-      flag: 'crop-fraction',
-      format: 'ratio',
-      example: '0.875',
-    }),
-    /** Resampling filter (default `bilinear`). */
-    interpolation: option(z.enum(['nearest', 'bilinear', 'bicubic', 'lanczos3']).optional(), {
-      description: 'Resampling filter (default bilinear).',
-      flag: 'interpolation',
-    }),
-    /** Channel order, or `gray` (ITU-R 601-2 luma, as Pillow's `convert('L')`). Default from the model: 1 -> gray, 3 -> rgb. */
-    channels: option(z.enum(['rgb', 'bgr', 'gray']).optional(), {
-      description: 'Channel order (default: rgb for 3 channels, gray for 1).',
-      flag: 'channels',
-    }),
-    /** Default from the model's input shape (`[N, C, H, W]` vs `[N, H, W, C]`). */
-    layout: option(z.enum(['nchw', 'nhwc']).optional(), {
-      description: 'Tensor layout (default: from the model input shape).',
-      flag: 'layout',
-    }),
-    /** Pixel multiplier (default 1/255 for float inputs, 1 for integer inputs). */
-    scale: option(finite.optional(), {
-      description: 'Pixel multiplier, e.g. 0.00392 or 1/255 (default 1/255; 1 for integer inputs).',
-      flag: 'scale',
-      format: 'ratio',
-      example: '1/255',
-    }),
-    /** Subtracted after scaling: one value, or one per channel (default 0). */
-    mean: option(z.array(finite).min(1).max(3).refine(oneOrThree, ONE_OR_THREE).optional(), {
-      description: 'Subtracted after scaling: one value or one per channel (default 0).',
-      flag: 'mean',
-      format: 'channels',
-      example: '0.485,0.456,0.406',
-    }),
-    /** Divided by after subtracting the mean: one value, or one per channel (default 1). */
-    std: option(z.array(finite.refine((v) => v !== 0, 'std values must not be 0')).min(1).max(3).refine(oneOrThree, ONE_OR_THREE).optional(), {
+export const imagePreprocessingSchema = strictObject({
+  /** Output height and width in pixels: one number for a square, or `[height, width]`. Default: the model's. */
+  size: option(z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).optional(), {
+    description: 'Output size in pixels, H or HxW (default: the model input).',
+    flag: 'size',
+    format: 'size',
+    example: '224 or 224x192',
+  }),
+  /**
+   * `stretch` resizes to exactly the size (aspect ratio not kept; the default). `shorter-side-crop` scales the
+   * image so it covers the size (shorter side / cropFraction), then takes the centre crop.
+   */
+  resize: option(z.enum(['stretch', 'shorter-side-crop']).optional(), {
+    description: 'stretch (default) | shorter-side-crop (scale to cover, centre crop).',
+    flag: 'resize',
+  }),
+  /**
+   * With `shorter-side-crop`: the crop's share of the resized image, e.g. 0.875 for the classic ImageNet
+   * "resize to 256, centre-crop 224". Default 1 (the crop touches the shorter side).
+   */
+  cropFraction: option(z.number().gt(0).max(1).optional(), {
+    description: 'With shorter-side-crop: the crop share, e.g. 0.875 = resize 256, crop 224.',
+    flag: 'crop-fraction',
+    format: 'ratio',
+    example: '0.875',
+  }),
+  /** Resampling filter (default `bilinear`). */
+  interpolation: option(z.enum(['nearest', 'bilinear', 'bicubic', 'lanczos3']).optional(), {
+    description: 'Resampling filter (default bilinear).',
+    flag: 'interpolation',
+  }),
+  /** Channel order, or `gray` (ITU-R 601-2 luma, as Pillow's `convert('L')`). Default from the model: 1 -> gray, 3 -> rgb. */
+  channels: option(z.enum(['rgb', 'bgr', 'gray']).optional(), {
+    description: 'Channel order (default: rgb for 3 channels, gray for 1).',
+    flag: 'channels',
+  }),
+  /** Default from the model's input shape (`[N, C, H, W]` vs `[N, H, W, C]`). */
+  layout: option(z.enum(['nchw', 'nhwc']).optional(), {
+    description: 'Tensor layout (default: from the model input shape).',
+    flag: 'layout',
+  }),
+  /** Pixel multiplier (default 1/255 for float inputs, 1 for integer inputs). */
+  scale: option(finite.optional(), {
+    description: 'Pixel multiplier, e.g. 0.00392 or 1/255 (default 1/255; 1 for integer inputs).',
+    flag: 'scale',
+    format: 'ratio',
+    example: '1/255',
+  }),
+  /** Subtracted after scaling: one value, or one per channel (default 0). */
+  mean: option(z.array(finite).min(1).max(3).refine(oneOrThree, ONE_OR_THREE).optional(), {
+    description: 'Subtracted after scaling: one value or one per channel (default 0).',
+    flag: 'mean',
+    format: 'channels',
+    example: '0.485,0.456,0.406',
+  }),
+  /** Divided by after subtracting the mean: one value, or one per channel (default 1). */
+  std: option(
+    z
+      .array(finite.refine((v) => v !== 0, 'std values must not be 0'))
+      .min(1)
+      .max(3)
+      .refine(oneOrThree, ONE_OR_THREE)
+      .optional(),
+    {
       description: 'Divided by after the mean: one value or one per channel (default 1).',
       flag: 'std',
       format: 'channels',
       example: '0.229,0.224,0.225',
-    }),
-    /** The tensor's element type; must be the model input's (which is the default). */
-    dtype: option(z.enum(DATASET_DTYPES).optional(), {
-      description: "The tensor element type (must be the model input's, the default).",
-      flag: 'dtype',
-    }),
-  })
-  .refine((p) => p.cropFraction === undefined || p.resize === 'shorter-side-crop', {
-    message: 'cropFraction applies with resize shorter-side-crop',
-    path: ['cropFraction'],
-  });
+    },
+  ),
+  /** The tensor's element type; must be the model input's (which is the default). */
+  dtype: option(z.enum(DATASET_DTYPES).optional(), {
+    description: "The tensor element type (must be the model input's, the default).",
+    flag: 'dtype',
+  }),
+}).refine((p) => p.cropFraction === undefined || p.resize === 'shorter-side-crop', {
+  message: 'cropFraction applies with resize shorter-side-crop',
+  path: ['cropFraction'],
+});
 export type ImagePreprocessing = z.infer<typeof imagePreprocessingSchema>;
 
 /** Evaluate only the first `limit` samples (all when absent). */
@@ -132,7 +142,7 @@ const labelsPath = option(filePath.optional(), {
 });
 
 /** Seeded random inputs shaped from the model (open dims from `--dim`, else the app's guesses). No labels. */
-export const syntheticSpecSchema = z.strictObject({
+export const syntheticSpecSchema = strictObject({
   kind: z.literal('synthetic'),
   samples: count.describe('Number of random samples.'),
   seed: option(z.number().int().min(0).max(0xffffffff).default(0), {
@@ -142,7 +152,7 @@ export const syntheticSpecSchema = z.strictObject({
 });
 
 /** One `.npy` array for a single-input model; the first axis is the sample axis. */
-export const npySpecSchema = z.strictObject({
+export const npySpecSchema = strictObject({
   kind: z.literal('npy'),
   path: dataPath,
   /** A `.npy` of labels, one per sample: class indices (integers) or target values. */
@@ -151,7 +161,7 @@ export const npySpecSchema = z.strictObject({
 });
 
 /** A `.npz` holding one array per model input (named like the inputs), optionally `labels` / `label`. */
-export const npzSpecSchema = z.strictObject({
+export const npzSpecSchema = strictObject({
   kind: z.literal('npz'),
   path: dataPath,
   /** A separate `.npy` of labels (instead of a `labels` array inside the `.npz`). */
@@ -160,7 +170,7 @@ export const npzSpecSchema = z.strictObject({
 });
 
 /** One sample per line: `{"inputs": {NAME: {"dims": [...], "data": [...]}}, "label": ...}`. */
-export const jsonlSpecSchema = z.strictObject({
+export const jsonlSpecSchema = strictObject({
   kind: z.literal('jsonl'),
   path: dataPath,
   limit,
@@ -170,7 +180,7 @@ export const jsonlSpecSchema = z.strictObject({
  * A folder of images in class sub-folders (label = index of the sorted folder names), or a flat folder of
  * images without labels.
  */
-export const imagesSpecSchema = z.strictObject({
+export const imagesSpecSchema = strictObject({
   kind: z.literal('images'),
   path: dataPath,
   preprocessing: imagePreprocessingSchema.optional(),
@@ -232,7 +242,11 @@ export function describeSpecIssues(error: z.ZodError): string {
 }
 
 /** Validates a dataset spec; the error message is one line naming every wrong field. */
-export function parseDatasetSpec(value: unknown): { ok: true; spec: DatasetSpec } | { ok: false; message: string } {
+export function parseDatasetSpec(
+  value: unknown,
+): { ok: true; spec: DatasetSpec } | { ok: false; message: string } {
   const parsed = datasetSpecSchema.safeParse(value);
-  return parsed.success ? { ok: true, spec: parsed.data } : { ok: false, message: describeSpecIssues(parsed.error) };
+  return parsed.success
+    ? { ok: true, spec: parsed.data }
+    : { ok: false, message: describeSpecIssues(parsed.error) };
 }

@@ -44,6 +44,30 @@ describe('parseRecipe', () => {
     expect(messageOf({ ...recipe, steps: [{ name: 'x.onnx' }] })).toContain(', and this step has none');
   });
 
+  it('answers a misspelt key, method or version with the right spelling and what the place takes', () => {
+    expect(messageOf({ ...recipe, stepz: [] })).toBe(
+      "recipe: unknown key 'stepz' (did you mean 'steps'?); it takes version, tool, source, inputs, steps",
+    );
+    const bench = { ...recipe, steps: [{ kind: 'bench', iteratons: 10 }] };
+    expect(messageOf(bench)).toBe(
+      "step 1 (steps.0): unknown key 'iteratons' (did you mean 'iterations'?); it takes kind, iterations, warmup, ep, baseline",
+    );
+    const common = { ...recipe, steps: [{ ...recipe.steps[0], common: { excludeNode: ['a'] } }] };
+    expect(messageOf(common)).toMatch(
+      /^step 1 \(steps\.0\.common\): unknown key 'excludeNode' \(did you mean 'excludeNodes'\?\); it takes .*excludeNodes/,
+    );
+    const method = { ...recipe, steps: [{ ...recipe.steps[0], method: 'int8-dynamc' }] };
+    expect(messageOf(method)).toMatch(
+      /unknown quantize method 'int8-dynamc' \(did you mean 'int8-dynamic'\?\)/,
+    );
+    expect(messageOf({ ...recipe, version: 2 })).toBe(
+      'version: this onnx-studio runs recipes of version 1, not 2',
+    );
+    expect(messageOf({ ...recipe, source: { name: 'm.onnx' } })).toBe(
+      'source.sha256: missing: the sha256 of the file, as 64 lower-case hex digits',
+    );
+  });
+
   it('names an issue outside the steps by its path alone', () => {
     expect(messageOf({ ...recipe, source: { name: 'model.onnx', sha256: 'xyz' } })).toMatch(
       /^source\.sha256: /,

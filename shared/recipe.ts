@@ -7,6 +7,8 @@
  */
 import { inputValuesSchema } from './input-spec-schema.js';
 import { z } from 'zod';
+import { nearestName } from './nearest-name.js';
+import { objectKeys, strictObject, unknownKeysMessage } from './unknown-keys.js';
 import { type DatasetSpecInput, datasetSpecSchema } from './dataset-spec.js';
 import { EXECUTION_PROVIDERS } from './bench.js';
 import type { MethodSpec } from './options/option-spec.js';
@@ -22,30 +24,36 @@ const fileName = z
   .string()
   .min(1)
   .refine((n) => !/[\\/\0]/.test(n) && n !== '.' && n !== '..', 'a file name, not a path');
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 as 64 lower-case hex digits');
+const sha256 = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? 'missing: the sha256 of the file, as 64 lower-case hex digits' : undefined,
+  })
+  .regex(/^[0-9a-f]{64}$/, 'a sha256 as 64 lower-case hex digits');
 
 /**
  * A file (or an image folder) by name and content hash. A folder's hash is the sha256 of its sorted
  * `relative/path\tsha256\n` lines (every file below it).
  */
-export const fileRefSchema = z.strictObject({ name: fileName, sha256 });
+export const fileRefSchema = strictObject({ name: fileName, sha256 });
 export type FileRef = z.infer<typeof fileRefSchema>;
 
 /**
  * A dataset by role: its spec with `path` / `labels` reduced to file names, and the hash of each file it names.
  * Synthetic data names no files.
  */
-export const datasetRefSchema = z
-  .strictObject({ spec: datasetSpecSchema, files: z.array(fileRefSchema).default([]) })
-  .superRefine((ref, ctx) => {
-    for (const name of datasetFileNames(ref.spec)) {
-      if (!fileName.safeParse(name).success) {
-        ctx.addIssue({ code: 'custom', path: ['spec'], message: `'${name}' must be a file name, not a path` });
-      } else if (!ref.files.some((f) => f.name === name)) {
-        ctx.addIssue({ code: 'custom', path: ['files'], message: `no sha256 for '${name}'` });
-      }
+export const datasetRefSchema = strictObject({
+  spec: datasetSpecSchema,
+  files: z.array(fileRefSchema).default([]),
+}).superRefine((ref, ctx) => {
+  for (const name of datasetFileNames(ref.spec)) {
+    if (!fileName.safeParse(name).success) {
+      ctx.addIssue({ code: 'custom', path: ['spec'], message: `'${name}' must be a file name, not a path` });
+    } else if (!ref.files.some((f) => f.name === name)) {
+      ctx.addIssue({ code: 'custom', path: ['files'], message: `no sha256 for '${name}'` });
     }
-  });
+  }
+});
 export type DatasetRef = z.infer<typeof datasetRefSchema>;
 
 /** The files a dataset spec names (data, then labels). */
@@ -58,7 +66,7 @@ export function datasetFileNames(spec: DatasetSpecInput): string[] {
  * Concrete sizes for symbolic dims (whole input shapes, or one value per dim name), and the values synthetic
  * data fills inputs with (`--value`), so synthetic calibration is made again exactly.
  */
-export const inputSpecSchema = z.strictObject({
+export const inputSpecSchema = strictObject({
   shapes: z.record(z.string(), z.array(z.number().int().min(1))).optional(),
   dims: z.record(z.string(), z.number().int().min(1)).optional(),
   values: z.record(z.string(), inputValuesSchema).optional(),
@@ -67,7 +75,7 @@ export type RecipeInputs = z.infer<typeof inputSpecSchema>;
 
 const options = z.record(z.string(), z.unknown()).default({});
 
-export const quantizeStepSchema = z.strictObject({
+export const quantizeStepSchema = strictObject({
   kind: z.literal('quantize'),
   method: z.string(),
   common: options,
@@ -76,7 +84,7 @@ export const quantizeStepSchema = z.strictObject({
   calibration: datasetRefSchema.optional(),
 });
 
-export const pruneStepSchema = z.strictObject({
+export const pruneStepSchema = strictObject({
   kind: z.literal('prune'),
   method: z.string(),
   common: options,
@@ -84,7 +92,7 @@ export const pruneStepSchema = z.strictObject({
 });
 
 /** Benchmark the current model, interleaved with the source (the baseline) unless `baseline` is false. */
-export const benchStepSchema = z.strictObject({
+export const benchStepSchema = strictObject({
   kind: z.literal('bench'),
   iterations: z.number().int().min(1).default(100),
   warmup: z.number().int().min(0).default(10),
@@ -93,14 +101,14 @@ export const benchStepSchema = z.strictObject({
 });
 
 /** Evaluate the current model on the evaluation data; with `reference`, also its fidelity to the source. */
-export const evalStepSchema = z.strictObject({
+export const evalStepSchema = strictObject({
   kind: z.literal('eval'),
   evaluation: datasetRefSchema,
   reference: z.boolean().default(true),
 });
 
 /** Write the current model (with its external data, if any) under this file name in the output folder. */
-export const exportStepSchema = z.strictObject({
+export const exportStepSchema = strictObject({
   kind: z.literal('export'),
   name: fileName.refine((n) => n.toLowerCase().endsWith('.onnx'), 'must end in .onnx'),
 });
@@ -132,46 +140,61 @@ const METHOD_SPECS: Record<TransformStep['kind'], Record<string, MethodSpec>> = 
 };
 const COMMON_SCHEMAS = { quantize: commonQuantizeOptionsSchema, prune: commonPruneOptionsSchema };
 
-export const recipeSchema = z
-  .strictObject({
-    version: z.literal(RECIPE_VERSION),
-    tool: z.literal('onnx-studio').default('onnx-studio'),
-    /** The model the first step reads: its file name and the sha256 of that .onnx file. */
-    source: fileRefSchema,
-    inputs: inputSpecSchema.default({}),
-    steps: z.array(recipeStepSchema).min(1),
-  })
-  .superRefine((recipe, ctx) => {
-    recipe.steps.forEach((step, i) => {
-      if (step.kind !== 'quantize' && step.kind !== 'prune') return;
-      const specs = METHOD_SPECS[step.kind];
-      const spec = Object.hasOwn(specs, step.method) ? specs[step.method] : undefined;
-      if (!spec) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['steps', i, 'method'],
-          message: `unknown ${step.kind} method '${step.method}' (one of ${Object.keys(specs).join(', ')})`,
-        });
-        return;
-      }
-      for (const [key, schema, value] of [
-        ['common', COMMON_SCHEMAS[step.kind], step.common],
-        ['options', spec.optionSchema, step.options],
-      ] as const) {
-        const parsed = (schema as z.ZodType).safeParse(value);
-        if (!parsed.success) {
-          for (const issue of parsed.error.issues) {
-            ctx.addIssue({ code: 'custom', path: ['steps', i, key, ...issue.path], message: issue.message });
-          }
+export const recipeSchema = strictObject({
+  version: z.literal(RECIPE_VERSION, {
+    error: (issue) =>
+      `this onnx-studio runs recipes of version ${RECIPE_VERSION}, not ${JSON.stringify(issue.input)}`,
+  }),
+  tool: z.literal('onnx-studio').default('onnx-studio'),
+  /** The model the first step reads: its file name and the sha256 of that .onnx file. */
+  source: fileRefSchema,
+  inputs: inputSpecSchema.default({}),
+  steps: z.array(recipeStepSchema).min(1),
+}).superRefine((recipe, ctx) => {
+  recipe.steps.forEach((step, i) => {
+    if (step.kind !== 'quantize' && step.kind !== 'prune') return;
+    const specs = METHOD_SPECS[step.kind];
+    const spec = Object.hasOwn(specs, step.method) ? specs[step.method] : undefined;
+    if (!spec) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', i, 'method'],
+        message: `unknown ${step.kind} method '${step.method}'${didYouMean(step.method, Object.keys(specs))} (one of ${Object.keys(specs).join(', ')})`,
+      });
+      return;
+    }
+    for (const [key, schema, value] of [
+      ['common', COMMON_SCHEMAS[step.kind], step.common],
+      ['options', spec.optionSchema, step.options],
+    ] as const) {
+      const parsed = (schema as z.ZodType).safeParse(value);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          const message =
+            issue.code === 'unrecognized_keys' && issue.path.length === 0
+              ? unknownKeysMessage(issue.keys, objectKeys(schema as z.ZodType))
+              : issue.message;
+          ctx.addIssue({ code: 'custom', path: ['steps', i, key, ...issue.path], message });
         }
       }
-      if (step.kind === 'quantize' && spec.needsCalibration && !step.calibration) {
-        ctx.addIssue({ code: 'custom', path: ['steps', i, 'calibration'], message: `${step.method} needs calibration data` });
-      }
-    });
+    }
+    if (step.kind === 'quantize' && spec.needsCalibration && !step.calibration) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', i, 'calibration'],
+        message: `${step.method} needs calibration data`,
+      });
+    }
   });
+});
 
 export type Recipe = z.infer<typeof recipeSchema>;
+
+/** ` (did you mean 'int8-dynamic'?)`, or nothing. */
+function didYouMean(typed: string, names: readonly string[]): string {
+  const near = nearestName(typed, names);
+  return near === undefined ? '' : ` (did you mean '${near}'?)`;
+}
 export type RecipeInput = z.input<typeof recipeSchema>;
 
 /**
@@ -188,11 +211,20 @@ function issueWhere(path: readonly PropertyKey[]): string {
  * Validates a recipe; the message names every bad field by where it is (`step 2 (steps.1.options.blockSize):
  * ...`, `source.sha256: ...`). The CLI's `run` and the app's recorded recipes both read recipes through here.
  */
-export function parseRecipe(value: unknown): { ok: true; recipe: Recipe } | { ok: false; message: string } {
+export function parseRecipe(
+  value: unknown,
+): { ok: true; recipe: Recipe } | { ok: false; message: string; issues: RecipeIssue[] } {
   const parsed = recipeSchema.safeParse(value);
   if (parsed.success) return { ok: true, recipe: parsed.data };
-  const message = parsed.error.issues.map((issue) => `${issueWhere(issue.path)}: ${issue.message}`).join('; ');
-  return { ok: false, message };
+  const issues = parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message }));
+  const message = issues.map((issue) => `${issueWhere(issue.path)}: ${issue.message}`).join('; ');
+  return { ok: false, message, issues };
+}
+
+/** One thing wrong with a recipe: where (`['source', 'sha256']`), and what. */
+export interface RecipeIssue {
+  path: readonly PropertyKey[];
+  message: string;
 }
 
 /** The steps that change the model (what a variant's recorded recipe holds). */

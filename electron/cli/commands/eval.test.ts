@@ -163,7 +163,7 @@ describe('onnx-studio eval', () => {
     [
       'a spec with an unknown field',
       () => ['--data', at('bad-spec.json')],
-      /bad-spec\.json is not a valid dataset spec: Unrecognized key: "normalize"/,
+      /bad-spec\.json is not a valid dataset spec: unknown key 'normalize'; it takes /,
     ],
     ['a missing data file', () => ['--data', at('nope.npy')], /No such file or folder/],
     [

@@ -11,6 +11,7 @@ import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { warnGuesses } from '../guess-warnings.js';
 import { ProgressBar } from '../progress-bar.js';
+import { sha256Hints } from './recipe-hash-hints.js';
 import { readRecipeFile } from './run-recipe-file.js';
 import { benchJson } from './bench-output.js';
 import { describeStep, summaryLines } from './run-summary.js';
@@ -52,10 +53,18 @@ export const runCommand: CliCommand = {
     const [file, ...extra] = ctx.positionals;
     if (!file) throw new StudioError('BAD_REQUEST', 'Missing RECIPE: pass the path of a recipe .json file.');
     if (extra.length > 0) throw new StudioError('BAD_REQUEST', `run takes one recipe, got also: ${extra.join(' ')}.`);
-    const parsed = parseRecipe(await readRecipeFile(file));
-    if (!parsed.ok) throw new StudioError('BAD_REQUEST', `${file}: ${parsed.message}`);
-    const recipe = parsed.recipe;
+    const raw = await readRecipeFile(file);
+    const parsed = parseRecipe(raw);
     const recipeDir = path.dirname(path.resolve(file));
+    if (!parsed.ok) {
+      const hints = await sha256Hints(raw, parsed.issues, {
+        recipeDir,
+        ...(typeof ctx.values.model === 'string' ? { model: path.resolve(ctx.values.model) } : {}),
+        dataDirs: dataDirsOf(ctx.values),
+      });
+      throw new StudioError('BAD_REQUEST', [`${file}: ${parsed.message}`, ...hints].join('\n'));
+    }
+    const recipe = parsed.recipe;
     const outDir = path.resolve(
       typeof ctx.values.out === 'string' ? ctx.values.out : path.join(recipeDir, `${path.basename(file, path.extname(file))}-out`),
     );

@@ -112,7 +112,11 @@ describe('dataset specs', () => {
 
   it('refuses unknown fields and kinds with a message naming them', () => {
     const a = parseDatasetSpec({ kind: 'images', path: 'x', preprocessing: { size: 224, colour: 'rgb' } });
-    expect(a).toEqual({ ok: false, message: 'preprocessing: Unrecognized key: "colour"' });
+    expect(a).toEqual({
+      ok: false,
+      message:
+        "preprocessing: unknown key 'colour'; it takes size, resize, cropFraction, interpolation, channels, layout, scale, mean, std, dtype",
+    });
     const b = parseDatasetSpec({ kind: 'csv', path: 'x' });
     expect(b.ok).toBe(false);
     expect(!b.ok && b.message).toMatch(/kind: .*'synthetic' \| 'npy' \| 'npz' \| 'jsonl' \| 'images'/);
@@ -131,7 +135,7 @@ describe('dataset specs', () => {
     const samples = await collect(await openDataset(spec, [input('x', 'float32', ['n', 2])], { baseDir }));
     expect(samples.length).toBe(1);
     fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ kind: 'npy', path: 'data/x.npy', lables: 'y.npy' }));
-    await expectError(readDatasetSpecFile(path.join(dir, 'bad.json')), 'BAD_REQUEST', /bad\.json is not a valid dataset spec: Unrecognized key: "lables"/);
+    await expectError(readDatasetSpecFile(path.join(dir, 'bad.json')), 'BAD_REQUEST', /bad\.json is not a valid dataset spec: unknown key 'lables' \(did you mean 'labels'\?\); it takes kind, path, labels, limit/);
     fs.writeFileSync(path.join(dir, 'broken.json'), '{"kind": ');
     await expectError(readDatasetSpecFile(path.join(dir, 'broken.json')), 'BAD_REQUEST', /broken\.json is not valid JSON/);
     await expectError(readDatasetSpecFile(path.join(dir, 'none.json')), 'IO', /No such file/);

@@ -6,7 +6,8 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import { buildIfModel, buildMlp, modelBytes } from '../testing/model-fixtures.js';
 import { buildUnnamedConvNet } from '../testing/unnamed-conv-net.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { checkNodeSelection, nearestName } from './node-selection.js';
+import { nearestName } from '../../../shared/nearest-name.js';
+import { checkNodeSelection } from './node-selection.js';
 
 // buildMlp: fc1 (Gemm) -> relu1 (Relu) -> fc2_matmul (MatMul) -> fc2_add (Add).
 // buildIfModel: in_matmul (MatMul) -> branch (If: then_matmul (MatMul) | else_add (Add)) -> relu (Relu).

@@ -1,5 +1,5 @@
-import { closest, distance } from 'fastest-levenshtein';
 import type { GraphProto, ModelProto, NodeProto } from 'onnx-buf';
+import { nearestName } from '../../../shared/nearest-name.js';
 import { originalNodeName } from '../../../shared/ort-node-names.js';
 import { StudioError } from '../errors.js';
 import { subgraphsOf } from '../onnx/graph-index.js';
@@ -27,23 +27,10 @@ export interface SelectingMethod {
   handles?: readonly string[];
 }
 
-/** How far (edits) a typed name may be from a real one to be suggested, as for mistyped flags. */
-const MAX_EDITS = 2;
-
 /** How many node names an error lists. */
 const LISTED_NAMES = 12;
 
 const quoted = (items: readonly string[]): string => items.map((i) => `'${i}'`).join(', ');
-
-/** The real name closest to `typed` (case aside, or within two edits), if any. */
-export function nearestName(typed: string, names: readonly string[]): string | undefined {
-  if (names.length === 0) return undefined;
-  const lower = typed.toLowerCase();
-  const sameButCase = names.find((n) => n.toLowerCase() === lower);
-  if (sameButCase !== undefined) return sameButCase;
-  const near = closest(typed, names as string[]);
-  return distance(typed, near) <= Math.min(MAX_EDITS, Math.max(1, typed.length - 1)) ? near : undefined;
-}
 
 /**
  * Refuses an op type the method cannot handle at all (a typo, or the wrong method): run before the model is
