@@ -7,9 +7,12 @@
  * out/e2e/screenshots.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { WebSocket } from 'ws';
+import { wsUrlFor } from '../shared/ws-protocol.js';
 import { shown } from './support/views.js';
 import { SCREENSHOT_DIR, failOnPageErrors } from './support/page-errors.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
@@ -345,4 +348,83 @@ test('a model with external data opens when dropped together with its data file,
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-drop-ext-data-1440.png` });
   await page.setViewportSize({ width: 800, height: 600 });
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-drop-ext-data-800.png` });
+});
+
+test('a model with external data dropped alone says to drop it with its data file, and leaves no upload behind', async ({
+  page,
+}) => {
+  // The model the test above wrote: its initializers' data_location is EXTERNAL, in 'ext weights ü.bin'.
+  const dir = join(outDir, 'drop ext');
+  const bytes = [...(await readFile(join(dir, 'ext model ü.onnx')))];
+  await page.goto(serveUrl);
+  const dataTransfer = await page.evaluateHandle((model) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(model)], 'ext model ü.onnx'));
+    return transfer;
+  }, bytes);
+  const uploadsBefore = await readdir(join(server.dataDir, 'uploads'));
+  await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer });
+  const error = page.getByRole('alert').filter({ hasText: 'Could not open ext model ü.onnx' });
+  // Before: "Keep the data file beside the model (…/uploads/<batch>)", and a What to do about permissions.
+  await expect(error).toContainText(
+    "ext model ü.onnx keeps its weights in an external data file, 'ext weights ü.bin', which was not dropped with it. Drop ext model ü.onnx again together with 'ext weights ü.bin' (select both files), or use Open model… to open it by its path on the server.",
+    { timeout: 20_000 },
+  );
+  await expect(error).not.toContainText('allowed to read');
+  expect(await readdir(join(server.dataDir, 'uploads'))).toEqual(uploadsBefore);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-drop-ext-alone-1440.png` });
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-drop-ext-alone-800.png` });
+});
+
+test('queueing sent before a reload is listed by the reloaded page, which can cancel it', async ({ page }) => {
+  await openSample(page);
+  await page.getByRole('tab', { name: 'Optimize' }).click();
+  // The page before the reload, as the backend sees it: a socket that sent pipeline.start with a checkId. Its
+  // data never arrives (a named pipe nobody writes to), so the check runs until it is cancelled.
+  const never = join(outDir, 'never-inputs.npy');
+  execFileSync('mkfifo', [never]);
+  const before = new WebSocket(wsUrlFor(serveUrl));
+  await new Promise((resolve, reject) => before.once('open', resolve).once('error', reject));
+  const answers = new Map<number, (response: unknown) => void>();
+  before.on('message', (data) => {
+    const message = JSON.parse(String(data)) as { type: string; id?: number; response?: unknown };
+    if (message.type === 'response') answers.get(message.id!)?.(message.response);
+  });
+  let nextId = 1;
+  const request = (channel: string, payload: unknown) =>
+    new Promise<{ ok: boolean; value?: unknown }>((resolve) => {
+      const id = nextId++;
+      answers.set(id, resolve as (response: unknown) => void);
+      before.send(JSON.stringify({ type: 'request', id, channel, payload }));
+    });
+  const info = (await request('studio:app.info', {})).value as { sample: { modelPath: string } };
+  const pipeline = {
+    make: { kind: 'quantize', modelPath: info.sample.modelPath, method: 'int8-dynamic', common: {}, options: {} },
+    evaluate: { data: { spec: { kind: 'npy', path: never } } },
+  };
+  const started = request('studio:pipeline.start', {
+    pipelines: [pipeline, { ...pipeline, title: 'int8 again' }],
+    checkId: 'sent-before-reload',
+  });
+  // The reload reopens the model on the view that was open (Optimize).
+  await page.reload();
+  const inFlight = shown(page).getByTestId('start-in-flight');
+  // Before, the reloaded page showed nothing of it, and nothing could stop it.
+  await expect(inFlight).toContainText(
+    'Queueing 2 recipes, sent before this page was loaded or from another tab: checking the data of Quantize: int8-dynamic (1 of 2).',
+    { timeout: 20_000 },
+  );
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await inFlight.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-start-in-flight-1440.png` });
+  await page.setViewportSize({ width: 800, height: 600 });
+  await inFlight.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SCREENSHOT_DIR}serve-start-in-flight-800.png` });
+  await inFlight.getByRole('button', { name: 'Cancel queueing' }).click();
+  expect(await started).toEqual({ ok: true, value: { started: [], failed: [], cancelled: true } });
+  await expect(inFlight).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.getByTestId('pipeline').filter({ hasText: 'int8 again' })).toHaveCount(0);
+  before.close();
 });

@@ -279,3 +279,57 @@ describe('PipelineRunner.startChecked: the pipelines of one studio:pipeline.star
     expect(pipelines).toHaveLength(1);
   });
 });
+
+describe('PipelineRunner.startsInFlight: a pipeline.start a reloaded page can see and cancel', () => {
+  it('lists a start under a checkId with its titles and how far it is, for its model only, until it ends', async () => {
+    const host = fakeHost();
+    const announced: string[] = [];
+    const runner = new PipelineRunner({ ...host, startsChanged: (modelPath) => announced.push(modelPath) });
+    let release!: () => void;
+    const second = new Promise<void>((resolve) => (release = resolve));
+    const report = { identity: {}, inputs: [], hasLabels: true, warnings: [] } as never;
+    const fromPruned = { ...request, make: { ...request.make, source: 'v-pruned' } };
+    const done = runner.startChecked(
+      [request, fromPruned, request],
+      async (_r, item) => {
+        if (item === 1) await second;
+        return report;
+      },
+      () => false,
+      'check-1',
+    );
+    await host.jobsStarted(1);
+    const other = { ...host.ws, model: { ...host.ws.model, path: '/models/other.onnx' } };
+    expect(runner.startsInFlight(other)).toEqual([]);
+    expect(runner.startsInFlight(host.ws)).toEqual([
+      {
+        checkId: 'check-1',
+        titles: ['Quantize: int8-dynamic', 'Quantize: int8-dynamic (from pruned)', 'Quantize: int8-dynamic'],
+        item: 1,
+        started: 1,
+        failed: 0,
+      },
+    ]);
+    // The pages were told when it began and when it went on to the second pipeline.
+    expect(announced).toEqual([MODEL, MODEL]);
+    release();
+    await done;
+    expect(runner.startsInFlight(host.ws)).toEqual([]);
+    expect(announced.at(-1)).toBe(MODEL);
+  });
+
+  it('a start without a checkId cannot be cancelled, so it is not listed', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    let seen: unknown[] = ['not checked'];
+    await runner.startChecked(
+      [request],
+      async () => {
+        seen = runner.startsInFlight(host.ws);
+        return { identity: {}, inputs: [], hasLabels: true, warnings: [] } as never;
+      },
+      () => false,
+    );
+    expect(seen).toEqual([]);
+  });
+});

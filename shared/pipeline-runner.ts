@@ -14,7 +14,13 @@ import type {
 } from './ipc-contract.js';
 import { pipelineRequestSchema } from './ipc-contract.js';
 import { type DatasetSpecInput, datasetLacksLabels } from './dataset-spec.js';
-import type { PipelineRecord, PipelineStepKind, PipelineStepRecord, Workspace } from './workspace.js';
+import type {
+  PipelineRecord,
+  PipelineStartInFlight,
+  PipelineStepKind,
+  PipelineStepRecord,
+  Workspace,
+} from './workspace.js';
 import { defaultVariantName } from './variant-naming.js';
 import { benchTitle, evaluateTitle } from './job-titles.js';
 import { ORIGINAL_TARGET } from './workspace.js';
@@ -32,6 +38,21 @@ export interface PipelineHost {
   update(modelPath: string, mutate: (ws: Workspace) => void): Promise<void>;
   newId(): string;
   now(): string;
+  /**
+   * The `studio:pipeline.start`s in flight of this model changed (one began, went on to its next pipeline, or
+   * ended): the host tells the pages as it tells them of a workspace change, since `startsInFlight` is part of
+   * what they read with the workspace.
+   */
+  startsChanged?(modelPath: string): void;
+}
+
+/** A `startChecked` under a `checkId`, while it runs (`PipelineRunner.startsInFlight`). */
+interface StartEntry {
+  checkId: string;
+  requests: readonly PipelineRequest[];
+  item: number;
+  started: number;
+  failed: number;
 }
 
 
@@ -51,6 +72,13 @@ function stepTitles(request: PipelineRequest, sourceName?: string): { kind: Pipe
     steps.push({ kind: 'evaluate', title: evaluateTitle(made) });
   }
   return steps;
+}
+
+/** The title a pipeline gets when it starts (its request's, else its first step's), `ws` naming its source. */
+function pipelineTitle(request: PipelineRequest, ws: Workspace): string {
+  if (request.title) return request.title;
+  const source = request.make.source ? ws.variants.find((v) => v.id === request.make.source)?.name : undefined;
+  return stepTitles(request, source)[0]!.title;
 }
 
 /**
@@ -140,6 +168,8 @@ export class PipelineRefusal extends Error {
 export class PipelineRunner {
   /** Pipelines running in this process (any other marked running was cut off by a restart). */
   private readonly live = new Map<string, Promise<void>>();
+  /** `startChecked`s under a `checkId` still checking or starting their pipelines. */
+  private readonly starts = new Set<StartEntry>();
 
   constructor(private readonly host: PipelineHost) {}
 
@@ -147,34 +177,77 @@ export class PipelineRunner {
    * `studio:pipeline.start`: the pipelines in order, each after its data check (`checkPipelineData` through the
    * host's `check`, told which pipeline it checks for). One whose check or start fails is reported and the next
    * goes on; a cancelled check, or `aborted()` after a check ended and before its pipeline started, stops the
-   * rest, which are not started.
+   * rest, which are not started. Under a `checkId` (the one that cancels its checks), it is listed by
+   * `startsInFlight` until it ends, so a page that did not send it (reloaded meanwhile) sees it and can cancel it.
    */
   async startChecked(
     requests: readonly PipelineRequest[],
     check: (request: DatasetCheckRequest, item: number) => Promise<DatasetCheckReport>,
     aborted: () => boolean,
+    checkId?: string,
   ): Promise<PipelineStartOutcome> {
     const outcome: PipelineStartOutcome = { started: [], failed: [], cancelled: false };
     const cancelled = () => ({ ...outcome, cancelled: true });
-    for (const [index, request] of requests.entries()) {
-      if (aborted()) return cancelled();
-      let facts: Awaited<ReturnType<typeof checkPipelineData>>;
-      try {
-        facts = await checkPipelineData(request, (r) => check(r, index));
-      } catch (error) {
-        const info = studioErrorOf(error);
-        if (info.code === 'CANCELLED') return cancelled();
-        outcome.failed.push({ index, error: info });
-        continue;
+    const entry: StartEntry | undefined =
+      checkId === undefined ? undefined : { checkId, requests, item: 0, started: 0, failed: 0 };
+    const models = [...new Set(requests.map((r) => r.make.modelPath))];
+    const changed = () => {
+      if (entry) for (const model of models) this.host.startsChanged?.(model);
+    };
+    const at = (item: number) => {
+      if (!entry) return;
+      Object.assign(entry, { item, started: outcome.started.length, failed: outcome.failed.length });
+      changed();
+    };
+    if (entry) this.starts.add(entry);
+    try {
+      for (const [index, request] of requests.entries()) {
+        if (aborted()) return cancelled();
+        at(index);
+        let facts: Awaited<ReturnType<typeof checkPipelineData>>;
+        try {
+          facts = await checkPipelineData(request, (r) => check(r, index));
+        } catch (error) {
+          const info = studioErrorOf(error);
+          if (info.code === 'CANCELLED') return cancelled();
+          outcome.failed.push({ index, error: info });
+          continue;
+        }
+        if (aborted()) return cancelled();
+        try {
+          outcome.started.push(await this.start(request, facts));
+        } catch (error) {
+          outcome.failed.push({ index, error: studioErrorOf(error) });
+        }
       }
-      if (aborted()) return cancelled();
-      try {
-        outcome.started.push(await this.start(request, facts));
-      } catch (error) {
-        outcome.failed.push({ index, error: studioErrorOf(error) });
+      return outcome;
+    } finally {
+      if (entry) {
+        this.starts.delete(entry);
+        changed();
       }
     }
-    return outcome;
+  }
+
+  /**
+   * The `startChecked`s under a `checkId` still running for this workspace's model, its pipelines named as they
+   * will be when they start: what `studio:workspace.get` adds as `startsInFlight`. `sameModel`: whether two
+   * paths name one model (the backend's rule is its workspace key's: resolved, and case-blind where the file
+   * system is).
+   */
+  startsInFlight(
+    ws: Workspace,
+    sameModel: (a: string, b: string) => boolean = (a, b) => a === b,
+  ): PipelineStartInFlight[] {
+    return [...this.starts]
+      .filter((e) => e.requests.some((r) => sameModel(r.make.modelPath, ws.model.path)))
+      .map((e) => ({
+        checkId: e.checkId,
+        titles: e.requests.map((r) => pipelineTitle(r, ws)),
+        item: e.item,
+        started: e.started,
+        failed: e.failed,
+      }));
   }
 
   /**
@@ -189,7 +262,7 @@ export class PipelineRunner {
       const steps = stepTitles(request, source);
       record = {
         id: this.host.newId(),
-        title: request.title ?? steps[0]!.title,
+        title: pipelineTitle(request, ws),
         createdAt: now,
         updatedAt: now,
         status: 'running',

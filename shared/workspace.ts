@@ -186,6 +186,27 @@ export interface Workspace {
   experiment?: Experiment;
   /** Auto-optimize runs (`tune` jobs), newest last: their trials stream in as they end. */
   tunes?: TuneRecord[];
+  /**
+   * Never stored: `studio:workspace.get` adds the `studio:pipeline.start`s of this model still checking their
+   * data, so a page reloaded (or another tab) while one runs sees it and can cancel it by its `checkId`.
+   */
+  startsInFlight?: PipelineStartInFlight[];
+}
+
+/**
+ * A `studio:pipeline.start` sent with a `checkId` whose pipelines' data checks are still running
+ * (shared/pipeline-runner.ts `startsInFlight`). `studio:dataset.cancelCheck` with its `checkId` stops it: the
+ * pipelines not started by then are not.
+ */
+export interface PipelineStartInFlight {
+  checkId: string;
+  /** Each pipeline's title, in the request's order. */
+  titles: string[];
+  /** The pipeline whose data is checked now (an index into `titles`). */
+  item: number;
+  /** How many pipelines started so far, and how many were refused (their data did not fit). */
+  started: number;
+  failed: number;
 }
 
 /** An Auto-optimize run of the app: the tune job's trials and outcome, kept with the model. */

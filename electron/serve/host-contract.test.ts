@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { DatasetCheckProgress, JobSpec, TerminalJobEvent } from '../../shared/ipc-contract.js';
+import type { DataRef, DatasetCheckProgress, JobSpec, TerminalJobEvent } from '../../shared/ipc-contract.js';
 import { QUANTIZE_METHOD_SPECS } from '../../shared/options/quantize-options.js';
 import type { Workspace } from '../../shared/workspace.js';
 import { createMockHost, MOCK_SAMPLE_PATH } from '../../renderer/src/host/mock-host.js';
@@ -16,6 +16,7 @@ import { connectWsHost, type SocketLike } from '../../renderer/src/host/ws-host.
 import { tinyDigits } from '../engine/testing/tiny-digits.js';
 import { testBackend } from '../engine/testing/test-backend.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
+import { encodeNpyArray } from '../engine/datasets/npy-format.js';
 import { startServeServer } from './serve-server.js';
 
 interface Subject {
@@ -23,6 +24,10 @@ interface Subject {
   modelPath: string;
   /** A folder the host can write exports into. */
   outDir: string;
+  /** Labelled evaluation data whose check takes a while (seconds), so a test can act while it runs. */
+  slowData: DataRef;
+  /** Another page of the same host, as after a reload (the mock's pages are one: the mock lives in the page). */
+  otherPage(): Promise<StudioHost>;
   close(): Promise<void>;
 }
 
@@ -58,15 +63,34 @@ async function workspaceWhen(host: StudioHost, modelPath: string, test: (ws: Wor
   }
 }
 
+/**
+ * As many 8x8 samples as a check reads (MAX_CHECKED_SAMPLES), with labels, for the tiny digits model: its check
+ * reads them one by one, long enough for a test to see it running and cancel it.
+ */
+function slowDigits(dir: string): DataRef {
+  const count = 20_000;
+  const inputs = new Float32Array(count * 64).map((_, i) => (i % 17) / 17);
+  const labels = new BigInt64Array(count).map((_, i) => BigInt(i % 10));
+  fs.writeFileSync(path.join(dir, 'slow-inputs.npy'), encodeNpyArray(inputs, 'float32', [count, 1, 8, 8]));
+  fs.writeFileSync(path.join(dir, 'slow-labels.npy'), encodeNpyArray(labels, 'int64', [count]));
+  return { spec: { kind: 'npy', path: path.join(dir, 'slow-inputs.npy'), labels: path.join(dir, 'slow-labels.npy') } };
+}
+
 const subjects: [string, () => Promise<Subject>][] = [
   [
     'mock host',
-    async () => ({
-      host: createMockHost({ latencyMs: 0, msPerRun: 0 }),
-      modelPath: MOCK_SAMPLE_PATH,
-      outDir: '/models',
-      close: async () => {},
-    }),
+    async () => {
+      const host = createMockHost({ latencyMs: 0, msPerRun: 0 });
+      return {
+        host,
+        modelPath: MOCK_SAMPLE_PATH,
+        outDir: '/models',
+        // The mock checks data whose path says `slow` over a minute.
+        slowData: { spec: { kind: 'npy', path: '/data/slow-inputs.npy', labels: '/data/slow-labels.npy' } },
+        otherPage: async () => host,
+        close: async () => {},
+      };
+    },
   ],
   [
     'onnx-studio serve',
@@ -90,12 +114,23 @@ const subjects: [string, () => Promise<Subject>][] = [
       });
       if (!connected.ok) throw new Error(connected.error.message);
       const host = connected.value;
+      const pages: { close(): void }[] = [host];
       return {
         host,
         modelPath,
         outDir: tmp.dir,
+        slowData: slowDigits(tmp.dir),
+        otherPage: async () => {
+          const page = await connectWsHost({
+            pageUrl: server.url,
+            createSocket: (url: string) => new WebSocket(url) as unknown as SocketLike,
+          });
+          if (!page.ok) throw new Error(page.error.message);
+          pages.push(page.value);
+          return page.value;
+        },
         close: async () => {
-          host.close();
+          for (const page of pages) page.close();
           await server.close();
           await backend.dispose();
           tmp.cleanup();
@@ -230,6 +265,31 @@ for (const [name, make] of subjects) {
       } finally {
         off();
       }
+    });
+
+    it('a pipeline.start still checking its data is listed with the workspace, and another page cancels it by its checkId', async () => {
+      const make = { kind: 'quantize' as const, modelPath: s.modelPath, method: 'int8-dynamic', common: {}, options: {} };
+      const pipeline = { make, evaluate: { data: s.slowData } };
+      const other = await s.otherPage();
+      // The check is under way once its first count arrives (to the page that sent it).
+      const checking = new Promise<void>((resolve) => {
+        const off = s.host.onDatasetCheckProgress((p) => {
+          if (p.checkId !== 'reloaded-start') return;
+          off();
+          resolve();
+        });
+      });
+      const started = s.host.startPipelines({ pipelines: [pipeline, { ...pipeline, title: 'second' }], checkId: 'reloaded-start' });
+      await checking;
+      const listed = await other.getWorkspace(s.modelPath);
+      if (!listed.ok) throw new Error(listed.error.message);
+      expect(listed.value.startsInFlight).toEqual([
+        { checkId: 'reloaded-start', titles: ['Quantize: int8-dynamic', 'second'], item: 0, started: 0, failed: 0 },
+      ]);
+      expect(await other.cancelDatasetCheck('reloaded-start')).toEqual({ ok: true, value: { cancelled: true } });
+      expect(await started).toEqual({ ok: true, value: { started: [], failed: [], cancelled: true } });
+      const after = await other.getWorkspace(s.modelPath);
+      expect(after.ok && after.value.startsInFlight).toBeUndefined();
     });
   });
 }

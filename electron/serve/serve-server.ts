@@ -27,6 +27,7 @@ import type { StudioBackend } from '../engine/jobs/studio-backend.js';
 import { contentTypeFor, resolveInsideRoot } from '../main/renderer-files.js';
 import { hostAllowed, newToken, originAllowed, setCommonHeaders, tokenMatches } from './http-security.js';
 import { receiveUpload } from './uploads.js';
+import { explainUploadedModelError } from './uploaded-model.js';
 
 export { safeUploadName } from './uploads.js';
 
@@ -343,6 +344,10 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
       return;
     }
     const response = await checkOwners.dispatch(ws, channel, payload);
+    // A dropped model that cannot open as uploaded: what to do with the drop, and the upload removed.
+    const file = (payload as { path?: unknown } | null)?.path;
+    if (channel === IPC_CHANNELS.modelInspect && !response.ok && typeof file === 'string')
+      response.error = await explainUploadedModelError(options.uploadsDir, file, response.error);
     send(ws, { type: 'response', id, channel, response });
   }
 

@@ -34,7 +34,7 @@ import { EngineClient } from '../host/engine-client.js';
 import { buildReport, saveReport } from '../report/report-files.js';
 import { dataPaths } from '../workspace/data-dir.js';
 import { RecentModels } from '../workspace/recent-models.js';
-import { newId, WorkspaceStore } from '../workspace/workspace-store.js';
+import { newId, workspaceKey, WorkspaceStore } from '../workspace/workspace-store.js';
 import {
   detachedContext,
   executeJob,
@@ -159,6 +159,12 @@ export class StudioBackend {
       },
       newId: () => newId('p'),
       now: () => new Date().toISOString(),
+      // The pages read the starts in flight with the workspace (`studio:workspace.get`): they read it again.
+      startsChanged: (modelPath) =>
+        this.emit({
+          channel: IPC_CHANNELS.workspaceChanged,
+          payload: { modelPath: path.resolve(modelPath), key: workspaceKey(modelPath) },
+        }),
     });
     this.jobs.onEvent((event) => this.emit({ channel: IPC_CHANNELS.jobEvent, payload: event }));
     this.store.onChange((change) => this.emit({ channel: IPC_CHANNELS.workspaceChanged, payload: change }));
@@ -327,7 +333,7 @@ export class StudioBackend {
       // pipelines not started by then (a Cancel after a check ended still stops its pipeline).
       [IPC_CHANNELS.pipelineStart]: async ({ pipelines, checkId }) =>
         this.checks.run(checkId, (check, signal) =>
-          this.pipelines.startChecked(pipelines, check, () => signal?.aborted === true),
+          this.pipelines.startChecked(pipelines, check, () => signal?.aborted === true, checkId),
         ),
       [IPC_CHANNELS.pipelineRerun]: async (request) => {
         try {
@@ -338,7 +344,12 @@ export class StudioBackend {
         }
       },
       [IPC_CHANNELS.sweepCollect]: (request) => collectSweep(request.dir),
-      [IPC_CHANNELS.workspaceGet]: (request) => this.workspace(request.modelPath),
+      // With the pipeline.starts of this model still checking their data: a reloaded page sees and can cancel them.
+      [IPC_CHANNELS.workspaceGet]: async (request) => {
+        const ws = await this.workspace(request.modelPath);
+        const starts = this.pipelines.startsInFlight(ws, (a, b) => workspaceKey(a) === workspaceKey(b));
+        return starts.length > 0 ? { ...ws, startsInFlight: starts } : ws;
+      },
       [IPC_CHANNELS.workspaceList]: () => this.store.list(),
       [IPC_CHANNELS.workspaceRenameVariant]: (request) =>
         this.store.renameVariant(request.modelPath, request.variantId, request.name),

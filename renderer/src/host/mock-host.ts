@@ -658,6 +658,11 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     },
     newId: () => `p-${++pipelineCounter}`,
     now: () => new Date().toISOString(),
+    // As the backend: the starts in flight are read with the workspace, so the pages read it again.
+    startsChanged: (modelPath) => {
+      const key = workspaceFor(modelPath).key;
+      for (const l of listeners.workspace) l({ modelPath, key });
+    },
   });
 
   /**
@@ -827,6 +832,7 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
               return report.value;
             },
             aborted,
+            checkId,
           ),
         ),
       ),
@@ -854,7 +860,9 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
     getWorkspace: async (modelPath) => {
       const summary = summaryFor(modelPath);
       if (!summary.ok) return summary;
-      return ok(structuredClone(workspaceFor(modelPath)));
+      const ws = structuredClone(workspaceFor(modelPath));
+      const starts = pipelines.startsInFlight(ws);
+      return ok(starts.length > 0 ? { ...ws, startsInFlight: starts } : ws);
     },
     listWorkspaces: async () =>
       ok(

@@ -279,15 +279,44 @@ describe('the serve host and the jobs of other tabs', () => {
     await new Promise((done) => setTimeout(done, 100));
     expect(otherJobs).toBe(0);
 
-    // A job started in another tab: the page is told, and lists the jobs (use-studio.ts).
+    // A job started in another tab: the page is told, and lists the jobs (use-studio.ts), once no workspace
+    // read named it within a second.
     for (const client of server.clients) client.send(jobEvent('theirs'));
-    await expect.poll(() => otherJobs).toBe(1);
+    await expect.poll(() => otherJobs, { timeout: 5000 }).toBe(1);
     // Its later events, and the page's listing, ask for nothing more; the connection never changed.
     expect((await host!.listJobs()).ok).toBe(true);
     for (const client of server.clients) client.send(jobEvent('theirs', 1));
     await new Promise((done) => setTimeout(done, 100));
     expect(otherJobs).toBe(1);
     expect(states).toEqual([]);
+  });
+});
+
+describe('the serve host and the steps of pipelines', () => {
+  it("takes the jobs the workspace's pipeline steps name for the page's own: they are not listed", async () => {
+    const workspace = {
+      pipelines: [{ id: 'p1', steps: [{ kind: 'make', jobId: 'step-1' }, { kind: 'bench' }] }],
+    };
+    await startServer((m) => ({ ok: true, value: m.channel === CHANNELS.workspaceGet ? workspace : null }));
+    const origin = `http://127.0.0.1:${(server!.address() as { port: number }).port}`;
+    const connected = await connectWsHost({ pageUrl: `${origin}/${TOKEN}/`, createSocket });
+    host = connected.ok ? connected.value : undefined;
+    let otherJobs = 0;
+    host!.onOtherJobs(() => (otherJobs += 1));
+    // The backend starts the step's job (every page hears of it), then saves the workspace that names it: the
+    // page reads it again. Before, the job's first event made the page list every job.
+    for (const client of server!.clients)
+      client.send(
+        JSON.stringify({
+          type: 'event',
+          channel: CHANNELS.jobEvent,
+          payload: { type: 'progress', jobId: 'step-1', seq: 0, timeMs: 1, fraction: 0, stage: 'queued' },
+        }),
+      );
+    await new Promise((done) => setTimeout(done, 100));
+    expect((await host!.getWorkspace('/m.onnx')).ok).toBe(true);
+    await new Promise((done) => setTimeout(done, 1500));
+    expect(otherJobs).toBe(0);
   });
 });
 

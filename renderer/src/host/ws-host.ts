@@ -109,9 +109,22 @@ export function looksLikeServePage(href: string): boolean {
   }
 }
 
-/** The job ids a `startJob` or `listJobs` answer names. */
-function jobIdsOf(response: Result<unknown>): string[] {
+/** The requests whose answers name job ids the page then knows (job-catch-up.ts). */
+const NAMES_JOBS: ReadonlySet<string> = new Set([CHANNELS.jobStart, CHANNELS.jobList, CHANNELS.workspaceGet]);
+
+/**
+ * The job ids an answer names: a `startJob`'s, a `listJobs`'s, and a workspace's pipeline steps' (the backend
+ * starts those jobs itself; the page shows them from the workspace, so they are not another tab's).
+ */
+function jobIdsOf(channel: string, response: Result<unknown>): string[] {
   if (!response.ok) return [];
+  if (channel === CHANNELS.workspaceGet) {
+    const pipelines = (response.value as { pipelines?: { steps?: { jobId?: unknown }[] }[] } | null)
+      ?.pipelines;
+    return (pipelines ?? []).flatMap((p) =>
+      (p.steps ?? []).flatMap((s) => (typeof s.jobId === 'string' ? [s.jobId] : [])),
+    );
+  }
   const value = response.value as { jobId?: unknown } | { jobId?: unknown }[] | null;
   const items = Array.isArray(value) ? value : [value];
   return items.flatMap((item) => (typeof item?.jobId === 'string' ? [item.jobId] : []));
@@ -199,11 +212,11 @@ export function connectWsHost(options: WsHostOptions): Promise<Result<WsStudioHo
       }
       const id = nextId++;
       // The page learns job ids from these answers: a job event before them is not yet another tab's job.
-      const namesJobs = channel === CHANNELS.jobStart || channel === CHANNELS.jobList;
+      const namesJobs = NAMES_JOBS.has(channel);
       if (namesJobs) jobCatchUp.requestSent();
       const settle = (r: Result<unknown>) => {
         resolve(r as IpcResponse<C>);
-        if (namesJobs) jobCatchUp.requestSettled(jobIdsOf(r));
+        if (namesJobs) jobCatchUp.requestSettled(jobIdsOf(channel, r));
       };
       pending.set(id, { channel, resolve: settle });
       const message: WsRequestMessage<C> = { type: 'request', id, channel, payload };

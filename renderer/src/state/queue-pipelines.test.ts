@@ -26,7 +26,14 @@ describe("reading the backend's answer to queueing several pipelines", () => {
       },
       3,
     );
-    expect(outcome).toEqual({ queued: 2, cancelled: false });
+    expect(outcome).toEqual({
+      queued: 2,
+      cancelled: false,
+      started: [
+        { index: 0, pipelineId: 'a' },
+        { index: 2, pipelineId: 'c' },
+      ],
+    });
     expect(failed).toEqual(['1: BAD_INPUT']);
   });
 
@@ -35,8 +42,26 @@ describe("reading the backend's answer to queueing several pipelines", () => {
       { ok: true, value: { started: [record('a')], failed: [], cancelled: true } },
       3,
     );
-    expect(outcome).toEqual({ queued: 1, cancelled: true });
+    expect(outcome).toEqual({ queued: 1, cancelled: true, started: [{ index: 0, pipelineId: 'a' }] });
     expect(failed).toEqual([]);
+  });
+
+  it('names which recipes started before a Cancel, also past one whose data failed', () => {
+    const { outcome } = read(
+      {
+        ok: true,
+        value: {
+          started: [record('b'), record('c')],
+          failed: [{ index: 0, error: badInput }],
+          cancelled: true,
+        },
+      },
+      4,
+    );
+    expect(outcome.started).toEqual([
+      { index: 1, pipelineId: 'b' },
+      { index: 2, pipelineId: 'c' },
+    ]);
   });
 
   it('fails every recipe when the request failed as a whole, but reports nothing after a Cancel', () => {
@@ -44,8 +69,11 @@ describe("reading the backend's answer to queueing several pipelines", () => {
       ok: false,
       error: { code: 'IO', message: 'the connection closed' },
     };
-    expect(read(down, 2)).toEqual({ outcome: { queued: 0, cancelled: false }, failed: ['0: IO', '1: IO'] });
-    expect(read(down, 2, true)).toEqual({ outcome: { queued: 0, cancelled: true }, failed: [] });
+    expect(read(down, 2)).toEqual({
+      outcome: { queued: 0, cancelled: false, started: [] },
+      failed: ['0: IO', '1: IO'],
+    });
+    expect(read(down, 2, true)).toEqual({ outcome: { queued: 0, cancelled: true, started: [] }, failed: [] });
   });
 
   it('names the pipeline being checked, and which of how many', () => {

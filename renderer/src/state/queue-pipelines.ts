@@ -12,6 +12,11 @@ import type { PipelineStartOutcome } from '../../../shared/ipc-contract.js';
 export interface QueueOutcome {
   queued: number;
   cancelled: boolean;
+  /**
+   * Which recipes (by index in the request) started, and their pipelines' ids, in order: after a Cancel, Queue
+   * offers the others.
+   */
+  started: { index: number; pipelineId: string }[];
 }
 
 /** The progress line's words for the pipeline whose data is checked: its title, and which of how many. */
@@ -32,10 +37,26 @@ export function queueOutcome(
   onFailed: (index: number, error: StudioErrorInfo) => void,
 ): QueueOutcome {
   if (!result.ok) {
-    if (cancelPressed || result.error.code === 'CANCELLED') return { queued: 0, cancelled: true };
+    if (cancelPressed || result.error.code === 'CANCELLED')
+      return { queued: 0, cancelled: true, started: [] };
     for (let i = 0; i < count; i++) onFailed(i, result.error);
-    return { queued: 0, cancelled: false };
+    return { queued: 0, cancelled: false, started: [] };
   }
-  for (const { index, error } of result.value.failed) onFailed(index, error);
-  return { queued: result.value.started.length, cancelled: result.value.cancelled };
+  const { started, failed, cancelled } = result.value;
+  for (const { index, error } of failed) onFailed(index, error);
+  return { queued: started.length, cancelled, started: startedIndices(result.value) };
+}
+
+/**
+ * The recipe each started pipeline came from. The backend goes through them in order and each one it reached
+ * either started or failed (a Cancel stops before the next one): the started ones are, in order, the first
+ * `started + failed` indices without the failed ones.
+ */
+function startedIndices({ started, failed }: PipelineStartOutcome): QueueOutcome['started'] {
+  const refused = new Set(failed.map((f) => f.index));
+  const indices: number[] = [];
+  for (let i = 0; indices.length < started.length && i < started.length + failed.length; i++) {
+    if (!refused.has(i)) indices.push(i);
+  }
+  return started.map((record, k) => ({ index: indices[k] ?? k, pipelineId: record.id }));
 }

@@ -47,6 +47,7 @@ import { deriveVariants, type Variant } from './variants.js';
 import { checkingTitle, queueOutcome, type QueueOutcome } from './queue-pipelines.js';
 import { webBenchInputs } from './web-bench-record.js';
 import { pageLoadFailure } from './page-load-failure.js';
+import { newCheckId } from './check-ids.js';
 
 export type { BenchSettings, FollowUp, RecipeRequest };
 
@@ -93,6 +94,11 @@ export interface StudioActions {
    * further recipe.
    */
   queueRecipes(recipes: RecipeRequest[], followUp?: FollowUp, watch?: CheckWatch): Promise<QueueOutcome>;
+  /**
+   * Cancel a `pipeline.start` the workspace lists as in flight (`startsInFlight`: sent before a reload, or by
+   * another tab) by its `checkId`: the pipelines not started by then are not.
+   */
+  cancelQueueing(checkId: string): Promise<void>;
   /** Run an interrupted, failed or cancelled pipeline again from its first unfinished step. */
   rerunPipeline(pipelineId: string): Promise<void>;
   /** `names`: display names the workspace may not have yet (a variant that was just made). */
@@ -422,7 +428,7 @@ export function useStudio(host: StudioHost): Studio {
       if (watch.signal.aborted) {
         return { ok: false, error: { code: 'CANCELLED', message: 'The data check was cancelled.' } };
       }
-      const checkId = `${localJobId('check')}-${Math.random().toString(36).slice(2, 10)}`;
+      const checkId = newCheckId();
       // Subscribed before the request goes out, so no early count is missed.
       const off = host.onDatasetCheckProgress((progress) => {
         if (progress.checkId === checkId) watch.onProgress?.(progress);
@@ -442,8 +448,7 @@ export function useStudio(host: StudioHost): Studio {
   const queueRecipes = useCallback(
     async (recipes: RecipeRequest[], followUp?: FollowUp, watch?: CheckWatch): Promise<QueueOutcome> => {
       const model = stateRef.current.model;
-      if (!model) return { queued: 0, cancelled: false };
-      if (recipes.length === 0) return { queued: 0, cancelled: false };
+      if (!model || recipes.length === 0) return { queued: 0, cancelled: false, started: [] };
       const pipelines = pipelineRequests(model.path, recipes, followUp);
       const titles = recipes.map((recipe) => {
         const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
@@ -461,7 +466,7 @@ export function useStudio(host: StudioHost): Studio {
         },
       };
       try {
-        if (watch?.signal.aborted) return { queued: 0, cancelled: true };
+        if (watch?.signal.aborted) return { queued: 0, cancelled: true, started: [] };
         watch?.onNext?.(checkingTitle(titles, 0));
         const result = progress
           ? await watchedCheck(progress, (checkId) => host.startPipelines({ pipelines, checkId }))
@@ -491,6 +496,15 @@ export function useStudio(host: StudioHost): Studio {
       const result = await host.rerunPipeline({ modelPath: model.path, pipelineId });
       if (!result.ok) setView({ kind: 'failed', title: 'Could not run the pipeline again', error: result.error });
       void refreshWorkspace();
+    },
+    [host, refreshWorkspace],
+  );
+
+  const cancelQueueing = useCallback(
+    async (checkId: string) => {
+      await host.cancelDatasetCheck(checkId);
+      // The backend announces the start's end too; this shows it without waiting for that.
+      await refreshWorkspace();
     },
     [host, refreshWorkspace],
   );
@@ -763,6 +777,7 @@ export function useStudio(host: StudioHost): Studio {
       showError,
       dismissError: () => setView({ kind: 'loaded' }),
       queueRecipes,
+      cancelQueueing,
       rerunPipeline,
       benchmark,
       evaluate,
@@ -783,6 +798,7 @@ export function useStudio(host: StudioHost): Studio {
       openSample,
       showError,
       queueRecipes,
+      cancelQueueing,
       rerunPipeline,
       benchmark,
       evaluate,

@@ -41,6 +41,16 @@ import { PipelineList } from './pipeline-list.js';
 import { PRUNE_STARTING_VALUES } from '../../../shared/prune-starting-values.js';
 import { useModelLoadCheck } from './model-load-check.js';
 import { queueSignature } from './queue-signature.js';
+import {
+  afterQueue,
+  listNames,
+  partlyQueuedNote,
+  queueButton,
+  queueLabel,
+  recipesToSend,
+  type QueuedSelection,
+} from './queue-state.js';
+import { StartsInFlight, startsSentElsewhere } from './starts-in-flight.js';
 import { quantizedAncestor, quantizingMethods } from './quantized-source.js';
 
 interface Selection {
@@ -119,12 +129,10 @@ export function OptimizeView({
   // it is guidance (Start Auto-optimize also sets `submitted`, and turned it red without a click on Queue).
   const [queuedNothing, setQueuedNothing] = useState(false);
   const [queueing, setQueueing] = useState(false);
-  // The key (queueSignature) of the last selection queued in full, and the pipelines there were before it: the
-  // same selection is not queued again while the pipelines it started run (a second click, not a second run:
-  // once they have ended, queueing it again is a deliberate rerun).
-  const [lastQueued, setLastQueued] = useState<{ key: string; count: number; before: ReadonlySet<string> } | null>(
-    null,
-  );
+  // What the last Queue started of the selection with this key (queueSignature): the same selection is not
+  // queued again while the pipelines it started run (a second click, not a second run: once they have ended,
+  // queueing it again is a deliberate rerun), and after a Cancel part way Queue sends only the rest.
+  const [lastQueued, setLastQueued] = useState<QueuedSelection | null>(null);
   // Whether onnxruntime can load the model (checked once per model, shared with the Model view).
   const loadCheck = useModelLoadCheck(host, state.model);
   // The data check in flight: the page's own before it queues (or starts Auto-optimize), then each pipeline's
@@ -134,8 +142,8 @@ export function OptimizeView({
   // One check at a time: Queue and Start Auto-optimize wait while one runs.
   const dataCheck = useDataCheck();
   const checking = dataCheck.running;
-  // Pipelines queued before Cancel stopped the next one's data check.
-  const [queuedBeforeCancel, setQueuedBeforeCancel] = useState<{ queued: number; of: number } | null>(null);
+  // The recipes queued of the selection when Cancel stopped the last Queue's data checks (by name).
+  const [queuedBeforeCancel, setQueuedBeforeCancel] = useState<string[] | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -209,19 +217,6 @@ export function OptimizeView({
       ? checks.evaluation
       : undefined,
   );
-  const checkProgress = (purpose: CheckPurpose) =>
-    checking?.purpose === purpose ? (
-      <DataCheckProgress control={dataCheck} />
-    ) : dataCheck.cancelledPurpose === purpose && !checking ? (
-      <p className="field-hint" role="status" data-testid="data-check-cancelled">
-        Data check cancelled:{' '}
-        {purpose === 'tune'
-          ? 'nothing was started.'
-          : queuedBeforeCancel && queuedBeforeCancel.queued > 0
-            ? `${queuedBeforeCancel.queued} of ${queuedBeforeCancel.of} recipes ${queuedBeforeCancel.queued === 1 ? 'was' : 'were'} queued; the rest were not.`
-            : 'nothing was queued.'}
-      </p>
-    ) : null;
   // What Queue would submit now, built as `queue` builds it, so an unchanged selection is known as queued.
   const calibration: DatasetSpecInput | undefined =
     needsCalibration && calibDataset.ok ? withoutLabels(calibDataset.spec) : undefined;
@@ -249,12 +244,31 @@ export function OptimizeView({
   };
   // Options with errors cannot be converted reliably: no key then (nothing is queued anyway).
   const signature = hasFormErrors || chosen.length === 0 ? null : queueSignature(recipes, followUp);
-  const pipelines = state.workspace?.pipelines ?? [];
-  const started = lastQueued ? pipelines.filter((p) => !lastQueued.before.has(p.id)) : [];
-  const sameAsQueued = signature !== null && lastQueued?.key === signature;
   // Held while what it started runs; once that ended, the same selection can be queued again on purpose, under
   // a label that says so (an accidental second click then reads "Queue again", not "Queue job").
-  const alreadyQueued = sameAsQueued && (started.length === 0 || started.some((p) => p.status === 'running'));
+  const button = queueButton(lastQueued, signature, recipes.length, state.workspace?.pipelines ?? []);
+  const alreadyQueued = button.kind === 'held';
+  const nameOf = (index: number) => chosen[index]?.name ?? '';
+  // Which recipes are queued and which Queue sends, while the selection is the one queued part way.
+  const partNote =
+    button.kind === 'rest' ? partlyQueuedNote(button.queued.map(nameOf), button.rest.map(nameOf)) : null;
+  const checkProgress = (purpose: CheckPurpose) =>
+    checking?.purpose === purpose ? (
+      <DataCheckProgress control={dataCheck} />
+    ) : dataCheck.cancelledPurpose === purpose && !checking ? (
+      <p className="field-hint" role="status" data-testid="data-check-cancelled">
+        Data check cancelled:{' '}
+        {purpose === 'tune'
+          ? 'nothing was started.'
+          : (partNote ??
+            (queuedBeforeCancel && queuedBeforeCancel.length > 0
+              ? // The selection changed since: what the cancelled Queue did, no longer what Queue sends.
+                `${listNames(queuedBeforeCancel)} ${queuedBeforeCancel.length === 1 ? 'was' : 'were'} queued; the rest were not.`
+              : 'nothing was queued.'))}
+      </p>
+    ) : null;
+  // Queueing sent before a reload, or from another tab, still checking its data: shown with its own Cancel.
+  const startsElsewhere = startsSentElsewhere(state.workspace?.startsInFlight);
   const canQueue =
     !alreadyQueued &&
     inputsReady &&
@@ -320,7 +334,9 @@ export function OptimizeView({
     setQueuedNothing(chosen.length === 0);
     if (!canQueue) return;
     const key = signature;
-    const before = new Set((state.workspace?.pipelines ?? []).map((p) => p.id));
+    // After a Cancel part way, only the recipes not queued yet.
+    const sent = recipesToSend(button, recipes.length);
+    if (key === null || sent.length === 0) return;
     setQueueing(true);
     try {
       const used = { ...(calibration ? { calibration } : {}), ...(data ? { evaluation: data } : {}) };
@@ -330,15 +346,17 @@ export function OptimizeView({
       // Each pipeline checks its data again before its first step: that check shows here too, with Cancel.
       const watch = dataCheck.begin({ purpose: 'queue' });
       try {
-        const outcome = await actions.queueRecipes(recipes, followUp, {
-          ...watch,
-          onNext: (forWhat) => dataCheck.describe({ forWhat }),
-        });
-        if (outcome.cancelled) setQueuedBeforeCancel({ queued: outcome.queued, of: recipes.length });
-        else if (key !== null && outcome.queued === recipes.length) {
-          setLastQueued({ key, count: recipes.length, before });
-          setSubmitted(false);
-        }
+        const outcome = await actions.queueRecipes(
+          sent.map((i) => recipes[i]!),
+          followUp,
+          { ...watch, onNext: (forWhat) => dataCheck.describe({ forWhat }) },
+        );
+        const queued = afterQueue(lastQueued, button, key, sent, outcome.started);
+        setLastQueued(queued);
+        if (outcome.cancelled) {
+          const done = new Set(queued?.started.map((s) => s.index));
+          setQueuedBeforeCancel(recipes.flatMap((_, i) => (done.has(i) ? [nameOf(i)] : [])));
+        } else if (queued && queued.started.length === recipes.length) setSubmitted(false);
       } finally {
         dataCheck.end();
       }
@@ -515,6 +533,7 @@ export function OptimizeView({
             </p>
           </div>
         )}
+        <StartsInFlight starts={startsElsewhere} onCancel={actions.cancelQueueing} />
         <div className="queue-row">
           <button
             type="button"
@@ -523,31 +542,28 @@ export function OptimizeView({
             disabled={queueing || checking !== null || !inputsReady || alreadyQueued}
             data-testid="queue-jobs"
           >
-            {alreadyQueued
-              ? 'Queued\u00a0✓'
-              : sameAsQueued
-                ? 'Queue again'
-                : chosen.length <= 1
-                  ? 'Queue job'
-                  : `Queue ${chosen.length} jobs`}
+            {queueLabel(button, recipes.length)}
           </button>
           {checkProgress('queue')}
           {alreadyQueued && !checking && (
             <p className="field-hint" role="status" data-testid="queued-note">
-              {lastQueued.count === 1
-                ? 'This recipe was queued'
-                : `These ${lastQueued.count} recipes were queued`}
+              {recipes.length === 1 ? 'This recipe was queued' : `These ${recipes.length} recipes were queued`}
               : see Pipelines below. Change a recipe, its options, the data or the steps above to queue more;
               the same selection can be queued again once they have finished.
             </p>
           )}
-          {sameAsQueued && !alreadyQueued && !checking && (
+          {button.kind === 'again' && !checking && (
             <p className="field-hint" role="status" data-testid="queued-again-note">
-              {lastQueued.count === 1
+              {recipes.length === 1
                 ? 'The pipeline of this recipe has ended'
-                : `The pipelines of these ${lastQueued.count} recipes have ended`}{' '}
-              (see Pipelines below): Queue again runs {lastQueued.count === 1 ? 'it' : 'them'} again, as new
+                : `The pipelines of these ${recipes.length} recipes have ended`}{' '}
+              (see Pipelines below): Queue again runs {recipes.length === 1 ? 'it' : 'them'} again, as new
               variants.
+            </p>
+          )}
+          {partNote && !checking && dataCheck.cancelledPurpose !== 'queue' && (
+            <p className="field-hint" role="status" data-testid="queued-part-note">
+              {partNote}
             </p>
           )}
           {!inputsReady && (
