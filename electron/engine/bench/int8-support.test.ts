@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { int8SupportFromCpuinfo } from './int8-support.js';
+import {
+  int8ProductsMaySaturate,
+  int8Support,
+  int8SupportFromCpuinfo,
+  noteSaturation,
+  SATURATION_NOTE,
+} from './int8-support.js';
 
 describe('int8SupportFromCpuinfo', () => {
   it('reads VNNI on x86 and dotprod/i8mm on ARM from the flags line', () => {
@@ -20,5 +26,27 @@ describe('int8SupportFromCpuinfo', () => {
       'ARM dotprod',
       'ARM i8mm',
     ]);
+  });
+});
+
+describe('int8 products that may saturate', () => {
+  it('says so of an x86-64 CPU without VNNI only', () => {
+    const x86 = (flags: string) => int8SupportFromCpuinfo(`flags : fpu sse avx2 ${flags}\n`, 'x64');
+    expect(int8ProductsMaySaturate(x86(''), 'x64')).toBe(true);
+    expect(int8ProductsMaySaturate(x86('avx512f avx512bw'), 'x64')).toBe(true);
+    expect(int8ProductsMaySaturate(x86('avx512_vnni'), 'x64')).toBe(false);
+    expect(int8ProductsMaySaturate(x86('avx_vnni'), 'x64')).toBe(false);
+    // ARM's kernels sum in 32 bits, dotprod or not.
+    expect(int8ProductsMaySaturate(int8SupportFromCpuinfo('Features : fp asimd\n', 'arm64'), 'arm64')).toBe(
+      false,
+    );
+  });
+
+  it('notes it only for full 8-bit weights that quantized something, on such a CPU', () => {
+    const said: string[] = [];
+    noteSaturation(false, 3, (m) => said.push(m));
+    noteSaturation(true, 3, (m) => said.push(m));
+    noteSaturation(false, 0, (m) => said.push(m));
+    expect(said).toEqual(int8ProductsMaySaturate(int8Support()) ? [SATURATION_NOTE] : []);
   });
 });

@@ -44,3 +44,32 @@ export function int8Support(): Int8Support {
     return { instructions: [], fast: true, source: `unknown on ${os.platform()} (no /proc/cpuinfo)` };
   }
 }
+
+/**
+ * Whether onnxruntime's 8-bit matrix products can saturate here. Without VNNI, its x86 u8 x s8 kernels
+ * (MatMulInteger, DynamicQuantizeMatMul, QLinearConv, QLinearMatMul) multiply with `vpmaddubsw`, which adds each
+ * pair of products in a saturating 16-bit lane: two products of 255 x 127 overflow it, so a model with full 8-bit
+ * weights measures less accurate there (a test MLP: cosine 0.98 to the float model where a VNNI CPU gives
+ * 0.9999). 7-bit weights (`reduceRange`) keep the pairs in range. ARM's kernels sum in 32 bits.
+ */
+export function int8ProductsMaySaturate(
+  support: Int8Support = int8Support(),
+  arch: string = os.arch(),
+): boolean {
+  return arch === 'x64' && !support.fast;
+}
+
+/** What an int8 quantization with full 8-bit weights says on such a CPU: measured here, and the remedy. */
+export const SATURATION_NOTE =
+  "This machine's CPU has no VNNI: onnxruntime's 8-bit kernels here add pairs of products in 16 bits, which " +
+  'saturate with full 8-bit weights, so this variant may measure less accurate here than on a CPU with VNNI. ' +
+  '--reduce-range (7-bit weights) avoids it.';
+
+/** Says `SATURATION_NOTE` for an int8 quantization with full 8-bit weights that quantized something, here. */
+export function noteSaturation(
+  reduceRange: boolean,
+  quantizedNodes: number,
+  note: (message: string) => void,
+): void {
+  if (!reduceRange && quantizedNodes > 0 && int8ProductsMaySaturate()) note(SATURATION_NOTE);
+}

@@ -41,6 +41,7 @@ import { CONV_DEFAULT_SKIP_REASON } from '../dynamic/quantize-graph.js';
 import { optimizedGraph } from '../dynamic/optimized-graph.js';
 import { quantizeMethod } from '../method-registry.js';
 import { quantizeModel } from '../quantize-model.js';
+import { kernelSafe } from '../../testing/int8-kernels.js';
 import { lastRecordedStep } from '../../testing/recorded-step.js';
 import {
   type QuantizeOutcome,
@@ -72,7 +73,7 @@ async function quantize(
   const outcome = await int8DynamicMethod.quantize({
     model,
     options: int8DynamicOptionsSchema.parse(options),
-    common: commonQuantizeOptionsSchema.parse(common),
+    common: commonQuantizeOptionsSchema.parse(kernelSafe(common)),
     modelPath: 'in-memory.onnx',
     note: (m) => notes.push(m),
     ...(signal ? { signal } : {}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StudioError } from '../../errors.js';
+import { noteSaturation } from '../../bench/int8-support.js';
 import { DEFAULT_OP_TYPES, DynamicQuantizer, SUPPORTED_OP_TYPES } from '../dynamic/quantize-graph.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
@@ -40,7 +41,9 @@ async function quantize(input: QuantizeInput<Int8DynamicOptions>): Promise<Quant
       : undefined,
     note: input.note,
   });
-  return quantizer.run();
+  const outcome = await quantizer.run();
+  noteSaturation(common.reduceRange, outcome.quantizedNodes, input.note);
+  return outcome;
 }
 
 export const int8DynamicMethod: QuantizeMethod<typeof int8DynamicOptionsSchema> = {

@@ -23,6 +23,7 @@ import {
   randomTensor,
 } from '../../testing/model-fixtures.js';
 import { feedsSource, randomOrtTensor } from '../../testing/feeds-source.js';
+import { kernelSafe } from '../../testing/int8-kernels.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { buildAttentionBlock, buildSharedWeightAttention } from '../../testing/transformer-fixtures.js';
 import { type QuantizeProgress } from '../quantize-method.js';
@@ -85,7 +86,7 @@ async function quantize(
     // The fixtures' first conv reads a 3-channel input, which int8-static keeps float by default; these
     // tests check the fusion of every conv, so they quantize it too (its default has its own test below).
     options: { quantizeInputConv: true, ...extra.options },
-    ...(extra.common ? { common: extra.common } : {}),
+    common: kernelSafe(extra.common ?? {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
     ...(extra.onProgress ? { onProgress: extra.onProgress } : {}),
   });

@@ -13,6 +13,7 @@ import { inferElementTypes } from '../../onnx/element-types.js';
 import { prepareQdqOpset } from '../static/opset.js';
 import { excludedWrites, followFusedExclusions } from '../static/fused-exclusions.js';
 import { preoptimizeModel } from '../static/preoptimize.js';
+import { noteSaturation } from '../../bench/int8-support.js';
 import { emitQdq } from '../static/qdq-emit.js';
 import {
   COMPUTE_OPS,
@@ -256,6 +257,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
         'only for tensors with a single consumer; uint8 activations (the default) fuse everywhere on x86.',
     );
   }
+  noteSaturation(common.reduceRange, emitted.quantizedNodes, note);
   return { quantizedNodes: emitted.quantizedNodes, skippedNodes: plan.skipped };
 }
 
