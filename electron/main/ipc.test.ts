@@ -355,10 +355,13 @@ describe('registerIpcHandlers', () => {
       expect(await bCheck).toMatchObject({ ok: true, value: { identity: { samples: 360 } } });
       expect(await aPipeline).toMatchObject({ ok: true });
       expect(await pipelines()).toBe(before + 1);
-      // Its jobs are not this test's subject: stop them before the workspace goes.
-      await backend.jobs.cancelAll();
+      // Its jobs are not this test's subject: stop them before the workspace goes. Each time: the pipeline
+      // starts its next step's job a moment after the last one ended (a loaded machine lets one slip past).
       await expect
-        .poll(async () => (await backend.store.get(model)).pipelines?.every((p) => p.status !== 'running'))
+        .poll(async () => {
+          await backend.jobs.cancelAll();
+          return (await backend.store.get(model)).pipelines?.every((p) => p.status !== 'running');
+        })
         .toBe(true);
       b.close();
       expect(cancelled()).toEqual(['a-check']);
