@@ -614,6 +614,15 @@ test.describe('what the quality and Pareto charts compare is said on them', () =
           const d = Math.hypot(centres[i]!.x - centres[j]!.x, centres[i]!.y - centres[j]!.y);
           expect(d, `at ${width}: points ${i} and ${j} drawn ${d.toFixed(1)} px apart`).toBeGreaterThanOrEqual(6);
         }
+      // Every bubble inside the plot (the y axis line spans it), the one spread up from the top place too: the
+      // axis ended at its last tick, and a bubble there stuck out above the plot, cut by the chart's edge.
+      const axis = (await boxes(pareto, '.recharts-yAxis .recharts-cartesian-axis-line'))[0]!;
+      for (const c of await boxes(pareto, '.pareto-point circle')) {
+        expect(c.y, `at ${width}: a bubble above the plot`).toBeGreaterThanOrEqual(axis.y - 0.5);
+        expect(c.y + c.height, `at ${width}: a bubble below the plot`).toBeLessThanOrEqual(
+          axis.y + axis.height + 0.5,
+        );
+      }
       await expect(pareto.locator('.pareto-count')).toHaveText('2 models here');
       await expect(pareto).toContainText('Overlapping points: original and magnitude 30% sit at nearly one place');
       await pareto.scrollIntoViewIfNeeded();

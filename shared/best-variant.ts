@@ -27,6 +27,12 @@ export const DEFAULT_MIN_COSINE = 0.99;
 export interface QualityBudget {
   maxDropPoints: number;
   minCosine: number;
+  /**
+   * Judge every variant by this measure alone (a tune's budget is on one: under its cosine budget, a variant is
+   * judged by its cosine though top-1 agreement was measured too). Without it, the first measured of accuracy,
+   * top-1 agreement, cosine.
+   */
+  measure?: QualityMeasure;
 }
 
 export const DEFAULT_BUDGET: QualityBudget = { maxDropPoints: DEFAULT_MAX_DROP_POINTS, minCosine: DEFAULT_MIN_COSINE };
@@ -58,17 +64,22 @@ export interface BestVariant {
 }
 
 /**
- * The quality a variant kept, from accuracy on the same data, else top-1 agreement, else the output cosine;
- * undefined if unmeasured.
+ * The quality a variant kept, from accuracy on the same data, else top-1 agreement, else the output cosine (only
+ * `measure`, when given); undefined if unmeasured.
  */
 export function qualityDrop(
   row: ComparisonRow,
+  measure?: QualityMeasure,
 ): { points: number; measure: QualityMeasure; cosine?: number } | undefined {
-  if (row.accuracyDelta !== undefined) return { points: Math.max(0, -row.accuracyDelta * 100), measure: 'accuracy' };
+  const takes = (m: QualityMeasure) => measure === undefined || measure === m;
+  if (takes('accuracy') && row.accuracyDelta !== undefined)
+    return { points: Math.max(0, -row.accuracyDelta * 100), measure: 'accuracy' };
   const agreement = row.fidelity?.top1Agreement;
-  if (agreement !== null && agreement !== undefined) return { points: (1 - agreement) * 100, measure: 'top-1 agreement' };
+  if (takes('top-1 agreement') && agreement !== null && agreement !== undefined)
+    return { points: (1 - agreement) * 100, measure: 'top-1 agreement' };
   const cosine = row.fidelity?.cosine;
-  if (cosine !== undefined && Number.isFinite(cosine)) return { points: 0, measure: 'cosine', cosine };
+  if (takes('cosine') && cosine !== undefined && Number.isFinite(cosine))
+    return { points: 0, measure: 'cosine', cosine };
   return undefined;
 }
 
@@ -92,7 +103,7 @@ export function bestVariant(
   let engine: string | undefined;
   for (const row of rows) {
     const p50Ratio = row.latency?.p50Ratio;
-    const drop = qualityDrop(row);
+    const drop = qualityDrop(row, limits.measure);
     if (row.target === ORIGINAL_TARGET || p50Ratio === undefined || drop === undefined) continue;
     if (!withinBudget(drop, limits)) continue;
     const speed = speedOf(row);

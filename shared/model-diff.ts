@@ -18,7 +18,10 @@ export type NodeChange =
   /** Gone, and nothing produces its output. */
   | 'removed';
 
-/** What a node computes in: from its op type and where its inputs come from. */
+/**
+ * What a node computes in: from its op type and where its inputs come from (shared/node-precision.ts). `other`
+ * is a quantization conversion (QuantizeLinear, DequantizeLinear); a Cast computes in the type it produces.
+ */
 export type NodePrecision = 'float32' | 'float16' | 'int8' | 'int4' | 'other';
 
 export interface NodeDiff {
@@ -27,7 +30,18 @@ export interface NodeDiff {
   change: NodeChange;
   /** In the variant (absent for fused and removed nodes). */
   variantOpType?: string;
+  /** What it computes in, in the variant (absent for fused and removed nodes). */
   precision?: NodePrecision;
+  /**
+   * What it computed in, in the original (by the same rule). Optional only because the renderer's mock diffs
+   * predate it: the engine always sets it.
+   */
+  originalPrecision?: NodePrecision;
+  /**
+   * It computed in float16 and computes in float32 now (shared/node-precision.ts `isUpcast`): onnxruntime put it
+   * between Casts to float32 for want of a float16 kernel, and int8-static saved that. A kept node so is changed.
+   */
+  upcast?: true;
   /** For a fused node: the variant node that took its work. */
   fusedInto?: string;
   /**
@@ -131,6 +145,8 @@ export interface ModelDiff {
     /** Of every node of the original, main graph and subgraphs. */
     byChange: Record<NodeChange, number>;
     byPrecision: Record<NodePrecision, number>;
+    /** Of every node of the original: those `upcast` (optional as `subgraphList`). */
+    upcast?: number;
     /** Every graph of the variant. */
     added: AddedNodes;
     /** Every node of the original's main graph, in graph order (node `i` is the Graph view's node `i`). */

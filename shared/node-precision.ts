@@ -1,15 +1,19 @@
 /**
  * What each node of a model computes in, from its op type and the types of what it reads: one rule for the
  * engine's diff (on the model's messages), the Graph view (on the graph JSON, for the nodes a variant added) and
- * explain's kernel kinds (shared/explain.ts reads the int8 op types from here). Q/DQ and Cast are conversions,
- * MatMulNBits is int4, quantized kernels are int8; a node that reads a DequantizeLinear computes in int8 only
- * where onnxruntime runs it as one (`runsInt8Behind`): a QDQ unit it fuses into an int8 kernel (DQ -> Conv -> Q
- * is a QLinearConv), or data movement on 8-bit data. Any other op reading a DequantizeLinear (a ReduceMean
- * between Q/DQ) is a float kernel between conversions, as the profile shows it and explain says. Readers of a
- * float16 weight or value (and a Constant holding float16) are float16. A body reads the values of the graphs
- * around it, so it starts from what they defined before its node.
+ * explain's kernel kinds (shared/explain.ts reads the int8 op types from here). Q/DQ are conversions
+ * (`other`); a Cast to float16 or float32 computes in the precision it produces (the op type beside it says it
+ * is a Cast, and one between float16 and float32 nodes reads as the side it feeds), a Cast to another type (an
+ * int64 shape) is `other`; MatMulNBits is int4, quantized kernels are int8; a node that reads a
+ * DequantizeLinear computes in int8 only where onnxruntime runs it as one (`runsInt8Behind`): a QDQ unit it
+ * fuses into an int8 kernel (DQ -> Conv -> Q is a QLinearConv), or data movement on 8-bit data (also where
+ * onnxruntime moves the QuantizeLinear after it above it: shared/qdq-propagation.ts). Any other op reading a
+ * DequantizeLinear (a ReduceMean between Q/DQ) is a float kernel between conversions, as the profile shows it
+ * and explain says. Readers of a float16 weight or value (and a Constant holding float16) are float16. A body
+ * reads the values of the graphs around it, so it starts from what they defined before its node.
  */
-import type { NodePrecision } from './model-diff.js';
+import type { NodeDiff, NodePrecision } from './model-diff.js';
+import { qPropagatedNodes } from './qdq-propagation.js';
 
 /**
  * Op types that compute in int8 (onnxruntime's QLinear/Integer kernels and contrib ops). `onnx-studio diff` reads
@@ -99,12 +103,16 @@ export interface PrecisionView {
   holdsHalf: boolean;
   /** A Cast to float16. */
   castsToHalf: boolean;
+  /** A Cast to float32. */
+  castsToFloat: boolean;
 }
 
-/** A graph as the rule walks it: its float16 weights, its nodes in order, and each node's bodies. */
+/** A graph as the rule walks it: its float16 weights, its nodes in order, its outputs, and each node's bodies. */
 export interface PrecisionGraph<N> {
   halfWeights: Iterable<string>;
   nodes: readonly N[];
+  /** Its outputs: onnxruntime moves no QuantizeLinear past one (shared/qdq-propagation.ts). */
+  outputs: Iterable<string>;
 }
 
 interface ValueScope {
@@ -127,13 +135,18 @@ export function nodePrecisions<N>(
     const v = adapter.view(node);
     if (v.opType === 'QuantizeLinear' && v.inputs[0]) quantized.add(v.inputs[0]);
   }
+  // Data movement that onnxruntime moves a QuantizeLinear above runs in int8 without a DequantizeLinear before it.
+  const qdqMoved = qPropagatedNodes(graph.nodes, adapter.view, new Set(graph.outputs));
   for (const node of graph.nodes) {
     const v = adapter.view(node);
     let precision: NodePrecision = 'float32';
-    if (QDQ_OPS.has(v.opType) || v.opType === 'Cast') precision = 'other';
+    if (QDQ_OPS.has(v.opType)) precision = 'other';
+    else if (v.opType === 'Cast')
+      precision = v.castsToHalf ? 'float16' : v.castsToFloat ? 'float32' : 'other';
     else if (v.opType === 'MatMulNBits') precision = 'int4';
     else if (
       INT8_OPS.has(v.opType) ||
+      qdqMoved.has(node) ||
       (v.inputs.some((i) => dequantized.has(i)) &&
         runsInt8Behind(v.opType, {
           inputDequantized: dequantized.has(v.inputs[0] ?? ''),
@@ -148,4 +161,36 @@ export function nodePrecisions<N>(
     for (const body of adapter.bodies(node)) nodePrecisions(body, adapter, out, { fp16, dequantized });
   }
   return out;
+}
+
+/**
+ * A node of the original that computed in float16 and computes in float32 in the variant. onnxruntime runs a
+ * float16 node its provider has no float16 kernel for in float32 between Casts (`InsertedPrecisionFreeCast_`);
+ * int8-static saves the graph its optimizations made, so an fp16 model's variant keeps those nodes in float32 on
+ * every device, where the original computes them in float16 on a GPU.
+ */
+export function isUpcast(row: Pick<NodeDiff, 'precision' | 'originalPrecision'>): boolean {
+  return row.originalPrecision === 'float16' && row.precision === 'float32';
+}
+
+/**
+ * Whether a diff row is a change worth listing: its node was replaced, fused or removed, or computes in another
+ * precision than in the original (quantized, made float16, upcast). A diff without `originalPrecision` (the
+ * renderer's mock diffs) is read as from a float32 original, as diffs were before it was recorded.
+ */
+export function nodeChanged(row: Pick<NodeDiff, 'change' | 'precision' | 'originalPrecision'>): boolean {
+  return row.change !== 'kept' || row.precision !== (row.originalPrecision ?? 'float32');
+}
+
+/**
+ * What a diff row computes in, with what it computed in before where that differs (`float16 -> float32`,
+ * `float32 -> int8`), or undefined for a fused or removed node: the CLI's table and the Graph view's say it alike.
+ */
+export function precisionMove(
+  row: Pick<NodeDiff, 'precision' | 'originalPrecision'>,
+  arrow = '->',
+): string | undefined {
+  const before = row.originalPrecision;
+  if (!row.precision) return undefined;
+  return before && before !== row.precision ? `${before} ${arrow} ${row.precision}` : row.precision;
 }

@@ -119,6 +119,10 @@ const CONV_FOLDS: readonly (readonly [prefix: string, folded: string])[] = [
  */
 const PRECISION_FREE_CAST = 'InsertedPrecisionFreeCast_';
 
+/** Whether a node or value is one of those onnxruntime made to run a float16 node in float32. */
+export const isPrecisionFreeCast = (name: string): boolean =>
+  name.startsWith(PRECISION_FREE_CAST) && name.length > PRECISION_FREE_CAST.length;
+
 /**
  * The model's tensor (weight or value) that a tensor onnxruntime's graph optimizations named stands for, and the
  * op folded into it if any: `w` of `ConvBnFusion_W_w` (BatchNormalization folded) and of

@@ -111,8 +111,8 @@ describe('onnx-studio diff', () => {
     expect(r.stdout).toContain('compute in: 4 float32, 4 int4');
     // Before, only trip and keep_going of the main graph were counted: "Weights: 9 B -> 9 B (100.0%); 2 unchanged".
     expect(r.stdout).toContain('Weights: 3.51 KiB -> 1.26 KiB (35.9%); 2 unchanged, 4 quantized\n');
-    expect(r.stdout).toMatch(/^then_mm +branch\/then_branch +MatMul +now MatMulNBits +int4$/m);
-    expect(r.stdout).toMatch(/^in_mm +main +MatMul +now MatMulNBits +int4$/m);
+    expect(r.stdout).toMatch(/^then_mm +branch\/then_branch +MatMul +now MatMulNBits +float32 -> int4$/m);
+    expect(r.stdout).toMatch(/^in_mm +main +MatMul +now MatMulNBits +float32 -> int4$/m);
     expect(r.stdout).toMatch(/^body\.weight +loop\/body +quantized /m);
   });
 
@@ -136,6 +136,34 @@ describe('onnx-studio diff', () => {
     const d = JSON.parse(json.stdout) as ModelDiff;
     expect(d.match!.unrelated).toBe(true);
     expect(d.notes).toEqual([r.stderr.replace(/^warning: /, '').trim()]);
+  });
+
+  it("int8-static of an fp16 CNN: lists the nodes onnxruntime upcast to float32, as the engine's diff finds them", async () => {
+    // The engine's rows are checked against onnxruntime's profile in electron/engine/diff/upcast.test.ts.
+    const cnn = path.join(tmp.dir, 'cnn-for-fp16.onnx');
+    const half = path.join(tmp.dir, 'cnn.fp16.onnx');
+    const int8 = path.join(tmp.dir, 'cnn.fp16.int8-static.onnx');
+    await saveModel(buildCnn(), cnn);
+    for (const args of [
+      ['quantize', cnn, '-o', half, '--method', 'fp16'],
+      ['quantize', half, '-o', int8, '--method', 'int8-static', '--calib-data', 'synthetic'],
+    ])
+      expect((await runCliInProcess(args)).code).toBe(0);
+    const r = await runCliInProcess(['diff', half, int8]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      "of the original's: 8 kept, 0 replaced, 1 fused, 1 removed; 2 upcast from float16 to float32",
+    );
+    expect(r.stdout).toMatch(/^conv1 +Conv +kept, upcast +float16 -> float32$/m);
+    expect(r.stdout).toMatch(/^relu1 +Relu +kept, upcast +float16 -> float32$/m);
+    expect(r.stdout).toMatch(/^conv2 +Conv +kept +float16 -> int8$/m);
+    expect(r.stdout).toMatch(
+      /^Note: 2 nodes that computed in float16 compute in float32 in the variant \(conv1, relu1\)/m,
+    );
+    // The Cast to float32 that fp16 keeps before the output computes in float32 before and after: not listed.
+    expect(r.stdout).not.toMatch(/^logits_Cast /m);
+    // The Cast of the input to float16 is gone: conv1 reads the float32 input.
+    expect(r.stdout).toMatch(/^input_fp16_Cast +Cast +removed +-$/m);
   });
 
   it('refuses one model with exit 2', async () => {

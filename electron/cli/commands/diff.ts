@@ -1,4 +1,5 @@
 import type { ModelDiff, NodeDiff } from '../../../shared/model-diff.js';
+import { nodeChanged, precisionMove } from '../../../shared/node-precision.js';
 import { diffModels, isUnrelatedNote } from '../../engine/diff/diff-models.js';
 import { StudioError } from '../../engine/errors.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
@@ -13,8 +14,10 @@ function nodeLine(d: NodeDiff): (string | number)[] {
       ? `fused into ${d.fusedInto}`
       : d.change === 'replaced'
         ? `now ${d.variantOpType}`
-        : d.change;
-  return [d.name || '(unnamed)', d.opType, what, d.precision ?? '-'];
+        : d.upcast
+          ? 'kept, upcast'
+          : d.change;
+  return [d.name || '(unnamed)', d.opType, what, precisionMove(d) ?? '-'];
 }
 
 /** A table with a `Graph` column after the first one when any row is inside a subgraph (`main` for the others). */
@@ -62,9 +65,7 @@ function print(ctx: CliContext, diff: ModelDiff, all: boolean): void {
   const w = diff.weights;
   const cut = <T>(rows: T[]) => (all ? rows : rows.slice(0, LISTED_ROWS));
   const addedOther = Object.entries(n.added.other).map(([op, c]) => `${c} ${op}`);
-  const changedNodes = [...n.list, ...(n.subgraphList ?? [])].filter(
-    (d) => d.change !== 'kept' || (d.precision !== 'float32' && d.precision !== undefined),
-  );
+  const changedNodes = [...n.list, ...(n.subgraphList ?? [])].filter(nodeChanged);
   const hasSubgraphs = n.originalWithSubgraphs !== n.original || n.variantWithSubgraphs !== n.variant;
   const changedWeights = w.list.filter((x) => x.change !== 'unchanged');
   const lines = [
@@ -74,7 +75,8 @@ function print(ctx: CliContext, diff: ModelDiff, all: boolean): void {
     hasSubgraphs
       ? `Nodes: ${n.originalWithSubgraphs} -> ${n.variantWithSubgraphs} (main graph ${n.original} -> ${n.variant}; subgraph bodies matched under the node that holds them)`
       : `Nodes: ${n.original} -> ${n.variant}`,
-    `  of the original's: ${n.byChange.kept} kept, ${n.byChange.replaced} replaced, ${n.byChange.fused} fused, ${n.byChange.removed} removed`,
+    `  of the original's: ${n.byChange.kept} kept, ${n.byChange.replaced} replaced, ${n.byChange.fused} fused, ${n.byChange.removed} removed` +
+      (n.upcast ? `; ${n.upcast} upcast from float16 to float32` : ''),
     `  compute in: ${
       Object.entries(n.byPrecision)
         .filter(([, c]) => c > 0)

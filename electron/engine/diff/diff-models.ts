@@ -20,7 +20,13 @@ import {
   TensorProto_DataType,
   type ValueInfoProto,
 } from 'onnx-buf';
-import { INT8_OPS, nodePrecisions, type PrecisionGraph, QDQ_OPS } from '../../../shared/node-precision.js';
+import {
+  INT8_OPS,
+  isUpcast,
+  nodePrecisions,
+  type PrecisionGraph,
+  QDQ_OPS,
+} from '../../../shared/node-precision.js';
 import {
   indexByOriginalName,
   isFusionReshape,
@@ -48,6 +54,7 @@ import { decodeToFloat32, tensorByteSize } from '../onnx/tensor-codec.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
 import { describeType } from '../inspect/inspect-model.js';
 import { constantValue, type Located, weightBytes, weightShape, weightsOf } from './model-weights.js';
+import { upcastNote } from './upcast-note.js';
 
 /** Zero counts are read for float weights up to this size (larger ones would cost a second pass over the file). */
 const ZERO_COUNT_LIMIT = 256 * 2 ** 20;
@@ -111,7 +118,11 @@ const protoPrecisionGraph = (graph: GraphProto): PrecisionGraph<NodeProto> => ({
     .filter((t) => t.dataType === TensorProto_DataType.FLOAT16)
     .map((t) => t.name),
   nodes: graph.node,
+  outputs: graph.output.map((o) => o.name),
 });
+
+const castsTo = (node: NodeProto, dtype: TensorProto_DataType) =>
+  node.opType === 'Cast' && node.attribute.some((a) => a.name === 'to' && Number(a.i) === dtype);
 
 /** What each node of a model computes in (bodies included): the shared rule on the model's messages. */
 function precisions(graph: GraphProto): Map<NodeProto, NodePrecision> {
@@ -122,9 +133,8 @@ function precisions(graph: GraphProto): Map<NodeProto, NodePrecision> {
       outputs: node.output,
       // A Constant node whose value is float16 holds an fp16 weight, as an fp16 initializer does.
       holdsHalf: constantValue(node)?.dataType === TensorProto_DataType.FLOAT16,
-      castsToHalf:
-        node.opType === 'Cast' &&
-        node.attribute.some((a) => a.name === 'to' && Number(a.i) === TensorProto_DataType.FLOAT16),
+      castsToHalf: castsTo(node, TensorProto_DataType.FLOAT16),
+      castsToFloat: castsTo(node, TensorProto_DataType.FLOAT),
     }),
     bodies: (node) => subgraphsOf(node).map(protoPrecisionGraph),
   });
@@ -151,6 +161,8 @@ function zeroShare(t: TensorProto): number | undefined {
 /** What the node diff of a whole model gathers while it walks the graphs of both. */
 interface NodeWalk {
   precisionOf: Map<NodeProto, NodePrecision>;
+  /** What each node of the original computed in, by the same rule. */
+  originalPrecisionOf: Map<NodeProto, NodePrecision>;
   places: Map<GraphProto, GraphPlace>;
   /** The same for the variant's graphs. */
   variantPlaces: Map<GraphProto, GraphPlace>;
@@ -306,29 +318,37 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
     take(upstream ?? node, other);
   }
   const list: NodeDiff[] = original.node.map((node) => {
+    const own = {
+      name: node.name,
+      opType: node.opType,
+      originalPrecision: walk.originalPrecisionOf.get(node)!,
+    };
     const same = became.get(node);
-    if (same)
+    if (same) {
+      const precision = walk.precisionOf.get(same)!;
       return {
-        name: node.name,
-        opType: node.opType,
+        ...own,
         change: same.opType === node.opType ? 'kept' : 'replaced',
         variantOpType: same.opType,
-        precision: walk.precisionOf.get(same)!,
+        precision,
+        ...(isUpcast({ precision, originalPrecision: own.originalPrecision })
+          ? { upcast: true as const }
+          : {}),
         variantIndex: variantIndex.get(same)!,
       };
+    }
     // Its output now made by another node (behind the Q/DQ of a quantization that folded it in).
     const taker = node.output.map((o) => maker(inVariant(o), node.opType)).find((p) => p !== undefined);
     if (taker) {
       became.set(node, taker);
       return {
-        name: node.name,
-        opType: node.opType,
+        ...own,
         change: 'fused',
         fusedInto: taker.name || taker.opType,
         variantIndex: variantIndex.get(taker)!,
       };
     }
-    return { name: node.name, opType: node.opType, change: 'removed' };
+    return { ...own, change: 'removed' };
   });
   // A node between two that became the same variant node was fused into it too (the Add of MatMul + Add + Relu).
   const originalProducer = new Map<string, NodeProto>();
@@ -344,9 +364,11 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
     const after = node.output.flatMap((t) => originalConsumers.get(t) ?? []).map((c) => became.get(c));
     // Fused too: a node whose consumer became a variant node that reads this node's own inputs (an unnamed
     // MatMul + Add, matched by outputs, is the Add replaced by a DynamicQuantizeMatMul reading the MatMul's input).
-    const into = after.find(
-      (v) => v !== undefined && (before.has(v) || node.input.some((t) => t !== '' && v.input.includes(t))),
-    );
+    // Not a Cast: a consumer reading what it cast took none of its work, it computes in the uncast type now (fp16's
+    // Cast of a float32 input, dropped where onnxruntime runs the Conv after it in float32): removed.
+    const readsInputs = (v: NodeProto) =>
+      node.opType !== 'Cast' && node.input.some((t) => t !== '' && v.input.includes(t));
+    const into = after.find((v) => v !== undefined && (before.has(v) || readsInputs(v)));
     if (into)
       list[i] = {
         ...list[i]!,
@@ -392,6 +414,7 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
 function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'] & { walk: NodeWalk } {
   const walk: NodeWalk = {
     precisionOf: precisions(variant),
+    originalPrecisionOf: precisions(original),
     places: placesOf(original),
     variantPlaces: placesOf(variant),
     main: [],
@@ -404,9 +427,11 @@ function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'
   diffGraphNodes(original, variant, walk);
   const byChange: Record<NodeChange, number> = { kept: 0, replaced: 0, fused: 0, removed: 0 };
   const byPrecision: Record<NodePrecision, number> = { float32: 0, float16: 0, int8: 0, int4: 0, other: 0 };
+  let upcast = 0;
   for (const d of [...walk.main, ...walk.sub]) {
     byChange[d.change]++;
     if (d.precision) byPrecision[d.precision]++;
+    if (d.upcast) upcast++;
   }
   return {
     original: original.node.length,
@@ -415,6 +440,7 @@ function diffNodes(original: GraphProto, variant: GraphProto): ModelDiff['nodes'
     variantWithSubgraphs: countWithSubgraphs(variant),
     byChange,
     byPrecision,
+    upcast,
     added: walk.added,
     list: walk.main,
     subgraphList: walk.sub,
@@ -747,7 +773,13 @@ function foldNote(fold: Folds): string {
   );
 }
 
-function notesOf(match: ModelMatch, fewInCommon: boolean, walk: NodeWalk, folds: Folds[]): string[] {
+function notesOf(
+  match: ModelMatch,
+  fewInCommon: boolean,
+  walk: NodeWalk,
+  folds: Folds[],
+  variant: GraphProto,
+): string[] {
   const notes: string[] = [];
   const common = inCommon(match);
   if (match.unrelated) {
@@ -764,6 +796,10 @@ function notesOf(match: ModelMatch, fewInCommon: boolean, walk: NodeWalk, folds:
       `The nodes of ${walk.unpaired.length} subgraph bod${walk.unpaired.length === 1 ? 'y' : 'ies'} of the original (${walk.unpaired.slice(0, 3).join(', ')}${walk.unpaired.length > 3 ? ', ...' : ''}) count as removed: the node holding each is gone from the variant or holds no such body.`,
     );
   for (const fold of folds) notes.push(foldNote(fold));
+  const variantNames: string[] = [];
+  walkGraphs(variant, (g) => g.node.forEach((n) => variantNames.push(n.name)));
+  const upcast = upcastNote([...walk.main, ...walk.sub], variantNames);
+  if (upcast) notes.push(upcast);
   return notes;
 }
 
@@ -807,7 +843,7 @@ export function diffModelProtos(
     nodes,
     weights,
     match,
-    notes: notesOf(match, fewInCommon, walk, folds),
+    notes: notesOf(match, fewInCommon, walk, folds, variant.graph),
   };
 }
 

@@ -69,7 +69,13 @@ import {
   valueLabelRoom,
 } from './chart-layout.js';
 import { useWidth } from './svg-chart-support.js';
-import { drawnHollow, layoutPareto, PARETO_FRAME, ParetoPoint, ParetoTooltip } from './pareto-points.js';
+import {
+  drawnHollow,
+  layoutParetoInside,
+  PARETO_FRAME,
+  ParetoPoint,
+  ParetoTooltip,
+} from './pareto-points.js';
 import { overlapCaption } from './pareto-overlap.js';
 import { qualityAxisNote, qualityTicks } from './quality-axis.js';
 import { dataMark, dataRelation, qualityDataCaption } from './quality-data.js';
@@ -674,10 +680,16 @@ function ParetoChartView({
     (v, d) => (metric === 'cosine' ? v.toFixed(Math.max(d, 3)) : `${v.toFixed(d)}%`),
   );
   const xDomain = [xTicks[0] ?? 0, xTicks[xTicks.length - 1] ?? 1] as const;
-  const yDomain = [yTicks[0] ?? 0, yTicks[yTicks.length - 1] ?? 1] as const;
   const [box, width] = useWidth<HTMLDivElement>();
-  // Where each point lands, in pixels: points that cover each other are spread a little and counted.
-  const layout = layoutPareto(points, xDomain, yDomain, width, bySizeDown.map((p) => p.id));
+  // Where each point lands, in pixels: points that cover each other are spread a little and counted; the quality
+  // axis runs a little past its last tick where a bubble at 100% would stick out of the plot.
+  const { yDomain, layout } = layoutParetoInside(
+    points,
+    xDomain,
+    [yTicks[0] ?? 0, yTicks[yTicks.length - 1] ?? 1],
+    width,
+    bySizeDown.map((p) => p.id),
+  );
   const styles = new Map(
     points.map((p) => [
       p.id,

@@ -81,6 +81,58 @@ export function layoutPareto(
   };
 }
 
+/** The circles' outline (ParetoPoint's strokeWidth): half of it lies outside the radius, with a pixel to spare. */
+const OUTLINE_PX = 2;
+
+/** The vertical extent of the plot in the frame (px): between the top margin and the x axis. */
+function plotRows(): { top: number; bottom: number } {
+  const { margin, xAxisHeight, height } = PARETO_FRAME;
+  return { top: margin.top, bottom: height - margin.bottom - xAxisHeight };
+}
+
+/**
+ * The layout with a quality axis that has room for every bubble. The ticks stop at a share's 1 (a cosine or an
+ * agreement of 100%, where the original always is), so a point there had its centre on the plot's top edge and
+ * the upper half of its bubble above the plot, cut by the chart's edge. The domain grows at an end by just the
+ * pixels the drawn bubbles (radius, spread offset, outline) cross it by; the ticks stay where they were, so the
+ * axis still reads up to 100%. Repeated because the new scale moves the points (and may regroup them).
+ */
+export function layoutParetoInside(
+  points: readonly CompareRow[],
+  xDomain: readonly [number, number],
+  yDomain: readonly [number, number],
+  width: number,
+  drawOrder: readonly string[],
+): { yDomain: [number, number]; layout: ParetoLayout } {
+  const { top, bottom } = plotRows();
+  const [lo, hi] = yDomain;
+  const span = hi - lo || 1;
+  const pad = { top: 0, bottom: 0 };
+  const domainOf = (): [number, number] => {
+    const perPx = span / Math.max(1, bottom - top - pad.top - pad.bottom);
+    return [lo - pad.bottom * perPx, hi + pad.top * perPx];
+  };
+  for (let round = 0; ; round++) {
+    const domain = domainOf();
+    const layout = layoutPareto(points, xDomain, domain, width, drawOrder);
+    const sy = (v: number) => bottom - ((v - domain[0]) / (domain[1] - domain[0])) * (bottom - top);
+    let over = { top: 0, bottom: 0 };
+    for (const p of points) {
+      const y = sy(p.quality as number) + (layout.offsets.get(p.id)?.dy ?? 0);
+      const reach = (layout.radius.get(p.id) ?? 0) + OUTLINE_PX;
+      over = {
+        top: Math.max(over.top, top - (y - reach)),
+        bottom: Math.max(over.bottom, y + reach - bottom),
+      };
+    }
+    // A third of the plot at most each way: points that need more are drawn as before rather than squashed.
+    const most = (bottom - top) / 3;
+    if ((over.top <= 0.01 && over.bottom <= 0.01) || round === 4) return { yDomain: domain, layout };
+    pad.top = Math.min(most, pad.top + Math.max(0, over.top));
+    pad.bottom = Math.min(most, pad.bottom + Math.max(0, over.bottom));
+  }
+}
+
 /** What a point's shape needs beyond recharts' own props. */
 export interface PointStyle {
   fill: string;

@@ -1,5 +1,7 @@
 /** A variant's diff against the original as tables: counts by change, what was added, and the nodes that changed. */
 import type { VariantDiff } from '../../../shared/ipc-contract.js';
+import type { NodeDiff } from '../../../shared/model-diff.js';
+import { nodeChanged, precisionMove } from '../../../shared/node-precision.js';
 import { formatBytes } from '../format.js';
 import { CHANGE_COLORS } from './overlays.js';
 import { shrunkWeightCount } from './pruned-channels.js';
@@ -28,7 +30,7 @@ export function DiffTable({
       const id = nodeIds[i];
       return { row, key: String(i), id, channels: id === undefined ? undefined : pruned?.get(id) };
     })
-    .filter(({ row, channels }) => row.change !== 'kept' || row.precision !== 'float32' || channels);
+    .filter(({ row, channels }) => nodeChanged(row) || channels);
   const shrunk = shrunkWeightCount(diff);
   const other = Object.entries(diff.nodes.added.other).map(([op, n]) => `${n} ${op}`);
   return (
@@ -97,7 +99,7 @@ export function DiffTable({
                   )}
                 </td>
                 <td>{row.opType}</td>
-                <td>{channels ? `${row.change}, channels pruned` : row.change}</td>
+                <td>{channels ? `${row.change}, channels pruned` : changeWords(row)}</td>
                 <td>
                   {channels
                     ? row.change === 'kept'
@@ -105,7 +107,7 @@ export function DiffTable({
                       : `${row.variantOpType ?? row.fusedInto ?? '—'}; ${channels}`
                     : (row.variantOpType ?? row.fusedInto ?? '—')}
                 </td>
-                <td>{row.precision ?? '—'}</td>
+                <td>{precisionMove(row, '→') ?? '—'}</td>
               </tr>
             ))}
           </tbody>
@@ -114,3 +116,9 @@ export function DiffTable({
     </section>
   );
 }
+
+/**
+ * A row's change; a kept node upcast to float32 says so (it changed, though its op did not), in the CLI's words:
+ * the next column says from what to what.
+ */
+const changeWords = (row: NodeDiff) => (row.change === 'kept' && row.upcast ? 'kept, upcast' : row.change);

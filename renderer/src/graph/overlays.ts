@@ -71,6 +71,15 @@ export const CHANGE_COLORS: Record<NodeChange, string> = {
  */
 export const PRUNED_COLOR = '#e6c229';
 
+/**
+ * A kept node that computed in float16 and computes in float32 in the variant (`upcast`): its own colour, or it
+ * read as a node the compression left alone. An orange darker than float16's, apart from every change colour.
+ */
+export const UPCAST_COLOR = '#d9822b';
+
+/** What an upcast node's mark says, in both change overlays (the diff table says `kept, upcast`, as the CLI). */
+export const UPCAST_TEXT = 'kept, upcast: float16 → float32';
+
 export const PRECISION_COLORS: Record<NodePrecision, string> = {
   float32: '#d9d9d9',
   float16: '#f6b26b',
@@ -153,6 +162,7 @@ export function changeOverlay(diff: VariantDiff, graph?: GraphBody): Overlay {
           : row.change;
     if (channels && row.change === 'kept')
       marks.set(id, { color: PRUNED_COLOR, text: `pruned: ${channels}` });
+    else if (row.change === 'kept' && row.upcast) marks.set(id, { color: UPCAST_COLOR, text: UPCAST_TEXT });
     else
       marks.set(id, {
         color: CHANGE_COLORS[row.change],
@@ -160,24 +170,46 @@ export function changeOverlay(diff: VariantDiff, graph?: GraphBody): Overlay {
       });
   });
   const prunedKept = [...marks.values()].filter((m) => m.color === PRUNED_COLOR).length;
+  const upcastKept = [...marks.values()].filter((m) => m.color === UPCAST_COLOR).length;
   return {
     marks,
-    legend: changeLegend(diff.nodes.byChange, prunedKept),
+    legend: changeLegend(diff.nodes.byChange, prunedKept, upcastKept),
     ...(graph ? { pruned } : {}),
   };
 }
 
-/** The legend by change; kept nodes that lost channels are an entry of their own when there are any. */
-function changeLegend(byChange: Record<NodeChange, number>, prunedKept: number) {
+/**
+ * The legend by change; kept nodes that lost channels, and kept nodes upcast to float32, are entries of their own
+ * when there are any.
+ */
+function changeLegend(byChange: Record<NodeChange, number>, prunedKept: number, upcastKept: number) {
   return (Object.keys(CHANGE_COLORS) as NodeChange[]).flatMap((c) => {
     const entry = {
       color: CHANGE_COLORS[c],
-      text: `${c} (${byChange[c] - (c === 'kept' ? prunedKept : 0)})`,
+      text: `${c} (${byChange[c] - (c === 'kept' ? prunedKept + upcastKept : 0)})`,
     };
-    if (c !== 'kept' || prunedKept === 0) return [entry];
-    return [entry, { color: PRUNED_COLOR, text: `kept, channels pruned (${prunedKept})` }];
+    if (c !== 'kept') return [entry];
+    return [entry, ...keptKinds(prunedKept, upcastKept)];
   });
 }
+
+/** The legend entries of the kinds of kept nodes that changed all the same. */
+const keptKinds = (pruned: number, upcast: number) => [
+  ...(pruned > 0 ? [{ color: PRUNED_COLOR, text: `kept, channels pruned (${pruned})` }] : []),
+  ...(upcast > 0 ? [{ color: UPCAST_COLOR, text: `kept, upcast to float32 (${upcast})` }] : []),
+];
+
+/**
+ * A node's precision in words: a Cast says what it casts to, an upcast node what it computed in before (the
+ * colour alone would read as a float32 node left alone).
+ */
+function precisionWords(precision: NodePrecision, opType: string, upcast: boolean | undefined): string {
+  if (upcast) return 'float32, was float16 (upcast)';
+  return opType === 'Cast' && precision !== 'other' ? `cast to ${precision}` : precision;
+}
+
+/** The precision legend's words: `other` is what computes in no float or integer precision of its own. */
+const precisionLegendWord = (p: NodePrecision) => (p === 'other' ? 'Q/DQ, integer Cast' : p);
 
 /**
  * What each node of the original computes in once compressed. Nodes that stayed float say why when the
@@ -197,12 +229,14 @@ export function precisionOverlay(diff: VariantDiff): Overlay {
     const reason = reasons.get(row.name);
     const via = row.variantOpType && row.variantOpType !== row.opType ? ` (${row.variantOpType})` : '';
     const text =
-      reason && row.precision === 'float32' ? `stayed float32: ${reason}` : `${row.precision}${via}`;
+      reason && row.precision === 'float32'
+        ? `stayed float32: ${reason}`
+        : `${precisionWords(row.precision, row.variantOpType ?? row.opType, row.upcast)}${via}`;
     marks.set(id, { color: PRECISION_COLORS[row.precision], text });
   });
   const legend = (Object.keys(PRECISION_COLORS) as NodePrecision[]).map((p) => ({
     color: PRECISION_COLORS[p],
-    text: `${p === 'other' ? 'Q/DQ, Cast' : p} (${diff.nodes.byPrecision[p]})`,
+    text: `${precisionLegendWord(p)} (${diff.nodes.byPrecision[p]})`,
   }));
   // Counted like the other rows (every graph): fused and removed nodes are those with no precision.
   const gone = diff.nodes.byChange.fused + diff.nodes.byChange.removed;
@@ -270,7 +304,7 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
   const weights = changedWeightsByName(diff, 'variant');
   const marks = new Map<string, NodeMark>();
   const pruned = new Map<string, string>();
-  const counts = { kept: 0, pruned: 0, replaced: 0, fused: 0, added: 0 };
+  const counts = { kept: 0, pruned: 0, upcast: 0, replaced: 0, fused: 0, added: 0 };
   for (const n of diffedNodes(variant, diff)) {
     const row = own.get(n.id);
     const absorbed = took.get(n.id);
@@ -288,6 +322,9 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
     } else if (row && row.change === 'kept' && channels) {
       counts.pruned++;
       marks.set(n.id, { color: PRUNED_COLOR, text: `pruned: ${channels}` });
+    } else if (row && row.change === 'kept' && row.upcast) {
+      counts.upcast++;
+      marks.set(n.id, { color: UPCAST_COLOR, text: UPCAST_TEXT });
     } else if (row) {
       const change = row.change as 'kept' | 'replaced';
       counts[change]++;
@@ -305,9 +342,7 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
     pruned,
     legend: [
       { color: CHANGE_COLORS.kept, text: `kept (${counts.kept})` },
-      ...(counts.pruned > 0
-        ? [{ color: PRUNED_COLOR, text: `kept, channels pruned (${counts.pruned})` }]
-        : []),
+      ...keptKinds(counts.pruned, counts.upcast),
       { color: CHANGE_COLORS.replaced, text: `replaced (${counts.replaced})` },
       { color: CHANGE_COLORS.fused, text: `took fused nodes' work (${counts.fused})` },
       { color: ADDED_COLOR, text: `added by the variant (${counts.added})` },
@@ -319,12 +354,16 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
   };
 }
 
+const castsTo = (node: GraphNode, dtype: string) =>
+  node.opType === 'Cast' && node.attributes.some((a) => a.name === 'to' && a.value === dtype);
+
 /** Graphs as the graph JSON has them, seen by the shared precision rule (shared/node-precision.ts). */
 const jsonPrecisionGraph = (graph: GraphBody): PrecisionGraph<GraphNode> => ({
   halfWeights: Object.entries(graph.weights)
     .filter(([, w]) => w.dtype === 'float16')
     .map(([name]) => name),
   nodes: graph.nodes,
+  outputs: graph.outputs,
 });
 
 /**
@@ -348,8 +387,9 @@ export function graphPrecisions(graph: GraphBody): Map<string, NodePrecision> {
       inputs: node.inputs,
       outputs: node.outputs,
       holdsHalf: halfConstants.has(node),
-      // TensorProto FLOAT16 is 10; attributes arrive as text.
-      castsToHalf: node.opType === 'Cast' && node.attributes.some((a) => a.name === 'to' && a.value === '10'),
+      // TensorProto FLOAT16 is 10, FLOAT 1; attributes arrive as text.
+      castsToHalf: castsTo(node, '10'),
+      castsToFloat: castsTo(node, '1'),
     }),
     bodies: (node) => (node.subgraphs ?? []).map((sub) => jsonPrecisionGraph(sub.graph)),
   });
@@ -373,12 +413,15 @@ export function variantPrecisionOverlay(variant: GraphBody, diff: VariantDiff): 
     counts[precision]++;
     const reason = row && reasons.get(row.name);
     const how = !row ? ', added by the variant' : row.opType !== n.opType ? `, was ${row.opType}` : '';
-    const text = reason && precision === 'float32' ? `stayed float32: ${reason}` : `${precision}${how}`;
+    const text =
+      reason && precision === 'float32'
+        ? `stayed float32: ${reason}`
+        : `${precisionWords(precision, n.opType, row?.upcast)}${how}`;
     marks.set(n.id, { color: PRECISION_COLORS[precision], text });
   }
   const legend = (Object.keys(PRECISION_COLORS) as NodePrecision[]).map((p) => ({
     color: PRECISION_COLORS[p],
-    text: `${p === 'other' ? 'Q/DQ, Cast' : p} (${counts[p]})`,
+    text: `${precisionLegendWord(p)} (${counts[p]})`,
   }));
   return { marks, legend };
 }

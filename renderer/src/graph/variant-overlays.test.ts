@@ -107,7 +107,7 @@ describe('overlays on a variant graph', () => {
       'float16 (0)',
       'int8 (1)',
       'int4 (0)',
-      'Q/DQ, Cast (1)',
+      'Q/DQ, integer Cast (1)',
     ]);
   });
 
@@ -142,6 +142,9 @@ describe('overlays on a variant graph', () => {
         node('2', 'MatMul', 'mm16', ['c', 'w16'], ['m']),
         node('3', 'Relu', 'r16', ['m'], ['r']),
         node('4', 'Cast', 'to_half', ['r'], ['h'], [{ name: 'to', value: '10' }]),
+        // A Cast computes in what it produces: float16, float32; an integer Cast (a shape) is no float work.
+        node('4b', 'Cast', 'to_float', ['h'], ['hf'], [{ name: 'to', value: '1' }]),
+        node('4c', 'Cast', 'to_int', ['h'], ['hi'], [{ name: 'to', value: '7' }]),
         node('5', 'Add', 'add16', ['h', 'h'], ['a']),
         node('6', 'MatMulNBits', 'mm4', ['a', 'q4'], ['z']),
         node('7', 'Softmax', 'sm', ['x'], ['p']),
@@ -156,6 +159,8 @@ describe('overlays on a variant graph', () => {
       'int8',
       'float16',
       'float16',
+      'float16',
+      'float32',
       'other',
       'float16',
       'int4',
@@ -264,15 +269,20 @@ describe('overlays on a variant graph', () => {
     expect(o.marks.get('1/body/2')).toEqual({ color: PRECISION_COLORS.float16, text: 'float16' });
     expect(o.marks.get('1/body/4')).toEqual({ color: PRECISION_COLORS.float32, text: 'float32' });
     expect(o.marks.get('1/body/0')).toEqual({
-      color: PRECISION_COLORS.other,
-      text: 'other, added by the variant',
+      color: PRECISION_COLORS.float16,
+      text: 'cast to float16, added by the variant',
     });
+    expect(o.marks.get('1/body/3')).toEqual({
+      color: PRECISION_COLORS.float32,
+      text: 'cast to float32, added by the variant',
+    });
+    // The Casts count with what they produce: the two to float16 with the float16 nodes, the two back with float32.
     expect(o.legend.map((l) => l.text)).toEqual([
-      'float32 (1)',
-      'float16 (3)',
+      'float32 (3)',
+      'float16 (5)',
       'int8 (0)',
       'int4 (0)',
-      'Q/DQ, Cast (4)',
+      'Q/DQ, integer Cast (0)',
     ]);
     const c = variantChangeOverlay(fp16Graph, fp16Diff);
     expect(c.marks.get('1/body/1')).toEqual({ color: CHANGE_COLORS.kept, text: 'kept' });
@@ -283,10 +293,10 @@ describe('overlays on a variant graph', () => {
     // The graph's own rules reach into bodies too, with what the graphs around them defined.
     const local = graphPrecisions(fp16Graph);
     expect(['1/body/0', '1/body/1', '1/body/2', '1/body/3', '1/body/4'].map((id) => local.get(id))).toEqual([
-      'other',
       'float16',
       'float16',
-      'other',
+      'float16',
+      'float32',
       'float32',
     ]);
   });

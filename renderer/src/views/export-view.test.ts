@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { variantCliCommand } from '../../../electron/engine/jobs/job-executors.js';
-import type { BenchRecord, EvalRecord, WorkspaceVariant } from '../../../shared/workspace.js';
+import type { BenchRecord, EvalRecord, TuneRecord, WorkspaceVariant } from '../../../shared/workspace.js';
 import { summarize } from '../../../shared/latency-stats.js';
 import { initialState, studioReducer } from '../state/studio-state.js';
 import { benchRecord, SUMMARY, variant, workspace } from '../state/test-fixtures.js';
@@ -194,6 +194,67 @@ describe('Export preselects the best variant, not the last one made', () => {
       why: 'newest',
     });
     expect(preselectVariant([], undefined)).toBeUndefined();
+  });
+});
+
+describe("Export judges by the last Auto-optimize run's budget, not the default one", () => {
+  // The user test: a tune under --min-cosine 0.995 on a model with class scores; Export explained its pick with
+  // "at most 0.5 pts of top-1 agreement lost", a rule the user never gave.
+  const withCosine = (target: string, top1Agreement: number, cosine: number): EvalRecord => {
+    const e = evaluation(target, undefined, top1Agreement);
+    e.report.fidelity = { ...e.report.fidelity!, cosine };
+    return e;
+  };
+  const tune = (budget: TuneRecord['budget']): TuneRecord => ({
+    id: 't1',
+    jobId: 'j1',
+    startedAt: '2026-01-01T00:00:00Z',
+    endedAt: '2026-01-01T00:01:00Z',
+    status: 'done',
+    objective: 'latency',
+    budget,
+    data: { evaluation: 'digits-test', calibration: 'digits-test' },
+    trials: [],
+  });
+  // v1 keeps the top class (0.2 pts) but its cosine (0.99) is under the tune's 0.995; v2 keeps both.
+  const measured = {
+    variants: [variant('v1', 'int8-dynamic', 1000), variant('v2', 'int8-static', 1100)],
+    benchmarks: [benchRecord('b1', 'cpu', { original: 1, v1: 0.4, v2: 0.5 })],
+    evaluations: [withCosine('v1', 0.998, 0.99), withCosine('v2', 0.997, 0.9991)],
+  };
+
+  it('a cosine budget: judged by the cosine and its value, and the sentence names that budget', () => {
+    const ws = workspace({ ...measured, tunes: [tune({ kind: 'min-cosine', cosine: 0.995 })] });
+    const pick = preselectVariant(variantsOf(ws).slice(1), ws);
+    expect(pick).toMatchObject({ id: 'v2', why: 'best' });
+    const sentence = describePreselection(pick!, 'int8-static');
+    expect(sentence).toContain(
+      'the fastest variant (then the smallest) with output cosine at least 0.995 that is faster',
+    );
+    expect(sentence).toContain('output cosine 0.99910 (budget: at least 0.995)');
+    expect(sentence).not.toContain('pts');
+    expect(sentence).toMatch(/The budget is the last Auto-optimize run's\.$/);
+    // Without the tune, the default rule on top-1 agreement picks the faster v1.
+    const plain = workspace(measured);
+    expect(preselectVariant(variantsOf(plain).slice(1), plain)).toMatchObject({ id: 'v1', why: 'best' });
+  });
+
+  it("an accuracy budget: its points, and the newest variant's sentence names them too", () => {
+    const ws = workspace({
+      ...measured,
+      evaluations: [evaluation('original', 0.99), evaluation('v1', 0.975), evaluation('v2', 0.981)],
+      tunes: [tune({ kind: 'accuracy-drop', points: 1 })],
+    });
+    const pick = preselectVariant(variantsOf(ws).slice(1), ws);
+    expect(pick).toMatchObject({ id: 'v2', why: 'best' });
+    expect(describePreselection(pick!, 'int8-static')).toContain('0.90 pts of accuracy lost (budget 1 pts)');
+    const none = workspace({
+      variants: measured.variants,
+      tunes: [tune({ kind: 'min-cosine', cosine: 0.995 })],
+    });
+    expect(describePreselection(preselectVariant(variantsOf(none).slice(1), none)!, 'int8-static')).toContain(
+      'within the budget (output cosine at least 0.995)',
+    );
   });
 });
 

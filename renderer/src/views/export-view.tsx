@@ -7,11 +7,13 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import {
   bestVariantOf,
+  DEFAULT_BUDGET,
   describeBestQuality,
   describeBudget,
   describeRule,
   measureOf,
   type BestVariant,
+  type QualityBudget,
   type QualityMeasure,
 } from '../../../shared/best-variant.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
@@ -95,10 +97,36 @@ export function suggestedDestination(originalPath: string, label: string, names:
   return `${originalPath.slice(0, slash + 1)}${defaultExportFileName(originalPath, label, names)}`;
 }
 
+/**
+ * The budget a variant is judged by, and whether it is the last Auto-optimize run's (said in the sentence: a
+ * budget the user gave should be the one named).
+ */
+interface JudgedBy {
+  budget: QualityBudget;
+  fromTune: boolean;
+}
+
 /** Which variant Export starts with, and why. */
-export type Preselection =
-  | { id: string; why: 'best'; best: BestVariant }
-  | { id: string; why: 'newest'; measure?: QualityMeasure; engine?: string };
+export type Preselection = JudgedBy &
+  (
+    | { id: string; why: 'best'; best: BestVariant }
+    | { id: string; why: 'newest'; measure?: QualityMeasure; engine?: string }
+  );
+
+/**
+ * The budget Export judges by: the newest Auto-optimize run's, on its own measure and value (under a cosine budget
+ * a variant is judged by its cosine, even where top-1 agreement was measured too), else the defaults (0.5 pts of
+ * accuracy or top-1 agreement; cosine 0.99 where only a cosine is measured).
+ */
+export function exportBudget(workspace: Workspace | null | undefined): JudgedBy {
+  const tune = workspace?.tunes?.at(-1);
+  if (!tune) return { budget: DEFAULT_BUDGET, fromTune: false };
+  const budget: QualityBudget =
+    tune.budget.kind === 'min-cosine'
+      ? { ...DEFAULT_BUDGET, minCosine: tune.budget.cosine, measure: 'cosine' }
+      : { ...DEFAULT_BUDGET, maxDropPoints: tune.budget.points, measure: 'accuracy' };
+  return { budget, fromTune: true };
+}
 
 /**
  * The variant Export preselects: the best one as the report and `onnx-studio demo` pick it (shared/best-variant.ts:
@@ -109,13 +137,16 @@ export function preselectVariant(
   made: readonly Pick<Variant, 'id'>[],
   workspace: Workspace | null | undefined,
 ): Preselection | undefined {
-  const decided = workspace ? bestVariantOf(workspace) : undefined;
+  const judged = exportBudget(workspace);
+  const decided = workspace ? bestVariantOf(workspace, judged.budget) : undefined;
   const best = decided?.best;
-  if (best && made.some((v) => v.id === best.row.target)) return { id: best.row.target, why: 'best', best };
+  if (best && made.some((v) => v.id === best.row.target))
+    return { id: best.row.target, why: 'best', best, ...judged };
   const newest = made.at(-1);
   if (!newest) return undefined;
-  const measure = decided && measureOf(decided.rows);
+  const measure = judged.budget.measure ?? (decided && measureOf(decided.rows));
   return {
+    ...judged,
     id: newest.id,
     why: 'newest',
     ...(measure ? { measure } : {}),
@@ -125,6 +156,7 @@ export function preselectVariant(
 
 /** Why the preselected variant is the one chosen, in a sentence under the list, naming the engine that timed it. */
 export function describePreselection(p: Preselection, label: string): string {
+  const source = p.fromTune ? " The budget is the last Auto-optimize run's." : '';
   if (p.why === 'best') {
     const b = p.best;
     // The speed as the noise of its run decides it (shared/latency-noise.ts), never the bare ratio.
@@ -135,15 +167,15 @@ export function describePreselection(p: Preselection, label: string): string {
           : 'within noise of the original'
         : `${b.speed} than the original`;
     return (
-      `${label} is preselected as the best variant: ${describeRule(b, b.measure)} ` +
+      `${label} is preselected as the best variant: ${describeRule(b, b.measure, p.budget)} ` +
       `(${b.p50Ratio.toFixed(2)}x p50 latency, ${speed} in the same ${b.engine} benchmark; ` +
-      `${b.row.sizeRatio.toFixed(2)}x size; ${describeBestQuality(b)}).`
+      `${b.row.sizeRatio.toFixed(2)}x size; ${describeBestQuality(b, p.budget)}).${source}`
     );
   }
   return (
     `${label} is preselected as the newest variant: no variant is both measured (latency${p.engine ? ` on ${p.engine}` : ''}, ` +
-    `and accuracy, agreement or output cosine) and within the budget (${describeBudget(p.measure)}) while faster or ` +
-    `smaller than the original.`
+    `and accuracy, agreement or output cosine) and within the budget (${describeBudget(p.measure, p.budget)}) while faster or ` +
+    `smaller than the original.${source}`
   );
 }
 
