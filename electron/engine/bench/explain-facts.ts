@@ -69,5 +69,15 @@ export function explainFacts(original: LoadedModel, variant: LoadedModel): Bench
     ...(unaligned ? { unalignedConvs: unaligned } : {}),
     ...(sizeOf(original) > 0 ? { sizeRatio: sizeOf(variant) / sizeOf(original) } : {}),
     variantOpCounts: summarizeModel(variant).opCounts,
+    ...writersOf(original.proto),
   };
+}
+
+/** `originalWriters`: each named node by its first output, where they differ (shared/bench.ts). */
+function writersOf(model: ModelProto): Pick<BenchExplainFacts, 'originalWriters'> {
+  const writers: Record<string, string> = {};
+  for (const node of model.graph?.node ?? [])
+    if (node.name !== '' && node.output[0] && node.output[0] !== node.name)
+      writers[node.output[0]] = node.name;
+  return Object.keys(writers).length > 0 ? { originalWriters: writers } : {};
 }

@@ -214,7 +214,12 @@ describe('runBenchmark', () => {
     const settings = { warmup: 0, iterations: 2, intraOpThreads: 1 };
     const related = await runBenchmark(benchParams({ models: [mlp, mlp], explain: true, ...settings }));
     // The same file twice: size ratio 1, nothing recorded about how it was made.
-    expect(related.explain).toEqual({ variantOpCounts: { Gemm: 1, MatMul: 1, Add: 1, Relu: 1 }, sizeRatio: 1 });
+    expect(related.explain).toEqual({
+      variantOpCounts: { Gemm: 1, MatMul: 1, Add: 1, Relu: 1 },
+      sizeRatio: 1,
+      // Each node by the tensor it writes: a kernel of the blocked layout is named after it.
+      originalWriters: { 'fc1.out': 'fc1', 'relu1.out': 'relu1', 'fc2.matmul': 'fc2_matmul', logits: 'fc2_add' },
+    });
     const unrelated = await runBenchmark(benchParams({ models: [mlp, cnn], explain: true, ...settings }));
     expect(unrelated.explain?.unrelated).toMatch(/^The two models look unrelated: .* no advice on a compression\.$/);
     expect(unrelated.explain?.variantOpCounts).toMatchObject({ Conv: 2, Gemm: 1 });
