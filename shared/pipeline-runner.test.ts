@@ -135,6 +135,22 @@ describe('PipelineRunner', () => {
     expect(host.ws.pipelines![0]!.status).toBe('cancelled');
   });
 
+  it('stopAll stops a pipeline between two steps: it queues no further step', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const p = await runner.start(request);
+    await host.jobsStarted(1);
+    // Stopped while its make job runs: cancelling jobs now would find that job, but not the benchmark it queues next.
+    runner.stopAll();
+    host.jobs[0]!.end(made);
+    await runner.whenSettled(p.id);
+    expect(host.jobs).toHaveLength(1);
+    const record = host.ws.pipelines![0]!;
+    expect(record.steps.map((s) => s.status)).toEqual(['done', 'skipped', 'skipped', 'skipped']);
+    expect(record.steps[1]!.note).toMatch(/stopped its pipelines/);
+    expect(record.status).toBe('cancelled');
+  });
+
   it('after a restart, a running pipeline is interrupted; run again, it finishes from the first unfinished step', async () => {
     const host = fakeHost();
     const before = new PipelineRunner(host);

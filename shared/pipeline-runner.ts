@@ -165,9 +165,18 @@ export class PipelineRefusal extends Error {
   readonly code = 'BAD_REQUEST';
 }
 
+/** Why a step was not run, by what stopped its pipeline. */
+const SKIPPED_BECAUSE = {
+  failed: 'Not run: an earlier step failed.',
+  cancelled: 'Not run: an earlier step was cancelled.',
+  stopped: 'Not run: ONNX Studio stopped its pipelines (it was closing).',
+} as const;
+
 export class PipelineRunner {
   /** Pipelines running in this process (any other marked running was cut off by a restart). */
   private readonly live = new Map<string, Promise<void>>();
+  /** Set by stopAll: no pipeline claims another step. */
+  private stopping = false;
   /** `startChecked`s under a `checkId` still checking or starting their pipelines. */
   private readonly starts = new Set<StartEntry>();
 
@@ -319,6 +328,15 @@ export class PipelineRunner {
     return changed;
   }
 
+  /**
+   * Stops every pipeline running here before its next step, for shutdown: cancelling the jobs alone misses a
+   * pipeline between two steps (its job ended, the next one not queued yet), which would queue that step after
+   * the cancel. The caller cancels the running jobs; their pipelines end cancelled, and so do those between steps.
+   */
+  stopAll(): void {
+    this.stopping = true;
+  }
+
   /** Settles when the pipeline's run in this process ends (for tests and shutdown). */
   whenSettled(pipelineId: string): Promise<void> {
     return this.live.get(pipelineId) ?? Promise.resolve();
@@ -342,7 +360,7 @@ export class PipelineRunner {
 
   private async run(request: PipelineRequest, id: string): Promise<void> {
     const modelPath = request.make.modelPath;
-    let stop: 'cancelled' | 'failed' | undefined;
+    let stop: 'cancelled' | 'failed' | 'stopped' | undefined;
     let anyFailed = false;
     for (let index = 0; ; index++) {
       let record: PipelineRecord | undefined;
@@ -356,7 +374,8 @@ export class PipelineRunner {
           record!.steps[index] = { ...step, status: 'skipped', note };
           record!.updatedAt = this.host.now();
         };
-        if (stop) return skip(stop === 'failed' ? 'Not run: an earlier step failed.' : 'Not run: an earlier step was cancelled.');
+        if (this.stopping && !stop) stop = 'stopped';
+        if (stop) return skip(SKIPPED_BECAUSE[stop]);
         if (step.kind !== 'make' && !record.variant) {
           stop = 'failed';
           return skip('Not run: no variant was made.');
@@ -400,7 +419,7 @@ export class PipelineRunner {
       }
     }
     await this.patch(modelPath, id, (p) => {
-      p.status = stop === 'cancelled' ? 'cancelled' : stop === 'failed' || anyFailed ? 'failed' : 'done';
+      p.status = stop === 'cancelled' || stop === 'stopped' ? 'cancelled' : stop === 'failed' || anyFailed ? 'failed' : 'done';
     });
   }
 }

@@ -216,6 +216,8 @@ export class StudioBackend {
 
   /** Cancels every job and data check, and ends the engine and task processes. */
   async dispose(): Promise<void> {
+    // First, so a pipeline between two steps queues no step after the jobs are cancelled.
+    this.pipelines.stopAll();
     this.checks.cancelAll();
     await this.jobs.cancelAll();
     await Promise.all([this.engine.dispose(), this.tasks.dispose()]);
