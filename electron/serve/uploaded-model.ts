@@ -9,12 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StudioErrorInfo } from '../../shared/errors.js';
-
-/**
- * The engine's words for a missing external data file (electron/engine/onnx/external-data.ts
- * `resolveExternalLocation`); uploaded-model.test.ts opens a real upload, so a change there fails it.
- */
-const MISSING_DATA = /^External data file '(.+)' of tensor '.*' is missing\./s;
+import { missingDataFileOf } from '../engine/onnx/external-data.js';
 
 /** Batch folders: the page's (16 to 32 hex digits) and those of single uploads (12). */
 const BATCH = /^[0-9a-f]{12,32}$/;
@@ -39,7 +34,7 @@ export async function explainUploadedModelError(
 ): Promise<StudioErrorInfo> {
   const batch = uploadBatchDir(uploadsDir, file);
   if (!batch) return error;
-  const missing = error.code === 'IO' ? MISSING_DATA.exec(error.message)?.[1] : undefined;
+  const missing = error.code === 'IO' ? missingDataFileOf(error.message) : undefined;
   // A model that does not parse or is not valid ONNX fails the same way next time: nothing to keep it for.
   if (missing === undefined && error.code !== 'MODEL_PARSE' && error.code !== 'MODEL_INVALID') return error;
   await fs.promises.rm(batch, { recursive: true, force: true });

@@ -33,6 +33,21 @@ function parseCount(tensor: TensorProto, key: string, raw: string | undefined): 
   return Number(raw);
 }
 
+/** The IO error for a data file that is not where the model says: read back by `missingDataFileOf`. */
+function missingDataMessage(location: string, tensorName: string, root: string): string {
+  return `External data file '${location}' of tensor '${tensorName}' is missing. Keep the data file beside the model (${root}).`;
+}
+
+/**
+ * The data file an IO error's message says is missing (its `location` as the model writes it), or undefined: what
+ * `serve` reads to tell a user who dropped a model without its data file which file to drop with it.
+ */
+export function missingDataFileOf(message: string): string | undefined {
+  return /^External data file '(.+)' of tensor '.*' is missing\. Keep the data file beside the model/s.exec(
+    message,
+  )?.[1];
+}
+
 /**
  * Resolves a tensor's external-data `location` against the model's folder. A location that is absolute, or
  * that resolves (symbolic links included) outside the model's folder, is refused: a crafted model could
@@ -66,10 +81,7 @@ export function resolveExternalLocation(modelDir: string, tensor: TensorProto): 
   try {
     real = fs.realpathSync(resolved);
   } catch {
-    throw new StudioError(
-      'IO',
-      `External data file '${location}' of tensor '${tensor.name}' is missing. Keep the data file beside the model (${root}).`,
-    );
+    throw new StudioError('IO', missingDataMessage(location, tensor.name, root));
   }
   if (!isInside(root, real)) throw unsafe();
   return real;
