@@ -138,6 +138,27 @@ describe('onnx-studio run: step notes, step checks, step errors', () => {
       expect(row).not.toHaveProperty('peakRssBytes');
   });
 
+  it('an eval step of the source on data without labels is refused before step 1, in the recipe’s terms', async () => {
+    const unlabelled = {
+      kind: 'eval',
+      evaluation: {
+        spec: { kind: 'npy', path: 'x.npy' },
+        files: [{ name: 'x.npy', sha256: sha256(path.join(data, 'x.npy')) }],
+      },
+    };
+    const r = recipeIn('eval-source-unlabelled', [unlabelled, prune]);
+    const refused = await cli(['run', r.file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /Step 1 \(eval\): it evaluates the source itself, on data without labels, so there is nothing to measure.*steps\[0\]\.evaluation\.spec\.labels/,
+    );
+    expect(refused.stderr).not.toMatch(/--reference|reference MODEL|\[1\/2\]/);
+    expect(fs.existsSync(r.out)).toBe(false);
+    // After a transform it measures fidelity to the source: the same step runs.
+    const after = recipeIn('eval-after-unlabelled', [prune, unlabelled]);
+    expect((await cli(['run', after.file])).code).toBe(0);
+  });
+
   it("a bench step's provider that this machine lacks is refused before step 1, as tune --ep is", async () => {
     // A provider no onnxruntime-node of this platform has: DirectML is Windows only, CoreML macOS only.
     const missing = process.platform === 'win32' ? 'coreml' : 'dml';

@@ -8,6 +8,7 @@
 import type { ProviderStatus } from '../../../shared/bench.js';
 import { commonPruneOptionsSchema } from '../../../shared/options/prune-options.js';
 import { commonQuantizeOptionsSchema } from '../../../shared/options/quantize-options.js';
+import { datasetLacksLabels, type DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import { isTransformStep, type Recipe, type RecipeStep } from '../../../shared/recipe.js';
 import { StudioError } from '../errors.js';
 import type { LoadedModel } from '../onnx/load-model.js';
@@ -46,11 +47,28 @@ export async function checkStepsUpFront(
             ...(detail !== undefined ? { detail } : {}),
           });
         }
+      } else if (step.kind === 'eval' && (firstTransform < 0 || index < firstTransform)) {
+        refuseUnlabelledSourceEval(step.evaluation.spec, index);
       } else checkSelection(step, readsSource ? source : undefined);
     } catch (error) {
       throw inStep(error, index, step);
     }
   }
+}
+
+/**
+ * An eval step before any transform evaluates the source itself: its fidelity would be to itself, so only labels
+ * give it something to measure. Data certainly without labels (synthetic, a .npy without a labels file) is
+ * refused before step 1, in the recipe's terms (the evaluator's own message speaks of --reference MODEL).
+ */
+function refuseUnlabelledSourceEval(spec: DatasetSpecInput, index: number): void {
+  if (!datasetLacksLabels(spec)) return;
+  throw new StudioError(
+    'BAD_REQUEST',
+    `it evaluates the source itself, on data without labels, so there is nothing to measure (its fidelity would ` +
+      `be to itself). Add labels (steps[${index}].evaluation.spec.labels, a .npy of class ids), or move the eval ` +
+      'step after a quantize or prune step, where it measures the fidelity of their model to the source.',
+  );
 }
 
 /** The node selection of a quantize or prune step; against `model` too when the step reads it (the source). */
