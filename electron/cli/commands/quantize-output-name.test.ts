@@ -27,6 +27,9 @@ describe('an OUT without .onnx', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`onnx-studio: OUT must end in .onnx, got ${out}: name the model file like model.int8.onnx.\n`);
       expect(fs.existsSync(out)).toBe(false);
+      // Quoted as typed, not made absolute (tune quoted the absolute path, the others the text given).
+      const typed = await run(args[0]!, model, '-o', 'typed.int8', ...args.slice(1));
+      expect(typed.stderr).toContain('got typed.int8: name the model file');
     });
   }
 

@@ -85,13 +85,15 @@ export const tuneCommand: CliCommand = {
       throw new StudioError('BAD_REQUEST', `tune takes one model, got also: ${extra.join(' ')}.`);
     const model = path.resolve(modelArg);
     if (!fs.existsSync(model)) throw new StudioError('BAD_REQUEST', `No such file: ${model}.`);
-    const output = emit ? '' : path.resolve(requireString(ctx, 'output', 'output path'));
+    const outputArg = emit ? '' : requireString(ctx, 'output', 'output path');
+    // Checked as given, so its message quotes what the user typed, as quantize's and prune's do.
+    if (!emit) refuseNonOnnxOutput(outputArg);
+    const output = emit ? '' : path.resolve(outputArg);
     if (output === model)
       throw new StudioError(
         'BAD_REQUEST',
         'OUT is the input model: choose another path (inputs are never written).',
       );
-    if (!emit) refuseNonOnnxOutput(output);
     const force = ctx.values.force === true;
     // The outcome beside OUT is an output too: refused here, not after a search of many minutes.
     for (const file of emit ? [] : [output, outcomePathOf(output)])
