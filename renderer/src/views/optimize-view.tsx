@@ -4,6 +4,7 @@
  * to do with each new variant (benchmark it beside the original, evaluate it) is chosen here too, so one
  * click takes a user from a model to numbers.
  */
+import { Words } from '../components/words.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
@@ -258,13 +259,18 @@ export function OptimizeView({
     ) : dataCheck.cancelledPurpose === purpose && !checking ? (
       <p className="field-hint" role="status" data-testid="data-check-cancelled">
         Data check cancelled:{' '}
-        {purpose === 'tune'
-          ? 'nothing was started.'
-          : (partNote ??
-            (queuedBeforeCancel && queuedBeforeCancel.length > 0
-              ? // The selection changed since: what the cancelled Queue did, no longer what Queue sends.
-                `${listNames(queuedBeforeCancel)} ${queuedBeforeCancel.length === 1 ? 'was' : 'were'} queued; the rest were not.`
-              : 'nothing was queued.'))}
+        {/* Words: a recipe name breaks at its hyphen in a narrow window ("int8-" / "static"). */}
+        <Words
+          text={
+            purpose === 'tune'
+              ? 'nothing was started.'
+              : (partNote ??
+                (queuedBeforeCancel && queuedBeforeCancel.length > 0
+                  ? // The selection changed since: what the cancelled Queue did, no longer what Queue sends.
+                    `${listNames(queuedBeforeCancel)} ${queuedBeforeCancel.length === 1 ? 'was' : 'were'} queued; the rest were not.`
+                  : 'nothing was queued.'))
+          }
+        />
       </p>
     ) : null;
   // Queueing sent before a reload, or from another tab, still checking its data: shown with its own Cancel.
