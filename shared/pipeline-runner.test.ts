@@ -151,6 +151,29 @@ describe('PipelineRunner', () => {
     expect(record.status).toBe('cancelled');
   });
 
+  it('stopAll during the save of a claimed step: the step is not started, and stopAll resolves when it ends', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const p = await runner.start(request);
+    await host.jobsStarted(1);
+    // The next claim's save is slow; stopAll comes while it is written (after the jobs were cancelled).
+    let release!: () => void;
+    const saved = new Promise<void>((resolve) => (release = resolve));
+    const update = host.update;
+    host.update = async (modelPath: string, mutate: (w: Workspace) => void) => {
+      await update(modelPath, mutate);
+      if (host.ws.pipelines![0]!.steps[1]!.status === 'running') await saved;
+    };
+    host.jobs[0]!.end(made);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const stopped = runner.stopAll();
+    release();
+    await stopped;
+    expect(host.jobs).toHaveLength(1);
+    expect(host.ws.pipelines![0]!.steps.map((s) => s.status)).toEqual(['done', 'skipped', 'skipped', 'skipped']);
+    expect(host.ws.pipelines![0]!.status).toBe('cancelled');
+  });
+
   it('after a restart, a running pipeline is interrupted; run again, it finishes from the first unfinished step', async () => {
     const host = fakeHost();
     const before = new PipelineRunner(host);

@@ -222,7 +222,7 @@ export class PipelineRunner {
           outcome.failed.push({ index, error: info });
           continue;
         }
-        if (aborted()) return cancelled();
+        if (aborted() || this.stopping) return cancelled();
         try {
           outcome.started.push(await this.start(request, facts));
         } catch (error) {
@@ -332,9 +332,11 @@ export class PipelineRunner {
    * Stops every pipeline running here before its next step, for shutdown: cancelling the jobs alone misses a
    * pipeline between two steps (its job ended, the next one not queued yet), which would queue that step after
    * the cancel. The caller cancels the running jobs; their pipelines end cancelled, and so do those between steps.
+   * Resolves when every pipeline running here has ended.
    */
-  stopAll(): void {
+  stopAll(): Promise<void> {
     this.stopping = true;
+    return Promise.all([...this.live.values()]).then(() => undefined);
   }
 
   /** Settles when the pipeline's run in this process ends (for tests and shutdown). */
@@ -389,6 +391,14 @@ export class PipelineRunner {
       const step = record?.steps[index];
       if (!record || !step) break;
       if (!claimed) continue;
+      // Claimed before stopAll, but the claim's save may have outlasted the cancel of every job: not started now.
+      if (this.stopping) {
+        stop = 'stopped';
+        await this.patch(modelPath, id, (p) => {
+          p.steps[index] = { ...p.steps[index]!, status: 'skipped', note: SKIPPED_BECAUSE.stopped };
+        });
+        continue;
+      }
       let outcome: PipelineJobOutcome;
       try {
         const job = this.host.startJob(jobFor(step.kind, request, record.variant ?? ''), step.title);

@@ -216,10 +216,12 @@ export class StudioBackend {
 
   /** Cancels every job and data check, and ends the engine and task processes. */
   async dispose(): Promise<void> {
-    // First, so a pipeline between two steps queues no step after the jobs are cancelled.
-    this.pipelines.stopAll();
+    // First, so a pipeline between two steps queues no step after the jobs are cancelled; awaited after the
+    // cancel (their running steps end with it), before the processes its jobs would run in go.
+    const pipelinesEnded = this.pipelines.stopAll();
     this.checks.cancelAll();
     await this.jobs.cancelAll();
+    await pipelinesEnded;
     await Promise.all([this.engine.dispose(), this.tasks.dispose()]);
   }
 
