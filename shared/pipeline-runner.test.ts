@@ -154,7 +154,7 @@ describe('PipelineRunner', () => {
   it('stopAll during the save of a claimed step: the step is not started, and stopAll resolves when it ends', async () => {
     const host = fakeHost();
     const runner = new PipelineRunner(host);
-    const p = await runner.start(request);
+    await runner.start(request);
     await host.jobsStarted(1);
     // The next claim's save is slow; stopAll comes while it is written (after the jobs were cancelled).
     let release!: () => void;
