@@ -269,9 +269,10 @@ export interface BenchExplainFacts {
   /** The variant's op counts (main graph), as inspect gives them. */
   variantOpCounts: Record<string, number>;
   /**
-   * The original's named nodes (main graph) by the tensor each writes first, where the two names differ: on a CPU
-   * whose blocked layout takes a node (8 channels with AVX2, 16 with AVX-512), onnxruntime names its kernel after
-   * that tensor (`<tensor>_nchwc`), and explain names the node.
+   * The original's named nodes (main graph) by the tensor each writes first (through the followers onnxruntime
+   * fuses into it: a Conv for its Relu's output), where the two names differ: on a CPU whose blocked layout takes
+   * a node (8 channels with AVX2, 16 with AVX-512), onnxruntime names its kernel after that tensor
+   * (`<tensor>_nchwc`), and explain names the node.
    */
   originalWriters?: Record<string, string>;
 }

@@ -217,8 +217,9 @@ describe('runBenchmark', () => {
     expect(related.explain).toEqual({
       variantOpCounts: { Gemm: 1, MatMul: 1, Add: 1, Relu: 1 },
       sizeRatio: 1,
-      // Each node by the tensor it writes: a kernel of the blocked layout is named after it.
-      originalWriters: { 'fc1.out': 'fc1', 'relu1.out': 'relu1', 'fc2.matmul': 'fc2_matmul', logits: 'fc2_add' },
+      // By the tensor each writes, through the followers onnxruntime fuses (a Relu into fc1, a bias Add into
+      // its MatMul): a fused kernel of the blocked layout is named after the group's last tensor.
+      originalWriters: { 'fc1.out': 'fc1', 'relu1.out': 'fc1', 'fc2.matmul': 'fc2_matmul', logits: 'fc2_matmul' },
     });
     const unrelated = await runBenchmark(benchParams({ models: [mlp, cnn], explain: true, ...settings }));
     expect(unrelated.explain?.unrelated).toMatch(/^The two models look unrelated: .* no advice on a compression\.$/);
