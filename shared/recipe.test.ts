@@ -63,6 +63,17 @@ describe('parseRecipe', () => {
     expect(messageOf({ ...recipe, version: 2 })).toBe(
       'version: this onnx-studio runs recipes of version 1, not 2',
     );
+    const { version: _version, ...unversioned } = recipe;
+    expect(messageOf(unversioned)).toBe('version: missing: a recipe starts with "version": 1');
+    // A misspelt key is said once, by its "did you mean", not also as the key missing.
+    const { steps, ...stepless } = recipe;
+    expect(messageOf({ ...stepless, setps: steps })).toBe(
+      "recipe: unknown key 'setps' (did you mean 'steps'?); it takes version, tool, source, inputs, steps",
+    );
+    // A key not given at all: "missing", not the validator's "expected string, received undefined".
+    expect(messageOf({ ...recipe, steps: [{ kind: 'quantize' }] })).toBe(
+      'step 1 (steps.0.method): missing (string)',
+    );
     expect(messageOf({ ...recipe, source: { name: 'm.onnx' } })).toBe(
       'source.sha256: missing: the sha256 of the file, as 64 lower-case hex digits',
     );

@@ -143,7 +143,9 @@ const COMMON_SCHEMAS = { quantize: commonQuantizeOptionsSchema, prune: commonPru
 export const recipeSchema = strictObject({
   version: z.literal(RECIPE_VERSION, {
     error: (issue) =>
-      `this onnx-studio runs recipes of version ${RECIPE_VERSION}, not ${JSON.stringify(issue.input)}`,
+      issue.input === undefined
+        ? `missing: a recipe starts with "version": ${RECIPE_VERSION}`
+        : `this onnx-studio runs recipes of version ${RECIPE_VERSION}, not ${JSON.stringify(issue.input)}`,
   }),
   tool: z.literal('onnx-studio').default('onnx-studio'),
   /** The model the first step reads: its file name and the sha256 of that .onnx file. */
@@ -159,7 +161,7 @@ export const recipeSchema = strictObject({
       ctx.addIssue({
         code: 'custom',
         path: ['steps', i, 'method'],
-        message: `unknown ${step.kind} method '${step.method}'${didYouMean(step.method, Object.keys(specs))} (one of ${Object.keys(specs).join(', ')})`,
+        message: `unknown ${step.kind} method '${step.method}'${didYouMean(step.method, Object.keys(specs))}; it is one of ${Object.keys(specs).join(', ')}`,
       });
       return;
     }
@@ -216,10 +218,32 @@ export function parseRecipe(
 ): { ok: true; recipe: Recipe } | { ok: false; message: string; issues: RecipeIssue[] } {
   const parsed = recipeSchema.safeParse(value);
   if (parsed.success) return { ok: true, recipe: parsed.data };
-  const issues = parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message }));
+  // A key misspelt is also a key missing: said once, by the unknown key's "did you mean".
+  const misspelt = (issue: z.core.$ZodIssue) =>
+    (issue.code === 'invalid_type' || issue.code === 'invalid_value') &&
+    issue.input === undefined &&
+    parsed.error.issues.some(
+      (other) =>
+        other.code === 'unrecognized_keys' &&
+        samePath(other.path, issue.path.slice(0, -1)) &&
+        other.keys.some((k) => nearestName(k, [String(issue.path.at(-1))]) !== undefined),
+    );
+  const issues = parsed.error.issues
+    .filter((issue) => !misspelt(issue))
+    .map((issue) => ({
+      path: issue.path,
+      // zod's "Invalid input: expected string, received undefined" for a key not given.
+      message:
+        issue.code === 'invalid_type' && issue.input === undefined && issue.message.startsWith('Invalid input')
+          ? `missing (${issue.expected})`
+          : issue.message,
+    }));
   const message = issues.map((issue) => `${issueWhere(issue.path)}: ${issue.message}`).join('; ');
   return { ok: false, message, issues };
 }
+
+const samePath = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
+  a.length === b.length && a.every((k, i) => k === b[i]);
 
 /** One thing wrong with a recipe: where (`['source', 'sha256']`), and what. */
 export interface RecipeIssue {

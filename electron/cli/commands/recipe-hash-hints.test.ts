@@ -50,6 +50,32 @@ describe('onnx-studio run: a recipe written without its sha256s', () => {
     expect(run.code, run.stderr).toBe(0);
   });
 
+  it('mends a malformed entry in place, and a wrong hash is answered with the file’s whole sha256', async () => {
+    const file = path.join(tmp.dir, 'malformed.json');
+    const withEntry = (sha: string) => ({
+      version: 1,
+      source: { name: 'mlp.onnx', sha256: sha256(model) },
+      steps: [
+        prune,
+        { ...evaluation, evaluation: { ...evaluation.evaluation, files: [{ name: 'x.npy', sha256: sha }] } },
+      ],
+    });
+    fs.writeFileSync(file, JSON.stringify(withEntry('nope')));
+    const malformed = await cli(['run', file]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain(
+      `The sha256 of ${data} is ${sha256(data)}: set steps.1.evaluation.files.0.sha256 to it.`,
+    );
+    // The source's hash is sound: no hint about it.
+    expect(malformed.stderr).not.toContain(`The sha256 of ${model}`);
+    fs.writeFileSync(file, JSON.stringify(withEntry('0'.repeat(64))));
+    const wrong = await cli(['run', file]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      `put its sha256 ${sha256(data)} in the recipe in place of the recorded one`,
+    );
+  });
+
   it('says nothing of a file it cannot find', async () => {
     const file = path.join(tmp.dir, 'elsewhere.json');
     fs.writeFileSync(

@@ -48,7 +48,7 @@ async function sourceHint(raw: unknown, places: HintPlaces): Promise<string | un
 /** Hints for a dataset reference (`steps.N.calibration`, `steps.N.evaluation`) whose file hashes are wanting. */
 async function datasetHints(ref: unknown, where: string, places: HintPlaces): Promise<string[]> {
   if (!isObject(ref) || !isObject(ref.spec)) return [];
-  const files = Array.isArray(ref.files) ? ref.files.filter(isObject) : [];
+  const files: unknown[] = Array.isArray(ref.files) ? ref.files : [];
   let names: string[];
   try {
     names = datasetFileNames(ref.spec as DatasetSpecInput);
@@ -57,12 +57,18 @@ async function datasetHints(ref: unknown, where: string, places: HintPlaces): Pr
   }
   const hints: string[] = [];
   for (const name of names) {
-    const recorded = files.find((f) => f.name === name)?.sha256;
+    const entry = files.findIndex((f) => isObject(f) && f.name === name);
+    const found = files[entry];
+    const recorded = isObject(found) ? found.sha256 : undefined;
     if (typeof recorded === 'string' && HEX.test(recorded)) continue;
     const file = [...places.dataDirs, places.recipeDir].map((d) => path.join(d, name)).find(exists);
     if (!file) continue;
+    const hash = await sha256Path(file);
+    // An entry with a malformed hash is mended in place, not given a second entry.
     hints.push(
-      `The sha256 of ${file} is ${await sha256Path(file)}: put {"name": ${JSON.stringify(name)}, "sha256": "<that>"} in ${where}.files.`,
+      entry >= 0
+        ? `The sha256 of ${file} is ${hash}: set ${where}.files.${entry}.sha256 to it.`
+        : `The sha256 of ${file} is ${hash}: put {"name": ${JSON.stringify(name)}, "sha256": "<that>"} in ${where}.files.`,
     );
   }
   return hints;
@@ -75,7 +81,8 @@ export async function sha256Hints(
   places: HintPlaces,
 ): Promise<string[]> {
   const hints: string[] = [];
-  if (issues.some((i) => i.path[0] === 'source')) {
+  // The source's hash wanting (or its key misspelt, said at `source`), not another field of it.
+  if (issues.some((i) => i.path[0] === 'source' && (i.path.length === 1 || i.path[1] === 'sha256'))) {
     const hint = await sourceHint(raw, places);
     if (hint) hints.push(hint);
   }

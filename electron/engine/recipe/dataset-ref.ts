@@ -65,7 +65,12 @@ export async function findRecordedFile(
   if (actual !== file.sha256) {
     const message = `The ${options.role} ${found} is not the file the recipe was recorded with (sha256 ${actual.slice(0, 12)}… instead of ${file.sha256.slice(0, 12)}…).`;
     if (!options.allowChanged) {
-      throw new StudioError('BAD_REQUEST', `${message} Pass --allow-changed-data to use it anyway.`);
+      // The whole hash: a recipe written by hand (or a file re-exported on purpose) is mended with it.
+      throw new StudioError(
+        'BAD_REQUEST',
+        `${message} If it is the file you mean, put its sha256 ${actual} in the recipe in place of the recorded one; ` +
+          'or pass --allow-changed-data to use it anyway.',
+      );
     }
     options.warn?.(`${message} ${USED_ANYWAY}`);
   }

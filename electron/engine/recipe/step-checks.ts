@@ -63,11 +63,16 @@ export async function checkStepsUpFront(
  */
 function refuseUnlabelledSourceEval(spec: DatasetSpecInput, index: number): void {
   if (!datasetLacksLabels(spec)) return;
+  // Synthetic data has no labels to add: labelled data replaces it.
+  const addLabels =
+    spec.kind === 'npy'
+      ? `Add labels (steps[${index}].evaluation.spec.labels, a .npy of class ids)`
+      : `Evaluate on labelled data instead (a .npy with labels, a .npz, an image folder with class folders)`;
   throw new StudioError(
     'BAD_REQUEST',
     `it evaluates the source itself, on data without labels, so there is nothing to measure (its fidelity would ` +
-      `be to itself). Add labels (steps[${index}].evaluation.spec.labels, a .npy of class ids), or move the eval ` +
-      'step after a quantize or prune step, where it measures the fidelity of their model to the source.',
+      `be to itself). ${addLabels}, or move the eval step after a quantize or prune step, where it measures the ` +
+      'fidelity of their model to the source.',
   );
 }
 
