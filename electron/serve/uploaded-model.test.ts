@@ -152,3 +152,33 @@ describe('which files are uploads', () => {
     }
   });
 });
+
+describe('cleaning up a failed upload', () => {
+  const tmp = makeTempDir('onnx-studio-upload-clean-');
+  afterAll(() => tmp.cleanup());
+  const uploads = path.join(tmp.dir, 'uploads');
+
+  it('removes the failed model only; its batch folder goes once nothing else dropped with it is there', async () => {
+    const batch = path.join(uploads, 'abcdef0123456789');
+    fs.mkdirSync(batch, { recursive: true });
+    for (const name of ['broken.onnx', 'other.onnx']) fs.writeFileSync(path.join(batch, name), 'x');
+    const parse = { code: 'MODEL_PARSE' as const, message: 'not a model' };
+    await explainUploadedModelError(uploads, path.join(batch, 'broken.onnx'), parse);
+    expect(fs.readdirSync(batch)).toEqual(['other.onnx']);
+    await explainUploadedModelError(uploads, path.join(batch, 'other.onnx'), parse);
+    expect(fs.existsSync(batch)).toBe(false);
+  });
+
+  it("reads './weights.bin' as beside the model: a drop can bring it", async () => {
+    const batch = path.join(uploads, '0123456789abcdef');
+    fs.mkdirSync(batch, { recursive: true });
+    const model = path.join(batch, 'm.onnx');
+    fs.writeFileSync(model, 'x');
+    const missing = {
+      code: 'IO' as const,
+      message: `External data file './weights.bin' of tensor 'w' is missing. Keep the data file beside the model (${batch}).`,
+    };
+    const said = await explainUploadedModelError(uploads, model, missing);
+    expect(said.message).toMatch(/Drop m\.onnx again together with '\.\/weights\.bin'/);
+  });
+});

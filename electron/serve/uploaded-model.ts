@@ -37,10 +37,11 @@ export async function explainUploadedModelError(
   const missing = error.code === 'IO' ? missingDataFileOf(error.message) : undefined;
   // A model that does not parse or is not valid ONNX fails the same way next time: nothing to keep it for.
   if (missing === undefined && error.code !== 'MODEL_PARSE' && error.code !== 'MODEL_INVALID') return error;
-  await fs.promises.rm(batch, { recursive: true, force: true });
+  await removeUpload(batch, file);
   if (missing === undefined) return error;
   const name = path.basename(file);
-  const inFolder = /[\\/]/.test(missing);
+  // `./weights.bin` is beside the model: a drop can bring it.
+  const inFolder = /[\\/]/.test(missing.replace(/^(\.[\\/])+/, ''));
   return {
     code: 'BAD_REQUEST',
     message: inFolder
@@ -49,4 +50,14 @@ export async function explainUploadedModelError(
     // The engine's own words, folded away under the technical details.
     detail: error.message,
   };
+}
+
+/**
+ * Removes the failed model from its batch, and the batch folder when nothing else is in it: files dropped with it
+ * (another model, the data file of one that opened) may still be in use.
+ */
+async function removeUpload(batch: string, file: string): Promise<void> {
+  await fs.promises.rm(file, { force: true });
+  const left = await fs.promises.readdir(batch).catch(() => []);
+  if (left.length === 0) await fs.promises.rm(batch, { recursive: true, force: true });
 }
