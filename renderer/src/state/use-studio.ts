@@ -98,7 +98,8 @@ export interface StudioActions {
    * Cancel a `pipeline.start` the workspace lists as in flight (`startsInFlight`: sent before a reload, or by
    * another tab) by its `checkId`: the pipelines not started by then are not.
    */
-  cancelQueueing(checkId: string): Promise<void>;
+  /** Undefined once cancelled; the backend's message when it could not cancel. */
+  cancelQueueing(checkId: string): Promise<string | undefined>;
   /** Run an interrupted, failed or cancelled pipeline again from its first unfinished step. */
   rerunPipeline(pipelineId: string): Promise<void>;
   /** `names`: display names the workspace may not have yet (a variant that was just made). */
@@ -502,9 +503,10 @@ export function useStudio(host: StudioHost): Studio {
 
   const cancelQueueing = useCallback(
     async (checkId: string) => {
-      await host.cancelDatasetCheck(checkId);
+      const cancelled = await host.cancelDatasetCheck(checkId);
       // The backend announces the start's end too; this shows it without waiting for that.
       await refreshWorkspace();
+      return cancelled.ok ? undefined : cancelled.error.message;
     },
     [host, refreshWorkspace],
   );

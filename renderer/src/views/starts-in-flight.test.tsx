@@ -31,8 +31,8 @@ describe('queueing sent before a reload or from another tab', () => {
   });
 
   it('offers Cancel for each', () => {
-    const html = renderToStaticMarkup(<StartsInFlight starts={[start]} onCancel={async () => {}} />);
+    const html = renderToStaticMarkup(<StartsInFlight starts={[start]} onCancel={async () => undefined} />);
     expect(html).toContain('Cancel queueing');
-    expect(renderToStaticMarkup(<StartsInFlight starts={[]} onCancel={async () => {}} />)).toBe('');
+    expect(renderToStaticMarkup(<StartsInFlight starts={[]} onCancel={async () => undefined} />)).toBe('');
   });
 });

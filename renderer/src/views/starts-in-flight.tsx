@@ -33,20 +33,37 @@ export function StartsInFlight({
   onCancel,
 }: {
   starts: readonly PipelineStartInFlight[];
-  onCancel: (checkId: string) => Promise<void>;
+  /** Resolves with the backend's message when it could not cancel. */
+  onCancel: (checkId: string) => Promise<string | undefined>;
 }) {
   // Cancels sent, until the start leaves the list (the backend announces its end).
   const [cancelling, setCancelling] = useState<ReadonlySet<string>>(new Set());
+  // A cancel the backend refused: said, and the button offered again.
+  const [failed, setFailed] = useState<ReadonlyMap<string, string>>(new Map());
   if (starts.length === 0) return null;
   const cancel = (checkId: string) => {
     setCancelling((c) => new Set(c).add(checkId));
-    void onCancel(checkId);
+    setFailed((f) => withoutKey(f, checkId));
+    void onCancel(checkId).then((error) => {
+      if (error === undefined) return;
+      setCancelling((c) => {
+        const next = new Set(c);
+        next.delete(checkId);
+        return next;
+      });
+      setFailed((f) => new Map(f).set(checkId, error));
+    });
   };
   return (
     <>
       {starts.map((start) => (
         <div key={start.checkId} className="banner" role="status" data-testid="start-in-flight">
           <p>{describeStartInFlight(start)}</p>
+          {failed.has(start.checkId) && (
+            <p className="field-error" role="alert">
+              Could not cancel: {failed.get(start.checkId)}
+            </p>
+          )}
           <button
             type="button"
             className="small"
@@ -59,4 +76,11 @@ export function StartsInFlight({
       ))}
     </>
   );
+}
+
+function withoutKey<V>(map: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {
+  if (!map.has(key)) return map;
+  const next = new Map(map);
+  next.delete(key);
+  return next;
 }
