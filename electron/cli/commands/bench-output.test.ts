@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../../shared/bench.js';
-import { compareToBaseline } from '../../engine/bench/compare-to-baseline.js';
+import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { benchResult, latencies } from '../../engine/testing/bench-results.js';
 import type { CliContext } from '../cli-context.js';
 import { benchJson, verdictLegend, verdictWords } from './bench-output.js';

@@ -1,6 +1,6 @@
 /**
  * What `bench` and a recipe's bench step say about several models measured in one run, beyond each model's own
- * figures. The engine judges (electron/engine/bench/compare-to-baseline.ts); this file words and shapes:
+ * figures. The engine judges (shared/bench-comparisons.ts); this file words and shapes:
  *
  * - Peak memory. The models are loaded together and run interleaved in one engine process, so its peak RSS is
  *   one figure for the run, not one per model. Repeated on each row it read as each model's own, so with several

@@ -296,7 +296,7 @@ export const benchCommand: CliCommand = {
             else if (event.type === 'log' && (ctx.verbose || event.level === 'warn')) {
               ctx.stderr.write(`${event.level === 'warn' ? 'warning' : event.level}: ${event.message}\n`);
             }
-            // The latency samples are judged in the engine (compare-to-baseline.ts); the others are shown.
+            // The latency samples are judged in the engine (shared/bench-comparisons.ts); the others are shown.
             else if (event.type === 'metric' && ctx.verbose && parseLatencyMetricName(event.name) === undefined) {
               ctx.stderr.write(`${event.name}: ${event.values.join(', ')} ${event.unit}\n`);
             }

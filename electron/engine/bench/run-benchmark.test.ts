@@ -10,7 +10,7 @@ import { buildSpeechGateModel, buildTextLineModel } from '../testing/awkward-mod
 import { buildCnn, buildMlp, makeModel, modelBytes, randomFloats } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { benchParams, runBenchmark } from './run-benchmark.js';
-import { compareToBaseline } from './compare-to-baseline.js';
+import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 
 /**
  * A token model: `input_ids` int64 [batch, sequence] -> Gather(embedding [100, 4]); `attention_mask` bool

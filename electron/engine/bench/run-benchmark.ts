@@ -20,7 +20,7 @@ import { isGuessNote, refuseUnknownDims, resolveInputSpecs } from '../runtime/in
 import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { PeakRssMeter } from './peak-rss.js';
-import { compareToBaseline } from './compare-to-baseline.js';
+import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { aggregateProfileFile, PROFILE_DIR_PREFIX } from './profile-trace.js';
 import { summarize } from '../../../shared/latency-stats.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../../shared/ipc-contract.js';
 import type { OutputFidelityInfo } from '../../../shared/job-reports.js';
 import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
-import { compareToBaseline } from '../bench/compare-to-baseline.js';
+import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { benchResult } from '../testing/bench-results.js';
 import { backendTrialRunner } from './tune-runner.js';
 import type { TuneJobs } from './tune-jobs.js';

@@ -142,7 +142,7 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
       const judged = result.report.comparisons[0];
       return {
         p50Ms: variant.p50Ms,
-        p50Ratio: variant.p50Ms / original.p50Ms,
+        p50Ratio: judged?.p50Ratio ?? variant.p50Ms / original.p50Ms,
         latencyVerdict: judged?.latencyVerdict ?? 'same',
         ...(judged?.latencyUnreliable ? { latencyUnreliable: true } : {}),
       };

@@ -13,6 +13,7 @@
  * behave like `onnx-studio serve` (no native dialogs: the in-page file browser is used); `?scenario=charts`
  * opens the sample with variants and figures already measured (mock-charts-scenario.ts).
  */
+import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import type { BenchProfile, ProviderStatus } from '../../../shared/bench.js';
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
 import type {
@@ -519,18 +520,20 @@ export function createMockHost(options: MockHostOptions = {}): StudioHost {
             };
             ws.benchmarks.push(record);
             changed(ws);
+            const reportResults = results.map((r) => ({
+              ...r,
+              model: r.target,
+              ep: spec.ep ?? 'cpu',
+              threads: 0,
+              interOpThreads: 0,
+              warmup: 10,
+              peakRssBytes: 1,
+              inputs: [],
+            }));
             const report = {
-              results: results.map((r) => ({
-                ...r,
-                model: r.target,
-                ep: spec.ep ?? 'cpu',
-                threads: 0,
-                interOpThreads: 0,
-                warmup: 10,
-                peakRssBytes: 1,
-                inputs: [],
-              })),
-              comparisons: [],
+              results: reportResults,
+              // Judged as the engine judges them (one rule, shared/bench-comparisons.ts).
+              comparisons: compareToBaseline(reportResults, samples),
               settings: {},
               notes: [],
               seconds: 1,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { benchResult, latencies } from '../testing/bench-results.js';
-import { compareToBaseline } from './compare-to-baseline.js';
+import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 
 /** The comparisons of a run of `samples[0]` (the baseline) against each of the others. */
 function judge(models: string[], samples: number[][]) {
