@@ -70,6 +70,7 @@ export function noteSaturation(
   reduceRange: boolean,
   quantizedNodes: number,
   note: (message: string) => void,
+  maySaturate: boolean = int8ProductsMaySaturate(),
 ): void {
-  if (!reduceRange && quantizedNodes > 0 && int8ProductsMaySaturate()) note(SATURATION_NOTE);
+  if (!reduceRange && quantizedNodes > 0 && maySaturate) note(SATURATION_NOTE);
 }

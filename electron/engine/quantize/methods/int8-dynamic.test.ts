@@ -41,7 +41,8 @@ import { CONV_DEFAULT_SKIP_REASON } from '../dynamic/quantize-graph.js';
 import { optimizedGraph } from '../dynamic/optimized-graph.js';
 import { quantizeMethod } from '../method-registry.js';
 import { quantizeModel } from '../quantize-model.js';
-import { kernelSafe } from '../../testing/int8-kernels.js';
+import { INT8_KERNELS_SATURATE, kernelSafe } from '../../testing/int8-kernels.js';
+import { SATURATION_NOTE } from '../../bench/int8-support.js';
 import { lastRecordedStep } from '../../testing/recorded-step.js';
 import {
   type QuantizeOutcome,
@@ -305,6 +306,17 @@ describe('int8-dynamic: attention block', () => {
     expect(fused).toBe(7);
     expect(opCounts.has('MatMulInteger')).toBe(false);
     expect(opCounts.has('Cast')).toBe(false);
+  });
+
+  it('with full 8-bit weights (the default) uses the whole range, and says so on a CPU whose kernels saturate', async () => {
+    // Structure only: on such a CPU the fidelity of 8-bit weights is the kernel's (testing/int8-kernels.ts).
+    const full = await quantize(block, { reduceRange: false });
+    const w = decodeTensor(initializer(full.model, node(full.model, 'layer0.fc1').input[1]!))
+      .values as Int8Array;
+    expect(Math.max(...w.map(Math.abs))).toBe(127);
+    expect(full.notes.includes(SATURATION_NOTE)).toBe(INT8_KERNELS_SATURATE);
+    const reduced = await quantize(block, { reduceRange: true });
+    expect(reduced.notes).not.toContain(SATURATION_NOTE);
   });
 
   it('supports per-tensor, asymmetric and reduced-range weights', async () => {

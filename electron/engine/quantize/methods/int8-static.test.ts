@@ -23,7 +23,8 @@ import {
   randomTensor,
 } from '../../testing/model-fixtures.js';
 import { feedsSource, randomOrtTensor } from '../../testing/feeds-source.js';
-import { kernelSafe } from '../../testing/int8-kernels.js';
+import { INT8_KERNELS_SATURATE, kernelSafe } from '../../testing/int8-kernels.js';
+import { SATURATION_NOTE } from '../../bench/int8-support.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { buildAttentionBlock, buildSharedWeightAttention } from '../../testing/transformer-fixtures.js';
 import { type QuantizeProgress } from '../quantize-method.js';
@@ -276,6 +277,13 @@ describe('int8-static on the conv fixture', () => {
     expect(count(await optimizedOps(q.file), 'QLinearConv')).toBeGreaterThanOrEqual(2);
     const f = await fidelity(q.fp32, q.file, convFeeds(30, 13));
     expect(f.cosine).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('says, with full 8-bit weights on a CPU whose int8 kernels saturate, what to do (and not with 7-bit ones)', async () => {
+    const full = await quantize(buildConvNet(), feedsSource(convFeeds(4, 1)), { common: { reduceRange: false } });
+    expect(full.report.notes.includes(SATURATION_NOTE)).toBe(INT8_KERNELS_SATURATE);
+    const reduced = await quantize(buildConvNet(), feedsSource(convFeeds(4, 1)), { common: { reduceRange: true } });
+    expect(reduced.report.notes).not.toContain(SATURATION_NOTE);
   });
 
   it('honours per-tensor, asymmetric and reduce-range weights', async () => {
