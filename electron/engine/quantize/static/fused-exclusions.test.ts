@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../onnx/load-model.js';
 import { feedsSource, randomOrtTensor } from '../../testing/feeds-source.js';
+import { buildConvNet, convNetInputShape } from '../../testing/conv-fixtures.js';
 import { buildMlp, modelBytes } from '../../testing/model-fixtures.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { quantizeModel } from '../quantize-model.js';
@@ -64,5 +65,31 @@ describe('int8-static: an excluded node the pre-optimization fuses into another'
       calibration: calibration(),
     });
     expect(report.notes.join('\n')).not.toMatch(/fused into|removed from the graph/);
+  });
+
+  it('follows a BatchNormalization folded into its Conv: the Conv stays float', async () => {
+    const conv = path.join(tmp.dir, 'conv.onnx');
+    fs.writeFileSync(conv, modelBytes(buildConvNet()));
+    const shape = [1, ...convNetInputShape()];
+    const output = path.join(tmp.dir, 'conv-excluded.onnx');
+    const report = await quantizeModel({
+      input: conv,
+      output,
+      method: 'int8-static',
+      common: { excludeNodes: ['sep.pw_bn'] },
+      calibration: feedsSource([0, 1].map((seed) => ({ input: randomOrtTensor(shape, seed) }))),
+    });
+    expect(report.notes).toContain(
+      "--exclude-nodes names 'sep.pw_bn' (BatchNormalization), which the pre-optimization before quantization " +
+        "fused into 'sep.pw' (Conv): that node is kept float instead.",
+    );
+    const graph = (await loadModel(output)).proto.graph!;
+    const pw = graph.node.find((n) => n.name === 'sep.pw')!;
+    expect(graph.node.some((n) => n.opType === 'DequantizeLinear' && n.output[0] === pw.input[1])).toBe(
+      false,
+    );
+    // The other convs are quantized.
+    const dw = graph.node.find((n) => n.name === 'sep.dw')!;
+    expect(graph.node.some((n) => n.opType === 'DequantizeLinear' && n.output[0] === dw.input[1])).toBe(true);
   });
 });

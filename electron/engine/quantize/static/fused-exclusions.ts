@@ -1,8 +1,9 @@
 /**
  * `--exclude-nodes` across the pre-optimization. The names the user gives are the model's; the pre-optimization
- * (onnxruntime's, preoptimize.ts, and our BatchNormalization folding into ConvTranspose) fuses some nodes into others: a MatMul's bias Add becomes part of a
- * Gemm named after the MatMul, a BatchNormalization disappears into the Conv before it. An excluded Add would then
- * name no node of the graph int8-static plans, and protect nothing, silently.
+ * fuses some nodes into others: onnxruntime's (preoptimize.ts) makes a MatMul and its bias Add one Gemm named
+ * after the MatMul and folds a BatchNormalization into the Conv before it, and int8-static folds one into a
+ * ConvTranspose itself. An excluded Add would then name no node of the graph int8-static plans, and protect
+ * nothing, silently.
  *
  * What the fused node computes includes the excluded node, so that node is kept float instead, and a note says
  * so. Found by the tensor the excluded node wrote: a fusion leaves its last output to the node it made. A node
