@@ -94,5 +94,10 @@ export interface QuantizeMethod<Schema extends z.ZodType = z.ZodType> {
    * transform/node-selection.ts); absent for a method that converts every float node (fp16).
    */
   selectableOpTypes?: readonly string[];
+  /**
+   * The method says itself which excluded nodes it would not have touched anyway, on the graph it really
+   * transforms (int8-static, after a pre-optimization that may fuse them into others).
+   */
+  checksExclusionsItself?: true;
   quantize(input: QuantizeInput<z.infer<Schema>>): Promise<QuantizeOutcome>;
 }

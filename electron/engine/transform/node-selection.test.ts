@@ -78,6 +78,19 @@ describe('node selection: --exclude-nodes and --op-types checked against the mod
     });
   }
 
+  it('says an excluded node of a type the method leaves alone stays as it is anyway', async () => {
+    const q = await quantizeModel({
+      input: mlp,
+      output: out('dynamic-relu.onnx'),
+      method: 'int8-dynamic',
+      common: { excludeNodes: ['relu1', 'fc1'] },
+    });
+    expect(q.notes).toContain(
+      "--exclude-nodes names 'relu1' (Relu), which int8-dynamic does not quantize: it stays as it is anyway.",
+    );
+    expect(q.notes.join('\n')).not.toMatch(/names 'fc1' /);
+  });
+
   it('names inside If branches are real names', async () => {
     const q = await quantizeModel({
       input: ifModel,

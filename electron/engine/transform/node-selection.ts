@@ -25,6 +25,8 @@ export interface SelectingMethod {
   verb: string;
   /** Every op type the method can handle (what `--op-types` may name); undefined: any (fp16). */
   handles?: readonly string[];
+  /** It notes the excluded nodes it would not touch anyway itself, on the graph it transforms (int8-static). */
+  checksExclusionsItself?: true;
 }
 
 /** How many node names an error lists. */
@@ -146,6 +148,17 @@ export function checkNodeSelection(
         `(names are exact, case included, and subgraph nodes count), so ${plural ? 'they' : 'it'} would protect nothing.` +
         `${didYouMean}${listed}`,
     );
+  }
+  // An excluded node of a type the method leaves alone protects nothing it would have changed: said.
+  const types = selection.opTypes ?? method.handles;
+  if (types && !method.checksExclusionsItself) {
+    for (const name of new Set(selection.excludeNodes)) {
+      const node = nodes.find((n) => n.name === name);
+      if (node && !types.includes(node.opType))
+        note(
+          `--exclude-nodes names '${name}' (${node.opType}), which ${method.name} does not ${method.verb}: it stays as it is anyway.`,
+        );
+    }
   }
   if (selection.opTypes) {
     const present = new Set(nodes.map((n) => n.opType));

@@ -11,7 +11,11 @@ import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
 import { inferElementTypes } from '../../onnx/element-types.js';
 import { prepareQdqOpset } from '../static/opset.js';
-import { excludedWrites, followFusedExclusions } from '../static/fused-exclusions.js';
+import {
+  excludedWrites,
+  followFusedExclusions,
+  noteUnquantizedExclusions,
+} from '../static/fused-exclusions.js';
 import { preoptimizeModel } from '../static/preoptimize.js';
 import { noteSaturation } from '../../bench/int8-support.js';
 import { emitQdq } from '../static/qdq-emit.js';
@@ -102,6 +106,8 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     const followed = followFusedExclusions(excluded, model.graph, note);
     if (followed.length > 0) common = { ...common, excludeNodes: [...common.excludeNodes, ...followed] };
   }
+  if (model.graph)
+    noteUnquantizedExclusions(excluded, model.graph, new Set(common.opTypes ?? DEFAULT_OP_TYPES), note);
 
   if (options.equalize) {
     const eq = await equalizeActivationChannels(model, input.calibration, {
@@ -268,6 +274,8 @@ export const int8StaticMethod: QuantizeMethod<typeof int8StaticOptionsSchema> = 
   opTypes: Object.keys(COMPUTE_OPS),
   // What --op-types may name: the data movement and activations around them too.
   selectableOpTypes: DEFAULT_OP_TYPES,
+  // Its excluded nodes are checked against the graph it plans (fused-exclusions.ts), after the pre-optimization.
+  checksExclusionsItself: true,
 };
 
 registerQuantizeMethod(int8StaticMethod);

@@ -92,4 +92,24 @@ describe('int8-static: an excluded node the pre-optimization fuses into another'
     const dw = graph.node.find((n) => n.name === 'sep.dw')!;
     expect(graph.node.some((n) => n.opType === 'DequantizeLinear' && n.output[0] === dw.input[1])).toBe(true);
   });
+
+  it('says an excluded node it would not quantize anyway stays float, where no pre-optimization fuses it', async () => {
+    const conv = path.join(tmp.dir, 'conv-noopt.onnx');
+    fs.writeFileSync(conv, modelBytes(buildConvNet()));
+    const report = await quantizeModel({
+      input: conv,
+      output: path.join(tmp.dir, 'conv-noopt.int8.onnx'),
+      method: 'int8-static',
+      options: { optimize: false },
+      common: { excludeNodes: ['sep.pw_bn', 'sep.pw'] },
+      calibration: feedsSource(
+        [0, 1].map((seed) => ({ input: randomOrtTensor([1, ...convNetInputShape()], seed) })),
+      ),
+    });
+    expect(report.notes).toContain(
+      "--exclude-nodes names 'sep.pw_bn' (BatchNormalization), which int8-static does not quantize: it stays float anyway.",
+    );
+    // The Conv it would quantize gets no such note.
+    expect(report.notes.join('\n')).not.toMatch(/names 'sep\.pw' /);
+  });
 });

@@ -67,3 +67,23 @@ export function followFusedExclusions(
   }
   return added;
 }
+
+/**
+ * Notes the excluded nodes still in the graph that int8-static would not quantize anyway (a BatchNormalization
+ * kept by --no-optimize, an Identity): excluding them changes nothing, which the user should know.
+ */
+export function noteUnquantizedExclusions(
+  before: ExcludedWrites,
+  graph: GraphProto,
+  quantizes: ReadonlySet<string>,
+  note: (message: string) => void,
+): void {
+  const byName = new Map(everyNode(graph).map((n) => [n.name, n]));
+  for (const name of before.byName.keys()) {
+    const node = byName.get(name);
+    if (node && !quantizes.has(node.opType))
+      note(
+        `--exclude-nodes names '${name}' (${node.opType}), which int8-static does not quantize: it stays float anyway.`,
+      );
+  }
+}
