@@ -63,6 +63,14 @@ describe('recipe step messages', () => {
     const internal = new Error('boom');
     expect(inStep(internal, 0, prune)).toBe(internal);
     expect(stepNote(0, prune, 'raise --sparsity')).toBe('step 1 (prune): raise steps[0].common.sparsity');
+    // A sentence advising a flag the step has no field for is left out; the rest of the note is kept.
+    const bench = recipeOf([{ kind: 'bench' }]).steps[0]!;
+    expect(stepNote(0, bench, 'Spinning is off. A model alone can be faster with --spin on.')).toBe(
+      'step 1 (bench): Spinning is off.',
+    );
+    expect(stepNote(0, bench, 'Raise --iterations. Or --spin on.')).toBe(
+      'step 1 (bench): Raise steps[0].iterations.',
+    );
   });
 
   it('says what a stopped run left: the models of finished transforms, or nothing', () => {

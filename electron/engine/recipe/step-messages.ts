@@ -69,7 +69,12 @@ export function inStep(error: unknown, index: number, step: RecipeStep, suffix =
 
 /** A note a step's report carries, as the run passes it on (stderr's `note: ...` and the JSON's `notes[]`). */
 export function stepNote(index: number, step: RecipeStep, note: string): string {
-  return `step ${stepNumber(index)} (${step.kind}): ${inRecipeTerms(note, index, step)}`;
+  const said = inRecipeTerms(note, index, step);
+  // A sentence still naming a flag advises what a recipe cannot do (a bench step has no --spin): left out.
+  const sentences = said.split(/(?<=\.)\s+/);
+  const doable = sentences.filter((sentence) => !/--[a-z][a-z0-9-]*/.test(sentence));
+  const text = doable.length > 0 && doable.length < sentences.length ? doable.join(' ') : said;
+  return `step ${stepNumber(index)} (${step.kind}): ${text}`;
 }
 
 /**
