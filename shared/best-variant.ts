@@ -164,6 +164,26 @@ export function describeP50Ratio(best: Pick<BestVariant, 'p50Ratio' | 'speed' | 
  * The best variant of a workspace, decided on one engine (the latest onnxruntime-node benchmark's, else the
  * latest benchmark's), with the rows it was decided on.
  */
+/**
+ * The budget "best" is judged by for a workspace: its newest Auto-optimize run's, on that run's own measure and
+ * value (under a cosine budget a variant is judged by its cosine, even where top-1 agreement was measured too),
+ * else the defaults (0.5 pts of accuracy or top-1 agreement; cosine 0.99 where only a cosine is measured). Export
+ * and the report both judge by it, so they name the same variant.
+ */
+export function workspaceBudget(workspace: Workspace | null | undefined): {
+  budget: QualityBudget;
+  /** Whether the budget is the last Auto-optimize run's (else the defaults). */
+  fromTune: boolean;
+} {
+  const tune = workspace?.tunes?.at(-1);
+  if (!tune) return { budget: DEFAULT_BUDGET, fromTune: false };
+  const budget: QualityBudget =
+    tune.budget.kind === 'min-cosine'
+      ? { ...DEFAULT_BUDGET, minCosine: tune.budget.cosine, measure: 'cosine' }
+      : { ...DEFAULT_BUDGET, maxDropPoints: tune.budget.points, measure: 'accuracy' };
+  return { budget, fromTune: true };
+}
+
 export function bestVariantOf(
   workspace: Workspace,
   budget: QualityBudget = DEFAULT_BUDGET,

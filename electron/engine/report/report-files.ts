@@ -13,7 +13,15 @@ import { ORIGINAL_TARGET, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
 import { byteTicks, shareRange } from '../../../shared/chart-scale.js';
-import { bestVariant, describeBest, describeNoBest, describeRule, measureOf } from '../../../shared/best-variant.js';
+import {
+  bestVariant,
+  describeBest,
+  describeNoBest,
+  describeRule,
+  measureOf,
+  type QualityBudget,
+  workspaceBudget,
+} from '../../../shared/best-variant.js';
 import { formatLatencyRatio, formatRatio } from '../../../shared/latency-format.js';
 import { noiseNote } from '../../../shared/latency-noise.js';
 import { distributionRun } from './distribution-run.js';
@@ -357,7 +365,7 @@ function charts(report: StudioReport): string[] {
     );
   }
   // The run of the best variant the page names, not whichever ran last (electron/engine/report/distribution-run.ts).
-  const run = distributionRun(rows, workspace.benchmarks, report.latencySource, bestVariant(rows)?.row);
+  const run = distributionRun(rows, workspace.benchmarks, report.latencySource, bestVariant(rows, workspaceBudget(workspace).budget)?.row);
   const bench = run?.record;
   const shown = run ? run.record.results.filter((r) => run.targets.includes(r.target)) : [];
   if (run && shown.length > 0) {
@@ -391,8 +399,8 @@ function charts(report: StudioReport): string[] {
 }
 
 /** The variant to keep, first on the page, with its ratios, the engine and what they were measured on. */
-function bestSection(rows: readonly ComparisonRow[], latencySource: string | undefined): string {
-  const best = bestVariant(rows);
+function bestSection(rows: readonly ComparisonRow[], latencySource: string | undefined, budget: QualityBudget): string {
+  const best = bestVariant(rows, budget);
   const measure = measureOf(rows);
   const measuredOn = [
     ...(latencySource ? [`Latency: ${latencySource}, each variant against the original of its own interleaved benchmark.`] : []),
@@ -402,11 +410,11 @@ function bestSection(rows: readonly ComparisonRow[], latencySource: string | und
   if (!best) {
     const measured = rows.some((r) => r.target !== ORIGINAL_TARGET && r.latency?.p50Ratio !== undefined);
     return measured
-      ? `<p class="best"><strong>${escapeXml(describeNoBest(measure))}.</strong><br><span class="muted">${escapeXml(measuredOn)}</span></p>\n`
+      ? `<p class="best"><strong>${escapeXml(describeNoBest(measure, budget))}.</strong><br><span class="muted">${escapeXml(measuredOn)}</span></p>\n`
       : '';
   }
-  const rule = describeRule(best, measure);
-  return `<p class="best"><strong>Best variant: ${escapeXml(describeBest(best))}.</strong><br><span class="muted">${escapeXml(
+  const rule = describeRule(best, measure, budget);
+  return `<p class="best"><strong>Best variant: ${escapeXml(describeBest(best, budget))}.</strong><br><span class="muted">${escapeXml(
     `${rule.charAt(0).toUpperCase()}${rule.slice(1)}. ${measuredOn}`,
   )}</span></p>\n`;
 }
@@ -469,11 +477,11 @@ export function reportHtml(report: StudioReport): string {
 <body>
 <h1>${escapeXml(title)}</h1>
 <p class="muted">${escapeXml(`${report.generatedBy}, ${report.generatedAt}. ${workspace.variants.length} variant(s), ${workspace.benchmarks.length} benchmark(s), ${workspace.evaluations.length} evaluation(s).`)}</p>
-${bestSection(report.rows, report.latencySource)}<h2>Model</h2>
+${bestSection(report.rows, report.latencySource, workspaceBudget(workspace).budget)}<h2>Model</h2>
 <table>${model.join('')}</table>
 <h2>Comparison</h2>
 <p class="muted">${escapeXml(`Ratios are against the original (below 1 is smaller or faster). Latency ratios come from one interleaved benchmark where possible.${report.latencySource ? ` Latencies: ${report.latencySource} (other engines are listed under Benchmarks).` : ''} Data sha256: the first 12 hex digits of the data's hash (in full above the table).`)}</p>
-${mixedDatasetsNote(report.rows)}${datasetHashes(report.rows)}${comparisonTable(report.rows, bestVariant(report.rows)?.row.target)}
+${mixedDatasetsNote(report.rows)}${datasetHashes(report.rows)}${comparisonTable(report.rows, bestVariant(report.rows, workspaceBudget(workspace).budget)?.row.target)}
 <h2>Charts</h2>
 ${charts(report)
   .map((svg) => `<div class="chart">${svg}</div>`)

@@ -7,7 +7,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import {
   bestVariantOf,
-  DEFAULT_BUDGET,
   describeBestQuality,
   describeBudget,
   describeRule,
@@ -15,6 +14,7 @@ import {
   type BestVariant,
   type QualityBudget,
   type QualityMeasure,
+  workspaceBudget,
 } from '../../../shared/best-variant.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { Workspace } from '../../../shared/workspace.js';
@@ -113,23 +113,13 @@ export type Preselection = JudgedBy &
     | { id: string; why: 'newest'; measure?: QualityMeasure; engine?: string }
   );
 
-/**
- * The budget Export judges by: the newest Auto-optimize run's, on its own measure and value (under a cosine budget
- * a variant is judged by its cosine, even where top-1 agreement was measured too), else the defaults (0.5 pts of
- * accuracy or top-1 agreement; cosine 0.99 where only a cosine is measured).
- */
+/** The budget Export judges by: the workspace's (shared/best-variant.ts `workspaceBudget`), as the report's. */
 export function exportBudget(workspace: Workspace | null | undefined): JudgedBy {
-  const tune = workspace?.tunes?.at(-1);
-  if (!tune) return { budget: DEFAULT_BUDGET, fromTune: false };
-  const budget: QualityBudget =
-    tune.budget.kind === 'min-cosine'
-      ? { ...DEFAULT_BUDGET, minCosine: tune.budget.cosine, measure: 'cosine' }
-      : { ...DEFAULT_BUDGET, maxDropPoints: tune.budget.points, measure: 'accuracy' };
-  return { budget, fromTune: true };
+  return workspaceBudget(workspace);
 }
 
 /**
- * The variant Export preselects: the best one as the report and `onnx-studio demo` pick it (shared/best-variant.ts:
+ * The variant Export preselects: the best one as the report picks it (shared/best-variant.ts, the workspace's budget:
  * on one engine, the fastest, then smallest, within the quality budget that is faster or smaller than the
  * original), else the newest when none is measured well enough to be called best.
  */
