@@ -131,6 +131,39 @@ describe('tune search', () => {
   }, 60_000);
 });
 
+describe('tune search: candidates of one structure', () => {
+  it('does not start a candidate beside a running trial of the same structure, and skips it once that one meets the budget', async () => {
+    const names = ['percentile', 'minmax'].map((m) => `int8-static ${m}`);
+    const candidates: TuneCandidate[] = [
+      ...names.map((name) => ({ ...int8Static, name })),
+      {
+        name: 'fp16',
+        recipe: { kind: 'quantize', method: 'fp16', common: {}, options: {} },
+        sameAs: 'fp16',
+        sizeFloor: 0.5,
+      },
+    ];
+    const made: string[] = [];
+    const outcome = await stubSearch(
+      'latency',
+      stubRunner({
+        make: async (_recipe, name) => {
+          made.push(name);
+          // The first trial takes a while: the second worker comes for a candidate meanwhile.
+          if (name === names[0]) await new Promise((resolve) => setTimeout(resolve, 30));
+          return { variantId: name, bytes: 400 };
+        },
+        evaluate: () => Promise.resolve({ cosine: 0.999 }),
+      }),
+      { candidates, concurrency: 2 },
+    );
+    expect(made).toEqual([names[0], 'fp16']);
+    expect(outcome.notes).toContain(
+      `Skipped ${names[1]}: '${names[0]}' has the same structure and already meets the budget.`,
+    );
+  });
+});
+
 describe('tune search whose trials all fail', () => {
   const candidates: TuneCandidate[] = ['percentile', 'minmax', 'entropy'].map((calibMethod) => ({
     ...int8Static,

@@ -250,29 +250,65 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
   try {
     // Phase 1: the candidates, a few at a time (the job lanes keep a benchmark alone on the CPU).
     const queue = [...request.candidates];
+    // Structures with a trial running: a candidate of the same one waits for it, since that trial may meet the
+    // budget and make it pointless. Started beside it, it ran or was skipped by which worker came first. Taken
+    // when a worker picks its candidate (before any await), so two workers never pick one structure at once.
+    const busy = new Map<string, Promise<void>>();
+    const nextCandidate = async (): Promise<
+      { candidate: TuneCandidate; release: () => void } | undefined
+    > => {
+      for (;;) {
+        const free = queue.findIndex((c) => !busy.has(c.sameAs));
+        if (free >= 0) {
+          const candidate = queue.splice(free, 1)[0]!;
+          let release!: () => void;
+          busy.set(
+            candidate.sameAs,
+            new Promise<void>((resolve) => {
+              release = () => {
+                busy.delete(candidate.sameAs);
+                resolve();
+              };
+            }),
+          );
+          return { candidate, release };
+        }
+        if (queue.length === 0 || busy.size === 0 || halted) return undefined;
+        await Promise.race(busy.values());
+      }
+    };
     const worker = async () => {
       for (;;) {
         // Another worker threw (the cancel, or an error of the search itself): start nothing more.
         if (halted) return;
-        const candidate = queue.shift();
-        if (!candidate) return;
-        const limit = limitReached();
-        if (limit) {
-          stoppedBy = limit;
-          return;
-        }
-        const why = pointless(candidate);
-        if (why) {
-          notes.push(`Skipped ${candidate.name}: ${why}.`);
-          continue;
-        }
-        request.onStage?.(`trial #${trials.length}: ${candidate.name}`);
+        const picked = await nextCandidate();
+        if (!picked) return;
         try {
-          await runTrial(candidate.name, candidate.recipe);
-        } catch (error) {
-          halted = true;
-          throw error;
+          await tryCandidate(picked.candidate);
+        } finally {
+          picked.release();
         }
+        if (stoppedBy !== 'searched') return;
+      }
+    };
+    /** Runs one candidate of phase 1, unless the limits or an earlier trial make it pointless. */
+    const tryCandidate = async (candidate: TuneCandidate): Promise<void> => {
+      const limit = limitReached();
+      if (limit) {
+        stoppedBy = limit;
+        return;
+      }
+      const why = pointless(candidate);
+      if (why) {
+        notes.push(`Skipped ${candidate.name}: ${why}.`);
+        return;
+      }
+      request.onStage?.(`trial #${trials.length}: ${candidate.name}`);
+      try {
+        await runTrial(candidate.name, candidate.recipe);
+      } catch (error) {
+        halted = true;
+        throw error;
       }
     };
     let halted = false;
