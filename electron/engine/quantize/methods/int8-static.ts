@@ -15,6 +15,7 @@ import {
   excludedWrites,
   followFusedExclusions,
   noteUnquantizedExclusions,
+  sayWhyFollowed,
 } from '../static/fused-exclusions.js';
 import { preoptimizeModel } from '../static/preoptimize.js';
 import { noteSaturation } from '../../bench/int8-support.js';
@@ -102,10 +103,9 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     }
   }
   // An excluded node fused into another protects that one: it computes what the user wanted kept float.
-  if (options.optimize && model.graph) {
-    const followed = followFusedExclusions(excluded, model.graph, note);
-    if (followed.length > 0) common = { ...common, excludeNodes: [...common.excludeNodes, ...followed] };
-  }
+  const followed = options.optimize && model.graph ? followFusedExclusions(excluded, model.graph, note) : [];
+  if (followed.length > 0)
+    common = { ...common, excludeNodes: [...common.excludeNodes, ...followed.map((f) => f.node)] };
   if (model.graph)
     noteUnquantizedExclusions(excluded, model.graph, new Set(common.opTypes ?? DEFAULT_OP_TYPES), note);
 
@@ -185,7 +185,8 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     types: inferElementTypes(graph),
   };
   let plan = planQdq(graph, planOptions);
-  if (plan.nodes.length === 0) return { quantizedNodes: 0, skippedNodes: plan.skipped };
+  if (plan.nodes.length === 0)
+    return { quantizedNodes: 0, skippedNodes: sayWhyFollowed(plan.skipped, followed) };
 
   const roots = calibrationTensors(plan);
   const calibration = await calibrateModel(model, roots, input.calibration, {
@@ -264,7 +265,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
     );
   }
   noteSaturation(common.reduceRange, emitted.quantizedNodes, note);
-  return { quantizedNodes: emitted.quantizedNodes, skippedNodes: plan.skipped };
+  return { quantizedNodes: emitted.quantizedNodes, skippedNodes: sayWhyFollowed(plan.skipped, followed) };
 }
 
 export const int8StaticMethod: QuantizeMethod<typeof int8StaticOptionsSchema> = {

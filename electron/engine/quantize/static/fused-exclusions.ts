@@ -12,6 +12,7 @@
 import type { GraphProto, NodeProto } from 'onnx-buf';
 import { originalNodeName } from '../../../../shared/ort-node-names.js';
 import { walkGraphs } from '../../onnx/walk-graphs.js';
+import { EXCLUDED_SKIP } from '../quantize-method.js';
 
 /** What each excluded node of the model wrote, taken before the pre-optimization replaces the graph. */
 export interface ExcludedWrites {
@@ -33,6 +34,31 @@ export function excludedWrites(graph: GraphProto, excludeNodes: readonly string[
   return { byName };
 }
 
+/** A node kept float because the user excluded one the pre-optimization fused into it. */
+export interface FollowedExclusion {
+  /** The node of the optimized graph. */
+  node: string;
+  /** The name the user gave. */
+  excluded: string;
+}
+
+/**
+ * The skipped-node rows of the followed nodes, saying which name the user gave: "excluded by --exclude-nodes"
+ * beside a Gemm the user never named read as a mistake.
+ */
+export function sayWhyFollowed<T extends { name: string; reason: string }>(
+  skipped: readonly T[],
+  followed: readonly FollowedExclusion[],
+): T[] {
+  const byLabel = new Map(
+    followed.flatMap((f) => [[f.node, f.excluded] as const, [originalNodeName(f.node), f.excluded] as const]),
+  );
+  return skipped.map((s) => {
+    const excluded = s.reason === EXCLUDED_SKIP.reason ? byLabel.get(s.name) : undefined;
+    return excluded === undefined ? s : { ...s, reason: `${s.reason} (as '${excluded}', fused into it)` };
+  });
+}
+
 /**
  * The names to exclude besides the user's: for each excluded node the pre-optimization fused away, the node of
  * the optimized graph that now writes its output. Notes say what was followed, and what is gone.
@@ -41,12 +67,12 @@ export function followFusedExclusions(
   before: ExcludedWrites,
   optimized: GraphProto,
   note: (message: string) => void,
-): string[] {
+): FollowedExclusion[] {
   const nodes = everyNode(optimized);
   const present = new Set(nodes.flatMap((n) => [n.name, originalNodeName(n.name)]));
   const writerOf = new Map<string, NodeProto>();
   for (const node of nodes) for (const output of node.output) if (output !== '') writerOf.set(output, node);
-  const added: string[] = [];
+  const added: FollowedExclusion[] = [];
   for (const [name, { opType, outputs }] of before.byName) {
     if (present.has(name)) continue;
     const writers = [...new Set(outputs.map((o) => writerOf.get(o)).filter((n) => n !== undefined))];
@@ -58,7 +84,7 @@ export function followFusedExclusions(
       );
       continue;
     }
-    added.push(...named.map((w) => w.name));
+    added.push(...named.map((w) => ({ node: w.name, excluded: name })));
     const into = named.map((w) => `'${w.name}' (${w.opType})`).join(', ');
     note(
       `--exclude-nodes names '${name}' (${opType}), which the pre-optimization before quantization fused into ${into}: ` +
