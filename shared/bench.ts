@@ -131,6 +131,11 @@ export interface NodeTime {
   opType: string;
   /** Kernel time in the median measured run (ms). */
   ms: number;
+  /**
+   * The model's node this kernel ran, where onnxruntime named the kernel otherwise: a kernel of the blocked
+   * layout is named after the tensor it writes (`relu2_out_nchwc` is conv2's, fused with its Relu).
+   */
+  node?: string;
 }
 
 /** onnxruntime's profiling trace, aggregated over the measured runs (first run and warmup excluded). */
@@ -268,13 +273,6 @@ export interface BenchExplainFacts {
   sizeRatio?: number;
   /** The variant's op counts (main graph), as inspect gives them. */
   variantOpCounts: Record<string, number>;
-  /**
-   * The original's named nodes (main graph) by the tensor each writes first (through the followers onnxruntime
-   * fuses into it: a Conv for its Relu's output), where the two names differ: on a CPU whose blocked layout takes
-   * a node (8 channels with AVX2, 16 with AVX-512), onnxruntime names its kernel after that tensor
-   * (`<tensor>_nchwc`), and explain names the node.
-   */
-  originalWriters?: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -524,17 +524,19 @@ describe('explainProfiles: int8 kernels slower than the float ones they replaced
     expect(e.advice.join('\n')).not.toMatch(/QLinearConv runs in int8/);
   });
 
-  it("traces an original kernel run in the blocked layout (named after its output) to its node, by the original's writers", () => {
-    const blocked = {
+  it('traces an original kernel run in the blocked layout (named after its output) to the node the benchmark resolved', () => {
+    const blocked = (node?: string) => ({
       ...ocr,
       original: {
         ...ocr.original,
-        nodes: ocr.original.nodes.map((n) => (n.name === 'pool1' ? { ...n, name: 'pool1.out_nchwc' } : n)),
+        nodes: ocr.original.nodes.map((n) =>
+          n.name === 'pool1' ? { ...n, name: 'pool1.out_nchwc', ...(node ? { node } : {}) } : n,
+        ),
       },
-    };
-    // Without the writers the kernel cannot be traced: compared by op type, no node named.
-    expect(explainProfiles(blocked).slowerKernels[0]).toMatchObject({ matchedBy: 'opType', nodes: [] });
-    const e = explainProfiles({ ...blocked, originalWriters: { 'pool1.out': 'pool1' } });
+    });
+    // Unresolved, the kernel cannot be traced: compared by op type, no node named.
+    expect(explainProfiles(blocked()).slowerKernels[0]).toMatchObject({ matchedBy: 'opType', nodes: [] });
+    const e = explainProfiles(blocked('pool1'));
     expect(e.slowerKernels[0]).toMatchObject({ matchedBy: 'node', nodes: ['pool1'], originalMs: 0.029 });
     expect(e.advice[1]).toMatch(/--exclude-nodes pool1/);
   });

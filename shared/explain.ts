@@ -12,7 +12,7 @@ import { addedCastShare } from './explain-casts.js';
 import { pruneAdvice, zeroedWeightsAdvice } from './explain-prune.js';
 import type { SkippedNodeInfo } from './job-reports.js';
 import { INT8_OPS } from './node-precision.js';
-import { nchwcOutputOf, originalNodeName } from './ort-node-names.js';
+import { originalNodeName } from './ort-node-names.js';
 
 export type KernelKind = 'quantized' | 'float' | 'conversion' | 'layout';
 
@@ -302,11 +302,6 @@ export function explainProfiles(input: {
    * Without it (the CLI) the advice names the flag.
    */
   optionLabels?: ReadonlyMap<string, string>;
-  /**
-   * The original's node names by the tensor each writes (BenchExplainFacts.originalWriters): a kernel onnxruntime
-   * ran in its blocked layout is named after its output (`<tensor>_nchwc`), and is traced to its node by it.
-   */
-  originalWriters?: Readonly<Record<string, string>>;
 }): Explanation {
   const { original, variant, int8 } = input;
   // A variant not made from the original added no Casts to it: its own are float ops, as the original's are.
@@ -329,9 +324,7 @@ export function explainProfiles(input: {
     .map(row);
   const slowestOps = [...variant.byOpType].sort((a, b) => b.ms - a.ms).map(row);
   const p50Ratio = variant.p50Ms / original.p50Ms;
-  const slowerKernels = input.unrelated
-    ? []
-    : slowerKernelsOf(original, variant, variantOps, input.originalWriters);
+  const slowerKernels = input.unrelated ? [] : slowerKernelsOf(original, variant, variantOps);
   return {
     original: { p50Ms: original.p50Ms, byKind: byKind(kinded(original.byOpType)) },
     variant: { p50Ms: variant.p50Ms, byKind: variantKinds, byOpType: variantOps },
@@ -434,16 +427,13 @@ function slowerKernelsOf(
   original: ProfiledModel,
   variant: ProfiledModel,
   variantOps: readonly KindedOpTime[],
-  writers: Readonly<Record<string, string>> = {},
 ): SlowerKernel[] {
   const total = variantOps.reduce((s, o) => s + o.ms, 0);
   if (total <= 0) return [];
   const originalNodes = new Map<string, NodeTime>();
   for (const n of original.nodes ?? []) {
-    const tensor = nchwcOutputOf(n.name);
-    const name =
-      (tensor !== undefined && Object.hasOwn(writers, tensor) ? writers[tensor] : undefined) ??
-      originalNodeName(n.name);
+    // A kernel of the blocked layout is named after its output; the benchmark resolved its node (`node`).
+    const name = n.node ?? originalNodeName(n.name);
     const known = originalNodes.get(name);
     originalNodes.set(name, known ? { ...known, ms: known.ms + n.ms } : n);
   }

@@ -134,7 +134,6 @@ export const explainCommand: CliCommand = {
         ...(lastStep ? { variantOperation: lastStep.operation, variantMethod: lastStep.method } : {}),
         ...(unalignedConvs ? { unalignedConvs } : {}),
         ...(sizeRatio !== undefined ? { sizeRatio } : {}),
-        ...(facts.originalWriters ? { originalWriters: facts.originalWriters } : {}),
         unrelated: unrelated !== undefined,
       });
       // The benchmark's notes (the dims and values it guessed, profiling overhead), as in bench's JSON.

@@ -3,7 +3,7 @@
  * loads anyway (BenchParams.explain): on a multi-GB model a second load in the CLI's process doubled the memory
  * and added its time. The engine process imports this only for explain's benchmark.
  */
-import type { ModelProto, NodeProto } from 'onnx-buf';
+import type { ModelProto } from 'onnx-buf';
 import type { BenchExplainFacts, UnalignedConv } from '../../../shared/bench.js';
 import { alignedChannels } from '../../../shared/explain-prune.js';
 import { diffModelProtos, unrelatedNote } from '../diff/diff-models.js';
@@ -69,63 +69,5 @@ export function explainFacts(original: LoadedModel, variant: LoadedModel): Bench
     ...(unaligned ? { unalignedConvs: unaligned } : {}),
     ...(sizeOf(original) > 0 ? { sizeRatio: sizeOf(variant) / sizeOf(original) } : {}),
     variantOpCounts: summarizeModel(variant).opCounts,
-    ...writersOf(original.proto),
   };
-}
-
-/**
- * Ops onnxruntime fuses into the node before them (Conv + BatchNormalization, + an activation, + a residual Add),
- * whose fused kernel, run in the blocked layout, is named after the last tensor of the group: `relu2_out_nchwc`
- * is conv2's kernel.
- */
-const FUSED_INTO_PRODUCER = new Set([
-  'BatchNormalization',
-  'Relu',
-  'Clip',
-  'LeakyRelu',
-  'Sigmoid',
-  'HardSigmoid',
-  'Tanh',
-  'Add',
-  'Sum',
-  'Mul',
-]);
-
-/**
- * `originalWriters`: for each tensor a named node of the main graph writes first, the node whose kernel writes it
- * when onnxruntime fuses: the writer itself, or the node its fused followers lead back to (single-reader edges).
- */
-function writersOf(model: ModelProto): Pick<BenchExplainFacts, 'originalWriters'> {
-  const nodes = model.graph?.node ?? [];
-  const producer = new Map<string, NodeProto>();
-  const readers = new Map<string, number>();
-  for (const node of nodes) {
-    for (const output of node.output) if (output !== '') producer.set(output, node);
-    for (const input of node.input) readers.set(input, (readers.get(input) ?? 0) + 1);
-  }
-  /** The node a fused group starting at `node`'s kernel is named after... and run as: its head. */
-  const head = (start: NodeProto): NodeProto => {
-    let node = start;
-    for (let steps = 0; steps < 8 && FUSED_INTO_PRODUCER.has(node.opType); steps++) {
-      // An activation or BatchNormalization follows its first input; a residual Add either of its inputs.
-      const inputs =
-        node.opType === 'Add' || node.opType === 'Sum' || node.opType === 'Mul'
-          ? node.input
-          : node.input.slice(0, 1);
-      const before = inputs
-        .map((i) => producer.get(i))
-        .find((p) => p !== undefined && readers.get(p.output[0] ?? '') === 1);
-      if (!before) break;
-      node = before;
-    }
-    return node;
-  };
-  const writers: Record<string, string> = {};
-  for (const node of nodes) {
-    const tensor = node.output[0];
-    if (node.name === '' || !tensor) continue;
-    const name = head(node).name || node.name;
-    if (name !== tensor) writers[tensor] = name;
-  }
-  return Object.keys(writers).length > 0 ? { originalWriters: writers } : {};
 }

@@ -21,6 +21,7 @@ import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { PeakRssMeter } from './peak-rss.js';
 import { compareToBaseline } from '../../../shared/bench-comparisons.js';
+import { fusedWriters, nameBlockedKernels } from './kernel-nodes.js';
 import { aggregateProfileFile, PROFILE_DIR_PREFIX } from './profile-trace.js';
 import { summarize } from '../../../shared/latency-stats.js';
 
@@ -96,6 +97,8 @@ interface PreparedModel {
   modelBytes: number;
   feeds: Feed[];
   inputs: BenchInputInfo[];
+  /** With a profile: the node each tensor's kernel runs (kernel-nodes.ts), read before the model is let go. */
+  writers?: Map<string, string>;
 }
 
 /** The most distinct shapes listed per input: data of many widths is said as a mix, not listed in full. */
@@ -234,6 +237,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       modelBytes: loaded.fileBytes + loaded.externalDataBytes,
       feeds,
       inputs: describeFeeds(feeds),
+      ...(params.profile ? { writers: fusedWriters(loaded.proto) } : {}),
     });
   }
   refuseUnknownDims(params.dims, namedDimsByModel);
@@ -365,7 +369,8 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
         session.endProfiling();
         const traceFile = await findProfileFile(path.join(profileDir, `model-${i}`));
         const aggregate = await aggregateProfileFile(traceFile, { skipRuns: 1 + warmupRounds });
-        profiles.push({ ...aggregate, traceFile });
+        const named = model.writers ? nameBlockedKernels(aggregate, model.writers) : aggregate;
+        profiles.push({ ...named, traceFile });
       }
     }
 
