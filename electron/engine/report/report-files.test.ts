@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../../../shared/workspace.js';
-import { benchRecord, variant, workspace } from '../../../renderer/src/state/test-fixtures.js';
+import { benchRecord, tuneRecord, variant, workspace } from '../../../renderer/src/state/test-fixtures.js';
 import { reportHtml, reportJson } from './report-files.js';
 import { noiseNote } from '../../../shared/latency-noise.js';
 
@@ -67,19 +67,7 @@ describe('the report decides the best variant on one engine and names it', () =>
   it("judges by the last Auto-optimize run's budget, as Export does", () => {
     const tuned = workspace({
       ...ws,
-      tunes: [
-        {
-          id: 't1',
-          jobId: 'j1',
-          startedAt: '2026-01-01T00:00:00Z',
-          endedAt: '2026-01-01T00:01:00Z',
-          status: 'done',
-          objective: 'latency',
-          budget: { kind: 'min-cosine', cosine: 0.99995 },
-          data: { evaluation: 'sensor-windows', calibration: 'sensor-windows' },
-          trials: [],
-        },
-      ],
+      tunes: [tuneRecord({ kind: 'min-cosine', cosine: 0.99995 })],
     });
     // int8-static's cosine 0.99991 met the default 0.99 (it was best above), not this run's 0.99995: fp16 is.
     const html = reportHtml(reportJson(tuned, '0.0.0'));

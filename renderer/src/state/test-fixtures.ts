@@ -1,7 +1,7 @@
 /** Builders for state tests: a model summary, a workspace and job events, with only the fields that matter. */
 import type { JobEvent } from '../../../shared/ipc-contract.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
-import type { BenchRecord, Workspace, WorkspaceVariant } from '../../../shared/workspace.js';
+import type { BenchRecord, TuneRecord, Workspace, WorkspaceVariant } from '../../../shared/workspace.js';
 
 export const MODEL_PATH = '/models/net.onnx';
 
@@ -72,6 +72,21 @@ export function benchRecord(
       maxMs: p * 2,
       samples: [p, p],
     })),
+  };
+}
+
+/** An Auto-optimize run that ended with no trials, under this budget: what Export and the report judge by. */
+export function tuneRecord(budget: TuneRecord['budget']): TuneRecord {
+  return {
+    id: 't1',
+    jobId: 'j1',
+    startedAt: '2026-01-01T00:00:00Z',
+    endedAt: '2026-01-01T00:01:00Z',
+    status: 'done',
+    objective: 'latency',
+    budget,
+    data: { evaluation: 'digits-test', calibration: 'digits-test' },
+    trials: [],
   };
 }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { variantCliCommand } from '../../../electron/engine/jobs/job-executors.js';
-import type { BenchRecord, EvalRecord, TuneRecord, WorkspaceVariant } from '../../../shared/workspace.js';
+import type { BenchRecord, EvalRecord, WorkspaceVariant } from '../../../shared/workspace.js';
 import { summarize } from '../../../shared/latency-stats.js';
 import { initialState, studioReducer } from '../state/studio-state.js';
-import { benchRecord, SUMMARY, variant, workspace } from '../state/test-fixtures.js';
+import { benchRecord, SUMMARY, tuneRecord, variant, workspace } from '../state/test-fixtures.js';
 import { deriveVariants, type Variant } from '../state/variants.js';
 import { compareRows, pickQualityMetric } from '../state/compare-data.js';
 import {
@@ -205,17 +205,7 @@ describe("Export judges by the last Auto-optimize run's budget, not the default 
     e.report.fidelity = { ...e.report.fidelity!, cosine };
     return e;
   };
-  const tune = (budget: TuneRecord['budget']): TuneRecord => ({
-    id: 't1',
-    jobId: 'j1',
-    startedAt: '2026-01-01T00:00:00Z',
-    endedAt: '2026-01-01T00:01:00Z',
-    status: 'done',
-    objective: 'latency',
-    budget,
-    data: { evaluation: 'digits-test', calibration: 'digits-test' },
-    trials: [],
-  });
+  const tune = tuneRecord;
   // v1 keeps the top class (0.2 pts) but its cosine (0.99) is under the tune's 0.995; v2 keeps both.
   const measured = {
     variants: [variant('v1', 'int8-dynamic', 1000), variant('v2', 'int8-static', 1100)],
