@@ -1,6 +1,7 @@
 import type { ModelProto } from 'onnx-buf';
 import type { z } from 'zod';
 import type { SampleSource } from '../datasets/sample-source.js';
+import type { FloatByDefault } from '../transform/node-selection.js';
 
 export {
   commonQuantizeOptionsSchema,
@@ -99,5 +100,7 @@ export interface QuantizeMethod<Schema extends z.ZodType = z.ZodType> {
    * transforms (int8-static, after a pre-optimization that may fuse them into others).
    */
   checksExclusionsItself?: true;
+  /** The named nodes it keeps float unless an option says otherwise (int8-static's input Conv), and why. */
+  floatByDefault?: FloatByDefault;
   quantize(input: QuantizeInput<z.infer<Schema>>): Promise<QuantizeOutcome>;
 }

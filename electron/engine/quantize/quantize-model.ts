@@ -136,13 +136,14 @@ export function refuseQuantizedInput(model: ModelProto, label: string, method: s
 
 /** A quantization method as the node-selection checks name it (node-selection.ts). */
 export function selectingQuantizer(
-  method: Pick<QuantizeMethod, 'name' | 'selectableOpTypes' | 'checksExclusionsItself'>,
+  method: Pick<QuantizeMethod, 'name' | 'selectableOpTypes' | 'checksExclusionsItself' | 'floatByDefault'>,
 ): SelectingMethod {
   return {
     name: method.name,
     verb: 'quantize',
     ...(method.selectableOpTypes ? { handles: method.selectableOpTypes } : {}),
     ...(method.checksExclusionsItself ? { checksExclusionsItself: true as const } : {}),
+    ...(method.floatByDefault ? { floatByDefault: method.floatByDefault } : {}),
   };
 }
 

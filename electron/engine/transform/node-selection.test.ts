@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneModel } from '../prune/prune-model.js';
-import { quantizeModel } from '../quantize/quantize-model.js';
+import { quantizeMethod } from '../quantize/all-methods.js';
+import { quantizeModel, selectingQuantizer } from '../quantize/quantize-model.js';
+import { buildConvNet } from '../testing/conv-fixtures.js';
 import { buildIfModel, buildMlp, modelBytes } from '../testing/model-fixtures.js';
 import { buildUnnamedConvNet } from '../testing/unnamed-conv-net.js';
 import { makeTempDir } from '../testing/temp-dir.js';
@@ -77,6 +79,21 @@ describe('node selection: --exclude-nodes and --op-types checked against the mod
       });
     });
   }
+
+  it("int8-static's list of names leaves out the input Conv it keeps float by default, and says why", async () => {
+    const selecting = selectingQuantizer(quantizeMethod('int8-static'));
+    let refused = '';
+    try {
+      checkNodeSelection(buildConvNet(), { excludeNodes: ['sep.pww'] }, selecting, () => {});
+    } catch (error) {
+      refused = (error as Error).message;
+    }
+    expect(refused).toMatch(/Did you mean 'sep\.pw'\?/);
+    expect(refused).toMatch(
+      /'stem\.conv' stays float by default \(a Conv reading the model's input stays float unless --quantize-input-conv\)\.$/,
+    );
+    expect(refused.slice(0, refused.indexOf(' stays float'))).not.toMatch(/would quantize[^.]*'stem\.conv'/);
+  });
 
   it('says an excluded node of a type the method leaves alone stays as it is anyway', async () => {
     const q = await quantizeModel({

@@ -27,6 +27,14 @@ export interface SelectingMethod {
   handles?: readonly string[];
   /** It notes the excluded nodes it would not touch anyway itself, on the graph it transforms (int8-static). */
   checksExclusionsItself?: true;
+  /** The named nodes it keeps float unless an option says otherwise (int8-static's input Conv), and why. */
+  floatByDefault?: FloatByDefault;
+}
+
+/** Named nodes a method keeps float unless an option says otherwise, and why (in words ending no sentence). */
+export interface FloatByDefault {
+  names: (model: ModelProto) => ReadonlySet<string>;
+  why: string;
 }
 
 /** How many node names an error lists. */
@@ -129,8 +137,10 @@ export function checkNodeSelection(
     // The layers with weights first: what a user protects, where an Add or a Relu is quantized only as part of
     // the layer before it (a bias Add even becomes that layer, fused-exclusions.ts).
     const weighted = nodesWithWeights(model.graph, nodes);
+    // Not offered as "would quantize": said apart, with why.
+    const floatByDefault = method.floatByDefault?.names(model) ?? new Set<string>();
     const selectable = nodes
-      .filter((n) => n.name !== '' && (!types || types.includes(n.opType)))
+      .filter((n) => n.name !== '' && (!types || types.includes(n.opType)) && !floatByDefault.has(n.name))
       .sort((a, b) => Number(weighted.has(b)) - Number(weighted.has(a)));
     const candidates = [...new Set(selectable.map((n) => n.name))];
     const mixed = selectable.some((n) => weighted.has(n)) && selectable.some((n) => !weighted.has(n));
@@ -141,12 +151,17 @@ export function checkNodeSelection(
         : ` The named nodes ${method.name} would ${method.verb}${weightsFirst}: ${quoted(candidates.slice(0, LISTED_NAMES))}` +
           (candidates.length > LISTED_NAMES ? ` and ${candidates.length - LISTED_NAMES} more` : '') +
           '.';
+    const floatNamed = [...floatByDefault].filter((n) => n !== '');
+    const keptFloat =
+      floatNamed.length === 0
+        ? ''
+        : ` ${quoted(floatNamed)} ${floatNamed.length > 1 ? 'stay' : 'stays'} float by default (${method.floatByDefault?.why}).`;
     const plural = unknown.length > 1;
     throw new StudioError(
       'BAD_REQUEST',
       `--exclude-nodes names ${quoted(unknown)}, which ${plural ? 'are' : 'is'} no node of this model ` +
         `(names are exact, case included, and subgraph nodes count), so ${plural ? 'they' : 'it'} would protect nothing.` +
-        `${didYouMean}${listed}`,
+        `${didYouMean}${listed}${keptFloat}`,
     );
   }
   // An excluded node of a type the method leaves alone protects nothing it would have changed: said.

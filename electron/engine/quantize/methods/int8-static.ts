@@ -8,8 +8,14 @@ import {
 } from '../calibrate/memory-budget.js';
 import { calibrateModel } from '../calibrate/calibrate.js';
 import { registerQuantizeMethod } from '../method-registry.js';
-import type { QuantizeInput, QuantizeMethod, QuantizeOutcome } from '../quantize-method.js';
+import {
+  QUANTIZE_INPUT_CONV_FLAG,
+  type QuantizeInput,
+  type QuantizeMethod,
+  type QuantizeOutcome,
+} from '../quantize-method.js';
 import { inferElementTypes } from '../../onnx/element-types.js';
+import { GraphIndex } from '../../onnx/graph-index.js';
 import { prepareQdqOpset } from '../static/opset.js';
 import {
   excludedWrites,
@@ -277,6 +283,18 @@ export const int8StaticMethod: QuantizeMethod<typeof int8StaticOptionsSchema> = 
   selectableOpTypes: DEFAULT_OP_TYPES,
   // Its excluded nodes are checked against the graph it plans (fused-exclusions.ts), after the pre-optimization.
   checksExclusionsItself: true,
+  // The input Conv rule (--quantize-input-conv), which a misspelt --exclude-nodes' list of names says apart.
+  floatByDefault: {
+    names: (model) => {
+      const graph = model.graph;
+      if (!graph) return new Set();
+      const index = new GraphIndex(graph);
+      return new Set(
+        graph.node.filter((n) => n.name !== '' && inputConvStaysFloat(n, index)).map((n) => n.name),
+      );
+    },
+    why: `a Conv reading the model's input stays float unless ${QUANTIZE_INPUT_CONV_FLAG}`,
+  },
 };
 
 registerQuantizeMethod(int8StaticMethod);
