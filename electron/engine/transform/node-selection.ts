@@ -82,17 +82,20 @@ function refersToNode(name: string, names: ReadonlySet<string>, values: Readonly
   return cut > 0 && (names.has(name.slice(0, cut)) || values.has(name.slice(0, cut)));
 }
 
-/** The nodes that read a constant (an initializer, or a Constant node's output) of two or more dimensions. */
+/**
+ * The nodes that read a constant tensor (an initializer, or a Constant node's output) of one or more dimensions:
+ * weights and biases, not the scalars of a Mul or a Clip.
+ */
 function nodesWithWeights(graph: GraphProto | undefined, nodes: readonly NodeProto[]): Set<NodeProto> {
   const weights = new Set<string>();
   const collect = (g: GraphProto | undefined) => {
-    for (const t of g?.initializer ?? []) if (t.dims.length >= 2) weights.add(t.name);
+    for (const t of g?.initializer ?? []) if (t.dims.length >= 1) weights.add(t.name);
     for (const node of g?.node ?? []) for (const sub of subgraphsOf(node)) collect(sub);
   };
   collect(graph);
   for (const node of nodes) {
     const value = node.opType === 'Constant' ? node.attribute.find((a) => a.name === 'value')?.t : undefined;
-    if (value && value.dims.length >= 2 && node.output[0]) weights.add(node.output[0]);
+    if (value && value.dims.length >= 1 && node.output[0]) weights.add(node.output[0]);
   }
   return new Set(nodes.filter((n) => n.input.some((i) => weights.has(i))));
 }
