@@ -351,7 +351,8 @@ test.describe('charts at a glance', () => {
     // The Pareto chart places fp16 by that earlier latency, and says so in its legend; whether fp16 is on the
     // front depends on this page's timings, but where it is, its tag says the place rests on the earlier figure.
     const paretoLegend = page.getByTestId('chart-pareto').locator('.chart-legend li');
-    await expect(paretoLegend.filter({ hasText: '(earlier)' })).toHaveText(['fp16 (earlier)']);
+    // A run this page timed may also be called noisy on a busy machine (a 30-run wasm benchmark): its tag stays.
+    await expect(paretoLegend.filter({ hasText: '(earlier)' })).toHaveText([/^fp16( \(noisy run\))? \(earlier\)$/]);
     const fp16Pareto = table.locator('tr[data-variant="fp16"]').getByTestId('pareto-tag');
     const onFront = await fp16Pareto.count();
     if (onFront > 0) await expect(fp16Pareto).toHaveText('Pareto (earlier)');
