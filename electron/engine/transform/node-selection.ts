@@ -37,6 +37,19 @@ export interface FloatByDefault {
   why: string;
 }
 
+/**
+ * The note for an excluded node of a type the method leaves alone: excluding it changes nothing. Said here before
+ * the method runs, or by a method that checks its exclusions itself on the graph it transforms (int8-static).
+ */
+export function untouchedExclusionNote(
+  name: string,
+  opType: string,
+  method: Pick<SelectingMethod, 'name' | 'verb'>,
+  stays: string,
+): string {
+  return `--exclude-nodes names '${name}' (${opType}), which ${method.name} does not ${method.verb}: it stays ${stays} anyway.`;
+}
+
 /** How many node names an error lists. */
 const LISTED_NAMES = 12;
 
@@ -173,9 +186,7 @@ export function checkNodeSelection(
     for (const name of new Set(selection.excludeNodes)) {
       const node = nodes.find((n) => n.name === name);
       if (node && !types.includes(node.opType))
-        note(
-          `--exclude-nodes names '${name}' (${node.opType}), which ${method.name} does not ${method.verb}: it stays as it is anyway.`,
-        );
+        note(untouchedExclusionNote(name, node.opType, method, 'as it is'));
     }
   }
   if (selection.opTypes) {

@@ -13,6 +13,7 @@ import type { GraphProto, NodeProto } from 'onnx-buf';
 import { originalNodeName } from '../../../../shared/ort-node-names.js';
 import { walkGraphs } from '../../onnx/walk-graphs.js';
 import { EXCLUDED_SKIP } from '../quantize-method.js';
+import { untouchedExclusionNote } from '../../transform/node-selection.js';
 
 /** What each excluded node of the model wrote, taken before the pre-optimization replaces the graph. */
 export interface ExcludedWrites {
@@ -108,8 +109,6 @@ export function noteUnquantizedExclusions(
   for (const name of before.byName.keys()) {
     const node = byName.get(name);
     if (node && !quantizes.has(node.opType))
-      note(
-        `--exclude-nodes names '${name}' (${node.opType}), which int8-static does not quantize: it stays float anyway.`,
-      );
+      note(untouchedExclusionNote(name, node.opType, { name: 'int8-static', verb: 'quantize' }, 'float'));
   }
 }
