@@ -26,6 +26,7 @@
  *    with an `error` message (carrying the id when one could be read); a request with a malformed payload is
  *    answered with a `response` whose result is a BAD_REQUEST error.
  */
+import { isRecord } from './is-record.js';
 import type { Result, StudioErrorInfo } from './errors.js';
 import type {
   IpcEventChannel,
@@ -104,10 +105,6 @@ export type WsServerMessage = WsHelloMessage | WsResponseMessage | WsEventMessag
 
 /** The JSON body `POST /<token>/upload` answers with. */
 export type UploadResponse = Result<{ path: string; bytes: number }>;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function isValidRequestId(id: unknown): id is number | string {
   return (

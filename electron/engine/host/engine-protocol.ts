@@ -22,6 +22,7 @@
  * Only the main side's engine code and the engine process use this file. What they carry that the app and
  * the page also need (bench params and reports, execution providers) is domain, in shared/bench.ts.
  */
+import { isRecord } from '../../../shared/is-record.js';
 import type { BenchParams, BenchReport, ProviderStatus } from '../../../shared/bench.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { JobEvent } from '../../../shared/ipc-contract.js';
@@ -97,10 +98,6 @@ export interface EngineCrashInfo extends StudioErrorInfo {
 }
 
 const ENGINE_METHOD_NAMES: readonly string[] = ['bench', 'providers', 'ping', 'testCrash'] satisfies EngineMethod[];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Structural check of a message arriving at the engine (params are validated per method afterwards). */
 export function isHostToEngineMessage(value: unknown): value is HostToEngineMessage {

@@ -1,3 +1,4 @@
+import { isRecord } from '../../../shared/is-record.js';
 import { uniqueVariantName } from '../../../shared/variant-naming.js';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -65,10 +66,6 @@ export function workspaceKey(modelPath: string): string {
 
 export function isWorkspaceKey(value: string): boolean {
   return KEY_PATTERN.test(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A light structural check of a file we wrote (a hand-edited or foreign file is refused, not trusted). */

@@ -7,6 +7,7 @@
  * Values are kept as the user's raw text for number, list and JSON fields (so "0." can be typed), and
  * converted by `toOptions` when the form is submitted.
  */
+import { isRecord } from '../../../shared/is-record.js';
 import type { OptionField } from '../../../shared/method-catalog-types.js';
 import { parseFieldText } from '../../../shared/options/cli-flags.js';
 
@@ -132,10 +133,7 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
     return;
   }
   const child = target[head];
-  const next =
-    typeof child === 'object' && child !== null && !Array.isArray(child)
-      ? (child as Record<string, unknown>)
-      : {};
+  const next = isRecord(child) ? child : {};
   target[head] = next;
   setPath(next, rest, value);
 }

@@ -11,6 +11,7 @@
  * Job events can arrive before `startJob` has answered with the job's id, so events for unknown jobs wait in
  * `earlyEvents` and are replayed when the job is registered.
  */
+import { isRecord } from '../../../shared/is-record.js';
 import type { BenchReport } from '../../../shared/bench.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { JobEvent, JobInfo, JobKind, JobLogEvent } from '../../../shared/ipc-contract.js';
@@ -409,10 +410,6 @@ function dropLive(state: StudioState, jobId: string): StudioState {
   return state.live.some((r) => r.jobId === jobId)
     ? { ...state, live: state.live.filter((r) => r.jobId !== jobId) }
     : state;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
