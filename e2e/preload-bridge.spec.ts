@@ -269,7 +269,7 @@ test('every method round-trips to the real handlers and backend, and job events 
   // A pipeline that fails at once (no such method), to run again below.
   const failing = { pipelines: [{ make: { kind: 'quantize' as const, modelPath: model, method: 'no-such-method' } }] };
   const first = await studio(page, 'startPipelines', failing);
-  const pipelineId = first.ok ? first.value.started[0]!.id : '';
+  const pipelineId = first.ok ? first.value.started[0]!.pipeline.id : '';
   await backend.pipelines.whenSettled(pipelineId);
 
   const calls: { [M in ApiMethod]: Parameters<StudioApi[M]> } = {

@@ -535,11 +535,11 @@ export type EmptyRequest = Record<string, never>;
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * What a `studio:pipeline.start` did with its pipelines: those started (in order), those whose data check (or
- * start) failed, by index in the request, and whether a cancel stopped the rest, which were not started.
+ * What a `studio:pipeline.start` did with its pipelines: those started (in order) and those whose data check (or
+ * start) failed, each by index in the request, and whether a cancel stopped the rest, which were not started.
  */
 export interface PipelineStartOutcome {
-  started: PipelineRecord[];
+  started: { index: number; pipeline: PipelineRecord }[];
   failed: { index: number; error: StudioErrorInfo }[];
   cancelled: boolean;
 }

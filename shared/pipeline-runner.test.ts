@@ -291,7 +291,7 @@ describe('PipelineRunner.startChecked: the pipelines of one studio:pipeline.star
     const { outcome, checked, pipelines } = await startThree(() => 'ok');
     // Calibration-free recipes with evaluation data: one check each.
     expect(checked).toEqual([0, 1, 2]);
-    expect(outcome.started.map((p) => p.id)).toEqual(['p1', 'p2', 'p3']);
+    expect(outcome.started.map((s) => s.pipeline.id)).toEqual(['p1', 'p2', 'p3']);
     expect(outcome).toMatchObject({ failed: [], cancelled: false });
     expect(pipelines).toHaveLength(3);
   });
@@ -299,7 +299,7 @@ describe('PipelineRunner.startChecked: the pipelines of one studio:pipeline.star
   it('reports a pipeline whose data failed by its index, and goes on to the next', async () => {
     const { outcome, pipelines } = await startThree((i) => (i === 0 ? 'fail' : 'ok'));
     expect(outcome.failed).toEqual([{ index: 0, error: badInput }]);
-    expect(outcome.started).toHaveLength(2);
+    expect(outcome.started.map((s) => s.index)).toEqual([1, 2]);
     expect(pipelines).toHaveLength(2);
   });
 
@@ -314,7 +314,7 @@ describe('PipelineRunner.startChecked: the pipelines of one studio:pipeline.star
   it('a Cancel after a check ended stops its pipeline before it is recorded', async () => {
     const { outcome, checked, pipelines } = await startThree((i) => (i === 1 ? 'cancel-late' : 'ok'));
     expect(checked).toEqual([0, 1]);
-    expect(outcome).toMatchObject({ started: [{ id: 'p1' }], failed: [], cancelled: true });
+    expect(outcome).toMatchObject({ started: [{ index: 0, pipeline: { id: 'p1' } }], failed: [], cancelled: true });
     expect(pipelines).toHaveLength(1);
   });
 });

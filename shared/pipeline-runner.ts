@@ -224,7 +224,7 @@ export class PipelineRunner {
         }
         if (aborted() || this.stopping) return cancelled();
         try {
-          outcome.started.push(await this.start(request, facts));
+          outcome.started.push({ index, pipeline: await this.start(request, facts) });
         } catch (error) {
           outcome.failed.push({ index, error: studioErrorOf(error) });
         }

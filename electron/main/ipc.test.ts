@@ -481,7 +481,7 @@ const VALID: {
     request: () => ({ pipelines: [{ make: { kind: 'quantize', modelPath: model, method: 'no-such-method' } }] }),
     check: async (outcome) => {
       expect(outcome).toMatchObject({ failed: [], cancelled: false });
-      const record = outcome.started[0]!;
+      const record = outcome.started[0]!.pipeline;
       expect(record).toMatchObject({ status: 'running', steps: [{ kind: 'make', status: 'pending' }] });
       pipelineId = record.id;
       await backend.pipelines.whenSettled(record.id);

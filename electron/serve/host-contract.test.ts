@@ -170,7 +170,7 @@ for (const [name, make] of subjects) {
       });
       if (!answer.ok) throw new Error(answer.error.message);
       expect(answer.value).toMatchObject({ failed: [], cancelled: false });
-      const started = { value: answer.value.started[0]! };
+      const started = { value: answer.value.started[0]!.pipeline };
       const ws = await workspaceWhen(s.host, s.modelPath, (w) => w.pipelines?.find((p) => p.id === started.value.id)?.status !== 'running');
       const record = ws.pipelines!.find((p) => p.id === started.value.id)!;
       expect(record.steps.map((st) => st.status)).toEqual(['done', 'done', 'done']);
@@ -258,7 +258,7 @@ for (const [name, make] of subjects) {
       try {
         const answer = await s.host.startPipelines({ pipelines: [pipeline], checkId: 'pipeline-check' });
         if (!answer.ok) throw new Error(answer.error.message);
-        const record = answer.value.started[0]!;
+        const record = answer.value.started[0]!.pipeline;
         expect(record.request).not.toHaveProperty('checkId');
         expect(events.at(-1)).toEqual({ checkId: 'pipeline-check', done: 360, total: 360, role: 'evaluation', item: 0 });
         await workspaceWhen(s.host, s.modelPath, (ws) => ws.pipelines?.find((p) => p.id === record.id)?.status !== 'running');

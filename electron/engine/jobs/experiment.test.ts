@@ -272,7 +272,7 @@ describe('the experiment on the backend', () => {
       const outcome = await ok(backend.dispatch('studio:pipeline.start', { pipelines: [{ make, evaluate: { data: npy('inputs.npy', 'labels.npy') } }], checkId: 'pipe' }));
       expect(events.at(-1)).toEqual({ checkId: 'pipe', done: 360, total: 360, role: 'evaluation', item: 0 });
       expect(outcome).toMatchObject({ failed: [], cancelled: false });
-      const record = outcome.started[0]!;
+      const record = outcome.started[0]!.pipeline;
       expect(record.request).not.toHaveProperty('checkId');
       for (const job of backend.jobs.list()) if (job.spec.modelPath === model) backend.jobs.cancel(job.jobId);
       // Cancelled jobs may not have started yet: the pipeline settles before the temp folder goes.
@@ -301,7 +301,7 @@ describe('the experiment on the backend', () => {
       const make = { kind: 'quantize' as const, modelPath: model, method: 'int8-dynamic', common: {}, options: {} };
       const three = [0, 1, 2].map(() => ({ make, evaluate: { data } }));
       const outcome = await ok(backend.dispatch('studio:pipeline.start', { pipelines: three, checkId: 'q' }));
-      started.push(...outcome.started.map((p) => p.id));
+      started.push(...outcome.started.map((s) => s.pipeline.id));
       expect(started).toHaveLength(3);
       expect(checkTasks()).toBe(1);
       // Each reused check still shows the page its counts, from 0 to every sample, naming the pipeline.

@@ -29,7 +29,7 @@ function makeBackend(): StudioBackend {
 async function startOne(backend: StudioBackend, request: Record<string, unknown>): Promise<Result<PipelineRecord>> {
   const answer = await backend.dispatch('studio:pipeline.start', { pipelines: [request] });
   if (!answer.ok) return answer;
-  const [record] = answer.value.started;
+  const record = answer.value.started[0]?.pipeline;
   if (record) return { ok: true, value: record };
   return { ok: false, error: answer.value.failed[0]?.error ?? { code: 'CANCELLED', message: 'Not started.' } };
 }

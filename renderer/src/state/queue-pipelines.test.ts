@@ -4,7 +4,8 @@ import type { PipelineStartOutcome } from '../../../shared/ipc-contract.js';
 import type { PipelineRecord } from '../../../shared/workspace.js';
 import { checkingTitle, queueOutcome } from './queue-pipelines.js';
 
-const record = (id: string) => ({ id }) as PipelineRecord;
+/** A started pipeline as the backend reports it: the index of its recipe in the request, and its record. */
+const started = (index: number, id: string) => ({ index, pipeline: { id } as PipelineRecord });
 const badInput: StudioErrorInfo = { code: 'BAD_INPUT', message: 'the data does not fit' };
 
 function read(result: Result<PipelineStartOutcome>, count: number, cancelPressed = false) {
@@ -19,7 +20,7 @@ describe("reading the backend's answer to queueing several pipelines", () => {
       {
         ok: true,
         value: {
-          started: [record('a'), record('c')],
+          started: [started(0, 'a'), started(2, 'c')],
           failed: [{ index: 1, error: badInput }],
           cancelled: false,
         },
@@ -39,7 +40,7 @@ describe("reading the backend's answer to queueing several pipelines", () => {
 
   it('says Cancel stopped the rest when the backend did', () => {
     const { outcome, failed } = read(
-      { ok: true, value: { started: [record('a')], failed: [], cancelled: true } },
+      { ok: true, value: { started: [started(0, 'a')], failed: [], cancelled: true } },
       3,
     );
     expect(outcome).toEqual({ queued: 1, cancelled: true, started: [{ index: 0, pipelineId: 'a' }] });
@@ -51,7 +52,7 @@ describe("reading the backend's answer to queueing several pipelines", () => {
       {
         ok: true,
         value: {
-          started: [record('b'), record('c')],
+          started: [started(1, 'b'), started(2, 'c')],
           failed: [{ index: 0, error: badInput }],
           cancelled: true,
         },

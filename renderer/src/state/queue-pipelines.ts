@@ -44,19 +44,9 @@ export function queueOutcome(
   }
   const { started, failed, cancelled } = result.value;
   for (const { index, error } of failed) onFailed(index, error);
-  return { queued: started.length, cancelled, started: startedIndices(result.value) };
-}
-
-/**
- * The recipe each started pipeline came from. The backend goes through them in order and each one it reached
- * either started or failed (a Cancel stops before the next one): the started ones are, in order, the first
- * `started + failed` indices without the failed ones.
- */
-function startedIndices({ started, failed }: PipelineStartOutcome): QueueOutcome['started'] {
-  const refused = new Set(failed.map((f) => f.index));
-  const indices: number[] = [];
-  for (let i = 0; indices.length < started.length && i < started.length + failed.length; i++) {
-    if (!refused.has(i)) indices.push(i);
-  }
-  return started.map((record, k) => ({ index: indices[k] ?? k, pipelineId: record.id }));
+  return {
+    queued: started.length,
+    cancelled,
+    started: started.map(({ index, pipeline }) => ({ index, pipelineId: pipeline.id })),
+  };
 }
