@@ -59,6 +59,25 @@ describe('commands writing where the file system refuses', () => {
     expect(fs.readdirSync(readOnly)).toEqual([]);
   });
 
+  it('recipe -o never replaces the variant (even with --force), takes no .onnx name and no missing folder', async () => {
+    const before = fs.readFileSync(variant);
+    const over = await cli(['recipe', variant, '-o', variant, '--force']);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toContain(
+      `The recipe file (${variant}) is the variant. ONNX Studio never overwrites an input`,
+    );
+    expect(fs.readFileSync(variant).equals(before)).toBe(true);
+    const asModel = await cli(['recipe', variant, '-o', path.join(work, 'other.onnx')]);
+    expect(asModel.code).toBe(2);
+    expect(asModel.stderr).toContain('A recipe is JSON, not a model: name the file like other.recipe.json');
+    expect(fs.existsSync(path.join(work, 'other.onnx'))).toBe(false);
+    const missing = path.join(work, 'missing', 'r.json');
+    const intoMissing = await cli(['recipe', variant, '-o', missing]);
+    expect(intoMissing.stderr).toBe(
+      `onnx-studio: Cannot write -o ${missing}: the folder ${path.dirname(missing)} does not exist. Choose an existing folder.\n`,
+    );
+  });
+
   it('run --out below a read-only folder: exit 2, says it cannot create the folder and why', async () => {
     const out = path.join(readOnly, 'x');
     const r = await inReadOnly(['run', recipe, '--out', out]);

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/onnx/atomic-files.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
+import { refuseOutputsOverInputs } from '../../engine/onnx/output-guard.js';
 import { readRecordedRecipe } from '../../engine/recipe/recorded-recipe.js';
 import type { CliCommand } from '../cli-context.js';
 
@@ -20,20 +22,35 @@ export const recipeCommand: CliCommand = {
   },
   async run(ctx) {
     const [file, ...extra] = ctx.positionals;
-    if (!file) throw new StudioError('BAD_REQUEST', 'Missing VARIANT: pass the path of a .onnx file ONNX Studio made.');
-    if (extra.length > 0) throw new StudioError('BAD_REQUEST', `recipe takes one model, got also: ${extra.join(' ')}.`);
+    if (!file)
+      throw new StudioError(
+        'BAD_REQUEST',
+        'Missing VARIANT: pass the path of a .onnx file ONNX Studio made.',
+      );
+    if (extra.length > 0)
+      throw new StudioError('BAD_REQUEST', `recipe takes one model, got also: ${extra.join(' ')}.`);
     const recorded = readRecordedRecipe((await loadModel(file)).proto);
     if (recorded.kind === 'none') {
-      throw new StudioError('BAD_REQUEST', `${path.basename(file)} records no recipe: it was not made by onnx-studio quantize or prune.`);
+      throw new StudioError(
+        'BAD_REQUEST',
+        `${path.basename(file)} records no recipe: it was not made by onnx-studio quantize or prune.`,
+      );
     }
     if (recorded.kind === 'unreadable') {
-      throw new StudioError('BAD_REQUEST', `The recipe of ${path.basename(file)} cannot be run: ${recorded.reason}. Make the variant again with this version.`);
+      throw new StudioError(
+        'BAD_REQUEST',
+        `The recipe of ${path.basename(file)} cannot be run: ${recorded.reason}. Make the variant again with this version.`,
+      );
     }
     const text = `${JSON.stringify(recorded.recipe, null, 2)}\n`;
     const output = ctx.values.output;
     if (typeof output === 'string') {
-      if (ctx.values.force !== true && (await import('node:fs')).existsSync(output)) {
-        throw new StudioError('BAD_REQUEST', `${path.resolve(output)} already exists. Choose another path or pass --force.`);
+      refuseRecipeOutput(file, output);
+      if (ctx.values.force !== true && fs.existsSync(output)) {
+        throw new StudioError(
+          'BAD_REQUEST',
+          `${path.resolve(output)} already exists. Choose another path or pass --force.`,
+        );
       }
       await writeFileAtomic(output, text);
       ctx.stderr.write(`Wrote ${path.resolve(output)}\n`);
@@ -43,3 +60,31 @@ export const recipeCommand: CliCommand = {
     return 0;
   },
 };
+
+/**
+ * The recipe file must not replace the variant it came from (with --force it did, leaving JSON where the model
+ * was), nor take a model's name, and its folder must exist. Exit 2.
+ */
+function refuseRecipeOutput(variant: string, output: string): void {
+  refuseOutputsOverInputs(
+    [{ path: output, what: 'The recipe file' }],
+    [{ path: variant, what: 'the variant' }],
+  );
+  if (output.toLowerCase().endsWith('.onnx'))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `A recipe is JSON, not a model: name the file like ${path.basename(output).replace(/\.onnx$/i, '')}.recipe.json, not ${output}.`,
+    );
+  if (fs.existsSync(output) && fs.statSync(output).isDirectory())
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${path.resolve(output)} is a folder. Give the recipe a file name, such as ${path.join(output, `${path.basename(variant, '.onnx')}.recipe.json`)}.`,
+    );
+  // A folder that exists but cannot be written is said by the write itself (writeFileAtomic names why).
+  const folder = path.resolve(path.dirname(output));
+  if (!fs.existsSync(folder))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `Cannot write -o ${output}: the folder ${folder} does not exist. Choose an existing folder.`,
+    );
+}

@@ -275,6 +275,28 @@ describe('onnx-studio tune refuses, before any trial, what every trial would fai
     expect(fs.readFileSync(outcome, 'utf8')).toBe('mine');
   });
 
+  it('an outcome file that is the --data spec, even with --force: refused, the spec kept', async () => {
+    const spec = path.join(tmp.dir, 'spec-named.tune.json');
+    const text = JSON.stringify({ kind: 'npy', path: files.data });
+    fs.writeFileSync(spec, text);
+    const r = await runCliInProcess([
+      'tune',
+      files.model,
+      '-o',
+      path.join(tmp.dir, 'spec-named.onnx'),
+      '--data',
+      spec,
+      '--min-cosine',
+      '0.9',
+      '--force',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      `The outcome file beside OUT (${spec}) is the --data file. ONNX Studio never overwrites`,
+    );
+    expect(fs.readFileSync(spec, 'utf8')).toBe(text);
+  });
+
   it('an OUT in a folder that does not exist or cannot be written, before a search whose results it would lose', async () => {
     const out = path.join(tmp.dir, 'nodir', 'sub', 'tuned.onnx');
     const r = await runCliInProcess([

@@ -15,6 +15,7 @@ import {
   type ShapeOverrides,
 } from '../../engine/runtime/input-specs.js';
 import { guessedValuesNote } from '../../engine/runtime/synthetic-feeds.js';
+import { refuseOutputsOverInputs } from '../../engine/onnx/output-guard.js';
 import { refuseUnwritableFolder } from '../../engine/tune/output-destination.js';
 import { runTune } from '../../engine/tune/run-tune.js';
 import { stopOnAbort } from '../../engine/tune/tune-jobs.js';
@@ -89,11 +90,7 @@ export const tuneCommand: CliCommand = {
     // Checked as given, so its message quotes what the user typed, as quantize's and prune's do.
     if (!emit) refuseNonOnnxOutput(outputArg);
     const output = emit ? '' : path.resolve(outputArg);
-    if (output === model)
-      throw new StudioError(
-        'BAD_REQUEST',
-        'OUT is the input model: choose another path (inputs are never written).',
-      );
+    if (!emit) refuseOutputsOverInputs(tuneOutputs(output), tuneInputs(model, ctx.values));
     const force = ctx.values.force === true;
     // The outcome beside OUT is an output too: refused here, not after a search of many minutes.
     for (const file of emit ? [] : [output, outcomePathOf(output)])
@@ -317,4 +314,23 @@ async function writeChoice(
   fs.writeFileSync(temp, `${JSON.stringify({ ...outcome, output: exported.path }, null, 2)}\n`);
   fs.renameSync(temp, file);
   return exported.path;
+}
+
+/** What tune writes: the best variant and the outcome beside it. */
+function tuneOutputs(output: string): { path: string; what: string }[] {
+  return [
+    { path: output, what: 'OUT' },
+    { path: outcomePathOf(output), what: 'The outcome file beside OUT' },
+  ];
+}
+
+/** The files tune reads, named as the flag that gave each. */
+function tuneInputs(model: string, values: Record<string, unknown>): { path: string; what: string }[] {
+  const inputs = [{ path: model, what: 'the input model' }];
+  for (const flag of ['data', 'labels', 'calib-data']) {
+    const value = values[flag];
+    if (typeof value === 'string' && value !== 'synthetic')
+      inputs.push({ path: value, what: `the --${flag} file` });
+  }
+  return inputs;
 }

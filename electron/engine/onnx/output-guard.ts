@@ -40,6 +40,23 @@ export function checkOutputPath(input: string, output: string): void {
   refuseFolderOutput(output);
 }
 
+/**
+ * Refuses writing any of `outputs` over a file the command reads (`inputs`: the paths given on its command line,
+ * a dataset spec or labels file among them), `--force` or not. `what` names each output as the user gave it.
+ */
+export function refuseOutputsOverInputs(
+  outputs: readonly { path: string; what: string }[],
+  inputs: readonly { path: string; what: string }[],
+): void {
+  for (const output of outputs)
+    for (const input of inputs)
+      if (fs.existsSync(input.path) && fs.statSync(input.path).isFile() && sameFile(output.path, input.path))
+        throw new StudioError(
+          'BAD_REQUEST',
+          `${output.what} (${path.resolve(output.path)}) is ${input.what}. ${NEVER_OVERWRITES}: choose another -o path.`,
+        );
+}
+
 /** Refuses an output path that is an existing folder (a rename onto it would fail half-way). */
 export function refuseFolderOutput(output: string): void {
   let isFolder = false;
