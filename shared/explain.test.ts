@@ -679,6 +679,30 @@ describe('explainProfiles: int8 kernels slower than the float ones they replaced
     expect(byOpType).not.toMatch(/--op-types listing/);
   });
 
+  it('says an int8-weight MatMul onnxruntime fused into MatMulNBits runs in int8, activations included', () => {
+    const e = explainProfiles({
+      original: {
+        p50Ms: 0.5,
+        byOpType: [op('MatMul', 0.2), op('Gemm', 0.2), op('Relu', 0.1)],
+        nodes: [node('mm2', 'MatMul', 0.2), node('mm1', 'Gemm', 0.2)],
+      },
+      variant: {
+        p50Ms: 0.8,
+        byOpType: [op('MatMulNBits', 0.5), op('Gemm', 0.2), op('Relu', 0.1)],
+        nodes: [node('mm2', 'MatMulNBits', 0.5), node('mm1', 'Gemm', 0.2)],
+      },
+      int8: fast,
+      variantOperation: 'quantize',
+      variantMethod: 'int8-weight',
+    });
+    const advice = e.advice.join('\n');
+    expect(advice).toMatch(/MatMulNBits runs in int8 \('mm2'\)/);
+    expect(advice).not.toMatch(/int4/);
+    expect(advice).toMatch(/fused DequantizeLinear and MatMul into MatMulNBits \(8-bit weights\)/);
+    expect(advice).toMatch(/quantizes the activations to int8 per block/);
+    expect(advice).not.toMatch(/activations and every other op compute in float/);
+  });
+
   it("weighs an int4 MatMul against the Gemm onnxruntime fused the original's MatMul and bias into", () => {
     const e = explainProfiles({
       original: {

@@ -200,6 +200,24 @@ const WEIGHT_ONLY: Record<string, string> = {
     'int8-weight stores the weights in int8 and rebuilds them in float with a DequantizeLinear on every run',
 };
 
+/**
+ * What a weight-only variant computes in. onnxruntime (1.30, CPU) fuses an 8-bit DequantizeLinear and the MatMul
+ * or Gemm reading it into MatMulNBits, whose default accuracy level (4) quantizes the activations to int8 per
+ * block: those layers do not compute in float, although nothing in the file quantizes an activation.
+ */
+function weightOnlyCompute(method: string, ops: readonly OpTypeTime[]): string {
+  const fused = method === 'int8-weight' && ops.some((o) => o.opType === 'MatMulNBits');
+  if (!fused)
+    return `${WEIGHT_ONLY[method]}; activations and every other op compute in float, as in the original`;
+  return (
+    'int8-weight stores the weights in int8. onnxruntime fused DequantizeLinear and MatMul into MatMulNBits ' +
+    '(8-bit weights), which by default quantizes the activations to int8 per block as it multiplies (accuracy ' +
+    'level 4; the session option session.qdq_matmulnbits_accuracy_level=0 keeps them float). ' +
+    'The other weights are rebuilt in float by a DequantizeLinear on every run, and every other op computes in ' +
+    'float, as in the original'
+  );
+}
+
 /** Whether a profile's kernel ran the op of a graph node: onnxruntime's fusions prefix it (FusedConv, NhwcConv). */
 const ranAs = (kernel: string, opType: string) => kernel.replace(/^(Fused|Nhwc)(?=[A-Z])/, '') === opType;
 
@@ -506,6 +524,7 @@ const fixed = (ms: number) => `${ms.toFixed(3)} ms`;
  */
 function slowerKernelAdvice(
   k: SlowerKernel,
+  method: string | undefined,
   skipped: readonly SkippedNodeInfo[] | undefined,
   optionLabels: ReadonlyMap<string, string> | undefined,
   undoes: { method: string | undefined } | undefined,
@@ -516,7 +535,8 @@ function slowerKernelAdvice(
     k.nodes.length === 0
       ? ''
       : ` (${k.nodes.length > shown.length ? `${quoted.join(', ')} and ${k.nodes.length - shown.length} more` : list(quoted)})`;
-  const int8Kind = k.opType === 'MatMulNBits' ? 'int4' : 'int8';
+  // MatMulNBits holds 4-bit weights, except where onnxruntime fused an int8-weight DequantizeLinear into it.
+  const int8Kind = k.opType === 'MatMulNBits' && method !== 'int8-weight' ? 'int4' : 'int8';
   const against =
     k.matchedBy === 'node'
       ? `, against ${fixed(k.originalMs)} for ${k.nodes.length === 1 ? 'that node' : 'those nodes'} in float in the original`
@@ -627,7 +647,7 @@ function compressionAdvice(
   const undoes = undoesTheMethod(slowerKernels, variant);
   advice.push(
     ...slowerKernels.map((k) =>
-      slowerKernelAdvice(k, input.skippedNodes, input.optionLabels, undoes ? { method } : undefined),
+      slowerKernelAdvice(k, method, input.skippedNodes, input.optionLabels, undoes ? { method } : undefined),
     ),
   );
   if (!int8.fast && quantizedShare > 0)
@@ -668,9 +688,9 @@ function compressionAdvice(
     const top = floatOps.slice(0, 3);
     const names = `${list(top.map((o) => o.opType))} ${top.length === 1 ? 'takes' : 'take'} ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time`;
     if (weightOnly)
-      // No activation is quantized: the float ops are the original's, not islands between int8 ops.
+      // No QuantizeLinear of activations: the float ops are the original's, not islands between int8 ops.
       advice.push(
-        `${WEIGHT_ONLY[weightOnly]}; activations and every other op compute in float, as in the original: ${names}. ` +
+        `${weightOnlyCompute(weightOnly, variant.byOpType)}: ${names}. ` +
           `Weight-only quantization makes the file smaller${input.sizeRatio !== undefined ? ` (x${input.sizeRatio.toFixed(2)} here)` : ''}; ` +
           'it pays off in speed where reading the weights sets the time (large MatMuls, language models), not in ops that stay as they were. ' +
           'For speed here, int8-dynamic (MatMul, Gemm) or int8-static (Conv too) compute in int8.',
