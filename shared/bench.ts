@@ -168,6 +168,11 @@ export interface BenchInputInfo {
    * runs cycle through them, so the figures are for the mix, not for `shape` alone. At most 16.
    */
   shapes?: number[][];
+  /**
+   * What of this input nothing set, as fed (synthetic data only): guessed dims by name or position with their
+   * sizes, and guessed values (`W=320`, `dim 0=1`, `values 16000`). The warnings say why; this marks the rows.
+   */
+  guessed?: string;
 }
 
 /** One model's figures. Times are ms; "p50" etc. use linear interpolation between order statistics. */

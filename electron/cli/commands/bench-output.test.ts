@@ -85,6 +85,24 @@ describe('bench: the text report', () => {
     return out;
   }
 
+  it('marks what nothing set in the Inputs table, and adds no column when everything was set', () => {
+    const r = report(['a.onnx'], [latencies(1, 0.04)]);
+    const guessedInputs = [
+      { name: 'x', dtype: 'float32', shape: [1, 3, 48, 320], guessed: 'N=1, W=320' },
+      { name: 'sr', dtype: 'int64', shape: [1], guessed: 'values 16000' },
+    ];
+    const marked = text({ ...r, results: r.results.map((m) => ({ ...m, inputs: guessedInputs })) });
+    expect(marked).toMatch(/^Input\s+Type\s+Shape\s+Guessed \(nothing set it\)$/m);
+    expect(marked).toMatch(/^x\s+float32\s+\[1, 3, 48, 320\]\s+N=1, W=320$/m);
+    expect(marked).toMatch(/^sr\s+int64\s+\[1\]\s+values 16000$/m);
+    const set = text({
+      ...r,
+      results: r.results.map((m) => ({ ...m, inputs: [{ name: 'x', dtype: 'float32', shape: [2, 4] }] })),
+    });
+    expect(set).toMatch(/^Input\s+Type\s+Shape$/m);
+    expect(set).not.toMatch(/Guessed/);
+  });
+
   it('puts the verdict beside each ratio and the process’s peak once under the table', () => {
     const samples = [latencies(1, 0.04), latencies(0.5, 0.02), latencies(1.5, 0.06), latencies(1.02, 0.04)];
     const out = text(report(['a.onnx', 'fast.onnx', 'slow.onnx', 'same.onnx'], samples));

@@ -161,11 +161,15 @@ export function printReport(ctx: CliContext, report: BenchReport): void {
   const label = (i: number) => labels[i] ?? '';
   const out: string[] = [describeSettings(report), ''];
   // A mix of shapes (data of several widths) shows each axis's sizes: the runs cycle through them all.
-  const inputRows = (r: BenchModelResult) => r.inputs.map((i) => [i.name, i.dtype, bracketedShape(i)]);
+  // What nothing set is marked on its row, beside the shape it sized (the warnings say why it was guessed so).
+  const guessed = report.results.some((r) => r.inputs.some((i) => i.guessed));
+  const inputRows = (r: BenchModelResult) =>
+    r.inputs.map((i) => [i.name, i.dtype, bracketedShape(i), ...(guessed ? [i.guessed ?? ''] : [])]);
   const sameInputs = new Set(report.results.map((r) => JSON.stringify(r.inputs))).size === 1;
   for (const [i, r] of (sameInputs ? report.results.slice(0, 1) : report.results).entries()) {
     if (!sameInputs) out.push(`Inputs of ${label(i)}:`);
-    out.push(table(['Input', 'Type', 'Shape'], inputRows(r), 'lll'), '');
+    const head = ['Input', 'Type', 'Shape', ...(guessed ? ['Guessed (nothing set it)'] : [])];
+    out.push(table(head, inputRows(r), guessed ? 'llll' : 'lll'), '');
   }
   // Several models share one process: its peak is no model's own, so it is said once, under the table.
   const processPeak = processPeakLine(report);

@@ -114,7 +114,7 @@ describe('runBenchmark', () => {
       'measuring',
       'releasing',
     ]);
-    expect(a?.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 16] }]);
+    expect(a?.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 16], guessed: 'batch=1' }]);
     // Said once for both models (they share the inputs), not once per model.
     expect(report.notes.filter((n) => n.includes("dim 'batch' of input 'input' was guessed as 1 (batch: one sample per run) because nothing set it"))).toHaveLength(1);
     expect(report.settings).toMatchObject({ ep: 'cpu', threads: 1, allowSpinning: false, warmup: 2, iterations: 15, data: 'synthetic (4 samples, seed 0)' });
@@ -125,8 +125,9 @@ describe('runBenchmark', () => {
     fs.writeFileSync(tokens, modelBytes(buildTokenModel()));
     const report = await runBenchmark(benchParams({ models: [tokens], warmup: 0, iterations: 3, dims: { batch: 2, sequence: 8 } }));
     expect(report.results[0]?.inputs).toEqual([
-      { name: 'input_ids', dtype: 'int64', shape: [2, 8] },
-      { name: 'attention_mask', dtype: 'bool', shape: [2, 8] },
+      // The dims were set; the ids and the mask's values were not.
+      { name: 'input_ids', dtype: 'int64', shape: [2, 8], guessed: 'values random whole numbers 0-99' },
+      { name: 'attention_mask', dtype: 'bool', shape: [2, 8], guessed: 'values true' },
     ]);
     expect(report.comparisons).toEqual([]);
     expect(report).not.toHaveProperty('processPeakRssBytes');
@@ -142,15 +143,18 @@ describe('runBenchmark', () => {
     const settings = { warmup: 0, iterations: 2, intraOpThreads: 1 };
     // One second of audio at the 16000 Hz guessed for sr: a length of 1 failed in the model's Reshape.
     const audio = await runBenchmark(benchParams({ models: [speech], ...settings }));
+    // Each input's row says what of it was guessed, beside the shape it sized.
     expect(audio.results[0]?.inputs).toEqual([
-      { name: 'audio', dtype: 'float32', shape: [1, 16000] },
-      { name: 'sr', dtype: 'int64', shape: [1] },
+      { name: 'audio', dtype: 'float32', shape: [1, 16000], guessed: 'samples=16000' },
+      { name: 'sr', dtype: 'int64', shape: [1], guessed: 'values 16000' },
     ]);
     const notes = audio.notes.join('\n');
     expect(notes).toContain("dim 'samples' of input 'audio' was guessed as 16000 ('samples' reads as an audio length: one second at the 16000 Hz of 'sr') because nothing set it");
     expect(notes).toContain("Synthetic data filled 'sr' (int64) with 16000 (a sample rate: 16 kHz, the usual rate of speech models), because nothing set it");
     const text = await runBenchmark(benchParams({ models: [line], ...settings }));
-    expect(text.results[0]?.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 48, 320] }]);
+    expect(text.results[0]?.inputs).toEqual([
+      { name: 'x', dtype: 'float32', shape: [1, 3, 48, 320], guessed: 'dim 0=1, dim 3=320' },
+    ]);
     expect(text.notes.join('\n')).toContain("unknown dim 3 of input 'x' as 320 (width of a 48-pixel-high text line) because nothing set them");
     // The app asks for synthetic data as a dataset spec: it is shaped by the guesses all the same.
     const asDataset = await runBenchmark(

@@ -16,7 +16,8 @@ import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
 import { runFailure } from '../runtime/run-failure.js';
-import { isGuessNote, refuseUnknownDims, resolveInputSpecs } from '../runtime/input-specs.js';
+import { isGuessNote, refuseUnknownDims, resolveInputSpecs, type ResolvedInput } from '../runtime/input-specs.js';
+import { guessedParts } from '../runtime/synthetic-feeds.js';
 import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { PeakRssMeter } from './peak-rss.js';
@@ -117,6 +118,15 @@ function describeFeeds(feeds: readonly Feed[]): BenchInputInfo[] {
       shapes.push([...dims]);
     }
     return { name, dtype: tensor.type, shape: [...tensor.dims], ...(shapes.length > 1 ? { shapes } : {}) };
+  });
+}
+
+/** Each fed input with what of it was guessed (synthetic data: a dataset brings its own shapes and values). */
+function markGuesses(fed: BenchInputInfo[], synthetic: readonly ResolvedInput[]): BenchInputInfo[] {
+  return fed.map((info) => {
+    const input = synthetic.find((i) => i.name === info.name);
+    const guessed = input ? guessedParts(input) : undefined;
+    return guessed ? { ...info, guessed } : info;
   });
 }
 
@@ -236,7 +246,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       label,
       modelBytes: loaded.fileBytes + loaded.externalDataBytes,
       feeds,
-      inputs: describeFeeds(feeds),
+      inputs: markGuesses(describeFeeds(feeds), synthetic ? inputs : []),
       ...(params.profile ? { writers: fusedWriters(loaded.proto) } : {}),
     });
   }

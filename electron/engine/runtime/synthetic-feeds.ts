@@ -84,6 +84,25 @@ function describeValues(values: InputValues, bool: boolean): string {
 }
 
 /**
+ * What of one input synthetic data fed on a guess, in a few words: its guessed dims (`W=320`, `dim 0=1`) and
+ * guessed values (`values 16000`). Undefined when the user set all of it.
+ */
+export function guessedParts(input: ResolvedInput): string | undefined {
+  const dims = (input.guessedAxes ?? []).map((axis) => {
+    const declared = input.declared[axis];
+    return `${typeof declared === 'string' ? declared : `dim ${axis}`}=${input.dims[axis]}`;
+  });
+  const fill =
+    input.ortType === 'string'
+      ? 'text'
+      : input.values && input.valuesGuess !== undefined
+        ? describeValues(input.values, input.ortType === 'bool')
+        : undefined;
+  const parts = [...dims, ...(fill ? [`values ${fill}`] : [])];
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+/**
  * The warning for inputs synthetic data fills with guessed values (guessedFill). An integer input such as a
  * sample rate or a length changes what the model computes, so the figures from such data are only as good as
  * the guess: said once, with how to set it.
