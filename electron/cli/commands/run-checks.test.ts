@@ -167,6 +167,9 @@ describe('onnx-studio run: checks before the first step', () => {
     ).toHaveLength(1);
     const json = JSON.parse(run.stdout) as { notes: string[]; steps: { step: number; output?: string }[] };
     expect(json.notes.filter((n) => n.includes("dim 'batch'"))).toHaveLength(1);
+    // It says how to set the size where run takes it, the recipe's inputs; run takes no --dim or --shape.
+    expect(run.stderr).toMatch(/Set it in the recipe's "inputs" \("dims": \{"NAME": SIZE\}/);
+    expect(run.stderr).not.toMatch(/--dim|--shape/);
     expect(json.steps.map((s) => s.step)).toEqual([1, 2]);
     expect(json.steps[0]).not.toHaveProperty('index');
     expect(path.basename(json.steps[0]!.output!)).toBe('mlp.1-int8-static.onnx');

@@ -5,7 +5,7 @@
  */
 import { StudioError } from '../errors.js';
 import { removeCreatedFolder } from '../onnx/output-folder.js';
-import { isGuessNote } from '../runtime/input-specs.js';
+import { guessNoteForRecipe, isGuessNote } from '../runtime/input-specs.js';
 import { planRecipe, type RecipePlan } from './recipe-plan.js';
 import { type RunRecipeOptions, type RunRecipeResult, runStep, type StepResult } from './run-step.js';
 import { inStep, stepNote, stepNumber, stoppedAt } from './step-messages.js';
@@ -74,7 +74,8 @@ async function runSteps(
     // however many steps make them; the step's other notes (it quantized nothing, an opset was raised) are said
     // as the single command says them, with the step they come from.
     if (result.kind !== 'export')
-      for (const note of result.report.notes) warn(isGuessNote(note) ? note : stepNote(index, step, note));
+      for (const note of result.report.notes)
+        warn(isGuessNote(note) ? guessNoteForRecipe(note) : stepNote(index, step, note));
     results.push({ ...result, step: stepNumber(index), seconds: (performance.now() - started) / 1000 });
   }
   return { source, model: current, steps: results, notes };

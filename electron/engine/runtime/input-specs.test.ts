@@ -6,7 +6,7 @@ import { buildSpeechGateModel, buildTextLineModel } from '../testing/awkward-mod
 import { buildCnn, buildMlp, makeModel, modelBytes } from '../testing/model-fixtures.js';
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
-import { isGuessNote, refuseUnknownDims, resolveInputSpecs } from './input-specs.js';
+import { guessNoteForRecipe, isGuessNote, refuseUnknownDims, resolveInputSpecs } from './input-specs.js';
 import { seededRandom, syntheticFeed } from './synthetic-feeds.js';
 
 /** Token ids [batch, sequence] int64, a bool mask [batch, sequence] and an input with an unknown dim. */
@@ -193,6 +193,16 @@ describe('the guesses the app prefills its input spec with', () => {
         'because nothing set it: the figures are for those values. Set real ones with --value sr=N (one value) or ' +
         '--value sr=MIN:MAX (a range; the app asks in the Model view).',
     );
+    // A recipe run names the recipe's inputs instead of flags it does not take; what was guessed is kept.
+    expect(guessNoteForRecipe(notes[0]!)).toBe(
+      "dim 'samples' of input 'audio' was guessed as 16000 ('samples' reads as an audio length: one second at the " +
+        "16000 Hz of 'sr') because nothing set it: the figures are for that size. Set it in the recipe's " +
+        '"inputs" ("dims": {"NAME": SIZE}, or "shapes": {"INPUT": [SIZES]}), then run it again.',
+    );
+    expect(guessNoteForRecipe(guessedValuesNote(inputs)!)).toMatch(
+      /for those values\. Set real ones in the recipe's "inputs" \("values": \{"INPUT": \{"kind": "constant", "value": N\}\}\), then run it again\.$/,
+    );
+    expect(isGuessNote(guessNoteForRecipe(notes[0]!))).toBe(true);
     const feed = syntheticFeed(inputs, seededRandom(0));
     expect([...(feed.sr?.data as BigInt64Array)]).toEqual([16000n]);
     // The model frames the audio by 64 samples: the old guess of 1 failed in its Reshape.

@@ -331,6 +331,20 @@ function setDimsExample(guessed: readonly GuessedDim[]): string {
 }
 
 /**
+ * A guess note as a recipe run says it: its last sentence, how to set the guessed sizes or values with flags,
+ * names the recipe's "inputs" instead (`run` takes no --shape, --dim or --value: the recipe is what it runs).
+ */
+export function guessNoteForRecipe(note: string): string {
+  const howTo = / Set (them|it|real ones) with --/.exec(note);
+  if (!howTo) return note;
+  const values = note.startsWith('Synthetic data filled');
+  return (
+    `${note.slice(0, howTo.index)} Set ${howTo[1]} in the recipe's "inputs" ` +
+    `(${values ? '"values": {"INPUT": {"kind": "constant", "value": N}}' : '"dims": {"NAME": SIZE}, or "shapes": {"INPUT": [SIZES]}'}), then run it again.`
+  );
+}
+
+/**
  * True for a note about values nothing set (`guessedDimsNote`, synthetic-feeds' `guessedValuesNote`: both say
  * "because nothing set"), which commands print as a warning.
  */
