@@ -29,11 +29,11 @@ function specAxes(input: ResolvedInput): number[] {
  */
 export function expects(input: ResolvedInput): string {
   const set = specAxes(input);
-  if (set.length === 0) return `the model expects ${input.ortType} ${formatDims(input.declared)}`;
+  if (set.length === 0) return `the model expects ${input.modelType ?? input.ortType} ${formatDims(input.declared)}`;
   const shape = input.declared.map((d, i) => (set.includes(i) ? input.dims[i]! : d));
   const which = set.length === 1 ? `dim ${set[0]}` : `dims ${set.slice(0, -1).join(', ')} and ${set.at(-1)}`;
   return (
-    `the model expects ${input.ortType} ${formatDims(shape)} (${which} set by the input spec; ` +
+    `the model expects ${input.modelType ?? input.ortType} ${formatDims(shape)} (${which} set by the input spec; ` +
     `the model declares ${formatDims(input.declared)})`
   );
 }

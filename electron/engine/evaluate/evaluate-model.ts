@@ -25,6 +25,7 @@ import {
   top1ClassesOf,
 } from './fidelity-metrics.js';
 import { RegressionAccumulator } from './regression-metrics.js';
+import { NarrowedInputs, readWide } from './narrowed-inputs.js';
 import { samplesAskedNote } from './samples-asked.js';
 import { planTask, type TaskPlan, type TaskRequest } from './task.js';
 
@@ -152,7 +153,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
     );
   }
   refuseUnknownDims(options.shapes?.dims, namedDims);
-  const source = await openDataset(options.data, resolved.inputs, {
+  const readInputs = readWide(resolved.inputs, refInputs);
+  const source = await openDataset(options.data, readInputs, {
     ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
   });
@@ -184,6 +186,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
       refSession,
       refPath,
       refInputs,
+      narrowed: new NarrowedInputs(readInputs),
       notes,
       started,
       requested,
@@ -201,6 +204,8 @@ interface Prepared {
   refSession: ort.InferenceSession | undefined;
   refPath: string | undefined;
   refInputs: ResolvedInput[] | undefined;
+  /** The float16 inputs read wide, narrowed for the model sample by sample. */
+  narrowed: NarrowedInputs;
   notes: string[];
   started: number;
   requested: TaskRequest;
@@ -208,7 +213,8 @@ interface Prepared {
 
 /** The sample loop and the report, once the data is open and the sessions exist. */
 async function measure(options: EvaluateOptions, prepared: Prepared): Promise<EvalReport> {
-  const { loaded, source, session, refSession, refPath, refInputs, notes, started, requested } = prepared;
+  const { loaded, source, session, refSession, refPath, refInputs, narrowed, notes, started, requested } =
+    prepared;
   const outputName = options.output ?? session.outputNames[0];
   if (outputName === undefined || !session.outputNames.includes(outputName)) {
     throw new StudioError(
@@ -232,11 +238,12 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   let mark = performance.now();
   let fed: EvalReport['inputs'] = [];
   for await (const sample of source.samples(options.signal)) {
+    const modelFeed = narrowed.feed(sample.index, sample.inputs);
     if (fed.length === 0)
-      fed = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
+      fed = Object.entries(modelFeed).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
     const t0 = performance.now();
     timing.dataMs += t0 - mark;
-    const outputs = await runExplained(session, sample.inputs, options.label ?? path.basename(loaded.path));
+    const outputs = await runExplained(session, modelFeed, options.label ?? path.basename(loaded.path));
     const t1 = performance.now();
     timing.inferenceMs += t1 - t0;
     const where = `Sample ${sample.index}`;
@@ -365,6 +372,8 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
       ? samplesAskedNote(Math.min(...asked), done)
       : undefined;
   if (cut) notes.push(cut);
+  const overflow = narrowed.note(refSession !== undefined);
+  if (overflow) notes.push(overflow);
 
   const seconds = (performance.now() - started) / 1000;
   const report: EvalReport = {

@@ -29,6 +29,11 @@ export interface ResolvedInput {
   values?: InputValues;
   /** Why `values` holds what it does when nothing set it (the shared guess's reason); absent for the user's. */
   valuesGuess?: string;
+  /**
+   * The type the model declares, where data is read as another (`ortType`): eval reads a float16 input as
+   * float32 and casts it for the model itself, so that the reference gets the values as they were.
+   */
+  modelType?: Tensor.Type;
 }
 
 export interface ShapeOverrides {
