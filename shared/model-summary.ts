@@ -8,6 +8,8 @@ export interface TensorSummary {
   dtype: string;
   /** Static dims are numbers; symbolic dims are their names; unknown dims are `null`. */
   shape: (number | string | null)[];
+  /** The model declares no shape at all, not even a rank (`shape` is then empty, but it is not a scalar). */
+  rankUnknown?: true;
   /** Inputs only: the constant table this input's values index (token ids into an embedding), if any. */
   indexes?: IndexedTable;
 }

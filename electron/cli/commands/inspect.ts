@@ -1,4 +1,4 @@
-import type { ModelSummary } from '../../../shared/model-summary.js';
+import type { ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
 import { StudioError } from '../../engine/errors.js';
 import { inspectModel } from '../../engine/inspect/inspect-model.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
@@ -15,9 +15,9 @@ function printSummary(ctx: CliContext, s: ModelSummary): void {
   out.push(`Nodes       ${formatCount(s.nodes)}`);
   out.push(`Parameters  ${formatCount(s.parameters)}`);
   out.push('');
-  out.push(formatTable(['Input', 'Type', 'Shape'], s.inputs.map((v) => [v.name, v.dtype, formatShape(v.shape)])));
+  out.push(formatTable(['Input', 'Type', 'Shape'], s.inputs.map((v) => [v.name, v.dtype, valueShape(v)])));
   out.push('');
-  out.push(formatTable(['Output', 'Type', 'Shape'], s.outputs.map((v) => [v.name, v.dtype, formatShape(v.shape)])));
+  out.push(formatTable(['Output', 'Type', 'Shape'], s.outputs.map((v) => [v.name, v.dtype, valueShape(v)])));
   out.push('');
   const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]);
   out.push(formatTable(['Op type', 'Count'], ops));
@@ -56,3 +56,8 @@ export const inspectCommand: CliCommand = {
     return 0;
   },
 };
+
+/** A declared shape, or that there is none (an empty list would read as a scalar's `[]`). */
+function valueShape(value: TensorSummary): string {
+  return value.rankUnknown ? 'unknown rank (no shape declared)' : formatShape(value.shape);
+}

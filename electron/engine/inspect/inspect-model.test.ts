@@ -47,6 +47,15 @@ describe('inspectModel', () => {
     expect(s.largestTensors.map((t) => t.bytes)).toEqual([2048, 1024, 128, 32]);
   });
 
+  it('says an input declares no shape (unknown rank) apart from a scalar, whose shape is [] too', async () => {
+    const model = buildMlp();
+    const input = model.graph!.input[0]!;
+    if (input.type?.value.case === 'tensorType') delete input.type.value.value.shape;
+    const s = await inspectModel(write('shapeless.onnx', toBinary(ModelProtoSchema, model)));
+    expect(s.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [], rankUnknown: true }]);
+    expect(s.outputs[0]).not.toHaveProperty('rankUnknown');
+  });
+
   it('counts Constant-node values (tensor and value_floats) as parameters', async () => {
     const s = await inspectModel(write('const.onnx', toBinary(ModelProtoSchema, buildConstantWeightModel())));
     expect(s.parameters).toBe(8 * 4 + 4);

@@ -33,7 +33,9 @@ export function describeType(type: TypeProto | undefined): { dtype: string; shap
 }
 
 function summarizeValue(vi: ValueInfoProto): TensorSummary {
-  return { name: vi.name, ...describeType(vi.type) };
+  const type = vi.type?.value;
+  const rankUnknown = type?.case === 'tensorType' && type.value.shape === undefined;
+  return { name: vi.name, ...describeType(vi.type), ...(rankUnknown ? { rankUnknown: true as const } : {}) };
 }
 
 /** Bytes a tensor's data occupies wherever it is stored (raw, typed fields, or an external file). */

@@ -138,6 +138,27 @@ describe('resolveInputSpecs', () => {
 });
 
 describe('syntheticFeed', () => {
+  it('refuses an input that declares no shape at all (not a scalar) until --shape gives one', () => {
+    const shapeless = makeValueInfo('x', DataType.FLOAT, [1, 4]);
+    if (shapeless.type?.value.case === 'tensorType') delete shapeless.type.value.value.shape;
+    const model = makeModel(
+      create(GraphProtoSchema, {
+        name: 'shapeless',
+        input: [shapeless],
+        output: [makeValueInfo('y', DataType.FLOAT, [1, 4])],
+        node: [makeNode('Identity', ['x'], ['y'])],
+      }),
+    );
+    const { inputs } = resolveInputSpecs(model);
+    expect(inputs[0]).toMatchObject({ dims: [], rankUnknown: true });
+    expect(() => syntheticFeed(inputs, seededRandom(0))).toThrow(
+      /Input 'x' has no declared shape, not even a number of dims, so synthetic data cannot be made for it\. Give its whole shape: --shape x=AxB/,
+    );
+    const given = resolveInputSpecs(model, { shapes: { x: [2, 4] } }).inputs;
+    expect(given[0]).not.toHaveProperty('rankUnknown');
+    expect(syntheticFeed(given, seededRandom(0)).x?.dims).toEqual([2, 4]);
+  });
+
   it('is seeded, typed per input, keeps token ids small and feeds the bool mask its guess', () => {
     const { inputs } = resolveInputSpecs(tokenModel(), { dims: { batch: 2, sequence: 5 } });
     const a = syntheticFeed(inputs, seededRandom(3));

@@ -29,6 +29,8 @@ export interface ResolvedInput {
   values?: InputValues;
   /** Why `values` holds what it does when nothing set it (the shared guess's reason); absent for the user's. */
   valuesGuess?: string;
+  /** The model declares no shape for it, not even a rank, and nothing set one: synthetic data cannot make it. */
+  rankUnknown?: true;
   /**
    * The type the model declares, where data is read as another (`ortType`): eval reads a float16 input as
    * float32 and casts it for the model itself, so that the reference gets the values as they were.
@@ -111,7 +113,15 @@ export function resolveInputSpecs(
         guessedAxes.push(i);
         return open.sizeOf(vi.name, declared, i);
       });
-    inputs.push({ name: vi.name, elemType, ortType, declared, dims, ...(guessedAxes.length > 0 ? { guessedAxes } : {}) });
+    inputs.push({
+      name: vi.name,
+      elemType,
+      ortType,
+      declared,
+      dims,
+      ...(guessedAxes.length > 0 ? { guessedAxes } : {}),
+      ...(!whole && !tensor.hasShape ? { rankUnknown: true as const } : {}),
+    });
   }
   refuseUnknownNames(overrides, inputs.map((i) => i.name), shapeField);
   const withValues = addValues(inputs, overrides.values ?? {}, summaries);

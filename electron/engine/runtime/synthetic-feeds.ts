@@ -39,6 +39,13 @@ function normals(count: number, next: () => number): Float32Array {
  * values are standard normal; string inputs read `sample N`.
  */
 export function syntheticTensor(input: ResolvedInput, next: () => number): ort.Tensor {
+  // No rank to size: feeding a scalar would be a guess no warning could make right.
+  if (input.rankUnknown)
+    throw new StudioError(
+      'BAD_INPUT',
+      `Input '${input.name}' has no declared shape, not even a number of dims, so synthetic data cannot be made for it. ` +
+        `Give its whole shape: --shape ${shellQuote(`${input.name}=AxB`)} (a recipe's inputs.shapes; the app asks in the Model view), or use real data.`,
+    );
   if (input.values) return chosenValues(input, next);
   const count = input.dims.reduce((a, b) => a * b, 1);
   switch (input.ortType) {
