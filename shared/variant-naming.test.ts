@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VariantRecipe, WorkspaceVariant } from './workspace.js';
-import { variantSteps } from './variant-naming.js';
+import { variantSteps, withPruneOutcome } from './variant-naming.js';
 
 const quantize = (method: string): VariantRecipe => ({
   operation: 'quantize',
@@ -43,5 +43,22 @@ describe('variantSteps', () => {
     );
     const loop = [made('a', 'b', quantize('int4')), made('b', 'a', quantize('fp16'))];
     expect(variantSteps({ model, variants: loop }, 'a', quantize('int8-weight')).length).toBe(17);
+  });
+});
+
+describe('withPruneOutcome', () => {
+  const outcome = (target: number, achieved: number, nodes = 2, channels = 8) => ({
+    targetSparsity: target,
+    achievedSparsity: achieved,
+    prunedNodes: nodes,
+    removedChannels: channels,
+  });
+  it('says a prune that changed nothing, so Compare does not show it as a pruned model', () => {
+    expect(withPruneOutcome('structured 10%', outcome(0.1, 0, 0, 0))).toBe('structured 10% (nothing pruned)');
+  });
+  it('gives the sparsity reached where rounding kept more than a point more than asked', () => {
+    expect(withPruneOutcome('structured 30%', outcome(0.3, 0.25))).toBe('structured 30% (pruned 25%)');
+    expect(withPruneOutcome('structured 30%', outcome(0.3, 0.295))).toBe('structured 30%');
+    expect(withPruneOutcome('magnitude 50%', outcome(0.5, 0.5))).toBe('magnitude 50%');
   });
 });

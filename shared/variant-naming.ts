@@ -13,6 +13,21 @@ export function defaultVariantName(
   return parentName ? `${parentName} + ${own}` : own;
 }
 
+/**
+ * A pruned variant's default name with what the prune did where that is not what was asked: nothing at all (it
+ * computes exactly what its source does, and Compare must not show it as a pruned model), or a sparsity more
+ * than a point away from the one asked (channel rounding keeps more).
+ */
+export function withPruneOutcome(
+  name: string,
+  report: { targetSparsity: number; achievedSparsity: number; prunedNodes: number; removedChannels: number },
+): string {
+  if (report.prunedNodes === 0 && report.removedChannels === 0 && report.achievedSparsity === 0)
+    return `${name} (nothing pruned)`;
+  const achieved = Math.round(report.achievedSparsity * 100);
+  return Math.abs(achieved - report.targetSparsity * 100) > 1 ? `${name} (pruned ${achieved}%)` : name;
+}
+
 /** A file-name-safe stem for a step: `int8-dynamic`, `structured30` (the sparsity in percent). */
 export function stepSlug(step: { method: string; common?: Record<string, unknown> }): string {
   const sparsity =

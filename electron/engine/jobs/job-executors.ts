@@ -50,7 +50,7 @@ import type { JobContext, JobLane } from './job-manager.js';
 import type { TaskPool } from './task-pool.js';
 import type { TaskRequest } from './task-protocol.js';
 import { methodCatalog } from './method-catalog.js';
-import { defaultVariantName, variantSteps } from '../../../shared/variant-naming.js';
+import { defaultVariantName, variantSteps, withPruneOutcome } from '../../../shared/variant-naming.js';
 import { checkExport } from '../../../shared/export-checks.js';
 import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
 import { datasetIdentity } from '../datasets/dataset-identity.js';
@@ -258,10 +258,9 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
   ctx.progress(0.98, 'recording');
   const ws = await deps.store.get(spec.modelPath);
   const { command } = variantCliCommand(ws, recipe, parent);
+  const named = defaultVariantName(spec, parent === ORIGINAL_TARGET ? undefined : (source.variant?.name ?? parent));
   const variant = await deps.store.addVariant(spec.modelPath, slot, {
-    name:
-      spec.name ??
-      defaultVariantName(spec, parent === ORIGINAL_TARGET ? undefined : (source.variant?.name ?? parent)),
+    name: spec.name ?? (spec.kind === 'prune' ? withPruneOutcome(named, report as PruneReportInfo) : named),
     parent,
     recipe,
     report,
