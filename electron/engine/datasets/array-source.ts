@@ -70,6 +70,8 @@ export interface ArraySourceOptions {
   limit?: number;
   describe: string;
   notes?: string[];
+  /** Model inputs with no array here, which the input spec's values fill (spec-filled-inputs.ts). */
+  absentInputs?: ResolvedInput[];
 }
 
 interface Plan {
@@ -118,6 +120,7 @@ export async function arraySource(options: ArraySourceOptions): Promise<DatasetS
     count,
     hasLabels: labels !== undefined,
     notes: options.notes ?? [],
+    ...(options.absentInputs?.length ? { absentInputs: options.absentInputs } : {}),
     describe: () => options.describe,
     async *samples(signal?: AbortSignal): AsyncIterable<Sample> {
       const opened: OpenedColumn[] = [];

@@ -11,6 +11,8 @@ export interface DatasetSource extends SampleSource {
   readonly classNames?: readonly string[];
   /** What the user should know: defaults that were chosen, conversions, files skipped. */
   readonly notes: readonly string[];
+  /** Inputs the data has no array for, which the input spec's values fill (spec-filled-inputs.ts). */
+  readonly absentInputs?: readonly ResolvedInput[];
 }
 
 export interface OpenContext {

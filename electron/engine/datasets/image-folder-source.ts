@@ -176,7 +176,7 @@ export const imagesReader: DatasetReader<'images'> = {
     if (!input || inputs.length !== 1) {
       throw new StudioError(
         'BAD_REQUEST',
-        `Image folders feed one image input, but the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}). Use .npz or .jsonl data.`,
+        `Image folders feed one image input, but the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}). Use .npz or .jsonl data, or set the values of the other inputs (--value NAME=V, a recipe's inputs.values, the app's Model view).`,
       );
     }
     return imageFolderSource(path.resolve(context.baseDir, spec.path), input, spec, context.limit !== undefined ? { limit: context.limit } : {});

@@ -2,6 +2,7 @@ import type { DatasetDtype } from '../../../shared/dataset-spec.js';
 import { StudioError } from '../errors.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
 import { conversionProblem, isDatasetDtype } from './element-convert.js';
+import { fillableFromSpec } from './spec-filled-inputs.js';
 
 /*
  * Checks data against the model's inputs before any sample runs, and decides the shape each sample is fed
@@ -112,9 +113,17 @@ function bind(symbols: SymbolBindings, name: string, size: number, input: string
  * Checks that the data provides exactly the model's inputs (`provided` names in the data, `label` the file),
  * with a message listing both sides.
  */
-export function checkInputNames(inputs: readonly ResolvedInput[], provided: readonly string[], label: string): void {
+export function checkInputNames(
+  inputs: readonly ResolvedInput[],
+  provided: readonly string[],
+  label: string,
+  options: { specFills?: boolean } = {},
+): void {
   const want = inputs.map((i) => i.name);
-  const missing = want.filter((n) => !provided.includes(n));
+  // With specFills, an input whose values the user set may be absent: those values feed it.
+  const missing = inputs
+    .filter((i) => !provided.includes(i.name) && !(options.specFills && fillableFromSpec(i)))
+    .map((i) => i.name);
   const extra = provided.filter((n) => !want.includes(n));
   if (missing.length === 0 && extra.length === 0) return;
   const parts: string[] = [];

@@ -57,10 +57,12 @@ export const npzReader: DatasetReader<'npz'> = {
       notes.push(`${base}: array '${dataNames[0]}' feeds input '${only.name}'`);
       mapping = new Map([[only.name, dataNames[0]!]]);
     } else {
-      checkInputNames(inputs, dataNames, base);
-      mapping = new Map(inputs.map((i) => [i.name, i.name]));
+      checkInputNames(inputs, dataNames, base, { specFills: true });
+      mapping = new Map(inputs.filter((i) => arrays.has(i.name)).map((i) => [i.name, i.name]));
     }
-    const columns = inputs.map((input) => {
+    // Inputs the archive has no array for, which the input spec's values fill (checkInputNames allowed them).
+    const absentInputs = inputs.filter((i) => !mapping.has(i.name));
+    const columns = inputs.filter((i) => mapping.has(i.name)).map((input) => {
       const name = mapping.get(input.name)!;
       return { input, column: entryColumn(file, arrays.get(name)!, `${base}: ${name}`) };
     });
@@ -75,6 +77,7 @@ export const npzReader: DatasetReader<'npz'> = {
       ...(context.limit !== undefined ? { limit: context.limit } : {}),
       describe: `${spec.path} (${dataNames.join(', ')}${labelName ? `; labels '${labelName}'` : spec.labels ? `; labels ${spec.labels}` : ''})`,
       notes,
+      absentInputs,
     });
   },
 };

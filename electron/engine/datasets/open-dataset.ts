@@ -8,6 +8,7 @@ import { imagesReader } from './image-folder-source.js';
 import { jsonlReader } from './jsonl-source.js';
 import { npyReader } from './npy-source.js';
 import { npzReader } from './npz-source.js';
+import { singleDataInput, withSpecFilledInputs } from './spec-filled-inputs.js';
 import { syntheticSource } from './synthetic-source.js';
 
 /*
@@ -62,8 +63,11 @@ export async function openDataset(spec: DatasetSpec, inputs: ResolvedInput[], op
   const limits = [specLimit, options.limit].filter((v): v is number => v !== undefined);
   const context: OpenContext = { baseDir: path.resolve(options.baseDir ?? process.cwd()) };
   if (limits.length > 0) context.limit = Math.min(...limits);
-  const source = await reader.open(spec as never, inputs, context);
-  return Object.assign(source, { origin: { spec, baseDir: context.baseDir } });
+  // A one-array file feeds the one input the input spec does not fill (audio beside a set sample rate).
+  const single = spec.kind === 'npy' || spec.kind === 'images' ? singleDataInput(inputs) : undefined;
+  const source = await reader.open(spec as never, single ? [single] : inputs, context);
+  const absent = single ? inputs.filter((i) => i !== single) : (source.absentInputs ?? []);
+  return Object.assign(withSpecFilledInputs(source, absent), { origin: { spec, baseDir: context.baseDir } });
 }
 
 /** Reads and validates a dataset spec JSON file; relative paths in it are relative to its folder. */
