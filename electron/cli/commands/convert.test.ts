@@ -35,6 +35,30 @@ describe('onnx-studio convert --external-data', () => {
     );
   });
 
+  it('folds external data named like OUT.data into OUT whole, and refuses only a save that would write that file', async () => {
+    // The input's data file is named as the output's would be: b.onnx.data beside a.onnx.
+    const dir = path.join(tmp.dir, 'named-like-out');
+    fs.mkdirSync(dir);
+    const a = path.join(dir, 'a.onnx');
+    const b = path.join(dir, 'b.onnx');
+    expect((await cli(['convert', model, '-o', a, '--external-data', '--size-threshold', '1024'])).code).toBe(
+      0,
+    );
+    fs.renameSync(`${a}.data`, `${b}.data`);
+    const text = fs.readFileSync(a);
+    fs.writeFileSync(
+      a,
+      Buffer.from(text.toString('latin1').replaceAll('a.onnx.data', 'b.onnx.data'), 'latin1'),
+    );
+    const data = fs.readFileSync(`${b}.data`);
+    const whole = await cli(['convert', a, '-o', b]);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(fs.readFileSync(`${b}.data`).equals(data)).toBe(true);
+    const split = await cli(['convert', a, '-o', b, '--external-data', '--force']);
+    expect(split.code).toBe(2);
+    expect(split.stderr).toContain(`The output's external data file ${b}.data is the input's own data file.`);
+  });
+
   it('says nothing of the kind when tensors moved', async () => {
     const out = path.join(tmp.dir, 'moved.onnx');
     const r = await cli(['convert', model, '-o', out, '--external-data', '--size-threshold', '4096']);

@@ -53,7 +53,6 @@ export const convertCommand: CliCommand = {
       typeof thresholdRaw === 'string' ? parseCount('size-threshold', thresholdRaw) : DEFAULT_THRESHOLD;
     checkOutputPath(input, output);
     const model = await loadModel(input);
-    refuseOverwritingInput(model, output);
     const inputBytes = model.fileBytes + model.externalDataBytes;
     if (!external && inputBytes > MAX_PROTO_BYTES) {
       // Folding it back in cannot work: one ONNX file cannot exceed protobuf's 2 GiB.
@@ -63,6 +62,7 @@ export const convertCommand: CliCommand = {
           `file: its weights go to ${path.basename(output)}.data beside the output, as with --external-data.\n`,
       );
     }
+    refuseOverwritingInput(model, output, { writesDataFile: external });
     const bar = new ProgressBar(ctx.stderr, 'Saving');
     const result = await saveModel(model.proto, output, {
       sourceDir: model.dir,

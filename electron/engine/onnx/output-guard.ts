@@ -79,17 +79,23 @@ export function refuseFolderOutput(output: string): void {
  * external data writes). Call it before the input's external data is read in, while its tensors still say
  * where their bytes live.
  */
-export function refuseOverwritingInput(loaded: LoadedModel, output: string): void {
+export function refuseOverwritingInput(
+  loaded: LoadedModel,
+  output: string,
+  options: { writesDataFile?: boolean } = {},
+): void {
   checkOutputPath(loaded.path, output);
   if (loaded.externalDataBytes === 0) return;
-  const targets = [path.resolve(output), `${path.resolve(output)}.data`];
+  // An output saved whole (convert without --external-data) writes no OUT.data, so that name is no conflict.
+  const writesDataFile = options.writesDataFile ?? true;
+  const targets = [path.resolve(output), ...(writesDataFile ? [`${path.resolve(output)}.data`] : [])];
   const seen = new Set<string>();
   forEachTensor(loaded.proto, (tensor) => {
     if (!isExternal(tensor)) return;
     const file = resolveExternalLocation(loaded.dir, tensor);
     if (seen.has(file)) return;
     seen.add(file);
-    const [asModel, asData] = targets.map((target) => sameFile(file, target));
+    const [asModel, asData = false] = targets.map((target) => sameFile(file, target));
     if (asModel) {
       throw new StudioError(
         'BAD_REQUEST',
