@@ -244,6 +244,18 @@ describe('calibrateModel', () => {
     expect(all.samplesNote).toBeUndefined();
   });
 
+  it('says how many samples held NaN or Inf in an input, naming the first, and nothing for finite data', async () => {
+    const arrays = normalArrays(6, 64, 5);
+    arrays[2]![7] = Number.NaN;
+    arrays[4]![0] = Number.POSITIVE_INFINITY;
+    const result = await calibrateModel(tinyModel(64), ['input', 'relu.out'], arraySource(arrays), { method: 'minmax' });
+    expect(result.nonFiniteNote).toMatch(
+      /^2 of 6 calibration samples hold NaN or Inf in an input \(the first: sample 2, input 'input'\)/,
+    );
+    const clean = await calibrateModel(tinyModel(64), ['input'], arraySource(normalArrays(6, 64, 5)), { method: 'minmax' });
+    expect(clean.nonFiniteNote).toBeUndefined();
+  });
+
   it('stops between samples when cancelled', async () => {
     const controller = new AbortController();
     const seen: number[] = [];

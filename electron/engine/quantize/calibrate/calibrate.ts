@@ -65,6 +65,11 @@ export interface CalibrationResult {
    */
   oversized?: OversizedTensor[];
   /**
+   * Samples whose float inputs hold NaN or Inf, said: calibration leaves non-finite values out of every range, so
+   * such a sample (its activations mostly NaN) calibrated next to nothing, where eval names such samples too.
+   */
+  nonFiniteNote?: string;
+  /**
    * `20 samples asked, the data has 6: all 6 used.` where `maxSamples` asked for more than the data holds: the
    * words eval and sensitivity say it in (samplesAskedNote), where calibration used fewer in silence.
    */
@@ -263,6 +268,7 @@ export async function calibrateModel(
   };
   let done = 0;
   const passes: CalibrationPass[] = [];
+  const nonFinite = { samples: 0, first: undefined as { sample: number; input: string } | undefined };
   for (const [pass, group] of groups.entries()) {
     const { model: augmented, probes } = augmentForCalibration(model, group, options.method, options.channels?.tensors);
     const { session, close } = await openModelSession(augmented, sessionSettings);
@@ -291,7 +297,14 @@ export async function calibrateModel(
         }
         // Free the exposed activations now, not when the collector finishes the next pass's sample.
         for (const t of Object.values(results)) t.dispose?.();
-        if (pass === 0) collector.endSample();
+        if (pass === 0) {
+          collector.endSample();
+          const input = nonFiniteInput(sample.inputs);
+          if (input !== undefined) {
+            nonFinite.samples += 1;
+            nonFinite.first ??= { sample: sample.index, input };
+          }
+        }
         seen += 1;
         done += 1;
         const perPass = Number.isFinite(total) ? total : seen;
@@ -309,6 +322,12 @@ export async function calibrateModel(
   }
   const ranges = collector.ranges(options.percentile !== undefined ? { percentile: options.percentile } : {});
   const samplesNote = options.maxSamples !== undefined ? samplesAskedNote(options.maxSamples, collector.samples) : undefined;
+  const first = nonFinite.first;
+  const nonFiniteNote = first
+    ? `${nonFinite.samples} of ${collector.samples} calibration samples hold NaN or Inf in an input (the first: sample ` +
+      `${first.sample}, input '${first.input}'): calibration leaves those values, and the NaN they spread to, out of ` +
+      'the ranges, so such a sample counts for little. Check the data: its values must be finite.'
+    : undefined;
   return {
     ranges,
     samples: collector.samples,
@@ -316,5 +335,16 @@ export async function calibrateModel(
     passes,
     ...(oversized.length > 0 ? { oversized } : {}),
     ...(samplesNote ? { samplesNote } : {}),
+    ...(nonFiniteNote ? { nonFiniteNote } : {}),
   };
+}
+
+/** The first float input of a sample that holds NaN or Inf, by name. */
+function nonFiniteInput(inputs: Readonly<Record<string, ort.Tensor>>): string | undefined {
+  for (const [name, tensor] of Object.entries(inputs)) {
+    const data = tensor.data;
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) continue;
+    for (const v of data) if (!Number.isFinite(v)) return name;
+  }
+  return undefined;
 }

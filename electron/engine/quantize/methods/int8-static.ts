@@ -219,6 +219,7 @@ async function quantizeStatic(input: QuantizeInput<Int8StaticOptions>): Promise<
       '.',
   );
   if (calibration.samplesNote) note(calibration.samplesNote);
+  if (calibration.nonFiniteNote) note(calibration.nonFiniteNote);
   const memory = budgetNote(
     {
       passes: calibration.passes,
