@@ -32,6 +32,10 @@ describe('onnx-studio CLI', () => {
     expect(diff).toMatch(/^What a compression did/m);
     expect(diff.indexOf('What a compression did')).toBeLessThan(diff.indexOf('Options:'));
     expect(diff.slice(diff.indexOf('Options:')).split('\n')[1]).toMatch(/^ {2}--all/);
+    // Prose after the options stays after them: -h is the last option row, not a line below the prose.
+    const run = cli('run', '--help').stdout;
+    expect(run.indexOf('-h, --help')).toBeLessThan(run.indexOf('The recipe format is in docs/cli.md'));
+    expect(run.trimEnd()).toMatch(/leaves no partial file\.$/);
   });
 
   it('inspect --json prints exactly one JSON object with the contract fields', () => {

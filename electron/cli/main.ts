@@ -37,8 +37,11 @@ function mainHelp(): string {
 function commandHelp(entry: CommandEntry, c: CliCommand): string {
   const lines = c.help.split('\n');
   const firstOption = lines.findIndex((line) => line.startsWith(' '));
+  const lastOption = lines.findLastIndex((line) => line.startsWith(' '));
   const prose = firstOption < 0 ? lines : lines.slice(0, firstOption);
-  const options = firstOption < 0 ? [] : lines.slice(firstOption);
+  const options = firstOption < 0 ? [] : lines.slice(firstOption, lastOption + 1);
+  // Prose after the options (run's notes on the format) stays after them, below -h.
+  const after = firstOption < 0 ? [] : lines.slice(lastOption + 1);
   return [
     `Usage: ${c.usage}`,
     '',
@@ -47,6 +50,7 @@ function commandHelp(entry: CommandEntry, c: CliCommand): string {
     ...(prose.length > 0 ? [...prose, ''] : []),
     'Options:',
     ...alignOptionRows([...options, '  -h, --help  show this help']),
+    ...after,
   ].join('\n');
 }
 
@@ -77,7 +81,9 @@ export async function runCli(
   let ctx: CliContext | undefined;
   try {
     if (!entry) {
-      throw new StudioError('BAD_REQUEST', `Unknown command '${name}'. Run 'onnx-studio --help' for the list of commands.`);
+      // Loaded only here, as for a mistyped flag: start-up imports as little as it can.
+      const { unknownCommand } = await import('./unknown-command.js');
+      throw new StudioError('BAD_REQUEST', unknownCommand(name, COMMANDS.map((c) => c.name)));
     }
     const command = await entry.load();
     let parsed;
