@@ -80,7 +80,7 @@ function notSmaller(method: string, inputBytes: number, outputBytes: number): st
   const sizes = `The output is no smaller than the input (${inputBytes} -> ${outputBytes} bytes)`;
   // fp16 adds no scales: what it cannot halve is weights that are float16 already, or none worth the Casts.
   if (method === 'fp16')
-    return `${sizes}: fp16 halves float32 weights only, and this model's were float16 already or too few to outweigh the Casts it adds at the edges.`;
+    return `${sizes}: fp16 halves float32 weights only, and this model's were float16 already, too few to outweigh the Casts it adds at the edges, or kept in float32 beside a float16 copy (see the notes).`;
   return (
     `${sizes}: what the quantized weights save is outweighed by what quantization adds (scales, zero points, ` +
     'conversion nodes) and by the weights it left in float (see the skipped nodes). A larger model, or more of it ' +

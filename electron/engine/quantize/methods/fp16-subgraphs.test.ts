@@ -231,6 +231,11 @@ describe('fp16 converts If / Loop / Scan bodies', () => {
       expect(constantType(r.model, name), name).toBe(DT.FLOAT16);
     // w.shared keeps its float32 value for `head`; the nested branch reads a float16 copy made in the main graph.
     expect(constantType(r.model, 'w.shared')).toBe(DT.FLOAT);
+    // And the notes say so: such a weight costs more bytes than before, not fewer (a user saw a grown file
+    // explained by weights "float16 already or too few").
+    expect(r.notes.join('\n')).toMatch(
+      /1 constant \('w\.shared'\) is read by float32 nodes too \(excluded or kept float32\): it keeps its float32 bytes and gains a float16 copy/,
+    );
     const thenMm = nodeNamed(r.model, 'then_mm');
     expect(constantType(r.model, thenMm.input[1]!)).toBe(DT.FLOAT16);
     expect(r.model.graph!.initializer.some((t) => t.name === thenMm.input[1])).toBe(true);

@@ -72,6 +72,8 @@ export interface Fp16Run {
     /** Bodies converted, and the nodes converted inside them (counted in `converted` too). */
     bodies: number;
     bodyNodes: number;
+    /** Constants read by float16 and float32 nodes: kept in float32 with a float16 copy beside, by name. */
+    doubled: string[];
   };
 }
 

@@ -198,6 +198,7 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
       keptHolders: 0,
       bodies: 0,
       bodyNodes: 0,
+      doubled: [],
     },
   };
   await convertGraph(run, { graph, index, types, place: '', shapeDerived: new Set() });
@@ -229,8 +230,15 @@ function notes(run: Fp16Run, stats: HalfStats, floatIo: boolean): string[] {
     out.push(
       `${inputsRemoved} converted weights were also listed as graph inputs (IR < 4 style); those input entries were removed.`,
     );
+  const { doubled } = run.counts;
+  if (doubled.length > 0)
+    out.push(
+      `${plural(doubled.length, 'constant')} (${quoteSome(doubled)}) ${doubled.length === 1 ? 'is' : 'are'} read by float32 ` +
+        `nodes too (excluded or kept float32): ${doubled.length === 1 ? 'it keeps its float32 bytes and gains' : 'they keep their float32 bytes and gain'} ` +
+        'a float16 copy, which makes the file larger, not smaller, for those weights.',
+    );
   out.push(
-    `${converted - folded} nodes and ${constants} constants converted to float16${floatIo ? '; float32 inputs and outputs kept float32' : ''}.`,
+    `${plural(converted - folded, 'node')} and ${plural(constants, 'constant')} converted to float16${floatIo ? '; float32 inputs and outputs kept float32' : ''}.`,
   );
   return out;
 }
@@ -459,6 +467,7 @@ function resolveConstant(work: GraphWork, name: string, list: readonly Use[]): b
   } else {
     const copy = run.names.next(`${name}_fp16`);
     graph.initializer.push(run.toHalf(ref.tensor, copy));
+    run.counts.doubled.push(name);
     for (const u of wantsHalf) redirect(u, name, copy);
   }
   return true;
@@ -584,4 +593,15 @@ registerQuantizeMethod(fp16Method);
 /** Exported for tests: the Casts a converted graph holds. */
 export function castNodes(graph: GraphProto): NodeProto[] {
   return graph.node.filter((n) => n.opType === 'Cast');
+}
+
+/** `1 node`, `3 nodes`. */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Up to three names quoted, and how many more. */
+function quoteSome(names: readonly string[]): string {
+  const shown = names.slice(0, 3).map((n) => `'${n}'`);
+  return names.length > 3 ? `${shown.join(', ')} and ${names.length - 3} more` : shown.join(', ');
 }
