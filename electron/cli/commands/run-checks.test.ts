@@ -176,6 +176,14 @@ describe('onnx-studio run: checks before the first step', () => {
     expect(run.stderr).toMatch(/^\[1\/2\] quantize int8-static$/m);
   });
 
+  it('a YAML recipe is told what a recipe is and how to get one', async () => {
+    const yaml = path.join(tmp.dir, 'recipe.yaml');
+    fs.writeFileSync(yaml, 'version: 1\nsteps: []\n');
+    const r = await cli(['run', yaml]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is not JSON \(.*\)\. A recipe is a JSON document \(docs\/cli\.md, Recipes\): `onnx-studio recipe VARIANT\.onnx -o FILE\.json`/);
+  });
+
   it('a model passed for the recipe is named as such, without echoing its bytes', async () => {
     // By its extension, and by its bytes under another name.
     const renamed = path.join(tmp.dir, 'model.json');

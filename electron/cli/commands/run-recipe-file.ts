@@ -75,6 +75,11 @@ export async function readRecipeFile(file: string): Promise<unknown> {
     return JSON.parse(text) as unknown;
   } catch (error) {
     if (looksBinary(text)) throw await notARecipe(file);
-    throw new StudioError('BAD_REQUEST', `${file} is not JSON: ${(error as Error).message}`);
+    // A YAML or hand-written recipe: say what a recipe is and where one comes from, beside the parser's words.
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${file} is not JSON (${(error as Error).message}). A recipe is a JSON document (docs/cli.md, Recipes): ` +
+        '`onnx-studio recipe VARIANT.onnx -o FILE.json` writes the one a variant recorded.',
+    );
   }
 }
