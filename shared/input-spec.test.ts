@@ -95,6 +95,11 @@ describe('input spec guesses', () => {
     expect(inputSpecProblem(inputs, { shapes: { x: [1, 4, 48, 320] } })).toMatch(/'x': dim 1 is fixed to 3/);
     expect(inputSpecProblem(inputs, { shapes: { x: [1, 3, 48] } })).toMatch(/takes 4 dims/);
     expect(inputSpecProblem(inputs, { shapes: {} })).toMatch(/'x' has no shape/);
+    // A model that declares no shape at all takes the spec's shape, whatever its number of dims.
+    const shapeless = [{ name: 'x', dtype: 'float32', shape: [], rankUnknown: true as const }];
+    expect(inputSpecProblem(shapeless, { shapes: { x: [2, 64] } })).toBeUndefined();
+    expect(inputSpecProblem(shapeless, { shapes: { x: [2, 0] } })).toBe("Input 'x': every dim must be at least 1.");
+    expect(inputSpecProblem(shapeless, { shapes: {} })).toBe("Input 'x' has no shape in the model: give its whole shape.");
     // A dim too small is named as the form labels it.
     const named = [{ name: 'x', dtype: 'float32', shape: ['N', 3, 'H', 'W'] }];
     expect(inputSpecProblem(named, { shapes: { x: [1, 3, 8, 0] } })).toBe("Input 'x': W must be at least 1.");

@@ -60,7 +60,8 @@ export function needsInputSpec(inputs: readonly TensorSummary[]): boolean {
 
 /** One input's share of `needsInputSpec`: an open dim, or values that matter. */
 export function inputNeedsSpec(input: TensorSummary): boolean {
-  return input.shape.some(isOpenDim) || !FLOAT_TYPES.has(input.dtype);
+  // A model that declares no shape at all needs the whole shape: nothing here can guess a rank.
+  return input.rankUnknown === true || input.shape.some(isOpenDim) || !FLOAT_TYPES.has(input.dtype);
 }
 
 /**
@@ -70,7 +71,8 @@ export function inputNeedsSpec(input: TensorSummary): boolean {
  */
 const BATCH_NAMES = /^(n|b|bs|batch|batch_?size|batches|num_?samples|unk__\d+)$/i;
 /** A count of samples after the batch dim: an audio length (`samples`, `num_samples`, `audio_len`). */
-const SAMPLE_COUNT_NAMES = /^((num|n)_?)?samples$|^(audio|wav|wave|waveform|signal|speech|pcm)_?(len|length|samples|size)?$/i;
+const SAMPLE_COUNT_NAMES =
+  /^((num|n)_?)?samples$|^(audio|wav|wave|waveform|signal|speech|pcm)_?(len|length|samples|size)?$/i;
 /** Dims that read as a length of time: next to a sample-rate input they count samples. */
 const TIME_NAMES = /(sample|time|length|len|frames|steps|duration|^t$)/i;
 /** Inputs that read as a waveform, whose unnamed last dim is an audio length. */
@@ -106,8 +108,14 @@ function unnamed(name: string): boolean {
  * The audio length of a waveform input (`audio [1, samples]`): the last dim of a float input of rank 1 to 3
  * whose name reads as a time or a sample count, or that has no name while the input reads as a waveform.
  */
-function isAudioLength(input: TensorSummary, index: number, name: string, sampleRate: SampleRate | undefined): boolean {
-  if (!FLOAT_TYPES.has(input.dtype) || index !== input.shape.length - 1 || input.shape.length > 3) return false;
+function isAudioLength(
+  input: TensorSummary,
+  index: number,
+  name: string,
+  sampleRate: SampleRate | undefined,
+): boolean {
+  if (!FLOAT_TYPES.has(input.dtype) || index !== input.shape.length - 1 || input.shape.length > 3)
+    return false;
   if (SAMPLE_COUNT_NAMES.test(name)) return true;
   if (sampleRate && (TIME_NAMES.test(name) || unnamed(name))) return true;
   return unnamed(name) && WAVEFORM_INPUTS.test(input.name);
@@ -139,15 +147,25 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
   }
   // A batch named elsewhere than first (`[sequence, batch, features]` of recurrent exports).
   if (BATCH_NAMES.test(name)) return { value: 1, source: 'batch', reason: `'${name}' reads as a batch size` };
-  const image = rank === 4 && typeof input.shape[1] === 'number' && [1, 3, 4].includes(input.shape[1]) && index >= 2;
+  const image =
+    rank === 4 && typeof input.shape[1] === 'number' && [1, 3, 4].includes(input.shape[1]) && index >= 2;
   if (image || HEIGHT_NAMES.test(name) || WIDTH_NAMES.test(name)) {
     const other = image ? input.shape[index === 2 ? 3 : 2] : null;
     const otherSize = typeof other === 'number' && other > 0 ? other : undefined;
     if (index === 3 && otherSize !== undefined && otherSize <= 64) {
-      return { value: TEXT_LINE_WIDTH, source: 'image', reason: `width of a ${otherSize}-pixel-high text line` };
+      return {
+        value: TEXT_LINE_WIDTH,
+        source: 'image',
+        reason: `width of a ${otherSize}-pixel-high text line`,
+      };
     }
-    if (otherSize !== undefined) return { value: otherSize, source: 'image', reason: 'square image, like the other side' };
-    return { value: IMAGE_SIDE, source: 'image', reason: `image side (${IMAGE_SIDE}, the usual classifier input)` };
+    if (otherSize !== undefined)
+      return { value: otherSize, source: 'image', reason: 'square image, like the other side' };
+    return {
+      value: IMAGE_SIDE,
+      source: 'image',
+      reason: `image side (${IMAGE_SIDE}, the usual classifier input)`,
+    };
   }
   if (SEQUENCE_NAMES.test(name)) {
     return { value: SEQUENCE_LENGTH, source: 'name', reason: `'${name}' reads as a sequence length` };
@@ -155,29 +173,44 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
   return {
     value: 1,
     source: 'default',
-    reason: name ? `nothing tells the size of '${name}': 1 until you set it` : 'unknown size: 1 until you set it',
+    reason: name
+      ? `nothing tells the size of '${name}': 1 until you set it`
+      : 'unknown size: 1 until you set it',
   };
 }
 
 function guessValues(input: TensorSummary, shape: number[]): InputGuess['values'] {
   if (FLOAT_TYPES.has(input.dtype)) return undefined;
   // Before the bool rule: a bool attention mask of random values hides half the sequence.
-  if (/mask/i.test(input.name)) return { values: { kind: 'constant', value: 1 }, reason: 'a mask: every position on' };
-  if (input.dtype === 'bool') return { values: { kind: 'range', min: 0, max: 1 }, reason: 'random true/false' };
+  if (/mask/i.test(input.name))
+    return { values: { kind: 'constant', value: 1 }, reason: 'a mask: every position on' };
+  if (input.dtype === 'bool')
+    return { values: { kind: 'range', min: 0, max: 1 }, reason: 'random true/false' };
   // Bytes are pixels in practice (an NHWC image of an exported detector): the whole range, not 0-99.
-  if (input.dtype === 'uint8') return { values: { kind: 'range', min: 0, max: 255 }, reason: 'image bytes: 0 to 255' };
+  if (input.dtype === 'uint8')
+    return { values: { kind: 'range', min: 0, max: 255 }, reason: 'image bytes: 0 to 255' };
   if (SAMPLE_RATE_NAMES.test(input.name)) {
-    return { values: { kind: 'constant', value: SPEECH_SAMPLE_RATE }, reason: 'a sample rate: 16 kHz, the usual rate of speech models' };
+    return {
+      values: { kind: 'constant', value: SPEECH_SAMPLE_RATE },
+      reason: 'a sample rate: 16 kHz, the usual rate of speech models',
+    };
   }
   const scalar = shape.reduce((a, b) => a * b, 1) === 1;
-  if (scalar) return { values: { kind: 'constant', value: 1 }, reason: 'a single number: set the value the model expects' };
+  if (scalar)
+    return {
+      values: { kind: 'constant', value: 1 },
+      reason: 'a single number: set the value the model expects',
+    };
   return idsGuess(input.indexes);
 }
 
 /** Ids drawn below 100, and below the rows of the table they index where the model says which. */
 function idsGuess(indexes: TensorSummary['indexes']): NonNullable<InputGuess['values']> {
   if (!indexes) {
-    return { values: { kind: 'range', min: 0, max: IDS_MAX }, reason: `ids or indices: 0 to ${IDS_MAX}, small enough for most tables` };
+    return {
+      values: { kind: 'range', min: 0, max: IDS_MAX },
+      reason: `ids or indices: 0 to ${IDS_MAX}, small enough for most tables`,
+    };
   }
   const max = Math.min(IDS_MAX, indexes.rows - 1);
   return {
@@ -219,7 +252,13 @@ export function guessInputSpec(
       input,
       dims.map((d) => d.value),
     );
-    return { name: input.name, dtype: input.dtype, declared: input.shape, dims, ...(values ? { values } : {}) };
+    return {
+      name: input.name,
+      dtype: input.dtype,
+      declared: input.shape,
+      dims,
+      ...(values ? { values } : {}),
+    };
   });
 }
 
@@ -363,17 +402,27 @@ export function largeInputWarnings(inputs: readonly TensorSummary[], spec: Input
 export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSpec): string | undefined {
   const names = inputs.map((i) => i.name);
   for (const name of [...Object.keys(spec.shapes), ...Object.keys(spec.values ?? {})]) {
-    if (!names.includes(name)) return `'${name}' is not an input of the model (its inputs: ${names.join(', ')}).`;
+    if (!names.includes(name))
+      return `'${name}' is not an input of the model (its inputs: ${names.join(', ')}).`;
   }
   for (const input of inputs) {
     const shape = spec.shapes[input.name];
     const declared = `[${input.shape.map((d) => (isOpenDim(d) ? '?' : String(d))).join(', ')}]`;
-    if (!shape) return `Input '${input.name}' has no shape: give all ${input.shape.length} dims of ${declared}.`;
+    if (!shape)
+      return input.rankUnknown
+        ? `Input '${input.name}' has no shape in the model: give its whole shape.`
+        : `Input '${input.name}' has no shape: give all ${input.shape.length} dims of ${declared}.`;
+    // A model that declares no shape takes any number of dims: the spec's is the shape.
+    if (input.rankUnknown) {
+      if (shape.some((d) => !(d >= 1))) return `Input '${input.name}': every dim must be at least 1.`;
+      continue;
+    }
     if (shape.length !== input.shape.length) {
       return `Input '${input.name}' takes ${input.shape.length} dims ${declared}, the spec gives ${shape.length}.`;
     }
     for (const [i, d] of input.shape.entries()) {
-      if (!isOpenDim(d) && shape[i] !== d) return `Input '${input.name}': dim ${i} is fixed to ${d} by the model, the spec gives ${shape[i]}.`;
+      if (!isOpenDim(d) && shape[i] !== d)
+        return `Input '${input.name}': dim ${i} is fixed to ${d} by the model, the spec gives ${shape[i]}.`;
       if (shape[i]! < 1) return `Input '${input.name}': ${dimLabel(input.shape, i)} must be at least 1.`;
     }
   }

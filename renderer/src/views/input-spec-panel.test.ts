@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSummary } from '../../../shared/model-summary.js';
-import { largeInputWarnings } from '../../../shared/input-spec.js';
-import { BOOL_CHOICES, boolChoiceOf, describeValues, specFromDraft } from './input-spec-panel.js';
+import { inputNeedsSpec, largeInputWarnings } from '../../../shared/input-spec.js';
+import {
+  BOOL_CHOICES,
+  boolChoiceOf,
+  describeValues,
+  specFromDraft,
+  wholeShapeDims,
+} from './input-spec-panel.js';
 
 const summary = {
   path: '/m/x.onnx',
@@ -20,6 +26,26 @@ describe('the input spec form', () => {
       inputs: [{ name: 'x', dtype: 'float32', shape: [1, null] }],
     } as unknown as ModelSummary;
     expect(specFromDraft(unnamed, { x: { dims: ['1', '0'] } })).toMatchObject({ message: /'x': dim 1 must/ });
+  });
+
+  it('asks an input the model gives no shape for its whole shape, typed 1x64', () => {
+    const shapeless = {
+      ...summary,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [], rankUnknown: true }],
+    } as unknown as ModelSummary;
+    // Its empty shape is not a scalar's: the spec is asked for, not skipped.
+    expect(inputNeedsSpec(shapeless.inputs[0]!)).toBe(true);
+    expect(inputNeedsSpec({ name: 's', dtype: 'float32', shape: [] })).toBe(false);
+    expect(specFromDraft(shapeless, { x: { dims: ['2x64'] } })).toEqual({
+      ok: true,
+      spec: { shapes: { x: [2, 64] } },
+    });
+    for (const typed of ['', '2x', 'ax64', '0x64'])
+      expect(specFromDraft(shapeless, { x: { dims: [typed] } })).toMatchObject({
+        ok: false,
+        message: /^Input 'x': the model declares no shape for it; give its whole shape, like 1x64/,
+      });
+    expect(wholeShapeDims(' 1 × 3 x 48 ')).toEqual([1, 3, 48]);
   });
 
   it('warns about an input of absurd size, in bytes', () => {

@@ -55,13 +55,21 @@ export function describeValues(name: string, dtype: string | undefined, v: Input
   return v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`;
 }
 
+/** `1x64` as dims, or null when it is not whole numbers joined by x. */
+export function wholeShapeDims(text: string): number[] | null {
+  const parts = text.trim().split(/\s*[x×,]\s*/);
+  const dims = parts.map(Number);
+  return text.trim() !== '' && dims.every((d) => Number.isInteger(d) && d >= 1) ? dims : null;
+}
+
 function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDraft> {
   const drafts: Record<string, InputDraft> = {};
   for (const input of summary.inputs) {
     const shape = spec.shapes[input.name] ?? input.shape.map((d) => (isOpenDim(d) ? 1 : (d as number)));
     const v = spec.values?.[input.name];
     drafts[input.name] = {
-      dims: shape.map(String),
+      // An input with no declared shape is one text field holding the whole shape (`1x64`).
+      dims: input.rankUnknown ? [spec.shapes[input.name]?.join('x') ?? ''] : shape.map(String),
       ...(v
         ? {
             values:
@@ -85,7 +93,14 @@ export function specFromDraft(
   for (const input of summary.inputs) {
     const draft = drafts[input.name];
     if (!draft) continue;
-    const dims = draft.dims.map(Number);
+    // An input the model gives no shape is typed whole, `1x64`: its dims are the parts.
+    const typed = input.rankUnknown ? wholeShapeDims(draft.dims[0] ?? '') : undefined;
+    if (typed === null)
+      return {
+        ok: false,
+        message: `Input '${input.name}': the model declares no shape for it; give its whole shape, like 1x64 (whole numbers of at least 1, joined by x).`,
+      };
+    const dims = typed ?? draft.dims.map(Number);
     const bad = dims.findIndex((d) => !Number.isInteger(d) || d < 1);
     if (bad >= 0)
       return {
@@ -206,14 +221,34 @@ export function InputSpecPanel({
           const draft = drafts[guess.name];
           if (!draft) return null;
           const setDraft = (next: InputDraft) => setDrafts((d) => ({ ...d, [guess.name]: next }));
+          const shapeless = summary.inputs.find((i) => i.name === guess.name)?.rankUnknown === true;
           return (
             <fieldset key={guess.name} className="input-spec-input">
               <legend>
                 <code>{guess.name}</code>{' '}
                 <span className="muted">
-                  {guess.dtype} {formatShape(guess.declared)}
+                  {guess.dtype} {shapeless ? 'no shape declared' : formatShape(guess.declared)}
                 </span>
               </legend>
+              {shapeless && (
+                <div className="input-spec-dims">
+                  <div className="field input-dim open">
+                    <label htmlFor={`${id}-${guess.name}-whole`}>Shape</label>
+                    <input
+                      id={`${id}-${guess.name}-whole`}
+                      data-testid="input-spec-whole-shape"
+                      type="text"
+                      placeholder="1x64"
+                      value={draft.dims[0] ?? ''}
+                      aria-describedby={`${id}-${guess.name}-whole-why`}
+                      onChange={(e) => setDraft({ ...draft, dims: [e.target.value] })}
+                    />
+                    <span id={`${id}-${guess.name}-whole-why`} className="field-hint">
+                      The model declares no shape, not even a number of dims: nothing can be guessed.
+                    </span>
+                  </div>
+                </div>
+              )}
               <div className="input-spec-dims">
                 {guess.dims.map((dim, i) => {
                   const open = isOpenDim(guess.declared[i] ?? null);
@@ -374,7 +409,9 @@ export function InputSpecRequired({
     <section className="banner banner-warn" role="status" data-testid="input-spec-required">
       <p>
         <strong>Set the input shapes first.</strong>{' '}
-        {open.map((i) => `${i.name} ${i.dtype} ${formatShape(i.shape)}`).join(', ')}{' '}
+        {open
+          .map((i) => `${i.name} ${i.dtype} ${i.rankUnknown ? '(no shape declared)' : formatShape(i.shape)}`)
+          .join(', ')}{' '}
         {open.length === 1 ? 'needs' : 'need'} sizes or values that the model does not fix. Jobs stay off
         until you set them, so no figure is measured on a guessed shape.
       </p>

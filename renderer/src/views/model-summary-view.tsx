@@ -100,7 +100,8 @@ function TensorTable({ caption, tensors }: { caption: string; tensors: TensorSum
               </td>
               <td>{t.dtype}</td>
               <td>
-                <code>{formatShape(t.shape)}</code>
+                {/* An empty shape is a scalar's only where the model declares one. */}
+                <code>{t.rankUnknown ? 'no shape declared' : formatShape(t.shape)}</code>
               </td>
             </tr>
           ))
