@@ -5,6 +5,8 @@ import {
   niceRange,
   niceStep,
   niceTicks,
+  percentTickFormat,
+  shareAxis,
   shareRange,
   shareTicks,
 } from './chart-scale.js';
@@ -96,6 +98,23 @@ describe('axis scales', () => {
       expect(ticks[0]!).toBeLessThanOrEqual(Math.min(...values));
       expect(ticks.at(-1)!).toBeGreaterThanOrEqual(Math.max(...values));
     }
+  });
+});
+
+describe('shareAxis', () => {
+  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+
+  it('runs from 0 where every figure prints the same, and says which figure', () => {
+    expect(shareAxis([1, 1, 0.99999], pct)).toEqual({ ticks: shareTicks(), allAt: '100.00%' });
+  });
+
+  it('zooms to figures that differ, with tick labels that differ too', () => {
+    const { ticks, allAt } = shareAxis([0.994, 0.989], pct);
+    expect(allAt).toBeUndefined();
+    expect(ticks).toEqual(shareRange([0.994, 0.989]));
+    const labels = ticks.map(percentTickFormat(ticks));
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(shareTicks().map(percentTickFormat(shareTicks()))).toEqual(['0%', '25%', '50%', '75%', '100%']);
   });
 });
 

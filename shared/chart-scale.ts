@@ -86,6 +86,30 @@ export function shareRange(values: readonly number[], count = 4): number[] {
   return niceRange(Math.max(0, lo - pad), Math.min(1, hi + pad), count).filter((t) => t <= 1);
 }
 
+/**
+ * A share axis (accuracy, agreement, cosine) for figures as `print` writes them: zoomed to the data
+ * (shareRange) where they print differently, else 0 to 1, with that one figure as `allAt`. Zoomed around
+ * figures that are all 100%, its four ticks all read "100%", its bars seemed to show differences there are
+ * none of, and a scatter put every point on its top edge. The app's quality axis follows the same rule
+ * (renderer/src/charts/quality-axis.ts).
+ */
+export function shareAxis(
+  values: readonly number[],
+  print: (v: number) => string,
+): { ticks: number[]; allAt?: string } {
+  const finite = values.filter(Number.isFinite);
+  const printed = new Set(finite.map(print));
+  if (printed.size === 1) return { ticks: shareTicks(), allAt: [...printed][0]! };
+  return { ticks: shareRange(finite) };
+}
+
+/** Percent labels for share ticks with the decimals their step needs: 99.5% and 99%, not "100%" twice. */
+export function percentTickFormat(ticks: readonly number[]): (v: number) => string {
+  const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) * 100 : 1;
+  const digits = Math.min(4, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)));
+  return (v) => `${(v * 100).toFixed(digits)}%`;
+}
+
 /** Round ticks covering [min, max] (not from 0): for scatter axes, where the data sits in a narrow band. */
 export function niceRange(min: number, max: number, count = 4): number[] {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];

@@ -9,6 +9,8 @@
 export interface ValueType {
   dtype: string;
   shape: (number | string | null)[];
+  /** The model declares no shape at all, not even a rank (`shape` is then empty, but it is not a scalar). */
+  rankUnknown?: true;
 }
 
 /** What the engine read from a constant tensor (an initializer or a Constant node's value). */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  activationFusedInto,
   fusedFrom,
+  mayBecome,
   indexByOriginalName,
   nchwcOutputOf,
   originalNodeName,
@@ -15,6 +17,14 @@ describe("onnxruntime's names for rewritten nodes", () => {
     expect(fusedFrom('conv1')).toBeUndefined();
     expect(fusedFrom('/Fusion')).toBeUndefined();
     expect(fusedFrom('a/b/Fused')).toBeUndefined();
+    // GemmActivationFusion's FusedGemm of Gemm fc1 and its Relu.
+    expect(fusedFrom('fused fc1')).toBe('fc1');
+    expect(activationFusedInto('fused /l1/Gemm')).toBe('/l1/Gemm');
+    expect(activationFusedInto('fused ')).toBeUndefined();
+    expect(activationFusedInto('fc1')).toBeUndefined();
+    expect(originalNodeName('fused fc1')).toBe('fc1');
+    expect(mayBecome('Gemm', 'FusedGemm')).toBe(true);
+    expect(mayBecome('Relu', 'FusedGemm')).toBe(false);
     expect(qdqKernelFrom('conv1_token_12')).toBe('conv1');
     expect(originalNodeName('/l1/MatMul/MatMulAddFusion')).toBe('/l1/MatMul');
     expect(originalNodeName('/l1/MatMul/MatMulAddFusion_token_3')).toBe('/l1/MatMul');

@@ -2,7 +2,8 @@
  * How onnxruntime names the nodes its graph rewrites make, so that a kernel in a profile, a node of an optimized
  * graph or a sensitivity row can be traced back to the model's node. One place for the rules the diff, the
  * Graph view's overlays and explain all follow (observed on onnxruntime 1.2x's CPU provider):
- * - a fusion names the fused node after the first node it replaced: `X/MatMulAddFusion` is X;
+ * - a fusion names the fused node after the first node it replaced: `X/MatMulAddFusion` is X, and an activation
+ *   fusion (GemmActivationFusion's FusedGemm, the older ConvActivationFusion's FusedConv) `fused X`;
  * - a QDQ group run as one int8 kernel (QLinearConv, QLinearAdd) is named after its node: `X_token_12` is X;
  * - the NCHWc layout pass names the node it makes after the tensor it writes: `<output>_nchwc`;
  * - a node the model left unnamed, kept as it is, is profiled as `<op type>_<its index>`, counted among the
@@ -12,10 +13,27 @@
  * Plain functions of strings, no imports: the page loads this module too.
  */
 
-/** The node a fusion started from (`X` of `X/...Fusion`), or undefined for a name that is not a fusion's. */
+/**
+ * The node a fusion started from (`X` of `X/...Fusion`, or of `fused X`), or undefined for a name that is not a
+ * fusion's.
+ */
 export function fusedFrom(name: string): string | undefined {
   const cut = name.lastIndexOf('/');
-  return cut > 0 && /Fusion$/.test(name.slice(cut + 1)) ? name.slice(0, cut) : undefined;
+  if (cut > 0 && /Fusion$/.test(name.slice(cut + 1))) return name.slice(0, cut);
+  return activationFusedInto(name);
+}
+
+const ACTIVATION_FUSION_PREFIX = 'fused ';
+
+/**
+ * The node an activation was fused into (`X` of `fused X`), or undefined. onnxruntime's GemmActivationFusion (and
+ * the ConvActivationFusion of older versions) replace a node X and the one activation reading its output with one
+ * node `Fused<op>` named `fused X` (graph.GenerateNodeName("fused " + X)).
+ */
+export function activationFusedInto(name: string): string | undefined {
+  return name.length > ACTIVATION_FUSION_PREFIX.length && name.startsWith(ACTIVATION_FUSION_PREFIX)
+    ? name.slice(ACTIVATION_FUSION_PREFIX.length)
+    : undefined;
 }
 
 /**
@@ -69,9 +87,14 @@ export function indexByOriginalName<T>(
 
 /**
  * The op types a fused node of this op type may stand for in the model: MatMulAddFusion makes a Gemm of a MatMul
- * and the Add after it. Other fusions keep the op type of the node they start from (Conv + Relu is a Conv).
+ * and the Add after it, the activation fusions a FusedGemm of a Gemm and a FusedConv of a Conv (each with the
+ * activation after it). Other fusions keep the op type of the node they start from (Conv + Relu is a Conv).
  */
-const FUSED_OP_SOURCES: Readonly<Record<string, readonly string[]>> = { Gemm: ['MatMul'] };
+const FUSED_OP_SOURCES: Readonly<Record<string, readonly string[]>> = {
+  Gemm: ['MatMul'],
+  FusedGemm: ['Gemm'],
+  FusedConv: ['Conv'],
+};
 
 /** Whether a node of `modelOp` in the model may have become a fused node of `fusedOp`. */
 export function mayBecome(modelOp: string, fusedOp: string): boolean {

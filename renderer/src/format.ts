@@ -8,6 +8,11 @@ export function formatCount(n: number): string {
   return compact.format(n);
 }
 
+/** 1 → "1 node", 3 → "3 nodes" (a body of one node read "1 nodes"). */
+export function formatNodeCount(n: number): string {
+  return `${n} ${n === 1 ? 'node' : 'nodes'}`;
+}
+
 /** 3487816 → "3,487,816". */
 export function formatExact(n: number): string {
   return exact.format(n);

@@ -32,10 +32,17 @@ export function describeType(type: TypeProto | undefined): { dtype: string; shap
   }
 }
 
+/**
+ * `{ rankUnknown: true }` for a tensor type that declares no shape at all (not even a rank), which `describeType`
+ * gives the empty shape of a scalar; else nothing. Only a shape declared with zero dims is a scalar.
+ */
+export function rankUnknownOf(type: TypeProto | undefined): { rankUnknown?: true } {
+  const value = type?.value;
+  return value?.case === 'tensorType' && value.value.shape === undefined ? { rankUnknown: true } : {};
+}
+
 function summarizeValue(vi: ValueInfoProto): TensorSummary {
-  const type = vi.type?.value;
-  const rankUnknown = type?.case === 'tensorType' && type.value.shape === undefined;
-  return { name: vi.name, ...describeType(vi.type), ...(rankUnknown ? { rankUnknown: true as const } : {}) };
+  return { name: vi.name, ...describeType(vi.type), ...rankUnknownOf(vi.type) };
 }
 
 /** Bytes a tensor's data occupies wherever it is stored (raw, typed fields, or an external file). */

@@ -5,7 +5,8 @@ import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '../onnx/float16.j
 import { buildCnn, buildIfModel } from '../testing/model-fixtures.js';
 import { attributeText, modelGraphOf, weightStats } from './model-graph.js';
 import type { LoadedModel } from '../onnx/load-model.js';
-import { type ModelProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { GraphProtoSchema, type ModelProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { create } from '@bufbuild/protobuf';
 
 const loaded = (proto: ModelProto): LoadedModel => ({
   proto,
@@ -35,12 +36,26 @@ describe('modelGraphOf', () => {
       inputs: ['hidden', 'shared.weight'],
     });
     expect(branch.attributes).toEqual([
-      { name: 'then_branch', value: 'graph (1 nodes)' },
-      { name: 'else_branch', value: 'graph (1 nodes)' },
+      { name: 'then_branch', value: 'graph (1 node)' },
+      { name: 'else_branch', value: 'graph (1 node)' },
     ]);
     expect(g.graph.inputs).toEqual(['input', 'cond']);
     expect(g.graph.values.input).toEqual({ dtype: 'float32', shape: ['batch', 4] });
     expect(g.graph.values.cond).toEqual({ dtype: 'bool', shape: [] });
+  });
+
+  it('tells a value declared without a shape (unknown rank) from a scalar, whose shape is [] too', () => {
+    const model = buildIfModel();
+    // A branch output typed but shapeless, as exporters often leave them (if_model.onnx's `yt`).
+    const thenOut = model.graph!.node[1]!.attribute.find((a) => a.name === 'then_branch')!.g!.output[0]!;
+    if (thenOut.type?.value.case === 'tensorType') delete thenOut.type.value.value.shape;
+    const g = modelGraphOf(loaded(model));
+    expect(g.graph.nodes[1]!.subgraphs![0]!.graph.values['then.out']).toEqual({
+      dtype: 'float32',
+      shape: [],
+      rankUnknown: true,
+    });
+    expect(g.graph.values.cond).not.toHaveProperty('rankUnknown');
   });
 
   it('gives every weight its shape, bytes and the statistics of its values', () => {
@@ -95,6 +110,13 @@ describe('modelGraphOf', () => {
     expect(attributeText(makeAttribute('mode', { string: 'NOTSET' }))).toBe('"NOTSET"');
     expect(attributeText(makeAttribute('big', { ints: Array.from({ length: 20 }, (_, i) => i) }))).toBe(
       '[0, 1, 2, 3, 4, 5, 6, 7, … 20 in all]',
+    );
+    // A body of one node is "1 node" (it read "graph (1 nodes)").
+    const body = buildIfModel().graph!;
+    const one = create(GraphProtoSchema, { node: body.node.slice(0, 1) });
+    expect(attributeText(makeAttribute('body', { graph: one }))).toBe('graph (1 node)');
+    expect(attributeText(makeAttribute('bodies', { graphs: [one, body] }))).toMatch(
+      /^\[graph \(1 node\), graph \(\d+ nodes\)\]$/,
     );
   });
 });

@@ -24,7 +24,7 @@ import { dtypeName } from '../onnx/dtypes.js';
 import { isExternal } from '../onnx/external-data.js';
 import { loadModel, type LoadedModel } from '../onnx/load-model.js';
 import { decodeTensor, decodeToFloat32, tensorByteSize } from '../onnx/tensor-codec.js';
-import { describeType } from './inspect-model.js';
+import { describeType, rankUnknownOf } from './inspect-model.js';
 
 /** One weight with more elements is not read. */
 const STATS_ELEMENT_LIMIT = 64 * 2 ** 20;
@@ -67,6 +67,12 @@ const nodeCount = (g: GraphProto): number =>
     0,
   );
 
+/** A subgraph attribute's text: `graph (1 node)`, `graph (3 nodes)` (it read "graph (1 nodes)"). */
+function graphText(graph: GraphProto): string {
+  const n = nodeCount(graph);
+  return `graph (${n} ${n === 1 ? 'node' : 'nodes'})`;
+}
+
 /** One attribute as a short string; by its declared type, or by whichever field is set when it has none. */
 export function attributeText(attr: AttributeProto): string {
   switch (attr.type) {
@@ -79,7 +85,7 @@ export function attributeText(attr: AttributeProto): string {
     case AttrType.TENSOR:
       return attr.t ? tensorText(attr.t) : 'tensor';
     case AttrType.GRAPH:
-      return attr.g ? `graph (${nodeCount(attr.g)} nodes)` : 'graph';
+      return attr.g ? graphText(attr.g) : 'graph';
     case AttrType.FLOATS:
       return list(attr.floats, String);
     case AttrType.INTS:
@@ -89,7 +95,7 @@ export function attributeText(attr: AttributeProto): string {
     case AttrType.TENSORS:
       return list(attr.tensors, tensorText);
     case AttrType.GRAPHS:
-      return list(attr.graphs, (g) => `graph (${nodeCount(g)} nodes)`);
+      return list(attr.graphs, graphText);
     default:
       return attr.ints.length > 0
         ? list(attr.ints, String)
@@ -167,7 +173,7 @@ function buildNode(node: NodeProto, id: string, budget: Budget): GraphNode {
 function buildBody(graph: GraphProto, prefix: string, budget: Budget): GraphBody {
   const values: GraphBody['values'] = {};
   for (const vi of [...graph.input, ...graph.valueInfo, ...graph.output]) {
-    if (vi.name !== '' && vi.type) values[vi.name] = describeType(vi.type);
+    if (vi.name !== '' && vi.type) values[vi.name] = { ...describeType(vi.type), ...rankUnknownOf(vi.type) };
   }
   const weights: GraphBody['weights'] = {};
   for (const t of graph.initializer) weights[t.name] = weightStats(t, budget);

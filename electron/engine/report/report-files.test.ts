@@ -111,6 +111,28 @@ describe('the report decides the best variant on one engine and names it', () =>
   });
 });
 
+describe('the report charts figures that are all the same', () => {
+  /** An evaluation whose every output's class agreed with the original's: top-1 agreement 100%. */
+  const agreeing = (target: string): EvalRecord => {
+    const e = cosineEval(target, 1);
+    return {
+      ...e,
+      report: { ...e.report, fidelity: { ...e.report.fidelity!, top1Agreement: 1 } },
+    } as EvalRecord;
+  };
+
+  it('draws agreements that are all 100% from 0, without ticks that all read 100%', () => {
+    const all = workspace({ ...ws, evaluations: [agreeing('v1'), agreeing('v2')] });
+    const html = reportHtml(reportJson(all, '0.0.0'));
+    const start = html.indexOf('Fidelity: top-1 agreement with the original');
+    const chart = html.slice(start, html.indexOf('</svg>', start));
+    const ticks = [...chart.matchAll(/text-anchor="middle" class="tick">([^<]*)</g)].map((m) => m[1]);
+    expect(ticks).toEqual(['0%', '25%', '50%', '75%', '100%']);
+    expect(chart).toContain('All at 100.00%: no difference to show, so the axis starts at 0.');
+    expect(chart).not.toContain('the bars show differences');
+  });
+});
+
 describe('the report names variants that are the same file', () => {
   const hash = (c: string) => c.repeat(64);
   const twice = workspace({

@@ -12,7 +12,7 @@ import { compareTargets, datasetCaption, decisionLatencyLabel, inputsCaption, ty
 import { ORIGINAL_TARGET, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
-import { byteTicks, shareRange } from '../../../shared/chart-scale.js';
+import { byteTicks, percentTickFormat, shareAxis } from '../../../shared/chart-scale.js';
 import {
   bestVariant,
   describeBest,
@@ -204,7 +204,23 @@ function charts(report: StudioReport): string[] {
   const out: string[] = [];
   // Round ticks in the unit of the largest file: 0, 100 KiB, 200 KiB... (not 146.5 KiB).
   const sizeAxis = byteTicks(Math.max(0, ...rows.map((r) => r.fileBytes)));
-  const sharePct = (v: number) => `${Math.round(v * 100)}%`;
+  // A share axis zoomed to the data, or 0 to 1 where every figure prints the same (shareAxis), its ticks
+  // with the decimals their step needs: whole percents printed 99.85% to 100% as "100% 100% 100% 100%".
+  const shareBars = (
+    values: readonly number[],
+    print: (v: number) => string,
+    tick: (ticks: number[]) => (v: number) => string = percentTickFormat,
+  ) => {
+    const axis = shareAxis(values, print);
+    return {
+      ticks: axis.ticks,
+      tickFormat: tick(axis.ticks),
+      allAt:
+        axis.allAt !== undefined
+          ? [`All at ${axis.allAt}: no difference to show, so the axis starts at 0.`]
+          : [],
+    };
+  };
   out.push(
     barChart({
       title: 'File size',
@@ -263,6 +279,10 @@ function charts(report: StudioReport): string[] {
   }
   const scored = rows.filter((r) => r.accuracy !== undefined);
   if (scored.length > 0) {
+    const axis = shareBars(
+      scored.map((r) => r.accuracy!),
+      pct,
+    );
     out.push(
       barChart({
         title: 'Accuracy (top-1, on the labelled data)',
@@ -278,14 +298,18 @@ function charts(report: StudioReport): string[] {
         })),
         format: pct,
         // Starts near the data (and says so): 99.4% and 98.9% on a 0-100% axis look the same.
-        ticks: shareRange(scored.map((r) => r.accuracy!)),
-        tickFormat: sharePct,
-        captions: datasetCaption(scored),
+        ticks: axis.ticks,
+        tickFormat: axis.tickFormat,
+        captions: [...datasetCaption(scored), ...axis.allAt],
       }),
     );
   }
   const faithful = rows.filter((r) => r.fidelity?.top1Agreement != null);
   if (faithful.length > 0) {
+    const axis = shareBars(
+      faithful.map((r) => r.fidelity!.top1Agreement!),
+      pct,
+    );
     out.push(
       barChart({
         title: 'Fidelity: top-1 agreement with the original',
@@ -297,9 +321,9 @@ function charts(report: StudioReport): string[] {
           color: colorOf(r.target),
         })),
         format: pct,
-        ticks: shareRange(faithful.map((r) => r.fidelity!.top1Agreement!)),
-        tickFormat: sharePct,
-        captions: datasetCaption(faithful),
+        ticks: axis.ticks,
+        tickFormat: axis.tickFormat,
+        captions: [...datasetCaption(faithful), ...axis.allAt],
       }),
     );
   }
@@ -307,18 +331,25 @@ function charts(report: StudioReport): string[] {
   // data (0.9757 and 1.0000 look the same on 0-1), with no "x1.00" ratios (a cosine is already relative).
   const cosines = rows.filter((r) => r.fidelity && r.fidelity.top1Agreement == null && r.accuracy === undefined);
   if (faithful.length === 0 && scored.length === 0 && cosines.length > 0) {
-    const ticks = shareRange(cosines.map((r) => r.fidelity!.cosine));
-    const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : 0.01;
-    const digits = Math.min(6, Math.max(2, Math.ceil(-Math.log10(step) - 1e-9)));
+    const cosineTicks = (ticks: number[]) => {
+      const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : 0.01;
+      const digits = Math.min(6, Math.max(2, Math.ceil(-Math.log10(step) - 1e-9)));
+      return (v: number) => v.toFixed(digits);
+    };
+    const axis = shareBars(
+      cosines.map((r) => r.fidelity!.cosine),
+      (v) => v.toFixed(5),
+      cosineTicks,
+    );
     out.push(
       barChart({
         title: 'Fidelity: output cosine similarity to the original (1 = identical)',
         unit: '',
         rows: cosines.map((r) => ({ label: r.name, value: r.fidelity!.cosine, note: '', color: colorOf(r.target) })),
         format: (v) => v.toFixed(5),
-        ticks,
-        tickFormat: (v) => v.toFixed(digits),
-        captions: datasetCaption(cosines),
+        ticks: axis.ticks,
+        tickFormat: axis.tickFormat,
+        captions: [...datasetCaption(cosines), ...axis.allAt],
       }),
     );
   }

@@ -155,11 +155,35 @@ describe('report charts', () => {
       captions: ['Inputs: image [1, 1, 32, 32].'],
       points: [
         { label: 'original', x: 1.1, y: 0.9944, size: 2_700_000 },
-        { label: 'int8-static', x: 0.38, y: 0.9944, size: 700_000, color: '#123456' },
+        { label: 'int8-static', x: 0.38, y: 0.9921, size: 700_000, color: '#123456' },
       ],
     });
     const notes = [...svg.matchAll(/class="tick chart-note">([^<]*)</g)].map((m) => m[1]);
     expect(notes).toEqual(['Inputs: image [1, 1, 32, 32].', expect.stringMatching(/^The accuracy axis starts at 9\d(\.\d+)?%, not 0/)]);
     expect(svg).toContain('fill="#123456"');
+  });
+
+  it('puts shares that all print the same on a 0-100% axis, every bubble inside the plot', () => {
+    // Every variant agreed with the original on every sample: zoomed, the axis ran 99.85-100% and each bubble
+    // was centred on its top edge.
+    const svg = scatterChart({
+      title: 'Pareto',
+      xLabel: 'p50 latency ratio',
+      yLabel: 'top-1 agreement',
+      yShare: true,
+      points: [
+        { label: 'original', x: 1, y: 1, size: 2_700_000 },
+        { label: 'int8-static', x: 0.7, y: 1, size: 700_000 },
+      ],
+    });
+    const notes = [...svg.matchAll(/class="tick chart-note">([^<]*)</g)].map((m) => m[1]);
+    expect(notes).toEqual(['All at 100%: no difference to show, so the top-1 agreement axis starts at 0.']);
+    const ticks = [...svg.matchAll(/text-anchor="end" class="tick">([^<]*)</g)].map((m) => m[1]);
+    expect(ticks).toEqual(['0%', '25%', '50%', '75%', '100%']);
+    // The plot's top is where the latency gridlines start: no bubble reaches above it.
+    const plotTop = Number(/<line x1="[\d.]+" y1="([\d.]+)"[^>]*class="grid"/.exec(svg)![1]);
+    const circles = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)" r="([\d.]+)"/g)];
+    expect(circles).toHaveLength(2);
+    for (const [, cy, r] of circles) expect(Number(cy) - Number(r)).toBeGreaterThanOrEqual(plotTop);
   });
 });

@@ -8,7 +8,7 @@
  * at its end with an arrow), one colour per category and grey only for "other".
  */
 import { OTHER_LIGHT, SERIES_LIGHT } from '../../../shared/chart-colors.js';
-import { clipTail, niceRange, niceTicks, shareRange } from '../../../shared/chart-scale.js';
+import { clipTail, niceRange, niceTicks, shareAxis } from '../../../shared/chart-scale.js';
 import { textWidth, wrapText } from './svg-text.js';
 
 /** One colour per series (the app's light palette: no grey among them). */
@@ -246,17 +246,24 @@ export function scatterChart(options: {
   const yMinRaw = Math.min(...ys);
   const yMaxRaw = Math.max(...ys);
   const pad = (yMaxRaw - yMinRaw) * 0.2 || Math.max(Math.abs(yMaxRaw) * 0.02, 0.01);
-  const yTicks = options.yShare ? shareRange(ys) : niceRange(yMinRaw - pad, yMaxRaw + pad, 5);
   const yFormat = options.yShare
     ? (v: number) => `${Number((v * 100).toFixed(2))}%`
     : (v: number) => fmt(v, 4);
+  // Shares that all print the same get 0 to 100% (shareAxis), as the app's axis: zoomed, it ran 99.85-100%
+  // with every point on its top edge.
+  const shareY = options.yShare ? shareAxis(ys, yFormat) : undefined;
+  const yTicks = shareY?.ticks ?? niceRange(yMinRaw - pad, yMaxRaw + pad, 5);
   const x0 = xTicks[0]!;
   const x1 = xTicks[xTicks.length - 1]!;
   const y0 = yTicks[0]!;
   const y1 = yTicks[yTicks.length - 1]!;
   const captions = [
     ...(options.captions ?? []),
-    ...(y0 > 0 ? [`The ${yLabel} axis starts at ${yFormat(y0)}, not 0, to show the differences.`] : []),
+    ...(shareY?.allAt !== undefined
+      ? [`All at ${shareY.allAt}: no difference to show, so the ${yLabel} axis starts at 0.`]
+      : y0 > 0
+        ? [`The ${yLabel} axis starts at ${yFormat(y0)}, not 0, to show the differences.`]
+        : []),
   ];
   // Room under the title (and captions) for the largest bubble of a point at the top.
   const head = chartHeader(title, captions, width);
@@ -267,8 +274,17 @@ export function scatterChart(options: {
   const plotBottom = (options.height ?? 380) + head.height - bottom;
   const height = plotBottom + bottom + key.height + 6;
   const px = (v: number) => left + ((width - left - right) * (v - x0)) / (x1 - x0 || 1);
-  const py = (v: number) => plotBottom - ((plotBottom - top) * (v - y0)) / (y1 - y0 || 1);
   const maxSize = Math.max(...points.map((p) => p.size), 1);
+  const radius = (p: ScatterPoint) => 5 + 20 * Math.sqrt(p.size / maxSize);
+  // The axis runs on past its last tick as far as a bubble near it needs (a share of 100% sits on that tick):
+  // centred on the plot's top edge, half of each bubble stuck out over the captions.
+  const plotHeight = plotBottom - top;
+  const headroom = Math.max(
+    0,
+    ...points.map((p) => radius(p) + 1 - (plotHeight * (y1 - p.y)) / (y1 - y0 || 1)),
+  );
+  const tickSpan = plotHeight - Math.min(headroom, plotHeight / 3);
+  const py = (v: number) => plotBottom - (tickSpan * (v - y0)) / (y1 - y0 || 1);
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">`,
@@ -299,7 +315,7 @@ export function scatterChart(options: {
   );
   // Largest bubbles first, so a small one is never hidden under a big one; the legend names the colours.
   for (const p of [...named].sort((a, b) => b.size - a.size)) {
-    const r = 5 + 20 * Math.sqrt(p.size / maxSize);
+    const r = radius(p);
     parts.push(
       `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="${r.toFixed(1)}" fill="${p.color}" fill-opacity="0.55" stroke="${p.color}"><title>${escapeXml(`${p.label}: ${fmt(p.x)} / ${yFormat(p.y)}`)}</title></circle>`,
     );

@@ -77,6 +77,7 @@ import {
   ParetoTooltip,
 } from './pareto-points.js';
 import { overlapCaption } from './pareto-overlap.js';
+import { paretoAxesNote } from './pareto-axes.js';
 import { qualityAxisNote, qualityTicks } from './quality-axis.js';
 import { dataMark, dataRelation, qualityDataCaption } from './quality-data.js';
 
@@ -699,6 +700,14 @@ function ParetoChartView({
   const overlaps = overlapCaption(
     layout.groups.map((g) => ({ labels: g.flatMap((id) => points.filter((p) => p.id === id).map((p) => p.label)) })),
   );
+  // Both axes are zoomed to the data: each that does not start at 0 says so (a 1.5% latency gap can fill
+  // half the plot).
+  const axesNote = paretoAxesNote({
+    latency: xDomain[0],
+    latencyText: xTick(xDomain[0]),
+    quality: yTicks[0] ?? 0,
+    qualityText: yTick(metric === 'cosine' ? (yTicks[0] ?? 0) : (yTicks[0] ?? 0) * 100),
+  });
   const { margin, yAxisWidth, xAxisHeight, height } = PARETO_FRAME;
   const plotMiddleY = (margin.top + height - margin.bottom - xAxisHeight) / 2;
   const describe = (r: CompareRow) =>
@@ -715,7 +724,7 @@ function ParetoChartView({
         outlined: front.has(p.id),
       }))}
       title="Latency vs quality (bubble = file size)"
-      subtitle={`${paretoCaption(rows, sourceLabel)}${(yTicks[0] ?? 0) > 0 ? ' The quality axis does not start at 0.' : ''}${overlaps ? ` ${overlaps}` : ''}`}
+      subtitle={`${paretoCaption(rows, sourceLabel)}${axesNote}${overlaps ? ` ${overlaps}` : ''}`}
       {...(points.length > 0 && metric
         ? {}
         : { empty: <p className="muted">Benchmark and evaluate the variants to place them here.</p> })}

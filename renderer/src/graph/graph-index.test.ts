@@ -71,6 +71,26 @@ describe('knownType', () => {
     expect(typeOf('8', 'ph')).toEqual({ dtype: 'float16', declared: false });
   });
 
+  it('gives no shape for a value declared without one: its empty dims are not a scalar', () => {
+    const shapeless = {
+      path: '/if.onnx',
+      graph: {
+        inputs: ['s'],
+        outputs: ['yt'],
+        values: {
+          s: { dtype: 'float32', shape: [] },
+          yt: { dtype: 'float32', shape: [], rankUnknown: true },
+        },
+        weights: {},
+        nodes: [node('0', 'MatMul', 'then_mm', ['s', 's'], ['yt'])],
+      },
+    } as unknown as ModelGraph;
+    const at = indexGraph(shapeless);
+    const of = (name: string) => knownType(at.nodes.get('0'), shapeless, at, name);
+    expect(of('yt')).toEqual({ dtype: 'float32', declared: true });
+    expect(of('s')).toEqual({ dtype: 'float32', shape: [], declared: true });
+  });
+
   it('says nothing where nothing tells', () => {
     expect(typeOf('9', 'm')).toBeUndefined();
     expect(typeOf('0', 'nowhere')).toBeUndefined();

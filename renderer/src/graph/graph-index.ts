@@ -192,7 +192,11 @@ export function knownType(
   depth = 0,
 ): KnownType | undefined {
   const declared = valueType(entry, model, name);
-  if (declared) return { ...declared, declared: true };
+  if (declared) {
+    // A type declared without a shape reads as the empty shape of a scalar: its shape is not recorded.
+    const { rankUnknown, shape, ...rest } = declared;
+    return { ...rest, ...(rankUnknown ? {} : { shape }), declared: true };
+  }
   const weight = weightOf(entry, model, name);
   if (weight) return { dtype: weight.dtype, shape: weight.shape, declared: true };
   const producer = index.producers?.get(name);

@@ -2,7 +2,7 @@
 import type { WeightDiff } from '../../../shared/model-diff.js';
 import type { ModelGraph, WeightStats } from '../../../shared/model-graph.js';
 import { opLabel } from '../../../shared/model-graph.js';
-import { formatBytes, formatShape } from '../format.js';
+import { formatBytes, formatNodeCount, formatShape } from '../format.js';
 import { knownType, weightOf, type GraphIndex } from './graph-index.js';
 import type { NodeMark } from './overlays.js';
 
@@ -126,7 +126,8 @@ export function NodeDetails({
         </p>
         {type && (
           <p>
-            {type.dtype} {formatShape(type.shape)}
+            {type.dtype}
+            {type.rankUnknown ? ', shape not recorded in the model' : ` ${formatShape(type.shape)}`}
           </p>
         )}
       </section>
@@ -184,7 +185,8 @@ export function NodeDetails({
       </ul>
       {node.subgraphs && (
         <p className="muted">
-          Holds {node.subgraphs.map((s) => `${s.attribute} (${s.graph.nodes.length} nodes)`).join(', ')}.
+          Holds{' '}
+          {node.subgraphs.map((s) => `${s.attribute} (${formatNodeCount(s.graph.nodes.length)})`).join(', ')}.
           Double-click the node, or press Enter, to expand or collapse it.
         </p>
       )}

@@ -162,6 +162,45 @@ describe('kernels of onnxruntime rewrites', () => {
   });
 });
 
+describe('kernels of an activation fusion', () => {
+  it("puts a FusedGemm kernel ('fused fc1') on its Gemm and says which activation was fused in", () => {
+    // An MLP of Gemm + Relu, Gemm + Relu, Gemm: onnxruntime's GemmActivationFusion runs the first two pairs as
+    // FusedGemm kernels named `fused <Gemm>` (names from the profile of /tmp/ut-app/models/mlp.onnx).
+    const mlp: GraphBody = {
+      nodes: [
+        node('0', 'Gemm', 'fc1', ['x', 'w1', 'b1'], ['h1']),
+        node('1', 'Relu', 'relu1', ['h1'], ['a1']),
+        node('2', 'Gemm', 'fc2', ['a1', 'w2', 'b2'], ['h2']),
+        node('3', 'Relu', 'relu2', ['h2'], ['a2']),
+        node('4', 'Gemm', 'fc3', ['a2', 'w3', 'b3'], ['y']),
+      ],
+      inputs: ['x'],
+      outputs: ['y'],
+      values: {},
+      weights: {},
+    };
+    const o = heatOverlay(mlp, {
+      byOpType: [
+        { opType: 'FusedGemm', ms: 0.013, pct: 68.4 },
+        { opType: 'Gemm', ms: 0.006, pct: 31.6 },
+      ],
+      topNodes: [],
+      nodes: [
+        { name: 'fused fc1', opType: 'FusedGemm', ms: 0.007 },
+        { name: 'fc3', opType: 'Gemm', ms: 0.006 },
+        { name: 'fused fc2', opType: 'FusedGemm', ms: 0.006 },
+      ],
+      runs: 5,
+    });
+    expect([...o.marks.keys()].sort()).toEqual(['0', '2', '4']);
+    expect(o.marks.get('0')!.text).toBe(
+      '0.007 ms a run (36.8% of kernel time), with the Relu after it fused in by onnxruntime',
+    );
+    expect(o.marks.get('4')!.text).toBe('0.006 ms a run (31.6% of kernel time)');
+    expect(o.note).toBeUndefined();
+  });
+});
+
 describe('kernels of a QDQ model', () => {
   it("finds the int8 kernel onnxruntime made of a QDQ group by its node's name (X_token_N)", () => {
     const conv = (id: string, name: string) => node(id, 'Conv', name, [], []);

@@ -11,8 +11,10 @@ import type { NodeChange, NodeDiff, NodePrecision } from '../../../shared/model-
 import type { GraphBody, GraphNode } from '../../../shared/model-graph.js';
 import { nodePrecisions, type PrecisionGraph } from '../../../shared/node-precision.js';
 import {
+  activationFusedInto,
   fusedFrom,
   indexByOriginalName,
+  mayBecome,
   nchwcOutputOf,
   qdqKernelFrom,
   unnamedNodeIndex,
@@ -448,21 +450,34 @@ function nodesBy(graph: GraphBody, keys: (n: GraphNode) => readonly string[]): M
  * the last fused node's output (a Conv fused with its Relu writes the Relu's output), so the node of the
  * kernel's op type is looked for among that tensor's producer and the producer's inputs. A kernel of a node the
  * model left unnamed carries the node's index among the main graph's nodes onnxruntime kept (`ReduceMean_9`:
- * `mainNodes`, the graph's nodes less its Constants).
+ * `mainNodes`, the graph's nodes less its Constants). An activation fusion (`fused X`, a FusedGemm) ran X and the
+ * one activation reading X's output (`byInput`), which the note names as the NCHWc Conv's fused Relu is named.
  */
 function profileTargets(
   entry: { name: string; opType: string },
   byName: Map<string, GraphNode[]>,
   byOutput: Map<string, GraphNode[]>,
+  byInput: Map<string, GraphNode[]>,
   mainNodes: readonly GraphNode[],
 ): { nodes: GraphNode[]; note: string; sharedBy: string } | undefined {
   const narrow = (nodes: GraphNode[]) => {
-    const sameOp = nodes.filter((n) => n.opType === entry.opType);
+    // A FusedGemm kernel is of another op type than its Gemm: the node it may have been made of counts as its.
+    const sameOp = nodes.filter((n) => mayBecome(n.opType, entry.opType));
     return sameOp.length > 0 ? sameOp : nodes;
   };
   const lookUp = (name: string | undefined) => (name === undefined ? undefined : byName.get(name));
   const named = lookUp(entry.name) ?? lookUp(fusedFrom(entry.name)) ?? lookUp(qdqKernelFrom(entry.name));
-  if (named) return { nodes: narrow(named), note: '', sharedBy: `named '${named[0]!.name}'` };
+  if (named) {
+    const nodes = narrow(named);
+    const fused = new Set<string>();
+    if (!byName.has(entry.name) && activationFusedInto(entry.name) !== undefined) {
+      for (const n of nodes) {
+        const readers = byInput.get(n.outputs[0] ?? '') ?? [];
+        if (readers.length === 1) fused.add(readers[0]!.opType);
+      }
+    }
+    return { nodes, note: fusedNote(fused), sharedBy: `named '${named[0]!.name}'` };
+  }
   const index = unnamedNodeIndex(entry.name, entry.opType);
   const unnamed = index === undefined ? undefined : mainNodes[index];
   if (unnamed && unnamed.name === '' && unnamed.opType === entry.opType)
@@ -483,9 +498,11 @@ function profileTargets(
     if (kernelNode) fused.add(producer.opType);
     nodes.push(kernelNode ?? producer);
   }
-  const note = fused.size > 0 ? `, with the ${[...fused].join(', ')} after it fused in by onnxruntime` : '';
-  return { nodes, note, sharedBy: `writing '${tensor}'` };
+  return { nodes, note: fusedNote(fused), sharedBy: `writing '${tensor}'` };
 }
+
+const fusedNote = (fused: ReadonlySet<string>) =>
+  fused.size > 0 ? `, with the ${[...fused].join(', ')} after it fused in by onnxruntime` : '';
 
 /**
  * White to red by share of the kernel time. A profile entry is one (name, op type) pair, so nodes that share
@@ -496,6 +513,7 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
   // onnxruntime profiles the nodes of If/Loop/Scan bodies under their own names too.
   const byName = nodesBy(graph, (n) => [n.name]);
   const byOutput = nodesBy(graph, (n) => n.outputs);
+  const byInput = nodesBy(graph, (n) => n.inputs);
   // onnxruntime turns Constant nodes into initializers as it loads a model, then numbers the nodes left.
   const ortNodes = graph.nodes.filter((n) => !(n.opType === 'Constant' && n.domain === ''));
   const total = profile.byOpType.reduce((s, o) => s + o.ms, 0);
@@ -503,7 +521,7 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
   const unmatched = { ms: 0, ops: new Set<string>() };
   // Profiles recorded before `nodes` existed list the ten slowest only.
   for (const entry of profile.nodes ?? profile.topNodes) {
-    const found = profileTargets(entry, byName, byOutput, ortNodes);
+    const found = profileTargets(entry, byName, byOutput, byInput, ortNodes);
     if (!found) {
       unmatched.ms += entry.ms;
       unmatched.ops.add(entry.opType);

@@ -59,8 +59,8 @@ export function mockModelGraph(path: string): ModelGraph {
     ['use_scale'],
     ['branched'],
     [
-      { name: 'then_branch', value: 'graph (1 nodes)' },
-      { name: 'else_branch', value: 'graph (1 nodes)' },
+      { name: 'then_branch', value: 'graph (1 node)' },
+      { name: 'else_branch', value: 'graph (1 node)' },
     ],
   );
   branch.subgraphs = [
