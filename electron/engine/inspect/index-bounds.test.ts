@@ -79,6 +79,12 @@ describe('index bounds', () => {
         values: { position: { kind: 'range', min: 0, max: 29 } },
       }),
     );
-    expect(report.results[0]?.inputs[0]).toEqual({ name: 'input_ids', dtype: 'int64', shape: [1, 128] });
+    // The ids' range is the guess within the table, and the row says so beside the shape it fed.
+    expect(report.results[0]?.inputs[0]).toEqual({
+      name: 'input_ids',
+      dtype: 'int64',
+      shape: [1, 128],
+      guessed: 'batch=1, sequence=128, values random whole numbers 0-29',
+    });
   });
 });
