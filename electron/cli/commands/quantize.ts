@@ -56,7 +56,7 @@ export const quantizeCommand: CliCommand = {
         output,
         method,
         common,
-        options,
+        options: withoutSyntheticCount(options, calibration),
         inputs: parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value),
         force: ctx.values.force === true,
         signal: ctx.signal,
@@ -86,3 +86,17 @@ export const quantizeCommand: CliCommand = {
     return 0;
   },
 };
+
+/**
+ * With synthetic calibration data, --calib-samples is the data's sample count, recorded in its spec: not also as
+ * the option. The app records it so, and a variant made again from the command the app shows must record the
+ * same recipe, byte for byte.
+ */
+function withoutSyntheticCount(
+  options: Record<string, unknown>,
+  calibration: { origin?: { spec: { kind: string } } } | undefined,
+): Record<string, unknown> {
+  if (calibration?.origin?.spec.kind !== 'synthetic' || !('calibSamples' in options)) return options;
+  const { calibSamples: _count, ...rest } = options;
+  return rest;
+}

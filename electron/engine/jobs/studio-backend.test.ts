@@ -84,6 +84,26 @@ describe('StudioBackend', () => {
     );
   });
 
+  it("a variant calibrated on synthetic data is made again byte for byte by the command the app shows", async () => {
+    const made = await value<VariantJobResult<QuantizeReportInfo>>({
+      kind: 'quantize',
+      modelPath: model,
+      method: 'int8-static',
+      calibration: { spec: { kind: 'synthetic', samples: 8, seed: 0 } },
+      options: { calibMethod: 'minmax' },
+    });
+    const command = made.variant.cliCommand;
+    expect(command).toMatch(/--calib-data synthetic --calib-samples 8/);
+    // The paths of this test have no spaces: the command splits on them as a shell would.
+    const args = command.replace(/^onnx-studio /, '').split(' ');
+    const output = args[args.indexOf('-o') + 1]!;
+    const { runCliInProcess } = await import('../../cli/testing/run-cli.js');
+    const again = await runCliInProcess([...args, '--force']);
+    expect(again.code, again.stderr).toBe(0);
+    // The CLI recorded the sample count once, in the data's spec, as the app does (it added calibSamples too).
+    expect(fs.readFileSync(output).equals(fs.readFileSync(made.variant.path))).toBe(true);
+  });
+
   it('makes variants, measures them and records everything in the workspace, which survives a restart', async () => {
     const changes: IpcEvents['studio:workspace.changed'][] = [];
     backend.onEvent((e) => e.channel === 'studio:workspace.changed' && changes.push(e.payload));
