@@ -61,6 +61,12 @@ export interface BestVariant {
   measure: QualityMeasure;
   /** Why it was chosen: it is the fastest kept variant, or (none being faster) the smallest. */
   chosenAs: 'fastest' | 'smallest';
+  /**
+   * With `fastest`, the variant measured fastest when it is not this one: this one is within noise of it and
+   * smaller, so the smaller file won a speed the run cannot tell apart. Said in the rule (`describeRule`): "the
+   * fastest variant" above a faster-looking x0.59 read as a mistake.
+   */
+  fastestMeasured?: { name: string; p50Ratio: number };
 }
 
 /**
@@ -129,7 +135,9 @@ export function bestVariant(
     const fastest = faster[0]!;
     const tied = faster.filter((c) => c === fastest || !fasterBeyondNoise(bandOf(fastest.row), bandOf(c.row)));
     tied.sort((a, b) => a.row.sizeRatio - b.row.sizeRatio || a.p50Ratio - b.p50Ratio);
-    return { ...tied[0]!, chosenAs: 'fastest' };
+    const chosen = tied[0]!;
+    const over = chosen === fastest ? {} : { fastestMeasured: { name: fastest.row.name, p50Ratio: fastest.p50Ratio } };
+    return { ...chosen, chosenAs: 'fastest', ...over };
   }
   candidates.sort((a, b) => a.row.sizeRatio - b.row.sizeRatio || a.p50Ratio - b.p50Ratio);
   return candidates[0] && { ...candidates[0], chosenAs: 'smallest' };
@@ -228,12 +236,32 @@ export function describeBest(best: BestVariant, budget: QualityBudget | number =
   );
 }
 
-/** Why it is the one: `the fastest variant (then the smallest) that ...`, or the smallest when none is faster. */
+/**
+ * Why it is the one: `the fastest variant (then the smallest) that ...`; where a variant measured faster lost to
+ * this smaller one within noise, that it did and which; or the smallest when none is faster.
+ */
 export function describeRule(best: BestVariant | undefined, measure: QualityMeasure | undefined, budget: QualityBudget = DEFAULT_BUDGET): string {
   const within = describeBudget(best?.measure ?? measure, budget);
-  return best?.chosenAs === 'smallest'
-    ? `the smallest variant with ${within}: none within the budget is faster than the original beyond the run's noise`
-    : `the fastest variant (then the smallest) with ${within} that is faster (beyond the run's noise) or smaller than the original`;
+  if (best?.chosenAs === 'smallest')
+    return `the smallest variant with ${within}: none within the budget is faster than the original beyond the run's noise`;
+  const over = best?.fastestMeasured;
+  if (over)
+    return (
+      `the smallest of the variants with ${within} whose speed is within noise of the fastest: ${over.name} measured ` +
+      `faster (${over.p50Ratio.toFixed(2)}x p50 latency), but the runs cannot tell the two speeds apart, so the smaller file wins`
+    );
+  return `the fastest variant (then the smallest) with ${within} that is faster (beyond the run's noise) or smaller than the original`;
+}
+
+/**
+ * The best variant's badge, saying what it is best at: `best: fastest`; `best: fast + small` where a smaller one
+ * won a tie within noise; `best: smallest` where it was chosen for its size, and, where it is also slower than
+ * the original beyond noise, `smallest (slower)`, not "best": "best" alone on a variant at x4.15 read as a
+ * recommendation to run it.
+ */
+export function bestBadge(best: Pick<BestVariant, 'chosenAs' | 'speed' | 'fastestMeasured'>): string {
+  if (best.chosenAs === 'smallest') return best.speed === 'slower' ? 'smallest (slower)' : 'best: smallest';
+  return best.fastestMeasured ? 'best: fast + small' : 'best: fastest';
 }
 
 /** The sentence when no variant qualifies: `No variant is faster or smaller than the original with output cosine at least 0.99.` */

@@ -49,6 +49,11 @@ export interface PrunedVariant {
   /** The prune method (`structured`, `magnitude`), when known. */
   method: string | undefined;
   p50Ratio: number;
+  /**
+   * Whether the variant is faster beyond the run's noise (the benchmark's verdict, shared/explain.ts `speed`);
+   * without it, a ratio under 0.97.
+   */
+  faster?: boolean;
   p50Ms: number;
   /** For structured pruning: the convolutions left with a channel count that is not a multiple of 8. */
   unalignedConvs: readonly UnalignedConv[] | undefined;
@@ -70,8 +75,13 @@ export function fasterPruneAdvice(p50Ratio: number, known: boolean): string {
  * onnxruntime's dense kernels (Conv, MatMul, Gemm) multiply the zeros as well; only channels removed outright
  * make the kernels smaller. `known`: the caller said the variant was pruned (else it is one possibility).
  */
-export function zeroedWeightsAdvice(p50Ratio: number, p50Ms: number, known: boolean): string {
-  if (p50Ratio < 0.97) return fasterPruneAdvice(p50Ratio, known);
+export function zeroedWeightsAdvice(
+  p50Ratio: number,
+  p50Ms: number,
+  known: boolean,
+  faster = p50Ratio < 0.97,
+): string {
+  if (faster) return fasterPruneAdvice(p50Ratio, known);
   return (
     `${known ? '' : 'If it was pruned: '}weights set to zero still cost time, as onnxruntime's dense kernels (Conv, MatMul, Gemm) ` +
     'multiply the zeros as well: sparsity alone does not make a model faster. Only channels removed outright shrink the kernels that held them' +
@@ -101,11 +111,11 @@ function unalignedAdvice(v: PrunedVariant, convs: readonly UnalignedConv[]): str
 
 /** The advice on a variant the caller knows was pruned, by its method. */
 export function pruneAdvice(v: PrunedVariant): string[] {
-  if (v.method !== 'structured') return [zeroedWeightsAdvice(v.p50Ratio, v.p50Ms, true)];
+  if (v.method !== 'structured') return [zeroedWeightsAdvice(v.p50Ratio, v.p50Ms, true, v.faster)];
   const advice: string[] = [];
   const unaligned = v.unalignedConvs ?? [];
   if (unaligned.length > 0) advice.push(unalignedAdvice(v, unaligned));
-  if (v.p50Ratio < 0.97) advice.push(fasterPruneAdvice(v.p50Ratio, true));
+  if (v.faster ?? v.p50Ratio < 0.97) advice.push(fasterPruneAdvice(v.p50Ratio, true));
   else if (unaligned.length === 0)
     advice.push(
       'Structured pruning removed whole channels, yet the variant is not faster' +

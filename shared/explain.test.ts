@@ -67,7 +67,42 @@ describe('explainProfiles', () => {
     expect(advice.join('\n')).not.toMatch(/not faster/);
     expect(advice.join('\n').match(/0\.80x/g)).toEqual(['0.80x']);
     expect(advice[0]).toMatch(
-      /its speed depends on the device \(this run is at 0\.80x the original's p50\)\./,
+      /its speed depends on the device \(this run is at 0\.80x of the original's p50\)\./,
+    );
+  });
+
+  it("goes by the benchmark's verdict against its noise where the caller gives it, and says it beside the ratio", () => {
+    // The user test: fp16 on a CPU at 0.90x, "within noise" in Compare's table; the panel said a bare
+    // "this run is at 0.90x the original's p50", which read as fp16 being faster.
+    const fp16 = {
+      original: { p50Ms: 1, byOpType: [op('MatMul', 4)] },
+      variant: { p50Ms: 0.9, byOpType: [op('MatMul', 3), op('Cast', 0.2)] },
+      int8: fast,
+      variantOperation: 'quantize' as const,
+      variantMethod: 'fp16',
+    };
+    const same = explainProfiles({ ...fp16, speed: { verdict: 'same' } });
+    expect(same.advice[0]).toBe(
+      "The variant runs at 0.90x of the original's p50, within the run's noise: it is not measurably faster on this machine.",
+    );
+    expect(same.speed).toEqual({ verdict: 'same' });
+    expect(same.advice.join('\n').match(/0\.90x/g)).toEqual(['0.90x']);
+    const noisy = explainProfiles({ ...fp16, speed: { verdict: 'same', unreliable: true } });
+    expect(noisy.advice[0]).toContain('from a run too noisy to tell speeds apart');
+    const faster = explainProfiles({ ...fp16, speed: { verdict: 'faster' } });
+    expect(faster.advice.join('\n')).toContain(
+      "(this run is at 0.90x of the original's p50, faster beyond the run's noise)",
+    );
+    // A pruned variant within noise did not "cut the work".
+    const pruned = {
+      ...fp16,
+      variant: { p50Ms: 0.9, byOpType: [op('MatMul', 3.6)] },
+      variantOperation: 'prune' as const,
+      variantMethod: 'magnitude',
+    };
+    expect(explainProfiles(pruned).advice.join('\n')).toContain('Pruning cut the work');
+    expect(explainProfiles({ ...pruned, speed: { verdict: 'same' } }).advice.join('\n')).not.toContain(
+      'Pruning cut the work',
     );
   });
 

@@ -11,6 +11,7 @@ import type { NodeTime, OpTypeTime, UnalignedConv } from './bench.js';
 import { addedCastShare } from './explain-casts.js';
 import { pruneAdvice, zeroedWeightsAdvice } from './explain-prune.js';
 import type { SkippedNodeInfo } from './job-reports.js';
+import type { SpeedVerdict } from './latency-noise.js';
 import { INT8_OPS } from './node-precision.js';
 import { originalNodeName } from './ort-node-names.js';
 
@@ -100,10 +101,19 @@ export interface SlowerKernel {
   nodes: string[];
 }
 
+/** A benchmark's verdict on a ratio against its run's noise (see `explainProfiles`' `speed`). */
+export interface RunSpeed {
+  verdict: SpeedVerdict;
+  /** The run's spread was too large to tell speeds apart. */
+  unreliable?: boolean;
+}
+
 export interface Explanation {
   original: { p50Ms: number; byKind: KindShare[] };
   variant: { p50Ms: number; byKind: KindShare[]; byOpType: KindedOpTime[] };
   p50Ratio: number;
+  /** The run's verdict on `p50Ratio`, where the caller gave it: to be said beside the ratio. */
+  speed?: RunSpeed;
   variantPrecision: VariantPrecision;
   /** The variant's float op types, slowest first, with their share of its kernel time. */
   floatOps: OpRow[];
@@ -167,9 +177,9 @@ const list = (names: string[]) =>
  * onnxruntime's CPU provider has float16 kernels for few ops and runs the rest in float32 behind Casts it
  * inserts; float16 pays off on GPUs, where the model's half-size weights and float16 math are fast.
  */
-function fp16Advice(p50Ratio: number, ratioSaid: boolean, sizeRatio: number | undefined): string {
+function fp16Advice(ratio: string, ratioSaid: boolean, sizeRatio: number | undefined): string {
   // The ratio is said once: the advice before this one says it where the variant is not faster.
-  const speed = `its speed depends on the device${ratioSaid ? '' : ` (this run is at ${p50Ratio.toFixed(2)}x the original's p50)`}. `;
+  const speed = `its speed depends on the device${ratioSaid ? '' : ` (this run is at ${ratio})`}. `;
   // What it did to the size, where the caller measured it: an original whose weights were float16 already keeps it.
   const size =
     sizeRatio === undefined
@@ -320,6 +330,14 @@ export function explainProfiles(input: {
    * Without it (the CLI) the advice names the flag.
    */
   optionLabels?: ReadonlyMap<string, string>;
+  /**
+   * The benchmark's verdict on the variant's ratio against the run's noise (shared/latency-noise.ts `ratioNoise`,
+   * the rule of shared/bench-comparisons.ts and Compare's table), and whether the run was too noisy to tell.
+   * With it, "faster" is that verdict and the ratio is said with it; without it (a caller with no samples), a
+   * ratio under 0.97. A bare "0.90x the original's p50" read as fp16 being faster on a CPU where the table said
+   * "within noise".
+   */
+  speed?: RunSpeed;
 }): Explanation {
   const { original, variant, int8 } = input;
   // A variant not made from the original added no Casts to it: its own are float ops, as the original's are.
@@ -347,6 +365,7 @@ export function explainProfiles(input: {
     original: { p50Ms: original.p50Ms, byKind: byKind(kinded(original.byOpType)) },
     variant: { p50Ms: variant.p50Ms, byKind: variantKinds, byOpType: variantOps },
     p50Ratio,
+    ...(input.speed ? { speed: input.speed } : {}),
     variantPrecision: precisionOf(input),
     floatOps,
     slowestOps,
@@ -613,6 +632,22 @@ function methodDoesNotPayOff(k: SlowerKernel, method: string | undefined, int8Ki
 /** Ops onnxruntime moves a QuantizeLinear up through (its QDQ propagation): they then run on 8-bit data. */
 const QDQ_PROPAGATED = new Set(['MaxPool', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Flatten']);
 
+/**
+ * A ratio to the original's p50 with the run's verdict on it, as Compare's table says it: `0.90x of the
+ * original's p50, within the run's noise`; bare where the caller has no verdict.
+ */
+export function ratioInWords(p50Ratio: number, speed: RunSpeed | undefined): string {
+  const figure = `${p50Ratio.toFixed(2)}x of the original's p50`;
+  return speed ? `${figure}, ${speedWords(speed)}` : figure;
+}
+
+/** The run's verdict in words: `within the run's noise`, `faster beyond the run's noise`. */
+export function speedWords(speed: RunSpeed): string {
+  if (speed.verdict === 'same')
+    return speed.unreliable ? 'from a run too noisy to tell speeds apart' : "within the run's noise";
+  return `${speed.verdict} beyond the run's noise`;
+}
+
 const UNRELATED_ADVICE =
   "The two models look unrelated: the variant was most likely not made from the original, so there is no advice on a compression; the times are each model's own.";
 
@@ -628,10 +663,12 @@ function compressionAdvice(
   const share = (kind: KernelKind) => variantKinds.find((k) => k.kind === kind)!.pct;
   const advice: string[] = [];
   const quantizedShare = share('quantized');
-  const notFaster = p50Ratio >= 0.97;
+  const speed = input.speed;
+  const faster = speed ? speed.verdict === 'faster' : p50Ratio < 0.97;
+  const notFaster = !faster;
   if (notFaster)
     advice.push(
-      `The variant runs at ${p50Ratio.toFixed(2)}x of the original's p50: it is not faster on this machine.`,
+      `The variant runs at ${ratioInWords(p50Ratio, speed)}: it is not ${speed?.verdict === 'same' ? 'measurably ' : ''}faster on this machine.`,
     );
   // Where an int8 kernel is itself slower than the float one it replaced, that is the first thing to undo.
   // The method that made it, as recorded, or int8-dynamic where its kernels say so (the advice on a method that
@@ -672,6 +709,7 @@ function compressionAdvice(
     const pruned = pruneAdvice({
       method: input.variantMethod,
       p50Ratio,
+      faster,
       p50Ms: variant.p50Ms,
       unalignedConvs: input.unalignedConvs,
       layoutPct: {
@@ -683,7 +721,7 @@ function compressionAdvice(
     layoutSaid = input.variantMethod === 'structured' && (input.unalignedConvs?.length ?? 0) > 0;
     advice.push(...pruned);
   } else if (input.variantMethod === 'fp16') {
-    advice.push(fp16Advice(p50Ratio, notFaster, input.sizeRatio));
+    advice.push(fp16Advice(ratioInWords(p50Ratio, speed), notFaster, input.sizeRatio));
   } else if (floatShare >= FLOAT_ADVICE_PCT && floatOps.length > 0) {
     const top = floatOps.slice(0, 3);
     const names = `${list(top.map((o) => o.opType))} ${top.length === 1 ? 'takes' : 'take'} ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time`;
@@ -697,8 +735,8 @@ function compressionAdvice(
       );
     else if (operation === undefined)
       advice.push(
-        `Every kernel of this variant runs in float, as in the original (no int8/int4 kernel, no Q/DQ): ${names}. ${zeroedWeightsAdvice(p50Ratio, variant.p50Ms, false)}` +
-          (p50Ratio < 0.97
+        `Every kernel of this variant runs in float, as in the original (no int8/int4 kernel, no Q/DQ): ${names}. ${zeroedWeightsAdvice(p50Ratio, variant.p50Ms, false, faster)}` +
+          (faster
             ? ''
             : " If it was meant to be quantized, check that the method quantizes this model's ops."),
       );

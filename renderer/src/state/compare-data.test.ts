@@ -7,6 +7,7 @@ import {
   jobFailure,
   formatLatencyRatio,
   latencyNoiseNote,
+  mixedDatasetsHeading,
   latencyNormalisation,
   offSpecNote,
   offSpecShapes,
@@ -56,12 +57,30 @@ describe('latency ratios beside the figures they are against', () => {
   });
 
   it('prints that base next to a ratio that would otherwise contradict the original row', () => {
-    // Before: "×1.06" beside 0.223 ms, under an original of 0.281 ms.
-    expect(formatLatencyRatio(int8, original)).toBe('×1.06 of 0.211 ms');
-    expect(formatLatencyRatio(int4, original)).toBe('×1.04 of 0.255 ms');
+    // Before: "×1.06" beside 0.223 ms, under an original of 0.281 ms. The ms says it is the original's: Export's
+    // "(0.811 ms there)" after a ratio was the variant's own, and "×1.06 of 0.211 ms" read as the same.
+    expect(formatLatencyRatio(int8, original)).toBe("×1.06 of the original's 0.211 ms");
+    expect(formatLatencyRatio(int4, original)).toBe("×1.04 of the original's 0.255 ms");
     // Both within their runs' noise (p90 1.2x p50), said beside them.
     expect([latencyNoiseNote(int8), latencyNoiseNote(int4)]).toEqual(['within noise', 'within noise']);
     expect(ratioBaseToShow(original, original)).toBeUndefined();
+  });
+
+  it('says "within noise" beside a ratio that prints as ×1.00 too, as beside ×0.98 and ×1.03', () => {
+    // The user test: ×0.98 and ×1.03 said "within noise", ×1.00 said nothing, and read as the one not judged.
+    const same = { ...int8, latencyRatio: 1.001 };
+    expect(formatLatencyRatio(same, original)).toBe("×1.00 of the original's 0.211 ms");
+    expect(latencyNoiseNote(same)).toBe('within noise');
+    expect(latencyNoiseNote({ ...same, latencyNoise: { ...int8.latencyNoise!, unreliable: true } })).toBe('unreliable run');
+  });
+
+  it('names the quality figures measured on different datasets as what they are', () => {
+    expect(mixedDatasetsHeading('accuracy')).toBe('These accuracies were measured on different datasets:');
+    // No labels: agreement with the original, never called accuracy.
+    expect(mixedDatasetsHeading('top1Agreement')).toBe(
+      'These top-1 agreements with the original were measured on different datasets:',
+    );
+    expect(mixedDatasetsHeading('cosine')).toBe('These output cosine similarities were measured on different datasets:');
   });
 
   it('adds nothing where the base is the original row (one run, or a run without the original)', () => {
@@ -667,7 +686,7 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     const original = rows[0];
     const int4 = rows.find((r) => r.label === 'int4')!;
     expect(latencyNoiseNote(int4)).toBe('within noise');
-    expect(formatLatencyRatio(int4, original)).toBe('×0.97 of 0.501 ms');
+    expect(formatLatencyRatio(int4, original)).toBe("×0.97 of the original's 0.501 ms");
     const int8w = rows.find((r) => r.label === 'int8-weight')!;
     expect(int8w.latencyNoise?.verdict).toBe('slower');
     expect(latencyNoiseNote(int8w)).toBeUndefined();

@@ -25,7 +25,6 @@ import { accuracyDrop } from './accuracy-drop.js';
 import { measuredOffSpec, shortShapes, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
 import { sameFileAs } from '../../../shared/same-file.js';
 import {
-  formatLatencyRatio as sharedLatencyRatio,
   formatMs,
   formatRatio,
   ratioBaseToShow as baseToShow,
@@ -108,6 +107,23 @@ export function describeSource(source: MeasurementSource): string {
 /** Whether a source label (describeSource) is the engine's own benchmark, onnxruntime-node, not a browser's. */
 function isEngineSource(sourceLabel: string): boolean {
   return sourceLabel.startsWith('onnxruntime-node');
+}
+
+/**
+ * The banner's heading where variants were evaluated on different data, naming the figures that differ: "These
+ * accuracies ..." over top-1 agreements (no labels: agreement with the original, not accuracy) read as a claim
+ * about accuracy the app never measured.
+ */
+export function mixedDatasetsHeading(metric: QualityMetric | undefined): string {
+  const figures =
+    metric === 'accuracy'
+      ? 'accuracies'
+      : metric === 'top1Agreement'
+        ? 'top-1 agreements with the original'
+        : metric === 'cosine'
+          ? 'output cosine similarities'
+          : 'quality figures';
+  return `These ${figures} were measured on different datasets:`;
 }
 
 /** The best quality figure the evaluations support: accuracy if any variant has labels, else fidelity. */
@@ -233,21 +249,35 @@ export function ratioBaseToShow(row: CompareRow, original: CompareRow | undefine
 }
 
 /**
- * A variant's latency ratio as the charts and the table print it: "×2.53", or "×2.53 of 0.0447 ms". Where the
- * difference from the original is within the run's noise, `latencyNoiseNote` is printed beside it.
+ * A variant's latency ratio as the table prints it: "×2.53", or "×2.53 of the original's 0.0447 ms". The ms says
+ * whose it is: Export prints a variant's own p50 in brackets after its ratio, and a bare "of 0.0447 ms" beside
+ * it read as the same figure. Where the difference from the original is within the run's noise,
+ * `latencyNoiseNote` is printed beside it.
  */
 export function formatLatencyRatio(row: CompareRow, original: CompareRow | undefined): string {
   if (row.isOriginal) return formatRatio(row.latencyRatio);
-  return sharedLatencyRatio(row.latencyRatio, row.latencyRatioBaseMs, original?.p50Ms);
+  const base = ratioBaseToShow(row, original);
+  return base === undefined ? formatRatio(row.latencyRatio) : `${formatRatio(row.latencyRatio)} of the original's ${formatMs(base)}`;
+}
+
+/**
+ * A measurement's ratio against the original of its own interleaved run, judged against that run's noise (the
+ * rule of Compare's table and of the benchmark's own comparisons, shared/bench-comparisons.ts); undefined where
+ * the run did not time the original.
+ */
+export function sameRunNoise(latency: LatencyMeasurement | undefined): RatioNoise | undefined {
+  if (!latency?.stats || !latency.sameRunOriginal) return undefined;
+  return ratioNoise({ ...latency.stats, samples: latency.samples }, latency.sameRunOriginal);
 }
 
 /**
  * The words beside a ratio that the product reads as the same speed as the original: "within noise" (the
  * difference is inside the run's noise band, shared/latency-noise.ts), or "unreliable run" (the run's spread was
- * too large to tell). None for a ratio that prints as ×1.00: it says "the same" already.
+ * too large to tell). A ratio that prints as ×1.00 gets them too: left bare, it read as the one ratio the run had
+ * not judged (beside "×0.98, within noise"), and a ×1.00 from an unreliable run says nothing of the speed.
  */
 export function latencyNoiseNote(row: CompareRow): string | undefined {
-  if (row.isOriginal || row.latencyRatio === undefined || formatRatio(row.latencyRatio) === '×1.00') return undefined;
+  if (row.isOriginal || row.latencyRatio === undefined) return undefined;
   return noiseNote(row.latencyNoise);
 }
 

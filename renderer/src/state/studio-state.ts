@@ -19,6 +19,7 @@ import { measuredTargets } from '../../../shared/job-targets.js';
 import { latencyStatsOf, parseLatencyMetricName, type LatencyStats } from '../../../shared/latency-stats.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
+import { resolvedFailures } from './job-outcomes.js';
 
 export type Engine = 'onnxruntime-node' | 'onnxruntime-web';
 
@@ -300,10 +301,19 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
 /**
  * Succeeded and cancelled jobs beyond the newest 50 are dropped, oldest first; active ones always stay, and
  * failed ones stay (up to MAX_FAILED_JOBS) until the user clears the list.
+ *
+ * A failure a later run made good (state/job-outcomes.ts) is trimmed with the finished jobs, by its age: kept
+ * apart, it outlived the success that made it good (newer, but trimmed by the limit of 50), and the bar counted
+ * it as failed again ("2 failed" for an export that had since succeeded). Oldest first by submission, so the
+ * failure always goes before (or with) the rerun that made it good.
  */
 function trimJobs(jobs: JobRecord[]): JobRecord[] {
-  const ended = jobs.filter((j) => !isActive(j) && j.status !== 'failed');
-  const failed = jobs.filter((j) => j.status === 'failed');
+  const resolved = resolvedFailures(jobs);
+  const standing = (j: JobRecord) => j.status === 'failed' && !resolved.has(j.jobId);
+  const ended = jobs
+    .filter((j) => !isActive(j) && !standing(j))
+    .sort((a, b) => a.submittedAtMs - b.submittedAtMs);
+  const failed = jobs.filter(standing);
   const drop = new Set(
     [
       ...ended.slice(0, Math.max(0, ended.length - MAX_FINISHED_JOBS)),

@@ -38,6 +38,7 @@ import {
   evaluationFailure,
   formatLatencyRatio,
   latencyNoiseNote,
+  mixedDatasetsHeading,
   formatMs,
   formatQuality,
   formatRatio,
@@ -218,8 +219,8 @@ export function CompareView({
 
       {mixed.length > 0 && (
         <p className="banner banner-warn" role="status" data-testid="mixed-datasets">
-          <strong>These accuracies were measured on different datasets:</strong>{' '}
-          {mixed.map(describeDataset).join(', ')}. Evaluate every variant on the same data to compare them.
+          <strong>{mixedDatasetsHeading(metric)}</strong> {mixed.map(describeDataset).join(', ')}. Evaluate
+          every variant on the same data to compare them.
         </p>
       )}
 

@@ -111,6 +111,31 @@ describe('ExplainPanel', () => {
     ]);
   });
 
+  it("says the run's verdict beside the ratio, as Compare's table does (fp16 at 0.90x within noise)", () => {
+    // Samples spread ±25% around each median: 0.90x is inside that run's noise.
+    const spread = (p50: number) => Array.from({ length: 100 }, (_, i) => p50 * (0.75 + (0.5 * i) / 99));
+    const fp16 = profiled(
+      'fp16',
+      [op('Loop', 0.13), op('If', 0.03), op('MatMul', 0.05), op('Tanh', 0.02), op('Cast', 0.05)],
+      0.9,
+      { operation: 'quantize', method: 'fp16', common: {}, options: {} },
+      1,
+    );
+    const m = fp16.latency['onnxruntime-node/cpu']!;
+    fp16.latency['onnxruntime-node/cpu'] = {
+      ...m,
+      samples: spread(0.9),
+      stats: { ...m.stats!, p90Ms: 0.9 * 1.2 },
+      sameRunOriginal: { iterations: 100, p50Ms: 1, p90Ms: 1.2, samples: spread(1) },
+    };
+    const { text } = render([profiled('original', originalOps, 1), fp16]);
+    expect(text).toContain("0.90x , within the run's noise).");
+    expect(text).toContain(
+      "The variant runs at 0.90x of the original's p50, within the run's noise: it is not measurably faster on this machine.",
+    );
+    expect(text).not.toContain('this run is at 0.90x');
+  });
+
   it("shows an int8-static variant its float ops, the CPU's int8 instructions once, and options by their form labels", () => {
     const report = workspaceVariant('int8-static', 'int8-static', 1000);
     const reported: WorkspaceVariant = {

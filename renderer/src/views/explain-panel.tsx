@@ -6,12 +6,13 @@
  * It needs operator profiles of the original and the variant: a benchmark with "Profile operators" on.
  */
 import { useContext, useEffect, useMemo, useState } from 'react';
-import { explainProfiles, type Int8Support, type KernelKind } from '../../../shared/explain.js';
+import { explainProfiles, speedWords, type Int8Support, type KernelKind } from '../../../shared/explain.js';
 import { unalignedConvsOf } from '../../../shared/explain-prune.js';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import type { WorkspaceVariant } from '../../../shared/workspace.js';
 import { HostContext } from '../host/host-context.js';
 import type { Variant } from '../state/variants.js';
+import { sameRunNoise } from '../state/compare-data.js';
 
 const KIND_LABELS: Record<KernelKind, string> = {
   quantized: 'int8/int4 work',
@@ -98,6 +99,8 @@ export function ExplainPanel({
       (m) => m.engine === 'onnxruntime-node' && m.sameRunOriginalP50Ms !== undefined,
     );
     const p50 = latency?.stats?.p50Ms;
+    // The run's verdict on the ratio, as Compare's table says it: a bare 0.90x read as fp16 being faster on a CPU.
+    const noise = sameRunNoise(latency);
     const originalP50 = latency?.sameRunOriginalP50Ms;
     if (p50 === undefined || originalP50 === undefined) return undefined;
     const report = workspaceVariants?.find((w) => w.id === variant.id)?.report;
@@ -124,6 +127,7 @@ export function ExplainPanel({
       // here by its label in the Optimize form (and --round-to as the prune form's "Round to").
       ...(report && 'skippedNodes' in report ? { skippedNodes: report.skippedNodes } : {}),
       ...(optionLabels ? { optionLabels } : {}),
+      ...(noise ? { speed: { verdict: noise.verdict, unreliable: noise.unreliable } } : {}),
     });
   }, [original, variant, int8, workspaceVariants, optionLabels]);
   // The int8 instructions and the ops "left in float" only mean something for a variant with int8 kernels.
@@ -166,7 +170,8 @@ export function ExplainPanel({
         <>
           <p>
             {variant!.label}: p50 {explanation.variant.p50Ms.toFixed(3)} ms against{' '}
-            {explanation.original.p50Ms.toFixed(3)} ms (<strong>{explanation.p50Ratio.toFixed(2)}x</strong>).
+            {explanation.original.p50Ms.toFixed(3)} ms (<strong>{explanation.p50Ratio.toFixed(2)}x</strong>
+            {explanation.speed ? `, ${speedWords(explanation.speed)}` : ''}).
             {int8Variant && (
               <>
                 {' '}

@@ -129,6 +129,20 @@ describe('Export preselects the best variant, not the last one made', () => {
     );
   });
 
+  it('does not call a variant chosen for its size "best" where it is slower than the original', () => {
+    // The user test's MLP: int8-dynamic at x1.47, the smallest within the budget, "preselected as the best variant".
+    const ws = workspace({
+      variants: [variant('v1', 'int8-dynamic', 1000)],
+      benchmarks: [benchRecord('b1', 'cpu', { original: 1, v1: 1.47 })],
+      evaluations: [evaluation('original', 0.99), evaluation('v1', 0.989)],
+    });
+    const pick = preselectVariant(variantsOf(ws).slice(1), ws);
+    expect(pick).toMatchObject({ id: 'v1', why: 'best' });
+    expect(describePreselection(pick!, 'int8-dynamic')).toMatch(
+      /^int8-dynamic is preselected though slower than the original: the smallest variant with at most 0\.5 pts/,
+    );
+  });
+
   it('decides on one engine: a later in-browser (wasm) benchmark does not pick, and the sentence names the engine', () => {
     // The node run finds v1 faster; a later wasm run of v2 alone would make v2 "fastest" if engines were mixed.
     const ws = workspace({
@@ -340,8 +354,9 @@ describe('Export leads with the ratio to the original of its own run, not raw p5
     const rows = compareRows(deriveVariants(state), { engine: 'onnxruntime-node', provider: 'cpu' }, undefined);
     const [original, first, second] = ['original', 'v1', 'v2'].map((id) => rows.find((r) => r.id === id));
     // Before: "p50 1.07 ms (×0.36 …)" beside "p50 0.603 ms (×0.38 …)": two speeds for one file.
-    expect(exportLatencyFigure(first)).toMatch(/^p50 ×0\.36 of the original in its run.* \(1\.07 ms there\)$/);
-    expect(exportLatencyFigure(second)).toMatch(/^p50 ×0\.38 of the original in its run.* \(0\.603 ms there\)$/);
+    // The ms says whose it is: "(1.07 ms there)" read as the original's, the ms Compare prints after "of".
+    expect(exportLatencyFigure(first)).toMatch(/^p50 ×0\.36 of the original in its run.* \(this variant 1\.07 ms\)$/);
+    expect(exportLatencyFigure(second)).toMatch(/^p50 ×0\.38 of the original in its run.* \(this variant 0\.603 ms\)$/);
     expect(second?.sameFileAs).toBe('int8-static');
     // The original has no ratio: its own p50; nothing measured: a dash.
     expect(exportLatencyFigure(original)).toMatch(/^p50 [\d.]+ ms$/);

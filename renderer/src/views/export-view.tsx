@@ -10,6 +10,7 @@ import {
   describeBestQuality,
   describeBudget,
   describeRule,
+  bestBadge,
   measureOf,
   type BestVariant,
   type QualityBudget,
@@ -156,8 +157,10 @@ export function describePreselection(p: Preselection, label: string): string {
           ? 'from a run too noisy to tell it from the original'
           : 'within noise of the original'
         : `${b.speed} than the original`;
+    // Chosen for its size while slower beyond noise, it is not called "best" here either (its badge says so too).
+    const as = b.chosenAs === 'smallest' && b.speed === 'slower' ? 'though slower than the original' : 'as the best variant';
     return (
-      `${label} is preselected as the best variant: ${describeRule(b, b.measure, p.budget)} ` +
+      `${label} is preselected ${as}: ${describeRule(b, b.measure, p.budget)} ` +
       `(${b.p50Ratio.toFixed(2)}x p50 latency, ${speed} in the same ${b.engine} benchmark; ` +
       `${b.row.sizeRatio.toFixed(2)}x size; ${describeBestQuality(b, p.budget)}).${source}`
     );
@@ -388,7 +391,7 @@ export function ExportView({
           variants={made}
           all={variants}
           chosenId={chosen.id}
-          bestId={preselected?.why === 'best' ? preselected.id : undefined}
+          best={preselected?.why === 'best' ? preselected.best : undefined}
           onChoose={setChosenId}
         />
         {preselected && chosen.id === preselected.id && (
@@ -551,29 +554,30 @@ function FileHash({ sha256 }: { sha256: string }) {
 
 /**
  * A variant's speed in the Export list, led by its ratio to the original of its own interleaved run, as Compare
- * leads: "p50 ×0.36 of the original in its run (1.07 ms there)". Raw p50s of different runs side by side read as
- * speeds of one scale, and two of one file (`int8-static p50 1.07 ms`, a same-file tuned variant `p50 0.603 ms`)
- * as two speeds; the ms is secondary, said to be of its own run. Without a ratio, the bare p50.
+ * leads: "p50 ×0.36 of the original in its run (this variant 1.07 ms)". Raw p50s of different runs side by side
+ * read as speeds of one scale, and two of one file (`int8-static p50 1.07 ms`, a same-file tuned variant `p50
+ * 0.603 ms`) as two speeds; the ms is secondary, and says whose it is: "(1.07 ms there)" read as the original's,
+ * the ms Compare prints after "of". Without a ratio, the bare p50.
  */
 export function exportLatencyFigure(row: CompareRow | undefined): string {
   if (row?.p50Ms === undefined) return 'p50 –';
   if (row.isOriginal || row.latencyRatio === undefined) return `p50 ${formatMs(row.p50Ms)}`;
   const noise = latencyNoiseNote(row);
-  return `p50 ${formatRatio(row.latencyRatio)} of the original in its run${noise ? `, ${noise}` : ''} (${formatMs(row.p50Ms)} there)`;
+  return `p50 ${formatRatio(row.latencyRatio)} of the original in its run${noise ? `, ${noise}` : ''} (this variant ${formatMs(row.p50Ms)})`;
 }
 
 function VariantPicker({
   variants,
   all,
   chosenId,
-  bestId,
+  best,
   onChoose,
 }: {
   variants: Variant[];
   all: Variant[];
   chosenId: string;
-  /** The best variant (shared/best-variant.ts), tagged in the list. */
-  bestId: string | undefined;
+  /** The best variant (shared/best-variant.ts), tagged in the list with what it is best at. */
+  best: BestVariant | undefined;
   onChoose: (id: string) => void;
 }) {
   const source = measurementSources(all)[0];
@@ -595,12 +599,13 @@ function VariantPicker({
             />
             <span className="variant-name">
               {v.label}
-              {v.id === bestId && (
+              {best && v.id === best.row.target && (
                 <span
                   className="tag"
-                  title="The variant the report calls best: within the quality budget, the fastest beyond the run's noise (or, none being faster, the smallest)"
+                  data-testid="best-tag"
+                  title="The variant the report calls best: within the quality budget, the fastest beyond the run's noise (or, none being faster, the smallest); the sentence under the list says why"
                 >
-                  best
+                  {bestBadge(best)}
                 </span>
               )}
             </span>

@@ -4,7 +4,8 @@
  */
 import { useEffect, useState } from 'react';
 import { estimateRemainingMs, formatDuration } from '../state/eta.js';
-import { isActive, measurementKey, type JobRecord } from '../state/studio-state.js';
+import { isActive, type JobRecord } from '../state/studio-state.js';
+import { cancelledText, openFailures, resolvedFailures } from '../state/job-outcomes.js';
 import { ErrorPanel, jobWhatToDo } from './error-panel.js';
 import { baseName } from '../format.js';
 import { ProgressBar } from '../components/progress-bar.js';
@@ -86,45 +87,8 @@ export function JobList({
   );
 }
 
-/**
- * The same work submitted again: a later run of a failed job, from "Run again" or by hand. Where both jobs say
- * what they measure, that decides (the same targets, measured the same way): one job can carry two titles (the
- * page's when it submitted it, the backend's after a reload). Otherwise the titles, which name the targets.
- */
-function sameWork(a: JobRecord, b: JobRecord): boolean {
-  if (a.modelPath !== b.modelPath || a.kind !== b.kind) return false;
-  if (a.targets.length === 0 || b.targets.length === 0) return a.title === b.title;
-  const sameTargets = a.targets.length === b.targets.length && a.targets.every((t, i) => t === b.targets[i]);
-  const sameMeasurement =
-    !a.measurement || !b.measurement || measurementKey(a.measurement) === measurementKey(b.measurement);
-  return sameTargets && sameMeasurement;
-}
-
-/**
- * The ids of failed jobs a later run of the same work made good (it succeeded): they no longer count as
- * failures in the status bar, and the list says so instead of showing them first.
- */
-export function resolvedFailures(jobs: readonly JobRecord[]): ReadonlySet<string> {
-  const resolved = new Set<string>();
-  for (const failed of jobs) {
-    if (failed.status !== 'failed') continue;
-    const later = jobs.some(
-      (j) =>
-        j.status === 'done' &&
-        j.submittedAtMs >= failed.submittedAtMs &&
-        j.jobId !== failed.jobId &&
-        sameWork(j, failed),
-    );
-    if (later) resolved.add(failed.jobId);
-  }
-  return resolved;
-}
-
-/** The failures that still stand: failed, and not made good by a later run. */
-export function openFailures(jobs: readonly JobRecord[]): JobRecord[] {
-  const resolved = resolvedFailures(jobs);
-  return jobs.filter((j) => j.status === 'failed' && !resolved.has(j.jobId));
-}
+// Which failures a rerun made good is decided with the state's trimming (state/job-outcomes.ts): re-exported here.
+export { openFailures, resolvedFailures };
 
 /**
  * The list's order: the failures that still stand first (the status bar sends the user here to see why),
@@ -205,9 +169,10 @@ function JobItem({
             : job.status === 'done'
               ? 'Finished'
               : job.status === 'cancelled'
-                ? 'Stopped'
+                ? cancelledText(job)
                 : ''}
           {elapsed !== undefined && job.status === 'done' ? ` in ${formatDuration(elapsed)}` : ''}
+          {elapsed !== undefined && job.status === 'cancelled' ? `, after ${formatDuration(elapsed)}` : ''}
         </span>
         {active && (
           <span className="eta" data-testid="eta">

@@ -11,6 +11,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { isActive, type JobRecord } from '../state/studio-state.js';
 import { JobList, openFailures } from './job-list.js';
+import { jobCountsText } from '../state/job-outcomes.js';
 
 /**
  * The hint beside the bar while failures are unseen: the same count as the bar (every model's failures that
@@ -42,8 +43,6 @@ export function JobStatusBar({
   const [open, setOpen] = useState(false);
   const [seenFailures, setSeenFailures] = useState<ReadonlySet<string>>(new Set());
   const dialog = useRef<HTMLDialogElement>(null);
-  const running = jobs.filter((j) => j.status === 'running').length;
-  const queued = jobs.filter((j) => j.status === 'queued').length;
   // A failure whose rerun succeeded no longer counts: the bar would send the user to a problem that is gone.
   const failed = openFailures(jobs);
   const unseen = failed.filter((j) => !seenFailures.has(j.jobId)).length;
@@ -67,11 +66,6 @@ export function JobStatusBar({
   }, [open, failed.length]);
 
   if (jobs.length === 0) return null;
-  const parts: string[] = [];
-  if (running > 0) parts.push(`${running} running`);
-  if (queued > 0) parts.push(`${queued} queued`);
-  if (failed.length > 0) parts.push(`${failed.length} failed`);
-  if (parts.length === 0) parts.push(`${jobs.length} finished`);
   return (
     <footer className="status-bar" data-testid="status-bar">
       <button
@@ -82,7 +76,7 @@ export function JobStatusBar({
         title="The jobs of every model opened this session"
         data-testid="status-jobs"
       >
-        Jobs: {parts.join(' · ')}
+        Jobs: {jobCountsText(jobs)}
         {active.length > 0 && (
           <span className="status-progress" aria-hidden="true">
             <span style={{ width: `${Math.round(fraction * 100)}%` }} />

@@ -10,7 +10,7 @@ import type { TuneRecord, WorkspaceVariant } from '../../../shared/workspace.js'
 import { variant } from '../state/test-fixtures.js';
 import { groupTrialPoints, sameModelAs } from '../state/tune-view.js';
 import type { Studio } from '../state/use-studio.js';
-import { placeLabels, TuneResult } from './tune-result.js';
+import { chosenQuality, placeLabels, TuneResult } from './tune-result.js';
 
 const trial = (index: number, name: string, variantId?: string): TuneTrial => ({
   index,
@@ -86,6 +86,15 @@ describe('the Auto-optimize result', () => {
     expect(html).toContain(
       'No trial meets the budget and is faster than the original beyond its benchmark&#x27;s noise (at least 5%, more on a noisy run)',
     );
+  });
+
+  it("names the chosen trial's quality figure (a bare 1.00000 was an unnamed cosine)", () => {
+    const accuracy = record();
+    expect(chosenQuality(trial(0, 'a'), accuracy)).toBe('accuracy 99.00% (0.00 pts)');
+    const cosineBudget: TuneRecord = { ...accuracy, budget: { kind: 'min-cosine', cosine: 0.99 } };
+    expect(chosenQuality({ ...trial(0, 'a'), cosine: 1 }, cosineBudget)).toBe('output cosine 1.00000');
+    const html = renderToStaticMarkup(<TuneResult record={accuracy} studio={studioWith([])} />);
+    expect(html).toMatch(/Chosen: .*p50.*, accuracy 99\.00%/);
   });
 
   it('says why the search stopped and what it left out, from the outcome the CLI prints', () => {

@@ -44,6 +44,16 @@ function quality(t: TuneTrial, record: TuneRecord): string {
   return t.cosine?.toFixed(5) ?? '–';
 }
 
+/**
+ * The chosen trial's quality in its sentence, named: the table's column header says what a bare figure is, the
+ * sentence has none ("0.550x p50, 1.00000" left the cosine unnamed).
+ */
+export function chosenQuality(t: TuneTrial, record: TuneRecord): string {
+  const figure = quality(t, record);
+  if (t.status === 'failed' || figure === '–') return `quality ${figure}`;
+  return record.budget.kind === 'accuracy-drop' && t.accuracy !== undefined ? `accuracy ${figure}` : `output cosine ${figure}`;
+}
+
 /** Where a point's label sits beside its marker (Recharts LabelList positions). */
 export type LabelSide = 'right' | 'left' | 'top' | 'bottom';
 
@@ -263,7 +273,9 @@ export function TuneResult({
       {chosen && (
         <p className="tune-chosen" data-testid="tune-chosen">
           Chosen: <strong>{variant?.label ?? chosen.name}</strong>: {ratio(chosen.sizeRatio)} size,{' '}
-          {ratio(chosen.p50Ratio)} p50, {quality(chosen, record)}.{' '}
+          {ratio(chosen.p50Ratio)} p50
+          {chosen.latencyUnreliable ? ' (unreliable run)' : chosen.latencyVerdict === 'same' ? ' (within noise)' : ''},{' '}
+          {chosenQuality(chosen, record)}.{' '}
           {chosenFile
             ? `Its file: ${chosenFile}.`
             : 'It is a variant like the others: compare, export or report it.'}

@@ -1,0 +1,92 @@
+/**
+ * How jobs ended, as the status bar, the jobs list and the state's trimming all read it: which failures a later
+ * run of the same work made good (and so no longer count), and the bar's counts in words.
+ *
+ * Structural over what it reads of a job, so that `studio-state.ts` (which trims the job list by it) can import
+ * it without an import cycle; a `JobRecord` is one.
+ */
+
+/** What this module reads of a job. */
+export interface JobOutcome {
+  jobId: string;
+  kind: string;
+  title: string;
+  modelPath: string;
+  targets: readonly string[];
+  measurement?: { engine: string; provider: string };
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  submittedAtMs: number;
+  fraction: number;
+  cancelRequested: boolean;
+}
+
+/**
+ * The same work submitted again: a later run of a failed job, from "Run again" or by hand. Where both jobs say
+ * what they measure, that decides (the same targets, measured the same way): one job can carry two titles (the
+ * page's when it submitted it, the backend's after a reload). Otherwise the titles, which name the targets (an
+ * export's names the variant and the file it writes).
+ */
+function sameWork(a: JobOutcome, b: JobOutcome): boolean {
+  if (a.modelPath !== b.modelPath || a.kind !== b.kind) return false;
+  if (a.targets.length === 0 || b.targets.length === 0) return a.title === b.title;
+  const sameTargets = a.targets.length === b.targets.length && a.targets.every((t, i) => t === b.targets[i]);
+  const sameMeasurement =
+    !a.measurement ||
+    !b.measurement ||
+    (a.measurement.engine === b.measurement.engine && a.measurement.provider === b.measurement.provider);
+  return sameTargets && sameMeasurement;
+}
+
+/**
+ * The ids of failed jobs a later run of the same work made good (it succeeded): they no longer count as
+ * failures in the status bar, and the list says so instead of showing them first.
+ */
+export function resolvedFailures(jobs: readonly JobOutcome[]): ReadonlySet<string> {
+  const resolved = new Set<string>();
+  for (const failed of jobs) {
+    if (failed.status !== 'failed') continue;
+    const later = jobs.some(
+      (j) =>
+        j.status === 'done' &&
+        j.submittedAtMs >= failed.submittedAtMs &&
+        j.jobId !== failed.jobId &&
+        sameWork(j, failed),
+    );
+    if (later) resolved.add(failed.jobId);
+  }
+  return resolved;
+}
+
+/** The failures that still stand: failed, and not made good by a later run. */
+export function openFailures<J extends JobOutcome>(jobs: readonly J[]): J[] {
+  const resolved = resolvedFailures(jobs);
+  return jobs.filter((j) => j.status === 'failed' && !resolved.has(j.jobId));
+}
+
+/**
+ * The status bar's counts: what runs, waits and failed (failures that still stand) while any does; once all
+ * ended, how they ended. A cancelled job is not "finished" (it did not do its work), and a failure a rerun
+ * made good is neither a failure that stands nor a success: each is said as what it is.
+ */
+export function jobCountsText(jobs: readonly JobOutcome[]): string {
+  const count = (status: JobOutcome['status']) => jobs.filter((j) => j.status === status).length;
+  const open = openFailures(jobs).length;
+  const parts: string[] = [];
+  if (count('running') > 0) parts.push(`${count('running')} running`);
+  if (count('queued') > 0) parts.push(`${count('queued')} queued`);
+  if (open > 0) parts.push(`${open} failed`);
+  if (parts.length > 0) return parts.join(' · ');
+  const redone = count('failed') - open;
+  if (count('done') > 0) parts.push(`${count('done')} finished`);
+  if (count('cancelled') > 0) parts.push(`${count('cancelled')} cancelled`);
+  if (redone > 0) parts.push(`${redone} failed, then succeeded`);
+  return parts.join(' · ');
+}
+
+/**
+ * How far a cancelled job got, for its line in the list: "Cancelled at 40%" (the badge says "Cancelled" too,
+ * but a bare "Stopped" said neither who stopped it nor how far it was), "by you" when this page asked.
+ */
+export function cancelledText(job: Pick<JobOutcome, 'fraction' | 'cancelRequested'>): string {
+  return `Cancelled ${job.cancelRequested ? 'by you ' : ''}at ${Math.round(job.fraction * 100)}%`;
+}
