@@ -56,6 +56,13 @@ describe('onnx-studio explain', () => {
     expect(e.original.byKind.find((k) => k.kind === 'quantized')!.ms).toBe(0);
     expect(e.floatOps.some((o) => o.opType.includes('Conv'))).toBe(true);
     expect(e.advice.join('\n')).toMatch(/int8-dynamic leaves Conv in float/);
+    // The ratio carries the benchmark's own verdict on it, as bench and the app's panel say it.
+    expect(e.speed?.verdict).toMatch(/^(faster|same|slower)$/);
+    const notFaster = e.advice.find((a) => a.startsWith('The variant runs at'));
+    if (notFaster)
+      expect(notFaster).toMatch(
+        /x of the original's p50, (within the run's noise|slower beyond|from a run too noisy)/,
+      );
   }, 60_000);
 
   it("names int8-static's input-conv rule and its flag for the stem Conv it kept float, not excluded nodes", async () => {

@@ -124,6 +124,8 @@ export const explainCommand: CliCommand = {
       for (const note of warnGuesses(ctx, report.notes)) ctx.stderr.write(`note: ${note}\n`);
       const { unrelated, skippedNodes, lastStep, unalignedConvs, sizeRatio } = facts;
       if (unrelated) ctx.stderr.write(`warning: ${unrelated}\n`);
+      // The benchmark's own verdict on the variant's ratio (shared/bench-comparisons.ts), as bench prints it.
+      const comparison = report.comparisons[0];
       const explanation = explainProfiles({
         original: { p50Ms: a.p50Ms, byOpType: a.profile.byOpType, nodes: a.profile.nodes },
         variant: { p50Ms: b.p50Ms, byOpType: b.profile.byOpType, nodes: b.profile.nodes },
@@ -135,6 +137,14 @@ export const explainCommand: CliCommand = {
         ...(unalignedConvs ? { unalignedConvs } : {}),
         ...(sizeRatio !== undefined ? { sizeRatio } : {}),
         unrelated: unrelated !== undefined,
+        ...(comparison
+          ? {
+              speed: {
+                verdict: comparison.latencyVerdict,
+                ...(comparison.latencyUnreliable ? { unreliable: true } : {}),
+              },
+            }
+          : {}),
       });
       // The benchmark's notes (the dims and values it guessed, profiling overhead), as in bench's JSON.
       const notes = [...report.notes, ...(unrelated ? [unrelated] : [])];
