@@ -292,7 +292,7 @@ describe('fp16 converts If / Loop / Scan bodies', () => {
         reason: 'in the block list (blockOpTypes); kept in float32 with its subgraphs',
       },
     ]);
-    expect(r.notes.join('\n')).toMatch(/1 nodes with subgraphs \(If\/Loop\/Scan\) were kept in float32/);
+    expect(r.notes.join('\n')).toMatch(/1 node with subgraphs \(If\/Loop\/Scan\) was kept in float32 with its subgraphs/);
     expect(constantType(r.model, 'b.else')).toBe(DT.FLOAT);
     expect(constantType(r.model, 'w.scan')).toBe(DT.FLOAT16);
     // The Loop body reads float32 copies of what the main graph now holds in float16.

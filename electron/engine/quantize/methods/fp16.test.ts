@@ -361,7 +361,7 @@ describe('fp16 on the fixtures', () => {
     const captured = thenBranch.node[0]!.input[0]!;
     expect(captured).not.toBe('hidden');
     expect(castTo(r.model.graph!.node.find((n) => n.output[0] === captured)!)).toBe(DT.FLOAT);
-    expect(r.notes.join('\n')).toMatch(/kept in float32 with their subgraphs/);
+    expect(r.notes.join('\n')).toMatch(/kept in float32 with its subgraphs/);
     const feed = floatFeed('input', [8, 4], 11);
     for (const cond of [true, false])
       await expectAgreement(
@@ -414,7 +414,7 @@ describe('fp16 on the fixtures', () => {
         reason: 'in the block list (blockOpTypes); kept in float32 with its subgraphs',
       },
     ]);
-    expect(r.notes.join('\n')).toMatch(/1 nodes with subgraphs \(If\/Loop\/Scan\) were kept in float32/);
+    expect(r.notes.join('\n')).toMatch(/1 node with subgraphs \(If\/Loop\/Scan\) was kept in float32 with its subgraphs/);
     // A holder whose bodies hold no float at all is not listed: nothing of it would have changed.
     const intOnly = makeModel(
       makeGraph('int_only_if', {

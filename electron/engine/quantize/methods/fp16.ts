@@ -221,14 +221,16 @@ function notes(run: Fp16Run, stats: HalfStats, floatIo: boolean): string[] {
     );
   }
   if (stats.underflowed > 0)
-    out.push(`${stats.underflowed} nonzero weight values are too small for float16 and became 0.`);
+    out.push(`${plural(stats.underflowed, 'nonzero weight value')} ${stats.underflowed === 1 ? 'is' : 'are'} too small for float16 and became 0.`);
   if (keptHolders > 0)
-    out.push(`${keptHolders} nodes with subgraphs (If/Loop/Scan) were kept in float32 with their subgraphs.`);
+    out.push(
+      `${plural(keptHolders, 'node')} with subgraphs (If/Loop/Scan) ${keptHolders === 1 ? 'was' : 'were'} kept in float32 with ${keptHolders === 1 ? 'its' : 'their'} subgraphs.`,
+    );
   const bodies = bodiesNote(run);
   if (bodies) out.push(bodies);
   if (inputsRemoved > 0)
     out.push(
-      `${inputsRemoved} converted weights were also listed as graph inputs (IR < 4 style); those input entries were removed.`,
+      `${plural(inputsRemoved, 'converted weight')} ${inputsRemoved === 1 ? 'was' : 'were'} also listed as graph inputs (IR < 4 style); ${inputsRemoved === 1 ? 'that input entry was' : 'those input entries were'} removed.`,
     );
   const { doubled } = run.counts;
   if (doubled.length > 0)
