@@ -22,14 +22,34 @@ export function opHistogramData(opCounts: Record<string, number>): { op: string;
   return [...kept, { op: `other (${rows.length - kept.length} types)`, count: other, other: true }];
 }
 
-export function OpHistogramChart({ opCounts }: { opCounts: Record<string, number> }) {
+/** Node counts of the main graph and of its If/Loop/Scan bodies, added up by op type. */
+export function allOpCounts(main: Record<string, number>, bodies: Record<string, number>): Record<string, number> {
+  const all = { ...main };
+  for (const [op, n] of Object.entries(bodies)) all[op] = (all[op] ?? 0) + n;
+  return all;
+}
+
+export function OpHistogramChart({
+  opCounts,
+  subgraphOpCounts = {},
+}: {
+  opCounts: Record<string, number>;
+  subgraphOpCounts?: Record<string, number>;
+}) {
   const colors = useChartColors();
-  const data = opHistogramData(opCounts);
+  // A model whose weights sit in If/Loop/Scan bodies has its MatMuls there: counting the main graph alone hid
+  // the op types quantization works on.
+  const inBodies = Object.values(subgraphOpCounts).reduce((a, b) => a + b, 0);
+  const data = opHistogramData(allOpCounts(opCounts, subgraphOpCounts));
   return (
     <ChartCard
       id="op-histogram"
       title="Operators by type"
-      subtitle="Nodes in the main graph; the op types that dominate are where quantization pays off."
+      subtitle={
+        inBodies > 0
+          ? `Nodes in the main graph and the ${formatExact(inBodies)} inside If/Loop/Scan bodies; the op types that dominate are where quantization pays off.`
+          : 'Nodes in the main graph; the op types that dominate are where quantization pays off.'
+      }
       {...(data.length === 0 ? { empty: <p className="muted">This graph has no nodes.</p> } : {})}
     >
       <BarListSvg

@@ -4,7 +4,7 @@
  */
 import { useEffect } from 'react';
 import type { LargestTensor, ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
-import { DtypeBytesChart, OpHistogramChart } from '../charts/model-charts.js';
+import { allOpCounts, DtypeBytesChart, OpHistogramChart } from '../charts/model-charts.js';
 import { baseName, formatBytes, formatCount, formatDomain, formatExact, formatShape } from '../format.js';
 
 export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
@@ -54,11 +54,15 @@ export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
       <TensorTable caption="Outputs" tensors={summary.outputs} />
 
       <div className="chart-grid">
-        <OpHistogramChart opCounts={summary.opCounts} />
+        <OpHistogramChart opCounts={summary.opCounts} subgraphOpCounts={summary.subgraphOpCounts} />
         <DtypeBytesChart parameterBytes={summary.parameterBytes} />
       </div>
 
-      <OpCountTable opCounts={summary.opCounts} nodes={summary.nodes} />
+      <OpCountTable
+        opCounts={summary.opCounts}
+        subgraphOpCounts={summary.subgraphOpCounts}
+        nodes={summary.nodes}
+      />
       <DtypeTable parameterBytes={summary.parameterBytes} />
       <LargestTensorsTable tensors={summary.largestTensors} />
     </article>
@@ -111,31 +115,53 @@ function TensorTable({ caption, tensors }: { caption: string; tensors: TensorSum
   );
 }
 
-function OpCountTable({ opCounts, nodes }: { opCounts: Record<string, number>; nodes: number }) {
-  // Most frequent first; ties alphabetically so the order is stable between runs.
-  const rows = Object.entries(opCounts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+function OpCountTable({
+  opCounts,
+  subgraphOpCounts = {},
+  nodes,
+}: {
+  opCounts: Record<string, number>;
+  subgraphOpCounts?: Record<string, number>;
+  nodes: number;
+}) {
+  const withBodies = Object.keys(subgraphOpCounts).length > 0;
+  // Most frequent first (bodies included, as in the chart); ties alphabetically so the order is stable.
+  const rows = Object.entries(allOpCounts(opCounts, subgraphOpCounts)).sort(
+    ([a, x], [b, y]) => y - x || a.localeCompare(b),
+  );
   return (
     <table>
-      <caption>Operators (main graph)</caption>
+      <caption>
+        {withBodies ? 'Operators (main graph, and inside If/Loop/Scan bodies)' : 'Operators (main graph)'}
+      </caption>
       <thead>
         <tr>
           <th scope="col">Op type</th>
           <th scope="col" className="num">
-            Count
+            {withBodies ? 'Main graph' : 'Count'}
           </th>
           <th scope="col" className="num">
             Share of nodes
           </th>
+          {withBodies && (
+            <th scope="col" className="num">
+              In bodies
+            </th>
+          )}
         </tr>
       </thead>
       <tbody>
-        {rows.map(([op, count]) => (
-          <tr key={op}>
-            <td>{op}</td>
-            <td className="num">{formatExact(count)}</td>
-            <td className="num">{nodes > 0 ? `${((count / nodes) * 100).toFixed(1)}%` : '–'}</td>
-          </tr>
-        ))}
+        {rows.map(([op]) => {
+          const count = opCounts[op] ?? 0;
+          return (
+            <tr key={op}>
+              <td>{op}</td>
+              <td className="num">{formatExact(count)}</td>
+              <td className="num">{nodes > 0 ? `${((count / nodes) * 100).toFixed(1)}%` : '–'}</td>
+              {withBodies && <td className="num">{formatExact(subgraphOpCounts[op] ?? 0)}</td>}
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
