@@ -83,7 +83,7 @@ describe('onnx-studio demo', () => {
       fs.readFileSync(path.join(path.dirname(sampleModel()!.modelPath), 'sample.json'), 'utf8'),
     ) as { accuracy: number };
     const byName = new Map(report.rows.map((r) => [r.name, r]));
-    expect([...byName.keys()]).toEqual(['original', 'int8-static', 'fp16', 'structured 10%']);
+    expect([...byName.keys()]).toEqual(['original', 'int8-static', 'fp16', 'structured 10% (pruned 7%)']);
     // The engine's evaluation reproduces what the training script measured on the same test set.
     expect(byName.get('original')!.accuracy).toBeCloseTo(made.accuracy, 9);
     expect(byName.get('original')!.dataset?.name).toBe('digits test set (sample)');
@@ -95,7 +95,7 @@ describe('onnx-studio demo', () => {
     expect(fp16.sizeRatio).toBeLessThan(0.52);
     expect(fp16.accuracyDelta).toBeGreaterThanOrEqual(-0.005);
     // Pruning shows its real trade-off: smaller, at an accuracy cost.
-    const pruned = byName.get('structured 10%')!;
+    const pruned = byName.get('structured 10% (pruned 7%)')!;
     expect(pruned.sizeRatio).toBeLessThan(0.9);
     expect(pruned.accuracy).toBeLessThan(made.accuracy);
     expect(pruned.cliCommand).toMatch(/^onnx-studio prune .*--sparsity 0\.1/);
@@ -126,9 +126,9 @@ describe('onnx-studio demo', () => {
       fills.set(m[2]!, set);
     }
     expect([...fills.keys()]).toEqual(
-      expect.arrayContaining(['original', 'int8-static', 'fp16', 'structured 10%']),
+      expect.arrayContaining(['original', 'int8-static', 'fp16', 'structured 10% (pruned 7%)']),
     );
-    for (const name of ['original', 'int8-static', 'fp16', 'structured 10%'])
+    for (const name of ['original', 'int8-static', 'fp16', 'structured 10% (pruned 7%)'])
       expect(fills.get(name)?.size, name).toBe(1);
     expect(new Set([...fills.values()].map((f) => [...f][0])).size).toBe(fills.size);
     expect(html).not.toMatch(/<script/i);
