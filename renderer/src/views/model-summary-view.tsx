@@ -141,7 +141,7 @@ function OpCountTable({
             {withBodies ? 'Main graph' : 'Count'}
           </th>
           <th scope="col" className="num">
-            Share of nodes
+            {withBodies ? 'Share of main-graph nodes' : 'Share of nodes'}
           </th>
           {withBodies && (
             <th scope="col" className="num">
