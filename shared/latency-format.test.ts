@@ -21,7 +21,7 @@ describe('latency figures in words, for the app and the report', () => {
   it("adds the ratio's base only where it does not print as the original's row", () => {
     expect(ratioBaseToShow(0.286, 0.491)).toBe(0.286);
     expect(ratioBaseToShow(0.4912, 0.491)).toBeUndefined();
-    expect(formatLatencyRatio(1.2378, 0.286, 0.491)).toBe('×1.24 of 0.286 ms');
+    expect(formatLatencyRatio(1.2378, 0.286, 0.491)).toBe("×1.24 of the original's 0.286 ms");
     expect(formatLatencyRatio(0.98, 0.491, 0.491)).toBe('×0.98');
     expect(formatLatencyRatio(undefined, 0.286, 0.491)).toBe('–');
   });

@@ -32,12 +32,16 @@ export function ratioBaseToShow(
   return formatMs(baseMs) === formatMs(originalRowP50Ms) ? undefined : baseMs;
 }
 
-/** A variant's latency ratio as the app and the report print it: "×2.53", or "×2.53 of 0.0447 ms". */
+/**
+ * A variant's latency ratio as the app and the report print it: "×2.53", or "×2.53 of the original's 0.0447 ms".
+ * The ms says whose it is: Export prints a variant's own p50 after its ratio, and a bare "of 0.0447 ms" beside
+ * it read as the same figure.
+ */
 export function formatLatencyRatio(
   ratio: number | undefined,
   baseMs: number | undefined,
   originalRowP50Ms: number | undefined,
 ): string {
   const base = ratio === undefined ? undefined : ratioBaseToShow(baseMs, originalRowP50Ms);
-  return `${formatRatio(ratio)}${base !== undefined ? ` of ${formatMs(base)}` : ''}`;
+  return `${formatRatio(ratio)}${base !== undefined ? ` of the original's ${formatMs(base)}` : ''}`;
 }

@@ -167,8 +167,10 @@ describe('the report table', () => {
   function table(html: string): { head: string[]; rows: string[][] } {
     const start = html.indexOf('<div class="table-wrap">');
     const section = html.slice(start, html.indexOf('</table>', start));
+    // Cell text as a reader sees it: the page escapes an apostrophe ("the original's") as &#39;.
+    const text = (html: string) => html.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&');
     const cells = (row: string, tag: string) =>
-      [...row.matchAll(new RegExp(`<${tag}[^>]*>(.*?)</${tag}>`, 'g'))].map((m) => m[1]!);
+      [...row.matchAll(new RegExp(`<${tag}[^>]*>(.*?)</${tag}>`, 'g'))].map((m) => text(m[1]!));
     const rows = [...section.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => m[1]!);
     return { head: cells(rows[0]!, 'th'), rows: rows.slice(1).map((r) => cells(r, 'td')) };
   }
@@ -203,7 +205,7 @@ describe('the report table', () => {
       const note = noiseNote(json.rows.find((r) => r.name.startsWith(name))!.latency?.noise);
       return note ? `, ${note}` : '';
     };
-    expect(at('fp16', 'p50 ratio')).toBe(`×1.24 of 0.286 ms${noteOf('fp16')}`);
+    expect(at('fp16', 'p50 ratio')).toBe(`×1.24 of the original's 0.286 ms${noteOf('fp16')}`);
     // Its ratio's base is the original's row: nothing to add.
     expect(at('int8-static', 'p50 ratio')).toBe(`×0.98${noteOf('int8-static')}`);
     expect(noteOf('int8-static')).toBe(', within noise');

@@ -25,6 +25,7 @@ import { accuracyDrop } from './accuracy-drop.js';
 import { measuredOffSpec, shortShapes, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
 import { sameFileAs } from '../../../shared/same-file.js';
 import {
+  formatLatencyRatio as sharedLatencyRatio,
   formatMs,
   formatRatio,
   ratioBaseToShow as baseToShow,
@@ -256,8 +257,7 @@ export function ratioBaseToShow(row: CompareRow, original: CompareRow | undefine
  */
 export function formatLatencyRatio(row: CompareRow, original: CompareRow | undefined): string {
   if (row.isOriginal) return formatRatio(row.latencyRatio);
-  const base = ratioBaseToShow(row, original);
-  return base === undefined ? formatRatio(row.latencyRatio) : `${formatRatio(row.latencyRatio)} of the original's ${formatMs(base)}`;
+  return sharedLatencyRatio(row.latencyRatio, row.latencyRatioBaseMs, original?.p50Ms);
 }
 
 /**
