@@ -679,12 +679,14 @@ function DatasetRoleForm({
 /** What the check found, beside the dataset: the samples, the label range and the shapes fed. */
 function CheckLine({ report }: { report: DatasetCheckReport | undefined }) {
   if (!report) return null;
+  // Without labels the check's warning says so, with what it means: "no labels" is not said twice.
   const labels = report.labels
-    ? `labels ${report.labels.min}–${report.labels.max}${report.labels.modelClasses ? ` (model: ${report.labels.modelClasses} classes)` : ''}`
-    : 'no labels';
+    ? ` · labels ${report.labels.min}–${report.labels.max}${report.labels.modelClasses ? ` (model: ${report.labels.modelClasses} classes)` : ''}`
+    : '';
   return (
     <p className="field-hint check-line" data-testid="data-check">
-      Checked: {describeDataset(report.identity)} · {labels} · fed as {shortShapes(report.inputs)}
+      Checked: {describeDataset(report.identity)}
+      {labels} · fed as {shortShapes(report.inputs)}
       {report.warnings.length > 0 && <> · {report.warnings.join('; ')}</>}
     </p>
   );
