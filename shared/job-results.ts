@@ -43,6 +43,8 @@ export type ExportJobResult =
       path: string;
       /** Bytes written (the .onnx file plus any external data file). */
       bytes: number;
+      /** The external data file written beside it (absolute path), which must travel with the model. */
+      dataFile?: string;
       /** The `onnx-studio` command(s) that reproduce the variant from the original model. */
       cliCommand: string;
     }

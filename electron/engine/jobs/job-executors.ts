@@ -509,7 +509,13 @@ async function exportVariant(
   }
   const ws = await deps.store.get(spec.modelPath);
   const cliCommand = source.variant ? source.variant.cliCommand : `# the original model: ${ws.model.path}`;
-  return { written: true, path: destination, bytes, cliCommand };
+  return {
+    written: true,
+    path: destination,
+    bytes,
+    cliCommand,
+    ...(hasExternalData ? { dataFile: `${destination}.data` } : {}),
+  };
 }
 
 /** Runs one job of any kind; a job that states no input shapes runs with its model's experiment input spec. */

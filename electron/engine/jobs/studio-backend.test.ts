@@ -329,6 +329,26 @@ describe('StudioBackend', () => {
     expect(await backend.jobs.whenDone(jobId)).toMatchObject({ type: 'cancelled' });
   });
 
+  it('exports a variant with external data with its data file, and names that file', async () => {
+    const { saveModel } = await import('../onnx/save-model.js');
+    const { buildMlp } = await import('../testing/model-fixtures.js');
+    const external = path.join(tmp.dir, 'ext', 'mlp.onnx');
+    fs.mkdirSync(path.dirname(external));
+    await saveModel(buildMlp({ inputSize: 64, hiddenSize: 128, outputSize: 10 }), external, {
+      externalData: { thresholdBytes: 1024 },
+    });
+    const made = await value<VariantJobResult<QuantizeReportInfo>>({
+      kind: 'quantize',
+      modelPath: external,
+      method: 'int8-weight',
+    });
+    expect(fs.existsSync(`${made.variant.path}.data`)).toBe(true);
+    const out = path.join(tmp.dir, 'ext', 'small.onnx');
+    const saved = await value<ExportJobResult>({ kind: 'export', modelPath: external, target: made.variant.id, outputPath: out });
+    expect(saved).toMatchObject({ written: true, path: out, dataFile: `${out}.data` });
+    expect(fs.existsSync(`${out}.data`)).toBe(true);
+  });
+
   it('exports atomically, and asks before replacing a file or the original', async () => {
     const ws = (await backend.dispatch('studio:workspace.get', { modelPath: model })) as { value: Workspace };
     const variant = ws.value.variants[0]!;

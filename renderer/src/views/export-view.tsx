@@ -245,7 +245,7 @@ type SaveState =
   | { kind: 'idle' }
   | { kind: 'saving' }
   | { kind: 'confirm'; reason: 'exists' | 'original'; path: string }
-  | { kind: 'saved'; path: string; bytes: number }
+  | { kind: 'saved'; path: string; bytes: number; dataFile?: string }
   | { kind: 'failed'; error: StudioErrorInfo };
 
 type ReportState =
@@ -336,7 +336,12 @@ export function ExportView({
     const outcome = await actions.exportVariant(chosen.id, target, confirm);
     if (!outcome.ok) setSave({ kind: 'failed', error: outcome.error });
     else if (outcome.value.written)
-      setSave({ kind: 'saved', path: outcome.value.path, bytes: outcome.value.bytes });
+      setSave({
+        kind: 'saved',
+        path: outcome.value.path,
+        bytes: outcome.value.bytes,
+        ...(outcome.value.dataFile ? { dataFile: outcome.value.dataFile } : {}),
+      });
     else setSave({ kind: 'confirm', reason: outcome.value.reason, path: outcome.value.path });
   };
 
@@ -442,6 +447,13 @@ export function ExportView({
         {save.kind === 'saved' && (
           <p className="success" role="status" data-testid="export-saved">
             Saved {baseName(save.path)} ({formatBytes(save.bytes)}) to {save.path}.
+            {/* A model with external data is two files: the one beside it must go wherever it goes. */}
+            {save.dataFile && (
+              <>
+                {' '}
+                Its weights are in <code>{baseName(save.dataFile)}</code> beside it: keep the two files together.
+              </>
+            )}
           </p>
         )}
         {save.kind === 'failed' && (
