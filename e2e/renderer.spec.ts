@@ -799,6 +799,10 @@ test.describe('Export view', () => {
     await stacked.getByRole('button', { name: 'Save name' }).click();
     await expect(stacked.getByRole('alert')).toContainText('Enter a name');
     await expect(nameField).toHaveAttribute('aria-invalid', 'true');
+    // Another variant's name is refused on the field too (the backend would have made it "int8-dynamic (2)").
+    await nameField.fill('int8-dynamic');
+    await stacked.getByRole('button', { name: 'Save name' }).click();
+    await expect(stacked.getByRole('alert')).toContainText('Another variant is named int8-dynamic: choose another name.');
     await nameField.fill('half size');
     await page.keyboard.press('Escape');
     await expect(stacked.getByRole('button', { name: 'Rename…' })).toBeFocused();

@@ -95,6 +95,11 @@ export function VariantActions({
       finish({ kind: 'idle' });
       return;
     }
+    // The backend keeps names unique by adding " (2)": said here instead, before it renames to a name not typed.
+    if (variants.some((v) => v.id !== variant.id && v.label === name)) {
+      setAction({ kind: 'renaming', draft, error: `Another variant is named ${name}: choose another name.` });
+      return;
+    }
     setAction({ kind: 'working' });
     const outcome = await onRename(variant.id, name);
     finish(
