@@ -961,7 +961,10 @@ test.describe('feedback where the user acts (user-test fixes)', () => {
     await page.getByTestId('dataset-calibration').getByTestId('dataset-path').fill('/data/slow-pipeline-calib.npy');
     await button.click();
     const progress = page.getByTestId('data-check-progress');
-    await expect(progress).toContainText('Checking the calibration data for Quantize: int8-static (3 of 4)');
+    // The title names the calibration data: two int8-static pipelines on other data are told apart.
+    await expect(progress).toContainText(
+      'Checking the calibration data for Quantize: int8-static on slow-pipeline-calib.npy (3 of 4)',
+    );
     // The page's own queueing shows here, not again as one sent from elsewhere (a reload's, another tab's).
     await expect(page.getByTestId('start-in-flight')).toHaveCount(0);
     await progress.getByRole('button', { name: 'Cancel' }).click();
@@ -974,7 +977,9 @@ test.describe('feedback where the user acts (user-test fixes)', () => {
     await screenshotAtTwoSizes(page, 'optimize-queued-part', { selector: '.queue-row', restore: { width: 1280, height: 800 } });
     await button.click();
     // The rest only: int8-static is the first of 2.
-    await expect(progress).toContainText('Checking the calibration data for Quantize: int8-static (1 of 2)');
+    await expect(progress).toContainText(
+      'Checking the calibration data for Quantize: int8-static on slow-pipeline-calib.npy (1 of 2)',
+    );
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByTestId('data-check-cancelled')).toContainText('fp16 and int8-dynamic were queued');
     await expect(button).toHaveText('Queue 2 jobs');

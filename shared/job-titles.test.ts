@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Workspace } from './workspace.js';
-import { benchTitle, exportTitle, jobTitle, shortDestination, workspaceTargetName } from './job-titles.js';
+import {
+  benchTitle,
+  calibratedOn,
+  exportTitle,
+  jobTitle,
+  shortDestination,
+  workspaceTargetName,
+} from './job-titles.js';
 
 const ws = {
   variants: [{ id: 'v-080c38abe3', name: 'int8-weight' }],
@@ -69,5 +76,23 @@ describe('job titles', () => {
       'Export int8-weight to …/models/out/x.onnx',
     );
     expect(shortDestination('/x.onnx')).toBe('/x.onnx');
+  });
+});
+
+describe('a calibrated quantization names its data', () => {
+  it('by file, or by its count of synthetic samples, so two int8-static runs are told apart', () => {
+    const names = {};
+    const on = (calibration: { spec: { kind: string; path?: string; samples?: number } }) =>
+      jobTitle({ kind: 'quantize', modelPath: '/m/x.onnx', method: 'int8-static', calibration }, names);
+    expect(on({ spec: { kind: 'npz', path: '/data/calib big.npz' } })).toBe(
+      'Quantize: int8-static on calib big.npz',
+    );
+    expect(on({ spec: { kind: 'synthetic', samples: 32 } })).toBe(
+      'Quantize: int8-static on 32 synthetic samples',
+    );
+    expect(calibratedOn(undefined)).toBe('');
+    expect(jobTitle({ kind: 'quantize', modelPath: '/m/x.onnx', method: 'int8-dynamic' }, names)).toBe(
+      'Quantize: int8-dynamic',
+    );
   });
 });

@@ -15,7 +15,14 @@ import type { Workspace } from './workspace.js';
 /** What a title reads of a job's spec (every `JobSpec` of ipc-contract.ts fits it). */
 export type TitledJobSpec =
   | { kind: 'inspect' | 'tune'; modelPath: string }
-  | { kind: 'quantize' | 'prune'; modelPath: string; method: string; name?: string; source?: string }
+  | {
+      kind: 'quantize' | 'prune';
+      modelPath: string;
+      method: string;
+      name?: string;
+      source?: string;
+      calibration?: CalibrationNamed;
+    }
   | { kind: 'bench'; modelPath: string; targets?: string[]; ep?: string }
   | { kind: 'evaluate'; modelPath: string; target?: string }
   | { kind: 'export'; modelPath: string; target: string; outputPath: string };
@@ -86,6 +93,24 @@ function fileName(p: string): string {
   return p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 }
 
+/** What of a calibration dataset a title reads: its file, or its count of synthetic samples. */
+export interface CalibrationNamed {
+  spec: { kind: string; path?: string; samples?: number };
+}
+
+/**
+ * ` on calib.npz`, ` on 32 synthetic samples`: what tells two calibrated quantizations of one method apart (two
+ * pipelines both titled "Quantize: int8-static", on 32 and on 4,000 samples, could not be told apart).
+ */
+export function calibratedOn(calibration: CalibrationNamed | undefined): string {
+  if (!calibration) return '';
+  const { spec } = calibration;
+  if (spec.path !== undefined) return ` on ${fileName(spec.path)}`;
+  if (spec.kind === 'synthetic' && spec.samples !== undefined)
+    return ` on ${spec.samples} synthetic sample${spec.samples === 1 ? '' : 's'}`;
+  return '';
+}
+
 /** The title of a job from its spec, naming its targets through `names`. */
 export function jobTitle(spec: TitledJobSpec, names: TargetNames): string {
   const label = (target: string) => targetLabel(target, names);
@@ -98,7 +123,8 @@ export function jobTitle(spec: TitledJobSpec, names: TargetNames): string {
     case 'prune': {
       const verb = spec.kind === 'quantize' ? 'Quantize' : 'Prune';
       const from = spec.source && spec.source !== ORIGINAL ? ` (from ${label(spec.source)})` : '';
-      return `${verb}: ${spec.name ?? spec.method}${from}`;
+      const data = spec.kind === 'quantize' ? calibratedOn(spec.calibration) : '';
+      return `${verb}: ${spec.name ?? spec.method}${data}${from}`;
     }
     case 'bench':
       return benchTitle((spec.targets ?? [ORIGINAL]).map(label), spec.ep);

@@ -22,7 +22,7 @@ import type {
   Workspace,
 } from './workspace.js';
 import { defaultVariantName } from './variant-naming.js';
-import { benchTitle, evaluateTitle } from './job-titles.js';
+import { benchTitle, calibratedOn, evaluateTitle } from './job-titles.js';
 import { ORIGINAL_TARGET } from './workspace.js';
 
 export type PipelineJobOutcome =
@@ -62,7 +62,10 @@ function stepTitles(request: PipelineRequest, sourceName?: string): { kind: Pipe
   // The variant is named after its parent too ("int8-dynamic + fp16"): its benchmark and evaluation say so.
   const made = request.make.name ?? defaultVariantName(request.make, sourceName);
   const steps: { kind: PipelineStepKind; title: string }[] = [
-    { kind: 'make', title: `${request.make.kind === 'quantize' ? 'Quantize' : 'Prune'}: ${what}${from}` },
+    {
+      kind: 'make',
+      title: `${request.make.kind === 'quantize' ? `Quantize: ${what}${calibratedOn(request.make.calibration)}` : `Prune: ${what}`}${from}`,
+    },
   ];
   if (request.bench) {
     steps.push({ kind: 'bench', title: benchTitle([ORIGINAL_TARGET, made], request.bench.ep) });

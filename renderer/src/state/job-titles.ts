@@ -4,6 +4,7 @@
  */
 export {
   benchTitle,
+  calibratedOn,
   evaluateTitle,
   exportTitle,
   jobTitle,

@@ -13,7 +13,15 @@ import {
   pipelineStepTitles,
   type RecipeRequest,
 } from './pipeline-requests.js';
-import { benchTitle, evaluateTitle, exportTitle, jobTitle, targetLabel, workspaceTargetName } from './job-titles.js';
+import {
+  benchTitle,
+  calibratedOn,
+  evaluateTitle,
+  exportTitle,
+  jobTitle,
+  targetLabel,
+  workspaceTargetName,
+} from './job-titles.js';
 import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { Result, StudioErrorInfo } from '../../../shared/errors.js';
@@ -451,10 +459,13 @@ export function useStudio(host: StudioHost): Studio {
       const model = stateRef.current.model;
       if (!model || recipes.length === 0) return { queued: 0, cancelled: false, started: [] };
       const pipelines = pipelineRequests(model.path, recipes, followUp);
-      const titles = recipes.map((recipe) => {
+      const titles = recipes.map((recipe, i) => {
         const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
         const from = recipe.source ? ` (from ${nameOf(recipe.source)})` : '';
-        return `${verb}: ${recipe.name ?? describeRecipe(recipe)}${from}`;
+        // The calibration data names it as the pipeline's own title does (shared/job-titles.ts calibratedOn).
+        const make = pipelines[i]?.make;
+        const data = make?.kind === 'quantize' ? calibratedOn(make.calibration) : '';
+        return `${verb}: ${recipe.name ?? describeRecipe(recipe)}${data}${from}`;
       });
       // One request for all of them: the backend owns every pipeline at once, so a reload while the first one's
       // data is checked loses none. Its progress says which pipeline it checks.
