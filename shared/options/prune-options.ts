@@ -13,9 +13,10 @@ const { structured: STRUCTURED_START, magnitude: MAGNITUDE_START } = PRUNE_START
 /** Options every pruning method reads (the `common` of a prune step). */
 export const commonPruneOptionsSchema = z
   .object({
-    sparsity: option(z.number().min(0).max(1), {
+    // 1 would remove every weight (or channel): a model that computes nothing, refused rather than written.
+    sparsity: option(z.number().min(0).lt(1, 'must be below 1 (1 would remove every weight)'), {
       description:
-        'Fraction to remove, 0 to 1: of the weights (magnitude) or of the output channels (structured); 0 leaves the model numerically unchanged. ' +
+        'Fraction to remove, from 0 up to (not including) 1: of the weights (magnitude) or of the output channels (structured); 0 leaves the model numerically unchanged. ' +
         `Start small (${STRUCTURED_START.common.sparsity} structured, ${MAGNITUDE_START.common.sparsity} magnitude) and evaluate: without fine-tuning, accuracy falls as it grows.`,
       flag: 'sparsity',
       example: String(STRUCTURED_START.common.sparsity),

@@ -120,6 +120,8 @@ describe('pruneModel', () => {
   it('rejects bad options with a message that names them', async () => {
     const cases: [Record<string, unknown>, Record<string, unknown>, string, RegExp][] = [
       [{ sparsity: 1.5 }, {}, 'structured', /sparsity/],
+      // 1 removes every weight: refused, not written as a model that computes nothing.
+      [{ sparsity: 1 }, {}, 'magnitude', /sparsity.*must be below 1/],
       [{}, {}, 'structured', /sparsity/],
       [{ sparsity: 0.5, scope: 'model' }, {}, 'structured', /scope/],
       [{ sparsity: 0.5 }, { roundTo: 0 }, 'structured', /roundTo/],
