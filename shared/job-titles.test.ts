@@ -81,9 +81,9 @@ describe('job titles', () => {
 
 describe('a calibrated quantization names its data', () => {
   it('by file, or by its count of synthetic samples, so two int8-static runs are told apart', () => {
-    const names = {};
+    const none = () => undefined;
     const on = (calibration: { spec: { kind: string; path?: string; samples?: number } }) =>
-      jobTitle({ kind: 'quantize', modelPath: '/m/x.onnx', method: 'int8-static', calibration }, names);
+      jobTitle({ kind: 'quantize', modelPath: '/m/x.onnx', method: 'int8-static', calibration }, none);
     expect(on({ spec: { kind: 'npz', path: '/data/calib big.npz' } })).toBe(
       'Quantize: int8-static on calib big.npz',
     );
@@ -91,7 +91,7 @@ describe('a calibrated quantization names its data', () => {
       'Quantize: int8-static on 32 synthetic samples',
     );
     expect(calibratedOn(undefined)).toBe('');
-    expect(jobTitle({ kind: 'quantize', modelPath: '/m/x.onnx', method: 'int8-dynamic' }, names)).toBe(
+    expect(jobTitle({ kind: 'quantize', modelPath: '/m/x.onnx', method: 'int8-dynamic' }, none)).toBe(
       'Quantize: int8-dynamic',
     );
   });
