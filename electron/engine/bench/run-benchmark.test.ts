@@ -9,7 +9,7 @@ import { encodeNpyArray } from '../datasets/npy-format.js';
 import { buildSpeechGateModel, buildTextLineModel } from '../testing/awkward-models.js';
 import { buildCnn, buildMlp, makeModel, modelBytes, randomFloats } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { benchParams, runBenchmark } from './run-benchmark.js';
+import { benchParams, runBenchmark, threadsNote } from './run-benchmark.js';
 import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 
 /**
@@ -268,5 +268,15 @@ describe('runBenchmark', () => {
     const bad = await failure(runBenchmark(benchParams({ models: [mlp], data: { kind: 'dataset', spec: { kind: 'npy' }, maxSamples: 2 } })));
     expect(bad.code).toBe('BAD_REQUEST');
     expect(bad.message).toMatch(/path/);
+  });
+});
+
+describe('more intra-op threads than the machine runs at once', () => {
+  it('is said with the core count, and nothing is said at or below it (0 is one per physical core)', () => {
+    expect(threadsNote(64, 2)).toBe(
+      'intra-op threads: 64, on a machine that runs 2 at once: the threads take turns, so the latency is not what 64 cores would give. Use at most 2, or 0 (one per physical core).',
+    );
+    expect(threadsNote(2, 2)).toBeUndefined();
+    expect(threadsNote(0, 2)).toBeUndefined();
   });
 });

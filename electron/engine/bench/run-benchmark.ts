@@ -147,6 +147,18 @@ function sessionSettings(params: BenchParams, profilePrefix: string | undefined)
   };
 }
 
+/**
+ * More intra-op threads than the machine runs at once only makes them take turns: the latency measured is the
+ * scheduler's, not the model's, and says nothing about a machine with that many cores.
+ */
+export function threadsNote(threads: number, cores: number): string | undefined {
+  if (threads <= cores) return undefined;
+  return (
+    `intra-op threads: ${threads}, on a machine that runs ${cores} at once: the threads take turns, so the latency ` +
+    `is not what ${threads} cores would give. Use at most ${cores}, or 0 (one per physical core).`
+  );
+}
+
 function spinningNote(params: BenchParams): { level: 'info' | 'warn'; message: string } {
   if (params.intraOpThreads === 1) {
     return { level: 'info', message: 'intra-op threads: 1, so thread spinning does not apply.' };
@@ -258,6 +270,8 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
     for (const guess of guesses) note('warn', sameGuesses ? guess : `${label}: ${guess}`);
   const spin = spinningNote(params);
   note(spin.level, spin.message);
+  const oversubscribed = threadsNote(params.intraOpThreads, os.availableParallelism());
+  if (oversubscribed) note('warn', oversubscribed);
   if (params.profile) note('info', 'profiling is on: the timings include onnxruntime\'s profiler overhead; compare models with profiling off.');
 
   collectGarbage();
