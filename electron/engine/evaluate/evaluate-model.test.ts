@@ -259,6 +259,19 @@ describe('the trained digits classifier', () => {
       'BAD_REQUEST',
       /has 11 classes .* scores only 10/,
     );
+    // Fewer folders than scores are read as the first classes, and that is said beside the accuracy.
+    const two = path.join(tmp.dir, 'two');
+    for (const c of ['0', '1']) {
+      fs.mkdirSync(path.join(two, c), { recursive: true });
+      fs.copyFileSync(png, path.join(two, c, 'a.png'));
+    }
+    const few = await evaluateModel({
+      model: digitsModel,
+      data: { kind: 'images', path: two, preprocessing: { scale: 1 / 16 } },
+    });
+    expect(few.notes.join('\n')).toMatch(
+      /the data has 2 classes \(0, 1\), read as classes 0-1 of the 10 that output 'logits' scores/,
+    );
     await expectError(
       evaluateModel({
         model: digitsModel,

@@ -264,6 +264,14 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
               `The data has ${classNames.length} classes (${classNames.slice(0, 5).join(', ')}${classNames.length > 5 ? ', ...' : ''}) but output '${outputName}' scores only ${plan.classes}.`,
             );
           }
+          // Fewer folders than scores: the folders are read as the first classes, which is right only if the
+          // model's classes are in that order and start there. Said, since the accuracy rests on it.
+          if (classNames && classNames.length < plan.classes)
+            notes.push(
+              `the data has ${classNames.length} classes (${classNames.slice(0, 5).join(', ')}${classNames.length > 5 ? ', ...' : ''}), read as ` +
+                `classes 0-${classNames.length - 1} of the ${plan.classes} that output '${outputName}' scores, in the sorted order of their ` +
+                'folder names: check that they are those classes, or the accuracy is meaningless.',
+            );
         } else if (plan.mode === 'label') classification = new ClassificationAccumulator();
         else regression = new RegressionAccumulator();
       }
