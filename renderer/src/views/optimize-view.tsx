@@ -609,6 +609,7 @@ export function OptimizeView({
       <PipelineList
         pipelines={state.workspace?.pipelines ?? []}
         evaluations={state.workspace?.evaluations ?? []}
+        variantIds={new Set(state.workspace?.variants.map((v) => v.id) ?? [])}
         jobs={state.jobs}
         onRerun={(id) => void actions.rerunPipeline(id)}
       />

@@ -66,10 +66,13 @@ export function pipelineShown(
 export function PipelineList({
   pipelines,
   evaluations = [],
+  variantIds,
   jobs = [],
   onRerun,
 }: {
   pipelines: readonly PipelineRecord[];
+  /** The workspace's variants: a pipeline whose variant was removed since says so under its "done". */
+  variantIds?: ReadonlySet<string>;
   /** The page's jobs: a running step whose job still waits shows `queued`, as the job does. */
   jobs?: readonly JobRecord[];
   /** The workspace's evaluations: a pipeline's variant shows its accuracy drop, once measured. */
@@ -118,6 +121,11 @@ export function PipelineList({
                 </li>
               ))}
             </ol>
+            {p.variant && variantIds && !variantIds.has(p.variant) && (
+              <p className="field-hint" data-testid="pipeline-variant-removed">
+                Its variant was removed since: its results went with it.
+              </p>
+            )}
             {rerunOffer(p) === 'offer' && (
               <button type="button" className="small" onClick={() => onRerun(p.id)}>
                 Run again
