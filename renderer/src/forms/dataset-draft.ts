@@ -37,12 +37,16 @@ export interface DatasetDraft {
   image: ImageDraft;
 }
 
+/**
+ * Short enough for the select of the narrowest card (Compare's Evaluate, a third of 1440 px): "Synthetic (random
+ * inputs shaped like the model's)" was cut there. The hint under the field says the rest.
+ */
 export const DATASET_KIND_LABELS: Record<DatasetKind, string> = {
-  synthetic: 'Synthetic (random inputs shaped like the model’s)',
+  synthetic: 'Synthetic (random inputs)',
   npy: 'NumPy .npy array',
-  npz: 'NumPy .npz archive (one array per input)',
+  npz: 'NumPy .npz (an array per input)',
   jsonl: 'JSON Lines (.jsonl)',
-  images: 'Image folder (one sub-folder per class)',
+  images: 'Image folder (a folder per class)',
 };
 
 /**
