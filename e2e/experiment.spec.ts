@@ -182,10 +182,10 @@ test('an int64 input benchmarks once its value is set; a wrong length fails visi
   await page.getByRole('button', { name: 'Edit' }).click();
   await spec.getByLabel('samples').fill('16000');
   await page.getByTestId('save-input-spec').click();
-  await expect(page.getByTestId('input-spec-summary')).toHaveText('audio 1x16000, sr 1');
+  await expect(page.getByTestId('input-spec-summary')).toHaveText('audio 1x16000, sr [1]');
   await page.getByRole('tab', { name: 'Compare' }).click();
   await page.getByRole('button', { name: /^Benchmark 1 model/ }).click();
-  await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('audio 1x16000, sr 1', { timeout: 60_000 });
+  await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('audio 1x16000, sr [1]', { timeout: 60_000 });
 });
 
 test("the sample's data stays with the sample, and a wrong labels file is refused before queueing", async ({ page }) => {

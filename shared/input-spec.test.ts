@@ -108,7 +108,7 @@ describe('input spec guesses', () => {
 
   it('writes shapes short', () => {
     expect(shortShapes([{ name: 'x', shape: [1, 3, 48, 320] }])).toBe('1x3x48x320');
-    expect(shortShapes([{ name: 'audio', shape: [1, 16000] }, { name: 'sr', shape: [1] }])).toBe('audio 1x16000, sr 1');
+    expect(shortShapes([{ name: 'audio', shape: [1, 16000] }, { name: 'sr', shape: [1] }])).toBe('audio 1x16000, sr [1]');
     // A scalar says so instead of an empty shape ("audio 1x16000, sample_rate ").
     expect(shortShapes([{ name: 'audio', shape: [1, 16000] }, { name: 'sample_rate', shape: [] }])).toBe(
       'audio 1x16000, sample_rate scalar',
@@ -190,6 +190,6 @@ describe('figures measured at other shapes than the spec', () => {
       { name: 'sr', shape: [1] },
     ];
     const now = specShapesFor(fed, { shapes: { sr: [1], audio: [1, 16000] } });
-    expect(shortShapes(now)).toBe('audio 1x16000, sr 1');
+    expect(shortShapes(now)).toBe('audio 1x16000, sr [1]');
   });
 });

@@ -306,12 +306,13 @@ export function describeInputShape(input: { name: string; dtype: string } & FedS
 /**
  * `1x3x48x320` per input, joined: the short form beside a latency or a score (a mix of widths
  * `1x3x48x{64,128}`). A scalar (shape `[]`) reads `scalar`: joined, it was an empty string ("audio 1x16000,
- * sample_rate ").
+ * sample_rate "). A one-dim shape keeps its brackets, `sr [1]`: "sr 1" read as a sample rate of 1.
  */
 export function shortShapes(inputs: readonly ({ name: string } & FedShapes)[]): string {
   const short = (input: FedShapes) => {
     const dims = fedDims(input, ',');
-    return typeof dims === 'string' ? dims : dims.length === 0 ? 'scalar' : dims.join('x');
+    if (typeof dims === 'string') return dims;
+    return dims.length === 0 ? 'scalar' : dims.length === 1 ? `[${dims[0]}]` : dims.join('x');
   };
   if (inputs.length === 1) return short(inputs[0]!);
   return inputs.map((i) => `${i.name} ${short(i)}`).join(', ');
