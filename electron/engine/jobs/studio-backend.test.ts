@@ -77,7 +77,8 @@ describe('StudioBackend', () => {
       type: 'number',
       required: true,
       minimum: 0,
-      maximum: 1,
+      // 1 would remove every weight: the bound is exclusive.
+      exclusiveMaximum: 1,
     });
     expect(catalog.datasets.find((d) => d.kind === 'images')?.fields.map((f) => f.name)).toEqual(
       expect.arrayContaining(['path', 'preprocessing.resize', 'preprocessing.mean']),
