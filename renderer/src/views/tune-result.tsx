@@ -135,17 +135,20 @@ function TrialChart({ record }: { record: TuneRecord }) {
   // A cosine never passes 1: the axis stops there.
   const yTop = Math.max(...ys) + span * 0.1;
   const yTicks = niceRange(Math.min(...ys) - span * 0.1, accuracy ? yTop : Math.min(1, yTop));
+  // The axis's last tick may be 1 (a cosine's top), where the best trials sit: a little room above it, with no
+  // tick there, keeps their markers inside the plot (they were half cut by its edge).
+  const yMax = yTicks.at(-1)! + (accuracy ? 0 : (yTicks.at(-1)! - yTicks[0]!) * 0.04);
   const xTicks = niceRange(0, Math.max(1.05, ...trialPoints.map((p) => p.x * 1.05)));
   // Trials at the same spot (recipes that made the same model) are one point with one label naming them all;
   // every point says which trial of the table it is.
   const grouped = groupTrialPoints(trialPoints, {
     x: xTicks.at(-1)! - xTicks[0]!,
-    y: yTicks.at(-1)! - yTicks[0]!,
+    y: yMax - yTicks[0]!,
   });
   // Each label on a side where it covers no other point or label ("#0" was drawn under the #1 marker).
   const sides = placeLabels(grouped, {
     x: [xTicks[0]!, xTicks.at(-1)!],
-    y: [yTicks[0]!, yTicks.at(-1)!],
+    y: [yTicks[0]!, yMax],
   });
   const points = grouped.map((p, i) => ({
     ...p,
@@ -178,7 +181,7 @@ function TrialChart({ record }: { record: TuneRecord }) {
             type="number"
             dataKey="y"
             name={accuracy ? 'accuracy change (pts)' : 'cosine'}
-            domain={[yTicks[0]!, yTicks.at(-1)!]}
+            domain={[yTicks[0]!, yMax]}
             ticks={yTicks}
             interval={0}
             tickFormatter={(v: number) => (accuracy ? `${v.toFixed(1)} pts` : v.toFixed(4))}
