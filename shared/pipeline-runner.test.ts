@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec, PipelineRequest } from './ipc-contract.js';
-import { type PipelineJobOutcome, PipelineRunner } from './pipeline-runner.js';
+import { makeStepTitle, type PipelineJobOutcome, PipelineRunner } from './pipeline-runner.js';
 import type { Workspace } from './workspace.js';
 
 const MODEL = '/models/m.onnx';
@@ -370,5 +370,27 @@ describe('PipelineRunner.startsInFlight: a pipeline.start a reloaded page can se
       () => false,
     );
     expect(seen).toEqual([]);
+  });
+});
+
+describe("a pipeline's title", () => {
+  it('names the recipe with the options that tell it apart, its calibration data and its source', () => {
+    const make = {
+      kind: 'quantize',
+      modelPath: '/m/x.onnx',
+      method: 'int8-static',
+      common: { perTensor: true },
+      options: { calibMethod: 'minmax' },
+      calibration: { spec: { kind: 'npz', path: '/d/calib.npz' } },
+      source: 'v-1',
+    } as PipelineRequest['make'];
+    expect(makeStepTitle(make, 'structured 30%')).toBe(
+      'Quantize: int8-static (minmax, per-tensor) on calib.npz (from structured 30%)',
+    );
+    const prune = { kind: 'prune', modelPath: '/m/x.onnx', method: 'structured', common: { sparsity: 0.3 } };
+    expect(makeStepTitle(prune as PipelineRequest['make'])).toBe('Prune: structured 30%');
+    expect(makeStepTitle({ ...make, name: 'mine' } as PipelineRequest['make'])).toBe(
+      'Quantize: mine on calib.npz',
+    );
   });
 });

@@ -21,7 +21,7 @@ import type {
   PipelineStepRecord,
   Workspace,
 } from './workspace.js';
-import { defaultVariantName } from './variant-naming.js';
+import { defaultVariantName, recipeLabel } from './variant-naming.js';
 import { benchTitle, calibratedOn, evaluateTitle } from './job-titles.js';
 import { ORIGINAL_TARGET } from './workspace.js';
 
@@ -56,16 +56,23 @@ interface StartEntry {
 }
 
 
-function stepTitles(request: PipelineRequest, sourceName?: string): { kind: PipelineStepKind; title: string }[] {
-  const what = request.make.name ?? defaultVariantName(request.make);
+/**
+ * The title of a pipeline's first step, which is the pipeline's: `Quantize: int8-static (minmax) on calib.npz
+ * (from structured 30%)`. One builder for the backend's records and the page's queueing line.
+ */
+export function makeStepTitle(make: PipelineRequest['make'], sourceName?: string): string {
+  const what = make.name ?? recipeLabel(make);
   const from = sourceName ? ` (from ${sourceName})` : '';
+  return make.kind === 'quantize'
+    ? `Quantize: ${what}${calibratedOn(make.calibration)}${from}`
+    : `Prune: ${what}${from}`;
+}
+
+function stepTitles(request: PipelineRequest, sourceName?: string): { kind: PipelineStepKind; title: string }[] {
   // The variant is named after its parent too ("int8-dynamic + fp16"): its benchmark and evaluation say so.
   const made = request.make.name ?? defaultVariantName(request.make, sourceName);
   const steps: { kind: PipelineStepKind; title: string }[] = [
-    {
-      kind: 'make',
-      title: `${request.make.kind === 'quantize' ? `Quantize: ${what}${calibratedOn(request.make.calibration)}` : `Prune: ${what}`}${from}`,
-    },
+    { kind: 'make', title: makeStepTitle(request.make, sourceName) },
   ];
   if (request.bench) {
     steps.push({ kind: 'bench', title: benchTitle([ORIGINAL_TARGET, made], request.bench.ep) });

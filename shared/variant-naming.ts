@@ -14,6 +14,29 @@ export function defaultVariantName(
 }
 
 /**
+ * A recipe as titles say it: `int8-static (minmax, per-tensor)`, `structured 30%`. The method with the options
+ * that tell two recipes of it apart: the page's queueing line and the backend's pipeline titles both read it.
+ */
+export function recipeLabel(recipe: {
+  kind: 'quantize' | 'prune';
+  method: string;
+  common?: Record<string, unknown>;
+  options?: Record<string, unknown>;
+}): string {
+  const common = recipe.common ?? {};
+  const options = recipe.options ?? {};
+  if (recipe.kind === 'prune') {
+    const s = common.sparsity;
+    return `${recipe.method}${typeof s === 'number' ? ` ${Math.round(s * 100)}%` : ''}`;
+  }
+  const details: string[] = [];
+  if (typeof options.calibMethod === 'string') details.push(options.calibMethod);
+  if (typeof options.blockSize === 'number') details.push(`block ${options.blockSize}`);
+  if (common.perTensor === true) details.push('per-tensor');
+  return details.length > 0 ? `${recipe.method} (${details.join(', ')})` : recipe.method;
+}
+
+/**
  * A pruned variant's default name with what the prune did where that is not what was asked: nothing at all (it
  * computes exactly what its source does, and Compare must not show it as a pruned model), or a sparsity more
  * than a point away from the one asked (channel rounding keeps more).

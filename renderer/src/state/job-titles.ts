@@ -4,7 +4,6 @@
  */
 export {
   benchTitle,
-  calibratedOn,
   evaluateTitle,
   exportTitle,
   jobTitle,

@@ -15,7 +15,6 @@ import {
 } from './pipeline-requests.js';
 import {
   benchTitle,
-  calibratedOn,
   evaluateTitle,
   exportTitle,
   jobTitle,
@@ -39,6 +38,8 @@ import type { ExportJobResult } from '../../../shared/job-results.js';
 import { measuredTargets } from '../../../shared/job-targets.js';
 import { latencyStatsOf, thinSamples } from '../../../shared/latency-stats.js';
 import { ORIGINAL_TARGET, workspaceFileUrlPath, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
+import { makeStepTitle } from '../../../shared/pipeline-runner.js';
+import { recipeLabel } from '../../../shared/variant-naming.js';
 import { baseName } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
 import { WebBenchCancelled, type WebBenchReport, type WebProvider } from '../webbench/ort-web-bench.js';
@@ -459,14 +460,10 @@ export function useStudio(host: StudioHost): Studio {
       const model = stateRef.current.model;
       if (!model || recipes.length === 0) return { queued: 0, cancelled: false, started: [] };
       const pipelines = pipelineRequests(model.path, recipes, followUp);
-      const titles = recipes.map((recipe, i) => {
-        const verb = recipe.kind === 'quantize' ? 'Quantize' : 'Prune';
-        const from = recipe.source ? ` (from ${nameOf(recipe.source)})` : '';
-        // The calibration data names it as the pipeline's own title does (shared/job-titles.ts calibratedOn).
-        const make = pipelines[i]?.make;
-        const data = make?.kind === 'quantize' ? calibratedOn(make.calibration) : '';
-        return `${verb}: ${recipe.name ?? describeRecipe(recipe)}${data}${from}`;
-      });
+      // The pipelines' own titles, as the backend records them (shared/pipeline-runner.ts makeStepTitle).
+      const titles = pipelines.map((p) =>
+        makeStepTitle(p.make, p.make.source ? nameOf(p.make.source) : undefined),
+      );
       // One request for all of them: the backend owns every pipeline at once, so a reload while the first one's
       // data is checked loses none. Its progress says which pipeline it checks.
       let shown = 0;
@@ -831,20 +828,8 @@ export function useStudio(host: StudioHost): Studio {
   return { state, variants, view, appInfo, actions };
 }
 
-/** `int8-static (entropy)`, `magnitude 50%`: the job title before the backend names the variant. */
-export function describeRecipe(
-  recipe: Pick<RecipeRequest, 'kind' | 'method' | 'common' | 'options'>,
-): string {
-  if (recipe.kind === 'prune') {
-    const s = recipe.common.sparsity;
-    return `${recipe.method}${typeof s === 'number' ? ` ${Math.round(s * 100)}%` : ''}`;
-  }
-  const details: string[] = [];
-  if (typeof recipe.options.calibMethod === 'string') details.push(recipe.options.calibMethod);
-  if (typeof recipe.options.blockSize === 'number') details.push(`block ${recipe.options.blockSize}`);
-  if (recipe.common.perTensor === true) details.push('per-tensor');
-  return details.length > 0 ? `${recipe.method} (${details.join(', ')})` : recipe.method;
-}
+/** A recipe as titles say it (shared/variant-naming.ts `recipeLabel`), under the name the views import. */
+export const describeRecipe = recipeLabel;
 
 /** Store a browser benchmark in the workspace, so it is in the comparison, the report and after a restart. */
 async function storeWebBench(
