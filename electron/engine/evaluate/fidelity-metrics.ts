@@ -1,3 +1,4 @@
+import { counted } from '../../../shared/counted.js';
 import type * as ort from 'onnxruntime-node';
 import { DATASET_DTYPES } from '../../../shared/dataset-spec.js';
 import { isFloatDtype, tensorToFloat64 } from '../datasets/element-convert.js';
@@ -261,7 +262,6 @@ interface NonFiniteAt {
   input?: { name: string; value: 'NaN' | 'Inf' };
 }
 
-const said = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * The rule for NaN and Inf in fidelity, kept here: a sample where an output of the reference holds NaN or Inf
@@ -323,15 +323,15 @@ export class NonFiniteSamples {
     if (first) {
       notes.push(
         this.leftOut === 1
-          ? `${where(first)}: the fidelity figures leave that sample out (nothing to compare with) and cover the other ${said(samples - 1, 'sample')}.`
+          ? `${where(first)}: the fidelity figures leave that sample out (nothing to compare with) and cover the other ${counted(samples - 1, 'sample')}.`
           : `${this.leftOut} of ${samples} samples give NaN or Inf in the reference's outputs (the first: ${where(first)}): ` +
-              `the fidelity figures leave those ${this.leftOut} out (nothing to compare with) and cover the other ${said(samples - this.leftOut, 'sample')}.`,
+              `the fidelity figures leave those ${this.leftOut} out (nothing to compare with) and cover the other ${counted(samples - this.leftOut, 'sample')}.`,
       );
     }
     const model = this.firstModelOnly;
     if (model) {
       notes.push(
-        `the model's output '${model.output}' holds ${model.value} where the reference's is finite, at ${said(this.modelOnly, 'sample')} ` +
+        `the model's output '${model.output}' holds ${model.value} where the reference's is finite, at ${counted(this.modelOnly, 'sample')} ` +
           `(the first: sample ${model.sample}${model.input ? `, whose input '${model.input.name}' holds ${model.input.value}` : ''}): ` +
           'its cosine, SQNR and errors are NaN (null in --json).',
       );

@@ -5,7 +5,7 @@
  * reference was blamed for the NaN it gave. The values float16 cannot hold are counted and said.
  */
 import type * as ort from 'onnxruntime-node';
-import { castTensor, tensorToFloat64 } from '../datasets/element-convert.js';
+import { castTensor } from '../datasets/element-convert.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
 
 /** Below this magnitude a value rounds to a finite float16 (65504 is the largest; 65520 rounds up to Inf). */
@@ -36,9 +36,13 @@ export class NarrowedInputs {
     for (const input of this.inputs) {
       const tensor = tensors[input.name];
       if (!input.modelType || !tensor) continue;
-      const values = tensorToFloat64(tensor);
+      // Read as float32 or float64 (readWide): counted in place, no float64 copy of every sample.
+      const values = tensor.data as Float32Array | Float64Array;
       let beyond = 0;
-      for (const v of values) if (Math.abs(v) >= FLOAT16_OVERFLOW && Number.isFinite(v)) beyond++;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (Math.abs(v) >= FLOAT16_OVERFLOW && Number.isFinite(v)) beyond++;
+      }
       if (beyond > 0) {
         this.overflowed += beyond;
         this.first ??= { sample: index, input: input.name };

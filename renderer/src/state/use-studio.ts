@@ -39,7 +39,6 @@ import { measuredTargets } from '../../../shared/job-targets.js';
 import { latencyStatsOf, thinSamples } from '../../../shared/latency-stats.js';
 import { ORIGINAL_TARGET, workspaceFileUrlPath, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
 import { makeStepTitle } from '../../../shared/pipeline-runner.js';
-import { recipeLabel } from '../../../shared/variant-naming.js';
 import { baseName } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
 import { WebBenchCancelled, type WebBenchReport, type WebProvider } from '../webbench/ort-web-bench.js';
@@ -828,8 +827,6 @@ export function useStudio(host: StudioHost): Studio {
   return { state, variants, view, appInfo, actions };
 }
 
-/** A recipe as titles say it (shared/variant-naming.ts `recipeLabel`), under the name the views import. */
-export const describeRecipe = recipeLabel;
 
 /** Store a browser benchmark in the workspace, so it is in the comparison, the report and after a restart. */
 async function storeWebBench(

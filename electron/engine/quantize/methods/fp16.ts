@@ -1,3 +1,4 @@
+import { counted } from '../../../../shared/counted.js';
 import {
   type GraphProto,
   type NodeProto,
@@ -221,26 +222,26 @@ function notes(run: Fp16Run, stats: HalfStats, floatIo: boolean): string[] {
     );
   }
   if (stats.underflowed > 0)
-    out.push(`${plural(stats.underflowed, 'nonzero weight value')} ${stats.underflowed === 1 ? 'is' : 'are'} too small for float16 and became 0.`);
+    out.push(`${counted(stats.underflowed, 'nonzero weight value')} ${stats.underflowed === 1 ? 'is' : 'are'} too small for float16 and became 0.`);
   if (keptHolders > 0)
     out.push(
-      `${plural(keptHolders, 'node')} with subgraphs (If/Loop/Scan) ${keptHolders === 1 ? 'was' : 'were'} kept in float32 with ${keptHolders === 1 ? 'its' : 'their'} subgraphs.`,
+      `${counted(keptHolders, 'node')} with subgraphs (If/Loop/Scan) ${keptHolders === 1 ? 'was' : 'were'} kept in float32 with ${keptHolders === 1 ? 'its' : 'their'} subgraphs.`,
     );
   const bodies = bodiesNote(run);
   if (bodies) out.push(bodies);
   if (inputsRemoved > 0)
     out.push(
-      `${plural(inputsRemoved, 'converted weight')} ${inputsRemoved === 1 ? 'was' : 'were'} also listed as graph inputs (IR < 4 style); ${inputsRemoved === 1 ? 'that input entry was' : 'those input entries were'} removed.`,
+      `${counted(inputsRemoved, 'converted weight')} ${inputsRemoved === 1 ? 'was' : 'were'} also listed as graph inputs (IR < 4 style); ${inputsRemoved === 1 ? 'that input entry was' : 'those input entries were'} removed.`,
     );
   const { doubled } = run.counts;
   if (doubled.length > 0)
     out.push(
-      `${plural(doubled.length, 'constant')} (${quoteSome(doubled)}) ${doubled.length === 1 ? 'is' : 'are'} read by float32 ` +
+      `${counted(doubled.length, 'constant')} (${quoteSome(doubled)}) ${doubled.length === 1 ? 'is' : 'are'} read by float32 ` +
         `nodes too (excluded or kept float32): ${doubled.length === 1 ? 'it keeps its float32 bytes and gains' : 'they keep their float32 bytes and gain'} ` +
         'a float16 copy, which makes the file larger, not smaller, for those weights.',
     );
   out.push(
-    `${plural(converted - folded, 'node')} and ${plural(constants, 'constant')} converted to float16${floatIo ? '; float32 inputs and outputs kept float32' : ''}.`,
+    `${counted(converted - folded, 'node')} and ${counted(constants, 'constant')} converted to float16${floatIo ? '; float32 inputs and outputs kept float32' : ''}.`,
   );
   return out;
 }
@@ -595,11 +596,6 @@ registerQuantizeMethod(fp16Method);
 /** Exported for tests: the Casts a converted graph holds. */
 export function castNodes(graph: GraphProto): NodeProto[] {
   return graph.node.filter((n) => n.opType === 'Cast');
-}
-
-/** `1 node`, `3 nodes`. */
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Up to three names quoted, and how many more. */

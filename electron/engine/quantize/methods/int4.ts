@@ -1,3 +1,4 @@
+import { counted } from '../../../../shared/counted.js';
 import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { z } from 'zod';
 import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
@@ -240,13 +241,13 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
   if (rewrites.length > 0) {
     if ((opsetVersion(model, 'com.microsoft') ?? 0) < 1) setOpsetVersion(model, 'com.microsoft', 1);
     note(
-      `${count(rewrites.length, 'node')} became com.microsoft MatMulNBits (4-bit, block ${blockSize}, ${symmetric ? 'symmetric' : 'with zero points'}, ` +
-        `accuracy_level ${options.accuracyLevel}); ${count(plans.size, 'weight')}: ${floatWeightBytes} -> ${quantizedBytes} bytes ` +
+      `${counted(rewrites.length, 'node')} became com.microsoft MatMulNBits (4-bit, block ${blockSize}, ${symmetric ? 'symmetric' : 'with zero points'}, ` +
+        `accuracy_level ${options.accuracyLevel}); ${counted(plans.size, 'weight')}: ${floatWeightBytes} -> ${quantizedBytes} bytes ` +
         `(${((quantizedBytes / floatWeightBytes) * 100).toFixed(1)}%). MatMulNBits runs in ONNX Runtime only.`,
     );
     if (inputsRemoved > 0) {
       note(
-        `${count(inputsRemoved, 'quantized weight')} ${inputsRemoved === 1 ? 'was' : 'were'} also listed as graph inputs (IR < 4 style); ${inputsRemoved === 1 ? 'that input entry was' : 'those input entries were'} removed.`,
+        `${counted(inputsRemoved, 'quantized weight')} ${inputsRemoved === 1 ? 'was' : 'were'} also listed as graph inputs (IR < 4 style); ${inputsRemoved === 1 ? 'that input entry was' : 'those input entries were'} removed.`,
       );
     }
   }
@@ -262,8 +263,3 @@ export const int4Method: QuantizeMethod<typeof int4OptionsSchema> = {
 };
 
 registerQuantizeMethod(int4Method);
-
-/** `1 node`, `3 nodes`. */
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
