@@ -413,7 +413,7 @@ function LatencyChartView({
   // interleaved run × the original's p50; the p50 it measured is printed under it.
   const normalised = latencyNormalisation(rows);
   // Otherwise each variant's ratio is to the original of its own run; where that p50 is not the original's
-  // bar, it is printed with the ratio ("×1.06 of 0.210 ms"), so a faster-looking figure is never labelled slower.
+  // bar, it is printed with the ratio ("×1.06 of the original's 0.210 ms"), so a faster-looking figure is never labelled slower.
   const basesShown =
     normalised !== undefined || rows.some((r) => r.p50Ms !== undefined && ratioBaseToShow(r, original) !== undefined);
   // Figures the failed benchmark was to replace are older than it: faded and "(earlier)", as on the quality card.

@@ -241,7 +241,7 @@ export function accuracyDropPoints(row: CompareRow, original: CompareRow | undef
  * The original p50 a variant's latency ratio is against, when it is not what the original's own row shows
  * (each variant's run timed the original anew, interleaved with it; the original's row is its latest run).
  * Shown beside the ratio, so that no ratio contradicts the figures next to it: "0.223 ms ×1.06" beside an
- * original of 0.281 ms reads as a mistake, "0.223 ms ×1.06 of 0.210 ms" does not. Compared as displayed
+ * original of 0.281 ms reads as a mistake, "0.223 ms ×1.06 of the original's 0.210 ms" does not. Compared as displayed
  * (3 significant digits): a base that would print the same as the original's row adds nothing.
  */
 export function ratioBaseToShow(row: CompareRow, original: CompareRow | undefined): number | undefined {

@@ -428,8 +428,8 @@ function CompareTable({
       {rows.some((r) => ratioBaseToShow(r, original) !== undefined) && (
         <p className="muted" data-testid="ratio-note">
           Each variant was timed interleaved with the original in its own run; its latency ratio is to the
-          original&apos;s p50 in that run, given after the ratio (“×1.06 of 0.210 ms” is 1.06 times 0.210 ms)
-          where it differs from the original&apos;s row (its latest run).
+          original&apos;s p50 in that run, given after the ratio (“×1.06 of the original&apos;s 0.210 ms” is
+          1.06 times 0.210 ms) where it differs from the original&apos;s row (its latest run).
         </p>
       )}
       {/* The table scrolls inside its card when the window is narrower than its columns (800 px), and says so:
