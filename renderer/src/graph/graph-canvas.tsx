@@ -7,12 +7,14 @@
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef } from 'react';
 import type { Scene, SceneNode } from './graph-scene.js';
 import { NO_MARK, type NodeMark } from './overlays.js';
+import { fitLabel, LABEL_FONT_UNITS, labelFontUnits, labelPadUnits } from './label-size.js';
 import {
   LABEL_SCALE,
   MAX_SCALE,
   MIN_SCALE,
   type View,
   fitView,
+  fitsReadable,
   openingView,
   resizedView,
   viewShowing,
@@ -154,15 +156,25 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       ctx.strokeRect(n.x - 2, n.y - 2, n.width + 4, n.height + 4);
     }
     if (labels) {
-      ctx.font = '12px system-ui, sans-serif';
+      const fontUnits = labelFontUnits(scale);
+      ctx.font = `${fontUnits}px system-ui, sans-serif`;
       ctx.textBaseline = 'middle';
+      const measure = (t: string) => ctx.measureText(t).width;
+      // Zoomed out, the font is larger than the boxes were laid out for: a long label ends in "…".
+      const fitted = (t: string, room: number) =>
+        fontUnits > LABEL_FONT_UNITS ? fitLabel(t, room, measure) : t;
+      const pad = labelPadUnits(scale);
       for (const n of visible) {
         ctx.fillStyle = n.kind === 'op' || n.kind === 'frame' ? '#1d1d1f' : text;
         const label = n.expandable ? `${n.label} ${n.kind === 'frame' ? '−' : '+'}` : n.label;
-        ctx.fillText(label, n.x + 8, n.kind === 'frame' ? n.y + 11 : n.y + n.height / 2, n.width - 12);
+        const room = n.width - 2 * pad;
+        ctx.fillText(
+          fitted(label, room),
+          n.x + pad,
+          n.kind === 'frame' ? n.y + 11 : n.y + n.height / 2,
+          room,
+        );
       }
-    }
-    if (labels) {
       ctx.fillStyle = muted;
       for (const c of s.captions) ctx.fillText(c.text, c.x, c.y);
     }
@@ -254,6 +266,8 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
           const { selected: id, scene: s } = props.current;
           const node = id === null ? undefined : s.nodes.find((n) => n.id === id);
           if (node) view.current = viewShowing(view.current, node, after.width, after.height);
+          // The note on a graph too tall to read whole follows the canvas's size, not how the view opened.
+          wholeChange.current?.(fitsReadable(s, after.width, after.height));
         }
         redraw();
       }

@@ -4,6 +4,7 @@ import {
   LABEL_SCALE,
   READABLE_SCALE,
   fitView,
+  fitsReadable,
   openingView,
   resizedView,
   viewShowing,
@@ -50,6 +51,15 @@ describe('opening view of the graph canvas', () => {
       expect(view.ty + 40 * view.scale).toBeLessThan(h);
       expect(view.tx + 100 * view.scale).toBeCloseTo(w / 2);
     }
+  });
+
+  it('says whether a graph fits readable at the canvas size it has now, for the note after a resize', () => {
+    const scene = chain(20);
+    expect(fitsReadable(scene, 800, 600)).toBe(false);
+    // The window made taller: the same graph now fits whole at a readable size.
+    expect(fitsReadable(scene, 800, 2000)).toBe(true);
+    expect(fitsReadable(scene, 800, 2000)).toBe(openingView(scene, 800, 2000).whole);
+    expect(fitsReadable({ width: 0, height: 0, nodes: [] }, 10, 10)).toBe(true);
   });
 
   it('opens a deep graph at its top at a legible size, centred on the inputs', () => {

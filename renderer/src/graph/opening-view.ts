@@ -16,8 +16,12 @@ export interface View {
 
 export const MIN_SCALE = 0.02;
 export const MAX_SCALE = 4;
-/** Below this scale node labels are not drawn (too small to read). */
-export const LABEL_SCALE = 0.45;
+/**
+ * Below this scale node labels are not drawn: boxes are under 10 px high, too low for a label of
+ * MIN_LABEL_PX (label-size.ts; from here to natural size labels are drawn at least that large, and cut to
+ * their box). Fit on a 27-node conv net chain at 1440x900 lands at 0.36, just above.
+ */
+export const LABEL_SCALE = 0.35;
 /**
  * The smallest scale a graph opens at: its 12-unit labels are 9 px, read without zooming. Between LABEL_SCALE
  * and this, labels are drawn (while zooming) but are a strain to read, so a first view never goes there.
@@ -50,10 +54,15 @@ export function fitView(scene: SceneBox, width: number, height: number): View {
   };
 }
 
+/** Whether the whole scene fits a canvas of this size at a readable scale. */
+export function fitsReadable(scene: SceneBox, width: number, height: number): boolean {
+  return scene.nodes.length === 0 || fitView(scene, width, height).scale >= READABLE_SCALE;
+}
+
 /** The first view of a scene, and whether it shows all of it. */
 export function openingView(scene: SceneBox, width: number, height: number): { view: View; whole: boolean } {
   const fitted = fitView(scene, width, height);
-  if (fitted.scale >= READABLE_SCALE || scene.nodes.length === 0) return { view: fitted, whole: true };
+  if (fitsReadable(scene, width, height)) return { view: fitted, whole: true };
   // As wide as fits, but never below readable nor above natural size.
   const scale = Math.min(1, Math.max(READABLE_SCALE, width / (scene.width + 2 * MARGIN)));
   // Horizontally: the whole width when it fits, else centred on the topmost row of nodes (the inputs).

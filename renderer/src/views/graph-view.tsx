@@ -380,8 +380,7 @@ export function GraphView({
           {formatExact(graph.totalNodes)} nodes including subgraphs ({formatExact(graph.mainNodes)} in the
           main graph)
           {layoutMs !== null && `; laid out in ${Math.round(layoutMs)} ms`}
-          {!wholeInView &&
-            '. Too tall to read whole: it opens at its inputs (drag to pan); Fit shows all of it.'}
+          {!wholeInView && '. Too tall to read whole at this size: drag to pan; Fit shows all of it.'}
         </p>
       )}
       {needsVariant && variants.length === 0 && (
