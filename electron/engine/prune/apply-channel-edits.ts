@@ -4,8 +4,8 @@ import { setIntAttribute } from '../onnx/attributes.js';
 import { type ConstantRef, replaceConstant } from '../onnx/graph.js';
 import { decodeTensor, encodeTensor } from '../onnx/tensor-codec.js';
 import { type CompensationResult, compensateBiases } from './bias-compensation.js';
-import type { ChannelAnalysis, CompensationEdit } from './channel-analysis.js';
 import { type KeptChannels, keptLength, keptPositions, resolveLayout } from './channel-layout.js';
+import type { ChannelAnalysis, CompensationEdit } from './channels/types.js';
 import { sliceTensorAxis } from './tensor-slice.js';
 
 /*

@@ -3,8 +3,8 @@ import { type ConstantRef, UniqueNameGenerator, insertNodesAfter, replaceConstan
 import { makeNode } from '../onnx/graph-build.js';
 import { nodeLabel } from '../onnx/node-label.js';
 import { decodeToFloat32, encodeTensor } from '../onnx/tensor-codec.js';
-import type { CompensationEdit } from './channel-analysis.js';
 import { type KeptChannels, keptPositions, layoutBase } from './channel-layout.js';
+import type { CompensationEdit } from './channels/types.js';
 
 /*
  * Bias compensation: a removed channel is one with (near) zero weights, but its producer's bias still makes
@@ -14,8 +14,8 @@ import { type KeptChannels, keptPositions, layoutBase } from './channel-layout.j
  * input, a MatMul an Add after it). This is exact for a channel with zero weights, away from the borders a
  * Conv pads with zeros; for a channel with small weights it keeps its mean-ish contribution.
  *
- * The estimates k come from channel-analysis.ts (carried through per-channel ops, NaN where unknown). It runs
- * on the original weights, before any constant is sliced.
+ * The estimates k come from the channel analysis in channels/ (carried through per-channel ops, NaN where
+ * unknown). It runs on the original weights, before any constant is sliced.
  */
 
 export interface CompensationResult {

@@ -1,5 +1,5 @@
 import { decodeToFloat32 } from '../onnx/tensor-codec.js';
-import type { ChannelGroup } from './channel-analysis.js';
+import type { ChannelGroup } from './channels/types.js';
 import { axisNorms } from './tensor-slice.js';
 
 /*

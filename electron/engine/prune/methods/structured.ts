@@ -5,8 +5,9 @@ import { dtypeName } from '../../onnx/dtypes.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { applyChannelEdits } from '../apply-channel-edits.js';
 import { cancellationPoint } from '../cancellation.js';
-import { type ChannelGroup, analyseChannels } from '../channel-analysis.js';
 import { channelImportance, selectChannels } from '../channel-selection.js';
+import { analyseChannels } from '../channels/analyse-channels.js';
+import type { ChannelGroup } from '../channels/types.js';
 import { registerPruneMethod } from '../method-registry.js';
 import {
   DEFAULT_PRUNE_OP_TYPES,
@@ -22,7 +23,7 @@ import { structuredOptionsSchema, PRUNE_METHOD_SPECS } from '../../../../shared/
  * Structured channel pruning: whole output channels of Conv / ConvTranspose and output features of Gemm /
  * MatMul are removed, with everything that depends on them (BatchNorm, biases, per-channel constants,
  * depthwise Convs, the input channels of the consumers, Flatten/Reshape into a Gemm). Channels tied
- * together are pruned as one group or not at all; see channel-analysis.ts. The model gets smaller and faster.
+ * together are pruned as one group or not at all; see channels/analyse-channels.ts. The model gets smaller and faster.
  */
 
 export { structuredOptionsSchema };
