@@ -224,6 +224,16 @@ export const DATASET_SPEC_SCHEMAS = {
 } as const satisfies Record<DatasetKind, z.ZodType>;
 
 /**
+ * The spec as calibration data: without its separate labels file, which calibration never reads (a tune that
+ * calibrates on its evaluation data recorded `labels`, and running that recipe asked for the labels file).
+ */
+export function calibrationSpecOf<S extends DatasetSpecInput>(spec: S): S {
+  if (!('labels' in spec) || spec.labels === undefined) return spec;
+  const { labels: _labels, ...rest } = spec;
+  return rest as S;
+}
+
+/**
  * True when the data certainly has no labels: synthetic data, or a .npy without a labels file (a .npz, a
  * .jsonl or an image folder may carry them inside).
  */

@@ -163,8 +163,13 @@ export function withinBudget(quality: { dropPoints?: number; cosine?: number }, 
   return quality.cosine !== undefined && quality.cosine >= budget.cosine;
 }
 
-/** How far a trial is outside the budget (0 inside), in the budget's unit. */
+/**
+ * How far a trial is outside the budget (0 inside), in the budget's unit. Inside is withinBudget's rule, its
+ * tolerance included: a drop of 1.0000000000000009 points (a 99% accuracy below 100%) is within a budget of 1,
+ * and ranked by the objective with the others inside, not after them.
+ */
 export function budgetShortfall(trial: TuneTrial, budget: TuneBudget): number {
+  if (withinBudget(trial, budget)) return 0;
   if (budget.kind === 'accuracy-drop') return Math.max(0, (trial.dropPoints ?? Infinity) - budget.points);
   return Math.max(0, budget.cosine - (trial.cosine ?? -Infinity));
 }

@@ -3,6 +3,11 @@ import { StudioError } from '../engine/errors.js';
 /** What every command gets: its parsed arguments and where to write. stdout carries results only. */
 export interface CliContext {
   positionals: string[];
+  /**
+   * For each string flag given with a value, the positional argument written right after it (`--emit slurm DIR`:
+   * emit -> DIR), so a flag that takes a second word finds it wherever the command line puts MODEL.
+   */
+  positionalAfter?: Readonly<Record<string, string>>;
   values: Record<string, string | boolean | string[] | undefined>;
   json: boolean;
   verbose: boolean;
@@ -41,4 +46,21 @@ export function parseCount(name: string, raw: string): number {
 export function writeJson(ctx: CliContext, value: unknown): void {
   ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   ctx.jsonWritten = true;
+}
+
+/** What parseArgs's `tokens` option lists, as far as positionalsAfterFlags reads it. */
+type ArgToken =
+  | { kind: 'option'; name: string; value?: string | undefined }
+  | { kind: 'positional'; value: string }
+  | { kind: 'option-terminator' };
+
+/** CliContext.positionalAfter from parseArgs's tokens: each flag with a value, and the positional right after it. */
+export function positionalsAfterFlags(tokens: readonly ArgToken[] | undefined): Record<string, string> {
+  const after: Record<string, string> = {};
+  tokens?.forEach((token, i) => {
+    const next = tokens[i + 1];
+    if (token.kind === 'option' && typeof token.value === 'string' && next?.kind === 'positional')
+      after[token.name] = next.value;
+  });
+  return after;
 }

@@ -2,7 +2,7 @@ import { alignOptionRows } from './help-layout.js';
 import { parseArgs } from 'node:util';
 import { isUserError } from '../../shared/errors.js';
 import { StudioError, toErrorInfo } from '../engine/errors.js';
-import type { CliCommand, CliContext } from './cli-context.js';
+import { positionalsAfterFlags, type CliCommand, type CliContext } from './cli-context.js';
 import { cliVersion } from './version.js';
 import { COMMANDS, type CommandEntry } from './command-index.js';
 
@@ -88,7 +88,7 @@ export async function runCli(
     const command = await entry.load();
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true, tokens: true });
     } catch (error) {
       // Loaded only here: the CLI's start-up imports as little as it can.
       const { argumentError } = await import('./argument-error.js');
@@ -101,6 +101,7 @@ export async function runCli(
     wantsJson = parsed.values.json === true;
     ctx = {
       positionals: parsed.positionals,
+      positionalAfter: positionalsAfterFlags(parsed.tokens),
       values: parsed.values as CliContext['values'],
       json: parsed.values.json === true,
       verbose,

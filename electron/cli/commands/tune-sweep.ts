@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { shellQuote } from '../../../shared/cli-command.js';
@@ -16,6 +15,7 @@ import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { optionsFromFieldFlags } from '../method-flags.js';
 import { cliVersion } from '../version.js';
+import { checkCollectOutput, writeCollectedChoice } from './collect-output.js';
 import { cliTuneSetting, EXIT_BUDGET_NOT_MET, noChoiceMessage, printTuneOutcome } from './tune-print.js';
 
 /** `tune --emit` and `tune --collect`: a sweep for a cluster, and its results merged. */
@@ -67,11 +67,12 @@ export function emitTarget(
       'BAD_REQUEST',
       `--emit takes ${SWEEP_TARGETS.join(' or ')}, then the sweep folder: --emit slurm DIR.`,
     );
-  const dirArg = ctx.positionals[1];
+  // DIR is the word after --emit's value, wherever MODEL is (`tune --emit slurm DIR MODEL` too).
+  const dirArg = ctx.positionalAfter?.emit;
   if (!dirArg || ctx.positionals.length > 2)
     throw new StudioError(
       'BAD_REQUEST',
-      'Give MODEL and then the sweep folder: onnx-studio tune MODEL --emit slurm DIR --data ...',
+      `Give the sweep folder right after --emit ${raw}, and one MODEL: onnx-studio tune MODEL --emit ${raw} DIR --data ...`,
     );
   if (ctx.values.output !== undefined)
     throw new StudioError(
@@ -131,16 +132,15 @@ export async function collectCommand(ctx: CliContext, dirArg: string): Promise<n
     );
   refuseSweepFlags(ctx, undefined);
   const dir = path.resolve(dirArg);
+  const output =
+    typeof ctx.values.output === 'string'
+      ? checkCollectOutput(ctx.values.output, dir, ctx.values.force === true)
+      : undefined;
   const collected = await collectSweep(dir);
   const first = collected.machines[0];
   let written: string | undefined;
-  const output = typeof ctx.values.output === 'string' ? path.resolve(ctx.values.output) : undefined;
   if (output && first?.chosenVariant) {
-    if (fs.existsSync(output) && ctx.values.force !== true)
-      throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
-    const temp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.tmp`);
-    fs.copyFileSync(first.chosenVariant, temp);
-    fs.renameSync(temp, output);
+    await writeCollectedChoice(first.chosenVariant, output, ctx.signal);
     written = output;
   }
   if (ctx.json) {

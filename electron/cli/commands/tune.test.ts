@@ -96,6 +96,37 @@ describe('onnx-studio tune', () => {
     expect(json.message).toContain('Loosen the budget');
   }, 60_000);
 
+  it('calibrates on the evaluation data without its labels file, so the recorded recipe does not ask for it', async () => {
+    // A user test: `run` of such a recipe refused without the labels, calling them "the calibration data".
+    // A sweep carries the calibration spec its trials quantize with (and record), as a local search passes it on.
+    const labels = path.join(tmp.dir, 'class-labels.npy');
+    const classes = BigInt64Array.from({ length: 64 }, (_, i) => BigInt(i % 64));
+    fs.writeFileSync(labels, encodeNpyArray(classes, 'int64', [64]));
+    const dir = path.join(tmp.dir, 'calibrated-on-data');
+    const r = await runCliInProcess([
+      'tune',
+      files.model,
+      '--emit',
+      'slurm',
+      dir,
+      '--data',
+      files.data,
+      '--labels',
+      labels,
+      '--max-accuracy-drop',
+      '1',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const sweep = JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as {
+      evaluation: { spec: { labels?: string } };
+      calibration: { spec: { path: string; labels?: string } };
+    };
+    expect(sweep.evaluation.spec.labels).toBe('class-labels.npy');
+    expect(sweep.calibration.spec.path).toBe(path.basename(files.data));
+    expect(sweep.calibration.spec.labels).toBeUndefined();
+  });
+
   it('tries the MatMul recipes on a model whose MatMuls are all inside If branches', async () => {
     // buildIfModel's main-graph MatMul becomes an Identity: the only MatMul left is in the then-branch.
     const model = buildIfModel({ batch: 2 });

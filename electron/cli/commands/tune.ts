@@ -80,7 +80,10 @@ export const tuneCommand: CliCommand = {
   async run(ctx) {
     if (typeof ctx.values.collect === 'string') return collectCommand(ctx, ctx.values.collect);
     const emit = emitTarget(ctx);
-    const [modelArg, ...extra] = emit ? ctx.positionals.filter((p) => p !== emit.dirArg) : ctx.positionals;
+    // Only DIR's own word is left out: MODEL may be the same string (and is then refused as DIR, a file).
+    const [modelArg, ...extra] = emit
+      ? ctx.positionals.filter((_, i) => i !== ctx.positionals.indexOf(emit.dirArg))
+      : ctx.positionals;
     if (!modelArg) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
     if (extra.length > 0)
       throw new StudioError('BAD_REQUEST', `tune takes one model, got also: ${extra.join(' ')}.`);

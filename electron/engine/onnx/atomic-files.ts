@@ -82,3 +82,15 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     throw writeFailure(error, path.resolve(target));
   }
 }
+
+/** Copies a file atomically (a temp file beside the target, then a rename); refusals become IO errors. */
+export async function copyFileAtomic(source: string, target: string): Promise<void> {
+  const temp = tempPathFor(target);
+  try {
+    await fs.promises.copyFile(source, temp, fs.constants.COPYFILE_EXCL);
+    await fs.promises.rename(temp, target);
+  } catch (error) {
+    removeQuietly(temp);
+    throw writeFailure(error, path.resolve(target));
+  }
+}

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from '../../../shared/cli-command.js';
-import type { DatasetSpec } from '../../../shared/dataset-spec.js';
+import { calibrationSpecOf, type DatasetSpec } from '../../../shared/dataset-spec.js';
 import type { SweepOptions, SweepTarget } from '../../../shared/options/sweep-options.js';
 import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
 import { appTuneSetting, type NameTuneSetting } from '../../../shared/tune.js';
@@ -125,7 +125,10 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
   for (const data of externalDataFiles(request.modelPath, loaded.proto))
     place(data, path.join(inputs, path.relative(path.dirname(request.modelPath), data)));
   const evaluation = await datasetRef(request.evaluation.spec, request.evaluation.baseDir);
-  const calibration = await datasetRef(request.calibration.spec, request.calibration.baseDir);
+  const calibration = await datasetRef(
+    calibrationSpecOf(request.calibration.spec),
+    request.calibration.baseDir,
+  );
   for (const file of calibration.files) {
     const clash = evaluation.files.find((f) => f.name === file.name && f.sha256 !== file.sha256);
     if (clash)

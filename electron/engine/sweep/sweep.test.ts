@@ -241,6 +241,16 @@ describe('tune --emit and trial refusals', () => {
     const r = await runCliInProcess(['tune', files.model, '--emit', 'slurm', file, ...flags()]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`${file} is a file: give a folder`);
+    // The same refusal where DIR is written before MODEL, or is MODEL itself (the word after --emit's value is
+    // DIR, wherever it stands): before, MODEL was taken as DIR, or the model was said to be missing.
+    for (const args of [
+      ['--emit', 'slurm', file, files.model],
+      [files.model, '--emit', 'slurm', files.model],
+    ]) {
+      const again = await runCliInProcess(['tune', ...args, ...flags()]);
+      expect(again.code, again.stderr).toBe(2);
+      expect(again.stderr).toContain(`${args[2] === file ? file : files.model} is a file: give a folder`);
+    }
     const wrong = path.join(tmp.dir, 'wrong.npy');
     fs.writeFileSync(wrong, encodeNpyArray(new Float32Array(5 * 7), 'float32', [5, 7]));
     const dir = path.join(tmp.dir, 'unfit');
@@ -257,6 +267,16 @@ describe('tune --emit and trial refusals', () => {
     expect(unfit.code, unfit.stderr).toBe(2);
     expect(unfit.stderr).toContain('--data does not fit the model');
     expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('takes the word after --emit slurm as DIR wherever MODEL is written', async () => {
+    const dir = path.join(tmp.dir, 'dir-first');
+    const r = await runCliInProcess(['tune', '--emit', 'slurm', dir, files.model, ...flags(), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'inputs', path.basename(files.model)))).toBe(true);
+    const lost = await runCliInProcess(['tune', files.model, '--emit', 'slurm', ...flags(), dir]);
+    expect(lost.code).toBe(2);
+    expect(lost.stderr).toContain('Give the sweep folder right after --emit slurm');
   });
 
   it('refuses a sweep folder under one that cannot be written (exit 2), before it makes anything', async () => {

@@ -4,6 +4,7 @@
  * only in where the chosen variant goes (a file, or the workspace).
  */
 import type { ProviderStatus } from '../../../shared/bench.js';
+import { calibrationSpecOf } from '../../../shared/dataset-spec.js';
 import type { EvaluateJobResult } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
@@ -123,7 +124,7 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
     jobs,
     modelPath,
     options,
-    calibration: request.calibration,
+    calibration: { ...request.calibration, spec: calibrationSpecOf(request.calibration.spec) },
     evaluation: request.evaluation,
     inputs,
     ...(request.signal ? { signal: request.signal } : {}),
