@@ -150,6 +150,56 @@ describe('explainProfiles', () => {
     expect(e.variant.byKind.find((k) => k.kind === 'quantized')!.ms).toBe(6);
   });
 
+  // The user test: an int8-static MLP profiled as a QuantizeLinear of its float input and QGemm throughout (its
+  // Relu fused in, its output dequantized by QGemm). The advice said "activations go back and forth between float
+  // and int8 around float ops. Fewer float islands (see above)", with no float op and nothing above.
+  const staticMlp = {
+    original: { p50Ms: 0.039, byOpType: [op('Gemm', 0.015)] },
+    variant: { p50Ms: 0.048, byOpType: [op('QGemm', 0.018), op('QuantizeLinear', 0.005)] },
+    int8: fast,
+    variantOperation: 'quantize' as const,
+    variantMethod: 'int8-static',
+  };
+
+  it("says that the Q/DQ of a variant with no float op are at the model's boundary, not around float islands", () => {
+    const e = explainProfiles(staticMlp);
+    expect(e.floatOps).toEqual([]);
+    const advice = e.advice.join('\n');
+    expect(advice).toMatch(
+      /Q\/DQ conversions take 22% of run time: no op of this variant runs in float, so they are not around float islands but at the model's boundary \(quantizing its float inputs, dequantizing its outputs\), which every int8 model does and no option removes\./,
+    );
+    expect(advice).not.toMatch(/around float ops|Fewer float islands|see above/);
+    expect(advice).toMatch(
+      /Their share is large where the model computes little between its inputs and outputs\./,
+    );
+  });
+
+  it('names the float ops too few for advice of their own where the Q/DQ are around them', () => {
+    const advice = explainProfiles({
+      ...staticMlp,
+      variant: {
+        p50Ms: 0.05,
+        byOpType: [op('QGemm', 0.018), op('QuantizeLinear', 0.005), op('Softmax', 0.001)],
+      },
+    }).advice.join('\n');
+    expect(advice).toMatch(
+      /Q\/DQ conversions take 21% of run time: they are at the model's boundary .*no option removes, and around the few ops left in float \(Softmax: 4% of run time\), which keeping fewer ops in float removes\./,
+    );
+    expect(advice).not.toMatch(/see above/);
+  });
+
+  it('says what the Q/DQ of an int8-dynamic variant with no float op are for', () => {
+    const advice = explainProfiles({
+      original: { p50Ms: 0.05, byOpType: [op('MatMul', 0.02)] },
+      variant: { p50Ms: 0.06, byOpType: [op('MatMulInteger', 0.02), op('DynamicQuantizeLinear', 0.01)] },
+      int8: fast,
+    }).advice.join('\n');
+    expect(advice).toMatch(
+      /Q\/DQ conversions take 33% of run time: int8-dynamic computes the scale of each quantized op's input and quantizes it on every run/,
+    );
+    expect(advice).not.toMatch(/boundary|see above/);
+  });
+
   // A pruned MLP as the app profiled it: the same float kernels as the original, and slower.
   const prunedMlp = {
     original: { p50Ms: 0.027, byOpType: [op('Gemm', 0.012), op('Relu', 0.003)] },

@@ -651,6 +651,43 @@ export function speedWords(speed: RunSpeed): string {
 const UNRELATED_ADVICE =
   "The two models look unrelated: the variant was most likely not made from the original, so there is no advice on a compression; the times are each model's own.";
 
+/**
+ * Where a quantized (not weight-only) variant's Q/DQ conversions are, and whether anything removes them. Around the
+ * float ops the advice above named (`floatSaid`), they are the price of those float islands. Without a float op
+ * (an int8-static MLP: a QuantizeLinear of its input, then QGemm throughout) there is no island: they are at the
+ * model's boundary, quantizing its float inputs and dequantizing its outputs, which every int8 model does and no
+ * option removes; their share is large only where the model computes little between them. Float ops too few to be
+ * named above (`floatOps`, under FLOAT_ADVICE_PCT) are named here. int8-dynamic's DynamicQuantizeLinear
+ * quantizes the input of a quantized op on every run, wherever it is.
+ */
+function conversionAdvice(
+  pct: number,
+  floatOps: Explanation['floatOps'],
+  floatSaid: boolean,
+  dynamic: boolean,
+): string {
+  const head = `Q/DQ conversions take ${pct.toFixed(0)}% of run time: `;
+  if (floatSaid)
+    return `${head}activations go back and forth between float and int8 around float ops. Fewer float islands (see above) means fewer conversions.`;
+  if (dynamic)
+    return (
+      `${head}int8-dynamic computes the scale of each quantized op's input and quantizes it on every run (DynamicQuantizeLinear). ` +
+      'int8-static calibrates the scales ahead of time instead.'
+    );
+  const boundary =
+    "at the model's boundary (quantizing its float inputs, dequantizing its outputs), which every int8 model does and no option removes";
+  if (floatOps.length === 0)
+    return (
+      `${head}no op of this variant runs in float, so they are not around float islands but ${boundary}. ` +
+      'Their share is large where the model computes little between its inputs and outputs.'
+    );
+  const top = floatOps.slice(0, 3);
+  return (
+    `${head}they are ${boundary}, and around the few ops left in float (${list(top.map((o) => o.opType))}: ` +
+    `${floatOps.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time), which keeping fewer ops in float removes.`
+  );
+}
+
 function compressionAdvice(
   input: Parameters<typeof explainProfiles>[0],
   variantOps: readonly KindedOpTime[],
@@ -704,6 +741,8 @@ function compressionAdvice(
   const layoutShare = share('layout');
   // Said by the structured-pruning advice with its cause, where it has one: not again as a bare share.
   let layoutSaid = false;
+  // The ops that stay float were named (with their share): the Q/DQ advice can point at them.
+  let floatSaid = false;
   if (operation === 'prune') {
     // Float kernels are all a pruned model has: "stays in float" and int8 advice would be beside the point.
     const pruned = pruneAdvice({
@@ -740,11 +779,13 @@ function compressionAdvice(
             ? ''
             : " If it was meant to be quantized, check that the method quantizes this model's ops."),
       );
-    else
+    else {
+      floatSaid = true;
       advice.push(
         `${list(top.map((o) => o.opType))} stay${top.length === 1 ? 's' : ''} in float: ${top.reduce((s, o) => s + o.pct, 0).toFixed(0)}% of run time ` +
           `(all float ops: ${floatShare.toFixed(0)}%). ${dynamic ? '' : quantizedShare > 0 ? islandAdvice(top, input.skippedNodes, input.optionLabels) : "Nothing runs in int8 or int4: check that the method quantizes this model's ops."}`.trim(),
       );
+    }
   }
   const conversions = variantOps.filter((o) => o.kind === 'conversion');
   const total = variantOps.reduce((s, o) => s + o.ms, 0);
@@ -756,7 +797,7 @@ function compressionAdvice(
     advice.push(
       weightOnly
         ? `Q/DQ conversions take ${qdqShare.toFixed(0)}% of run time: ${weightOnly} rebuilds the float weights on every run, the price of weight-only quantization on a CPU.`
-        : `Q/DQ conversions take ${qdqShare.toFixed(0)}% of run time: activations go back and forth between float and int8 around float ops. Fewer float islands (see above) means fewer conversions.`,
+        : conversionAdvice(qdqShare, floatOps, floatSaid, dynamic),
     );
   if (castShare >= CONVERSION_ADVICE_PCT)
     advice.push(

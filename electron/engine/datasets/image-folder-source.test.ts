@@ -200,6 +200,18 @@ describe('image folders', () => {
     expect((await collect(set))[0]!.inputs.image!.dims).toEqual([1, 3, H, W]);
   });
 
+  it('says that a --layout contradicts the layout the model input has, instead of asking for its channel count', async () => {
+    // The user test: an NCHW [1, 3, 32, 32] input with --layout nhwc was told "its channel dim is 32; pass
+    // --channels rgb|bgr|gray", and with --channels rgb "the model's NHWC channel dim is 32".
+    const contradiction = /Input 'image' \(float32 \[1, 3, 4, 5\]\) cannot take images: its shape looks NCHW \(dim 1 is 3\), which --layout nhwc contradicts \(its channel dim would be 5\); drop --layout, or pass --layout nchw\.$/;
+    await expectError(open(root, imageInput([1, 3, H, W]), { layout: 'nhwc' }), 'BAD_REQUEST', contradiction);
+    await expectError(open(root, imageInput([1, 3, H, W]), { layout: 'nhwc', channels: 'rgb' }), 'BAD_REQUEST', contradiction);
+    await expectError(open(root, imageInput([H, W, 3]), { layout: 'nchw' }), 'BAD_REQUEST', /its shape looks NHWC \(dim 2 is 3\), which --layout nchw contradicts \(its channel dim would be 4\); drop --layout, or pass --layout nhwc\.$/);
+    // Either way, what the message says works.
+    expect((await collect(await open(root, imageInput([1, 3, H, W]), { layout: 'nchw' })))[0]!.inputs.image!.dims).toEqual([1, 3, H, W]);
+    expect((await collect(await open(root, imageInput([1, 3, H, W]))))[0]!.inputs.image!.dims).toEqual([1, 3, H, W]);
+  });
+
   it('reports corrupt images, empty folders and missing folders as user errors', async () => {
     const dir = path.join(tmp.dir, 'corrupt');
     await writeImage(path.join(dir, 'a', '0.png'), rgb, W, H, 3, 'png');

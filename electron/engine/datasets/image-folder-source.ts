@@ -9,6 +9,7 @@ import type { DatasetReader, DatasetSource } from './dataset-source.js';
 import { limited, throwIfAborted } from './dataset-source.js';
 import { decodeImage, describePlan, type ImagePlan, pixelsToTensorData, pixelTables, planImageInput } from './image-preprocess.js';
 import type { Sample } from './sample-source.js';
+import { oneArrayAdvice } from './spec-filled-inputs.js';
 
 /*
  * A folder of images. With class sub-folders (`root/cat/1.jpg`, `root/dog/7.png`), the label of an image is
@@ -176,7 +177,7 @@ export const imagesReader: DatasetReader<'images'> = {
     if (!input || inputs.length !== 1) {
       throw new StudioError(
         'BAD_REQUEST',
-        `Image folders feed one image input, but the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}). Use .npz or .jsonl data, or set the values of the other inputs (--value NAME=V, a recipe's inputs.values, the app's Model view).`,
+        `Image folders feed one image input, but the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}). Use .npz or .jsonl data, or ${oneArrayAdvice(inputs, "set the values of the other inputs (--value NAME=V, a recipe's inputs.values, the app's Model view)")}.`,
       );
     }
     return imageFolderSource(path.resolve(context.baseDir, spec.path), input, spec, context.limit !== undefined ? { limit: context.limit } : {});

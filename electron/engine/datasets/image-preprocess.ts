@@ -74,6 +74,18 @@ export function planImageInput(input: ResolvedInput, prep: ImagePreprocessing = 
   const hAxis = layout === 'nchw' ? off + 1 : off;
   const wAxis = hAxis + 1;
   const declaredC = declared[cAxis];
+  // A --layout that puts the channels where the model has no channel count, where the other layout finds one
+  // ([1, 3, 32, 32] with --layout nhwc): said as the contradiction it is, not as a channel dim of 32 to match.
+  if (prep.layout && !isChannelCount(declaredC)) {
+    const other = prep.layout === 'nchw' ? 'nhwc' : 'nchw';
+    const otherAxis = other === 'nchw' ? off : off + 2;
+    if (isChannelCount(declared[otherAxis])) {
+      throw fail(
+        `its shape looks ${other.toUpperCase()} (dim ${otherAxis} is ${String(declared[otherAxis])}), which --layout ${prep.layout} contradicts ` +
+          `(its channel dim would be ${String(declaredC)}); drop --layout, or pass --layout ${other}`,
+      );
+    }
+  }
   let channels = prep.channels;
   if (!channels) {
     if (declaredC === 1) channels = 'gray';

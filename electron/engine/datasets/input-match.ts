@@ -2,7 +2,7 @@ import type { DatasetDtype } from '../../../shared/dataset-spec.js';
 import { StudioError } from '../errors.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
 import { conversionProblem, isDatasetDtype } from './element-convert.js';
-import { fillableFromSpec } from './spec-filled-inputs.js';
+import { fillableFromSpec, looksSettable, setValuesOf } from './spec-filled-inputs.js';
 
 /*
  * Checks data against the model's inputs before any sample runs, and decides the shape each sample is fed
@@ -129,10 +129,22 @@ export function checkInputNames(
   const parts: string[] = [];
   if (missing.length > 0) parts.push(`no data for input${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}`);
   if (extra.length > 0) parts.push(`${extra.map((n) => `'${n}'`).join(', ')} ${extra.length > 1 ? 'are not inputs' : 'is not an input'} of the model`);
+  // Where the data may leave out what the user sets, the missing inputs that look like settings are offered --value.
+  const settable = options.specFills
+    ? inputs.filter((i) => missing.includes(i.name) && looksSettable(i))
+    : [];
+  const set =
+    settable.length > 0
+      ? ` ${capitalized(setValuesOf(settable))}: an input whose values are set may be left out of the data.`
+      : '';
   throw new StudioError(
     'BAD_REQUEST',
     `${label}: ${parts.join('; ')}. The model's inputs are ${want.map((n) => `'${n}'`).join(', ')}; the data has ${
       provided.length > 0 ? provided.map((n) => `'${n}'`).join(', ') : 'none'
-    }.`,
+    }.${set}`,
   );
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

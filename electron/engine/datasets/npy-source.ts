@@ -5,6 +5,7 @@ import { StudioError } from '../errors.js';
 import { arraySource, type NpyColumn } from './array-source.js';
 import { FileRangeReader } from './byte-reader.js';
 import type { DatasetReader } from './dataset-source.js';
+import { oneArrayAdvice } from './spec-filled-inputs.js';
 
 /** Turns a failure to open a data file into an IO error naming it. */
 export function dataFileError(file: string, error: unknown): StudioError {
@@ -55,8 +56,10 @@ export const npyReader: DatasetReader<'npy'> = {
       throw new StudioError(
         'BAD_REQUEST',
         `${path.basename(file)} holds one array, but the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}). ` +
-          `Give a .npz with one array per input, named like the inputs, or a .jsonl; or set the values of the ` +
-          `inputs it does not hold (--value NAME=V, a recipe's inputs.values, the app's Model view).`,
+          `Give a .npz with one array per input, named like the inputs, or a .jsonl; or ${oneArrayAdvice(
+            inputs,
+            "set the values of the inputs it does not hold (--value NAME=V, a recipe's inputs.values, the app's Model view)",
+          )}.`,
       );
     }
     const labels = spec.labels === undefined ? undefined : npyFileColumn(path.resolve(context.baseDir, spec.labels));

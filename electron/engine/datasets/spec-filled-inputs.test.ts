@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { TensorProto_DataType as DT } from 'onnx-buf';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveInputSpecs } from '../runtime/input-specs.js';
+import { type ResolvedInput, resolveInputSpecs } from '../runtime/input-specs.js';
 import { buildSpeechGateModel } from '../testing/awkward-models.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { encodeNpyArray } from './npy-format.js';
 import { encodeNpz } from './npz-writer.js';
 import { openDataset } from './open-dataset.js';
+import { looksSettable } from './spec-filled-inputs.js';
 
 /** Audio of 640 samples per row, `rows` rows, beside a model that also takes a sample rate `sr`. */
 describe('data without an input whose values the input spec sets', () => {
@@ -49,8 +51,79 @@ describe('data without an input whose values the input spec sets', () => {
 
   it('never fills it with a guess: without a value the user set, the data is refused, naming what to set', async () => {
     await expect(srOf(npy)).rejects.toThrow(
-      /audio\.npy holds one array, but the model has 2 inputs \('audio', 'sr'\)\..*or set the values of the inputs it does not hold \(--value NAME=V/,
+      "audio.npy holds one array, but the model has 2 inputs ('audio', 'sr'). Give a .npz with one array per input, " +
+        "named like the inputs, or a .jsonl; or set the value of 'sr' (--value sr=V, a recipe's inputs.values, " +
+        "the app's Model view), and it feeds 'audio'.",
     );
-    await expect(srOf(npz)).rejects.toThrow(/no data for input 'sr'/);
+    // The user test: "dyn.npz: no data for input 'sr'. The model's inputs are 'img', 'sr'; the data has 'img'.",
+    // with no word of --value, which the image-folder form of the error offers.
+    await expect(srOf(npz)).rejects.toThrow(
+      "audio.npz: no data for input 'sr'. The model's inputs are 'audio', 'sr'; the data has 'audio'. " +
+        "Set the value of 'sr' (--value sr=V, a recipe's inputs.values, the app's Model view): an input whose " +
+        'values are set may be left out of the data.',
+    );
+  });
+});
+
+describe('which inputs data that lacks them is told to set', () => {
+  const input = (
+    name: string,
+    declared: (number | string)[],
+    extra: Partial<ResolvedInput> = {},
+  ): ResolvedInput => ({
+    name,
+    elemType: DT.FLOAT,
+    ortType: 'float32',
+    declared,
+    dims: declared.map((d) => (typeof d === 'number' ? d : 1)),
+    ...extra,
+  });
+  const image = input('img', ['N', 3, 48, 'W']);
+  const sr = input('sr', [1], {
+    elemType: DT.INT64,
+    ortType: 'int64',
+    values: { kind: 'constant', value: 16000 },
+    valuesGuess: 'a sample rate',
+  });
+  const tmp = makeTempDir('onnx-studio-settable-');
+  afterAll(() => tmp.cleanup());
+
+  it('offers --value for integer inputs synthetic data guesses and for a single fixed number, not for data', () => {
+    expect(looksSettable(sr)).toBe(true);
+    expect(looksSettable(input('threshold', [1]))).toBe(true);
+    expect(looksSettable(image)).toBe(false);
+    expect(looksSettable(input('scalar', []))).toBe(true);
+    expect(looksSettable(input('features', [1, 64]))).toBe(false);
+    expect(looksSettable(input('iris', [1, 4]))).toBe(false);
+    expect(looksSettable({ ...input('anything', []), rankUnknown: true })).toBe(false);
+  });
+
+  it('names them where an image folder or a .npy lacks them, and only those that leave it one input to feed', async () => {
+    await expect(
+      openDataset({ kind: 'images', path: path.join(tmp.dir, 'imgs') }, [image, sr]),
+    ).rejects.toThrow(
+      "Image folders feed one image input, but the model has 2 inputs ('img', 'sr'). Use .npz or .jsonl data, or " +
+        "set the value of 'sr' (--value sr=V, a recipe's inputs.values, the app's Model view), and it feeds 'img'.",
+    );
+    // Two inputs of data: which one the file holds cannot be told, so none is named.
+    const two = path.join(tmp.dir, 'two.npy');
+    fs.writeFileSync(two, encodeNpyArray(new Float32Array(64), 'float32', [1, 64]));
+    await expect(
+      openDataset({ kind: 'npy', path: two }, [input('a', [1, 64]), input('b', [1, 64])]),
+    ).rejects.toThrow(
+      /or set the values of the inputs it does not hold \(--value NAME=V, a recipe's inputs\.values, the app's Model view\)\.$/,
+    );
+  });
+
+  it('does not offer --value for a data input a .npz lacks', async () => {
+    const npz = path.join(tmp.dir, 'sr-only.npz');
+    fs.writeFileSync(npz, encodeNpz({ sr: encodeNpyArray(BigInt64Array.of(16000n), 'int64', [1, 1]) }));
+    const error = await openDataset({ kind: 'npz', path: npz }, [image, sr]).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toBe(
+      "sr-only.npz: no data for input 'img'. The model's inputs are 'img', 'sr'; the data has 'sr'.",
+    );
   });
 });

@@ -16,6 +16,41 @@ export function fillableFromSpec(input: ResolvedInput): boolean {
 }
 
 /**
+ * Whether an input looks like one a user sets rather than one the data holds: an integer or bool input that
+ * synthetic data guesses values for (a sample rate, a mask), or a single number the model fixes as one (a float
+ * threshold of shape [] or [1]; a few floats, [1, 4], are as likely a tiny model's features). The messages about
+ * data that lacks an input offer `--value` for these.
+ */
+export function looksSettable(input: ResolvedInput): boolean {
+  if (input.rankUnknown) return false;
+  if (input.valuesGuess !== undefined) return true;
+  return input.declared.every((d) => d === 1);
+}
+
+/** `set the value of 'sr' (--value sr=V, a recipe's inputs.values, the app's Model view)`. */
+export function setValuesOf(inputs: readonly ResolvedInput[]): string {
+  const names = inputs.map((i) => `'${i.name}'`);
+  const listed = names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return (
+    `set the value${inputs.length === 1 ? '' : 's'} of ${listed} ` +
+    `(${inputs.map((i) => `--value ${i.name}=V`).join(' ')}, a recipe's inputs.values, the app's Model view)`
+  );
+}
+
+/**
+ * What to set so that a one-array file (a .npy, an image folder) fits a model of several inputs: the inputs that
+ * look settable, by name, where setting them leaves it exactly one input to feed (`set the value of 'sr' (--value
+ * sr=V, ...), and it feeds 'audio'`); else `unnamed`, the advice without names.
+ */
+export function oneArrayAdvice(inputs: readonly ResolvedInput[], unnamed: string): string {
+  const unset = inputs.filter((i) => !fillableFromSpec(i));
+  const settable = unset.filter(looksSettable);
+  const fed = unset.filter((i) => !looksSettable(i));
+  if (fed.length !== 1 || settable.length === 0) return unnamed;
+  return `${setValuesOf(settable)}, and it feeds '${fed[0]!.name}'`;
+}
+
+/**
  * The inputs a one-array file (a .npy, an image folder) feeds, when the model has more: the one input the spec
  * does not fill, or undefined where that is not exactly one.
  */

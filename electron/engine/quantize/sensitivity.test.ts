@@ -7,7 +7,10 @@ import { buildOcrLineNet } from '../testing/conv-fixtures.js';
 import { feedsSource, randomOrtTensor } from '../testing/feeds-source.js';
 import { makeGraph, makeModel, modelBytes, randomTensor } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { StudioError } from '../errors.js';
+import { quantizeModel } from './quantize-model.js';
 import { analyzeSensitivity } from './sensitivity.js';
+import './all-methods.js';
 
 const tmp = makeTempDir('onnx-studio-sensitivity-');
 afterAll(() => tmp.cleanup());
@@ -164,5 +167,123 @@ describe('analyzeSensitivity of fewer samples than asked', () => {
     expect(byDefault.notes.join('\n')).not.toMatch(/samples asked/);
     // Asked for what the data has, or fewer: nothing to say.
     expect((await run(3)).notes.join('\n')).not.toMatch(/samples asked/);
+  }, 60_000);
+});
+
+describe('analyzeSensitivity of a model with nothing to rank', () => {
+  /** The StudioError `run` is refused with (the test fails where it resolves). */
+  async function refusal(run: Promise<unknown>): Promise<StudioError> {
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StudioError);
+    return error as StudioError;
+  }
+  /** A model of one node (`node` reading `x`, writing `y`), saved under `name`. */
+  function oneNodeModel(
+    name: string,
+    node: NodeProto,
+    x: number[],
+    y: number[],
+    initializers: ReturnType<typeof randomTensor>[],
+  ): string {
+    const file = path.join(tmp.dir, name);
+    const graph = makeGraph(name, {
+      inputs: [makeValueInfo('x', DT.FLOAT, x)],
+      outputs: [makeValueInfo('y', DT.FLOAT, y)],
+      initializers,
+      nodes: [node],
+    });
+    fs.writeFileSync(file, modelBytes(makeModel(graph)));
+    return file;
+  }
+  const matmul = () =>
+    oneNodeModel(
+      'mm.onnx',
+      makeNode('MatMul', ['x', 'w'], ['y'], { name: 'mm' }),
+      [4, 16],
+      [4, 8],
+      [randomTensor('w', [16, 8], 9, 0.5)],
+    );
+  const matmulSamples = () => feedsSource([1, 2].map((seed) => ({ x: randomOrtTensor([4, 16], seed) })));
+
+  it("refuses an already-quantized model with quantize's refusal, not as a model with nothing to quantize", async () => {
+    // The user test: `sensitivity` of an int8-static output said "int8-static quantizes no node of X: there is
+    // nothing to rank."
+    const float = matmul();
+    const quantized = path.join(tmp.dir, 'mm.int8-static.onnx');
+    await quantizeModel({
+      input: float,
+      output: quantized,
+      method: 'int8-static',
+      calibration: matmulSamples(),
+      options: { calibMethod: 'minmax' },
+    });
+    const byQuantize = await refusal(
+      quantizeModel({
+        input: quantized,
+        output: path.join(tmp.dir, 'mm.twice.onnx'),
+        method: 'int8-static',
+        calibration: matmulSamples(),
+      }),
+    );
+    const error = await refusal(analyzeSensitivity({ modelPath: quantized, calibration: matmulSamples() }));
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toMatch(/is already quantized \(it has .*QuantizeLinear/);
+    expect(error.message).toBe(byQuantize.message);
+  }, 60_000);
+
+  it("gives the quantizer's reason for the input Conv it left float, and the flag that quantizes it", async () => {
+    // The user test: a model whose one quantizable node is a Conv of the 3-channel float input.
+    const model = oneNodeModel(
+      'input-conv.onnx',
+      makeNode('Conv', ['x', 'w', 'b'], ['y'], {
+        name: 'stem',
+        attributes: { pads: { ints: [1, 1, 1, 1] } },
+      }),
+      [1, 3, 16, 16],
+      [1, 8, 16, 16],
+      [randomTensor('w', [8, 3, 3, 3], 3, 0.3), randomTensor('b', [8], 4, 0.05)],
+    );
+    const run = (quantizeInputConv: boolean) =>
+      analyzeSensitivity({
+        modelPath: model,
+        calibration: feedsSource(imageSamples([1, 2])),
+        options: { calibMethod: 'minmax', quantizeInputConv },
+      });
+    const error = await refusal(run(false));
+    expect(error.message).toBe(
+      `int8-static quantizes no node of ${model}, so there is nothing to rank. Conv 'stem' stays float: it reads ` +
+        "the model's float input with 3 channels; onnxruntime's int8 convolution is slower than float there, and " +
+        'the input would need a full-size QuantizeLinear (--quantize-input-conv quantizes it anyway). ' +
+        'To rank it, pass --quantize-input-conv.',
+    );
+    // What the message says works.
+    expect((await run(true)).rows.map((r) => r.node)).toEqual(['stem']);
+  }, 60_000);
+
+  it('names the nodes --exclude-nodes kept float, and says when the model has no node int8-static quantizes', async () => {
+    const excluded = await refusal(
+      analyzeSensitivity({
+        modelPath: matmul(),
+        calibration: matmulSamples(),
+        common: { excludeNodes: ['mm'] },
+      }),
+    );
+    expect(excluded.message).toMatch(
+      /so there is nothing to rank\. MatMul 'mm' stays float: excluded by --exclude-nodes\. To rank it, leave it out of --exclude-nodes\.$/,
+    );
+    const tanh = oneNodeModel(
+      'tanh.onnx',
+      makeNode('Tanh', ['x'], ['y'], { name: 't' }),
+      [4, 16],
+      [4, 16],
+      [],
+    );
+    const none = await refusal(analyzeSensitivity({ modelPath: tanh, calibration: matmulSamples() }));
+    expect(none.message).toMatch(
+      /so there is nothing to rank: it quantizes Conv, MatMul, Gemm, Add, Mul, Concat nodes and this model has none it can take\.$/,
+    );
   }, 60_000);
 });

@@ -50,9 +50,14 @@ import { loadModel } from '../onnx/load-model.js';
 import { runFailure } from '../runtime/run-failure.js';
 import { parseMethodOptions } from '../transform/transform-model.js';
 import { checkNodeSelection, refuseUnhandledOpTypes } from '../transform/node-selection.js';
-import { selectingQuantizer } from './quantize-model.js';
+import { refuseQuantizedInput, selectingQuantizer } from './quantize-model.js';
 import { int8StaticMethod } from './methods/int8-static.js';
-import type { QuantizeProgress } from './quantize-method.js';
+import {
+  EXCLUDE_NODES_FLAG,
+  QUANTIZE_INPUT_CONV_FLAG,
+  type QuantizeProgress,
+  type SkippedNode,
+} from './quantize-method.js';
 import type { SessionSettings } from '../runtime/create-session.js';
 import { openModelSession } from './static/ort-model.js';
 import { activationBytes, weightBytes } from './calibrate/calibrate.js';
@@ -416,6 +421,56 @@ function dropOf(before: Measure, after: Measure): Measure {
 /** Larger first, infinities included (Infinity - Infinity would be NaN). */
 const compareDesc = (a: number, b: number): number => (a === b ? 0 : a > b ? -1 : 1);
 
+/** What makes int8-static quantize the nodes an option of the user's kept float (`one`: a single node). */
+function quantizedWith(flag: string, one: boolean): string {
+  if (flag === QUANTIZE_INPUT_CONV_FLAG) return `pass ${flag}`;
+  if (flag === EXCLUDE_NODES_FLAG) return `leave ${one ? 'it' : 'them'} out of ${flag}`;
+  return `change ${flag}`;
+}
+
+/** At most this many reasons are given for the nodes left float. */
+const NOTHING_TO_RANK_REASONS = 3;
+
+/**
+ * Why there is nothing to rank: the nodes int8-static left float and the quantizer's reason for each (its colons
+ * made semicolons, so that "stays float: " is the sentence's one), with what quantizes them where an option of the
+ * user's decided (the 3-channel input Conv without --quantize-input-conv, --exclude-nodes); without any, that the
+ * model has no node of the op types it quantizes (quantize's "Nothing to quantize").
+ */
+function nothingToRank(
+  model: string,
+  skipped: readonly SkippedNode[],
+  opTypes: readonly string[] | undefined,
+): string {
+  const head = `int8-static quantizes no node of ${model}, so there is nothing to rank`;
+  if (skipped.length === 0) {
+    const handled = opTypes ?? int8StaticMethod.opTypes ?? [];
+    return `${head}: it quantizes ${handled.join(', ')} nodes${opTypes ? ' (--op-types)' : ''} and this model has none it can take.`;
+  }
+  const byReason = new Map<string, SkippedNode[]>();
+  for (const s of skipped) {
+    const reason = s.reason.replace(/: (?=\S)/g, '; ');
+    byReason.set(reason, [...(byReason.get(reason) ?? []), s]);
+  }
+  const named = (nodes: readonly SkippedNode[]) => {
+    const shown = nodes.slice(0, 3).map((n) => `${n.opType} '${n.name}'`);
+    if (nodes.length > 3) return `${shown.join(', ')} and ${nodes.length - 3} more`;
+    return shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+  };
+  const reasons = [...byReason];
+  const why = reasons
+    .slice(0, NOTHING_TO_RANK_REASONS)
+    .map(([reason, nodes]) => `${named(nodes)} stay${nodes.length === 1 ? 's' : ''} float: ${reason}.`);
+  if (reasons.length > NOTHING_TO_RANK_REASONS)
+    why.push(`(${reasons.length - NOTHING_TO_RANK_REASONS} more reasons: quantize --json lists every node.)`);
+  const one = skipped.length === 1;
+  const fixes = [...new Set(skipped.flatMap((s) => (s.option ? [s.option] : [])))].map((flag) =>
+    quantizedWith(flag, one),
+  );
+  const fix = fixes.length === 0 ? '' : ` To rank ${one ? 'it' : 'them'}, ${fixes.join(' and ')}.`;
+  return `${head}. ${why.join(' ')}${fix}`;
+}
+
 /** Ranks the nodes int8-static quantizes by how much they hurt (see the method above). */
 export async function analyzeSensitivity(request: SensitivityRequest): Promise<SensitivityReport> {
   const started = performance.now();
@@ -433,6 +488,8 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
   // The same checks as quantize's: a misspelled --exclude-nodes would rank a node the user meant to keep float.
   const selecting = selectingQuantizer(int8StaticMethod);
   refuseUnhandledOpTypes(common, selecting);
+  // quantize's refusal: int8-static would stack a second Q/DQ layer on the first and rank nothing of the model's.
+  refuseQuantizedInput(float, loaded.path, int8StaticMethod.name);
   checkNodeSelection(float, common, selecting, (m) => notes.push(m));
   const outcome = await int8StaticMethod.quantize({
     model: qdq,
@@ -445,10 +502,7 @@ export async function analyzeSensitivity(request: SensitivityRequest): Promise<S
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
   if (outcome.quantizedNodes === 0)
-    throw new StudioError(
-      'BAD_REQUEST',
-      `int8-static quantizes no node of ${loaded.path}: there is nothing to rank.`,
-    );
+    throw new StudioError('BAD_REQUEST', nothingToRank(loaded.path, outcome.skippedNodes, common.opTypes));
   const { tensors, nodes, aliases } = quantizedOf(float, qdq);
   const outputs = (float.graph?.output ?? []).map((o) => ({ name: o.name, signal: 0, noise: 0, values: 0 }));
   const data = request.data ?? request.calibration;
