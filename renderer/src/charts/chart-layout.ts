@@ -2,7 +2,7 @@
  * Where the words of a bar chart go, so that none lands on another: the Compare view's size, latency and
  * accuracy charts are horizontal bars, one row per variant, with the variant's name (and, for latency, its
  * figures) on the left and the value label to the right of its bar, in room kept for it. Text widths are
- * estimated from the character count (no DOM measuring: see compare-charts.tsx on forced layouts). Pure;
+ * estimated from the character count (no DOM measuring: reading a width forces a layout per label on every redraw). Pure;
  * tested in chart-layout.test.ts.
  */
 

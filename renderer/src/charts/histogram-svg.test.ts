@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { histogramAxis } from './histogram-svg.js';
-import { spanFormatter } from './compare-charts.js';
+import { spanFormatter } from './tick-labels.js';
 
 describe('the latency histogram’s x axis', () => {
   it('starts at a labelled round tick and writes every label with the same decimals', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qualityTicks } from './compare-charts.js';
-import { qualityAxisNote } from './quality-axis.js';
+import { qualityAxisNote, qualityTicks } from './quality-axis.js';
 
 describe('the quality axis is zoomed to the data', () => {
   it('tells a cosine of 0.9757 from 1.0000, and accuracy of 98.9% from 99.4% (not a 0-1 axis)', () => {

@@ -7,14 +7,12 @@
 import type { OptionField } from '../../../shared/method-catalog-types.js';
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { ProviderStatus } from '../../../shared/bench.js';
-import {
-  LatencyChart,
-  LatencyHistogramChart,
-  OpBreakdownChart,
-  ParetoChart,
-  QualityChart,
-  SizeChart,
-} from '../charts/compare-charts.js';
+import { LatencyChart } from '../charts/latency-chart.js';
+import { LatencyHistogramChart } from '../charts/latency-histogram-chart.js';
+import { OpBreakdownChart } from '../charts/op-breakdown-chart.js';
+import { ParetoChart } from '../charts/pareto-chart.js';
+import { QualityChart } from '../charts/quality-chart.js';
+import { SizeChart } from '../charts/size-chart.js';
 import { downloadText } from '../export/download.js';
 import { toCsv } from '../export/csv.js';
 import { DatasetForm } from '../forms/dataset-form.js';

@@ -30,7 +30,7 @@ import {
 import { groupTrialPoints, sameModelAs } from '../state/tune-view.js';
 import type { TuneRecord } from '../../../shared/workspace.js';
 import { sensitivityFigure } from '../../../shared/sensitivity.js';
-import { axisProps, tooltipStyle } from '../charts/compare-charts.js';
+import { axisProps, tooltipStyle } from '../charts/recharts-support.js';
 import { ChartCard } from '../charts/chart-card.js';
 import type { Studio } from '../state/use-studio.js';
 import { useChartColors } from '../theme.js';
