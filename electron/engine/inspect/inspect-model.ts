@@ -141,6 +141,20 @@ function safeCount(dims: bigint[]): number {
  * The summary's `parameters`: elements of every constant tensor, subgraphs included, from their shapes alone
  * (no weight is read). Prune reports the same count through this.
  */
+/** Stored bytes of a graph's constants (initializers, Constant nodes, bodies) by dtype name: `{float32: 436}`. */
+export function constantBytesByType(graph: GraphProto): Record<string, number> {
+  return bytesByType(collectConstants(graph));
+}
+
+function bytesByType(constants: readonly ConstantRecord[]): Record<string, number> {
+  const bytes: Record<string, number> = {};
+  for (const c of constants) {
+    const key = dtypeName(c.dataType);
+    bytes[key] = (bytes[key] ?? 0) + c.bytes;
+  }
+  return bytes;
+}
+
 export function parameterCount(graph: GraphProto): number {
   let n = 0;
   for (const c of collectConstants(graph, false)) if (c.counts !== false) n += safeCount(c.dims);
@@ -165,11 +179,7 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
   });
   const constants = collectConstants(graph);
   const parameters = parameterCount(graph);
-  const parameterBytes: Record<string, number> = {};
-  for (const c of constants) {
-    const key = dtypeName(c.dataType);
-    parameterBytes[key] = (parameterBytes[key] ?? 0) + c.bytes;
-  }
+  const parameterBytes = bytesByType(constants);
   const largestTensors: LargestTensor[] = constants
     .slice()
     .sort((a, b) => b.bytes - a.bytes)

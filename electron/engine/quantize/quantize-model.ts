@@ -3,6 +3,7 @@ import { INT8_OPS, QDQ_OPS } from '../../../shared/node-precision.js';
 import type { RecipeInputs } from '../../../shared/recipe.js';
 import type { SampleSource } from '../datasets/sample-source.js';
 import { StudioError } from '../errors.js';
+import { constantBytesByType } from '../inspect/inspect-model.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
 import { datasetRef } from '../recipe/dataset-ref.js';
 import {
@@ -75,12 +76,28 @@ function nothingQuantized(
   return `Nothing to quantize: ${method.name} quantizes ${handled.join(', ')} nodes${selected ? ' (--op-types)' : ''} and this model has none it can take${fused}. ${same}`;
 }
 
-/** Why a quantized output is no smaller than its input, with the two sizes. */
-function notSmaller(method: string, inputBytes: number, outputBytes: number): string {
+/**
+ * Why a quantized output is no smaller than its input, with the two sizes. For fp16, from the input's constant
+ * bytes by dtype (`weightBytes`): its weights were float16 already, or its float32 ones save less halved than fp16
+ * adds. Said as the case it is: a user test read the list of every possible cause as a claim about the model.
+ */
+export function notSmaller(
+  method: string,
+  inputBytes: number,
+  outputBytes: number,
+  weightBytes: Readonly<Record<string, number>> = {},
+): string {
   const sizes = `The output is no smaller than the input (${inputBytes} -> ${outputBytes} bytes)`;
-  // fp16 adds no scales: what it cannot halve is weights that are float16 already, or none worth the Casts.
-  if (method === 'fp16')
-    return `${sizes}: fp16 halves float32 weights only, and this model's were float16 already, too few to outweigh the Casts it adds at the edges, or kept in float32 beside a float16 copy (see the notes).`;
+  if (method === 'fp16') {
+    const [f32, f16] = [weightBytes.float32 ?? 0, weightBytes.float16 ?? 0];
+    if (f16 >= f32)
+      return `${sizes}: fp16 halves float32 weights only, and this model's are float16 already (${f16} bytes in float16, ${f32} in float32).`;
+    return (
+      `${sizes}: fp16 halves float32 weights only, and this model has ${f32} bytes of them, so halving saves ` +
+      `${Math.floor(f32 / 2)} bytes, less than what fp16 adds: Casts at its float32 inputs and outputs, and any ` +
+      'constant kept in float32 beside a float16 copy (see the notes).'
+    );
+  }
   return (
     `${sizes}: what the quantized weights save is outweighed by what quantization adds (scales, zero points, ` +
     'conversion nodes) and by the weights it left in float (see the skipped nodes). A larger model, or more of it ' +
@@ -171,11 +188,14 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
   }
   const origin = request.calibration?.origin;
   const calibrationRef = origin ? await datasetRef(origin.spec, origin.baseDir, request.signal) : undefined;
+  // The input's weights by dtype, read before the method rewrites the model in place: why fp16 did not shrink it.
+  let weightBytes: Record<string, number> = {};
   const { outcome, loaded, saved, notes } = await transformModel(
     request,
     'Quantization',
     ({ model, loaded, note }) => {
       refuseQuantizedInput(model, loaded.path, method.name);
+      if (method.name === 'fp16' && model.graph) weightBytes = constantBytesByType(model.graph);
       checkNodeSelection(model, common, selecting, note);
       return method.quantize({
         model,
@@ -209,7 +229,7 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
   const inputBytes = loaded.fileBytes + loaded.externalDataBytes;
   const outputBytes = saved.outputBytes + saved.externalDataBytes;
   // A compression that grew the file is said, not left to be read off two sizes (an fp16 model's int8 variant).
-  if (outcome.quantizedNodes > 0 && outputBytes >= inputBytes) notes.push(notSmaller(method.name, inputBytes, outputBytes));
+  if (outcome.quantizedNodes > 0 && outputBytes >= inputBytes) notes.push(notSmaller(method.name, inputBytes, outputBytes, weightBytes));
   return {
     output: saved.output,
     method: method.name,
