@@ -68,12 +68,14 @@ export function recipeCommand(
         if (i >= 0) data.splice(i, 2);
       }
       args.push(...data);
+      // The inputs shape the calibration data, and only that: a method that runs no data takes no --shape (the
+      // CLI refuses it, and a recipe that recorded one would make another file than the app's).
+      for (const [name, dims] of Object.entries(recipe.shapes ?? {}))
+        args.push('--shape', `${name}=${dims.join('x')}`);
+      for (const [name, size] of Object.entries(recipe.dims ?? {})) args.push('--dim', `${name}=${size}`);
+      for (const [name, v] of Object.entries(recipe.values ?? {}))
+        args.push('--value', v.kind === 'constant' ? `${name}=${v.value}` : `${name}=${v.min}:${v.max}`);
     }
-    for (const [name, dims] of Object.entries(recipe.shapes ?? {}))
-      args.push('--shape', `${name}=${dims.join('x')}`);
-    for (const [name, size] of Object.entries(recipe.dims ?? {})) args.push('--dim', `${name}=${size}`);
-    for (const [name, v] of Object.entries(recipe.values ?? {}))
-      args.push('--value', v.kind === 'constant' ? `${name}=${v.value}` : `${name}=${v.min}:${v.max}`);
   }
   return { command: args.map(shellQuote).join(' '), unmapped: flags.unmapped };
 }

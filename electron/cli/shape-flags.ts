@@ -16,7 +16,11 @@ export function parseShapeFlags(shapeFlags: unknown, dimFlags: unknown, valueFla
   for (const flag of asList(shapeFlags)) {
     const match = /^(.+)=(\d+(?:[x,]\d+)*)$/.exec(flag);
     if (!match) throw new StudioError('BAD_REQUEST', `--shape expects INPUT=1x3x224x224, got '${flag}'.`);
-    shapes[match[1]!] = match[2]!.split(/[x,]/).map(Number);
+    const shape = match[2]!.split(/[x,]/).map(Number);
+    // A 0 dim makes an empty tensor: a benchmark would time no work and calibration would see no value.
+    if (shape.includes(0))
+      throw new StudioError('BAD_REQUEST', `--shape expects every dim >= 1 (as --dim does), got '${flag}'.`);
+    shapes[match[1]!] = shape;
   }
   const dims: Record<string, number> = {};
   for (const flag of asList(dimFlags)) {

@@ -143,6 +143,20 @@ describe('onnx-studio quantize and prune', () => {
     expect(fs.existsSync(path.join(tmp.dir, 'x.onnx'))).toBe(false);
   });
 
+  it('refuses data flags for a method that reads no data, rather than record them in its recipe', () => {
+    // A user test: int8-dynamic with --calib-data wrote a recipe whose `run` then asked for that file.
+    const out = path.join(tmp.dir, 'no-data.onnx');
+    const dynamic = cli('quantize', mlp, '-o', out, '--method', 'int8-dynamic', '--calib-data', 'synthetic');
+    expect(dynamic.code).toBe(2);
+    expect(dynamic.stderr.trim()).toBe(
+      'onnx-studio: --calib-data applies to int8-static only (the data it calibrates on), not int8-dynamic, which reads no data: leave it out.',
+    );
+    const half = cli('quantize', mlp, '-o', out, '--method', 'fp16', '--shape', 'input=1x64', '--seed', '3');
+    expect(half.code).toBe(2);
+    expect(half.stderr).toContain('--seed, --shape apply to int8-static only');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('refuses an --exclude-nodes name that is no node of the model (exit 2, the closest name), quantize and prune alike', () => {
     const out = path.join(tmp.dir, 'typo.onnx');
     for (const [command, flags] of [

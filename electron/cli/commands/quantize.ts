@@ -47,6 +47,7 @@ export const quantizeCommand: CliCommand = {
     const family = methodCatalog().quantize;
     const method = requireString(ctx, 'method', `method (one of ${family.methods.map((m) => m.name).join(', ')})`);
     const { common, options } = methodOptionsFromFlags('quantize', method, ctx.values);
+    refuseDataFlagsWithoutCalibration(ctx.values, method);
     const bar = new ProgressBar(ctx.stderr, 'Quantizing');
     // One message for a Ctrl+C, whether it stops the data check, calibration, quantizing or saving.
     const report = await cancelledAs('Quantization was cancelled.', async () => {
@@ -99,4 +100,23 @@ function withoutSyntheticCount(
   if (calibration?.origin?.spec.kind !== 'synthetic' || !('calibSamples' in options)) return options;
   const { calibSamples: _count, ...rest } = options;
   return rest;
+}
+
+/**
+ * A method that calibrates on no data (every one but int8-static) takes none of the data flags: given, they did
+ * nothing but land in the recorded recipe, whose `run` then asked for a calibration file the method never read.
+ */
+function refuseDataFlagsWithoutCalibration(values: Record<string, unknown>, method: string): void {
+  const methods = methodCatalog().quantize.methods;
+  if (methods.find((m) => m.name === method)?.needsCalibration !== false) return;
+  const given = [...Object.keys(CALIBRATION_OPTIONS), ...Object.keys(SHAPE_OPTIONS)].filter(
+    (flag) => values[flag] !== undefined,
+  );
+  if (given.length === 0) return;
+  const calibrating = methods.filter((m) => m.needsCalibration).map((m) => m.name);
+  throw new StudioError(
+    'BAD_REQUEST',
+    `${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to ${calibrating.join(', ')} only ` +
+      `(the data it calibrates on), not ${method}, which reads no data: leave ${given.length === 1 ? 'it' : 'them'} out.`,
+  );
 }
