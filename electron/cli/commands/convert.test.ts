@@ -35,6 +35,43 @@ describe('onnx-studio convert --external-data', () => {
     );
   });
 
+  it('holds tensors external in the input to --size-threshold too: below it they come back inline', async () => {
+    // A user test: every tensor external in the input moved out whatever the threshold, with no note.
+    const source = path.join(tmp.dir, 'all-external.onnx');
+    expect(
+      (await cli(['convert', model, '-o', source, '--external-data', '--size-threshold', '1'])).code,
+    ).toBe(0);
+    const none = path.join(tmp.dir, 'all-back.onnx');
+    const r = await cli([
+      'convert',
+      source,
+      '-o',
+      none,
+      '--external-data',
+      '--size-threshold',
+      '100000000',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ externalDataBytes: 0 });
+    expect(fs.existsSync(`${none}.data`)).toBe(false);
+    expect(r.stderr).toContain('nothing moved to external data');
+    // 2,048 bytes: fc1.weight (4,096) and fc2.weight (64 x 8 x 4 = 2,048) move; the biases (256, 32) come back.
+    const some = path.join(tmp.dir, 'some-back.onnx');
+    const s2 = await cli([
+      'convert',
+      source,
+      '-o',
+      some,
+      '--external-data',
+      '--size-threshold',
+      '2048',
+      '--json',
+    ]);
+    expect(s2.code, s2.stderr).toBe(0);
+    expect(JSON.parse(s2.stdout)).toMatchObject({ externalDataBytes: 4096 + 2048 });
+  });
+
   it('folds external data named like OUT.data into OUT whole, and refuses only a save that would write that file', async () => {
     // The input's data file is named as the output's would be: b.onnx.data beside a.onnx.
     const dir = path.join(tmp.dir, 'named-like-out');

@@ -134,9 +134,9 @@ async function planTensors(model: ModelProto, options: SaveModelOptions, dataFil
     const length = ref ? ref.length : tensor.rawData.byteLength;
     largest = Math.max(largest, length);
     // Like onnx's own saver, only tensors held as raw bytes move out; typed-field tensors are small in practice.
-    const moveOut =
-      options.externalData &&
-      ((ref && !streamed) || (length > 0 && length >= options.externalData.thresholdBytes));
+    // A tensor external in the source is held to the threshold too: below it, it is read back inline (a user
+    // test's --size-threshold 100000000 moved every tensor of an external-data input, and said nothing).
+    const moveOut = options.externalData && length > 0 && length >= options.externalData.thresholdBytes;
     if (moveOut) {
       const alignment = length >= ALIGN_THRESHOLD ? LARGE_ALIGNMENT : SMALL_ALIGNMENT;
       offset = Math.ceil(offset / alignment) * alignment;
