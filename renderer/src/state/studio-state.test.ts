@@ -78,6 +78,21 @@ describe('studio state', () => {
     expect(state.jobs[0]?.notes).toEqual(['the first runs were 3x slower than the rest']);
   });
 
+  it("lists an evaluation's info notes: they say what its figure rests on", () => {
+    const note = "the data has no array for 'sr' (= 16000): every sample feeds it the value the input spec sets.";
+    const [log] = events('e1', { type: 'log', level: 'info', message: note });
+    let state = run(opened, {
+      type: 'job-submitted',
+      jobId: 'e1',
+      kind: 'evaluate',
+      title: 'Evaluate original',
+      modelPath: MODEL_PATH,
+      atMs: 900,
+    });
+    state = run(state, { type: 'job-event', event: log! });
+    expect(state.jobs[0]?.notes).toEqual([note]);
+  });
+
   it('replays events that arrived before startJob answered, in order', () => {
     const [a, b] = events(
       'j2',

@@ -102,8 +102,12 @@ export const MAX_LIVE_SAMPLES = 50_000;
 const MAX_EARLY_EVENTS = 500;
 const MAX_NOTES = 20;
 
-/** Jobs that make a variant: their info notes explain it ("Nothing to quantize: ...", "opset raised to 13"). */
-const EXPLAINED_KINDS: ReadonlySet<StudioJobKind> = new Set(['quantize', 'prune']);
+/**
+ * Jobs whose info notes explain their result: a variant's ("Nothing to quantize: ...", "opset raised to 13"), and
+ * an evaluation's, which say what the figure rests on (an input the data lacks fed the spec's value, samples left
+ * out for NaN, values float16 could not hold). A user test found those nowhere on the page.
+ */
+const EXPLAINED_KINDS: ReadonlySet<StudioJobKind> = new Set(['quantize', 'prune', 'evaluate']);
 
 /**
  * Which log lines a job lists as notes: warnings and errors of every job, and the info notes of jobs that
