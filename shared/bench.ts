@@ -173,6 +173,11 @@ export interface BenchInputInfo {
    * sizes, and guessed values (`W=320`, `dim 0=1`, `values 16000`). The warnings say why; this marks the rows.
    */
   guessed?: string;
+  /**
+   * The values synthetic data fed it, where the input spec or a guess set them (an integer input such as a sample
+   * rate): two runs at `sr` 8000 and 16000 have the same shapes, and differ here.
+   */
+  values?: z.infer<typeof inputValuesSchema>;
 }
 
 /** One model's figures. Times are ms; "p50" etc. use linear interpolation between order statistics. */

@@ -126,8 +126,20 @@ describe('runBenchmark', () => {
     const report = await runBenchmark(benchParams({ models: [tokens], warmup: 0, iterations: 3, dims: { batch: 2, sequence: 8 } }));
     expect(report.results[0]?.inputs).toEqual([
       // The dims were set; the ids and the mask's values were not.
-      { name: 'input_ids', dtype: 'int64', shape: [2, 8], guessed: 'values random whole numbers 0-99' },
-      { name: 'attention_mask', dtype: 'bool', shape: [2, 8], guessed: 'values true' },
+      {
+        name: 'input_ids',
+        dtype: 'int64',
+        shape: [2, 8],
+        values: { kind: 'range', min: 0, max: 99 },
+        guessed: 'values random whole numbers 0-99',
+      },
+      {
+        name: 'attention_mask',
+        dtype: 'bool',
+        shape: [2, 8],
+        values: { kind: 'constant', value: 1 },
+        guessed: 'values true',
+      },
     ]);
     expect(report.comparisons).toEqual([]);
     expect(report).not.toHaveProperty('processPeakRssBytes');
@@ -146,7 +158,8 @@ describe('runBenchmark', () => {
     // Each input's row says what of it was guessed, beside the shape it sized.
     expect(audio.results[0]?.inputs).toEqual([
       { name: 'audio', dtype: 'float32', shape: [1, 16000], guessed: 'samples=16000' },
-      { name: 'sr', dtype: 'int64', shape: [1], guessed: 'values 16000' },
+      // The values fed, as data: a run at sr 8000 has the same shapes and differs here.
+      { name: 'sr', dtype: 'int64', shape: [1], values: { kind: 'constant', value: 16000 }, guessed: 'values 16000' },
     ]);
     const notes = audio.notes.join('\n');
     expect(notes).toContain("dim 'samples' of input 'audio' was guessed as 16000 ('samples' reads as an audio length: one second at the 16000 Hz of 'sr') because nothing set it");

@@ -121,12 +121,19 @@ function describeFeeds(feeds: readonly Feed[]): BenchInputInfo[] {
   });
 }
 
-/** Each fed input with what of it was guessed (synthetic data: a dataset brings its own shapes and values). */
+/**
+ * Each fed input with the values synthetic data fed it and what of it was guessed (a dataset brings its own shapes
+ * and values).
+ */
 function markGuesses(fed: BenchInputInfo[], synthetic: readonly ResolvedInput[]): BenchInputInfo[] {
   return fed.map((info) => {
     const input = synthetic.find((i) => i.name === info.name);
     const guessed = input ? guessedParts(input) : undefined;
-    return guessed ? { ...info, guessed } : info;
+    return {
+      ...info,
+      ...(input?.values ? { values: input.values } : {}),
+      ...(guessed ? { guessed } : {}),
+    };
   });
 }
 
