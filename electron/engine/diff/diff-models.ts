@@ -47,9 +47,10 @@ import type {
 import { StudioError } from '../errors.js';
 import { floatValues } from '../onnx/constants.js';
 import { dtypeName } from '../onnx/dtypes.js';
-import { isExternal } from '../onnx/external-data.js';
+import { type ExternalRef, isExternal } from '../onnx/external-data.js';
 import { loadModel } from '../onnx/load-model.js';
 import { subgraphsOf } from '../onnx/graph-index.js';
+import { StreamedWeights } from '../onnx/streamed-weights.js';
 import { decodeToFloat32, tensorByteSize } from '../onnx/tensor-codec.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
 import { describeType } from '../inspect/inspect-model.js';
@@ -148,14 +149,20 @@ const ZERO_COUNTED = new Set<number>([
   TensorProto_DataType.DOUBLE,
 ]);
 
-function zeroShare(t: TensorProto): number | undefined {
-  if (!ZERO_COUNTED.has(t.dataType) || isExternal(t) || tensorByteSize(t) > ZERO_COUNT_LIMIT)
-    return undefined;
+/**
+ * A float weight's share of zero elements. A sparse weight's is under its dense shape: the elements it does not
+ * store are zeros, and so are any zeros among its stored values. Undefined for a weight left in external data (a
+ * caller that did not stream it) and one over ZERO_COUNT_LIMIT.
+ */
+function zeroShare(w: Located, sizeOf: (t: TensorProto) => number): number | undefined {
+  const t = w.t;
+  if (!ZERO_COUNTED.has(t.dataType) || isExternal(t) || sizeOf(t) > ZERO_COUNT_LIMIT) return undefined;
   const values = t.dataType === TensorProto_DataType.FLOAT ? floatValues(t) : decodeToFloat32(t);
-  if (values.length === 0) return undefined;
-  let zeros = 0;
-  for (const v of values) if (v === 0) zeros++;
-  return zeros / values.length;
+  const count = w.sparse ? weightShape(w).reduce((n, d) => n * d, 1) : values.length;
+  if (count === 0 || values.length > count) return undefined;
+  let nonZeros = 0;
+  for (const v of values) if (v !== 0) nonZeros++;
+  return (count - nonZeros) / count;
 }
 
 /** What the node diff of a whole model gathers while it walks the graphs of both. */
@@ -490,7 +497,9 @@ function diffWeights(
   variant: GraphProto,
   walk: NodeWalk,
   zeroCounts: boolean,
+  sizeOf: (t: TensorProto) => number,
 ): ModelDiff['weights'] & { addedList: AddedWeight[]; folds: Folds[] } {
+  const bytesOf = (w: Located) => weightBytes(w, sizeOf);
   const originals = weightsOf(original);
   const variants = weightsOf(variant);
   const variantPlaces = placesOf(variant);
@@ -552,7 +561,7 @@ function diffWeights(
       change: 'removed',
       dtype: dtypeName(t.dataType),
       shape: weightShape(o),
-      bytes: weightBytes(o),
+      bytes: bytesOf(o),
       ...graphPath(o.graph, walk.places),
     };
     const match = found.get(o);
@@ -560,26 +569,37 @@ function diffWeights(
       byOriginal.set(o, base);
       return base;
     }
-    const same = match.same?.t;
+    // A weight kept as it was under a new name (int4 keeps the bias of a Gemm it rewrites as `B_bias`): the one
+    // tensor it became, of its dtype, shape and values, is the weight itself, unchanged (`variantNames` has the name).
+    const only = match.parts.length === 1 ? match.parts[0]! : undefined;
+    const renamed =
+      !match.same &&
+      only &&
+      only.t.dataType === t.dataType &&
+      sameDims(weightShape(o), weightShape(only)) &&
+      equalWeights(o, only)
+        ? only
+        : undefined;
+    const sameWeight = match.same ?? renamed;
     const rank = weightShape(o).length;
-    const target = match.same ?? match.parts.find((v) => weightShape(v).length === rank) ?? match.parts[0]!;
+    const target = sameWeight ?? match.parts.find((v) => weightShape(v).length === rank) ?? match.parts[0]!;
     let change: WeightChange;
-    if (!same) change = 'quantized';
-    else if (same.dataType !== t.dataType) change = 'cast';
-    else if (!sameDims(weightShape(o), weightShape(match.same!))) change = 'reshaped';
-    else change = isExternal(t) || isExternal(same) || equalWeights(o, match.same!) ? 'unchanged' : 'values';
-    // Each count decodes a weight: only for a weight whose values changed, and the original's only then (a
-    // sparse weight's values are its non-zeros: no share of zeros is read from them).
-    const dense = !o.sparse && !match.same?.sparse;
+    if (!sameWeight) change = 'quantized';
+    else if (sameWeight.t.dataType !== t.dataType) change = 'cast';
+    else if (!sameDims(weightShape(o), weightShape(sameWeight))) change = 'reshaped';
+    else change = sameWeight === renamed || equalWeights(o, sameWeight) ? 'unchanged' : 'values';
+    // Each count decodes a weight: only for a weight whose values changed, and the original's only then.
     const after =
-      zeroCounts && dense && (change === 'values' || change === 'reshaped') ? zeroShare(same!) : undefined;
-    const before = after !== undefined ? zeroShare(t) : undefined;
+      zeroCounts && sameWeight && (change === 'values' || change === 'reshaped')
+        ? zeroShare(sameWeight, sizeOf)
+        : undefined;
+    const before = after !== undefined ? zeroShare(o, sizeOf) : undefined;
     const row: WeightDiff = {
       ...base,
       change,
       variantDtype: dtypeName(target.t.dataType),
       variantShape: weightShape(target),
-      variantBytes: match.parts.reduce((sum, p) => sum + weightBytes(p), 0),
+      variantBytes: match.parts.reduce((sum, p) => sum + bytesOf(p), 0),
       variantNames: match.parts.map((p) => p.name),
       ...(before !== undefined && after !== undefined ? { zeros: { before, after } } : {}),
     };
@@ -594,7 +614,7 @@ function diffWeights(
       name: v.name,
       dtype: dtypeName(v.t.dataType),
       shape: weightShape(v),
-      bytes: weightBytes(v),
+      bytes: bytesOf(v),
       quantization: quantization.has(v.name),
       ...graphPath(v.graph, variantPlaces),
     }))
@@ -808,8 +828,13 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Same stored values: a sparse weight's values and indices both; a sparse and a dense one never. */
+/**
+ * Same stored values: a sparse weight's values and indices both; a sparse and a dense one never. A weight left in
+ * external data (a caller that did not stream it: explain, which needs only the match) is not read: it compares
+ * as unchanged.
+ */
 function equalWeights(a: Located, b: Located): boolean {
+  if (isExternal(a.t) || isExternal(b.t)) return true;
   if (!a.sparse !== !b.sparse) return false;
   if (!equalBytes(a.t, b.t)) return false;
   const ai = a.sparse?.indices;
@@ -829,13 +854,25 @@ export function diffModelProtos(
   original: ModelProto,
   variant: ModelProto,
   names: { original: string; variant: string },
-  /** `zeroCounts: false` leaves out the weights' share of zeros (`explain` needs only `match`). */
-  options: { zeroCounts?: boolean } = {},
+  /**
+   * `zeroCounts: false` leaves out the weights' share of zeros (`explain` needs only `match`). `streamed`: where
+   * the bytes of the tensors made streamed (StreamedWeights.sources()) are, for their sizes (asking a streamed
+   * tensor its size would read it).
+   */
+  options: { zeroCounts?: boolean; streamed?: Map<TensorProto, ExternalRef> } = {},
 ): ModelDiff {
   if (!original.graph || !variant.graph)
     throw new StudioError('MODEL_INVALID', 'A model without a graph cannot be compared.');
   const { walk, ...nodes } = diffNodes(original.graph, variant.graph);
-  const { folds, ...weights } = diffWeights(original.graph, variant.graph, walk, options.zeroCounts ?? true);
+  const streamed = options.streamed;
+  const sizeOf = (t: TensorProto) => streamed?.get(t)?.length ?? tensorByteSize(t);
+  const { folds, ...weights } = diffWeights(
+    original.graph,
+    variant.graph,
+    walk,
+    options.zeroCounts ?? true,
+    sizeOf,
+  );
   const { match, fewInCommon } = matchOf(original.graph, variant.graph, nodes, weights);
   return {
     original: names.original,
@@ -849,5 +886,19 @@ export function diffModelProtos(
 
 export async function diffModels(originalPath: string, variantPath: string): Promise<ModelDiff> {
   const [original, variant] = [await loadModel(originalPath), await loadModel(variantPath)];
-  return diffModelProtos(original.proto, variant.proto, { original: original.path, variant: variant.path });
+  // Weights in external data files are read from them as they are compared, a pair at a time: a streamed tensor
+  // reads its bytes when asked and each model keeps only the last two read, so a multi-GB model is never whole in
+  // memory.
+  const streams: StreamedWeights[] = [];
+  try {
+    for (const model of [original, variant]) streams.push(new StreamedWeights(model.proto, model.dir));
+    return diffModelProtos(
+      original.proto,
+      variant.proto,
+      { original: original.path, variant: variant.path },
+      { streamed: new Map(streams.flatMap((s) => [...s.sources()])) },
+    );
+  } finally {
+    for (const s of streams) s.close();
+  }
 }

@@ -27,9 +27,12 @@ export function weightShape(w: Located): number[] {
   return (w.sparse?.dims ?? w.t.dims).map(Number);
 }
 
-/** The bytes a weight stores: a sparse weight's values and indices together, as `inspect` counts them. */
-export function weightBytes(w: Located): number {
-  return tensorByteSize(w.t) + (w.sparse?.indices ? tensorByteSize(w.sparse.indices) : 0);
+/**
+ * The bytes a weight stores: a sparse weight's values and indices together, as `inspect` counts them. `sizeOf`
+ * gives a tensor's bytes (for a streamed tensor, from where they are: asking it would read them).
+ */
+export function weightBytes(w: Located, sizeOf: (t: TensorProto) => number = tensorByteSize): number {
+  return sizeOf(w.t) + (w.sparse?.indices ? sizeOf(w.sparse.indices) : 0);
 }
 
 /** A sparse tensor as a weight, named `name`; undefined without values (a malformed one). */

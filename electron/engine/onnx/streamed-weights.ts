@@ -67,7 +67,8 @@ export class StreamedWeights {
   readonly #pending = new Set<TensorProto>();
   #pendingBytes = 0;
   #readSinceSpill = 0;
-  readonly #scratchPath: string;
+  /** Undefined for a reader only (no output): nothing is spilled. */
+  readonly #scratchPath: string | undefined;
   /** The output the scratch file serves, named in errors (the scratch file itself means nothing to a user). */
   readonly #output: string;
   #scratchFd: number | undefined;
@@ -79,12 +80,13 @@ export class StreamedWeights {
 
   /**
    * Makes every external tensor of `model` (resolved against `modelDir`) a streamed one. New tensors are
-   * spilled to a scratch file beside `output`, removed by close().
+   * spilled to a scratch file beside `output`, removed by close(); without an output (a command that only reads
+   * weights: diff) nothing is spilled.
    */
-  constructor(model: ModelProto, modelDir: string, output: string) {
+  constructor(model: ModelProto, modelDir: string, output?: string) {
     this.#model = model;
-    this.#output = output;
-    this.#scratchPath = tempPathFor(`${output}.weights`);
+    this.#output = output ?? '';
+    this.#scratchPath = output === undefined ? undefined : tempPathFor(`${output}.weights`);
     const sizes = new Map<string, number>();
     const external: TensorProto[] = [];
     forEachTensor(model, (t) => {
@@ -116,12 +118,13 @@ export class StreamedWeights {
     this.#fds.clear();
     if (this.#scratchFd !== undefined) fs.closeSync(this.#scratchFd);
     this.#scratchFd = undefined;
-    removeQuietly(this.#scratchPath);
+    if (this.#scratchPath !== undefined) removeQuietly(this.#scratchPath);
     this.#refs.clear();
     this.#recent = [];
   }
 
   track(tensor: TensorProto): void {
+    if (this.#scratchPath === undefined) return;
     const bytes = tensor.rawData.byteLength;
     if (bytes < spillLimits.minBytes) return;
     // Spill what came before this tensor, not this one: its creator still holds it.
@@ -132,6 +135,8 @@ export class StreamedWeights {
 
   /** Moves the bytes of large in-memory tensors (tracked ones and any in the model) to the scratch file. */
   spill(): void {
+    const scratchPath = this.#scratchPath;
+    if (scratchPath === undefined) return;
     const candidates = new Set(this.#pending);
     forEachTensor(this.#model, (t) => candidates.add(t));
     this.#pending.clear();
@@ -142,15 +147,15 @@ export class StreamedWeights {
       const descriptor = Object.getOwnPropertyDescriptor(tensor, 'rawData');
       const bytes = descriptor?.value as Uint8Array | undefined;
       if (!bytes || bytes.byteLength < spillLimits.minBytes) continue;
-      this.#stream(tensor, this.#appendToScratch(bytes));
+      this.#stream(tensor, this.#appendToScratch(bytes, scratchPath));
       this.spilledBytes += bytes.byteLength;
     }
   }
 
-  #appendToScratch(bytes: Uint8Array): ExternalRef {
+  #appendToScratch(bytes: Uint8Array, scratchPath: string): ExternalRef {
     const offset = this.#scratchBytes;
     try {
-      this.#scratchFd ??= fs.openSync(this.#scratchPath, 'wx');
+      this.#scratchFd ??= fs.openSync(scratchPath, 'wx');
       for (let done = 0; done < bytes.byteLength;) {
         done += fs.writeSync(this.#scratchFd, bytes, done, bytes.byteLength - done, offset + done);
       }
@@ -159,7 +164,7 @@ export class StreamedWeights {
       throw writeFailure(error, this.#output);
     }
     this.#scratchBytes += bytes.byteLength;
-    return { file: this.#scratchPath, location: '(scratch)', offset, length: bytes.byteLength };
+    return { file: scratchPath, location: '(scratch)', offset, length: bytes.byteLength };
   }
 
   #stream(tensor: TensorProto, ref: ExternalRef): void {
