@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   activationFusedInto,
+  fusedChain,
   fusedFrom,
   mayBecome,
   indexByOriginalName,
@@ -49,5 +50,48 @@ describe("onnxruntime's names for rewritten nodes", () => {
     expect(byName.get('b')).toBe('b');
     // Of two fusions named after one node, the first in graph order stands for it.
     expect(byName.get('c')).toBe('c/GeluFusion');
+  });
+});
+
+describe('the nodes onnxruntime runs as one kernel', () => {
+  type N = { name: string; op: string; inputs: string[]; output: string };
+  const chainOf = (nodes: N[], last: string) => {
+    const producer = new Map(nodes.map((n) => [n.output, n]));
+    const reads = (t: string) => nodes.flatMap((n) => n.inputs).filter((i) => i === t).length;
+    return fusedChain(
+      nodes.find((n) => n.name === last)!,
+      {
+        opType: (n) => n.op,
+        inputs: (n) => n.inputs,
+        output: (n) => n.output,
+        producer: (t) => producer.get(t),
+        readers: reads,
+      },
+    ).map((n) => n.name);
+  };
+  const n = (name: string, op: string, inputs: string[]): N => ({ name, op, inputs, output: name });
+
+  it('follows a Relu back through the BatchNormalization to its Conv, and a residual Add through either input', () => {
+    const nodes = [
+      n('conv', 'Conv', ['x', 'w']),
+      n('bn', 'BatchNormalization', ['conv', 's', 'b', 'm', 'v']),
+      n('relu', 'Relu', ['bn']),
+      n('conv2', 'Conv', ['relu', 'w2']),
+      n('add', 'Add', ['relu', 'conv2']),
+    ];
+    expect(chainOf(nodes, 'relu')).toEqual(['conv', 'bn', 'relu']);
+    // The Add's first input is read twice (by conv2 too): it follows the second, the Conv it ends.
+    expect(chainOf(nodes, 'add')).toEqual(['conv2', 'add']);
+    expect(chainOf(nodes, 'conv')).toEqual(['conv']);
+  });
+
+  it('stops where a tensor has another reader: onnxruntime keeps it', () => {
+    const nodes = [
+      n('conv', 'Conv', ['x', 'w']),
+      n('bn', 'BatchNormalization', ['conv', 's', 'b', 'm', 'v']),
+      n('relu', 'Relu', ['bn']),
+      n('tap', 'Identity', ['conv']),
+    ];
+    expect(chainOf(nodes, 'relu')).toEqual(['bn', 'relu']);
   });
 });

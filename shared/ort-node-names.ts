@@ -5,7 +5,9 @@
  * - a fusion names the fused node after the first node it replaced: `X/MatMulAddFusion` is X, and an activation
  *   fusion (GemmActivationFusion's FusedGemm, the older ConvActivationFusion's FusedConv) `fused X`;
  * - a QDQ group run as one int8 kernel (QLinearConv, QLinearAdd) is named after its node: `X_token_12` is X;
- * - the NCHWc layout pass names the node it makes after the tensor it writes: `<output>_nchwc`;
+ * - the NCHWc layout pass names the node it makes after the tensor it writes: `<output>_nchwc`, and where it
+ *   fused ops into the node (a Conv's BatchNormalization and Relu), that tensor is the last fused op's output
+ *   (`fusedChain` follows it back);
  * - a node the model left unnamed, kept as it is, is profiled as `<op type>_<its index>`, counted among the
  *   graph's nodes without its Constant nodes, which onnxruntime turns into initializers first (`ReduceMean_9`);
  *   the kernels onnxruntime makes from unnamed nodes (`_token_3`, `QLinearMatMul_24`) name no node, and cannot
@@ -68,6 +70,61 @@ export function nchwcOutputOf(name: string): string | undefined {
   return name.length > NCHWC_SUFFIX.length && name.endsWith(NCHWC_SUFFIX)
     ? name.slice(0, -NCHWC_SUFFIX.length)
     : undefined;
+}
+
+/**
+ * Ops onnxruntime fuses into the node before them, into one kernel that writes the last one's output: a Conv's
+ * BatchNormalization (folded into its weights), its activation, a residual Add (the NCHWc Conv's `Sum` input).
+ */
+const FUSED_INTO_PRODUCER: ReadonlySet<string> = new Set([
+  'BatchNormalization',
+  'Relu',
+  'Clip',
+  'LeakyRelu',
+  'Sigmoid',
+  'HardSigmoid',
+  'Tanh',
+  'Add',
+  'Sum',
+  'Mul',
+]);
+
+/** The ops of FUSED_INTO_PRODUCER that may follow either of their inputs (a residual Add): the others their first. */
+const FUSED_BINARY: ReadonlySet<string> = new Set(['Add', 'Sum', 'Mul']);
+
+/** Longest run of fused ops followed back from a kernel's last node. */
+const MAX_FUSED_STEPS = 8;
+
+/** How fusedChain sees a graph: a node's op type and inputs, a tensor's writer and how many inputs read it. */
+export interface FusionView<N> {
+  opType(node: N): string;
+  inputs(node: N): readonly string[];
+  /** A node's first output, the tensor a fused follower reads. */
+  output(node: N): string | undefined;
+  producer(tensor: string): N | undefined;
+  readers(tensor: string): number;
+}
+
+/**
+ * The nodes onnxruntime may have run as one kernel that ends at `last`, first to last: `last`, and while the
+ * node in hand is an op it fuses into the node before it (a Relu, a BatchNormalization, a residual Add), the
+ * node writing its input where nothing else reads that (a tensor read twice stays a tensor of its own). A Conv
+ * with its BatchNormalization and Relu is `[conv, bn, relu]` from the Relu; a node that fuses nothing is
+ * `[last]`.
+ */
+export function fusedChain<N>(last: N, graph: FusionView<N>): N[] {
+  const chain = [last];
+  let node = last;
+  for (let steps = 0; steps < MAX_FUSED_STEPS && FUSED_INTO_PRODUCER.has(graph.opType(node)); steps++) {
+    const inputs = graph.inputs(node);
+    const before = (FUSED_BINARY.has(graph.opType(node)) ? inputs : inputs.slice(0, 1))
+      .map((input) => graph.producer(input))
+      .find((p) => p !== undefined && graph.readers(graph.output(p) ?? '') === 1);
+    if (before === undefined || chain.includes(before)) break;
+    chain.unshift(before);
+    node = before;
+  }
+  return chain;
 }
 
 /**

@@ -7,21 +7,7 @@
  */
 import type { ModelProto, NodeProto } from 'onnx-buf';
 import type { BenchProfile } from '../../../shared/bench.js';
-import { nchwcOutputOf } from '../../../shared/ort-node-names.js';
-
-/** Ops onnxruntime fuses into the node before them: a Conv's BatchNormalization, activation, residual Add. */
-const FUSED_INTO_PRODUCER = new Set([
-  'BatchNormalization',
-  'Relu',
-  'Clip',
-  'LeakyRelu',
-  'Sigmoid',
-  'HardSigmoid',
-  'Tanh',
-  'Add',
-  'Sum',
-  'Mul',
-]);
+import { fusedChain, nchwcOutputOf, type FusionView } from '../../../shared/ort-node-names.js';
 
 /**
  * For each tensor a named node of the main graph writes first, the node whose kernel writes it when onnxruntime
@@ -35,19 +21,14 @@ export function fusedWriters(model: ModelProto): Map<string, string> {
     for (const output of node.output) if (output !== '') producer.set(output, node);
     for (const input of node.input) readers.set(input, (readers.get(input) ?? 0) + 1);
   }
-  const head = (start: NodeProto): NodeProto => {
-    let node = start;
-    for (let steps = 0; steps < 8 && FUSED_INTO_PRODUCER.has(node.opType); steps++) {
-      // An activation or BatchNormalization follows its first input; a residual Add either of its inputs.
-      const binary = node.opType === 'Add' || node.opType === 'Sum' || node.opType === 'Mul';
-      const before = (binary ? node.input : node.input.slice(0, 1))
-        .map((i) => producer.get(i))
-        .find((p) => p !== undefined && readers.get(p.output[0] ?? '') === 1);
-      if (!before) break;
-      node = before;
-    }
-    return node;
+  const view: FusionView<NodeProto> = {
+    opType: (node) => node.opType,
+    inputs: (node) => node.input,
+    output: (node) => node.output[0],
+    producer: (tensor) => producer.get(tensor),
+    readers: (tensor) => readers.get(tensor) ?? 0,
   };
+  const head = (node: NodeProto): NodeProto => fusedChain(node, view)[0]!;
   const writers = new Map<string, string>();
   for (const node of nodes) {
     const tensor = node.output[0];

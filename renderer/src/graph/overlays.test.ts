@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { BenchProfile } from '../../../shared/bench.js';
 import type { GraphBody, GraphNode } from '../../../shared/model-graph.js';
 import { mockModelGraph, node } from '../host/mock-graph.js';
-import { heatOverlay, opTypeOverlay, sensitivityOverlay } from './overlays.js';
+import { closestPair, colorDistance, MIN_SERIES_DISTANCE, toLab } from '../../../shared/chart-colors.js';
+import {
+  heatOverlay,
+  NO_MARK,
+  OP_COLOR_DISTANCE,
+  OP_PALETTE,
+  opTypeOverlay,
+  sensitivityOverlay,
+} from './overlays.js';
 
 const graph = mockModelGraph('/models/m.onnx').graph;
 
@@ -13,6 +21,35 @@ describe('opTypeOverlay', () => {
     expect(o.marks.get('0')!.color).not.toBe(o.marks.get('1')!.color); // Conv vs Relu
     expect(o.marks.get('6/then_branch/0')!.text).toBe('Mul');
     expect(o.legend[0]!.text).toMatch(/^(Conv|MaxPool|Relu) \(2\)$/);
+  });
+
+  it('gives the commonest op types colours told apart at a glance, light enough for the dark labels', () => {
+    // A user test read Conv (#ffb703) and Flatten (#f9c74f) of a CNN as one yellow: ΔE 19.5.
+    const { distance, pair } = closestPair(OP_PALETTE);
+    expect(distance, `${pair.join(' and ')} are too alike`).toBeGreaterThanOrEqual(OP_COLOR_DISTANCE);
+    for (const c of OP_PALETTE) {
+      // The canvas draws labels in #1d1d1f: L* 60 keeps them at 5:1 or more.
+      expect(toLab(c)[0], `${c} is too dark for the labels`).toBeGreaterThanOrEqual(60);
+      expect(colorDistance(c, NO_MARK.color), `${c} reads as the unmarked grey`).toBeGreaterThanOrEqual(
+        MIN_SERIES_DISTANCE,
+      );
+    }
+    // The CNN's eight op types, ranked as the overlay ranks them, get eight of these colours.
+    const cnn: GraphBody = {
+      nodes: ['Conv', 'BatchNormalization', 'Relu', 'Conv', 'BatchNormalization', 'Relu', 'MaxPool']
+        .concat(['GlobalAveragePool', 'Flatten', 'MatMul', 'Add'])
+        .map((op, i) => node(String(i), op, `n${i}`, [], [])),
+      inputs: [],
+      outputs: [],
+      values: {},
+      weights: {},
+    };
+    const o = opTypeOverlay(cnn);
+    const colors = new Set([...o.marks.values()].map((m) => m.color));
+    expect(colors.size).toBe(8);
+    expect(colorDistance(o.marks.get('0')!.color, o.marks.get('8')!.color)).toBeGreaterThanOrEqual(
+      OP_COLOR_DISTANCE,
+    );
   });
 });
 
@@ -290,5 +327,59 @@ describe('kernels of unnamed nodes after Constant nodes', () => {
     });
     expect([...o.marks.keys()].sort()).toEqual(['2', '3', '4', '5']);
     expect(o.note).toBeUndefined();
+  });
+});
+
+describe('kernels of a Conv with its BatchNormalization and Relu', () => {
+  // cnn.onnx of the user test: Conv → BatchNormalization → Relu, twice. onnxruntime folds each BatchNormalization
+  // into its Conv and fuses the Relu, and names the NCHWc kernel after the Relu's output (`r0_nchwc`, a Conv).
+  const block = (i: number, input: string): GraphNode[] => [
+    node(String(3 * i), 'Conv', `conv${i}`, [input, `w${i}`, `b${i}`], [`c${i}`]),
+    node(
+      String(3 * i + 1),
+      'BatchNormalization',
+      `bn${i}`,
+      [`c${i}`, `s${i}`, `bb${i}`, `m${i}`, `v${i}`],
+      [`bn${i}`],
+    ),
+    node(String(3 * i + 2), 'Relu', `relu${i}`, [`bn${i}`], [`r${i}`]),
+  ];
+  const cnn: GraphBody = {
+    nodes: [...block(0, 'input'), ...block(1, 'r0')],
+    inputs: ['input'],
+    outputs: ['r1'],
+    values: {},
+    weights: {},
+  };
+  const profile = (names: string[]): BenchProfile => ({
+    byOpType: [{ opType: 'Conv', ms: 4, pct: 100 }],
+    topNodes: [],
+    nodes: names.map((name) => ({ name, opType: 'Conv', ms: 2 })),
+    runs: 5,
+  });
+
+  it('puts the kernel time on the Conv, two ops back, and says the BatchNormalization and Relu were fused in', () => {
+    const o = heatOverlay(cnn, profile(['r0_nchwc', 'r1_nchwc']));
+    expect([...o.marks.keys()].sort()).toEqual(['0', '3']);
+    expect(o.marks.get('0')!.text).toBe(
+      '2.000 ms a run (50.0% of kernel time), with the BatchNormalization and Relu after it fused in by onnxruntime',
+    );
+    expect(o.note).toBeUndefined();
+  });
+
+  it("finds a float16 model's Conv, which onnxruntime ran in float32 (InsertedPrecisionFreeCast_r0_nchwc)", () => {
+    const o = heatOverlay(cnn, profile(['InsertedPrecisionFreeCast_r0_nchwc']));
+    expect([...o.marks.keys()]).toEqual(['0']);
+    expect(o.marks.get('0')!.text).toMatch(/with the BatchNormalization and Relu after it fused in/);
+  });
+
+  it('leaves a Relu whose input another node reads too on its own: onnxruntime fuses over one-reader edges only', () => {
+    const branchy: GraphBody = {
+      ...cnn,
+      nodes: [...cnn.nodes, node('6', 'Identity', 'tap', ['bn0'], ['t'])],
+    };
+    const o = heatOverlay(branchy, profile(['r0_nchwc']));
+    // No Conv this kernel can be traced to: the time stays on the tensor's writer, as before.
+    expect([...o.marks.keys()]).toEqual(['2']);
   });
 });

@@ -12,12 +12,15 @@ import type { GraphBody, GraphNode } from '../../../shared/model-graph.js';
 import { nodePrecisions, type PrecisionGraph } from '../../../shared/node-precision.js';
 import {
   activationFusedInto,
+  fusedChain,
   fusedFrom,
   indexByOriginalName,
   mayBecome,
   nchwcOutputOf,
+  ortTensorSource,
   qdqKernelFrom,
   unnamedNodeIndex,
+  type FusionView,
 } from '../../../shared/ort-node-names.js';
 import { sensitivityFigure, type SensitivityRow } from '../../../shared/sensitivity.js';
 import { opLabel, walkGraphNodes } from '../../../shared/model-graph.js';
@@ -43,21 +46,30 @@ export interface Overlay {
   pruned?: Map<string, string>;
 }
 
-/** Distinct, mid-lightness hues, readable with dark text in both themes. */
-const OP_PALETTE = [
+/**
+ * The op-type colours, handed out by frequency: light enough for the dark label text drawn on the boxes
+ * (CIELAB L* 60 or more: 5:1 with it) and at least OP_COLOR_DISTANCE apart, so the commonest op types are
+ * never one hue (Conv's #ffb703 and Flatten's #f9c74f were two yellows, ΔE 19.5).
+ */
+export const OP_PALETTE = [
   '#8ecae6',
   '#ffb703',
   '#90be6d',
   '#f4a3a8',
-  '#b8a9e0',
-  '#f9c74f',
-  '#76c7b7',
-  '#e5a96b',
-  '#a3c4f3',
-  '#d4a5c9',
-  '#c2d67a',
-  '#f28482',
-];
+  '#9696f0',
+  '#e1875a',
+  '#1eb487',
+  '#e178b4',
+  '#00a5f0',
+  '#e1c3f0',
+  '#96d2b4',
+  '#00e1e1',
+] as const;
+/**
+ * How far apart (ΔE 1976) two op types' colours are: more than the charts' MIN_SERIES_DISTANCE, since ΔE 1976
+ * overstates how different two saturated yellows look, and small boxes show less of their colour than a bar.
+ */
+export const OP_COLOR_DISTANCE = 25;
 const OTHER = '#c8c8c8';
 
 export const CHANGE_COLORS: Record<NodeChange, string> = {
@@ -78,6 +90,12 @@ export const PRUNED_COLOR = '#e6c229';
  * read as a node the compression left alone. An orange darker than float16's, apart from every change colour.
  */
 export const UPCAST_COLOR = '#d9822b';
+
+/**
+ * A kept If, Loop or Scan whose bodies changed: drawn collapsed, it read as 'kept' while both its branches were
+ * replaced. A teal apart from every change colour.
+ */
+export const CHANGED_INSIDE_COLOR = '#3fbfbf';
 
 /** What an upcast node's mark says, in both change overlays (the diff table says `kept, upcast`, as the CLI). */
 export const UPCAST_TEXT = 'kept, upcast: float16 → float32';
@@ -135,8 +153,21 @@ export function opTypeOverlay(graph: GraphBody): Overlay {
  */
 function originalRows(diff: VariantDiff): [string, NodeDiff][] {
   const rows: [string, NodeDiff][] = diff.nodes.list.map((row, i) => [String(i), row]);
-  for (const row of diff.nodes.subgraphList ?? []) if (row.id !== undefined) rows.push([row.id, row]);
+  const ids = bodyRowIds(diff, 'original');
+  (diff.nodes.subgraphList ?? []).forEach((row, i) => {
+    if (ids[i] !== undefined) rows.push([ids[i], row]);
+  });
   return rows;
+}
+
+/**
+ * The Graph view id of each `subgraphList` row's node on one side: the original's own (`id`), or on the
+ * variant's graph the node it became (`variantId`; none for a removed node, which has no box there).
+ */
+export function bodyRowIds(diff: VariantDiff, side: 'original' | 'variant'): (string | undefined)[] {
+  return (diff.nodes.subgraphList ?? []).map((row) =>
+    side === 'original' ? row.id : row.change === 'removed' ? undefined : row.variantId,
+  );
 }
 
 /** Nodes by Graph view id, bodies included. */
@@ -150,6 +181,7 @@ const nodesById = (graph: GraphBody) => new Map(everyNode(graph).map((n) => [n.i
 export function changeOverlay(diff: VariantDiff, graph?: GraphBody): Overlay {
   const marks = new Map<string, NodeMark>();
   const pruned = new Map<string, string>();
+  const changed = new Map<string, ChangeWord>();
   const nodes = graph ? nodesById(graph) : undefined;
   const weights = changedWeightsByName(diff, 'original');
   originalRows(diff).forEach(([id, row]) => {
@@ -162,6 +194,9 @@ export function changeOverlay(diff: VariantDiff, graph?: GraphBody): Overlay {
         : row.change === 'fused'
           ? `fused into ${row.fusedInto ?? 'another node'}`
           : row.change;
+    if (row.change !== 'kept') changed.set(id, row.change);
+    else if (channels) changed.set(id, 'pruned');
+    else if (row.upcast) changed.set(id, 'upcast');
     if (channels && row.change === 'kept')
       marks.set(id, { color: PRUNED_COLOR, text: `pruned: ${channels}` });
     else if (row.change === 'kept' && row.upcast) marks.set(id, { color: UPCAST_COLOR, text: UPCAST_TEXT });
@@ -173,32 +208,92 @@ export function changeOverlay(diff: VariantDiff, graph?: GraphBody): Overlay {
   });
   const prunedKept = [...marks.values()].filter((m) => m.color === PRUNED_COLOR).length;
   const upcastKept = [...marks.values()].filter((m) => m.color === UPCAST_COLOR).length;
+  const insideKept = graph ? markChangedInside(graph, marks, changed) : 0;
   return {
     marks,
-    legend: changeLegend(diff.nodes.byChange, prunedKept, upcastKept),
+    legend: changeLegend(diff.nodes.byChange, prunedKept, upcastKept, insideKept),
     ...(graph ? { pruned } : {}),
   };
 }
 
+/** What a node that changed is called in its holder's summary (`changed inside: 2 replaced, 4 added`). */
+type ChangeWord = Exclude<NodeChange, 'kept'> | 'pruned' | 'upcast' | "took fused nodes' work" | 'added';
+const CHANGE_WORD_ORDER: readonly ChangeWord[] = [
+  'replaced',
+  "took fused nodes' work",
+  'fused',
+  'removed',
+  'pruned',
+  'upcast',
+  'added',
+];
+
 /**
- * The legend by change; kept nodes that lost channels, and kept nodes upcast to float32, are entries of their own
- * when there are any.
+ * A kept If, Loop or Scan whose bodies changed, drawn collapsed, read as a node the variant left alone: it gets
+ * CHANGED_INSIDE_COLOR and says what changed in its bodies, all levels down (`kept; changed inside: 2
+ * replaced`); a holder that changed itself keeps its colour and says it too. Returns how many kept holders were
+ * recoloured (the legend moves them from 'kept' to an entry of their own).
  */
-function changeLegend(byChange: Record<NodeChange, number>, prunedKept: number, upcastKept: number) {
+function markChangedInside(
+  graph: GraphBody,
+  marks: Map<string, NodeMark>,
+  changed: ReadonlyMap<string, ChangeWord>,
+): number {
+  let recoloured = 0;
+  const visit = (body: GraphBody): Map<ChangeWord, number> => {
+    const counts = new Map<ChangeWord, number>();
+    const add = (word: ChangeWord, n: number) => counts.set(word, (counts.get(word) ?? 0) + n);
+    for (const node of body.nodes) {
+      const own = changed.get(node.id);
+      if (own) add(own, 1);
+      if (!node.subgraphs) continue;
+      const inside = new Map<ChangeWord, number>();
+      for (const sub of node.subgraphs)
+        for (const [word, n] of visit(sub.graph)) inside.set(word, (inside.get(word) ?? 0) + n);
+      for (const [word, n] of inside) add(word, n);
+      const mark = marks.get(node.id);
+      if (inside.size === 0 || !mark) continue;
+      const words = CHANGE_WORD_ORDER.filter((w) => inside.has(w))
+        .map((w) => `${inside.get(w)!} ${w}`)
+        .join(', ');
+      if (mark.color === CHANGE_COLORS.kept) {
+        recoloured++;
+        marks.set(node.id, { color: CHANGED_INSIDE_COLOR, text: `kept; changed inside: ${words}` });
+      } else marks.set(node.id, { ...mark, text: `${mark.text}; changed inside: ${words}` });
+    }
+    return counts;
+  };
+  visit(graph);
+  return recoloured;
+}
+
+/**
+ * The legend by change; kept nodes that lost channels, kept nodes upcast to float32 and kept nodes whose bodies
+ * changed are entries of their own when there are any.
+ */
+function changeLegend(
+  byChange: Record<NodeChange, number>,
+  prunedKept: number,
+  upcastKept: number,
+  insideKept: number,
+) {
   return (Object.keys(CHANGE_COLORS) as NodeChange[]).flatMap((c) => {
     const entry = {
       color: CHANGE_COLORS[c],
-      text: `${c} (${byChange[c] - (c === 'kept' ? prunedKept + upcastKept : 0)})`,
+      text: `${c} (${byChange[c] - (c === 'kept' ? prunedKept + upcastKept + insideKept : 0)})`,
     };
     if (c !== 'kept') return [entry];
-    return [entry, ...keptKinds(prunedKept, upcastKept)];
+    return [entry, ...keptKinds(prunedKept, upcastKept, insideKept)];
   });
 }
 
 /** The legend entries of the kinds of kept nodes that changed all the same. */
-const keptKinds = (pruned: number, upcast: number) => [
+const keptKinds = (pruned: number, upcast: number, inside: number) => [
   ...(pruned > 0 ? [{ color: PRUNED_COLOR, text: `kept, channels pruned (${pruned})` }] : []),
   ...(upcast > 0 ? [{ color: UPCAST_COLOR, text: `kept, upcast to float32 (${upcast})` }] : []),
+  ...(inside > 0
+    ? [{ color: CHANGED_INSIDE_COLOR, text: `kept, changed inside its bodies (${inside})` }]
+    : []),
 ];
 
 /**
@@ -285,7 +380,8 @@ function rowsByVariantNode(variant: GraphBody, diff: VariantDiff) {
     else own.set(id, row);
   };
   diff.nodes.list.forEach((row, i) => add(row, ids[i]));
-  for (const row of diff.nodes.subgraphList ?? []) if (row.change !== 'removed') add(row, row.variantId);
+  const bodyIds = bodyRowIds(diff, 'variant');
+  (diff.nodes.subgraphList ?? []).forEach((row, i) => add(row, bodyIds[i]));
   return { own, took };
 }
 
@@ -307,6 +403,7 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
   const marks = new Map<string, NodeMark>();
   const pruned = new Map<string, string>();
   const counts = { kept: 0, pruned: 0, upcast: 0, replaced: 0, fused: 0, added: 0 };
+  const changed = new Map<string, ChangeWord>();
   for (const n of diffedNodes(variant, diff)) {
     const row = own.get(n.id);
     const absorbed = took.get(n.id);
@@ -319,32 +416,39 @@ export function variantChangeOverlay(variant: GraphBody, diff: VariantDiff): Ove
     // int8-static Conv whose Relu was folded into its quantization is the node the diff table names.
     if (absorbed) {
       counts.fused++;
+      changed.set(n.id, "took fused nodes' work");
       const own = !row ? '' : row.change === 'kept' ? 'kept; ' : `replaced ${row.opType}; `;
       marks.set(n.id, { color: CHANGE_COLORS.fused, text: own + tookWork + cut });
     } else if (row && row.change === 'kept' && channels) {
       counts.pruned++;
+      changed.set(n.id, 'pruned');
       marks.set(n.id, { color: PRUNED_COLOR, text: `pruned: ${channels}` });
     } else if (row && row.change === 'kept' && row.upcast) {
       counts.upcast++;
+      changed.set(n.id, 'upcast');
       marks.set(n.id, { color: UPCAST_COLOR, text: UPCAST_TEXT });
     } else if (row) {
       const change = row.change as 'kept' | 'replaced';
       counts[change]++;
+      if (change === 'replaced') changed.set(n.id, 'replaced');
       marks.set(n.id, {
         color: CHANGE_COLORS[change],
         text: (change === 'kept' ? 'kept' : `replaced ${row.opType}`) + cut,
       });
     } else {
       counts.added++;
+      changed.set(n.id, 'added');
       marks.set(n.id, { color: ADDED_COLOR, text: 'added by the variant' });
     }
   }
+  // Only bodies the diff has rows for (`subgraphList`) are coloured, and so can have changed.
+  const inside = diff.nodes.subgraphList ? markChangedInside(variant, marks, changed) : 0;
   return {
     marks,
     pruned,
     legend: [
-      { color: CHANGE_COLORS.kept, text: `kept (${counts.kept})` },
-      ...keptKinds(counts.pruned, counts.upcast),
+      { color: CHANGE_COLORS.kept, text: `kept (${counts.kept - inside})` },
+      ...keptKinds(counts.pruned, counts.upcast, inside),
       { color: CHANGE_COLORS.replaced, text: `replaced (${counts.replaced})` },
       { color: CHANGE_COLORS.fused, text: `took fused nodes' work (${counts.fused})` },
       { color: ADDED_COLOR, text: `added by the variant (${counts.added})` },
@@ -447,8 +551,9 @@ function nodesBy(graph: GraphBody, keys: (n: GraphNode) => readonly string[]): M
  * Kernels keep their node's name, except those of onnxruntime's rewrites: a fused node `X/...Fusion` is named
  * after the node X it started from, a QDQ group turned into one int8 kernel (QLinearConv, QLinearAdd) `X_token_N`
  * after its node X, and an NCHWc node after the tensor it writes, which after a fusion is
- * the last fused node's output (a Conv fused with its Relu writes the Relu's output), so the node of the
- * kernel's op type is looked for among that tensor's producer and the producer's inputs. A kernel of a node the
+ * the last fused node's output (a Conv fused with its BatchNormalization and Relu writes the Relu's output), so
+ * the node of the kernel's op type is looked for back along the ops onnxruntime fuses into it (`fusedChain`).
+ * A kernel of a node the
  * model left unnamed carries the node's index among the main graph's nodes onnxruntime kept (`ReduceMean_9`:
  * `mainNodes`, the graph's nodes less its Constants). An activation fusion (`fused X`, a FusedGemm) ran X and the
  * one activation reading X's output (`byInput`), which the note names as the NCHWc Conv's fused Relu is named.
@@ -456,8 +561,11 @@ function nodesBy(graph: GraphBody, keys: (n: GraphNode) => readonly string[]): M
 function profileTargets(
   entry: { name: string; opType: string },
   byName: Map<string, GraphNode[]>,
-  byOutput: Map<string, GraphNode[]>,
-  byInput: Map<string, GraphNode[]>,
+  fusion: {
+    byOutput: Map<string, GraphNode[]>;
+    byInput: Map<string, GraphNode[]>;
+    view: FusionView<GraphNode>;
+  },
   mainNodes: readonly GraphNode[],
 ): { nodes: GraphNode[]; note: string; sharedBy: string } | undefined {
   const narrow = (nodes: GraphNode[]) => {
@@ -472,7 +580,7 @@ function profileTargets(
     const fused = new Set<string>();
     if (!byName.has(entry.name) && activationFusedInto(entry.name) !== undefined) {
       for (const n of nodes) {
-        const readers = byInput.get(n.outputs[0] ?? '') ?? [];
+        const readers = fusion.byInput.get(n.outputs[0] ?? '') ?? [];
         if (readers.length === 1) fused.add(readers[0]!.opType);
       }
     }
@@ -482,9 +590,14 @@ function profileTargets(
   const unnamed = index === undefined ? undefined : mainNodes[index];
   if (unnamed && unnamed.name === '' && unnamed.opType === entry.opType)
     return { nodes: [unnamed], note: '', sharedBy: '' };
-  const tensor = nchwcOutputOf(entry.name);
-  if (tensor === undefined) return undefined;
-  const producers = byOutput.get(tensor);
+  const written = nchwcOutputOf(entry.name);
+  if (written === undefined) return undefined;
+  // A float16 model's Conv runs in float32 between Casts onnxruntime inserts: its kernel writes
+  // `InsertedPrecisionFreeCast_<tensor>`.
+  const tensor = fusion.byOutput.has(written)
+    ? written
+    : (ortTensorSource(written, (t) => fusion.byOutput.has(t))?.name ?? written);
+  const producers = fusion.byOutput.get(tensor);
   if (!producers) return undefined;
   const nodes: GraphNode[] = [];
   const fused = new Set<string>();
@@ -493,16 +606,24 @@ function profileTargets(
       nodes.push(producer);
       continue;
     }
-    const feeding = producer.inputs.flatMap((input) => byOutput.get(input) ?? []);
-    const kernelNode = feeding.find((n) => n.opType === entry.opType);
-    if (kernelNode) fused.add(producer.opType);
+    // The ops fused into the kernel's node lead back to it (a Conv's BatchNormalization and Relu), as the
+    // engine follows them to name the node (electron/engine/bench/kernel-nodes.ts), which older profiles lack.
+    const chain = fusedChain(producer, fusion.view);
+    const at = chain.findIndex((n) => mayBecome(n.opType, entry.opType));
+    const kernelNode = at >= 0 ? chain[at] : undefined;
+    for (const n of at >= 0 ? chain.slice(at + 1) : []) fused.add(n.opType);
     nodes.push(kernelNode ?? producer);
   }
   return { nodes, note: fusedNote(fused), sharedBy: `writing '${tensor}'` };
 }
 
-const fusedNote = (fused: ReadonlySet<string>) =>
-  fused.size > 0 ? `, with the ${[...fused].join(', ')} after it fused in by onnxruntime` : '';
+/** `, with the BatchNormalization and Relu after it fused in by onnxruntime`, or '' for a kernel of one node. */
+function fusedNote(fused: ReadonlySet<string>): string {
+  const ops = [...fused];
+  if (ops.length === 0) return '';
+  const words = ops.length === 1 ? ops[0]! : `${ops.slice(0, -1).join(', ')} and ${ops.at(-1)!}`;
+  return `, with the ${words} after it fused in by onnxruntime`;
+}
 
 /**
  * White to red by share of the kernel time. A profile entry is one (name, op type) pair, so nodes that share
@@ -514,6 +635,17 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
   const byName = nodesBy(graph, (n) => [n.name]);
   const byOutput = nodesBy(graph, (n) => n.outputs);
   const byInput = nodesBy(graph, (n) => n.inputs);
+  const fusion = {
+    byOutput,
+    byInput,
+    view: {
+      opType: (n: GraphNode) => n.opType,
+      inputs: (n: GraphNode) => n.inputs,
+      output: (n: GraphNode) => n.outputs[0],
+      producer: (tensor: string) => byOutput.get(tensor)?.[0],
+      readers: (tensor: string) => byInput.get(tensor)?.length ?? 0,
+    },
+  };
   // onnxruntime turns Constant nodes into initializers as it loads a model, then numbers the nodes left.
   const ortNodes = graph.nodes.filter((n) => !(n.opType === 'Constant' && n.domain === ''));
   const total = profile.byOpType.reduce((s, o) => s + o.ms, 0);
@@ -521,7 +653,7 @@ export function heatOverlay(graph: GraphBody, profile: BenchProfile): Overlay {
   const unmatched = { ms: 0, ops: new Set<string>() };
   // Profiles recorded before `nodes` existed list the ten slowest only.
   for (const entry of profile.nodes ?? profile.topNodes) {
-    const found = profileTargets(entry, byName, byOutput, byInput, ortNodes);
+    const found = profileTargets(entry, byName, fusion, ortNodes);
     if (!found) {
       unmatched.ms += entry.ms;
       unmatched.ops.add(entry.opType);

@@ -15,8 +15,10 @@ import { indexGraph, searchGraph, type GraphIndex } from '../graph/graph-index.j
 import { sceneGraphOf, type Scene } from '../graph/graph-scene.js';
 import { startLayoutWorker, type LayoutClient } from '../graph/layout-client.js';
 import { NodeDetails, type WeightChanges } from '../graph/node-details.js';
+import { latestProfiledRun, profiledRunLine } from '../graph/profile-run.js';
 import { changedWeightsByName } from '../graph/pruned-channels.js';
 import {
+  bodyRowIds,
   changeOverlay,
   heatOverlay,
   sensitivityOverlay,
@@ -46,16 +48,6 @@ function latestSensitivity(workspace: Workspace | null) {
   for (let i = runs.length - 1; i >= 0; i--) {
     const rows = runs[i]!.outcome?.sensitivity?.rows;
     if (rows && rows.length > 0) return rows;
-  }
-  return undefined;
-}
-
-/** The latest profiled benchmark of a target, if any. */
-function latestProfile(workspace: Workspace | null, target: string) {
-  const records = workspace?.benchmarks ?? [];
-  for (let i = records.length - 1; i >= 0; i--) {
-    const result = records[i]!.results.find((r) => r.target === target && r.profile);
-    if (result?.profile) return result.profile;
   }
   return undefined;
 }
@@ -201,7 +193,8 @@ export function GraphView({
     index = indexCache.current.get(graph) ?? indexGraph(graph);
     indexCache.current.set(graph, index);
   }
-  const profile = latestProfile(workspace, target);
+  const profiled = latestProfiledRun(workspace, target);
+  const profile = profiled?.profile;
   const sensitivity = latestSensitivity(workspace);
   const overlay: Overlay | null = useMemo(() => {
     if (!graph) return null;
@@ -226,6 +219,10 @@ export function GraphView({
       ? variantNodeIds(graph.graph, currentDiff)
       : currentDiff.nodes.list.map((_, i) => String(i));
   }, [currentDiff, graph, onVariant]);
+  const diffBodyIds = useMemo(
+    () => (currentDiff ? bodyRowIds(currentDiff, onVariant ? 'variant' : 'original') : undefined),
+    [currentDiff, onVariant],
+  );
 
   // The weights the variant changed, shown beside the selected node's (a pruned Conv's shape before and after).
   const weightChanges: WeightChanges | undefined = useMemo(() => {
@@ -394,6 +391,11 @@ export function GraphView({
           this overlay colours them.
         </p>
       )}
+      {overlayKind === 'heat' && profiled && (
+        <p className="muted" data-testid="graph-heat-run">
+          {profiledRunLine(profiled, new Date())}
+        </p>
+      )}
       {overlayKind === 'heat' && !profile && (
         <p className="muted">
           No profiled benchmark of this graph yet: benchmark it with the operator profile on.
@@ -454,7 +456,14 @@ export function GraphView({
         </aside>
       </div>
       {overlayKind === 'change' && currentDiff && diffNodeIds && (
-        <DiffTable diff={currentDiff} nodeIds={diffNodeIds} pruned={overlay?.pruned} onShow={show} />
+        <DiffTable
+          diff={currentDiff}
+          nodeIds={diffNodeIds}
+          bodyIds={diffBodyIds}
+          graph={graph?.graph}
+          pruned={overlay?.pruned}
+          onShow={show}
+        />
       )}
     </article>
   );
