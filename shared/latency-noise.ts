@@ -250,3 +250,17 @@ export function describeSpread(noise: Pick<RatioNoise, 'tailRatio' | 'relativeIq
     parts.push(`the middle half of the runs spans ${Math.round(noise.relativeIqr * 100)}% of the median`);
   return parts.join(' and ');
 }
+
+/**
+ * Why a variant's run is unreliable, in its own figures, or its run's original's when the variant's are quiet:
+ * `p90 is 7.7x the p50`, `its run's original: p90 is 4.1x the p50`. The Compare view's latency card and the report
+ * say it so.
+ */
+export function unreliableWhy(variant: LatencySpreadInput, original: LatencySpreadInput): string {
+  // An IQR estimated from p50 and p90 (a record without samples) never makes a run unreliable: not said as one.
+  const words = (s: LatencySpread) =>
+    describeSpread({ tailRatio: s.tailRatio, relativeIqr: s.estimated ? 0 : s.iqrMs / s.p50Ms });
+  const own = latencySpread(variant);
+  if (spreadTooLarge(own)) return words(own);
+  return `its run's original: ${words(latencySpread(original))}`;
+}

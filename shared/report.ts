@@ -4,6 +4,7 @@
  * report and `onnx-studio demo` all use these rows, so they show the same numbers. Pure functions, no I/O.
  */
 import { describeInputShape } from './input-spec.js';
+import { duringAutoOptimize, originalBaseline, runConditions, type BaselineNote } from './bench-conditions.js';
 import { ratioNoise, type RatioNoise } from './latency-noise.js';
 import { p50RatioToOriginal, sameShapes } from './latency-stats.js';
 import { sameFileAs } from './same-file.js';
@@ -56,6 +57,11 @@ export interface ComparisonRow {
     recordId: string;
     /** The inputs the benchmark fed, when it recorded them. */
     inputs?: FedInput[];
+    /**
+     * The original's row only, where it is not its latest run: its latest ran under other conditions than most
+     * variants' runs, so this is its latest run made like theirs, or none was (shared/bench-conditions.ts).
+     */
+    baseline?: BaselineNote;
   };
   /** Top-1 accuracy of the most recent evaluation with labels (classification). */
   accuracy?: number;
@@ -137,7 +143,16 @@ export function compareTargets(workspace: Workspace, options: { latencyLabel?: s
     { target: ORIGINAL_TARGET, name: 'original', path: workspace.model.path, fileBytes: originalBytes },
     ...workspace.variants.map((v) => ({ target: v.id, name: v.name, path: v.path, fileBytes: v.fileBytes })),
   ];
-  const originalLatest = latestFor(benchmarks, ORIGINAL_TARGET);
+  // The original's run the variants are set beside: its latest made like most of theirs (bench-conditions.ts).
+  const originalOf = (record: BenchRecord) => record.results.find((r) => r.target === ORIGINAL_TARGET);
+  const baseline = originalBaseline(
+    benchmarks.filter((b) => originalOf(b) !== undefined),
+    workspace.variants.flatMap((v) => latestFor(benchmarks, v.id)?.record ?? []),
+    runConditions,
+    (b) => originalOf(b)!.p50Ms,
+    (b) => duringAutoOptimize(b.createdAt, workspace.tunes),
+  );
+  const originalLatest = baseline && { record: baseline.run, result: originalOf(baseline.run)! };
   const accuracyOf = (target: string) => {
     for (let i = workspace.evaluations.length - 1; i >= 0; i--) {
       const e = workspace.evaluations[i]!;
@@ -163,7 +178,7 @@ export function compareTargets(workspace: Workspace, options: { latencyLabel?: s
     if (variant?.sha256) row.sha256 = variant.sha256;
     const same = sameFile.get(t.target);
     if (same) row.sameFileAs = same.name;
-    const latest = latestFor(benchmarks, t.target);
+    const latest = t.target === ORIGINAL_TARGET ? originalLatest : latestFor(benchmarks, t.target);
     if (latest) {
       const { record, result } = latest;
       const sameRecordOriginal = record.results.find((r) => r.target === ORIGINAL_TARGET);
@@ -188,6 +203,7 @@ export function compareTargets(workspace: Workspace, options: { latencyLabel?: s
         ...(p50Ratio !== undefined ? { p50Ratio } : {}),
         ...(noise ? { noise } : {}),
         ...(record.inputs ? { inputs: record.inputs } : {}),
+        ...(t.target === ORIGINAL_TARGET && baseline?.note ? { baseline: baseline.note } : {}),
       };
     }
     const accuracy = accuracyOf(t.target);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../../../shared/workspace.js';
 import { benchRecord, tuneRecord, variant, workspace } from '../../../renderer/src/state/test-fixtures.js';
-import { reportHtml, reportJson } from './report-files.js';
+import { reportHtml, reportJson, reportNotes } from './report-files.js';
 import { noiseNote } from '../../../shared/latency-noise.js';
 
 const DATA = { name: 'sensor-windows', samples: 200, sha256: 'f'.repeat(12) + '0'.repeat(52) };
@@ -210,5 +210,92 @@ describe('the report table', () => {
     expect(at('int8-static', 'p50 ratio')).toBe(`×0.98${noteOf('int8-static')}`);
     expect(noteOf('int8-static')).toBe(', within noise');
     expect(at('fp16', 'Size ratio')).toBe('×0.50');
+  });
+});
+
+describe('the report says what the app says of noisy runs (user test 3)', () => {
+  /** A record whose `noisy` targets spread like the tester's fp16 run: p90 7.7x the p50. */
+  const noisyRecord = (id: string, p50: Record<string, number>, noisy: string[]) => {
+    const record = benchRecord(id, 'cpu', p50);
+    return {
+      ...record,
+      results: record.results.map((r) => (noisy.includes(r.target) ? { ...r, p90Ms: r.p50Ms * 7.7, p99Ms: r.p50Ms * 9 } : r)),
+    };
+  };
+  const runs = workspace({
+    ...ws,
+    benchmarks: [noisyRecord('b1', { original: 0.394, v1: 0.395 }, ['v1']), benchRecord('b2', 'cpu', { original: 0.438, v2: 0.437 })],
+  });
+  const json = reportJson(runs, '0.0.0');
+  const html = reportHtml(json);
+
+  it('prints "unreliable run" and "within noise" beside a ratio that prints as ×1.00, as the app\'s table does', () => {
+    // Before: the ×1.00 rows said nothing, and "unreliable" was nowhere in the report.
+    expect(html).toContain("×1.00 of the original&#39;s 0.394 ms, unreliable run");
+    expect(html).toContain('<td class="num wraps">×1.00, within noise</td>');
+  });
+
+  it('warns under the latency chart which run was too noisy, and why', () => {
+    expect(html).toContain('Unreliable runs: the spread is too large to tell speeds apart (fp16: p90 is 7.7x the p50)');
+  });
+
+  it("draws the noisy run's variant hollow and dashed on the Pareto view, named \"(noisy run)\" as in the app", () => {
+    const start = html.indexOf('Pareto view');
+    const chart = html.slice(start, html.indexOf('</svg>', start));
+    expect(chart).toMatch(/<circle [^>]*fill="none"[^>]*stroke-dasharray="4 3" class="hollow"><title>fp16 \(noisy run\): /);
+    expect(chart).not.toMatch(/class="hollow"><title>int8-static/);
+    expect(chart).toContain('>fp16 (noisy run)</text>');
+    expect(chart).toContain('drawn hollow and dashed');
+  });
+});
+
+describe('the report notes (user test 14)', () => {
+  const SPIN = 'intra-op spinning is off (the default): idle onnxruntime threads sleep instead of spin-waiting.';
+  const PROFILING = "profiling is on: the timings include onnxruntime's profiler overhead; compare models with profiling off.";
+  const noted = (id: string, notes: string[]) => ({ ...benchRecord(id, 'cpu', { original: 1 }), notes });
+
+  it('says each sentence once, with how many benchmarks it applies to', () => {
+    const runs = workspace({
+      ...ws,
+      benchmarks: [noted('b1', [SPIN, PROFILING]), noted('b2', [SPIN, PROFILING]), noted('b3', [SPIN])],
+    });
+    expect(reportNotes(runs)).toEqual([
+      `onnxruntime-node cpu: ${SPIN} (all 3 benchmarks)`,
+      `onnxruntime-node cpu: ${PROFILING} (2 of 3 benchmarks)`,
+    ]);
+    const html = reportHtml(reportJson(runs, '0.0.0'));
+    expect(html.split('intra-op spinning is off').length - 1).toBe(1);
+    // One benchmark: its notes as they are.
+    expect(reportNotes(workspace({ ...ws, benchmarks: [noted('b1', [SPIN])] }))).toEqual([`onnxruntime-node cpu: ${SPIN}`]);
+  });
+});
+
+describe("the report sets the variants beside the original's run made like theirs (user test 4)", () => {
+  const profiled = (record: ReturnType<typeof benchRecord>, createdAt: string) => ({
+    ...record,
+    createdAt,
+    results: record.results.map((r) => ({ ...r, profile: { byOpType: [], topNodes: [] } as never })),
+  });
+  const runs = workspace({
+    ...ws,
+    benchmarks: [
+      profiled(benchRecord('b1', 'cpu', { original: 0.394, v1: 0.395 }), '2026-12-07T06:58:22Z'),
+      profiled(benchRecord('b2', 'cpu', { original: 0.376, v2: 0.317 }), '2026-12-07T06:58:28Z'),
+      // Auto-optimize's benchmarks of the original, profiling off.
+      { ...benchRecord('t1', 'cpu', { original: 0.206 }), createdAt: '2026-12-07T07:00:23Z' },
+    ],
+    tunes: [{ ...tuneRecord({ kind: 'accuracy-drop', points: 0.5 }), startedAt: '2026-12-07T07:00:11Z', endedAt: '2026-12-07T07:00:24Z' }],
+  });
+
+  it("takes the original's row from its latest run made like most variants' runs, and says which", () => {
+    const json = reportJson(runs, '0.0.0');
+    const original = json.rows[0]!;
+    expect(original.latency).toMatchObject({ p50Ms: 0.376, recordId: 'b2', baseline: { kind: 'matched', latestMs: 0.206 } });
+    const html = reportHtml(json);
+    const said =
+      "The original&#39;s 0.376 ms is its latest run made like most variants&#39; runs; its latest run (0.206 ms, in an Auto-optimize run) ran without profiling.";
+    expect(html).toContain(said);
+    // Normalised to that run, not to the Auto-optimize run's 0.206 ms.
+    expect(html).toContain('Variants were timed in other runs than the original&#39;s 0.376 ms');
   });
 });

@@ -9,7 +9,7 @@ import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compareTargets, datasetCaption, decisionLatencyLabel, inputsCaption, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
-import { ORIGINAL_TARGET, type Workspace } from '../../../shared/workspace.js';
+import { ORIGINAL_TARGET, type BenchRecord, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
 import { byteTicks, percentTickFormat, shareAxis } from '../../../shared/chart-scale.js';
@@ -23,7 +23,8 @@ import {
   workspaceBudget,
 } from '../../../shared/best-variant.js';
 import { formatLatencyRatio, formatRatio } from '../../../shared/latency-format.js';
-import { noiseNote } from '../../../shared/latency-noise.js';
+import { noiseNote, unreliableWhy } from '../../../shared/latency-noise.js';
+import { describeBaseline } from '../../../shared/bench-conditions.js';
 import { distributionRun } from './distribution-run.js';
 import { barChart, escapeXml, histogramChart, OTHER_COLOR, PALETTE, scatterChart, type BarRow } from './svg-charts.js';
 
@@ -106,10 +107,65 @@ export function p50RatioText(row: ComparisonRow, original: ComparisonRow | undef
   const ratio = row.latency?.p50Ratio;
   if (row.target === ORIGINAL_TARGET || ratio === undefined || !(ratio > 0)) return NONE;
   const text = formatLatencyRatio(ratio, row.latency!.p50Ms / ratio, original?.latency?.p50Ms);
-  // As the app says it: a difference inside the run's noise is no speed-up or slow-down (shared/latency-noise.ts).
-  // None beside a ratio printed ×1.00, as the app's table (which says "the same" there already).
-  const note = formatRatio(ratio) === '×1.00' ? undefined : noiseNote(row.latency?.noise);
+  // As the app's table says it (compare-data.ts `latencyNoiseNote`, the same helper): a difference inside the
+  // run's noise is no speed-up or slow-down, and a run too noisy to tell is an "unreliable run", beside ×1.00 too.
+  const note = noiseNote(row.latency?.noise);
   return note ? `${text}, ${note}` : text;
+}
+
+/** A variant from a run too noisy to tell speeds apart: the app draws it hollow on the Pareto view, "(noisy run)". */
+function noisyRun(row: ComparisonRow): boolean {
+  return row.target !== ORIGINAL_TARGET && row.latency?.noise?.unreliable === true;
+}
+
+/**
+ * The warning the app's latency card gives (compare-data.ts `unreliableRunsWarning`), for the report's latency
+ * chart: which variants' runs were too noisy to tell speeds apart, and why.
+ */
+function unreliableRunsCaption(rows: readonly ComparisonRow[], benchmarks: readonly BenchRecord[]): string[] {
+  const noisy = rows.filter(noisyRun);
+  if (noisy.length === 0) return [];
+  // In the figures of the run's own records (their samples), whose spread it was, as the app says it.
+  const baseline = rows.find((r) => r.target === ORIGINAL_TARGET)?.latency;
+  const resultOf = (recordId: string | undefined, target: string) =>
+    benchmarks.find((b) => b.id === recordId)?.results.find((r) => r.target === target);
+  const why = noisy
+    .map((r) => {
+      const own = resultOf(r.latency!.recordId, r.target);
+      const original = resultOf(r.latency!.recordId, ORIGINAL_TARGET) ?? resultOf(baseline?.recordId, ORIGINAL_TARGET);
+      return `${r.name}: ${own && original ? unreliableWhy(own, original) : 'its run spread too much'}`;
+    })
+    .join('; ');
+  return [
+    `Unreliable runs: the spread is too large to tell speeds apart (${why}); no variant is called faster from such a run. Run again with more runs and other programs closed.`,
+  ];
+}
+
+/** The original's run the variants are set beside, where it is not its latest (shared/bench-conditions.ts). */
+function baselineCaption(rows: readonly ComparisonRow[]): string[] {
+  const note = rows.find((r) => r.target === ORIGINAL_TARGET)?.latency?.baseline;
+  return note ? [describeBaseline(note)] : [];
+}
+
+/**
+ * The notes of the benchmarks and variants, each sentence once: every benchmark of a workspace repeated the
+ * engine's "intra-op spinning is off" (13 times in one report). A note several runs share says how many.
+ */
+export function reportNotes(workspace: Workspace): string[] {
+  // Per engine label (the notes are each engine's own): how many of its benchmarks said each.
+  const runs = new Map<string, number>();
+  const counts = new Map<string, { label: string; n: number }>();
+  for (const b of workspace.benchmarks) {
+    runs.set(b.label, (runs.get(b.label) ?? 0) + 1);
+    for (const note of new Set(b.notes.map((n) => `${b.label}: ${n}`)))
+      counts.set(note, { label: b.label, n: (counts.get(note)?.n ?? 0) + 1 });
+  }
+  const bench = [...counts.entries()].map(([note, { label, n }]) => {
+    const total = runs.get(label)!;
+    return total === 1 ? note : `${note} (${n === total ? `all ${total}` : `${n} of ${total}`} benchmarks)`;
+  });
+  const variants = [...new Set(workspace.variants.flatMap((v) => v.report.notes.map((n) => `${v.name}: ${n}`)))];
+  return [...bench, ...variants];
 }
 
 /** A p50 ratio's colour: by the noise band's verdict where the row has one, else by a 2% margin. */
@@ -272,6 +328,8 @@ function charts(report: StudioReport): string[] {
                 `Variants were timed in other runs than the original's ${ms(originalP50)} ms: each bar is its ratio in its own interleaved run × that p50 (measured p50 after it).`,
               ]
             : []),
+          ...baselineCaption(rows),
+          ...unreliableRunsCaption(timed, workspace.benchmarks),
           ...inputsCaption(timed),
         ],
       }),
@@ -380,15 +438,20 @@ function charts(report: StudioReport): string[] {
         xLabel: 'p50 latency / the original’s, in the same interleaved benchmark',
         yLabel,
         points: placed.map((r) => ({
-          label: r.name,
+          // As the app's legend says it (charts/pareto-chart.tsx).
+          label: `${r.name}${noisyRun(r) ? ' (noisy run)' : ''}`,
           x: r.target === ORIGINAL_TARGET ? 1 : r.latency!.p50Ratio!,
           y: qualityOfRow(r)!,
           size: r.fileBytes,
           color: colorOf(r.target),
+          hollow: noisyRun(r),
         })),
         yShare: yLabel !== 'output cosine',
         captions: [
           `Latency as each variant's ratio to the original in its own run (original = 1)${report.latencySource ? `, ${report.latencySource}` : ''}.`,
+          ...(placed.some(noisyRun)
+            ? ['A variant from a run too noisy to tell speeds apart is drawn hollow and dashed, where its figures put it.']
+            : []),
           ...inputsCaption(placed),
           ...datasetCaption(placed),
         ],
@@ -485,10 +548,7 @@ export function reportHtml(report: StudioReport): string {
   const commands = workspace.variants.map(
     (v) => `<h3>${escapeXml(v.name)}</h3><pre>${escapeXml(v.cliCommand)}</pre>`,
   );
-  const notes = [
-    ...workspace.benchmarks.flatMap((b) => b.notes.map((n) => `${b.label}: ${n}`)),
-    ...workspace.variants.flatMap((v) => v.report.notes.map((n) => `${v.name}: ${n}`)),
-  ];
+  const notes = reportNotes(workspace);
   const benchSettings = workspace.benchmarks.map((b) => {
     const s = b.settings;
     const detail = s
@@ -512,7 +572,9 @@ ${bestSection(report.rows, report.latencySource, workspaceBudget(workspace).budg
 <table>${model.join('')}</table>
 <h2>Comparison</h2>
 <p class="muted">${escapeXml(`Ratios are against the original (below 1 is smaller or faster). Latency ratios come from one interleaved benchmark where possible.${report.latencySource ? ` Latencies: ${report.latencySource} (other engines are listed under Benchmarks).` : ''} Data sha256: the first 12 hex digits of the data's hash (in full above the table).`)}</p>
-${mixedDatasetsNote(report.rows)}${datasetHashes(report.rows)}${comparisonTable(report.rows, bestVariant(report.rows, workspaceBudget(workspace).budget)?.row.target)}
+${baselineCaption(report.rows)
+  .map((line) => `<p class="muted">${escapeXml(line)}</p>\n`)
+  .join('')}${mixedDatasetsNote(report.rows)}${datasetHashes(report.rows)}${comparisonTable(report.rows, bestVariant(report.rows, workspaceBudget(workspace).budget)?.row.target)}
 <h2>Charts</h2>
 ${charts(report)
   .map((svg) => `<div class="chart">${svg}</div>`)

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { chroma, closestPair, colorDistance, MIN_SERIES_DISTANCE } from '../../../shared/chart-colors.js';
 import { byteTicks, shareRange, shareTicks } from '../../../shared/chart-scale.js';
-import { barChart, fitName, histogramChart, OTHER_COLOR, PALETTE, scatterChart } from './svg-charts.js';
+import { barChart, histogramChart, nameLines, OTHER_COLOR, PALETTE, scatterChart } from './svg-charts.js';
+import { textWidth } from './svg-text.js';
 
 /** The text of every `<text class="tick">` of the chart, in order. */
 function ticks(svg: string): string[] {
@@ -104,14 +105,31 @@ describe('report charts', () => {
     expect(height).toBeGreaterThan(300);
   });
 
-  it('cuts a long variant name in the middle, keeps it apart from a similar one, and gives it whole as a tooltip', () => {
-    const names = ['tuned: int8-static percentile 99.99', 'tuned: int8-static percentile 99.999'];
+  it('gives a long variant name the room it needs, else two lines at a space, never two half-words (user test 13)', () => {
+    // The tester's names: "structured 10%…ng pruned)" in the report, though the chart had room.
+    const names = [
+      'structured 10% (nothing pruned)',
+      'int8-dynamic with a very long descriptive name for the final classifier layer only',
+      'tuned: int8-static percentile 99.99 with a long tail of words',
+      'tuned: int8-static percentile 99.99 with a long tail of words (2)',
+    ];
     const svg = barChart({ title: 'Size', unit: 'B', rows: names.map((label) => ({ label, value: 1 })) });
-    const cut = names.map((n) => fitName(n, 178));
-    expect(cut[0]).not.toBe(cut[1]);
-    for (const c of cut) expect(c.length).toBeLessThanOrEqual(27);
-    for (const n of names) expect(svg).toContain(`<title>${n}</title>`);
-    expect(fitName('int8-static', 178)).toBe('int8-static');
+    expect(svg).toContain('>structured 10% (nothing pruned)</text>');
+    const labels = [...svg.matchAll(/class="label"><title>([^<]*)<\/title>(.*?)<\/text>/g)].map((m) => ({
+      name: m[1]!,
+      lines: m[2]!.includes('<tspan') ? [...m[2]!.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((t) => t[1]!) : [m[2]!],
+    }));
+    expect(labels.map((l) => l.name)).toEqual(names);
+    const words = (name: string) => new Set(name.split(' '));
+    for (const { name, lines } of labels) {
+      expect(lines.length).toBeLessThanOrEqual(2);
+      // Every word shown is a whole word of the name, or the "…" for the words left out between.
+      for (const line of lines) for (const w of line.split(' ')) expect(w === '…' || words(name).has(w), `${name}: "${w}"`).toBe(true);
+      for (const line of lines) expect(textWidth(line, 12)).toBeLessThanOrEqual(280 - 12);
+    }
+    // Two names that differ only at their end stay apart.
+    expect(labels[2]!.lines).not.toEqual(labels[3]!.lines);
+    expect(nameLines('int8-static', 178)).toEqual(['int8-static']);
   });
 
   it('cuts the latency distribution at its rare slow runs and says how many runs lie beyond', () => {

@@ -9,7 +9,7 @@
  */
 import { OTHER_LIGHT, SERIES_LIGHT } from '../../../shared/chart-colors.js';
 import { clipTail, niceRange, niceTicks, shareAxis } from '../../../shared/chart-scale.js';
-import { textWidth, wrapText } from './svg-text.js';
+import { labelLines, textWidth, wrapText } from './svg-text.js';
 
 /** One colour per series (the app's light palette: no grey among them). */
 export const PALETTE: readonly string[] = SERIES_LIGHT;
@@ -58,12 +58,15 @@ export interface BarRow {
   color?: string;
 }
 
-/** `label` cut in the middle to about `maxPx` of 12px text (6.6 px a character), or whole when it fits. */
-export function fitName(label: string, maxPx: number): string {
-  const chars = Math.floor(maxPx / 6.6);
-  if (label.length <= chars) return label;
-  const tail = Math.floor((chars - 1) * 0.4);
-  return `${label.slice(0, chars - 1 - tail).trimEnd()}…${label.slice(label.length - tail).trimStart()}`;
+/** The room a bar chart gives its names (px of 12 px text), from 190 px up to this. */
+const MAX_LABEL_WIDTH = 280;
+
+/**
+ * A bar's name in `maxPx` of 12 px text: whole on one line where it fits, else on two broken at a space, its middle
+ * words left out ("…") only where two are not enough (shared/chart-labels.ts, as the app's charts lay out theirs).
+ */
+export function nameLines(label: string, maxPx: number): string[] {
+  return labelLines(label, maxPx, 12);
 }
 
 /** A horizontal bar chart; `format` writes the value labels. */
@@ -93,8 +96,11 @@ export function barChart(options: {
   const { title, unit, rows } = options;
   const format = options.format ?? ((v: number) => `${fmt(v)} ${unit}`);
   const tickFormat = options.tickFormat ?? ((v: number) => fmt(v));
-  const labelWidth = 190;
-  const rowHeight = 30;
+  // The names get the room the longest needs, from 190 px up to MAX_LABEL_WIDTH (the chart widens for it).
+  const labelWidth = Math.min(MAX_LABEL_WIDTH, Math.max(190, Math.ceil(Math.max(0, ...rows.map((r) => textWidth(r.label, 12)))) + 12));
+  const names = rows.map((r) => nameLines(r.label, labelWidth - 12));
+  // Rows of a chart with a name on two lines are taller, so the lines keep clear of the next row's.
+  const rowHeight = names.some((n) => n.length > 1) ? 38 : 30;
   const valueText = (row: BarRow) => (row.note ? `${format(row.value)}  ${row.note}` : format(row.value));
   // The notes after the bars get the room their longest one needs ("0.586 ms  0.36x (measured 0.583)" ran past
   // a fixed 170 px); the chart widens rather than squeezing the bars below 340 px.
@@ -152,18 +158,27 @@ export function barChart(options: {
     );
   rows.forEach((row, i) => {
     const y = top + i * rowHeight;
+    // The baseline of one line of 12 px text centred on the row.
+    const middle = y + rowHeight / 2 + 4;
     const color = row.color ?? PALETTE[i % PALETTE.length]!;
-    // A long name is cut in the middle, keeping its start and its end (two names that differ at the end stay
-    // apart), with the whole name as its tooltip; uncut it ran off the left edge of the picture.
+    // A long name goes on two lines at a space (its middle words left out only where two are not enough), with
+    // the whole name as its tooltip; uncut it ran off the left edge of the picture, cut mid-word it read as two
+    // half-words ("structured 10%…ng pruned)").
+    const own = names[i]!;
+    const lineYs = own.length === 1 ? [middle] : [middle - 7, middle + 7];
+    const lines =
+      own.length === 1
+        ? escapeXml(own[0]!)
+        : own.map((line, j) => `<tspan x="${labelWidth - 8}" y="${lineYs[j]}">${escapeXml(line)}</tspan>`).join('');
     parts.push(
-      `<text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end" class="label"><title>${escapeXml(row.label)}</title>${escapeXml(fitName(row.label, labelWidth - 12))}</text>`,
+      `<text x="${labelWidth - 8}" y="${lineYs[0]}" text-anchor="end" class="label"><title>${escapeXml(row.label)}</title>${lines}</text>`,
     );
     const w = Math.max(0, x(row.value) - labelWidth);
     parts.push(
-      `<rect x="${labelWidth}" y="${y + 5}" width="${w.toFixed(1)}" height="${rowHeight - 10}" rx="2" fill="${color}"><title>${escapeXml(`${row.label}: ${format(row.value)}`)}</title></rect>`,
+      `<rect x="${labelWidth}" y="${y + rowHeight / 2 - 10}" width="${w.toFixed(1)}" height="20" rx="2" fill="${color}"><title>${escapeXml(`${row.label}: ${format(row.value)}`)}</title></rect>`,
     );
     if (row.whisker) parts.push(whisker(row, y + rowHeight / 2, x, scaleMax, format));
-    parts.push(`<text x="${width - noteWidth}" y="${y + 19}" class="value">${escapeXml(valueText(row))}</text>`);
+    parts.push(`<text x="${width - noteWidth}" y="${middle}" class="value">${escapeXml(valueText(row))}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
@@ -193,7 +208,7 @@ function whisker(row: BarRow, cy: number, x: (v: number) => number, scaleMax: nu
 
 /** Swatches and names in rows under a chart (names never print over each other or over the data). */
 function legend(
-  entries: { label: string; color: string }[],
+  entries: { label: string; color: string; hollow?: boolean | undefined }[],
   left: number,
   y: number,
   width: number,
@@ -207,7 +222,11 @@ function legend(
       lx = left;
       ly += 18;
     }
-    parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${e.color}"/>`);
+    parts.push(
+      e.hollow
+        ? `<rect x="${lx + 0.5}" y="${ly - 8.5}" width="9" height="9" fill="none" stroke="${e.color}" stroke-width="1.5" stroke-dasharray="3 2"/>`
+        : `<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${e.color}"/>`,
+    );
     parts.push(`<text x="${lx + 14}" y="${ly}" class="label">${escapeXml(e.label)}</text>`);
     lx += w;
   }
@@ -221,6 +240,11 @@ export interface ScatterPoint {
   /** Bubble area scales with this (e.g. file size). */
   size: number;
   color?: string;
+  /**
+   * Drawn hollow and dashed, as the app draws a variant from a run too noisy to tell speeds apart
+   * (renderer/src/charts/pareto-points.tsx `drawnHollow`); its legend entry says why.
+   */
+  hollow?: boolean;
 }
 
 /** A scatter plot with bubble sizes (the Pareto view: latency against accuracy, size as area), named by a legend. */
@@ -316,8 +340,11 @@ export function scatterChart(options: {
   // Largest bubbles first, so a small one is never hidden under a big one; the legend names the colours.
   for (const p of [...named].sort((a, b) => b.size - a.size)) {
     const r = radius(p);
+    const paint = p.hollow
+      ? `fill="none" stroke="${p.color}" stroke-width="2" stroke-dasharray="4 3" class="hollow"`
+      : `fill="${p.color}" fill-opacity="0.55" stroke="${p.color}"`;
     parts.push(
-      `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="${r.toFixed(1)}" fill="${p.color}" fill-opacity="0.55" stroke="${p.color}"><title>${escapeXml(`${p.label}: ${fmt(p.x)} / ${yFormat(p.y)}`)}</title></circle>`,
+      `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="${r.toFixed(1)}" ${paint}><title>${escapeXml(`${p.label}: ${fmt(p.x)} / ${yFormat(p.y)}`)}</title></circle>`,
     );
   }
   parts.push(`<g transform="translate(0 ${plotBottom + bottom + 12})">${key.svg}</g>`);

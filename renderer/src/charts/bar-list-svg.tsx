@@ -6,6 +6,7 @@
  * Looks like the other charts (colors, grid, axis) and saves as SVG/PNG like them (`svg.chart-svg`).
  */
 import type { ChartColors } from '../theme.js';
+import { fitLabel } from './chart-layout.js';
 import { SvgChart } from './svg-chart-support.js';
 
 export interface BarRow {
@@ -85,8 +86,10 @@ function BarListDrawing({
         const middle = top + ROW / 2;
         return (
           <g key={row.label}>
+            {/* One line a row: a label wider than its room is cut at its end (never mid-name), whole in its tooltip. */}
             <text className="bar-label" x={left - 8} y={middle} dy="0.32em" textAnchor="end" {...text}>
-              {row.label}
+              {fitLabel(row.label, left - 12) !== row.label && <title>{row.label}</title>}
+              {fitLabel(row.label, left - 12)}
             </text>
             <rect
               className="bar-rect"

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
   barChartHeight,
+  barRowPx,
+  BAR_ROW_3_LINES_PX,
   BAR_ROW_PX,
   categoryAxisWidth,
+  categoryRoom,
   fitLabel,
+  nameLines,
   textWidth,
   thinTickLabels,
   valueLabelRoom,
 } from './chart-layout.js';
+import { textWidth as glyphsWidth } from '../../../shared/chart-labels.js';
 
 describe('bar chart layout', () => {
   it('gives every row room for a name and a line of figures', () => {
@@ -18,20 +23,44 @@ describe('bar chart layout', () => {
 
   it('sizes the name column to the longest name, within bounds, and cuts what does not fit', () => {
     expect(categoryAxisWidth(['original', 'structured 50%'])).toBeGreaterThanOrEqual(
-      textWidth('structured 50%'),
+      glyphsWidth('structured 50%', 12),
     );
     expect(categoryAxisWidth(['a'])).toBe(72);
     expect(categoryAxisWidth(['a very long variant name that nobody would read in full'])).toBe(200);
     expect(fitLabel('int8-dynamic', 200)).toBe('int8-dynamic');
-    const cut = fitLabel('a very long variant name that nobody would read in full', 100);
-    expect(cut).toContain('…');
-    expect(cut.endsWith('full')).toBe(true);
-    expect(textWidth(cut)).toBeLessThanOrEqual(100);
-    // Two names that differ only at the end stay apart when cut (an ellipsis at the end made them one).
-    const a = fitLabel('tuned: int8-static percentile 99.99', 130);
-    const b = fitLabel('tuned: int8-static percentile 99.999', 130);
-    expect(a).not.toBe(b);
-    expect(textWidth(b)).toBeLessThanOrEqual(130);
+    const cut = fitLabel('0.376 ms ×1.00 of the original’s 0.394 ms', 100);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(glyphsWidth(cut, 12)).toBeLessThanOrEqual(100);
+  });
+
+  it('gives names the room a wide card has, and a second line at a space, never two half-words (user test 13)', () => {
+    // The tester's 600 px cards at 1440 px: "structured 10%…g pruned)", "magnitude 30% +…t8-static".
+    const axis = categoryAxisWidth(
+      ['structured 10% (nothing pruned)', 'magnitude 30% + int8-static'],
+      72,
+      categoryRoom(600),
+    );
+    expect(nameLines('structured 10% (nothing pruned)', axis)).toEqual(['structured 10% (nothing pruned)']);
+    expect(nameLines('magnitude 30% + int8-static', axis)).toEqual(['magnitude 30% + int8-static']);
+    // A narrow card keeps 200 px, and the name goes on two lines at a space.
+    expect(categoryRoom(300)).toBe(200);
+    expect(nameLines('structured 10% (nothing pruned)', 200)).toEqual(['structured 10% (nothing', 'pruned)']);
+    // Longer than two lines: its start and its end, the words between left out at a space.
+    const name = 'int8-dynamic with a very long descriptive name for the final classifier layer only';
+    const lines = nameLines(name, 200);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]!.startsWith('… ')).toBe(true);
+    expect(lines[1]!.endsWith('layer only')).toBe(true);
+    for (const line of lines)
+      for (const word of line.split(' ')) expect(word === '…' || name.split(' ').includes(word)).toBe(true);
+    // Names that differ only at the end stay apart.
+    const a = nameLines('tuned: int8-static percentile 99.99 per-channel with fallback', 130);
+    const b = nameLines('tuned: int8-static percentile 99.99 per-channel with fallback (2)', 130);
+    expect(a).not.toEqual(b);
+    // A row has room for every line: a name on two lines under figures on two more.
+    expect(barRowPx(2)).toBe(BAR_ROW_PX);
+    expect(barRowPx(3)).toBe(BAR_ROW_3_LINES_PX);
+    expect(barRowPx(4)).toBeGreaterThanOrEqual(4 * 12 * 1.25);
   });
 
   it('keeps room right of the plot for the longest value label', () => {

@@ -3,8 +3,10 @@
  * accuracy charts are horizontal bars, one row per variant, with the variant's name (and, for latency, its
  * figures) on the left and the value label to the right of its bar, in room kept for it. Text widths are
  * estimated from the character count (no DOM measuring: reading a width forces a layout per label on every redraw). Pure;
- * tested in chart-layout.test.ts.
+ * tested in chart-layout.test.ts. Names are laid out as the report lays out its own (shared/chart-labels.ts): with
+ * the room the card has, on two lines where one is not enough, never cut into two half-words.
  */
+import { fitLine, labelLines, textWidth as glyphsWidth } from '../../../shared/chart-labels.js';
 
 /** Font size of chart text (px). */
 export const CHART_FONT_PX = 12;
@@ -25,28 +27,48 @@ export function textWidth(text: string, fontPx = CHART_FONT_PX): number {
 /** A row with three lines of text (name and two lines of figures, 1.25em apart) and a gap. */
 export const BAR_ROW_3_LINES_PX = 52;
 
+/** A row's height for `lines` lines of text (a name on two lines, figures under it): two fit in `BAR_ROW_PX`. */
+export function barRowPx(lines: number): number {
+  return BAR_ROW_PX + (BAR_ROW_3_LINES_PX - BAR_ROW_PX) * Math.max(0, lines - 2);
+}
+
 /** The chart's height for `rows` bars, each `rowPx` high. */
 export function barChartHeight(rows: number, rowPx = BAR_ROW_PX): number {
   return CHART_TOP_PX + Math.max(2, rows) * rowPx + CHART_AXIS_PX;
 }
 
-/** Width of the category axis (names on the left): the longest line, within [min, max]. */
-export function categoryAxisWidth(lines: readonly string[], min = 72, max = 200): number {
-  const widest = Math.max(0, ...lines.map((l) => textWidth(l)));
-  return Math.min(max, Math.max(min, widest + 14));
+/** The category tick's room for its text: the axis width less its gap to the axis (recharts-support.tsx). */
+const TICK_GAP_PX = 14;
+
+/**
+ * The most a chart `chartPx` wide gives its names: 200 px, or two fifths of a wide card's width ("structured 10%
+ * (nothing pruned)" was cut at 200 px in a 600 px card at 1440 px).
+ */
+export function categoryRoom(chartPx: number): number {
+  return Math.max(200, Math.round(chartPx * 0.4));
 }
 
 /**
- * The label cut to `maxPx` with an ellipsis in the middle, keeping its start and its end (the tooltip and the
- * table have it whole): names that differ only at the end (`tuned: int8-static percentile` and `... (2)`)
- * stay apart, where an ellipsis at the end made them the same.
+ * Width of the category axis (names on the left): the longest line, within [min, max] (`categoryRoom` of the
+ * chart's width). A name wider than that goes on two lines (`nameLines`).
  */
+export function categoryAxisWidth(lines: readonly string[], min = 72, max = 200): number {
+  const widest = Math.max(0, ...lines.map((l) => glyphsWidth(l, CHART_FONT_PX)));
+  return Math.min(max, Math.max(min, Math.ceil(widest) + TICK_GAP_PX));
+}
+
+/**
+ * A category's name in the axis `axisPx` wide: one line where it fits, else two broken at a space, its middle
+ * words left out ("…") only where two lines are not enough (shared/chart-labels.ts `labelLines`); never two
+ * half-words. The tooltip has it whole.
+ */
+export function nameLines(label: string, axisPx: number): string[] {
+  return labelLines(label, axisPx - TICK_GAP_PX, CHART_FONT_PX);
+}
+
+/** A line of figures under a name, whole where it fits in `maxPx`, else cut at its end ("…"). */
 export function fitLabel(label: string, maxPx: number): string {
-  if (textWidth(label) <= maxPx) return label;
-  const chars = Math.max(1, Math.floor(maxPx / (CHART_FONT_PX * 0.62)) - 1);
-  if (chars < 6) return `${label.slice(0, chars)}…`;
-  const tail = Math.floor((chars * 2) / 5);
-  return `${label.slice(0, chars - tail).trimEnd()}…${label.slice(label.length - tail).trimStart()}`;
+  return fitLine(label, maxPx, CHART_FONT_PX);
 }
 
 /** Room to the right of the plot for the value labels printed after the bars (the longest one fits). */

@@ -12,6 +12,7 @@ import {
   latencyNoiseNote,
   unreliableRunsWarning,
   latencyNormalisation,
+  baselineNote,
   ratioBaseToShow,
   staleFiguresNote,
   staleFigureIds,
@@ -23,7 +24,15 @@ import { seriesColor, useChartColors } from '../theme.js';
 import { shortShapes } from '../../../shared/input-spec.js';
 import { latencyAxis } from '../../../shared/chart-scale.js';
 import { ChartCard } from './chart-card.js';
-import { BAR_ROW_3_LINES_PX, barChartHeight, categoryAxisWidth } from './chart-layout.js';
+import {
+  BAR_ROW_3_LINES_PX,
+  BAR_ROW_PX,
+  barChartHeight,
+  barRowPx,
+  categoryAxisWidth,
+  categoryRoom,
+  nameLines,
+} from './chart-layout.js';
 import { JobFailed } from './job-failed.js';
 import { Whiskers } from './latency-whiskers.js';
 import { categoryAxis, CategoryTick, horizontalFrame, tooltipStyle, valueAxis } from './recharts-support.js';
@@ -58,6 +67,8 @@ function LatencyChartView({
   // them), so where they differ every bar is normalised to the original's row: its ratio in its own
   // interleaved run × the original's p50; the p50 it measured is printed under it.
   const normalised = latencyNormalisation(rows);
+  // Which run of the original that is, where its latest ran under other settings than most variants' runs.
+  const baseline = baselineNote(rows);
   // Otherwise each variant's ratio is to the original of its own run; where that p50 is not the original's
   // bar, it is printed with the ratio ("×1.06 of the original's 0.210 ms"), so a faster-looking figure is never labelled slower.
   const basesShown =
@@ -113,10 +124,22 @@ function LatencyChartView({
   );
   const top = axis.ticks[axis.ticks.length - 1] ?? 1;
   const tick = spanFormatter(axis.ticks, (v, d) => `${v.toFixed(Math.max(d, v >= 100 ? 0 : 1))} ms`);
-  // Three lines a row (name, figures, the ratio's base) where bases are shown.
-  const height = barChartHeight(data.length, basesShown ? BAR_ROW_3_LINES_PX : undefined);
   const [box, width] = useWidth<HTMLDivElement>();
-  const labelWidth = categoryAxisWidth(data.flatMap((d) => [d.label, ...d.caption.split('\n')]));
+  // Names get the room the card has (two fifths of a wide one), and a second line where that is not enough.
+  const labelWidth = categoryAxisWidth(
+    data.flatMap((d) => [d.label, ...d.caption.split('\n')]),
+    72,
+    categoryRoom(width),
+  );
+  // Three lines a row (name, figures, the ratio's base) where bases are shown; one more for a name on two lines.
+  const lines = Math.max(
+    0,
+    ...data.map((d) => nameLines(d.label, labelWidth).length + d.caption.split('\n').length),
+  );
+  const height = barChartHeight(
+    data.length,
+    Math.max(basesShown ? BAR_ROW_3_LINES_PX : BAR_ROW_PX, barRowPx(lines)),
+  );
   const right = 24;
   const tickLabel = tickLabeller(axis.ticks, width - labelWidth - right, tick);
   return (
@@ -131,7 +154,7 @@ function LatencyChartView({
           : basesShown
             ? ', given under it ("of … ms") where it is not the original\'s bar'
             : ''
-      }.${
+      }.${baseline ? ` ${baseline}` : ''}${
         axis.clipped
           ? ` The axis fits the bars: whiskers past ${tick(top)} stop at its end with an arrow (p90 and p99 in the tooltip and the table).`
           : ''
@@ -243,6 +266,8 @@ export const LatencyChart = takingTurns(
       r.latency?.final,
       r.latencyNoise?.verdict,
       r.unreliableRun,
+      r.baseline?.kind,
+      r.baseline?.latestMs,
     ]),
   ],
 );

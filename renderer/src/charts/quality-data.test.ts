@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CompareRow } from '../state/compare-data.js';
-import { dataMark, dataRelation, qualityDataCaption, sampleCountDrop } from './quality-data.js';
+import { dataMark, dataRelation, qualityDataCaption, qualityRatioText, sampleCountDrop } from './quality-data.js';
 
 const digits200 = { name: 'bigcnn test', samples: 200, sha256: 'a'.repeat(64) };
 const row = (id: string, quality: number, dataset = digits200, index = 0): CompareRow => ({
@@ -45,5 +45,13 @@ describe("figures on other data than the original's are flagged (user test 2.4)"
     expect(sampleCountDrop(limited, original, 'cosine')).toBeUndefined();
     expect(sampleCountDrop(row('x', 0.5, { name: 'other', samples: 50, sha256: 'd'.repeat(64) }), original, 'accuracy')).toBeUndefined();
     expect(sampleCountDrop({ ...limited, quality: 0.995 }, original, 'accuracy')).toBeUndefined();
+  });
+
+  it('prints in the table what the chart prints: no ratio for a figure on other data, "other data" instead (user test 2)', () => {
+    const other = { ...row('magnitude 30% + int8-static', 0.1, { name: 'cnn_eval.npz', samples: 200, sha256: 'e'.repeat(64) }, 3) };
+    expect(qualityRatioText(other, original)).toBe('other data');
+    expect(qualityRatioText({ ...full, qualityRatio: 0.955 }, original)).toBe('×0.95');
+    // Fewer samples of the same data keep their ratio, as on the chart.
+    expect(qualityRatioText({ ...limited, qualityRatio: 0.96 }, original)).toBe('×0.96');
   });
 });

@@ -5,28 +5,24 @@
  * unmarked, and its "−5.0 pts accuracy" badge vanished (accuracy-drop.ts compares figures on identical data only)
  * although it still lost points. Pure; tested in quality-data.test.ts.
  */
-import type { DatasetIdentity } from '../../../shared/workspace.js';
 import { isNotableDrop } from '../state/accuracy-drop.js';
-import type { CompareRow, QualityMetric } from '../state/compare-data.js';
+import {
+  dataRelationOf,
+  formatRatio,
+  type CompareRow,
+  type DataRelation,
+  type QualityMetric,
+} from '../state/compare-data.js';
+
+export type { DataRelation };
 
 /**
- * How a row's data relates to the original's: `samples`, data of the same name on another number of samples (a
- * sample limit, the usual cause); `other`, data of another name. Undefined for the original, for a row on the
- * original's very data (same sha256), and where either does not record its data.
+ * How a row's data relates to the original's (compare-data.ts `dataRelationOf`, the rule that also leaves the
+ * table's and the CSV's ratio out for other data). Undefined for the original and for a row without a figure.
  */
-export type DataRelation =
-  | { kind: 'samples'; samples: number; baseSamples: number; base: DatasetIdentity }
-  | { kind: 'other'; dataset: DatasetIdentity; base: DatasetIdentity };
-
 export function dataRelation(row: CompareRow, original: CompareRow | undefined): DataRelation | undefined {
-  const base = original?.dataset;
-  const own = row.dataset;
-  if (row.isOriginal || row.quality === undefined || !base || !own || own.sha256 === base.sha256) return undefined;
-  // Same name, other sample count: the same data with a sample limit, as far as the records tell. Same name and
-  // count but another sha256 (files changed since) is other data: nothing says the figures are comparable.
-  if (own.name === base.name && own.samples !== base.samples)
-    return { kind: 'samples', samples: own.samples, baseSamples: base.samples, base };
-  return { kind: 'other', dataset: own, base };
+  if (row.isOriginal || row.quality === undefined) return undefined;
+  return dataRelationOf(row.dataset, original?.dataset);
 }
 
 const plural = (n: number) => `${n} sample${n === 1 ? '' : 's'}`;
@@ -34,6 +30,15 @@ const plural = (n: number) => `${n} sample${n === 1 ? '' : 's'}`;
 /** The short mark after a flagged bar's figure: "50 samples", or "other data". */
 export function dataMark(relation: DataRelation): string {
   return relation.kind === 'samples' ? plural(relation.samples) : 'other data';
+}
+
+/**
+ * A row's quality ratio as the table prints it beside the figure: "×0.97", or, for a figure on other data than
+ * the original's (which has no ratio: compare-data.ts `comparableQuality`), "other data", as the chart marks it.
+ */
+export function qualityRatioText(row: CompareRow, original: CompareRow | undefined): string {
+  const relation = dataRelation(row, original);
+  return relation?.kind === 'other' ? dataMark(relation) : formatRatio(row.qualityRatio);
 }
 
 /**

@@ -17,7 +17,15 @@ import {
 } from 'recharts';
 import { formatRatio, EARLIER_MARK, type CompareRow } from '../state/compare-data.js';
 import { seriesColor, useChartColors } from '../theme.js';
-import { barChartHeight, categoryAxisWidth, CHART_FONT_PX, valueLabelRoom } from './chart-layout.js';
+import {
+  barChartHeight,
+  barRowPx,
+  categoryAxisWidth,
+  categoryRoom,
+  CHART_FONT_PX,
+  nameLines,
+  valueLabelRoom,
+} from './chart-layout.js';
 import { categoryAxis, CategoryTick, horizontalFrame, tooltipStyle, valueAxis } from './recharts-support.js';
 import { useWidth } from './svg-chart-support.js';
 import { tickLabeller } from './tick-labels.js';
@@ -74,10 +82,18 @@ export function RatioBarChart({
     Math.max(0, ...data.map((d) => d.value)),
     data.map((d) => d.value),
   );
-  const labelWidth = categoryAxisWidth(data.map((d) => d.label));
-  const right = valueLabelRoom(data.map((d) => d.caption));
   const [box, width] = useWidth<HTMLDivElement>();
-  const height = barChartHeight(data.length);
+  // Names get the room the card has (two fifths of a wide one), and a second line where that is not enough.
+  const labelWidth = categoryAxisWidth(
+    data.map((d) => d.label),
+    72,
+    categoryRoom(width),
+  );
+  const right = valueLabelRoom(data.map((d) => d.caption));
+  const height = barChartHeight(
+    data.length,
+    barRowPx(Math.max(0, ...data.map((d) => nameLines(d.label, labelWidth).length))),
+  );
   const tickLabel = tickLabeller(scale.ticks, width - labelWidth - right, scale.format);
   return (
     <div ref={box} style={{ width: '100%', height }}>

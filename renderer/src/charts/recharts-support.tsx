@@ -4,7 +4,7 @@
  * prints a variant's name with its figures under it. Our own SVG charts share svg-chart-support.tsx instead.
  */
 import type { ChartColors } from '../theme.js';
-import { CHART_FONT_PX, fitLabel } from './chart-layout.js';
+import { CHART_FONT_PX, fitLabel, nameLines } from './chart-layout.js';
 
 export function tooltipStyle(colors: ChartColors) {
   return { background: colors.surface, borderColor: colors.grid, color: colors.text };
@@ -15,8 +15,8 @@ export function axisProps(colors: ChartColors) {
 }
 
 /**
- * A variant's name on the category axis, with optional further lines (its figures; `\n` between lines) in the
- * muted colour, the whole block centred on the bar.
+ * A variant's name on the category axis (on two lines where one is not enough: chart-layout.ts `nameLines`), with
+ * optional further lines (its figures; `\n` between lines) in the muted colour, the whole block centred on the bar.
  */
 export function CategoryTick(props: {
   x?: number;
@@ -30,17 +30,20 @@ export function CategoryTick(props: {
   const name = String(payload?.value ?? '');
   const caption = captions?.[name];
   const lines = caption ? caption.split('\n') : [];
+  const names = nameLines(name, width);
   const room = width - 14;
-  // Lines are 1.25em apart; the first moves up by half the block (one caption line: -0.25em, as before).
-  const firstDy =
-    lines.length === 0 ? '0.32em' : lines.length === 1 ? '-0.25em' : `${-0.625 * lines.length + 0.32}em`;
+  // Lines are 1.25em apart; the first moves up by half the block (a name and one line: -0.25em, as before).
+  const count = names.length + lines.length;
+  const firstDy = count === 1 ? '0.32em' : count === 2 ? '-0.25em' : `${-0.625 * (count - 1) + 0.32}em`;
   return (
     <g transform={`translate(${x},${y})`}>
       <text textAnchor="end" fill={colors.text} fontSize={CHART_FONT_PX}>
         <title>{caption ? `${name}: ${lines.join(' ')}` : name}</title>
-        <tspan x={-6} dy={firstDy}>
-          {fitLabel(name, room)}
-        </tspan>
+        {names.map((line, i) => (
+          <tspan key={`name-${i}`} x={-6} dy={i === 0 ? firstDy : '1.25em'}>
+            {line}
+          </tspan>
+        ))}
         {lines.map((line, i) => (
           <tspan key={i} x={-6} dy="1.25em" fill={colors.muted}>
             {fitLabel(line, room)}

@@ -6,7 +6,11 @@ import {
   evaluationFailure,
   jobFailure,
   formatLatencyRatio,
+  formatRatio,
+  baselineNote,
+  dataRelationOf,
   latencyNoiseNote,
+  latencyVerdict,
   mixedDatasetsHeading,
   latencyNormalisation,
   offSpecNote,
@@ -25,7 +29,7 @@ import {
 import { summarize } from '../../../shared/latency-stats.js';
 import type { BenchRecord, EvalRecord } from '../../../shared/workspace.js';
 import { initialState, studioReducer, type JobRecord, type MeasurementSource } from './studio-state.js';
-import { benchRecord, MODEL_PATH, SUMMARY, variant, workspace } from './test-fixtures.js';
+import { benchRecord, MODEL_PATH, SUMMARY, tuneRecord, variant, workspace } from './test-fixtures.js';
 import { deriveVariants } from './variants.js';
 
 const CPU = { engine: 'onnxruntime-node' as const, provider: 'cpu' };
@@ -730,6 +734,22 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     // The engine's own figures get no advice to use the engine benchmark.
     expect(unreliableRunsWarning(rows, 'onnxruntime-node · cpu')).not.toContain('use the engine benchmark');
   });
+
+  it("gives each variant's verdict in the words of the table, for the CSV's latency_verdict (user test 3)", () => {
+    const rows = rowsOf(node);
+    const verdict = (label: string) => latencyVerdict(rows.find((r) => r.label === label)!);
+    expect(verdict('int4')).toBe('within noise');
+    expect(verdict('int8-weight')).toBe('slower');
+    expect(latencyVerdict(rows[0]!)).toBeUndefined();
+    const faster = run('b5', { original: samples(0.5, 0.02), v2: samples(0.3, 0.02) });
+    expect(latencyVerdict(rowsOf([...node, faster]).find((r) => r.label === 'int4')!)).toBe('faster');
+    // A noisy run's ratio is "unreliable run", as beside its ratio in the table, whatever it prints as.
+    const wasm = run('w1', { original: samples(0.74, 0.1, 100, 15, 13), v2: samples(0.74, 0.05, 100, 15, 9) }, 'onnxruntime-web');
+    const noisy = rowsOf([wasm], { engine: 'onnxruntime-web', provider: 'wasm' }).find((r) => r.label === 'int4')!;
+    expect(noisy.latencyNoise?.unreliable).toBe(true);
+    expect(latencyVerdict(noisy)).toBe('unreliable run');
+    expect(latencyVerdict(noisy)).toBe(latencyNoiseNote(noisy));
+  });
 });
 
 describe('the Pareto front when "within noise" is not transitive', () => {
@@ -812,5 +832,111 @@ describe('what the Compare charts say beside their figures', () => {
     expect(
       comparedOutput([...evaluated, { ...evaluated[1]!, id: 'v3', evaluation: fidelity('boxes') }]),
     ).toBeUndefined();
+  });
+});
+
+describe("no accuracy ratio across other data than the original's (user test 2)", () => {
+  const IMGS = { name: 'imgs', samples: 60, sha256: 'a'.repeat(64) };
+  const accuracy = (target: string, value: number, dataset: typeof IMGS): EvalRecord =>
+    ({
+      id: `e-${target}`,
+      createdAt: '2026-01-01T00:00:00Z',
+      target,
+      dataset,
+      report: { model: target, data: dataset.name, samples: dataset.samples, accuracy: value },
+    }) as unknown as EvalRecord;
+  const rows = (v2Data: typeof IMGS) => {
+    const ws = workspace({
+      variants: [variant('v1', 'int8-static', 1000), variant('v2', 'magnitude 30% + int8-static', 1000)],
+      evaluations: [accuracy('original', 1, IMGS), accuracy('v1', 0.7, IMGS), accuracy('v2', 0.1, v2Data)],
+    });
+    const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+    return compareRows(deriveVariants(state), CPU, 'accuracy');
+  };
+
+  it('leaves the ratio out of the row (the table and the CSV read it) where the chart says "other data"', () => {
+    // The tester's: the original on imgs, a variant on cnn_eval.npz; the table read "10.00% ×0.10", the CSV 0.1.
+    const [original, same, other] = rows({ name: 'cnn_eval.npz', samples: 60, sha256: 'b'.repeat(64) });
+    expect(same!.qualityRatio).toBeCloseTo(0.7, 12);
+    expect(other!.quality).toBe(0.1);
+    expect(other!.qualityRatio).toBeUndefined();
+    expect(dataRelationOf(other!.dataset, original!.dataset)?.kind).toBe('other');
+    expect(formatRatio(other!.qualityRatio)).toBe('–');
+  });
+
+  it('keeps it for fewer samples of the same data, which the chart flags but still compares', () => {
+    const [, , limited] = rows({ name: 'imgs', samples: 30, sha256: 'c'.repeat(64) });
+    expect(limited!.qualityRatio).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe("the original's run the variants are set beside (user test 4)", () => {
+  const profiled = (record: BenchRecord): BenchRecord => ({
+    ...record,
+    results: record.results.map((r) => ({ ...r, profile: { byOpType: [], topNodes: [] } as never })),
+  });
+  const at = (record: BenchRecord, createdAt: string): BenchRecord => ({ ...record, createdAt });
+  // Each variant timed with the original, profiling on; then an Auto-optimize run timed the original alone,
+  // profiling off, several times: its latest run (0.206 ms) became what every variant was normalised to.
+  const variantRuns = [
+    at(profiled(benchRecord('b1', 'cpu', { original: 0.394, v1: 0.395 })), '2026-12-07T06:58:22Z'),
+    at(profiled(benchRecord('b2', 'cpu', { original: 0.376, v2: 0.317 })), '2026-12-07T06:58:28Z'),
+  ];
+  const tune = {
+    ...tuneRecord({ kind: 'accuracy-drop', points: 0.5 }),
+    startedAt: '2026-12-07T07:00:11Z',
+    endedAt: '2026-12-07T07:00:24Z',
+  };
+  const tuneRuns = [
+    at(benchRecord('t1', 'cpu', { original: 0.194 }), '2026-12-07T07:00:13Z'),
+    at(benchRecord('t2', 'cpu', { original: 0.206 }), '2026-12-07T07:00:23Z'),
+  ];
+  const rowsOf = (benchmarks: BenchRecord[]) => {
+    const ws = workspace({
+      variants: [variant('v1', 'fp16', 2000), variant('v2', 'int8-static', 1000)],
+      benchmarks,
+      tunes: [tune],
+    });
+    const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+    return compareRows(deriveVariants(state), CPU, undefined);
+  };
+
+  it("is the original's latest run made like most variants' runs, and the charts say which and why", () => {
+    const rows = rowsOf([...variantRuns, ...tuneRuns]);
+    const [original, fp16, int8] = rows as [CompareRow, CompareRow, CompareRow];
+    // Before: the original's row was the Auto-optimize run's 0.206 ms, and fp16 was drawn at 0.207 ms.
+    expect(original.p50Ms).toBe(0.376);
+    expect(fp16.plotP50Ms).toBeCloseTo((0.395 / 0.394) * 0.376, 12);
+    expect(int8.plotP50Ms).toBeCloseTo(0.317, 12);
+    // Each variant keeps its ratio to the original of its own run.
+    expect(fp16.latencyRatio).toBeCloseTo(0.395 / 0.394, 12);
+    expect(latencyNormalisation(rows)).toEqual({ baseMs: 0.376 });
+    expect(original.baseline).toMatchObject({ kind: 'matched', latestMs: 0.206, autoOptimize: true });
+    expect(baselineNote(rows)).toBe(
+      "The original's 0.376 ms is its latest run made like most variants' runs; its latest run (0.206 ms, in an Auto-optimize run) ran without profiling.",
+    );
+    expect(paretoCaption(rows, 'onnxruntime-node · cpu')).toContain(baselineNote(rows)!);
+  });
+
+  it('stays the latest run where that was made like the variants’ runs, and says nothing', () => {
+    const again = at(profiled(benchRecord('b3', 'cpu', { original: 0.35 })), '2026-12-07T07:05:00Z');
+    const rows = rowsOf([...variantRuns, ...tuneRuns, again]);
+    expect(rows[0]!.p50Ms).toBe(0.35);
+    expect(rows[0]!.baseline).toBeUndefined();
+    expect(baselineNote(rows)).toBeUndefined();
+  });
+
+  it('is the latest run where no run of the original was made like theirs, and says how it differs', () => {
+    // The variants timed without the original (no run of theirs timed it), profiling on.
+    const alone = [
+      at(profiled(benchRecord('b1', 'cpu', { v1: 0.395 })), '2026-12-07T06:58:22Z'),
+      at(profiled(benchRecord('b2', 'cpu', { v2: 0.317 })), '2026-12-07T06:58:28Z'),
+    ];
+    const rows = rowsOf([...alone, ...tuneRuns]);
+    expect(rows[0]!.p50Ms).toBe(0.206);
+    expect(rows[0]!.baseline).toMatchObject({ kind: 'unmatched', baseMs: 0.206 });
+    expect(baselineNote(rows)).toBe(
+      "The original's 0.206 ms is from an Auto-optimize run that ran without profiling, unlike most variants' runs: benchmark the original with their settings to set them beside a like run.",
+    );
   });
 });

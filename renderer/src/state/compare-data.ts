@@ -13,8 +13,7 @@ import {
   ORIGINAL_BAND,
   ratioNoise,
   spreadTooLarge,
-  type LatencySpread,
-  type LatencySpreadInput,
+  unreliableWhy,
   type RatioNoise,
 } from '../../../shared/latency-noise.js';
 import { measurementKey, type JobRecord, type MeasurementSource } from './studio-state.js';
@@ -24,6 +23,7 @@ import type { DatasetIdentity } from '../../../shared/workspace.js';
 import { accuracyDrop } from './accuracy-drop.js';
 import { measuredOffSpec, shortShapes, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
 import { sameFileAs } from '../../../shared/same-file.js';
+import { describeBaseline, originalBaseline, type BaselineNote } from '../../../shared/bench-conditions.js';
 import {
   formatLatencyRatio as sharedLatencyRatio,
   formatMs,
@@ -58,8 +58,8 @@ export interface CompareRow {
   latencyRatio?: number;
   /**
    * The original's p50 that `latencyRatio` divides by: the original's in the variant's own interleaved run
-   * when that run timed it, else the original's latest p50. It can differ from the original's own row (its
-   * latest run), so wherever the ratio is shown next to that row it must be shown too (`ratioBaseToShow`).
+   * when that run timed it, else the original's row's p50. It can differ from the original's own row (its latest
+   * run made like most variants' runs: `baseline`), so wherever the ratio is shown next to that row it must be shown too (`ratioBaseToShow`).
    */
   latencyRatioBaseMs?: number;
   /**
@@ -81,7 +81,17 @@ export interface CompareRow {
    * latency-noise.ts's limits, of the row or of the run's original): with the reason, for the latency card.
    */
   unreliableRun?: string;
+  /**
+   * The original's row only, where its figures are not simply its latest run's (shared/bench-conditions.ts): its
+   * latest ran under other conditions than most variants' runs (an Auto-optimize run, profiling off), so the row
+   * is its latest run made like theirs; or none was, and the note says how its run differs.
+   */
+  baseline?: BaselineNote;
   quality?: number;
+  /**
+   * quality / the original's, only where the two were measured on comparable data (`comparableQuality`): none
+   * for a figure on other data than the original's.
+   */
   qualityRatio?: number;
   /** The data the quality figure was measured on. */
   dataset?: DatasetIdentity;
@@ -149,6 +159,34 @@ function ratio(value: number | undefined, base: number | undefined): number | un
   return value !== undefined && base !== undefined && base > 0 ? value / base : undefined;
 }
 
+/**
+ * How a quality figure's data relates to the original's: `samples`, data of the same name on another number of
+ * samples (a sample limit, the usual cause); `other`, data of another name. Undefined for a figure on the
+ * original's very data (same sha256), and where either does not record its data.
+ */
+export type DataRelation =
+  | { kind: 'samples'; samples: number; baseSamples: number; base: DatasetIdentity }
+  | { kind: 'other'; dataset: DatasetIdentity; base: DatasetIdentity };
+
+/** The relation of a variant's data (`own`) to the original's (`base`): see `DataRelation`. */
+export function dataRelationOf(own: DatasetIdentity | undefined, base: DatasetIdentity | undefined): DataRelation | undefined {
+  if (!base || !own || own.sha256 === base.sha256) return undefined;
+  // Same name, other sample count: the same data with a sample limit, as far as the records tell. Same name and
+  // count but another sha256 (files changed since) is other data: nothing says the figures are comparable.
+  if (own.name === base.name && own.samples !== base.samples)
+    return { kind: 'samples', samples: own.samples, baseSamples: base.samples, base };
+  return { kind: 'other', dataset: own, base };
+}
+
+/**
+ * Whether a quality figure on `own` data has a ratio to the original's on `base`: not across other data (a
+ * variant evaluated on cnn_eval.npz beside an original on imgs read "×0.10" in the table and the CSV while the
+ * chart said "other data, so no ratio"). The one rule of the table, the CSV and the quality chart.
+ */
+export function comparableQuality(own: DatasetIdentity | undefined, base: DatasetIdentity | undefined): boolean {
+  return dataRelationOf(own, base)?.kind !== 'other';
+}
+
 export function compareRows(
   variants: readonly Variant[],
   source: MeasurementSource | undefined,
@@ -156,12 +194,24 @@ export function compareRows(
 ): CompareRow[] {
   const key = source ? measurementKey(source) : undefined;
   const original = variants.find((v) => v.isOriginal);
-  const originalLatency = key && original ? original.latency[key] : undefined;
+  // The original's run the variants are set beside: its latest made like most of theirs (bench-conditions.ts).
+  const latestOriginal = key && original ? original.latency[key] : undefined;
+  const stored = (key && original?.latencyRuns?.[key]) || [];
+  const chosen = latestOriginal
+    ? originalBaseline(
+        stored.includes(latestOriginal) ? stored : [...stored, latestOriginal],
+        variants.flatMap((v) => (!v.isOriginal && key && v.latency[key]?.stats ? [v.latency[key]] : [])),
+        (m) => m.conditions,
+        (m) => m.stats?.p50Ms ?? NaN,
+        (m) => m.autoOptimize === true,
+      )
+    : undefined;
+  const originalLatency = chosen?.run.stats ? chosen.run : latestOriginal;
   const baseLatency = originalLatency?.stats ? { p50Ms: originalLatency.stats.p50Ms, inputs: originalLatency.inputs } : undefined;
   const baseQuality = metric && original ? qualityOf(original, metric) : undefined;
   const sameFile = sameFileAs(variants);
   const rows = variants.map((v, index) => {
-    const latency = key ? v.latency[key] : undefined;
+    const latency = v.isOriginal ? originalLatency : key ? v.latency[key] : undefined;
     const stats = latency?.stats;
     const quality = metric ? qualityOf(v, metric) : undefined;
     const row: CompareRow = { id: v.id, label: v.label, isOriginal: v.isOriginal, index };
@@ -171,6 +221,7 @@ export function compareRows(
     const sizeRatio = ratio(v.bytes, original?.bytes);
     if (sizeRatio !== undefined) row.sizeRatio = sizeRatio;
     if (latency) row.latency = latency;
+    if (v.isOriginal && chosen?.note && originalLatency === chosen.run) row.baseline = chosen.note;
     if (stats) {
       row.p50Ms = stats.p50Ms;
       row.p90Ms = stats.p90Ms;
@@ -178,10 +229,10 @@ export function compareRows(
       const latencyRatio = p50RatioToOriginal(stats.p50Ms, latency?.sameRunOriginalP50Ms, baseLatency, latency?.inputs);
       if (latencyRatio !== undefined) {
         row.latencyRatio = latencyRatio;
-        // The base p50RatioToOriginal chose: the same run's original when there is one, else the latest.
+        // The base p50RatioToOriginal chose: the same run's original when there is one, else the original's row.
         const base = latency?.sameRunOriginalP50Ms ?? baseLatency?.p50Ms;
         if (base !== undefined) row.latencyRatioBaseMs = base;
-        // Its noise, against the same original (the same run's, else the latest one fed the same shapes).
+        // Its noise, against the same original (the same run's, else the original's row if fed the same shapes).
         const baseSpread =
           latency?.sameRunOriginal ??
           (originalLatency?.stats && sameShapes(latency?.inputs, originalLatency.inputs)
@@ -213,7 +264,8 @@ export function compareRows(
       row.quality = quality;
       if (v.evaluation?.dataset) row.dataset = v.evaluation.dataset;
       const qualityRatio = ratio(quality, baseQuality);
-      if (qualityRatio !== undefined) row.qualityRatio = qualityRatio;
+      if (qualityRatio !== undefined && comparableQuality(v.evaluation?.dataset, original?.evaluation?.dataset))
+        row.qualityRatio = qualityRatio;
     }
     return row;
   });
@@ -239,7 +291,8 @@ export function accuracyDropPoints(row: CompareRow, original: CompareRow | undef
 
 /**
  * The original p50 a variant's latency ratio is against, when it is not what the original's own row shows
- * (each variant's run timed the original anew, interleaved with it; the original's row is its latest run).
+ * (each variant's run timed the original anew, interleaved with it; the original's row is its latest run made like
+ * most variants' runs).
  * Shown beside the ratio, so that no ratio contradicts the figures next to it: "0.223 ms ×1.06" beside an
  * original of 0.281 ms reads as a mistake, "0.223 ms ×1.06 of the original's 0.210 ms" does not. Compared as displayed
  * (3 significant digits): a base that would print the same as the original's row adds nothing.
@@ -281,14 +334,24 @@ export function latencyNoiseNote(row: CompareRow): string | undefined {
   return noiseNote(row.latencyNoise);
 }
 
-/** Why a variant's run is unreliable, in its own figures, or its run's original's when the variant's are quiet. */
-function unreliableWhy(variant: LatencySpreadInput, original: LatencySpreadInput): string {
-  // An IQR estimated from p50 and p90 (a record without samples) never makes a run unreliable: not said as one.
-  const words = (s: LatencySpread) =>
-    describeSpread({ tailRatio: s.tailRatio, relativeIqr: s.estimated ? 0 : s.iqrMs / s.p50Ms });
-  const own = latencySpread(variant);
-  if (spreadTooLarge(own)) return words(own);
-  return `its run's original: ${words(latencySpread(original))}`;
+/**
+ * A variant's latency against the original in a word, as the CSV's `latency_verdict` gives it: `faster` or
+ * `slower` beyond the run's noise, else the words the table prints beside the ratio (`latencyNoiseNote`):
+ * `within noise`, or `unreliable run` where the run was too noisy to tell. Undefined for the original and for a
+ * row without a ratio.
+ */
+export function latencyVerdict(row: CompareRow): string | undefined {
+  if (row.isOriginal || row.latencyRatio === undefined || !row.latencyNoise) return undefined;
+  return latencyNoiseNote(row) ?? row.latencyNoise.verdict;
+}
+
+/**
+ * What the latency chart and the Pareto caption say of the original's run the variants are set beside, where it
+ * is not simply its latest (shared/bench-conditions.ts): which run it is, and how its latest differs.
+ */
+export function baselineNote(rows: readonly CompareRow[]): string | undefined {
+  const note = rows.find((r) => r.isOriginal)?.baseline;
+  return note ? describeBaseline(note) : undefined;
 }
 
 /**
@@ -690,7 +753,8 @@ export function paretoCaption(rows: readonly CompareRow[], sourceLabel: string):
     : original?.p50Ms !== undefined
       ? `Latency is ${sourceLabel}'s (the original's p50 there: ${formatMs(original.p50Ms)}).`
       : `Latency is ${sourceLabel}'s.`;
-  return `Up and to the left is better. ${PARETO_RULE} ${latency}`;
+  const baseline = baselineNote(rows);
+  return `Up and to the left is better. ${PARETO_RULE} ${latency}${baseline ? ` ${baseline}` : ''}`;
 }
 
 /** The output the fidelity figures compare, when every evaluated variant names the same one. */

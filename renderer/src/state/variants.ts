@@ -7,6 +7,7 @@ import type { BenchProfile } from '../../../shared/bench.js';
 import { ORIGINAL_TARGET, type DatasetIdentity, type FedInput, type VariantRecipe } from '../../../shared/workspace.js';
 import { latencyStatsOf, type LatencyStats } from '../../../shared/latency-stats.js';
 import type { LatencySpreadInput } from '../../../shared/latency-noise.js';
+import { duringAutoOptimize, runConditions, type RunConditions } from '../../../shared/bench-conditions.js';
 import { latencyStats } from './statistics.js';
 import { measurementKey, type Engine, type MeasurementSource, type StudioState } from './studio-state.js';
 
@@ -30,6 +31,10 @@ export interface LatencyMeasurement extends MeasurementSource {
   inputs?: FedInput[];
   /** The data the benchmark fed, when it ran on data: then the data decided the shapes, not the input spec. */
   dataset?: DatasetIdentity;
+  /** The conditions of its run (shared/bench-conditions.ts), from its record; none while it streams. */
+  conditions?: RunConditions;
+  /** Its run was one of an Auto-optimize run's benchmarks. */
+  autoOptimize?: boolean;
 }
 
 export interface Evaluation {
@@ -62,6 +67,11 @@ export interface Variant {
   cliCommand?: string;
   /** Latency per measurement source (`measurementKey`). */
   latency: Record<string, LatencyMeasurement>;
+  /**
+   * The original's every stored run per measurement source, oldest first: Compare sets the variants beside the
+   * one made like most of their runs (compare-data.ts). The original's only.
+   */
+  latencyRuns?: Record<string, LatencyMeasurement[]>;
   profile?: BenchProfile;
   evaluation?: Evaluation;
 }
@@ -121,8 +131,11 @@ export function deriveVariants(state: StudioState): Variant[] {
           : {}),
         ...(record.inputs ? { inputs: record.inputs } : {}),
         ...(record.dataset ? { dataset: record.dataset } : {}),
+        conditions: runConditions(record),
+        ...(duringAutoOptimize(record.createdAt, ws?.tunes) ? { autoOptimize: true } : {}),
       };
       variant.latency[measurementKey(source)] = m;
+      if (variant.isOriginal) ((variant.latencyRuns ??= {})[measurementKey(source)] ??= []).push(m);
       if (r.profile && r.profile.byOpType.length > 0) variant.profile = r.profile;
     }
   }

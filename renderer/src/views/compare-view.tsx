@@ -36,6 +36,7 @@ import {
   evaluationFailure,
   formatLatencyRatio,
   latencyNoiseNote,
+  latencyVerdict,
   mixedDatasetsHeading,
   formatMs,
   formatQuality,
@@ -59,7 +60,7 @@ import {
 import { isActive, measurementKey, type MeasurementSource } from '../state/studio-state.js';
 import { AccuracyDropBadge } from './accuracy-drop-badge.js';
 import { formatDrop } from '../state/accuracy-drop.js';
-import { sampleCountDrop, type SampleCountDrop } from '../charts/quality-data.js';
+import { qualityRatioText, sampleCountDrop, type SampleCountDrop } from '../charts/quality-data.js';
 import { DEFAULT_BENCH, type Studio } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
 import type { WebBenchReport } from '../webbench/ort-web-bench.js';
@@ -386,6 +387,7 @@ function CompareTable({
       'p99_ms',
       'p50_ratio',
       'p50_ratio_original_ms',
+      'latency_verdict',
       'inputs',
       metric ?? 'quality',
       'quality_ratio',
@@ -405,6 +407,8 @@ function CompareTable({
       r.latencyRatio,
       // The original's p50 the ratio divides by (its own interleaved run), so the ratio can be checked.
       r.latencyRatioBaseMs,
+      // faster / slower beyond the run's noise, else the table's words: within noise, unreliable run.
+      latencyVerdict(r),
       r.latency?.inputs ? r.latency.inputs.map(describeInputShape).join('; ') : '',
       r.quality,
       r.qualityRatio,
@@ -427,7 +431,8 @@ function CompareTable({
         <p className="muted" data-testid="ratio-note">
           Each variant was timed interleaved with the original in its own run; its latency ratio is to the
           original&apos;s p50 in that run, given after the ratio (“×1.06 of the original&apos;s 0.210 ms” is
-          1.06 times 0.210 ms) where it differs from the original&apos;s row (its latest run).
+          1.06 times 0.210 ms) where it differs from the original&apos;s row (its latest run made like most
+          variants&apos; runs).
         </p>
       )}
       {/* The table scrolls inside its card when the window is narrower than its columns (800 px), and says so:
@@ -521,7 +526,7 @@ function CompareTable({
                 <td className="num">
                   {formatQuality(r.quality, metric)}{' '}
                   {!r.isOriginal && r.quality !== undefined && (
-                    <span className="ratio">{formatRatio(r.qualityRatio)}</span>
+                    <span className="ratio">{qualityRatioText(r, original)}</span>
                   )}
                   {staleQuality.has(r.id) && <EarlierMark testId="quality-earlier" run="evaluation" />}
                 </td>
