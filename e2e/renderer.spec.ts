@@ -442,7 +442,9 @@ test.describe('Optimize view', () => {
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-optimize.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Clear finished' }).click();
-    await expect(page.getByTestId('jobs-empty')).toBeVisible();
+    // The pipelines stay listed: no "No jobs yet. Pick a recipe…" under them.
+    await expect(page.getByRole('heading', { name: 'Jobs', exact: true })).toHaveCount(0);
+    await expect(page.getByTestId('jobs-empty')).toHaveCount(0);
   });
 });
 
@@ -516,7 +518,7 @@ test.describe('Compare view', () => {
     expect(csv.suggestedFilename()).toBe('onnx-studio-comparison.csv');
     const text = await downloadText(csv);
     expect(text.split('\r\n')[0]).toBe(
-      'variant,bytes,size_ratio,engine_provider,p50_ms,p90_ms,p99_ms,p50_ratio,p50_ratio_original_ms,inputs,accuracy,quality_ratio,dataset,dataset_samples,dataset_sha256,pareto_front',
+      'variant,bytes,size_ratio,engine_provider,p50_ms,p90_ms,p99_ms,p50_ratio,p50_ratio_original_ms,latency_verdict,inputs,accuracy,quality_ratio,dataset,dataset_samples,dataset_sha256,pareto_front',
     );
     expect(text).toMatch(/\r\nint8-dynamic,\d+,0\.2\d+,onnxruntime-node\/cpu,[\d.]+,/);
     const [svg] = await Promise.all([

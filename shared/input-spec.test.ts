@@ -5,6 +5,7 @@ import {
   describeInputShape,
   guessInputSpec,
   inputSpecProblem,
+  inputValuesProblem,
   measuredOffSpec,
   needsInputSpec,
   shortShapes,
@@ -104,6 +105,32 @@ describe('input spec guesses', () => {
     const named = [{ name: 'x', dtype: 'float32', shape: ['N', 3, 'H', 'W'] }];
     expect(inputSpecProblem(named, { shapes: { x: [1, 3, 8, 0] } })).toBe("Input 'x': W must be at least 1.");
     expect(inputSpecProblem(inputs, { shapes: { x: [1, 3, 48, 320] }, values: { y: { kind: 'constant', value: 1 } } })).toMatch(/'y' is not an input/);
+  });
+
+  it('refuses values an input cannot take: fractions for integers, a range upside down, a bool beyond 0..1', () => {
+    const sr = { name: 'sr', dtype: 'int64' };
+    // The user test: From 1.5, To 3 for an int64 input drew 2.5, and every job failed on a value nobody typed.
+    expect(inputValuesProblem(sr, { kind: 'range', min: 1.5, max: 3 })).toEqual({
+      part: 'min',
+      message: "Input 'sr' is int64: it takes whole numbers, and 1.5 is not one.",
+    });
+    expect(inputValuesProblem(sr, { kind: 'range', min: 1, max: 3.5 })).toMatchObject({ part: 'max' });
+    expect(inputValuesProblem(sr, { kind: 'constant', value: 2.5 })).toMatchObject({ part: 'value', message: /2\.5 is not one/ });
+    expect(inputValuesProblem(sr, { kind: 'range', min: 16000, max: 8000 })).toEqual({
+      part: 'max',
+      message: "Input 'sr': give a range from a smaller to a larger number.",
+    });
+    expect(inputValuesProblem(sr, { kind: 'constant', value: NaN })).toEqual({ part: 'value', message: "Input 'sr': give a number." });
+    expect(inputValuesProblem(sr, { kind: 'range', min: 8000, max: 16000 })).toBeUndefined();
+    // Floats take any number; a bool's range is false to true.
+    expect(inputValuesProblem({ name: 'gain', dtype: 'float32' }, { kind: 'range', min: 0.5, max: 1.5 })).toBeUndefined();
+    expect(inputValuesProblem({ name: 'flag', dtype: 'bool' }, { kind: 'range', min: 0, max: 2 })).toMatchObject({ part: 'max' });
+    // The backend stores no such spec (experiment.set checks with inputSpecProblem).
+    const model = [{ name: 'sr', dtype: 'int64', shape: [1] }];
+    expect(inputSpecProblem(model, { shapes: { sr: [1] }, values: { sr: { kind: 'range', min: 1.5, max: 3 } } })).toBe(
+      "Input 'sr' is int64: it takes whole numbers, and 1.5 is not one.",
+    );
+    expect(inputSpecProblem(model, { shapes: { sr: [1] }, values: { sr: { kind: 'constant', value: 16000 } } })).toBeUndefined();
   });
 
   it('writes shapes short', () => {

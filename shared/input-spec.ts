@@ -395,10 +395,60 @@ export function largeInputWarnings(inputs: readonly TensorSummary[], spec: Input
   return warnings;
 }
 
+/** True for element types that hold whole numbers only (integers and bool): their values must be whole. */
+export function takesWholeNumbers(dtype: string): boolean {
+  return !FLOAT_TYPES.has(dtype);
+}
+
+/** Which part of an input's values a problem is in: the one value, or a range's first or last number. */
+export type ValuesPart = 'value' | 'min' | 'max';
+
+/**
+ * Why these values cannot be fed to an input of this element type, with the part at fault, or undefined when
+ * they can: finite numbers, a range from a smaller to a larger number, whole numbers for integer and bool
+ * inputs (a range of 1.5..3 drew 2.5 for an int64 input, and every job failed on a value nobody typed), and
+ * 0 to 1 for a bool's range. One rule for the input spec form, the experiment the backend stores and
+ * `--value` (resolveInputSpecs).
+ */
+export function inputValuesProblem(
+  input: { name: string; dtype: string },
+  values: InputValues,
+): { part: ValuesPart; message: string } | undefined {
+  const numbers: [ValuesPart, number][] =
+    values.kind === 'constant'
+      ? [['value', values.value]]
+      : [
+          ['min', values.min],
+          ['max', values.max],
+        ];
+  for (const [part, n] of numbers) {
+    if (!Number.isFinite(n)) return { part, message: `Input '${input.name}': give a number.` };
+  }
+  if (values.kind === 'range' && values.min > values.max) {
+    return { part: 'max', message: `Input '${input.name}': give a range from a smaller to a larger number.` };
+  }
+  if (takesWholeNumbers(input.dtype)) {
+    const fraction = numbers.find(([, n]) => !Number.isInteger(n));
+    if (fraction) {
+      return {
+        part: fraction[0],
+        message: `Input '${input.name}' is ${input.dtype}: it takes whole numbers, and ${fraction[1]} is not one.`,
+      };
+    }
+  }
+  if (input.dtype === 'bool' && values.kind === 'range' && (values.min < 0 || values.max > 1)) {
+    return {
+      part: values.min < 0 ? 'min' : 'max',
+      message: `Input '${input.name}' is bool: a range of its values goes from 0 (false) to 1 (true).`,
+    };
+  }
+  return undefined;
+}
+
 /**
  * Why `spec` cannot feed a model with these inputs, or undefined when it can: every input needs a shape of
- * its rank, matching the dims the model fixes; values may only name inputs. Messages name the input and say
- * what the model expects.
+ * its rank, matching the dims the model fixes; values may only name inputs, and must fit their element type
+ * (inputValuesProblem). Messages name the input and say what the model expects.
  */
 export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSpec): string | undefined {
   const names = inputs.map((i) => i.name);
@@ -426,6 +476,11 @@ export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSp
         return `Input '${input.name}': dim ${i} is fixed to ${d} by the model, the spec gives ${shape[i]}.`;
       if (shape[i]! < 1) return `Input '${input.name}': ${dimLabel(input.shape, i)} must be at least 1.`;
     }
+  }
+  for (const input of inputs) {
+    const values = spec.values?.[input.name];
+    const problem = values && inputValuesProblem(input, values);
+    if (problem) return problem.message;
   }
   return undefined;
 }

@@ -74,9 +74,12 @@ describe('PipelineRunner', () => {
     host.jobs[2]!.end({ status: 'done', result: {} });
     await host.jobsStarted(4);
     expect(host.jobs[3]!.spec).toMatchObject({ kind: 'evaluate', target: 'v-new', reference: 'original' });
-    host.jobs[3]!.end({ status: 'done', result: {} });
+    host.jobs[3]!.end({ status: 'done', result: { recordId: 'e-7' } });
     await runner.whenSettled(first.id);
     expect(host.ws.pipelines![0]).toMatchObject({ status: 'done', variant: 'v-new' });
+    // The step keeps the record its job stored: the pipeline's badge shows that evaluation, not a later one.
+    expect(host.ws.pipelines![0]!.steps[3]).toMatchObject({ status: 'done', recordId: 'e-7' });
+    expect(host.ws.pipelines![0]!.steps[2]!.recordId).toBeUndefined();
 
     // A second recipe on the same data does not evaluate the original again, and says so.
     const second = await runner.start({ ...request, make: { ...request.make, method: 'fp16', source: 'v-pruned' } });

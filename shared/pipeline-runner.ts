@@ -422,7 +422,8 @@ export class PipelineRunner {
       await this.patch(modelPath, id, (p) => {
         const s = p.steps[index]!;
         if (outcome.status === 'done') {
-          p.steps[index] = { ...s, status: 'done' };
+          const recordId = (outcome.result as { recordId?: unknown } | undefined)?.recordId;
+          p.steps[index] = { ...s, status: 'done', ...(typeof recordId === 'string' ? { recordId } : {}) };
           const variant = (outcome.result as { variant?: { id?: unknown } } | undefined)?.variant?.id;
           if (step.kind === 'make' && typeof variant === 'string') p.variant = variant;
         } else if (outcome.status === 'failed') {

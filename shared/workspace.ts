@@ -241,6 +241,8 @@ export interface PipelineStepRecord {
   status: PipelineStepStatus;
   /** The job that ran (or runs) this step. */
   jobId?: string;
+  /** The workspace record its job stored (a `BenchRecord` or `EvalRecord` id): the pipeline shows its own figures. */
+  recordId?: string;
   error?: { code: string; message: string };
   /** Why a step was skipped, or what else the user should know. */
   note?: string;

@@ -8,6 +8,7 @@ import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
 import { guessNoteForRecipe, isGuessNote, refuseUnknownDims, resolveInputSpecs } from './input-specs.js';
 import { seededRandom, syntheticFeed } from './synthetic-feeds.js';
+import type { InputValues } from '../../../shared/input-spec.js';
 
 /** Token ids [batch, sequence] int64, a bool mask [batch, sequence] and an input with an unknown dim. */
 function tokenModel() {
@@ -274,6 +275,15 @@ describe('the guesses the app prefills its input spec with', () => {
       inputs: [{ dims: [2, 3, 48, 100] }],
       notes: [],
     });
+  });
+
+  it('refuse a fractional --value for an integer input, by the rule the app applies, before anything is drawn', () => {
+    // --value sr=1.5:3 drew 2.5, and the job failed on "value 2.5 is not a whole number", a value nobody typed.
+    const fractional = (values: InputValues) => () =>
+      resolveInputSpecs(buildSpeechGateModel(), { dims: { samples: 8000 }, values: { sr: values } });
+    expect(fractional({ kind: 'range', min: 1.5, max: 3 })).toThrow("Input 'sr' is int64: it takes whole numbers, and 1.5 is not one.");
+    expect(fractional({ kind: 'constant', value: 2.5 })).toThrow(/and 2\.5 is not one/);
+    expect(fractional({ kind: 'range', min: 8000, max: 16000 })).not.toThrow();
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { ModelProto, ValueInfoProto } from 'onnx-buf';
-import { guessInputSpec, type InputGuess, type InputValues } from '../../../shared/input-spec.js';
+import { guessInputSpec, inputValuesProblem, type InputGuess, type InputValues } from '../../../shared/input-spec.js';
 import { shellQuote } from '../../../shared/shell-quote.js';
 import type { TensorSummary } from '../../../shared/model-summary.js';
 import { isDatasetDtype } from '../datasets/element-convert.js';
@@ -281,6 +281,9 @@ function addValues(
   const guesses = guessesByName(guessInputSpec(resolved));
   return inputs.map((input) => {
     const values = chosen[input.name];
+    // The rule the app's form and the stored experiment follow: a range of 1.5..3 would feed an int64 input 2.5.
+    const problem = values && inputValuesProblem({ name: input.name, dtype: dtypeName(input.elemType) }, values);
+    if (problem) throw new StudioError('BAD_INPUT', problem.message);
     if (values) return { ...input, values };
     const guess = guesses.get(input.name)?.values;
     if (!guess || !isDatasetDtype(input.ortType)) return input;

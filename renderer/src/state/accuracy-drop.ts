@@ -4,7 +4,13 @@
  * pruning can cost tens of points (a digits classifier at 50% structured went from 99.1% to 44%), and a
  * variant must not look like a win while it does. Pure; tested in accuracy-drop.test.ts.
  */
-import { ORIGINAL_TARGET, type DatasetIdentity, type EvalRecord } from '../../../shared/workspace.js';
+import {
+  ORIGINAL_TARGET,
+  type DatasetIdentity,
+  type EvalRecord,
+  type PipelineRecord,
+} from '../../../shared/workspace.js';
+import { describeDataset } from './experiment.js';
 
 /** A drop worth a warning beside the variant: more than one point of accuracy. */
 export const NOTABLE_DROP_POINTS = 1;
@@ -60,12 +66,77 @@ export function latestAccuracy(
   return undefined;
 }
 
-/** The drop of a variant from the workspace's records: its latest accuracy against the original's on the same data. */
-export function variantAccuracyDrop(
+/** A drop as a pipeline shows it: the points, and which evaluations they come from, for the badge's tooltip. */
+export interface PipelineDrop {
+  points: number;
+  variant: MeasuredAccuracy;
+  original: MeasuredAccuracy;
+  /**
+   * Whose evaluation of the variant it is: the pipeline's own Evaluate step's, or (where the pipeline has no
+   * such step, or it did not finish) the variant's latest, from elsewhere (Compare, another run).
+   */
+  from: 'own' | 'no-step' | 'step-not-done';
+}
+
+function measured(e: EvalRecord): MeasuredAccuracy | undefined {
+  if (typeof e.report.accuracy !== 'number') return undefined;
+  return { accuracy: e.report.accuracy, ...(e.dataset ? { dataset: e.dataset } : {}) };
+}
+
+/**
+ * The drop a pipeline's badge shows: its own Evaluate step's figure against the original's on that same data. A
+ * pipeline that made `int8-static` and evaluated it on cnn_eval.npz showed a later Compare evaluation on other
+ * data instead (the variant's latest). The step names the record its job stored; a step recorded before steps
+ * kept it ran right after the variant was made, so the variant's first evaluation is its own. Only where the
+ * pipeline has no evaluation of its own (no Evaluate step, or one that did not finish) is it the variant's latest,
+ * and the result says so. Undefined when there is nothing to compare.
+ */
+export function pipelineAccuracyDrop(
   evaluations: readonly EvalRecord[],
-  variantId: string,
-): number | undefined {
-  const variant = latestAccuracy(evaluations, variantId);
+  pipeline: Pick<PipelineRecord, 'variant' | 'steps'>,
+): PipelineDrop | undefined {
+  const variantId = pipeline.variant;
+  if (!variantId) return undefined;
+  const step = pipeline.steps.find((s) => s.kind === 'evaluate');
+  let variant: MeasuredAccuracy | undefined;
+  let from: PipelineDrop['from'];
+  if (step?.status === 'done') {
+    const own = step.recordId
+      ? evaluations.find((e) => e.id === step.recordId)
+      : evaluations.find((e) => e.target === variantId);
+    // Its own evaluation had no labels (no accuracy): there is no drop of its own to show.
+    variant = own && measured(own);
+    from = 'own';
+  } else {
+    variant = latestAccuracy(evaluations, variantId);
+    from = step ? 'step-not-done' : 'no-step';
+  }
   if (!variant) return undefined;
-  return accuracyDrop(variant, latestAccuracy(evaluations, ORIGINAL_TARGET, variant.dataset));
+  const original = latestAccuracy(evaluations, ORIGINAL_TARGET, variant.dataset);
+  const points = accuracyDrop(variant, original);
+  return points === undefined || !original ? undefined : { points, variant, original, from };
+}
+
+/** "72.50%". */
+function percent(accuracy: number): string {
+  return `${(accuracy * 100).toFixed(2)}%`;
+}
+
+/**
+ * The badge's tooltip for a pipeline's drop: which evaluation it is, on which data, with both figures ("This
+ * pipeline's evaluation: 66.67% on cnn_eval.npz (60 samples), against the original's 100.00% on the same data.").
+ */
+export function pipelineDropTitle(drop: PipelineDrop): string {
+  const data = drop.variant.dataset
+    ? `on ${describeDataset(drop.variant.dataset)}`
+    : 'on data whose name was not recorded';
+  const figures = `${percent(drop.variant.accuracy)} ${data}, against the original's ${percent(drop.original.accuracy)} on the same data.`;
+  switch (drop.from) {
+    case 'own':
+      return `Accuracy lost in this pipeline's evaluation: ${figures}`;
+    case 'no-step':
+      return `Not measured by this pipeline (it has no evaluation step): the variant's latest evaluation, ${figures}`;
+    case 'step-not-done':
+      return `Not measured by this pipeline (its evaluation did not finish): the variant's latest evaluation, ${figures}`;
+  }
 }

@@ -437,7 +437,8 @@ function finishLive(state: StudioState, job: JobRecord, result: unknown): Studio
   const results = Array.isArray(report?.results) ? report.results : [];
   const final: Record<string, LatencyStats> = {};
   results.forEach((r, i) => {
-    const target = job.targets[i];
+    // A browser benchmark's result names its model's place (`index`): a model before it may have failed.
+    const target = job.targets[isRecord(r) && typeof r.index === 'number' ? r.index : i];
     if (target === undefined || !isRecord(r) || typeof r.p50Ms !== 'number') return;
     final[target] = latencyStatsOf(r);
   });

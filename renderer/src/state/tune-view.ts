@@ -1,10 +1,11 @@
 /**
  * What the Auto-optimize panel derives from a tune run, beyond its record: trial points of the chart grouped
- * where they would be drawn on top of each other, and whether the variant the run kept repeats one the
+ * where trials made the same model at the same figures, and whether the variant the run kept repeats one the
  * workspace already has.
  */
 import { canonicalJson } from '../../../shared/canonical-json.js';
 import { sameFile } from '../../../shared/same-file.js';
+import type { TuneTrial } from '../../../shared/tune.js';
 import type { WorkspaceVariant } from '../../../shared/workspace.js';
 
 export interface TrialPoint {
@@ -12,11 +13,13 @@ export interface TrialPoint {
   name: string;
   x: number;
   y: number;
+  /** What tells the trial's model apart (trialModelKey): trials share a point only when it is the same. */
+  model: string;
   met: boolean;
   chosen: boolean;
 }
 
-/** Points drawn as one: every trial at (nearly) the same spot, with one label naming them all (`#1, #4`). */
+/** Trials drawn as one point: the same model at the same figures, with one label naming them all (`#1, #4`). */
 export interface TrialPointGroup extends TrialPoint {
   indices: number[];
   names: string[];
@@ -24,26 +27,39 @@ export interface TrialPointGroup extends TrialPoint {
 }
 
 /**
- * Groups points closer than `share` of each axis's span (a marker's width on a chart a few hundred pixels
- * wide): recipes that made the same model (equal size, equal accuracy) otherwise hide each other. A group
- * takes the place of its first point; it is chosen if any of its trials is, and meets the budget if all do.
+ * What tells a trial's model apart, as far as the trial records it: its file's size and every quality figure.
+ * Two recipes that wrote the same model (an option that changed nothing) agree on all of them; two models that
+ * differ by a few bytes (51,637 and 51,633) are two models, however close their points.
  */
-export function groupTrialPoints(
-  points: readonly TrialPoint[],
-  span: { x: number; y: number },
-  share = 0.02,
-): TrialPointGroup[] {
+export function trialModelKey(
+  t: Pick<TuneTrial, 'bytes' | 'sizeRatio' | 'accuracy' | 'cosine' | 'agreement' | 'top1Agreement'>,
+): string {
+  return JSON.stringify([
+    t.bytes ?? t.sizeRatio ?? null,
+    t.accuracy ?? null,
+    t.cosine ?? null,
+    t.agreement ?? null,
+    t.top1Agreement ?? null,
+  ]);
+}
+
+/**
+ * Groups the trials that made the same model and sit at the very same place (equal figures on both axes):
+ * drawn apart, one would hide the other exactly. Trials that are only close (a 0.688x p50 beside a 0.717x)
+ * stay points of their own, at their own figures; the chart spreads those that cover each other a few pixels
+ * apart (tune-result.tsx). A group takes the place of its first point; it is chosen if any of its trials is,
+ * and meets the budget if all do.
+ */
+export function groupTrialPoints(points: readonly TrialPoint[]): TrialPointGroup[] {
   const groups: TrialPointGroup[] = [];
   for (const p of points) {
-    const near = groups.find(
-      (g) => Math.abs(g.x - p.x) <= span.x * share && Math.abs(g.y - p.y) <= span.y * share,
-    );
-    if (near) {
-      near.indices.push(p.index);
-      near.names.push(p.name);
-      near.chosen ||= p.chosen;
-      near.met &&= p.met;
-      near.label = `#${near.indices.join(', #')}`;
+    const same = groups.find((g) => g.x === p.x && g.y === p.y && g.model === p.model);
+    if (same) {
+      same.indices.push(p.index);
+      same.names.push(p.name);
+      same.chosen ||= p.chosen;
+      same.met &&= p.met;
+      same.label = `#${same.indices.join(', #')}`;
     } else groups.push({ ...p, indices: [p.index], names: [p.name], label: `#${p.index}` });
   }
   return groups;

@@ -36,7 +36,6 @@ import type {
 } from '../../../shared/ipc-contract.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { measuredTargets } from '../../../shared/job-targets.js';
-import { latencyStatsOf, thinSamples } from '../../../shared/latency-stats.js';
 import { ORIGINAL_TARGET, workspaceFileUrlPath, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
 import { makeStepTitle } from '../../../shared/pipeline-runner.js';
 import { baseName } from '../format.js';
@@ -53,7 +52,7 @@ import {
 } from './studio-state.js';
 import { deriveVariants, type Variant } from './variants.js';
 import { checkingTitle, queueOutcome, type QueueOutcome } from './queue-pipelines.js';
-import { webBenchInputs } from './web-bench-record.js';
+import { webBenchOutcome, webBenchRecordRequest } from './web-bench-record.js';
 import { pageLoadFailure } from './page-load-failure.js';
 import { newCheckId } from './check-ids.js';
 
@@ -658,6 +657,13 @@ export function useStudio(host: StudioHost): Studio {
           onSamples: (index, values) =>
             emit({ type: 'metric', name: `latency/${index}`, unit: 'ms', values }),
         });
+        // A model that failed is named with its error; the others are measured and recorded.
+        const outcome = webBenchOutcome(report);
+        if ('failed' in outcome) {
+          emit({ type: 'failed', error: { code: 'ORT', message: outcome.failed } });
+          return;
+        }
+        for (const message of outcome.warnings) emit({ type: 'log', level: 'warn', message });
         const recordId = await storeWebBench(host, model.path, targets, modelBytes, report);
         emit({ type: 'result', result: { report, ...(recordId ? { recordId } : {}) } });
       } catch (error) {
@@ -836,27 +842,6 @@ async function storeWebBench(
   bytes: number[],
   report: WebBenchReport,
 ): Promise<string | undefined> {
-  const label = `onnxruntime-web ${report.provider}${report.adapter ? ` (${report.adapter})` : ''}`;
-  const notes = report.results
-    .filter((r) => r.agreement)
-    .map(
-      (r) =>
-        `${r.model}: WebGPU outputs vs WASM on the same input: max |difference| ${r.agreement?.maxAbsDiff.toExponential(2)}, cosine ${r.agreement?.cosine.toFixed(6)}, same top class: ${r.agreement?.sameTop1 ? 'yes' : 'no'}.`,
-    );
-  const stored = await host.addBenchRecord({
-    modelPath,
-    engine: 'onnxruntime-web',
-    provider: report.provider,
-    label: label.slice(0, 200),
-    results: report.results.map((r, i) => ({
-      target: targets[i] ?? ORIGINAL_TARGET,
-      modelBytes: bytes[i] ?? 0,
-      ...latencyStatsOf(r),
-      throughput: r.meanMs > 0 ? 1000 / r.meanMs : 0,
-      samples: thinSamples(r.samples, 2000),
-    })),
-    ...webBenchInputs(report),
-    ...(notes.length > 0 ? { notes } : {}),
-  });
+  const stored = await host.addBenchRecord(webBenchRecordRequest(modelPath, targets, bytes, report));
   return stored.ok ? stored.value.id : undefined;
 }

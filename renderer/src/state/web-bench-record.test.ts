@@ -4,7 +4,8 @@ import { compareRows, offSpecNote, offSpecShapes } from './compare-data.js';
 import { initialState, studioReducer } from './studio-state.js';
 import { benchRecord, SUMMARY, variant, workspace } from './test-fixtures.js';
 import { deriveVariants } from './variants.js';
-import { webBenchInputs } from './web-bench-record.js';
+import type { WebBenchModelResult, WebBenchReport } from '../webbench/ort-web-bench.js';
+import { webBenchInputs, webBenchOutcome, webBenchRecordRequest } from './web-bench-record.js';
 
 const WASM = { engine: 'onnxruntime-web' as const, provider: 'wasm' };
 const fedAt = (width: number) => [{ name: 'x', dtype: 'float32', shape: [1, 3, 48, width] }];
@@ -49,5 +50,104 @@ describe('the inputs a browser benchmark records', () => {
     expect(webBenchInputs({ results: [{ inputs: fedAt(320) }, { inputs: fedAt(256) }] })).toBeUndefined();
     expect(webBenchInputs({ results: [] })).toBeUndefined();
     expect(webBenchInputs({ results: [{ inputs: [] }] })).toBeUndefined();
+  });
+});
+
+describe('a browser benchmark where one model failed', () => {
+  const KERNEL = '[WebGPU] Kernel "[Conv] conv0_token_1" failed. Error: dilations should be 2D';
+  const measured = (index: number, model: string, p50Ms: number): WebBenchModelResult => ({
+    index,
+    model,
+    engine: 'onnxruntime-web',
+    provider: 'webgpu',
+    initMs: 1,
+    firstRunMs: 1,
+    warmup: 1,
+    iterations: 2,
+    ...{
+      p50Ms,
+      p90Ms: p50Ms,
+      p95Ms: p50Ms,
+      p99Ms: p50Ms,
+      meanMs: p50Ms,
+      minMs: p50Ms,
+      maxMs: p50Ms,
+      stdMs: 0,
+    },
+    samples: [p50Ms, p50Ms],
+    inputs: fedAt(320),
+  });
+  // Six models; the original (index 0) failed on WebGPU.
+  const targets = ['original', 'v1', 'v2', 'v3', 'v4', 'v5'];
+  const report: WebBenchReport = {
+    provider: 'webgpu',
+    seconds: 3,
+    results: [1, 2, 3, 4, 5].map((i) => measured(i, `m${i}`, i)),
+    failures: [{ index: 0, model: 'cnn.onnx', message: KERNEL }],
+  };
+
+  it('ends done, saying which model failed and why, and records the others under their own targets', () => {
+    expect(webBenchOutcome(report)).toEqual({
+      warnings: [`Partly failed: 5 of 6 measured; cnn.onnx failed on webgpu: ${KERNEL}`],
+    });
+    const request = webBenchRecordRequest('/m/cnn.onnx', targets, [10, 11, 12, 13, 14, 15], report);
+    expect(request.results.map((r) => [r.target, r.modelBytes, r.p50Ms])).toEqual([
+      ['v1', 11, 1],
+      ['v2', 12, 2],
+      ['v3', 13, 3],
+      ['v4', 14, 4],
+      ['v5', 15, 5],
+    ]);
+    // The failure stays in the record, after the page's job is gone.
+    expect(request.notes).toEqual([`Not measured: cnn.onnx failed on webgpu: ${KERNEL}`]);
+  });
+
+  it('fails, naming each model, when none could be measured', () => {
+    expect(webBenchOutcome({ ...report, results: [] })).toEqual({
+      failed: `onnxruntime-web (webgpu) could not run cnn.onnx: ${KERNEL}`,
+    });
+    expect(
+      webBenchOutcome({
+        ...report,
+        results: [],
+        failures: [report.failures[0]!, { index: 1, model: 'int8', message: 'no kernel' }],
+      }),
+    ).toEqual({
+      failed: `No model could be measured: cnn.onnx failed on webgpu: ${KERNEL}; int8 failed on webgpu: no kernel`,
+    });
+    // One kernel that refuses every model: its message once, with the models it refused.
+    expect(
+      webBenchOutcome({
+        ...report,
+        results: [],
+        failures: ['original', 'fp16', 'int8'].map((model, index) => ({ index, model, message: KERNEL })),
+      }),
+    ).toEqual({ failed: `No model could be measured: original, fp16 and int8 failed on webgpu: ${KERNEL}` });
+    expect(webBenchOutcome({ ...report, failures: [] })).toEqual({ warnings: [] });
+  });
+
+  it("shows each model's live figures under its own target when a model before it failed", () => {
+    const jobId = 'web-1';
+    let state = studioReducer(initialState, {
+      type: 'model-opened',
+      summary: SUMMARY,
+      workspace: workspace(),
+    });
+    state = studioReducer(state, {
+      type: 'job-submitted',
+      jobId,
+      kind: 'web-bench',
+      title: 'Browser benchmark',
+      modelPath: SUMMARY.path,
+      targets: ['original', 'v1'],
+      measurement: { engine: 'onnxruntime-web', provider: 'webgpu' },
+      atMs: 0,
+    });
+    const partial = { ...report, results: [measured(1, 'int8', 0.5)] };
+    state = studioReducer(state, {
+      type: 'job-event',
+      event: { jobId, seq: 0, timeMs: 1, type: 'result', result: { report: partial } },
+    });
+    expect(Object.keys(state.live[0]!.final ?? {})).toEqual(['v1']);
   });
 });

@@ -4,14 +4,17 @@
  */
 import { formatDrop, isNotableDrop } from '../state/accuracy-drop.js';
 
-export function AccuracyDropBadge({ points }: { points: number | undefined }) {
+export function AccuracyDropBadge({
+  points,
+  title = 'Accuracy lost against the original, both measured on the same labelled data',
+}: {
+  points: number | undefined;
+  /** What the drop is measured on and by which evaluation (a pipeline's says; Compare's table has a Data column). */
+  title?: string;
+}) {
   if (!isNotableDrop(points)) return null;
   return (
-    <span
-      className="badge badge-drop"
-      data-testid="accuracy-drop"
-      title="Accuracy lost against the original, both measured on the same labelled data"
-    >
+    <span className="badge badge-drop" data-testid="accuracy-drop" title={title}>
       {formatDrop(points)}
     </span>
   );

@@ -5,7 +5,9 @@ import {
   BOOL_CHOICES,
   boolChoiceOf,
   describeValues,
+  holdsGuess,
   specFromDraft,
+  valuesHoldGuess,
   wholeShapeDims,
 } from './input-spec-panel.js';
 
@@ -19,7 +21,11 @@ describe('the input spec form', () => {
   it("names a bad dim by its field's label, not its position", () => {
     for (const w of ['0', '-5', '2.5', '']) {
       const parsed = specFromDraft(summary, { x: { dims: ['1', '3', '224', w] } });
-      expect(parsed).toEqual({ ok: false, message: "Input 'x': W must be a whole number of at least 1." });
+      expect(parsed).toEqual({
+        ok: false,
+        message: "Input 'x': W must be a whole number of at least 1.",
+        field: { input: 'x', part: 3 },
+      });
     }
     const unnamed = {
       ...summary,
@@ -82,5 +88,67 @@ describe('the input spec form', () => {
     expect(describeValues('flag', 'bool', { kind: 'range', min: 0, max: 1 })).toBe('flag random true/false');
     expect(describeValues('flag', 'bool', { kind: 'constant', value: 0 })).toBe('flag all false');
     expect(describeValues('ids', 'int64', { kind: 'range', min: 0, max: 9 })).toBe('ids in 0..9');
+  });
+
+  it('refuses a fractional bound for an integer input on its field, as it refuses From above To', () => {
+    const dyn = {
+      path: '/m/dyn.onnx',
+      inputs: [
+        { name: 'x', dtype: 'float32', shape: ['N', 3, 48, 'W'] },
+        { name: 'sr', dtype: 'int64', shape: [1] },
+      ],
+      outputs: [],
+    } as unknown as ModelSummary;
+    const withSr = (kind: 'constant' | 'range', a: string, b = '') =>
+      specFromDraft(dyn, {
+        x: { dims: ['1', '3', '48', '320'] },
+        sr: { dims: ['1'], values: { kind, a, b } },
+      });
+    // The user test: From 1.5, To 3 was accepted ("sr in 1.5..3") and every job failed on 2.5.
+    expect(withSr('range', '1.5', '3')).toEqual({
+      ok: false,
+      message: "Input 'sr' is int64: it takes whole numbers, and 1.5 is not one.",
+      field: { input: 'sr', part: 'a' },
+    });
+    expect(withSr('range', '1', '3.5')).toMatchObject({ ok: false, field: { input: 'sr', part: 'b' } });
+    expect(withSr('constant', '2.5')).toMatchObject({ ok: false, field: { input: 'sr', part: 'a' } });
+    expect(withSr('range', '16000', '8000')).toEqual({
+      ok: false,
+      message: "Input 'sr': give a range from a smaller to a larger number.",
+      field: { input: 'sr', part: 'b' },
+    });
+    expect(withSr('range', '8000', '')).toMatchObject({ ok: false, message: "Input 'sr': give a number." });
+    expect(withSr('range', '8000', '16000')).toMatchObject({
+      ok: true,
+      spec: { values: { sr: { kind: 'range', min: 8000, max: 16000 } } },
+    });
+    // A float input takes fractions.
+    const gain = {
+      ...dyn,
+      inputs: [{ name: 'gain', dtype: 'float32', shape: [1] }],
+    } as unknown as ModelSummary;
+    expect(
+      specFromDraft(gain, { gain: { dims: ['1'], values: { kind: 'range', a: '0.5', b: '1.5' } } }),
+    ).toMatchObject({ ok: true });
+    // A bad dim names its field too.
+    expect(specFromDraft(dyn, { x: { dims: ['1', '3', '48', '2.5'] }, sr: { dims: ['1'] } })).toMatchObject({
+      ok: false,
+      field: { input: 'x', part: 3 },
+    });
+  });
+
+  it("shows a guess's reason only while its guess is in the field", () => {
+    const guess = { kind: 'constant', value: 16000 } as const;
+    expect(valuesHoldGuess({ kind: 'constant', a: '16000', b: '' }, guess)).toBe(true);
+    expect(valuesHoldGuess({ kind: 'constant', a: ' 16000 ', b: '' }, guess)).toBe(true);
+    // Another value, or a range: "a sample rate: 16 kHz" no longer describes the field.
+    expect(valuesHoldGuess({ kind: 'constant', a: '8000', b: '' }, guess)).toBe(false);
+    expect(valuesHoldGuess({ kind: 'range', a: '16000', b: '16000' }, guess)).toBe(false);
+    expect(valuesHoldGuess({ kind: 'constant', a: '', b: '' }, { kind: 'constant', value: 0 })).toBe(false);
+    const ids = { kind: 'range', min: 0, max: 99 } as const;
+    expect(valuesHoldGuess({ kind: 'range', a: '0', b: '99' }, ids)).toBe(true);
+    expect(valuesHoldGuess({ kind: 'range', a: '0', b: '999' }, ids)).toBe(false);
+    expect(holdsGuess('320', 320)).toBe(true);
+    expect(holdsGuess('640', 320)).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import { useContext, useEffect, useId, useState } from 'react';
 import {
   dimLabel,
   inputNeedsSpec,
+  inputValuesProblem,
   isOpenDim,
   largeInputWarnings,
   shortShapes,
@@ -62,6 +63,19 @@ export function wholeShapeDims(text: string): number[] | null {
   return text.trim() !== '' && dims.every((d) => Number.isInteger(d) && d >= 1) ? dims : null;
 }
 
+/** True while a field holds the guessed number: only then does the guess's reason describe what is in it. */
+export function holdsGuess(text: string, guess: number): boolean {
+  return text.trim() !== '' && Number(text) === guess;
+}
+
+/** True while the values fields hold the guessed values (the same kind, the same numbers). */
+export function valuesHoldGuess(draft: ValuesDraft, guess: InputValues): boolean {
+  if (draft.kind !== guess.kind) return false;
+  return guess.kind === 'constant'
+    ? holdsGuess(draft.a, guess.value)
+    : holdsGuess(draft.a, guess.min) && holdsGuess(draft.b, guess.max);
+}
+
 function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDraft> {
   const drafts: Record<string, InputDraft> = {};
   for (const input of summary.inputs) {
@@ -83,11 +97,17 @@ function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDr
   return drafts;
 }
 
-/** The spec the form describes, or the first problem in it. */
+/** The field a problem of the form is in: a dim by its index (the whole shape is 0), or a values field. */
+export interface DraftField {
+  input: string;
+  part: number | 'a' | 'b';
+}
+
+/** The spec the form describes, or the first problem in it, with the field it is in. */
 export function specFromDraft(
   summary: ModelSummary,
   drafts: Record<string, InputDraft>,
-): { ok: true; spec: InputSpec } | { ok: false; message: string } {
+): { ok: true; spec: InputSpec } | { ok: false; message: string; field?: DraftField } {
   const shapes: Record<string, number[]> = {};
   const values: Record<string, InputValues> = {};
   for (const input of summary.inputs) {
@@ -99,6 +119,7 @@ export function specFromDraft(
       return {
         ok: false,
         message: `Input '${input.name}': the model declares no shape for it; give its whole shape, like 1x64 (whole numbers of at least 1, joined by x).`,
+        field: { input: input.name, part: 0 },
       };
     const dims = typed ?? draft.dims.map(Number);
     const bad = dims.findIndex((d) => !Number.isInteger(d) || d < 1);
@@ -107,24 +128,25 @@ export function specFromDraft(
         ok: false,
         // The field's label (`W`), as the user sees it, not its position.
         message: `Input '${input.name}': ${dimLabel(input.shape, bad)} must be a whole number of at least 1.`,
+        field: { input: input.name, part: bad },
       };
     shapes[input.name] = dims;
     if (draft.values) {
-      const a = Number(draft.values.a);
-      const b = Number(draft.values.b);
-      if (draft.values.a.trim() === '' || !Number.isFinite(a)) {
-        return { ok: false, message: `Input '${input.name}': give a number.` };
-      }
-      if (draft.values.kind === 'constant') values[input.name] = { kind: 'constant', value: a };
-      else {
-        if (!Number.isFinite(b) || draft.values.b.trim() === '' || a > b) {
-          return {
-            ok: false,
-            message: `Input '${input.name}': give a range from a smaller to a larger number.`,
-          };
-        }
-        values[input.name] = { kind: 'range', min: a, max: b };
-      }
+      // An empty field is no number (Number('') is 0); the rest is the shared rule, as the backend applies it.
+      const number = (text: string) => (text.trim() === '' ? NaN : Number(text));
+      const a = number(draft.values.a);
+      const rule: InputValues =
+        draft.values.kind === 'constant'
+          ? { kind: 'constant', value: a }
+          : { kind: 'range', min: a, max: number(draft.values.b) };
+      const problem = inputValuesProblem(input, rule);
+      if (problem)
+        return {
+          ok: false,
+          message: problem.message,
+          field: { input: input.name, part: problem.part === 'max' ? 'b' : 'a' },
+        };
+      values[input.name] = rule;
     }
   }
   return { ok: true, spec: Object.keys(values).length > 0 ? { shapes, values } : { shapes } };
@@ -222,6 +244,15 @@ export function InputSpecPanel({
           if (!draft) return null;
           const setDraft = (next: InputDraft) => setDrafts((d) => ({ ...d, [guess.name]: next }));
           const shapeless = summary.inputs.find((i) => i.name === guess.name)?.rankUnknown === true;
+          // The problem of the form, said in the fieldset of its input and marked on its field.
+          const fault = !parsed.ok && parsed.field?.input === guess.name ? parsed.field.part : undefined;
+          const errorId = `${id}-${guess.name}-error`;
+          const invalid = (part: DraftField['part']) =>
+            fault === part ? { 'aria-invalid': true as const, 'aria-errormessage': errorId } : {};
+          const valuesReason =
+            draft.values && guess.values && valuesHoldGuess(draft.values, guess.values.values)
+              ? guess.values.reason
+              : undefined;
           return (
             <fieldset key={guess.name} className="input-spec-input">
               <legend>
@@ -241,6 +272,7 @@ export function InputSpecPanel({
                       placeholder="1x64"
                       value={draft.dims[0] ?? ''}
                       aria-describedby={`${id}-${guess.name}-whole-why`}
+                      {...invalid(0)}
                       onChange={(e) => setDraft({ ...draft, dims: [e.target.value] })}
                     />
                     <span id={`${id}-${guess.name}-whole-why`} className="field-hint">
@@ -254,6 +286,8 @@ export function InputSpecPanel({
                   const open = isOpenDim(guess.declared[i] ?? null);
                   const label = dimLabel(guess.declared, i);
                   const fieldId = `${id}-${guess.name}-${i}`;
+                  // The guess's reason only beside the guessed size: under another, it read as describing that.
+                  const why = open && holdsGuess(draft.dims[i] ?? '', dim.value);
                   return (
                     <div key={i} className={open ? 'field input-dim open' : 'field input-dim'}>
                       <label htmlFor={fieldId}>{label}</label>
@@ -265,7 +299,8 @@ export function InputSpecPanel({
                         inputMode="numeric"
                         disabled={!open}
                         value={draft.dims[i] ?? ''}
-                        aria-describedby={open ? `${fieldId}-why` : undefined}
+                        aria-describedby={why ? `${fieldId}-why` : undefined}
+                        {...(shapeless ? {} : invalid(i))}
                         onChange={(e) =>
                           setDraft({
                             ...draft,
@@ -273,7 +308,7 @@ export function InputSpecPanel({
                           })
                         }
                       />
-                      {open && (
+                      {why && (
                         <span id={`${fieldId}-why`} className="field-hint">
                           {dim.reason}
                         </span>
@@ -329,6 +364,7 @@ export function InputSpecPanel({
                     label={draft.values.kind === 'constant' ? 'Value' : 'From'}
                     value={draft.values.a}
                     onChange={(a) => setDraft({ ...draft, values: { ...draft.values!, a } })}
+                    invalid={invalid('a')}
                   />
                   {draft.values.kind === 'range' && (
                     <NumberField
@@ -336,15 +372,25 @@ export function InputSpecPanel({
                       label="To"
                       value={draft.values.b}
                       onChange={(b) => setDraft({ ...draft, values: { ...draft.values!, b } })}
+                      invalid={invalid('b')}
                     />
                   )}
-                  {guess.values && <p className="field-hint">{guess.values.reason}</p>}
+                  {valuesReason && (
+                    <p className="field-hint" data-testid="input-spec-values-why">
+                      {valuesReason}
+                    </p>
+                  )}
                 </div>
+              )}
+              {fault !== undefined && !parsed.ok && (
+                <p id={errorId} className="field-error" role="alert">
+                  {parsed.message}
+                </p>
               )}
             </fieldset>
           );
         })}
-        {!parsed.ok && (
+        {!parsed.ok && parsed.field === undefined && (
           <p className="field-error" role="alert">
             {parsed.message}
           </p>
@@ -382,16 +428,19 @@ function NumberField({
   label,
   value,
   onChange,
+  invalid,
 }: {
   id: string;
   label: string;
   value: string;
   onChange: (v: string) => void;
+  /** `aria-invalid` and `aria-errormessage` while the form's problem is in this field. */
+  invalid: { 'aria-invalid'?: true; 'aria-errormessage'?: string };
 }) {
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} type="number" value={value} onChange={(e) => onChange(e.target.value)} />
+      <input id={id} type="number" value={value} onChange={(e) => onChange(e.target.value)} {...invalid} />
     </div>
   );
 }

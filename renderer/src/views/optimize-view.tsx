@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { commonFieldsFor } from '../../../shared/options/catalog-fields.js';
-import { ORIGINAL_TARGET, type DatasetRole } from '../../../shared/workspace.js';
+import { ORIGINAL_TARGET, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
 import type { DatasetCheckReport } from '../../../shared/ipc-contract.js';
 import { shortShapes } from '../../../shared/input-spec.js';
 import { describeDataset, experimentDataset } from '../state/experiment.js';
@@ -36,6 +36,7 @@ import {
 import type { MethodCatalog, MethodDescription } from '../host/host-types.js';
 import type { StudioHost } from '../host/studio-host.js';
 import { DEFAULT_BENCH, type RecipeRequest, type Studio } from '../state/use-studio.js';
+import type { JobRecord } from '../state/studio-state.js';
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import { JobList } from './job-list.js';
 import { PipelineList } from './pipeline-list.js';
@@ -614,12 +615,29 @@ export function OptimizeView({
         onRerun={(id) => void actions.rerunPipeline(id)}
       />
 
-      <JobList
-        jobs={variantJobs}
-        onCancel={(id) => void actions.cancel(id)}
-        onClear={actions.clearFinishedJobs}
-      />
+      {jobListShown(variantJobs, state.workspace) && (
+        <JobList
+          jobs={variantJobs}
+          onCancel={(id) => void actions.cancel(id)}
+          onClear={actions.clearFinishedJobs}
+        />
+      )}
     </div>
+  );
+}
+
+/**
+ * Whether Optimize shows its job list: while this model has jobs in the page, or, with none, only where nothing
+ * was run for it yet. Its empty state ("No jobs yet. Pick a recipe above and press Queue…") under a list of
+ * finished pipelines (jobs are the page's and the backend's of this session; pipelines and Auto-optimize runs
+ * are kept in the workspace, so a restarted serve lists none of their jobs) read as if nothing had run.
+ */
+export function jobListShown(
+  jobs: readonly JobRecord[],
+  workspace: Pick<Workspace, 'pipelines' | 'tunes'> | null,
+): boolean {
+  return (
+    jobs.length > 0 || ((workspace?.pipelines?.length ?? 0) === 0 && (workspace?.tunes?.length ?? 0) === 0)
   );
 }
 

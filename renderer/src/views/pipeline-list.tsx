@@ -2,7 +2,8 @@
  * The pipelines of the open model, as the backend keeps them: each recipe with its steps (made, benchmarked,
  * evaluated), what failed or was skipped and why, and "Run again" for one that was interrupted (the app or
  * `serve` stopped under it), failed or cancelled (not for a model onnxruntime cannot load: see rerunOffer). Survives a page reload and an app restart. A variant that
- * was evaluated and lost more than a point of accuracy against the original says so in red beside its title.
+ * was evaluated and lost more than a point of accuracy against the original says so in red beside its title: the
+ * pipeline's own evaluation, its data named in the tooltip (pipelineAccuracyDrop).
  */
 import type {
   EvalRecord,
@@ -11,7 +12,7 @@ import type {
   PipelineStepStatus,
 } from '../../../shared/workspace.js';
 import type { JobRecord } from '../state/studio-state.js';
-import { variantAccuracyDrop } from '../state/accuracy-drop.js';
+import { pipelineAccuracyDrop, pipelineDropTitle } from '../state/accuracy-drop.js';
 import { AccuracyDropBadge } from './accuracy-drop-badge.js';
 
 const STEP_SYMBOL: Record<StepShown, string> = {
@@ -63,6 +64,18 @@ export function pipelineShown(
   return current && stepShown(current, jobs) === 'queued' ? 'queued' : 'running';
 }
 
+/** The drop of the pipeline's own evaluation, or where it has none, of the variant's latest, saying which. */
+function PipelineDropBadge({
+  pipeline,
+  evaluations,
+}: {
+  pipeline: PipelineRecord;
+  evaluations: readonly EvalRecord[];
+}) {
+  const drop = pipelineAccuracyDrop(evaluations, pipeline);
+  return drop ? <AccuracyDropBadge points={drop.points} title={pipelineDropTitle(drop)} /> : null;
+}
+
 export function PipelineList({
   pipelines,
   evaluations = [],
@@ -97,7 +110,7 @@ export function PipelineList({
             <div className="job-head">
               <span className="job-title">
                 {p.title}
-                {p.variant && <AccuracyDropBadge points={variantAccuracyDrop(evaluations, p.variant)} />}
+                <PipelineDropBadge pipeline={p} evaluations={evaluations} />
               </span>
               <span
                 className={`badge badge-${p.status === 'interrupted' || p.status === 'cancelled' ? 'failed' : pipelineShown(p, jobs)}`}

@@ -8,9 +8,9 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TuneOutcome, TuneTrial } from '../../../shared/tune.js';
 import type { TuneRecord, WorkspaceVariant } from '../../../shared/workspace.js';
 import { variant } from '../state/test-fixtures.js';
-import { groupTrialPoints, sameModelAs } from '../state/tune-view.js';
+import { groupTrialPoints, sameModelAs, trialModelKey } from '../state/tune-view.js';
 import type { Studio } from '../state/use-studio.js';
-import { chosenQuality, placeLabels, TuneResult } from './tune-result.js';
+import { chosenQuality, layoutTrialChart, trialChartNotes, trialPlot, TuneResult } from './tune-result.js';
 
 const trial = (index: number, name: string, variantId?: string): TuneTrial => ({
   index,
@@ -179,53 +179,119 @@ describe('the Auto-optimize result', () => {
 });
 
 describe('trial points on the chart', () => {
-  it('labels every point with its trial, and draws trials at the same spot as one point naming them all', () => {
-    const p = (index: number, x: number, y: number, chosen = false) => ({
-      index,
-      name: `t${index}`,
-      x,
-      y,
-      met: true,
-      chosen,
-    });
-    const groups = groupTrialPoints(
-      [p(0, 0.26, 0), p(1, 0.5, -0.2), p(2, 0.261, 0.001, true), p(3, 0.26, -0.4)],
-      { x: 1.2, y: 1 },
-    );
+  const p = (index: number, x: number, y: number, model = `m${index}`, chosen = false) => ({
+    index,
+    name: `t${index}`,
+    x,
+    y,
+    model,
+    met: true,
+    chosen,
+  });
+
+  it('share a point only between trials that made the same model at the same figures', () => {
+    const groups = groupTrialPoints([
+      p(0, 0.26, 0, 'same'),
+      p(1, 0.5, -0.2),
+      p(2, 0.26, 0, 'same', true),
+      // Close to #0 but another model (or the same figures of another model): a point of its own.
+      p(3, 0.261, 0.001),
+      p(4, 0.26, 0, 'other'),
+    ]);
     expect(groups.map((g) => [g.label, g.chosen])).toEqual([
       ['#0, #2', true],
       ['#1', false],
       ['#3', false],
+      ['#4', false],
     ]);
     expect(groups[0]!.names).toEqual(['t0', 't2']);
   });
-});
 
-describe('the trial chart labels', () => {
-  const domain = { x: [0, 2] as const, y: [-15, 5] as const };
-  it('puts a label beside its point where it covers no other point or label', () => {
-    // The run of the user test: #0 just left of #1 at the same accuracy, #2/#3 just below and left.
-    const sides = placeLabels(
-      [
-        { x: 1.46, y: -8.5, label: '#0' },
-        { x: 1.51, y: -8.5, label: '#1' },
-        { x: 1.43, y: -9.5, label: '#2, #3' },
-        { x: 1.51, y: -11, label: '#4' },
-      ],
-      domain,
+  it("tells a trial's model by its size and quality figures", () => {
+    const t = trial(0, 'a');
+    expect(trialModelKey({ ...t, bytes: 51_637 })).toBe(trialModelKey({ ...trial(2, 'b'), bytes: 51_637 }));
+    expect(trialModelKey({ ...t, bytes: 51_637 })).not.toBe(trialModelKey({ ...t, bytes: 51_633 }));
+    expect(trialModelKey({ ...t, cosine: 0.9247 })).not.toBe(trialModelKey({ ...t, cosine: 0.9248 }));
+  });
+
+  // The run of the user test (cnn.onnx, max drop 0.5, 8 trials): 5 markers were drawn, #2 at #0's place and #7
+  // at #3's, and the marker of #4 and #6 had no label.
+  const userRun = [
+    [0, 0.7175, -33.33, 51_637],
+    [1, 0.7124, -40, 49_955],
+    [2, 0.6879, -33.33, 51_633],
+    [3, 0.623, -30, 51_634],
+    [4, 0.6796, -28.33, 52_768],
+    [5, 0.6663, -25, 53_835],
+    [6, 0.6967, -28.33, 87_350],
+    [7, 0.6463, -30, 52_701],
+  ] as const;
+  const domain = {
+    x: [0, 1.5] as const,
+    y: [-60, 20] as const,
+  };
+
+  it('draws every trial of the user test at its own figures, each with its label', () => {
+    const groups = groupTrialPoints(userRun.map(([i, x, y, bytes]) => p(i, x, y, String(bytes))));
+    expect(groups.map((g) => g.label)).toEqual(['#0', '#1', '#2', '#3', '#4', '#5', '#6', '#7']);
+    // The narrowest card (an 800 px window) and a wide one.
+    for (const width of [673, 1156]) {
+      const plot = trialPlot(width);
+      const layout = layoutTrialChart(groups, domain, plot);
+      expect(layout.labels, `width ${width}`).not.toContain(undefined);
+      // Where a marker is drawn: at its figures, or a few px from them where markers cover each other.
+      const at = groups.map((g, i) => ({
+        x: (g.x / 1.5) * plot.width + layout.offsets[i]!.dx,
+        y: (1 - (g.y + 60) / 80) * plot.height + layout.offsets[i]!.dy,
+      }));
+      for (const o of layout.offsets) expect(Math.hypot(o.dx, o.dy)).toBeLessThanOrEqual(10);
+      // No label covers a marker or another label.
+      const boxes = layout.labels.map((l, i) => {
+        const w = groups[i]!.label.length * 7;
+        const x = at[i]!.x + l!.dx;
+        const left = l!.anchor === 'start' ? x : l!.anchor === 'end' ? x - w : x - w / 2;
+        return { left, right: left + w, top: at[i]!.y + l!.dy - 7, bottom: at[i]!.y + l!.dy + 7 };
+      });
+      const hit = (a: (typeof boxes)[number], b: (typeof boxes)[number]) =>
+        a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+      for (const [i, box] of boxes.entries()) {
+        for (const m of at)
+          expect(hit(box, { left: m.x - 7, right: m.x + 7, top: m.y - 7, bottom: m.y + 7 })).toBe(false);
+        for (const [k, other] of boxes.entries())
+          if (k !== i) expect(hit(box, other), `#${i} and #${k}`).toBe(false);
+      }
+    }
+  });
+
+  it('spreads markers that cover each other, and says which; a label with no room is named in the note', () => {
+    // Three trials at nearly one place, among many close by: spread by a few px, never merged.
+    const crowd = groupTrialPoints([p(0, 0.7, -30), p(1, 0.7005, -30.05), p(2, 0.7002, -29.98)]);
+    const layout = layoutTrialChart(crowd, domain, trialPlot(673));
+    expect(layout.spread).toEqual([['#0', '#1', '#2']]);
+    const moved = layout.offsets.map((o) => Math.round(Math.hypot(o.dx, o.dy)));
+    expect(moved.every((d) => d > 0 && d <= 11)).toBe(true);
+    expect(trialChartNotes(crowd, layout, () => '')).toContain(
+      "#0, #1 and #2 sit at nearly one place, so each is drawn 10 px from it; hover for each one's figures.",
     );
-    expect(sides[0]).not.toBe('right');
-    expect(sides[1]).toBe('right');
-    expect(sides).not.toContain(undefined);
-    // Points apart keep their labels on the right.
+    // Points packed so tight that labels run out of room: none is dropped silently.
+    const packed = Array.from({ length: 40 }, (_, i) =>
+      p(i, 0.6 + (i % 8) * 0.012, -30 + Math.floor(i / 8) * 1.5),
+    );
+    const groups = groupTrialPoints(packed);
+    const tight = layoutTrialChart(groups, domain, trialPlot(673));
+    const unlabelled = groups.filter((_, i) => !tight.labels[i]);
+    expect(unlabelled.length).toBeGreaterThan(0);
+    const [note] = trialChartNotes(groups, { labels: tight.labels, spread: [] }, (g) => `${g.x.toFixed(3)}×`);
+    expect(note).toMatch(/^No room on the chart for the label of #\d+ \(at 0\.\d{3}×\)/);
+    for (const g of unlabelled) expect(note).toContain(`${g.label} (at `);
     expect(
-      placeLabels(
-        [
-          { x: 0.5, y: 0, label: '#0' },
-          { x: 1.5, y: -10, label: '#1' },
-        ],
-        domain,
+      trialChartNotes(
+        groupTrialPoints([p(0, 0.5, 0, 'x'), p(1, 0.5, 0, 'x')]),
+        { labels: [{ dx: 0, dy: 0, anchor: 'start' }], spread: [] },
+        () => '',
       ),
-    ).toEqual(['right', 'right']);
+    ).toEqual([
+      '#0 and #1 made the same model (the same size and quality at the same figures): one point each, labelled with all of them.',
+    ]);
   });
 });

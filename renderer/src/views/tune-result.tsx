@@ -3,19 +3,7 @@
  * choice, and the sensitivity table. Auto-optimize runs (auto-optimize-panel.tsx) and collected cluster sweeps
  * (sweep-results.tsx) both show this.
  */
-import {
-  CartesianGrid,
-  Cell,
-  LabelList,
-  ReferenceLine,
-  ResponsiveContainer,
-  Scatter,
-  ScatterChart,
-  Tooltip,
-  XAxis,
-  YAxis,
-  ZAxis,
-} from 'recharts';
+import { CartesianGrid, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { niceRange } from '../../../shared/chart-scale.js';
 import {
   describeBudget,
@@ -27,11 +15,19 @@ import {
   tuneStopReason,
   type TuneTrial,
 } from '../../../shared/tune.js';
-import { groupTrialPoints, sameModelAs } from '../state/tune-view.js';
+import { groupTrialPoints, sameModelAs, trialModelKey, type TrialPointGroup } from '../state/tune-view.js';
 import type { TuneRecord } from '../../../shared/workspace.js';
 import { sensitivityFigure } from '../../../shared/sensitivity.js';
 import { axisProps, tooltipStyle } from '../charts/recharts-support.js';
 import { ChartCard } from '../charts/chart-card.js';
+import {
+  listNames,
+  overlapGroups,
+  SPREAD_PX,
+  spreadOffsets,
+  type PlacedPoint,
+} from '../charts/pareto-overlap.js';
+import { useWidth } from '../charts/svg-chart-support.js';
 import type { Studio } from '../state/use-studio.js';
 import { useChartColors } from '../theme.js';
 
@@ -54,15 +50,30 @@ export function chosenQuality(t: TuneTrial, record: TuneRecord): string {
   return record.budget.kind === 'accuracy-drop' && t.accuracy !== undefined ? `accuracy ${figure}` : `output cosine ${figure}`;
 }
 
-/** Where a point's label sits beside its marker (Recharts LabelList positions). */
-export type LabelSide = 'right' | 'left' | 'top' | 'bottom';
-
-/** The plot the label placement assumes: the narrowest the card draws (an 800 px window), in pixels. */
-const PLOT_PX = { width: 560, height: 210 };
-const MARKER_PX = 7;
-const LABEL_OFFSET_PX = 9;
+/** The chart's frame (px), which the layout below mirrors: recharts places the plot inside it. */
+const FRAME = {
+  height: 280,
+  margin: { top: 16, right: 32, bottom: 8, left: 8 },
+  yAxisWidth: 76,
+  xAxisHeight: 44,
+} as const;
+/** A marker's area (px², recharts' ZAxis range) and radius; its outline adds up to 1.5 px outside. */
+const MARKER_AREA = 110;
+const MARKER_R = Math.sqrt(MARKER_AREA / Math.PI);
+const MARKER_REACH = MARKER_R + 2;
 const CHAR_PX = 7;
 const LABEL_HEIGHT_PX = 14;
+/** From a marker's centre to its label's near edge beside it (px). */
+const LABEL_GAP_PX = MARKER_REACH + 3;
+
+/** The plot inside a chart `width` px wide (px). */
+export function trialPlot(width: number): { width: number; height: number } {
+  const { margin, yAxisWidth, xAxisHeight, height } = FRAME;
+  return {
+    width: Math.max(1, width - margin.left - margin.right - yAxisWidth),
+    height: height - margin.top - margin.bottom - xAxisHeight,
+  };
+}
 
 interface Box {
   left: number;
@@ -71,51 +82,289 @@ interface Box {
   bottom: number;
 }
 
+/** Where a point's label is drawn, from its marker's drawn centre (px). */
+export interface TrialLabelPlacement {
+  /** The text's anchor point; the text is centred on it vertically. */
+  dx: number;
+  dy: number;
+  anchor: 'start' | 'middle' | 'end';
+  /** A line from the marker to a label set away from it (the places beside it were taken). */
+  leader?: { x1: number; y1: number; x2: number; y2: number };
+}
+
+export interface TrialChartLayout {
+  /** Each point's offset from its exact place (px): points that cover each other are spread (pareto-overlap.ts). */
+  offsets: { dx: number; dy: number }[];
+  /** Each point's label; undefined where no place near it is free, and the note under the chart names it. */
+  labels: (TrialLabelPlacement | undefined)[];
+  /** The points spread apart, by their labels, one list per place. */
+  spread: string[][];
+}
+
+const overlaps = (a: Box, b: Box) =>
+  a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+/** Whether the segment from (x1, y1) to (x2, y2) passes within `r` of (cx, cy). */
+function passesNear(
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  cx: number,
+  cy: number,
+  r: number,
+): boolean {
+  const vx = x2 - x1;
+  const vy = y2 - y1;
+  const t = Math.max(0, Math.min(1, ((cx - x1) * vx + (cy - y1) * vy) / (vx * vx + vy * vy || 1)));
+  return Math.hypot(x1 + t * vx - cx, y1 + t * vy - cy) < r;
+}
+
+/** How far a point is from a box (px): 0 inside it. */
+function distanceToBox(p: { x: number; y: number }, box: Box): number {
+  return Math.hypot(
+    Math.max(box.left - p.x, 0, p.x - box.right),
+    Math.max(box.top - p.y, 0, p.y - box.bottom),
+  );
+}
+
+/** Whether a line (a label's leader) crosses a box, with a pixel to spare. */
+function crosses(line: { x1: number; y1: number; x2: number; y2: number }, box: Box): boolean {
+  const steps = Math.max(2, Math.ceil(Math.hypot(line.x2 - line.x1, line.y2 - line.y1) / 2));
+  for (let k = 0; k <= steps; k++) {
+    const x = line.x1 + ((line.x2 - line.x1) * k) / steps;
+    const y = line.y1 + ((line.y2 - line.y1) * k) / steps;
+    if (x > box.left - 1 && x < box.right + 1 && y > box.top - 1 && y < box.bottom + 1) return true;
+  }
+  return false;
+}
+
 /**
- * A side for each point's label where it covers no marker and no label placed before it (right first, then
- * left, above, below), or none where every side would: the tooltip still names that point. Computed on the
- * narrowest plot the card draws, so labels that clear each other there clear each other wider too.
+ * The places a label of width `w` may take around its marker, nearest first: beside it (right, left, above,
+ * below, then the corners), then further out in the same eight directions with a line back to the marker.
  */
-export function placeLabels(
+function labelCandidates(w: number): { box: Box; at: TrialLabelPlacement }[] {
+  const h = LABEL_HEIGHT_PX;
+  const g = LABEL_GAP_PX;
+  const c = g * 0.75;
+  const near: { box: Box; at: TrialLabelPlacement }[] = [
+    { box: { left: g, right: g + w, top: -h / 2, bottom: h / 2 }, at: { dx: g, dy: 0, anchor: 'start' } },
+    { box: { left: -g - w, right: -g, top: -h / 2, bottom: h / 2 }, at: { dx: -g, dy: 0, anchor: 'end' } },
+    {
+      box: { left: -w / 2, right: w / 2, top: -g - h, bottom: -g },
+      at: { dx: 0, dy: -g - h / 2, anchor: 'middle' },
+    },
+    {
+      box: { left: -w / 2, right: w / 2, top: g, bottom: g + h },
+      at: { dx: 0, dy: g + h / 2, anchor: 'middle' },
+    },
+  ];
+  for (const [ux, uy] of [
+    [1, -1],
+    [-1, -1],
+    [1, 1],
+    [-1, 1],
+  ] as const) {
+    const box = cornerBox(ux * c, uy * c, ux, uy, w, h);
+    near.push({ box, at: textAt(box, ux) });
+  }
+  const far: { box: Box; at: TrialLabelPlacement }[] = [];
+  for (const d of [2.4 * g, 3.6 * g, 5 * g, 7 * g]) {
+    // Sixteen directions, right first, then round both ways.
+    for (const step of [0, 8, 4, 12, 2, 6, 10, 14, 1, 7, 9, 15, 3, 5, 11, 13]) {
+      const angle = (step * Math.PI) / 8;
+      const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+      const ux = Math.abs(cos) < 0.3 ? 0 : Math.sign(cos);
+      const uy = Math.abs(sin) < 0.3 ? 0 : Math.sign(sin);
+      const box = cornerBox(cos * d, sin * d, ux, uy, w, h);
+      // From the marker's edge to the nearest point of the label's box.
+      const x2 = Math.max(box.left, Math.min(0, box.right));
+      const y2 = Math.max(box.top, Math.min(0, box.bottom));
+      const length = Math.hypot(x2, y2) || 1;
+      const leader = { x1: (x2 / length) * MARKER_REACH, y1: (y2 / length) * MARKER_REACH, x2, y2 };
+      far.push({ box, at: { ...textAt(box, ux), leader } });
+    }
+  }
+  return [...near, ...far];
+}
+
+/** A label's box whose corner (or edge middle, where `ux` or `uy` is 0) facing the marker is at (x, y). */
+function cornerBox(x: number, y: number, ux: number, uy: number, w: number, h: number): Box {
+  const left = ux > 0 ? x : ux < 0 ? x - w : x - w / 2;
+  const top = uy > 0 ? y : uy < 0 ? y - h : y - h / 2;
+  return { left, right: left + w, top, bottom: top + h };
+}
+
+function textAt(box: Box, ux: number): TrialLabelPlacement {
+  const dy = (box.top + box.bottom) / 2;
+  if (ux > 0) return { dx: box.left, dy, anchor: 'start' };
+  if (ux < 0) return { dx: box.right, dy, anchor: 'end' };
+  return { dx: (box.left + box.right) / 2, dy, anchor: 'middle' };
+}
+
+/**
+ * Where each point and its label are drawn on a plot of `plot` px with these axis domains. Points whose markers
+ * cover each other are spread a few pixels around their common place (pareto-overlap.ts, as Compare's Pareto
+ * chart does); every other point is drawn at its own figures. Each label takes the first place around its marker
+ * that covers no marker and no label placed before it and stays in the chart, beside the marker or further out
+ * with a line back to it; a label with no such place is left for the note under the chart, never dropped.
+ */
+export function layoutTrialChart(
   points: readonly { x: number; y: number; label: string }[],
   domain: { x: readonly [number, number]; y: readonly [number, number] },
-): (LabelSide | undefined)[] {
-  const px = (p: { x: number; y: number }) => ({
-    x: ((p.x - domain.x[0]) / (domain.x[1] - domain.x[0] || 1)) * PLOT_PX.width,
-    y: (1 - (p.y - domain.y[0]) / (domain.y[1] - domain.y[0] || 1)) * PLOT_PX.height,
+  plot: { width: number; height: number },
+): TrialChartLayout {
+  const placed: PlacedPoint[] = points.map((p, i) => ({
+    id: String(i),
+    x: ((p.x - domain.x[0]) / (domain.x[1] - domain.x[0] || 1)) * plot.width,
+    y: (1 - (p.y - domain.y[0]) / (domain.y[1] - domain.y[0] || 1)) * plot.height,
+    r: MARKER_R,
+  }));
+  const groups = overlapGroups(placed);
+  const spreadBy = spreadOffsets(groups);
+  const offsets = placed.map((p) => spreadBy.get(p.id) ?? { dx: 0, dy: 0 });
+  const centres = placed.map((p, i) => ({ x: p.x + offsets[i]!.dx, y: p.y + offsets[i]!.dy }));
+  const taken: Box[] = centres.map((c) => ({
+    left: c.x - MARKER_REACH,
+    right: c.x + MARKER_REACH,
+    top: c.y - MARKER_REACH,
+    bottom: c.y + MARKER_REACH,
+  }));
+  // The plot, with the top and right margins a label may reach into (not the axes' side).
+  const bounds: Box = {
+    left: 0,
+    right: plot.width + FRAME.margin.right - 2,
+    top: 2 - FRAME.margin.top,
+    bottom: plot.height,
+  };
+  const leaders: { x1: number; y1: number; x2: number; y2: number }[] = [];
+  const labels = points.map((p, i) => {
+    const c = centres[i]!;
+    for (const { box, at } of labelCandidates(p.label.length * CHAR_PX)) {
+      const drawn = {
+        left: c.x + box.left,
+        right: c.x + box.right,
+        top: c.y + box.top,
+        bottom: c.y + box.bottom,
+      };
+      const inside =
+        drawn.left >= bounds.left &&
+        drawn.right <= bounds.right &&
+        drawn.top >= bounds.top &&
+        drawn.bottom <= bounds.bottom;
+      if (!inside || taken.some((t) => overlaps(drawn, t)) || leaders.some((l) => crosses(l, drawn)))
+        continue;
+      const { leader } = at;
+      if (leader) {
+        const line = { x1: c.x + leader.x1, y1: c.y + leader.y1, x2: c.x + leader.x2, y2: c.y + leader.y2 };
+        // The line reaches its label past no other marker and through no other label.
+        const blocked =
+          centres.some(
+            (o, k) => k !== i && passesNear(line.x1, line.y1, line.x2, line.y2, o.x, o.y, MARKER_REACH),
+          ) || taken.slice(points.length).some((t) => crosses(line, t));
+        if (blocked) continue;
+        leaders.push(line);
+      } else {
+        // A label beside its marker reads as that marker's only where no other marker is as near to it ("#4" at
+        // the corner of #4 sat beside #6).
+        const own = distanceToBox(c, drawn);
+        if (centres.some((o, k) => k !== i && distanceToBox(o, drawn) < own + 3)) continue;
+      }
+      taken.push(drawn);
+      return at;
+    }
+    return undefined;
   });
-  const taken: Box[] = points.map((p) => {
-    const c = px(p);
-    return { left: c.x - MARKER_PX, right: c.x + MARKER_PX, top: c.y - MARKER_PX, bottom: c.y + MARKER_PX };
-  });
-  const overlaps = (a: Box, b: Box) =>
-    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-  return points.map((p, i) => {
-    const c = px(p);
-    const w = p.label.length * CHAR_PX;
-    const h = LABEL_HEIGHT_PX;
-    const at = LABEL_OFFSET_PX;
-    const boxes: [LabelSide, Box][] = [
-      ['right', { left: c.x + at, right: c.x + at + w, top: c.y - h / 2, bottom: c.y + h / 2 }],
-      ['left', { left: c.x - at - w, right: c.x - at, top: c.y - h / 2, bottom: c.y + h / 2 }],
-      [
-        'top',
-        { left: c.x - w / 2, right: c.x + w / 2, top: c.y - MARKER_PX - 4 - h, bottom: c.y - MARKER_PX - 4 },
-      ],
-      [
-        'bottom',
-        { left: c.x - w / 2, right: c.x + w / 2, top: c.y + MARKER_PX + 4, bottom: c.y + MARKER_PX + 4 + h },
-      ],
-    ];
-    const free = boxes.find(([, box]) => taken.every((t, k) => k === i || !overlaps(box, t)));
-    if (!free) return undefined;
-    taken.push(free[1]);
-    return free[0];
-  });
+  return {
+    offsets,
+    labels,
+    spread: groups.map((g) => g.map((p) => points[Number(p.id)]!.label)),
+  };
+}
+
+/** The sentences under the chart: points that share a place or a marker, and labels that found no room. */
+export function trialChartNotes(
+  groups: readonly Pick<TrialPointGroup, 'label' | 'indices' | 'x' | 'y'>[],
+  layout: Pick<TrialChartLayout, 'labels' | 'spread'>,
+  figure: (p: { x: number; y: number }) => string,
+): string[] {
+  const notes: string[] = [];
+  const same = groups
+    .filter((g) => g.indices.length > 1)
+    .map((g) => listNames(g.indices.map((i) => `#${i}`)));
+  if (same.length > 0)
+    notes.push(
+      `${same.join('; ')} made the same model (the same size and quality at the same figures): one point each, labelled with all of them.`,
+    );
+  if (layout.spread.length > 0)
+    notes.push(
+      `${layout.spread.map((g) => listNames(g)).join('; ')} sit at nearly one place, so each is drawn ${SPREAD_PX} px from it; hover for each one's figures.`,
+    );
+  const unlabelled = groups.filter((_, i) => !layout.labels[i]);
+  if (unlabelled.length > 0)
+    notes.push(
+      `No room on the chart for the label of ${unlabelled.map((g) => `${g.label} (at ${figure(g)})`).join(', ')}; hover a point for its trial.`,
+    );
+  return notes;
+}
+
+/** How a trial is drawn: its marker (filled when it meets the budget, dark on the Pareto front, ringed when chosen) and its label. */
+function TrialMarker(props: {
+  cx?: number;
+  cy?: number;
+  payload?: TrialPointGroup & { at: number };
+  layout: TrialChartLayout;
+  front: ReadonlySet<number>;
+  textColor: string;
+}) {
+  const { cx, cy, payload, layout, front, textColor } = props;
+  if (cx === undefined || cy === undefined || !payload) return null;
+  const offset = layout.offsets[payload.at] ?? { dx: 0, dy: 0 };
+  const label = layout.labels[payload.at];
+  const x = cx + offset.dx;
+  const y = cy + offset.dy;
+  return (
+    <g className="trial-point" data-trials={payload.label}>
+      <circle
+        cx={x}
+        cy={y}
+        r={MARKER_R}
+        fill={payload.met ? (front.has(payload.index) ? '#2e7d32' : '#81c784') : 'transparent'}
+        fillOpacity={0.8}
+        stroke={payload.chosen ? textColor : payload.met ? '#2e7d32' : '#c62828'}
+        strokeWidth={payload.chosen ? 3 : 2}
+      />
+      {label?.leader && (
+        <line
+          x1={x + label.leader.x1}
+          y1={y + label.leader.y1}
+          x2={x + label.leader.x2}
+          y2={y + label.leader.y2}
+          stroke={textColor}
+          strokeOpacity={0.6}
+          strokeWidth={1}
+        />
+      )}
+      {label && (
+        <text
+          className="trial-label"
+          x={x + label.dx}
+          y={y + label.dy}
+          textAnchor={label.anchor}
+          dominantBaseline="central"
+          fill={textColor}
+          fontSize={12}
+        >
+          {payload.label}
+        </text>
+      )}
+    </g>
+  );
 }
 
 function TrialChart({ record }: { record: TuneRecord }) {
   const colors = useChartColors();
+  const [box, width] = useWidth<HTMLDivElement>();
   const accuracy = record.budget.kind === 'accuracy-drop';
   const front = new Set(record.outcome?.pareto ?? []);
   const trialPoints = record.trials
@@ -125,6 +374,7 @@ function TrialChart({ record }: { record: TuneRecord }) {
       name: t.name,
       x: objectiveValue(t, record.objective)!,
       y: accuracy ? -(t.dropPoints ?? 0) : (t.cosine ?? 0),
+      model: trialModelKey(t),
       met: t.meetsBudget === true,
       chosen: record.outcome?.chosen === t.index,
     }));
@@ -139,96 +389,94 @@ function TrialChart({ record }: { record: TuneRecord }) {
   // tick there, keeps their markers inside the plot (they were half cut by its edge).
   const yMax = yTicks.at(-1)! + (accuracy ? 0 : (yTicks.at(-1)! - yTicks[0]!) * 0.04);
   const xTicks = niceRange(0, Math.max(1.05, ...trialPoints.map((p) => p.x * 1.05)));
-  // Trials at the same spot (recipes that made the same model) are one point with one label naming them all;
-  // every point says which trial of the table it is.
-  const grouped = groupTrialPoints(trialPoints, {
-    x: xTicks.at(-1)! - xTicks[0]!,
-    y: yMax - yTicks[0]!,
-  });
-  // Each label on a side where it covers no other point or label ("#0" was drawn under the #1 marker).
-  const sides = placeLabels(grouped, {
-    x: [xTicks[0]!, xTicks.at(-1)!],
-    y: [yTicks[0]!, yMax],
-  });
-  const points = grouped.map((p, i) => ({
-    ...p,
-    ...(sides[i] ? { [`label-${sides[i]}`]: p.label } : {}),
-  }));
+  // Only trials that made the same model at the same figures share a point, labelled with all of them; every
+  // other trial is drawn at its own figures, spread a few pixels where markers would cover each other, and every
+  // point says which trial of the table it is (beside it, further out with a line, or in the note below).
+  const grouped = groupTrialPoints(trialPoints);
+  const layout = layoutTrialChart(
+    grouped,
+    { x: [xTicks[0]!, xTicks.at(-1)!], y: [yTicks[0]!, yMax] },
+    trialPlot(width),
+  );
+  const points = grouped.map((p, at) => ({ ...p, at }));
+  const notes =
+    width > 0
+      ? trialChartNotes(
+          grouped,
+          layout,
+          (p) => `${p.x.toFixed(3)}×, ${accuracy ? `${p.y.toFixed(2)} pts` : p.y.toFixed(5)}`,
+        )
+      : [];
   const objectiveLabel = record.objective === 'latency' ? 'p50 / original' : 'size / original';
   return (
     <ChartCard
       id="tune-trials"
       title={`Trials: ${record.objective === 'latency' ? 'latency' : 'size'} vs ${accuracy ? 'accuracy change' : 'output cosine'}`}
       subtitle={`Left is ${record.objective === 'latency' ? 'faster' : 'smaller'}, up is better; the dotted line is the original. The dashed line is the budget (${describeBudget(record.budget)}): filled points meet it (dark: on the Pareto front), hollow red ones break it; the black ring is the choice.`}
+      height={FRAME.height}
       {...(points.length === 0 ? { empty: <p className="muted">Trials appear here as they finish.</p> } : {})}
     >
-      <ResponsiveContainer width="100%" height={280}>
-        <ScatterChart margin={{ top: 16, right: 32, bottom: 8, left: 8 }}>
-          <CartesianGrid stroke={colors.grid} />
-          <XAxis
-            type="number"
-            dataKey="x"
-            name={objectiveLabel}
-            domain={[xTicks[0]!, xTicks.at(-1)!]}
-            ticks={xTicks}
-            interval={0}
-            tickFormatter={(v: number) => `${v.toFixed(2)}×`}
-            {...axisProps(colors)}
-            height={44}
-            label={{ value: objectiveLabel, position: 'insideBottom', offset: 0, fill: colors.muted }}
-          />
-          <YAxis
-            type="number"
-            dataKey="y"
-            name={accuracy ? 'accuracy change (pts)' : 'cosine'}
-            domain={[yTicks[0]!, yMax]}
-            ticks={yTicks}
-            interval={0}
-            tickFormatter={(v: number) => (accuracy ? `${v.toFixed(1)} pts` : v.toFixed(4))}
-            {...axisProps(colors)}
-            width={76}
-          />
-          <ReferenceLine
-            y={budgetY}
-            stroke={colors.text}
-            strokeDasharray="6 4"
-            label={{ value: 'budget', position: 'insideTopRight', fill: colors.muted }}
-          />
-          <ReferenceLine x={1} stroke={colors.muted} strokeDasharray="2 4" />
-          <Tooltip
-            contentStyle={tooltipStyle(colors)}
-            formatter={(v, name) =>
-              name === objectiveLabel ? `${Number(v).toFixed(3)}×` : Number(v).toFixed(accuracy ? 2 : 5)
-            }
-            labelFormatter={(_label, payload) => {
-              const group = (payload?.[0] as { payload?: (typeof points)[number] } | undefined)?.payload;
-              // Grouped points lie close together (within 2% of each axis), not necessarily at the same values.
-              return group ? group.indices.map((i, k) => `#${i} ${group.names[k]}`).join(', ') : '';
-            }}
-          />
-          <ZAxis range={[110, 110]} />
-          <Scatter data={points} isAnimationActive={false} fillOpacity={0.8}>
-            {points.map((p) => (
-              <Cell
-                key={p.index}
-                fill={p.met ? (front.has(p.index) ? '#2e7d32' : '#81c784') : 'transparent'}
-                stroke={p.chosen ? colors.text : p.met ? '#2e7d32' : '#c62828'}
-                strokeWidth={p.chosen ? 3 : 2}
-              />
-            ))}
-            {(['right', 'left', 'top', 'bottom'] as const).map((side) => (
-              <LabelList
-                key={side}
-                dataKey={`label-${side}`}
-                position={side}
-                offset={side === 'right' || side === 'left' ? LABEL_OFFSET_PX : 4}
-                fill={colors.text}
-                fontSize={12}
-              />
-            ))}
-          </Scatter>
-        </ScatterChart>
-      </ResponsiveContainer>
+      <div ref={box} style={{ width: '100%', height: FRAME.height }}>
+        {width > 0 && (
+          <ScatterChart width={width} height={FRAME.height} margin={FRAME.margin}>
+            <CartesianGrid stroke={colors.grid} />
+            <XAxis
+              type="number"
+              dataKey="x"
+              name={objectiveLabel}
+              domain={[xTicks[0]!, xTicks.at(-1)!]}
+              ticks={xTicks}
+              interval={0}
+              tickFormatter={(v: number) => `${v.toFixed(2)}×`}
+              {...axisProps(colors)}
+              height={FRAME.xAxisHeight}
+              label={{ value: objectiveLabel, position: 'insideBottom', offset: 0, fill: colors.muted }}
+            />
+            <YAxis
+              type="number"
+              dataKey="y"
+              name={accuracy ? 'accuracy change (pts)' : 'cosine'}
+              domain={[yTicks[0]!, yMax]}
+              ticks={yTicks}
+              interval={0}
+              tickFormatter={(v: number) => (accuracy ? `${v.toFixed(1)} pts` : v.toFixed(4))}
+              {...axisProps(colors)}
+              width={FRAME.yAxisWidth}
+            />
+            <ReferenceLine
+              y={budgetY}
+              stroke={colors.text}
+              strokeDasharray="6 4"
+              label={{ value: 'budget', position: 'insideTopRight', fill: colors.muted }}
+            />
+            <ReferenceLine x={1} stroke={colors.muted} strokeDasharray="2 4" />
+            <Tooltip
+              contentStyle={tooltipStyle(colors)}
+              formatter={(v, name) =>
+                name === objectiveLabel ? `${Number(v).toFixed(3)}×` : Number(v).toFixed(accuracy ? 2 : 5)
+              }
+              labelFormatter={(_label, payload) => {
+                const group = (payload?.[0] as { payload?: (typeof points)[number] } | undefined)?.payload;
+                // A point of several trials is one model at one place: the figures are all of theirs.
+                return group ? group.indices.map((i, k) => `#${i} ${group.names[k]}`).join(', ') : '';
+              }}
+            />
+            <ZAxis range={[MARKER_AREA, MARKER_AREA]} />
+            <Scatter
+              data={points}
+              isAnimationActive={false}
+              shape={(props: { cx?: number; cy?: number; payload?: (typeof points)[number] }) => (
+                <TrialMarker {...props} layout={layout} front={front} textColor={colors.text} />
+              )}
+            />
+          </ScatterChart>
+        )}
+      </div>
+      {notes.length > 0 && (
+        <p className="muted chart-subtitle" data-testid="tune-trials-note">
+          {notes.join(' ')}
+        </p>
+      )}
     </ChartCard>
   );
 }
@@ -251,7 +499,8 @@ export function TuneResult({
     ? sameModelAs(studio.state.workspace?.variants ?? [], record.chosenVariantId)
     : undefined;
   const outcome = record.outcome;
-  const top1 = record.budget.kind !== 'accuracy-drop' && record.trials.some((t) => t.top1Agreement !== undefined);
+  const top1 =
+    record.budget.kind !== 'accuracy-drop' && record.trials.some((t) => t.top1Agreement !== undefined);
   return (
     <div className="tune-result" data-testid="tune-run" data-status={record.status}>
       <p>
@@ -277,8 +526,12 @@ export function TuneResult({
         <p className="tune-chosen" data-testid="tune-chosen">
           Chosen: <strong>{variant?.label ?? chosen.name}</strong>: {ratio(chosen.sizeRatio)} size,{' '}
           {ratio(chosen.p50Ratio)} p50
-          {chosen.latencyUnreliable ? ' (unreliable run)' : chosen.latencyVerdict === 'same' ? ' (within noise)' : ''},{' '}
-          {chosenQuality(chosen, record)}.{' '}
+          {chosen.latencyUnreliable
+            ? ' (unreliable run)'
+            : chosen.latencyVerdict === 'same'
+              ? ' (within noise)'
+              : ''}
+          , {chosenQuality(chosen, record)}.{' '}
           {chosenFile
             ? `Its file: ${chosenFile}.`
             : 'It is a variant like the others: compare, export or report it.'}

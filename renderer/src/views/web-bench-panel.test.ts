@@ -49,6 +49,35 @@ describe('the browser benchmark panel’s line', () => {
     expect(webBenchLine(job({ status: 'cancelled' }), names).kind).toBe('cancelled');
   });
 
+  it('says which model failed and why, beside the figures of the others', () => {
+    const line = webBenchLine(
+      job({
+        status: 'done',
+        fraction: 1,
+        targets: ['original', 'v1', 'v2'],
+        measurement: { engine: 'onnxruntime-web', provider: 'webgpu' },
+        result: {
+          report: {
+            provider: 'webgpu',
+            seconds: 1,
+            results: [
+              { index: 1, p50Ms: 0.5 },
+              { index: 2, p50Ms: 0.25 },
+            ],
+            failures: [{ index: 0, model: 'cnn.onnx', message: 'dilations should be 2D' }],
+          },
+        },
+      }),
+      (t) => (t === 'original' ? 'cnn.onnx' : t === 'v1' ? 'int8-dynamic' : 'fp16'),
+    );
+    expect(line).toEqual({
+      kind: 'done',
+      text: 'Partly failed: 2 of 3 models measured (p50: int8-dynamic 0.50 ms, fp16 0.25 ms). The latency chart below shows them as "onnxruntime-web · webgpu".',
+      source: { engine: 'onnxruntime-web', provider: 'webgpu' },
+      failures: ['cnn.onnx failed on webgpu: dilations should be 2D'],
+    });
+  });
+
   it('follows the newest browser benchmark of the open model only', () => {
     const jobs = [
       job({ jobId: 'a' }),

@@ -1,12 +1,14 @@
 /**
  * Compare's browser benchmark: onnxruntime-web (WebGPU or WebAssembly) timing the chosen models in this page.
  * The run shows in the panel itself: how far it is, with Cancel; then a line with each model's p50 that says
- * the figures are on the latency chart, which it switches to them (and a button to show them again there).
+ * the figures are on the latency chart, which it switches to them (and a button to show them again there), and
+ * each model that could not run, with its error (the others are measured all the same).
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import { ProgressBar } from '../components/progress-bar.js';
 import type { JobRecord, MeasurementSource } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
+import { webBenchFailureLines } from '../state/web-bench-record.js';
 import {
   probeWebProviders,
   type WebBenchReport,
@@ -24,7 +26,8 @@ export function latestWebBench(
 
 export type WebBenchLine =
   | { kind: 'running'; text: string; fraction: number }
-  | { kind: 'done'; text: string; source: MeasurementSource }
+  /** `failures`: the models that could not run, each with its error (the others were measured). */
+  | { kind: 'done'; text: string; source: MeasurementSource; failures?: string[] }
   | { kind: 'failed'; text: string }
   | { kind: 'cancelled'; text: string };
 
@@ -49,14 +52,23 @@ export function webBenchLine(job: JobRecord, names: (target: string) => string):
     }
     case 'done': {
       const report = (job.result as { report?: WebBenchReport } | undefined)?.report;
-      const figures = (report?.results ?? [])
-        .map((r, i) => `${names(job.targets[i] ?? r.model)} ${ms(r.p50Ms)} ms`)
+      const results = report?.results ?? [];
+      const figures = results
+        .map((r, i) => `${names(job.targets[r.index ?? i] ?? r.model)} ${ms(r.p50Ms)} ms`)
         .join(', ');
+      const failures = webBenchFailureLines(report?.failures ?? [], provider, (f) =>
+        names(job.targets[f.index] ?? f.model),
+      );
       const count = job.targets.length;
+      const measured =
+        failures.length > 0
+          ? `Partly failed: ${results.length} of ${count} models measured`
+          : `Done: ${count} ${count === 1 ? 'model' : 'models'} measured`;
       return {
         kind: 'done',
-        text: `Done: ${count} ${count === 1 ? 'model' : 'models'} measured${figures ? ` (p50: ${figures})` : ''}. The latency chart below shows them as "${label}".`,
+        text: `${measured}${figures ? ` (p50: ${figures})` : ''}. The latency chart below shows ${results.length === 1 ? 'it' : 'them'} as "${label}".`,
         source: { engine: 'onnxruntime-web', provider },
+        ...(failures.length > 0 ? { failures } : {}),
       };
     }
     case 'failed':
@@ -207,6 +219,12 @@ export function WebBenchPanel({
               </button>
             </p>
           )}
+          {line.kind === 'done' &&
+            line.failures?.map((failure) => (
+              <p key={failure} className="field-error" data-testid="web-bench-model-failed">
+                {failure}
+              </p>
+            ))}
           {(line.kind === 'failed' || line.kind === 'cancelled') && (
             <p className={line.kind === 'failed' ? 'field-error' : 'field-hint'}>{line.text}</p>
           )}

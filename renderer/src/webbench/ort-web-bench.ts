@@ -57,6 +57,8 @@ export interface WebBenchOptions {
 
 /** One model's figures in the page; the latency statistics are `LatencyStats`. */
 export interface WebBenchModelResult extends LatencyStats {
+  /** Its place in the models benchmarked (the job's target index): a model that failed has no result. */
+  index: number;
   model: string;
   engine: 'onnxruntime-web';
   provider: WebProvider;
@@ -80,8 +82,20 @@ export interface OutputAgreement {
   sameTop1: boolean;
 }
 
+/** A model onnxruntime-web could not run (a kernel the provider lacks), while the others were measured. */
+export interface WebBenchFailure {
+  /** Its place in the models benchmarked. */
+  index: number;
+  model: string;
+  /** onnxruntime-web's message. */
+  message: string;
+}
+
 export interface WebBenchReport {
+  /** The models measured, in order (each with its `index`). */
   results: WebBenchModelResult[];
+  /** The models that failed, each with its error: one model's failure does not stop the others. */
+  failures: WebBenchFailure[];
   provider: WebProvider;
   /** The WebGPU adapter, when used. */
   adapter?: string;
@@ -301,7 +315,9 @@ const SAMPLE_BATCH_MS = 100;
 
 /**
  * Benchmark each model in turn: create a session, one timed first run, `warmup` untimed runs, then
- * `iterations` timed runs. Sessions are released before the next model so GPU memory does not pile up.
+ * `iterations` timed runs. Sessions are released before the next model so GPU memory does not pile up. A model
+ * that fails (a WebGPU kernel that refuses its attributes) is reported in `failures` with its error, and the
+ * others are still measured: one model's Conv stopped a run of six, naming none. Only a cancel stops the run.
  */
 export async function runWebBench(
   models: readonly WebBenchModel[],
@@ -314,78 +330,98 @@ export async function runWebBench(
   const perModel = options.warmup + options.iterations + 1;
   const total = Math.max(1, models.length * perModel);
   const results: WebBenchModelResult[] = [];
+  const failures: WebBenchFailure[] = [];
 
   for (const [index, model] of models.entries()) {
     checkCancelled(options.signal);
-    const done = index * perModel;
-    options.onProgress?.(done / total, `creating session (${model.name})`);
-    const t0 = performance.now();
-    const session = await ort.InferenceSession.create(model.bytes, {
-      executionProviders: [options.provider],
-      graphOptimizationLevel: 'all',
-    });
     try {
-      const initMs = performance.now() - t0;
-      const feeds = makeFeeds(ort, session, 0, options.inputs);
-      const first = performance.now();
-      const firstOutputs = await session.run(feeds);
-      const firstRunMs = performance.now() - first;
-      let agreement: OutputAgreement | undefined;
-      if (options.checkAgainstWasm && options.provider !== 'wasm') {
-        options.onProgress?.(done / total, `checking outputs against WASM (${model.name})`);
-        agreement = await compareWithWasm(ort, model.bytes, feeds, firstOutputs);
-      }
-      disposeAll(firstOutputs);
-
-      for (let i = 0; i < options.warmup; i++) {
-        checkCancelled(options.signal);
-        disposeAll(await session.run(feeds));
-        options.onProgress?.((done + 1 + i) / total, `warmup (${model.name})`);
-      }
-      const samples: number[] = [];
-      let batch: number[] = [];
-      let lastBatch = performance.now();
-      for (let i = 0; i < options.iterations; i++) {
-        checkCancelled(options.signal);
-        const t = performance.now();
-        const outputs = await session.run(feeds);
-        const ms = performance.now() - t;
-        disposeAll(outputs);
-        samples.push(ms);
-        batch.push(Math.round(ms * 10_000) / 10_000);
-        if (performance.now() - lastBatch > SAMPLE_BATCH_MS) {
-          options.onSamples?.(index, batch);
-          batch = [];
-          lastBatch = performance.now();
-          options.onProgress?.((done + 1 + options.warmup + i) / total, `measuring (${model.name})`);
-        }
-      }
-      if (batch.length > 0) options.onSamples?.(index, batch);
-      const stats = latencyStats(samples);
-      if (!stats) throw new Error('No runs were measured; set at least one iteration.');
-      results.push({
-        model: model.name,
-        engine: 'onnxruntime-web',
-        provider: options.provider,
-        initMs,
-        firstRunMs,
-        warmup: options.warmup,
-        ...latencyStatsOf(stats),
-        samples,
-        inputs: Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] })),
-        ...(agreement ? { agreement } : {}),
-      });
-    } finally {
-      await session.release();
+      results.push(await benchOne(ort, model, index, options, { done: index * perModel, total }));
+    } catch (error) {
+      if (error instanceof WebBenchCancelled) throw error;
+      failures.push({ index, model: model.name, message: messageOf(error) });
     }
   }
   options.onProgress?.(1, 'done');
   return {
     results,
+    failures,
     provider: options.provider,
     ...(status.detail && options.provider === 'webgpu' ? { adapter: status.detail } : {}),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** One model's session, first run, warmup and timed runs; `at` places its progress in the whole run's. */
+async function benchOne(
+  ort: typeof Ort,
+  model: WebBenchModel,
+  index: number,
+  options: WebBenchOptions,
+  at: { done: number; total: number },
+): Promise<WebBenchModelResult> {
+  const { done, total } = at;
+  options.onProgress?.(done / total, `creating session (${model.name})`);
+  const t0 = performance.now();
+  const session = await ort.InferenceSession.create(model.bytes, {
+    executionProviders: [options.provider],
+    graphOptimizationLevel: 'all',
+  });
+  try {
+    const initMs = performance.now() - t0;
+    const feeds = makeFeeds(ort, session, 0, options.inputs);
+    const first = performance.now();
+    const firstOutputs = await session.run(feeds);
+    const firstRunMs = performance.now() - first;
+    let agreement: OutputAgreement | undefined;
+    if (options.checkAgainstWasm && options.provider !== 'wasm') {
+      options.onProgress?.(done / total, `checking outputs against WASM (${model.name})`);
+      agreement = await compareWithWasm(ort, model.bytes, feeds, firstOutputs);
+    }
+    disposeAll(firstOutputs);
+
+    for (let i = 0; i < options.warmup; i++) {
+      checkCancelled(options.signal);
+      disposeAll(await session.run(feeds));
+      options.onProgress?.((done + 1 + i) / total, `warmup (${model.name})`);
+    }
+    const samples: number[] = [];
+    let batch: number[] = [];
+    let lastBatch = performance.now();
+    for (let i = 0; i < options.iterations; i++) {
+      checkCancelled(options.signal);
+      const t = performance.now();
+      const outputs = await session.run(feeds);
+      const ms = performance.now() - t;
+      disposeAll(outputs);
+      samples.push(ms);
+      batch.push(Math.round(ms * 10_000) / 10_000);
+      if (performance.now() - lastBatch > SAMPLE_BATCH_MS) {
+        options.onSamples?.(index, batch);
+        batch = [];
+        lastBatch = performance.now();
+        options.onProgress?.((done + 1 + options.warmup + i) / total, `measuring (${model.name})`);
+      }
+    }
+    if (batch.length > 0) options.onSamples?.(index, batch);
+    const stats = latencyStats(samples);
+    if (!stats) throw new Error('No runs were measured; set at least one iteration.');
+    return {
+      index,
+      model: model.name,
+      engine: 'onnxruntime-web',
+      provider: options.provider,
+      initMs,
+      firstRunMs,
+      warmup: options.warmup,
+      ...latencyStatsOf(stats),
+      samples,
+      inputs: Object.entries(feeds).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] })),
+      ...(agreement ? { agreement } : {}),
+    };
+  } finally {
+    // After a kernel error the release may fail too: the error that matters is the kernel's.
+    await session.release().catch(() => undefined);
+  }
 }
 
 function disposeAll(outputs: Ort.InferenceSession.OnnxValueMapType): void {
