@@ -143,6 +143,27 @@ describe('input spec guesses', () => {
     expect(shortShapes([{ name: 'sample_rate', shape: [] }])).toBe('scalar');
   });
 
+  it('writes the values a run fed beside the shape, and flags a run fed values the spec no longer sets', () => {
+    // A user test: runs at sr 8000 and 16000 both read "x 1x3x48x200, sr [1]".
+    const fed = [
+      { name: 'x', shape: [1, 3, 48, 200] },
+      { name: 'sr', shape: [1], values: { kind: 'constant' as const, value: 8000 } },
+    ];
+    expect(shortShapes(fed)).toBe('x 1x3x48x200, sr [1]=8000');
+    expect(shortShapes([{ name: 'ids', shape: [2, 8], values: { kind: 'range', min: 0, max: 99 } }])).toBe('2x8=0..99');
+    const spec = (value: number) => ({
+      shapes: { x: [1, 3, 48, 200] },
+      values: { sr: { kind: 'constant' as const, value } },
+    });
+    expect(measuredOffSpec({ inputs: fed }, spec(8000))).toBe(false);
+    expect(measuredOffSpec({ inputs: fed }, spec(16000))).toBe(true);
+    expect(shortShapes(specShapesFor(fed, spec(16000)))).toBe('x 1x3x48x200, sr [1]=16000');
+    // A record from before values were kept says nothing of them: not flagged for them.
+    expect(measuredOffSpec({ inputs: [{ name: 'x', shape: [1, 3, 48, 200] }, { name: 'sr', shape: [1] }] }, spec(16000))).toBe(
+      false,
+    );
+  });
+
   it('writes a mix of shapes by the sizes of each axis that varies', () => {
     const widths = (...w: number[]) => w.map((x) => [1, 3, 48, x]);
     const mixed = { name: 'x', dtype: 'float32', shape: [1, 3, 48, 64], shapes: widths(64, 128, 96) };

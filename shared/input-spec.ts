@@ -308,12 +308,15 @@ export function describeInputShape(input: { name: string; dtype: string } & FedS
  * `1x3x48x{64,128}`). A scalar (shape `[]`) reads `scalar`: joined, it was an empty string ("audio 1x16000,
  * sample_rate "). A one-dim shape keeps its brackets, `sr [1]`: "sr 1" read as a sample rate of 1.
  */
-export function shortShapes(inputs: readonly ({ name: string } & FedShapes)[]): string {
-  const short = (input: FedShapes) => {
+export function shortShapes(inputs: readonly ({ name: string; values?: FedShape['values'] } & FedShapes)[]): string {
+  const shape = (input: FedShapes) => {
     const dims = fedDims(input, ',');
     if (typeof dims === 'string') return dims;
     return dims.length === 0 ? 'scalar' : dims.length === 1 ? `[${dims[0]}]` : dims.join('x');
   };
+  // The values fed, where recorded: runs at `sr [1]=8000` and `sr [1]=16000` have the same shapes.
+  const short = (input: FedShapes & { values?: FedShape['values'] }) =>
+    input.values ? `${shape(input)}=${valuesText(input.values)}` : shape(input);
   if (inputs.length === 1) return short(inputs[0]!);
   return inputs.map((i) => `${i.name} ${short(i)}`).join(', ');
 }
@@ -332,7 +335,24 @@ export interface MeasuredInputs {
  * the shape it was fed (the spec says nothing about it).
  */
 export function specShapesFor(fed: readonly FedShape[], spec: InputSpec): FedShape[] {
-  return fed.map((f) => ({ name: f.name, shape: spec.shapes[f.name] ?? f.shape }));
+  return fed.map((f) => {
+    // Values only where the figure recorded some: an older record says nothing of them.
+    const values = f.values ? (spec.values?.[f.name] ?? f.values) : undefined;
+    return { name: f.name, shape: spec.shapes[f.name] ?? f.shape, ...(values ? { values } : {}) };
+  });
+}
+
+/** `16000`, or `0..99` for a range: the values an input was fed, in the Inputs column's words. */
+function valuesText(values: NonNullable<FedShape['values']>): string {
+  return values.kind === 'constant' ? String(values.value) : `${values.min}..${values.max}`;
+}
+
+/** Whether a figure fed other values than the spec now sets (only where both say: older records do not). */
+export function valuesOffSpec(fed: readonly FedShape[], spec: InputSpec): boolean {
+  return fed.some((f) => {
+    const now = spec.values?.[f.name];
+    return f.values !== undefined && now !== undefined && valuesText(f.values) !== valuesText(now);
+  });
 }
 
 /**
@@ -343,7 +363,9 @@ export function specShapesFor(fed: readonly FedShape[], spec: InputSpec): FedSha
  */
 export function measuredOffSpec(measured: MeasuredInputs, spec: InputSpec | undefined): boolean {
   if (!spec || !measured.inputs || measured.dataset !== undefined) return false;
-  return !sameShapes(measured.inputs, specShapesFor(measured.inputs, spec));
+  return (
+    !sameShapes(measured.inputs, specShapesFor(measured.inputs, spec)) || valuesOffSpec(measured.inputs, spec)
+  );
 }
 
 /** How a dim is named in forms and messages: its symbolic name (`W`), or its position (`dim 3`). */

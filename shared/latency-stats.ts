@@ -153,6 +153,8 @@ export interface FedShape {
   shape: readonly number[];
   /** Every distinct shape, when the samples differ (bench.ts `BenchInputInfo`). */
   shapes?: readonly (readonly number[])[] | undefined;
+  /** The values synthetic data fed it, where the spec or a guess set them (bench.ts `BenchInputInfo.values`). */
+  values?: { kind: 'constant'; value: number } | { kind: 'range'; min: number; max: number } | undefined;
 }
 
 /** Every shape an input was fed: its distinct shapes when the samples differed, else its one shape. */

@@ -521,13 +521,36 @@ describe('latencies measured at other shapes than the input spec now gives', () 
   it('flags each row fed other shapes, with what it was fed and what the spec gives now', () => {
     const rows = rowsFed();
     expect(rows.map((r) => offSpecShapes(r, spec(640)))).toEqual([
-      { fed: '1x3x48x320', now: '1x3x48x640' },
-      { fed: '1x3x48x320', now: '1x3x48x640' },
-      { fed: '1x3x48x256', now: '1x3x48x640' },
+      { fed: '1x3x48x320', now: '1x3x48x640', changed: 'size' },
+      { fed: '1x3x48x320', now: '1x3x48x640', changed: 'size' },
+      { fed: '1x3x48x256', now: '1x3x48x640', changed: 'size' },
     ]);
     expect(offSpecNote(rows, spec(640))).toBe(
       'Latency of original, int8-dynamic was measured at 1x3x48x320, of int4 at 1x3x48x256; the inputs are now ' +
         '1x3x48x640. Benchmark again for figures at the new size.',
+    );
+  });
+
+  it('flags a run fed other values (sr 8000, the spec now 16000) and says to benchmark at the new values', () => {
+    const fedSr = (value: number) => [
+      { name: 'x', dtype: 'float32', shape: [1, 3, 48, 320] },
+      { name: 'sr', dtype: 'int64', shape: [1], values: { kind: 'constant' as const, value } },
+    ];
+    const ws = workspace({
+      variants: [variant('v1', 'int8-dynamic', 1000)],
+      benchmarks: [{ ...benchRecord('b1', 'cpu', { original: 2, v1: 1 }), inputs: fedSr(8000) }],
+    });
+    const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+    const rows = compareRows(deriveVariants(state), CPU, undefined);
+    const now = { shapes: { x: [1, 3, 48, 320] }, values: { sr: { kind: 'constant' as const, value: 16000 } } };
+    expect(offSpecShapes(rows[0]!, now)).toEqual({
+      fed: 'x 1x3x48x320, sr [1]=8000',
+      now: 'x 1x3x48x320, sr [1]=16000',
+      changed: 'values',
+    });
+    expect(offSpecNote(rows, now)).toBe(
+      'Latency of original, int8-dynamic was measured at x 1x3x48x320, sr [1]=8000; the inputs are now ' +
+        'x 1x3x48x320, sr [1]=16000. Benchmark again for figures at the new values.',
     );
   });
 

@@ -381,6 +381,8 @@ export interface OffSpecShapes {
   fed: string;
   /** `1x3x48x640`: the spec's shapes of the same inputs. */
   now: string;
+  /** What of them changed since: the shapes, or only values (`sr [1]=8000` now `sr [1]=16000`). */
+  changed: 'size' | 'values';
 }
 
 /**
@@ -390,7 +392,17 @@ export interface OffSpecShapes {
 export function offSpecShapes(row: CompareRow, spec: InputSpec | undefined): OffSpecShapes | undefined {
   const latency = row.latency;
   if (!latency?.inputs || !spec || !measuredOffSpec(latency, spec)) return undefined;
-  return { fed: shortShapes(latency.inputs), now: shortShapes(specShapesFor(latency.inputs, spec)) };
+  const now = specShapesFor(latency.inputs, spec);
+  return {
+    fed: shortShapes(latency.inputs),
+    now: shortShapes(now),
+    changed: sameShapes(latency.inputs, now) ? 'values' : 'size',
+  };
+}
+
+/** "Benchmark again for figures at the new size." (or "new values"): what to do about an off-spec figure. */
+export function againAt(changed: OffSpecShapes['changed']): string {
+  return `Benchmark again for figures at the new ${changed}.`;
 }
 
 /**
@@ -399,19 +411,19 @@ export function offSpecShapes(row: CompareRow, spec: InputSpec | undefined): Off
  * the new size." Rows fed different shapes are named by shape ("of A at 1x3x48x320, of B at 1x3x48x256").
  */
 export function offSpecNote(rows: readonly CompareRow[], spec: InputSpec | undefined): string | undefined {
-  const byFed = new Map<string, { labels: string[]; now: string }>();
+  const byFed = new Map<string, { labels: string[]; now: string; changed: OffSpecShapes['changed'] }>();
   for (const row of rows) {
     const shapes = offSpecShapes(row, spec);
     if (!shapes) continue;
-    const group = byFed.get(shapes.fed) ?? { labels: [], now: shapes.now };
+    const group = byFed.get(shapes.fed) ?? { labels: [], now: shapes.now, changed: shapes.changed };
     group.labels.push(row.label);
     byFed.set(shapes.fed, group);
   }
   const groups = [...byFed.entries()];
   if (groups.length === 0) return undefined;
   const measured = groups.map(([fed, g], i) => `of ${g.labels.join(', ')}${i === 0 ? ' was measured' : ''} at ${fed}`);
-  const now = groups[0]![1].now;
-  return `Latency ${measured.join(', ')}; the inputs are now ${now}. Benchmark again for figures at the new size.`;
+  const { now, changed } = groups[0]![1];
+  return `Latency ${measured.join(', ')}; the inputs are now ${now}. ${againAt(changed)}`;
 }
 
 /** Which kind of measurement a failure is about: benchmarks (latency) or evaluations (accuracy, fidelity). */

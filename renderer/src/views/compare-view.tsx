@@ -44,6 +44,7 @@ import {
   measurementSources,
   offSpecNote,
   offSpecShapes,
+  againAt,
   opBreakdown,
   comparedOutput,
   paretoFront,
@@ -560,7 +561,7 @@ function OffSpecTag({ row, spec }: { row: CompareRow; spec: InputSpec | undefine
     <span
       className="tag warn"
       data-testid="off-spec"
-      title={`Measured at ${shapes.fed}; the inputs are now ${shapes.now}. Benchmark again for figures at the new size.`}
+      title={`Measured at ${shapes.fed}; the inputs are now ${shapes.now}. ${againAt(shapes.changed)}`}
     >
       inputs now {shapes.now}
     </span>
