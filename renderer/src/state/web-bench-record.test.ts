@@ -28,8 +28,8 @@ describe('the inputs a browser benchmark records', () => {
     const rows = rowsAfterBrowserRun(320);
     expect(rows.map((r) => r.latency?.inputs)).toEqual([fedAt(320), fedAt(320)]);
     expect(rows.map((r) => offSpecShapes(r, spec(640)))).toEqual([
-      { fed: '1x3x48x320', now: '1x3x48x640' },
-      { fed: '1x3x48x320', now: '1x3x48x640' },
+      { fed: '1x3x48x320', now: '1x3x48x640', changed: 'size' },
+      { fed: '1x3x48x320', now: '1x3x48x640', changed: 'size' },
     ]);
     expect(offSpecNote(rows, spec(640))).toBe(
       'Latency of original, int8-dynamic was measured at 1x3x48x320; the inputs are now 1x3x48x640. Benchmark ' +
