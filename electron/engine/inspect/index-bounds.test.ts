@@ -84,6 +84,7 @@ describe('index bounds', () => {
       name: 'input_ids',
       dtype: 'int64',
       shape: [1, 128],
+      values: { kind: 'range', min: 0, max: 29 },
       guessed: 'batch=1, sequence=128, values random whole numbers 0-29',
     });
   });
