@@ -18,7 +18,7 @@ import { toCsv } from '../export/csv.js';
 import { DatasetForm } from '../forms/dataset-form.js';
 import { DataCheckProgress, useDataCheck } from '../components/data-check-progress.js';
 import { HorizontalScroll } from '../components/horizontal-scroll.js';
-import { Words } from '../components/words.js';
+import { Phrases, Words } from '../components/words.js';
 import {
   buildDatasetSpec,
   draftFromSpec,
@@ -447,7 +447,7 @@ function CompareTable({
                 Size
               </th>
               <th scope="col" className="num">
-                p50{sourceLabel ? ` (${sourceLabel})` : ''}
+                <Words text={`p50${sourceLabel ? ` (${sourceLabel})` : ''}`} />
               </th>
               <th scope="col" className="num">
                 p90
@@ -457,7 +457,7 @@ function CompareTable({
               </th>
               <th scope="col">Inputs</th>
               <th scope="col" className="num">
-                {qualityLabel}
+                <Words text={qualityLabel} />
               </th>
               <th scope="col">Data</th>
             </tr>
@@ -484,7 +484,7 @@ function CompareTable({
                   {r.bytes !== undefined ? formatBytes(r.bytes) : '–'}{' '}
                   {!r.isOriginal && <span className="ratio">{formatRatio(r.sizeRatio)}</span>}
                 </td>
-                <td className="num">
+                <td className="num latency-cell">
                   {formatMs(r.p50Ms)}{' '}
                   {!r.isOriginal && r.p50Ms !== undefined && (
                     <span
@@ -492,7 +492,7 @@ function CompareTable({
                       data-testid="latency-ratio"
                       title="Against the original's p50 in the same interleaved run"
                     >
-                      {formatLatencyRatio(r, original)}
+                      <Phrases text={formatLatencyRatio(r, original)} />
                     </span>
                   )}
                   {/* A ratio the product reads as the same speed (shared/latency-noise.ts) says so beside it. */}
@@ -502,7 +502,7 @@ function CompareTable({
                       data-testid="latency-noise"
                       title="The difference from the original is inside the run's noise (its spread and the medians' 95% intervals): the same speed"
                     >
-                      , {latencyNoiseNote(r)}
+                      , <span className="word">{latencyNoiseNote(r)}</span>
                     </span>
                   )}
                   {r.latency && !r.latency.final && <span className="tag live">live</span>}
