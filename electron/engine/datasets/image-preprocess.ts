@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Sharp } from 'sharp';
 import type { DatasetDtype, ImagePreprocessing } from '../../../shared/dataset-spec.js';
 import { StudioError } from '../errors.js';
@@ -281,8 +282,13 @@ export async function decodeImage(file: string, plan: ImagePlan, label: string):
     return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), channels: info.channels };
   } catch (error) {
     const message = (error as Error).message;
-    // sharp reports a file that vanished (or cannot be opened) by message, without an errno code.
-    if (/^Input file is missing/.test(message) || (error as NodeJS.ErrnoException).code !== undefined) {
+    // sharp reports a file that vanished (or cannot be opened) by message, without an errno code; one removed
+    // while it was being read fails in the decoder's words instead, so whether it is still there decides.
+    if (
+      /^Input file is missing/.test(message) ||
+      (error as NodeJS.ErrnoException).code !== undefined ||
+      !fs.existsSync(file)
+    ) {
       throw new StudioError('IO', `Cannot read image ${label}: it is missing or unreadable (${message}).`);
     }
     throw new StudioError('BAD_REQUEST', `Cannot decode image ${label}: ${message}. Remove or replace the file.`);
