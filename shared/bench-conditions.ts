@@ -7,6 +7,7 @@
  * nothing said why. The Compare view (renderer/src/state/compare-data.ts) and the report (shared/report.ts)
  * both choose the original's run here. A leaf of `shared/` (no zod), so the page can load it.
  */
+import { counted, listWords as list } from './counted.js';
 import { shortShapes } from './input-spec.js';
 import { formatMs as ms } from './latency-format.js';
 import type { FedShape } from './latency-stats.js';
@@ -63,7 +64,7 @@ export function runConditions(record: ConditionsSource): RunConditions {
 }
 
 const threadWords = (n: number, kind: string) =>
-  n > 0 ? `with ${n} ${kind} thread${n === 1 ? '' : 's'}` : `with the default ${kind} threads`;
+  n > 0 ? `with ${counted(n, `${kind} thread`)}` : `with the default ${kind} threads`;
 
 /**
  * Where `run`'s conditions differ from `other`'s, in `run`'s words, each to follow "ran": `without profiling`,
@@ -85,9 +86,6 @@ export function conditionsDiffer(run: RunConditions, other: RunConditions): stri
 }
 
 /** `a, b and c`. */
-function list(words: readonly string[]): string {
-  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
-}
 
 /** One key per distinct set of conditions (fields a record does not hold included as absent). */
 function conditionsKey(c: RunConditions): string {

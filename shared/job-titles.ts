@@ -8,8 +8,11 @@
  * A title names a variant by its name, or, for a variant an Auto-optimize trial made and removed once the trial
  * ended, by the trial's name; never by its id (`v-2635a93423`), which means nothing to the user.
  *
- * Type imports only: the renderer uses this module and must not pull zod in.
+ * No zod: the renderer uses this module and must not pull zod in (type imports, and modules with type imports
+ * only).
  */
+import { counted } from './counted.js';
+import { recipeLabel } from './variant-naming.js';
 import type { Workspace } from './workspace.js';
 
 /** What a title reads of a job's spec (every `JobSpec` of ipc-contract.ts fits it). */
@@ -107,8 +110,35 @@ export function calibratedOn(calibration: CalibrationNamed | undefined): string 
   const { spec } = calibration;
   if (spec.path !== undefined) return ` on ${fileName(spec.path)}`;
   if (spec.kind === 'synthetic' && spec.samples !== undefined)
-    return ` on ${spec.samples} synthetic sample${spec.samples === 1 ? '' : 's'}`;
+    return ` on ${counted(spec.samples, 'synthetic sample')}`;
   return '';
+}
+
+/** `Quantize: WHAT on DATA (from SOURCE)` or `Prune: WHAT (from SOURCE)`: a job that makes a variant. */
+function variantJobTitle(
+  kind: 'quantize' | 'prune',
+  what: string,
+  calibration: CalibrationNamed | undefined,
+  sourceName: string | undefined,
+): string {
+  const from = sourceName ? ` (from ${sourceName})` : '';
+  return kind === 'quantize'
+    ? `Quantize: ${what}${calibratedOn(calibration)}${from}`
+    : `Prune: ${what}${from}`;
+}
+
+/**
+ * The title of a pipeline's first step, which is the pipeline's: `Quantize: int8-static (minmax) on calib.npz
+ * (from structured 30%)`. One builder for the backend's records and the page's queueing line.
+ */
+export function makeStepTitle(
+  make: Parameters<typeof recipeLabel>[0] & {
+    name?: string | undefined;
+    calibration?: CalibrationNamed | undefined;
+  },
+  sourceName?: string,
+): string {
+  return variantJobTitle(make.kind, make.name ?? recipeLabel(make), make.calibration, sourceName);
 }
 
 /** The title of a job from its spec, naming its targets through `names`. */
@@ -120,12 +150,13 @@ export function jobTitle(spec: TitledJobSpec, names: TargetNames): string {
     case 'tune':
       return 'Auto-optimize';
     case 'quantize':
-    case 'prune': {
-      const verb = spec.kind === 'quantize' ? 'Quantize' : 'Prune';
-      const from = spec.source && spec.source !== ORIGINAL ? ` (from ${label(spec.source)})` : '';
-      const data = spec.kind === 'quantize' ? calibratedOn(spec.calibration) : '';
-      return `${verb}: ${spec.name ?? spec.method}${data}${from}`;
-    }
+    case 'prune':
+      return variantJobTitle(
+        spec.kind,
+        spec.name ?? spec.method,
+        spec.kind === 'quantize' ? spec.calibration : undefined,
+        spec.source && spec.source !== ORIGINAL ? label(spec.source) : undefined,
+      );
     case 'bench':
       return benchTitle((spec.targets ?? [ORIGINAL]).map(label), spec.ep);
     case 'evaluate':

@@ -32,6 +32,9 @@ export function ratioBaseToShow(
   return formatMs(baseMs) === formatMs(originalRowP50Ms) ? undefined : baseMs;
 }
 
+/** What joins a latency ratio to the p50 it divides by: `×1.06` + this + `0.210 ms` (the page wraps there). */
+export const RATIO_BASE_SEPARATOR = " of the original's ";
+
 /**
  * A variant's latency ratio as the app and the report print it: "×2.53", or "×2.53 of the original's 0.0447 ms".
  * The ms says whose it is: Export prints a variant's own p50 after its ratio, and a bare "of 0.0447 ms" beside
@@ -43,5 +46,5 @@ export function formatLatencyRatio(
   originalRowP50Ms: number | undefined,
 ): string {
   const base = ratio === undefined ? undefined : ratioBaseToShow(baseMs, originalRowP50Ms);
-  return `${formatRatio(ratio)}${base !== undefined ? ` of the original's ${formatMs(base)}` : ''}`;
+  return `${formatRatio(ratio)}${base !== undefined ? `${RATIO_BASE_SEPARATOR}${formatMs(base)}` : ''}`;
 }

@@ -21,8 +21,10 @@ import type {
   PipelineStepRecord,
   Workspace,
 } from './workspace.js';
-import { defaultVariantName, recipeLabel } from './variant-naming.js';
-import { benchTitle, calibratedOn, evaluateTitle } from './job-titles.js';
+import { defaultVariantName } from './variant-naming.js';
+import { benchTitle, evaluateTitle, makeStepTitle } from './job-titles.js';
+
+export { makeStepTitle };
 import { ORIGINAL_TARGET } from './workspace.js';
 
 export type PipelineJobOutcome =
@@ -55,18 +57,6 @@ interface StartEntry {
   failed: number;
 }
 
-
-/**
- * The title of a pipeline's first step, which is the pipeline's: `Quantize: int8-static (minmax) on calib.npz
- * (from structured 30%)`. One builder for the backend's records and the page's queueing line.
- */
-export function makeStepTitle(make: PipelineRequest['make'], sourceName?: string): string {
-  const what = make.name ?? recipeLabel(make);
-  const from = sourceName ? ` (from ${sourceName})` : '';
-  return make.kind === 'quantize'
-    ? `Quantize: ${what}${calibratedOn(make.calibration)}${from}`
-    : `Prune: ${what}${from}`;
-}
 
 function stepTitles(request: PipelineRequest, sourceName?: string): { kind: PipelineStepKind; title: string }[] {
   // The variant is named after its parent too ("int8-dynamic + fp16"): its benchmark and evaluation say so.

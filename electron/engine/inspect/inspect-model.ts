@@ -68,11 +68,14 @@ interface ConstantRecord {
 /**
  * Every constant tensor: initializers, sparse initializers and Constant-node values, subgraphs included.
  * Without `measureBytes` no tensor's data is touched (bytes are 0): a weight streamed from external data is
- * read from disk when its bytes are asked for.
+ * read from disk when its bytes are asked for. A function measures each tensor instead.
  */
-function collectConstants(graph: GraphProto, measureBytes = true): ConstantRecord[] {
+function collectConstants(
+  graph: GraphProto,
+  measureBytes: boolean | ((t: TensorProto) => number) = true,
+): ConstantRecord[] {
   const out: ConstantRecord[] = [];
-  const storedBytes = measureBytes ? storedBytesOf : () => 0;
+  const storedBytes = typeof measureBytes === 'function' ? measureBytes : measureBytes ? storedBytesOf : () => 0;
   const dense = (t: TensorProto, name = t.name) => out.push({ name, dataType: t.dataType, dims: t.dims, bytes: storedBytes(t) });
   const sparse = (s: SparseTensorProto, name: string) => {
     // Parameters are the logical (dense) elements; bytes are what is stored, values and indices each
@@ -138,12 +141,12 @@ function safeCount(dims: bigint[]): number {
 }
 
 /**
- * The summary's `parameters`: elements of every constant tensor, subgraphs included, from their shapes alone
- * (no weight is read). Prune reports the same count through this.
+ * Bytes of a graph's constants (initializers, Constant nodes, bodies) by dtype name, `{float32: 436}`, from their
+ * shapes and dtypes alone: no weight is read, so a model whose weights stream from external data (fp16's) is
+ * not read from disk for it.
  */
-/** Stored bytes of a graph's constants (initializers, Constant nodes, bodies) by dtype name: `{float32: 436}`. */
 export function constantBytesByType(graph: GraphProto): Record<string, number> {
-  return bytesByType(collectConstants(graph));
+  return bytesByType(collectConstants(graph, (t) => Number(expectedByteLength(t) ?? 0n)));
 }
 
 function bytesByType(constants: readonly ConstantRecord[]): Record<string, number> {
@@ -155,6 +158,10 @@ function bytesByType(constants: readonly ConstantRecord[]): Record<string, numbe
   return bytes;
 }
 
+/**
+ * The summary's `parameters`: elements of every constant tensor, subgraphs included, from their shapes alone
+ * (no weight is read). Prune reports the same count through this.
+ */
 export function parameterCount(graph: GraphProto): number {
   let n = 0;
   for (const c of collectConstants(graph, false)) if (c.counts !== false) n += safeCount(c.dims);

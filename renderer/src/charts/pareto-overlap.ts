@@ -5,6 +5,8 @@
  * Pure; tested in pareto-overlap.test.ts.
  */
 
+import { listWords } from '../../../shared/counted.js';
+
 /** A point where the chart draws it: centre and radius in pixels. */
 export interface PlacedPoint {
   id: string;
@@ -59,10 +61,8 @@ export function spreadOffsets(groups: readonly PlacedPoint[][], radius = SPREAD_
   return offsets;
 }
 
-/** "original, fp16 and int4" */
-export function listNames(names: readonly string[]): string {
-  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
-}
+/** "original, fp16 and int4" (shared/counted.ts). */
+export const listNames = listWords;
 
 /**
  * The caption's sentence when points overlap: which, and how they are drawn. Undefined when none do.

@@ -1,4 +1,5 @@
 import { Fragment } from 'react';
+import { RATIO_BASE_SEPARATOR } from '../../../shared/latency-format.js';
 
 /**
  * A label that wraps only between its words: a narrow column broke "int8-dynamic" after its hyphen, which reads
@@ -22,7 +23,8 @@ export function Words({ text }: { text: string }) {
  * whole (a cell squeezed by a narrow window split "0.364" from its "ms"). The text is unchanged.
  */
 export function Phrases({ text }: { text: string }) {
-  const at = text.indexOf(' of the ');
+  // Split where shared/latency-format.ts joined the two parts.
+  const at = text.indexOf(RATIO_BASE_SEPARATOR);
   if (at < 0) return <span className="word">{text}</span>;
   return (
     <>

@@ -51,6 +51,8 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
 ) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const view = useRef<View>({ scale: 1, tx: 0, ty: 0 });
+  // Labels cut to their boxes at the font size last drawn (label-size.ts fitLabel).
+  const fittedLabels = useRef<{ fontUnits: number; cut: Map<string, string> }>({ fontUnits: 0, cut: new Map() });
   const frame = useRef(0);
   const props = useRef({ scene, marks, selected, matches });
   props.current = { scene, marks, selected, matches };
@@ -160,9 +162,18 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       ctx.font = `${fontUnits}px system-ui, sans-serif`;
       ctx.textBaseline = 'middle';
       const measure = (t: string) => ctx.measureText(t).width;
-      // Zoomed out, the font is larger than the boxes were laid out for: a long label ends in "…".
-      const fitted = (t: string, room: number) =>
-        fontUnits > LABEL_FONT_UNITS ? fitLabel(t, room, measure) : t;
+      // Zoomed out, the font is larger than the boxes were laid out for: a long label ends in "…". Cut once per
+      // font size, not on every frame of a pan (measuring is the costly part).
+      if (fittedLabels.current.fontUnits !== fontUnits)
+        fittedLabels.current = { fontUnits, cut: new Map() };
+      const cut = fittedLabels.current.cut;
+      const fitted = (t: string, room: number) => {
+        if (fontUnits <= LABEL_FONT_UNITS) return t;
+        const key = `${room}|${t}`;
+        let shown = cut.get(key);
+        if (shown === undefined) cut.set(key, (shown = fitLabel(t, room, measure)));
+        return shown;
+      };
       const pad = labelPadUnits(scale);
       for (const n of visible) {
         ctx.fillStyle = n.kind === 'op' || n.kind === 'frame' ? '#1d1d1f' : text;

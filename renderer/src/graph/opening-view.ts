@@ -62,7 +62,7 @@ export function fitsReadable(scene: SceneBox, width: number, height: number): bo
 /** The first view of a scene, and whether it shows all of it. */
 export function openingView(scene: SceneBox, width: number, height: number): { view: View; whole: boolean } {
   const fitted = fitView(scene, width, height);
-  if (fitsReadable(scene, width, height)) return { view: fitted, whole: true };
+  if (scene.nodes.length === 0 || fitted.scale >= READABLE_SCALE) return { view: fitted, whole: true };
   // As wide as fits, but never below readable nor above natural size.
   const scale = Math.min(1, Math.max(READABLE_SCALE, width / (scene.width + 2 * MARGIN)));
   // Horizontally: the whole width when it fits, else centred on the topmost row of nodes (the inputs).

@@ -37,7 +37,7 @@ import type {
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { measuredTargets } from '../../../shared/job-targets.js';
 import { ORIGINAL_TARGET, workspaceFileUrlPath, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
-import { makeStepTitle } from '../../../shared/pipeline-runner.js';
+import { makeStepTitle } from '../../../shared/job-titles.js';
 import { baseName } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
 import { WebBenchCancelled, type WebBenchReport, type WebProvider } from '../webbench/ort-web-bench.js';
@@ -458,7 +458,7 @@ export function useStudio(host: StudioHost): Studio {
       const model = stateRef.current.model;
       if (!model || recipes.length === 0) return { queued: 0, cancelled: false, started: [] };
       const pipelines = pipelineRequests(model.path, recipes, followUp);
-      // The pipelines' own titles, as the backend records them (shared/pipeline-runner.ts makeStepTitle).
+      // The pipelines' own titles, as the backend records them (shared/job-titles.ts makeStepTitle).
       const titles = pipelines.map((p) =>
         makeStepTitle(p.make, p.make.source ? nameOf(p.make.source) : undefined),
       );

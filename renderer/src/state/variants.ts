@@ -113,6 +113,9 @@ export function deriveVariants(state: StudioState): Variant[] {
     if (!ENGINES.includes(record.engine)) continue;
     const source = { engine: record.engine as Engine, provider: record.provider };
     const sameRunOriginal = record.results.find((r) => r.target === ORIGINAL_TARGET);
+    // The run's own facts, the same for each of its results.
+    const conditions = runConditions(record);
+    const autoOptimize = duringAutoOptimize(record.createdAt, ws?.tunes);
     for (const r of record.results) {
       const variant = byId.get(r.target);
       if (!variant) continue;
@@ -131,8 +134,8 @@ export function deriveVariants(state: StudioState): Variant[] {
           : {}),
         ...(record.inputs ? { inputs: record.inputs } : {}),
         ...(record.dataset ? { dataset: record.dataset } : {}),
-        conditions: runConditions(record),
-        ...(duringAutoOptimize(record.createdAt, ws?.tunes) ? { autoOptimize: true } : {}),
+        conditions,
+        ...(autoOptimize ? { autoOptimize: true } : {}),
       };
       variant.latency[measurementKey(source)] = m;
       if (variant.isOriginal) ((variant.latencyRuns ??= {})[measurementKey(source)] ??= []).push(m);

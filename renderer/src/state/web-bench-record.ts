@@ -6,7 +6,7 @@
 import type { AddBenchRecordRequest } from '../../../shared/ipc-contract.js';
 import { latencyStatsOf, sameShapes, thinSamples } from '../../../shared/latency-stats.js';
 import { ORIGINAL_TARGET, type FedInput } from '../../../shared/workspace.js';
-import { listNames } from '../charts/pareto-overlap.js';
+import { listWords as listNames } from '../../../shared/counted.js';
 import type { WebBenchFailure, WebBenchModelResult, WebBenchReport } from '../webbench/ort-web-bench.js';
 
 /**
