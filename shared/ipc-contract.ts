@@ -827,6 +827,12 @@ export interface JobMetricEvent extends JobEventBase {
 export interface JobResultEvent<R = unknown> extends JobEventBase {
   type: 'result';
   result: R;
+  /**
+   * Set when part of the job's work could not be done although the rest was (a browser benchmark in which some
+   * models failed): what was not done, in a few words ("2 of 6 models not measured"). The job counts as partly
+   * failed, not as finished; its log says why.
+   */
+  partial?: string;
 }
 
 /** Terminal: the job failed; `error.message` says what was wrong and what to do. */

@@ -86,6 +86,27 @@ export function variantSteps(
   });
 }
 
+/**
+ * The name a rename gives a variant (trimmed), or why it cannot: unlike a new variant's name, which gets " (2)"
+ * when taken, a rename to a taken name is refused, since the user typed that name and would not see another.
+ */
+export function renamedVariantName(
+  ws: Pick<Workspace, 'variants'>,
+  variantId: string,
+  wanted: string,
+): { name: string } | { problem: string } {
+  const name = wanted.trim();
+  if (!name) return { problem: 'A variant name cannot be empty.' };
+  if (ws.variants.some((v) => v.id !== variantId && v.name === name)) return { problem: nameTaken(name) };
+  return { name };
+}
+
+/** Why a rename to `name` is refused: another variant has it (the page says so before asking). */
+export function nameTaken(name: string): string {
+  return `Another variant is named ${name}: choose another name.`;
+}
+
+/** A new variant's name: the one wanted, or with " (2)", " (3)"... when another variant has it. */
 export function uniqueVariantName(ws: Pick<Workspace, 'variants'>, wanted: string): string {
   const taken = new Set(ws.variants.map((v) => v.name));
   if (!taken.has(wanted)) return wanted;

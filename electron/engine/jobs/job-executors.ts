@@ -41,7 +41,7 @@ import { StudioError, errorFromInfo } from '../errors.js';
 import type { EvalReport } from '../evaluate/evaluate-model.js';
 import type { EngineClient } from '../host/engine-client.js';
 import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
-import { sameFile } from '../onnx/output-guard.js';
+import { fileMayHaveExternalData, sameFile } from '../onnx/output-guard.js';
 import type { PruneReport } from '../prune/prune-model.js';
 import type { QuantizeReport } from '../quantize/quantize-model.js';
 import type { RecentModels } from '../workspace/recent-models.js';
@@ -494,16 +494,18 @@ async function exportVariant(
       `The folder ${path.dirname(destination)} does not exist. Choose an existing folder.`,
     );
   }
-  const hasExternalData = fs.existsSync(`${source.path}.data`);
+  // A model with external data names its data file (any name, not only MODEL.onnx.data): a copy of the .onnx
+  // alone would point at nothing, so it is re-saved, writing both under the new name.
   let bytes: number;
-  if (hasExternalData) {
-    // The .onnx file names its data file; re-saving writes both under the new name.
-    const saved = await runTask<{ path: string; bytes: number }>(
+  let dataFile: string | undefined;
+  if (fileMayHaveExternalData(source.path)) {
+    const saved = await runTask<{ path: string; bytes: number; dataFile?: string }>(
       deps,
       { kind: 'export', input: source.path, output: destination, force: true },
       ctx,
     );
     bytes = saved.bytes;
+    dataFile = saved.dataFile;
   } else {
     bytes = await copyAtomic(source.path, destination, ctx);
   }
@@ -514,7 +516,7 @@ async function exportVariant(
     path: destination,
     bytes,
     cliCommand,
-    ...(hasExternalData ? { dataFile: `${destination}.data` } : {}),
+    ...(dataFile !== undefined ? { dataFile } : {}),
   };
 }
 

@@ -217,7 +217,12 @@ describe('StudioBackend', () => {
       variantId: pruned.variant.id,
       name: 'pruned then int8',
     });
-    expect(clash.ok && clash.value.name).toBe('pruned then int8 (2)');
+    // A rename to a taken name is refused (a new variant's name would get " (2)"; a typed one is not changed).
+    expect(clash.ok).toBe(false);
+    expect(!clash.ok && clash.error).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'Another variant is named pruned then int8: choose another name.',
+    });
 
     // While a job reads the variant, removing it is refused with what to do.
     const started = await backend.dispatch('studio:job.start', {
@@ -348,6 +353,25 @@ describe('StudioBackend', () => {
     const saved = await value<ExportJobResult>({ kind: 'export', modelPath: external, target: made.variant.id, outputPath: out });
     expect(saved).toMatchObject({ written: true, path: out, dataFile: `${out}.data` });
     expect(fs.existsSync(`${out}.data`)).toBe(true);
+  });
+
+  it('exports a model whose data file has another name than MODEL.onnx.data with its data', async () => {
+    const { saveModel } = await import('../onnx/save-model.js');
+    const { loadModel } = await import('../onnx/load-model.js');
+    const { buildMlp } = await import('../testing/model-fixtures.js');
+    const source = path.join(tmp.dir, 'named', 'mlp.onnx');
+    fs.mkdirSync(path.dirname(source));
+    await saveModel(buildMlp({ inputSize: 64, hiddenSize: 128, outputSize: 10 }), source, {
+      externalData: { thresholdBytes: 1024, fileName: 'weights.bin' },
+    });
+    const elsewhere = path.join(tmp.dir, 'named-out');
+    fs.mkdirSync(elsewhere);
+    const out = path.join(elsewhere, 'copy.onnx');
+    const saved = await value<ExportJobResult>({ kind: 'export', modelPath: source, target: 'original', outputPath: out });
+    // A copy of the .onnx alone named weights.bin, which is not in the export's folder.
+    expect(saved).toMatchObject({ written: true, path: out, dataFile: `${out}.data` });
+    const exported = await loadModel(out);
+    expect(exported.externalDataBytes).toBeGreaterThan(0);
   });
 
   it('exports atomically, and asks before replacing a file or the original', async () => {

@@ -218,7 +218,11 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
         onProgress: (done, total) => hooks.progress(total > 0 ? 0.1 + (0.9 * done) / total : 0.5, 'writing'),
         ...(model.externalDataBytes > 0 ? { externalData: { thresholdBytes: 1024 } } : {}),
       });
-      return { path: saved.output, bytes: saved.outputBytes + saved.externalDataBytes };
+      return {
+        path: saved.output,
+        bytes: saved.outputBytes + saved.externalDataBytes,
+        ...(saved.externalDataPath !== undefined ? { dataFile: saved.externalDataPath } : {}),
+      };
     }
 
     case 'testCrash':

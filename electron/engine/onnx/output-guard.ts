@@ -120,10 +120,35 @@ const SEARCH_CHUNK = 16 << 20;
  * would also match a longer location (`xa.onnx.data`) or a doc string that mentions it.
  */
 function fileHasLocation(file: string, name: string): boolean {
-  const needle = toBinary(
-    StringStringEntryProtoSchema,
-    create(StringStringEntryProtoSchema, { key: 'location', value: name }),
+  return fileContains(
+    file,
+    toBinary(
+      StringStringEntryProtoSchema,
+      create(StringStringEntryProtoSchema, { key: 'location', value: name }),
+    ),
   );
+}
+
+/** The bytes of an external-data entry's key, up to its value's tag: `location` = (any file). */
+const ANY_LOCATION = (() => {
+  const entry = toBinary(
+    StringStringEntryProtoSchema,
+    create(StringStringEntryProtoSchema, { key: 'location', value: 'x' }),
+  );
+  return entry.subarray(0, entry.length - 2); // less the value's length byte and its one character
+})();
+
+/**
+ * Whether the model `file` may keep tensors in external data: it holds a `location` entry as every ONNX writer
+ * encodes one. Read from the file, not guessed from a `MODEL.onnx.data` beside it (a model may name any data
+ * file, and a stale one may sit beside a model that no longer uses it). A doc string containing those bytes
+ * reads as "may", which only costs a re-save where a copy would do.
+ */
+export function fileMayHaveExternalData(file: string): boolean {
+  return fileContains(file, ANY_LOCATION);
+}
+
+function fileContains(file: string, needle: Uint8Array): boolean {
   const chunk = Buffer.allocUnsafe(SEARCH_CHUNK + needle.length);
   const fd = fs.openSync(file, 'r');
   try {

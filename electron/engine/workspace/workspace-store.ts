@@ -1,5 +1,5 @@
 import { isRecord } from '../../../shared/is-record.js';
-import { uniqueVariantName } from '../../../shared/variant-naming.js';
+import { renamedVariantName, uniqueVariantName } from '../../../shared/variant-naming.js';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -296,9 +296,9 @@ export class WorkspaceStore {
           'BAD_REQUEST',
           `There is no variant '${variantId}' in the workspace of ${ws.model.path}. Reload the workspace.`,
         );
-      const trimmed = name.trim();
-      if (!trimmed) throw new StudioError('BAD_REQUEST', 'A variant name cannot be empty.');
-      variant.name = trimmed === variant.name ? trimmed : uniqueVariantName(ws, trimmed);
+      const renamed = renamedVariantName(ws, variantId, name);
+      if ('problem' in renamed) throw new StudioError('BAD_REQUEST', renamed.problem);
+      variant.name = renamed.name;
       return variant;
     });
   }

@@ -105,7 +105,6 @@ function ParetoChartView({
     qualityText: yTick(metric === 'cosine' ? (yTicks[0] ?? 0) : (yTicks[0] ?? 0) * 100),
   });
   const { margin, yAxisWidth, xAxisHeight, height } = PARETO_FRAME;
-  const plotMiddleY = (margin.top + height - margin.bottom - xAxisHeight) / 2;
   const describe = (r: CompareRow) =>
     `p50 ${formatMs(r.plotP50Ms)}${normalised && !r.isOriginal ? ' (normalised)' : ''}, ${formatQuality(r.quality, metric)}, ${formatBytes(r.bytes ?? 0)}` +
     (drawnHollow(r) ? '; from a run too noisy to tell speeds apart' : '');
@@ -177,13 +176,7 @@ function ParetoChartView({
               data={bySizeDown}
               isAnimationActive={false}
               shape={(props: { cx?: number; cy?: number; payload?: CompareRow }) => (
-                <ParetoPoint
-                  {...props}
-                  layout={layout}
-                  styles={styles}
-                  plotMiddle={plotMiddleY}
-                  textColor={colors.text}
-                />
+                <ParetoPoint {...props} layout={layout} styles={styles} textColor={colors.text} />
               )}
             />
           </ScatterChart>

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { PARETO_RULE, type CompareRow } from '../state/compare-data.js';
-import { overlapCaption, overlapGroups, SPREAD_PX, spreadOffsets } from './pareto-overlap.js';
+import { overlapCaption, overlapGroups, settleOverlaps, SPREAD_PX, spreadOffsets } from './pareto-overlap.js';
 import { drawnHollow, layoutPareto } from './pareto-points.js';
 
-const point = (id: string, plotP50Ms: number, quality: number, index: number, extra: Partial<CompareRow> = {}): CompareRow => ({
+const point = (
+  id: string,
+  plotP50Ms: number,
+  quality: number,
+  index: number,
+  extra: Partial<CompareRow> = {},
+): CompareRow => ({
   id,
   label: id,
   isOriginal: id === 'original',
@@ -35,11 +41,17 @@ describe('Pareto points at the same place are all seen (user test 2.7)', () => {
     expect(layout.offsets.has('int8-static')).toBe(false);
     // The count is drawn by the group's last-drawn bubble, clear of the spread group.
     expect(layout.counts.get('int8-dynamic')).toMatchObject({ count: 4 });
-    expect(layout.counts.get('int8-dynamic')!.gap).toBeGreaterThan(SPREAD_PX);
+    const count = layout.counts.get('int8-dynamic')!;
+    expect(Math.max(Math.abs(count.dx), Math.abs(count.dy))).toBeGreaterThan(SPREAD_PX);
   });
 
   it('leaves points apart alone, and chains points that cover each other in turn', () => {
-    expect(overlapGroups([{ id: 'a', x: 0, y: 0, r: 8 }, { id: 'b', x: 40, y: 0, r: 8 }])).toEqual([]);
+    expect(
+      overlapGroups([
+        { id: 'a', x: 0, y: 0, r: 8 },
+        { id: 'b', x: 40, y: 0, r: 8 },
+      ]),
+    ).toEqual([]);
     const chained = overlapGroups([
       { id: 'a', x: 0, y: 0, r: 10 },
       { id: 'b', x: 5, y: 0, r: 10 },
@@ -70,5 +82,74 @@ describe('the Pareto text and drawing agree on noisy runs (user test 1.2)', () =
     expect(drawnHollow(point('original', 1, 0.9, 0, { unreliableRun: 'p90 4x p50' }))).toBe(false);
     expect(PARETO_RULE).not.toContain('is left off');
     expect(PARETO_RULE).toContain('drawn hollow and dashed');
+  });
+});
+
+describe('every bubble a group covers is counted, and its count covers none (app user test, finding 12)', () => {
+  it('groups two bubbles of one size that lie more than half on each other', () => {
+    // 0.7 of a radius apart: about 55% of each is under the other, and the pair read as one bubble.
+    const groups = overlapGroups([
+      { id: 'original', x: 100, y: 50, r: 12 },
+      { id: 'structured', x: 108.4, y: 50, r: 12 },
+    ]);
+    expect(groups.map((g) => g.map((p) => p.id))).toEqual([['original', 'structured']]);
+  });
+
+  it('spreads a pair side by side, so neither leaves its quality gridline', () => {
+    const offsets = spreadOffsets([
+      [
+        { id: 'a', x: 0, y: 0, r: 8 },
+        { id: 'b', x: 0, y: 0, r: 8 },
+      ],
+    ]);
+    expect(offsets.get('a')!.dy).toBeCloseTo(0, 9);
+    expect(offsets.get('b')!.dy).toBeCloseTo(0, 9);
+    expect(offsets.get('a')!.dx).toBeCloseTo(-SPREAD_PX, 9);
+  });
+
+  it('adds a bubble the spread moves a member onto, and spreads the larger group again', () => {
+    const points = [
+      { id: 'a', x: 0, y: 0, r: 10 },
+      { id: 'b', x: 2, y: 0, r: 10 },
+      // 16 px from a where it is: apart; but a is spread to x = -9, 7 px from it.
+      { id: 'c', x: -16, y: 0, r: 10 },
+    ];
+    expect(overlapGroups(points)).toHaveLength(1);
+    expect(overlapGroups(points)[0]).toHaveLength(2);
+    const { groups, offsets } = settleOverlaps(points);
+    expect(groups.map((g) => g.map((p) => p.id))).toEqual([['a', 'b', 'c']]);
+    expect(offsets.has('c')).toBe(true);
+  });
+
+  it('puts the count on the side no other bubble is on', () => {
+    // A group in the plot's lower half (whose count would go above it) with a lone bubble right above it.
+    const rows = [
+      point('original', 1, 0.93, 0),
+      point('fp16', 1, 0.93, 1),
+      point('int8', 1, 0.9475, 2, { bytes: 1000 }),
+    ];
+    const drawOrder = rows.map((r) => r.id);
+    const layout = layoutPareto(rows, [0, 2], [0.9, 1], 600, drawOrder);
+    expect(layout.groups).toEqual([['original', 'fp16']]);
+    expect(layout.counts.get('fp16')).toMatchObject({ count: 2, side: 'below' });
+    // Without the bubble above, the lower half's count goes above, where the room usually is.
+    const alone = layoutPareto(rows.slice(0, 2), [0, 2], [0.9, 1], 600, drawOrder.slice(0, 2));
+    expect(alone.counts.get('fp16')).toMatchObject({ count: 2, side: 'above' });
+  });
+
+  it('puts the count beside the group when a bubble is below it and the plot ends above it', () => {
+    // At 100%, the plot's top edge: no room above; a bubble where the count would go below.
+    const rows = [point('original', 1, 1, 0), point('fp16', 1, 1, 1), point('int8', 1, 0.985, 2)];
+    const layout = layoutPareto(
+      rows,
+      [0, 2],
+      [0.9, 1],
+      600,
+      rows.map((r) => r.id),
+    );
+    const count = layout.counts.get('fp16')!;
+    expect(count.side).toBe('right');
+    expect(count).toMatchObject({ textAnchor: 'start' });
+    expect(count.dx).toBeGreaterThan(SPREAD_PX);
   });
 });

@@ -16,11 +16,11 @@ export interface PlacedPoint {
 }
 
 /**
- * Two bubbles closer than this (centre to centre, px) read as one: most of the smaller is under the larger, or
- * all of it when they are the same size.
+ * Two bubbles closer than this (centre to centre, px) read as one: two of one size lie about half on each other
+ * or more (a user test saw one at 0.7 of a radius read as a single bubble); a smaller one lies inside the larger.
  */
 export function coverDistance(a: PlacedPoint, b: PlacedPoint): number {
-  return Math.max(6, 0.6 * Math.min(a.r, b.r));
+  return Math.max(6, 0.8 * Math.min(a.r, b.r));
 }
 
 /**
@@ -46,7 +46,8 @@ export const SPREAD_PX = 10;
 
 /**
  * A small, deterministic offset per member of each group (px): around a ring about the group's centre, the first
- * at the top, in the order of the group. The figures (tooltip, table) stay exact; only the drawing moves.
+ * on the left, in the order of the group (a pair sits side by side, on its quality's gridline). The figures
+ * (tooltip, table) stay exact; only the drawing moves.
  */
 export function spreadOffsets(groups: readonly PlacedPoint[][], radius = SPREAD_PX): Map<string, { dx: number; dy: number }> {
   const offsets = new Map<string, { dx: number; dy: number }>();
@@ -54,11 +55,56 @@ export function spreadOffsets(groups: readonly PlacedPoint[][], radius = SPREAD_
     const cx = group.reduce((s, p) => s + p.x, 0) / group.length;
     const cy = group.reduce((s, p) => s + p.y, 0) / group.length;
     group.forEach((p, i) => {
-      const angle = -Math.PI / 2 + (2 * Math.PI * i) / group.length;
+      const angle = Math.PI + (2 * Math.PI * i) / group.length;
       offsets.set(p.id, { dx: cx + radius * Math.cos(angle) - p.x, dy: cy + radius * Math.sin(angle) - p.y });
     });
   }
   return offsets;
+}
+
+/**
+ * The groups of points as drawn: those that cover each other where they are, and any point a spread member
+ * then covers (spreading moves a member towards its neighbours). Repeated until no group grows; `offsets` is
+ * the spread of the final groups.
+ */
+export function settleOverlaps(points: readonly PlacedPoint[]): {
+  groups: PlacedPoint[][];
+  offsets: Map<string, { dx: number; dy: number }>;
+} {
+  let groups = overlapGroups(points);
+  let offsets = spreadOffsets(groups);
+  for (let round = 0; round < points.length; round++) {
+    const drawn = points.map((p) => {
+      const o = offsets.get(p.id);
+      return o ? { ...p, x: p.x + o.dx, y: p.y + o.dy } : p;
+    });
+    const joined = new Map(points.map((p) => [p.id, p]));
+    const pairs = [...groups.map((g) => g.map((p) => p.id)), ...overlapGroups(drawn).map((g) => g.map((p) => p.id))];
+    const merged = mergeGroups(
+      points.map((p) => p.id),
+      pairs,
+    ).map((ids) => ids.map((id) => joined.get(id)!));
+    if (merged.length === groups.length && merged.every((g, i) => g.length === groups[i]!.length)) break;
+    groups = merged;
+    offsets = spreadOffsets(groups);
+  }
+  return { groups, offsets };
+}
+
+/** Unions of the given id lists that share a member, each in the order of `order`; singletons dropped. */
+function mergeGroups(order: readonly string[], lists: readonly string[][]): string[][] {
+  const parent = new Map(order.map((id) => [id, id]));
+  const find = (id: string): string => {
+    const up = parent.get(id)!;
+    if (up === id) return id;
+    const root = find(up);
+    parent.set(id, root);
+    return root;
+  };
+  for (const list of lists) for (const id of list.slice(1)) parent.set(find(id), find(list[0]!));
+  const byRoot = new Map<string, string[]>();
+  for (const id of order) byRoot.set(find(id), [...(byRoot.get(find(id)) ?? []), id]);
+  return [...byRoot.values()].filter((g) => g.length > 1);
 }
 
 /** "original, fp16 and int4" (shared/counted.ts). */

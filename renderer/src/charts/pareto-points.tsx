@@ -5,8 +5,8 @@
  * a tooltip that lists every model at the hovered place.
  */
 import type { CompareRow } from '../state/compare-data.js';
-import { overlapGroups, SPREAD_PX, spreadOffsets, type PlacedPoint } from './pareto-overlap.js';
-import { CHART_FONT_PX } from './chart-layout.js';
+import { settleOverlaps, SPREAD_PX, type PlacedPoint } from './pareto-overlap.js';
+import { CHART_FONT_PX, textWidth } from './chart-layout.js';
 
 /** The scatter's frame (px), which its layout below mirrors: recharts places the plot inside it. */
 export const PARETO_FRAME = {
@@ -38,10 +38,104 @@ export interface ParetoLayout {
   /** The groups of rows at nearly one place: their ids, in row order. */
   groups: string[][];
   /**
-   * The count beside each group, carried by its member drawn last (so no bubble covers it), with its distance
-   * from that member's exact place (px): clear of the whole spread group.
+   * The count beside each group, carried by its member drawn last (so no bubble covers it): where its text goes,
+   * relative to that member's exact place, clear of the whole spread group.
    */
-  counts: Map<string, { count: number; gap: number }>;
+  counts: Map<string, GroupCount>;
+}
+
+/** Sides a group's count can take, in the order tried on a tie. */
+type CountSide = 'below' | 'above' | 'right' | 'left';
+
+export interface GroupCount {
+  count: number;
+  side: CountSide;
+  /** The text's anchor (px from the member's exact place: x, and the top of its line) and SVG's text-anchor. */
+  dx: number;
+  dy: number;
+  textAnchor: 'middle' | 'start' | 'end';
+}
+
+/** The count's words ("3 models here"): laid out here, drawn by ParetoPoint. */
+export function countText(count: number): string {
+  return `${count} models here`;
+}
+
+/** A box (px) as the count's text occupies it. */
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/** How much of box `b` the bubble `p` reaches into (px², by its bounding square: cheap, and enough to compare). */
+function boxOverlap(b: Box, p: PlacedPoint): number {
+  const w = Math.min(b.right, p.x + p.r) - Math.max(b.left, p.x - p.r);
+  const h = Math.min(b.bottom, p.y + p.r) - Math.max(b.top, p.y - p.r);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+/**
+ * Where a group's count goes: below, above, right of or left of the group, `gap` px from `anchor` (clear of the
+ * spread group), on the side where the fewest other bubbles (as drawn) are in its way and least of it leaves
+ * `room`. On a tie: below in the plot's upper half, above in its lower half (where the room usually is), then the
+ * sides. The text's box is its estimated width and one font height.
+ */
+function placeCount(
+  anchor: { x: number; y: number },
+  gap: number,
+  text: string,
+  others: readonly PlacedPoint[],
+  room: Box,
+): Omit<GroupCount, 'count'> {
+  const width = textWidth(text);
+  const h = CHART_FONT_PX;
+  const placements: {
+    side: CountSide;
+    box: Box;
+    dx: number;
+    dy: number;
+    textAnchor: GroupCount['textAnchor'];
+  }[] = [
+    { side: 'below', dx: 0, dy: gap, textAnchor: 'middle', box: box(anchor.x - width / 2, anchor.y + gap) },
+    {
+      side: 'above',
+      dx: 0,
+      dy: -gap - h,
+      textAnchor: 'middle',
+      box: box(anchor.x - width / 2, anchor.y - gap - h),
+    },
+    { side: 'right', dx: gap, dy: -h / 2, textAnchor: 'start', box: box(anchor.x + gap, anchor.y - h / 2) },
+    {
+      side: 'left',
+      dx: -gap,
+      dy: -h / 2,
+      textAnchor: 'end',
+      box: box(anchor.x - gap - width, anchor.y - h / 2),
+    },
+  ];
+  function box(left: number, top: number): Box {
+    return { left, right: left + width, top, bottom: top + h };
+  }
+  const cost = (b: Box): number => {
+    const outside =
+      Math.max(0, room.left - b.left) +
+      Math.max(0, b.right - room.right) +
+      Math.max(0, room.top - b.top) +
+      Math.max(0, b.bottom - room.bottom);
+    return others.reduce((sum, p) => sum + boxOverlap(b, p), 0) + outside * width;
+  };
+  const order: CountSide[] =
+    anchor.y > (room.top + room.bottom) / 2
+      ? ['above', 'below', 'right', 'left']
+      : ['below', 'above', 'right', 'left'];
+  const ranked = order
+    .map((side) => placements.find((p) => p.side === side)!)
+    .map((p, rank) => ({ p, rank, cost: cost(p.box) }))
+    .sort((a, b) => a.cost - b.cost || a.rank - b.rank);
+  const { side, dx, dy, textAnchor } = ranked[0]!.p;
+  return { side, dx, dy, textAnchor };
 }
 
 /**
@@ -66,16 +160,31 @@ export function layoutPareto(
   const sy = (v: number) => bottom - ((v - yDomain[0]) / (yDomain[1] - yDomain[0] || 1)) * (bottom - top);
   const placed: PlacedPoint[] = [...points]
     .sort((a, b) => a.index - b.index)
-    .map((p) => ({ id: p.id, x: sx(p.plotP50Ms as number), y: sy(p.quality as number), r: bubbleRadius(p.bytes, maxBytes) }));
-  const groups = overlapGroups(placed);
-  const counts = new Map<string, { count: number; gap: number }>();
+    .map((p) => ({
+      id: p.id,
+      x: sx(p.plotP50Ms as number),
+      y: sy(p.quality as number),
+      r: bubbleRadius(p.bytes, maxBytes),
+    }));
+  const { groups, offsets } = settleOverlaps(placed);
+  const drawn = placed.map((p) => {
+    const o = offsets.get(p.id);
+    return o ? { ...p, x: p.x + o.dx, y: p.y + o.dy } : p;
+  });
+  const counts = new Map<string, GroupCount>();
   for (const group of groups) {
     const last = [...group].sort((a, b) => drawOrder.indexOf(b.id) - drawOrder.indexOf(a.id))[0]!;
-    counts.set(last.id, { count: group.length, gap: SPREAD_PX + Math.max(...group.map((p) => p.r)) + 4 });
+    const gap = SPREAD_PX + Math.max(...group.map((p) => p.r)) + 4;
+    const members = new Set(group.map((p) => p.id));
+    const others = drawn.filter((p) => !members.has(p.id));
+    // The text may use the frame's top and right margins, not the axes' labels (left and below the plot).
+    const room = { left, right: Math.max(right, width), top: 0, bottom };
+    const place = placeCount(last, gap, countText(group.length), others, room);
+    counts.set(last.id, { count: group.length, ...place });
   }
   return {
     radius: new Map(placed.map((p) => [p.id, p.r])),
-    offsets: spreadOffsets(groups),
+    offsets,
     groups: groups.map((g) => g.map((p) => p.id)),
     counts,
   };
@@ -143,7 +252,7 @@ export interface PointStyle {
 
 /**
  * One point, drawn at recharts' centre plus its spread offset; the group's last-drawn member also draws the count
- * of the group ("3 models here"), below it (above it in the plot's lower half).
+ * of the group ("3 models here") on the side the layout chose.
  */
 export function ParetoPoint(props: {
   cx?: number;
@@ -151,11 +260,9 @@ export function ParetoPoint(props: {
   payload?: CompareRow;
   layout: ParetoLayout;
   styles: Map<string, PointStyle>;
-  /** The y (px) past which the count goes above its group rather than below (points near the top have no room above). */
-  plotMiddle: number;
   textColor: string;
 }) {
-  const { cx, cy, payload, layout, styles, plotMiddle, textColor } = props;
+  const { cx, cy, payload, layout, styles, textColor } = props;
   if (cx === undefined || cy === undefined || !payload) return null;
   const style = styles.get(payload.id);
   const offset = layout.offsets.get(payload.id) ?? { dx: 0, dy: 0 };
@@ -163,7 +270,6 @@ export function ParetoPoint(props: {
   const x = cx + offset.dx;
   const y = cy + offset.dy;
   const count = layout.counts.get(payload.id);
-  const above = cy > plotMiddle;
   return (
     <g className="pareto-point" data-id={payload.id} data-hollow={style?.hollow ? 'true' : undefined}>
       <circle
@@ -179,14 +285,14 @@ export function ParetoPoint(props: {
       {count !== undefined && (
         <text
           className="pareto-count"
-          x={cx}
-          y={cy + (above ? -1 : 1) * count.gap}
-          dy={above ? '0' : '0.8em'}
-          textAnchor="middle"
+          x={cx + count.dx}
+          y={cy + count.dy}
+          dy="0.8em"
+          textAnchor={count.textAnchor}
           fill={textColor}
           fontSize={CHART_FONT_PX}
         >
-          {count.count} models here
+          {countText(count.count)}
         </text>
       )}
     </g>
@@ -210,7 +316,10 @@ export function ParetoTooltip(props: {
   const group = props.layout.groups.find((g) => g.includes(hovered.id)) ?? [hovered.id];
   const shown = group.flatMap((id) => props.rows.filter((r) => r.id === id));
   return (
-    <div className="pareto-tooltip" style={{ ...props.style, borderStyle: 'solid', borderWidth: 1, padding: '6px 10px' }}>
+    <div
+      className="pareto-tooltip"
+      style={{ ...props.style, borderStyle: 'solid', borderWidth: 1, padding: '6px 10px' }}
+    >
       {shown.length > 1 && <p className="pareto-tooltip-head">{shown.length} models here:</p>}
       {shown.map((r) => (
         <p key={r.id}>

@@ -30,6 +30,13 @@ describe('the status bar counts', () => {
     const jobs = [job('r', 'running'), job('q', 'queued'), job('f', 'failed', 'Quantize'), job('d', 'done')];
     expect(jobCountsText(jobs)).toBe('1 running · 1 queued · 1 failed');
   });
+
+  it('counts a job that partly failed (a browser benchmark with models it could not run) apart from the finished', () => {
+    const partly = { ...job('w', 'done'), partial: '1 of 6 models not measured' };
+    expect(jobCountsText([partly, job('d', 'done')])).toBe('1 partly failed · 1 finished');
+    expect(jobCountsText([partly, job('r', 'running')])).toBe('1 running · 1 partly failed');
+    expect(jobCountsText([partly])).toBe('1 partly failed');
+  });
 });
 
 describe('a cancelled job in the list', () => {

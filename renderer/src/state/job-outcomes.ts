@@ -18,6 +18,8 @@ export interface JobOutcome {
   submittedAtMs: number;
   fraction: number;
   cancelRequested: boolean;
+  /** What a job that ended could not do: done, but partly failed. */
+  partial?: string;
 }
 
 /**
@@ -64,20 +66,23 @@ export function openFailures<J extends JobOutcome>(jobs: readonly J[]): J[] {
 }
 
 /**
- * The status bar's counts: what runs, waits and failed (failures that still stand) while any does; once all
- * ended, how they ended. A cancelled job is not "finished" (it did not do its work), and a failure a rerun
- * made good is neither a failure that stands nor a success: each is said as what it is.
+ * The status bar's counts: what runs, waits and failed (failures that still stand, and jobs that partly failed)
+ * while any does; once all ended, how they ended. A cancelled job is not "finished" (it did not do its work),
+ * nor is one that partly failed (a browser benchmark in which some models could not run), and a failure a
+ * rerun made good is neither a failure that stands nor a success: each is said as what it is.
  */
 export function jobCountsText(jobs: readonly JobOutcome[]): string {
   const count = (status: JobOutcome['status']) => jobs.filter((j) => j.status === status).length;
   const open = openFailures(jobs).length;
+  const partly = jobs.filter((j) => j.status === 'done' && j.partial !== undefined).length;
   const parts: string[] = [];
   if (count('running') > 0) parts.push(`${count('running')} running`);
   if (count('queued') > 0) parts.push(`${count('queued')} queued`);
   if (open > 0) parts.push(`${open} failed`);
-  if (parts.length > 0) return parts.join(' · ');
+  if (partly > 0) parts.push(`${partly} partly failed`);
+  if (count('running') + count('queued') + open > 0) return parts.join(' · ');
   const redone = count('failed') - open;
-  if (count('done') > 0) parts.push(`${count('done')} finished`);
+  if (count('done') > partly) parts.push(`${count('done') - partly} finished`);
   if (count('cancelled') > 0) parts.push(`${count('cancelled')} cancelled`);
   if (redone > 0) parts.push(`${redone} failed, then succeeded`);
   return parts.join(' · ');

@@ -131,6 +131,16 @@ describe('studio state', () => {
     expect(state.jobs[0]).toMatchObject({ status: 'cancelled', fraction: 0.5 });
   });
 
+  it('keeps what a job that ended could not do, so it counts as partly failed', () => {
+    const [result] = events('w1', { type: 'result', result: {}, partial: '1 of 6 models not measured' });
+    const state = run(
+      opened,
+      { type: 'job-submitted', jobId: 'w1', kind: 'bench', title: 'Browser benchmark', modelPath: MODEL_PATH, atMs: 1 },
+      { type: 'job-event', event: result! },
+    );
+    expect(state.jobs[0]).toMatchObject({ status: 'done', partial: '1 of 6 models not measured' });
+  });
+
   it('streams latency samples per target, keeps final figures until the workspace has the record', () => {
     const source = { engine: 'onnxruntime-node' as const, provider: 'cpu' };
     const [m0, m1, m0b, result] = events(

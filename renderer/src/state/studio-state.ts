@@ -65,6 +65,8 @@ export interface JobRecord {
   error?: StudioErrorInfo;
   /** Warnings and errors the job logged, newest last. */
   notes: string[];
+  /** What of its work a job that ended could not do (`JobResultEvent.partial`): it partly failed. */
+  partial?: string;
   cancelRequested: boolean;
   lastSeq: number;
   /** The terminal result, for jobs whose caller waits on it (export). */
@@ -414,6 +416,7 @@ function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
         stage: 'done',
         finishedAtMs: event.timeMs,
         result: event.result,
+        ...(event.partial !== undefined ? { partial: event.partial } : {}),
       }));
       return finishLive(done, job, event.result);
     }

@@ -665,7 +665,11 @@ export function useStudio(host: StudioHost): Studio {
         }
         for (const message of outcome.warnings) emit({ type: 'log', level: 'warn', message });
         const recordId = await storeWebBench(host, model.path, targets, modelBytes, report);
-        emit({ type: 'result', result: { report, ...(recordId ? { recordId } : {}) } });
+        emit({
+          type: 'result',
+          result: { report, ...(recordId ? { recordId } : {}) },
+          ...(outcome.partial !== undefined ? { partial: outcome.partial } : {}),
+        });
       } catch (error) {
         if (error instanceof WebBenchCancelled || controller.signal.aborted) emit({ type: 'cancelled' });
         else {

@@ -89,6 +89,7 @@ describe('a browser benchmark where one model failed', () => {
   it('ends done, saying which model failed and why, and records the others under their own targets', () => {
     expect(webBenchOutcome(report)).toEqual({
       warnings: [`Partly failed: 5 of 6 measured; cnn.onnx failed on webgpu: ${KERNEL}`],
+      partial: '1 of 6 models not measured',
     });
     const request = webBenchRecordRequest('/m/cnn.onnx', targets, [10, 11, 12, 13, 14, 15], report);
     expect(request.results.map((r) => [r.target, r.modelBytes, r.p50Ms])).toEqual([

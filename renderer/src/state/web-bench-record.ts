@@ -43,11 +43,12 @@ export function webBenchFailureLines(
 /**
  * How a browser benchmark ends once its worker reported: failed where no model could be measured (each failure
  * named), else done, with one warning for the models that failed ("Partly failed: 5 of 6 measured; cnn.onnx
- * failed on webgpu: ..."), so the job says it partly failed and which model, and the others' figures are recorded.
+ * failed on webgpu: ..."), so the job says it partly failed and which model, and the others' figures are recorded;
+ * `partial` ("1 of 6 models not measured") makes the job count as partly failed, not finished.
  */
 export function webBenchOutcome(
   report: Pick<WebBenchReport, 'results' | 'failures' | 'provider'>,
-): { failed: string } | { warnings: string[] } {
+): { failed: string } | { warnings: string[]; partial?: string } {
   const failures = report.failures ?? [];
   const count = report.results.length + failures.length;
   const failed = webBenchFailureLines(failures, report.provider);
@@ -61,7 +62,10 @@ export function webBenchOutcome(
     };
   }
   return failed.length > 0
-    ? { warnings: [`Partly failed: ${report.results.length} of ${count} measured; ${failed.join('; ')}`] }
+    ? {
+        warnings: [`Partly failed: ${report.results.length} of ${count} measured; ${failed.join('; ')}`],
+        partial: `${failures.length} of ${count} models not measured`,
+      }
     : { warnings: [] };
 }
 

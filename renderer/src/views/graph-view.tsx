@@ -282,7 +282,12 @@ export function GraphView({
         </h1>
         <label>
           Graph of{' '}
-          <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="graph-target">
+          <select
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            title={variants.find((v) => v.id === target)?.name ?? 'the original'}
+            data-testid="graph-target"
+          >
             <option value={ORIGINAL_TARGET}>the original</option>
             {variants.map((v) => (
               <option key={v.id} value={v.id}>
@@ -311,6 +316,7 @@ export function GraphView({
             <select
               value={diffTarget}
               onChange={(e) => setDiffVariant(e.target.value)}
+              title={variants.find((v) => v.id === diffTarget)?.name}
               data-testid="graph-diff-variant"
             >
               {variants.map((v) => (

@@ -150,7 +150,11 @@ function JobItem({
           {showModel && job.modelPath && <span className="job-model">{baseName(job.modelPath)}</span>}
           {job.title}
         </span>
-        <span className={`badge badge-${job.status}`}>{STATUS_TEXT[job.status]}</span>
+        {job.status === 'done' && job.partial !== undefined ? (
+          <span className="badge badge-partial">Partly failed</span>
+        ) : (
+          <span className={`badge badge-${job.status}`}>{STATUS_TEXT[job.status]}</span>
+        )}
       </div>
       {resolved && (
         <p className="field-hint">Ran again later and succeeded: this failure no longer counts.</p>
@@ -167,7 +171,9 @@ function JobItem({
           {active
             ? `${pct}% · ${job.stage}`
             : job.status === 'done'
-              ? 'Finished'
+              ? job.partial !== undefined
+                ? `Finished, but ${job.partial}`
+                : 'Finished'
               : job.status === 'cancelled'
                 ? cancelledText(job)
                 : ''}

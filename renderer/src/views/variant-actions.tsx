@@ -6,6 +6,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
+import { nameTaken } from '../../../shared/variant-naming.js';
 import type { ActionOutcome } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
 import { ConfirmDialog } from './confirm-dialog.js';
@@ -95,9 +96,9 @@ export function VariantActions({
       finish({ kind: 'idle' });
       return;
     }
-    // The backend keeps names unique by adding " (2)": said here instead, before it renames to a name not typed.
+    // The backend refuses a taken name too; said here on the field, before asking it.
     if (variants.some((v) => v.id !== variant.id && v.label === name)) {
-      setAction({ kind: 'renaming', draft, error: `Another variant is named ${name}: choose another name.` });
+      setAction({ kind: 'renaming', draft, error: nameTaken(name) });
       return;
     }
     setAction({ kind: 'working' });

@@ -8,7 +8,7 @@ import { inputSpecProblem } from '../../../../shared/input-spec.js';
 import { activeJobReading, variantInUseMessage } from '../../../../shared/job-targets.js';
 import type { PipelineRunner } from '../../../../shared/pipeline-runner.js';
 import type { StudioReport } from '../../../../shared/report.js';
-import { uniqueVariantName } from '../../../../shared/variant-naming.js';
+import { renamedVariantName } from '../../../../shared/variant-naming.js';
 import type { BenchRecord } from '../../../../shared/workspace.js';
 import type { StudioHost } from '../studio-host.js';
 import { fail, ok } from './answers.js';
@@ -53,8 +53,9 @@ export function mockWorkspaceMethods(
     renameVariant: async (r) => {
       const v = workspaceFor(r.modelPath).variants.find((x) => x.id === r.variantId);
       if (!v) return fail({ code: 'BAD_REQUEST', message: 'No such variant.' });
-      const name = r.name.trim();
-      if (name !== v.name) v.name = uniqueVariantName(workspaceFor(r.modelPath), name);
+      const renamed = renamedVariantName(workspaceFor(r.modelPath), r.variantId, r.name);
+      if ('problem' in renamed) return fail({ code: 'BAD_REQUEST', message: renamed.problem });
+      v.name = renamed.name;
       changed(workspaceFor(r.modelPath));
       return ok(v);
     },
