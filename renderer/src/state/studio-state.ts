@@ -35,7 +35,8 @@ export function measurementKey(source: MeasurementSource): string {
 
 /** The engine's job kinds, plus benchmarks the page runs itself with onnxruntime-web. */
 export type StudioJobKind = JobKind | 'web-bench';
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export interface JobRecord {
   jobId: string;

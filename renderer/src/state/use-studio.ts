@@ -36,7 +36,12 @@ import type {
 } from '../../../shared/ipc-contract.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { measuredTargets } from '../../../shared/job-targets.js';
-import { ORIGINAL_TARGET, workspaceFileUrlPath, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
+import {
+  ORIGINAL_TARGET,
+  workspaceFileUrlPath,
+  type DatasetRole,
+  type Workspace,
+} from '../../../shared/workspace.js';
 import { makeStepTitle } from '../../../shared/job-titles.js';
 import { baseName } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
@@ -55,6 +60,7 @@ import { checkingTitle, queueOutcome, type QueueOutcome } from './queue-pipeline
 import { webBenchOutcome, webBenchRecordRequest } from './web-bench-record.js';
 import { pageLoadFailure } from './page-load-failure.js';
 import { newCheckId } from './check-ids.js';
+import { loadPageJobs, pageJobId, savePageJobs } from './page-jobs.js';
 
 export type { BenchSettings, FollowUp, RecipeRequest };
 
@@ -130,7 +136,11 @@ export interface StudioActions {
    * Check data against the open model (shapes, dtypes, labels) before a job uses it. With a `watch`, aborting its
    * signal cancels the check in the engine (the answer is a CANCELLED error at once), and its progress is heard.
    */
-  checkDataset(role: DatasetRole, spec: DatasetSpecInput, watch?: CheckWatch): Promise<Result<DatasetCheckReport>>;
+  checkDataset(
+    role: DatasetRole,
+    spec: DatasetSpecInput,
+    watch?: CheckWatch,
+  ): Promise<Result<DatasetCheckReport>>;
   /** Auto-optimize: a tune job with these options (shared/options/tune-options.ts) on the experiment's data. */
   tune(options: Record<string, unknown>): Promise<string | undefined>;
   cancel(jobId: string): Promise<void>;
@@ -150,12 +160,6 @@ export interface Studio {
 /** How often batched job events are applied (ms). */
 const FLUSH_MS = 200;
 
-let localCounter = 0;
-function localJobId(prefix: string): string {
-  localCounter += 1;
-  return `${prefix}-${Date.now().toString(36)}-${localCounter}`;
-}
-
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
@@ -167,7 +171,12 @@ export function titleForSpec(spec: JobSpec, names: (target: string) => string | 
 }
 
 export function useStudio(host: StudioHost): Studio {
-  const [state, dispatch] = useReducer(studioReducer, initialState);
+  // The page's own jobs from before a reload are listed again (page-jobs.ts); the backend's come from syncJobs.
+  const [state, dispatch] = useReducer(studioReducer, initialState, (first) => ({
+    ...first,
+    jobs: loadPageJobs(),
+  }));
+  useEffect(() => savePageJobs(state.jobs), [state.jobs]);
   const [view, setView] = useState<ModelView>({ kind: 'empty' });
   const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
   const variants = useMemo(() => deriveVariants(state), [state]);
@@ -222,8 +231,7 @@ export function useStudio(host: StudioHost): Studio {
       }
       const ws = workspaces.get(info.spec.modelPath);
       const stepTitles = pipelineStepTitles(ws?.pipelines ?? []);
-      const names = (target: string) =>
-        workspaceTargetName(ws, target) ?? (ws ? undefined : nameOf(target));
+      const names = (target: string) => workspaceTargetName(ws, target) ?? (ws ? undefined : nameOf(target));
       titles[info.jobId] = stepTitles[info.jobId] ?? titleForSpec(info.spec, names);
     }
     dispatch({ type: 'jobs-synced', jobs: result.value as JobInfo[], titles });
@@ -303,7 +311,7 @@ export function useStudio(host: StudioHost): Studio {
       if (!result.ok) {
         dispatch({
           type: 'job-submit-failed',
-          jobId: localJobId('failed'),
+          jobId: pageJobId('failed'),
           kind,
           title,
           modelPath: spec.modelPath,
@@ -331,7 +339,11 @@ export function useStudio(host: StudioHost): Studio {
   );
 
   const showError = useCallback((title: string, error: StudioErrorInfo) => {
-    setView(stateRef.current.model ? { kind: 'loaded', openError: { title, error } } : { kind: 'failed', title, error });
+    setView(
+      stateRef.current.model
+        ? { kind: 'loaded', openError: { title, error } }
+        : { kind: 'failed', title, error },
+    );
   }, []);
 
   const openModel = useCallback(
@@ -432,7 +444,7 @@ export function useStudio(host: StudioHost): Studio {
    * must count that as done, not as cancelled.
    */
   const watchedCheck = useCallback(
-    async <T,>(watch: CheckWatch, call: (checkId: string) => Promise<Result<T>>): Promise<Result<T>> => {
+    async <T>(watch: CheckWatch, call: (checkId: string) => Promise<Result<T>>): Promise<Result<T>> => {
       if (watch.signal.aborted) {
         return { ok: false, error: { code: 'CANCELLED', message: 'The data check was cancelled.' } };
       }
@@ -468,7 +480,8 @@ export function useStudio(host: StudioHost): Studio {
       const progress: CheckWatch | undefined = watch && {
         signal: watch.signal,
         onProgress: (p) => {
-          if (p.item !== undefined && p.item !== shown) watch.onNext?.(checkingTitle(titles, (shown = p.item)));
+          if (p.item !== undefined && p.item !== shown)
+            watch.onNext?.(checkingTitle(titles, (shown = p.item)));
           watch.onProgress?.(p);
         },
       };
@@ -481,7 +494,7 @@ export function useStudio(host: StudioHost): Studio {
         return queueOutcome(result, recipes.length, watch?.signal.aborted === true, (i, error) =>
           dispatch({
             type: 'job-submit-failed',
-            jobId: localJobId('failed'),
+            jobId: pageJobId('failed'),
             kind: recipes[i]!.kind,
             title: titles[i]!,
             modelPath: model.path,
@@ -501,7 +514,8 @@ export function useStudio(host: StudioHost): Studio {
       const model = stateRef.current.model;
       if (!model) return;
       const result = await host.rerunPipeline({ modelPath: model.path, pipelineId });
-      if (!result.ok) setView({ kind: 'failed', title: 'Could not run the pipeline again', error: result.error });
+      if (!result.ok)
+        setView({ kind: 'failed', title: 'Could not run the pipeline again', error: result.error });
       void refreshWorkspace();
     },
     [host, refreshWorkspace],
@@ -598,7 +612,7 @@ export function useStudio(host: StudioHost): Studio {
       const model = stateRef.current.model;
       const workspace = stateRef.current.workspace;
       if (!model || targets.length === 0) return;
-      const jobId = localJobId('web');
+      const jobId = pageJobId('web');
       const controller = new AbortController();
       webRuns.current.set(jobId, controller);
       let seq = 0;
@@ -762,7 +776,11 @@ export function useStudio(host: StudioHost): Studio {
   );
 
   const checkDataset = useCallback(
-    async (role: DatasetRole, spec: DatasetSpecInput, watch?: CheckWatch): Promise<Result<DatasetCheckReport>> => {
+    async (
+      role: DatasetRole,
+      spec: DatasetSpecInput,
+      watch?: CheckWatch,
+    ): Promise<Result<DatasetCheckReport>> => {
       const model = stateRef.current.model;
       if (!model) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Open a model first.' } };
       const request = { modelPath: model.path, role, data: { spec } };
@@ -836,7 +854,6 @@ export function useStudio(host: StudioHost): Studio {
 
   return { state, variants, view, appInfo, actions };
 }
-
 
 /** Store a browser benchmark in the workspace, so it is in the comparison, the report and after a restart. */
 async function storeWebBench(

@@ -77,7 +77,7 @@ const MAX_NOTES = 20;
  * The workspace record of a browser benchmark: each measured model under its own target (by its `index`: a model
  * that failed has no result, and the ones after it keep their targets), the inputs fed, and notes: the WebGPU
  * outputs against WASM, and each model that failed with its error, which the record keeps after the page's
- * job is gone (in-page jobs are not listed again after a reload).
+ * job is gone (page-jobs.ts lists it again after a reload of the same tab, not in another window).
  */
 export function webBenchRecordRequest(
   modelPath: string,
