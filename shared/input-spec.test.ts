@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sameShapes } from './latency-stats.js';
 import {
+  parseShapeText,
   bracketedShape,
   describeInputShape,
   guessInputSpec,
@@ -239,5 +240,16 @@ describe('figures measured at other shapes than the spec', () => {
     ];
     const now = specShapesFor(fed, { shapes: { sr: [1], audio: [1, 16000] } });
     expect(shortShapes(now)).toBe('audio 1x16000, sr [1]');
+  });
+});
+
+describe('one reading of a typed shape, for the CLI and the Model view', () => {
+  it('takes x, × or commas with spaces, and refuses anything but whole dims of at least 1', () => {
+    expect(parseShapeText('1x3x48x320')).toEqual({ dims: [1, 3, 48, 320] });
+    expect(parseShapeText(' 2 , 7 ')).toEqual({ dims: [2, 7] });
+    expect(parseShapeText('1 × 64')).toEqual({ dims: [1, 64] });
+    expect(parseShapeText('1x0x4')).toEqual({ problem: 'zero' });
+    for (const bad of ['', '1x', 'x3', '1.5x2', '-1x2', '1e3', 'axb', '1xx2'])
+      expect(parseShapeText(bad)).toEqual({ problem: 'format' });
   });
 });

@@ -308,7 +308,9 @@ export function describeInputShape(input: { name: string; dtype: string } & FedS
  * `1x3x48x{64,128}`). A scalar (shape `[]`) reads `scalar`: joined, it was an empty string ("audio 1x16000,
  * sample_rate "). A one-dim shape keeps its brackets, `sr [1]`: "sr 1" read as a sample rate of 1.
  */
-export function shortShapes(inputs: readonly ({ name: string; values?: FedShape['values'] } & FedShapes)[]): string {
+export function shortShapes(
+  inputs: readonly ({ name: string; values?: FedShape['values'] } & FedShapes)[],
+): string {
   const shape = (input: FedShapes) => {
     const dims = fedDims(input, ',');
     if (typeof dims === 'string') return dims;
@@ -505,4 +507,17 @@ export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSp
     if (problem) return problem.message;
   }
   return undefined;
+}
+
+/**
+ * A whole shape as people type it: dims joined by `x`, `×` or `,` (spaces allowed around them): `1x3x48x320`,
+ * `2, 7`. Every dim a whole number, at least 1 (a 0 dim makes an empty tensor: a benchmark would time no work and
+ * calibration would see no value). The CLI's `--shape INPUT=...` and the Model view's field for an input of
+ * unknown rank both read shapes with it. `zero` says a 0 dim was the only thing wrong, for the message.
+ */
+export function parseShapeText(text: string): { dims: number[] } | { problem: 'format' | 'zero' } {
+  const trimmed = text.trim();
+  const dims = trimmed.split(/\s*[x×,]\s*/).map((part) => (/^\d+$/.test(part) ? Number(part) : NaN));
+  if (trimmed === '' || dims.some((d) => !Number.isSafeInteger(d))) return { problem: 'format' };
+  return dims.includes(0) ? { problem: 'zero' } : { dims };
 }

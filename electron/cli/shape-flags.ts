@@ -1,5 +1,5 @@
 import { StudioError } from '../engine/errors.js';
-import type { InputValues } from '../../shared/input-spec.js';
+import { parseShapeText, type InputValues } from '../../shared/input-spec.js';
 import type { ShapeOverrides } from '../engine/runtime/input-specs.js';
 
 function asList(value: unknown): string[] {
@@ -11,21 +11,30 @@ function asList(value: unknown): string[] {
  * `--shape INPUT=1x3x224x224`, `--dim NAME=VALUE` and `--value INPUT=V` or `INPUT=MIN:MAX` (each repeatable)
  * as ShapeOverrides.
  */
-export function parseShapeFlags(shapeFlags: unknown, dimFlags: unknown, valueFlags?: unknown): ShapeOverrides {
+export function parseShapeFlags(
+  shapeFlags: unknown,
+  dimFlags: unknown,
+  valueFlags?: unknown,
+): ShapeOverrides {
   const shapes: Record<string, number[]> = {};
   for (const flag of asList(shapeFlags)) {
-    const match = /^(.+)=(\d+(?:[x,]\d+)*)$/.exec(flag);
-    if (!match) throw new StudioError('BAD_REQUEST', `--shape expects INPUT=1x3x224x224, got '${flag}'.`);
-    const shape = match[2]!.split(/[x,]/).map(Number);
-    // A 0 dim makes an empty tensor: a benchmark would time no work and calibration would see no value.
-    if (shape.includes(0))
-      throw new StudioError('BAD_REQUEST', `--shape expects every dim >= 1 (as --dim does), got '${flag}'.`);
-    shapes[match[1]!] = shape;
+    // The input's name is everything before the last '=' (a name may hold one; a shape never does).
+    const at = flag.lastIndexOf('=');
+    const shape = at > 0 ? parseShapeText(flag.slice(at + 1)) : ({ problem: 'format' } as const);
+    if ('problem' in shape)
+      throw new StudioError(
+        'BAD_REQUEST',
+        shape.problem === 'zero'
+          ? `--shape expects every dim >= 1 (as --dim does), got '${flag}'.`
+          : `--shape expects INPUT=1x3x224x224, got '${flag}'.`,
+      );
+    shapes[flag.slice(0, at)] = shape.dims;
   }
   const dims: Record<string, number> = {};
   for (const flag of asList(dimFlags)) {
     const match = /^(.+)=(\d+)$/.exec(flag);
-    if (!match || Number(match[2]) < 1) throw new StudioError('BAD_REQUEST', `--dim expects NAME=VALUE with VALUE >= 1, got '${flag}'.`);
+    if (!match || Number(match[2]) < 1)
+      throw new StudioError('BAD_REQUEST', `--dim expects NAME=VALUE with VALUE >= 1, got '${flag}'.`);
     dims[match[1]!] = Number(match[2]);
   }
   const values: Record<string, InputValues> = {};
@@ -34,8 +43,13 @@ export function parseShapeFlags(shapeFlags: unknown, dimFlags: unknown, valueFla
     const constant = new RegExp(`^(.+)=${number}$`, 'i').exec(flag);
     const range = new RegExp(`^(.+)=${number}:${number}$`, 'i').exec(flag);
     if (constant) values[constant[1]!] = { kind: 'constant', value: Number(constant[2]) };
-    else if (range && Number(range[2]) <= Number(range[3])) values[range[1]!] = { kind: 'range', min: Number(range[2]), max: Number(range[3]) };
-    else throw new StudioError('BAD_REQUEST', `--value expects INPUT=VALUE or INPUT=MIN:MAX (MIN <= MAX), got '${flag}'.`);
+    else if (range && Number(range[2]) <= Number(range[3]))
+      values[range[1]!] = { kind: 'range', min: Number(range[2]), max: Number(range[3]) };
+    else
+      throw new StudioError(
+        'BAD_REQUEST',
+        `--value expects INPUT=VALUE or INPUT=MIN:MAX (MIN <= MAX), got '${flag}'.`,
+      );
   }
   return Object.keys(values).length > 0 ? { shapes, dims, values } : { shapes, dims };
 }

@@ -10,6 +10,7 @@ import {
   inputNeedsSpec,
   inputValuesProblem,
   isOpenDim,
+  parseShapeText,
   largeInputWarnings,
   shortShapes,
   type InputSpec,
@@ -56,11 +57,10 @@ export function describeValues(name: string, dtype: string | undefined, v: Input
   return v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`;
 }
 
-/** `1x64` as dims, or null when it is not whole numbers joined by x. */
+/** `1x64` as dims, or null when it is not whole numbers of at least 1 joined by x (the CLI's --shape rule). */
 export function wholeShapeDims(text: string): number[] | null {
-  const parts = text.trim().split(/\s*[x×,]\s*/);
-  const dims = parts.map(Number);
-  return text.trim() !== '' && dims.every((d) => Number.isInteger(d) && d >= 1) ? dims : null;
+  const parsed = parseShapeText(text);
+  return 'dims' in parsed ? parsed.dims : null;
 }
 
 /** True while a field holds the guessed number: only then does the guess's reason describe what is in it. */
