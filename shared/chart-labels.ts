@@ -28,18 +28,29 @@ export function textWidth(text: string, fontPx: number): number {
 }
 
 /**
- * `text` broken at spaces into lines of at most `maxPx` (a single word longer than that gets a line of its own):
- * a long caption wraps under the chart's title instead of running off its right edge.
+ * `text` broken at spaces into lines of at most `maxPx`: a long caption wraps under the chart's title instead of
+ * running off its right edge. A single word longer than a line gets a line of its own, or with `breakWords` is
+ * cut into lines that fit (a path or a hash in an image's heading, which nothing can scroll).
  */
-export function wrapText(text: string, maxPx: number, fontPx: number): string[] {
+export function wrapText(text: string, maxPx: number, fontPx: number, breakWords = false): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(' ')) {
+  for (const word of text.split(/\s+/).filter(Boolean)) {
     const next = line ? `${line} ${word}` : word;
-    if (line && textWidth(next, fontPx) > maxPx) {
+    if (!line || textWidth(next, fontPx) <= maxPx) {
+      line = next;
+    } else {
       lines.push(line);
       line = word;
-    } else line = next;
+    }
+    if (!breakWords) continue;
+    while (textWidth(line, fontPx) > maxPx && [...line].length > 1) {
+      const chars = [...line];
+      let n = chars.length - 1;
+      while (n > 1 && textWidth(chars.slice(0, n).join(''), fontPx) > maxPx) n--;
+      lines.push(chars.slice(0, n).join(''));
+      line = chars.slice(n).join('');
+    }
   }
   if (line || lines.length === 0) lines.push(line);
   return lines;

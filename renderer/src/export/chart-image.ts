@@ -4,6 +4,7 @@
  * (a chart without them is a few bars with figures no one can read), and PNG is that SVG drawn onto a canvas
  * at twice the size for sharp text.
  */
+import { textWidth, wrapText } from '../../../shared/chart-labels.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -18,8 +19,8 @@ export interface LegendEntry {
 const LEGEND_ROW = 20;
 
 /**
- * Places legend entries in rows across `width`, estimating text width from its length (the file is read
- * by other programs, which cannot measure text for us; 7 px per character at 12 px errs on the roomy side).
+ * Places legend entries in rows across `width`, estimating text width (shared/chart-labels.ts: the file is read
+ * by other programs, which cannot measure text for us, so the estimate errs on the roomy side).
  */
 export function layoutLegend(
   entries: readonly LegendEntry[],
@@ -29,7 +30,7 @@ export function layoutLegend(
   let x = 8;
   let y = 0;
   for (const entry of entries) {
-    const itemWidth = 22 + entry.label.length * 7 + 14;
+    const itemWidth = 22 + textWidth(entry.label, 12) + 14;
     if (x > 8 && x + itemWidth > width) {
       x = 8;
       y += LEGEND_ROW;
@@ -78,43 +79,15 @@ export interface ChartHeading {
 const TITLE_LINE = 20;
 const CAPTION_LINE = 16;
 
-/**
- * Words into lines of at most `width` px, estimating text width from its length as layoutLegend does (other
- * programs read the file, and cannot measure text for us): `charWidth` px a character errs on the roomy side.
- */
-export function wrapText(text: string, width: number, charWidth: number): string[] {
-  const perLine = Math.max(10, Math.floor(width / charWidth));
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line !== '' && line.length + 1 + word.length > perLine) {
-      lines.push(line);
-      line = '';
-    }
-    // A word longer than a line (a path, a hash) is cut rather than run off the image.
-    let rest = word;
-    while (rest.length > perLine) {
-      if (line !== '') {
-        lines.push(line);
-        line = '';
-      }
-      lines.push(rest.slice(0, perLine));
-      rest = rest.slice(perLine);
-    }
-    line = line === '' ? rest : `${line} ${rest}`;
-  }
-  if (line !== '') lines.push(line);
-  return lines;
-}
-
 /** The heading's lines as placed in the file: the title (bold, 14 px), then the caption (12 px). */
 export function layoutHeading(
   heading: Pick<ChartHeading, 'title' | 'caption'>,
   width: number,
 ): { title: string[]; caption: string[]; height: number } {
   const room = Math.max(120, width - 16);
-  const title = wrapText(heading.title, room, 8.5);
-  const caption = heading.caption ? wrapText(heading.caption, room, 7) : [];
+  // Bold text is wider than the estimate's regular glyphs: measured a size up.
+  const title = wrapText(heading.title, room, 15, true);
+  const caption = heading.caption ? wrapText(heading.caption, room, 12, true) : [];
   const height = 8 + title.length * TITLE_LINE + caption.length * CAPTION_LINE + 8;
   return { title, caption, height };
 }
