@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { ModelProto } from 'onnx-buf';
+import { shareText } from '../../../shared/counted.js';
 import { StudioError } from '../errors.js';
 import { removeQuietly } from '../onnx/atomic-files.js';
 import { parameterCount } from '../inspect/inspect-model.js';
@@ -101,15 +102,10 @@ const SAME_OUTPUT = 'so the output computes exactly what the input does';
  */
 function prunedNone(method: string, sparsity: number, told: PruneOutcome['nothingPruned']): string {
   const { why, fix } = told ?? {
-    why: `${method} at ${formatPercent(sparsity)} changed no weight`,
+    why: `${method} at ${shareText(sparsity)} changed no weight`,
     fix: 'Raise the sparsity.',
   };
   return `${NOTHING_PRUNED} ${why}, ${SAME_OUTPUT}. ${fix}`;
-}
-
-/** A sparsity as the app shows it: "10%", "2.5%". */
-function formatPercent(fraction: number): string {
-  return `${Number((fraction * 100).toFixed(1))}%`;
 }
 
 /** The gzip size of a file (streamed, level 6), what a download or an app bundle would carry. */

@@ -1,5 +1,6 @@
 import type { ModelProto } from 'onnx-buf';
 import { z } from 'zod';
+import { shareText } from '../../../../shared/counted.js';
 import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
 import { nodeLabel } from '../../onnx/node-label.js';
@@ -154,10 +155,9 @@ export function keptEverything(
   const widths = [...new Set(layers.map((l) => l.total))].sort((a, b) => a - b);
   const listed = widths.slice(0, QUOTED_WIDTHS).map((w) => `${w} → ${w}`);
   if (widths.length > QUOTED_WIDTHS) listed.push('…');
-  const percent = `${Number((sparsity * 100).toFixed(1))}%`;
   const rounding = roundTo > 1 ? ` with --round-to ${roundTo}` : '';
   return {
-    why: `at ${percent}${rounding} every layer would keep all its channels (${listed.join(', ')})`,
+    why: `at ${shareText(sparsity)}${rounding} every layer would keep all its channels (${listed.join(', ')})`,
     fix: roundTo > 1 ? 'Raise the sparsity or lower Round to (--round-to).' : 'Raise the sparsity.',
   };
 }
