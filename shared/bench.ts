@@ -31,6 +31,9 @@ export type OptLevel = (typeof OPT_LEVELS)[number];
 /** The most inputs a benchmark holds in memory and cycles through (its feeds are all kept at once). */
 export const BENCH_MAX_SAMPLES = 1024;
 
+/** Dataset samples a benchmark holds in memory and cycles through unless told otherwise (`bench --data`, tune). */
+export const BENCH_DATASET_FEEDS = 16;
+
 /** Where the inputs come from: seeded random tensors shaped from the model, or a dataset. */
 export const benchDataSchema = z.discriminatedUnion('kind', [
   z.strictObject({

@@ -3,6 +3,7 @@ import {
   EXECUTION_PROVIDERS,
   OPT_LEVELS,
   BENCH_MAX_SAMPLES,
+  BENCH_DATASET_FEEDS,
   type BenchComparison,
   type BenchData,
   type BenchModelResult,
@@ -26,7 +27,7 @@ import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
 import { benchJson, processPeakLine, verdictLegend, verdictWords } from './bench-output.js';
 
 /** Dataset samples held in memory (and cycled through) when --samples is not given. */
-const DEFAULT_DATASET_FEEDS = 16;
+const DEFAULT_DATASET_FEEDS = BENCH_DATASET_FEEDS;
 
 function str(ctx: CliContext, name: string): string | undefined {
   const value = ctx.values[name];

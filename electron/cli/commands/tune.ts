@@ -9,6 +9,7 @@ import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
+import { trackTemporary } from '../../engine/onnx/atomic-files.js';
 import {
   refuseUnknownDims,
   resolveInputSpecs,
@@ -19,8 +20,8 @@ import { refuseOutputsOverInputs } from '../../engine/onnx/output-guard.js';
 import { refuseUnwritableFolder } from '../../engine/tune/output-destination.js';
 import { runTune } from '../../engine/tune/run-tune.js';
 import { stopOnAbort } from '../../engine/tune/tune-jobs.js';
-import { jobInputs } from '../../engine/tune/tune-runner.js';
-import { checkTuneData } from '../../engine/tune/tune-data.js';
+import { addGuessNotes, jobInputs } from '../../engine/tune/tune-runner.js';
+import { checkTuneData, refuseUnlabelledAccuracyBudget } from '../../engine/tune/tune-data.js';
 import { collectCommand, emitCommand, emitTarget, refuseSweepFlags, SWEEP_FIELDS } from './tune-sweep.js';
 import type { TrialRunner } from '../../engine/tune/tune-search.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
@@ -48,12 +49,14 @@ export const tuneCommand: CliCommand = {
     'onnx-studio tune MODEL -o OUT --data DATA [--labels LABELS] [--calib-data DATA] (--max-accuracy-drop P | --min-cosine C) [--objective latency|size] [--json]',
   help: [
     'Search for the fastest (or smallest) variant within an accuracy budget: int8-static with each calibration',
-    'method, per-channel and per-tensor, int8-dynamic, int4, fp16 and (with --allow-pruning) structured pruning,',
-    'then the most sensitive nodes back in float until the budget holds. Writes the chosen variant to OUT and',
-    'every trial to OUT with .tune.json; exits 3 and writes nothing when no variant meets the budget.',
+    'method, per-channel and per-tensor, int8-dynamic, int4, int8-weight and fp16 (--objective size) and (with',
+    '--allow-pruning) structured pruning, then the most sensitive nodes back in float until the budget holds.',
+    'Benchmarks run on the --data samples. Writes the chosen variant to OUT and every trial to OUT with',
+    '.tune.json; exits 3 and writes nothing when no variant meets the budget.',
     '  -o, --output PATH         where to write the chosen variant (never the input)',
     '  --force                   replace OUT if it exists',
-    '  --data DATA               evaluation data: accuracy with --labels, fidelity to the original without',
+    '  --data DATA               evaluation data: fidelity to the original, and accuracy where it has labels',
+    "                            (--labels, an .npz's 'labels', class sub-folders, .jsonl \"label\"s)",
     '  --calib-data DATA         calibration data for int8-static (default: the evaluation data, with a warning)',
     '  --samples N               synthetic --data: how many samples (default 100); files: read N samples only',
     ...fieldHelp(TUNE_FIELDS),
@@ -105,11 +108,8 @@ export const tuneCommand: CliCommand = {
     const options = optionsFromFieldFlags(tuneOptionsSchema, TUNE_FIELDS, ctx.values);
     const budget = budgetOf(options);
     if (!budget.ok) throw new StudioError('BAD_REQUEST', budget.message);
-    if (budget.budget.kind === 'accuracy-drop' && typeof ctx.values.labels !== 'string')
-      throw new StudioError(
-        'BAD_REQUEST',
-        '--max-accuracy-drop needs labels to measure accuracy: pass --labels FILE, or use --min-cosine C without labels.',
-      );
+    // Whether the data has labels is known once it is opened (a labels file, an .npz's 'labels' array, class
+    // sub-folders, a .jsonl's "label"s: as eval reads them): an accuracy budget without is refused there.
 
     const evaluation = await parseDataFlags(
       typeof ctx.values.data === 'string' ? ctx.values.data : undefined,
@@ -133,10 +133,11 @@ export const tuneCommand: CliCommand = {
     const dataFlags = { evaluation: '--data', calibration: calibFlag ? '--calib-data' : '--data' };
     if (emit) {
       // A local tune checks its data in runTune; a sweep's is checked before the folder is written.
-      await checkTuneData(model, inputs, [
+      const [facts] = await checkTuneData(model, inputs, [
         { flag: dataFlags.evaluation, ref: evaluation },
         { flag: dataFlags.calibration, ref: calibration },
       ]);
+      refuseUnlabelledAccuracyBudget(budget.budget, facts!, dataFlags.evaluation);
       return emitCommand(ctx, {
         modelPath: model,
         target: emit.target,
@@ -145,13 +146,15 @@ export const tuneCommand: CliCommand = {
         budget: budget.budget,
         evaluation,
         calibration,
-        labelled: typeof ctx.values.labels === 'string',
+        labelled: facts!.hasLabels,
         inputs: jobInputs(inputs),
         force,
       });
     }
 
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-studio-tune-'));
+    // Removed in `finally`, or, when a second Ctrl+C (or SIGTERM) cannot wait for that, just before the exit.
+    const untrackDataDir = trackTemporary(dataDir);
     const backend = new StudioBackend({
       dataDir,
       host: 'serve',
@@ -179,7 +182,6 @@ export const tuneCommand: CliCommand = {
         options,
         budget: budget.budget,
         evaluation: { spec: evaluation.spec, baseDir: evaluation.baseDir },
-        labelled: typeof ctx.values.labels === 'string',
         calibration: { spec: calibration.spec, baseDir: calibration.baseDir },
         inputs,
         tasks: backend.tasks,
@@ -193,13 +195,15 @@ export const tuneCommand: CliCommand = {
             say(`  #${t.index} ${t.name}: ${t.status === 'failed' ? `failed: ${t.error}` : trialLine(t)}`);
         },
       });
-      // The trials' figures rest on the same guesses: they are in the outcome's notes too.
-      outcome.notes.unshift(...guesses);
+      // The trials' figures rest on the same guesses, and on any their jobs reported (nothing where the data
+      // sets every input): they are in the outcome's notes too, once each, printed as `Guessed:` lines.
+      addGuessNotes(outcome.notes, [...guesses, ...(runner.guesses?.() ?? [])]);
       return await finish(ctx, backend, runner, outcome, output, force, say);
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       await backend.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      untrackDataDir();
     }
   },
 };
@@ -298,6 +302,8 @@ async function writeChoice(
   if (outcome.objective === 'size' && chosen.p50Ratio === undefined) {
     say(`benchmark ${chosen.name} against the original`);
     Object.assign(chosen, await runner.bench(variantId));
+    // What that benchmark guessed is said beside its figures too, in the outcome file as well.
+    addGuessNotes(outcome.notes, runner.guesses?.() ?? []);
   }
   // A Ctrl+C between the benchmark and the export stops the export (the runner's jobs stop so too).
   const exported = await stopOnAbort(backend.runner, signal).run<ExportJobResult>(

@@ -19,7 +19,7 @@ import { errorFromInfo, StudioError } from '../errors.js';
 import type { TaskPool } from '../jobs/task-pool.js';
 import { providerUnavailableError } from '../runtime/execution-providers.js';
 import type { ShapeOverrides } from '../runtime/input-specs.js';
-import { checkTuneData } from './tune-data.js';
+import { checkTuneData, refuseUnlabelledAccuracyBudget } from './tune-data.js';
 import { tuneCandidates } from './tune-candidates.js';
 import { backendTrialRunner, jobInputs, type TuneDataRef, type TuneJobs } from './tune-runner.js';
 import { runTuneSearch, type TrialRunner } from './tune-search.js';
@@ -29,9 +29,12 @@ export interface TuneRequest {
   modelPath: string;
   options: TuneOptions;
   budget: TuneBudget;
+  /**
+   * The evaluation data. Where it has labels (as the data layer reads them, as eval does: a labels file, an
+   * .npz's 'labels' array, class sub-folders, .jsonl "label"s), trials are measured for accuracy too; without,
+   * by fidelity alone, and an accuracy budget is refused before the search.
+   */
   evaluation: TuneDataRef;
-  /** Whether the evaluation data has labels (accuracy); without, trials are judged by fidelity alone. */
-  labelled: boolean;
   calibration: TuneDataRef;
   inputs: ShapeOverrides;
   /**
@@ -79,7 +82,7 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
     if (status && !status.available) throw providerUnavailableError(status);
   }
   if (request.tasks) await checkOnnxruntimeLoads(request.tasks, modelPath, request.signal);
-  await checkTuneData(
+  const [evaluationFacts] = await checkTuneData(
     modelPath,
     inputs,
     [
@@ -88,8 +91,10 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
     ],
     request.signal,
   );
-  if (request.labelled) say('evaluate the original');
-  const base = request.labelled
+  refuseUnlabelledAccuracyBudget(budget, evaluationFacts!, request.dataFlags?.evaluation);
+  const labelled = evaluationFacts!.hasLabels;
+  if (labelled) say('evaluate the original');
+  const base = labelled
     ? await jobs.run<EvaluateJobResult>(
         {
           kind: 'evaluate',

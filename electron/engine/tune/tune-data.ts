@@ -6,6 +6,7 @@
 import type { ModelProto } from 'onnx-buf';
 import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
 import type { JobSpec } from '../../../shared/ipc-contract.js';
+import type { TuneBudget } from '../../../shared/options/tune-options.js';
 import type { DatasetSource } from '../datasets/dataset-source.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { StudioError } from '../errors.js';
@@ -27,28 +28,45 @@ export async function openTuneData(
   return openDataset(parsed.spec, resolved, ref.baseDir ? { baseDir: ref.baseDir } : {});
 }
 
+/** What the check learnt of a dataset: whether it holds labels, as the data layer reads them (as eval does). */
+export interface TuneDataFacts {
+  /** `DatasetSource.hasLabels`: a labels file, an .npz's 'labels' array, class sub-folders, .jsonl "label"s. */
+  hasLabels: boolean;
+  /** The data in words (`DatasetSource.describe()`), for messages. */
+  description: string;
+}
+
 /**
  * Refuses data that does not fit the model: opening checks the inputs' names, element types and shapes
  * (BAD_INPUT naming the input), and the first sample is read, as some formats (JSON lines) say their shapes
- * only per sample. The flag is named so the user knows which data to fix.
+ * only per sample. The flag is named so the user knows which data to fix. Returns each dataset's facts, in the
+ * order given.
  */
 export async function checkTuneData(
   modelPath: string,
   inputs: ShapeOverrides,
   datasets: readonly { flag: string; ref: TuneDataRef }[],
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<TuneDataFacts[]> {
   const model = (await loadModel(modelPath)).proto;
-  const seen = new Set<string>();
+  const seen = new Map<string, TuneDataFacts>();
+  const facts: TuneDataFacts[] = [];
   for (const { flag, ref } of datasets) {
     // Calibration defaults to the evaluation data: one check is enough.
     const key = JSON.stringify(ref);
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const known = seen.get(key);
+    if (known) {
+      facts.push(known);
+      continue;
+    }
     try {
-      const samples = (await openTuneData(model, inputs, ref)).samples(signal)[Symbol.asyncIterator]();
+      const source = await openTuneData(model, inputs, ref);
+      const samples = source.samples(signal)[Symbol.asyncIterator]();
       await samples.next();
       await samples.return?.();
+      const fact = { hasLabels: source.hasLabels, description: source.describe() };
+      seen.set(key, fact);
+      facts.push(fact);
     } catch (error) {
       if (!(error instanceof StudioError) || error.code === 'CANCELLED' || error.code === 'INTERNAL')
         throw error;
@@ -64,4 +82,27 @@ export async function checkTuneData(
       });
     }
   }
+  return facts;
+}
+
+/**
+ * Refuses an accuracy budget on evaluation data without labels (as the data layer reads them: `hasLabels`),
+ * before any trial: no trial could be judged. `flag` names the data as the host does (`--data`).
+ */
+export function refuseUnlabelledAccuracyBudget(
+  budget: TuneBudget,
+  evaluation: TuneDataFacts,
+  flag = 'the evaluation data',
+): void {
+  if (budget.kind !== 'accuracy-drop' || evaluation.hasLabels) return;
+  throw new StudioError(
+    'BAD_REQUEST',
+    `An accuracy budget needs labels, and ${flag} ${evaluation.description} has none. Give data with labels ` +
+      `(a labels file for an .npy or .npz, a 'labels' array in an .npz, class sub-folders of images, a "label" ` +
+      'on each .jsonl line), or use a cosine budget instead.',
+    {
+      cliHint:
+        '--max-accuracy-drop measures accuracy: pass --labels FILE with .npy or .npz data, or use --min-cosine C without labels.',
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeNpz } from '../datasets/npz-writer.js';
 import type { StudioBackend } from '../jobs/studio-backend.js';
 import { modelBytes } from '../testing/model-fixtures.js';
 import { buildCustomOpModel } from '../testing/awkward-models.js';
@@ -83,5 +84,34 @@ describe('the app’s tune job', () => {
     const ws = await backend.store.get(custom);
     expect(ws.tunes ?? []).toEqual([]);
     expect(ws.variants).toEqual([]);
+  }, 60_000);
+
+  it('refuses an accuracy budget on data that turns out to have no labels, before any trial', async () => {
+    // An .npz may hold a 'labels' array: taken at its word until it is opened, then refused, naming the data.
+    const npz = path.join(tmp.dir, 'inputs-only.npz');
+    fs.writeFileSync(npz, encodeNpz({ input: fs.readFileSync(files.data) }));
+    const before = backend.jobs.list().length;
+    const error = await backend.runner
+      .run(
+        {
+          kind: 'tune',
+          modelPath: files.model,
+          options: { maxAccuracyDrop: 1 },
+          evaluation: { spec: { kind: 'npz', path: npz } },
+        },
+        'Auto-optimize',
+      )
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((error as Error).message).toMatch(
+      /An accuracy budget needs labels, and the evaluation data \/.*inputs-only\.npz \(input\) has none\. Give data with labels /,
+    );
+    expect((error as Error).message).not.toContain('--');
+    // No trial job ran: only the tune job itself (and its inspection of the model).
+    const kinds = backend.jobs
+      .list()
+      .slice(before)
+      .map((j) => j.spec.kind);
+    expect(kinds.filter((k) => k !== 'tune' && k !== 'inspect')).toEqual([]);
   }, 60_000);
 });

@@ -90,10 +90,9 @@ export async function runTuneJob(
       'Auto-optimize needs evaluation data: fill in the evaluation data in Optimize (2. Data).',
     );
   const calibration = spec.calibration ?? (datasets.calibration?.data as DataRef | undefined) ?? evaluation;
-  // Data that may carry labels (an .npz, a .jsonl, an image folder) is taken at its word here; evaluation
-  // reports it if the labels turn out missing.
-  const labelled = !datasetLacksLabels(evaluation.spec);
-  if (budget.budget.kind === 'accuracy-drop' && !labelled)
+  // Data that may carry labels (an .npz, a .jsonl, an image folder) is taken at its word here, before the run is
+  // recorded; runTune opens it and refuses the budget if the labels turn out missing.
+  if (budget.budget.kind === 'accuracy-drop' && datasetLacksLabels(evaluation.spec))
     throw new StudioError(
       'BAD_REQUEST',
       'An accuracy budget needs labels: give the test set labels, or use a cosine budget.',
@@ -143,7 +142,6 @@ export async function runTuneJob(
       options,
       budget: budget.budget,
       evaluation,
-      labelled,
       calibration,
       inputs,
       signal: ctx.signal,

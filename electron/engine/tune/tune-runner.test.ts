@@ -3,8 +3,9 @@ import type { JobSpec } from '../../../shared/ipc-contract.js';
 import type { OutputFidelityInfo } from '../../../shared/job-reports.js';
 import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
 import { compareToBaseline } from '../../../shared/bench-comparisons.js';
+import { BENCH_DATASET_FEEDS } from '../../../shared/bench.js';
 import { benchResult } from '../testing/bench-results.js';
-import { backendTrialRunner } from './tune-runner.js';
+import { addGuessNotes, backendTrialRunner } from './tune-runner.js';
 import type { TuneJobs } from './tune-jobs.js';
 
 /*
@@ -106,5 +107,56 @@ describe('a trial’s latency from its benchmark job', () => {
     const wild = await benchedWith(around(10, 1.6), around(14, 1.6)).bench('v1');
     expect(wild.latencyVerdict).toBe('same');
     expect(wild.latencyUnreliable).toBe(true);
+  });
+});
+
+describe('a trial’s benchmark on the evaluation data', () => {
+  it('feeds the benchmark the evaluation data, as bench --data does, and keeps what its jobs guessed', async () => {
+    // A user test: every trial of a decoder failed, benchmarked at a guessed sequence of 128 beyond its
+    // 64-row position table, though its --data was of length 32; the guess was said nowhere.
+    const evaluation = { spec: { kind: 'npz' as const, path: 'x.npz' }, baseDir: '/data' };
+    const guess =
+      "dim 'seq' of input 'ids' was guessed as 128 because nothing set it: the figures are for that size.";
+    const specs: JobSpec[] = [];
+    const results = [benchResult('model.onnx', [10, 10, 10]), benchResult('v1.onnx', [9, 9, 9])];
+    const jobs: TuneJobs = {
+      run: <T>(spec: JobSpec) => {
+        specs.push(spec);
+        const notes = [guess, 'profiling is on'];
+        return Promise.resolve(
+          (spec.kind === 'bench'
+            ? { report: { results, comparisons: [], notes }, samples: [] }
+            : { report: { fidelity: { ...output('y', 0.999, null), outputs: [] }, notes } }) as T,
+        );
+      },
+      removeVariant: () => Promise.resolve(),
+    };
+    const runner = backendTrialRunner({
+      jobs,
+      modelPath: '/m/model.onnx',
+      options: tuneOptionsSchema.parse({ minCosine: 0.99 }),
+      calibration: { spec: { kind: 'synthetic', samples: 4 }, baseDir: '.' },
+      evaluation,
+      inputs: { dims: { batch: 1 } },
+    });
+    expect(runner.guesses?.()).toEqual([]);
+    await runner.bench('v1');
+    await runner.evaluate('v1');
+    const bench = specs.find((s) => s.kind === 'bench');
+    expect(bench).toMatchObject({
+      kind: 'bench',
+      targets: ['original', 'v1'],
+      dims: { batch: 1 },
+      data: { kind: 'dataset', data: evaluation, maxSamples: BENCH_DATASET_FEEDS },
+    });
+    // Guesses only (other notes are the benchmark's own), each once though both jobs said it.
+    expect(runner.guesses?.()).toEqual([guess]);
+    const notes = ['Not fp16: a CPU computes float16 models in float32.', guess];
+    addGuessNotes(notes, [guess, 'dim b guessed as 1 because nothing set it.']);
+    expect(notes).toEqual([
+      'dim b guessed as 1 because nothing set it.',
+      'Not fp16: a CPU computes float16 models in float32.',
+      guess,
+    ]);
   });
 });

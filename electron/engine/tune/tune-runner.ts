@@ -18,10 +18,11 @@ import type { BenchJobResult, EvaluateJobResult, VariantJobResult } from '../../
 import type { PruneReportInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import type { TuneOptions } from '../../../shared/options/tune-options.js';
 import type { TrialRecipe } from '../../../shared/tune.js';
+import { BENCH_DATASET_FEEDS } from '../../../shared/bench.js';
 import { StudioError } from '../errors.js';
 import { loadModel } from '../onnx/load-model.js';
 import { analyzeSensitivity } from '../quantize/sensitivity.js';
-import type { ShapeOverrides } from '../runtime/input-specs.js';
+import { isGuessNote, type ShapeOverrides } from '../runtime/input-specs.js';
 import { worstFidelity } from '../evaluate/fidelity-metrics.js';
 import { openTuneData, type TuneDataRef } from './tune-data.js';
 import { benchTitle, evaluateTitle, UNKNOWN_VARIANT } from '../../../shared/job-titles.js';
@@ -55,8 +56,20 @@ export function jobInputs(inputs: ShapeOverrides): {
   };
 }
 
+/**
+ * Adds guesses (dims and values nothing set) to an outcome's notes, first, where commands put guesses, and each
+ * once: the CLI says those of synthetic data before the search, and the trials' jobs report them again.
+ */
+export function addGuessNotes(notes: string[], guesses: readonly string[]): void {
+  notes.unshift(...guesses.filter((g, i) => !notes.includes(g) && guesses.indexOf(g) === i));
+}
+
 export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
   const { jobs, modelPath, options } = setup;
+  const guessed = new Set<string>();
+  const keepGuesses = (notes: readonly string[] | undefined) => {
+    for (const note of notes ?? []) if (isGuessNote(note)) guessed.add(note);
+  };
   // Each trial's variant by the trial's name: its jobs are titled so (`Evaluate int8-static minmax
   // per-channel`), never by the variant's id, which means nothing in the job list.
   const trialNames = new Map<string, string>();
@@ -105,6 +118,7 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
         'Evaluation',
         evaluateTitle(nameOf(variantId)),
       );
+      keepGuesses(result.report.notes);
       const fidelity = result.report.fidelity;
       if (!fidelity)
         throw new StudioError('INTERNAL', 'The evaluation measured no fidelity against the original.');
@@ -130,11 +144,15 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
           iterations: options.iterations,
           ep: options.ep,
           ...jobInputs(setup.inputs),
+          // On the evaluation data, as `bench --data` feeds it (its first samples, cycled through): at the
+          // user's shapes and values, not at guessed ones (a decoder's sequence beyond its position table).
+          data: { kind: 'dataset', data: setup.evaluation, maxSamples: BENCH_DATASET_FEEDS },
           ...(options.threads > 0 ? { intraOpThreads: options.threads } : {}),
         },
         'Benchmark',
         benchTitle(['original', nameOf(variantId)], options.ep),
       );
+      keepGuesses(result.report.notes);
       const [original, variant] = result.report.results;
       if (!original || !variant)
         throw new StudioError('INTERNAL', 'The benchmark returned fewer results than models.');
@@ -146,6 +164,9 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
         latencyVerdict: judged?.latencyVerdict ?? 'same',
         ...(judged?.latencyUnreliable ? { latencyUnreliable: true } : {}),
       };
+    },
+    guesses() {
+      return [...guessed];
     },
     async remove(variantId: string) {
       await jobs.removeVariant(modelPath, variantId);

@@ -45,6 +45,11 @@ export interface TrialRunner {
   remove(variantId: string): Promise<void>;
   /** The nodes of an int8-static recipe, most sensitive first. */
   sensitivity(recipe: TrialRecipe): Promise<SensitivityRow[]>;
+  /**
+   * What its jobs said they guessed so far (dims and values nothing set, `isGuessNote`), each once: the trials'
+   * figures rest on them, so tune prints them beside its table.
+   */
+  guesses?(): string[];
 }
 
 /** A variant's quality against the original, as a trial records it. */
