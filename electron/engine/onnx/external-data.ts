@@ -49,9 +49,31 @@ export function missingDataFileOf(message: string): string | undefined {
 }
 
 /**
+ * The real folders of model files opened through a symbolic link, by the real folder of the link's own folder:
+ * a data file may resolve to either. The Hugging Face cache keeps `snapshots/REV/model.onnx` and its
+ * `model.onnx_data` as links into `blobs/`, beside each other there; resolving the data link leaves the model's
+ * folder, but lands beside the model's own file. A link pointing anywhere else is still refused.
+ */
+const linkedModelFolders = new Map<string, Set<string>>();
+
+/** Records where the model file at `modelPath` really is, when it is a link (loadModel and hashing call it). */
+export function noteModelFile(modelPath: string): void {
+  try {
+    if (!fs.lstatSync(modelPath).isSymbolicLink()) return;
+    const folder = fs.realpathSync(path.dirname(modelPath));
+    const real = path.dirname(fs.realpathSync(modelPath));
+    if (real === folder) return;
+    linkedModelFolders.set(folder, new Set([...(linkedModelFolders.get(folder) ?? []), real]));
+  } catch {
+    // A model that cannot be read fails where it is read, with its own message.
+  }
+}
+
+/**
  * Resolves a tensor's external-data `location` against the model's folder. A location that is absolute, or
  * that resolves (symbolic links included) outside the model's folder, is refused: a crafted model could
- * otherwise make the tool read any file on the machine (a known class of attack on ONNX tooling).
+ * otherwise make the tool read any file on the machine (a known class of attack on ONNX tooling). The one
+ * exception is a link to the folder the model file itself links into (`noteModelFile`).
  */
 export function resolveExternalLocation(modelDir: string, tensor: TensorProto): string {
   const location = entry(tensor, 'location');
@@ -83,13 +105,15 @@ export function resolveExternalLocation(modelDir: string, tensor: TensorProto): 
   } catch {
     throw new StudioError('IO', missingDataMessage(location, tensor.name, root));
   }
-  if (!isInside(root, real)) throw unsafe();
+  const roots = [root, ...(linkedModelFolders.get(root) ?? [])];
+  if (!roots.some((r) => isInside(r, real))) throw unsafe();
   return real;
 }
 
+/** Whether `candidate` lies below `root` (`..w.bin` does: only a `..` step leaves it). */
 function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /** The expected byte length of a tensor's data from its dims and type, or undefined for strings. */

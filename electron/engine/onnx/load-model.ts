@@ -7,6 +7,7 @@ import { ProgressiveDecode } from './progressive-decode.js';
 import { readWholeFile } from './read-whole-file.js';
 import { sniffFileType } from './sniff-file-type.js';
 import { validateModel } from './validate-model.js';
+import { noteModelFile } from './external-data.js';
 
 /** A parsed model together with where it came from (external data is resolved against `dir`). */
 export interface LoadedModel {
@@ -82,6 +83,7 @@ export async function loadModel(file: string): Promise<LoadedModel> {
   }
   const proto = parseModelBytes(bytes, absolute, decoding);
   const dir = path.dirname(absolute);
+  noteModelFile(absolute);
   const { externalDataBytes } = validateModel(proto, dir, absolute);
   return { proto, path: absolute, dir, fileBytes: stat.size, externalDataBytes };
 }

@@ -1,6 +1,6 @@
 import type * as Ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { compareOutputs, fromHalf, makeFeeds, toHalf } from './ort-web-bench.js';
+import { compareOutputs, fromHalf, makeFeeds, messageOf, toHalf } from './ort-web-bench.js';
 import { seededRandom } from './seeded-random.js';
 
 function tensor(type: string, data: ArrayLike<number> | BigInt64Array, dims: number[]): Ort.Tensor {
@@ -72,5 +72,17 @@ describe('browser benchmark helpers', () => {
     const ids = Array.from(feeds.ids?.data as Int32Array);
     expect(ids.every((v) => Number.isInteger(v) && v >= 3 && v <= 5)).toBe(true);
     expect(new Set(ids)).toEqual(new Set([3, 4, 5]));
+  });
+});
+
+describe('a model the browser cannot load', () => {
+  it('says an external-data model cannot be loaded here, and where to measure it (user test 3, tester C)', () => {
+    const raw = new Error(
+      'Failed to load external data file "big.onnx.data", error: Module.MountedFiles is not available.',
+    );
+    expect(messageOf(raw)).toMatch(
+      /^it keeps its weights in an external data file, which the browser benchmark cannot load .*engine's benchmark.*MountedFiles/,
+    );
+    expect(messageOf(new Error('dilations should be 2D'))).toBe('dilations should be 2D');
   });
 });

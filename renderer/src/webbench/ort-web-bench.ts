@@ -162,8 +162,19 @@ interface GpuLike {
   } | null>;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * A model's failure as the user can act on it. onnxruntime-web is given the .onnx bytes alone, so a model that
+ * keeps its weights in an external data file fails to load with "Failed to load external data file ...
+ * MountedFiles is not available": say what that means and where such a model can be measured.
+ */
+export function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/external data/i.test(message))
+    return (
+      'it keeps its weights in an external data file, which the browser benchmark cannot load (it runs the .onnx ' +
+      `file alone): measure it with the engine's benchmark, or convert it to one file first. (${message})`
+    );
+  return message;
 }
 
 /**

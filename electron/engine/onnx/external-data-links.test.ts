@@ -1,0 +1,65 @@
+/**
+ * External data reached through links as real model stores lay them out (tester C of the third user test): the
+ * Hugging Face cache keeps `snapshots/REV/model.onnx` and `model.onnx_data` as links into `blobs/`, and a data
+ * file may be named `..w.bin`. Both were refused as "outside the model's folder"; onnxruntime loads both. A link
+ * to anywhere else is still refused (bad-inputs.test.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StudioError } from '../errors.js';
+import { buildMlp } from '../testing/model-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { loadModel } from './load-model.js';
+import { saveModel } from './save-model.js';
+
+describe('external data through the links of a model store', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => {
+    tmp = makeTempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('loads a model whose file and data file are links into one blobs folder', async () => {
+    const blobs = path.join(tmp.dir, 'hub', 'blobs');
+    const snapshot = path.join(tmp.dir, 'hub', 'snapshots', 'abc123');
+    fs.mkdirSync(blobs, { recursive: true });
+    fs.mkdirSync(snapshot, { recursive: true });
+    // Saved as the hub stores it: written in one folder, then moved under content names.
+    const staging = path.join(tmp.dir, 'staging');
+    fs.mkdirSync(staging);
+    await saveModel(buildMlp(), path.join(staging, 'model.onnx'), {
+      externalData: { thresholdBytes: 1024, fileName: 'model.onnx_data' },
+    });
+    fs.renameSync(path.join(staging, 'model.onnx'), path.join(blobs, '5f1e'));
+    fs.renameSync(path.join(staging, 'model.onnx_data'), path.join(blobs, '9c2d'));
+    fs.symlinkSync('../../blobs/5f1e', path.join(snapshot, 'model.onnx'));
+    fs.symlinkSync('../../blobs/9c2d', path.join(snapshot, 'model.onnx_data'));
+
+    const loaded = await loadModel(path.join(snapshot, 'model.onnx'));
+    expect(loaded.externalDataBytes).toBeGreaterThan(0);
+  });
+
+  it('refuses a data link beside a linked model that points elsewhere than the model file', async () => {
+    const elsewhere = path.join(tmp.dir, 'elsewhere');
+    const store = path.join(tmp.dir, 'store');
+    const folder = path.join(tmp.dir, 'folder');
+    for (const d of [elsewhere, store, folder]) fs.mkdirSync(d);
+    await saveModel(buildMlp(), path.join(store, 'model.onnx'), {
+      externalData: { thresholdBytes: 1024, fileName: 'w.bin' },
+    });
+    fs.renameSync(path.join(store, 'w.bin'), path.join(elsewhere, 'w.bin'));
+    fs.symlinkSync(path.join(store, 'model.onnx'), path.join(folder, 'model.onnx'));
+    fs.symlinkSync(path.join(elsewhere, 'w.bin'), path.join(folder, 'w.bin'));
+    const error = await loadModel(path.join(folder, 'model.onnx')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StudioError);
+    expect((error as StudioError).message).toMatch(/Refusing external-data location 'w.bin'/);
+  });
+
+  it('takes a data file whose name starts with two dots', async () => {
+    await saveModel(buildMlp(), path.join(tmp.dir, 'm.onnx'), {
+      externalData: { thresholdBytes: 1024, fileName: '..w.bin' },
+    });
+    expect((await loadModel(path.join(tmp.dir, 'm.onnx'))).externalDataBytes).toBeGreaterThan(0);
+  });
+});
