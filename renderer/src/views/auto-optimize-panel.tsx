@@ -108,8 +108,8 @@ export function AutoOptimizePanel({
       <h3 id="auto-optimize-title">Auto-optimize</h3>
       <p className="muted">
         Finds the fastest (or smallest) variant within an accuracy budget: int8-static with each calibration,
-        int8-dynamic, int4, fp16 where they suit the model, then the most sensitive nodes back in float until
-        the budget holds. Give one budget: an accuracy drop (needs a labelled test set) or a minimum output
+        int8-dynamic, int4, fp16 (and int8-weight for the smallest) where they suit the model, then the most
+        sensitive nodes back in float until the budget holds. Give one budget: an accuracy drop (needs a labelled test set) or a minimum output
         cosine.
       </p>
       {!hasEvaluationData && (
