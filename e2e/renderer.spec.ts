@@ -1111,24 +1111,33 @@ test.describe('cosmetic fixes from the user test', () => {
     page,
   }) => {
     await openSample(page);
-    await makeInt8Variant(page);
+    await makeInt8Variant(page, async (p) => {
+      await p.getByRole('checkbox', { name: /^fp16/ }).check();
+    });
     const optimize = shown(page);
+    // A quantized variant is refused by every method: none can be ticked or queued from it (app user test 3, 10).
     await page.getByLabel('Start from').selectOption({ label: 'int8-dynamic' });
-    await optimize.getByRole('checkbox', { name: /int8-dynamic/ }).uncheck();
-    await optimize.getByRole('checkbox', { name: /^fp16/ }).check();
+    await expect(optimize.getByTestId('source-quantized')).toContainText('none can be queued from it');
+    await expect(optimize.getByRole('checkbox', { name: /^fp16/ })).toBeDisabled();
+    await expect(optimize.getByRole('checkbox', { name: /^magnitude/ })).toBeDisabled();
+    // fp16 writes no quantization op: a stack on it is queued.
+    await page.getByLabel('Start from').selectOption({ label: 'fp16' });
+    await optimize.getByRole('checkbox', { name: /^fp16/ }).uncheck();
+    await expect(optimize.getByRole('checkbox', { name: /int8-dynamic/ })).toBeChecked();
     await optimize.getByLabel(/^Benchmark each new variant/).uncheck();
     await optimize.getByLabel(/^Evaluate each new variant/).uncheck();
     await page.getByTestId('queue-jobs').click();
-    await expect(optimize.getByTestId('job').filter({ hasText: 'Quantize: fp16 (from int8-dynamic)' })).toHaveAttribute(
+    await expect(optimize.getByTestId('job').filter({ hasText: 'Quantize: int8-dynamic (from fp16)' })).toHaveAttribute(
       'data-status',
       'done',
     );
     await page.getByRole('tab', { name: 'Compare' }).click();
-    await page.getByRole('button', { name: 'Benchmark 3 models' }).click();
+    await page.getByRole('button', { name: 'Benchmark 4 models' }).click();
     await expect(
       shown(page)
         .getByTestId('job')
-        .filter({ hasText: 'Benchmark original, int8-dynamic, int8-dynamic + fp16 (onnxruntime-node, cpu)' }),
+        // Made in either order: the names with commas between, the stacked one whole.
+        .filter({ hasText: /^Benchmark original, (int8-dynamic, fp16|fp16, int8-dynamic), fp16 \+ int8-dynamic \(onnxruntime-node, cpu\)/ }),
     ).toBeVisible();
   });
 

@@ -12,6 +12,11 @@ export interface ExportCheckInput {
   modelPath: string;
   /** Whether a file already exists at `destination`. */
   exists: boolean;
+  /**
+   * The external data file the export writes beside `destination` (`DEST.onnx.data`), when the variant keeps its
+   * weights in one, and whether a file is there already: replacing it loses that file as surely as the model's.
+   */
+  dataFile?: { path: string; exists: boolean };
   /** Whether `destination` is an existing folder (the user picked where, but named no file). */
   isFolder?: boolean;
   overwrite?: boolean;
@@ -22,7 +27,8 @@ export interface ExportCheckInput {
 
 export type ExportCheck =
   | { kind: 'write' }
-  | { kind: 'ask'; reason: 'original' | 'exists' }
+  /** `replaces`: the existing files the write would replace (the model's, its data file's), for the question. */
+  | { kind: 'ask'; reason: 'original' | 'exists'; replaces?: string[] }
   | { kind: 'refuse'; message: string };
 
 export function checkExport(input: ExportCheckInput): ExportCheck {
@@ -42,7 +48,11 @@ export function checkExport(input: ExportCheckInput): ExportCheck {
     return { kind: 'refuse', message: 'The destination is the variant itself. Choose another file to export to.' };
   }
   if (same(input.modelPath, input.destination) && !input.replaceOriginal) return { kind: 'ask', reason: 'original' };
-  if (input.exists && !input.overwrite && !input.replaceOriginal) return { kind: 'ask', reason: 'exists' };
+  const replaces = [
+    ...(input.exists ? [input.destination] : []),
+    ...(input.dataFile?.exists ? [input.dataFile.path] : []),
+  ];
+  if (replaces.length > 0 && !input.overwrite && !input.replaceOriginal) return { kind: 'ask', reason: 'exists', replaces };
   return { kind: 'write' };
 }
 

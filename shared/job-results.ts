@@ -48,7 +48,13 @@ export type ExportJobResult =
       /** The `onnx-studio` command(s) that reproduce the variant from the original model. */
       cliCommand: string;
     }
-  | { written: false; reason: 'exists' | 'original'; path: string };
+  | {
+      written: false;
+      reason: 'exists' | 'original';
+      path: string;
+      /** With `exists`: every existing file the export would replace (the model's, and its data file's). */
+      replaces?: string[];
+    };
 
 /** Job kind → the `result` of its terminal `result` event. */
 export interface JobResults {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec, PipelineRequest } from './ipc-contract.js';
 import { makeStepTitle, type PipelineJobOutcome, PipelineRunner } from './pipeline-runner.js';
+import { interruptedPipeline, STOPPED_WHILE_CLOSING } from './pipeline-interruption.js';
 import type { Workspace } from './workspace.js';
 
 const MODEL = '/models/m.onnx';
@@ -17,17 +18,29 @@ function fakeHost() {
     benchmarks: [],
     evaluations: [],
   };
-  const jobs: { spec: JobSpec; jobId: string; ended: boolean; end: (o: PipelineJobOutcome) => void }[] = [];
+  const jobs: {
+    spec: JobSpec;
+    title?: string;
+    jobId: string;
+    ended: boolean;
+    end: (o: PipelineJobOutcome) => void;
+  }[] = [];
   let ids = 0;
   const waiting: (() => void)[] = [];
   const host = {
     ws,
     jobs,
-    startJob(spec: JobSpec) {
+    startJob(spec: JobSpec, title?: string) {
       const jobId = `j${jobs.length + 1}`;
       let resolveDone!: (o: PipelineJobOutcome) => void;
       const done = new Promise<PipelineJobOutcome>((resolve) => (resolveDone = resolve));
-      const job = { spec, jobId, ended: false, end: (o: PipelineJobOutcome) => ((job.ended = true), resolveDone(o)) };
+      const job = {
+        spec,
+        title,
+        jobId,
+        ended: false,
+        end: (o: PipelineJobOutcome) => ((job.ended = true), resolveDone(o)),
+      };
       jobs.push(job);
       for (const w of waiting.splice(0)) w();
       return { jobId, done };
@@ -151,7 +164,38 @@ describe('PipelineRunner', () => {
     const record = host.ws.pipelines![0]!;
     expect(record.steps.map((s) => s.status)).toEqual(['done', 'skipped', 'skipped', 'skipped']);
     expect(record.steps[1]!.note).toMatch(/stopped its pipelines/);
-    expect(record.status).toBe('cancelled');
+    expect(record.status).toBe('interrupted');
+  });
+
+  it('stopAll while a step runs: the job the shutdown cancels leaves the pipeline interrupted, not cancelled (a user test)', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const p = await runner.start(request);
+    await host.jobsStarted(1);
+    host.jobs[0]!.end(made);
+    await host.jobsStarted(2);
+    // serve's Ctrl+C: stopAll, then every job is cancelled (StudioBackend.dispose).
+    const stopped = runner.stopAll();
+    host.jobs[1]!.end({ status: 'cancelled' });
+    await stopped;
+    const record = host.ws.pipelines!.find((x) => x.id === p.id)!;
+    expect(record.status).toBe('interrupted');
+    expect(record.steps.map((s) => s.status)).toEqual(['done', 'interrupted', 'skipped', 'skipped']);
+    expect(record.steps[1]!.note).toBe(STOPPED_WHILE_CLOSING);
+    expect(record.steps[2]!.note).toMatch(/stopped its pipelines \(it was closing\)/);
+    // What the page shows the moment serve says it stops is what the runner then records.
+    const shown = interruptedPipeline(
+      {
+        ...record,
+        status: 'running',
+        steps: record.steps.map(({ note: _note, ...s }, i) => ({
+          ...s,
+          status: i === 0 ? 'done' : i === 1 ? 'running' : 'pending',
+        })),
+      },
+      'closing',
+    );
+    expect(shown).toEqual(record);
   });
 
   it('stopAll during the save of a claimed step: the step is not started, and stopAll resolves when it ends', async () => {
@@ -174,7 +218,38 @@ describe('PipelineRunner', () => {
     await stopped;
     expect(host.jobs).toHaveLength(1);
     expect(host.ws.pipelines![0]!.steps.map((s) => s.status)).toEqual(['done', 'skipped', 'skipped', 'skipped']);
-    expect(host.ws.pipelines![0]!.status).toBe('cancelled');
+    expect(host.ws.pipelines![0]!.status).toBe('interrupted');
+  });
+
+  it('names the variant made as the workspace named it in its later steps and their jobs (a user test)', async () => {
+    const host = fakeHost();
+    const runner = new PipelineRunner(host);
+    const p = await runner.start({ ...request, make: { ...request.make, source: 'v-pruned' } });
+    expect(p.steps[3]!.title).toBe('Evaluate pruned + int8-dynamic');
+    await host.jobsStarted(1);
+    // The workspace had a "pruned + int8-dynamic" already: the new one is "(2)".
+    const named = { id: 'v-new', name: 'pruned + int8-dynamic (2)', parent: 'v-pruned' };
+    host.ws.variants.push({ ...host.ws.variants[0]!, ...named });
+    host.jobs[0]!.end(made);
+    await host.jobsStarted(2);
+    const titles = () => host.ws.pipelines![0]!.steps.map((s) => s.title);
+    expect(titles()).toEqual([
+      'Quantize: int8-dynamic (from pruned)',
+      'Benchmark original, pruned + int8-dynamic (2) (onnxruntime-node, cpu)',
+      'Evaluate original',
+      'Evaluate pruned + int8-dynamic (2)',
+    ]);
+    expect(host.jobs[1]!.title).toBe('Benchmark original, pruned + int8-dynamic (2) (onnxruntime-node, cpu)');
+    // Renamed before its evaluation: the evaluation's job says the name it has now.
+    host.ws.variants.find((v) => v.id === 'v-new')!.name = 'fast one';
+    host.jobs[1]!.end({ status: 'done', result: {} });
+    await host.jobsStarted(3);
+    host.jobs[2]!.end({ status: 'done', result: {} });
+    await host.jobsStarted(4);
+    expect(host.jobs[3]!.title).toBe('Evaluate fast one');
+    host.jobs[3]!.end({ status: 'done', result: {} });
+    await runner.whenSettled(p.id);
+    expect(titles()[3]).toBe('Evaluate fast one');
   });
 
   it('after a restart, a running pipeline is interrupted; run again, it finishes from the first unfinished step', async () => {

@@ -22,7 +22,8 @@ import type {
   Workspace,
 } from './workspace.js';
 import { defaultVariantName } from './variant-naming.js';
-import { benchTitle, evaluateTitle, makeStepTitle } from './job-titles.js';
+import { benchTitle, evaluateTitle, makeStepTitle, workspaceTargetName } from './job-titles.js';
+import { interruptedPipeline, interruptedStep, NOT_RUN_WHILE_CLOSING } from './pipeline-interruption.js';
 
 export { makeStepTitle };
 import { ORIGINAL_TARGET } from './workspace.js';
@@ -58,9 +59,18 @@ interface StartEntry {
 }
 
 
-function stepTitles(request: PipelineRequest, sourceName?: string): { kind: PipelineStepKind; title: string }[] {
-  // The variant is named after its parent too ("int8-dynamic + fp16"): its benchmark and evaluation say so.
-  const made = request.make.name ?? defaultVariantName(request.make, sourceName);
+/**
+ * The titles of a pipeline's steps. Its benchmark and evaluation name the variant: `madeName`, its name in the
+ * workspace once it is made (the workspace makes names unique: the second int8-dynamic is `int8-dynamic (2)`,
+ * and a prune's name says what it reached), else the name it is asked for, or the default one, named after its
+ * parent too ("int8-dynamic + fp16").
+ */
+function stepTitles(
+  request: PipelineRequest,
+  sourceName?: string,
+  madeName?: string,
+): { kind: PipelineStepKind; title: string }[] {
+  const made = madeName ?? request.make.name ?? defaultVariantName(request.make, sourceName);
   const steps: { kind: PipelineStepKind; title: string }[] = [
     { kind: 'make', title: makeStepTitle(request.make, sourceName) },
   ];
@@ -77,8 +87,30 @@ function stepTitles(request: PipelineRequest, sourceName?: string): { kind: Pipe
 /** The title a pipeline gets when it starts (its request's, else its first step's), `ws` naming its source. */
 function pipelineTitle(request: PipelineRequest, ws: Workspace): string {
   if (request.title) return request.title;
-  const source = request.make.source ? ws.variants.find((v) => v.id === request.make.source)?.name : undefined;
-  return stepTitles(request, source)[0]!.title;
+  return stepTitles(request, sourceName(request, ws))[0]!.title;
+}
+
+/** The name of the variant a pipeline's recipe starts from, in `ws`; undefined for the original. */
+function sourceName(request: PipelineRequest, ws: Workspace): string | undefined {
+  return request.make.source ? ws.variants.find((v) => v.id === request.make.source)?.name : undefined;
+}
+
+/**
+ * The pipeline's steps after its make step, titled with the name its variant has in `ws` (unchanged while it has
+ * none: not made yet, or removed since), so its benchmark and evaluation, and their jobs, name the variant made.
+ */
+function titledWithVariant(
+  record: PipelineRecord,
+  request: PipelineRequest,
+  ws: Workspace,
+): PipelineStepRecord[] {
+  const name = record.variant ? workspaceTargetName(ws, record.variant) : undefined;
+  if (name === undefined) return record.steps;
+  const titles = stepTitles(request, sourceName(request, ws), name);
+  return record.steps.map((s) => {
+    const title = s.kind === 'make' ? undefined : titles.find((t) => t.kind === s.kind)?.title;
+    return title === undefined || title === s.title ? s : { ...s, title };
+  });
 }
 
 /**
@@ -169,7 +201,7 @@ export class PipelineRefusal extends Error {
 const SKIPPED_BECAUSE = {
   failed: 'Not run: an earlier step failed.',
   cancelled: 'Not run: an earlier step was cancelled.',
-  stopped: 'Not run: ONNX Studio stopped its pipelines (it was closing).',
+  stopped: NOT_RUN_WHILE_CLOSING,
 } as const;
 
 export class PipelineRunner {
@@ -267,8 +299,7 @@ export class PipelineRunner {
     const now = this.host.now();
     let record: PipelineRecord | undefined;
     await this.host.update(request.make.modelPath, (ws) => {
-      const source = request.make.source ? ws.variants.find((v) => v.id === request.make.source)?.name : undefined;
-      const steps = stepTitles(request, source);
+      const steps = stepTitles(request, sourceName(request, ws));
       record = {
         id: this.host.newId(),
         title: pipelineTitle(request, ws),
@@ -314,25 +345,21 @@ export class PipelineRunner {
    */
   reconcile(ws: Workspace): boolean {
     let changed = false;
-    for (const p of ws.pipelines ?? []) {
-      if (p.status !== 'running' || this.live.has(p.id)) continue;
+    if (!ws.pipelines) return false;
+    ws.pipelines = ws.pipelines.map((p) => {
+      if (p.status !== 'running' || this.live.has(p.id)) return p;
       changed = true;
-      p.status = 'interrupted';
-      for (const s of p.steps) {
-        if (s.status === 'running' || s.status === 'pending') {
-          s.status = 'interrupted';
-          s.note = 'ONNX Studio stopped before this step finished. Run the pipeline again to finish it.';
-        }
-      }
-    }
+      return interruptedPipeline(p, 'cut off');
+    });
     return changed;
   }
 
   /**
    * Stops every pipeline running here before its next step, for shutdown: cancelling the jobs alone misses a
    * pipeline between two steps (its job ended, the next one not queued yet), which would queue that step after
-   * the cancel. The caller cancels the running jobs; their pipelines end cancelled, and so do those between steps.
-   * Resolves when every pipeline running here has ended.
+   * the cancel. The caller cancels the running jobs; their pipelines end interrupted (nobody cancelled them: Run
+   * again finishes them), their running step saying ONNX Studio stopped it while closing, and so do those between
+   * steps. Resolves when every pipeline running here has ended.
    */
   stopAll(): Promise<void> {
     this.stopping = true;
@@ -349,12 +376,16 @@ export class PipelineRunner {
     this.live.set(id, run);
   }
 
-  private async patch(modelPath: string, id: string, change: (p: PipelineRecord) => void): Promise<PipelineRecord | undefined> {
+  private async patch(
+    modelPath: string,
+    id: string,
+    change: (p: PipelineRecord, ws: Workspace) => void,
+  ): Promise<PipelineRecord | undefined> {
     let found: PipelineRecord | undefined;
     await this.host.update(modelPath, (ws) => {
       found = ws.pipelines?.find((p) => p.id === id);
       if (!found) return;
-      change(found);
+      change(found, ws);
       found.updatedAt = this.host.now();
     });
     return found;
@@ -384,7 +415,8 @@ export class PipelineRunner {
         }
         const notNeeded = step.kind === 'evaluate-original' ? originalEvaluationNotNeeded(ws, request.evaluate?.data, id, record.evaluationUnlabelled) : undefined;
         if (notNeeded) return skip(notNeeded);
-        record.steps[index] = { ...step, status: 'running' };
+        // Named as the variant is called now (a rerun after a rename): the step's job gets this title.
+        record.steps[index] = { ...titledWithVariant(record, request, ws)[index]!, status: 'running' };
         record.updatedAt = this.host.now();
         claimed = true;
       });
@@ -409,20 +441,28 @@ export class PipelineRunner {
       } catch (error) {
         outcome = { status: 'failed', error: errorInfo(error) as StudioErrorInfo };
       }
-      await this.patch(modelPath, id, (p) => {
+      // A job cancelled once stopAll was called was cancelled by the shutdown, not by the user.
+      const closing = outcome.status === 'cancelled' && this.stopping;
+      await this.patch(modelPath, id, (p, ws) => {
         const s = p.steps[index]!;
         if (outcome.status === 'done') {
           const recordId = (outcome.result as { recordId?: unknown } | undefined)?.recordId;
           p.steps[index] = { ...s, status: 'done', ...(typeof recordId === 'string' ? { recordId } : {}) };
           const variant = (outcome.result as { variant?: { id?: unknown } } | undefined)?.variant?.id;
-          if (step.kind === 'make' && typeof variant === 'string') p.variant = variant;
+          if (step.kind === 'make' && typeof variant === 'string') {
+            p.variant = variant;
+            // The later steps name the variant as the workspace named it (`int8-dynamic (2)`).
+            p.steps = titledWithVariant(p, request, ws);
+          }
         } else if (outcome.status === 'failed') {
           p.steps[index] = { ...s, status: 'failed', error: { code: outcome.error.code, message: outcome.error.message } };
+        } else if (closing) {
+          p.steps[index] = interruptedStep({ ...s, status: 'running' }, 'closing');
         } else {
           p.steps[index] = { ...s, status: 'cancelled' };
         }
       });
-      if (outcome.status === 'cancelled') stop = 'cancelled';
+      if (outcome.status === 'cancelled') stop = closing ? 'stopped' : 'cancelled';
       if (outcome.status === 'failed') {
         anyFailed = true;
         // Without a variant nothing after can run; a failed measurement does not stop the other one.
@@ -430,7 +470,14 @@ export class PipelineRunner {
       }
     }
     await this.patch(modelPath, id, (p) => {
-      p.status = stop === 'cancelled' || stop === 'stopped' ? 'cancelled' : stop === 'failed' || anyFailed ? 'failed' : 'done';
+      p.status =
+        stop === 'stopped'
+          ? 'interrupted'
+          : stop === 'cancelled'
+            ? 'cancelled'
+            : stop === 'failed' || anyFailed
+              ? 'failed'
+              : 'done';
     });
   }
 }

@@ -18,7 +18,7 @@ const made = (id: string, parent: string, recipe: VariantRecipe) =>
   ({ id, parent, recipe }) as WorkspaceVariant;
 
 describe('variantSteps', () => {
-  it("names each step's file after the model and every step so far, oldest first", () => {
+  it("names the variant's file after the model and every step, and the steps before it after that file", () => {
     const variants = [
       made('a', 'original', prune('structured', 0.2)),
       made('b', 'a', quantize('int8-dynamic')),
@@ -29,11 +29,47 @@ describe('variantSteps', () => {
       quantize('fp16'),
     );
     expect(steps.map((s) => s.fileName)).toEqual([
-      'My Net.v2-structured20.onnx',
-      'My Net.v2-structured20-int8-dynamic.onnx',
+      'My Net.v2-structured20-int8-dynamic-fp16.step1.onnx',
+      'My Net.v2-structured20-int8-dynamic-fp16.step2.onnx',
       'My Net.v2-structured20-int8-dynamic-fp16.onnx',
     ]);
     expect(steps.map((s) => s.recipe.method)).toEqual(['structured', 'int8-dynamic', 'fp16']);
+  });
+
+  it("gives every variant's command files of its own, so each runs after another in one folder (a user test)", () => {
+    const model = { path: '/m/cnn.onnx', fileBytes: 1, mtimeMs: 0 };
+    const files = (variants: WorkspaceVariant[]) =>
+      variants.map((v, i) =>
+        variantSteps({ model, variants: variants.slice(0, i) }, v.parent, v.recipe).map((s) => s.fileName),
+      );
+    // structured 30%, then int8-static of it twice (the second is "… + int8-static (2)"), int8-dynamic twice.
+    const variants = [
+      made('s', 'original', prune('structured', 0.3)),
+      made('q1', 's', quantize('int8-static')),
+      made('q2', 's', quantize('int8-static')),
+      made('d1', 'original', quantize('int8-dynamic')),
+      made('d2', 'original', quantize('int8-dynamic')),
+    ];
+    const commands = files(variants);
+    expect(commands).toEqual([
+      ['cnn-structured30.onnx'],
+      ['cnn-structured30-int8-static.step1.onnx', 'cnn-structured30-int8-static.onnx'],
+      ['cnn-structured30-int8-static-2.step1.onnx', 'cnn-structured30-int8-static-2.onnx'],
+      ['cnn-int8-dynamic.onnx'],
+      ['cnn-int8-dynamic-2.onnx'],
+    ]);
+    const all = commands.flat();
+    expect(new Set(all).size).toBe(all.length);
+    // A variant made later takes none of those names either, whatever the earlier ones were made from.
+    const next = variantSteps({ model, variants }, 'q1', quantize('fp16')).map((s) => s.fileName);
+    expect(next).toEqual([
+      'cnn-structured30-int8-static-fp16.step1.onnx',
+      'cnn-structured30-int8-static-fp16.step2.onnx',
+      'cnn-structured30-int8-static-fp16.onnx',
+    ]);
+    expect(variantSteps({ model, variants }, 'original', quantize('int8-dynamic')).at(-1)?.fileName).toBe(
+      'cnn-int8-dynamic-3.onnx',
+    );
   });
 
   it('takes the stem after either separator, and ends on a workspace whose parents form a loop', () => {

@@ -58,13 +58,8 @@ export function stepSlug(step: { method: string; common?: Record<string, unknown
   return `${step.method}${sparsity}`.replace(/[^A-Za-z0-9]+/g, '-');
 }
 
-/**
- * The steps that make a variant of `parent` with `recipe` again from the original model, oldest first, each with
- * the file name (no folder) its output gets: the model's file stem followed by every step's slug so far
- * (`net-structured20.onnx`, then `net-structured20-int8-dynamic.onnx`). The chain of parents stops after 16
- * links, so a damaged workspace whose parents form a loop cannot hang the caller.
- */
-export function variantSteps(
+/** The steps of a variant of `parent` with `recipe`, oldest first, each with its file name by the chain rule. */
+function chainSteps(
   ws: Pick<Workspace, 'model' | 'variants'>,
   parent: string,
   recipe: VariantRecipe,
@@ -86,24 +81,67 @@ export function variantSteps(
   });
 }
 
+/** `name.onnx`, or `name-2.onnx`, `name-3.onnx`... when `taken` has it. */
+function untakenFileName(fileName: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(fileName)) return fileName;
+  const stem = fileName.replace(/\.onnx$/, '');
+  for (let i = 2; ; i++) if (!taken.has(`${stem}-${i}.onnx`)) return `${stem}-${i}.onnx`;
+}
+
+/**
+ * The steps that make a new variant of `parent` with `recipe` again from the original model (its CLI command),
+ * oldest first, each with the file name (no folder) its output gets. The variant's own file is the model's file
+ * stem followed by every step's slug (`net-structured20-int8-dynamic.onnx`), with `-2`, `-3`... where a variant
+ * of `ws` made before it writes that name already (one recipe made twice: `int8-dynamic (2)` writes
+ * `net-int8-dynamic-2.onnx`). The steps before it write files named after it
+ * (`net-structured20-int8-dynamic.step1.onnx`): a stacked variant's command makes its parent again, and naming
+ * that file as the parent's own command does made the second command run in one folder stop at its first line
+ * (the file already exists). So no two variants' commands write one file. The chain of parents stops after 16
+ * links, so a damaged workspace whose parents form a loop cannot hang the caller. `ws.variants`: the variants
+ * made before this one, oldest first.
+ */
+export function variantSteps(
+  ws: Pick<Workspace, 'model' | 'variants'>,
+  parent: string,
+  recipe: VariantRecipe,
+): { recipe: VariantRecipe; fileName: string }[] {
+  // The files the earlier variants' commands write, each named by this rule against those before it.
+  const taken = new Set<string>();
+  for (const v of ws.variants) {
+    const own = chainSteps(ws, v.parent, v.recipe).at(-1)!.fileName;
+    taken.add(untakenFileName(own, taken));
+  }
+  const steps = chainSteps(ws, parent, recipe);
+  const own = untakenFileName(steps.at(-1)!.fileName, taken);
+  const ownStem = own.replace(/\.onnx$/, '');
+  return steps.map((step, i) => ({
+    recipe: step.recipe,
+    fileName: i === steps.length - 1 ? own : `${ownStem}.step${i + 1}.onnx`,
+  }));
+}
+
+/** What the app calls the model the user opened, in lists beside the variants' names (lower case). */
+const ORIGINAL_NAMES = ['original', 'the original', 'the original model'];
+
 /**
  * The name a rename gives a variant (trimmed), or why it cannot: unlike a new variant's name, which gets " (2)"
  * when taken, a rename to a taken name is refused, since the user typed that name and would not see another.
+ * Names are told apart as people read them, case aside ("FP16" beside "fp16" is taken), and none may be what
+ * the app calls the original ("the original" twice in Graph's list, one of them quantized). `variants`: every
+ * variant of the workspace, by id and name (the page passes its labels).
  */
 export function renamedVariantName(
-  ws: Pick<Workspace, 'variants'>,
+  variants: readonly { id: string; name: string }[],
   variantId: string,
   wanted: string,
 ): { name: string } | { problem: string } {
   const name = wanted.trim();
   if (!name) return { problem: 'A variant name cannot be empty.' };
-  if (ws.variants.some((v) => v.id !== variantId && v.name === name)) return { problem: nameTaken(name) };
+  if (ORIGINAL_NAMES.includes(name.toLowerCase()))
+    return { problem: `'${name}' is what the app calls the model you opened: choose another name.` };
+  const taken = variants.find((v) => v.id !== variantId && v.name.toLowerCase() === name.toLowerCase());
+  if (taken) return { problem: `Another variant is named ${taken.name}: choose another name.` };
   return { name };
-}
-
-/** Why a rename to `name` is refused: another variant has it (the page says so before asking). */
-export function nameTaken(name: string): string {
-  return `Another variant is named ${name}: choose another name.`;
 }
 
 /** A new variant's name: the one wanted, or with " (2)", " (3)"... when another variant has it. */

@@ -340,7 +340,7 @@ export function App({ host }: { host: StudioHost }) {
               ? 'The connection to onnx-studio serve was lost. Reconnecting… If serve is still running, its jobs go on there; if it stopped, they were cancelled. If serve was restarted, open the address it printed.'
               : connection === 'stopped'
                 ? // serve's Ctrl+C cancels its jobs (commands/serve.ts), and says so as it closes (ws-host.ts).
-                  'onnx-studio serve was stopped, which cancelled the jobs it was running. Start it again and open the address it prints; a cancelled pipeline can be run again from Optimize.'
+                  'onnx-studio serve was stopped, which cancelled the jobs it was running. Start it again and open the address it prints; its pipelines say interrupted and can be run again from Optimize.'
                 : connection === 'outdated'
                 ? 'onnx-studio serve was restarted with another build of ONNX Studio. Reload the page to use it.'
                 : connection === 'expired'

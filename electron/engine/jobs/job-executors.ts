@@ -40,7 +40,7 @@ import { benchParams } from '../bench/run-benchmark.js';
 import { StudioError, errorFromInfo } from '../errors.js';
 import type { EvalReport } from '../evaluate/evaluate-model.js';
 import type { EngineClient } from '../host/engine-client.js';
-import { removeQuietly, tempPathFor } from '../onnx/atomic-files.js';
+import { removeQuietly, tempPathFor, writeFailure } from '../onnx/atomic-files.js';
 import { fileMayHaveExternalData, sameFile } from '../onnx/output-guard.js';
 import type { PruneReport } from '../prune/prune-model.js';
 import type { QuantizeReport } from '../quantize/quantize-model.js';
@@ -461,10 +461,11 @@ async function copyAtomic(source: string, destination: string, ctx: JobContext):
   } catch (error) {
     removeQuietly(temp);
     if (ctx.signal.aborted) throw new StudioError('CANCELLED', 'Export was cancelled; nothing was written.');
-    throw new StudioError(
-      'IO',
-      `Could not write ${destination}: ${(error as Error).message}. Check the folder exists and is writable.`,
-    );
+    // Worded as every writer words it (a read-only folder, a full disk), not the temp file's errno.
+    const failure = writeFailure(error, destination);
+    throw failure instanceof StudioError
+      ? failure
+      : new StudioError('IO', `Could not write ${destination}: ${(error as Error).message}.`, { cause: error });
   }
   return copied;
 }
@@ -476,29 +477,37 @@ async function exportVariant(
 ): Promise<ExportJobResult> {
   const destination = path.resolve(spec.outputPath);
   const source = await deps.store.resolveTarget(spec.modelPath, spec.target);
+  // A model with external data names its data file (any name, not only MODEL.onnx.data): a copy of the .onnx
+  // alone would point at nothing, so it is re-saved, writing both under the new name (DEST.onnx.data).
+  const withData = fileMayHaveExternalData(source.path);
   const check = checkExport({
     destination,
     variantPath: source.path,
     modelPath: spec.modelPath,
     exists: fs.existsSync(destination),
+    ...(withData ? { dataFile: { path: `${destination}.data`, exists: fs.existsSync(`${destination}.data`) } } : {}),
     isFolder: fs.statSync(destination, { throwIfNoEntry: false })?.isDirectory() === true,
     sameFile,
     ...(spec.overwrite !== undefined ? { overwrite: spec.overwrite } : {}),
     ...(spec.replaceOriginal !== undefined ? { replaceOriginal: spec.replaceOriginal } : {}),
   });
   if (check.kind === 'refuse') throw new StudioError('BAD_REQUEST', check.message);
-  if (check.kind === 'ask') return { written: false, reason: check.reason, path: destination };
+  if (check.kind === 'ask')
+    return {
+      written: false,
+      reason: check.reason,
+      path: destination,
+      ...(check.replaces ? { replaces: check.replaces } : {}),
+    };
   if (!fs.existsSync(path.dirname(destination))) {
     throw new StudioError(
       'IO',
       `The folder ${path.dirname(destination)} does not exist. Choose an existing folder.`,
     );
   }
-  // A model with external data names its data file (any name, not only MODEL.onnx.data): a copy of the .onnx
-  // alone would point at nothing, so it is re-saved, writing both under the new name.
   let bytes: number;
   let dataFile: string | undefined;
-  if (fileMayHaveExternalData(source.path)) {
+  if (withData) {
     const saved = await runTask<{ path: string; bytes: number; dataFile?: string }>(
       deps,
       { kind: 'export', input: source.path, output: destination, force: true },

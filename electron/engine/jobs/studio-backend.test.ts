@@ -223,6 +223,19 @@ describe('StudioBackend', () => {
       code: 'BAD_REQUEST',
       message: 'Another variant is named pruned then int8: choose another name.',
     });
+    // Case aside, and what the app calls the original, are taken too (app user test 3, finding 9).
+    for (const [name, message] of [
+      ['Pruned Then INT8', 'Another variant is named pruned then int8: choose another name.'],
+      ['the original', "'the original' is what the app calls the model you opened: choose another name."],
+      ['Original', "'Original' is what the app calls the model you opened: choose another name."],
+    ]) {
+      const refused = await backend.dispatch('studio:workspace.renameVariant', {
+        modelPath: own,
+        variantId: pruned.variant.id,
+        name,
+      });
+      expect(!refused.ok && refused.error.message).toBe(message);
+    }
 
     // While a job reads the variant, removing it is refused with what to do.
     const started = await backend.dispatch('studio:job.start', {
@@ -353,6 +366,23 @@ describe('StudioBackend', () => {
     const saved = await value<ExportJobResult>({ kind: 'export', modelPath: external, target: made.variant.id, outputPath: out });
     expect(saved).toMatchObject({ written: true, path: out, dataFile: `${out}.data` });
     expect(fs.existsSync(`${out}.data`)).toBe(true);
+
+    // A data file of that name with no model beside it is the user's too: asked about, not replaced (app user
+    // test 3, finding 1: the model's name alone was checked).
+    const other = path.join(tmp.dir, 'ext', 'other.onnx');
+    fs.writeFileSync(`${other}.data`, 'old data');
+    const asked = await value<ExportJobResult>({ kind: 'export', modelPath: external, target: made.variant.id, outputPath: other });
+    expect(asked).toEqual({ written: false, reason: 'exists', path: other, replaces: [`${other}.data`] });
+    expect(fs.readFileSync(`${other}.data`, 'utf8')).toBe('old data');
+    expect(fs.existsSync(other)).toBe(false);
+    const replaced = await value<ExportJobResult>({
+      kind: 'export',
+      modelPath: external,
+      target: made.variant.id,
+      outputPath: other,
+      overwrite: true,
+    });
+    expect(replaced).toMatchObject({ written: true, dataFile: `${other}.data` });
   });
 
   it('exports a model whose data file has another name than MODEL.onnx.data with its data', async () => {
@@ -388,7 +418,7 @@ describe('StudioBackend', () => {
     expect(fs.readFileSync(out).equals(fs.readFileSync(variant.path))).toBe(true);
     expect(
       await value<ExportJobResult>({ kind: 'export', modelPath: model, target: variant.id, outputPath: out }),
-    ).toEqual({ written: false, reason: 'exists', path: out });
+    ).toEqual({ written: false, reason: 'exists', path: out, replaces: [out] });
     const before = fs.readFileSync(model);
     expect(
       await value<ExportJobResult>({

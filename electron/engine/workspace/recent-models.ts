@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
+import { dataFolderFailure } from './data-dir.js';
 
 const MAX_RECENT = 12;
 
@@ -45,8 +46,12 @@ export class RecentModels {
   private write(change: (paths: string[]) => string[]): Promise<string[]> {
     const next = this.chain.then(async () => {
       const paths = change(await this.list()).slice(0, MAX_RECENT);
-      await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-      await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, paths }, null, 1)}\n`);
+      try {
+        await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
+        await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, paths }, null, 1)}\n`);
+      } catch (error) {
+        throw dataFolderFailure(error, path.dirname(this.file));
+      }
       for (const listener of this.listeners) listener(paths);
       return paths;
     });

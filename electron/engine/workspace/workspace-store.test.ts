@@ -6,6 +6,8 @@ import type { QuantizeReportInfo } from '../../../shared/job-reports.js';
 import { WORKSPACE_VERSION } from '../../../shared/workspace.js';
 import { benchRecord } from '../../../renderer/src/state/test-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { writeFailure } from '../onnx/atomic-files.js';
+import { dataFolderFailure } from './data-dir.js';
 import { RecentModels } from './recent-models.js';
 import { WorkspaceStore, workspaceKey } from './workspace-store.js';
 
@@ -209,6 +211,36 @@ describe('WorkspaceStore', () => {
       }),
     );
     await expect(store.get(model)).rejects.toThrow(/newer ONNX Studio/);
+  });
+
+  it('says which data folder it cannot write and where to keep data instead, not a bare mkdir error', async () => {
+    // A file where the data folder should be: what a read-only or vanished data folder looks like to mkdir.
+    const blocked = path.join(tmp.dir, 'blocked');
+    fs.writeFileSync(blocked, 'not a folder');
+    const expected =
+      /^ONNX Studio cannot write its data folder .*blocked.*: a file stands where a folder of it should be\. .*--data-dir DIR\.$/;
+    const store = new WorkspaceStore(path.join(blocked, 'workspaces'));
+    const recent = new RecentModels(path.join(blocked, 'recent.json'));
+    for (const attempt of [() => store.newVariantSlot(model, 'fp16'), () => recent.add(model)]) {
+      const error = await attempt().then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+      expect(error?.code).toBe('IO');
+      expect(error?.message).toMatch(expected);
+    }
+    // A read-only file system, as writeFileAtomic words it (its cause is the file system's error).
+    const readOnly = Object.assign(new Error('EROFS: read-only file system, open'), {
+      code: 'EROFS',
+      syscall: 'open',
+    });
+    const worded = dataFolderFailure(
+      writeFailure(readOnly, '/data/workspaces/k/workspace.json'),
+      '/data/workspaces',
+    );
+    expect((worded as Error).message).toMatch(
+      /^ONNX Studio cannot write its data folder \/data\/workspaces: its file system is read-only\./,
+    );
   });
 
   it('refuses keys that could name another folder', async () => {

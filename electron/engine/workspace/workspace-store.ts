@@ -16,6 +16,7 @@ import {
 import { StudioError } from '../errors.js';
 import { removeQuietly, writeFileAtomic } from '../onnx/atomic-files.js';
 import { variantDataFiles, variantSha256 } from './variant-files.js';
+import { dataFolderFailure } from './data-dir.js';
 
 /*
  * Workspaces on disk, one folder per original model:
@@ -241,8 +242,12 @@ export class WorkspaceStore {
       await this.refreshModel(ws);
       const value = await mutate(ws);
       ws.updatedAt = nowIso();
-      await fs.promises.mkdir(path.join(this.root, key), { recursive: true });
-      await writeFileAtomic(this.fileFor(key), `${JSON.stringify(ws, null, 1)}\n`);
+      try {
+        await fs.promises.mkdir(path.join(this.root, key), { recursive: true });
+        await writeFileAtomic(this.fileFor(key), `${JSON.stringify(ws, null, 1)}\n`);
+      } catch (error) {
+        throw dataFolderFailure(error, this.root);
+      }
       return value;
     });
     for (const listener of this.listeners) listener({ modelPath: path.resolve(modelPath), key });
@@ -261,7 +266,9 @@ export class WorkspaceStore {
   async newVariantSlot(modelPath: string, methodName: string): Promise<NewVariantSlot> {
     const id = newId('v');
     const dir = path.join(this.folderFor(modelPath), VARIANTS_DIR);
-    await fs.promises.mkdir(dir, { recursive: true });
+    await fs.promises.mkdir(dir, { recursive: true }).catch((error: unknown) => {
+      throw dataFolderFailure(error, this.root);
+    });
     return { id, path: path.join(dir, `${id}-${slug(methodName, 30)}.onnx`) };
   }
 
@@ -296,7 +303,7 @@ export class WorkspaceStore {
           'BAD_REQUEST',
           `There is no variant '${variantId}' in the workspace of ${ws.model.path}. Reload the workspace.`,
         );
-      const renamed = renamedVariantName(ws, variantId, name);
+      const renamed = renamedVariantName(ws.variants, variantId, name);
       if ('problem' in renamed) throw new StudioError('BAD_REQUEST', renamed.problem);
       variant.name = renamed.name;
       return variant;

@@ -20,6 +20,26 @@ export interface JobOutcome {
   cancelRequested: boolean;
   /** What a job that ended could not do: done, but partly failed. */
   partial?: string;
+  /** The terminal result (an export's says whether it wrote the file). */
+  result?: unknown;
+  /** It ended because onnx-studio serve stopped under it (Ctrl+C, or a restart), not by a Cancel. */
+  stoppedWithServe?: boolean;
+}
+
+/**
+ * An export that wrote nothing: the destination exists or is the original model, so the backend answered with a
+ * question (`{written: false}`), which the Export view asks in its dialog. It is not listed: "Done" beside
+ * "Export … to …/x.onnx" said a file was written when none was (a user test: after "Keep it", and once more
+ * beside the export that did replace the file).
+ */
+export function isUnwrittenExport(job: Pick<JobOutcome, 'kind' | 'status' | 'result'>): boolean {
+  const result = job.result as { written?: unknown } | null | undefined;
+  return job.kind === 'export' && job.status === 'done' && result?.written === false;
+}
+
+/** The jobs the list, the status bar and their counts show: all but exports that wrote nothing. */
+export function listedJobs<J extends JobOutcome>(jobs: readonly J[]): J[] {
+  return jobs.filter((j) => !isUnwrittenExport(j));
 }
 
 /**
@@ -50,6 +70,7 @@ export function resolvedFailures(jobs: readonly JobOutcome[]): ReadonlySet<strin
     const later = jobs.some(
       (j) =>
         j.status === 'done' &&
+        !isUnwrittenExport(j) &&
         j.submittedAtMs >= failed.submittedAtMs &&
         j.jobId !== failed.jobId &&
         sameWork(j, failed),
@@ -90,8 +111,13 @@ export function jobCountsText(jobs: readonly JobOutcome[]): string {
 
 /**
  * How far a cancelled job got, for its line in the list: "Cancelled at 40%" (the badge says "Cancelled" too,
- * but a bare "Stopped" said neither who stopped it nor how far it was), "by you" when this page asked.
+ * but a bare "Stopped" said neither who stopped it nor how far it was), "by you" when this page asked, "when
+ * onnx-studio serve stopped" when it went with serve (as the page's banner says).
  */
-export function cancelledText(job: Pick<JobOutcome, 'fraction' | 'cancelRequested'>): string {
-  return `Cancelled ${job.cancelRequested ? 'by you ' : ''}at ${Math.round(job.fraction * 100)}%`;
+export function cancelledText(
+  job: Pick<JobOutcome, 'fraction' | 'cancelRequested' | 'stoppedWithServe'>,
+): string {
+  const pct = Math.round(job.fraction * 100);
+  if (job.stoppedWithServe) return `Cancelled when onnx-studio serve stopped, at ${pct}%`;
+  return `Cancelled ${job.cancelRequested ? 'by you ' : ''}at ${pct}%`;
 }

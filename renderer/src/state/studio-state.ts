@@ -19,6 +19,7 @@ import { measuredTargets } from '../../../shared/job-targets.js';
 import { latencyStatsOf, parseLatencyMetricName, type LatencyStats } from '../../../shared/latency-stats.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
+import { interruptedPipeline, type PipelineInterruption } from '../../../shared/pipeline-interruption.js';
 import { resolvedFailures } from './job-outcomes.js';
 
 export type Engine = 'onnxruntime-node' | 'onnxruntime-web';
@@ -72,6 +73,8 @@ export interface JobRecord {
   lastSeq: number;
   /** The terminal result, for jobs whose caller waits on it (export). */
   result?: unknown;
+  /** It ended because onnx-studio serve stopped under it (Ctrl+C, or a restart), not by a Cancel. */
+  stoppedWithServe?: boolean;
 }
 
 /** Latency samples of one benchmark as they stream, per target, and its final figures once it ends. */
@@ -168,7 +171,24 @@ export type StudioAction =
   | { type: 'cancel-requested'; jobId: string }
   /** A message about a job from the page itself (e.g. cancelling it failed). */
   | { type: 'job-note'; jobId: string; message: string }
-  | { type: 'jobs-cleared' };
+  | { type: 'jobs-cleared' }
+  /**
+   * onnx-studio serve stopped (`closing`: it said so as it closed, Ctrl+C) or was found restarted (`cut off`):
+   * the jobs it ran ended with it, and its pipelines read as it records them (serveStopped).
+   */
+  | { type: 'serve-stopped'; how: PipelineInterruption; atMs: number };
+
+/**
+ * What a connection state of the serve host (ws-host.ts `ConnectionState`) says of the jobs serve was running:
+ * `closing` when serve said it stops (it cancels them), `cut off` when it came back from a restart (another
+ * build, or a new token: the process that ran them is gone); undefined when the page cannot tell (a dropped
+ * connection: they may still run) or they go on.
+ */
+export function serveStopKind(connection: string): PipelineInterruption | undefined {
+  if (connection === 'stopped') return 'closing';
+  if (connection === 'outdated' || connection === 'expired') return 'cut off';
+  return undefined;
+}
 
 export function isActive(job: JobRecord): boolean {
   return job.status === 'queued' || job.status === 'running';
@@ -294,6 +314,8 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
         ...job,
         notes: [...job.notes, action.message].slice(-MAX_NOTES),
       }));
+    case 'serve-stopped':
+      return serveStopped(state, action.how, action.atMs);
     case 'jobs-cleared': {
       const cleared = state.jobs.filter((j) => !isActive(j)).map((j) => j.jobId);
       return {
@@ -422,6 +444,41 @@ function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
       return finishLive(done, job, event.result);
     }
   }
+}
+
+/**
+ * onnx-studio serve stopped: the jobs it ran (every job but the page's own browser benchmarks, which run in the
+ * page) end cancelled, saying why, as the banner says, instead of running on with a countdown and a Cancel that
+ * can reach nothing; the open model's running pipelines read as serve records them (interrupted, not cancelled:
+ * shared/pipeline-interruption.ts), and a queueing it was doing is over. A restarted serve reports the same.
+ */
+function serveStopped(state: StudioState, how: PipelineInterruption, atMs: number): StudioState {
+  let next = state;
+  for (const job of state.jobs) {
+    if (!isActive(job) || job.kind === 'web-bench') continue;
+    next = dropLive(
+      updateJob(next, job.jobId, ({ etaMs: _eta, etaAtMs: _at, ...rest }) => ({
+        ...rest,
+        status: 'cancelled',
+        stage: 'stopped',
+        finishedAtMs: atMs,
+        stoppedWithServe: true,
+      })),
+      job.jobId,
+    );
+  }
+  const ws = next.workspace;
+  if (!ws) return next;
+  const running = (ws.pipelines ?? []).some((p) => p.status === 'running');
+  if (!running && !ws.startsInFlight?.length) return next;
+  const { startsInFlight: _starts, ...rest } = ws;
+  return {
+    ...next,
+    workspace: {
+      ...rest,
+      ...(ws.pipelines ? { pipelines: ws.pipelines.map((p) => interruptedPipeline(p, how)) } : {}),
+    },
+  };
 }
 
 function dropLive(state: StudioState, jobId: string): StudioState {

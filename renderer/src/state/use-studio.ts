@@ -50,6 +50,7 @@ import { runWebBenchInWorker } from '../webbench/web-bench-client.js';
 import {
   initialState,
   isActive,
+  serveStopKind,
   studioReducer,
   type JobRecord,
   type StudioJobKind,
@@ -255,6 +256,14 @@ export function useStudio(host: StudioHost): Studio {
       startTransition(() => dispatch({ type: 'job-events', events }));
     }, FLUSH_MS);
   }, []);
+  /** Applies the events still waiting for their batch now (before what must follow them). */
+  const flushEvents = useCallback(() => {
+    if (flushTimer.current !== undefined) clearTimeout(flushTimer.current);
+    flushTimer.current = undefined;
+    const events = pendingEvents.current;
+    pendingEvents.current = [];
+    if (events.length > 0) dispatch({ type: 'job-events', events });
+  }, []);
   useEffect(
     () => () => {
       if (flushTimer.current !== undefined) clearTimeout(flushTimer.current);
@@ -287,6 +296,12 @@ export function useStudio(host: StudioHost): Studio {
         void syncJobs();
         void refreshWorkspace();
       }
+      // serve stopped: its jobs and pipelines say so, as the banner does (a job that ended just before keeps its end).
+      const how = serveStopKind(s);
+      if (how) {
+        flushEvents();
+        dispatch({ type: 'serve-stopped', how, atMs: Date.now() });
+      }
     });
     // serve: a job another tab started is listed here too, with its progress and Cancel (ws-host.ts).
     const offOther = withConnection.onOtherJobs?.(() => void syncJobs());
@@ -295,7 +310,7 @@ export function useStudio(host: StudioHost): Studio {
       off?.();
       offOther?.();
     };
-  }, [host, syncJobs, refreshWorkspace]);
+  }, [host, syncJobs, refreshWorkspace, flushEvents]);
 
   const submit = useCallback(
     async (

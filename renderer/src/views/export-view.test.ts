@@ -38,17 +38,27 @@ describe("Export's suggested file name is the one its CLI command writes", () =>
 
   it("reads, for a default name, as the engine's command's file (mlp-structured20.onnx)", () => {
     const v = pruned('v1', 'structured', 0.2);
-    const ws = workspace({ model: { path: '/models/mlp.onnx', fileBytes: 4000, mtimeMs: 0 }, variants: [v] });
+    // The command is recorded as the variant is made, from the variants made before it (none here).
+    const ws = workspace({ model: { path: '/models/mlp.onnx', fileBytes: 4000, mtimeMs: 0 }, variants: [] });
     const { output } = variantCliCommand(ws, v.recipe, 'original');
     expect(output).toBe('/models/mlp-structured20.onnx');
     expect(suggestedDestination('/models/mlp.onnx', 'structured 20%')).toBe(output);
     // Made from another variant: the command's chain of files, the name its last.
     const stacked = variant('v2', 'int8-dynamic', 900);
-    const chain = variantCliCommand({ ...ws, variants: [v, stacked] }, stacked.recipe, 'v1');
+    const chain = variantCliCommand({ ...ws, variants: [v] }, stacked.recipe, 'v1');
     expect(suggestedDestination('/models/mlp.onnx', 'structured 20% + int8-dynamic')).toBe(
       '/models/mlp-structured20-int8-dynamic.onnx',
     );
     expect(chain.output).toBe('/models/mlp-structured20-int8-dynamic.onnx');
+    // The same recipe made again is "int8-dynamic (2)": its command writes the file Export suggests for it.
+    const again = variantCliCommand(ws, variant('v3', 'int8-dynamic', 900).recipe, 'original');
+    const twice = variantCliCommand(
+      { ...ws, variants: [variant('v3', 'int8-dynamic', 900)] },
+      variant('v4', 'int8-dynamic', 900).recipe,
+      'original',
+    );
+    expect(again.output).toBe('/models/mlp-int8-dynamic.onnx');
+    expect(twice.output).toBe(suggestedDestination('/models/mlp.onnx', 'int8-dynamic (2)'));
   });
 
   it('names the file after the variant, so two variants of one recipe never share it', () => {

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import { estimateRemainingMs, formatDuration } from '../state/eta.js';
 import { isActive, type JobRecord } from '../state/studio-state.js';
-import { cancelledText, openFailures, resolvedFailures } from '../state/job-outcomes.js';
+import { cancelledText, listedJobs, openFailures, resolvedFailures } from '../state/job-outcomes.js';
 import { ErrorPanel, jobWhatToDo } from './error-panel.js';
 import { baseName } from '../format.js';
 import { ProgressBar } from '../components/progress-bar.js';
@@ -30,7 +30,7 @@ function useNow(active: boolean): number {
 }
 
 export function JobList({
-  jobs,
+  jobs: allJobs,
   onCancel,
   onClear,
   showModel,
@@ -44,6 +44,8 @@ export function JobList({
   /** Name each job's model (the panel lists the jobs of every model opened in this session). */
   showModel?: boolean;
 }) {
+  // An export that wrote nothing (it asked first) is not a job of the list: it would read "Done".
+  const jobs = listedJobs(allJobs);
   const anyActive = jobs.some(isActive);
   const now = useNow(anyActive);
   if (jobs.length === 0) {

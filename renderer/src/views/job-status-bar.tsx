@@ -11,7 +11,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { isActive, type JobRecord } from '../state/studio-state.js';
 import { JobList, openFailures } from './job-list.js';
-import { jobCountsText } from '../state/job-outcomes.js';
+import { jobCountsText, listedJobs } from '../state/job-outcomes.js';
 
 /**
  * The hint beside the bar while failures are unseen: the same count as the bar (every model's failures that
@@ -28,7 +28,7 @@ export function failureHint(failed: readonly JobRecord[], unseen: number, modelP
 }
 
 export function JobStatusBar({
-  jobs,
+  jobs: allJobs,
   onCancel,
   onClear,
   modelPath,
@@ -39,6 +39,8 @@ export function JobStatusBar({
   /** The open model's path: the hint says how many failures are of it when other models have some too. */
   modelPath?: string;
 }) {
+  // The jobs the list shows (not an export that wrote nothing), so the bar counts what the list lists.
+  const jobs = listedJobs(allJobs);
   const id = useId();
   const [open, setOpen] = useState(false);
   const [seenFailures, setSeenFailures] = useState<ReadonlySet<string>>(new Set());

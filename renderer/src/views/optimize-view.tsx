@@ -188,7 +188,9 @@ export function OptimizeView({
     });
   };
 
-  const chosen = methods.filter((m) => selected[methodKey(m)]);
+  // A quantized source is refused by every method (each takes a float model): none of them is queued from it,
+  // whatever was ticked before the source changed (the warning under "Start from" says why).
+  const chosen = sourceQuantized ? [] : methods.filter((m) => selected[methodKey(m)]);
   const needsCalibration = chosen.some((m) => m.needsCalibration);
   const imageFields = useMemo(
     () => imageFieldsOf(catalog.kind === 'loaded' ? catalog.catalog : undefined),
@@ -412,11 +414,11 @@ export function OptimizeView({
               Accuracy and latency are still compared with the original.
             </p>
             {sourceQuantized && (
-              <p className="field-warning" role="status" data-testid="source-quantized">
+              <p id="source-quantized" className="field-warning" role="status" data-testid="source-quantized">
                 {sourceVariant?.label} is already quantized
                 {sourceQuantized.id !== sourceVariant?.id ? ` (it comes from ${sourceQuantized.label})` : ''}: every
-                quantization method takes a float model and refuses it. Start from the original or a pruned
-                variant to quantize.
+                quantization and pruning method takes a float model and refuses it, so none can be queued from
+                it. Start from the original or a pruned variant: prune first, then quantize.
               </p>
             )}
           </div>
@@ -438,6 +440,7 @@ export function OptimizeView({
               fieldsFor={fieldsFor}
               errors={submitted ? formErrors : new Map()}
               optionHints={calibrationHints}
+              refusedBy={sourceQuantized ? 'source-quantized' : undefined}
               onToggle={toggle}
               onChange={(key, sel) => setSelected((c) => ({ ...c, [key]: sel }))}
             />
@@ -447,6 +450,7 @@ export function OptimizeView({
               selected={selected}
               fieldsFor={fieldsFor}
               errors={submitted ? formErrors : new Map()}
+              refusedBy={sourceQuantized ? 'source-quantized' : undefined}
               onToggle={toggle}
               onChange={(key, sel) => setSelected((c) => ({ ...c, [key]: sel }))}
             />
@@ -718,6 +722,7 @@ function RecipeGroup({
   fieldsFor,
   errors,
   optionHints = {},
+  refusedBy,
   onToggle,
   onChange,
 }: {
@@ -728,6 +733,8 @@ function RecipeGroup({
   errors: Map<string, { common: Record<string, string>; options: Record<string, string> }>;
   /** Field help that depends on the page (a calibrating method's, on the calibration data form). */
   optionHints?: Readonly<Record<string, string>>;
+  /** The id of the note that says why no method of the group can run from the chosen source: all are off. */
+  refusedBy?: string;
   onToggle: (m: MethodDescription, on: boolean) => void;
   onChange: (key: string, sel: Selection) => void;
 }) {
@@ -749,7 +756,9 @@ function RecipeGroup({
               <input
                 id={checkboxId}
                 type="checkbox"
-                checked={!!sel}
+                checked={!!sel && !refusedBy}
+                disabled={refusedBy !== undefined}
+                aria-describedby={refusedBy}
                 onChange={(e) => onToggle(m, e.target.checked)}
               />
               <label htmlFor={checkboxId}>
@@ -758,7 +767,7 @@ function RecipeGroup({
                 {m.needsCalibration && <span className="tag">needs data</span>}
               </label>
             </div>
-            {sel && fields && (
+            {sel && fields && !refusedBy && (
               <div className="recipe-options" role="group" aria-label={`${m.name} options`}>
                 <SchemaForm
                   idPrefix={`${key}.common`}

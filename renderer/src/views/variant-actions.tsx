@@ -6,7 +6,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
-import { nameTaken } from '../../../shared/variant-naming.js';
+import { renamedVariantName } from '../../../shared/variant-naming.js';
 import type { ActionOutcome } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
 import { ConfirmDialog } from './confirm-dialog.js';
@@ -96,9 +96,14 @@ export function VariantActions({
       finish({ kind: 'idle' });
       return;
     }
-    // The backend refuses a taken name too; said here on the field, before asking it.
-    if (variants.some((v) => v.id !== variant.id && v.label === name)) {
-      setAction({ kind: 'renaming', draft, error: nameTaken(name) });
+    // The backend's own rule, said here on the field before asking it (the original is no variant there).
+    const checked = renamedVariantName(
+      variants.filter((v) => !v.isOriginal).map((v) => ({ id: v.id, name: v.label })),
+      variant.id,
+      name,
+    );
+    if ('problem' in checked) {
+      setAction({ kind: 'renaming', draft, error: checked.problem });
       return;
     }
     setAction({ kind: 'working' });

@@ -53,7 +53,7 @@ export function mockWorkspaceMethods(
     renameVariant: async (r) => {
       const v = workspaceFor(r.modelPath).variants.find((x) => x.id === r.variantId);
       if (!v) return fail({ code: 'BAD_REQUEST', message: 'No such variant.' });
-      const renamed = renamedVariantName(workspaceFor(r.modelPath), r.variantId, r.name);
+      const renamed = renamedVariantName(workspaceFor(r.modelPath).variants, r.variantId, r.name);
       if ('problem' in renamed) return fail({ code: 'BAD_REQUEST', message: renamed.problem });
       v.name = renamed.name;
       changed(workspaceFor(r.modelPath));

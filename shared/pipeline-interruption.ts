@@ -1,0 +1,39 @@
+/**
+ * What a pipeline says when ONNX Studio stopped under it, in one place for the backend's runner
+ * (shared/pipeline-runner.ts), which records it, and the page, which shows the same as soon as `serve` says it is
+ * stopping (before anything can be read back). No zod and no runtime imports: the page's bundle loads it.
+ *
+ * Two ways: ONNX Studio was closing (the app quit, `serve` was stopped with Ctrl+C) and stopped its pipelines
+ * itself, or it stopped without a word (killed, crashed) and the next start finds them cut off. Either way the
+ * pipeline is `interrupted`, not `cancelled`: nobody cancelled it, and Run again finishes it.
+ */
+import type { PipelineRecord, PipelineStepRecord } from './workspace.js';
+
+export type PipelineInterruption = 'closing' | 'cut off';
+
+/** The note of the step that was running when ONNX Studio stopped it while closing. */
+export const STOPPED_WHILE_CLOSING =
+  'Interrupted: ONNX Studio was closing (the app quit, or onnx-studio serve was stopped), which stopped this step. Run the pipeline again to finish it.';
+
+/** The note of a step that was not run because ONNX Studio was closing. */
+export const NOT_RUN_WHILE_CLOSING = 'Not run: ONNX Studio stopped its pipelines (it was closing).';
+
+/** The note of a step that a restart found cut off (ONNX Studio was killed or crashed while it ran). */
+export const CUT_OFF = 'ONNX Studio stopped before this step finished. Run the pipeline again to finish it.';
+
+/** A step that did not finish because ONNX Studio stopped: running or still to run. */
+export function interruptedStep(step: PipelineStepRecord, how: PipelineInterruption): PipelineStepRecord {
+  if (step.status !== 'running' && step.status !== 'pending') return step;
+  if (how === 'closing' && step.status === 'pending')
+    return { ...step, status: 'skipped', note: NOT_RUN_WHILE_CLOSING };
+  return { ...step, status: 'interrupted', note: how === 'closing' ? STOPPED_WHILE_CLOSING : CUT_OFF };
+}
+
+/**
+ * A running pipeline as it reads once ONNX Studio stopped under it (as the runner records it: `closing` when it
+ * stopped it while closing, `cut off` when a restart finds it marked running); any other pipeline as it is.
+ */
+export function interruptedPipeline(p: PipelineRecord, how: PipelineInterruption): PipelineRecord {
+  if (p.status !== 'running') return p;
+  return { ...p, status: 'interrupted', steps: p.steps.map((s) => interruptedStep(s, how)) };
+}
