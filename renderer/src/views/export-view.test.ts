@@ -7,6 +7,7 @@ import { benchRecord, SUMMARY, tuneRecord, variant, workspace } from '../state/t
 import { deriveVariants, type Variant } from '../state/variants.js';
 import { compareRows, pickQualityMetric } from '../state/compare-data.js';
 import {
+  replaceQuestion,
   cliOutputPath,
   describePreselection,
   describeQuality,
@@ -371,5 +372,17 @@ describe('Export leads with the ratio to the original of its own run, not raw p5
     // The original has no ratio: its own p50; nothing measured: a dash.
     expect(exportLatencyFigure(original)).toMatch(/^p50 [\d.]+ ms$/);
     expect(exportLatencyFigure(undefined)).toBe('p50 –');
+  });
+});
+
+describe('the replace question names every file the export would replace', () => {
+  it('names the data file beside the model, alone or with the model (user test 3, finding A1)', () => {
+    expect(replaceQuestion('/out/m.onnx')).toBe('/out/m.onnx already exists. Replacing it cannot be undone.');
+    expect(replaceQuestion('/out/m.onnx', ['/out/m.onnx.data'])).toBe(
+      "m.onnx.data already exists beside m.onnx: the export writes the variant's weights there. Replacing it cannot be undone.",
+    );
+    expect(replaceQuestion('/out/m.onnx', ['/out/m.onnx', '/out/m.onnx.data'])).toBe(
+      "/out/m.onnx already exists, and so does m.onnx.data beside it, where the export writes the variant's weights. Replacing them cannot be undone.",
+    );
   });
 });

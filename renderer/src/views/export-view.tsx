@@ -241,10 +241,23 @@ function folderOf(path: string): string {
   return slash <= 0 ? path.slice(0, slash + 1) : path.slice(0, slash);
 }
 
+/**
+ * What the replace question says: every existing file the export would replace, the data file it writes beside
+ * the model included (a tester's own DEST.onnx.data was replaced without a word when only the model's name
+ * was checked).
+ */
+export function replaceQuestion(path: string, replaces: readonly string[] = [path]): string {
+  const data = replaces.filter((f) => f !== path);
+  if (!replaces.includes(path))
+    return `${data.map(baseName).join(' and ')} already exists beside ${baseName(path)}: the export writes the variant's weights there. Replacing it cannot be undone.`;
+  if (data.length === 0) return `${path} already exists. Replacing it cannot be undone.`;
+  return `${path} already exists, and so does ${data.map(baseName).join(' and ')} beside it, where the export writes the variant's weights. Replacing them cannot be undone.`;
+}
+
 type SaveState =
   | { kind: 'idle' }
   | { kind: 'saving' }
-  | { kind: 'confirm'; reason: 'exists' | 'original'; path: string }
+  | { kind: 'confirm'; reason: 'exists' | 'original'; path: string; replaces?: string[] }
   | { kind: 'saved'; path: string; bytes: number; dataFile?: string }
   | { kind: 'failed'; error: StudioErrorInfo };
 
@@ -342,7 +355,13 @@ export function ExportView({
         bytes: outcome.value.bytes,
         ...(outcome.value.dataFile ? { dataFile: outcome.value.dataFile } : {}),
       });
-    else setSave({ kind: 'confirm', reason: outcome.value.reason, path: outcome.value.path });
+    else
+      setSave({
+        kind: 'confirm',
+        reason: outcome.value.reason,
+        path: outcome.value.path,
+        ...(outcome.value.replaces ? { replaces: outcome.value.replaces } : {}),
+      });
   };
 
   const cli = chosen.cliCommand;
@@ -472,7 +491,7 @@ export function ExportView({
             message={
               save.reason === 'original'
                 ? `${save.path} is the model you opened. Replacing it with the ${chosen.label} variant cannot be undone, and the comparison loses its baseline.`
-                : `${save.path} already exists. Replacing it cannot be undone.`
+                : replaceQuestion(save.path, save.replaces)
             }
             confirmLabel={save.reason === 'original' ? 'Replace the original' : 'Replace'}
             onConfirm={() =>
