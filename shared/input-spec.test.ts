@@ -253,3 +253,51 @@ describe('one reading of a typed shape, for the CLI and the Model view', () => {
       expect(parseShapeText(bad)).toEqual({ problem: 'format' });
   });
 });
+
+describe('guesses and values against the tables the model indexes', () => {
+  // A GPT-style decoder: ids into a 500-row vocabulary, positions 0..seq-1 into a 64-row position table.
+  const ids = {
+    name: 'input_ids',
+    dtype: 'int64',
+    shape: ['batch', 'seq'],
+    indexes: { table: 'wte', rows: 500 },
+    positionTables: [{ table: 'wpe', rows: 64, axis: 1, longest: 64 }],
+  };
+
+  it('guesses no sequence longer than the position table its positions index, and says why', () => {
+    // The user test: seq guessed 128 beside a 64-row table failed every bench, synthetic calibration and tune.
+    const [guess] = guessInputSpec([ids]);
+    expect(guess?.dims[1]).toEqual({
+      value: 64,
+      source: 'table',
+      reason: "'seq' reads as a sequence length, at most the 64 rows of position table 'wpe'",
+    });
+    // A shorter guess stays; a table from position 2 leaves 62 positions.
+    const withTable = (rows: number, longest: number) =>
+      guessInputSpec([{ ...ids, positionTables: [{ table: 'pe', rows, axis: 1, longest }] }])[0]?.dims[1];
+    expect(withTable(512, 512)?.value).toBe(128);
+    expect(withTable(64, 62)?.reason).toBe(
+      "'seq' reads as a sequence length, at most the 62 positions of position table 'pe' (64 rows, from position 2)",
+    );
+  });
+
+  it('cuts a named dim in every input that has it, whichever input reads the table', () => {
+    const mask = { name: 'attention_mask', dtype: 'int64', shape: ['batch', 'seq'] };
+    const guesses = guessInputSpec([mask, ids]);
+    expect(guesses.map((g) => g.dims[1]?.value)).toEqual([64, 64]);
+  });
+
+  it('refuses values past the rows of the table an input indexes, and takes those within', () => {
+    // The user test: --value input_ids=0:5000 beside a 1000-row table was accepted and failed at run time.
+    const tokens = { name: 'input_ids', dtype: 'int64', indexes: { table: 'tok_emb', rows: 1000 } };
+    expect(inputValuesProblem(tokens, { kind: 'range', min: 0, max: 5000 })).toEqual({
+      part: 'max',
+      message:
+        "Input 'input_ids' indexes the 1000 rows of 'tok_emb': its values go from 0 to 999, and 5000 is past them (every run would fail there).",
+    });
+    expect(inputValuesProblem(tokens, { kind: 'constant', value: 1000 })).toMatchObject({ part: 'value' });
+    expect(inputValuesProblem(tokens, { kind: 'range', min: -1001, max: 3 })).toMatchObject({ part: 'min' });
+    expect(inputValuesProblem(tokens, { kind: 'range', min: 0, max: 999 })).toBeUndefined();
+    expect(inputValuesProblem({ name: 'input_ids', dtype: 'int64' }, { kind: 'range', min: 0, max: 5000 })).toBeUndefined();
+  });
+});

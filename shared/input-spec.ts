@@ -11,7 +11,7 @@ import { fedShapesOf, sameShapes, type FedShape } from './latency-stats.js';
 
 /** An input as fed: its shape, and every distinct shape when the samples differ (latency-stats.ts). */
 type FedShapes = Pick<FedShape, 'shape' | 'shapes'>;
-import type { TensorSummary } from './model-summary.js';
+import type { IndexedTable, PositionTable, TensorSummary } from './model-summary.js';
 
 /** Which values to feed an input: one constant everywhere, or whole numbers drawn uniformly from [min, max]. */
 export type InputValues = { kind: 'constant'; value: number } | { kind: 'range'; min: number; max: number };
@@ -25,8 +25,11 @@ export interface InputSpec {
   values?: Record<string, InputValues>;
 }
 
-/** Where a guessed dim came from, so the form can say why it holds that number. */
-export type DimSource = 'model' | 'batch' | 'name' | 'image' | 'default';
+/**
+ * Where a guessed dim came from, so the form can say why it holds that number (`table`: a guess cut to the rows of
+ * the position table the dim's positions index).
+ */
+export type DimSource = 'model' | 'batch' | 'name' | 'image' | 'default' | 'table';
 
 export interface DimGuess {
   value: number;
@@ -238,16 +241,54 @@ function sampleRateOf(
 }
 
 /**
+ * The position table that bounds each open dim (`positionTables`), the smallest: a named dim's in any input that
+ * has it (one size in every input), an unnamed one's in its own input.
+ */
+function positionLimits(
+  inputs: readonly TensorSummary[],
+): (input: TensorSummary, axis: number) => PositionTable | undefined {
+  const byName = new Map<string, PositionTable>();
+  for (const input of inputs) {
+    for (const table of input.positionTables ?? []) {
+      const name = input.shape[table.axis];
+      const known = typeof name === 'string' && name !== '' ? byName.get(name) : undefined;
+      if (typeof name === 'string' && name !== '' && (!known || table.longest < known.longest))
+        byName.set(name, table);
+    }
+  }
+  return (input, axis) => {
+    const name = input.shape[axis];
+    if (typeof name === 'string' && name !== '') return byName.get(name);
+    return input.positionTables?.find((t) => t.axis === axis);
+  };
+}
+
+/**
+ * A guess cut to the rows of the position table the dim's positions index: a sequence of 128 fails in the
+ * Gather of a 64-row position embedding.
+ */
+function withinTable(guess: DimGuess, table: PositionTable | undefined): DimGuess {
+  if (!table || guess.source === 'model' || guess.value <= table.longest) return guess;
+  const rows =
+    table.longest === table.rows
+      ? `the ${table.rows} rows of position table '${table.table}'`
+      : `the ${table.longest} positions of position table '${table.table}' (${table.rows} rows, from position ${table.rows - table.longest})`;
+  return { value: table.longest, source: 'table', reason: `${guess.reason}, at most ${rows}` };
+}
+
+/**
  * A prefilled spec for every input, each dim and value with the reason it was chosen. `chosen`: values the user
- * already set (`--value sr=8000`), which the guesses follow (one second of audio at 8000 Hz).
+ * already set (`--value sr=8000`), which the guesses follow (one second of audio at 8000 Hz). No guess exceeds the
+ * rows of a position table the dim's positions index (TensorSummary.positionTables).
  */
 export function guessInputSpec(
   inputs: readonly TensorSummary[],
   chosen: Readonly<Record<string, InputValues>> = {},
 ): InputGuess[] {
   const sampleRate = sampleRateOf(inputs, chosen);
+  const limitOf = positionLimits(inputs);
   return inputs.map((input) => {
-    const dims = input.shape.map((_, i) => guessDim(input, i, sampleRate));
+    const dims = input.shape.map((_, i) => withinTable(guessDim(input, i, sampleRate), limitOf(input, i)));
     const values = guessValues(
       input,
       dims.map((d) => d.value),
@@ -431,11 +472,12 @@ export type ValuesPart = 'value' | 'min' | 'max';
  * Why these values cannot be fed to an input of this element type, with the part at fault, or undefined when
  * they can: finite numbers, a range from a smaller to a larger number, whole numbers for integer and bool
  * inputs (a range of 1.5..3 drew 2.5 for an int64 input, and every job failed on a value nobody typed), and
- * 0 to 1 for a bool's range. One rule for the input spec form, the experiment the backend stores and
+ * 0 to 1 for a bool's range, and no value past the rows of the table an input indexes (`indexes`: ids of 0 to
+ * 5000 into a 1000-row embedding). One rule for the input spec form, the experiment the backend stores and
  * `--value` (resolveInputSpecs).
  */
 export function inputValuesProblem(
-  input: { name: string; dtype: string },
+  input: { name: string; dtype: string; indexes?: IndexedTable | undefined },
   values: InputValues,
 ): { part: ValuesPart; message: string } | undefined {
   const numbers: [ValuesPart, number][] =
@@ -466,7 +508,27 @@ export function inputValuesProblem(
       message: `Input '${input.name}' is bool: a range of its values goes from 0 (false) to 1 (true).`,
     };
   }
-  return undefined;
+  return input.indexes ? outsideTable(input.name, input.indexes, values) : undefined;
+}
+
+/**
+ * Values past the rows of the table an input indexes (token ids of 0 to 5000 into a 1000-row embedding): every run
+ * fails in the Gather. Gather also takes -rows to -1 (counted from the end), so those pass.
+ */
+function outsideTable(
+  name: string,
+  indexes: IndexedTable,
+  values: InputValues,
+): { part: ValuesPart; message: string } | undefined {
+  const [low, high] = values.kind === 'constant' ? [values.value, values.value] : [values.min, values.max];
+  const past = high > indexes.rows - 1 ? high : low < -indexes.rows ? low : undefined;
+  if (past === undefined) return undefined;
+  return {
+    part: values.kind === 'constant' ? 'value' : past === high ? 'max' : 'min',
+    message:
+      `Input '${name}' indexes the ${indexes.rows} rows of '${indexes.table}': its values go from 0 to ` +
+      `${indexes.rows - 1}, and ${past} is past them (every run would fail there).`,
+  };
 }
 
 /**

@@ -12,12 +12,25 @@ export interface TensorSummary {
   rankUnknown?: true;
   /** Inputs only: the constant table this input's values index (token ids into an embedding), if any. */
   indexes?: IndexedTable;
+  /**
+   * Inputs only: dims whose positions (0 to size - 1, a `Range` over the dim's size) index a constant table, such
+   * as a position embedding: the dim can be no longer than `longest`, the table's rows past the range's start.
+   */
+  positionTables?: PositionTable[];
 }
 
 /** A constant an input indexes through a Gather: its name and its size along the Gather's axis. */
 export interface IndexedTable {
   table: string;
   rows: number;
+}
+
+/** A dim of an input whose positions index a constant table (PositionTable of TensorSummary.positionTables). */
+export interface PositionTable extends IndexedTable {
+  /** The input's axis. */
+  axis: number;
+  /** The largest size the dim can take: the table's rows past the first position (`rows` for a range from 0). */
+  longest: number;
 }
 
 export interface LargestTensor {

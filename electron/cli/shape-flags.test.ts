@@ -18,6 +18,7 @@ describe('--shape, --dim and --value', () => {
       shapes: { x: [1, 3, 48, 320], mask: [2, 7] },
       dims: { batch: 4 },
       values: { sr: { kind: 'constant', value: 16000 }, ids: { kind: 'range', min: 0, max: 99 } },
+      origin: 'flags',
     });
   });
 

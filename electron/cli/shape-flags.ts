@@ -51,7 +51,10 @@ export function parseShapeFlags(
         `--value expects INPUT=VALUE or INPUT=MIN:MAX (MIN <= MAX), got '${flag}'.`,
       );
   }
-  return Object.keys(values).length > 0 ? { shapes, dims, values } : { shapes, dims };
+  // Marked as typed here: data whose samples contradict these sizes is refused (input-match.ts).
+  return Object.keys(values).length > 0
+    ? { shapes, dims, values, origin: 'flags' }
+    : { shapes, dims, origin: 'flags' };
 }
 
 /** The parseArgs option entries for --shape and --dim, shared by every command that feeds a model. */

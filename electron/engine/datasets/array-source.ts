@@ -6,7 +6,7 @@ import type { ByteReader } from './byte-reader.js';
 import type { DatasetSource } from './dataset-source.js';
 import { limited, throwIfAborted } from './dataset-source.js';
 import { decodeElements } from './element-convert.js';
-import { fitSample, type SymbolBindings } from './input-match.js';
+import { fitSample, type OverruledSizes, type SymbolBindings } from './input-match.js';
 import { type NpyHeader, NPY_PREFIX_BYTES, npyHeaderLength, parseNpyHeader } from './npy-format.js';
 import type { Sample } from './sample-source.js';
 
@@ -84,6 +84,7 @@ interface Plan {
 /** A DatasetSource over npy columns; headers, counts and shapes are checked here, before any sample. */
 export async function arraySource(options: ArraySourceOptions): Promise<DatasetSource> {
   const symbols: SymbolBindings = new Map();
+  const overruled: OverruledSizes = new Map();
   const plans: Plan[] = [];
   let rows: number | undefined;
   let firstLabel = '';
@@ -95,7 +96,7 @@ export async function arraySource(options: ArraySourceOptions): Promise<DatasetS
     }
     rows = opened.rows;
     firstLabel = column.label;
-    const dims = fitSample(input, opened.header.dtype, opened.rowShape, column.label, symbols);
+    const dims = fitSample(input, opened.header.dtype, opened.rowShape, column.label, symbols, overruled);
     plans.push({ input, column, dims, dtype: opened.header.dtype });
   }
   if (rows === undefined) throw new StudioError('BAD_REQUEST', 'The model has no inputs to feed.');
@@ -119,7 +120,7 @@ export async function arraySource(options: ArraySourceOptions): Promise<DatasetS
   return {
     count,
     hasLabels: labels !== undefined,
-    notes: options.notes ?? [],
+    notes: [...(options.notes ?? []), ...overruled.values()],
     ...(options.absentInputs?.length ? { absentInputs: options.absentInputs } : {}),
     describe: () => options.describe,
     async *samples(signal?: AbortSignal): AsyncIterable<Sample> {

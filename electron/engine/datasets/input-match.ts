@@ -56,8 +56,16 @@ function onlyItsShape(input: ResolvedInput): string {
 export type SymbolBindings = Map<string, { size: number; input: string }>;
 
 /**
+ * Notes about sizes the input spec set that the data overrules, one per dim (keyed by it): collected where a
+ * reader opens its data, for the source's notes.
+ */
+export type OverruledSizes = Map<string, string>;
+
+/**
  * The dims to feed a sample of `sampleShape` (element type `dtype`, from `label`) to `input`, or a
- * BAD_REQUEST error naming the input, what the model expects and what the data has.
+ * BAD_REQUEST error naming the input, what the model expects and what the data has. A size the input spec set
+ * (`input.setBy`) that the sample contradicts is refused where it was typed on the command line
+ * (`input.strictSizes`); else the data's size is fed and `overruled` gets a note saying so.
  */
 export function fitSample(
   input: ResolvedInput,
@@ -65,6 +73,7 @@ export function fitSample(
   sampleShape: readonly number[],
   label: string,
   symbols: SymbolBindings = new Map(),
+  overruled?: OverruledSizes,
 ): number[] {
   const has = `${label} has ${dtype} samples of shape ${formatDims(sampleShape)}`;
   const fail = (why: string) => new StudioError('BAD_INPUT', `Input '${input.name}': ${expects(input)}, but ${has}: ${why}.`);
@@ -98,7 +107,44 @@ export function fitSample(
     if (typeof d === 'number' && d >= 0 && d !== size) throw fail(`dim ${i + offset} is ${size} where the model fixes ${d}${onlyItsShape(input)}`);
     if (typeof d === 'string') bind(symbols, d, size, input.name, fail);
   }
+  dims.forEach((size, axis) =>
+    checkSetSize(input, axis, size, { label, has, overruled, batch: offset === 1 && axis === 0 }),
+  );
   return dims;
+}
+
+/**
+ * A size the input spec set for `axis` against the `size` the data feeds there: `--dim seq=32` beside data of
+ * 16 is refused (the flag would otherwise be dropped without a word); the app's input spec or a recipe's inputs,
+ * which a job gets whatever its data, give way to the data's size with a note.
+ */
+function checkSetSize(
+  input: ResolvedInput,
+  axis: number,
+  size: number,
+  data: { label: string; has: string; overruled: OverruledSizes | undefined; batch: boolean },
+): void {
+  const from = input.setBy?.[axis];
+  const set = input.dims[axis];
+  if (from === undefined || set === undefined || set === size) return;
+  const declared = input.declared[axis];
+  const dim = typeof declared === 'string' ? `dim '${declared}'` : `dim ${axis}`;
+  // A sample without the batch axis is fed as a batch of one: that is the data's size there.
+  const where = data.batch ? `fed one per run, ${dim} ${size}` : `${dim} ${size}`;
+  if (input.strictSizes) {
+    throw new StudioError(
+      'BAD_INPUT',
+      `Input '${input.name}': ${from} makes ${dim} ${set}, but ${data.has} (${where}): data brings its own ` +
+        `sizes. Leave out ${from}${data.batch ? ': data is fed one sample per run' : `, or use data whose ${dim} is ${set}`}.`,
+    );
+  }
+  const key = typeof declared === 'string' ? declared : `${input.name}:${axis}`;
+  if (data.overruled && !data.overruled.has(key)) {
+    data.overruled.set(
+      key,
+      `${dim} of input '${input.name}' is ${size} in the data (${data.label}), not the ${set} ${from} sets: the data's size was used.`,
+    );
+  }
 }
 
 function bind(symbols: SymbolBindings, name: string, size: number, input: string, fail: (why: string) => StudioError): void {

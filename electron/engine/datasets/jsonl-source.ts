@@ -8,7 +8,7 @@ import type { ResolvedInput } from '../runtime/input-specs.js';
 import type { DatasetReader } from './dataset-source.js';
 import { limited, throwIfAborted } from './dataset-source.js';
 import { isDatasetDtype, numbersToArray } from './element-convert.js';
-import { checkInputNames, fitSample, type SymbolBindings } from './input-match.js';
+import { checkInputNames, fitSample, type OverruledSizes, type SymbolBindings } from './input-match.js';
 import { dataFileError, openDataFile } from './npy-source.js';
 import type { Sample } from './sample-source.js';
 
@@ -103,7 +103,12 @@ function parseLine(text: string, where: string): ParsedLine {
 }
 
 /** The tensors of one parsed line, checked against the model's inputs. */
-function toFeed(line: ParsedLine, inputs: ResolvedInput[], where: string): Record<string, ort.Tensor> {
+function toFeed(
+  line: ParsedLine,
+  inputs: ResolvedInput[],
+  where: string,
+  overruled?: OverruledSizes,
+): Record<string, ort.Tensor> {
   checkInputNames(inputs, Object.keys(line.inputs), where);
   const symbols: SymbolBindings = new Map();
   const feed: Record<string, ort.Tensor> = {};
@@ -111,7 +116,7 @@ function toFeed(line: ParsedLine, inputs: ResolvedInput[], where: string): Recor
     const given = line.inputs[input.name]!;
     const type = input.ortType;
     if (!isDatasetDtype(type)) throw new StudioError('BAD_REQUEST', `Input '${input.name}' is ${type}; .jsonl data can feed numeric and bool inputs only.`);
-    const dims = fitSample(input, type, given.dims, where, symbols);
+    const dims = fitSample(input, type, given.dims, where, symbols, overruled);
     const data = numbersToArray(given.values, type, `${where}, input '${input.name}'`);
     feed[input.name] = new ort.Tensor(type, data as ort.Tensor.DataType, dims);
   }
@@ -159,11 +164,19 @@ export const jsonlReader: DatasetReader<'jsonl'> = {
     await handle.close();
     let total: number;
     let first: ParsedLine | undefined;
+    // Sizes of the input spec the first line overrules, said once (later lines may differ again: data decides).
+    const overruled: OverruledSizes = new Map();
+    // The inputs the lines hold: those of the first line. An input it leaves out whose values the user set is
+    // filled by the spec (spec-filled-inputs.ts), sized like each line's other inputs.
+    let fed = inputs;
     try {
       total = await countLines(file);
       for await (const line of readLines(file)) {
-        first = parseLine(line.text, `${base} line ${line.number}`);
-        toFeed(first, inputs, `${base} line ${line.number}`);
+        const where = `${base} line ${line.number}`;
+        first = parseLine(line.text, where);
+        checkInputNames(inputs, Object.keys(first.inputs), where, { specFills: true });
+        fed = inputs.filter((i) => first!.inputs[i.name] !== undefined);
+        toFeed(first, fed, where, overruled);
         break;
       }
     } catch (error) {
@@ -175,7 +188,8 @@ export const jsonlReader: DatasetReader<'jsonl'> = {
     return {
       count,
       hasLabels,
-      notes: [],
+      notes: [...overruled.values()],
+      ...(fed.length < inputs.length ? { absentInputs: inputs.filter((i) => !fed.includes(i)) } : {}),
       describe: () => `${spec.path} (${total} samples)`,
       async *samples(signal?: AbortSignal): AsyncIterable<Sample> {
         let index = 0;
@@ -187,7 +201,7 @@ export const jsonlReader: DatasetReader<'jsonl'> = {
           if ((parsed.label !== undefined) !== hasLabels) {
             throw new StudioError('BAD_REQUEST', `${where} ${hasLabels ? 'has no "label"' : 'has a "label"'} but the first sample ${hasLabels ? 'has one' : 'does not'}; label every sample or none.`);
           }
-          const sample: Sample = { index, inputs: toFeed(parsed, inputs, where) };
+          const sample: Sample = { index, inputs: toFeed(parsed, fed, where) };
           if (parsed.label !== undefined) sample.label = parsed.label;
           yield sample;
           index++;

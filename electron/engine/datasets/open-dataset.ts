@@ -67,7 +67,7 @@ export async function openDataset(spec: DatasetSpec, inputs: ResolvedInput[], op
   const single = spec.kind === 'npy' || spec.kind === 'images' ? singleDataInput(inputs) : undefined;
   const source = await reader.open(spec as never, single ? [single] : inputs, context);
   const absent = single ? inputs.filter((i) => i !== single) : (source.absentInputs ?? []);
-  return Object.assign(withSpecFilledInputs(source, absent), { origin: { spec, baseDir: context.baseDir } });
+  return Object.assign(withSpecFilledInputs(source, absent, inputs), { origin: { spec, baseDir: context.baseDir } });
 }
 
 /** Reads and validates a dataset spec JSON file; relative paths in it are relative to its folder. */

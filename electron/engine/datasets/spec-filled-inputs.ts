@@ -5,7 +5,7 @@
  * still refused, naming it.
  */
 import type * as ort from 'onnxruntime-node';
-import type { ResolvedInput } from '../runtime/input-specs.js';
+import { guessedDimsNote, type ResolvedInput } from '../runtime/input-specs.js';
 import { seededRandom, syntheticTensor } from '../runtime/synthetic-feeds.js';
 import type { DatasetSource } from './dataset-source.js';
 import type { Sample } from './sample-source.js';
@@ -29,10 +29,8 @@ export function looksSettable(input: ResolvedInput): boolean {
 
 /** `set the value of 'sr' (--value sr=V, a recipe's inputs.values, the app's Model view)`. */
 export function setValuesOf(inputs: readonly ResolvedInput[]): string {
-  const names = inputs.map((i) => `'${i.name}'`);
-  const listed = names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
   return (
-    `set the value${inputs.length === 1 ? '' : 's'} of ${listed} ` +
+    `set the value${inputs.length === 1 ? '' : 's'} of ${listed(inputs.map((i) => `'${i.name}'`))} ` +
     `(${inputs.map((i) => `--value ${i.name}=V`).join(' ')}, a recipe's inputs.values, the app's Model view)`
   );
 }
@@ -59,26 +57,85 @@ export function singleDataInput(inputs: readonly ResolvedInput[]): ResolvedInput
   return inputs.length > 1 && fromData.length === 1 ? fromData[0] : undefined;
 }
 
-/** `source` with `absent` inputs added to every sample from the spec's values, and a note naming them. */
-export function withSpecFilledInputs(source: DatasetSource, absent: readonly ResolvedInput[]): DatasetSource {
+/**
+ * `source` with `absent` inputs added to every sample from the spec's values, and a note naming them. `inputs` are
+ * all the model's inputs: a named dim of an absent input takes each sample's size of that dim in the inputs the
+ * data holds (a mask beside ids of 16 tokens is 16 long, whatever the spec's guess, and lines of several lengths
+ * each get their own); a dim the data cannot tell keeps the spec's size, and when that is a guess a warning says
+ * so (guessedDimsNote).
+ */
+export function withSpecFilledInputs(
+  source: DatasetSource,
+  absent: readonly ResolvedInput[],
+  inputs: readonly ResolvedInput[],
+): DatasetSource {
   if (absent.length === 0) return source;
+  const fromData = inputs.filter((i) => !absent.includes(i));
+  const holders = new Map<string, string>();
+  for (const input of fromData)
+    for (const d of namedDims(input)) if (!holders.has(d)) holders.set(d, input.name);
+  const sized = [...new Set(absent.flatMap((i) => namedDims(i).filter((d) => holders.has(d))))];
   const described = absent.map((i) => `'${i.name}' ${describeSpecValues(i)}`);
+  const sizedLike =
+    sized.length === 0
+      ? ''
+      : `, at each sample's own ${listed(sized.map((d) => `'${d}'`))} (as in ${listed([...new Set(sized.map((d) => `'${holders.get(d)}'`))])})`;
   const note =
     `the data has no ${absent.length === 1 ? 'array' : 'arrays'} for ${described.join(', ')}: every sample feeds ` +
-    `${absent.length === 1 ? 'it' : 'them'} the value${absent.length === 1 ? '' : 's'} the input spec sets.`;
+    `${absent.length === 1 ? 'it' : 'them'} the value${absent.length === 1 ? '' : 's'} the input spec sets${sizedLike}.`;
+  // Guessed dims of the absent inputs that no input of the data has: fed at the guess, which the warning names.
+  const untold = [
+    ...new Set(
+      absent.flatMap((i) =>
+        (i.guessedDims ?? []).filter((g) => g.name === undefined || !holders.has(g.name)),
+      ),
+    ),
+  ];
   const samples = async function* (signal?: AbortSignal): AsyncIterable<Sample> {
     // A range is drawn per sample from a fixed seed, so a rerun feeds the same values.
     const next = seededRandom(0);
     for await (const sample of source.samples(signal)) {
-      const inputs: Record<string, ort.Tensor> = { ...sample.inputs };
-      for (const input of absent) inputs[input.name] ??= syntheticTensor(input, next);
-      yield { ...sample, inputs };
+      const sizes = sampleSizes(fromData, sample);
+      const filled: Record<string, ort.Tensor> = { ...sample.inputs };
+      for (const input of absent) filled[input.name] ??= syntheticTensor(sizedBy(input, sizes), next);
+      yield { ...sample, inputs: filled };
     }
   };
   return Object.assign(Object.create(source) as DatasetSource, {
     samples,
-    notes: [...source.notes, note],
+    notes: [...source.notes, note, ...(untold.length > 0 ? [guessedDimsNote(untold)] : [])],
   });
+}
+
+function namedDims(input: ResolvedInput): string[] {
+  return input.declared.filter((d): d is string => typeof d === 'string' && d !== '');
+}
+
+/** The size of every named dim in a sample, read from the inputs the data holds. */
+function sampleSizes(fromData: readonly ResolvedInput[], sample: Sample): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const input of fromData) {
+    const dims = sample.inputs[input.name]?.dims;
+    if (!dims || dims.length !== input.declared.length) continue;
+    input.declared.forEach((d, axis) => {
+      if (typeof d === 'string' && d !== '' && !sizes.has(d)) sizes.set(d, dims[axis]!);
+    });
+  }
+  return sizes;
+}
+
+/** `input` with each named dim at the sample's size of it; other dims keep the spec's. */
+function sizedBy(input: ResolvedInput, sizes: ReadonlyMap<string, number>): ResolvedInput {
+  const dims = input.dims.map((size, axis) => {
+    const d = input.declared[axis];
+    return typeof d === 'string' ? (sizes.get(d) ?? size) : size;
+  });
+  return dims.every((d, i) => d === input.dims[i]) ? input : { ...input, dims };
+}
+
+/** `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 function describeSpecValues(input: ResolvedInput): string {

@@ -243,7 +243,14 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
       fed = Object.entries(modelFeed).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
     const t0 = performance.now();
     timing.dataMs += t0 - mark;
-    const outputs = await runExplained(session, modelFeed, options.label ?? path.basename(loaded.path));
+    const run = { sample: sample.index, fromData: options.data.kind !== 'synthetic' };
+    const outputs = await runExplained(
+      session,
+      modelFeed,
+      options.label ?? path.basename(loaded.path),
+      undefined,
+      run,
+    );
     const t1 = performance.now();
     timing.inferenceMs += t1 - t0;
     const where = `Sample ${sample.index}`;
@@ -323,7 +330,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
             : tensor;
       }
       const t2 = performance.now();
-      const refOutputs = await runExplained(refSession, feed, path.basename(refPath!));
+      const refOutputs = await runExplained(refSession, feed, path.basename(refPath!), undefined, run);
       timing.referenceMs += performance.now() - t2;
       const compared: {
         name: string;

@@ -1,9 +1,10 @@
 import type { GraphProto } from 'onnx-buf';
-import type { IndexedTable, TensorSummary } from '../../../shared/model-summary.js';
+import type { IndexedTable, PositionTable, TensorSummary } from '../../../shared/model-summary.js';
 import { intAttribute } from '../onnx/attributes.js';
 import { findConstant } from '../onnx/constants.js';
 import { isDefaultDomain } from '../onnx/domains.js';
 import { buildGraphIndex, type GraphIndex } from '../onnx/graph-index.js';
+import { decodeTensor } from '../onnx/tensor-codec.js';
 
 /*
  * Which constant table an integer input indexes (token ids into an embedding), so that guessed ids stay within
@@ -25,15 +26,26 @@ const VALUE_PRESERVING = new Set([
 /** Ops between a stored table and the Gather that keep its shape: a float16 or quantized embedding. */
 const SHAPE_PRESERVING = new Set(['Cast', 'DequantizeLinear', 'Identity']);
 
-/** The summaries of a graph's inputs, each integer one with the table it indexes (`indexes`) where it has one. */
+/**
+ * The summaries of a graph's inputs, each integer one with the table it indexes (`indexes`) where it has one, and
+ * each input with the dims whose positions index a table (`positionTables`: a position embedding).
+ */
 export function withIndexedTables(graph: GraphProto, inputs: readonly TensorSummary[]): TensorSummary[] {
   const integers = inputs.filter((input) => /^u?int\d+$/.test(input.dtype)).map((input) => input.name);
-  // Most models have no integer input: no graph index built for them.
-  if (integers.length === 0) return [...inputs];
-  const tables = indexedTables(graph, integers);
+  // Most models have neither integer inputs nor a Range: no graph index built for them.
+  const ranges = graph.node.some((node) => node.opType === 'Range' && isDefaultDomain(node.domain));
+  if (integers.length === 0 && !ranges) return [...inputs];
+  const index = buildGraphIndex(graph);
+  const tables =
+    integers.length > 0 ? indexedTables(graph, integers, index) : new Map<string, IndexedTable>();
   return inputs.map((input) => {
     const indexes = tables.get(input.name);
-    return indexes ? { ...input, indexes } : input;
+    const positions = ranges ? positionTablesOf(index, input.name, input.shape.length) : [];
+    return {
+      ...input,
+      ...(indexes ? { indexes } : {}),
+      ...(positions.length > 0 ? { positionTables: positions } : {}),
+    };
   });
 }
 
@@ -42,8 +54,11 @@ export function withIndexedTables(graph: GraphProto, inputs: readonly TensorSumm
  * DequantizeLinear), the smallest such table: its name and its size along the Gather's axis. Inputs indexing
  * nothing constant are absent.
  */
-export function indexedTables(graph: GraphProto, inputNames: readonly string[]): Map<string, IndexedTable> {
-  const index = buildGraphIndex(graph);
+export function indexedTables(
+  graph: GraphProto,
+  inputNames: readonly string[],
+  index: GraphIndex = buildGraphIndex(graph),
+): Map<string, IndexedTable> {
   const tables = new Map<string, IndexedTable>();
   for (const input of inputNames) {
     for (const table of tablesIndexedBy(index, input)) {
@@ -89,6 +104,103 @@ function constantTable(index: GraphIndex, name: string, axis: number): IndexedTa
     if (!producer || !isDefaultDomain(producer.domain) || !SHAPE_PRESERVING.has(producer.opType))
       return undefined;
     value = producer.input[0] ?? '';
+  }
+  return undefined;
+}
+
+/** Ops that pass one integer through unchanged on its way from a Shape to a Range (a size, as scalar or [1]). */
+const SIZE_PRESERVING = new Set(['Cast', 'Squeeze', 'Unsqueeze', 'Reshape', 'Identity']);
+
+/**
+ * The dims of input `name` (of `rank` dims) whose positions index a constant table: a size read by `Shape` (one
+ * element of it taken by a Gather or Slice, or by Shape's own start and end), made the limit of a `Range` with a
+ * constant start and a step of 1, whose values a Gather looks up in a constant: the position embedding of a
+ * transformer (`Gather(pe, Range(0, Shape(input_ids)[1], 1))`). A sequence longer than that table's rows fails
+ * in the Gather, so the guess of such a dim stays within them. The smallest table per axis.
+ */
+export function positionTablesOf(index: GraphIndex, name: string, rank: number): PositionTable[] {
+  const byAxis = new Map<number, PositionTable>();
+  for (const { axis, value } of sizesRead(index, name, rank)) {
+    for (const range of rangesLimitedBy(index, value)) {
+      for (const table of tablesIndexedBy(index, range.output)) {
+        const longest = table.rows - range.start;
+        const known = byAxis.get(axis);
+        if (longest > 0 && (!known || longest < known.longest)) byAxis.set(axis, { ...table, axis, longest });
+      }
+    }
+  }
+  return [...byAxis.values()].sort((a, b) => a.axis - b.axis);
+}
+
+/** The values that hold one dim of input `name` as read by Shape, with its axis. */
+function sizesRead(index: GraphIndex, name: string, rank: number): { axis: number; value: string }[] {
+  const found: { axis: number; value: string }[] = [];
+  const axisOf = (i: number) => (i < 0 ? i + rank : i);
+  for (const { node, inputIndex } of index.consumersOf(name)) {
+    if (node.opType !== 'Shape' || !isDefaultDomain(node.domain) || inputIndex !== 0 || !node.output[0])
+      continue;
+    const start = axisOf(intAttribute(node, 'start', 0));
+    const endAttribute = intAttribute(node, 'end');
+    const end = endAttribute === undefined ? rank : axisOf(endAttribute);
+    // Shape(start=1, end=2): the one dim itself.
+    if (end - start === 1) found.push({ axis: start, value: node.output[0] });
+    for (const use of index.consumersOf(node.output[0])) {
+      const out = use.node.output[0];
+      if (use.inputIndex !== 0 || !out || !isDefaultDomain(use.node.domain)) continue;
+      if (use.node.opType === 'Gather' && intAttribute(use.node, 'axis', 0) === 0) {
+        const at = intValues(index, use.node.input[1]);
+        if (at?.length === 1) found.push({ axis: start + shapeIndex(at[0]!, end - start), value: out });
+      } else if (use.node.opType === 'Slice') {
+        const [from, to] = [intValues(index, use.node.input[1]), intValues(index, use.node.input[2])];
+        const steps = use.node.input[4] ? intValues(index, use.node.input[4]) : [1];
+        if (from?.length !== 1 || to?.length !== 1 || steps?.[0] !== 1) continue;
+        const first = shapeIndex(from[0]!, end - start);
+        if (shapeIndex(to[0]!, end - start) === first + 1) found.push({ axis: start + first, value: out });
+      }
+    }
+  }
+  return found.filter((f) => f.axis >= 0 && f.axis < rank);
+}
+
+/** An index into a shape of `length` dims, negative ones counted from the end. */
+function shapeIndex(i: number, length: number): number {
+  return i < 0 ? i + length : i;
+}
+
+/** The Ranges whose limit is `value` (through ops that keep the number), with a constant start and a step of 1. */
+function rangesLimitedBy(index: GraphIndex, value: string): { output: string; start: number }[] {
+  const found: { output: string; start: number }[] = [];
+  const pending = [value];
+  const seen = new Set<string>();
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    for (const { node, inputIndex } of index.consumersOf(name)) {
+      const out = node.output[0];
+      if (!isDefaultDomain(node.domain) || !out) continue;
+      if (node.opType === 'Range' && inputIndex === 1) {
+        const start = intValues(index, node.input[0]);
+        const step = intValues(index, node.input[2]);
+        if (start?.length === 1 && start[0]! >= 0 && step?.length === 1 && step[0] === 1)
+          found.push({ output: out, start: start[0]! });
+      } else if (SIZE_PRESERVING.has(node.opType) && inputIndex === 0) {
+        pending.push(out);
+      }
+    }
+  }
+  return found;
+}
+
+/** The values of a small integer constant (int64 or int32), or undefined when `name` is not one. */
+function intValues(index: GraphIndex, name: string | undefined): number[] | undefined {
+  const constant = name ? findConstant(index, name) : undefined;
+  // A position index or a size: a handful of numbers, never a table.
+  if (!constant || constant.tensor.dims.reduce((a, b) => a * b, 1n) > 16n) return undefined;
+  try {
+    const { values } = decodeTensor(constant.tensor);
+    if (values instanceof BigInt64Array || values instanceof Int32Array) return Array.from(values, Number);
+  } catch {
+    return undefined;
   }
   return undefined;
 }

@@ -36,6 +36,19 @@ export interface ResolvedInput {
    * float32 and casts it for the model itself, so that the reference gets the values as they were.
    */
   modelType?: Tensor.Type;
+  /** The guessed dims of this input (entries of the guess warning, shared with the other inputs of a named dim). */
+  guessedDims?: GuessedDim[];
+  /**
+   * What set each open axis the spec sized (by axis): `--dim seq=32`, `--shape x=1x32`, `the recipe's inputs.dims
+   * seq=32`, or `the input spec` (the app's Model view): data whose samples disagree is told what it contradicts.
+   */
+  setBy?: Record<number, string>;
+  /**
+   * The sizes were typed on the command line (ShapeOverrides.origin 'flags'): data whose samples disagree is
+   * refused. Elsewhere (the app's input spec, which every job of the model gets; a recipe's recorded inputs) the
+   * data's sizes are used, with a note.
+   */
+  strictSizes?: true;
 }
 
 export interface ShapeOverrides {
@@ -50,7 +63,11 @@ export interface ShapeOverrides {
   defaultDim?: number;
   /** Values for synthetic data per input name (`--value sr=16000`, `--value ids=0:999`). */
   values?: Record<string, InputValues>;
-  /** Where shapes and values came from, for messages: the flags (default), or a recipe's `inputs` fields. */
+  /**
+   * Where shapes and values came from, for messages: the flags (the default wording), or a recipe's `inputs`
+   * fields. Only sizes marked 'flags' (the CLI's parseShapeFlags) make data of other sizes an error: unmarked
+   * ones may be the app's input spec, which every job of a model gets, data or not.
+   */
   origin?: 'flags' | 'recipe';
 }
 
@@ -88,7 +105,8 @@ export function resolveInputSpecs(
   const fed = graph.input.filter((vi) => !weights.has(vi.name));
   const shapeField = overrides.origin === 'recipe' ? "The recipe's inputs.shapes" : '--shape';
   // A named dim is one size in every input that has it: a whole shape given for one input sizes it in the others.
-  const set = { ...overrides, dims: namedDimsSet(fed, overrides, shapeField) };
+  const named = namedDimsSet(fed, overrides, shapeField);
+  const set = { ...overrides, dims: named.sizes };
   // Computed over all inputs at once: one input's guess can depend on another (an audio length on `sr`).
   const summaries = withIndexedTables(
     graph,
@@ -105,14 +123,23 @@ export function resolveInputSpecs(
     const whole = overrides.shapes?.[vi.name];
     if (whole) checkWholeShape(vi.name, tensor, whole, shapeField);
     const guessedAxes: number[] = [];
+    const setBy: Record<number, string> = {};
     const dims =
       whole ??
       declared.map((d, i) => {
         if (typeof d === 'number' && d >= 0) return d;
-        if (typeof d === 'string' && set.dims[d] !== undefined) return set.dims[d];
+        if (typeof d === 'string' && set.dims[d] !== undefined) {
+          setBy[i] = named.setBy(d);
+          return set.dims[d];
+        }
         guessedAxes.push(i);
         return open.sizeOf(vi.name, declared, i);
       });
+    if (whole) {
+      declared.forEach((d, i) => {
+        if (!(typeof d === 'number' && d >= 0)) setBy[i] = shapeSource(overrides, vi.name, whole);
+      });
+    }
     inputs.push({
       name: vi.name,
       elemType,
@@ -121,9 +148,16 @@ export function resolveInputSpecs(
       dims,
       ...(guessedAxes.length > 0 ? { guessedAxes } : {}),
       ...(!whole && !tensor.hasShape ? { rankUnknown: true as const } : {}),
+      ...(Object.keys(setBy).length > 0
+        ? { setBy, ...(overrides.origin === 'flags' ? { strictSizes: true as const } : {}) }
+        : {}),
     });
   }
   refuseUnknownNames(overrides, inputs.map((i) => i.name), shapeField);
+  for (const input of inputs) {
+    const guessedDims = open.guessed.filter((g) => g.inputs.includes(input.name));
+    if (guessedDims.length > 0) input.guessedDims = guessedDims;
+  }
   const withValues = addValues(inputs, overrides.values ?? {}, summaries);
   return {
     inputs: withValues,
@@ -140,10 +174,13 @@ function namedDimsSet(
   fed: readonly ValueInfoProto[],
   overrides: ShapeOverrides,
   shapeField: string,
-): Record<string, number> {
+): { sizes: Record<string, number>; setBy: (name: string) => string } {
   const dimField = overrides.origin === 'recipe' ? "the recipe's inputs.dims" : '--dim';
-  const sizes = new Map<string, { size: number; from: string }>(
-    Object.entries(overrides.dims ?? {}).map(([name, size]) => [name, { size, from: `${dimField} ${name}=${size}` }]),
+  const sizes = new Map<string, { size: number; from: string; source: string }>(
+    Object.entries(overrides.dims ?? {}).map(([name, size]) => [
+      name,
+      { size, from: `${dimField} ${name}=${size}`, source: dimSource(overrides, `${name}=${size}`) },
+    ]),
   );
   for (const vi of fed) {
     const whole = overrides.shapes?.[vi.name];
@@ -159,10 +196,26 @@ function namedDimsSet(
           `${from} makes dim '${d}' ${size}, but ${known.from} makes it ${known.size}: a named dim is one size in every input. Give one size.`,
         );
       }
-      if (!known) sizes.set(d, { size, from });
+      if (!known) sizes.set(d, { size, from, source: shapeSource(overrides, vi.name, whole) });
     });
   }
-  return Object.fromEntries([...sizes].map(([name, { size }]) => [name, size]));
+  return {
+    sizes: Object.fromEntries([...sizes].map(([name, { size }]) => [name, size])),
+    setBy: (name) => sizes.get(name)?.source ?? 'the input spec',
+  };
+}
+
+/** What set a named dim, in the words of a sentence: `--dim seq=32`, `the recipe's inputs.dims seq=32`. */
+function dimSource(overrides: ShapeOverrides, text: string): string {
+  if (overrides.origin === 'flags') return `--dim ${text}`;
+  return overrides.origin === 'recipe' ? `the recipe's inputs.dims ${text}` : 'the input spec';
+}
+
+/** What set an input's whole shape, in the words of a sentence: `--shape x=1x32`, or the recipe's or the spec. */
+function shapeSource(overrides: ShapeOverrides, input: string, whole: readonly number[]): string {
+  const text = `${input}=${whole.join('x')}`;
+  if (overrides.origin === 'flags') return `--shape ${shellQuote(text)}`;
+  return overrides.origin === 'recipe' ? `the recipe's inputs.shapes ${text}` : 'the input spec';
 }
 
 /**
@@ -282,7 +335,8 @@ function addValues(
   return inputs.map((input) => {
     const values = chosen[input.name];
     // The rule the app's form and the stored experiment follow: a range of 1.5..3 would feed an int64 input 2.5.
-    const problem = values && inputValuesProblem({ name: input.name, dtype: dtypeName(input.elemType) }, values);
+    const typed = { name: input.name, dtype: dtypeName(input.elemType), indexes: indexes.get(input.name) };
+    const problem = values && inputValuesProblem(typed, values);
     if (problem) throw new StudioError('BAD_INPUT', problem.message);
     if (values) return { ...input, values };
     const guess = guesses.get(input.name)?.values;
