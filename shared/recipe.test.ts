@@ -79,6 +79,70 @@ describe('parseRecipe', () => {
     );
   });
 
+  it('tells a key of the wrong type from a key not given: what it expected and what the recipe has', () => {
+    const bench = (fields: Record<string, unknown>) => ({ ...recipe, steps: [{ kind: 'bench', ...fields }] });
+    expect(messageOf(bench({ iterations: '100' }))).toBe(
+      "step 1 (steps.0.iterations): expected number, got string '100'",
+    );
+    expect(messageOf(bench({ warmup: '10' }))).toBe(
+      "step 1 (steps.0.warmup): expected number, got string '10'",
+    );
+    expect(messageOf(bench({ iterations: null }))).toBe(
+      'step 1 (steps.0.iterations): expected number, got null',
+    );
+    const evaluation = { spec: { kind: 'synthetic', samples: 4 }, files: [] };
+    expect(messageOf({ ...recipe, steps: [{ kind: 'eval', evaluation, reference: 'model.onnx' }] })).toBe(
+      "step 1 (steps.0.reference): expected boolean, got string 'model.onnx'",
+    );
+    expect(messageOf({ ...recipe, inputs: { dims: { seq: '16' } } })).toBe(
+      "inputs.dims.seq: expected number, got string '16'",
+    );
+    expect(messageOf({ ...recipe, inputs: { dims: { seq: 16.5 } } })).toBe(
+      'inputs.dims.seq: expected a whole number, got 16.5',
+    );
+    // Inside a step's common and options, in the same words.
+    const prune = { kind: 'prune', method: 'magnitude', common: { sparsity: '0.5' }, options: {} };
+    expect(messageOf({ ...recipe, steps: [prune] })).toBe(
+      "step 1 (steps.0.common.sparsity): expected number, got string '0.5'",
+    );
+    // A key not given is still "missing".
+    expect(messageOf({ ...recipe, steps: [{ ...prune, common: {} }] })).toBe(
+      'step 1 (steps.0.common.sparsity): missing (number)',
+    );
+  });
+
+  it('says which method takes an option given to another, and where a common option goes', () => {
+    const dynamic = { kind: 'quantize', method: 'int8-dynamic', common: {}, options: { blockSize: 32 } };
+    expect(messageOf({ ...recipe, steps: [dynamic] })).toBe(
+      "step 1 (steps.0.options): unknown key 'blockSize'; it takes form; 'blockSize' applies to int4 only, not int8-dynamic",
+    );
+    const prune = {
+      kind: 'prune',
+      method: 'magnitude',
+      common: { sparsity: 0.5 },
+      options: { scope: 'global' },
+    };
+    expect(messageOf({ ...recipe, steps: [prune] })).toMatch(
+      /^step 1 \(steps\.0\.options\): unknown key 'scope'; it takes .*; 'scope' goes in common, not options$/,
+    );
+    const int4 = { kind: 'quantize', method: 'int4', common: { blockSize: 32 }, options: {} };
+    expect(messageOf({ ...recipe, steps: [int4] })).toMatch(
+      /^step 1 \(steps\.0\.common\): unknown key 'blockSize'; it takes .*; 'blockSize' goes in options, not common$/,
+    );
+  });
+
+  it('refuses calibration data for a method that reads none, as quantize refuses --calib-data for it', () => {
+    const calibration = { spec: { kind: 'synthetic', samples: 4 }, files: [] };
+    for (const method of ['int8-dynamic', 'int8-weight', 'int4', 'fp16']) {
+      const step = { kind: 'quantize', method, common: {}, options: {}, calibration };
+      expect(messageOf({ ...recipe, steps: [step] })).toBe(
+        `step 1 (steps.0.calibration): ${method} reads no calibration data (only int8-static calibrates); remove it`,
+      );
+    }
+    const staticStep = { kind: 'quantize', method: 'int8-static', common: {}, options: {}, calibration };
+    expect(parseRecipe({ ...recipe, steps: [staticStep] }).ok).toBe(true);
+  });
+
   it('names an issue outside the steps by its path alone', () => {
     expect(messageOf({ ...recipe, source: { name: 'model.onnx', sha256: 'xyz' } })).toMatch(
       /^source\.sha256: /,

@@ -169,26 +169,55 @@ export const recipeSchema = strictObject({
       ['common', COMMON_SCHEMAS[step.kind], step.common],
       ['options', spec.optionSchema, step.options],
     ] as const) {
-      const parsed = (schema as z.ZodType).safeParse(value);
+      const parsed = (schema as z.ZodType).safeParse(value, { reportInput: true });
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          const message =
-            issue.code === 'unrecognized_keys' && issue.path.length === 0
-              ? unknownKeysMessage(issue.keys, objectKeys(schema as z.ZodType))
-              : issue.message;
-          ctx.addIssue({ code: 'custom', path: ['steps', i, key, ...issue.path], message });
-        }
+        const unknownKeys = (keys: readonly string[]) =>
+          unknownKeysMessage(keys, objectKeys(schema as z.ZodType)) + elsewhere(step, key, keys);
+        for (const issue of inRecipeWords(parsed.error.issues, unknownKeys))
+          ctx.addIssue({ code: 'custom', path: ['steps', i, key, ...issue.path], message: issue.message });
       }
     }
-    if (step.kind === 'quantize' && spec.needsCalibration && !step.calibration) {
+    if (step.kind !== 'quantize') return;
+    if (spec.needsCalibration && !step.calibration) {
       ctx.addIssue({
         code: 'custom',
         path: ['steps', i, 'calibration'],
         message: `${step.method} needs calibration data`,
       });
+    } else if (!spec.needsCalibration && step.calibration) {
+      // As the CLI refuses --calib-data for these methods: recorded, the data would be asked for by every run.
+      const calibrating = Object.values(QUANTIZE_METHOD_SPECS as Record<string, MethodSpec>)
+        .filter((m) => m.needsCalibration)
+        .map((m) => m.name);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', i, 'calibration'],
+        message:
+          `${step.method} reads no calibration data (only ${calibrating.join(', ')} ` +
+          `${calibrating.length === 1 ? 'calibrates' : 'calibrate'}); remove it`,
+      });
     }
   });
 });
+
+/**
+ * Where the unknown keys of a step's `common` or `options` belong instead, as the CLI says of a flag of another
+ * method: `; 'blockSize' applies to int4 only, not int8-dynamic`, or `; 'sparsity' goes in common`. Nothing for a
+ * key no method takes.
+ */
+function elsewhere(step: TransformStep, place: 'common' | 'options', keys: readonly string[]): string {
+  const common = objectKeys(COMMON_SCHEMAS[step.kind] as z.ZodType);
+  const specs = Object.values(METHOD_SPECS[step.kind]);
+  return keys
+    .map((k) => {
+      if (place === 'options' && common.includes(k)) return `; '${k}' goes in common, not options`;
+      const owners = specs.filter((m) => objectKeys(m.optionSchema).includes(k)).map((m) => m.name);
+      if (owners.length === 0) return '';
+      if (owners.includes(step.method)) return `; '${k}' goes in options, not common`;
+      return `; '${k}' applies to ${owners.join(', ')} only, not ${step.method}`;
+    })
+    .join('');
+}
 
 export type Recipe = z.infer<typeof recipeSchema>;
 
@@ -216,30 +245,59 @@ function issueWhere(path: readonly PropertyKey[]): string {
 export function parseRecipe(
   value: unknown,
 ): { ok: true; recipe: Recipe } | { ok: false; message: string; issues: RecipeIssue[] } {
-  const parsed = recipeSchema.safeParse(value);
+  // With the input each issue is about: a key given the wrong type is told apart from a key not given.
+  const parsed = recipeSchema.safeParse(value, { reportInput: true });
   if (parsed.success) return { ok: true, recipe: parsed.data };
-  // A key misspelt is also a key missing: said once, by the unknown key's "did you mean".
+  const issues = inRecipeWords(parsed.error.issues);
+  const message = issues.map((issue) => `${issueWhere(issue.path)}: ${issue.message}`).join('; ');
+  return { ok: false, message, issues };
+}
+
+/**
+ * The validator's issues in the recipe's words (parsed with `reportInput`, so `input` is the value found, and
+ * undefined for a key not given): a key not given is `missing (number)`, one of the wrong type `expected number,
+ * got string '100'` (zod's own "Invalid input: expected number, received string" names no value), and a misspelt
+ * key, which is also a key missing, is said once, by the unknown key's "did you mean". `unknownKeys` words the
+ * unknown keys of the place itself (path []), where its caller knows more than the key list.
+ */
+function inRecipeWords(
+  issues: readonly z.core.$ZodIssue[],
+  unknownKeys?: (keys: readonly string[]) => string,
+): RecipeIssue[] {
   const misspelt = (issue: z.core.$ZodIssue) =>
     (issue.code === 'invalid_type' || issue.code === 'invalid_value') &&
     issue.input === undefined &&
-    parsed.error.issues.some(
+    issues.some(
       (other) =>
         other.code === 'unrecognized_keys' &&
         samePath(other.path, issue.path.slice(0, -1)) &&
         other.keys.some((k) => nearestName(k, [String(issue.path.at(-1))]) !== undefined),
     );
-  const issues = parsed.error.issues
+  return issues
     .filter((issue) => !misspelt(issue))
     .map((issue) => ({
       path: issue.path,
-      // zod's "Invalid input: expected string, received undefined" for a key not given.
       message:
-        issue.code === 'invalid_type' && issue.input === undefined && issue.message.startsWith('Invalid input')
-          ? `missing (${issue.expected})`
-          : issue.message,
+        issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')
+          ? typeMessage(issue.expected, issue.input)
+          : issue.code === 'unrecognized_keys' && issue.path.length === 0 && unknownKeys
+            ? unknownKeys(issue.keys)
+            : issue.message,
     }));
-  const message = issues.map((issue) => `${issueWhere(issue.path)}: ${issue.message}`).join('; ');
-  return { ok: false, message, issues };
+}
+
+/** `missing (number)` for a key not given, `expected number, got string '100'` for one of another type. */
+function typeMessage(expected: string, input: unknown): string {
+  const wanted = expected === 'int' ? 'a whole number' : expected;
+  return input === undefined ? `missing (${wanted})` : `expected ${wanted}, got ${describeValue(input)}`;
+}
+
+/** A value as a message quotes it: `string '100'`, `16.5`, `null`, `an array`, `an object`. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `string ${JSON.stringify(value).replace(/^"|"$/g, "'")}`;
+  if (Array.isArray(value)) return 'an array';
+  if (value === null || typeof value !== 'object') return String(value);
+  return 'an object';
 }
 
 const samePath = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
@@ -249,6 +307,17 @@ const samePath = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
 export interface RecipeIssue {
   path: readonly PropertyKey[];
   message: string;
+}
+
+/**
+ * Whether a quantization method reads calibration data (`needsCalibration` of its spec: int8-static); undefined
+ * for a method there is none of. A quantize step of a method that reads none takes no `calibration`.
+ */
+export function readsCalibrationData(method: string): boolean | undefined {
+  const spec = Object.hasOwn(QUANTIZE_METHOD_SPECS, method)
+    ? (QUANTIZE_METHOD_SPECS as Record<string, MethodSpec>)[method]
+    : undefined;
+  return spec ? spec.needsCalibration === true : undefined;
 }
 
 /** The steps that change the model (what a variant's recorded recipe holds). */

@@ -11,6 +11,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
+import { encodeNpz } from '../../engine/datasets/npz-writer.js';
 import { buildMlp } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { runCliInProcess as cli } from '../testing/run-cli.js';
@@ -128,6 +129,65 @@ describe('onnx-studio run: checks before the first step', () => {
     expect(ran.stderr).not.toMatch(/already quantized/);
     const written = fs.readdirSync(r.out).filter((f) => f.endsWith('.onnx'));
     expect(written).toHaveLength(2);
+  });
+
+  it('a prune step after an int8 step is refused before any step runs: pruning reads float weights', async () => {
+    const dynamic = { kind: 'quantize', method: 'int8-dynamic', common: {}, options: {} };
+    const r = recipeIn('prune-after-int8', [dynamic, prune]);
+    const refused = await cli(['run', r.file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /Step 2 \(prune\): steps\[1\] prunes the model step 1 already quantized: .*Prune the float model, then quantize: move the prune step before step 1\./,
+    );
+    expect(refused.stderr).not.toMatch(/\[1\/2\]/);
+    expect(fs.existsSync(r.out)).toBe(false);
+    // The other order is the one that works.
+    const ran = await cli(['run', recipeIn('prune-then-int8', [prune, dynamic]).file]);
+    expect(ran.code, ran.stderr).toBe(0);
+  });
+
+  it('a prune step whose source is already quantized is refused before step 1, as prune refuses it', async () => {
+    const dir = path.join(tmp.dir, 'quantized-source');
+    fs.mkdirSync(dir);
+    const quantized = path.join(dir, 'mlp.int8.onnx');
+    expect((await cli(['quantize', model, '-o', quantized, '--method', 'int8-weight'])).code).toBe(0);
+    const file = path.join(dir, 'recipe.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        source: { name: 'mlp.int8.onnx', sha256: sha256(quantized) },
+        steps: [prune],
+      }),
+    );
+    const refused = await cli(['run', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /Step 1 \(prune\): .*mlp\.int8\.onnx is already quantized \(it has \d+ DequantizeLinear\); magnitude pruning reads float weights.*Prune the float model it was made from, then quantize\./,
+    );
+    expect(refused.stderr).not.toMatch(/\[1\/1\]/);
+    expect(fs.existsSync(path.join(dir, 'recipe-out'))).toBe(false);
+  });
+
+  it('an eval step before any transform on a .npz without labels says it would compare the source with itself', async () => {
+    const npz = path.join(data, 'x.npz');
+    fs.writeFileSync(
+      npz,
+      encodeNpz({ input: encodeNpyArray(new Float32Array(4 * 64).fill(0.25), 'float32', [4, 64]) }),
+    );
+    const evaluation = {
+      kind: 'eval',
+      evaluation: { spec: { kind: 'npz', path: 'x.npz' }, files: [{ name: 'x.npz', sha256: sha256(npz) }] },
+    };
+    const r = recipeIn('eval-source-npz', [{ kind: 'bench', iterations: 1, warmup: 0 }, evaluation, prune]);
+    const refused = await cli(['run', r.file, '--data-dir', data]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /Step 2 \(eval\): it evaluates the source itself, on data without labels, so there is nothing to measure \(its fidelity would be to itself\)\. Add labels \(steps\[1\]\.evaluation\.spec\.labels, a \.npy of class ids, or a 'labels' array in the \.npz\)/,
+    );
+    // Before step 1 (the bench), and never as the single command's --reference MODEL.
+    expect(refused.stderr).not.toMatch(/\[1\/3\]|reference MODEL/);
+    expect(fs.existsSync(r.out)).toBe(false);
   });
 
   it('an --out that is a file is exit 2, not an internal error', async () => {

@@ -6,7 +6,10 @@
  */
 import type { Recipe, RecipeStep } from '../../../shared/recipe.js';
 import type { RunRecipeResult } from '../../engine/recipe/run-recipe.js';
+import type { OutputFidelity } from '../../engine/evaluate/fidelity-metrics.js';
+import { guessNoteForRecipe, isGuessNote } from '../../engine/runtime/input-specs.js';
 import { formatBytes, formatPoints } from '../format.js';
+import { guessedLines } from '../guess-warnings.js';
 import { verdictWords } from './bench-output.js';
 
 type StepDone = RunRecipeResult['steps'][number];
@@ -34,10 +37,14 @@ interface SourceAccuracy {
   data: string;
 }
 
-/** One line per step, in order: `" 2. eval     200 samples, accuracy 25.50% (-74.50 pts ...)  (0.31 s)"`. */
+/**
+ * One line per step, in order: `" 2. eval     200 samples, accuracy 25.50% (-74.50 pts ...)  (0.31 s)"`, each with
+ * the guesses its figures rest on under it (`    Guessed: ...`), as the single commands print them on stdout.
+ */
 export function summaryLines(recipe: Recipe, result: RunRecipeResult): string[] {
   const measured: SourceAccuracy[] = [];
-  return result.steps.map((step) => {
+  const guessed = new Map<string, number>();
+  return result.steps.flatMap((step) => {
     const definition = recipe.steps[step.step - 1]!;
     // Same data: the same dataset reference (files by hash, preprocessing), so the two accuracies compare.
     const data = definition.kind === 'eval' ? JSON.stringify(definition.evaluation) : '';
@@ -47,8 +54,47 @@ export function summaryLines(recipe: Recipe, result: RunRecipeResult): string[] 
       step.kind === 'eval' && step.model !== result.source
         ? measured.find((m) => m.data === data)
         : undefined;
-    return `${String(step.step).padStart(2)}. ${step.kind.padEnd(8)} ${summarize(step, source)}  (${step.seconds.toFixed(2)} s)`;
+    return [
+      `${String(step.step).padStart(2)}. ${step.kind.padEnd(8)} ${summarize(step, source)}  (${step.seconds.toFixed(2)} s)`,
+      ...guessLines(step, guessed),
+    ];
   });
+}
+
+/**
+ * The guesses a step's figures rest on (dims nothing set, values of synthetic data), as `Guessed:` lines under its
+ * summary line, in the recipe's terms as the warnings say them: each in full under the first step that made it,
+ * and a later step making the same ones points back to it (`Guessed: as under step 1`). `said` maps each guess to
+ * the step it was said under.
+ */
+function guessLines(step: StepDone, said: Map<string, number>): string[] {
+  if (step.kind === 'export') return [];
+  const guesses = [...new Set(step.report.notes.filter(isGuessNote).map(guessNoteForRecipe))];
+  const fresh = guesses.filter((g) => !said.has(g));
+  const earlier = [...new Set(guesses.filter((g) => said.has(g)).map((g) => said.get(g)!))];
+  for (const g of fresh) said.set(g, step.step);
+  return [
+    ...guessedLines(fresh),
+    ...(earlier.length > 0 ? [`Guessed: as under step ${earlier.join(' and ')}`] : []),
+  ].map((line) => `    ${line}`);
+}
+
+/** How many outputs an eval step's line names one by one (`eval --json` lists them all). */
+const NAMED_OUTPUTS = 4;
+
+/**
+ * Each output's figure: `logits 0.94108, last_hidden_state 0.96181`. A bool or integer output's is its share of
+ * equal values (`mask 100.00% equal`), as eval's table reads it: its cosine says little.
+ */
+function perOutput(outputs: readonly OutputFidelity[]): string {
+  const named = outputs
+    .slice(0, NAMED_OUTPUTS)
+    .map(
+      (o) =>
+        `${o.output} ${o.valueAgreement !== null ? `${pct(o.valueAgreement)} equal` : o.cosine.toFixed(5)}`,
+    );
+  const more = outputs.length - named.length;
+  return named.join(', ') + (more > 0 ? ` and ${more} more (--json lists them)` : '');
 }
 
 function summarize(result: StepDone, source: SourceAccuracy | undefined): string {
@@ -83,11 +129,19 @@ function summarize(result: StepDone, source: SourceAccuracy | undefined): string
       }
       if (r.rmse !== undefined) parts.push(`RMSE ${r.rmse.toPrecision(4)}`);
       if (r.fidelity) {
+        // Of a model with several outputs, each figure names its output: the top-1 agreement is the measured
+        // output's (the first, as eval measures it), and every output's cosine is given.
+        const outputs = r.fidelity.outputs ?? [];
+        const of = outputs.length > 1 ? ` of ${r.fidelity.output}` : '';
         // Top-1 agreement says how many predictions the step changed; the cosine alone hides that (0.99 can
         // still be a tenth of the predictions changed).
         if (r.fidelity.top1Agreement !== null)
-          parts.push(`top-1 agreement with the source ${pct(r.fidelity.top1Agreement)}`);
-        parts.push(`cosine to the source ${r.fidelity.cosine.toFixed(5)}`);
+          parts.push(`top-1 agreement${of} with the source ${pct(r.fidelity.top1Agreement)}`);
+        parts.push(
+          outputs.length > 1
+            ? `cosine to the source ${perOutput(outputs)}`
+            : `cosine to the source ${r.fidelity.cosine.toFixed(5)}`,
+        );
       }
       return parts.join(', ');
     }

@@ -317,6 +317,24 @@ describe('pruneModel', () => {
     }
   });
 
+  it('refuses a quantized model (quantize then prune would prune nothing): prune the float model, then quantize', async () => {
+    const quantized = out('q.int8.onnx');
+    await quantizeModel({ input, output: quantized, method: 'int8-weight' });
+    for (const method of ['structured', 'magnitude']) {
+      const error = await errorOf(
+        pruneModel({ input: quantized, output: out(`q.${method}.onnx`), method, common: { sparsity: 0.5 } }),
+      );
+      expect(error.code).toBe('BAD_INPUT');
+      expect(error.message).toMatch(
+        new RegExp(
+          `q\\.int8\\.onnx is already quantized \\(it has \\d+ DequantizeLinear\\); ${method} pruning reads float ` +
+            'weights, .*so it would prune nothing\\. Prune the float model it was made from, then quantize\\.$',
+        ),
+      );
+      expect(fs.existsSync(out(`q.${method}.onnx`))).toBe(false);
+    }
+  });
+
   it('prunes the MLP fixture whose batch is symbolic', async () => {
     fs.writeFileSync(out('mlp.onnx'), modelBytes(buildMlp()));
     const report = await pruneModel({

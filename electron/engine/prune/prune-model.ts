@@ -7,6 +7,7 @@ import { shareText } from '../../../shared/counted.js';
 import { StudioError } from '../errors.js';
 import { removeQuietly } from '../onnx/atomic-files.js';
 import { parameterCount } from '../inspect/inspect-model.js';
+import { refuseQuantizedInput } from '../quantize/quantize-model.js';
 import { checkNodeSelection, refuseUnhandledOpTypes, type SelectingMethod } from '../transform/node-selection.js';
 import { parseMethodOptions, type TransformRequest, transformModel } from '../transform/transform-model.js';
 import { pruneMethod } from './all-methods.js';
@@ -147,7 +148,8 @@ export async function pruneModel(request: PruneRequest): Promise<PruneReport> {
   const { outcome, loaded, saved, notes } = await transformModel(
     request,
     'Pruning',
-    async ({ model, note }) => {
+    async ({ model, loaded, note }) => {
+      refuseQuantizedInput(model, loaded.path, method.name, 'prune');
       checkNodeSelection(model, common, selecting, note);
       before = countParameters(model);
       const pruned = await method.prune({

@@ -130,9 +130,17 @@ export function isQuantizationOp(opType: string): boolean {
  * quantizers find no float weight left and write a larger copy, and fp16 turns the float parts around the
  * int8 kernels to float16, which breaks onnxruntime's QDQ fusions (slower and larger, measured). A model only
  * partly quantized is refused too: which of its float parts a second method could safely take cannot be told
- * from the graph, and starting from the float model gives the same result without the doubt.
+ * from the graph, and starting from the float model gives the same result without the doubt. Pruning refuses it
+ * too (prune-model.ts): its weights are integers behind DequantizeLinear or inside an int8 kernel, where no pruning
+ * method finds a float weight, so it would write an unpruned copy and call it pruned.
  */
-export function refuseQuantizedInput(model: ModelProto, label: string, method: string): void {
+export function refuseQuantizedInput(
+  model: ModelProto,
+  label: string,
+  method: string,
+  /** What reads the model: a quantization method (the default), or a pruning method, which reads float weights. */
+  reader: 'quantize' | 'prune' = 'quantize',
+): void {
   const counts = new Map<string, number>();
   if (model.graph) {
     walkGraphs(model.graph, (graph) => {
@@ -145,9 +153,13 @@ export function refuseQuantizedInput(model: ModelProto, label: string, method: s
   const found = [...counts].map(([op, n]) => `${n} ${op}`).join(', ');
   throw new StudioError(
     'BAD_INPUT',
-    `${label} is already quantized (it has ${found}); ${method} takes a float model, and quantizing this one again ` +
-      `would stack a second quantization on the first (a larger, slower model with its precision lost twice). ` +
-      `Start from the float model it was made from.`,
+    reader === 'prune'
+      ? `${label} is already quantized (it has ${found}); ${method} pruning reads float weights, and this model keeps ` +
+          'its weights as integers behind its quantization ops, so it would prune nothing. Prune the float model it ' +
+          'was made from, then quantize.'
+      : `${label} is already quantized (it has ${found}); ${method} takes a float model, and quantizing this one again ` +
+          `would stack a second quantization on the first (a larger, slower model with its precision lost twice). ` +
+          `Start from the float model it was made from.`,
   );
 }
 

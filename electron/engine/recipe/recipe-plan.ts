@@ -12,14 +12,20 @@ import { QUANTIZE_METHOD_SPECS } from '../../../shared/options/quantize-options.
 import type { DatasetRef, Recipe, RecipeStep } from '../../../shared/recipe.js';
 import { stepSlug } from '../../../shared/variant-naming.js';
 import { StudioError } from '../errors.js';
+import { openDataset } from '../datasets/open-dataset.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { makeOutputFolder, refuseFileAsFolder } from '../onnx/output-folder.js';
 import { sameFile } from '../onnx/output-guard.js';
 import { refuseUnknownDims, resolveInputSpecs } from '../runtime/input-specs.js';
 import { findRecordedFile, resolveDatasetRef } from './dataset-ref.js';
 import { sha256Model, sha256Path } from './file-hash.js';
-import { checkStepsUpFront, type ProbeProviders } from './step-checks.js';
-import { inStep, stepNumber } from './step-messages.js';
+import {
+  checkStepsUpFront,
+  evaluatesSource,
+  type ProbeProviders,
+  unlabelledSourceEval,
+} from './step-checks.js';
+import { inStep, stepNumber, stoppedBeforeFirst } from './step-messages.js';
 
 export interface RecipeRunSetup {
   recipe: Recipe;
@@ -67,6 +73,17 @@ function datasetOf(step: RecipeStep): { ref: DatasetRef; role: string } | undefi
 }
 
 export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
+  try {
+    return await checkAndPlan(options);
+  } catch (error) {
+    // Stopped while hashing the source or a step's data: no step had started, whichever step the data is for.
+    if (error instanceof StudioError && error.code === 'CANCELLED')
+      throw new StudioError('CANCELLED', stoppedBeforeFirst(options.recipe.steps), { cause: error });
+    throw error;
+  }
+}
+
+async function checkAndPlan(options: RecipeRunSetup): Promise<RecipePlan> {
   const { recipe, signal } = options;
   refuseFileAsFolder(options.outDir, '--out');
   refuseStackedQuantization(recipe.steps);
@@ -137,6 +154,8 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
         dirs,
         missingHint: 'Put it there, or pass the folder that holds it with --data-dir DIR.',
       });
+      if (evaluatesSource(recipe, index))
+        await refuseUnlabelledData(datasets[index]!, source.loaded!, recipe, index);
     } catch (error) {
       throw inStep(error, index, step);
     }
@@ -155,20 +174,49 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
 }
 
 /**
- * Refuses a quantize step after a step whose method writes quantization ops (`quantizedOutput` of its spec),
- * before any step runs: every method refuses such a model (quantize-model.ts), so the run would write the first
- * step's model and fail at the second. Recipes recorded before that refusal could stack them (int8, then fp16).
- * An fp16 step writes none: a quantize step after it runs.
+ * An eval step that evaluates the source (before any transform) on data that may hold labels (a .npz, a .jsonl,
+ * an image folder): opened here, as the step will open it, and refused before step 1 when it holds none, in the
+ * words step-checks.ts uses for data that certainly holds none. Opening runs no inference: it reads a .npz's
+ * directory, a .jsonl's line count and first line, a folder's listing.
+ */
+async function refuseUnlabelledData(
+  data: NonNullable<RecipePlan['datasets'][number]>,
+  source: LoadedModel,
+  recipe: Recipe,
+  index: number,
+): Promise<void> {
+  const { shapes, dims, values } = recipe.inputs;
+  const { inputs } = resolveInputSpecs(source.proto, {
+    shapes: shapes ?? {},
+    dims: dims ?? {},
+    ...(values ? { values } : {}),
+  });
+  const opened = await openDataset(data.spec, inputs, { baseDir: data.baseDir });
+  if (!opened.hasLabels) throw unlabelledSourceEval(data.spec, index);
+}
+
+/**
+ * Refuses a quantize or prune step after a step whose method writes quantization ops (`quantizedOutput` of its
+ * spec), before any step runs: every quantization method refuses such a model (quantize-model.ts), and pruning
+ * finds no float weight in it (prune-model.ts refuses it too), so the run would write the first step's model and
+ * fail at the later one. Recipes recorded before those refusals could stack them (int8, then fp16). An fp16 step
+ * writes none: a quantize or prune step after it runs.
  */
 function refuseStackedQuantization(steps: RecipeRunSetup['recipe']['steps']): void {
   const first = steps.findIndex((s) => s.kind === 'quantize' && writesQuantizationOps(s.method));
-  const again = first < 0 ? -1 : steps.findIndex((s, i) => i > first && s.kind === 'quantize');
+  const again =
+    first < 0 ? -1 : steps.findIndex((s, i) => i > first && (s.kind === 'quantize' || s.kind === 'prune'));
   if (again < 0) return;
+  const at = `Step ${stepNumber(again)} (${steps[again]!.kind}): steps[${again}]`;
   throw new StudioError(
     'BAD_REQUEST',
-    `Step ${stepNumber(again)} (quantize): steps[${again}] quantizes the model step ${stepNumber(first)} already quantized: ` +
-      'every method takes a float model, so the run would stop there. Make the variant from the float model instead ' +
-      '(one quantize step).',
+    steps[again]!.kind === 'prune'
+      ? `${at} prunes the model step ${stepNumber(first)} already quantized: pruning reads float weights and would ` +
+          'find none there, so it would prune nothing. Prune the float model, then quantize: move the prune step ' +
+          `before step ${stepNumber(first)}.`
+      : `${at} quantizes the model step ${stepNumber(first)} already quantized: ` +
+          'every method takes a float model, so the run would stop there. Make the variant from the float model instead ' +
+          '(one quantize step).',
   );
 }
 

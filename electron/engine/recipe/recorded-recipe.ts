@@ -4,8 +4,10 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { type ModelProto, StringStringEntryProtoSchema } from 'onnx-buf';
+import { isRecord } from '../../../shared/is-record.js';
 import {
   parseRecipe,
+  readsCalibrationData,
   RECIPE_METADATA_KEY,
   RECIPE_VERSION,
   type FileRef,
@@ -32,8 +34,24 @@ export function readRecordedRecipe(model: ModelProto): RecordedRecipe {
   if (json && typeof json === 'object' && !('version' in json) && 'operation' in json) {
     return { kind: 'unreadable', reason: 'it was recorded by an ONNX Studio older than recipe files (no source hash)' };
   }
-  const parsed = parseRecipe(json);
+  const parsed = parseRecipe(withoutUnreadCalibration(json));
   return parsed.ok ? { kind: 'recipe', recipe: parsed.recipe } : { kind: 'unreadable', reason: parsed.message };
+}
+
+/**
+ * A variant made before recipes refused it may record a `calibration` for a quantize step whose method reads no
+ * data (`--calib-data` given to int8-dynamic, a hand-written recipe run): the data changed nothing in the model, so
+ * the block is left out and the recipe runs without asking for that file, where validation would refuse it.
+ */
+function withoutUnreadCalibration(json: unknown): unknown {
+  if (!isRecord(json) || !Array.isArray(json.steps)) return json;
+  const steps = json.steps.map((step: unknown) => {
+    if (!isRecord(step) || step.kind !== 'quantize' || typeof step.method !== 'string') return step;
+    if (!('calibration' in step) || readsCalibrationData(step.method) !== false) return step;
+    const { calibration: _unread, ...rest } = step;
+    return rest;
+  });
+  return { ...json, steps };
 }
 
 /**

@@ -47,7 +47,7 @@ export async function checkStepsUpFront(
             ...(detail !== undefined ? { detail } : {}),
           });
         }
-      } else if (step.kind === 'eval' && (firstTransform < 0 || index < firstTransform)) {
+      } else if (step.kind === 'eval' && evaluatesSource(recipe, index)) {
         refuseUnlabelledSourceEval(step.evaluation.spec, index);
       } else checkSelection(step, readsSource ? source : undefined);
     } catch (error) {
@@ -59,21 +59,33 @@ export async function checkStepsUpFront(
 /**
  * An eval step before any transform evaluates the source itself: its fidelity would be to itself, so only labels
  * give it something to measure. Data certainly without labels (synthetic, a .npy without a labels file) is
- * refused before step 1, in the recipe's terms (the evaluator's own message speaks of --reference MODEL).
+ * refused before step 1, in the recipe's terms (the evaluator's own message speaks of --reference MODEL, and a
+ * recipe's `reference` is a switch). Data that may hold labels (a .npz, a .jsonl, an image folder) is opened once
+ * found (recipe-plan.ts) and refused with the same words when it holds none.
  */
 function refuseUnlabelledSourceEval(spec: DatasetSpecInput, index: number): void {
-  if (!datasetLacksLabels(spec)) return;
+  if (datasetLacksLabels(spec)) throw unlabelledSourceEval(spec, index);
+}
+
+/** Why an eval step before any transform cannot run on data without labels, and what to do instead. */
+export function unlabelledSourceEval(spec: DatasetSpecInput, index: number): StudioError {
   // Synthetic data has no labels to add: labelled data replaces it.
   const addLabels =
-    spec.kind === 'npy'
-      ? `Add labels (steps[${index}].evaluation.spec.labels, a .npy of class ids)`
+    spec.kind === 'npy' || spec.kind === 'npz'
+      ? `Add labels (steps[${index}].evaluation.spec.labels, a .npy of class ids${spec.kind === 'npz' ? ", or a 'labels' array in the .npz" : ''})`
       : `Evaluate on labelled data instead (a .npy with labels, a .npz, an image folder with class folders)`;
-  throw new StudioError(
+  return new StudioError(
     'BAD_REQUEST',
     `it evaluates the source itself, on data without labels, so there is nothing to measure (its fidelity would ` +
       `be to itself). ${addLabels}, or move the eval step after a quantize or prune step, where it measures the ` +
       'fidelity of their model to the source.',
   );
+}
+
+/** True for an eval step that runs before any transform: it evaluates the source itself. */
+export function evaluatesSource(recipe: Recipe, index: number): boolean {
+  const firstTransform = recipe.steps.findIndex(isTransformStep);
+  return recipe.steps[index]?.kind === 'eval' && (firstTransform < 0 || index < firstTransform);
 }
 
 /** The node selection of a quantize or prune step; against `model` too when the step reads it (the source). */
@@ -89,7 +101,8 @@ function checkSelection(step: RecipeStep, model: LoadedModel | undefined): void 
     : selectingPruner(pruneMethod(step.method));
   refuseUnhandledOpTypes(common, selecting);
   if (!model) return;
-  if (quantizing) refuseQuantizedInput(model.proto, model.path, step.method);
+  // Neither quantizing nor pruning takes a quantized model (a recipe may name one as its source).
+  refuseQuantizedInput(model.proto, model.path, step.method, step.kind);
   // Its notes (op types the model has no node of) are the step's own: the step says them when it runs.
   checkNodeSelection(model.proto, common, selecting, () => {});
 }

@@ -94,3 +94,11 @@ export function stoppedAt(
     (wrote ? `the models of the finished steps are in ${outDir}.` : 'nothing was written.')
   );
 }
+
+/**
+ * What a run cancelled during its checks says (hashing the source and every step's data, before step 1): no step
+ * had started, whichever step the data being hashed is for, and nothing was written.
+ */
+export function stoppedBeforeFirst(steps: readonly RecipeStep[]): string {
+  return `Stopped before step 1 of ${steps.length}, while checking the source model and the data; nothing was written.`;
+}

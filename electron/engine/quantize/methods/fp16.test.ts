@@ -38,6 +38,7 @@ import {
   modelBytes,
   withOpset,
   cancellationErrors,
+  runModel,
 } from '../weight-only/test-support.js';
 import { DEFAULT_FP16_BLOCK_LIST, fp16Method } from './fp16.js';
 
@@ -320,6 +321,54 @@ describe('fp16 on the fixtures', () => {
       [2, 8],
     );
     await expectAgreement(model, r.model, { ...floatFeed('x', [2, 8], 10), ids }, { minCosine: 0.999 });
+  });
+
+  it('a position embedding (a Gather of a float table at Range(Shape) positions) is converted; shape math is not', async () => {
+    // ids [1, seq] int64:  h = Gather(tok_emb, ids) + Gather(pos_emb, Range(0, Shape(ids)[1], 1));  y = MatMul(h, w)
+    //   seq_f = Gather(Cast(Shape(ids), FLOAT), 1) -- shape math: a float computed from sizes, stays float32
+    const initializer = (name: string, dims: number[], seed: number) =>
+      makeFloatTensor(name, dims, randomFloats(dims[0]! * dims[1]!, seed, 0.5));
+    const graph = create(GraphProtoSchema, {
+      name: 'positions',
+      input: [makeValueInfo('ids', DT.INT64, [1, 'seq'])],
+      output: [makeValueInfo('y', DT.FLOAT, [1, 'seq', 4]), makeValueInfo('seq_f', DT.FLOAT, [])],
+      initializer: [
+        initializer('tok_emb', [20, 8], 1),
+        initializer('pos_emb', [16, 8], 2),
+        initializer('w', [8, 4], 3),
+        makeInt64Tensor('zero', [], [0]),
+        makeInt64Tensor('one', [], [1]),
+      ],
+      node: [
+        makeNode('Gather', ['tok_emb', 'ids'], ['tok'], { name: 'tok' }),
+        makeNode('Shape', ['ids'], ['shape'], { name: 'shape_of' }),
+        makeNode('Gather', ['shape', 'one'], ['len'], { name: 'seq_len' }),
+        makeNode('Range', ['zero', 'len', 'one'], ['positions'], { name: 'positions' }),
+        makeNode('Gather', ['pos_emb', 'positions'], ['pe'], { name: 'pos' }),
+        makeNode('Add', ['tok', 'pe'], ['h'], { name: 'embed' }),
+        makeNode('MatMul', ['h', 'w'], ['y'], { name: 'head' }),
+        makeNode('Cast', ['shape'], ['shape_f'], {
+          name: 'shape_to_float',
+          attributes: { to: { int: DT.FLOAT } },
+        }),
+        makeNode('Gather', ['shape_f', 'one'], ['seq_f'], { name: 'size_pick' }),
+      ],
+    });
+    const model = makeModel(graph);
+    const r = await quantizeInMemory(method, model);
+    const table = r.model.graph!.initializer.find((t) => t.name === 'pos_emb')!;
+    expect(table.dataType).toBe(DT.FLOAT16);
+    expect(r.skippedNodes.map((s) => s.name).sort()).toEqual(['shape_to_float', 'size_pick']);
+    expect(r.skippedNodes.every((s) => /shape math/.test(s.reason))).toBe(true);
+    const ids = new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: 12 }, (_, i) => BigInt((i * 7) % 20)),
+      [1, 12],
+    );
+    await expectAgreement(model, r.model, { ids }, { minCosine: 0.999 });
+    const [before, after] = [await runModel(model, { ids }), await runModel(r.model, { ids })];
+    expect([...after.seq_f!]).toEqual([...before.seq_f!]);
+    expect([...after.seq_f!]).toEqual([12]);
   });
 
   it('If: the branches compute in float16 and read the float16 values they capture as they are', async () => {

@@ -285,9 +285,17 @@ function skip(run: Fp16Run, scope: Fp16Scope, node: NodeProto, kept: KeptFloat):
 }
 
 /**
+ * Ops whose output values are those of one input (the data), picked at positions the others give: a Gather of a
+ * float table (a position embedding) at indices computed from a sequence length yields the table's floats, not
+ * sizes, so it is shape math only when its data is.
+ */
+const PICKS_FROM_DATA: ReadonlySet<string> = new Set(['Gather', 'GatherElements', 'GatherND']);
+
+/**
  * "Shape math": values computed from tensor sizes (Shape/Size, then any node reading only such values and
- * constants). Its float arithmetic stays float32 so that integers above 2048 stay exact. Adds this graph's
- * such values to `shapeDerived`; returns the test for a node.
+ * constants, where the values it outputs come from such values: a Gather's from its data). Its float arithmetic
+ * stays float32 so that integers above 2048 stay exact. Adds this graph's such values to `shapeDerived`; returns
+ * the test for a node.
  */
 function shapeMathTest(
   order: readonly NodeProto[],
@@ -296,9 +304,11 @@ function shapeMathTest(
 ): (node: NodeProto) => boolean {
   const shapeDerivedNode = (node: NodeProto): boolean => {
     const inputs = node.input.filter((n) => n !== '');
+    const values =
+      PICKS_FROM_DATA.has(node.opType) && isDefaultDomain(node.domain) ? node.input.slice(0, 1) : inputs;
     return (
       inputs.length > 0 &&
-      inputs.some((n) => shapeDerived.has(n)) &&
+      values.some((n) => shapeDerived.has(n)) &&
       inputs.every((n) => shapeDerived.has(n) || isConstant(n))
     );
   };
