@@ -1,14 +1,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCliInProcess } from '../../cli/testing/run-cli.js';
 import { pruneModel } from '../prune/prune-model.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { buildMlp } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { loadModel } from './load-model.js';
-import { refuseOverwritingInput } from './output-guard.js';
+import { checkOutputPath, refuseOverwritingInput } from './output-guard.js';
 import { saveModel } from './save-model.js';
 
 /*
@@ -193,5 +193,28 @@ describe('sameFile', () => {
     fs.linkSync(a, path.join(tmp.dir, 'linked-b'));
     expect(sameFile(a, path.join(tmp.dir, 'linked-b'))).toBe(true);
     expect(sameFile(a, input)).toBe(false);
+  });
+});
+
+describe('an output folder that cannot be written is refused before any work (big-model test, tester C)', () => {
+  it('says a read-only file system or a missing folder at once, from the path alone', () => {
+    const input = path.join(tmp.dir, 'in.onnx');
+    const readOnly = Object.assign(new Error("EROFS: read-only file system, access '/ro'"), {
+      code: 'EROFS',
+      syscall: 'access',
+    });
+    const access = vi.spyOn(fs, 'accessSync').mockImplementation(() => {
+      throw readOnly;
+    });
+    try {
+      expect(() => checkOutputPath(input, '/ro/out.onnx')).toThrow(
+        'Cannot write /ro/out.onnx: the file system is read-only. Choose a folder you can write to.',
+      );
+    } finally {
+      access.mockRestore();
+    }
+    expect(() => checkOutputPath(input, path.join(tmp.dir, 'missing', 'out.onnx'))).toThrow(
+      `The output folder ${path.join(tmp.dir, 'missing')} does not exist.`,
+    );
   });
 });

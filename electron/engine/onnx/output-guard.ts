@@ -6,6 +6,7 @@ import { StudioError } from '../errors.js';
 import { isExternal, resolveExternalLocation } from './external-data.js';
 import type { LoadedModel } from './load-model.js';
 import { forEachTensor } from './walk-tensors.js';
+import { writeFailure } from './atomic-files.js';
 
 /*
  * The checks every command runs before it writes a model made from an input: the input is never written
@@ -38,6 +39,23 @@ export function checkOutputPath(input: string, output: string): void {
     );
   }
   refuseFolderOutput(output);
+  refuseUnwritableFolder(output);
+}
+
+/**
+ * Refuses, before any work, an output whose folder is missing or cannot be written (a read-only file system):
+ * the big-model test's 1.09 GiB model was loaded whole before the write failed. Permission bits are only a
+ * hint here (root ignores them); the write itself still says what went wrong.
+ */
+function refuseUnwritableFolder(output: string): void {
+  const folder = path.dirname(path.resolve(output));
+  try {
+    fs.accessSync(folder, fs.constants.W_OK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new StudioError('IO', `The output folder ${folder} does not exist.`);
+    throw writeFailure(error, path.resolve(output));
+  }
 }
 
 /**
