@@ -29,7 +29,7 @@ function mainHelp(): string {
     '  --version   print the version',
     '',
     'Exit codes: 0 success, 2 wrong input (the message says what to fix), 1 internal failure,',
-    '            3 tune found no variant within the budget, 130 cancelled (Ctrl+C).',
+    '            3 tune found no variant within the budget, 130 cancelled (Ctrl+C; SIGTERM 143, SIGHUP 129).',
   ].join('\n');
 }
 

@@ -29,6 +29,12 @@ function ownerChannel(): OwnerChannel | undefined {
   if (!send) return undefined;
   // The owner going away (its end of the channel closes) ends this process: it must never outlive its owner.
   process.on('disconnect', () => process.exit(0));
+  // Under Node the owner ends this process with SIGKILL (engine-transport.ts), so a SIGTERM or SIGHUP comes from
+  // outside, to the whole group, as Ctrl+C's SIGINT does (`timeout`, a closed terminal): the owner cancels the jobs
+  // (then kills), and a job stopped by its cancel removes its temporary files, which dying here at once left.
+  // (Electron's utility processes are ended with SIGTERM: there it stays.)
+  process.on('SIGTERM', () => undefined);
+  process.on('SIGHUP', () => undefined);
   return {
     // A send after the owner disconnected fails; the 'disconnect' handler is about to exit anyway.
     send: (message) => void send(message, undefined, {}, () => undefined),

@@ -4,28 +4,77 @@ import { randomBytes } from 'node:crypto';
 import { StudioError } from '../errors.js';
 
 /**
+ * The temporary files (and folders) of this process that may still be on disk: every name tempPathFor gave
+ * until it is committed or removed, and what trackTemporary was told. An exit that cannot wait for the normal
+ * clean-up (a second Ctrl+C, see cli/bin.ts) removes them first (removeTemporariesNow).
+ */
+const temporaries = new Set<string>();
+
+/**
  * Temporary-file-then-rename helpers. Temporary files live in the destination folder (a rename across file
  * systems is not atomic) and carry a recognizable, hidden name so a crash leaves something a user can
  * identify and delete.
  */
 export function tempPathFor(target: string): string {
-  return path.join(
+  const temp = path.join(
     path.dirname(target),
     `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
   );
+  temporaries.add(temp);
+  return temp;
 }
 
 /** Renames each temp file onto its target, in the order given. */
 export function commitTempFiles(pairs: [temp: string, target: string][]): void {
-  for (const [temp, target] of pairs) fs.renameSync(temp, target);
+  for (const [temp, target] of pairs) {
+    fs.renameSync(temp, target);
+    temporaries.delete(temp);
+  }
 }
 
 export function removeQuietly(file: string): void {
   try {
     fs.rmSync(file, { force: true });
+    temporaries.delete(file);
   } catch {
     // Best effort: the error that brought us here matters more.
   }
+}
+
+/**
+ * Has removeTemporariesNow remove `file` (a file or a whole folder) if the process must exit before its own
+ * clean-up runs; call the function it returns once that clean-up is done.
+ */
+export function trackTemporary(file: string): () => void {
+  temporaries.add(file);
+  return () => temporaries.delete(file);
+}
+
+/**
+ * Removes every temporary file and folder of this process that may still be there, synchronously: the last thing
+ * before an exit that cannot wait (a second Ctrl+C). A name that was renamed into place meanwhile is gone, so a
+ * finished output is never touched.
+ */
+export function removeTemporariesNow(): void {
+  for (const file of temporaries) {
+    try {
+      fs.rmSync(file, { recursive: true, force: true });
+    } catch {
+      // Best effort: the process is exiting.
+    }
+  }
+  temporaries.clear();
+}
+
+/**
+ * A turn of the event loop that polls for I/O, so that an abort from outside (the CLI's signal handlers, a job's
+ * cancel message) that has arrived has landed once it resolves. One setImmediate is not such a turn: awaited
+ * from an I/O callback (any awaited fs promise) it runs before the loop polls again, which missed a Ctrl+C at
+ * the end of a save in every run of a user test. Two always have a poll between them.
+ */
+export async function pollTurn(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -77,18 +126,36 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   try {
     await fs.promises.writeFile(temp, data, { flag: 'wx' });
     await fs.promises.rename(temp, target);
+    temporaries.delete(temp);
   } catch (error) {
     removeQuietly(temp);
     throw writeFailure(error, path.resolve(target));
   }
 }
 
-/** Copies a file atomically (a temp file beside the target, then a rename); refusals become IO errors. */
-export async function copyFileAtomic(source: string, target: string): Promise<void> {
+/**
+ * Copies a file atomically (a temp file beside the target, then a rename); refusals become IO errors. With a
+ * `signal`, an abort that lands before the rename wins: the temp file is removed and it throws CANCELLED
+ * (`cancelled` is the message), leaving nothing.
+ */
+export async function copyFileAtomic(
+  source: string,
+  target: string,
+  options: { signal?: AbortSignal; cancelled?: string } = {},
+): Promise<void> {
+  const { signal } = options;
+  const cancelled = () => new StudioError('CANCELLED', options.cancelled ?? 'Copying was cancelled.');
+  if (signal?.aborted) throw cancelled();
   const temp = tempPathFor(target);
   try {
     await fs.promises.copyFile(source, temp, fs.constants.COPYFILE_EXCL);
-    await fs.promises.rename(temp, target);
+    if (signal) {
+      await pollTurn();
+      if (signal.aborted) throw cancelled();
+    }
+    // Nothing is awaited between that check and the rename: the file is either whole in place or not there.
+    fs.renameSync(temp, target);
+    temporaries.delete(temp);
   } catch (error) {
     removeQuietly(temp);
     throw writeFailure(error, path.resolve(target));

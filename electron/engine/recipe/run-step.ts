@@ -3,13 +3,12 @@
  * the current model, bench and eval measure the current model, export copies it. Every step goes through the
  * same engine functions as the single commands, so a recipe reproduces a variant byte for byte.
  */
-import fs from 'node:fs';
 import type { BenchParams, BenchReport } from '../../../shared/bench.js';
 import type { RecipeStep } from '../../../shared/recipe.js';
 import { benchParams } from '../bench/run-benchmark.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { type EvalReport, evaluateModel } from '../evaluate/evaluate-model.js';
-import { removeQuietly, tempPathFor, writeFailure } from '../onnx/atomic-files.js';
+import { copyFileAtomic } from '../onnx/atomic-files.js';
 import { inlineExternalData } from '../onnx/inline-external-data.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { refuseOverwritingInput } from '../onnx/output-guard.js';
@@ -79,14 +78,8 @@ async function exportModel(
   const loaded = preloaded ?? (await loadModel(model));
   refuseOverwritingInput(loaded, target);
   if (loaded.externalDataBytes === 0) {
-    const temp = tempPathFor(target);
-    try {
-      await fs.promises.copyFile(model, temp);
-      await fs.promises.rename(temp, target);
-    } catch (error) {
-      removeQuietly(temp);
-      throw writeFailure(error, target);
-    }
+    // A Ctrl+C that lands before the rename wins (no file, exit 130): one during the copy was ignored before.
+    await copyFileAtomic(model, target, signal ? { signal, cancelled: 'Exporting was cancelled.' } : {});
     return loaded.fileBytes;
   }
   await inlineExternalData(loaded.proto, loaded.dir);
