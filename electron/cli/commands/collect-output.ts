@@ -51,7 +51,7 @@ export async function writeCollectedChoice(
   checkOutputPath(variant, output);
   const model = await loadModel(variant);
   if (model.externalDataBytes === 0) {
-    await copyFileAtomic(variant, output);
+    await copyFileAtomic(variant, output, { signal, cancelled: 'Collecting was cancelled; nothing was written.' });
     return;
   }
   refuseOverwritingInput(model, output, { writesDataFile: true });
