@@ -1,8 +1,9 @@
 /**
  * Top-down layered layout of one graph body, in two flavours:
- *   - `fastLayered`: longest-path ranks, a few barycenter sweeps to order each rank, then x placed at the
- *     mean of the predecessors' x without overlaps. Linear-ish and iterative, so a 5,000-node chain lays out
- *     in tens of milliseconds.
+ *   - `fastLayered`: longest-path ranks, an edge across several ranks given a lane piece in each (as dagre's
+ *     dummy nodes), a few barycenter sweeps to order each rank, then x placed at the mean of the predecessors'
+ *     x without overlaps. Linear-ish and iterative, so a 5,000-node residual model lays out in tens of
+ *     milliseconds.
  *   - dagre (`@dagrejs/dagre`), whose crossing reduction and edge routing are better, for bodies up to
  *     `DAGRE_MAX_NODES`. Dagre recurses once per rank: a chain of about 2,000 nodes overflows the stack (and
  *     1,000 nodes take about a second on this machine), so larger bodies keep the fast layout.
@@ -42,128 +43,380 @@ const NODE_GAP = 24;
 const RANK_GAP = 36;
 const SWEEPS = 4;
 
+/**
+ * A long edge's lane through one rank: as wide as this, with NODE_GAP clear on each side, so the line never
+ * runs through or along a box.
+ */
+const LANE_WIDTH = 8;
+/**
+ * Lane pieces (one per rank a long edge passes) allowed per box of a body, and at least LANE_BUDGET_MIN: a
+ * residual or transformer model needs about one per box. A body needing more (a chain of n boxes all read by one
+ * Concat needs n²/2) routes its longest buses in columns to the right of every box instead, which costs nothing
+ * to place and few points to draw.
+ */
+const LANE_BUDGET_PER_BOX = 4;
+const LANE_BUDGET_MIN = 10_000;
+/** Spacing of those outer columns. */
+const OUTER_LANE_GAP = 12;
+
 /** Longest-path ranks by Kahn's algorithm; nodes on a cycle (not valid ONNX) go below everything else. */
-function ranksOf(
-  ids: string[],
-  succ: Map<string, string[]>,
-  pred: Map<string, string[]>,
-): Map<string, number> {
-  const indegree = new Map(ids.map((id) => [id, pred.get(id)?.length ?? 0]));
-  const rank = new Map<string, number>();
-  const queue = ids.filter((id) => indegree.get(id) === 0);
-  for (const id of queue) rank.set(id, 0);
+function ranksOf(n: number, succ: number[][], pred: number[][]): Int32Array {
+  const rank = new Int32Array(n).fill(-1);
+  const indegree = pred.map((p) => p.length);
+  const queue: number[] = [];
+  for (let v = 0; v < n; v++) {
+    if (indegree[v] !== 0) continue;
+    queue.push(v);
+    rank[v] = 0;
+  }
   for (let head = 0; head < queue.length; head++) {
-    const id = queue[head]!;
-    const r = rank.get(id)!;
-    for (const next of succ.get(id) ?? []) {
-      rank.set(next, Math.max(rank.get(next) ?? 0, r + 1));
-      const left = indegree.get(next)! - 1;
-      indegree.set(next, left);
-      if (left === 0) queue.push(next);
+    const v = queue[head]!;
+    for (const w of succ[v]!) {
+      rank[w] = Math.max(rank[w]!, rank[v]! + 1);
+      if (--indegree[w]! === 0) queue.push(w);
     }
   }
-  const deepest = Math.max(0, ...rank.values());
-  for (const id of ids) if (!rank.has(id)) rank.set(id, deepest + 1);
+  let deepest = 0;
+  for (const v of queue) deepest = Math.max(deepest, rank[v]!);
+  // A node on a cycle may have been given a rank by a predecessor outside it: below everything all the same.
+  for (let v = 0; v < n; v++) if (indegree[v]! > 0) rank[v] = deepest + 1;
+  // A node that reads nothing (a graph input, a Constant) sits just above its first reader, not in rank 0
+  // with a long edge down to it.
+  for (let v = 0; v < n; v++) {
+    if (pred[v]!.length > 0 || succ[v]!.length === 0) continue;
+    let first = Infinity;
+    for (const w of succ[v]!) first = Math.min(first, rank[w]!);
+    rank[v] = Math.max(0, first - 1);
+  }
   return rank;
 }
 
-export function fastLayered(boxes: LayoutBox[], edges: [string, string][]): BodyLayout {
-  const ids = boxes.map((b) => b.id);
-  const size = new Map(boxes.map((b) => [b.id, b]));
-  const succ = new Map<string, string[]>();
-  const pred = new Map<string, string[]>();
-  for (const [from, to] of edges) {
-    if (from === to || !size.has(from) || !size.has(to)) continue;
-    succ.set(from, [...(succ.get(from) ?? []), to]);
-    pred.set(to, [...(pred.get(to) ?? []), from]);
+/**
+ * Adds a point to a polyline; one straight below the last two replaces the last (a vertical run is two points:
+ * a lane's pieces sit at the same x, give or take rounding).
+ */
+function addPoint(points: number[], x: number, y: number): void {
+  const k = points.length;
+  if (k >= 4 && Math.abs(points[k - 2]! - x) < 0.01 && Math.abs(points[k - 4]! - x) < 0.01) points[k - 1] = y;
+  else points.push(x, y);
+}
+
+/** How much a node that wants no particular x (it reads nothing placed) counts: it just follows its neighbours. */
+const UNWANTED = 1e-3;
+/** How much a box counts when the lanes are placed around it: it does not move. */
+const FIXED = 1e6;
+
+/** Work arrays for placeInOrder, as long as the longest rank: a deep model has thousands of ranks. */
+interface PlaceScratch {
+  offset: Float64Array;
+  wish: Float64Array;
+  start: Int32Array;
+  sumW: Float64Array;
+  sumWX: Float64Array;
+}
+
+const placeScratch = (size: number): PlaceScratch => ({
+  offset: new Float64Array(size),
+  wish: new Float64Array(size),
+  start: new Int32Array(size),
+  sumW: new Float64Array(size),
+  sumWX: new Float64Array(size),
+});
+
+/**
+ * Places the first `k` nodes of a rank, in their order, as near their wanted x (`want`, NaN for none) as they
+ * can be (least squares, weighted), with at least `gaps[i]` between the centres of nodes i and i + 1, into
+ * `out`: pool-adjacent-violators on x less the gaps so far, linear in the rank's size. A node that wants
+ * nothing goes right after the one before it.
+ */
+function placeInOrder(
+  k: number,
+  want: Float64Array,
+  weight: Float64Array,
+  gaps: Float64Array,
+  out: Float64Array,
+  { offset, wish, start, sumW, sumWX }: PlaceScratch,
+): void {
+  let first = NaN;
+  for (let i = 0, o = 0; i < k; i++) {
+    if (i > 0) o += gaps[i - 1]!;
+    offset[i] = o;
+    wish[i] = want[i]! - o;
+    if (Number.isNaN(first)) first = wish[i]!;
   }
-  const rank = ranksOf(ids, succ, pred);
-  const layers: string[][] = [];
-  for (const id of ids) (layers[rank.get(id)!] ??= []).push(id);
-  const order = new Map<string, number>();
-  const renumber = (layer: string[]) => layer.forEach((id, i) => order.set(id, i));
+  // Nothing wanted: as the node before (packed against it), or as the first that wants something.
+  for (let i = 0; i < k; i++)
+    if (Number.isNaN(wish[i]!)) wish[i] = i === 0 ? (Number.isNaN(first) ? 0 : first) : wish[i - 1]!;
+  let blocks = 0;
+  for (let i = 0; i < k; i++) {
+    let w = weight[i]!;
+    let wx = w * wish[i]!;
+    let from = i;
+    while (blocks > 0 && sumWX[blocks - 1]! / sumW[blocks - 1]! > wx / w) {
+      blocks--;
+      w += sumW[blocks]!;
+      wx += sumWX[blocks]!;
+      from = start[blocks]!;
+    }
+    start[blocks] = from;
+    sumW[blocks] = w;
+    sumWX[blocks] = wx;
+    blocks++;
+  }
+  for (let b = 0; b < blocks; b++) {
+    const end = b + 1 < blocks ? start[b + 1]! : k;
+    const y = sumWX[b]! / sumW[b]!;
+    for (let i = start[b]!; i < end; i++) out[i] = y + offset[i]!;
+  }
+}
+
+/** Sorts a rank by `key`: insertion sort for the short ranks most are (a deep model has thousands). */
+function sortByKey(layer: number[], key: Float64Array): void {
+  if (layer.length > 16) {
+    layer.sort((a, b) => key[a]! - key[b]!);
+    return;
+  }
+  for (let i = 1; i < layer.length; i++) {
+    const v = layer[i]!;
+    let j = i - 1;
+    while (j >= 0 && key[layer[j]!]! > key[v]!) {
+      layer[j + 1] = layer[j]!;
+      j--;
+    }
+    layer[j + 1] = v;
+  }
+}
+
+/**
+ * The layered layout for bodies too big for dagre. An edge that spans several ranks is routed as dagre routes
+ * it: through a lane piece in each rank it passes, placed and ordered with the boxes, so it bends around them
+ * instead of running behind them (a residual Add's skip edge read as part of the chain). The edges that leave
+ * one node for lower ranks share one lane (a bus) and branch off to their readers, so a tensor read by every
+ * layer costs one lane, not one per reader.
+ */
+export function fastLayered(boxes: LayoutBox[], edges: [string, string][]): BodyLayout {
+  const n = boxes.length;
+  const index = new Map(boxes.map((b, i) => [b.id, i]));
+  const succ: number[][] = boxes.map(() => []);
+  const pred: number[][] = boxes.map(() => []);
+  const unique: [number, number][] = [];
+  const seen = new Set<number>();
+  for (const [from, to] of edges) {
+    const a = index.get(from);
+    const b = index.get(to);
+    if (a === undefined || b === undefined || a === b || seen.has(a * n + b)) continue;
+    seen.add(a * n + b);
+    unique.push([a, b]);
+    succ[a]!.push(b);
+    pred[b]!.push(a);
+  }
+  const rank = ranksOf(n, succ, pred);
+
+  // Buses: from each node, one lane down to the rank above its lowest reader more than one rank below.
+  const busEnd = new Int32Array(n).fill(-1);
+  for (const [a, b] of unique) if (rank[b]! - rank[a]! > 1) busEnd[a] = Math.max(busEnd[a]!, rank[b]! - 1);
+  const buses: number[] = [];
+  for (let v = 0; v < n; v++) if (busEnd[v]! >= 0) buses.push(v);
+  buses.sort((a, b) => busEnd[a]! - rank[a]! - (busEnd[b]! - rank[b]!));
+  // The shortest buses get lanes among the boxes while the budget lasts; the rest go outside (outer).
+  const laneStart = new Int32Array(n).fill(-1);
+  const outer: number[] = [];
+  let count = n;
+  for (const v of buses) {
+    const pieces = busEnd[v]! - rank[v]!;
+    if (count - n + pieces > Math.max(LANE_BUDGET_MIN, LANE_BUDGET_PER_BOX * n)) {
+      outer.push(v);
+    } else {
+      laneStart[v] = count;
+      count += pieces;
+    }
+  }
+  // Lane pieces are nodes n.. of the augmented graph: bus v's piece in rank r is laneStart[v] + r - rank[v] - 1.
+  const pieceOf = (v: number, r: number) => laneStart[v]! + r - rank[v]! - 1;
+  const width = new Float64Array(count).fill(LANE_WIDTH);
+  const height = new Float64Array(count);
+  const layerOf = new Int32Array(count);
+  boxes.forEach((b, i) => {
+    width[i] = b.width;
+    height[i] = b.height;
+    layerOf[i] = rank[i]!;
+  });
+  const up: number[][] = Array.from({ length: count }, () => []);
+  const down: number[][] = Array.from({ length: count }, () => []);
+  const link = (a: number, b: number) => {
+    down[a]!.push(b);
+    up[b]!.push(a);
+  };
+  for (const v of buses) {
+    if (laneStart[v]! < 0) continue;
+    for (let r = rank[v]! + 1; r <= busEnd[v]!; r++) {
+      layerOf[pieceOf(v, r)] = r;
+      link(r === rank[v]! + 1 ? v : pieceOf(v, r - 1), pieceOf(v, r));
+    }
+  }
+  for (const [a, b] of unique) {
+    const span = rank[b]! - rank[a]!;
+    if (span === 1 || span <= 0) link(a, b);
+    else if (laneStart[a]! >= 0) link(pieceOf(a, rank[b]! - 1), b);
+  }
+
+  const layers: number[][] = [];
+  for (let i = 0; i < count; i++) (layers[layerOf[i]!] ??= []).push(i);
+  const order = new Float64Array(count);
+  const renumber = (layer: number[]) => layer.forEach((v, i) => (order[v] = i));
   layers.forEach((layer) => renumber(layer ?? []));
   // Barycenter sweeps: sort each rank by the mean order of its neighbours in the ranks already sorted.
+  const key = new Float64Array(count);
   for (let sweep = 0; sweep < SWEEPS; sweep++) {
-    const down = sweep % 2 === 0;
-    const sequence = down ? layers.keys() : [...layers.keys()].reverse();
+    const downwards = sweep % 2 === 0;
+    const sequence = downwards ? layers.keys() : [...layers.keys()].reverse();
+    const neighbours = downwards ? up : down;
     for (const r of sequence) {
       const layer = layers[r];
       if (!layer || layer.length < 2) continue;
-      const neighbours = down ? pred : succ;
-      const key = new Map<string, number>();
-      for (const id of layer) {
-        const ns = neighbours.get(id) ?? [];
-        key.set(id, ns.length === 0 ? order.get(id)! : ns.reduce((s, n) => s + order.get(n)!, 0) / ns.length);
+      for (const v of layer) {
+        const ns = neighbours[v]!;
+        let sum = 0;
+        for (const w of ns) sum += order[w]!;
+        key[v] = ns.length === 0 ? order[v]! : sum / ns.length;
       }
-      layer.sort((a, b) => key.get(a)! - key.get(b)!);
+      sortByKey(layer, key);
       renumber(layer);
     }
   }
-  // x: each node wants the mean x of its predecessors; packed left to right without overlap, then each
-  // rank is shifted so its nodes sit, on average, where they want to be.
-  const x = new Map<string, number>();
-  const y = new Map<string, number>();
+
+  // x: each box wants the mean x of the boxes it reads, each lane piece the x of the piece above it. The boxes
+  // of a rank are placed first, as near where they want to be as the room for the lanes between them allows;
+  // then the lanes, around boxes that no longer move. So a lane never pushes a box aside, and the boxes of a
+  // deep model do not drift sideways rank after rank.
+  const x = new Float64Array(count);
+  const bandTop: number[] = [];
+  const bandHeight: number[] = [];
   let top = 0;
   let minX = Infinity;
   let maxX = -Infinity;
-  for (const layer of layers) {
-    if (!layer) continue;
-    const height = Math.max(...layer.map((id) => size.get(id)!.height));
-    const wanted = layer.map((id) => {
-      const ps = (pred.get(id) ?? []).filter((p) => x.has(p));
-      return ps.length === 0 ? undefined : ps.reduce((s, p) => s + x.get(p)!, 0) / ps.length;
-    });
-    let cursor = -Infinity;
-    const placed: number[] = [];
-    layer.forEach((id, i) => {
-      const w = size.get(id)!.width;
-      const fallback = cursor === -Infinity ? 0 : cursor + w / 2;
-      const want = wanted[i] ?? fallback;
-      const left = Math.max(want - w / 2, cursor === -Infinity ? -Infinity : cursor);
-      placed.push(left + w / 2);
-      cursor = left + w + NODE_GAP;
-    });
-    const pulls = placed.map((p, i) => (wanted[i] === undefined ? 0 : wanted[i]! - p));
-    const shift = pulls.reduce((s, v) => s + v, 0) / Math.max(1, pulls.length);
-    layer.forEach((id, i) => {
-      const cx = placed[i]! + shift;
-      const w = size.get(id)!.width;
-      x.set(id, cx);
-      y.set(id, top + height / 2);
-      minX = Math.min(minX, cx - w / 2);
-      maxX = Math.max(maxX, cx + w / 2);
-    });
-    top += height + RANK_GAP;
+  let longest = 1;
+  for (const layer of layers) longest = Math.max(longest, layer?.length ?? 0);
+  const scratch = placeScratch(longest);
+  const [want, weight, gaps, placed] = [0, 0, 0, 0].map(() => new Float64Array(longest)) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  const [boxWant, boxWeight, boxGaps, boxX] = [0, 0, 0, 0].map(() => new Float64Array(longest)) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  const boxAt = new Int32Array(longest);
+  for (let r = 0; r < layers.length; r++) {
+    const layer = layers[r] ?? [];
+    const k = layer.length;
+    let tallest = 0;
+    for (const v of layer) tallest = Math.max(tallest, height[v]!);
+    bandTop[r] = top;
+    bandHeight[r] = tallest;
+    // The boxes, each kept from the next by the lanes between them.
+    let boxes = 0;
+    let last = -1;
+    for (let i = 0; i < k; i++) {
+      const v = layer[i]!;
+      // A box: where the boxes it reads sit (a lane's box, not the lane: the lane is beside its box). A lane:
+      // where its piece above, or its box, sits.
+      const from = v < n ? pred[v]! : up[v]!;
+      let sum = 0;
+      let read = 0;
+      for (const p of from) {
+        if (layerOf[p]! >= r) continue; // on a cycle: not placed yet
+        sum += x[p]!;
+        read++;
+      }
+      want[i] = read > 0 ? sum / read : NaN;
+      weight[i] = read > 0 ? 1 : UNWANTED;
+      if (i > 0) gaps[i - 1] = width[layer[i - 1]!]! / 2 + NODE_GAP + width[v]! / 2;
+      if (v >= n) continue;
+      if (last >= 0) {
+        let gap = width[layer[last]!]! / 2 + NODE_GAP + width[v]! / 2;
+        for (let j = last + 1; j < i; j++) gap += width[layer[j]!]! + NODE_GAP;
+        boxGaps[boxes - 1] = gap;
+      }
+      boxAt[boxes] = i;
+      boxWant[boxes] = want[i]!;
+      boxWeight[boxes] = weight[i]!;
+      boxes++;
+      last = i;
+    }
+    placeInOrder(boxes, boxWant, boxWeight, boxGaps, boxX, scratch);
+    if (boxes < k) {
+      for (let b = 0; b < boxes; b++) {
+        want[boxAt[b]!] = boxX[b]!;
+        weight[boxAt[b]!] = FIXED;
+      }
+      placeInOrder(k, want, weight, gaps, placed, scratch);
+    }
+    // The boxes exactly where the first pass put them: no drift, however deep.
+    for (let b = 0; b < boxes; b++) placed[boxAt[b]!] = boxX[b]!;
+    for (let i = 0; i < k; i++) {
+      const v = layer[i]!;
+      x[v] = placed[i]!;
+      minX = Math.min(minX, x[v]! - width[v]! / 2);
+      maxX = Math.max(maxX, x[v]! + width[v]! / 2);
+    }
+    top += tallest + RANK_GAP;
   }
-  if (ids.length === 0) minX = maxX = 0;
+  if (count === 0) minX = maxX = 0;
   const out = new Map<string, PlacedBox>();
-  for (const id of ids) out.set(id, { id, x: x.get(id)! - minX, y: y.get(id)! });
+  boxes.forEach((b, i) =>
+    out.set(b.id, { id: b.id, x: x[i]! - minX, y: bandTop[rank[i]!]! + bandHeight[rank[i]!]! / 2 }),
+  );
+
+  // Outer buses: a column each, right of everything, the first to leave nearest the boxes.
+  const outerX = new Map<number, number>();
+  [...outer]
+    .sort((a, b) => rank[a]! - rank[b]!)
+    .forEach((v, column) => outerX.set(v, maxX - minX + OUTER_LANE_GAP * (column + 1)));
+
+  const bandBottom = (r: number) => bandTop[r]! + bandHeight[r]!;
+  const placedEdges: PlacedEdge[] = unique.map(([a, b]) => {
+    const points: number[] = [];
+    const ra = rank[a]!;
+    const rb = rank[b]!;
+    const ax = x[a]! - minX;
+    const bx = x[b]! - minX;
+    addPoint(points, ax, bandTop[ra]! + (bandHeight[ra]! + height[a]!) / 2);
+    const bTop = bandTop[rb]! + (bandHeight[rb]! - height[b]!) / 2;
+    if (rb - ra <= 1) {
+      // Out of a box shorter than its rank straight down first, so the line clears its taller neighbours.
+      if (rb === ra + 1 && height[a]! < bandHeight[ra]!) addPoint(points, ax, bandBottom(ra));
+      if (rb === ra + 1 && height[b]! < bandHeight[rb]!) addPoint(points, bx, bandTop[rb]!);
+    } else if (outerX.has(a)) {
+      const lane = outerX.get(a)!;
+      const below = bandBottom(ra) + RANK_GAP / 2;
+      const above = bandTop[rb]! - RANK_GAP / 2;
+      addPoint(points, ax, below);
+      addPoint(points, lane, below);
+      addPoint(points, lane, above);
+      addPoint(points, bx, above);
+    } else {
+      if (height[a]! < bandHeight[ra]!) addPoint(points, ax, bandBottom(ra));
+      for (let r = ra + 1; r < rb; r++) {
+        const lane = x[pieceOf(a, r)]! - minX;
+        addPoint(points, lane, bandTop[r]!);
+        addPoint(points, lane, bandBottom(r));
+      }
+      if (height[b]! < bandHeight[rb]!) addPoint(points, bx, bandTop[rb]!);
+    }
+    addPoint(points, bx, bTop);
+    return { from: boxes[a]!.id, to: boxes[b]!.id, points };
+  });
   return {
     boxes: out,
-    edges: straightEdges(edges, out, size),
-    width: maxX - minX,
+    edges: placedEdges,
+    width: maxX - minX + OUTER_LANE_GAP * (outer.length > 0 ? outer.length + 1 : 0),
     height: Math.max(0, top - RANK_GAP),
   };
-}
-
-function straightEdges(
-  edges: [string, string][],
-  boxes: Map<string, PlacedBox>,
-  size: Map<string, LayoutBox>,
-): PlacedEdge[] {
-  const out: PlacedEdge[] = [];
-  for (const [from, to] of edges) {
-    const a = boxes.get(from);
-    const b = boxes.get(to);
-    if (!a || !b || from === to) continue;
-    out.push({
-      from,
-      to,
-      points: [a.x, a.y + size.get(from)!.height / 2, b.x, b.y - size.get(to)!.height / 2],
-    });
-  }
-  return out;
 }
 
 export function dagreLayered(boxes: LayoutBox[], edges: [string, string][]): BodyLayout {

@@ -1,7 +1,7 @@
 /** The Graph view's side panel: what the selected node is, reads and writes, with types and weight statistics. */
 import type { WeightDiff } from '../../../shared/model-diff.js';
-import type { ModelGraph, WeightStats } from '../../../shared/model-graph.js';
-import { opLabel } from '../../../shared/model-graph.js';
+import type { GraphBody, GraphNode, ModelGraph, WeightStats } from '../../../shared/model-graph.js';
+import { opLabel, walkGraphNodes } from '../../../shared/model-graph.js';
 import { formatBytes, formatNodeCount, formatShape } from '../format.js';
 import { knownType, weightOf, type GraphIndex } from './graph-index.js';
 import type { NodeMark } from './overlays.js';
@@ -99,6 +99,27 @@ function Tensor({
   );
 }
 
+/**
+ * How big a body is: its own nodes, and where it holds If/Loop/Scan nodes, how many with their bodies too
+ * (`4 nodes; 8 including nested bodies`). The attribute row and the "Holds" line both say it so: the engine's
+ * attribute text counted nested nodes and the line its own, two counts for one branch.
+ */
+export function bodySize(graph: GraphBody): string {
+  const own = graph.nodes.length;
+  const all = [...walkGraphNodes(graph)].length;
+  return all === own ? formatNodeCount(own) : `${formatNodeCount(own)}; ${all} including nested bodies`;
+}
+
+/** An attribute's text; a body's (`graph (4 nodes)`) from the body itself, as bodySize counts it. */
+export function attributeValue(node: GraphNode, name: string, value: string): string {
+  const bodies = (node.subgraphs ?? []).filter(
+    (s) => s.attribute === name || s.attribute.startsWith(`${name}[`),
+  );
+  if (bodies.length === 0) return value;
+  const texts = bodies.map((s) => `graph (${bodySize(s.graph)})`);
+  return bodies.length === 1 && bodies[0]!.attribute === name ? texts[0]! : `[${texts.join(', ')}]`;
+}
+
 export function NodeDetails({
   model,
   index,
@@ -157,7 +178,7 @@ export function NodeDetails({
               <div key={a.name}>
                 <dt>{a.name}</dt>
                 <dd>
-                  <code>{a.value}</code>
+                  <code>{attributeValue(node, a.name, a.value)}</code>
                 </dd>
               </div>
             ))}
@@ -185,9 +206,8 @@ export function NodeDetails({
       </ul>
       {node.subgraphs && (
         <p className="muted">
-          Holds{' '}
-          {node.subgraphs.map((s) => `${s.attribute} (${formatNodeCount(s.graph.nodes.length)})`).join(', ')}.
-          Double-click the node, or press Enter, to expand or collapse it.
+          Holds {node.subgraphs.map((s) => `${s.attribute} (${bodySize(s.graph)})`).join(', ')}. Double-click
+          the node, or press Enter, to expand or collapse it.
         </p>
       )}
     </section>

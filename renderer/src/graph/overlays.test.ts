@@ -51,6 +51,65 @@ describe('opTypeOverlay', () => {
       OP_COLOR_DISTANCE,
     );
   });
+
+  it('never gives two op types one colour: past the palette, the rest are grey and named in the legend', () => {
+    // tfm.onnx of a user test: 17 op types. Equal had MatMul's blue, Where Transpose's pink, and the legend
+    // listed ten types, leaving out the seven it had drawn in reused colours.
+    const counts: [string, number][] = [
+      ['MatMul', 17],
+      ['Add', 12],
+      ['Reshape', 8],
+      ['Transpose', 8],
+      ['Div', 4],
+      ['LayerNormalization', 4],
+      ['Mul', 4],
+      ['Shape', 4],
+      ['Gather', 3],
+      ['Erf', 2],
+      ['Softmax', 2],
+      ['Equal', 1],
+      ['Expand', 1],
+      ['Range', 1],
+      ['ReduceMean', 1],
+      ['Unsqueeze', 1],
+      ['Where', 1],
+    ];
+    const nodes = counts.flatMap(([op, n]) =>
+      Array.from({ length: n }, (_, i) => node(`${op}${i}`, op, '', [], [])),
+    );
+    const tfm: GraphBody = { nodes, inputs: [], outputs: [], values: {}, weights: {} };
+    const o = opTypeOverlay(tfm);
+    const colorOfOp = new Map<string, Set<string>>();
+    for (const [id, mark] of o.marks) {
+      const op = id.replace(/\d+$/, '');
+      expect(mark.text).toBe(op);
+      colorOfOp.set(mark.color, (colorOfOp.get(mark.color) ?? new Set()).add(op));
+    }
+    // One colour per op type, save the grey of the rest.
+    const grey = o.legend.at(-1)!;
+    for (const [color, ops] of colorOfOp) if (color !== grey.color) expect([...ops], color).toHaveLength(1);
+    expect(colorOfOp.get(grey.color)).toEqual(
+      new Set(['Equal', 'Expand', 'Range', 'ReduceMean', 'Unsqueeze', 'Where']),
+    );
+    expect(grey.text).toBe('other (6 types: Equal, Expand, Range, ReduceMean, Unsqueeze, Where)');
+    // The legend lists what the canvas colours: every op type, in its entry of its colour.
+    expect(o.legend).toHaveLength(12);
+    for (const [color, ops] of colorOfOp) {
+      const entry = o.legend.find((l) => l.color === color)!;
+      for (const op of ops) expect(entry.text, op).toContain(op);
+    }
+    expect(o.legend[10]).toEqual({ color: OP_PALETTE[10], text: 'Softmax (2)' });
+    const colored = o.legend.slice(0, -1).map((l) => l.color);
+    expect(closestPair(colored).distance).toBeGreaterThanOrEqual(OP_COLOR_DISTANCE);
+    for (const c of colored)
+      expect(colorDistance(c, grey.color), c).toBeGreaterThanOrEqual(MIN_SERIES_DISTANCE);
+    // As many op types as the palette has colours all keep their own.
+    const twelve = opTypeOverlay({
+      ...tfm,
+      nodes: nodes.filter((n) => counts.findIndex(([op]) => op === n.opType) < 12),
+    });
+    expect(twelve.legend.map((l) => l.color)).toEqual([...OP_PALETTE]);
+  });
 });
 
 describe('heatOverlay', () => {

@@ -115,13 +115,14 @@ export const PRECISION_COLORS: Record<NodePrecision, string> = {
  */
 export const PRECISION_GONE_COLOR = '#8c8c8c';
 
-function hash(text: string): number {
-  let h = 0;
-  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
-  return Math.abs(h);
-}
+/** At most this many op types are named in the "other" entry of the op-type legend; the rest are counted. */
+const OTHER_NAMES = 10;
 
-/** Op types by frequency get the palette in order (the commonest are told apart best); the rest a hash colour. */
+/**
+ * Op types by frequency get the palette in order (the commonest are told apart best). With more op types than
+ * the palette has colours, the commonest but one get theirs and the rest are grey, one legend entry naming them
+ * (the Model view's op chart folds its rest the same way): a colour is never given to two op types.
+ */
 export function opTypeOverlay(graph: GraphBody): Overlay {
   const counts = new Map<string, number>();
   const labels = new Map<string, string>();
@@ -135,14 +136,17 @@ export function opTypeOverlay(graph: GraphBody): Overlay {
   };
   visit(graph);
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const colorOf = new Map(
-    ranked.map(([label], i) => [label, OP_PALETTE[i] ?? OP_PALETTE[hash(label) % OP_PALETTE.length]!]),
-  );
+  const shown = ranked.length <= OP_PALETTE.length ? ranked : ranked.slice(0, OP_PALETTE.length - 1);
+  const rest = ranked.slice(shown.length);
+  const colorOf = new Map<string, string>(shown.map(([label], i) => [label, OP_PALETTE[i]!]));
   const marks = new Map<string, NodeMark>();
-  for (const [id, label] of labels) marks.set(id, { color: colorOf.get(label)!, text: label });
-  const legend = ranked
-    .slice(0, 10)
-    .map(([label, n]) => ({ color: colorOf.get(label)!, text: `${label} (${n})` }));
+  for (const [id, label] of labels) marks.set(id, { color: colorOf.get(label) ?? OTHER, text: label });
+  const legend = shown.map(([label, n]) => ({ color: colorOf.get(label)!, text: `${label} (${n})` }));
+  if (rest.length > 0) {
+    const names = rest.slice(0, OTHER_NAMES).map(([label]) => label);
+    if (rest.length > OTHER_NAMES) names.push(`and ${rest.length - OTHER_NAMES} more`);
+    legend.push({ color: OTHER, text: `other (${rest.length} types: ${names.join(', ')})` });
+  }
   return { marks, legend };
 }
 
