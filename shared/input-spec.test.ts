@@ -8,6 +8,8 @@ import {
   inputSpecProblem,
   inputValuesProblem,
   measuredOffSpec,
+  namedDimConflictMessage,
+  namedDimSizes,
   needsInputSpec,
   shortShapes,
   specFromGuesses,
@@ -106,6 +108,36 @@ describe('input spec guesses', () => {
     const named = [{ name: 'x', dtype: 'float32', shape: ['N', 3, 'H', 'W'] }];
     expect(inputSpecProblem(named, { shapes: { x: [1, 3, 8, 0] } })).toBe("Input 'x': W must be at least 1.");
     expect(inputSpecProblem(inputs, { shapes: { x: [1, 3, 48, 320] }, values: { y: { kind: 'constant', value: 1 } } })).toMatch(/'y' is not an input/);
+  });
+
+  it('refuses one named dim at two sizes, the rule the engine applies to --shape (user test 3a, finding 2)', () => {
+    const tokens = [
+      { name: 'input_ids', dtype: 'int64', shape: ['batch', 'seq'] },
+      { name: 'attention_mask', dtype: 'int64', shape: ['batch', 'seq'] },
+      { name: 'extra', dtype: 'float32', shape: [null, null] },
+    ];
+    const shapes = { input_ids: [1, 16], attention_mask: [1, 128], extra: [1, 4] };
+    // The spec a user saved: every benchmark then failed on it.
+    expect(inputSpecProblem(tokens, { shapes })).toBe(
+      "Input 'attention_mask' makes dim 'seq' 128, but input 'input_ids' makes it 16: a named dim is one size in every input. Give one size.",
+    );
+    expect(inputSpecProblem(tokens, { shapes: { ...shapes, attention_mask: [1, 16] } })).toBeUndefined();
+    // Unnamed dims belong to their own input: `extra [?, ?]` may differ from anything.
+    expect(inputSpecProblem(tokens, { shapes: { ...shapes, attention_mask: [1, 16], extra: [7, 9] } })).toBeUndefined();
+    const { sizes, conflict } = namedDimSizes(tokens, shapes, { batch: 1 });
+    expect(conflict).toEqual({
+      dim: 'seq',
+      first: { size: 16, source: { kind: 'shape', input: 'input_ids', axis: 1, shape: [1, 16] } },
+      later: { size: 128, source: { kind: 'shape', input: 'attention_mask', axis: 1, shape: [1, 128] } },
+    });
+    expect(sizes.get('batch')).toEqual({ size: 1, source: { kind: 'dim' } });
+    // A size given the name comes first; the caller says what gave each size in its own words.
+    const flags = namedDimSizes(tokens, { input_ids: [1, 64] }, { seq: 32 }).conflict!;
+    expect(
+      namedDimConflictMessage(flags, (source, size) =>
+        source.kind === 'dim' ? `--dim seq=${size}` : `--shape ${source.input}=${source.shape.join('x')}`,
+      ),
+    ).toBe("--shape input_ids=1x64 makes dim 'seq' 64, but --dim seq=32 makes it 32: a named dim is one size in every input. Give one size.");
   });
 
   it('refuses values an input cannot take: fractions for integers, a range upside down, a bool beyond 0..1', () => {

@@ -532,8 +532,79 @@ function outsideTable(
 }
 
 /**
+ * What gave a named dim its size: a size given the name itself (the CLI's `--dim seq=32`, a recipe's `inputs.dims`),
+ * or the whole shape given an input that has the dim, at `axis`.
+ */
+export type NamedDimSource =
+  { kind: 'dim' } | { kind: 'shape'; input: string; axis: number; shape: readonly number[] };
+
+/** A named dim with its size and what gave it. */
+export interface NamedDimSize {
+  size: number;
+  source: NamedDimSource;
+}
+
+/** A named dim given two sizes: `later` contradicts `first`, which gave the name its size before it. */
+export interface NamedDimConflict {
+  dim: string;
+  first: NamedDimSize;
+  later: NamedDimSize;
+}
+
+/**
+ * The size of every named dim that sizes given to names (`dims`) or whole shapes given to inputs (`shapes`) set,
+ * with what set it: a named dim is one size in every input that has it (ONNX means one size by one name), so a
+ * shape given one input sizes the dim in the others. Sizes given to names come first, then the inputs in order.
+ * Where two give one name different sizes, `conflict` says which: a model fed `input_ids 1x16` and
+ * `attention_mask 1x128` over one `seq` fails, and which size was meant cannot be told. One rule for the input
+ * spec (inputSpecProblem: the Model view's form and the experiment the backend stores) and the engine's
+ * `--shape`/`--dim` (resolveInputSpecs). Unnamed dims (`?`, `''`) belong to their own input.
+ */
+export function namedDimSizes(
+  inputs: readonly Pick<TensorSummary, 'name' | 'shape'>[],
+  shapes: Readonly<Record<string, readonly number[]>>,
+  dims: Readonly<Record<string, number>> = {},
+): { sizes: Map<string, NamedDimSize>; conflict?: NamedDimConflict } {
+  const sizes = new Map<string, NamedDimSize>(
+    Object.entries(dims).map(([name, size]) => [name, { size, source: { kind: 'dim' } }]),
+  );
+  for (const input of inputs) {
+    const shape = shapes[input.name];
+    if (!shape) continue;
+    for (const [axis, d] of input.shape.entries()) {
+      const size = shape[axis];
+      if (typeof d !== 'string' || d === '' || size === undefined) continue;
+      const known = sizes.get(d);
+      const here: NamedDimSize = { size, source: { kind: 'shape', input: input.name, axis, shape } };
+      if (known && known.size !== size) return { sizes, conflict: { dim: d, first: known, later: here } };
+      if (!known) sizes.set(d, here);
+    }
+  }
+  return { sizes };
+}
+
+/**
+ * A named dim's two sizes as a message: `Input 'attention_mask' makes dim 'seq' 128, but input 'input_ids' makes
+ * it 16: a named dim is one size in every input. Give one size.` `describe` says what gave a size, in the words
+ * of where it was given (the CLI's `--shape attention_mask=1x128`, `--dim seq=16`); its first letter is capitalized.
+ */
+export function namedDimConflictMessage(
+  conflict: NamedDimConflict,
+  describe: (source: NamedDimSource, size: number) => string = (source) =>
+    source.kind === 'shape' ? `input '${source.input}'` : `the size given '${conflict.dim}'`,
+): string {
+  const later = describe(conflict.later.source, conflict.later.size);
+  return (
+    `${later.charAt(0).toUpperCase()}${later.slice(1)} makes dim '${conflict.dim}' ${conflict.later.size}, ` +
+    `but ${describe(conflict.first.source, conflict.first.size)} makes it ${conflict.first.size}: ` +
+    `a named dim is one size in every input. Give one size.`
+  );
+}
+
+/**
  * Why `spec` cannot feed a model with these inputs, or undefined when it can: every input needs a shape of
- * its rank, matching the dims the model fixes; values may only name inputs, and must fit their element type
+ * its rank, matching the dims the model fixes, and one size for a named dim in every input that has it
+ * (namedDimSizes); values may only name inputs, and must fit their element type
  * (inputValuesProblem). Messages name the input and say what the model expects.
  */
 export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSpec): string | undefined {
@@ -563,6 +634,8 @@ export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSp
       if (shape[i]! < 1) return `Input '${input.name}': ${dimLabel(input.shape, i)} must be at least 1.`;
     }
   }
+  const { conflict } = namedDimSizes(inputs, spec.shapes);
+  if (conflict) return namedDimConflictMessage(conflict);
   for (const input of inputs) {
     const values = spec.values?.[input.name];
     const problem = values && inputValuesProblem(input, values);

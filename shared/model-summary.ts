@@ -40,12 +40,27 @@ export interface LargestTensor {
   bytes: number;
 }
 
+/** An external data file of a model: where the model says it is, and what the model keeps in it. */
+export interface ExternalDataFile {
+  /** The location as the model writes it, relative to the model's folder (`model.onnx.data`, `weights/w.bin`). */
+  location: string;
+  /** Bytes of tensor data the model reads from it (the files' bytes add up to `externalDataBytes`). */
+  bytes: number;
+  /** How many tensors keep their data in it. */
+  tensors: number;
+}
+
 export interface ModelSummary {
   path: string;
   /** Size of the .onnx file itself. */
   fileBytes: number;
   /** Bytes of tensor data stored in external data files. */
   externalDataBytes: number;
+  /**
+   * The external data files, in the order the model first names them; empty without external data (absent in
+   * summaries saved before it existed).
+   */
+  externalDataFiles?: ExternalDataFile[];
   irVersion: number;
   producer: { name: string; version: string };
   /** Opset version per domain; the default ONNX domain is `""`. */
@@ -64,4 +79,34 @@ export interface ModelSummary {
   parameterBytes: Record<string, number>;
   /** The ten largest constant tensors. */
   largestTensors: LargestTensor[];
+}
+
+/**
+ * The folder of an external data location relative to the model's folder, `''` beside the model, as a model
+ * resolves it: `weights\\w.bin` and `./weights/w.bin` are in `weights`, `sub/../w.bin` is beside the model.
+ */
+function dataFolderOf(location: string): string {
+  const parts: string[] = [];
+  for (const part of location.replace(/\\/g, '/').split('/').slice(0, -1)) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && parts.length > 0 && parts.at(-1) !== '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts.join('/');
+}
+
+/**
+ * Where external data files lie, for a sentence: `beside the model`, `in the folder weights/ beside the model`,
+ * `beside the model and in the folder weights/ beside it`. Said from their locations as the model writes them:
+ * "beside the model" of a file in a subfolder made a user copy it flat, and the model no longer found it.
+ */
+export function externalDataPlace(locations: readonly string[]): string {
+  const folders = [...new Set(locations.map(dataFolderOf))];
+  const named = folders.filter((f) => f !== '').map((f) => `${f}/`);
+  if (named.length === 0) return 'beside the model';
+  const list =
+    named.length === 1
+      ? `the folder ${named[0]}`
+      : `the folders ${named.slice(0, -1).join(', ')} and ${named.at(-1)}`;
+  return folders.includes('') ? `beside the model and in ${list} beside it` : `in ${list} beside the model`;
 }

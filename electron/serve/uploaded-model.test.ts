@@ -140,7 +140,7 @@ describe('which files are uploads', () => {
         path.join(batch, 'm.onnx'),
         {
           code: 'IO',
-          message: `External data file 'weights/w.bin' of tensor 'fc.weight' is missing. Keep the data file beside the model (${batch}).`,
+          message: `External data file 'weights/w.bin' of tensor 'fc.weight' is missing. Keep the data file in the folder weights/ beside the model (${batch}).`,
         },
       );
       expect(error.message).toBe(

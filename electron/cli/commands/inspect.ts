@@ -1,4 +1,4 @@
-import type { ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
+import { externalDataPlace, type ModelSummary, type TensorSummary } from '../../../shared/model-summary.js';
 import { StudioError } from '../../engine/errors.js';
 import { inspectModel } from '../../engine/inspect/inspect-model.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
@@ -9,11 +9,23 @@ function printSummary(ctx: CliContext, s: ModelSummary): void {
   const out: string[] = [];
   out.push(`Model       ${s.path}`);
   out.push(`File        ${formatBytes(s.fileBytes)}${s.externalDataBytes ? ` + ${formatBytes(s.externalDataBytes)} external data` : ''}`);
+  const dataFiles = s.externalDataFiles ?? [];
   out.push(`IR version  ${s.irVersion}`);
   out.push(`Producer    ${[s.producer.name, s.producer.version].filter(Boolean).join(' ') || '(not recorded)'}`);
   out.push(`Opsets      ${Object.entries(s.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ')}`);
   out.push(`Nodes       ${formatCount(s.nodes)}`);
   out.push(`Parameters  ${formatCount(s.parameters)}`);
+  if (dataFiles.length > 0) {
+    // Which files a copy of the model needs, and where: "beside the model" was wrong for `weights/w.bin`.
+    const one = dataFiles.length === 1;
+    const where = externalDataPlace(dataFiles.map((f) => f.location));
+    out.push('');
+    out.push(formatTable(['External data file', 'Tensors', 'Size'], dataFiles.map((f) => [f.location, f.tensors, formatBytes(f.bytes)])));
+    out.push(
+      `The model reads its external data from ${one ? 'this file' : `these ${dataFiles.length} files`} ${where}: ` +
+        `copy ${one ? 'it' : 'them'} along with the model, to the same ${one ? 'place' : 'places'} relative to it.`,
+    );
+  }
   out.push('');
   out.push(formatTable(['Input', 'Type', 'Shape'], s.inputs.map((v) => [v.name, v.dtype, valueShape(v)])));
   out.push('');

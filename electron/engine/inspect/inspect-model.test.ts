@@ -12,6 +12,7 @@ import {
   buildSparseInitializerModel,
 } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { writeWithExternalData } from '../testing/external-data-files.js';
 import { inspectModel } from './inspect-model.js';
 
 describe('inspectModel', () => {
@@ -95,5 +96,30 @@ describe('inspectModel', () => {
     const inline = await inspectModel(write('cnn-inline.onnx', toBinary(ModelProtoSchema, buildCnn())));
     expect(s.parameters).toBe(inline.parameters);
     expect(s.parameterBytes).toEqual(inline.parameterBytes);
+  });
+
+  it('names each external data file: its location as the model writes it, its bytes and tensors (user test 3c, finding 9)', async () => {
+    // Weights in two files of a subfolder; './weights/a.bin' is the same file as 'weights/a.bin'.
+    const file = writeWithExternalData(tmp.dir, 'mlp.onnx', buildMlp(), {
+      'fc1.weight': 'weights/a.bin',
+      'fc1.bias': './weights/a.bin',
+      'fc2.weight': 'weights/b.bin',
+    });
+    const s = await inspectModel(file);
+    expect(s.externalDataFiles).toEqual([
+      { location: 'weights/a.bin', bytes: (32 * 16 + 32) * 4, tensors: 2 },
+      { location: 'weights/b.bin', bytes: 32 * 8 * 4, tensors: 1 },
+    ]);
+    expect(s.externalDataBytes).toBe((32 * 16 + 32 + 32 * 8) * 4);
+    const inline = await inspectModel(write('inline.onnx', toBinary(ModelProtoSchema, buildMlp())));
+    expect(inline.externalDataFiles).toEqual([]);
+  });
+
+  it('says where a missing data file belongs: in its folder below the model, not beside it', async () => {
+    const file = writeWithExternalData(tmp.dir, 'sub.onnx', buildMlp(), { 'fc1.weight': 'weights/a.bin' });
+    fs.rmSync(path.join(tmp.dir, 'weights'), { recursive: true });
+    await expect(inspectModel(file)).rejects.toThrow(
+      `External data file 'weights/a.bin' of tensor 'fc1.weight' is missing. Keep the data file in the folder weights/ beside the model (${fs.realpathSync(tmp.dir)}).`,
+    );
   });
 });

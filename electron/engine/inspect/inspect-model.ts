@@ -1,9 +1,10 @@
 import type { AttributeProto, GraphProto, SparseTensorProto, TensorProto, TypeProto, ValueInfoProto } from 'onnx-buf';
-import type { LargestTensor, ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
+import type { ExternalDataFile, LargestTensor, ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
 import { dtypeName, elementCount } from '../onnx/dtypes.js';
-import { expectedByteLength, isExternal } from '../onnx/external-data.js';
+import { expectedByteLength, externalRef, isExternal } from '../onnx/external-data.js';
 import { loadModel, type LoadedModel } from '../onnx/load-model.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
+import { forEachTensor } from '../onnx/walk-tensors.js';
 import { withIndexedTables } from './index-bounds.js';
 
 const FLOAT = 1;
@@ -168,6 +169,28 @@ export function parameterCount(graph: GraphProto): number {
   return n;
 }
 
+/**
+ * The model's external data files, in the order the model first names them: each file's location as the model
+ * writes it, the bytes the model reads from it and how many tensors it holds. Two locations of one file
+ * (`w.bin`, `./w.bin`) are one file, under the first. A copy of the model needs every one of them, at the same
+ * place relative to it.
+ */
+export function externalDataFiles(model: LoadedModel): ExternalDataFile[] {
+  if (model.externalDataBytes === 0) return [];
+  const files = new Map<string, ExternalDataFile>();
+  const sizes = new Map<string, number>();
+  forEachTensor(model.proto, (tensor) => {
+    if (!isExternal(tensor)) return;
+    // The resolution and byte count loading checked (validateModel), so the bytes add up to externalDataBytes.
+    const ref = externalRef(model.dir, tensor, sizes);
+    const file = files.get(ref.file) ?? { location: ref.location, bytes: 0, tensors: 0 };
+    file.bytes += ref.length;
+    file.tensors += 1;
+    files.set(ref.file, file);
+  });
+  return [...files.values()];
+}
+
 /** The `inspect` summary of an already loaded model. */
 export function summarizeModel(model: LoadedModel): ModelSummary {
   const proto = model.proto;
@@ -196,6 +219,7 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     path: model.path,
     fileBytes: model.fileBytes,
     externalDataBytes: model.externalDataBytes,
+    externalDataFiles: externalDataFiles(model),
     irVersion: Number(proto.irVersion),
     producer: { name: proto.producerName, version: proto.producerVersion },
     opsets,

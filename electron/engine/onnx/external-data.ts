@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TensorProto_DataLocation, type TensorProto } from 'onnx-buf';
+import { externalDataPlace } from '../../../shared/model-summary.js';
 import { StudioError } from '../errors.js';
 import { elementCount, tensorByteLength } from './dtypes.js';
 
@@ -35,7 +36,7 @@ function parseCount(tensor: TensorProto, key: string, raw: string | undefined): 
 
 /** The IO error for a data file that is not where the model says: read back by `missingDataFileOf`. */
 function missingDataMessage(location: string, tensorName: string, root: string): string {
-  return `External data file '${location}' of tensor '${tensorName}' is missing. Keep the data file beside the model (${root}).`;
+  return `External data file '${location}' of tensor '${tensorName}' is missing. Keep the data file ${externalDataPlace([location])} (${root}).`;
 }
 
 /**
@@ -43,7 +44,7 @@ function missingDataMessage(location: string, tensorName: string, root: string):
  * `serve` reads to tell a user who dropped a model without its data file which file to drop with it.
  */
 export function missingDataFileOf(message: string): string | undefined {
-  return /^External data file '(.+)' of tensor '.*' is missing\. Keep the data file beside the model/s.exec(
+  return /^External data file '(.+)' of tensor '.*' is missing\. Keep the data file (beside|in)/s.exec(
     message,
   )?.[1];
 }
@@ -179,7 +180,7 @@ export function externalReadError(ref: ExternalRef, error: unknown): Error {
   return new StudioError(
     'IO',
     `Cannot read ${ref.file}, the external data file of the model being read (${e.code ?? e.message}). Keep it ` +
-      `beside the model, readable, while the command runs.`,
+      `${externalDataPlace([ref.location])}, readable, while the command runs.`,
     { detail: e.message },
   );
 }

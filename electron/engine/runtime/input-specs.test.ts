@@ -90,7 +90,7 @@ describe('resolveInputSpecs', () => {
       [1, 4],
     ]);
     expect(notes.join(' ')).not.toContain("'sequence'");
-    const twice = () => resolveInputSpecs(tokenModel(), { shapes: { input_ids: [1, 64] }, dims: { sequence: 32 } });
+    const twice = () => resolveInputSpecs(tokenModel(), { shapes: { input_ids: [1, 64] }, dims: { sequence: 32 }, origin: 'flags' });
     expect(code(twice)).toBe('BAD_INPUT');
     expect(() => twice()).toThrow(
       "--shape input_ids=1x64 makes dim 'sequence' 64, but --dim sequence=32 makes it 32: a named dim is one size in every input. Give one size.",
@@ -99,8 +99,19 @@ describe('resolveInputSpecs', () => {
     expect(agreeing.inputs[1]!.dims).toEqual([1, 64]);
     // Two --shape flags that disagree on a name are refused the same way, naming both.
     const shapes = { input_ids: [1, 64], attention_mask: [1, 32] };
-    expect(() => resolveInputSpecs(tokenModel(), { shapes })).toThrow(
+    expect(() => resolveInputSpecs(tokenModel(), { shapes, origin: 'flags' })).toThrow(
       "--shape attention_mask=1x32 makes dim 'sequence' 32, but --shape input_ids=1x64 makes it 64",
+    );
+    expect(() => resolveInputSpecs(tokenModel(), { shapes, origin: 'recipe' })).toThrow(
+      "The recipe's inputs.shapes attention_mask=1x32 makes dim 'sequence' 32, but the recipe's inputs.shapes input_ids=1x64 makes it 64",
+    );
+  });
+
+  it("names unmarked shapes (the app's input spec) by the shapes, not by --shape flags nobody typed (user test 3a, finding 2)", () => {
+    // The spec a user saved in the Model view before the form refused it: every benchmark failed on "--shape".
+    const shapes = { input_ids: [1, 16], attention_mask: [1, 128] };
+    expect(() => resolveInputSpecs(tokenModel(), { shapes })).toThrow(
+      "The shape 1x128 of input 'attention_mask' makes dim 'sequence' 128, but the shape 1x16 of input 'input_ids' makes it 16: a named dim is one size in every input. Give one size.",
     );
   });
 

@@ -1,6 +1,15 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { ModelProto, ValueInfoProto } from 'onnx-buf';
-import { guessInputSpec, inputValuesProblem, type InputGuess, type InputValues } from '../../../shared/input-spec.js';
+import {
+  guessInputSpec,
+  inputValuesProblem,
+  namedDimConflictMessage,
+  namedDimSizes,
+  type InputGuess,
+  type InputValues,
+  type NamedDimSize,
+  type NamedDimSource,
+} from '../../../shared/input-spec.js';
 import { shellQuote } from '../../../shared/shell-quote.js';
 import type { TensorSummary } from '../../../shared/model-summary.js';
 import { isDatasetDtype } from '../datasets/element-convert.js';
@@ -105,7 +114,7 @@ export function resolveInputSpecs(
   const fed = graph.input.filter((vi) => !weights.has(vi.name));
   const shapeField = overrides.origin === 'recipe' ? "The recipe's inputs.shapes" : '--shape';
   // A named dim is one size in every input that has it: a whole shape given for one input sizes it in the others.
-  const named = namedDimsSet(fed, overrides, shapeField);
+  const named = namedDimsSet(fed, overrides);
   const set = { ...overrides, dims: named.sizes };
   // Computed over all inputs at once: one input's guess can depend on another (an audio length on `sr`).
   const summaries = withIndexedTables(
@@ -168,40 +177,36 @@ export function resolveInputSpecs(
 
 /**
  * The sizes the user gave named dims: `--dim NAME=N`, and the dims a whole `--shape` gives the named dims of its
- * input. Two that give one name different sizes are refused: which one was meant cannot be told.
+ * input. Two that give one name different sizes are refused: which one was meant cannot be told. The rule is the
+ * input spec's (shared namedDimSizes); the message names the flags or the recipe's fields that gave the sizes, and
+ * unmarked shapes (the app's input spec among them) by the shapes themselves.
  */
 function namedDimsSet(
   fed: readonly ValueInfoProto[],
   overrides: ShapeOverrides,
-  shapeField: string,
 ): { sizes: Record<string, number>; setBy: (name: string) => string } {
   const dimField = overrides.origin === 'recipe' ? "the recipe's inputs.dims" : '--dim';
-  const sizes = new Map<string, { size: number; from: string; source: string }>(
-    Object.entries(overrides.dims ?? {}).map(([name, size]) => [
-      name,
-      { size, from: `${dimField} ${name}=${size}`, source: dimSource(overrides, `${name}=${size}`) },
-    ]),
-  );
-  for (const vi of fed) {
-    const whole = overrides.shapes?.[vi.name];
-    if (!whole) continue;
-    describeType(vi.type).shape.forEach((d, i) => {
-      const size = whole[i];
-      if (typeof d !== 'string' || size === undefined) return;
-      const from = `${shapeField} ${vi.name}=${whole.join('x')}`;
-      const known = sizes.get(d);
-      if (known && known.size !== size) {
-        throw new StudioError(
-          'BAD_INPUT',
-          `${from} makes dim '${d}' ${size}, but ${known.from} makes it ${known.size}: a named dim is one size in every input. Give one size.`,
-        );
-      }
-      if (!known) sizes.set(d, { size, from, source: shapeSource(overrides, vi.name, whole) });
-    });
+  const inputs = fed.map((vi) => ({ name: vi.name, shape: describeType(vi.type).shape }));
+  const { sizes, conflict } = namedDimSizes(inputs, overrides.shapes ?? {}, overrides.dims);
+  if (conflict) {
+    // Unmarked shapes may be the app's input spec, whose user typed no --shape (user test 3a, finding 2).
+    const shapeText = (input: string, shape: readonly number[]) => {
+      if (overrides.origin === undefined) return `the shape ${shape.join('x')} of input '${input}'`;
+      const field = overrides.origin === 'recipe' ? "the recipe's inputs.shapes" : '--shape';
+      return `${field} ${input}=${shape.join('x')}`;
+    };
+    const from = (source: NamedDimSource, size: number) =>
+      source.kind === 'shape' ? shapeText(source.input, source.shape) : `${dimField} ${conflict.dim}=${size}`;
+    throw new StudioError('BAD_INPUT', namedDimConflictMessage(conflict, from));
   }
+  const setBy = (name: string, { size, source }: NamedDimSize) =>
+    source.kind === 'shape' ? shapeSource(overrides, source.input, source.shape) : dimSource(overrides, `${name}=${size}`);
   return {
     sizes: Object.fromEntries([...sizes].map(([name, { size }]) => [name, size])),
-    setBy: (name) => sizes.get(name)?.source ?? 'the input spec',
+    setBy: (name) => {
+      const known = sizes.get(name);
+      return known ? setBy(name, known) : 'the input spec';
+    },
   };
 }
 

@@ -19,6 +19,14 @@ describe('the experiment in the page', () => {
     expect(confirmed).toMatchObject({ ready: true, spec: { shapes: { x: [1, 3, 48, 640] } } });
     const fixed = summary([{ name: 'input', dtype: 'float32', shape: [1, 3, 8, 8] }]);
     expect(inputSpecState(fixed, null)).toMatchObject({ needed: false, ready: true });
+    // One named dim at two sizes, saved before the form refused it: asked again (user test 3a, finding 2).
+    const tokens = summary([
+      { name: 'input_ids', dtype: 'int64', shape: ['batch', 'seq'] },
+      { name: 'attention_mask', dtype: 'int64', shape: ['batch', 'seq'] },
+    ]);
+    const at = (mask: number[]) => ws({ inputs: { shapes: { input_ids: [1, 16], attention_mask: mask } }, inputsConfirmedAt: '2026-12-05T00:00:00Z' });
+    expect(inputSpecState(tokens, at([1, 128])).ready).toBe(false);
+    expect(inputSpecState(tokens, at([1, 16])).ready).toBe(true);
     const vad = summary([{ name: 'sr', dtype: 'int64', shape: [1] }]);
     expect(inputSpecState(vad, null)).toMatchObject({ needed: true, spec: { values: { sr: { kind: 'constant', value: 16000 } } } });
   });

@@ -4,14 +4,17 @@
  * figures on screen mix datasets. Pure: unit-tested in experiment.test.ts.
  */
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
-import { guessInputSpec, needsInputSpec, specFromGuesses, type InputGuess, type InputSpec } from '../../../shared/input-spec.js';
+import { guessInputSpec, inputSpecProblem, needsInputSpec, specFromGuesses, type InputGuess, type InputSpec } from '../../../shared/input-spec.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { DatasetIdentity, DatasetRole, Workspace } from '../../../shared/workspace.js';
 
 export interface InputSpecState {
   /** The model has open dims or non-float inputs: the user must confirm a spec before jobs run. */
   needed: boolean;
-  /** The user saved a spec (or none is needed). */
+  /**
+   * The user saved a spec that can feed the model (or none is needed). A spec saved before the form refused one
+   * named dim at two sizes is not: every job failed on it, so the form asks again.
+   */
   ready: boolean;
   /** What the form shows: the saved spec, else the guesses. */
   spec: InputSpec;
@@ -24,7 +27,8 @@ export function inputSpecState(summary: ModelSummary, ws: Workspace | null): Inp
   const needed = needsInputSpec(summary.inputs);
   const saved = ws?.experiment?.inputs;
   const confirmed = saved !== undefined && ws?.experiment?.inputsConfirmedAt !== undefined;
-  return { needed, ready: !needed || confirmed, spec: saved ?? specFromGuesses(guesses), guesses };
+  const usable = confirmed && inputSpecProblem(summary.inputs, saved) === undefined;
+  return { needed, ready: !needed || usable, spec: saved ?? specFromGuesses(guesses), guesses };
 }
 
 /** The dataset the experiment keeps for a role, as a spec for the forms. */

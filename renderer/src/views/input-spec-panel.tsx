@@ -8,10 +8,13 @@ import { useContext, useEffect, useId, useState } from 'react';
 import {
   dimLabel,
   inputNeedsSpec,
+  inputSpecProblem,
   inputValuesProblem,
   isOpenDim,
   parseShapeText,
   largeInputWarnings,
+  namedDimConflictMessage,
+  namedDimSizes,
   shortShapes,
   type InputSpec,
   type InputValues,
@@ -103,11 +106,61 @@ export interface DraftField {
   part: number | 'a' | 'b';
 }
 
-/** The spec the form describes, or the first problem in it, with the field it is in. */
+/**
+ * The drafts with dim `axis` of `input` set to `text`, and where that dim is named, the same dim of every other
+ * input that has the name: a named dim is one size in every input (`seq` of `input_ids` and `attention_mask`),
+ * and a form with one field each let a user save two sizes, on which every job failed.
+ */
+export function withDimSet(
+  summary: ModelSummary,
+  drafts: Record<string, InputDraft>,
+  input: string,
+  axis: number,
+  text: string,
+): Record<string, InputDraft> {
+  const declared = summary.inputs.find((i) => i.name === input)?.shape[axis];
+  const named = typeof declared === 'string' && declared !== '' ? declared : undefined;
+  const next = { ...drafts };
+  for (const other of summary.inputs) {
+    const draft = drafts[other.name];
+    if (!draft || other.rankUnknown) continue;
+    const sets = (k: number) =>
+      (other.name === input && k === axis) || (named !== undefined && other.shape[k] === named);
+    if (!other.shape.some((_, k) => sets(k))) continue;
+    next[other.name] = { ...draft, dims: draft.dims.map((d, k) => (sets(k) ? text : d)) };
+  }
+  return next;
+}
+
+/** The named dims two or more inputs share, with those inputs: the form sets each in all of them at once. */
+export function sharedNamedDims(summary: ModelSummary): Map<string, string[]> {
+  const inputs = new Map<string, string[]>();
+  for (const input of summary.inputs) {
+    for (const d of new Set(input.shape)) {
+      if (typeof d === 'string' && d !== '') inputs.set(d, [...(inputs.get(d) ?? []), input.name]);
+    }
+  }
+  return new Map([...inputs].filter(([, names]) => names.length > 1));
+}
+
+/** What the form says of the named dims inputs share (one field each, set together), or undefined without any. */
+export function sharedDimsNote(summary: ModelSummary): string | undefined {
+  const names = [...sharedNamedDims(summary).keys()].map((n) => `'${n}'`);
+  if (names.length === 0) return undefined;
+  const listed = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return names.length === 1
+    ? `The named dim ${listed} is one size in every input that has it: setting it in one input sets it in the others.`
+    : `The named dims ${listed} are each one size in every input that has them: setting one in an input sets it in the others.`;
+}
+
+/**
+ * The spec the form describes, or the first problem in it, with the field it is in (`also`: other fields the
+ * problem involves, marked too).
+ */
 export function specFromDraft(
   summary: ModelSummary,
   drafts: Record<string, InputDraft>,
-): { ok: true; spec: InputSpec } | { ok: false; message: string; field?: DraftField } {
+): { ok: true; spec: InputSpec } | { ok: false; message: string; field?: DraftField; also?: DraftField[] } {
   const shapes: Record<string, number[]> = {};
   const values: Record<string, InputValues> = {};
   for (const input of summary.inputs) {
@@ -149,6 +202,18 @@ export function specFromDraft(
       values[input.name] = rule;
     }
   }
+  // The shared rule (inputSpecProblem, the engine's --shape): a spec saved before the form set a named dim in
+  // every input at once may still give it two sizes. Said on the later field, both marked.
+  const { conflict } = namedDimSizes(summary.inputs, shapes);
+  if (conflict && conflict.later.source.kind === 'shape' && conflict.first.source.kind === 'shape') {
+    const { later, first } = { later: conflict.later.source, first: conflict.first.source };
+    return {
+      ok: false,
+      message: namedDimConflictMessage(conflict),
+      field: { input: later.input, part: later.axis },
+      also: [{ input: first.input, part: first.axis }],
+    };
+  }
   return { ok: true, spec: Object.keys(values).length > 0 ? { shapes, values } : { shapes } };
 }
 
@@ -180,7 +245,11 @@ export function InputSpecPanel({
 
   if (!state.needed && !workspace?.experiment?.inputs) return loadWarning;
   const parsed = specFromDraft(summary, drafts);
+  const sharedNote = sharedDimsNote(summary);
   const saved = workspace?.experiment?.inputs;
+  // A saved spec no job can use (one named dim at two sizes, saved before the form refused it) is not one to go
+  // back to: the form stays open until it is corrected.
+  const savedUsable = saved !== undefined && inputSpecProblem(summary.inputs, saved) === undefined;
 
   const save = async () => {
     if (!parsed.ok) return;
@@ -238,17 +307,23 @@ export function InputSpecPanel({
           {state.guesses.some((g) => g.values) ? ' or takes inputs whose values matter' : ''}. Benchmarks,
           calibration and synthetic data use exactly what you set here; a guessed size gives a wrong latency.
           The fields are prefilled with guesses, each with its reason.
+          {sharedNote && ` ${sharedNote}`}
         </p>
         {state.guesses.map((guess) => {
           const draft = drafts[guess.name];
           if (!draft) return null;
           const setDraft = (next: InputDraft) => setDrafts((d) => ({ ...d, [guess.name]: next }));
           const shapeless = summary.inputs.find((i) => i.name === guess.name)?.rankUnknown === true;
-          // The problem of the form, said in the fieldset of its input and marked on its field.
+          // The problem of the form, said in the fieldset of its input and marked on its field (and on the
+          // other fields it involves, which point to the same message).
           const fault = !parsed.ok && parsed.field?.input === guess.name ? parsed.field.part : undefined;
           const errorId = `${id}-${guess.name}-error`;
+          const marked = (part: DraftField['part']) =>
+            !parsed.ok &&
+            [parsed.field, ...(parsed.also ?? [])].some((f) => f?.input === guess.name && f.part === part);
+          const messageId = !parsed.ok && parsed.field ? `${id}-${parsed.field.input}-error` : errorId;
           const invalid = (part: DraftField['part']) =>
-            fault === part ? { 'aria-invalid': true as const, 'aria-errormessage': errorId } : {};
+            marked(part) ? { 'aria-invalid': true as const, 'aria-errormessage': messageId } : {};
           const valuesReason =
             draft.values && guess.values && valuesHoldGuess(draft.values, guess.values.values)
               ? guess.values.reason
@@ -301,12 +376,10 @@ export function InputSpecPanel({
                         value={draft.dims[i] ?? ''}
                         aria-describedby={why ? `${fieldId}-why` : undefined}
                         {...(shapeless ? {} : invalid(i))}
-                        onChange={(e) =>
-                          setDraft({
-                            ...draft,
-                            dims: draft.dims.map((d, k) => (k === i ? e.target.value : d)),
-                          })
-                        }
+                        onChange={(e) => {
+                          const text = e.target.value;
+                          setDrafts((d) => withDimSet(summary, d, guess.name, i, text));
+                        }}
                       />
                       {why && (
                         <span id={`${fieldId}-why`} className="field-hint">
@@ -412,7 +485,7 @@ export function InputSpecPanel({
           >
             Use these inputs
           </button>
-          {saved && (
+          {savedUsable && (
             <button type="button" onClick={() => setEditing(false)}>
               Cancel
             </button>

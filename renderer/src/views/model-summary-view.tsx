@@ -3,7 +3,12 @@
  * table), where its weight bytes go by dtype, its largest tensors, and whether it keeps data externally.
  */
 import { useEffect } from 'react';
-import type { LargestTensor, ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
+import {
+  externalDataPlace,
+  type LargestTensor,
+  type ModelSummary,
+  type TensorSummary,
+} from '../../../shared/model-summary.js';
 import { allOpCounts, DtypeBytesChart, OpHistogramChart } from '../charts/model-charts.js';
 import { baseName, formatBytes, formatCount, formatDomain, formatExact, formatShape } from '../format.js';
 
@@ -167,7 +172,7 @@ function OpCountTable({
   );
 }
 
-function ExternalDataNote({ summary }: { summary: ModelSummary }) {
+export function ExternalDataNote({ summary }: { summary: ModelSummary }) {
   if (summary.externalDataBytes <= 0) {
     return (
       <p className="muted note" data-testid="external-data">
@@ -176,12 +181,53 @@ function ExternalDataNote({ summary }: { summary: ModelSummary }) {
     );
   }
   const total = summary.fileBytes + summary.externalDataBytes;
+  const share = `${formatBytes(summary.externalDataBytes)} of weights (${((summary.externalDataBytes / total) * 100).toFixed(0)}% of ${formatBytes(total)})`;
+  // A summary saved before the files were listed names none; opening the model again lists them.
+  const files = summary.externalDataFiles;
+  if (!files || files.length === 0) {
+    return (
+      <p className="note" data-testid="external-data">
+        External data: {share} live in files the model names relative to its own folder. Copy them along with
+        the model, to the same places relative to it; exported variants carry their own.
+      </p>
+    );
+  }
+  const one = files.length === 1;
   return (
-    <p className="note" data-testid="external-data">
-      External data: {formatBytes(summary.externalDataBytes)} of weights live in files beside the model (
-      {((summary.externalDataBytes / total) * 100).toFixed(0)}% of {formatBytes(total)}). Keep them in the
-      same folder when you copy the model; exported variants carry their own.
-    </p>
+    <section className="external-data" data-testid="external-data">
+      <p className="note">
+        External data: {share} live in {one ? 'one file' : `${files.length} files`}{' '}
+        {externalDataPlace(files.map((f) => f.location))}. Copy {one ? 'it' : 'them'} along with the model, to
+        the same {one ? 'place' : 'places'} relative to it; exported variants carry their own.
+      </p>
+      <table data-testid="external-data-files">
+        <caption>External data files</caption>
+        <thead>
+          <tr>
+            <th scope="col">Location (relative to the model)</th>
+            <th scope="col" className="num">
+              Tensors
+            </th>
+            <th scope="col" className="num">
+              Size
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {files.map((f) => (
+            <tr key={f.location}>
+              <td>
+                <code>{f.location}</code>
+              </td>
+              <td className="num">{formatExact(f.tensors)}</td>
+              <td className="num" title={`${formatExact(f.bytes)} bytes`}>
+                {formatBytes(f.bytes)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
