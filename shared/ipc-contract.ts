@@ -25,6 +25,7 @@ import type { InputSpec } from './input-spec.js';
 import type { Result, StudioErrorInfo } from './errors.js';
 import type { JobResults } from './job-results.js';
 import type { MethodCatalog } from './method-catalog-types.js';
+import { MAX_VARIANT_NAME } from './variant-naming.js';
 import type { ModelSummary } from './model-summary.js';
 import type { ModelGraph } from './model-graph.js';
 import type { ModelDiff } from './model-diff.js';
@@ -145,7 +146,7 @@ const dimsSchema = z.record(z.string(), z.number().int().min(1));
 /** Values to feed inputs whose values matter (integers such as a sample rate), by input name. */
 const valuesSchema = z.record(z.string(), inputValuesSchema);
 /** Display name of the variant a job makes (default: the method's name, made unique). */
-const variantNameSchema = z.string().min(1).max(120);
+const variantNameSchema = z.string().min(1).max(MAX_VARIANT_NAME);
 
 /** The kinds of job; each kind's spec is below, and `JobResults` (shared/job-results.ts) types each result. */
 export const JOB_KINDS = ['inspect', 'quantize', 'prune', 'bench', 'evaluate', 'export', 'tune'] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { VariantRecipe, WorkspaceVariant } from './workspace.js';
-import { variantSteps, withPruneOutcome } from './variant-naming.js';
+import type { VariantRecipe, Workspace, WorkspaceVariant } from './workspace.js';
+import { uniqueVariantName, variantSteps, withPruneOutcome } from './variant-naming.js';
 
 const quantize = (method: string): VariantRecipe => ({
   operation: 'quantize',
@@ -96,5 +96,14 @@ describe('withPruneOutcome', () => {
     expect(withPruneOutcome('structured 30%', outcome(0.3, 0.25))).toBe('structured 30% (pruned 25%)');
     expect(withPruneOutcome('structured 30%', outcome(0.3, 0.295))).toBe('structured 30%');
     expect(withPruneOutcome('magnitude 50%', outcome(0.5, 0.5))).toBe('magnitude 50%');
+  });
+});
+
+describe('a new name and a rename tell names apart by one rule', () => {
+  it('gives a new variant " (2)" for a name taken but for its case, or what the app calls the original', () => {
+    const ws = { variants: [{ name: 'FP16' }] } as unknown as Pick<Workspace, 'variants'>;
+    expect(uniqueVariantName(ws, 'fp16')).toBe('fp16 (2)');
+    expect(uniqueVariantName(ws, 'the original')).toBe('the original (2)');
+    expect(uniqueVariantName(ws, 'int8-dynamic')).toBe('int8-dynamic');
   });
 });

@@ -123,6 +123,14 @@ export function variantSteps(
 /** What the app calls the model the user opened, in lists beside the variants' names (lower case). */
 const ORIGINAL_NAMES = ['original', 'the original', 'the original model'];
 
+/** The longest variant name (the contract's limit, and the rename field's). */
+export const MAX_VARIANT_NAME = 120;
+
+/** Whether two variant names read as one: told apart as people read them, case aside. */
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
 /**
  * The name a rename gives a variant (trimmed), or why it cannot: unlike a new variant's name, which gets " (2)"
  * when taken, a rename to a taken name is refused, since the user typed that name and would not see another.
@@ -139,17 +147,21 @@ export function renamedVariantName(
   if (!name) return { problem: 'A variant name cannot be empty.' };
   if (ORIGINAL_NAMES.includes(name.toLowerCase()))
     return { problem: `'${name}' is what the app calls the model you opened: choose another name.` };
-  const taken = variants.find((v) => v.id !== variantId && v.name.toLowerCase() === name.toLowerCase());
+  const taken = variants.find((v) => v.id !== variantId && sameName(v.name, name));
   if (taken) return { problem: `Another variant is named ${taken.name}: choose another name.` };
   return { name };
 }
 
-/** A new variant's name: the one wanted, or with " (2)", " (3)"... when another variant has it. */
+/**
+ * A new variant's name: the one wanted, or with " (2)", " (3)"... when another variant has it (case aside, as a
+ * rename tells names apart) or it is what the app calls the original.
+ */
 export function uniqueVariantName(ws: Pick<Workspace, 'variants'>, wanted: string): string {
-  const taken = new Set(ws.variants.map((v) => v.name));
-  if (!taken.has(wanted)) return wanted;
+  const free = (name: string) =>
+    !ORIGINAL_NAMES.includes(name.toLowerCase()) && !ws.variants.some((v) => sameName(v.name, name));
+  if (free(wanted)) return wanted;
   for (let i = 2; ; i++) {
     const candidate = `${wanted} (${i})`;
-    if (!taken.has(candidate)) return candidate;
+    if (free(candidate)) return candidate;
   }
 }

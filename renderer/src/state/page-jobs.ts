@@ -5,27 +5,17 @@
  * this tab's sessionStorage, as the open model is (session-model.ts), and listed again after a reload. One that
  * was still running when the page went away ended with it: it comes back cancelled, saying so.
  */
+import { isPageJob } from './page-job-id.js';
 import { JOB_STATUSES, type JobRecord } from './studio-state.js';
 
+export { isPageJob, pageJobId } from './page-job-id.js';
+
 const KEY = 'onnx-studio.page-jobs';
-const PREFIX = 'page-';
 /** The most kept: the newest, as the jobs list keeps its newest finished jobs. */
 const MAX_KEPT = 20;
 /** The note of a page job the reload stopped. */
 export const STOPPED_BY_RELOAD =
   'Stopped when the page was reloaded or closed: a browser benchmark runs in the page. Run it again.';
-
-let counter = 0;
-
-/** An id for a job of the page (`page-web-…`), which `isPageJob` knows again after a reload. */
-export function pageJobId(kind: string): string {
-  counter += 1;
-  return `${PREFIX}${kind}-${Date.now().toString(36)}-${counter}`;
-}
-
-export function isPageJob(jobId: string): boolean {
-  return jobId.startsWith(PREFIX);
-}
 
 function storage(): Storage | undefined {
   try {

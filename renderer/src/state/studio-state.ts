@@ -21,6 +21,7 @@ import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { interruptedPipeline, type PipelineInterruption } from '../../../shared/pipeline-interruption.js';
 import { resolvedFailures } from './job-outcomes.js';
+import { isPageJob } from './page-job-id.js';
 
 export type Engine = 'onnxruntime-node' | 'onnxruntime-web';
 
@@ -455,7 +456,7 @@ function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
 function serveStopped(state: StudioState, how: PipelineInterruption, atMs: number): StudioState {
   let next = state;
   for (const job of state.jobs) {
-    if (!isActive(job) || job.kind === 'web-bench') continue;
+    if (!isActive(job) || isPageJob(job.jobId)) continue;
     next = dropLive(
       updateJob(next, job.jobId, ({ etaMs: _eta, etaAtMs: _at, ...rest }) => ({
         ...rest,

@@ -6,14 +6,14 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
-import { renamedVariantName } from '../../../shared/variant-naming.js';
+import { MAX_VARIANT_NAME, renamedVariantName } from '../../../shared/variant-naming.js';
 import type { ActionOutcome } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { ErrorPanel } from './error-panel.js';
 
 /** The longest display name the workspace accepts. */
-const MAX_NAME = 120;
+const MAX_NAME = MAX_VARIANT_NAME;
 
 /**
  * The name field's width in characters: the name and a little room to type, at least wide enough for a
