@@ -40,7 +40,7 @@ import { benchParams } from '../bench/run-benchmark.js';
 import { StudioError, errorFromInfo } from '../errors.js';
 import type { EvalReport } from '../evaluate/evaluate-model.js';
 import type { EngineClient } from '../host/engine-client.js';
-import { pollTurn, removeQuietly, tempPathFor, writeFailure } from '../onnx/atomic-files.js';
+import { commitTempFiles, pollTurn, removeQuietly, tempPathFor, writeFailure } from '../onnx/atomic-files.js';
 import { fileMayHaveExternalData, sameFile } from '../onnx/output-guard.js';
 import type { PruneReport } from '../prune/prune-model.js';
 import type { QuantizeReport } from '../quantize/quantize-model.js';
@@ -460,7 +460,7 @@ async function copyAtomic(source: string, destination: string, ctx: JobContext):
     // A cancel that lands before the rename wins; nothing is awaited between this check and the rename.
     await pollTurn();
     if (ctx.signal.aborted) throw new StudioError('CANCELLED', 'Export was cancelled; nothing was written.');
-    fs.renameSync(temp, destination);
+    commitTempFiles([[temp, destination]]);
   } catch (error) {
     removeQuietly(temp);
     if (ctx.signal.aborted) throw new StudioError('CANCELLED', 'Export was cancelled; nothing was written.');
