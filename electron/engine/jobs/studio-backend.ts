@@ -33,6 +33,7 @@ import { StudioError, errorFromInfo, toErrorInfo } from '../errors.js';
 import { EngineClient } from '../host/engine-client.js';
 import { buildReport, saveReport } from '../report/report-files.js';
 import { dataPaths } from '../workspace/data-dir.js';
+import { removeStaleTempFiles } from '../workspace/stale-temp-files.js';
 import { RecentModels } from '../workspace/recent-models.js';
 import { newId, workspaceKey, WorkspaceStore } from '../workspace/workspace-store.js';
 import {
@@ -109,6 +110,8 @@ export class StudioBackend {
   constructor(options: StudioBackendOptions) {
     this.options = options;
     const paths = dataPaths(options.dataDir);
+    // What killed processes left (a cancelled job's scratch file can weigh GBs), before this one writes any.
+    removeStaleTempFiles(options.dataDir);
     this.store = new WorkspaceStore(paths.workspaces);
     this.recent = new RecentModels(paths.recent);
     this.engine = options.engine ?? new EngineClient();

@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { throttledCounts } from './task-handlers.js';
+import { saveModel } from '../onnx/save-model.js';
+import { buildMlp } from '../testing/model-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { runTask, throttledCounts } from './task-handlers.js';
 
 /** Counts throttled at 100 ms on a clock the test moves, and what they sent. */
 function recorder() {
@@ -38,5 +43,44 @@ describe('throttledCounts', () => {
     }
     expect(sent).toHaveLength(10);
     expect(sent.every(([, total]) => total === 0)).toBe(true);
+  });
+});
+
+describe('a quantize task', () => {
+  it("fp16's job bar runs from analysing through converting to 95%, never backwards", async () => {
+    const tmp = makeTempDir();
+    try {
+      const input = path.join(tmp.dir, 'mlp.onnx');
+      await saveModel(buildMlp({ inputSize: 256, hiddenSize: 512, outputSize: 64 }), input);
+      const seen: [number, string][] = [];
+      await runTask(
+        {
+          kind: 'quantize',
+          input,
+          output: path.join(tmp.dir, 'out.onnx'),
+          method: 'fp16',
+          common: {},
+          options: {},
+          force: false,
+        },
+        {
+          signal: new AbortController().signal,
+          progress: (fraction, stage) => seen.push([fraction, stage]),
+          metric: () => {},
+          log: () => {},
+          phase: () => {},
+        },
+        { testHooks: false },
+      );
+      expect(fs.existsSync(path.join(tmp.dir, 'out.onnx'))).toBe(true);
+      const fractions = seen.map(([f]) => f);
+      expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+      const converting = seen.filter(([, stage]) => stage === 'converting').map(([f]) => f);
+      // Before, converting took the span of quantizing after calibration: it started at 65%, and the ETA lied.
+      expect(converting[0]).toBeCloseTo(0.15);
+      expect(converting.at(-1)).toBeCloseTo(0.95);
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

@@ -51,6 +51,8 @@ const PHASE_SPANS: Record<string, [number, number]> = {
   ranking: [0.15, 0.45],
   scoring: [0.15, 0.45],
   pruning: [0.45, 0.95],
+  // fp16: deciding the nodes is `analysing`, converting the weights (most of its time) `converting`.
+  converting: [0.15, 0.95],
 };
 
 function spanOf(phase: string, calibrated: boolean, fallback: string): [number, number] {

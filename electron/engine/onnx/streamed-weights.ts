@@ -25,6 +25,11 @@ import { forEachTensor } from './walk-tensors.js';
  *
  * A tensor's bytes are never written through its `rawData`: assigning `rawData` turns a streamed tensor back
  * into an ordinary one (and a candidate for spilling), exactly as the methods expect.
+ *
+ * A spill writes up to spillLimits' bytes at once, synchronously, which held the event loop (and so a cancel)
+ * for up to a second on a loaded machine. A method that awaits between its weights (fp16) therefore spills in
+ * steps: it calls spillInSteps() first, then spillWhenDue(step) before each new weight, which writes one tensor
+ * at a time and awaits `step` (its progress step: a turn of the event loop and a cancellation check) after each.
  */
 
 /**
@@ -46,6 +51,27 @@ export function trackNewTensor(tensor: TensorProto): void {
 
 const streamedGetters = new WeakMap<TensorProto, () => Uint8Array>();
 
+/**
+ * Stops tracking `tensor`, a new tensor whose data its creator copied elsewhere (replaceConstant copies a tensor's
+ * data into the constant it replaces): spilling it would write bytes nothing reads.
+ */
+export function untrackNewTensor(tensor: TensorProto): void {
+  active.getStore()?.untrack(tensor);
+}
+
+/** The running transform spills only when spillWhenDue is called (see the top of this file). */
+export function spillInSteps(): void {
+  active.getStore()?.deferSpills();
+}
+
+/**
+ * When the running transform is due to spill (see spillLimits), spills a tensor at a time, awaiting `step`
+ * after each; `step` may throw (a cancellation) to stop. Call it where every tensor created so far is in place.
+ */
+export async function spillWhenDue(step: () => Promise<void>): Promise<void> {
+  await active.getStore()?.spillWhenDue(step);
+}
+
 /** Whether `tensor`'s bytes are read on demand (so caching them would defeat the purpose). */
 export function isStreamedTensor(tensor: TensorProto): boolean {
   const getter = streamedGetters.get(tensor);
@@ -64,9 +90,11 @@ export class StreamedWeights {
    * Tensors created since the last spill. Held strongly: a WeakRef keeps its target alive until the current
    * job ends, and the methods' loops are synchronous, so weak references would keep every one of them.
    */
-  readonly #pending = new Set<TensorProto>();
+  readonly #pending = new Map<TensorProto, number>();
   #pendingBytes = 0;
   #readSinceSpill = 0;
+  /** Spills wait for spillWhenDue (spillInSteps). */
+  #deferred = false;
   /** Undefined for a reader only (no output): nothing is spilled. */
   readonly #scratchPath: string | undefined;
   /** The output the scratch file serves, named in errors (the scratch file itself means nothing to a user). */
@@ -128,28 +156,53 @@ export class StreamedWeights {
     const bytes = tensor.rawData.byteLength;
     if (bytes < spillLimits.minBytes) return;
     // Spill what came before this tensor, not this one: its creator still holds it.
-    if (this.#pendingBytes >= spillLimits.pendingBytes) this.spill();
-    this.#pending.add(tensor);
-    this.#pendingBytes += bytes;
+    if (this.#pendingBytes >= spillLimits.pendingBytes && !this.#deferred) this.spill();
+    this.#pendingBytes += bytes - (this.#pending.get(tensor) ?? 0);
+    this.#pending.set(tensor, bytes);
+  }
+
+  untrack(tensor: TensorProto): void {
+    this.#pendingBytes -= this.#pending.get(tensor) ?? 0;
+    this.#pending.delete(tensor);
+  }
+
+  deferSpills(): void {
+    this.#deferred = true;
   }
 
   /** Moves the bytes of large in-memory tensors (tracked ones and any in the model) to the scratch file. */
   spill(): void {
-    const scratchPath = this.#scratchPath;
-    if (scratchPath === undefined) return;
-    const candidates = new Set(this.#pending);
+    for (const tensor of this.#spillCandidates()) this.#spillOne(tensor);
+  }
+
+  async spillWhenDue(step: () => Promise<void>): Promise<void> {
+    if (this.#pendingBytes < spillLimits.pendingBytes && this.#readSinceSpill < spillLimits.everyReadBytes)
+      return;
+    for (const tensor of this.#spillCandidates()) {
+      if (this.#spillOne(tensor)) await step();
+    }
+  }
+
+  /** What a spill writes: the tensors created since the last one and those of the model, if large and in memory. */
+  #spillCandidates(): Set<TensorProto> {
+    if (this.#scratchPath === undefined) return new Set();
+    const candidates = new Set(this.#pending.keys());
     forEachTensor(this.#model, (t) => candidates.add(t));
     this.#pending.clear();
     this.#pendingBytes = 0;
     this.#readSinceSpill = 0;
-    for (const tensor of candidates) {
-      if (isStreamedTensor(tensor)) continue;
-      const descriptor = Object.getOwnPropertyDescriptor(tensor, 'rawData');
-      const bytes = descriptor?.value as Uint8Array | undefined;
-      if (!bytes || bytes.byteLength < spillLimits.minBytes) continue;
-      this.#stream(tensor, this.#appendToScratch(bytes, scratchPath));
-      this.spilledBytes += bytes.byteLength;
-    }
+    return candidates;
+  }
+
+  /** Spills one tensor if it is large and in memory; whether it did. */
+  #spillOne(tensor: TensorProto): boolean {
+    if (this.#scratchPath === undefined || isStreamedTensor(tensor)) return false;
+    const descriptor = Object.getOwnPropertyDescriptor(tensor, 'rawData');
+    const bytes = descriptor?.value as Uint8Array | undefined;
+    if (!bytes || bytes.byteLength < spillLimits.minBytes) return false;
+    this.#stream(tensor, this.#appendToScratch(bytes, this.#scratchPath));
+    this.spilledBytes += bytes.byteLength;
+    return true;
   }
 
   #appendToScratch(bytes: Uint8Array, scratchPath: string): ExternalRef {
@@ -210,7 +263,7 @@ export class StreamedWeights {
     this.#recent = [{ tensor, bytes }, ...this.#recent.slice(0, RECENT_READS - 1)];
     this.readBytes += ref.length;
     this.#readSinceSpill += ref.length;
-    if (this.#readSinceSpill >= spillLimits.everyReadBytes) this.spill();
+    if (this.#readSinceSpill >= spillLimits.everyReadBytes && !this.#deferred) this.spill();
     return bytes;
   }
 }

@@ -1,12 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelProto } from 'onnx-buf';
+import { type ModelProto, TensorProto_DataType as DT } from 'onnx-buf';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cosineSimilarity } from '../evaluate/fidelity-metrics.js';
 import { kernelSafe } from '../testing/int8-kernels.js';
 import { loadModel } from '../onnx/load-model.js';
 import { saveModel } from '../onnx/save-model.js';
-import { isStreamedTensor, spillLimits, StreamedWeights } from '../onnx/streamed-weights.js';
+import { makeRawTensor } from '../onnx/graph-build.js';
+import {
+  isStreamedTensor,
+  spillInSteps,
+  spillLimits,
+  spillWhenDue,
+  StreamedWeights,
+  untrackNewTensor,
+} from '../onnx/streamed-weights.js';
 import { pruneModel } from '../prune/prune-model.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { createSession } from '../runtime/create-session.js';
@@ -317,6 +325,44 @@ describe('StreamedWeights', () => {
       expect(Buffer.from(first.rawData).equals(Buffer.from(changed))).toBe(true);
       expect(fs.readdirSync(dir)).toHaveLength(1);
       expect(weights.sources().get(first)?.length).toBe(changed.byteLength);
+    } finally {
+      weights.close();
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('spills in steps where the method says (spillInSteps), and never a tensor whose data went elsewhere', async () => {
+    const fixture = fixtures[1]!;
+    const loaded = await loadModel(fixture.input);
+    const dir = path.join(tmp.dir, 'in-steps');
+    fs.mkdirSync(dir);
+    const weights = new StreamedWeights(loaded.proto, loaded.dir, path.join(dir, 'out.onnx'));
+    // Due at every read and every new tensor; the inline biases (384 bytes) stay out of it.
+    Object.assign(spillLimits, { everyReadBytes: 1, pendingBytes: 1, minBytes: 1024 });
+    try {
+      await weights.run(async () => {
+        spillInSteps();
+        const [w0, w1] = loaded.proto.graph!.initializer.filter((t) => t.name.endsWith('.weight'));
+        const a = makeRawTensor('a', DT.FLOAT, w0!.dims, w0!.rawData);
+        const b = makeRawTensor('b', DT.FLOAT, w1!.dims, w1!.rawData);
+        // Its data was copied into a constant (replaceConstant): writing it would be wasted.
+        const copied = makeRawTensor('copied', DT.FLOAT, w1!.dims, w1!.rawData);
+        untrackNewTensor(copied);
+        // Nothing spilled while reading or creating, though a spill was due.
+        expect(weights.spilledBytes).toBe(0);
+        const spilledAtStep: number[] = [];
+        await spillWhenDue(async () => {
+          spilledAtStep.push(weights.spilledBytes);
+        });
+        // One tensor a step.
+        expect(spilledAtStep).toEqual([96 * 96 * 4, 2 * 96 * 96 * 4]);
+        expect([a, b].map(isStreamedTensor)).toEqual([true, true]);
+        expect(isStreamedTensor(copied)).toBe(false);
+        await spillWhenDue(async () => {
+          spilledAtStep.push(weights.spilledBytes);
+        });
+        expect(spilledAtStep).toHaveLength(2); // nothing due any more
+      });
     } finally {
       weights.close();
     }

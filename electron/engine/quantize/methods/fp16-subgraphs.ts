@@ -61,7 +61,13 @@ export interface Fp16Run {
   names: UniqueNameGenerator;
   progress: NodeProgress;
   skippedNodes: SkippedNode[];
-  toHalf: (tensor: TensorProto, name: string) => TensorProto;
+  /** A float16 copy of a weight, converted a chunk at a time with progress and cancellation checks (fp16.ts). */
+  toHalf: (tensor: TensorProto, name: string) => Promise<TensorProto>;
+  /**
+   * Counts a float32 initializer that stays float32 as done, in the conversion's progress (fp16.ts); undefined for
+   * another constant (a sparse or Constant-node value, not decoded for this): a cancellation check only.
+   */
+  keepFloat: (initializer: TensorProto | undefined) => Promise<void>;
   counts: {
     converted: number;
     folded: number;

@@ -9,10 +9,12 @@ import {
   type NodeProto,
   TensorProto_DataType as DT,
 } from 'onnx-buf';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { float16ArrayToFloat32 } from '../../onnx/float16.js';
 import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../../onnx/graph-build.js';
 import { loadModel } from '../../onnx/load-model.js';
+import { saveModel } from '../../onnx/save-model.js';
+import { spillLimits } from '../../onnx/streamed-weights.js';
 import { decodeTensor } from '../../onnx/tensor-codec.js';
 import {
   buildCnn,
@@ -27,6 +29,7 @@ import {
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { buildAttentionBlock } from '../../testing/transformer-fixtures.js';
 import { quantizeModel } from '../quantize-model.js';
+import type { QuantizeProgress } from '../quantize-method.js';
 import { lastRecordedStep } from '../../testing/recorded-step.js';
 import {
   buildSharedWeightMlp,
@@ -481,9 +484,22 @@ describe('fp16 on the fixtures', () => {
   });
 
   it('reports progress and stops on cancellation', async () => {
-    const seen: number[] = [];
-    await quantizeInMemory(method, buildCnn(), {}, {}, { onProgress: (p) => seen.push(p.done) });
-    expect(seen.at(-1)).toBe(8);
+    const seen: QuantizeProgress[] = [];
+    const cnn = buildCnn();
+    await quantizeInMemory(method, cnn, {}, {}, { onProgress: (p) => seen.push(p) });
+    // Deciding the 8 nodes, then converting the weights, counted in float32 bytes, to the end.
+    expect(seen.filter((p) => p.phase === 'analysing').at(-1)).toEqual({
+      phase: 'analysing',
+      done: 8,
+      total: 8,
+    });
+    const floatBytes = cnn.graph!.initializer.reduce(
+      (n, t) => n + (t.dataType === DT.FLOAT ? t.rawData.byteLength : 0),
+      0,
+    );
+    expect(seen.at(-1)).toEqual({ phase: 'converting', done: floatBytes, total: floatBytes });
+    const converting = seen.filter((p) => p.phase === 'converting').map((p) => p.done);
+    expect(converting).toEqual([...converting].sort((a, b) => a - b));
     for (const error of await cancellationErrors(method, buildCnn(), 2)) {
       expect(error).toMatchObject({ code: 'CANCELLED' });
     }
@@ -523,5 +539,121 @@ describe('fp16 through quantizeModel', () => {
       code: 'BAD_REQUEST',
     });
     expect(countOps(loaded.proto, 'Cast')).toBeGreaterThan(0);
+  });
+});
+
+/*
+ * A model whose weights are large enough to be converted in several chunks each (2 Mi values per weight), with its
+ * weights in external data, so the run streams them and spills what it converts to a scratch file beside the
+ * output: what a user test cancelled in the app, where the conversion ignored the cancel until the task process
+ * was killed, leaving the scratch file.
+ */
+describe('fp16 of a large model with external data', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let input: string;
+  const defaults = { ...spillLimits };
+  const weightBytes = 2048 * 1024 * 4;
+  beforeAll(async () => {
+    tmp = makeTempDir();
+    input = path.join(tmp.dir, 'in', 'mlp.onnx');
+    fs.mkdirSync(path.dirname(input));
+    const model = buildMlp({ inputSize: 1024, hiddenSize: 2048, outputSize: 1024 });
+    await saveModel(model, input, { externalData: { thresholdBytes: 1024 } });
+  });
+  afterAll(() => tmp.cleanup());
+  afterEach(() => Object.assign(spillLimits, defaults));
+
+  const outDir = (name: string): string => {
+    const dir = path.join(tmp.dir, name);
+    fs.mkdirSync(dir);
+    return dir;
+  };
+  const scratchFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.includes('.weights.'));
+
+  it('reports the conversion by bytes, within each large weight', async () => {
+    const seen: QuantizeProgress[] = [];
+    const dir = outDir('progress');
+    await quantizeModel({
+      input,
+      output: path.join(dir, 'out.onnx'),
+      method: 'fp16',
+      onProgress: (p) => seen.push(p),
+    });
+    const converting = seen.filter((p) => p.phase === 'converting');
+    const total = 2 * weightBytes + (2048 + 1024) * 4;
+    expect(converting.at(-1)).toEqual({ phase: 'converting', done: total, total });
+    // Each weight in two steps (1 Mi values each): the bar moves within a weight, not only between them.
+    expect(converting.map((p) => p.done)).toEqual(expect.arrayContaining([weightBytes / 2, weightBytes]));
+  });
+
+  it('stops within a large weight when cancelled, leaving no output and no scratch file', async () => {
+    // Every converted weight spilled to the scratch file at once.
+    Object.assign(spillLimits, { everyReadBytes: 1, pendingBytes: 1, minBytes: 1 });
+    const dir = outDir('cancelled');
+    const controller = new AbortController();
+    let scratchAtCancel: string[] = [];
+    let scratchBytes = 0;
+    const done: number[] = [];
+    const run = quantizeModel({
+      input,
+      output: path.join(dir, 'out.onnx'),
+      method: 'fp16',
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase !== 'converting') return;
+        done.push(p.done);
+        // Halfway through the second weight: the first one's float16 copy is in the scratch file.
+        if (p.done > weightBytes + 2048 * 4 && !controller.signal.aborted) {
+          scratchAtCancel = scratchFiles(dir);
+          scratchBytes = fs.statSync(path.join(dir, scratchAtCancel[0]!)).size;
+          controller.abort();
+        }
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED', message: 'Quantization was cancelled.' });
+    expect(scratchAtCancel).toHaveLength(1);
+    // The first weight and its bias in float16, once: the tensor whose data went into the initializer is not
+    // written too (it was, which made a cancelled job's scratch file larger than the finished model).
+    expect(scratchBytes).toBe(weightBytes / 2 + 2048 * 2);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    // Not one more step after the cancel.
+    expect(done.at(-1)).toBeLessThan(2 * weightBytes);
+  });
+
+  it('lands a cancel from outside (a Ctrl+C, a job Cancel) within the conversion', async () => {
+    Object.assign(spillLimits, { everyReadBytes: 1, pendingBytes: 1, minBytes: 1 });
+    const dir = outDir('cancelled-from-outside');
+    const controller = new AbortController();
+    let abortedAt: number | undefined;
+    let last = 0;
+    const run = quantizeModel({
+      input,
+      output: path.join(dir, 'out.onnx'),
+      method: 'fp16',
+      signal: controller.signal,
+      onProgress: (p) => {
+        // From the first chunk of a weight converted on.
+        if (p.phase !== 'converting' || p.done < weightBytes / 2) return;
+        last = p.done;
+        // A cancel that arrives as an event, as a signal or a message does, while each step takes 30 ms.
+        if (abortedAt === undefined) {
+          abortedAt = -1;
+          setTimeout(() => {
+            abortedAt = performance.now();
+            controller.abort();
+          }, 0);
+        }
+        const until = performance.now() + 30;
+        while (performance.now() < until);
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    const stoppedAfter = performance.now() - abortedAt!;
+    expect(abortedAt).toBeGreaterThan(0);
+    // What proves the cancel landed within the conversion is the progress: no step of the next weight. The time is a
+    // loose bound only (a loaded CI machine can stall any process for a while).
+    expect(stoppedAfter).toBeLessThan(5_000);
+    expect(last).toBeLessThan(2 * weightBytes);
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });

@@ -22,10 +22,19 @@ import {
   topologicalOrder,
 } from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeNode, makeRawTensor } from '../../onnx/graph-build.js';
+import { expectedByteLength } from '../../onnx/external-data.js';
+import { constantBytesByType } from '../../inspect/inspect-model.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
+import { spillInSteps, spillWhenDue, untrackNewTensor } from '../../onnx/streamed-weights.js';
 import { registerQuantizeMethod } from '../method-registry.js';
-import { EXCLUDED_SKIP, type QuantizeInput, type QuantizeMethod, type QuantizeOutcome } from '../quantize-method.js';
+import {
+  EXCLUDED_SKIP,
+  type QuantizeInput,
+  type QuantizeMethod,
+  type QuantizeOutcome,
+  type QuantizeProgress,
+} from '../quantize-method.js';
 import { inferElementTypes } from '../../onnx/element-types.js';
 import {
   NodeProgress,
@@ -163,34 +172,99 @@ interface HalfStats {
   clampedTensors: string[];
 }
 
-function halfConverter(stats: HalfStats): (tensor: TensorProto, name: string) => TensorProto {
-  return (tensor, name) => {
-    const { bits, clamped, underflowed } = float32ToFloat16Clamped(decodeToFloat32(tensor));
-    stats.underflowed += underflowed;
-    if (clamped > 0) {
-      stats.clamped += clamped;
+/** Values converted per step: a few milliseconds of work, so a cancel lands within a large tensor. */
+const CHUNK_VALUES = 1 << 20;
+
+/**
+ * The weights' conversion to float16, most of fp16's time on a large model. It reports the `converting` phase in
+ * float32 bytes (done of the model's float32 constants: converted, or kept float32), and steps a tensor at a time
+ * and, within a large tensor, a chunk at a time: each step checks for cancellation and, every 50 ms, gives the
+ * event loop a turn (NodeProgress), so a Ctrl+C or a job's Cancel lands within a fraction of a second and the
+ * transform's clean-up (a streamed run's scratch file) runs. Before, this had neither: the bar stood still and a
+ * cancelled job was killed after its grace period, leaving its scratch file. For the same reason a streamed run
+ * spills the converted weights to its scratch file in steps too (spillWhenDue), not 128 MB at once.
+ */
+class HalfConversion {
+  readonly stats: HalfStats = { clamped: 0, underflowed: 0, clampedTensors: [] };
+  #done = 0;
+  #progress: NodeProgress | undefined;
+
+  constructor(
+    readonly total: number,
+    readonly signal: AbortSignal | undefined,
+    readonly onProgress: ((p: QuantizeProgress) => void) | undefined,
+  ) {}
+
+  /** Whether converting has begun (the node pass's progress stops then: one phase at a time). */
+  get started(): boolean {
+    return this.#progress !== undefined;
+  }
+
+  /** A float16 copy of `tensor` named `name`. */
+  readonly toHalf = async (tensor: TensorProto, name: string): Promise<TensorProto> => {
+    // Every weight converted before this one is in place by now.
+    await spillWhenDue(() => this.#advance(0));
+    const values = decodeToFloat32(tensor);
+    const bits = new Uint16Array(values.length);
+    const { stats } = this;
+    let clampedHere = 0;
+    for (let start = 0; start < values.length; start += CHUNK_VALUES) {
+      const end = Math.min(values.length, start + CHUNK_VALUES);
+      const { clamped, underflowed } = float32ToFloat16Clamped(
+        values.subarray(start, end),
+        bits.subarray(start, end),
+      );
+      clampedHere += clamped;
+      stats.underflowed += underflowed;
+      await this.#advance((end - start) * 4);
+    }
+    if (values.length === 0) await this.#advance(0);
+    if (clampedHere > 0) {
+      stats.clamped += clampedHere;
       stats.clampedTensors.push(name);
     }
     return makeRawTensor(name, F16, tensor.dims, littleEndianBytes(bits));
   };
+
+  /** A float32 initializer that stays float32: done, as far as the progress goes. */
+  readonly keepFloat = (initializer: TensorProto | undefined): Promise<void> =>
+    this.#advance(initializer ? Number(expectedByteLength(initializer) ?? 0n) : 0);
+
+  /** Every weight is done: the bar at its end (constants no float node reads were never counted). */
+  finish(): Promise<void> {
+    return this.#advance(this.total - this.#done);
+  }
+
+  async #advance(bytes: number): Promise<void> {
+    this.#progress ??= new NodeProgress(this.total, this.signal, this.onProgress, 'converting');
+    // Counted up to the total: the folded Casts' float16 copies of other constants were not in it.
+    const step = Math.max(0, Math.min(bytes, this.total - this.#done));
+    this.#done += step;
+    await this.#progress.step(step);
+  }
 }
 
 async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<QuantizeOutcome> {
   const { model, common, options, note, signal } = input;
   throwIfCancelled(signal);
+  spillInSteps();
   const graph = model.graph;
   if (!graph) return { quantizedNodes: 0, skippedNodes: [] };
   const index = new GraphIndex(graph);
   const types = inferElementTypes(index);
-  const stats: HalfStats = { clamped: 0, underflowed: 0, clampedTensors: [] };
+  const { onProgress } = input;
+  const weights = new HalfConversion(constantBytesByType(graph).float32 ?? 0, signal, onProgress);
+  // Deciding the nodes is quick (no weight is read): its own phase, until converting begins (a body's may after).
+  const analysing = onProgress && ((p: QuantizeProgress) => (weights.started ? undefined : onProgress(p)));
   const run: Fp16Run = {
     options,
     common,
     blocked: new Set([...DEFAULT_FP16_BLOCK_LIST, ...options.blockOpTypes]),
     names: new UniqueNameGenerator(model),
-    progress: new NodeProgress(countNodes(graph), signal, input.onProgress, 'converting'),
+    progress: new NodeProgress(countNodes(graph), signal, analysing, 'analysing'),
     skippedNodes: [],
-    toHalf: halfConverter(stats),
+    toHalf: weights.toHalf,
+    keepFloat: weights.keepFloat,
     counts: {
       converted: 0,
       folded: 0,
@@ -203,6 +277,8 @@ async function convertToFloat16(input: QuantizeInput<Fp16Options>): Promise<Quan
     },
   };
   await convertGraph(run, { graph, index, types, place: '', shapeDerived: new Set() });
+  await weights.finish();
+  const { stats } = weights;
   // Said only where there was a float32 input or output to keep (a model already in float16 has none).
   const floatIo =
     options.keepIoTypes && [...graph.input, ...graph.output].some((v) => types.get(v.name) === F32);
@@ -255,12 +331,12 @@ const convertGraph: ConvertGraph = async (run, scope) => {
   const bodyReads = await convertBodies(run, scope, holders, convertGraph);
   const work = graphWork(run, scope, converted);
   const { uses, free } = collectUses(work, bodyReads);
-  resolveValues(work, uses);
-  rewriteFloatAttributes(work);
+  await resolveValues(work, uses);
+  await rewriteFloatAttributes(work);
   updateDeclaredTypes(work);
   const graph = scope.graph;
   graph.node = [...work.atStart, ...graph.node.flatMap((n) => [n, ...(work.after.get(n) ?? [])])];
-  const folded = foldHalfCasts(work);
+  const folded = await foldHalfCasts(work);
   run.counts.converted += converted.size;
   run.counts.folded += folded;
   if (!work.main) run.counts.bodyNodes += converted.size - folded;
@@ -462,24 +538,30 @@ function place(work: GraphWork, name: string, node: NodeProto): void {
  * A constant's readers: converted in place when all of them want float16, a float16 copy when some want
  * float32. False when `name` is not a constant of this graph.
  */
-function resolveConstant(work: GraphWork, name: string, list: readonly Use[]): boolean {
+async function resolveConstant(work: GraphWork, name: string, list: readonly Use[]): Promise<boolean> {
   const { run, graph, index, main } = work;
   // A body's initializer that is also one of its inputs is an input: the body's interface stays as it is.
   const ref = findConstant(index, name, main ? { allowOverridable: true } : { searchOuterScopes: false });
   if (!ref) return false;
   const wantsHalf = list.filter((u) => u.want === F16);
-  if (wantsHalf.length === 0) return true;
+  if (wantsHalf.length === 0) {
+    await run.keepFloat(ref.kind === 'initializer' ? ref.initializer : undefined);
+    return true;
+  }
   run.counts.constants += 1;
   if (list.every((u) => u.want === F16)) {
-    // Only float16 readers: convert in place (an IR < 4 input entry of the same name goes away).
-    replaceConstant(ref, run.toHalf(ref.tensor, name));
+    // Only float16 readers: convert in place (an IR < 4 input entry of the same name goes away). The constant
+    // gets a copy of the float16 tensor's data: the tensor itself is not spilled (it was, doubling the writes).
+    const half = await run.toHalf(ref.tensor, name);
+    untrackNewTensor(half);
+    replaceConstant(ref, half);
     if (ref.kind === 'initializer' && ref.overridable) {
       graph.input = graph.input.filter((vi) => vi.name !== name);
       run.counts.inputsRemoved += 1;
     }
   } else {
     const copy = run.names.next(`${name}_fp16`);
-    graph.initializer.push(run.toHalf(ref.tensor, copy));
+    graph.initializer.push(await run.toHalf(ref.tensor, copy));
     run.counts.doubled.push(name);
     for (const u of wantsHalf) redirect(u, name, copy);
   }
@@ -487,11 +569,11 @@ function resolveConstant(work: GraphWork, name: string, list: readonly Use[]): b
 }
 
 /** 3. Gives every reader the type it wants: converted constants, float16 copies, Casts. */
-function resolveValues(work: GraphWork, uses: ReadonlyMap<string, Use[]>): void {
+async function resolveValues(work: GraphWork, uses: ReadonlyMap<string, Use[]>): Promise<void> {
   const { names } = work.run;
   const outputWant = work.keepIo ? F32 : F16;
   for (const [name, list] of uses) {
-    if (resolveConstant(work, name, list)) continue;
+    if (await resolveConstant(work, name, list)) continue;
     const type = producedType(work, name);
     const others = list.filter((u) => u.want !== type);
     if (others.length === 0) continue;
@@ -513,7 +595,7 @@ function resolveValues(work: GraphWork, uses: ReadonlyMap<string, Use[]>): void 
 }
 
 /** 4. Attributes carrying the float type, on converted nodes. */
-function rewriteFloatAttributes(work: GraphWork): void {
+async function rewriteFloatAttributes(work: GraphWork): Promise<void> {
   for (const node of work.converted) {
     if (node.opType === 'Cast' && intAttribute(node, 'to', 0) === F32) {
       setIntAttribute(node, 'to', F16);
@@ -526,7 +608,7 @@ function rewriteFloatAttributes(work: GraphWork): void {
           makeAttribute('value', { tensor: zero }),
         ];
       } else if (value.t.dataType === F32) {
-        value.t = work.run.toHalf(value.t, value.t.name);
+        value.t = await work.run.toHalf(value.t, value.t.name);
       }
     } else if (node.opType === 'EyeLike' && intAttribute(node, 'dtype', 0) === F32) {
       setIntAttribute(node, 'dtype', F16);
@@ -555,7 +637,7 @@ function updateDeclaredTypes(work: GraphWork): void {
  * float16: store the float16 weight under the Cast's output name and drop the Cast. Only constants of this
  * graph: a body's copy of an outer weight would leave the original behind. Returns how many were folded.
  */
-function foldHalfCasts(work: GraphWork): number {
+async function foldHalfCasts(work: GraphWork): Promise<number> {
   const { graph, index, main } = work;
   const folded = new Set<NodeProto>();
   const sources = new Set<string>();
@@ -572,7 +654,7 @@ function foldHalfCasts(work: GraphWork): number {
     )
       continue;
     graph.initializer.push(
-      ref.tensor.dataType === F16 ? renamedCopy(ref.tensor, out) : work.run.toHalf(ref.tensor, out),
+      ref.tensor.dataType === F16 ? renamedCopy(ref.tensor, out) : await work.run.toHalf(ref.tensor, out),
     );
     folded.add(node);
     sources.add(src);

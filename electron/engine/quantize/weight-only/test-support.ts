@@ -24,6 +24,7 @@ import {
   type CommonQuantizeOptions,
   type QuantizeMethod,
   type QuantizeOutcome,
+  type QuantizeProgress,
   commonQuantizeOptionsSchema,
 } from '../quantize-method.js';
 
@@ -43,7 +44,7 @@ export async function quantizeInMemory(
   model: ModelProto,
   common: Partial<CommonQuantizeOptions> = {},
   options: Record<string, unknown> = {},
-  extra: { signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void } = {},
+  extra: { signal?: AbortSignal; onProgress?: (p: QuantizeProgress) => void } = {},
 ): Promise<InMemoryResult> {
   const copy = clone(ModelProtoSchema, model);
   const notes: string[] = [];

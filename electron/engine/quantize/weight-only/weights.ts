@@ -94,9 +94,9 @@ export class NodeProgress {
     onProgress?.({ phase, done: 0, total });
   }
 
-  /** Call after each node; throws CANCELLED when the signal has fired. */
-  async step(): Promise<void> {
-    this.#done += 1;
+  /** Call after each node (or with the amount done, in the total's unit); throws CANCELLED when the signal has fired. */
+  async step(amount = 1): Promise<void> {
+    this.#done += amount;
     this.onProgress?.({ phase: this.phase, done: this.#done, total: this.total });
     if (performance.now() - this.#lastYield > 50) {
       await new Promise<void>((resolve) => setImmediate(resolve));
