@@ -767,9 +767,13 @@ test.describe('Export view', () => {
     page,
   }) => {
     await openSample(page);
-    await makeInt8Variant(page);
+    // fp16 writes no quantization op, so recipes stack on it (a quantized variant is refused by every method).
+    await makeInt8Variant(page, async (p) => {
+      await p.getByRole('checkbox', { name: /^fp16/ }).check();
+    });
     await page.getByRole('tab', { name: 'Export' }).click();
-    const manage = page.getByRole('group', { name: 'Manage int8-dynamic' });
+    await page.getByRole('radio', { name: /^fp16/ }).check();
+    const manage = page.getByRole('group', { name: 'Manage fp16' });
     await expect(manage).toContainText('Made from the original model.');
 
     // Make a variant from it: Optimize opens with the variant as the starting point.
@@ -777,21 +781,21 @@ test.describe('Export view', () => {
     const optimize = shown(page);
     await expect(optimize.getByLabel('Start from')).toBeFocused();
     await expect(optimize.getByLabel('Start from')).toHaveValue(/^v-/);
-    await expect(optimize.getByLabel('Start from').locator('option:checked')).toHaveText('int8-dynamic');
-    await expect(optimize).toContainText('Each recipe makes one variant of the int8-dynamic variant');
-    await optimize.getByRole('checkbox', { name: /int8-dynamic/ }).uncheck();
-    await optimize.getByRole('checkbox', { name: /^fp16/ }).check();
+    await expect(optimize.getByLabel('Start from').locator('option:checked')).toHaveText('fp16');
+    await expect(optimize).toContainText('Each recipe makes one variant of the fp16 variant');
+    await optimize.getByRole('checkbox', { name: /^fp16/ }).uncheck();
+    await expect(optimize.getByRole('checkbox', { name: /int8-dynamic/ })).toBeChecked();
     await optimize.getByLabel(/^Benchmark each new variant/).uncheck();
     await optimize.getByLabel(/^Evaluate each new variant/).uncheck();
     await page.getByTestId('queue-jobs').click();
     await expect(
-      optimize.getByTestId('job').filter({ hasText: 'Quantize: fp16 (from int8-dynamic)' }),
+      optimize.getByTestId('job').filter({ hasText: 'Quantize: int8-dynamic (from fp16)' }),
     ).toHaveAttribute('data-status', 'done');
 
     await page.getByRole('tab', { name: 'Export' }).click();
-    await expect(page.getByRole('radio', { name: /int8-dynamic \+ fp16/ })).toBeChecked();
-    const stacked = page.getByRole('group', { name: 'Manage int8-dynamic + fp16' });
-    await expect(stacked).toContainText('Made from int8-dynamic.');
+    await expect(page.getByRole('radio', { name: /fp16 \+ int8-dynamic/ })).toBeChecked();
+    const stacked = page.getByRole('group', { name: 'Manage fp16 + int8-dynamic' });
+    await expect(stacked).toContainText('Made from fp16.');
 
     // Rename: an empty name is refused on the field, which stays open; Escape keeps the old name and gives
     // the focus back to Rename…; Enter saves.
@@ -801,39 +805,36 @@ test.describe('Export view', () => {
     await stacked.getByRole('button', { name: 'Save name' }).click();
     await expect(stacked.getByRole('alert')).toContainText('Enter a name');
     await expect(nameField).toHaveAttribute('aria-invalid', 'true');
-    // Another variant's name is refused on the field too (the backend would have made it "int8-dynamic (2)").
+    // Another variant's name is refused on the field too, as the backend refuses it.
     await nameField.fill('int8-dynamic');
     await stacked.getByRole('button', { name: 'Save name' }).click();
     await expect(stacked.getByRole('alert')).toContainText('Another variant is named int8-dynamic: choose another name.');
     await nameField.fill('half size');
     await page.keyboard.press('Escape');
     await expect(stacked.getByRole('button', { name: 'Rename…' })).toBeFocused();
-    await expect(page.getByRole('radio', { name: /int8-dynamic \+ fp16/ })).toBeChecked();
+    await expect(page.getByRole('radio', { name: /fp16 \+ int8-dynamic/ })).toBeChecked();
     await page.keyboard.press('Enter');
     await nameField.fill('half size');
     await page.keyboard.press('Enter');
     await expect(page.getByRole('radio', { name: /half size/ })).toBeChecked();
-    await expect(page.getByRole('status')).toContainText('Renamed int8-dynamic + fp16.');
+    await expect(page.getByRole('status')).toContainText('Renamed fp16 + int8-dynamic.');
     await page.screenshot({ path: `${SCREENSHOT_DIR}mock-variant-actions.png`, fullPage: true });
 
     // Remove the parent: asked first (Keep it has the focus), then it and its results are gone.
-    await page.getByRole('radio', { name: /^int8-dynamic/ }).check();
-    await page
-      .getByRole('group', { name: 'Manage int8-dynamic' })
-      .getByRole('button', { name: 'Remove…' })
-      .click();
-    const dialog = page.getByRole('dialog', { name: 'Remove int8-dynamic?' });
+    await page.getByRole('radio', { name: /^fp16/ }).check();
+    await page.getByRole('group', { name: 'Manage fp16' }).getByRole('button', { name: 'Remove…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove fp16?' });
     await expect(dialog.getByRole('button', { name: 'Keep it' })).toBeFocused();
     await dialog.getByRole('button', { name: 'Remove' }).click();
-    await expect(page.getByRole('radio', { name: /^int8-dynamic/ })).toHaveCount(0);
-    await expect(page.getByRole('status')).toContainText('Removed int8-dynamic and its results.');
+    await expect(page.getByRole('radio', { name: /^fp16/ })).toHaveCount(0);
+    await expect(page.getByRole('status')).toContainText('Removed fp16 and its results.');
     const left = page.getByRole('group', { name: 'Manage half size' });
     await expect(left).toContainText('Made from a variant that was since removed.');
     await expect(left.getByRole('button', { name: 'Rename…' })).toBeFocused();
     await page.getByRole('tab', { name: 'Compare' }).click();
     const table = page.getByTestId('compare-table');
     await expect(table.locator('tr[data-variant="half size"]')).toBeVisible();
-    await expect(table.locator('tr[data-variant="int8-dynamic"]')).toHaveCount(0);
+    await expect(table.locator('tr[data-variant="fp16"]')).toHaveCount(0);
     // The benchmark that measured the original beside it keeps the original's figures.
     await expect(table.locator('tr[data-variant="original"]')).toContainText(/\d ms/);
   });
