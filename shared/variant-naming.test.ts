@@ -72,6 +72,19 @@ describe('variantSteps', () => {
     );
   });
 
+  it('never gives a file another variant\'s recorded command writes, after the variant before it is removed', () => {
+    const model = { path: '/m/net.onnx', fileBytes: 1, mtimeMs: 0 };
+    // The first int8-dynamic (net-int8-dynamic.onnx) was removed; the second's command writes the -2 file.
+    const second = { ...made('v2', 'original', quantize('int8-dynamic')), cliOutput: 'net-int8-dynamic-2.onnx' };
+    const third = variantSteps({ model, variants: [second] }, 'original', quantize('int8-dynamic'));
+    expect(third.at(-1)!.fileName).toBe('net-int8-dynamic.onnx');
+    // Worked out again from the names alone (no record), the second would read as the plain name, and the third
+    // would write the second's file.
+    const { cliOutput: _recorded, ...unrecorded } = second;
+    const guessed = variantSteps({ model, variants: [unrecorded] }, 'original', quantize('int8-dynamic'));
+    expect(guessed.at(-1)!.fileName).toBe('net-int8-dynamic-2.onnx');
+  });
+
   it('takes the stem after either separator, and ends on a workspace whose parents form a loop', () => {
     const model = { path: 'C:\\models\\net.ONNX', fileBytes: 1, mtimeMs: 0 };
     expect(variantSteps({ model, variants: [] }, 'original', quantize('int4')).at(0)?.fileName).toBe(

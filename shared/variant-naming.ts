@@ -108,6 +108,10 @@ export function variantSteps(
   // The files the earlier variants' commands write, each named by this rule against those before it.
   const taken = new Set<string>();
   for (const v of ws.variants) {
+    if (v.cliOutput !== undefined) {
+      taken.add(v.cliOutput);
+      continue;
+    }
     const own = chainSteps(ws, v.parent, v.recipe).at(-1)!.fileName;
     taken.add(untakenFileName(own, taken));
   }

@@ -72,6 +72,12 @@ export interface WorkspaceVariant {
   report: QuantizeReportInfo | PruneReportInfo;
   /** The `onnx-studio` command(s) that reproduce it from the original model, one per line. */
   cliCommand: string;
+  /**
+   * The file name `cliCommand` writes (no folder), recorded when the variant is made: a later variant's command
+   * never writes it, even once this one is renamed or the variants before it are removed. Absent in workspaces
+   * from before it was recorded (worked out again by variantSteps' rule).
+   */
+  cliOutput?: string;
 }
 
 export interface BenchTargetResult extends LatencyStats {

@@ -256,15 +256,13 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
     throw error;
   }
   ctx.progress(0.98, 'recording');
-  const ws = await deps.store.get(spec.modelPath);
-  const { command } = variantCliCommand(ws, recipe, parent);
   const named = defaultVariantName(spec, parent === ORIGINAL_TARGET ? undefined : (source.variant?.name ?? parent));
   const variant = await deps.store.addVariant(spec.modelPath, slot, {
     name: spec.name ?? (spec.kind === 'prune' ? withPruneOutcome(named, report as PruneReportInfo) : named),
     parent,
     recipe,
     report,
-    cliCommand: command,
+    reproduce: (ws) => variantCliCommand(ws, recipe, parent),
   });
   return { report, variant };
 }

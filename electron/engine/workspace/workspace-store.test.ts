@@ -48,7 +48,10 @@ describe('WorkspaceStore', () => {
       parent: 'original',
       recipe: { operation: 'quantize', method: name, common: {}, options: {} },
       report: report(slot.path, bytes.length + (data?.length ?? 0)),
-      cliCommand: `onnx-studio quantize x -o y --method ${name}`,
+      reproduce: () => ({
+        command: `onnx-studio quantize x -o /m/y.onnx --method ${name}`,
+        output: '/m/y.onnx',
+      }),
     });
   }
 
@@ -182,6 +185,30 @@ describe('WorkspaceStore', () => {
     expect(ws.variants[0]!.sha256).toBeUndefined();
     // A variant made now is recorded with one beside it.
     expect((await addVariant(store)).sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("works out each variant's command inside the store's lock, so two jobs that finish together get files of their own", async () => {
+    const store = new WorkspaceStore(path.join(tmp.dir, 'data'));
+    const add = async (name: string) => {
+      const slot = await store.newVariantSlot(model, name);
+      fs.writeFileSync(slot.path, Buffer.alloc(10));
+      return store.addVariant(model, slot, {
+        name,
+        parent: 'original',
+        recipe: { operation: 'quantize', method: name, common: {}, options: {} },
+        report: report(slot.path, 10),
+        // As variantCliCommand does: the file depends on the variants made before.
+        reproduce: (ws) => {
+          const output = `/m/net-int8-dynamic${ws.variants.length > 0 ? `-${ws.variants.length + 1}` : ''}.onnx`;
+          return { command: `onnx-studio quantize net.onnx -o ${output}`, output };
+        },
+      });
+    };
+    const [a, b] = await Promise.all([add('int8-dynamic'), add('int8-dynamic')]);
+    expect(new Set([a.cliOutput, b.cliOutput])).toEqual(
+      new Set(['net-int8-dynamic.onnx', 'net-int8-dynamic-2.onnx']),
+    );
+    expect(a.cliCommand).toContain(`-o /m/${a.cliOutput}`);
   });
 
   it('serializes concurrent updates so none is lost', async () => {

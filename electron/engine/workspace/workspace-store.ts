@@ -128,9 +128,17 @@ export interface NewVariantSlot {
 }
 
 /** What a job adds to the workspace once its variant file is written. */
-export type VariantInput = Omit<WorkspaceVariant, 'id' | 'path' | 'createdAt' | 'name' | 'fileBytes' | 'sha256'> & {
+export type VariantInput = Omit<
+  WorkspaceVariant,
+  'id' | 'path' | 'createdAt' | 'name' | 'fileBytes' | 'sha256' | 'cliCommand' | 'cliOutput'
+> & {
   /** Wanted display name; made unique (`int8-dynamic (2)`). */
   name: string;
+  /**
+   * The command(s) that make it again and the file they write, from the workspace as it is when the variant is
+   * added (inside the store's lock): two jobs that finish together get files of their own.
+   */
+  reproduce: (ws: Workspace) => { command: string; output: string };
 };
 
 export type WorkspaceListener = (change: { modelPath: string; key: string }) => void;
@@ -281,8 +289,12 @@ export class WorkspaceStore {
     // Before taking the workspace's lock: hashing a multi-GB variant takes seconds.
     const sha256 = await hashVariant(slot.path);
     return this.update(modelPath, (ws) => {
+      const { reproduce, ...fields } = input;
+      const { command, output } = reproduce(ws);
       const variant: WorkspaceVariant = {
-        ...input,
+        ...fields,
+        cliCommand: command,
+        cliOutput: path.basename(output),
         id: slot.id,
         name: uniqueVariantName(ws, input.name),
         path: slot.path,
