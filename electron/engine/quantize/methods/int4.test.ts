@@ -16,6 +16,7 @@ import {
   buildCnn,
   buildConstantWeightModel,
   buildMlp,
+  makeGraph,
   makeModel,
   randomFloats,
 } from '../../testing/model-fixtures.js';
@@ -473,5 +474,30 @@ describe('int4 through quantizeModel', () => {
     ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
+  });
+});
+
+describe('a weight another node still reads in float (big-model test, tester C, finding 10)', () => {
+  it('says the file keeps the float table beside its 4-bit copy, and how many bytes that costs', async () => {
+    // A tied embedding: the Gather looks rows up in `emb`, the MatMul multiplies by the same table.
+    const emb = makeFloatTensor('emb', [64, 32], seededValues(64 * 32, 7));
+    const graph = makeGraph('tied', {
+      nodes: [
+        makeNode('Gather', ['emb', 'ids'], ['rows'], { name: 'lookup' }),
+        makeNode('MatMul', ['x', 'emb'], ['y'], { name: 'head' }),
+      ],
+      inputs: [makeValueInfo('ids', DT.INT64, [2]), makeValueInfo('x', DT.FLOAT, [1, 64])],
+      outputs: [makeValueInfo('rows', DT.FLOAT, [2, 32]), makeValueInfo('y', DT.FLOAT, [1, 32])],
+      initializers: [emb],
+    });
+    const q = await quantizeInMemory(method, makeModel(graph));
+    expect(nbits(q.model).map((n) => n.name)).toEqual(['head']);
+    expect(q.model.graph!.initializer.some((t) => t.name === 'emb')).toBe(true);
+    expect(q.notes.join('\n')).toContain(
+      `'emb' is also read in float by a node this method leaves alone (a Gather of a tied embedding, say), so the file keeps it beside the quantized copy: ${64 * 32 * 4} bytes more`,
+    );
+    // A weight only the rewritten node read is gone, with no such note.
+    const alone = await quantizeInMemory(method, buildMlp());
+    expect(alone.notes.join('\n')).not.toContain('also read in float');
   });
 });

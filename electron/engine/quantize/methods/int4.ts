@@ -21,6 +21,7 @@ import {
   type ResolvedWeight,
   graphId,
   graphScopes,
+  keptInFloatNote,
   removeUnusedOriginals,
   resolveWeight,
   selectNode,
@@ -236,7 +237,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
       makeAttribute('accuracy_level', { int: options.accuracyLevel }),
     ];
   }
-  const inputsRemoved = removeUnusedOriginals(rewrites.flatMap((r) => r.replaced));
+  const { inputsRemoved, keptInFloat } = removeUnusedOriginals(rewrites.flatMap((r) => r.replaced));
 
   if (rewrites.length > 0) {
     if ((opsetVersion(model, 'com.microsoft') ?? 0) < 1) setOpsetVersion(model, 'com.microsoft', 1);
@@ -245,6 +246,8 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
         `accuracy_level ${options.accuracyLevel}); ${counted(plans.size, 'weight')}: ${floatWeightBytes} -> ${quantizedBytes} bytes ` +
         `(${((quantizedBytes / floatWeightBytes) * 100).toFixed(1)}%). MatMulNBits runs in ONNX Runtime only.`,
     );
+    const kept = keptInFloatNote(keptInFloat);
+    if (kept) note(kept);
     if (inputsRemoved > 0) {
       note(
         `${counted(inputsRemoved, 'quantized weight')} ${inputsRemoved === 1 ? 'was' : 'were'} also listed as graph inputs (IR < 4 style); ${inputsRemoved === 1 ? 'that input entry was' : 'those input entries were'} removed.`,

@@ -13,6 +13,7 @@ import {
   NodeProgress,
   type ResolvedWeight,
   graphScopes,
+  keptInFloatNote,
   removeUnusedOriginals,
   resolveWeight,
   selectNode,
@@ -241,7 +242,9 @@ async function quantizeInt8Weights(
     inserted.set(plan.graph, at + plan.nodes.length);
   }
   for (const r of rewrites) r.node.input[r.slot] = r.value;
-  const inputsRemoved = removeUnusedOriginals([...plans.values()].map((p) => p.weight));
+  const { inputsRemoved, keptInFloat } = removeUnusedOriginals([...plans.values()].map((p) => p.weight));
+  const kept = keptInFloatNote(keptInFloat);
+  if (kept) note(kept);
 
   if (plans.size > 0) {
     if (contribDq) {

@@ -1,4 +1,5 @@
 import { type GraphProto, type ModelProto, type NodeProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { counted, listWords } from '../../../../shared/counted.js';
 import { StudioError } from '../../errors.js';
 import { isDefaultDomain } from '../../onnx/domains.js';
 import { dtypeName } from '../../onnx/dtypes.js';
@@ -155,12 +156,22 @@ export function resolveWeight(index: GraphIndex, name: string): ResolvedWeight |
   });
 }
 
+/** What removing the replaced weights did: input entries removed, and the weights other nodes still read. */
+export interface OriginalsRemoved {
+  /** Graph input entries of overridable initializers removed with their weights (IR < 4 models). */
+  inputsRemoved: number;
+  /**
+   * Weights a node the method leaves alone still reads in float (a tied embedding: int4 rewrites the output
+   * MatMul, the Gather still reads the table), so the file keeps them beside their quantized copies.
+   */
+  keptInFloat: { name: string; bytes: number }[];
+}
+
 /**
  * After a rewrite: removes the stored weights (and the Casts in front of them) that nothing reads any
- * more. `weights` are the resolved weights whose consumers were rewritten. Returns how many graph
- * input entries of overridable initializers were removed with them.
+ * more. `weights` are the resolved weights whose consumers were rewritten.
  */
-export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number {
+export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): OriginalsRemoved {
   const seen = new Set<string>();
   const uses = new UseTracker();
   // Removed at the end, in one pass per graph: a pass per weight is quadratic on models with thousands.
@@ -169,6 +180,7 @@ export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number
   const drop = <T>(lists: Map<GraphProto, Set<T>>, graph: GraphProto, item: T) =>
     lists.set(graph, (lists.get(graph) ?? new Set<T>()).add(item));
   let inputsRemoved = 0;
+  const keptInFloat: OriginalsRemoved['keptInFloat'] = [];
   for (const w of weights) {
     if (seen.has(w.key)) continue;
     seen.add(w.key);
@@ -179,7 +191,10 @@ export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number
         uses.removed(w.castGraph, w.cast);
       }
     }
-    if (uses.isUsed(w.ref.graph, w.ref.name)) continue;
+    if (uses.isUsed(w.ref.graph, w.ref.name)) {
+      keptInFloat.push({ name: w.ref.name, bytes: storedBytes(w.ref) });
+      continue;
+    }
     switch (w.ref.kind) {
       case 'initializer':
       case 'sparse-initializer':
@@ -193,7 +208,23 @@ export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): number
   }
   for (const [graph, nodes] of dropNodes) removeNodes(graph, nodes);
   for (const [graph, names] of dropInitializers) removeInitializers(graph, names, { removeInput: true });
-  return inputsRemoved;
+  return { inputsRemoved, keptInFloat };
+}
+
+/**
+ * The note for weights kept in float beside their quantized copies, or undefined when there are none: the file
+ * is bigger than the method's ratio says, and why (`diff` would otherwise show the copy as added scales).
+ */
+export function keptInFloatNote(kept: OriginalsRemoved['keptInFloat']): string | undefined {
+  if (kept.length === 0) return undefined;
+  const bytes = kept.reduce((sum, k) => sum + k.bytes, 0);
+  const names = kept.length <= 3 ? listWords(kept.map((k) => `'${k.name}'`)) : counted(kept.length, 'weight');
+  const one = kept.length === 1;
+  return (
+    `${names} ${one ? 'is' : 'are'} also read in float by ${one ? 'a node' : 'nodes'} this method leaves alone (a ` +
+    `Gather of a tied embedding, say), so the file keeps ${one ? 'it' : 'them'} beside the quantized ` +
+    `${one ? 'copy' : 'copies'}: ${bytes} bytes more than the quantized weights alone.`
+  );
 }
 
 /**
