@@ -49,6 +49,11 @@ export interface InputGuess {
 
 const FLOAT_TYPES = new Set(['float32', 'float16', 'float64', 'bfloat16']);
 
+/** A dim the model names (`batch`, `seq`): one size in every input that has it. An empty name names nothing. */
+export function isNamedDim(d: unknown): d is string {
+  return typeof d === 'string' && d !== '';
+}
+
 export function isOpenDim(d: number | string | null): boolean {
   return typeof d !== 'number' || d < 0;
 }
@@ -251,14 +256,14 @@ function positionLimits(
   for (const input of inputs) {
     for (const table of input.positionTables ?? []) {
       const name = input.shape[table.axis];
-      const known = typeof name === 'string' && name !== '' ? byName.get(name) : undefined;
-      if (typeof name === 'string' && name !== '' && (!known || table.longest < known.longest))
+      const known = isNamedDim(name) ? byName.get(name) : undefined;
+      if (isNamedDim(name) && (!known || table.longest < known.longest))
         byName.set(name, table);
     }
   }
   return (input, axis) => {
     const name = input.shape[axis];
-    if (typeof name === 'string' && name !== '') return byName.get(name);
+    if (isNamedDim(name)) return byName.get(name);
     return input.positionTables?.find((t) => t.axis === axis);
   };
 }
@@ -414,7 +419,7 @@ export function measuredOffSpec(measured: MeasuredInputs, spec: InputSpec | unde
 /** How a dim is named in forms and messages: its symbolic name (`W`), or its position (`dim 3`). */
 export function dimLabel(declared: TensorSummary['shape'], index: number): string {
   const d = declared[index];
-  return typeof d === 'string' && d !== '' ? d : `dim ${index}`;
+  return isNamedDim(d) ? d : `dim ${index}`;
 }
 
 const DTYPE_BYTES: Record<string, number> = {

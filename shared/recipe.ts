@@ -186,9 +186,7 @@ export const recipeSchema = strictObject({
       });
     } else if (!spec.needsCalibration && step.calibration) {
       // As the CLI refuses --calib-data for these methods: recorded, the data would be asked for by every run.
-      const calibrating = Object.values(QUANTIZE_METHOD_SPECS as Record<string, MethodSpec>)
-        .filter((m) => m.needsCalibration)
-        .map((m) => m.name);
+      const calibrating = calibratingMethods();
       ctx.addIssue({
         code: 'custom',
         path: ['steps', i, 'calibration'],
@@ -307,6 +305,13 @@ const samePath = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
 export interface RecipeIssue {
   path: readonly PropertyKey[];
   message: string;
+}
+
+/** The quantization methods that read calibration data (int8-static), for the messages that refuse data. */
+export function calibratingMethods(): string[] {
+  return Object.values(QUANTIZE_METHOD_SPECS as Record<string, MethodSpec>)
+    .filter((m) => m.needsCalibration)
+    .map((m) => m.name);
 }
 
 /**

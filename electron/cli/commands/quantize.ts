@@ -1,4 +1,5 @@
 import { flagHelp, parseArgsOptions } from '../../../shared/options/cli-flags.js';
+import { calibratingMethods, readsCalibrationData } from '../../../shared/recipe.js';
 import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { quantizeModel } from '../../engine/quantize/quantize-model.js';
@@ -107,13 +108,12 @@ function withoutSyntheticCount(
  * nothing but land in the recorded recipe, whose `run` then asked for a calibration file the method never read.
  */
 function refuseDataFlagsWithoutCalibration(values: Record<string, unknown>, method: string): void {
-  const methods = methodCatalog().quantize.methods;
-  if (methods.find((m) => m.name === method)?.needsCalibration !== false) return;
+  if (readsCalibrationData(method) !== false) return;
   const given = [...Object.keys(CALIBRATION_OPTIONS), ...Object.keys(SHAPE_OPTIONS)].filter(
     (flag) => values[flag] !== undefined,
   );
   if (given.length === 0) return;
-  const calibrating = methods.filter((m) => m.needsCalibration).map((m) => m.name);
+  const calibrating = calibratingMethods();
   throw new StudioError(
     'BAD_REQUEST',
     `${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to ${calibrating.join(', ')} only ` +

@@ -6,6 +6,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import { guessedDimsNote, type ResolvedInput } from '../runtime/input-specs.js';
+import { isNamedDim } from '../../../shared/input-spec.js';
 import { seededRandom, syntheticTensor } from '../runtime/synthetic-feeds.js';
 import type { DatasetSource } from './dataset-source.js';
 import type { Sample } from './sample-source.js';
@@ -108,7 +109,7 @@ export function withSpecFilledInputs(
 }
 
 function namedDims(input: ResolvedInput): string[] {
-  return input.declared.filter((d): d is string => typeof d === 'string' && d !== '');
+  return input.declared.filter(isNamedDim);
 }
 
 /** The size of every named dim in a sample, read from the inputs the data holds. */
@@ -118,7 +119,7 @@ function sampleSizes(fromData: readonly ResolvedInput[], sample: Sample): Map<st
     const dims = sample.inputs[input.name]?.dims;
     if (!dims || dims.length !== input.declared.length) continue;
     input.declared.forEach((d, axis) => {
-      if (typeof d === 'string' && d !== '' && !sizes.has(d)) sizes.set(d, dims[axis]!);
+      if (isNamedDim(d) && !sizes.has(d)) sizes.set(d, dims[axis]!);
     });
   }
   return sizes;

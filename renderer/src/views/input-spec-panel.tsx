@@ -10,6 +10,7 @@ import {
   inputNeedsSpec,
   inputSpecProblem,
   inputValuesProblem,
+  isNamedDim,
   isOpenDim,
   parseShapeText,
   largeInputWarnings,
@@ -119,7 +120,7 @@ export function withDimSet(
   text: string,
 ): Record<string, InputDraft> {
   const declared = summary.inputs.find((i) => i.name === input)?.shape[axis];
-  const named = typeof declared === 'string' && declared !== '' ? declared : undefined;
+  const named = isNamedDim(declared) ? declared : undefined;
   const next = { ...drafts };
   for (const other of summary.inputs) {
     const draft = drafts[other.name];
@@ -137,7 +138,7 @@ export function sharedNamedDims(summary: ModelSummary): Map<string, string[]> {
   const inputs = new Map<string, string[]>();
   for (const input of summary.inputs) {
     for (const d of new Set(input.shape)) {
-      if (typeof d === 'string' && d !== '') inputs.set(d, [...(inputs.get(d) ?? []), input.name]);
+      if (isNamedDim(d)) inputs.set(d, [...(inputs.get(d) ?? []), input.name]);
     }
   }
   return new Map([...inputs].filter(([, names]) => names.length > 1));
