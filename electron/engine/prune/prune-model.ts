@@ -7,7 +7,7 @@ import { shareText } from '../../../shared/counted.js';
 import { StudioError } from '../errors.js';
 import { removeQuietly } from '../onnx/atomic-files.js';
 import { parameterCount } from '../inspect/inspect-model.js';
-import { refuseQuantizedInput } from '../quantize/quantize-model.js';
+import { refuseQuantizedInput } from '../quantize/quantized-input.js';
 import { checkNodeSelection, refuseUnhandledOpTypes, type SelectingMethod } from '../transform/node-selection.js';
 import { parseMethodOptions, type TransformRequest, transformModel } from '../transform/transform-model.js';
 import { pruneMethod } from './all-methods.js';

@@ -11,7 +11,8 @@ import { saveModel } from '../onnx/save-model.js';
 import { buildConvNet, convNetInputShape, convNetSamples } from '../testing/conv-fixtures.js';
 import { feedsSource } from '../testing/feeds-source.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { isQuantizationOp, quantizeModel } from './quantize-model.js';
+import { quantizeModel } from './quantize-model.js';
+import { isQuantizationOp } from './quantized-input.js';
 import './all-methods.js';
 
 let tmp: ReturnType<typeof makeTempDir>;

@@ -50,7 +50,8 @@ import { loadModel } from '../onnx/load-model.js';
 import { runFailure } from '../runtime/run-failure.js';
 import { parseMethodOptions } from '../transform/transform-model.js';
 import { checkNodeSelection, refuseUnhandledOpTypes } from '../transform/node-selection.js';
-import { refuseQuantizedInput, selectingQuantizer } from './quantize-model.js';
+import { selectingQuantizer } from './quantize-model.js';
+import { refuseQuantizedInput } from './quantized-input.js';
 import { int8StaticMethod } from './methods/int8-static.js';
 import {
   EXCLUDE_NODES_FLAG,
@@ -475,7 +476,7 @@ function nothingToRank(
 export async function analyzeSensitivity(request: SensitivityRequest): Promise<SensitivityReport> {
   const started = performance.now();
   const loaded = await loadModel(request.modelPath);
-  await inlineExternalData(loaded.proto, loaded.dir);
+  await inlineExternalData(loaded.proto, loaded);
   const float = loaded.proto;
   const qdq = cloneProto(ModelProtoSchema, float);
   const notes: string[] = [];

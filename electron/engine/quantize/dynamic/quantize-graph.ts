@@ -7,6 +7,7 @@ import { dtypeName } from '../../onnx/dtypes.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { makeFloatTensor, makeValueInfo } from '../../onnx/graph-build.js';
 import {
+  type ConstantRef,
   GraphIndex,
   UniqueNameGenerator,
   localDefinitions,
@@ -22,6 +23,7 @@ import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-
 import { encodeTensor } from '../../onnx/tensor-codec.js';
 import { allFinite, quantizeWeight } from '../quant-params.js';
 import { EXCLUDED_SKIP, type SkippedNode } from '../quantize-method.js';
+import { keptInFloatNote, type OriginalsRemoved, storedBytes } from '../weight-only/weights.js';
 import { quantizeColumns } from './column-quant.js';
 import {
   type ConvEmit,
@@ -38,7 +40,8 @@ import {
  * float weight becomes an int8-weight node whose activation is quantized at run time. Nodes are
  * planned against an index of the unedited graph, then all replacements are spliced in at once; weights
  * shared by several nodes are quantized once per graph; float weights nothing reads any more are
- * removed at the end (with the Cast and Constant nodes that produced them).
+ * removed at the end (with the Cast and Constant nodes that produced them), and those another node still
+ * reads in float (a tied embedding's Gather) are kept and said, as the weight-only methods say them.
  */
 
 const DT = TensorProto_DataType;
@@ -111,6 +114,8 @@ export class DynamicQuantizer {
   readonly #skipped: SkippedNode[] = [];
   /** Original constants that may have become unused, per owning graph. */
   readonly #maybeUnused = new Map<GraphProto, Set<string>>();
+  /** The stored constants of the weights that were quantized, per owning graph and name. */
+  readonly #quantizedWeights = new Map<GraphProto, Map<string, ConstantRef>>();
   /** Declared activation types per graph (planning adds initializers, never changes those). */
   readonly #valueTypes = perGraph((graph) => new ValueTypes(graph));
 
@@ -137,6 +142,8 @@ export class DynamicQuantizer {
     this.#s.onNode?.(0, this.#total);
     await this.#processGraph(graph, undefined);
     this.#removeUnused(graph);
+    const kept = keptInFloatNote(this.#keptInFloat());
+    if (kept) this.#s.note(kept);
     if (this.#usedMsDomain && opsetVersion(this.#model, MS_DOMAIN) === undefined) {
       setOpsetVersion(this.#model, MS_DOMAIN, 1);
     }
@@ -280,6 +287,32 @@ export class DynamicQuantizer {
     }
   }
 
+  /** `c` was quantized: its float original is removed at the end unless another node still reads it. */
+  #quantizedWeight(c: ResolvedConstant): void {
+    const { ref } = c;
+    let names = this.#quantizedWeights.get(ref.graph);
+    if (!names) this.#quantizedWeights.set(ref.graph, (names = new Map()));
+    names.set(ref.name, ref);
+  }
+
+  /** The quantized weights whose float originals are still in the file after #removeUnused: still read. */
+  #keptInFloat(): OriginalsRemoved['keptInFloat'] {
+    const kept: OriginalsRemoved['keptInFloat'] = [];
+    for (const [graph, refs] of this.#quantizedWeights) {
+      const stored = new Set<object>([...graph.initializer, ...graph.sparseInitializer, ...graph.node]);
+      for (const ref of refs.values()) {
+        const holder =
+          ref.kind === 'initializer'
+            ? ref.initializer
+            : ref.kind === 'sparse-initializer'
+              ? ref.sparse
+              : ref.node;
+        if (stored.has(holder)) kept.push({ name: ref.name, bytes: storedBytes(ref) });
+      }
+    }
+    return kept;
+  }
+
   #addInitializer(graph: GraphProto, tensor: TensorProto): string {
     graph.initializer.push(tensor);
     if (this.#allowOverridable && graph === this.#model.graph) {
@@ -407,6 +440,7 @@ export class DynamicQuantizer {
     const output = fold ? (fold.add.output[0] ?? '') : (node.output[0] ?? '');
     const weight = this.#quantizedMatrix(graph, cache, w, false, 1);
     this.#remember(graph, w);
+    this.#quantizedWeight(w);
     let bias: string | undefined;
     if (fold) {
       bias = this.#vectorBias(graph, fold.bias, n);
@@ -476,6 +510,7 @@ export class DynamicQuantizer {
     }
     const weight = this.#quantizedMatrix(graph, cache, w, transB, alpha);
     this.#remember(graph, w);
+    this.#quantizedWeight(w);
     planBias();
     if (biasConstant) this.#remember(graph, biasConstant);
     const e: MatMulEmit = {
@@ -548,6 +583,7 @@ export class DynamicQuantizer {
       cache.set(key, weight);
     }
     this.#remember(graph, w);
+    this.#quantizedWeight(w);
     let bias: string | undefined;
     if (b) {
       const values = Float32Array.from(b.values);

@@ -23,7 +23,7 @@ import {
 } from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeNode, makeRawTensor } from '../../onnx/graph-build.js';
 import { expectedByteLength } from '../../onnx/external-data.js';
-import { constantBytesByType } from '../../inspect/inspect-model.js';
+import { constantBytesByType } from '../../onnx/constant-bytes.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { decodeToFloat32 } from '../../onnx/tensor-codec.js';
 import { spillInSteps, spillWhenDue, untrackNewTensor } from '../../onnx/streamed-weights.js';

@@ -459,6 +459,41 @@ describe('int8-dynamic: weights wherever they live', () => {
   });
 });
 
+describe('int8-dynamic: a weight another node still reads in float', () => {
+  it('says the file keeps the float table beside its int8 copy, and how many bytes that costs', async () => {
+    // A tied embedding: the Gather looks rows up in `emb`, the output Gemm multiplies by the same table (transB).
+    const [vocab, width, tokens] = [64, 32, 8];
+    const tied = makeModel(
+      create(GraphProtoSchema, {
+        name: 'tied',
+        node: [
+          makeNode('Gather', ['emb', 'ids'], ['rows'], { name: 'lookup' }),
+          makeNode('Gemm', ['rows', 'emb'], ['logits'], { name: 'head', attributes: { transB: { int: 1 } } }),
+        ],
+        input: [makeValueInfo('ids', DT.INT64, [tokens])],
+        output: [makeValueInfo('logits', DT.FLOAT, [tokens, vocab])],
+        initializer: [randomTensor('emb', [vocab, width], 7)],
+      }),
+    );
+    const q = await quantize(tied);
+    expect(q.outcome).toEqual({ quantizedNodes: 1, skippedNodes: [] });
+    expect(ops(q.model)).toEqual(['Gather', 'DynamicQuantizeMatMul']);
+    expect(node(q.model, 'lookup').input[0]).toBe('emb');
+    expect(initializer(q.model, 'emb').dataType).toBe(DT.FLOAT);
+    expect(q.notes.join('\n')).toContain(
+      `'emb' is also read in float by a node this method leaves alone (a Gather of a tied embedding, say), so the file keeps it beside the quantized copy: ${vocab * width * 4} bytes more`,
+    );
+    // The output runs in onnxruntime and agrees with the float model.
+    const ids = BigInt64Array.from({ length: tokens }, (_, i) => BigInt((i * 13) % vocab));
+    const f = await fidelity(tied, q.model, { ids: new ort.Tensor('int64', ids, [tokens]) });
+    expect(f.cosine).toBeGreaterThan(0.999);
+    expect(f.top1).toBe(1);
+    // A weight only the rewritten nodes read is gone, with no such note.
+    const alone = await quantize(buildMlp({ inputSize: 32, hiddenSize: 64, outputSize: 16 }));
+    expect(alone.notes.join('\n')).not.toContain('also read in float');
+  });
+});
+
 describe('int8-dynamic: opsets', () => {
   it('keeps an opset-11 model at opset 11 in both forms', async () => {
     const block = buildAttentionBlock({ opset: 11 });
