@@ -431,7 +431,8 @@ export function dagreLayered(boxes: LayoutBox[], edges: [string, string][]): Bod
     const n = g.node(b.id) as { x: number; y: number };
     placed.set(b.id, { id: b.id, x: n.x, y: n.y });
   }
-  const out: PlacedEdge[] = g.edges().map((e) => {
+  // Typed: under Node's module resolution (bench-layout.ts) dagre's types do not resolve, so `g` is `any`.
+  const out: PlacedEdge[] = g.edges().map((e: { v: string; w: string }) => {
     const points = ((g.edge(e) as { points?: { x: number; y: number }[] }).points ?? []).flatMap((p) => [
       p.x,
       p.y,
