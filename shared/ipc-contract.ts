@@ -30,6 +30,7 @@ import type { ModelSummary } from './model-summary.js';
 import type { ModelGraph } from './model-graph.js';
 import type { ModelDiff } from './model-diff.js';
 import type { SkippedNodeInfo } from './job-reports.js';
+import type { PipelineInterruption } from './pipeline-interruption.js';
 import type {
   BenchRecord,
   DatasetIdentity,
@@ -590,7 +591,12 @@ export interface DatasetCheckReport {
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-/** A job as `studio:job.list` reports it. Times are ms since the Unix epoch. */
+/**
+ * A job as `studio:job.list` reports it. Times are ms since the Unix epoch. The list has this run's jobs, then
+ * those of earlier runs in the same data folder (the job history, electron/engine/jobs/job-history.ts), newest
+ * first: ended, or interrupted (`terminal.interrupted`) when ONNX Studio stopped under them. A job of an earlier
+ * run has no metric samples, and its `result` is null (what it made is in the workspace) but an export's.
+ */
 export interface JobInfo {
   jobId: string;
   spec: JobSpec;
@@ -842,9 +848,15 @@ export interface JobFailedEvent extends JobEventBase {
   error: StudioErrorInfo;
 }
 
-/** Terminal: the job stopped because `studio:job.cancel` asked it to. */
+/**
+ * Terminal: the job stopped because `studio:job.cancel` asked it to, or, with `interrupted`, because ONNX Studio
+ * stopped under it: `closing` (the app quit, `serve` was stopped: it stopped its jobs) or `cut off` (it was killed
+ * or crashed; the next start found the job unfinished in the job history). Nobody cancelled it then
+ * (shared/pipeline-interruption.ts says why, as for a pipeline).
+ */
 export interface JobCancelledEvent extends JobEventBase {
   type: 'cancelled';
+  interrupted?: PipelineInterruption;
 }
 
 /** Every job emits any number of progress/log/metric events, then exactly one terminal event. */

@@ -1,7 +1,8 @@
 /**
- * What a pipeline says when ONNX Studio stopped under it, in one place for the backend's runner
- * (shared/pipeline-runner.ts), which records it, and the page, which shows the same as soon as `serve` says it is
- * stopping (before anything can be read back). No zod and no runtime imports: the page's bundle loads it.
+ * What a pipeline, or a job, says when ONNX Studio stopped under it, in one place for the backend (the pipeline
+ * runner, shared/pipeline-runner.ts, and the job history, electron/engine/jobs/job-history.ts), which records it,
+ * and the page, which shows the same as soon as `serve` says it is stopping (before anything can be read back).
+ * No zod and no runtime imports: the page's bundle loads it.
  *
  * Two ways: ONNX Studio was closing (the app quit, `serve` was stopped with Ctrl+C) and stopped its pipelines
  * itself, or it stopped without a word (killed, crashed) and the next start finds them cut off. Either way the
@@ -20,6 +21,19 @@ export const NOT_RUN_WHILE_CLOSING = 'Not run: ONNX Studio stopped its pipelines
 
 /** The note of a step that a restart found cut off (ONNX Studio was killed or crashed while it ran). */
 export const CUT_OFF = 'ONNX Studio stopped before this step finished. Run the pipeline again to finish it.';
+
+/** What a job that ONNX Studio stopped under says, after "Interrupted at N%" (the job list). */
+export const JOB_STOPPED_WHILE_CLOSING =
+  'ONNX Studio was closing (the app quit, or onnx-studio serve was stopped), which stopped this job. Start it again to get its result.';
+
+/** What a job that a restart found cut off says (ONNX Studio was killed or crashed while it ran or waited). */
+export const JOB_CUT_OFF =
+  'ONNX Studio stopped before this job finished (it was killed or crashed). Start it again to get its result.';
+
+/** Why a job did not finish, when ONNX Studio stopped under it. */
+export function interruptedJobNote(how: PipelineInterruption): string {
+  return how === 'closing' ? JOB_STOPPED_WHILE_CLOSING : JOB_CUT_OFF;
+}
 
 /** A step that did not finish because ONNX Studio stopped: running or still to run. */
 export function interruptedStep(step: PipelineStepRecord, how: PipelineInterruption): PipelineStepRecord {

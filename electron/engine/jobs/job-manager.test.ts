@@ -178,6 +178,48 @@ describe('JobManager', () => {
     });
   });
 
+  it('ends the jobs it stops while ONNX Studio closes as interrupted, and a Cancel as cancelled', async () => {
+    const { jobs } = manager();
+    const abortable = (ctx: JobContext) =>
+      new Promise((_, reject) => {
+        ctx.signal.addEventListener('abort', () => reject(new StudioError('CANCELLED', 'stopped')));
+      });
+    const cancelled = jobs.start({ name: 'cancelled', lane: 'transform', run: abortable });
+    jobs.cancel(cancelled.jobId);
+    expect(await cancelled.done).not.toHaveProperty('interrupted');
+    const running = jobs.start({ name: 'running', lane: 'inference', run: abortable });
+    const queued = jobs.start({ name: 'queued', lane: 'inference' });
+    await jobs.cancelAll('closing');
+    expect(await running.done).toMatchObject({ type: 'cancelled', interrupted: 'closing' });
+    expect(await queued.done).toMatchObject({ type: 'cancelled', interrupted: 'closing' });
+    expect(jobs.list().find((j) => j.jobId === running.jobId)?.terminal).toMatchObject({
+      interrupted: 'closing',
+    });
+  });
+
+  it('tells each state of a job as it changes (queued, running, ended), without its metric samples', async () => {
+    const { jobs } = manager();
+    const states: [string, string, boolean][] = [];
+    jobs.onStateChange((info) => states.push([info.jobId, info.state, 'metrics' in info]));
+    const release = gate();
+    const first = jobs.start({
+      name: 'first',
+      lane: 'inference',
+      run: (ctx) => (ctx.metric('latency/0', 'ms', [1]), release.promise),
+    });
+    const second = jobs.start({ name: 'second', lane: 'inference' });
+    release.release('ok');
+    await second.done;
+    expect(states).toEqual([
+      [first.jobId, 'queued', false],
+      [first.jobId, 'running', false],
+      [second.jobId, 'queued', false],
+      [first.jobId, 'succeeded', false],
+      [second.jobId, 'running', false],
+      [second.jobId, 'succeeded', false],
+    ]);
+  });
+
   it('reports a job whose engine died as failed, and runs the next job normally (crash recovery is per job)', async () => {
     const { jobs } = manager();
     const crashed = jobs.start({

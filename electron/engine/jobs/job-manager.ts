@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { JobEvent, JobInfo, JobState, TerminalJobEvent } from '../../../shared/ipc-contract.js';
+import type { PipelineInterruption } from '../../../shared/pipeline-interruption.js';
 import { toEngineErrorInfo } from '../errors.js';
 
 /*
@@ -50,6 +51,9 @@ export interface JobManagerOptions<S> {
 
 export type JobListener = (event: JobEvent) => void;
 
+/** Told a job's state each time it changes: queued, running, ended (the job history keeps these). */
+export type JobStateListener = (info: JobInfo) => void;
+
 /**
  * The metric samples a running job keeps for a page that attaches late (a reload): per metric name, at most
  * this many, the newest (the page's live chart keeps as many).
@@ -78,6 +82,8 @@ interface Job<S> {
   lastStage: string;
   progress?: { fraction: number; stage: string; etaMs?: number };
   terminal?: TerminalJobEvent;
+  /** Set when ONNX Studio stops it (closing): it ends `cancelled` with this, not as cancelled by the user. */
+  interrupted?: PipelineInterruption;
   /** Metric samples so far, while the job runs (dropped when it ends): replayed to a page that attaches late. */
   metrics: Map<string, { unit: string; values: number[] }>;
   done: Promise<TerminalJobEvent>;
@@ -104,6 +110,7 @@ export class JobManager<S> {
   private readonly running = new Set<Job<S>>();
   private readonly ended: Job<S>[] = [];
   private readonly listeners = new Set<JobListener>();
+  private readonly stateListeners = new Set<JobStateListener>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(options: JobManagerOptions<S>) {
@@ -120,6 +127,15 @@ export class JobManager<S> {
   onEvent(listener: JobListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Each job's state when it is queued, when it starts running and when it ends (what `list()` reports of it,
+   * without its metric samples). Listeners must not throw (errors are logged and ignored).
+   */
+  onStateChange(listener: JobStateListener): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
   }
 
   /** Queues a job; it starts as soon as its lane allows. */
@@ -145,6 +161,7 @@ export class JobManager<S> {
     };
     this.jobs.set(id, job);
     this.queue.push(job);
+    this.stateChanged(job);
     this.pump();
     // Say so when the job has to wait, so the UI shows "queued" rather than nothing. Deferred to the next
     // tick so the caller can learn the id (and subscribe) before the first event.
@@ -188,10 +205,14 @@ export class JobManager<S> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Cancels every queued and running job and waits for them to end. */
-  async cancelAll(): Promise<void> {
-    for (const job of [...this.queue]) this.cancel(job.id);
-    for (const job of [...this.running]) this.cancel(job.id);
+  /**
+   * Cancels every queued and running job and waits for them to end. With `interrupted` (ONNX Studio is closing),
+   * the jobs it stops end `cancelled` saying so: nobody cancelled them.
+   */
+  async cancelAll(interrupted?: PipelineInterruption): Promise<void> {
+    const stopping = [...this.queue, ...this.running];
+    if (interrupted !== undefined) for (const job of stopping) job.interrupted = interrupted;
+    for (const job of stopping) this.cancel(job.id);
     await this.whenIdle();
   }
 
@@ -255,6 +276,7 @@ export class JobManager<S> {
     job.startedAt = this.now();
     this.running.add(job);
     this.emitProgress(job, 0, 'starting', true);
+    this.stateChanged(job);
     const context: JobContext = {
       jobId: job.id,
       signal: job.controller.signal,
@@ -315,6 +337,18 @@ export class JobManager<S> {
     this.dispatch({ ...body, jobId: job.id, seq: job.seq++, timeMs: this.now() } as JobEvent);
   }
 
+  private stateChanged(job: Job<S>): void {
+    if (this.stateListeners.size === 0) return;
+    const { metrics: _metrics, ...info } = this.info(job);
+    for (const listener of this.stateListeners) {
+      try {
+        listener(info);
+      } catch (error) {
+        console.error('[jobs] a job state listener threw:', error);
+      }
+    }
+  }
+
   private dispatch(event: JobEvent): void {
     for (const listener of this.listeners) {
       try {
@@ -327,7 +361,14 @@ export class JobManager<S> {
 
   private finish(job: Job<S>, body: DistributiveOmit<TerminalJobEvent, 'jobId' | 'seq' | 'timeMs'>): void {
     if (job.terminal) return;
-    const terminal = { ...body, jobId: job.id, seq: job.seq++, timeMs: this.now() } as TerminalJobEvent;
+    const interrupted = body.type === 'cancelled' && job.interrupted ? { interrupted: job.interrupted } : {};
+    const terminal = {
+      ...body,
+      ...interrupted,
+      jobId: job.id,
+      seq: job.seq++,
+      timeMs: this.now(),
+    } as TerminalJobEvent;
     job.terminal = terminal;
     job.state = terminal.type === 'result' ? 'succeeded' : terminal.type;
     job.endedAt = terminal.timeMs;
@@ -336,6 +377,7 @@ export class JobManager<S> {
     this.jobs.delete(job.id);
     this.ended.push(job);
     if (this.ended.length > this.keepEnded) this.ended.shift();
+    this.stateChanged(job);
     this.dispatch(terminal);
     job.resolveDone(terminal);
     this.pump();

@@ -33,7 +33,7 @@ import { StudioError, errorFromInfo, toErrorInfo } from '../errors.js';
 import { EngineClient } from '../host/engine-client.js';
 import { buildReport, saveReport } from '../report/report-files.js';
 import { dataPaths } from '../workspace/data-dir.js';
-import { removeStaleTempFiles } from '../workspace/stale-temp-files.js';
+import { removeStaleTempFiles, type StaleTempFiles } from '../workspace/stale-temp-files.js';
 import { RecentModels } from '../workspace/recent-models.js';
 import { newId, workspaceKey, WorkspaceStore } from '../workspace/workspace-store.js';
 import {
@@ -47,6 +47,7 @@ import {
 } from './job-executors.js';
 import type { ModelGraph } from '../../../shared/model-graph.js';
 import type { ModelDiff } from '../../../shared/model-diff.js';
+import { JobHistory } from './job-history.js';
 import { JobManager, type JobLane } from './job-manager.js';
 import { listFolder } from './list-folder.js';
 import { activeJobReading } from './job-targets.js';
@@ -92,6 +93,14 @@ export class StudioBackend {
   readonly store: WorkspaceStore;
   readonly recent: RecentModels;
   readonly jobs: JobManager<JobSpec>;
+  /** The jobs that ran in this data folder, kept across restarts (`studio:job.list` lists them too). */
+  readonly history: JobHistory;
+  /**
+   * The removal of what killed processes left in the data folder, started with the backend and awaited by
+   * nothing it serves (a large folder on a slow disk would hold up the start): its files are other processes',
+   * never this one's. Never rejects; a failure is logged.
+   */
+  readonly staleTempSweep: Promise<StaleTempFiles | undefined>;
   readonly engine: EngineClient;
   readonly tasks: TaskPool;
   readonly pipelines: PipelineRunner;
@@ -110,8 +119,14 @@ export class StudioBackend {
   constructor(options: StudioBackendOptions) {
     this.options = options;
     const paths = dataPaths(options.dataDir);
-    // What killed processes left (a cancelled job's scratch file can weigh GBs), before this one writes any.
-    removeStaleTempFiles(options.dataDir);
+    // What killed processes left (a cancelled job's scratch file can weigh GBs).
+    this.staleTempSweep = removeStaleTempFiles(options.dataDir).catch((error: unknown) => {
+      console.warn(`[backend] Could not remove stale temporary files from ${options.dataDir}:`, error);
+      return undefined;
+    });
+    this.history = new JobHistory(paths.jobs);
+    // Jobs left unfinished by a process that was killed read as interrupted from now on.
+    void this.history.start();
     this.store = new WorkspaceStore(paths.workspaces);
     this.recent = new RecentModels(paths.recent);
     this.engine = options.engine ?? new EngineClient();
@@ -170,6 +185,7 @@ export class StudioBackend {
         }),
     });
     this.jobs.onEvent((event) => this.emit({ channel: IPC_CHANNELS.jobEvent, payload: event }));
+    this.jobs.onStateChange((info) => this.history.record(info));
     this.store.onChange((change) => this.emit({ channel: IPC_CHANNELS.workspaceChanged, payload: change }));
     this.recent.onChange((paths) => this.emit({ channel: IPC_CHANNELS.recentChanged, payload: paths }));
     this.handlers = {
@@ -217,15 +233,18 @@ export class StudioBackend {
     }
   }
 
-  /** Cancels every job and data check, and ends the engine and task processes. */
+  /**
+   * Stops every job (they end interrupted: ONNX Studio is closing) and data check, keeps the job history, and
+   * ends the engine and task processes.
+   */
   async dispose(): Promise<void> {
     // First, so a pipeline between two steps queues no step after the jobs are cancelled; awaited after the
     // cancel (their running steps end with it), before the processes its jobs would run in go.
     const pipelinesEnded = this.pipelines.stopAll();
     this.checks.cancelAll();
-    await this.jobs.cancelAll();
+    await this.jobs.cancelAll('closing');
     await pipelinesEnded;
-    await Promise.all([this.engine.dispose(), this.tasks.dispose()]);
+    await Promise.all([this.engine.dispose(), this.tasks.dispose(), this.history.close()]);
   }
 
   appInfo(): AppInfo {
@@ -334,7 +353,11 @@ export class StudioBackend {
         jobId: this.jobs.start(spec, { title: await this.titleOf(spec) }).jobId,
       }),
       [IPC_CHANNELS.jobCancel]: async (request) => ({ cancelled: this.jobs.cancel(request.jobId) }),
-      [IPC_CHANNELS.jobList]: async () => this.jobs.list(),
+      // This run's jobs, then those of earlier runs in this data folder (the job history).
+      [IPC_CHANNELS.jobList]: async () => {
+        const current = this.jobs.list();
+        return [...current, ...(await this.history.list(new Set(current.map((j) => j.jobId))))];
+      },
       // Each pipeline's data is checked before any of its steps is queued (nothing half-run); under the
       // request's `checkId` the checks report their progress and `studio:dataset.cancelCheck` stops them, and the
       // pipelines not started by then (a Cancel after a check ended still stops its pipeline).

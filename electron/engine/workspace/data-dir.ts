@@ -30,9 +30,13 @@ export function defaultDataDir(
   }
 }
 
-/** The workspaces folder and the recent-models file inside a data folder. */
-export function dataPaths(dataDir: string): { workspaces: string; recent: string } {
-  return { workspaces: path.join(dataDir, 'workspaces'), recent: path.join(dataDir, 'recent.json') };
+/** The workspaces folder, the recent-models file and the job history inside a data folder. */
+export function dataPaths(dataDir: string): { workspaces: string; recent: string; jobs: string } {
+  return {
+    workspaces: path.join(dataDir, 'workspaces'),
+    recent: path.join(dataDir, 'recent.json'),
+    jobs: path.join(dataDir, 'jobs.json'),
+  };
 }
 
 /** What the file system said, as a reason in a sentence. */

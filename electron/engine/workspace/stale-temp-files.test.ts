@@ -52,7 +52,7 @@ describe('stale temporary files', () => {
       expect(parseTempPath(path.join(tmp.dir, name)), name).toBeUndefined();
   });
 
-  it("removes the temporary files of processes that ended, keeping a running one's and every other file", () => {
+  it("removes the temporary files of processes that ended, keeping a running one's and every other file", async () => {
     const dataDir = path.join(tmp.dir, 'data');
     const variants = path.join(dataPaths(dataDir).workspaces, 'big-b2917485f900', 'variants');
     const dead = deadPid();
@@ -71,36 +71,48 @@ describe('stale temporary files', () => {
       path.join(variants, '..', 'workspace.json'),
     ];
     for (const file of kept.slice(2)) fs.writeFileSync(file, 'x');
-    const result = removeStaleTempFiles(dataDir);
+    const result = await removeStaleTempFiles(dataDir);
     expect(result.removed.sort()).toEqual(stale.map((f) => path.resolve(f)).sort());
     expect(result.bytes).toBe(4096 + 3 * 16);
     for (const file of stale) expect(fs.existsSync(file), file).toBe(false);
     for (const file of kept) expect(fs.existsSync(file), file).toBe(true);
   });
 
-  it("keeps a file written lately, whose process may run where this one cannot see it (another container's serve)", () => {
+  it("keeps a file written lately, whose process may run where this one cannot see it (another container's serve)", async () => {
     const dataDir = path.join(tmp.dir, 'data');
     const variants = path.join(dataPaths(dataDir).workspaces, 'm-0123456789ab', 'variants');
     const fresh = tempFile(path.join(variants, 'v-3-fp16.onnx.weights'), deadPid(), 16, 60_000);
-    expect(removeStaleTempFiles(dataDir).removed).toEqual([]);
+    expect((await removeStaleTempFiles(dataDir)).removed).toEqual([]);
     expect(fs.existsSync(fresh)).toBe(true);
   });
 
-  it('a missing data folder has nothing to remove', () => {
-    expect(removeStaleTempFiles(path.join(tmp.dir, 'none'))).toEqual({ removed: [], bytes: 0 });
+  it('a missing data folder has nothing to remove', async () => {
+    expect(await removeStaleTempFiles(path.join(tmp.dir, 'none'))).toEqual({ removed: [], bytes: 0 });
   });
 
-  it('are removed when the backend starts', async () => {
+  it('are removed after the backend starts, without holding up its start or its requests', async () => {
     const dataDir = path.join(tmp.dir, 'data');
     const variants = path.join(dataPaths(dataDir).workspaces, 'm-0123456789ab', 'variants');
-    const stale = tempFile(path.join(variants, 'v-1-fp16.onnx.weights'), deadPid());
+    const stale = tempFile(path.join(variants, 'v-1-fp16.onnx.weights'), deadPid(), 64);
     const live = tempFile(path.join(variants, 'v-2-fp16.onnx.weights'), process.pid);
     const backend = testBackend(tmp.dir);
     try {
+      // The constructor only started the sweep (it walked the whole folder before it returned).
+      expect(fs.existsSync(stale)).toBe(true);
+      expect((await backend.dispatch('studio:recent.list', {})).ok).toBe(true);
+      expect(await backend.staleTempSweep).toEqual({ removed: [path.resolve(stale)], bytes: 64 });
       expect(fs.existsSync(stale)).toBe(false);
       expect(fs.existsSync(live)).toBe(true);
     } finally {
       await backend.dispose();
     }
+  });
+
+  it('is asynchronous: nothing is read or removed before the caller goes on', async () => {
+    const dataDir = path.join(tmp.dir, 'data');
+    const stale = tempFile(dataPaths(dataDir).recent, deadPid());
+    const sweep = removeStaleTempFiles(dataDir);
+    expect(fs.existsSync(stale)).toBe(true);
+    expect((await sweep).removed).toEqual([path.resolve(stale)]);
   });
 });

@@ -48,38 +48,39 @@ export interface StaleTempFiles {
 
 /**
  * Removes the temporary files of processes that no longer run from the data folder: its own files (the recent
- * list's) and its workspaces' (workspace.json, variants and their scratch files), once unwritten for
- * STALE_AFTER_MS. Files of running processes (a job of this or another app, a `serve` sharing the folder), files
- * written lately and every other file are kept. Best effort: a file
- * or folder that cannot be read or removed is left as it is.
+ * list's, the job history's) and its workspaces' (workspace.json, variants and their scratch files), once
+ * unwritten for STALE_AFTER_MS. Files of running processes (a job of this or another app, a `serve` sharing the
+ * folder), files written lately and every other file are kept. Asynchronous, one file at a time, so a large
+ * folder on a slow disk holds up nothing else. Best effort: a file or folder that cannot be read or removed is
+ * left as it is.
  */
-export function removeStaleTempFiles(dataDir: string, nowMs = Date.now()): StaleTempFiles {
+export async function removeStaleTempFiles(dataDir: string, nowMs = Date.now()): Promise<StaleTempFiles> {
   const out: StaleTempFiles = { removed: [], bytes: 0 };
-  sweep(dataDir, 0, nowMs, out);
+  await sweep(dataDir, 0, nowMs, out);
   // <key>/workspace.json and <key>/variants/*.
-  sweep(dataPaths(dataDir).workspaces, 2, nowMs, out);
+  await sweep(dataPaths(dataDir).workspaces, 2, nowMs, out);
   return out;
 }
 
-function sweep(dir: string, depth: number, nowMs: number, out: StaleTempFiles): void {
+async function sweep(dir: string, depth: number, nowMs: number, out: StaleTempFiles): Promise<void> {
   let entries: fs.Dirent[];
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
   } catch {
     return;
   }
   for (const entry of entries) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (depth > 0) sweep(file, depth - 1, nowMs, out);
+      if (depth > 0) await sweep(file, depth - 1, nowMs, out);
       continue;
     }
     const temp = entry.isFile() ? parseTempPath(file) : undefined;
     if (!temp || isProcessRunning(temp.pid)) continue;
     try {
-      const { size, mtimeMs } = fs.statSync(file);
+      const { size, mtimeMs } = await fs.promises.stat(file);
       if (nowMs - mtimeMs < STALE_AFTER_MS) continue;
-      fs.rmSync(file);
+      await fs.promises.rm(file);
       out.removed.push(file);
       out.bytes += size;
     } catch {

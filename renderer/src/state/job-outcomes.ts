@@ -5,6 +5,7 @@
  * Structural over what it reads of a job, so that `studio-state.ts` (which trims the job list by it) can import
  * it without an import cycle; a `JobRecord` is one.
  */
+import type { PipelineInterruption } from '../../../shared/pipeline-interruption.js';
 
 /** What this module reads of a job. */
 export interface JobOutcome {
@@ -22,8 +23,8 @@ export interface JobOutcome {
   partial?: string;
   /** The terminal result (an export's says whether it wrote the file). */
   result?: unknown;
-  /** It ended because onnx-studio serve stopped under it (Ctrl+C, or a restart), not by a Cancel. */
-  stoppedWithServe?: boolean;
+  /** It ended because ONNX Studio stopped under it (closing, or cut off), not by a Cancel. */
+  interrupted?: PipelineInterruption;
 }
 
 /**
@@ -89,13 +90,15 @@ export function openFailures<J extends JobOutcome>(jobs: readonly J[]): J[] {
 /**
  * The status bar's counts: what runs, waits and failed (failures that still stand, and jobs that partly failed)
  * while any does; once all ended, how they ended. A cancelled job is not "finished" (it did not do its work),
- * nor is one that partly failed (a browser benchmark in which some models could not run), and a failure a
- * rerun made good is neither a failure that stands nor a success: each is said as what it is.
+ * an interrupted one (ONNX Studio stopped under it) not "cancelled" (nobody cancelled it), nor is one that partly
+ * failed "finished" (a browser benchmark in which some models could not run), and a failure a rerun made good is
+ * neither a failure that stands nor a success: each is said as what it is.
  */
 export function jobCountsText(jobs: readonly JobOutcome[]): string {
   const count = (status: JobOutcome['status']) => jobs.filter((j) => j.status === status).length;
   const open = openFailures(jobs).length;
   const partly = jobs.filter((j) => j.status === 'done' && j.partial !== undefined).length;
+  const interrupted = jobs.filter((j) => j.status === 'cancelled' && j.interrupted !== undefined).length;
   const parts: string[] = [];
   if (count('running') > 0) parts.push(`${count('running')} running`);
   if (count('queued') > 0) parts.push(`${count('queued')} queued`);
@@ -104,20 +107,20 @@ export function jobCountsText(jobs: readonly JobOutcome[]): string {
   if (count('running') + count('queued') + open > 0) return parts.join(' · ');
   const redone = count('failed') - open;
   if (count('done') > partly) parts.push(`${count('done') - partly} finished`);
-  if (count('cancelled') > 0) parts.push(`${count('cancelled')} cancelled`);
+  if (count('cancelled') > interrupted) parts.push(`${count('cancelled') - interrupted} cancelled`);
+  if (interrupted > 0) parts.push(`${interrupted} interrupted`);
   if (redone > 0) parts.push(`${redone} failed, then succeeded`);
   return parts.join(' · ');
 }
 
 /**
  * How far a cancelled job got, for its line in the list: "Cancelled at 40%" (the badge says "Cancelled" too,
- * but a bare "Stopped" said neither who stopped it nor how far it was), "by you" when this page asked, "when
- * onnx-studio serve stopped" when it went with serve (as the page's banner says).
+ * but a bare "Stopped" said neither who stopped it nor how far it was), "by you" when this page asked;
+ * "Interrupted at 40%" when ONNX Studio stopped under it (the list says why below), or a bare "Interrupted" when
+ * how far it got is not known (a job found unfinished after a restart, last recorded as it started).
  */
-export function cancelledText(
-  job: Pick<JobOutcome, 'fraction' | 'cancelRequested' | 'stoppedWithServe'>,
-): string {
+export function cancelledText(job: Pick<JobOutcome, 'fraction' | 'cancelRequested' | 'interrupted'>): string {
   const pct = Math.round(job.fraction * 100);
-  if (job.stoppedWithServe) return `Cancelled when onnx-studio serve stopped, at ${pct}%`;
+  if (job.interrupted) return pct > 0 ? `Interrupted at ${pct}%` : 'Interrupted';
   return `Cancelled ${job.cancelRequested ? 'by you ' : ''}at ${pct}%`;
 }

@@ -74,8 +74,11 @@ export interface JobRecord {
   lastSeq: number;
   /** The terminal result, for jobs whose caller waits on it (export). */
   result?: unknown;
-  /** It ended because onnx-studio serve stopped under it (Ctrl+C, or a restart), not by a Cancel. */
-  stoppedWithServe?: boolean;
+  /**
+   * It ended because ONNX Studio stopped under it, not by a Cancel: `closing` (the app quit, onnx-studio serve was
+   * stopped), `cut off` (killed or crashed; found so after a restart). shared/pipeline-interruption.ts says why.
+   */
+  interrupted?: PipelineInterruption;
 }
 
 /** Latency samples of one benchmark as they stream, per target, and its final figures once it ends. */
@@ -429,7 +432,12 @@ function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
       );
     case 'cancelled':
       return dropLive(
-        updateJob(state, job.jobId, () => ({ ...seen, status: 'cancelled', finishedAtMs: event.timeMs })),
+        updateJob(state, job.jobId, () => ({
+          ...seen,
+          status: 'cancelled',
+          finishedAtMs: event.timeMs,
+          ...(event.interrupted ? { interrupted: event.interrupted } : {}),
+        })),
         job.jobId,
       );
     case 'result': {
@@ -449,9 +457,10 @@ function applyJobEvent(state: StudioState, event: JobEvent): StudioState {
 
 /**
  * onnx-studio serve stopped: the jobs it ran (every job but the page's own browser benchmarks, which run in the
- * page) end cancelled, saying why, as the banner says, instead of running on with a countdown and a Cancel that
- * can reach nothing; the open model's running pipelines read as serve records them (interrupted, not cancelled:
- * shared/pipeline-interruption.ts), and a queueing it was doing is over. A restarted serve reports the same.
+ * page) end interrupted, saying why, as the banner says, instead of running on with a countdown and a Cancel that
+ * can reach nothing; they and the open model's running pipelines read as serve records them (interrupted, not
+ * cancelled: shared/pipeline-interruption.ts; its job history lists the jobs so after a restart), and a queueing
+ * it was doing is over. A restarted serve reports the same.
  */
 function serveStopped(state: StudioState, how: PipelineInterruption, atMs: number): StudioState {
   let next = state;
@@ -463,7 +472,7 @@ function serveStopped(state: StudioState, how: PipelineInterruption, atMs: numbe
         status: 'cancelled',
         stage: 'stopped',
         finishedAtMs: atMs,
-        stoppedWithServe: true,
+        interrupted: how,
       })),
       job.jobId,
     );
@@ -600,5 +609,7 @@ function recordFromInfo(info: JobInfo, title: string, status: JobStatus, base?: 
   if (info.endedAt !== undefined) record.finishedAtMs = info.endedAt;
   if (terminal?.type === 'failed') record.error = terminal.error;
   if (terminal?.type === 'result') record.result = terminal.result;
+  // A job of an earlier run that ONNX Studio stopped under (the backend's job history).
+  if (terminal?.type === 'cancelled' && terminal.interrupted) record.interrupted = terminal.interrupted;
   return record;
 }

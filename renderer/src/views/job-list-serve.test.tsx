@@ -5,7 +5,8 @@
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../../shared/ipc-contract.js';
+import type { JobEvent, JobInfo, JobSpec } from '../../../shared/ipc-contract.js';
+import { interruptedJobNote } from '../../../shared/pipeline-interruption.js';
 import type { PipelineRecord } from '../../../shared/workspace.js';
 import {
   initialState,
@@ -137,10 +138,12 @@ describe('onnx-studio serve stopped while a job ran', () => {
     expect(bar(running)).toContain('Jobs: 1 running · 1 queued');
     const stopped = run(running, { type: 'serve-stopped', how: 'closing', atMs: 9000 });
     const job = stopped.jobs.find((j) => j.jobId === 'b1')!;
-    expect(job).toMatchObject({ status: 'cancelled', stoppedWithServe: true, finishedAtMs: 9000 });
+    expect(job).toMatchObject({ status: 'cancelled', interrupted: 'closing', finishedAtMs: 9000 });
     expect(job.etaMs).toBeUndefined();
     const html = list(stopped);
-    expect(html).toContain('Cancelled when onnx-studio serve stopped, at 21%');
+    expect(html).toContain('>Interrupted<');
+    expect(html).toContain('Interrupted at 21%');
+    expect(html).toContain('ONNX Studio was closing (the app quit, or onnx-studio serve was stopped)');
     expect(html).not.toContain('about 44 s left');
     expect(html).not.toContain('Cancel Benchmark');
     expect(stopped.jobs.find((j) => j.jobId === 'page-web-1')?.status).toBe('queued');
@@ -169,5 +172,53 @@ describe('onnx-studio serve stopped while a job ran', () => {
     // The jobs may still run there (the banner says so), and after a reconnect the page lists them again.
     expect(serveStopKind('reconnecting')).toBeUndefined();
     expect(serveStopKind('connected')).toBeUndefined();
+  });
+});
+
+describe('the jobs of an earlier run of serve (its job history), after a restart and a reload', () => {
+  const spec = { kind: 'bench', modelPath: MODEL_PATH, targets: ['original'] } as JobSpec;
+  const info = (jobId: string, terminal: JobInfo['terminal'], fraction: number): JobInfo => ({
+    jobId,
+    spec,
+    state: terminal?.type === 'result' ? 'succeeded' : 'cancelled',
+    createdAt: 1000,
+    startedAt: 1100,
+    // A job found cut off never ended: when, is not known.
+    ...(terminal?.type === 'cancelled' && terminal.interrupted === 'cut off' ? {} : { endedAt: 5100 }),
+    lastSeq: 3,
+    progress: { fraction, stage: 'measuring' },
+    title: `Benchmark ${jobId}`,
+    ...(terminal ? { terminal } : {}),
+  });
+  const synced = run(opened, {
+    type: 'jobs-synced',
+    jobs: [
+      info(
+        'closed',
+        { type: 'cancelled', interrupted: 'closing', jobId: 'closed', seq: 3, timeMs: 5100 },
+        0.4,
+      ),
+      info('killed', { type: 'cancelled', interrupted: 'cut off', jobId: 'killed', seq: 3, timeMs: 9000 }, 0),
+      info('done', { type: 'result', result: null, jobId: 'done', seq: 3, timeMs: 5100 }, 1),
+    ],
+    titles: {},
+  });
+
+  it('lists the jobs serve stopped under as interrupted, saying why, not as cancelled by someone', () => {
+    const html = list(synced);
+    expect(synced.jobs.map((j) => [j.jobId, j.status, j.interrupted])).toEqual([
+      ['closed', 'cancelled', 'closing'],
+      ['killed', 'cancelled', 'cut off'],
+      ['done', 'done', undefined],
+    ]);
+    expect(html.match(/class="badge badge-cancelled">Interrupted</g)).toHaveLength(2);
+    expect(html).not.toContain('>Cancelled<');
+    expect(html).toContain('Interrupted at 40%, after 4 s');
+    expect(html).toContain(interruptedJobNote('closing'));
+    // How far the killed one got is not known (nor when it ended): not "at 0%", nor "after 2 days".
+    expect(html).toContain('<span>Interrupted</span>');
+    expect(html).not.toContain('Interrupted at 0%');
+    expect(html).toContain(interruptedJobNote('cut off'));
+    expect(bar(synced)).toContain('Jobs: 1 finished · 2 interrupted');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Every job with a progress bar, its stage, the time left, and a Cancel button while it can still be
- * stopped. A failed job shows the engine's message and what to do.
+ * stopped. A failed job shows the engine's message and what to do; one that ONNX Studio stopped under (it
+ * closed, or was killed) reads "Interrupted", and says why.
  */
 import { useEffect, useState } from 'react';
 import { estimateRemainingMs, formatDuration } from '../state/eta.js';
@@ -9,6 +10,7 @@ import { cancelledText, listedJobs, openFailures, resolvedFailures } from '../st
 import { ErrorPanel, jobWhatToDo } from './error-panel.js';
 import { baseName } from '../format.js';
 import { ProgressBar } from '../components/progress-bar.js';
+import { interruptedJobNote } from '../../../shared/pipeline-interruption.js';
 
 const STATUS_TEXT: Record<JobRecord['status'], string> = {
   queued: 'Queued',
@@ -154,6 +156,8 @@ function JobItem({
         </span>
         {job.status === 'done' && job.partial !== undefined ? (
           <span className="badge badge-partial">Partly failed</span>
+        ) : job.status === 'cancelled' && job.interrupted ? (
+          <span className="badge badge-cancelled">Interrupted</span>
         ) : (
           <span className={`badge badge-${job.status}`}>{STATUS_TEXT[job.status]}</span>
         )}
@@ -203,11 +207,14 @@ function JobItem({
           </button>
         )}
       </div>
-      {job.notes.length > 0 && (
+      {(job.notes.length > 0 || (job.status === 'cancelled' && job.interrupted)) && (
         <ul className="job-notes">
           {job.notes.map((note, i) => (
             <li key={i}>{note}</li>
           ))}
+          {job.status === 'cancelled' && job.interrupted && (
+            <li data-testid="job-interrupted">{interruptedJobNote(job.interrupted)}</li>
+          )}
         </ul>
       )}
       {job.status === 'failed' && job.error && (
