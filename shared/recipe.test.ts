@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecipe } from './recipe.js';
+import { noCalibrationDataMessage, parseRecipe } from './recipe.js';
 
 /*
  * A recipe's errors name the bad field by its path and, inside a step, by the step's number from 1: the number
@@ -136,11 +136,15 @@ describe('parseRecipe', () => {
     for (const method of ['int8-dynamic', 'int8-weight', 'int4', 'fp16']) {
       const step = { kind: 'quantize', method, common: {}, options: {}, calibration };
       expect(messageOf({ ...recipe, steps: [step] })).toBe(
-        `step 1 (steps.0.calibration): ${method} reads no calibration data (only int8-static calibrates); remove it`,
+        `step 1 (steps.0.calibration): 'calibration' applies to int8-static only (the data it calibrates on), not ${method}, which reads no data: leave it out`,
       );
     }
     const staticStep = { kind: 'quantize', method: 'int8-static', common: {}, options: {}, calibration };
     expect(parseRecipe({ ...recipe, steps: [staticStep] }).ok).toBe(true);
+    // One sentence for both places, each naming what was given in its own words (quantize-prune.test.ts).
+    expect(noCalibrationDataMessage('fp16', ['--seed', '--shape'])).toBe(
+      '--seed, --shape apply to int8-static only (the data it calibrates on), not fp16, which reads no data: leave them out',
+    );
   });
 
   it('names an issue outside the steps by its path alone', () => {

@@ -186,13 +186,10 @@ export const recipeSchema = strictObject({
       });
     } else if (!spec.needsCalibration && step.calibration) {
       // As the CLI refuses --calib-data for these methods: recorded, the data would be asked for by every run.
-      const calibrating = calibratingMethods();
       ctx.addIssue({
         code: 'custom',
         path: ['steps', i, 'calibration'],
-        message:
-          `${step.method} reads no calibration data (only ${calibrating.join(', ')} ` +
-          `${calibrating.length === 1 ? 'calibrates' : 'calibrate'}); remove it`,
+        message: noCalibrationDataMessage(step.method, ["'calibration'"]),
       });
     }
   });
@@ -312,6 +309,22 @@ export function calibratingMethods(): string[] {
   return Object.values(QUANTIZE_METHOD_SPECS as Record<string, MethodSpec>)
     .filter((m) => m.needsCalibration)
     .map((m) => m.name);
+}
+
+/**
+ * The one sentence refusing calibration data for a method that reads none (readsCalibrationData false), as a
+ * recipe's quantize step and `onnx-studio quantize` both say it: `given` names what was given in the words of the
+ * place (the step's `'calibration'`, the command's `--calib-data`, `--seed`...). No final period: a recipe's issues
+ * are joined with `; `.
+ */
+export function noCalibrationDataMessage(method: string, given: readonly string[]): string {
+  const calibrating = calibratingMethods();
+  const one = given.length === 1;
+  return (
+    `${given.join(', ')} ${one ? 'applies' : 'apply'} to ${calibrating.join(', ')} only ` +
+    `(the data ${calibrating.length === 1 ? 'it calibrates' : 'they calibrate'} on), not ${method}, which reads no ` +
+    `data: leave ${one ? 'it' : 'them'} out`
+  );
 }
 
 /**

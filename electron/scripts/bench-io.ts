@@ -209,7 +209,7 @@ async function ourRoundTrip(input: string, output: string): Promise<{ load: numb
   const t0 = performance.now();
   const loaded = await loadModel(input);
   const t1 = performance.now();
-  await saveModel(loaded.proto, output, { sourceDir: loaded.dir, force: true });
+  await saveModel(loaded.proto, output, { sourceDir: loaded, force: true });
   return { load: (t1 - t0) / 1000, save: (performance.now() - t1) / 1000 };
 }
 
@@ -233,7 +233,7 @@ async function ourReadAllRoundTrip(input: string, output: string): Promise<{ loa
   const loaded = await loadModel(input);
   if (readAll(loaded.proto) < 0) throw new Error('unreachable');
   const t1 = performance.now();
-  await saveModel(loaded.proto, output, { sourceDir: loaded.dir, force: true });
+  await saveModel(loaded.proto, output, { sourceDir: loaded, force: true });
   return { load: (t1 - t0) / 1000, save: (performance.now() - t1) / 1000 };
 }
 

@@ -56,7 +56,7 @@ export async function writeCollectedChoice(
   }
   refuseOverwritingInput(model, output, { writesDataFile: true });
   await saveModel(model.proto, output, {
-    sourceDir: model.dir,
+    sourceDir: model,
     force: true,
     signal,
     externalData: { thresholdBytes: 1024 },

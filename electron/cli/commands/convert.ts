@@ -52,7 +52,9 @@ export const convertCommand: CliCommand = {
     const threshold =
       typeof thresholdRaw === 'string' ? parseCount('size-threshold', thresholdRaw) : DEFAULT_THRESHOLD;
     checkOutputPath(input, output);
-    const model = await loadModel(input);
+    // Its weights get a location of convert's own: one written on Windows (`weights\w.bin`) is read as there, so
+    // convert re-saves a model that every other command refuses for it (see resolveExternalLocation).
+    const model = await loadModel(input, { windowsSeparators: true });
     const inputBytes = model.fileBytes + model.externalDataBytes;
     if (!external && inputBytes > MAX_PROTO_BYTES) {
       // Folding it back in cannot work: one ONNX file cannot exceed protobuf's 2 GiB.
@@ -65,7 +67,7 @@ export const convertCommand: CliCommand = {
     refuseOverwritingInput(model, output, { writesDataFile: external });
     const bar = new ProgressBar(ctx.stderr, 'Saving');
     const result = await saveModel(model.proto, output, {
-      sourceDir: model.dir,
+      sourceDir: model,
       force: ctx.values.force === true,
       signal: ctx.signal,
       onProgress: (done, total) => bar.update(done, total),

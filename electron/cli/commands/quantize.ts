@@ -1,5 +1,5 @@
 import { flagHelp, parseArgsOptions } from '../../../shared/options/cli-flags.js';
-import { calibratingMethods, readsCalibrationData } from '../../../shared/recipe.js';
+import { noCalibrationDataMessage, readsCalibrationData } from '../../../shared/recipe.js';
 import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { quantizeModel } from '../../engine/quantize/quantize-model.js';
@@ -113,10 +113,7 @@ function refuseDataFlagsWithoutCalibration(values: Record<string, unknown>, meth
     (flag) => values[flag] !== undefined,
   );
   if (given.length === 0) return;
-  const calibrating = calibratingMethods();
-  throw new StudioError(
-    'BAD_REQUEST',
-    `${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to ${calibrating.join(', ')} only ` +
-      `(the data it calibrates on), not ${method}, which reads no data: leave ${given.length === 1 ? 'it' : 'them'} out.`,
-  );
+  // The recipe's validation refuses a step's 'calibration' in the same sentence.
+  const flags = given.map((f) => `--${f}`);
+  throw new StudioError('BAD_REQUEST', `${noCalibrationDataMessage(method, flags)}.`);
 }

@@ -891,7 +891,7 @@ export async function diffModels(originalPath: string, variantPath: string): Pro
   // memory.
   const streams: StreamedWeights[] = [];
   try {
-    for (const model of [original, variant]) streams.push(new StreamedWeights(model.proto, model.dir));
+    for (const model of [original, variant]) streams.push(new StreamedWeights(model.proto, model));
     return diffModelProtos(
       original.proto,
       variant.proto,

@@ -152,7 +152,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
       `The reference ${path.basename(ref.path)}`,
     );
   }
-  refuseUnknownDims(options.shapes?.dims, namedDims);
+  refuseUnknownDims(options.shapes?.dims, namedDims, options.shapes?.origin);
   const readInputs = readWide(resolved.inputs, refInputs);
   const source = await openDataset(options.data, readInputs, {
     ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}),

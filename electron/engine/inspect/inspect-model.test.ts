@@ -115,6 +115,21 @@ describe('inspectModel', () => {
     expect(inline.externalDataFiles).toEqual([]);
   });
 
+  it('lists the data file of a model kept as the Hugging Face cache keeps it (links into blobs/)', async () => {
+    const blobs = path.join(tmp.dir, 'hub', 'blobs');
+    const snapshot = path.join(tmp.dir, 'hub', 'snapshots', 'abc');
+    fs.mkdirSync(blobs, { recursive: true });
+    fs.mkdirSync(snapshot, { recursive: true });
+    await saveModel(buildMlp(), path.join(blobs, '5f1e'), {
+      externalData: { thresholdBytes: 1024, fileName: 'model.onnx_data' },
+    });
+    fs.renameSync(path.join(blobs, 'model.onnx_data'), path.join(blobs, '9c2d'));
+    fs.symlinkSync('../../blobs/5f1e', path.join(snapshot, 'model.onnx'));
+    fs.symlinkSync('../../blobs/9c2d', path.join(snapshot, 'model.onnx_data'));
+    const s = await inspectModel(path.join(snapshot, 'model.onnx'));
+    expect(s.externalDataFiles).toEqual([{ location: 'model.onnx_data', bytes: s.externalDataBytes, tensors: 2 }]);
+  });
+
   it('says where a missing data file belongs: in its folder below the model, not beside it', async () => {
     const file = writeWithExternalData(tmp.dir, 'sub.onnx', buildMlp(), { 'fc1.weight': 'weights/a.bin' });
     fs.rmSync(path.join(tmp.dir, 'weights'), { recursive: true });

@@ -74,7 +74,7 @@ export function externalDataFiles(model: LoadedModel): ExternalDataFile[] {
   forEachTensor(model.proto, (tensor) => {
     if (!isExternal(tensor)) return;
     // The resolution and byte count loading checked (validateModel), so the bytes add up to externalDataBytes.
-    const ref = externalRef(model.dir, tensor, sizes);
+    const ref = externalRef(model, tensor, sizes);
     const file = files.get(ref.file) ?? { location: ref.location, bytes: 0, tensors: 0 };
     file.bytes += ref.length;
     file.tensors += 1;

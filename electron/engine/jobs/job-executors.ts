@@ -5,8 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { formatCliCommand, recipeCommand } from '../../../shared/cli-command.js';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { BenchParams, BenchReport } from '../../../shared/bench.js';
@@ -40,7 +38,7 @@ import { benchParams } from '../bench/run-benchmark.js';
 import { StudioError, errorFromInfo } from '../errors.js';
 import type { EvalReport } from '../evaluate/evaluate-model.js';
 import type { EngineClient } from '../host/engine-client.js';
-import { commitTempFiles, pollTurn, removeQuietly, tempPathFor, writeFailure } from '../onnx/atomic-files.js';
+import { copyFileAtomic, removeQuietly } from '../onnx/atomic-files.js';
 import { fileMayHaveExternalData, sameFile } from '../onnx/output-guard.js';
 import type { PruneReport } from '../prune/prune-model.js';
 import type { QuantizeReport } from '../quantize/quantize-model.js';
@@ -439,38 +437,6 @@ async function evaluate(
   return { report, recordId: record.id };
 }
 
-/** Copies a file atomically (temp file in the destination folder, then rename), reporting progress. */
-async function copyAtomic(source: string, destination: string, ctx: JobContext): Promise<number> {
-  const total = (await fs.promises.stat(source)).size;
-  const temp = tempPathFor(destination);
-  let copied = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      copied += chunk.length;
-      ctx.progress(total > 0 ? copied / total : 1, 'copying');
-      done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(fs.createReadStream(source), counter, fs.createWriteStream(temp, { flags: 'wx' }), {
-      signal: ctx.signal,
-    });
-    // A cancel that lands before the rename wins; nothing is awaited between this check and the rename.
-    await pollTurn();
-    if (ctx.signal.aborted) throw new StudioError('CANCELLED', 'Export was cancelled; nothing was written.');
-    commitTempFiles([[temp, destination]]);
-  } catch (error) {
-    removeQuietly(temp);
-    if (ctx.signal.aborted) throw new StudioError('CANCELLED', 'Export was cancelled; nothing was written.');
-    // Worded as every writer words it (a read-only folder, a full disk), not the temp file's errno.
-    const failure = writeFailure(error, destination);
-    throw failure instanceof StudioError
-      ? failure
-      : new StudioError('IO', `Could not write ${destination}: ${(error as Error).message}.`, { cause: error });
-  }
-  return copied;
-}
-
 async function exportVariant(
   deps: ExecutorDeps,
   spec: ExportJobSpec,
@@ -517,7 +483,11 @@ async function exportVariant(
     bytes = saved.bytes;
     dataFile = saved.dataFile;
   } else {
-    bytes = await copyAtomic(source.path, destination, ctx);
+    bytes = await copyFileAtomic(source.path, destination, {
+      signal: ctx.signal,
+      cancelled: 'Export was cancelled; nothing was written.',
+      onProgress: (copied, total) => ctx.progress(total > 0 ? copied / total : 1, 'copying'),
+    });
   }
   const ws = await deps.store.get(spec.modelPath);
   const cliCommand = source.variant ? source.variant.cliCommand : `# the original model: ${ws.model.path}`;

@@ -84,3 +84,36 @@ describe('a quantize task', () => {
     }
   });
 });
+
+describe("a task's input spec", () => {
+  it("is the app's: a refusal names the Model view's input spec, not a --shape nobody typed", async () => {
+    const tmp = makeTempDir();
+    try {
+      const model = path.join(tmp.dir, 'mlp.onnx');
+      await saveModel(buildMlp(), model);
+      const check = runTask(
+        {
+          kind: 'checkDataset',
+          model,
+          data: { kind: 'synthetic', samples: 1 },
+          baseDir: tmp.dir,
+          role: 'evaluation',
+          shapes: { pixels: [1, 16] },
+        },
+        {
+          signal: new AbortController().signal,
+          progress: () => {},
+          metric: () => {},
+          log: () => {},
+          phase: () => {},
+        },
+        { testHooks: false },
+      );
+      await expect(check).rejects.toThrow(
+        "The Model view's input spec names 'pixels', which is not an input of the model (inputs: input).",
+      );
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});

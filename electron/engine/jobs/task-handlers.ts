@@ -85,8 +85,14 @@ function validSpec(spec: unknown, what: string) {
   return parsed.spec;
 }
 
+/** A task's sizes and values: the app's input spec (its messages name the Model view, not flags). */
 function shapeOverrides(hints: ShapeHints): ShapeOverrides {
-  return { shapes: hints.shapes ?? {}, dims: hints.dims ?? {}, ...(hints.values ? { values: hints.values } : {}) };
+  return {
+    shapes: hints.shapes ?? {},
+    dims: hints.dims ?? {},
+    ...(hints.values ? { values: hints.values } : {}),
+    origin: 'app',
+  };
 }
 
 export async function runTask(task: TaskRequest, hooks: TaskHooks, options: TaskOptions): Promise<unknown> {
@@ -214,7 +220,7 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
       refuseOverwritingInput(model, task.output);
       hooks.phase('running', task.input);
       const saved = await saveModel(model.proto, task.output, {
-        sourceDir: model.dir,
+        sourceDir: model,
         force: task.force,
         signal,
         onProgress: (done, total) => hooks.progress(total > 0 ? 0.1 + (0.9 * done) / total : 0.5, 'writing'),

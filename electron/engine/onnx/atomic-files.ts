@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StudioError } from '../errors.js';
 
 /**
@@ -134,21 +136,46 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
 }
 
 /**
- * Copies a file atomically (a temp file beside the target, then a rename); refusals become IO errors. With a
- * `signal`, an abort that lands before the rename wins: the temp file is removed and it throws CANCELLED
- * (`cancelled` is the message), leaving nothing.
+ * Copies a file atomically (a temp file beside the target, then a rename); refusals become IO errors. Returns the
+ * bytes copied. With a `signal`, an abort that lands before the rename wins: the temp file is removed and it throws
+ * CANCELLED (`cancelled` is the message), leaving nothing. With `onProgress`, the copy goes a chunk at a time,
+ * reporting the bytes copied of the source's size after each, and an abort stops it between chunks (without,
+ * the file system copies it whole, as fast as it can).
  */
 export async function copyFileAtomic(
   source: string,
   target: string,
-  options: { signal?: AbortSignal; cancelled?: string } = {},
-): Promise<void> {
-  const { signal } = options;
+  options: {
+    signal?: AbortSignal;
+    cancelled?: string;
+    onProgress?: (copied: number, total: number) => void;
+  } = {},
+): Promise<number> {
+  const { signal, onProgress } = options;
   const cancelled = () => new StudioError('CANCELLED', options.cancelled ?? 'Copying was cancelled.');
   if (signal?.aborted) throw cancelled();
+  const total = onProgress ? (await fs.promises.stat(source)).size : 0;
   const temp = tempPathFor(target);
+  let copied = 0;
   try {
-    await fs.promises.copyFile(source, temp, fs.constants.COPYFILE_EXCL);
+    if (onProgress) {
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          copied += chunk.length;
+          onProgress(copied, total);
+          done(null, chunk);
+        },
+      });
+      await pipeline(
+        fs.createReadStream(source),
+        counter,
+        fs.createWriteStream(temp, { flags: 'wx' }),
+        signal ? { signal } : {},
+      );
+    } else {
+      await fs.promises.copyFile(source, temp, fs.constants.COPYFILE_EXCL);
+      copied = (await fs.promises.stat(temp)).size;
+    }
     if (signal) {
       await pollTurn();
       if (signal.aborted) throw cancelled();
@@ -158,6 +185,9 @@ export async function copyFileAtomic(
     temporaries.delete(temp);
   } catch (error) {
     removeQuietly(temp);
+    // An abort fails a streamed copy with the stream's own error: it is the cancellation all the same.
+    if (signal?.aborted) throw cancelled();
     throw writeFailure(error, path.resolve(target));
   }
+  return copied;
 }

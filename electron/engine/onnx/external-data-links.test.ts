@@ -8,10 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
+import { externalDataFiles } from '../recipe/file-hash.js';
 import { buildMlp } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
+import { externalRef, isExternal } from './external-data.js';
+import { inlineExternalData } from './inline-external-data.js';
 import { loadModel } from './load-model.js';
 import { saveModel } from './save-model.js';
+import { StreamedWeights } from './streamed-weights.js';
 
 describe('external data through the links of a model store', () => {
   let tmp: ReturnType<typeof makeTempDir>;
@@ -20,7 +24,8 @@ describe('external data through the links of a model store', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  it('loads a model whose file and data file are links into one blobs folder', async () => {
+  /** A model as the Hugging Face cache keeps it: `snapshots/abc123/model.onnx` and its data, links into `blobs/`. */
+  async function hubModel(): Promise<{ model: string; blobs: string; snapshot: string }> {
     const blobs = path.join(tmp.dir, 'hub', 'blobs');
     const snapshot = path.join(tmp.dir, 'hub', 'snapshots', 'abc123');
     fs.mkdirSync(blobs, { recursive: true });
@@ -35,9 +40,46 @@ describe('external data through the links of a model store', () => {
     fs.renameSync(path.join(staging, 'model.onnx_data'), path.join(blobs, '9c2d'));
     fs.symlinkSync('../../blobs/5f1e', path.join(snapshot, 'model.onnx'));
     fs.symlinkSync('../../blobs/9c2d', path.join(snapshot, 'model.onnx_data'));
+    return { model: path.join(snapshot, 'model.onnx'), blobs, snapshot };
+  }
 
-    const loaded = await loadModel(path.join(snapshot, 'model.onnx'));
+  it('loads a model whose file and data file are links into one blobs folder', async () => {
+    const loaded = await loadModel((await hubModel()).model);
     expect(loaded.externalDataBytes).toBeGreaterThan(0);
+  });
+
+  it('the allowance travels with the loaded model: saving, streaming, inlining and hashing it read the linked data', async () => {
+    const { model, blobs } = await hubModel();
+    const loaded = await loadModel(model);
+    expect(loaded.linkedDir).toBe(fs.realpathSync(blobs));
+    const saved = await saveModel(loaded.proto, path.join(tmp.dir, 'copy.onnx'), {
+      sourceDir: loaded,
+      externalData: { thresholdBytes: 1024 },
+    });
+    expect(saved.externalDataBytes).toBe(loaded.externalDataBytes);
+    new StreamedWeights((await loadModel(model)).proto, loaded).close();
+    const again = await loadModel(model);
+    expect(await inlineExternalData(again.proto, again)).toBe(loaded.externalDataBytes);
+    expect(externalDataFiles(model, loaded.proto)).toEqual([path.join(fs.realpathSync(blobs), '9c2d')]);
+    // The model's folder alone carries no allowance, whatever was loaded before.
+    const tensor = loaded.proto.graph!.initializer.find(isExternal)!;
+    expect(() => externalRef(loaded.dir, tensor)).toThrow(
+      /Refusing external-data location 'model.onnx_data'/,
+    );
+  });
+
+  it('two models in one folder do not share the allowance: a link into the store reaches it only for the model linked there', async () => {
+    const { model, blobs, snapshot } = await hubModel();
+    // A model that is a plain file beside the linked one, with its data linked into the same store.
+    await saveModel(buildMlp(), path.join(snapshot, 'plain.onnx'), {
+      externalData: { thresholdBytes: 1024, fileName: 'plain.onnx_data' },
+    });
+    fs.renameSync(path.join(snapshot, 'plain.onnx_data'), path.join(blobs, '7a7a'));
+    fs.symlinkSync('../../blobs/7a7a', path.join(snapshot, 'plain.onnx_data'));
+    expect((await loadModel(model)).externalDataBytes).toBeGreaterThan(0);
+    const error = await loadModel(path.join(snapshot, 'plain.onnx')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StudioError);
+    expect((error as StudioError).message).toMatch(/Refusing external-data location 'plain.onnx_data'/);
   });
 
   it('refuses a data link beside a linked model that points elsewhere than the model file', async () => {

@@ -50,33 +50,59 @@ export function missingDataFileOf(message: string): string | undefined {
 }
 
 /**
- * The real folders of model files opened through a symbolic link, by the real folder of the link's own folder:
- * a data file may resolve to either. The Hugging Face cache keeps `snapshots/REV/model.onnx` and its
- * `model.onnx_data` as links into `blobs/`, beside each other there; resolving the data link leaves the model's
- * folder, but lands beside the model's own file. A link pointing anywhere else is still refused.
+ * Where a model's external data may be: what resolveExternalLocation resolves its locations against. A
+ * LoadedModel is one, so what loadModel found about the model's file travels with the model (a plain folder
+ * has neither allowance).
  */
-const linkedModelFolders = new Map<string, Set<string>>();
+export interface ExternalDataBase {
+  /** Absolute folder of the .onnx file: external data locations are relative to it. */
+  dir: string;
+  /**
+   * The real folder of the .onnx file, where it is a symbolic link into another folder: a data file reached
+   * through a link may resolve there too. The Hugging Face cache keeps `snapshots/REV/model.onnx` and its
+   * `model.onnx_data` as links into `blobs/`, beside each other there; resolving the data link leaves the
+   * model's folder, but lands beside the model's own file. A link pointing anywhere else is still refused.
+   */
+  linkedDir?: string;
+  /**
+   * Read `\` in locations as a folder separator, as onnxruntime does only on Windows (`weights\w.bin` written
+   * by an exporter there). Elsewhere such a location is refused (MODEL_INVALID), as onnxruntime cannot open it
+   * there; only a reader that writes the weights under a location of its own (convert) asks for this.
+   */
+  windowsSeparators?: boolean;
+}
 
-/** Records where the model file at `modelPath` really is, when it is a link (loadModel and hashing call it). */
-export function noteModelFile(modelPath: string): void {
+/**
+ * The ExternalDataBase of the model file at `modelPath` (loadModel and hashing call it): its folder, and the
+ * real folder of the file where it is a link into another one.
+ */
+export function externalDataBase(
+  modelPath: string,
+  options: { windowsSeparators?: boolean } = {},
+): ExternalDataBase {
+  const dir = path.dirname(path.resolve(modelPath));
+  const base: ExternalDataBase = { dir, ...(options.windowsSeparators ? { windowsSeparators: true } : {}) };
   try {
-    if (!fs.lstatSync(modelPath).isSymbolicLink()) return;
-    const folder = fs.realpathSync(path.dirname(modelPath));
+    if (!fs.lstatSync(modelPath).isSymbolicLink()) return base;
     const real = path.dirname(fs.realpathSync(modelPath));
-    if (real === folder) return;
-    linkedModelFolders.set(folder, new Set([...(linkedModelFolders.get(folder) ?? []), real]));
+    return real === fs.realpathSync(dir) ? base : { ...base, linkedDir: real };
   } catch {
     // A model that cannot be read fails where it is read, with its own message.
+    return base;
   }
 }
 
 /**
- * Resolves a tensor's external-data `location` against the model's folder. A location that is absolute, or
- * that resolves (symbolic links included) outside the model's folder, is refused: a crafted model could
- * otherwise make the tool read any file on the machine (a known class of attack on ONNX tooling). The one
- * exception is a link to the folder the model file itself links into (`noteModelFile`).
+ * Resolves a tensor's external-data `location` against the model's folder (`base`: a plain folder, or the
+ * ExternalDataBase of a loaded model). A location that is absolute, or that resolves (symbolic links included)
+ * outside the model's folder, is refused: a crafted model could otherwise make the tool read any file on the
+ * machine (a known class of attack on ONNX tooling). The one exception is a link to the folder the model file
+ * itself links into (ExternalDataBase.linkedDir). A `\` in a location is a separator only where onnxruntime
+ * reads it as one (on Windows, or with ExternalDataBase.windowsSeparators): elsewhere it is part of a file name,
+ * and a location that names a file only when read as Windows does is refused, as onnxruntime could not load it.
  */
-export function resolveExternalLocation(modelDir: string, tensor: TensorProto): string {
+export function resolveExternalLocation(base: string | ExternalDataBase, tensor: TensorProto): string {
+  const { dir, linkedDir, windowsSeparators } = typeof base === 'string' ? { dir: base } : base;
   const location = entry(tensor, 'location');
   if (location === undefined || location === '') {
     throw new StudioError(
@@ -97,18 +123,36 @@ export function resolveExternalLocation(modelDir: string, tensor: TensorProto): 
         `External data files must sit beside the model (or below its folder). Only open models from sources you trust.`,
     );
   if (path.isAbsolute(location) || path.win32.isAbsolute(location)) throw unsafe();
-  const root = fs.realpathSync(modelDir);
-  const resolved = path.resolve(root, location.replace(/\\/g, '/'));
+  const root = fs.realpathSync(dir);
+  const windows = (where: string) => path.resolve(root, where.replace(/\\/g, '/'));
+  const resolved = windowsSeparators ? windows(location) : path.resolve(root, location);
   if (!isInside(root, resolved)) throw unsafe();
   let real: string;
   try {
     real = fs.realpathSync(resolved);
   } catch {
+    if (location.includes('\\') && isInside(root, windows(location)) && fs.existsSync(windows(location))) {
+      throw new StudioError('MODEL_INVALID', windowsLocationMessage(location, tensor.name, root));
+    }
     throw new StudioError('IO', missingDataMessage(location, tensor.name, root));
   }
-  const roots = [root, ...(linkedModelFolders.get(root) ?? [])];
+  const roots = linkedDir === undefined ? [root] : [root, linkedDir];
   if (!roots.some((r) => isInside(r, real))) throw unsafe();
   return real;
+}
+
+/**
+ * A location that names its data file only when `\` is read as a folder separator, as on Windows: onnxruntime
+ * here reads it as one file name and cannot load the model, so neither does any command but convert.
+ */
+function windowsLocationMessage(location: string, tensorName: string, root: string): string {
+  const portable = location.replace(/\\/g, '/');
+  return (
+    `External data location '${location}' of tensor '${tensorName}' separates folders with '\\', as only Windows ` +
+    `reads it: onnxruntime on this system takes it for one file name, and ${root} has no file of that name (the data ` +
+    `is at ${portable}). Re-save the model with '/' in its locations: \`onnx-studio convert MODEL -o OUT.onnx ` +
+    `--external-data\` does, reading them as Windows does.`
+  );
 }
 
 /** Whether `candidate` lies below `root` (`..w.bin` does: only a `..` step leaves it). */
@@ -132,11 +176,11 @@ export function expectedByteLength(tensor: TensorProto): bigint | undefined {
  * them. File sizes are cached per path (`sizes`) because one data file usually holds every tensor.
  */
 export function externalRef(
-  modelDir: string,
+  base: string | ExternalDataBase,
   tensor: TensorProto,
   sizes = new Map<string, number>(),
 ): ExternalRef {
-  const file = resolveExternalLocation(modelDir, tensor);
+  const file = resolveExternalLocation(base, tensor);
   const location = entry(tensor, 'location') as string;
   let size = sizes.get(file);
   if (size === undefined) {

@@ -1,13 +1,17 @@
 import type { ModelProto, TensorProto } from 'onnx-buf';
-import { externalRef, isExternal, readExternalBytes } from './external-data.js';
+import { externalRef, isExternal, readExternalBytes, type ExternalDataBase } from './external-data.js';
 import { forEachTensor } from './walk-tensors.js';
 
 /**
  * Reads every external tensor's bytes into its `raw_data`, in place, so code that rewrites weights
  * (quantizer, pruner) sees one kind of tensor. Only for a private copy of a model: the loaded proto, never
- * a caller's. Memory grows by the external data size.
+ * a caller's. Memory grows by the external data size. `modelDir`: where its locations resolve, the LoadedModel
+ * (see resolveExternalLocation).
  */
-export async function inlineExternalData(model: ModelProto, modelDir: string): Promise<number> {
+export async function inlineExternalData(
+  model: ModelProto,
+  modelDir: string | ExternalDataBase,
+): Promise<number> {
   const external: TensorProto[] = [];
   forEachTensor(model, (t) => {
     if (isExternal(t)) external.push(t);

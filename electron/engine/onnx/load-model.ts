@@ -7,10 +7,13 @@ import { ProgressiveDecode } from './progressive-decode.js';
 import { readWholeFile } from './read-whole-file.js';
 import { sniffFileType } from './sniff-file-type.js';
 import { validateModel } from './validate-model.js';
-import { noteModelFile } from './external-data.js';
+import { externalDataBase, type ExternalDataBase } from './external-data.js';
 
-/** A parsed model together with where it came from (external data is resolved against `dir`). */
-export interface LoadedModel {
+/**
+ * A parsed model together with where it came from: external data is resolved against it (an ExternalDataBase:
+ * `dir`, and where its file is a link, the folder it links into), never against a folder alone.
+ */
+export interface LoadedModel extends ExternalDataBase {
   proto: ModelProto;
   /** Absolute path of the .onnx file. */
   path: string;
@@ -43,9 +46,13 @@ function ioError(file: string, error: NodeJS.ErrnoException): StudioError {
  * Reads, parses and validates an ONNX model. Every problem with the file becomes a StudioError: `IO` when it
  * cannot be read, `MODEL_PARSE` when it is not an ONNX protobuf, `MODEL_INVALID` when it parses but is not a
  * usable model (no graph, a cycle, tensor data that does not match its shape, unsafe external data).
- * Nothing is allocated from sizes the file claims, so absurd dims cannot exhaust memory.
+ * Nothing is allocated from sizes the file claims, so absurd dims cannot exhaust memory. `windowsSeparators`: read
+ * `\` in external-data locations as Windows does (ExternalDataBase), for a caller that re-saves the weights.
  */
-export async function loadModel(file: string): Promise<LoadedModel> {
+export async function loadModel(
+  file: string,
+  options: { windowsSeparators?: boolean } = {},
+): Promise<LoadedModel> {
   const absolute = path.resolve(file);
   let stat: fs.Stats;
   try {
@@ -82,10 +89,9 @@ export async function loadModel(file: string): Promise<LoadedModel> {
     throw ioError(absolute, error as NodeJS.ErrnoException);
   }
   const proto = parseModelBytes(bytes, absolute, decoding);
-  const dir = path.dirname(absolute);
-  noteModelFile(absolute);
-  const { externalDataBytes } = validateModel(proto, dir, absolute);
-  return { proto, path: absolute, dir, fileBytes: stat.size, externalDataBytes };
+  const base = externalDataBase(absolute, options);
+  const { externalDataBytes } = validateModel(proto, base, absolute);
+  return { proto, path: absolute, ...base, fileBytes: stat.size, externalDataBytes };
 }
 
 /** How many leading bytes tell other kinds of files (archives, images, ...) from a model. */

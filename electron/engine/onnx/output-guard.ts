@@ -110,7 +110,7 @@ export function refuseOverwritingInput(
   const seen = new Set<string>();
   forEachTensor(loaded.proto, (tensor) => {
     if (!isExternal(tensor)) return;
-    const file = resolveExternalLocation(loaded.dir, tensor);
+    const file = resolveExternalLocation(loaded, tensor);
     if (seen.has(file)) return;
     seen.add(file);
     const [asModel, asData = false] = targets.map((target) => sameFile(file, target));

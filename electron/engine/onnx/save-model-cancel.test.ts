@@ -175,6 +175,42 @@ describe('copyFileAtomic, cancelled', () => {
   });
 });
 
+describe('copyFileAtomic, with progress (as the app exports a variant)', () => {
+  it('copies a chunk at a time, saying how far it is, and returns the bytes copied', async () => {
+    const source = path.join(tmp.dir, 'a.onnx');
+    fs.writeFileSync(source, Buffer.alloc(3 * MiB + 5, 7));
+    const seen: [number, number][] = [];
+    const bytes = await copyFileAtomic(source, path.join(tmp.dir, 'b.onnx'), {
+      onProgress: (copied, total) => seen.push([copied, total]),
+    });
+    expect(bytes).toBe(3 * MiB + 5);
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.at(-1)).toEqual([3 * MiB + 5, 3 * MiB + 5]);
+    expect(fs.readFileSync(path.join(tmp.dir, 'b.onnx')).equals(fs.readFileSync(source))).toBe(true);
+    expect(left()).toEqual(['a.onnx', 'b.onnx']);
+  });
+
+  it('an abort while it copies stops it between chunks: no temp file, no target, with the message given', async () => {
+    const source = path.join(tmp.dir, 'a.onnx');
+    fs.writeFileSync(source, Buffer.alloc(8 * MiB, 7));
+    const controller = new AbortController();
+    let reports = 0;
+    await expect(
+      copyFileAtomic(source, path.join(tmp.dir, 'b.onnx'), {
+        signal: controller.signal,
+        cancelled: 'Export was cancelled; nothing was written.',
+        onProgress: (copied) => {
+          reports++;
+          if (copied >= MiB) controller.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'CANCELLED', message: 'Export was cancelled; nothing was written.' });
+    // Stopped soon after the abort, not at the end of the 8 MiB.
+    expect(reports).toBeLessThan((8 * MiB) / (64 * 1024));
+    expect(left()).toEqual(['a.onnx']);
+  });
+});
+
 describe('removeTemporariesNow (an exit that cannot wait)', () => {
   it('removes the temp files and tracked folders still there, never a file already renamed into place', () => {
     const stale = tempPathFor(path.join(tmp.dir, 'x.onnx'));

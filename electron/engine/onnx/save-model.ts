@@ -11,7 +11,14 @@ import {
 } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { dataFileOfReplacedModel, refuseFolderOutput, sameFile } from './output-guard.js';
-import { externalReadError, externalRef, isExternal, readExternalBytes, type ExternalRef } from './external-data.js';
+import {
+  externalReadError,
+  externalRef,
+  isExternal,
+  readExternalBytes,
+  type ExternalDataBase,
+  type ExternalRef,
+} from './external-data.js';
 import { StreamingProtoWriter, type ByteSink } from './proto-stream-writer.js';
 import { commitTempFiles, pollTurn, removeQuietly, tempPathFor, writeFailure } from './atomic-files.js';
 import { forEachTensor } from './walk-tensors.js';
@@ -23,8 +30,11 @@ export interface SaveModelOptions {
    * source model is folded back into the .onnx file.
    */
   externalData?: { thresholdBytes: number; fileName?: string };
-  /** Folder that the model's existing external-data locations are relative to (the source model's folder). */
-  sourceDir?: string;
+  /**
+   * Where the model's existing external-data locations resolve: the source LoadedModel itself (an
+   * ExternalDataBase, which also knows the folder its file links into), or its folder alone.
+   */
+  sourceDir?: string | ExternalDataBase;
   /**
    * Raw-data tensors whose bytes are not in memory but at these places (streamed weights, see
    * streamed-weights.ts). They are saved exactly as if their bytes were in `rawData`, copied a chunk at a time.
@@ -161,7 +171,7 @@ async function planTensors(model: ModelProto, options: SaveModelOptions, dataFil
   return { replacements, external, dataBytes: offset, largest };
 }
 
-function requireSourceDir(options: SaveModelOptions): string {
+function requireSourceDir(options: SaveModelOptions): string | ExternalDataBase {
   if (!options.sourceDir) {
     throw new StudioError(
       'INTERNAL',
@@ -323,6 +333,8 @@ export async function saveModel(
             : message;
 
   const temps: string[] = [];
+  // The file a write failure is about, as the user knows it: the data file while it is written, else the model.
+  let writing = target;
   let written = 0;
   let total = dataBytes;
   const progress = () => options.onProgress?.(written, total);
@@ -360,6 +372,7 @@ export async function saveModel(
     if (options.externalData && external.length > 0) {
       dataTemp = tempPathFor(dataPath);
       temps.push(dataTemp);
+      writing = dataPath;
       const dfd = fs.openSync(dataTemp, 'wx');
       try {
         await writeDataFile(external, fileSink(dfd, progress, onBytes, options.signal), options.signal);
@@ -367,6 +380,7 @@ export async function saveModel(
       } finally {
         fs.closeSync(dfd);
       }
+      writing = target;
     }
     // The last moment a cancellation can still leave nothing behind (an abort during the fsyncs lands here). A
     // cancellation that arrived before this turn wins; nothing is awaited between it and the renames, so the
@@ -393,6 +407,6 @@ export async function saveModel(
     };
   } catch (error) {
     for (const t of temps) removeQuietly(t);
-    throw writeFailure(error, target);
+    throw writeFailure(error, writing);
   }
 }

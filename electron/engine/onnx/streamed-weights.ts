@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { ModelProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { removeQuietly, tempPathFor, writeFailure } from './atomic-files.js';
-import { externalRef, isExternal, type ExternalRef } from './external-data.js';
+import { externalRef, isExternal, type ExternalDataBase, type ExternalRef } from './external-data.js';
 import { forEachTensor } from './walk-tensors.js';
 
 /*
@@ -107,11 +107,12 @@ export class StreamedWeights {
   spilledBytes = 0;
 
   /**
-   * Makes every external tensor of `model` (resolved against `modelDir`) a streamed one. New tensors are
+   * Makes every external tensor of `model` (resolved against `modelDir`: the LoadedModel, see resolveExternalLocation)
+   * a streamed one. New tensors are
    * spilled to a scratch file beside `output`, removed by close(); without an output (a command that only reads
    * weights: diff) nothing is spilled.
    */
-  constructor(model: ModelProto, modelDir: string, output?: string) {
+  constructor(model: ModelProto, modelDir: string | ExternalDataBase, output?: string) {
     this.#model = model;
     this.#output = output ?? '';
     this.#scratchPath = output === undefined ? undefined : tempPathFor(`${output}.weights`);

@@ -1,7 +1,7 @@
 import type { GraphProto, ModelProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
 import { dtypeBits, dtypeName } from './dtypes.js';
-import { expectedByteLength, externalRef, isExternal } from './external-data.js';
+import { expectedByteLength, externalRef, isExternal, type ExternalDataBase } from './external-data.js';
 import { topologicalOrder } from './graph-index.js';
 import { isListedInOrder } from './listed-in-order.js';
 import { walkGraphs } from './walk-graphs.js';
@@ -36,7 +36,11 @@ function rawByteLengthQuick(tensor: TensorProto): number | undefined {
   return Math.floor((count * bits + 7) / 8);
 }
 
-function checkTensor(tensor: TensorProto, dir: string, fileSizes: Map<string, number>): number {
+function checkTensor(
+  tensor: TensorProto,
+  dir: string | ExternalDataBase,
+  fileSizes: Map<string, number>,
+): number {
   for (const d of tensor.dims) {
     if (d < 0n)
       throw new StudioError(
@@ -119,7 +123,11 @@ function refuseDuplicateNodeNames(graph: GraphProto, depth: number, label: strin
  * every tensor's stored data matches its dims and type, and every external data file is safe to read and
  * long enough. Returns the number of external data bytes.
  */
-export function validateModel(proto: ModelProto, dir: string, label: string): { externalDataBytes: number } {
+export function validateModel(
+  proto: ModelProto,
+  dir: string | ExternalDataBase,
+  label: string,
+): { externalDataBytes: number } {
   if (!proto.graph)
     throw new StudioError('MODEL_INVALID', `${label} has no graph: it is not a runnable ONNX model.`);
   const fileSizes = new Map<string, number>();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
-import { fsError, readOnlyFolder } from '../testing/fs-faults.js';
+import { fillDiskAfter, fsError, readOnlyFolder } from '../testing/fs-faults.js';
 import { buildDeepMlp } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { writeFailure, writeFileAtomic } from './atomic-files.js';
@@ -72,6 +72,52 @@ describe('saveModel and cancellation', () => {
       }),
     ).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(fs.readdirSync(tmp.dir)).toEqual([]);
+  });
+});
+
+describe('saveModel on a full disk', () => {
+  /** Saves a model with external data on a disk with room for `room` bytes; what it threw. */
+  async function saveWithRoom(dir: string, room: number): Promise<unknown> {
+    fs.mkdirSync(dir);
+    const disk = fillDiskAfter(room);
+    try {
+      await saveModel(buildDeepMlp({ layers: 4, width: 64 }), path.join(dir, 'm.onnx'), {
+        externalData: { thresholdBytes: 1024 },
+      });
+    } catch (error) {
+      return error;
+    } finally {
+      disk.restore();
+    }
+    return undefined;
+  }
+
+  it('names the file the disk filled up in: the data file, not the model, and leaves no temporary file', async () => {
+    const measured = await saveModel(
+      buildDeepMlp({ layers: 4, width: 64 }),
+      path.join(tmp.dir, 'whole.onnx'),
+      {
+        externalData: { thresholdBytes: 1024 },
+      },
+    );
+    // Room for the .onnx file and part of its data file.
+    const dir = path.join(tmp.dir, 'data-full');
+    const error = await saveWithRoom(dir, measured.outputBytes + 1000);
+    expect(error).toBeInstanceOf(StudioError);
+    expect(error).toMatchObject({
+      code: 'IO',
+      message: `The disk is full while writing ${path.join(dir, 'm.onnx.data')}. Free some space and retry.`,
+    });
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('names the model file when the disk fills up while the model file is written', async () => {
+    const dir = path.join(tmp.dir, 'model-full');
+    expect(await saveWithRoom(dir, 100)).toMatchObject({
+      code: 'IO',
+      message: `The disk is full while writing ${path.join(dir, 'm.onnx')}. Free some space and retry.`,
+    });
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import type { ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors.js';
-import { isExternal, noteModelFile, resolveExternalLocation } from '../onnx/external-data.js';
+import { externalDataBase, isExternal, resolveExternalLocation } from '../onnx/external-data.js';
 import { forEachTensor } from '../onnx/walk-tensors.js';
 
 /** sha256 of a file, streamed (multi-GB models are never held in memory for this). */
@@ -103,9 +103,9 @@ export async function sha256Model(modelPath: string, model: ModelProto, signal?:
 /** The external data files a model names, sorted (resolved inside the model's folder). */
 export function externalDataFiles(modelPath: string, model: ModelProto): string[] {
   const files = new Set<string>();
-  noteModelFile(modelPath);
+  const base = externalDataBase(modelPath);
   forEachTensor(model, (tensor) => {
-    if (isExternal(tensor)) files.add(resolveExternalLocation(path.dirname(modelPath), tensor));
+    if (isExternal(tensor)) files.add(resolveExternalLocation(base, tensor));
   });
   return [...files].sort();
 }

@@ -128,7 +128,7 @@ async function checkAndPlan(options: RecipeRunSetup): Promise<RecipePlan> {
       ...(values ? { values } : {}),
       origin: 'recipe',
     });
-    refuseUnknownDims(dims, [namedDims], "The recipe's inputs.dims", 'inputs.shapes');
+    refuseUnknownDims(dims, [namedDims], 'recipe');
   }
 
   // Each step's own fields (op types, excluded nodes, the provider), before the data is hashed: cheap, and a
@@ -190,6 +190,7 @@ async function refuseUnlabelledData(
     shapes: shapes ?? {},
     dims: dims ?? {},
     ...(values ? { values } : {}),
+    origin: 'recipe',
   });
   const opened = await openDataset(data.spec, inputs, { baseDir: data.baseDir });
   if (!opened.hasLabels) throw unlabelledSourceEval(data.spec, index);

@@ -62,8 +62,8 @@ afterAll(() => tmp.cleanup());
 
 const bench = () => Promise.reject(new Error('no bench step here'));
 
-async function run(steps: Recipe['steps'], out: string) {
-  const parsed = parseRecipe({ ...recipe, steps });
+async function run(steps: Recipe['steps'], out: string, inputs = recipe.inputs) {
+  const parsed = parseRecipe({ ...recipe, inputs, steps });
   if (!parsed.ok) throw new Error(parsed.message);
   loads.files = [];
   const result = await runRecipe({
@@ -83,6 +83,16 @@ describe('runRecipe', () => {
     expect(sourceLoads).toBe(1);
     // The same variant as the command made.
     expect(fs.readFileSync(result.model)).toEqual(fs.readFileSync(path.join(tmp.dir, 'mlp.int8.onnx')));
+  });
+
+  it("names the recipe's inputs where the data overrules a size they set, not an input spec of the app", async () => {
+    const { result } = await run(recipe.steps, 'overruled', { dims: { batch: 2 } });
+    const step = result.steps[0]!;
+    if (step.kind !== 'quantize') throw new Error(step.kind);
+    expect(step.report.notes).toContain(
+      "dim 'batch' of input 'input' is 1 in the data (calib.npy), not the 2 the recipe's inputs.dims batch=2 sets: " +
+        "the data's size was used.",
+    );
   });
 
   it('loads it once for a first export step', async () => {

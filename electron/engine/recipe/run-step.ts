@@ -82,7 +82,7 @@ async function exportModel(
     await copyFileAtomic(model, target, signal ? { signal, cancelled: 'Exporting was cancelled.' } : {});
     return loaded.fileBytes;
   }
-  await inlineExternalData(loaded.proto, loaded.dir);
+  await inlineExternalData(loaded.proto, loaded);
   const saved = await saveModel(loaded.proto, target, {
     force: true,
     externalData: { thresholdBytes: 1024 },
@@ -107,7 +107,7 @@ export async function runStep(context: StepContext): Promise<StepResult> {
         if (data) {
           const { inputs, notes: dimNotes } = resolveInputSpecs(
             (preloaded ?? (await loadModel(current))).proto,
-            shapes,
+            { ...shapes, origin: 'recipe' },
           );
           calibration = await openDataset(data.spec, inputs, { baseDir: data.baseDir });
           // Real data brings its own shapes: the dims nothing set matter to synthetic samples only, and then
@@ -166,7 +166,7 @@ export async function runStep(context: StepContext): Promise<StepResult> {
         model: current,
         data: spec,
         baseDir,
-        shapes,
+        shapes: { ...shapes, origin: 'recipe' },
         onProgress: progress,
         ...(step.reference && current !== source ? { reference: source } : {}),
         ...(signal ? { signal } : {}),

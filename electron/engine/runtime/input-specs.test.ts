@@ -6,7 +6,14 @@ import { buildSpeechGateModel, buildTextLineModel } from '../testing/awkward-mod
 import { buildCnn, buildMlp, makeModel, modelBytes } from '../testing/model-fixtures.js';
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
-import { guessNoteForRecipe, isGuessNote, refuseUnknownDims, resolveInputSpecs } from './input-specs.js';
+import {
+  guessNoteForRecipe,
+  isGuessNote,
+  refuseUnknownDims,
+  resolveInputSpecs,
+  type InputsOrigin,
+  type ShapeOverrides,
+} from './input-specs.js';
 import { seededRandom, syntheticFeed } from './synthetic-feeds.js';
 import type { InputValues } from '../../../shared/input-spec.js';
 
@@ -107,12 +114,85 @@ describe('resolveInputSpecs', () => {
     );
   });
 
-  it("names unmarked shapes (the app's input spec) by the shapes, not by --shape flags nobody typed (user test 3a, finding 2)", () => {
+  it("names unmarked shapes (a benchmark's: bench's or the app's) by the shapes, not by --shape flags nobody typed (user test 3a, finding 2)", () => {
     // The spec a user saved in the Model view before the form refused it: every benchmark failed on "--shape".
     const shapes = { input_ids: [1, 16], attention_mask: [1, 128] };
     expect(() => resolveInputSpecs(tokenModel(), { shapes })).toThrow(
       "The shape 1x128 of input 'attention_mask' makes dim 'sequence' 128, but the shape 1x16 of input 'input_ids' makes it 16: a named dim is one size in every input. Give one size.",
     );
+  });
+
+  it("names where each size was set: the app's Model view for its input spec, the flag for the command line", () => {
+    // One conflict, one wording per source: the app's user typed no --shape, and a CLI user no Model view.
+    const conflict = { input_ids: [1, 16], attention_mask: [1, 128] };
+    const refusal = (origin: InputsOrigin, overrides: ShapeOverrides) => {
+      try {
+        resolveInputSpecs(tokenModel(), { ...overrides, origin });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return undefined;
+    };
+    expect(refusal('app', { shapes: conflict })).toBe(
+      "The Model view's shape 1x128 for input 'attention_mask' makes dim 'sequence' 128, but the Model view's shape " +
+        "1x16 for input 'input_ids' makes it 16: a named dim is one size in every input. Give one size.",
+    );
+    expect(refusal('flags', { shapes: conflict })).toBe(
+      "--shape attention_mask=1x128 makes dim 'sequence' 128, but --shape input_ids=1x16 makes it 16: a named dim is " +
+        'one size in every input. Give one size.',
+    );
+    // A name that is no input of the model (a spec saved for another model), shapes and values alike.
+    const inputs = '(inputs: input_ids, attention_mask, extra).';
+    expect(refusal('app', { shapes: { ids: [1, 8] } })).toBe(
+      `The Model view's input spec names 'ids', which is not an input of the model ${inputs}`,
+    );
+    expect(refusal('flags', { shapes: { ids: [1, 8] } })).toBe(
+      `--shape names 'ids', which is not an input of the model ${inputs}`,
+    );
+    expect(refusal('app', { values: { sr: { kind: 'constant', value: 1 } } })).toBe(
+      `The Model view's input spec names 'sr', which is not an input of the model ${inputs}`,
+    );
+    expect(refusal('flags', { values: { sr: { kind: 'constant', value: 1 } } })).toBe(
+      `--value names 'sr', which is not an input of the model ${inputs}`,
+    );
+    expect(refusal('recipe', { values: { sr: { kind: 'constant', value: 1 } } })).toBe(
+      `The recipe's inputs.values names 'sr', which is not an input of the model ${inputs}`,
+    );
+    // A shape of the wrong rank, or against a dim the model fixes.
+    expect(refusal('app', { shapes: { extra: [1, 4, 4] } })).toBe(
+      "The Model view's shape 1x4x4 for input 'extra' has 3 dims but the model declares 2: [?, 4].",
+    );
+    expect(refusal('flags', { shapes: { extra: [1, 4, 4] } })).toBe(
+      '--shape extra=1x4x4 has 3 dims but the model declares 2: [?, 4].',
+    );
+    expect(refusal('app', { shapes: { extra: [1, 5] } })).toBe(
+      "The Model view's shape 1x5 for input 'extra': dim 1 is fixed to 4 by the model, got 5.",
+    );
+    expect(refusal('recipe', { shapes: { extra: [1, 5] } })).toBe(
+      "The recipe's inputs.shapes extra=1x5: dim 1 is fixed to 4 by the model, got 5.",
+    );
+    // What data of other sizes is told set a size (datasets/input-match.ts quotes it), and only flags are strict.
+    const setBy = (origin: InputsOrigin, overrides: ShapeOverrides) =>
+      resolveInputSpecs(tokenModel(), { ...overrides, origin }).inputs.map((i) => [
+        i.setBy?.[1],
+        i.strictSizes,
+      ]);
+    const shapes = { input_ids: [1, 32] };
+    expect(setBy('app', { shapes })).toEqual([
+      ["the Model view's input spec", undefined],
+      ["the Model view's input spec", undefined],
+      [undefined, undefined],
+    ]);
+    expect(setBy('flags', { shapes })).toEqual([
+      ['--shape input_ids=1x32', true],
+      ['--shape input_ids=1x32', true],
+      [undefined, undefined],
+    ]);
+    expect(setBy('recipe', { dims: { sequence: 32 } })[0]).toEqual([
+      "the recipe's inputs.dims sequence=32",
+      undefined,
+    ]);
+    expect(setBy('flags', { dims: { sequence: 32 } })[0]).toEqual(['--dim sequence=32', true]);
   });
 
   it('honours a default dim a caller gives, over the guesses', () => {
@@ -140,6 +220,11 @@ describe('resolveInputSpecs', () => {
     expect(tokens.namedDims).toEqual(['batch', 'sequence']);
     expect(() => refuseUnknownDims({ sequnce: 8 }, [tokens.namedDims])).toThrow(
       "--dim names 'sequnce', which is no named dim of the model's inputs (named dims: batch, sequence).",
+    );
+    // A recipe's are named by its field, and a whole shape is offered in the recipe's words.
+    const cnnDims = resolveInputSpecs(buildCnn()).namedDims;
+    expect(() => refuseUnknownDims({ Q: 3 }, [cnnDims], 'recipe')).toThrow(
+      "The recipe's inputs.dims names 'Q', which is no named dim of the model's inputs (they have no named dims; use inputs.shapes).",
     );
     const cnn = resolveInputSpecs(buildCnn(), { dims: { batch: 2 } });
     expect(code(() => refuseUnknownDims({ batch: 2 }, [cnn.namedDims]))).toBe('BAD_INPUT');

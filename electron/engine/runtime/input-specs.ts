@@ -48,8 +48,9 @@ export interface ResolvedInput {
   /** The guessed dims of this input (entries of the guess warning, shared with the other inputs of a named dim). */
   guessedDims?: GuessedDim[];
   /**
-   * What set each open axis the spec sized (by axis): `--dim seq=32`, `--shape x=1x32`, `the recipe's inputs.dims
-   * seq=32`, or `the input spec` (the app's Model view): data whose samples disagree is told what it contradicts.
+   * What set each open axis the spec sized (by axis), in the words of SIZE_SOURCES: `--dim seq=32`, `--shape
+   * x=1x32`, `the recipe's inputs.dims seq=32`, `the Model view's input spec`: data whose samples disagree is told
+   * what it contradicts.
    */
   setBy?: Record<number, string>;
   /**
@@ -73,11 +74,93 @@ export interface ShapeOverrides {
   /** Values for synthetic data per input name (`--value sr=16000`, `--value ids=0:999`). */
   values?: Record<string, InputValues>;
   /**
-   * Where shapes and values came from, for messages: the flags (the default wording), or a recipe's `inputs`
-   * fields. Only sizes marked 'flags' (the CLI's parseShapeFlags) make data of other sizes an error: unmarked
-   * ones may be the app's input spec, which every job of a model gets, data or not.
+   * Where shapes and values came from, for messages (SIZE_SOURCES words each). Only sizes marked 'flags' (the
+   * CLI's parseShapeFlags) make data of other sizes an error: the app's input spec, which every job of a model
+   * gets, data or not, and a recipe's recorded inputs give way to the data. Unmarked: the caller cannot tell (a
+   * benchmark's params, which the CLI and the app both send).
    */
-  origin?: 'flags' | 'recipe';
+  origin?: InputsOrigin;
+}
+
+/**
+ * Where an input spec's sizes and values came from: the CLI's flags (`--shape`, `--dim`, `--value`), a recipe's
+ * `inputs`, or the input spec the user set in the app's Model view (the jobs of jobs/task-handlers.ts).
+ */
+export type InputsOrigin = 'flags' | 'recipe' | 'app';
+
+/** How messages name one source of sizes and values (an entry of SIZE_SOURCES). */
+interface SizeSource {
+  /** Every size or value of one kind it gives, as a sentence's subject: `--shape`, `the recipe's inputs.shapes`. */
+  field: Record<'shapes' | 'dims' | 'values', string>;
+  /** One whole shape it gives an input: `--shape x=1x64`, `the recipe's inputs.shapes x=1x64`. */
+  shape: (input: string, dims: readonly number[]) => string;
+  /** The size it gives a named dim: `--dim seq=32`, `the recipe's inputs.dims seq=32`. */
+  dim: (name: string, size: number) => string;
+  /**
+   * What set a size, where the sentence says the size already (`not the 32 --dim seq=32 sets`): absent, the one
+   * shape or dim (`shape`, `dim`); else the spec as a whole, for a source whose items read badly there.
+   */
+  setter?: string;
+  /** How to give a whole shape there instead of a named dim's size (refuseUnknownDims). */
+  shapeHint: string;
+}
+
+const FLAG_DIM = (name: string, size: number) => `--dim ${shellQuote(`${name}=${size}`)}`;
+const APP_SPEC = "the Model view's input spec";
+
+/**
+ * The one declaration of how messages name where an input's sizes and values came from; every message of
+ * resolveInputSpecs and refuseUnknownDims, and the `setBy` that datasets/input-match.ts quotes, words them here.
+ * Sizes nothing set are named by guessedDimsNote (each with the reason of its guess), and the data's own sizes by
+ * input-match.ts.
+ */
+const SIZE_SOURCES: Record<InputsOrigin | 'unmarked', SizeSource> = {
+  flags: {
+    field: { shapes: '--shape', dims: '--dim', values: '--value' },
+    shape: (input, dims) => `--shape ${shellQuote(`${input}=${dims.join('x')}`)}`,
+    dim: FLAG_DIM,
+    shapeHint: '--shape INPUT=AxBxC',
+  },
+  recipe: {
+    field: {
+      shapes: "the recipe's inputs.shapes",
+      dims: "the recipe's inputs.dims",
+      values: "the recipe's inputs.values",
+    },
+    shape: (input, dims) => `the recipe's inputs.shapes ${input}=${dims.join('x')}`,
+    dim: (name, size) => `the recipe's inputs.dims ${name}=${size}`,
+    shapeHint: 'inputs.shapes',
+  },
+  // Typed into the app's form, not on a command line: no flag is named (user test 3a, finding 2).
+  app: {
+    field: { shapes: APP_SPEC, dims: APP_SPEC, values: APP_SPEC },
+    shape: (input, dims) => `the Model view's shape ${dims.join('x')} for input '${input}'`,
+    dim: (name, size) => `the Model view's size ${size} for dim '${name}'`,
+    setter: APP_SPEC,
+    shapeHint: 'whole shapes in the Model view',
+  },
+  // Either the flags or the app's spec: a benchmark's params, which `bench` and the app both send, do not say which.
+  // Named dims are given their own size by flags only (the app's form gives whole shapes).
+  unmarked: {
+    field: {
+      shapes: 'the input spec (--shape, or the Model view)',
+      dims: '--dim',
+      values: 'the input spec (--value, or the Model view)',
+    },
+    shape: (input, dims) => `the shape ${dims.join('x')} of input '${input}'`,
+    dim: FLAG_DIM,
+    setter: 'the input spec',
+    shapeHint: '--shape INPUT=AxBxC',
+  },
+};
+
+function sizeSource(origin: InputsOrigin | undefined): SizeSource {
+  return SIZE_SOURCES[origin ?? 'unmarked'];
+}
+
+/** A source's words at the start of a sentence. */
+function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 /** A dim nothing set, the size it was given and why: one entry of the warning. */
@@ -112,7 +195,7 @@ export function resolveInputSpecs(
   if (!graph) throw new StudioError('MODEL_INVALID', 'The model has no graph.');
   const weights = new Set(graph.initializer.map((t) => t.name));
   const fed = graph.input.filter((vi) => !weights.has(vi.name));
-  const shapeField = overrides.origin === 'recipe' ? "The recipe's inputs.shapes" : '--shape';
+  const source = sizeSource(overrides.origin);
   // A named dim is one size in every input that has it: a whole shape given for one input sizes it in the others.
   const named = namedDimsSet(fed, overrides);
   const set = { ...overrides, dims: named.sizes };
@@ -130,7 +213,7 @@ export function resolveInputSpecs(
     const { elemType, ortType, declared } = tensor;
     for (const d of declared) if (typeof d === 'string') symbolic.add(d);
     const whole = overrides.shapes?.[vi.name];
-    if (whole) checkWholeShape(vi.name, tensor, whole, shapeField);
+    if (whole) checkWholeShape(vi.name, tensor, whole, source);
     const guessedAxes: number[] = [];
     const setBy: Record<number, string> = {};
     const dims =
@@ -146,7 +229,7 @@ export function resolveInputSpecs(
       });
     if (whole) {
       declared.forEach((d, i) => {
-        if (!(typeof d === 'number' && d >= 0)) setBy[i] = shapeSource(overrides, vi.name, whole);
+        if (!(typeof d === 'number' && d >= 0)) setBy[i] = source.setter ?? source.shape(vi.name, whole);
       });
     }
     inputs.push({
@@ -162,7 +245,7 @@ export function resolveInputSpecs(
         : {}),
     });
   }
-  refuseUnknownNames(overrides, inputs.map((i) => i.name), shapeField);
+  refuseUnknownNames(overrides, inputs.map((i) => i.name), source);
   for (const input of inputs) {
     const guessedDims = open.guessed.filter((g) => g.inputs.includes(input.name));
     if (guessedDims.length > 0) input.guessedDims = guessedDims;
@@ -178,49 +261,29 @@ export function resolveInputSpecs(
 /**
  * The sizes the user gave named dims: `--dim NAME=N`, and the dims a whole `--shape` gives the named dims of its
  * input. Two that give one name different sizes are refused: which one was meant cannot be told. The rule is the
- * input spec's (shared namedDimSizes); the message names the flags or the recipe's fields that gave the sizes, and
- * unmarked shapes (the app's input spec among them) by the shapes themselves.
+ * input spec's (shared namedDimSizes); the message names the sizes in the words of where they came from
+ * (SIZE_SOURCES).
  */
 function namedDimsSet(
   fed: readonly ValueInfoProto[],
   overrides: ShapeOverrides,
 ): { sizes: Record<string, number>; setBy: (name: string) => string } {
-  const dimField = overrides.origin === 'recipe' ? "the recipe's inputs.dims" : '--dim';
+  const source = sizeSource(overrides.origin);
   const inputs = fed.map((vi) => ({ name: vi.name, shape: describeType(vi.type).shape }));
   const { sizes, conflict } = namedDimSizes(inputs, overrides.shapes ?? {}, overrides.dims);
+  const describe = (name: string, { size, source: from }: NamedDimSize) =>
+    from.kind === 'shape' ? source.shape(from.input, from.shape) : source.dim(name, size);
   if (conflict) {
-    // Unmarked shapes may be the app's input spec, whose user typed no --shape (user test 3a, finding 2).
-    const shapeText = (input: string, shape: readonly number[]) => {
-      if (overrides.origin === undefined) return `the shape ${shape.join('x')} of input '${input}'`;
-      const field = overrides.origin === 'recipe' ? "the recipe's inputs.shapes" : '--shape';
-      return `${field} ${input}=${shape.join('x')}`;
-    };
-    const from = (source: NamedDimSource, size: number) =>
-      source.kind === 'shape' ? shapeText(source.input, source.shape) : `${dimField} ${conflict.dim}=${size}`;
+    const from = (given: NamedDimSource, size: number) => describe(conflict.dim, { size, source: given });
     throw new StudioError('BAD_INPUT', namedDimConflictMessage(conflict, from));
   }
-  const setBy = (name: string, { size, source }: NamedDimSize) =>
-    source.kind === 'shape' ? shapeSource(overrides, source.input, source.shape) : dimSource(overrides, `${name}=${size}`);
   return {
     sizes: Object.fromEntries([...sizes].map(([name, { size }]) => [name, size])),
     setBy: (name) => {
       const known = sizes.get(name);
-      return known ? setBy(name, known) : 'the input spec';
+      return source.setter ?? (known ? describe(name, known) : source.field.dims);
     },
   };
-}
-
-/** What set a named dim, in the words of a sentence: `--dim seq=32`, `the recipe's inputs.dims seq=32`. */
-function dimSource(overrides: ShapeOverrides, text: string): string {
-  if (overrides.origin === 'flags') return `--dim ${text}`;
-  return overrides.origin === 'recipe' ? `the recipe's inputs.dims ${text}` : 'the input spec';
-}
-
-/** What set an input's whole shape, in the words of a sentence: `--shape x=1x32`, or the recipe's or the spec. */
-function shapeSource(overrides: ShapeOverrides, input: string, whole: readonly number[]): string {
-  const text = `${input}=${whole.join('x')}`;
-  if (overrides.origin === 'flags') return `--shape ${shellQuote(text)}`;
-  return overrides.origin === 'recipe' ? `the recipe's inputs.shapes ${text}` : 'the input spec';
 }
 
 /**
@@ -296,25 +359,25 @@ function feedableTensor(vi: ValueInfoProto): FeedableTensor {
 }
 
 /** Refuses a whole shape of the wrong rank, or one that contradicts a dim the model fixes. */
-function checkWholeShape(name: string, tensor: FeedableTensor, whole: number[], shapeField: string): void {
+function checkWholeShape(name: string, tensor: FeedableTensor, whole: number[], source: SizeSource): void {
   const { declared } = tensor;
+  const given = capitalized(source.shape(name, whole));
   if (tensor.hasShape && whole.length !== declared.length) {
-    throw new StudioError('BAD_INPUT', `${shapeField} ${name} has ${whole.length} dims but the model declares ${declared.length}: [${declared.map((d) => d ?? '?').join(', ')}].`);
+    throw new StudioError('BAD_INPUT', `${given} has ${whole.length} dims but the model declares ${declared.length}: [${declared.map((d) => d ?? '?').join(', ')}].`);
   }
   declared.forEach((d, i) => {
     if (typeof d === 'number' && d !== whole[i]) {
-      throw new StudioError('BAD_INPUT', `${shapeField} ${name}: dim ${i} is fixed to ${d} by the model, got ${whole[i]}.`);
+      throw new StudioError('BAD_INPUT', `${given}: dim ${i} is fixed to ${d} by the model, got ${whole[i]}.`);
     }
   });
 }
 
-/** Refuses `--shape` or `--value` naming no input of the model: a typo would otherwise be ignored. */
-function refuseUnknownNames(overrides: ShapeOverrides, known: readonly string[], shapeField: string): void {
-  const valueField = overrides.origin === 'recipe' ? "The recipe's inputs.values" : '--value';
-  for (const [flag, names] of [[shapeField, Object.keys(overrides.shapes ?? {})], [valueField, Object.keys(overrides.values ?? {})]] as const) {
-    for (const name of names) {
+/** Refuses shapes or values (`--shape`, `--value`) naming no input of the model: a typo would otherwise be ignored. */
+function refuseUnknownNames(overrides: ShapeOverrides, known: readonly string[], source: SizeSource): void {
+  for (const field of ['shapes', 'values'] as const) {
+    for (const name of Object.keys(overrides[field] ?? {})) {
       if (!known.includes(name)) {
-        throw new StudioError('BAD_INPUT', `${flag} names '${name}', which is not an input of the model (inputs: ${known.join(', ')}).`);
+        throw new StudioError('BAD_INPUT', `${capitalized(source.field[field])} names '${name}', which is not an input of the model (inputs: ${known.join(', ')}).`);
       }
     }
   }
@@ -358,11 +421,11 @@ function addValues(
 export function refuseUnknownDims(
   dims: Record<string, number> | undefined,
   namedDims: readonly (readonly string[])[],
-  /** Where the dims came from, for the message: the flag, or a recipe's `inputs.dims`. */
-  field = '--dim',
-  /** How to give a whole shape instead, in the same place (a recipe's is `inputs.shapes`). */
-  shapeHint = '--shape INPUT=AxBxC',
+  /** Where the dims came from, for the message (ShapeOverrides.origin): unmarked, `--dim`. */
+  origin?: InputsOrigin,
 ): void {
+  const { field: fields, shapeHint } = sizeSource(origin);
+  const field = capitalized(fields.dims);
   const known = new Set(namedDims.flat());
   for (const name of Object.keys(dims ?? {})) {
     if (known.has(name)) continue;

@@ -248,7 +248,7 @@ describe('cancelling and failing streamed transforms', () => {
       const fixture = fixtures[1]!;
       Object.assign(spillLimits, { everyReadBytes: 1, pendingBytes: 1, minBytes: 1 });
       // What the run writes in all (scratch file, then output): the disk fills at the first spill to the
-      // scratch file, or at the output's very last byte.
+      // scratch file (said as the output's), or at the output's very last byte, in its data file (named).
       const measured = path.join(tmp.dir, `full-${method.name}-measured`);
       fs.mkdirSync(measured);
       const measure = fillDiskAfter(Infinity);
@@ -265,7 +265,7 @@ describe('cancelling and failing streamed transforms', () => {
         try {
           await expect(method.run(fixture.input, output), `${room} bytes`).rejects.toMatchObject({
             code: 'IO',
-            message: `The disk is full while writing ${output}. Free some space and retry.`,
+            message: `The disk is full while writing ${room === 1024 ? output : `${output}.data`}. Free some space and retry.`,
           });
         } finally {
           restore();

@@ -106,10 +106,10 @@ export async function transformModel<O>(
   refuseOverwritingInput(loaded, request.output);
   const streamed =
     capabilities.streams && request.stream !== false && loaded.externalDataBytes > 0
-      ? new StreamedWeights(loaded.proto, loaded.dir, path.resolve(request.output))
+      ? new StreamedWeights(loaded.proto, loaded, path.resolve(request.output))
       : undefined;
   try {
-    if (!streamed) await inlineExternalData(loaded.proto, loaded.dir);
+    if (!streamed) await inlineExternalData(loaded.proto, loaded);
     return await transformLoaded(request, verb, loaded, notes, recorded, sourceHash, apply, step, streamed);
   } finally {
     streamed?.close();
