@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DAGRE_MAX_NODES, layoutBody, type BodyLayout, type LayoutBox } from './layered-layout.js';
+import { branchy } from '../../../electron/scripts/layout-graphs.js';
+import { buildScene } from './graph-scene.js';
+import {
+  DAGRE_MAX_NODES,
+  fastLayered,
+  layoutBody,
+  type BodyLayout,
+  type LayoutBox,
+} from './layered-layout.js';
 
 /** Whether the segment from (x0, y0) to (x1, y1) enters the open rectangle (Liang–Barsky clipping). */
 function crosses(
@@ -65,6 +73,29 @@ function edgesThroughBoxes(layout: BodyLayout, boxes: LayoutBox[]): string[] {
   return [...bad];
 }
 
+/** Every two boxes that overlap, as `a over b`. */
+function overlappingBoxes(layout: BodyLayout, boxes: LayoutBox[]): string[] {
+  const rects = boxes
+    .map((b) => {
+      const at = layout.boxes.get(b.id)!;
+      return {
+        id: b.id,
+        l: at.x - b.width / 2,
+        t: at.y - b.height / 2,
+        r: at.x + b.width / 2,
+        b: at.y + b.height / 2,
+      };
+    })
+    .sort((p, q) => p.t - q.t);
+  const bad: string[] = [];
+  for (let i = 0; i < rects.length; i++)
+    for (let j = i + 1; j < rects.length && rects[j]!.t < rects[i]!.b; j++) {
+      const [a, b] = [rects[i]!, rects[j]!];
+      if (a.l < b.r && b.l < a.r) bad.push(`${a.id} over ${b.id}`);
+    }
+  return bad;
+}
+
 /** MatMul, Add, act, then a residual Add that also reads the block's input: deep1600.onnx of a user test. */
 function residualChain(blocks: number, tall?: (i: number) => boolean) {
   const boxes: LayoutBox[] = [{ id: 'in:x', width: 72, height: 30 }];
@@ -124,5 +155,67 @@ describe('layoutBody above DAGRE_MAX_NODES', () => {
     expect(layout.edges).toHaveLength(edges.length);
     for (const e of layout.edges)
       for (let i = 0; i < e.points.length; i += 2) expect(e.points[i]!).toBeLessThanOrEqual(layout.width);
+  });
+
+  it('keeps a repeated block as wide for 500 blocks as for 50: no staircase', () => {
+    // bench-layout.ts: buildBranchyGraph's 500 blocks laid out 2,769 units wide, each block 12 units right of
+    // the one before (its joins at the mean of lopsided branches), pulled back at each If towards gate_on.
+    const widths = [50, 500].map((blocks) => {
+      // The boxes and edges the layout worker gives the layout (buildScene, nothing expanded), laid out by the
+      // fast layout even where dagre would take them.
+      const scene = buildScene(branchy(blocks), new Set());
+      const boxes: LayoutBox[] = scene.nodes.map((b) => ({ id: b.id, width: b.width, height: b.height }));
+      const layout = fastLayered(
+        boxes,
+        scene.edges.map((e): [string, string] => [e.from, e.to]),
+      );
+      expect(overlappingBoxes(layout, boxes)).toEqual([]);
+      expect(edgesThroughBoxes(layout, boxes)).toEqual([]);
+      // The three MatMuls of a block side by side, and lanes beside them.
+      expect(layout.width).toBeLessThan(400);
+      return layout.width;
+    });
+    // One lane more at most: gate_on's, down to the Ifs (50 blocks hold none).
+    expect(widths[1]! - widths[0]!).toBeLessThanOrEqual(8 + 24 + 1);
+    const residual = [50, 500].map((blocks) => {
+      const { boxes, edges } = residualChain(blocks);
+      const layout = fastLayered(boxes, edges);
+      expect(overlappingBoxes(layout, boxes)).toEqual([]);
+      expect(layout.width).toBeLessThan(150);
+      return layout.width;
+    });
+    expect(residual[1]! - residual[0]!).toBeLessThan(1);
+  });
+
+  it('keeps the main path in place beside Constants and dead-end side boxes, however deep', () => {
+    // Each block: an op reading the block's input, then one reading that and a Constant (or, the other way, a
+    // graph output box read off the block's input beside the op).
+    const chain = (blocks: number, side: 'constant' | 'output') => {
+      const boxes: LayoutBox[] = [{ id: 'in:x', width: 72, height: 30 }];
+      const edges: [string, string][] = [];
+      let x = 'in:x';
+      for (let i = 0; i < blocks; i++) {
+        boxes.push(
+          { id: `mm_${i}`, width: 80, height: 30 },
+          { id: `add_${i}`, width: 72, height: 30 },
+          { id: `side_${i}`, width: 120, height: 30 },
+        );
+        edges.push([x, `mm_${i}`], [`mm_${i}`, `add_${i}`]);
+        edges.push(side === 'constant' ? [`side_${i}`, `add_${i}`] : [x, `side_${i}`]);
+        x = `add_${i}`;
+      }
+      return { boxes, edges };
+    };
+    for (const side of ['constant', 'output'] as const) {
+      const [few, many] = [100, 1000].map((blocks) => {
+        const { boxes, edges } = chain(blocks, side);
+        const layout = fastLayered(boxes, edges);
+        expect(overlappingBoxes(layout, boxes), side).toEqual([]);
+        return layout.width;
+      });
+      // Two boxes side by side, however deep (each block was a step aside: 62,162 units wide at 1,000 blocks).
+      expect(many!, side).toBeLessThan(300);
+      expect(many! - few!, side).toBeLessThan(8);
+    }
   });
 });

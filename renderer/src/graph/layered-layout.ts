@@ -1,9 +1,9 @@
 /**
  * Top-down layered layout of one graph body, in two flavours:
  *   - `fastLayered`: longest-path ranks, an edge across several ranks given a lane piece in each (as dagre's
- *     dummy nodes), a few barycenter sweeps to order each rank, then x placed at the mean of the predecessors'
- *     x without overlaps. Linear-ish and iterative, so a 5,000-node residual model lays out in tens of
- *     milliseconds.
+ *     dummy nodes), a few barycenter sweeps to order each rank, then each box placed under its anchor (the box
+ *     it reads, or the fork its inputs branch from) without overlaps. Linear-ish and iterative, so a
+ *     5,000-node residual model lays out in tens of milliseconds.
  *   - dagre (`@dagrejs/dagre`), whose crossing reduction and edge routing are better, for bodies up to
  *     `DAGRE_MAX_NODES`. Dagre recurses once per rank: a chain of about 2,000 nodes overflows the stack (and
  *     1,000 nodes take about a second on this machine), so larger bodies keep the fast layout.
@@ -170,6 +170,66 @@ function placeInOrder(
   }
 }
 
+/**
+ * Each box's anchor, the box it is placed under: the one box it reads; for a box reading several, the nearest
+ * box all of those descend from through anchors (the fork their branches leave, a residual Add's block input),
+ * so a block that branches and joins again ends where it began, however lopsided its branches; where they
+ * descend from no common box (a graph input or a Constant beside the main path), the one of the longest line
+ * of anchors, the main path. -1 for a box that reads nothing placed above it. And how firmly each keeps its
+ * place when its rank is crowded: the square of how many boxes hang from it (itself included), so a side branch
+ * gives way to the main path, and what it still pushes the main path aside dies away down a deep model instead
+ * of adding up block after block. The anchors form a tree, with a jump pointer per box (Myers' skew-binary
+ * scheme) so the meeting point of two branches is found in logarithmic time.
+ */
+function anchorsOf(layers: number[][], n: number, rank: Int32Array, pred: number[][]) {
+  const root = n;
+  const parent = new Int32Array(n + 1).fill(root);
+  const jump = new Int32Array(n + 1).fill(root);
+  const depth = new Int32Array(n + 1);
+  /** The nearest common ancestor of a and b, or the deeper (the first if as deep) where that is the root. */
+  const meet = (a: number, b: number): number => {
+    const [deep, shallow] = depth[a]! >= depth[b]! ? [a, b] : [b, a];
+    let u = deep;
+    let v = shallow;
+    while (depth[u]! > depth[v]!) u = depth[jump[u]!]! >= depth[v]! ? jump[u]! : parent[u]!;
+    while (u !== v) {
+      if (jump[u] !== jump[v]) {
+        u = jump[u]!;
+        v = jump[v]!;
+      } else {
+        u = parent[u]!;
+        v = parent[v]!;
+      }
+    }
+    return u === root ? (depth[a]! >= depth[b]! ? a : b) : u;
+  };
+  for (const layer of layers) {
+    for (const v of layer ?? []) {
+      if (v >= n) continue;
+      let at = -1;
+      for (const p of pred[v]!) {
+        if (rank[p]! >= rank[v]!) continue; // on a cycle: not placed yet
+        at = at < 0 ? p : meet(at, p);
+      }
+      const up = at < 0 ? root : at;
+      parent[v] = up;
+      depth[v] = depth[up]! + 1;
+      const j = jump[up]!;
+      jump[v] = depth[up]! - depth[j]! === depth[j]! - depth[jump[j]!]! ? jump[j]! : up;
+    }
+  }
+  const hanging = new Float64Array(n).fill(1);
+  for (let r = layers.length - 1; r >= 0; r--)
+    for (const v of layers[r] ?? []) if (v < n && parent[v] !== root) hanging[parent[v]!]! += hanging[v]!;
+  const anchor = new Int32Array(n);
+  const firmness = new Float64Array(n);
+  for (let v = 0; v < n; v++) {
+    anchor[v] = parent[v] === root ? -1 : parent[v]!;
+    firmness[v] = hanging[v]! ** 2;
+  }
+  return { anchor, firmness };
+}
+
 /** Sorts a rank by `key`: insertion sort for the short ranks most are (a deep model has thousands). */
 function sortByKey(layer: number[], key: Float64Array): void {
   if (layer.length > 16) {
@@ -285,10 +345,12 @@ export function fastLayered(boxes: LayoutBox[], edges: [string, string][]): Body
     }
   }
 
-  // x: each box wants the mean x of the boxes it reads, each lane piece the x of the piece above it. The boxes
-  // of a rank are placed first, as near where they want to be as the room for the lanes between them allows;
-  // then the lanes, around boxes that no longer move. So a lane never pushes a box aside, and the boxes of a
-  // deep model do not drift sideways rank after rank.
+  // x: each box wants the x of its anchor, each lane piece the x of the piece above it. The boxes of a rank are
+  // placed first, as near where they want to be as the room for the lanes between them allows (the main path
+  // the firmest); then the lanes, around boxes that no longer move. So a lane never pushes a box aside, and the
+  // boxes of a deep model do not drift sideways rank after rank, nor block after block: a join goes back under
+  // its fork, where the mean of what it reads would carry a lopsided block's offset into the next block.
+  const { anchor, firmness } = anchorsOf(layers, n, rank, pred);
   const x = new Float64Array(count);
   const bandTop: number[] = [];
   const bandHeight: number[] = [];
@@ -323,18 +385,16 @@ export function fastLayered(boxes: LayoutBox[], edges: [string, string][]): Body
     let last = -1;
     for (let i = 0; i < k; i++) {
       const v = layer[i]!;
-      // A box: where the boxes it reads sit (a lane's box, not the lane: the lane is beside its box). A lane:
-      // where its piece above, or its box, sits.
-      const from = v < n ? pred[v]! : up[v]!;
-      let sum = 0;
-      let read = 0;
-      for (const p of from) {
-        if (layerOf[p]! >= r) continue; // on a cycle: not placed yet
-        sum += x[p]!;
-        read++;
+      // A box: where its anchor sits (a box, not a lane: the lane is beside its box). A lane: where its piece
+      // above, or its box, sits.
+      if (v < n) {
+        want[i] = anchor[v]! >= 0 ? x[anchor[v]!]! : NaN;
+        weight[i] = anchor[v]! >= 0 ? firmness[v]! : UNWANTED;
+      } else {
+        const above = up[v]![0]!;
+        want[i] = x[above]!;
+        weight[i] = 1;
       }
-      want[i] = read > 0 ? sum / read : NaN;
-      weight[i] = read > 0 ? 1 : UNWANTED;
       if (i > 0) gaps[i - 1] = width[layer[i - 1]!]! / 2 + NODE_GAP + width[v]! / 2;
       if (v >= n) continue;
       if (last >= 0) {
