@@ -378,6 +378,41 @@ test('a model with external data dropped alone says to drop it with its data fil
   await page.screenshot({ path: `${SCREENSHOT_DIR}serve-drop-ext-alone-800.png` });
 });
 
+test('the page benchmarks a model with external data in the browser: onnxruntime-web fetches its data file from serve', async ({
+  page,
+}) => {
+  // A fixed batch, so the browser benchmark needs no input spec; names with a space and a non-ASCII letter.
+  const dir = join(outDir, 'web ext');
+  await mkdir(dir, { recursive: true });
+  const model = join(dir, 'web model ü.onnx');
+  await saveModel(buildMlp({ batch: 1 }), model, {
+    externalData: { thresholdBytes: 64, fileName: 'web weights ü.bin' },
+    force: true,
+  });
+  await page.goto(serveUrl);
+  await page
+    .getByRole('button', { name: /Open model/ })
+    .first()
+    .click();
+  await page.getByTestId('fs-path').fill(model);
+  await page.getByTestId('fs-path').press('Enter');
+  await expect(page.getByRole('heading', { name: 'web model ü.onnx' })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByLabel('Runs', { exact: true }).nth(1).fill('20');
+  // The data file is fetched by onnxruntime-web in the benchmark's worker, by its location in the model.
+  const fetched: string[] = [];
+  page.on('request', (request) => {
+    const match = /\/external-data\/([^/?]+)$/.exec(request.url());
+    if (match) fetched.push(decodeURIComponent(match[1]!));
+  });
+  await page.getByRole('button', { name: 'Run in this browser (wasm)' }).click();
+  // Before: "it keeps its weights in an external data file, which the browser benchmark cannot load".
+  const status = page.getByTestId('web-bench-status');
+  await expect(status).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(status).toContainText('Done: 1 model measured');
+  expect(fetched).toEqual(['web weights ü.bin']);
+});
+
 test('queueing sent before a reload is listed by the reloaded page, which can cancel it', async ({ page }) => {
   await openSample(page);
   await page.getByRole('tab', { name: 'Optimize' }).click();

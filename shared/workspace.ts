@@ -15,7 +15,7 @@ import type { InputSpec } from './input-spec.js';
 import type { LatencyStats } from './latency-stats.js';
 import type { TuneBudget, TuneObjective } from './options/tune-options.js';
 import type { TuneOriginal, TuneOutcome, TuneTrial } from './tune.js';
-import type { ModelSummary } from './model-summary.js';
+import type { ExternalDataFile, ModelSummary } from './model-summary.js';
 
 /** Version of the on-disk format; a newer file than the app understands is refused with a message. */
 export const WORKSPACE_VERSION = 1;
@@ -295,3 +295,33 @@ export function workspaceFileUrlPath(workspaceKey: string, target: string): stri
 
 /** The first path segment of `workspaceFileUrlPath`. */
 export const WORKSPACE_FILES_SEGMENT = 'workspace-files';
+
+/** The path segment after a model's `workspaceFileUrlPath` under which its external data is served. */
+export const WORKSPACE_EXTERNAL_DATA_SEGMENT = 'external-data';
+
+/**
+ * The URL path, relative to the page, of a workspace model's external data (for onnxruntime-web, which fetches
+ * each data file itself): without `location`, the list of the model's external data files (a
+ * `WorkspaceExternalData`, JSON); with it, that data file's bytes, `location` as the model writes it. Both hosts
+ * serve exactly the files the model names, resolved as the engine resolves them (inside the model's folder),
+ * never another path. Resolve it against `document.baseURI`.
+ */
+export function workspaceExternalDataUrlPath(
+  workspaceKey: string,
+  target: string,
+  location?: string,
+): string {
+  const list = `${workspaceFileUrlPath(workspaceKey, target)}/${WORKSPACE_EXTERNAL_DATA_SEGMENT}`;
+  return location === undefined ? list : `${list}/${encodeURIComponent(location)}`;
+}
+
+/** One external data file of a workspace model, as the hosts list it. */
+export interface WorkspaceExternalDataFile extends ExternalDataFile {
+  /** The size of the whole file: what a page that fetches it downloads and holds (`bytes` is what the model reads). */
+  fileBytes: number;
+}
+
+/** What `workspaceExternalDataUrlPath(key, target)` answers: the model's external data files, none for a whole model. */
+export interface WorkspaceExternalData {
+  files: WorkspaceExternalDataFile[];
+}

@@ -8,7 +8,8 @@
  * relative URLs (scripts, styles, wasm, `workspace-files/...`) carry the token with no extra code:
  * - `GET  /<token>/...`                 the built renderer (`out/renderer`)
  * - `GET  /<token>/ws` (Upgrade)        the WebSocket: `new WebSocket(wsUrlFor(location.href))`
- * - `GET  /<token>/workspace-files/<workspaceKey>/<target>`   a workspace model's bytes (shared/workspace.ts)
+ * - `GET  /<token>/workspace-files/<workspaceKey>/<target>`   a workspace model's bytes (shared/workspace.ts);
+ *   `.../external-data` lists its external data files (JSON), `.../external-data/<location>` serves one of them
  * - `POST /<token>/upload?name=FILE.onnx`   raw request body = the file; answers `{ path }` (JSON), the absolute
  *   path of the stored copy on the server, to pass to `studio:model.inspect` and jobs. For a model the browser
  *   has (dropped, picked with <input type=file>) but the server does not.

@@ -2,7 +2,7 @@
  * Serves the built renderer (out/renderer) on 127.0.0.1 for tests with the mock host, with the headers the
  * desktop app's app:// protocol sends (CSP, cross-origin isolation), so a build that breaks under them fails
  * here too. `workspace-files/<key>/<target>` answers with the digits sample model, so browser benchmarks
- * (onnxruntime-web) have a real model to run.
+ * (onnxruntime-web) have a real model to run, and its `external-data` listing with none.
  */
 import { test } from '@playwright/test';
 import { existsSync } from 'node:fs';
@@ -51,6 +51,11 @@ export async function startStaticRenderer(): Promise<StaticRenderer> {
   }
   const server: Server = createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (/^\/workspace-files\/[^/]+\/[^/]+\/external-data$/.test(pathname)) {
+      // The digits sample keeps its weights in the .onnx file: no external data files.
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end('{"files":[]}');
+      return;
+    }
     const file = pathname.startsWith('/workspace-files/')
       ? resolve(DIGITS_DIR, 'digits.onnx')
       : resolve(RENDERER_DIR, `.${sep}${pathname === '/' ? 'index.html' : pathname}`);

@@ -10,8 +10,9 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { WORKSPACE_FILES_SEGMENT, ORIGINAL_TARGET } from '../../shared/workspace.js';
+import { WORKSPACE_FILES_SEGMENT } from '../../shared/workspace.js';
 import type { WorkspaceStore } from '../engine/workspace/workspace-store.js';
+import { answerWorkspaceFile } from '../serve/workspace-files.js';
 import { APP_HOST, APP_SCHEME } from './app-url.js';
 import { contentTypeFor, resolveInsideRoot } from './renderer-files.js';
 
@@ -60,8 +61,9 @@ export function registerAppSchemePrivileges(): void {
 
 /**
  * Serve files under `rootDir` at `app://renderer/…`, and workspace models at
- * `app://renderer/workspace-files/<key>/<target>` (only models a workspace knows, never a path from the
- * URL). Call after `app` is ready.
+ * `app://renderer/workspace-files/<key>/<target>`, with their external data under `.../external-data/`
+ * (only models a workspace knows and the data files they name, never a path from the URL; workspace-files.ts,
+ * shared with serve). Call after `app` is ready.
  */
 export function registerAppProtocol(rootDir: string, store: WorkspaceStore): void {
   const root = resolve(rootDir);
@@ -84,26 +86,19 @@ export function registerAppProtocol(rootDir: string, store: WorkspaceStore): voi
   });
 }
 
+/** A workspace model, its external data listing or one of its data files, as serve answers them (workspace-files.ts). */
 async function workspaceFile(store: WorkspaceStore, segments: string[]): Promise<Response> {
-  let key: string;
-  let target: string;
+  const answer = await answerWorkspaceFile(store, segments);
+  if (answer.type === 'error') return textResponse(answer.status, answer.message);
+  if (answer.type === 'json')
+    return new Response(JSON.stringify(answer.value), {
+      status: 200,
+      headers: { 'Content-Type': 'application/json; charset=utf-8', ...SECURITY_HEADERS },
+    });
   try {
-    key = decodeURIComponent(segments[0] ?? '');
-    target = decodeURIComponent(segments[1] ?? '');
-  } catch {
-    return textResponse(400, 'Bad request');
-  }
-  if (segments.length !== 2) return textResponse(404, 'Not found');
-  const ws = await store.getByKey(key);
-  const file = !ws
-    ? undefined
-    : target === ORIGINAL_TARGET
-      ? ws.model.path
-      : ws.variants.find((v) => v.id === target)?.path;
-  if (!file) return textResponse(404, 'No such model in the workspace');
-  try {
-    const info = await stat(file);
-    const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
+    const info = await stat(answer.file);
+    if (!info.isFile()) return textResponse(404, 'Not found');
+    const body = Readable.toWeb(createReadStream(answer.file)) as ReadableStream<Uint8Array>;
     return new Response(body, {
       status: 200,
       headers: {

@@ -7,7 +7,12 @@ import type { JobEvent, TerminalJobEvent } from '../../shared/ipc-contract.js';
 import type { QuantizeReportInfo } from '../../shared/job-reports.js';
 import type { VariantJobResult } from '../../shared/job-results.js';
 import type { ModelSummary } from '../../shared/model-summary.js';
-import { workspaceFileUrlPath, type Workspace } from '../../shared/workspace.js';
+import {
+  ORIGINAL_TARGET,
+  workspaceExternalDataUrlPath,
+  workspaceFileUrlPath,
+  type Workspace,
+} from '../../shared/workspace.js';
 import { wsUrlFor, type WsServerMessage } from '../../shared/ws-protocol.js';
 import { encodeNpyArray } from '../engine/datasets/npy-format.js';
 import type { StudioBackend } from '../engine/jobs/studio-backend.js';
@@ -16,6 +21,8 @@ import { tinyDigits } from '../engine/testing/tiny-digits.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
 import { saveModel } from '../engine/onnx/save-model.js';
 import { buildMlp } from '../engine/testing/model-fixtures.js';
+import { writeWithExternalData } from '../engine/testing/external-data-files.js';
+import { workspaceKey } from '../engine/workspace/workspace-store.js';
 import { startServeServer, type RunningServer } from './serve-server.js';
 import { safeUploadName } from './uploads.js';
 
@@ -201,6 +208,50 @@ describe('onnx-studio serve', () => {
       const r = await raw(server.port, p);
       expect([401, 404, 400], p).toContain(r.status);
       expect(r.body.toString(), p).not.toMatch(/top secret/);
+    }
+  });
+
+  it("serves a workspace model's external data files behind the token, and no other file", async () => {
+    const dir = path.join(tmp.dir, 'ext-model');
+    fs.mkdirSync(dir);
+    const modelPath = writeWithExternalData(dir, 'mlp.onnx', buildMlp(), { 'fc1.weight': 'weights/w.bin' });
+    await backend.store.update(modelPath, () => {});
+    const key = workspaceKey(modelPath);
+    const listing = await raw(server.port, `${base}/${workspaceExternalDataUrlPath(key, ORIGINAL_TARGET)}`);
+    expect(listing.status).toBe(200);
+    expect(listing.headers['content-type']).toMatch(/application\/json/);
+    const data = path.join(dir, 'weights', 'w.bin');
+    expect(JSON.parse(listing.body.toString())).toEqual({
+      files: [
+        { location: 'weights/w.bin', bytes: 32 * 16 * 4, tensors: 1, fileBytes: fs.statSync(data).size },
+      ],
+    });
+    const file = await raw(
+      server.port,
+      `${base}/${workspaceExternalDataUrlPath(key, ORIGINAL_TARGET, 'weights/w.bin')}`,
+    );
+    expect(file.status).toBe(200);
+    expect(file.headers['content-length']).toBe(String(fs.statSync(data).size));
+    expect(file.body.equals(fs.readFileSync(data))).toBe(true);
+    // The same checks as every request: no token, no file.
+    const tokenless = await raw(
+      server.port,
+      `/${workspaceExternalDataUrlPath(key, ORIGINAL_TARGET, 'weights/w.bin')}`,
+    );
+    expect(tokenless.status).toBe(401);
+    // A path the model does not name, however it is spelled, is no file of it.
+    for (const location of [
+      '../../secret.txt',
+      '..%2F..%2Fsecret.txt',
+      '%2e%2e%2F%2e%2e%2Fsecret.txt',
+      'weights%2F..%2F..%2F..%2Fsecret.txt',
+    ]) {
+      const r = await raw(
+        server.port,
+        `${base}/${workspaceExternalDataUrlPath(key, ORIGINAL_TARGET)}/${location}`,
+      );
+      expect(r.status, location).toBe(404);
+      expect(r.body.toString(), location).not.toMatch(/top secret/);
     }
   });
 

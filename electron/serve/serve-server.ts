@@ -12,7 +12,6 @@ import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { StudioErrorInfo } from '../../shared/errors.js';
 import { IPC_CHANNELS, isIpcMethodChannel, type StudioEvent } from '../../shared/ipc-contract.js';
-import { ORIGINAL_TARGET } from '../../shared/workspace.js';
 import {
   RENDERER_BUILD_FILE,
   SERVE_PATHS,
@@ -28,6 +27,7 @@ import { contentTypeFor, resolveInsideRoot } from '../main/renderer-files.js';
 import { hostAllowed, newToken, originAllowed, setCommonHeaders, tokenMatches } from './http-security.js';
 import { receiveUpload } from './uploads.js';
 import { explainUploadedModelError } from './uploaded-model.js';
+import { answerWorkspaceFile } from './workspace-files.js';
 
 export { safeUploadName } from './uploads.js';
 
@@ -203,37 +203,16 @@ export async function startServeServer(options: ServeOptions): Promise<RunningSe
     await pipeline(fs.createReadStream(file), res);
   }
 
+  /** A workspace model, its external data listing or one of its data files (workspace-files.ts decides which). */
   async function handleWorkspaceFile(
     req: IncomingMessage,
     res: ServerResponse,
     segments: string[],
   ): Promise<void> {
-    const [rawKey, rawTarget, ...extra] = segments;
-    let key: string;
-    let target: string;
-    try {
-      key = decodeURIComponent(rawKey ?? '');
-      target = decodeURIComponent(rawTarget ?? '');
-    } catch {
-      sendText(res, 400, 'Bad request.');
-      return;
-    }
-    if (extra.length > 0 || !key || !target) {
-      sendText(res, 404, 'Not found.');
-      return;
-    }
-    // Only files the workspace knows are served, by key and id: never a path from the request.
-    const ws = await backend.store.getByKey(key);
-    const file = !ws
-      ? undefined
-      : target === ORIGINAL_TARGET
-        ? ws.model.path
-        : ws.variants.find((v) => v.id === target)?.path;
-    if (!file) {
-      sendText(res, 404, 'No such model in the workspace. Reload the workspace.');
-      return;
-    }
-    await sendFile(req, res, file, 'no-store');
+    const answer = await answerWorkspaceFile(backend.store, segments);
+    if (answer.type === 'file') await sendFile(req, res, answer.file, 'no-store');
+    else if (answer.type === 'json') sendJson(res, 200, answer.value);
+    else sendText(res, answer.status, answer.message);
   }
 
   async function handleUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

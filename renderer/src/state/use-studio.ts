@@ -36,17 +36,13 @@ import type {
 } from '../../../shared/ipc-contract.js';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { measuredTargets } from '../../../shared/job-targets.js';
-import {
-  ORIGINAL_TARGET,
-  workspaceFileUrlPath,
-  type DatasetRole,
-  type Workspace,
-} from '../../../shared/workspace.js';
+import { ORIGINAL_TARGET, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
 import { makeStepTitle } from '../../../shared/job-titles.js';
 import { baseName } from '../format.js';
 import type { StudioHost } from '../host/studio-host.js';
 import { WebBenchCancelled, type WebBenchReport, type WebProvider } from '../webbench/ort-web-bench.js';
 import { runWebBenchInWorker } from '../webbench/web-bench-client.js';
+import { loadWebBenchModel } from '../webbench/web-bench-models.js';
 import {
   initialState,
   isActive,
@@ -59,7 +55,6 @@ import {
 import { deriveVariants, type Variant } from './variants.js';
 import { checkingTitle, queueOutcome, type QueueOutcome } from './queue-pipelines.js';
 import { webBenchOutcome, webBenchRecordRequest } from './web-bench-record.js';
-import { pageLoadFailure } from './page-load-failure.js';
 import { newCheckId } from './check-ids.js';
 import { loadPageJobs, pageJobId, savePageJobs } from './page-jobs.js';
 
@@ -658,23 +653,20 @@ export function useStudio(host: StudioHost): Studio {
         }
         emit({ type: 'progress', fraction: 0, stage: 'loading models' });
         const models = [];
+        // The .onnx file and the external data each model reads, read before the bytes move to the worker.
+        const modelBytes = [];
         for (const target of targets) {
-          const url = new URL(workspaceFileUrlPath(workspace.key, target), document.baseURI).href;
-          const response = await fetch(url, { signal: controller.signal });
-          if (!response.ok) {
-            emit({
-              type: 'failed',
-              error: {
-                code: 'IO',
-                message: pageLoadFailure(nameOf(target), response.status),
-              },
-            });
+          const loaded = await loadWebBenchModel(workspace.key, target, nameOf(target), {
+            baseUrl: document.baseURI,
+            signal: controller.signal,
+          });
+          if (!loaded.ok) {
+            emit({ type: 'failed', error: { code: 'IO', message: loaded.message } });
             return;
           }
-          models.push({ name: nameOf(target), bytes: new Uint8Array(await response.arrayBuffer()) });
+          models.push(loaded.model);
+          modelBytes.push(loaded.modelBytes);
         }
-        // Read before the bytes move to the benchmark's worker.
-        const modelBytes = models.map((m) => m.bytes.byteLength);
         // The model's input spec, as the engine benchmark feeds it (the page runs nothing until it is set).
         const inputs = workspace.experiment?.inputs;
         const report = await runWebBenchInWorker(models, {

@@ -76,13 +76,48 @@ describe('browser benchmark helpers', () => {
 });
 
 describe('a model the browser cannot load', () => {
-  it('says an external-data model cannot be loaded here, and where to measure it (user test 3, tester C)', () => {
-    const raw = new Error(
-      'Failed to load external data file "big.onnx.data", error: Module.MountedFiles is not available.',
+  const model = {
+    externalData: [
+      {
+        path: 'weights/big.onnx.data',
+        url: 'http://127.0.0.1:5173/TOKEN/workspace-files/k/original/external-data/weights%2Fbig.onnx.data',
+        bytes: 1024,
+      },
+    ],
+  };
+
+  it('names the external data file that failed and why, never the host URL with its token', () => {
+    // onnxruntime-web's fetch of a file the host no longer serves.
+    const fetched = messageOf(
+      new Error(`failed to load external data file: ${model.externalData[0]!.url}`),
+      model,
     );
-    expect(messageOf(raw)).toMatch(
-      /^it keeps its weights in an external data file, which the browser benchmark cannot load .*engine's benchmark.*MountedFiles/,
+    expect(fetched).toMatch(
+      /^its external data file 'weights\/big.onnx.data' could not be fetched from the app: it may have been moved or removed/,
     );
-    expect(messageOf(new Error('dilations should be 2D'))).toBe('dilations should be 2D');
+    expect(fetched).not.toMatch(/TOKEN|http/);
+    // A location the model names that the page did not pass (as before external data was passed at all).
+    const raw =
+      'Can\'t create a session. ERROR_CODE: 1, ERROR_MESSAGE: Deserialize tensor W failed.Failed to load external data file ""other.bin"", error: File not found in preloaded files.';
+    expect(messageOf(new Error(raw), model)).toMatch(
+      /^its external data file 'other.bin' was not given to onnxruntime-web .*engine's benchmark\. \(Can't create/,
+    );
+    expect(
+      messageOf(
+        new Error(
+          'Failed to load external data file "weights/big.onnx.data", error: Module.MountedFiles is not available.',
+        ),
+      ),
+    ).toMatch(/^its external data file 'weights\/big.onnx.data' was not given to onnxruntime-web/);
+    // A file shorter than the model says.
+    expect(
+      messageOf(
+        new Error('Failed to load external data file ""weights/big.onnx.data"", error: Out of bounds.'),
+        model,
+      ),
+    ).toMatch(
+      /^onnxruntime-web could not read its external data file 'weights\/big.onnx.data' \(Out of bounds\)/,
+    );
+    expect(messageOf(new Error('dilations should be 2D'), model)).toBe('dilations should be 2D');
   });
 });

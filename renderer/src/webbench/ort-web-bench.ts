@@ -14,6 +14,7 @@
 import type * as Ort from 'onnxruntime-web';
 import type { InputSpec, InputValues } from '../../../shared/input-spec.js';
 import { type LatencyStats, latencyStatsOf } from '../../../shared/latency-stats.js';
+import { formatBytes } from '../format.js';
 import { latencyStats } from '../state/statistics.js';
 import { loadOrt, wasmThreads } from './ort-loader.js';
 import { seededRandom } from './seeded-random.js';
@@ -33,8 +34,31 @@ export interface WebProviderStatus {
 export interface WebBenchModel {
   /** Shown in results, e.g. the variant's label. */
   name: string;
+  /** The .onnx file. */
   bytes: Uint8Array;
+  /**
+   * The model's external data files (web-bench-models.ts lists them from the host): onnxruntime-web fetches each
+   * from its URL when it creates a session, so gigabytes of weights never pass through the page.
+   */
+  externalData?: WebBenchExternalData[];
 }
+
+/** One external data file of a model, as onnxruntime-web's `externalData` session option takes it. */
+export interface WebBenchExternalData {
+  /** The location as the model writes it: the name onnxruntime-web looks the file up by. */
+  path: string;
+  /** Where the host serves it (absolute: the worker resolves nothing against the page). */
+  url: string;
+  /** The whole file's size, which the browser downloads and holds. */
+  bytes: number;
+}
+
+/**
+ * The most WebAssembly memory onnxruntime-web can use: its WebAssembly is 32-bit, so 4 GiB. A model's weights are
+ * copied into it when a session is created (the WASM reference check of a WebGPU run does too), next to the
+ * activations.
+ */
+export const WASM_MEMORY_LIMIT_BYTES = 4 * 2 ** 30;
 
 export interface WebBenchOptions {
   provider: WebProvider;
@@ -163,18 +187,54 @@ interface GpuLike {
 }
 
 /**
- * A model's failure as the user can act on it. onnxruntime-web is given the .onnx bytes alone, so a model that
- * keeps its weights in an external data file fails to load with "Failed to load external data file ...
- * MountedFiles is not available": say what that means and where such a model can be measured.
+ * A model's failure as the user can act on it. onnxruntime-web is given the model's external data files
+ * (`externalData`), so an external-data failure that still happens names the file and why: the page could not
+ * fetch it ("failed to load external data file: URL", the file moved or removed since the listing), or the
+ * model names a file the page was not given ("... MountedFiles is not available", "File not found in preloaded
+ * files"), or the file is shorter than the model says ("Out of bounds"). The host's URLs (which carry serve's
+ * token) are replaced by the locations they serve.
  */
-export function messageOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/external data/i.test(message))
-    return (
-      'it keeps its weights in an external data file, which the browser benchmark cannot load (it runs the .onnx ' +
-      `file alone): measure it with the engine's benchmark, or convert it to one file first. (${message})`
-    );
-  return message;
+export function messageOf(error: unknown, model?: Pick<WebBenchModel, 'externalData'>): string {
+  let message = error instanceof Error ? error.message : String(error);
+  for (const data of model?.externalData ?? []) message = message.split(data.url).join(data.path);
+  const failed = /failed to load external data file:? *"*([^",]*?)"*(?:, error: (.*?))?\s*$/im.exec(message);
+  if (!failed) return message;
+  const file = `its external data file '${failed[1] ?? ''}'`;
+  const reason = failed[2]?.replace(/\.$/, '');
+  if (reason === undefined)
+    return `${file} could not be fetched from the app: it may have been moved or removed since the benchmark started. Keep it where the model names it and run the benchmark again. (${message})`;
+  if (/MountedFiles|not found/i.test(reason))
+    return `${file} was not given to onnxruntime-web (the app did not list it among the model's data files): measure the model with the engine's benchmark. (${message})`;
+  return `onnxruntime-web could not read ${file} (${reason}): it may be shorter than the model says, or have changed since the benchmark started. (${message})`;
+}
+
+/**
+ * Why the browser cannot hold `model`, or undefined when it can: its .onnx file and external data files need more
+ * than onnxruntime-web's WebAssembly memory (the figures named), so it is refused before its session is created
+ * (and before gigabytes are fetched for nothing).
+ */
+export function webMemoryRefusal(model: Pick<WebBenchModel, 'bytes' | 'externalData'>): string | undefined {
+  const data = model.externalData ?? [];
+  const dataBytes = data.reduce((sum, d) => sum + d.bytes, 0);
+  const total = model.bytes.byteLength + dataBytes;
+  if (data.length === 0 || total <= WASM_MEMORY_LIMIT_BYTES) return undefined;
+  const files =
+    data.length === 1
+      ? `its external data file '${data[0]?.path}'`
+      : `its ${data.length} external data files`;
+  return (
+    `its .onnx file (${formatBytes(model.bytes.byteLength)}) and ${files} (${formatBytes(dataBytes)}) come to ` +
+    `${formatBytes(total)}, more than the ${formatBytes(WASM_MEMORY_LIMIT_BYTES)} of WebAssembly memory ` +
+    `onnxruntime-web can use, so the browser cannot load it. Measure it with the engine's benchmark (onnxruntime-node).`
+  );
+}
+
+/** The session option that gives onnxruntime-web the model's external data files, by URL; none for a whole model. */
+export function externalDataOption(
+  model: Pick<WebBenchModel, 'externalData'>,
+): Pick<Ort.InferenceSession.SessionOptions, 'externalData'> {
+  const data = model.externalData ?? [];
+  return data.length === 0 ? {} : { externalData: data.map((d) => ({ path: d.path, data: d.url })) };
 }
 
 /**
@@ -349,7 +409,7 @@ export async function runWebBench(
       results.push(await benchOne(ort, model, index, options, { done: index * perModel, total }));
     } catch (error) {
       if (error instanceof WebBenchCancelled) throw error;
-      failures.push({ index, model: model.name, message: messageOf(error) });
+      failures.push({ index, model: model.name, message: messageOf(error, model) });
     }
   }
   options.onProgress?.(1, 'done');
@@ -371,11 +431,15 @@ async function benchOne(
   at: { done: number; total: number },
 ): Promise<WebBenchModelResult> {
   const { done, total } = at;
+  const refused = webMemoryRefusal(model);
+  if (refused) throw new Error(refused);
   options.onProgress?.(done / total, `creating session (${model.name})`);
   const t0 = performance.now();
+  // With external data, its files are fetched inside `create`, so initMs includes fetching them.
   const session = await ort.InferenceSession.create(model.bytes, {
     executionProviders: [options.provider],
     graphOptimizationLevel: 'all',
+    ...externalDataOption(model),
   });
   try {
     const initMs = performance.now() - t0;
@@ -386,7 +450,7 @@ async function benchOne(
     let agreement: OutputAgreement | undefined;
     if (options.checkAgainstWasm && options.provider !== 'wasm') {
       options.onProgress?.(done / total, `checking outputs against WASM (${model.name})`);
-      agreement = await compareWithWasm(ort, model.bytes, feeds, firstOutputs);
+      agreement = await compareWithWasm(ort, model, feeds, firstOutputs);
     }
     disposeAll(firstOutputs);
 
@@ -441,11 +505,14 @@ function disposeAll(outputs: Ort.InferenceSession.OnnxValueMapType): void {
 
 async function compareWithWasm(
   ort: typeof Ort,
-  bytes: Uint8Array,
+  model: WebBenchModel,
   feeds: Record<string, Ort.Tensor>,
   outputs: Ort.InferenceSession.OnnxValueMapType,
 ): Promise<OutputAgreement> {
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  const session = await ort.InferenceSession.create(model.bytes, {
+    executionProviders: ['wasm'],
+    ...externalDataOption(model),
+  });
   try {
     const reference = await session.run(feeds);
     const result = compareOutputs(outputs, reference);

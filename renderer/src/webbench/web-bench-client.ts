@@ -58,7 +58,12 @@ export function runWebBenchInWorker(
     const start: StartWebBench = {
       type: 'start',
       baseUrl: document.baseURI,
-      models: models.map((m) => ({ name: m.name, bytes: m.bytes })),
+      // External data goes as URLs: onnxruntime-web fetches the files in the worker.
+      models: models.map((m) => ({
+        name: m.name,
+        bytes: m.bytes,
+        ...(m.externalData ? { externalData: m.externalData } : {}),
+      })),
       provider: options.provider,
       warmup: options.warmup,
       iterations: options.iterations,
