@@ -215,13 +215,21 @@ export interface PipelineStartInFlight {
   failed: number;
 }
 
+/**
+ * How ONNX Studio stopped under a pipeline, a job or an Auto-optimize run: while `closing`, or `cut off` (killed,
+ * crashed; found so at the next start). shared/pipeline-interruption.ts says what each reads as.
+ */
+export type PipelineInterruption = 'closing' | 'cut off';
+
 /** An Auto-optimize run of the app: the tune job's trials and outcome, kept with the model. */
 export interface TuneRecord {
   id: string;
   jobId: string;
   startedAt: string;
   endedAt?: string;
-  status: 'running' | 'done' | 'cancelled' | 'failed';
+  /** `interrupted`: ONNX Studio stopped under the search (`interrupted` says how); nobody cancelled it. */
+  status: 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted';
+  interrupted?: PipelineInterruption;
   error?: string;
   objective: TuneObjective;
   budget: TuneBudget;
@@ -230,7 +238,7 @@ export interface TuneRecord {
   original?: TuneOriginal;
   /** Every ended trial so far. */
   trials: TuneTrial[];
-  /** Set when the run ends (done or cancelled): the whole outcome. */
+  /** Set when the run ends (done, cancelled, or interrupted while closing): the whole outcome. */
   outcome?: TuneOutcome;
   /** The chosen trial's variant, kept in the workspace as an ordinary variant. */
   chosenVariantId?: string;

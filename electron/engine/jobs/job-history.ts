@@ -139,6 +139,16 @@ export class JobHistory {
       .sort((a, b) => b.createdAt - a.createdAt);
   }
 
+  /**
+   * The ids of the jobs the file has unfinished whose process (and history) is still open: queued or running in
+   * this process or in another host's (the app beside `serve`). Any other unfinished job was cut off. A job this
+   * history has not written yet is not among them: the job manager knows its own.
+   */
+  async running(): Promise<Set<string>> {
+    const jobs = keptJobs(await this.data.read()) ?? [];
+    return new Set(jobs.filter((k) => !k.job.terminal && !this.cutOff(k)).map((k) => k.job.jobId));
+  }
+
   /** Waits until every state recorded so far is written (or failed), and closes the history. */
   async close(): Promise<void> {
     while (this.writing) await this.writing;

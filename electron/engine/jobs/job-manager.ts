@@ -26,6 +26,12 @@ export interface JobContext {
   readonly jobId: string;
   /** Aborted when the job is cancelled. */
   readonly signal: AbortSignal;
+  /**
+   * Why ONNX Studio stopped the job, once it did (`closing`: `cancelAll` while the app or `serve` closes), so an
+   * executor that records its own end (Auto-optimize) says interrupted, not cancelled; undefined while it runs and
+   * when someone cancelled it. Absent where nothing stops jobs that way.
+   */
+  interrupted?(): PipelineInterruption | undefined;
   /** Completed fraction of the whole job (0..1) and its stage; throttled by the manager. */
   progress(fraction: number, stage: string): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
@@ -280,6 +286,7 @@ export class JobManager<S> {
     const context: JobContext = {
       jobId: job.id,
       signal: job.controller.signal,
+      interrupted: () => job.interrupted,
       progress: (fraction, stage) => this.emitProgress(job, fraction, stage, false),
       log: (level, message) => this.emit(job, { type: 'log', level, message }),
       metric: (name, unit, values) => {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { int8Support } from '../bench/int8-support.js';
 import { collectSweep } from '../sweep/collect-sweep.js';
 import type { TuneJobs } from '../tune/tune-jobs.js';
+import { cutOffTunes, markTunesCutOff } from '../tune/tune-records.js';
 import path from 'node:path';
 import type { Result } from '../../../shared/errors.js';
 import { variantInUseMessage } from '../../../shared/job-targets.js';
@@ -275,20 +276,31 @@ export class StudioBackend {
   }
 
   /**
-   * A workspace, with pipelines that a restart cut off marked as interrupted (and saved so). The bundled
-   * sample's workspace gets the sample's datasets the first time: they belong to it and to no other model.
+   * A workspace, with pipelines and Auto-optimize runs that a restart cut off marked as interrupted (and saved
+   * so). The bundled sample's workspace gets the sample's datasets the first time: they belong to it and to no
+   * other model.
    */
   private async workspace(modelPath: string): Promise<Workspace> {
     const ws = await this.store.get(modelPath);
     const sample = this.sample();
     const seedSample =
       sample !== undefined && path.resolve(modelPath) === path.resolve(sample.modelPath) && !ws.experiment;
-    if (!seedSample && !this.pipelines.reconcile(ws)) return ws;
+    const tunesCutOff = await cutOffTunes(ws.tunes, () => this.runningJobs());
+    if (!seedSample && !this.pipelines.reconcile(ws) && tunesCutOff.size === 0) return ws;
     await this.store.update(modelPath, (w) => {
       this.pipelines.reconcile(w);
+      markTunesCutOff(w, tunesCutOff, new Date().toISOString());
       if (seedSample && !w.experiment) w.experiment = sampleExperiment(sample, new Date().toISOString());
     });
     return this.store.get(modelPath);
+  }
+
+  /** The jobs queued or running here, or in another process on this data folder (its job history says). */
+  private async runningJobs(): Promise<Set<string>> {
+    const here = this.jobs.list().filter((j) => j.state === 'queued' || j.state === 'running');
+    const elsewhere = await this.history.running();
+    for (const j of here) elsewhere.add(j.jobId);
+    return elsewhere;
   }
 
   private emit(event: StudioEvent): void {

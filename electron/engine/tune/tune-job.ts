@@ -3,7 +3,8 @@
  * as ordinary jobs of the backend, and keeps a record in the workspace (`tunes`) that every ended trial updates,
  * so the app draws trials as they come and a reload still shows them. Data and input shapes default to the
  * model's experiment. The chosen variant stays in the workspace as an ordinary variant, renamed `tuned: ...`;
- * on Cancel the finished trials and the best variant so far are kept.
+ * on Cancel the finished trials and the best variant so far are kept, and so they are when ONNX Studio stops the
+ * run (closing), which then reads interrupted, not cancelled.
  */
 import { randomUUID } from 'node:crypto';
 import type { ProviderStatus } from '../../../shared/bench.js';
@@ -29,6 +30,17 @@ function recordOf(ws: Workspace, id: string): TuneRecord {
   const record = ws.tunes?.find((t) => t.id === id);
   if (!record) throw new StudioError('INTERNAL', `The tune record ${id} is missing from the workspace.`);
   return record;
+}
+
+/**
+ * A run that stopped before its search ended: cancelled (by the user), or interrupted when ONNX Studio stopped it
+ * while closing (shared/pipeline-interruption.ts); a restart finds one it never got to write so (killed, crashed)
+ * cut off (tune-records.ts).
+ */
+function stopped(r: TuneRecord, ctx: JobContext): void {
+  const how = ctx.interrupted?.();
+  r.status = how === undefined ? 'cancelled' : 'interrupted';
+  if (how !== undefined) r.interrupted = how;
 }
 
 /** What a tune job needs of the backend (a narrow part of the executors' dependencies). */
@@ -164,7 +176,8 @@ export async function runTuneJob(
       });
     }
     await update((r) => {
-      r.status = outcome.stoppedBy === 'cancelled' ? 'cancelled' : 'done';
+      if (outcome.stoppedBy === 'cancelled') stopped(r, ctx);
+      else r.status = 'done';
       r.endedAt = new Date().toISOString();
       r.trials = outcome.trials;
       r.original = outcome.original;
@@ -178,7 +191,8 @@ export async function runTuneJob(
     const cancelled = error instanceof StudioError && error.code === 'CANCELLED';
     await update((r) => {
       if (r.status !== 'running') return;
-      r.status = cancelled ? 'cancelled' : 'failed';
+      if (cancelled) stopped(r, ctx);
+      else r.status = 'failed';
       r.endedAt = new Date().toISOString();
       if (!cancelled) r.error = error instanceof Error ? error.message : String(error);
     });

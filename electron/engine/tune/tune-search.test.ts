@@ -290,7 +290,7 @@ describe('tune search cancelled while two trials run', () => {
     expect(outcome.chosen).toBeUndefined();
     expect(outcome.closest).toBeUndefined();
     expect(outcome.notes).toContain(
-      'Cancelled before they finished, so not listed: #0 int8-static, #1 int8-dynamic.',
+      'Stopped before they finished, so not listed: #0 int8-static, #1 int8-dynamic.',
     );
   });
 
@@ -305,7 +305,7 @@ describe('tune search cancelled while two trials run', () => {
     const outcome = await stubSearch('latency', runner, { signal: controller.signal, concurrency: 1 });
     expect(outcome.stoppedBy).toBe('cancelled');
     expect(outcome.trials).toEqual([]);
-    expect(outcome.notes).toContain('Cancelled before it finished, so not listed: #0 int8-static.');
+    expect(outcome.notes).toContain('Stopped before it finished, so not listed: #0 int8-static.');
   });
 });
 

@@ -375,7 +375,8 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
   if (stoppedBy === 'searched') stoppedBy = limitReached() === 'cancelled' ? 'cancelled' : stoppedBy;
   if (unfinished.length > 0)
     notes.push(
-      `Cancelled before ${unfinished.length > 1 ? 'they' : 'it'} finished, so not listed: ${unfinished
+      // "Stopped", not "Cancelled": ONNX Studio closing stops a search too, and then nobody cancelled it.
+      `Stopped before ${unfinished.length > 1 ? 'they' : 'it'} finished, so not listed: ${unfinished
         .sort((a, b) => a.index - b.index)
         .map((t) => `#${t.index} ${t.name}`)
         .join(', ')}.`,

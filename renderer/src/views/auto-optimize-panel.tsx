@@ -8,7 +8,9 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
 import { SchemaForm } from '../forms/schema-form.js';
 import { initialValues, toOptions, validate, type FormValues } from '../forms/schema-fields.js';
-import { isActive } from '../state/studio-state.js';
+import { interruptedTune } from '../../../shared/pipeline-interruption.js';
+import type { TuneRecord } from '../../../shared/workspace.js';
+import { isActive, type JobRecord } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
 import { SweepResults } from './sweep-results.js';
 import { TuneResult } from './tune-result.js';
@@ -31,6 +33,19 @@ const BUDGET_TEXT = {
 };
 /** Fields the panel shows; the rest (provider, threads, iterations...) keep their defaults in the app. */
 const SHOWN = ['maxAccuracyDrop', 'minCosine', 'objective', 'maxTrials', 'timeLimit', 'allowPruning'];
+
+/**
+ * The latest run as the panel shows it: as recorded, except a run still recorded running whose job ONNX Studio
+ * stopped (the page learned that `serve` is stopping, before anything can be read back), which reads interrupted
+ * as serve records it (shared/pipeline-interruption.ts): not "Searching…" with nothing running.
+ */
+export function shownTuneRun(
+  record: TuneRecord | undefined,
+  job: Pick<JobRecord, 'status' | 'interrupted' | 'finishedAtMs'> | undefined,
+): TuneRecord | undefined {
+  if (record?.status !== 'running' || job?.status !== 'cancelled' || !job.interrupted) return record;
+  return interruptedTune(record, job.interrupted, new Date(job.finishedAtMs ?? Date.now()).toISOString());
+}
 
 export function AutoOptimizePanel({
   studio,
@@ -83,8 +98,9 @@ export function AutoOptimizePanel({
         ? 'Give one budget, not both: clear the max accuracy drop or the minimum output cosine.'
         : undefined;
   const records = studio.state.workspace?.tunes ?? [];
-  const latest = records.at(-1);
-  const job = latest ? studio.state.jobs.find((j) => j.jobId === latest.jobId) : undefined;
+  const job =
+    records.length > 0 ? studio.state.jobs.find((j) => j.jobId === records.at(-1)!.jobId) : undefined;
+  const latest = shownTuneRun(records.at(-1), job);
   const running = latest?.status === 'running' && (!job || isActive(job));
   // A tune job that failed before it recorded a run (refused options, no labels for an accuracy budget, a
   // refused submission) has no record to show: its error is shown here, not only counted in the status bar.

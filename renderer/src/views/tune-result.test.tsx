@@ -10,6 +10,7 @@ import type { TuneRecord, WorkspaceVariant } from '../../../shared/workspace.js'
 import { variant } from '../state/test-fixtures.js';
 import { groupTrialPoints, sameModelAs, trialModelKey } from '../state/tune-view.js';
 import type { Studio } from '../state/use-studio.js';
+import { shownTuneRun } from './auto-optimize-panel.js';
 import { chosenQuality, layoutTrialChart, trialChartNotes, trialPlot, TuneResult } from './tune-result.js';
 
 const trial = (index: number, name: string, variantId?: string): TuneTrial => ({
@@ -106,6 +107,47 @@ describe('the Auto-optimize result', () => {
     expect(html).toContain('Not int8-dynamic: it quantizes MatMul and Gemm only');
     expect(html).toContain('Not fp16: a CPU computes float16 models in float32');
     expect(html).not.toContain('tune-duplicate');
+  });
+
+  it('says a search ONNX Studio stopped under was interrupted, how, and that its finished trials are kept', () => {
+    const { outcome: _outcome, ...base } = record();
+    const cutOff: TuneRecord = { ...base, status: 'interrupted', interrupted: 'cut off' };
+    const html = renderToStaticMarkup(<TuneResult record={cutOff} studio={studioWith([])} />);
+    expect(html).toContain(
+      'Interrupted: ONNX Studio stopped before this search finished (it was killed or crashed); its 2 finished trials are kept. Start Auto-optimize to search again.',
+    );
+    expect(html).toContain('data-status="interrupted"');
+    expect(html).not.toContain('Searching');
+    expect(html).not.toContain('Cancelled');
+    expect(html.match(/data-trial=/g)).toHaveLength(2);
+    const closing = renderToStaticMarkup(
+      <TuneResult record={{ ...cutOff, interrupted: 'closing', trials: [] }} studio={studioWith([])} />,
+    );
+    expect(closing).toContain(
+      'Interrupted: ONNX Studio was closing (the app quit, or onnx-studio serve was stopped), which stopped this search; no trial had finished. Start Auto-optimize to search again.',
+    );
+  });
+
+  it('shows a run still recorded running as interrupted once serve stopped its job, not as searching', () => {
+    const { outcome: _outcome, ...base } = record();
+    const running: TuneRecord = { ...base, status: 'running' };
+    const stopped = {
+      status: 'cancelled' as const,
+      interrupted: 'closing' as const,
+      finishedAtMs: Date.UTC(2026, 0, 1, 0, 5),
+    };
+    expect(shownTuneRun(running, stopped)).toMatchObject({
+      status: 'interrupted',
+      interrupted: 'closing',
+      endedAt: '2026-01-01T00:05:00.000Z',
+      trials: running.trials,
+    });
+    // Cancelled by the user (the record follows), still running, or a run that ended: as recorded.
+    expect(shownTuneRun(running, { status: 'cancelled' })).toBe(running);
+    expect(shownTuneRun(running, { status: 'running' })).toBe(running);
+    expect(shownTuneRun(running, undefined)).toBe(running);
+    const done = record();
+    expect(shownTuneRun(done, stopped)).toBe(done);
   });
 
   it('says when the variant it kept is the same model as one the workspace had', () => {

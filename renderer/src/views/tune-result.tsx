@@ -5,6 +5,7 @@
  */
 import { CartesianGrid, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import { niceRange } from '../../../shared/chart-scale.js';
+import { interruptedTuneNote } from '../../../shared/pipeline-interruption.js';
 import {
   describeBudget,
   gainRule,
@@ -513,7 +514,9 @@ export function TuneResult({
                 : 'Done.'
               : record.status === 'cancelled'
                 ? 'Cancelled: the finished trials are kept.'
-                : `Failed: ${record.error ?? ''}`}
+                : record.status === 'interrupted'
+                  ? interruptedTuneNote(record.interrupted ?? 'cut off', record.trials.length)
+                  : `Failed: ${record.error ?? ''}`}
         </strong>{' '}
         Budget: {describeBudget(record.budget)}; objective: {record.objective}. Measured on{' '}
         {record.data.evaluation}
