@@ -104,6 +104,9 @@ export function App({ host }: { host: StudioHost }) {
   // dragenter/dragleave fire for every child element crossed; count them to know when the drag left.
   const dragDepth = useRef(0);
   const tabRefs = useRef<Partial<Record<TabId, HTMLButtonElement | null>>>({});
+  // The Open model… button shown (the toolbar's, or the start screen's): the file browser gives the focus back
+  // to it when Ctrl+O opened the browser from the page.
+  const openButton = useRef<HTMLButtonElement>(null);
 
   useEffect(() => applyThemeChoice(theme), [theme]);
 
@@ -316,7 +319,7 @@ export function App({ host }: { host: StudioHost }) {
           )}
           {view.kind !== 'empty' && (
             <>
-              <button type="button" onClick={() => void openWithDialog()}>
+              <button ref={openButton} type="button" onClick={() => void openWithDialog()}>
                 Open model…
               </button>
               <button type="button" onClick={() => void actions.openSample()}>
@@ -377,6 +380,7 @@ export function App({ host }: { host: StudioHost }) {
             <EmptyState
               viewCount={TABS.length}
               onOpen={() => void openWithDialog()}
+              openButtonRef={openButton}
               onTrySample={() => void actions.openSample()}
               sampleAvailable={appInfo ? appInfo.sample !== undefined : true}
               recent={recent}
@@ -495,6 +499,7 @@ export function App({ host }: { host: StudioHost }) {
               void actions.openModel(path);
             }}
             onClose={() => setBrowsing(false)}
+            returnFocus={() => openButton.current}
           />
         )}
       </div>

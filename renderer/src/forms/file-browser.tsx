@@ -4,26 +4,40 @@
  * <dialog>: focus stays inside, Escape closes it, and every entry is a button reachable with Tab. A typed
  * path goes straight to a folder (or picks a file); recent folders are listed at the top, and Home and the
  * model's folder are one click away; it opens beside the open model (else in the latest recent folder) unless
- * the field already names a place. Hidden entries are left out but counted, with a toggle: a home folder with
- * nothing but dot folders says so instead of looking empty.
+ * the field already names a place. The path field has the focus, and the path it shows is selected, so a
+ * typed or pasted path replaces it (an arrow key keeps it to edit); Escape gives the focus back to the
+ * control that opened the browser (components/modal-dialog.ts). Hidden entries are left out but counted,
+ * with a toggle: a home folder with nothing but dot folders says so instead of looking empty.
  */
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useModalDialog, type FocusFallback } from '../components/modal-dialog.js';
 import type { FsListing } from '../../../shared/ipc-contract.js';
 import { formatBytes } from '../format.js';
 import { useHostContext } from '../host/host-context.js';
 import { emptyFolderMessage, hiddenNote, shownEntries } from './fs-entries.js';
-import { displayFolder, loadRecentFolders, recentFolderChoices, rememberFolder } from './recent-folders.js';
+import {
+  browserStartFolders,
+  displayFolder,
+  loadRecentFolders,
+  recentFolderChoices,
+  rememberFolder,
+} from './recent-folders.js';
 
 export interface FileBrowserProps {
   /** `file`: pick an existing file; `folder`: pick a folder; `save`: pick a folder and type a file name. */
   mode: 'file' | 'folder' | 'save';
   title: string;
-  /** Where to start: a file or folder path; default the user's home folder. */
+  /** Where to start: a file or folder path; default beside the open model, else in the folder used last. */
   start?: string;
   /** Show only files with these extensions (without dots), folders always. */
   extensions?: string[];
   onChoose: (path: string) => void;
   onClose: () => void;
+  /**
+   * Where the focus goes as the browser closes when the control that had it before is gone, or there was
+   * none (Ctrl+O on the page): the button that opens it.
+   */
+  returnFocus?: FocusFallback;
 }
 
 function parentOf(path: string): string {
@@ -36,7 +50,15 @@ function join(folder: string, name: string): string {
   return folder.endsWith(sep) ? `${folder}${name}` : `${folder}${sep}${name}`;
 }
 
-export function FileBrowser({ mode, title, start, extensions, onChoose, onClose }: FileBrowserProps) {
+export function FileBrowser({
+  mode,
+  title,
+  start,
+  extensions,
+  onChoose,
+  onClose,
+  returnFocus,
+}: FileBrowserProps) {
   const { host, appInfo, modelPath } = useHostContext();
   const [typed, setTyped] = useState('');
   // The path field follows the folder shown, unless the user is typing in it (a listing that arrives late
@@ -45,15 +67,6 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
   const [chosenFolders] = useState(loadRecentFolders);
   // The host's recent models (kept by the backend, whatever opened them): their folders follow the chosen ones.
   const [modelFolders, setModelFolders] = useState<string[]>([]);
-  useEffect(() => {
-    let live = true;
-    void host.listRecent().then((r) => {
-      if (live && r.ok) setModelFolders(r.value.map(parentOf));
-    });
-    return () => {
-      live = false;
-    };
-  }, [host]);
   const recentFolders = recentFolderChoices(chosenFolders, modelFolders);
   const [showHidden, setShowHidden] = useState(false);
   const choose = (path: string) => {
@@ -63,6 +76,8 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
   const matches = (name: string) =>
     !extensions || extensions.some((x) => name.toLowerCase().endsWith(`.${x}`));
   const ref = useRef<HTMLDialogElement>(null);
+  useModalDialog(ref, true, returnFocus);
+  const pathField = useRef<HTMLInputElement>(null);
   const id = useId();
   const [listing, setListing] = useState<FsListing | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -88,20 +103,41 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
     [host],
   );
 
+  // The first listing waits for the host's recent models: the folder used last may be one of theirs (a model
+  // opened from the start screen or by drop), and a page that never chose a folder here has no other.
   useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    const home = appInfo?.homeDir ?? '/';
-    // Where the user was last (a folder may since be gone: the next place is tried, home last).
-    const beside = modelPath ? parentOf(modelPath) : (chosenFolders[0] ?? home);
-    const first = start ? (mode === 'folder' ? start : parentOf(start)) : beside;
-    void open(first, beside, home);
-    return () => dialog?.close();
-  }, [appInfo?.homeDir, mode, open, start, modelPath, chosenFolders]);
+    let live = true;
+    void host.listRecent().then((r) => {
+      if (!live) return;
+      const folders = r.ok ? r.value.map(parentOf) : [];
+      setModelFolders(folders);
+      void open(
+        ...browserStartFolders({
+          start: start ? (mode === 'folder' ? start : parentOf(start)) : undefined,
+          modelFolder: modelPath ? parentOf(modelPath) : undefined,
+          recent: recentFolderChoices(chosenFolders, folders),
+          home: appInfo?.homeDir ?? '/',
+        }),
+      );
+    });
+    return () => {
+      live = false;
+    };
+  }, [host, appInfo?.homeDir, mode, open, start, modelPath, chosenFolders]);
 
+  // The field follows the folder shown, selected while it has the focus: what the user types or pastes
+  // replaces it (a typed `/tmp/m.onnx` read `/root/tmp/m.onnx`), and an arrow key keeps it to edit.
+  const [filled, setFilled] = useState(0);
   useEffect(() => {
-    if (listing && !userTyping.current) setTyped(listing.path);
+    if (listing && !userTyping.current) {
+      setTyped(listing.path);
+      setFilled((n) => n + 1);
+    }
   }, [listing]);
+  useEffect(() => {
+    const field = pathField.current;
+    if (filled > 0 && field && field.ownerDocument.activeElement === field) field.select();
+  }, [filled]);
 
   /** A typed path: a folder opens; a file is picked (file mode) or named (save mode) from its folder. */
   const goTo = async (raw: string) => {
@@ -149,7 +185,15 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
   const hiddenTotal = hidden.folders + hidden.files;
 
   return (
-    <dialog ref={ref} className="file-browser" aria-labelledby={`${id}-title`} onCancel={onClose}>
+    <dialog
+      ref={ref}
+      className="file-browser"
+      aria-labelledby={`${id}-title`}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+    >
       <h2 id={`${id}-title`}>{title}</h2>
       <form
         className="fs-path-row"
@@ -162,8 +206,10 @@ export function FileBrowser({ mode, title, start, extensions, onChoose, onClose 
           Path
         </label>
         <input
+          ref={pathField}
           id={`${id}-path`}
           type="text"
+          data-autofocus
           value={typed}
           placeholder={listing?.path ?? 'Loading…'}
           onChange={(e) => {

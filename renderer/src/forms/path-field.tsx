@@ -2,7 +2,7 @@
  * A path on the machine that runs the engine. It can always be typed; Browse… opens the native dialog in the
  * desktop app, or the in-page file browser over `studio:fs.list` where the host offers one (`serve`).
  */
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { useHostContext } from '../host/host-context.js';
 import { FileBrowser } from './file-browser.js';
 
@@ -58,6 +58,7 @@ export function PathField({
   const { appInfo } = useHostContext();
   const native = usePathPicker();
   const [browsing, setBrowsing] = useState(false);
+  const browseButton = useRef<HTMLButtonElement>(null);
   const canBrowse = native !== null || appInfo?.capabilities.fileBrowser === true;
 
   const browse = async () => {
@@ -85,7 +86,12 @@ export function PathField({
           {...(testId ? { 'data-testid': testId } : {})}
         />
         {canBrowse && (
-          <button type="button" onClick={() => void browse()} aria-label={`Browse for ${label}`}>
+          <button
+            ref={browseButton}
+            type="button"
+            onClick={() => void browse()}
+            aria-label={`Browse for ${label}`}
+          >
             Browse…
           </button>
         )}
@@ -106,6 +112,7 @@ export function PathField({
             onChange(path);
           }}
           onClose={() => setBrowsing(false)}
+          returnFocus={() => browseButton.current}
         />
       )}
     </div>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  browserStartFolders,
   displayFolder,
   MAX_RECENT_FOLDERS,
   recentFolderChoices,
@@ -38,5 +39,24 @@ describe('displayFolder', () => {
     expect(displayFolder('/rootless', '/root')).toBe('/rootless');
     expect(displayFolder('/models', '/')).toBe('/models');
     expect(displayFolder('/models', undefined)).toBe('/models');
+  });
+});
+
+describe('browserStartFolders', () => {
+  it('opens in the folder used last, a recent model’s too, before the home folder (user test: it opened at /root)', () => {
+    // A page that never chose a folder in the browser: the host's recent model is the folder used last.
+    expect(browserStartFolders({ recent: ['/tmp/ut/fx'], home: '/root' })).toEqual(['/tmp/ut/fx', '/root']);
+    expect(browserStartFolders({ recent: ['/data', '/tmp/ut/fx'], home: '/root' })[0]).toBe('/data');
+    expect(browserStartFolders({ recent: [], home: '/root' })).toEqual(['/root']);
+  });
+
+  it('prefers the place the field names, then the open model’s folder, each with the next places after it', () => {
+    expect(
+      browserStartFolders({ start: '/data', modelFolder: '/models', recent: ['/x'], home: '/h' }),
+    ).toEqual(['/data', '/models', '/h']);
+    expect(browserStartFolders({ modelFolder: '/models', recent: ['/x'], home: '/h' })).toEqual([
+      '/models',
+      '/h',
+    ]);
   });
 });

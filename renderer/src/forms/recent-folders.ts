@@ -17,6 +17,22 @@ export function recentFolderChoices(chosen: readonly string[], modelFolders: rea
   return [...new Set([...chosen, ...modelFolders])].slice(0, MAX_RECENT_FOLDERS);
 }
 
+/**
+ * The folders the file browser tries to open, first to last (one may since be gone): `start` (where the
+ * field that opened it points), else beside the open model, else the folder used last, the first of the
+ * recent folders (chosen in the browser, or of the model opened last, which the host keeps whatever opened
+ * it); the home folder last.
+ */
+export function browserStartFolders(places: {
+  start?: string | undefined;
+  modelFolder?: string | undefined;
+  recent: readonly string[];
+  home: string;
+}): string[] {
+  const beside = places.modelFolder ?? places.recent[0] ?? places.home;
+  return [...new Set([places.start ?? beside, beside, places.home])];
+}
+
 /** A folder as a button names it: under the home folder with `~`, as a shell does, to keep it short. */
 export function displayFolder(folder: string, home: string | undefined): string {
   // A home of `/` (a container, the mock host) would turn every path into `~/…`: no shorter, and misleading.

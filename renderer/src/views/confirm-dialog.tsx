@@ -1,8 +1,10 @@
 /**
  * A modal question before something that cannot be undone (replacing a file, removing a variant). The
- * native <dialog> traps focus, Escape cancels, and the safe choice has the focus.
+ * native <dialog> traps focus, Escape cancels, the safe choice has the focus, and the focus goes back to the
+ * button that asked once the question is answered (components/modal-dialog.ts).
  */
-import { useEffect, useId, useRef } from 'react';
+import { useId, useRef } from 'react';
+import { useModalDialog } from '../components/modal-dialog.js';
 
 export function ConfirmDialog({
   title,
@@ -19,11 +21,7 @@ export function ConfirmDialog({
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
+  useModalDialog(ref, true);
   return (
     <dialog
       ref={ref}
@@ -38,7 +36,7 @@ export function ConfirmDialog({
       <h2 id={`${id}-t`}>{title}</h2>
       <p id={`${id}-m`}>{message}</p>
       <div className="button-row">
-        <button type="button" onClick={onCancel} autoFocus>
+        <button type="button" onClick={onCancel} data-autofocus>
           Keep it
         </button>
         <button type="button" className="danger" onClick={onConfirm}>

@@ -2,10 +2,12 @@
  * What a new user sees first: what the app wants (an .onnx file), the ways to give it, a sample model to
  * try every feature with in the first minute, and the models opened before.
  */
+import type { Ref } from 'react';
 import { baseName } from '../format.js';
 
 export function EmptyState({
   onOpen,
+  openButtonRef,
   onTrySample,
   sampleAvailable,
   recent,
@@ -15,6 +17,8 @@ export function EmptyState({
   /** How many views Alt+number switches between (the tab bar's, so the hint never falls behind it). */
   viewCount: number;
   onOpen: () => void;
+  /** The Open model… button, where the file browser gives the focus back when Ctrl+O opened it. */
+  openButtonRef?: Ref<HTMLButtonElement>;
   onTrySample: () => void;
   sampleAvailable: boolean;
   recent: string[];
@@ -28,7 +32,7 @@ export function EmptyState({
         reads the model and shows its inputs, outputs, size and operators. Your file is never modified.
       </p>
       <div className="button-row center">
-        <button type="button" className="primary" onClick={onOpen}>
+        <button ref={openButtonRef} type="button" className="primary" onClick={onOpen}>
           Open model…
         </button>
         {sampleAvailable && (

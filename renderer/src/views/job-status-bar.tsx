@@ -9,6 +9,7 @@
  * and, when some are of other models, how many are of the open one.
  */
 import { useEffect, useId, useRef, useState } from 'react';
+import { useModalDialog } from '../components/modal-dialog.js';
 import { isActive, type JobRecord } from '../state/studio-state.js';
 import { JobList, openFailures } from './job-list.js';
 import { jobCountsText, listedJobs } from '../state/job-outcomes.js';
@@ -57,12 +58,9 @@ export function JobStatusBar({
   useEffect(() => {
     if (empty) setOpen(false);
   }, [empty]);
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open, empty]);
+  // It opens on Close (a second Enter on "Clear finished", the first control, emptied the list) and gives the
+  // focus back to the Jobs button; to the page's content when Clear finished took the bar away with it.
+  useModalDialog(dialog, open && !empty, () => document.getElementById('main'));
   useEffect(() => {
     if (open) setSeenFailures(new Set(failed.map((j) => j.jobId)));
   }, [open, failed.length]);
@@ -94,7 +92,10 @@ export function JobStatusBar({
         ref={dialog}
         className="jobs-panel"
         aria-labelledby={`${id}-title`}
-        onCancel={() => setOpen(false)}
+        onCancel={(e) => {
+          e.preventDefault();
+          setOpen(false);
+        }}
         data-testid="jobs-panel"
       >
         {/* One row: the title, then Clear finished and Close side by side (two headers stacked them). */}
@@ -106,7 +107,7 @@ export function JobStatusBar({
                 Clear finished
               </button>
             )}
-            <button type="button" className="small" onClick={() => setOpen(false)}>
+            <button type="button" className="small" onClick={() => setOpen(false)} data-autofocus>
               Close
             </button>
           </span>
