@@ -32,16 +32,18 @@ export const CALIBRATION_HELP = [
 export async function openCalibrationData(ctx: CliContext, modelPath: string): Promise<SampleSource | undefined> {
   const data = ctx.values['calib-data'];
   if (data === undefined) return undefined;
-  const { spec, baseDir } = await parseDataFlags(typeof data === 'string' ? data : undefined, ctx.values, {
+  const { spec, baseDir, readLimit } = await parseDataFlags(typeof data === 'string' ? data : undefined, ctx.values, {
     dataFlag: 'calib-data',
     samplesFlag: 'calib-samples',
     defaultSyntheticSamples: DEFAULT_SYNTHETIC_SAMPLES,
+    // --calib-samples is int8-static's calibSamples, which the recipe records: not the data's limit as well.
+    realDataCount: 'read',
   });
   const model = await loadModel(modelPath);
   const overrides = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
   const { inputs, notes, namedDims } = resolveInputSpecs(model.proto, overrides);
   refuseUnknownDims(overrides.dims, [namedDims]);
-  const source = await openDataset(spec, inputs, { baseDir });
+  const source = await openDataset(spec, inputs, { baseDir, ...(readLimit !== undefined ? { limit: readLimit } : {}) });
   // Real data brings its own shapes: the dims nothing set matter only to synthetic samples, whose notes carry
   // them to the report (the command prints them once as a warning, and they are in its JSON's notes[]).
   if (spec.kind === 'synthetic' && notes.length > 0)

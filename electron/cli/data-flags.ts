@@ -104,12 +104,24 @@ export interface DataFlagOptions {
   samplesFlag?: string;
   /** Synthetic samples when the count flag is absent (default 100). */
   defaultSyntheticSamples?: number;
+  /**
+   * What the count flag is to real data (files, folders, a spec file's): `limit` (default), the data's own limit,
+   * recorded in its spec (`eval --samples N`); or `read`, for a count a method option records already
+   * (int8-static's `calibSamples`, which `--calib-samples` sets): it only bounds what is read (`readLimit`), and
+   * the spec is left as the data flags give it. The app records that count once, as the option, and the
+   * command it shows (shared/cli-command.ts) writes it back as `--calib-samples`: recorded twice, the recipe
+   * (and so the file) of a variant made again from that command was another than the app's. A synthetic set's
+   * count is its size, in its spec either way (quantize.ts leaves the option out then).
+   */
+  realDataCount?: 'limit' | 'read';
 }
 
 export interface DataFlags {
   spec: DatasetSpec;
   /** Folder that relative paths in the spec resolve against. */
   baseDir: string;
+  /** With `realDataCount: 'read'`: read at most this many samples (openDataset's `limit`), not recorded in `spec`. */
+  readLimit?: number;
 }
 
 /** Builds the dataset spec for `--data DATA` and its companion flags, refusing flags that do not apply. */
@@ -149,31 +161,34 @@ export async function parseDataFlags(data: string | undefined, values: Values, o
   } catch {
     throw new StudioError('IO', `No such file or folder: ${file}. --${dataFlag} takes synthetic, a .npy, .npz, .jsonl, an image folder or a dataset spec .json.`);
   }
-  const limit = samples !== undefined ? { limit: samples } : {};
+  const recordsLimit = options.realDataCount !== 'read';
+  const limit = samples !== undefined && recordsLimit ? { limit: samples } : {};
+  const readLimit = samples !== undefined && !recordsLimit ? { readLimit: samples } : {};
   if (stat.isDirectory()) {
     refuse(labels !== undefined ? ['labels'] : [], 'image folders (labels come from the class sub-folders)');
     const preprocessing = preprocessingFromFlags(values);
     return {
       spec: validated({ kind: 'images', path: file, ...(Object.keys(preprocessing).length > 0 ? { preprocessing } : {}), ...limit }),
       baseDir,
+      ...readLimit,
     };
   }
   const ext = path.extname(file).toLowerCase();
   if (ext === '.npy' || ext === '.npz') {
     refuse(imageFlags, `${ext} data (preprocessing flags are for image folders)`);
-    return { spec: validated({ kind: ext.slice(1), path: file, ...(labels !== undefined ? { labels: path.resolve(labels) } : {}), ...limit }), baseDir };
+    return { spec: validated({ kind: ext.slice(1), path: file, ...(labels !== undefined ? { labels: path.resolve(labels) } : {}), ...limit }), baseDir, ...readLimit };
   }
   if (ext === '.jsonl' || ext === '.ndjson') {
     refuse([...imageFlags, ...(labels !== undefined ? ['labels'] : [])], '.jsonl data (labels go in each line\'s "label")');
-    return { spec: validated({ kind: 'jsonl', path: file, ...limit }), baseDir };
+    return { spec: validated({ kind: 'jsonl', path: file, ...limit }), baseDir, ...readLimit };
   }
   if (ext === '.json') {
     refuse([...imageFlags, ...(labels !== undefined ? ['labels'] : [])], 'a dataset spec file (put them in the spec)');
     const read = await readDatasetSpecFile(file);
-    if (samples !== undefined) {
-      if (read.spec.kind === 'synthetic') read.spec.samples = samples;
-      else read.spec.limit = Math.min(read.spec.limit ?? samples, samples);
-    }
+    if (samples === undefined) return read;
+    if (read.spec.kind === 'synthetic') read.spec.samples = samples;
+    else if (recordsLimit) read.spec.limit = Math.min(read.spec.limit ?? samples, samples);
+    else return { ...read, readLimit: samples };
     return read;
   }
   throw new StudioError(

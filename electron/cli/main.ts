@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { isUserError } from '../../shared/errors.js';
 import { StudioError, toErrorInfo } from '../engine/errors.js';
 import { positionalsAfterFlags, type CliCommand, type CliContext } from './cli-context.js';
+import { refuseStdioDash } from './stdio-dash.js';
 import { cliVersion } from './version.js';
 import { COMMANDS, type CommandEntry } from './command-index.js';
 
@@ -65,9 +66,9 @@ export async function runCli(
   while (argv[at] === '--json' || argv[at] === '--verbose') leading.push(argv[at++]!);
   const [name, ...after] = argv.slice(at);
   const rest = [...after, ...leading];
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${mainHelp()}\n`);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(rest.includes('--json') ? `${JSON.stringify({ version: cliVersion() })}\n` : `${cliVersion()}\n`);
@@ -82,8 +83,14 @@ export async function runCli(
   try {
     if (!entry) {
       // Loaded only here, as for a mistyped flag: start-up imports as little as it can.
-      const { unknownCommand } = await import('./unknown-command.js');
-      throw new StudioError('BAD_REQUEST', unknownCommand(name, COMMANDS.map((c) => c.name)));
+      const { missingCommand, unknownCommand } = await import('./unknown-command.js');
+      const names = COMMANDS.map((c) => c.name);
+      // No command (`onnx-studio`, `onnx-studio --json`) is wrong input as a mistyped one is: one line on stderr,
+      // and with --json the error object (the help on stdout, exit 2, was no JSON for a script's `jq`).
+      throw new StudioError(
+        'BAD_REQUEST',
+        name === undefined ? missingCommand(names) : unknownCommand(name, names),
+      );
     }
     const command = await entry.load();
     let parsed;
@@ -92,13 +99,14 @@ export async function runCli(
     } catch (error) {
       // Loaded only here: the CLI's start-up imports as little as it can.
       const { argumentError } = await import('./argument-error.js');
-      throw new StudioError('BAD_REQUEST', argumentError(error as Error, name, { ...GLOBAL_OPTIONS, ...command.options }));
+      throw new StudioError('BAD_REQUEST', argumentError(error as Error, entry.name, { ...GLOBAL_OPTIONS, ...command.options }));
     }
     if (parsed.values.help) {
       io.stdout.write(`${commandHelp(entry, command)}\n`);
       return 0;
     }
     wantsJson = parsed.values.json === true;
+    refuseStdioDash(parsed.tokens);
     ctx = {
       positionals: parsed.positionals,
       positionalAfter: positionalsAfterFlags(parsed.tokens),

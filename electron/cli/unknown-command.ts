@@ -24,3 +24,8 @@ export function unknownCommand(name: string, commands: readonly string[]): strin
   if (near) return `${head} Did you mean '${near}'?`;
   return `${head} Run 'onnx-studio --help' for the list of commands.`;
 }
+
+/** The message for a command line without a command: the commands there are, and where each is described. */
+export function missingCommand(commands: readonly string[]): string {
+  return `Missing command: give one of ${commands.join(', ')}. Run 'onnx-studio --help' for what each does.`;
+}

@@ -56,7 +56,12 @@ describe('tune --collect -o', () => {
     const out = path.join(tmp.dir, 'chosen', 'tuned.onnx');
     fs.mkdirSync(path.dirname(out));
 
-    await writeCollectedChoice(variant, checkCollectOutput(out, sweep, false), new AbortController().signal);
+    await writeCollectedChoice(
+      variant,
+      checkCollectOutput(out, sweep, false),
+      false,
+      new AbortController().signal,
+    );
     expect(fs.readdirSync(path.dirname(out)).sort()).toEqual(['tuned.onnx', 'tuned.onnx.data']);
     // The copy names its own data file, not the trial's: it loads with the sweep folder gone.
     fs.rmSync(sweep, { recursive: true });
@@ -67,7 +72,12 @@ describe('tune --collect -o', () => {
     const variant = path.join(sweep, 'results', '1', 'variant.onnx');
     fs.writeFileSync(variant, buildMlpBytes());
     const out = path.join(tmp.dir, 'tuned.onnx');
-    await writeCollectedChoice(variant, checkCollectOutput(out, sweep, false), new AbortController().signal);
+    await writeCollectedChoice(
+      variant,
+      checkCollectOutput(out, sweep, false),
+      false,
+      new AbortController().signal,
+    );
     expect(fs.readFileSync(out)).toEqual(fs.readFileSync(variant));
     expect(fs.readdirSync(tmp.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

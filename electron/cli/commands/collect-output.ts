@@ -19,6 +19,10 @@ import { refuseNonOnnxOutput } from '../output-path.js';
  * is named after OUT (the trial's `variant.onnx` names `variant.onnx.data`, which a copy would leave dangling).
  */
 
+/** OUT is there already and --force was not given: said by the check, and by the write when it appeared since. */
+const outExists = (output: string) =>
+  new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
+
 /** Refuses an OUT that cannot or must not be written, before the sweep is read; returns it resolved. */
 export function checkCollectOutput(outputArg: string, sweepDir: string, force: boolean): string {
   refuseNonOnnxOutput(outputArg);
@@ -36,28 +40,36 @@ export function checkCollectOutput(outputArg: string, sweepDir: string, force: b
   );
   if (fs.statSync(output, { throwIfNoEntry: false })?.isDirectory())
     throw new StudioError('BAD_REQUEST', `-o ${output} is a folder: give the path of a .onnx file.`);
-  if (fs.existsSync(output) && !force)
-    throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
+  if (fs.existsSync(output) && !force) throw outExists(output);
   refuseUnwritableFolder(path.dirname(output), `-o ${output}`, { mustExist: true });
   return output;
 }
 
-/** Writes the chosen variant to OUT (checked by checkCollectOutput), through a temp file renamed into place. */
+/**
+ * Writes the chosen variant to OUT (checked by checkCollectOutput), through a temp file put in place last: without
+ * `force`, a file that appeared at OUT since the check is refused, as the check refuses one.
+ */
 export async function writeCollectedChoice(
   variant: string,
   output: string,
+  force: boolean,
   signal: AbortSignal,
 ): Promise<void> {
   checkOutputPath(variant, output);
   const model = await loadModel(variant);
   if (model.externalDataBytes === 0) {
-    await copyFileAtomic(variant, output, { signal, cancelled: 'Collecting was cancelled; nothing was written.' });
+    await copyFileAtomic(variant, output, {
+      replace: force,
+      exists: outExists,
+      signal,
+      cancelled: 'Collecting was cancelled; nothing was written.',
+    });
     return;
   }
   refuseOverwritingInput(model, output, { writesDataFile: true });
   await saveModel(model.proto, output, {
     sourceDir: model,
-    force: true,
+    force,
     signal,
     externalData: { thresholdBytes: 1024 },
   });

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -104,6 +105,22 @@ describe('onnx-studio demo', () => {
       expect(row.latency?.inputs).toEqual([{ name: 'image', dtype: 'float32', shape: [1, 1, 32, 32] }]);
     }
     expect(report.benchmarks[0]?.results.every((r) => (r.samples?.length ?? 0) === 40)).toBe(true);
+  });
+
+  it("prints commands that make each variant's file again, byte for byte, in the current folder (a user test)", async () => {
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as StudioReport;
+    // int8-static calibrates on the sample's own data: the recipe the command records must be the demo's.
+    const row = report.rows.find((r) => r.name === 'int8-static')!;
+    // The sample's folder is the installation's: the command writes into the current folder, by name.
+    const args = row.cliCommand!.replace(/^onnx-studio /, '').split(' ');
+    const at = args.indexOf('-o') + 1;
+    expect(args[at]).toBe('digits-resnet-int8-static.onnx');
+    // Run here with the output in this test's folder (the repository's paths have no spaces to split on).
+    args[at] = path.join(tmp.dir, args[at]!);
+    const again = await runCliInProcess(args);
+    expect(again.code, again.stderr).toBe(0);
+    const sha256 = crypto.createHash('sha256').update(fs.readFileSync(args[at])).digest('hex');
+    expect(sha256).toBe(row.sha256);
   });
 
   it('writes a self-contained HTML report with inline SVG charts and no external resources or scripts', () => {

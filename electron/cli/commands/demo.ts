@@ -35,7 +35,7 @@ export const demoCommand: CliCommand = {
     `  --out DIR        where to write report.html, report.json and the workspace (default ./${DEFAULT_OUT})`,
     '  --iterations N   timed runs per model in the benchmark, interleaved (default 500)',
     '  --force          replace a report already in DIR',
-    '  --json           print {out, html, json, rows} as one JSON object',
+    '  --json           print {out, html, json, best, rows} as one JSON object',
   ].join('\n'),
   options: {
     out: { type: 'string' },
@@ -55,7 +55,7 @@ export const demoCommand: CliCommand = {
         'The bundled sample model is missing from this installation. Reinstall ONNX Studio.',
       );
     const out = path.resolve(typeof ctx.values.out === 'string' ? ctx.values.out : DEFAULT_OUT);
-    refuseFileAsFolder(out, '--out');
+    const existed = refuseFileAsFolder(out, '--out');
     const iterations = positiveInt('iterations', ctx.values.iterations, 500);
     const force = ctx.values.force === true;
     for (const file of ['report.html', 'report.json']) {
@@ -68,7 +68,7 @@ export const demoCommand: CliCommand = {
     }
     const dataDir = path.join(out, 'workspace');
     if (force) fs.rmSync(dataDir, { recursive: true, force: true });
-    await makeOutputFolder(out, '--out');
+    await makeOutputFolder(out, '--out', { existed, force });
 
     const version = cliVersion();
     const backend = new StudioBackend({

@@ -6,12 +6,14 @@ import { loadModel } from '../../engine/onnx/load-model.js';
 import { refuseOutputsOverInputs } from '../../engine/onnx/output-guard.js';
 import { readRecordedRecipe } from '../../engine/recipe/recorded-recipe.js';
 import type { CliCommand } from '../cli-context.js';
+import { writeJson } from '../cli-context.js';
 
 export const recipeCommand: CliCommand = {
-  usage: 'onnx-studio recipe VARIANT.onnx [-o RECIPE.json] [--force]',
+  usage: 'onnx-studio recipe VARIANT.onnx [-o RECIPE.json] [--force] [--json]',
   help: [
     '  -o, --output PATH        write the recipe to a file instead of stdout',
     '  --force                  replace PATH if it exists',
+    '  --json                   with -o, print {output} (the file written); without, the recipe is the JSON object',
     '',
     'The recipe names the source model and datasets by file name and sha256, never by path: put them beside',
     'the recipe (or pass --model / --data-dir to run) to make the variant again, byte for byte.',
@@ -46,14 +48,18 @@ export const recipeCommand: CliCommand = {
     const output = ctx.values.output;
     if (typeof output === 'string') {
       refuseRecipeOutput(file, output);
-      if (ctx.values.force !== true && fs.existsSync(output)) {
-        throw new StudioError(
+      const force = ctx.values.force === true;
+      // Said at once, and by the write if the file appeared since (another job writing the same -o).
+      const exists = () =>
+        new StudioError(
           'BAD_REQUEST',
           `${path.resolve(output)} already exists. Choose another path or pass --force.`,
         );
-      }
-      await writeFileAtomic(output, text);
+      if (!force && fs.existsSync(output)) throw exists();
+      await writeFileAtomic(output, text, { replace: force, exists });
       ctx.stderr.write(`Wrote ${path.resolve(output)}\n`);
+      // --json's one object on stdout, where the recipe went to a file.
+      if (ctx.json) writeJson(ctx, { output: path.resolve(output) });
     } else {
       ctx.stdout.write(text);
     }

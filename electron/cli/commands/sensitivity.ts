@@ -110,7 +110,8 @@ export const sensitivityCommand: CliCommand = {
     `  --top K                  rows to print (default ${DEFAULT_TOP}; --json gives all)`,
     'int8-static options (as for `quantize --method int8-static`):',
     ...fieldHelp(int8StaticFields()),
-    '  --json                   print one JSON object: {model, calibration, data, samples, seconds, rows[], outputs[], notes[]}',
+    '  --json                   print one JSON object: {model, method, calibration, data, samples, seconds, rows[], outputs[],',
+    '                           notes[]}',
   ].join('\n'),
   options: {
     ...CALIBRATION_OPTIONS,

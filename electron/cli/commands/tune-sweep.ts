@@ -140,7 +140,7 @@ export async function collectCommand(ctx: CliContext, dirArg: string): Promise<n
   const first = collected.machines[0];
   let written: string | undefined;
   if (output && first?.chosenVariant) {
-    await writeCollectedChoice(first.chosenVariant, output, ctx.signal);
+    await writeCollectedChoice(first.chosenVariant, output, ctx.values.force === true, ctx.signal);
     written = output;
   }
   if (ctx.json) {

@@ -48,9 +48,10 @@ import type { JobContext, JobLane } from './job-manager.js';
 import type { TaskPool } from './task-pool.js';
 import type { TaskRequest } from './task-protocol.js';
 import { methodCatalog } from './method-catalog.js';
+import { findSampleDir } from './sample-model.js';
 import { defaultVariantName, variantSteps, withPruneOutcome } from '../../../shared/variant-naming.js';
 import { checkExport } from '../../../shared/export-checks.js';
-import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
+import { calibrationSpecOf, parseDatasetSpec } from '../../../shared/dataset-spec.js';
 import { datasetIdentity } from '../datasets/dataset-identity.js';
 import { experimentDatasetFor, withExperimentInputs } from '../../../shared/experiment.js';
 import { runTuneJob } from '../tune/tune-job.js';
@@ -169,14 +170,17 @@ function absoluteSpec(spec: DatasetSpecInput, baseDir: string): DatasetSpecInput
 
 /**
  * The `onnx-studio` command(s) that make the variant from the original model, one per line (a variant of a
- * variant needs its parent's command first). Outputs are suggested next to the original model.
+ * variant needs its parent's command first). Outputs are suggested next to the original model, but the bundled
+ * sample's folder is the installation's (the demo's commands wrote into it): for the sample, in the current
+ * folder, by file name alone.
  */
 export function variantCliCommand(
   ws: Workspace,
   recipe: VariantRecipe,
   parent: string,
 ): { command: string; output: string } {
-  const dir = path.dirname(ws.model.path);
+  const modelDir = path.dirname(path.resolve(ws.model.path));
+  const dir = modelDir === findSampleDir() ? '' : path.dirname(ws.model.path);
   let input = ws.model.path;
   const lines: string[] = [];
   for (const step of variantSteps(ws, parent, recipe)) {
@@ -201,13 +205,16 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
   let task: TaskRequest;
   if (spec.kind === 'quantize') {
     const baseDir = spec.calibration ? dataBaseDir(spec.modelPath, spec.calibration.baseDir) : undefined;
+    // Without a labels file, which calibration never reads: recorded, the recipe asked `run` for it, and the
+    // command below (whose --calib-data takes no --labels) recorded another recipe, so made another file.
+    const calibration = spec.calibration ? calibrationSpecOf(spec.calibration.spec) : undefined;
     recipe = {
       operation: 'quantize',
       method: spec.method,
       common,
       options,
-      ...(spec.calibration && baseDir
-        ? { calibration: { spec: absoluteSpec(spec.calibration.spec, baseDir), baseDir } }
+      ...(calibration && baseDir
+        ? { calibration: { spec: absoluteSpec(calibration, baseDir), baseDir } }
         : {}),
       ...(spec.shapes ? { shapes: spec.shapes } : {}),
       ...(spec.dims ? { dims: spec.dims } : {}),
@@ -221,10 +228,10 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
       common,
       options,
       force: false,
-      ...(spec.calibration && baseDir
+      ...(calibration && baseDir
         ? {
             calibration: {
-              spec: spec.calibration.spec,
+              spec: calibration,
               baseDir,
               ...(spec.shapes ? { shapes: spec.shapes } : {}),
               ...(spec.dims ? { dims: spec.dims } : {}),
@@ -472,18 +479,22 @@ async function exportVariant(
       `The folder ${path.dirname(destination)} does not exist. Choose an existing folder.`,
     );
   }
+  // What the check allowed to be replaced; a file that appears there meanwhile (another export, another tune -o)
+  // is refused when the files are put in place, not replaced.
+  const replace = spec.overwrite === true || spec.replaceOriginal === true;
   let bytes: number;
   let dataFile: string | undefined;
   if (withData) {
     const saved = await runTask<{ path: string; bytes: number; dataFile?: string }>(
       deps,
-      { kind: 'export', input: source.path, output: destination, force: true },
+      { kind: 'export', input: source.path, output: destination, force: replace },
       ctx,
     );
     bytes = saved.bytes;
     dataFile = saved.dataFile;
   } else {
     bytes = await copyFileAtomic(source.path, destination, {
+      replace,
       signal: ctx.signal,
       cancelled: 'Export was cancelled; nothing was written.',
       onProgress: (copied, total) => ctx.progress(total > 0 ? copied / total : 1, 'copying'),

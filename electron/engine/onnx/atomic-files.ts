@@ -26,12 +26,105 @@ export function tempPathFor(target: string): string {
   return temp;
 }
 
-/** Renames each temp file onto its target, in the order given. */
-export function commitTempFiles(pairs: [temp: string, target: string][]): void {
-  for (const [temp, target] of pairs) {
+/**
+ * The refusal of an output that is already there, without --force (exit 2): the start-time checks' words, and
+ * what a commit says when the file appeared after them (another job writing the same output).
+ */
+export function outputExists(file: string): StudioError {
+  return new StudioError(
+    'BAD_REQUEST',
+    `${file} already exists. Choose another output path or pass --force to replace it.`,
+  );
+}
+
+export interface CommitOptions {
+  /**
+   * Whether a file at a target is replaced (--force). Without, a target that exists when the commit comes is
+   * refused with `exists` and nothing is committed: a check at the start cannot see a file that another job
+   * writes meanwhile, and a plain rename would replace that job's output without a word.
+   */
+  replace: boolean;
+  /** The refusal, in the words of the caller's start-time check (default: outputExists). */
+  exists?: (file: string) => StudioError;
+}
+
+/**
+ * Errors of link() that say the file system makes no hard links (FAT and exFAT say EPERM on Linux, ENOTSUP on
+ * macOS; libuv reads Windows' ERROR_INVALID_FUNCTION as EISDIR; some network and FUSE file systems say
+ * EOPNOTSUPP or ENOSYS). A temp file made by this process in a folder it can write is no other reason for them.
+ */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EISDIR']);
+
+/**
+ * Puts `temp` at `target` only if nothing is there, atomically: a hard link fails with EEXIST when the name is
+ * taken, where a rename would replace it (the temp name is removed by the caller once every file is placed).
+ * Where the file system makes no hard links, the name is claimed first by creating it exclusively (O_EXCL,
+ * atomic there too), then the temp file is renamed over that empty claim: still no other output is ever
+ * replaced, but for that instant a reader sees an empty file (and a crash then, a power cut or SIGKILL, would
+ * leave it, to be removed by hand).
+ */
+function placeNew(temp: string, target: string): void {
+  try {
+    fs.linkSync(temp, target);
+    return;
+  } catch (error) {
+    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
+  fs.closeSync(fs.openSync(target, 'wx'));
+  try {
     fs.renameSync(temp, target);
     temporaries.delete(temp);
+  } catch (error) {
+    fs.rmSync(target, { force: true });
+    throw error;
   }
+}
+
+/** Device and inode of a file, to tell whether a name still holds the file this process put there. */
+function identity(file: string): string | undefined {
+  const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  return stat ? `${stat.dev}:${stat.ino}` : undefined;
+}
+
+/**
+ * Moves each temp file to its target, in the order given (data files before the model that names them), with
+ * no await in between. With `replace`, each is renamed over whatever is there. Without, each must find its
+ * target free: if one is taken, the files already placed are taken back (those still holding what this call
+ * put there), so a loser leaves neither a half-replaced output nor its temp files (the caller removes those),
+ * and `exists(target)` is thrown.
+ */
+export function commitTempFiles(pairs: [temp: string, target: string][], options: CommitOptions): void {
+  if (options.replace) {
+    for (const [temp, target] of pairs) {
+      fs.renameSync(temp, target);
+      temporaries.delete(temp);
+    }
+    return;
+  }
+  const placed: { target: string; id: string | undefined }[] = [];
+  try {
+    for (const [temp, target] of pairs) {
+      // The temp file's inode, which the target holds once placed (linked or renamed).
+      const id = identity(temp);
+      placeNew(temp, target);
+      placed.push({ target, id });
+    }
+  } catch (error) {
+    for (const { target, id } of placed.reverse()) {
+      try {
+        if (id !== undefined && identity(target) === id) fs.unlinkSync(target);
+      } catch {
+        // Best effort: the refusal matters more.
+      }
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      const taken = pairs[placed.length]![1];
+      throw (options.exists ?? outputExists)(taken);
+    }
+    throw error;
+  }
+  // Every output is in place; the temp names that still link to them go.
+  for (const [temp] of pairs) removeQuietly(temp);
 }
 
 export function removeQuietly(file: string): void {
@@ -122,13 +215,23 @@ export function writeFailure(error: unknown, target: string): unknown {
   }
 }
 
-/** Writes a small file (JSON, reports) atomically; file-system refusals become IO errors (writeFailure). */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes a small file (JSON, reports) atomically; file-system refusals become IO errors (writeFailure). It
+ * replaces a file at `target` (state files are rewritten in place) unless `options.replace` is false: then a
+ * file there is refused as commitTempFiles refuses it.
+ */
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: CommitOptions = { replace: true },
+): Promise<void> {
   const temp = tempPathFor(target);
   try {
     await fs.promises.writeFile(temp, data, { flag: 'wx' });
-    await fs.promises.rename(temp, target);
-    temporaries.delete(temp);
+    if (options.replace) {
+      await fs.promises.rename(temp, target);
+      temporaries.delete(temp);
+    } else commitTempFiles([[temp, target]], options);
   } catch (error) {
     removeQuietly(temp);
     throw writeFailure(error, path.resolve(target));
@@ -136,20 +239,20 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
 }
 
 /**
- * Copies a file atomically (a temp file beside the target, then a rename); refusals become IO errors. Returns the
- * bytes copied. With a `signal`, an abort that lands before the rename wins: the temp file is removed and it throws
- * CANCELLED (`cancelled` is the message), leaving nothing. With `onProgress`, the copy goes a chunk at a time,
- * reporting the bytes copied of the source's size after each, and an abort stops it between chunks (without,
- * the file system copies it whole, as fast as it can).
+ * Copies a file atomically (a temp file beside the target, then commitTempFiles: a file at the target is replaced
+ * only with `replace`); refusals become IO errors. Returns the bytes copied. With a `signal`, an abort that lands
+ * before the commit wins: the temp file is removed and it throws CANCELLED (`cancelled` is the message), leaving
+ * nothing. With `onProgress`, the copy goes a chunk at a time, reporting the bytes copied of the source's size
+ * after each, and an abort stops it between chunks (without, the file system copies it whole, as fast as it can).
  */
 export async function copyFileAtomic(
   source: string,
   target: string,
-  options: {
+  options: CommitOptions & {
     signal?: AbortSignal;
     cancelled?: string;
     onProgress?: (copied: number, total: number) => void;
-  } = {},
+  },
 ): Promise<number> {
   const { signal, onProgress } = options;
   const cancelled = () => new StudioError('CANCELLED', options.cancelled ?? 'Copying was cancelled.');
@@ -180,9 +283,8 @@ export async function copyFileAtomic(
       await pollTurn();
       if (signal.aborted) throw cancelled();
     }
-    // Nothing is awaited between that check and the rename: the file is either whole in place or not there.
-    fs.renameSync(temp, target);
-    temporaries.delete(temp);
+    // Nothing is awaited between that check and the commit: the file is either whole in place or not there.
+    commitTempFiles([[temp, target]], options);
   } catch (error) {
     removeQuietly(temp);
     // An abort fails a streamed copy with the stream's own error: it is the cancellation all the same.

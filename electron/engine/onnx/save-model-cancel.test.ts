@@ -167,6 +167,7 @@ describe('copyFileAtomic, cancelled', () => {
     undo.push(() => (fs.promises.copyFile = realCopy));
     await expect(
       copyFileAtomic(source, path.join(tmp.dir, 'b.onnx'), {
+        replace: false,
         signal: controller.signal,
         cancelled: 'Exporting was cancelled.',
       }),
@@ -181,6 +182,7 @@ describe('copyFileAtomic, with progress (as the app exports a variant)', () => {
     fs.writeFileSync(source, Buffer.alloc(3 * MiB + 5, 7));
     const seen: [number, number][] = [];
     const bytes = await copyFileAtomic(source, path.join(tmp.dir, 'b.onnx'), {
+      replace: false,
       onProgress: (copied, total) => seen.push([copied, total]),
     });
     expect(bytes).toBe(3 * MiB + 5);
@@ -197,6 +199,7 @@ describe('copyFileAtomic, with progress (as the app exports a variant)', () => {
     let reports = 0;
     await expect(
       copyFileAtomic(source, path.join(tmp.dir, 'b.onnx'), {
+        replace: false,
         signal: controller.signal,
         cancelled: 'Export was cancelled; nothing was written.',
         onProgress: (copied) => {
@@ -217,7 +220,7 @@ describe('removeTemporariesNow (an exit that cannot wait)', () => {
     fs.writeFileSync(stale, 'half');
     const done = tempPathFor(path.join(tmp.dir, 'y.onnx'));
     fs.writeFileSync(done, 'whole');
-    commitTempFiles([[done, path.join(tmp.dir, 'y.onnx')]]);
+    commitTempFiles([[done, path.join(tmp.dir, 'y.onnx')]], { replace: false });
     const folder = path.join(tmp.dir, 'workspace');
     fs.mkdirSync(path.join(folder, 'variants'), { recursive: true });
     fs.writeFileSync(path.join(folder, 'variants', 'v.onnx'), 'v');

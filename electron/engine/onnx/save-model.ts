@@ -20,7 +20,14 @@ import {
   type ExternalRef,
 } from './external-data.js';
 import { StreamingProtoWriter, type ByteSink } from './proto-stream-writer.js';
-import { commitTempFiles, pollTurn, removeQuietly, tempPathFor, writeFailure } from './atomic-files.js';
+import {
+  commitTempFiles,
+  outputExists,
+  pollTurn,
+  removeQuietly,
+  tempPathFor,
+  writeFailure,
+} from './atomic-files.js';
 import { forEachTensor } from './walk-tensors.js';
 
 export interface SaveModelOptions {
@@ -309,12 +316,7 @@ export async function saveModel(
   }
   for (const existing of options.externalData ? [target, dataPath] : [target]) {
     refuseFolderOutput(existing);
-    if (!options.force && fs.existsSync(existing)) {
-      throw new StudioError(
-        'BAD_REQUEST',
-        `${existing} already exists. Choose another output path or pass --force to replace it.`,
-      );
-    }
+    if (!options.force && fs.existsSync(existing)) throw outputExists(existing);
   }
   if (!fs.existsSync(path.dirname(target))) {
     throw new StudioError('IO', `The output folder ${path.dirname(target)} does not exist.`);
@@ -384,7 +386,8 @@ export async function saveModel(
     }
     // The last moment a cancellation can still leave nothing behind (an abort during the fsyncs lands here). A
     // cancellation that arrived before this turn wins; nothing is awaited between it and the renames, so the
-    // files are either all in place or none is.
+    // files are either all in place or none is. Without --force, neither may have appeared since the check above
+    // (another job writing the same output): then this one is refused, its files taken back.
     await cancellationTurns(options.signal, 0)();
     // Data first, model last: a reader never sees a model whose data file is not there yet.
     commitTempFiles(
@@ -394,6 +397,7 @@ export async function saveModel(
             [modelTemp, target],
           ]
         : [[modelTemp, target]],
+      { replace: options.force === true },
     );
     const replaced = dataTemp !== undefined && dataPath === staleData;
     const unused = staleData && !replaced && !readsFrom(model, options, staleData) ? staleData : undefined;

@@ -85,7 +85,7 @@ export async function planRecipe(options: RecipeRunSetup): Promise<RecipePlan> {
 
 async function checkAndPlan(options: RecipeRunSetup): Promise<RecipePlan> {
   const { recipe, signal } = options;
-  refuseFileAsFolder(options.outDir, '--out');
+  const outDirExisted = refuseFileAsFolder(options.outDir, '--out');
   refuseStackedQuantization(recipe.steps);
   const common = {
     allowChanged: options.allowChanged ?? false,
@@ -162,7 +162,10 @@ async function checkAndPlan(options: RecipeRunSetup): Promise<RecipePlan> {
   }
 
   const outputs = plannedOutputs(options, found.path);
-  const created = await makeOutputFolder(options.outDir, '--out');
+  const created = await makeOutputFolder(options.outDir, '--out', {
+    existed: outDirExisted,
+    force: options.force === true,
+  });
   return {
     source: found.path,
     sourceSha256: found.sha256,

@@ -67,11 +67,13 @@ export interface StepContext {
 
 /**
  * Copies a model (and rewrites its external data beside the copy) atomically under a new name. `preloaded` is
- * the model as the caller already loaded it (the run's source, after its checks).
+ * the model as the caller already loaded it (the run's source, after its checks). Without `force`, a file that
+ * appeared at the name since the run's checks is refused, not replaced.
  */
 async function exportModel(
   model: string,
   target: string,
+  force: boolean,
   signal?: AbortSignal,
   preloaded?: LoadedModel,
 ): Promise<number> {
@@ -79,12 +81,15 @@ async function exportModel(
   refuseOverwritingInput(loaded, target);
   if (loaded.externalDataBytes === 0) {
     // A Ctrl+C that lands before the rename wins (no file, exit 130): one during the copy was ignored before.
-    await copyFileAtomic(model, target, signal ? { signal, cancelled: 'Exporting was cancelled.' } : {});
+    await copyFileAtomic(model, target, {
+      replace: force,
+      ...(signal ? { signal, cancelled: 'Exporting was cancelled.' } : {}),
+    });
     return loaded.fileBytes;
   }
   await inlineExternalData(loaded.proto, loaded);
   const saved = await saveModel(loaded.proto, target, {
-    force: true,
+    force,
     externalData: { thresholdBytes: 1024 },
     ...(signal ? { signal } : {}),
   });
@@ -124,7 +129,7 @@ export async function runStep(context: StepContext): Promise<StepResult> {
           inputs: options.recipe.inputs,
           ...sourceHash(current),
           ...loaded,
-          force: true,
+          force: options.force === true,
           onProgress: (p) => progress(p.done, p.total),
           ...(calibration ? { calibration } : {}),
           ...(signal ? { signal } : {}),
@@ -139,7 +144,7 @@ export async function runStep(context: StepContext): Promise<StepResult> {
           options: step.options,
           ...sourceHash(current),
           ...loaded,
-          force: true,
+          force: options.force === true,
           onProgress: (p) => progress(p.done, p.total),
           ...(signal ? { signal } : {}),
         });
@@ -175,7 +180,11 @@ export async function runStep(context: StepContext): Promise<StepResult> {
     }
     case 'export': {
       const output = plan.outputs[index]!; // not the source: checked before the first step
-      return { kind: 'export', output, bytes: await exportModel(current, output, signal, preloaded) };
+      return {
+        kind: 'export',
+        output,
+        bytes: await exportModel(current, output, options.force === true, signal, preloaded),
+      };
     }
   }
 }
