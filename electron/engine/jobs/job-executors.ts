@@ -38,7 +38,7 @@ import { benchParams } from '../bench/run-benchmark.js';
 import { StudioError, errorFromInfo } from '../errors.js';
 import type { EvalReport } from '../evaluate/evaluate-model.js';
 import type { EngineClient } from '../host/engine-client.js';
-import { copyFileAtomic, removeQuietly } from '../onnx/atomic-files.js';
+import { copyFileAtomic, outputExists, removeQuietly } from '../onnx/atomic-files.js';
 import { fileMayHaveExternalData, sameFile } from '../onnx/output-guard.js';
 import type { PruneReport } from '../prune/prune-model.js';
 import type { QuantizeReport } from '../quantize/quantize-model.js';
@@ -444,6 +444,24 @@ async function evaluate(
   return { report, recordId: record.id };
 }
 
+/** A file that appeared at an export's destination after its check: the app's words, not the CLI's --force. */
+function appearedWhileExporting(file: string): StudioError {
+  return new StudioError(
+    'BAD_REQUEST',
+    `${file} appeared while this export ran (another export or a command wrote it), so nothing was replaced. ` +
+      'Export again to choose whether to replace it.',
+  );
+}
+
+/** The export task's (saveModel's) refusal of a file that appeared, reworded for the app; other errors as they are. */
+export function inAppWords(error: unknown): unknown {
+  const cliWords = outputExists('').message; // what follows the file name: "already exists. ... --force ..."
+  if (!(error instanceof StudioError) || error.code !== 'BAD_REQUEST' || !error.message.endsWith(cliWords)) {
+    return error;
+  }
+  return appearedWhileExporting(error.message.slice(0, -cliWords.length));
+}
+
 async function exportVariant(
   deps: ExecutorDeps,
   spec: ExportJobSpec,
@@ -484,21 +502,26 @@ async function exportVariant(
   const replace = spec.overwrite === true || spec.replaceOriginal === true;
   let bytes: number;
   let dataFile: string | undefined;
-  if (withData) {
-    const saved = await runTask<{ path: string; bytes: number; dataFile?: string }>(
-      deps,
-      { kind: 'export', input: source.path, output: destination, force: replace },
-      ctx,
-    );
-    bytes = saved.bytes;
-    dataFile = saved.dataFile;
-  } else {
-    bytes = await copyFileAtomic(source.path, destination, {
-      replace,
-      signal: ctx.signal,
-      cancelled: 'Export was cancelled; nothing was written.',
-      onProgress: (copied, total) => ctx.progress(total > 0 ? copied / total : 1, 'copying'),
-    });
+  try {
+    if (withData) {
+      const saved = await runTask<{ path: string; bytes: number; dataFile?: string }>(
+        deps,
+        { kind: 'export', input: source.path, output: destination, force: replace },
+        ctx,
+      );
+      bytes = saved.bytes;
+      dataFile = saved.dataFile;
+    } else {
+      bytes = await copyFileAtomic(source.path, destination, {
+        replace,
+        exists: appearedWhileExporting,
+        signal: ctx.signal,
+        cancelled: 'Export was cancelled; nothing was written.',
+        onProgress: (copied, total) => ctx.progress(total > 0 ? copied / total : 1, 'copying'),
+      });
+    }
+  } catch (error) {
+    throw inAppWords(error);
   }
   const ws = await deps.store.get(spec.modelPath);
   const cliCommand = source.variant ? source.variant.cliCommand : `# the original model: ${ws.model.path}`;
