@@ -7,6 +7,8 @@ import { MIN_REAL_SPEEDUP, type SpeedVerdict } from './latency-noise.js';
 import { labelFromKey } from './options/catalog-fields.js';
 import type { TuneBudget, TuneObjective, TuneOptions } from './options/tune-options.js';
 import type { SensitivityRow } from './sensitivity.js';
+import type { ModelSummary } from './model-summary.js';
+import type { DatasetIdentity } from './dataset-identity.js';
 
 /** How a trial's variant is made: a quantize or prune job's method and options. */
 export interface TrialRecipe {
@@ -135,6 +137,79 @@ export interface TuneOutcome {
   stoppedBy: TuneStop;
   seconds: number;
   notes: string[];
+  /** The data every figure was measured on and int8-static calibrated on (absent in outcomes recorded before). */
+  data?: TuneData;
+}
+
+/**
+ * Which data a tune run measured and calibrated on, by content (the identity evaluations record: name, samples,
+ * sha256), so an outcome can be traced back to its data.
+ */
+export interface TuneData {
+  /** The evaluation data: every trial's accuracy and fidelity, and the benchmarks' feeds. */
+  evaluation: DatasetIdentity;
+  /** How many of its samples each evaluation read (`evalSamples`), where fewer than all. */
+  evalSamples?: number;
+  /** The data int8-static calibrated on; absent where no recipe tried calibrates (tuneCalibrates). */
+  calibration?: DatasetIdentity;
+}
+
+/** The operators int8-static quantizes in the main graph: without one, tune tries no recipe that calibrates. */
+const STATIC_OPS = ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'];
+
+/**
+ * Whether tune tries a recipe that reads calibration data (int8-static, and the fallbacks and sensitivity built
+ * on it): the model has a Conv, ConvTranspose, MatMul or Gemm in its main graph (tune-candidates.ts).
+ */
+export function tuneCalibrates(ops: Pick<ModelSummary, 'opCounts'>): boolean {
+  return STATIC_OPS.some((op) => (ops.opCounts[op] ?? 0) > 0);
+}
+
+/** A dataset in words: `test-inputs.npy + test-labels.npy (360 samples)`, or `(120 of 360 samples, <why>)`. */
+function dataWords(identity: DatasetIdentity, read?: { samples: number; why: string }): string {
+  const samples = identity.samples;
+  return read !== undefined && read.samples < samples
+    ? `${identity.name} (${read.samples} of ${samples} samples, set by ${read.why})`
+    : `${identity.name} (${samples} sample${samples === 1 ? '' : 's'})`;
+}
+
+/**
+ * The data of a run in one sentence, for the CLI and the app alike: `Measured on test-inputs.npy +
+ * test-labels.npy (120 of 360 samples, set by --eval-samples); int8-static calibrated on calib-inputs.npy (64
+ * samples).` `evalSamplesName` names the option that took a subset, as the host names it.
+ */
+export function describeTuneData(data: TuneData, evalSamplesName = 'eval samples'): string {
+  const read =
+    data.evalSamples !== undefined ? { samples: data.evalSamples, why: evalSamplesName } : undefined;
+  const measured = `Measured on ${dataWords(data.evaluation, read)}`;
+  if (!data.calibration) return `${measured}; no recipe tried calibrates.`;
+  return data.calibration.sha256 === data.evaluation.sha256
+    ? `${measured}; int8-static calibrated on the same data.`
+    : `${measured}; int8-static calibrated on ${dataWords(data.calibration)}.`;
+}
+
+/**
+ * A cosine as tune shows it (the CLI's table and the app's), with as many decimals as tell it from the budget's
+ * (five at least): 0.9999663 against a budget of 0.99997 reads 0.999966, not 0.99997 beside "broken".
+ */
+export function formatCosine(cosine: number, budget?: TuneBudget): string {
+  let digits = 5;
+  if (budget?.kind === 'min-cosine' && cosine !== budget.cosine)
+    while (digits < 12 && cosine.toFixed(digits) === budget.cosine.toFixed(digits)) digits++;
+  return cosine.toFixed(digits);
+}
+
+/**
+ * A trial's latency verdict in words, where it is not plainly faster: `unreliable run`, `within noise`,
+ * `slower`; undefined for a faster one or one not benchmarked.
+ */
+export function latencyVerdictWords(
+  t: Pick<TuneTrial, 'latencyUnreliable' | 'latencyVerdict'>,
+): string | undefined {
+  if (t.latencyUnreliable) return 'unreliable run';
+  if (t.latencyVerdict === 'same') return 'within noise';
+  if (t.latencyVerdict === 'slower') return 'slower';
+  return undefined;
 }
 
 /**

@@ -15,6 +15,7 @@ import type { InputSpec } from './input-spec.js';
 import type { LatencyStats } from './latency-stats.js';
 import type { TuneBudget, TuneObjective } from './options/tune-options.js';
 import type { TuneOriginal, TuneOutcome, TuneTrial } from './tune.js';
+import type { DatasetIdentity } from './dataset-identity.js';
 import type { ExternalDataFile, ModelSummary } from './model-summary.js';
 
 /** Version of the on-disk format; a newer file than the app understands is refused with a message. */
@@ -102,16 +103,8 @@ export type BenchEngine = 'onnxruntime-node' | 'onnxruntime-web';
 /** The concrete inputs a measurement fed (name, dtype, shape), shown beside its figures: bench.ts's. */
 export type FedInput = BenchInputInfo;
 
-/**
- * Which data a figure was measured on: enough to tell two datasets apart and to see that a chart mixes them.
- * `sha256` covers the dataset's files (a synthetic dataset hashes its description).
- */
-export interface DatasetIdentity {
-  /** The name the user gave the dataset, else its main file's name (`test-inputs.npy`), or `synthetic`. */
-  name: string;
-  samples: number;
-  sha256: string;
-}
+/** Which data a figure was measured on (shared/dataset-identity.ts). */
+export type { DatasetIdentity };
 
 /** A dataset the experiment uses in one role. */
 export interface ExperimentDataset {
@@ -233,8 +226,11 @@ export interface TuneRecord {
   error?: string;
   objective: TuneObjective;
   budget: TuneBudget;
-  /** The data quality was measured on and calibration used, described. */
-  data: { evaluation: string; calibration: string };
+  /**
+   * The data quality was measured on and calibration used, described; `calibration` is absent where no recipe
+   * tried calibrates (the outcome's `data` names both by content).
+   */
+  data: { evaluation: string; calibration?: string };
   original?: TuneOriginal;
   /** Every ended trial so far. */
   trials: TuneTrial[];

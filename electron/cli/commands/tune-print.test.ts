@@ -146,18 +146,29 @@ describe('printTuneOutcome', () => {
     // as if the noise were the p50's).
     const chosen = printed({ ...outcome, objective: 'size', chosen: 0 }, '/tmp/t.onnx');
     expect(chosen).toContain('Chosen: int8-dynamic: 0.300x size, p50 0.920x (within noise), cosine 0.99990.');
-    const unreliable = printed({ ...outcome, objective: 'size', chosen: 0, trials: [{ ...same, latencyUnreliable: true }] }, '/tmp/t.onnx');
+    const unreliable = printed(
+      { ...outcome, objective: 'size', chosen: 0, trials: [{ ...same, latencyUnreliable: true }] },
+      '/tmp/t.onnx',
+    );
     expect(unreliable).toContain('0.300x size, p50 0.920x (unreliable run), cosine');
     expect(noChoiceLines(outcome)[1]).toBe(
       "1 trial meets the budget, but none is faster than the original beyond its benchmark's noise (at least 5%, more on a noisy run): the best, #0 int8-dynamic, is at 0.920x.",
     );
     expect(noChoiceLines(outcome)[2]).toMatch(/does not pay off in latency/);
     // Met, but on a run too noisy to judge: the advice is about the machine, not the models or the budget.
-    const noisy = noChoiceLines({ ...outcome, trials: [{ ...same, p50Ratio: 0.18, latencyUnreliable: true }] });
-    expect(noisy[2]).toMatch(/^Their benchmarks spread too much to call any faster \(unreliable run\): run again with the machine otherwise idle/);
+    const noisy = noChoiceLines({
+      ...outcome,
+      trials: [{ ...same, p50Ratio: 0.18, latencyUnreliable: true }],
+    });
+    expect(noisy[2]).toMatch(
+      /^Their benchmarks spread too much to call any faster \(unreliable run\): run again with the machine otherwise idle/,
+    );
     expect(noisy.join('\n')).not.toMatch(/does not pay off|Loosen the budget/);
     // Noisy but measured slower (x1.26): a quieter machine would not make it faster, so no such advice.
-    const slowNoisy = noChoiceLines({ ...outcome, trials: [{ ...same, p50Ratio: 1.262, latencyUnreliable: true }] });
+    const slowNoisy = noChoiceLines({
+      ...outcome,
+      trials: [{ ...same, p50Ratio: 1.262, latencyUnreliable: true }],
+    });
     expect(slowNoisy.join('\n')).not.toMatch(/spread too much/);
     // The size objective asks 3%, and a ratio without a verdict carries no noise note.
     const sized: TuneOutcome = {
@@ -175,7 +186,12 @@ describe('printTuneOutcome', () => {
     const text = printed({ ...base, trials: [int4], chosen: 0 });
     expect(text).toMatch(/Cosine +Top-1 agreement/);
     expect(text).toMatch(/0\.99291 +90\.00%/);
-    const accuracy = printed({ ...base, budget: { kind: 'accuracy-drop', points: 0.5 }, trials: [int4], chosen: 0 });
+    const accuracy = printed({
+      ...base,
+      budget: { kind: 'accuracy-drop', points: 0.5 },
+      trials: [int4],
+      chosen: 0,
+    });
     expect(accuracy).not.toContain('Top-1 agreement');
     // The note tune adds for a chosen trial past the best-variant rule's 0.5 points, and not within it.
     expect(top1AgreementNote(int4, base.budget, 0.5)).toMatch(
@@ -228,5 +244,33 @@ describe('printTuneOutcome', () => {
     );
     // A model without such outputs has no Agreement column.
     expect(printed({ ...outcome, trials: [trial(0, 'int8-dynamic', 0.9999)] })).not.toContain('Agreement');
+  });
+});
+
+describe('printTuneOutcome names the data and tells a cosine from its budget', () => {
+  it('prints the data line, the --eval-samples subset, and the cosine digits that show which side of the budget', () => {
+    // A user test: against a budget of 0.99997, "0.99997 broken" sat beside "0.99997 met", and nothing named the
+    // data or the 120 of 360 samples the budget was judged on.
+    const budget = { kind: 'min-cosine' as const, cosine: 0.99997 };
+    const broken = { ...trial(3, 'int8-static minmax per-channel', 0.9999663), meetsBudget: false };
+    const met = {
+      ...trial(13, 'int8-static minmax per-channel + 1 node in float', 0.9999724),
+      meetsBudget: true,
+    };
+    const text = printed({
+      ...base,
+      budget,
+      trials: [broken, met],
+      data: {
+        evaluation: { name: 'test-inputs.npy + test-labels.npy', samples: 360, sha256: 'e' },
+        evalSamples: 120,
+        calibration: { name: 'calib-inputs.npy', samples: 200, sha256: 'c' },
+      },
+    });
+    expect(text).toContain(
+      'Measured on test-inputs.npy + test-labels.npy (120 of 360 samples, set by --eval-samples); int8-static calibrated on calib-inputs.npy (200 samples).',
+    );
+    expect(text).toMatch(/^3 .*0\.999966 .*broken/m);
+    expect(text).toMatch(/^13 .*0\.999972 .*met/m);
   });
 });

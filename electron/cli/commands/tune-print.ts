@@ -2,7 +2,10 @@ import { shellQuote } from '../../../shared/cli-command.js';
 import { flagOf } from '../../../shared/options/cli-flags.js';
 import {
   describeBudget,
+  describeTuneData,
+  formatCosine,
   gainRule,
+  latencyVerdictWords,
   metButNoisy,
   trialNumbered,
   tuneStopReason,
@@ -33,7 +36,7 @@ function quality(t: TuneTrial, outcome: TuneOutcome): string {
   if (t.status === 'failed') return 'failed';
   if (outcome.budget.kind === 'accuracy-drop' && t.accuracy !== undefined)
     return `${(t.accuracy * 100).toFixed(2)}% (${formatPoints(-(t.dropPoints ?? 0))})`;
-  return t.cosine === undefined ? '-' : t.cosine.toFixed(5);
+  return t.cosine === undefined ? '-' : formatCosine(t.cosine, outcome.budget);
 }
 
 /** A trial's share of bool and integer output values equal to the original's, as a percentage. */
@@ -41,7 +44,7 @@ const agreementOf = (t: TuneTrial) =>
   t.status === 'failed' || t.agreement === undefined ? '-' : `${(t.agreement * 100).toFixed(2)}%`;
 
 /** A tune option as the CLI names it: its flag (`--max-trials`), from the option's declaration. */
-const flagName = (option: TuneLimitOption | 'objective' | 'allowPruning') =>
+const flagName = (option: TuneLimitOption | 'objective' | 'allowPruning' | 'evalSamples') =>
   `--${flagOf(methodCatalog().tune, option) ?? option}`;
 
 /** A setting as the CLI's reasons name it: `--objective size`, `--allow-pruning`. */
@@ -69,6 +72,8 @@ export function printTuneOutcome(
   lines.push(
     `Budget: ${describeBudget(outcome.budget)}. Objective: ${outcome.objective === 'latency' ? 'p50 latency on this machine' : 'file size'}.`,
     `Original: ${formatBytes(outcome.original.bytes)}${originalAccuracy !== undefined ? `, accuracy ${(originalAccuracy * 100).toFixed(2)}%` : ''}.`,
+    // Which data every figure below comes from (absent from a collected sweep's outcome).
+    ...(outcome.data ? [describeTuneData(outcome.data, flagName('evalSamples'))] : []),
     // Every figure below was measured on these guessed inputs: said beside them, not only as stderr warnings.
     ...guessedLines(outcome.notes),
     '',
@@ -157,10 +162,8 @@ export function printTuneOutcome(
  */
 /** A trial's p50 ratio with its benchmark's verdict where it is not faster: `within noise` or `slower`. */
 function p50Cell(t: TuneTrial): string {
-  if (t.latencyUnreliable) return `${ratio(t.p50Ratio)}, unreliable run`;
-  if (t.latencyVerdict === 'same') return `${ratio(t.p50Ratio)}, within noise`;
-  if (t.latencyVerdict === 'slower') return `${ratio(t.p50Ratio)}, slower`;
-  return ratio(t.p50Ratio);
+  const verdict = latencyVerdictWords(t);
+  return verdict ? `${ratio(t.p50Ratio)}, ${verdict}` : ratio(t.p50Ratio);
 }
 
 /**
@@ -168,7 +171,7 @@ function p50Cell(t: TuneTrial): string {
  * cell's form read "1.015x, within noise p50" inside the Chosen and Closest lines.
  */
 function p50Phrase(t: TuneTrial): string {
-  const verdict = t.latencyUnreliable ? 'unreliable run' : t.latencyVerdict === 'same' ? 'within noise' : t.latencyVerdict === 'slower' ? 'slower' : undefined;
+  const verdict = latencyVerdictWords(t);
   return `p50 ${ratio(t.p50Ratio)}${verdict ? ` (${verdict})` : ''}`;
 }
 

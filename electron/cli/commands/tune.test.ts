@@ -77,6 +77,20 @@ describe('onnx-studio tune', () => {
     expect(outcome.notes.join('\n')).toMatch(/Not structured pruning: not without --allow-pruning/);
   });
 
+  it('names the data it measured and calibrated on, in the JSON and the outcome file', () => {
+    // A user test: nothing in the text, the JSON or OUT.tune.json named the data.
+    const data = {
+      evaluation: { name: 'data.npy', samples: 64 },
+      calibration: { name: 'calib.npy', samples: 64 },
+    };
+    expect(outcome.data).toMatchObject(data);
+    expect(outcome.data!.evaluation.sha256).not.toBe(outcome.data!.calibration!.sha256);
+    const recorded = JSON.parse(fs.readFileSync(outcome.outcomeFile!, 'utf8')) as TuneJson;
+    expect(recorded.data).toEqual(outcome.data);
+    // The size objective's choice is benchmarked at the end (run-tune.ts, shared with the app).
+    expect(outcome.trials[outcome.chosen!]!.p50Ratio).toBeGreaterThan(0);
+  });
+
   it('an impossible budget writes nothing, names the closest trial and exits 3', async () => {
     const none = path.join(tmp.dir, 'none.onnx');
     const r = await tune(none, '--min-cosine', '0.99999', '--objective', 'size', '--max-trials', '1');

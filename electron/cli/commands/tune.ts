@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ExportJobResult } from '../../../shared/job-results.js';
 import { fieldHelp, fieldParseArgs } from '../../../shared/options/cli-flags.js';
-import { budgetOf, tuneOptionsSchema } from '../../../shared/options/tune-options.js';
-import { trialNumbered, type TuneOutcome } from '../../../shared/tune.js';
+import { budgetOf, tuneOptionsSchema, type TuneBudget } from '../../../shared/options/tune-options.js';
+import { formatCosine, trialNumbered, type TuneOutcome } from '../../../shared/tune.js';
 import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
@@ -23,7 +23,6 @@ import { stopOnAbort } from '../../engine/tune/tune-jobs.js';
 import { addGuessNotes, jobInputs } from '../../engine/tune/tune-runner.js';
 import { checkTuneData, refuseUnlabelledAccuracyBudget } from '../../engine/tune/tune-data.js';
 import { collectCommand, emitCommand, emitTarget, refuseSweepFlags, SWEEP_FIELDS } from './tune-sweep.js';
-import type { TrialRunner } from '../../engine/tune/tune-search.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
@@ -192,13 +191,15 @@ export const tuneCommand: CliCommand = {
         onStage: say,
         onTrial: (t, ended) => {
           if (ended)
-            say(`  #${t.index} ${t.name}: ${t.status === 'failed' ? `failed: ${t.error}` : trialLine(t)}`);
+            say(
+              `  #${t.index} ${t.name}: ${t.status === 'failed' ? `failed: ${t.error}` : trialLine(t, budget.budget)}`,
+            );
         },
       });
       // The trials' figures rest on the same guesses, and on any their jobs reported (nothing where the data
       // sets every input): they are in the outcome's notes too, once each, printed as `Guessed:` lines.
       addGuessNotes(outcome.notes, [...guesses, ...(runner.guesses?.() ?? [])]);
-      return await finish(ctx, backend, runner, outcome, output, force, say);
+      return await finish(ctx, backend, outcome, output, force);
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       await backend.dispose();
@@ -227,14 +228,14 @@ async function syntheticGuesses(
   return [...resolved.notes, ...(values ? [values] : [])];
 }
 
-function trialLine(t: TuneOutcome['trials'][number]): string {
+function trialLine(t: TuneOutcome['trials'][number], budget: TuneBudget): string {
   const parts = [`size ${t.sizeRatio?.toFixed(3)}x`];
   if (t.p50Ratio !== undefined) parts.push(`p50 ${t.p50Ratio.toFixed(3)}x`);
   if (t.accuracy !== undefined)
     parts.push(
       `accuracy ${(t.accuracy * 100).toFixed(2)}%${t.dropPoints !== undefined ? ` (${formatPoints(-t.dropPoints)})` : ''}`,
     );
-  if (t.cosine !== undefined) parts.push(`cosine ${t.cosine.toFixed(5)}`);
+  if (t.cosine !== undefined) parts.push(`cosine ${formatCosine(t.cosine, budget)}`);
   if (t.agreement !== undefined) parts.push(`agreement ${(t.agreement * 100).toFixed(2)}%`);
   parts.push(t.meetsBudget ? 'meets the budget' : 'breaks the budget');
   return parts.join(', ');
@@ -244,29 +245,17 @@ function trialLine(t: TuneOutcome['trials'][number]): string {
 async function finish(
   ctx: CliContext,
   backend: StudioBackend,
-  runner: TrialRunner,
   outcome: TuneOutcome,
   output: string,
   force: boolean,
-  say: (text: string) => void,
 ): Promise<number> {
   const chosen = trialNumbered(outcome, outcome.chosen);
   let written: string | undefined;
   if (chosen?.variantId && outcome.stoppedBy !== 'cancelled') {
     try {
-      written = await writeChoice(
-        backend,
-        runner,
-        outcome,
-        chosen,
-        chosen.variantId,
-        output,
-        force,
-        say,
-        ctx.signal,
-      );
+      written = await writeChoice(backend, outcome, chosen.variantId, output, force, ctx.signal);
     } catch (error) {
-      // A Ctrl+C during the last benchmark or the export ends like one during the search: the finished trials
+      // A Ctrl+C during the export ends like one during the search: the finished trials
       // are printed and nothing is written (the export writes to a temp file and renames it last).
       if (!(error instanceof StudioError && error.code === 'CANCELLED') && !ctx.signal.aborted) throw error;
       outcome.stoppedBy = 'cancelled';
@@ -287,24 +276,15 @@ async function finish(
   return written ? 0 : EXIT_BUDGET_NOT_MET;
 }
 
-/** Benchmarks the chosen variant when the search did not (size objective), exports it and its outcome file. */
+/** Exports the chosen variant (benchmarked by then: run-tune.ts `benchChosen`) and its outcome file. */
 async function writeChoice(
   backend: StudioBackend,
-  runner: TrialRunner,
   outcome: TuneOutcome,
-  chosen: TuneOutcome['trials'][number],
   variantId: string,
   output: string,
   force: boolean,
-  say: (text: string) => void,
   signal: AbortSignal,
 ): Promise<string> {
-  if (outcome.objective === 'size' && chosen.p50Ratio === undefined) {
-    say(`benchmark ${chosen.name} against the original`);
-    Object.assign(chosen, await runner.bench(variantId));
-    // What that benchmark guessed is said beside its figures too, in the outcome file as well.
-    addGuessNotes(outcome.notes, runner.guesses?.() ?? []);
-  }
   // A Ctrl+C between the benchmark and the export stops the export (the runner's jobs stop so too).
   const exported = await stopOnAbort(backend.runner, signal).run<ExportJobResult>(
     {

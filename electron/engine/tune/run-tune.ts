@@ -11,7 +11,10 @@ import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-optio
 import {
   appTuneSetting,
   describeBudget,
+  trialNumbered,
+  tuneCalibrates,
   type NameTuneSetting,
+  type TuneData,
   type TuneOutcome,
   type TuneTrial,
 } from '../../../shared/tune.js';
@@ -51,6 +54,10 @@ export interface TuneRequest {
   nameSetting?: NameTuneSetting;
   /** How messages name the data (the CLI's flags: `--data`, `--calib-data`). */
   dataFlags?: { evaluation: string; calibration: string };
+  /** The names the data goes by (the app's experiment names); default: its files' names. */
+  dataNames?: { evaluation?: string; calibration?: string };
+  /** Once the data is checked, before the search: which data the run measures and calibrates on. */
+  onData?: (data: TuneData) => void;
   signal?: AbortSignal;
   onStage?: (text: string) => void;
   onTrial?: (trial: TuneTrial, ended: boolean) => void;
@@ -82,15 +89,40 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
     if (status && !status.available) throw providerUnavailableError(status);
   }
   if (request.tasks) await checkOnnxruntimeLoads(request.tasks, modelPath, request.signal);
-  const [evaluationFacts] = await checkTuneData(
+  // Calibration data is read only by int8-static (and the fallbacks built on it): where no such recipe is
+  // tried, it is neither checked nor named as used.
+  const calibrates = tuneCalibrates(summary);
+  const names = request.dataNames ?? {};
+  const [evaluationFacts, calibrationFacts] = await checkTuneData(
     modelPath,
     inputs,
     [
-      { flag: request.dataFlags?.evaluation ?? 'The evaluation data', ref: request.evaluation },
-      { flag: request.dataFlags?.calibration ?? 'The calibration data', ref: request.calibration },
+      {
+        flag: request.dataFlags?.evaluation ?? 'The evaluation data',
+        ref: request.evaluation,
+        ...(names.evaluation !== undefined ? { name: names.evaluation } : {}),
+      },
+      ...(calibrates
+        ? [
+            {
+              flag: request.dataFlags?.calibration ?? 'The calibration data',
+              ref: request.calibration,
+              ...(names.calibration !== undefined ? { name: names.calibration } : {}),
+            },
+          ]
+        : []),
     ],
     request.signal,
   );
+  const evaluated = evaluationFacts!.identity;
+  const data: TuneData = {
+    evaluation: evaluated,
+    ...(options.evalSamples !== undefined && options.evalSamples < evaluated.samples
+      ? { evalSamples: options.evalSamples }
+      : {}),
+    ...(calibrationFacts ? { calibration: calibrationFacts.identity } : {}),
+  };
+  request.onData?.(data);
   refuseUnlabelledAccuracyBudget(budget, evaluationFacts!, request.dataFlags?.evaluation);
   const labelled = evaluationFacts!.hasLabels;
   if (labelled) say('evaluate the original');
@@ -146,5 +178,31 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.onTrial ? { onTrial: request.onTrial } : {}),
   });
+  outcome.data = data;
+  await benchChosen(outcome, runner, say, request.onTrial);
   return { outcome, runner };
+}
+
+/**
+ * The size objective's search benchmarks no trial: the chosen one is benchmarked against the original at the
+ * end, so the CLI and the app both say its latency and whether it is slower. A Cancel during it ends the run
+ * as cancelled (the trials stand).
+ */
+export async function benchChosen(
+  outcome: TuneOutcome,
+  runner: TrialRunner,
+  say: (text: string) => void,
+  onTrial?: (trial: TuneTrial, ended: boolean) => void,
+): Promise<void> {
+  const chosen = trialNumbered(outcome, outcome.chosen);
+  if (outcome.stoppedBy === 'cancelled' || !chosen?.variantId || chosen.p50Ratio !== undefined) return;
+  say(`benchmark ${chosen.name} against the original`);
+  try {
+    Object.assign(chosen, await runner.bench(chosen.variantId));
+  } catch (error) {
+    if (!(error instanceof StudioError && error.code === 'CANCELLED')) throw error;
+    outcome.stoppedBy = 'cancelled';
+    return;
+  }
+  onTrial?.(chosen, true);
 }

@@ -7,7 +7,7 @@
  */
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { TuneOptions } from '../../../shared/options/tune-options.js';
-import type { NameTuneSetting, TrialRecipe } from '../../../shared/tune.js';
+import { tuneCalibrates, type NameTuneSetting, type TrialRecipe } from '../../../shared/tune.js';
 
 export interface TuneCandidate {
   name: string;
@@ -80,12 +80,13 @@ export function tuneCandidates(
   const convs = count('Conv', 'ConvTranspose');
   const matmuls = count('MatMul', 'Gemm');
   const gathers = count('Gather');
-  const staticOps = countIn(ops.opCounts, 'Conv', 'ConvTranspose', 'MatMul', 'Gemm');
+  // int8-static is tried exactly where tune calibrates (shared/tune.ts says so to the app's form).
+  const staticOps = tuneCalibrates(ops);
   const skipped: { name: string; why: string }[] = [];
   const int8: TuneCandidate[] = [];
   const others: TuneCandidate[] = [];
 
-  if (staticOps === 0 && convs + matmuls > 0) {
+  if (!staticOps && convs + matmuls > 0) {
     skipped.push({
       name: 'int8-static',
       why: "the model's Conv, MatMul and Gemm nodes are all inside If/Loop bodies, which it leaves in float",

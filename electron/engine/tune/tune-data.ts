@@ -3,10 +3,13 @@
  * sweep is written): every trial feeds the same data, so data that does not fit the model would otherwise fail
  * every trial alike and end as a budget miss instead of saying what is wrong with the data.
  */
+import path from 'node:path';
 import type { ModelProto } from 'onnx-buf';
 import { parseDatasetSpec } from '../../../shared/dataset-spec.js';
 import type { JobSpec } from '../../../shared/ipc-contract.js';
 import type { TuneBudget } from '../../../shared/options/tune-options.js';
+import type { DatasetIdentity } from '../../../shared/workspace.js';
+import { datasetIdentity } from '../datasets/dataset-identity.js';
 import type { DatasetSource } from '../datasets/dataset-source.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { StudioError } from '../errors.js';
@@ -34,6 +37,8 @@ export interface TuneDataFacts {
   hasLabels: boolean;
   /** The data in words (`DatasetSource.describe()`), for messages. */
   description: string;
+  /** Which data it is, by content, as an evaluation records it (name, samples, sha256). */
+  identity: DatasetIdentity;
 }
 
 /**
@@ -45,15 +50,16 @@ export interface TuneDataFacts {
 export async function checkTuneData(
   modelPath: string,
   inputs: ShapeOverrides,
-  datasets: readonly { flag: string; ref: TuneDataRef }[],
+  /** Each with the flag that gave it (for messages) and the name it goes by (default: its file's name). */
+  datasets: readonly { flag: string; ref: TuneDataRef; name?: string }[],
   signal?: AbortSignal,
 ): Promise<TuneDataFacts[]> {
   const model = (await loadModel(modelPath)).proto;
   const seen = new Map<string, TuneDataFacts>();
   const facts: TuneDataFacts[] = [];
-  for (const { flag, ref } of datasets) {
+  for (const { flag, ref, name } of datasets) {
     // Calibration defaults to the evaluation data: one check is enough.
-    const key = JSON.stringify(ref);
+    const key = JSON.stringify([ref, name]);
     const known = seen.get(key);
     if (known) {
       facts.push(known);
@@ -62,9 +68,17 @@ export async function checkTuneData(
     try {
       const source = await openTuneData(model, inputs, ref);
       const samples = source.samples(signal)[Symbol.asyncIterator]();
-      await samples.next();
+      const first = await samples.next();
       await samples.return?.();
-      const fact = { hasLabels: source.hasLabels, description: source.describe() };
+      // openTuneData refused a spec that does not parse.
+      const spec = parseDatasetSpec(ref.spec);
+      if (!spec.ok) throw new StudioError('BAD_REQUEST', `Invalid dataset: ${spec.message}`);
+      const count = source.count ?? (first.done ? 0 : 1);
+      const fact = {
+        hasLabels: source.hasLabels,
+        description: source.describe(),
+        identity: await datasetIdentity(spec.spec, path.resolve(ref.baseDir ?? ''), count, name, signal),
+      };
       seen.set(key, fact);
       facts.push(fact);
     } catch (error) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpz } from '../datasets/npz-writer.js';
+import type { TuneJobResult } from '../../../shared/job-results.js';
 import type { StudioBackend } from '../jobs/studio-backend.js';
 import { modelBytes } from '../testing/model-fixtures.js';
 import { buildCustomOpModel } from '../testing/awkward-models.js';
@@ -114,4 +115,31 @@ describe('the app’s tune job', () => {
       .map((j) => j.spec.kind);
     expect(kinds.filter((k) => k !== 'tune' && k !== 'inspect')).toEqual([]);
   }, 60_000);
+
+  it('benchmarks the size objective’s choice at the end, as the CLI does, and names its data', async () => {
+    // A user test: the app's choice read "– p50" where the CLI's read "p50 1.331x (unreliable run)"; and the
+    // outcome named no data.
+    const result = await backend.runner.run<TuneJobResult>(
+      {
+        kind: 'tune',
+        modelPath: files.model,
+        options: { minCosine: 0.9, objective: 'size', maxTrials: 2, iterations: 10 },
+        evaluation: { spec: { kind: 'npy', path: path.basename(files.data) }, baseDir: tmp.dir },
+        calibration: { spec: { kind: 'npy', path: path.basename(files.calib) }, baseDir: tmp.dir },
+      },
+      'Auto-optimize',
+    );
+    const chosen = result.outcome.trials.find((t) => t.index === result.outcome.chosen)!;
+    expect(chosen.p50Ratio).toBeGreaterThan(0);
+    expect(chosen.latencyVerdict).toMatch(/^(faster|same|slower)$/);
+    expect(result.outcome.data).toMatchObject({
+      evaluation: { name: 'data.npy', samples: 8 },
+      calibration: { name: 'calib.npy', samples: 8 },
+    });
+    expect(result.outcome.data!.evaluation.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The record the app draws holds the benchmarked trial and the same data.
+    const record = (await backend.store.get(files.model)).tunes!.at(-1)!;
+    expect(record.trials.find((t) => t.index === chosen.index)!.p50Ratio).toBe(chosen.p50Ratio);
+    expect(record.data).toEqual({ evaluation: 'data.npy', calibration: 'calib.npy' });
+  }, 120_000);
 });

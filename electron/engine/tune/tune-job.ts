@@ -156,6 +156,21 @@ export async function runTuneJob(
       evaluation,
       calibration,
       inputs,
+      dataNames: {
+        ...(!spec.evaluation && datasets.evaluation?.name ? { evaluation: datasets.evaluation.name } : {}),
+        ...(!spec.calibration && datasets.calibration?.name
+          ? { calibration: datasets.calibration.name }
+          : {}),
+      },
+      // Once known, the record names the data as the outcome will: no calibration data where no recipe
+      // tried calibrates (the form shows none then either).
+      onData: (data) =>
+        void update((r) => {
+          r.data = {
+            evaluation: data.evaluation.name,
+            ...(data.calibration ? { calibration: data.calibration.name } : {}),
+          };
+        }),
       signal: ctx.signal,
       onStage: (text) => ctx.progress(Math.min(0.99, ended / options.maxTrials), text),
       onTrial: (trial, done) => {

@@ -5,7 +5,11 @@
  * a line, a table of trials, the sensitivity table, and the chosen variant, an ordinary variant of the workspace.
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { canonicalJson } from '../../../shared/canonical-json.js';
+import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import { defaultDatasetName } from '../../../shared/experiment.js';
 import type { MethodCatalog } from '../../../shared/method-catalog-types.js';
+import { tuneCalibrates } from '../../../shared/tune.js';
 import { SchemaForm } from '../forms/schema-form.js';
 import { initialValues, toOptions, validate, type FormValues } from '../forms/schema-fields.js';
 import { interruptedTune } from '../../../shared/pipeline-interruption.js';
@@ -47,6 +51,48 @@ export function shownTuneRun(
   return interruptedTune(record, job.interrupted, new Date(job.finishedAtMs ?? Date.now()).toISOString());
 }
 
+/**
+ * The name of the calibration data Auto-optimize will calibrate on, by the tune job's rule (tune-job.ts): the
+ * Calibration data of "2. Data" (kept as the experiment's when Start checks it, under its saved name while
+ * its spec is unchanged), else the one the experiment kept from before; undefined when neither (the job then
+ * calibrates on the evaluation data).
+ */
+export function tuneCalibrationName(
+  form: DatasetSpecInput | undefined,
+  saved: { name: string; spec: DatasetSpecInput } | undefined,
+): string | undefined {
+  if (!form) return saved?.name;
+  return saved && canonicalJson(saved.spec) === canonicalJson(form) ? saved.name : defaultDatasetName(form);
+}
+
+/**
+ * Which calibration data the run will read, said before Start: int8-static (and the fallbacks built on it) is
+ * tried wherever the model has a Conv, MatMul or Gemm in its main graph (shared/tune.ts `tuneCalibrates`), whether
+ * or not an int8-static recipe is ticked above.
+ */
+function CalibrationLine({ calibrates, name }: { calibrates: boolean; name: string | undefined }) {
+  if (!calibrates)
+    return name === undefined ? null : (
+      <p className="field-hint" data-testid="tune-calibration">
+        No recipe Auto-optimize tries on this model calibrates: it does not read the calibration data.
+      </p>
+    );
+  return (
+    <p className="field-hint" data-testid="tune-calibration">
+      {name !== undefined ? (
+        <>
+          Its int8-static trials calibrate on <strong>{name}</strong> (Calibration data in 2. Data).
+        </>
+      ) : (
+        <>
+          Its int8-static trials calibrate on the evaluation data, as 2. Data gives no calibration data: their
+          figures may flatter them. Give separate calibration data in 2. Data.
+        </>
+      )}
+    </p>
+  );
+}
+
 export function AutoOptimizePanel({
   studio,
   catalog,
@@ -56,6 +102,7 @@ export function AutoOptimizePanel({
   prepareData,
   checkProgress,
   dataCheckRunning,
+  calibrationName,
 }: {
   studio: Studio;
   catalog: MethodCatalog | undefined;
@@ -70,7 +117,11 @@ export function AutoOptimizePanel({
   checkProgress?: ReactNode;
   /** A data check runs (this panel's or the Queue button's): one at a time, so Start waits for it. */
   dataCheckRunning?: boolean;
+  /** The calibration data the run will use (tuneCalibrationName); undefined: none, the evaluation data is. */
+  calibrationName?: string | undefined;
 }) {
+  const model = studio.state.model;
+  const calibrates = model ? tuneCalibrates(model) : false;
   const unlabelled = evaluationLabels === 'none';
   const fields = useMemo(
     () =>
@@ -141,6 +192,7 @@ export function AutoOptimizePanel({
           accuracy-drop budget, choose a labelled test set in 2. Data.
         </p>
       )}
+      {hasEvaluationData && <CalibrationLine calibrates={calibrates} name={calibrationName} />}
       <SchemaForm idPrefix="tune" fields={fields} values={form} errors={errors} onChange={setValues} />
       <div className="actions">
         <button

@@ -25,7 +25,8 @@ import {
 } from '../forms/dataset-draft.js';
 import { SchemaForm } from '../forms/schema-form.js';
 import { CALIB_SAMPLES_FIELD, calibSamplesHelp, withHints } from '../forms/calibration-help.js';
-import { AutoOptimizePanel, type EvaluationLabels } from './auto-optimize-panel.js';
+import { AutoOptimizePanel, tuneCalibrationName, type EvaluationLabels } from './auto-optimize-panel.js';
+import { tuneCalibrates } from '../../../shared/tune.js';
 import {
   initialValues,
   toOptions,
@@ -192,6 +193,8 @@ export function OptimizeView({
   // whatever was ticked before the source changed (the warning under "Start from" says why).
   const chosen = sourceQuantized ? [] : methods.filter((m) => selected[methodKey(m)]);
   const needsCalibration = chosen.some((m) => m.needsCalibration);
+  // Auto-optimize tries int8-static on such a model whatever is ticked: its calibration data is shown too.
+  const tuneReadsCalibration = state.model ? tuneCalibrates(state.model) : false;
   const imageFields = useMemo(
     () => imageFieldsOf(catalog.kind === 'loaded' ? catalog.catalog : undefined),
     [catalog],
@@ -331,7 +334,7 @@ export function OptimizeView({
     if (!evalDataset.ok) return false;
     const used = {
       evaluation: evalDataset.spec,
-      ...(calibDataset.ok ? { calibration: withoutLabels(calibDataset.spec) } : {}),
+      ...(tuneReadsCalibration && calibDataset.ok ? { calibration: withoutLabels(calibDataset.spec) } : {}),
     };
     if (!(await checkData(used, 'tune'))) return false;
     await actions.saveDatasets(used);
@@ -466,7 +469,7 @@ export function OptimizeView({
           are checked against the model before anything is queued.
         </p>
         <div className="dataset-roles">
-          {needsCalibration && (
+          {(needsCalibration || tuneReadsCalibration) && (
             <DatasetRoleForm
               role="calibration"
               imageFields={imageFields}
@@ -486,7 +489,7 @@ export function OptimizeView({
               check={checks.evaluation}
             />
           )}
-          {!needsCalibration && !evaluateAfter && (
+          {!needsCalibration && !tuneReadsCalibration && !evaluateAfter && (
             <p className="muted">
               No data needed: none of the chosen recipes calibrates, and evaluation is off below.
             </p>
@@ -609,6 +612,10 @@ export function OptimizeView({
         prepareData={prepareTuneData}
         checkProgress={checkProgress('tune')}
         dataCheckRunning={checking !== null}
+        calibrationName={tuneCalibrationName(
+          calibDataset.ok ? withoutLabels(calibDataset.spec) : undefined,
+          experimentDataset(state.workspace, 'calibration'),
+        )}
       />
 
       <PipelineList

@@ -10,8 +10,16 @@ import type { TuneRecord, WorkspaceVariant } from '../../../shared/workspace.js'
 import { variant } from '../state/test-fixtures.js';
 import { groupTrialPoints, sameModelAs, trialModelKey } from '../state/tune-view.js';
 import type { Studio } from '../state/use-studio.js';
-import { shownTuneRun } from './auto-optimize-panel.js';
-import { chosenQuality, layoutTrialChart, trialChartNotes, trialPlot, TuneResult } from './tune-result.js';
+import { shownTuneRun, tuneCalibrationName } from './auto-optimize-panel.js';
+import {
+  chosenLatency,
+  chosenQuality,
+  layoutTrialChart,
+  tuneDataSentence,
+  trialChartNotes,
+  trialPlot,
+  TuneResult,
+} from './tune-result.js';
 
 const trial = (index: number, name: string, variantId?: string): TuneTrial => ({
   index,
@@ -335,5 +343,45 @@ describe('trial points on the chart', () => {
     ).toEqual([
       '#0 and #1 made the same model (the same size and quality at the same figures): one point each, labelled with all of them.',
     ]);
+  });
+});
+
+describe('the Auto-optimize result says its data, its choice’s latency and cosines as the CLI does', () => {
+  it('names the data by the outcome’s identities, and no calibration data where nothing calibrated', () => {
+    const r = record('v1');
+    expect(tuneDataSentence(r)).toBe('Measured on test set (also the calibration data).');
+    const data = { evaluation: { name: 'test-inputs.npy + test-labels.npy', samples: 360, sha256: 'e' } };
+    expect(tuneDataSentence({ ...r, outcome: { ...r.outcome!, data } })).toBe(
+      'Measured on test-inputs.npy + test-labels.npy (360 samples); no recipe tried calibrates.',
+    );
+    expect(tuneDataSentence({ data: { evaluation: 'x.npy' } })).toBe(
+      'Measured on x.npy; no recipe tried calibrates.',
+    );
+  });
+
+  it('gives the size objective’s choice its benchmark and verdict, never a bare dash', () => {
+    // A user test: "Chosen: tuned: int8-weight: 0.255× size, – p50".
+    const t = trial(0, 'int8-weight');
+    expect(chosenLatency({ ...t, p50Ratio: 1.331, latencyVerdict: 'slower' })).toBe('1.331× p50 (slower)');
+    expect(chosenLatency({ ...t, p50Ratio: 1.02, latencyVerdict: 'same', latencyUnreliable: true })).toBe(
+      '1.020× p50 (unreliable run)',
+    );
+    const { p50Ratio: _p50, ...unmeasured } = t;
+    expect(chosenLatency(unmeasured)).toBe('p50 not benchmarked');
+  });
+
+  it('prints a cosine beside its budget with the digits that tell them apart', () => {
+    const r = record();
+    const cosine = { ...r, budget: { kind: 'min-cosine' as const, cosine: 0.99997 } };
+    expect(chosenQuality({ ...trial(0, 'a'), cosine: 0.9999663 }, cosine)).toBe('output cosine 0.999966');
+  });
+
+  it('names the calibration data Auto-optimize will use: the form’s, under its saved name while unchanged', () => {
+    const saved = { name: 'my calib', spec: { kind: 'npy' as const, path: '/d/calib.npy' } };
+    expect(tuneCalibrationName({ kind: 'npy', path: '/d/calib.npy' }, saved)).toBe('my calib');
+    expect(tuneCalibrationName({ kind: 'npy', path: '/d/other.npy' }, saved)).toBe('other.npy');
+    // An empty form: the experiment's saved data is what the job reads.
+    expect(tuneCalibrationName(undefined, saved)).toBe('my calib');
+    expect(tuneCalibrationName(undefined, undefined)).toBeUndefined();
   });
 });

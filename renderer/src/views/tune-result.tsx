@@ -8,7 +8,10 @@ import { niceRange } from '../../../shared/chart-scale.js';
 import { interruptedTuneNote } from '../../../shared/pipeline-interruption.js';
 import {
   describeBudget,
+  describeTuneData,
+  formatCosine,
   gainRule,
+  latencyVerdictWords,
   noChoiceAdvice,
   objectiveValue,
   trialNumbered,
@@ -38,7 +41,7 @@ function quality(t: TuneTrial, record: TuneRecord): string {
   if (t.status === 'failed') return 'failed';
   if (record.budget.kind === 'accuracy-drop' && t.accuracy !== undefined)
     return `${(t.accuracy * 100).toFixed(2)}% (${t.dropPoints !== undefined ? (-t.dropPoints).toFixed(2) : '?'} pts)`;
-  return t.cosine?.toFixed(5) ?? '–';
+  return t.cosine === undefined ? '–' : formatCosine(t.cosine, record.budget);
 }
 
 /**
@@ -49,6 +52,30 @@ export function chosenQuality(t: TuneTrial, record: TuneRecord): string {
   const figure = quality(t, record);
   if (t.status === 'failed' || figure === '–') return `quality ${figure}`;
   return record.budget.kind === 'accuracy-drop' && t.accuracy !== undefined ? `accuracy ${figure}` : `output cosine ${figure}`;
+}
+
+/**
+ * Which data the run measured and calibrated on: the outcome's identities once known (describeTuneData, as the
+ * CLI prints them), else the names the record started with (a run recorded before, or still checking its data).
+ */
+export function tuneDataSentence(record: Pick<TuneRecord, 'data' | 'outcome'>): string {
+  if (record.outcome?.data) return describeTuneData(record.outcome.data);
+  const { evaluation, calibration } = record.data;
+  if (calibration === undefined) return `Measured on ${evaluation}; no recipe tried calibrates.`;
+  return calibration !== evaluation
+    ? `Measured on ${evaluation}, calibrated on ${calibration}.`
+    : `Measured on ${evaluation} (also the calibration data).`;
+}
+
+/**
+ * The chosen trial's latency with its verdict, as the CLI's Chosen line says it: `1.331× p50 (slower)`. The size
+ * objective's choice is benchmarked at the end of the search (run-tune.ts `benchChosen`); until then, or for a
+ * run recorded before that, `not benchmarked`.
+ */
+export function chosenLatency(t: TuneTrial): string {
+  if (t.p50Ratio === undefined) return 'p50 not benchmarked';
+  const verdict = latencyVerdictWords(t);
+  return `${ratio(t.p50Ratio)} p50${verdict ? ` (${verdict})` : ''}`;
 }
 
 /** The chart's frame (px), which the layout below mirrors: recharts places the plot inside it. */
@@ -405,7 +432,8 @@ function TrialChart({ record }: { record: TuneRecord }) {
       ? trialChartNotes(
           grouped,
           layout,
-          (p) => `${p.x.toFixed(3)}×, ${accuracy ? `${p.y.toFixed(2)} pts` : p.y.toFixed(5)}`,
+          (p) =>
+            `${p.x.toFixed(3)}×, ${accuracy ? `${p.y.toFixed(2)} pts` : formatCosine(p.y, record.budget)}`,
         )
       : [];
   const objectiveLabel = record.objective === 'latency' ? 'p50 / original' : 'size / original';
@@ -454,7 +482,11 @@ function TrialChart({ record }: { record: TuneRecord }) {
             <Tooltip
               contentStyle={tooltipStyle(colors)}
               formatter={(v, name) =>
-                name === objectiveLabel ? `${Number(v).toFixed(3)}×` : Number(v).toFixed(accuracy ? 2 : 5)
+                name === objectiveLabel
+                  ? `${Number(v).toFixed(3)}×`
+                  : accuracy
+                    ? Number(v).toFixed(2)
+                    : formatCosine(Number(v), record.budget)
               }
               labelFormatter={(_label, payload) => {
                 const group = (payload?.[0] as { payload?: (typeof points)[number] } | undefined)?.payload;
@@ -518,23 +550,12 @@ export function TuneResult({
                   ? interruptedTuneNote(record.interrupted ?? 'cut off', record.trials.length)
                   : `Failed: ${record.error ?? ''}`}
         </strong>{' '}
-        Budget: {describeBudget(record.budget)}; objective: {record.objective}. Measured on{' '}
-        {record.data.evaluation}
-        {record.data.calibration !== record.data.evaluation
-          ? `, calibrated on ${record.data.calibration}`
-          : ' (also the calibration data)'}
-        .
+        Budget: {describeBudget(record.budget)}; objective: {record.objective}. {tuneDataSentence(record)}
       </p>
       {chosen && (
         <p className="tune-chosen" data-testid="tune-chosen">
           Chosen: <strong>{variant?.label ?? chosen.name}</strong>: {ratio(chosen.sizeRatio)} size,{' '}
-          {ratio(chosen.p50Ratio)} p50
-          {chosen.latencyUnreliable
-            ? ' (unreliable run)'
-            : chosen.latencyVerdict === 'same'
-              ? ' (within noise)'
-              : ''}
-          , {chosenQuality(chosen, record)}.{' '}
+          {chosenLatency(chosen)}, {chosenQuality(chosen, record)}.{' '}
           {chosenFile
             ? `Its file: ${chosenFile}.`
             : 'It is a variant like the others: compare, export or report it.'}
@@ -594,12 +615,7 @@ export function TuneResult({
               <td>{ratio(t.sizeRatio)}</td>
               <td>
                 {ratio(t.p50Ratio)}
-                {t.latencyUnreliable ? (
-                  <span className="muted">, unreliable run</span>
-                ) : (
-                  t.latencyVerdict === 'same' && <span className="muted">, within noise</span>
-                )}
-                {t.latencyVerdict === 'slower' && <span className="muted">, slower</span>}
+                {latencyVerdictWords(t) && <span className="muted">, {latencyVerdictWords(t)}</span>}
               </td>
               <td>{quality(t, record)}</td>
               {top1 && (
