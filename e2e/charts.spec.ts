@@ -648,7 +648,11 @@ test.describe('what the quality and Pareto charts compare is said on them', () =
     await compare.getByTestId('dataset-path').fill('/data/other-inputs.npy');
     await compare.getByTestId('evaluate-models').click();
     await expect(quality.locator('.bar-other-data')).toHaveCount(1);
-    await expect(quality.getByTestId('quality-data')).toContainText("fp16: other-inputs.npy (360 samples): other data than the original's");
+    // Named with its labels file, which the form kept from the sample's data (the same inputs with other labels are
+    // other data).
+    await expect(quality.getByTestId('quality-data')).toContainText(
+      "fp16: other-inputs.npy + test-labels.npy (360 samples): other data than the original's",
+    );
     // Its figure says so after the bar, with no ratio to an original measured on other data.
     await expect(quality.locator('.chart-value-label', { hasText: 'other data' })).toHaveText(/^\d+\.\d\d% · other data$/);
     for (const [width, height] of [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyExperimentChange } from './experiment.js';
+import { applyExperimentChange, defaultDatasetName } from './experiment.js';
 
 const NOW = '2026-12-05T00:00:00.000Z';
 const test = { spec: { kind: 'npy' as const, path: '/s/test-inputs.npy', labels: '/s/test-labels.npy' } };
@@ -22,6 +22,18 @@ describe('applyExperimentChange', () => {
     const both = applyExperimentChange(undefined, { modelPath: '/m.onnx', datasets: { evaluation: { data: test }, calibration: { data: other } } }, NOW);
     const forgot = applyExperimentChange(both, { modelPath: '/m.onnx', datasets: { calibration: null } }, NOW);
     expect(forgot.datasets?.calibration).toBeUndefined();
-    expect(forgot.datasets?.evaluation?.name).toBe('test-inputs.npy');
+    expect(forgot.datasets?.evaluation?.name).toBe('test-inputs.npy + test-labels.npy');
+  });
+});
+
+describe('defaultDatasetName', () => {
+  it('names the labels file too, when the labels come from a separate file (user test d1.1)', () => {
+    // The same inputs with class labels and with one-hot labels were both "test-inputs.npy (360 samples)".
+    expect(defaultDatasetName(test.spec)).toBe('test-inputs.npy + test-labels.npy');
+    expect(defaultDatasetName({ kind: 'npy', path: '/s/test-inputs.npy', labels: '/s/labels_onehot.npy' })).toBe('test-inputs.npy + labels_onehot.npy');
+    expect(defaultDatasetName({ kind: 'npz', path: 'C:\\d\\x.npz', labels: 'C:\\d\\y.npy' })).toBe('x.npz + y.npy');
+    expect(defaultDatasetName(other.spec)).toBe('other.npy');
+    expect(defaultDatasetName({ kind: 'images', path: '/s/digits_imgs' })).toBe('digits_imgs');
+    expect(defaultDatasetName({ kind: 'synthetic', samples: 8 })).toBe('synthetic');
   });
 });

@@ -37,10 +37,21 @@ export function sampleExperiment(sample: SampleModelInfo, now: string): Experime
 }
 
 
-/** The name a dataset is shown by when the user gave none: its main file's name, or `synthetic`. */
+/**
+ * The name a dataset is shown by when the user gave none: its main file's name, with its labels file's where the
+ * labels come from a separate file (`test-inputs.npy + test-labels.npy`: the same inputs with other labels are
+ * other data, and were both called `test-inputs.npy`), or `synthetic`.
+ */
 export function defaultDatasetName(spec: unknown): string {
-  const { kind, path } = spec as { kind?: string; path?: string };
-  return kind === 'synthetic' || path === undefined ? 'synthetic' : (path.split(/[\\/]/).pop() ?? path);
+  const { kind, path, labels } = spec as { kind?: string; path?: string; labels?: unknown };
+  if (kind === 'synthetic' || path === undefined) return 'synthetic';
+  return typeof labels === 'string' && labels !== ''
+    ? `${fileName(path)} + ${fileName(labels)}`
+    : fileName(path);
+}
+
+function fileName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
 }
 
 /**

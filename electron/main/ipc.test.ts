@@ -548,7 +548,7 @@ const VALID: {
       checkId: 'check-1',
     }),
     check: (report) => {
-      expect(report.identity).toMatchObject({ name: 'test-inputs.npy', samples: 360 });
+      expect(report.identity).toMatchObject({ name: 'test-inputs.npy + test-labels.npy', samples: 360 });
       expect(report.labels).toMatchObject({ count: 360, min: 0, max: 9, modelClasses: 10 });
       expect(report.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 1, 8, 8] }]);
     },

@@ -54,7 +54,7 @@ describe('an engine benchmark fed from data', () => {
   it('records the dataset (its name, the samples the runs cycled through, its sha256)', async () => {
     const record = await benchRecordOf({ kind: 'dataset', data: sample.data, maxSamples: 4 });
     expect(record.dataset).toEqual({
-      name: 'test-inputs.npy',
+      name: 'test-inputs.npy + test-labels.npy',
       samples: 4,
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });

@@ -139,7 +139,7 @@ describe('the experiment on the backend', () => {
 
   it('checks data before it is used: counts, label range, shapes', async () => {
     const report = await ok(backend.dispatch('studio:dataset.check', { modelPath: digits, role: 'evaluation', data: npy('inputs.npy', 'labels.npy') }));
-    expect(report).toMatchObject({ identity: { name: 'inputs.npy', samples: 360 }, labels: { count: 360, min: 0, max: 9, modelClasses: 10 } });
+    expect(report).toMatchObject({ identity: { name: 'inputs.npy + labels.npy', samples: 360 }, labels: { count: 360, min: 0, max: 9, modelClasses: 10 } });
     expect(report.identity.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     const range = await backend.dispatch('studio:dataset.check', { modelPath: digits, role: 'evaluation', data: npy('inputs.npy', 'labels-100.npy') });
@@ -352,7 +352,7 @@ describe('the experiment on the backend', () => {
     const report = await ok(backend.dispatch('studio:report.build', { modelPath: digits }));
     expect(report.json.rows.map((r) => [r.dataset?.name, r.dataset?.samples])).toEqual([
       ['digits test', 360],
-      ['inputs.npy', 100],
+      ['inputs.npy + labels.npy', 100],
     ]);
     expect(report.json.rows[1]?.accuracyDelta).toBeUndefined();
     expect(report.html).toContain('These accuracies were measured on different datasets');

@@ -129,6 +129,10 @@ export const QualityChart = takingTurns(
       r.qualityRatio,
       r.dataset?.sha256,
       r.dataset?.samples,
+      // The data line under the chart names the data, how it was read and the evaluations' notes.
+      r.dataset?.name,
+      r.data,
+      r.dataNotes?.join('\n'),
     ]),
   ],
 );

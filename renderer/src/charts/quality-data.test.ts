@@ -54,4 +54,34 @@ describe("figures on other data than the original's are flagged (user test 2.4)"
     // Fewer samples of the same data keep their ratio, as on the chart.
     expect(qualityRatioText({ ...limited, qualityRatio: 0.96 }, original)).toBe('×0.96');
   });
+
+  it('says how the data was read and what the evaluations noted, beside the figures (user test d1.13)', () => {
+    // The card said only "Data: digits_imgs (360 samples)": not the preprocessing the engine chose (gray, stretch,
+    // scale 1/255), which workspace.json had.
+    const imgs = { name: 'digits_imgs', samples: 360, sha256: 'f'.repeat(64) };
+    const data = '/t/fx/digits_imgs (360 images in 10 classes; 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32)';
+    const orig = { ...row('original', 0.9944, imgs), data };
+    const int8 = { ...row('int8-static', 0.9944, imgs, 1), data, dataNotes: ['1 non-image entry skipped'] };
+    expect(qualityDataCaption([orig, int8])).toBe(
+      'Data: digits_imgs (360 samples), images read as 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32. ' +
+        'Evaluation notes: 1 non-image entry skipped.',
+    );
+    // Without labels the original is not evaluated (it is the reference): the variants' one dataset is named.
+    expect(qualityDataCaption([{ ...orig, quality: 1, dataset: undefined }, int8])).toMatch(/^Data: digits_imgs \(360 samples\), images read as 32x32 gray/);
+  });
+
+  it("tells the original's data from a variant's of the same name (user test d1.1)", () => {
+    const classes = { name: 'test-inputs.npy', samples: 360, sha256: 'd4dbcd31'.repeat(8) };
+    const oneHot = { name: 'test-inputs.npy', samples: 360, sha256: '48c887ee'.repeat(8) };
+    expect(qualityDataCaption([row('original', 0.9944, classes), row('fp16', 0.15, oneHot, 1)])).toBe(
+      'Data: test-inputs.npy (360 samples, sha256 d4dbcd31). fp16: test-inputs.npy (360 samples, sha256 48c887ee): ' +
+        "other data than the original's, so no ratio to it.",
+    );
+    // Rows on the same other data are named once, together.
+    const xU8 = { name: 'x_u8.npy + test-labels.npy', samples: 360, sha256: 'd7ae4d39'.repeat(8) };
+    expect(qualityDataCaption([row('original', 0.9944, classes), row('fp16', 0.15, xU8, 1), row('int8-static', 0.1, xU8, 2)])).toBe(
+      'Data: test-inputs.npy (360 samples). fp16, int8-static: x_u8.npy + test-labels.npy (360 samples): ' +
+        "other data than the original's, so no ratio to it.",
+    );
+  });
 });

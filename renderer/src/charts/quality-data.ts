@@ -13,6 +13,13 @@ import {
   type DataRelation,
   type QualityMetric,
 } from '../state/compare-data.js';
+import {
+  datasetLabels,
+  describeDataset,
+  imagePreprocessingOf,
+  type ShownDataset,
+} from '../state/experiment.js';
+import type { DatasetIdentity } from '../../../shared/workspace.js';
 
 export type { DataRelation };
 
@@ -43,26 +50,45 @@ export function qualityRatioText(row: CompareRow, original: CompareRow | undefin
 
 /**
  * The data line of the quality card: "Data: digits (200 samples). structured 10%: 50 samples, the others 200."
- * Undefined when the original's evaluation does not name its data.
+ * It says how the engine read the data where its description tells (image preprocessing: "Data: digits_imgs (360
+ * samples), images read as 32x32 gray nchw, …"), and what the evaluations of the figures noted (values guessed,
+ * entries skipped). The data is the original's, else, without labels (the original is the reference), the one dataset of
+ * every figure. Undefined when that does not name its data.
  */
 export function qualityDataCaption(rows: readonly CompareRow[]): string | undefined {
   const original = rows.find((r) => r.isOriginal);
-  const base = original?.dataset;
-  if (!base) return undefined;
+  const measured = rows.filter((r) => r.quality !== undefined && r.dataset !== undefined);
+  const only = new Set(measured.map((r) => r.dataset!.sha256)).size === 1 ? measured[0] : undefined;
+  const baseRow = original?.dataset ? original : only;
+  const base = baseRow?.dataset;
+  if (!baseRow || !base) return undefined;
+  const labels = datasetLabels(shownDatasets(rows));
+  const name = (d: DatasetIdentity) => labels.get(d.sha256) ?? describeDataset(d);
   const flagged = rows.flatMap((r) => {
     const relation = dataRelation(r, original);
     return relation ? [{ row: r, relation }] : [];
   });
-  const head = `Data: ${base.name} (${plural(base.samples)}).`;
-  if (flagged.length === 0) return head;
+  const readAs = baseRow.data !== undefined ? imagePreprocessingOf(baseRow.data) : undefined;
+  const parts = [`Data: ${name(base)}${readAs ? `, images read as ${readAs}` : ''}.`];
   const bySamples = flagged.flatMap((f) => (f.relation.kind === 'samples' ? [`${f.row.label}: ${plural(f.relation.samples)}`] : []));
-  const byOther = flagged.flatMap((f) =>
-    f.relation.kind === 'other' ? [`${f.row.label}: ${f.relation.dataset.name} (${plural(f.relation.dataset.samples)})`] : [],
-  );
-  const parts = [head];
+  // Rows on the same other data are named together: "fp16, int8-static: x_u8.npy + test-labels.npy (360 samples)".
+  const others = new Map<string, { labels: string[]; dataset: DatasetIdentity }>();
+  for (const f of flagged) {
+    if (f.relation.kind !== 'other') continue;
+    const group = others.get(f.relation.dataset.sha256) ?? { labels: [], dataset: f.relation.dataset };
+    others.set(f.relation.dataset.sha256, { ...group, labels: [...group.labels, f.row.label] });
+  }
+  const byOther = [...others.values()].map((g) => `${g.labels.join(', ')}: ${name(g.dataset)}`);
   if (bySamples.length > 0) parts.push(`${bySamples.join(', ')}, the others ${base.samples}: a figure on fewer samples is a rougher estimate.`);
-  if (byOther.length > 0) parts.push(`${byOther.join(', ')}: other data than the original's, so no ratio to it.`);
+  if (byOther.length > 0) parts.push(`${byOther.join('; ')}: other data than the original's, so no ratio to it.`);
+  const notes = [...new Set(rows.flatMap((r) => (r.quality !== undefined ? (r.dataNotes ?? []) : [])))];
+  if (notes.length > 0) parts.push(`Evaluation notes: ${notes.map((n) => n.replace(/\.$/, '')).join('; ')}.`);
   return parts.join(' ');
+}
+
+/** The datasets the rows' quality figures were measured on, with the engine's descriptions (to tell them apart). */
+export function shownDatasets(rows: readonly CompareRow[]): ShownDataset[] {
+  return rows.flatMap((r) => (r.dataset ? [{ dataset: r.dataset, data: r.data }] : []));
 }
 
 /** An accuracy loss measured on another number of samples of the original's data (by name). */

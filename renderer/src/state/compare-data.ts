@@ -18,7 +18,7 @@ import {
 } from '../../../shared/latency-noise.js';
 import { measurementKey, type JobRecord, type MeasurementSource } from './studio-state.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
-import type { Evaluation, LatencyMeasurement, Variant } from './variants.js';
+import type { Evaluation, LatencyMeasurement, MeasuredOn, Variant } from './variants.js';
 import type { DatasetIdentity } from '../../../shared/workspace.js';
 import { accuracyDrop } from './accuracy-drop.js';
 import { measuredOffSpec, shortShapes, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
@@ -95,6 +95,12 @@ export interface CompareRow {
   qualityRatio?: number;
   /** The data the quality figure was measured on. */
   dataset?: DatasetIdentity;
+  /**
+   * That data as the engine described it when it measured the figure (its files, labels, image preprocessing), and
+   * what its evaluation said about it (values it guessed, entries it skipped): shown beside the figure.
+   */
+  data?: string;
+  dataNotes?: string[];
   /** The label of an earlier variant whose file this one's is, byte for byte (same sha256): the same model. */
   sameFileAs?: string;
 }
@@ -144,6 +150,25 @@ export function pickQualityMetric(variants: readonly Variant[]): QualityMetric |
   if (evaluations.some((e) => typeof e.fidelity?.top1Agreement === 'number')) return 'top1Agreement';
   if (evaluations.some((e) => typeof e.fidelity?.cosine === 'number')) return 'cosine';
   return undefined;
+}
+
+/**
+ * The data a variant's figure of `metric` was measured on: the accuracy's own, or the fidelity's own. An evaluation
+ * without labels replaces the fidelity alone, so the accuracy left from an earlier one stays on its own data (it
+ * showed under the newer evaluation's dataset name). None for the original's fidelity: it is the reference.
+ */
+export function qualityDataOf(variant: Variant, metric: QualityMetric): MeasuredOn | undefined {
+  const e = variant.evaluation;
+  if (metric === 'accuracy') {
+    if (typeof e?.accuracy !== 'number') return undefined;
+    return {
+      data: e.data ?? '',
+      samples: e.samples ?? e.dataset?.samples ?? 0,
+      ...(e.dataset ? { dataset: e.dataset } : {}),
+      notes: e.notes ?? [],
+    };
+  }
+  return variant.isOriginal ? undefined : e?.fidelity?.on;
 }
 
 export function qualityOf(variant: Variant, metric: QualityMetric): number | undefined {
@@ -209,6 +234,7 @@ export function compareRows(
   const originalLatency = chosen?.run.stats ? chosen.run : latestOriginal;
   const baseLatency = originalLatency?.stats ? { p50Ms: originalLatency.stats.p50Ms, inputs: originalLatency.inputs } : undefined;
   const baseQuality = metric && original ? qualityOf(original, metric) : undefined;
+  const baseData = metric && original ? qualityDataOf(original, metric) : undefined;
   const sameFile = sameFileAs(variants);
   const rows = variants.map((v, index) => {
     const latency = v.isOriginal ? originalLatency : key ? v.latency[key] : undefined;
@@ -260,11 +286,14 @@ export function compareRows(
         row.plotP99Ms = stats.p99Ms * scale;
       }
     }
-    if (quality !== undefined) {
+    if (quality !== undefined && metric) {
       row.quality = quality;
-      if (v.evaluation?.dataset) row.dataset = v.evaluation.dataset;
+      const on = qualityDataOf(v, metric);
+      if (on?.dataset) row.dataset = on.dataset;
+      if (on?.data) row.data = on.data;
+      if (on && on.notes.length > 0) row.dataNotes = on.notes;
       const qualityRatio = ratio(quality, baseQuality);
-      if (qualityRatio !== undefined && comparableQuality(v.evaluation?.dataset, original?.evaluation?.dataset))
+      if (qualityRatio !== undefined && comparableQuality(on?.dataset, baseData?.dataset))
         row.qualityRatio = qualityRatio;
     }
     return row;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { accuracyDropPoints, type CompareRow } from './compare-data.js';
-import { experimentDataset, inputSpecState, mixedDatasets } from './experiment.js';
+import { dataPathOf, datasetLabels, experimentDataset, imagePreprocessingOf, inputSpecState, mixedDatasets } from './experiment.js';
 
 const summary = (inputs: ModelSummary['inputs']): ModelSummary =>
   ({ path: '/m/text.onnx', inputs, outputs: [] }) as unknown as ModelSummary;
@@ -47,5 +47,44 @@ describe('the experiment in the page', () => {
     expect(accuracyDropPoints(pruned, original, 'accuracy')).toBeCloseTo(55.1, 5);
     expect(accuracyDropPoints(pruned, original, 'cosine')).toBeUndefined();
     expect(accuracyDropPoints(original, original, 'accuracy')).toBeUndefined();
+  });
+
+  it('tells apart datasets that read alike in one banner: by folder, else by content (user test d1.1)', () => {
+    // "These accuracies were measured on different datasets: test-inputs.npy (360 samples), test-inputs.npy (360
+    // samples)": one file with class labels, the same file with one-hot labels (records named before labels were).
+    const classes = { name: 'test-inputs.npy', samples: 360, sha256: 'd4dbcd31'.repeat(8) };
+    const oneHot = { name: 'test-inputs.npy', samples: 360, sha256: '48c887ee'.repeat(8) };
+    const xU8 = { name: 'x_u8.npy', samples: 360, sha256: 'd7ae4d39'.repeat(8) };
+    const labels = datasetLabels([
+      { dataset: classes, data: '/t/fx/test-inputs.npy (labels /t/fx/test-labels.npy)' },
+      { dataset: oneHot, data: '/t/fx/test-inputs.npy (labels /t/fx/labels_onehot.npy)' },
+      { dataset: xU8, data: '/t/fx/x_u8.npy' },
+    ]);
+    expect([...labels.values()]).toEqual([
+      'test-inputs.npy (360 samples, sha256 d4dbcd31)',
+      'test-inputs.npy (360 samples, sha256 48c887ee)',
+      'x_u8.npy (360 samples)',
+    ]);
+    // The same file name in two folders: the folders, as far up as they differ.
+    const byFolder = datasetLabels([
+      { dataset: classes, data: '/t/a/fx/test-inputs.npy' },
+      { dataset: oneHot, data: '/t/b/fx/test-inputs.npy (labels /t/b/fx/y (2).npy)' },
+      { dataset: classes },
+    ]);
+    expect([...byFolder.values()]).toEqual(['test-inputs.npy (360 samples, in …/a/fx)', 'test-inputs.npy (360 samples, in …/b/fx)']);
+    // Names that differ are left as they are.
+    expect(datasetLabels([{ dataset: classes }, { dataset: xU8 }]).get(classes.sha256)).toBe('test-inputs.npy (360 samples)');
+  });
+
+  it("reads the data file and the image preprocessing from the engine's description of the data (user test d1.13)", () => {
+    expect(dataPathOf('/t/fx/x_u8.npy')).toBe('/t/fx/x_u8.npy');
+    expect(dataPathOf('/t/my data (2)/x.npy (labels /t/my data (2)/y.npy)')).toBe('/t/my data (2)/x.npy');
+    const images = '/t/fx/digits_imgs (360 images in 10 classes; 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32)';
+    expect(dataPathOf(images)).toBe('/t/fx/digits_imgs');
+    expect(imagePreprocessingOf(images)).toBe('32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32');
+    expect(imagePreprocessingOf('/t/flat (12 images, unlabeled; 224x224 rgb nchw, shorter-side-crop 0.875 (bilinear), scale 1/255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225], float32)')).toBe(
+      '224x224 rgb nchw, shorter-side-crop 0.875 (bilinear), scale 1/255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225], float32',
+    );
+    expect(imagePreprocessingOf('/t/fx/x_u8.npy (labels /t/fx/test-labels.npy)')).toBeUndefined();
   });
 });

@@ -3,6 +3,8 @@ import { compareRows, formatRatio, opBreakdown, paretoFront, pickQualityMetric }
 import { initialState, studioReducer } from './studio-state.js';
 import { benchRecord, MODEL_PATH, SUMMARY, variant, workspace } from './test-fixtures.js';
 import { deriveVariants } from './variants.js';
+import type { DatasetIdentity, EvalRecord } from '../../../shared/workspace.js';
+import type { EvalReportInfo } from '../../../shared/job-reports.js';
 
 const ws = workspace({
   variants: [variant('v1', 'int8-dynamic', 1000), variant('v2', 'fp16', 2000)],
@@ -75,7 +77,8 @@ describe('variants and the comparison', () => {
       accuracy: 0.9,
       data: 'npy test',
       samples: 100,
-      fidelity: { cosine: 0.999, top1Agreement: 0.98, sqnrDb: 30, output: 'y' },
+      notes: [],
+      fidelity: { cosine: 0.999, top1Agreement: 0.98, sqnrDb: 30, output: 'y', on: { data: 'npy test', samples: 100, notes: [] } },
     });
     expect(v1.cliCommand).toContain('--method int8-dynamic');
   });
@@ -212,6 +215,55 @@ describe('variants and the comparison', () => {
     expect(opTypes).toContain('QLinearConv');
     expect(opTypes).toContain('other quantization kernels');
     expect(rows[1]!.ms['other quantization kernels']).toBeCloseTo(0.04, 9);
+  });
+
+  it('keeps each figure on the data it was measured on: an evaluation without accuracy replaces the fidelity only (user test d1.1)', () => {
+    // The tester's sequence: every model evaluated on x_u8.npy with labels, int8-static again on test-inputs.npy
+    // with one-hot labels (regression: fidelity, no accuracy), then the original on test-inputs.npy with class
+    // labels. int8-static showed "10.00% · other data · test-inputs.npy (360 samples)": its accuracy on x_u8.npy.
+    const xU8 = { name: 'x_u8.npy', samples: 360, sha256: 'd7'.repeat(32) };
+    const oneHot = { name: 'test-inputs.npy', samples: 360, sha256: '48'.repeat(32) };
+    const classes = { name: 'test-inputs.npy', samples: 360, sha256: 'd4'.repeat(32) };
+    const record = (id: string, target: string, dataset: DatasetIdentity, data: string, report: Partial<EvalReportInfo>): EvalRecord => ({
+      id,
+      createdAt: '',
+      target,
+      ...(target === 'original' ? {} : { reference: 'original' }),
+      dataset,
+      report: { ...evalReport(0), data, samples: 360, ...report },
+    });
+    const xU8Data = '/fx/x_u8.npy (labels /fx/test-labels.npy)';
+    const sequence = workspace({
+      variants: [variant('v-int8', 'int8-static', 1000)],
+      evaluations: [
+        record('e1', 'original', xU8, xU8Data, { accuracy: 0.15 }),
+        record('e2', 'v-int8', xU8, xU8Data, { accuracy: 0.1, fidelity: { ...fidelity(0.2), cosine: 0.78 } }),
+        record('e3', 'v-int8', oneHot, '/fx/test-inputs.npy (labels /fx/labels_onehot.npy)', {
+          accuracy: undefined,
+          task: 'regression',
+          notes: ['labels are one-hot vectors'],
+          fidelity: { ...fidelity(0.99), cosine: 0.99996 },
+        }),
+        record('e4', 'original', classes, '/fx/test-inputs.npy (labels /fx/test-labels.npy)', { accuracy: 0.9944 }),
+      ],
+    });
+    const variants = deriveVariants(studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: sequence }));
+    const int8 = variants[1]!.evaluation!;
+    // The accuracy stays with x_u8.npy; the fidelity is the newer one, on its own data and with its notes.
+    expect([int8.accuracy, int8.dataset, int8.data]).toEqual([0.1, xU8, xU8Data]);
+    expect(int8.fidelity).toMatchObject({ cosine: 0.99996, on: { dataset: oneHot, notes: ['labels are one-hot vectors'] } });
+
+    const rows = compareRows(variants, undefined, pickQualityMetric(variants));
+    expect(rows.map((r) => [r.label, r.quality, r.dataset?.name, r.qualityRatio])).toEqual([
+      ['original', 0.9944, 'test-inputs.npy', 1],
+      // On other data than the original's: no ratio, and named by its own data, never by the newer evaluation's.
+      ['int8-static', 0.1, 'x_u8.npy', undefined],
+    ]);
+    expect(rows[1]!.data).toBe(xU8Data);
+    // Fidelity figures name the data they were measured on, with that evaluation's notes.
+    const fidelityRows = compareRows(variants, undefined, 'cosine');
+    expect(fidelityRows[1]).toMatchObject({ quality: 0.99996, dataset: oneHot, dataNotes: ['labels are one-hot vectors'] });
+    expect(fidelityRows[0]!.dataset).toBeUndefined();
   });
 
   it('formats ratios', () => {

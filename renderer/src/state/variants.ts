@@ -4,7 +4,13 @@
  * operator profile, and the latest evaluation. Derived, never stored, so there is one truth: the workspace.
  */
 import type { BenchProfile } from '../../../shared/bench.js';
-import { ORIGINAL_TARGET, type DatasetIdentity, type FedInput, type VariantRecipe } from '../../../shared/workspace.js';
+import {
+  ORIGINAL_TARGET,
+  type DatasetIdentity,
+  type EvalRecord,
+  type FedInput,
+  type VariantRecipe,
+} from '../../../shared/workspace.js';
 import { latencyStatsOf, type LatencyStats } from '../../../shared/latency-stats.js';
 import type { LatencySpreadInput } from '../../../shared/latency-noise.js';
 import { duringAutoOptimize, runConditions, type RunConditions } from '../../../shared/bench-conditions.js';
@@ -37,17 +43,42 @@ export interface LatencyMeasurement extends MeasurementSource {
   autoOptimize?: boolean;
 }
 
+/**
+ * The data one figure was measured on. Each figure keeps its own: an evaluation without labels measures fidelity
+ * alone, and the accuracy left from an earlier evaluation stays on the data it was measured on (it showed as
+ * "10.00% on test-inputs.npy" when x_u8.npy was its data).
+ */
+export interface MeasuredOn {
+  /** The engine's description of the data as it read it (its file, labels, image preprocessing). */
+  data: string;
+  samples: number;
+  /** Which data (name, samples, sha256), when recorded. */
+  dataset?: DatasetIdentity;
+  /** What its evaluation noted: values it guessed, entries it skipped, outputs it could not compare. */
+  notes: string[];
+}
+
 export interface Evaluation {
   /** Top-1 accuracy against labels. */
   accuracy?: number;
-  /** The data it was measured on, described. */
+  /** The data the accuracy was measured on, described by the engine. */
   data?: string;
   samples?: number;
   /** Which data the accuracy was measured on (name, samples, sha256), when recorded. */
   dataset?: DatasetIdentity;
-  /** Against the original on the same inputs. */
-  /** `output`: the model output compared (a multi-output model's first), when the report names it. */
-  fidelity?: { cosine: number; top1Agreement: number | null; sqnrDb: number | null; output?: string };
+  /** The accuracy's evaluation's notes on its data. */
+  notes?: string[];
+  /**
+   * Against the original on the same inputs, with the data it was measured on (`on`). `output`: the model output
+   * compared (a multi-output model's first), when the report names it.
+   */
+  fidelity?: {
+    cosine: number;
+    top1Agreement: number | null;
+    sqnrDb: number | null;
+    output?: string;
+    on?: MeasuredOn;
+  };
 }
 
 export interface Variant {
@@ -171,15 +202,18 @@ export function deriveVariants(state: StudioState): Variant[] {
     }
   }
 
+  // Oldest first: a later evaluation replaces the figures it measured, and only those, each with its own data.
   for (const e of ws?.evaluations ?? []) {
     const variant = byId.get(e.target);
     if (!variant) continue;
     const evaluation: Evaluation = { ...variant.evaluation };
+    const on = measuredOn(e);
     if (e.report.accuracy !== undefined) {
       evaluation.accuracy = e.report.accuracy;
-      evaluation.data = e.report.data;
-      evaluation.samples = e.report.samples;
-      if (e.dataset) evaluation.dataset = e.dataset;
+      evaluation.data = on.data;
+      evaluation.samples = on.samples;
+      evaluation.notes = on.notes;
+      if (on.dataset) evaluation.dataset = on.dataset;
       else delete evaluation.dataset;
     }
     if (e.reference === ORIGINAL_TARGET && e.report.fidelity) {
@@ -189,16 +223,22 @@ export function deriveVariants(state: StudioState): Variant[] {
         top1Agreement: f.top1Agreement,
         sqnrDb: f.sqnrDb,
         ...(f.output ? { output: f.output } : {}),
+        on,
       };
-      // A fidelity figure names its data too (no accuracy came with it: no labels).
-      if (e.report.accuracy === undefined) {
-        if (e.dataset) evaluation.dataset = e.dataset;
-        else delete evaluation.dataset;
-      }
     }
     variant.evaluation = evaluation;
   }
   return variants;
+}
+
+/** The data an evaluation record measured its figures on. */
+function measuredOn(e: EvalRecord): MeasuredOn {
+  return {
+    data: e.report.data,
+    samples: e.report.samples,
+    ...(e.dataset ? { dataset: e.dataset } : {}),
+    notes: e.report.notes ?? [],
+  };
 }
 
 /** What latency-noise.ts needs of a run's original: its iterations, p50, p90 and samples. */

@@ -61,7 +61,12 @@ import {
 import { isActive, measurementKey, type MeasurementSource } from '../state/studio-state.js';
 import { AccuracyDropBadge } from './accuracy-drop-badge.js';
 import { formatDrop } from '../state/accuracy-drop.js';
-import { qualityRatioText, sampleCountDrop, type SampleCountDrop } from '../charts/quality-data.js';
+import {
+  qualityRatioText,
+  sampleCountDrop,
+  shownDatasets,
+  type SampleCountDrop,
+} from '../charts/quality-data.js';
 import { DEFAULT_BENCH, type Studio } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
 import type { WebBenchReport } from '../webbench/ort-web-bench.js';
@@ -72,8 +77,14 @@ import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { describeInputShape, shortShapes, type InputSpec } from '../../../shared/input-spec.js';
-import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
-import { describeDataset, experimentDataset, mixedDatasets } from '../state/experiment.js';
+import { ORIGINAL_TARGET, type DatasetIdentity } from '../../../shared/workspace.js';
+import {
+  datasetLabels,
+  describeDataset,
+  experimentDataset,
+  imagePreprocessingOf,
+  mixedDatasets,
+} from '../state/experiment.js';
 
 /**
  * The accuracy loss of a variant evaluated on another number of samples of the original's data (a sample limit):
@@ -159,6 +170,8 @@ export function CompareView({
   // The spec the next benchmark feeds: figures measured at other shapes are flagged against it.
   const spec = state.workspace?.experiment?.inputs;
   const mixed = mixedDatasets(rows.map((r) => r.dataset));
+  // Each dataset by a label that tells it from the others shown (two `test-inputs.npy` with other labels).
+  const datasetLabel = useMemo(() => labelOfDataset(rows), [rows]);
   const nothingYet = variants.length <= 1 && sources.length === 0 && !variants[0]?.evaluation;
   const activeJobs = state.jobs.filter((j) => isActive(j) && j.modelPath === state.model?.path);
 
@@ -219,8 +232,8 @@ export function CompareView({
 
       {mixed.length > 0 && (
         <p className="banner banner-warn" role="status" data-testid="mixed-datasets">
-          <strong>{mixedDatasetsHeading(metric)}</strong> {mixed.map(describeDataset).join(', ')}. Evaluate
-          every variant on the same data to compare them.
+          <strong>{mixedDatasetsHeading(metric)}</strong> {mixed.map(datasetLabel).join(', ')}. Evaluate every
+          variant on the same data to compare them.
         </p>
       )}
 
@@ -282,6 +295,7 @@ export function CompareView({
 
       <CompareTable
         rows={rows}
+        datasetLabel={datasetLabel}
         metric={metric}
         sourceLabel={source ? describeSource(source) : undefined}
         front={front}
@@ -357,6 +371,7 @@ function pickHistogramVariant(variants: Variant[], source: MeasurementSource | u
 
 function CompareTable({
   rows,
+  datasetLabel,
   metric,
   sourceLabel,
   front,
@@ -365,6 +380,8 @@ function CompareTable({
   spec,
 }: {
   rows: CompareRow[];
+  /** A dataset's label, told apart from the others shown (`labelOfDataset`). */
+  datasetLabel: (dataset: DatasetIdentity) => string;
   metric: QualityMetric | undefined;
   sourceLabel: string | undefined;
   front: Set<string>;
@@ -531,9 +548,7 @@ function CompareTable({
                   )}
                   {staleQuality.has(r.id) && <EarlierMark testId="quality-earlier" run="evaluation" />}
                 </td>
-                <td className="data-cell" data-testid="row-dataset">
-                  {r.dataset ? describeDataset(r.dataset) : '–'}
-                </td>
+                <DataCell row={r} datasetLabel={datasetLabel} />
               </tr>
             ))}
           </tbody>
@@ -541,6 +556,58 @@ function CompareTable({
       </HorizontalScroll>
     </section>
   );
+}
+
+/** Labels of the datasets the rows' figures were measured on, told apart where two would read the same. */
+function labelOfDataset(rows: readonly CompareRow[]): (dataset: DatasetIdentity) => string {
+  const labels = datasetLabels(shownDatasets(rows));
+  return (d) => labels.get(d.sha256) ?? describeDataset(d);
+}
+
+/**
+ * The data a row's quality figure was measured on, with how the engine read it: the image preprocessing and the
+ * evaluation's notes are marked beside the name, and said in full on hover (as under the quality chart).
+ */
+function DataCell({
+  row,
+  datasetLabel,
+}: {
+  row: CompareRow;
+  datasetLabel: (dataset: DatasetIdentity) => string;
+}) {
+  const readAs = row.data !== undefined ? imagePreprocessingOf(row.data) : undefined;
+  const notes = row.dataNotes ?? [];
+  return (
+    <td
+      className="data-cell"
+      data-testid="row-dataset"
+      {...(row.data ? { title: `Read from ${row.data}` } : {})}
+    >
+      {row.dataset ? datasetLabel(row.dataset) : '–'}
+      {readAs !== undefined && (
+        <>
+          {' '}
+          <span className="tag" data-testid="row-preprocessing" title={`Images read as ${readAs}`}>
+            {shortPreprocessing(readAs)}
+          </span>
+        </>
+      )}
+      {notes.length > 0 && (
+        <>
+          {' '}
+          <span className="tag warn" data-testid="row-data-notes" title={notes.join('\n')}>
+            {notes.length === 1 ? '1 note' : `${notes.length} notes`}
+          </span>
+        </>
+      )}
+    </td>
+  );
+}
+
+/** The tag's short form of image preprocessing: its first part (`read as 32x32 gray nchw, …`); the rest on hover. */
+function shortPreprocessing(readAs: string): string {
+  const [first, ...rest] = readAs.split(', ');
+  return `read as ${rest.length > 0 ? `${first}, …` : readAs}`;
 }
 
 /** Beside a variant on the Pareto front; faded, as its figures are, when its place rests on an earlier one. */
