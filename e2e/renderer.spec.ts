@@ -404,7 +404,7 @@ test.describe('Optimize view', () => {
     await openSample(page);
     await page.getByRole('tab', { name: 'Optimize' }).click();
     // The sample's labelled test set is filled in.
-    await expect(page.getByTestId('dataset-path')).toHaveValue(/test-inputs\.npy$/);
+    await expect(page.getByTestId('dataset-evaluation').getByTestId('dataset-path')).toHaveValue(/test-inputs\.npy$/);
     await page.getByRole('checkbox', { name: /int8-dynamic/ }).check();
     await page.getByRole('checkbox', { name: /^fail/ }).check();
     await page.getByTestId('queue-jobs').click();
