@@ -576,14 +576,18 @@ export interface DatasetCheckReport {
   inputs: FedInput[];
   /** Whether the data has labels (accuracy can be measured); without, variants are compared by fidelity. */
   hasLabels: boolean;
-  /** Present when the data has numeric labels (class ids, values): their range. */
+  /** Present when the data has numeric labels (class ids, values, vectors of values): their range. */
   labels?: {
     count: number;
-    /** Smallest and largest label (class ids for classification). */
+    /** Smallest and largest label (class ids for classification, one-hot rows' included). */
     min: number;
     max: number;
-    /** Classes the model's output scores (its last dim), when it reads as class scores. */
+    /** Classes the scored output scores (its last dim), when the labels are class ids and it reads as class scores. */
     modelClasses?: number;
+    /** The output accuracy is measured on, when the labels are class ids (of several outputs, the one that fits them). */
+    output?: string;
+    /** Values per sample, when the labels are vectors read as regression targets (not one-hot rows). */
+    width?: number;
   };
   /** Things worth knowing that do not stop the job (e.g. fewer samples than a calibration usually needs). */
   warnings: string[];

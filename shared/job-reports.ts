@@ -114,6 +114,8 @@ export interface EvalReportInfo {
   task: 'classification' | 'regression' | 'none';
   taskReason: string;
   output: string;
+  /** Of several outputs, which one class labels were scored against and why (absent in older reports). */
+  scoredOutput?: { reason: string; cliHint?: string };
   /** The inputs of the first sample as fed (absent in workspaces written before it was recorded). */
   inputs?: { name: string; dtype: string; shape: number[] }[];
   seconds: number;

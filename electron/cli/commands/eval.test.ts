@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../main.js';
 import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
+import { DIGITS_FEATURES, twoOutputDigits } from '../../engine/testing/two-output-digits.js';
 
 /* `onnx-studio eval` end to end, in process, through the CLI's own entry (runCli). */
 
@@ -111,6 +112,27 @@ describe('onnx-studio eval', () => {
     expect(r.stdout).toMatch(new RegExp(`Accuracy\\s+97\\.50% \\(${measured.correct}/360\\)`));
     expect(r.stdout).toMatch(/Confusion matrix/);
     expect(r.stdout).toMatch(/Class\s+Support\s+Predicted\s+Precision\s+Recall\s+F1/);
+  });
+
+  it('says under the figures which of two outputs it scored and why, with the --output that scores the other', async () => {
+    const twoOutputs = await twoOutputDigits(tmp.dir);
+    const r = await runEval(twoOutputs, '--data', inputs, '--labels', labels);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`Accuracy\\s+97\\.50% \\(${measured.correct}/360\\)`));
+    expect(r.stdout).toMatch(
+      /F1 \(macro\) .*\nScored: output 'logits', not the first output '\/Flatten_output_0': 'logits' scores 10 classes, as labels 0 to 9 need, .*\(a guess\); --output \/Flatten_output_0 scores the first output\n/,
+    );
+    const json = JSON.parse((await runEval(twoOutputs, '--data', inputs, '--labels', labels, '--json')).stdout) as Record<string, unknown>;
+    expect(json.output).toBe('logits');
+    expect(json.notes).toContainEqual(expect.stringMatching(/^scored output 'logits', not the first output/));
+    expect(json.scoredOutput).toEqual({
+      reason: expect.stringMatching(/^output 'logits', not the first output .*\(a guess\)$/),
+      cliHint: `--output ${DIGITS_FEATURES} scores the first output`,
+    });
+    // Said once, on the Scored line, not again among the notes.
+    expect(r.stdout).not.toMatch(/Note: scored/);
+    const asked = await runEval(twoOutputs, '--data', inputs, '--labels', labels, '--output', DIGITS_FEATURES);
+    expect(asked.stdout).not.toMatch(/Scored:/);
   });
 
   it('reads a dataset spec and limits samples; regression with --task; fidelity-only on synthetic data', async () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { StudioError } from '../../engine/errors.js';
 import type { OutputFidelity } from '../../engine/evaluate/fidelity-metrics.js';
 import { type EvalReport, evaluateModel } from '../../engine/evaluate/evaluate-model.js';
+import { isScoredOutputNote } from '../../engine/evaluate/scored-output.js';
 import type { TaskRequest } from '../../engine/evaluate/task.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
@@ -75,6 +76,9 @@ function printReport(ctx: CliContext, r: EvalReport): void {
     if (r.top5 !== undefined) rows.push(['Top-5 accuracy', pct(r.top5)]);
     rows.push(['Precision (macro)', num(r.precision ?? 0)], ['Recall (macro)', num(r.recall ?? 0)], ['F1 (macro)', num(r.f1 ?? 0)]);
     out.push('', formatTable(['Metric', 'Value'], rows));
+    // Of several outputs, which one these figures score and why, right under them, with the flag for another.
+    if (r.scoredOutput)
+      out.push(`Scored: ${r.scoredOutput.reason}${r.scoredOutput.cliHint ? `; ${r.scoredOutput.cliHint}` : ''}`);
     const perClass = r.perClass ?? [];
     const named = perClass.some((c) => c.name !== undefined);
     let shown = perClass;
@@ -108,7 +112,9 @@ function printReport(ctx: CliContext, r: EvalReport): void {
     );
     out.push(...fidelityLegend(list, r.samples - (r.fidelity.leftOutSamples ?? 0)));
   }
-  for (const note of r.notes.filter((n) => !isGuessNote(n))) out.push(`Note: ${note}`);
+  // The scored output's note is its Scored line, when the figures it is about were printed.
+  const scored = r.scoredOutput !== undefined && r.task === 'classification' && r.accuracy !== undefined;
+  for (const note of r.notes.filter((n) => !isGuessNote(n) && !(scored && isScoredOutputNote(n)))) out.push(`Note: ${note}`);
   ctx.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -120,7 +126,8 @@ export const evalCommand: CliCommand = {
     '  --reference MODEL       compare every output with this model (e.g. the float32 original): cosine,',
     '                          SQNR, abs errors, top-1 agreement; works without labels',
     '  --task MODE             auto (default: decided from the labels and the output) | classification | regression',
-    '  --output NAME           the output task metrics read (default: the first)',
+    '  --output NAME           the output task metrics read (default: with class labels, the output that',
+    '                          fits them, said on a Scored line; else the first)',
     '  --samples N             synthetic: how many (default 100); other data: evaluate N samples only',
     DATA_HELP,
     ...SHAPE_HELP,

@@ -5,7 +5,7 @@ import type { ResolvedInput } from '../runtime/input-specs.js';
 import type { ByteReader } from './byte-reader.js';
 import type { DatasetSource } from './dataset-source.js';
 import { limited, throwIfAborted } from './dataset-source.js';
-import { decodeElements } from './element-convert.js';
+import { conversionNote, decodeElements } from './element-convert.js';
 import { fitSample, type OverruledSizes, type SymbolBindings } from './input-match.js';
 import { type NpyHeader, NPY_PREFIX_BYTES, npyHeaderLength, parseNpyHeader } from './npy-format.js';
 import type { Sample } from './sample-source.js';
@@ -81,11 +81,19 @@ interface Plan {
   dtype: DatasetDtype;
 }
 
+/** One row of a labels column: a number for a scalar label, else the row's values. */
+function decodeLabel(bytes: Uint8Array, column: OpenedColumn, kind: 'scalar' | 'vector' | undefined): number | Float64Array {
+  const values = decodeElements(bytes, column.header.dtype, column.header.littleEndian, 'float64', 'labels') as Float64Array;
+  return kind === 'scalar' ? values[0]! : values;
+}
+
 /** A DatasetSource over npy columns; headers, counts and shapes are checked here, before any sample. */
 export async function arraySource(options: ArraySourceOptions): Promise<DatasetSource> {
   const symbols: SymbolBindings = new Map();
   const overruled: OverruledSizes = new Map();
   const plans: Plan[] = [];
+  // Element types converted on the way to the model, said once per input (never per sample).
+  const converted: string[] = [];
   let rows: number | undefined;
   let firstLabel = '';
   for (const { input, column } of options.columns) {
@@ -98,6 +106,8 @@ export async function arraySource(options: ArraySourceOptions): Promise<DatasetS
     firstLabel = column.label;
     const dims = fitSample(input, opened.header.dtype, opened.rowShape, column.label, symbols, overruled);
     plans.push({ input, column, dims, dtype: opened.header.dtype });
+    const note = conversionNote(opened.header.dtype, input.modelType ?? input.ortType, column.label, input.name);
+    if (note) converted.push(note);
   }
   if (rows === undefined) throw new StudioError('BAD_REQUEST', 'The model has no inputs to feed.');
   if (rows === 0) throw new StudioError('BAD_REQUEST', `${firstLabel} holds no samples (its first axis is 0).`);
@@ -120,9 +130,31 @@ export async function arraySource(options: ArraySourceOptions): Promise<DatasetS
   return {
     count,
     hasLabels: labels !== undefined,
-    notes: [...(options.notes ?? []), ...overruled.values()],
+    notes: [...(options.notes ?? []), ...converted, ...overruled.values()],
     ...(options.absentInputs?.length ? { absentInputs: options.absentInputs } : {}),
     describe: () => options.describe,
+    ...(labels
+      ? {
+          // The labels column alone (label-survey.ts): a pass that reads no input.
+          async *labels(signal?: AbortSignal): AsyncIterable<number | Float64Array> {
+            const column = await openColumn(labels);
+            try {
+              const batchRows = Math.max(1, Math.floor(BATCH_BYTES / Math.max(1, column.rowBytes)));
+              for (let start = 0; start < count; start += batchRows) {
+                throwIfAborted(signal);
+                const n = Math.min(batchRows, count - start);
+                const chunk = await column.reader.read(n * column.rowBytes);
+                for (let r = 0; r < n; r++) {
+                  const bytes = chunk.subarray(r * column.rowBytes, (r + 1) * column.rowBytes);
+                  yield decodeLabel(bytes, column, labelKind);
+                }
+              }
+            } finally {
+              await column.reader.close();
+            }
+          },
+        }
+      : {}),
     async *samples(signal?: AbortSignal): AsyncIterable<Sample> {
       const opened: OpenedColumn[] = [];
       try {
@@ -149,8 +181,7 @@ export async function arraySource(options: ArraySourceOptions): Promise<DatasetS
             const sample: Sample = { index, inputs };
             if (labelColumn) {
               const bytes = chunks[plans.length]!.subarray(r * labelColumn.rowBytes, (r + 1) * labelColumn.rowBytes);
-              const values = decodeElements(bytes, labelColumn.header.dtype, labelColumn.header.littleEndian, 'float64', 'labels') as Float64Array;
-              sample.label = labelKind === 'scalar' ? values[0]! : values;
+              sample.label = decodeLabel(bytes, labelColumn, labelKind);
             }
             yield sample;
           }

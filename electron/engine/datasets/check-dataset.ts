@@ -5,10 +5,12 @@ import { MAX_CHECKED_SAMPLES } from '../../../shared/dataset-check-limits.js';
 import type { DatasetCheckReport } from '../../../shared/ipc-contract.js';
 import type { DatasetRole } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
-import { describeType } from '../inspect/inspect-model.js';
+import { checkClassFolders, chooseScoredOutput, classNeed, declaredRole, scoredOutputNote } from '../evaluate/scored-output.js';
 import { loadModel } from '../onnx/load-model.js';
 import { resolveInputSpecs, type ShapeOverrides } from '../runtime/input-specs.js';
 import { datasetIdentity } from './dataset-identity.js';
+import { classOrderNote } from './image-folder-source.js';
+import { LabelSurveyor, labelsName, oneHotNote } from './label-survey.js';
 import { NPY_PREFIX_BYTES, npyHeaderLength, parseNpyHeader } from './npy-format.js';
 import { openDataset } from './open-dataset.js';
 
@@ -34,7 +36,8 @@ export interface CheckDatasetOptions {
 /**
  * Checks data against a model before any job uses it: the inputs fit (names, dtypes, shapes: `openDataset`
  * refuses a mismatch with BAD_INPUT naming the input), the labels count one per sample (BAD_REQUEST), and
- * class labels lie within the classes the model scores. Reads the labels, not the model's outputs: quick.
+ * class labels lie within the classes the output evaluation scores (chosen as evaluation chooses it,
+ * scored-output.ts, from the outputs' declared shapes). Reads the labels, not the model's outputs: quick.
  */
 export async function checkDataset(options: CheckDatasetOptions): Promise<DatasetCheckReport> {
   const loaded = await loadModel(options.model);
@@ -42,10 +45,7 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
   const source = await openDataset(options.spec, inputs, { baseDir: options.baseDir });
   let count = 0;
   let first: DatasetCheckReport['inputs'] | undefined;
-  let min = Infinity;
-  let max = -Infinity;
-  let integers = true;
-  let labelled = 0;
+  const surveyor = new LabelSurveyor();
   const toRead =
     options.spec.kind === 'synthetic'
       ? 1
@@ -55,15 +55,7 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
   options.onProgress?.(0, toRead);
   for await (const sample of source.samples(options.signal)) {
     if (!first) first = Object.entries(sample.inputs).map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }));
-    if (typeof sample.label === 'number') {
-      labelled++;
-      min = Math.min(min, sample.label);
-      max = Math.max(max, sample.label);
-      if (!Number.isInteger(sample.label)) integers = false;
-    } else if (sample.label !== undefined) {
-      labelled++;
-      integers = false;
-    }
+    if (sample.label !== undefined) surveyor.add(sample.label);
     count++;
     options.onProgress?.(count, toRead);
     if (count >= MAX_CHECKED_SAMPLES) break;
@@ -73,7 +65,8 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
   }
   const total = source.count ?? count;
   if (total === 0 || !first) throw new StudioError('BAD_REQUEST', 'The dataset holds no samples. Choose a file with at least one sample.');
-  const warnings: string[] = [];
+  // What the data's readers said: element types converted, entries skipped, ...
+  const warnings: string[] = [...source.notes];
   if (count < total && options.spec.kind !== 'synthetic')
     warnings.push(`labels were checked on the first ${count} of ${total} samples`);
   const report: DatasetCheckReport = {
@@ -82,22 +75,48 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
     hasLabels: source.hasLabels,
     warnings,
   };
-  const labelsFile = 'labels' in options.spec && options.spec.labels ? path.basename(options.spec.labels) : 'the labels';
-  if (source.hasLabels && labelled > 0 && Number.isFinite(min)) {
-    const classes = modelClasses(loaded.proto.graph?.output[0]?.type);
-    report.labels = { count: total, min, max, ...(classes !== undefined ? { modelClasses: classes } : {}) };
-    if (options.role === 'evaluation' && integers && classes !== undefined && (min < 0 || max >= classes)) {
+  const labelsFile = labelsName(options.spec);
+  const survey = surveyor.result();
+  if (source.hasLabels && survey && Number.isFinite(survey.min)) {
+    const evaluation = options.role === 'evaluation';
+    // The output evaluation scores: the first that fits class labels, as evaluate-model.ts chooses it.
+    const roles = (loaded.proto.graph?.output ?? []).map((o) => declaredRole(o.name, o.type));
+    const need = classNeed(survey, source.classNames);
+    const choice = need && roles.length > 0 ? chooseScoredOutput(roles, need) : undefined;
+    const scored = roles.find((r) => r.name === choice?.output) ?? roles[0];
+    const classes = scored?.classes;
+    // One-hot rows are class ids where the output scores as many classes as they are long; other rows are targets.
+    const oneHot = survey.oneHot && classes === survey.width;
+    const classIds = survey.classIds || oneHot;
+    const range = oneHot ? { min: survey.minClass!, max: survey.maxClass! } : { min: survey.min, max: survey.max };
+    report.labels = {
+      count: total,
+      ...range,
+      ...(classes !== undefined && classIds ? { modelClasses: classes } : {}),
+      ...(classIds && scored ? { output: scored.name } : {}),
+      ...(survey.width > 1 && !oneHot ? { width: survey.width } : {}),
+    };
+    if (evaluation && choice?.reason) warnings.push(scoredOutputNote(choice.reason));
+    if (evaluation && survey.classIds && classes !== undefined && (range.min < 0 || range.max >= classes)) {
       throw new StudioError(
         'BAD_REQUEST',
-        `${labelsFile} holds class labels from ${min} to ${max}, but the model scores ${classes} classes (0 to ${classes - 1}). Check that it is the labels file of this dataset and of this model.`,
+        `${labelsFile} holds class labels from ${range.min} to ${range.max}, but the model scores ${classes} classes (0 to ${classes - 1}). Check that it is the labels file of this dataset and of this model.`,
       );
     }
+    if (evaluation && classes !== undefined && scored) checkClassFolders(source.classNames, source.emptyClasses, classes, scored.name);
+    if (evaluation && source.classNames) warnings.push(classOrderNote(source.classNames));
+    if (evaluation && oneHot) warnings.push(oneHotNote(labelsFile, survey.width));
+    else if (evaluation && survey.width > 1)
+      warnings.push(
+        `${labelsFile} holds ${survey.width} values per sample: regression targets, measured by MAE, MSE and RMSE against ` +
+          `output '${roles[0]?.name ?? '?'}'`,
+      );
     // Float labels that are all whole numbers: evaluation reads them as class ids (task.ts decides by value),
     // which the range alone would leave the user to guess, since float labels read as regression targets.
-    const stored = options.role === 'evaluation' && integers ? await labelsFileDtype(options.spec, options.baseDir) : undefined;
+    const stored = evaluation && survey.classIds ? await labelsFileDtype(options.spec, options.baseDir) : undefined;
     if (stored && FLOAT_DTYPES.has(stored)) {
       warnings.push(
-        `${labelsFile} holds ${stored} labels that are all whole numbers (${min}–${max}): ` +
+        `${labelsFile} holds ${stored} labels that are all whole numbers (${range.min}–${range.max}): ` +
           (classes !== undefined
             ? `they are read as class ids of the model's ${classes} classes, so accuracy is measured`
             : 'they are read as class ids where the model scores classes, else as regression targets'),
@@ -134,13 +153,4 @@ async function labelsFileDtype(spec: DatasetSpec, baseDir: string): Promise<stri
     // The samples were read from it already; a header that cannot be read again only loses this note.
     return undefined;
   }
-}
-
-/** The number of classes a model's output scores: the last dim of a [batch, classes] or [classes] output. */
-function modelClasses(type: Parameters<typeof describeType>[0]): number | undefined {
-  if (!type) return undefined;
-  const { shape } = describeType(type);
-  const last = shape[shape.length - 1];
-  if (shape.length > 2 || typeof last !== 'number' || last < 2) return undefined;
-  return last;
 }

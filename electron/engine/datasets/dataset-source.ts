@@ -13,6 +13,13 @@ export interface DatasetSource extends SampleSource {
   readonly notes: readonly string[];
   /** Inputs the data has no array for, which the input spec's values fill (spec-filled-inputs.ts). */
   readonly absentInputs?: readonly ResolvedInput[];
+  /** Class folders that hold no images (image folders): each still takes a class id. */
+  readonly emptyClasses?: readonly string[];
+  /**
+   * The labels of the samples `samples` produces, in the same order, read without the inputs (label-survey.ts);
+   * absent where the labels cannot be read apart from the samples.
+   */
+  labels?(signal?: AbortSignal): AsyncIterable<number | Float64Array>;
 }
 
 export interface OpenContext {

@@ -70,6 +70,24 @@ export function conversionProblem(from: DatasetDtype, to: string): string | unde
   return `only bool data can feed a bool input; store the data as bool`;
 }
 
+/**
+ * What feeding data of element type `from` to a model input of type `to` does to its values, said once per input
+ * beside the figures (`data` names the file or array); undefined where the values stay the same numbers in the
+ * same type. Integers become floats as the numbers they are, never scaled: uint8 images of 0-255 fed to a model
+ * that wants 0-1 give another result than the same pixels as an image folder (scaled by 1/255).
+ */
+export function conversionNote(from: DatasetDtype, to: string, data: string, input: string): string | undefined {
+  if (from === to || !isDatasetDtype(to) || LAYOUTS[to].kind !== 'float') return undefined;
+  const into = `${from} data converted to ${to} for input '${input}'`;
+  const kind = LAYOUTS[from].kind;
+  if (from === 'uint8')
+    return `${data}: ${into} as 0-255 (not scaled); if the model expects 0-1, scale the data or use an image folder`;
+  if (kind === 'bool') return `${data}: ${into} as 0 and 1`;
+  if (kind === 'int') return `${data}: ${into} as the same whole numbers (not scaled)`;
+  if (from === 'float16') return `${data}: ${into} (exactly: float16 values are all ${to} values)`;
+  return `${data}: ${into} (values rounded to ${to}${to === 'float16' ? '; beyond ±65504 they become Inf' : ''})`;
+}
+
 /** Element `i` of a native-order array as a JS number (float16 bit patterns are not decoded here). */
 function readNumbers(array: NumericArray, type: DatasetDtype): ArrayLike<number> | BigInt64Array | BigUint64Array {
   if (type === 'float16') return float16ArrayToFloat32(array as Uint16Array);

@@ -9,7 +9,8 @@ import { float32ToFloat16Bits } from '../onnx/float16.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import type { DatasetSource } from './dataset-source.js';
-import { imageFolderSource } from './image-folder-source.js';
+import { classOrder, classOrderNote, imageFolderSource, listImages } from './image-folder-source.js';
+import { surveyLabels } from './label-survey.js';
 import { openDataset } from './open-dataset.js';
 import type { Sample } from './sample-source.js';
 
@@ -75,10 +76,41 @@ describe('image folders', () => {
     expect(source.hasLabels).toBe(true);
     expect(source.classNames).toEqual(['a', 'b', 'c-empty']);
     expect(source.count).toBe(3);
-    expect(source.notes.join('; ')).toMatch(/without images: c-empty.*1 non-image entry skipped/);
+    expect(source.notes).toEqual([
+      'class folder without images: c-empty (class 2)',
+      '1 non-image entry skipped: b/notes.txt',
+    ]);
+    expect(source.emptyClasses).toEqual(['c-empty']);
     expect(source.describe()).toMatch(/3 images in 3 classes; 4x5 rgb nchw, stretch \(bilinear\), scale 1\/255, mean 0, std 1, float32/);
     const samples = await collect(source);
     expect(samples.map((s) => [s.index, s.label])).toEqual([[0, 0], [1, 1], [2, 1]]);
+  });
+
+  it('sorts class folders all named by numbers as numbers (0, 1, 2, 10, 11), others as text, and says the order', async () => {
+    const numbered = path.join(tmp.dir, 'numbered');
+    for (const c of ['0', '1', '2', '10', '11']) await writeImage(path.join(numbered, c, 'x.png'), gray, W, H, 1, 'png');
+    for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(numbered, '2', `readme-${i}.txt`), 'not an image');
+    const listing = await listImages(numbered);
+    expect(listing.classes).toEqual(['0', '1', '2', '10', '11']);
+    expect(Array.from(listing.labels)).toEqual([0, 1, 2, 3, 4]);
+    expect(listing.files[2]).toBe(path.join('2', 'x.png'));
+    // The labels a survey reads come from the listing, in the order of the samples.
+    const source = await open(numbered, imageInput([1, 1, H, W]));
+    const survey = await surveyLabels(source);
+    expect(survey).toMatchObject({ count: 5, classIds: true, minClass: 0, maxClass: 4 });
+    // The first few skipped entries are named, and how many more.
+    expect(source.notes).toContain('5 non-image entries skipped: 2/readme-0.txt, 2/readme-1.txt, 2/readme-2.txt and 2 more');
+
+    expect(classOrder(['b', '10', '2']).classes).toEqual(['10', '2', 'b']);
+    expect(classOrder(['07', '10', '7', '2'])).toEqual({ classes: ['2', '07', '7', '10'], numeric: true });
+    expect(classOrderNote(listing.classes)).toBe(
+      'class folders read as class ids in numeric order of their names: 0 → 0, 1 → 1, 2 → 2, 10 → 3, 11 → 4; ' +
+        'the names are numbers that are not their class ids: check that the model scores the classes in this order',
+    );
+    expect(classOrderNote(['cat', 'dog'])).toBe('class folders read as class ids in sorted order of their names: cat → 0, dog → 1');
+    expect(classOrderNote(Array.from({ length: 12 }, (_, i) => String(i)))).toBe(
+      'class folders read as class ids in numeric order of their names: 0 → 0, 1 → 1, 2 → 2, 3 → 3, 4 → 4, ..., 11 → 11',
+    );
   });
 
   it('computes (pixel * scale - mean) / std per channel, NCHW, exactly', async () => {

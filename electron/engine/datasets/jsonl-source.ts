@@ -93,13 +93,16 @@ function parseLine(text: string, where: string): ParsedLine {
     }
     inputs[name] = { dims, values };
   }
-  let label: ParsedLine['label'];
-  if (record.label === undefined || record.label === null) label = undefined;
-  else if (typeof record.label === 'number') label = record.label;
-  else if (typeof record.label === 'boolean') label = record.label ? 1 : 0;
-  else if (Array.isArray(record.label)) label = Float64Array.from(flatten(record.label, `${where}, label`).values);
-  else throw new StudioError('BAD_REQUEST', `${where}: "label" must be a number or an array of numbers.`);
-  return { inputs, label };
+  return { inputs, label: labelOf(record, where) };
+}
+
+/** The label of a line's record: a number, an array of numbers, or undefined when the line has none. */
+function labelOf(record: Record<string, unknown>, where: string): ParsedLine['label'] {
+  if (record.label === undefined || record.label === null) return undefined;
+  if (typeof record.label === 'number') return record.label;
+  if (typeof record.label === 'boolean') return record.label ? 1 : 0;
+  if (Array.isArray(record.label)) return Float64Array.from(flatten(record.label, `${where}, label`).values);
+  throw new StudioError('BAD_REQUEST', `${where}: "label" must be a number or an array of numbers.`);
 }
 
 /** The tensors of one parsed line, checked against the model's inputs. */
@@ -191,6 +194,33 @@ export const jsonlReader: DatasetReader<'jsonl'> = {
       notes: [...overruled.values()],
       ...(fed.length < inputs.length ? { absentInputs: inputs.filter((i) => !fed.includes(i)) } : {}),
       describe: () => `${spec.path} (${total} samples)`,
+      // The labels alone (label-survey.ts): each line is parsed, its inputs are not made into tensors. A line
+      // that is not JSON is left to `samples`, which names it.
+      ...(hasLabels
+        ? {
+            async *labels(signal?: AbortSignal): AsyncIterable<number | Float64Array> {
+              let index = 0;
+              for await (const line of readLines(file)) {
+                if (index >= count) break;
+                throwIfAborted(signal);
+                const where = `${base} line ${line.number}`;
+                let record: unknown;
+                try {
+                  record = JSON.parse(line.text);
+                } catch {
+                  record = undefined;
+                }
+                const label =
+                  typeof record === 'object' && record !== null && !Array.isArray(record)
+                    ? labelOf(record as Record<string, unknown>, where)
+                    : undefined;
+                if (label === undefined) return;
+                yield label;
+                index++;
+              }
+            },
+          }
+        : {}),
       async *samples(signal?: AbortSignal): AsyncIterable<Sample> {
         let index = 0;
         for await (const line of readLines(file)) {

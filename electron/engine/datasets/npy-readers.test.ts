@@ -154,6 +154,34 @@ describe('.npy and .npz sources', () => {
     await expectError(openDataset({ kind: 'npy', path: floats }, [input('ids', 'int64', ['batch', 1])]), 'BAD_INPUT', /Input 'ids': the model expects int64 \[batch, 1\].*float32.*truncated/);
   });
 
+  it('says once per input how data of another element type was converted: uint8 is not scaled', async () => {
+    const u8 = write('pixels.npy', encodeNpyArray(Uint8Array.from([0, 128, 255, 7]), 'uint8', [2, 2]));
+    const source = await openDataset({ kind: 'npy', path: u8 }, [input('image', 'float32', [null, 2])]);
+    expect(source.notes).toEqual([
+      "pixels.npy: uint8 data converted to float32 for input 'image' as 0-255 (not scaled); if the model expects 0-1, scale the data or use an image folder",
+    ]);
+    expect((await collect(source)).flatMap((s) => values(s.inputs.image!))).toEqual([0, 128, 255, 7]);
+    const noteOf = async (name: string, dtype: DatasetDtype, model: DatasetDtype) => {
+      const file = write(name, encodeNpy(rawBytes(dtype, [1, 2]), [2, 1], npyDescr(dtype, true)));
+      return (await openDataset({ kind: 'npy', path: file }, [input('x', model, [null, 1])])).notes;
+    };
+    expect(await noteOf('f64.npy', 'float64', 'float32')).toEqual([
+      "f64.npy: float64 data converted to float32 for input 'x' (values rounded to float32)",
+    ]);
+    expect(await noteOf('f16.npy', 'float16', 'float32')).toEqual([
+      "f16.npy: float16 data converted to float32 for input 'x' (exactly: float16 values are all float32 values)",
+    ]);
+    expect(await noteOf('i16.npy', 'int16', 'float32')).toEqual([
+      "i16.npy: int16 data converted to float32 for input 'x' as the same whole numbers (not scaled)",
+    ]);
+    expect(await noteOf('f32-to-16.npy', 'float32', 'float16')).toEqual([
+      "f32-to-16.npy: float32 data converted to float16 for input 'x' (values rounded to float16; beyond ±65504 they become Inf)",
+    ]);
+    // The same type, and integers into wider integers: nothing changes, nothing is said.
+    expect(await noteOf('same.npy', 'float32', 'float32')).toEqual([]);
+    expect(await noteOf('ids.npy', 'int32', 'int64')).toEqual([]);
+  });
+
   it('takes a sample without a batch axis when the model has none, and binds symbolic dims to the data', async () => {
     const file = write('seq.npy', encodeNpyArray(new Float32Array(2 * 5), 'float32', [2, 5]));
     const noBatch = await collect(await openDataset({ kind: 'npy', path: file }, [input('x', 'float32', [5])]));

@@ -141,6 +141,10 @@ describe('the trained digits classifier', () => {
     expect(Math.abs(r.accuracy! - measured.accuracy)).toBeLessThan(1e-9);
     expect(Math.abs(r.f1! - measured.f1)).toBeLessThan(1e-12);
     expect(r.perClass!.map((c) => c.name)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    // Which folder is which class, beside the accuracy that rests on it.
+    expect(r.notes).toContain(
+      'class folders read as class ids in numeric order of their names: 0 → 0, 1 → 1, 2 → 2, 3 → 3, 4 → 4, ..., 9 → 9',
+    );
   });
 
   it('measures fidelity against a reference, with and without labels', async () => {
@@ -257,7 +261,22 @@ describe('the trained digits classifier', () => {
         data: { kind: 'images', path: many, preprocessing: { scale: 1 / 16 } },
       }),
       'BAD_REQUEST',
-      /has 11 classes .* scores only 10/,
+      /has 11 classes .* scores only 10\.$/,
+    );
+    // The ten digit folders and an empty one: the empty folder takes class 10, and the message names it.
+    const padded = path.join(tmp.dir, 'padded');
+    for (let c = 0; c < 10; c++) {
+      fs.mkdirSync(path.join(padded, String(c)), { recursive: true });
+      fs.copyFileSync(png, path.join(padded, String(c), 'a.png'));
+    }
+    fs.mkdirSync(path.join(padded, 'z_extra'));
+    await expectError(
+      evaluateModel({
+        model: digitsModel,
+        data: { kind: 'images', path: padded, preprocessing: { scale: 1 / 16 } },
+      }),
+      'BAD_REQUEST',
+      /scores only 10\. Class folder z_extra \(class 10\) holds no images but still takes a class id: remove it/,
     );
     // Fewer folders than scores are read as the first classes, and that is said beside the accuracy.
     const two = path.join(tmp.dir, 'two');

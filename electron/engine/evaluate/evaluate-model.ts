@@ -6,6 +6,14 @@ import { StudioError } from '../errors.js';
 import type { DatasetSource } from '../datasets/dataset-source.js';
 import { castTensor, isDatasetDtype, tensorToFloat64 } from '../datasets/element-convert.js';
 import { checkInputNames, formatDims } from '../datasets/input-match.js';
+import {
+  labelsName,
+  oneHotClass,
+  oneHotNote,
+  surveyLabels,
+  type LabelSurvey,
+} from '../datasets/label-survey.js';
+import { classOrderNote } from '../datasets/image-folder-source.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
@@ -27,6 +35,13 @@ import {
 import { RegressionAccumulator } from './regression-metrics.js';
 import { NarrowedInputs, readWide } from './narrowed-inputs.js';
 import { samplesAskedNote } from './samples-asked.js';
+import {
+  checkClassFolders,
+  chooseScoredOutput,
+  classNeed,
+  runtimeRole,
+  scoredOutputNote,
+} from './scored-output.js';
 import { planTask, type TaskPlan, type TaskRequest } from './task.js';
 
 export interface EvaluateOptions {
@@ -45,7 +60,10 @@ export interface EvaluateOptions {
   reference?: string;
   /** `auto` (default) decides from the labels and the output's shape. */
   task?: TaskRequest;
-  /** The output that task metrics read (default: the model's first output). */
+  /**
+   * The output that task metrics read. Default: with class labels, the output that fits them (scored-output.ts),
+   * else the model's first output.
+   */
   output?: string;
   /** `--shape` / `--dim`: shapes synthetic data and fills symbolic image sizes. */
   shapes?: ShapeOverrides;
@@ -80,6 +98,11 @@ export interface EvalReport {
   taskReason: string;
   /** The output task metrics read. */
   output: string;
+  /**
+   * Of several outputs, which one class labels were scored against and why (scored-output.ts), with the CLI's way to
+   * score another; `notes` say the reason too (`scored output 'logits', not the first output 'features': ...`).
+   */
+  scoredOutput?: { reason: string; cliHint?: string };
   /** The inputs of the first sample as fed (name, dtype, shape): what the figures were measured on. */
   inputs: { name: string; dtype: string; shape: number[] }[];
   seconds: number;
@@ -215,7 +238,7 @@ interface Prepared {
 async function measure(options: EvaluateOptions, prepared: Prepared): Promise<EvalReport> {
   const { loaded, source, session, refSession, refPath, refInputs, narrowed, notes, started, requested } =
     prepared;
-  const outputName = options.output ?? session.outputNames[0];
+  let outputName = options.output ?? session.outputNames[0];
   if (outputName === undefined || !session.outputNames.includes(outputName)) {
     throw new StudioError(
       'BAD_REQUEST',
@@ -234,6 +257,14 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   let done = 0;
   const total = source.count;
   const classNames = source.classNames;
+  // The labels, surveyed before the first sample where they decide something: which of several outputs is scored,
+  // and whether vector labels are one-hot class labels.
+  const choosing =
+    options.output === undefined && session.outputNames.length > 1 && requested !== 'regression';
+  const survey =
+    requested === 'regression' ? undefined : await surveyWhereNeeded(source, choosing, options.signal);
+  let oneHot = false;
+  let scoredOutput: EvalReport['scoredOutput'];
 
   let mark = performance.now();
   let fed: EvalReport['inputs'] = [];
@@ -254,36 +285,49 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     const t1 = performance.now();
     timing.inferenceMs += t1 - t0;
     const where = `Sample ${sample.index}`;
+    if (sample.label !== undefined && !plan) {
+      const need = choosing ? classNeed(survey, classNames) : undefined;
+      if (need) {
+        const roles = session.outputNames.map((n) => runtimeRole(n, outputs[n]!.type, outputs[n]!.dims));
+        const choice = chooseScoredOutput(roles, need);
+        outputName = choice.output;
+        if (choice.reason) {
+          scoredOutput = { reason: choice.reason, ...(choice.cliHint ? { cliHint: choice.cliHint } : {}) };
+          notes.push(scoredOutputNote(choice.reason));
+        }
+      }
+      oneHot = readsOneHot(survey, outputs[outputName]!, outputName, labelsName(options.data), notes);
+    }
     const measured = outputs[outputName]!;
 
     if (sample.label !== undefined) {
+      // One-hot rows are read as the class of their 1 (readsOneHot said so once).
+      const at = oneHot && typeof sample.label !== 'number' ? oneHotClass(sample.label) : -1;
+      const label = at >= 0 ? at : sample.label;
       if (!plan) {
-        plan = planTask(requested, sample.label, {
-          name: outputName,
-          type: measured.type,
-          dims: measured.dims,
-        });
+        plan = planTask(
+          requested,
+          label,
+          { name: outputName, type: measured.type, dims: measured.dims },
+          oneHot ? survey?.width : undefined,
+        );
         if (plan.mode === 'scores') {
           classification = new ClassificationAccumulator(plan.classes);
-          if (classNames && classNames.length > plan.classes) {
-            throw new StudioError(
-              'BAD_REQUEST',
-              `The data has ${classNames.length} classes (${classNames.slice(0, 5).join(', ')}${classNames.length > 5 ? ', ...' : ''}) but output '${outputName}' scores only ${plan.classes}.`,
-            );
-          }
+          checkClassFolders(classNames, source.emptyClasses, plan.classes, outputName);
           // Fewer folders than scores: the folders are read as the first classes, which is right only if the
           // model's classes are in that order and start there. Said, since the accuracy rests on it.
           if (classNames && classNames.length < plan.classes)
             notes.push(
               `the data has ${classNames.length} classes (${classNames.slice(0, 5).join(', ')}${classNames.length > 5 ? ', ...' : ''}), read as ` +
-                `classes 0-${classNames.length - 1} of the ${plan.classes} that output '${outputName}' scores, in the sorted order of their ` +
+                `classes 0-${classNames.length - 1} of the ${plan.classes} that output '${outputName}' scores, in the order of their ` +
                 'folder names: check that they are those classes, or the accuracy is meaningless.',
             );
         } else if (plan.mode === 'label') classification = new ClassificationAccumulator();
         else regression = new RegressionAccumulator();
+        // Which folder is which class: the accuracy rests on it.
+        if (plan.task === 'classification' && classNames) notes.push(classOrderNote(classNames));
       }
       const values = tensorToFloat64(measured);
-      const label = sample.label;
       if (plan.task === 'classification') {
         if (
           typeof label !== 'number' ||
@@ -401,6 +445,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     taskReason:
       plan?.reason ?? 'none: the data has no labels; only fidelity against the reference is measured',
     output: outputName,
+    ...(scoredOutput ? { scoredOutput } : {}),
     seconds,
     samplesPerSecond: done / seconds,
     timing,
@@ -428,4 +473,59 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     else notes.push('no output could be compared with the reference (string outputs only)');
   }
   return report;
+}
+
+/**
+ * The label survey, where it decides something: always for a model of several outputs (which one fits the labels),
+ * else only when the labels are vectors (one-hot rows or targets); scalar labels of a one-output model need none.
+ */
+async function surveyWhereNeeded(
+  source: DatasetSource,
+  choosing: boolean,
+  signal: AbortSignal | undefined,
+): Promise<LabelSurvey | undefined> {
+  if (!source.hasLabels) return undefined;
+  if (!choosing) {
+    let first: number | Float64Array | undefined;
+    if (source.labels) {
+      for await (const label of source.labels(signal)) {
+        first = label;
+        break;
+      }
+    } else {
+      // No label-only pass: the first sample tells whether the labels are vectors.
+      for await (const sample of source.samples(signal)) {
+        first = sample.label;
+        break;
+      }
+    }
+    if (first === undefined || typeof first === 'number') return undefined;
+  }
+  return surveyLabels(source, signal);
+}
+
+/**
+ * Whether one-hot label rows are read as class ids: where the scored output scores as many classes as the rows are
+ * long (said in a note). One-hot rows beside an output of another number of classes are refused: neither reading fits.
+ */
+function readsOneHot(
+  survey: LabelSurvey | undefined,
+  measured: ort.Tensor,
+  output: string,
+  labels: string,
+  notes: string[],
+): boolean {
+  if (!survey?.oneHot) return false;
+  const { classes } = runtimeRole(output, measured.type, measured.dims);
+  const width = survey.width;
+  if (classes === width) {
+    notes.push(oneHotNote(labels, width));
+    return true;
+  }
+  if (classes === undefined) return false;
+  throw new StudioError(
+    'BAD_REQUEST',
+    `${labels} holds one-hot rows of ${width}, but output '${output}' scores ${classes} classes: give one class id per sample, or rows of ${classes}.`,
+    { cliHint: 'Check --labels, or pick another output with --output NAME.' },
+  );
 }

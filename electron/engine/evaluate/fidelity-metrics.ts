@@ -80,7 +80,7 @@ export function worstFidelity(
 export const WHOLE_SAMPLE = -1;
 
 /** Output names that say class scores: `logits`, `start_logits`, `scores`, `probs`, `class_probabilities`. */
-const SCORES_NAME = /logit|score|prob|class/i;
+export const SCORES_NAME = /logit|score|prob|class/i;
 
 /**
  * Output names that say features, not classes: `emb`, `embedding`, `features`, `last_hidden_state`,

@@ -18,7 +18,8 @@ export function isVector(dims: readonly number[]): boolean {
   return dims.filter((d) => d > 1).length <= 1;
 }
 
-const INTEGER_TYPES = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
+/** Element types of an output that can be the predicted class itself (one value per sample). */
+export const INTEGER_TYPES: ReadonlySet<string> = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
 /** What `--task auto` does with whole-number labels, stated with every decision it makes from them. */
 export const WHOLE_NUMBER_LABELS =
@@ -32,6 +33,8 @@ export function planTask(
   requested: TaskRequest,
   label: number | Float64Array,
   output: { name: string; type: string; dims: readonly number[] },
+  /** The labels are one-hot rows of this many values, read as class indices (`label` is the first row's class). */
+  oneHotWidth?: number,
 ): TaskPlan {
   const values = output.dims.reduce((a, b) => a * b, 1);
   const shape = `${output.type} ${formatDims(output.dims)}`;
@@ -44,9 +47,14 @@ export function planTask(
     if (!scalarLabel) {
       throw new StudioError('BAD_REQUEST', `Classification needs one class index per sample, but the labels hold ${label.length} values per sample.`);
     }
-    const why = requested === 'auto' ? 'labels are class indices and ' : '';
+    const why =
+      oneHotWidth !== undefined
+        ? `labels are one-hot rows of ${oneHotWidth}, read as class indices, and `
+        : requested === 'auto'
+          ? 'labels are class indices and '
+          : '';
     // The decision reads the label's value, not the type it is stored in: 3.0 in a float32 file is class 3.
-    const read = requested === 'auto' ? `; ${WHOLE_NUMBER_LABELS}` : '';
+    const read = requested === 'auto' && oneHotWidth === undefined ? `; ${WHOLE_NUMBER_LABELS}` : '';
     if (scores) {
       return {
         task: 'classification',

@@ -85,6 +85,7 @@ import {
   imagePreprocessingOf,
   mixedDatasets,
 } from '../state/experiment.js';
+import { RegressionFigures } from './regression-figures.js';
 
 /**
  * The accuracy loss of a variant evaluated on another number of samples of the original's data (a sample limit):
@@ -287,6 +288,7 @@ export function CompareView({
           sourceLabel={source ? describeSource(source) : undefined}
         />
       </div>
+      <RegressionFigures evaluations={state.workspace?.evaluations ?? []} variants={variants} />
       <ExplainPanel
         variants={variants}
         int8={studio.appInfo?.int8}
