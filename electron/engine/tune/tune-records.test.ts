@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../../shared/ipc-contract.js';
 import { interruptedTuneNote } from '../../../shared/pipeline-interruption.js';
 import type { TuneRecord, Workspace } from '../../../shared/workspace.js';
+import { HEARTBEAT_MS, HEARTBEAT_STALE_MS } from '../jobs/job-history.js';
 import type { StudioBackend } from '../jobs/studio-backend.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { testBackend } from '../testing/test-backend.js';
@@ -129,6 +130,41 @@ describe('Auto-optimize runs ONNX Studio stopped under', () => {
       );
     } finally {
       await restarted.dispose();
+    }
+  }, 60_000);
+
+  it("another host's run is its own while its heartbeat is fresh, and cut off once it is stale", async () => {
+    const setup = testBackend(tmp.dir);
+    await setup.store.update(files.model, (w) => {
+      w.tunes = [runningRecord('t-fresh', 'job-fresh'), runningRecord('t-stale', 'job-stale')];
+    });
+    await setup.dispose();
+    // serve in a container or on another machine: its process ids are not this host's to check.
+    const folder = path.join(tmp.dir, 'data', 'jobs');
+    fs.mkdirSync(folder, { recursive: true });
+    const elsewhere = (jobId: string, heartbeatAt: number) =>
+      fs.writeFileSync(
+        path.join(folder, `${jobId}.json`),
+        JSON.stringify({
+          version: 2,
+          owner: { id: `owner-${jobId}`, hostname: 'another-host', pid: process.pid },
+          heartbeatAt,
+          jobs: [keptRunning(jobId, files.model, process.pid).job],
+        }),
+      );
+    elsewhere('job-fresh', Date.now() - HEARTBEAT_MS);
+    elsewhere('job-stale', Date.now() - HEARTBEAT_STALE_MS - 1000);
+
+    const backend = testBackend(tmp.dir);
+    try {
+      const tunes = (await workspace(backend, files.model)).tunes!;
+      expect(tunes.find((t) => t.id === 't-fresh')!.status).toBe('running');
+      expect(tunes.find((t) => t.id === 't-stale')).toMatchObject({
+        status: 'interrupted',
+        interrupted: 'cut off',
+      });
+    } finally {
+      await backend.dispose();
     }
   }, 60_000);
 

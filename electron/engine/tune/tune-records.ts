@@ -11,8 +11,9 @@ import type { TuneRecord, Workspace } from '../../../shared/workspace.js';
 
 /**
  * The ids of the workspace's running tune records whose job runs nowhere. `runningJobs` (asked only when a
- * record says it is running) gives the jobs queued or running in this process and in any other still open on
- * this data folder (the app beside `serve`): a run of another host is its own.
+ * record says it is running) gives the jobs queued or running in this process and in any other host still running
+ * on this data folder (the app beside `serve`; one whose processes this host cannot see while its heartbeat is
+ * fresh, jobs/job-history.ts): a run of another host is its own.
  */
 export async function cutOffTunes(
   tunes: readonly TuneRecord[] | undefined,

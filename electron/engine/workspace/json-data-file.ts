@@ -4,11 +4,13 @@ import { writeFileAtomic } from '../onnx/atomic-files.js';
 import { dataFolderFailure } from './data-dir.js';
 
 /**
- * A small JSON document of the data folder (the recent list, the job history). Every change is a
- * read-modify-write, one at a time, re-reading the file rather than trusting a copy (another host sharing the
- * folder, the app beside `serve`, may have written it meanwhile), and written atomically (onnx/atomic-files.ts):
- * a crash leaves the old or the new file, never half of one. A failure to write says what is wrong with the data
- * folder (data-dir.ts).
+ * A small JSON document of the data folder (the recent list, a job history file). Every change is a
+ * read-modify-write, one at a time in this process, re-reading the file rather than trusting a copy, and written
+ * atomically (onnx/atomic-files.ts): a crash leaves the old or the new file, never half of one. Nothing locks the
+ * file between processes: of two hosts sharing the folder (the app beside `serve`) changing it at once, the last
+ * to write wins, and the other's change is lost. A document that must lose nothing has one writer (the job history
+ * writes a file per host, jobs/job-history.ts). A failure to write says what is wrong with the data folder
+ * (data-dir.ts).
  */
 export class JsonDataFile {
   private chain: Promise<unknown> = Promise.resolve();
