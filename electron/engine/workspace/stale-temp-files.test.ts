@@ -62,6 +62,7 @@ describe('stale temporary files', () => {
       tempFile(path.join(variants, 'v-cdfea424fb-fp16.onnx'), dead),
       tempFile(path.join(variants, '..', 'workspace.json'), dead),
       tempFile(dataPaths(dataDir).recent, dead),
+      tempFile(path.join(dataDir, 'jobs', 'host-123-0123abcd.json'), dead),
     ];
     const kept = [
       tempFile(path.join(variants, 'v-0123456789-int8.onnx.weights'), process.pid),
@@ -73,7 +74,7 @@ describe('stale temporary files', () => {
     for (const file of kept.slice(2)) fs.writeFileSync(file, 'x');
     const result = await removeStaleTempFiles(dataDir);
     expect(result.removed.sort()).toEqual(stale.map((f) => path.resolve(f)).sort());
-    expect(result.bytes).toBe(4096 + 3 * 16);
+    expect(result.bytes).toBe(4096 + 4 * 16);
     for (const file of stale) expect(fs.existsSync(file), file).toBe(false);
     for (const file of kept) expect(fs.existsSync(file), file).toBe(true);
   });

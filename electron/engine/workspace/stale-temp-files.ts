@@ -59,6 +59,8 @@ export async function removeStaleTempFiles(dataDir: string, nowMs = Date.now()):
   await sweep(dataDir, 0, nowMs, out);
   // <key>/workspace.json and <key>/variants/*.
   await sweep(dataPaths(dataDir).workspaces, 2, nowMs, out);
+  // The job history's files, one per host (job-history.ts keeps them in jobs/ beside jobs.json).
+  await sweep(path.join(dataDir, 'jobs'), 0, nowMs, out);
   return out;
 }
 
