@@ -146,6 +146,12 @@ const shapesSchema = z.record(z.string(), z.array(z.number().int().min(0)).max(1
 const dimsSchema = z.record(z.string(), z.number().int().min(1));
 /** Values to feed inputs whose values matter (integers such as a sample rate), by input name. */
 const valuesSchema = z.record(z.string(), inputValuesSchema);
+/**
+ * Where a job's `shapes`, `dims` and `values` came from, so its messages name them as the user set them: `--shape`
+ * and `--dim` on a command line (`flags`, which data of other sizes contradicts as an error), a recipe's `inputs`,
+ * or the Model view's input spec (`app`, also when absent). The jobs of `onnx-studio tune` send `flags`.
+ */
+const inputsOriginSchema = z.enum(['flags', 'recipe', 'app']);
 /** Display name of the variant a job makes (default: the method's name, made unique). */
 const variantNameSchema = z.string().min(1).max(MAX_VARIANT_NAME);
 
@@ -182,6 +188,7 @@ export const quantizeJobSpecSchema = z.strictObject({
   shapes: shapesSchema.optional(),
   dims: dimsSchema.optional(),
   values: valuesSchema.optional(),
+  inputsOrigin: inputsOriginSchema.optional(),
   name: variantNameSchema.optional(),
 });
 
@@ -262,6 +269,7 @@ export const evaluateJobSpecSchema = z.strictObject({
   shapes: shapesSchema.optional(),
   dims: dimsSchema.optional(),
   values: valuesSchema.optional(),
+  inputsOrigin: inputsOriginSchema.optional(),
 });
 
 /** A dataset for one role of the experiment; `null` removes it. */

@@ -53,7 +53,8 @@ export const convertCommand: CliCommand = {
       typeof thresholdRaw === 'string' ? parseCount('size-threshold', thresholdRaw) : DEFAULT_THRESHOLD;
     checkOutputPath(input, output);
     // Its weights get a location of convert's own: one written on Windows (`weights\w.bin`) is read as there, so
-    // convert re-saves a model that every other command refuses for it (see resolveExternalLocation).
+    // convert re-saves a model that every other command refuses for it; a file of that literal name is read first,
+    // as every other command reads it (see resolveExternalLocation).
     const model = await loadModel(input, { windowsSeparators: true });
     const inputBytes = model.fileBytes + model.externalDataBytes;
     if (!external && inputBytes > MAX_PROTO_BYTES) {

@@ -236,6 +236,7 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
               ...(spec.shapes ? { shapes: spec.shapes } : {}),
               ...(spec.dims ? { dims: spec.dims } : {}),
               ...(spec.values ? { values: spec.values } : {}),
+              ...(spec.inputsOrigin ? { origin: spec.inputsOrigin } : {}),
             },
           }
         : {}),
@@ -426,6 +427,7 @@ async function evaluate(
       ...(spec.shapes ? { shapes: spec.shapes } : {}),
       ...(spec.dims ? { dims: spec.dims } : {}),
       ...(spec.values ? { values: spec.values } : {}),
+      ...(spec.inputsOrigin ? { origin: spec.inputsOrigin } : {}),
     },
     ctx,
   );
@@ -536,10 +538,13 @@ async function exportVariant(
 
 /** Runs one job of any kind; a job that states no input shapes runs with its model's experiment input spec. */
 export async function executeJob(deps: ExecutorDeps, given: JobSpec, ctx: JobContext): Promise<unknown> {
-  const spec =
+  const filled =
     given.kind === 'bench' || given.kind === 'quantize' || given.kind === 'evaluate'
       ? withExperimentInputs(given, await deps.store.get(given.modelPath))
       : given;
+  // The experiment's input spec, taken where the job gives none, is the app's whatever origin the job named.
+  const spec: JobSpec =
+    filled !== given && 'inputsOrigin' in filled ? { ...filled, inputsOrigin: 'app' } : filled;
   switch (spec.kind) {
     case 'inspect':
       return inspectInTask(deps, (spec satisfies InspectJobSpec).modelPath, ctx);

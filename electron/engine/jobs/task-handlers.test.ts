@@ -117,3 +117,35 @@ describe("a task's input spec", () => {
     }
   });
 });
+
+describe('a task of a CLI command', () => {
+  it('names the flags its sizes came from (a tune trial’s), not the Model view', async () => {
+    const tmp = makeTempDir();
+    try {
+      const model = path.join(tmp.dir, 'mlp.onnx');
+      await saveModel(buildMlp(), model);
+      const check = runTask(
+        {
+          kind: 'checkDataset',
+          model,
+          data: { kind: 'synthetic', samples: 1 },
+          baseDir: tmp.dir,
+          role: 'evaluation',
+          shapes: { pixels: [1, 16] },
+          origin: 'flags',
+        },
+        {
+          signal: new AbortController().signal,
+          progress: () => {},
+          metric: () => {},
+          log: () => {},
+          phase: () => {},
+        },
+        { testHooks: false },
+      );
+      await expect(check).rejects.toThrow(/^--shape names 'pixels', which is not an input of the model/);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});

@@ -85,13 +85,16 @@ function validSpec(spec: unknown, what: string) {
   return parsed.spec;
 }
 
-/** A task's sizes and values: the app's input spec (its messages name the Model view, not flags). */
+/**
+ * A task's sizes and values, named in messages as their origin says: `onnx-studio tune`'s trials carry `flags`
+ * (`--shape`, `--dim`, strict against the data); unmarked, they are the app's input spec (the Model view).
+ */
 function shapeOverrides(hints: ShapeHints): ShapeOverrides {
   return {
     shapes: hints.shapes ?? {},
     dims: hints.dims ?? {},
     ...(hints.values ? { values: hints.values } : {}),
-    origin: 'app',
+    origin: hints.origin ?? 'app',
   };
 }
 

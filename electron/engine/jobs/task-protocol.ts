@@ -12,11 +12,14 @@ import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { InputValues } from '../../../shared/input-spec.js';
 import type { DatasetRole } from '../../../shared/workspace.js';
 import type { TestCrashMode } from '../host/engine-protocol.js';
+import type { InputsOrigin } from '../runtime/input-specs.js';
 
 export interface ShapeHints {
   shapes?: Record<string, number[]>;
   dims?: Record<string, number>;
   values?: Record<string, InputValues>;
+  /** Where they came from, as the job spec's `inputsOrigin` says (absent: the app's input spec). */
+  origin?: InputsOrigin;
 }
 
 export type TaskRequest =

@@ -98,8 +98,9 @@ export function externalDataBase(
  * outside the model's folder, is refused: a crafted model could otherwise make the tool read any file on the
  * machine (a known class of attack on ONNX tooling). The one exception is a link to the folder the model file
  * itself links into (ExternalDataBase.linkedDir). A `\` in a location is a separator only where onnxruntime
- * reads it as one (on Windows, or with ExternalDataBase.windowsSeparators): elsewhere it is part of a file name,
- * and a location that names a file only when read as Windows does is refused, as onnxruntime could not load it.
+ * reads it as one (on Windows, or with ExternalDataBase.windowsSeparators where no file has the literal name):
+ * elsewhere it is part of a file name, and a location that names a file only when read as Windows does is refused,
+ * as onnxruntime could not load it.
  */
 export function resolveExternalLocation(base: string | ExternalDataBase, tensor: TensorProto): string {
   const { dir, linkedDir, windowsSeparators } = typeof base === 'string' ? { dir: base } : base;
@@ -125,7 +126,10 @@ export function resolveExternalLocation(base: string | ExternalDataBase, tensor:
   if (path.isAbsolute(location) || path.win32.isAbsolute(location)) throw unsafe();
   const root = fs.realpathSync(dir);
   const windows = (where: string) => path.resolve(root, where.replace(/\\/g, '/'));
-  const resolved = windowsSeparators ? windows(location) : path.resolve(root, location);
+  const literal = path.resolve(root, location);
+  // As Windows reads it, unless a file bears the literal name (`a\b.bin`): every other command reads that one.
+  const resolved =
+    windowsSeparators && !(isInside(root, literal) && fs.existsSync(literal)) ? windows(location) : literal;
   if (!isInside(root, resolved)) throw unsafe();
   let real: string;
   try {

@@ -74,4 +74,30 @@ describe.runIf(posix)('external-data locations with Windows separators', () => {
     await (await createSession(model)).release();
     expect((await loadModel(model)).externalDataBytes).toBe(32 * 16 * 4);
   });
+
+  it('convert reads a file whose name holds the backslash too, as every other command does', async () => {
+    const model = windowsModel();
+    // Only the literal name exists: read as Windows does, the location names nothing (before: convert failed, IO).
+    fs.renameSync(path.join(tmp.dir, 'weights', 'w.bin'), path.join(tmp.dir, 'weights\\w.bin'));
+    fs.rmdirSync(path.join(tmp.dir, 'weights'));
+    expect((await cli(['inspect', model])).code).toBe(0);
+    const fixed = path.join(tmp.dir, 'fixed.onnx');
+    const r = await cli(['convert', model, '-o', fixed, '--external-data']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await loadModel(fixed)).externalDataBytes).toBeGreaterThan(0);
+    await (await createSession(fixed)).release();
+  });
+
+  it('convert takes the literal name first where both readings name a file', async () => {
+    const model = windowsModel();
+    // weights/w.bin stays, zeroed: the literal file holds the model's own bytes, and is what onnxruntime here reads.
+    const portable = path.join(tmp.dir, 'weights', 'w.bin');
+    fs.copyFileSync(portable, path.join(tmp.dir, 'weights\\w.bin'));
+    fs.writeFileSync(portable, new Uint8Array(fs.statSync(portable).size));
+    const fixed = path.join(tmp.dir, 'fixed.onnx');
+    const r = await cli(['convert', model, '-o', fixed]);
+    expect(r.code, r.stderr).toBe(0);
+    const weight = (await loadModel(fixed)).proto.graph!.initializer.find((t) => t.name === 'fc1.weight');
+    expect(weight?.rawData.some((b) => b !== 0)).toBe(true);
+  });
 });

@@ -24,7 +24,7 @@ import { providerUnavailableError } from '../runtime/execution-providers.js';
 import type { ShapeOverrides } from '../runtime/input-specs.js';
 import { checkTuneData, refuseUnlabelledAccuracyBudget } from './tune-data.js';
 import { tuneCandidates } from './tune-candidates.js';
-import { backendTrialRunner, jobInputs, type TuneDataRef, type TuneJobs } from './tune-runner.js';
+import { backendTrialRunner, jobSpecInputs, type TuneDataRef, type TuneJobs } from './tune-runner.js';
 import { runTuneSearch, type TrialRunner } from './tune-search.js';
 
 export interface TuneRequest {
@@ -132,7 +132,7 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
           kind: 'evaluate',
           modelPath,
           data: request.evaluation,
-          ...jobInputs(inputs),
+          ...jobSpecInputs(inputs),
           ...(options.evalSamples !== undefined ? { limit: options.evalSamples } : {}),
         },
         'Evaluating the original',

@@ -121,6 +121,8 @@ export async function runTuneJob(
       : ws.experiment?.inputs?.values
         ? { values: ws.experiment.inputs.values }
         : {}),
+    // Set in the app (the form, or the Model view): its trials' messages name the Model view, not flags.
+    origin: 'app' as const,
   };
 
   const id = randomUUID().slice(0, 8);

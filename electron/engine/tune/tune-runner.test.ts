@@ -1,10 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../../shared/ipc-contract.js';
-import type { OutputFidelityInfo } from '../../../shared/job-reports.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobSpecSchema, type JobSpec } from '../../../shared/ipc-contract.js';
+import type { VariantJobResult } from '../../../shared/job-results.js';
+import type { OutputFidelityInfo, QuantizeReportInfo } from '../../../shared/job-reports.js';
 import { tuneOptionsSchema } from '../../../shared/options/tune-options.js';
 import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { BENCH_DATASET_FEEDS } from '../../../shared/bench.js';
+import { encodeNpyArray } from '../datasets/npy-format.js';
+import type { StudioBackend } from '../jobs/studio-backend.js';
 import { benchResult } from '../testing/bench-results.js';
+import { buildMlp, modelBytes, randomFloats } from '../testing/model-fixtures.js';
+import { makeTempDir } from '../testing/temp-dir.js';
+import { testBackend } from '../testing/test-backend.js';
 import { addGuessNotes, backendTrialRunner } from './tune-runner.js';
 import type { TuneJobs } from './tune-jobs.js';
 
@@ -158,5 +166,113 @@ describe('a trial’s benchmark on the evaluation data', () => {
       'Not fp16: a CPU computes float16 models in float32.',
       guess,
     ]);
+  });
+});
+
+describe('where a trial’s input sizes came from', () => {
+  it('marks the quantize and evaluate jobs of a CLI tune as flags, and leaves the benchmark’s params unmarked', async () => {
+    const specs: JobSpec[] = [];
+    const jobs: TuneJobs = {
+      run: <T>(spec: JobSpec) => {
+        specs.push(spec);
+        return Promise.resolve(
+          (spec.kind === 'quantize'
+            ? { variant: { id: 'v1' }, report: { outputBytes: 1 } }
+            : spec.kind === 'bench'
+              ? { report: { results: [benchResult('m', [2]), benchResult('v', [1])], comparisons: [] } }
+              : { report: { fidelity: { ...output('y', 0.999, null), outputs: [] } } }) as T,
+        );
+      },
+      removeVariant: () => Promise.resolve(),
+    };
+    const runner = backendTrialRunner({
+      jobs,
+      modelPath: '/m/model.onnx',
+      options: tuneOptionsSchema.parse({ minCosine: 0.99 }),
+      calibration: { spec: { kind: 'synthetic', samples: 4 }, baseDir: '/m' },
+      evaluation: { spec: { kind: 'synthetic', samples: 4 }, baseDir: '/m' },
+      inputs: { shapes: {}, dims: { batch: 2 }, origin: 'flags' },
+    });
+    await runner.make({ kind: 'quantize', method: 'int8-static', common: {}, options: {} }, 'int8-static');
+    await runner.evaluate('v1');
+    await runner.bench('v1');
+    const [quantize, evaluate, bench] = specs;
+    expect(quantize).toMatchObject({ kind: 'quantize', dims: { batch: 2 }, inputsOrigin: 'flags' });
+    expect(evaluate).toMatchObject({ kind: 'evaluate', dims: { batch: 2 }, inputsOrigin: 'flags' });
+    expect(bench).toMatchObject({ kind: 'bench', dims: { batch: 2 } });
+    expect(bench).not.toHaveProperty('inputsOrigin');
+    // Each is a job the IPC contract accepts (a benchmark's spec has no origin to give).
+    for (const spec of specs) expect(jobSpecSchema.safeParse(spec).success).toBe(true);
+  });
+
+  describe('on the studio’s jobs', () => {
+    let tmp: ReturnType<typeof makeTempDir>;
+    let backend: StudioBackend;
+    let model: string;
+    const calibration = { spec: { kind: 'npy' as const, path: 'calib.npy' }, baseDir: '' };
+    beforeAll(() => {
+      tmp = makeTempDir('onnx-studio-tune-origin-');
+      backend = testBackend(tmp.dir);
+      model = path.join(tmp.dir, 'mlp.onnx');
+      // Inputs [batch, 16]; the data's samples are [16], fed one per run: batch 1, not the 2 set below.
+      fs.writeFileSync(model, modelBytes(buildMlp()));
+      fs.writeFileSync(
+        path.join(tmp.dir, 'calib.npy'),
+        encodeNpyArray(randomFloats(4 * 16, 3), 'float32', [4, 16]),
+      );
+      calibration.baseDir = tmp.dir;
+    });
+    afterAll(async () => {
+      await backend.dispose();
+      tmp.cleanup();
+    });
+    const trialOf = (origin: 'flags' | 'app') =>
+      backendTrialRunner({
+        jobs: backend.runner,
+        modelPath: model,
+        options: tuneOptionsSchema.parse({ minCosine: 0.99 }),
+        calibration,
+        evaluation: calibration,
+        inputs: { dims: { batch: 2 }, origin },
+      }).make({ kind: 'quantize', method: 'int8-static', common: {}, options: {} }, 'int8-static');
+
+    it('a CLI tune’s trial holds the data to --dim, and its message names the flag', async () => {
+      // Before, every task read its sizes as the app's: the data's batch of 1 won, with a note naming the Model view.
+      await expect(trialOf('flags')).rejects.toThrow(
+        /--dim batch=2 makes dim 'batch' 2, but .*Leave out --dim batch=2/,
+      );
+    }, 60_000);
+
+    it('an app job’s sizes give way to the data, with a note naming the Model view', async () => {
+      await trialOf('app');
+      const made = await backend.runner.run<VariantJobResult<QuantizeReportInfo>>(
+        {
+          kind: 'quantize',
+          modelPath: model,
+          method: 'int8-static',
+          calibration,
+          dims: { batch: 2 },
+        },
+        'Quantization',
+      );
+      const note = made.report.notes.find((n) => n.includes("dim 'batch'"));
+      expect(note).toContain("not the 2 the Model view's input spec sets");
+      expect(note).not.toContain('--dim');
+    }, 60_000);
+
+    it('a job that names flags but gives no sizes runs with the experiment’s, named as the app’s', async () => {
+      const set = await backend.dispatch('studio:experiment.set', {
+        modelPath: model,
+        inputs: { shapes: { input: [2, 16] } },
+      });
+      expect(set.ok).toBe(true);
+      const made = await backend.runner.run<VariantJobResult<QuantizeReportInfo>>(
+        { kind: 'quantize', modelPath: model, method: 'int8-static', calibration, inputsOrigin: 'flags' },
+        'Quantization',
+      );
+      expect(made.report.notes.find((n) => n.includes("dim 'batch'"))).toContain(
+        "the Model view's input spec",
+      );
+    }, 60_000);
   });
 });

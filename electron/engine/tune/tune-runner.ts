@@ -37,7 +37,7 @@ export interface TuneRunnerSetup {
   options: TuneOptions;
   calibration: DataRef;
   evaluation: DataRef;
-  /** Input spec for the sensitivity analysis (the jobs read the experiment's). */
+  /** The input spec of the trials' jobs and of the sensitivity analysis; its origin names it in their messages. */
   inputs: ShapeOverrides;
   signal?: AbortSignal;
 }
@@ -54,6 +54,18 @@ export function jobInputs(inputs: ShapeOverrides): {
     ...(some(inputs.dims) ? { dims: inputs.dims! } : {}),
     ...(some(inputs.values) ? { values: inputs.values! } : {}),
   };
+}
+
+/**
+ * The input fields of a quantize or evaluate job (jobInputs), with where they came from: `onnx-studio tune`'s
+ * trials then name `--shape` and `--dim` in their messages, and hold data to them, as the command itself does.
+ * A benchmark's params carry no origin (jobInputs alone).
+ */
+export function jobSpecInputs(inputs: ShapeOverrides): ReturnType<typeof jobInputs> & {
+  inputsOrigin?: NonNullable<ShapeOverrides['origin']>;
+} {
+  const own = jobInputs(inputs);
+  return Object.keys(own).length > 0 && inputs.origin ? { ...own, inputsOrigin: inputs.origin } : own;
 }
 
 /**
@@ -85,7 +97,7 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
               common: recipe.common,
               options: recipe.options,
               name,
-              ...jobInputs(setup.inputs),
+              ...jobSpecInputs(setup.inputs),
               ...(recipe.method === 'int8-static' ? { calibration: setup.calibration } : {}),
             }
           : {
@@ -112,7 +124,7 @@ export function backendTrialRunner(setup: TuneRunnerSetup): TrialRunner {
           target: variantId,
           data: setup.evaluation,
           reference: 'original',
-          ...jobInputs(setup.inputs),
+          ...jobSpecInputs(setup.inputs),
           ...(options.evalSamples !== undefined ? { limit: options.evalSamples } : {}),
         },
         'Evaluation',
