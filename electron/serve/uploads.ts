@@ -11,7 +11,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { UploadResponse } from '../../shared/ws-protocol.js';
-import { removeQuietly, tempPathFor } from '../engine/onnx/atomic-files.js';
+import { placeNew, removeQuietly, tempPathFor } from '../engine/onnx/atomic-files.js';
 
 /** Bytes, not characters: file systems limit a name to 255 bytes, and 'ü' takes 2 of them in UTF-8. */
 const MAX_NAME_BYTES = 200;
@@ -66,22 +66,6 @@ function refused(status: number, code: 'BAD_REQUEST' | 'IO', message: string): U
   return { status, body: { ok: false, error: { code, message } } };
 }
 
-/**
- * Gives the finished temporary file its name unless that name was taken meanwhile (two uploads of one name at
- * once), which a rename would replace: a hard link fails then. A file system without hard links (FAT) renames
- * after a last look.
- */
-async function claimName(temp: string, target: string): Promise<void> {
-  try {
-    await fs.promises.link(temp, target);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
-    if (fs.existsSync(target)) throw Object.assign(new Error(`${target} exists`), { code: 'EEXIST' });
-    await fs.promises.rename(temp, target);
-  }
-}
-
 /** Stores the request's body under `uploadsDir` and says where, or why not. */
 export async function receiveUpload(
   req: IncomingMessage,
@@ -114,7 +98,8 @@ export async function receiveUpload(
   req.on('data', (chunk: Buffer) => (bytes += chunk.length));
   try {
     await pipeline(req, fs.createWriteStream(temp, { flags: 'wx' }));
-    await claimName(temp, target);
+    // The name only if it is still free: another upload of one name may have taken it meanwhile (EEXIST).
+    placeNew(temp, target);
   } catch (error) {
     removeQuietly(temp);
     if ((error as NodeJS.ErrnoException).code === 'EEXIST')

@@ -7,14 +7,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ORIGINAL_TARGET, workspaceExternalDataUrlPath } from '../../shared/workspace.js';
+import { loadModel } from '../engine/onnx/load-model.js';
 import { saveModel } from '../engine/onnx/save-model.js';
 import { writeWithExternalData } from '../engine/testing/external-data-files.js';
 import { buildMlp } from '../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
 import { WorkspaceStore, workspaceKey } from '../engine/workspace/workspace-store.js';
 import { answerWorkspaceFile } from './workspace-files.js';
+
+// Every load of a model in the host's process is counted: a whole model must never be parsed there.
+vi.mock('../engine/onnx/load-model.js', async (actual) => {
+  const real = await actual<typeof import('../engine/onnx/load-model.js')>();
+  return { ...real, loadModel: vi.fn(real.loadModel) };
+});
 
 /** The segments the hosts pass: the URL path after `workspace-files/`, still encoded. */
 function segmentsOf(urlPath: string): string[] {
@@ -28,7 +35,10 @@ describe('workspace files for the page', () => {
     tmp = makeTempDir();
     store = new WorkspaceStore(path.join(tmp.dir, 'data'));
   });
-  afterEach(() => tmp.cleanup());
+  afterEach(() => {
+    tmp.cleanup();
+    vi.mocked(loadModel).mockClear();
+  });
 
   /** A model in `models/` whose workspace exists (as opening it in the app makes one). */
   async function opened(file: string): Promise<string> {
@@ -173,5 +183,31 @@ describe('workspace files for the page', () => {
       ws.model.summary = { fileBytes: size, externalDataBytes: 0 } as NonNullable<typeof ws.model.summary>;
     });
     expect(await listing(workspaceKey(recorded))).toEqual({ type: 'json', value: { files: [] } });
+  });
+
+  it('does not load a model that names no external data, though the workspace never recorded it as whole', async () => {
+    // An original not inspected yet (no summary), and a variant whose file is no longer the size it recorded.
+    const original = path.join(tmp.dir, 'original.onnx');
+    fs.writeFileSync(original, toBinary(ModelProtoSchema, buildMlp()));
+    const key = await opened(original);
+    const variantFile = path.join(tmp.dir, 'variant.onnx');
+    fs.writeFileSync(variantFile, toBinary(ModelProtoSchema, buildMlp({ hiddenSize: 8 })));
+    await store.update(original, (ws) => {
+      ws.variants.push({ id: 'v-1', path: variantFile, fileBytes: 1 } as (typeof ws.variants)[number]);
+    });
+    expect(await listing(key)).toEqual({ type: 'json', value: { files: [] } });
+    expect(await listing(key, 'v-1')).toEqual({ type: 'json', value: { files: [] } });
+    expect(loadModel).not.toHaveBeenCalled();
+  });
+
+  it('keeps the refusal of a model as it keeps a listing: asked again, the unchanged model is not loaded again', async () => {
+    const dir = path.join(tmp.dir, 'models');
+    fs.mkdirSync(dir);
+    const model = writeWithExternalData(dir, 'crafted.onnx', buildMlp(), { 'fc1.weight': '../outside.bin' });
+    const key = await opened(model);
+    const first = await listing(key);
+    expect(first).toMatchObject({ type: 'error', status: 422 });
+    expect(await listing(key)).toEqual(first);
+    expect(loadModel).toHaveBeenCalledTimes(1);
   });
 });

@@ -27,6 +27,7 @@ import { StudioError } from '../engine/errors.js';
 import { externalDataFiles } from '../engine/inspect/inspect-model.js';
 import { resolveExternalLocation, type ExternalDataBase } from '../engine/onnx/external-data.js';
 import { loadModel } from '../engine/onnx/load-model.js';
+import { fileMayHaveExternalData } from '../engine/onnx/output-guard.js';
 import type { WorkspaceStore } from '../engine/workspace/workspace-store.js';
 
 /** What a host sends for a workspace-files request. */
@@ -113,9 +114,11 @@ const MAX_LISTINGS = 16;
 
 /**
  * The model's external data files, as the engine lists them once it has loaded the model (which refuses unsafe
- * locations and missing or short data files). A model the workspace recorded as whole (its recorded size is its
- * .onnx file's: the original's inspect summary, a variant's record) is not loaded again: reading a 2 GB model into
- * the host's process to find no external data would stall it.
+ * locations and missing or short data files). A whole model is never loaded here: parsing a 2 GB model in the
+ * host's process (Electron's main process, serve) to find no external data would stall every window. So a model
+ * the workspace recorded as whole (its recorded size is its .onnx file's: the original's inspect summary, a
+ * variant's record) is taken at its word, and any other is first searched for an external-data location
+ * (fileMayHaveExternalData, a read in chunks that keeps no model in memory) and loaded only when it names one.
  */
 async function listExternalData(
   ws: Workspace,
@@ -128,6 +131,7 @@ async function listExternalData(
   const cached = listings.get(file);
   if (cached?.stamp === stamp) return cached.listing;
   const listing = (async (): Promise<ListedExternalData> => {
+    if (!mayHaveExternalData(file)) return { files: [] };
     const model = await loadModel(file);
     if (model.externalDataBytes === 0) return { files: [] };
     const base: ExternalDataBase = {
@@ -143,11 +147,23 @@ async function listExternalData(
   listings.delete(file);
   listings.set(file, { stamp, listing });
   if (listings.size > MAX_LISTINGS) listings.delete(listings.keys().next().value as string);
-  // A failure is not kept: the user may put the data file back.
-  listing.catch(() => {
+  // A refusal of the model itself (MODEL_INVALID: an unsafe location, a corrupt file) is kept, as a listing is,
+  // while the file stays the same: each retry would load the model again to say the same. A data file's (IO:
+  // missing, short, unreadable) is not: the user may put the data file back, which leaves the model as it was.
+  listing.catch((error: unknown) => {
+    if (error instanceof StudioError && error.code !== 'IO') return;
     if (listings.get(file)?.listing === listing) listings.delete(file);
   });
   return listing;
+}
+
+/** Whether the model `file` may name external data; when the file cannot be read, loading it says why. */
+function mayHaveExternalData(file: string): boolean {
+  try {
+    return fileMayHaveExternalData(file);
+  } catch {
+    return true;
+  }
 }
 
 /** Whether the workspace's record of `target` says its .onnx file of `size` bytes is the whole model. */

@@ -8,7 +8,7 @@ import {
   refuseOverwritingInput,
 } from '../../engine/onnx/output-guard.js';
 import { saveModel } from '../../engine/onnx/save-model.js';
-import { refuseUnwritableFolder } from '../../engine/tune/output-destination.js';
+import { refuseUnwritableFolder } from '../../engine/onnx/unwritable-folder.js';
 import { copyFileAtomic } from '../../engine/onnx/atomic-files.js';
 import { refuseNonOnnxOutput } from '../output-path.js';
 

@@ -10,6 +10,7 @@ import { StudioError } from '../../engine/errors.js';
 import { sampleModel } from '../../engine/jobs/sample-model.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import { makeOutputFolder, refuseFileAsFolder } from '../../engine/onnx/output-folder.js';
+import { saveReport } from '../../engine/report/report-files.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { formatBytes, formatTable } from '../format.js';
@@ -58,13 +59,13 @@ export const demoCommand: CliCommand = {
     const existed = refuseFileAsFolder(out, '--out');
     const iterations = positiveInt('iterations', ctx.values.iterations, 500);
     const force = ctx.values.force === true;
+    const reportExists = (file: string) =>
+      new StudioError(
+        'BAD_REQUEST',
+        `${file} already exists. Choose another --out folder or pass --force to replace it.`,
+      );
     for (const file of ['report.html', 'report.json']) {
-      if (fs.existsSync(path.join(out, file)) && !force) {
-        throw new StudioError(
-          'BAD_REQUEST',
-          `${path.join(out, file)} already exists. Choose another --out folder or pass --force to replace it.`,
-        );
-      }
+      if (fs.existsSync(path.join(out, file)) && !force) throw reportExists(path.join(out, file));
     }
     const dataDir = path.join(out, 'workspace');
     if (force) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -144,14 +145,10 @@ export const demoCommand: CliCommand = {
       }
 
       step(`report -> ${out}`);
-      const saved = await backend.dispatch('studio:report.save', {
-        modelPath: model,
-        outputDir: out,
-        overwrite: true,
-      });
-      if (!saved.ok) throw new StudioError(saved.error.code, saved.error.message);
-      const report = JSON.parse(fs.readFileSync(saved.value.jsonPath, 'utf8')) as StudioReport;
-      printResult(ctx, out, saved.value, report);
+      // A report that appeared in --out since the check above is replaced only with --force, as any output.
+      const saved = await saveReport(await backend.store.get(model), version, out, force, reportExists);
+      const report = JSON.parse(fs.readFileSync(saved.jsonPath, 'utf8')) as StudioReport;
+      printResult(ctx, out, saved, report);
       return 0;
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);

@@ -9,7 +9,7 @@ import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
-import { trackTemporary } from '../../engine/onnx/atomic-files.js';
+import { trackTemporary, writeFileAtomic } from '../../engine/onnx/atomic-files.js';
 import {
   refuseUnknownDims,
   resolveInputSpecs,
@@ -17,7 +17,7 @@ import {
 } from '../../engine/runtime/input-specs.js';
 import { guessedValuesNote } from '../../engine/runtime/synthetic-feeds.js';
 import { refuseOutputsOverInputs } from '../../engine/onnx/output-guard.js';
-import { refuseUnwritableFolder } from '../../engine/tune/output-destination.js';
+import { refuseUnwritableFolder } from '../../engine/onnx/unwritable-folder.js';
 import { runTune } from '../../engine/tune/run-tune.js';
 import { stopOnAbort } from '../../engine/tune/tune-jobs.js';
 import { addGuessNotes, jobInputs } from '../../engine/tune/tune-runner.js';
@@ -298,10 +298,12 @@ async function writeChoice(
   );
   if (!exported.written)
     throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
-  const file = outcomePathOf(output);
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify({ ...outcome, output: exported.path }, null, 2)}\n`);
-  fs.renameSync(temp, file);
+  // Replaced only with --force, also when it appeared during the search; the temp file goes on a second Ctrl+C.
+  await writeFileAtomic(
+    outcomePathOf(output),
+    `${JSON.stringify({ ...outcome, output: exported.path }, null, 2)}\n`,
+    { replace: force },
+  );
   return exported.path;
 }
 

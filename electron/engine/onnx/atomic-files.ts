@@ -61,9 +61,10 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EISD
  * Where the file system makes no hard links, the name is claimed first by creating it exclusively (O_EXCL,
  * atomic there too), then the temp file is renamed over that empty claim: still no other output is ever
  * replaced, but for that instant a reader sees an empty file (and a crash then, a power cut or SIGKILL, would
- * leave it, to be removed by hand).
+ * leave it, to be removed by hand). Throws EEXIST when the name is taken. Used by commitTempFiles and by serve's
+ * uploads (serve/uploads.ts).
  */
-function placeNew(temp: string, target: string): void {
+export function placeNew(temp: string, target: string): void {
   try {
     fs.linkSync(temp, target);
     return;

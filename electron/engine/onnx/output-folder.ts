@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../errors.js';
-import { refuseUnwritableFolder } from '../tune/output-destination.js';
+import { refuseUnwritableFolder } from './unwritable-folder.js';
 
 /*
  * The folder a command writes several files into (`run --out`, `demo --out`). A path that is a file, or lies

@@ -12,6 +12,7 @@ import { compareTargets, datasetCaption, decisionLatencyLabel, inputsCaption, ty
 import { ORIGINAL_TARGET, type BenchRecord, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
 import { writeFileAtomic } from '../onnx/atomic-files.js';
+import { makeOutputFolder } from '../onnx/output-folder.js';
 import { byteTicks, percentTickFormat, shareAxis } from '../../../shared/chart-scale.js';
 import {
   bestVariant,
@@ -593,30 +594,36 @@ export function buildReport(workspace: Workspace, version: string): { html: stri
   return { html: reportHtml(json), json };
 }
 
-/** Writes `report.html` and `report.json` into `outputDir` (created if missing), atomically. */
+/**
+ * Writes `report.html` and `report.json` into `outputDir` (created if missing, as an output folder is:
+ * makeOutputFolder, which also refuses a pseudo file system such as /proc at once), atomically. Without
+ * `overwrite`, a report already there is refused, also one that appears while the report is written: with
+ * `exists(file)` when given (the CLI's words), else as the app words it.
+ */
 export async function saveReport(
   workspace: Workspace,
   version: string,
   outputDir: string,
   overwrite: boolean,
+  exists: (file: string) => StudioError = (file) =>
+    new StudioError(
+      'BAD_REQUEST',
+      `${file} already exists. Choose another folder, or confirm to replace it.`,
+    ),
 ): Promise<{ htmlPath: string; jsonPath: string }> {
   const dir = path.resolve(outputDir);
-  await fs.promises.mkdir(dir, { recursive: true }).catch((error: Error) => {
-    throw new StudioError('IO', `Cannot create ${dir}: ${error.message}. Choose another folder.`);
-  });
+  // Written into whether made now or by someone else meanwhile: each report file is put in place on its own.
+  await makeOutputFolder(dir, 'the report folder', { force: true });
   const htmlPath = path.join(dir, 'report.html');
   const jsonPath = path.join(dir, 'report.json');
   if (!overwrite) {
     for (const file of [htmlPath, jsonPath]) {
-      if (fs.existsSync(file))
-        throw new StudioError(
-          'BAD_REQUEST',
-          `${file} already exists. Choose another folder, or confirm to replace it.`,
-        );
+      if (fs.existsSync(file)) throw exists(file);
     }
   }
   const { html, json } = buildReport(workspace, version);
-  await writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
-  await writeFileAtomic(htmlPath, html);
+  const commit = { replace: overwrite, exists };
+  await writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 2)}\n`, commit);
+  await writeFileAtomic(htmlPath, html, commit);
   return { htmlPath, jsonPath };
 }

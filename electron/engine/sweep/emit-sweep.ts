@@ -17,7 +17,7 @@ import { inspectModel } from '../inspect/inspect-model.js';
 import { loadModel } from '../onnx/load-model.js';
 import { datasetRef } from '../recipe/dataset-ref.js';
 import { externalDataFiles, sha256Model } from '../recipe/file-hash.js';
-import { refuseUnwritableFolder } from '../tune/output-destination.js';
+import { refuseUnwritableFolder } from '../onnx/unwritable-folder.js';
 import { tuneCandidates } from '../tune/tune-candidates.js';
 import { k8sJobManifest, slurmArrayScript } from './scheduler-files.js';
 import {

@@ -1,9 +1,10 @@
 /**
- * Where `tune` and `tune --emit` will write, checked before the work: a local tune writes its variant and its
- * `.tune.json` only once the search has ended, so a folder that is missing or cannot be written would otherwise
- * be found minutes later, with every trial's result lost. The check is a real write (a hidden folder made and
- * removed at once), so a read-only file system, missing permissions and a pseudo file system are all caught,
- * whoever runs it (root passes a permission check that a read-only mount still refuses).
+ * Whether a destination folder can be written, checked before the work: `tune` writes its variant and its
+ * `.tune.json` only once the search has ended (and `tune --emit`, `collect` and the output folders of `run` and
+ * `demo` check so too), so a folder that is missing or cannot be written would otherwise be found minutes later,
+ * with every trial's result lost. The check is a real write (a hidden folder made and removed at once), so a
+ * read-only file system, missing permissions and a pseudo file system are all caught, whoever runs it (root
+ * passes a permission check that a read-only mount still refuses).
  */
 import fs from 'node:fs';
 import path from 'node:path';
