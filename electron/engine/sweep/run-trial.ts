@@ -17,7 +17,7 @@ import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { findRecordedFile, resolveDatasetRef } from '../recipe/dataset-ref.js';
 import { sha256Model, sha256Path } from '../recipe/file-hash.js';
 import { stopOnAbort } from '../tune/tune-jobs.js';
-import { backendTrialRunner, jobInputs } from '../tune/tune-runner.js';
+import { backendTrialRunner, jobSpecInputs } from '../tune/tune-runner.js';
 import {
   INPUTS_DIR,
   type MachineInfo,
@@ -130,7 +130,9 @@ export async function runTrial(request: TrialRequest): Promise<TrialRun> {
   })();
   const originalBytes = summary.fileBytes + summary.externalDataBytes;
   const options = { ...sweep.options, ...(request.threads ? { threads: request.threads } : {}) };
+  // The sizes `tune --emit` was given on its command line: messages name its flags, as tune's own trials do.
   const shapes = {
+    origin: 'flags' as const,
     ...(sweep.inputs?.shapes ? { shapes: sweep.inputs.shapes } : {}),
     ...(sweep.inputs?.dims ? { dims: sweep.inputs.dims } : {}),
     ...(sweep.inputs?.values ? { values: sweep.inputs.values } : {}),
@@ -171,7 +173,7 @@ export async function runTrial(request: TrialRequest): Promise<TrialRun> {
             kind: 'evaluate',
             modelPath: model.path,
             data: evaluation,
-            ...jobInputs(shapes),
+            ...jobSpecInputs(shapes),
             ...(options.evalSamples !== undefined ? { limit: options.evalSamples } : {}),
           },
           'Evaluating the original',
