@@ -68,8 +68,9 @@ export const demoCommand: CliCommand = {
       if (fs.existsSync(path.join(out, file)) && !force) throw reportExists(path.join(out, file));
     }
     const dataDir = path.join(out, 'workspace');
-    if (force) fs.rmSync(dataDir, { recursive: true, force: true });
+    // The folder first: a demo that cannot claim it must not have removed the workspace inside it.
     await makeOutputFolder(out, '--out', { existed, force });
+    if (force) fs.rmSync(dataDir, { recursive: true, force: true });
 
     const version = cliVersion();
     const backend = new StudioBackend({
