@@ -10,8 +10,7 @@ import { ModelProtoSchema } from 'onnx-buf';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ORIGINAL_TARGET, workspaceExternalDataUrlPath } from '../../shared/workspace.js';
 import { loadModel } from '../engine/onnx/load-model.js';
-import { saveModel } from '../engine/onnx/save-model.js';
-import { writeWithExternalData } from '../engine/testing/external-data-files.js';
+import { writeHubModel, writeWithExternalData } from '../engine/testing/external-data-files.js';
 import { buildMlp } from '../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../engine/testing/temp-dir.js';
 import { WorkspaceStore, workspaceKey } from '../engine/workspace/workspace-store.js';
@@ -148,17 +147,8 @@ describe('workspace files for the page', () => {
   });
 
   it('serves the data file of a model kept as the Hugging Face cache keeps it (links into blobs/)', async () => {
-    const blobs = path.join(tmp.dir, 'hub', 'blobs');
-    const snapshot = path.join(tmp.dir, 'hub', 'snapshots', 'abc');
-    fs.mkdirSync(blobs, { recursive: true });
-    fs.mkdirSync(snapshot, { recursive: true });
-    await saveModel(buildMlp(), path.join(blobs, '5f1e'), {
-      externalData: { thresholdBytes: 1024, fileName: 'model.onnx_data' },
-    });
-    fs.renameSync(path.join(blobs, 'model.onnx_data'), path.join(blobs, '9c2d'));
-    fs.symlinkSync('../../blobs/5f1e', path.join(snapshot, 'model.onnx'));
-    fs.symlinkSync('../../blobs/9c2d', path.join(snapshot, 'model.onnx_data'));
-    const key = await opened(path.join(snapshot, 'model.onnx'));
+    const { model, blobs } = await writeHubModel(tmp.dir);
+    const key = await opened(model);
     expect(await listing(key)).toMatchObject({
       type: 'json',
       value: { files: [{ location: 'model.onnx_data' }] },

@@ -20,7 +20,7 @@ import { refuseNonOnnxOutput } from '../output-path.js';
  */
 
 /** OUT is there already and --force was not given: said by the check, and by the write when it appeared since. */
-const outExists = (output: string) =>
+export const outExists = (output: string): StudioError =>
   new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
 
 /** Refuses an OUT that cannot or must not be written, before the sweep is read; returns it resolved. */

@@ -23,6 +23,7 @@ import { stopOnAbort } from '../../engine/tune/tune-jobs.js';
 import { addGuessNotes, jobInputs } from '../../engine/tune/tune-runner.js';
 import { checkTuneData, refuseUnlabelledAccuracyBudget } from '../../engine/tune/tune-data.js';
 import { collectCommand, emitCommand, emitTarget, refuseSweepFlags, SWEEP_FIELDS } from './tune-sweep.js';
+import { outExists } from './collect-output.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
@@ -99,8 +100,7 @@ export const tuneCommand: CliCommand = {
     const force = ctx.values.force === true;
     // The outcome beside OUT is an output too: refused here, not after a search of many minutes.
     for (const file of emit ? [] : [output, outcomePathOf(output)])
-      if (fs.existsSync(file) && !force)
-        throw new StudioError('BAD_REQUEST', `${file} already exists. Pass --force to replace it.`);
+      if (fs.existsSync(file) && !force) throw outExists(file);
     // So is a folder that is missing or cannot be written: both files are written only after the search.
     if (!emit) refuseUnwritableFolder(path.dirname(output), `-o ${output}`, { mustExist: true });
     refuseSweepFlags(ctx, emit?.target);
@@ -296,8 +296,7 @@ async function writeChoice(
     },
     'Writing the chosen variant',
   );
-  if (!exported.written)
-    throw new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
+  if (!exported.written) throw outExists(output);
   // Replaced only with --force, also when it appeared during the search; the temp file goes on a second Ctrl+C.
   await writeFileAtomic(
     outcomePathOf(output),

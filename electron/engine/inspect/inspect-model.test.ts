@@ -12,7 +12,7 @@ import {
   buildSparseInitializerModel,
 } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
-import { writeWithExternalData } from '../testing/external-data-files.js';
+import { writeHubModel, writeWithExternalData } from '../testing/external-data-files.js';
 import { inspectModel } from './inspect-model.js';
 
 describe('inspectModel', () => {
@@ -116,17 +116,8 @@ describe('inspectModel', () => {
   });
 
   it('lists the data file of a model kept as the Hugging Face cache keeps it (links into blobs/)', async () => {
-    const blobs = path.join(tmp.dir, 'hub', 'blobs');
-    const snapshot = path.join(tmp.dir, 'hub', 'snapshots', 'abc');
-    fs.mkdirSync(blobs, { recursive: true });
-    fs.mkdirSync(snapshot, { recursive: true });
-    await saveModel(buildMlp(), path.join(blobs, '5f1e'), {
-      externalData: { thresholdBytes: 1024, fileName: 'model.onnx_data' },
-    });
-    fs.renameSync(path.join(blobs, 'model.onnx_data'), path.join(blobs, '9c2d'));
-    fs.symlinkSync('../../blobs/5f1e', path.join(snapshot, 'model.onnx'));
-    fs.symlinkSync('../../blobs/9c2d', path.join(snapshot, 'model.onnx_data'));
-    const s = await inspectModel(path.join(snapshot, 'model.onnx'));
+    const { model } = await writeHubModel(tmp.dir);
+    const s = await inspectModel(model);
     expect(s.externalDataFiles).toEqual([{ location: 'model.onnx_data', bytes: s.externalDataBytes, tensors: 2 }]);
   });
 

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { externalDataFiles } from '../recipe/file-hash.js';
 import { buildMlp } from '../testing/model-fixtures.js';
+import { writeHubModel } from '../testing/external-data-files.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { externalRef, isExternal } from './external-data.js';
 import { inlineExternalData } from './inline-external-data.js';
@@ -24,24 +25,7 @@ describe('external data through the links of a model store', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  /** A model as the Hugging Face cache keeps it: `snapshots/abc123/model.onnx` and its data, links into `blobs/`. */
-  async function hubModel(): Promise<{ model: string; blobs: string; snapshot: string }> {
-    const blobs = path.join(tmp.dir, 'hub', 'blobs');
-    const snapshot = path.join(tmp.dir, 'hub', 'snapshots', 'abc123');
-    fs.mkdirSync(blobs, { recursive: true });
-    fs.mkdirSync(snapshot, { recursive: true });
-    // Saved as the hub stores it: written in one folder, then moved under content names.
-    const staging = path.join(tmp.dir, 'staging');
-    fs.mkdirSync(staging);
-    await saveModel(buildMlp(), path.join(staging, 'model.onnx'), {
-      externalData: { thresholdBytes: 1024, fileName: 'model.onnx_data' },
-    });
-    fs.renameSync(path.join(staging, 'model.onnx'), path.join(blobs, '5f1e'));
-    fs.renameSync(path.join(staging, 'model.onnx_data'), path.join(blobs, '9c2d'));
-    fs.symlinkSync('../../blobs/5f1e', path.join(snapshot, 'model.onnx'));
-    fs.symlinkSync('../../blobs/9c2d', path.join(snapshot, 'model.onnx_data'));
-    return { model: path.join(snapshot, 'model.onnx'), blobs, snapshot };
-  }
+  const hubModel = () => writeHubModel(tmp.dir);
 
   it('loads a model whose file and data file are links into one blobs folder', async () => {
     const loaded = await loadModel((await hubModel()).model);

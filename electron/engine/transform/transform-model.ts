@@ -19,6 +19,7 @@ import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { MAX_PROTO_BYTES, saveModel, unusedDataNote, type SaveModelResult } from '../onnx/save-model.js';
 import { StreamedWeights } from '../onnx/streamed-weights.js';
 import { checkOutputPath, refuseOverwritingInput } from '../onnx/output-guard.js';
+import { outputExists } from '../onnx/atomic-files.js';
 import { sha256Model } from '../recipe/file-hash.js';
 import { extendRecipe, readRecordedRecipe, writeRecipe } from '../recipe/recorded-recipe.js';
 
@@ -69,10 +70,7 @@ export async function transformModel<O>(
 ): Promise<TransformResult<O>> {
   checkOutputPath(request.input, request.output);
   if (!request.force && fs.existsSync(request.output)) {
-    throw new StudioError(
-      'BAD_REQUEST',
-      `${path.resolve(request.output)} already exists. Choose another output path or pass --force to replace it.`,
-    );
+    throw outputExists(path.resolve(request.output));
   }
   const cancelled = () => new StudioError('CANCELLED', `${verb} was cancelled.`);
   if (request.signal?.aborted) throw cancelled();
