@@ -32,9 +32,10 @@ export class StudioError extends Error {
 
 /**
  * An error as the engine's processes and its job manager pass it on: with the CLI's hint, which the app's
- * `StudioErrorInfo` leaves out (the app ignores it; the CLI prints it once the error is rebuilt from this).
+ * `StudioErrorInfo` leaves out (the app ignores it; the CLI prints it once the error is rebuilt from this), and,
+ * for an output that is already there, its path (onnx/output-exists.ts), which the app's wording reads.
  */
-export type EngineErrorInfo = StudioErrorInfo & { cliHint?: string };
+export type EngineErrorInfo = StudioErrorInfo & { cliHint?: string; existingPath?: string };
 
 /** The StudioError an `EngineErrorInfo` stands for (`message` replaces its message, e.g. to say which step). */
 export function errorFromInfo(info: EngineErrorInfo, message = info.message): StudioError {

@@ -9,7 +9,7 @@ import {
 } from '../../engine/onnx/output-guard.js';
 import { saveModel } from '../../engine/onnx/save-model.js';
 import { refuseUnwritableFolder } from '../../engine/onnx/unwritable-folder.js';
-import { copyFileAtomic } from '../../engine/onnx/atomic-files.js';
+import { copyFileAtomic, outputExists } from '../../engine/onnx/atomic-files.js';
 import { refuseNonOnnxOutput } from '../output-path.js';
 
 /*
@@ -18,10 +18,6 @@ import { refuseNonOnnxOutput } from '../output-path.js';
  * sweep reads), before anything is merged; a variant with external data is saved again, so that its data file
  * is named after OUT (the trial's `variant.onnx` names `variant.onnx.data`, which a copy would leave dangling).
  */
-
-/** OUT is there already and --force was not given: said by the check, and by the write when it appeared since. */
-export const outExists = (output: string): StudioError =>
-  new StudioError('BAD_REQUEST', `${output} already exists. Pass --force to replace it.`);
 
 /** Refuses an OUT that cannot or must not be written, before the sweep is read; returns it resolved. */
 export function checkCollectOutput(outputArg: string, sweepDir: string, force: boolean): string {
@@ -40,7 +36,7 @@ export function checkCollectOutput(outputArg: string, sweepDir: string, force: b
   );
   if (fs.statSync(output, { throwIfNoEntry: false })?.isDirectory())
     throw new StudioError('BAD_REQUEST', `-o ${output} is a folder: give the path of a .onnx file.`);
-  if (fs.existsSync(output) && !force) throw outExists(output);
+  if (fs.existsSync(output) && !force) throw outputExists(output);
   refuseUnwritableFolder(path.dirname(output), `-o ${output}`, { mustExist: true });
   return output;
 }
@@ -60,7 +56,7 @@ export async function writeCollectedChoice(
   if (model.externalDataBytes === 0) {
     await copyFileAtomic(variant, output, {
       replace: force,
-      exists: outExists,
+      exists: outputExists,
       signal,
       cancelled: 'Collecting was cancelled; nothing was written.',
     });

@@ -9,6 +9,7 @@ import { datasetCaption, inputsCaption, type StudioReport } from '../../../share
 import { StudioError } from '../../engine/errors.js';
 import { sampleModel } from '../../engine/jobs/sample-model.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
+import { CLI_OUT_FOLDER, outputExists } from '../../engine/onnx/output-exists.js';
 import { makeOutputFolder, refuseFileAsFolder } from '../../engine/onnx/output-folder.js';
 import { saveReport } from '../../engine/report/report-files.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
@@ -59,11 +60,7 @@ export const demoCommand: CliCommand = {
     const existed = refuseFileAsFolder(out, '--out');
     const iterations = positiveInt('iterations', ctx.values.iterations, 500);
     const force = ctx.values.force === true;
-    const reportExists = (file: string) =>
-      new StudioError(
-        'BAD_REQUEST',
-        `${file} already exists. Choose another --out folder or pass --force to replace it.`,
-      );
+    const reportExists = (file: string) => outputExists(file, CLI_OUT_FOLDER);
     for (const file of ['report.html', 'report.json']) {
       if (fs.existsSync(path.join(out, file)) && !force) throw reportExists(path.join(out, file));
     }

@@ -61,8 +61,8 @@ describe('two commands writing the same output at once', () => {
     const r = await cli(['run', recipe, '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `onnx-studio: --out ${out} already exists: another command made it after this one started. Choose another ` +
-        '--out folder, or pass --force to write into it.\n',
+      `onnx-studio: --out ${out} already exists (another command made it after this one started). Choose another ` +
+        '--out folder or pass --force to write into it.\n',
     );
     expect(fs.readdirSync(out)).toEqual([]);
     vi.restoreAllMocks();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/onnx/atomic-files.js';
+import { outputExists } from '../../engine/onnx/output-exists.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
 import { refuseOutputsOverInputs } from '../../engine/onnx/output-guard.js';
 import { readRecordedRecipe } from '../../engine/recipe/recorded-recipe.js';
@@ -50,11 +51,7 @@ export const recipeCommand: CliCommand = {
       refuseRecipeOutput(file, output);
       const force = ctx.values.force === true;
       // Said at once, and by the write if the file appeared since (another job writing the same -o).
-      const exists = () =>
-        new StudioError(
-          'BAD_REQUEST',
-          `${path.resolve(output)} already exists. Choose another path or pass --force.`,
-        );
+      const exists = () => outputExists(path.resolve(output));
       if (!force && fs.existsSync(output)) throw exists();
       await writeFileAtomic(output, text, { replace: force, exists });
       ctx.stderr.write(`Wrote ${path.resolve(output)}\n`);

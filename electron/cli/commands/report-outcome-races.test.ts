@@ -2,7 +2,8 @@
  * `demo`'s report and `tune`'s outcome file (OUT.tune.json) are outputs like any other (docs/cli.md): one that
  * appears while the command runs (another job writing the same --out or -o) is replaced only with --force.
  * Without, the command exits 2 with the "already exists ... --force" message and the other job's file is kept,
- * with no temp file of this one left beside it. The other job is played by the test, writing its file just as
+ * with no temp file of this one left beside it, nor the other half of its result (report.json without report.html,
+ * OUT without OUT.tune.json). The other job is played by the test, writing its file just as
  * this command writes its own.
  */
 import fs from 'node:fs';
@@ -57,6 +58,17 @@ describe('an output that appears while the command runs', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['report.json', 'workspace']);
   }, 120_000);
 
+  it('demo --out: a report.html that appears is kept, and no report.json of this demo is left without it', async () => {
+    const out = path.join(tmp.dir, 'demo-html');
+    const html = path.join(out, 'report.html');
+    writtenMeanwhile(html);
+    const r = await cli(['demo', '--out', out, '--iterations', '40']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`onnx-studio: ${html} already exists. Choose another --out folder`);
+    expect(fs.readFileSync(html, 'utf8')).toBe('theirs');
+    expect(fs.readdirSync(out).sort()).toEqual(['report.html', 'workspace']);
+  }, 120_000);
+
   it('tune -o: an OUT.tune.json that appears is kept, the tune exits 2; with --force it is replaced', async () => {
     const dir = path.join(tmp.dir, 'tune');
     fs.mkdirSync(dir);
@@ -79,9 +91,12 @@ describe('an output that appears while the command runs', () => {
       ]);
     const r = await tune();
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`${outcome} already exists.`);
+    expect(r.stderr).toContain(
+      `${outcome} already exists. Choose another output path or pass --force to replace it.`,
+    );
     expect(fs.readFileSync(outcome, 'utf8')).toBe('theirs');
-    expect(fs.readdirSync(dir).sort()).toEqual(['tuned.onnx', 'tuned.tune.json']);
+    // OUT and its outcome are one result: the OUT this run exported is taken back, not left half done.
+    expect(fs.readdirSync(dir).sort()).toEqual(['tuned.tune.json']);
 
     const forced = await tune('--force');
     expect(forced.code, forced.stderr).toBe(0);

@@ -236,7 +236,7 @@ describe('onnx-studio recipe + run', () => {
       const stamp = fs.statSync(path.join(changed, 'recipe-out', output!)).mtimeMs;
       const again = await cli(['run', path.join(changed, 'recipe.json'), '--allow-changed-data']);
       expect(again.code).toBe(2);
-      expect(again.stderr).toMatch(/already exists \(an earlier run's output\?\)\. Pass --force/);
+      expect(again.stderr).toMatch(/already exists \(an earlier run's output\?\)\. Choose another --out folder or pass --force/);
       expect(fs.statSync(path.join(changed, 'recipe-out', output!)).mtimeMs).toBe(stamp);
       const forced = await cli(['run', path.join(changed, 'recipe.json'), '--allow-changed-data', '--force']);
       expect(forced.code, forced.stderr).toBe(0);

@@ -316,7 +316,9 @@ describe('onnx-studio tune refuses, before any trial, what every trial would fai
       '0.9',
     ]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`${outcome} already exists. Pass --force to replace it.`);
+    expect(r.stderr).toContain(
+      `${outcome} already exists. Choose another output path or pass --force to replace it.`,
+    );
     expect(fs.readFileSync(outcome, 'utf8')).toBe('mine');
   });
 

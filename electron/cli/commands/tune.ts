@@ -9,7 +9,8 @@ import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
-import { trackTemporary, writeFileAtomic } from '../../engine/onnx/atomic-files.js';
+import { placedFiles, takeBack, trackTemporary, writeFileAtomic } from '../../engine/onnx/atomic-files.js';
+import { outputExists } from '../../engine/onnx/output-exists.js';
 import {
   refuseUnknownDims,
   resolveInputSpecs,
@@ -23,7 +24,6 @@ import { stopOnAbort } from '../../engine/tune/tune-jobs.js';
 import { addGuessNotes, jobInputs } from '../../engine/tune/tune-runner.js';
 import { checkTuneData, refuseUnlabelledAccuracyBudget } from '../../engine/tune/tune-data.js';
 import { collectCommand, emitCommand, emitTarget, refuseSweepFlags, SWEEP_FIELDS } from './tune-sweep.js';
-import { outExists } from './collect-output.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { requireString, writeJson } from '../cli-context.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
@@ -100,7 +100,7 @@ export const tuneCommand: CliCommand = {
     const force = ctx.values.force === true;
     // The outcome beside OUT is an output too: refused here, not after a search of many minutes.
     for (const file of emit ? [] : [output, outcomePathOf(output)])
-      if (fs.existsSync(file) && !force) throw outExists(file);
+      if (fs.existsSync(file) && !force) throw outputExists(file);
     // So is a folder that is missing or cannot be written: both files are written only after the search.
     if (!emit) refuseUnwritableFolder(path.dirname(output), `-o ${output}`, { mustExist: true });
     refuseSweepFlags(ctx, emit?.target);
@@ -261,8 +261,8 @@ async function finish(
       outcome.stoppedBy = 'cancelled';
     }
   }
-  // Cancelled: the best trial so far was not written, so nothing is reported as chosen (the app keeps it as
-  // the best so far; the CLI writes nothing).
+  // Cancelled during the export: nothing was written, so nothing is reported as chosen (a search stopped earlier
+  // chose nothing already, tune-search.ts; the app keeps no choice either).
   if (outcome.stoppedBy === 'cancelled') delete outcome.chosen;
   if (ctx.json)
     writeJson(ctx, {
@@ -296,13 +296,23 @@ async function writeChoice(
     },
     'Writing the chosen variant',
   );
-  if (!exported.written) throw outExists(output);
-  // Replaced only with --force, also when it appeared during the search; the temp file goes on a second Ctrl+C.
-  await writeFileAtomic(
-    outcomePathOf(output),
-    `${JSON.stringify({ ...outcome, output: exported.path }, null, 2)}\n`,
-    { replace: force },
-  );
+  if (!exported.written) throw outputExists(output);
+  // OUT and its outcome file are one result: an outcome that cannot be placed takes back what the export placed.
+  const placed = placedFiles([
+    exported.path,
+    ...(exported.dataFile !== undefined ? [exported.dataFile] : []),
+  ]);
+  try {
+    // Replaced only with --force, also when it appeared during the search; the temp file goes on a second Ctrl+C.
+    await writeFileAtomic(
+      outcomePathOf(output),
+      `${JSON.stringify({ ...outcome, output: exported.path }, null, 2)}\n`,
+      { replace: force },
+    );
+  } catch (error) {
+    takeBack(placed);
+    throw error;
+  }
   return exported.path;
 }
 

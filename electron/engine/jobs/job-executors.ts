@@ -35,10 +35,11 @@ import {
 } from '../../../shared/workspace.js';
 import { removeProfileTraces } from '../bench/profile-trace.js';
 import { benchParams } from '../bench/run-benchmark.js';
-import { StudioError, errorFromInfo } from '../errors.js';
+import { StudioError } from '../errors.js';
 import type { EvalReport } from '../evaluate/evaluate-model.js';
 import type { EngineClient } from '../host/engine-client.js';
-import { copyFileAtomic, outputExists, removeQuietly } from '../onnx/atomic-files.js';
+import { copyFileAtomic, removeQuietly } from '../onnx/atomic-files.js';
+import { errorOfInfo, existingPathOf } from '../onnx/output-exists.js';
 import { fileMayHaveExternalData, sameFile } from '../onnx/output-guard.js';
 import type { PruneReport } from '../prune/prune-model.js';
 import type { QuantizeReport } from '../quantize/quantize-model.js';
@@ -111,7 +112,7 @@ export async function runTask<R>(deps: ExecutorDeps, task: TaskRequest, ctx: Job
     case 'result':
       return end.result as R;
     case 'failed':
-      throw errorFromInfo(end.error);
+      throw errorOfInfo(end.error);
     case 'cancelled':
       throw new StudioError('CANCELLED', 'Cancelled.');
   }
@@ -455,13 +456,13 @@ function appearedWhileExporting(file: string): StudioError {
   );
 }
 
-/** The export task's (saveModel's) refusal of a file that appeared, reworded for the app; other errors as they are. */
+/**
+ * The export task's (saveModel's) refusal of a file that appeared, reworded for the app from the path it carries
+ * (not its CLI words, which say --force); other errors as they are.
+ */
 export function inAppWords(error: unknown): unknown {
-  const cliWords = outputExists('').message; // what follows the file name: "already exists. ... --force ..."
-  if (!(error instanceof StudioError) || error.code !== 'BAD_REQUEST' || !error.message.endsWith(cliWords)) {
-    return error;
-  }
-  return appearedWhileExporting(error.message.slice(0, -cliWords.length));
+  const existing = existingPathOf(error);
+  return existing === undefined ? error : appearedWhileExporting(existing);
 }
 
 async function exportVariant(

@@ -19,9 +19,8 @@ import {
   type JobOwner,
   keptNewest,
   MAX_KEPT_JOBS,
-  processStart,
-  thisHost,
 } from './job-history.js';
+import { processStart, thisHost } from '../workspace/process-identity.js';
 import type { StudioBackend } from './studio-backend.js';
 
 /** The id of a process that has ended (one killed under its jobs). */

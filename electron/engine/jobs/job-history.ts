@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { isRecord } from '../../../shared/is-record.js';
 import type { JobInfo, JobState } from '../../../shared/ipc-contract.js';
 import { JsonDataFile } from '../workspace/json-data-file.js';
+import { type HostIdentity, processStart, thisHost } from '../workspace/process-identity.js';
 import { isProcessRunning } from '../workspace/stale-temp-files.js';
 
 /*
@@ -53,44 +53,11 @@ const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'fail
 const HISTORY_FILE = /^[^.].*\.(json|claim)$/;
 
 /** Who writes a history file: a history (id) of a process (pid, start) of a host. */
-export interface JobOwner {
+export interface JobOwner extends HostIdentity {
   id: string;
-  hostname: string;
   pid: number;
   /** When the process started, as the system tells of any process (Linux: /proc/PID/stat); absent elsewhere. */
   start?: string;
-  /** The boot of the host (Linux): another boot, or another machine of the same name, has other processes. */
-  bootId?: string;
-  /** The process-id space (Linux): a container has its own, and this host cannot see its processes. */
-  pidNamespace?: string;
-}
-
-/** When a process of this system started, or undefined where the system does not tell (or it is gone). */
-export function processStart(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The fields after the command name (in parentheses, may hold any character): state is the 3rd, start the 22nd.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-function readOr(read: () => string): string | undefined {
-  try {
-    return read().trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** This host as owners name it: its name, boot and process-id space. */
-export function thisHost(): Pick<JobOwner, 'hostname' | 'bootId' | 'pidNamespace'> {
-  return {
-    hostname: os.hostname(),
-    bootId: readOr(() => fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
-    pidNamespace: readOr(() => fs.readlinkSync('/proc/self/ns/pid')),
-  };
 }
 
 /** The histories of this process still open: a job of one of them runs (or waits) in this process. */

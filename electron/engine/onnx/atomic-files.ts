@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StudioError } from '../errors.js';
+import { outputExists } from './output-exists.js';
 
 /**
  * The temporary files (and folders) of this process that may still be on disk: every name tempPathFor gave
@@ -28,14 +29,10 @@ export function tempPathFor(target: string): string {
 
 /**
  * The refusal of an output that is already there, without --force (exit 2): the start-time checks' words, and
- * what a commit says when the file appeared after them (another job writing the same output).
+ * what a commit says when the file appeared after them (another job writing the same output). Declared once, for
+ * every surface, in output-exists.ts; named here too for the writers that already import it with the commit.
  */
-export function outputExists(file: string): StudioError {
-  return new StudioError(
-    'BAD_REQUEST',
-    `${file} already exists. Choose another output path or pass --force to replace it.`,
-  );
-}
+export { outputExists } from './output-exists.js';
 
 export interface CommitOptions {
   /**
@@ -87,6 +84,32 @@ function identity(file: string): string | undefined {
   return stat ? `${stat.dev}:${stat.ino}` : undefined;
 }
 
+/** A file this process put in place, as it was then: to be taken back only while the name still holds it. */
+export interface PlacedFile {
+  target: string;
+  id: string | undefined;
+}
+
+/** The files `targets` name now, as placed by this process (an export that a later output's refusal undoes). */
+export function placedFiles(targets: readonly string[]): PlacedFile[] {
+  return targets.map((target) => ({ target, id: identity(target) }));
+}
+
+/**
+ * Removes the files this process placed, newest first, each only while its name still holds what was placed
+ * (another job may have replaced it since, and its file is not ours to remove). Best effort: the refusal that
+ * brought us here matters more.
+ */
+export function takeBack(placed: readonly PlacedFile[]): void {
+  for (const { target, id } of [...placed].reverse()) {
+    try {
+      if (id !== undefined && identity(target) === id) fs.unlinkSync(target);
+    } catch {
+      // Best effort (see above).
+    }
+  }
+}
+
 /**
  * Moves each temp file to its target, in the order given (data files before the model that names them), with
  * no await in between. With `replace`, each is renamed over whatever is there. Without, each must find its
@@ -102,7 +125,7 @@ export function commitTempFiles(pairs: [temp: string, target: string][], options
     }
     return;
   }
-  const placed: { target: string; id: string | undefined }[] = [];
+  const placed: PlacedFile[] = [];
   try {
     for (const [temp, target] of pairs) {
       // The temp file's inode, which the target holds once placed (linked or renamed).
@@ -111,13 +134,7 @@ export function commitTempFiles(pairs: [temp: string, target: string][], options
       placed.push({ target, id });
     }
   } catch (error) {
-    for (const { target, id } of placed.reverse()) {
-      try {
-        if (id !== undefined && identity(target) === id) fs.unlinkSync(target);
-      } catch {
-        // Best effort: the refusal matters more.
-      }
-    }
+    takeBack(placed);
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       const taken = pairs[placed.length]![1];
       throw (options.exists ?? outputExists)(taken);
@@ -236,6 +253,31 @@ export async function writeFileAtomic(
   } catch (error) {
     removeQuietly(temp);
     throw writeFailure(error, path.resolve(target));
+  }
+}
+
+/**
+ * Writes small files that belong together (a report's HTML and JSON) as one output: each to a temp file first,
+ * then all put in place at once (commitTempFiles). Without `options.replace`, a target that is taken (also one
+ * that appeared meanwhile) leaves none of them placed, so a reader never finds one without the other.
+ */
+export async function writeFilesAtomic(
+  files: readonly [target: string, data: string | Uint8Array][],
+  options: CommitOptions = { replace: true },
+): Promise<void> {
+  const pairs: [temp: string, target: string][] = [];
+  let writing = files[0]?.[0] ?? '';
+  try {
+    for (const [target, data] of files) {
+      writing = target;
+      const temp = tempPathFor(target);
+      pairs.push([temp, target]);
+      await fs.promises.writeFile(temp, data, { flag: 'wx' });
+    }
+    commitTempFiles(pairs, options);
+  } catch (error) {
+    for (const [temp] of pairs) removeQuietly(temp);
+    throw writeFailure(error, path.resolve(writing));
   }
 }
 

@@ -17,7 +17,7 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 const claimLost = (out: string) =>
-  `--out ${out} already exists: another command made it after this one started. Choose another --out folder, ` +
+  `--out ${out} already exists (another command made it after this one started). Choose another --out folder ` +
   'or pass --force to write into it.';
 
 describe('makeOutputFolder: the claim', () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../errors.js';
+import { outputExists } from './output-exists.js';
 import { refuseUnwritableFolder } from './unwritable-folder.js';
 
 /*
@@ -75,10 +76,10 @@ export async function makeOutputFolder(
   const resolved = path.resolve(dir);
   const existed = options.existed ?? there;
   const claimLost = () =>
-    new StudioError(
-      'BAD_REQUEST',
-      `${flag} ${resolved} already exists: another command made it after this one started. Choose another ` +
-        `${flag} folder, or pass --force to write into it.`,
+    outputExists(
+      resolved,
+      { another: `${flag} folder`, proceed: 'pass --force', effect: 'write into it' },
+      { named: flag, why: 'another command made it after this one started' },
     );
   const missing: string[] = [];
   if (!there)

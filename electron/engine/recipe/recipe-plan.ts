@@ -12,6 +12,7 @@ import { QUANTIZE_METHOD_SPECS } from '../../../shared/options/quantize-options.
 import type { DatasetRef, Recipe, RecipeStep } from '../../../shared/recipe.js';
 import { stepSlug } from '../../../shared/variant-naming.js';
 import { StudioError } from '../errors.js';
+import { CLI_OUT_FOLDER, outputExists } from '../onnx/output-exists.js';
 import { openDataset } from '../datasets/open-dataset.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { makeOutputFolder, refuseFileAsFolder } from '../onnx/output-folder.js';
@@ -263,11 +264,7 @@ function plannedOutputs(options: RecipeRunSetup, source: string): RecipePlan['ou
   if (!options.force) {
     for (const output of outputs) {
       const existing = output && [output, `${output}.data`].find((f) => fs.existsSync(f));
-      if (existing)
-        throw new StudioError(
-          'BAD_REQUEST',
-          `${existing} already exists (an earlier run's output?). Pass --force to replace it, or --out another folder.`,
-        );
+      if (existing) throw outputExists(existing, CLI_OUT_FOLDER, { why: "an earlier run's output?" });
     }
   }
   return outputs;

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { compareTargets, datasetCaption, decisionLatencyLabel, inputsCaption, type ComparisonRow, type StudioReport } from '../../../shared/report.js';
 import { ORIGINAL_TARGET, type BenchRecord, type Workspace } from '../../../shared/workspace.js';
 import { StudioError } from '../errors.js';
-import { writeFileAtomic } from '../onnx/atomic-files.js';
+import { writeFilesAtomic } from '../onnx/atomic-files.js';
+import { APP_FOLDER, outputExists } from '../onnx/output-exists.js';
 import { makeOutputFolder } from '../onnx/output-folder.js';
 import { byteTicks, percentTickFormat, shareAxis } from '../../../shared/chart-scale.js';
 import {
@@ -596,7 +597,7 @@ export function buildReport(workspace: Workspace, version: string): { html: stri
 
 /**
  * Writes `report.html` and `report.json` into `outputDir` (created if missing, as an output folder is:
- * makeOutputFolder, which also refuses a pseudo file system such as /proc at once), atomically. Without
+ * makeOutputFolder, which also refuses a pseudo file system such as /proc at once), atomically and together. Without
  * `overwrite`, a report already there is refused, also one that appears while the report is written: with
  * `exists(file)` when given (the CLI's words), else as the app words it.
  */
@@ -605,11 +606,7 @@ export async function saveReport(
   version: string,
   outputDir: string,
   overwrite: boolean,
-  exists: (file: string) => StudioError = (file) =>
-    new StudioError(
-      'BAD_REQUEST',
-      `${file} already exists. Choose another folder, or confirm to replace it.`,
-    ),
+  exists: (file: string) => StudioError = (file) => outputExists(file, APP_FOLDER),
 ): Promise<{ htmlPath: string; jsonPath: string }> {
   const dir = path.resolve(outputDir);
   // Written into whether made now or by someone else meanwhile: each report file is put in place on its own.
@@ -622,8 +619,13 @@ export async function saveReport(
     }
   }
   const { html, json } = buildReport(workspace, version);
-  const commit = { replace: overwrite, exists };
-  await writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 2)}\n`, commit);
-  await writeFileAtomic(htmlPath, html, commit);
+  // As one output: a report.html that appears meanwhile leaves no report.json of this one beside it.
+  await writeFilesAtomic(
+    [
+      [jsonPath, `${JSON.stringify(json, null, 2)}\n`],
+      [htmlPath, html],
+    ],
+    { replace: overwrite, exists },
+  );
   return { htmlPath, jsonPath };
 }

@@ -45,10 +45,22 @@ describe('saveReport', () => {
     writtenMeanwhile(json);
     await expect(saveReport(workspace(), '1.0.0', tmp.dir, false)).rejects.toMatchObject({
       code: 'BAD_REQUEST',
-      message: `${json} already exists. Choose another folder, or confirm to replace it.`,
+      message: `${json} already exists. Choose another folder or confirm to replace it.`,
     });
     expect(fs.readFileSync(json, 'utf8')).toBe('theirs');
     expect(fs.readdirSync(tmp.dir)).toEqual(['report.json']);
+  });
+
+  it('places the pair whole or not at all: a report.html that appears leaves no report.json of this save', async () => {
+    const html = path.join(tmp.dir, 'report.html');
+    writtenMeanwhile(html);
+    await expect(saveReport(workspace(), '1.0.0', tmp.dir, false)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: `${html} already exists. Choose another folder or confirm to replace it.`,
+      path: html,
+    });
+    expect(fs.readFileSync(html, 'utf8')).toBe('theirs');
+    expect(fs.readdirSync(tmp.dir)).toEqual(['report.html']);
   });
 
   it('with overwrite, replaces it', async () => {

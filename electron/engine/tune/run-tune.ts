@@ -186,7 +186,7 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
 /**
  * The size objective's search benchmarks no trial: the chosen one is benchmarked against the original at the
  * end, so the CLI and the app both say its latency and whether it is slower. A Cancel during it ends the run
- * as cancelled (the trials stand).
+ * as cancelled (the trials stand, none chosen).
  */
 export async function benchChosen(
   outcome: TuneOutcome,
@@ -197,11 +197,16 @@ export async function benchChosen(
   const chosen = trialNumbered(outcome, outcome.chosen);
   if (outcome.stoppedBy === 'cancelled' || !chosen?.variantId || chosen.p50Ratio !== undefined) return;
   say(`benchmark ${chosen.name} against the original`);
+  const started = performance.now();
   try {
     Object.assign(chosen, await runner.bench(chosen.variantId));
+    // Not in `seconds` (the search's): said beside it, so the two add up to the run's time (a user test).
+    outcome.benchSeconds = (performance.now() - started) / 1000;
   } catch (error) {
     if (!(error instanceof StudioError && error.code === 'CANCELLED')) throw error;
+    // Stopped before it was measured: no choice, as a search stopped earlier makes none (tune-search.ts).
     outcome.stoppedBy = 'cancelled';
+    delete outcome.chosen;
     return;
   }
   onTrial?.(chosen, true);

@@ -116,6 +116,38 @@ describe('the app’s tune job', () => {
     expect(kinds.filter((k) => k !== 'tune' && k !== 'inspect')).toEqual([]);
   }, 60_000);
 
+  it('chooses nothing when cancelled: the best trial so far keeps its trial name, not "tuned: ..."', async () => {
+    // As `onnx-studio tune` writes nothing on Ctrl+C: only a search that ended chooses (tune-search.ts).
+    const started = backend.jobs.start({
+      kind: 'tune',
+      modelPath: files.model,
+      options: { minCosine: 0.9, objective: 'size', maxTrials: 8, iterations: 10 },
+      evaluation: { spec: { kind: 'npy', path: path.basename(files.data) }, baseDir: tmp.dir },
+      calibration: { spec: { kind: 'npy', path: path.basename(files.calib) }, baseDir: tmp.dir },
+    });
+    const before = (await backend.store.get(files.model)).tunes?.length ?? 0;
+    // Cancelled once a trial met the budget: the search would have chosen it had it ended then.
+    for (;;) {
+      const record = (await backend.store.get(files.model)).tunes?.[before];
+      if (record?.trials.some((t) => t.meetsBudget && t.variantId)) break;
+      expect(backend.jobs.list().find((j) => j.jobId === started.jobId)?.state).not.toMatch(
+        /succeeded|failed/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    backend.jobs.cancel(started.jobId);
+    expect(await started.done).toMatchObject({ type: 'cancelled' });
+    const ws = await backend.store.get(files.model);
+    const record = ws.tunes![before]!;
+    expect(record.status).toBe('cancelled');
+    expect(record.chosenVariantId).toBeUndefined();
+    expect(record.outcome?.chosen).toBeUndefined();
+    const best = record.trials.find((t) => t.meetsBudget && t.variantId)!;
+    const variant = ws.variants.find((v) => v.id === best.variantId)!;
+    expect(variant.name).not.toMatch(/^tuned: /);
+    expect(ws.variants.filter((v) => v.name.startsWith('tuned: '))).toEqual([]);
+  }, 120_000);
+
   it('benchmarks the size objective’s choice at the end, as the CLI does, and names its data', async () => {
     // A user test: the app's choice read "– p50" where the CLI's read "p50 1.331x (unreliable run)"; and the
     // outcome named no data.

@@ -2,9 +2,10 @@
  * The app's Auto-optimize: a `tune` job. It runs the same search as `onnx-studio tune` (run-tune.ts), its trials
  * as ordinary jobs of the backend, and keeps a record in the workspace (`tunes`) that every ended trial updates,
  * so the app draws trials as they come and a reload still shows them. Data and input shapes default to the
- * model's experiment. The chosen variant stays in the workspace as an ordinary variant, renamed `tuned: ...`;
- * on Cancel the finished trials and the best variant so far are kept, and so they are when ONNX Studio stops the
- * run (closing), which then reads interrupted, not cancelled.
+ * model's experiment. The chosen variant stays in the workspace as an ordinary variant, renamed `tuned: ...`.
+ * Only a search that ended chooses: on Cancel the finished trials are kept, their variants under their trial
+ * names and none chosen (as `onnx-studio tune` writes nothing then), and so they are when ONNX Studio stops the
+ * run (closing: it reads interrupted, not cancelled) or is killed under it (cut off, tune-records.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { ProviderStatus } from '../../../shared/bench.js';
@@ -185,6 +186,7 @@ export async function runTuneJob(
         });
       },
     });
+    // None when the search was stopped (tune-search.ts): its best trial so far keeps its trial's name.
     const chosen = trialNumbered(outcome, outcome.chosen);
     if (chosen?.variantId) {
       await deps.store.update(spec.modelPath, (w) => {

@@ -128,6 +128,9 @@ describe('tune search', () => {
     expect(outcome.trials.length).toBe(1);
     expect(outcome.trials[0]!.status).toBe('done');
     expect(outcome.trials[0]!.cosine).toBeGreaterThan(0.9);
+    // Stopped, not ended: neither a choice nor a closest miss (the budget was not missed, the search stopped).
+    expect(outcome.chosen).toBeUndefined();
+    expect(outcome.closest).toBeUndefined();
   }, 60_000);
 });
 

@@ -16,7 +16,9 @@ import {
   beatsOriginal,
   gainRule,
   budgetShortfall,
-  chooseTrial,
+  mayBeChosen,
+  sameSizeNote,
+  tuneChoice,
   closestTrial,
   objectiveValue,
   paretoFront,
@@ -65,6 +67,8 @@ export interface TrialQuality {
   cosineIsAgreement?: boolean;
   /** The worst top-1 agreement over the class-score outputs, when there are any (TuneTrial.top1Agreement). */
   top1Agreement?: number;
+  /** Whether that agreement is a share of positions, not samples (TuneTrial.top1PerPosition). */
+  top1PerPosition?: boolean;
 }
 
 /**
@@ -182,6 +186,7 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
       trial.cosine = quality.cosine;
       if (quality.agreement !== undefined) trial.agreement = quality.agreement;
       if (quality.top1Agreement !== undefined) trial.top1Agreement = quality.top1Agreement;
+      if (quality.top1PerPosition) trial.top1PerPosition = true;
       const discrete = discreteNoted ? undefined : discreteOutputsNote(quality, budget);
       if (discrete) {
         notes.push(discrete);
@@ -224,9 +229,10 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
    * the search goes: a sweep over a large model keeps one variant on disk, not one per trial.
    */
   const removeLosers = async () => {
-    const keep = chooseTrial(trials, options.objective);
+    // More than the choice now: with the size objective's tie, a later smaller trial can move it (shared/tune.ts).
+    const keep = mayBeChosen(trials, options.objective, budget);
     for (const t of trials) {
-      if (t === keep || !t.variantId || running.has(t)) continue;
+      if (keep.has(t) || !t.variantId || running.has(t)) continue;
       const id = t.variantId;
       delete t.variantId;
       await runner.remove(id);
@@ -389,8 +395,16 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
       { cause: common, ...(common.cliHint !== undefined ? { cliHint: common.cliHint } : {}) },
     );
 
-  const chosen = chooseTrial(trials, options.objective);
-  const closest = chosen ? undefined : closestTrial(trials, options.objective, budget);
+  // A stopped search (Cancel, ONNX Studio closing) chooses nothing: its best trial so far was never weighed
+  // against the trials it did not run, so the CLI writes it nowhere and the app keeps it under its trial name,
+  // not `tuned: ...` (tune-job.ts). Nor is a closest named: the budget was not missed, the search was stopped.
+  const stopped = stoppedBy === 'cancelled';
+  const choice = stopped ? undefined : tuneChoice(trials, options.objective, budget);
+  const chosen = choice?.trial;
+  // Why it is not the smallest, by the rule that chose it (SAME_SIZE_SHARE): the CLI and the app print notes.
+  const sameSize = sameSizeNote(choice, budget);
+  if (sameSize) notes.push(sameSize);
+  const closest = chosen || stopped ? undefined : closestTrial(trials, options.objective, budget);
   const changedClasses = chosen && top1AgreementNote(chosen, budget, DEFAULT_MAX_DROP_POINTS);
   if (changedClasses) notes.push(changedClasses);
   return {

@@ -6,11 +6,10 @@ import { dataFolderFailure } from './data-dir.js';
 /**
  * A small JSON document of the data folder (the recent list, a job history file). Every change is a
  * read-modify-write, one at a time in this process, re-reading the file rather than trusting a copy, and written
- * atomically (onnx/atomic-files.ts): a crash leaves the old or the new file, never half of one. Nothing locks the
- * file between processes: of two hosts sharing the folder (the app beside `serve`) changing it at once, the last
- * to write wins, and the other's change is lost. A document that must lose nothing has one writer (the job history
- * writes a file per host, jobs/job-history.ts). A failure to write says what is wrong with the data folder
- * (data-dir.ts).
+ * atomically (onnx/atomic-files.ts): a crash leaves the old or the new file, never half of one. This class locks
+ * nothing between processes: a document that hosts sharing the folder (the app beside `serve`) change holds a lock
+ * file around each change (the recent list: data-file-lock.ts), or has one writer per host (the job history writes
+ * a file per host, jobs/job-history.ts). A failure to write says what is wrong with the data folder (data-dir.ts).
  */
 export class JsonDataFile {
   private chain: Promise<unknown> = Promise.resolve();
