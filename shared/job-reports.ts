@@ -7,6 +7,8 @@
  * Sizes are bytes, times ms unless the field name says otherwise (`seconds`), fractions 0..1.
  */
 
+import type { ImageReading } from './image-reading.js';
+
 /** A node a quantizer left in float, and why. */
 export interface SkippedNodeInfo {
   name: string;
@@ -91,6 +93,8 @@ export interface OutputFidelityInfo {
   top1Agreement: number | null;
   /** Where top-1 agreement is per position: how many positions it covers. */
   top1Positions?: number;
+  /** Positions left out of the figures as padding, and the input (an attention mask) that said so. */
+  padded?: { positions: number; by: string };
   exact: boolean;
   /**
    * For a bool or integer output: the share of its values equal to the reference's (tune's cosine budget leaves
@@ -110,6 +114,8 @@ export interface EvalReportInfo {
   model: string;
   reference?: string;
   data: string;
+  /** Image folders: how the images became the input (absent for other data, and in reports made before it). */
+  imageReading?: ImageReading;
   samples: number;
   task: 'classification' | 'regression' | 'none';
   taskReason: string;

@@ -51,6 +51,12 @@ describe('onnx-studio eval', () => {
         .toFile(path.join(tmp.dir, 'imgs', c, 'a.png'));
     }
     fs.writeFileSync(path.join(tmp.dir, 'imgs', '1', 'b.png'), 'this is not a png');
+    for (const c of ['0', '1']) {
+      fs.mkdirSync(path.join(tmp.dir, 'good-imgs', c), { recursive: true });
+      await sharp(good, { raw: { width: 8, height: 8, channels: 1 } })
+        .png()
+        .toFile(path.join(tmp.dir, 'good-imgs', c, 'a.png'));
+    }
     fs.mkdirSync(path.join(tmp.dir, 'no-images', 'cats'), { recursive: true });
     fs.writeFileSync(
       path.join(tmp.dir, 'wrong-shape.npy'),
@@ -103,6 +109,55 @@ describe('onnx-studio eval', () => {
     });
     // The shapes the figures were measured on: one 8x8 image per run.
     expect(json.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: [1, 1, 8, 8] }]);
+  });
+
+  it('--json carries how the images were read as data, saying which values were not given (imageReading)', async () => {
+    // The app used to find the preprocessing by parsing `data`; now it reads this, and marks the guesses.
+    const guessed = await runEval(model, '--data', path.join(tmp.dir, 'good-imgs'), '--json');
+    expect(guessed.code).toBe(0);
+    const all = JSON.parse(guessed.stdout) as { data: string; imageReading: unknown };
+    expect(all.imageReading).toEqual({
+      size: [8, 8],
+      channels: 'gray',
+      layout: 'nchw',
+      resize: 'stretch',
+      interpolation: 'bilinear',
+      scale: 1 / 255,
+      mean: [0],
+      std: [1],
+      dtype: 'float32',
+      defaulted: {
+        size: 'model',
+        channels: 'model',
+        layout: 'model',
+        dtype: 'model',
+        resize: 'default',
+        interpolation: 'default',
+        scale: 'default',
+        mean: 'default',
+        std: 'default',
+      },
+    });
+    // The words are derived from it, and stay what they were.
+    expect(all.data).toMatch(/\(2 images in 2 classes; 8x8 gray nchw, stretch \(bilinear\), scale 1\/255, mean 0, std 1, float32\)$/);
+    const given = await runEval(
+      model,
+      ...['--data', path.join(tmp.dir, 'good-imgs'), '--size', '8', '--scale', '0.0625', '--resize', 'shorter-side-crop'],
+      ...['--layout', 'nchw', '--mean', '0.5', '--json'],
+    );
+    expect(given.code).toBe(0);
+    const some = JSON.parse(given.stdout) as { imageReading: Record<string, unknown> };
+    expect(some.imageReading).toMatchObject({ size: [8, 8], resize: 'shorter-side-crop', cropFraction: 1, scale: 0.0625, mean: [0.5] });
+    expect(some.imageReading.defaulted).toEqual({
+      channels: 'model',
+      dtype: 'model',
+      cropFraction: 'default',
+      interpolation: 'default',
+      std: 'default',
+    });
+    // Other data has none.
+    const npy = await runEval(model, '--data', inputs, '--labels', labels, '--samples', '4', '--json');
+    expect(JSON.parse(npy.stdout)).not.toHaveProperty('imageReading');
   });
 
   it('prints readable tables by default', async () => {

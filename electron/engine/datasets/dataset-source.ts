@@ -1,4 +1,5 @@
 import type { DatasetKind, DatasetSpec } from '../../../shared/dataset-spec.js';
+import type { ImageReading } from '../../../shared/image-reading.js';
 import { StudioError } from '../errors.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
 import type { SampleSource } from './sample-source.js';
@@ -13,6 +14,8 @@ export interface DatasetSource extends SampleSource {
   readonly notes: readonly string[];
   /** Inputs the data has no array for, which the input spec's values fill (spec-filled-inputs.ts). */
   readonly absentInputs?: readonly ResolvedInput[];
+  /** How images became the input (image folders): each value, and which ones the spec did not give. */
+  readonly imageReading?: ImageReading;
   /** Class folders that hold no images (image folders): each still takes a class id. */
   readonly emptyClasses?: readonly string[];
   /**

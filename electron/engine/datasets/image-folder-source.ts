@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { IMAGE_EXTENSIONS, type ImagesSpec } from '../../../shared/dataset-spec.js';
+import { type ImageReading, imageReadingText } from '../../../shared/image-reading.js';
 import { StudioError } from '../errors.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
 import type { DatasetReader, DatasetSource } from './dataset-source.js';
 import { limited, throwIfAborted } from './dataset-source.js';
-import { decodeImage, describePlan, type ImagePlan, pixelsToTensorData, pixelTables, planImageInput } from './image-preprocess.js';
+import { decodeImage, type ImagePlan, pixelsToTensorData, pixelTables, planImageInput } from './image-preprocess.js';
 import type { Sample } from './sample-source.js';
 import { oneArrayAdvice } from './spec-filled-inputs.js';
 
@@ -159,8 +160,8 @@ export async function imageFolderSource(
   input: ResolvedInput,
   spec: Pick<ImagesSpec, 'preprocessing' | 'path'>,
   options: ImageFolderOptions = {},
-): Promise<DatasetSource & { plan: ImagePlan }> {
-  const { plan, notes } = planImageInput(input, spec.preprocessing);
+): Promise<DatasetSource & { plan: ImagePlan; imageReading: ImageReading }> {
+  const { plan, reading, notes } = planImageInput(input, spec.preprocessing);
   const listing = await listImages(root);
   if (listing.files.length === 0) {
     throw new StudioError(
@@ -199,13 +200,14 @@ export async function imageFolderSource(
 
   return {
     plan,
+    imageReading: reading,
     count,
     hasLabels: labeled,
     ...(labeled ? { classNames: listing.classes } : {}),
     ...(empty.length > 0 ? { emptyClasses: empty } : {}),
     notes,
     describe: () =>
-      `${spec.path} (${listing.files.length} images${labeled ? ` in ${listing.classes.length} classes` : ', unlabeled'}; ${describePlan(plan)})`,
+      `${spec.path} (${listing.files.length} images${labeled ? ` in ${listing.classes.length} classes` : ', unlabeled'}; ${imageReadingText(reading)})`,
     // The labels come from the listing: no image is decoded.
     ...(labeled
       ? {

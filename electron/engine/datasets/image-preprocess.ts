@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Sharp } from 'sharp';
 import type { DatasetDtype, ImagePreprocessing } from '../../../shared/dataset-spec.js';
+import type { ImageReading, ImageReadingField, ImageReadingSource } from '../../../shared/image-reading.js';
 import { StudioError } from '../errors.js';
 import { float32ToFloat16Bits } from '../onnx/float16.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
@@ -46,11 +47,17 @@ function loadSharp(): Promise<(file: string) => Sharp> {
 }
 
 /**
- * The preprocessing for `input`: what the spec says, the rest from the model's input shape and type.
+ * The preprocessing for `input`: what the spec says, the rest from the model's input shape and type. `reading`
+ * is the plan as reports carry it, saying which values the spec did not give (shared/image-reading.ts).
  * Errors name the input, its shape and the setting that does not fit.
  */
-export function planImageInput(input: ResolvedInput, prep: ImagePreprocessing = {}): { plan: ImagePlan; notes: string[] } {
+export function planImageInput(
+  input: ResolvedInput,
+  prep: ImagePreprocessing = {},
+): { plan: ImagePlan; reading: ImageReading; notes: string[] } {
   const notes: string[] = [];
+  // Set where a value is decided without the spec giving it: the model's input shape and type, or our default.
+  const defaulted: Partial<Record<ImageReadingField, ImageReadingSource>> = {};
   const declared = input.declared;
   const fail = (why: string) =>
     new StudioError('BAD_REQUEST', `Input '${input.name}' (${input.ortType} ${formatDims(declared)}) cannot take images: ${why}.`);
@@ -70,6 +77,7 @@ export function planImageInput(input: ResolvedInput, prep: ImagePreprocessing = 
     if (isChannelCount(declared[off])) layout = 'nchw';
     else if (isChannelCount(declared[off + 2])) layout = 'nhwc';
     else throw fail('its channel axis is not 1 or 3 in either layout; pass --layout nchw|nhwc (and --channels)');
+    defaulted.layout = 'model';
   }
   const cAxis = layout === 'nchw' ? off : off + 2;
   const hAxis = layout === 'nchw' ? off + 1 : off;
@@ -92,6 +100,7 @@ export function planImageInput(input: ResolvedInput, prep: ImagePreprocessing = 
     if (declaredC === 1) channels = 'gray';
     else if (declaredC === 3) channels = 'rgb';
     else throw fail(`its channel dim is ${String(declaredC)}; pass --channels rgb|bgr|gray`);
+    defaulted.channels = 'model';
   }
   const c = channels === 'gray' ? 1 : 3;
   if (typeof declaredC === 'number' && declaredC >= 0 && declaredC !== c) {
@@ -103,7 +112,10 @@ export function planImageInput(input: ResolvedInput, prep: ImagePreprocessing = 
       if (typeof d === 'number' && d >= 0 && d !== given) throw fail(`--size gives ${what} ${given} but the model fixes it to ${d}`);
       return given;
     }
-    if (typeof d === 'number' && d > 0) return d;
+    if (typeof d === 'number' && d > 0) {
+      defaulted.size = 'model';
+      return d;
+    }
     const resolved = input.dims[axis] ?? 1;
     // A size the user set (--dim, --shape, the app's spec) decides; a guess (224) must not resize real images.
     if (typeof d === 'string' && resolved > 1 && !input.guessedAxes?.includes(axis)) return resolved;
@@ -123,6 +135,9 @@ export function planImageInput(input: ResolvedInput, prep: ImagePreprocessing = 
     return values;
   };
   const scale = prep.scale ?? (isFloatDtype(dtype) ? 1 / 255 : 1);
+  if (!prep.dtype) defaulted.dtype = 'model';
+  for (const field of ['resize', 'cropFraction', 'interpolation', 'scale', 'mean', 'std'] as const)
+    if (prep[field] === undefined) defaulted[field] = 'default';
   const plan: ImagePlan = {
     height,
     width,
@@ -141,18 +156,27 @@ export function planImageInput(input: ResolvedInput, prep: ImagePreprocessing = 
     ],
   };
   if (prep.scale === undefined && !isFloatDtype(dtype)) notes.push(`${dtype} input: pixels are not scaled (scale 1)`);
-  return { plan, notes };
+  return { plan, reading: readingOf(plan, defaulted), notes };
 }
 
-function fmtNumber(v: number): string {
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
-}
-
-export function describePlan(plan: ImagePlan): string {
-  const scale = Math.abs(plan.scale - 1 / 255) < 1e-15 ? '1/255' : fmtNumber(plan.scale);
-  const list = (v: number[]) => (v.every((x) => x === v[0]) ? fmtNumber(v[0]!) : `[${v.map(fmtNumber).join(', ')}]`);
-  const resize = plan.resize === 'stretch' ? 'stretch' : `shorter-side-crop${plan.cropFraction !== 1 ? ` ${fmtNumber(plan.cropFraction)}` : ''}`;
-  return `${plan.height}x${plan.width} ${plan.channels} ${plan.layout}, ${resize} (${plan.interpolation}), scale ${scale}, mean ${list(plan.mean)}, std ${list(plan.std)}, ${plan.dtype}`;
+/** The plan as reports carry it: its words (the CLI's data line, the app's) are derived from this. */
+function readingOf(plan: ImagePlan, defaulted: ImageReading['defaulted']): ImageReading {
+  const crop = plan.resize === 'shorter-side-crop';
+  // The crop share means nothing to a stretch: neither said nor counted as a default there.
+  const { cropFraction: _cropFraction, ...rest } = defaulted;
+  return {
+    size: [plan.height, plan.width],
+    channels: plan.channels,
+    layout: plan.layout,
+    resize: plan.resize,
+    ...(crop ? { cropFraction: plan.cropFraction } : {}),
+    interpolation: plan.interpolation,
+    scale: plan.scale,
+    mean: [...plan.mean],
+    std: [...plan.std],
+    dtype: plan.dtype,
+    defaulted: crop ? defaulted : rest,
+  };
 }
 
 /** Per-channel lookup tables: pixel value (0..255) -> stored element. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
+import type { ImageReading } from '../../../shared/image-reading.js';
 import { runExplained } from '../runtime/run-failure.js';
 import { StudioError } from '../errors.js';
 import type { DatasetSource } from '../datasets/dataset-source.js';
@@ -91,6 +92,8 @@ export interface EvalReport {
   reference?: string;
   /** The data, described (path, counts, preprocessing). */
   data: string;
+  /** Image folders: how the images became the input, as data (the preprocessing in `data` is its words). */
+  imageReading?: ImageReading;
   samples: number;
   /** `none` when there are no labels and only fidelity against the reference is measured. */
   task: 'classification' | 'regression' | 'none';
@@ -440,6 +443,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     model: loaded.path,
     ...(refPath !== undefined ? { reference: refPath } : {}),
     data: source.describe(),
+    ...(source.imageReading ? { imageReading: source.imageReading } : {}),
     samples: done,
     task: plan?.task ?? 'none',
     taskReason:

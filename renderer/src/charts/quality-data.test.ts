@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CompareRow } from '../state/compare-data.js';
+import type { ImageReading } from '../../../shared/image-reading.js';
 import { dataMark, dataRelation, qualityDataCaption, qualityRatioText, sampleCountDrop } from './quality-data.js';
 
 const digits200 = { name: 'bigcnn test', samples: 200, sha256: 'a'.repeat(64) };
@@ -57,17 +58,31 @@ describe("figures on other data than the original's are flagged (user test 2.4)"
 
   it('says how the data was read and what the evaluations noted, beside the figures (user test d1.13)', () => {
     // The card said only "Data: digits_imgs (360 samples)": not the preprocessing the engine chose (gray, stretch,
-    // scale 1/255), which workspace.json had.
+    // scale 1/255), which workspace.json had. It comes from the evaluation's imageReading, the guesses marked.
     const imgs = { name: 'digits_imgs', samples: 360, sha256: 'f'.repeat(64) };
     const data = '/t/fx/digits_imgs (360 images in 10 classes; 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32)';
-    const orig = { ...row('original', 0.9944, imgs), data };
-    const int8 = { ...row('int8-static', 0.9944, imgs, 1), data, dataNotes: ['1 non-image entry skipped'] };
+    const imageReading: ImageReading = {
+      size: [32, 32],
+      channels: 'gray',
+      layout: 'nchw',
+      resize: 'stretch',
+      interpolation: 'bilinear',
+      scale: 1 / 255,
+      mean: [0],
+      std: [1],
+      dtype: 'float32',
+      defaulted: { size: 'model', channels: 'model', layout: 'model', dtype: 'model', resize: 'default', interpolation: 'default', scale: 'default', mean: 'default', std: 'default' },
+    };
+    const orig = { ...row('original', 0.9944, imgs), data, imageReading };
+    const int8 = { ...row('int8-static', 0.9944, imgs, 1), data, imageReading, dataNotes: ['1 non-image entry skipped'] };
     expect(qualityDataCaption([orig, int8])).toBe(
-      'Data: digits_imgs (360 samples), images read as 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32. ' +
-        'Evaluation notes: 1 non-image entry skipped.',
+      'Data: digits_imgs (360 samples), images read as 32x32 gray nchw (model input) · stretch (bilinear), scale 1/255, ' +
+        'mean 0, std 1 (defaults) · float32 (model input). Evaluation notes: 1 non-image entry skipped.',
     );
     // Without labels the original is not evaluated (it is the reference): the variants' one dataset is named.
     expect(qualityDataCaption([{ ...orig, quality: 1, dataset: undefined }, int8])).toMatch(/^Data: digits_imgs \(360 samples\), images read as 32x32 gray/);
+    // An evaluation recorded before imageReading existed: its text is not parsed, no line.
+    expect(qualityDataCaption([{ ...orig, imageReading: undefined }])).toBe('Data: digits_imgs (360 samples).');
   });
 
   it("tells the original's data from a variant's of the same name (user test d1.1)", () => {

@@ -20,6 +20,7 @@ import { measurementKey, type JobRecord, type MeasurementSource } from './studio
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { Evaluation, LatencyMeasurement, MeasuredOn, Variant } from './variants.js';
 import type { DatasetIdentity } from '../../../shared/workspace.js';
+import type { ImageReading } from '../../../shared/image-reading.js';
 import { accuracyDrop } from './accuracy-drop.js';
 import { measuredOffSpec, shortShapes, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
 import { sameFileAs } from '../../../shared/same-file.js';
@@ -100,6 +101,8 @@ export interface CompareRow {
    * what its evaluation said about it (values it guessed, entries it skipped): shown beside the figure.
    */
   data?: string;
+  /** Image folders: how the images became the input, with the values the user did not give (none in older records). */
+  imageReading?: ImageReading;
   dataNotes?: string[];
   /** The label of an earlier variant whose file this one's is, byte for byte (same sha256): the same model. */
   sameFileAs?: string;
@@ -163,6 +166,7 @@ export function qualityDataOf(variant: Variant, metric: QualityMetric): Measured
     if (typeof e?.accuracy !== 'number') return undefined;
     return {
       data: e.data ?? '',
+      ...(e.imageReading ? { imageReading: e.imageReading } : {}),
       samples: e.samples ?? e.dataset?.samples ?? 0,
       ...(e.dataset ? { dataset: e.dataset } : {}),
       notes: e.notes ?? [],
@@ -291,6 +295,7 @@ export function compareRows(
       const on = qualityDataOf(v, metric);
       if (on?.dataset) row.dataset = on.dataset;
       if (on?.data) row.data = on.data;
+      if (on?.imageReading) row.imageReading = on.imageReading;
       if (on && on.notes.length > 0) row.dataNotes = on.notes;
       const qualityRatio = ratio(quality, baseQuality);
       if (qualityRatio !== undefined && comparableQuality(on?.dataset, baseData?.dataset))

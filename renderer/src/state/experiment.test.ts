@@ -3,6 +3,7 @@ import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { accuracyDropPoints, type CompareRow } from './compare-data.js';
 import { dataPathOf, datasetLabels, experimentDataset, imagePreprocessingOf, inputSpecState, mixedDatasets } from './experiment.js';
+import { imageReadingText, type ImageReading } from '../../../shared/image-reading.js';
 
 const summary = (inputs: ModelSummary['inputs']): ModelSummary =>
   ({ path: '/m/text.onnx', inputs, outputs: [] }) as unknown as ModelSummary;
@@ -76,15 +77,48 @@ describe('the experiment in the page', () => {
     expect(datasetLabels([{ dataset: classes }, { dataset: xU8 }]).get(classes.sha256)).toBe('test-inputs.npy (360 samples)');
   });
 
-  it("reads the data file and the image preprocessing from the engine's description of the data (user test d1.13)", () => {
+  it("reads the data file from the engine's description of the data (user test d1.13)", () => {
     expect(dataPathOf('/t/fx/x_u8.npy')).toBe('/t/fx/x_u8.npy');
     expect(dataPathOf('/t/my data (2)/x.npy (labels /t/my data (2)/y.npy)')).toBe('/t/my data (2)/x.npy');
     const images = '/t/fx/digits_imgs (360 images in 10 classes; 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32)';
     expect(dataPathOf(images)).toBe('/t/fx/digits_imgs');
-    expect(imagePreprocessingOf(images)).toBe('32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32');
-    expect(imagePreprocessingOf('/t/flat (12 images, unlabeled; 224x224 rgb nchw, shorter-side-crop 0.875 (bilinear), scale 1/255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225], float32)')).toBe(
-      '224x224 rgb nchw, shorter-side-crop 0.875 (bilinear), scale 1/255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225], float32',
+  });
+
+  it("says the image preprocessing from the evaluation's imageReading, in the CLI's words with the guesses marked", () => {
+    // Nothing given: the size, channels, layout and dtype are the model input's, the rest defaults.
+    const guessed: ImageReading = {
+      size: [32, 32],
+      channels: 'gray',
+      layout: 'nchw',
+      resize: 'stretch',
+      interpolation: 'bilinear',
+      scale: 1 / 255,
+      mean: [0],
+      std: [1],
+      dtype: 'float32',
+      defaulted: { size: 'model', channels: 'model', layout: 'model', dtype: 'model', resize: 'default', interpolation: 'default', scale: 'default', mean: 'default', std: 'default' },
+    };
+    expect(imagePreprocessingOf(guessed)).toBe(
+      '32x32 gray nchw (model input) · stretch (bilinear), scale 1/255, mean 0, std 1 (defaults) · float32 (model input)',
     );
-    expect(imagePreprocessingOf('/t/fx/x_u8.npy (labels /t/fx/test-labels.npy)')).toBeUndefined();
+    // The same words as the engine's description, less the marks: one declaration for both.
+    expect(imageReadingText(guessed)).toBe('32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32');
+    // ImageNet-style settings given: only what was not given is marked, where it stands.
+    const given: ImageReading = {
+      ...guessed,
+      size: [224, 224],
+      channels: 'rgb',
+      resize: 'shorter-side-crop',
+      cropFraction: 0.875,
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      defaulted: { layout: 'model', dtype: 'model', interpolation: 'default', scale: 'default' },
+    };
+    expect(imagePreprocessingOf(given)).toBe(
+      '224x224 rgb · nchw (model input) · shorter-side-crop 0.875 · bilinear, scale 1/255 (defaults) · ' +
+        'mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225] · float32 (model input)',
+    );
+    // Other data, and evaluations recorded before imageReading: no line.
+    expect(imagePreprocessingOf(undefined)).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@
  * figures on screen mix datasets. Pure: unit-tested in experiment.test.ts.
  */
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import { imageReadingMarkedText, type ImageReading } from '../../../shared/image-reading.js';
 import { guessInputSpec, inputSpecProblem, needsInputSpec, specFromGuesses, type InputGuess, type InputSpec } from '../../../shared/input-spec.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { DatasetIdentity, DatasetRole, Workspace } from '../../../shared/workspace.js';
@@ -107,13 +108,13 @@ export function dataPathOf(description: string): string {
 }
 
 /**
- * How the engine read image-folder data into the model, from its description of the data (image-folder-source.ts
- * `describe`: `/d/imgs (360 images in 10 classes; 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1,
- * float32)`): the preprocessing it used, what the dataset form set and the rest from the model's input. None for
- * other data.
+ * How the engine read image-folder data into the model, in the CLI's words, from the evaluation's record of it
+ * (`imageReading`, shared/image-reading.ts), with the values no one gave marked where they stand (`32x32 gray nchw
+ * (model input) · stretch (bilinear), scale 1/255, mean 0, std 1 (defaults) · float32 (model input)`): the figures
+ * rest on them. None for other data, and for evaluations recorded before the reading was (they show no such line).
  */
-export function imagePreprocessingOf(description: string): string | undefined {
-  return /\(\d+ images(?: in \d+ classes|, unlabeled); (.+)\)$/.exec(description.trim())?.[1];
+export function imagePreprocessingOf(reading: ImageReading | undefined): string | undefined {
+  return reading ? imageReadingMarkedText(reading) : undefined;
 }
 
 function folderOf(path: string): string | undefined {

@@ -63,6 +63,14 @@ function fidelity(top1: number) {
 const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
 
 describe('variants and the comparison', () => {
+  it("sizes the original with its external data from the start, not the workspace's .onnx size read before it is saved", () => {
+    // The page reads the workspace beside the summary: a new one says 4000, the .onnx alone, until the backend
+    // stores the summary and sends it again. The File size card showed 4000 for that moment, then 4000 + data.
+    const withData = { ...SUMMARY, externalDataBytes: 60_000 };
+    const opened = studioReducer(initialState, { type: 'model-opened', summary: withData, workspace: workspace() });
+    expect(deriveVariants(opened)[0]!.bytes).toBe(64_000);
+  });
+
   it('derives the original and each variant with its latest figures per source', () => {
     const variants = deriveVariants(state);
     expect(variants.map((v) => [v.id, v.label, v.bytes])).toEqual([

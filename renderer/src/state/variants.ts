@@ -4,6 +4,7 @@
  * operator profile, and the latest evaluation. Derived, never stored, so there is one truth: the workspace.
  */
 import type { BenchProfile } from '../../../shared/bench.js';
+import type { ImageReading } from '../../../shared/image-reading.js';
 import {
   ORIGINAL_TARGET,
   type DatasetIdentity,
@@ -51,6 +52,8 @@ export interface LatencyMeasurement extends MeasurementSource {
 export interface MeasuredOn {
   /** The engine's description of the data as it read it (its file, labels, image preprocessing). */
   data: string;
+  /** Image folders: how the images became the input, and which values were guessed (none in older records). */
+  imageReading?: ImageReading;
   samples: number;
   /** Which data (name, samples, sha256), when recorded. */
   dataset?: DatasetIdentity;
@@ -63,6 +66,8 @@ export interface Evaluation {
   accuracy?: number;
   /** The data the accuracy was measured on, described by the engine. */
   data?: string;
+  /** Image folders: how the images the accuracy was measured on became the input. */
+  imageReading?: ImageReading;
   samples?: number;
   /** Which data the accuracy was measured on (name, samples, sha256), when recorded. */
   dataset?: DatasetIdentity;
@@ -119,7 +124,10 @@ export function deriveVariants(state: StudioState): Variant[] {
       label: 'original',
       path: model.path,
       isOriginal: true,
-      bytes: ws?.model.fileBytes ?? model.fileBytes + model.externalDataBytes,
+      // From the summary the model opened with, which has both sizes: the workspace is read beside it, before the
+      // backend records that summary, so a new workspace's fileBytes is the .onnx file alone until it is saved
+      // again (the File size card showed the original without its external data for a moment).
+      bytes: model.fileBytes + model.externalDataBytes,
       latency: {},
     },
   ];
@@ -211,6 +219,8 @@ export function deriveVariants(state: StudioState): Variant[] {
     if (e.report.accuracy !== undefined) {
       evaluation.accuracy = e.report.accuracy;
       evaluation.data = on.data;
+      if (on.imageReading) evaluation.imageReading = on.imageReading;
+      else delete evaluation.imageReading;
       evaluation.samples = on.samples;
       evaluation.notes = on.notes;
       if (on.dataset) evaluation.dataset = on.dataset;
@@ -235,6 +245,7 @@ export function deriveVariants(state: StudioState): Variant[] {
 function measuredOn(e: EvalRecord): MeasuredOn {
   return {
     data: e.report.data,
+    ...(e.report.imageReading ? { imageReading: e.report.imageReading } : {}),
     samples: e.report.samples,
     ...(e.dataset ? { dataset: e.dataset } : {}),
     notes: e.report.notes ?? [],

@@ -78,14 +78,9 @@ import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { describeInputShape, shortShapes, type InputSpec } from '../../../shared/input-spec.js';
 import { ORIGINAL_TARGET, type DatasetIdentity } from '../../../shared/workspace.js';
-import {
-  datasetLabels,
-  describeDataset,
-  experimentDataset,
-  imagePreprocessingOf,
-  mixedDatasets,
-} from '../state/experiment.js';
+import { datasetLabels, describeDataset, experimentDataset, mixedDatasets } from '../state/experiment.js';
 import { RegressionFigures } from './regression-figures.js';
+import { DataCell } from './compare-data-cell.js';
 
 /**
  * The accuracy loss of a variant evaluated on another number of samples of the original's data (a sample limit):
@@ -564,52 +559,6 @@ function CompareTable({
 function labelOfDataset(rows: readonly CompareRow[]): (dataset: DatasetIdentity) => string {
   const labels = datasetLabels(shownDatasets(rows));
   return (d) => labels.get(d.sha256) ?? describeDataset(d);
-}
-
-/**
- * The data a row's quality figure was measured on, with how the engine read it: the image preprocessing and the
- * evaluation's notes are marked beside the name, and said in full on hover (as under the quality chart).
- */
-function DataCell({
-  row,
-  datasetLabel,
-}: {
-  row: CompareRow;
-  datasetLabel: (dataset: DatasetIdentity) => string;
-}) {
-  const readAs = row.data !== undefined ? imagePreprocessingOf(row.data) : undefined;
-  const notes = row.dataNotes ?? [];
-  return (
-    <td
-      className="data-cell"
-      data-testid="row-dataset"
-      {...(row.data ? { title: `Read from ${row.data}` } : {})}
-    >
-      {row.dataset ? datasetLabel(row.dataset) : '–'}
-      {readAs !== undefined && (
-        <>
-          {' '}
-          <span className="tag" data-testid="row-preprocessing" title={`Images read as ${readAs}`}>
-            {shortPreprocessing(readAs)}
-          </span>
-        </>
-      )}
-      {notes.length > 0 && (
-        <>
-          {' '}
-          <span className="tag warn" data-testid="row-data-notes" title={notes.join('\n')}>
-            {notes.length === 1 ? '1 note' : `${notes.length} notes`}
-          </span>
-        </>
-      )}
-    </td>
-  );
-}
-
-/** The tag's short form of image preprocessing: its first part (`read as 32x32 gray nchw, …`); the rest on hover. */
-function shortPreprocessing(readAs: string): string {
-  const [first, ...rest] = readAs.split(', ');
-  return `read as ${rest.length > 0 ? `${first}, …` : readAs}`;
 }
 
 /** Beside a variant on the Pareto front; faded, as its figures are, when its place rests on an earlier one. */
