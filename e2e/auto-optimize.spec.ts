@@ -22,7 +22,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.stop();
 });
-failOnPageErrors();
+const pageErrors = failOnPageErrors();
 
 async function openAutoOptimize(page: Page): Promise<void> {
   await page.goto(server.url);
@@ -113,5 +113,31 @@ test("a cluster sweep's results open in the app, merged as tune --collect does",
     await page.screenshot({ path: `${SCREENSHOT_DIR}sweep-results-1440.png`, fullPage: true });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a serve killed during the search: the run says the connection is lost, not "Searching…"', async ({ page }) => {
+  // Its own serve, killed without a word (as a crash): the page kept "Searching…" until it was reloaded.
+  const own = await startServe();
+  // The page's reconnect attempts to the dead serve fail in its console; those are expected here.
+  pageErrors.watch(page, [/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/]);
+  try {
+    await page.goto(own.url);
+    await page.getByRole('button', { name: 'Try the sample model' }).click();
+    await expect(page.getByRole('heading', { name: 'digits-resnet.onnx' })).toBeVisible({ timeout: 20_000 });
+    await page.getByRole('tab', { name: 'Optimize' }).click();
+    const panel = page.getByTestId('auto-optimize');
+    await panel.getByLabel('Max trials').fill('8');
+    await panel.getByRole('button', { name: 'Start Auto-optimize' }).click();
+    const run = panel.getByTestId('tune-run');
+    await expect(run).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+    await expect(run).toContainText('Searching…');
+    own.kill();
+    await expect(run).toContainText('Lost the connection to onnx-studio serve', { timeout: 10_000 });
+    await expect(run).not.toContainText('Searching…');
+    await run.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENSHOT_DIR}auto-optimize-serve-killed.png` });
+  } finally {
+    await own.stop();
   }
 });

@@ -160,6 +160,9 @@ test('an int64 input benchmarks once its value is set; a wrong length fails visi
   // The length beside the sample rate is prefilled with one second of audio at that rate, and says why.
   await expect(spec.getByLabel('samples')).toHaveValue('16000');
   await expect(spec).toContainText("one second at the 16000 Hz of 'sr'");
+  // The form says what its fields hold: suggestions, each with where it comes from (not "guesses").
+  await expect(spec).toContainText('Each open field starts at a suggested value and says where it comes from');
+  await expect(spec).not.toContainText('prefilled with guesses');
   await screenshotAtTwoSizes(page, 'experiment-audio-guess', { restore: { width: 1440, height: 900 } });
   // 100 samples cannot be framed in 64s: onnxruntime's Reshape fails; the error names what was fed.
   await spec.getByLabel('samples').fill('100');

@@ -19,6 +19,8 @@ export interface ServeProcess {
   outDir: string;
   /** Everything serve wrote to stderr so far. */
   log(): string;
+  /** Kills serve at once (SIGKILL), as a crash or `kill -9` would: it says nothing to its pages first. */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,9 @@ export async function startServe(): Promise<ServeProcess> {
     dataDir,
     outDir,
     log: () => log,
+    kill() {
+      child.kill('SIGKILL');
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((done) => child.once('exit', done));

@@ -268,7 +268,9 @@ export function App({ host }: { host: StudioHost }) {
   const running = state.jobs.filter(isActive).length;
 
   return (
-    <HostContext.Provider value={{ host, appInfo, ...(state.model ? { modelPath: state.model.path } : {}) }}>
+    <HostContext.Provider
+      value={{ host, appInfo, connection, ...(state.model ? { modelPath: state.model.path } : {}) }}
+    >
       <div
         className={dragging ? 'app dragging' : 'app'}
         data-testid="drop-zone"

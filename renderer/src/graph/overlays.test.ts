@@ -23,6 +23,25 @@ describe('opTypeOverlay', () => {
     expect(o.legend[0]!.text).toMatch(/^(Conv|MaxPool|Relu) \(2\)$/);
   });
 
+  it('says which of its counts are nodes inside If/Loop bodies, not of the main graph', () => {
+    // The legend counted the If's branches silently: its totals differed from the main graph's node count.
+    const text = opTypeOverlay(graph).legend.map((l) => l.text);
+    expect(text).toContain('Mul (1 in subgraphs)');
+    expect(text).toContain('Identity (1 in subgraphs)');
+    expect(text).toContain('If (1)');
+    const mixed: GraphBody = {
+      ...graph,
+      nodes: [
+        node('0', 'Mul', 'm0', [], []),
+        {
+          ...node('1', 'If', 'branch', [], []),
+          subgraphs: graph.nodes.find((n) => n.opType === 'If')!.subgraphs!,
+        },
+      ],
+    };
+    expect(opTypeOverlay(mixed).legend.map((l) => l.text)).toContain('Mul (2 incl. 1 in subgraphs)');
+  });
+
   it('gives the commonest op types colours told apart at a glance, light enough for the dark labels', () => {
     // A user test read Conv (#ffb703) and Flatten (#f9c74f) of a CNN as one yellow: ΔE 19.5.
     const { distance, pair } = closestPair(OP_PALETTE);

@@ -125,29 +125,44 @@ const OTHER_NAMES = 10;
  */
 export function opTypeOverlay(graph: GraphBody): Overlay {
   const counts = new Map<string, number>();
+  // Of each count, the nodes inside If/Loop/Scan bodies: said in the entry, or its total read as the main graph's.
+  const inBodies = new Map<string, number>();
   const labels = new Map<string, string>();
-  const visit = (body: GraphBody) => {
+  const visit = (body: GraphBody, nested: boolean) => {
     for (const n of body.nodes) {
       const label = opLabel(n);
       labels.set(n.id, label);
       counts.set(label, (counts.get(label) ?? 0) + 1);
-      for (const s of n.subgraphs ?? []) visit(s.graph);
+      if (nested) inBodies.set(label, (inBodies.get(label) ?? 0) + 1);
+      for (const s of n.subgraphs ?? []) visit(s.graph, true);
     }
   };
-  visit(graph);
+  visit(graph, false);
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const shown = ranked.length <= OP_PALETTE.length ? ranked : ranked.slice(0, OP_PALETTE.length - 1);
   const rest = ranked.slice(shown.length);
   const colorOf = new Map<string, string>(shown.map(([label], i) => [label, OP_PALETTE[i]!]));
   const marks = new Map<string, NodeMark>();
   for (const [id, label] of labels) marks.set(id, { color: colorOf.get(label) ?? OTHER, text: label });
-  const legend = shown.map(([label, n]) => ({ color: colorOf.get(label)!, text: `${label} (${n})` }));
+  const legend = shown.map(([label, n]) => ({
+    color: colorOf.get(label)!,
+    text: `${label} (${opCountText(n, inBodies.get(label) ?? 0)})`,
+  }));
   if (rest.length > 0) {
     const names = rest.slice(0, OTHER_NAMES).map(([label]) => label);
     if (rest.length > OTHER_NAMES) names.push(`and ${rest.length - OTHER_NAMES} more`);
     legend.push({ color: OTHER, text: `other (${rest.length} types: ${names.join(', ')})` });
   }
   return { marks, legend };
+}
+
+/**
+ * An op-type legend count: `4`, `4 incl. 1 in subgraphs` when some of them are inside If/Loop/Scan bodies, `1 in
+ * subgraphs` when all are.
+ */
+export function opCountText(total: number, inSubgraphs: number): string {
+  if (inSubgraphs === 0) return String(total);
+  return inSubgraphs === total ? `${total} in subgraphs` : `${total} incl. ${inSubgraphs} in subgraphs`;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { createContext, useContext } from 'react';
 import type { AppInfo } from '../../../shared/ipc-contract.js';
 import type { StudioHost } from './studio-host.js';
+import type { ConnectionState } from './ws-host.js';
 
 export interface HostContextValue {
   host: StudioHost;
@@ -9,6 +10,11 @@ export interface HostContextValue {
   appInfo: AppInfo | null;
   /** The open model's path: file pickers start beside it. */
   modelPath?: string;
+  /**
+   * `serve` only: the connection App follows for its banner (absent: connected, or not serve). A view showing
+   * work in progress there (Auto-optimize's "Searching…") says the host is gone instead of waiting for it.
+   */
+  connection?: ConnectionState;
 }
 
 export const HostContext = createContext<HostContextValue | null>(null);

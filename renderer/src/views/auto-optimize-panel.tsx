@@ -4,7 +4,7 @@
  * `tune` fields). Its trials stream in through the workspace's `tunes` record: a Pareto chart with the budget as
  * a line, a table of trials, the sensitivity table, and the chosen variant, an ordinary variant of the workspace.
  */
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { canonicalJson } from '../../../shared/canonical-json.js';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import { defaultDatasetName } from '../../../shared/experiment.js';
@@ -18,6 +18,7 @@ import { isActive, type JobRecord } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
 import { SweepResults } from './sweep-results.js';
 import { TuneResult } from './tune-result.js';
+import { HostContext } from '../host/host-context.js';
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 
 /** Whether the evaluation data has labels: `unknown` until a check of data whose kind may carry them says. */
@@ -148,6 +149,8 @@ export function AutoOptimizePanel({
       : budgets > 1
         ? 'Give one budget, not both: clear the max accuracy drop or the minimum output cosine.'
         : undefined;
+  // serve's connection: a run recorded running says so when it is lost, not "Searching…" until a reload.
+  const connection = useContext(HostContext)?.connection;
   const records = studio.state.workspace?.tunes ?? [];
   const job =
     records.length > 0 ? studio.state.jobs.find((j) => j.jobId === records.at(-1)!.jobId) : undefined;
@@ -237,7 +240,7 @@ export function AutoOptimizePanel({
           />
         </div>
       )}
-      {latest && <TuneResult record={latest} studio={studio} />}
+      {latest && <TuneResult record={latest} studio={studio} {...(connection ? { connection } : {})} />}
       <SweepResults />
     </section>
   );

@@ -8,6 +8,7 @@ import type { OptionField } from '../../../shared/method-catalog-types.js';
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { ProviderStatus } from '../../../shared/bench.js';
 import { LatencyChart } from '../charts/latency-chart.js';
+import { evaluatePlan } from '../state/queue-evaluate.js';
 import { LatencyHistogramChart } from '../charts/latency-histogram-chart.js';
 import { OpBreakdownChart } from '../charts/op-breakdown-chart.js';
 import { ParetoChart } from '../charts/pareto-chart.js';
@@ -684,7 +685,7 @@ function MeasurePanel({
       return;
     }
     const labelled = check.value.labels !== undefined;
-    const targets = labelled ? chosen : chosen.filter((t) => t !== ORIGINAL_TARGET);
+    const targets = labelled ? evalPlan.targets : evalPlan.targets.filter((t) => t !== ORIGINAL_TARGET);
     setEvalCheck(
       labelled || targets.length === chosen.length
         ? null
@@ -725,6 +726,7 @@ function MeasurePanel({
   const benchValid =
     Number.isInteger(iterationsN) && iterationsN >= 1 && Number.isInteger(warmupN) && warmupN >= 0;
   const dataset = buildDatasetSpec(draft, imageFields);
+  const evalPlan = evaluatePlan(chosen, dataset.ok ? dataset.spec : null);
   const unavailable = (providers ?? []).filter((p) => !p.available);
 
   return (
@@ -821,15 +823,20 @@ function MeasurePanel({
           />
           <button
             type="button"
-            disabled={chosen.length === 0 || dataCheck.running !== null}
+            disabled={evalPlan.targets.length === 0 || dataCheck.running !== null}
             data-testid="evaluate-models"
             onClick={() => {
               setEvalSubmitted(true);
               if (dataset.ok) void evaluateChosen(dataset.spec);
             }}
           >
-            Evaluate {chosen.length} {chosen.length === 1 ? 'model' : 'models'}
+            {evalPlan.label}
           </button>
+          {evalPlan.reason && (
+            <p className="field-hint" data-testid="evaluate-nothing">
+              {evalPlan.reason}
+            </p>
+          )}
           {/* Below the button: the fieldset is one column of three, too narrow for a line beside it. */}
           {dataCheck.running && (
             <p className="field-hint">

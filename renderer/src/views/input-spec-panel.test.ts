@@ -6,6 +6,7 @@ import {
   boolChoiceOf,
   describeValues,
   holdsGuess,
+  prefillNote,
   specFromDraft,
   valuesHoldGuess,
   wholeShapeDims,
@@ -18,6 +19,13 @@ const summary = {
 } as unknown as ModelSummary;
 
 describe('the input spec form', () => {
+  it('says what its fields hold: suggestions that give their reason, or the saved spec', () => {
+    // It said "prefilled with guesses" while every prefilled value showed its reason, and also over a saved spec.
+    expect(prefillNote(false)).toMatch(/suggested value and says where it comes from/);
+    expect(prefillNote(true)).toMatch(/^The fields hold the saved spec/);
+    for (const saved of [false, true]) expect(prefillNote(saved)).not.toMatch(/guess/i);
+  });
+
   it("names a bad dim by its field's label, not its position", () => {
     for (const w of ['0', '-5', '2.5', '']) {
       const parsed = specFromDraft(summary, { x: { dims: ['1', '3', '224', w] } });

@@ -67,6 +67,16 @@ export function wholeShapeDims(text: string): number[] | null {
   return 'dims' in parsed ? parsed.dims : null;
 }
 
+/**
+ * What the form's fields hold when it opens: the suggestions (each says where it comes from: the model, a table
+ * it indexes, a default), or the saved spec, where only a field still at its suggestion says why.
+ */
+export function prefillNote(savedSpec: boolean): string {
+  return savedSpec
+    ? 'The fields hold the saved spec; a field still at its suggested value says where that comes from.'
+    : 'Each open field starts at a suggested value and says where it comes from; change any that does not fit.';
+}
+
 /** True while a field holds the guessed number: only then does the guess's reason describe what is in it. */
 export function holdsGuess(text: string, guess: number): boolean {
   return text.trim() !== '' && Number(text) === guess;
@@ -306,8 +316,8 @@ export function InputSpecPanel({
         <p className="muted">
           This model leaves some input sizes open
           {state.guesses.some((g) => g.values) ? ' or takes inputs whose values matter' : ''}. Benchmarks,
-          calibration and synthetic data use exactly what you set here; a guessed size gives a wrong latency.
-          The fields are prefilled with guesses, each with its reason.
+          calibration and synthetic data use exactly what you set here; a wrong size gives a wrong latency.{' '}
+          {prefillNote(saved !== undefined)}
           {sharedNote && ` ${sharedNote}`}
         </p>
         {state.guesses.map((guess) => {

@@ -43,6 +43,15 @@ const bar = (state: StudioState) =>
 const TITLE = 'Export magnitude 30% to …/a/exp/cnn-int8.onnx';
 const opened = run(initialState, { type: 'model-opened', summary: SUMMARY, workspace: workspace() });
 
+describe('the Jobs button', () => {
+  it("is there before any job: earlier runs' jobs (the job history) are listed behind it", () => {
+    // It appeared only once a job existed, so a user looking for last run's jobs had no way in.
+    const html = bar(opened);
+    expect(html).toContain('data-testid="status-jobs"');
+    expect(html).toContain('Jobs: none yet');
+  });
+});
+
 describe('an export that asked before replacing a file', () => {
   const asked = run(
     opened,
@@ -60,7 +69,8 @@ describe('an export that asked before replacing a file', () => {
     expect(asked.jobs[0]).toMatchObject({ status: 'done' });
     expect(list(asked)).not.toContain(TITLE);
     expect(list(asked)).toContain('No jobs yet');
-    expect(bar(asked)).toBe('');
+    expect(bar(asked)).toContain('Jobs: none yet');
+    expect(bar(asked)).not.toContain(TITLE);
   });
 
   it('after "Replace", only the export that wrote the file is listed, once', () => {

@@ -4,6 +4,9 @@
  * Cancel, and for a failure its message and what to do. A failure the user has not looked at stays
  * highlighted until they open the panel.
  *
+ * The bar is always there, also before any job: the job history of earlier runs (jobs/ in the data folder) is
+ * listed in it, and a user looking for last run's jobs had no way in until a job ran in this one.
+ *
  * Every count is of all the models opened this session (the list shows them all): the bar's "N failed" and
  * the hint beside it say the same N, the hint adding how many of them are new since the list was last opened
  * and, when some are of other models, how many are of the open one.
@@ -52,20 +55,13 @@ export function JobStatusBar({
   const active = jobs.filter(isActive);
   const fraction = active.length > 0 ? active.reduce((a, j) => a + j.fraction, 0) / active.length : 0;
 
-  // The bar leaves the page with its last job ("Clear finished"): closed with it, so the next click opens a fresh
-  // dialog (it stayed `open` in state, and the new dialog was never shown).
-  const empty = jobs.length === 0;
-  useEffect(() => {
-    if (empty) setOpen(false);
-  }, [empty]);
   // It opens on Close (a second Enter on "Clear finished", the first control, emptied the list) and gives the
-  // focus back to the Jobs button; to the page's content when Clear finished took the bar away with it.
-  useModalDialog(dialog, open && !empty, () => document.getElementById('main'));
+  // focus back to the Jobs button, which stays when Clear finished empties the list.
+  useModalDialog(dialog, open, () => document.getElementById('main'));
   useEffect(() => {
     if (open) setSeenFailures(new Set(failed.map((j) => j.jobId)));
   }, [open, failed.length]);
 
-  if (jobs.length === 0) return null;
   return (
     <footer className="status-bar" data-testid="status-bar">
       <button
@@ -73,10 +69,10 @@ export function JobStatusBar({
         className={unseen > 0 ? 'status-jobs status-failed' : 'status-jobs'}
         onClick={() => setOpen(true)}
         aria-haspopup="dialog"
-        title="The jobs of every model opened this session"
+        title="The jobs of every model opened this session, and those of earlier runs"
         data-testid="status-jobs"
       >
-        Jobs: {jobCountsText(jobs)}
+        Jobs: {jobs.length > 0 ? jobCountsText(jobs) : 'none yet'}
         {active.length > 0 && (
           <span className="status-progress" aria-hidden="true">
             <span style={{ width: `${Math.round(fraction * 100)}%` }} />
@@ -113,7 +109,15 @@ export function JobStatusBar({
           </span>
         </header>
         {/* Rendered only while open: a closed dialog's content would still be in the page, twice over. */}
-        {open && <JobList jobs={jobs} onCancel={onCancel} showModel heading={false} />}
+        {open &&
+          (jobs.length > 0 ? (
+            <JobList jobs={jobs} onCancel={onCancel} showModel heading={false} />
+          ) : (
+            <p className="muted" data-testid="jobs-empty">
+              No jobs yet, in this run or an earlier one with this data folder. Jobs you start (Queue,
+              Benchmark, Evaluate, Export) are listed here with their progress.
+            </p>
+          ))}
       </dialog>
     </footer>
   );

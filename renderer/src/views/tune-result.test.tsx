@@ -10,7 +10,9 @@ import type { TuneRecord, WorkspaceVariant } from '../../../shared/workspace.js'
 import { variant } from '../state/test-fixtures.js';
 import { groupTrialPoints, sameModelAs, trialModelKey } from '../state/tune-view.js';
 import type { Studio } from '../state/use-studio.js';
-import { shownTuneRun, tuneCalibrationName } from './auto-optimize-panel.js';
+import { HostContext } from '../host/host-context.js';
+import type { StudioHost } from '../host/studio-host.js';
+import { AutoOptimizePanel, shownTuneRun, tuneCalibrationName } from './auto-optimize-panel.js';
 import {
   chosenLatency,
   chosenQuality,
@@ -115,6 +117,39 @@ describe('the Auto-optimize result', () => {
     expect(html).toContain('Not int8-dynamic: it quantizes MatMul and Gemm only');
     expect(html).toContain('Not fp16: a CPU computes float16 models in float32');
     expect(html).not.toContain('tune-duplicate');
+  });
+
+  it('says the connection to serve is lost instead of "Searching…" while it is (a killed serve)', () => {
+    // A serve killed mid-search closes with no word: the page kept "Searching…" until a reload.
+    const { outcome: _outcome, ...base } = record();
+    const running: TuneRecord = { ...base, status: 'running' };
+    const studio = {
+      state: {
+        model: { path: '/m/net.onnx', inputs: [], outputs: [], opCounts: { Conv: 1 } },
+        workspace: { variants: [], tunes: [running] },
+        jobs: [{ jobId: 'j1', kind: 'tune', status: 'running', modelPath: '/m/net.onnx', fraction: 0.3 }],
+      },
+      variants: [],
+    } as unknown as Studio;
+    const panel = (connection?: 'connected' | 'reconnecting') =>
+      renderToStaticMarkup(
+        <HostContext.Provider
+          value={{ host: {} as StudioHost, appInfo: null, ...(connection ? { connection } : {}) }}
+        >
+          <AutoOptimizePanel
+            studio={studio}
+            catalog={undefined}
+            ready
+            hasEvaluationData
+            prepareData={() => Promise.resolve(true)}
+          />
+        </HostContext.Provider>,
+      );
+    expect(panel('connected')).toContain('Searching…');
+    expect(panel()).toContain('Searching…');
+    const lost = panel('reconnecting');
+    expect(lost).not.toContain('Searching…');
+    expect(lost).toContain('Lost the connection to onnx-studio serve');
   });
 
   it('says a search ONNX Studio stopped under was interrupted, how, and that its finished trials are kept', () => {

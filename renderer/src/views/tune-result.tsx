@@ -33,6 +33,7 @@ import {
 } from '../charts/pareto-overlap.js';
 import { useWidth } from '../charts/svg-chart-support.js';
 import type { Studio } from '../state/use-studio.js';
+import type { ConnectionState } from '../host/ws-host.js';
 import { useChartColors } from '../theme.js';
 
 const ratio = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(3)}×`);
@@ -514,15 +515,32 @@ function TrialChart({ record }: { record: TuneRecord }) {
   );
 }
 
-/** A run's trials, chart and choice. `studio` finds the chosen variant in the workspace; a sweep names its file. */
+/**
+ * The headline of a run recorded running: "Searching…" while the host is there. With the connection to serve
+ * lost (a killed serve closes with no word, so the page cannot tell it stopped) it said "Searching…" until a
+ * reload; it says the connection is gone, as the banner does. A serve that said it stopped, or came back
+ * restarted, ends the job, and the run reads interrupted (shownTuneRun).
+ */
+export function runningHeadline(connection: ConnectionState | undefined): string {
+  return connection === undefined || connection === 'connected'
+    ? 'Searching…'
+    : 'Lost the connection to onnx-studio serve: the search goes on there if serve is still running. If it stopped, restart it and open the address it prints.';
+}
+
+/**
+ * A run's trials, chart and choice. `studio` finds the chosen variant in the workspace; a sweep names its file;
+ * `connection` is serve's (HostContext), for a run still running.
+ */
 export function TuneResult({
   record,
   studio,
   chosenFile,
+  connection,
 }: {
   record: TuneRecord;
   studio?: Studio;
   chosenFile?: string;
+  connection?: ConnectionState;
 }) {
   const chosen = record.outcome && trialNumbered(record.outcome, record.outcome.chosen);
   const variant = studio?.variants.find((v) => v.id === record.chosenVariantId);
@@ -539,7 +557,7 @@ export function TuneResult({
       <p>
         <strong>
           {record.status === 'running'
-            ? 'Searching…'
+            ? runningHeadline(connection)
             : record.status === 'done'
               ? outcome
                 ? `Done: ${outcome.trials.length} trial${outcome.trials.length === 1 ? '' : 's'} in ${outcome.seconds.toFixed(1)} s; the search stopped because ${tuneStopReason(outcome.stoppedBy, tuneOptionLabel)}.`
