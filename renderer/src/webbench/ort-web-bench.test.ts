@@ -1,6 +1,14 @@
 import type * as Ort from 'onnxruntime-web';
-import { describe, expect, it } from 'vitest';
-import { compareOutputs, fromHalf, makeFeeds, messageOf, toHalf } from './ort-web-bench.js';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  compareOutputs,
+  fromHalf,
+  makeFeeds,
+  messageOf,
+  saidWhileWaiting,
+  sessionStage,
+  toHalf,
+} from './ort-web-bench.js';
 import { seededRandom } from './seeded-random.js';
 
 function tensor(type: string, data: ArrayLike<number> | BigInt64Array, dims: number[]): Ort.Tensor {
@@ -119,5 +127,35 @@ describe('a model the browser cannot load', () => {
       /^onnxruntime-web could not read its external data file 'weights\/big.onnx.data' \(Out of bounds\)/,
     );
     expect(messageOf(new Error('dilations should be 2D'), model)).toBe('dilations should be 2D');
+  });
+});
+
+describe('a session that takes long to create', () => {
+  it('says how much it loads and ticks the seconds until it is created, then stops', async () => {
+    vi.useFakeTimers();
+    try {
+      const model = {
+        name: 'int4',
+        bytes: new Uint8Array(26_000),
+        externalData: [{ path: 'int4.onnx.data', url: 'http://127.0.0.1/x', bytes: 1_100_000_000 }],
+      };
+      const said: string[] = [];
+      let create!: (session: string) => void;
+      const created = saidWhileWaiting(
+        (seconds) => said.push(sessionStage(model, seconds)),
+        new Promise<string>((resolve) => (create = resolve)),
+      );
+      await vi.advanceTimersByTimeAsync(3_000);
+      create('session');
+      await expect(created).resolves.toBe('session');
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(said[0]).toMatch(/^creating session \(int4, 1\.0\d GiB with its data\)$/);
+      expect(said.slice(1)).toEqual([1, 2, 3].map((s) => `${said[0]} · ${s} s`));
+      expect(sessionStage({ name: 'fp32', bytes: new Uint8Array(2048) }, 0)).toBe(
+        'creating session (fp32, 2.00 KiB)',
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -422,6 +422,30 @@ export async function runWebBench(
   };
 }
 
+/**
+ * The stage while a model's session is created: onnxruntime-web tells nothing until it is done, which for a model
+ * of a gigabyte (its data fetched, then copied into WebAssembly memory) is minutes, so the stage says how much it
+ * loads and how long it has taken so far: `creating session (int4, 1.1 GB with its data) · 23 s`.
+ */
+export function sessionStage(model: Pick<WebBenchModel, 'name' | 'bytes' | 'externalData'>, seconds: number): string {
+  const data = model.externalData ?? [];
+  const bytes = model.bytes.byteLength + data.reduce((sum, d) => sum + d.bytes, 0);
+  const size = `${formatBytes(bytes)}${data.length > 0 ? ' with its data' : ''}`;
+  return `creating session (${model.name}, ${size})${seconds > 0 ? ` · ${seconds} s` : ''}`;
+}
+
+/** Says `stage(0)` now and `stage(seconds)` once a second until `work` settles, then stops; `work`'s result. */
+export async function saidWhileWaiting<T>(stage: (seconds: number) => void, work: Promise<T>): Promise<T> {
+  const started = Date.now();
+  stage(0);
+  const timer = setInterval(() => stage(Math.round((Date.now() - started) / 1000)), 1000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** One model's session, first run, warmup and timed runs; `at` places its progress in the whole run's. */
 async function benchOne(
   ort: typeof Ort,
@@ -433,14 +457,16 @@ async function benchOne(
   const { done, total } = at;
   const refused = webMemoryRefusal(model);
   if (refused) throw new Error(refused);
-  options.onProgress?.(done / total, `creating session (${model.name})`);
   const t0 = performance.now();
   // With external data, its files are fetched inside `create`, so initMs includes fetching them.
-  const session = await ort.InferenceSession.create(model.bytes, {
-    executionProviders: [options.provider],
-    graphOptimizationLevel: 'all',
-    ...externalDataOption(model),
-  });
+  const session = await saidWhileWaiting(
+    (seconds) => options.onProgress?.(done / total, sessionStage(model, seconds)),
+    ort.InferenceSession.create(model.bytes, {
+      executionProviders: [options.provider],
+      graphOptimizationLevel: 'all',
+      ...externalDataOption(model),
+    }),
+  );
   try {
     const initMs = performance.now() - t0;
     const feeds = makeFeeds(ort, session, 0, options.inputs);
