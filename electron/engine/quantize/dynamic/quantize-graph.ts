@@ -23,6 +23,7 @@ import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-
 import { encodeTensor } from '../../onnx/tensor-codec.js';
 import { allFinite, quantizeWeight } from '../quant-params.js';
 import { EXCLUDED_SKIP, type SkippedNode } from '../quantize-method.js';
+import { type TransposeView, resolveWeightConstant } from '../transposed-constant.js';
 import { keptInFloatNote, type OriginalsRemoved, storedBytes } from '../weight-only/weights.js';
 import { quantizeColumns } from './column-quant.js';
 import {
@@ -45,6 +46,9 @@ import {
  */
 
 const DT = TensorProto_DataType;
+
+/** A weight as #weight resolves it: the stored constant, and the Transpose the node reads it through. */
+type DynamicWeight = ResolvedConstant & { transpose: TransposeView | undefined };
 
 export type DynamicForm = 'fused' | 'onnx';
 
@@ -243,11 +247,14 @@ export class DynamicQuantizer {
     }
   }
 
-  /** The constant weight at input `slot`, or a skip with the reason. */
-  #weight(node: NodeProto, index: GraphIndex, slot: number, other: number): ResolvedConstant {
+  /**
+   * The constant weight at input `slot` (as stored: a tied head's Transpose(table) gives the table and
+   * the Transpose), or a skip with the reason.
+   */
+  #weight(node: NodeProto, index: GraphIndex, slot: number, other: number): DynamicWeight {
     const name = node.input[slot] ?? '';
     if (name === '') this.#skip('the node has no weight input');
-    const found = resolveFloatConstant(index, name, this.#allowOverridable);
+    const found = resolveWeightConstant(index, name, this.#allowOverridable);
     if (!found.ok) {
       const otherName = node.input[other] ?? '';
       if (otherName !== '' && resolveFloatConstant(index, otherName, this.#allowOverridable).ok) {
@@ -272,10 +279,17 @@ export class DynamicQuantizer {
       );
     }
     if (!allFinite(c.values)) this.#skip(`weight '${name}' holds non-finite values (inf or NaN)`);
-    return c;
+    // Object.assign keeps the lazy `values` getter.
+    return Object.assign(c, { transpose: found.transpose });
   }
 
-  #remember(graph: GraphProto, c: ResolvedConstant): void {
+  #remember(graph: GraphProto, c: ResolvedConstant & { transpose?: TransposeView | undefined }): void {
+    if (c.transpose) {
+      // The Transpose is in `graph` (looked up in this graph only); #removeUnused drops it, then what it read.
+      let local = this.#maybeUnused.get(graph);
+      if (!local) this.#maybeUnused.set(graph, (local = new Set()));
+      local.add(c.transpose.node.output[0] ?? '');
+    }
     const owner = c.ref.graph;
     let set = this.#maybeUnused.get(owner);
     if (!set) this.#maybeUnused.set(owner, (set = new Set()));
@@ -434,11 +448,13 @@ export class DynamicQuantizer {
     if (w.dims.length !== 2) {
       this.#skip(`the weight '${w.name}' is ${w.dims.length}-D; int8-dynamic quantizes 2-D MatMul weights`);
     }
-    const [, n] = w.dims as [number, number];
+    // Transpose(table) is the stored [N, K] table read transposed, as Gemm's transB reads it.
+    const transposed = w.transpose?.swapped === true;
+    const n = w.dims[transposed ? 0 : 1]!;
     const fold =
       this.#form === 'fused' ? this.#foldableBias(node, index, n, w.computeType, claimed) : undefined;
     const output = fold ? (fold.add.output[0] ?? '') : (node.output[0] ?? '');
-    const weight = this.#quantizedMatrix(graph, cache, w, false, 1);
+    const weight = this.#quantizedMatrix(graph, cache, w, transposed, 1);
     this.#remember(graph, w);
     this.#quantizedWeight(w);
     let bias: string | undefined;
@@ -470,7 +486,7 @@ export class DynamicQuantizer {
     if (intAttribute(node, 'transA', 0) !== 0) this.#skip('Gemm with transA = 1 is left in float');
     const w = this.#weight(node, index, 1, 0);
     if (w.dims.length !== 2) this.#skip(`the Gemm weight '${w.name}' is not 2-D`);
-    const transB = intAttribute(node, 'transB', 0) !== 0;
+    const transB = (intAttribute(node, 'transB', 0) !== 0) !== (w.transpose?.swapped === true);
     const alpha = floatAttribute(node, 'alpha', 1);
     const beta = floatAttribute(node, 'beta', 1);
     if (alpha === 0 || !Number.isFinite(alpha)) this.#skip(`Gemm alpha = ${alpha} is left in float`);
@@ -617,7 +633,8 @@ export class DynamicQuantizer {
     for (const node of graph.node) for (const sub of subgraphsOf(node)) this.#removeUnused(sub);
     const candidates = this.#maybeUnused.get(graph);
     if (!candidates || candidates.size === 0) return;
-    for (let pass = 0; pass < 2; pass++) {
+    // Until nothing more dies: a Transpose, then the Cast it read, then the stored constant.
+    for (;;) {
       const index = new GraphIndex(graph);
       const deadNodes = new Set<NodeProto>();
       const deadNames = new Set<string>();

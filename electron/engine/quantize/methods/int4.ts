@@ -15,6 +15,7 @@ import { nodeLabel } from '../../onnx/node-label.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { type WeightLayout, quantizeBlockwise4Bit } from '../weight-only/int4-kernel.js';
+import { rewriteTiedGathers, sharesRows, tiedGathers } from '../weight-only/tied-gather.js';
 import {
   type GraphScope,
   NodeProgress,
@@ -46,7 +47,9 @@ import {
  * the kernel's default zero point 8. --asymmetric adds packed 4-bit zero points. A Gemm with a constant
  * B, transA = 0 and a bias C that is absent or a constant of N values is converted too: B is [N, K]
  * already when transB = 1, alpha is folded into the scales and beta * C becomes MatMulNBits' bias.
- * One B shared by several MatMuls is quantized once. The model's default-domain opset is untouched;
+ * A B read through a 2-D Transpose of a constant (a head tied to the embedding, as PyTorch exports it)
+ * is the stored [N, K] table, quantized as transB; the table's Gathers then read the same 4-bit rows
+ * (weight-only/tied-gather.ts). One B shared by several MatMuls is quantized once. The model's default-domain opset is untouched;
  * opset_import gains com.microsoft 1.
  *
  * accuracy_level 4 (default): the CPU kernel quantizes A to int8 per block on the fly and runs the
@@ -75,6 +78,8 @@ interface Plan {
   K: number;
   N: number;
   weight: ResolvedWeight;
+  /** Set when B's blocks are a table's rows that a Gather may share (weight-only/tied-gather.ts). */
+  tied: { value: string; scope: GraphScope } | undefined;
 }
 
 async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<QuantizeOutcome> {
@@ -142,21 +147,25 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     const aInfo = valueTypesOf(scope.graph).get(node.input[0] ?? '');
     if (aInfo?.rankKnown && aInfo.shape.length < 2)
       return { reason: `A has rank ${aInfo.shape.length}; MatMulNBits needs rank >= 2` };
-    let layout: WeightLayout = 'KN';
+    let transposed = weight.transpose?.swapped === true;
     let alpha = 1;
     let bias: TensorProto | undefined;
     const replaced = [weight];
     if (isGemm) {
       if (intAttribute(node, 'transA', 0) !== 0)
         return { reason: 'Gemm with transA = 1 (A would need a Transpose)' };
-      layout = intAttribute(node, 'transB', 0) !== 0 ? 'NK' : 'KN';
+      if (intAttribute(node, 'transB', 0) !== 0) transposed = !transposed;
       alpha = floatAttribute(node, 'alpha', 1);
     }
+    // A tied head's Transpose(table) is B = table^T: the stored [N, K] table is MatMulNBits' own layout.
+    const layout: WeightLayout = transposed ? 'NK' : 'KN';
     const [K, N] = layout === 'KN' ? [weight.dims[0]!, weight.dims[1]!] : [weight.dims[1]!, weight.dims[0]!];
     if (isGemm && (node.input[2] ?? '') !== '') {
       const beta = floatAttribute(node, 'beta', 1);
       const c = resolveWeight(scope.index, node.input[2]!);
       if ('reason' in c) return { reason: `Gemm bias C: ${c.reason}` };
+      if (c.transpose)
+        return { reason: 'Gemm bias C is a Transpose of a constant; MatMulNBits takes a [N] bias' };
       const count = c.dims.reduce((a, b) => a * b, 1);
       if (count !== N || c.dims.length > 2 || (c.dims.length === 2 && c.dims[0] !== 1)) {
         return { reason: `Gemm bias C has shape [${c.dims.join(', ')}]; MatMulNBits' bias must be [${N}]` };
@@ -207,7 +216,11 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
       ];
       if (q.zeroPoints && zName)
         tensors.push(makeRawTensor(zName, DT.UINT8, [q.zeroPoints.length], q.zeroPoints));
-      plan = { b: bName, scales: sName, zeroPoints: zName, graph: scope.graph, tensors, K, N, weight };
+      const tied =
+        layout === 'NK' && sharesRows(K, blockSize, symmetric, alpha)
+          ? { value: weight.transpose ? weight.transpose.node.input[0]! : node.input[1]!, scope }
+          : undefined;
+      plan = { b: bName, scales: sName, zeroPoints: zName, graph: scope.graph, tensors, K, N, weight, tied };
       plans.set(key, plan);
       quantizedBytes += tensors.reduce((a, t) => a + t.rawData.length, 0);
       floatWeightBytes += original;
@@ -237,7 +250,25 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
       makeAttribute('accuracy_level', { int: options.accuracyLevel }),
     ];
   }
-  const { inputsRemoved, keptInFloat } = removeUnusedOriginals(rewrites.flatMap((r) => r.replaced));
+  // A tied embedding's Gathers read the head's 4-bit rows, so the float table can leave the file.
+  const gatherTables: ResolvedWeight[] = [];
+  let gathersQuantized = 0;
+  for (const plan of plans.values()) {
+    if (!plan.tied) continue;
+    const table = { ...plan, value: plan.tied.value };
+    const gathers = tiedGathers(table, common.excludeNodes);
+    if (gathers.length === 0) continue;
+    for (const g of gathers) {
+      const w = resolveWeight(plan.tied.scope.index, g.input[0] ?? '');
+      if (!('reason' in w)) gatherTables.push(w);
+    }
+    rewriteTiedGathers(table, gathers, blockSize, names);
+    gathersQuantized += gathers.length;
+  }
+  const { inputsRemoved, keptInFloat } = removeUnusedOriginals([
+    ...rewrites.flatMap((r) => r.replaced),
+    ...gatherTables,
+  ]);
 
   if (rewrites.length > 0) {
     if ((opsetVersion(model, 'com.microsoft') ?? 0) < 1) setOpsetVersion(model, 'com.microsoft', 1);
@@ -246,6 +277,13 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
         `accuracy_level ${options.accuracyLevel}); ${counted(plans.size, 'weight')}: ${floatWeightBytes} -> ${quantizedBytes} bytes ` +
         `(${((quantizedBytes / floatWeightBytes) * 100).toFixed(1)}%). MatMulNBits runs in ONNX Runtime only.`,
     );
+    if (gathersQuantized > 0) {
+      note(
+        `${counted(gathersQuantized, 'Gather')} of a table tied to a quantized head became com.microsoft GatherBlockQuantized, ` +
+          "reading the head's 4-bit rows, so the float table is not kept (ONNX Runtime only; --exclude-nodes with " +
+          'the Gather keeps the embedding lookup in float, and the table with it).',
+      );
+    }
     const kept = keptInFloatNote(keptInFloat);
     if (kept) note(kept);
     if (inputsRemoved > 0) {
@@ -254,7 +292,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
       );
     }
   }
-  return { quantizedNodes: rewrites.length, skippedNodes };
+  return { quantizedNodes: rewrites.length + gathersQuantized, skippedNodes };
 }
 
 export const int4Method: QuantizeMethod<typeof int4OptionsSchema> = {

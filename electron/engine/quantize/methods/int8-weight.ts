@@ -2,9 +2,17 @@ import { type GraphProto, type NodeProto, TensorProto_DataType as DT } from 'onn
 import { z } from 'zod';
 import { intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
-import { UniqueNameGenerator, opsetVersion, setOpsetVersion } from '../../onnx/graph.js';
+import {
+  GraphIndex,
+  UniqueNameGenerator,
+  opsetVersion,
+  perGraph,
+  setOpsetVersion,
+} from '../../onnx/graph.js';
 import { littleEndianBytes, makeNode, makeRawTensor } from '../../onnx/graph-build.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
 import { nodeLabel } from '../../onnx/node-label.js';
+import { counted, listWords } from '../../../../shared/counted.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { quantizeInt8 } from '../weight-only/int8-kernel.js';
@@ -126,14 +134,16 @@ async function quantizeInt8Weights(
 
   const progress = new NodeProgress(candidates.length, signal, input.onProgress);
   const plans = new Map<string, Plan>();
-  const rewrites: { node: NodeProto; slot: number; value: string; plan: Plan }[] = [];
+  /** `target` reads `value` at `slot`: the node itself, or the Transpose of a tied head's table. */
+  let rewrites: { node: NodeProto; target: NodeProto; slot: number; value: string; plan: Plan }[] = [];
   for (const { scope, node, slot } of candidates) {
     const outcome = planNode(scope, node, slot);
     if ('reason' in outcome) {
       if (!outcome.silent)
         skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason: outcome.reason });
     } else {
-      rewrites.push({ node, slot: slot.input, value: outcome.plan.output, plan: outcome.plan });
+      const { plan, target } = outcome;
+      rewrites.push({ node, ...target, value: plan.output, plan });
     }
     await progress.step();
   }
@@ -142,16 +152,27 @@ async function quantizeInt8Weights(
     scope: GraphScope,
     node: NodeProto,
     slot: WeightSlot,
-  ): { plan: Plan } | { reason: string; silent: boolean } {
-    const weight = resolveWeight(scope.index, node.input[slot.input] ?? '');
+  ): { plan: Plan; target: { target: NodeProto; slot: number } } | { reason: string; silent: boolean } {
+    let weight = resolveWeight(scope.index, node.input[slot.input] ?? '');
     if ('reason' in weight) return { reason: weight.reason, silent: slot.silentWhenNotWeight === true };
     const rank = weight.dims.length;
     const axisOrReason = slot.axis(node, rank);
     if (typeof axisOrReason === 'object') return { reason: axisOrReason.reason, silent: false };
-    const axis = perChannel ? axisOrReason : undefined;
+    let axis = perChannel ? axisOrReason : undefined;
+    let target = { target: node, slot: slot.input };
+    const transpose = weight.transpose;
+    if (transpose) {
+      // A tied head reads Transpose(table): the Transpose reads the dequantized table instead, so the head
+      // and the Gather share one int8 copy (the head's output channels are the table's rows).
+      const plain = resolveWeight(transpose.index, transpose.node.input[0] ?? '');
+      if ('reason' in plain) return { reason: plain.reason, silent: false };
+      weight = plain;
+      if (axis !== undefined && transpose.swapped) axis = 1 - axis;
+      target = { target: transpose.node, slot: 0 };
+    }
     const key = `${weight.key}|${axis ?? 'tensor'}`;
     const existing = plans.get(key);
-    if (existing) return { plan: existing };
+    if (existing) return { plan: existing, target };
     const count = weight.dims.reduce((a, b) => a * b, 1);
     const channels = axis === undefined ? 1 : (weight.dims[axis] ?? 1);
     const original = storedBytes(weight.ref);
@@ -229,8 +250,30 @@ async function quantizeInt8Weights(
       floatBytes: original,
     };
     plans.set(key, plan);
-    return { plan };
+    return { plan, target };
   }
+
+  // A weight some node still reads in float (an excluded tied head, a Gather's table read by another op)
+  // would stay in the file beside its int8 copy: the copy only adds bytes, so it is not written.
+  const rewritten = new Map<NodeProto, Set<number>>();
+  for (const r of rewrites) rewritten.set(r.target, (rewritten.get(r.target) ?? new Set()).add(r.slot));
+  const dropped = new Set<Plan>();
+  // Asked before anything is rewritten, so one index per graph holds throughout.
+  const indexOf = perGraph((graph) => new GraphIndex(graph));
+  for (const plan of plans.values()) {
+    const readers = floatReaders(plan.weight, rewritten, indexOf);
+    if (readers.length === 0) continue;
+    dropped.add(plan);
+    const by = readers.length <= 3 ? listWords(readers) : counted(readers.length, 'node');
+    const reason =
+      `weight '${plan.weight.ref.name}' is also read in float by ${by}, which this method leaves alone, so the ` +
+      `file keeps it; an int8 copy beside it would add ${plan.quantizedBytes} bytes instead of saving any`;
+    for (const r of rewrites) {
+      if (r.plan === plan) skippedNodes.push({ name: nodeLabel(r.node), opType: r.node.opType, reason });
+    }
+  }
+  for (const [key, plan] of plans) if (dropped.has(plan)) plans.delete(key);
+  rewrites = rewrites.filter((r) => !dropped.has(r.plan));
 
   // Apply: new initializers and DequantizeLinear nodes go at the front of the graph holding the weight
   // (their inputs are all initializers); consumers then read the dequantized value.
@@ -241,7 +284,7 @@ async function quantizeInt8Weights(
     plan.graph.node.splice(at, 0, ...plan.nodes);
     inserted.set(plan.graph, at + plan.nodes.length);
   }
-  for (const r of rewrites) r.node.input[r.slot] = r.value;
+  for (const r of rewrites) r.target.input[r.slot] = r.value;
   const { inputsRemoved, keptInFloat } = removeUnusedOriginals([...plans.values()].map((p) => p.weight));
   const kept = keptInFloatNote(keptInFloat);
   if (kept) note(kept);
@@ -264,6 +307,35 @@ async function quantizeInt8Weights(
     }
   }
   return { quantizedNodes: rewrites.length, skippedNodes };
+}
+
+/**
+ * Nodes (by label) of the stored weight's own graph that would still read it in float after the rewrites:
+ * readers of the constant, or of the Cast in front of it, that are not rewritten. Readers inside subgraphs
+ * are not judged here (removeUnusedOriginals says those afterwards).
+ */
+function floatReaders(
+  weight: ResolvedWeight,
+  rewritten: ReadonlyMap<NodeProto, ReadonlySet<number>>,
+  indexOf: (graph: GraphProto) => GraphIndex,
+): string[] {
+  const index = indexOf(weight.ref.graph);
+  const castIndex = weight.cast && weight.castGraph ? indexOf(weight.castGraph) : undefined;
+  const out: string[] = [];
+  const visit = (idx: GraphIndex, name: string, throughCast: boolean): void => {
+    if (idx.isGraphOutput(name)) out.push(`the graph output '${name}'`);
+    for (const { node, inputIndex } of idx.consumersOf(name)) {
+      if (rewritten.get(node)?.has(inputIndex)) continue;
+      if (throughCast && node === weight.cast && castIndex) visit(castIndex, node.output[0] ?? '', false);
+      else if (node.opType === 'Transpose' && isDefaultDomain(node.domain)) {
+        // Name the tied head the user knows rather than the Transpose the exporter put in front of it.
+        const readers = idx.consumersOf(node.output[0] ?? '').map((c) => `'${nodeLabel(c.node)}'`);
+        out.push(`${readers.length > 0 ? listWords(readers) : 'nothing'} (through '${nodeLabel(node)}')`);
+      } else out.push(`'${nodeLabel(node)}'`);
+    }
+  };
+  visit(index, weight.ref.name, true);
+  return out;
 }
 
 export const int8WeightMethod: QuantizeMethod<typeof int8WeightOptionsSchema> = {

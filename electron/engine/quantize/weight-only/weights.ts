@@ -11,7 +11,7 @@ import {
   removeNodes,
   subgraphsOf,
 } from '../../onnx/graph.js';
-import { type ResolvedConstant, resolveFloatConstant } from '../../onnx/resolve-constant.js';
+import type { ResolvedConstant } from '../../onnx/resolve-constant.js';
 import { tensorByteSize } from '../../onnx/tensor-codec.js';
 import {
   type CommonQuantizeOptions,
@@ -20,6 +20,7 @@ import {
   type SkippedNode,
 } from '../quantize-method.js';
 import { nodeLabel } from '../../onnx/node-label.js';
+import { type TransposeView, resolveWeightConstant } from '../transposed-constant.js';
 
 /*
  * What the weight-only methods share: walking the main graph and its subgraphs with indexes that
@@ -119,6 +120,11 @@ export interface ResolvedWeight extends ResolvedConstant {
   overridable: boolean;
   /** Identifies the stored tensor and its view across the whole model (for sharing quantized copies). */
   key: string;
+  /**
+   * The 2-D Transpose the node reads the constant through (a tied LM head), if any. `dims` and `values`
+   * stay as stored: the method swaps its layout when `transpose.swapped`.
+   */
+  transpose: TransposeView | undefined;
 }
 
 const graphIds = new WeakMap<GraphProto, number>();
@@ -135,12 +141,14 @@ export function graphId(graph: GraphProto): number {
 
 /**
  * The float constant behind input `name` of a node in `index`'s graph, looking through one Cast (in
- * this graph or an enclosing one) to float32, float16 or bfloat16; or why it is not one.
+ * this graph or an enclosing one) to float32, float16 or bfloat16 and a 2-D Transpose after it; or why
+ * it is not one.
  */
 export function resolveWeight(index: GraphIndex, name: string): ResolvedWeight | { reason: string } {
   if (name === '') return { reason: 'the weight input is missing' };
-  const found = resolveFloatConstant(index, name, true, { castInOuterScopes: true });
+  const found = resolveWeightConstant(index, name, true, { castInOuterScopes: true });
   if (!found.ok) return { reason: found.reason };
+  const transpose = found.transpose;
   const c = found.constant;
   if (c.computeType !== DT.FLOAT && c.computeType !== DT.FLOAT16 && c.computeType !== DT.BFLOAT16) {
     return {
@@ -149,10 +157,12 @@ export function resolveWeight(index: GraphIndex, name: string): ResolvedWeight |
   }
   const stored = c.ref;
   const castKey = c.cast ? `:cast${graphId(c.castGraph!)}:${c.cast.output[0] ?? ''}` : '';
+  const transposeKey = transpose ? `:T${graphId(transpose.graph)}:${transpose.node.output[0] ?? ''}` : '';
   // Object.assign keeps the lazy `values` getter (a spread would decode the tensor now).
   return Object.assign(c, {
     overridable: stored.kind === 'initializer' && stored.overridable,
-    key: `${graphId(stored.graph)}:${stored.name}${castKey}`,
+    key: `${graphId(stored.graph)}:${stored.name}${castKey}${transposeKey}`,
+    transpose,
   });
 }
 
@@ -168,11 +178,10 @@ export interface OriginalsRemoved {
 }
 
 /**
- * After a rewrite: removes the stored weights (and the Casts in front of them) that nothing reads any
- * more. `weights` are the resolved weights whose consumers were rewritten.
+ * After a rewrite: removes the stored weights (and the Casts and Transposes in front of them) that
+ * nothing reads any more. `weights` are the resolved weights whose consumers were rewritten.
  */
 export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): OriginalsRemoved {
-  const seen = new Set<string>();
   const uses = new UseTracker();
   // Removed at the end, in one pass per graph: a pass per weight is quadratic on models with thousands.
   const dropNodes = new Map<GraphProto, Set<NodeProto>>();
@@ -181,16 +190,26 @@ export function removeUnusedOriginals(weights: Iterable<ResolvedWeight>): Origin
     lists.set(graph, (lists.get(graph) ?? new Set<T>()).add(item));
   let inputsRemoved = 0;
   const keptInFloat: OriginalsRemoved['keptInFloat'] = [];
-  for (const w of weights) {
-    if (seen.has(w.key)) continue;
-    seen.add(w.key);
-    if (w.cast && w.castGraph) {
-      const out = w.cast.output[0] ?? '';
-      if (!uses.isUsed(w.castGraph, out)) {
-        drop(dropNodes, w.castGraph, w.cast);
-        uses.removed(w.castGraph, w.cast);
-      }
+  const all = [...weights];
+  // Outermost readers first, each once: Transposes (which read a Cast or the constant), then Casts, then the
+  // stored constants, so that a table read both directly and through a Transpose is judged after both went.
+  const viewNodes = (pick: (w: ResolvedWeight) => { node: NodeProto; graph: GraphProto } | undefined) =>
+    new Map(all.map(pick).flatMap((v) => (v ? [[v.node, v.graph] as const] : [])));
+  for (const views of [
+    viewNodes((w) => w.transpose),
+    viewNodes((w) => (w.cast && w.castGraph ? { node: w.cast, graph: w.castGraph } : undefined)),
+  ]) {
+    for (const [node, graph] of views) {
+      if (uses.isUsed(graph, node.output[0] ?? '')) continue;
+      drop(dropNodes, graph, node);
+      uses.removed(graph, node);
     }
+  }
+  const seen = new Set<string>();
+  for (const w of all) {
+    const stored = `${graphId(w.ref.graph)}:${w.ref.name}`;
+    if (seen.has(stored)) continue;
+    seen.add(stored);
     if (uses.isUsed(w.ref.graph, w.ref.name)) {
       keptInFloat.push({ name: w.ref.name, bytes: storedBytes(w.ref) });
       continue;
@@ -246,7 +265,7 @@ class UseTracker {
     );
   }
 
-  /** `node` (no subgraphs: a Cast) was removed from `graph`: its reads no longer count. */
+  /** `node` (no subgraphs: a Cast or Transpose) was removed from `graph`: its reads no longer count. */
   removed(graph: GraphProto, node: NodeProto): void {
     const dropped = this.#droppedReadsOf(graph);
     for (const name of node.input) if (name !== '') dropped.set(name, (dropped.get(name) ?? 0) + 1);

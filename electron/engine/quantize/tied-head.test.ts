@@ -1,0 +1,130 @@
+import * as ort from 'onnxruntime-node';
+import type { ModelProto } from 'onnx-buf';
+import { describe, expect, it } from 'vitest';
+import { buildTiedLm, TIED_LM } from '../testing/tied-lm.js';
+import { int4Method } from './methods/int4.js';
+import { int8DynamicMethod } from './methods/int8-dynamic.js';
+import { int8WeightMethod } from './methods/int8-weight.js';
+import type { QuantizeMethod } from './quantize-method.js';
+import { expectAgreement, modelBytes, quantizeInMemory } from './weight-only/test-support.js';
+
+/*
+ * An LM head tied to the embedding as PyTorch exports it, MatMul(hidden, Transpose(table, perm [1, 0])):
+ * the quantizers take the transposed table as the head's weight (user test 5, finding 1), and int8-weight
+ * stores one int8 table for both the Gather and the head (finding 2).
+ */
+
+const TOKENS = 8;
+const VOCAB = 64;
+const ids = (): Record<string, ort.Tensor> => ({
+  ids: new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: TOKENS }, (_, i) => BigInt((i * 13 + 5) % VOCAB)),
+    [TOKENS],
+  ),
+});
+
+const byName = (model: ModelProto, name: string) => model.graph!.node.find((n) => n.name === name);
+const hasInitializer = (model: ModelProto, name: string) =>
+  model.graph!.initializer.some((t) => t.name === name);
+const opTypes = (model: ModelProto) => model.graph!.node.map((n) => n.opType);
+
+async function quantize(method: QuantizeMethod, model: ModelProto) {
+  return quantizeInMemory(method, model);
+}
+
+describe('a tied LM head (MatMul of a Transpose of the embedding table)', () => {
+  it('int4: the head becomes MatMulNBits, the Transpose is gone, outputs stay close', async () => {
+    const lm = buildTiedLm();
+    const q = await quantize(int4Method, lm);
+    expect(byName(q.model, TIED_LM.head)?.opType).toBe('MatMulNBits');
+    expect(opTypes(q.model)).not.toContain('Transpose');
+    expect(q.skippedNodes).toEqual([]);
+    // The Gather reads the head's 4-bit rows, so the float table is gone.
+    expect(byName(q.model, TIED_LM.lookup)?.opType).toBe('GatherBlockQuantized');
+    expect(hasInitializer(q.model, TIED_LM.table)).toBe(false);
+    expect(q.notes.join('\n')).not.toContain('also read in float');
+    expect(modelBytes(q.model).length).toBeLessThan(modelBytes(lm).length * 0.3);
+    await expectAgreement(lm, q.model, ids(), { minCosine: 0.98, classes: VOCAB, minTop1: 0.75 });
+  });
+
+  it('int4: with the Gather excluded the float table stays for it, and the note names it', async () => {
+    const lm = buildTiedLm();
+    const q = await quantizeInMemory(int4Method, lm, { excludeNodes: [TIED_LM.lookup] });
+    expect(byName(q.model, TIED_LM.head)?.opType).toBe('MatMulNBits');
+    expect(byName(q.model, TIED_LM.lookup)?.opType).toBe('Gather');
+    expect(hasInitializer(q.model, TIED_LM.table)).toBe(true);
+    expect(q.notes.join('\n')).toContain(`'${TIED_LM.table}' is also read in float`);
+    await expectAgreement(lm, q.model, ids(), { minCosine: 0.98, classes: VOCAB, minTop1: 0.75 });
+  });
+
+  it('int4: a Transpose without perm (a 2-D reversal) is looked through too', async () => {
+    const lm = buildTiedLm({ perm: null });
+    const q = await quantize(int4Method, lm);
+    expect(byName(q.model, TIED_LM.head)?.opType).toBe('MatMulNBits');
+    expect(opTypes(q.model)).not.toContain('Transpose');
+    await expectAgreement(lm, q.model, ids(), { minCosine: 0.98, classes: VOCAB, minTop1: 0.75 });
+  });
+
+  it('int8-dynamic: the head is quantized, the Transpose is gone, outputs stay close', async () => {
+    const lm = buildTiedLm();
+    const q = await quantize(int8DynamicMethod, lm);
+    expect(byName(q.model, TIED_LM.head)?.opType).toBe('DynamicQuantizeMatMul');
+    expect(opTypes(q.model)).not.toContain('Transpose');
+    expect(q.skippedNodes).toEqual([]);
+    expect(q.notes.join('\n')).toContain(`'${TIED_LM.table}' is also read in float`);
+    await expectAgreement(lm, q.model, ids(), { minCosine: 0.995, classes: VOCAB, minTop1: 0.75 });
+  });
+
+  it('int8-weight: one int8 table serves the Gather and the head; the float table is gone and the file is smaller', async () => {
+    const lm = buildTiedLm();
+    const q = await quantize(int8WeightMethod, lm);
+    expect(q.skippedNodes).toEqual([]);
+    expect(hasInitializer(q.model, TIED_LM.table)).toBe(false);
+    const dq = q.model.graph!.node.filter((n) => n.opType === 'DequantizeLinear');
+    // The table and the projection: one int8 copy each.
+    expect(dq).toHaveLength(2);
+    const tableDq = byName(q.model, TIED_LM.lookup)!.input[0];
+    expect(dq.map((n) => n.output[0])).toContain(tableDq);
+    expect(q.notes.join('\n')).not.toContain('also read in float');
+    // Table 64 x 32 float (8192 bytes) -> int8 (2048 + scales): the whole file shrinks by well over half.
+    expect(modelBytes(q.model).length).toBeLessThan(modelBytes(lm).length * 0.45);
+    await expectAgreement(lm, q.model, ids(), { minCosine: 0.99, classes: VOCAB, minTop1: 0.75 });
+  });
+
+  it('int8-weight: when the head stays float, no Gather copy is written that would only add bytes', async () => {
+    const lm = buildTiedLm();
+    const q = await quantizeInMemory(int8WeightMethod, lm, { excludeNodes: [TIED_LM.head] });
+    expect(hasInitializer(q.model, TIED_LM.table)).toBe(true);
+    expect(byName(q.model, TIED_LM.lookup)!.input[0]).toBe(TIED_LM.table);
+    const skipped = q.skippedNodes.find((s) => s.name === TIED_LM.lookup);
+    expect(skipped?.reason).toMatch(
+      /also read in float by 'lm_head\/matmul' \(through 'lm_head\/transpose'\).*would add/,
+    );
+    expect(q.notes.join('\n')).not.toContain('bytes more');
+    expect(modelBytes(q.model).length).toBeLessThan(modelBytes(lm).length);
+    await expectAgreement(lm, q.model, ids(), { minCosine: 0.99 });
+  });
+
+  it('every method looks through a float16 table behind a Cast, and removes the Cast with the table', async () => {
+    const lm = buildTiedLm({ float16Table: true });
+    for (const method of [int4Method, int8WeightMethod, int8DynamicMethod]) {
+      const q = await quantize(method, lm);
+      expect(q.skippedNodes).toEqual([]);
+      if (method === int8WeightMethod) {
+        // The Transpose reads the dequantized table the Gather reads (one int8 copy for both).
+        const dq = byName(q.model, TIED_LM.transpose)!.input[0];
+        expect(q.model.graph!.node.find((n) => n.output[0] === dq)?.opType).toBe('DequantizeLinear');
+        expect(byName(q.model, TIED_LM.lookup)!.input[0]).toBe(dq);
+      } else {
+        expect(byName(q.model, TIED_LM.head)?.opType, method.name).not.toBe('MatMul');
+        expect(byName(q.model, TIED_LM.transpose)).toBeUndefined();
+      }
+      // int8-dynamic leaves the Gather alone: there the float16 table and its Cast stay for it.
+      const gatherKeepsTable = method === int8DynamicMethod;
+      expect(hasInitializer(q.model, TIED_LM.table)).toBe(gatherKeepsTable);
+      expect(opTypes(q.model).includes('Cast')).toBe(gatherKeepsTable);
+      await expectAgreement(lm, q.model, ids(), { minCosine: 0.98, classes: VOCAB, minTop1: 0.75 });
+    }
+  });
+});
