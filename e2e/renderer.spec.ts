@@ -693,7 +693,7 @@ test.describe('Export view', () => {
     // in the bundled sample's folder, which is the app's own and read-only once installed.
     await expect(destination).toHaveValue('/digits-resnet-int8-dynamic.onnx');
     await expect(page.getByTestId('cli-command')).toContainText(
-      'onnx-studio quantize /opt/onnx-studio/samples/digits-resnet/digits-resnet.onnx -o /opt/onnx-studio/samples/digits-resnet/digits-resnet-int8-dynamic.onnx',
+      'onnx-studio quantize /opt/onnx-studio/samples/digits-resnet/digits-resnet.onnx -o /digits-resnet-int8-dynamic.onnx',
     );
     await expect(page.getByTestId('cli-command')).toContainText('--method int8-dynamic');
 

@@ -86,3 +86,46 @@ export function formatCliCommand(cli: CliCommandLine): string {
     ? cli.command
     : `${cli.command}\n# not settable from the command line (the app used): ${cli.unmapped.join(' ')}`;
 }
+
+/** The words of a POSIX shell line as `shellQuote` writes them: plain, '…' or \x. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (ch === "'") {
+      const close = line.indexOf("'", i + 1);
+      const end = close < 0 ? line.length : close;
+      word = (word ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (ch === '\\') {
+      // Outside quotes a backslash takes the next character as it is (`'it'\''s'` is it's).
+      word = (word ?? '') + (line[i + 1] ?? '');
+      i++;
+    } else if (/\s/.test(ch)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else {
+      word = (word ?? '') + ch;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/**
+ * A variant's command(s) with the last `onnx-studio` line writing `output` instead of the file it names: Export
+ * shows the command that makes the file the user saves to, not the one suggested beside the original (a tester
+ * saved to /tmp/x/int4.onnx and was shown `-o /models/model-int4.onnx`). Earlier steps and comment lines stay.
+ */
+export function commandWritingTo(cli: string, output: string): string {
+  const lines = cli.split('\n');
+  const last = lines.findLastIndex((l) => l.trimStart().startsWith('onnx-studio '));
+  if (last < 0) return cli;
+  const words = shellWords(lines[last]!);
+  const o = words.indexOf('-o');
+  if (o < 0 || o + 1 >= words.length) return cli;
+  words[o + 1] = output;
+  lines[last] = words.map(shellQuote).join(' ');
+  return lines.join('\n');
+}

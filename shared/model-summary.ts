@@ -73,8 +73,14 @@ export interface ModelSummary {
   opCounts: Record<string, number>;
   /** The same for the nodes inside subgraphs (If branches, Loop and Scan bodies), nested ones included; empty without subgraphs (absent in summaries saved before it existed). */
   subgraphOpCounts?: Record<string, number>;
-  /** Elements of every constant tensor (initializers, sparse initializers, Constant nodes), subgraphs included. */
+  /**
+   * Logical elements of every constant tensor (initializers, sparse initializers, Constant nodes), subgraphs
+   * included, but quantization parameters: a packed 4-bit weight counts its weights (MatMulNBits: K x N), not its
+   * bytes, so quantizing leaves the count as it was.
+   */
   parameters: number;
+  /** Elements of the scales and zero points of quantized weights and activations, not in `parameters`; absent for none. */
+  quantizationParameters?: number;
   /** Bytes of constant tensor data per dtype. */
   parameterBytes: Record<string, number>;
   /** The ten largest constant tensors. */

@@ -71,5 +71,5 @@ export const SHAPE_HELP = [
   "                             app's guess, e.g. one second of audio, printed with its reason as a warning)",
   '  --value INPUT=V            fill an input of synthetic data with V, e.g. --value sr=16000, or INPUT=MIN:MAX for',
   "                             whole numbers drawn from MIN..MAX (repeatable; unset: the app's guess, e.g. sr 16000,",
-  '                             masks 1, ids 0..99, printed as a warning)',
+  '                             masks 1, ids over the rows of the table they index, printed as a warning)',
 ];

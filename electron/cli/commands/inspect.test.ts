@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { int4Method } from '../../engine/quantize/methods/int4.js';
+import { quantizeInMemory } from '../../engine/quantize/weight-only/test-support.js';
 import { writeWithExternalData } from '../../engine/testing/external-data-files.js';
 import { buildMlp, modelBytes } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
+import { buildTiedLm } from '../../engine/testing/tied-lm.js';
+import { formatCount } from '../format.js';
 import { runCliInProcess as cli } from '../testing/run-cli.js';
 
 describe('onnx-studio inspect on a model with external data (user test 3c, finding 9)', () => {
@@ -45,5 +49,51 @@ describe('onnx-studio inspect on a model with external data (user test 3c, findi
     const r = await cli(['inspect', inline]);
     expect(r.stdout).not.toContain('External data file');
     expect(JSON.parse((await cli(['inspect', inline, '--json'])).stdout).externalDataFiles).toEqual([]);
+  });
+});
+
+describe('onnx-studio inspect names the table an input indexes (LM user test, finding 9)', () => {
+  const tmp = makeTempDir('onnx-studio-inspect-tables-');
+  afterAll(() => tmp.cleanup());
+
+  it("says on the ids' line which embedding they look up and its rows; other lines say nothing", async () => {
+    const model = path.join(tmp.dir, 'tied-lm.onnx');
+    fs.writeFileSync(model, modelBytes(buildTiedLm({ vocab: 300 })));
+    const r = await cli(['inspect', model]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ids +int64 +\[8\] +ids into embed_tokens\.weight \(300 rows\)$/m);
+    expect(r.stdout).toMatch(/^logits +float32 +\[8, 300\]$/m);
+    expect(JSON.parse((await cli(['inspect', model, '--json'])).stdout).inputs[0].indexes).toEqual({
+      table: 'embed_tokens.weight',
+      rows: 300,
+    });
+  });
+});
+
+describe('onnx-studio inspect counts the parameters of a quantized model as its weights (LM user test, finding 10)', () => {
+  const tmp = makeTempDir('onnx-studio-inspect-params-');
+  afterAll(() => tmp.cleanup());
+
+  it('says the same count for int4 as for the original, and the scales and zero points apart', async () => {
+    const mlp = buildMlp({ inputSize: 64, hiddenSize: 64 });
+    const original = path.join(tmp.dir, 'mlp.onnx');
+    fs.writeFileSync(original, modelBytes(mlp));
+    const int4 = path.join(tmp.dir, 'mlp-int4.onnx');
+    fs.writeFileSync(int4, modelBytes((await quantizeInMemory(int4Method, mlp)).model));
+    const count = formatCount(64 * 64 + 64 + 64 * 8 + 8);
+    expect((await cli(['inspect', original])).stdout).toMatch(new RegExp(`^Parameters  ${count}$`, 'm'));
+    // fc1: 64 x 64 in blocks of 32 has 2 scales per row; fc2: 64 x 8, 2 per column. Symmetric: no zero points.
+    const scales = 64 * 2 + 8 * 2;
+    const text = await cli(['inspect', int4]);
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^Parameters  ${count} \\(\\+ ${scales} quantization scales and zero points, not counted\\)$`,
+        'm',
+      ),
+    );
+    expect(JSON.parse((await cli(['inspect', int4, '--json'])).stdout)).toMatchObject({
+      parameters: 64 * 64 + 64 + 64 * 8 + 8,
+      quantizationParameters: scales,
+    });
   });
 });

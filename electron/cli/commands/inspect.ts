@@ -14,7 +14,11 @@ function printSummary(ctx: CliContext, s: ModelSummary): void {
   out.push(`Producer    ${[s.producer.name, s.producer.version].filter(Boolean).join(' ') || '(not recorded)'}`);
   out.push(`Opsets      ${Object.entries(s.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ')}`);
   out.push(`Nodes       ${formatCount(s.nodes)}`);
-  out.push(`Parameters  ${formatCount(s.parameters)}`);
+  // Scales and zero points describe quantized weights; counted in, int4 of an LM read 202M of its 322M weights.
+  const scales = s.quantizationParameters
+    ? ` (+ ${formatCount(s.quantizationParameters)} quantization scales and zero points, not counted)`
+    : '';
+  out.push(`Parameters  ${formatCount(s.parameters)}${scales}`);
   if (dataFiles.length > 0) {
     // Which files a copy of the model needs, and where: "beside the model" was wrong for `weights/w.bin`.
     const one = dataFiles.length === 1;
@@ -27,7 +31,14 @@ function printSummary(ctx: CliContext, s: ModelSummary): void {
     );
   }
   out.push('');
-  out.push(formatTable(['Input', 'Type', 'Shape'], s.inputs.map((v) => [v.name, v.dtype, valueShape(v)])));
+  // The tables inputs index, on their lines: the JSON had them, the text did not (an LM's vocabulary size).
+  const looksUp = s.inputs.map(tablesOf);
+  out.push(
+    formatTable(
+      ['Input', 'Type', 'Shape', ...(looksUp.some(Boolean) ? ['Looks up'] : [])],
+      s.inputs.map((v, i) => [v.name, v.dtype, valueShape(v), ...(looksUp[i] ? [looksUp[i]] : [])]),
+    ),
+  );
   out.push('');
   out.push(formatTable(['Output', 'Type', 'Shape'], s.outputs.map((v) => [v.name, v.dtype, valueShape(v)])));
   out.push('');
@@ -72,4 +83,16 @@ export const inspectCommand: CliCommand = {
 /** A declared shape, or that there is none (an empty list would read as a scalar's `[]`). */
 function valueShape(value: TensorSummary): string {
   return value.rankUnknown ? 'unknown rank (no shape declared)' : formatShape(value.shape);
+}
+
+/**
+ * The constant tables an input indexes, in a clause: `ids into embed_tokens.weight (32000 rows)`, and the dims
+ * whose positions index one, `dim 1 at most 64 (positions into wpe)`; '' for none.
+ */
+function tablesOf(value: TensorSummary): string {
+  const parts: string[] = [];
+  if (value.indexes) parts.push(`ids into ${value.indexes.table} (${formatCount(value.indexes.rows)} rows)`);
+  for (const p of value.positionTables ?? [])
+    parts.push(`dim ${p.axis} at most ${formatCount(p.longest)} (positions into ${p.table})`);
+  return parts.join('; ');
 }

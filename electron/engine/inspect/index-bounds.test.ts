@@ -63,7 +63,7 @@ describe('index bounds', () => {
     const { inputs } = resolveInputSpecs(model);
     expect(inputs[0]?.values).toEqual({ kind: 'range', min: 0, max: 29 });
     expect(guessedValuesNote(inputs)).toContain(
-      "'input_ids' (int64) with random whole numbers 0-29 (ids or indices: 0 to 29, within the 30 rows of 'emb')",
+      "'input_ids' (int64) with random whole numbers 0-29 (ids 0..29, rows of emb)",
     );
     // A computed table says nothing of its rows: the small default, which the benchmark below overrides to
     // fit `computed`'s 30 rows.

@@ -1,12 +1,13 @@
 import type { GraphProto, TypeProto, ValueInfoProto } from 'onnx-buf';
 import type { ExternalDataFile, LargestTensor, ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
-import { dtypeName, elementCount } from '../onnx/dtypes.js';
+import { dtypeName } from '../onnx/dtypes.js';
 import { bytesByType, collectConstants } from '../onnx/constant-bytes.js';
 import { externalRef, isExternal } from '../onnx/external-data.js';
 import { loadModel, type LoadedModel } from '../onnx/load-model.js';
 import { walkGraphs } from '../onnx/walk-graphs.js';
 import { forEachTensor } from '../onnx/walk-tensors.js';
 import { withIndexedTables } from './index-bounds.js';
+import { countParameters } from './parameter-count.js';
 
 /** Describes a value's type for people: `float32` for tensors, `sequence<float32>` and so on otherwise. */
 export function describeType(type: TypeProto | undefined): { dtype: string; shape: (number | string | null)[] } {
@@ -43,23 +44,8 @@ function summarizeValue(vi: ValueInfoProto): TensorSummary {
   return { name: vi.name, ...describeType(vi.type), ...rankUnknownOf(vi.type) };
 }
 
-function safeCount(dims: bigint[]): number {
-  try {
-    return Number(elementCount(dims));
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * The summary's `parameters`: elements of every constant tensor, subgraphs included, from their shapes alone
- * (no weight is read). Prune reports the same count through this.
- */
-export function parameterCount(graph: GraphProto): number {
-  let n = 0;
-  for (const c of collectConstants(graph, false)) if (c.counts !== false) n += safeCount(c.dims);
-  return n;
-}
+// Prune reports the summary's count through this.
+export { parameterCount } from './parameter-count.js';
 
 /**
  * The model's external data files, in the order the model first names them: each file's location as the model
@@ -100,7 +86,7 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     }
   });
   const constants = collectConstants(graph);
-  const parameters = parameterCount(graph);
+  const { parameters, quantizationParameters } = countParameters(graph);
   const parameterBytes = bytesByType(constants);
   const largestTensors: LargestTensor[] = constants
     .slice()
@@ -122,6 +108,7 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     opCounts,
     subgraphOpCounts,
     parameters,
+    ...(quantizationParameters > 0 ? { quantizationParameters } : {}),
     parameterBytes,
     largestTensors,
   };

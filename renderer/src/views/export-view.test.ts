@@ -12,7 +12,9 @@ import {
   describePreselection,
   describeQuality,
   exportLatencyFigure,
+  keepsExternalData,
   preselectVariant,
+  saveHint,
   suggestedDestination,
 } from './export-view.js';
 
@@ -383,6 +385,20 @@ describe('the replace question names every file the export would replace', () =>
     );
     expect(replaceQuestion('/out/m.onnx', ['/out/m.onnx', '/out/m.onnx.data'])).toBe(
       "/out/m.onnx already exists, and so does m.onnx.data beside it, where the export writes the variant's weights. Replacing them cannot be undone.",
+    );
+  });
+});
+
+describe('Export names the data file a variant with external data writes (LM user test, finding 7)', () => {
+  it('says the data file beside the chosen destination, and the size of the two files', () => {
+    expect(keepsExternalData({ isOriginal: false }, 1_000_000)).toBe(true);
+    // A variant with a sha256 is one file; so is every variant of a model without external data.
+    expect(keepsExternalData({ isOriginal: false, sha256: 'ab'.repeat(32) }, 1_000_000)).toBe(false);
+    expect(keepsExternalData({ isOriginal: false }, 0)).toBe(false);
+    const hint = saveHint('/tmp/x/int4.onnx', { bytes: 403.3 * 2 ** 20 });
+    expect(hint).toContain('int4.onnx.data is written beside it: 403.3 MiB for the two files');
+    expect(saveHint('/tmp/x/int4.onnx', undefined)).toBe(
+      "A full path on the machine running ONNX Studio (a relative one is taken from the model's folder). The file is written completely or not at all.",
     );
   });
 });

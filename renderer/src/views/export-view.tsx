@@ -19,7 +19,8 @@ import {
 } from '../../../shared/best-variant.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { Workspace } from '../../../shared/workspace.js';
-import { defaultExportFileName } from '../../../shared/export-checks.js';
+import { commandWritingTo, shellWords } from '../../../shared/cli-command.js';
+import { defaultExportFileName, exportDataFile } from '../../../shared/export-checks.js';
 import { downloadText, safeFileName } from '../export/download.js';
 import { PathField } from '../forms/path-field.js';
 import { exportBasePath } from './export-folder.js';
@@ -58,32 +59,6 @@ export function cliOutputPath(cli: string | undefined): string | undefined {
   const args = shellWords(line);
   const i = args.indexOf('-o');
   return i >= 0 ? args[i + 1] : undefined;
-}
-
-/** The words of a POSIX shell line as `shellQuote` (shared/cli-command.ts) writes them: plain, '…' or \x. */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (ch === "'") {
-      const close = line.indexOf("'", i + 1);
-      const end = close < 0 ? line.length : close;
-      word = (word ?? '') + line.slice(i + 1, end);
-      i = end;
-    } else if (ch === '\\') {
-      // Outside quotes a backslash takes the next character as it is (`'it'\''s'` is it's).
-      word = (word ?? '') + (line[i + 1] ?? '');
-      i++;
-    } else if (/\s/.test(ch)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else {
-      word = (word ?? '') + ch;
-    }
-  }
-  if (word !== undefined) words.push(word);
-  return words;
 }
 
 /**
@@ -254,6 +229,26 @@ export function replaceQuestion(path: string, replaces: readonly string[] = [pat
   return `${path} already exists, and so does ${data.map(baseName).join(' and ')} beside it, where the export writes the variant's weights. Replacing them cannot be undone.`;
 }
 
+/**
+ * Whether a variant keeps its weights in an external data file: variants are saved with external data exactly
+ * when the model they were made from has it (transform-model.ts), and only a variant with a data file has no
+ * sha256 (variant-files.ts). Export writes that file beside the copy, and the page says so before and after.
+ */
+export function keepsExternalData(variant: Pick<Variant, 'isOriginal' | 'sha256'>, originalDataBytes: number): boolean {
+  return !variant.isOriginal && originalDataBytes > 0 && variant.sha256 === undefined;
+}
+
+/** The Save as hint, naming the data file written beside `destination` when the variant has one (and its size). */
+export function saveHint(destination: string | undefined, data: { bytes: number } | undefined): string {
+  const where = "A full path on the machine running ONNX Studio (a relative one is taken from the model's folder).";
+  if (!data) return `${where} The file is written completely or not at all.`;
+  const dataFile = destination ? baseName(exportDataFile(destination)) : 'a .onnx.data file';
+  return (
+    `${where} The variant keeps its weights in external data, so ${dataFile} is written beside it: ` +
+    `${formatBytes(data.bytes)} for the two files, each written completely or not at all. Keep them together.`
+  );
+}
+
 type SaveState =
   | { kind: 'idle' }
   | { kind: 'saving' }
@@ -364,7 +359,14 @@ export function ExportView({
       });
   };
 
-  const cli = chosen.cliCommand;
+  // The command writes where Save writes: the user's destination, not the name suggested beside the original.
+  const cli =
+    chosen.cliCommand && destinationCheck.ok
+      ? commandWritingTo(chosen.cliCommand, destinationCheck.path)
+      : chosen.cliCommand;
+  const externalData = keepsExternalData(chosen, model.externalDataBytes)
+    ? { bytes: chosen.bytes ?? 0 }
+    : undefined;
 
   const copy = async () => {
     if (!cli) return;
@@ -445,7 +447,7 @@ export function ExportView({
             if (save.kind !== 'saving') setSave({ kind: 'idle' });
           }}
           picker={{ mode: 'save', extensions: ['onnx'] }}
-          hint="A full path on the machine running ONNX Studio (a relative one is taken from the model's folder). The file is written completely or not at all."
+          hint={saveHint(destinationCheck.ok ? destinationCheck.path : undefined, externalData)}
           // An empty field is only an error once Save is pressed; a `~` is one at once.
           error={!destinationCheck.ok && destination.trim() !== '' ? destinationCheck.message : undefined}
           testId="export-destination"
@@ -465,12 +467,16 @@ export function ExportView({
         </button>
         {save.kind === 'saved' && (
           <p className="success" role="status" data-testid="export-saved">
-            Saved {baseName(save.path)} ({formatBytes(save.bytes)}) to {save.path}.
             {/* A model with external data is two files: the one beside it must go wherever it goes. */}
-            {save.dataFile && (
+            {save.dataFile ? (
               <>
-                {' '}
-                Its weights are in <code>{baseName(save.dataFile)}</code> beside it: keep the two files together.
+                Saved {baseName(save.path)} to {save.path}, with its weights in{' '}
+                <code>{baseName(save.dataFile)}</code> beside it ({formatBytes(save.bytes)} in all): keep the two
+                files together.
+              </>
+            ) : (
+              <>
+                Saved {baseName(save.path)} ({formatBytes(save.bytes)}) to {save.path}.
               </>
             )}
           </p>
