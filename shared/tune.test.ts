@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { TuneBudget } from './options/tune-options.js';
 import {
   budgetShortfall,
+  chooseTrial,
   closestTrial,
   describeTuneData,
   formatCosine,
   latencyVerdictWords,
+  mayBeChosen,
+  SAME_SIZE_SHARE,
+  sameSizeNote,
   tuneCalibrates,
+  tuneChoice,
   type TuneTrial,
 } from './tune.js';
 
@@ -80,5 +85,59 @@ describe('tune figures against their budget and data', () => {
     expect(latencyVerdictWords({ latencyVerdict: 'slower' })).toBe('slower');
     expect(latencyVerdictWords({ latencyVerdict: 'same', latencyUnreliable: true })).toBe('unreliable run');
     expect(latencyVerdictWords({ latencyVerdict: 'faster' })).toBeUndefined();
+  });
+});
+
+describe('the size objective’s choice among files of the same size', () => {
+  const budget: TuneBudget = { kind: 'min-cosine', cosine: 0.99 };
+  /** A trial that met the 0.99 budget at `bytes` of an original of 1,000,000,000 bytes. */
+  const sized = (index: number, name: string, bytes: number, cosine: number): TuneTrial => ({
+    index,
+    name,
+    recipe: { kind: 'quantize', method: 'int8-dynamic', common: {}, options: {} },
+    status: 'done',
+    bytes,
+    sizeRatio: bytes / 1_000_000_000,
+    cosine,
+    meetsBudget: cosine >= budget.cosine,
+    seconds: 1,
+  });
+
+  it('keeps the more faithful of two files 0.4% apart, and says why by the same rule', () => {
+    // A user test: int8-static per-tensor (584.8 MB, 0.99560) was chosen over int8-weight (587.2 MB, 0.99888).
+    const weight = sized(1, 'int8-weight', 587_249_823, 0.99888);
+    const perTensor = sized(3, 'int8-static percentile per-tensor', 584_826_308, 0.9956);
+    const choice = tuneChoice([weight, perTensor], 'size', budget);
+    expect(choice?.trial).toBe(weight);
+    expect(chooseTrial([weight, perTensor], 'size', budget)).toBe(weight);
+    expect(sameSizeNote(choice, budget)).toBe(
+      `#1 int8-weight (cosine 0.99888) was kept over #3 int8-static percentile per-tensor (0.4% smaller, cosine 0.99560): files within ${SAME_SIZE_SHARE * 100}% of the smallest count as the same size, and among them the more faithful is kept (then the faster).`,
+    );
+    // Beyond the margin the smaller wins, and nothing needs saying.
+    const int4 = sized(4, 'int4', 400_000_000, 0.995);
+    const smaller = tuneChoice([weight, perTensor, int4], 'size', budget);
+    expect(smaller?.trial).toBe(int4);
+    expect(sameSizeNote(smaller, budget)).toBeUndefined();
+  });
+
+  it('breaks a tie of quality on speed, and keeps latency’s choice as it was', () => {
+    const slow = { ...sized(0, 'a', 500_000_000, 0.999), p50Ratio: 0.9 };
+    const fast = { ...sized(1, 'b', 505_000_000, 0.999), p50Ratio: 0.6 };
+    expect(chooseTrial([slow, fast], 'size', budget)).toBe(fast);
+    const faster = { ...sized(2, 'c', 600_000_000, 0.991), p50Ratio: 0.5 };
+    expect(chooseTrial([slow, fast, faster], 'latency', budget)).toBe(faster);
+  });
+
+  it('keeps the variants a later, smaller trial could still make the choice', () => {
+    // The tie moves with the smallest: #1 is chosen over #0; then #2 makes #0 the choice, so #0 had to be kept.
+    const a = sized(0, 'a', 490_000_000, 0.995);
+    const b = sized(1, 'b', 500_000_000, 0.999);
+    expect(chooseTrial([a, b], 'size', budget)).toBe(b);
+    expect(mayBeChosen([a, b], 'size', budget)).toEqual(new Set([a, b]));
+    const c = sized(2, 'c', 478_000_000, 0.991);
+    expect(chooseTrial([a, b, c], 'size', budget)).toBe(a);
+    // One no smaller and no more faithful than another can never be chosen: its variant may go.
+    const worse = sized(3, 'd', 495_000_000, 0.994);
+    expect(mayBeChosen([a, b, worse], 'size', budget).has(worse)).toBe(false);
   });
 });

@@ -23,6 +23,7 @@ import { writeJson } from '../cli-context.js';
 import { INPUT_DATA_HELP, INPUT_DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatBytes } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
+import { isLoadingStage, StageLine } from './stage-line.js';
 import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
 import { benchJson, processPeakLine, verdictLegend, verdictWords } from './bench-output.js';
 
@@ -292,12 +293,18 @@ export const benchCommand: CliCommand = {
       if (ctx.positionals.length === 0) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of one or more .onnx files.');
       const params = await benchParamsFromFlags(ctx, ctx.positionals);
       const bar = new ProgressBar(ctx.stderr, 'Benchmarking');
+      // While onnxruntime creates the sessions there is no fraction: the loading stage is shown instead.
+      const stage = new StageLine(ctx.stderr);
       let report: BenchReport;
       try {
         report = await client.call('bench', params, {
           signal: ctx.signal,
           onEvent: (event) => {
-            if (event.type === 'progress') bar.update(Math.round(event.fraction * 1000), 1000);
+            if (event.type === 'progress' && isLoadingStage(event.stage)) stage.show(event.stage);
+            else if (event.type === 'progress') {
+              stage.clear();
+              bar.update(Math.round(event.fraction * 1000), 1000);
+            }
             else if (event.type === 'log' && (ctx.verbose || event.level === 'warn')) {
               ctx.stderr.write(`${event.level === 'warn' ? 'warning' : event.level}: ${event.message}\n`);
             }
@@ -308,6 +315,7 @@ export const benchCommand: CliCommand = {
           },
         });
       } finally {
+        stage.clear();
         bar.done();
       }
       if (ctx.json) writeJson(ctx, benchJson(report));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OutputFidelity } from '../../engine/evaluate/fidelity-metrics.js';
-import { fidelityRows } from './eval.js';
+import { fidelityLegend, fidelityRows } from './eval.js';
 
 /* eval's fidelity table: which figures each kind of output shows. */
 
@@ -28,5 +28,23 @@ describe('eval fidelity rows', () => {
     // A float output keeps its figures.
     expect(logitsRow!.slice(0, 3)).toEqual(['logits', '0.996025', '0.990000']);
     expect(logitsRow!.at(-1)).toBe('-');
+  });
+});
+
+describe('eval fidelity legend', () => {
+  it('counts the positions compared and says how many padded ones were left out, and by what', () => {
+    // A user test read "192 positions in 12 samples" where 4 were padding.
+    const logits = figures('logits', {
+      top1Agreement: 0.9,
+      top1Positions: 188,
+      padded: { positions: 4, by: 'attention_mask' },
+    });
+    expect(fidelityLegend([logits], 12)).toEqual([
+      'Top-1 agreement of logits: per position, the argmax over its last axis at each of its 188 positions in 12 samples (4 padded positions left out, by attention_mask).',
+    ]);
+    const { padded: _padded, ...unpadded } = logits;
+    expect(fidelityLegend([{ ...unpadded, top1Positions: 192 }], 12)[0]).toMatch(
+      /192 positions in 12 samples\.$/,
+    );
   });
 });

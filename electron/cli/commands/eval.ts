@@ -10,6 +10,7 @@ import { guessedLines, warnGuesses } from '../guess-warnings.js';
 import { isGuessNote } from '../../engine/runtime/input-specs.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatCount, formatTable } from '../format.js';
+import { StageLine } from './stage-line.js';
 import { ProgressBar } from '../progress-bar.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
 
@@ -45,11 +46,14 @@ export function fidelityRows(list: OutputFidelity[]): (string | number)[][] {
 }
 
 /** What the fidelity table's top-1 and value agreement columns mean, for the outputs shown (of `compared` samples). */
-function fidelityLegend(list: OutputFidelity[], compared: number): string[] {
+export function fidelityLegend(list: OutputFidelity[], compared: number): string[] {
   const lines: string[] = [];
   for (const f of list.filter((o) => o.top1Positions !== undefined))
     lines.push(
-      `Top-1 agreement of ${f.output}: per position, the argmax over its last axis at each of its ${formatCount(f.top1Positions!)} positions in ${formatCount(compared)} samples.`,
+      `Top-1 agreement of ${f.output}: per position, the argmax over its last axis at each of its ${formatCount(f.top1Positions!)} positions in ${formatCount(compared)} samples` +
+        (f.padded
+          ? ` (${formatCount(f.padded.positions)} padded position${f.padded.positions === 1 ? '' : 's'} left out, by ${f.padded.by}).`
+          : '.'),
     );
   if (hasDiscrete(list))
     lines.push(
@@ -157,6 +161,8 @@ export const evalCommand: CliCommand = {
     const reference = typeof ctx.values.reference === 'string' ? ctx.values.reference : undefined;
     const output = typeof ctx.values.output === 'string' ? ctx.values.output : undefined;
     const bar = new ProgressBar(ctx.stderr, `Evaluating ${path.basename(model)}`);
+    // Before the first sample, the sessions load with no fraction to draw: the stage says so instead.
+    const stage = new StageLine(ctx.stderr);
     let report: EvalReport;
     try {
       report = await evaluateModel({
@@ -166,11 +172,16 @@ export const evalCommand: CliCommand = {
         task,
         shapes,
         signal: ctx.signal,
-        onProgress: (done, total) => bar.update(done, total ?? 0),
+        onProgress: (done, total) => {
+          stage.clear();
+          bar.update(done, total ?? 0);
+        },
+        onStage: (text) => stage.show(text),
         ...(reference !== undefined ? { reference } : {}),
         ...(output !== undefined ? { output } : {}),
       });
     } finally {
+      stage.clear();
       bar.done();
     }
     warnGuesses(ctx, report.notes);

@@ -199,6 +199,26 @@ describe('printTuneOutcome', () => {
     );
     expect(top1AgreementNote({ ...int4, top1Agreement: 0.996 }, base.budget, 0.5)).toBeUndefined();
     expect(top1AgreementNote(int4, { kind: 'accuracy-drop' }, 0.5)).toBeUndefined();
+    // Per-token scores: the share is of positions (a user test read "17.2% of the samples" for 4 x 16 tokens).
+    expect(top1AgreementNote({ ...int4, top1PerPosition: true }, base.budget, 0.5)).toMatch(
+      /another top class than the original on 10\.0% of the positions \(top-1/,
+    );
+  });
+
+  it('says the final benchmark’s time beside the search’s, so they add up to the run', () => {
+    // A user test: "4 trials in 387.7 s" for a run of 7:58, the benchmark of the choice not counted.
+    const outcome: TuneOutcome = {
+      ...base,
+      seconds: 387.7,
+      benchSeconds: 90.2,
+      trials: [trial(1, 'int8-weight', 0.999)],
+      chosen: 1,
+    };
+    const text = printed(outcome, '/tmp/v.onnx');
+    expect(text).toContain(
+      '1 trial in 387.7 s; the search stopped because every promising recipe was tried. Benchmarking the choice against the original took 90.2 s more (477.9 s for search and benchmark).',
+    );
+    expect(printed({ ...outcome, benchSeconds: undefined }, '/tmp/v.onnx')).not.toContain('Benchmarking');
   });
 
   it('a cancelled search says only that, with what finished: no advice on the budget or the machine', () => {

@@ -3,6 +3,7 @@ import { flagOf } from '../../../shared/options/cli-flags.js';
 import {
   describeBudget,
   describeTuneData,
+  benchTimeWords,
   formatCosine,
   gainRule,
   latencyVerdictWords,
@@ -107,7 +108,8 @@ export function printTuneOutcome(
           (missing.length > 0
             ? `; ${missing.length} more have no result yet, so a better one may still come.`
             : '.')
-      : `${outcome.trials.length} trial${outcome.trials.length === 1 ? '' : 's'} in ${outcome.seconds.toFixed(1)} s; the search stopped because ${tuneStopReason(outcome.stoppedBy, flagName)}.`,
+      : `${outcome.trials.length} trial${outcome.trials.length === 1 ? '' : 's'} in ${outcome.seconds.toFixed(1)} s; the search stopped because ${tuneStopReason(outcome.stoppedBy, flagName)}.` +
+          benchTimeWords(outcome),
     'Ratios are against the original (below 1 is better); each p50 comes from one benchmark interleaved with the original' +
       (outcome.trials.some((t) => t.latencyVerdict === 'same')
         ? ", and 'within noise' marks one that run cannot tell from 1 (as Compare judges it)" +

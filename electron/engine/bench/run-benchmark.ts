@@ -13,6 +13,7 @@ import {
 import type { EnginePhase } from '../host/engine-protocol.js';
 import { StudioError } from '../errors.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
+import { whileLoading } from './loading-stage.js';
 import { createSession, type SessionSettings } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
 import { runFailure } from '../runtime/run-failure.js';
@@ -96,6 +97,8 @@ interface PreparedModel {
   path: string;
   label: string;
   modelBytes: number;
+  /** Of modelBytes, the external data's (the loading stage says "with its data"). */
+  externalDataBytes: number;
   feeds: Feed[];
   inputs: BenchInputInfo[];
   /** With a profile: the node each tensor's kernel runs (kernel-nodes.ts), read before the model is let go. */
@@ -264,6 +267,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       path: loaded.path,
       label,
       modelBytes: loaded.fileBytes + loaded.externalDataBytes,
+      externalDataBytes: loaded.externalDataBytes,
       feeds,
       inputs: markGuesses(describeFeeds(feeds), synthetic ? inputs : []),
       ...(params.profile ? { writers: fusedWriters(loaded.proto) } : {}),
@@ -315,7 +319,15 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       checkCancelled();
       hooks.onPhase?.('creating session', model.path);
       let t0 = performance.now();
-      const session = await createSession(model.path, sessionSettings(params, profileDir ? path.join(profileDir, `model-${i}`) : undefined));
+      // No fraction to give while onnxruntime loads: the stage says what, how big, and for how long.
+      const loading = { path: model.path, fileBytes: model.modelBytes - model.externalDataBytes, externalDataBytes: model.externalDataBytes };
+      const session = await whileLoading(
+        loading,
+        (stage) => hooks.onProgress?.(0, stage),
+        () => createSession(model.path, sessionSettings(params, profileDir ? path.join(profileDir, `model-${i}`) : undefined)),
+        // A Cancel during the creation, which cannot be interrupted, ends the run as it returns, not after a first run.
+        { label: model.label, checkCancelled, release: (made) => made.release() },
+      );
       initMs.push(performance.now() - t0);
       sessions.push(session);
       if (meter.needsSampling) meter.sample();

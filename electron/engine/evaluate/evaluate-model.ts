@@ -3,6 +3,15 @@ import type * as ort from 'onnxruntime-node';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
 import type { ImageReading } from '../../../shared/image-reading.js';
 import { runExplained } from '../runtime/run-failure.js';
+import { type LoadingModel, whileLoading } from '../bench/loading-stage.js';
+import { throwIfAborted } from '../datasets/dataset-source.js';
+import {
+  hasPadding,
+  paddingCountedNote,
+  paddingLeftOutNote,
+  paddingMaskInput,
+  positionsKept,
+} from './padding-mask.js';
 import { StudioError } from '../errors.js';
 import type { DatasetSource } from '../datasets/dataset-source.js';
 import { castTensor, isDatasetDtype, tensorToFloat64 } from '../datasets/element-convert.js';
@@ -74,6 +83,11 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Called after every sample; `total` is undefined when the data cannot say in advance. */
   onProgress?: (done: number, total: number | undefined) => void;
+  /**
+   * What it is doing before the first sample, where it has no fraction to give: `loading model.onnx (1.07 GiB
+   * with its data) into onnxruntime · 23 s`, said again every second (bench/loading-stage.ts).
+   */
+  onStage?: (stage: string) => void;
 }
 
 /** Fidelity of the measured output, with every output listed under `outputs` when there are several. */
@@ -165,10 +179,13 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
   const resolved = resolveInputSpecs(loaded.proto, options.shapes ?? {});
   let refInputs: ResolvedInput[] | undefined;
   let refPath: string | undefined;
+  // The reference's sizes, for its loading stage (not the model itself: its parsed weights can go).
+  let refSizes: LoadingModel | undefined;
   const namedDims = [resolved.namedDims];
   if (options.reference !== undefined) {
     const ref = await loadModel(options.reference);
     refPath = ref.path;
+    refSizes = { path: ref.path, fileBytes: ref.fileBytes, externalDataBytes: ref.externalDataBytes };
     const refResolved = resolveInputSpecs(ref.proto, options.shapes ?? {});
     refInputs = refResolved.inputs;
     namedDims.push(refResolved.namedDims);
@@ -201,10 +218,27 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
   }
 
   // A variant is named as messages name it (its name, not its path in the workspace).
-  const session = await createSession(loaded.path, options.session ?? {}, options.label);
+  // Creating a session cannot be interrupted: a Cancel during it ends the run as soon as it returns.
+  const loading = {
+    checkCancelled: () => throwIfAborted(options.signal),
+    release: (made: ort.InferenceSession) => made.release(),
+  };
+  const stage = options.onStage ?? (() => {});
+  const session = await whileLoading(
+    loaded,
+    stage,
+    () => createSession(loaded.path, options.session ?? {}, options.label),
+    { ...loading, ...(options.label !== undefined ? { label: options.label } : {}) },
+  );
   let refSession: ort.InferenceSession | undefined;
   try {
-    if (refPath !== undefined) refSession = await createSession(refPath, options.session ?? {});
+    if (refSizes !== undefined)
+      refSession = await whileLoading(
+        refSizes,
+        stage,
+        () => createSession(refSizes.path, options.session ?? {}),
+        loading,
+      );
     return await measure(options, {
       loaded,
       source,
@@ -269,6 +303,9 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   let oneHot = false;
   let scoredOutput: EvalReport['scoredOutput'];
 
+  // Padded positions leave per-position figures where the model says which they are (padding-mask.ts).
+  const maskName = refSession ? paddingMaskInput(session.inputNames) : undefined;
+  const paddingCounted = new Set<string>();
   let mark = performance.now();
   let fed: EvalReport['inputs'] = [];
   for await (const sample of source.samples(options.signal)) {
@@ -407,6 +444,8 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
       // One rule for every figure (fidelity-metrics.ts, NonFiniteSamples): a sample the reference gives NaN or Inf
       // for is left out of all of them; one only the model does stays in, and its figures say NaN.
       if (nonFinite.admit(sample.index, sample.inputs, compared)) {
+        const mask = maskName !== undefined ? sample.inputs[maskName] : undefined;
+        const padded = mask !== undefined && hasPadding(mask);
         for (const c of compared) {
           let acc = fidelity.get(c.name);
           if (!acc) {
@@ -416,7 +455,18 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
             const why = noTop1Reason(c.type, c.dims, c.name);
             if (why) notes.push(`output '${c.name}' (${formatDims(c.dims)}) has no top-1 agreement: ${why}.`);
           }
-          acc.add(c.actual, c.expected);
+          const keep = padded ? positionsKept(mask, c.dims) : undefined;
+          if (padded && !keep && !paddingCounted.has(c.name)) {
+            // It cannot tell which values are padding: they are counted, and said to be.
+            paddingCounted.add(c.name);
+            notes.push(
+              paddingCountedNote(c.name, formatDims(c.dims), {
+                name: maskName!,
+                dims: formatDims(mask.dims),
+              }),
+            );
+          }
+          acc.add(c.actual, c.expected, keep ? { keep, by: maskName! } : undefined);
         }
       }
     }
@@ -467,6 +517,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     nonFinite.check(done, source.describe());
     notes.push(...nonFinite.notes(done));
     const all = session.outputNames.flatMap((n) => fidelity.get(n)?.result() ?? []);
+    for (const f of all) if (f.padded) notes.push(paddingLeftOutNote(f.padded, f.output));
     const primary = all.find((f) => f.output === outputName) ?? all[0];
     if (primary)
       report.fidelity = {

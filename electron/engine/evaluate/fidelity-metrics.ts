@@ -36,6 +36,11 @@ export interface OutputFidelity {
    * where it is per sample (one score vector per sample) or absent.
    */
   top1Positions?: number;
+  /**
+   * Positions left out of every figure above because the model's attention mask marks them padding (0), and the
+   * input that said so (padding-mask.ts). Absent where none was left out.
+   */
+  padded?: { positions: number; by: string };
   /** Whether every value equals the reference's exactly. */
   exact: boolean;
   /**
@@ -176,6 +181,8 @@ export class FidelityAccumulator {
   private top1Broken = false;
   private equalValues = 0;
   private nan = false;
+  private paddedPositions = 0;
+  private paddedBy: string | undefined;
 
   /**
    * `top1Classes`: the length of the score vectors top-1 agreement compares (top1ClassesOf: the whole sample for
@@ -188,7 +195,26 @@ export class FidelityAccumulator {
     private readonly discrete = false,
   ) {}
 
-  add(actual: ArrayLike<number>, reference: ArrayLike<number>): void {
+  /**
+   * One sample. `padding`: which of its positions count (keep[p] 0: padding, left out of every figure), each
+   * position a run of `actual.length / keep.length` values, and the input that said so (positionsKept).
+   */
+  add(
+    actual: ArrayLike<number>,
+    reference: ArrayLike<number>,
+    padding?: { keep: ArrayLike<number>; by: string },
+  ): void {
+    if (padding && padding.keep.length > 0 && actual.length % padding.keep.length === 0) {
+      const kept = keptValues(actual, reference, padding.keep);
+      const left = padding.keep.length - kept.positions;
+      if (left > 0) {
+        this.paddedPositions += left;
+        this.paddedBy = padding.by;
+      }
+      // A sample that is all padding says nothing: left out, as a sample the reference cannot compare is.
+      if (kept.positions === 0) return;
+      if (left > 0) [actual, reference] = [kept.actual, kept.reference];
+    }
     let dot = 0;
     let aa = 0;
     let rr = 0;
@@ -248,10 +274,35 @@ export class FidelityAccumulator {
       ...(this.top1Classes >= 2 && !this.top1Broken && this.positions > this.samples
         ? { top1Positions: this.positions }
         : {}),
+      ...(this.paddedPositions > 0
+        ? { padded: { positions: this.paddedPositions, by: this.paddedBy! } }
+        : {}),
       exact,
       valueAgreement: this.discrete ? (this.values === 0 ? 1 : this.equalValues / this.values) : null,
     };
   }
+}
+
+/** The values of the positions `keep` keeps (each position a run of `actual.length / keep.length` values). */
+function keptValues(
+  actual: ArrayLike<number>,
+  reference: ArrayLike<number>,
+  keep: ArrayLike<number>,
+): { actual: Float64Array; reference: Float64Array; positions: number } {
+  const stride = actual.length / keep.length;
+  let positions = 0;
+  for (let p = 0; p < keep.length; p++) if (keep[p]) positions++;
+  const a = new Float64Array(positions * stride);
+  const r = new Float64Array(positions * stride);
+  let at = 0;
+  for (let p = 0; p < keep.length; p++) {
+    if (!keep[p]) continue;
+    for (let i = p * stride; i < (p + 1) * stride; i++, at++) {
+      a[at] = actual[i]!;
+      r[at] = reference[i]!;
+    }
+  }
+  return { actual: a, reference: r, positions };
 }
 
 /** A sample where an output holds NaN or Inf: which output, which value, and the input holding one, if any. */

@@ -7,10 +7,20 @@
 import type { JobSpec } from '../../../shared/ipc-contract.js';
 import type { TuneJobs } from './tune-jobs.js';
 
-/** The worst top-1 agreement over the class-score outputs (eval leaves it null on other outputs), if any. */
-function worstTop1Agreement(outputs: readonly { top1Agreement: number | null }[]): { top1Agreement?: number } {
-  const shares = outputs.map((o) => o.top1Agreement).filter((a): a is number => a !== null && a !== undefined);
-  return shares.length > 0 ? { top1Agreement: Math.min(...shares) } : {};
+/**
+ * The worst top-1 agreement over the class-score outputs (eval leaves it null on other outputs), if any, and
+ * whether it is a share of positions (eval's `top1Positions`: per-token scores), not of samples.
+ */
+export function worstTop1Agreement(
+  outputs: readonly { top1Agreement: number | null; top1Positions?: number }[],
+): { top1Agreement?: number; top1PerPosition?: boolean } {
+  const scored = outputs.filter((o) => o.top1Agreement !== null && o.top1Agreement !== undefined);
+  const worst = scored.sort((a, b) => a.top1Agreement! - b.top1Agreement!)[0];
+  if (!worst) return {};
+  return {
+    top1Agreement: worst.top1Agreement!,
+    ...(worst.top1Positions !== undefined ? { top1PerPosition: true } : {}),
+  };
 }
 
 export type { TuneJobs };
