@@ -29,6 +29,12 @@ export type ImageReadingField = (typeof IMAGE_READING_FIELDS)[number];
  */
 export type ImageReadingSource = 'model' | 'default';
 
+/**
+ * The sides of the size, marked on their own where only one came from the model (`[1, 3, 224, 'W']` with
+ * `--dim W=300`: the height is the model's, the width was given); `size` is marked only when both sides were.
+ */
+export type ImageSizeSide = 'height' | 'width';
+
 export interface ImageReading {
   /** `[height, width]` in pixels. */
   size: [number, number];
@@ -45,8 +51,8 @@ export interface ImageReading {
   std: number[];
   /** The element type fed (onnxruntime's name). */
   dtype: string;
-  /** The values the user did not give, and where each came from. */
-  defaulted: Partial<Record<ImageReadingField, ImageReadingSource>>;
+  /** The values the user did not give, and where each came from (a side of the size: ImageSizeSide). */
+  defaulted: Partial<Record<ImageReadingField | ImageSizeSide, ImageReadingSource>>;
 }
 
 function fmtNumber(v: number): string {
@@ -60,6 +66,22 @@ interface Part {
   text: string;
   /** The text where it starts a group of its own: the filter without the brackets that tie it to the resize. */
   lead?: string;
+  /** The text in the marked form where it carries its own marks (a size of one given side), in a group alone. */
+  marked?: string;
+}
+
+const markedSize = (marked: string | undefined) => (marked ? { marked } : {});
+
+/**
+ * The size with a side marked where only that side was not given (`224 (model input) x 300`): said inside the
+ * size, since the group's mark after it would claim both sides. Undefined where neither or both (`size`) were.
+ */
+function sideMarkedSize(r: ImageReading): string | undefined {
+  const { height, width } = r.defaulted;
+  if (r.defaulted.size || (!height && !width)) return undefined;
+  const side = (v: number, source: ImageReadingSource | undefined) =>
+    source ? `${v} (${MARKS[source].one})` : String(v);
+  return `${side(r.size[0], height)} x ${side(r.size[1], width)}`;
 }
 
 function partsOf(r: ImageReading): Part[] {
@@ -68,7 +90,7 @@ function partsOf(r: ImageReading): Part[] {
     v.every((x) => x === v[0]) ? fmtNumber(v[0]!) : `[${v.map(fmtNumber).join(', ')}]`;
   const crop = r.resize === 'shorter-side-crop' && r.cropFraction !== undefined && r.cropFraction !== 1;
   return [
-    { field: 'size', before: '', text: `${r.size[0]}x${r.size[1]}` },
+    { field: 'size', before: '', text: `${r.size[0]}x${r.size[1]}`, ...markedSize(sideMarkedSize(r)) },
     { field: 'channels', before: ' ', text: r.channels },
     { field: 'layout', before: ' ', text: r.layout },
     { field: 'resize', before: ', ', text: r.resize },
@@ -99,15 +121,19 @@ const MARKS: Record<ImageReadingSource, { one: string; several: string }> = {
  * `32x32 gray nchw (model input) · stretch (bilinear), scale 1/255, mean 0, std 1 (defaults) · float32 (model input)`.
  */
 export function imageReadingGroups(r: ImageReading): { text: string; source?: ImageReadingSource }[] {
-  const groups: { parts: Part[]; source: ImageReadingSource | undefined }[] = [];
+  const groups: { parts: Part[]; source: ImageReadingSource | undefined; alone?: true }[] = [];
   for (const part of partsOf(r)) {
     const source = r.defaulted[part.field];
     const last = groups.at(-1);
-    if (last && last.source === source) last.parts.push(part);
+    // A size with its own marks starts a group that only given (unmarked) values join.
+    if (part.marked !== undefined) groups.push({ parts: [part], source: undefined, alone: true });
+    else if (last && last.source === source && (!last.alone || source === undefined)) last.parts.push(part);
     else groups.push({ parts: [part], source });
   }
   return groups.map(({ parts, source }) => {
-    const words = parts.map((p, i) => (i === 0 ? (p.lead ?? p.text) : p.before + p.text)).join('');
+    const words = parts
+      .map((p, i) => p.marked ?? (i === 0 ? (p.lead ?? p.text) : p.before + p.text))
+      .join('');
     if (!source) return { text: words };
     const mark = parts.length > 1 ? MARKS[source].several : MARKS[source].one;
     return { text: `${words} (${mark})`, source };

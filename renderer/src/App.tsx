@@ -22,6 +22,7 @@ import { HostContext } from './host/host-context.js';
 import { loadOpenModel, saveOpenModel, type OpenModelMemory } from './state/session-model.js';
 import type { StudioHost } from './host/studio-host.js';
 import type { ConnectionState } from './host/ws-host.js';
+import { connectionWords, SERVE_JOBS } from './host/connection-words.js';
 import { lazyModule, type ModuleState } from './lazy-module.js';
 import { isActive } from './state/studio-state.js';
 import { useStudio } from './state/use-studio.js';
@@ -341,16 +342,7 @@ export function App({ host }: { host: StudioHost }) {
 
         {connection !== 'connected' && (
           <p className="connection-banner" role="status">
-            {connection === 'reconnecting'
-              ? 'The connection to onnx-studio serve was lost. Reconnecting… If serve is still running, its jobs go on there; if it stopped, they were cancelled. If serve was restarted, open the address it printed.'
-              : connection === 'stopped'
-                ? // serve's Ctrl+C cancels its jobs (commands/serve.ts), and says so as it closes (ws-host.ts).
-                  'onnx-studio serve was stopped, which cancelled the jobs it was running. Start it again and open the address it prints; its pipelines say interrupted and can be run again from Optimize.'
-                : connection === 'outdated'
-                ? 'onnx-studio serve was restarted with another build of ONNX Studio. Reload the page to use it.'
-                : connection === 'expired'
-                  ? 'onnx-studio serve was restarted, and this address (its token) no longer works. Open the new address serve printed when it restarted.'
-                  : 'Disconnected from onnx-studio serve. Reload the page to connect again.'}
+            {connectionWords(connection, SERVE_JOBS)}
           </p>
         )}
         {loaded && (
@@ -482,6 +474,7 @@ export function App({ host }: { host: StudioHost }) {
           jobs={state.jobs}
           onCancel={(id) => void actions.cancel(id)}
           onClear={actions.clearFinishedJobs}
+          cleared={(state.clearedJobIds?.length ?? 0) > 0}
           {...(state.model ? { modelPath: state.model.path } : {})}
         />
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Sharp } from 'sharp';
 import type { DatasetDtype, ImagePreprocessing } from '../../../shared/dataset-spec.js';
-import type { ImageReading, ImageReadingField, ImageReadingSource } from '../../../shared/image-reading.js';
+import type { ImageReading, ImageReadingField, ImageReadingSource, ImageSizeSide } from '../../../shared/image-reading.js';
 import { StudioError } from '../errors.js';
 import { float32ToFloat16Bits } from '../onnx/float16.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
@@ -57,7 +57,7 @@ export function planImageInput(
 ): { plan: ImagePlan; reading: ImageReading; notes: string[] } {
   const notes: string[] = [];
   // Set where a value is decided without the spec giving it: the model's input shape and type, or our default.
-  const defaulted: Partial<Record<ImageReadingField, ImageReadingSource>> = {};
+  const defaulted: Partial<Record<ImageReadingField | ImageSizeSide, ImageReadingSource>> = {};
   const declared = input.declared;
   const fail = (why: string) =>
     new StudioError('BAD_REQUEST', `Input '${input.name}' (${input.ortType} ${formatDims(declared)}) cannot take images: ${why}.`);
@@ -106,14 +106,16 @@ export function planImageInput(
   if (typeof declaredC === 'number' && declaredC >= 0 && declaredC !== c) {
     throw fail(`${channels} images have ${c} channel${c > 1 ? 's' : ''} but the model's ${layout.toUpperCase()} channel dim is ${declaredC}`);
   }
-  const sizeOf = (axis: number, what: string, given: number | undefined): number => {
+  // The sides the model's input fixed (nothing gave them): the size is marked as the model's only when both were.
+  const fromModel = new Set<ImageSizeSide>();
+  const sizeOf = (axis: number, what: ImageSizeSide, given: number | undefined): number => {
     const d = declared[axis];
     if (given !== undefined) {
       if (typeof d === 'number' && d >= 0 && d !== given) throw fail(`--size gives ${what} ${given} but the model fixes it to ${d}`);
       return given;
     }
     if (typeof d === 'number' && d > 0) {
-      defaulted.size = 'model';
+      fromModel.add(what);
       return d;
     }
     const resolved = input.dims[axis] ?? 1;
@@ -124,6 +126,8 @@ export function planImageInput(
   const size = prep.size === undefined ? undefined : typeof prep.size === 'number' ? [prep.size, prep.size] : prep.size;
   const height = sizeOf(hAxis, 'height', size?.[0]);
   const width = sizeOf(wAxis, 'width', size?.[1]);
+  if (fromModel.size === 2) defaulted.size = 'model';
+  else for (const side of fromModel) defaulted[side] = 'model';
   if (!isDatasetDtype(input.ortType)) throw fail(`images cannot become ${input.ortType} values`);
   const dtype = input.ortType;
   if (prep.dtype && prep.dtype !== dtype) throw fail(`the preprocessing asks for ${prep.dtype} but the model takes ${dtype}`);

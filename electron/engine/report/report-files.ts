@@ -609,7 +609,7 @@ export async function saveReport(
   exists: (file: string) => StudioError = (file) => outputExists(file, APP_FOLDER),
 ): Promise<{ htmlPath: string; jsonPath: string }> {
   const dir = path.resolve(outputDir);
-  // Written into whether made now or by someone else meanwhile: each report file is put in place on its own.
+  // Written into whether made now or by someone else meanwhile: the report's two files are placed together (below).
   await makeOutputFolder(dir, 'the report folder', { force: true });
   const htmlPath = path.join(dir, 'report.html');
   const jsonPath = path.join(dir, 'report.json');

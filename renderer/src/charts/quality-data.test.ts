@@ -81,8 +81,10 @@ describe("figures on other data than the original's are flagged (user test 2.4)"
     );
     // Without labels the original is not evaluated (it is the reference): the variants' one dataset is named.
     expect(qualityDataCaption([{ ...orig, quality: 1, dataset: undefined }, int8])).toMatch(/^Data: digits_imgs \(360 samples\), images read as 32x32 gray/);
-    // An evaluation recorded before imageReading existed: its text is not parsed, no line.
-    expect(qualityDataCaption([{ ...orig, imageReading: undefined }])).toBe('Data: digits_imgs (360 samples).');
+    // An evaluation recorded before imageReading existed: what its text says, with nothing marked.
+    expect(qualityDataCaption([{ ...orig, imageReading: undefined }])).toBe(
+      'Data: digits_imgs (360 samples), images read as 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32.',
+    );
   });
 
   it("tells the original's data from a variant's of the same name (user test d1.1)", () => {

@@ -68,7 +68,7 @@ export function qualityDataCaption(rows: readonly CompareRow[]): string | undefi
     const relation = dataRelation(r, original);
     return relation ? [{ row: r, relation }] : [];
   });
-  const readAs = imagePreprocessingOf(baseRow.imageReading);
+  const readAs = imagePreprocessingOf(baseRow.imageReading, baseRow.data);
   const parts = [`Data: ${name(base)}${readAs ? `, images read as ${readAs}` : ''}.`];
   const bySamples = flagged.flatMap((f) => (f.relation.kind === 'samples' ? [`${f.row.label}: ${plural(f.relation.samples)}`] : []));
   // Rows on the same other data are named together: "fp16, int8-static: x_u8.npy + test-labels.npy (360 samples)".

@@ -118,7 +118,19 @@ describe('the experiment in the page', () => {
       '224x224 rgb · nchw (model input) · shorter-side-crop 0.875 · bilinear, scale 1/255 (defaults) · ' +
         'mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225] · float32 (model input)',
     );
-    // Other data, and evaluations recorded before imageReading: no line.
+    // Other data: no line.
     expect(imagePreprocessingOf(undefined)).toBeUndefined();
+    expect(imagePreprocessingOf(undefined, '/d/x.npy (labels /d/y.npy)')).toBeUndefined();
+  });
+
+  it('reads an evaluation recorded before imageReading from its description, unmarked (it says nothing of guesses)', () => {
+    // Those records lost their "read as" tag when the app stopped parsing the description.
+    const old = '/d/imgs (360 images in 10 classes; 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32)';
+    expect(imagePreprocessingOf(undefined, old)).toBe(
+      '32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32',
+    );
+    expect(imagePreprocessingOf(undefined, '/d/imgs (12 images, unlabeled; 8x8 rgb nhwc, stretch (nearest), scale 1, mean 0, std 1, uint8)')).toBe(
+      '8x8 rgb nhwc, stretch (nearest), scale 1, mean 0, std 1, uint8',
+    );
   });
 });

@@ -111,10 +111,25 @@ export function dataPathOf(description: string): string {
  * How the engine read image-folder data into the model, in the CLI's words, from the evaluation's record of it
  * (`imageReading`, shared/image-reading.ts), with the values no one gave marked where they stand (`32x32 gray nchw
  * (model input) · stretch (bilinear), scale 1/255, mean 0, std 1 (defaults) · float32 (model input)`): the figures
- * rest on them. None for other data, and for evaluations recorded before the reading was (they show no such line).
+ * rest on them. None for other data. An evaluation recorded before `imageReading` existed has only the engine's
+ * description of its data (`description`): its words are read from that, unmarked (oldImagePreprocessing).
  */
-export function imagePreprocessingOf(reading: ImageReading | undefined): string | undefined {
-  return reading ? imageReadingMarkedText(reading) : undefined;
+export function imagePreprocessingOf(
+  reading: ImageReading | undefined,
+  description?: string,
+): string | undefined {
+  if (reading) return imageReadingMarkedText(reading);
+  return description === undefined ? undefined : oldImagePreprocessing(description);
+}
+
+/**
+ * Only for evaluations recorded before `imageReading` existed: the preprocessing in the engine's description of an
+ * image folder (image-folder-source.ts: `/d/imgs (360 images in 10 classes; 32x32 gray nchw, stretch (bilinear),
+ * scale 1/255, mean 0, std 1, float32)`). It says nothing of which values were given, so nothing is marked. Newer
+ * records carry `imageReading`; nothing else should parse this text.
+ */
+function oldImagePreprocessing(description: string): string | undefined {
+  return /\(\d+ images(?: in \d+ classes|, unlabeled); (.+)\)$/.exec(description.trim())?.[1];
 }
 
 function folderOf(path: string): string | undefined {

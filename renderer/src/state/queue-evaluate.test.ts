@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
-import { evaluatePlan, ORIGINAL_NEEDS_LABELS } from './queue-evaluate.js';
+import { checkedTargets, evaluatePlan, ORIGINAL_NEEDS_LABELS } from './queue-evaluate.js';
 
 const synthetic: DatasetSpecInput = { kind: 'synthetic', samples: 32, seed: 0 };
 const npyLabelled: DatasetSpecInput = { kind: 'npy', path: '/d/x.npy', labels: '/d/y.npy' };
@@ -39,5 +39,20 @@ describe("Compare's Evaluate button", () => {
       targets: [],
       reason: 'Choose at least one model to evaluate.',
     });
+  });
+
+  it('leaves the original out once the data check finds no labels, saying why in the words the button uses', () => {
+    const chosen = [ORIGINAL_TARGET, 'v1'];
+    const plan = evaluatePlan(chosen, npz);
+    expect(checkedTargets(chosen, plan, true)).toEqual({ targets: [ORIGINAL_TARGET, 'v1'] });
+    const unlabelled = checkedTargets(chosen, plan, false);
+    expect(unlabelled.targets).toEqual(['v1']);
+    // One declaration of why: the note and the disabled button's reason say the same thing.
+    const why =
+      'the original is evaluated only on data with labels (without, it is the reference its variants are compared with)';
+    expect(unlabelled.note).toBe(`The data has no labels: ${why}.`);
+    expect(ORIGINAL_NEEDS_LABELS.toLowerCase()).toContain(why);
+    // The original not chosen: nothing left out, nothing to say.
+    expect(checkedTargets(['v1'], evaluatePlan(['v1'], npz), false)).toEqual({ targets: ['v1'] });
   });
 });

@@ -17,9 +17,12 @@ export interface EvaluatePlan {
   reason?: string;
 }
 
+/** Why the original is left out on data without labels, said once for the button and for the data check's note. */
+const ORIGINAL_ONLY_WITH_LABELS =
+  'the original is evaluated only on data with labels (without, it is the reference its variants are compared with)';
+
 /** Said when the original alone is chosen and the data certainly has no labels. */
-export const ORIGINAL_NEEDS_LABELS =
-  'The original is evaluated only on data with labels (without, it is the reference its variants are compared with): choose a variant, or data with labels.';
+export const ORIGINAL_NEEDS_LABELS = `${ORIGINAL_ONLY_WITH_LABELS[0]!.toUpperCase()}${ORIGINAL_ONLY_WITH_LABELS.slice(1)}: choose a variant, or data with labels.`;
 
 /**
  * The plan for the chosen targets and the form's data (`null` while the form does not make a valid spec: the
@@ -36,4 +39,20 @@ export function evaluatePlan(chosen: readonly string[], data: DatasetSpecInput |
     label,
     reason: chosen.length === 0 ? 'Choose at least one model to evaluate.' : ORIGINAL_NEEDS_LABELS,
   };
+}
+
+/**
+ * What a click queues once the data check has said whether the data has labels (data that may carry them counted
+ * the original in the plan), and the note shown when the original was chosen but is left out.
+ */
+export function checkedTargets(
+  chosen: readonly string[],
+  plan: EvaluatePlan,
+  labelled: boolean,
+): { targets: string[]; note?: string } {
+  if (labelled) return { targets: [...plan.targets] };
+  const targets = plan.targets.filter((t) => t !== ORIGINAL_TARGET);
+  return chosen.includes(ORIGINAL_TARGET)
+    ? { targets, note: `The data has no labels: ${ORIGINAL_ONLY_WITH_LABELS}.` }
+    : { targets };
 }

@@ -1,7 +1,7 @@
 /**
  * The Compare table's Data cell says how an image folder was read from the evaluation's structured `imageReading`
  * (it used to parse the engine's text, and silently showed nothing after a wording change), with the values the
- * user did not give marked; an evaluation recorded before `imageReading` existed shows no preprocessing.
+ * user did not give marked; an evaluation recorded before `imageReading` existed shows what its text says, unmarked.
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -93,9 +93,13 @@ describe('the Data cell of Compare', () => {
     );
   });
 
-  it('shows no preprocessing for an evaluation recorded without it (its text is not parsed)', () => {
+  it('shows an older evaluation, recorded without it, read as its description says, with nothing marked', () => {
     const [original] = cellsOf([evaluation('original')]);
     expect(original).toContain('digits_imgs');
-    expect(original).not.toContain('data-testid="row-preprocessing"');
+    expect(original).toContain('read as 32x32 gray nchw, …');
+    expect(original).toContain(
+      'title="Images read as 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32"',
+    );
+    expect(original).not.toContain('model input');
   });
 });

@@ -18,6 +18,8 @@ export function DataCell({
   datasetLabel: (dataset: DatasetIdentity) => string;
 }) {
   const reading = row.imageReading;
+  // An evaluation recorded before `imageReading` existed still says how its images were read, unmarked.
+  const readAs = imagePreprocessingOf(reading, row.data);
   const notes = row.dataNotes ?? [];
   return (
     <td
@@ -26,15 +28,11 @@ export function DataCell({
       {...(row.data ? { title: `Read from ${row.data}` } : {})}
     >
       {row.dataset ? datasetLabel(row.dataset) : '–'}
-      {reading && (
+      {readAs !== undefined && (
         <>
           {' '}
-          <span
-            className="tag"
-            data-testid="row-preprocessing"
-            title={`Images read as ${imagePreprocessingOf(reading)}`}
-          >
-            {shortPreprocessing(reading)}
+          <span className="tag" data-testid="row-preprocessing" title={`Images read as ${readAs}`}>
+            {reading ? shortPreprocessing(reading) : `read as ${readAs.split(', ')[0]}, …`}
           </span>
         </>
       )}

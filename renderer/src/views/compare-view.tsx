@@ -8,7 +8,7 @@ import type { OptionField } from '../../../shared/method-catalog-types.js';
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { ProviderStatus } from '../../../shared/bench.js';
 import { LatencyChart } from '../charts/latency-chart.js';
-import { evaluatePlan } from '../state/queue-evaluate.js';
+import { checkedTargets, evaluatePlan } from '../state/queue-evaluate.js';
 import { LatencyHistogramChart } from '../charts/latency-histogram-chart.js';
 import { OpBreakdownChart } from '../charts/op-breakdown-chart.js';
 import { ParetoChart } from '../charts/pareto-chart.js';
@@ -684,15 +684,8 @@ function MeasurePanel({
       setEvalCheck({ error: check.error });
       return;
     }
-    const labelled = check.value.labels !== undefined;
-    const targets = labelled ? evalPlan.targets : evalPlan.targets.filter((t) => t !== ORIGINAL_TARGET);
-    setEvalCheck(
-      labelled || targets.length === chosen.length
-        ? null
-        : {
-            note: 'The data has no labels: the original is not evaluated (it is the reference the variants are compared with).',
-          },
-    );
+    const { targets, note } = checkedTargets(chosen, evalPlan, check.value.labels !== undefined);
+    setEvalCheck(note ? { note } : null);
     if (targets.length === 0) return;
     await actions.saveDatasets({ evaluation: spec });
     await actions.evaluate(targets, spec);

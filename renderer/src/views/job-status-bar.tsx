@@ -31,15 +31,35 @@ export function failureHint(failed: readonly JobRecord[], unseen: number, modelP
   return `${subject}${scope}${fresh}: open the list to see why.`;
 }
 
+/**
+ * The Jobs button's count and the empty list's words when none is listed: "none yet" only where no job was listed
+ * yet; after Clear finished (`cleared`) the jobs were there and were only taken off the list.
+ */
+export function noJobsWords(cleared: boolean): { button: string; list: string } {
+  const start = 'Jobs you start (Queue, Benchmark, Evaluate, Export) are listed here with their progress.';
+  return cleared
+    ? {
+        button: 'none listed',
+        list: `No jobs listed: Clear finished took the finished ones off this list (what they made stays with the model). ${start}`,
+      }
+    : {
+        button: 'none yet',
+        list: `No jobs yet, in this run or an earlier one with this data folder. ${start}`,
+      };
+}
+
 export function JobStatusBar({
   jobs: allJobs,
   onCancel,
   onClear,
+  cleared = false,
   modelPath,
 }: {
   jobs: JobRecord[];
   onCancel: (jobId: string) => void;
   onClear: () => void;
+  /** Whether Clear finished took jobs off the list (studio-state.ts `clearedJobIds`): the empty list says so. */
+  cleared?: boolean;
   /** The open model's path: the hint says how many failures are of it when other models have some too. */
   modelPath?: string;
 }) {
@@ -72,7 +92,7 @@ export function JobStatusBar({
         title="The jobs of every model opened this session, and those of earlier runs"
         data-testid="status-jobs"
       >
-        Jobs: {jobs.length > 0 ? jobCountsText(jobs) : 'none yet'}
+        Jobs: {jobs.length > 0 ? jobCountsText(jobs) : noJobsWords(cleared).button}
         {active.length > 0 && (
           <span className="status-progress" aria-hidden="true">
             <span style={{ width: `${Math.round(fraction * 100)}%` }} />
@@ -114,8 +134,7 @@ export function JobStatusBar({
             <JobList jobs={jobs} onCancel={onCancel} showModel heading={false} />
           ) : (
             <p className="muted" data-testid="jobs-empty">
-              No jobs yet, in this run or an earlier one with this data folder. Jobs you start (Queue,
-              Benchmark, Evaluate, Export) are listed here with their progress.
+              {noJobsWords(cleared).list}
             </p>
           ))}
       </dialog>

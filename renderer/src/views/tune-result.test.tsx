@@ -17,6 +17,7 @@ import {
   chosenLatency,
   chosenQuality,
   layoutTrialChart,
+  runningHeadline,
   tuneDataSentence,
   trialChartNotes,
   trialPlot,
@@ -150,6 +151,12 @@ describe('the Auto-optimize result', () => {
     const lost = panel('reconnecting');
     expect(lost).not.toContain('Searching…');
     expect(lost).toContain('Lost the connection to onnx-studio serve');
+    expect(lost).toContain('If serve is still running, the search goes on there');
+    // serve said it stopped, which cancels its jobs; or it came back restarted: nothing goes on there.
+    for (const state of ['stopped', 'outdated', 'expired'] as const) {
+      expect(runningHeadline(state), state).not.toContain('goes on');
+      expect(runningHeadline(state), state).toMatch(/cancelled the search|ended the search/);
+    }
   });
 
   it('says a search ONNX Studio stopped under was interrupted, how, and that its finished trials are kept', () => {
@@ -169,6 +176,59 @@ describe('the Auto-optimize result', () => {
     expect(closing).toContain(
       'Interrupted: ONNX Studio was closing (the app quit, or onnx-studio serve was stopped), which stopped this search; no trial had finished. Start Auto-optimize to search again.',
     );
+  });
+
+  it('says a stopped search chose nothing and names its best trial so far, by the rule the engine chooses by', () => {
+    // A cancelled run whose trials met the budget read "No trial meets the budget…: nothing was kept", and
+    // "none was faster": both false, and its variants are kept.
+    const base = record();
+    const trials = [
+      trial(0, 'int8-static percentile', 'v-2'),
+      { ...trial(1, 'int8-static minmax', 'v-3'), p50Ratio: 0.3 },
+      // Faster still, but over the budget: not the best so far.
+      { ...trial(2, 'int4'), p50Ratio: 0.2, meetsBudget: false },
+    ];
+    const cancelled: TuneRecord = {
+      ...base,
+      status: 'cancelled',
+      trials,
+      outcome: { ...base.outcome!, trials, chosen: undefined, stoppedBy: 'cancelled' },
+    };
+    const studio = studioWith([
+      variant('v-2', 'int8-static percentile', 1000),
+      variant('v-3', 'int8-static minmax', 900),
+    ]);
+    const html = renderToStaticMarkup(<TuneResult record={cancelled} studio={studio} />);
+    expect(html).not.toContain('No trial meets the budget');
+    expect(html).not.toContain('nothing was kept');
+    expect(html).not.toContain('data-testid="tune-chosen"');
+    expect(html).toContain(
+      'Stopped before the search ended, so nothing was chosen; best so far: #1 int8-static minmax (kept as variant &#x27;int8-static minmax&#x27;).',
+    );
+    const rows = html.match(/<tr[^>]*data-trial="\d"[^>]*>.*?<\/tr>/g) ?? [];
+    expect(rows).toHaveLength(3);
+    expect(rows.map((r) => r.includes('best so far'))).toEqual([false, true, false]);
+
+    // Cut off before any outcome was written: the same, from the trials recorded so far.
+    const { outcome: _outcome, ...noOutcome } = cancelled;
+    const cutOff = renderToStaticMarkup(
+      <TuneResult record={{ ...noOutcome, status: 'interrupted', interrupted: 'cut off' }} studio={studio} />,
+    );
+    expect(cutOff).toContain('best so far: #1 int8-static minmax');
+
+    // None within the budget yet: said so, and no row marked.
+    const over = trials.map((t) => ({ ...t, meetsBudget: false }));
+    const none = renderToStaticMarkup(
+      <TuneResult
+        record={{ ...cancelled, trials: over, outcome: { ...cancelled.outcome!, trials: over } }}
+        studio={studio}
+      />,
+    );
+    expect(none).toContain(
+      'Stopped before the search ended, so nothing was chosen; no trial met the budget yet.',
+    );
+    expect(none).not.toContain('best so far');
+    expect(none).not.toContain('No trial meets the budget');
   });
 
   it('shows a run still recorded running as interrupted once serve stopped its job, not as searching', () => {

@@ -15,6 +15,7 @@ import {
   noChoiceAdvice,
   objectiveValue,
   trialNumbered,
+  tuneChoice,
   tuneOptionLabel,
   tuneStopReason,
   type TuneTrial,
@@ -34,6 +35,7 @@ import {
 import { useWidth } from '../charts/svg-chart-support.js';
 import type { Studio } from '../state/use-studio.js';
 import type { ConnectionState } from '../host/ws-host.js';
+import { connectionWords, SERVE_SEARCH } from '../host/connection-words.js';
 import { useChartColors } from '../theme.js';
 
 const ratio = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(3)}×`);
@@ -442,7 +444,7 @@ function TrialChart({ record }: { record: TuneRecord }) {
     <ChartCard
       id="tune-trials"
       title={`Trials: ${record.objective === 'latency' ? 'latency' : 'size'} vs ${accuracy ? 'accuracy change' : 'output cosine'}`}
-      subtitle={`Left is ${record.objective === 'latency' ? 'faster' : 'smaller'}, up is better; the dotted line is the original. The dashed line is the budget (${describeBudget(record.budget)}): filled points meet it (dark: on the Pareto front), hollow red ones break it; the black ring is the choice.`}
+      subtitle={`Left is ${record.objective === 'latency' ? 'faster' : 'smaller'}, up is better; the dotted line is the original. The dashed line is the budget (${describeBudget(record.budget)}): filled points meet it (dark: on the Pareto front), hollow red ones break it${record.outcome?.chosen !== undefined ? '; the black ring is the choice' : ''}.`}
       height={FRAME.height}
       {...(points.length === 0 ? { empty: <p className="muted">Trials appear here as they finish.</p> } : {})}
     >
@@ -518,13 +520,42 @@ function TrialChart({ record }: { record: TuneRecord }) {
 /**
  * The headline of a run recorded running: "Searching…" while the host is there. With the connection to serve
  * lost (a killed serve closes with no word, so the page cannot tell it stopped) it said "Searching…" until a
- * reload; it says the connection is gone, as the banner does. A serve that said it stopped, or came back
- * restarted, ends the job, and the run reads interrupted (shownTuneRun).
+ * reload; it says what the banner says of that state (connection-words.ts), of this search. A serve that said it
+ * stopped, or came back restarted, ends the job, and the run reads interrupted (shownTuneRun).
  */
 export function runningHeadline(connection: ConnectionState | undefined): string {
-  return connection === undefined || connection === 'connected'
-    ? 'Searching…'
-    : 'Lost the connection to onnx-studio serve: the search goes on there if serve is still running. If it stopped, restart it and open the address it prints.';
+  return (connection && connectionWords(connection, SERVE_SEARCH)) ?? 'Searching…';
+}
+
+/**
+ * A run that stopped before its search ended (Cancel, or ONNX Studio stopping under it) chose nothing
+ * (tune-search.ts): its best trial so far was never weighed against the trials it did not run. That trial, by
+ * the rule a finished search chooses by (tuneChoice), is still worth naming: its variant is kept under its trial
+ * name. Undefined for a run that did not stop so.
+ */
+export function bestSoFar(record: TuneRecord): TuneTrial | undefined {
+  if (record.status !== 'cancelled' && record.status !== 'interrupted') return undefined;
+  return tuneChoice(record.outcome?.trials ?? record.trials, record.objective, record.budget)?.trial;
+}
+
+/**
+ * What a stopped run chose, in words: nothing, and its best trial so far with the variant it is kept as (by
+ * `variantLabel`), or why there is none yet.
+ */
+export function stoppedSearchSentence(
+  record: TuneRecord,
+  variantLabel: (variantId: string) => string | undefined,
+): string {
+  const head = 'Stopped before the search ended, so nothing was chosen';
+  const best = bestSoFar(record);
+  if (best) {
+    const label = best.variantId === undefined ? undefined : variantLabel(best.variantId);
+    return `${head}; best so far: #${best.index} ${best.name}${label ? ` (kept as variant '${label}')` : ''}.`;
+  }
+  const trials = record.outcome?.trials ?? record.trials;
+  return trials.some((t) => t.status === 'done' && t.meetsBudget)
+    ? `${head}; no trial so far meets the budget and is ${gainRule(record.objective)}.`
+    : `${head}; no trial met the budget yet.`;
 }
 
 /**
@@ -552,6 +583,9 @@ export function TuneResult({
   const outcome = record.outcome;
   const top1 =
     record.budget.kind !== 'accuracy-drop' && record.trials.some((t) => t.top1Agreement !== undefined);
+  // Cancelled or interrupted: no choice, so "no trial meets the budget" would be false; the best so far instead.
+  const stopped = record.status === 'cancelled' || record.status === 'interrupted';
+  const best = bestSoFar(record);
   return (
     <div className="tune-result" data-testid="tune-run" data-status={record.status}>
       <p>
@@ -601,7 +635,12 @@ export function TuneResult({
           </ul>
         </div>
       )}
-      {record.outcome && !chosen && record.status !== 'running' && (
+      {stopped && (
+        <p className="muted" data-testid="tune-stopped">
+          {stoppedSearchSentence(record, (id) => studio?.variants.find((v) => v.id === id)?.label)}
+        </p>
+      )}
+      {record.outcome && !chosen && !stopped && record.status !== 'running' && (
         <p className="muted">
           No trial meets the budget and is {gainRule(record.objective)}: nothing was kept.{' '}
           {noChoiceAdvice(outcome?.trials ?? [], record.objective)}
@@ -629,7 +668,10 @@ export function TuneResult({
               className={record.outcome?.chosen === t.index ? 'tune-row-chosen' : undefined}
             >
               <td>{t.index}</td>
-              <td>{t.name}</td>
+              <td>
+                {t.name}
+                {best?.index === t.index && <span className="tag">best so far</span>}
+              </td>
               <td>{ratio(t.sizeRatio)}</td>
               <td>
                 {ratio(t.p50Ratio)}
