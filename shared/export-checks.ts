@@ -31,14 +31,6 @@ export type ExportCheck =
   | { kind: 'ask'; reason: 'original' | 'exists'; replaces?: string[] }
   | { kind: 'refuse'; message: string };
 
-/**
- * The external data file an export writes beside `destination` for a variant that keeps its weights in one:
- * `DEST.onnx.data`, as save-model.ts names it. The check above and the Export page's words both name it so.
- */
-export function exportDataFile(destination: string): string {
-  return `${destination}.data`;
-}
-
 export function checkExport(input: ExportCheckInput): ExportCheck {
   const same = input.sameFile ?? ((a, b) => a === b);
   if (input.isFolder) {

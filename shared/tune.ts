@@ -396,11 +396,11 @@ export interface TuneChoice {
 export function tuneChoice(
   trials: readonly TuneTrial[],
   objective: TuneObjective,
-  budget?: TuneBudget,
+  budget: TuneBudget,
 ): TuneChoice | undefined {
   const ranked = eligible(trials, objective).sort(byObjective(objective));
   const smallest = ranked[0];
-  if (!smallest || objective !== 'size' || !budget) return smallest && { trial: smallest, passedOver: [] };
+  if (!smallest || objective !== 'size') return smallest && { trial: smallest, passedOver: [] };
   const trial = ranked.filter((t) => sameSizeAs(t, smallest)).sort(bySameSizeTieBreak(budget))[0]!;
   return { trial, passedOver: ranked.filter((t) => t.sizeRatio! < trial.sizeRatio!) };
 }
@@ -409,7 +409,7 @@ export function tuneChoice(
 export function chooseTrial(
   trials: readonly TuneTrial[],
   objective: TuneObjective,
-  budget?: TuneBudget,
+  budget: TuneBudget,
 ): TuneTrial | undefined {
   return tuneChoice(trials, objective, budget)?.trial;
 }
@@ -422,10 +422,10 @@ export function chooseTrial(
 export function mayBeChosen(
   trials: readonly TuneTrial[],
   objective: TuneObjective,
-  budget?: TuneBudget,
+  budget: TuneBudget,
 ): Set<TuneTrial> {
   const choice = tuneChoice(trials, objective, budget);
-  if (!choice || objective !== 'size' || !budget) return new Set(choice ? [choice.trial] : []);
+  if (!choice || objective !== 'size') return new Set(choice ? [choice.trial] : []);
   const ranked = eligible(trials, objective).sort(byObjective(objective));
   const tieBreak = bySameSizeTieBreak(budget);
   return new Set(

@@ -1,5 +1,7 @@
 /** Number and name formatting shared by the views. English formatting until the UI is localized. */
 
+export { formatBytes } from '../../shared/format-bytes.js';
+
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 const exact = new Intl.NumberFormat('en');
 
@@ -16,18 +18,6 @@ export function formatNodeCount(n: number): string {
 /** 3487816 → "3,487,816". */
 export function formatExact(n: number): string {
   return exact.format(n);
-}
-
-/** Binary units, because that is how file managers on Windows and Linux report model sizes. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
 /** Static dims as numbers, symbolic dims by name, unknown dims as `?`; `[]` is a scalar. */

@@ -102,5 +102,18 @@ describe('an output that appears while the command runs', () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(fs.readFileSync(outcome, 'utf8'))).toMatchObject({ output: out });
     expect(fs.readdirSync(dir).sort()).toEqual(['tuned.onnx', 'tuned.tune.json']);
+
+    // A write that fails (a full disk), not a refusal: the chosen model, whole, stays; only the outcome is missing.
+    vi.restoreAllMocks();
+    const writeFile = fs.promises.writeFile;
+    vi.spyOn(fs.promises, 'writeFile').mockImplementation((to, ...rest) =>
+      typeof to === 'string' && path.basename(to).includes('tuned.tune.json')
+        ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))
+        : writeFile(to, ...rest),
+    );
+    const full = await tune('--force');
+    expect(full.code, full.stderr).not.toBe(0);
+    expect(full.stderr).toMatch(/full|space/i);
+    expect(fs.readdirSync(dir)).toContain('tuned.onnx');
   }, 240_000);
 });

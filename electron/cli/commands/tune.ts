@@ -10,7 +10,7 @@ import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
 import { placedFiles, takeBack, trackTemporary, writeFileAtomic } from '../../engine/onnx/atomic-files.js';
-import { outputExists } from '../../engine/onnx/output-exists.js';
+import { existingPathOf, outputExists } from '../../engine/onnx/output-exists.js';
 import {
   refuseUnknownDims,
   resolveInputSpecs,
@@ -21,6 +21,7 @@ import { refuseOutputsOverInputs } from '../../engine/onnx/output-guard.js';
 import { refuseUnwritableFolder } from '../../engine/onnx/unwritable-folder.js';
 import { runTune } from '../../engine/tune/run-tune.js';
 import { stopOnAbort } from '../../engine/tune/tune-jobs.js';
+import { withdrawChoice } from '../../engine/tune/tune-search.js';
 import { addGuessNotes, jobInputs } from '../../engine/tune/tune-runner.js';
 import { checkTuneData, refuseUnlabelledAccuracyBudget } from '../../engine/tune/tune-data.js';
 import { collectCommand, emitCommand, emitTarget, refuseSweepFlags, SWEEP_FIELDS } from './tune-sweep.js';
@@ -263,7 +264,7 @@ async function finish(
   }
   // Cancelled during the export: nothing was written, so nothing is reported as chosen (a search stopped earlier
   // chose nothing already, tune-search.ts; the app keeps no choice either).
-  if (outcome.stoppedBy === 'cancelled') delete outcome.chosen;
+  if (outcome.stoppedBy === 'cancelled') withdrawChoice(outcome);
   if (ctx.json)
     writeJson(ctx, {
       ...outcome,
@@ -310,7 +311,9 @@ async function writeChoice(
       { replace: force },
     );
   } catch (error) {
-    takeBack(placed);
+    // Only a refusal (the outcome file appeared meanwhile, no --force) makes it half a result. A write that failed
+    // (a full disk) leaves the chosen model, which is whole and may have replaced the old one with --force.
+    if (existingPathOf(error) !== undefined) takeBack(placed);
     throw error;
   }
   return exported.path;

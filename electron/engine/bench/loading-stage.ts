@@ -9,6 +9,7 @@
  * (the task or engine process loads). The loading process sends the stage once per model.
  */
 import path from 'node:path';
+import { loadingWords, saysLoading, withElapsed } from '../../../shared/loading-words.js';
 
 /** How often the elapsed seconds are said again. */
 export const LOADING_TICK_MS = 1000;
@@ -20,39 +21,20 @@ export interface LoadingModel {
   externalDataBytes: number;
 }
 
-/** Bytes in the units the CLI prints sizes in (KiB, MiB, GiB). */
-function sizeWords(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = -1;
-  do {
-    value /= 1024;
-    unit++;
-  } while (value >= 1024 && unit < units.length - 1);
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
-
-const LOADING_PREFIX = 'loading ';
-const LOADING_SUFFIX = ' into onnxruntime';
+const RUNTIME = 'onnxruntime';
 
 /** Whether a progress stage is loadingStage's (its fraction then means nothing: the CLI shows no bar). */
 export function isLoadingStage(stage: string): boolean {
-  return stage.startsWith(LOADING_PREFIX) && stage.endsWith(LOADING_SUFFIX);
+  return saysLoading(stage, RUNTIME);
 }
 
 /** `loading model.onnx (1.07 GiB with its data) into onnxruntime`; `label` names a variant. */
 export function loadingStage(model: LoadingModel, label?: string): string {
-  const data = model.externalDataBytes > 0;
-  const size = sizeWords(model.fileBytes + model.externalDataBytes);
   const name = label ?? path.basename(model.path);
-  return `${LOADING_PREFIX}${name} (${size}${data ? ' with its data' : ''})${LOADING_SUFFIX}`;
+  return loadingWords(name, model.fileBytes + model.externalDataBytes, model.externalDataBytes > 0, RUNTIME);
 }
 
-/** The stage with the seconds it has lasted: `... into onnxruntime · 23 s`. */
-export function withElapsed(stage: string, seconds: number): string {
-  return `${stage} · ${Math.floor(seconds)} s`;
-}
+export { withElapsed };
 
 /** One turn of the event loop: IPC messages get written, signal handlers (Ctrl+C) run. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));

@@ -33,6 +33,8 @@ import {
   type VariantRecipe,
   type Workspace,
 } from '../../../shared/workspace.js';
+import { dataFileOf } from '../../../shared/data-file-name.js';
+import { StageTicker } from '../bench/loading-stage.js';
 import { removeProfileTraces } from '../bench/profile-trace.js';
 import { benchParams } from '../bench/run-benchmark.js';
 import { StudioError } from '../errors.js';
@@ -98,16 +100,38 @@ export function isExclusive(spec: JobSpec): boolean {
   return spec.kind === 'bench';
 }
 
+/**
+ * Forwards a process's progress to the job. A loading stage (bench/loading-stage.ts) is sent once, by a process
+ * whose event loop the session creation then blocks, so its seconds are ticked here, where the loop is free.
+ */
+export function progressForwarder(ctx: Pick<JobContext, 'progress'>): {
+  progress: (fraction: number, stage: string) => void;
+  stop: () => void;
+} {
+  let at = 0;
+  const ticker = new StageTicker((text) => ctx.progress(at, text));
+  return {
+    progress: (fraction, stage) => {
+      at = fraction;
+      ticker.set(stage);
+    },
+    stop: () => ticker.stop(),
+  };
+}
+
 /** Runs a task in a task process, forwarding its events; returns its result or throws its error. */
 export async function runTask<R>(deps: ExecutorDeps, task: TaskRequest, ctx: JobContext): Promise<R> {
-  const end = await deps.tasks.run(task, {
-    signal: ctx.signal,
-    onEvent: (event) => {
-      if (event.type === 'progress') ctx.progress(event.fraction, event.stage);
-      else if (event.type === 'log') ctx.log(event.level, event.message);
-      else if (event.type === 'metric') ctx.metric(event.name, event.unit, event.values);
-    },
-  });
+  const forward = progressForwarder(ctx);
+  const end = await deps.tasks
+    .run(task, {
+      signal: ctx.signal,
+      onEvent: (event) => {
+        if (event.type === 'progress') forward.progress(event.fraction, event.stage);
+        else if (event.type === 'log') ctx.log(event.level, event.message);
+        else if (event.type === 'metric') ctx.metric(event.name, event.unit, event.values);
+      },
+    })
+    .finally(forward.stop);
   switch (end.type) {
     case 'result':
       return end.result as R;
@@ -167,7 +191,6 @@ function absoluteSpec(spec: DatasetSpecInput, baseDir: string): DatasetSpecInput
       return { ...spec, path: abs(spec.path) };
   }
 }
-
 
 /**
  * The `onnx-studio` command(s) that make the variant from the original model, one per line (a variant of a
@@ -263,7 +286,10 @@ async function makeVariant<R extends QuantizeReportInfo | PruneReportInfo>(
     throw error;
   }
   ctx.progress(0.98, 'recording');
-  const named = defaultVariantName(spec, parent === ORIGINAL_TARGET ? undefined : (source.variant?.name ?? parent));
+  const named = defaultVariantName(
+    spec,
+    parent === ORIGINAL_TARGET ? undefined : (source.variant?.name ?? parent),
+  );
   const variant = await deps.store.addVariant(spec.modelPath, slot, {
     name: spec.name ?? (spec.kind === 'prune' ? withPruneOutcome(named, report as PruneReportInfo) : named),
     parent,
@@ -324,18 +350,21 @@ async function bench(deps: ExecutorDeps, spec: BenchJobSpec, ctx: JobContext): P
     ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
   });
   const samples: number[][] = targets.map(() => []);
-  const report: BenchReport = await deps.engine.call('bench', params, {
-    signal: ctx.signal,
-    onEvent: (event) => {
-      if (event.type === 'progress') ctx.progress(event.fraction, event.stage);
-      else if (event.type === 'log') ctx.log(event.level, event.message);
-      else if (event.type === 'metric') {
-        ctx.metric(event.name, event.unit, event.values);
-        const index = parseLatencyMetricName(event.name);
-        if (index !== undefined) samples[index]?.push(...event.values);
-      }
-    },
-  });
+  const forward = progressForwarder(ctx);
+  const report: BenchReport = await deps.engine
+    .call('bench', params, {
+      signal: ctx.signal,
+      onEvent: (event) => {
+        if (event.type === 'progress') forward.progress(event.fraction, event.stage);
+        else if (event.type === 'log') ctx.log(event.level, event.message);
+        else if (event.type === 'metric') {
+          ctx.metric(event.name, event.unit, event.values);
+          const index = parseLatencyMetricName(event.name);
+          if (index !== undefined) samples[index]?.push(...event.values);
+        }
+      },
+    })
+    .finally(forward.stop);
   // The app keeps the profiles' aggregates; the traces (several MB per model and run) would pile up.
   await removeProfileTraces(report.results.map((r) => r.profile?.traceFile));
   throwIfCancelled(ctx);
@@ -436,7 +465,9 @@ async function evaluate(
   const baseDir = dataBaseDir(spec.modelPath, spec.data.baseDir);
   const parsed = parseDatasetSpec(spec.data.spec);
   const named = experimentDatasetFor(await deps.store.get(spec.modelPath), spec.data);
-  const dataset = parsed.ok ? await datasetIdentity(parsed.spec, baseDir, report.samples, named?.name, ctx.signal) : undefined;
+  const dataset = parsed.ok
+    ? await datasetIdentity(parsed.spec, baseDir, report.samples, named?.name, ctx.signal)
+    : undefined;
   const record = await deps.store.addEvalRecord(spec.modelPath, {
     target,
     ...(spec.reference !== undefined ? { reference: spec.reference } : {}),
@@ -480,7 +511,9 @@ async function exportVariant(
     variantPath: source.path,
     modelPath: spec.modelPath,
     exists: fs.existsSync(destination),
-    ...(withData ? { dataFile: { path: `${destination}.data`, exists: fs.existsSync(`${destination}.data`) } } : {}),
+    ...(withData
+      ? { dataFile: { path: dataFileOf(destination), exists: fs.existsSync(dataFileOf(destination)) } }
+      : {}),
     isFolder: fs.statSync(destination, { throwIfNoEntry: false })?.isDirectory() === true,
     sameFile,
     ...(spec.overwrite !== undefined ? { overwrite: spec.overwrite } : {}),

@@ -178,6 +178,7 @@ export async function runTask(task: TaskRequest, hooks: TaskHooks, options: Task
         ...(task.limit !== undefined ? { limit: task.limit } : {}),
         shapes: shapeOverrides(task),
         signal,
+        onStage: (stage) => hooks.progress(0, stage),
         onProgress: (done, total) => {
           if (total) hooks.progress(done / total, 'evaluating');
           else hooks.progress(0, `evaluating (${done} samples)`);

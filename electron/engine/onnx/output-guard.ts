@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema } from 'onnx-buf';
+import { dataFileOf } from '../../../shared/data-file-name.js';
 import { StudioError } from '../errors.js';
 import { isExternal, resolveExternalLocation } from './external-data.js';
 import type { LoadedModel } from './load-model.js';
@@ -106,7 +107,7 @@ export function refuseOverwritingInput(
   if (loaded.externalDataBytes === 0) return;
   // An output saved whole (convert without --external-data) writes no OUT.data, so that name is no conflict.
   const writesDataFile = options.writesDataFile ?? true;
-  const targets = [path.resolve(output), ...(writesDataFile ? [`${path.resolve(output)}.data`] : [])];
+  const targets = [path.resolve(output), ...(writesDataFile ? [dataFileOf(path.resolve(output))] : [])];
   const seen = new Set<string>();
   forEachTensor(loaded.proto, (tensor) => {
     if (!isExternal(tensor)) return;
@@ -191,7 +192,7 @@ function fileContains(file: string, needle: Uint8Array): boolean {
  * not deleted (another model, a copy of the old one, may use it too): the caller says it is no longer used.
  */
 export function dataFileOfReplacedModel(target: string): string | undefined {
-  const dataFile = `${target}.data`;
+  const dataFile = dataFileOf(target);
   try {
     if (!fs.statSync(target).isFile() || !fs.statSync(dataFile).isFile()) return undefined;
     return fileHasLocation(target, path.basename(dataFile)) ? dataFile : undefined;

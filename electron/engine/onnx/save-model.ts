@@ -9,6 +9,7 @@ import {
   type ModelProto,
   type TensorProto,
 } from 'onnx-buf';
+import { dataFileOf } from '../../../shared/data-file-name.js';
 import { StudioError } from '../errors.js';
 import { dataFileOfReplacedModel, refuseFolderOutput, sameFile } from './output-guard.js';
 import {
@@ -306,7 +307,7 @@ export async function saveModel(
   options: SaveModelOptions = {},
 ): Promise<SaveModelResult> {
   const target = path.resolve(output);
-  const dataFileName = options.externalData?.fileName ?? `${path.basename(target)}.data`;
+  const dataFileName = options.externalData?.fileName ?? path.basename(dataFileOf(target));
   const dataPath = path.join(path.dirname(target), dataFileName);
   if (options.externalData && (dataFileName.includes('/') || dataFileName.includes('\\'))) {
     throw new StudioError(

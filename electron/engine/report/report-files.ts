@@ -27,20 +27,9 @@ import {
 import { formatLatencyRatio, formatRatio } from '../../../shared/latency-format.js';
 import { noiseNote, unreliableWhy } from '../../../shared/latency-noise.js';
 import { describeBaseline } from '../../../shared/bench-conditions.js';
+import { formatBytes } from '../../../shared/format-bytes.js';
 import { distributionRun } from './distribution-run.js';
 import { barChart, escapeXml, histogramChart, OTHER_COLOR, PALETTE, scatterChart, type BarRow } from './svg-charts.js';
-
-/** Binary units, as the CLI prints them. */
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
-}
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 const ratio = (v: number) => `${v.toFixed(2)}x`;

@@ -82,7 +82,7 @@ export async function collectSweep(dir: string): Promise<CollectedSweep> {
         }))
         .sort((a, b) => a.index - b.index);
       const accuracy = group.find((r) => r.originalAccuracy !== undefined)?.originalAccuracy;
-      const chosen = chooseTrial(trials, sweep.options.objective);
+      const chosen = chooseTrial(trials, sweep.options.objective, sweep.budget);
       const closest = chosen ? undefined : closestTrial(trials, sweep.options.objective, sweep.budget);
       const outcome: TuneOutcome = {
         model: path.join(dir, INPUTS_DIR, sweep.model.name),

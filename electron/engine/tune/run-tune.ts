@@ -25,7 +25,7 @@ import type { ShapeOverrides } from '../runtime/input-specs.js';
 import { checkTuneData, refuseUnlabelledAccuracyBudget } from './tune-data.js';
 import { tuneCandidates } from './tune-candidates.js';
 import { backendTrialRunner, jobSpecInputs, type TuneDataRef, type TuneJobs } from './tune-runner.js';
-import { runTuneSearch, type TrialRunner } from './tune-search.js';
+import { runTuneSearch, type TrialRunner, withdrawChoice } from './tune-search.js';
 
 export interface TuneRequest {
   jobs: TuneJobs;
@@ -206,7 +206,7 @@ export async function benchChosen(
     if (!(error instanceof StudioError && error.code === 'CANCELLED')) throw error;
     // Stopped before it was measured: no choice, as a search stopped earlier makes none (tune-search.ts).
     outcome.stoppedBy = 'cancelled';
-    delete outcome.chosen;
+    withdrawChoice(outcome);
     return;
   }
   onTrial?.(chosen, true);

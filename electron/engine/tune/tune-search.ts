@@ -19,6 +19,7 @@ import {
   mayBeChosen,
   sameSizeNote,
   tuneChoice,
+  type TuneChoice,
   closestTrial,
   objectiveValue,
   paretoFront,
@@ -402,11 +403,8 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
   const choice = stopped ? undefined : tuneChoice(trials, options.objective, budget);
   const chosen = choice?.trial;
   // Why it is not the smallest, by the rule that chose it (SAME_SIZE_SHARE): the CLI and the app print notes.
-  const sameSize = sameSizeNote(choice, budget);
-  if (sameSize) notes.push(sameSize);
+  notes.push(...choiceNotes(choice, budget));
   const closest = chosen || stopped ? undefined : closestTrial(trials, options.objective, budget);
-  const changedClasses = chosen && top1AgreementNote(chosen, budget, DEFAULT_MAX_DROP_POINTS);
-  if (changedClasses) notes.push(changedClasses);
   return {
     model: request.model,
     objective: options.objective,
@@ -479,4 +477,24 @@ export async function runTuneSearch(request: TuneSearchRequest): Promise<TuneOut
     }
     return undefined;
   }
+}
+
+/** The notes that explain a choice: why not the smallest (the same-size tie), and a top-1 loss beyond Export's. */
+function choiceNotes(choice: TuneChoice | undefined, budget: TuneBudget): string[] {
+  const sameSize = sameSizeNote(choice, budget);
+  const changedClasses = choice && top1AgreementNote(choice.trial, budget, DEFAULT_MAX_DROP_POINTS);
+  return [...(sameSize ? [sameSize] : []), ...(changedClasses ? [changedClasses] : [])];
+}
+
+/**
+ * Takes back a choice that a Cancel during its benchmark or its export left unfinished: a stopped search chooses
+ * nothing (above), so neither its `chosen` nor the notes that explain it remain.
+ */
+export function withdrawChoice(outcome: TuneOutcome): void {
+  if (outcome.chosen === undefined) return;
+  const explained = new Set(
+    choiceNotes(tuneChoice(outcome.trials, outcome.objective, outcome.budget), outcome.budget),
+  );
+  outcome.notes = outcome.notes.filter((note) => !explained.has(note));
+  delete outcome.chosen;
 }

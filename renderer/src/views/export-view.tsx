@@ -20,7 +20,8 @@ import {
 import type { StudioErrorInfo } from '../../../shared/errors.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { commandWritingTo, shellWords } from '../../../shared/cli-command.js';
-import { defaultExportFileName, exportDataFile } from '../../../shared/export-checks.js';
+import { dataFileOf } from '../../../shared/data-file-name.js';
+import { defaultExportFileName } from '../../../shared/export-checks.js';
 import { downloadText, safeFileName } from '../export/download.js';
 import { PathField } from '../forms/path-field.js';
 import { exportBasePath } from './export-folder.js';
@@ -242,7 +243,7 @@ export function keepsExternalData(variant: Pick<Variant, 'isOriginal' | 'sha256'
 export function saveHint(destination: string | undefined, data: { bytes: number } | undefined): string {
   const where = "A full path on the machine running ONNX Studio (a relative one is taken from the model's folder).";
   if (!data) return `${where} The file is written completely or not at all.`;
-  const dataFile = destination ? baseName(exportDataFile(destination)) : 'a .onnx.data file';
+  const dataFile = destination ? baseName(dataFileOf(destination)) : 'a .onnx.data file';
   return (
     `${where} The variant keeps its weights in external data, so ${dataFile} is written beside it: ` +
     `${formatBytes(data.bytes)} for the two files, each written completely or not at all. Keep them together.`

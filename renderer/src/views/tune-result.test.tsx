@@ -118,6 +118,12 @@ describe('the Auto-optimize result', () => {
     expect(html).toContain('Not int8-dynamic: it quantizes MatMul and Gemm only');
     expect(html).toContain('Not fp16: a CPU computes float16 models in float32');
     expect(html).not.toContain('tune-duplicate');
+    // The benchmark of the choice after the search is said too, as the CLI says it (it took 96 s on a 1 GB model).
+    const benched = record();
+    benched.outcome = { ...benched.outcome!, benchSeconds: 4.25 };
+    expect(renderToStaticMarkup(<TuneResult record={benched} studio={studioWith([])} />)).toContain(
+      'was reached. Benchmarking the choice against the original took 4.3 s more (16.8 s for search and benchmark).',
+    );
   });
 
   it('says the connection to serve is lost instead of "Searching…" while it is (a killed serve)', () => {

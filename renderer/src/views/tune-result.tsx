@@ -7,6 +7,7 @@ import { CartesianGrid, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YA
 import { niceRange } from '../../../shared/chart-scale.js';
 import { interruptedTuneNote } from '../../../shared/pipeline-interruption.js';
 import {
+  benchTimeWords,
   describeBudget,
   describeTuneData,
   formatCosine,
@@ -594,7 +595,7 @@ export function TuneResult({
             ? runningHeadline(connection)
             : record.status === 'done'
               ? outcome
-                ? `Done: ${outcome.trials.length} trial${outcome.trials.length === 1 ? '' : 's'} in ${outcome.seconds.toFixed(1)} s; the search stopped because ${tuneStopReason(outcome.stoppedBy, tuneOptionLabel)}.`
+                ? `Done: ${outcome.trials.length} trial${outcome.trials.length === 1 ? '' : 's'} in ${outcome.seconds.toFixed(1)} s; the search stopped because ${tuneStopReason(outcome.stoppedBy, tuneOptionLabel)}.${benchTimeWords(outcome)}`
                 : 'Done.'
               : record.status === 'cancelled'
                 ? 'Cancelled: the finished trials are kept.'

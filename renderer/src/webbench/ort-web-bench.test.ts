@@ -149,10 +149,10 @@ describe('a session that takes long to create', () => {
       create('session');
       await expect(created).resolves.toBe('session');
       await vi.advanceTimersByTimeAsync(5_000);
-      expect(said[0]).toMatch(/^creating session \(int4, 1\.0\d GiB with its data\)$/);
+      expect(said[0]).toMatch(/^loading int4 \(1\.0\d GiB with its data\) into onnxruntime-web$/);
       expect(said.slice(1)).toEqual([1, 2, 3].map((s) => `${said[0]} · ${s} s`));
       expect(sessionStage({ name: 'fp32', bytes: new Uint8Array(2048) }, 0)).toBe(
-        'creating session (fp32, 2.00 KiB)',
+        'loading fp32 (2.00 KiB) into onnxruntime-web',
       );
     } finally {
       vi.useRealTimers();

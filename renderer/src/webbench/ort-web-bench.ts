@@ -14,6 +14,7 @@
 import type * as Ort from 'onnxruntime-web';
 import type { InputSpec, InputValues } from '../../../shared/input-spec.js';
 import { type LatencyStats, latencyStatsOf } from '../../../shared/latency-stats.js';
+import { loadingWords, withElapsed } from '../../../shared/loading-words.js';
 import { formatBytes } from '../format.js';
 import { latencyStats } from '../state/statistics.js';
 import { loadOrt, wasmThreads } from './ort-loader.js';
@@ -425,13 +426,14 @@ export async function runWebBench(
 /**
  * The stage while a model's session is created: onnxruntime-web tells nothing until it is done, which for a model
  * of a gigabyte (its data fetched, then copied into WebAssembly memory) is minutes, so the stage says how much it
- * loads and how long it has taken so far: `creating session (int4, 1.1 GB with its data) · 23 s`.
+ * loads and how long it has taken so far, in the engine's words (shared/loading-words.ts):
+ * `loading int4 (1.07 GiB with its data) into onnxruntime-web · 23 s`.
  */
 export function sessionStage(model: Pick<WebBenchModel, 'name' | 'bytes' | 'externalData'>, seconds: number): string {
   const data = model.externalData ?? [];
   const bytes = model.bytes.byteLength + data.reduce((sum, d) => sum + d.bytes, 0);
-  const size = `${formatBytes(bytes)}${data.length > 0 ? ' with its data' : ''}`;
-  return `creating session (${model.name}, ${size})${seconds > 0 ? ` · ${seconds} s` : ''}`;
+  const stage = loadingWords(model.name, bytes, data.length > 0, 'onnxruntime-web');
+  return seconds > 0 ? withElapsed(stage, seconds) : stage;
 }
 
 /** Says `stage(0)` now and `stage(seconds)` once a second until `work` settles, then stops; `work`'s result. */
