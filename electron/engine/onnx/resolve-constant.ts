@@ -46,17 +46,21 @@ export interface ResolveConstantOptions {
   castInOuterScopes?: boolean;
 }
 
-/** The default-domain Cast that produces `name`, with the index of the graph holding it. */
-function castProducing(
+/**
+ * The default-domain node of `opType` (a Cast, a Transpose) that produces `name`, with the index of the graph
+ * holding it; `outer` looks in enclosing graphs too. None where another op, or a graph input, makes `name`.
+ */
+export function producerOfType(
   index: GraphIndex,
   name: string,
+  opType: string,
   outer: boolean,
 ): { node: NodeProto; index: GraphIndex } | undefined {
   for (let idx: GraphIndex | undefined = index; idx; idx = outer ? idx.parent : undefined) {
     const node = idx.producer(name)?.node;
     if (node) {
-      const isCast = node.opType === 'Cast' && isDefaultDomain(node.domain);
-      return isCast && node.input[0] ? { node, index: idx } : undefined;
+      const matches = node.opType === opType && isDefaultDomain(node.domain);
+      return matches && node.input[0] ? { node, index: idx } : undefined;
     }
     if (idx.definesLocally(name)) return undefined;
   }
@@ -79,7 +83,7 @@ export function resolveFloatConstant(
   let ref = findConstant(index, name, scope);
   let cast: { node: NodeProto; index: GraphIndex } | undefined;
   if (!ref) {
-    cast = castProducing(index, name, options.castInOuterScopes ?? false);
+    cast = producerOfType(index, name, 'Cast', options.castInOuterScopes ?? false);
     ref = cast && findConstant(cast.index, cast.node.input[0]!, scope);
     if (!ref) cast = undefined;
   }

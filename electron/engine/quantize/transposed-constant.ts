@@ -1,10 +1,10 @@
 import type { GraphProto, NodeProto } from 'onnx-buf';
-import { isDefaultDomain } from '../onnx/domains.js';
 import type { GraphIndex } from '../onnx/graph-index.js';
 import {
   type ConstantLookup,
   type ResolveConstantOptions,
   type ResolvedConstant,
+  producerOfType,
   resolveFloatConstant,
 } from '../onnx/resolve-constant.js';
 
@@ -44,7 +44,7 @@ export function resolveWeightConstant(
 ): WeightLookup {
   const found: ConstantLookup = resolveFloatConstant(index, name, allowOverridable, options);
   if (found.ok) return { ...found, transpose: undefined };
-  const producer = transposeProducing(index, name, options.castInOuterScopes ?? false);
+  const producer = producerOfType(index, name, 'Transpose', options.castInOuterScopes ?? false);
   if (!producer) return found;
   const inner = resolveFloatConstant(producer.index, producer.node.input[0]!, allowOverridable, options);
   if (!inner.ok || inner.constant.dims.length !== 2) return found;
@@ -63,21 +63,4 @@ function transposeSwaps(node: NodeProto): boolean | undefined {
   if (!attr) return true;
   const perm = attr.ints.map(Number).join(',');
   return perm === '1,0' ? true : perm === '0,1' ? false : undefined;
-}
-
-/** The default-domain Transpose that produces `name`, with the index of the graph holding it. */
-function transposeProducing(
-  index: GraphIndex,
-  name: string,
-  outer: boolean,
-): { node: NodeProto; index: GraphIndex } | undefined {
-  for (let idx: GraphIndex | undefined = index; idx; idx = outer ? idx.parent : undefined) {
-    const node = idx.producer(name)?.node;
-    if (node) {
-      const isTranspose = node.opType === 'Transpose' && isDefaultDomain(node.domain);
-      return isTranspose && node.input[0] ? { node, index: idx } : undefined;
-    }
-    if (idx.definesLocally(name)) return undefined;
-  }
-  return undefined;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CompareRow } from '../state/compare-data.js';
-import type { ImageReading } from '../../../shared/image-reading.js';
+import { GUESSED_READING } from '../state/test-fixtures.js';
 import { dataMark, dataRelation, qualityDataCaption, qualityRatioText, sampleCountDrop } from './quality-data.js';
 
 const digits200 = { name: 'bigcnn test', samples: 200, sha256: 'a'.repeat(64) };
@@ -61,18 +61,7 @@ describe("figures on other data than the original's are flagged (user test 2.4)"
     // scale 1/255), which workspace.json had. It comes from the evaluation's imageReading, the guesses marked.
     const imgs = { name: 'digits_imgs', samples: 360, sha256: 'f'.repeat(64) };
     const data = '/t/fx/digits_imgs (360 images in 10 classes; 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32)';
-    const imageReading: ImageReading = {
-      size: [32, 32],
-      channels: 'gray',
-      layout: 'nchw',
-      resize: 'stretch',
-      interpolation: 'bilinear',
-      scale: 1 / 255,
-      mean: [0],
-      std: [1],
-      dtype: 'float32',
-      defaulted: { size: 'model', channels: 'model', layout: 'model', dtype: 'model', resize: 'default', interpolation: 'default', scale: 'default', mean: 'default', std: 'default' },
-    };
+    const imageReading = GUESSED_READING;
     const orig = { ...row('original', 0.9944, imgs), data, imageReading };
     const int8 = { ...row('int8-static', 0.9944, imgs, 1), data, imageReading, dataNotes: ['1 non-image entry skipped'] };
     expect(qualityDataCaption([orig, int8])).toBe(

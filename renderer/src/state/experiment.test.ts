@@ -4,6 +4,7 @@ import type { Workspace } from '../../../shared/workspace.js';
 import { accuracyDropPoints, type CompareRow } from './compare-data.js';
 import { dataPathOf, datasetLabels, experimentDataset, imagePreprocessingOf, inputSpecState, mixedDatasets } from './experiment.js';
 import { imageReadingText, type ImageReading } from '../../../shared/image-reading.js';
+import { GUESSED_READING } from './test-fixtures.js';
 
 const summary = (inputs: ModelSummary['inputs']): ModelSummary =>
   ({ path: '/m/text.onnx', inputs, outputs: [] }) as unknown as ModelSummary;
@@ -86,18 +87,7 @@ describe('the experiment in the page', () => {
 
   it("says the image preprocessing from the evaluation's imageReading, in the CLI's words with the guesses marked", () => {
     // Nothing given: the size, channels, layout and dtype are the model input's, the rest defaults.
-    const guessed: ImageReading = {
-      size: [32, 32],
-      channels: 'gray',
-      layout: 'nchw',
-      resize: 'stretch',
-      interpolation: 'bilinear',
-      scale: 1 / 255,
-      mean: [0],
-      std: [1],
-      dtype: 'float32',
-      defaulted: { size: 'model', channels: 'model', layout: 'model', dtype: 'model', resize: 'default', interpolation: 'default', scale: 'default', mean: 'default', std: 'default' },
-    };
+    const guessed = GUESSED_READING;
     expect(imagePreprocessingOf(guessed)).toBe(
       '32x32 gray nchw (model input) · stretch (bilinear), scale 1/255, mean 0, std 1 (defaults) · float32 (model input)',
     );

@@ -1,5 +1,6 @@
 /** Builders for state tests: a model summary, a workspace and job events, with only the fields that matter. */
 import type { JobEvent } from '../../../shared/ipc-contract.js';
+import type { ImageReading } from '../../../shared/image-reading.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { BenchRecord, TuneRecord, Workspace, WorkspaceVariant } from '../../../shared/workspace.js';
 
@@ -114,3 +115,30 @@ type Body = JobEvent extends infer E
 export function events(jobId: string, ...bodies: Body[]): JobEvent[] {
   return bodies.map((body, seq) => ({ ...body, jobId, seq, timeMs: 1000 + seq * 100 }) as JobEvent);
 }
+
+/**
+ * How the engine records an image folder of 32x32 gray digits read with nothing given: the size, channels, layout
+ * and dtype the model input's, the rest defaults (shared/image-reading.ts).
+ */
+export const GUESSED_READING: ImageReading = {
+  size: [32, 32],
+  channels: 'gray',
+  layout: 'nchw',
+  resize: 'stretch',
+  interpolation: 'bilinear',
+  scale: 1 / 255,
+  mean: [0],
+  std: [1],
+  dtype: 'float32',
+  defaulted: {
+    size: 'model',
+    channels: 'model',
+    layout: 'model',
+    dtype: 'model',
+    resize: 'default',
+    interpolation: 'default',
+    scale: 'default',
+    mean: 'default',
+    std: 'default',
+  },
+};

@@ -9,34 +9,17 @@ import type { ImageReading } from '../../../shared/image-reading.js';
 import type { EvalRecord } from '../../../shared/workspace.js';
 import { compareRows } from '../state/compare-data.js';
 import { initialState, studioReducer } from '../state/studio-state.js';
-import { SUMMARY, variant, workspace } from '../state/test-fixtures.js';
+import { GUESSED_READING, SUMMARY, variant, workspace } from '../state/test-fixtures.js';
 import { deriveVariants } from '../state/variants.js';
 import { DataCell } from './compare-data-cell.js';
 
 const IMGS = { name: 'digits_imgs', samples: 360, sha256: 'f'.repeat(64) };
 const TEXT =
   '/t/digits_imgs (360 images in 10 classes; 32x32 gray nchw, stretch (bilinear), scale 1/255, mean 0, std 1, float32)';
-/** As the engine records an image folder read with --size 32 and nothing else given. */
+/** As the engine records an image folder read with --size 32 and nothing else given: the size is not marked. */
 const READING: ImageReading = {
-  size: [32, 32],
-  channels: 'gray',
-  layout: 'nchw',
-  resize: 'stretch',
-  interpolation: 'bilinear',
-  scale: 1 / 255,
-  mean: [0],
-  std: [1],
-  dtype: 'float32',
-  defaulted: {
-    channels: 'model',
-    layout: 'model',
-    dtype: 'model',
-    resize: 'default',
-    interpolation: 'default',
-    scale: 'default',
-    mean: 'default',
-    std: 'default',
-  },
+  ...GUESSED_READING,
+  defaulted: (({ size: _size, ...given }) => given)(GUESSED_READING.defaulted),
 };
 
 const evaluation = (target: string, imageReading?: ImageReading): EvalRecord =>
