@@ -78,6 +78,13 @@ function tablesIndexedBy(index: GraphIndex, name: string): IndexedTable[] {
     if (seen.has(value)) continue;
     seen.add(value);
     for (const { node, inputIndex } of index.consumersOf(value)) {
+      // The 4-bit embedding int4 writes for a table tied to the LM head: its packed table keeps one row per id
+      // along `gather_axis` (0 by default), so the ids it takes are bounded as a Gather's are.
+      if (node.opType === 'GatherBlockQuantized' && node.domain === 'com.microsoft' && inputIndex === 1) {
+        const table = constantTable(index, node.input[0] ?? '', intAttribute(node, 'gather_axis', 0));
+        if (table) found.push(table);
+        continue;
+      }
       if (!isDefaultDomain(node.domain)) continue;
       if (node.opType === 'Gather' && inputIndex === 1) {
         const table = constantTable(index, node.input[0] ?? '', intAttribute(node, 'axis', 0));
@@ -101,8 +108,17 @@ function constantTable(index: GraphIndex, name: string, axis: number): IndexedTa
       return rows !== undefined && rows > 0 ? { table: constant.name, rows } : undefined;
     }
     const producer = index.producer(value)?.node;
-    if (!producer || !isDefaultDomain(producer.domain) || !SHAPE_PRESERVING.has(producer.opType))
-      return undefined;
+    if (!producer || !isDefaultDomain(producer.domain)) return undefined;
+    if (producer.opType === 'Reshape' && axis === 0) {
+      // int4's 4-bit embedding reshapes the head's [rows, blocks, bytes] to [rows, bytes] at run time: a constant
+      // first dim is the rows (0 keeps the data's own first dim, found by going on).
+      const first = intValues(index, producer.input[1])?.[0];
+      if (first !== undefined && first > 0) {
+        const source = findConstant(index, producer.input[0] ?? '');
+        return source ? { table: source.name, rows: first } : undefined;
+      }
+      if (first !== 0) return undefined;
+    } else if (!SHAPE_PRESERVING.has(producer.opType)) return undefined;
     value = producer.input[0] ?? '';
   }
   return undefined;
