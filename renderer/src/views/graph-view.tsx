@@ -380,8 +380,10 @@ export function GraphView({
       </header>
       {graph && (
         <p className="muted graph-counts" data-testid="graph-counts">
-          {formatExact(graph.totalNodes)} nodes including subgraphs ({formatExact(graph.mainNodes)} in the
-          main graph)
+          {/* The main graph's share only where If/Loop/Scan bodies hold more: "5 nodes", not "(5 in the main graph)". */}
+          {graph.totalNodes === graph.mainNodes
+            ? `${formatExact(graph.totalNodes)} nodes`
+            : `${formatExact(graph.totalNodes)} nodes including subgraphs (${formatExact(graph.mainNodes)} in the main graph)`}
           {layoutMs !== null && `; laid out in ${Math.round(layoutMs)} ms`}
           {!wholeInView && '. Too tall to read whole at this size: drag to pan; Fit shows all of it.'}
         </p>
