@@ -233,13 +233,7 @@ export function calibrationSpecOf<S extends DatasetSpecInput>(spec: S): S {
   return rest as S;
 }
 
-/**
- * True when the data certainly has no labels: synthetic data, or a .npy without a labels file (a .npz, a
- * .jsonl or an image folder may carry them inside).
- */
-export function datasetLacksLabels(spec: DatasetSpecInput): boolean {
-  return spec.kind === 'synthetic' || (spec.kind === 'npy' && spec.labels === undefined);
-}
+export { datasetLacksLabels } from './dataset-labels.js';
 
 /** Zod's issues as one line: `preprocessing.mean: ...; foo: Unrecognized key`. */
 export function describeSpecIssues(error: z.ZodError): string {

@@ -5,7 +5,8 @@
  * queued nothing. The button's count, whether it is enabled and the reason when it is not all come from here,
  * and so do the targets the click queues. Plain functions, tested without React (queue-evaluate.test.ts).
  */
-import { datasetLacksLabels, type DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import { datasetLacksLabels } from '../../../shared/dataset-labels.js';
+import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import { ORIGINAL_TARGET } from '../../../shared/workspace.js';
 
 export interface EvaluatePlan {
