@@ -1221,8 +1221,9 @@ test.describe('cosmetic fixes from the user test', () => {
     const panel = page.getByTestId('jobs-panel');
     await expect(panel).toBeVisible();
     await panel.getByRole('button', { name: 'Clear finished' }).click();
-    // The bar stays (earlier runs' jobs are behind it too), the emptied dialog says so and closes as usual.
-    await expect(bar).toHaveText('Jobs: none yet');
+    // The bar stays (earlier runs' jobs are behind it too), says the list was cleared (not "none yet": jobs ran),
+    // and the emptied dialog says so and closes as usual.
+    await expect(bar).toHaveText('Jobs: none listed');
     await expect(panel.getByTestId('jobs-empty')).toBeVisible();
     await panel.getByRole('button', { name: 'Close' }).click();
     await expect(panel).toBeHidden();
