@@ -22,3 +22,16 @@ export function saysLoading(stage: string, runtime: string): boolean {
 export function withElapsed(stage: string, seconds: number): string {
   return `${stage} · ${Math.floor(seconds)} s`;
 }
+
+/**
+ * Calls `say` with the seconds since now (0 at once), then every `everyMs`, until the returned stop is called: the
+ * one ticker of a stage that reports no fraction, in the engine's hosts and in the page. It never keeps a Node
+ * process alive.
+ */
+export function tickSeconds(say: (seconds: number) => void, everyMs = 1000): () => void {
+  const started = performance.now();
+  say(0);
+  const timer = setInterval(() => say((performance.now() - started) / 1000), everyMs);
+  (timer as { unref?: () => void }).unref?.();
+  return () => clearInterval(timer);
+}

@@ -9,7 +9,7 @@
  * (the task or engine process loads). The loading process sends the stage once per model.
  */
 import path from 'node:path';
-import { loadingWords, saysLoading, withElapsed } from '../../../shared/loading-words.js';
+import { loadingWords, saysLoading, tickSeconds, withElapsed } from '../../../shared/loading-words.js';
 
 /** How often the elapsed seconds are said again. */
 export const LOADING_TICK_MS = 1000;
@@ -71,7 +71,7 @@ export async function whileLoading<T>(
  * (or nothing, in the loading process itself) loads.
  */
 export class StageTicker {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private stopTicking: (() => void) | undefined;
 
   constructor(private readonly show: (text: string) => void) {}
 
@@ -81,16 +81,11 @@ export class StageTicker {
       this.show(stage);
       return;
     }
-    const started = performance.now();
-    const tick = () => this.show(withElapsed(stage, (performance.now() - started) / 1000));
-    tick();
-    this.timer = setInterval(tick, LOADING_TICK_MS);
-    // A stage line must not keep a finished process alive.
-    this.timer.unref?.();
+    this.stopTicking = tickSeconds((seconds) => this.show(withElapsed(stage, seconds)), LOADING_TICK_MS);
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTicking?.();
+    this.stopTicking = undefined;
   }
 }

@@ -14,7 +14,7 @@
 import type * as Ort from 'onnxruntime-web';
 import type { InputSpec, InputValues } from '../../../shared/input-spec.js';
 import { type LatencyStats, latencyStatsOf } from '../../../shared/latency-stats.js';
-import { loadingWords, withElapsed } from '../../../shared/loading-words.js';
+import { loadingWords, tickSeconds, withElapsed } from '../../../shared/loading-words.js';
 import { formatBytes } from '../format.js';
 import { latencyStats } from '../state/statistics.js';
 import { loadOrt, wasmThreads } from './ort-loader.js';
@@ -438,13 +438,11 @@ export function sessionStage(model: Pick<WebBenchModel, 'name' | 'bytes' | 'exte
 
 /** Says `stage(0)` now and `stage(seconds)` once a second until `work` settles, then stops; `work`'s result. */
 export async function saidWhileWaiting<T>(stage: (seconds: number) => void, work: Promise<T>): Promise<T> {
-  const started = Date.now();
-  stage(0);
-  const timer = setInterval(() => stage(Math.round((Date.now() - started) / 1000)), 1000);
+  const stop = tickSeconds((seconds) => stage(Math.round(seconds)));
   try {
     return await work;
   } finally {
-    clearInterval(timer);
+    stop();
   }
 }
 
