@@ -315,6 +315,32 @@ describe('the job history', () => {
     ]);
   });
 
+  it('still lists the jobs of a file another history claims between listing the folder and reading it', async () => {
+    const dir = path.join(tmp.dir, 'jobs');
+    const gone = { hostname: 'another-host', pid: process.pid, start: 'x' };
+    writeOwner(dir, 'gone', gone, 0, [keptJob('j-ended', 1000)]);
+    const owned = path.join(dir, 'gone.json');
+    // Not started: this history lists the folder without taking anything over.
+    const history = new JobHistory(path.join(tmp.dir, 'jobs.json'));
+    const readFile = fs.promises.readFile;
+    let claimed = false;
+    const spy = vi.spyOn(fs.promises, 'readFile').mockImplementation(async (file, options) => {
+      if (file === owned && !claimed) {
+        // Another history claims it right now: the name just listed is gone, its jobs are in the claim.
+        claimed = true;
+        await fs.promises.rename(owned, path.join(dir, 'gone.other-owner.claim'));
+      }
+      return readFile(file, options as BufferEncoding);
+    });
+    try {
+      expect((await history.list(new Set())).map((j) => j.jobId)).toEqual(['j-ended']);
+      expect(claimed).toBe(true);
+    } finally {
+      spy.mockRestore();
+      await history.close();
+    }
+  });
+
   it.runIf(process.platform === 'linux')('tells the start of a process of this system', () => {
     expect(processStart(process.pid)).toMatch(/^\d+$/);
     expect(processStart(process.ppid)).not.toBe(processStart(process.pid));

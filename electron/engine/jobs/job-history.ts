@@ -49,6 +49,10 @@ export const HEARTBEAT_STALE_MS = 5 * 60_000;
 const LEGACY_VERSION = 1;
 const HISTORY_VERSION = 2;
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+/** How often the history folder is read again when a file it listed was gone before it was read. */
+const SOURCES_ATTEMPTS = 5;
+/** A listed history file that was gone before it was read (see `sources`). */
+const VANISHED = Symbol('vanished');
 /** The files of the history folder: owners' files, and those claimed to be taken over (`<file>.<id>.claim`). */
 const HISTORY_FILE = /^[^.].*\.(json|claim)$/;
 
@@ -180,6 +184,8 @@ export class JobHistory {
   private writing: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private failed = false;
+  /** The takeover `start` began: what lists the jobs waits for it, so a file being claimed is never missed. */
+  private takeover: Promise<void> = Promise.resolve();
 
   /** `file`: the data folder's `jobs.json` (data-dir.ts); the history keeps its files in `jobs/` beside it. */
   constructor(
@@ -199,7 +205,12 @@ export class JobHistory {
    * At the backend's start: takes over the files of owners that are gone (their jobs not ended were cut off) and
    * the single file of earlier versions. Never throws: a failure is logged.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.takeover = this.takeOver();
+    return this.takeover;
+  }
+
+  private async takeOver(): Promise<void> {
     try {
       const claimed: string[] = [];
       for (const source of await this.sources()) {
@@ -214,7 +225,7 @@ export class JobHistory {
         }
         const taken = await this.source(claim);
         const atMs = this.now();
-        for (const { job } of taken?.entries ?? []) {
+        for (const { job } of taken && taken !== VANISHED ? taken.entries : []) {
           const theirs: Entry = { job: job.terminal ? job : cutOff(job, atMs), alive: false };
           const mine = this.jobs.get(job.jobId);
           this.jobs.set(job.jobId, mine ? better({ job: mine, alive: true }, theirs).job : theirs.job);
@@ -243,6 +254,7 @@ export class JobHistory {
    * job that still runs (the app beside `serve`) is its own to list and cancel.
    */
   async list(known: ReadonlySet<string>): Promise<JobInfo[]> {
+    await this.takeover;
     const atMs = this.now();
     return [...merged(await this.sources()).values()]
       .filter((e) => !known.has(e.job.jobId))
@@ -257,6 +269,7 @@ export class JobHistory {
    * is not among them: the job manager knows its own.
    */
   async running(): Promise<Set<string>> {
+    await this.takeover;
     const entries = [...merged(await this.sources()).values()];
     return new Set(entries.filter((e) => !e.job.terminal && e.alive).map((e) => e.job.jobId));
   }
@@ -317,26 +330,35 @@ export class JobHistory {
 
   /** Every history file of the data folder (this history's too), as read now. */
   private async sources(): Promise<Source[]> {
-    let names: string[] = [];
-    try {
-      names = (await fs.promises.readdir(this.dir)).filter((name) => HISTORY_FILE.test(name));
-    } catch {
-      // No folder yet: no owner wrote one.
+    for (let attempt = 1; ; attempt++) {
+      let names: string[] = [];
+      try {
+        names = (await fs.promises.readdir(this.dir)).filter((name) => HISTORY_FILE.test(name));
+      } catch {
+        // No folder yet: no owner wrote one.
+      }
+      const files = [this.file, ...names.map((name) => path.join(this.dir, name))];
+      const read = await Promise.all(files.map((file) => this.source(file)));
+      // A listed file gone before it was read was claimed meanwhile (another host took it over, or ended its
+      // takeover): its jobs moved to a file this listing lacks, so the folder is read again.
+      const vanished = read.some((s, i) => s === VANISHED && i > 0);
+      if (!vanished || attempt === SOURCES_ATTEMPTS)
+        return read.flatMap((s) => (s && s !== VANISHED ? [s] : []));
     }
-    const files = [this.file, ...names.map((name) => path.join(this.dir, name))];
-    const read = await Promise.all(files.map((file) => this.source(file)));
-    return read.flatMap((s) => s ?? []);
   }
 
-  /** A history file, or undefined when it is missing, damaged or a newer ONNX Studio's (left as it is). */
-  private async source(file: string): Promise<Source | undefined> {
+  /**
+   * A history file; VANISHED when it is gone (renamed or removed since it was listed); undefined when it is
+   * damaged, unreadable or a newer ONNX Studio's (left as it is).
+   */
+  private async source(file: string): Promise<Source | typeof VANISHED | undefined> {
     let document: unknown;
     let mtimeMs: number;
     try {
       mtimeMs = (await fs.promises.stat(file)).mtimeMs;
       document = JSON.parse(await fs.promises.readFile(file, 'utf8')) as unknown;
-    } catch {
-      return undefined;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? VANISHED : undefined;
     }
     if (!isRecord(document) || !Array.isArray(document.jobs)) return undefined;
     const version = document.version;
