@@ -20,6 +20,7 @@ import { datasetSpecSchema, describeSpecIssues, type DatasetSpecInput } from './
 import type { Int8Support } from './explain.js';
 import type { CollectedSweep } from './sweep.js';
 import { EXECUTION_PROVIDERS, OPT_LEVELS, type ProviderStatus } from './bench.js';
+import { TASK_REQUESTS } from './eval-tasks.js';
 import { inputSpecSchema, inputValuesSchema } from './input-spec-schema.js';
 import type { InputSpec } from './input-spec.js';
 import type { Result, StudioErrorInfo } from './errors.js';
@@ -259,7 +260,7 @@ export const evaluateJobSpecSchema = z.strictObject({
   data: dataRefSchema,
   /** Compare every output with this target's (usually `'original'`) for fidelity. */
   reference: targetSchema.optional(),
-  task: z.enum(['auto', 'classification', 'regression']).optional(),
+  task: z.enum(TASK_REQUESTS).optional(),
   /** Evaluate at most this many samples. */
   limit: z.number().int().min(1).optional(),
   /**

@@ -8,6 +8,7 @@
  */
 
 import type { ImageReading } from './image-reading.js';
+import type { MeasuredTask } from './eval-tasks.js';
 
 /** A node a quantizer left in float, and why. */
 export interface SkippedNodeInfo {
@@ -117,7 +118,7 @@ export interface EvalReportInfo {
   /** Image folders: how the images became the input (absent for other data, and in reports made before it). */
   imageReading?: ImageReading;
   samples: number;
-  task: 'classification' | 'regression' | 'none';
+  task: MeasuredTask;
   taskReason: string;
   output: string;
   /** Of several outputs, which one class labels were scored against and why (absent in older reports). */
@@ -140,5 +141,26 @@ export interface EvalReportInfo {
   mae?: number;
   mse?: number;
   rmse?: number;
+  /**
+   * A language model graded on its own ids (task `next-token`): each position on the id after it. `accuracy`,
+   * `correct` and `top5` above are these positions' too. Absent for other tasks and in older reports.
+   */
+  nextToken?: NextTokenInfo;
   fidelity?: FidelityReportInfo;
+}
+
+/** Next-token figures (evaluate/next-token.ts). */
+export interface NextTokenInfo {
+  /** The input whose ids were graded, one position on. */
+  idsInput: string;
+  /** Positions graded: each has an id after it, and neither is padding. */
+  positions: number;
+  correct: number;
+  accuracy: number;
+  top5?: number;
+  /** Mean -log p(next id), nats. */
+  crossEntropy: number;
+  perplexity: number;
+  /** Positions left out as padding, by an attention mask. */
+  padded?: { positions: number; by: string };
 }

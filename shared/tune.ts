@@ -68,6 +68,16 @@ export interface TuneTrial {
 export interface TuneOriginal {
   bytes: number;
   accuracy?: number;
+  /**
+   * `next-token` where the accuracy is a language model's on its own ids (the share of positions whose top-scored
+   * id is the next one, eval's next-token task) rather than against labels; absent otherwise and in older records.
+   */
+  accuracyTask?: 'next-token';
+}
+
+/** The accuracy's name in words: `next-token accuracy` for a language model graded on its ids, else `accuracy`. */
+export function accuracyWords(original: TuneOriginal): string {
+  return original.accuracyTask === 'next-token' ? 'next-token accuracy' : 'accuracy';
 }
 
 /** Why the search ended; `incomplete` only for a collected sweep some of whose trials have no result yet. */
@@ -351,7 +361,8 @@ export function noChoiceAdvice(trials: readonly TuneTrial[], objective: TuneObje
  */
 export function metButNoisy(trials: readonly TuneTrial[]): boolean {
   return trials.some(
-    (t) => t.status === 'done' && t.meetsBudget && t.latencyUnreliable === true && (t.p50Ratio ?? Infinity) < 1,
+    (t) =>
+      t.status === 'done' && t.meetsBudget && t.latencyUnreliable === true && (t.p50Ratio ?? Infinity) < 1,
   );
 }
 

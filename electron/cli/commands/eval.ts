@@ -3,7 +3,7 @@ import { StudioError } from '../../engine/errors.js';
 import type { OutputFidelity } from '../../engine/evaluate/fidelity-metrics.js';
 import { type EvalReport, evaluateModel } from '../../engine/evaluate/evaluate-model.js';
 import { isScoredOutputNote } from '../../engine/evaluate/scored-output.js';
-import type { TaskRequest } from '../../engine/evaluate/task.js';
+import { TASK_REQUESTS, type TaskRequest } from '../../../shared/eval-tasks.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { guessedLines, warnGuesses } from '../guess-warnings.js';
@@ -14,7 +14,7 @@ import { StageLine } from './stage-line.js';
 import { ProgressBar } from '../progress-bar.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
 
-const TASKS: readonly TaskRequest[] = ['auto', 'classification', 'regression'];
+const TASKS: readonly TaskRequest[] = TASK_REQUESTS;
 
 /** Per-class rows printed in the table before switching to the worst classes only. */
 const MAX_CLASS_ROWS = 30;
@@ -102,6 +102,15 @@ function printReport(ctx: CliContext, r: EvalReport): void {
       out.push(formatTable(['', ...perClass.map((c) => String(c.class))], r.confusion.map((row, i) => [String(perClass[i]!.class), ...row])));
     }
   }
+  if (r.task === 'next-token' && r.nextToken) {
+    const n = r.nextToken;
+    const rows: (string | number)[][] = [
+      ['Next-token accuracy', `${pct(n.accuracy)} (${formatCount(n.correct)}/${formatCount(n.positions)} positions)`],
+    ];
+    if (n.top5 !== undefined) rows.push(['Next-token top-5', pct(n.top5)]);
+    rows.push(['Cross-entropy (nats)', num(n.crossEntropy)], ['Perplexity', num(n.perplexity)]);
+    out.push('', formatTable(['Metric', 'Value'], rows));
+  }
   if (r.task === 'regression' && r.mae !== undefined) {
     out.push('', formatTable(['Metric', 'Value'], [['MAE', num(r.mae)], ['MSE', num(r.mse ?? 0)], ['RMSE', num(r.rmse ?? 0)]]));
   }
@@ -124,12 +133,14 @@ function printReport(ctx: CliContext, r: EvalReport): void {
 
 export const evalCommand: CliCommand = {
   usage:
-    'onnx-studio eval MODEL --data DATA [--labels LABELS] [--reference MODEL] [--task auto|classification|regression] [--json]',
+    `onnx-studio eval MODEL --data DATA [--labels LABELS] [--reference MODEL] [--task ${TASK_REQUESTS.join('|')}] [--json]`,
   help: [
     '  --data DATA             synthetic | FILE.npy | FILE.npz | FILE.jsonl | an image folder | SPEC.json',
     '  --reference MODEL       compare every output with this model (e.g. the float32 original): cosine,',
     '                          SQNR, abs errors, top-1 agreement; works without labels',
-    '  --task MODE             auto (default: decided from the labels and the output) | classification | regression',
+    '  --task MODE             auto (default: decided from the labels and the output) | classification |',
+    '                          regression | next-token (a language model graded on its own token ids: each',
+    '                          position on the id after it; auto does so for real ids without labels)',
     '  --output NAME           the output task metrics read (default: with class labels, the output that',
     '                          fits them, said on a Scored line; else the first)',
     '  --samples N             synthetic: how many (default 100); other data: evaluate N samples only',

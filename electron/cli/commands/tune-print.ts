@@ -5,6 +5,7 @@ import {
   describeTuneData,
   benchTimeWords,
   formatCosine,
+  accuracyWords,
   gainRule,
   latencyVerdictWords,
   metButNoisy,
@@ -63,16 +64,19 @@ export function printTuneOutcome(
   missing?: number[],
 ): void {
   const front = new Set(outcome.pareto);
-  const qualityHeader = outcome.budget.kind === 'accuracy-drop' ? 'Accuracy (Δ)' : 'Cosine';
+  const named = accuracyWords(outcome.original);
+  const qualityHeader =
+    outcome.budget.kind === 'accuracy-drop' ? `${named[0]!.toUpperCase()}${named.slice(1)} (Δ)` : 'Cosine';
   // Bool and integer outputs are compared value by value, on their own column (fidelity-metrics.ts).
   const agreement = outcome.trials.some((t) => t.agreement !== undefined);
   // Class scores: the share of samples whose top class is the original's, beside the cosine that can hide it.
-  const top1 = outcome.budget.kind !== 'accuracy-drop' && outcome.trials.some((t) => t.top1Agreement !== undefined);
+  const top1 =
+    outcome.budget.kind !== 'accuracy-drop' && outcome.trials.some((t) => t.top1Agreement !== undefined);
   const lines: string[] = [];
   const originalAccuracy = outcome.original.accuracy;
   lines.push(
     `Budget: ${describeBudget(outcome.budget)}. Objective: ${outcome.objective === 'latency' ? 'p50 latency on this machine' : 'file size'}.`,
-    `Original: ${formatBytes(outcome.original.bytes)}${originalAccuracy !== undefined ? `, accuracy ${(originalAccuracy * 100).toFixed(2)}%` : ''}.`,
+    `Original: ${formatBytes(outcome.original.bytes)}${originalAccuracy !== undefined ? `, ${named} ${(originalAccuracy * 100).toFixed(2)}%` : ''}.`,
     // Which data every figure below comes from (absent from a collected sweep's outcome).
     ...(outcome.data ? [describeTuneData(outcome.data, flagName('evalSamples'))] : []),
     // Every figure below was measured on these guessed inputs: said beside them, not only as stderr warnings.
@@ -180,7 +184,7 @@ function p50Phrase(t: TuneTrial): string {
 /** The quality figure in a sentence, named: `cosine 0.99963`, `accuracy 95.50% (-0.50 pts)`. */
 function namedQuality(t: TuneTrial, outcome: TuneOutcome): string {
   const accuracy = outcome.budget.kind === 'accuracy-drop' && t.accuracy !== undefined;
-  return `${accuracy ? 'accuracy' : 'cosine'} ${quality(t, outcome)}`;
+  return `${accuracy ? accuracyWords(outcome.original) : 'cosine'} ${quality(t, outcome)}`;
 }
 
 export function noChoiceLines(outcome: TuneOutcome): string[] {

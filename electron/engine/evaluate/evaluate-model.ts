@@ -52,7 +52,16 @@ import {
   runtimeRole,
   scoredOutputNote,
 } from './scored-output.js';
-import { planTask, type TaskPlan, type TaskRequest } from './task.js';
+import { INTEGER_TYPES, planTask, type TaskPlan, type TaskRequest } from './task.js';
+import type { MeasuredTask } from '../../../shared/eval-tasks.js';
+import { indexedTables } from '../inspect/index-bounds.js';
+import {
+  type IdsCandidate,
+  NextTokenAccumulator,
+  type NextTokenMetrics,
+  type NextTokenPlan,
+  planNextToken,
+} from './next-token.js';
 
 export interface EvaluateOptions {
   /** The model to evaluate. */
@@ -109,8 +118,11 @@ export interface EvalReport {
   /** Image folders: how the images became the input, as data (the preprocessing in `data` is its words). */
   imageReading?: ImageReading;
   samples: number;
-  /** `none` when there are no labels and only fidelity against the reference is measured. */
-  task: 'classification' | 'regression' | 'none';
+  /**
+   * `next-token` when a language model was graded on its own ids (no labels needed); `none` when there are no
+   * labels and only fidelity against the reference is measured.
+   */
+  task: MeasuredTask;
   /** What was decided and why, e.g. `classification: labels are class indices and output 'logits' ... scores 10 classes`. */
   taskReason: string;
   /** The output task metrics read. */
@@ -139,8 +151,13 @@ export interface EvalReport {
   mae?: number;
   mse?: number;
   rmse?: number;
+  /** Next-token figures (task `next-token`); `accuracy`, `correct` and `top5` are theirs too. */
+  nextToken?: NextTokenMetrics & { idsInput: string };
   fidelity?: FidelityReport;
 }
+
+/** The key under which the next-token figures' padding note is said once (beside output names). */
+const NEXT_TOKEN_FIGURES = Symbol('next-token figures');
 
 function labelText(label: number | Float64Array): string {
   return typeof label === 'number'
@@ -204,13 +221,23 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
   if (options.data.kind === 'synthetic') notes.push(...resolved.notes);
   notes.push(...source.notes);
   const requested = options.task ?? 'auto';
-  if (!source.hasLabels && refInputs === undefined) {
+  const idsCandidates = nextTokenCandidates(
+    loaded,
+    resolved.inputs,
+    requested,
+    source.hasLabels,
+    options.data,
+  );
+  const mayGradeIds = idsCandidates.some((c) => requested === 'next-token' || c.indexes !== undefined);
+  if (!source.hasLabels && refInputs === undefined && !mayGradeIds) {
     throw new StudioError(
       'BAD_REQUEST',
       `Nothing to measure: ${source.describe()} has no labels and no --reference was given. Add labels (--labels FILE.npy, class folders) or compare with --reference MODEL.`,
     );
   }
-  if (!source.hasLabels && requested !== 'auto') {
+  if (requested === 'next-token' && source.hasLabels)
+    notes.push("the data's labels are not read: next-token grades each position on the id after it");
+  if (!source.hasLabels && requested !== 'auto' && requested !== 'next-token') {
     throw new StudioError(
       'BAD_REQUEST',
       `--task ${requested} needs labels, and ${source.describe()} has none.`,
@@ -250,6 +277,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
       notes,
       started,
       requested,
+      idsCandidates,
     });
   } finally {
     await session.release();
@@ -269,12 +297,60 @@ interface Prepared {
   notes: string[];
   started: number;
   requested: TaskRequest;
+  /** Integer inputs that may hold token ids, where next-token metrics may apply (next-token.ts); else empty. */
+  idsCandidates: IdsCandidate[];
+}
+
+/**
+ * The inputs that may hold token ids, each with the table it indexes: asked for (`--task next-token`), or, with
+ * `--task auto`, for real data without labels (synthetic ids are random: grading them on each other says nothing).
+ */
+function nextTokenCandidates(
+  loaded: LoadedModel,
+  inputs: readonly ResolvedInput[],
+  requested: TaskRequest,
+  hasLabels: boolean,
+  data: DatasetSpec,
+): IdsCandidate[] {
+  if (requested === 'next-token' && data.kind === 'synthetic')
+    throw new StudioError(
+      'BAD_REQUEST',
+      '--task next-token grades a language model on real token ids, and synthetic data is random ids. Give the ids as data (.npy, .npz or .jsonl).',
+    );
+  if (requested !== 'next-token' && (requested !== 'auto' || hasLabels || data.kind === 'synthetic'))
+    return [];
+  const ints = inputs.filter((i) => INTEGER_TYPES.has(i.ortType));
+  if (ints.length === 0 && requested === 'next-token')
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--task next-token grades token ids, and the model has no integer input (${inputs.map((i) => `'${i.name}' ${i.ortType}`).join(', ')}).`,
+    );
+  if (ints.length === 0) return [];
+  const tables = indexedTables(
+    loaded.proto.graph!,
+    ints.map((i) => i.name),
+  );
+  return ints.map((i) => {
+    const indexes = tables.get(i.name);
+    return { name: i.name, type: i.ortType, ...(indexes ? { indexes } : {}) };
+  });
 }
 
 /** The sample loop and the report, once the data is open and the sessions exist. */
 async function measure(options: EvaluateOptions, prepared: Prepared): Promise<EvalReport> {
-  const { loaded, source, session, refSession, refPath, refInputs, narrowed, notes, started, requested } =
-    prepared;
+  const {
+    loaded,
+    source,
+    session,
+    refSession,
+    refPath,
+    refInputs,
+    narrowed,
+    notes,
+    started,
+    requested,
+    idsCandidates,
+  } = prepared;
   let outputName = options.output ?? session.outputNames[0];
   if (outputName === undefined || !session.outputNames.includes(outputName)) {
     throw new StudioError(
@@ -288,6 +364,10 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   let plan: TaskPlan | undefined;
   let classification: ClassificationAccumulator | undefined;
   let regression: RegressionAccumulator | undefined;
+  // A language model graded on its own ids (next-token.ts), where the data has no labels or it was asked for.
+  let nextPlan: NextTokenPlan | undefined;
+  let nextToken: NextTokenAccumulator | undefined;
+  const readsLabels = requested !== 'next-token';
   const fidelity = new Map<string, FidelityAccumulator>();
   const nonFinite = new NonFiniteSamples();
   const timing = { dataMs: 0, inferenceMs: 0, referenceMs: 0 };
@@ -304,8 +384,9 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   let scoredOutput: EvalReport['scoredOutput'];
 
   // Padded positions leave per-position figures where the model says which they are (padding-mask.ts).
-  const maskName = refSession ? paddingMaskInput(session.inputNames) : undefined;
-  const paddingCounted = new Set<string>();
+  const maskInput = paddingMaskInput(session.inputNames);
+  const maskName = refSession ? maskInput : undefined;
+  const paddingCounted = new Set<string | symbol>();
   let mark = performance.now();
   let fed: EvalReport['inputs'] = [];
   for await (const sample of source.samples(options.signal)) {
@@ -325,7 +406,52 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     const t1 = performance.now();
     timing.inferenceMs += t1 - t0;
     const where = `Sample ${sample.index}`;
-    if (sample.label !== undefined && !plan) {
+    if (idsCandidates.length > 0 && !nextPlan && done === 0) {
+      nextPlan = planNextToken({
+        explicit: requested === 'next-token',
+        candidates: idsCandidates,
+        fed: sample.inputs,
+        outputs: session.outputNames.map((name) => ({
+          name,
+          type: outputs[name]!.type,
+          dims: outputs[name]!.dims,
+        })),
+        ...(options.output !== undefined ? { output: options.output } : {}),
+        firstScores: (name) => tensorToFloat64(outputs[name]!),
+      });
+      if (nextPlan) {
+        outputName = nextPlan.output;
+        nextToken = new NextTokenAccumulator(nextPlan, maskInput);
+      } else if (!refSession) {
+        throw new StudioError(
+          'BAD_REQUEST',
+          `Nothing to measure: ${source.describe()} has no labels, no --reference was given, and no output of the model scores the ids its integer inputs look up at each position (${session.outputNames.join(', ')}). Add labels or compare with --reference MODEL.`,
+        );
+      }
+    }
+    if (nextPlan && nextToken) {
+      const ids = sample.inputs[nextPlan.idsInput]!;
+      const scored = outputs[nextPlan.output]!;
+      const mask = maskInput !== undefined ? sample.inputs[maskInput] : undefined;
+      const keep = mask !== undefined && hasPadding(mask) ? positionsKept(mask, scored.dims) : undefined;
+      if (mask !== undefined && !keep && hasPadding(mask) && !paddingCounted.has(NEXT_TOKEN_FIGURES)) {
+        paddingCounted.add(NEXT_TOKEN_FIGURES);
+        notes.push(
+          paddingCountedNote(nextPlan.output, formatDims(scored.dims), {
+            name: maskInput!,
+            dims: formatDims(mask.dims),
+          }),
+        );
+      }
+      nextToken.add(
+        tensorToFloat64(scored),
+        ids.data as ArrayLike<number | bigint>,
+        ids.dims.at(-1)!,
+        where,
+        keep,
+      );
+    }
+    if (readsLabels && sample.label !== undefined && !plan) {
       const need = choosing ? classNeed(survey, classNames) : undefined;
       if (need) {
         const roles = session.outputNames.map((n) => runtimeRole(n, outputs[n]!.type, outputs[n]!.dims));
@@ -340,7 +466,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     }
     const measured = outputs[outputName]!;
 
-    if (sample.label !== undefined) {
+    if (readsLabels && sample.label !== undefined) {
       // One-hot rows are read as the class of their 1 (readsOneHot said so once).
       const at = oneHot && typeof sample.label !== 'number' ? oneHotClass(sample.label) : -1;
       const label = at >= 0 ? at : sample.label;
@@ -400,7 +526,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
         }
         regression!.add(values, target);
       }
-    } else if (source.hasLabels) {
+    } else if (readsLabels && source.hasLabels) {
       throw new StudioError('BAD_REQUEST', `${where} has no label.`);
     }
 
@@ -495,9 +621,11 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     data: source.describe(),
     ...(source.imageReading ? { imageReading: source.imageReading } : {}),
     samples: done,
-    task: plan?.task ?? 'none',
+    task: plan?.task ?? nextPlan?.task ?? 'none',
     taskReason:
-      plan?.reason ?? 'none: the data has no labels; only fidelity against the reference is measured',
+      plan?.reason ??
+      nextPlan?.reason ??
+      'none: the data has no labels; only fidelity against the reference is measured',
     output: outputName,
     ...(scoredOutput ? { scoredOutput } : {}),
     seconds,
@@ -512,6 +640,17 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   if (regression) {
     const { mae, mse, rmse } = regression.result();
     Object.assign(report, { mae, mse, rmse });
+  }
+  if (nextPlan && nextToken) {
+    const figures = nextToken.result();
+    report.correct = figures.correct;
+    report.accuracy = figures.accuracy;
+    if (figures.top5 !== undefined) report.top5 = figures.top5;
+    report.nextToken = { idsInput: nextPlan.idsInput, ...figures };
+    if (figures.padded)
+      notes.push(
+        `${figures.padded.positions} padded position${figures.padded.positions === 1 ? '' : 's'} left out, by ${figures.padded.by}: the next-token figures grade a position only where it and the one after it are tokens`,
+      );
   }
   if (refSession) {
     nonFinite.check(done, source.describe());

@@ -102,6 +102,22 @@ describe('per-position fidelity and padding', () => {
     );
   });
 
+  it('grades a position on the next id only where it and the next one are tokens', async () => {
+    // No labels: the LM is graded on its own ids. The last sample [2, 3, PAD, PAD] has one such position (2 -> 3).
+    const report = await evaluateModel({ model: variant, reference, data: { kind: 'npz', path: data } });
+    expect(report.task).toBe('next-token');
+    expect(report.nextToken).toMatchObject({
+      idsInput: 'input_ids',
+      positions: 3 + 3 + 1,
+      padded: { positions: 2, by: 'attention_mask' },
+    });
+    // Each row scores its own token highest: a model that repeats its input never predicts a different next id.
+    expect(report.accuracy).toBe(0);
+    expect(report.notes).toContain(
+      '2 padded positions left out, by attention_mask: the next-token figures grade a position only where it and the one after it are tokens',
+    );
+  });
+
   it('keeps counting where the mask cannot say which values are padding, and says that', async () => {
     const report = await evaluateModel({ model: variant, reference, data: { kind: 'npz', path: data } });
     const flat = report.fidelity!.outputs!.find((o) => o.output === 'flat')!;

@@ -1,7 +1,9 @@
 import { StudioError } from '../errors.js';
 import { formatDims } from '../datasets/input-match.js';
 
-export type TaskRequest = 'auto' | 'classification' | 'regression';
+import type { TaskRequest } from '../../../shared/eval-tasks.js';
+
+export type { TaskRequest } from '../../../shared/eval-tasks.js';
 
 /**
  * How predictions are read from the measured output: `scores` (one score per class, prediction = argmax),

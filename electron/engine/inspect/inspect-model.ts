@@ -70,10 +70,19 @@ export function externalDataFiles(model: LoadedModel): ExternalDataFile[] {
 }
 
 /** The `inspect` summary of an already loaded model. */
+/** The inputs (each with the table it indexes) and outputs of a model, as its summary lists them. */
+export function summarizeInterface(graph: GraphProto): Pick<ModelSummary, 'inputs' | 'outputs'> {
+  // Models from IR < 4 also list initializers as inputs; those are weights, not inputs a user feeds.
+  const initializerNames = new Set(graph.initializer.map((t) => t.name));
+  return {
+    inputs: withIndexedTables(graph, graph.input.filter((vi) => !initializerNames.has(vi.name)).map(summarizeValue)),
+    outputs: graph.output.map(summarizeValue),
+  };
+}
+
 export function summarizeModel(model: LoadedModel): ModelSummary {
   const proto = model.proto;
   const graph = proto.graph as GraphProto; // loadModel guarantees a graph
-  const initializerNames = new Set(graph.initializer.map((t) => t.name));
   const opsets: Record<string, number> = {};
   for (const op of proto.opsetImport) opsets[op.domain === 'ai.onnx' ? '' : op.domain] = Number(op.version);
   const opCounts: Record<string, number> = {};
@@ -101,9 +110,7 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     irVersion: Number(proto.irVersion),
     producer: { name: proto.producerName, version: proto.producerVersion },
     opsets,
-    // Models from IR < 4 also list initializers as inputs; those are weights, not inputs a user feeds.
-    inputs: withIndexedTables(graph, graph.input.filter((vi) => !initializerNames.has(vi.name)).map(summarizeValue)),
-    outputs: graph.output.map(summarizeValue),
+    ...summarizeInterface(graph),
     nodes: graph.node.length,
     opCounts,
     subgraphOpCounts,

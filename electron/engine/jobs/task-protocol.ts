@@ -10,6 +10,7 @@
  */
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { InputValues } from '../../../shared/input-spec.js';
+import type { TaskRequest as EvalTask } from '../../../shared/eval-tasks.js';
 import type { DatasetRole } from '../../../shared/workspace.js';
 import type { TestCrashMode } from '../host/engine-protocol.js';
 import type { InputsOrigin } from '../runtime/input-specs.js';
@@ -55,7 +56,7 @@ export type TaskRequest =
       data: DatasetSpecInput;
       baseDir: string;
       reference?: string;
-      task?: 'auto' | 'classification' | 'regression';
+      task?: EvalTask;
       limit?: number;
     } & ShapeHints)
   /** Check data against a model before a job uses it (datasets/check-dataset.ts). */

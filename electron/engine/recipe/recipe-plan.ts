@@ -18,6 +18,8 @@ import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { makeOutputFolder, refuseFileAsFolder } from '../onnx/output-folder.js';
 import { sameFile } from '../onnx/output-guard.js';
 import { refuseUnknownDims, resolveInputSpecs } from '../runtime/input-specs.js';
+import { ownIdsGraded } from '../../../shared/own-ids.js';
+import { summarizeInterface } from '../inspect/inspect-model.js';
 import { findRecordedFile, resolveDatasetRef } from './dataset-ref.js';
 import { sha256Model, sha256Path } from './file-hash.js';
 import {
@@ -197,7 +199,8 @@ async function refuseUnlabelledData(
     origin: 'recipe',
   });
   const opened = await openDataset(data.spec, inputs, { baseDir: data.baseDir });
-  if (!opened.hasLabels) throw unlabelledSourceEval(data.spec, index);
+  if (!opened.hasLabels && !ownIdsGraded(data.spec, summarizeInterface(source.proto.graph!)))
+    throw unlabelledSourceEval(data.spec, index);
 }
 
 /**

@@ -8,7 +8,9 @@
 import type { ProviderStatus } from '../../../shared/bench.js';
 import { commonPruneOptionsSchema } from '../../../shared/options/prune-options.js';
 import { commonQuantizeOptionsSchema } from '../../../shared/options/quantize-options.js';
-import { datasetLacksLabels, type DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
+import { measuresNothingAlone } from '../../../shared/own-ids.js';
+import { summarizeInterface } from '../inspect/inspect-model.js';
 import { isTransformStep, type Recipe, type RecipeStep } from '../../../shared/recipe.js';
 import { StudioError } from '../errors.js';
 import type { LoadedModel } from '../onnx/load-model.js';
@@ -49,7 +51,7 @@ export async function checkStepsUpFront(
           });
         }
       } else if (step.kind === 'eval' && evaluatesSource(recipe, index)) {
-        refuseUnlabelledSourceEval(step.evaluation.spec, index);
+        refuseUnlabelledSourceEval(step.evaluation.spec, index, source);
       } else checkSelection(step, readsSource ? source : undefined);
     } catch (error) {
       throw inStep(error, index, step);
@@ -64,8 +66,10 @@ export async function checkStepsUpFront(
  * recipe's `reference` is a switch). Data that may hold labels (a .npz, a .jsonl, an image folder) is opened once
  * found (recipe-plan.ts) and refused with the same words when it holds none.
  */
-function refuseUnlabelledSourceEval(spec: DatasetSpecInput, index: number): void {
-  if (datasetLacksLabels(spec)) throw unlabelledSourceEval(spec, index);
+function refuseUnlabelledSourceEval(spec: DatasetSpecInput, index: number, source: LoadedModel): void {
+  // A language model's real ids need no labels: eval grades it on them (shared/own-ids.ts).
+  if (measuresNothingAlone(spec, summarizeInterface(source.proto.graph!)))
+    throw unlabelledSourceEval(spec, index);
 }
 
 /** Why an eval step before any transform cannot run on data without labels, and what to do instead. */

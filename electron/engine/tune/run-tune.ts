@@ -7,6 +7,7 @@ import type { ProviderStatus } from '../../../shared/bench.js';
 import { calibrationSpecOf } from '../../../shared/dataset-spec.js';
 import type { EvaluateJobResult } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
+import { ownIdsGraded } from '../../../shared/own-ids.js';
 import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
 import {
   appTuneSetting,
@@ -123,8 +124,10 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
     ...(calibrationFacts ? { calibration: calibrationFacts.identity } : {}),
   };
   request.onData?.(data);
-  refuseUnlabelledAccuracyBudget(budget, evaluationFacts!, request.dataFlags?.evaluation);
-  const labelled = evaluationFacts!.hasLabels;
+  // A language model's real ids grade it without labels (next-token accuracy, shared/own-ids.ts).
+  const ownIds = !evaluationFacts!.hasLabels && ownIdsGraded(request.evaluation.spec, summary);
+  refuseUnlabelledAccuracyBudget(budget, evaluationFacts!, request.dataFlags?.evaluation, ownIds);
+  const labelled = evaluationFacts!.hasLabels || ownIds;
   if (labelled) say('evaluate the original');
   const base = labelled
     ? await jobs.run<EvaluateJobResult>(
@@ -146,6 +149,7 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
   const original = {
     bytes: summary.fileBytes + summary.externalDataBytes,
     ...(base?.report.accuracy !== undefined ? { accuracy: base.report.accuracy } : {}),
+    ...(base?.report.task === 'next-token' ? { accuracyTask: 'next-token' as const } : {}),
   };
   const plan = tuneCandidates(summary, options, request.nameSetting ?? appTuneSetting);
   if (plan.candidates.length === 0)

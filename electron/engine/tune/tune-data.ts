@@ -101,14 +101,16 @@ export async function checkTuneData(
 
 /**
  * Refuses an accuracy budget on evaluation data without labels (as the data layer reads them: `hasLabels`),
- * before any trial: no trial could be judged. `flag` names the data as the host does (`--data`).
+ * before any trial: no trial could be judged. A language model's real ids need none (`ownIds`: next-token
+ * accuracy, shared/own-ids.ts). `flag` names the data as the host does (`--data`).
  */
 export function refuseUnlabelledAccuracyBudget(
   budget: TuneBudget,
   evaluation: TuneDataFacts,
   flag = 'the evaluation data',
+  ownIds = false,
 ): void {
-  if (budget.kind !== 'accuracy-drop' || evaluation.hasLabels) return;
+  if (budget.kind !== 'accuracy-drop' || evaluation.hasLabels || ownIds) return;
   throw new StudioError(
     'BAD_REQUEST',
     `An accuracy budget needs labels, and ${flag} ${evaluation.description} has none. Give data with labels ` +
