@@ -8,7 +8,7 @@
  * dims, and (for `--task auto`) a constant table of V rows that the input indexes: the output scores the rows of
  * the table the ids look up, the vocabulary. The reason says which input, table and output were read.
  *
- * Conventions (those of Hugging Face's causal LM loss, so figures can be checked against it): the scores at
+ * Conventions (those of Hugging Face's causal LM loss where nothing is padding, so figures can be checked): the scores at
  * position t are graded on ids[t + 1]; the last position has nothing after it. Cross-entropy is the mean over the
  * graded positions of logsumexp(scores) - scores[target], in nats; perplexity is exp of it. Where an attention mask
  * marks padding, a position is graded only when it and the position after it are both real tokens.
