@@ -8,7 +8,7 @@ import { int4Method } from './methods/int4.js';
 import { int8DynamicMethod } from './methods/int8-dynamic.js';
 import { int8WeightMethod } from './methods/int8-weight.js';
 import type { QuantizeMethod } from './quantize-method.js';
-import { expectAgreement, modelBytes, quantizeInMemory } from './weight-only/test-support.js';
+import { expectAgreement, modelBytes, quantizeInMemory, runModel } from './weight-only/test-support.js';
 
 /*
  * An LM head tied to the embedding as PyTorch exports it, MatMul(hidden, Transpose(table, perm [1, 0])):
@@ -68,12 +68,48 @@ describe('a tied LM head (MatMul of a Transpose of the embedding table)', () => 
     await expectAgreement(lm, q.model, ids(), { minCosine: 0.98, classes: VOCAB, minTop1: 0.75 });
   });
 
-  it('int8-dynamic: the head is quantized, the Transpose is gone, outputs stay close', async () => {
+  it('int8-dynamic: one int8 table serves the head and the Gather; the float table is gone, outputs stay close', async () => {
+    // Before, the head's int8 copy was written beside the float table the Gather read: the file grew.
     const lm = buildTiedLm();
     const q = await quantize(int8DynamicMethod, lm);
-    expect(byName(q.model, TIED_LM.head)?.opType).toBe('DynamicQuantizeMatMul');
-    expect(opTypes(q.model)).not.toContain('Transpose');
+    const head = byName(q.model, TIED_LM.head)!;
+    expect(head.opType).toBe('DynamicQuantizeMatMul');
     expect(q.skippedNodes).toEqual([]);
+    expect(hasInitializer(q.model, TIED_LM.table)).toBe(false);
+    // The head reads Transpose(int8 rows); the Gather's output comes from the same int8 rows, dequantized.
+    const transpose = q.model.graph!.node.find((n) => n.output[0] === head.input[1])!;
+    expect(transpose.opType).toBe('Transpose');
+    const rows = transpose.input[0]!;
+    const table = q.model.graph!.initializer.find((t) => t.name === rows)!;
+    expect(table.dims.map(Number)).toEqual([VOCAB, 32]);
+    expect(q.model.graph!.node.filter((n) => n.opType === 'Gather' && n.input[0] === rows)).toHaveLength(1);
+    expect(q.model.graph!.node.some((n) => n.output[0] === 'h0' && n.opType === 'Mul')).toBe(true);
+    expect(q.notes.join('\n')).toContain(
+      `The embedding Gather '${TIED_LM.lookup}' reads the head's int8 table`,
+    );
+    expect(q.notes.join('\n')).not.toContain('also read in float');
+    // Table 64 x 32 float and the projection: both int8 now.
+    expect(modelBytes(q.model).length).toBeLessThan(modelBytes(lm).length * 0.45);
+    await expectAgreement(lm, q.model, ids(), { minCosine: 0.99, classes: VOCAB, minTop1: 0.75 });
+    // onnxruntime folds the Transpose of an initializer at session start; with no optimization at all it runs.
+    const plain = await runModel(q.model, ids(), { graphOptimizationLevel: 'disabled' });
+    const optimized = await runModel(q.model, ids());
+    expect(Array.from(plain.logits!)).toEqual(Array.from(optimized.logits!));
+  });
+
+  it('int8-dynamic: asymmetric per-tensor weights dequantize the looked-up rows with the zero point', async () => {
+    const lm = buildTiedLm();
+    const q = await quantizeInMemory(int8DynamicMethod, lm, { asymmetric: true, perTensor: true });
+    expect(hasInitializer(q.model, TIED_LM.table)).toBe(false);
+    expect(opTypes(q.model)).toContain('Sub');
+    await expectAgreement(lm, q.model, ids(), { minCosine: 0.99, classes: VOCAB, minTop1: 0.75 });
+  });
+
+  it('int8-dynamic: with the Gather excluded the float table stays for it, and the note names it', async () => {
+    const lm = buildTiedLm();
+    const q = await quantizeInMemory(int8DynamicMethod, lm, { excludeNodes: [TIED_LM.lookup] });
+    expect(byName(q.model, TIED_LM.lookup)?.opType).toBe('Gather');
+    expect(byName(q.model, TIED_LM.lookup)?.input[0]).toBe(TIED_LM.table);
     expect(q.notes.join('\n')).toContain(`'${TIED_LM.table}' is also read in float`);
     await expectAgreement(lm, q.model, ids(), { minCosine: 0.995, classes: VOCAB, minTop1: 0.75 });
   });
@@ -122,10 +158,11 @@ describe('a tied LM head (MatMul of a Transpose of the embedding table)', () => 
         expect(byName(q.model, TIED_LM.head)?.opType, method.name).not.toBe('MatMul');
         expect(byName(q.model, TIED_LM.transpose)).toBeUndefined();
       }
-      // int8-dynamic leaves the Gather alone: there the float16 table and its Cast stay for it.
-      const gatherKeepsTable = method === int8DynamicMethod;
-      expect(hasInitializer(q.model, TIED_LM.table)).toBe(gatherKeepsTable);
-      expect(opTypes(q.model).includes('Cast')).toBe(gatherKeepsTable);
+      expect(hasInitializer(q.model, TIED_LM.table)).toBe(false);
+      // int8-dynamic's Gather casts its int8 rows to float; the float16 table's own Cast is gone.
+      expect(q.model.graph!.node.some((n) => n.opType === 'Cast' && n.input[0] === TIED_LM.table)).toBe(
+        false,
+      );
       await expectAgreement(lm, q.model, ids(), { minCosine: 0.98, classes: VOCAB, minTop1: 0.75 });
     }
   });

@@ -26,6 +26,8 @@ import { EXCLUDED_SKIP, type SkippedNode } from '../quantize-method.js';
 import { type TransposeView, resolveWeightConstant } from '../transposed-constant.js';
 import { keptInFloatNote, type OriginalsRemoved, storedBytes } from '../weight-only/weights.js';
 import { quantizeColumns } from './column-quant.js';
+import { gathersOfTable } from '../weight-only/tied-gather.js';
+import { dequantizedGather, headTranspose, tiedTableTensors } from './tied-table.js';
 import {
   type ConvEmit,
   type MatMulEmit,
@@ -120,6 +122,9 @@ export class DynamicQuantizer {
   readonly #maybeUnused = new Map<GraphProto, Set<string>>();
   /** The stored constants of the weights that were quantized, per owning graph and name. */
   readonly #quantizedWeights = new Map<GraphProto, Map<string, ConstantRef>>();
+  /** The Gathers of tied tables (tied-table.ts), rewritten with the graph they are in. */
+  readonly #tiedGathers: Replacement[] = [];
+  readonly #claimedGathers = new Set<NodeProto>();
   /** Declared activation types per graph (planning adds initializers, never changes those). */
   readonly #valueTypes = perGraph((graph) => new ValueTypes(graph));
 
@@ -199,11 +204,12 @@ export class DynamicQuantizer {
       }
     }
     throwIfAborted(this.#s.signal);
+    const gathers = this.#tiedGathers.splice(0);
     if (replacements.length === 0) return;
 
     const byAnchor = new Map<NodeProto, Replacement>();
     const removed = new Set<NodeProto>();
-    for (const r of replacements) {
+    for (const r of [...replacements, ...gathers]) {
       byAnchor.set(r.anchor, r);
       for (const n of r.removes) removed.add(n);
     }
@@ -380,6 +386,72 @@ export class DynamicQuantizer {
     return names;
   }
 
+  /**
+   * A weight stored [N, K] and read transposed: where Gathers of this graph look up its rows (an embedding tied to
+   * the head), one int8 table serves the head and them (tied-table.ts); else the head's own [K, N] int8 copy.
+   */
+  #tiedOrQuantized(
+    graph: GraphProto,
+    index: GraphIndex,
+    cache: Map<string, QuantizedWeightNames>,
+    w: DynamicWeight,
+  ): QuantizedWeightNames {
+    const key = `${w.ref.name}|tied`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    // The value both read: the Transpose's input, or the Gemm's B itself.
+    const value = w.transpose ? w.transpose.node.input[0]! : w.name;
+    const gathers =
+      w.transpose && w.transpose.graph !== graph
+        ? []
+        : gathersOfTable(graph, value, this.#s.excludeNodes).filter((g) => !this.#claimedGathers.has(g));
+    if (gathers.length === 0) return this.#quantizedMatrix(graph, cache, w, true, 1);
+    const s = this.#s;
+    const [n, k] = w.dims as [number, number];
+    const q = quantizeColumns(w.values, k, n, {
+      perChannel: s.perChannel,
+      symmetric: s.symmetric,
+      reduceRange: s.reduceRange,
+      transposed: true,
+    });
+    const base = w.ref.name;
+    const { tensors, table } = tiedTableTensors(q, this.#names, base, s.perChannel, s.symmetric);
+    for (const tensor of tensors) this.#addInitializer(graph, tensor);
+    const transpose = headTranspose(table, this.#names);
+    // First in the graph: the rebuild keeps nodes no replacement names, in order.
+    graph.node.unshift(transpose);
+    const paramDims = s.perChannel ? [n] : [];
+    const names: QuantizedWeightNames = {
+      weight: transpose.output[0]!,
+      scale: this.#addInitializer(
+        graph,
+        makeFloatTensor(this.#names.next(`${base}_scale`), paramDims, q.scales),
+      ),
+      zeroPoint: s.symmetric
+        ? undefined
+        : this.#addInitializer(
+            graph,
+            encodeTensor(this.#names.next(`${base}_zero_point`), DT.INT8, paramDims, q.zeroPoints),
+          ),
+    };
+    cache.set(key, names);
+    for (const gather of gathers) {
+      this.#claimedGathers.add(gather);
+      this.#tiedGathers.push({
+        anchor: gather,
+        removes: [gather],
+        emit: () => dequantizedGather(gather, table, s.perChannel, w.computeType, this.#names),
+      });
+    }
+    const looked = gathers.map((g) => `'${nodeLabel(g)}'`).join(', ');
+    s.note(
+      `The embedding ${gathers.length === 1 ? 'Gather' : 'Gathers'} ${looked} ${gathers.length === 1 ? 'reads' : 'read'} the head's int8 ` +
+        `table '${base}' (each row dequantized as it is looked up), so the float table is not kept beside it; ` +
+        `--exclude-nodes with ${gathers.length === 1 ? 'its name keeps it' : 'their names keeps them'} in float.`,
+    );
+    return names;
+  }
+
   /** A float32 1-D bias from a constant (scaled), as a new initializer unless it can be used as is. */
   #vectorBias(graph: GraphProto, c: ResolvedConstant, n: number, scale = 1): string {
     if (
@@ -454,7 +526,9 @@ export class DynamicQuantizer {
     const fold =
       this.#form === 'fused' ? this.#foldableBias(node, index, n, w.computeType, claimed) : undefined;
     const output = fold ? (fold.add.output[0] ?? '') : (node.output[0] ?? '');
-    const weight = this.#quantizedMatrix(graph, cache, w, transposed, 1);
+    const weight = transposed
+      ? this.#tiedOrQuantized(graph, index, cache, w)
+      : this.#quantizedMatrix(graph, cache, w, transposed, 1);
     this.#remember(graph, w);
     this.#quantizedWeight(w);
     let bias: string | undefined;
@@ -524,7 +598,10 @@ export class DynamicQuantizer {
         };
       }
     }
-    const weight = this.#quantizedMatrix(graph, cache, w, transB, alpha);
+    const weight =
+      transB && alpha === 1
+        ? this.#tiedOrQuantized(graph, index, cache, w)
+        : this.#quantizedMatrix(graph, cache, w, transB, alpha);
     this.#remember(graph, w);
     this.#quantizedWeight(w);
     planBias();

@@ -475,7 +475,8 @@ describe('int8-dynamic: a weight another node still reads in float', () => {
         initializer: [randomTensor('emb', [vocab, width], 7)],
       }),
     );
-    const q = await quantize(tied);
+    // With the Gather left in float (by name), the table stays for it.
+    const q = await quantize(tied, { excludeNodes: ['lookup'] });
     expect(q.outcome).toEqual({ quantizedNodes: 1, skippedNodes: [] });
     expect(ops(q.model)).toEqual(['Gather', 'DynamicQuantizeMatMul']);
     expect(node(q.model, 'lookup').input[0]).toBe('emb');
@@ -491,6 +492,18 @@ describe('int8-dynamic: a weight another node still reads in float', () => {
     // A weight only the rewritten nodes read is gone, with no such note.
     const alone = await quantize(buildMlp({ inputSize: 32, hiddenSize: 64, outputSize: 16 }));
     expect(alone.notes.join('\n')).not.toContain('also read in float');
+    // Otherwise the Gather reads the head's int8 rows, in both forms, and the float table leaves the file.
+    for (const form of ['fused', 'onnx'] as const) {
+      const shared = await quantize(tied, {}, { form });
+      expect(shared.model.graph!.initializer.some((t) => t.name === 'emb')).toBe(false);
+      expect(shared.notes.join('\n')).toContain(
+        "The embedding Gather 'lookup' reads the head's int8 table 'emb'",
+      );
+      expect(ops(shared.model)[0]).toBe('Transpose');
+      const g = await fidelity(tied, shared.model, { ids: new ort.Tensor('int64', ids, [tokens]) });
+      expect(g.cosine, form).toBeGreaterThan(0.999);
+      expect(g.top1, form).toBe(1);
+    }
   });
 });
 

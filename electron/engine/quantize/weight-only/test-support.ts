@@ -104,10 +104,12 @@ export function modelBytes(model: ModelProto): Uint8Array {
 export async function runModel(
   model: ModelProto,
   feeds: Record<string, ort.Tensor>,
+  options: ort.InferenceSession.SessionOptions = {},
 ): Promise<Record<string, Float32Array>> {
   const session = await ort.InferenceSession.create(modelBytes(model), {
     intraOpNumThreads: 1,
     logSeverityLevel: 3,
+    ...options,
   });
   try {
     const results = await session.run(feeds);

@@ -31,13 +31,19 @@ export function sharesRows(K: number, blockSize: number, symmetric: boolean, alp
 
 /** The Gathers (axis 0, not excluded) of `table.value` in its graph. */
 export function tiedGathers(table: TiedTable, excluded: readonly string[]): NodeProto[] {
-  return table.graph.node.filter(
+  return gathersOfTable(table.graph, table.value, excluded);
+}
+
+/** The Gathers (axis 0, not excluded by name) in `graph` that look up rows of `value`: an embedding's. */
+export function gathersOfTable(graph: GraphProto, value: string, excluded: Iterable<string>): NodeProto[] {
+  const skip = new Set(excluded);
+  return graph.node.filter(
     (n) =>
       n.opType === 'Gather' &&
       isDefaultDomain(n.domain) &&
-      n.input[0] === table.value &&
+      n.input[0] === value &&
       intAttribute(n, 'axis', 0) === 0 &&
-      !(n.name !== '' && excluded.includes(n.name)),
+      !(n.name !== '' && skip.has(n.name)),
   );
 }
 
