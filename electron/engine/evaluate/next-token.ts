@@ -13,6 +13,7 @@
  * graded positions of logsumexp(scores) - scores[target], in nats; perplexity is exp of it. Where an attention mask
  * marks padding, a position is graded only when it and the position after it are both real tokens.
  */
+import type { NextTokenInfo } from '../../../shared/job-reports.js';
 import type { IndexedTable } from '../../../shared/model-summary.js';
 import { StudioError } from '../errors.js';
 import { formatDims } from '../datasets/input-match.js';
@@ -140,21 +141,8 @@ function looksLikeProbabilities(scores: ArrayLike<number>, vocab: number): boole
   return Math.abs(sum - 1) < 1e-3;
 }
 
-export interface NextTokenMetrics {
-  /** Positions graded (each has an id after it, and neither is padding). */
-  positions: number;
-  /** Positions whose highest score is the next id. */
-  correct: number;
-  accuracy: number;
-  /** Share of positions with the next id among the 5 highest scores; only when V > 5. */
-  top5?: number;
-  /** Mean of -log p(next id), in nats. */
-  crossEntropy: number;
-  /** exp(crossEntropy). */
-  perplexity: number;
-  /** Positions left out as padding, and the mask that said so. */
-  padded?: { positions: number; by: string };
-}
+/** The figures (shared/job-reports.ts NextTokenInfo, less the ids input, which the plan names). */
+export type NextTokenMetrics = Omit<NextTokenInfo, 'idsInput'>;
 
 /** Accumulates next-token figures one sample at a time (counts and a sum; no outputs kept). */
 export class NextTokenAccumulator {

@@ -25,7 +25,7 @@ import { allFinite, quantizeWeight } from '../quant-params.js';
 import { EXCLUDED_SKIP, type SkippedNode } from '../quantize-method.js';
 import { type TransposeView, resolveWeightConstant } from '../transposed-constant.js';
 import { keptInFloatNote, type OriginalsRemoved, storedBytes } from '../weight-only/weights.js';
-import { quantizeColumns } from './column-quant.js';
+import { type ColumnQuantized, quantizeColumns } from './column-quant.js';
 import { gathersOfTable } from '../weight-only/tied-gather.js';
 import { dequantizedGather, headTranspose, tiedTableTensors } from './tied-table.js';
 import {
@@ -365,25 +365,30 @@ export class DynamicQuantizer {
       multiplier: alpha,
     });
     const base = `${c.ref.name}${transposed ? '_transposed' : ''}${alpha !== 1 ? '_scaled' : ''}`;
-    const paramDims = s.perChannel ? [cols] : [];
-    const names: QuantizedWeightNames = {
-      weight: this.#addInitializer(
-        graph,
-        encodeTensor(this.#names.next(`${base}_quantized`), DT.INT8, [rows, cols], q.data),
-      ),
+    const weight = this.#addInitializer(
+      graph,
+      encodeTensor(this.#names.next(`${base}_quantized`), DT.INT8, [rows, cols], q.data),
+    );
+    const names = { weight, ...this.#columnParams(graph, base, q) };
+    cache.set(key, names);
+    return names;
+  }
+
+  /** The kernel's b_scale and b_zero_point ([N] per column, or scalars), as initializers. */
+  #columnParams(graph: GraphProto, base: string, q: ColumnQuantized): Omit<QuantizedWeightNames, 'weight'> {
+    const paramDims = this.#s.perChannel ? [q.cols] : [];
+    return {
       scale: this.#addInitializer(
         graph,
         makeFloatTensor(this.#names.next(`${base}_scale`), paramDims, q.scales),
       ),
-      zeroPoint: s.symmetric
+      zeroPoint: this.#s.symmetric
         ? undefined
         : this.#addInitializer(
             graph,
             encodeTensor(this.#names.next(`${base}_zero_point`), DT.INT8, paramDims, q.zeroPoints),
           ),
     };
-    cache.set(key, names);
-    return names;
   }
 
   /**
@@ -420,20 +425,7 @@ export class DynamicQuantizer {
     const transpose = headTranspose(table, this.#names);
     // First in the graph: the rebuild keeps nodes no replacement names, in order.
     graph.node.unshift(transpose);
-    const paramDims = s.perChannel ? [n] : [];
-    const names: QuantizedWeightNames = {
-      weight: transpose.output[0]!,
-      scale: this.#addInitializer(
-        graph,
-        makeFloatTensor(this.#names.next(`${base}_scale`), paramDims, q.scales),
-      ),
-      zeroPoint: s.symmetric
-        ? undefined
-        : this.#addInitializer(
-            graph,
-            encodeTensor(this.#names.next(`${base}_zero_point`), DT.INT8, paramDims, q.zeroPoints),
-          ),
-    };
+    const names = { weight: transpose.output[0]!, ...this.#columnParams(graph, base, q) };
     cache.set(key, names);
     for (const gather of gathers) {
       this.#claimedGathers.add(gather);
