@@ -585,6 +585,11 @@ export interface DatasetCheckReport {
   inputs: FedInput[];
   /** Whether the data has labels (accuracy can be measured); without, variants are compared by fidelity. */
   hasLabels: boolean;
+  /**
+   * Without labels: the model is a language model graded on these real ids (next-token accuracy, shared/own-ids.ts),
+   * so its accuracy is measured all the same. Absent otherwise.
+   */
+  ownIds?: true;
   /** Present when the data has numeric labels (class ids, values, vectors of values): their range. */
   labels?: {
     count: number;

@@ -127,7 +127,8 @@ export interface EvalReportInfo {
   inputs?: { name: string; dtype: string; shape: number[] }[];
   seconds: number;
   samplesPerSecond: number;
-  timing: { dataMs: number; inferenceMs: number; referenceMs: number };
+  /** `scoringMs`: grading next-token positions (absent for other tasks). */
+  timing: { dataMs: number; inferenceMs: number; referenceMs: number; scoringMs?: number };
   notes: string[];
   correct?: number;
   accuracy?: number;
@@ -161,6 +162,15 @@ export interface NextTokenInfo {
   /** Mean -log p(next id), nats. */
   crossEntropy: number;
   perplexity: number;
+  /**
+   * Share of graded positions whose top-scored id is the position's own id, not the next: high for a masked LM or
+   * an autoencoder, whose next-token figures say nothing (shared/own-ids.ts echoesOwnIds).
+   */
+  ownIdShare?: number;
+  /** The ids the output scores (its last dim). */
+  vocab?: number;
+  /** The scores were read as probabilities (they summed to 1), not logits. */
+  probabilities?: boolean;
   /** Positions left out as padding, by an attention mask. */
   padded?: { positions: number; by: string };
 }

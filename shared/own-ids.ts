@@ -47,3 +47,13 @@ export function measuresNothingAlone(
 ): boolean {
   return datasetLacksLabels(spec) && !ownIdsGraded(spec, model);
 }
+
+/**
+ * Whether next-token figures describe a model that echoes its input rather than predicting: it ranks the position's
+ * own id first at half the positions or more, and at over twice the share it ranks the next id first. A masked LM
+ * (BERT fill-mask) or an autoencoder does; next-token accuracy then says nothing, and a budget on it cannot be broken.
+ */
+export function echoesOwnIds(figures: { accuracy: number; ownIdShare?: number }): boolean {
+  const own = figures.ownIdShare ?? 0;
+  return own >= 0.5 && own > 2 * figures.accuracy;
+}

@@ -314,6 +314,34 @@ describe('PipelineRunner', () => {
     expect(record.status).toBe('done');
   });
 
+  it("a language model's real ids without labels: the original is evaluated, its next-token accuracy the baseline", async () => {
+    const host = fakeHost();
+    // ids [1, 16] look up a table of 64 rows; logits [1, 16, 64] score them (shared/own-ids.ts).
+    host.ws.model.summary = {
+      inputs: [{ name: 'input_ids', dtype: 'int64', shape: [1, 16], indexes: { table: 'embed', rows: 64 } }],
+      outputs: [{ name: 'logits', dtype: 'float32', shape: [1, 16, 64] }],
+    } as never;
+    const runner = new PipelineRunner(host);
+    const p = await runner.start({ make: request.make, evaluate: { data: { spec: { kind: 'npy', path: '/d/ids.npy' } } } });
+    await host.jobsStarted(1);
+    host.jobs[0]!.end(made);
+    await host.jobsStarted(2);
+    expect(host.jobs[1]!.spec).toMatchObject({ kind: 'evaluate', target: 'original' });
+    host.jobs[1]!.end({ status: 'done', result: {} });
+    await host.jobsStarted(3);
+    host.jobs[2]!.end({ status: 'done', result: {} });
+    await runner.whenSettled(p.id);
+    expect(host.ws.pipelines![0]!.steps.map((s) => s.status)).toEqual(['done', 'done', 'done']);
+    // Synthetic ids are random: there the original is still not evaluated.
+    const synthetic = await runner.start({ make: request.make, evaluate: { data: { spec: { kind: 'synthetic', samples: 8 } } } });
+    await host.jobsStarted(4);
+    host.jobs[3]!.end(made);
+    await host.jobsStarted(5);
+    expect(host.jobs[4]!.spec).toMatchObject({ target: 'v-new', reference: 'original' });
+    host.jobs[4]!.end({ status: 'done', result: {} });
+    await runner.whenSettled(synthetic.id);
+  });
+
   it('two pipelines started together evaluate the original once', async () => {
     const host = fakeHost();
     const runner = new PipelineRunner(host);

@@ -13,7 +13,8 @@ import type {
   PipelineStartOutcome,
 } from './ipc-contract.js';
 import { pipelineRequestSchema } from './ipc-contract.js';
-import { type DatasetSpecInput, datasetLacksLabels } from './dataset-spec.js';
+import type { DatasetSpecInput } from './dataset-spec.js';
+import { measuresNothingAlone } from './own-ids.js';
 import type {
   PipelineRecord,
   PipelineStartInFlight,
@@ -130,7 +131,7 @@ export async function checkPipelineData(
   }
   if (!request.evaluate) return {};
   const report = await check({ modelPath, role: 'evaluation', data: request.evaluate.data });
-  return report.hasLabels ? {} : { evaluationUnlabelled: true };
+  return report.hasLabels || report.ownIds ? {} : { evaluationUnlabelled: true };
 }
 
 function sameData(a: unknown, b: unknown): boolean {
@@ -149,7 +150,8 @@ export function originalEvaluationNotNeeded(
   /** The host's data check found no labels in the data (a spec alone cannot say so of an .npz or JSON lines). */
   unlabelled = false,
 ): string | undefined {
-  if (data && (unlabelled || datasetLacksLabels(data.spec))) {
+  // A language model's real ids grade it without labels (shared/own-ids.ts): the original's figures are its baseline.
+  if (data && (unlabelled || measuresNothingAlone(data.spec, ws.model.summary))) {
     return 'Not needed: the data has no labels, so the variant is compared with the original by fidelity.';
   }
   for (const p of ws.pipelines ?? []) {

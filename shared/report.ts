@@ -63,8 +63,12 @@ export interface ComparisonRow {
      */
     baseline?: BaselineNote;
   };
-  /** Top-1 accuracy of the most recent evaluation with labels (classification). */
+  /** Top-1 accuracy of the most recent evaluation with labels (classification), or a language model's next-token accuracy. */
   accuracy?: number;
+  /** `next-token` where `accuracy` is a language model's on its own ids (eval's next-token task). */
+  accuracyTask?: 'next-token';
+  /** A language model's perplexity on its own ids, from the same evaluation (lower is better). */
+  perplexity?: number;
   /** The data that accuracy (else, without labels, the fidelity) was measured on, when recorded. */
   dataset?: DatasetIdentity;
   /** accuracy - the original's accuracy (on the same data: the same sha256, else the same description). */
@@ -157,7 +161,12 @@ export function compareTargets(workspace: Workspace, options: { latencyLabel?: s
     for (let i = workspace.evaluations.length - 1; i >= 0; i--) {
       const e = workspace.evaluations[i]!;
       if (e.target === target && e.report.accuracy !== undefined)
-        return { accuracy: e.report.accuracy, data: e.dataset?.sha256 ?? e.report.data, dataset: e.dataset };
+        return {
+          accuracy: e.report.accuracy,
+          data: e.dataset?.sha256 ?? e.report.data,
+          dataset: e.dataset,
+          nextToken: e.report.nextToken,
+        };
     }
     return undefined;
   };
@@ -209,6 +218,10 @@ export function compareTargets(workspace: Workspace, options: { latencyLabel?: s
     const accuracy = accuracyOf(t.target);
     if (accuracy) {
       row.accuracy = accuracy.accuracy;
+      if (accuracy.nextToken) {
+        row.accuracyTask = 'next-token';
+        row.perplexity = accuracy.nextToken.perplexity;
+      }
       if (accuracy.dataset) row.dataset = accuracy.dataset;
       if (originalAccuracy && originalAccuracy.data === accuracy.data)
         row.accuracyDelta = accuracy.accuracy - originalAccuracy.accuracy;

@@ -12,7 +12,8 @@ export type TuneObjective = (typeof TUNE_OBJECTIVES)[number];
 export const tuneOptionsSchema = z
   .object({
     maxAccuracyDrop: option(z.number().min(0).max(100).optional(), {
-      description: 'Budget: accuracy may drop at most this many points (absolute; needs labelled data).',
+      description:
+        "Budget: accuracy may drop at most this many points (absolute; needs labelled data, or a language model's real token ids: next-token accuracy).",
       flag: 'max-accuracy-drop',
       example: '0.5',
     }),

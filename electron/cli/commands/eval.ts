@@ -73,7 +73,8 @@ function printReport(ctx: CliContext, r: EvalReport): void {
   out.push(
     `Samples    ${formatCount(r.samples)} in ${r.seconds.toFixed(2)} s (${r.samplesPerSecond.toFixed(1)} samples/s; ` +
       `data ${Math.round(r.timing.dataMs)} ms, inference ${Math.round(r.timing.inferenceMs)} ms` +
-      `${r.reference ? `, reference ${Math.round(r.timing.referenceMs)} ms` : ''})`,
+      `${r.reference ? `, reference ${Math.round(r.timing.referenceMs)} ms` : ''}` +
+      `${r.timing.scoringMs !== undefined ? `, next-token scoring ${Math.round(r.timing.scoringMs)} ms` : ''})`,
   );
   if (r.task === 'classification' && r.accuracy !== undefined) {
     const rows: (string | number)[][] = [['Accuracy', `${pct(r.accuracy)} (${r.correct}/${r.samples})`]];
@@ -141,6 +142,7 @@ export const evalCommand: CliCommand = {
     '  --task MODE             auto (default: decided from the labels and the output) | classification |',
     '                          regression | next-token (a language model graded on its own token ids: each',
     '                          position on the id after it; auto does so for real ids without labels)',
+    '  --ids-input NAME        next-token: the input holding the token ids, where several fit',
     '  --output NAME           the output task metrics read (default: with class labels, the output that',
     '                          fits them, said on a Scored line; else the first)',
     '  --samples N             synthetic: how many (default 100); other data: evaluate N samples only',
@@ -153,6 +155,7 @@ export const evalCommand: CliCommand = {
     reference: { type: 'string' },
     task: { type: 'string' },
     output: { type: 'string' },
+    'ids-input': { type: 'string' },
     ...DATA_OPTIONS,
     ...SHAPE_OPTIONS,
   },
@@ -171,6 +174,7 @@ export const evalCommand: CliCommand = {
     const shapes = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
     const reference = typeof ctx.values.reference === 'string' ? ctx.values.reference : undefined;
     const output = typeof ctx.values.output === 'string' ? ctx.values.output : undefined;
+    const idsInput = typeof ctx.values['ids-input'] === 'string' ? ctx.values['ids-input'] : undefined;
     const bar = new ProgressBar(ctx.stderr, `Evaluating ${path.basename(model)}`);
     // Before the first sample, the sessions load with no fraction to draw: the stage says so instead.
     const stage = new StageLine(ctx.stderr);
@@ -190,6 +194,7 @@ export const evalCommand: CliCommand = {
         onStage: (text) => stage.show(text),
         ...(reference !== undefined ? { reference } : {}),
         ...(output !== undefined ? { output } : {}),
+        ...(idsInput !== undefined ? { idsInput } : {}),
       });
     } finally {
       stage.clear();

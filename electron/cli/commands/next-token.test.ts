@@ -37,7 +37,7 @@ describe('a language model graded on its own ids', () => {
     const text = await cli(['eval', model, '--data', ids]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(
-      "Task       next-token: the data has no labels; input 'ids' [12] looks up 'embed_tokens.weight' (64 rows) and output 'logits' [12, 64] scores 64 ids at each position",
+      "Task       next-token: the data has no labels; input 'ids' ([12] in the first sample) looks up 'embed_tokens.weight' (64 rows), and output 'logits' [12, 64] scores 64 ids at each position",
     );
     expect(text.stdout).toMatch(/Next-token accuracy +\d+\.\d\d% \(\d+\/330 positions\)/);
     expect(text.stdout).toMatch(/Perplexity +\d+\.\d{4}/);
@@ -114,6 +114,21 @@ describe('a language model graded on its own ids', () => {
     ]);
     expect(synthetic.code).toBe(2);
     expect(synthetic.stderr).toMatch(/accuracy budget needs labels/);
+    // A model that echoes its ids (a masked LM): next-token accuracy says nothing of it, and the budget is refused.
+    const echo = path.join(tmp.dir, 'echo.onnx');
+    fs.writeFileSync(echo, modelBytes(buildPatternLm({ vocab: VOCAB, tokens: TOKENS, echo: true })));
+    const refused = await cli([
+      'tune',
+      echo,
+      '-o',
+      path.join(tmp.dir, 'e.onnx'),
+      '--data',
+      ids,
+      '--max-accuracy-drop',
+      '1',
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/ranks each position's own id first at 100\.0% .* reads as a masked LM/);
   });
 
   it("a recipe's eval step of the source runs on the ids without labels", async () => {
@@ -139,5 +154,7 @@ describe('a language model graded on its own ids', () => {
     expect(run.code, run.stderr).toBe(0);
     const step = (JSON.parse(run.stdout) as { steps: { report: EvalReport }[] }).steps[0]!;
     expect(step.report.task).toBe('next-token');
+    const text = await cli(['run', path.join(dir, 'recipe.json'), '--out', path.join(dir, 'text-out')]);
+    expect(text.stdout).toMatch(/1\. eval +30 samples, next-token accuracy \d+\.\d\d%, perplexity \d/);
   });
 });

@@ -125,8 +125,9 @@ function summarize(result: StepDone, source: SourceAccuracy | undefined): string
           source === undefined
             ? ''
             : ` (${formatPoints((r.accuracy - source.accuracy) * 100)} from the source's ${pct(source.accuracy)} in step ${source.step})`;
-        parts.push(`accuracy ${pct(r.accuracy)}${versus}`);
+        parts.push(`${r.task === 'next-token' ? 'next-token accuracy' : 'accuracy'} ${pct(r.accuracy)}${versus}`);
       }
+      if (r.nextToken) parts.push(`perplexity ${r.nextToken.perplexity.toPrecision(4)}`);
       if (r.rmse !== undefined) parts.push(`RMSE ${r.rmse.toPrecision(4)}`);
       if (r.fidelity) {
         // Of a model with several outputs, each figure names its output: the top-1 agreement is the measured

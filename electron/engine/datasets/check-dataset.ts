@@ -1,3 +1,5 @@
+import { ownIdsGraded } from '../../../shared/own-ids.js';
+import { summarizeInterface } from '../inspect/inspect-model.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetSpec } from '../../../shared/dataset-spec.js';
@@ -73,6 +75,7 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
     identity: await datasetIdentity(options.spec, options.baseDir, total, options.name, options.signal),
     inputs: first,
     hasLabels: source.hasLabels,
+    ...(!source.hasLabels && ownIdsGraded(options.spec, summarizeInterface(loaded.proto.graph!)) ? { ownIds: true as const } : {}),
     warnings,
   };
   const labelsFile = labelsName(options.spec);
@@ -124,7 +127,11 @@ export async function checkDataset(options: CheckDatasetOptions): Promise<Datase
     }
   }
   if (options.role === 'evaluation' && !source.hasLabels) {
-    warnings.push('no labels: accuracy cannot be measured; variants are compared with the original\'s outputs (fidelity) instead');
+    warnings.push(
+      report.ownIds
+        ? "no labels: a language model is graded on its own token ids (next-token accuracy); variants are also compared with the original's outputs (fidelity)"
+        : 'no labels: accuracy cannot be measured; variants are compared with the original\'s outputs (fidelity) instead',
+    );
   }
   if (options.role === 'calibration' && total < FEW_CALIBRATION_SAMPLES) {
     warnings.push(`only ${total} sample${total === 1 ? '' : 's'}: calibration ranges from so few are noisy; 100 or more is usual`);

@@ -55,13 +55,9 @@ import {
 import { INTEGER_TYPES, planTask, type TaskPlan, type TaskRequest } from './task.js';
 import type { MeasuredTask } from '../../../shared/eval-tasks.js';
 import { indexedTables } from '../inspect/index-bounds.js';
-import {
-  type IdsCandidate,
-  NextTokenAccumulator,
-  type NextTokenMetrics,
-  type NextTokenPlan,
-  planNextToken,
-} from './next-token.js';
+import type { IdsCandidate } from './next-token-plan.js';
+import type { NextTokenMetrics } from './next-token.js';
+import { NextTokenGrader } from './next-token-grader.js';
 
 export interface EvaluateOptions {
   /** The model to evaluate. */
@@ -79,6 +75,8 @@ export interface EvaluateOptions {
   reference?: string;
   /** `auto` (default) decides from the labels and the output's shape. */
   task?: TaskRequest;
+  /** The input holding a language model's token ids (`--ids-input`), where several fit (next-token-plan.ts). */
+  idsInput?: string;
   /**
    * The output that task metrics read. Default: with class labels, the output that fits them (scored-output.ts),
    * else the model's first output.
@@ -137,7 +135,7 @@ export interface EvalReport {
   seconds: number;
   samplesPerSecond: number;
   /** Where the time went: waiting for data (reading, decoding), running the model, running the reference. */
-  timing: { dataMs: number; inferenceMs: number; referenceMs: number };
+  timing: { dataMs: number; inferenceMs: number; referenceMs: number; scoringMs?: number };
   notes: string[];
   correct?: number;
   accuracy?: number;
@@ -155,9 +153,6 @@ export interface EvalReport {
   nextToken?: NextTokenMetrics & { idsInput: string };
   fidelity?: FidelityReport;
 }
-
-/** The key under which the next-token figures' padding note is said once (beside output names). */
-const NEXT_TOKEN_FIGURES = Symbol('next-token figures');
 
 function labelText(label: number | Float64Array): string {
   return typeof label === 'number'
@@ -365,12 +360,22 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   let classification: ClassificationAccumulator | undefined;
   let regression: RegressionAccumulator | undefined;
   // A language model graded on its own ids (next-token.ts), where the data has no labels or it was asked for.
-  let nextPlan: NextTokenPlan | undefined;
-  let nextToken: NextTokenAccumulator | undefined;
+  const grader =
+    idsCandidates.length > 0
+      ? new NextTokenGrader({
+          explicit: requested === 'next-token',
+          candidates: idsCandidates,
+          inputNames: session.inputNames,
+          outputNames: session.outputNames,
+          ...(options.output !== undefined ? { output: options.output } : {}),
+          ...(options.idsInput !== undefined ? { idsInput: options.idsInput } : {}),
+          notes,
+        })
+      : undefined;
   const readsLabels = requested !== 'next-token';
   const fidelity = new Map<string, FidelityAccumulator>();
   const nonFinite = new NonFiniteSamples();
-  const timing = { dataMs: 0, inferenceMs: 0, referenceMs: 0 };
+  const timing: EvalReport['timing'] = { dataMs: 0, inferenceMs: 0, referenceMs: 0 };
   let done = 0;
   const total = source.count;
   const classNames = source.classNames;
@@ -384,9 +389,8 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   let scoredOutput: EvalReport['scoredOutput'];
 
   // Padded positions leave per-position figures where the model says which they are (padding-mask.ts).
-  const maskInput = paddingMaskInput(session.inputNames);
-  const maskName = refSession ? maskInput : undefined;
-  const paddingCounted = new Set<string | symbol>();
+  const maskName = refSession ? paddingMaskInput(session.inputNames) : undefined;
+  const paddingCounted = new Set<string>();
   let mark = performance.now();
   let fed: EvalReport['inputs'] = [];
   for await (const sample of source.samples(options.signal)) {
@@ -406,51 +410,9 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     const t1 = performance.now();
     timing.inferenceMs += t1 - t0;
     const where = `Sample ${sample.index}`;
-    if (idsCandidates.length > 0 && !nextPlan && done === 0) {
-      nextPlan = planNextToken({
-        explicit: requested === 'next-token',
-        candidates: idsCandidates,
-        fed: sample.inputs,
-        outputs: session.outputNames.map((name) => ({
-          name,
-          type: outputs[name]!.type,
-          dims: outputs[name]!.dims,
-        })),
-        ...(options.output !== undefined ? { output: options.output } : {}),
-        firstScores: (name) => tensorToFloat64(outputs[name]!),
-      });
-      if (nextPlan) {
-        outputName = nextPlan.output;
-        nextToken = new NextTokenAccumulator(nextPlan, maskInput);
-      } else if (!refSession) {
-        throw new StudioError(
-          'BAD_REQUEST',
-          `Nothing to measure: ${source.describe()} has no labels, no --reference was given, and no output of the model scores the ids its integer inputs look up at each position (${session.outputNames.join(', ')}). Add labels or compare with --reference MODEL.`,
-        );
-      }
-    }
-    if (nextPlan && nextToken) {
-      const ids = sample.inputs[nextPlan.idsInput]!;
-      const scored = outputs[nextPlan.output]!;
-      const mask = maskInput !== undefined ? sample.inputs[maskInput] : undefined;
-      const keep = mask !== undefined && hasPadding(mask) ? positionsKept(mask, scored.dims) : undefined;
-      if (mask !== undefined && !keep && hasPadding(mask) && !paddingCounted.has(NEXT_TOKEN_FIGURES)) {
-        paddingCounted.add(NEXT_TOKEN_FIGURES);
-        notes.push(
-          paddingCountedNote(nextPlan.output, formatDims(scored.dims), {
-            name: maskInput!,
-            dims: formatDims(mask.dims),
-          }),
-        );
-      }
-      nextToken.add(
-        tensorToFloat64(scored),
-        ids.data as ArrayLike<number | bigint>,
-        ids.dims.at(-1)!,
-        where,
-        keep,
-      );
-    }
+    if (grader?.grade(sample, outputs) && grader.output !== undefined) outputName = grader.output;
+    // Nothing else to measure and nothing to grade: said now, not after every sample ran.
+    if (grader?.hopeless && !refSession && !source.hasLabels) grader.result(true);
     if (readsLabels && sample.label !== undefined && !plan) {
       const need = choosing ? classNeed(survey, classNames) : undefined;
       if (need) {
@@ -621,10 +583,10 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     data: source.describe(),
     ...(source.imageReading ? { imageReading: source.imageReading } : {}),
     samples: done,
-    task: plan?.task ?? nextPlan?.task ?? 'none',
+    task: plan?.task ?? grader?.planned?.task ?? 'none',
     taskReason:
       plan?.reason ??
-      nextPlan?.reason ??
+      grader?.planned?.reason ??
       'none: the data has no labels; only fidelity against the reference is measured',
     output: outputName,
     ...(scoredOutput ? { scoredOutput } : {}),
@@ -641,16 +603,13 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
     const { mae, mse, rmse } = regression.result();
     Object.assign(report, { mae, mse, rmse });
   }
-  if (nextPlan && nextToken) {
-    const figures = nextToken.result();
-    report.correct = figures.correct;
-    report.accuracy = figures.accuracy;
-    if (figures.top5 !== undefined) report.top5 = figures.top5;
-    report.nextToken = { idsInput: nextPlan.idsInput, ...figures };
-    if (figures.padded)
-      notes.push(
-        `${figures.padded.positions} padded position${figures.padded.positions === 1 ? '' : 's'} left out, by ${figures.padded.by}: the next-token figures grade a position only where it and the one after it are tokens`,
-      );
+  const nextToken = grader?.result(!refSession && !plan);
+  if (nextToken) {
+    report.correct = nextToken.correct;
+    report.accuracy = nextToken.accuracy;
+    if (nextToken.top5 !== undefined) report.top5 = nextToken.top5;
+    report.nextToken = nextToken;
+    timing.scoringMs = grader!.ms;
   }
   if (refSession) {
     nonFinite.check(done, source.describe());

@@ -8,8 +8,9 @@ import { TensorProto_DataType as DT } from 'onnx-buf';
 import { buildMlp, modelBytes } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { buildTiedLm, TIED_LM } from '../testing/tied-lm.js';
+import { checkDataset } from '../datasets/check-dataset.js';
 import { evaluateModel } from './evaluate-model.js';
-import { logSumExp } from './next-token.js';
+import { gradePosition } from './next-token.js';
 
 /*
  * Next-token metrics on a tied-head LM (ids [8] -> logits [8, 64]) fed real-looking ids without labels: checked
@@ -88,7 +89,9 @@ describe('next-token metrics', () => {
     const want = await expected();
     expect(report.task).toBe('next-token');
     expect(report.output).toBe('logits');
-    expect(report.taskReason).toContain(`input 'ids' [8] looks up '${TIED_LM.table}' (64 rows)`);
+    expect(report.taskReason).toContain(
+      `input 'ids' ([8] in the first sample) looks up '${TIED_LM.table}' (64 rows), and output 'logits' [8, 64] scores 64 ids`,
+    );
     expect(report.taskReason).toContain('graded on the id after it');
     expect(report.nextToken).toMatchObject({ idsInput: 'ids', positions: SAMPLES * (TOKENS - 1) });
     expect(report.nextToken!.positions).toBe(want.positions);
@@ -129,9 +132,39 @@ describe('next-token metrics', () => {
     );
   });
 
-  it('is exact where logits overflow a naive softmax', () => {
-    expect(logSumExp([1000, 1000])).toBeCloseTo(1000 + Math.log(2), 12);
-    expect(logSumExp([-1000, -Infinity])).toBe(-1000);
-    expect(logSumExp([1, NaN])).toBeNaN();
+  it('grades a position exactly where logits overflow a naive softmax, and ties and NaN as argmax does', () => {
+    expect(gradePosition([1000, 1000], 0, 2, 1, false)).toEqual({
+      top: 0,
+      above: 1,
+      nll: expect.closeTo(Math.log(2), 12),
+    });
+    expect(gradePosition([-1000, -Infinity], 0, 2, 0, false).nll).toBe(0);
+    expect(gradePosition([1, NaN], 0, 2, 0, false)).toMatchObject({ top: 0, above: 0, nll: NaN });
+    // Read at an offset: the second position of a flattened [2, 3] output.
+    expect(gradePosition([9, 9, 9, 0, 5, 1], 3, 3, 2, false)).toMatchObject({ top: 1, above: 1 });
+    expect(gradePosition([0.25, 0.75], 0, 2, 0, true).nll).toBeCloseTo(Math.log(4), 12);
+  });
+});
+
+describe('the data check of a language model', () => {
+  it('says its real ids grade it without labels, and synthetic ids do not', async () => {
+    const real = await checkDataset({
+      model,
+      spec: { kind: 'npy', path: ids },
+      baseDir: tmp.dir,
+      role: 'evaluation',
+    });
+    expect(real).toMatchObject({ hasLabels: false, ownIds: true });
+    expect(real.warnings).toContain(
+      "no labels: a language model is graded on its own token ids (next-token accuracy); variants are also compared with the original's outputs (fidelity)",
+    );
+    const synthetic = await checkDataset({
+      model,
+      spec: { kind: 'synthetic', samples: 4, seed: 0 },
+      baseDir: tmp.dir,
+      role: 'evaluation',
+    });
+    expect(synthetic.ownIds).toBeUndefined();
+    expect(synthetic.warnings.join('\n')).toMatch(/no labels: accuracy cannot be measured/);
   });
 });

@@ -12,10 +12,48 @@ import { isDiscreteType } from './fidelity-metrics.js';
 /** Input names that say an attention mask: `attention_mask`, `encoder_attention_mask`, `attention-mask`. */
 const MASK_NAME = /attention[_-]?mask$/i;
 
+/** Whether an input's name says it is an attention mask. */
+export function isMaskName(name: string): boolean {
+  return MASK_NAME.test(name);
+}
+
 /** The input of these that is an attention mask by its name, if exactly one is. */
 export function paddingMaskInput(inputNames: readonly string[]): string | undefined {
   const named = inputNames.filter((n) => MASK_NAME.test(n));
   return named.length === 1 ? named[0] : undefined;
+}
+
+/**
+ * The attention mask of a token-ids input: the one mask-named input, else of several (an encoder's and a decoder's)
+ * the one fed in the ids' shape, else the one named like the ids (`decoder_attention_mask` for `decoder_input_ids`).
+ * `ambiguous` lists the masks where none of that tells.
+ */
+export function maskOfIds(
+  inputNames: readonly string[],
+  idsInput: string,
+  fed: Readonly<Record<string, { dims: readonly number[] }>>,
+): { mask?: string; ambiguous?: string[] } {
+  const named = inputNames.filter((n) => MASK_NAME.test(n));
+  if (named.length <= 1) return named.length === 1 ? { mask: named[0]! } : {};
+  const ids = fed[idsInput]?.dims ?? [];
+  const shaped = named.filter((n) => sameDims(fed[n]?.dims, ids));
+  if (shaped.length === 1) return { mask: shaped[0]! };
+  const prefix = idsInput.replace(/(input_?)?ids$/i, '');
+  const alike = (shaped.length > 0 ? shaped : named).filter((n) => n.replace(MASK_NAME, '') === prefix);
+  return alike.length === 1 ? { mask: alike[0]! } : { ambiguous: named };
+}
+
+function sameDims(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Which of `positions` count (1) and which are padding (0), by a mask of exactly that shape; else undefined. */
+export function maskKeep(mask: ort.Tensor, positions: readonly number[]): Uint8Array | undefined {
+  if (!isDiscreteType(mask.type) || !sameDims(mask.dims, positions)) return undefined;
+  const data = mask.data as ArrayLike<number | bigint | boolean>;
+  const keep = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) keep[i] = data[i] ? 1 : 0;
+  return keep;
 }
 
 /** Whether the mask marks any position as padding (a 0). */
@@ -30,13 +68,7 @@ export function hasPadding(mask: ort.Tensor): boolean {
  * mask cannot tell: not an integer or bool tensor, or its shape is not the output's position axes.
  */
 export function positionsKept(mask: ort.Tensor, dims: readonly number[]): Uint8Array | undefined {
-  if (!isDiscreteType(mask.type) || dims.length < 3) return undefined;
-  const positions = dims.slice(0, -1);
-  if (mask.dims.length !== positions.length || mask.dims.some((d, i) => d !== positions[i])) return undefined;
-  const data = mask.data as ArrayLike<number | bigint | boolean>;
-  const keep = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) keep[i] = data[i] ? 1 : 0;
-  return keep;
+  return dims.length < 3 ? undefined : maskKeep(mask, dims.slice(0, -1));
 }
 
 /** The note for an output the mask could not be applied to, though it marks padding. */

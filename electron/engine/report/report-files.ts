@@ -194,7 +194,13 @@ export function comparisonTable(rows: ComparisonRow[], bestTarget: string | unde
       cls: (r) => ['wraps', r.target === ORIGINAL_TARGET ? '' : latencyClass(r)].filter(Boolean).join(' '),
     },
     ...(varies(inputsOf) ? [{ head: 'Inputs', value: inputsOf }] : []),
-    { head: 'Accuracy', numeric: true, value: (r) => (r.accuracy !== undefined ? pct(r.accuracy) : '–') },
+    {
+      head: rows.some((r) => r.accuracyTask === 'next-token') ? 'Next-token accuracy' : 'Accuracy',
+      numeric: true,
+      value: (r) => (r.accuracy !== undefined ? pct(r.accuracy) : '–'),
+    },
+    // A language model's perplexity on its own ids (lower is better); no column for other models.
+    { head: 'Perplexity', numeric: true, value: (r) => (r.perplexity !== undefined ? r.perplexity.toPrecision(4) : '–') },
     {
       head: 'Δ accuracy',
       numeric: true,
@@ -334,7 +340,9 @@ function charts(report: StudioReport): string[] {
     );
     out.push(
       barChart({
-        title: 'Accuracy (top-1, on the labelled data)',
+        title: rows.some((r) => r.accuracyTask === 'next-token')
+          ? 'Next-token accuracy (a language model on its own token ids)'
+          : 'Accuracy (top-1, on the labelled data)',
         unit: '',
         rows: scored.map((r) => ({
           label: r.name,

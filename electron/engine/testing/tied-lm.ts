@@ -101,7 +101,14 @@ export function nextInPattern(id: number, vocab: number): number {
  * projection maps each row to what Tanh turns into the next id's row, scaled.
  */
 export function buildPatternLm(
-  options: { vocab?: number; hidden?: number; tokens?: number; margin?: number } = {},
+  options: {
+    vocab?: number;
+    hidden?: number;
+    tokens?: number;
+    margin?: number;
+    /** Rank each id itself first, as a masked LM or an autoencoder would (no next-token skill). */
+    echo?: boolean;
+  } = {},
 ): ModelProto {
   const { vocab = 64, hidden = 96, tokens = 8, margin = 5 } = options;
   if (hidden < vocab) throw new Error('A pattern LM needs hidden >= vocab (orthogonal rows).');
@@ -127,7 +134,7 @@ export function buildPatternLm(
   const proj = new Float64Array(hidden * hidden);
   for (let i = 0; i < vocab; i++) {
     const from = row(i);
-    const to = row(nextInPattern(i, vocab));
+    const to = row(options.echo ? i : nextInPattern(i, vocab));
     for (let k = 0; k < hidden; k++) {
       const a = Math.atanh((margin / (norm * norm)) * to[k]!) / (norm * norm);
       for (let m = 0; m < hidden; m++) proj[m * hidden + k] = proj[m * hidden + k]! + from[m]! * a;

@@ -7,7 +7,7 @@ import type { ProviderStatus } from '../../../shared/bench.js';
 import { calibrationSpecOf } from '../../../shared/dataset-spec.js';
 import type { EvaluateJobResult } from '../../../shared/job-results.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
-import { ownIdsGraded } from '../../../shared/own-ids.js';
+import { echoesOwnIds, ownIdsGraded } from '../../../shared/own-ids.js';
 import type { TuneBudget, TuneOptions } from '../../../shared/options/tune-options.js';
 import {
   appTuneSetting,
@@ -141,6 +141,15 @@ export async function runTune(request: TuneRequest): Promise<{ outcome: TuneOutc
         'Evaluating the original',
       )
     : undefined;
+  const echoed = base?.report.nextToken;
+  if (budget.kind === 'accuracy-drop' && echoed && echoesOwnIds(echoed))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `The original ranks each position's own id first at ${(echoed.ownIdShare! * 100).toFixed(1)}% of the positions and ` +
+        `the next id at ${(echoed.accuracy * 100).toFixed(1)}%: it reads as a masked LM or an autoencoder, for which ` +
+        'next-token accuracy says nothing and a budget on it cannot be broken. Give labels, or a cosine budget instead.',
+      { cliHint: 'Use --min-cosine C instead of --max-accuracy-drop.' },
+    );
   if (budget.kind === 'accuracy-drop' && base?.report.accuracy === undefined)
     throw new StudioError(
       'BAD_REQUEST',

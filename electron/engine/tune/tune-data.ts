@@ -115,7 +115,8 @@ export function refuseUnlabelledAccuracyBudget(
     'BAD_REQUEST',
     `An accuracy budget needs labels, and ${flag} ${evaluation.description} has none. Give data with labels ` +
       `(a labels file for an .npy or .npz, a 'labels' array in an .npz, class sub-folders of images, a "label" ` +
-      'on each .jsonl line), or use a cosine budget instead.',
+      "on each .jsonl line), or use a cosine budget instead. A language model's real token ids need none (its " +
+      'next-token accuracy is measured); synthetic ids are random and never graded.',
     {
       cliHint:
         '--max-accuracy-drop measures accuracy: pass --labels FILE with .npy or .npz data, or use --min-cosine C without labels.',

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ProviderStatus } from '../../../shared/bench.js';
-import { datasetLacksLabels } from '../../../shared/dataset-spec.js';
+import { measuresNothingAlone } from '../../../shared/own-ids.js';
 import type { TuneJobSpec } from '../../../shared/ipc-contract.js';
 import type { TuneJobResult } from '../../../shared/job-results.js';
 import { budgetOf, tuneOptionsSchema } from '../../../shared/options/tune-options.js';
@@ -104,11 +104,12 @@ export async function runTuneJob(
     );
   const calibration = spec.calibration ?? (datasets.calibration?.data as DataRef | undefined) ?? evaluation;
   // Data that may carry labels (an .npz, a .jsonl, an image folder) is taken at its word here, before the run is
-  // recorded; runTune opens it and refuses the budget if the labels turn out missing.
-  if (budget.budget.kind === 'accuracy-drop' && datasetLacksLabels(evaluation.spec))
+  // recorded; runTune opens it and refuses the budget if the labels turn out missing. A language model's real ids
+  // need none (shared/own-ids.ts), by the model's last summary; runTune decides on its own inspection.
+  if (budget.budget.kind === 'accuracy-drop' && measuresNothingAlone(evaluation.spec, ws.model?.summary))
     throw new StudioError(
       'BAD_REQUEST',
-      'An accuracy budget needs labels: give the test set labels, or use a cosine budget.',
+      "An accuracy budget needs labels: give the test set labels, or use a cosine budget. (A language model's real token ids need none.)",
     );
   const inputs = {
     ...(spec.shapes
