@@ -7,6 +7,7 @@
 import {
   formatQuality,
   QUALITY_LABELS,
+  QUALITY_NOUNS,
   staleFiguresNote,
   staleFigureIds,
   type CompareRow,
@@ -76,8 +77,9 @@ function QualityChartView({
               <JobFailed failure={failure} what="there is no accuracy or fidelity to show" />
             ) : (
               <p className="muted">
-                Evaluate the variants on a dataset to compare accuracy (with labels) or fidelity to the
-                original (without).
+                Evaluate the variants on a dataset to compare accuracy (with labels, or a language
+                model&apos;s next-token accuracy on its own token ids) or fidelity to the original
+                (otherwise).
               </p>
             ),
           })}
@@ -98,7 +100,7 @@ function QualityChartView({
           const relation = relations.get(r.id);
           return relation ? dataMark(relation) : undefined;
         }}
-        unitLabel={metric ?? 'quality'}
+        unitLabel={metric ? QUALITY_NOUNS[metric] : 'quality'}
         axis={() => ({ ticks: ticks.ticks, format: tickFormat })}
       />
     </ChartCard>

@@ -20,6 +20,7 @@ import {
   type ShownDataset,
 } from '../state/experiment.js';
 import type { DatasetIdentity } from '../../../shared/workspace.js';
+import { isAccuracy } from '../state/quality-words.js';
 
 export type { DataRelation };
 
@@ -42,10 +43,15 @@ export function dataMark(relation: DataRelation): string {
 /**
  * A row's quality ratio as the table prints it beside the figure: "×0.97", or, for a figure on other data than
  * the original's (which has no ratio: compare-data.ts `comparableQuality`), "other data", as the chart marks it.
+ * `ratio`: another figure of the same evaluation, on the same data (a next-token accuracy's perplexity).
  */
-export function qualityRatioText(row: CompareRow, original: CompareRow | undefined): string {
+export function qualityRatioText(
+  row: CompareRow,
+  original: CompareRow | undefined,
+  ratio: number | undefined = row.qualityRatio,
+): string {
   const relation = dataRelation(row, original);
-  return relation?.kind === 'other' ? dataMark(relation) : formatRatio(row.qualityRatio);
+  return relation?.kind === 'other' ? dataMark(relation) : formatRatio(ratio);
 }
 
 /**
@@ -70,7 +76,9 @@ export function qualityDataCaption(rows: readonly CompareRow[]): string | undefi
   });
   const readAs = imagePreprocessingOf(baseRow.imageReading, baseRow.data);
   const parts = [`Data: ${name(base)}${readAs ? `, images read as ${readAs}` : ''}.`];
-  const bySamples = flagged.flatMap((f) => (f.relation.kind === 'samples' ? [`${f.row.label}: ${plural(f.relation.samples)}`] : []));
+  const bySamples = flagged.flatMap((f) =>
+    f.relation.kind === 'samples' ? [`${f.row.label}: ${plural(f.relation.samples)}`] : [],
+  );
   // Rows on the same other data are named together: "fp16, int8-static: x_u8.npy + test-labels.npy (360 samples)".
   const others = new Map<string, { labels: string[]; dataset: DatasetIdentity }>();
   for (const f of flagged) {
@@ -79,8 +87,12 @@ export function qualityDataCaption(rows: readonly CompareRow[]): string | undefi
     others.set(f.relation.dataset.sha256, { ...group, labels: [...group.labels, f.row.label] });
   }
   const byOther = [...others.values()].map((g) => `${g.labels.join(', ')}: ${name(g.dataset)}`);
-  if (bySamples.length > 0) parts.push(`${bySamples.join(', ')}, the others ${base.samples}: a figure on fewer samples is a rougher estimate.`);
-  if (byOther.length > 0) parts.push(`${byOther.join('; ')}: other data than the original's, so no ratio to it.`);
+  if (bySamples.length > 0)
+    parts.push(
+      `${bySamples.join(', ')}, the others ${base.samples}: a figure on fewer samples is a rougher estimate.`,
+    );
+  if (byOther.length > 0)
+    parts.push(`${byOther.join('; ')}: other data than the original's, so no ratio to it.`);
   const notes = [...new Set(rows.flatMap((r) => (r.quality !== undefined ? (r.dataNotes ?? []) : [])))];
   if (notes.length > 0) parts.push(`Evaluation notes: ${notes.map((n) => n.replace(/\.$/, '')).join('; ')}.`);
   return parts.join(' ');
@@ -108,10 +120,15 @@ export function sampleCountDrop(
   original: CompareRow | undefined,
   metric: QualityMetric | undefined,
 ): SampleCountDrop | undefined {
-  if (metric !== 'accuracy' || row.quality === undefined || original?.quality === undefined) return undefined;
+  if (!isAccuracy(metric) || row.quality === undefined || original?.quality === undefined) return undefined;
   const relation = dataRelation(row, original);
   if (relation?.kind !== 'samples') return undefined;
   const points = (original.quality - row.quality) * 100;
   if (!isNotableDrop(points)) return undefined;
-  return { points, samples: relation.samples, baseSamples: relation.baseSamples, dataName: relation.base.name };
+  return {
+    points,
+    samples: relation.samples,
+    baseSamples: relation.baseSamples,
+    dataName: relation.base.name,
+  };
 }

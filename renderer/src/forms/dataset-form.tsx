@@ -38,7 +38,8 @@ export function DatasetForm({
   const id = useId();
   const set = <K extends keyof DatasetDraft>(key: K, value: DatasetDraft[K]) =>
     onChange({ ...draft, [key]: value });
-  const setImage = (key: string, value: string) => onChange({ ...draft, image: { ...draft.image, [key]: value } });
+  const setImage = (key: string, value: string) =>
+    onChange({ ...draft, image: { ...draft.image, [key]: value } });
 
   return (
     <fieldset className="dataset-form">
@@ -69,7 +70,7 @@ export function DatasetForm({
           <TextField label="Seed" value={draft.seed} onChange={(v) => set('seed', v)} error={errors.seed} />
           <p className="field-hint wide">
             Random inputs shaped like the model’s. Good for a quick benchmark or calibration; accuracy needs
-            real, labelled data.
+            real data: labelled, or a language model’s own token ids.
           </p>
         </div>
       ) : (
@@ -100,7 +101,7 @@ export function DatasetForm({
               onChange={(v) => set('labels', v)}
               picker={{ mode: 'file', extensions: ['npy'] }}
               placeholder="/data/labels.npy"
-              hint="Class indices or target values, one per sample. Without labels, variants are compared by fidelity to the original."
+              hint="Class indices or target values, one per sample. Without labels, variants are compared by fidelity to the original, and a language model is graded on its own token ids (next-token accuracy)."
               error={errors.labels}
             />
           )}

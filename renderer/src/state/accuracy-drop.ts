@@ -10,7 +10,9 @@ import {
   type EvalRecord,
   type PipelineRecord,
 } from '../../../shared/workspace.js';
+import type { MeasuredTask } from '../../../shared/eval-tasks.js';
 import { describeDataset } from './experiment.js';
+import { accuracyMetricOf, capitalized, QUALITY_NOUNS } from './quality-words.js';
 
 /** A drop worth a warning beside the variant: more than one point of accuracy. */
 export const NOTABLE_DROP_POINTS = 1;
@@ -20,6 +22,8 @@ export interface MeasuredAccuracy {
   accuracy: number;
   /** The data it was measured on, when recorded. */
   dataset?: DatasetIdentity;
+  /** Its evaluation's task: `next-token` for a language model graded on its own ids (quality-words.ts). */
+  task?: MeasuredTask;
 }
 
 /**
@@ -43,9 +47,14 @@ export function isNotableDrop(points: number | undefined): points is number {
   return points !== undefined && points > NOTABLE_DROP_POINTS;
 }
 
-/** The badge's text: "−55.1 pts accuracy" (a true minus sign). */
-export function formatDrop(points: number): string {
-  return `−${points.toFixed(1)} pts accuracy`;
+/** The badge's text: "−55.1 pts accuracy", "−3.0 pts next-token accuracy" (a true minus sign). */
+export function formatDrop(points: number, noun = QUALITY_NOUNS.accuracy): string {
+  return `−${points.toFixed(1)} pts ${noun}`;
+}
+
+/** What a measured accuracy is, in words: `accuracy`, or `next-token accuracy`. */
+export function accuracyNoun(measured: Pick<MeasuredAccuracy, 'task'>): string {
+  return QUALITY_NOUNS[accuracyMetricOf(measured.task)];
 }
 
 /**
@@ -61,7 +70,7 @@ export function latestAccuracy(
     const e = evaluations[i]!;
     if (e.target !== target || typeof e.report.accuracy !== 'number') continue;
     if (dataset && e.dataset && e.dataset.sha256 !== dataset.sha256) continue;
-    return { accuracy: e.report.accuracy, ...(e.dataset ? { dataset: e.dataset } : {}) };
+    return measured(e);
   }
   return undefined;
 }
@@ -80,7 +89,7 @@ export interface PipelineDrop {
 
 function measured(e: EvalRecord): MeasuredAccuracy | undefined {
   if (typeof e.report.accuracy !== 'number') return undefined;
-  return { accuracy: e.report.accuracy, ...(e.dataset ? { dataset: e.dataset } : {}) };
+  return { accuracy: e.report.accuracy, ...(e.dataset ? { dataset: e.dataset } : {}), task: e.report.task };
 }
 
 /**
@@ -131,9 +140,10 @@ export function pipelineDropTitle(drop: PipelineDrop): string {
     ? `on ${describeDataset(drop.variant.dataset)}`
     : 'on data whose name was not recorded';
   const figures = `${percent(drop.variant.accuracy)} ${data}, against the original's ${percent(drop.original.accuracy)} on the same data.`;
+  const noun = accuracyNoun(drop.variant);
   switch (drop.from) {
     case 'own':
-      return `Accuracy lost in this pipeline's evaluation: ${figures}`;
+      return `${capitalized(noun)} lost in this pipeline's evaluation: ${figures}`;
     case 'no-step':
       return `Not measured by this pipeline (it has no evaluation step): the variant's latest evaluation, ${figures}`;
     case 'step-not-done':

@@ -22,6 +22,13 @@ import type { Evaluation, LatencyMeasurement, MeasuredOn, Variant } from './vari
 import type { DatasetIdentity } from '../../../shared/workspace.js';
 import type { ImageReading } from '../../../shared/image-reading.js';
 import { accuracyDrop } from './accuracy-drop.js';
+import {
+  accuracyMetricOf,
+  isAccuracy,
+  QUALITY_LABELS,
+  QUALITY_NOUNS,
+  type QualityMetric,
+} from './quality-words.js';
 import { measuredOffSpec, shortShapes, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
 import { sameFileAs } from '../../../shared/same-file.js';
 import { describeBaseline, originalBaseline, type BaselineNote } from '../../../shared/bench-conditions.js';
@@ -35,14 +42,8 @@ import {
 // The one formatter of latency figures (the HTML report uses it too); re-exported for the views and charts.
 export { formatMs, formatRatio };
 
-/** Which quality figure is compared: accuracy against labels, or fidelity against the original. */
-export type QualityMetric = 'accuracy' | 'top1Agreement' | 'cosine';
-
-export const QUALITY_LABELS: Record<QualityMetric, string> = {
-  accuracy: 'Accuracy (top-1)',
-  top1Agreement: 'Top-1 agreement with the original',
-  cosine: 'Output cosine similarity to the original',
-};
+// The quality figures and their words (quality-words.ts), re-exported for the views and charts.
+export { QUALITY_LABELS, QUALITY_NOUNS, type QualityMetric };
 
 export interface CompareRow {
   id: string;
@@ -89,6 +90,12 @@ export interface CompareRow {
    */
   baseline?: BaselineNote;
   quality?: number;
+  /**
+   * A next-token accuracy's perplexity, from the same evaluation (lower is better), and its ratio to the
+   * original's under the same rule as `qualityRatio` (none across other data).
+   */
+  perplexity?: number;
+  perplexityRatio?: number;
   /**
    * quality / the original's, only where the two were measured on comparable data (`comparableQuality`): none
    * for a figure on other data than the original's.
@@ -138,18 +145,30 @@ export function mixedDatasetsHeading(metric: QualityMetric | undefined): string 
   const figures =
     metric === 'accuracy'
       ? 'accuracies'
-      : metric === 'top1Agreement'
-        ? 'top-1 agreements with the original'
-        : metric === 'cosine'
-          ? 'output cosine similarities'
-          : 'quality figures';
+      : metric === 'nextTokenAccuracy'
+        ? 'next-token accuracies'
+        : metric === 'top1Agreement'
+          ? 'top-1 agreements with the original'
+          : metric === 'cosine'
+            ? 'output cosine similarities'
+            : 'quality figures';
   return `These ${figures} were measured on different datasets:`;
 }
 
-/** The best quality figure the evaluations support: accuracy if any variant has labels, else fidelity. */
+/**
+ * The best quality figure the evaluations support: an accuracy if any variant has one, else fidelity. Accuracy
+ * against labels and a language model's next-token accuracy are different figures, shown one kind at a time: the
+ * original's kind (what the ratios are to), else the kind most variants have (a tie: against labels).
+ */
 export function pickQualityMetric(variants: readonly Variant[]): QualityMetric | undefined {
   const evaluations = variants.map((v) => v.evaluation).filter((e): e is Evaluation => e !== undefined);
-  if (evaluations.some((e) => typeof e.accuracy === 'number')) return 'accuracy';
+  const accuracies = evaluations.filter((e) => typeof e.accuracy === 'number');
+  if (accuracies.length > 0) {
+    const original = variants.find((v) => v.isOriginal)?.evaluation;
+    if (typeof original?.accuracy === 'number') return accuracyMetricOf(original.task);
+    const nextToken = accuracies.filter((e) => accuracyMetricOf(e.task) === 'nextTokenAccuracy').length;
+    return nextToken * 2 > accuracies.length ? 'nextTokenAccuracy' : 'accuracy';
+  }
   if (evaluations.some((e) => typeof e.fidelity?.top1Agreement === 'number')) return 'top1Agreement';
   if (evaluations.some((e) => typeof e.fidelity?.cosine === 'number')) return 'cosine';
   return undefined;
@@ -162,8 +181,8 @@ export function pickQualityMetric(variants: readonly Variant[]): QualityMetric |
  */
 export function qualityDataOf(variant: Variant, metric: QualityMetric): MeasuredOn | undefined {
   const e = variant.evaluation;
-  if (metric === 'accuracy') {
-    if (typeof e?.accuracy !== 'number') return undefined;
+  if (isAccuracy(metric)) {
+    if (!e || accuracyOf(e, metric) === undefined) return undefined;
     return {
       data: e.data ?? '',
       ...(e.imageReading ? { imageReading: e.imageReading } : {}),
@@ -175,13 +194,24 @@ export function qualityDataOf(variant: Variant, metric: QualityMetric): Measured
   return variant.isOriginal ? undefined : e?.fidelity?.on;
 }
 
+/** An evaluation's accuracy when it is of the kind `metric` is (against labels, or next-token). */
+function accuracyOf(e: Evaluation | undefined, metric: QualityMetric): number | undefined {
+  return typeof e?.accuracy === 'number' && accuracyMetricOf(e.task) === metric ? e.accuracy : undefined;
+}
+
 export function qualityOf(variant: Variant, metric: QualityMetric): number | undefined {
   const e = variant.evaluation;
-  if (metric === 'accuracy') return typeof e?.accuracy === 'number' ? e.accuracy : undefined;
+  if (isAccuracy(metric)) return accuracyOf(e, metric);
   // The original is the reference of every fidelity figure: it agrees with itself.
   if (variant.isOriginal) return 1;
   const value = metric === 'top1Agreement' ? e?.fidelity?.top1Agreement : e?.fidelity?.cosine;
   return typeof value === 'number' ? value : undefined;
+}
+
+/** The perplexity of the evaluation whose next-token accuracy `metric` shows; none for the other figures. */
+function perplexityOf(variant: Variant, metric: QualityMetric): number | undefined {
+  if (metric !== 'nextTokenAccuracy' || qualityOf(variant, metric) === undefined) return undefined;
+  return variant.evaluation?.nextToken?.perplexity;
 }
 
 function ratio(value: number | undefined, base: number | undefined): number | undefined {
@@ -198,7 +228,10 @@ export type DataRelation =
   | { kind: 'other'; dataset: DatasetIdentity; base: DatasetIdentity };
 
 /** The relation of a variant's data (`own`) to the original's (`base`): see `DataRelation`. */
-export function dataRelationOf(own: DatasetIdentity | undefined, base: DatasetIdentity | undefined): DataRelation | undefined {
+export function dataRelationOf(
+  own: DatasetIdentity | undefined,
+  base: DatasetIdentity | undefined,
+): DataRelation | undefined {
   if (!base || !own || own.sha256 === base.sha256) return undefined;
   // Same name, other sample count: the same data with a sample limit, as far as the records tell. Same name and
   // count but another sha256 (files changed since) is other data: nothing says the figures are comparable.
@@ -212,7 +245,10 @@ export function dataRelationOf(own: DatasetIdentity | undefined, base: DatasetId
  * variant evaluated on cnn_eval.npz beside an original on imgs read "×0.10" in the table and the CSV while the
  * chart said "other data, so no ratio"). The one rule of the table, the CSV and the quality chart.
  */
-export function comparableQuality(own: DatasetIdentity | undefined, base: DatasetIdentity | undefined): boolean {
+export function comparableQuality(
+  own: DatasetIdentity | undefined,
+  base: DatasetIdentity | undefined,
+): boolean {
   return dataRelationOf(own, base)?.kind !== 'other';
 }
 
@@ -236,9 +272,12 @@ export function compareRows(
       )
     : undefined;
   const originalLatency = chosen?.run.stats ? chosen.run : latestOriginal;
-  const baseLatency = originalLatency?.stats ? { p50Ms: originalLatency.stats.p50Ms, inputs: originalLatency.inputs } : undefined;
+  const baseLatency = originalLatency?.stats
+    ? { p50Ms: originalLatency.stats.p50Ms, inputs: originalLatency.inputs }
+    : undefined;
   const baseQuality = metric && original ? qualityOf(original, metric) : undefined;
   const baseData = metric && original ? qualityDataOf(original, metric) : undefined;
+  const basePerplexity = metric && original ? perplexityOf(original, metric) : undefined;
   const sameFile = sameFileAs(variants);
   const rows = variants.map((v, index) => {
     const latency = v.isOriginal ? originalLatency : key ? v.latency[key] : undefined;
@@ -256,7 +295,12 @@ export function compareRows(
       row.p50Ms = stats.p50Ms;
       row.p90Ms = stats.p90Ms;
       row.p99Ms = stats.p99Ms;
-      const latencyRatio = p50RatioToOriginal(stats.p50Ms, latency?.sameRunOriginalP50Ms, baseLatency, latency?.inputs);
+      const latencyRatio = p50RatioToOriginal(
+        stats.p50Ms,
+        latency?.sameRunOriginalP50Ms,
+        baseLatency,
+        latency?.inputs,
+      );
       if (latencyRatio !== undefined) {
         row.latencyRatio = latencyRatio;
         // The base p50RatioToOriginal chose: the same run's original when there is one, else the original's row.
@@ -268,16 +312,24 @@ export function compareRows(
           (originalLatency?.stats && sameShapes(latency?.inputs, originalLatency.inputs)
             ? { ...originalLatency.stats, samples: originalLatency.samples }
             : undefined);
-        const noise = !v.isOriginal && latency && baseSpread ? ratioNoise({ ...stats, samples: latency.samples }, baseSpread) : undefined;
+        const noise =
+          !v.isOriginal && latency && baseSpread
+            ? ratioNoise({ ...stats, samples: latency.samples }, baseSpread)
+            : undefined;
         if (noise) {
           row.latencyNoise = noise;
           // Whose spread it was, in that model's own figures: the variant's, or (quiet itself) its run's original's.
-          if (noise.unreliable) row.unreliableRun = unreliableWhy({ ...stats, samples: latency.samples }, baseSpread!);
+          if (noise.unreliable)
+            row.unreliableRun = unreliableWhy({ ...stats, samples: latency.samples }, baseSpread!);
         }
       }
       if (v.isOriginal && latency) {
         const own = latencySpread({ ...stats, samples: latency.samples });
-        if (spreadTooLarge(own)) row.unreliableRun = describeSpread({ tailRatio: own.tailRatio, relativeIqr: own.iqrMs / own.p50Ms });
+        if (spreadTooLarge(own))
+          row.unreliableRun = describeSpread({
+            tailRatio: own.tailRatio,
+            relativeIqr: own.iqrMs / own.p50Ms,
+          });
       }
       if (v.isOriginal) {
         row.plotP50Ms = stats.p50Ms;
@@ -298,8 +350,14 @@ export function compareRows(
       if (on?.imageReading) row.imageReading = on.imageReading;
       if (on && on.notes.length > 0) row.dataNotes = on.notes;
       const qualityRatio = ratio(quality, baseQuality);
-      if (qualityRatio !== undefined && comparableQuality(on?.dataset, baseData?.dataset))
-        row.qualityRatio = qualityRatio;
+      const comparable = comparableQuality(on?.dataset, baseData?.dataset);
+      if (qualityRatio !== undefined && comparable) row.qualityRatio = qualityRatio;
+      const perplexity = perplexityOf(v, metric);
+      if (perplexity !== undefined) {
+        row.perplexity = perplexity;
+        const perplexityRatio = ratio(perplexity, basePerplexity);
+        if (perplexityRatio !== undefined && comparable) row.perplexityRatio = perplexityRatio;
+      }
     }
     return row;
   });
@@ -315,8 +373,13 @@ export function compareRows(
  * Points of accuracy (0-100 scale) a variant lost against the original; undefined unless both were
  * measured, on the same data (accuracy-drop.ts).
  */
-export function accuracyDropPoints(row: CompareRow, original: CompareRow | undefined, metric: QualityMetric | undefined): number | undefined {
-  if (metric !== 'accuracy' || row.isOriginal || row.quality === undefined || original?.quality === undefined) return undefined;
+export function accuracyDropPoints(
+  row: CompareRow,
+  original: CompareRow | undefined,
+  metric: QualityMetric | undefined,
+): number | undefined {
+  if (!isAccuracy(metric) || row.isOriginal || row.quality === undefined || original?.quality === undefined)
+    return undefined;
   return accuracyDrop(
     { accuracy: row.quality, ...(row.dataset ? { dataset: row.dataset } : {}) },
     { accuracy: original.quality, ...(original.dataset ? { dataset: original.dataset } : {}) },
@@ -455,7 +518,9 @@ export function offSpecNote(rows: readonly CompareRow[], spec: InputSpec | undef
   }
   const groups = [...byFed.entries()];
   if (groups.length === 0) return undefined;
-  const measured = groups.map(([fed, g], i) => `of ${g.labels.join(', ')}${i === 0 ? ' was measured' : ''} at ${fed}`);
+  const measured = groups.map(
+    ([fed, g], i) => `of ${g.labels.join(', ')}${i === 0 ? ' was measured' : ''} at ${fed}`,
+  );
   const { now, changed } = groups[0]![1];
   return `Latency ${measured.join(', ')}; the inputs are now ${now}. ${againAt(changed)}`;
 }
@@ -507,7 +572,9 @@ export function jobFailure(
 ): JobFailure | undefined {
   const kinds = JOB_KINDS[kind];
   const ended = jobs
-    .filter((j) => j.modelPath === modelPath && kinds.has(j.kind) && (j.status === 'done' || j.status === 'failed'))
+    .filter(
+      (j) => j.modelPath === modelPath && kinds.has(j.kind) && (j.status === 'done' || j.status === 'failed'),
+    )
     .sort((a, b) => (a.finishedAtMs ?? a.submittedAtMs) - (b.finishedAtMs ?? b.submittedAtMs));
   let at = ended.length - 1;
   while (at >= 0 && (ended[at]!.status !== 'failed' || measuredSince(ended, at))) at--;
@@ -548,12 +615,18 @@ function sharesTarget(a: JobRecord, b: JobRecord): boolean {
 }
 
 /** The model's latest benchmark that failed, unless its targets were benchmarked since. */
-export function benchmarkFailure(jobs: readonly JobRecord[], modelPath: string | undefined): JobFailure | undefined {
+export function benchmarkFailure(
+  jobs: readonly JobRecord[],
+  modelPath: string | undefined,
+): JobFailure | undefined {
   return jobFailure(jobs, modelPath, 'benchmark');
 }
 
 /** The model's latest evaluation that failed, unless its targets were evaluated since. */
-export function evaluationFailure(jobs: readonly JobRecord[], modelPath: string | undefined): JobFailure | undefined {
+export function evaluationFailure(
+  jobs: readonly JobRecord[],
+  modelPath: string | undefined,
+): JobFailure | undefined {
   return jobFailure(jobs, modelPath, 'evaluation');
 }
 
@@ -637,7 +710,8 @@ export function latencyNormalisation(rows: readonly CompareRow[]): { baseMs: num
   const original = rows.find((r) => r.isOriginal);
   if (original?.p50Ms === undefined) return undefined;
   const moved = rows.some(
-    (r) => r.plotP50Ms !== undefined && r.p50Ms !== undefined && Math.abs(r.plotP50Ms - r.p50Ms) > 1e-9 * r.p50Ms,
+    (r) =>
+      r.plotP50Ms !== undefined && r.p50Ms !== undefined && Math.abs(r.plotP50Ms - r.p50Ms) > 1e-9 * r.p50Ms,
   );
   return moved ? { baseMs: original.p50Ms } : undefined;
 }
@@ -657,9 +731,11 @@ export function paretoFront(rows: readonly CompareRow[]): Set<string> {
   // The original is the baseline, at ratio 1 by definition (ORIGINAL_BAND): it stays whatever run it was last
   // timed in, so a noisy run of some variant never takes it off and promotes a variant slower than it.
   const points = rows.filter(
-    (r) => r.plotP50Ms !== undefined && r.quality !== undefined && (r.isOriginal || r.unreliableRun === undefined),
+    (r) =>
+      r.plotP50Ms !== undefined && r.quality !== undefined && (r.isOriginal || r.unreliableRun === undefined),
   );
-  const band = (r: CompareRow) => (r.isOriginal ? ORIGINAL_BAND : (r.latencyNoise ?? bareBand(r.latencyRatio ?? 1)));
+  const band = (r: CompareRow) =>
+    r.isOriginal ? ORIGINAL_BAND : (r.latencyNoise ?? bareBand(r.latencyRatio ?? 1));
   const notWorse = (q: CompareRow, p: CompareRow) =>
     !fasterBeyondNoise(band(p), band(q)) && (q.quality as number) >= (p.quality as number);
   // Beaten on a strict ground: faster beyond noise, or better quality.
@@ -754,7 +830,14 @@ export const OTHER_QUANT_OPS = 'other quantization kernels';
 export function isQuantizationKernel(opType: string): boolean {
   return (
     /^(QLinear|DynamicQuantize|QGemm|QAttention|QEmbed|QOrdered)/.test(opType) ||
-    ['QuantizeLinear', 'DequantizeLinear', 'MatMulInteger', 'ConvInteger', 'MatMulNBits', 'GatherBlockQuantized'].includes(opType)
+    [
+      'QuantizeLinear',
+      'DequantizeLinear',
+      'MatMulInteger',
+      'ConvInteger',
+      'MatMulNBits',
+      'GatherBlockQuantized',
+    ].includes(opType)
   );
 }
 
@@ -805,17 +888,27 @@ export function paretoCaption(rows: readonly CompareRow[], sourceLabel: string):
 
 /** The output the fidelity figures compare, when every evaluated variant names the same one. */
 export function comparedOutput(variants: readonly Variant[]): string | undefined {
-  const names = new Set(variants.flatMap((v) => (v.evaluation?.fidelity?.output ? [v.evaluation.fidelity.output] : [])));
+  const names = new Set(
+    variants.flatMap((v) => (v.evaluation?.fidelity?.output ? [v.evaluation.fidelity.output] : [])),
+  );
   return names.size === 1 ? [...names][0] : undefined;
 }
 
 /**
  * The quality chart's caption, in the units it shows: a share for accuracy and top-1 agreement (100% =
- * identical), a cosine for the cosine (1 = identical); naming the output compared, when known.
+ * identical), a cosine for the cosine (1 = identical); naming the output compared, when known. A next-token
+ * accuracy says what was graded: no labels, the token ids themselves.
  */
 export function qualityCaption(metric: QualityMetric | undefined, output?: string): string {
   const of = output !== undefined ? ` on output “${output}”` : '';
-  if (metric === 'accuracy') return 'Share of labelled samples classified correctly; the ratio is to the original.';
+  if (metric === 'accuracy')
+    return 'Share of labelled samples classified correctly; the ratio is to the original.';
+  if (metric === 'nextTokenAccuracy')
+    return (
+      'Share of token positions whose next token the model ranks first: a language model graded on the ids of the ' +
+      'data, each position on the id after it (no labels needed); the ratio is to the original. Perplexity is in ' +
+      'All figures (lower is better).'
+    );
   if (metric === 'top1Agreement')
     return `Share of inputs (of positions, for per-token scores) whose top-1 class${of} is the original's (100% = always the same); the ratio is to the original.`;
   return `How closely each variant follows the original${of} on the same inputs (output cosine similarity, 1 = identical).`;
@@ -855,12 +948,17 @@ export function opBreakdown(
     const totalMs = ops.reduce((sum, op) => sum + op.ms, 0);
     const ms: Record<string, number> = {};
     for (const op of ops) {
-      const segment = kept.includes(op.opType) ? op.opType : isQuantizationKernel(op.opType) ? OTHER_QUANT_OPS : OTHER_OPS;
+      const segment = kept.includes(op.opType)
+        ? op.opType
+        : isQuantizationKernel(op.opType)
+          ? OTHER_QUANT_OPS
+          : OTHER_OPS;
       ms[segment] = (ms[segment] ?? 0) + op.ms;
     }
     const row: OpBreakdownRow = { label: v.label, totalMs, ms };
     for (const segment of [...kept, ...folded]) {
-      if (segment in ms || folded.includes(segment)) row[segment] = totalMs > 0 ? (ms[segment] ?? 0) / totalMs : 0;
+      if (segment in ms || folded.includes(segment))
+        row[segment] = totalMs > 0 ? (ms[segment] ?? 0) / totalMs : 0;
     }
     return row;
   });

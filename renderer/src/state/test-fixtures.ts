@@ -22,6 +22,27 @@ export const SUMMARY: ModelSummary = {
   largestTensors: [],
 };
 
+/**
+ * A language model as inspect sums it up: int64 ids [1, 8] that look up an embedding of 64 rows, logits
+ * [1, 8, 64] scoring those 64 ids at each position (shared/own-ids.ts `gradesOwnIds`).
+ */
+export const LM_SUMMARY: ModelSummary = {
+  ...SUMMARY,
+  path: '/models/lm.onnx',
+  inputs: [
+    { name: 'input_ids', dtype: 'int64', shape: [1, 8], indexes: { table: 'embed.weight', rows: 64 } },
+  ],
+  outputs: [{ name: 'logits', dtype: 'float32', shape: [1, 8, 64] }],
+  opCounts: { Gather: 1, MatMul: 1 },
+};
+
+/** A classifier: float pixels in, 10 scores out (no table its input looks up). */
+export const CLASSIFIER_SUMMARY: ModelSummary = {
+  ...SUMMARY,
+  inputs: [{ name: 'x', dtype: 'float32', shape: [1, 1, 8, 8] }],
+  outputs: [{ name: 'logits', dtype: 'float32', shape: [1, 10] }],
+};
+
 export function variant(id: string, name: string, fileBytes: number): WorkspaceVariant {
   return {
     id,

@@ -67,7 +67,11 @@ describe('variants and the comparison', () => {
     // The page reads the workspace beside the summary: a new one says 4000, the .onnx alone, until the backend
     // stores the summary and sends it again. The File size card showed 4000 for that moment, then 4000 + data.
     const withData = { ...SUMMARY, externalDataBytes: 60_000 };
-    const opened = studioReducer(initialState, { type: 'model-opened', summary: withData, workspace: workspace() });
+    const opened = studioReducer(initialState, {
+      type: 'model-opened',
+      summary: withData,
+      workspace: workspace(),
+    });
     expect(deriveVariants(opened)[0]!.bytes).toBe(64_000);
   });
 
@@ -83,10 +87,17 @@ describe('variants and the comparison', () => {
     expect(v1.latency['onnxruntime-node/cpu']?.stats?.p50Ms).toBe(2);
     expect(v1.evaluation).toEqual({
       accuracy: 0.9,
+      task: 'classification',
       data: 'npy test',
       samples: 100,
       notes: [],
-      fidelity: { cosine: 0.999, top1Agreement: 0.98, sqnrDb: 30, output: 'y', on: { data: 'npy test', samples: 100, notes: [] } },
+      fidelity: {
+        cosine: 0.999,
+        top1Agreement: 0.98,
+        sqnrDb: 30,
+        output: 'y',
+        on: { data: 'npy test', samples: 100, notes: [] },
+      },
     });
     expect(v1.cliCommand).toContain('--method int8-dynamic');
   });
@@ -142,9 +153,14 @@ describe('variants and the comparison', () => {
     // v2 was measured beside an original at 4 ms; later the original alone measured 2 ms (a quieter machine).
     const later = workspace({
       variants: [variant('v2', 'fp16', 2000)],
-      benchmarks: [benchRecord('b1', 'cpu', { original: 4, v2: 3 }), benchRecord('b2', 'cpu', { original: 2 })],
+      benchmarks: [
+        benchRecord('b1', 'cpu', { original: 4, v2: 3 }),
+        benchRecord('b2', 'cpu', { original: 2 }),
+      ],
     });
-    const variants = deriveVariants(studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: later }));
+    const variants = deriveVariants(
+      studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: later }),
+    );
     const rows = compareRows(variants, { engine: 'onnxruntime-node', provider: 'cpu' }, undefined);
     expect(rows.map((r) => [r.label, r.p50Ms, r.latencyRatio])).toEqual([
       ['original', 2, 1],
@@ -213,13 +229,18 @@ describe('variants and the comparison', () => {
     // The original's run was quiet (0.058 ms); int8-static's ran on a busy machine: twice the ms everywhere.
     const profiled = [
       { ...original!, profile: profile({ Conv: 0.04, Relu: 0.01, MaxPool: 0.008 }) },
-      { ...v1!, label: 'int8-static', profile: profile({ QLinearConv: 0.08, QuantizeLinear: 0.02, DequantizeLinear: 0.02, MaxPool: 0.004 }) },
+      {
+        ...v1!,
+        label: 'int8-static',
+        profile: profile({ QLinearConv: 0.08, QuantizeLinear: 0.02, DequantizeLinear: 0.02, MaxPool: 0.004 }),
+      },
       { ...v2!, profile: profile({ Conv: 0.08, Relu: 0.02, MaxPool: 0.016 }) },
     ];
     const { rows, opTypes } = opBreakdown(profiled, 2);
     // Before: absolute ms (fp16 at twice the original), and QLinearConv, only in one variant, folded into "other".
     expect(rows[2]!.Conv).toBeCloseTo(rows[0]!.Conv as number, 9);
-    for (const r of rows) expect(opTypes.reduce((sum, op) => sum + ((r[op] as number) ?? 0), 0)).toBeCloseTo(1, 9);
+    for (const r of rows)
+      expect(opTypes.reduce((sum, op) => sum + ((r[op] as number) ?? 0), 0)).toBeCloseTo(1, 9);
     expect(opTypes).toContain('QLinearConv');
     expect(opTypes).toContain('other quantization kernels');
     expect(rows[1]!.ms['other quantization kernels']).toBeCloseTo(0.04, 9);
@@ -232,7 +253,13 @@ describe('variants and the comparison', () => {
     const xU8 = { name: 'x_u8.npy', samples: 360, sha256: 'd7'.repeat(32) };
     const oneHot = { name: 'test-inputs.npy', samples: 360, sha256: '48'.repeat(32) };
     const classes = { name: 'test-inputs.npy', samples: 360, sha256: 'd4'.repeat(32) };
-    const record = (id: string, target: string, dataset: DatasetIdentity, data: string, report: Partial<EvalReportInfo>): EvalRecord => ({
+    const record = (
+      id: string,
+      target: string,
+      dataset: DatasetIdentity,
+      data: string,
+      report: Partial<EvalReportInfo>,
+    ): EvalRecord => ({
       id,
       createdAt: '',
       target,
@@ -252,14 +279,21 @@ describe('variants and the comparison', () => {
           notes: ['labels are one-hot vectors'],
           fidelity: { ...fidelity(0.99), cosine: 0.99996 },
         }),
-        record('e4', 'original', classes, '/fx/test-inputs.npy (labels /fx/test-labels.npy)', { accuracy: 0.9944 }),
+        record('e4', 'original', classes, '/fx/test-inputs.npy (labels /fx/test-labels.npy)', {
+          accuracy: 0.9944,
+        }),
       ],
     });
-    const variants = deriveVariants(studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: sequence }));
+    const variants = deriveVariants(
+      studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: sequence }),
+    );
     const int8 = variants[1]!.evaluation!;
     // The accuracy stays with x_u8.npy; the fidelity is the newer one, on its own data and with its notes.
     expect([int8.accuracy, int8.dataset, int8.data]).toEqual([0.1, xU8, xU8Data]);
-    expect(int8.fidelity).toMatchObject({ cosine: 0.99996, on: { dataset: oneHot, notes: ['labels are one-hot vectors'] } });
+    expect(int8.fidelity).toMatchObject({
+      cosine: 0.99996,
+      on: { dataset: oneHot, notes: ['labels are one-hot vectors'] },
+    });
 
     const rows = compareRows(variants, undefined, pickQualityMetric(variants));
     expect(rows.map((r) => [r.label, r.quality, r.dataset?.name, r.qualityRatio])).toEqual([
@@ -270,7 +304,11 @@ describe('variants and the comparison', () => {
     expect(rows[1]!.data).toBe(xU8Data);
     // Fidelity figures name the data they were measured on, with that evaluation's notes.
     const fidelityRows = compareRows(variants, undefined, 'cosine');
-    expect(fidelityRows[1]).toMatchObject({ quality: 0.99996, dataset: oneHot, dataNotes: ['labels are one-hot vectors'] });
+    expect(fidelityRows[1]).toMatchObject({
+      quality: 0.99996,
+      dataset: oneHot,
+      dataNotes: ['labels are one-hot vectors'],
+    });
     expect(fidelityRows[0]!.dataset).toBeUndefined();
   });
 

@@ -5,6 +5,8 @@
  */
 import type { BenchProfile } from '../../../shared/bench.js';
 import type { ImageReading } from '../../../shared/image-reading.js';
+import type { MeasuredTask } from '../../../shared/eval-tasks.js';
+import type { NextTokenInfo } from '../../../shared/job-reports.js';
 import {
   ORIGINAL_TARGET,
   type DatasetIdentity,
@@ -62,8 +64,15 @@ export interface MeasuredOn {
 }
 
 export interface Evaluation {
-  /** Top-1 accuracy against labels. */
+  /**
+   * Top-1 accuracy: against labels, or (`task` next-token) a language model's share of positions whose next id it
+   * ranks first.
+   */
   accuracy?: number;
+  /** What the accuracy's evaluation measured (its report's task): `next-token` for a language model's own ids. */
+  task?: MeasuredTask;
+  /** A next-token accuracy's other figures (perplexity, cross-entropy), from the same evaluation. */
+  nextToken?: NextTokenInfo;
   /** The data the accuracy was measured on, described by the engine. */
   data?: string;
   /** Image folders: how the images the accuracy was measured on became the input. */
@@ -204,7 +213,10 @@ export function deriveVariants(state: StudioState): Variant[] {
         ...(stats ? { stats } : {}),
         ...(final?.initMs !== undefined ? { initMs: final.initMs } : {}),
         ...(originalLive
-          ? { sameRunOriginalP50Ms: originalLive.p50Ms, sameRunOriginal: spreadInputOf(originalLive, originalSamples) }
+          ? {
+              sameRunOriginalP50Ms: originalLive.p50Ms,
+              sameRunOriginal: spreadInputOf(originalLive, originalSamples),
+            }
           : {}),
       };
     }
@@ -218,6 +230,9 @@ export function deriveVariants(state: StudioState): Variant[] {
     const on = measuredOn(e);
     if (e.report.accuracy !== undefined) {
       evaluation.accuracy = e.report.accuracy;
+      evaluation.task = e.report.task;
+      if (e.report.nextToken) evaluation.nextToken = e.report.nextToken;
+      else delete evaluation.nextToken;
       evaluation.data = on.data;
       if (on.imageReading) evaluation.imageReading = on.imageReading;
       else delete evaluation.imageReading;
@@ -254,5 +269,10 @@ function measuredOn(e: EvalRecord): MeasuredOn {
 
 /** What latency-noise.ts needs of a run's original: its iterations, p50, p90 and samples. */
 function spreadInputOf(stats: LatencyStats, samples: readonly number[]): LatencySpreadInput {
-  return { iterations: stats.iterations, p50Ms: stats.p50Ms, p90Ms: stats.p90Ms, ...(samples.length > 0 ? { samples } : {}) };
+  return {
+    iterations: stats.iterations,
+    p50Ms: stats.p50Ms,
+    p90Ms: stats.p90Ms,
+    ...(samples.length > 0 ? { samples } : {}),
+  };
 }

@@ -20,15 +20,17 @@ import { SweepResults } from './sweep-results.js';
 import { TuneResult } from './tune-result.js';
 import { HostContext } from '../host/host-context.js';
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
+import type { EvaluationLabels } from '../state/evaluation-labels.js';
+import { GRADED_ON_OWN_IDS } from '../state/quality-words.js';
 
-/** Whether the evaluation data has labels: `unknown` until a check of data whose kind may carry them says. */
-export type EvaluationLabels = 'present' | 'none' | 'unknown';
+export type { EvaluationLabels };
 
 /** The form starts with a budget the sample meets, so Start works at once; the user changes it. */
 const PRESET = { maxAccuracyDrop: 0.5, maxTrials: 8 };
 /**
  * Without labels accuracy cannot be measured (the engine refuses an accuracy budget at once: "An accuracy
- * budget needs labels"), so the budget is the outputs' cosine to the original's.
+ * budget needs labels"), so the budget is the outputs' cosine to the original's. A language model's real ids
+ * are its labels (`own-ids`: next-token accuracy), so it keeps the accuracy budget.
  */
 const UNLABELLED_PRESET = { minCosine: 0.99, maxTrials: 8 };
 /** The budget fields' text for each case, put back when the labels of the data change. */
@@ -36,6 +38,11 @@ const BUDGET_TEXT = {
   labelled: { maxAccuracyDrop: String(PRESET.maxAccuracyDrop), minCosine: '' },
   unlabelled: { maxAccuracyDrop: '', minCosine: String(UNLABELLED_PRESET.minCosine) },
 };
+/** Said where the evaluation data has no labels but a language model's own ids grade it. */
+export const OWN_IDS_BUDGET =
+  `The evaluation data above has no labels: ${GRADED_ON_OWN_IDS}. ` +
+  'An accuracy-drop budget is in points of that next-token accuracy.';
+
 /** Fields the panel shows; the rest (provider, threads, iterations...) keep their defaults in the app. */
 const SHOWN = ['maxAccuracyDrop', 'minCosine', 'objective', 'maxTrials', 'timeLimit', 'allowPruning'];
 
@@ -110,7 +117,10 @@ export function AutoOptimizePanel({
   ready: boolean;
   /** Whether "2. Data" above holds usable evaluation data. */
   hasEvaluationData: boolean;
-  /** Whether that data has labels: without them only the output-cosine budget is offered. */
+  /**
+   * Whether that data has labels: without them only the output-cosine budget is offered, unless a language
+   * model's own ids grade it (`own-ids`).
+   */
   evaluationLabels?: EvaluationLabels;
   /** Checks that data and keeps it as the experiment's; false when it cannot be used (the form says why). */
   prepareData: () => Promise<boolean>;
@@ -179,8 +189,8 @@ export function AutoOptimizePanel({
       <p className="muted">
         Finds the fastest (or smallest) variant within an accuracy budget: int8-static with each calibration,
         int8-dynamic, int4, fp16 (and int8-weight for the smallest) where they suit the model, then the most
-        sensitive nodes back in float until the budget holds. Give one budget: an accuracy drop (needs a labelled test set) or a minimum output
-        cosine.
+        sensitive nodes back in float until the budget holds. Give one budget: an accuracy drop (needs a
+        labelled test set, or a language model&apos;s own token ids) or a minimum output cosine.
       </p>
       {!hasEvaluationData && (
         <p className="muted">
@@ -193,6 +203,11 @@ export function AutoOptimizePanel({
           The evaluation data above has no labels, so accuracy cannot be measured: the budget is the minimum
           output cosine, how close each variant&apos;s outputs stay to the original&apos;s. For an
           accuracy-drop budget, choose a labelled test set in 2. Data.
+        </p>
+      )}
+      {hasEvaluationData && evaluationLabels === 'own-ids' && (
+        <p className="field-hint" data-testid="tune-own-ids">
+          {OWN_IDS_BUDGET}
         </p>
       )}
       {hasEvaluationData && <CalibrationLine calibrates={calibrates} name={calibrationName} />}

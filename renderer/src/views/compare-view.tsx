@@ -52,6 +52,7 @@ import {
   paretoTag,
   pickQualityMetric,
   QUALITY_LABELS,
+  QUALITY_NOUNS,
   ratioBaseToShow,
   staleFigureIds,
   EARLIER_MARK,
@@ -61,6 +62,14 @@ import {
 } from '../state/compare-data.js';
 import { isActive, measurementKey, type MeasurementSource } from '../state/studio-state.js';
 import { AccuracyDropBadge } from './accuracy-drop-badge.js';
+import {
+  capitalized,
+  formatPerplexity,
+  isAccuracy,
+  PERPLEXITY_LABEL,
+  PERPLEXITY_MEANING,
+  type AccuracyMetric,
+} from '../state/quality-words.js';
 import { formatDrop } from '../state/accuracy-drop.js';
 import {
   qualityRatioText,
@@ -88,15 +97,22 @@ import { DataCell } from './compare-data-cell.js';
  * kept in view, not dropped as incomparable (AccuracyDropBadge shows drops on identical data only), and said to be
  * on other sample counts.
  */
-function SampleCountDropBadge({ drop }: { drop: SampleCountDrop | undefined }) {
+function SampleCountDropBadge({
+  drop,
+  metric,
+}: {
+  drop: SampleCountDrop | undefined;
+  metric: AccuracyMetric;
+}) {
   if (!drop) return null;
+  const noun = QUALITY_NOUNS[metric];
   return (
     <span
       className="badge badge-drop"
       data-testid="accuracy-drop"
-      title={`Accuracy lost against the original, measured on ${drop.samples} samples of “${drop.dataName}”, the original on ${drop.baseSamples}: a rougher estimate. Evaluate both on the same samples to compare exactly.`}
+      title={`${capitalized(noun)} lost against the original, measured on ${drop.samples} samples of “${drop.dataName}”, the original on ${drop.baseSamples}: a rougher estimate. Evaluate both on the same samples to compare exactly.`}
     >
-      {formatDrop(drop.points)}, on {drop.samples} samples
+      {formatDrop(drop.points, noun)}, on {drop.samples} samples
     </span>
   );
 }
@@ -367,7 +383,7 @@ function pickHistogramVariant(variants: Variant[], source: MeasurementSource | u
   );
 }
 
-function CompareTable({
+export function CompareTable({
   rows,
   datasetLabel,
   metric,
@@ -392,6 +408,8 @@ function CompareTable({
 }) {
   const qualityLabel = metric ? QUALITY_LABELS[metric] : 'Quality';
   const original = rows.find((r) => r.isOriginal);
+  // A next-token accuracy's perplexity, in a column of its own beside it (lower is better).
+  const perplexity = rows.some((r) => r.perplexity !== undefined);
   const saveCsv = () => {
     const header = [
       'variant',
@@ -407,6 +425,7 @@ function CompareTable({
       'inputs',
       metric ?? 'quality',
       'quality_ratio',
+      ...(perplexity ? ['perplexity', 'perplexity_ratio'] : []),
       'dataset',
       'dataset_samples',
       'dataset_sha256',
@@ -428,6 +447,7 @@ function CompareTable({
       r.latency?.inputs ? r.latency.inputs.map(describeInputShape).join('; ') : '',
       r.quality,
       r.qualityRatio,
+      ...(perplexity ? [r.perplexity, r.perplexityRatio] : []),
       r.dataset?.name ?? '',
       r.dataset?.samples,
       r.dataset?.sha256 ?? '',
@@ -474,6 +494,11 @@ function CompareTable({
               <th scope="col" className="num">
                 <Words text={qualityLabel} />
               </th>
+              {perplexity && (
+                <th scope="col" className="num" title={`Perplexity: ${PERPLEXITY_MEANING}`}>
+                  <Words text={PERPLEXITY_LABEL} />
+                </th>
+              )}
               <th scope="col">Data</th>
             </tr>
           </thead>
@@ -483,8 +508,12 @@ function CompareTable({
                 <th scope="row">
                   <Words text={r.label} />
                   <ParetoTagOf tag={paretoTag(r.id, front, staleLatency, staleQuality)} />
-                  <AccuracyDropBadge points={accuracyDropPoints(r, original, metric)} />
-                  <SampleCountDropBadge drop={sampleCountDrop(r, original, metric)} />
+                  {isAccuracy(metric) && (
+                    <>
+                      <AccuracyDropBadge points={accuracyDropPoints(r, original, metric)} metric={metric} />
+                      <SampleCountDropBadge drop={sampleCountDrop(r, original, metric)} metric={metric} />
+                    </>
+                  )}
                   {r.sameFileAs !== undefined && (
                     <span
                       className="tag"
@@ -546,6 +575,19 @@ function CompareTable({
                   )}
                   {staleQuality.has(r.id) && <EarlierMark testId="quality-earlier" run="evaluation" />}
                 </td>
+                {perplexity && (
+                  <td className="num" data-testid="row-perplexity">
+                    {formatPerplexity(r.perplexity)}{' '}
+                    {!r.isOriginal && r.perplexity !== undefined && (
+                      <span className="ratio" title="Against the original's perplexity: above ×1 is worse">
+                        {qualityRatioText(r, original, r.perplexityRatio)}
+                      </span>
+                    )}
+                    {staleQuality.has(r.id) && r.perplexity !== undefined && (
+                      <EarlierMark testId="perplexity-earlier" run="evaluation" />
+                    )}
+                  </td>
+                )}
                 <DataCell row={r} datasetLabel={datasetLabel} />
               </tr>
             ))}
@@ -669,7 +711,10 @@ function MeasurePanel({
   // The data check before evaluating: how far it is, and Cancel (the engine stops reading; nothing is evaluated).
   const dataCheck = useDataCheck();
 
-  /** Checks the data first; the original is only evaluated with labels (without, it is the reference). */
+  /**
+   * Checks the data first; the original is only evaluated with labels or on a language model's own ids (without,
+   * it is the reference).
+   */
   const evaluateChosen = async (spec: DatasetSpecInput) => {
     setEvalCheck(null);
     const watch = dataCheck.begin({ purpose: 'evaluate', role: 'evaluation' });
@@ -684,7 +729,13 @@ function MeasurePanel({
       setEvalCheck({ error: check.error });
       return;
     }
-    const { targets, note } = checkedTargets(chosen, evalPlan, check.value.labels !== undefined);
+    const { targets, note } = checkedTargets(
+      chosen,
+      evalPlan,
+      check.value.labels !== undefined,
+      spec,
+      state.model ?? undefined,
+    );
     setEvalCheck(note ? { note } : null);
     if (targets.length === 0) return;
     await actions.saveDatasets({ evaluation: spec });
@@ -719,7 +770,7 @@ function MeasurePanel({
   const benchValid =
     Number.isInteger(iterationsN) && iterationsN >= 1 && Number.isInteger(warmupN) && warmupN >= 0;
   const dataset = buildDatasetSpec(draft, imageFields);
-  const evalPlan = evaluatePlan(chosen, dataset.ok ? dataset.spec : null);
+  const evalPlan = evaluatePlan(chosen, dataset.ok ? dataset.spec : null, state.model ?? undefined);
   const unavailable = (providers ?? []).filter((p) => !p.available);
 
   return (

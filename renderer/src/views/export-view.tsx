@@ -39,6 +39,7 @@ import {
   type CompareRow,
   type QualityMetric,
 } from '../state/compare-data.js';
+import { formatPerplexity, isAccuracy, QUALITY_NOUNS } from '../state/quality-words.js';
 import { isActive } from '../state/studio-state.js';
 import type { Studio } from '../state/use-studio.js';
 import type { Variant } from '../state/variants.js';
@@ -69,7 +70,11 @@ export function cliOutputPath(cli: string | undefined): string | undefined {
  * a tuned int8-static) wrote the same file, so one export replaced the other. A default name reads as the
  * command's file (`net-structured20-int8-dynamic.onnx`); `names` (every variant's) keeps two that read alike apart.
  */
-export function suggestedDestination(originalPath: string, label: string, names: readonly string[] = []): string {
+export function suggestedDestination(
+  originalPath: string,
+  label: string,
+  names: readonly string[] = [],
+): string {
   const slash = Math.max(originalPath.lastIndexOf('/'), originalPath.lastIndexOf('\\'));
   return `${originalPath.slice(0, slash + 1)}${defaultExportFileName(originalPath, label, names)}`;
 }
@@ -134,7 +139,10 @@ export function describePreselection(p: Preselection, label: string): string {
           : 'within noise of the original'
         : `${b.speed} than the original`;
     // Chosen for its size while slower beyond noise, it is not called "best" here either (its badge says so too).
-    const as = b.chosenAs === 'smallest' && b.speed === 'slower' ? 'though slower than the original' : 'as the best variant';
+    const as =
+      b.chosenAs === 'smallest' && b.speed === 'slower'
+        ? 'though slower than the original'
+        : 'as the best variant';
     return (
       `${label} is preselected ${as}: ${describeRule(b, b.measure, p.budget)} ` +
       `(${b.p50Ratio.toFixed(2)}x p50 latency, ${speed} in the same ${b.engine} benchmark; ` +
@@ -149,23 +157,24 @@ export function describePreselection(p: Preselection, label: string): string {
 }
 
 /**
- * A variant's quality figure with what it is: `accuracy 98.06% on digits-test`, or, without labels,
- * `top-1 agreement with the original 99.17%` (easily read as accuracy when unlabelled).
+ * A variant's quality figure with what it is: `accuracy 98.06% on digits-test`, a language model's
+ * `next-token accuracy 41.20% (perplexity 12.34) on ids.npy`, or, without labels, `top-1 agreement with the
+ * original 99.17%` (easily read as accuracy when unlabelled).
  */
 export function describeQuality(variant: Variant, metric: QualityMetric | undefined): string {
   const value = metric ? qualityOf(variant, metric) : undefined;
   if (metric === undefined || value === undefined) return 'not evaluated';
-  const figure = formatQuality(value, metric);
-  switch (metric) {
-    case 'accuracy': {
-      const data = variant.evaluation?.dataset?.name ?? variant.evaluation?.data;
-      return `accuracy ${figure}${data ? ` on ${data}` : ''}`;
-    }
-    case 'top1Agreement':
-      return `top-1 agreement with the original ${figure}`;
-    case 'cosine':
-      return `output cosine similarity to the original ${figure}`;
-  }
+  const figure = `${QUALITY_NOUNS[metric]} ${formatQuality(value, metric)}`;
+  if (!isAccuracy(metric)) return figure;
+  const perplexity = variant.evaluation?.nextToken?.perplexity;
+  const data = variant.evaluation?.dataset?.name ?? variant.evaluation?.data;
+  return (
+    figure +
+    (metric === 'nextTokenAccuracy' && perplexity !== undefined
+      ? ` (perplexity ${formatPerplexity(perplexity)})`
+      : '') +
+    (data ? ` on ${data}` : '')
+  );
 }
 
 /** An example of a full path, in the words every destination message uses. */
@@ -235,13 +244,17 @@ export function replaceQuestion(path: string, replaces: readonly string[] = [pat
  * when the model they were made from has it (transform-model.ts), and only a variant with a data file has no
  * sha256 (variant-files.ts). Export writes that file beside the copy, and the page says so before and after.
  */
-export function keepsExternalData(variant: Pick<Variant, 'isOriginal' | 'sha256'>, originalDataBytes: number): boolean {
+export function keepsExternalData(
+  variant: Pick<Variant, 'isOriginal' | 'sha256'>,
+  originalDataBytes: number,
+): boolean {
   return !variant.isOriginal && originalDataBytes > 0 && variant.sha256 === undefined;
 }
 
 /** The Save as hint, naming the data file written beside `destination` when the variant has one (and its size). */
 export function saveHint(destination: string | undefined, data: { bytes: number } | undefined): string {
-  const where = "A full path on the machine running ONNX Studio (a relative one is taken from the model's folder).";
+  const where =
+    "A full path on the machine running ONNX Studio (a relative one is taken from the model's folder).";
   if (!data) return `${where} The file is written completely or not at all.`;
   const dataFile = destination ? baseName(dataFileOf(destination)) : 'a .onnx.data file';
   return (
@@ -472,8 +485,8 @@ export function ExportView({
             {save.dataFile ? (
               <>
                 Saved {baseName(save.path)} to {save.path}, with its weights in{' '}
-                <code>{baseName(save.dataFile)}</code> beside it ({formatBytes(save.bytes)} in all): keep the two
-                files together.
+                <code>{baseName(save.dataFile)}</code> beside it ({formatBytes(save.bytes)} in all): keep the
+                two files together.
               </>
             ) : (
               <>
@@ -650,7 +663,8 @@ function VariantPicker({
             <span className="muted" data-testid="variant-figures">
               {v.bytes !== undefined ? formatBytes(v.bytes) : '–'}
               {v.sha256 !== undefined && <FileHash sha256={v.sha256} />} · {exportLatencyFigure(row)}
-              {row?.sameFileAs !== undefined ? ` (same file as ${row.sameFileAs})` : ''} · {describeQuality(v, metric)}
+              {row?.sameFileAs !== undefined ? ` (same file as ${row.sameFileAs})` : ''} ·{' '}
+              {describeQuality(v, metric)}
             </span>
           </label>
         );

@@ -25,7 +25,8 @@ import {
 } from '../forms/dataset-draft.js';
 import { SchemaForm } from '../forms/schema-form.js';
 import { CALIB_SAMPLES_FIELD, calibSamplesHelp, withHints } from '../forms/calibration-help.js';
-import { AutoOptimizePanel, tuneCalibrationName, type EvaluationLabels } from './auto-optimize-panel.js';
+import { AutoOptimizePanel, tuneCalibrationName } from './auto-optimize-panel.js';
+import { evaluationLabelsOf } from '../state/evaluation-labels.js';
 import { tuneCalibrates } from '../../../shared/tune.js';
 import {
   initialValues,
@@ -218,11 +219,13 @@ export function OptimizeView({
   const calibErrors = needsCalibration && !calibDataset.ok ? calibDataset.errors : {};
   const evalErrors = evaluateAfter && !evalDataset.ok ? evalDataset.errors : {};
   const datasetErrors = { ...calibErrors, ...evalErrors };
-  const evaluationLabels = labelsOf(
+  // A language model's real ids need no labels: an accuracy budget is of its next-token accuracy.
+  const evaluationLabels = evaluationLabelsOf(
     evalDataset.ok ? evalDataset.spec : undefined,
     evalDataset.ok && checkedSpecs.evaluation === JSON.stringify(evalDataset.spec)
       ? checks.evaluation
       : undefined,
+    state.model ?? undefined,
   );
   // What Queue would submit now, built as `queue` builds it, so an unchanged selection is known as queued.
   const calibration: DatasetSpecInput | undefined =
@@ -419,9 +422,9 @@ export function OptimizeView({
             {sourceQuantized && (
               <p id="source-quantized" className="field-warning" role="status" data-testid="source-quantized">
                 {sourceVariant?.label} is already quantized
-                {sourceQuantized.id !== sourceVariant?.id ? ` (it comes from ${sourceQuantized.label})` : ''}: every
-                quantization and pruning method takes a float model and refuses it, so none can be queued from
-                it. Start from the original or a pruned variant: prune first, then quantize.
+                {sourceQuantized.id !== sourceVariant?.id ? ` (it comes from ${sourceQuantized.label})` : ''}:
+                every quantization and pruning method takes a float model and refuses it, so none can be
+                queued from it. Start from the original or a pruned variant: prune first, then quantize.
               </p>
             )}
           </div>
@@ -465,8 +468,9 @@ export function OptimizeView({
         <h2 id="data-title">2. Data</h2>
         <p className="muted">
           Data by role, kept with this model: calibration data sets the ranges of static quantization;
-          evaluation data measures each variant (accuracy with labels, fidelity to the original without). Both
-          are checked against the model before anything is queued.
+          evaluation data measures each variant (accuracy with labels or, for a language model, on its own
+          token ids; fidelity to the original otherwise). Both are checked against the model before anything
+          is queued.
         </p>
         <div className="dataset-roles">
           {(needsCalibration || tuneReadsCalibration) && (
@@ -529,7 +533,8 @@ export function OptimizeView({
             onChange={(e) => setEvaluateAfter(e.target.checked)}
           />
           <label htmlFor="evaluate-after">
-            Evaluate each new variant on the data (accuracy with labels, fidelity to the original)
+            Evaluate each new variant on the data (accuracy with labels or a language model&apos;s own token
+            ids, fidelity to the original)
           </label>
         </div>
         {loadCheck.kind === 'refused' && (benchAfter || evaluateAfter) && (
@@ -561,7 +566,9 @@ export function OptimizeView({
           {checkProgress('queue')}
           {alreadyQueued && !checking && (
             <p className="field-hint" role="status" data-testid="queued-note">
-              {recipes.length === 1 ? 'This recipe was queued' : `These ${recipes.length} recipes were queued`}
+              {recipes.length === 1
+                ? 'This recipe was queued'
+                : `These ${recipes.length} recipes were queued`}
               : see Pipelines below. Change a recipe, its options, the data or the steps above to queue more;
               the same selection can be queued again once they have finished.
             </p>
@@ -654,23 +661,6 @@ export function jobListShown(
 
 /** Which button's data check: Queue's, or Start Auto-optimize's. */
 type CheckPurpose = 'queue' | 'tune';
-
-/**
- * Whether the evaluation data has labels: what its last check found when it is of this very spec, else what
- * the spec says (synthetic data and a .npy without a labels file have none; the other kinds may carry them).
- */
-function labelsOf(
-  spec: DatasetSpecInput | undefined,
-  check: DatasetCheckReport | undefined,
-): EvaluationLabels {
-  if (check) return check.labels ? 'present' : 'none';
-  if (!spec) return 'unknown';
-  // datasetLacksLabels (shared/dataset-spec.ts) says the same, but that module brings zod into the bundle.
-  if (spec.kind === 'synthetic') return 'none';
-  if (spec.kind === 'npy') return spec.labels ? 'present' : 'none';
-  if (spec.kind === 'npz' && spec.labels) return 'present';
-  return 'unknown';
-}
 
 function draftOf(spec: DatasetSpecInput | undefined): DatasetDraft {
   return spec ? draftFromSpec(spec) : emptyDatasetDraft();

@@ -14,6 +14,7 @@ import type {
 import type { JobRecord } from '../state/studio-state.js';
 import { pipelineAccuracyDrop, pipelineDropTitle } from '../state/accuracy-drop.js';
 import { AccuracyDropBadge } from './accuracy-drop-badge.js';
+import { accuracyMetricOf } from '../state/quality-words.js';
 
 const STEP_SYMBOL: Record<StepShown, string> = {
   pending: '○',
@@ -73,7 +74,13 @@ function PipelineDropBadge({
   evaluations: readonly EvalRecord[];
 }) {
   const drop = pipelineAccuracyDrop(evaluations, pipeline);
-  return drop ? <AccuracyDropBadge points={drop.points} title={pipelineDropTitle(drop)} /> : null;
+  return drop ? (
+    <AccuracyDropBadge
+      points={drop.points}
+      metric={accuracyMetricOf(drop.variant.task)}
+      title={pipelineDropTitle(drop)}
+    />
+  ) : null;
 }
 
 export function PipelineList({

@@ -109,6 +109,17 @@ describe('the Auto-optimize result', () => {
     expect(html).toMatch(/Chosen: .*p50.*, accuracy 99\.00%/);
   });
 
+  it("names a language model's budgeted figure next-token accuracy, as tune's text does", () => {
+    const lm: TuneRecord = {
+      ...record(),
+      original: { bytes: 4000, accuracy: 0.99, accuracyTask: 'next-token' },
+    };
+    expect(chosenQuality(trial(0, 'a'), lm)).toBe('next-token accuracy 99.00% (0.00 pts)');
+    const html = renderToStaticMarkup(<TuneResult record={lm} studio={studioWith([])} />);
+    expect(html).toContain('<th>Next-token accuracy (Δ)</th>');
+    expect(html).toContain('vs next-token accuracy change');
+  });
+
   it('says why the search stopped and what it left out, from the outcome the CLI prints', () => {
     const html = renderToStaticMarkup(<TuneResult record={record()} studio={studioWith([])} />);
     expect(html).toContain(

@@ -7,6 +7,7 @@ import { CartesianGrid, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YA
 import { niceRange } from '../../../shared/chart-scale.js';
 import { interruptedTuneNote } from '../../../shared/pipeline-interruption.js';
 import {
+  accuracyWords,
   benchTimeWords,
   describeBudget,
   describeTuneData,
@@ -38,8 +39,14 @@ import type { Studio } from '../state/use-studio.js';
 import type { ConnectionState } from '../host/ws-host.js';
 import { connectionWords, SERVE_SEARCH } from '../host/connection-words.js';
 import { useChartColors } from '../theme.js';
+import { capitalized } from '../state/quality-words.js';
 
 const ratio = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(3)}×`);
+
+/** The run's accuracy in words: `next-token accuracy` for a language model graded on its own ids. */
+function accuracyName(record: TuneRecord): string {
+  return record.original ? accuracyWords(record.original) : 'accuracy';
+}
 
 function quality(t: TuneTrial, record: TuneRecord): string {
   if (t.status === 'failed') return 'failed';
@@ -55,7 +62,9 @@ function quality(t: TuneTrial, record: TuneRecord): string {
 export function chosenQuality(t: TuneTrial, record: TuneRecord): string {
   const figure = quality(t, record);
   if (t.status === 'failed' || figure === '–') return `quality ${figure}`;
-  return record.budget.kind === 'accuracy-drop' && t.accuracy !== undefined ? `accuracy ${figure}` : `output cosine ${figure}`;
+  return record.budget.kind === 'accuracy-drop' && t.accuracy !== undefined
+    ? `${accuracyName(record)} ${figure}`
+    : `output cosine ${figure}`;
 }
 
 /**
@@ -444,7 +453,7 @@ function TrialChart({ record }: { record: TuneRecord }) {
   return (
     <ChartCard
       id="tune-trials"
-      title={`Trials: ${record.objective === 'latency' ? 'latency' : 'size'} vs ${accuracy ? 'accuracy change' : 'output cosine'}`}
+      title={`Trials: ${record.objective === 'latency' ? 'latency' : 'size'} vs ${accuracy ? `${accuracyName(record)} change` : 'output cosine'}`}
       subtitle={`Left is ${record.objective === 'latency' ? 'faster' : 'smaller'}, up is better; the dotted line is the original. The dashed line is the budget (${describeBudget(record.budget)}): filled points meet it (dark: on the Pareto front), hollow red ones break it${record.outcome?.chosen !== undefined ? '; the black ring is the choice' : ''}.`}
       height={FRAME.height}
       {...(points.length === 0 ? { empty: <p className="muted">Trials appear here as they finish.</p> } : {})}
@@ -468,7 +477,7 @@ function TrialChart({ record }: { record: TuneRecord }) {
             <YAxis
               type="number"
               dataKey="y"
-              name={accuracy ? 'accuracy change (pts)' : 'cosine'}
+              name={accuracy ? `${accuracyName(record)} change (pts)` : 'cosine'}
               domain={[yTicks[0]!, yMax]}
               ticks={yTicks}
               interval={0}
@@ -656,7 +665,9 @@ export function TuneResult({
             <th>Trial</th>
             <th>Size</th>
             <th>p50</th>
-            <th>{record.budget.kind === 'accuracy-drop' ? 'Accuracy (Δ)' : 'Cosine'}</th>
+            <th>
+              {record.budget.kind === 'accuracy-drop' ? `${capitalized(accuracyName(record))} (Δ)` : 'Cosine'}
+            </th>
             {top1 && <th>Top-1 agreement</th>}
             <th>Budget</th>
           </tr>
