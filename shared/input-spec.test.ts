@@ -45,6 +45,17 @@ describe('input spec guesses', () => {
     expect(x!.dims[1]).toMatchObject({ value: 1, source: 'default', reason: expect.stringMatching(/nothing tells the size of 'foo'/) });
   });
 
+  it("reads a KV cache's named length as a sequence, not a square image, though it has 4 heads", () => {
+    // [batch, heads, past_sequence_length, head_size] of a 4-head decoder: an RGBA image's rank and axis 1.
+    const [past] = guessInputSpec([
+      { name: 'past_key_values.0.key', dtype: 'float32', shape: ['batch', 4, 'past_sequence_length', 64] },
+    ]);
+    expect(past!.dims[2]).toMatchObject({ value: 128, reason: "'past_sequence_length' reads as a sequence length" });
+    // An image's own sides stay an image's.
+    const [image] = guessInputSpec([{ name: 'x', dtype: 'float32', shape: [1, 4, 'h', 64] }]);
+    expect(image!.dims[2]!.reason).toMatch(/image|text line/);
+  });
+
   it('gives a waveform beside a sample-rate input one second of audio at the guessed rate, and says so', () => {
     // audio [1, samples] + sr int64 scalar: samples prefilled with 1 made every job fail on the model's Reshape.
     for (const dim of ['samples', 'time', 'length', 'unk__7', null]) {

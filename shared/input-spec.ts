@@ -155,8 +155,14 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
   }
   // A batch named elsewhere than first (`[sequence, batch, features]` of recurrent exports).
   if (BATCH_NAMES.test(name)) return { value: 1, source: 'batch', reason: `'${name}' reads as a batch size` };
+  // A dim named as a length is not an image side, though its input has an image's rank and 1, 3 or 4 on axis 1: a
+  // KV cache of a 4-head model, [batch, 4, past_sequence_length, 64], read as a 64-pixel "square image".
   const image =
-    rank === 4 && typeof input.shape[1] === 'number' && [1, 3, 4].includes(input.shape[1]) && index >= 2;
+    rank === 4 &&
+    typeof input.shape[1] === 'number' &&
+    [1, 3, 4].includes(input.shape[1]) &&
+    index >= 2 &&
+    !(name !== '' && !unnamed(name) && SEQUENCE_NAMES.test(name));
   if (image || HEIGHT_NAMES.test(name) || WIDTH_NAMES.test(name)) {
     const other = image ? input.shape[index === 2 ? 3 : 2] : null;
     const otherSize = typeof other === 'number' && other > 0 ? other : undefined;
