@@ -159,8 +159,9 @@ export interface NextTokenInfo {
   correct: number;
   accuracy: number;
   top5?: number;
-  /** Mean -log p(next id), nats. */
+  /** Mean -log p(next id), nats. NaN (null in JSON) where a position's is not finite: a note says where. */
   crossEntropy: number;
+  /** exp(crossEntropy); NaN or Inf (null in JSON) with it. */
   perplexity: number;
   /**
    * Share of graded positions whose top-scored id is the position's own id, not the next: high for a masked LM or

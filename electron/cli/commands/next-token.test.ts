@@ -131,6 +131,14 @@ describe('a language model graded on its own ids', () => {
     expect(refused.stderr).toMatch(/ranks each position's own id first at 100\.0% .* reads as a masked LM/);
   });
 
+  it('tune --emit writes a sweep that grades the original on its ids, and says which accuracy', async () => {
+    const dir = path.join(tmp.dir, 'sweep');
+    const emitted = await cli(['tune', model, '--data', ids, '--max-accuracy-drop', '1', '--emit', 'slurm', dir]);
+    expect(emitted.code, emitted.stderr).toBe(0);
+    const sweep = JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as Record<string, unknown>;
+    expect(sweep).toMatchObject({ labelled: true, accuracyTask: 'next-token' });
+  });
+
   it("a recipe's eval step of the source runs on the ids without labels", async () => {
     const dir = path.join(tmp.dir, 'recipe');
     fs.mkdirSync(dir);

@@ -4,6 +4,7 @@
  * (the eval's own reference run) and the source's accuracy where an earlier eval step measured it on the same
  * data (an eval step before the first transform evaluates the source itself).
  */
+import { formatPerplexity } from '../../../shared/perplexity-format.js';
 import type { Recipe, RecipeStep } from '../../../shared/recipe.js';
 import type { RunRecipeResult } from '../../engine/recipe/run-recipe.js';
 import type { OutputFidelity } from '../../engine/evaluate/fidelity-metrics.js';
@@ -127,7 +128,7 @@ function summarize(result: StepDone, source: SourceAccuracy | undefined): string
             : ` (${formatPoints((r.accuracy - source.accuracy) * 100)} from the source's ${pct(source.accuracy)} in step ${source.step})`;
         parts.push(`${r.task === 'next-token' ? 'next-token accuracy' : 'accuracy'} ${pct(r.accuracy)}${versus}`);
       }
-      if (r.nextToken) parts.push(`perplexity ${r.nextToken.perplexity.toPrecision(4)}`);
+      if (r.nextToken) parts.push(`perplexity ${formatPerplexity(r.nextToken.perplexity)}`);
       if (r.rmse !== undefined) parts.push(`RMSE ${r.rmse.toPrecision(4)}`);
       if (r.fidelity) {
         // Of a model with several outputs, each figure names its output: the top-1 agreement is the measured

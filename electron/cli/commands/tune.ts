@@ -5,6 +5,8 @@ import type { ExportJobResult } from '../../../shared/job-results.js';
 import { fieldHelp, fieldParseArgs } from '../../../shared/options/cli-flags.js';
 import { budgetOf, tuneOptionsSchema, type TuneBudget } from '../../../shared/options/tune-options.js';
 import { formatCosine, trialNumbered, type TuneOutcome } from '../../../shared/tune.js';
+import { ownIdsGraded } from '../../../shared/own-ids.js';
+import { summarizeInterface } from '../../engine/inspect/inspect-model.js';
 import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { StudioBackend } from '../../engine/jobs/studio-backend.js';
@@ -137,7 +139,11 @@ export const tuneCommand: CliCommand = {
         { flag: dataFlags.evaluation, ref: evaluation },
         { flag: dataFlags.calibration, ref: calibration },
       ]);
-      refuseUnlabelledAccuracyBudget(budget.budget, facts!, dataFlags.evaluation);
+      // A language model's real ids grade it without labels, as a local tune does (run-tune.ts).
+      const ownIds =
+        !facts!.hasLabels &&
+        ownIdsGraded(evaluation.spec, summarizeInterface((await loadModel(model)).proto.graph!));
+      refuseUnlabelledAccuracyBudget(budget.budget, facts!, dataFlags.evaluation, ownIds);
       return emitCommand(ctx, {
         modelPath: model,
         target: emit.target,
@@ -146,7 +152,8 @@ export const tuneCommand: CliCommand = {
         budget: budget.budget,
         evaluation,
         calibration,
-        labelled: facts!.hasLabels,
+        labelled: facts!.hasLabels || ownIds,
+        ...(ownIds ? { accuracyTask: 'next-token' as const } : {}),
         inputs: jobInputs(inputs),
         force,
       });

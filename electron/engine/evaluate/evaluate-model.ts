@@ -222,6 +222,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
     requested,
     source.hasLabels,
     options.data,
+    options.idsInput,
   );
   const mayGradeIds = idsCandidates.some((c) => requested === 'next-token' || c.indexes !== undefined);
   if (!source.hasLabels && refInputs === undefined && !mayGradeIds) {
@@ -306,7 +307,9 @@ function nextTokenCandidates(
   requested: TaskRequest,
   hasLabels: boolean,
   data: DatasetSpec,
+  idsInput: string | undefined,
 ): IdsCandidate[] {
+  if (idsInput !== undefined) refuseIdsInput(idsInput, inputs, requested, hasLabels);
   if (requested === 'next-token' && data.kind === 'synthetic')
     throw new StudioError(
       'BAD_REQUEST',
@@ -329,6 +332,26 @@ function nextTokenCandidates(
     const indexes = tables.get(i.name);
     return { name: i.name, type: i.ortType, ...(indexes ? { indexes } : {}) };
   });
+}
+
+/** `--ids-input` names an integer input of the model, and only where next-token grading is what eval does. */
+function refuseIdsInput(
+  name: string,
+  inputs: readonly ResolvedInput[],
+  requested: TaskRequest,
+  hasLabels: boolean,
+): void {
+  const ints = inputs.filter((i) => INTEGER_TYPES.has(i.ortType)).map((i) => `'${i.name}'`);
+  if (!inputs.some((i) => i.name === name && INTEGER_TYPES.has(i.ortType)))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--ids-input '${name}' is no integer input of the model (its integer inputs: ${ints.join(', ') || 'none'}).`,
+    );
+  if (requested === 'classification' || requested === 'regression' || (requested === 'auto' && hasLabels))
+    throw new StudioError(
+      'BAD_REQUEST',
+      `--ids-input names the token ids that next-token grades, and this evaluation ${requested === 'auto' ? "reads the data's labels" : `is ${requested}`}: add --task next-token to grade the ids, or drop --ids-input.`,
+    );
 }
 
 /** The sample loop and the report, once the data is open and the sessions exist. */

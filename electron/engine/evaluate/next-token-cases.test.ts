@@ -35,6 +35,8 @@ interface LmShape {
   /** Another integer input before the ids, looking up nothing. */
   extraInts?: string[];
   ids?: string;
+  /** Another integer input that looks up the same table (two inputs then fit alike). */
+  alsoLookup?: string;
 }
 
 function lm(name: string, shape: LmShape): string {
@@ -56,12 +58,22 @@ function lm(name: string, shape: LmShape): string {
     );
     acc = `acc${i}`;
   }
+  if (shape.alsoLookup) {
+    nodes.push(
+      makeNode('Gather', ['table', shape.alsoLookup], ['also_rows']),
+      makeNode('Mul', ['also_rows', 'zero'], ['also_zero']),
+      makeNode('Add', [acc, 'also_zero'], ['acc_also']),
+    );
+    acc = 'acc_also';
+  }
   nodes.push(makeNode('Identity', [acc], ['logits']));
   const model = makeModel(
     makeGraph(name, {
       nodes,
       inputs: [
-        ...(shape.extraInts ?? []).map((n) => makeValueInfo(n, DT.INT64, shape.dims)),
+        ...[...(shape.extraInts ?? []), ...(shape.alsoLookup ? [shape.alsoLookup] : [])].map((n) =>
+          makeValueInfo(n, DT.INT64, shape.dims),
+        ),
         makeValueInfo(ids, DT.INT64, shape.dims),
         ...masks.map((m) => makeValueInfo(m, DT.INT64, shape.dims)),
       ],
@@ -165,6 +177,47 @@ describe('next-token grading of awkward language models', () => {
     fs.writeFileSync(ones, [line([3]), line([4])].join('\n'));
     await expect(evaluateModel({ model, data: { kind: 'jsonl', path: ones } })).rejects.toThrow(
       /every sample holds one token \(sample 0: input 'input_ids' holds \[1, 1\]/,
+    );
+  });
+
+  it("leaves another input's lone mask alone (encoder_attention_mask beside a decoder's input_ids), and says so", async () => {
+    const model = lm('decoder', { dims: [1, 4], masks: ['encoder_attention_mask'] });
+    const data = npz('decoder', {
+      input_ids: { values: IDS, dims: [2, 1, 4] },
+      encoder_attention_mask: { values: MASK, dims: [2, 1, 4] },
+    });
+    const r = await evaluateModel({ model, data: { kind: 'npz', path: data } });
+    expect(r.nextToken).toMatchObject({ positions: 6 });
+    expect(r.nextToken!.padded).toBeUndefined();
+    expect(r.notes.join('\n')).toContain(
+      "the attention mask 'encoder_attention_mask' is not named as the one of 'input_ids' (by its name or shape), so every position is graded",
+    );
+  });
+
+  it('names the ids with --ids-input where two inputs fit alike, and refuses a name that is no integer input', async () => {
+    const model = lm('twins', { dims: [1, 4], ids: 'a_ids', alsoLookup: 'b_ids' });
+    const data = npz('twins', {
+      a_ids: { values: IDS, dims: [2, 1, 4] },
+      b_ids: { values: IDS, dims: [2, 1, 4] },
+    });
+    // Auto cannot tell: without a reference it says so, with the flag to name them.
+    await expect(evaluateModel({ model, data: { kind: 'npz', path: data } })).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /cannot tell which input holds the token ids: '[ab]_ids', '[ab]_ids' all fit/,
+      ),
+      cliHint: expect.stringMatching(/^Name it with --ids-input [ab]_ids\.$/),
+    });
+    const r = await evaluateModel({ model, data: { kind: 'npz', path: data }, idsInput: 'b_ids' });
+    expect(r.nextToken).toMatchObject({ idsInput: 'b_ids', positions: 6 });
+    await expect(
+      evaluateModel({ model, data: { kind: 'npz', path: data }, idsInput: 'c_ids' }),
+    ).rejects.toThrow(
+      /--ids-input 'c_ids' is no integer input of the model \(its integer inputs: '[ab]_ids', '[ab]_ids'\)\./,
+    );
+    await expect(
+      evaluateModel({ model, data: { kind: 'npz', path: data }, idsInput: 'a_ids', task: 'regression' }),
+    ).rejects.toThrow(
+      /--ids-input names the token ids that next-token grades, and this evaluation is regression/,
     );
   });
 });

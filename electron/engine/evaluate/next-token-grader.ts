@@ -33,6 +33,8 @@ export class NextTokenGrader {
   private paddingCounted = false;
   /** Auto found no input and output to grade: it does not try again. */
   private none = false;
+  /** Why not, where several inputs could hold the ids. */
+  private ambiguous: string[] | undefined;
   private scoringMs = 0;
 
   constructor(private readonly options: GraderOptions) {}
@@ -95,6 +97,13 @@ export class NextTokenGrader {
       firstScores: (name) => tensorToFloat64(outputs[name]!),
     });
     if (planned === undefined) return 'none';
+    if ('ambiguous' in planned) {
+      this.ambiguous = planned.ambiguous;
+      o.notes.push(
+        `no next-token figures: ${planned.ambiguous.map((n) => `'${n}'`).join(', ')} all look up the table the output scores, and nothing tells which holds the token ids; name it with --ids-input NAME`,
+      );
+      return 'none';
+    }
     if ('short' in planned) {
       this.short ??= `sample ${sample.index}: ${planned.short}`;
       return 'later';
@@ -104,7 +113,7 @@ export class NextTokenGrader {
     this.mask = mask;
     if (ambiguous)
       o.notes.push(
-        `padding is not left out of the next-token figures: of the attention masks ${ambiguous.map((m) => `'${m}'`).join(', ')}, none is told to be the one of '${planned.idsInput}' (by its shape or name)`,
+        `padding is not left out of the next-token figures: ${ambiguous.length === 1 ? `the attention mask '${ambiguous[0]}' is not named as the one` : `of the attention masks ${ambiguous.map((m) => `'${m}'`).join(', ')}, none is told to be the one`} of '${planned.idsInput}' (by its name or shape), so every position is graded`,
       );
     this.figures = new NextTokenAccumulator(planned, mask);
     return 'planned';
@@ -150,6 +159,12 @@ export class NextTokenGrader {
         throw new StudioError(
           'BAD_REQUEST',
           `No position could be graded on a next id: every sample holds one token (${this.short}); next-token grades a position on the id after it, so a sample needs 2 or more.`,
+        );
+      if (required && this.ambiguous)
+        throw new StudioError(
+          'BAD_REQUEST',
+          `Nothing to measure: the data has no labels, no --reference was given, and next-token grading cannot tell which input holds the token ids: ${this.ambiguous.map((n) => `'${n}'`).join(', ')} all fit.`,
+          { cliHint: `Name it with --ids-input ${this.ambiguous[0]}.` },
         );
       if (required)
         throw new StudioError(

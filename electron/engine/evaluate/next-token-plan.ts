@@ -45,6 +45,11 @@ export interface ShortSample {
   short: string;
 }
 
+/** Auto found several inputs that may hold the ids and nothing to tell them apart. */
+export interface AmbiguousIds {
+  ambiguous: string[];
+}
+
 const ID_NAME = /(^|[_.-])(input_?ids|ids|tokens?|token_?ids)$/i;
 const DECODER_NAME = /^decoder[_.-]/i;
 
@@ -106,13 +111,17 @@ const listed = (pool: readonly IdsCandidate[]) => pool.map((c) => `'${c.name}'`)
  * what is missing. Auto: only where an input looks up a table of exactly as many rows as the output scores; else
  * undefined. `{ short }` when the only fit holds a single token (nothing to grade in this sample).
  */
-export function planNextToken(args: PlanArgs): NextTokenPlan | ShortSample | undefined {
+export function planNextToken(args: PlanArgs): NextTokenPlan | ShortSample | AmbiguousIds | undefined {
   const outputs =
     args.output !== undefined ? args.outputs.filter((o) => o.name === args.output) : args.outputs;
+  let ambiguous: string[] | undefined;
   for (const output of outputs) {
     const { pool, why } = ranked(args, output);
     if (pool.length > 1) {
-      if (!args.explicit && args.idsInput === undefined) continue;
+      if (!args.explicit && args.idsInput === undefined) {
+        ambiguous ??= pool.map((c) => c.name);
+        continue;
+      }
       throw new StudioError(
         'BAD_REQUEST',
         `Next-token metrics cannot tell which input holds the token ids: ${listed(pool)} all fit output '${output.name}' ${formatDims(output.dims)}.`,
@@ -128,7 +137,7 @@ export function planNextToken(args: PlanArgs): NextTokenPlan | ShortSample | und
       };
     return planOf(args, chosen, output, why);
   }
-  if (!args.explicit) return undefined;
+  if (!args.explicit) return ambiguous ? { ambiguous } : undefined;
   throw notFitting(args, outputs);
 }
 

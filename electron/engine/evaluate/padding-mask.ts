@@ -23,10 +23,14 @@ export function paddingMaskInput(inputNames: readonly string[]): string | undefi
   return named.length === 1 ? named[0] : undefined;
 }
 
+/** What names a set of ids, after its owner's prefix: `input_ids`, `ids`, `tokens`, `token_ids`. */
+const IDS_NAME = /(input_?ids|ids|tokens?|token_?ids)$/i;
+
 /**
- * The attention mask of a token-ids input: the one mask-named input, else of several (an encoder's and a decoder's)
- * the one fed in the ids' shape, else the one named like the ids (`decoder_attention_mask` for `decoder_input_ids`).
- * `ambiguous` lists the masks where none of that tells.
+ * The attention mask of a token-ids input: the mask-named input whose prefix is the ids' (`attention_mask` for
+ * `input_ids`, `decoder_attention_mask` for `decoder_input_ids`), else, of several, the one fed in the ids' shape.
+ * A lone mask of another prefix (`encoder_attention_mask` beside a decoder's `input_ids`) is another input's:
+ * `ambiguous` lists the masks where none is told to be the ids'.
  */
 export function maskOfIds(
   inputNames: readonly string[],
@@ -34,13 +38,14 @@ export function maskOfIds(
   fed: Readonly<Record<string, { dims: readonly number[] }>>,
 ): { mask?: string; ambiguous?: string[] } {
   const named = inputNames.filter((n) => MASK_NAME.test(n));
-  if (named.length <= 1) return named.length === 1 ? { mask: named[0]! } : {};
+  if (named.length === 0) return {};
+  const prefix = idsInput.replace(IDS_NAME, '');
+  const alike = named.filter((n) => n.replace(MASK_NAME, '') === prefix);
+  if (alike.length === 1) return { mask: alike[0]! };
   const ids = fed[idsInput]?.dims ?? [];
   const shaped = named.filter((n) => sameDims(fed[n]?.dims, ids));
-  if (shaped.length === 1) return { mask: shaped[0]! };
-  const prefix = idsInput.replace(/(input_?)?ids$/i, '');
-  const alike = (shaped.length > 0 ? shaped : named).filter((n) => n.replace(MASK_NAME, '') === prefix);
-  return alike.length === 1 ? { mask: alike[0]! } : { ambiguous: named };
+  if (named.length > 1 && shaped.length === 1) return { mask: shaped[0]! };
+  return { ambiguous: named };
 }
 
 function sameDims(a: readonly number[] | undefined, b: readonly number[]): boolean {

@@ -69,7 +69,6 @@ export function externalDataFiles(model: LoadedModel): ExternalDataFile[] {
   return [...files.values()];
 }
 
-/** The `inspect` summary of an already loaded model. */
 /** The inputs (each with the table it indexes) and outputs of a model, as its summary lists them. */
 export function summarizeInterface(graph: GraphProto): Pick<ModelSummary, 'inputs' | 'outputs'> {
   // Models from IR < 4 also list initializers as inputs; those are weights, not inputs a user feeds.
@@ -80,6 +79,7 @@ export function summarizeInterface(graph: GraphProto): Pick<ModelSummary, 'input
   };
 }
 
+/** The `inspect` summary of an already loaded model. */
 export function summarizeModel(model: LoadedModel): ModelSummary {
   const proto = model.proto;
   const graph = proto.graph as GraphProto; // loadModel guarantees a graph

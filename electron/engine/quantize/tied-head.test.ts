@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
-import type { ModelProto } from 'onnx-buf';
+import { type ModelProto, ModelProtoSchema, TensorProto_DataType as DT } from 'onnx-buf';
+import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { describe, expect, it } from 'vitest';
 import { resolveInputSpecs } from '../runtime/input-specs.js';
 import { seededRandom, syntheticFeed } from '../runtime/synthetic-feeds.js';
@@ -91,10 +96,33 @@ describe('a tied LM head (MatMul of a Transpose of the embedding table)', () => 
     // Table 64 x 32 float and the projection: both int8 now.
     expect(modelBytes(q.model).length).toBeLessThan(modelBytes(lm).length * 0.45);
     await expectAgreement(lm, q.model, ids(), { minCosine: 0.99, classes: VOCAB, minTop1: 0.75 });
-    // onnxruntime folds the Transpose of an initializer at session start; with no optimization at all it runs.
-    const plain = await runModel(q.model, ids(), { graphOptimizationLevel: 'disabled' });
-    const optimized = await runModel(q.model, ids());
-    expect(Array.from(plain.logits!)).toEqual(Array.from(optimized.logits!));
+    // onnxruntime folds the Transpose of an initializer at session start (its optimized model has none, so the
+    // kernel's weight is a constant it prepacks); with no optimization at all it runs too, a Transpose per call.
+    const optimizedFile = path.join(os.tmpdir(), `tied-optimized-${process.pid}.onnx`);
+    try {
+      const optimized = await runModel(q.model, ids(), { optimizedModelFilePath: optimizedFile });
+      const folded = fromBinary(ModelProtoSchema, fs.readFileSync(optimizedFile));
+      expect(folded.graph!.node.map((n) => n.opType)).not.toContain('Transpose');
+      const plain = await runModel(q.model, ids(), { graphOptimizationLevel: 'disabled' });
+      expect(Array.from(plain.logits!)).toEqual(Array.from(optimized.logits!));
+    } finally {
+      fs.rmSync(optimizedFile, { force: true });
+    }
+  });
+
+  it('int8-dynamic: a table something else reads in float is not shared: the Gather keeps full precision', async () => {
+    // A reader beside the head and the Gather keeps the float table in the file: int8 rows would only lose precision.
+    const lm = buildTiedLm();
+    lm.graph!.node.push(makeNode('ReduceSum', [TIED_LM.table], ['table_sum'], { name: 'table_sum' }));
+    lm.graph!.output.push(makeValueInfo('table_sum', DT.FLOAT, [1, 1]));
+    const q = await quantize(int8DynamicMethod, lm);
+    expect(byName(q.model, TIED_LM.head)?.opType).toBe('DynamicQuantizeMatMul');
+    expect(byName(q.model, TIED_LM.lookup)).toMatchObject({
+      opType: 'Gather',
+      input: [TIED_LM.table, 'ids'],
+    });
+    expect(q.notes.join('\n')).not.toContain("reads the head's int8 table");
+    expect(q.notes.join('\n')).toContain(`'${TIED_LM.table}' is also read in float`);
   });
 
   it('int8-dynamic: asymmetric per-tensor weights dequantize the looked-up rows with the zero point', async () => {

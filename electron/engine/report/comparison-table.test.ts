@@ -30,6 +30,12 @@ describe('the comparison table', () => {
     expect(html).toContain('<th class="num">Next-token accuracy</th>');
     expect(html).toContain('<th class="num">Perplexity</th>');
     expect(html).toContain('4.012');
+    // NaN logits leave no perplexity (null in JSON): a dash, not a TypeError.
+    const broken = comparisonTable(
+      [row('original', { accuracy: 0.8, accuracyTask: 'next-token', perplexity: null as unknown as number })],
+      undefined,
+    );
+    expect(broken).not.toContain('Perplexity');
   });
 
   it('keeps Accuracy and shows no perplexity column for a classifier', () => {

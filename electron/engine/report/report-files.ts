@@ -5,6 +5,7 @@
  * comparison table and the CLI commands that reproduce each variant. No scripts and no external resources: it opens offline,
  * from an e-mail attachment or a CI artifact, and passes a strict CSP.
  */
+import { formatPerplexity } from '../../../shared/perplexity-format.js';
 import { describeInputShape, shortShapes } from '../../../shared/input-spec.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -200,7 +201,7 @@ export function comparisonTable(rows: ComparisonRow[], bestTarget: string | unde
       value: (r) => (r.accuracy !== undefined ? pct(r.accuracy) : '–'),
     },
     // A language model's perplexity on its own ids (lower is better); no column for other models.
-    { head: 'Perplexity', numeric: true, value: (r) => (r.perplexity !== undefined ? r.perplexity.toPrecision(4) : '–') },
+    { head: 'Perplexity', numeric: true, value: (r) => formatPerplexity(r.perplexity) },
     {
       head: 'Δ accuracy',
       numeric: true,

@@ -88,7 +88,11 @@ export async function collectSweep(dir: string): Promise<CollectedSweep> {
         model: path.join(dir, INPUTS_DIR, sweep.model.name),
         objective: sweep.options.objective,
         budget: sweep.budget,
-        original: { bytes, ...(accuracy !== undefined ? { accuracy } : {}) },
+        original: {
+          bytes,
+          ...(accuracy !== undefined ? { accuracy } : {}),
+          ...(accuracy !== undefined && sweep.accuracyTask ? { accuracyTask: sweep.accuracyTask } : {}),
+        },
         trials,
         pareto: paretoFront(trials, sweep.options.objective, sweep.budget),
         ...(chosen ? { chosen: chosen.index } : {}),

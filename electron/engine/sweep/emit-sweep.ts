@@ -41,6 +41,8 @@ export interface EmitRequest {
   evaluation: { spec: DatasetSpec; baseDir: string };
   calibration: { spec: DatasetSpec; baseDir: string };
   labelled: boolean;
+  /** The accuracy is a language model's next-token accuracy on its own ids (labelled is then true). */
+  accuracyTask?: 'next-token';
   inputs?: RecipeInputs;
   sweepOptions: SweepOptions;
   version: string;
@@ -161,6 +163,7 @@ export async function emitSweep(request: EmitRequest): Promise<EmitResult> {
     calibration,
     evaluation,
     labelled: request.labelled,
+    ...(request.accuracyTask ? { accuracyTask: request.accuracyTask } : {}),
     ...(request.inputs ? { inputs: request.inputs } : {}),
     options: request.options,
     budget: request.budget,

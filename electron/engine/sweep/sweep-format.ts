@@ -37,6 +37,8 @@ export const sweepSchema = z.strictObject({
   evaluation: datasetRefSchema,
   /** Whether the evaluation data has labels (accuracy); without, trials are judged by fidelity. */
   labelled: z.boolean(),
+  /** `next-token`: the accuracy is a language model's on its own ids (no labels; shared/own-ids.ts). */
+  accuracyTask: z.literal('next-token').optional(),
   inputs: inputSpecSchema.optional(),
   options: tuneOptionsSchema,
   budget: budgetSchema,

@@ -211,7 +211,9 @@ export function qualityOf(variant: Variant, metric: QualityMetric): number | und
 /** The perplexity of the evaluation whose next-token accuracy `metric` shows; none for the other figures. */
 function perplexityOf(variant: Variant, metric: QualityMetric): number | undefined {
   if (metric !== 'nextTokenAccuracy' || qualityOf(variant, metric) === undefined) return undefined;
-  return variant.evaluation?.nextToken?.perplexity;
+  const value = variant.evaluation?.nextToken?.perplexity;
+  // NaN or Inf figures are null in JSON: no perplexity to show or compare.
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function ratio(value: number | undefined, base: number | undefined): number | undefined {

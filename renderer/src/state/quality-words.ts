@@ -56,11 +56,7 @@ export const PERPLEXITY_LABEL = 'Perplexity (lower is better)';
 export const PERPLEXITY_MEANING =
   "exp of the mean cross-entropy of each next token (nats), over the positions graded: about how many ids the model hesitates between at each position. Lower is better: a ratio above ×1 to the original's is worse.";
 
-/** `12.34`, `1.003`, `4127`: four significant digits, whole numbers past 10,000. */
-export function formatPerplexity(value: number | undefined): string {
-  if (value === undefined || !Number.isFinite(value)) return '–';
-  return value >= 10_000 ? value.toFixed(0) : value.toPrecision(4);
-}
+export { formatPerplexity } from '../../../shared/perplexity-format.js';
 
 /** The tooltip of an accuracy drop badge beside a variant, both figures on the same data. */
 export function accuracyDropTitle(metric: AccuracyMetric): string {

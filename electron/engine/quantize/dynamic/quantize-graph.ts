@@ -374,13 +374,52 @@ export class DynamicQuantizer {
     return names;
   }
 
-  /** The kernel's b_scale and b_zero_point ([N] per column, or scalars), as initializers. */
-  #columnParams(graph: GraphProto, base: string, q: ColumnQuantized): Omit<QuantizedWeightNames, 'weight'> {
+  /**
+   * Whether the table's float copy goes once the head and its Gathers read the int8 one: nothing else reads it (an
+   * excluded or other head, a subgraph, the graph's output). Else the Gathers stay float and the head gets its own
+   * copy, as before: moving them to int8 would cost precision and save nothing.
+   */
+  #onlyTiedReaders(
+    index: GraphIndex,
+    value: string,
+    gathers: readonly NodeProto[],
+    reader: NodeProto,
+  ): boolean {
+    if (index.isGraphOutput(value) || index.implicitConsumersOf(value).length > 0) return false;
+    const tied = new Set<NodeProto>([...gathers, reader]);
+    if (!index.consumersOf(value).every((c) => tied.has(c.node))) return false;
+    if (reader.opType !== 'Transpose') return true;
+    // A Transpose feeds heads this method quantizes (MatMul's weight, not excluded), and nothing else.
+    const out = reader.output[0] ?? '';
+    return (
+      !index.isGraphOutput(out) &&
+      index.implicitConsumersOf(out).length === 0 &&
+      index
+        .consumersOf(out)
+        .every(
+          (c) =>
+            c.node.opType === 'MatMul' &&
+            isDefaultDomain(c.node.domain) &&
+            c.inputIndex === 1 &&
+            this.#s.opTypes.has('MatMul') &&
+            !this.#s.excludeNodes.has(c.node.name),
+        )
+    );
+  }
+
+  /** The kernel's b_scale and b_zero_point ([N] per column, or scalars; times Gemm's alpha), as initializers. */
+  #columnParams(
+    graph: GraphProto,
+    base: string,
+    q: ColumnQuantized,
+    alpha = 1,
+  ): Omit<QuantizedWeightNames, 'weight'> {
     const paramDims = this.#s.perChannel ? [q.cols] : [];
+    const scales = alpha === 1 ? q.scales : q.scales.map((v) => v * alpha);
     return {
       scale: this.#addInitializer(
         graph,
-        makeFloatTensor(this.#names.next(`${base}_scale`), paramDims, q.scales),
+        makeFloatTensor(this.#names.next(`${base}_scale`), paramDims, scales),
       ),
       zeroPoint: this.#s.symmetric
         ? undefined
@@ -400,8 +439,10 @@ export class DynamicQuantizer {
     index: GraphIndex,
     cache: Map<string, QuantizedWeightNames>,
     w: DynamicWeight,
+    head: NodeProto,
+    alpha = 1,
   ): QuantizedWeightNames {
-    const key = `${w.ref.name}|tied`;
+    const key = `${w.ref.name}|tied|${alpha}`;
     const hit = cache.get(key);
     if (hit) return hit;
     // The value both read: the Transpose's input, or the Gemm's B itself.
@@ -410,7 +451,8 @@ export class DynamicQuantizer {
       w.transpose && w.transpose.graph !== graph
         ? []
         : gathersOfTable(graph, value, this.#s.excludeNodes).filter((g) => !this.#claimedGathers.has(g));
-    if (gathers.length === 0) return this.#quantizedMatrix(graph, cache, w, true, 1);
+    if (gathers.length === 0 || !this.#onlyTiedReaders(index, value, gathers, w.transpose?.node ?? head))
+      return this.#quantizedMatrix(graph, cache, w, true, alpha);
     const s = this.#s;
     const [n, k] = w.dims as [number, number];
     const q = quantizeColumns(w.values, k, n, {
@@ -425,7 +467,8 @@ export class DynamicQuantizer {
     const transpose = headTranspose(table, this.#names);
     // First in the graph: the rebuild keeps nodes no replacement names, in order.
     graph.node.unshift(transpose);
-    const names = { weight: transpose.output[0]!, ...this.#columnParams(graph, base, q) };
+    // Gemm's alpha scales the head's product only: its scales, not the rows the Gathers read.
+    const names = { weight: transpose.output[0]!, ...this.#columnParams(graph, base, q, alpha) };
     cache.set(key, names);
     for (const gather of gathers) {
       this.#claimedGathers.add(gather);
@@ -436,10 +479,14 @@ export class DynamicQuantizer {
       });
     }
     const looked = gathers.map((g) => `'${nodeLabel(g)}'`).join(', ');
+    // --exclude-nodes matches names: an unnamed Gather cannot be kept in float that way, and is said to be.
+    const unnamed = gathers.some((g) => g.name === '');
     s.note(
       `The embedding ${gathers.length === 1 ? 'Gather' : 'Gathers'} ${looked} ${gathers.length === 1 ? 'reads' : 'read'} the head's int8 ` +
         `table '${base}' (each row dequantized as it is looked up), so the float table is not kept beside it; ` +
-        `--exclude-nodes with ${gathers.length === 1 ? 'its name keeps it' : 'their names keeps them'} in float.`,
+        (unnamed
+          ? 'an unnamed Gather cannot be named to --exclude-nodes: keep the table in float with --exclude-nodes on the head instead.'
+          : `--exclude-nodes with ${gathers.length === 1 ? 'its name keeps it' : 'their names keeps them'} in float.`),
     );
     return names;
   }
@@ -519,7 +566,7 @@ export class DynamicQuantizer {
       this.#form === 'fused' ? this.#foldableBias(node, index, n, w.computeType, claimed) : undefined;
     const output = fold ? (fold.add.output[0] ?? '') : (node.output[0] ?? '');
     const weight = transposed
-      ? this.#tiedOrQuantized(graph, index, cache, w)
+      ? this.#tiedOrQuantized(graph, index, cache, w, node)
       : this.#quantizedMatrix(graph, cache, w, transposed, 1);
     this.#remember(graph, w);
     this.#quantizedWeight(w);
@@ -590,10 +637,9 @@ export class DynamicQuantizer {
         };
       }
     }
-    const weight =
-      transB && alpha === 1
-        ? this.#tiedOrQuantized(graph, index, cache, w)
-        : this.#quantizedMatrix(graph, cache, w, transB, alpha);
+    const weight = transB
+      ? this.#tiedOrQuantized(graph, index, cache, w, node, alpha)
+      : this.#quantizedMatrix(graph, cache, w, transB, alpha);
     this.#remember(graph, w);
     this.#quantizedWeight(w);
     planBias();

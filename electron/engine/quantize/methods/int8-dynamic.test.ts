@@ -504,6 +504,14 @@ describe('int8-dynamic: a weight another node still reads in float', () => {
       expect(g.cosine, form).toBeGreaterThan(0.999);
       expect(g.top1, form).toBe(1);
     }
+    // Gemm's alpha scales the head's product only: the table is shared all the same.
+    const scaled = clone(ModelProtoSchema, tied);
+    scaled.graph!.node[1]!.attribute.push(makeAttribute('alpha', { float: 0.5 }));
+    const half = await quantize(scaled);
+    expect(half.model.graph!.initializer.some((t) => t.name === 'emb')).toBe(false);
+    const h = await fidelity(scaled, half.model, { ids: new ort.Tensor('int64', ids, [tokens]) });
+    expect(h.cosine).toBeGreaterThan(0.999);
+    expect(h.top1).toBe(1);
   });
 });
 
