@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveInputSpecs } from '../runtime/input-specs.js';
 import { seededRandom, syntheticFeed } from '../runtime/synthetic-feeds.js';
 import { buildTiedLm, TIED_LM } from '../testing/tied-lm.js';
+import { makeGraph, makeModel, randomTensor } from '../testing/model-fixtures.js';
 import { int4Method } from './methods/int4.js';
 import { int8DynamicMethod } from './methods/int8-dynamic.js';
 import { int8WeightMethod } from './methods/int8-weight.js';
@@ -147,15 +148,55 @@ describe('a tied LM head (MatMul of a Transpose of the embedding table)', () => 
     const q = await quantize(int8WeightMethod, lm);
     expect(q.skippedNodes).toEqual([]);
     expect(hasInitializer(q.model, TIED_LM.table)).toBe(false);
-    const dq = q.model.graph!.node.filter((n) => n.opType === 'DequantizeLinear');
-    // The table and the projection: one int8 copy each.
-    expect(dq).toHaveLength(2);
-    const tableDq = byName(q.model, TIED_LM.lookup)!.input[0];
-    expect(dq.map((n) => n.output[0])).toContain(tableDq);
+    // The table and the projection: one int8 copy each. The head dequantizes the int8 table transposed (a
+    // Transpose of an initializer, folded at load, so onnxruntime fuses it into the MatMul); the Gather takes
+    // int8 rows and dequantizes only those (before, a whole-table DequantizeLinear ran on every call).
+    const table = q.model.graph!.initializer.find((t) => t.name.startsWith(`${TIED_LM.table}_quantized`))!;
+    expect(table.dims.map(Number)).toEqual([64, 32]);
+    const head = byName(q.model, TIED_LM.head)!;
+    const headDq = q.model.graph!.node.find((n) => n.output[0] === head.input[1])!;
+    expect(headDq.opType).toBe('DequantizeLinear');
+    const transpose = q.model.graph!.node.find((n) => n.output[0] === headDq.input[0])!;
+    expect(transpose).toMatchObject({ opType: 'Transpose', input: [table.name] });
+    expect(q.model.graph!.node.filter((n) => n.opType === 'Gather').map((n) => n.input[0])).toContain(
+      table.name,
+    );
+    expect(q.model.graph!.node.filter((n) => n.opType === 'DequantizeLinear')).toHaveLength(2);
+    expect(byName(q.model, TIED_LM.transpose)).toBeUndefined();
     expect(q.notes.join('\n')).not.toContain('also read in float');
+    const optimizedFile = path.join(os.tmpdir(), `tied-int8-weight-${process.pid}.onnx`);
+    try {
+      await runModel(q.model, ids(), { optimizedModelFilePath: optimizedFile });
+      const ops = fromBinary(ModelProtoSchema, fs.readFileSync(optimizedFile)).graph!.node.map(
+        (n) => n.opType,
+      );
+      expect(ops).not.toContain('Transpose');
+      expect(ops).toContain('MatMulNBits');
+    } finally {
+      fs.rmSync(optimizedFile, { force: true });
+    }
     // Table 64 x 32 float (8192 bytes) -> int8 (2048 + scales): the whole file shrinks by well over half.
     expect(modelBytes(q.model).length).toBeLessThan(modelBytes(lm).length * 0.45);
     await expectAgreement(lm, q.model, ids(), { minCosine: 0.99, classes: VOCAB, minTop1: 0.75 });
+  });
+
+  it('int8-weight: an embedding alone looks up int8 rows and dequantizes only those, not the whole table', async () => {
+    const embedding = makeModel(
+      makeGraph('embedding', {
+        nodes: [makeNode('Gather', ['table', 'ids'], ['rows'], { name: 'lookup' })],
+        inputs: [makeValueInfo('ids', DT.INT64, [8])],
+        outputs: [makeValueInfo('rows', DT.FLOAT, [8, 32])],
+        initializers: [randomTensor('table', [64, 32], 3)],
+      }),
+    );
+    for (const asymmetric of [false, true]) {
+      const q = await quantizeInMemory(int8WeightMethod, embedding, { asymmetric });
+      expect(opTypes(q.model)).not.toContain('DequantizeLinear');
+      expect(opTypes(q.model)).toContain(asymmetric ? 'Sub' : 'Mul');
+      expect(hasInitializer(q.model, 'table')).toBe(false);
+      expect(byName(q.model, 'lookup')?.output).toEqual(['rows']);
+      await expectAgreement(embedding, q.model, ids(), { minCosine: 0.9999 });
+    }
   });
 
   it('int8-weight: when the head stays float, no Gather copy is written that would only add bytes', async () => {
@@ -178,10 +219,12 @@ describe('a tied LM head (MatMul of a Transpose of the embedding table)', () => 
       const q = await quantize(method, lm);
       expect(q.skippedNodes).toEqual([]);
       if (method === int8WeightMethod) {
-        // The Transpose reads the dequantized table the Gather reads (one int8 copy for both).
-        const dq = byName(q.model, TIED_LM.transpose)!.input[0];
-        expect(q.model.graph!.node.find((n) => n.output[0] === dq)?.opType).toBe('DequantizeLinear');
-        expect(byName(q.model, TIED_LM.lookup)!.input[0]).toBe(dq);
+        // The head reads the int8 table transposed and dequantized; the Gather its int8 rows (one copy for both).
+        const head = byName(q.model, TIED_LM.head)!;
+        expect(q.model.graph!.node.find((n) => n.output[0] === head.input[1])?.opType).toMatch(
+          /DequantizeLinear|Cast/,
+        );
+        expect(byName(q.model, TIED_LM.transpose)).toBeUndefined();
       } else {
         expect(byName(q.model, TIED_LM.head)?.opType, method.name).not.toBe('MatMul');
         expect(byName(q.model, TIED_LM.transpose)).toBeUndefined();

@@ -16,6 +16,7 @@ import { counted, listWords } from '../../../../shared/counted.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { quantizeInt8 } from '../weight-only/int8-kernel.js';
+import { dequantizedGather, type TiedInt8Table } from '../dynamic/tied-table.js';
 import {
   type GraphScope,
   NodeProgress,
@@ -88,18 +89,36 @@ const SLOTS: ReadonlyMap<string, WeightSlot> = new Map<string, WeightSlot>([
 
 export const INT8_WEIGHT_OP_TYPES: ReadonlySet<string> = new Set(SLOTS.keys());
 
-/** One quantized copy of a weight (per weight, axis and view type), shared by its consumers. */
+/**
+ * One quantized copy of a weight (per weight, axis and view type), shared by its consumers, which read it through
+ * one of its views (a rewrite's `view`):
+ * - `dq`: DequantizeLinear of the whole weight (most nodes);
+ * - `transposed`: a tied LM head, MatMul(h, Transpose(table)): DequantizeLinear(Transpose(int8 table), axis 1).
+ *   onnxruntime folds the Transpose of an initializer at load, so the head reads DequantizeLinear(constant) straight
+ *   into its MatMul and fuses them (MatMulNBits); a float Transpose after a whole-table DequantizeLinear ran on every
+ *   call (2.64x float32's p50 on a 32,000-row tied LM, docs/benchmarks.md);
+ * - `rows`: an embedding's Gather looks up int8 rows and dequantizes only those (dynamic/tied-table.ts), where it
+ *   read a DequantizeLinear of the whole table on every call.
+ */
 interface Plan {
   weight: ResolvedWeight;
-  /** The value consumers read instead of the weight. */
+  /** The value `dq` consumers read instead of the weight. */
   output: string;
   /** The graph holding the stored weight: the new initializers and nodes go there. */
   graph: GraphProto;
   tensors: ReturnType<typeof makeRawTensor>[];
+  /** The `dq` view's nodes, emitted only where a consumer reads it. */
   nodes: NodeProto[];
   quantizedBytes: number;
   floatBytes: number;
+  /** What the other views are made of (see above). */
+  parts: { q: ReturnType<typeof quantizeInt8>; qName: string; scaleName: string; zpName: string };
+  /** The `transposed` view (made when a tied head asks for it), and the `rows` view's per-row parameters. */
+  transposed?: { output: string; nodes: NodeProto[] };
+  rows?: { table: TiedInt8Table; tensors: ReturnType<typeof makeRawTensor>[] };
 }
+
+type View = 'dq' | 'transposed' | 'rows';
 
 interface Candidate {
   scope: GraphScope;
@@ -134,16 +153,28 @@ async function quantizeInt8Weights(
 
   const progress = new NodeProgress(candidates.length, signal, input.onProgress);
   const plans = new Map<string, Plan>();
-  /** `target` reads `value` at `slot`: the node itself, or the Transpose of a tied head's table. */
-  let rewrites: { node: NodeProto; target: NodeProto; slot: number; value: string; plan: Plan }[] = [];
+  /**
+   * `target` reads the plan's `view` at `slot`: the node itself, or the Transpose of a tied head's table (perm
+   * [0, 1]). A `rows` rewrite replaces its Gather (in `graph`) instead.
+   */
+  let rewrites: {
+    node: NodeProto;
+    target: NodeProto;
+    slot: number;
+    plan: Plan;
+    view: View;
+    graph: GraphProto;
+    /** A tied head's weight as resolved through its Transpose: the Transpose goes with the table. */
+    through?: ResolvedWeight;
+  }[] = [];
   for (const { scope, node, slot } of candidates) {
     const outcome = planNode(scope, node, slot);
     if ('reason' in outcome) {
       if (!outcome.silent)
         skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason: outcome.reason });
     } else {
-      const { plan, target } = outcome;
-      rewrites.push({ node, ...target, value: plan.output, plan });
+      const { plan, target, view, through } = outcome;
+      rewrites.push({ node, ...target, plan, view, graph: scope.graph, ...(through ? { through } : {}) });
     }
     await progress.step();
   }
@@ -152,7 +183,9 @@ async function quantizeInt8Weights(
     scope: GraphScope,
     node: NodeProto,
     slot: WeightSlot,
-  ): { plan: Plan; target: { target: NodeProto; slot: number } } | { reason: string; silent: boolean } {
+  ):
+    | { plan: Plan; target: { target: NodeProto; slot: number }; view: View; through?: ResolvedWeight }
+    | { reason: string; silent: boolean } {
     let weight = resolveWeight(scope.index, node.input[slot.input] ?? '');
     if ('reason' in weight) return { reason: weight.reason, silent: slot.silentWhenNotWeight === true };
     const rank = weight.dims.length;
@@ -160,19 +193,30 @@ async function quantizeInt8Weights(
     if (typeof axisOrReason === 'object') return { reason: axisOrReason.reason, silent: false };
     let axis = perChannel ? axisOrReason : undefined;
     let target = { target: node, slot: slot.input };
+    let view: View = 'dq';
+    let through: ResolvedWeight | undefined;
     const transpose = weight.transpose;
     if (transpose) {
-      // A tied head reads Transpose(table): the Transpose reads the dequantized table instead, so the head
-      // and the Gather share one int8 copy (the head's output channels are the table's rows).
+      // A tied head reads Transpose(table): it reads the int8 table transposed instead, so the head and the
+      // Gather share one int8 copy (the head's output channels are the table's rows).
       const plain = resolveWeight(transpose.index, transpose.node.input[0] ?? '');
       if ('reason' in plain) return { reason: plain.reason, silent: false };
+      through = weight;
       weight = plain;
       if (axis !== undefined && transpose.swapped) axis = 1 - axis;
-      target = { target: transpose.node, slot: 0 };
+      if (transpose.swapped && node.opType === 'MatMul' && weight.dims.length === 2) view = 'transposed';
+      else target = { target: transpose.node, slot: 0 };
+    } else if (
+      node.opType === 'Gather' &&
+      intAttribute(node, 'axis', 0) === 0 &&
+      weight.dims.length === 2 &&
+      (axis === 0 || axis === undefined)
+    ) {
+      view = 'rows';
     }
     const key = `${weight.key}|${axis ?? 'tensor'}`;
     const existing = plans.get(key);
-    if (existing) return { plan: existing, target };
+    if (existing) return { plan: existing, target, view, ...(through ? { through } : {}) };
     const count = weight.dims.reduce((a, b) => a * b, 1);
     const channels = axis === undefined ? 1 : (weight.dims[axis] ?? 1);
     const original = storedBytes(weight.ref);
@@ -248,15 +292,75 @@ async function quantizeInt8Weights(
       nodes,
       quantizedBytes: tensors.reduce((a, t) => a + t.rawData.length, 0),
       floatBytes: original,
+      parts: { q, qName, scaleName, zpName },
     };
     plans.set(key, plan);
-    return { plan, target };
+    return { plan, target, view, ...(through ? { through } : {}) };
+  }
+
+  /** The `transposed` view of a plan: DequantizeLinear(Transpose(int8 table), axis 1) [-> Cast]. */
+  function transposedView(plan: Plan): string {
+    if (plan.transposed) return plan.transposed.output;
+    const { qName, scaleName, zpName } = plan.parts;
+    const base = plan.weight.ref.name;
+    const qT = names.next(`${base}_quantized_transposed`);
+    const perChannelDq = plan.parts.q.scales.length > 1;
+    const dq = plan.nodes.find((n) => n.opType === 'DequantizeLinear')!;
+    const cast = plan.nodes.find((n) => n.opType === 'Cast');
+    const dqOut = names.next(`${base}_transposed_dequantized${cast ? '_float' : ''}`);
+    const nodes = [
+      makeNode('Transpose', [qName], [qT], {
+        name: names.next(`${base}_quantized_Transpose`),
+        attributes: { perm: { ints: [1, 0] } },
+      }),
+      makeNode('DequantizeLinear', [qT, scaleName, zpName], [dqOut], {
+        name: names.next(`${base}_transposed_DequantizeLinear`),
+        ...(dq.domain ? { domain: dq.domain } : {}),
+        ...(perChannelDq ? { attributes: { axis: { int: 1 } } } : {}),
+      }),
+    ];
+    let output = dqOut;
+    if (cast) {
+      output = names.next(`${base}_transposed_dequantized`);
+      nodes.push(
+        makeNode('Cast', [dqOut], [output], {
+          name: names.next(`${base}_transposed_Cast`),
+          attributes: cast.attribute.length > 0 ? { to: { int: Number(cast.attribute[0]!.i) } } : {},
+        }),
+      );
+    }
+    plan.transposed = { output, nodes };
+    return output;
+  }
+
+  /** The `rows` view's per-row scale and zero point ([N, 1], or scalars per tensor) beside the int8 table. */
+  function rowsView(plan: Plan): TiedInt8Table {
+    if (plan.rows) return plan.rows.table;
+    const { q, qName } = plan.parts;
+    const rows = plan.weight.dims[0]!;
+    const perRow = q.scales.length > 1;
+    const base = plan.weight.ref.name;
+    const dims = perRow ? [rows, 1] : [];
+    const scale = makeRawTensor(names.next(`${base}_row_scale`), DT.FLOAT, dims, littleEndianBytes(q.scales));
+    const zp = common.asymmetric
+      ? makeRawTensor(
+          names.next(`${base}_row_zero_point`),
+          DT.INT8,
+          dims,
+          new Uint8Array(q.zeroPoints.buffer, q.zeroPoints.byteOffset, q.zeroPoints.byteLength),
+        )
+      : undefined;
+    const table = { rows: qName, rowScale: scale.name, rowZeroPoint: zp?.name };
+    plan.rows = { table, tensors: [scale, ...(zp ? [zp] : [])] };
+    return table;
   }
 
   // A weight some node still reads in float (an excluded tied head, a Gather's table read by another op)
   // would stay in the file beside its int8 copy: the copy only adds bytes, so it is not written.
   const rewritten = new Map<NodeProto, Set<number>>();
   for (const r of rewrites) rewritten.set(r.target, (rewritten.get(r.target) ?? new Set()).add(r.slot));
+  // A tied head read through its Transpose: the Transpose goes, so it does not read the table in float.
+  for (const r of rewrites) if (r.through?.transpose) rewritten.set(r.through.transpose.node, new Set([0]));
   const dropped = new Set<Plan>();
   // Asked before anything is rewritten, so one index per graph holds throughout.
   const indexOf = perGraph((graph) => new GraphIndex(graph));
@@ -275,17 +379,41 @@ async function quantizeInt8Weights(
   for (const [key, plan] of plans) if (dropped.has(plan)) plans.delete(key);
   rewrites = rewrites.filter((r) => !dropped.has(r.plan));
 
-  // Apply: new initializers and DequantizeLinear nodes go at the front of the graph holding the weight
-  // (their inputs are all initializers); consumers then read the dequantized value.
+  // Apply: new initializers and the views' nodes go at the front of the graph holding the weight (their inputs
+  // are all initializers); consumers then read their view. A view no consumer reads is not written.
+  const values = new Map<(typeof rewrites)[number], string>();
+  for (const r of rewrites)
+    values.set(r, r.view === 'transposed' ? transposedView(r.plan) : r.view === 'rows' ? '' : r.plan.output);
+  const dqRead = new Set(rewrites.filter((r) => r.view === 'dq').map((r) => r.plan));
+  for (const r of rewrites) if (r.view === 'rows') rowsView(r.plan);
   const inserted = new Map<GraphProto, number>();
   for (const plan of plans.values()) {
-    plan.graph.initializer.push(...plan.tensors);
+    plan.graph.initializer.push(...plan.tensors, ...(plan.rows?.tensors ?? []));
+    const nodes = [...(dqRead.has(plan) ? plan.nodes : []), ...(plan.transposed?.nodes ?? [])];
     const at = inserted.get(plan.graph) ?? 0;
-    plan.graph.node.splice(at, 0, ...plan.nodes);
-    inserted.set(plan.graph, at + plan.nodes.length);
+    plan.graph.node.splice(at, 0, ...nodes);
+    inserted.set(plan.graph, at + nodes.length);
   }
-  for (const r of rewrites) r.target.input[r.slot] = r.value;
-  const { inputsRemoved, keptInFloat } = removeUnusedOriginals([...plans.values()].map((p) => p.weight));
+  for (const r of rewrites) {
+    if (r.view !== 'rows') {
+      r.target.input[r.slot] = values.get(r)!;
+      continue;
+    }
+    // The Gather becomes a lookup of int8 rows, dequantized as they are taken, where it stood.
+    const at = r.graph.node.indexOf(r.node);
+    const rows = dequantizedGather(
+      r.node,
+      rowsView(r.plan),
+      r.plan.parts.q.scales.length > 1,
+      r.plan.weight.computeType,
+      names,
+    );
+    r.graph.node.splice(at, 1, ...rows);
+  }
+  const { inputsRemoved, keptInFloat } = removeUnusedOriginals([
+    ...[...plans.values()].map((p) => p.weight),
+    ...rewrites.flatMap((r) => (r.through ? [r.through] : [])),
+  ]);
   const kept = keptInFloatNote(keptInFloat);
   if (kept) note(kept);
 
