@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
+import { clone, fromBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
 import { type ModelProto, ModelProtoSchema, TensorProto_DataType as DT } from 'onnx-buf';
 import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
@@ -36,6 +36,11 @@ const byName = (model: ModelProto, name: string) => model.graph!.node.find((n) =
 const hasInitializer = (model: ModelProto, name: string) =>
   model.graph!.initializer.some((t) => t.name === name);
 const opTypes = (model: ModelProto) => model.graph!.node.map((n) => n.opType);
+/** Initializers no node of the main graph reads. */
+const unread = (model: ModelProto) => {
+  const read = new Set(model.graph!.node.flatMap((n) => n.input));
+  return model.graph!.initializer.filter((t) => !read.has(t.name)).map((t) => t.name);
+};
 
 async function quantize(method: QuantizeMethod, model: ModelProto) {
   return quantizeInMemory(method, model);
@@ -195,8 +200,29 @@ describe('a tied LM head (MatMul of a Transpose of the embedding table)', () => 
       expect(opTypes(q.model)).toContain(asymmetric ? 'Sub' : 'Mul');
       expect(hasInitializer(q.model, 'table')).toBe(false);
       expect(byName(q.model, 'lookup')?.output).toEqual(['rows']);
+      // Nothing written that nothing reads (no whole-table scale beside the per-row one).
+      expect(unread(q.model)).toEqual([]);
       await expectAgreement(embedding, q.model, ids(), { minCosine: 0.9999 });
     }
+    // At opset 11 no DequantizeLinear is written, so no com.microsoft one is said or imported.
+    const old = clone(ModelProtoSchema, embedding);
+    old.opsetImport[0]!.version = 11n;
+    const q11 = await quantizeInMemory(int8WeightMethod, old);
+    expect(q11.model.opsetImport.map((o) => o.domain)).not.toContain('com.microsoft');
+    expect(q11.notes.join('\n')).not.toContain('com.microsoft');
+  });
+
+  it('int8-weight: a tied head whose Transpose feeds something else reads the dequantized table through it', async () => {
+    const lm = buildTiedLm();
+    lm.graph!.node.push(makeNode('ReduceSum', ['lm_head_wT'], ['head_sum'], { name: 'head_sum' }));
+    lm.graph!.output.push(makeValueInfo('head_sum', DT.FLOAT, [1, 1]));
+    const q = await quantize(int8WeightMethod, lm);
+    // The Transpose stays, reading the one int8 table dequantized: no float copy is kept, nothing is unread.
+    expect(byName(q.model, TIED_LM.transpose)?.input[0]).toMatch(/dequantized/);
+    expect(hasInitializer(q.model, TIED_LM.table)).toBe(false);
+    expect(unread(q.model)).toEqual([]);
+    expect(modelBytes(q.model).length).toBeLessThan(modelBytes(lm).length * 0.45);
+    await expectAgreement(lm, q.model, ids(), { minCosine: 0.99 });
   });
 
   it('int8-weight: when the head stays float, no Gather copy is written that would only add bytes', async () => {

@@ -111,8 +111,11 @@ interface Plan {
   nodes: NodeProto[];
   quantizedBytes: number;
   floatBytes: number;
-  /** What the other views are made of (see above). */
-  parts: { q: ReturnType<typeof quantizeInt8>; qName: string; scaleName: string; zpName: string };
+  /**
+   * What the other views are made of (see above): names, and the scales and zero points only (the int8 data is in
+   * `tensors`, which streaming may spill; keeping it here held every weight's int8 bytes to the end).
+   */
+  parts: { scales: Float32Array; zeroPoints: Int8Array; qName: string; scaleName: string; zpName: string };
   /** The `transposed` view (made when a tied head asks for it), and the `rows` view's per-row parameters. */
   transposed?: { output: string; nodes: NodeProto[] };
   rows?: { table: TiedInt8Table; tensors: ReturnType<typeof makeRawTensor>[] };
@@ -292,7 +295,7 @@ async function quantizeInt8Weights(
       nodes,
       quantizedBytes: tensors.reduce((a, t) => a + t.rawData.length, 0),
       floatBytes: original,
-      parts: { q, qName, scaleName, zpName },
+      parts: { scales: q.scales, zeroPoints: q.zeroPoints, qName, scaleName, zpName },
     };
     plans.set(key, plan);
     return { plan, target, view, ...(through ? { through } : {}) };
@@ -304,7 +307,7 @@ async function quantizeInt8Weights(
     const { qName, scaleName, zpName } = plan.parts;
     const base = plan.weight.ref.name;
     const qT = names.next(`${base}_quantized_transposed`);
-    const perChannelDq = plan.parts.q.scales.length > 1;
+    const perChannelDq = plan.parts.scales.length > 1;
     const dq = plan.nodes.find((n) => n.opType === 'DequantizeLinear')!;
     const cast = plan.nodes.find((n) => n.opType === 'Cast');
     const dqOut = names.next(`${base}_transposed_dequantized${cast ? '_float' : ''}`);
@@ -336,23 +339,47 @@ async function quantizeInt8Weights(
   /** The `rows` view's per-row scale and zero point ([N, 1], or scalars per tensor) beside the int8 table. */
   function rowsView(plan: Plan): TiedInt8Table {
     if (plan.rows) return plan.rows.table;
-    const { q, qName } = plan.parts;
+    const { scales, zeroPoints, qName } = plan.parts;
     const rows = plan.weight.dims[0]!;
-    const perRow = q.scales.length > 1;
+    const perRow = scales.length > 1;
     const base = plan.weight.ref.name;
     const dims = perRow ? [rows, 1] : [];
-    const scale = makeRawTensor(names.next(`${base}_row_scale`), DT.FLOAT, dims, littleEndianBytes(q.scales));
+    const scale = makeRawTensor(names.next(`${base}_row_scale`), DT.FLOAT, dims, littleEndianBytes(scales));
     const zp = common.asymmetric
       ? makeRawTensor(
           names.next(`${base}_row_zero_point`),
           DT.INT8,
           dims,
-          new Uint8Array(q.zeroPoints.buffer, q.zeroPoints.byteOffset, q.zeroPoints.byteLength),
+          new Uint8Array(zeroPoints.buffer, zeroPoints.byteOffset, zeroPoints.byteLength),
         )
       : undefined;
     const table = { rows: qName, rowScale: scale.name, rowZeroPoint: zp?.name };
     plan.rows = { table, tensors: [scale, ...(zp ? [zp] : [])] };
     return table;
+  }
+
+  // A tied head takes the transposed view only where its Transpose feeds nothing else (another head left float, a
+  // ReduceSum, a subgraph): else every reader of the Transpose reads it, as the Transpose's input, dequantized.
+  const byTranspose = new Map<NodeProto, (typeof rewrites)[number][]>();
+  for (const r of rewrites) {
+    const transpose = r.view === 'transposed' ? r.through?.transpose : undefined;
+    if (transpose) byTranspose.set(transpose.node, [...(byTranspose.get(transpose.node) ?? []), r]);
+  }
+  for (const [transpose, group] of byTranspose) {
+    const { index } = group[0]!.through!.transpose!;
+    const out = transpose.output[0] ?? '';
+    const heads = new Set(group.map((r) => r.node));
+    const onlyHeads =
+      !index.isGraphOutput(out) &&
+      index.implicitConsumersOf(out).length === 0 &&
+      index.consumersOf(out).every((c) => heads.has(c.node) && c.inputIndex === 1);
+    if (onlyHeads) continue;
+    for (const r of group) {
+      r.view = 'dq';
+      r.target = transpose;
+      r.slot = 0;
+      delete r.through;
+    }
   }
 
   // A weight some node still reads in float (an excluded tied head, a Gather's table read by another op)
@@ -387,9 +414,19 @@ async function quantizeInt8Weights(
   const dqRead = new Set(rewrites.filter((r) => r.view === 'dq').map((r) => r.plan));
   for (const r of rewrites) if (r.view === 'rows') rowsView(r.plan);
   const inserted = new Map<GraphProto, number>();
+  let dequantizeLinears = 0;
   for (const plan of plans.values()) {
-    plan.graph.initializer.push(...plan.tensors, ...(plan.rows?.tensors ?? []));
+    // The int8 data always; the scale and zero point only where a DequantizeLinear reads them (a table only
+    // Gathers read has its own per-row ones).
+    const dequantized = dqRead.has(plan) || plan.transposed !== undefined;
+    const tensors = dequantized ? plan.tensors : plan.tensors.filter((t) => t.name === plan.parts.qName);
+    plan.graph.initializer.push(...tensors, ...(plan.rows?.tensors ?? []));
+    plan.quantizedBytes = [...tensors, ...(plan.rows?.tensors ?? [])].reduce(
+      (a, t) => a + t.rawData.length,
+      0,
+    );
     const nodes = [...(dqRead.has(plan) ? plan.nodes : []), ...(plan.transposed?.nodes ?? [])];
+    dequantizeLinears += nodes.filter((n) => n.opType === 'DequantizeLinear').length;
     const at = inserted.get(plan.graph) ?? 0;
     plan.graph.node.splice(at, 0, ...nodes);
     inserted.set(plan.graph, at + nodes.length);
@@ -404,7 +441,7 @@ async function quantizeInt8Weights(
     const rows = dequantizedGather(
       r.node,
       rowsView(r.plan),
-      r.plan.parts.q.scales.length > 1,
+      r.plan.parts.scales.length > 1,
       r.plan.weight.computeType,
       names,
     );
@@ -418,7 +455,8 @@ async function quantizeInt8Weights(
   if (kept) note(kept);
 
   if (plans.size > 0) {
-    if (contribDq) {
+    // The com.microsoft DequantizeLinear, where one was written (a table only Gathers read needs none).
+    if (contribDq && dequantizeLinears > 0) {
       if ((opsetVersion(model, 'com.microsoft') ?? 0) < 1) setOpsetVersion(model, 'com.microsoft', 1);
       note(
         `The model's opset is ${opset}; ${perChannel ? 'per-channel' : 'per-tensor'} DequantizeLinear needs ${needOpset}, ` +
