@@ -20,6 +20,8 @@ import { createSession } from '../runtime/create-session.js';
 import { buildSubgraphWeights } from '../testing/prune-fixtures.js';
 import { ortTensorSource } from '../../../shared/ort-node-names.js';
 import { diffModelProtos, diffModels } from './diff-models.js';
+import { int8WeightMethod } from '../quantize/methods/int8-weight.js';
+import { quantizeInMemory } from '../quantize/weight-only/test-support.js';
 
 /** The If/Loop model with every weight an initializer (the body's too), as the diff's tests expect. */
 const ifLoop = () => buildSubgraphWeights({ seed: 81, bodyWeight: 'initializer' });
@@ -97,6 +99,23 @@ describe('diff of a model with subgraphs', () => {
     expect(d.weights.byChange.quantized).toBe(4);
     expect(d.weights.addedCount).toBe(0);
     expect(d.nodes.byPrecision.int8).toBe(4);
+  });
+
+  it("int8-weight: an embedding's per-row scale and zero point are its table's, not new weights", async () => {
+    const embedding = makeModel(
+      makeGraph('embedding', {
+        nodes: [makeNode('Gather', ['table', 'ids'], ['rows'], { name: 'lookup' })],
+        inputs: [makeValueInfo('ids', TensorProto_DataType.INT64, [8])],
+        outputs: [makeValueInfo('rows', TensorProto_DataType.FLOAT, [8, 32])],
+        initializers: [randomTensor('table', [64, 32], 3)],
+      }),
+    );
+    const q = await quantizeInMemory(int8WeightMethod, embedding, { asymmetric: true });
+    const d = diffModelProtos(embedding, q.model, { original: 'a.onnx', variant: 'b.onnx' });
+    expect(d.weights.addedCount).toBe(0);
+    expect(d.weights.list.find((w) => w.name === 'table')?.variantNames).toEqual(
+      expect.arrayContaining(['table_quantized', 'table_row_scale', 'table_row_zero_point']),
+    );
   });
 
   it('int8-weight: a branch MatMul reading a DequantizeLinear of the main graph computes in int8', () => {

@@ -242,7 +242,7 @@ function diffGraphNodes(original: GraphProto, variant: GraphProto, walk: NodeWal
   const originalValue = (value: string, ownOp: string): string => {
     const v = behindConversions(value, ownOp);
     let base = v;
-    for (let i = 0; i <= 2; i++) {
+    for (let i = 0; i <= 3; i++) {
       if (originalValues.has(base)) return base;
       const source = ortTensorSource(base, isOriginalValue);
       if (source) return source.name;
@@ -511,8 +511,8 @@ function diffWeights(
   for (const v of variants) byName.set(v.name, [...(byName.get(v.name) ?? []), v]);
   // A variant tensor `W_scale` came from `W` only if the original has no tensor of that name itself.
   const originalNames = new Set(originals.map((o) => o.name));
-  // `W_quantized`, `W_scale`, `W_zero_point`, `W_Q4`, `W_scales`: the original weight is what is left after
-  // dropping one or two `_suffix` segments. onnxruntime's optimizations (int8-static runs them first) rename a
+  // `W_quantized`, `W_scale`, `W_zero_point`, `W_Q4`, `W_scales`, int8-weight's `W_row_zero_point`: the original
+  // weight is what is left after dropping one to three `_suffix` segments. onnxruntime's optimizations (int8-static runs them first) rename a
   // weight they change (shared/ort-node-names.ts): `ConvBnFusion_W_W` is W with a BatchNormalization folded in,
   // and `ConvBnFusion_W_W_quantized` a part of it.
   const isOriginalName = (name: string) => originalNames.has(name);
@@ -520,7 +520,7 @@ function diffWeights(
   for (const v of variants) {
     if (originalNames.has(v.name)) continue;
     let base = v.name;
-    for (let i = 0; i <= 2; i++) {
+    for (let i = 0; i <= 3; i++) {
       const source =
         i > 0 && originalNames.has(base) ? { name: base } : ortTensorSource(base, isOriginalName);
       if (source) {

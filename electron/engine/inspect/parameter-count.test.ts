@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { makeFloatTensor, makeNode, makeRawTensor, makeValueInfo } from '../onnx/graph-build.js';
 import { int4Method } from '../quantize/methods/int4.js';
 import { int8DynamicMethod } from '../quantize/methods/int8-dynamic.js';
+import { int8WeightMethod } from '../quantize/methods/int8-weight.js';
+import { buildTiedLm } from '../testing/tied-lm.js';
 import { quantizeInMemory } from '../quantize/weight-only/test-support.js';
 import { buildMlp, makeGraph } from '../testing/model-fixtures.js';
 import { countParameters, parameterCount } from './parameter-count.js';
@@ -62,6 +64,17 @@ describe('parameters of quantized weights', () => {
       parameters: 16 * 32 + 32 + 32 * 8 + 8,
       quantizationParameters: 0,
     });
+  });
+
+  it("keeps a tied LM's parameter count through int8-weight and int8-dynamic, their per-row scales apart", async () => {
+    // The Gathers dequantize int8 rows with scales (and zero points) looked up per row: not more weights.
+    const lm = buildTiedLm();
+    const before = parameterCount(lm.graph!);
+    for (const method of [int8WeightMethod, int8DynamicMethod])
+      for (const asymmetric of [false, true]) {
+        const q = await quantizeInMemory(method, lm, { asymmetric });
+        expect(parameterCount(q.model.graph!), `${method.name} asymmetric ${asymmetric}`).toBe(before);
+      }
   });
 
   it("keeps a model's parameter count through int4 and int8-dynamic", async () => {

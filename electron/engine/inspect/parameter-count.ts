@@ -34,6 +34,7 @@ const QUANTIZATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
 };
 
 const UINT8 = 2;
+const INT8 = 3;
 
 /** What a constant is to the node that reads it: a packed weight's logical elements, or a scale/zero point. */
 type Role = { kind: 'weight'; elements: number } | { kind: 'quantization' };
@@ -80,8 +81,12 @@ export function countParameters(graph: GraphProto): ParameterCounts {
   const byName = new Map(constants.map((c) => [c.name, c]));
   const roles = new Map<string, Role>();
   walkGraphs(graph, (g) => {
+    const rowParameters = perRowParameterLookups(g, (name) => {
+      const type = byName.get(name)?.dataType;
+      return type === INT8 || type === UINT8;
+    });
     for (const node of g.node) {
-      const scales = QUANTIZATION_INPUTS[opKey(node)] ?? [];
+      const scales = rowParameters.has(node) ? [0] : (QUANTIZATION_INPUTS[opKey(node)] ?? []);
       node.input.forEach((name, i) => {
         const constant = byName.get(name);
         if (!constant || name === '') return;
@@ -100,6 +105,47 @@ export function countParameters(graph: GraphProto): ParameterCounts {
     else counts.parameters += role?.kind === 'weight' ? role.elements : safeCount(c.dims);
   }
   return counts;
+}
+
+/**
+ * The Gathers that look up per-row scales and zero points of int8 rows (quantize/dynamic/tied-table.ts): a Gather
+ * whose output a Mul or Sub applies to a Cast of another Gather's rows, `Cast(Gather(int8 table)) - Gather(zero
+ * point)`, `(...) * Gather(scale)`. Their tables are quantization parameters, not weights.
+ */
+function perRowParameterLookups(
+  graph: GraphProto,
+  isInt8Constant: (name: string) => boolean,
+): Set<NodeProto> {
+  const producers = new Map<string, NodeProto>();
+  for (const node of graph.node) for (const out of node.output) if (out) producers.set(out, node);
+  const isGather = (n: NodeProto | undefined) => n?.opType === 'Gather' && isDefaultDomain(n.domain);
+  /** Whether `value` is the int8 rows, cast (through a Sub of a zero point, for a scale). */
+  const castRows = (value: string, depth = 0): boolean => {
+    const p = producers.get(value);
+    if (!p || !isDefaultDomain(p.domain)) return false;
+    if (p.opType === 'Cast') {
+      const rows = producers.get(p.input[0] ?? '');
+      return isGather(rows) && isInt8Constant(rows!.input[0] ?? '');
+    }
+    return depth === 0 && p.opType === 'Sub' && castRows(p.input[0] ?? '', 1);
+  };
+  const lookups = new Set<NodeProto>();
+  for (const node of graph.node) {
+    if ((node.opType !== 'Mul' && node.opType !== 'Sub') || !isDefaultDomain(node.domain)) continue;
+    const [a = '', b = ''] = node.input;
+    const lookup = producers.get(b);
+    if (isGather(lookup) && castRows(a)) lookups.add(lookup!);
+    // A zero point is Cast to float before the Sub.
+    const cast = producers.get(b);
+    if (
+      node.opType === 'Sub' &&
+      cast?.opType === 'Cast' &&
+      isGather(producers.get(cast.input[0] ?? '')) &&
+      castRows(a)
+    )
+      lookups.add(producers.get(cast.input[0] ?? '')!);
+  }
+  return lookups;
 }
 
 /** The summary's `parameters` (countParameters); prune reports the same count through this. */
