@@ -201,6 +201,15 @@ export class GraphIndex {
   implicitConsumersOf(name: string): readonly NodeProto[] {
     return this.#implicitConsumers.get(name) ?? [];
   }
+  /**
+   * True when only node inputs of this graph read the value, each one `accept`s: no subgraph captures it and it is
+   * no graph output (a value a rewrite may take from them alone).
+   */
+  onlyReadBy(name: string, accept: (consumer: ConsumerRef) => boolean): boolean {
+    return (
+      !this.#outputs.has(name) && !this.#implicitConsumers.has(name) && this.consumersOf(name).every(accept)
+    );
+  }
   /** True when anything reads the value: a node input, a subgraph capture, or a graph output. */
   isUsed(name: string): boolean {
     return this.#consumers.has(name) || this.#implicitConsumers.has(name) || this.#outputs.has(name);

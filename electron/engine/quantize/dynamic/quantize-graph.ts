@@ -27,7 +27,8 @@ import { type TransposeView, resolveWeightConstant } from '../transposed-constan
 import { keptInFloatNote, type OriginalsRemoved, storedBytes } from '../weight-only/weights.js';
 import { type ColumnQuantized, quantizeColumns } from './column-quant.js';
 import { gathersOfTable } from '../weight-only/tied-gather.js';
-import { dequantizedGather, headTranspose, tiedTableTensors } from './tied-table.js';
+import { dequantizedGather } from '../int8-rows.js';
+import { headTranspose, tiedTableTensors } from './tied-table.js';
 import {
   type ConvEmit,
   type MatMulEmit,
@@ -385,25 +386,18 @@ export class DynamicQuantizer {
     gathers: readonly NodeProto[],
     reader: NodeProto,
   ): boolean {
-    if (index.isGraphOutput(value) || index.implicitConsumersOf(value).length > 0) return false;
     const tied = new Set<NodeProto>([...gathers, reader]);
-    if (!index.consumersOf(value).every((c) => tied.has(c.node))) return false;
+    if (!index.onlyReadBy(value, (c) => tied.has(c.node))) return false;
     if (reader.opType !== 'Transpose') return true;
     // A Transpose feeds heads this method quantizes (MatMul's weight, not excluded), and nothing else.
-    const out = reader.output[0] ?? '';
-    return (
-      !index.isGraphOutput(out) &&
-      index.implicitConsumersOf(out).length === 0 &&
-      index
-        .consumersOf(out)
-        .every(
-          (c) =>
-            c.node.opType === 'MatMul' &&
-            isDefaultDomain(c.node.domain) &&
-            c.inputIndex === 1 &&
-            this.#s.opTypes.has('MatMul') &&
-            !this.#s.excludeNodes.has(c.node.name),
-        )
+    return index.onlyReadBy(
+      reader.output[0] ?? '',
+      (c) =>
+        c.node.opType === 'MatMul' &&
+        isDefaultDomain(c.node.domain) &&
+        c.inputIndex === 1 &&
+        this.#s.opTypes.has('MatMul') &&
+        !this.#s.excludeNodes.has(c.node.name),
     );
   }
 
@@ -462,7 +456,7 @@ export class DynamicQuantizer {
       transposed: true,
     });
     const base = w.ref.name;
-    const { tensors, table } = tiedTableTensors(q, this.#names, base, s.perChannel, s.symmetric);
+    const { tensors, table } = tiedTableTensors(q, this.#names, base, s.symmetric);
     for (const tensor of tensors) this.#addInitializer(graph, tensor);
     const transpose = headTranspose(table, this.#names);
     // First in the graph: the rebuild keeps nodes no replacement names, in order.

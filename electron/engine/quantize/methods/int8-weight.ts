@@ -16,7 +16,7 @@ import { counted, listWords } from '../../../../shared/counted.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { quantizeInt8 } from '../weight-only/int8-kernel.js';
-import { dequantizedGather, type TiedInt8Table } from '../dynamic/tied-table.js';
+import { dequantizedGather, rowParameters, type TiedInt8Table } from '../int8-rows.js';
 import {
   type GraphScope,
   NodeProgress,
@@ -340,22 +340,9 @@ async function quantizeInt8Weights(
   function rowsView(plan: Plan): TiedInt8Table {
     if (plan.rows) return plan.rows.table;
     const { scales, zeroPoints, qName } = plan.parts;
-    const rows = plan.weight.dims[0]!;
-    const perRow = scales.length > 1;
-    const base = plan.weight.ref.name;
-    const dims = perRow ? [rows, 1] : [];
-    const scale = makeRawTensor(names.next(`${base}_row_scale`), DT.FLOAT, dims, littleEndianBytes(scales));
-    const zp = common.asymmetric
-      ? makeRawTensor(
-          names.next(`${base}_row_zero_point`),
-          DT.INT8,
-          dims,
-          new Uint8Array(zeroPoints.buffer, zeroPoints.byteOffset, zeroPoints.byteLength),
-        )
-      : undefined;
-    const table = { rows: qName, rowScale: scale.name, rowZeroPoint: zp?.name };
-    plan.rows = { table, tensors: [scale, ...(zp ? [zp] : [])] };
-    return table;
+    const zp = common.asymmetric ? zeroPoints : undefined;
+    plan.rows = rowParameters(qName, plan.weight.dims[0]!, scales, zp, names, plan.weight.ref.name);
+    return plan.rows.table;
   }
 
   // A tied head takes the transposed view only where its Transpose feeds nothing else (another head left float, a
@@ -367,13 +354,8 @@ async function quantizeInt8Weights(
   }
   for (const [transpose, group] of byTranspose) {
     const { index } = group[0]!.through!.transpose!;
-    const out = transpose.output[0] ?? '';
     const heads = new Set(group.map((r) => r.node));
-    const onlyHeads =
-      !index.isGraphOutput(out) &&
-      index.implicitConsumersOf(out).length === 0 &&
-      index.consumersOf(out).every((c) => heads.has(c.node) && c.inputIndex === 1);
-    if (onlyHeads) continue;
+    if (index.onlyReadBy(transpose.output[0] ?? '', (c) => heads.has(c.node) && c.inputIndex === 1)) continue;
     for (const r of group) {
       r.view = 'dq';
       r.target = transpose;
