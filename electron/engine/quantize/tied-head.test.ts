@@ -131,6 +131,18 @@ describe('a tied LM head (MatMul of a Transpose of the embedding table)', () => 
     expect(q.notes.join('\n')).toContain(`'${TIED_LM.table}' is also read in float`);
   });
 
+  it("int8-dynamic: says how to keep an unnamed Gather's table in float, without calling it named", async () => {
+    const lm = buildTiedLm();
+    byName(lm, TIED_LM.lookup)!.name = '';
+    const q = await quantize(int8DynamicMethod, lm);
+    expect(q.notes.join('\n')).toContain(
+      `it has no name for --exclude-nodes to take, so keep the table in float with --exclude-nodes ${TIED_LM.head} (the head) instead.`,
+    );
+    byName(lm, TIED_LM.head)!.name = '';
+    const nameless = await quantize(int8DynamicMethod, lm);
+    expect(nameless.notes.join('\n')).toContain('and neither has the head: name them in the model');
+  });
+
   it('int8-dynamic: asymmetric per-tensor weights dequantize the looked-up rows with the zero point', async () => {
     const lm = buildTiedLm();
     const q = await quantizeInMemory(int8DynamicMethod, lm, { asymmetric: true, perTensor: true });

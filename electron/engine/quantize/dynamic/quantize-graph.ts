@@ -479,7 +479,10 @@ export class DynamicQuantizer {
       `The embedding ${gathers.length === 1 ? 'Gather' : 'Gathers'} ${looked} ${gathers.length === 1 ? 'reads' : 'read'} the head's int8 ` +
         `table '${base}' (each row dequantized as it is looked up), so the float table is not kept beside it; ` +
         (unnamed
-          ? 'an unnamed Gather cannot be named to --exclude-nodes: keep the table in float with --exclude-nodes on the head instead.'
+          ? `${gathers.length === 1 ? 'it has' : 'one has'} no name for --exclude-nodes to take, ` +
+            (head.name !== ''
+              ? `so keep the table in float with --exclude-nodes ${head.name} (the head) instead.`
+              : 'and neither has the head: name them in the model to keep the table in float.')
           : `--exclude-nodes with ${gathers.length === 1 ? 'its name keeps it' : 'their names keeps them'} in float.`),
     );
     return names;
