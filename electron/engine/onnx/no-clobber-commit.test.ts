@@ -178,16 +178,33 @@ describe('copyFileAtomic and writeFileAtomic without replace', () => {
           new StudioError('BAD_REQUEST', `${file} already exists. Choose another path or pass --force.`),
       }),
     ];
+    // Either may commit first (under load the second one did, in CI): one is written, the other refused.
     const [first, second] = await Promise.allSettled(racing);
-    expect(first!.status).toBe('fulfilled');
-    expect(second).toMatchObject({
-      status: 'rejected',
-      reason: {
-        code: 'BAD_REQUEST',
-        message: `${target} already exists. Choose another path or pass --force.`,
-      },
+    expect([first!.status, second!.status].sort()).toEqual(['fulfilled', 'rejected']);
+    if (second!.status === 'rejected') {
+      // The refused one says it in its caller's words.
+      expect(second).toMatchObject({
+        reason: {
+          code: 'BAD_REQUEST',
+          message: `${target} already exists. Choose another path or pass --force.`,
+        },
+      });
+      expect(fs.readFileSync(target, 'utf8')).toBe('{"a":1}');
+    } else {
+      expect(first).toMatchObject({ reason: { message: expect.stringMatching(/already exists/) } });
+      expect(fs.readFileSync(target, 'utf8')).toBe('{"b":2}');
+    }
+    // Refused after the fact, in the caller's words, whichever won the race.
+    await expect(
+      writeFileAtomic(target, '{"d":4}', {
+        replace: false,
+        exists: (file) =>
+          new StudioError('BAD_REQUEST', `${file} already exists. Choose another path or pass --force.`),
+      }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: `${target} already exists. Choose another path or pass --force.`,
     });
-    expect(fs.readFileSync(target, 'utf8')).toBe('{"a":1}');
     await writeFileAtomic(target, '{"c":3}');
     expect(fs.readFileSync(target, 'utf8')).toBe('{"c":3}');
     expect(files()).toEqual(['r.json']);
