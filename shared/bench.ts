@@ -92,7 +92,7 @@ export const benchParamsSchema = z
     /** Whole input shapes by input name (`--shape`). */
     shapes: z.record(z.string(), z.array(z.number().int().min(0))),
     /** Values of symbolic dims by name (`--dim`); other symbolic dims are 1, and the result's notes say so. */
-    dims: z.record(z.string(), z.number().int().min(1)),
+    dims: z.record(z.string(), z.number().int().min(0)),
     /** Values synthetic inputs are filled with, by input name (`--value sr=16000`). */
     values: z.record(z.string(), inputValuesSchema),
     data: benchDataSchema,

@@ -45,12 +45,15 @@ describe('input spec guesses', () => {
     expect(x!.dims[1]).toMatchObject({ value: 1, source: 'default', reason: expect.stringMatching(/nothing tells the size of 'foo'/) });
   });
 
-  it("reads a KV cache's named length as a sequence, not a square image, though it has 4 heads", () => {
-    // [batch, heads, past_sequence_length, head_size] of a 4-head decoder: an RGBA image's rank and axis 1.
-    const [past] = guessInputSpec([
+  it("reads a KV cache's named length as a length, not a square image, though it has 4 heads", () => {
+    // [batch, heads, past_sequence_length, head_size] of a 4-head decoder: an RGBA image's rank and axis 1. The past
+    // is empty at a first step (cache-dims.test.ts); a cross-attention cache's encoder length is a sequence.
+    const [past, cross] = guessInputSpec([
       { name: 'past_key_values.0.key', dtype: 'float32', shape: ['batch', 4, 'past_sequence_length', 64] },
+      { name: 'past_key_values.0.encoder.key', dtype: 'float32', shape: ['batch', 4, 'encoder_sequence_length', 64] },
     ]);
-    expect(past!.dims[2]).toMatchObject({ value: 128, reason: "'past_sequence_length' reads as a sequence length" });
+    expect(past!.dims[2]).toMatchObject({ value: 0, source: 'name' });
+    expect(cross!.dims[2]).toMatchObject({ value: 128, reason: "'encoder_sequence_length' reads as a sequence length" });
     // An image's own sides stay an image's.
     const [image] = guessInputSpec([{ name: 'x', dtype: 'float32', shape: [1, 4, 'h', 64] }]);
     expect(image!.dims[2]!.reason).toMatch(/image|text line/);
@@ -117,7 +120,9 @@ describe('input spec guesses', () => {
     expect(inputSpecProblem(shapeless, { shapes: {} })).toBe("Input 'x' has no shape in the model: give its whole shape.");
     // A dim too small is named as the form labels it.
     const named = [{ name: 'x', dtype: 'float32', shape: ['N', 3, 'H', 'W'] }];
-    expect(inputSpecProblem(named, { shapes: { x: [1, 3, 8, 0] } })).toBe("Input 'x': W must be at least 1.");
+    expect(inputSpecProblem(named, { shapes: { x: [1, 3, 8, 0] } })).toBe(
+      "Input 'x': W must be at least 1 (only a KV cache's past length may be 0).",
+    );
     expect(inputSpecProblem(inputs, { shapes: { x: [1, 3, 48, 320] }, values: { y: { kind: 'constant', value: 1 } } })).toMatch(/'y' is not an input/);
   });
 
@@ -287,11 +292,12 @@ describe('figures measured at other shapes than the spec', () => {
 });
 
 describe('one reading of a typed shape, for the CLI and the Model view', () => {
-  it('takes x, × or commas with spaces, and refuses anything but whole dims of at least 1', () => {
+  it('takes x, × or commas with spaces, and refuses anything but whole dims', () => {
     expect(parseShapeText('1x3x48x320')).toEqual({ dims: [1, 3, 48, 320] });
     expect(parseShapeText(' 2 , 7 ')).toEqual({ dims: [2, 7] });
     expect(parseShapeText('1 × 64')).toEqual({ dims: [1, 64] });
-    expect(parseShapeText('1x0x4')).toEqual({ problem: 'zero' });
+    // A 0 is judged against the model (inputSpecProblem): a KV cache's past length may be empty.
+    expect(parseShapeText('1x4x0x16')).toEqual({ dims: [1, 4, 0, 16] });
     for (const bad of ['', '1x', 'x3', '1.5x2', '-1x2', '1e3', 'axb', '1xx2'])
       expect(parseShapeText(bad)).toEqual({ problem: 'format' });
   });

@@ -7,6 +7,7 @@
  *
  * Plain data and pure functions: the engine, the CLI, the app and the mock host share them.
  */
+import { describeSum, dimMayBeEmpty, dimTerms, isPastLengthName, modelDimNames, sumDimProblem, sumOf } from './cache-dims.js';
 import { fedShapesOf, sameShapes, type FedShape } from './latency-stats.js';
 
 /** An input as fed: its shape, and every distinct shape when the samples differ (latency-stats.ts). */
@@ -138,6 +139,15 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
     return { value: 1, source: 'batch', reason: 'batch: one sample per run' };
   }
   const what = name ? `'${name}'` : `dim ${index} of '${input.name}'`;
+  // A KV cache's past length (cache-dims.ts): a model's first step has none. Unnamed, only where a cache keeps it,
+  // [batch, heads, past, head_dim]: another unnamed dim of a cache input may be anything.
+  if (dimMayBeEmpty(input, index) && (name !== '' && !unnamed(name) ? true : rank === 4 && index === 2)) {
+    return {
+      value: 0,
+      source: 'name',
+      reason: `${what} reads as the length of a cache of earlier steps: 0, a first step with nothing cached`,
+    };
+  }
   if (isAudioLength(input, index, name, sampleRate)) {
     // A length of 1 makes a speech model fail on its first Reshape or STFT: one second of audio is the guess.
     if (sampleRate) {
@@ -193,11 +203,20 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
   };
 }
 
-function guessValues(input: TensorSummary, shape: number[]): InputGuess['values'] {
+/** Optimum's merged decoder's switch between its with-past and first-step branches (`use_cache_branch`). */
+const CACHE_SWITCH_NAMES = /^use_?cache(_?branch)?$/i;
+
+function guessValues(input: TensorSummary, shape: number[], pastLength?: number): InputGuess['values'] {
   if (FLOAT_TYPES.has(input.dtype)) return undefined;
   // Before the bool rule: a bool attention mask of random values hides half the sequence.
   if (/mask/i.test(input.name))
     return { values: { kind: 'constant', value: 1 }, reason: 'a mask: every position on' };
+  // Random, it took the with-past branch half the time, whatever the past held.
+  if (pastLength !== undefined && CACHE_SWITCH_NAMES.test(input.name)) {
+    return pastLength === 0
+      ? { values: { kind: 'constant', value: 0 }, reason: 'the cache switch: off, as the past is empty (length 0)' }
+      : { values: { kind: 'constant', value: 1 }, reason: `the cache switch: on, as the past holds ${pastLength} steps` };
+  }
   if (input.dtype === 'bool')
     return { values: { kind: 'range', min: 0, max: 1 }, reason: 'random true/false' };
   // Bytes are pixels in practice (an NHWC image of an exported detector): the whole range, not 0-99.
@@ -298,23 +317,70 @@ function withinTable(guess: DimGuess, table: PositionTable | undefined): DimGues
 export function guessInputSpec(
   inputs: readonly TensorSummary[],
   chosen: Readonly<Record<string, InputValues>> = {},
+  sizes: Readonly<Record<string, number>> = {},
 ): InputGuess[] {
   const sampleRate = sampleRateOf(inputs, chosen);
   const limitOf = positionLimits(inputs);
-  return inputs.map((input) => {
-    const dims = input.shape.map((_, i) => withinTable(guessDim(input, i, sampleRate), limitOf(input, i)));
+  const dims = inputs.map((input) =>
+    input.shape.map((_, i) => withinTable(guessDim(input, i, sampleRate), limitOf(input, i))),
+  );
+  sumsOfTerms(inputs, dims, sizes);
+  const past = pastLengthOf(inputs, dims, sizes);
+  return inputs.map((input, k) => {
     const values = guessValues(
       input,
-      dims.map((d) => d.value),
+      dims[k]!.map((d) => d.value),
+      past,
     );
     return {
       name: input.name,
       dtype: input.dtype,
       declared: input.shape,
-      dims,
+      dims: dims[k]!,
       ...(values ? { values } : {}),
     };
   });
+}
+
+/**
+ * Sizes the open dims named as a sum of the model's dims (`past_sequence_length + sequence_length`, cache-dims.ts)
+ * as that sum, of the sizes `sizes` sets and else of the first guess of each term, in place.
+ */
+function sumsOfTerms(
+  inputs: readonly TensorSummary[],
+  dims: DimGuess[][],
+  sizes: Readonly<Record<string, number>>,
+): void {
+  const names = new Set([...modelDimNames(inputs), ...Object.keys(sizes)]);
+  const guessed = new Map<string, number>(Object.entries(sizes));
+  inputs.forEach((input, k) =>
+    input.shape.forEach((d, i) => {
+      if (isNamedDim(d) && !guessed.has(d) && !dimTerms(d, names)) guessed.set(d, dims[k]![i]!.value);
+    }),
+  );
+  const sizeOf = (name: string) => guessed.get(name);
+  inputs.forEach((input, k) =>
+    input.shape.forEach((d, i) => {
+      const terms = isNamedDim(d) ? dimTerms(d, names) : undefined;
+      const total = terms && sumOf(terms, sizeOf);
+      if (total === undefined) return;
+      dims[k]![i] = { value: total, source: 'name', reason: `'${d}' adds up ${describeSum(terms!, sizeOf)}` };
+    }),
+  );
+}
+
+/** The past length of a model with a KV cache (the size set or guessed for it), or undefined when it has none. */
+function pastLengthOf(
+  inputs: readonly TensorSummary[],
+  dims: readonly DimGuess[][],
+  sizes: Readonly<Record<string, number>>,
+): number | undefined {
+  const set = Object.entries(sizes).find(([name]) => isPastLengthName(name));
+  if (set) return set[1];
+  for (const [k, input] of inputs.entries()) {
+    for (const i of input.shape.keys()) if (dimMayBeEmpty(input, i)) return dims[k]![i]!.value;
+  }
+  return undefined;
 }
 
 /** The spec the guesses add up to. */
@@ -615,6 +681,9 @@ export function namedDimConflictMessage(
   );
 }
 
+/** Said where a 0 dim is refused: the one size 0 a spec takes (cache-dims.ts). */
+export const EMPTY_ONLY_PAST = " (only a KV cache's past length may be 0)";
+
 /**
  * Why `spec` cannot feed a model with these inputs, or undefined when it can: every input needs a shape of
  * its rank, matching the dims the model fixes, and one size for a named dim in every input that has it
@@ -645,11 +714,14 @@ export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSp
     for (const [i, d] of input.shape.entries()) {
       if (!isOpenDim(d) && shape[i] !== d)
         return `Input '${input.name}': dim ${i} is fixed to ${d} by the model, the spec gives ${shape[i]}.`;
-      if (shape[i]! < 1) return `Input '${input.name}': ${dimLabel(input.shape, i)} must be at least 1.`;
+      if (shape[i]! < 1 && !(shape[i] === 0 && dimMayBeEmpty(input, i)))
+        return `Input '${input.name}': ${dimLabel(input.shape, i)} must be at least 1${EMPTY_ONLY_PAST}.`;
     }
   }
   const { conflict } = namedDimSizes(inputs, spec.shapes);
   if (conflict) return namedDimConflictMessage(conflict);
+  const sum = sumDimProblem(inputs, spec.shapes);
+  if (sum) return sum;
   for (const input of inputs) {
     const values = spec.values?.[input.name];
     const problem = values && inputValuesProblem(input, values);
@@ -660,13 +732,14 @@ export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSp
 
 /**
  * A whole shape as people type it: dims joined by `x`, `×` or `,` (spaces allowed around them): `1x3x48x320`,
- * `2, 7`. Every dim a whole number, at least 1 (a 0 dim makes an empty tensor: a benchmark would time no work and
- * calibration would see no value). The CLI's `--shape INPUT=...` and the Model view's field for an input of
- * unknown rank both read shapes with it. `zero` says a 0 dim was the only thing wrong, for the message.
+ * `2, 7`. Every dim a whole number. A 0 is read here and judged where the model is known (a KV cache's past length
+ * may be 0, cache-dims.ts; elsewhere a 0 dim makes an empty tensor: a benchmark would time no work and calibration
+ * would see no value). The CLI's `--shape INPUT=...` and the Model view's field for an input of unknown rank both
+ * read shapes with it.
  */
-export function parseShapeText(text: string): { dims: number[] } | { problem: 'format' | 'zero' } {
+export function parseShapeText(text: string): { dims: number[] } | { problem: 'format' } {
   const trimmed = text.trim();
   const dims = trimmed.split(/\s*[x×,]\s*/).map((part) => (/^\d+$/.test(part) ? Number(part) : NaN));
   if (trimmed === '' || dims.some((d) => !Number.isSafeInteger(d))) return { problem: 'format' };
-  return dims.includes(0) ? { problem: 'zero' } : { dims };
+  return { dims };
 }

@@ -144,7 +144,8 @@ export const dataRefSchema = z.strictObject({
 
 const optionsRecordSchema = z.record(z.string(), z.unknown());
 const shapesSchema = z.record(z.string(), z.array(z.number().int().min(0)).max(16));
-const dimsSchema = z.record(z.string(), z.number().int().min(1));
+// 0 only for a KV cache's past length: judged against the model (resolveInputSpecs, cache-dims.ts).
+const dimsSchema = z.record(z.string(), z.number().int().min(0));
 /** Values to feed inputs whose values matter (integers such as a sample rate), by input name. */
 const valuesSchema = z.record(z.string(), inputValuesSchema);
 /**

@@ -67,8 +67,9 @@ export function datasetFileNames(spec: DatasetSpecInput): string[] {
  * data fills inputs with (`--value`), so synthetic calibration is made again exactly.
  */
 export const inputSpecSchema = strictObject({
-  shapes: z.record(z.string(), z.array(z.number().int().min(1))).optional(),
-  dims: z.record(z.string(), z.number().int().min(1)).optional(),
+  // A 0 is judged against the model: only a KV cache's past length may be empty (cache-dims.ts).
+  shapes: z.record(z.string(), z.array(z.number().int().min(0))).optional(),
+  dims: z.record(z.string(), z.number().int().min(0)).optional(),
   values: z.record(z.string(), inputValuesSchema).optional(),
 });
 export type RecipeInputs = z.infer<typeof inputSpecSchema>;

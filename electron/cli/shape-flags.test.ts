@@ -22,10 +22,14 @@ describe('--shape, --dim and --value', () => {
     });
   });
 
-  it('refuses a 0 dim in --shape as --dim does (a user test benchmarked an empty tensor and calibrated on none)', () => {
-    const e = refusal(() => parseShapeFlags(['x=0x256'], undefined));
-    expect(e.code).toBe('BAD_REQUEST');
-    expect(e.message).toBe("--shape expects every dim >= 1 (as --dim does), got 'x=0x256'.");
-    expect(refusal(() => parseShapeFlags(undefined, ['batch=0'])).message).toContain('VALUE >= 1');
+  it('reads a 0 dim, which the model judges (only a KV cache past length may be 0: resolveInputSpecs)', () => {
+    expect(parseShapeFlags(['past=1x2x0x8'], ['past_sequence_length=0']).shapes).toEqual({
+      past: [1, 2, 0, 8],
+    });
+    expect(parseShapeFlags(undefined, ['past_sequence_length=0']).dims).toEqual({ past_sequence_length: 0 });
+    expect(refusal(() => parseShapeFlags(['x=1x-2'], undefined)).message).toBe(
+      "--shape expects INPUT=1x3x224x224, got 'x=1x-2'.",
+    );
+    expect(refusal(() => parseShapeFlags(undefined, ['batch=-1'])).message).toContain('with a whole VALUE');
   });
 });

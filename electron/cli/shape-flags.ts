@@ -22,19 +22,15 @@ export function parseShapeFlags(
     const at = flag.lastIndexOf('=');
     const shape = at > 0 ? parseShapeText(flag.slice(at + 1)) : ({ problem: 'format' } as const);
     if ('problem' in shape)
-      throw new StudioError(
-        'BAD_REQUEST',
-        shape.problem === 'zero'
-          ? `--shape expects every dim >= 1 (as --dim does), got '${flag}'.`
-          : `--shape expects INPUT=1x3x224x224, got '${flag}'.`,
-      );
+      throw new StudioError('BAD_REQUEST', `--shape expects INPUT=1x3x224x224, got '${flag}'.`);
     shapes[flag.slice(0, at)] = shape.dims;
   }
   const dims: Record<string, number> = {};
   for (const flag of asList(dimFlags)) {
+    // A 0 is judged against the model (only a KV cache's past length may be empty: resolveInputSpecs).
     const match = /^(.+)=(\d+)$/.exec(flag);
-    if (!match || Number(match[2]) < 1)
-      throw new StudioError('BAD_REQUEST', `--dim expects NAME=VALUE with VALUE >= 1, got '${flag}'.`);
+    if (!match)
+      throw new StudioError('BAD_REQUEST', `--dim expects NAME=VALUE with a whole VALUE, got '${flag}'.`);
     dims[match[1]!] = Number(match[2]);
   }
   const values: Record<string, InputValues> = {};
@@ -68,7 +64,8 @@ export const SHAPE_OPTIONS = {
 export const SHAPE_HELP = [
   '  --shape INPUT=1x3x224x224  a whole input shape (repeatable)',
   '  --dim NAME=N               the size of a symbolic dim, e.g. --dim batch=8 (repeatable; an unset dim takes the',
-  "                             app's guess, e.g. one second of audio, printed with its reason as a warning)",
+  "                             app's guess, e.g. one second of audio, printed with its reason as a warning; 0 only",
+  "                             for a KV cache's past length, e.g. --dim past_sequence_length=0, its guess)",
   '  --value INPUT=V            fill an input of synthetic data with V, e.g. --value sr=16000, or INPUT=MIN:MAX for',
   "                             whole numbers drawn from MIN..MAX (repeatable; unset: the app's guess, e.g. sr 16000,",
   '                             masks 1, ids over the rows of the table they index, printed as a warning)',

@@ -1,19 +1,29 @@
 /**
  * Inputs the data may leave out: those whose values the user set in the input spec (`--value sr=16000`, the
- * app's Model view), such as a sample rate beside audio data that holds only the audio. Every sample feeds them
- * the spec's values, and a note says so. A guessed value never fills data: data without an input it needs is
- * still refused, naming it.
+ * app's Model view), such as a sample rate beside audio data that holds only the audio, and those the spec makes
+ * empty (a KV cache at past length 0, beside data that holds token ids: an empty tensor has no values to guess).
+ * Every sample feeds them the spec's values, and a note says so. A guessed value never fills data: data without
+ * an input it needs is still refused, naming it.
  */
 import type * as ort from 'onnxruntime-node';
 import { guessedDimsNote, type ResolvedInput } from '../runtime/input-specs.js';
 import { isNamedDim } from '../../../shared/input-spec.js';
+import { dimMayBeEmpty, dimTerms, modelDimNames, sumOf } from '../../../shared/cache-dims.js';
 import { seededRandom, syntheticTensor } from '../runtime/synthetic-feeds.js';
 import type { DatasetSource } from './dataset-source.js';
 import type { Sample } from './sample-source.js';
 
 /** Whether the input spec gives this input values the user chose (not the shared guess). */
 export function fillableFromSpec(input: ResolvedInput): boolean {
-  return input.values !== undefined && input.valuesGuess === undefined && !input.rankUnknown;
+  if (input.rankUnknown) return false;
+  return (input.values !== undefined && input.valuesGuess === undefined) || isEmptyInput(input);
+}
+
+/** Whether the spec makes the input empty: a dim of 0, which only a KV cache's past length may be (cache-dims.ts). */
+function isEmptyInput(input: ResolvedInput): boolean {
+  return input.dims.some(
+    (d, axis) => d === 0 && dimMayBeEmpty({ name: input.name, shape: input.declared }, axis),
+  );
 }
 
 /**
@@ -84,19 +94,34 @@ export function withSpecFilledInputs(
   const note =
     `the data has no ${absent.length === 1 ? 'array' : 'arrays'} for ${described.join(', ')}: every sample feeds ` +
     `${absent.length === 1 ? 'it' : 'them'} the value${absent.length === 1 ? '' : 's'} the input spec sets${sizedLike}.`;
+  const terms = modelDimNames(inputs.map((i) => ({ shape: i.declared })));
   // Guessed dims of the absent inputs that no input of the data has: fed at the guess, which the warning names.
   const untold = [
     ...new Set(
       absent.flatMap((i) =>
-        (i.guessedDims ?? []).filter((g) => g.name === undefined || !holders.has(g.name)),
+        // A sum's size is the data's and the spec's terms (`past + sequence`): a term guessed is listed itself.
+        (i.guessedDims ?? []).filter(
+          (g) => g.name === undefined || (!holders.has(g.name) && !dimTerms(g.name, terms)),
+        ),
       ),
     ),
   ];
+  const specSizes = new Map<string, number>();
+  for (const input of inputs)
+    input.declared.forEach(
+      (d, axis) => isNamedDim(d) && !specSizes.has(d) && specSizes.set(d, input.dims[axis]!),
+    );
   const samples = async function* (signal?: AbortSignal): AsyncIterable<Sample> {
     // A range is drawn per sample from a fixed seed, so a rerun feeds the same values.
     const next = seededRandom(0);
     for await (const sample of source.samples(signal)) {
       const sizes = sampleSizes(fromData, sample);
+      // A mask over the past and the new tokens is as long as both: the data's tokens, the spec's past.
+      for (const [name] of specSizes) {
+        const parts = sizes.has(name) ? undefined : dimTerms(name, terms);
+        const total = parts && sumOf(parts, (t) => sizes.get(t) ?? specSizes.get(t));
+        if (total !== undefined) sizes.set(name, total);
+      }
       const filled: Record<string, ort.Tensor> = { ...sample.inputs };
       for (const input of absent) filled[input.name] ??= syntheticTensor(sizedBy(input, sizes), next);
       yield { ...sample, inputs: filled };
@@ -140,6 +165,11 @@ function listed(items: readonly string[]): string {
 }
 
 function describeSpecValues(input: ResolvedInput): string {
-  const v = input.values!;
+  const v = input.values;
+  if (!v || isEmptyInput(input))
+    return `(empty: ${input.declared
+      .map((d, i) => (input.dims[i] === 0 ? `${typeof d === 'string' && d !== '' ? d : `dim ${i}`} 0` : ''))
+      .filter(Boolean)
+      .join(', ')})`;
   return v.kind === 'constant' ? `(= ${v.value})` : `(${v.min} to ${v.max})`;
 }

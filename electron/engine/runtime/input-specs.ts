@@ -1,6 +1,9 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { ModelProto, ValueInfoProto } from 'onnx-buf';
+import { dimMayBeEmpty, sumDimProblem } from '../../../shared/cache-dims.js';
 import {
+  EMPTY_ONLY_PAST,
+  dimLabel,
   guessInputSpec,
   inputValuesProblem,
   namedDimConflictMessage,
@@ -204,7 +207,7 @@ export function resolveInputSpecs(
     graph,
     fed.map((vi) => summaryWithOverrides(vi, set)),
   );
-  const dimGuesses = guessesByName(guessInputSpec(summaries, overrides.values));
+  const dimGuesses = guessesByName(guessInputSpec(summaries, overrides.values, set.dims));
   const open = openDimSizes(dimGuesses, overrides.defaultDim);
   const inputs: ResolvedInput[] = [];
   const symbolic = new Set<string>();
@@ -246,6 +249,12 @@ export function resolveInputSpecs(
     });
   }
   refuseUnknownNames(overrides, inputs.map((i) => i.name), source);
+  refuseEmptyDims(inputs);
+  const sum = sumDimProblem(
+    inputs.map((i) => ({ name: i.name, shape: i.declared })),
+    Object.fromEntries(inputs.map((i) => [i.name, i.dims])),
+  );
+  if (sum) throw new StudioError('BAD_INPUT', sum);
   for (const input of inputs) {
     const guessedDims = open.guessed.filter((g) => g.inputs.includes(input.name));
     if (guessedDims.length > 0) input.guessedDims = guessedDims;
@@ -372,6 +381,22 @@ function checkWholeShape(name: string, tensor: FeedableTensor, whole: number[], 
   });
 }
 
+/**
+ * Refuses a 0 dim set anywhere but a KV cache's past length (cache-dims.ts): elsewhere it makes an empty tensor,
+ * and a benchmark would time no work.
+ */
+function refuseEmptyDims(inputs: readonly ResolvedInput[]): void {
+  for (const input of inputs) {
+    const axis = input.dims.findIndex((d, i) => d === 0 && !dimMayBeEmpty({ name: input.name, shape: input.declared }, i));
+    if (axis < 0) continue;
+    const by = input.setBy?.[axis];
+    throw new StudioError(
+      'BAD_INPUT',
+      `${by ? `${capitalized(by)} gives` : 'The model gives'} input '${input.name}' a ${dimLabel(input.declared, axis)} of 0: a dim must be at least 1${EMPTY_ONLY_PAST}.`,
+    );
+  }
+}
+
 /** Refuses shapes or values (`--shape`, `--value`) naming no input of the model: a typo would otherwise be ignored. */
 function refuseUnknownNames(overrides: ShapeOverrides, known: readonly string[], source: SizeSource): void {
   for (const field of ['shapes', 'values'] as const) {
@@ -399,7 +424,10 @@ function addValues(
     const table = indexes.get(i.name);
     return { name: i.name, dtype: dtypeName(i.elemType), shape: i.dims, ...(table ? { indexes: table } : {}) };
   });
-  const guesses = guessesByName(guessInputSpec(resolved));
+  // The declared names' sizes, so that a guess that reads another dim (a cache switch reads the past length) sees it.
+  const sizes: Record<string, number> = {};
+  for (const input of inputs) input.declared.forEach((d, i) => typeof d === 'string' && d !== '' && (sizes[d] ??= input.dims[i]!));
+  const guesses = guessesByName(guessInputSpec(resolved, {}, sizes));
   return inputs.map((input) => {
     const values = chosen[input.name];
     // The rule the app's form and the stored experiment follow: a range of 1.5..3 would feed an int64 input 2.5.

@@ -110,7 +110,18 @@ export function buildPatternLm(
     echo?: boolean;
   } = {},
 ): ModelProto {
-  const { vocab = 64, hidden = 96, tokens = 8, margin = 5 } = options;
+  const { vocab = 64, hidden = 96, tokens = 8 } = options;
+  return buildTiedLm({ vocab, hidden, tokens, weights: patternWeights(options) });
+}
+
+/**
+ * The table and projection of a pattern LM (buildPatternLm): Tanh(table[i] . proj) . table^T scores
+ * nextInPattern(i) `margin` above every other id (each id itself with `echo`).
+ */
+export function patternWeights(
+  options: { vocab?: number; hidden?: number; margin?: number; echo?: boolean } = {},
+): { table: Float32Array; proj: Float32Array } {
+  const { vocab = 64, hidden = 96, margin = 5 } = options;
   if (hidden < vocab) throw new Error('A pattern LM needs hidden >= vocab (orthogonal rows).');
   const norm = 2;
   // Gram-Schmidt on seeded random rows, each scaled to `norm`.
@@ -140,7 +151,7 @@ export function buildPatternLm(
       for (let m = 0; m < hidden; m++) proj[m * hidden + k] = proj[m * hidden + k]! + from[m]! * a;
     }
   }
-  return buildTiedLm({ vocab, hidden, tokens, weights: { table, proj: Float32Array.from(proj) } });
+  return { table, proj: Float32Array.from(proj) };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   specFromDraft,
   valuesHoldGuess,
   wholeShapeDims,
+  withDimSet,
 } from './input-spec-panel.js';
 
 const summary = {
@@ -31,7 +32,8 @@ describe('the input spec form', () => {
       const parsed = specFromDraft(summary, { x: { dims: ['1', '3', '224', w] } });
       expect(parsed).toEqual({
         ok: false,
-        message: "Input 'x': W must be a whole number of at least 1.",
+        message:
+          "Input 'x': W must be a whole number of at least 1 (only a KV cache's past length may be 0).",
         field: { input: 'x', part: 3 },
       });
     }
@@ -40,6 +42,42 @@ describe('the input spec form', () => {
       inputs: [{ name: 'x', dtype: 'float32', shape: [1, null] }],
     } as unknown as ModelSummary;
     expect(specFromDraft(unnamed, { x: { dims: ['1', '0'] } })).toMatchObject({ message: /'x': dim 1 must/ });
+  });
+
+  it("takes a KV cache's empty past, and keeps the mask over the past and the new tokens in step", () => {
+    const kv = ['batch_size', 2, 'past_sequence_length', 8];
+    const decoder = {
+      ...summary,
+      inputs: [
+        { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
+        {
+          name: 'attention_mask',
+          dtype: 'int64',
+          shape: ['batch_size', 'past_sequence_length + sequence_length'],
+        },
+        { name: 'past_key_values.0.key', dtype: 'float32', shape: kv },
+      ],
+    } as unknown as ModelSummary;
+    const drafts = {
+      input_ids: { dims: ['1', '16'] },
+      attention_mask: { dims: ['1', '16'] },
+      'past_key_values.0.key': { dims: ['1', '2', '0', '8'] },
+    };
+    expect(specFromDraft(decoder, drafts)).toMatchObject({ ok: true });
+    // Setting the past sets the mask: 5 + 16.
+    const withPast = withDimSet(decoder, drafts, 'past_key_values.0.key', 2, '5');
+    expect(withPast.attention_mask!.dims).toEqual(['1', '21']);
+    expect(withDimSet(decoder, withPast, 'input_ids', 1, '8').attention_mask!.dims).toEqual(['1', '13']);
+    // A mask typed to another size is refused in words; a 0 elsewhere still is.
+    expect(specFromDraft(decoder, { ...withPast, attention_mask: { dims: ['1', '16'] } })).toMatchObject({
+      ok: false,
+      message:
+        /dim 'past_sequence_length \+ sequence_length' is 16, but past_sequence_length \(5\) \+ sequence_length \(16\) is 21/,
+    });
+    expect(specFromDraft(decoder, { ...drafts, input_ids: { dims: ['0', '16'] } })).toMatchObject({
+      ok: false,
+      field: { input: 'input_ids', part: 0 },
+    });
   });
 
   it('asks an input the model gives no shape for its whole shape, typed 1x64', () => {

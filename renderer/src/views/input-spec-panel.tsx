@@ -5,7 +5,9 @@
  * (benchmarks, synthetic calibration) uses it, and shown beside every latency it produced.
  */
 import { useContext, useEffect, useId, useState } from 'react';
+import { dimMayBeEmpty, dimTerms, modelDimNames, sumDimProblem, sumOf } from '../../../shared/cache-dims.js';
 import {
+  EMPTY_ONLY_PAST,
   dimLabel,
   inputNeedsSpec,
   inputSpecProblem,
@@ -64,7 +66,8 @@ export function describeValues(name: string, dtype: string | undefined, v: Input
 /** `1x64` as dims, or null when it is not whole numbers of at least 1 joined by x (the CLI's --shape rule). */
 export function wholeShapeDims(text: string): number[] | null {
   const parsed = parseShapeText(text);
-  return 'dims' in parsed ? parsed.dims : null;
+  // No past length can be told in a shape the model does not declare: a 0 is an empty tensor.
+  return 'dims' in parsed && !parsed.dims.includes(0) ? parsed.dims : null;
 }
 
 /**
@@ -140,6 +143,38 @@ export function withDimSet(
     if (!other.shape.some((_, k) => sets(k))) continue;
     next[other.name] = { ...draft, dims: draft.dims.map((d, k) => (sets(k) ? text : d)) };
   }
+  return withSumsFollowing(summary, next);
+}
+
+/**
+ * The fields of dims named as a sum (`past_sequence_length + sequence_length`, cache-dims.ts) set to the sum of
+ * their terms' fields, where every term holds a whole number: a mask follows the past and the new tokens.
+ */
+function withSumsFollowing(
+  summary: ModelSummary,
+  drafts: Record<string, InputDraft>,
+): Record<string, InputDraft> {
+  const names = modelDimNames(summary.inputs);
+  const typed = new Map<string, number>();
+  for (const input of summary.inputs) {
+    input.shape.forEach((d, k) => {
+      const n = Number(drafts[input.name]?.dims[k]);
+      if (isNamedDim(d) && !typed.has(d) && drafts[input.name]?.dims[k]?.trim() && Number.isInteger(n))
+        typed.set(d, n);
+    });
+  }
+  const next = { ...drafts };
+  for (const input of summary.inputs) {
+    const draft = next[input.name];
+    if (!draft || input.rankUnknown) continue;
+    const dims = draft.dims.map((text, k) => {
+      const d = input.shape[k];
+      const terms = isNamedDim(d) ? dimTerms(d, names) : undefined;
+      const total = terms && sumOf(terms, (t) => typed.get(t));
+      return total === undefined ? text : String(total);
+    });
+    if (dims.some((t, k) => t !== draft.dims[k])) next[input.name] = { ...draft, dims };
+  }
   return next;
 }
 
@@ -186,12 +221,14 @@ export function specFromDraft(
         field: { input: input.name, part: 0 },
       };
     const dims = typed ?? draft.dims.map(Number);
-    const bad = dims.findIndex((d) => !Number.isInteger(d) || d < 1);
+    const bad = dims.findIndex(
+      (d, i) => !Number.isInteger(d) || (d < 1 && !(d === 0 && dimMayBeEmpty(input, i))),
+    );
     if (bad >= 0)
       return {
         ok: false,
         // The field's label (`W`), as the user sees it, not its position.
-        message: `Input '${input.name}': ${dimLabel(input.shape, bad)} must be a whole number of at least 1.`,
+        message: `Input '${input.name}': ${dimLabel(input.shape, bad)} must be a whole number of at least 1${EMPTY_ONLY_PAST}.`,
         field: { input: input.name, part: bad },
       };
     shapes[input.name] = dims;
@@ -225,6 +262,8 @@ export function specFromDraft(
       also: [{ input: first.input, part: first.axis }],
     };
   }
+  const sum = sumDimProblem(summary.inputs, shapes);
+  if (sum) return { ok: false, message: sum };
   return { ok: true, spec: Object.keys(values).length > 0 ? { shapes, values } : { shapes } };
 }
 
@@ -380,7 +419,14 @@ export function InputSpecPanel({
                       <input
                         id={fieldId}
                         type="number"
-                        min={1}
+                        min={
+                          dimMayBeEmpty(
+                            summary.inputs.find((x) => x.name === guess.name)!,
+                            i,
+                          )
+                            ? 0
+                            : 1
+                        }
                         step={1}
                         inputMode="numeric"
                         disabled={!open}

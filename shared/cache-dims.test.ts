@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { dimMayBeEmpty, dimTerms, isPastLengthName, sumDimProblem, sumTerms } from './cache-dims.js';
+import { guessInputSpec, inputSpecProblem, specFromGuesses } from './input-spec.js';
+import type { TensorSummary } from './model-summary.js';
+
+/** An Optimum `decoder_with_past_model.onnx`'s inputs (merged: with `use_cache_branch`). */
+function decoderInputs(merged = false): TensorSummary[] {
+  const kv = ['batch_size', 4, 'past_sequence_length', 16];
+  return [
+    { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
+    {
+      name: 'attention_mask',
+      dtype: 'int64',
+      shape: ['batch_size', 'past_sequence_length + sequence_length'],
+    },
+    { name: 'past_key_values.0.key', dtype: 'float32', shape: kv },
+    { name: 'past_key_values.0.value', dtype: 'float32', shape: kv },
+    ...(merged ? [{ name: 'use_cache_branch', dtype: 'bool', shape: [1] }] : []),
+  ];
+}
+
+describe('KV cache dims', () => {
+  it('reads past lengths by name, not sums or other lengths', () => {
+    for (const name of [
+      'past_sequence_length',
+      'past_seq_len',
+      'past_key_values_length',
+      'cache_length',
+      'pastlen',
+    ])
+      expect(isPastLengthName(name), name).toBe(true);
+    for (const name of [
+      'past_sequence_length + sequence_length',
+      'sequence_length',
+      'total_sequence_length',
+      'passage_len',
+    ])
+      expect(isPastLengthName(name), name).toBe(false);
+  });
+
+  it('lets only a past length be empty: by its name, or unnamed past the batch axis of a cache input', () => {
+    const kv = { name: 'past_key_values.0.key', shape: ['batch_size', 4, 'past_sequence_length', 16] };
+    expect([0, 1, 2, 3].map((i) => dimMayBeEmpty(kv, i))).toEqual([false, false, true, false]);
+    const unnamed = { name: 'past_key_values.0.key', shape: [null, 4, 'unk__7', 16] };
+    expect([0, 2].map((i) => dimMayBeEmpty(unnamed, i))).toEqual([false, true]);
+    expect(dimMayBeEmpty({ name: 'x', shape: ['batch', null] }, 1)).toBe(false);
+  });
+
+  it('reads sums of dims and numbers, and a total length as the past and the new tokens', () => {
+    expect(sumTerms('past_sequence_length + 1')).toEqual(['past_sequence_length', 1]);
+    expect(sumTerms('a +')).toBeUndefined();
+    const names = new Set(['past_sequence_length', 'sequence_length']);
+    expect(dimTerms('past_sequence_length + sequence_length', names)).toEqual([
+      'past_sequence_length',
+      'sequence_length',
+    ]);
+    expect(dimTerms('total_sequence_length', names)).toEqual(['past_sequence_length', 'sequence_length']);
+    // A term that is no dim of the model is not a sum the spec can check.
+    expect(dimTerms('past_sequence + sequence', names)).toBeUndefined();
+    expect(dimTerms('total_sequence_length', new Set(['sequence_length']))).toBeUndefined();
+  });
+
+  it('guesses a first step: an empty past, a mask as long as the new tokens, the cache switch off', () => {
+    const guesses = guessInputSpec(decoderInputs(true));
+    const spec = specFromGuesses(guesses);
+    expect(spec.shapes).toEqual({
+      input_ids: [1, 128],
+      attention_mask: [1, 128],
+      'past_key_values.0.key': [1, 4, 0, 16],
+      'past_key_values.0.value': [1, 4, 0, 16],
+      use_cache_branch: [1],
+    });
+    expect(spec.values?.use_cache_branch).toEqual({ kind: 'constant', value: 0 });
+    expect(guesses[1]!.dims[1]!.reason).toBe(
+      "'past_sequence_length + sequence_length' adds up past_sequence_length (0) + sequence_length (128)",
+    );
+    expect(guesses[2]!.dims[2]!.reason).toContain('a cache of earlier steps: 0');
+    expect(inputSpecProblem(decoderInputs(true), spec)).toBeUndefined();
+  });
+
+  it('follows a past length the user set: the mask adds it, the cache switch turns on', () => {
+    const inputs = decoderInputs(true).map((i) => ({
+      ...i,
+      shape: i.shape.map((d) => (d === 'past_sequence_length' ? 5 : d)),
+    }));
+    const spec = specFromGuesses(guessInputSpec(inputs, {}, { past_sequence_length: 5 }));
+    expect(spec.shapes.attention_mask).toEqual([1, 133]);
+    expect(spec.values?.use_cache_branch).toEqual({ kind: 'constant', value: 1 });
+  });
+
+  it('refuses a 0 anywhere but a past length, and a mask that is not the past and the new tokens', () => {
+    const inputs = decoderInputs();
+    const spec = specFromGuesses(guessInputSpec(inputs));
+    expect(inputSpecProblem(inputs, { ...spec, shapes: { ...spec.shapes, input_ids: [0, 128] } })).toBe(
+      "Input 'input_ids': batch_size must be at least 1 (only a KV cache's past length may be 0).",
+    );
+    const short = { ...spec.shapes, attention_mask: [1, 100] };
+    expect(inputSpecProblem(inputs, { ...spec, shapes: short })).toBe(
+      "Input 'attention_mask': dim 'past_sequence_length + sequence_length' is 100, but past_sequence_length (0) + " +
+        'sequence_length (128) is 128. Give it 128, or change the sizes it adds up.',
+    );
+    expect(sumDimProblem(inputs, spec.shapes)).toBeUndefined();
+  });
+});
