@@ -24,7 +24,7 @@ import { encodeTensor } from '../../onnx/tensor-codec.js';
 import { allFinite, quantizeWeight } from '../quant-params.js';
 import { EXCLUDED_SKIP, type SkippedNode } from '../quantize-method.js';
 import { type TransposeView, resolveWeightConstant } from '../transposed-constant.js';
-import { keptInFloatNote, type OriginalsRemoved, storedBytes } from '../weight-only/weights.js';
+import { graphId, keptInFloatNote, type OriginalsRemoved, storedBytes } from '../weight-only/weights.js';
 import { type ColumnQuantized, quantizeColumns } from './column-quant.js';
 import { gathersOfTable } from '../weight-only/tied-gather.js';
 import { dequantizedGather } from '../int8-rows.js';
@@ -42,8 +42,9 @@ import {
 /*
  * The graph rewrite behind int8-dynamic: every MatMul / Gemm (and, when asked, Conv) with a constant
  * float weight becomes an int8-weight node whose activation is quantized at run time. Nodes are
- * planned against an index of the unedited graph, then all replacements are spliced in at once; weights
- * shared by several nodes are quantized once per graph; float weights nothing reads any more are
+ * planned against an index of the unedited graph, then all replacements are spliced in at once; a weight
+ * shared by several nodes is quantized once in the model, into the graph that stores it, where the nodes of
+ * its subgraphs read it too (an Optimum merged decoder's two If branches read the same weights); float weights nothing reads any more are
  * removed at the end (with the Cast and Constant nodes that produced them), and those another node still
  * reads in float (a tied embedding's Gather) are kept and said, as the weight-only methods say them.
  */
@@ -123,6 +124,11 @@ export class DynamicQuantizer {
   readonly #maybeUnused = new Map<GraphProto, Set<string>>();
   /** The stored constants of the weights that were quantized, per owning graph and name. */
   readonly #quantizedWeights = new Map<GraphProto, Map<string, ConstantRef>>();
+  /**
+   * Quantized copies of stored weights, one per weight (and view) in the whole model, in the graph that stores the
+   * float weight: the nodes of every graph that reads it (its If branches, Loop bodies) read that copy.
+   */
+  readonly #shared = new Map<string, QuantizedWeightNames>();
   /** The Gathers of tied tables (tied-table.ts), rewritten with the graph they are in. */
   readonly #tiedGathers: Replacement[] = [];
   readonly #claimedGathers = new Set<NodeProto>();
@@ -248,7 +254,7 @@ export class DynamicQuantizer {
       case 'Gemm':
         return this.#planGemm(node, index, graph, cache);
       case 'Conv':
-        return this.#planConv(node, index, graph, cache);
+        return this.#planConv(node, index, graph);
       default:
         return undefined;
     }
@@ -343,17 +349,20 @@ export class DynamicQuantizer {
     return tensor.name;
   }
 
-  /** Quantizes a [K, N] (or transposed [N, K]) weight once per graph; returns its names. */
-  #quantizedMatrix(
-    graph: GraphProto,
-    cache: Map<string, QuantizedWeightNames>,
-    c: ResolvedConstant,
-    transposed: boolean,
-    alpha: number,
-  ): QuantizedWeightNames {
-    const key = `${c.ref.name}|${transposed ? 'T' : 'N'}|${alpha}`;
-    const hit = cache.get(key);
+  /** Where a stored weight's quantized copy is cached (`view`: how it was quantized) and written: its own graph. */
+  #sharedKey(c: ResolvedConstant, view: string): string {
+    return `${graphId(c.ref.graph)}:${c.ref.name}|${c.computeType}|${view}`;
+  }
+
+  /**
+   * Quantizes a [K, N] (or transposed [N, K]) weight once in the model, into the graph that stores it (which every
+   * node reading it can see); returns its names.
+   */
+  #quantizedMatrix(c: ResolvedConstant, transposed: boolean, alpha: number): QuantizedWeightNames {
+    const key = this.#sharedKey(c, `${transposed ? 'T' : 'N'}|${alpha}`);
+    const hit = this.#shared.get(key);
     if (hit) return hit;
+    const graph = c.ref.graph;
     const [d0, d1] = c.dims as [number, number];
     const rows = transposed ? d1 : d0;
     const cols = transposed ? d0 : d1;
@@ -371,7 +380,7 @@ export class DynamicQuantizer {
       encodeTensor(this.#names.next(`${base}_quantized`), DT.INT8, [rows, cols], q.data),
     );
     const names = { weight, ...this.#columnParams(graph, base, q) };
-    cache.set(key, names);
+    this.#shared.set(key, names);
     return names;
   }
 
@@ -446,7 +455,7 @@ export class DynamicQuantizer {
         ? []
         : gathersOfTable(graph, value, this.#s.excludeNodes).filter((g) => !this.#claimedGathers.has(g));
     if (gathers.length === 0 || !this.#onlyTiedReaders(index, value, gathers, w.transpose?.node ?? head))
-      return this.#quantizedMatrix(graph, cache, w, true, alpha);
+      return this.#quantizedMatrix(w, true, alpha);
     const s = this.#s;
     const [n, k] = w.dims as [number, number];
     const q = quantizeColumns(w.values, k, n, {
@@ -564,7 +573,7 @@ export class DynamicQuantizer {
     const output = fold ? (fold.add.output[0] ?? '') : (node.output[0] ?? '');
     const weight = transposed
       ? this.#tiedOrQuantized(graph, index, cache, w, node)
-      : this.#quantizedMatrix(graph, cache, w, transposed, 1);
+      : this.#quantizedMatrix(w, transposed, 1);
     this.#remember(graph, w);
     this.#quantizedWeight(w);
     let bias: string | undefined;
@@ -636,7 +645,7 @@ export class DynamicQuantizer {
     }
     const weight = transB
       ? this.#tiedOrQuantized(graph, index, cache, w, node, alpha)
-      : this.#quantizedMatrix(graph, cache, w, transB, alpha);
+      : this.#quantizedMatrix(w, transB, alpha);
     this.#remember(graph, w);
     this.#quantizedWeight(w);
     planBias();
@@ -653,12 +662,7 @@ export class DynamicQuantizer {
     return { anchor: node, removes: [node], emit: () => this.#emitMatMul(e) };
   }
 
-  #planConv(
-    node: NodeProto,
-    index: GraphIndex,
-    graph: GraphProto,
-    cache: Map<string, QuantizedWeightNames>,
-  ): Replacement {
+  #planConv(node: NodeProto, index: GraphIndex, graph: GraphProto): Replacement {
     if (this.#opset < 11) {
       this.#skip(`Conv needs DynamicQuantizeLinear (opset 11); the model is at opset ${this.#opset}`);
     }
@@ -681,9 +685,11 @@ export class DynamicQuantizer {
       b = found.constant;
       if (b.dims.length !== 1 || b.dims[0] !== m) this.#skip(`the Conv bias '${bName}' is not [${m}]`);
     }
-    const key = `${w.ref.name}|conv`;
-    let weight = cache.get(key);
+    // Once in the model, in the weight's own graph (as #quantizedMatrix).
+    const key = this.#sharedKey(w, 'conv');
+    let weight = this.#shared.get(key);
     if (!weight) {
+      const owner = w.ref.graph;
       const q = quantizeWeight(w.values, w.dims, {
         type: 'int8',
         symmetric: s.symmetric,
@@ -694,21 +700,21 @@ export class DynamicQuantizer {
       const base = w.ref.name;
       weight = {
         weight: this.#addInitializer(
-          graph,
+          owner,
           encodeTensor(this.#names.next(`${base}_quantized`), DT.INT8, w.dims, q.data),
         ),
         scale: this.#addInitializer(
-          graph,
+          owner,
           makeFloatTensor(this.#names.next(`${base}_scale`), paramDims, q.scales),
         ),
         zeroPoint: s.symmetric
           ? undefined
           : this.#addInitializer(
-              graph,
+              owner,
               encodeTensor(this.#names.next(`${base}_zero_point`), DT.INT8, [], q.zeroPoints),
             ),
       };
-      cache.set(key, weight);
+      this.#shared.set(key, weight);
     }
     this.#remember(graph, w);
     this.#quantizedWeight(w);

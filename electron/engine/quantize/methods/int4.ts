@@ -20,7 +20,6 @@ import {
   type GraphScope,
   NodeProgress,
   type ResolvedWeight,
-  graphId,
   graphScopes,
   keptInFloatNote,
   removeUnusedOriginals,
@@ -78,8 +77,11 @@ interface Plan {
   K: number;
   N: number;
   weight: ResolvedWeight;
-  /** Set when B's blocks are a table's rows that a Gather may share (weight-only/tied-gather.ts). */
-  tied: { value: string; scope: GraphScope } | undefined;
+  /**
+   * Set when B's blocks are a table's rows that a Gather may share (weight-only/tied-gather.ts): the value each
+   * reading graph names the table by (several when heads in several subgraphs share the plan).
+   */
+  tied: { value: string; scope: GraphScope }[] | undefined;
 }
 
 async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<QuantizeOutcome> {
@@ -188,10 +190,16 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     if (packedBytes >= original) {
       return { reason: `B (${K} x ${N}) is too small to gain from 4-bit blocks of ${blockSize}` };
     }
-    // Quantized tensors live in the consumer's graph, so MatMulNBits always sees B as its own initializer.
-    const key = `${weight.key}|${layout}|${alpha}|${graphId(scope.graph)}`;
+    // One quantized copy per weight in the model, in the graph that stores the float weight: every reader (the
+    // graph itself, its If branches and Loop bodies) sees it there, as the original (an Optimum merged decoder's
+    // two branches read the same outer weights; a copy per branch doubled the file).
+    const key = `${weight.key}|${layout}|${alpha}`;
     let plan = plans.get(key);
-    if (!plan) {
+    const tiedValue = weight.transpose ? weight.transpose.node.input[0]! : node.input[1]!;
+    if (plan) {
+      if (plan.tied && !plan.tied.some((t) => t.scope === scope && t.value === tiedValue))
+        plan.tied.push({ value: tiedValue, scope });
+    } else {
       let q: ReturnType<typeof quantizeBlockwise4Bit>;
       try {
         q = quantizeBlockwise4Bit(weight.values, { K, N, layout, blockSize, symmetric });
@@ -218,9 +226,19 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
         tensors.push(makeRawTensor(zName, DT.UINT8, [q.zeroPoints.length], q.zeroPoints));
       const tied =
         layout === 'NK' && sharesRows(K, blockSize, symmetric, alpha)
-          ? { value: weight.transpose ? weight.transpose.node.input[0]! : node.input[1]!, scope }
+          ? [{ value: tiedValue, scope }]
           : undefined;
-      plan = { b: bName, scales: sName, zeroPoints: zName, graph: scope.graph, tensors, K, N, weight, tied };
+      plan = {
+        b: bName,
+        scales: sName,
+        zeroPoints: zName,
+        graph: weight.ref.graph,
+        tensors,
+        K,
+        N,
+        weight,
+        tied,
+      };
       plans.set(key, plan);
       quantizedBytes += tensors.reduce((a, t) => a + t.rawData.length, 0);
       floatWeightBytes += original;
@@ -228,7 +246,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     return { node, plan, bias, biasGraph: scope.graph, replaced };
   }
 
-  // Apply: initializers into the consumer's graph; each node becomes MatMulNBits in place (same name,
+  // Apply: initializers into the graph of the stored weight; each node becomes MatMulNBits in place (same name,
   // same output), so the graph order stays valid.
   for (const plan of plans.values()) plan.graph.initializer.push(...plan.tensors);
   for (const { node, plan, bias, biasGraph } of rewrites) {
@@ -255,14 +273,17 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
   let gathersQuantized = 0;
   for (const plan of plans.values()) {
     if (!plan.tied) continue;
-    const table = { ...plan, value: plan.tied.value };
-    const gathers = tiedGathers(table, common.excludeNodes);
-    if (gathers.length === 0) continue;
-    for (const g of gathers) {
-      const w = resolveWeight(plan.tied.scope.index, g.input[0] ?? '');
-      if (!('reason' in w)) gatherTables.push(w);
+    // The Gathers of each head's graph; the Reshapes they read go once into the plan's graph, which they all see.
+    const gathers: NodeProto[] = [];
+    for (const { value, scope } of plan.tied) {
+      for (const g of tiedGathers({ ...plan, value, graph: scope.graph }, common.excludeNodes)) {
+        gathers.push(g);
+        const w = resolveWeight(scope.index, g.input[0] ?? '');
+        if (!('reason' in w)) gatherTables.push(w);
+      }
     }
-    rewriteTiedGathers(table, gathers, blockSize, names);
+    if (gathers.length === 0) continue;
+    rewriteTiedGathers({ ...plan, value: plan.tied[0]!.value }, gathers, blockSize, names);
     gathersQuantized += gathers.length;
   }
   const { inputsRemoved, keptInFloat } = removeUnusedOriginals([
