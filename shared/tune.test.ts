@@ -8,6 +8,8 @@ import {
   formatCosine,
   latencyVerdictWords,
   mayBeChosen,
+  paretoFront,
+  placedByNoisyRun,
   SAME_SIZE_SHARE,
   sameSizeNote,
   tuneCalibrates,
@@ -139,5 +141,23 @@ describe('the size objective’s choice among files of the same size', () => {
     // One no smaller and no more faithful than another can never be chosen: its variant may go.
     const worse = sized(3, 'd', 495_000_000, 0.994);
     expect(mayBeChosen([a, b, worse], 'size', budget).has(worse)).toBe(false);
+  });
+});
+
+describe('the Pareto front of a run with noisy benchmarks', () => {
+  const budget: TuneBudget = { kind: 'accuracy-drop', points: 1 };
+  it('leaves out a trial a noisy run placed, as Compare leaves out a noisy run’s variant', () => {
+    // #1 at x0.2 from a run too noisy to tell (its verdict `same`) took #0 off the front and was on it itself.
+    const quiet = { ...trial(0, 0, 0.5), latencyVerdict: 'faster' as const };
+    const noisy = { ...trial(1, 0, 0.2), latencyVerdict: 'same' as const, latencyUnreliable: true };
+    expect(placedByNoisyRun(noisy, 'latency')).toBe(true);
+    expect(paretoFront([quiet, noisy], 'latency', budget)).toEqual([0]);
+    // On size, a trial's place is its file, not its benchmark: it stays.
+    const sized = [
+      { ...quiet, sizeRatio: 0.5 },
+      { ...noisy, sizeRatio: 0.3 },
+    ];
+    expect(placedByNoisyRun(noisy, 'size')).toBe(false);
+    expect(paretoFront(sized, 'size', budget)).toEqual([1]);
   });
 });

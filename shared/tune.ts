@@ -273,15 +273,28 @@ function measured(trial: TuneTrial, objective: TuneObjective, budget: TuneBudget
 }
 
 /**
+ * Whether a trial's place on the objective comes from a benchmark too noisy to tell speeds apart
+ * (`latencyUnreliable`, on the latency objective; a size is no benchmark): its p50 ratio says nothing, so it is on
+ * no Pareto front and the app draws it hollow, as Compare does a noisy run's variant (renderer's markerPaint).
+ */
+export function placedByNoisyRun(
+  trial: Pick<TuneTrial, 'latencyUnreliable'>,
+  objective: TuneObjective,
+): boolean {
+  return objective === 'latency' && trial.latencyUnreliable === true;
+}
+
+/**
  * The trials no other trial beats on both the objective and quality (ties kept once, the earlier trial), best
- * objective first.
+ * objective first. A trial placed by a noisy run (placedByNoisyRun) is left out: its figure neither puts it on
+ * the front nor takes another off, as Compare's front leaves out a noisy run's variant.
  */
 export function paretoFront(
   trials: readonly TuneTrial[],
   objective: TuneObjective,
   budget: TuneBudget,
 ): number[] {
-  const points = trials.filter((t) => measured(t, objective, budget));
+  const points = trials.filter((t) => measured(t, objective, budget) && !placedByNoisyRun(t, objective));
   const front = points.filter(
     (t) =>
       !points.some((o) => {
@@ -344,15 +357,24 @@ export function top1AgreementNote(
 }
 
 /**
- * What to do when no trial was kept, by why: "loosen the budget" is wrong advice where trials met it but their
- * benchmark could not tell them faster (an app test read it under three trials at x0.18 of a noisy run).
+ * Why a finished search kept nothing, and what to do, by which case it is: every trial failed (no budget was
+ * tried); no trial met the budget (loosen it); or trials met it but none beat the original (beatsOriginal), where
+ * "loosen the budget" is wrong advice (an app test read it under three trials at x0.18 of a noisy run) and
+ * "no trial meets the budget" read as the opposite of "trials met the budget" beside it. For the app's
+ * Auto-optimize; the CLI says the same cases in its own lines (tune-print.ts `noChoiceLines`).
  */
-export function noChoiceAdvice(trials: readonly TuneTrial[], objective: TuneObjective): string {
+export function noChoiceWords(trials: readonly TuneTrial[], objective: TuneObjective): string {
+  if (trials.length > 0 && trials.every((t) => t.status === 'failed'))
+    return "Every trial failed (see each trial's error), so no budget was tried: nothing was kept. Fix what the errors say and run again.";
   const met = trials.filter((t) => t.status === 'done' && t.meetsBudget);
-  if (met.length === 0 || objective !== 'latency') return 'Loosen the budget or allow more trials.';
+  if (met.length === 0)
+    return 'No trial meets the budget: nothing was kept. Loosen the budget or allow more trials.';
+  const one = met.length === 1;
+  const head = `${one ? `1 trial meets the budget, but it is not` : `${met.length} trials meet the budget, but none is`} ${gainRule(objective)}: nothing was kept.`;
+  if (objective !== 'latency') return `${head} Allow pruning or loosen the budget for a smaller file.`;
   if (metButNoisy(trials))
-    return 'Trials met the budget, but their benchmarks spread too much to call any faster: run again with the machine otherwise idle, or choose the size objective.';
-  return "Trials met the budget, but none was faster than the original beyond its benchmark's noise: the size objective may still find a smaller variant.";
+    return `${head} ${one ? 'Its benchmark spread' : 'Their benchmarks spread'} too much to call ${one ? 'it' : 'any'} faster: run again with the machine otherwise idle, or choose the size objective.`;
+  return `${head} The size objective may still find a smaller variant.`;
 }
 
 /**

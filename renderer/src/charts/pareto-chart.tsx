@@ -12,6 +12,7 @@ import {
   latencyNormalisation,
   QUALITY_LABELS,
   EARLIER_MARK,
+  NOISY_RUN,
   type CompareRow,
   type QualityMetric,
   paretoCaption,
@@ -107,7 +108,7 @@ function ParetoChartView({
   const { margin, yAxisWidth, xAxisHeight, height } = PARETO_FRAME;
   const describe = (r: CompareRow) =>
     `p50 ${formatMs(r.plotP50Ms)}${normalised && !r.isOriginal ? ' (normalised)' : ''}, ${formatQuality(r.quality, metric)}, ${formatBytes(r.bytes ?? 0)}` +
-    (drawnHollow(r) ? '; from a run too noisy to tell speeds apart' : '');
+    (drawnHollow(r) ? `; ${NOISY_RUN}` : '');
   return (
     <ChartCard
       id="pareto"

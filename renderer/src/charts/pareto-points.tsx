@@ -30,6 +30,22 @@ export function drawnHollow(row: CompareRow): boolean {
   return !row.isOriginal && row.unreliableRun !== undefined;
 }
 
+/**
+ * A marker's paint, on Compare's Pareto chart and on Auto-optimize's trial chart alike: filled in `fill` and
+ * outlined in `stroke` (none where undefined), or, for a point placed by a run too noisy to tell speeds apart
+ * (`hollow`), not filled at all and outlined dashed (in `stroke`, else `fill`): a filled marker reads as a
+ * verdict (on the front, within the budget) that such a run cannot give.
+ */
+export function markerPaint(p: { fill: string; stroke: string | undefined; hollow: boolean }): {
+  fill: string;
+  stroke: string;
+  strokeDasharray?: string;
+} {
+  return p.hollow
+    ? { fill: 'none', stroke: p.stroke ?? p.fill, strokeDasharray: '4 3' }
+    : { fill: p.fill, stroke: p.stroke ?? 'none' };
+}
+
 export interface ParetoLayout {
   /** Radius per row id (px). */
   radius: Map<string, number>;
@@ -276,11 +292,9 @@ export function ParetoPoint(props: {
         cx={x}
         cy={y}
         r={r}
-        fill={style?.hollow ? 'none' : style?.fill}
+        {...markerPaint({ fill: style?.fill ?? 'none', stroke: style?.ring, hollow: style?.hollow === true })}
         fillOpacity={0.75}
-        stroke={style?.hollow ? style.fill : (style?.ring ?? 'none')}
         strokeWidth={2}
-        {...(style?.hollow ? { strokeDasharray: '4 3' } : {})}
       />
       {count !== undefined && (
         <text

@@ -865,12 +865,19 @@ export function opBreakdownCaption(sourceLabel?: string): string {
  * what is outlined is what the words promise (the size tie-break included). A noisy run's variant is drawn (it
  * was, while the words said "left off"), hollow so that it reads as off the front (charts/pareto-points.tsx).
  */
+/**
+ * A point placed by a run too noisy to tell speeds apart, in words, and how the charts draw it (markerPaint in
+ * charts/pareto-points.tsx): Compare's Pareto chart and Auto-optimize's trial chart say it alike.
+ */
+export const NOISY_RUN = 'from a run too noisy to tell speeds apart';
+export const DRAWN_NOISY = 'drawn hollow and dashed';
+
 export const PARETO_RULE =
   'Outlined: the Pareto front. A variant is off it when another is not slower (beyond the runs’ noise) and at ' +
   'least as good, and is faster beyond noise or better; of those left, one the same speed within noise and as ' +
   'good as a smaller one is off too (the original wins a tie in size). The original is the baseline (×1 by ' +
-  'definition) and always placed; a variant from a run too noisy to tell speeds apart is drawn hollow and dashed, ' +
-  'where its figures put it, and is never on the front.';
+  `definition) and always placed; a variant ${NOISY_RUN} is ${DRAWN_NOISY}, where its figures put it, and is ` +
+  'never on the front.';
 
 /**
  * The Pareto chart's caption: the rule, and which engine's latencies place the points, with that engine's

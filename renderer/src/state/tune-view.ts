@@ -17,6 +17,8 @@ export interface TrialPoint {
   model: string;
   met: boolean;
   chosen: boolean;
+  /** Placed by a benchmark too noisy to tell speeds apart (shared/tune.ts placedByNoisyRun): drawn hollow. */
+  noisy: boolean;
 }
 
 /** Trials drawn as one point: the same model at the same figures, with one label naming them all (`#1, #4`). */
@@ -48,7 +50,7 @@ export function trialModelKey(
  * drawn apart, one would hide the other exactly. Trials that are only close (a 0.688x p50 beside a 0.717x)
  * stay points of their own, at their own figures; the chart spreads those that cover each other a few pixels
  * apart (tune-result.tsx). A group takes the place of its first point; it is chosen if any of its trials is,
- * and meets the budget if all do.
+ * meets the budget if all do, and was placed by a noisy run if any was.
  */
 export function groupTrialPoints(points: readonly TrialPoint[]): TrialPointGroup[] {
   const groups: TrialPointGroup[] = [];
@@ -59,6 +61,7 @@ export function groupTrialPoints(points: readonly TrialPoint[]): TrialPointGroup
       same.names.push(p.name);
       same.chosen ||= p.chosen;
       same.met &&= p.met;
+      same.noisy ||= p.noisy;
       same.label = `#${same.indices.join(', #')}`;
     } else groups.push({ ...p, indices: [p.index], names: [p.name], label: `#${p.index}` });
   }

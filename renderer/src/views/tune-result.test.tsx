@@ -20,9 +20,14 @@ import {
   runningHeadline,
   tuneDataSentence,
   trialChartNotes,
+  trialChartSubtitle,
+  TrialMarker,
   trialPlot,
+  trialPointTitle,
   TuneResult,
 } from './tune-result.js';
+import { ParetoPoint } from '../charts/pareto-points.js';
+import { DRAWN_NOISY, NOISY_RUN, PARETO_RULE } from '../state/compare-data.js';
 
 const trial = (index: number, name: string, variantId?: string): TuneTrial => ({
   index,
@@ -96,7 +101,59 @@ describe('the Auto-optimize result', () => {
     );
     expect(html).toContain('0.900×<span class="muted">, within noise</span>');
     expect(html).toContain(
-      'No trial meets the budget and is faster than the original beyond its benchmark&#x27;s noise (at least 5%, more on a noisy run)',
+      '1 trial meets the budget, but it is not faster than the original beyond its benchmark&#x27;s noise (at least 5%, more on a noisy run): nothing was kept.',
+    );
+  });
+
+  it('says why nothing was kept in sentences that agree: trials met the budget, none beat the original', () => {
+    // The text opened "No trial meets the budget and is faster …" and went on "Trials met the budget": one
+    // read as the opposite of the other. Each case of the outcome now says what happened, once.
+    const base = record();
+    const noChoice = (trials: TuneTrial[], objective: 'latency' | 'size' = 'latency') => {
+      const html = renderToStaticMarkup(
+        <TuneResult
+          record={{
+            ...base,
+            objective,
+            trials,
+            outcome: { ...base.outcome!, objective, trials, chosen: undefined, pareto: [] },
+          }}
+          studio={studioWith([])}
+        />,
+      );
+      return /data-testid="tune-no-choice">(.*?)<\/p>/.exec(html)?.[1]?.replaceAll('&#x27;', "'");
+    };
+    const gain = "faster than the original beyond its benchmark's noise (at least 5%, more on a noisy run)";
+    // The app test's case: three trials within the budget at x0.18 of a run too noisy to tell.
+    const noisy = [0, 1, 2].map((i) => ({
+      ...trial(i, `int8-static ${i}`),
+      p50Ratio: 0.18,
+      latencyVerdict: 'same' as const,
+      latencyUnreliable: true,
+    }));
+    const said = noChoice(noisy);
+    expect(said).toBe(
+      `3 trials meet the budget, but none is ${gain}: nothing was kept. Their benchmarks spread too much to call any faster: run again with the machine otherwise idle, or choose the size objective.`,
+    );
+    expect(said).not.toContain('No trial meets the budget');
+    // Within the budget, measured no faster on a quiet run.
+    const same = noisy.map((t) => ({ ...t, p50Ratio: 0.98, latencyUnreliable: undefined }));
+    expect(noChoice(same)).toBe(
+      `3 trials meet the budget, but none is ${gain}: nothing was kept. The size objective may still find a smaller variant.`,
+    );
+    // None within the budget: that, and the advice that fits it.
+    const over = noisy.map((t) => ({ ...t, meetsBudget: false }));
+    expect(noChoice(over)).toBe(
+      'No trial meets the budget: nothing was kept. Loosen the budget or allow more trials.',
+    );
+    // Every trial failed: no budget was tried, so loosening it is no advice.
+    const failed = noisy.map((t) => ({ ...t, status: 'failed' as const, error: 'boom' }));
+    expect(noChoice(failed)).toBe(
+      "Every trial failed (see each trial's error), so no budget was tried: nothing was kept. Fix what the errors say and run again.",
+    );
+    // The size objective: within the budget, but none smaller enough.
+    expect(noChoice([{ ...trial(0, 'fp16'), sizeRatio: 0.99 }], 'size')).toBe(
+      '1 trial meets the budget, but it is not at least 3% smaller than the original: nothing was kept. Allow pruning or loosen the budget for a smaller file.',
     );
   });
 
@@ -349,6 +406,67 @@ describe('trial points on the chart', () => {
     model,
     met: true,
     chosen,
+    noisy: false,
+  });
+
+  it('draws a trial a noisy run placed hollow and dashed, as Compare draws a noisy run, and says so', () => {
+    // An "unreliable run" trial within the budget and on the engine's front was drawn filled dark green, which
+    // on this chart means "on the Pareto front"; Compare draws a noisy run's variant hollow and dashed.
+    const circle = (noisy: boolean) => {
+      const group = { ...groupTrialPoints([{ ...p(3, 0.18, 0), noisy }])[0]!, at: 0 };
+      const html = renderToStaticMarkup(
+        <svg>
+          <TrialMarker
+            cx={50}
+            cy={50}
+            payload={group}
+            layout={{ offsets: [{ dx: 0, dy: 0 }], labels: [undefined], spread: [] }}
+            front={new Set([3])}
+            textColor="#000"
+          />
+        </svg>,
+      );
+      return /<circle[^>]*>/.exec(html)![0];
+    };
+    const compare = /<circle[^>]*>/.exec(
+      renderToStaticMarkup(
+        <svg>
+          <ParetoPoint
+            cx={50}
+            cy={50}
+            payload={{ id: 'v', label: 'v', isOriginal: false, index: 1, unreliableRun: 'p90 4x p50' }}
+            layout={{ radius: new Map(), offsets: new Map(), groups: [], counts: new Map() }}
+            styles={new Map([['v', { fill: '#2e7d32', ring: undefined, hollow: true }]])}
+            textColor="#000"
+          />
+        </svg>,
+      ),
+    )![0];
+    // Compare's hollow marker: no fill, a dashed outline.
+    expect(compare).toContain('fill="none"');
+    expect(compare).toContain('stroke-dasharray="4 3"');
+    const hollow = circle(true);
+    expect(hollow).toContain('fill="none"');
+    expect(hollow).toContain('stroke-dasharray="4 3"');
+    expect(hollow).toContain('stroke="#2e7d32"');
+    // A trial from a quiet run on the front stays filled dark, solid.
+    const filled = circle(false);
+    expect(filled).toContain('fill="#2e7d32"');
+    expect(filled).not.toContain('stroke-dasharray');
+    // The engine leaves a noisy trial off the front, and the chart says how such a trial is drawn, in Compare's
+    // words (PARETO_RULE); its tooltip names it so.
+    expect(PARETO_RULE).toContain(`a variant ${NOISY_RUN} is ${DRAWN_NOISY}`);
+    const subtitle = trialChartSubtitle(record(), true);
+    expect(subtitle).toContain(`a trial ${NOISY_RUN} is ${DRAWN_NOISY}`);
+    expect(subtitle).toContain('never on the front');
+    expect(trialChartSubtitle(record(), false)).not.toContain(NOISY_RUN);
+    expect(trialPointTitle({ indices: [3], names: ['int8-dynamic'], noisy: true })).toBe(
+      `#3 int8-dynamic; ${NOISY_RUN}`,
+    );
+    // One model at one place is drawn hollow if any of its trials' runs was noisy.
+    expect(groupTrialPoints([p(0, 0.5, 0, 'same'), { ...p(1, 0.5, 0, 'same'), noisy: true }])[0]!.noisy).toBe(
+      true,
+    );
   });
 
   it('share a point only between trials that made the same model at the same figures', () => {

@@ -14,8 +14,9 @@ import {
   formatCosine,
   gainRule,
   latencyVerdictWords,
-  noChoiceAdvice,
+  noChoiceWords,
   objectiveValue,
+  placedByNoisyRun,
   trialNumbered,
   tuneChoice,
   tuneOptionLabel,
@@ -34,7 +35,9 @@ import {
   spreadOffsets,
   type PlacedPoint,
 } from '../charts/pareto-overlap.js';
+import { markerPaint } from '../charts/pareto-points.js';
 import { useWidth } from '../charts/svg-chart-support.js';
+import { DRAWN_NOISY, NOISY_RUN } from '../state/compare-data.js';
 import type { Studio } from '../state/use-studio.js';
 import type { ConnectionState } from '../host/ws-host.js';
 import { connectionWords, SERVE_SEARCH } from '../host/connection-words.js';
@@ -349,8 +352,11 @@ export function trialChartNotes(
   return notes;
 }
 
-/** How a trial is drawn: its marker (filled when it meets the budget, dark on the Pareto front, ringed when chosen) and its label. */
-function TrialMarker(props: {
+/**
+ * How a trial is drawn: its marker (filled when it meets the budget, dark on the Pareto front, ringed when chosen;
+ * hollow and dashed, by Compare's markerPaint, when a noisy run placed it) and its label.
+ */
+export function TrialMarker(props: {
   cx?: number;
   cy?: number;
   payload?: TrialPointGroup & { at: number };
@@ -365,14 +371,17 @@ function TrialMarker(props: {
   const x = cx + offset.dx;
   const y = cy + offset.dy;
   return (
-    <g className="trial-point" data-trials={payload.label}>
+    <g className="trial-point" data-trials={payload.label} data-hollow={payload.noisy ? 'true' : undefined}>
       <circle
         cx={x}
         cy={y}
         r={MARKER_R}
-        fill={payload.met ? (front.has(payload.index) ? '#2e7d32' : '#81c784') : 'transparent'}
+        {...markerPaint({
+          fill: payload.met ? (front.has(payload.index) ? '#2e7d32' : '#81c784') : 'transparent',
+          stroke: payload.chosen ? textColor : payload.met ? '#2e7d32' : '#c62828',
+          hollow: payload.noisy,
+        })}
         fillOpacity={0.8}
-        stroke={payload.chosen ? textColor : payload.met ? '#2e7d32' : '#c62828'}
         strokeWidth={payload.chosen ? 3 : 2}
       />
       {label?.leader && (
@@ -403,6 +412,29 @@ function TrialMarker(props: {
   );
 }
 
+/**
+ * What the trial chart's marks mean, under its title. A trial a noisy run placed (placedByNoisyRun) is drawn
+ * hollow and dashed, as on Compare's Pareto chart, and said so in Compare's words: filled read "on the front".
+ */
+export function trialChartSubtitle(
+  record: Pick<TuneRecord, 'objective' | 'budget' | 'outcome'>,
+  noisy: boolean,
+): string {
+  const noisyWords = noisy
+    ? `; a trial ${NOISY_RUN} is ${DRAWN_NOISY} (green within the budget, red outside), where its figures put it, and is never on the front`
+    : '';
+  return `Left is ${record.objective === 'latency' ? 'faster' : 'smaller'}, up is better; the dotted line is the original. The dashed line is the budget (${describeBudget(record.budget)}): filled points meet it (dark: on the Pareto front), hollow red ones break it${noisyWords}${record.outcome?.chosen !== undefined ? '; the black ring is the choice' : ''}.`;
+}
+
+/**
+ * A point's tooltip title: the trials it stands for (several made one model at one place: the figures are all of
+ * theirs), and, for one a noisy run placed, that it was (Compare's tooltip says it so).
+ */
+export function trialPointTitle(group: Pick<TrialPointGroup, 'indices' | 'names' | 'noisy'>): string {
+  const names = group.indices.map((i, k) => `#${i} ${group.names[k]}`).join(', ');
+  return group.noisy ? `${names}; ${NOISY_RUN}` : names;
+}
+
 function TrialChart({ record }: { record: TuneRecord }) {
   const colors = useChartColors();
   const [box, width] = useWidth<HTMLDivElement>();
@@ -418,6 +450,7 @@ function TrialChart({ record }: { record: TuneRecord }) {
       model: trialModelKey(t),
       met: t.meetsBudget === true,
       chosen: record.outcome?.chosen === t.index,
+      noisy: placedByNoisyRun(t, record.objective),
     }));
   const budgetY = record.budget.kind === 'accuracy-drop' ? -record.budget.points : record.budget.cosine;
   const ys = [...trialPoints.map((p) => p.y), budgetY];
@@ -454,7 +487,10 @@ function TrialChart({ record }: { record: TuneRecord }) {
     <ChartCard
       id="tune-trials"
       title={`Trials: ${record.objective === 'latency' ? 'latency' : 'size'} vs ${accuracy ? `${accuracyName(record)} change` : 'output cosine'}`}
-      subtitle={`Left is ${record.objective === 'latency' ? 'faster' : 'smaller'}, up is better; the dotted line is the original. The dashed line is the budget (${describeBudget(record.budget)}): filled points meet it (dark: on the Pareto front), hollow red ones break it${record.outcome?.chosen !== undefined ? '; the black ring is the choice' : ''}.`}
+      subtitle={trialChartSubtitle(
+        record,
+        points.some((p) => p.noisy),
+      )}
       height={FRAME.height}
       {...(points.length === 0 ? { empty: <p className="muted">Trials appear here as they finish.</p> } : {})}
     >
@@ -503,8 +539,7 @@ function TrialChart({ record }: { record: TuneRecord }) {
               }
               labelFormatter={(_label, payload) => {
                 const group = (payload?.[0] as { payload?: (typeof points)[number] } | undefined)?.payload;
-                // A point of several trials is one model at one place: the figures are all of theirs.
-                return group ? group.indices.map((i, k) => `#${i} ${group.names[k]}`).join(', ') : '';
+                return group ? trialPointTitle(group) : '';
               }}
             />
             <ZAxis range={[MARKER_AREA, MARKER_AREA]} />
@@ -651,9 +686,8 @@ export function TuneResult({
         </p>
       )}
       {record.outcome && !chosen && !stopped && record.status !== 'running' && (
-        <p className="muted">
-          No trial meets the budget and is {gainRule(record.objective)}: nothing was kept.{' '}
-          {noChoiceAdvice(outcome?.trials ?? [], record.objective)}
+        <p className="muted" data-testid="tune-no-choice">
+          {noChoiceWords(outcome?.trials ?? [], record.objective)}
         </p>
       )}
       <TrialChart record={record} />
