@@ -220,4 +220,16 @@ describe('next-token grading of awkward language models', () => {
       /--ids-input names the token ids that next-token grades, and this evaluation is regression/,
     );
   });
+
+  it("never grades a decoder's position_ids as its ids, though they look up a table as ids do", async () => {
+    // Optimum's Llama-style exports: position_ids look up a position table (here the same one), and fit every shape
+    // the ids fit. Before, auto called the two ambiguous, and tune had no --ids-input to settle it.
+    const model = lm('positions', { dims: [1, 4], alsoLookup: 'position_ids' });
+    const data = npz('positions', {
+      input_ids: { values: IDS, dims: [2, 1, 4] },
+      position_ids: { values: [0, 1, 2, 3, 0, 1, 2, 3], dims: [2, 1, 4] },
+    });
+    const r = await evaluateModel({ model, data: { kind: 'npz', path: data } });
+    expect(r.nextToken).toMatchObject({ idsInput: 'input_ids', positions: 6, correct: 4 });
+  });
 });

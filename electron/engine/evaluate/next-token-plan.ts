@@ -2,8 +2,9 @@
  * Which input of a language model holds the token ids and which output scores them, for next-token metrics
  * (next-token.ts). Read from the model and the first sample, never from names alone: an integer input fed as
  * [..., T] beside an output of [..., T, V] with the same leading dims, and (for `--task auto`) a constant table of
- * V rows that the input looks up: the output scores the rows of the table the ids index, the vocabulary. Names only
- * break ties (`input_ids` over `position_ids`; a decoder's ids over an encoder's), and the reason says so.
+ * V rows that the input looks up: the output scores the rows of the table the ids index, the vocabulary. Masks and
+ * positions (`position_ids`) never hold the ids; names break other ties (`input_ids` over `token_type_ids`; a
+ * decoder's ids over an encoder's), and the reason says so.
  */
 import type { IndexedTable } from '../../../shared/model-summary.js';
 import { StudioError } from '../errors.js';
@@ -51,6 +52,11 @@ export interface AmbiguousIds {
 }
 
 const ID_NAME = /(^|[_.-])(input_?ids|ids|tokens?|token_?ids)$/i;
+/**
+ * Inputs that hold positions, never token ids, as a mask never does: `position_ids` of a decoder export (Optimum's
+ * Llama, Mistral, Qwen) looks up its position table as ids look up the vocabulary, and fits every shape the ids fit.
+ */
+const POSITION_NAME = /(^|[_.-])(position|pos|cache_position)(_?ids)?$|^positions?$/i;
 const DECODER_NAME = /^decoder[_.-]/i;
 
 /** Whether `output` scores ids of `input` as fed: [..., T] beside [..., T, V] with the same leading dims, V >= 2. */
@@ -81,6 +87,7 @@ function ranked(args: PlanArgs, output: RunOutput): { pool: IdsCandidate[]; why?
       INTEGER_TYPES.has(c.type) &&
       args.fed[c.name] !== undefined &&
       !isMaskName(c.name) &&
+      !POSITION_NAME.test(c.name) &&
       fits(args.fed[c.name]!.dims, output) &&
       (args.idsInput === undefined || c.name === args.idsInput),
   );
