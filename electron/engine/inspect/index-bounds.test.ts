@@ -58,6 +58,45 @@ describe('index bounds', () => {
     );
   });
 
+  it("finds a table looked up inside an If's branches (Optimum's merged decoder), not one a branch shadows", () => {
+    const branch = (name: string, ids: string, local?: string) =>
+      create(GraphProtoSchema, {
+        name,
+        output: [makeValueInfo(`${name}_out`, DataType.FLOAT, ['batch', 'sequence', 8])],
+        initializer: local ? [makeFloatTensor(local, [3, 8], randomFloats(24, 3))] : [],
+        node: [
+          makeNode('Unsqueeze', [ids, 'axes'], [`${name}_ids`]),
+          makeNode('Gather', [local ?? 'emb', `${name}_ids`], [`${name}_out`]),
+        ],
+      });
+    const graph = create(GraphProtoSchema, {
+      name: 'merged',
+      input: [
+        makeValueInfo('input_ids', DataType.INT64, ['batch', 'sequence']),
+        makeValueInfo('use_cache_branch', DataType.BOOL, [1]),
+      ],
+      output: [makeValueInfo('out', DataType.FLOAT, ['batch', 'sequence', 8])],
+      initializer: [makeFloatTensor('emb', [30, 8], randomFloats(240, 1))],
+      node: [
+        makeNode('If', ['use_cache_branch'], ['out'], {
+          attributes: {
+            then_branch: { graph: branch('with_past', 'input_ids') },
+            // A branch whose own table shadows nothing of the ids: its 3 rows are a table the ids index too.
+            else_branch: { graph: branch('first_step', 'input_ids', 'small_emb') },
+          },
+        }),
+      ],
+    });
+    expect(indexedTables(graph, ['input_ids'])).toEqual(
+      new Map([['input_ids', { table: 'small_emb', rows: 3 }]]),
+    );
+    // A body that defines the name itself reads its own value: the outer ids index nothing there.
+    const shadowing = branch('shadow', 'input_ids', 'small_emb');
+    shadowing.input.push(makeValueInfo('input_ids', DataType.INT64, ['batch', 'sequence']));
+    graph.node[0]!.attribute[1]!.g = shadowing;
+    expect(indexedTables(graph, ['input_ids'])).toEqual(new Map([['input_ids', { table: 'emb', rows: 30 }]]));
+  });
+
   it('guesses ids within the table, says so, and the guess runs in onnxruntime', async () => {
     const model = smallVocabularyModel();
     const { inputs } = resolveInputSpecs(model);

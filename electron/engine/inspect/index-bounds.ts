@@ -3,7 +3,7 @@ import type { IndexedTable, PositionTable, TensorSummary } from '../../../shared
 import { intAttribute } from '../onnx/attributes.js';
 import { findConstant } from '../onnx/constants.js';
 import { isDefaultDomain } from '../onnx/domains.js';
-import { buildGraphIndex, type GraphIndex } from '../onnx/graph-index.js';
+import { buildGraphIndex, subgraphsOf, type GraphIndex } from '../onnx/graph-index.js';
 import { decodeTensor } from '../onnx/tensor-codec.js';
 
 /*
@@ -69,28 +69,48 @@ export function indexedTables(
   return tables;
 }
 
-/** The tables the values of `name` index, following value-preserving ops. */
+/**
+ * The tables the values of `name` index, following value-preserving ops, into the If branches and Loop bodies that
+ * read them from outside (Optimum's merged decoder looks its ids up inside an If on `use_cache_branch`).
+ */
 function tablesIndexedBy(index: GraphIndex, name: string): IndexedTable[] {
   const found: IndexedTable[] = [];
-  const seen = new Set<string>();
-  const pending = [name];
-  for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
-    if (seen.has(value)) continue;
-    seen.add(value);
-    for (const { node, inputIndex } of index.consumersOf(value)) {
+  const seen = new Map<GraphIndex, Set<string>>();
+  const pending: { index: GraphIndex; value: string }[] = [{ index, value: name }];
+  // One index per body, made once however many values it captures.
+  const bodies = new Map<GraphProto, GraphIndex>();
+  const bodyIndex = (parent: GraphIndex, body: GraphProto) => {
+    const known = bodies.get(body) ?? parent.child(body);
+    bodies.set(body, known);
+    return known;
+  };
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { index: scope, value } = next;
+    const done = seen.get(scope) ?? new Set<string>();
+    seen.set(scope, done);
+    if (done.has(value)) continue;
+    done.add(value);
+    for (const node of scope.implicitConsumersOf(value)) {
+      for (const body of subgraphsOf(node)) {
+        // A body that defines the name itself reads its own value, not the outer one.
+        const child = bodyIndex(scope, body);
+        if (!child.definesLocally(value)) pending.push({ index: child, value });
+      }
+    }
+    for (const { node, inputIndex } of scope.consumersOf(value)) {
       // The 4-bit embedding int4 writes for a table tied to the LM head: its packed table keeps one row per id
       // along `gather_axis` (0 by default), so the ids it takes are bounded as a Gather's are.
       if (node.opType === 'GatherBlockQuantized' && node.domain === 'com.microsoft' && inputIndex === 1) {
-        const table = constantTable(index, node.input[0] ?? '', intAttribute(node, 'gather_axis', 0));
+        const table = constantTable(scope, node.input[0] ?? '', intAttribute(node, 'gather_axis', 0));
         if (table) found.push(table);
         continue;
       }
       if (!isDefaultDomain(node.domain)) continue;
       if (node.opType === 'Gather' && inputIndex === 1) {
-        const table = constantTable(index, node.input[0] ?? '', intAttribute(node, 'axis', 0));
+        const table = constantTable(scope, node.input[0] ?? '', intAttribute(node, 'axis', 0));
         if (table) found.push(table);
       } else if (VALUE_PRESERVING.has(node.opType) && inputIndex === 0 && node.output[0]) {
-        pending.push(node.output[0]);
+        pending.push({ index: scope, value: node.output[0] });
       }
     }
   }
