@@ -414,6 +414,11 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   // Padded positions leave per-position figures where the model says which they are (padding-mask.ts).
   const maskName = refSession ? paddingMaskInput(session.inputNames) : undefined;
   const paddingCounted = new Set<string>();
+  const noTop1 = new GroupedNote(notes, (outputs, why) =>
+    outputs.length === 1
+      ? `output ${outputs[0]} has no top-1 agreement: ${why}.`
+      : `outputs ${outputs.slice(0, -1).join(', ')} and ${outputs.at(-1)} have no top-1 agreement; for each, the same reason: ${why}.`,
+  );
   let mark = performance.now();
   let fed: EvalReport['inputs'] = [];
   for await (const sample of source.samples(options.signal)) {
@@ -564,7 +569,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
             acc = new FidelityAccumulator(c.name, classes, isDiscreteType(c.type));
             fidelity.set(c.name, acc);
             const why = noTop1Reason(c.type, c.dims, c.name);
-            if (why) notes.push(`output '${c.name}' (${formatDims(c.dims)}) has no top-1 agreement: ${why}.`);
+            if (why) noTop1.add(why, `'${c.name}' (${formatDims(c.dims)})`);
           }
           const keep = padded ? positionsKept(mask, c.dims) : undefined;
           if (padded && !keep && !paddingCounted.has(c.name)) {
@@ -704,4 +709,25 @@ function readsOneHot(
     `${labels} holds one-hot rows of ${width}, but output '${output}' scores ${classes} classes: give one class id per sample, or rows of ${classes}.`,
     { cliHint: 'Check --labels, or pick another output with --output NAME.' },
   );
+}
+
+/**
+ * Notes that name several things for one reason, said once (a decoder's eight `present.*` cache outputs each had the
+ * same line): the note is pushed where the first thing came, and rewritten as more come.
+ */
+class GroupedNote {
+  private readonly at = new Map<string, { index: number; things: string[] }>();
+  constructor(
+    private readonly notes: string[],
+    private readonly say: (things: readonly string[], reason: string) => string,
+  ) {}
+  add(reason: string, thing: string): void {
+    const known = this.at.get(reason);
+    if (known) {
+      known.things.push(thing);
+      this.notes[known.index] = this.say(known.things, reason);
+    } else {
+      this.at.set(reason, { index: this.notes.push(this.say([thing], reason)) - 1, things: [thing] });
+    }
+  }
 }
