@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { dimMayBeEmpty, dimTerms, isPastLengthName, sumDimProblem, sumTerms } from './cache-dims.js';
+import {
+  cacheSwitchProblem,
+  dimMayBeEmpty,
+  dimTerms,
+  isPastLengthName,
+  sumDimProblem,
+  sumTerms,
+} from './cache-dims.js';
 import { guessInputSpec, inputSpecProblem, specFromGuesses } from './input-spec.js';
 import type { TensorSummary } from './model-summary.js';
 
@@ -100,5 +107,28 @@ describe('KV cache dims', () => {
         'sequence_length (128) is 128. Give it 128, or change the sizes it adds up.',
     );
     expect(sumDimProblem(inputs, spec.shapes)).toBeUndefined();
+  });
+
+  it('refuses a merged export cache switch off (or random) beside a past, and takes either at a past of 0', () => {
+    const inputs = decoderInputs(true);
+    const shapes = (past: number) => ({
+      input_ids: [1, 8],
+      attention_mask: [1, past + 8],
+      'past_key_values.0.key': [1, 4, past, 16],
+      'past_key_values.0.value': [1, 4, past, 16],
+      use_cache_branch: [1],
+    });
+    const off = { use_cache_branch: { kind: 'constant', value: 0 } };
+    const on = { use_cache_branch: { kind: 'constant', value: 1 } };
+    expect(cacheSwitchProblem(inputs, shapes(0), off)).toBeUndefined();
+    expect(cacheSwitchProblem(inputs, shapes(0), on)).toBeUndefined();
+    expect(cacheSwitchProblem(inputs, shapes(3), on)).toBeUndefined();
+    expect(cacheSwitchProblem(inputs, shapes(3), off)).toBe(
+      "Input 'use_cache_branch' is off, but the past holds 3 steps: the merged decoder's first-step branch reads no " +
+        'cache. Set it on (true), or make the past length 0.',
+    );
+    expect(cacheSwitchProblem(inputs, shapes(3), { use_cache_branch: { kind: 'range', value: 0 } })).toMatch(
+      /is random/,
+    );
   });
 });

@@ -138,3 +138,48 @@ export function sumDimProblem(
   }
   return undefined;
 }
+
+/** Optimum's merged decoder's switch between its with-past and first-step branches (`use_cache_branch`). */
+const CACHE_SWITCH_NAMES = /^use_?cache(_?branch)?$/i;
+
+/** True for an input name that reads as a merged decoder's cache switch. */
+export function isCacheSwitchName(name: string): boolean {
+  return CACHE_SWITCH_NAMES.test(name);
+}
+
+/** The past length the shapes give a model with a KV cache, or undefined when it has none. */
+export function pastLengthIn(
+  inputs: readonly { name: string; shape: readonly (number | string | null)[] }[],
+  shapes: Readonly<Record<string, readonly number[]>>,
+): number | undefined {
+  for (const input of inputs) {
+    const shape = shapes[input.name];
+    if (!shape) continue;
+    for (const axis of input.shape.keys()) if (dimMayBeEmpty(input, axis)) return shape[axis];
+  }
+  return undefined;
+}
+
+/**
+ * Why a cache switch's values do not fit the past, or undefined: off (or random) beside a past of some steps, the
+ * first-step branch reads no cache while the mask spans the past and the new tokens (every run failed in the
+ * model's first Mul). At a past of 0 either branch runs: the with-past one concatenates an empty cache.
+ */
+export function cacheSwitchProblem(
+  inputs: readonly { name: string; shape: readonly (number | string | null)[] }[],
+  shapes: Readonly<Record<string, readonly number[]>>,
+  values: Readonly<Record<string, { kind: string; value?: number }>>,
+): string | undefined {
+  const past = pastLengthIn(inputs, shapes);
+  if (past === undefined || past === 0) return undefined;
+  for (const input of inputs) {
+    const v = values[input.name];
+    if (!isCacheSwitchName(input.name) || !v) continue;
+    if (v.kind === 'constant' && v.value !== 0) continue;
+    return (
+      `Input '${input.name}' is ${v.kind === 'constant' ? 'off' : 'random'}, but the past holds ${past} steps: ` +
+      `the merged decoder's first-step branch reads no cache. Set it on (true), or make the past length 0.`
+    );
+  }
+  return undefined;
+}

@@ -1,6 +1,6 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { ModelProto, ValueInfoProto } from 'onnx-buf';
-import { dimMayBeEmpty, sumDimProblem } from '../../../shared/cache-dims.js';
+import { cacheSwitchProblem, dimMayBeEmpty, sumDimProblem } from '../../../shared/cache-dims.js';
 import {
   EMPTY_ONLY_PAST,
   dimLabel,
@@ -260,6 +260,12 @@ export function resolveInputSpecs(
     if (guessedDims.length > 0) input.guessedDims = guessedDims;
   }
   const withValues = addValues(inputs, overrides.values ?? {}, summaries);
+  const switchProblem = cacheSwitchProblem(
+    withValues.map((i) => ({ name: i.name, shape: i.declared })),
+    Object.fromEntries(withValues.map((i) => [i.name, i.dims])),
+    Object.fromEntries(withValues.flatMap((i) => (i.values ? [[i.name, i.values]] : []))),
+  );
+  if (switchProblem) throw new StudioError('BAD_INPUT', switchProblem);
   return {
     inputs: withValues,
     notes: open.guessed.length > 0 ? [guessedDimsNote(open.guessed)] : [],
