@@ -78,9 +78,7 @@ describe('KV cache dims', () => {
       use_cache_branch: [1],
     });
     expect(spec.values?.use_cache_branch).toEqual({ kind: 'constant', value: 0 });
-    expect(guesses[1]!.dims[1]!.reason).toBe(
-      "'past_sequence_length + sequence_length' adds up past_sequence_length (0) + sequence_length (128)",
-    );
+    expect(guesses[1]!.dims[1]!.reason).toBe('the sum past_sequence_length (0) + sequence_length (128)');
     expect(guesses[2]!.dims[2]!.reason).toContain('a cache of earlier steps: 0');
     expect(inputSpecProblem(decoderInputs(true), spec)).toBeUndefined();
   });

@@ -13,13 +13,21 @@ describe('recipeCommand', () => {
         calibration: { spec: { kind: 'synthetic', samples: 8 }, baseDir: '/m' },
         shapes: { audio: [1, 16000] },
         dims: { batch: 1 },
-        values: { sr: { kind: 'constant', value: 16000 }, ids: { kind: 'range', min: 0, max: 999 } },
+        values: {
+          sr: { kind: 'constant', value: 16000 },
+          ids: { kind: 'range', min: 0, max: 999 },
+          position_ids: { kind: 'positions', start: 0 },
+          pos: { kind: 'positions', start: 5 },
+        },
       },
       '/m/speech.onnx',
       '/m/speech-int8.onnx',
       buildMethodCatalog(),
     );
-    expect(command).toContain('--shape audio=1x16000 --dim batch=1 --value sr=16000 --value ids=0:999');
+    expect(command).toContain(
+      '--shape audio=1x16000 --dim batch=1 --value sr=16000 --value ids=0:999 --value position_ids=positions ' +
+        '--value pos=positions+5',
+    );
   });
 
   it('gives a method that reads no data no input flags: the CLI refuses them there (a user test)', () => {

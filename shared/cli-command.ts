@@ -5,6 +5,7 @@
  * dropped, so the command never claims to reproduce something it does not.
  */
 import type { DatasetSpecInput } from './dataset-spec.js';
+import type { InputValues } from './input-spec.js';
 import type { MethodCatalog } from './method-catalog-types.js';
 import { fieldFlagsFromValues, flagsFromOptions } from './options/cli-flags.js';
 import { shellQuote } from './shell-quote.js';
@@ -74,10 +75,19 @@ export function recipeCommand(
         args.push('--shape', `${name}=${dims.join('x')}`);
       for (const [name, size] of Object.entries(recipe.dims ?? {})) args.push('--dim', `${name}=${size}`);
       for (const [name, v] of Object.entries(recipe.values ?? {}))
-        args.push('--value', v.kind === 'constant' ? `${name}=${v.value}` : `${name}=${v.min}:${v.max}`);
+        args.push('--value', `${name}=${valueFlagText(v)}`);
     }
   }
   return { command: args.map(shellQuote).join(' '), unmapped: flags.unmapped };
+}
+
+/**
+ * What follows `INPUT=` in `--value` (electron/cli/shape-flags.ts reads it back): `16000`, `0:99`, `positions`
+ * (from 0) or `positions+5`.
+ */
+export function valueFlagText(v: InputValues): string {
+  if (v.kind === 'positions') return v.start === 0 ? 'positions' : `positions+${v.start}`;
+  return v.kind === 'constant' ? String(v.value) : `${v.min}:${v.max}`;
 }
 
 /** The command plus a comment line for options the CLI cannot set, ready to paste into a terminal. */

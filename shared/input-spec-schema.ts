@@ -7,6 +7,7 @@ export const inputValuesSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({ kind: z.literal('range'), min: z.number().finite(), max: z.number().finite() })
     .refine((r) => r.min <= r.max, { message: 'min must not be above max.' }),
+  z.strictObject({ kind: z.literal('positions'), start: z.number().int().min(0) }),
 ]);
 
 export const inputSpecSchema = z.strictObject({

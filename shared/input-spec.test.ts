@@ -14,6 +14,7 @@ import {
   shortShapes,
   specFromGuesses,
   specShapesFor,
+  syntheticValues,
 } from './input-spec.js';
 
 describe('input spec guesses', () => {
@@ -362,5 +363,106 @@ describe('guesses and values against the tables the model indexes', () => {
     expect(inputValuesProblem(tokens, { kind: 'range', min: -1001, max: 3 })).toMatchObject({ part: 'min' });
     expect(inputValuesProblem(tokens, { kind: 'range', min: 0, max: 999 })).toBeUndefined();
     expect(inputValuesProblem({ name: 'input_ids', dtype: 'int64' }, { kind: 'range', min: 0, max: 5000 })).toBeUndefined();
+  });
+});
+
+describe("positions: a decoder's position_ids", () => {
+  // Optimum's decoder exports: position_ids int64 [batch_size, sequence_length] into a 256-row position table. Drawn
+  // as ids 0..255, RoPE or the position embedding saw random positions and every evaluation's numbers were wrong.
+  const positionIds = {
+    name: 'position_ids',
+    dtype: 'int64',
+    shape: ['batch_size', 'sequence_length'],
+    indexes: { table: 'embed_positions.weight', rows: 256 },
+  };
+  const past = {
+    name: 'past_key_values.0.key',
+    dtype: 'float32',
+    shape: ['batch_size', 2, 'past_sequence_length', 8],
+  };
+
+  it('guesses positions 0..n-1 along the sequence, after the past where the model has one', () => {
+    for (const name of ['position_ids', 'positionids', 'positions', 'pos_ids', 'Position_IDs']) {
+      const [guess] = guessInputSpec([{ ...positionIds, name }]);
+      expect(guess!.values, name).toEqual({
+        values: { kind: 'positions', start: 0 },
+        reason: 'positions 0..n-1 along the sequence',
+      });
+    }
+    expect(guessInputSpec([positionIds, past])[0]!.values?.values).toEqual({ kind: 'positions', start: 0 });
+    const afterPast = guessInputSpec([positionIds, past], {}, { past_sequence_length: 5 })[0]!.values;
+    expect(afterPast).toEqual({
+      values: { kind: 'positions', start: 5 },
+      reason: 'positions 5..5+n-1 along the sequence, after a past of 5',
+    });
+    // One new token is a single number: still a position, not the single-number guess of 1.
+    const [step] = guessInputSpec([{ ...positionIds, shape: [1, 1] }, past], {}, { past_sequence_length: 7 });
+    expect(step!.values?.values).toEqual({ kind: 'positions', start: 7 });
+    // Floats and bools named so keep their own guesses; ids are still ids.
+    expect(guessInputSpec([{ ...positionIds, dtype: 'float32' }])[0]!.values).toBeUndefined();
+    expect(guessInputSpec([{ ...positionIds, dtype: 'bool' }])[0]!.values?.values.kind).toBe('range');
+    expect(guessInputSpec([{ ...positionIds, name: 'input_ids' }])[0]!.values?.values.kind).toBe('range');
+  });
+
+  it('fills start, start+1, ... along the last axis, the same in every row', () => {
+    expect(syntheticValues({ kind: 'positions', start: 0 }, 'int64', [2, 4], () => 0.5)).toEqual([
+      0, 1, 2, 3, 0, 1, 2, 3,
+    ]);
+    expect(syntheticValues({ kind: 'positions', start: 5 }, 'int32', [1, 2, 3], () => 0.5)).toEqual([
+      5, 6, 7, 5, 6, 7,
+    ]);
+    expect(syntheticValues({ kind: 'positions', start: 3 }, 'int64', [], () => 0.5)).toEqual([3]);
+  });
+
+  it('refuses positions for a float or bool input, from a negative or fractional start, or past the table', () => {
+    expect(inputValuesProblem({ ...positionIds, dtype: 'float32' }, { kind: 'positions', start: 0 })).toEqual(
+      {
+        part: 'start',
+        message:
+          "Input 'position_ids' is float32: positions (0, 1, 2, ... along the last axis) are for an integer input such as position_ids. Give it one value or a range.",
+      },
+    );
+    expect(
+      inputValuesProblem({ ...positionIds, dtype: 'bool' }, { kind: 'positions', start: 0 })?.message,
+    ).toMatch(/is bool: positions/);
+    for (const start of [-1, 1.5])
+      expect(inputValuesProblem(positionIds, { kind: 'positions', start })).toEqual({
+        part: 'start',
+        message: `Input 'position_ids': positions start at a whole number of at least 0, and ${start} is not one.`,
+      });
+    // 250 + 16 - 1 = 265 is no row of a 256-row table; 240 + 16 - 1 = 255 is its last.
+    expect(inputValuesProblem(positionIds, { kind: 'positions', start: 250 }, [1, 16])).toEqual({
+      part: 'start',
+      message:
+        "Input 'position_ids' indexes the 256 rows of 'embed_positions.weight': its values go from 0 to 255, and positions from 250 over 16 steps reach 265, past them (every run would fail there).",
+    });
+    expect(inputValuesProblem(positionIds, { kind: 'positions', start: 240 }, [1, 16])).toBeUndefined();
+    expect(inputValuesProblem(positionIds, { kind: 'positions', start: 256 })).toMatchObject({
+      part: 'start',
+    });
+    // The whole spec checks positions over the input's shape.
+    const spec = (start: number) => ({
+      shapes: { position_ids: [1, 16] },
+      values: { position_ids: { kind: 'positions' as const, start } },
+    });
+    expect(inputSpecProblem([positionIds], spec(250))).toMatch(/reach 265, past them/);
+    expect(inputSpecProblem([positionIds], spec(0))).toBeUndefined();
+  });
+
+  it('writes positions beside the shape, and flags a run fed other positions than the spec sets', () => {
+    const fed = [{ name: 'position_ids', shape: [1, 16], values: { kind: 'positions' as const, start: 0 } }];
+    expect(shortShapes(fed)).toBe('1x16=positions from 0');
+    expect(
+      measuredOffSpec(
+        { inputs: fed },
+        { shapes: { position_ids: [1, 16] }, values: { position_ids: { kind: 'positions', start: 5 } } },
+      ),
+    ).toBe(true);
+    expect(
+      measuredOffSpec(
+        { inputs: fed },
+        { shapes: { position_ids: [1, 16] }, values: { position_ids: { kind: 'positions', start: 0 } } },
+      ),
+    ).toBe(false);
   });
 });

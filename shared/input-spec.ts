@@ -7,15 +7,25 @@
  *
  * Plain data and pure functions: the engine, the CLI, the app and the mock host share them.
  */
-import { describeSum, dimMayBeEmpty, dimTerms, isPastLengthName, modelDimNames, sumDimProblem, sumOf } from './cache-dims.js';
-import { fedShapesOf, sameShapes, type FedShape } from './latency-stats.js';
+import {
+  cacheSwitchProblem,
+  describeSum,
+  dimMayBeEmpty,
+  dimTerms,
+  isCacheSwitchName,
+  isPastLengthName,
+  modelDimNames,
+  sumDimProblem,
+  sumOf,
+} from './cache-dims.js';
+import { fedShapesOf, sameShapes, type FedShape, type InputValues } from './latency-stats.js';
 
 /** An input as fed: its shape, and every distinct shape when the samples differ (latency-stats.ts). */
 type FedShapes = Pick<FedShape, 'shape' | 'shapes'>;
 import type { IndexedTable, PositionTable, TensorSummary } from './model-summary.js';
 
-/** Which values to feed an input: one constant everywhere, or whole numbers drawn uniformly from [min, max]. */
-export type InputValues = { kind: 'constant'; value: number } | { kind: 'range'; min: number; max: number };
+/** Which values to feed an input: declared in latency-stats.ts, the leaf both import (FedShape records them). */
+export type { InputValues };
 
 /**
  * Concrete shapes by input name, and value rules for the inputs that need them. Plain types here (the page
@@ -203,8 +213,8 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
   };
 }
 
-/** Optimum's merged decoder's switch between its with-past and first-step branches (`use_cache_branch`). */
-const CACHE_SWITCH_NAMES = /^use_?cache(_?branch)?$/i;
+/** A decoder's positions of its tokens (`position_ids`, Optimum's exports; `positions`, `pos_ids`). */
+const POSITION_NAMES = /^(position_?ids|positions|pos_?ids)$/i;
 
 function guessValues(input: TensorSummary, shape: number[], pastLength?: number): InputGuess['values'] {
   if (FLOAT_TYPES.has(input.dtype)) return undefined;
@@ -212,13 +222,25 @@ function guessValues(input: TensorSummary, shape: number[], pastLength?: number)
   if (/mask/i.test(input.name))
     return { values: { kind: 'constant', value: 1 }, reason: 'a mask: every position on' };
   // Random, it took the with-past branch half the time, whatever the past held.
-  if (pastLength !== undefined && CACHE_SWITCH_NAMES.test(input.name)) {
+  if (pastLength !== undefined && isCacheSwitchName(input.name)) {
     return pastLength === 0
       ? { values: { kind: 'constant', value: 0 }, reason: 'the cache switch: off, as the past is empty (length 0)' }
       : { values: { kind: 'constant', value: 1 }, reason: `the cache switch: on, as the past holds ${pastLength} steps` };
   }
   if (input.dtype === 'bool')
     return { values: { kind: 'range', min: 0, max: 1 }, reason: 'random true/false' };
+  // Before the single-number rule: one new token after a past of 5 is at position 5. Random ids fed a position
+  // embedding or RoPE random positions, and the figures of every evaluation were wrong.
+  if (POSITION_NAMES.test(input.name)) {
+    const start = pastLength ?? 0;
+    return {
+      values: { kind: 'positions', start },
+      reason:
+        start === 0
+          ? 'positions 0..n-1 along the sequence'
+          : `positions ${start}..${start}+n-1 along the sequence, after a past of ${start}`,
+    };
+  }
   // Bytes are pixels in practice (an NHWC image of an exported detector): the whole range, not 0-99.
   if (input.dtype === 'uint8')
     return { values: { kind: 'range', min: 0, max: 255 }, reason: 'image bytes: 0 to 255' };
@@ -364,7 +386,7 @@ function sumsOfTerms(
       const terms = isNamedDim(d) ? dimTerms(d, names) : undefined;
       const total = terms && sumOf(terms, sizeOf);
       if (total === undefined) return;
-      dims[k]![i] = { value: total, source: 'name', reason: `'${d}' adds up ${describeSum(terms!, sizeOf)}` };
+      dims[k]![i] = { value: total, source: 'name', reason: `the sum ${describeSum(terms!, sizeOf)}` };
     }),
   );
 }
@@ -465,8 +487,9 @@ export function specShapesFor(fed: readonly FedShape[], spec: InputSpec): FedSha
   });
 }
 
-/** `16000`, or `0..99` for a range: the values an input was fed, in the Inputs column's words. */
-function valuesText(values: NonNullable<FedShape['values']>): string {
+/** `16000`, `0..99` for a range, `positions from 0`: the values an input was fed, in the Inputs column's words. */
+export function valuesText(values: InputValues): string {
+  if (values.kind === 'positions') return `positions from ${values.start}`;
   return values.kind === 'constant' ? String(values.value) : `${values.min}..${values.max}`;
 }
 
@@ -545,21 +568,53 @@ export function takesWholeNumbers(dtype: string): boolean {
   return !FLOAT_TYPES.has(dtype);
 }
 
-/** Which part of an input's values a problem is in: the one value, or a range's first or last number. */
-export type ValuesPart = 'value' | 'min' | 'max';
+/**
+ * The numbers synthetic data feeds an input of element type `dtype` and shape `dims` under `rule`, in row-major
+ * order: the constant everywhere (0 or 1 for a bool), a uniform draw from a range (whole numbers for integer and
+ * bool inputs, real numbers for floats), or positions start, start + 1, ... along the last axis, the same for every
+ * leading index. One rule for the engine (synthetic-feeds.ts) and the page's onnxruntime-web runs; `next` draws a
+ * range's numbers in order (seeded), constants and positions draw none.
+ */
+export function syntheticValues(
+  rule: InputValues,
+  dtype: string,
+  dims: readonly number[],
+  next: () => number,
+): number[] {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (rule.kind === 'positions') {
+    const steps = dims.at(-1) ?? 1;
+    return Array.from({ length: count }, (_, i) => rule.start + (i % steps));
+  }
+  if (rule.kind === 'constant') {
+    const value = dtype === 'bool' ? Number(rule.value !== 0) : rule.value;
+    return new Array<number>(count).fill(value);
+  }
+  const span = rule.max - rule.min;
+  const whole = takesWholeNumbers(dtype);
+  return Array.from({ length: count }, () =>
+    whole ? rule.min + Math.floor(next() * (Math.floor(span) + 1)) : rule.min + next() * span,
+  );
+}
+
+/** Which part of an input's values a problem is in: the value, a range's first or last number, the first position. */
+export type ValuesPart = 'value' | 'min' | 'max' | 'start';
 
 /**
  * Why these values cannot be fed to an input of this element type, with the part at fault, or undefined when
  * they can: finite numbers, a range from a smaller to a larger number, whole numbers for integer and bool
  * inputs (a range of 1.5..3 drew 2.5 for an int64 input, and every job failed on a value nobody typed), and
  * 0 to 1 for a bool's range, and no value past the rows of the table an input indexes (`indexes`: ids of 0 to
- * 5000 into a 1000-row embedding). One rule for the input spec form, the experiment the backend stores and
- * `--value` (resolveInputSpecs).
+ * 5000 into a 1000-row embedding). Positions are for integer inputs only and start at a whole number of at least 0;
+ * with the input's `shape`, their last (start + n - 1 along its last axis) must be a row of the table too. One
+ * rule for the input spec form, the experiment the backend stores and `--value` (resolveInputSpecs).
  */
 export function inputValuesProblem(
   input: { name: string; dtype: string; indexes?: IndexedTable | undefined },
   values: InputValues,
+  shape?: readonly number[],
 ): { part: ValuesPart; message: string } | undefined {
+  if (values.kind === 'positions') return positionsProblem(input, values.start, shape);
   const numbers: [ValuesPart, number][] =
     values.kind === 'constant'
       ? [['value', values.value]]
@@ -588,27 +643,56 @@ export function inputValuesProblem(
       message: `Input '${input.name}' is bool: a range of its values goes from 0 (false) to 1 (true).`,
     };
   }
-  return input.indexes ? outsideTable(input.name, input.indexes, values) : undefined;
+  if (!input.indexes) return undefined;
+  const [low, high] = values.kind === 'constant' ? [values.value, values.value] : [values.min, values.max];
+  const past = high > input.indexes.rows - 1 ? high : low < -input.indexes.rows ? low : undefined;
+  if (past === undefined) return undefined;
+  return {
+    part: values.kind === 'constant' ? 'value' : past === high ? 'max' : 'min',
+    message: outsideTable(input.name, input.indexes, `${past} is past them`),
+  };
+}
+
+/** The problem of positions from `start` (inputValuesProblem). */
+function positionsProblem(
+  input: { name: string; dtype: string; indexes?: IndexedTable | undefined },
+  start: number,
+  shape: readonly number[] | undefined,
+): { part: ValuesPart; message: string } | undefined {
+  if (FLOAT_TYPES.has(input.dtype) || input.dtype === 'bool') {
+    return {
+      part: 'start',
+      message:
+        `Input '${input.name}' is ${input.dtype}: positions (0, 1, 2, ... along the last axis) are for an ` +
+        `integer input such as position_ids. Give it one value or a range.`,
+    };
+  }
+  if (!Number.isFinite(start)) return { part: 'start', message: `Input '${input.name}': give a number.` };
+  if (!Number.isInteger(start) || start < 0) {
+    return {
+      part: 'start',
+      message: `Input '${input.name}': positions start at a whole number of at least 0, and ${start} is not one.`,
+    };
+  }
+  const steps = Math.max(1, shape?.at(-1) ?? 1);
+  const last = start + steps - 1;
+  if (!input.indexes || last <= input.indexes.rows - 1) return undefined;
+  const reach =
+    steps === 1
+      ? `${start} is past them`
+      : `positions from ${start} over ${steps} steps reach ${last}, past them`;
+  return { part: 'start', message: outsideTable(input.name, input.indexes, reach) };
 }
 
 /**
  * Values past the rows of the table an input indexes (token ids of 0 to 5000 into a 1000-row embedding): every run
  * fails in the Gather. Gather also takes -rows to -1 (counted from the end), so those pass.
  */
-function outsideTable(
-  name: string,
-  indexes: IndexedTable,
-  values: InputValues,
-): { part: ValuesPart; message: string } | undefined {
-  const [low, high] = values.kind === 'constant' ? [values.value, values.value] : [values.min, values.max];
-  const past = high > indexes.rows - 1 ? high : low < -indexes.rows ? low : undefined;
-  if (past === undefined) return undefined;
-  return {
-    part: values.kind === 'constant' ? 'value' : past === high ? 'max' : 'min',
-    message:
-      `Input '${name}' indexes the ${indexes.rows} rows of '${indexes.table}': its values go from 0 to ` +
-      `${indexes.rows - 1}, and ${past} is past them (every run would fail there).`,
-  };
+function outsideTable(name: string, indexes: IndexedTable, past: string): string {
+  return (
+    `Input '${name}' indexes the ${indexes.rows} rows of '${indexes.table}': its values go from 0 to ` +
+    `${indexes.rows - 1}, and ${past} (every run would fail there).`
+  );
 }
 
 /**
@@ -720,11 +804,11 @@ export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSp
   }
   const { conflict } = namedDimSizes(inputs, spec.shapes);
   if (conflict) return namedDimConflictMessage(conflict);
-  const sum = sumDimProblem(inputs, spec.shapes);
+  const sum = sumDimProblem(inputs, spec.shapes) ?? cacheSwitchProblem(inputs, spec.shapes, spec.values ?? {});
   if (sum) return sum;
   for (const input of inputs) {
     const values = spec.values?.[input.name];
-    const problem = values && inputValuesProblem(input, values);
+    const problem = values && inputValuesProblem(input, values, spec.shapes[input.name]);
     if (problem) return problem.message;
   }
   return undefined;

@@ -147,6 +147,17 @@ export function p50RatioToOriginal(
   return base !== undefined && base > 0 ? p50Ms / base : undefined;
 }
 
+/**
+ * Which values to feed an input (the input spec's, exported by input-spec.ts; declared in this leaf, as FedShape
+ * records them): one constant everywhere, whole numbers drawn uniformly from [min, max], or
+ * positions: start, start + 1, ... along the last axis, the same for every leading index (a decoder's
+ * `position_ids`, which random ids fed random positions to its position embedding or RoPE).
+ */
+export type InputValues =
+  | { kind: 'constant'; value: number }
+  | { kind: 'range'; min: number; max: number }
+  | { kind: 'positions'; start: number };
+
 /** What a benchmark fed, as far as latency is concerned. */
 export interface FedShape {
   name: string;
@@ -154,7 +165,7 @@ export interface FedShape {
   /** Every distinct shape, when the samples differ (bench.ts `BenchInputInfo`). */
   shapes?: readonly (readonly number[])[] | undefined;
   /** The values synthetic data fed it, where the spec or a guess set them (bench.ts `BenchInputInfo.values`). */
-  values?: { kind: 'constant'; value: number } | { kind: 'range'; min: number; max: number } | undefined;
+  values?: InputValues | undefined;
 }
 
 /** Every shape an input was fed: its distinct shapes when the samples differed, else its one shape. */

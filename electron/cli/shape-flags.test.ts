@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../engine/errors.js';
+import { valueFlagText } from '../../shared/cli-command.js';
 import { parseShapeFlags } from './shape-flags.js';
 
 function refusal(f: () => unknown): StudioError {
@@ -31,5 +32,32 @@ describe('--shape, --dim and --value', () => {
       "--shape expects INPUT=1x3x224x224, got 'x=1x-2'.",
     );
     expect(refusal(() => parseShapeFlags(undefined, ['batch=-1'])).message).toContain('with a whole VALUE');
+  });
+
+  it("reads positions for a decoder's position_ids, from 0 or after a past, as the reproduced command writes them", () => {
+    expect(
+      parseShapeFlags(undefined, undefined, ['position_ids=positions', 'pos=positions+5']).values,
+    ).toEqual({
+      position_ids: { kind: 'positions', start: 0 },
+      pos: { kind: 'positions', start: 5 },
+    });
+    for (const v of [
+      { kind: 'positions', start: 0 },
+      { kind: 'positions', start: 7 },
+      { kind: 'constant', value: 16000 },
+      { kind: 'range', min: 0, max: 99 },
+    ] as const)
+      expect(parseShapeFlags(undefined, undefined, [`x=${valueFlagText(v)}`]).values).toEqual({ x: v });
+    for (const bad of ['p=positions-1', 'p=positions+1.5', 'p=positions+', 'p=position'])
+      expect(refusal(() => parseShapeFlags(undefined, undefined, [bad])).message).toBe(
+        `--value expects INPUT=VALUE, INPUT=MIN:MAX (MIN <= MAX), INPUT=true or false, INPUT=positions or INPUT=positions+N (N whole), got '${bad}'.`,
+      );
+  });
+
+  it("reads a bool's value in words, as the app's form shows it (a user typed use_cache_branch=false)", () => {
+    expect(parseShapeFlags(undefined, undefined, ['use_cache_branch=false', 'flag=TRUE']).values).toEqual({
+      use_cache_branch: { kind: 'constant', value: 0 },
+      flag: { kind: 'constant', value: 1 },
+    });
   });
 });

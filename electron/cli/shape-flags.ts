@@ -8,8 +8,8 @@ function asList(value: unknown): string[] {
 }
 
 /**
- * `--shape INPUT=1x3x224x224`, `--dim NAME=VALUE` and `--value INPUT=V` or `INPUT=MIN:MAX` (each repeatable)
- * as ShapeOverrides.
+ * `--shape INPUT=1x3x224x224`, `--dim NAME=VALUE` and `--value INPUT=V`, `INPUT=MIN:MAX`, `INPUT=positions` or
+ * `INPUT=positions+N` (each repeatable) as ShapeOverrides. shared/cli-command.ts `valueFlagText` writes values back.
  */
 export function parseShapeFlags(
   shapeFlags: unknown,
@@ -38,13 +38,20 @@ export function parseShapeFlags(
     const number = '(-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?)';
     const constant = new RegExp(`^(.+)=${number}$`, 'i').exec(flag);
     const range = new RegExp(`^(.+)=${number}:${number}$`, 'i').exec(flag);
-    if (constant) values[constant[1]!] = { kind: 'constant', value: Number(constant[2]) };
+    const positions = /^(.+)=positions(?:\+(\d+))?$/i.exec(flag);
+    // A bool input's value in words (`--value use_cache_branch=false`): the spec stores bools as 0 and 1.
+    const truth = /^(.+)=(true|false)$/i.exec(flag);
+    if (positions) values[positions[1]!] = { kind: 'positions', start: Number(positions[2] ?? 0) };
+    else if (truth)
+      values[truth[1]!] = { kind: 'constant', value: truth[2]!.toLowerCase() === 'true' ? 1 : 0 };
+    else if (constant) values[constant[1]!] = { kind: 'constant', value: Number(constant[2]) };
     else if (range && Number(range[2]) <= Number(range[3]))
       values[range[1]!] = { kind: 'range', min: Number(range[2]), max: Number(range[3]) };
     else
       throw new StudioError(
         'BAD_REQUEST',
-        `--value expects INPUT=VALUE or INPUT=MIN:MAX (MIN <= MAX), got '${flag}'.`,
+        `--value expects INPUT=VALUE, INPUT=MIN:MAX (MIN <= MAX), INPUT=true or false, INPUT=positions or ` +
+          `INPUT=positions+N (N whole), got '${flag}'.`,
       );
   }
   // Marked as typed here: data whose samples contradict these sizes is refused (input-match.ts).
@@ -68,5 +75,7 @@ export const SHAPE_HELP = [
   "                             for a KV cache's past length, e.g. --dim past_sequence_length=0, its guess)",
   '  --value INPUT=V            fill an input of synthetic data with V, e.g. --value sr=16000, or INPUT=MIN:MAX for',
   "                             whole numbers drawn from MIN..MAX (repeatable; unset: the app's guess, e.g. sr 16000,",
-  '                             masks 1, ids over the rows of the table they index, printed as a warning)',
+  '                             masks 1, ids over the rows of the table they index, printed as a warning), or',
+  "                             INPUT=positions for 0, 1, 2, ... along its last axis (a decoder's position_ids;",
+  '                             INPUT=positions+N from N, after a past of N steps); a bool takes true or false',
 ];

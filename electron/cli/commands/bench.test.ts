@@ -74,7 +74,7 @@ describe('onnx-studio bench', () => {
       { name: 'sr', dtype: 'int64', shape: [1], values: { kind: 'constant', value: 16000 } },
     ]);
     const malformed = await bench([speech], { value: ['sr=abc'] }, true);
-    expect((malformed.code as StudioError).message).toMatch(/--value expects INPUT=VALUE or INPUT=MIN:MAX/);
+    expect((malformed.code as StudioError).message).toMatch(/--value expects INPUT=VALUE, INPUT=MIN:MAX/);
   });
 
   it('a model onnxruntime refuses to load is a user error (MODEL_INVALID) naming the reason', async () => {

@@ -4,6 +4,7 @@ import { TensorProto_DataType as DT } from 'onnx-buf';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ResolvedInput, resolveInputSpecs } from '../runtime/input-specs.js';
 import { buildSpeechGateModel } from '../testing/awkward-models.js';
+import { buildKvCacheLm } from '../testing/kv-cache-lm.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { encodeNpyArray } from './npy-format.js';
 import { encodeNpz } from './npz-writer.js';
@@ -124,6 +125,38 @@ describe('which inputs data that lacks them is told to set', () => {
     );
     expect(error?.message).toBe(
       "sr-only.npz: no data for input 'img'. The model's inputs are 'img', 'sr'; the data has 'sr'.",
+    );
+  });
+});
+
+describe("a decoder's position_ids the data leaves out", () => {
+  const tmp = makeTempDir('onnx-studio-spec-positions-');
+  afterAll(() => tmp.cleanup());
+
+  it('feeds each sample positions as long as its own ids, from where the spec says, and says so', async () => {
+    // Lines of 3 and 5 tokens: a fill at the spec's sequence length (128) would not fit either.
+    const file = path.join(tmp.dir, 'ids.jsonl');
+    const line = (n: number) =>
+      JSON.stringify({ inputs: { input_ids: [Array.from({ length: n }, (_, i) => i + 1)] } });
+    fs.writeFileSync(file, `${line(3)}\n${line(5)}\n`);
+    const { inputs } = resolveInputSpecs(buildKvCacheLm({ vocab: 32, positionIds: true }), {
+      values: {
+        attention_mask: { kind: 'constant', value: 1 },
+        position_ids: { kind: 'positions', start: 0 },
+      },
+    });
+    const source = await openDataset({ kind: 'jsonl', path: file }, inputs);
+    const fed: bigint[][] = [];
+    for await (const sample of source.samples()) {
+      expect(sample.inputs.position_ids?.dims).toEqual(sample.inputs.input_ids?.dims);
+      fed.push([...(sample.inputs.position_ids?.data as BigInt64Array)]);
+    }
+    expect(fed).toEqual([
+      [0n, 1n, 2n],
+      [0n, 1n, 2n, 3n, 4n],
+    ]);
+    expect(source.notes.join('\n')).toContain(
+      "'position_ids' (positions from 0 along each sample's last axis)",
     );
   });
 });

@@ -171,5 +171,7 @@ function describeSpecValues(input: ResolvedInput): string {
       .map((d, i) => (input.dims[i] === 0 ? `${typeof d === 'string' && d !== '' ? d : `dim ${i}`} 0` : ''))
       .filter(Boolean)
       .join(', ')})`;
+  // Positions follow each sample's own length: syntheticTensor fills the dims sizedBy gave it.
+  if (v.kind === 'positions') return `(positions from ${v.start} along each sample's last axis)`;
   return v.kind === 'constant' ? `(= ${v.value})` : `(${v.min} to ${v.max})`;
 }

@@ -438,7 +438,7 @@ function addValues(
     const values = chosen[input.name];
     // The rule the app's form and the stored experiment follow: a range of 1.5..3 would feed an int64 input 2.5.
     const typed = { name: input.name, dtype: dtypeName(input.elemType), indexes: indexes.get(input.name) };
-    const problem = values && inputValuesProblem(typed, values);
+    const problem = values && inputValuesProblem(typed, values, input.dims);
     if (problem) throw new StudioError('BAD_INPUT', problem.message);
     if (values) return { ...input, values };
     const guess = guesses.get(input.name)?.values;

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema, TensorProto_DataType as DataType } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
+import { buildKvCacheLm } from '../testing/kv-cache-lm.js';
 import { makeModel } from '../testing/model-fixtures.js';
 import { resolveInputSpecs } from './input-specs.js';
 import { guessedValuesNote, seededRandom, syntheticFeed, syntheticTensor } from './synthetic-feeds.js';
@@ -63,5 +64,40 @@ describe('synthetic feeds take their values from the shared guesses', () => {
     const floats = resolveInputSpecs(oneInput('x', DataType.FLOAT, [1, 4])).inputs;
     expect(syntheticFeed(floats, seededRandom(0)).x?.type).toBe('float32');
     expect(guessedValuesNote(floats)).toBeUndefined();
+  });
+});
+
+describe("a decoder's position_ids", () => {
+  const model = buildKvCacheLm({ vocab: 32, positionIds: true });
+  const positionsOf = (inputs: ReturnType<typeof resolveInputSpecs>['inputs']) => {
+    const input = inputs.find((i) => i.name === 'position_ids')!;
+    return { input, fed: [...(syntheticFeed(inputs, seededRandom(0)).position_ids!.data as BigInt64Array)] };
+  };
+
+  it('are fed 0, 1, 2, ... along the sequence in every row, not random ids, and the note says so', () => {
+    // Before: ids 0..255 over the rows of the position table, so the model saw random positions.
+    const { inputs } = resolveInputSpecs(model, { dims: { batch_size: 2, sequence_length: 4 } });
+    const { input, fed } = positionsOf(inputs);
+    expect(input).toMatchObject({
+      dims: [2, 4],
+      values: { kind: 'positions', start: 0 },
+      valuesGuess: 'positions 0..n-1 along the sequence',
+    });
+    expect(fed).toEqual([0n, 1n, 2n, 3n, 0n, 1n, 2n, 3n]);
+    expect(guessedValuesNote(inputs)).toContain(
+      "'position_ids' (int64) with positions from 0 along the last axis (positions 0..n-1 along the sequence)",
+    );
+  });
+
+  it('start after a past, and where the user sets them, from where they say', () => {
+    const after = resolveInputSpecs(model, { dims: { sequence_length: 3, past_sequence_length: 5 } });
+    expect(positionsOf(after.inputs).fed).toEqual([5n, 6n, 7n]);
+    const set = resolveInputSpecs(model, {
+      dims: { sequence_length: 3 },
+      values: { position_ids: { kind: 'positions', start: 2 } },
+    });
+    const chosen = positionsOf(set.inputs);
+    expect(chosen.fed).toEqual([2n, 3n, 4n]);
+    expect(chosen.input.valuesGuess).toBeUndefined();
   });
 });

@@ -1,9 +1,15 @@
 import * as ort from 'onnxruntime-node';
 import { float32ArrayToFloat16 } from '../onnx/float16.js';
-import { isDatasetDtype, isFloatDtype, numbersToArray } from '../datasets/element-convert.js';
+import { isDatasetDtype, numbersToArray } from '../datasets/element-convert.js';
 import { StudioError } from '../errors.js';
 import os from 'node:os';
-import { inputBytes, type InputValues, largeInputWarnings } from '../../../shared/input-spec.js';
+import {
+  inputBytes,
+  type InputValues,
+  largeInputWarnings,
+  syntheticValues,
+  valuesText,
+} from '../../../shared/input-spec.js';
 import type { ResolvedInput } from './input-specs.js';
 import { shellQuote } from '../../../shared/shell-quote.js';
 
@@ -86,6 +92,7 @@ function describeGuess(values: InputValues, ortType: ort.Tensor.Type, reason: st
 }
 
 function describeValues(values: InputValues, bool: boolean): string {
+  if (values.kind === 'positions') return `${valuesText(values)} along the last axis`;
   if (values.kind === 'constant') return bool ? String(values.value !== 0) : String(values.value);
   return bool ? 'random true/false' : `random whole numbers ${values.min}-${values.max}`;
 }
@@ -132,8 +139,9 @@ export function guessedValuesNote(inputs: readonly ResolvedInput[]): string | un
 }
 
 /**
- * The values the user chose for an input, or the shared guess for it: a constant everywhere, or a uniform draw
- * from [min, max] (whole numbers for integer and bool inputs, real numbers for floats).
+ * The values the user chose for an input, or the shared guess for it: a constant everywhere, a uniform draw
+ * from [min, max] (whole numbers for integer and bool inputs, real numbers for floats), or positions along the
+ * last axis (shared/input-spec.ts `syntheticValues`, the page's rule too).
  */
 function chosenValues(input: ResolvedInput, next: () => number): ort.Tensor {
   const rule = input.values!;
@@ -141,16 +149,9 @@ function chosenValues(input: ResolvedInput, next: () => number): ort.Tensor {
     throw new StudioError('BAD_INPUT', `Input '${input.name}' is ${input.ortType}: ONNX Studio cannot fill it with chosen values.`);
   }
   const type = input.ortType;
-  const count = input.dims.reduce((a, b) => a * b, 1);
-  const integer = !isFloatDtype(type);
-  const draw = (): number => {
-    if (rule.kind === 'constant') return type === 'bool' ? Number(rule.value !== 0) : rule.value;
-    const span = rule.max - rule.min;
-    return integer ? rule.min + Math.floor(next() * (Math.floor(span) + 1)) : rule.min + next() * span;
-  };
   // The data files' conversion (range and whole-number checks, float16 encoding) builds the typed array.
   const source = input.valuesGuess === undefined ? `--value ${input.name}` : `the values guessed for ${input.name}`;
-  const data = numbersToArray(Array.from({ length: count }, draw), type, source);
+  const data = numbersToArray(syntheticValues(rule, type, input.dims, next), type, source);
   return new ort.Tensor(type, data as ort.Tensor.DataType, input.dims);
 }
 

@@ -5,10 +5,12 @@ import {
   BOOL_CHOICES,
   boolChoiceOf,
   describeValues,
+  draftOf,
   holdsGuess,
   prefillNote,
   specFromDraft,
   valuesHoldGuess,
+  valuesKindChoices,
   wholeShapeDims,
   withDimSet,
 } from './input-spec-panel.js';
@@ -77,6 +79,53 @@ describe('the input spec form', () => {
     expect(specFromDraft(decoder, { ...drafts, input_ids: { dims: ['0', '16'] } })).toMatchObject({
       ok: false,
       field: { input: 'input_ids', part: 0 },
+    });
+  });
+
+  it("turns a merged decoder's cache switch on with a past and off without, and refuses it off beside a past", () => {
+    const merged = {
+      ...summary,
+      inputs: [
+        { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
+        {
+          name: 'past_key_values.0.key',
+          dtype: 'float32',
+          shape: ['batch_size', 2, 'past_sequence_length', 8],
+        },
+        { name: 'use_cache_branch', dtype: 'bool', shape: [1] },
+      ],
+    } as unknown as ModelSummary;
+    const off = { kind: 'constant' as const, a: '0', b: '' };
+    const drafts = {
+      input_ids: { dims: ['1', '16'] },
+      'past_key_values.0.key': { dims: ['1', '2', '0', '8'] },
+      use_cache_branch: { dims: ['1'], values: off },
+    };
+    const withPast = withDimSet(merged, drafts, 'past_key_values.0.key', 2, '5');
+    expect(withPast.use_cache_branch!.values).toEqual({ kind: 'constant', a: '1', b: '' });
+    // Positions count on from the past: the new tokens after 5 cached steps are at 5, 6, ...
+    const positioned = {
+      ...drafts,
+      position_ids: { dims: ['1', '16'], values: { kind: 'positions' as const, a: '0', b: '' } },
+    };
+    const withIds = {
+      ...merged,
+      inputs: [
+        ...merged.inputs,
+        { name: 'position_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
+      ],
+    } as unknown as ModelSummary;
+    expect(
+      withDimSet(withIds, positioned, 'past_key_values.0.key', 2, '5').position_ids!.values,
+    ).toMatchObject({ kind: 'positions', a: '5' });
+    expect(withDimSet(merged, withPast, 'past_key_values.0.key', 2, '0').use_cache_branch!.values).toEqual(
+      off,
+    );
+    expect(
+      specFromDraft(merged, { ...withPast, use_cache_branch: { dims: ['1'], values: off } }),
+    ).toMatchObject({
+      ok: false,
+      message: /'use_cache_branch' is off, but the past holds 5 steps/,
     });
   });
 
@@ -196,5 +245,53 @@ describe('the input spec form', () => {
     expect(valuesHoldGuess({ kind: 'range', a: '0', b: '999' }, ids)).toBe(false);
     expect(holdsGuess('320', 320)).toBe(true);
     expect(holdsGuess('640', 320)).toBe(false);
+  });
+
+  it("offers positions for a decoder's position_ids, keeps them through the form, and checks them", () => {
+    const decoder = {
+      path: '/m/decoder_with_past_model.onnx',
+      inputs: [
+        {
+          name: 'position_ids',
+          dtype: 'int64',
+          shape: ['batch_size', 'sequence_length'],
+          indexes: { table: 'embed_positions.weight', rows: 256 },
+        },
+        { name: 'gain', dtype: 'float32', shape: [1] },
+      ],
+      outputs: [],
+    } as unknown as ModelSummary;
+    expect(valuesKindChoices('int64').map((c) => c.kind)).toEqual(['constant', 'range', 'positions']);
+    expect(valuesKindChoices('float32').map((c) => c.kind)).toEqual(['constant', 'range']);
+    const spec = {
+      shapes: { position_ids: [1, 16], gain: [1] },
+      values: { position_ids: { kind: 'positions', start: 5 } as const },
+    };
+    const drafts = draftOf(spec, decoder);
+    expect(drafts.position_ids!.values).toEqual({ kind: 'positions', a: '5', b: '' });
+    expect(specFromDraft(decoder, drafts)).toEqual({ ok: true, spec });
+    expect(describeValues('position_ids', 'int64', spec.values.position_ids)).toBe(
+      'position_ids positions from 5',
+    );
+    expect(valuesHoldGuess({ kind: 'positions', a: '0', b: '' }, { kind: 'positions', start: 0 })).toBe(true);
+    expect(valuesHoldGuess({ kind: 'range', a: '0', b: '255' }, { kind: 'positions', start: 0 })).toBe(false);
+    // Past the 256 rows of the table over the 16 steps, or from a negative start: said on the From field.
+    const from = (a: string) =>
+      specFromDraft(decoder, {
+        ...drafts,
+        position_ids: { dims: ['1', '16'], values: { kind: 'positions', a, b: '' } },
+      });
+    expect(from('250')).toMatchObject({
+      ok: false,
+      message: /positions from 250 over 16 steps reach 265, past them/,
+      field: { input: 'position_ids', part: 'a' },
+    });
+    expect(from('-1')).toMatchObject({ ok: false, field: { input: 'position_ids', part: 'a' } });
+    expect(
+      specFromDraft(decoder, {
+        ...drafts,
+        gain: { dims: ['1'], values: { kind: 'positions', a: '0', b: '' } },
+      }),
+    ).toMatchObject({ ok: false, message: /'gain' is float32: positions .* are for an integer input/ });
   });
 });

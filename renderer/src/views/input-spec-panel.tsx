@@ -5,7 +5,17 @@
  * (benchmarks, synthetic calibration) uses it, and shown beside every latency it produced.
  */
 import { useContext, useEffect, useId, useState } from 'react';
-import { dimMayBeEmpty, dimTerms, modelDimNames, sumDimProblem, sumOf } from '../../../shared/cache-dims.js';
+import {
+  cacheSwitchProblem,
+  describeSum,
+  dimMayBeEmpty,
+  dimTerms,
+  isCacheSwitchName,
+  modelDimNames,
+  pastLengthIn,
+  sumDimProblem,
+  sumOf,
+} from '../../../shared/cache-dims.js';
 import {
   EMPTY_ONLY_PAST,
   dimLabel,
@@ -19,6 +29,8 @@ import {
   namedDimConflictMessage,
   namedDimSizes,
   shortShapes,
+  takesWholeNumbers,
+  valuesText,
   type InputSpec,
   type InputValues,
 } from '../../../shared/input-spec.js';
@@ -50,17 +62,32 @@ export type BoolChoice = (typeof BOOL_CHOICES)[number]['choice'];
 
 /** The bool choice a values draft stands for: a constant is all true unless it is 0; a range is random. */
 export function boolChoiceOf(values: ValuesDraft): BoolChoice {
-  if (values.kind === 'range') return 'random';
+  if (values.kind !== 'constant') return 'random';
   return Number(values.a) === 0 ? 'false' : 'true';
 }
 
-/** A saved input's values as the spec line says them: `flag random true/false`, `ids in 0..99`, `n = 3`. */
+/**
+ * A saved input's values as the spec line says them: `flag random true/false`, `ids in 0..99`, `n = 3`,
+ * `position_ids positions from 0`.
+ */
 export function describeValues(name: string, dtype: string | undefined, v: InputValues): string {
+  if (v.kind === 'positions') return `${name} ${valuesText(v)}`;
   if (dtype === 'bool') {
     const choice = v.kind === 'range' ? 'random' : v.value === 0 ? 'false' : 'true';
     return `${name} ${BOOL_CHOICES.find((c) => c.choice === choice)!.label}`;
   }
   return v.kind === 'constant' ? `${name} = ${v.value}` : `${name} in ${v.min}..${v.max}`;
+}
+
+/** The choices of the values of an input that is not bool: positions only for integer inputs (position ids). */
+export function valuesKindChoices(dtype: string): { kind: InputValues['kind']; label: string }[] {
+  return [
+    { kind: 'constant', label: 'one value' },
+    { kind: 'range', label: 'whole numbers from… to…' },
+    ...(takesWholeNumbers(dtype)
+      ? [{ kind: 'positions' as const, label: 'positions from… counting up' }]
+      : []),
+  ];
 }
 
 /** `1x64` as dims, or null when it is not whole numbers of at least 1 joined by x (the CLI's --shape rule). */
@@ -88,12 +115,21 @@ export function holdsGuess(text: string, guess: number): boolean {
 /** True while the values fields hold the guessed values (the same kind, the same numbers). */
 export function valuesHoldGuess(draft: ValuesDraft, guess: InputValues): boolean {
   if (draft.kind !== guess.kind) return false;
+  if (guess.kind === 'positions') return holdsGuess(draft.a, guess.start);
   return guess.kind === 'constant'
     ? holdsGuess(draft.a, guess.value)
     : holdsGuess(draft.a, guess.min) && holdsGuess(draft.b, guess.max);
 }
 
-function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDraft> {
+/** The fields of saved values: the value, a range's From and To, or the first position. */
+function valuesDraftOf(v: InputValues): ValuesDraft {
+  if (v.kind === 'positions') return { kind: 'positions', a: String(v.start), b: '' };
+  return v.kind === 'constant'
+    ? { kind: 'constant', a: String(v.value), b: '' }
+    : { kind: 'range', a: String(v.min), b: String(v.max) };
+}
+
+export function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDraft> {
   const drafts: Record<string, InputDraft> = {};
   for (const input of summary.inputs) {
     const shape = spec.shapes[input.name] ?? input.shape.map((d) => (isOpenDim(d) ? 1 : (d as number)));
@@ -101,14 +137,7 @@ function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDr
     drafts[input.name] = {
       // An input with no declared shape is one text field holding the whole shape (`1x64`).
       dims: input.rankUnknown ? [spec.shapes[input.name]?.join('x') ?? ''] : shape.map(String),
-      ...(v
-        ? {
-            values:
-              v.kind === 'constant'
-                ? { kind: 'constant', a: String(v.value), b: '' }
-                : { kind: 'range', a: String(v.min), b: String(v.max) },
-          }
-        : {}),
+      ...(v ? { values: valuesDraftOf(v) } : {}),
     };
   }
   return drafts;
@@ -175,7 +204,45 @@ function withSumsFollowing(
     });
     if (dims.some((t, k) => t !== draft.dims[k])) next[input.name] = { ...draft, dims };
   }
+  // A merged decoder's cache switch follows the past: on beside a cache of some steps, off at none; and positions
+  // count on from it (the new tokens after a past of 7 are at 7, 8, ...).
+  const past = pastLengthIn(summary.inputs, draftShapes(summary, next));
+  if (past === undefined) return next;
+  for (const input of summary.inputs) {
+    const draft = next[input.name];
+    if (!draft?.values) continue;
+    const on = past > 0 ? '1' : '0';
+    if (isCacheSwitchName(input.name) && (draft.values.kind !== 'constant' || draft.values.a !== on))
+      next[input.name] = { ...draft, values: { kind: 'constant', a: on, b: '' } };
+    if (draft.values.kind === 'positions' && draft.values.a !== String(past))
+      next[input.name] = { ...draft, values: { ...draft.values, a: String(past) } };
+  }
   return next;
+}
+
+/** The whole-number dims the drafts hold, by input (a field that holds no whole number is left out). */
+function draftShapes(summary: ModelSummary, drafts: Record<string, InputDraft>): Record<string, number[]> {
+  const shapes: Record<string, number[]> = {};
+  for (const input of summary.inputs) {
+    const dims = drafts[input.name]?.dims.map((t) => (t.trim() === '' ? NaN : Number(t)));
+    if (dims && !input.rankUnknown && dims.every(Number.isInteger)) shapes[input.name] = dims;
+  }
+  return shapes;
+}
+
+/** `past_sequence_length (0) + sequence_length (128)` where `name` is a sum of dims the drafts size, else undefined. */
+function sumNow(summary: ModelSummary, drafts: Record<string, InputDraft>, name: string): string | undefined {
+  const terms = dimTerms(name, modelDimNames(summary.inputs));
+  if (!terms) return undefined;
+  const shapes = draftShapes(summary, drafts);
+  const sizeOf = (term: string) => {
+    for (const input of summary.inputs) {
+      const axis = input.shape.indexOf(term);
+      if (axis >= 0 && shapes[input.name]) return shapes[input.name]![axis];
+    }
+    return undefined;
+  };
+  return sumOf(terms, sizeOf) === undefined ? undefined : `the sum ${describeSum(terms, sizeOf)}`;
 }
 
 /** The named dims two or more inputs share, with those inputs: the form sets each in all of them at once. */
@@ -237,10 +304,13 @@ export function specFromDraft(
       const number = (text: string) => (text.trim() === '' ? NaN : Number(text));
       const a = number(draft.values.a);
       const rule: InputValues =
-        draft.values.kind === 'constant'
-          ? { kind: 'constant', value: a }
-          : { kind: 'range', min: a, max: number(draft.values.b) };
-      const problem = inputValuesProblem(input, rule);
+        draft.values.kind === 'positions'
+          ? { kind: 'positions', start: a }
+          : draft.values.kind === 'constant'
+            ? { kind: 'constant', value: a }
+            : { kind: 'range', min: a, max: number(draft.values.b) };
+      // With the dims: positions from 250 over 16 steps run past a 256-row position table.
+      const problem = inputValuesProblem(input, rule, dims);
       if (problem)
         return {
           ok: false,
@@ -262,7 +332,7 @@ export function specFromDraft(
       also: [{ input: first.input, part: first.axis }],
     };
   }
-  const sum = sumDimProblem(summary.inputs, shapes);
+  const sum = sumDimProblem(summary.inputs, shapes) ?? cacheSwitchProblem(summary.inputs, shapes, values);
   if (sum) return { ok: false, message: sum };
   return { ok: true, spec: Object.keys(values).length > 0 ? { shapes, values } : { shapes } };
 }
@@ -408,11 +478,15 @@ export function InputSpecPanel({
               )}
               <div className="input-spec-dims">
                 {guess.dims.map((dim, i) => {
-                  const open = isOpenDim(guess.declared[i] ?? null);
+                  const declared = guess.declared[i] ?? null;
+                  // A sum of other dims (`past_sequence_length + sequence_length`) follows them: set through its terms.
+                  const sum = isNamedDim(declared) ? sumNow(summary, drafts, declared) : undefined;
+                  const open = isOpenDim(declared) && sum === undefined;
                   const label = dimLabel(guess.declared, i);
                   const fieldId = `${id}-${guess.name}-${i}`;
                   // The guess's reason only beside the guessed size: under another, it read as describing that.
-                  const why = open && holdsGuess(draft.dims[i] ?? '', dim.value);
+                  const why =
+                    sum ?? (open && holdsGuess(draft.dims[i] ?? '', dim.value) ? dim.reason : undefined);
                   return (
                     <div key={i} className={open ? 'field input-dim open' : 'field input-dim'}>
                       <label htmlFor={fieldId}>{label}</label>
@@ -440,7 +514,7 @@ export function InputSpecPanel({
                       />
                       {why && (
                         <span id={`${fieldId}-why`} className="field-hint">
-                          {dim.reason}
+                          {why}
                         </span>
                       )}
                     </div>
@@ -469,6 +543,11 @@ export function InputSpecPanel({
                       ))}
                     </select>
                   </div>
+                  {valuesReason && (
+                    <p className="field-hint" data-testid="input-spec-values-why">
+                      {valuesReason}
+                    </p>
+                  )}
                 </div>
               )}
               {draft.values && guess.dtype !== 'bool' && (
@@ -485,8 +564,11 @@ export function InputSpecPanel({
                         })
                       }
                     >
-                      <option value="constant">one value</option>
-                      <option value="range">whole numbers from… to…</option>
+                      {valuesKindChoices(guess.dtype).map((c) => (
+                        <option key={c.kind} value={c.kind}>
+                          {c.label}
+                        </option>
+                      ))}
                     </select>
                   </div>
                   <NumberField

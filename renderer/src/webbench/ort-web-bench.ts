@@ -12,7 +12,7 @@
  * terminating the worker, so the loop never has to yield to hear about it.
  */
 import type * as Ort from 'onnxruntime-web';
-import type { InputSpec, InputValues } from '../../../shared/input-spec.js';
+import { syntheticValues, type InputSpec, type InputValues } from '../../../shared/input-spec.js';
 import { type LatencyStats, latencyStatsOf } from '../../../shared/latency-stats.js';
 import { loadingWords, tickSeconds, withElapsed } from '../../../shared/loading-words.js';
 import { formatBytes } from '../format.js';
@@ -266,8 +266,9 @@ export function makeFeeds(
 }
 
 /**
- * The values the user chose, as the engine feeds them: a constant everywhere, or a uniform draw from
- * [min, max] (whole numbers for integer and bool inputs, real numbers for floats).
+ * The values the user chose, as the engine feeds them (shared/input-spec.ts `syntheticValues`): a constant
+ * everywhere, a uniform draw from [min, max] (whole numbers for integer and bool inputs, real numbers for floats),
+ * or positions along the last axis.
  */
 function chosenTensor(
   ort: typeof Ort,
@@ -278,13 +279,7 @@ function chosenTensor(
   random: () => number,
   name: string,
 ): Ort.Tensor {
-  const integer = type !== 'float32' && type !== 'float16';
-  const draw = (): number => {
-    if (rule.kind === 'constant') return rule.value;
-    const span = rule.max - rule.min;
-    return integer ? rule.min + Math.floor(random() * (Math.floor(span) + 1)) : rule.min + random() * span;
-  };
-  const numbers = Array.from({ length: size }, draw);
+  const numbers = syntheticValues(rule, type, shape, random);
   switch (type) {
     case 'float32':
       return new ort.Tensor('float32', Float32Array.from(numbers), shape);
