@@ -10,6 +10,7 @@ import {
 } from '../transform/node-selection.js';
 import { parseMethodOptions, type TransformRequest, transformModel } from '../transform/transform-model.js';
 import { quantizeMethod } from './all-methods.js';
+import { IN_SUBGRAPH } from './static/qdq-plan.js';
 import { refuseQuantizedInput } from './quantized-input.js';
 import {
   commonQuantizeOptionsSchema,
@@ -57,11 +58,19 @@ export interface QuantizeReport {
 /** Why a run quantized no node: a result the user would otherwise take for a failure or a bug. */
 function nothingQuantized(
   method: QuantizeMethod,
-  skipped: number,
+  skipped: readonly SkippedNode[],
   selected: readonly string[] | undefined,
 ): string {
   const same = 'The output is no smaller or faster than the input.';
-  if (skipped > 0)
+  // Optimum's merged decoder keeps its whole decoder in an If on use_cache_branch: a user took the run for a success.
+  if (skipped.length > 0 && skipped.every((s) => s.reason === IN_SUBGRAPH))
+    return (
+      `Nothing was quantized: every node ${method.name} could take is inside an If, Loop or Scan body, which it ` +
+      "leaves in float (a merged decoder export keeps its whole decoder in an If on 'use_cache_branch'). Quantize " +
+      `the model's separate exports (decoder_with_past_model.onnx, decoder_model.onnx) instead, or use int8-dynamic, ` +
+      `int8-weight or int4, which quantize inside bodies. ${same}`
+    );
+  if (skipped.length > 0)
     return `Nothing was quantized: ${method.name} left every node it could take in float (see why in the skipped nodes). ${same}`;
   const handled = selected ?? method.opTypes;
   if (!handled)
@@ -172,7 +181,7 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
   // What the calibration data guessed (synthetic values of integer inputs) shaped the ranges: said with them.
   if (method.needsCalibration) notes.unshift(...(request.calibration?.notes ?? []));
   if (outcome.quantizedNodes === 0)
-    notes.push(nothingQuantized(method, outcome.skippedNodes.length, common.opTypes));
+    notes.push(nothingQuantized(method, outcome.skippedNodes, common.opTypes));
   if (request.calibration && !calibrationRef) {
     notes.push(
       'The calibration data was not opened from a dataset spec, so the recorded recipe does not name it.',

@@ -464,6 +464,31 @@ describe('int8-static on other fixtures', () => {
     },
   );
 
+  it('says a model whose every compute node is in an If body (a merged decoder) gets nothing, and what to use', async () => {
+    const model = buildIfModel();
+    const graph = model.graph!;
+    // The main graph's MatMul goes: the If reads the input itself, as Optimum's merged decoder does.
+    graph.node = graph.node.filter((n) => n.name !== 'in_matmul');
+    graph.node.unshift(makeNode('Identity', ['input'], ['hidden'], { name: 'pass' }));
+    const cond = (index: number) => new ort.Tensor('bool', Uint8Array.of(index), []);
+    const q = await quantize(
+      model,
+      {
+        count: 2,
+        describe: () => 'if',
+        async *samples() {
+          for (let index = 0; index < 2; index++)
+            yield { index, inputs: { input: randomOrtTensor([1, 4], index), cond: cond(index) } };
+        },
+      },
+      { options: { optimize: false } },
+    );
+    expect(q.report.quantizedNodes).toBe(0);
+    const notes = q.report.notes.join('\n');
+    expect(notes).toContain('Nothing was quantized: every node int8-static could take is inside an If, Loop or Scan body');
+    expect(notes).toContain('or use int8-dynamic, int8-weight or int4, which quantize inside bodies');
+  });
+
   it('reports MatMuls inside If branches as left in float', async () => {
     const q = await quantize(
       buildIfModel(),

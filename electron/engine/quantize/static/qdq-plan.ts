@@ -38,6 +38,9 @@ import { EXCLUDED_SKIP, QUANTIZE_INPUT_CONV_FLAG, type SkippedNode } from '../qu
  *            no kernel runs at all (the Div / Mul by 1/6 of hard-swish and hard-sigmoid).
  */
 
+/** Why int8-static leaves a node in float inside an If, Loop or Scan body (quantize-model.ts words a run of only these). */
+export const IN_SUBGRAPH = 'it is inside a subgraph (If/Loop/Scan body), which int8-static leaves in float';
+
 export type Role = 'conv' | 'matmul' | 'gemm' | 'binary' | 'concat' | 'unary' | 'share' | 'rescale';
 
 export const COMPUTE_OPS: Record<string, Role> = {
@@ -721,7 +724,7 @@ function reportSubgraph(
       COMPUTE_OPS[node.opType] &&
       selectsOpType(options, node)
     ) {
-      skip(node, 'it is inside a subgraph (If/Loop/Scan body), which int8-static leaves in float');
+      skip(node, IN_SUBGRAPH);
     }
     for (const sub of subgraphsOf(node)) reportSubgraph(sub, options, skip);
   }
