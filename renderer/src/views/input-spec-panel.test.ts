@@ -82,6 +82,36 @@ describe('the input spec form', () => {
     });
   });
 
+  it('sets a dim in every input of a group at once, and keeps one shape per input in the spec', () => {
+    // A cache whose head dim the export left unnamed: the group's field sets it in all members, as a named one.
+    const kv = ['batch_size', 2, 'past_sequence_length', null];
+    const cache = ['past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key'];
+    const decoder = {
+      ...summary,
+      inputs: [
+        { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
+        {
+          name: 'attention_mask',
+          dtype: 'int64',
+          shape: ['batch_size', 'past_sequence_length + sequence_length'],
+        },
+        ...cache.map((name) => ({ name, dtype: 'float32', shape: kv })),
+        { name: 'other', dtype: 'float32', shape: [1, null] },
+      ],
+    } as unknown as ModelSummary;
+    const drafts = draftOf({ shapes: {} }, decoder);
+    const headDim = withDimSet(decoder, drafts, cache, 3, '64');
+    const past = withDimSet(decoder, headDim, cache, 2, '7');
+    for (const name of cache) expect(past[name]!.dims).toEqual(['1', '2', '7', '64']);
+    // The mask follows the past (7 + 1); an input outside the group keeps its unnamed dim.
+    expect(past.attention_mask!.dims).toEqual(['1', '8']);
+    expect(past.other!.dims).toEqual(['1', '1']);
+    expect(specFromDraft(decoder, past)).toMatchObject({
+      ok: true,
+      spec: { shapes: Object.fromEntries(cache.map((name) => [name, [1, 2, 7, 64]])) },
+    });
+  });
+
   it("turns a merged decoder's cache switch on with a past and off without, and refuses it off beside a past", () => {
     const merged = {
       ...summary,

@@ -35,6 +35,7 @@ import {
   type InputValues,
 } from '../../../shared/input-spec.js';
 import { formatShape } from '../format.js';
+import { groupNames, inputGroups } from './input-groups.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { inputSpecState } from '../state/experiment.js';
@@ -152,23 +153,25 @@ export interface DraftField {
 /**
  * The drafts with dim `axis` of `input` set to `text`, and where that dim is named, the same dim of every other
  * input that has the name: a named dim is one size in every input (`seq` of `input_ids` and `attention_mask`),
- * and a form with one field each let a user save two sizes, on which every job failed.
+ * and a form with one field each let a user save two sizes, on which every job failed. `input` may be the inputs
+ * of a group of the form (input-groups.ts), of one declared shape: the dim is set in each.
  */
 export function withDimSet(
   summary: ModelSummary,
   drafts: Record<string, InputDraft>,
-  input: string,
+  input: string | readonly string[],
   axis: number,
   text: string,
 ): Record<string, InputDraft> {
-  const declared = summary.inputs.find((i) => i.name === input)?.shape[axis];
+  const inputs: readonly string[] = typeof input === 'string' ? [input] : input;
+  const declared = summary.inputs.find((i) => i.name === inputs[0])?.shape[axis];
   const named = isNamedDim(declared) ? declared : undefined;
   const next = { ...drafts };
   for (const other of summary.inputs) {
     const draft = drafts[other.name];
     if (!draft || other.rankUnknown) continue;
     const sets = (k: number) =>
-      (other.name === input && k === axis) || (named !== undefined && other.shape[k] === named);
+      (inputs.includes(other.name) && k === axis) || (named !== undefined && other.shape[k] === named);
     if (!other.shape.some((_, k) => sets(k))) continue;
     next[other.name] = { ...draft, dims: draft.dims.map((d, k) => (sets(k) ? text : d)) };
   }
@@ -366,6 +369,9 @@ export function InputSpecPanel({
   if (!state.needed && !workspace?.experiment?.inputs) return loadWarning;
   const parsed = specFromDraft(summary, drafts);
   const sharedNote = sharedDimsNote(summary);
+  // Alike inputs (a KV cache's past_key_values.N.key/value) in one fieldset, named by its first input.
+  const groups = inputGroups(summary.inputs, state.spec);
+  const groupOf = (name: string) => groups.find((members) => members.includes(name)) ?? [name];
   const saved = workspace?.experiment?.inputs;
   // A saved spec no job can use (one named dim at two sizes, saved before the form refused it) is not one to go
   // back to: the form stays open until it is corrected.
@@ -429,19 +435,22 @@ export function InputSpecPanel({
           {prefillNote(saved !== undefined)}
           {sharedNote && ` ${sharedNote}`}
         </p>
-        {state.guesses.map((guess) => {
-          const draft = drafts[guess.name];
-          if (!draft) return null;
+        {groups.map((members) => {
+          const guess = state.guesses.find((g) => g.name === members[0]);
+          const draft = guess && drafts[guess.name];
+          if (!guess || !draft) return null;
           const setDraft = (next: InputDraft) => setDrafts((d) => ({ ...d, [guess.name]: next }));
           const shapeless = summary.inputs.find((i) => i.name === guess.name)?.rankUnknown === true;
           // The problem of the form, said in the fieldset of its input and marked on its field (and on the
           // other fields it involves, which point to the same message).
-          const fault = !parsed.ok && parsed.field?.input === guess.name ? parsed.field.part : undefined;
+          // A group's fieldset takes its members' problems.
+          const ours = (f: DraftField | undefined) => f !== undefined && members.includes(f.input);
+          const fault = !parsed.ok && ours(parsed.field) ? parsed.field!.part : undefined;
           const errorId = `${id}-${guess.name}-error`;
           const marked = (part: DraftField['part']) =>
-            !parsed.ok &&
-            [parsed.field, ...(parsed.also ?? [])].some((f) => f?.input === guess.name && f.part === part);
-          const messageId = !parsed.ok && parsed.field ? `${id}-${parsed.field.input}-error` : errorId;
+            !parsed.ok && [parsed.field, ...(parsed.also ?? [])].some((f) => ours(f) && f!.part === part);
+          const messageId =
+            !parsed.ok && parsed.field ? `${id}-${groupOf(parsed.field.input)[0]}-error` : errorId;
           const invalid = (part: DraftField['part']) =>
             marked(part) ? { 'aria-invalid': true as const, 'aria-errormessage': messageId } : {};
           const valuesReason =
@@ -451,8 +460,9 @@ export function InputSpecPanel({
           return (
             <fieldset key={guess.name} className="input-spec-input">
               <legend>
-                <code>{guess.name}</code>{' '}
+                <code title={members.length > 1 ? members.join('\n') : undefined}>{groupNames(members)}</code>{' '}
                 <span className="muted">
+                  {members.length > 1 && `${members.length} inputs, each `}
                   {guess.dtype} {shapeless ? 'no shape declared' : formatShape(guess.declared)}
                 </span>
               </legend>
@@ -509,7 +519,7 @@ export function InputSpecPanel({
                         {...(shapeless ? {} : invalid(i))}
                         onChange={(e) => {
                           const text = e.target.value;
-                          setDrafts((d) => withDimSet(summary, d, guess.name, i, text));
+                          setDrafts((d) => withDimSet(summary, d, members, i, text));
                         }}
                       />
                       {why && (
