@@ -45,11 +45,26 @@ describe('KV cache dims', () => {
       expect(isPastLengthName(name), name).toBe(false);
   });
 
+  it('reads no past where the model has no KV cache: a time series, an input named cache, a shape of no rank', () => {
+    // Review: `past_values [batch, past_sequence_length]` was fed [1, 0] and timed doing no work.
+    const series = { name: 'past_values', dtype: 'float32', shape: ['batch_size', 'past_sequence_length'] };
+    expect(dimMayBeEmpty(series, 1)).toBe(false);
+    expect(specFromGuesses(guessInputSpec([series])).shapes.past_values).toEqual([1, 128]);
+    const cache = { name: 'cache', dtype: 'float32', shape: [null, null, null, null] };
+    expect([1, 2, 3].map((i) => dimMayBeEmpty(cache, i))).toEqual([false, false, false]);
+    expect(dimMayBeEmpty({ name: 'past_key', shape: [] }, 0)).toBe(false);
+    // An unnamed cache: its past axis (2) only, as the guess reads it.
+    const unnamed = { name: 'past_key_values.0.key', shape: [null, null, null, null] };
+    expect([1, 2, 3].map((i) => dimMayBeEmpty(unnamed, i))).toEqual([false, true, false]);
+  });
+
   it('lets only a past length be empty: by its name, or unnamed past the batch axis of a cache input', () => {
     const kv = { name: 'past_key_values.0.key', shape: ['batch_size', 4, 'past_sequence_length', 16] };
     expect([0, 1, 2, 3].map((i) => dimMayBeEmpty(kv, i))).toEqual([false, false, true, false]);
     const unnamed = { name: 'past_key_values.0.key', shape: [null, 4, 'unk__7', 16] };
     expect([0, 2].map((i) => dimMayBeEmpty(unnamed, i))).toEqual([false, true]);
+    // Older GPT-2 exports: past_0 [2, batch, heads, past_seq_len, head_dim].
+    expect(dimMayBeEmpty({ name: 'past_0', shape: [2, 'batch', 12, 'past_seq_len', 64] }, 3)).toBe(true);
     expect(dimMayBeEmpty({ name: 'x', shape: ['batch', null] }, 1)).toBe(false);
   });
 
@@ -128,5 +143,33 @@ describe('KV cache dims', () => {
     expect(cacheSwitchProblem(inputs, shapes(3), { use_cache_branch: { kind: 'range', value: 0 } })).toMatch(
       /is random/,
     );
+  });
+
+  it('cuts guessed positions to the position table: 128 new tokens after a past of 5 passed a 128-row table', () => {
+    const inputs: TensorSummary[] = [
+      ...decoderInputs(),
+      {
+        name: 'position_ids',
+        dtype: 'int64',
+        shape: ['batch_size', 'sequence_length'],
+        indexes: { table: 'wpe', rows: 128 },
+      },
+    ];
+    const past5 = inputs.map((i) => ({
+      ...i,
+      shape: i.shape.map((d) => (d === 'past_sequence_length' ? 5 : d)),
+    }));
+    const guesses = guessInputSpec(past5, {}, { past_sequence_length: 5 });
+    const spec = specFromGuesses(guesses);
+    expect(spec.shapes).toMatchObject({
+      input_ids: [1, 123],
+      position_ids: [1, 123],
+      attention_mask: [1, 128],
+    });
+    expect(spec.values?.position_ids).toEqual({ kind: 'positions', start: 5 });
+    expect(guesses[0]!.dims[1]!.reason).toContain("at most 123: positions 5..127 of the 128 rows of 'wpe'");
+    // Positions the user set start where they say.
+    const own = specFromGuesses(guessInputSpec(inputs, { position_ids: { kind: 'positions', start: 100 } }));
+    expect(own.shapes.input_ids).toEqual([1, 28]);
   });
 });

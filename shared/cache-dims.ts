@@ -12,8 +12,13 @@
 
 /** A dim named as the length of the cache of earlier steps: `past_sequence_length`, `past_seq_len`, `cache_length`. */
 const PAST_LENGTH_NAMES = /^(past|cache|cached|kv_?cache)(_|$)|^past[a-z]*_?(len|length|seq|sequence)/i;
-/** An input that holds a cache of earlier steps: `past_key_values.0.key`, `past_key.3`, `cache_v`. */
-const CACHE_INPUT_NAMES = /(^|[._])(past|cache|kv_?cache)([._]|$)|^past_?(key|value)s?/i;
+/**
+ * An input that holds a cache of earlier steps: `past_key_values.0.key` (Optimum, onnxruntime-genai), `past.0.value`,
+ * `past_key_values.0.decoder.key`, `past_key.3`, `past_0` (older GPT-2 exports), `key_cache.1`, `cache_v`. Not a
+ * time series' `past_values` of rank 2 or 3: a cache also has 4 dims or more (cacheInput).
+ */
+const CACHE_INPUT_NAMES =
+  /^(past_key_values?|pkv|past|present)[._]\d+[._](decoder[._])?(key|value|k|v)$|^past_(key|value)s?([._]?\d+)?$|^past_\d+$|^(key|value|kv)_?cache([._]\d+)?$|^cache_(k|v|key|value)([._]\d+)?$/i;
 /** A total length, past and new tokens together (onnxruntime-genai's `total_sequence_length`). */
 const TOTAL_LENGTH_NAMES = /^total_?(seq|sequence)_?(len|length)$/i;
 /** A sequence length of the new tokens: the term a total adds to the past. */
@@ -24,9 +29,9 @@ export function isPastLengthName(name: string): boolean {
   return !name.includes('+') && PAST_LENGTH_NAMES.test(name.trim());
 }
 
-/** True for an input name that reads as a KV cache (`past_key_values.0.key`). */
-export function isCacheInputName(name: string): boolean {
-  return CACHE_INPUT_NAMES.test(name);
+/** True for an input that reads as a KV cache: named as one (`past_key_values.0.key`), of 4 dims or more. */
+export function isCacheInput(input: { name: string; shape: readonly unknown[] }): boolean {
+  return input.shape.length >= 4 && CACHE_INPUT_NAMES.test(input.name);
 }
 
 /** A dim with no name of its own: unknown, or an exporter's `unk__12` / `dim_3`. */
@@ -35,17 +40,19 @@ function unnamedDim(d: number | string | null | undefined): boolean {
 }
 
 /**
- * Whether axis `index` of `input` may be 0: an open dim that reads as a past length, by its name, or (unnamed)
- * past the batch axis of an input that reads as a cache.
+ * Whether axis `index` of `input` may be 0 (and is guessed 0): an open dim of a KV cache input (isCacheInput) that
+ * reads as a past length by its name, or, unnamed, its axis 2 ([batch, heads, past, head_dim]). One rule for the
+ * guess, the CLI, the app and data. Nothing else: a time series' `past_values [batch, past_length]` is no cache, and
+ * an empty one would be timed doing no work.
  */
 export function dimMayBeEmpty(
   input: { name: string; shape: readonly (number | string | null)[] },
   index: number,
 ): boolean {
   const d = input.shape[index];
-  if (typeof d === 'number' && d >= 0) return false;
+  if ((typeof d === 'number' && d >= 0) || !isCacheInput(input)) return false;
   if (typeof d === 'string' && !unnamedDim(d)) return isPastLengthName(d);
-  return index > 0 && isCacheInputName(input.name);
+  return input.shape.length === 4 && index === 2;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   describeSum,
   dimMayBeEmpty,
   dimTerms,
+  isCacheInput,
   isCacheSwitchName,
   isPastLengthName,
   modelDimNames,
@@ -151,7 +152,7 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
   const what = name ? `'${name}'` : `dim ${index} of '${input.name}'`;
   // A KV cache's past length (cache-dims.ts): a model's first step has none. Unnamed, only where a cache keeps it,
   // [batch, heads, past, head_dim]: another unnamed dim of a cache input may be anything.
-  if (dimMayBeEmpty(input, index) && (name !== '' && !unnamed(name) ? true : rank === 4 && index === 2)) {
+  if (dimMayBeEmpty(input, index)) {
     return {
       value: 0,
       source: 'name',
@@ -213,8 +214,16 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
   };
 }
 
-/** A decoder's positions of its tokens (`position_ids`, Optimum's exports; `positions`, `pos_ids`). */
-const POSITION_NAMES = /^(position_?ids|positions|pos_?ids)$/i;
+/**
+ * A decoder's positions of its tokens (`position_ids`, Optimum's exports; `positions`, `pos_ids`; `cache_position`,
+ * where new tokens go in the cache): guessed as positions, and never read as the token ids (next-token-plan.ts).
+ */
+const POSITION_NAMES = /(^|[_.])(position_?ids|positions?|pos_?ids|cache_positions?)$/i;
+
+/** True for an input named as the positions of a decoder's tokens (POSITION_NAMES). */
+export function isPositionIdsName(name: string): boolean {
+  return POSITION_NAMES.test(name);
+}
 
 function guessValues(input: TensorSummary, shape: number[], pastLength?: number): InputGuess['values'] {
   if (FLOAT_TYPES.has(input.dtype)) return undefined;
@@ -231,7 +240,7 @@ function guessValues(input: TensorSummary, shape: number[], pastLength?: number)
     return { values: { kind: 'range', min: 0, max: 1 }, reason: 'random true/false' };
   // Before the single-number rule: one new token after a past of 5 is at position 5. Random ids fed a position
   // embedding or RoPE random positions, and the figures of every evaluation were wrong.
-  if (POSITION_NAMES.test(input.name)) {
+  if (isPositionIdsName(input.name)) {
     const start = pastLength ?? 0;
     return {
       values: { kind: 'positions', start },
@@ -346,8 +355,9 @@ export function guessInputSpec(
   const dims = inputs.map((input) =>
     input.shape.map((_, i) => withinTable(guessDim(input, i, sampleRate), limitOf(input, i))),
   );
-  sumsOfTerms(inputs, dims, sizes);
   const past = pastLengthOf(inputs, dims, sizes);
+  withinPositions(inputs, dims, past ?? 0, chosen);
+  sumsOfTerms(inputs, dims, sizes);
   return inputs.map((input, k) => {
     const values = guessValues(
       input,
@@ -391,13 +401,50 @@ function sumsOfTerms(
   );
 }
 
+/**
+ * Cuts the guessed length of a positions input (`position_ids`, guessed as positions from the past length) to the
+ * rows of the position table it indexes, in place, in every input that has the dim: 128 new tokens after a past of 5
+ * reached position 132 of a 128-row table, and every run failed in its Gather.
+ */
+function withinPositions(
+  inputs: readonly TensorSummary[],
+  dims: DimGuess[][],
+  past: number,
+  chosen: Readonly<Record<string, InputValues>>,
+): void {
+  inputs.forEach((input, k) => {
+    const last = input.shape.length - 1;
+    const table = input.indexes;
+    const own = chosen[input.name];
+    // Positions the user set start where they say; guessed ones (no values set) at the past.
+    if (own && own.kind !== 'positions') return;
+    const start = own?.kind === 'positions' ? own.start : past;
+    if (!table || last < 0 || FLOAT_TYPES.has(input.dtype) || (!own && !isPositionIdsName(input.name))) return;
+    const guess = dims[k]![last]!;
+    const limit = table.rows - start;
+    if (guess.source === 'model' || limit < 1 || guess.value <= limit) return;
+    const cut: DimGuess = {
+      value: limit,
+      source: 'table',
+      reason: `${guess.reason}, at most ${limit}: positions ${start}..${table.rows - 1} of the ${table.rows} rows of '${table.table}'`,
+    };
+    const name = input.shape[last];
+    inputs.forEach((other, j) =>
+      other.shape.forEach((d, i) => {
+        if ((j === k && i === last) || (isNamedDim(name) && d === name)) dims[j]![i] = cut;
+      }),
+    );
+  });
+}
+
 /** The past length of a model with a KV cache (the size set or guessed for it), or undefined when it has none. */
 function pastLengthOf(
   inputs: readonly TensorSummary[],
   dims: readonly DimGuess[][],
   sizes: Readonly<Record<string, number>>,
 ): number | undefined {
-  const set = Object.entries(sizes).find(([name]) => isPastLengthName(name));
+  // A size set for a past-named dim is the past only where the model has a cache (not a time series' past_length).
+  const set = inputs.some(isCacheInput) && Object.entries(sizes).find(([name]) => isPastLengthName(name));
   if (set) return set[1];
   for (const [k, input] of inputs.entries()) {
     for (const i of input.shape.keys()) if (dimMayBeEmpty(input, i)) return dims[k]![i]!.value;
@@ -804,14 +851,15 @@ export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSp
   }
   const { conflict } = namedDimSizes(inputs, spec.shapes);
   if (conflict) return namedDimConflictMessage(conflict);
-  const sum = sumDimProblem(inputs, spec.shapes) ?? cacheSwitchProblem(inputs, spec.shapes, spec.values ?? {});
+  const sum = sumDimProblem(inputs, spec.shapes);
   if (sum) return sum;
   for (const input of inputs) {
     const values = spec.values?.[input.name];
     const problem = values && inputValuesProblem(input, values, spec.shapes[input.name]);
     if (problem) return problem.message;
   }
-  return undefined;
+  // After the values' own checks: positions on the switch are refused for its type, not called random.
+  return cacheSwitchProblem(inputs, spec.shapes, spec.values ?? {});
 }
 
 /**

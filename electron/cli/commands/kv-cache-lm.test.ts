@@ -173,6 +173,10 @@ describe('a decoder with a KV cache', () => {
     expect(a.nextToken!.positions).toBe(SAMPLES * (TOKENS - 1));
     expect(a.accuracy).toBe(b.accuracy);
     expect(a.nextToken!.crossEntropy).toBe(b.nextToken!.crossEntropy);
+    // Guessed positions are held to the table too: 300 tokens pass its 256 rows, refused in words before any run.
+    const long = await cli(['bench', withPositions, '--iterations', '3', '--dim', 'sequence_length=300']);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain("Input 'position_ids' indexes the 256 rows of 'embed_positions.weight'");
     expect(a.notes.join('\n')).toContain("'position_ids' (positions from 0 along each sample's last axis)");
   });
 

@@ -9,6 +9,7 @@
 import type { IndexedTable } from '../../../shared/model-summary.js';
 import { StudioError } from '../errors.js';
 import { formatDims } from '../datasets/input-match.js';
+import { isPositionIdsName } from '../../../shared/input-spec.js';
 import { isMaskName } from './padding-mask.js';
 import { INTEGER_TYPES } from './task.js';
 
@@ -52,11 +53,6 @@ export interface AmbiguousIds {
 }
 
 const ID_NAME = /(^|[_.-])(input_?ids|ids|tokens?|token_?ids)$/i;
-/**
- * Inputs that hold positions, never token ids, as a mask never does: `position_ids` of a decoder export (Optimum's
- * Llama, Mistral, Qwen) looks up its position table as ids look up the vocabulary, and fits every shape the ids fit.
- */
-const POSITION_NAME = /(^|[_.-])(position|pos|cache_position)(_?ids)?$|^positions?$/i;
 const DECODER_NAME = /^decoder[_.-]/i;
 
 /** Whether `output` scores ids of `input` as fed: [..., T] beside [..., T, V] with the same leading dims, V >= 2. */
@@ -87,7 +83,8 @@ function ranked(args: PlanArgs, output: RunOutput): { pool: IdsCandidate[]; why?
       INTEGER_TYPES.has(c.type) &&
       args.fed[c.name] !== undefined &&
       !isMaskName(c.name) &&
-      !POSITION_NAME.test(c.name) &&
+      // Positions look up a position table as ids look up the vocabulary, and fit every shape the ids fit.
+      !isPositionIdsName(c.name) &&
       fits(args.fed[c.name]!.dims, output) &&
       (args.idsInput === undefined || c.name === args.idsInput),
   );

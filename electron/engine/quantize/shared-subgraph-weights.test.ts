@@ -139,6 +139,23 @@ describe.each(cases)(
       }
     });
 
+    it('runs as an IR 3 model, whose main-graph initializers are graph inputs too', async () => {
+      // A weight read only inside the branches, its quantized copy not declared as an input: onnxruntime refused
+      // to load the int4 output ("Graph ctor should have created NodeArg for initializer").
+      const model = buildSharedIfModel();
+      const graph = model.graph!;
+      graph.node[0]!.input[1] = 'branch.w';
+      model.irVersion = 3n;
+      model.opsetImport[0]!.version = 11n;
+      graph.input.push(...graph.initializer.map((t) => makeValueInfo(t.name, DT.FLOAT, [H, H])));
+      const q = await quantizeInMemory(method, model, common);
+      const inputs = q.model.graph!.input.map((i) => i.name);
+      for (const t of q.model.graph!.initializer) expect(inputs).toContain(t.name);
+      const feeds = { ...floatFeed('input', [8, H], 11), cond: new ort.Tensor('bool', [false], []) };
+      const [a, b] = [await runModel(model, feeds), await runModel(q.model, feeds)];
+      expect(cosineSimilarity(a.output!, b.output!)).toBeGreaterThan(minCosine);
+    });
+
     it('keeps the float weight beside its one copy when a node still reads it in float', async () => {
       const q = await quantizeInMemory(method, buildSharedIfModel(true), common);
       const names = q.model.graph!.initializer.map((t) => t.name);

@@ -443,6 +443,9 @@ function addValues(
     if (values) return { ...input, values };
     const guess = guesses.get(input.name)?.values;
     if (!guess || !isDatasetDtype(input.ortType)) return input;
+    // A guess is held to the same rule: positions guessed over a length set past the position table.
+    const wrong = inputValuesProblem(typed, guess.values, input.dims);
+    if (wrong) throw new StudioError('BAD_INPUT', `${wrong.message} Set its values (--value ${input.name}=...) or a shorter length.`);
     return { ...input, values: guess.values, valuesGuess: guess.reason };
   });
 }

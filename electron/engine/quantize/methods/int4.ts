@@ -10,7 +10,7 @@ import {
   setOpsetVersion,
   ValueTypes,
 } from '../../onnx/graph.js';
-import { littleEndianBytes, makeAttribute, makeRawTensor } from '../../onnx/graph-build.js';
+import { littleEndianBytes, makeAttribute, makeRawTensor, makeValueInfo } from '../../onnx/graph-build.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
@@ -248,7 +248,14 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
 
   // Apply: initializers into the graph of the stored weight; each node becomes MatMulNBits in place (same name,
   // same output), so the graph order stays valid.
-  for (const plan of plans.values()) plan.graph.initializer.push(...plan.tensors);
+  for (const plan of plans.values()) {
+    plan.graph.initializer.push(...plan.tensors);
+    // IR < 4 declares every main-graph initializer as an input too: onnxruntime refused one read only by an If branch.
+    if (model.irVersion < 4n && plan.graph === model.graph)
+      plan.graph.input.push(
+        ...plan.tensors.map((t) => makeValueInfo(t.name, t.dataType, t.dims.map(Number))),
+      );
+  }
   for (const { node, plan, bias, biasGraph } of rewrites) {
     const inputs = [node.input[0] ?? '', plan.b, plan.scales];
     if (plan.zeroPoints) inputs.push(plan.zeroPoints);
