@@ -5,6 +5,7 @@
  * (take-turns.tsx).
  */
 import {
+  earlierQualityMark,
   formatQuality,
   QUALITY_LABELS,
   QUALITY_NOUNS,
@@ -89,6 +90,7 @@ function QualityChartView({
       <RatioBarChart
         rows={rows}
         stale={staleFigureIds(failure, rows)}
+        staleMark={(r) => earlierQualityMark(r)}
         value={(r) => r.quality}
         format={(v) => formatQuality(v, metric)}
         // A cosine is already relative to the original (1 = identical): a "×1.00" after it says nothing; a figure
@@ -135,6 +137,8 @@ export const QualityChart = takingTurns(
       r.dataset?.name,
       r.data,
       r.dataNotes?.join('\n'),
+      // An earlier figure's mark says when it was measured.
+      r.measuredAt,
     ]),
   ],
 );

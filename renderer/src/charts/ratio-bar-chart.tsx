@@ -43,6 +43,7 @@ export function RatioBarChart({
   unitLabel,
   axis,
   stale,
+  staleMark,
   mark,
 }: {
   rows: CompareRow[];
@@ -53,6 +54,8 @@ export function RatioBarChart({
   mark?: (r: CompareRow) => string | undefined;
   /** Rows whose figure is older than a job that failed to replace it (`staleFigureIds`): faded, "(earlier)". */
   stale?: ReadonlySet<string>;
+  /** The mark after a stale row's figure (default "(earlier)"): what the figure is from, where that is known. */
+  staleMark?: (r: CompareRow) => string;
   value: (r: CompareRow) => number | undefined;
   format: (v: number) => string;
   ratioOf: (r: CompareRow) => number | undefined;
@@ -75,7 +78,7 @@ export function RatioBarChart({
       // A ratio only where there is one (a cosine is its own ratio to the original: "×1.00" adds nothing).
       caption:
         `${format(value(r) as number)} ${r.isOriginal || ratioOf(r) === undefined ? '' : formatRatio(ratioOf(r))}`.trim() +
-        (stale?.has(r.id) ? ` ${EARLIER_MARK}` : '') +
+        (stale?.has(r.id) ? ` ${staleMark?.(r) ?? EARLIER_MARK}` : '') +
         (mark?.(r) !== undefined ? ` · ${mark(r)!}` : ''),
     }));
   const scale = axis(

@@ -3,7 +3,10 @@ import {
   benchmarkFailure,
   compareRows,
   describeFailure,
+  earlierQualityMark,
   evaluationFailure,
+  formatMeasuredAt,
+  qualityFiguresSource,
   jobFailure,
   formatLatencyRatio,
   formatRatio,
@@ -75,7 +78,9 @@ describe('latency ratios beside the figures they are against', () => {
     const same = { ...int8, latencyRatio: 1.001 };
     expect(formatLatencyRatio(same, original)).toBe("×1.00 of the original's 0.211 ms");
     expect(latencyNoiseNote(same)).toBe('within noise');
-    expect(latencyNoiseNote({ ...same, latencyNoise: { ...int8.latencyNoise!, unreliable: true } })).toBe('unreliable run');
+    expect(latencyNoiseNote({ ...same, latencyNoise: { ...int8.latencyNoise!, unreliable: true } })).toBe(
+      'unreliable run',
+    );
   });
 
   it('names the quality figures measured on different datasets as what they are', () => {
@@ -84,7 +89,9 @@ describe('latency ratios beside the figures they are against', () => {
     expect(mixedDatasetsHeading('top1Agreement')).toBe(
       'These top-1 agreements with the original were measured on different datasets:',
     );
-    expect(mixedDatasetsHeading('cosine')).toBe('These output cosine similarities were measured on different datasets:');
+    expect(mixedDatasetsHeading('cosine')).toBe(
+      'These output cosine similarities were measured on different datasets:',
+    );
   });
 
   it('adds nothing where the base is the original row (one run, or a run without the original)', () => {
@@ -542,7 +549,10 @@ describe('latencies measured at other shapes than the input spec now gives', () 
     });
     const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
     const rows = compareRows(deriveVariants(state), CPU, undefined);
-    const now = { shapes: { x: [1, 3, 48, 320] }, values: { sr: { kind: 'constant' as const, value: 16000 } } };
+    const now = {
+      shapes: { x: [1, 3, 48, 320] },
+      values: { sr: { kind: 'constant' as const, value: 16000 } },
+    };
     expect(offSpecShapes(rows[0]!, now)).toEqual({
       fed: 'x 1x3x48x320, sr [1]=8000',
       now: 'x 1x3x48x320, sr [1]=16000',
@@ -676,7 +686,9 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
 
   it('says whose spread made a run unreliable: a quiet variant in a run whose original was not is not blamed for it', () => {
     // v1's own runs are quiet; the original of its run had 40 of 200 runs held up 10x.
-    const rows = rowsOf([run('b1', { original: samples(0.07, 0.004, 200, 40, 0.7), v1: samples(0.12, 0.006) })]);
+    const rows = rowsOf([
+      run('b1', { original: samples(0.07, 0.004, 200, 40, 0.7), v1: samples(0.12, 0.006) }),
+    ]);
     const fp16 = rows.find((r) => r.label === 'fp16')!;
     expect(fp16.unreliableRun).toMatch(/^its run's original: /);
     const warning = unreliableRunsWarning(rows)!;
@@ -767,8 +779,14 @@ describe('speed within the run’s noise: the Pareto front and what is said besi
     const faster = run('b5', { original: samples(0.5, 0.02), v2: samples(0.3, 0.02) });
     expect(latencyVerdict(rowsOf([...node, faster]).find((r) => r.label === 'int4')!)).toBe('faster');
     // A noisy run's ratio is "unreliable run", as beside its ratio in the table, whatever it prints as.
-    const wasm = run('w1', { original: samples(0.74, 0.1, 100, 15, 13), v2: samples(0.74, 0.05, 100, 15, 9) }, 'onnxruntime-web');
-    const noisy = rowsOf([wasm], { engine: 'onnxruntime-web', provider: 'wasm' }).find((r) => r.label === 'int4')!;
+    const wasm = run(
+      'w1',
+      { original: samples(0.74, 0.1, 100, 15, 13), v2: samples(0.74, 0.05, 100, 15, 9) },
+      'onnxruntime-web',
+    );
+    const noisy = rowsOf([wasm], { engine: 'onnxruntime-web', provider: 'wasm' }).find(
+      (r) => r.label === 'int4',
+    )!;
     expect(noisy.latencyNoise?.unreliable).toBe(true);
     expect(latencyVerdict(noisy)).toBe('unreliable run');
     expect(latencyVerdict(noisy)).toBe(latencyNoiseNote(noisy));
@@ -960,6 +978,55 @@ describe("the original's run the variants are set beside (user test 4)", () => {
     expect(rows[0]!.baseline).toMatchObject({ kind: 'unmatched', baseMs: 0.206 });
     expect(baselineNote(rows)).toBe(
       "The original's 0.206 ms is from an Auto-optimize run that ran without profiling, unlike most variants' runs: benchmark the original with their settings to set them beside a like run.",
+    );
+  });
+});
+
+describe('a figure left from an earlier evaluation', () => {
+  // A user test: the original's bar read "100.00% (earlier)" after every evaluation of the original in that session
+  // had failed, on other data than the earlier one it came from: the mark did not say which.
+  const at = new Date(2026, 11, 7, 21, 51).toISOString();
+  const now = new Date(2026, 11, 8, 9, 0);
+  const A = { name: 'a-inputs.npy + a-labels.npy', samples: 20, sha256: 'aa' };
+  const record = {
+    id: 'e-original',
+    createdAt: at,
+    target: 'original',
+    dataset: A,
+    report: { model: MODEL_PATH, data: A.name, samples: 20, accuracy: 1 },
+  } as unknown as EvalRecord;
+  const state = studioReducer(initialState, {
+    type: 'model-opened',
+    summary: SUMMARY,
+    workspace: workspace({ evaluations: [record] }),
+  });
+  const [original] = compareRows(deriveVariants(state), CPU, 'accuracy') as [CompareRow];
+  const failure = {
+    kind: 'evaluation' as const,
+    jobId: 'j',
+    title: 'Evaluate original',
+    error: { code: 'BAD_REQUEST' as const, message: '15 labels, 20 samples' },
+    targets: ['original'],
+    inARow: 2,
+  };
+
+  it('says what data it was measured on, and when', () => {
+    expect(original.measuredAt).toBe(at);
+    expect(formatMeasuredAt(at, now)).toBe('7 Dec 21:51');
+    expect(formatMeasuredAt(at, new Date(2027, 0, 2))).toBe('7 Dec 2026 21:51');
+    expect(formatMeasuredAt('not a date')).toBeUndefined();
+    expect(qualityFiguresSource(original, now)).toBe('a-inputs.npy + a-labels.npy, 7 Dec 21:51');
+    expect(earlierQualityMark(original, now)).toBe('(earlier, 7 Dec 21:51)');
+    expect(staleFiguresNote(failure, [original])).toMatch(
+      /^the figure of original is from an earlier evaluation \(a-inputs\.npy \+ a-labels\.npy, 7 Dec (2026 )?21:51\) \(marked “earlier”\)$/,
+    );
+  });
+
+  it('is marked "(earlier)" alone where its record names neither its data nor its time', () => {
+    const bare = { id: 'original', label: 'original', isOriginal: true, index: 0, quality: 1 } as CompareRow;
+    expect(earlierQualityMark(bare)).toBe('(earlier)');
+    expect(staleFiguresNote(failure, [bare])).toBe(
+      'the figure of original is from an earlier evaluation (marked “earlier”)',
     );
   });
 });

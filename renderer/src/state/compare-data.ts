@@ -111,6 +111,8 @@ export interface CompareRow {
   /** Image folders: how the images became the input, with the values the user did not give (none in older records). */
   imageReading?: ImageReading;
   dataNotes?: string[];
+  /** When the evaluation of the quality figure was recorded (ISO), when known. */
+  measuredAt?: string;
   /** The label of an earlier variant whose file this one's is, byte for byte (same sha256): the same model. */
   sameFileAs?: string;
 }
@@ -189,6 +191,7 @@ export function qualityDataOf(variant: Variant, metric: QualityMetric): Measured
       samples: e.samples ?? e.dataset?.samples ?? 0,
       ...(e.dataset ? { dataset: e.dataset } : {}),
       notes: e.notes ?? [],
+      ...(e.measuredAt ? { measuredAt: e.measuredAt } : {}),
     };
   }
   return variant.isOriginal ? undefined : e?.fidelity?.on;
@@ -351,6 +354,7 @@ export function compareRows(
       if (on?.data) row.data = on.data;
       if (on?.imageReading) row.imageReading = on.imageReading;
       if (on && on.notes.length > 0) row.dataNotes = on.notes;
+      if (on?.measuredAt) row.measuredAt = on.measuredAt;
       const qualityRatio = ratio(quality, baseQuality);
       const comparable = comparableQuality(on?.dataset, baseData?.dataset);
       if (qualityRatio !== undefined && comparable) row.qualityRatio = qualityRatio;
@@ -657,6 +661,41 @@ export function staleFigureIds(
 /** The word that marks a figure from before a failed job (`staleFigureIds`), in cards and in the table. */
 export const EARLIER_MARK = '(earlier)';
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * When a figure was recorded, in local time: "7 Dec 21:51", with the year when it is not `now`'s ("7 Dec 2025
+ * 21:51"). Undefined for a stamp that is not a date.
+ */
+export function formatMeasuredAt(iso: string, now: Date = new Date()): string | undefined {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return undefined;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const year = d.getFullYear() === now.getFullYear() ? '' : ` ${d.getFullYear()}`;
+  return `${d.getDate()} ${MONTHS[d.getMonth()]}${year} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/**
+ * What a row's quality figure is from, as a figure left from an earlier evaluation says it: its data and when it
+ * was measured ("a-inputs.npy + a-labels.npy, 7 Dec 21:51"), as far as its record tells. A user read "100.00%
+ * (earlier)" as the original's accuracy on the data of the evaluation that had just failed: it was from another.
+ */
+export function qualityFiguresSource(row: CompareRow, now?: Date): string | undefined {
+  const when = row.measuredAt ? formatMeasuredAt(row.measuredAt, now) : undefined;
+  const parts = [row.dataset?.name, when].filter((p): p is string => p !== undefined && p !== '');
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+/**
+ * The mark after a quality figure's bar left from before a failed evaluation (`staleFigureIds`): "(earlier, 7 Dec
+ * 21:51)", or "(earlier)" where its record has no time. Its data is named by the card's note (`staleFiguresNote`)
+ * and data line: with it, the mark took the room of the bars (a 1440-px card drew them a few pixels long).
+ */
+export function earlierQualityMark(row: CompareRow, now?: Date): string {
+  const when = row.measuredAt ? formatMeasuredAt(row.measuredAt, now) : undefined;
+  return when ? `(earlier, ${when})` : EARLIER_MARK;
+}
+
 /**
  * What a failed evaluation means for the figures a card still shows, by the models' names (never their
  * files): the models it was to measure either show a figure from an earlier evaluation, marked "(earlier)", or
@@ -672,18 +711,22 @@ export function staleFiguresNote(
   if (failure.targets.length === 0) return `these figures are from earlier ${kind}s`;
   const named = failure.targets.map((t) => {
     const row = rows.find((r) => r.id === t);
-    return { name: row?.label ?? t, shown: row !== undefined && has(row) };
+    const shown = row !== undefined && has(row);
+    // An earlier evaluation's figure says what data it was measured on, and when: not the failed one's data.
+    const from = shown && kind === 'evaluation' ? qualityFiguresSource(row) : undefined;
+    return { name: row?.label ?? t, shown, from };
   });
   const list = (names: string[]) =>
     names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
-  const old = named.filter((n) => n.shown).map((n) => n.name);
+  const old = named.filter((n) => n.shown);
   const none = named.filter((n) => !n.shown).map((n) => n.name);
   const parts: string[] = [];
+  const from = (n: { from?: string | undefined }) => (n.from ? ` (${n.from})` : '');
   if (old.length > 0)
     parts.push(
       old.length === 1
-        ? `the figure of ${old[0]} is from an earlier ${kind} (marked “earlier”)`
-        : `the figures of ${list(old)} are from earlier ${kind}s (marked “earlier”)`,
+        ? `the figure of ${old[0]!.name} is from an earlier ${kind}${from(old[0]!)} (marked “earlier”)`
+        : `the figures of ${list(old.map((n) => `${n.name}${from(n)}`))} are from earlier ${kind}s (marked “earlier”)`,
     );
   if (none.length > 0) parts.push(`there is no figure of ${list(none)}`);
   return parts.join(' and ');

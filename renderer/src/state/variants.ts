@@ -61,6 +61,8 @@ export interface MeasuredOn {
   dataset?: DatasetIdentity;
   /** What its evaluation noted: values it guessed, entries it skipped, outputs it could not compare. */
   notes: string[];
+  /** When its evaluation was recorded (ISO), so a figure left from an earlier one can say when it is from. */
+  measuredAt?: string;
 }
 
 export interface Evaluation {
@@ -82,6 +84,8 @@ export interface Evaluation {
   dataset?: DatasetIdentity;
   /** The accuracy's evaluation's notes on its data. */
   notes?: string[];
+  /** When the accuracy's evaluation was recorded (ISO). */
+  measuredAt?: string;
   /**
    * Against the original on the same inputs, with the data it was measured on (`on`). `output`: the model output
    * compared (a multi-output model's first), when the report names it.
@@ -238,6 +242,8 @@ export function deriveVariants(state: StudioState): Variant[] {
       else delete evaluation.imageReading;
       evaluation.samples = on.samples;
       evaluation.notes = on.notes;
+      if (on.measuredAt) evaluation.measuredAt = on.measuredAt;
+      else delete evaluation.measuredAt;
       if (on.dataset) evaluation.dataset = on.dataset;
       else delete evaluation.dataset;
     }
@@ -264,6 +270,7 @@ function measuredOn(e: EvalRecord): MeasuredOn {
     samples: e.report.samples,
     ...(e.dataset ? { dataset: e.dataset } : {}),
     notes: e.report.notes ?? [],
+    ...(e.createdAt ? { measuredAt: e.createdAt } : {}),
   };
 }
 

@@ -51,6 +51,7 @@ import {
   paretoFront,
   paretoTag,
   pickQualityMetric,
+  qualityFiguresSource,
   QUALITY_LABELS,
   QUALITY_NOUNS,
   ratioBaseToShow,
@@ -118,12 +119,21 @@ function SampleCountDropBadge({
 }
 
 /** The table's mark on a figure left from an earlier run because the latest run of its variant failed. */
-function EarlierMark({ testId, run }: { testId: string; run: 'benchmark' | 'evaluation' }) {
+function EarlierMark({
+  testId,
+  run,
+  from,
+}: {
+  testId: string;
+  run: 'benchmark' | 'evaluation';
+  /** What the figure is from (its data, when: `qualityFiguresSource`), where known. */
+  from?: string | undefined;
+}) {
   return (
     <span
       className="ratio earlier"
       data-testid={testId}
-      title={`From an earlier ${run}: the latest one of this variant failed`}
+      title={`From an earlier ${run}${from ? ` (${from})` : ''}: the latest one of this variant failed`}
     >
       {' '}
       {EARLIER_MARK}
@@ -573,7 +583,9 @@ export function CompareTable({
                   {!r.isOriginal && r.quality !== undefined && (
                     <span className="ratio">{qualityRatioText(r, original)}</span>
                   )}
-                  {staleQuality.has(r.id) && <EarlierMark testId="quality-earlier" run="evaluation" />}
+                  {staleQuality.has(r.id) && (
+                    <EarlierMark testId="quality-earlier" run="evaluation" from={qualityFiguresSource(r)} />
+                  )}
                 </td>
                 {perplexity && (
                   <td className="num" data-testid="row-perplexity">
@@ -584,7 +596,11 @@ export function CompareTable({
                       </span>
                     )}
                     {staleQuality.has(r.id) && r.perplexity !== undefined && (
-                      <EarlierMark testId="perplexity-earlier" run="evaluation" />
+                      <EarlierMark
+                        testId="perplexity-earlier"
+                        run="evaluation"
+                        from={qualityFiguresSource(r)}
+                      />
                     )}
                   </td>
                 )}

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineRecord } from '../../../shared/workspace.js';
 import type { JobRecord } from '../state/studio-state.js';
-import { pipelineShown, rerunOffer, stepShown } from './pipeline-list.js';
+import {
+  failedSteps,
+  originalOnlyFailure,
+  pipelineHeading,
+  pipelineShown,
+  rerunOffer,
+  stepShown,
+} from './pipeline-list.js';
 
 const job = (jobId: string, status: JobRecord['status']) => ({ jobId, status }) as JobRecord;
 
@@ -46,5 +53,39 @@ describe('Run again', () => {
     expect(rerunOffer(failed('MODEL_INVALID'))).toBe('unloadable');
     expect(rerunOffer({ ...failed('ORT'), status: 'interrupted' })).toBe('offer');
     expect(rerunOffer({ ...failed('ORT'), status: 'done' })).toBe('none');
+  });
+});
+
+describe('a failed pipeline’s heading', () => {
+  // A user test: a pipeline whose variant was made, benchmarked and evaluated (✓ ✓ ✓) was headed "failed" alone;
+  // the step that failed was the original's evaluation.
+  const steps = (original: 'done' | 'failed', variant: 'done' | 'failed') =>
+    [
+      { kind: 'make', title: 'Quantize: int8-dynamic', status: 'done' },
+      { kind: 'bench', title: 'Benchmark original, int8-dynamic', status: 'done' },
+      {
+        kind: 'evaluate-original',
+        title: 'Evaluate original',
+        status: original,
+        ...(original === 'failed'
+          ? { error: { code: 'BAD_REQUEST', message: '15 labels, 20 samples' } }
+          : {}),
+      },
+      { kind: 'evaluate', title: 'Evaluate int8-dynamic', status: variant },
+    ] as PipelineRecord['steps'];
+
+  it('says what failed, beside the variant steps that finished', () => {
+    const p = { status: 'failed' as const, steps: steps('failed', 'done') };
+    expect(pipelineHeading(p, [])).toBe('failed: evaluating the original');
+    expect(failedSteps({ steps: steps('failed', 'failed') })).toBe(
+      'evaluating the original and evaluating the variant',
+    );
+    expect(originalOnlyFailure(p)).toMatch(/original's evaluation on this data failed/);
+    expect(originalOnlyFailure({ status: 'failed', steps: steps('failed', 'failed') })).toBeUndefined();
+  });
+
+  it('stays as it was for a pipeline that did not fail', () => {
+    expect(pipelineHeading({ status: 'done', steps: steps('done', 'done') }, [])).toBe('done');
+    expect(originalOnlyFailure({ status: 'done', steps: steps('done', 'done') })).toBeUndefined();
   });
 });

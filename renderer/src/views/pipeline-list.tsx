@@ -8,6 +8,7 @@
 import type {
   EvalRecord,
   PipelineRecord,
+  PipelineStepKind,
   PipelineStepRecord,
   PipelineStepStatus,
 } from '../../../shared/workspace.js';
@@ -63,6 +64,47 @@ export function pipelineShown(
   if (p.status !== 'running') return p.status;
   const current = p.steps.find((s) => s.status === 'running');
   return current && stepShown(current, jobs) === 'queued' ? 'queued' : 'running';
+}
+
+/** What a step of each kind does, as a failed pipeline's heading says it ("failed: evaluating the original"). */
+const STEP_DOING: Record<PipelineStepKind, string> = {
+  make: 'making the variant',
+  bench: 'benchmarking',
+  'evaluate-original': 'evaluating the original',
+  evaluate: 'evaluating the variant',
+};
+
+/** The steps that failed, in words, e.g. "evaluating the original"; undefined where none did. */
+export function failedSteps(p: Pick<PipelineRecord, 'steps'>): string | undefined {
+  const failed = [...new Set(p.steps.filter((s) => s.status === 'failed').map((s) => STEP_DOING[s.kind]))];
+  if (failed.length === 0) return undefined;
+  return failed.length === 1 ? failed[0] : `${failed.slice(0, -1).join(', ')} and ${failed.at(-1)!}`;
+}
+
+/**
+ * The pipeline's heading: its badge (`pipelineShown`), and for a failed one what failed: "failed: evaluating
+ * the original". A bare "failed" above a variant made, benchmarked and evaluated (✓ ✓ ✓) read as a
+ * contradiction: only the original's evaluation, the accuracy baseline, had failed.
+ */
+export function pipelineHeading(
+  p: Pick<PipelineRecord, 'status' | 'steps'>,
+  jobs: readonly JobRecord[],
+): string {
+  const shown = pipelineShown(p, jobs);
+  const what = p.status === 'failed' ? failedSteps(p) : undefined;
+  return what ? `${shown}: ${what}` : shown;
+}
+
+/**
+ * Under a failed pipeline whose variant was made and measured and only the original's evaluation failed: what
+ * that leaves (no accuracy baseline on this data) and what Run again does. Undefined otherwise.
+ */
+export function originalOnlyFailure(p: Pick<PipelineRecord, 'status' | 'steps'>): string | undefined {
+  if (p.status !== 'failed') return undefined;
+  const failed = p.steps.filter((s) => s.status === 'failed');
+  if (failed.length === 0 || failed.some((s) => s.kind !== 'evaluate-original')) return undefined;
+  if (!p.steps.some((s) => s.kind === 'make' && s.status === 'done')) return undefined;
+  return "The variant's own steps finished; the original's evaluation on this data failed, so its accuracy has no baseline on the same data. Run again evaluates the original only.";
 }
 
 /** The drop of the pipeline's own evaluation, or where it has none, of the variant's latest, saying which. */
@@ -121,8 +163,9 @@ export function PipelineList({
               </span>
               <span
                 className={`badge badge-${p.status === 'interrupted' || p.status === 'cancelled' ? 'failed' : pipelineShown(p, jobs)}`}
+                data-testid="pipeline-status"
               >
-                {pipelineShown(p, jobs)}
+                {pipelineHeading(p, jobs)}
               </span>
             </div>
             <ol className="pipeline-steps">
@@ -141,6 +184,11 @@ export function PipelineList({
                 </li>
               ))}
             </ol>
+            {originalOnlyFailure(p) && (
+              <p className="field-hint" data-testid="pipeline-original-failed">
+                {originalOnlyFailure(p)}
+              </p>
+            )}
             {p.variant && variantIds && !variantIds.has(p.variant) && (
               <p className="field-hint" data-testid="pipeline-variant-removed">
                 Its variant was removed since: its results went with it.
