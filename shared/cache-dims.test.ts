@@ -172,4 +172,9 @@ describe('KV cache dims', () => {
     const own = specFromGuesses(guessInputSpec(inputs, { position_ids: { kind: 'positions', start: 100 } }));
     expect(own.shapes.input_ids).toEqual([1, 28]);
   });
+
+  it('guesses ids over the table at a decode step of one token, not a setting of 1', () => {
+    const ids = { name: 'input_ids', dtype: 'int64', shape: [1, 1], indexes: { table: 'wte', rows: 256 } };
+    expect(guessInputSpec([ids])[0]!.values!.values).toEqual({ kind: 'range', min: 0, max: 255 });
+  });
 });

@@ -218,7 +218,7 @@ function guessDim(input: TensorSummary, index: number, sampleRate?: SampleRate):
  * A decoder's positions of its tokens (`position_ids`, Optimum's exports; `positions`, `pos_ids`; `cache_position`,
  * where new tokens go in the cache): guessed as positions, and never read as the token ids (next-token-plan.ts).
  */
-const POSITION_NAMES = /(^|[_.])(position_?ids|positions?|pos_?ids|cache_positions?)$/i;
+const POSITION_NAMES = /(^|[_.])(position_?ids|positions|pos_?ids|cache_positions?)$/i;
 
 /** True for an input named as the positions of a decoder's tokens (POSITION_NAMES). */
 export function isPositionIdsName(name: string): boolean {
@@ -260,7 +260,8 @@ function guessValues(input: TensorSummary, shape: number[], pastLength?: number)
     };
   }
   const scalar = shape.reduce((a, b) => a * b, 1) === 1;
-  if (scalar)
+  // One token id (a decoder's step with a cache, [1, 1]) is still an id into its table, not a setting of 1.
+  if (scalar && !input.indexes)
     return {
       values: { kind: 'constant', value: 1 },
       reason: 'a single number: set the value the model expects',

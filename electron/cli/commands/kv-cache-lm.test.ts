@@ -81,6 +81,8 @@ describe('a decoder with a KV cache', () => {
     expect(run.code, run.stderr).toBe(0);
     const inputs = (JSON.parse(run.stdout) as BenchJson).results[0]!.inputs;
     expect(inputs.find((i) => i.name === 'attention_mask')!.shape).toEqual([1, 133]);
+    // The mask's size follows what was set: not called a guess, nor offered to --dim (which refuses another size).
+    expect(run.stderr).not.toContain("dim 'past_sequence_length + sequence_length'");
     expect(inputs.find((i) => i.name === 'use_cache_branch')!.values).toEqual({ kind: 'constant', value: 1 });
     const off = await cli([
       'bench',
@@ -131,6 +133,25 @@ describe('a decoder with a KV cache', () => {
     const unset = await cli(['eval', past, '--data', ids]);
     expect(unset.code).toBe(2);
     expect(unset.stderr).toContain("no data for input 'attention_mask'.");
+    // Where V would not tell how to write the value, the advice gives the guess's own words.
+    const switchless = await cli(['eval', merged, '--data', ids, '--value', 'attention_mask=1']);
+    expect(switchless.code).toBe(2);
+    expect(switchless.stderr).toContain('(--value use_cache_branch=false, ');
+    // A past set for decode steps does not fit data without the cache arrays: said, with what to do.
+    const decode = await cli([
+      'eval',
+      past,
+      '--data',
+      ids,
+      '--value',
+      'attention_mask=1',
+      '--dim',
+      'past_sequence_length=5',
+    ]);
+    expect(decode.code).toBe(2);
+    expect(decode.stderr).toContain(
+      'The input spec gives the past (past_sequence_length) 5 steps: data without the cache arrays fits a past of 0 only.',
+    );
   });
 
   it('feeds position_ids 0..n-1 along each sample where --value sets positions, as data that holds them', async () => {

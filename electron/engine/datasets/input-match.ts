@@ -1,6 +1,7 @@
 import type { DatasetDtype } from '../../../shared/dataset-spec.js';
 import { StudioError } from '../errors.js';
 import type { ResolvedInput } from '../runtime/input-specs.js';
+import { dimMayBeEmpty } from '../../../shared/cache-dims.js';
 import { conversionProblem, isDatasetDtype } from './element-convert.js';
 import { fillableFromSpec, looksSettable, setValuesOf } from './spec-filled-inputs.js';
 
@@ -183,12 +184,33 @@ export function checkInputNames(
     settable.length > 0
       ? ` ${capitalized(setValuesOf(settable))}: an input whose values are set may be left out of the data.`
       : '';
+  const cache = options.specFills ? pastNotEmpty(inputs.filter((i) => missing.includes(i.name))) : '';
   throw new StudioError(
     'BAD_REQUEST',
     `${label}: ${parts.join('; ')}. The model's inputs are ${want.map((n) => `'${n}'`).join(', ')}; the data has ${
       provided.length > 0 ? provided.map((n) => `'${n}'`).join(', ') : 'none'
-    }.${set}`,
+    }.${set}${cache}`,
   );
+}
+
+/**
+ * Where the data lacks a KV cache's arrays that the spec makes non-empty: data without them fits a past of 0 only (a
+ * user who set a decode step's past of 127 for benchmarks was told nothing of why the calibration data did not fit).
+ */
+function pastNotEmpty(missing: readonly ResolvedInput[]): string {
+  for (const input of missing) {
+    const shape = { name: input.name, shape: input.declared };
+    const axis = input.declared.findIndex((_, i) => dimMayBeEmpty(shape, i));
+    const size = axis >= 0 ? input.dims[axis] : undefined;
+    if (size === undefined || size === 0) continue;
+    const dim = input.declared[axis];
+    const name = typeof dim === 'string' && dim !== '' ? dim : `dim ${axis} of '${input.name}'`;
+    return (
+      ` The input spec gives the past (${name}) ${size} steps: data without the cache arrays fits a past of 0 only. ` +
+      `Set ${name} to 0 for this data, or give the cache arrays in it.`
+    );
+  }
+  return '';
 }
 
 function capitalized(text: string): string {

@@ -8,7 +8,14 @@
 import type * as ort from 'onnxruntime-node';
 import { guessedDimsNote, type ResolvedInput } from '../runtime/input-specs.js';
 import { isNamedDim } from '../../../shared/input-spec.js';
-import { dimMayBeEmpty, dimTerms, modelDimNames, sumOf } from '../../../shared/cache-dims.js';
+import {
+  dimMayBeEmpty,
+  dimTerms,
+  isCacheSwitchName,
+  modelDimNames,
+  sumOf,
+} from '../../../shared/cache-dims.js';
+import { valueFlagText } from '../../../shared/cli-command.js';
 import { seededRandom, syntheticTensor } from '../runtime/synthetic-feeds.js';
 import type { DatasetSource } from './dataset-source.js';
 import type { Sample } from './sample-source.js';
@@ -42,8 +49,19 @@ export function looksSettable(input: ResolvedInput): boolean {
 export function setValuesOf(inputs: readonly ResolvedInput[]): string {
   return (
     `set the value${inputs.length === 1 ? '' : 's'} of ${listed(inputs.map((i) => `'${i.name}'`))} ` +
-    `(${inputs.map((i) => `--value ${i.name}=V`).join(' ')}, a recipe's inputs.values, the app's Model view)`
+    `(${inputs.map((i) => `--value ${i.name}=${valueHint(i)}`).join(' ')}, a recipe's inputs.values, the app's Model view)`
   );
+}
+
+/**
+ * What to put after `--value NAME=`: V, but for the two guesses whose form a user cannot tell from V, the guess's own
+ * words: `positions` (0, 1, 2, ...; `V` led a user to a number), and a merged decoder's cache switch `false` or `true`.
+ */
+function valueHint(input: ResolvedInput): string {
+  const v = input.valuesGuess !== undefined ? input.values : undefined;
+  if (v?.kind === 'positions') return valueFlagText(v);
+  if (v?.kind === 'constant' && isCacheSwitchName(input.name)) return v.value !== 0 ? 'true' : 'false';
+  return 'V';
 }
 
 /**

@@ -7,6 +7,7 @@ import { buildCnn, buildMlp, makeModel, modelBytes } from '../testing/model-fixt
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
 import {
+  guessedDimsNote,
   guessNoteForRecipe,
   isGuessNote,
   refuseUnknownDims,
@@ -495,4 +496,13 @@ describe('guessed synthetic values', () => {
       tmp.cleanup();
     }
   });
+
+  it("names a dim's first inputs and how many more where many share it (a decoder's cache inputs)", () => {
+    const inputs = ['input_ids', 'attention_mask', ...Array.from({ length: 16 }, (_, i) => `past_key_values.${i >> 1}.${i % 2 ? 'value' : 'key'}`)];
+    const note = guessedDimsNote([{ name: 'batch_size', inputs, axis: 0, rank: 2, value: 1, reason: 'batch: one sample per run', batch: true }]);
+    expect(note).toMatch(
+      /^dim 'batch_size' of inputs 'input_ids', 'attention_mask', 'past_key_values.0.key', 'past_key_values.0.value' and 14 more was guessed as 1 /,
+    );
+  });
 });
+

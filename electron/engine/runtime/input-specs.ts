@@ -1,6 +1,6 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { ModelProto, ValueInfoProto } from 'onnx-buf';
-import { cacheSwitchProblem, dimMayBeEmpty, sumDimProblem } from '../../../shared/cache-dims.js';
+import { cacheSwitchProblem, dimMayBeEmpty, dimTerms, modelDimNames, sumDimProblem } from '../../../shared/cache-dims.js';
 import {
   EMPTY_ONLY_PAST,
   dimLabel,
@@ -208,7 +208,8 @@ export function resolveInputSpecs(
     fed.map((vi) => summaryWithOverrides(vi, set)),
   );
   const dimGuesses = guessesByName(guessInputSpec(summaries, overrides.values, set.dims));
-  const open = openDimSizes(dimGuesses, overrides.defaultDim);
+  const modelDims = modelDimNames(fed.map((vi) => ({ shape: describeType(vi.type).shape })));
+  const open = openDimSizes(dimGuesses, overrides.defaultDim, (name) => dimTerms(name, modelDims) !== undefined);
   const inputs: ResolvedInput[] = [];
   const symbolic = new Set<string>();
   for (const vi of fed) {
@@ -322,7 +323,12 @@ function guessesByName(guesses: readonly InputGuess[]): Map<string, InputGuess> 
  * else the shared guess. A symbolic name takes one size across all inputs (ONNX means one size by one name,
  * and `--dim` sets it once): its first guess.
  */
-function openDimSizes(guesses: Map<string, InputGuess>, defaultDim: number | undefined) {
+function openDimSizes(
+  guesses: Map<string, InputGuess>,
+  defaultDim: number | undefined,
+  /** A dim named as a sum of others (cache-dims.ts): sized by its terms, so neither guessed nor to be set itself. */
+  derived: (name: string) => boolean = () => false,
+) {
   const guessed: GuessedDim[] = [];
   const byName = new Map<string, GuessedDim>();
   const sizeOf = (input: string, declared: readonly (number | string | null)[], axis: number): number => {
@@ -333,9 +339,11 @@ function openDimSizes(guesses: Map<string, InputGuess>, defaultDim: number | und
       if (!known.inputs.includes(input)) known.inputs.push(input);
       return known.value;
     }
-    const size = defaultDim !== undefined ? { value: defaultDim, reason: 'the size asked for open dims' } : guessOf(guesses, input, axis);
+    const sum = name !== undefined && derived(name);
+    const size = defaultDim !== undefined && !sum ? { value: defaultDim, reason: 'the size asked for open dims' } : guessOf(guesses, input, axis);
     const entry: GuessedDim = { ...(name === undefined ? {} : { name }), inputs: [input], axis, rank: declared.length, ...size };
-    guessed.push(entry);
+    // Its terms are listed where guessed; a warning that names it invited `--dim 'a + b=SIZE'`, which is refused.
+    if (!sum) guessed.push(entry);
     if (name !== undefined) byName.set(name, entry);
     return entry.value;
   };
@@ -488,11 +496,20 @@ export function guessedDimsNote(guessed: readonly GuessedDim[]): string {
   );
 }
 
+/** Inputs a guessed-dim note names before `and N more`. */
+const LISTED_INPUTS = 4;
+
 /** `dim 'batch' of inputs 'input_ids' and 'attention_mask'`, `unknown dim 3 of input 'x'`. */
 function describeDim(dim: GuessedDim): string {
   if (dim.name === undefined) return `unknown dim ${dim.axis} of input '${dim.inputs[0]}'`;
   const inputs = dim.inputs.map((i) => `'${i}'`);
-  const listed = inputs.length > 1 ? `inputs ${inputs.slice(0, -1).join(', ')} and ${inputs.at(-1)}` : `input ${inputs[0]}`;
+  // A decoder's 64 cache inputs share the batch: the first few, and how many more.
+  const listed =
+    inputs.length > LISTED_INPUTS + 1
+      ? `inputs ${inputs.slice(0, LISTED_INPUTS).join(', ')} and ${inputs.length - LISTED_INPUTS} more`
+      : inputs.length > 1
+        ? `inputs ${inputs.slice(0, -1).join(', ')} and ${inputs.at(-1)}`
+        : `input ${inputs[0]}`;
   return `dim '${dim.name}' of ${listed}`;
 }
 
