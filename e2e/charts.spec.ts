@@ -272,8 +272,9 @@ test.describe('charts at a glance', () => {
     // Failing twice after that: the figure stays, said to be from an earlier evaluation, the failures counted.
     await path.fill('/data/corrupt-inputs.npy');
     await compare.getByTestId('evaluate-models').click();
+    // The earlier figure says its data and when it was measured.
     await expect(quality.getByTestId('evaluation-failed')).toContainText(
-      'The evaluation ran and failed, so the figure of original is from an earlier evaluation (marked “earlier”)',
+      /The evaluation ran and failed, so the figure of original is from an earlier evaluation \(test-inputs\.npy \+ test-labels\.npy, \d+ \w{3} \d\d:\d\d\) \(marked “earlier”\)/,
     );
     await compare.getByTestId('evaluate-models').click();
     await expect(quality.getByTestId('evaluation-failed')).toContainText('The last 2 evaluations ran and failed');
@@ -418,8 +419,9 @@ test.describe('charts at a glance', () => {
     await compare.getByTestId('evaluate-models').click();
     const quality = page.getByTestId('chart-quality');
     const failed = quality.getByTestId('evaluation-failed');
+    // fp16's earlier figure is the seeded one, on the digits test set: named, with no time (its record has none).
     await expect(failed).toContainText(
-      'The evaluation ran and failed, so the figure of fp16 is from an earlier evaluation (marked “earlier”): Sample 212',
+      'The evaluation ran and failed, so the figure of fp16 is from an earlier evaluation (digits test set (sample)) (marked “earlier”): Sample 212',
     );
     // int8-dynamic evaluated since, on good data: that says nothing about fp16, whose failure stands.
     await picks.getByRole('checkbox', { name: 'fp16' }).uncheck();

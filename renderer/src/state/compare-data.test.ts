@@ -1014,6 +1014,9 @@ describe('a figure left from an earlier evaluation', () => {
     expect(original.measuredAt).toBe(at);
     expect(formatMeasuredAt(at, now)).toBe('7 Dec 21:51');
     expect(formatMeasuredAt(at, new Date(2027, 0, 2))).toBe('7 Dec 2026 21:51');
+    // A record made without a clock (the epoch) or with no time says no time, not "1 Jan 1970".
+    expect(formatMeasuredAt(new Date(0).toISOString(), now)).toBeUndefined();
+    expect(formatMeasuredAt('', now)).toBeUndefined();
     expect(formatMeasuredAt('not a date')).toBeUndefined();
     expect(qualityFiguresSource(original, now)).toBe('a-inputs.npy + a-labels.npy, 7 Dec 21:51');
     expect(earlierQualityMark(original, now)).toBe('(earlier, 7 Dec 21:51)');

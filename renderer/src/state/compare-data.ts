@@ -669,7 +669,8 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  */
 export function formatMeasuredAt(iso: string, now: Date = new Date()): string | undefined {
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return undefined;
+  // No time, or the epoch a record made without a clock carries: said as nothing, not as "1 Jan 1970".
+  if (!(d.getTime() > 0)) return undefined;
   const pad = (n: number) => String(n).padStart(2, '0');
   const year = d.getFullYear() === now.getFullYear() ? '' : ` ${d.getFullYear()}`;
   return `${d.getDate()} ${MONTHS[d.getMonth()]}${year} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
