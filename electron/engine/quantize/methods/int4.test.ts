@@ -23,6 +23,7 @@ import {
 import { awkwardModelFiles } from '../../testing/awkward-models.js';
 import { makeTempDir } from '../../testing/temp-dir.js';
 import { buildAttentionBlock } from '../../testing/transformer-fixtures.js';
+import { buildKvCacheLm } from '../../testing/kv-cache-lm.js';
 import { quantizeModel } from '../quantize-model.js';
 import { lastRecordedStep } from '../../testing/recorded-step.js';
 import {
@@ -500,4 +501,16 @@ describe('a weight another node still reads in float (big-model test, tester C, 
     const alone = await quantizeInMemory(method, buildMlp());
     expect(alone.notes.join('\n')).not.toContain('also read in float');
   });
+
+  it('names the float tables Gathers still read, with their bytes (an untied position table), and no tied one', async () => {
+    // A user test: int4 of a small decoder came out larger than int8-weight, with no word of its float tables.
+    const withPositions = await quantizeInMemory(method, buildKvCacheLm({ vocab: 64, positionIds: true }));
+    expect(withPositions.notes.join('\n')).toContain(
+      `'embed_positions.weight' that Gather reads stays in float: ${256 * 96 * 4} bytes int4 does not quantize`,
+    );
+    // The embedding is tied to the head: its Gather reads the head's 4-bit rows, and nothing is said of it.
+    const tied = await quantizeInMemory(method, buildKvCacheLm({ vocab: 64 }));
+    expect(tied.notes.join('\n')).not.toContain('that Gather reads');
+  });
 });
+

@@ -1,5 +1,11 @@
 import { counted } from '../../../../shared/counted.js';
-import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType as DT } from 'onnx-buf';
+import {
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  TensorProto_DataType as DT,
+} from 'onnx-buf';
 import { z } from 'zod';
 import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
@@ -314,6 +320,8 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     }
     const kept = keptInFloatNote(keptInFloat);
     if (kept) note(kept);
+    const tables = floatGatherTablesNote(model);
+    if (tables) note(tables);
     if (inputsRemoved > 0) {
       note(
         `${counted(inputsRemoved, 'quantized weight')} ${inputsRemoved === 1 ? 'was' : 'were'} also listed as graph inputs (IR < 4 style); ${inputsRemoved === 1 ? 'that input entry was' : 'those input entries were'} removed.`,
@@ -321,6 +329,35 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     }
   }
   return { quantizedNodes: rewrites.length + gathersQuantized, skippedNodes };
+}
+
+/** Below this, float tables a Gather reads are not worth a note (a tiny lookup, a shape helper). */
+const FLOAT_TABLE_NOTE_BYTES = 4096;
+
+/**
+ * Which float tables Gathers still read after int4 (an embedding not tied to the head, a position table), with
+ * their bytes: int4 takes MatMul and Gemm weights only, and on a small decoder those tables made its output larger
+ * than int8-weight's without a word of why (a user test).
+ */
+function floatGatherTablesNote(model: ModelProto): string | undefined {
+  const tables = new Map<string, number>();
+  for (const scope of graphScopes(model)) {
+    for (const node of scope.graph.node) {
+      if (node.opType !== 'Gather' || node.domain !== '') continue;
+      const w = resolveWeight(scope.index, node.input[0] ?? '');
+      if (!('reason' in w)) tables.set(w.ref.name, storedBytes(w.ref));
+    }
+  }
+  const bytes = [...tables.values()].reduce((a, b) => a + b, 0);
+  if (bytes < FLOAT_TABLE_NOTE_BYTES) return undefined;
+  const [first, ...more] = [...tables].sort((a, b) => b[1] - a[1]);
+  const which =
+    more.length === 0 ? `'${first![0]}'` : `'${first![0]}' and ${counted(more.length, 'more table')}`;
+  return (
+    `${which} that Gather reads ${more.length === 0 ? 'stays' : 'stay'} in float: ${bytes} bytes int4 does not ` +
+    'quantize (it takes MatMul and Gemm weights, and a table only where it is tied to a quantized head). ' +
+    '--method int8-weight stores such tables in int8 too.'
+  );
 }
 
 export const int4Method: QuantizeMethod<typeof int4OptionsSchema> = {
