@@ -90,6 +90,25 @@ export function modelDimNames(
   return names;
 }
 
+/**
+ * The size `shapes` gives each named dim, from the first input that has it: what a sum's terms are read from
+ * (input-spec.ts's namedDimSizes also tells two sizes of one name apart; here the first stands).
+ */
+export function sizesByName(
+  inputs: readonly { name: string; shape: readonly (number | string | null)[] }[],
+  shapes: Readonly<Record<string, readonly number[]>>,
+): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const input of inputs) {
+    const shape = shapes[input.name];
+    input.shape.forEach((d, axis) => {
+      if (typeof d === 'string' && d !== '' && shape?.[axis] !== undefined && !sizes.has(d))
+        sizes.set(d, shape[axis]!);
+    });
+  }
+  return sizes;
+}
+
 /** The value of a sum's terms where every named term has a size, else undefined. */
 export function sumOf(
   terms: readonly (string | number)[],
@@ -122,13 +141,7 @@ export function sumDimProblem(
   shapes: Readonly<Record<string, readonly number[]>>,
 ): string | undefined {
   const names = modelDimNames(inputs);
-  const sizes = new Map<string, number>();
-  for (const input of inputs) {
-    const shape = shapes[input.name];
-    input.shape.forEach((d, axis) => {
-      if (typeof d === 'string' && shape?.[axis] !== undefined && !sizes.has(d)) sizes.set(d, shape[axis]!);
-    });
-  }
+  const sizes = sizesByName(inputs, shapes);
   const sizeOf = (name: string) => sizes.get(name);
   for (const input of inputs) {
     const shape = shapes[input.name];

@@ -16,6 +16,7 @@ import {
   isCacheSwitchName,
   isPastLengthName,
   modelDimNames,
+  pastLengthIn,
   sumDimProblem,
   sumOf,
 } from './cache-dims.js';
@@ -447,10 +448,7 @@ function pastLengthOf(
   // A size set for a past-named dim is the past only where the model has a cache (not a time series' past_length).
   const set = inputs.some(isCacheInput) && Object.entries(sizes).find(([name]) => isPastLengthName(name));
   if (set) return set[1];
-  for (const [k, input] of inputs.entries()) {
-    for (const i of input.shape.keys()) if (dimMayBeEmpty(input, i)) return dims[k]![i]!.value;
-  }
-  return undefined;
+  return pastLengthIn(inputs, Object.fromEntries(inputs.map((input, k) => [input.name, dims[k]!.map((d) => d.value)])));
 }
 
 /** The spec the guesses add up to. */

@@ -13,6 +13,7 @@ import {
   dimTerms,
   isCacheSwitchName,
   modelDimNames,
+  sizesByName,
   sumOf,
 } from '../../../shared/cache-dims.js';
 import { valueFlagText } from '../../../shared/cli-command.js';
@@ -124,11 +125,10 @@ export function withSpecFilledInputs(
       ),
     ),
   ];
-  const specSizes = new Map<string, number>();
-  for (const input of inputs)
-    input.declared.forEach(
-      (d, axis) => isNamedDim(d) && !specSizes.has(d) && specSizes.set(d, input.dims[axis]!),
-    );
+  const specSizes = sizesByName(
+    inputs.map((i) => ({ name: i.name, shape: i.declared })),
+    Object.fromEntries(inputs.map((i) => [i.name, i.dims])),
+  );
   const samples = async function* (signal?: AbortSignal): AsyncIterable<Sample> {
     // A range is drawn per sample from a fixed seed, so a rerun feeds the same values.
     const next = seededRandom(0);

@@ -1,6 +1,6 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { ModelProto, ValueInfoProto } from 'onnx-buf';
-import { cacheSwitchProblem, dimMayBeEmpty, dimTerms, modelDimNames, sumDimProblem } from '../../../shared/cache-dims.js';
+import { cacheSwitchProblem, dimMayBeEmpty, dimTerms, modelDimNames, sizesByName, sumDimProblem } from '../../../shared/cache-dims.js';
 import {
   EMPTY_ONLY_PAST,
   dimLabel,
@@ -439,9 +439,11 @@ function addValues(
     return { name: i.name, dtype: dtypeName(i.elemType), shape: i.dims, ...(table ? { indexes: table } : {}) };
   });
   // The declared names' sizes, so that a guess that reads another dim (a cache switch reads the past length) sees it.
-  const sizes: Record<string, number> = {};
-  for (const input of inputs) input.declared.forEach((d, i) => typeof d === 'string' && d !== '' && (sizes[d] ??= input.dims[i]!));
-  const guesses = guessesByName(guessInputSpec(resolved, {}, sizes));
+  const sizes = sizesByName(
+    inputs.map((i) => ({ name: i.name, shape: i.declared })),
+    Object.fromEntries(inputs.map((i) => [i.name, i.dims])),
+  );
+  const guesses = guessesByName(guessInputSpec(resolved, {}, Object.fromEntries(sizes)));
   return inputs.map((input) => {
     const values = chosen[input.name];
     // The rule the app's form and the stored experiment follow: a range of 1.5..3 would feed an int64 input 2.5.

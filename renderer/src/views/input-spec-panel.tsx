@@ -13,6 +13,7 @@ import {
   isCacheSwitchName,
   modelDimNames,
   pastLengthIn,
+  sizesByName,
   sumDimProblem,
   sumOf,
 } from '../../../shared/cache-dims.js';
@@ -237,14 +238,8 @@ function draftShapes(summary: ModelSummary, drafts: Record<string, InputDraft>):
 function sumNow(summary: ModelSummary, drafts: Record<string, InputDraft>, name: string): string | undefined {
   const terms = dimTerms(name, modelDimNames(summary.inputs));
   if (!terms) return undefined;
-  const shapes = draftShapes(summary, drafts);
-  const sizeOf = (term: string) => {
-    for (const input of summary.inputs) {
-      const axis = input.shape.indexOf(term);
-      if (axis >= 0 && shapes[input.name]) return shapes[input.name]![axis];
-    }
-    return undefined;
-  };
+  const sizes = sizesByName(summary.inputs, draftShapes(summary, drafts));
+  const sizeOf = (term: string) => sizes.get(term);
   return sumOf(terms, sizeOf) === undefined ? undefined : `the sum ${describeSum(terms, sizeOf)}`;
 }
 
