@@ -10,6 +10,7 @@ import { guessedLines, warnGuesses } from '../guess-warnings.js';
 import { isGuessNote } from '../../engine/runtime/input-specs.js';
 import { DATA_HELP, DATA_OPTIONS, parseDataFlags } from '../data-flags.js';
 import { formatCount, formatTable } from '../format.js';
+import { entryFigures, fidelityEntries, groupLines } from './eval-output-groups.js';
 import { StageLine } from './stage-line.js';
 import { ProgressBar } from '../progress-bar.js';
 import { parseShapeFlags, SHAPE_HELP, SHAPE_OPTIONS } from '../shape-flags.js';
@@ -43,6 +44,22 @@ export function fidelityRows(list: OutputFidelity[]): (string | number)[][] {
     f.top1Agreement === null ? '-' : pct(f.top1Agreement),
     ...(hasDiscrete(list) ? [f.valueAgreement === null ? '-' : pct(f.valueAgreement)] : []),
   ]);
+}
+
+/**
+ * The fidelity table, a decoder's alike KV cache outputs as one row of their worst figures with a line naming
+ * the outputs they are from (eval-output-groups.ts); `inputs`, as fed, tell a decoder with a cache.
+ */
+export function fidelityTable(list: OutputFidelity[], inputs: readonly { name: string; shape: readonly unknown[] }[]): string[] {
+  const entries = fidelityEntries(list, inputs);
+  const shown = entries.map(entryFigures);
+  return [
+    formatTable(
+      ['Output', 'Cosine', 'Worst cosine', 'SQNR dB', 'Max abs err', 'Mean abs err', 'Top-1 agreement', ...(hasDiscrete(shown) ? ['Value agreement'] : [])],
+      fidelityRows(shown),
+    ),
+    ...groupLines(entries),
+  ];
 }
 
 /** What the fidelity table's top-1 and value agreement columns mean, for the outputs shown (of `compared` samples). */
@@ -118,12 +135,7 @@ function printReport(ctx: CliContext, r: EvalReport): void {
   if (r.fidelity) {
     out.push('', `Fidelity against the reference:`);
     const list = r.fidelity.outputs ?? [r.fidelity];
-    out.push(
-      formatTable(
-        ['Output', 'Cosine', 'Worst cosine', 'SQNR dB', 'Max abs err', 'Mean abs err', 'Top-1 agreement', ...(hasDiscrete(list) ? ['Value agreement'] : [])],
-        fidelityRows(list),
-      ),
-    );
+    out.push(...fidelityTable(list, r.inputs));
     out.push(...fidelityLegend(list, r.samples - (r.fidelity.leftOutSamples ?? 0)));
   }
   // The scored output's note is its Scored line, when the figures it is about were printed.

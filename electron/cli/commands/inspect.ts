@@ -4,6 +4,8 @@ import { inspectModel } from '../../engine/inspect/inspect-model.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { formatBytes, formatCount, formatShape, formatTable } from '../format.js';
+import { cacheGroups, groupLabel } from '../../../shared/input-groups.js';
+import { kvCacheLines } from './inspect-kv-cache.js';
 
 function printSummary(ctx: CliContext, s: ModelSummary): void {
   const out: string[] = [];
@@ -30,17 +32,22 @@ function printSummary(ctx: CliContext, s: ModelSummary): void {
         `copy ${one ? 'it' : 'them'} along with the model, to the same ${one ? 'place' : 'places'} relative to it.`,
     );
   }
+  // A decoder with a KV cache: its cache, the past length every command guesses, and how to time a decode step.
+  out.push(...kvCacheLines(s.path, s.inputs));
   out.push('');
   // The tables inputs index, on their lines: the JSON had them, the text did not (an LM's vocabulary size).
-  const looksUp = s.inputs.map(tablesOf);
+  // A KV cache's alike inputs and outputs are one line each (64 of each on a 32-layer decoder); --json lists each.
+  const inputs = cacheGroups(s.inputs, (v) => JSON.stringify([v.dtype, v.shape, tablesOf(v)]));
+  const looksUp = inputs.map((g) => tablesOf(g[0]!));
   out.push(
     formatTable(
       ['Input', 'Type', 'Shape', ...(looksUp.some(Boolean) ? ['Looks up'] : [])],
-      s.inputs.map((v, i) => [v.name, v.dtype, valueShape(v), ...(looksUp[i] ? [looksUp[i]] : [])]),
+      inputs.map((g, i) => [groupLabel(g.map((v) => v.name), 'inputs'), g[0]!.dtype, valueShape(g[0]!), ...(looksUp[i] ? [looksUp[i]] : [])]),
     ),
   );
   out.push('');
-  out.push(formatTable(['Output', 'Type', 'Shape'], s.outputs.map((v) => [v.name, v.dtype, valueShape(v)])));
+  const outputs = cacheGroups(s.outputs, (v) => JSON.stringify([v.dtype, v.shape]));
+  out.push(formatTable(['Output', 'Type', 'Shape'], outputs.map((g) => [groupLabel(g.map((v) => v.name), 'outputs'), g[0]!.dtype, valueShape(g[0]!)])));
   out.push('');
   const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]);
   out.push(formatTable(['Op type', 'Count'], ops));

@@ -21,7 +21,7 @@ import {
   type CompareRow,
 } from '../state/compare-data.js';
 import { seriesColor, useChartColors } from '../theme.js';
-import { shortShapes } from '../../../shared/input-spec.js';
+import { groupedShortShapes } from '../../../shared/input-groups.js';
 import { latencyAxis } from '../../../shared/chart-scale.js';
 import { ChartCard } from './chart-card.js';
 import {
@@ -102,7 +102,7 @@ function LatencyChartView({
           (r.latency?.final ? '' : ' (live)') +
           (stale.has(r.id) ? ` ${EARLIER_MARK}` : '') +
           (measured ? `\n${measured}` : !plotted && base !== undefined ? `\nof ${formatMs(base)}` : ''),
-        inputs: r.latency?.inputs ? shortShapes(r.latency.inputs) : undefined,
+        inputs: r.latency?.inputs ? groupedShortShapes(r.latency.inputs) : undefined,
         p90,
         p99,
         measured: measuredFull,

@@ -5,6 +5,7 @@
  */
 import type { BenchProfile } from '../../../shared/bench.js';
 import { shortShapes } from '../../../shared/input-spec.js';
+import { groupedShortShapes } from '../../../shared/input-groups.js';
 import type { BenchRecord, Workspace } from '../../../shared/workspace.js';
 import { describeSource } from '../state/compare-data.js';
 import { describeDataset } from '../state/experiment.js';
@@ -46,7 +47,7 @@ function fedText(record: BenchRecord): string | undefined {
   if (record.dataset) return `on ${describeDataset(record.dataset)}`;
   const inputs = record.inputs ?? [];
   if (inputs.length === 0) return undefined;
-  return inputs.length === 1 ? `${inputs[0]!.name} ${shortShapes(inputs)}` : shortShapes(inputs);
+  return inputs.length === 1 ? `${inputs[0]!.name} ${shortShapes(inputs)}` : groupedShortShapes(inputs);
 }
 
 /**

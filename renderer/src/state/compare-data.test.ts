@@ -538,6 +538,42 @@ describe('latencies measured at other shapes than the input spec now gives', () 
     );
   });
 
+  it("says a decoder's alike cache inputs once in what a row was fed and what the spec gives now", () => {
+    // 4 layers: 8 cache inputs, each listed, buried the mask that changed with the past.
+    const cache = (past: number) =>
+      [0, 1, 2, 3].flatMap((n) =>
+        ['key', 'value'].map((part) => ({
+          name: `past_key_values.${n}.${part}`,
+          dtype: 'float32',
+          shape: [1, 2, past, 8],
+        })),
+      );
+    const fed = [
+      { name: 'input_ids', dtype: 'int64', shape: [1, 1] },
+      { name: 'attention_mask', dtype: 'int64', shape: [1, 1] },
+      ...cache(0),
+    ];
+    const ws = workspace({
+      variants: [variant('v1', 'int8-dynamic', 1000)],
+      benchmarks: [{ ...benchRecord('b1', 'cpu', { original: 2, v1: 1 }), inputs: fed }],
+    });
+    const state = studioReducer(initialState, { type: 'model-opened', summary: SUMMARY, workspace: ws });
+    const rows = compareRows(deriveVariants(state), CPU, undefined);
+    const now = {
+      shapes: Object.fromEntries(
+        [...fed.slice(0, 1), { name: 'attention_mask', shape: [1, 129] }, ...cache(128)].map((i) => [
+          i.name,
+          i.shape,
+        ]),
+      ),
+    };
+    expect(offSpecShapes(rows[0]!, now)).toEqual({
+      fed: 'input_ids 1x1, attention_mask 1x1, past_key_values.0..3.key/value (8) 1x2x0x8',
+      now: 'input_ids 1x1, attention_mask 1x129, past_key_values.0..3.key/value (8) 1x2x128x8',
+      changed: 'size',
+    });
+  });
+
   it('flags a run fed other values (sr 8000, the spec now 16000) and says to benchmark at the new values', () => {
     const fedSr = (value: number) => [
       { name: 'x', dtype: 'float32', shape: [1, 3, 48, 320] },

@@ -29,7 +29,8 @@ import {
   QUALITY_NOUNS,
   type QualityMetric,
 } from './quality-words.js';
-import { measuredOffSpec, shortShapes, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
+import { measuredOffSpec, specShapesFor, type InputSpec } from '../../../shared/input-spec.js';
+import { groupedShortShapes } from '../../../shared/input-groups.js';
 import { sameFileAs } from '../../../shared/same-file.js';
 import { describeBaseline, originalBaseline, type BaselineNote } from '../../../shared/bench-conditions.js';
 import {
@@ -497,8 +498,8 @@ export function offSpecShapes(row: CompareRow, spec: InputSpec | undefined): Off
   if (!latency?.inputs || !spec || !measuredOffSpec(latency, spec)) return undefined;
   const now = specShapesFor(latency.inputs, spec);
   return {
-    fed: shortShapes(latency.inputs),
-    now: shortShapes(now),
+    fed: groupedShortShapes(latency.inputs),
+    now: groupedShortShapes(now),
     changed: sameShapes(latency.inputs, now) ? 'values' : 'size',
   };
 }

@@ -87,7 +87,8 @@ import { JobList } from './job-list.js';
 import { ErrorPanel, JOB_WHAT_TO_DO } from './error-panel.js';
 import type { DatasetSpecInput } from '../../../shared/dataset-spec.js';
 import type { StudioErrorInfo } from '../../../shared/errors.js';
-import { describeInputShape, shortShapes, type InputSpec } from '../../../shared/input-spec.js';
+import { describeInputShape, type InputSpec } from '../../../shared/input-spec.js';
+import { groupedShortShapes } from '../../../shared/input-groups.js';
 import { ORIGINAL_TARGET, type DatasetIdentity } from '../../../shared/workspace.js';
 import { datasetLabels, describeDataset, experimentDataset, mixedDatasets } from '../state/experiment.js';
 import { RegressionFigures } from './regression-figures.js';
@@ -575,7 +576,7 @@ export function CompareTable({
                   </td>
                 ))}
                 <td className="inputs-cell" data-testid="row-inputs">
-                  {r.latency?.inputs ? shortShapes(r.latency.inputs) : '–'}
+                  {r.latency?.inputs ? groupedShortShapes(r.latency.inputs) : '–'}
                   <OffSpecTag row={r} spec={spec} />
                 </td>
                 <td className="num">

@@ -36,7 +36,7 @@ import {
   type InputValues,
 } from '../../../shared/input-spec.js';
 import { formatShape } from '../format.js';
-import { groupNames, inputGroups } from './input-groups.js';
+import { groupNames, inputGroups } from '../../../shared/input-groups.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { inputSpecState } from '../state/experiment.js';

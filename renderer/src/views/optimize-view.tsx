@@ -11,7 +11,7 @@ import type { StudioErrorInfo } from '../../../shared/errors.js';
 import { commonFieldsFor } from '../../../shared/options/catalog-fields.js';
 import { ORIGINAL_TARGET, type DatasetRole, type Workspace } from '../../../shared/workspace.js';
 import type { DatasetCheckReport } from '../../../shared/ipc-contract.js';
-import { shortShapes } from '../../../shared/input-spec.js';
+import { groupedShortShapes } from '../../../shared/input-groups.js';
 import { describeDataset, experimentDataset } from '../state/experiment.js';
 import { DatasetForm } from '../forms/dataset-form.js';
 import { DataCheckProgress, useDataCheck } from '../components/data-check-progress.js';
@@ -706,7 +706,7 @@ function CheckLine({ report }: { report: DatasetCheckReport | undefined }) {
   return (
     <p className="field-hint check-line" data-testid="data-check">
       Checked: {describeDataset(report.identity)}
-      {labels} · fed as {shortShapes(report.inputs)}
+      {labels} · fed as {groupedShortShapes(report.inputs)}
       {report.warnings.length > 0 && <> · {report.warnings.join('; ')}</>}
     </p>
   );
