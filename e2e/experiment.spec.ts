@@ -4,7 +4,9 @@
  * changed after benchmarking flags the figure in Compare until it is benchmarked again, a browser benchmark's
  * too; one recipe run twice makes the same file, and Compare says so), a
  * speech model with an int64 sample rate and a length that must be a multiple of 64 (it benchmarks once its
- * inputs are set; a wrong length fails with an error naming the inputs, visible from Compare), the sample's
+ * inputs are set; a wrong length fails with an error naming the inputs, visible from Compare), a decoder with a KV
+ * cache (a guessed sequence follows the past within its position table; a typed one is kept, and the error says
+ * what fits), the sample's
  * data staying with the sample, and a wrong labels file refused before anything is queued.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -12,6 +14,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeNpyArray } from '../electron/engine/datasets/npy-format.js';
 import { awkwardModelFiles, buildCustomOpModel } from '../electron/engine/testing/awkward-models.js';
+import { buildKvCacheLm } from '../electron/engine/testing/kv-cache-lm.js';
 import { modelBytes } from '../electron/engine/testing/model-fixtures.js';
 import { screenshotAtTwoSizes, shown } from './support/views.js';
 import { failOnPageErrors } from './support/page-errors.js';
@@ -32,6 +35,8 @@ test.beforeAll(async () => {
   await writeFile(join(server.outDir, 'wrong-labels.npy'), encodeNpyArray(wrong, 'int64', [360]));
   await writeFile(join(server.outDir, 'custom_op.onnx'), modelBytes(buildCustomOpModel()));
   await writeFile(join(server.outDir, 'flat.npy'), encodeNpyArray(new Float32Array(2 * 64), 'float32', [2, 64]));
+  // position_ids index a 256-row table.
+  await writeFile(join(server.outDir, 'kv-lm.onnx'), modelBytes(buildKvCacheLm({ positionIds: true })));
 });
 
 test.afterAll(async () => {
@@ -192,6 +197,46 @@ test('an int64 input benchmarks once its value is set; a wrong length fails visi
   await expect(shown(page).getByTestId('row-inputs').first()).toHaveText('audio 1x16000, sr [1]=16000', {
     timeout: 60_000,
   });
+});
+
+// The user test: a past set beside the guessed 128 new tokens ran the positions past their table, marked position_ids
+// red and blocked saving, where `--dim past_sequence_length=...` cut the sequence to the rows left.
+test('a decoder with a KV cache: a guessed sequence follows the past within its position table, a typed one is kept', async ({
+  page,
+}) => {
+  await page.goto(server.url);
+  await openByPath(page, 'kv-lm.onnx');
+  const spec = page.getByTestId('input-spec');
+  const sequence = spec.getByLabel('sequence_length', { exact: true }).first();
+  const past = spec.getByLabel('past_sequence_length', { exact: true }).first();
+  await expect(sequence).toHaveValue('128');
+  await past.fill('130');
+  await expect(sequence).toHaveValue('126');
+  await expect(spec).toContainText(
+    "at most 126: positions 130..255 of the 256 rows of 'embed_positions.weight'",
+  );
+  await expect(spec).toContainText('positions from 130, after the past of 130');
+  await expect(spec.getByRole('alert')).toHaveCount(0);
+  await screenshotAtTwoSizes(page, 'experiment-kv-past', { restore: { width: 1440, height: 900 } });
+  // A sequence the user typed stays, and the error says what to do.
+  await past.fill('0');
+  await sequence.fill('');
+  await sequence.pressSequentially('128');
+  await past.fill('130');
+  await expect(sequence).toHaveValue('128');
+  await expect(spec.getByRole('alert')).toContainText(
+    'At most 126 tokens after a past of 130: set sequence_length to 126 or less, or the past lower.',
+  );
+  await expect(page.getByTestId('save-input-spec')).toBeDisabled();
+  await sequence.fill('126');
+  await page.getByTestId('save-input-spec').click();
+  await expect(page.getByTestId('input-spec-summary')).toContainText('input_ids 1x126');
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByRole('button', { name: /^Benchmark 1 model/ }).click();
+  await expect(shown(page).getByTestId('row-inputs').first()).toContainText(
+    'position_ids 1x126=positions from 130',
+    { timeout: 60_000 },
+  );
 });
 
 test("the sample's data stays with the sample, and a wrong labels file is refused before queueing", async ({ page }) => {

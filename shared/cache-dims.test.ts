@@ -173,6 +173,49 @@ describe('KV cache dims', () => {
     expect(own.shapes.input_ids).toEqual([1, 28]);
   });
 
+  // The Model view's form re-guesses over the model's own names with the sizes the user typed: it must land where
+  // the CLI's `--dim past_sequence_length=5` does (user test: the form kept 128 and refused to save).
+  it('guesses around sizes given by name as the CLI does, and never cuts a size that was given', () => {
+    const inputs: TensorSummary[] = [
+      ...decoderInputs(),
+      {
+        name: 'position_ids',
+        dtype: 'int64',
+        shape: ['batch_size', 'sequence_length'],
+        indexes: { table: 'wpe', rows: 128 },
+      },
+    ];
+    const guesses = guessInputSpec(inputs, {}, { past_sequence_length: 5 });
+    expect(specFromGuesses(guesses)).toEqual({
+      shapes: {
+        input_ids: [1, 123],
+        attention_mask: [1, 128],
+        'past_key_values.0.key': [1, 4, 5, 16],
+        'past_key_values.0.value': [1, 4, 5, 16],
+        position_ids: [1, 123],
+      },
+      values: {
+        input_ids: { kind: 'range', min: 0, max: 99 },
+        attention_mask: { kind: 'constant', value: 1 },
+        position_ids: { kind: 'positions', start: 5 },
+      },
+    });
+    expect(guesses[0]!.dims[1]).toMatchObject({ value: 123, source: 'table' });
+    expect(guesses[0]!.dims[1]!.reason).toMatch(
+      /, at most 123: positions 5\.\.127 of the 128 rows of 'wpe'$/,
+    );
+    expect(guesses[2]!.dims[2]).toMatchObject({ value: 5, source: 'set' });
+    expect(guesses[4]!.values?.reason).toBe('positions from 5, after the past of 5');
+    // A sequence the user gave stays as given, and the spec it makes says what to do.
+    const given = guessInputSpec(inputs, {}, { past_sequence_length: 5, sequence_length: 128 });
+    expect(given[0]!.dims[1]).toMatchObject({ value: 128, source: 'set' });
+    expect(inputSpecProblem(inputs, specFromGuesses(given))).toBe(
+      "Input 'position_ids' indexes the 128 rows of 'wpe': its values go from 0 to 127, and positions from 5 over " +
+        '128 steps reach 132, past them (every run would fail there). At most 123 tokens after a past of 5: set ' +
+        'sequence_length to 123 or less, or the past lower.',
+    );
+  });
+
   it('guesses ids over the table at a decode step of one token, not a setting of 1', () => {
     const ids = { name: 'input_ids', dtype: 'int64', shape: [1, 1], indexes: { table: 'wte', rows: 256 } };
     expect(guessInputSpec([ids])[0]!.values!.values).toEqual({ kind: 'range', min: 0, max: 255 });

@@ -24,6 +24,15 @@ describe('input spec guesses', () => {
     expect(x!.dims[0]!.reason).toMatch(/batch/);
     expect(x!.dims[3]!.reason).toMatch(/48-pixel-high text line/);
     expect(x!.dims[1]!.source).toBe('model');
+    // A height given by name (`--dim H=48`, a field typed in the form) is read the same way, and kept as given.
+    const [named] = guessInputSpec(
+      [{ name: 'x', dtype: 'float32', shape: ['N', 3, 'H', 'W'] }],
+      {},
+      { H: 48 },
+    );
+    expect(named!.dims.map((d) => d.value)).toEqual([1, 3, 48, 320]);
+    expect(named!.dims[2]).toEqual({ value: 48, source: 'set', reason: "'H' set to 48" });
+    expect(named!.declared).toEqual(['N', 3, 'H', 'W']);
   });
 
   it('guesses square images, sequence lengths by name, and 1 with a reason when nothing tells', () => {
@@ -393,7 +402,7 @@ describe("positions: a decoder's position_ids", () => {
     const afterPast = guessInputSpec([positionIds, past], {}, { past_sequence_length: 5 })[0]!.values;
     expect(afterPast).toEqual({
       values: { kind: 'positions', start: 5 },
-      reason: 'positions 5..5+n-1 along the sequence, after a past of 5',
+      reason: 'positions from 5, after the past of 5',
     });
     // One new token is a single number: still a position, not the single-number guess of 1.
     const [step] = guessInputSpec([{ ...positionIds, shape: [1, 1] }, past], {}, { past_sequence_length: 7 });
@@ -434,8 +443,28 @@ describe("positions: a decoder's position_ids", () => {
     expect(inputValuesProblem(positionIds, { kind: 'positions', start: 250 }, [1, 16])).toEqual({
       part: 'start',
       message:
-        "Input 'position_ids' indexes the 256 rows of 'embed_positions.weight': its values go from 0 to 255, and positions from 250 over 16 steps reach 265, past them (every run would fail there).",
+        "Input 'position_ids' indexes the 256 rows of 'embed_positions.weight': its values go from 0 to 255, and positions from 250 over 16 steps reach 265, past them (every run would fail there). " +
+        'At most 6 tokens from position 250: set sequence_length to 6 or less, or start the positions lower.',
     });
+    // Positions that follow the past say so; an unnamed dim is named by its index, and by nothing without the
+    // declared shape (the CLI's resolved inputs).
+    expect(
+      inputValuesProblem(
+        { ...positionIds, shape: [1, null] },
+        { kind: 'positions', start: 250 },
+        [1, 16],
+        250,
+      )?.message,
+    ).toMatch(
+      /At most 6 tokens after a past of 250: set dim 1 of 'position_ids' to 6 or less, or the past lower\.$/,
+    );
+    const { shape: _declared, ...shapeless } = positionIds;
+    expect(inputValuesProblem(shapeless, { kind: 'positions', start: 256 }, [1, 1], 256)?.message).toMatch(
+      /256 is past them \(every run would fail there\)\. Set the past to 255 or less\.$/,
+    );
+    expect(inputValuesProblem(shapeless, { kind: 'positions', start: 255 }, [1, 4])?.message).toMatch(
+      /At most 1 token from position 255: set the length of 'position_ids' to 1 or less/,
+    );
     expect(inputValuesProblem(positionIds, { kind: 'positions', start: 240 }, [1, 16])).toBeUndefined();
     expect(inputValuesProblem(positionIds, { kind: 'positions', start: 256 })).toMatchObject({
       part: 'start',

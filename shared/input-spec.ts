@@ -40,9 +40,9 @@ export interface InputSpec {
 
 /**
  * Where a guessed dim came from, so the form can say why it holds that number (`table`: a guess cut to the rows of
- * the position table the dim's positions index).
+ * the position table the dim's positions index; `set`: the size given its name, which the guesses go around).
  */
-export type DimSource = 'model' | 'batch' | 'name' | 'image' | 'default' | 'table';
+export type DimSource = 'model' | 'batch' | 'name' | 'image' | 'default' | 'table' | 'set';
 
 export interface DimGuess {
   value: number;
@@ -248,7 +248,7 @@ function guessValues(input: TensorSummary, shape: number[], pastLength?: number)
       reason:
         start === 0
           ? 'positions 0..n-1 along the sequence'
-          : `positions ${start}..${start}+n-1 along the sequence, after a past of ${start}`,
+          : `positions from ${start}, after the past of ${start}`,
     };
   }
   // Bytes are pixels in practice (an NHWC image of an exported detector): the whole range, not 0-99.
@@ -344,8 +344,11 @@ function withinTable(guess: DimGuess, table: PositionTable | undefined): DimGues
 
 /**
  * A prefilled spec for every input, each dim and value with the reason it was chosen. `chosen`: values the user
- * already set (`--value sr=8000`), which the guesses follow (one second of audio at 8000 Hz). No guess exceeds the
- * rows of a position table the dim's positions index (TensorSummary.positionTables).
+ * already set (`--value sr=8000`), which the guesses follow (one second of audio at 8000 Hz). `sizes`: sizes given
+ * named dims (the CLI's `--dim`, the fields typed in the Model view's form), which those dims take (source `set`)
+ * and the other guesses go around: a past of 5 cuts a guessed sequence to the rows of the position table left after
+ * it. No guess exceeds the rows of a position table the dim's positions index (TensorSummary.positionTables); a
+ * size given is never cut (inputSpecProblem says what to do where it does not fit).
  */
 export function guessInputSpec(
   inputs: readonly TensorSummary[],
@@ -354,8 +357,17 @@ export function guessInputSpec(
 ): InputGuess[] {
   const sampleRate = sampleRateOf(inputs, chosen);
   const limitOf = positionLimits(inputs);
-  const dims = inputs.map((input) =>
-    input.shape.map((_, i) => withinTable(guessDim(input, i, sampleRate), limitOf(input, i))),
+  const sizeOf = (d: TensorSummary['shape'][number]) =>
+    isNamedDim(d) && !isOpenDim(sizes[d] ?? null) ? sizes[d]! : undefined;
+  // Each dim guessed beside the sizes given, as the CLI's `--dim` puts them in the shapes: a width beside a height
+  // set to 48 is a text line's. The names stay in `inputs`: the tables and sums go by them.
+  const given = inputs.map((input) => ({ ...input, shape: input.shape.map((d) => sizeOf(d) ?? d) }));
+  const dims = inputs.map((input, k) =>
+    input.shape.map((d, i): DimGuess => {
+      const size = sizeOf(d);
+      if (size !== undefined) return { value: size, source: 'set', reason: `'${String(d)}' set to ${size}` };
+      return withinTable(guessDim(given[k]!, i, sampleRate), limitOf(input, i));
+    }),
   );
   const past = pastLengthOf(inputs, dims, sizes);
   withinPositions(inputs, dims, past ?? 0, chosen);
@@ -424,7 +436,7 @@ function withinPositions(
     if (!table || last < 0 || FLOAT_TYPES.has(input.dtype) || (!own && !isPositionIdsName(input.name))) return;
     const guess = dims[k]![last]!;
     const limit = table.rows - start;
-    if (guess.source === 'model' || limit < 1 || guess.value <= limit) return;
+    if (guess.source === 'model' || guess.source === 'set' || limit < 1 || guess.value <= limit) return;
     const cut: DimGuess = {
       value: limit,
       source: 'table',
@@ -646,21 +658,30 @@ export function syntheticValues(
 /** Which part of an input's values a problem is in: the value, a range's first or last number, the first position. */
 export type ValuesPart = 'value' | 'min' | 'max' | 'start';
 
+/** An input as inputValuesProblem judges it: `shape`, where given, is the declared one (it names the dims). */
+type ValuesTarget = Pick<TensorSummary, 'name' | 'dtype'> & {
+  indexes?: IndexedTable | undefined;
+  shape?: TensorSummary['shape'];
+};
+
 /**
  * Why these values cannot be fed to an input of this element type, with the part at fault, or undefined when
  * they can: finite numbers, a range from a smaller to a larger number, whole numbers for integer and bool
  * inputs (a range of 1.5..3 drew 2.5 for an int64 input, and every job failed on a value nobody typed), and
  * 0 to 1 for a bool's range, and no value past the rows of the table an input indexes (`indexes`: ids of 0 to
  * 5000 into a 1000-row embedding). Positions are for integer inputs only and start at a whole number of at least 0;
- * with the input's `shape`, their last (start + n - 1 along its last axis) must be a row of the table too. One
- * rule for the input spec form, the experiment the backend stores and `--value` (resolveInputSpecs).
+ * with the input's `shape`, their last (start + n - 1 along its last axis) must be a row of the table too, and the
+ * message says how long a sequence fits (named by the input's declared dim, and after `past`, the KV cache's past
+ * length, where the positions follow it). One rule for the input spec form, the experiment the backend stores and
+ * `--value` (resolveInputSpecs).
  */
 export function inputValuesProblem(
-  input: { name: string; dtype: string; indexes?: IndexedTable | undefined },
+  input: ValuesTarget,
   values: InputValues,
   shape?: readonly number[],
+  past?: number,
 ): { part: ValuesPart; message: string } | undefined {
-  if (values.kind === 'positions') return positionsProblem(input, values.start, shape);
+  if (values.kind === 'positions') return positionsProblem(input, values.start, shape, past);
   const numbers: [ValuesPart, number][] =
     values.kind === 'constant'
       ? [['value', values.value]]
@@ -691,19 +712,20 @@ export function inputValuesProblem(
   }
   if (!input.indexes) return undefined;
   const [low, high] = values.kind === 'constant' ? [values.value, values.value] : [values.min, values.max];
-  const past = high > input.indexes.rows - 1 ? high : low < -input.indexes.rows ? low : undefined;
-  if (past === undefined) return undefined;
+  const outside = high > input.indexes.rows - 1 ? high : low < -input.indexes.rows ? low : undefined;
+  if (outside === undefined) return undefined;
   return {
-    part: values.kind === 'constant' ? 'value' : past === high ? 'max' : 'min',
-    message: outsideTable(input.name, input.indexes, `${past} is past them`),
+    part: values.kind === 'constant' ? 'value' : outside === high ? 'max' : 'min',
+    message: outsideTable(input.name, input.indexes, `${outside} is past them`),
   };
 }
 
 /** The problem of positions from `start` (inputValuesProblem). */
 function positionsProblem(
-  input: { name: string; dtype: string; indexes?: IndexedTable | undefined },
+  input: ValuesTarget,
   start: number,
   shape: readonly number[] | undefined,
+  past: number | undefined,
 ): { part: ValuesPart; message: string } | undefined {
   if (FLOAT_TYPES.has(input.dtype) || input.dtype === 'bool') {
     return {
@@ -727,7 +749,30 @@ function positionsProblem(
     steps === 1
       ? `${start} is past them`
       : `positions from ${start} over ${steps} steps reach ${last}, past them`;
-  return { part: 'start', message: outsideTable(input.name, input.indexes, reach) };
+  const advice = positionsAdvice(input, start, input.indexes.rows, past);
+  return { part: 'start', message: `${outsideTable(input.name, input.indexes, reach)} ${advice}` };
+}
+
+/**
+ * What to do about positions past the table: a sequence no longer than the rows left after the first position,
+ * or an earlier first position, which is the past where the positions follow it (a decoder's step after its cache).
+ */
+function positionsAdvice(input: ValuesTarget, start: number, rows: number, past: number | undefined): string {
+  const afterPast = past === start;
+  const fit = rows - start;
+  if (fit < 1)
+    return afterPast ? `Set the past to ${rows - 1} or less.` : `Start the positions at ${rows - 1} or less.`;
+  const axis = (input.shape?.length ?? 0) - 1;
+  const declared = input.shape?.[axis];
+  const length = isNamedDim(declared)
+    ? declared
+    : axis >= 0
+      ? `dim ${axis} of '${input.name}'`
+      : `the length of '${input.name}'`;
+  const tokens = fit === 1 ? 'token' : 'tokens';
+  return afterPast
+    ? `At most ${fit} ${tokens} after a past of ${start}: set ${length} to ${fit} or less, or the past lower.`
+    : `At most ${fit} ${tokens} from position ${start}: set ${length} to ${fit} or less, or start the positions lower.`;
 }
 
 /**
@@ -852,9 +897,10 @@ export function inputSpecProblem(inputs: readonly TensorSummary[], spec: InputSp
   if (conflict) return namedDimConflictMessage(conflict);
   const sum = sumDimProblem(inputs, spec.shapes);
   if (sum) return sum;
+  const past = pastLengthIn(inputs, spec.shapes);
   for (const input of inputs) {
     const values = spec.values?.[input.name];
-    const problem = values && inputValuesProblem(input, values, spec.shapes[input.name]);
+    const problem = values && inputValuesProblem(input, values, spec.shapes[input.name], past);
     if (problem) return problem.message;
   }
   // After the values' own checks: positions on the switch are refused for its type, not called random.

@@ -20,6 +20,7 @@ import {
 import {
   EMPTY_ONLY_PAST,
   dimLabel,
+  guessInputSpec,
   inputNeedsSpec,
   inputSpecProblem,
   inputValuesProblem,
@@ -32,6 +33,7 @@ import {
   shortShapes,
   takesWholeNumbers,
   valuesText,
+  type InputGuess,
   type InputSpec,
   type InputValues,
 } from '../../../shared/input-spec.js';
@@ -48,6 +50,11 @@ import type { StudioErrorInfo } from '../../../shared/errors.js';
 
 interface InputDraft {
   dims: string[];
+  /**
+   * Per dim, true while its field holds a guess: it follows the sizes typed elsewhere (a sequence cut to the rows of
+   * the position table left after the past the user set), where a field the user typed keeps its number. Absent: none.
+   */
+  guessed?: boolean[];
   values?: { kind: InputValues['kind']; a: string; b: string };
 }
 
@@ -131,6 +138,11 @@ function valuesDraftOf(v: InputValues): ValuesDraft {
     : { kind: 'range', a: String(v.min), b: String(v.max) };
 }
 
+/**
+ * The form's fields for `spec`. A field counts as a guess (InputDraft.guessed) where it holds what the shared guess
+ * makes of every other field: a sequence of 123 saved beside a past of 5 on a 128-row position table is the guess
+ * after that past, and follows when the past changes; a size the user chose is not.
+ */
 export function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDraft> {
   const drafts: Record<string, InputDraft> = {};
   for (const input of summary.inputs) {
@@ -142,7 +154,92 @@ export function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, 
       ...(v ? { values: valuesDraftOf(v) } : {}),
     };
   }
+  const sizes = typedSizes(summary, drafts);
+  // Each named dim judged by the guess around the others; unnamed ones by the guess around all named dims.
+  const around = new Map<string | undefined, InputGuess[]>();
+  const guessAround = (name: string | undefined) => {
+    if (!around.has(name)) {
+      const others = Object.fromEntries(Object.entries(sizes).filter(([n]) => n !== name));
+      around.set(name, guessInputSpec(summary.inputs, chosenValues(drafts), others));
+    }
+    return around.get(name)!;
+  };
+  const names = modelDimNames(summary.inputs);
+  summary.inputs.forEach((input, k) => {
+    const draft = drafts[input.name]!;
+    if (input.rankUnknown) return;
+    const guessed = input.shape.map((d, i) => {
+      if (!isOpenDim(d) || (isNamedDim(d) && dimTerms(d, names))) return false;
+      const guess = guessAround(isNamedDim(d) ? d : undefined)[k]?.dims[i];
+      return guess !== undefined && holdsGuess(draft.dims[i] ?? '', guess.value);
+    });
+    if (guessed.some(Boolean)) drafts[input.name] = { ...draft, guessed };
+  });
   return drafts;
+}
+
+/**
+ * The sizes the user gave named dims: each name's first field that holds a whole number and is no guess. A dim named
+ * as a sum of others is left out: it follows its terms.
+ */
+function typedSizes(summary: ModelSummary, drafts: Record<string, InputDraft>): Record<string, number> {
+  const names = modelDimNames(summary.inputs);
+  const sizes: Record<string, number> = {};
+  for (const input of summary.inputs) {
+    const draft = drafts[input.name];
+    if (!draft || input.rankUnknown) continue;
+    input.shape.forEach((d, k) => {
+      const text = draft.dims[k] ?? '';
+      if (!isNamedDim(d) || d in sizes || draft.guessed?.[k] || dimTerms(d, names) || text.trim() === '')
+        return;
+      if (Number.isInteger(Number(text))) sizes[d] = Number(text);
+    });
+  }
+  return sizes;
+}
+
+/**
+ * The values the fields set, which the guesses follow (a sample rate's audio length; positions given as a range cut
+ * nothing). Positions are left out: in the form they follow the past (withSumsFollowing), where the guess starts them.
+ */
+function chosenValues(drafts: Record<string, InputDraft>): Record<string, InputValues> {
+  const chosen: Record<string, InputValues> = {};
+  for (const [name, { values }] of Object.entries(drafts)) {
+    if (!values || values.kind === 'positions') continue;
+    const [a, b] = [values.a, values.b].map((t) => (t.trim() === '' ? NaN : Number(t))) as [number, number];
+    if (values.kind === 'constant' && Number.isFinite(a)) chosen[name] = { kind: 'constant', value: a };
+    if (values.kind === 'range' && Number.isFinite(a) && Number.isFinite(b))
+      chosen[name] = { kind: 'range', min: a, max: b };
+  }
+  return chosen;
+}
+
+/**
+ * The shared guesses (guessInputSpec) around what the user set in the form: the sizes typed and the values chosen.
+ * The CLI makes the same of `--dim` and `--value`; the form shows their numbers in the fields that hold guesses, and
+ * their reasons beside them.
+ */
+export function draftGuesses(summary: ModelSummary, drafts: Record<string, InputDraft>): InputGuess[] {
+  return guessInputSpec(summary.inputs, chosenValues(drafts), typedSizes(summary, drafts));
+}
+
+/** The drafts with every field that holds a guess set to the guess around the fields the user typed. */
+function withGuessesFollowing(
+  summary: ModelSummary,
+  drafts: Record<string, InputDraft>,
+): Record<string, InputDraft> {
+  const guesses = draftGuesses(summary, drafts);
+  const next = { ...drafts };
+  summary.inputs.forEach((input, k) => {
+    const draft = drafts[input.name];
+    if (!draft?.guessed || input.rankUnknown) return;
+    const dims = draft.dims.map((text, i) => {
+      const guess = guesses[k]?.dims[i];
+      return draft.guessed![i] && guess ? String(guess.value) : text;
+    });
+    if (dims.some((t, i) => t !== draft.dims[i])) next[input.name] = { ...draft, dims };
+  });
+  return next;
 }
 
 /** The field a problem of the form is in: a dim by its index (the whole shape is 0), or a values field. */
@@ -155,7 +252,9 @@ export interface DraftField {
  * The drafts with dim `axis` of `input` set to `text`, and where that dim is named, the same dim of every other
  * input that has the name: a named dim is one size in every input (`seq` of `input_ids` and `attention_mask`),
  * and a form with one field each let a user save two sizes, on which every job failed. `input` may be the inputs
- * of a group of the form (input-groups.ts), of one declared shape: the dim is set in each.
+ * of a group of the form (input-groups.ts), of one declared shape: the dim is set in each. The fields set are the
+ * user's from then on; those that still hold guesses are guessed again around them (a past of 5 cuts a guessed
+ * sequence of 128 to the 123 rows of a 128-row position table left after it, as `--dim past_sequence_length=5` does).
  */
 export function withDimSet(
   summary: ModelSummary,
@@ -174,9 +273,14 @@ export function withDimSet(
     const sets = (k: number) =>
       (inputs.includes(other.name) && k === axis) || (named !== undefined && other.shape[k] === named);
     if (!other.shape.some((_, k) => sets(k))) continue;
-    next[other.name] = { ...draft, dims: draft.dims.map((d, k) => (sets(k) ? text : d)) };
+    const guessed = draft.guessed?.map((g, k) => g && !sets(k));
+    next[other.name] = {
+      ...draft,
+      dims: draft.dims.map((d, k) => (sets(k) ? text : d)),
+      ...(guessed ? { guessed } : {}),
+    };
   }
-  return withSumsFollowing(summary, next);
+  return withSumsFollowing(summary, withGuessesFollowing(summary, next));
 }
 
 /**
@@ -274,6 +378,8 @@ export function specFromDraft(
 ): { ok: true; spec: InputSpec } | { ok: false; message: string; field?: DraftField; also?: DraftField[] } {
   const shapes: Record<string, number[]> = {};
   const values: Record<string, InputValues> = {};
+  // Positions that follow the past say so where they run past their table, and that a lower past fits.
+  const past = pastLengthIn(summary.inputs, draftShapes(summary, drafts));
   for (const input of summary.inputs) {
     const draft = drafts[input.name];
     if (!draft) continue;
@@ -308,12 +414,15 @@ export function specFromDraft(
             ? { kind: 'constant', value: a }
             : { kind: 'range', min: a, max: number(draft.values.b) };
       // With the dims: positions from 250 over 16 steps run past a 256-row position table.
-      const problem = inputValuesProblem(input, rule, dims);
+      const problem = inputValuesProblem(input, rule, dims, past);
+      // Positions from a good start that run past the table: the length along them is the other field to change.
+      const tooLong = rule.kind === 'positions' && Number.isInteger(a) && a >= 0 && dims.length > 0;
       if (problem)
         return {
           ok: false,
           message: problem.message,
           field: { input: input.name, part: problem.part === 'max' ? 'b' : 'a' },
+          ...(tooLong ? { also: [{ input: input.name, part: dims.length - 1 }] } : {}),
         };
       values[input.name] = rule;
     }
@@ -363,6 +472,8 @@ export function InputSpecPanel({
 
   if (!state.needed && !workspace?.experiment?.inputs) return loadWarning;
   const parsed = specFromDraft(summary, drafts);
+  // Around what the user set: a sequence cut after the past they typed says so beside its number.
+  const guesses = draftGuesses(summary, drafts);
   const sharedNote = sharedDimsNote(summary);
   // Alike inputs (a KV cache's past_key_values.N.key/value) in one fieldset, named by its first input.
   const groups = inputGroups(summary.inputs, state.spec);
@@ -431,7 +542,7 @@ export function InputSpecPanel({
           {sharedNote && ` ${sharedNote}`}
         </p>
         {groups.map((members) => {
-          const guess = state.guesses.find((g) => g.name === members[0]);
+          const guess = guesses.find((g) => g.name === members[0]);
           const draft = guess && drafts[guess.name];
           if (!guess || !draft) return null;
           const setDraft = (next: InputDraft) => setDrafts((d) => ({ ...d, [guess.name]: next }));
@@ -489,9 +600,10 @@ export function InputSpecPanel({
                   const open = isOpenDim(declared) && sum === undefined;
                   const label = dimLabel(guess.declared, i);
                   const fieldId = `${id}-${guess.name}-${i}`;
-                  // The guess's reason only beside the guessed size: under another, it read as describing that.
-                  const why =
-                    sum ?? (open && holdsGuess(draft.dims[i] ?? '', dim.value) ? dim.reason : undefined);
+                  // The guess's reason only beside the guessed size: under another, it read as describing that. A
+                  // size the user gave has no reason to give.
+                  const guessHere = dim.source !== 'set' && holdsGuess(draft.dims[i] ?? '', dim.value);
+                  const why = sum ?? (open && guessHere ? dim.reason : undefined);
                   return (
                     <div key={i} className={open ? 'field input-dim open' : 'field input-dim'}>
                       <label htmlFor={fieldId}>{label}</label>
