@@ -198,6 +198,21 @@ describe('a decoder with a KV cache', () => {
     const long = await cli(['bench', withPositions, '--iterations', '3', '--dim', 'sequence_length=300']);
     expect(long.code).toBe(2);
     expect(long.stderr).toContain("Input 'position_ids' indexes the 256 rows of 'embed_positions.weight'");
+    // It says what fits in the model's own dim names, after the past, as the Model view does.
+    const afterPast = await cli([
+      'bench',
+      withPositions,
+      '--iterations',
+      '3',
+      '--dim',
+      'past_sequence_length=5',
+      '--dim',
+      'sequence_length=252',
+    ]);
+    expect(afterPast.code).toBe(2);
+    expect(afterPast.stderr).toContain(
+      'At most 251 tokens after a past of 5: set sequence_length to 251 or less, or the past lower.',
+    );
     expect(a.notes.join('\n')).toContain("'position_ids' (positions from 0 along each sample's last axis)");
   });
 

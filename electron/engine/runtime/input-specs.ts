@@ -1,6 +1,14 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { ModelProto, ValueInfoProto } from 'onnx-buf';
-import { cacheSwitchProblem, dimMayBeEmpty, dimTerms, modelDimNames, sizesByName, sumDimProblem } from '../../../shared/cache-dims.js';
+import {
+  cacheSwitchProblem,
+  dimMayBeEmpty,
+  dimTerms,
+  modelDimNames,
+  pastLengthIn,
+  sizesByName,
+  sumDimProblem,
+} from '../../../shared/cache-dims.js';
 import {
   EMPTY_ONLY_PAST,
   dimLabel,
@@ -444,18 +452,30 @@ function addValues(
     Object.fromEntries(inputs.map((i) => [i.name, i.dims])),
   );
   const guesses = guessesByName(guessInputSpec(resolved, {}, Object.fromEntries(sizes)));
+  // The past the positions follow, so that a refusal says what fits after it, in the form's words.
+  const past = pastLengthIn(
+    inputs.map((i) => ({ name: i.name, shape: i.declared })),
+    Object.fromEntries(inputs.map((i) => [i.name, i.dims])),
+  );
   return inputs.map((input) => {
     const values = chosen[input.name];
     // The rule the app's form and the stored experiment follow: a range of 1.5..3 would feed an int64 input 2.5.
-    const typed = { name: input.name, dtype: dtypeName(input.elemType), indexes: indexes.get(input.name) };
-    const problem = values && inputValuesProblem(typed, values, input.dims);
+    // The declared shape names the dim the advice asks to shorten (`sequence_length`, not `dim 1`).
+    const typed = {
+      name: input.name,
+      dtype: dtypeName(input.elemType),
+      indexes: indexes.get(input.name),
+      shape: input.declared,
+    };
+    const problem = values && inputValuesProblem(typed, values, input.dims, past);
     if (problem) throw new StudioError('BAD_INPUT', problem.message);
     if (values) return { ...input, values };
     const guess = guesses.get(input.name)?.values;
     if (!guess || !isDatasetDtype(input.ortType)) return input;
-    // A guess is held to the same rule: positions guessed over a length set past the position table.
-    const wrong = inputValuesProblem(typed, guess.values, input.dims);
-    if (wrong) throw new StudioError('BAD_INPUT', `${wrong.message} Set its values (--value ${input.name}=...) or a shorter length.`);
+    // A guess is held to the same rule: positions guessed over a length set past the position table; the message
+    // already says what to set.
+    const wrong = inputValuesProblem(typed, guess.values, input.dims, past);
+    if (wrong) throw new StudioError('BAD_INPUT', wrong.message);
     return { ...input, values: guess.values, valuesGuess: guess.reason };
   });
 }
