@@ -491,7 +491,7 @@ describe('explainProfiles follows what the variant is', () => {
       const advice = explainProfiles({ ...int4, ...known, sizeRatio: 0.2 }).advice.join('\n');
       expect(advice).not.toMatch(/island|QuantizeLinear|DequantizeLinear|Q\/DQ/);
       expect(advice).toMatch(
-        /int4 stores the MatMul weights in 4 bits, .*activations and every other op compute in float, as in the original: Relu and Add take 36% of run time/,
+        /int4 stores the MatMul weights and embedding tables in 4 bits, .*activations and every other op compute in float, as in the original: Relu and Add take 36% of run time/,
       );
       expect(advice).toMatch(/makes the file smaller \(x0\.20 here\)/);
     }

@@ -205,7 +205,7 @@ const FP16_SAME_SIZE = 0.9;
  * activations); what they buy is size, and speed only where reading the weights sets the time.
  */
 const WEIGHT_ONLY: Record<string, string> = {
-  int4: 'int4 stores the MatMul weights in 4 bits, unpacked as MatMulNBits multiplies',
+  int4: 'int4 stores the MatMul weights and embedding tables in 4 bits, unpacked as MatMulNBits multiplies and GatherBlockQuantized looks rows up',
   'int8-weight':
     'int8-weight stores the weights in int8 and rebuilds them in float with a DequantizeLinear on every run',
 };

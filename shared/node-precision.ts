@@ -4,7 +4,7 @@
  * explain's kernel kinds (shared/explain.ts reads the int8 op types from here). Q/DQ are conversions
  * (`other`); a Cast to float16 or float32 computes in the precision it produces (the op type beside it says it
  * is a Cast, and one between float16 and float32 nodes reads as the side it feeds), a Cast to another type (an
- * int64 shape) is `other`; MatMulNBits is int4, quantized kernels are int8; a node that reads a
+ * int64 shape) is `other`; MatMulNBits and GatherBlockQuantized are int4, quantized kernels are int8; a node that reads a
  * DequantizeLinear computes in int8 only where onnxruntime runs it as one (`runsInt8Behind`): a QDQ unit it
  * fuses into an int8 kernel (DQ -> Conv -> Q is a QLinearConv), or data movement on 8-bit data (also where
  * onnxruntime moves the QuantizeLinear after it above it: shared/qdq-propagation.ts). Any other op reading a
@@ -143,7 +143,8 @@ export function nodePrecisions<N>(
     if (QDQ_OPS.has(v.opType)) precision = 'other';
     else if (v.opType === 'Cast')
       precision = v.castsToHalf ? 'float16' : v.castsToFloat ? 'float32' : 'other';
-    else if (v.opType === 'MatMulNBits') precision = 'int4';
+    // GatherBlockQuantized reads 4-bit rows (int4's embedding tables; it takes 8 bits too, which int4 never writes).
+    else if (v.opType === 'MatMulNBits' || v.opType === 'GatherBlockQuantized') precision = 'int4';
     else if (
       INT8_OPS.has(v.opType) ||
       qdqMoved.has(node) ||

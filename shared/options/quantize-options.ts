@@ -164,7 +164,7 @@ export const QUANTIZE_METHOD_SPECS = {
   int4: {
     name: 'int4',
     summary:
-      'weight-only block-wise int4 MatMul weights (com.microsoft MatMulNBits): ~7x smaller MatMuls, ORT only',
+      'weight-only block-wise int4 MatMul weights and embedding tables (com.microsoft MatMulNBits, GatherBlockQuantized): ~7x smaller, ORT only',
     optionSchema: int4OptionsSchema,
     quantizedOutput: true,
   },

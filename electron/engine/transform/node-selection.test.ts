@@ -170,7 +170,7 @@ describe('node selection: --exclude-nodes and --op-types checked against the mod
     ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
       message:
-        "--op-types names 'Conv', which int4 does not quantize. It can quantize MatMul, Gemm: name only those, or leave --op-types out for its default.",
+        "--op-types names 'Conv', which int4 does not quantize. It can quantize MatMul, Gemm, Gather: name only those, or leave --op-types out for its default.",
     });
     await expect(
       quantizeModel({

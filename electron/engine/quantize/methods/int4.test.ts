@@ -441,7 +441,7 @@ describe('int4 through quantizeModel', () => {
       method: 'int4',
     });
     expect(convOnly.quantizedNodes).toBe(0);
-    expect(convOnly.notes.join('\n')).toMatch(/Nothing to quantize: int4 quantizes MatMul, Gemm nodes/);
+    expect(convOnly.notes.join('\n')).toMatch(/Nothing to quantize: int4 quantizes MatMul, Gemm, Gather nodes/);
     const mlpInput = path.join(tmp.dir, 'small-mlp.onnx');
     fs.writeFileSync(mlpInput, modelBytes(buildMlp({ inputSize: 64, hiddenSize: 64, outputSize: 8 })));
     const allExcluded = await quantizeModel({
@@ -480,7 +480,9 @@ describe('int4 through quantizeModel', () => {
 
 describe('a weight another node still reads in float (big-model test, tester C, finding 10)', () => {
   it('says the file keeps the float table beside its 4-bit copy, and how many bytes that costs', async () => {
-    // A tied embedding: the Gather looks rows up in `emb`, the MatMul multiplies by the same table.
+    // A tied embedding: the Gather looks rows up in `emb`, the MatMul multiplies by the same table. With the Gather
+    // excluded it reads the float table, which stays beside the head's 4-bit copy (without, both get 4-bit copies:
+    // int4-gather.test.ts).
     const emb = makeFloatTensor('emb', [64, 32], seededValues(64 * 32, 7));
     const graph = makeGraph('tied', {
       nodes: [
@@ -491,7 +493,7 @@ describe('a weight another node still reads in float (big-model test, tester C, 
       outputs: [makeValueInfo('rows', DT.FLOAT, [2, 32]), makeValueInfo('y', DT.FLOAT, [1, 32])],
       initializers: [emb],
     });
-    const q = await quantizeInMemory(method, makeModel(graph));
+    const q = await quantizeInMemory(method, makeModel(graph), { excludeNodes: ['lookup'] });
     expect(nbits(q.model).map((n) => n.name)).toEqual(['head']);
     expect(q.model.graph!.initializer.some((t) => t.name === 'emb')).toBe(true);
     expect(q.notes.join('\n')).toContain(
@@ -502,15 +504,24 @@ describe('a weight another node still reads in float (big-model test, tester C, 
     expect(alone.notes.join('\n')).not.toContain('also read in float');
   });
 
-  it('names the float tables Gathers still read, with their bytes (an untied position table), and no tied one', async () => {
+  it('names the float tables Gathers still read, with their bytes and why int4 left them, and no tied one', async () => {
     // A user test: int4 of a small decoder came out larger than int8-weight, with no word of its float tables.
-    const withPositions = await quantizeInMemory(method, buildKvCacheLm({ vocab: 64, positionIds: true }));
-    expect(withPositions.notes.join('\n')).toContain(
-      `'embed_positions.weight' that Gather reads stays in float: ${256 * 96 * 4} bytes int4 does not quantize`,
+    // Now the position table gets a 4-bit copy, and only a table int4 really left float is named, with the reason.
+    const lm = buildKvCacheLm({ vocab: 64, positionIds: true });
+    const all = await quantizeInMemory(method, lm);
+    expect(all.notes.join('\n')).not.toContain('stays in float');
+    const matmulsOnly = await quantizeInMemory(method, lm, { opTypes: ['MatMul', 'Gemm'] });
+    expect(matmulsOnly.notes.join('\n')).toContain(
+      `2 float tables that Gathers read stay in float (${256 * 96 * 4 + 64 * 96 * 4} bytes): ` +
+        `'embed_positions.weight' (${256 * 96 * 4} bytes: Gather is not in --op-types), ` +
+        `'embed_tokens.weight' (${64 * 96 * 4} bytes: Gather is not in --op-types). --method int8-weight`,
+    );
+    const excluded = await quantizeInMemory(method, lm, { excludeNodes: ['pos'] });
+    expect(excluded.notes.join('\n')).toContain(
+      `'embed_positions.weight' that a Gather reads stays in float (${256 * 96 * 4} bytes): excluded by --exclude-nodes.`,
     );
     // The embedding is tied to the head: its Gather reads the head's 4-bit rows, and nothing is said of it.
     const tied = await quantizeInMemory(method, buildKvCacheLm({ vocab: 64 }));
-    expect(tied.notes.join('\n')).not.toContain('that Gather reads');
+    expect(tied.notes.join('\n')).not.toContain('that a Gather reads');
   });
 });
-

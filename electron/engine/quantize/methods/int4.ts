@@ -8,6 +8,7 @@ import {
 } from 'onnx-buf';
 import { z } from 'zod';
 import { floatAttribute, intAttribute } from '../../onnx/attributes.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
 import {
   UniqueNameGenerator,
@@ -21,6 +22,12 @@ import { nodeLabel } from '../../onnx/node-label.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { type WeightLayout, quantizeBlockwise4Bit } from '../weight-only/int4-kernel.js';
+import {
+  type GatherCandidate,
+  planTableGathers,
+  rewriteTableGathers,
+  storedKey,
+} from '../weight-only/table-gather.js';
 import { rewriteTiedGathers, sharesRows, tiedGathers } from '../weight-only/tied-gather.js';
 import {
   type GraphScope,
@@ -43,7 +50,8 @@ import {
 
 /*
  * int4: weight-only block-wise 4-bit quantization of MatMul weights into ONNX Runtime's
- * com.microsoft MatMulNBits (bits = 4). Each MatMul(A, B) with a constant 2-D B [K, N] becomes
+ * com.microsoft MatMulNBits (bits = 4), and of the float tables Gathers read into com.microsoft
+ * GatherBlockQuantized. Each MatMul(A, B) with a constant 2-D B [K, N] becomes
  *
  *   MatMulNBits(A, B_Q4 uint8 [N, k_blocks, block_size / 2], B_scales [N * k_blocks]
  *               [, B_zero_points uint8 [N * ceil(k_blocks / 2)]])   K, N, bits = 4, block_size, accuracy_level
@@ -54,8 +62,14 @@ import {
  * already when transB = 1, alpha is folded into the scales and beta * C becomes MatMulNBits' bias.
  * A B read through a 2-D Transpose of a constant (a head tied to the embedding, as PyTorch exports it)
  * is the stored [N, K] table, quantized as transB; the table's Gathers then read the same 4-bit rows
- * (weight-only/tied-gather.ts). One B shared by several MatMuls is quantized once. The model's default-domain opset is untouched;
- * opset_import gains com.microsoft 1.
+ * (weight-only/tied-gather.ts). One B shared by several MatMuls is quantized once.
+ *
+ * A Gather (axis 0) of a constant 2-D table no head shares (an embedding not tied to the head, a position
+ * table) becomes GatherBlockQuantized(T_Q4 uint8 [N, K / 2], ids, T_scales [N, K / block_size]
+ * [, T_zero_points uint8 [N, ceil(k_blocks / 2)]]) when every float reader of the table is such a Gather
+ * (weight-only/table-gather.ts): on a small decoder those tables were most of int4's output, larger than
+ * int8-weight's. `--op-types MatMul,Gemm` or --exclude-nodes on the Gather keeps a table float.
+ * The model's default-domain opset is untouched; opset_import gains com.microsoft 1.
  *
  * accuracy_level 4 (default): the CPU kernel quantizes A to int8 per block on the fly and runs the
  * int8 dot-product path (AVX2 / AVX512-VNNI on x86, NEON dot products / KleidiAI on ARM). Measured with
@@ -71,7 +85,7 @@ export { int4OptionsSchema };
 
 type Int4Options = z.infer<typeof int4OptionsSchema>;
 
-export const INT4_OP_TYPES: ReadonlySet<string> = new Set(['MatMul', 'Gemm']);
+export const INT4_OP_TYPES: ReadonlySet<string> = new Set(['MatMul', 'Gemm', 'Gather']);
 
 interface Plan {
   /** Tensors MatMulNBits reads: B, scales, optional zero points. */
@@ -101,16 +115,24 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
   const names = new UniqueNameGenerator(model);
   const skippedNodes: SkippedNode[] = [];
   const candidates: { scope: GraphScope; node: NodeProto }[] = [];
+  const gatherCandidates: GatherCandidate[] = [];
+  // Why each Gather that int4 leaves alone stays float, for the note on the float tables left in the file.
+  const whyFloat = new Map<NodeProto, string>();
   for (const scope of graphScopes(model)) {
     for (const node of scope.graph.node) {
       const selection = selectNode(node, common, INT4_OP_TYPES);
+      const gather = node.opType === 'Gather' && isDefaultDomain(node.domain);
       if (selection.kind === 'skip') {
         skippedNodes.push(skippedRecord(node, selection));
-      } else if (selection.kind === 'candidate') candidates.push({ scope, node });
+        if (gather) whyFloat.set(node, selection.reason);
+      } else if (selection.kind === 'candidate') {
+        (gather ? gatherCandidates : candidates).push({ scope, node });
+      } else if (gather) whyFloat.set(node, 'Gather is not in --op-types');
     }
   }
+  const selectedGathers = new Set(gatherCandidates.map((c) => c.node));
 
-  const progress = new NodeProgress(candidates.length, signal, input.onProgress);
+  const progress = new NodeProgress(candidates.length + gatherCandidates.length, signal, input.onProgress);
   const plans = new Map<string, Plan>();
   const rewrites: {
     node: NodeProto;
@@ -231,9 +253,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
       if (q.zeroPoints && zName)
         tensors.push(makeRawTensor(zName, DT.UINT8, [q.zeroPoints.length], q.zeroPoints));
       const tied =
-        layout === 'NK' && sharesRows(K, blockSize, symmetric, alpha)
-          ? [{ value: tiedValue, scope }]
-          : undefined;
+        layout === 'NK' && sharesRows(K, blockSize, alpha) ? [{ value: tiedValue, scope }] : undefined;
       plan = {
         b: bName,
         scales: sName,
@@ -290,6 +310,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     const gathers: NodeProto[] = [];
     for (const { value, scope } of plan.tied) {
       for (const g of tiedGathers({ ...plan, value, graph: scope.graph }, common.excludeNodes)) {
+        if (!selectedGathers.has(g)) continue;
         gathers.push(g);
         const w = resolveWeight(scope.index, g.input[0] ?? '');
         if (!('reason' in w)) gatherTables.push(w);
@@ -299,13 +320,41 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     rewriteTiedGathers({ ...plan, value: plan.tied[0]!.value }, gathers, blockSize, names);
     gathersQuantized += gathers.length;
   }
+  // Every other table a selected Gather reads: its own 4-bit copy, where nothing else reads it in float. Planned
+  // now, on the rewritten graphs, since a MatMul that became MatMulNBits no longer reads a table in float.
+  const views = new Set<NodeProto>();
+  for (const w of rewrites.flatMap((r) => r.replaced)) {
+    if (w.transpose) views.add(w.transpose.node);
+    if (w.cast) views.add(w.cast);
+  }
+  const tables = planTableGathers(
+    gatherCandidates.filter((c) => c.node.opType === 'Gather'),
+    {
+      blockSize,
+      symmetric,
+      blockSizes: INT4_BLOCK_SIZES,
+      tiedTables: new Set(gatherTables.map(storedKey)),
+      views,
+    },
+    names,
+  );
+  for (const { node, reason } of tables.skipped) {
+    skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason });
+    whyFloat.set(node, reason);
+  }
+  rewriteTableGathers(tables.plans, blockSize, model.graph, model.irVersion);
+  const tableGathers = tables.plans.reduce((a, p) => a + p.gathers.length, 0);
+  if (gatherCandidates.length > 0) await progress.step(gatherCandidates.length);
   const { inputsRemoved, keptInFloat } = removeUnusedOriginals([
     ...rewrites.flatMap((r) => r.replaced),
     ...gatherTables,
+    ...tables.plans.flatMap((p) => p.weights),
   ]);
 
-  if (rewrites.length > 0) {
+  if (rewrites.length > 0 || tableGathers > 0) {
     if ((opsetVersion(model, 'com.microsoft') ?? 0) < 1) setOpsetVersion(model, 'com.microsoft', 1);
+  }
+  if (rewrites.length > 0) {
     note(
       `${counted(rewrites.length, 'node')} became com.microsoft MatMulNBits (4-bit, block ${blockSize}, ${symmetric ? 'symmetric' : 'with zero points'}, ` +
         `accuracy_level ${options.accuracyLevel}); ${counted(plans.size, 'weight')}: ${floatWeightBytes} -> ${quantizedBytes} bytes ` +
@@ -318,46 +367,69 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
           'the Gather keeps the embedding lookup in float, and the table with it).',
       );
     }
+  }
+  if (tableGathers > 0) {
+    const before = tables.plans.reduce((a, p) => a + p.floatBytes, 0);
+    const after = tables.plans.reduce((a, p) => a + p.quantizedBytes, 0);
+    note(
+      `${counted(tableGathers, 'Gather')} of ${counted(tables.plans.length, 'float table')} no quantized head shares (an embedding, ` +
+        `a position table) became com.microsoft GatherBlockQuantized (4-bit, block ${blockSize}, ${symmetric ? 'symmetric' : 'with zero points'}): ` +
+        `${before} -> ${after} bytes (${((after / before) * 100).toFixed(1)}%). ONNX Runtime only; --op-types MatMul,Gemm, ` +
+        'or --exclude-nodes with a Gather, keeps its table in float.',
+    );
+  }
+  if (rewrites.length > 0 || tableGathers > 0) {
     const kept = keptInFloatNote(keptInFloat);
     if (kept) note(kept);
-    const tables = floatGatherTablesNote(model);
-    if (tables) note(tables);
+    const floatTables = floatGatherTablesNote(model, whyFloat);
+    if (floatTables) note(floatTables);
     if (inputsRemoved > 0) {
       note(
         `${counted(inputsRemoved, 'quantized weight')} ${inputsRemoved === 1 ? 'was' : 'were'} also listed as graph inputs (IR < 4 style); ${inputsRemoved === 1 ? 'that input entry was' : 'those input entries were'} removed.`,
       );
     }
   }
-  return { quantizedNodes: rewrites.length + gathersQuantized, skippedNodes };
+  return { quantizedNodes: rewrites.length + gathersQuantized + tableGathers, skippedNodes };
 }
 
 /** Below this, float tables a Gather reads are not worth a note (a tiny lookup, a shape helper). */
 const FLOAT_TABLE_NOTE_BYTES = 4096;
 
 /**
- * Which float tables Gathers still read after int4 (an embedding not tied to the head, a position table), with
- * their bytes: int4 takes MatMul and Gemm weights only, and on a small decoder those tables made its output larger
- * than int8-weight's without a word of why (a user test).
+ * Which float tables Gathers still read after int4, with their bytes and why int4 left them (an option, or the
+ * reason in `whyFloat`): on a small decoder such tables made int4's output larger than int8-weight's without a
+ * word of why (a user test).
  */
-function floatGatherTablesNote(model: ModelProto): string | undefined {
-  const tables = new Map<string, number>();
+function floatGatherTablesNote(
+  model: ModelProto,
+  whyFloat: ReadonlyMap<NodeProto, string>,
+): string | undefined {
+  const tables = new Map<string, { bytes: number; reasons: Set<string> }>();
   for (const scope of graphScopes(model)) {
     for (const node of scope.graph.node) {
-      if (node.opType !== 'Gather' || node.domain !== '') continue;
+      if (node.opType !== 'Gather' || !isDefaultDomain(node.domain)) continue;
       const w = resolveWeight(scope.index, node.input[0] ?? '');
-      if (!('reason' in w)) tables.set(w.ref.name, storedBytes(w.ref));
+      if ('reason' in w) continue;
+      const table = tables.get(w.ref.name) ?? { bytes: storedBytes(w.ref), reasons: new Set<string>() };
+      const why = whyFloat.get(node);
+      if (why) table.reasons.add(why);
+      tables.set(w.ref.name, table);
     }
   }
-  const bytes = [...tables.values()].reduce((a, b) => a + b, 0);
+  const bytes = [...tables.values()].reduce((a, t) => a + t.bytes, 0);
   if (bytes < FLOAT_TABLE_NOTE_BYTES) return undefined;
-  const [first, ...more] = [...tables].sort((a, b) => b[1] - a[1]);
-  const which =
-    more.length === 0 ? `'${first![0]}'` : `'${first![0]}' and ${counted(more.length, 'more table')}`;
-  return (
-    `${which} that Gather reads ${more.length === 0 ? 'stays' : 'stay'} in float: ${bytes} bytes int4 does not ` +
-    'quantize (it takes MatMul and Gemm weights, and a table only where it is tied to a quantized head). ' +
-    '--method int8-weight stores such tables in int8 too.'
-  );
+  const listed = [...tables].sort((a, b) => b[1].bytes - a[1].bytes);
+  const why = (t: { reasons: Set<string> }) => [...t.reasons].join('; ');
+  const advice = '--method int8-weight stores such tables in int8.';
+  if (listed.length === 1) {
+    const [name, t] = listed[0]!;
+    return `'${name}' that a Gather reads stays in float (${bytes} bytes)${why(t) ? `: ${why(t)}` : ''}. ${advice}`;
+  }
+  const shown = listed
+    .slice(0, 3)
+    .map(([name, t]) => `'${name}' (${t.bytes} bytes${why(t) ? `: ${why(t)}` : ''})`);
+  const more = listed.length > 3 ? `, and ${counted(listed.length - 3, 'more table')}` : '';
+  return `${listed.length} float tables that Gathers read stay in float (${bytes} bytes): ${shown.join(', ')}${more}. ${advice}`;
 }
 
 export const int4Method: QuantizeMethod<typeof int4OptionsSchema> = {

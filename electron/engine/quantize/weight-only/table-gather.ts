@@ -1,0 +1,256 @@
+import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { intAttribute } from '../../onnx/attributes.js';
+import { isDefaultDomain } from '../../onnx/domains.js';
+import { float32ArrayToFloat16 } from '../../onnx/float16.js';
+import { type UniqueNameGenerator, localDefinitions, subgraphsOf } from '../../onnx/graph.js';
+import { littleEndianBytes, makeAttribute, makeRawTensor, makeValueInfo } from '../../onnx/graph-build.js';
+import { nodeLabel } from '../../onnx/node-label.js';
+import { quantizeBlockwise4Bit } from './int4-kernel.js';
+import { type GraphScope, type ResolvedWeight, graphId, resolveWeight, storedBytes } from './weights.js';
+
+/*
+ * int4's rewrite for a float table that Gathers look rows up in and no quantized head shares (an embedding not
+ * tied to the LM head, a position table). The table [N, K] is quantized row by row in blocks along K with
+ * quantizeBlockwise4Bit's [N, K] layout: its bytes [N, k_blocks, block / 2] are, row-major, the [N, K / 2] data
+ * com.microsoft GatherBlockQuantized reads (gather_axis 0, quantize_axis 1, bits 4, low nibble first, default zero
+ * point 8 when there are none), as long as K is a whole number of blocks (the kernel has no padding). Scales
+ * [N, k_blocks] in the type the Gather gave (float32, or float16 for a float16 table); --asymmetric adds zero
+ * points [N, ceil(k_blocks / 2)]. onnxruntime 1.30's CPU kernel reads those per row, ceil(k_blocks / 2) bytes a
+ * row, as MatMulNBits does (measured with K 96, block 32: three blocks a row, so a flat array of
+ * ceil(N * k_blocks / 2) bytes shifts every odd row by a nibble and reads wrong zero points): the kernel's layout is the
+ * right one for odd k_blocks too.
+ *
+ * The 4-bit copy only pays when the float table leaves the file, so a table is quantized only when every node
+ * that reads it in float is one of the Gathers rewritten here (through a Cast or Transpose that the rewrite
+ * removes). One copy per table, in the graph that stores it, serves Gathers in every If branch or Loop body that
+ * reads it.
+ */
+
+/** A Gather int4 may rewrite: default domain, selected by --op-types / --exclude-nodes. */
+export interface GatherCandidate {
+  scope: GraphScope;
+  node: NodeProto;
+}
+
+/** One table's 4-bit copy and the Gathers that read it. */
+export interface TablePlan {
+  /** The table as each Gather resolved it (a Cast may differ per branch): removed after the rewrite. */
+  weights: ResolvedWeight[];
+  gathers: NodeProto[];
+  graph: GraphProto;
+  tensors: TensorProto[];
+  data: string;
+  scales: string;
+  zeroPoints: string | undefined;
+  floatBytes: number;
+  quantizedBytes: number;
+}
+
+export interface TableGatherPlanning {
+  plans: TablePlan[];
+  /** Gathers of a float table that stays float, with the reason in words. */
+  skipped: { node: NodeProto; reason: string }[];
+}
+
+export interface TableGatherOptions {
+  blockSize: number;
+  symmetric: boolean;
+  /** The block sizes int4 takes, to name one that fits when `blockSize` does not divide a row. */
+  blockSizes: readonly number[];
+  /** Stored tables (`storedKey`) a tied head's GatherBlockQuantized already reads in 4 bits. */
+  tiedTables: ReadonlySet<string>;
+  /**
+   * Casts and Transposes between a stored weight and a node this run rewrites (removeUnusedOriginals drops them
+   * when nothing else reads them): a table read through one is read by what reads the view.
+   */
+  views: ReadonlySet<NodeProto>;
+}
+
+/** Identifies a stored constant across the model (its graph and name). */
+export function storedKey(weight: ResolvedWeight): string {
+  return `${graphId(weight.ref.graph)}:${weight.ref.name}`;
+}
+
+/**
+ * Decides, for each candidate Gather reading a constant float table, whether its table gets a 4-bit copy (and
+ * makes it) or stays float (and why). Gathers of anything else (a shape, an activation) are left out unsaid:
+ * exported transformers gather from shapes everywhere, and a record each would bury the tables. Call it after the
+ * MatMul rewrites are applied to the graphs: whether a table has other float readers is read from them.
+ */
+export function planTableGathers(
+  candidates: readonly GatherCandidate[],
+  options: TableGatherOptions,
+  names: UniqueNameGenerator,
+): TableGatherPlanning {
+  const { blockSize, symmetric } = options;
+  const skipped: TableGatherPlanning['skipped'] = [];
+  const groups = new Map<string, { weights: ResolvedWeight[]; gathers: NodeProto[] }>();
+  for (const { scope, node } of candidates) {
+    const weight = resolveWeight(scope.index, node.input[0] ?? '');
+    if ('reason' in weight) continue;
+    const reason = staticReason(node, weight, options);
+    if (reason) {
+      skipped.push({ node, reason });
+      continue;
+    }
+    // A table read as float32 by some Gathers and float16 by others (a Cast in one branch) makes two groups; each
+    // then finds the other's Gathers among the table's float readers and stays float.
+    const key = `${storedKey(weight)}|${weight.computeType}`;
+    const group = groups.get(key) ?? { weights: [], gathers: [] };
+    group.weights.push(weight);
+    group.gathers.push(node);
+    groups.set(key, group);
+  }
+
+  const plans: TablePlan[] = [];
+  for (const { weights, gathers } of groups.values()) {
+    const table = weights[0]!;
+    const skipAll = (reason: string) => skipped.push(...gathers.map((node) => ({ node, reason })));
+    const views = new Set(options.views);
+    for (const w of weights) if (w.cast) views.add(w.cast);
+    const other = otherFloatReader(table.ref.graph, table.ref.name, new Set(gathers), views);
+    if (other) {
+      skipAll(
+        `its table '${table.ref.name}' is also read in float by ${other}, so a 4-bit copy would sit beside the float ` +
+          'table and make the file larger',
+      );
+      continue;
+    }
+    const [N, K] = [table.dims[0]!, table.dims[1]!];
+    let q: ReturnType<typeof quantizeBlockwise4Bit>;
+    try {
+      q = quantizeBlockwise4Bit(table.values, { K, N, layout: 'NK', blockSize, symmetric });
+    } catch (error) {
+      skipAll(`the table cannot be quantized: ${(error as Error).message}`);
+      continue;
+    }
+    const base = table.ref.name;
+    const data = names.next(`${base}_Q4`);
+    const scales = names.next(`${base}_scales`);
+    const zeroPoints = q.zeroPoints ? names.next(`${base}_zero_points`) : undefined;
+    const tensors = [
+      makeRawTensor(data, DT.UINT8, [N, K / 2], q.packed),
+      table.computeType === DT.FLOAT16
+        ? makeRawTensor(
+            scales,
+            DT.FLOAT16,
+            [N, q.kBlocks],
+            littleEndianBytes(float32ArrayToFloat16(q.scales)),
+          )
+        : makeRawTensor(scales, DT.FLOAT, [N, q.kBlocks], littleEndianBytes(q.scales)),
+    ];
+    if (q.zeroPoints && zeroPoints)
+      tensors.push(makeRawTensor(zeroPoints, DT.UINT8, [N, (q.kBlocks + 1) >> 1], q.zeroPoints));
+    plans.push({
+      weights,
+      gathers,
+      graph: table.ref.graph,
+      tensors,
+      data,
+      scales,
+      zeroPoints,
+      floatBytes: storedBytes(table.ref),
+      quantizedBytes: tensors.reduce((a, t) => a + t.rawData.length, 0),
+    });
+  }
+  return { plans, skipped };
+}
+
+/** Why a Gather's table cannot be stored as GatherBlockQuantized reads it, from the Gather and table alone. */
+function staticReason(
+  node: NodeProto,
+  weight: ResolvedWeight,
+  { blockSize, blockSizes, tiedTables }: TableGatherOptions,
+): string | undefined {
+  const axis = intAttribute(node, 'axis', 0);
+  if (axis !== 0)
+    return `it gathers along axis ${axis}; GatherBlockQuantized looks up rows of a 4-bit table (axis 0)`;
+  if (weight.transpose) return 'it reads the table through a Transpose (a 4-bit copy holds rows as stored)';
+  if (weight.computeType !== DT.FLOAT && weight.computeType !== DT.FLOAT16)
+    return 'GatherBlockQuantized on CPU gives float32 or float16; this table is used as bfloat16';
+  if (weight.dims.length !== 2)
+    return `the table has rank ${weight.dims.length}; GatherBlockQuantized here takes a 2-D table`;
+  if (tiedTables.has(storedKey(weight)))
+    return "its table is tied to a quantized head whose 4-bit rows the head's own Gathers read; this one is outside the head's graph";
+  const K = weight.dims[1]!;
+  if (K % blockSize !== 0) {
+    const fits = blockSizes.filter((b) => K % b === 0);
+    return (
+      `rows of ${K} values are not whole blocks of ${blockSize}, and GatherBlockQuantized has no padding` +
+      (fits.length > 0 ? ` (--block-size ${fits.join(' or ')} fits)` : '')
+    );
+  }
+  // Whole blocks of 16 or more are always smaller than the table: half a byte a value, plus a scale (and half a
+  // zero point byte) a block, at most 0.79 bytes a value against 2 (float16) or 4 (float32). No size check is needed.
+  return undefined;
+}
+
+/**
+ * A node (as words) other than `gathers` that reads `name` of `graph` in float, or a graph output listing it;
+ * undefined when there is none. Readers in subgraphs that do not define the name themselves count; a Cast or
+ * Transpose in `views` is looked through to its own readers.
+ */
+function otherFloatReader(
+  graph: GraphProto,
+  name: string,
+  gathers: ReadonlySet<NodeProto>,
+  views: ReadonlySet<NodeProto>,
+): string | undefined {
+  for (const reader of readersOf(graph, name)) {
+    if (reader.output) return `the graph output '${name}'`;
+    const { node } = reader;
+    if (gathers.has(node)) continue;
+    if (views.has(node) && isDefaultDomain(node.domain) && node.output[0]) {
+      const further = otherFloatReader(reader.graph, node.output[0], gathers, views);
+      if (further) return further;
+      continue;
+    }
+    return `${node.opType} '${nodeLabel(node)}'`;
+  }
+  return undefined;
+}
+
+type Reader = { output: true } | { output: false; node: NodeProto; graph: GraphProto };
+
+function readersOf(graph: GraphProto, name: string): Reader[] {
+  const out: Reader[] = [];
+  if (graph.output.some((o) => o.name === name)) out.push({ output: true });
+  for (const node of graph.node) {
+    if (node.input.includes(name)) out.push({ output: false, node, graph });
+    for (const sub of subgraphsOf(node))
+      if (!localDefinitions(sub).has(name)) out.push(...readersOf(sub, name));
+  }
+  return out;
+}
+
+/**
+ * Writes each plan's tensors into the graph that stores its table and turns its Gathers into
+ * GatherBlockQuantized in place (same name, same output). `mainGraph` and `irVersion`: an IR < 4 model declares
+ * main-graph initializers as inputs too (onnxruntime refused one read only inside an If branch otherwise).
+ */
+export function rewriteTableGathers(
+  plans: readonly TablePlan[],
+  blockSize: number,
+  mainGraph: GraphProto | undefined,
+  irVersion: bigint,
+): void {
+  for (const plan of plans) {
+    plan.graph.initializer.push(...plan.tensors);
+    if (irVersion < 4n && plan.graph === mainGraph)
+      plan.graph.input.push(
+        ...plan.tensors.map((t) => makeValueInfo(t.name, t.dataType, t.dims.map(Number))),
+      );
+    for (const gather of plan.gathers) {
+      gather.opType = 'GatherBlockQuantized';
+      gather.domain = 'com.microsoft';
+      gather.input = [plan.data, gather.input[1] ?? '', plan.scales];
+      if (plan.zeroPoints) gather.input.push(plan.zeroPoints);
+      gather.attribute = [
+        makeAttribute('gather_axis', { int: 0 }),
+        makeAttribute('quantize_axis', { int: 1 }),
+        makeAttribute('block_size', { int: blockSize }),
+        makeAttribute('bits', { int: 4 }),
+      ];
+    }
+  }
+}
