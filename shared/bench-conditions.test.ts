@@ -56,6 +56,29 @@ describe('the conditions of a benchmark run', () => {
     expect(conditionsDiffer(base, { ...base, threads: 1 })).toEqual(['with the default intra-op threads']);
   });
 
+  it("says a decoder's alike cache inputs once in the inputs a run differs on", () => {
+    const decoder = (past: number) => [
+      { name: 'input_ids', shape: [1, 1] },
+      { name: 'attention_mask', shape: [1, past + 1] },
+      ...[0, 1, 2, 3].flatMap((n) =>
+        ['key', 'value'].map((part) => ({ name: `past_key_values.${n}.${part}`, shape: [1, 2, past, 8] })),
+      ),
+    ];
+    const at = (past: number) => runConditions({ settings: SETTINGS, results: [{}], inputs: decoder(past) });
+    expect(at(128).inputs).toBe(
+      'input_ids 1x1, attention_mask 1x129, past_key_values.0..3.key/value (8) 1x2x128x8',
+    );
+    expect(conditionsDiffer(at(0), at(128))).toEqual([
+      'on inputs input_ids 1x1, attention_mask 1x1, past_key_values.0..3.key/value (8) 1x2x0x8',
+    ]);
+    // A single cache-like input is named as before.
+    const one = runConditions({
+      results: [{}],
+      inputs: [...INPUTS, { name: 'past_key_values', shape: [1, 2, 5, 8] }],
+    });
+    expect(one.inputs).toBe('x 1x3x32x32, past_key_values 1x2x5x8');
+  });
+
   it('tells the benchmarks of an Auto-optimize run by when they were made', () => {
     const tunes = [{ startedAt: '2026-12-07T07:00:11Z', endedAt: '2026-12-07T07:00:24Z' }];
     expect(duringAutoOptimize('2026-12-07T07:00:23Z', tunes)).toBe(true);

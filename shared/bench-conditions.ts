@@ -8,7 +8,7 @@
  * both choose the original's run here. A leaf of `shared/` (no zod), so the page can load it.
  */
 import { counted, listWords as list } from './counted.js';
-import { shortShapes } from './input-spec.js';
+import { groupedShortShapes } from './input-groups.js';
 import { formatMs as ms } from './latency-format.js';
 import type { FedShape } from './latency-stats.js';
 
@@ -38,7 +38,7 @@ export interface RunConditions {
   allowSpinning?: boolean;
   /** onnxruntime's profiler was on: its overhead is in the timings. */
   profiling: boolean;
-  /** The shapes fed, `1x3x32x32`. */
+  /** The shapes fed, `1x3x32x32`; a KV cache's alike inputs said once (`past_key_values.0..31.key/value (64) 1x4x0x16`). */
   inputs?: string;
   /** The data fed: a dataset's name and sha256, else the engine's words (`synthetic (4 samples, seed 0)`). */
   data?: { key: string; name: string };
@@ -58,7 +58,7 @@ export function runConditions(record: ConditionsSource): RunConditions {
     ...(s?.optLevel !== undefined ? { optLevel: s.optLevel } : {}),
     ...(s?.allowSpinning !== undefined ? { allowSpinning: s.allowSpinning } : {}),
     profiling: record.results.some((r) => r.profile !== undefined),
-    ...(record.inputs && record.inputs.length > 0 ? { inputs: shortShapes(record.inputs) } : {}),
+    ...(record.inputs && record.inputs.length > 0 ? { inputs: groupedShortShapes(record.inputs) } : {}),
     ...(data ? { data } : {}),
   };
 }

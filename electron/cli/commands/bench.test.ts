@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../../engine/errors.js';
 import { buildCnn, buildMlp, modelBytes } from '../../engine/testing/model-fixtures.js';
 import { awkwardModelFiles } from '../../engine/testing/awkward-models.js';
+import { buildKvCacheLayers } from '../../engine/testing/kv-cache-layers.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import type { CliContext } from '../cli-context.js';
 import { benchCommand } from './bench.js';
@@ -175,6 +176,22 @@ describe('onnx-studio bench', () => {
     expect(r.stdout).toMatch(/Percentiles interpolate linearly/);
     const trace = /trace: (\S+)\)/.exec(r.stdout)?.[1];
     if (trace) fs.rmSync(path.dirname(trace), { recursive: true, force: true });
+  });
+
+  it("prints a decoder's 8 alike cache inputs as one row, and lists each in --json", async () => {
+    const decoder = path.join(tmp.dir, 'decoder_with_past_model.onnx');
+    fs.writeFileSync(decoder, modelBytes(buildKvCacheLayers(4)));
+    const text = await bench([decoder], { iterations: '2', warmup: '0' });
+    expect(text.code, text.stderr).toBe(0);
+    const table = text.stdout.split('\n\n')[1]!.split('\n');
+    expect(table.slice(2).map((row) => row.split(/ {2,}/).slice(0, 3))).toEqual([
+      ['input_ids', 'int64', '[1, 128]'],
+      ['attention_mask', 'int64', '[1, 128]'],
+      ['past_key_values.0..3.key/value (8 inputs)', 'float32', '[1, 2, 0, 8]'],
+    ]);
+    const json = await bench([decoder], { iterations: '2', warmup: '0' }, true);
+    const { results } = JSON.parse(json.stdout) as { results: { inputs: { name: string }[] }[] };
+    expect(results[0]!.inputs.map((i) => i.name)).toHaveLength(10);
   });
 
   it('keeps the Peak RSS column for a model benchmarked alone: the peak is its own', async () => {

@@ -13,7 +13,6 @@ import {
   type OptLevel,
   type ProviderStatus,
 } from '../../../shared/bench.js';
-import { bracketedShape } from '../../../shared/input-spec.js';
 import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
 import { BENCH_DEFAULTS, benchParams } from '../../engine/bench/run-benchmark.js';
 import { StudioError } from '../../engine/errors.js';
@@ -25,6 +24,7 @@ import { formatBytes } from '../format.js';
 import { ProgressBar } from '../progress-bar.js';
 import { isLoadingStage, StageLine } from './stage-line.js';
 import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
+import { benchInputRows } from './bench-input-table.js';
 import { benchJson, processPeakLine, verdictLegend, verdictWords } from './bench-output.js';
 
 /** Dataset samples held in memory (and cycled through) when --samples is not given. */
@@ -165,8 +165,8 @@ export function printReport(ctx: CliContext, report: BenchReport): void {
   // A mix of shapes (data of several widths) shows each axis's sizes: the runs cycle through them all.
   // What nothing set is marked on its row, beside the shape it sized (the warnings say why it was guessed so).
   const guessed = report.results.some((r) => r.inputs.some((i) => i.guessed));
-  const inputRows = (r: BenchModelResult) =>
-    r.inputs.map((i) => [i.name, i.dtype, bracketedShape(i), ...(guessed ? [i.guessed ?? ''] : [])]);
+  // A KV cache's alike inputs are one row (bench-input-table.ts); --json lists each.
+  const inputRows = (r: BenchModelResult) => benchInputRows(r.inputs, guessed);
   const sameInputs = new Set(report.results.map((r) => JSON.stringify(r.inputs))).size === 1;
   for (const [i, r] of (sameInputs ? report.results.slice(0, 1) : report.results).entries()) {
     if (!sameInputs) out.push(`Inputs of ${label(i)}:`);

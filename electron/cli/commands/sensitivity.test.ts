@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SensitivityReport } from '../../../shared/sensitivity.js';
 import { encodeNpyArray } from '../../engine/datasets/npy-format.js';
 import { buildTextDetector, detectorSamples } from '../../engine/testing/detector-fixture.js';
+import { buildKvCacheLayers } from '../../engine/testing/kv-cache-layers.js';
 import { modelBytes } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { OUTLIER_CONSUMER, writeOutlierMlpCase } from '../../engine/testing/tune-fixtures.js';
@@ -99,6 +100,39 @@ describe('onnx-studio sensitivity', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Measured on .*, 64 samples, in /m);
     expect(r.stdout).toContain('Note: 500 samples asked, the data has 64: all 64 used.');
+  }, 60_000);
+
+  it("prints a decoder's 8 cache outputs as one row of their lowest SQNR, and lists each in --json", async () => {
+    const decoder = path.join(tmp.dir, 'decoder_with_past_model.onnx');
+    fs.writeFileSync(decoder, modelBytes(buildKvCacheLayers(4)));
+    const args = [
+      'sensitivity',
+      decoder,
+      '--calib-data',
+      'synthetic',
+      '--calib-samples',
+      '4',
+      '--samples',
+      '2',
+    ];
+    const json = await runCliInProcess([...args, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const { outputs } = JSON.parse(json.stdout) as SensitivityReport;
+    expect(outputs.map((o) => o.name)).toHaveLength(9);
+    const cache = outputs.filter((o) => o.name.startsWith('present.'));
+    const lowest = Math.min(...cache.map((o) => o.sqnrDb ?? Infinity));
+    const text = await runCliInProcess(args);
+    expect(text.code, text.stderr).toBe(0);
+    const rows = text.stdout.split('\n').filter((l) => /^(logits|present)/.test(l));
+    expect(rows.map((r) => r.split(/ {2,}/))).toEqual([
+      ['logits', expect.stringMatching(/^\d+\.\d$/)],
+      ['present.0..3.key/value (8 outputs)', lowest.toFixed(1)],
+      [
+        expect.stringMatching(
+          /^present\.0\.\.3\.key\/value: the lowest SQNR of the 8 outputs, present\.\d\.(key|value)'s;/,
+        ),
+      ],
+    ]);
   }, 60_000);
 
   it('asks for calibration data with exit 2', async () => {

@@ -5,7 +5,9 @@ import { openDataset } from '../../engine/datasets/open-dataset.js';
 import { StudioError } from '../../engine/errors.js';
 import { methodCatalog } from '../../engine/jobs/method-catalog.js';
 import { loadModel } from '../../engine/onnx/load-model.js';
+import type { TensorSummary } from '../../../shared/model-summary.js';
 import { sensitivityFigure } from '../../../shared/sensitivity.js';
+import { summarizeInterface } from '../../engine/inspect/inspect-model.js';
 import { analyzeSensitivity, type SensitivityReport } from '../../engine/quantize/sensitivity.js';
 import { isGuessNote, resolveInputSpecs } from '../../engine/runtime/input-specs.js';
 import { CALIBRATION_HELP, CALIBRATION_OPTIONS, openCalibrationData } from '../calibration-flags.js';
@@ -15,6 +17,7 @@ import { guessedLines, warnGuesses } from '../guess-warnings.js';
 import { parseDataFlags } from '../data-flags.js';
 import { formatTable } from '../format.js';
 import { methodOptionsFromFlags } from '../method-flags.js';
+import { outputTable } from './sensitivity-outputs.js';
 import { ProgressBar } from '../progress-bar.js';
 import { parseShapeFlags, SHAPE_OPTIONS } from '../shape-flags.js';
 
@@ -38,16 +41,12 @@ function positive(flag: string, raw: unknown, fallback: number): number {
   return Number(raw);
 }
 
-/** An output's SQNR: its value, `unmeasured` (the reason is in --json), or `exact` (identical values). */
-const db = (v: number | null, unmeasured?: string) =>
-  v !== null ? v.toFixed(1) : unmeasured !== undefined ? 'unmeasured' : 'exact';
-
-/** What the words the table shows instead of figures mean: only those it shows. */
-function legend(r: SensitivityReport, top: number): string[] {
+/** What the words the tables show instead of figures mean: only those they show (`outputFigures`: the outputs'). */
+function legend(r: SensitivityReport, top: number, outputFigures: readonly string[]): string[] {
   const fields = ['localSqnrDb', 'sqnrDb', 'outputSqnrDb', 'dropDb'] as const;
   const shown = new Set([
     ...r.rows.slice(0, top).flatMap((row) => fields.map((f) => sensitivityFigure(row, f))),
-    ...r.outputs.map((o) => db(o.sqnrDb, o.unmeasured)),
+    ...outputFigures,
   ]);
   const meaning: [string, string][] = [
     ['exact', 'exact: identical to the float model (an infinite SQNR)'],
@@ -59,7 +58,15 @@ function legend(r: SensitivityReport, top: number): string[] {
   return said.length > 0 ? [`${said.join('; ')}.`] : [];
 }
 
-function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {
+/** The text report; `declared`: the model's outputs, whose shapes tell a KV cache's alike outputs (sensitivity-outputs.ts). */
+function printReport(
+  ctx: CliContext,
+  r: SensitivityReport,
+  top: number,
+  declared: readonly TensorSummary[],
+): void {
+  const outputs = outputTable(r.outputs, declared);
+  const outputFigures = outputs.rows.map((row) => row[1]!);
   const out = [
     `Model        ${r.model}`,
     `Calibration  ${r.calibration}`,
@@ -83,15 +90,13 @@ function printReport(ctx: CliContext, r: SensitivityReport, top: number): void {
         ]),
     ),
     '',
-    formatTable(
-      ['Output', 'SQNR dB (float vs int8-static)'],
-      r.outputs.map((o) => [o.name, db(o.sqnrDb, o.unmeasured)]),
-    ),
+    formatTable(['Output', 'SQNR dB (float vs int8-static)'], outputs.rows),
+    ...outputs.lines,
     '',
     'SQNR in / out: the error accumulated before and after the node, against the float model (lower is worse);',
     "Drop: what the node loses, its inputs' and weights' rounding and any amplification of the error it gets;",
     'Local SQNR: the rounding and clipping of quantizing its inputs alone.',
-    ...legend(r, top),
+    ...legend(r, top, outputFigures),
     'Keep the top nodes in float with `quantize --method int8-static --exclude-nodes A,B`, or let `tune` choose.',
   ];
   for (const note of r.notes.filter((n) => !isGuessNote(n))) out.push(`Note: ${note}`);
@@ -138,10 +143,14 @@ export const sensitivityCommand: CliCommand = {
     const samples =
       ctx.values.samples === undefined ? undefined : positive('samples', ctx.values.samples, DEFAULT_SAMPLES);
     let data;
+    // The model's outputs as declared, for the text's table; only they are kept, not the model, while it runs.
+    let declared: TensorSummary[] | undefined;
     if (typeof ctx.values.data === 'string') {
       const { spec, baseDir } = await parseDataFlags(ctx.values.data, { ...ctx.values, samples: undefined });
+      const loaded = await loadModel(model);
+      declared = summarizeInterface(loaded.proto.graph!).outputs;
       const { inputs } = resolveInputSpecs(
-        (await loadModel(model)).proto,
+        loaded.proto,
         parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value),
       );
       data = await openDataset(spec, inputs, { baseDir });
@@ -164,7 +173,10 @@ export const sensitivityCommand: CliCommand = {
     }
     warnGuesses(ctx, report.notes);
     if (ctx.json) writeJson(ctx, report);
-    else printReport(ctx, report, top);
+    else {
+      declared ??= summarizeInterface((await loadModel(model)).proto.graph!).outputs;
+      printReport(ctx, report, top, declared);
+    }
     return 0;
   },
 };

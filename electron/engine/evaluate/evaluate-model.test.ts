@@ -15,6 +15,7 @@ import { decodeToFloat32 } from '../onnx/tensor-codec.js';
 import { resolveInputSpecs } from '../runtime/input-specs.js';
 import { makeModel, randomFloats } from '../testing/model-fixtures.js';
 import { buildCustomOpModel } from '../testing/awkward-models.js';
+import { buildKvCacheLayers } from '../testing/kv-cache-layers.js';
 import { makeTempDir } from '../testing/temp-dir.js';
 import { evaluateModel } from './evaluate-model.js';
 
@@ -499,6 +500,23 @@ describe('evaluation on small built models', () => {
     // One score vector per sample: per sample, as before.
     expect(by.get('pooled')!.top1Agreement).not.toBeNull();
     expect(by.get('pooled')!.top1Positions).toBeUndefined();
+  });
+
+  it("names a decoder's cache outputs with no top-1 agreement as one group in the note, not each", async () => {
+    const model = path.join(tmp.dir, 'decoder_with_past_model.onnx');
+    fs.writeFileSync(model, toBinary(ModelProtoSchema, buildKvCacheLayers(4)));
+    const r = await evaluateModel({
+      model,
+      reference: model,
+      data: { kind: 'synthetic', samples: 2, seed: 0 },
+    });
+    // A past of 0 and 128 new tokens: every cache output is [1, 2, 128, 8].
+    expect(r.notes.filter((n) => n.includes('no top-1 agreement'))).toEqual([
+      'outputs present.0..3.key/value (8 outputs, each [1, 2, 128, 8]) have no top-1 agreement; for each, the ' +
+        'same reason: with 4 or more dims it is taken for a feature map, whose last axis is not classes.',
+    ]);
+    // The report still has each output's figures.
+    expect(r.fidelity!.outputs!.map((o) => o.output)).toHaveLength(9);
   });
 
   it('leaves a sample the reference gives NaN for out of every figure, says so, and gives the same figures as without it', async () => {

@@ -45,6 +45,7 @@ import {
 import { RegressionAccumulator } from './regression-metrics.js';
 import { NarrowedInputs, readWide } from './narrowed-inputs.js';
 import { samplesAskedNote } from './samples-asked.js';
+import { noTop1Note, type NoTop1Output } from './no-top1-note.js';
 import {
   checkClassFolders,
   chooseScoredOutput,
@@ -414,11 +415,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   // Padded positions leave per-position figures where the model says which they are (padding-mask.ts).
   const maskName = refSession ? paddingMaskInput(session.inputNames) : undefined;
   const paddingCounted = new Set<string>();
-  const noTop1 = new GroupedNote(notes, (outputs, why) =>
-    outputs.length === 1
-      ? `output ${outputs[0]} has no top-1 agreement: ${why}.`
-      : `outputs ${outputs.slice(0, -1).join(', ')} and ${outputs.at(-1)} have no top-1 agreement; for each, the same reason: ${why}.`,
-  );
+  const noTop1 = new GroupedNote<NoTop1Output>(notes, noTop1Note);
   let mark = performance.now();
   let fed: EvalReport['inputs'] = [];
   for await (const sample of source.samples(options.signal)) {
@@ -569,7 +566,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
             acc = new FidelityAccumulator(c.name, classes, isDiscreteType(c.type));
             fidelity.set(c.name, acc);
             const why = noTop1Reason(c.type, c.dims, c.name);
-            if (why) noTop1.add(why, `'${c.name}' (${formatDims(c.dims)})`);
+            if (why) noTop1.add(why, { name: c.name, dims: c.dims });
           }
           const keep = padded ? positionsKept(mask, c.dims) : undefined;
           if (padded && !keep && !paddingCounted.has(c.name)) {
@@ -715,13 +712,13 @@ function readsOneHot(
  * Notes that name several things for one reason, said once (a decoder's eight `present.*` cache outputs each had the
  * same line): the note is pushed where the first thing came, and rewritten as more come.
  */
-class GroupedNote {
-  private readonly at = new Map<string, { index: number; things: string[] }>();
+class GroupedNote<T> {
+  private readonly at = new Map<string, { index: number; things: T[] }>();
   constructor(
     private readonly notes: string[],
-    private readonly say: (things: readonly string[], reason: string) => string,
+    private readonly say: (things: readonly T[], reason: string) => string,
   ) {}
-  add(reason: string, thing: string): void {
+  add(reason: string, thing: T): void {
     const known = this.at.get(reason);
     if (known) {
       known.things.push(thing);

@@ -1,8 +1,8 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { ModelSummary } from '../../../shared/model-summary.js';
+import type { ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
 import { SAMPLE_SUMMARY } from '../host/mock/fixtures.js';
-import { ExternalDataNote } from './model-summary-view.js';
+import { ExternalDataNote, TensorTable } from './model-summary-view.js';
 
 const withData = (externalDataFiles: ModelSummary['externalDataFiles']): ModelSummary => ({
   ...SAMPLE_SUMMARY,
@@ -46,5 +46,78 @@ describe("the Model view's external data (user test 3c, finding 9)", () => {
     expect(externalData(SAMPLE_SUMMARY)).toBe(
       'External data: none. Every weight is stored inside the .onnx file.',
     );
+  });
+});
+
+/** A decoder's inputs of `layers` layers of cache, as the engine summarizes kv-cache-layers.ts's. */
+const decoderInputs = (layers: number): TensorSummary[] => [
+  { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
+  { name: 'attention_mask', dtype: 'int64', shape: ['batch_size', 'past_sequence_length + sequence_length'] },
+  ...Array.from({ length: layers }, (_, n) =>
+    ['key', 'value'].map((part) => ({
+      name: `past_key_values.${n}.${part}`,
+      dtype: 'float32',
+      shape: ['batch_size', 2, 'past_sequence_length', 8],
+    })),
+  ).flat(),
+];
+
+/** The table's markup, and its rows' text (a hidden tbody's rows marked `hidden:`). */
+function table(tensors: TensorSummary[], open?: string[]) {
+  const html = renderToStaticMarkup(
+    <TensorTable caption="Inputs" tensors={tensors} noun="inputs" {...(open ? { open } : {})} />,
+  );
+  const rows = [...html.matchAll(/<tbody([^>]*)>(.*?)<\/tbody>/g)].flatMap(([, attrs, body]) =>
+    [...body!.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map(
+      ([, row]) =>
+        (/ hidden=""/.test(attrs!) ? 'hidden: ' : '') +
+        row!
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+    ),
+  );
+  return { html, rows };
+}
+
+describe("the Model view's inputs and outputs of a decoder with a KV cache", () => {
+  it('shows the 8 alike cache inputs of 4 layers as one row, its members listed hidden under it', () => {
+    const { html, rows } = table(decoderInputs(4));
+    expect(rows.slice(0, 3)).toEqual([
+      'input_ids int64 [batch_size, sequence_length]',
+      'attention_mask int64 [batch_size, past_sequence_length + sequence_length]',
+      'past_key_values.0..3.key/value (8 inputs) List all 8 float32 [batch_size, 2, past_sequence_length, 8]',
+    ]);
+    expect(rows.slice(3)).toHaveLength(8);
+    expect(rows[3]).toBe('hidden: past_key_values.0.key float32 [batch_size, 2, past_sequence_length, 8]');
+    expect(rows.every((r, i) => i < 3 || r.startsWith('hidden: '))).toBe(true);
+    // The button says whether the list is open and which rows it shows: a keyboard and a screen reader reach it.
+    const button = /<button[^>]*>List all 8<\/button>/.exec(html)![0];
+    expect(button).toContain('type="button"');
+    expect(button).toContain('aria-expanded="false"');
+    const controls = /aria-controls="([^"]+)"/.exec(button)![1]!;
+    expect(html).toContain(`<tbody id="${controls}" hidden=""`);
+  });
+
+  it('lists the members when open, and keeps single rows for one layer or a single cache-like name', () => {
+    const open = table(decoderInputs(32), ['past_key_values.0.key']);
+    expect(open.rows[2]).toBe(
+      'past_key_values.0..31.key/value (64 inputs) Hide float32 [batch_size, 2, past_sequence_length, 8]',
+    );
+    expect(open.rows.slice(3)).toHaveLength(64);
+    expect(open.rows.at(-1)).toBe(
+      'past_key_values.31.value float32 [batch_size, 2, past_sequence_length, 8]',
+    );
+    expect(open.html).toContain('aria-expanded="true"');
+    expect(table(decoderInputs(1)).rows).toEqual([
+      'input_ids int64 [batch_size, sequence_length]',
+      'attention_mask int64 [batch_size, past_sequence_length + sequence_length]',
+      'past_key_values.0.key float32 [batch_size, 2, past_sequence_length, 8]',
+      'past_key_values.0.value float32 [batch_size, 2, past_sequence_length, 8]',
+    ]);
+    const single = table([{ name: 'past_key_values', dtype: 'float32', shape: [1, 2, 'past', 8] }]);
+    expect(single.rows).toEqual(['past_key_values float32 [1, 2, past, 8]']);
+    expect(single.html).not.toContain('<button');
+    expect(table([]).rows).toEqual(['None']);
   });
 });

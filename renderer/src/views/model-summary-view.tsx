@@ -2,7 +2,8 @@
  * The Model view: headline numbers, the model's inputs and outputs, which operators it uses (chart and
  * table), where its weight bytes go by dtype, its largest tensors, and whether it keeps data externally.
  */
-import { useEffect } from 'react';
+import { type ReactNode, useEffect, useId, useState } from 'react';
+import { cacheGroups, layerRangeName } from '../../../shared/input-groups.js';
 import {
   externalDataPlace,
   type LargestTensor,
@@ -55,8 +56,14 @@ export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
 
       <ExternalDataNote summary={summary} />
 
-      <TensorTable caption="Inputs" tensors={summary.inputs} />
-      <TensorTable caption="Outputs" tensors={summary.outputs} />
+      {/* Keyed by the model: another model's lists start closed. */}
+      <TensorTable key={`inputs:${summary.path}`} caption="Inputs" tensors={summary.inputs} noun="inputs" />
+      <TensorTable
+        key={`outputs:${summary.path}`}
+        caption="Outputs"
+        tensors={summary.outputs}
+        noun="outputs"
+      />
 
       <div className="chart-grid">
         <OpHistogramChart opCounts={summary.opCounts} subgraphOpCounts={summary.subgraphOpCounts} />
@@ -83,7 +90,81 @@ function Stat({ label, value, title }: { label: string; value: string; title?: s
   );
 }
 
-function TensorTable({ caption, tensors }: { caption: string; tensors: TensorSummary[] }) {
+/**
+ * A model's inputs or outputs. A decoder exported with a KV cache has two cache inputs and two cache outputs per
+ * layer, all alike: a 32-layer model listed 64 of each. Alike cache tensors (shared/input-groups.ts: 3 or more of
+ * one dtype and declared shape) are one row, `past_key_values.0..31.key/value (64 inputs)`, whose button lists
+ * its members below it. `open`: the groups shown open at first, by their first member's name (tests).
+ */
+export function TensorTable({
+  caption,
+  tensors,
+  noun,
+  open: openAtFirst = [],
+}: {
+  caption: string;
+  tensors: readonly TensorSummary[];
+  noun: 'inputs' | 'outputs';
+  open?: readonly string[];
+}) {
+  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set(openAtFirst));
+  const idBase = useId();
+  const groups = cacheGroups(tensors, (t) => JSON.stringify([t.dtype, t.shape, t.rankUnknown === true]));
+  const toggle = (name: string) =>
+    setOpen((was) => {
+      const next = new Set(was);
+      if (!next.delete(name)) next.add(name);
+      return next;
+    });
+  // A group's members are a tbody of their own, right under its row: what its button shows and hides.
+  const bodies: ReactNode[] = [];
+  let rows: ReactNode[] = [];
+  groups.forEach((group, k) => {
+    const first = group[0]!;
+    if (group.length === 1) {
+      rows.push(<TensorRow key={first.name} tensor={first} />);
+      return;
+    }
+    const id = `${idBase}-group-${k}`;
+    const shown = open.has(first.name);
+    const names = group.map((t) => t.name);
+    rows.push(
+      <tr key={first.name} data-testid="tensor-group">
+        <td>
+          <code>{layerRangeName(names)}</code>{' '}
+          {/* The count and its button wrap as one: `(8` above `inputs)` read as two things. */}
+          <span style={{ whiteSpace: 'nowrap' }}>
+            <span className="muted">
+              ({group.length} {noun})
+            </span>{' '}
+            <button
+              type="button"
+              className="small"
+              aria-expanded={shown}
+              aria-controls={id}
+              onClick={() => toggle(first.name)}
+            >
+              {shown ? 'Hide' : `List all ${group.length}`}
+            </button>
+          </span>
+        </td>
+        <td>{first.dtype}</td>
+        <td>
+          <code>{shapeText(first)}</code>
+        </td>
+      </tr>,
+    );
+    bodies.push(<tbody key={`rows-${k}`}>{rows}</tbody>);
+    rows = [];
+    bodies.push(
+      <tbody key={id} id={id} hidden={!shown} data-testid="tensor-group-members">
+        {group.map((t) => (
+          <TensorRow key={t.name} tensor={t} member />
+        ))}
+      </tbody>,
+    );
+  });
+  if (rows.length > 0) bodies.push(<tbody key="rows-end">{rows}</tbody>);
   return (
     <table>
       <caption>{caption}</caption>
@@ -94,29 +175,36 @@ function TensorTable({ caption, tensors }: { caption: string; tensors: TensorSum
           <th scope="col">Shape</th>
         </tr>
       </thead>
-      <tbody>
-        {tensors.length === 0 ? (
+      {tensors.length === 0 ? (
+        <tbody>
           <tr>
             <td colSpan={3} className="muted">
               None
             </td>
           </tr>
-        ) : (
-          tensors.map((t) => (
-            <tr key={t.name}>
-              <td>
-                <code>{t.name}</code>
-              </td>
-              <td>{t.dtype}</td>
-              <td>
-                {/* An empty shape is a scalar's only where the model declares one. */}
-                <code>{t.rankUnknown ? 'no shape declared' : formatShape(t.shape)}</code>
-              </td>
-            </tr>
-          ))
-        )}
-      </tbody>
+        </tbody>
+      ) : (
+        bodies
+      )}
     </table>
+  );
+}
+
+/** An empty shape is a scalar's only where the model declares one. */
+const shapeText = (t: TensorSummary) => (t.rankUnknown ? 'no shape declared' : formatShape(t.shape));
+
+/** One tensor's row; a group's `member`, indented under the group's row. */
+function TensorRow({ tensor: t, member = false }: { tensor: TensorSummary; member?: boolean }) {
+  return (
+    <tr>
+      <td style={member ? { paddingLeft: '2.5em' } : undefined}>
+        <code>{t.name}</code>
+      </td>
+      <td>{t.dtype}</td>
+      <td>
+        <code>{shapeText(t)}</code>
+      </td>
+    </tr>
   );
 }
 

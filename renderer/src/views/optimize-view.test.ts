@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PipelineRecord } from '../../../shared/workspace.js';
 import type { JobRecord } from '../state/studio-state.js';
 import { tuneRecord, workspace } from '../state/test-fixtures.js';
-import { jobListShown } from './optimize-view.js';
+import { checkWarnings, jobListShown } from './optimize-view.js';
 
 const pipeline = {
   id: 'p1',
@@ -24,5 +24,22 @@ describe("Optimize's job list", () => {
     );
     // Jobs of this session are listed whatever the workspace holds.
     expect(jobListShown([job], workspace({ pipelines: [pipeline] }))).toBe(true);
+  });
+});
+
+describe("the data check's warnings beside the dataset", () => {
+  it('joins sentences and clauses with one semicolon each, and ends in one full stop', () => {
+    const overruled =
+      "dim 'height' of input 'x' is 64 in the data (x.npy), not the 32 the input spec sets: the data's size was used.";
+    // The user test: "…the data's size was used.; labels were checked…".
+    expect(checkWarnings([overruled, 'labels were checked on the first 400 of 1000 samples'])).toBe(
+      "dim 'height' of input 'x' is 64 in the data (x.npy), not the 32 the input spec sets: the data's size was " +
+        'used; labels were checked on the first 400 of 1000 samples.',
+    );
+    expect(
+      checkWarnings(['only 8 samples: calibration ranges from so few are noisy; 100 or more is usual']),
+    ).toBe('only 8 samples: calibration ranges from so few are noisy; 100 or more is usual.');
+    expect(checkWarnings([overruled])).not.toMatch(/\.[;.]|\.\.$/);
+    expect(checkWarnings([])).toBe('');
   });
 });

@@ -696,6 +696,16 @@ function DatasetRoleForm({
   );
 }
 
+/**
+ * The check's warnings as one run of clauses after a `·`: some are clauses (`labels were checked on the first
+ * 400 of 1000 samples`), the data readers' are sentences with their own full stop (`...: the data's size was
+ * used.`), which joined as they were read "was used.; labels". Each loses its last full stop; the run ends in one.
+ */
+export function checkWarnings(warnings: readonly string[]): string {
+  const clauses = warnings.map((w) => w.trim().replace(/\.+$/, '')).filter((w) => w !== '');
+  return clauses.length === 0 ? '' : `${clauses.join('; ')}.`;
+}
+
 /** What the check found, beside the dataset: the samples, the label range and the shapes fed. */
 function CheckLine({ report }: { report: DatasetCheckReport | undefined }) {
   if (!report) return null;
@@ -707,7 +717,7 @@ function CheckLine({ report }: { report: DatasetCheckReport | undefined }) {
     <p className="field-hint check-line" data-testid="data-check">
       Checked: {describeDataset(report.identity)}
       {labels} · fed as {groupedShortShapes(report.inputs)}
-      {report.warnings.length > 0 && <> · {report.warnings.join('; ')}</>}
+      {report.warnings.length > 0 && <> · {checkWarnings(report.warnings)}</>}
     </p>
   );
 }
