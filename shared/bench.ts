@@ -34,6 +34,9 @@ export const BENCH_MAX_SAMPLES = 1024;
 /** Dataset samples a benchmark holds in memory and cycles through unless told otherwise (`bench --data`, tune). */
 export const BENCH_DATASET_FEEDS = 16;
 
+/** The most decode steps `bench --generate N` takes per generation. */
+export const BENCH_MAX_GENERATE = 8192;
+
 /** Where the inputs come from: seeded random tensors shaped from the model, or a dataset. */
 export const benchDataSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -103,6 +106,13 @@ export const benchParamsSchema = z
      * copies the benchmark loads anyway (BenchReport.explain), so that no other process loads them again.
      */
     explain: z.boolean().optional(),
+    /**
+     * `bench --generate N`: time text generation on a decoder with a KV cache instead of single runs: a prefill of
+     * the prompt (the first token), then N greedy decode steps, each feeding the previous step's cache
+     * (electron/engine/bench/generate-bench.ts). `iterations`/`durationMs` then count generations, `warmup` untimed
+     * generations; `profile` is refused with it.
+     */
+    generate: z.number().int().min(1).max(BENCH_MAX_GENERATE).optional(),
   })
   .refine((p) => (p.iterations === undefined) !== (p.durationMs === undefined), {
     message: 'Set exactly one of iterations and durationMs.',
@@ -208,6 +218,47 @@ export interface BenchModelResult extends LatencyStats {
   modelBytes: number;
   inputs: BenchInputInfo[];
   profile?: BenchProfile;
+  /**
+   * `bench --generate`: the generation's own figures. The latency statistics above are then per decode step (one
+   * token each, every step of every timed generation), `throughput` is tokens/s, `firstRunMs` the first token of
+   * the first (untimed) generation and `warmup` the untimed generations.
+   */
+  generation?: BenchGeneration;
+}
+
+/** Latency figures of one kind of generation step (ms). */
+export interface GenerationLatency {
+  /** How many steps the figures cover. */
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  minMs: number;
+  maxMs: number;
+}
+
+/** One model's figures of `bench --generate N`. */
+export interface BenchGeneration {
+  /** Tokens of the prompt, fed at once in the prefill (a past of 0). */
+  promptTokens: number;
+  /** Decode steps per generation (the N of --generate). */
+  decodeSteps: number;
+  /** Tokens each generation produced: the first token (from the prefill) and one per decode step. */
+  newTokens: number;
+  /** Timed generations the figures cover. */
+  generations: number;
+  /** The prefill of the prompt and the argmax of its last logits, once per timed generation. */
+  firstToken: GenerationLatency;
+  /** One decode step (feed the last token and the cache, run, argmax), every step of every timed generation. */
+  decode: GenerationLatency;
+  /** 1000 / decode.meanMs. */
+  tokensPerSecond: number;
+  /** The ids the last generation produced (greedy: the argmax of the last logits each step), newTokens of them. */
+  ids: number[];
+  /** Models after the first: the share (0 to 1) of `ids` equal to the first model's at the same position. */
+  agreement?: number;
+  /** Models after the first: the index in `ids` of the first id that differs from the first model's; null if none. */
+  firstDifference?: number | null;
 }
 
 export interface BenchComparison {
@@ -225,6 +276,11 @@ export interface BenchComparison {
   latencyVerdict: SpeedVerdict;
   /** The run spread too much to tell anything (the verdict is then `same`); absent otherwise. */
   latencyUnreliable?: true;
+  /**
+   * `bench --generate`: `p50Ratio` and the verdict are then of the decode step (per token); these add the first
+   * token's p50 ratio and the tokens/s ratio (above 1 is faster).
+   */
+  generation?: { firstTokenP50Ratio: number; tokensPerSecondRatio: number };
 }
 
 export interface BenchReport {
@@ -251,6 +307,8 @@ export interface BenchReport {
     samples: number;
     /** How peakRssBytes was measured: `exact` (the OS's high-water mark) or `sampled` (after every run). */
     rssMethod: 'exact' | 'sampled';
+    /** `bench --generate`: what every model generated from, the same prompt for all. */
+    generate?: BenchGenerateSettings;
   };
   /** Things the reader should know: defaulted dims, spinning, profiling overhead. */
   notes: string[];
@@ -258,6 +316,17 @@ export interface BenchReport {
   seconds: number;
   /** What `explain` needs of the two models, when BenchParams.explain asked for it. */
   explain?: BenchExplainFacts;
+}
+
+/** What `bench --generate` generated from (settings.generate). */
+export interface BenchGenerateSettings {
+  /** Decode steps per generation (N). */
+  steps: number;
+  /** How each next id is chosen: the argmax of the last position's logits. */
+  decoding: 'greedy';
+  promptTokens: number;
+  /** Where the prompt's ids came from, in words: `the first sample of ids.npz ('input_ids')`, `synthetic ids ...`. */
+  prompt: string;
 }
 
 /** A convolution structured pruning left with a channel count that is not a multiple of 8. */

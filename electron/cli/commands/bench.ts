@@ -4,6 +4,7 @@ import {
   OPT_LEVELS,
   BENCH_MAX_SAMPLES,
   BENCH_DATASET_FEEDS,
+  BENCH_MAX_GENERATE,
   type BenchComparison,
   type BenchData,
   type BenchModelResult,
@@ -26,6 +27,10 @@ import { isLoadingStage, StageLine } from './stage-line.js';
 import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
 import { benchInputRows } from './bench-input-table.js';
 import { benchJson, processPeakLine, verdictLegend, verdictWords } from './bench-output.js';
+import { generateReportText } from './bench-generate-output.js';
+
+/** `--generate`'s defaults: whole generations take longer than single runs, so fewer of them. */
+const GENERATE_DEFAULTS = { warmup: 1, iterations: 5 } as const;
 
 /** Dataset samples held in memory (and cycled through) when --samples is not given. */
 const DEFAULT_DATASET_FEEDS = BENCH_DATASET_FEEDS;
@@ -51,8 +56,33 @@ function choice<T extends string>(flag: string, raw: string, allowed: readonly T
   return value as T;
 }
 
+/**
+ * `--generate N`, checked beside the flags that mean something else with it: --profile times single runs (refused),
+ * --samples has nothing to cycle through (the prompt is one sample, refused).
+ */
+function generateFlag(ctx: CliContext): number | undefined {
+  const raw = str(ctx, 'generate');
+  if (raw === undefined) return undefined;
+  const steps = wholeNumber('generate', raw, 1);
+  if (steps > BENCH_MAX_GENERATE)
+    throw new StudioError('BAD_REQUEST', `--generate takes at most ${BENCH_MAX_GENERATE} decode steps, got ${raw}.`);
+  if (ctx.values.profile === true)
+    throw new StudioError(
+      'BAD_REQUEST',
+      '--profile times single runs and does not combine with --generate. Profile one decode step instead: ' +
+        '--dim past_sequence_length=P --dim sequence_length=1 --profile, without --generate.',
+    );
+  if (str(ctx, 'samples') !== undefined)
+    throw new StudioError(
+      'BAD_REQUEST',
+      '--samples does not apply to --generate: every generation starts from one prompt (the first sample of --data, or synthetic ids).',
+    );
+  return steps;
+}
+
 /** The benchmark the flags describe (validated; defaults as in the help). */
 export async function benchParamsFromFlags(ctx: CliContext, models: string[]): Promise<BenchParams> {
+  const generate = generateFlag(ctx);
   const iterationsRaw = str(ctx, 'iterations');
   const durationRaw = str(ctx, 'duration');
   if (iterationsRaw !== undefined && durationRaw !== undefined) {
@@ -84,7 +114,9 @@ export async function benchParamsFromFlags(ctx: CliContext, models: string[]): P
   const overrides = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
   const threads = str(ctx, 'threads');
   const interThreads = str(ctx, 'inter-threads');
-  const warmup = str(ctx, 'warmup');
+  const warmup = str(ctx, 'warmup') ?? (generate !== undefined ? String(GENERATE_DEFAULTS.warmup) : undefined);
+  const iterations =
+    iterationsRaw ?? (generate !== undefined && durationMs === undefined ? String(GENERATE_DEFAULTS.iterations) : undefined);
   const ep = str(ctx, 'ep');
   const optLevel = str(ctx, 'opt-level');
   return benchParams({
@@ -95,13 +127,14 @@ export async function benchParamsFromFlags(ctx: CliContext, models: string[]): P
     ...(optLevel !== undefined ? { optLevel: choice<OptLevel>('opt-level', optLevel, OPT_LEVELS) } : {}),
     ...(spinRaw !== undefined ? { allowSpinning: choice('spin', spinRaw, ['on', 'off'] as const) === 'on' } : {}),
     ...(warmup !== undefined ? { warmup: wholeNumber('warmup', warmup, 0) } : {}),
-    ...(iterationsRaw !== undefined ? { iterations: wholeNumber('iterations', iterationsRaw, 1) } : {}),
+    ...(iterations !== undefined ? { iterations: wholeNumber('iterations', iterations, 1) } : {}),
     ...(durationMs !== undefined ? { durationMs } : {}),
     shapes: overrides.shapes ?? {},
     dims: overrides.dims ?? {},
     values: overrides.values ?? {},
     data,
     profile: ctx.values.profile === true,
+    ...(generate !== undefined ? { generate } : {}),
   });
 }
 
@@ -143,14 +176,22 @@ function labelsFor(models: string[]): string[] {
   });
 }
 
+/** The line on how the sessions ran: provider, threads, graph optimization, spinning. */
+function providerLine(report: BenchReport): string {
+  const s = report.settings;
+  const threads = s.threads === 0 ? 'default (one per physical core)' : String(s.threads);
+  return (
+    `Execution provider ${s.ep}; intra-op threads ${threads}${s.interOpThreads ? `, inter-op threads ${s.interOpThreads}` : ''}; ` +
+    `graph optimization ${s.optLevel}; thread spinning ${s.allowSpinning ? 'on' : 'off'}.`
+  );
+}
+
 function describeSettings(report: BenchReport): string {
   const s = report.settings;
   const runs = s.iterations !== undefined ? `${s.iterations} timed runs` : `timed runs for ${s.durationMs !== undefined ? s.durationMs / 1000 : '?'} s`;
-  const threads = s.threads === 0 ? 'default (one per physical core)' : String(s.threads);
   const several = report.results.length > 1;
   return [
-    `Execution provider ${s.ep}; intra-op threads ${threads}${s.interOpThreads ? `, inter-op threads ${s.interOpThreads}` : ''}; ` +
-      `graph optimization ${s.optLevel}; thread spinning ${s.allowSpinning ? 'on' : 'off'}.`,
+    providerLine(report),
     `${report.results[0]?.warmup ?? s.warmup} warmup runs${s.warmup > 0 ? ` (at least ${s.warmup}, and 0.2 s)` : ''} + ${runs} per model` +
       `${several ? ', interleaved (A B A B ...) in one engine process' : ''}; inputs: ${s.data}.`,
   ].join('\n');
@@ -160,6 +201,10 @@ function describeSettings(report: BenchReport): string {
 export function printReport(ctx: CliContext, report: BenchReport): void {
   const { comparisons } = report;
   const labels = labelsFor(report.results.map((r) => r.model));
+  if (report.settings.generate) {
+    ctx.stdout.write(generateReportText(report, labels, providerLine(report)));
+    return;
+  }
   const label = (i: number) => labels[i] ?? '';
   const out: string[] = [describeSettings(report), ''];
   // A mix of shapes (data of several widths) shows each axis's sizes: the runs cycle through them all.
@@ -245,7 +290,7 @@ export const benchCommand: CliCommand = {
   usage:
     'onnx-studio bench MODEL [MODEL...] [--ep cpu|webgpu|cuda|tensorrt|dml|coreml] [--threads N] [--warmup N] ' +
     '[--iterations N | --duration SECONDS] [--shape INPUT=1x3x224x224] [--dim NAME=VALUE] [--value INPUT=V] [--data DATA] ' +
-    '[--opt-level disabled|basic|extended|all] [--spin on|off] [--profile] [--list-providers] [--json]',
+    '[--opt-level disabled|basic|extended|all] [--spin on|off] [--profile] [--generate N] [--list-providers] [--json]',
   help: [
     `  --ep NAME              execution provider (default ${BENCH_DEFAULTS.ep}); see --list-providers`,
     '  --threads N            intra-op threads (default 0: onnxruntime picks one per physical core)',
@@ -261,6 +306,13 @@ export const benchCommand: CliCommand = {
     '  --spin on|off          let idle onnxruntime threads spin-wait (default off: spinning threads of one model',
     '                         steal CPU from the next one in an interleaved run; on can help a model running alone)',
     '  --profile              aggregate onnxruntime\'s profiling trace by op type and node (adds overhead)',
+    '  --generate N           time text generation on a decoder with a KV cache (Optimum\'s decoder_with_past_model.onnx',
+    '                         or decoder_model_merged.onnx): a prefill of the prompt (first token), then N greedy decode',
+    '                         steps, each fed the step before\'s cache; reports first-token latency, decode ms per token,',
+    '                         tokens/s and, for models after the first, how many generated ids agree with the first\'s.',
+    '                         The prompt: the first sample of --data, else synthetic ids (--dim sequence_length=L sets',
+    `                         its length). --warmup and --iterations count generations (defaults ${GENERATE_DEFAULTS.warmup} and ${GENERATE_DEFAULTS.iterations});`,
+    '                         --duration measures whole generations for that long; --profile and --samples are refused',
     '  --list-providers       show which execution providers work on this machine, and how to get the others',
     '  --json                 print {results, comparisons} (fields in docs/cli.md)',
     INPUT_DATA_HELP,
@@ -278,6 +330,7 @@ export const benchCommand: CliCommand = {
     'opt-level': { type: 'string' },
     spin: { type: 'string' },
     profile: { type: 'boolean' },
+    generate: { type: 'string' },
     'list-providers': { type: 'boolean' },
   },
   async run(ctx) {

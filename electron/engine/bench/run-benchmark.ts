@@ -10,11 +10,10 @@ import {
   type BenchParams,
   type BenchReport,
 } from '../../../shared/bench.js';
-import type { EnginePhase } from '../host/engine-protocol.js';
 import { StudioError } from '../errors.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
 import { whileLoading } from './loading-stage.js';
-import { createSession, type SessionSettings } from '../runtime/create-session.js';
+import { createSession } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
 import { runFailure } from '../runtime/run-failure.js';
 import { isGuessNote, refuseUnknownDims, resolveInputSpecs, type ResolvedInput } from '../runtime/input-specs.js';
@@ -25,21 +24,10 @@ import { PeakRssMeter } from './peak-rss.js';
 import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { fusedWriters, nameBlockedKernels } from './kernel-nodes.js';
 import { aggregateProfileFile, PROFILE_DIR_PREFIX } from './profile-trace.js';
+import { type BenchHooks, collectGarbage, labels, sessionSettings, spinningNote, threadsNote } from './bench-session.js';
 import { summarize } from '../../../shared/latency-stats.js';
 
-/** What a benchmark reports while it runs. Every hook is optional and called outside the timed regions. */
-export interface BenchHooks {
-  signal?: AbortSignal;
-  /** The job moved on to another phase (unthrottled; the host uses it to say where a crash happened). */
-  onPhase?: (phase: EnginePhase, model?: string) => void;
-  /** Completed fraction of the whole benchmark (0..1), called after every run: throttle it downstream. */
-  onProgress?: (fraction: number, stage: string) => void;
-  onLog?: (level: 'info' | 'warn', message: string) => void;
-  /** Latency samples (ms) of one model, in run order, batched about every `sampleBatchMs`. */
-  onSamples?: (modelIndex: number, values: number[]) => void;
-  /** How often samples are flushed to `onSamples` (default 100 ms). */
-  sampleBatchMs?: number;
-}
+export { threadsNote, type BenchHooks };
 
 /**
  * Warmup goes on for at least this long (ms) unless it is 0. Ten runs warm a large model up, but a model of a
@@ -140,57 +128,6 @@ function markGuesses(fed: BenchInputInfo[], synthetic: readonly ResolvedInput[])
   });
 }
 
-/** Short, unambiguous labels for notes: base names, or the full paths when base names collide. */
-function labels(paths: string[]): string[] {
-  const bases = paths.map((p) => path.basename(p));
-  return new Set(bases).size === bases.length ? bases : paths;
-}
-
-function sessionSettings(params: BenchParams, profilePrefix: string | undefined): SessionSettings {
-  return {
-    executionProviders: [params.ep],
-    intraOpThreads: params.intraOpThreads,
-    interOpThreads: params.interOpThreads,
-    graphOptimizationLevel: params.optLevel,
-    allowSpinning: params.allowSpinning,
-    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
-  };
-}
-
-/**
- * More intra-op threads than the machine runs at once only makes them take turns: the latency measured is the
- * scheduler's, not the model's, and says nothing about a machine with that many cores.
- */
-export function threadsNote(threads: number, cores: number): string | undefined {
-  if (threads <= cores) return undefined;
-  return (
-    `intra-op threads: ${threads}, on a machine that runs ${cores} at once: the threads take turns, so the latency ` +
-    `is not what ${threads} cores would give. Use at most ${cores}, or 0 (one per physical core).`
-  );
-}
-
-function spinningNote(params: BenchParams): { level: 'info' | 'warn'; message: string } {
-  if (params.intraOpThreads === 1) {
-    return { level: 'info', message: 'intra-op threads: 1, so thread spinning does not apply.' };
-  }
-  if (!params.allowSpinning) {
-    return {
-      level: 'info',
-      message:
-        'intra-op spinning is off (the default): idle onnxruntime threads sleep instead of spin-waiting, so interleaved ' +
-        'models do not steal CPU from each other. A model running alone can be slightly faster with --spin on.',
-    };
-  }
-  return params.models.length > 1
-    ? {
-        level: 'warn',
-        message:
-          'intra-op spinning is on: each session\'s idle threads spin-wait while the next model runs and steal its CPU, ' +
-          'which skews interleaved ratios (two copies of one model measured a p50 ratio of 1.68 this way). Use --spin off to compare models.',
-      }
-    : { level: 'info', message: 'intra-op spinning is on: idle onnxruntime threads spin-wait for work (fastest for a model running alone).' };
-}
-
 async function findProfileFile(prefix: string): Promise<string> {
   const dir = path.dirname(prefix);
   const base = `${path.basename(prefix)}_`;
@@ -200,10 +137,6 @@ async function findProfileFile(prefix: string): Promise<string> {
   return path.join(dir, file);
 }
 
-function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
 /**
  * Benchmarks one or several models on the same inputs: for each model, session creation and the first run
  * are timed on their own; then warmup and the measured runs go round-robin over the models (A B A B ...),
@@ -211,6 +144,8 @@ function collectGarbage(): void {
  * Stops with CANCELLED at the next run after `hooks.signal` aborts; sessions are always released.
  */
 export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}): Promise<BenchReport> {
+  // `bench --generate`: whole generations on a decoder with a KV cache, loaded only where asked for.
+  if (params.generate !== undefined) return (await import('./generate-bench.js')).runGenerationBenchmark(params, hooks);
   const started = performance.now();
   const { signal } = hooks;
   const checkCancelled = () => {

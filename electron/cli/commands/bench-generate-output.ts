@@ -1,0 +1,129 @@
+/**
+ * The text `bench --generate` prints (bench.ts prints single runs): what was generated from, one row per model (prompt,
+ * new tokens, first token and decode latency, tokens/s, greedy agreement with the first model), the ratios against
+ * the first model, and the ids each model generated. `--json` is the report itself (bench-output.ts benchJson).
+ */
+import type { BenchComparison, BenchGeneration, BenchReport } from '../../../shared/bench.js';
+import { formatBytes, formatTable } from '../format.js';
+import { processPeakLine, verdictLegend, verdictWords } from './bench-output.js';
+
+/** Generated ids listed per model in the text; --json has them all. */
+const LISTED_IDS = 32;
+
+/** ms with about four significant digits, as bench's tables write them. */
+function ms(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  if (value >= 100) return value.toFixed(1);
+  if (value >= 10) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+function ratio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}x` : '-';
+}
+
+/** `93.9% (31/33), first differs at 12`; the first model is the baseline. */
+export function agreementCell(g: BenchGeneration): string {
+  if (g.agreement === undefined) return '(baseline)';
+  const same = Math.round(g.agreement * g.ids.length);
+  const first =
+    g.firstDifference === null || g.firstDifference === undefined
+      ? ''
+      : `, first differs at ${g.firstDifference}`;
+  return `${(g.agreement * 100).toFixed(1)}% (${same}/${g.ids.length})${first}`;
+}
+
+function idsLine(ids: readonly number[]): string {
+  const shown = ids.slice(0, LISTED_IDS).join(' ');
+  return ids.length > LISTED_IDS ? `${shown} ... (${ids.length - LISTED_IDS} more in --json)` : shown;
+}
+
+/**
+ * The report in words. `labels`: the models' names as bench's other tables call them; `settingsLine`: its line on
+ * the execution provider, threads, optimization and spinning.
+ */
+export function generateReportText(
+  report: BenchReport,
+  labels: readonly string[],
+  settingsLine: string,
+): string {
+  const s = report.settings;
+  const g = s.generate;
+  const label = (i: number) => labels[i] ?? '';
+  const several = report.results.length > 1;
+  const timed =
+    s.iterations !== undefined
+      ? `${s.iterations} timed`
+      : `timed generations for ${(s.durationMs ?? 0) / 1000} s,`;
+  const warmup = report.results[0]?.warmup ?? s.warmup;
+  const out: string[] = [settingsLine];
+  if (g) {
+    out.push(
+      `Generation: a prompt of ${g.promptTokens} tokens, then ${g.steps} decode steps (${g.steps + 1} new tokens), ` +
+        `greedy (the argmax of the last logits); ${warmup} warmup + ${timed} generations per model` +
+        `${several ? ', interleaved (A B A B ...) in one engine process' : ''}.`,
+      `Prompt: ${g.prompt}.`,
+    );
+  }
+  out.push('');
+  const rows = report.results.map((r, i) => {
+    const gen = r.generation;
+    if (!gen) return [label(i), '-', '-', '-', '-', '-', '-', '-', '-'];
+    return [
+      label(i),
+      String(gen.promptTokens),
+      String(gen.newTokens),
+      ms(gen.firstToken.p50Ms),
+      ms(gen.firstToken.p90Ms),
+      ms(gen.decode.p50Ms),
+      ms(gen.decode.p90Ms),
+      gen.tokensPerSecond >= 100 ? gen.tokensPerSecond.toFixed(0) : gen.tokensPerSecond.toFixed(1),
+      agreementCell(gen),
+    ];
+  });
+  const table = formatTable(
+    ['Model', 'Prompt', 'New', 'First token p50', 'p90', 'Decode p50/token', 'p90', 'Tokens/s', 'Agreement'],
+    rows,
+    { measurements: true },
+  );
+  out.push(table);
+  out.push(
+    'Latencies in ms. First token: the prefill of the whole prompt (an empty cache) and its argmax, once per ' +
+      'generation. Decode: one step (the last id and the cache in, the next id out), over every step of every timed ' +
+      'generation; Tokens/s = 1000 / mean decode ms.',
+  );
+  if (several)
+    out.push(
+      `Agreement: the share of the generated ids equal to ${label(0)}'s at the same position, and where they first ` +
+        "differ (after a difference the sequences part ways): a variant's fidelity in generation.",
+    );
+  const peak = processPeakLine(report);
+  const own = report.results[0]?.peakRssBytes;
+  out.push(peak ?? `Peak RSS of the benchmark process: ${own === undefined ? '-' : formatBytes(own)}`);
+  if (report.comparisons.length > 0) {
+    const cell = (c: BenchComparison) => [ratio(c.p50Ratio), verdictWords(c)].filter(Boolean).join(', ');
+    out.push(
+      '',
+      `Against ${label(0)} (the first model; below 1.00x is faster / smaller, tokens/s above 1.00x is faster):`,
+    );
+    out.push(
+      formatTable(
+        ['Model', 'Decode p50 ratio', 'First token p50 ratio', 'Tokens/s ratio', 'Size ratio'],
+        report.comparisons.map((c, i) => [
+          label(i + 1),
+          cell(c),
+          ratio(c.generation?.firstTokenP50Ratio ?? Number.NaN),
+          ratio(c.generation?.tokensPerSecondRatio ?? Number.NaN),
+          ratio(c.sizeRatio),
+        ]),
+        { measurements: true },
+      ),
+    );
+    out.push(...verdictLegend(report.comparisons));
+  }
+  out.push('', 'Generated ids (the last timed generation):');
+  for (const [i, r] of report.results.entries())
+    if (r.generation) out.push(`  ${label(i)}: ${idsLine(r.generation.ids)}`);
+  if (report.notes.length > 0) out.push('', 'Notes:', ...report.notes.map((n) => `  - ${n}`));
+  return `${out.join('\n')}\n`;
+}

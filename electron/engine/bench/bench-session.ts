@@ -1,0 +1,81 @@
+/**
+ * What every kind of benchmark shares (runBenchmark's single runs, generate-bench.ts's generations): the hooks it
+ * reports through, the labels of its models, the session settings it asks onnxruntime for, and its notes on threads.
+ */
+import path from 'node:path';
+import type { BenchParams } from '../../../shared/bench.js';
+import type { EnginePhase } from '../host/engine-protocol.js';
+import type { SessionSettings } from '../runtime/create-session.js';
+
+/** What a benchmark reports while it runs. Every hook is optional and called outside the timed regions. */
+export interface BenchHooks {
+  signal?: AbortSignal;
+  /** The job moved on to another phase (unthrottled; the host uses it to say where a crash happened). */
+  onPhase?: (phase: EnginePhase, model?: string) => void;
+  /** Completed fraction of the whole benchmark (0..1), called after every run: throttle it downstream. */
+  onProgress?: (fraction: number, stage: string) => void;
+  onLog?: (level: 'info' | 'warn', message: string) => void;
+  /** Latency samples (ms) of one model, in run order, batched about every `sampleBatchMs`. */
+  onSamples?: (modelIndex: number, values: number[]) => void;
+  /** How often samples are flushed to `onSamples` (default 100 ms). */
+  sampleBatchMs?: number;
+}
+
+/** Short, unambiguous labels for notes: base names, or the full paths when base names collide. */
+export function labels(paths: string[]): string[] {
+  const bases = paths.map((p) => path.basename(p));
+  return new Set(bases).size === bases.length ? bases : paths;
+}
+
+export function sessionSettings(params: BenchParams, profilePrefix: string | undefined): SessionSettings {
+  return {
+    executionProviders: [params.ep],
+    intraOpThreads: params.intraOpThreads,
+    interOpThreads: params.interOpThreads,
+    graphOptimizationLevel: params.optLevel,
+    allowSpinning: params.allowSpinning,
+    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
+  };
+}
+
+/**
+ * More intra-op threads than the machine runs at once only makes them take turns: the latency measured is the
+ * scheduler's, not the model's, and says nothing about a machine with that many cores.
+ */
+export function threadsNote(threads: number, cores: number): string | undefined {
+  if (threads <= cores) return undefined;
+  return (
+    `intra-op threads: ${threads}, on a machine that runs ${cores} at once: the threads take turns, so the latency ` +
+    `is not what ${threads} cores would give. Use at most ${cores}, or 0 (one per physical core).`
+  );
+}
+
+export function spinningNote(params: BenchParams): { level: 'info' | 'warn'; message: string } {
+  if (params.intraOpThreads === 1) {
+    return { level: 'info', message: 'intra-op threads: 1, so thread spinning does not apply.' };
+  }
+  if (!params.allowSpinning) {
+    return {
+      level: 'info',
+      message:
+        'intra-op spinning is off (the default): idle onnxruntime threads sleep instead of spin-waiting, so interleaved ' +
+        'models do not steal CPU from each other. A model running alone can be slightly faster with --spin on.',
+    };
+  }
+  return params.models.length > 1
+    ? {
+        level: 'warn',
+        message:
+          "intra-op spinning is on: each session's idle threads spin-wait while the next model runs and steal its CPU, " +
+          'which skews interleaved ratios (two copies of one model measured a p50 ratio of 1.68 this way). Use --spin off to compare models.',
+      }
+    : {
+        level: 'info',
+        message:
+          'intra-op spinning is on: idle onnxruntime threads spin-wait for work (fastest for a model running alone).',
+      };
+}
+
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}

@@ -1,0 +1,173 @@
+/**
+ * One greedy generation on a decoder with a KV cache (`bench --generate`), as a runtime would do it: a prefill of the
+ * whole prompt at a past of 0 (empty cache tensors, a mask of ones, positions 0..L-1, use_cache_branch false), then
+ * one decode step per new token: the last id as input_ids [1, 1], a mask of ones [1, past + 1], position_ids
+ * [[past]], each cache input the step before's present output, use_cache_branch true. The next id is the argmax of
+ * the last position's logits. The present tensors onnxruntime returns are fed back as they are: no copy in between.
+ */
+import * as ort from 'onnxruntime-node';
+import { isDatasetDtype, numbersToArray, tensorToFloat64 } from '../datasets/element-convert.js';
+import { StudioError } from '../errors.js';
+import { runFailure } from '../runtime/run-failure.js';
+import type { GenerationPlan, LoopInput } from './generate-plan.js';
+
+export type Feed = Record<string, ort.Tensor>;
+
+/** What one generation produced and how long each step took (ms). */
+export interface GenerationRun {
+  /** The first token and one per decode step. */
+  ids: number[];
+  /** The prefill and its argmax. */
+  firstTokenMs: number;
+  /** Each decode step: its feed, its run, its argmax. */
+  stepMs: number[];
+}
+
+/** A tensor of `dims` holding `values(i)` at each element, of the input's type (fast paths for int64 and int32). */
+function tensorOf(input: LoopInput, dims: readonly number[], value: (i: number) => number): ort.Tensor {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (input.type === 'int64') {
+    const data = new BigInt64Array(count);
+    for (let i = 0; i < count; i++) data[i] = BigInt(value(i));
+    return new ort.Tensor('int64', data, dims);
+  }
+  if (input.type === 'int32')
+    return new ort.Tensor(
+      'int32',
+      Int32Array.from({ length: count }, (_, i) => value(i)),
+      dims,
+    );
+  if (!isDatasetDtype(input.type))
+    throw new StudioError('BAD_INPUT', `--generate cannot feed input '${input.name}' of type ${input.type}.`);
+  const values = Array.from({ length: count }, (_, i) => value(i));
+  return new ort.Tensor(input.type, numbersToArray(values, input.type, input.name), dims);
+}
+
+/** The inputs of one step: `tokens` new ids after a past of `past`, beside `cache` (the prefill's are empty). */
+function stepFeed(
+  plan: GenerationPlan,
+  tokens: readonly number[],
+  past: number,
+  cache: Feed,
+  fixed: Feed,
+): Feed {
+  const n = tokens.length;
+  const feed: Feed = { ...fixed, ...cache };
+  feed[plan.ids.name] = tensorOf(plan.ids, [1, n], (i) => tokens[i]!);
+  if (plan.mask) feed[plan.mask.name] = tensorOf(plan.mask, [1, past + n], () => 1);
+  if (plan.positions)
+    feed[plan.positions.name] = tensorOf(
+      plan.positions,
+      plan.positions.rank === 1 ? [n] : [1, n],
+      (i) => past + i,
+    );
+  if (plan.cacheSwitch)
+    feed[plan.cacheSwitch.name] = tensorOf(plan.cacheSwitch, plan.cacheSwitch.dims, () => (past > 0 ? 1 : 0));
+  return feed;
+}
+
+/** Each cache input empty: `[1, heads, 0, head_dim]` of its type. */
+export function emptyCache(plan: GenerationPlan): Feed {
+  const feed: Feed = {};
+  for (const c of plan.cache) {
+    if (!isDatasetDtype(c.type))
+      throw new StudioError(
+        'BAD_INPUT',
+        `--generate cannot feed cache input '${c.input}' of type ${c.type}.`,
+      );
+    feed[c.input] = new ort.Tensor(c.type, numbersToArray([], c.type, c.input), c.emptyDims);
+  }
+  return feed;
+}
+
+/** The index of the largest of the last position's logits ([1, T, V]); the first of equal ones. */
+export function argmaxLast(logits: ort.Tensor): number {
+  const vocab = logits.dims.at(-1) ?? 0;
+  const data = logits.type === 'float32' ? (logits.data as Float32Array) : tensorToFloat64(logits);
+  const start = data.length - vocab;
+  if (vocab < 1 || start < 0)
+    throw new StudioError(
+      'BAD_INPUT',
+      `The logits [${logits.dims.join(', ')}] hold no scores to choose from.`,
+    );
+  let best = start;
+  for (let i = start + 1; i < data.length; i++) if (data[i]! > data[best]!) best = i;
+  return best - start;
+}
+
+function describe(feed: Feed) {
+  return Object.entries(feed).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
+}
+
+async function runStep(
+  session: ort.InferenceSession,
+  plan: GenerationPlan,
+  feed: Feed,
+  step: string,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
+  try {
+    return await session.run(feed);
+  } catch (error) {
+    throw runFailure(error, describe(feed), `${plan.label} (${step})`);
+  }
+}
+
+/**
+ * One generation of `steps` decode steps after `prompt`: the ids (steps + 1 of them) and each step's time. `fixed`
+ * holds the model's other inputs (GenerationPlan.fixed). `checkCancelled` is called between steps, outside the timing.
+ */
+export async function generate(
+  session: ort.InferenceSession,
+  plan: GenerationPlan,
+  prompt: readonly number[],
+  steps: number,
+  options: { fixed?: Feed; checkCancelled?: () => void } = {},
+): Promise<GenerationRun> {
+  const fixed = options.fixed ?? {};
+  let t0 = performance.now();
+  let out = await runStep(session, plan, stepFeed(plan, prompt, 0, emptyCache(plan), fixed), 'prefill');
+  let next = argmaxLast(out[plan.logits] as ort.Tensor);
+  const firstTokenMs = performance.now() - t0;
+  const ids = [next];
+  const stepMs: number[] = [];
+  let past = prompt.length;
+  for (let s = 0; s < steps; s++) {
+    options.checkCancelled?.();
+    t0 = performance.now();
+    const cache: Feed = {};
+    for (const c of plan.cache) cache[c.input] = out[c.output] as ort.Tensor;
+    out = await runStep(session, plan, stepFeed(plan, [next], past, cache, fixed), `decode step ${s + 1}`);
+    next = argmaxLast(out[plan.logits] as ort.Tensor);
+    stepMs.push(performance.now() - t0);
+    ids.push(next);
+    past += 1;
+  }
+  return { ids, firstTokenMs, stepMs };
+}
+
+/**
+ * The same greedy ids without the cache: every step feeds the whole sequence so far at a past of 0 and reads the last
+ * logits. Slow (quadratic); what the cached loop must agree with (the tests check it).
+ */
+export async function generateWithoutCache(
+  session: ort.InferenceSession,
+  plan: GenerationPlan,
+  prompt: readonly number[],
+  steps: number,
+  fixed: Feed = {},
+): Promise<number[]> {
+  const sequence = [...prompt];
+  const ids: number[] = [];
+  for (let s = 0; s <= steps; s++) {
+    const out = await runStep(
+      session,
+      plan,
+      stepFeed(plan, sequence, 0, emptyCache(plan), fixed),
+      `recompute ${s}`,
+    );
+    const next = argmaxLast(out[plan.logits] as ort.Tensor);
+    ids.push(next);
+    sequence.push(next);
+  }
+  return ids;
+}
