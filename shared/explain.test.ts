@@ -330,11 +330,9 @@ describe('explainProfiles', () => {
   });
 
   it('classifies onnxruntime kernels', () => {
-    expect(['QLinearConv', 'MatMulNBits', 'QGemm'].map((op) => kernelKind(op))).toEqual([
-      'quantized',
-      'quantized',
-      'quantized',
-    ]);
+    expect(
+      ['QLinearConv', 'MatMulNBits', 'QGemm', 'GatherBlockQuantized'].map((op) => kernelKind(op)),
+    ).toEqual(['quantized', 'quantized', 'quantized', 'quantized']);
     // A Cast is a conversion only where the variant added it (below), not by its op type.
     expect(['DequantizeLinear', 'Cast', 'ReorderInput', 'FusedConv'].map((op) => kernelKind(op))).toEqual([
       'conversion',
@@ -495,6 +493,21 @@ describe('explainProfiles follows what the variant is', () => {
       );
       expect(advice).toMatch(/makes the file smaller \(x0\.20 here\)/);
     }
+  });
+
+  it('calls a variant whose only 4-bit kernels are GatherBlockQuantized int4, as diff does', () => {
+    // int4 with --op-types Gather (or a model of tables alone): the lookups are 4-bit, the MatMul stays float.
+    const advice = explainProfiles({
+      original: { p50Ms: 0.1, byOpType: [op('Gather', 0.01), op('MatMul', 0.06), op('Add', 0.02)] },
+      variant: {
+        p50Ms: 0.1,
+        byOpType: [op('GatherBlockQuantized', 0.01), op('MatMul', 0.06), op('Add', 0.02)],
+      },
+      int8: fast,
+      sizeRatio: 0.4,
+    }).advice.join('\n');
+    expect(advice).toMatch(/int4 stores the MatMul weights and embedding tables in 4 bits/);
+    expect(advice).not.toMatch(/island|QuantizeLinear|Nothing runs in int8/);
   });
 
   it('says what int8-weight costs: a DequantizeLinear of every weight on every run, not float islands', () => {

@@ -17,8 +17,10 @@ import { originalNodeName } from './ort-node-names.js';
 
 export type KernelKind = 'quantized' | 'float' | 'conversion' | 'layout';
 
+/** Op types that hold 4-bit weights: int4's MatMulNBits and its table lookups (node-precision.ts calls both int4). */
+const INT4_OPS = new Set(['MatMulNBits', 'GatherBlockQuantized']);
 /** Kernels that compute in int8 or int4. */
-const QUANTIZED = new Set([...INT8_OPS, 'MatMulNBits']);
+const QUANTIZED = new Set([...INT8_OPS, ...INT4_OPS]);
 /**
  * Kernels that convert between float and 8-bit. Cast is not one by its op type: a model's own Casts (an int64
  * input to float) run in the original too; only the Casts the variant added count (explain-casts.ts).
@@ -397,14 +399,15 @@ function operationOf(input: Parameters<typeof explainProfiles>[0]): VariantOpera
 
 /**
  * The weight-only quantizer that made the variant (int4, int8-weight): as the caller says, else int4 where its
- * MatMuls became MatMulNBits and nothing quantizes activations.
+ * MatMuls became MatMulNBits or its tables GatherBlockQuantized (a model with tables alone, or with its MatMuls kept
+ * float) and nothing quantizes activations.
  */
 function weightOnlyMethod(input: Parameters<typeof explainProfiles>[0]): string | undefined {
   if (input.variantOperation === 'prune') return undefined;
   if (input.variantMethod !== undefined)
     return input.variantMethod in WEIGHT_ONLY ? input.variantMethod : undefined;
   const ops = [...graphOpsOf(input)];
-  return ops.includes('MatMulNBits') &&
+  return ops.some((op) => INT4_OPS.has(op)) &&
     !ops.some((op) => op === 'QuantizeLinear' || op === 'DynamicQuantizeLinear' || INT8_OPS.has(op))
     ? 'int4'
     : undefined;
@@ -433,6 +436,7 @@ const COUNTERPART: Record<string, string> = {
   MatMulIntegerToFloat: 'MatMul',
   QOrderedMatMul: 'MatMul',
   MatMulNBits: 'MatMul',
+  GatherBlockQuantized: 'Gather',
   QAttention: 'Attention',
   QEmbedLayerNormalization: 'EmbedLayerNormalization',
   DynamicQuantizeLSTM: 'LSTM',
@@ -554,8 +558,9 @@ function slowerKernelAdvice(
     k.nodes.length === 0
       ? ''
       : ` (${k.nodes.length > shown.length ? `${quoted.join(', ')} and ${k.nodes.length - shown.length} more` : list(quoted)})`;
-  // MatMulNBits holds 4-bit weights, except where onnxruntime fused an int8-weight DequantizeLinear into it.
-  const int8Kind = k.opType === 'MatMulNBits' && method !== 'int8-weight' ? 'int4' : 'int8';
+  // MatMulNBits and GatherBlockQuantized hold 4-bit weights, except where onnxruntime fused an int8-weight
+  // DequantizeLinear into a MatMulNBits.
+  const int8Kind = INT4_OPS.has(k.opType) && method !== 'int8-weight' ? 'int4' : 'int8';
   const against =
     k.matchedBy === 'node'
       ? `, against ${fixed(k.originalMs)} for ${k.nodes.length === 1 ? 'that node' : 'those nodes'} in float in the original`

@@ -462,6 +462,24 @@ describe("positions: a decoder's position_ids", () => {
     expect(inputValuesProblem(shapeless, { kind: 'positions', start: 256 }, [1, 1], 256)?.message).toMatch(
       /256 is past them \(every run would fail there\)\. Set the past to 255 or less\.$/,
     );
+    // A past at or past the table with several new tokens: the past that fits them all, which then passes.
+    const onPast = (start: number, steps: number) =>
+      inputValuesProblem(positionIds, { kind: 'positions', start }, [1, steps], start)?.message;
+    expect(onPast(300, 10)).toMatch(
+      /300 over 10 steps reach 309, past them \(every run would fail there\)\. Set the past to 246 or less\.$/,
+    );
+    expect(onPast(246, 10)).toBeUndefined();
+    expect(onPast(256, 1)).toMatch(/Set the past to 255 or less\.$/);
+    expect(
+      inputValuesProblem(positionIds, { kind: 'positions', start: 256 }, [1, 10])?.message,
+    ).toMatch(/Start the positions at 246 or less\.$/);
+    // A sequence longer than the table itself: the sequence must shrink too.
+    expect(onPast(256, 300)).toMatch(
+      /Set the past to 0 and sequence_length to 256 or less, or the past to 255 and sequence_length to 1\.$/,
+    );
+    expect(
+      inputValuesProblem(positionIds, { kind: 'positions', start: 256 }, [1, 300])?.message,
+    ).toMatch(/Start the positions at 0 and set sequence_length to 256 or less\.$/);
     expect(inputValuesProblem(shapeless, { kind: 'positions', start: 255 }, [1, 4])?.message).toMatch(
       /At most 1 token from position 255: set the length of 'position_ids' to 1 or less/,
     );

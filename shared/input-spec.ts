@@ -749,19 +749,26 @@ function positionsProblem(
     steps === 1
       ? `${start} is past them`
       : `positions from ${start} over ${steps} steps reach ${last}, past them`;
-  const advice = positionsAdvice(input, start, input.indexes.rows, past);
+  const advice = positionsAdvice(input, start, steps, input.indexes.rows, past);
   return { part: 'start', message: `${outsideTable(input.name, input.indexes, reach)} ${advice}` };
 }
 
 /**
  * What to do about positions past the table: a sequence no longer than the rows left after the first position,
  * or an earlier first position, which is the past where the positions follow it (a decoder's step after its cache).
+ * A first position at or past the table moves back far enough for all `steps` (a past of 200 with 10 tokens on a
+ * 128-row table: 118, where 127 was said and refused again), or, where the sequence alone is longer than the table,
+ * with a shorter sequence too.
  */
-function positionsAdvice(input: ValuesTarget, start: number, rows: number, past: number | undefined): string {
+function positionsAdvice(
+  input: ValuesTarget,
+  start: number,
+  steps: number,
+  rows: number,
+  past: number | undefined,
+): string {
   const afterPast = past === start;
   const fit = rows - start;
-  if (fit < 1)
-    return afterPast ? `Set the past to ${rows - 1} or less.` : `Start the positions at ${rows - 1} or less.`;
   const axis = (input.shape?.length ?? 0) - 1;
   const declared = input.shape?.[axis];
   const length = isNamedDim(declared)
@@ -769,6 +776,14 @@ function positionsAdvice(input: ValuesTarget, start: number, rows: number, past:
     : axis >= 0
       ? `dim ${axis} of '${input.name}'`
       : `the length of '${input.name}'`;
+  if (fit < 1) {
+    const first = rows - steps;
+    if (first >= 0)
+      return afterPast ? `Set the past to ${first} or less.` : `Start the positions at ${first} or less.`;
+    return afterPast
+      ? `Set the past to 0 and ${length} to ${rows} or less, or the past to ${rows - 1} and ${length} to 1.`
+      : `Start the positions at 0 and set ${length} to ${rows} or less.`;
+  }
   const tokens = fit === 1 ? 'token' : 'tokens';
   return afterPast
     ? `At most ${fit} ${tokens} after a past of ${start}: set ${length} to ${fit} or less, or the past lower.`

@@ -55,7 +55,7 @@ export function demoRecipes(
     });
     skipped.push({
       name: 'int4',
-      why: "it quantizes MatMul weights only (MatMulNBits); this model's weights are in Conv layers.",
+      why: "it quantizes MatMul weights (MatMulNBits) and Gather tables (GatherBlockQuantized) only; this model's weights are in Conv layers.",
     });
   } else {
     run.push({

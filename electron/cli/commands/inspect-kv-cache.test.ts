@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import { buildKvCacheLayers } from '../../engine/testing/kv-cache-layers.js';
-import { buildMlp, modelBytes } from '../../engine/testing/model-fixtures.js';
+import { buildKvCacheLm } from '../../engine/testing/kv-cache-lm.js';
+import { buildMlp, modelBytes, randomTensor } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { runCliInProcess as cli } from '../testing/run-cli.js';
 
@@ -55,6 +56,34 @@ describe('inspect on a decoder with a KV cache', () => {
       .results[0]!.inputs;
     expect(fed.find((i) => i.name === 'input_ids')!.shape).toEqual([1, 1]);
     expect(fed.find((i) => i.name === 'past_key_values.3.value')!.shape).toEqual([1, 2, 128, 8]);
+  });
+
+  it('on a model whose position table has 128 rows, suggests a past that fits, and bench runs it', async () => {
+    // One token after a past of 128 is position 128, past the table: bench refused the command inspect gave.
+    const lm = buildKvCacheLm({ positionIds: true });
+    const at = lm.graph!.initializer.findIndex((t) => t.name === 'embed_positions.weight');
+    const hidden = Number(lm.graph!.initializer[at]!.dims[1]);
+    lm.graph!.initializer[at] = randomTensor('embed_positions.weight', [128, hidden], 41, 0.01);
+    const file = path.join(tmp.dir, 'positions128.onnx');
+    fs.writeFileSync(file, modelBytes(lm));
+    const run = await cli(['inspect', file]);
+    expect(run.code, run.stderr).toBe(0);
+    const line = run.stdout.split('\n').find((l) => l.includes('One decode step:'))!;
+    expect(line.trim()).toBe(
+      `One decode step: onnx-studio bench ${file} --dim past_sequence_length=127 --dim sequence_length=1`,
+    );
+    const step = await cli(
+      line
+        .trim()
+        .replace(/^One decode step: onnx-studio /, '')
+        .split(' ')
+        .concat(['--iterations', '3', '--json']),
+    );
+    expect(step.code, step.stderr).toBe(0);
+    const fed = (JSON.parse(step.stdout) as { results: { inputs: { name: string; shape: number[] }[] }[] })
+      .results[0]!.inputs;
+    expect(fed.find((i) => i.name === 'position_ids')!.shape).toEqual([1, 1]);
+    expect(fed.find((i) => i.name === 'past_key_values.0.key')!.shape).toEqual([1, 2, 127, 8]);
   });
 
   it('keeps every input and output in --json', async () => {

@@ -6,7 +6,14 @@ import {
   modelDimNames,
 } from '../../../shared/cache-dims.js';
 import { layerRangeName } from '../../../shared/input-groups.js';
-import { guessInputSpec, isNamedDim, type InputGuess } from '../../../shared/input-spec.js';
+import {
+  guessInputSpec,
+  inputSpecProblem,
+  isNamedDim,
+  isPositionIdsName,
+  specFromGuesses,
+  type InputGuess,
+} from '../../../shared/input-spec.js';
 import type { TensorSummary } from '../../../shared/model-summary.js';
 import { shellQuote } from '../../../shared/shell-quote.js';
 
@@ -16,7 +23,10 @@ import { shellQuote } from '../../../shared/shell-quote.js';
  * sized as sums of it, and the flags that time one decode step instead. Said in a few lines above the tables.
  */
 
-/** A past length for the decode-step command: a past worth timing, and the guess for a sequence elsewhere. */
+/**
+ * A past length for the decode-step command: a past worth timing, and the guess for a sequence elsewhere. Less where
+ * the model's position table has fewer rows (decodePast).
+ */
 const DECODE_PAST = 128;
 
 /** Where the text's first column ends: the label and its padding, as inspect's other header lines. */
@@ -79,10 +89,34 @@ export function kvCacheLines(model: string, inputs: readonly TensorSummary[]): s
   const fresh = [...sums.values()]
     .flatMap((s) => s.terms)
     .find((t): t is string => typeof t === 'string' && t !== past?.name);
-  if (past?.name)
+  const step = past?.name ? decodePast(inputs, past.name, fresh) : undefined;
+  if (past?.name && step !== undefined)
     lines.push(
-      `${INDENT}One decode step: onnx-studio bench ${shellQuote(model)} --dim ${past.name}=${DECODE_PAST}` +
+      `${INDENT}One decode step: onnx-studio bench ${shellQuote(model)} --dim ${past.name}=${step}` +
         (fresh ? ` --dim ${fresh}=1` : ''),
     );
   return lines;
+}
+
+/**
+ * The past for the decode-step command: DECODE_PAST, or less where a position table bounds it (one token after a
+ * past of 128 is position 128, past the rows of a 128-row table: bench refused the command inspect gave). Each
+ * candidate is checked with the rules bench applies to --dim (guessInputSpec, inputSpecProblem); undefined when none
+ * passes (the model needs more than --dim, such as --shape for an input of unknown rank).
+ */
+function decodePast(
+  inputs: readonly TensorSummary[],
+  pastName: string,
+  fresh: string | undefined,
+): number | undefined {
+  const bounds = [DECODE_PAST];
+  for (const input of inputs) {
+    if (input.indexes && isPositionIdsName(input.name)) bounds.push(input.indexes.rows - 1);
+    for (const table of input.positionTables ?? []) bounds.push(table.longest - 1, table.rows - 1);
+  }
+  const candidates = [...new Set(bounds)].filter((p) => p >= 0 && p <= DECODE_PAST).sort((a, b) => b - a);
+  return candidates.find((p) => {
+    const sizes = { [pastName]: p, ...(fresh ? { [fresh]: 1 } : {}) };
+    return inputSpecProblem(inputs, specFromGuesses(guessInputSpec(inputs, {}, sizes))) === undefined;
+  });
 }

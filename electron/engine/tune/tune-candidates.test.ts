@@ -100,4 +100,17 @@ describe('tuneCandidates', () => {
       'it quantizes the weights of Conv, MatMul, Gemm and Gather only, and the model has none',
     );
   });
+
+  it('tries int4 on a model with Gather tables and no MatMul (it stores them as GatherBlockQuantized), and says why not', () => {
+    const options = tuneOptionsSchema.parse({ minCosine: 0.999, objective: 'size' });
+    const tablesOnly = tuneCandidates({ opCounts: { Gather: 2, Add: 1 } }, options, cliTuneSetting);
+    expect(tablesOnly.candidates.map((c) => c.name)).toContain('int4');
+    expect(reasons(tablesOnly).int4).toBeUndefined();
+    expect(reasons(tuneCandidates({ opCounts: { Relu: 2, Add: 1 } }, options, cliTuneSetting)).int4).toBe(
+      'it packs MatMul and Gemm weights and Gather tables only, and the model has none',
+    );
+    expect(reasons(tuneCandidates(convNet, options, cliTuneSetting)).int4).toBe(
+      'it packs MatMul and Gemm weights and Gather tables only and leaves the convolutions in float32',
+    );
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * The recipes `tune` tries on a model, most promising first for the objective, and the ones it leaves out with
  * the reason. Which methods can help follows from the model's operators: int8-static and int8-dynamic need
- * Conv/MatMul/Gemm to be worth it (int8-dynamic leaves Conv in float), int4 packs MatMul weights and embedding tables only, int8-weight
+ * Conv/MatMul/Gemm to be worth it (int8-dynamic leaves Conv in float), int4 packs MatMul/Gemm weights and Gather tables only, int8-weight
  * stores the weights of Conv/MatMul/Gemm and the tables of Gather in int8 but computes in float (a file objective
  * only), fp16 halves the file but a CPU computes it in float32.
  */
@@ -118,15 +118,17 @@ export function tuneCandidates(
           : `it quantizes MatMul and Gemm only (${matmuls} here) and leaves the ${convs} convolutions in float`,
     });
   }
-  if (matmuls > 0 && convs === 0) {
+  // int4 packs MatMul/Gemm weights (MatMulNBits) and the tables Gathers read (GatherBlockQuantized): a model with
+  // either has work for it, as int8-weight counts Gathers too.
+  if (matmuls + gathers > 0 && convs === 0) {
     others.push({ name: 'int4', recipe: quantize('int4'), sameAs: 'int4', sizeFloor: 0.125 });
   } else {
     skipped.push({
       name: 'int4',
       why:
-        matmuls === 0
-          ? 'it packs MatMul weights (and embedding tables) only, and the model has no MatMul'
-          : 'it packs MatMul weights (and embedding tables) only and leaves the convolutions in float32',
+        matmuls + gathers === 0
+          ? 'it packs MatMul and Gemm weights and Gather tables only, and the model has none'
+          : 'it packs MatMul and Gemm weights and Gather tables only and leaves the convolutions in float32',
     });
   }
   // Weight-only int8: the weights shrink to about a quarter, embedding tables included (which int8-static and

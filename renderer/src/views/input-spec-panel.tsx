@@ -4,7 +4,7 @@
  * as `sr = 16000`, or a range of ids). Saved into the workspace's experiment, so every job of this model
  * (benchmarks, synthetic calibration) uses it, and shown beside every latency it produced.
  */
-import { useContext, useEffect, useId, useState } from 'react';
+import { useContext, useEffect, useId, useRef, useState } from 'react';
 import {
   cacheSwitchProblem,
   describeSum,
@@ -142,8 +142,18 @@ function valuesDraftOf(v: InputValues): ValuesDraft {
  * The form's fields for `spec`. A field counts as a guess (InputDraft.guessed) where it holds what the shared guess
  * makes of every other field: a sequence of 123 saved beside a past of 5 on a 128-row position table is the guess
  * after that past, and follows when the past changes; a size the user chose is not.
+ *
+ * `current`: the form's fields as they are, kept where they describe `spec` (the form just saved them, or the spec
+ * came back unchanged): they know which fields the user typed, where the numbers alone cannot tell. A sequence of
+ * 123 typed beside a past of 5 equals the guess there; rebuilt from the saved spec it became a guess, and setting
+ * the past to 3 then turned it into 125.
  */
-export function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, InputDraft> {
+export function draftOf(
+  spec: InputSpec,
+  summary: ModelSummary,
+  current?: Record<string, InputDraft>,
+): Record<string, InputDraft> {
+  if (current && describesSpec(summary, current, spec)) return current;
   const drafts: Record<string, InputDraft> = {};
   for (const input of summary.inputs) {
     const shape = spec.shapes[input.name] ?? input.shape.map((d) => (isOpenDim(d) ? 1 : (d as number)));
@@ -176,6 +186,24 @@ export function draftOf(spec: InputSpec, summary: ModelSummary): Record<string, 
     if (guessed.some(Boolean)) drafts[input.name] = { ...draft, guessed };
   });
   return drafts;
+}
+
+/** Whether the fields `drafts` hold make `spec`: the same shape and values for every input of the model. */
+function describesSpec(summary: ModelSummary, drafts: Record<string, InputDraft>, spec: InputSpec): boolean {
+  const parsed = specFromDraft(summary, drafts);
+  if (!parsed.ok) return false;
+  // Values by sorted entries: a spec that comes back from the host may order their keys otherwise.
+  const key = (s: InputSpec, name: string) => {
+    const v = s.values?.[name];
+    const entries = v ? Object.entries(v).sort(([a], [b]) => a.localeCompare(b)) : null;
+    return JSON.stringify([s.shapes[name] ?? null, entries]);
+  };
+  const names = new Set([
+    ...summary.inputs.map((i) => i.name),
+    ...Object.keys(spec.shapes),
+    ...Object.keys(spec.values ?? {}),
+  ]);
+  return [...names].every((name) => key(parsed.spec, name) === key(spec, name));
 }
 
 /**
@@ -460,9 +488,14 @@ export function InputSpecPanel({
   const [error, setError] = useState<StudioErrorInfo | null>(null);
   const [saving, setSaving] = useState(false);
   const specKey = JSON.stringify(state.spec);
+  // The model the fields were made for: another model's fields are never kept.
+  const draftsPath = useRef(summary.path);
   useEffect(() => {
-    setDrafts(draftOf(state.spec, summary));
-    // A saved spec of another model, or a spec changed elsewhere, replaces the form.
+    const sameModel = draftsPath.current === summary.path;
+    draftsPath.current = summary.path;
+    // A saved spec of another model, or a spec changed elsewhere, replaces the form; the spec this form just saved
+    // keeps its fields, which know which sizes the user typed (draftOf).
+    setDrafts((current) => draftOf(state.spec, summary, sameModel ? current : undefined));
   }, [summary.path, specKey]);
   useEffect(() => setEditing(!state.ready), [summary.path, state.ready]);
   // Whether onnxruntime can load the model: checked once per model in a task process, said first in the Model

@@ -106,6 +106,23 @@ describe('positions after the past in the input spec form (user test, KV cache L
     expect(withDimSet(decoder, own, cache, 2, '8').input_ids!.dims).toEqual(['1', '16']);
   });
 
+  it('keeps a size typed equal to its guess as typed across a save of the form (the spec it just saved)', () => {
+    // 123 after a past of 5 is also the guess there; typed, it stays when the past changes, saved or not.
+    const typed = withDimSet(decoder, withDimSet(decoder, opened(), cache, 2, '5'), 'input_ids', 1, '123');
+    expect(withDimSet(decoder, typed, cache, 2, '3').input_ids!.dims).toEqual(['1', '123']);
+    const saved = specFromDraft(decoder, typed);
+    if (!saved.ok) throw new Error(saved.message);
+    // What the panel makes of the saved spec coming back, with the fields it has.
+    const afterSave = draftOf(saved.spec, decoder, typed);
+    expect(withDimSet(decoder, afterSave, cache, 2, '3').input_ids!.dims).toEqual(['1', '123']);
+    // A spec changed elsewhere is not what the fields hold: it replaces them.
+    const elsewhere = {
+      ...saved.spec,
+      shapes: { ...saved.spec.shapes, input_ids: [1, 16], position_ids: [1, 16] },
+    };
+    expect(draftOf(elsewhere, decoder, typed).input_ids!.dims).toEqual(['1', '16']);
+  });
+
   it("says beside each field why it holds its number, the positions' too, labelled by the model's dim names", () => {
     const saved = specFromDraft(decoder, withDimSet(decoder, opened(), cache, 2, '5'));
     if (!saved.ok) throw new Error(saved.message);

@@ -156,10 +156,9 @@ describe('int4: float tables that Gathers read become GatherBlockQuantized', () 
   });
 
   for (const { K, blockSize, symmetric } of [
-    { K: 96, blockSize: 32, symmetric: true },
-    { K: 96, blockSize: 32, symmetric: false }, // 3 blocks a row: zero points fill a byte and a half
+    { K: 96, blockSize: 32, symmetric: true }, // 3 blocks a row: no zero points, so WebGPU takes it too
     { K: 128, blockSize: 32, symmetric: false }, // 4 blocks a row
-    { K: 96, blockSize: 16, symmetric: false }, // 6 blocks a row
+    { K: 96, blockSize: 16, symmetric: false }, // 6 blocks a row: zero points fill 3 bytes
   ]) {
     it(`K ${K}, block ${blockSize}, ${symmetric ? 'symmetric' : 'asymmetric'}: onnxruntime looks up the rows int4's kernel stored`, async () => {
       const N = 40;
@@ -368,29 +367,83 @@ describe('int4: float tables that Gathers read become GatherBlockQuantized', () 
     expect(await reason(gatherModel([64, 64], { axis: 1 }).model)).toBe(
       'it gathers along axis 1; GatherBlockQuantized looks up rows of a 4-bit table (axis 0)',
     );
+    expect(await reason(gatherModel([64, 64], { axis: -1 }).model)).toBe(
+      'it gathers along axis 1; GatherBlockQuantized looks up rows of a 4-bit table (axis 0)',
+    );
+  });
+
+  it('a Gather along axis -2 of a 2-D table looks up rows (axis 0): it becomes GatherBlockQuantized', async () => {
+    const { model } = gatherModel([64, 64], { axis: -2 });
+    const q = await quantizeInMemory(int4Method, model);
+    expect(q.skippedNodes).toEqual([]);
+    const gather = nodeByOutput(q.model, 'rows')!;
+    expect(gather.opType).toBe('GatherBlockQuantized');
+    expect(attrs(gather)).toMatchObject({ gather_axis: 0 });
+    expect(initializer(q.model, 'table')).toBeUndefined();
+    await expectAgreement(model, q.model, { ids: allRows(64) }, { minCosine: 0.99 });
+  });
+
+  it('--asymmetric with an odd number of blocks a row (which WebGPU refuses): the table stays float, with a block size that fits', async () => {
+    const reason = async (K: number) => {
+      const q = await quantizeInMemory(int4Method, gatherModel([40, K]).model, { asymmetric: true });
+      expect(q.model.graph!.node[0]!.opType).toBe('Gather');
+      expect(initializer(q.model, 'table')).toBeDefined();
+      return q.skippedNodes.map((n) => n.reason);
+    };
+    expect(await reason(96)).toEqual([
+      "with --asymmetric, rows of 96 values are 3 blocks of 32, an odd count, whose zero points onnxruntime's WebGPU " +
+        'GatherBlockQuantized refuses (--block-size 16 gives an even count)',
+    ]);
+    expect(await reason(32)).toEqual([
+      "with --asymmetric, rows of 32 values are 1 block of 32, an odd count, whose zero points onnxruntime's WebGPU " +
+        'GatherBlockQuantized refuses (--block-size 16 gives an even count)',
+    ]);
+    const none = await quantizeInMemory(
+      int4Method,
+      gatherModel([40, 48]).model,
+      { asymmetric: true },
+      { blockSize: 16 },
+    );
+    expect(none.skippedNodes.map((n) => n.reason)).toEqual([
+      "with --asymmetric, rows of 48 values are 3 blocks of 16, an odd count, whose zero points onnxruntime's WebGPU " +
+        'GatherBlockQuantized refuses (without --asymmetric the table is quantized)',
+    ]);
+
+    // A table tied to the head: the head is 4-bit, the Gather keeps the float table and says why.
+    const tied = await quantizeInMemory(int4Method, buildTiedLm(), { asymmetric: true }, { blockSize: 32 });
+    const gather = tied.model.graph!.node.find((n) => n.name === TIED_LM.lookup)!;
+    expect(gather.opType).toBe('Gather');
+    expect(tied.model.graph!.node.find((n) => n.name === TIED_LM.head)!.opType).toBe('MatMulNBits');
+    expect(initializer(tied.model, TIED_LM.table)).toBeDefined();
+    expect(tied.skippedNodes).toContainEqual({
+      name: TIED_LM.lookup,
+      opType: 'Gather',
+      reason:
+        "with --asymmetric, rows of 32 values are 1 block of 32, an odd count, whose zero points onnxruntime's WebGPU " +
+        'GatherBlockQuantized refuses (--block-size 16 gives an even count)',
+    });
   });
 
   it('a table tied to the head with --asymmetric: the Gather reads the head rows and zero points, one 4-bit copy', async () => {
-    for (const blockSize of [32, 16]) {
-      // hidden 32: one block a row at 32 (an odd count, zero points padded to a byte per row), two at 16.
-      const lm = buildTiedLm();
-      const q = await quantizeInMemory(int4Method, lm, { asymmetric: true }, { blockSize });
-      const gather = q.model.graph!.node.find((n) => n.name === TIED_LM.lookup)!;
-      expect(gather.opType).toBe('GatherBlockQuantized');
-      expect(gather.input).toHaveLength(4);
-      expect(q.model.graph!.node.filter((n) => n.opType === 'Reshape')).toHaveLength(3);
-      expect(
-        q.model.graph!.initializer.filter(
-          (t) => /_Q4(_\d+)?$/.test(t.name) && t.name.startsWith(TIED_LM.table),
-        ),
-      ).toHaveLength(1);
-      expect(initializer(q.model, TIED_LM.table)).toBeUndefined();
-      const ids = new ort.Tensor(
-        'int64',
-        BigInt64Array.from({ length: 8 }, (_, i) => BigInt((i * 13 + 5) % 64)),
-        [8],
-      );
-      await expectAgreement(lm, q.model, { ids }, { minCosine: 0.98, classes: 64, minTop1: 0.75 });
-    }
+    // hidden 32: two blocks a row at 16 (one at 32, an odd count, keeps the table float: see above).
+    const blockSize = 16;
+    const lm = buildTiedLm();
+    const q = await quantizeInMemory(int4Method, lm, { asymmetric: true }, { blockSize });
+    const gather = q.model.graph!.node.find((n) => n.name === TIED_LM.lookup)!;
+    expect(gather.opType).toBe('GatherBlockQuantized');
+    expect(gather.input).toHaveLength(4);
+    expect(q.model.graph!.node.filter((n) => n.opType === 'Reshape')).toHaveLength(3);
+    expect(
+      q.model.graph!.initializer.filter(
+        (t) => /_Q4(_\d+)?$/.test(t.name) && t.name.startsWith(TIED_LM.table),
+      ),
+    ).toHaveLength(1);
+    expect(initializer(q.model, TIED_LM.table)).toBeUndefined();
+    const ids = new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: 8 }, (_, i) => BigInt((i * 13 + 5) % 64)),
+      [8],
+    );
+    await expectAgreement(lm, q.model, { ids }, { minCosine: 0.98, classes: 64, minTop1: 0.75 });
   });
 });

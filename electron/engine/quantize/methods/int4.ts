@@ -24,6 +24,7 @@ import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from
 import { type WeightLayout, quantizeBlockwise4Bit } from '../weight-only/int4-kernel.js';
 import {
   type GatherCandidate,
+  oddBlocksReason,
   planTableGathers,
   rewriteTableGathers,
   storedKey,
@@ -112,6 +113,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
   }
   const symmetric = !common.asymmetric;
   const blockSize = options.blockSize;
+  const allowOverridable = model.irVersion < 4n;
   const names = new UniqueNameGenerator(model);
   const skippedNodes: SkippedNode[] = [];
   const candidates: { scope: GraphScope; node: NodeProto }[] = [];
@@ -167,7 +169,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
       }
     | { reason: string } {
     const isGemm = node.opType === 'Gemm';
-    const weight = resolveWeight(scope.index, node.input[1] ?? '');
+    const weight = resolveWeight(scope.index, node.input[1] ?? '', allowOverridable);
     if ('reason' in weight) return weight;
     if (weight.computeType !== DT.FLOAT && weight.computeType !== DT.FLOAT16) {
       return { reason: `MatMulNBits on CPU takes float32 or float16; B is used as bfloat16` };
@@ -192,7 +194,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     const [K, N] = layout === 'KN' ? [weight.dims[0]!, weight.dims[1]!] : [weight.dims[1]!, weight.dims[0]!];
     if (isGemm && (node.input[2] ?? '') !== '') {
       const beta = floatAttribute(node, 'beta', 1);
-      const c = resolveWeight(scope.index, node.input[2]!);
+      const c = resolveWeight(scope.index, node.input[2]!, allowOverridable);
       if ('reason' in c) return { reason: `Gemm bias C: ${c.reason}` };
       if (c.transpose)
         return { reason: 'Gemm bias C is a Transpose of a constant; MatMulNBits takes a [N] bias' };
@@ -305,14 +307,16 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
   const gatherTables: ResolvedWeight[] = [];
   let gathersQuantized = 0;
   for (const plan of plans.values()) {
-    if (!plan.tied) continue;
+    // With zero points, rows of an odd number of blocks are refused by WebGPU's GatherBlockQuantized: the Gathers are
+    // then judged as any table's below, which keeps them float and says why (table-gather.ts).
+    if (!plan.tied || (!symmetric && oddBlocksReason(plan.K, blockSize, INT4_BLOCK_SIZES))) continue;
     // The Gathers of each head's graph; the Reshapes they read go once into the plan's graph, which they all see.
     const gathers: NodeProto[] = [];
     for (const { value, scope } of plan.tied) {
       for (const g of tiedGathers({ ...plan, value, graph: scope.graph }, common.excludeNodes)) {
         if (!selectedGathers.has(g)) continue;
         gathers.push(g);
-        const w = resolveWeight(scope.index, g.input[0] ?? '');
+        const w = resolveWeight(scope.index, g.input[0] ?? '', allowOverridable);
         if (!('reason' in w)) gatherTables.push(w);
       }
     }
@@ -335,6 +339,7 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
       blockSizes: INT4_BLOCK_SIZES,
       tiedTables: new Set(gatherTables.map(storedKey)),
       views,
+      allowOverridable,
     },
     names,
   );
@@ -408,7 +413,8 @@ function floatGatherTablesNote(
   for (const scope of graphScopes(model)) {
     for (const node of scope.graph.node) {
       if (node.opType !== 'Gather' || !isDefaultDomain(node.domain)) continue;
-      const w = resolveWeight(scope.index, node.input[0] ?? '');
+      // Overridable tables too: an IR >= 4 model's stay float, with their reason in `whyFloat`.
+      const w = resolveWeight(scope.index, node.input[0] ?? '', true);
       if ('reason' in w) continue;
       const table = tables.get(w.ref.name) ?? { bytes: storedBytes(w.ref), reasons: new Set<string>() };
       const why = whyFloat.get(node);

@@ -16,6 +16,7 @@ import { counted, listWords } from '../../../../shared/counted.js';
 import { registerQuantizeMethod } from '../method-registry.js';
 import type { QuantizeInput, QuantizeMethod, QuantizeOutcome, SkippedNode } from '../quantize-method.js';
 import { quantizeInt8 } from '../weight-only/int8-kernel.js';
+import { gatherAxis } from '../weight-only/tied-gather.js';
 import { dequantizedGather, rowParameters, type TiedInt8Table } from '../int8-rows.js';
 import {
   type GraphScope,
@@ -138,6 +139,7 @@ async function quantizeInt8Weights(
   const perChannel = !common.perTensor;
   const needOpset = perChannel ? 13 : 10;
   const contribDq = opset < needOpset;
+  const allowOverridable = model.irVersion < 4n;
   const names = new UniqueNameGenerator(model);
   const skippedNodes: SkippedNode[] = [];
 
@@ -167,6 +169,8 @@ async function quantizeInt8Weights(
     plan: Plan;
     view: View;
     graph: GraphProto;
+    /** The weight as this node resolved it: its own Cast (one per If branch, say) goes when nothing else reads it. */
+    weight: ResolvedWeight;
     /** A tied head's weight as resolved through its Transpose: the Transpose goes with the table. */
     through?: ResolvedWeight;
   }[] = [];
@@ -176,8 +180,16 @@ async function quantizeInt8Weights(
       if (!outcome.silent)
         skippedNodes.push({ name: nodeLabel(node), opType: node.opType, reason: outcome.reason });
     } else {
-      const { plan, target, view, through } = outcome;
-      rewrites.push({ node, ...target, plan, view, graph: scope.graph, ...(through ? { through } : {}) });
+      const { plan, target, view, weight, through } = outcome;
+      rewrites.push({
+        node,
+        ...target,
+        plan,
+        view,
+        graph: scope.graph,
+        weight,
+        ...(through ? { through } : {}),
+      });
     }
     await progress.step();
   }
@@ -187,10 +199,17 @@ async function quantizeInt8Weights(
     node: NodeProto,
     slot: WeightSlot,
   ):
-    | { plan: Plan; target: { target: NodeProto; slot: number }; view: View; through?: ResolvedWeight }
+    | {
+        plan: Plan;
+        target: { target: NodeProto; slot: number };
+        view: View;
+        weight: ResolvedWeight;
+        through?: ResolvedWeight;
+      }
     | { reason: string; silent: boolean } {
-    let weight = resolveWeight(scope.index, node.input[slot.input] ?? '');
-    if ('reason' in weight) return { reason: weight.reason, silent: slot.silentWhenNotWeight === true };
+    let weight = resolveWeight(scope.index, node.input[slot.input] ?? '', allowOverridable);
+    if ('reason' in weight)
+      return { reason: weight.reason, silent: !weight.overridable && slot.silentWhenNotWeight === true };
     const rank = weight.dims.length;
     const axisOrReason = slot.axis(node, rank);
     if (typeof axisOrReason === 'object') return { reason: axisOrReason.reason, silent: false };
@@ -202,7 +221,7 @@ async function quantizeInt8Weights(
     if (transpose) {
       // A tied head reads Transpose(table): it reads the int8 table transposed instead, so the head and the
       // Gather share one int8 copy (the head's output channels are the table's rows).
-      const plain = resolveWeight(transpose.index, transpose.node.input[0] ?? '');
+      const plain = resolveWeight(transpose.index, transpose.node.input[0] ?? '', allowOverridable);
       if ('reason' in plain) return { reason: plain.reason, silent: false };
       through = weight;
       weight = plain;
@@ -211,7 +230,7 @@ async function quantizeInt8Weights(
       else target = { target: transpose.node, slot: 0 };
     } else if (
       node.opType === 'Gather' &&
-      intAttribute(node, 'axis', 0) === 0 &&
+      gatherAxis(node, weight.dims.length) === 0 &&
       weight.dims.length === 2 &&
       (axis === 0 || axis === undefined)
     ) {
@@ -219,7 +238,7 @@ async function quantizeInt8Weights(
     }
     const key = `${weight.key}|${axis ?? 'tensor'}`;
     const existing = plans.get(key);
-    if (existing) return { plan: existing, target, view, ...(through ? { through } : {}) };
+    if (existing) return { plan: existing, target, view, weight, ...(through ? { through } : {}) };
     const count = weight.dims.reduce((a, b) => a * b, 1);
     const channels = axis === undefined ? 1 : (weight.dims[axis] ?? 1);
     const original = storedBytes(weight.ref);
@@ -298,7 +317,7 @@ async function quantizeInt8Weights(
       parts: { scales: q.scales, zeroPoints: q.zeroPoints, qName, scaleName, zpName },
     };
     plans.set(key, plan);
-    return { plan, target, view, ...(through ? { through } : {}) };
+    return { plan, target, view, weight, ...(through ? { through } : {}) };
   }
 
   /** The `transposed` view of a plan: DequantizeLinear(Transpose(int8 table), axis 1) [-> Cast]. */
@@ -373,8 +392,15 @@ async function quantizeInt8Weights(
   const dropped = new Set<Plan>();
   // Asked before anything is rewritten, so one index per graph holds throughout.
   const indexOf = perGraph((graph) => new GraphIndex(graph));
+  // The Casts each plan's readers see the weight through (several when If branches each cast it).
+  const castsOf = new Map<Plan, Map<NodeProto, GraphProto>>();
+  for (const { plan, weight } of rewrites) {
+    const casts = castsOf.get(plan) ?? new Map<NodeProto, GraphProto>();
+    if (weight.cast && weight.castGraph) casts.set(weight.cast, weight.castGraph);
+    castsOf.set(plan, casts);
+  }
   for (const plan of plans.values()) {
-    const readers = floatReaders(plan.weight, rewritten, indexOf);
+    const readers = floatReaders(plan.weight, castsOf.get(plan) ?? new Map(), rewritten, indexOf);
     if (readers.length === 0) continue;
     dropped.add(plan);
     const by = readers.length <= 3 ? listWords(readers) : counted(readers.length, 'node');
@@ -431,6 +457,7 @@ async function quantizeInt8Weights(
   }
   const { inputsRemoved, keptInFloat } = removeUnusedOriginals([
     ...[...plans.values()].map((p) => p.weight),
+    ...rewrites.map((r) => r.weight),
     ...rewrites.flatMap((r) => (r.through ? [r.through] : [])),
   ]);
   const kept = keptInFloatNote(keptInFloat);
@@ -447,10 +474,12 @@ async function quantizeInt8Weights(
     }
     const q = [...plans.values()].reduce((a, p) => a + p.quantizedBytes, 0);
     const f = [...plans.values()].reduce((a, p) => a + p.floatBytes, 0);
-    note(`${plans.size} weights quantized to int8: ${f} -> ${q} bytes (${((q / f) * 100).toFixed(1)}%).`);
+    note(
+      `${counted(plans.size, 'weight')} quantized to int8: ${f} -> ${q} bytes (${((q / f) * 100).toFixed(1)}%).`,
+    );
     if (inputsRemoved > 0) {
       note(
-        `${inputsRemoved} quantized weights were also listed as graph inputs (IR < 4 style); those input entries were removed.`,
+        `${counted(inputsRemoved, 'quantized weight')} ${inputsRemoved === 1 ? 'was' : 'were'} also listed as graph inputs (IR < 4 style); ${inputsRemoved === 1 ? 'that input entry was' : 'those input entries were'} removed.`,
       );
     }
   }
@@ -459,22 +488,24 @@ async function quantizeInt8Weights(
 
 /**
  * Nodes (by label) of the stored weight's own graph that would still read it in float after the rewrites:
- * readers of the constant, or of the Cast in front of it, that are not rewritten. Readers inside subgraphs
- * are not judged here (removeUnusedOriginals says those afterwards).
+ * readers of the constant, or of a Cast in front of it that the plan's readers see it through (`casts`, with the
+ * graph of each), that are not rewritten. Readers inside subgraphs are not judged here (removeUnusedOriginals
+ * says those afterwards).
  */
 function floatReaders(
   weight: ResolvedWeight,
+  casts: ReadonlyMap<NodeProto, GraphProto>,
   rewritten: ReadonlyMap<NodeProto, ReadonlySet<number>>,
   indexOf: (graph: GraphProto) => GraphIndex,
 ): string[] {
   const index = indexOf(weight.ref.graph);
-  const castIndex = weight.cast && weight.castGraph ? indexOf(weight.castGraph) : undefined;
   const out: string[] = [];
   const visit = (idx: GraphIndex, name: string, throughCast: boolean): void => {
     if (idx.isGraphOutput(name)) out.push(`the graph output '${name}'`);
     for (const { node, inputIndex } of idx.consumersOf(name)) {
       if (rewritten.get(node)?.has(inputIndex)) continue;
-      if (throughCast && node === weight.cast && castIndex) visit(castIndex, node.output[0] ?? '', false);
+      const castGraph = throughCast ? casts.get(node) : undefined;
+      if (castGraph) visit(indexOf(castGraph), node.output[0] ?? '', false);
       else if (node.opType === 'Transpose' && isDefaultDomain(node.domain)) {
         // Name the tied head the user knows rather than the Transpose the exporter put in front of it.
         const readers = idx.consumersOf(node.output[0] ?? '').map((c) => `'${nodeLabel(c.node)}'`);

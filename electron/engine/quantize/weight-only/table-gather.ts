@@ -1,11 +1,11 @@
 import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType as DT } from 'onnx-buf';
-import { intAttribute } from '../../onnx/attributes.js';
 import { isDefaultDomain } from '../../onnx/domains.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
 import { type UniqueNameGenerator, localDefinitions, subgraphsOf } from '../../onnx/graph.js';
 import { littleEndianBytes, makeAttribute, makeRawTensor, makeValueInfo } from '../../onnx/graph-build.js';
 import { nodeLabel } from '../../onnx/node-label.js';
 import { quantizeBlockwise4Bit } from './int4-kernel.js';
+import { gatherAxis } from './tied-gather.js';
 import { type GraphScope, type ResolvedWeight, graphId, resolveWeight, storedBytes } from './weights.js';
 
 /*
@@ -19,6 +19,15 @@ import { type GraphScope, type ResolvedWeight, graphId, resolveWeight, storedByt
  * row, as MatMulNBits does (measured with K 96, block 32: three blocks a row, so a flat array of
  * ceil(N * k_blocks / 2) bytes shifts every odd row by a nibble and reads wrong zero points): the kernel's layout is the
  * right one for odd k_blocks too.
+ *
+ * onnxruntime's WebGPU GatherBlockQuantized (the C++ WebGPU EP, onnxruntime-web 1.30's ort.webgpu bundle) reads uint8
+ * zero points as 4-bit values with the last dim doubled and requires that to equal the scales' shape, then indexes
+ * them flat: [N, ceil(k_blocks / 2)] passes, and reads the same nibbles as the CPU, only for even k_blocks. Measured in
+ * headless Chromium through SwiftShader (N 40, --asymmetric): k_blocks 1, 3 and 5 fail at run time with "scales and
+ * zero_points must have the same shape" (that bundle's WASM has no GatherBlockQuantized to fall back to); k_blocks 4
+ * and 6, and symmetric tables, give onnxruntime-node's values exactly. (The JSEP bundle the app loads leaves a uint8
+ * GatherBlockQuantized to its CPU kernel: right for all.) So with --asymmetric a table whose rows are an odd number of
+ * blocks stays float, and the reason names a block size that makes the count even.
  *
  * The 4-bit copy only pays when the float table leaves the file, so a table is quantized only when every node
  * that reads it in float is one of the Gathers rewritten here (through a Cast or Transpose that the rewrite
@@ -64,6 +73,8 @@ export interface TableGatherOptions {
    * when nothing else reads them): a table read through one is read by what reads the view.
    */
   views: ReadonlySet<NodeProto>;
+  /** Whether a table a graph input may replace is quantized (IR < 4 models): see resolveWeight. */
+  allowOverridable: boolean;
 }
 
 /** Identifies a stored constant across the model (its graph and name). */
@@ -86,8 +97,11 @@ export function planTableGathers(
   const skipped: TableGatherPlanning['skipped'] = [];
   const groups = new Map<string, { weights: ResolvedWeight[]; gathers: NodeProto[] }>();
   for (const { scope, node } of candidates) {
-    const weight = resolveWeight(scope.index, node.input[0] ?? '');
-    if ('reason' in weight) continue;
+    const weight = resolveWeight(scope.index, node.input[0] ?? '', options.allowOverridable);
+    if ('reason' in weight) {
+      if (weight.overridable) skipped.push({ node, reason: weight.reason });
+      continue;
+    }
     const reason = staticReason(node, weight, options);
     if (reason) {
       skipped.push({ node, reason });
@@ -160,9 +174,9 @@ export function planTableGathers(
 function staticReason(
   node: NodeProto,
   weight: ResolvedWeight,
-  { blockSize, blockSizes, tiedTables }: TableGatherOptions,
+  { blockSize, symmetric, blockSizes, tiedTables }: TableGatherOptions,
 ): string | undefined {
-  const axis = intAttribute(node, 'axis', 0);
+  const axis = gatherAxis(node, weight.dims.length);
   if (axis !== 0)
     return `it gathers along axis ${axis}; GatherBlockQuantized looks up rows of a 4-bit table (axis 0)`;
   if (weight.transpose) return 'it reads the table through a Transpose (a 4-bit copy holds rows as stored)';
@@ -180,9 +194,34 @@ function staticReason(
       (fits.length > 0 ? ` (--block-size ${fits.join(' or ')} fits)` : '')
     );
   }
+  if (!symmetric) {
+    const odd = oddBlocksReason(K, blockSize, blockSizes);
+    if (odd) return odd;
+  }
   // Whole blocks of 16 or more are always smaller than the table: half a byte a value, plus a scale (and half a
   // zero point byte) a block, at most 0.79 bytes a value against 2 (float16) or 4 (float32). No size check is needed.
   return undefined;
+}
+
+/**
+ * Why an --asymmetric 4-bit table with rows of `K` values cannot be a GatherBlockQuantized at `blockSize`: an odd
+ * number of blocks a row, whose zero points onnxruntime's WebGPU kernel refuses (see above); undefined when even.
+ */
+export function oddBlocksReason(
+  K: number,
+  blockSize: number,
+  blockSizes: readonly number[],
+): string | undefined {
+  const blocks = K / blockSize;
+  if (blocks % 2 === 0) return undefined;
+  const even = blockSizes.filter((b) => K % b === 0 && (K / b) % 2 === 0);
+  return (
+    `with --asymmetric, rows of ${K} values are ${blocks} ${blocks === 1 ? 'block' : 'blocks'} of ${blockSize}, an odd ` +
+    "count, whose zero points onnxruntime's WebGPU GatherBlockQuantized refuses" +
+    (even.length > 0
+      ? ` (--block-size ${even.join(' or ')} gives an even count)`
+      : ' (without --asymmetric the table is quantized)')
+  );
 }
 
 /**

@@ -9,7 +9,8 @@ import { makeAttribute, makeInt64Tensor, makeNode } from '../../onnx/graph-build
  * [vocab, hidden] as 4-bit blocks along hidden, row by row: the exact bytes com.microsoft
  * GatherBlockQuantized reads for a table quantized along axis 1 (low nibble first, default zero point 8
  * when symmetric; with --asymmetric, MatMulNBits' zero points [N * ceil(k_blocks / 2)] are the per-row
- * [N, ceil(k_blocks / 2)] that onnxruntime 1.30's GatherBlockQuantized reads, see table-gather.ts). So the
+ * [N, ceil(k_blocks / 2)] that onnxruntime 1.30's GatherBlockQuantized reads, see table-gather.ts; int4 shares them
+ * only for an even k_blocks, which WebGPU's kernel takes, see there too). So the
  * Gather at the model's start reads the same blocks through Reshapes, and the float table (the model's
  * largest weight) leaves the file instead of staying beside its 4-bit copy.
  */
@@ -37,7 +38,13 @@ export function tiedGathers(table: TiedTable, excluded: readonly string[]): Node
   return gathersOfTable(table.graph, table.value, excluded);
 }
 
-/** The Gathers (axis 0, not excluded by name) in `graph` that look up rows of `value`: an embedding's. */
+/** A Gather's axis on data of rank `rank`, a negative one counted from the end (-2 of a 2-D table is 0). */
+export function gatherAxis(node: NodeProto, rank: number): number {
+  const axis = intAttribute(node, 'axis', 0);
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** The Gathers (axis 0, not excluded by name) in `graph` that look up rows of `value`, a 2-D table: an embedding's. */
 export function gathersOfTable(graph: GraphProto, value: string, excluded: Iterable<string>): NodeProto[] {
   const skip = new Set(excluded);
   return graph.node.filter(
@@ -45,7 +52,7 @@ export function gathersOfTable(graph: GraphProto, value: string, excluded: Itera
       n.opType === 'Gather' &&
       isDefaultDomain(n.domain) &&
       n.input[0] === value &&
-      intAttribute(n, 'axis', 0) === 0 &&
+      gatherAxis(n, 2) === 0 &&
       !(n.name !== '' && skip.has(n.name)),
   );
 }

@@ -114,8 +114,9 @@ export class NodeProgress {
  */
 export interface ResolvedWeight extends ResolvedConstant {
   /**
-   * True when a graph input of the same name could override the stored value (IR < 4 models list
-   * initializers as inputs). Such weights are quantized as constants and their input entries removed.
+   * True when a graph input of the same name could override the stored value: IR < 4 models list every
+   * initializer as an input, and such weights are quantized as constants and their input entries removed
+   * (resolveWeight takes them only when asked to, see there).
    */
   overridable: boolean;
   /** Identifies the stored tensor and its view across the whole model (for sharing quantized copies). */
@@ -139,24 +140,50 @@ export function graphId(graph: GraphProto): number {
   return id;
 }
 
+/** Why resolveWeight did not give a weight; `overridable` when it is a constant a graph input may replace. */
+export interface NotAWeight {
+  reason: string;
+  overridable?: true;
+}
+
 /**
  * The float constant behind input `name` of a node in `index`'s graph, looking through one Cast (in
  * this graph or an enclosing one) to float32, float16 or bfloat16 and a 2-D Transpose after it; or why
  * it is not one.
+ *
+ * `allowOverridable`: whether an initializer that a graph input of the same name may replace is taken. Pass
+ * `model.irVersion < 4n`. An IR < 4 model lists every initializer as an input, as that IR required, so nobody
+ * means to feed them and the quantized model drops those entries. From IR 4 on, an initializer listed as an input
+ * is a default the user may override on purpose (int8-dynamic leaves those too): quantizing one would take that
+ * input away and change the model's interface, so it stays float, with the reason.
  */
-export function resolveWeight(index: GraphIndex, name: string): ResolvedWeight | { reason: string } {
+export function resolveWeight(
+  index: GraphIndex,
+  name: string,
+  allowOverridable: boolean,
+): ResolvedWeight | NotAWeight {
   if (name === '') return { reason: 'the weight input is missing' };
   const found = resolveWeightConstant(index, name, true, { castInOuterScopes: true });
   if (!found.ok) return { reason: found.reason };
   const transpose = found.transpose;
   const c = found.constant;
+  if (!allowOverridable && c.ref.kind === 'initializer' && c.ref.overridable) {
+    return {
+      reason:
+        `weight '${c.ref.name}' is also a graph input, so it can be replaced at run time; quantizing it would ` +
+        'take that input away (an IR 4 or later model lists only the inputs meant to be fed)',
+      overridable: true,
+    };
+  }
   if (c.computeType !== DT.FLOAT && c.computeType !== DT.FLOAT16 && c.computeType !== DT.BFLOAT16) {
     return {
       reason: `weight '${name}' is used as ${dtypeName(c.computeType)}; only float32, float16 and bfloat16 are supported`,
     };
   }
   const stored = c.ref;
-  const castKey = c.cast ? `:cast${graphId(c.castGraph!)}:${c.cast.output[0] ?? ''}` : '';
+  // A Cast is keyed by the type it gives, not by the node: the Casts to float that each If branch of a float16
+  // checkpoint holds give the same values, so the branches share one quantized copy in the weight's graph.
+  const castKey = c.cast ? `:cast${c.computeType}` : '';
   const transposeKey = transpose ? `:T${graphId(transpose.graph)}:${transpose.node.output[0] ?? ''}` : '';
   // Object.assign keeps the lazy `values` getter (a spread would decode the tensor now).
   return Object.assign(c, {
@@ -258,11 +285,15 @@ class UseTracker {
   isUsed(graph: GraphProto, name: string): boolean {
     const index = this.#indexOf(graph);
     const dropped = this.#droppedReadsOf(graph).get(name) ?? 0;
-    return (
-      index.consumersOf(name).length > dropped ||
-      index.implicitConsumersOf(name).length > 0 ||
-      index.isGraphOutput(name)
-    );
+    if (index.consumersOf(name).length > dropped || index.isGraphOutput(name)) return true;
+    // A subgraph that captures the name reads it only while a node of its own (or of a nested subgraph) still
+    // does: an If whose branches each read a float16 table through a Cast the rewrite removed reads it no more
+    // (counting the If as a reader kept such tables in the file beside their quantized copies).
+    return index
+      .implicitConsumersOf(name)
+      .some((node) =>
+        subgraphsOf(node).some((sub) => !this.#indexOf(sub).definesLocally(name) && this.isUsed(sub, name)),
+      );
   }
 
   /** `node` (no subgraphs: a Cast or Transpose) was removed from `graph`: its reads no longer count. */
