@@ -60,6 +60,6 @@ export default defineConfig({
         },
       },
     },
-    { name: 'serve', testMatch: ['serve.spec.ts', 'experiment.spec.ts', 'auto-optimize.spec.ts', 'graph.spec.ts'], timeout: 240_000 },
+    { name: 'serve', testMatch: ['serve.spec.ts', 'experiment.spec.ts', 'auto-optimize.spec.ts', 'graph.spec.ts', 'kv-cache-npy.spec.ts'], timeout: 240_000 },
   ],
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cacheSlot,
   cacheSwitchProblem,
   dimMayBeEmpty,
   dimTerms,
+  isCacheOutput,
   isPastLengthName,
   sumDimProblem,
   sumTerms,
@@ -219,5 +221,29 @@ describe('KV cache dims', () => {
   it('guesses ids over the table at a decode step of one token, not a setting of 1', () => {
     const ids = { name: 'input_ids', dtype: 'int64', shape: [1, 1], indexes: { table: 'wte', rows: 256 } };
     expect(guessInputSpec([ids])[0]!.values!.values).toEqual({ kind: 'range', min: 0, max: 255 });
+  });
+});
+
+describe('KV cache outputs', () => {
+  const kv = ['batch_size', 4, 'past_sequence_length + sequence_length', 16];
+  it('tells the present outputs that mirror cache inputs by layer and part, of their rank', () => {
+    const inputs = decoderInputs();
+    expect(isCacheOutput({ name: 'present.0.key', shape: kv }, inputs)).toBe(true);
+    expect(isCacheOutput({ name: 'present.0.value', shape: kv }, inputs)).toBe(true);
+    // No such layer, another rank, logits, or a model without cache inputs: none is a cache output.
+    expect(isCacheOutput({ name: 'present.1.key', shape: kv }, inputs)).toBe(false);
+    expect(isCacheOutput({ name: 'present.0.key', shape: kv.slice(1) }, inputs)).toBe(false);
+    expect(isCacheOutput({ name: 'logits', shape: [1, 2, 3, 4] }, inputs)).toBe(false);
+    expect(isCacheOutput({ name: 'present.0.key', shape: kv }, inputs.slice(0, 2))).toBe(false);
+    // Older GPT-2 exports stack key and value: present_3 beside past_3.
+    const gpt2 = [{ name: 'past_3', shape: [2, 1, 4, 'past', 16] }];
+    expect(isCacheOutput({ name: 'present_3', shape: [2, 1, 4, 'total', 16] }, gpt2)).toBe(true);
+    expect(isCacheOutput({ name: 'present_2', shape: [2, 1, 4, 'total', 16] }, gpt2)).toBe(false);
+  });
+
+  it('reads the layer and the part from the last word that names one', () => {
+    expect(cacheSlot('past_key_values.3.value')).toEqual({ layer: 3, part: 'value' });
+    expect(cacheSlot('present.12.decoder.key')).toEqual({ layer: 12, part: 'key' });
+    expect(cacheSlot('present_3')).toEqual({ layer: 3 });
   });
 });

@@ -203,3 +203,36 @@ export function cacheSwitchProblem(
   }
   return undefined;
 }
+
+/**
+ * The layer (first number) of a cache tensor's name and which part it holds, where the name says:
+ * `past_key_values.3.value` -> layer 3, value (the last word that names a part: `key` comes first there).
+ */
+export function cacheSlot(name: string): { layer?: number; part?: 'key' | 'value' } {
+  const layer = /\d+/.exec(name)?.[0];
+  const word = name
+    .toLowerCase()
+    .split(/[._]/)
+    .findLast((t) => /^(keys?|k|values?|v)$/.test(t));
+  const part = word === undefined ? undefined : word.startsWith('k') ? 'key' : 'value';
+  return { ...(layer !== undefined ? { layer: Number(layer) } : {}), ...(part ? { part } : {}) };
+}
+
+/**
+ * True for an output that is a KV cache's next value: `present.3.key` (or `present_3`), of 4 dims or more,
+ * beside a cache input (isCacheInput) of its rank, layer and part (`past_key_values.3.key`). Its values are the
+ * keys and values of attention, compared as values: no axis of it holds classes to take the argmax of.
+ */
+export function isCacheOutput(
+  output: { name: string; shape: readonly unknown[] },
+  inputs: readonly { name: string; shape: readonly unknown[] }[],
+): boolean {
+  if (output.shape.length < 4 || !(/present/i.test(output.name) || CACHE_INPUT_NAMES.test(output.name)))
+    return false;
+  const slot = cacheSlot(output.name);
+  return inputs.some((input) => {
+    if (!isCacheInput(input) || input.shape.length !== output.shape.length) return false;
+    const other = cacheSlot(input.name);
+    return other.layer === slot.layer && other.part === slot.part;
+  });
+}

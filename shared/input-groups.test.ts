@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorSummary } from './model-summary.js';
-import { groupedShortShapes, groupLabel, groupNames, inputGroups, layerRangeName } from './input-groups.js';
+import {
+  groupedShortShapes,
+  groupLabel,
+  groupNames,
+  inputGroups,
+  layerRangeName,
+  listWords,
+  namedGroups,
+} from './input-groups.js';
 
 const kv = ['batch_size', 2, 'past_sequence_length', 8];
 const cache = (layers: number): TensorSummary[] =>
@@ -87,5 +95,47 @@ describe('the KV cache in captions and tables', () => {
     expect(groupedShortShapes(odd)).toContain('past_key_values.0.key … past_key_values.3.value (7) 1x2x0x8');
     // A list of the cache alone still names it.
     expect(groupedShortShapes(fed(4).slice(2))).toBe('past_key_values.0..3.key/value (8) 1x2x0x8');
+  });
+});
+
+describe('inputs and outputs named in a sentence', () => {
+  const cache = (layers: number, shape: readonly unknown[] = [1, 2, 0, 8]) =>
+    Array.from({ length: layers }, (_, n) =>
+      ['key', 'value'].map((part) => ({ name: `past_key_values.${n}.${part}`, shape })),
+    ).flat();
+
+  it("names a decoder's alike cache inputs as their group, with what each says, and the others each", () => {
+    const inputs = [{ name: 'attention_mask', shape: [1, 12] }, ...cache(32)];
+    const detail = (i: { name: string }) =>
+      i.name === 'attention_mask' ? '= 1' : 'empty: past_sequence_length 0';
+    expect(namedGroups(inputs, 'inputs', detail)).toEqual([
+      "'attention_mask' (= 1)",
+      'past_key_values.0..31.key/value (64 inputs, each empty: past_sequence_length 0)',
+    ]);
+    // Without details: the names and the count.
+    expect(namedGroups(inputs, 'inputs')).toEqual([
+      "'attention_mask'",
+      'past_key_values.0..31.key/value (64 inputs)',
+    ]);
+    expect(listWords(namedGroups(inputs, 'inputs'))).toBe(
+      "'attention_mask' and past_key_values.0..31.key/value (64 inputs)",
+    );
+  });
+
+  it('keeps apart what says something else, and names a layer or two, or what is no cache, each', () => {
+    const detail = (i: { name: string }) => (i.name === 'past_key_values.3.value' ? 'odd' : '');
+    expect(namedGroups(cache(4), 'inputs', detail)).toEqual([
+      'past_key_values.0.key … past_key_values.3.key (7 inputs)',
+      "'past_key_values.3.value' (odd)",
+    ]);
+    expect(namedGroups(cache(1), 'inputs')).toEqual(["'past_key_values.0.key'", "'past_key_values.0.value'"]);
+    // Rank 3 is no cache: a time series' three past_values stay named.
+    const series = ['past_values_0', 'past_values_1', 'past_values_2'].map((name) => ({
+      name,
+      shape: [1, 8, 2],
+    }));
+    expect(namedGroups(series, 'inputs')).toHaveLength(3);
+    expect(listWords(['a'])).toBe('a');
+    expect(listWords(['a', 'b', 'c'])).toBe('a, b and c');
   });
 });

@@ -128,3 +128,26 @@ export function groupedShortShapes(
   // shortShapes names no input of a list of one: a group must still say what it is.
   return shown.length === 1 ? `${shown[0]!.name} ${shortShapes(shown)}` : shortShapes(shown);
 }
+
+/**
+ * Inputs or outputs named for a sentence, each with what it says after its name (`detail`, '' for nothing): one
+ * alone as `'attention_mask' (= 1)`, a KV cache's alike ones (cacheGroups: 3 or more of one detail) as their group,
+ * `past_key_values.0..31.key/value (64 inputs, each empty: past_sequence_length 0)`. The one way notes and warnings
+ * name several inputs or outputs: a note that named each of a decoder's 64 cache inputs was a paragraph.
+ */
+export function namedGroups<T extends { name: string; shape: readonly unknown[] }>(
+  items: readonly T[],
+  noun: 'inputs' | 'outputs',
+  detail: (item: T) => string = () => '',
+): string[] {
+  return cacheGroups(items, detail).map((group) => {
+    const said = detail(group[0]!);
+    if (group.length === 1) return `'${group[0]!.name}'${said ? ` (${said})` : ''}`;
+    return `${layerRangeName(group.map((i) => i.name))} (${group.length} ${noun}${said ? `, each ${said}` : ''})`;
+  });
+}
+
+/** `a`, `a and b`, `a, b and c`: namedGroups' phrases in a sentence. */
+export function listWords(words: readonly string[]): string {
+  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
+}

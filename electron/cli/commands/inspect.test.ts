@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { int4Method } from '../../engine/quantize/methods/int4.js';
 import { quantizeInMemory } from '../../engine/quantize/weight-only/test-support.js';
 import { writeWithExternalData } from '../../engine/testing/external-data-files.js';
+import { buildKvCacheLayers } from '../../engine/testing/kv-cache-layers.js';
 import { buildMlp, modelBytes } from '../../engine/testing/model-fixtures.js';
 import { makeTempDir } from '../../engine/testing/temp-dir.js';
 import { buildTiedLm } from '../../engine/testing/tied-lm.js';
@@ -95,5 +96,44 @@ describe('onnx-studio inspect counts the parameters of a quantized model as its 
       parameters: 64 * 64 + 64 + 64 * 8 + 8,
       quantizationParameters: scales,
     });
+  });
+});
+
+describe('inspect --json on a decoder with a KV cache', () => {
+  const tmp = makeTempDir('onnx-studio-inspect-kv-json-');
+  afterAll(() => tmp.cleanup());
+
+  it("says what the cache is in kvCache, as the text's KV cache lines do; null for a model without one", async () => {
+    const model = path.join(tmp.dir, 'decoder_model_merged.onnx');
+    fs.writeFileSync(model, modelBytes(buildKvCacheLayers(4, { merged: true })));
+    const json = await cli(['inspect', model, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { kvCache: unknown; inputs: unknown[] };
+    expect(parsed.kvCache).toEqual({
+      cacheInputs: 8,
+      groups: ['past_key_values.0..3.key/value'],
+      pastLength: { dim: 'past_sequence_length', axis: 2, guess: 0 },
+      sumDims: [
+        {
+          dim: 'past_sequence_length + sequence_length',
+          input: 'attention_mask',
+          terms: ['past_sequence_length', 'sequence_length'],
+          guess: 128,
+        },
+      ],
+      cacheSwitch: 'use_cache_branch',
+      decodeStep: { past_sequence_length: 128, sequence_length: 1 },
+    });
+    // JSON still lists each input.
+    expect(parsed.inputs).toHaveLength(11);
+    // The text says the same facts: the cache, and the decode step's flags.
+    const text = await cli(['inspect', model]);
+    expect(text.stdout).toContain('KV cache    decoder, 8 cache inputs (past_key_values.0..3.key/value);');
+    expect(text.stdout).toContain('--dim past_sequence_length=128 --dim sequence_length=1');
+    const mlp = path.join(tmp.dir, 'mlp.onnx');
+    fs.writeFileSync(mlp, modelBytes(buildMlp()));
+    expect(
+      (JSON.parse((await cli(['inspect', mlp, '--json'])).stdout) as { kvCache: unknown }).kvCache,
+    ).toBeNull();
   });
 });

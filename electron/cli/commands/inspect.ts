@@ -5,6 +5,7 @@ import type { CliCommand, CliContext } from '../cli-context.js';
 import { writeJson } from '../cli-context.js';
 import { formatBytes, formatCount, formatShape, formatTable } from '../format.js';
 import { cacheGroups, groupLabel } from '../../../shared/input-groups.js';
+import { type KvCacheFacts, kvCacheFacts } from '../../../shared/kv-cache-facts.js';
 import { kvCacheLines } from './inspect-kv-cache.js';
 
 function printSummary(ctx: CliContext, s: ModelSummary): void {
@@ -81,11 +82,20 @@ export const inspectCommand: CliCommand = {
     if (!model) throw new StudioError('BAD_REQUEST', 'Missing MODEL: pass the path of a .onnx file.');
     if (extra.length > 0) throw new StudioError('BAD_REQUEST', `inspect takes one model, got also: ${extra.join(' ')}.`);
     const summary = await inspectModel(model);
-    if (ctx.json) writeJson(ctx, summary);
+    if (ctx.json) writeJson(ctx, inspectJson(summary));
     else printSummary(ctx, summary);
     return 0;
   },
 };
+
+/**
+ * What inspect --json prints: the summary, and `kvCache`, what a decoder's KV cache is (null without one), from the
+ * facts the text's `KV cache` lines and the app's Model view say: a script can tell a KV decoder and how to time a
+ * decode step without reading names.
+ */
+export function inspectJson(s: ModelSummary): ModelSummary & { kvCache: KvCacheFacts | null } {
+  return { ...s, kvCache: kvCacheFacts(s.inputs) ?? null };
+}
 
 /** A declared shape, or that there is none (an empty list would read as a scalar's `[]`). */
 function valueShape(value: TensorSummary): string {

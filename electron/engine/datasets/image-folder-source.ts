@@ -251,7 +251,7 @@ export const imagesReader: DatasetReader<'images'> = {
     if (!input || inputs.length !== 1) {
       throw new StudioError(
         'BAD_REQUEST',
-        `Image folders feed one image input, but the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}). Use .npz or .jsonl data, or ${oneArrayAdvice(inputs, "set the values of the other inputs (--value NAME=V, a recipe's inputs.values, the app's Model view)")}.`,
+        `Image folders feed one image input, but the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}). Use .npz or .jsonl data, or ${oneArrayAdvice(inputs, 'the other inputs')}.`,
       );
     }
     return imageFolderSource(path.resolve(context.baseDir, spec.path), input, spec, context.limit !== undefined ? { limit: context.limit } : {});

@@ -56,10 +56,7 @@ export const npyReader: DatasetReader<'npy'> = {
       throw new StudioError(
         'BAD_REQUEST',
         `${path.basename(file)} holds one array, but the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}). ` +
-          `Give a .npz with one array per input, named like the inputs, or a .jsonl; or ${oneArrayAdvice(
-            inputs,
-            "set the values of the inputs it does not hold (--value NAME=V, a recipe's inputs.values, the app's Model view)",
-          )}.`,
+          `Give a .npz with one array per input, named like the inputs, or a .jsonl; or ${oneArrayAdvice(inputs, 'the inputs it does not hold')}.`,
       );
     }
     const labels = spec.labels === undefined ? undefined : npyFileColumn(path.resolve(context.baseDir, spec.labels));

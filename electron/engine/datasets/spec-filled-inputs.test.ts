@@ -160,3 +160,57 @@ describe("a decoder's position_ids the data leaves out", () => {
     );
   });
 });
+
+describe("a .npy of token ids beside a decoder's spec that sets every input's values", () => {
+  const tmp = makeTempDir('onnx-studio-spec-npy-ids-');
+  afterAll(() => tmp.cleanup());
+  const file = path.join(tmp.dir, 'ids.npy');
+  fs.writeFileSync(
+    file,
+    encodeNpyArray(
+      BigInt64Array.from({ length: 2 * 6 }, (_, i) => BigInt(i % 30)),
+      'int64',
+      [2, 6],
+    ),
+  );
+  const model = buildKvCacheLm({ vocab: 32, positionIds: true, merged: true });
+  // What the app's Model view saves (and a recipe it made records): a value for every integer and bool input.
+  const saved = {
+    input_ids: { kind: 'range', min: 0, max: 31 },
+    attention_mask: { kind: 'constant', value: 1 },
+    position_ids: { kind: 'positions', start: 0 },
+    use_cache_branch: { kind: 'constant', value: 0 },
+  } as const;
+
+  it('feeds the ids, the input whose values are drawn at random, and fills the rest from the spec', async () => {
+    for (const origin of ['app', 'recipe', 'flags'] as const) {
+      const { inputs } = resolveInputSpecs(model, { values: saved, origin });
+      const source = await openDataset({ kind: 'npy', path: file }, inputs);
+      const fed: number[][] = [];
+      for await (const sample of source.samples()) {
+        expect(sample.inputs['past_key_values.0.key']?.dims).toEqual([1, 2, 0, 8]);
+        expect([...(sample.inputs.use_cache_branch?.data as Uint8Array)]).toEqual([0]);
+        fed.push([...(sample.inputs.input_ids?.data as BigInt64Array)].map(Number));
+      }
+      expect(fed).toEqual([
+        [0, 1, 2, 3, 4, 5],
+        [6, 7, 8, 9, 10, 11],
+      ]);
+    }
+  });
+
+  it('still refuses where two inputs are drawn at random, and tells a recipe what to set in its own words', async () => {
+    const twoRanges = resolveInputSpecs(model, {
+      values: { ...saved, attention_mask: { kind: 'range', min: 0, max: 1 } },
+      origin: 'app',
+    }).inputs;
+    await expect(openDataset({ kind: 'npy', path: file }, twoRanges)).rejects.toThrow(
+      /or set the values of the inputs it does not hold in the Model view's input spec\.$/,
+    );
+    const { inputs } = resolveInputSpecs(model, { origin: 'recipe' });
+    await expect(openDataset({ kind: 'npy', path: file }, inputs)).rejects.toThrow(
+      "or set the values of 'attention_mask', 'position_ids' and 'use_cache_branch' in the recipe's inputs.values " +
+        "(attention_mask = 1, position_ids positions from 0, use_cache_branch all false), and it feeds 'input_ids'.",
+    );
+  });
+});

@@ -6,8 +6,8 @@
  * an input it needs is still refused, naming it.
  */
 import type * as ort from 'onnxruntime-node';
-import { guessedDimsNote, type ResolvedInput } from '../runtime/input-specs.js';
-import { isNamedDim } from '../../../shared/input-spec.js';
+import { guessedDimsNote, type ResolvedInput, valuesField } from '../runtime/input-specs.js';
+import { type InputValues, isNamedDim, valuesText } from '../../../shared/input-spec.js';
 import {
   dimMayBeEmpty,
   dimTerms,
@@ -17,6 +17,7 @@ import {
   sumOf,
 } from '../../../shared/cache-dims.js';
 import { valueFlagText } from '../../../shared/cli-command.js';
+import { listWords, namedGroups } from '../../../shared/input-groups.js';
 import { seededRandom, syntheticTensor } from '../runtime/synthetic-feeds.js';
 import type { DatasetSource } from './dataset-source.js';
 import type { Sample } from './sample-source.js';
@@ -46,45 +47,102 @@ export function looksSettable(input: ResolvedInput): boolean {
   return input.declared.every((d) => d === 1);
 }
 
-/** `set the value of 'sr' (--value sr=V, a recipe's inputs.values, the app's Model view)`. */
+/**
+ * `set the value of 'sr' (--value sr=V, a recipe's inputs.values, the app's Model view)`; where the spec came from the
+ * app or a recipe, in the words of the place it is set there, without flags (`set the values of 'attention_mask' and
+ * 'position_ids' in the Model view's input spec (attention_mask = 1, position_ids positions from 0)`).
+ */
 export function setValuesOf(inputs: readonly ResolvedInput[]): string {
-  return (
-    `set the value${inputs.length === 1 ? '' : 's'} of ${listed(inputs.map((i) => `'${i.name}'`))} ` +
-    `(${inputs.map((i) => `--value ${i.name}=${valueHint(i)}`).join(' ')}, a recipe's inputs.values, the app's Model view)`
-  );
+  const what = `set the value${inputs.length === 1 ? '' : 's'} of ${listed(inputs.map((i) => `'${i.name}'`))}`;
+  const origin = inputs[0]?.origin;
+  if (origin === 'app' || origin === 'recipe') {
+    const known = inputs.flatMap((i) => {
+      const v = knownValues(i);
+      return v ? [valueWords(i, v)] : [];
+    });
+    return `${what} in ${valuesField(origin)}${known.length > 0 ? ` (${known.join(', ')})` : ''}`;
+  }
+  const flags = inputs.map((i) => `--value ${i.name}=${valueHint(i)}`).join(' ');
+  return `${what} (${flags}, a recipe's inputs.values, the app's Model view)`;
+}
+
+/** `set the values of the inputs it does not hold (--value NAME=V, ...)`: setValuesOf's advice without names. */
+function setValuesOfUnnamed(inputs: readonly ResolvedInput[], which: string): string {
+  const origin = inputs[0]?.origin;
+  return origin === 'app' || origin === 'recipe'
+    ? `set the values of ${which} in ${valuesField(origin)}`
+    : `set the values of ${which} (--value NAME=V, a recipe's inputs.values, the app's Model view)`;
+}
+
+/** A mask, as shared/input-spec.ts guessValues tells one (its guess: every position on). */
+const MASK_NAME = /mask/i;
+
+/**
+ * The guessed values advice may name as they are: those whose form a user cannot tell from V, positions (0, 1, 2,
+ * ...; `V` led a user to a number) and a merged decoder's cache switch, and a mask's ones (what fits data without
+ * padding); not a sample rate or a single number, which the user must know. Undefined for the others.
+ */
+function knownValues(input: ResolvedInput): InputValues | undefined {
+  const v = input.valuesGuess !== undefined ? input.values : undefined;
+  if (v?.kind === 'positions') return v;
+  if (v?.kind === 'constant' && (isCacheSwitchName(input.name) || MASK_NAME.test(input.name))) return v;
+  return undefined;
+}
+
+/** What to put after `--value NAME=`: the known values (`positions`, `1`, a cache switch's `false`), else V. */
+function valueHint(input: ResolvedInput): string {
+  const v = knownValues(input);
+  if (v?.kind === 'constant' && input.ortType === 'bool') return v.value !== 0 ? 'true' : 'false';
+  return v ? valueFlagText(v) : 'V';
+}
+
+/** Values as the Model view's spec line says them: `attention_mask = 1`, `use_cache_branch all false`. */
+function valueWords(input: ResolvedInput, v: InputValues): string {
+  if (v.kind === 'positions') return `${input.name} ${valuesText(v)}`;
+  if (input.ortType === 'bool')
+    return `${input.name} ${v.kind === 'range' ? 'random true/false' : v.value !== 0 ? 'all true' : 'all false'}`;
+  return v.kind === 'constant' ? `${input.name} = ${v.value}` : `${input.name} in ${valuesText(v)}`;
 }
 
 /**
- * What to put after `--value NAME=`: V, but for the two guesses whose form a user cannot tell from V, the guess's own
- * words: `positions` (0, 1, 2, ...; `V` led a user to a number), and a merged decoder's cache switch `false` or `true`.
+ * Of inputs that all have values, the one whose values are drawn at random (a range: token ids, image bytes), which
+ * synthetic data feeds in place of data; the others' values are settings (a mask of ones, positions 0..n-1, a cache
+ * switch, a sample rate). Undefined unless exactly one, an empty input (a past of 0) never.
  */
-function valueHint(input: ResolvedInput): string {
-  const v = input.valuesGuess !== undefined ? input.values : undefined;
-  if (v?.kind === 'positions') return valueFlagText(v);
-  if (v?.kind === 'constant' && isCacheSwitchName(input.name)) return v.value !== 0 ? 'true' : 'false';
-  return 'V';
+function drawnAtRandom(inputs: readonly ResolvedInput[]): ResolvedInput | undefined {
+  const drawn = inputs.filter((i) => !isEmptyInput(i) && i.values?.kind === 'range');
+  return drawn.length === 1 ? drawn[0] : undefined;
 }
 
 /**
  * What to set so that a one-array file (a .npy, an image folder) fits a model of several inputs: the inputs that
  * look settable, by name, where setting them leaves it exactly one input to feed (`set the value of 'sr' (--value
- * sr=V, ...), and it feeds 'audio'`); else `unnamed`, the advice without names.
+ * sr=V, ...), and it feeds 'audio'`); where every input the spec leaves open looks settable (a decoder's token ids
+ * have a guess too), the one drawn at random is the data's (`set the values of 'attention_mask' and 'position_ids'
+ * (...), and it feeds 'input_ids'`). Else the advice without names: set the values of `which` (`the other inputs`).
+ * The same words as the .npz refusal's (input-match.ts checkInputNames), in the words of where the spec came from.
  */
-export function oneArrayAdvice(inputs: readonly ResolvedInput[], unnamed: string): string {
+export function oneArrayAdvice(inputs: readonly ResolvedInput[], which: string): string {
   const unset = inputs.filter((i) => !fillableFromSpec(i));
-  const settable = unset.filter(looksSettable);
-  const fed = unset.filter((i) => !looksSettable(i));
-  if (fed.length !== 1 || settable.length === 0) return unnamed;
-  return `${setValuesOf(settable)}, and it feeds '${fed[0]!.name}'`;
+  const data = unset.filter((i) => !looksSettable(i));
+  const fed = data.length === 0 ? drawnAtRandom(unset) : data.length === 1 ? data[0] : undefined;
+  const settable = unset.filter((i) => i !== fed);
+  if (!fed || settable.length === 0) return setValuesOfUnnamed(inputs, which);
+  return `${setValuesOf(settable)}, and it feeds '${fed.name}'`;
 }
 
 /**
- * The inputs a one-array file (a .npy, an image folder) feeds, when the model has more: the one input the spec
- * does not fill, or undefined where that is not exactly one.
+ * The input a one-array file (a .npy, an image folder) feeds, when the model has more: the one input the spec does
+ * not fill (audio beside a set sample rate). Where the spec sets every input's values, as the app's Model view saves
+ * them (token ids too: its form is prefilled with a range of ids, and the user who sets a decoder's mask and
+ * positions saves that with them), the one drawn at random (drawnAtRandom): the data holds it, as a .npz holding an
+ * input feeds it instead of the spec's values. Undefined where neither tells exactly one.
  */
 export function singleDataInput(inputs: readonly ResolvedInput[]): ResolvedInput | undefined {
+  if (inputs.length <= 1) return undefined;
   const fromData = inputs.filter((i) => !fillableFromSpec(i));
-  return inputs.length > 1 && fromData.length === 1 ? fromData[0] : undefined;
+  if (fromData.length === 1) return fromData[0];
+  return fromData.length === 0 ? drawnAtRandom(inputs) : undefined;
 }
 
 /**
@@ -105,13 +163,18 @@ export function withSpecFilledInputs(
   for (const input of fromData)
     for (const d of namedDims(input)) if (!holders.has(d)) holders.set(d, input.name);
   const sized = [...new Set(absent.flatMap((i) => namedDims(i).filter((d) => holders.has(d))))];
-  const described = absent.map((i) => `'${i.name}' ${describeSpecValues(i)}`);
+  // A decoder's 64 empty cache inputs are one group (shared/input-groups.ts), not 64 names.
+  const described = namedGroups(
+    absent.map((input) => ({ input, name: input.name, shape: input.declared })),
+    'inputs',
+    (a) => describeSpecValues(a.input),
+  );
   const sizedLike =
     sized.length === 0
       ? ''
       : `, at each sample's own ${listed(sized.map((d) => `'${d}'`))} (as in ${listed([...new Set(sized.map((d) => `'${holders.get(d)}'`))])})`;
   const note =
-    `the data has no ${absent.length === 1 ? 'array' : 'arrays'} for ${described.join(', ')}: every sample feeds ` +
+    `the data has no ${absent.length === 1 ? 'array' : 'arrays'} for ${listWords(described)}: every sample feeds ` +
     `${absent.length === 1 ? 'it' : 'them'} the value${absent.length === 1 ? '' : 's'} the input spec sets${sizedLike}.`;
   const terms = modelDimNames(inputs.map((i) => ({ shape: i.declared })));
   // Guessed dims of the absent inputs that no input of the data has: fed at the guess, which the warning names.
@@ -182,14 +245,15 @@ function listed(items: readonly string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
+/** What the spec feeds an input the data lacks, said in the note's parentheses: `= 1`, `empty: past_sequence_length 0`. */
 function describeSpecValues(input: ResolvedInput): string {
   const v = input.values;
   if (!v || isEmptyInput(input))
-    return `(empty: ${input.declared
+    return `empty: ${input.declared
       .map((d, i) => (input.dims[i] === 0 ? `${typeof d === 'string' && d !== '' ? d : `dim ${i}`} 0` : ''))
       .filter(Boolean)
-      .join(', ')})`;
+      .join(', ')}`;
   // Positions follow each sample's own length: syntheticTensor fills the dims sizedBy gave it.
-  if (v.kind === 'positions') return `(positions from ${v.start} along each sample's last axis)`;
-  return v.kind === 'constant' ? `(= ${v.value})` : `(${v.min} to ${v.max})`;
+  if (v.kind === 'positions') return `positions from ${v.start} along each sample's last axis`;
+  return v.kind === 'constant' ? `= ${v.value}` : `${v.min} to ${v.max}`;
 }

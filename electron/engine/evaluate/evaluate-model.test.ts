@@ -513,7 +513,7 @@ describe('evaluation on small built models', () => {
     // A past of 0 and 128 new tokens: every cache output is [1, 2, 128, 8].
     expect(r.notes.filter((n) => n.includes('no top-1 agreement'))).toEqual([
       'outputs present.0..3.key/value (8 outputs, each [1, 2, 128, 8]) have no top-1 agreement; for each, the ' +
-        'same reason: with 4 or more dims it is taken for a feature map, whose last axis is not classes.',
+        'same reason: a KV cache output: its values are compared, not argmaxed.',
     ]);
     // The report still has each output's figures.
     expect(r.fidelity!.outputs!.map((o) => o.output)).toHaveLength(9);

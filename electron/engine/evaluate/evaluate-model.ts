@@ -45,7 +45,7 @@ import {
 import { RegressionAccumulator } from './regression-metrics.js';
 import { NarrowedInputs, readWide } from './narrowed-inputs.js';
 import { samplesAskedNote } from './samples-asked.js';
-import { noTop1Note, type NoTop1Output } from './no-top1-note.js';
+import { cacheOutputNames, noTop1Note, type NoTop1Output } from './no-top1-note.js';
 import {
   checkClassFolders,
   chooseScoredOutput,
@@ -416,6 +416,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
   const maskName = refSession ? paddingMaskInput(session.inputNames) : undefined;
   const paddingCounted = new Set<string>();
   const noTop1 = new GroupedNote<NoTop1Output>(notes, noTop1Note);
+  const cacheOutputs = cacheOutputNames(loaded.proto.graph!);
   let mark = performance.now();
   let fed: EvalReport['inputs'] = [];
   for await (const sample of source.samples(options.signal)) {
@@ -565,7 +566,7 @@ async function measure(options: EvaluateOptions, prepared: Prepared): Promise<Ev
             const classes = top1ClassesOf(c.type, c.dims, c.name);
             acc = new FidelityAccumulator(c.name, classes, isDiscreteType(c.type));
             fidelity.set(c.name, acc);
-            const why = noTop1Reason(c.type, c.dims, c.name);
+            const why = noTop1Reason(c.type, c.dims, c.name, cacheOutputs.has(c.name));
             if (why) noTop1.add(why, { name: c.name, dims: c.dims });
           }
           const keep = padded ? positionsKept(mask, c.dims) : undefined;

@@ -121,9 +121,21 @@ function featuresByName(name: string): boolean {
   return FEATURES_NAME.test(name) && !SCORES_NAME.test(name);
 }
 
-/** Why an output of several score-like vectors per sample has no top-1 agreement (a note), if it has none. */
-export function noTop1Reason(type: string, dims: readonly number[], name: string): string | undefined {
+/** The reason a decoder's KV cache outputs (`present.N.key/value`) have no top-1 agreement. */
+export const CACHE_OUTPUT_REASON = 'a KV cache output: its values are compared, not argmaxed';
+
+/**
+ * Why an output of several score-like vectors per sample has no top-1 agreement (a note), if it has none.
+ * `cacheOutput`: the output is a KV cache's (cache-dims.ts isCacheOutput), whose 4 dims were called a feature map.
+ */
+export function noTop1Reason(
+  type: string,
+  dims: readonly number[],
+  name: string,
+  cacheOutput = false,
+): string | undefined {
   if (isDiscreteType(type) || top1ClassesOf(type, dims, name) !== 0) return undefined;
+  if (cacheOutput) return CACHE_OUTPUT_REASON;
   if (isVector(dims)) {
     const values = dims.reduce((a, b) => a * b, 1);
     return values >= 2 ? 'its name says features or an embedding, not class scores: it is compared by cosine' : undefined;

@@ -1,5 +1,8 @@
-import { cacheGroups, layerRangeName } from '../../../shared/input-groups.js';
+import type { GraphProto } from 'onnx-buf';
+import { isCacheOutput } from '../../../shared/cache-dims.js';
+import { listWords, namedGroups } from '../../../shared/input-groups.js';
 import { formatDims } from '../datasets/input-match.js';
+import { describeType } from '../inspect/inspect-model.js';
 
 /*
  * The note that outputs have no top-1 agreement, for one reason. A decoder's KV cache outputs (`present.N.key`
@@ -18,16 +21,24 @@ export interface NoTop1Output {
  * present.0..31.key/value (64 outputs, each [1, 2, 12, 8]) have no top-1 agreement; for each, the same reason: WHY.`
  */
 export function noTop1Note(outputs: readonly NoTop1Output[], why: string): string {
-  const groups = cacheGroups(
+  const named = namedGroups(
     outputs.map((o) => ({ ...o, shape: o.dims })),
+    'outputs',
     (o) => formatDims(o.dims),
   );
-  const named = groups.map((g) =>
-    g.length === 1
-      ? `'${g[0]!.name}' (${formatDims(g[0]!.dims)})`
-      : `${layerRangeName(g.map((o) => o.name))} (${g.length} outputs, each ${formatDims(g[0]!.dims)})`,
-  );
   if (outputs.length === 1) return `output ${named[0]!} has no top-1 agreement: ${why}.`;
-  const list = named.length === 1 ? named[0]! : `${named.slice(0, -1).join(', ')} and ${named.at(-1)!}`;
-  return `outputs ${list} have no top-1 agreement; for each, the same reason: ${why}.`;
+  return `outputs ${listWords(named)} have no top-1 agreement; for each, the same reason: ${why}.`;
+}
+
+/**
+ * The outputs of a model that are its KV cache's next value (cache-dims.ts isCacheOutput: `present.N.key` beside
+ * `past_key_values.N.key`), by the declared shapes: their reason is that, not a feature map's.
+ */
+export function cacheOutputNames(graph: GraphProto): Set<string> {
+  const inputs = graph.input.map((vi) => ({ name: vi.name, shape: describeType(vi.type).shape }));
+  return new Set(
+    graph.output
+      .filter((vi) => isCacheOutput({ name: vi.name, shape: describeType(vi.type).shape }, inputs))
+      .map((vi) => vi.name),
+  );
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { buildSpeechGateModel, buildTextLineModel } from '../testing/awkward-models.js';
+import { buildKvCacheLayers } from '../testing/kv-cache-layers.js';
 import { buildCnn, buildMlp, makeModel, modelBytes } from '../testing/model-fixtures.js';
 import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema } from 'onnx-buf';
@@ -503,6 +504,25 @@ describe('guessed synthetic values', () => {
     expect(note).toMatch(
       /^dim 'batch_size' of inputs 'input_ids', 'attention_mask', 'past_key_values.0.key', 'past_key_values.0.value' and 14 more was guessed as 1 /,
     );
+  });
+
+  it("names a decoder's cache inputs as their group where their shapes tell them (the Guessed: lines)", () => {
+    // A 4-layer decoder (8 cache inputs): 'past_key_values.0.key', ... and 2 more, the tester read, named every one.
+    const { notes } = resolveInputSpecs(buildKvCacheLayers(4));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /^dim 'batch_size' of inputs 'input_ids', 'attention_mask' and past_key_values\.0\.\.3\.key\/value \(8 inputs\) was guessed as 1 /,
+    );
+    expect(notes[0]).toContain(
+      ", dim 'past_sequence_length' of inputs past_key_values.0..3.key/value (8 inputs) as 0 ('past_sequence_length' reads",
+    );
+    expect(notes[0]).not.toContain("'past_key_values.1.key'");
+    // Many inputs that are no cache are still cut after 4, counting the inputs left (a group's each).
+    const kv = ['b', 2, 'past', 8];
+    const inputs = ['a', 'b', 'c', 'd', 'e', 'f', ...['past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key']];
+    const shapes = inputs.map((n) => (n.startsWith('past') ? kv : ['b', 4]));
+    const note = guessedDimsNote([{ name: 'b', inputs, shapes, axis: 0, rank: 2, value: 1, reason: 'batch', batch: true }]);
+    expect(note).toMatch(/^dim 'b' of inputs 'a', 'b', 'c', 'd' and 5 more was guessed as 1 /);
   });
 });
 

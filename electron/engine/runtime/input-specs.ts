@@ -21,6 +21,7 @@ import {
   type NamedDimSize,
   type NamedDimSource,
 } from '../../../shared/input-spec.js';
+import { cacheGroups, listWords, namedGroups } from '../../../shared/input-groups.js';
 import { shellQuote } from '../../../shared/shell-quote.js';
 import type { TensorSummary } from '../../../shared/model-summary.js';
 import { isDatasetDtype } from '../datasets/element-convert.js';
@@ -70,6 +71,11 @@ export interface ResolvedInput {
    * data's sizes are used, with a note.
    */
   strictSizes?: true;
+  /**
+   * Where the spec came from (ShapeOverrides.origin), so that advice about this input names the place its values
+   * are set there: `--value` on the command line, a recipe's inputs.values, the app's Model view.
+   */
+  origin?: InputsOrigin;
 }
 
 export interface ShapeOverrides {
@@ -169,6 +175,11 @@ function sizeSource(origin: InputsOrigin | undefined): SizeSource {
   return SIZE_SOURCES[origin ?? 'unmarked'];
 }
 
+/** Where values are set, in the words of `origin` (SIZE_SOURCES): `--value`, `the Model view's input spec`. */
+export function valuesField(origin: InputsOrigin | undefined): string {
+  return sizeSource(origin).field.values;
+}
+
 /** A source's words at the start of a sentence. */
 function capitalized(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
@@ -180,6 +191,8 @@ export interface GuessedDim {
   name?: string;
   /** The inputs that have it, in order; an unknown dim belongs to one. */
   inputs: string[];
+  /** Their declared shapes, in the order of `inputs`: what tells a KV cache's inputs, which the warning groups. */
+  shapes?: (number | string | null)[][];
   /** Its position in the first input, which names an unknown dim. */
   axis: number;
   /** The first input's rank, for the `--shape` the warning suggests. */
@@ -255,6 +268,7 @@ export function resolveInputSpecs(
       ...(Object.keys(setBy).length > 0
         ? { setBy, ...(overrides.origin === 'flags' ? { strictSizes: true as const } : {}) }
         : {}),
+      ...(overrides.origin ? { origin: overrides.origin } : {}),
     });
   }
   refuseUnknownNames(overrides, inputs.map((i) => i.name), source);
@@ -344,12 +358,22 @@ function openDimSizes(
     const name = typeof d === 'string' ? d : undefined;
     const known = name === undefined ? undefined : byName.get(name);
     if (known) {
-      if (!known.inputs.includes(input)) known.inputs.push(input);
+      if (!known.inputs.includes(input)) {
+        known.inputs.push(input);
+        known.shapes?.push([...declared]);
+      }
       return known.value;
     }
     const sum = name !== undefined && derived(name);
     const size = defaultDim !== undefined && !sum ? { value: defaultDim, reason: 'the size asked for open dims' } : guessOf(guesses, input, axis);
-    const entry: GuessedDim = { ...(name === undefined ? {} : { name }), inputs: [input], axis, rank: declared.length, ...size };
+    const entry: GuessedDim = {
+      ...(name === undefined ? {} : { name }),
+      inputs: [input],
+      shapes: [[...declared]],
+      axis,
+      rank: declared.length,
+      ...size,
+    };
     // Its terms are listed where guessed; a warning that names it invited `--dim 'a + b=SIZE'`, which is refused.
     if (!sum) guessed.push(entry);
     if (name !== undefined) byName.set(name, entry);
@@ -524,14 +548,23 @@ const LISTED_INPUTS = 4;
 /** `dim 'batch' of inputs 'input_ids' and 'attention_mask'`, `unknown dim 3 of input 'x'`. */
 function describeDim(dim: GuessedDim): string {
   if (dim.name === undefined) return `unknown dim ${dim.axis} of input '${dim.inputs[0]}'`;
-  const inputs = dim.inputs.map((i) => `'${i}'`);
-  // A decoder's 64 cache inputs share the batch: the first few, and how many more.
-  const listed =
+  // A decoder's 64 cache inputs share the batch and the past: one group (shared/input-groups.ts), then the first
+  // few of what is left, and how many more.
+  const items = dim.inputs.map((name, k) => ({ name, shape: dim.shapes?.[k] ?? [] }));
+  const inputs = namedGroups(items, 'inputs');
+  // `and N more` counts inputs, a group's members each (namedGroups' groups are cacheGroups').
+  const more =
     inputs.length > LISTED_INPUTS + 1
-      ? `inputs ${inputs.slice(0, LISTED_INPUTS).join(', ')} and ${inputs.length - LISTED_INPUTS} more`
-      : inputs.length > 1
-        ? `inputs ${inputs.slice(0, -1).join(', ')} and ${inputs.at(-1)}`
-        : `input ${inputs[0]}`;
+      ? cacheGroups(items, () => '')
+          .slice(LISTED_INPUTS)
+          .reduce((n, group) => n + group.length, 0)
+      : 0;
+  const listed =
+    dim.inputs.length === 1
+      ? `input ${inputs[0]}`
+      : more > 0
+        ? `inputs ${inputs.slice(0, LISTED_INPUTS).join(', ')} and ${more} more`
+        : `inputs ${listWords(inputs)}`;
   return `dim '${dim.name}' of ${listed}`;
 }
 

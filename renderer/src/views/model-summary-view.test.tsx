@@ -2,7 +2,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { ModelSummary, TensorSummary } from '../../../shared/model-summary.js';
 import { SAMPLE_SUMMARY } from '../host/mock/fixtures.js';
-import { ExternalDataNote, TensorTable } from './model-summary-view.js';
+import { ExternalDataNote, KvCacheNote, TensorTable } from './model-summary-view.js';
 
 const withData = (externalDataFiles: ModelSummary['externalDataFiles']): ModelSummary => ({
   ...SAMPLE_SUMMARY,
@@ -119,5 +119,31 @@ describe("the Model view's inputs and outputs of a decoder with a KV cache", () 
     expect(single.rows).toEqual(['past_key_values float32 [1, 2, past, 8]']);
     expect(single.html).not.toContain('<button');
     expect(table([]).rows).toEqual(['None']);
+  });
+});
+
+/** The KV cache note's text, or '' where the view shows none. */
+const kvNote = (inputs: TensorSummary[]) =>
+  renderToStaticMarkup(<KvCacheNote inputs={inputs} />)
+    .replace(/<[^>]+>/g, '')
+    .replace(/&#x27;/g, "'");
+
+describe("the Model view's line on a decoder with a KV cache", () => {
+  it('says it is one, names its cache, and that every job starts from an empty past', () => {
+    expect(kvNote(decoderInputs(32))).toBe(
+      'Decoder with a KV cache: 64 cache inputs (past_key_values.0..31.key/value); every job starts from an empty ' +
+        'past (the first step) unless the input spec sets past_sequence_length.',
+    );
+  });
+
+  it('names an unnamed past by its axis, and says nothing for a model without a cache', () => {
+    const unnamed = decoderInputs(2).map((i) =>
+      i.name.startsWith('past') ? { ...i, shape: ['batch_size', 2, null, 8] } : i,
+    );
+    expect(kvNote(unnamed)).toBe(
+      'Decoder with a KV cache: 4 cache inputs (past_key_values.0..1.key/value); every job starts from an empty ' +
+        'past (the first step) unless the input spec sets its length (dim 2 of the cache inputs).',
+    );
+    expect(kvNote(SAMPLE_SUMMARY.inputs)).toBe('');
   });
 });

@@ -2,8 +2,9 @@
  * The Model view: headline numbers, the model's inputs and outputs, which operators it uses (chart and
  * table), where its weight bytes go by dtype, its largest tensors, and whether it keeps data externally.
  */
-import { type ReactNode, useEffect, useId, useState } from 'react';
+import { type ReactNode, useEffect, useId, useMemo, useState } from 'react';
 import { cacheGroups, layerRangeName } from '../../../shared/input-groups.js';
+import { kvCacheFacts, kvCacheLabel } from '../../../shared/kv-cache-facts.js';
 import {
   externalDataPlace,
   type LargestTensor,
@@ -56,6 +57,7 @@ export function ModelSummaryView({ summary }: { summary: ModelSummary }) {
 
       <ExternalDataNote summary={summary} />
 
+      <KvCacheNote inputs={summary.inputs} />
       {/* Keyed by the model: another model's lists start closed. */}
       <TensorTable key={`inputs:${summary.path}`} caption="Inputs" tensors={summary.inputs} noun="inputs" />
       <TensorTable
@@ -87,6 +89,39 @@ function Stat({ label, value, title }: { label: string; value: string; title?: s
       <dt>{label}</dt>
       <dd title={title}>{value}</dd>
     </div>
+  );
+}
+
+/**
+ * A decoder exported with a KV cache says so above its inputs, from the facts inspect's `KV cache` lines say
+ * (shared/kv-cache-facts.ts): its cache inputs, and that every job starts from an empty past unless the input spec
+ * sets the past length. Nothing for another model.
+ */
+export function KvCacheNote({ inputs }: { inputs: readonly TensorSummary[] }) {
+  // The decode step's check guesses the spec a few times: once per model, not per render.
+  const facts = useMemo(() => kvCacheFacts(inputs), [inputs]);
+  if (!facts) return null;
+  const past = facts.pastLength;
+  const n = facts.cacheInputs;
+  return (
+    <p className="note" data-testid="kv-cache-note">
+      Decoder with a KV cache: {n} cache input{n === 1 ? '' : 's'} (<code>{kvCacheLabel(facts)}</code>);{' '}
+      {past === undefined ? (
+        <>no dim reads as the past length: set the cache inputs&apos; shapes in the input spec.</>
+      ) : (
+        <>
+          every job starts from{' '}
+          {past.guess === 0 ? 'an empty past (the first step)' : `a past of ${past.guess}`} unless the input
+          spec sets{' '}
+          {past.dim !== undefined ? (
+            <code>{past.dim}</code>
+          ) : (
+            `its length (dim ${past.axis} of the cache inputs)`
+          )}
+          .
+        </>
+      )}
+    </p>
   );
 }
 
