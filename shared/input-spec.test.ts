@@ -483,6 +483,12 @@ describe("positions: a decoder's position_ids", () => {
     expect(inputValuesProblem(shapeless, { kind: 'positions', start: 255 }, [1, 4])?.message).toMatch(
       /At most 1 token from position 255: set the length of 'position_ids' to 1 or less/,
     );
+    // From position 0 (a past of 0 too) nothing starts lower: only the sequence is named (the past of 0 was told to
+    // go lower, a user test).
+    for (const past of [0, undefined])
+      expect(
+        inputValuesProblem(positionIds, { kind: 'positions', start: 0 }, [1, 257], past)?.message,
+      ).toMatch(/reach 256, past them \(every run would fail there\)\. At most 256 tokens fit the table: set sequence_length to 256 or less\.$/);
     expect(inputValuesProblem(positionIds, { kind: 'positions', start: 240 }, [1, 16])).toBeUndefined();
     expect(inputValuesProblem(positionIds, { kind: 'positions', start: 256 })).toMatchObject({
       part: 'start',
@@ -494,6 +500,36 @@ describe("positions: a decoder's position_ids", () => {
     });
     expect(inputSpecProblem([positionIds], spec(250))).toMatch(/reach 265, past them/);
     expect(inputSpecProblem([positionIds], spec(0))).toBeUndefined();
+  });
+
+  it("speaks in the CLI's flags where the sizes came from them, and in the form's fields otherwise", () => {
+    const flags = { ...positionIds, flags: true };
+    const said = (
+      target: Parameters<typeof inputValuesProblem>[0],
+      start: number,
+      steps: number,
+      past?: number,
+    ) =>
+      inputValuesProblem(target, { kind: 'positions', start }, [1, steps], past)?.message.replace(/^.*\)\. /, '');
+    expect(said(flags, 5, 252, 5)).toBe(
+      'At most 251 tokens after a past of 5: use --dim sequence_length=251 or less, or the past lower.',
+    );
+    expect(said(positionIds, 5, 252, 5)).toBe(
+      'At most 251 tokens after a past of 5: set sequence_length to 251 or less, or the past lower.',
+    );
+    expect(said(flags, 0, 257, 0)).toBe('At most 256 tokens fit the table: use --dim sequence_length=256 or less.');
+    expect(said(flags, 250, 16)).toBe(
+      'At most 6 tokens from position 250: use --dim sequence_length=6 or less, or start the positions lower.',
+    );
+    expect(said(flags, 256, 10)).toBe('Use --value position_ids=positions+246 or less.');
+    expect(said(flags, 256, 300)).toBe('Use --value position_ids=positions and --dim sequence_length=256 or less.');
+    expect(said(flags, 256, 300, 256)).toBe(
+      'Set the past to 0 and use --dim sequence_length=256 or less, or the past to 255 and --dim sequence_length=1.',
+    );
+    // An unnamed length has no --dim: said in words.
+    expect(said({ ...flags, shape: [1, null] }, 5, 252, 5)).toBe(
+      "At most 251 tokens after a past of 5: set dim 1 of 'position_ids' to 251 or less, or the past lower.",
+    );
   });
 
   it('writes positions beside the shape, and flags a run fed other positions than the spec sets', () => {

@@ -20,6 +20,7 @@ import {
   sumDimProblem,
   sumOf,
 } from './cache-dims.js';
+import { shellQuote } from './shell-quote.js';
 import { fedShapesOf, sameShapes, type FedShape, type InputValues } from './latency-stats.js';
 
 /** An input as fed: its shape, and every distinct shape when the samples differ (latency-stats.ts). */
@@ -662,6 +663,12 @@ export type ValuesPart = 'value' | 'min' | 'max' | 'start';
 type ValuesTarget = Pick<TensorSummary, 'name' | 'dtype'> & {
   indexes?: IndexedTable | undefined;
   shape?: TensorSummary['shape'];
+  /**
+   * The sizes and values were given on the command line: advice names the flags that set them
+   * (`use --dim sequence_length=123 or less`), where the form's words name its fields (`set sequence_length to 123
+   * or less`).
+   */
+  flags?: boolean;
 };
 
 /**
@@ -758,7 +765,9 @@ function positionsProblem(
  * or an earlier first position, which is the past where the positions follow it (a decoder's step after its cache).
  * A first position at or past the table moves back far enough for all `steps` (a past of 200 with 10 tokens on a
  * 128-row table: 118, where 127 was said and refused again), or, where the sequence alone is longer than the table,
- * with a shorter sequence too.
+ * with a shorter sequence too. Positions from 0 cannot start lower: only the sequence is named (a past of 0 was
+ * told to go lower). With `input.flags`, in the CLI's flags (`--dim sequence_length=123`, `--value
+ * position_ids=positions+N`); the past is named in words, as the positions do not know its dim's name.
  */
 function positionsAdvice(
   input: ValuesTarget,
@@ -776,18 +785,34 @@ function positionsAdvice(
     : axis >= 0
       ? `dim ${axis} of '${input.name}'`
       : `the length of '${input.name}'`;
+  // A named dim's flag: `--dim sequence_length=123`. Another dim's `--shape` needs sizes the positions do not
+  // know: it is named in words.
+  const dimFlag = (n: number) =>
+    input.flags && isNamedDim(declared) ? `--dim ${shellQuote(`${declared}=${n}`)}` : undefined;
+  const lengthTo = (n: number) => dimFlag(n) ?? `${length} to ${n}`;
+  const setLength = (n: number) => (dimFlag(n) ? `use ${dimFlag(n)}` : `set ${length} to ${n}`);
+  const startFlag = (n: number) => `--value ${shellQuote(`${input.name}=positions${n > 0 ? `+${n}` : ''}`)}`;
   if (fit < 1) {
     const first = rows - steps;
-    if (first >= 0)
-      return afterPast ? `Set the past to ${first} or less.` : `Start the positions at ${first} or less.`;
-    return afterPast
-      ? `Set the past to 0 and ${length} to ${rows} or less, or the past to ${rows - 1} and ${length} to 1.`
+    if (first >= 0) {
+      if (afterPast) return `Set the past to ${first} or less.`;
+      return input.flags ? `Use ${startFlag(first)} or less.` : `Start the positions at ${first} or less.`;
+    }
+    if (afterPast)
+      return (
+        `Set the past to 0 and ${dimFlag(rows) ? 'use ' : ''}${lengthTo(rows)} or less, ` +
+        `or the past to ${rows - 1} and ${lengthTo(1)}.`
+      );
+    return input.flags
+      ? `Use ${startFlag(0)} and ${lengthTo(rows)} or less.`
       : `Start the positions at 0 and set ${length} to ${rows} or less.`;
   }
   const tokens = fit === 1 ? 'token' : 'tokens';
+  // Positions from 0 cannot start lower, nor a past of 0 go lower.
+  if (start === 0) return `At most ${fit} ${tokens} fit the table: ${setLength(fit)} or less.`;
   return afterPast
-    ? `At most ${fit} ${tokens} after a past of ${start}: set ${length} to ${fit} or less, or the past lower.`
-    : `At most ${fit} ${tokens} from position ${start}: set ${length} to ${fit} or less, or start the positions lower.`;
+    ? `At most ${fit} ${tokens} after a past of ${start}: ${setLength(fit)} or less, or the past lower.`
+    : `At most ${fit} ${tokens} from position ${start}: ${setLength(fit)} or less, or start the positions lower.`;
 }
 
 /**

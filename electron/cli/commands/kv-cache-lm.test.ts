@@ -211,7 +211,7 @@ describe('a decoder with a KV cache', () => {
     ]);
     expect(afterPast.code).toBe(2);
     expect(afterPast.stderr).toContain(
-      'At most 251 tokens after a past of 5: set sequence_length to 251 or less, or the past lower.',
+      'At most 251 tokens after a past of 5: use --dim sequence_length=251 or less, or the past lower.',
     );
     expect(a.notes.join('\n')).toContain("'position_ids' (positions from 0 along each sample's last axis)");
   });

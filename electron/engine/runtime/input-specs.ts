@@ -490,6 +490,8 @@ function addValues(
       dtype: dtypeName(input.elemType),
       indexes: indexes.get(input.name),
       shape: input.declared,
+      // Flags where the CLI asked (bench sends no origin); the app and recipes get their fields' words.
+      flags: input.origin === undefined || input.origin === 'flags',
     };
     const problem = values && inputValuesProblem(typed, values, input.dims, past);
     if (problem) throw new StudioError('BAD_INPUT', problem.message);

@@ -39,6 +39,7 @@ import {
 } from '../../../shared/input-spec.js';
 import { formatShape } from '../format.js';
 import { groupNames, inputGroups } from '../../../shared/input-groups.js';
+import { listWords } from '../../../shared/counted.js';
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import { inputSpecState } from '../state/experiment.js';
@@ -312,6 +313,40 @@ export function withDimSet(
 }
 
 /**
+ * The drafts with dim `axis` of `input` back at its guess where the field is empty (the user cleared it and left it),
+ * and the same dim of every other input that has the name (withDimSet emptied them together): they hold guesses from
+ * then on and follow the sizes typed elsewhere, as before the user typed (a cleared sequence stayed empty, no longer
+ * following the past: a user test). Called when the field loses focus, so that clearing it to type another number
+ * does not put the guess back under the cursor. A field that holds anything is left as it is.
+ */
+export function withDimGuessed(
+  summary: ModelSummary,
+  drafts: Record<string, InputDraft>,
+  input: string | readonly string[],
+  axis: number,
+): Record<string, InputDraft> {
+  const inputs: readonly string[] = typeof input === 'string' ? [input] : input;
+  const declared = summary.inputs.find((i) => i.name === inputs[0])?.shape[axis];
+  const named = isNamedDim(declared) ? declared : undefined;
+  const next = { ...drafts };
+  let cleared = false;
+  for (const other of summary.inputs) {
+    const draft = drafts[other.name];
+    if (!draft || other.rankUnknown) continue;
+    const empty = (k: number) =>
+      ((inputs.includes(other.name) && k === axis) || (named !== undefined && other.shape[k] === named)) &&
+      (draft.dims[k] ?? '').trim() === '';
+    if (!other.shape.some((_, k) => empty(k))) continue;
+    cleared = true;
+    next[other.name] = {
+      ...draft,
+      guessed: draft.dims.map((_, k) => empty(k) || draft.guessed?.[k] === true),
+    };
+  }
+  return cleared ? withSumsFollowing(summary, withGuessesFollowing(summary, next)) : drafts;
+}
+
+/**
  * The fields of dims named as a sum (`past_sequence_length + sequence_length`, cache-dims.ts) set to the sum of
  * their terms' fields, where every term holds a whole number: a mask follows the past and the new tokens.
  */
@@ -450,7 +485,7 @@ export function specFromDraft(
           ok: false,
           message: problem.message,
           field: { input: input.name, part: problem.part === 'max' ? 'b' : 'a' },
-          ...(tooLong ? { also: [{ input: input.name, part: dims.length - 1 }] } : {}),
+          ...(tooLong ? { also: lengthFields(summary, input, dims.length - 1) } : {}),
         };
       values[input.name] = rule;
     }
@@ -470,6 +505,67 @@ export function specFromDraft(
   const sum = sumDimProblem(summary.inputs, shapes) ?? cacheSwitchProblem(summary.inputs, shapes, values);
   if (sum) return { ok: false, message: sum };
   return { ok: true, spec: Object.keys(values).length > 0 ? { shapes, values } : { shapes } };
+}
+
+/**
+ * The fields of the length along positions, at `axis` of `input`: its own, then, where the dim is named, that dim's
+ * field in every other input (a sequence typed in input_ids is the one position_ids runs along; only position_ids'
+ * field was marked, and the user's own field looked fine: a user test).
+ */
+function lengthFields(
+  summary: ModelSummary,
+  input: ModelSummary['inputs'][number],
+  axis: number,
+): DraftField[] {
+  const fields: DraftField[] = [{ input: input.name, part: axis }];
+  const named = input.shape[axis];
+  if (!isNamedDim(named)) return fields;
+  for (const other of summary.inputs) {
+    if (other.name === input.name || other.rankUnknown) continue;
+    other.shape.forEach((d, k) => {
+      if (d === named) fields.push({ input: other.name, part: k });
+    });
+  }
+  return fields;
+}
+
+/** A field as the line beside the disabled button names it: its dim's label, or its values field's. */
+function fieldLabel(summary: ModelSummary, drafts: Record<string, InputDraft>, field: DraftField): string {
+  const input = summary.inputs.find((i) => i.name === field.input);
+  if (typeof field.part === 'number')
+    return input?.rankUnknown ? 'Shape' : dimLabel(input?.shape ?? [], field.part);
+  if (field.part === 'b') return 'To';
+  return drafts[field.input]?.values?.kind === 'constant' ? 'Value' : 'From';
+}
+
+/** `position_ids'`, `x's`: a name as the owner of its fields. */
+const owning = (name: string) => (name.endsWith('s') ? `${name}'` : `${name}'s`);
+
+/**
+ * Why "Use these inputs" is disabled, said beside it: the marked fields by fieldset (the first holding the message)
+ * and where the message is, or undefined while the form can be saved. The message is said in one fieldset, often
+ * far from the button and from the field the user typed (a user test: the button was disabled with nothing beside
+ * it). `groups`: the form's fieldsets (inputGroups), which name a field of a group by the group.
+ */
+export function saveBlockedNote(
+  summary: ModelSummary,
+  drafts: Record<string, InputDraft>,
+  parsed: ReturnType<typeof specFromDraft>,
+  groups: readonly (readonly string[])[],
+): string | undefined {
+  if (parsed.ok) return undefined;
+  if (!parsed.field) return 'Fix what the message above says first.';
+  const legend = (name: string) => groupNames(groups.find((g) => g.includes(name)) ?? [name]);
+  const byFieldset = new Map<string, string[]>();
+  for (const field of [parsed.field, ...(parsed.also ?? [])]) {
+    const labels = byFieldset.get(legend(field.input)) ?? [];
+    const label = fieldLabel(summary, drafts, field);
+    if (!labels.includes(label)) labels.push(label);
+    byFieldset.set(legend(field.input), labels);
+  }
+  const fields = [...byFieldset].map(([name, labels]) => `${owning(name)} ${listWords(labels)}`);
+  const where = legend(parsed.field.input);
+  return `Fix the marked fields first: ${fields.join('; ')} (the message is under ${where}).`;
 }
 
 export function InputSpecPanel({
@@ -515,6 +611,7 @@ export function InputSpecPanel({
   // A saved spec no job can use (one named dim at two sizes, saved before the form refused it) is not one to go
   // back to: the form stays open until it is corrected.
   const savedUsable = saved !== undefined && inputSpecProblem(summary.inputs, saved) === undefined;
+  const blocked = saveBlockedNote(summary, drafts, parsed, groups);
 
   const save = async () => {
     if (!parsed.ok) return;
@@ -636,7 +733,15 @@ export function InputSpecPanel({
                   // The guess's reason only beside the guessed size: under another, it read as describing that. A
                   // size the user gave has no reason to give.
                   const guessHere = dim.source !== 'set' && holdsGuess(draft.dims[i] ?? '', dim.value);
-                  const why = sum ?? (open && guessHere ? dim.reason : undefined);
+                  // An emptied field goes back to the guess when left (withDimGuessed): said while it is empty.
+                  const emptied = open && (draft.dims[i] ?? '').trim() === '';
+                  const why =
+                    sum ??
+                    (open && guessHere
+                      ? dim.reason
+                      : emptied
+                        ? `Empty: it goes back to ${dim.value} when you leave it.`
+                        : undefined);
                   return (
                     <div key={i} className={open ? 'field input-dim open' : 'field input-dim'}>
                       <label htmlFor={fieldId}>{label}</label>
@@ -657,10 +762,13 @@ export function InputSpecPanel({
                         value={draft.dims[i] ?? ''}
                         aria-describedby={why ? `${fieldId}-why` : undefined}
                         {...(shapeless ? {} : invalid(i))}
+                        // Emptied, it shows the number it goes back to when left (withDimGuessed).
+                        placeholder={open ? String(dim.value) : undefined}
                         onChange={(e) => {
                           const text = e.target.value;
                           setDrafts((d) => withDimSet(summary, d, members, i, text));
                         }}
+                        onBlur={() => setDrafts((d) => withDimGuessed(summary, d, members, i))}
                       />
                       {why && (
                         <span id={`${fieldId}-why`} className="field-hint">
@@ -771,9 +879,15 @@ export function InputSpecPanel({
             disabled={!parsed.ok || saving}
             onClick={() => void save()}
             data-testid="save-input-spec"
+            aria-describedby={blocked ? `${id}-blocked` : undefined}
           >
             Use these inputs
           </button>
+          {blocked && (
+            <p id={`${id}-blocked`} className="field-hint" data-testid="save-input-spec-why">
+              {blocked}
+            </p>
+          )}
           {savedUsable && (
             <button type="button" onClick={() => setEditing(false)}>
               Cancel

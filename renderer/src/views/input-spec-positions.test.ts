@@ -5,7 +5,15 @@ import { guessInputSpec, specFromGuesses, type InputSpec } from '../../../shared
 import type { ModelSummary } from '../../../shared/model-summary.js';
 import type { Workspace } from '../../../shared/workspace.js';
 import type { Studio } from '../state/use-studio.js';
-import { draftOf, InputSpecPanel, specFromDraft, withDimSet } from './input-spec-panel.js';
+import {
+  draftGuesses,
+  draftOf,
+  InputSpecPanel,
+  saveBlockedNote,
+  specFromDraft,
+  withDimGuessed,
+  withDimSet,
+} from './input-spec-panel.js';
 
 /**
  * A decoder exported with a KV cache whose position_ids index a 128-row table (the user tester's model: a past of 5
@@ -89,8 +97,61 @@ describe('positions after the past in the input spec form (user test, KV cache L
         'over 128 steps reach 132, past them (every run would fail there). At most 123 tokens after a past of 5: set ' +
         'sequence_length to 123 or less, or the past lower.',
       field: { input: 'position_ids', part: 'a' },
-      also: [{ input: 'position_ids', part: 1 }],
+      // The sequence the user typed is marked too: one dim, in every input that has it.
+      also: [
+        { input: 'position_ids', part: 1 },
+        { input: 'input_ids', part: 1 },
+      ],
     });
+  });
+
+  it('marks the field the user typed and says beside the disabled button why it is disabled', () => {
+    const past5 = withDimSet(decoder, withDimSet(decoder, opened(), 'input_ids', 1, '128'), cache, 2, '5');
+    const parsed = specFromDraft(decoder, past5);
+    const groups = [['input_ids'], ['attention_mask'], ['position_ids'], cache];
+    expect(saveBlockedNote(decoder, past5, parsed, groups)).toBe(
+      "Fix the marked fields first: position_ids' From and sequence_length; input_ids' sequence_length " +
+        '(the message is under position_ids).',
+    );
+    expect(saveBlockedNote(decoder, opened(), specFromDraft(decoder, opened()), groups)).toBeUndefined();
+    // As the panel shows it: a saved spec with the typed 128 beside a past of 5 opens on the same fields.
+    const html = render({
+      shapes: {
+        input_ids: [1, 128],
+        attention_mask: [1, 133],
+        position_ids: [1, 128],
+        'past_key_values.0.key': [1, 2, 5, 8],
+        'past_key_values.0.value': [1, 2, 5, 8],
+      },
+      values: { position_ids: { kind: 'positions', start: 5 } },
+    });
+    const field = (input: string, axis: number) =>
+      new RegExp(`<input id="[^"]*-${input.replace('.', '\\.')}-${axis}"[^>]*>`).exec(html)?.[0] ?? '';
+    expect(field('input_ids', 1)).toContain('aria-invalid="true"');
+    expect(field('position_ids', 1)).toContain('aria-invalid="true"');
+    expect(field('input_ids', 0)).toContain('value="1"');
+    expect(field('input_ids', 0)).not.toContain('aria-invalid');
+    expect(html).toMatch(/data-testid="save-input-spec"[^>]*aria-describedby="[^"]*-blocked"/);
+    expect(html).toContain(
+      'Fix the marked fields first: position_ids&#x27; From and sequence_length; input_ids&#x27;',
+    );
+  });
+
+  it('puts a cleared sequence back at its guess when the field is left, following the past again', () => {
+    const typed = withDimSet(decoder, withDimSet(decoder, opened(), cache, 2, '5'), 'input_ids', 1, '100');
+    const cleared = withDimSet(decoder, typed, 'input_ids', 1, '');
+    // While the user types, the field stays empty (the guess does not come back under the cursor).
+    expect(cleared.input_ids!.dims).toEqual(['1', '']);
+    expect(cleared.position_ids!.dims).toEqual(['1', '']);
+    const left = withDimGuessed(decoder, cleared, 'input_ids', 1);
+    expect(left.input_ids!.dims).toEqual(['1', '123']);
+    expect(left.position_ids!.dims).toEqual(['1', '123']);
+    expect(left.attention_mask!.dims).toEqual(['1', '128']);
+    // A guess again, with its reason, and it follows the past.
+    expect(draftGuesses(decoder, left)[0]!.dims[1]).toMatchObject({ value: 123, source: 'table' });
+    expect(withDimSet(decoder, left, cache, 2, '8').input_ids!.dims).toEqual(['1', '120']);
+    // A field that holds a number is left as it is.
+    expect(withDimGuessed(decoder, typed, 'input_ids', 1)).toBe(typed);
   });
 
   it('takes a saved sequence that fits after the past as a guess, which follows the past', () => {

@@ -18,6 +18,8 @@ import { dequantizeBlockwise4Bit, quantizeBlockwise4Bit } from '../weight-only/i
 import { expectAgreement, modelBytes, quantizeInMemory, runModel } from '../weight-only/test-support.js';
 import { int4Method } from './int4.js';
 import { int8WeightMethod } from './int8-weight.js';
+import { checkNodeSelection } from '../../transform/node-selection.js';
+import { selectingQuantizer } from '../quantize-model.js';
 
 /*
  * int4 stores the float tables Gathers read (an embedding not tied to the head, a position table) in 4 bits as
@@ -134,9 +136,13 @@ describe('int4: float tables that Gathers read become GatherBlockQuantized', () 
     expect(q.skippedNodes.filter((n) => n.opType === 'Gather')).toEqual([]);
     const floatBytes = (VOCAB + 256) * 96 * 4;
     const quantizedBytes = (VOCAB + 256) * (48 + 3 * 4);
-    expect(q.notes.join('\n')).toContain(
-      `2 Gathers of 2 float tables no quantized head shares (an embedding, a position table) became com.microsoft ` +
-        `GatherBlockQuantized (4-bit, block 32, symmetric): ${floatBytes} -> ${quantizedBytes} bytes (15.6%).`,
+    // Which tables, the largest first, in plain words (a user test read "2 Gathers of 2 float tables no quantized
+    // head shares (an embedding, a position table)" as garbled), and options that keep them float on this model.
+    expect(q.notes).toContain(
+      "2 tables that Gathers read ('embed_positions.weight', 'embed_tokens.weight') are stored in 4 bits as " +
+        `com.microsoft GatherBlockQuantized (block 32, symmetric): ${floatBytes} -> ${quantizedBytes} bytes (15.6%). ` +
+        'ONNX Runtime only. To keep them in float: --op-types MatMul; to keep one: --exclude-nodes with the ' +
+        'Gathers that read it.',
     );
     expect(q.notes.join('\n')).not.toContain('stays in float');
     await expectAgreement(lm, q.model, kvFeeds(VOCAB, true), {
@@ -342,10 +348,47 @@ describe('int4: float tables that Gathers read become GatherBlockQuantized', () 
     expect(excluded.notes.join('\n')).toContain(
       `'embed_positions.weight' that a Gather reads stays in float (${256 * 96 * 4} bytes): excluded by --exclude-nodes.`,
     );
+    // The note on the 4-bit tables names the one table quantized, not "an embedding, a position table".
+    expect(excluded.notes).toContain(
+      "1 table that a Gather reads ('embed_tokens.weight') is stored in 4 bits as com.microsoft " +
+        `GatherBlockQuantized (block 32, symmetric): ${VOCAB * 96 * 4} -> ${VOCAB * (48 + 12)} bytes (15.6%). ` +
+        'ONNX Runtime only. To keep it in float: --op-types MatMul, or --exclude-nodes with the Gather that reads it.',
+    );
     // A table tied to the head too: --op-types without Gather leaves its lookup float (the head still 4-bit).
     const tied = await quantizeInMemory(int4Method, buildTiedLm(), { opTypes: ['MatMul'] });
     expect(tied.model.graph!.node.find((n) => n.name === TIED_LM.lookup)!.opType).toBe('Gather');
     expect(tied.model.graph!.node.find((n) => n.name === TIED_LM.head)!.opType).toBe('MatMulNBits');
+  });
+
+  it('advises an --op-types of the op types the model has, which the node selection takes without a note', async () => {
+    const advised = (notes: readonly string[]) =>
+      /--op-types (\S+?)[;,.]? /.exec(
+        notes.find((n) => n.includes('GatherBlockQuantized (block')) ?? '',
+      )?.[1];
+    const notesOf = (model: ModelProto, opTypes: string[]) => {
+      const notes: string[] = [];
+      checkNodeSelection(model, { opTypes, excludeNodes: [] }, selectingQuantizer(int4Method), (m) =>
+        notes.push(m),
+      );
+      return notes;
+    };
+    // No Gemm in the decoder: `MatMul,Gemm` drew "--op-types names Gemm, of which this model has no node".
+    const lm = untiedKvLm({ vocab: VOCAB, positionIds: true });
+    const q = await quantizeInMemory(int4Method, lm);
+    expect(advised(q.notes)).toBe('MatMul');
+    expect(notesOf(lm, ['MatMul'])).toEqual([]);
+    // A model with a Gemm beside its MatMuls: both.
+    const withGemm = untiedKvLm({ vocab: VOCAB, positionIds: true });
+    const matmul = withGemm.graph!.node.find((n) => n.opType === 'MatMul' && n.input[1] === 'lm_head_t')!;
+    matmul.opType = 'Gemm';
+    expect(advised((await quantizeInMemory(int4Method, withGemm)).notes)).toBe('MatMul,Gemm');
+    expect(notesOf(withGemm, ['MatMul', 'Gemm'])).toEqual([]);
+    // The op types the run was given, less Gather; a run of Gathers alone has none to offer.
+    const gathersOnly = await quantizeInMemory(int4Method, lm, { opTypes: ['Gather'] });
+    expect(advised(gathersOnly.notes)).toBeUndefined();
+    expect(gathersOnly.notes.join('\n')).toContain(
+      'ONNX Runtime only. To keep one in float: --exclude-nodes with the Gathers that read it.',
+    );
   });
 
   it('skips, with the reason, rows that are not whole blocks and tables of another rank or axis', async () => {

@@ -28,6 +28,7 @@ import {
   planTableGathers,
   rewriteTableGathers,
   storedKey,
+  tableGathersNote,
 } from '../weight-only/table-gather.js';
 import { rewriteTiedGathers, sharesRows, tiedGathers } from '../weight-only/tied-gather.js';
 import {
@@ -69,7 +70,8 @@ import {
  * table) becomes GatherBlockQuantized(T_Q4 uint8 [N, K / 2], ids, T_scales [N, K / block_size]
  * [, T_zero_points uint8 [N, ceil(k_blocks / 2)]]) when every float reader of the table is such a Gather
  * (weight-only/table-gather.ts): on a small decoder those tables were most of int4's output, larger than
- * int8-weight's. `--op-types MatMul,Gemm` or --exclude-nodes on the Gather keeps a table float.
+ * int8-weight's. `--op-types` without Gather (MatMul, and Gemm where the model has one) or --exclude-nodes on the
+ * Gather keeps a table float.
  * The model's default-domain opset is untouched; opset_import gains com.microsoft 1.
  *
  * accuracy_level 4 (default): the CPU kernel quantizes A to int8 per block on the fly and runs the
@@ -120,8 +122,11 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
   const gatherCandidates: GatherCandidate[] = [];
   // Why each Gather that int4 leaves alone stays float, for the note on the float tables left in the file.
   const whyFloat = new Map<NodeProto, string>();
+  // Before any rewrite: the op types the model has, which the advice to keep tables float may name.
+  const opTypesPresent = new Set<string>();
   for (const scope of graphScopes(model)) {
     for (const node of scope.graph.node) {
+      if (isDefaultDomain(node.domain)) opTypesPresent.add(node.opType);
       const selection = selectNode(node, common, INT4_OP_TYPES);
       const gather = node.opType === 'Gather' && isDefaultDomain(node.domain);
       if (selection.kind === 'skip') {
@@ -374,14 +379,11 @@ async function quantizeInt4(input: QuantizeInput<Int4Options>): Promise<Quantize
     }
   }
   if (tableGathers > 0) {
-    const before = tables.plans.reduce((a, p) => a + p.floatBytes, 0);
-    const after = tables.plans.reduce((a, p) => a + p.quantizedBytes, 0);
-    note(
-      `${counted(tableGathers, 'Gather')} of ${counted(tables.plans.length, 'float table')} no quantized head shares (an embedding, ` +
-        `a position table) became com.microsoft GatherBlockQuantized (4-bit, block ${blockSize}, ${symmetric ? 'symmetric' : 'with zero points'}): ` +
-        `${before} -> ${after} bytes (${((after / before) * 100).toFixed(1)}%). ONNX Runtime only; --op-types MatMul,Gemm, ` +
-        'or --exclude-nodes with a Gather, keeps its table in float.',
+    // The op types this run takes but Gather, of those the model has: `--op-types` with them keeps the tables float.
+    const keepFloat = (common.opTypes ?? [...INT4_OP_TYPES]).filter(
+      (t) => t !== 'Gather' && opTypesPresent.has(t),
     );
+    note(tableGathersNote(tables.plans, { blockSize, symmetric, keepFloat }));
   }
   if (rewrites.length > 0 || tableGathers > 0) {
     const kept = keptInFloatNote(keptInFloat);

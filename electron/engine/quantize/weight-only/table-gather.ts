@@ -1,4 +1,5 @@
 import { type GraphProto, type NodeProto, type TensorProto, TensorProto_DataType as DT } from 'onnx-buf';
+import { counted } from '../../../../shared/counted.js';
 import { isDefaultDomain } from '../../onnx/domains.js';
 import { float32ArrayToFloat16 } from '../../onnx/float16.js';
 import { type UniqueNameGenerator, localDefinitions, subgraphsOf } from '../../onnx/graph.js';
@@ -292,4 +293,47 @@ export function rewriteTableGathers(
       ];
     }
   }
+}
+
+/** Tables int4's note names before `and N more`. */
+const LISTED_TABLES = 3;
+
+/**
+ * int4's note on the tables it stored in 4 bits: which (the largest first), their bytes before and after, and how to
+ * keep them float. `keepFloat`: the op types an `--op-types` without Gather would name, only those the model has
+ * nodes of (`--op-types MatMul,Gemm` advised on a model without a Gemm drew "names Gemm, of which this model has no
+ * node"); empty, only --exclude-nodes is offered. A user test read the note it replaces ("2 Gathers of 2 float
+ * tables no quantized head shares (an embedding, a position table)") as garbled, and it named both kinds of table
+ * where one was quantized.
+ */
+export function tableGathersNote(
+  plans: readonly TablePlan[],
+  options: { blockSize: number; symmetric: boolean; keepFloat: readonly string[] },
+): string {
+  const before = plans.reduce((a, p) => a + p.floatBytes, 0);
+  const after = plans.reduce((a, p) => a + p.quantizedBytes, 0);
+  const gathers = plans.reduce((a, p) => a + p.gathers.length, 0);
+  const names = [...plans]
+    .sort((a, b) => b.floatBytes - a.floatBytes)
+    .map((p) => `'${p.weights[0]!.ref.name}'`);
+  const listed =
+    names.length > LISTED_TABLES
+      ? `${names.slice(0, LISTED_TABLES).join(', ')} and ${names.length - LISTED_TABLES} more`
+      : names.join(', ');
+  const one = plans.length === 1;
+  const opTypes = options.keepFloat.length > 0 ? `--op-types ${options.keepFloat.join(',')}` : undefined;
+  const excluded = one
+    ? `--exclude-nodes with the ${gathers === 1 ? 'Gather that reads' : 'Gathers that read'} it`
+    : '--exclude-nodes with the Gathers that read it';
+  const keep = one
+    ? `To keep it in float: ${opTypes ? `${opTypes}, or ` : ''}${excluded}.`
+    : opTypes
+      ? `To keep them in float: ${opTypes}; to keep one: ${excluded}.`
+      : `To keep one in float: ${excluded}.`;
+  return (
+    `${counted(plans.length, 'table')} that ${gathers === 1 ? 'a Gather reads' : 'Gathers read'} (${listed}) ` +
+    `${one ? 'is' : 'are'} stored in 4 bits as com.microsoft GatherBlockQuantized (block ${options.blockSize}, ` +
+    `${options.symmetric ? 'symmetric' : 'with zero points'}): ${before} -> ${after} bytes ` +
+    `(${((after / before) * 100).toFixed(1)}%). ONNX Runtime only. ${keep}`
+  );
 }
