@@ -99,7 +99,10 @@ export const benchParamsSchema = z
     /** Values synthetic inputs are filled with, by input name (`--value sr=16000`). */
     values: z.record(z.string(), inputValuesSchema),
     data: benchDataSchema,
-    /** Record onnxruntime's profiling trace and aggregate it (timings then include the profiler's overhead). */
+    /**
+     * Also record onnxruntime's profile, aggregated per op type and node: in a separate pass after timing, in sessions
+     * of their own (electron/engine/bench/profile-pass.ts), so that no latency figure includes the profiler's cost.
+     */
     profile: z.boolean(),
     /**
      * `onnx-studio explain`: also read what it needs of its two models (the original, then the variant) from the
@@ -151,7 +154,10 @@ export interface NodeTime {
   node?: string;
 }
 
-/** onnxruntime's profiling trace, aggregated over the measured runs (first run and warmup excluded). */
+/**
+ * onnxruntime's profiling trace, aggregated over the runs of a separate profiled pass after timing (one session per
+ * model, profiled after a warm-up run): the latency figures come from the timed runs, which ran without the profiler.
+ */
 export interface BenchProfile {
   byOpType: OpTypeTime[];
   /** The ten slowest nodes. */
@@ -162,7 +168,7 @@ export interface BenchProfile {
    * recorded before it existed.
    */
   nodes?: NodeTime[];
-  /** How many runs the aggregate covers. */
+  /** How many profiled runs the aggregate covers (5 to 20: as many as were timed, within those bounds). */
   runs: number;
   /**
    * The raw trace (Chrome trace format: open it in chrome://tracing or ui.perfetto.dev). Kept by `bench
@@ -210,8 +216,9 @@ export interface BenchModelResult extends LatencyStats {
   /** Runs per second of one stream of sequential runs: 1000 / meanMs. */
   throughput: number;
   /**
-   * Peak resident memory of the engine process during this benchmark (bytes). Models benchmarked together
-   * share the process, so they report the same peak; benchmark a model alone for its own.
+   * Peak resident memory of the engine process during this benchmark's timing (bytes; a profile pass after it is
+   * not included). Models benchmarked together share the process, so they report the same peak; benchmark a model
+   * alone for its own.
    */
   peakRssBytes: number;
   /** The model file plus its external data (bytes). */
@@ -310,7 +317,7 @@ export interface BenchReport {
     /** `bench --generate`: what every model generated from, the same prompt for all. */
     generate?: BenchGenerateSettings;
   };
-  /** Things the reader should know: defaulted dims, spinning, profiling overhead. */
+  /** Things the reader should know: defaulted dims, spinning, how a profile was recorded. */
   notes: string[];
   /** Wall time of the whole job (s). */
   seconds: number;

@@ -245,7 +245,7 @@ export const benchJobSpecSchema = z
     values: valuesSchema.optional(),
     /** Default: 4 synthetic feeds, seed 0. */
     data: benchDataSpecSchema.optional(),
-    /** Record and aggregate onnxruntime's profile (per-op times; adds overhead to the timings). */
+    /** Record and aggregate onnxruntime's profile (per-op times, from a separate pass after timing: latencies are not affected). */
     profile: z.boolean().optional(),
   })
   .refine((s) => s.iterations === undefined || s.durationMs === undefined, {

@@ -260,7 +260,8 @@ export function printReport(ctx: CliContext, report: BenchReport): void {
   out.push(
     '',
     `Percentiles interpolate linearly between sorted runs (numpy's default); std is the sample standard deviation; ` +
-      `Runs/s = 1000 / mean; peak RSS is the engine process's (${report.settings.rssMethod === 'exact' ? "the kernel's high-water mark" : 'sampled after every run'}).`,
+      `Runs/s = 1000 / mean; peak RSS is the engine process's${report.results.some((r) => r.profile) ? ' while timing, before the profiled pass' : ''} ` +
+      `(${report.settings.rssMethod === 'exact' ? "the kernel's high-water mark" : 'sampled after every run'}).`,
   );
   ctx.stdout.write(`${out.join('\n')}\n`);
 }
@@ -269,7 +270,7 @@ function profileLines(r: BenchModelResult, label: string): string[] {
   const p = r.profile;
   if (!p) return [];
   return [
-    `Profile of ${label}: kernel time per run over ${p.runs} measured runs${p.traceFile ? ` (trace: ${p.traceFile})` : ''}`,
+    `Profile of ${label}: kernel time per run over ${p.runs} profiled runs, a pass after timing${p.traceFile ? ` (trace: ${p.traceFile})` : ''}`,
     table(['Op type', 'ms/run', '%'], p.byOpType.map((o) => [o.opType, ms(o.ms), o.pct.toFixed(1)])),
     '',
     table(['Slowest nodes', 'Op type', 'ms/run'], p.topNodes.map((n) => [n.name, n.opType, ms(n.ms)]), 'llr'),
@@ -305,7 +306,8 @@ export const benchCommand: CliCommand = {
     `  --opt-level LEVEL      graph optimization: disabled | basic | extended | all (default ${BENCH_DEFAULTS.optLevel})`,
     '  --spin on|off          let idle onnxruntime threads spin-wait (default off: spinning threads of one model',
     '                         steal CPU from the next one in an interleaved run; on can help a model running alone)',
-    '  --profile              aggregate onnxruntime\'s profiling trace by op type and node (adds overhead)',
+    '  --profile              also aggregate onnxruntime\'s profile by op type and node, recorded in a separate pass',
+    '                         after timing (5 to 20 profiled runs per model): the latencies do not include the profiler',
     '  --generate N           time text generation on a decoder with a KV cache (Optimum\'s decoder_with_past_model.onnx',
     '                         or decoder_model_merged.onnx): a prefill of the prompt (first token), then N greedy decode',
     '                         steps, each fed the step before\'s cache; reports first-token latency, decode ms per token,',

@@ -8,11 +8,12 @@ import {
   type BenchInputInfo,
   type BenchModelResult,
   type BenchParams,
+  type BenchProfile,
   type BenchReport,
 } from '../../../shared/bench.js';
 import { StudioError } from '../errors.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
-import { whileLoading } from './loading-stage.js';
+import { type LoadingModel, whileLoading } from './loading-stage.js';
 import { createSession } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
 import { runFailure } from '../runtime/run-failure.js';
@@ -22,8 +23,9 @@ import { prepareFeeds, type Feed } from './bench-feeds.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { PeakRssMeter } from './peak-rss.js';
 import { compareToBaseline } from '../../../shared/bench-comparisons.js';
-import { fusedWriters, nameBlockedKernels } from './kernel-nodes.js';
-import { aggregateProfileFile, PROFILE_DIR_PREFIX } from './profile-trace.js';
+import { fusedWriters } from './kernel-nodes.js';
+import { PROFILE_DIR_PREFIX } from './profile-trace.js';
+import { PROFILE_WARMUP_RUNS, profileRunCount, recordProfiles } from './profile-pass.js';
 import { type BenchHooks, collectGarbage, labels, sessionSettings, spinningNote, threadsNote } from './bench-session.js';
 import { summarize } from '../../../shared/latency-stats.js';
 
@@ -93,6 +95,11 @@ interface PreparedModel {
   writers?: Map<string, string>;
 }
 
+/** What the loading stage says of a model (loading-stage.ts). */
+function loadingOf(model: PreparedModel): LoadingModel {
+  return { path: model.path, fileBytes: model.modelBytes - model.externalDataBytes, externalDataBytes: model.externalDataBytes };
+}
+
 /** The most distinct shapes listed per input: data of many widths is said as a mix, not listed in full. */
 const MAX_LISTED_SHAPES = 16;
 
@@ -128,19 +135,12 @@ function markGuesses(fed: BenchInputInfo[], synthetic: readonly ResolvedInput[])
   });
 }
 
-async function findProfileFile(prefix: string): Promise<string> {
-  const dir = path.dirname(prefix);
-  const base = `${path.basename(prefix)}_`;
-  const files = (await fs.promises.readdir(dir)).filter((f) => f.startsWith(base) && f.endsWith('.json'));
-  const file = files.sort().at(-1);
-  if (!file) throw new StudioError('ORT', `onnxruntime wrote no profiling trace for ${prefix}.`);
-  return path.join(dir, file);
-}
-
 /**
  * Benchmarks one or several models on the same inputs: for each model, session creation and the first run
  * are timed on their own; then warmup and the measured runs go round-robin over the models (A B A B ...),
  * one session each, in this process. Returns the figures per model and ratios against the first.
+ * With `profile`, the timing sessions run without onnxruntime's profiler and are released after measuring; then a
+ * separate pass profiles the models in sessions of their own (profile-pass.ts): no latency includes the profiler.
  * Stops with CANCELLED at the next run after `hooks.signal` aborts; sessions are always released.
  */
 export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}): Promise<BenchReport> {
@@ -218,21 +218,28 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
   note(spin.level, spin.message);
   const oversubscribed = threadsNote(params.intraOpThreads, os.availableParallelism());
   if (oversubscribed) note('warn', oversubscribed);
-  if (params.profile) note('info', 'profiling is on: the timings include onnxruntime\'s profiler overhead; compare models with profiling off.');
 
   collectGarbage();
   const meter = PeakRssMeter.start();
   const profileDir = params.profile ? await fs.promises.mkdtemp(path.join(os.tmpdir(), PROFILE_DIR_PREFIX)) : undefined;
   const sessions: ort.InferenceSession[] = [];
+  let released = false;
   const initMs: number[] = [];
   const firstRunMs: number[] = [];
   const allModels = prepared.map((p) => p.path).join(', ');
 
   // Progress: warmup counts for its share of the planned runs (it may run longer, see WARMUP_MIN_MS); the
-  // measured runs count one by one, or follow the clock in duration mode.
+  // measured runs count one by one, or follow the clock in duration mode. A profile pass takes the last part of
+  // the bar, by its share of all the runs (a tenth in duration mode, where the measured runs are not known).
   const rounds = params.iterations;
   const warmupRuns = prepared.length * params.warmup;
   const warmupShare = params.durationMs !== undefined ? (warmupRuns > 0 ? 0.1 : 0) : warmupRuns / (warmupRuns + prepared.length * (rounds ?? 0));
+  const plannedProfileRuns = prepared.length * (PROFILE_WARMUP_RUNS + profileRunCount(rounds ?? 0));
+  const timingShare = !params.profile
+    ? 1
+    : rounds === undefined
+      ? 0.9
+      : 1 - plannedProfileRuns / (warmupRuns + prepared.length * rounds + plannedProfileRuns);
   let warmupDone = 0;
   let measuredDone = 0;
   let measureStart: number | undefined;
@@ -245,21 +252,33 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
         : params.durationMs !== undefined
           ? Math.min(1, (performance.now() - measureStart) / params.durationMs)
           : measuredDone / (prepared.length * (rounds ?? 1));
-    hooks.onProgress(warmupShare * warm + (1 - warmupShare) * measured, stage);
+    hooks.onProgress(timingShare * (warmupShare * warm + (1 - warmupShare) * measured), stage);
+  };
+  // After measuring (a profile pass needs none of them), or wherever the benchmark stops.
+  const releaseSessions = async () => {
+    released = true;
+    hooks.onPhase?.('releasing', allModels);
+    for (const session of sessions) {
+      try {
+        await session.release();
+      } catch {
+        // Releasing is best effort: a session that failed to release cannot be used again anyway.
+      }
+    }
   };
 
   let succeeded = false;
   try {
-    for (const [i, model] of prepared.entries()) {
+    for (const model of prepared) {
       checkCancelled();
       hooks.onPhase?.('creating session', model.path);
       let t0 = performance.now();
       // No fraction to give while onnxruntime loads: the stage says what, how big, and for how long.
-      const loading = { path: model.path, fileBytes: model.modelBytes - model.externalDataBytes, externalDataBytes: model.externalDataBytes };
       const session = await whileLoading(
-        loading,
+        loadingOf(model),
         (stage) => hooks.onProgress?.(0, stage),
-        () => createSession(model.path, sessionSettings(params, profileDir ? path.join(profileDir, `model-${i}`) : undefined)),
+        // Never with the profiler: its cost per kernel event would be in every latency (profile-pass.ts).
+        () => createSession(model.path, sessionSettings(params, undefined)),
         // A Cancel during the creation, which cannot be interrupted, ends the run as it returns, not after a first run.
         { label: model.label, checkCancelled, release: (made) => made.release() },
       );
@@ -337,22 +356,29 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       },
     });
     flush();
+    // The peak of the timing, every model's session loaded; the profile pass's sessions replace these, not add to them.
+    const peakRssBytes = meter.peakBytes();
+    await releaseSessions();
 
-    const profiles: (BenchModelResult['profile'] | undefined)[] = [];
+    let profiles: BenchProfile[] = [];
     if (profileDir) {
-      for (const [i, model] of prepared.entries()) {
-        checkCancelled();
-        hooks.onPhase?.('profiling', model.path);
-        const session = sessions[i] as ort.InferenceSession;
-        session.endProfiling();
-        const traceFile = await findProfileFile(path.join(profileDir, `model-${i}`));
-        const aggregate = await aggregateProfileFile(traceFile, { skipRuns: 1 + warmupRounds });
-        const named = model.writers ? nameBlockedKernels(aggregate, model.writers) : aggregate;
-        profiles.push({ ...named, traceFile });
-      }
+      const profileRuns = profileRunCount(samples[0]?.length ?? 0);
+      note(
+        'info',
+        `profiling: the latency figures are from runs without onnxruntime's profiler; each model's per-op times are from ` +
+          `${profileRuns} more runs, profiled in a separate pass after timing.`,
+      );
+      const targets = prepared.map((model) => ({ ...model, loading: loadingOf(model) }));
+      profiles = await recordProfiles(targets, {
+        params,
+        dir: profileDir,
+        runs: profileRuns,
+        hooks,
+        checkCancelled,
+        onProgress: (done, total, stage) => hooks.onProgress?.(timingShare + (1 - timingShare) * (done / total), stage),
+      });
     }
 
-    const peakRssBytes = meter.peakBytes();
     const results: BenchModelResult[] = prepared.map((model, i) => {
       const s = summarize(samples[i] as number[]);
       const profile = profiles[i];
@@ -405,14 +431,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       ...(explain ? { explain } : {}),
     };
   } finally {
-    hooks.onPhase?.('releasing', allModels);
-    for (const session of sessions) {
-      try {
-        await session.release();
-      } catch {
-        // Releasing is best effort: a session that failed to release cannot be used again anyway.
-      }
-    }
+    if (!released) await releaseSessions();
     // Traces of a benchmark that did not finish are of no use to anyone; those of one that did are reported.
     if (profileDir && !succeeded) await fs.promises.rm(profileDir, { recursive: true, force: true });
   }

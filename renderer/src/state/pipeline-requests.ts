@@ -27,7 +27,7 @@ export interface BenchSettings {
   ep: string;
   warmup: number;
   iterations: number;
-  /** Record onnxruntime's profile for the per-op breakdown (adds a little overhead to every run). */
+  /** Record onnxruntime's profile for the per-op breakdown (a separate pass after timing: latencies are not affected). */
   profile: boolean;
 }
 
