@@ -39,6 +39,20 @@ describe('the conditions of a benchmark run', () => {
     expect(conditionsDiffer(browser, { ...profiled, profiling: false })).toEqual([]);
   });
 
+  it('sets a run profiled in a pass of its own beside a plain one: the profiler touched none of its timings', () => {
+    const apart = runConditions({
+      settings: SETTINGS,
+      results: [{ profile: { timedApart: true } }],
+      inputs: INPUTS,
+    });
+    const plain = runConditions({ settings: SETTINGS, results: [{}], inputs: INPUTS });
+    expect(apart.profiling).toBe(false);
+    expect(conditionsDiffer(apart, plain)).toEqual([]);
+    // A record from before, profiled in its timed runs, stays apart.
+    const inline = runConditions({ settings: SETTINGS, results: [{ profile: {} }], inputs: INPUTS });
+    expect(conditionsDiffer(inline, plain)).toEqual(['with profiling']);
+  });
+
   it('says where a run differs, in words that follow "ran"', () => {
     const base: RunConditions = {
       threads: 0,

@@ -171,6 +171,11 @@ export interface BenchProfile {
   /** How many profiled runs the aggregate covers (5 to 20: as many as were timed, within those bounds). */
   runs: number;
   /**
+   * Recorded in its own pass, apart from the timed runs (always, now). Absent in records from before, whose timings
+   * include the profiler's cost: Compare keeps those apart from plain runs (shared/bench-conditions.ts).
+   */
+  timedApart?: true;
+  /**
    * The raw trace (Chrome trace format: open it in chrome://tracing or ui.perfetto.dev). Kept by `bench
    * --profile` only; explain and the app keep the aggregates and delete the trace (several MB per model).
    */

@@ -72,6 +72,7 @@ describe('a profiled benchmark', () => {
       expect(r.iterations).toBe(30);
       // The aggregate says how many profiled runs it covers: not the 30 timed.
       expect(r.profile?.runs).toBe(20);
+      expect(r.profile?.timedApart).toBe(true);
       expect(r.profile?.byOpType.length).toBeGreaterThan(0);
     }
     expect(report.results[1]?.profile?.byOpType.map((o) => o.opType)).toEqual(['Add']);

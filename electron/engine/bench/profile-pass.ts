@@ -129,7 +129,7 @@ export async function recordProfiles(
     const traceFile = await findProfileFile(prefixes[i] as string);
     const aggregate = await aggregateProfileFile(traceFile, { skipRuns: PROFILE_WARMUP_RUNS });
     const named = target.writers ? nameBlockedKernels(aggregate, target.writers) : aggregate;
-    profiles.push({ ...named, traceFile });
+    profiles.push({ ...named, traceFile, timedApart: true });
   }
   return profiles;
 }
