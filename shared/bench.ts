@@ -232,8 +232,8 @@ export interface BenchModelResult extends LatencyStats {
   profile?: BenchProfile;
   /**
    * `bench --generate`: the generation's own figures. The latency statistics above are then per decode step (one
-   * token each, every step of every timed generation), `throughput` is tokens/s, `firstRunMs` the first token of
-   * the first (untimed) generation and `warmup` the untimed generations.
+   * token each, every step of every timed generation), `throughput` is tokens/s (generation.tokensPerSecond),
+   * `firstRunMs` the first token of the first (untimed) generation and `warmup` the untimed generations.
    */
   generation?: BenchGeneration;
 }
@@ -263,7 +263,7 @@ export interface BenchGeneration {
   firstToken: GenerationLatency;
   /** One decode step (feed the last token and the cache, run, argmax), every step of every timed generation. */
   decode: GenerationLatency;
-  /** 1000 / decode.meanMs. */
+  /** 1000 / decode.p50Ms: the median step, the statistic of the decode p50 ratio and its verdict. */
   tokensPerSecond: number;
   /** The ids the last generation produced (greedy: the argmax of the last logits each step), newTokens of them. */
   ids: number[];

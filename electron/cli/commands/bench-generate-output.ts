@@ -5,32 +5,28 @@
  */
 import type { BenchComparison, BenchGeneration, BenchReport } from '../../../shared/bench.js';
 import { formatBytes, formatTable } from '../format.js';
-import { processPeakLine, verdictLegend, verdictWords } from './bench-output.js';
+import { counted } from '../../../shared/counted.js';
+import { ms, processPeakLine, ratio, verdictLegend, verdictWords } from './bench-output.js';
 
 /** Generated ids listed per model in the text; --json has them all. */
 const LISTED_IDS = 32;
 
-/** ms with about four significant digits, as bench's tables write them. */
-function ms(value: number): string {
-  if (!Number.isFinite(value)) return '-';
-  if (value >= 100) return value.toFixed(1);
-  if (value >= 10) return value.toFixed(2);
-  return value.toFixed(3);
-}
-
-function ratio(value: number): string {
-  return Number.isFinite(value) ? `${value.toFixed(2)}x` : '-';
-}
-
-/** `93.9% (31/33), first differs at 12`; the first model is the baseline. */
+/** `93.9% (31/33)`: the share of ids equal to the first model's at the same position; the first model is the baseline. */
 export function agreementCell(g: BenchGeneration): string {
   if (g.agreement === undefined) return '(baseline)';
   const same = Math.round(g.agreement * g.ids.length);
-  const first =
-    g.firstDifference === null || g.firstDifference === undefined
-      ? ''
-      : `, first differs at ${g.firstDifference}`;
-  return `${(g.agreement * 100).toFixed(1)}% (${same}/${g.ids.length})${first}`;
+  return `${(g.agreement * 100).toFixed(1)}% (${same}/${g.ids.length})`;
+}
+
+/**
+ * How many ids agree with the first model's before the first difference (`all 13` where none differs): the figure
+ * that means something, as after a difference the sequences part ways and later equal ids are chance.
+ */
+export function agreeUntilCell(g: BenchGeneration): string {
+  if (g.agreement === undefined) return '-';
+  return g.firstDifference === null || g.firstDifference === undefined
+    ? `all ${g.ids.length}`
+    : String(g.firstDifference);
 }
 
 function idsLine(ids: readonly number[]): string {
@@ -51,16 +47,18 @@ export function generateReportText(
   const g = s.generate;
   const label = (i: number) => labels[i] ?? '';
   const several = report.results.length > 1;
+  const ran = report.results[0]?.generation?.generations;
   const timed =
     s.iterations !== undefined
-      ? `${s.iterations} timed`
-      : `timed generations for ${(s.durationMs ?? 0) / 1000} s,`;
+      ? `${counted(s.iterations, 'timed generation')}`
+      : `${ran === undefined ? '' : `${counted(ran, 'timed generation')} (`}as many as ran in ${(s.durationMs ?? 0) / 1000} s` +
+        `${ran === undefined ? '' : ')'}`;
   const warmup = report.results[0]?.warmup ?? s.warmup;
   const out: string[] = [settingsLine];
   if (g) {
     out.push(
-      `Generation: a prompt of ${g.promptTokens} tokens, then ${g.steps} decode steps (${g.steps + 1} new tokens), ` +
-        `greedy (the argmax of the last logits); ${warmup} warmup + ${timed} generations per model` +
+      `Generation: a prompt of ${counted(g.promptTokens, 'token')}, then ${counted(g.steps, 'decode step')} ` +
+        `(${counted(g.steps + 1, 'new token')}), greedy (the argmax of the last logits); ${warmup} warmup + ${timed} per model` +
         `${several ? ', interleaved (A B A B ...) in one engine process' : ''}.`,
       `Prompt: ${g.prompt}.`,
     );
@@ -68,7 +66,7 @@ export function generateReportText(
   out.push('');
   const rows = report.results.map((r, i) => {
     const gen = r.generation;
-    if (!gen) return [label(i), '-', '-', '-', '-', '-', '-', '-', '-'];
+    if (!gen) return [label(i), '-', '-', '-', '-', '-', '-', '-', '-', '-'];
     return [
       label(i),
       String(gen.promptTokens),
@@ -78,11 +76,23 @@ export function generateReportText(
       ms(gen.decode.p50Ms),
       ms(gen.decode.p90Ms),
       gen.tokensPerSecond >= 100 ? gen.tokensPerSecond.toFixed(0) : gen.tokensPerSecond.toFixed(1),
+      agreeUntilCell(gen),
       agreementCell(gen),
     ];
   });
   const table = formatTable(
-    ['Model', 'Prompt', 'New', 'First token p50', 'p90', 'Decode p50/token', 'p90', 'Tokens/s', 'Agreement'],
+    [
+      'Model',
+      'Prompt',
+      'New',
+      'First token p50',
+      'p90',
+      'Decode p50/token',
+      'p90',
+      'Tokens/s',
+      'Agree until',
+      'Agreement',
+    ],
     rows,
     { measurements: true },
   );
@@ -90,12 +100,13 @@ export function generateReportText(
   out.push(
     'Latencies in ms. First token: the prefill of the whole prompt (an empty cache) and its argmax, once per ' +
       'generation. Decode: one step (the last id and the cache in, the next id out), over every step of every timed ' +
-      'generation; Tokens/s = 1000 / mean decode ms.',
+      'generation; Tokens/s = 1000 / decode p50 ms (the median step, as the ratio and verdict below).',
   );
   if (several)
     out.push(
-      `Agreement: the share of the generated ids equal to ${label(0)}'s at the same position, and where they first ` +
-        "differ (after a difference the sequences part ways): a variant's fidelity in generation.",
+      `Agree until: how many of the generated ids equal ${label(0)}'s before the first difference: a variant's ` +
+        'fidelity in generation. Agreement: the share equal at the same position, which after a difference counts ' +
+        'chance matches (the sequences part ways there).',
     );
   const peak = processPeakLine(report);
   const own = report.results[0]?.peakRssBytes;

@@ -84,7 +84,8 @@ describe('onnx-studio bench --generate', () => {
       expect(g.decode.count).toBe(36);
       expect(g.ids).toHaveLength(13);
       expect(g.ids.every((id) => Number.isInteger(id) && id >= 0 && id < VOCAB)).toBe(true);
-      expect(g.tokensPerSecond).toBeCloseTo(1000 / g.decode.meanMs, 6);
+      // Tokens/s is of the median step, as the decode p50 ratio and its verdict.
+      expect(g.tokensPerSecond).toBeCloseTo(1000 / g.decode.p50Ms, 6);
       expect(g.firstToken.p90Ms).toBeGreaterThanOrEqual(g.firstToken.p50Ms);
       // The latency statistics of a generation's result are per decode step.
       expect(r.iterations).toBe(36);
@@ -128,12 +129,12 @@ describe('onnx-studio bench --generate', () => {
       /^Generation: a prompt of 8 tokens, then 6 decode steps \(7 new tokens\), greedy \(the argmax of the last logits\); \d+ warmup \+ 2 timed generations per model, interleaved/m,
     );
     expect(run.stdout).toMatch(
-      /^Model\s+Prompt\s+New\s+First token p50\s+p90\s+Decode p50\/token\s+p90\s+Tokens\/s\s+Agreement$/m,
+      /^Model\s+Prompt\s+New\s+First token p50\s+p90\s+Decode p50\/token\s+p90\s+Tokens\/s\s+Agree until\s+Agreement$/m,
     );
     expect(run.stdout).toMatch(
-      /^decoder_with_past_model\.onnx\s+8\s+7\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\(baseline\)$/m,
+      /^decoder_with_past_model\.onnx\s+8\s+7\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+-\s+\(baseline\)$/m,
     );
-    expect(run.stdout).toMatch(/^int4\.onnx\s+8\s+7\s.*\s\d+\.\d% \(\d\/7\)(, first differs at \d)?$/m);
+    expect(run.stdout).toMatch(/^int4\.onnx\s+8\s+7\s.*\s(all 7|\d)\s+\d+\.\d% \(\d\/7\)$/m);
     expect(run.stdout).toMatch(
       /^Model\s+Decode p50 ratio\s+First token p50 ratio\s+Tokens\/s ratio\s+Size ratio$/m,
     );
@@ -186,7 +187,7 @@ describe('onnx-studio bench --generate', () => {
         [merged, '--dim', 'sequence_length=250'],
         "--generate 10 after a prompt of 250 tokens feeds positions 0..259, but decoder_model_merged.onnx's 'position_ids' " +
           "indexes the 256 rows of 'embed_positions.weight': prompt + steps must be at most 256. Use --generate 6 or fewer, or a " +
-          'prompt of at most 246 tokens (--dim sequence_length=246, or shorter data).',
+          'prompt of at most 246 tokens (--dim sequence_length=246).',
       ],
       [[model, '--profile'], '--profile times single runs and does not combine with --generate.'],
       [[model, '--samples', '4'], '--samples does not apply to --generate'],
@@ -197,6 +198,68 @@ describe('onnx-studio bench --generate', () => {
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toContain(message);
     }
+  });
+
+  it('advises only what fits the position table, and cuts --data to --dim sequence_length', async () => {
+    const refused = async (args: string[]) => {
+      const run = await cli(['bench', merged, ...args, '--iterations', '1', '--warmup', '0']);
+      expect(run.code, args.join(' ')).toBe(2);
+      return run.stderr;
+    };
+    // 8 + 300 > 256: fewer steps fit; no prompt of a token or more does, so none is offered.
+    const steps = await refused(['--generate', '300', '--dim', 'sequence_length=8']);
+    expect(steps).toContain('prompt + steps must be at most 256. Use --generate 248 or fewer.');
+    expect(steps).not.toContain('a prompt of at most');
+    // A prompt of 1 and 256 steps: 255 steps fit, and no prompt ('1 token', not '1 tokens').
+    const one = await refused(['--generate', '256', '--dim', 'sequence_length=1']);
+    expect(one).toContain('after a prompt of 1 token feeds positions 0..256');
+    expect(one).toContain('Use --generate 255 or fewer.');
+    // With --data, --dim sequence_length is advised because it cuts the data's prompt.
+    const data = await refused(['--generate', '250', '--data', ids]);
+    expect(data).toContain(
+      'Use --generate 244 or fewer, or a prompt of at most 6 tokens (--dim sequence_length=6).',
+    );
+    const cut = await cli([
+      'bench',
+      merged,
+      '--generate',
+      '250',
+      '--data',
+      ids,
+      '--dim',
+      'sequence_length=6',
+      '--iterations',
+      '1',
+      '--json',
+    ]);
+    expect(cut.code, cut.stderr).toBe(0);
+    const json = JSON.parse(cut.stdout) as Json;
+    expect(json.settings.generate!.promptTokens).toBe(6);
+    expect(json.notes).toContain(
+      "the prompt is the first 6 of the sample's 12 ids (--dim sequence_length=6).",
+    );
+    const g = json.results[0]!.generation!;
+    expect(g.ids[0]).toBe(nextInPattern(Number(prompt[5]), VOCAB));
+  });
+
+  it('guesses a prompt that fits the position table when nothing sets its length, and says so', async () => {
+    const run = await cli([
+      'bench',
+      merged,
+      '--generate',
+      '200',
+      '--iterations',
+      '1',
+      '--warmup',
+      '0',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout) as Json;
+    expect(json.settings.generate!.promptTokens).toBe(56);
+    expect(json.settings.generate!.prompt).toContain(
+      "length 56 (guessed: the 256 rows of 'embed_positions.weight' less the 200 decode steps",
+    );
   });
 
   it('documents --generate in --help', async () => {

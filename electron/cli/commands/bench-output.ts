@@ -13,6 +13,19 @@ import { noiseNote } from '../../../shared/latency-noise.js';
 import { formatBytes } from '../format.js';
 
 /** The words after a ratio, as tune prints them: `within noise`, `unreliable run`, `slower`; none when faster. */
+/** ms with about four significant digits, as bench's tables write them. */
+export function ms(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  if (value >= 100) return value.toFixed(1);
+  if (value >= 10) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+/** A ratio against the first model: `1.23x`, or `-` where there is none. */
+export function ratio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}x` : '-';
+}
+
 export function verdictWords(
   c: Pick<BenchComparison, 'latencyVerdict' | 'latencyUnreliable'>,
 ): string | undefined {

@@ -26,7 +26,7 @@ import { ProgressBar } from '../progress-bar.js';
 import { isLoadingStage, StageLine } from './stage-line.js';
 import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
 import { benchInputRows } from './bench-input-table.js';
-import { benchJson, processPeakLine, verdictLegend, verdictWords } from './bench-output.js';
+import { benchJson, ms, processPeakLine, ratio, verdictLegend, verdictWords } from './bench-output.js';
 import { generateReportText } from './bench-generate-output.js';
 
 /** `--generate`'s defaults: whole generations take longer than single runs, so fewer of them. */
@@ -150,18 +150,6 @@ function table(headers: string[], rows: string[][], align = `l${'r'.repeat(heade
       .join('  ')
       .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-/** ms with about four significant digits. */
-function ms(value: number): string {
-  if (!Number.isFinite(value)) return '-';
-  if (value >= 100) return value.toFixed(1);
-  if (value >= 10) return value.toFixed(2);
-  return value.toFixed(3);
-}
-
-function ratio(value: number): string {
-  return Number.isFinite(value) ? `${value.toFixed(2)}x` : '-';
 }
 
 /** Names for the table: base names when they are unique, else the paths; a model given twice gets `(2)`. */

@@ -3,7 +3,8 @@
  * reports through, the labels of its models, the session settings it asks onnxruntime for, and its notes on threads.
  */
 import path from 'node:path';
-import type { BenchParams } from '../../../shared/bench.js';
+import type { BenchModelResult, BenchParams } from '../../../shared/bench.js';
+import type { LatencySummary } from '../../../shared/latency-stats.js';
 import type { EnginePhase } from '../host/engine-protocol.js';
 import type { SessionSettings } from '../runtime/create-session.js';
 
@@ -78,4 +79,37 @@ export function spinningNote(params: BenchParams): { level: 'info' | 'warn'; mes
 
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** A model's row of a report: its latency statistics with the settings it ran under and what was measured around. */
+export function modelResult(
+  params: BenchParams,
+  s: LatencySummary,
+  measured: Pick<
+    BenchModelResult,
+    'model' | 'initMs' | 'firstRunMs' | 'warmup' | 'peakRssBytes' | 'modelBytes' | 'inputs'
+  >,
+): BenchModelResult {
+  return {
+    model: measured.model,
+    ep: params.ep,
+    threads: params.intraOpThreads,
+    interOpThreads: params.interOpThreads,
+    initMs: measured.initMs,
+    firstRunMs: measured.firstRunMs,
+    warmup: measured.warmup,
+    iterations: s.iterations,
+    meanMs: s.meanMs,
+    stdMs: s.stdMs,
+    minMs: s.minMs,
+    p50Ms: s.p50Ms,
+    p90Ms: s.p90Ms,
+    p95Ms: s.p95Ms,
+    p99Ms: s.p99Ms,
+    maxMs: s.maxMs,
+    throughput: s.throughput,
+    peakRssBytes: measured.peakRssBytes,
+    modelBytes: measured.modelBytes,
+    inputs: measured.inputs,
+  };
 }

@@ -23,6 +23,7 @@ import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { dimMayBeEmpty, isCacheInput } from '../../../shared/cache-dims.js';
 import type { InputValues } from '../../../shared/input-spec.js';
 import { summarize } from '../../../shared/latency-stats.js';
+import { counted } from '../../../shared/counted.js';
 import { StudioError } from '../errors.js';
 import { describeType } from '../inspect/inspect-model.js';
 import { loadModel } from '../onnx/load-model.js';
@@ -39,6 +40,7 @@ import {
   type BenchHooks,
   collectGarbage,
   labels,
+  modelResult,
   sessionSettings,
   spinningNote,
   threadsNote,
@@ -189,6 +191,7 @@ async function makePrompt(
   inputs: ResolvedInput[],
   plan: GenerationPlan,
   signal: AbortSignal | undefined,
+  guessedLength: string | undefined,
 ): Promise<{ prompt: Prompt; feed: Feed }> {
   const notes: string[] = [];
   const input = inputs.find((i) => i.name === plan.ids.name)!;
@@ -199,10 +202,23 @@ async function makePrompt(
     // 0, a mask of ones), which the loop feeds itself; only the ids are read.
     const { feeds, description } = await prepareFeeds(inputs, { ...params.data, maxSamples: 1 }, signal);
     const feed = feeds[0]!;
-    const ids = promptIds(feed, plan, batchDim, notes);
+    let ids = promptIds(feed, plan, batchDim, notes);
+    const set = promptLengthSet(params, input);
+    if (set && set.length < ids.length) {
+      notes.push(`the prompt is the first ${set.length} of the sample's ${ids.length} ids (${set.flag}).`);
+      ids = ids.slice(0, set.length);
+    } else if (set && set.length > ids.length)
+      throw new StudioError(
+        'BAD_REQUEST',
+        `${set.flag} asks for a prompt of ${set.length} ids, but the data's first sample holds ${ids.length}. With ` +
+          `--data, ${set.flag.replace(/=.*/, '=L')} cuts the prompt to its first L ids: give at most ${ids.length}.`,
+      );
     // The description ends with how many samples are held (one here): the data is what matters.
     const data = description.replace(/; \d+ samples? in memory$/, '');
-    return { prompt: { ids, source: `the first sample of ${data}, its '${plan.ids.name}'`, notes }, feed };
+    return {
+      prompt: { ids, source: `the first sample of ${data}, its '${plan.ids.name}'`, notes },
+      feed,
+    };
   }
   const { feeds } = await prepareFeeds(
     inputs,
@@ -211,10 +227,11 @@ async function makePrompt(
   );
   const feed = feeds[0]!;
   const ids = promptIds(feed, plan, batchDim, notes);
-  const guess = input.guessedDims?.find((g) => g.axis === input.declared.length - 1);
+  const guess = promptLengthGuess(input);
   const values = input.values?.kind === 'range' ? `, ids ${input.values.min}..${input.values.max}` : '';
-  const length = guess
-    ? `${ids.length} (guessed: ${guess.reason}; set it with --dim ${guess.name ?? 'sequence_length'}=L)`
+  const reason = guessedLength ?? guess?.reason;
+  const length = reason
+    ? `${ids.length} (guessed: ${reason}; set it with ${lengthFlag(input, 'L')})`
     : String(ids.length);
   return {
     prompt: {
@@ -226,17 +243,87 @@ async function makePrompt(
   };
 }
 
-/** Refuses a prompt and steps past the rows of a model's position table, saying what fits. */
-function checkPositions(plan: GenerationPlan, promptTokens: number, steps: number): void {
+/** The guess that sized the prompt (the ids' last axis), where nothing set it. */
+function promptLengthGuess(input: ResolvedInput) {
+  return input.guessedDims?.find((g) => g.axis === input.declared.length - 1);
+}
+
+/** The flag that sets the prompt's length to `length`: `--dim sequence_length=L`, or `--shape input_ids=1xL`. */
+function lengthFlag(input: ResolvedInput, length: number | string): string {
+  const dim = input.declared.at(-1);
+  return typeof dim === 'string' && dim !== ''
+    ? `--dim ${dim}=${length}`
+    : `--shape ${input.name}=1x${length}`;
+}
+
+/** The prompt length the user set (`--shape` of the ids, or `--dim` of their last axis), with the flag in words. */
+function promptLengthSet(
+  params: BenchParams,
+  input: ResolvedInput,
+): { length: number; flag: string } | undefined {
+  const shape = params.shapes[input.name];
+  const dim = input.declared.at(-1);
+  const length = shape?.at(-1) ?? (typeof dim === 'string' ? params.dims[dim] : undefined);
+  if (length === undefined) return undefined;
+  return { length, flag: shape ? `--shape ${input.name}=${shape.join('x')}` : lengthFlag(input, length) };
+}
+
+/**
+ * A model's inputs resolved for the generation, as resolveForGeneration, with a guessed prompt length that fits the
+ * position table: where nothing set it (no `--dim`, no `--data`) and the usual guess leaves no room for `steps`, the
+ * prompt is the table's rows less the steps. `guessedLength` says why, for the prompt's line.
+ */
+function resolveModel(
+  proto: ModelProto,
+  label: string,
+  params: BenchParams,
+  steps: number,
+): ReturnType<typeof resolveForGeneration> & { guessedLength?: string } {
+  const resolved = resolveForGeneration(proto, label, params);
+  if (params.data.kind === 'dataset') return resolved;
+  const input = resolved.inputs.find((i) => i.name === resolved.plan.ids.name)!;
+  const guess = promptLengthGuess(input);
+  const limit = resolved.plan.positionLimit;
+  const fit = limit ? limit.rows - steps : 0;
+  if (!guess || !limit || guess.value + steps <= limit.rows || fit < 1) return resolved;
+  const length = Math.min(guess.value, fit);
+  const set =
+    guess.name !== undefined
+      ? { dims: { ...params.dims, [guess.name]: length } }
+      : { shapes: { ...params.shapes, [input.name]: [1, length] } };
+  return {
+    ...resolveForGeneration(proto, label, { ...params, ...set }),
+    guessedLength:
+      `the ${limit.rows} rows of '${limit.table}' less the ${steps} decode steps, so that the positions fit ` +
+      `(the usual guess, ${guess.value}, would not)`,
+  };
+}
+
+/**
+ * Refuses a prompt and steps past the rows of a model's position table, saying what fits: fewer steps, or a shorter
+ * prompt where one of at least a token leaves room (--dim cuts --data's prompt too).
+ */
+function checkPositions(
+  plan: GenerationPlan,
+  input: ResolvedInput,
+  promptTokens: number,
+  steps: number,
+): void {
   const limit = plan.positionLimit;
   if (!limit || promptTokens + steps <= limit.rows) return;
   const fewer = limit.rows - promptTokens;
+  const shorter = limit.rows - steps;
+  const advice = [
+    ...(fewer >= 1 ? [`--generate ${fewer} or fewer`] : []),
+    ...(shorter >= 1
+      ? [`a prompt of at most ${counted(shorter, 'token')} (${lengthFlag(input, shorter)})`]
+      : []),
+  ];
   throw new StudioError(
     'BAD_REQUEST',
-    `--generate ${steps} after a prompt of ${promptTokens} tokens feeds positions 0..${promptTokens + steps - 1}, but ` +
+    `--generate ${steps} after a prompt of ${counted(promptTokens, 'token')} feeds positions 0..${promptTokens + steps - 1}, but ` +
       `${plan.label}'s '${limit.input}' indexes the ${limit.rows} rows of '${limit.table}': prompt + steps must be at ` +
-      `most ${limit.rows}. ${fewer >= 1 ? `Use --generate ${fewer} or fewer, or` : 'Use'} a prompt of at most ` +
-      `${Math.max(1, limit.rows - steps)} tokens (--dim sequence_length=${Math.max(1, limit.rows - steps)}, or shorter data).`,
+      `most ${limit.rows}.${advice.length > 0 ? ` Use ${advice.join(', or ')}.` : ''}`,
   );
 }
 
@@ -308,14 +395,15 @@ export async function runGenerationBenchmark(
     hooks.onPhase?.('loading model', modelPath);
     const loaded = await loadModel(modelPath);
     const label = params.labels?.[modelPath] ?? (names[i] as string);
-    const { inputs, namedDims, plan } = resolveForGeneration(loaded.proto, label, params);
+    const { inputs, namedDims, plan, guessedLength } = resolveModel(loaded.proto, label, params, steps);
     namedDimsByModel.push(namedDims);
     // Every model generates from the first model's prompt; each takes its other inputs (if any) from its own feed.
-    const made = await makePrompt(params, inputs, plan, signal);
+    const made = await makePrompt(params, inputs, plan, signal, guessedLength);
     prompt ??= made.prompt;
     if (prompt.ids.length === 0)
       throw new StudioError('BAD_INPUT', 'The prompt holds no token ids to generate from.');
-    checkPositions(plan, prompt.ids.length, steps);
+    const idsInput = inputs.find((input) => input.name === plan.ids.name)!;
+    checkPositions(plan, idsInput, prompt.ids.length, steps);
     const fixed: Feed = Object.fromEntries(plan.fixed.map((name) => [name, made.feed[name] as ort.Tensor]));
     prepared.push({
       path: loaded.path,
@@ -345,16 +433,25 @@ export async function runGenerationBenchmark(
   const planned = prepared.length * (params.warmup + (params.iterations ?? 0));
   let done = 0;
   let measureStart: number | undefined;
-  const progress = (stage: string) => {
+  let lastReport = 0;
+  /** `partial`: the share of the generation under way that is done (its steps), so a long one moves the bar. */
+  const progress = (stage: string, partial = 0) => {
     if (!hooks.onProgress) return;
+    lastReport = performance.now();
     const fraction =
       params.durationMs !== undefined && measureStart !== undefined
         ? Math.min(1, (performance.now() - measureStart) / params.durationMs)
         : planned > 0
-          ? Math.min(1, done / planned)
+          ? Math.min(1, (done + partial) / planned)
           : 0;
     hooks.onProgress(fraction, stage);
   };
+  // Between decode steps, outside their timing; at most every 100 ms, as runBenchmark reports.
+  const onStep = (stepsDone: number) => {
+    if (hooks.onProgress && performance.now() - lastReport >= 100)
+      progress(measuring ? 'measuring' : 'warming up', stepsDone / Math.max(1, steps));
+  };
+  let measuring = false;
 
   try {
     for (const [i, model] of prepared.entries()) {
@@ -385,12 +482,12 @@ export async function runGenerationBenchmark(
     const last: GenerationRun[] = [];
     const firstTokens: number[][] = prepared.map(() => []);
     const decodeSteps: number[][] = prepared.map(() => []);
-    let measuring = false;
     const runners: Runner[] = prepared.map((model, i) => ({
       run: async () => {
         const run = await generate(sessions[i] as ort.InferenceSession, model.plan, thePrompt.ids, steps, {
           fixed: model.fixed,
           checkCancelled,
+          onStep,
         });
         last[i] = run;
         if (!measuring) return;
@@ -436,31 +533,23 @@ export async function runGenerationBenchmark(
         generations: firstTokens[i]!.length,
         firstToken: latency(firstTokens[i]!),
         decode,
-        tokensPerSecond: decode.meanMs > 0 ? 1000 / decode.meanMs : 0,
+        // The median step, as the p50 ratio and verdict: a mean that a few slow steps pull would contradict them.
+        tokensPerSecond: decode.p50Ms > 0 ? 1000 / decode.p50Ms : 0,
         ids: run.ids,
         ...(i > 0 ? greedyAgreement(run.ids, baselineIds) : {}),
       };
       return {
-        model: model.path,
-        ep: params.ep,
-        threads: params.intraOpThreads,
-        interOpThreads: params.interOpThreads,
-        initMs: initMs[i] as number,
-        firstRunMs: firstRunMs[i] as number,
-        warmup: warmup[0]?.length ?? 0,
-        iterations: s.iterations,
-        meanMs: s.meanMs,
-        stdMs: s.stdMs,
-        minMs: s.minMs,
-        p50Ms: s.p50Ms,
-        p90Ms: s.p90Ms,
-        p95Ms: s.p95Ms,
-        p99Ms: s.p99Ms,
-        maxMs: s.maxMs,
-        throughput: s.throughput,
-        peakRssBytes,
-        modelBytes: model.modelBytes,
-        inputs: prefillInputs(model.plan, thePrompt.ids.length, model.fixed),
+        ...modelResult(params, s, {
+          model: model.path,
+          initMs: initMs[i] as number,
+          firstRunMs: firstRunMs[i] as number,
+          warmup: warmup[0]?.length ?? 0,
+          peakRssBytes,
+          modelBytes: model.modelBytes,
+          inputs: prefillInputs(model.plan, thePrompt.ids.length, model.fixed),
+        }),
+        // Tokens/s as the generation says it (1000 / p50), so that the JSON holds one figure of it.
+        throughput: generation.tokensPerSecond,
         generation,
       };
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cacheSlot, mapCacheOutputs } from './generate-cache-map.js';
+import { cacheSlot } from '../../../shared/cache-dims.js';
+import { mapCacheOutputs } from './generate-cache-map.js';
 
 const kv = ['batch_size', 4, 'past_sequence_length', 64];
 const present = ['batch_size', 4, 'past_sequence_length + 1', 64];

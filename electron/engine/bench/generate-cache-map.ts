@@ -6,6 +6,7 @@
  * cache input left without an output is refused: the loop would have nothing to feed it at the second step.
  * Pure: names and declared shapes only.
  */
+import { cacheSlot } from '../../../shared/cache-dims.js';
 import { StudioError } from '../errors.js';
 
 export interface NamedShape {
@@ -29,18 +30,6 @@ function presentNames(input: string): string[] {
     input.replace(/past/i, 'present'),
   ];
   return [...new Set(names)].filter((n) => n !== input);
-}
-
-/** The layer (first number) of a cache name and which part it holds, where the name says. */
-export function cacheSlot(name: string): { layer?: number; part?: 'key' | 'value' } {
-  const layer = /\d+/.exec(name)?.[0];
-  // The last word that names a part: `past_key_values.3.value` holds values, though `key` comes first.
-  const word = name
-    .toLowerCase()
-    .split(/[._]/)
-    .findLast((t) => /^(keys?|k|values?|v)$/.test(t));
-  const part = word === undefined ? undefined : word.startsWith('k') ? 'key' : 'value';
-  return { ...(layer !== undefined ? { layer: Number(layer) } : {}), ...(part ? { part } : {}) };
 }
 
 /**

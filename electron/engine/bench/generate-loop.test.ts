@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelProto } from 'onnx-buf';
+import { type ModelProto, TensorProto_DataType as DT } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../errors.js';
 import { buildKvCacheLayers } from '../testing/kv-cache-layers.js';
 import { buildKvCacheLm, type KvCacheLmOptions } from '../testing/kv-cache-lm.js';
-import { makeFloatTensor } from '../onnx/graph-build.js';
+import { makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo } from '../onnx/graph-build.js';
 import { decodeTensor } from '../onnx/tensor-codec.js';
 import { buildMlp, modelBytes } from '../testing/model-fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.js';
@@ -58,6 +58,39 @@ function louder(model: ModelProto): ModelProto {
   return model;
 }
 
+/**
+ * Beside layer 0, GPT-2's stacked cache of one more layer: `past_1` [2, batch_size, heads, past, head_dim] (keys and
+ * values stacked on a fixed leading 2), its `present_1` layer 0's present key and value stacked. onnxruntime checks
+ * the fixed 2 of the empty past the prefill is fed.
+ */
+function withStackedCache(model: ModelProto): ModelProto {
+  const graph = model.graph!;
+  const key = graph.input.find((i) => i.name === 'past_key_values.0.key')!;
+  const dims = key.type!.value.case === 'tensorType' ? key.type!.value.value.shape!.dim : [];
+  const [, heads, , headDim] = dims.map((d) =>
+    d.value.case === 'dimValue' ? Number(d.value.value) : d.value.value,
+  );
+  graph.input.push(
+    makeValueInfo('past_1', DT.FLOAT, [2, 'batch_size', heads!, 'past_sequence_length', headDim!]),
+  );
+  graph.output.push(
+    makeValueInfo('present_1', DT.FLOAT, [
+      2,
+      'batch_size',
+      heads!,
+      'past_sequence_length + sequence_length',
+      headDim!,
+    ]),
+  );
+  graph.initializer.push(makeInt64Tensor('stack_axis', [1], [0n]));
+  graph.node.push(
+    makeNode('Unsqueeze', ['present.0.key', 'stack_axis'], ['stacked_key']),
+    makeNode('Unsqueeze', ['present.0.value', 'stack_axis'], ['stacked_value']),
+    makeNode('Concat', ['stacked_key', 'stacked_value'], ['present_1'], { attributes: { axis: { int: 0 } } }),
+  );
+  return model;
+}
+
 describe('bench --generate: the feeding loop', () => {
   const tmp = makeTempDir('onnx-studio-generate-loop-');
   afterAll(() => tmp.cleanup());
@@ -78,6 +111,10 @@ describe('bench --generate: the feeding loop', () => {
       () => buildKvCacheLm({ vocab: VOCAB, merged: true, positionIds: true } satisfies KvCacheLmOptions),
     ],
     ['4 layers', () => buildKvCacheLayers(4, { vocab: VOCAB })],
+    [
+      'GPT-2 stacked past_N [2, batch, heads, past, head_dim]',
+      () => withStackedCache(buildKvCacheLm({ vocab: VOCAB })),
+    ],
     [
       'past.N / present.N names',
       () => renamed(buildKvCacheLayers(3, { vocab: VOCAB }), (n) => n.replace(/^past_key_values\./, 'past.')),
@@ -127,6 +164,14 @@ describe('bench --generate: the feeding loop', () => {
         emptyDims: [1, 2, 0, 8],
       },
     ]);
+  });
+
+  it('keeps the fixed dims of a stacked cache: past_1 starts [2, 1, heads, 0, head_dim]', () => {
+    const { plan } = resolveForGeneration(withStackedCache(buildKvCacheLm({ vocab: VOCAB })), 'gpt2');
+    expect(plan.cache.find((c) => c.input === 'past_1')).toMatchObject({
+      output: 'present_1',
+      emptyDims: [2, 1, 2, 0, 8],
+    });
   });
 
   it('a loop that feeds the cache wrong does not agree: the test can fail', async () => {

@@ -43,6 +43,17 @@ function tensorOf(input: LoopInput, dims: readonly number[], value: (i: number) 
   return new ort.Tensor(input.type, numbersToArray(values, input.type, input.name), dims);
 }
 
+/** A mask's values: a typed array of its type. */
+type MaskData = BigInt64Array | Int32Array | Uint8Array | Float32Array;
+
+/**
+ * The mask's ones for a whole generation, made once: each step feeds a view of its first past + n (no copy), so that
+ * a step at a long context does not spend its time filling a mask (2000 steps: 2000 BigInts a step).
+ */
+function maskOnes(plan: GenerationPlan, length: number): MaskData | undefined {
+  return plan.mask ? (tensorOf(plan.mask, [1, length], () => 1).data as MaskData) : undefined;
+}
+
 /** The inputs of one step: `tokens` new ids after a past of `past`, beside `cache` (the prefill's are empty). */
 function stepFeed(
   plan: GenerationPlan,
@@ -50,11 +61,13 @@ function stepFeed(
   past: number,
   cache: Feed,
   fixed: Feed,
+  ones: MaskData | undefined = maskOnes(plan, past + tokens.length),
 ): Feed {
   const n = tokens.length;
   const feed: Feed = { ...fixed, ...cache };
   feed[plan.ids.name] = tensorOf(plan.ids, [1, n], (i) => tokens[i]!);
-  if (plan.mask) feed[plan.mask.name] = tensorOf(plan.mask, [1, past + n], () => 1);
+  if (plan.mask && ones)
+    feed[plan.mask.name] = new ort.Tensor(plan.mask.type, ones.subarray(0, past + n), [1, past + n]);
   if (plan.positions)
     feed[plan.positions.name] = tensorOf(
       plan.positions,
@@ -114,18 +127,20 @@ async function runStep(
 
 /**
  * One generation of `steps` decode steps after `prompt`: the ids (steps + 1 of them) and each step's time. `fixed`
- * holds the model's other inputs (GenerationPlan.fixed). `checkCancelled` is called between steps, outside the timing.
+ * holds the model's other inputs (GenerationPlan.fixed). `checkCancelled` and `onStep` (steps done, for progress) are
+ * called between steps, outside the timing.
  */
 export async function generate(
   session: ort.InferenceSession,
   plan: GenerationPlan,
   prompt: readonly number[],
   steps: number,
-  options: { fixed?: Feed; checkCancelled?: () => void } = {},
+  options: { fixed?: Feed; checkCancelled?: () => void; onStep?: (done: number) => void } = {},
 ): Promise<GenerationRun> {
   const fixed = options.fixed ?? {};
+  const ones = maskOnes(plan, prompt.length + steps);
   let t0 = performance.now();
-  let out = await runStep(session, plan, stepFeed(plan, prompt, 0, emptyCache(plan), fixed), 'prefill');
+  let out = await runStep(session, plan, stepFeed(plan, prompt, 0, emptyCache(plan), fixed, ones), 'prefill');
   let next = argmaxLast(out[plan.logits] as ort.Tensor);
   const firstTokenMs = performance.now() - t0;
   const ids = [next];
@@ -136,11 +151,17 @@ export async function generate(
     t0 = performance.now();
     const cache: Feed = {};
     for (const c of plan.cache) cache[c.input] = out[c.output] as ort.Tensor;
-    out = await runStep(session, plan, stepFeed(plan, [next], past, cache, fixed), `decode step ${s + 1}`);
+    out = await runStep(
+      session,
+      plan,
+      stepFeed(plan, [next], past, cache, fixed, ones),
+      `decode step ${s + 1}`,
+    );
     next = argmaxLast(out[plan.logits] as ort.Tensor);
     stepMs.push(performance.now() - t0);
     ids.push(next);
     past += 1;
+    options.onStep?.(s + 1);
   }
   return { ids, firstTokenMs, stepMs };
 }

@@ -28,7 +28,10 @@ import { type CachePair, mapCacheOutputs } from './generate-cache-map.js';
 /** A cache input, the output that feeds it next, and its empty first value. */
 export interface CacheFeed extends CachePair {
   type: ort.Tensor.Type;
-  /** Its shape at a past of 0 and batch 1: `[1, heads, 0, head_dim]`. */
+  /**
+   * Its shape at a past of 0 and batch 1: `[1, heads, 0, head_dim]`; fixed dims as declared, so GPT-2's stacked
+   * `past_N` [2, batch, heads, past, head_dim] is `[2, 1, heads, 0, head_dim]`.
+   */
   emptyDims: number[];
 }
 
@@ -98,29 +101,6 @@ export function planGeneration(
     outputs,
     label,
   );
-  const cache = pairs.map((pair): CacheFeed => {
-    const input = byName.get(pair.input)!;
-    const axis = input.declared.findIndex((_, i) =>
-      dimMayBeEmpty({ name: input.name, shape: input.declared }, i),
-    );
-    if (axis < 0)
-      throw new StudioError(
-        'BAD_INPUT',
-        `--generate grows each cache a token a step, but ${label}'s cache input '${input.name}' declares no open past ` +
-          `length ([${input.declared.map((d) => d ?? '?').join(', ')}]): a fixed-size cache is not supported.`,
-      );
-    if (input.dims[axis] !== 0)
-      throw new StudioError(
-        'BAD_REQUEST',
-        `--generate starts from an empty cache (a past of 0) and grows it a token a step, but the input spec gives ` +
-          `'${input.name}' a past of ${input.dims[axis]}. Leave the past length unset (drop --dim ${String(input.declared[axis])}=...).`,
-      );
-    return {
-      ...pair,
-      type: input.ortType,
-      emptyDims: input.dims.map((d, i) => (i === 0 ? 1 : i === axis ? 0 : d)),
-    };
-  });
   const cacheOutputs = new Set(pairs.map((p) => p.output));
   const rest = outputs.filter((o) => !cacheOutputs.has(o.name));
   const logits = rest.find((o) => /logits/i.test(o.name)) ?? rest.find((o) => o.shape.length === 3);
@@ -141,6 +121,32 @@ export function planGeneration(
   const isLoopName = (n: string) => isMaskName(n) || isPositionIdsName(n) || isCacheSwitchName(n);
   const cacheNames = new Set(cacheInputs.map((c) => c.name));
   const ids = idsInput(resolved, summaries, cacheNames, logits.shape.at(-1), label);
+  // The cache's batch axis is the one named as the ids' batch (GPT-2's stacked past_N has a fixed 2 before it).
+  const idsBatch = byName.get(ids.name)!.declared[0];
+  const batchName = typeof idsBatch === 'string' && idsBatch !== '' ? idsBatch : undefined;
+  const cache = pairs.map((pair): CacheFeed => {
+    const input = byName.get(pair.input)!;
+    const axis = input.declared.findIndex((_, i) =>
+      dimMayBeEmpty({ name: input.name, shape: input.declared }, i),
+    );
+    if (axis < 0)
+      throw new StudioError(
+        'BAD_INPUT',
+        `--generate grows each cache a token a step, but ${label}'s cache input '${input.name}' declares no open past ` +
+          `length ([${input.declared.map((d) => d ?? '?').join(', ')}]): a fixed-size cache is not supported.`,
+      );
+    if (input.dims[axis] !== 0)
+      throw new StudioError(
+        'BAD_REQUEST',
+        `--generate starts from an empty cache (a past of 0) and grows it a token a step, but the input spec gives ` +
+          `'${input.name}' a past of ${input.dims[axis]}. Leave the past length unset (drop --dim ${String(input.declared[axis])}=...).`,
+      );
+    return {
+      ...pair,
+      type: input.ortType,
+      emptyDims: emptyCacheDims(input, axis, batchName),
+    };
+  });
   const mask = loop(resolved.find((r) => isMaskName(r.name)));
   if (mask && (mask.rank !== 2 || !['int64', 'int32', 'bool', 'float32'].includes(mask.type)))
     throw new StudioError(
@@ -180,6 +186,22 @@ export function planGeneration(
     fixed: fixed.map((f) => f.name),
     ...positionLimitOf(positions && summaryOf(positions.name), mask && summaryOf(mask.name)),
   };
+}
+
+/**
+ * A cache input's shape at a past of 0 and batch 1: the past axis 0, fixed dims as declared, the batch axis 1 (the
+ * one named as the ids' batch, else the first open axis), the other open dims as resolved (heads, head_dim).
+ */
+function emptyCacheDims(input: ResolvedInput, pastAxis: number, batchName: string | undefined): number[] {
+  const open = (i: number) => i !== pastAxis && typeof input.declared[i] !== 'number';
+  const named = batchName === undefined ? -1 : input.declared.findIndex((d, i) => d === batchName && open(i));
+  const batchAxis = named >= 0 ? named : input.declared.findIndex((_, i) => open(i));
+  return input.dims.map((d, i) => {
+    const declared = input.declared[i];
+    if (i === pastAxis) return 0;
+    if (typeof declared === 'number') return declared;
+    return i === batchAxis ? 1 : d;
+  });
 }
 
 /**

@@ -26,7 +26,7 @@ import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { fusedWriters } from './kernel-nodes.js';
 import { PROFILE_DIR_PREFIX } from './profile-trace.js';
 import { PROFILE_WARMUP_RUNS, profileRunCount, recordProfiles } from './profile-pass.js';
-import { type BenchHooks, collectGarbage, labels, sessionSettings, spinningNote, threadsNote } from './bench-session.js';
+import { type BenchHooks, collectGarbage, labels, modelResult, sessionSettings, spinningNote, threadsNote } from './bench-session.js';
 import { summarize } from '../../../shared/latency-stats.js';
 
 export { threadsNote, type BenchHooks };
@@ -383,26 +383,15 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       const s = summarize(samples[i] as number[]);
       const profile = profiles[i];
       return {
-        model: model.path,
-        ep: params.ep,
-        threads: params.intraOpThreads,
-        interOpThreads: params.interOpThreads,
-        initMs: initMs[i] as number,
-        firstRunMs: firstRunMs[i] as number,
-        warmup: warmupRounds,
-        iterations: s.iterations,
-        meanMs: s.meanMs,
-        stdMs: s.stdMs,
-        minMs: s.minMs,
-        p50Ms: s.p50Ms,
-        p90Ms: s.p90Ms,
-        p95Ms: s.p95Ms,
-        p99Ms: s.p99Ms,
-        maxMs: s.maxMs,
-        throughput: s.throughput,
-        peakRssBytes,
-        modelBytes: model.modelBytes,
-        inputs: model.inputs,
+        ...modelResult(params, s, {
+          model: model.path,
+          initMs: initMs[i] as number,
+          firstRunMs: firstRunMs[i] as number,
+          warmup: warmupRounds,
+          peakRssBytes,
+          modelBytes: model.modelBytes,
+          inputs: model.inputs,
+        }),
         ...(profile ? { profile } : {}),
       };
     });
