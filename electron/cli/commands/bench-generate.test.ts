@@ -200,6 +200,39 @@ describe('onnx-studio bench --generate', () => {
     }
   });
 
+  it("refuses a prompt whose ids pass a model's token table, before any run", async () => {
+    const wide = path.join(tmp.dir, 'wide.onnx');
+    fs.writeFileSync(wide, modelBytes(buildKvCacheLm({ vocab: 4 * VOCAB, hidden: 12 * VOCAB })));
+    const big = path.join(tmp.dir, 'big.npz');
+    fs.writeFileSync(
+      big,
+      encodeNpz({ input_ids: encodeNpyArray(BigInt64Array.from([1n, 2n, 40n, 3n]), 'int64', [1, 4]) }),
+    );
+    const table = "'input_ids' indexes the 32 rows of 'embed_tokens.weight'";
+    const cases: [string[], RegExp][] = [
+      // The wide model's synthetic ids (0..127) reach the 32-row model.
+      [
+        [wide, model, '--dim', 'sequence_length=16'],
+        new RegExp(
+          `The prompt's ids go up to \\d+, but decoder_with_past_model\\.onnx's ${table}: generate with models of ` +
+            'one vocabulary, or give --data whose ids are below 32\\.',
+        ),
+      ],
+      [
+        [model, '--data', big],
+        new RegExp(
+          `The prompt's ids go up to 40, but decoder_with_past_model\\.onnx's ${table}: give --data whose ids are below 32\\.`,
+        ),
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const run = await cli(['bench', ...args, '--generate', '4', '--iterations', '1', '--warmup', '0']);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toContain('Gather');
+    }
+  });
+
   it('advises only what fits the position table, and cuts --data to --dim sequence_length', async () => {
     const refused = async (args: string[]) => {
       const run = await cli(['bench', merged, ...args, '--iterations', '1', '--warmup', '0']);

@@ -327,6 +327,35 @@ function checkPositions(
   );
 }
 
+/**
+ * Refuses a prompt with an id past the rows of the table a model's ids index: the first model's synthetic ids for a
+ * model of a smaller vocabulary, or data ids past it, would fail in onnxruntime's Gather instead. The ids each model
+ * generates are its own logits' argmax, so only the prompt can be out of range.
+ */
+function checkVocabulary(
+  plan: GenerationPlan,
+  ids: readonly number[],
+  models: number,
+  fromData: boolean,
+): void {
+  const table = plan.vocabulary;
+  if (!table) return;
+  const largest = ids.reduce((a, b) => Math.max(a, b), -Infinity);
+  if (largest < table.rows) return;
+  const data = `give --data whose ids are below ${table.rows}`;
+  const advice =
+    models > 1
+      ? `generate with models of one vocabulary, or ${data}`
+      : fromData
+        ? data
+        : `give ids below ${table.rows} (--value ${plan.ids.name}=0:${table.rows - 1})`;
+  throw new StudioError(
+    'BAD_INPUT',
+    `The prompt's ids go up to ${largest}, but ${plan.label}'s '${plan.ids.name}' indexes the ${table.rows} rows of ` +
+      `'${table.table}': ${advice}.`,
+  );
+}
+
 /** What the prefill fed, for the report's inputs: the prompt's shapes, the empty cache, the other inputs. */
 function prefillInputs(plan: GenerationPlan, promptTokens: number, fixed: Feed): BenchInputInfo[] {
   const rows: BenchInputInfo[] = [{ name: plan.ids.name, dtype: plan.ids.type, shape: [1, promptTokens] }];
@@ -404,6 +433,7 @@ export async function runGenerationBenchmark(
       throw new StudioError('BAD_INPUT', 'The prompt holds no token ids to generate from.');
     const idsInput = inputs.find((input) => input.name === plan.ids.name)!;
     checkPositions(plan, idsInput, prompt.ids.length, steps);
+    checkVocabulary(plan, prompt.ids, params.models.length, params.data.kind === 'dataset');
     const fixed: Feed = Object.fromEntries(plan.fixed.map((name) => [name, made.feed[name] as ort.Tensor]));
     prepared.push({
       path: loaded.path,

@@ -91,6 +91,34 @@ function withStackedCache(model: ModelProto): ModelProto {
   return model;
 }
 
+/**
+ * The fixture with positions computed inside from the past length (no position_ids input: Range(past, past + S)
+ * looks up the 256-row table), so that no plan can refuse a sequence past the table before a run fails.
+ */
+function withInnerPositions(model: ModelProto): ModelProto {
+  const graph = model.graph!;
+  graph.input.splice(
+    graph.input.findIndex((i) => i.name === 'position_ids'),
+    1,
+  );
+  graph.initializer.push(
+    makeInt64Tensor('inner_zero', [], [0n]),
+    makeInt64Tensor('inner_one', [], [1n]),
+    makeInt64Tensor('inner_two', [], [2n]),
+    makeInt64Tensor('inner_axes', [1], [0n]),
+  );
+  graph.node.unshift(
+    makeNode('Shape', ['past_key_values.0.key'], ['inner_past_shape']),
+    makeNode('Gather', ['inner_past_shape', 'inner_two'], ['inner_past']),
+    makeNode('Shape', ['input_ids'], ['inner_ids_shape']),
+    makeNode('Gather', ['inner_ids_shape', 'inner_one'], ['inner_new']),
+    makeNode('Add', ['inner_past', 'inner_new'], ['inner_end']),
+    makeNode('Range', ['inner_past', 'inner_end', 'inner_one'], ['inner_range']),
+    makeNode('Unsqueeze', ['inner_range', 'inner_axes'], ['position_ids']),
+  );
+  return model;
+}
+
 describe('bench --generate: the feeding loop', () => {
   const tmp = makeTempDir('onnx-studio-generate-loop-');
   afterAll(() => tmp.cleanup());
@@ -200,6 +228,38 @@ describe('bench --generate: the feeding loop', () => {
       );
       const restartingRight = await generateWithoutCache(s, plan, PROMPT.slice(0, 1), STEPS);
       expect(restarting.ids).not.toEqual(restartingRight);
+    } finally {
+      await s.release();
+    }
+  });
+
+  it("says a run past a position table computed inside in --generate words, keeping onnxruntime's", async () => {
+    const { plan, session: s } = await session(
+      withInnerPositions(buildKvCacheLm({ vocab: VOCAB, positionIds: true })),
+      'inner-positions',
+    );
+    try {
+      expect(plan.positions).toBeUndefined();
+      expect(plan.positionLimit).toBeUndefined();
+      const prompt = Array.from({ length: 250 }, (_, i) => i % VOCAB);
+      // Within the table it runs; 250 + 7 positions do not fit 256 rows.
+      expect((await generate(s, plan, prompt, 6)).ids).toHaveLength(7);
+      const error = await generate(s, plan, prompt, 8).then(
+        () => undefined,
+        (e: unknown) => e as StudioError,
+      );
+      expect(error).toBeInstanceOf(StudioError);
+      expect(error!.code).toBe('BAD_INPUT');
+      expect(error!.message).toContain(
+        'inner-positions failed at decode step 7 (prompt 250 + 7 tokens = 257 positions): the model holds at most ' +
+          '256 positions. Use --generate 6 or fewer, or a shorter prompt.',
+      );
+      expect(error!.message).toContain('idx=256 must be within the inclusive range [-256,255]');
+      const long = Array.from({ length: 300 }, (_, i) => i % VOCAB);
+      await expect(generate(s, plan, long, 0)).rejects.toThrow(
+        'inner-positions failed at the prefill (a prompt of 300 positions): the model holds at most 256 positions. ' +
+          'Use a shorter prompt: prompt + --generate steps must be at most 256.',
+      );
     } finally {
       await s.release();
     }

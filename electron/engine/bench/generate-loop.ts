@@ -112,17 +112,70 @@ function describe(feed: Feed) {
   return Object.entries(feed).map(([name, t]) => ({ name, dtype: t.type, shape: t.dims }));
 }
 
+/** Where a step of generate() stands: the prompt's length and the decode step (0: the prefill). */
+interface StepContext {
+  prompt: number;
+  step: number;
+}
+
 async function runStep(
   session: ort.InferenceSession,
   plan: GenerationPlan,
   feed: Feed,
   step: string,
+  context?: StepContext,
 ): Promise<ort.InferenceSession.OnnxValueMapType> {
   try {
     return await session.run(feed);
   } catch (error) {
-    throw runFailure(error, describe(feed), `${plan.label} (${step})`);
+    const failure = runFailure(error, describe(feed), `${plan.label} (${step})`);
+    throw (context && pastPositions(error, plan, feed, step, context)) ?? failure;
   }
+}
+
+/**
+ * A step that failed because the sequence outgrew a position table the graph computes its positions for (from the
+ * past length: no position_ids input, so the plan's positionLimit could not refuse it first), in --generate's words.
+ * Told as run-failure.ts tells a position past its table: a Gather index past its rows that no fed ids hold, and
+ * here, not below the past (the new token's position, plus the table's offset if any). Undefined for other failures.
+ */
+function pastPositions(
+  error: unknown,
+  plan: GenerationPlan,
+  feed: Feed,
+  step: string,
+  { prompt, step: s }: StepContext,
+): StudioError | undefined {
+  const reason = (error instanceof Error ? error.message : String(error)).trim();
+  const match =
+    /(?:indices element out of data bounds, )?idx=(-?\d+) must be within the inclusive range \[(-?\d+),\s*(-?\d+)\]/.exec(
+      reason,
+    );
+  if (!match) return undefined;
+  const index = Number(match[1]);
+  const rows = Number(match[3]) + 1;
+  const past = s === 0 ? 0 : prompt + s - 1;
+  const ids = feed[plan.ids.name]?.data;
+  const heldByIds =
+    ids !== undefined && Array.from(ids as ArrayLike<number | bigint>, Number).includes(index);
+  if (index < rows || index < past || heldByIds) return undefined;
+  // A decode step feeds one position, `past`: the table's offset is what the index is past it.
+  const limit = s === 0 ? rows : rows - (index - past);
+  const node = /running (\w+) node\. Name:'([^']*)'/.exec(reason);
+  const which = node ? (node[2] ? `Node '${node[2]}' (${node[1]})` : `A ${node[1]} node`) : 'A node';
+  const advice =
+    s === 0
+      ? `Use a shorter prompt: prompt + --generate steps must be at most ${limit}.`
+      : `Use --generate ${limit - prompt} or fewer, or a shorter prompt.`;
+  const where =
+    s === 0
+      ? `the prefill (a prompt of ${prompt} positions)`
+      : `${step} (prompt ${prompt} + ${s} tokens = ${prompt + s} positions)`;
+  return new StudioError(
+    'BAD_INPUT',
+    `${plan.label} failed at ${where}: the model holds at most ${limit} positions. ${advice} onnxruntime: ${which} failed: ${match[0]}.`,
+    { detail: reason },
+  );
 }
 
 /**
@@ -140,7 +193,14 @@ export async function generate(
   const fixed = options.fixed ?? {};
   const ones = maskOnes(plan, prompt.length + steps);
   let t0 = performance.now();
-  let out = await runStep(session, plan, stepFeed(plan, prompt, 0, emptyCache(plan), fixed, ones), 'prefill');
+  const context = (step: number): StepContext => ({ prompt: prompt.length, step });
+  let out = await runStep(
+    session,
+    plan,
+    stepFeed(plan, prompt, 0, emptyCache(plan), fixed, ones),
+    'prefill',
+    context(0),
+  );
   let next = argmaxLast(out[plan.logits] as ort.Tensor);
   const firstTokenMs = performance.now() - t0;
   const ids = [next];
@@ -156,6 +216,7 @@ export async function generate(
       plan,
       stepFeed(plan, [next], past, cache, fixed, ones),
       `decode step ${s + 1}`,
+      context(s + 1),
     );
     next = argmaxLast(out[plan.logits] as ort.Tensor);
     stepMs.push(performance.now() - t0);

@@ -53,6 +53,8 @@ export interface GenerationPlan {
   logits: string;
   /** Inputs of no sequence dim (none in Optimum's exports), fed every step as the prompt's feed gave them. */
   fixed: string[];
+  /** The table the ids index (the token embedding), where the graph shows one: every id must be below its rows. */
+  vocabulary?: { rows: number; table: string };
   /** The rows of the position table the positions index, where the graph shows one: prompt + steps must fit. */
   positionLimit?: { rows: number; table: string; input: string };
 }
@@ -175,9 +177,11 @@ export function planGeneration(
           `follows the tokens). It feeds ${ids.name}, the attention mask, positions, the cache and use_cache_branch only.`,
       );
   }
+  const vocabulary = summaryOf(ids.name)?.indexes;
   return {
     label,
     ids,
+    ...(vocabulary ? { vocabulary } : {}),
     ...(mask ? { mask } : {}),
     ...(positions ? { positions } : {}),
     ...(switchInput ? { cacheSwitch: { ...loop(switchInput)!, dims: switchInput.dims } } : {}),
