@@ -42,8 +42,13 @@ function whole(name: keyof typeof flags): number {
 
 /** The built CLI (npm run build), run as a user runs it. */
 const CLI = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../bin/onnx-studio.js');
+// stderr (quantize's notes, bench's warnings) is kept out of the table; a failure still throws with it.
 const run = (...args: string[]) =>
-  execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  execFileSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 function main(): void {
   const methods = flags.methods.split(',').filter(Boolean);
