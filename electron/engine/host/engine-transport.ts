@@ -78,16 +78,16 @@ export function defaultEngineEntry(): { entry: string; execArgv: string[] } {
  * glibc malloc settings for the engine process on Linux. A session's weights and arena chunks are large
  * allocations freed all at once on release; with glibc's defaults the mmap threshold grows after the first such
  * free, later ones come from the heap, and the heap fragments: benchmarking 50 models in a row grew the
- * engine's RSS by 16-24%. The threshold is fixed, so it never grows, at 32 MiB (glibc's own ceiling for it): blocks
- * above it are always mmapped and go back to the OS on free, and a trim threshold of 128 KiB hands freed heap back
- * too. A fixed 128 KiB mmap threshold held RSS flatter (+0.6% over 50 models of 6 MiB, against +3.0% at 32 MiB, and
- * 102 against 115 MiB after the first), but mmapped and unmapped every output onnxruntime-node returns above it on
- * every run: `bench --generate 2000` on a small decoder, whose present.* outputs pass 128 KiB as the cache grows,
- * timed decode steps at a mean of 0.70 ms (p90 1.4 ms) against 0.35 ms (p90 0.49 ms) with the 32 MiB threshold, as a
- * plain loop in a default process times them. Values already in the environment win; other C libraries ignore these.
+ * engine's RSS by 16-24%. A fixed threshold never grows: blocks above it are always mmapped and go back to the OS on
+ * free, and a trim threshold of 128 KiB hands freed heap back too. At 128 KiB (as first set) RSS held flattest (+0.6%
+ * over 50 models of 6 MiB), but every output onnxruntime-node copies into JS memory above 128 KiB was mmapped and
+ * unmapped on every run: `bench --generate 2000` on small decoders, whose present.* outputs grow past it, timed decode
+ * steps at a mean of 1.0-2.2 ms against 0.33-0.78 ms at 4 MiB (through the CLI, 2 decoders). At 4 MiB RSS over the
+ * 50 models rose 5% (108.7 -> 114.3 MiB); at 32 MiB (glibc's own ceiling) it rose 3-21% from a higher start with no
+ * faster steps. Values already in the environment win; other C libraries ignore these.
  */
 export const ENGINE_MALLOC_ENV: Readonly<Record<string, string>> = {
-  MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024),
+  MALLOC_MMAP_THRESHOLD_: String(4 * 1024 * 1024),
   MALLOC_TRIM_THRESHOLD_: '131072',
 };
 
