@@ -289,10 +289,19 @@ export interface BenchComparison {
   /** The run spread too much to tell anything (the verdict is then `same`); absent otherwise. */
   latencyUnreliable?: true;
   /**
-   * `bench --generate`: `p50Ratio` and the verdict are then of the decode step (per token); these add the first
-   * token's p50 ratio and the tokens/s ratio (above 1 is faster).
+   * `bench --generate`: `p50Ratio` is then of the decode step (per token) and `latencyVerdict` is judged on each
+   * timed generation's mean step (one sample per generation: steps grow with the context, so all steps together
+   * spread by that alone); these add the first token's p50 ratio with its verdict (one prefill per generation),
+   * the tokens/s ratio (1 / p50Ratio, above 1 is faster) and how many generations per model the verdicts rest on.
    */
-  generation?: { firstTokenP50Ratio: number; tokensPerSecondRatio: number };
+  generation?: {
+    firstTokenP50Ratio: number;
+    firstTokenVerdict: SpeedVerdict;
+    /** The first tokens spread too much to tell anything (the verdict is then `same`); absent otherwise. */
+    firstTokenUnreliable?: true;
+    tokensPerSecondRatio: number;
+    generations: number;
+  };
 }
 
 export interface BenchReport {

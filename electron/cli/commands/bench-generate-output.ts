@@ -100,7 +100,7 @@ export function generateReportText(
   out.push(
     'Latencies in ms. First token: the prefill of the whole prompt (an empty cache) and its argmax, once per ' +
       'generation. Decode: one step (the last id and the cache in, the next id out), over every step of every timed ' +
-      'generation; Tokens/s = 1000 / decode p50 ms (the median step, as the ratio and verdict below).',
+      'generation; Tokens/s = 1000 / decode p50 ms (the median step, as the decode ratio below).',
   );
   if (several)
     out.push(
@@ -113,6 +113,15 @@ export function generateReportText(
   out.push(peak ?? `Peak RSS of the benchmark process: ${own === undefined ? '-' : formatBytes(own)}`);
   if (report.comparisons.length > 0) {
     const cell = (c: BenchComparison) => [ratio(c.p50Ratio), verdictWords(c)].filter(Boolean).join(', ');
+    // The first token's ratio judged as the decode's, on its own samples (one prefill per generation).
+    const firstVerdict = (c: BenchComparison) => ({
+      latencyVerdict: c.generation?.firstTokenVerdict ?? ('same' as const),
+      ...(c.generation?.firstTokenUnreliable ? { latencyUnreliable: true as const } : {}),
+    });
+    const firstCell = (c: BenchComparison) =>
+      [ratio(c.generation?.firstTokenP50Ratio ?? Number.NaN), verdictWords(firstVerdict(c))]
+        .filter(Boolean)
+        .join(', ');
     out.push(
       '',
       `Against ${label(0)} (the first model; below 1.00x is faster / smaller, tokens/s above 1.00x is faster):`,
@@ -123,14 +132,26 @@ export function generateReportText(
         report.comparisons.map((c, i) => [
           label(i + 1),
           cell(c),
-          ratio(c.generation?.firstTokenP50Ratio ?? Number.NaN),
+          firstCell(c),
           ratio(c.generation?.tokensPerSecondRatio ?? Number.NaN),
           ratio(c.sizeRatio),
         ]),
         { measurements: true },
       ),
     );
-    out.push(...verdictLegend(report.comparisons));
+    const generations = report.comparisons[0]?.generation?.generations;
+    if (generations !== undefined)
+      out.push(
+        `Verdicts rest on ${counted(generations, 'timed generation')} per model: the decode's on each generation's ` +
+          "mean step (a generation's steps grow with its context, so they are not samples of one latency), the " +
+          "first token's on its prefills.",
+      );
+    out.push(
+      ...verdictLegend([
+        ...report.comparisons,
+        ...report.comparisons.map((c) => ({ ...c, ...firstVerdict(c) })),
+      ]),
+    );
   }
   out.push('', 'Generated ids (the last timed generation):');
   for (const [i, r] of report.results.entries())

@@ -15,7 +15,7 @@ import {
   type ProviderStatus,
 } from '../../../shared/bench.js';
 import { parseLatencyMetricName } from '../../../shared/latency-stats.js';
-import { BENCH_DEFAULTS, benchParams } from '../../engine/bench/run-benchmark.js';
+import { BENCH_DEFAULTS, BENCH_GENERATE_DEFAULTS, benchParams } from '../../engine/bench/run-benchmark.js';
 import { StudioError } from '../../engine/errors.js';
 import { EngineClient } from '../../engine/host/engine-client.js';
 import type { CliCommand, CliContext } from '../cli-context.js';
@@ -28,9 +28,6 @@ import { SHAPE_HELP, SHAPE_OPTIONS, parseShapeFlags } from '../shape-flags.js';
 import { benchInputRows } from './bench-input-table.js';
 import { benchJson, ms, processPeakLine, ratio, verdictLegend, verdictWords } from './bench-output.js';
 import { generateReportText } from './bench-generate-output.js';
-
-/** `--generate`'s defaults: whole generations take longer than single runs, so fewer of them. */
-const GENERATE_DEFAULTS = { warmup: 1, iterations: 5 } as const;
 
 /** Dataset samples held in memory (and cycled through) when --samples is not given. */
 const DEFAULT_DATASET_FEEDS = BENCH_DATASET_FEEDS;
@@ -114,9 +111,8 @@ export async function benchParamsFromFlags(ctx: CliContext, models: string[]): P
   const overrides = parseShapeFlags(ctx.values.shape, ctx.values.dim, ctx.values.value);
   const threads = str(ctx, 'threads');
   const interThreads = str(ctx, 'inter-threads');
-  const warmup = str(ctx, 'warmup') ?? (generate !== undefined ? String(GENERATE_DEFAULTS.warmup) : undefined);
-  const iterations =
-    iterationsRaw ?? (generate !== undefined && durationMs === undefined ? String(GENERATE_DEFAULTS.iterations) : undefined);
+  // Unset: benchParams fills in the defaults (BENCH_GENERATE_DEFAULTS with --generate).
+  const warmup = str(ctx, 'warmup');
   const ep = str(ctx, 'ep');
   const optLevel = str(ctx, 'opt-level');
   return benchParams({
@@ -127,7 +123,7 @@ export async function benchParamsFromFlags(ctx: CliContext, models: string[]): P
     ...(optLevel !== undefined ? { optLevel: choice<OptLevel>('opt-level', optLevel, OPT_LEVELS) } : {}),
     ...(spinRaw !== undefined ? { allowSpinning: choice('spin', spinRaw, ['on', 'off'] as const) === 'on' } : {}),
     ...(warmup !== undefined ? { warmup: wholeNumber('warmup', warmup, 0) } : {}),
-    ...(iterations !== undefined ? { iterations: wholeNumber('iterations', iterations, 1) } : {}),
+    ...(iterationsRaw !== undefined ? { iterations: wholeNumber('iterations', iterationsRaw, 1) } : {}),
     ...(durationMs !== undefined ? { durationMs } : {}),
     shapes: overrides.shapes ?? {},
     dims: overrides.dims ?? {},
@@ -301,7 +297,7 @@ export const benchCommand: CliCommand = {
     '                         steps, each fed the step before\'s cache; reports first-token latency, decode ms per token,',
     '                         tokens/s and, for models after the first, how many generated ids agree with the first\'s.',
     '                         The prompt: the first sample of --data, else synthetic ids (--dim sequence_length=L sets',
-    `                         its length). --warmup and --iterations count generations (defaults ${GENERATE_DEFAULTS.warmup} and ${GENERATE_DEFAULTS.iterations});`,
+    `                         its length). --warmup and --iterations count generations (defaults ${BENCH_GENERATE_DEFAULTS.warmup} and ${BENCH_GENERATE_DEFAULTS.iterations});`,
     '                         --duration measures whole generations for that long; --profile and --samples are refused',
     '  --list-providers       show which execution providers work on this machine, and how to get the others',
     '  --json                 print {results, comparisons} (fields in docs/cli.md)',

@@ -19,7 +19,6 @@ import type {
   BenchReport,
   GenerationLatency,
 } from '../../../shared/bench.js';
-import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { dimMayBeEmpty, isCacheInput } from '../../../shared/cache-dims.js';
 import type { InputValues } from '../../../shared/input-spec.js';
 import { summarize } from '../../../shared/latency-stats.js';
@@ -34,6 +33,7 @@ import { prepareFeeds } from './bench-feeds.js';
 import { type Feed, generate, type GenerationRun } from './generate-loop.js';
 import { loopInputNames, planGeneration, type GenerationPlan } from './generate-plan.js';
 import { runInterleaved, type Runner } from './interleave.js';
+import { generationComparisons } from './generate-verdicts.js';
 import { whileLoading } from './loading-stage.js';
 import { PeakRssMeter } from './peak-rss.js';
 import {
@@ -460,28 +460,42 @@ export async function runGenerationBenchmark(
   const initMs: number[] = [];
   const firstRunMs: number[] = [];
   const allModels = prepared.map((p) => p.path).join(', ');
-  const planned = prepared.length * (params.warmup + (params.iterations ?? 0));
-  let done = 0;
+  // Progress as runBenchmark's: warmup fills its share of the planned generations, or a fixed tenth in duration
+  // mode (where the measured ones are not known), so that the bar never goes back when measuring starts.
+  const warmupRuns = prepared.length * params.warmup;
+  const measuredRuns = prepared.length * (params.iterations ?? 0);
+  const warmupShare =
+    params.durationMs !== undefined
+      ? warmupRuns > 0
+        ? 0.1
+        : 0
+      : warmupRuns + measuredRuns > 0
+        ? warmupRuns / (warmupRuns + measuredRuns)
+        : 0;
+  let warmupDone = 0;
+  let measuredDone = 0;
+  let measuring = false;
   let measureStart: number | undefined;
   let lastReport = 0;
   /** `partial`: the share of the generation under way that is done (its steps), so a long one moves the bar. */
   const progress = (stage: string, partial = 0) => {
     if (!hooks.onProgress) return;
     lastReport = performance.now();
-    const fraction =
-      params.durationMs !== undefined && measureStart !== undefined
+    const warm = warmupRuns > 0 ? Math.min(1, (warmupDone + (measuring ? 0 : partial)) / warmupRuns) : 1;
+    const measured = !measuring
+      ? 0
+      : params.durationMs !== undefined && measureStart !== undefined
         ? Math.min(1, (performance.now() - measureStart) / params.durationMs)
-        : planned > 0
-          ? Math.min(1, (done + partial) / planned)
+        : measuredRuns > 0
+          ? Math.min(1, (measuredDone + partial) / measuredRuns)
           : 0;
-    hooks.onProgress(fraction, stage);
+    hooks.onProgress(warmupShare * warm + (1 - warmupShare) * measured, stage);
   };
   // Between decode steps, outside their timing; at most every 100 ms, as runBenchmark reports.
   const onStep = (stepsDone: number) => {
     if (hooks.onProgress && performance.now() - lastReport >= 100)
       progress(measuring ? 'measuring' : 'warming up', stepsDone / Math.max(1, steps));
   };
-  let measuring = false;
 
   try {
     for (const [i, model] of prepared.entries()) {
@@ -512,6 +526,7 @@ export async function runGenerationBenchmark(
     const last: GenerationRun[] = [];
     const firstTokens: number[][] = prepared.map(() => []);
     const decodeSteps: number[][] = prepared.map(() => []);
+    const stepsPerGeneration: number[][][] = prepared.map(() => []);
     const runners: Runner[] = prepared.map((model, i) => ({
       run: async () => {
         const run = await generate(sessions[i] as ort.InferenceSession, model.plan, thePrompt.ids, steps, {
@@ -523,10 +538,12 @@ export async function runGenerationBenchmark(
         if (!measuring) return;
         firstTokens[i]!.push(run.firstTokenMs);
         decodeSteps[i]!.push(...run.stepMs);
+        stepsPerGeneration[i]!.push(run.stepMs);
       },
     }));
     const afterRun = (i: number) => {
-      done++;
+      if (measuring) measuredDone++;
+      else warmupDone++;
       if (meter.needsSampling) meter.sample();
       if (measuring && last[i]) hooks.onSamples?.(i, last[i].stepMs);
       progress(measuring ? 'measuring' : 'warming up');
@@ -563,7 +580,7 @@ export async function runGenerationBenchmark(
         generations: firstTokens[i]!.length,
         firstToken: latency(firstTokens[i]!),
         decode,
-        // The median step, as the p50 ratio and verdict: a mean that a few slow steps pull would contradict them.
+        // The median step, as the p50 ratio: a mean that one pre-empted step pulls would contradict it.
         tokensPerSecond: decode.p50Ms > 0 ? 1000 / decode.p50Ms : 0,
         ids: run.ids,
         ...(i > 0 ? greedyAgreement(run.ids, baselineIds) : {}),
@@ -583,18 +600,10 @@ export async function runGenerationBenchmark(
         generation,
       };
     });
-    const baseline = results[0]!.generation!;
-    // The decode step is what a generation repeats: the p50 ratio and its verdict are of it, per token.
-    const comparisons = compareToBaseline(results, decodeSteps).map((c, k) => {
-      const g = results[k + 1]!.generation!;
-      return {
-        ...c,
-        generation: {
-          firstTokenP50Ratio: g.firstToken.p50Ms / baseline.firstToken.p50Ms,
-          tokensPerSecondRatio: g.tokensPerSecond / baseline.tokensPerSecond,
-        },
-      };
-    });
+    const comparisons = generationComparisons(
+      results,
+      prepared.map((_, i) => ({ firstTokens: firstTokens[i]!, steps: stepsPerGeneration[i]! })),
+    );
     return {
       results,
       comparisons,

@@ -116,6 +116,8 @@ export async function recordProfiles(
     });
     for (const session of sessions) session.endProfiling();
   } finally {
+    // A crash while onnxruntime lets the profiling sessions go is said as one while releasing, not while profiling.
+    if (sessions.length > 0) hooks.onPhase?.('releasing', targets.map((t) => t.path).join(', '));
     for (const session of sessions) {
       try {
         await session.release();
