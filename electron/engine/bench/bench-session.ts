@@ -43,6 +43,20 @@ export function sessionSettings(params: BenchParams, profilePrefix: string | und
  * More intra-op threads than the machine runs at once only makes them take turns: the latency measured is the
  * scheduler's, not the model's, and says nothing about a machine with that many cores.
  */
+/** What a report's settings say of the session and the run counts, alike for single runs and generation. */
+export function settingsOf(params: BenchParams) {
+  return {
+    ep: params.ep,
+    threads: params.intraOpThreads,
+    interOpThreads: params.interOpThreads,
+    optLevel: params.optLevel,
+    allowSpinning: params.allowSpinning,
+    warmup: params.warmup,
+    ...(params.iterations !== undefined ? { iterations: params.iterations } : {}),
+    ...(params.durationMs !== undefined ? { durationMs: params.durationMs } : {}),
+  };
+}
+
 export function threadsNote(threads: number, cores: number): string | undefined {
   if (threads <= cores) return undefined;
   return (

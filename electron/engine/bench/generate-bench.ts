@@ -42,6 +42,7 @@ import {
   labels,
   modelResult,
   sessionSettings,
+  settingsOf,
   spinningNote,
   threadsNote,
 } from './bench-session.js';
@@ -609,14 +610,7 @@ export async function runGenerationBenchmark(
       comparisons,
       ...(results.length > 1 ? { processPeakRssBytes: peakRssBytes } : {}),
       settings: {
-        ep: params.ep,
-        threads: params.intraOpThreads,
-        interOpThreads: params.interOpThreads,
-        optLevel: params.optLevel,
-        allowSpinning: params.allowSpinning,
-        warmup: params.warmup,
-        ...(params.iterations !== undefined ? { iterations: params.iterations } : {}),
-        ...(params.durationMs !== undefined ? { durationMs: params.durationMs } : {}),
+        ...settingsOf(params),
         data: thePrompt.source,
         samples: 1,
         rssMethod: meter.method,

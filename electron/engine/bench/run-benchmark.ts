@@ -26,7 +26,7 @@ import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { fusedWriters } from './kernel-nodes.js';
 import { PROFILE_DIR_PREFIX } from './profile-trace.js';
 import { PROFILE_WARMUP_RUNS, profileRunCount, recordProfiles } from './profile-pass.js';
-import { type BenchHooks, collectGarbage, labels, modelResult, sessionSettings, spinningNote, threadsNote } from './bench-session.js';
+import { type BenchHooks, collectGarbage, labels, modelResult, sessionSettings, settingsOf, spinningNote, threadsNote } from './bench-session.js';
 import { summarize } from '../../../shared/latency-stats.js';
 
 export { threadsNote, type BenchHooks };
@@ -419,14 +419,7 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       // Several models share this process: its peak is no one model's (each row repeats it).
       ...(results.length > 1 ? { processPeakRssBytes: peakRssBytes } : {}),
       settings: {
-        ep: params.ep,
-        threads: params.intraOpThreads,
-        interOpThreads: params.interOpThreads,
-        optLevel: params.optLevel,
-        allowSpinning: params.allowSpinning,
-        warmup: params.warmup,
-        ...(params.iterations !== undefined ? { iterations: params.iterations } : {}),
-        ...(params.durationMs !== undefined ? { durationMs: params.durationMs } : {}),
+        ...settingsOf(params),
         data: dataDescription,
         samples: sampleCount,
         rssMethod: meter.method,
