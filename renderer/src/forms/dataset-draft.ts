@@ -54,7 +54,9 @@ export const DATASET_KIND_LABELS: Record<DatasetKind, string> = {
  * job that failed on it). The engine's readers (electron/engine/datasets/*-source.ts) define these layouts.
  */
 export const DATASET_KIND_FORMATS: Partial<Record<DatasetKind, string>> = {
-  npy: 'One array whose first axis is the samples, for a model with one input.',
+  npy:
+    "One array whose first axis is the samples, for a model with one input, or for a language model's token ids " +
+    "when the Model view's input spec sets its other inputs (mask, positions, cache).",
   npz: 'One array per model input, named like the input, first axis = samples.',
   jsonl:
     'One sample per line: {"inputs": {"x": [[0.1, 0.2], [0.3, 0.4]]}, "label": 3}. Each model input by name, as nested arrays ' +
