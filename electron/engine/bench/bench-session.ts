@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { BenchModelResult, BenchParams } from '../../../shared/bench.js';
 import type { LatencySummary } from '../../../shared/latency-stats.js';
 import type { EnginePhase } from '../host/engine-protocol.js';
-import type { SessionSettings } from '../runtime/create-session.js';
+import { createSession, type SessionSettings } from '../runtime/create-session.js';
+import { type LoadingModel, whileLoading } from './loading-stage.js';
 
 /** What a benchmark reports while it runs. Every hook is optional and called outside the timed regions. */
 export interface BenchHooks {
@@ -37,6 +38,45 @@ export function sessionSettings(params: BenchParams, profilePrefix: string | und
     allowSpinning: params.allowSpinning,
     ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
   };
+}
+
+/** What the loading stage says of a model: its file and its external data. */
+export function loadingOf(model: {
+  path: string;
+  modelBytes: number;
+  externalDataBytes: number;
+}): LoadingModel {
+  return {
+    path: model.path,
+    fileBytes: model.modelBytes - model.externalDataBytes,
+    externalDataBytes: model.externalDataBytes,
+  };
+}
+
+/**
+ * A session for one model of a benchmark, made while the loading stage says what loads (loading-stage.ts). A Cancel
+ * during the creation, which cannot be interrupted, ends the run as it returns, with the session released. Profiling
+ * is on only with `profilePrefix`, which only the profile pass gives: its cost per kernel event would be in every
+ * latency of a timed session (profile-pass.ts).
+ */
+export function loadSession(
+  loading: LoadingModel,
+  label: string,
+  params: BenchParams,
+  report: (stage: string) => void,
+  checkCancelled: () => void,
+  profilePrefix?: string,
+) {
+  return whileLoading(
+    loading,
+    report,
+    () => createSession(loading.path, sessionSettings(params, profilePrefix)),
+    {
+      label,
+      checkCancelled,
+      release: (made) => made.release(),
+    },
+  );
 }
 
 /**

@@ -26,7 +26,6 @@ import { counted } from '../../../shared/counted.js';
 import { StudioError } from '../errors.js';
 import { describeType } from '../inspect/inspect-model.js';
 import { loadModel } from '../onnx/load-model.js';
-import { createSession } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
 import { refuseUnknownDims, resolveInputSpecs, type ResolvedInput } from '../runtime/input-specs.js';
 import { prepareFeeds } from './bench-feeds.js';
@@ -34,17 +33,17 @@ import { type Feed, generate, type GenerationRun } from './generate-loop.js';
 import { loopInputNames, planGeneration, type GenerationPlan } from './generate-plan.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { generationComparisons } from './generate-verdicts.js';
-import { whileLoading } from './loading-stage.js';
 import { PeakRssMeter } from './peak-rss.js';
 import {
   type BenchHooks,
   collectGarbage,
   labels,
   modelResult,
-  sessionSettings,
   settingsOf,
   spinningNote,
   threadsNote,
+  loadSession,
+  loadingOf,
 } from './bench-session.js';
 
 interface PreparedModel {
@@ -503,16 +502,12 @@ export async function runGenerationBenchmark(
       checkCancelled();
       hooks.onPhase?.('creating session', model.path);
       const t0 = performance.now();
-      const loading = {
-        path: model.path,
-        fileBytes: model.modelBytes - model.externalDataBytes,
-        externalDataBytes: model.externalDataBytes,
-      };
-      const session = await whileLoading(
-        loading,
+      const session = await loadSession(
+        loadingOf(model),
+        model.label,
+        params,
         (stage) => hooks.onProgress?.(0, stage),
-        () => createSession(model.path, sessionSettings(params, undefined)),
-        { label: model.label, checkCancelled, release: (made) => made.release() },
+        checkCancelled,
       );
       initMs.push(performance.now() - t0);
       sessions.push(session);

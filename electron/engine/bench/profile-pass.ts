@@ -12,13 +12,12 @@ import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { BenchInputInfo, BenchParams, BenchProfile } from '../../../shared/bench.js';
 import { StudioError } from '../errors.js';
-import { createSession } from '../runtime/create-session.js';
 import { runFailure } from '../runtime/run-failure.js';
 import type { Feed } from './bench-feeds.js';
-import { type BenchHooks, sessionSettings } from './bench-session.js';
+import { type BenchHooks, loadSession } from './bench-session.js';
 import { runInterleaved, type Runner } from './interleave.js';
 import { nameBlockedKernels } from './kernel-nodes.js';
-import { type LoadingModel, whileLoading } from './loading-stage.js';
+import type { LoadingModel } from './loading-stage.js';
 import { aggregateProfileFile } from './profile-trace.js';
 
 /** Untimed runs of a profiling session before the runs aggregated: the first pays for lazy allocations. */
@@ -86,11 +85,13 @@ export async function recordProfiles(
       checkCancelled();
       hooks.onPhase?.('profiling', target.path);
       sessions.push(
-        await whileLoading(
+        await loadSession(
           target.loading,
+          target.label,
+          params,
           (stage) => options.onProgress?.(0, total, stage),
-          () => createSession(target.path, sessionSettings(params, prefixes[i])),
-          { label: target.label, checkCancelled, release: (made) => made.release() },
+          checkCancelled,
+          prefixes[i],
         ),
       );
     }

@@ -13,8 +13,6 @@ import {
 } from '../../../shared/bench.js';
 import { StudioError } from '../errors.js';
 import { type LoadedModel, loadModel } from '../onnx/load-model.js';
-import { type LoadingModel, whileLoading } from './loading-stage.js';
-import { createSession } from '../runtime/create-session.js';
 import { ensureProviderAvailable } from '../runtime/execution-providers.js';
 import { runFailure } from '../runtime/run-failure.js';
 import { isGuessNote, refuseUnknownDims, resolveInputSpecs, type ResolvedInput } from '../runtime/input-specs.js';
@@ -26,7 +24,7 @@ import { compareToBaseline } from '../../../shared/bench-comparisons.js';
 import { fusedWriters } from './kernel-nodes.js';
 import { PROFILE_DIR_PREFIX } from './profile-trace.js';
 import { PROFILE_WARMUP_RUNS, profileRunCount, recordProfiles } from './profile-pass.js';
-import { type BenchHooks, collectGarbage, labels, modelResult, sessionSettings, settingsOf, spinningNote, threadsNote } from './bench-session.js';
+import { type BenchHooks, collectGarbage, labels, modelResult, settingsOf, spinningNote, threadsNote, loadSession, loadingOf } from './bench-session.js';
 import { summarize } from '../../../shared/latency-stats.js';
 
 export { threadsNote, type BenchHooks };
@@ -103,9 +101,6 @@ interface PreparedModel {
 }
 
 /** What the loading stage says of a model (loading-stage.ts). */
-function loadingOf(model: PreparedModel): LoadingModel {
-  return { path: model.path, fileBytes: model.modelBytes - model.externalDataBytes, externalDataBytes: model.externalDataBytes };
-}
 
 /** The most distinct shapes listed per input: data of many widths is said as a mix, not listed in full. */
 const MAX_LISTED_SHAPES = 16;
@@ -281,13 +276,12 @@ export async function runBenchmark(params: BenchParams, hooks: BenchHooks = {}):
       hooks.onPhase?.('creating session', model.path);
       let t0 = performance.now();
       // No fraction to give while onnxruntime loads: the stage says what, how big, and for how long.
-      const session = await whileLoading(
+      const session = await loadSession(
         loadingOf(model),
+        model.label,
+        params,
         (stage) => hooks.onProgress?.(0, stage),
-        // Never with the profiler: its cost per kernel event would be in every latency (profile-pass.ts).
-        () => createSession(model.path, sessionSettings(params, undefined)),
-        // A Cancel during the creation, which cannot be interrupted, ends the run as it returns, not after a first run.
-        { label: model.label, checkCancelled, release: (made) => made.release() },
+        checkCancelled,
       );
       initMs.push(performance.now() - t0);
       sessions.push(session);
